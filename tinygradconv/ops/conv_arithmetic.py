@@ -1,0 +1,330 @@
+"""Convolution arithmetic: output lengths, crops and paddings of 1-D (transposed) convolutions.
+
+Pure integer functions on plain Python ints (no arrays), shared by the ops, the layers, the visualisations and the
+docs. Every formula follows Keras 3 exactly (see the behavioural spec, section 2).
+
+Notation (one spatial dimension): input length ``L``, kernel taps ``k``, stride ``s``, dilation ``d``, effective
+kernel size ``k_eff = (k - 1) * d + 1``, output padding ``op`` (``None`` or an int).
+
+Forward convolution (Keras ``Conv1D``)::
+
+    valid   N = floor((L - k_eff) / s) + 1   (0 when L < k_eff)     no padding
+    same    N = ceil(L / s)                  pad_total = max((N - 1) * s + k_eff - L, 0), left = pad_total // 2
+    causal  N = ceil(L / s)                  left = k_eff - 1, right = 0
+
+Transposed convolution (Keras ``Conv1DTranspose``): the *full* transposed convolution has length
+``F = (L - 1) * s + k_eff``; the output is the window ``[c_left, c_left + N)`` of it (zeros outside ``[0, F)``)::
+
+    padding  output_padding  N                              c_left
+    valid    None            (L - 1) * s + max(k_eff, s)    0
+    valid    op              (L - 1) * s + k_eff + op       0
+    same     None            L * s                          max(floor((k_eff - s) / 2), 0)
+    same     op              (L - 1) * s + k_eff % 2 + op   max(floor((k_eff - k_eff % 2 - op) / 2), 0)
+
+``c_tot = F - N`` does not depend on ``L``; ``c_right = c_tot - c_left``. A negative crop means zero extension; an
+odd positive ``c_tot`` crops one more on the right (TensorFlow "SAME" convention).
+
+An ``input_length`` of ``None`` (unknown, symbolic) gives ``None`` for every length.
+"""
+
+from __future__ import annotations
+
+import operator
+
+__all__ = [
+    "CONV_PADDINGS",
+    "TRANSPOSE_PADDINGS",
+    "normalize_int",
+    "normalize_output_padding",
+    "normalize_padding",
+    "effective_kernel_size",
+    "conv_output_length",
+    "conv_padding",
+    "explicit_conv_output_length",
+    "full_transpose_length",
+    "conv_transpose_output_length",
+    "conv_transpose_crops",
+    "matching_conv_padding",
+    "torch_conv_transpose_args",
+]
+
+CONV_PADDINGS = ("valid", "same", "causal")
+TRANSPOSE_PADDINGS = ("valid", "same")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Argument validation
+# ----------------------------------------------------------------------------------------------------------------
+def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
+    """Return ``value`` as a plain ``int`` after checking it.
+
+    Accepts an int (anything with ``__index__``, e.g. ``numpy.int64``) or a 1-element tuple/list of one. Floats,
+    strings and bools (unless ``allow_bool``) are rejected with ``TypeError``; values ``<= 0`` (``< 0`` with
+    ``allow_zero``) and wrong-length tuples with ``ValueError``. Messages name the argument and the value.
+
+    >>> normalize_int((2,), "strides")
+    2
+    >>> normalize_int(0, "strides")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `strides`. Expected a strictly positive integer. Received strides=0
+    """
+    item = value
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(
+                f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 integer. "
+                f"Received {name}={value!r}"
+            )
+        item = value[0]
+    if isinstance(item, bool) and not allow_bool:
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
+    try:
+        result = operator.index(item)
+    except TypeError:
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} "
+            f"of type {type(item).__name__}"
+        ) from None
+    result = int(result)
+    if allow_zero and result < 0:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a non-negative integer. Received {name}={value!r}"
+        )
+    if not allow_zero and result <= 0:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly positive integer. Received {name}={value!r}"
+        )
+    return result
+
+
+def normalize_output_padding(value):
+    """Return ``None`` or a non-negative int for ``output_padding``.
+
+    >>> normalize_output_padding([1]), normalize_output_padding(None)
+    (1, None)
+    """
+    if value is None:
+        return None
+    return normalize_int(value, "output_padding", allow_zero=True)
+
+
+def normalize_padding(value, allowed=CONV_PADDINGS):
+    """Return the lower-cased padding name after checking it is one of ``allowed``.
+
+    >>> normalize_padding("SAME")
+    'same'
+    >>> normalize_padding("full")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal'). Received padding='full'
+    """
+    if not isinstance(value, str):
+        raise TypeError(
+            f"Invalid type for argument `padding`. Expected a string, one of {tuple(allowed)}. "
+            f"Received padding={value!r} of type {type(value).__name__}"
+        )
+    lowered = value.lower()
+    if lowered not in allowed:
+        raise ValueError(
+            f"Invalid value for argument `padding`. Expected one of {tuple(allowed)}. Received padding={value!r}"
+        )
+    return lowered
+
+
+def _length(input_length):
+    if input_length is None:
+        return None
+    return normalize_int(input_length, "input_length", allow_zero=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Forward convolution
+# ----------------------------------------------------------------------------------------------------------------
+def effective_kernel_size(kernel_size, dilation_rate=1):
+    """Span of a dilated kernel: ``k_eff = (k - 1) * d + 1``.
+
+    >>> effective_kernel_size(3, 2)
+    5
+    """
+    k = normalize_int(kernel_size, "kernel_size")
+    d = normalize_int(dilation_rate, "dilation_rate")
+    return (k - 1) * d + 1
+
+
+def conv_padding(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
+    """Zero padding ``(left, right)`` that Keras ``Conv1D`` adds before a "valid" correlation.
+
+    ``valid``: ``(0, 0)``; ``causal``: ``(k_eff - 1, 0)``; ``same`` (TensorFlow convention):
+    ``pad_total = max((ceil(L / s) - 1) * s + k_eff - L, 0)``, ``left = pad_total // 2`` (the odd one goes right).
+    ``None`` when the length is unknown and the padding depends on it (``same`` only).
+
+    >>> conv_padding(10, 4, 1, "same"), conv_padding(10, 3, 2, "causal", 2)
+    ((1, 2), (4, 0))
+    """
+    length = _length(input_length)
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    padding = normalize_padding(padding, CONV_PADDINGS)
+    if padding == "valid":
+        return (0, 0)
+    if padding == "causal":
+        return (k_eff - 1, 0)
+    if length is None:
+        return None
+    n_out = -(-length // s)
+    pad_total = max((n_out - 1) * s + k_eff - length, 0)
+    return (pad_total // 2, pad_total - pad_total // 2)
+
+
+def explicit_conv_output_length(input_length, kernel_size, strides=1, pad_left=0, pad_right=0, dilation_rate=1):
+    """Output length of a correlation over the explicitly padded signal (negative padding crops).
+
+    ``N = floor((P - k_eff) / s) + 1`` with ``P = pad_left + L + pad_right``, and ``0`` when ``P < k_eff``.
+
+    >>> explicit_conv_output_length(10, 3, 2, 1, 1)
+    5
+    """
+    length = _length(input_length)
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    if length is None:
+        return None
+    padded = pad_left + length + pad_right
+    if padded < k_eff:
+        return 0
+    return (padded - k_eff) // s + 1
+
+
+def conv_output_length(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
+    """Output length of Keras ``Conv1D``.
+
+    ``valid``: ``floor((L - k_eff) / s) + 1`` (``0`` when ``L < k_eff``, where Keras raises);
+    ``same`` and ``causal``: ``ceil(L / s)``.
+
+    >>> conv_output_length(10, 3, 2, "valid"), conv_output_length(10, 3, 2, "same")
+    (4, 5)
+    """
+    length = _length(input_length)
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    padding = normalize_padding(padding, CONV_PADDINGS)
+    if length is None:
+        return None
+    if padding == "valid":
+        return 0 if length < k_eff else (length - k_eff) // s + 1
+    return -(-length // s)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Transposed convolution
+# ----------------------------------------------------------------------------------------------------------------
+def full_transpose_length(input_length, kernel_size, strides=1, dilation_rate=1):
+    """Length of the full (uncropped) transposed convolution: ``F = (L - 1) * s + k_eff`` (``0`` for ``L = 0``).
+
+    >>> full_transpose_length(10, 3, 2)
+    21
+    """
+    length = _length(input_length)
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    if length is None:
+        return None
+    if length == 0:
+        return 0
+    return (length - 1) * s + k_eff
+
+
+def _total_crop(k_eff, s, padding, output_padding):
+    """``c_tot = F - N``, independent of ``L``; may be negative (zero extension)."""
+    if padding == "valid":
+        op_eff = max(k_eff, s) - k_eff if output_padding is None else output_padding
+        return -op_eff
+    if output_padding is None:
+        return k_eff - s
+    return k_eff - k_eff % 2 - output_padding
+
+
+def conv_transpose_output_length(
+    input_length, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1
+):
+    """Output length ``N`` of Keras ``Conv1DTranspose`` (spec section 2.2).
+
+    ========  ==============  ==================================
+    padding   output_padding  N
+    ========  ==============  ==================================
+    valid     None            ``(L - 1) * s + max(k_eff, s)``
+    valid     op              ``(L - 1) * s + k_eff + op``
+    same      None            ``L * s``
+    same      op              ``(L - 1) * s + k_eff % 2 + op``
+    ========  ==============  ==================================
+
+    ``output_padding=None`` and ``0`` differ. For ``L = 0`` (unspecified in Keras, backends disagree) the formula is
+    applied and clamped at 0.
+
+    >>> conv_transpose_output_length(10, 3, 2), conv_transpose_output_length(10, 3, 2, "same", 0)
+    (21, 19)
+    """
+    length = _length(input_length)
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    padding = normalize_padding(padding, TRANSPOSE_PADDINGS)
+    op = normalize_output_padding(output_padding)
+    if length is None:
+        return None
+    return max((length - 1) * s + k_eff - _total_crop(k_eff, s, padding, op), 0)
+
+
+def conv_transpose_crops(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
+    """Crops ``(c_left, c_right)`` taken from the full transposed convolution; they do not depend on ``L``.
+
+    ``c_tot = c_left + c_right = F - N``: valid ``-op_eff`` (``op_eff = max(k_eff, s) - k_eff`` for ``None``);
+    same/None ``k_eff - s``; same/op ``k_eff - k_eff % 2 - op``. ``c_left`` is ``max(floor(c_tot / 2), 0)``
+    (``0`` for valid), so an odd positive total crops one more on the right, and a negative total is a zero
+    extension on the right. ``c_left >= 0`` always; ``c_right`` may be negative.
+
+    >>> conv_transpose_crops(3, 2, "same"), conv_transpose_crops(2, 3, "valid")
+    ((0, 1), (0, -1))
+    """
+    k_eff = effective_kernel_size(kernel_size, dilation_rate)
+    s = normalize_int(strides, "strides")
+    padding = normalize_padding(padding, TRANSPOSE_PADDINGS)
+    op = normalize_output_padding(output_padding)
+    total = _total_crop(k_eff, s, padding, op)
+    left = 0 if padding == "valid" else max(total // 2, 0)
+    return (left, total - left)
+
+
+def matching_conv_padding(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
+    """Explicit padding ``(left, right)`` of the conv1d whose conv matrix is the transpose of ``conv1d_transpose``'s.
+
+    The matching conv1d uses the same kernel (no flip), strides and dilation on a signal of the transposed op's output
+    length ``N`` padded with ``left = c_left`` and ``right = c_right`` zeros, so that the padded length is the full
+    length ``F`` and the result has the transposed op's input length ``L``. A negative ``right`` (the transposed op
+    zero-extends) means: drop the last ``-right`` samples. While ``output_padding < strides`` those samples are never
+    read by any window, so ``(left, max(right, 0))`` gives the same result; it equals Keras ``conv_padding(N, ...)``
+    with the same padding name, except for ``"same"`` with ``k_eff % 2 + output_padding == 0`` (see DESIGN.md).
+
+    >>> matching_conv_padding(3, 2, "same"), matching_conv_padding(4, 2, "same", 0)
+    ((0, 1), (2, 2))
+    """
+    return conv_transpose_crops(kernel_size, strides, padding, output_padding, dilation_rate)
+
+
+def torch_conv_transpose_args(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
+    """Map Keras arguments to ``torch.nn.functional.conv_transpose1d`` (spec section 4.4).
+
+    Returns ``(torch_padding, torch_output_padding, drop_right)``: call torch with these ``padding`` and
+    ``output_padding`` and then drop the last ``drop_right`` outputs (1 when ``c_tot`` is odd and positive, which
+    torch's symmetric padding cannot express; 0 otherwise). Torch refuses ``N = 0`` (callers must handle it).
+
+    >>> torch_conv_transpose_args(3, 2, "same"), torch_conv_transpose_args(5, 1, "same")
+    ((0, 0, 1), (2, 0, 0))
+    """
+    left, right = conv_transpose_crops(kernel_size, strides, padding, output_padding, dilation_rate)
+    total = left + right
+    if total <= 0:
+        return (0, -total, 0)
+    if total % 2 == 0:
+        return (total // 2, 0, 0)
+    return (left, 0, 1)
