@@ -1,0 +1,27 @@
+"""Shared fixtures: every backend test runs on numpy, array_api_strict and (where a GPU is present) cupy."""
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from tinygradconv.backend import available_backends  # noqa: E402
+
+AVAILABLE = available_backends()
+BACKENDS = [
+    pytest.param(name, marks=pytest.mark.skipif(name not in AVAILABLE, reason=f"backend {name!r} not available "
+                                                 "here (CuPy needs an NVIDIA GPU)"))
+    for name in ("numpy", "array_api_strict", "cupy")
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The name of a backend to run the test on."""
+    return request.param
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

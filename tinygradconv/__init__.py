@@ -1,0 +1,30 @@
+"""tinygradconv: a small, exact and fast educational autodiff framework.
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+>>> (x * 3).sum().backward()
+>>> x.grad.numpy().tolist()
+[3.0, 3.0]
+"""
+import importlib
+
+from . import config
+from .autograd import Function, GradcheckError, enable_grad, gradcheck, is_grad_enabled, no_grad, register_op
+from .backend import available_backends, get_backend, set_backend
+from .tensor import Tensor, tensor
+
+__version__ = "0.1.0"
+
+# Submodules loaded on first use, so that `import tinygradconv` stays light (viz never pulls in matplotlib).
+_LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constraints", "losses", "metrics",
+         "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tinygradconv' has no attribute {name!r}")
+
+
+__all__ = ["Function", "GradcheckError", "Tensor", "available_backends", "config", "enable_grad", "get_backend",
+           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "tensor"]

@@ -1,0 +1,181 @@
+"""Array backends: an array namespace (``xp``) plus a device.
+
+A :class:`Backend` wraps an Array-API namespace obtained through ``array-api-compat``. Ops receive ``xp`` and use
+only the Python Array API standard, so one implementation runs on:
+
+* ``"numpy"`` -- the default, on the CPU;
+* ``"cupy"`` -- NVIDIA GPUs, when CuPy and a GPU are present (``pip install tinygradconv[cuda12]``);
+* ``"array_api_strict"`` -- a strict CPU test double that rejects NumPy-only calls, so that code which would only
+  break on a GPU breaks in CI instead.
+
+This is the only module that imports CuPy.
+
+>>> from tinygradconv.backend import get_backend
+>>> get_backend("numpy").name
+'numpy'
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from . import config
+
+_CUPY_HINT = (
+    "The 'cupy' backend needs CuPy and an NVIDIA GPU. Install it with `pip install tinygradconv[cuda12]` "
+    "(CUDA 12) or `pip install tinygradconv[cuda13]` (CUDA 13)."
+)
+
+
+class Backend:
+    """An array namespace and a device, e.g. NumPy on the CPU.
+
+    Attributes:
+        name: ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``.
+        xp: the Array-API namespace that ops compute with.
+        device: the device new arrays are created on.
+    """
+
+    __slots__ = ("name", "xp", "device", "array_type")
+
+    def __init__(self, name, xp, device, array_type):
+        self.name = name
+        self.xp = xp
+        self.device = device
+        self.array_type = array_type
+
+    def __repr__(self):
+        return f"Backend({self.name!r})"
+
+    def dtype(self, name):
+        """The namespace's dtype object for a name such as ``"float32"``."""
+        if not isinstance(name, str):
+            name = dtype_name(name)
+        try:
+            return getattr(self.xp, name)
+        except AttributeError:
+            raise TypeError(f"The {self.name} backend has no dtype {name!r}") from None
+
+    def asarray(self, data, dtype=None):
+        """Make a backend array from NumPy data (copying to the device if needed)."""
+        if dtype is not None and isinstance(dtype, str):
+            dtype = self.dtype(dtype)
+        if self.name == "numpy":
+            return np.asarray(data, dtype=dtype)
+        if self.name == "array_api_strict":
+            data = np.asarray(data)
+            return self.xp.asarray(data, dtype=dtype if dtype is not None else self.dtype(data.dtype.name))
+        return self.xp.asarray(data, dtype=dtype)
+
+    def to_numpy(self, array) -> np.ndarray:
+        """Copy a backend array into a NumPy array (from the GPU when needed)."""
+        if self.name == "numpy":
+            return np.asarray(array)
+        if self.name == "cupy":
+            return array.get()
+        return np.from_dlpack(array) if hasattr(array, "__dlpack__") else np.asarray(array)
+
+
+def dtype_name(dtype) -> str:
+    """A dtype's plain name (``"float32"``) whatever namespace it comes from."""
+    if isinstance(dtype, str):
+        return dtype
+    name = getattr(dtype, "name", None) or getattr(dtype, "_np_dtype", None)
+    if isinstance(name, str):
+        return name
+    return np.dtype(name if name is not None else dtype).name
+
+
+def _load_numpy():
+    from array_api_compat import numpy as xp
+
+    return Backend("numpy", xp, "cpu", np.ndarray)
+
+
+def _load_array_api_strict():
+    try:
+        xp = importlib.import_module("array_api_strict")
+    except ImportError:
+        raise ValueError(
+            "The 'array_api_strict' backend needs the array-api-strict package: pip install array-api-strict"
+        ) from None
+    return Backend("array_api_strict", xp, xp.Device("CPU_DEVICE") if hasattr(xp, "Device") else None,
+                   type(xp.asarray(0)))
+
+
+def _load_cupy():
+    try:
+        import cupy
+        from array_api_compat import cupy as xp
+    except ImportError:
+        raise ValueError(_CUPY_HINT) from None
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise ValueError("no GPU")
+    except Exception as exc:  # CUDA driver errors have no common base class
+        raise ValueError(f"{_CUPY_HINT} CuPy is installed but no GPU is usable here ({exc}).") from None
+    return Backend("cupy", xp, cupy.cuda.Device(), cupy.ndarray)
+
+
+_LOADERS = {"numpy": _load_numpy, "cupy": _load_cupy, "array_api_strict": _load_array_api_strict}
+_cache: dict[str, Backend] = {}
+_current: list[str] = []
+
+
+def known_backends() -> tuple[str, ...]:
+    """Every backend name tinygradconv knows, available here or not."""
+    return tuple(_LOADERS)
+
+
+def available_backends() -> list[str]:
+    """The backends that load on this machine, e.g. ``['numpy', 'array_api_strict']``."""
+    names = []
+    for name in _LOADERS:
+        try:
+            get_backend(name)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+def get_backend(name=None) -> Backend:
+    """The backend called ``name``; ``None`` gives the current default backend."""
+    if isinstance(name, Backend):
+        return name
+    if name is None:
+        name = _current[-1] if _current else config.default_backend_name()
+    backend = _cache.get(name)
+    if backend is not None:
+        return backend
+    if name not in _LOADERS:
+        raise ValueError(f"Unknown backend {name!r}. Known backends: {list(_LOADERS)}; "
+                         f"available here: {[n for n in _LOADERS if n != name and _loads(n)]}")
+    backend = _cache[name] = _LOADERS[name]()
+    return backend
+
+
+def _loads(name):
+    try:
+        get_backend(name)
+        return True
+    except ValueError:
+        return False
+
+
+def set_backend(name: str) -> Backend:
+    """Make ``name`` the default backend of new tensors (``"numpy"``, ``"cupy"``, ``"array_api_strict"``)."""
+    backend = get_backend(name)
+    _current[:] = [backend.name]
+    return backend
+
+
+def backend_of(array) -> Backend:
+    """The backend whose arrays have the type of ``array``."""
+    for backend in _cache.values():
+        if isinstance(array, backend.array_type):
+            return backend
+    if isinstance(array, (np.ndarray, np.generic)):
+        return get_backend("numpy")
+    raise TypeError(f"Not an array of any loaded backend: {type(array).__name__}")

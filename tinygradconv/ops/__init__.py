@@ -1,0 +1,44 @@
+"""Differentiable ops. Each is a :class:`~tinygradconv.autograd.Function` registered with sample inputs.
+
+The functions here accept Tensors (or data, converted by :class:`~tinygradconv.Tensor`'s rule) and return Tensors.
+"""
+from . import elementwise, linalg, reduction, shape
+from .elementwise import Abs, Exp, Log, Log1p, Neg, Relu, Sigmoid, Sqrt, Tanh, add, clip, div, maximum, minimum, mul
+from .elementwise import pow, sub, where  # noqa: A004
+from .reduction import max, mean, min, sum  # noqa: A004
+from .shape import concat, getitem, pad, permute, reshape, stack, transpose
+
+
+def _unary(fn, doc):
+    def op(x):
+        from ..tensor import Tensor
+
+        return fn.apply(x if isinstance(x, Tensor) else Tensor(x))
+
+    op.__name__ = fn.name
+    op.__doc__ = doc
+    return op
+
+
+neg = _unary(Neg, "``-x``.")
+exp = _unary(Exp, "``exp(x)`` element-wise.")
+log = _unary(Log, "Natural logarithm element-wise.")
+log1p = _unary(Log1p, "``log(1 + x)`` element-wise, accurate near 0.")
+sqrt = _unary(Sqrt, "Square root element-wise.")
+abs = _unary(Abs, "Absolute value element-wise.")  # noqa: A001
+tanh = _unary(Tanh, "Hyperbolic tangent element-wise.")
+sigmoid = _unary(Sigmoid, "Logistic sigmoid ``1 / (1 + exp(-x))`` element-wise.")
+relu = _unary(Relu, "``max(x, 0)`` element-wise.")
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules."""
+    from ..tensor import Tensor
+
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    return a @ b
+
+
+__all__ = ["abs", "add", "clip", "concat", "div", "exp", "getitem", "log", "log1p", "matmul", "max", "maximum", "mean",
+           "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sqrt", "stack",
+           "sub", "sum", "tanh", "transpose", "where"]

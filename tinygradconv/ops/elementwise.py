@@ -1,0 +1,470 @@
+"""Element-wise ops with NumPy broadcasting.
+
+Each op states its local derivative right beside its forward. Gradients of broadcast inputs are summed back to the
+input's shape by :func:`unbroadcast`.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+
+
+def unbroadcast(xp, grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving an array of ``shape``.
+
+    >>> import numpy as np
+    >>> unbroadcast(np, np.ones((2, 3)), (3,)).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    if tuple(grad.shape) == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = xp.sum(grad, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = xp.sum(grad, axis=axes, keepdims=True)
+    return grad
+
+
+def _float_mask(xp, condition, dtype):
+    return xp.astype(condition, dtype)
+
+
+# ------------------------------------------------------------------------------------------- sample inputs
+def _binary_samples(positive_b=False, positive_a=False):
+    def samples(rng):
+        def draw(shape, positive):
+            x = rng.standard_normal(shape)
+            return np.abs(x) + 0.5 if positive else x
+
+        return [
+            Sample((draw((3, 4), positive_a), draw((3, 4), positive_b))),
+            Sample((draw((2, 3), positive_a), draw((3,), positive_b))),  # broadcast the second
+            Sample((draw((2, 1, 3), positive_a), draw((4, 1), positive_b))),  # broadcast both
+        ]
+
+    return samples
+
+
+def _unary_samples(low=None, high=None):
+    def samples(rng):
+        if low is None:
+            x = rng.standard_normal((3, 4))
+            x[np.abs(x) < 0.05] = 0.3  # keep away from kinks (abs, relu) for finite differences
+        else:
+            x = rng.uniform(low, high, (3, 4))
+        return [Sample((x,))]
+
+    return samples
+
+
+# ------------------------------------------------------------------------------------------- binary ops
+@register_op("add", samples=_binary_samples())
+class Add(Function):
+    """``a + b``; d/da = 1, d/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, grad, sb)
+
+
+@register_op("sub", samples=_binary_samples())
+class Sub(Function):
+    """``a - b``; d/da = 1, d/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, -grad, sb)
+
+
+@register_op("mul", samples=_binary_samples())
+class Mul(Function):
+    """``a * b``; d/da = b, d/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(ctx.xp, grad * b, a.shape) if need_a else None,
+                unbroadcast(ctx.xp, grad * a, b.shape) if need_b else None)
+
+
+@register_op("div", samples=_binary_samples(positive_b=True))
+class Div(Function):
+    """``a / b``; d/da = 1/b, d/db = -a/b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(ctx.xp, grad / b, a.shape) if need_a else None,
+                unbroadcast(ctx.xp, -grad * a / (b * b), b.shape) if need_b else None)
+
+
+@register_op("pow", samples=_binary_samples(positive_a=True))
+class Pow(Function):
+    """``a ** b``; d/da = b a^(b-1), d/db = a^b log(a) (defined for a > 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
+        return (unbroadcast(xp, grad * b * a ** (b - 1), a.shape) if need_a else None,
+                unbroadcast(xp, grad * out * xp.log(a), b.shape) if need_b else None)
+
+
+def _pairwise_samples(rng):
+    a = rng.standard_normal((3, 4))
+    b = a + rng.choice([-1.0, 1.0], size=(3, 4)) * rng.uniform(0.1, 1.0, (3, 4))  # no ties
+    return [Sample((a, b)), Sample((a, b[0]))]
+
+
+@register_op("maximum", samples=_pairwise_samples)
+class Maximum(Function):
+    """Element-wise maximum; the gradient goes to the larger input (split evenly on ties)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _select_grads(ctx, grad, larger=True)
+
+
+@register_op("minimum", samples=_pairwise_samples)
+class Minimum(Function):
+    """Element-wise minimum; the gradient goes to the smaller input (split evenly on ties)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _select_grads(ctx, grad, larger=False)
+
+
+def _select_grads(ctx, grad, larger):
+    xp = ctx.xp
+    a, b = ctx.saved_tensors
+    wins = (a > b) if larger else (a < b)
+    share_a = _float_mask(xp, wins, grad.dtype) + 0.5 * _float_mask(xp, a == b, grad.dtype)
+    return unbroadcast(xp, grad * share_a, a.shape), unbroadcast(xp, grad * (1.0 - share_a), b.shape)
+
+
+def _where_samples(rng):
+    cond = rng.random((3, 4)) > 0.5
+    return [Sample((cond, rng.standard_normal((3, 4)), rng.standard_normal((4,))))]
+
+
+@register_op("where", samples=_where_samples)
+class Where(Function):
+    """``where(condition, a, b)``: a where the condition holds, else b; the gradient follows the same choice."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        ctx.shapes = (a.shape, b.shape)
+        return ctx.xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        (condition,) = ctx.saved_tensors
+        zero = xp.zeros_like(grad)
+        sa, sb = ctx.shapes
+        return (None, unbroadcast(xp, xp.where(condition, grad, zero), sa),
+                unbroadcast(xp, xp.where(condition, zero, grad), sb))
+
+
+# ------------------------------------------------------------------------------------------- unary ops
+@register_op("neg", samples=_unary_samples())
+class Neg(Function):
+    """``-a``; d/da = -1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+@register_op("exp", samples=_unary_samples())
+class Exp(Function):
+    """``exp(a)``; d/da = exp(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+@register_op("log", samples=_unary_samples(0.2, 3.0))
+class Log(Function):
+    """``log(a)``; d/da = 1/a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+@register_op("log1p", samples=_unary_samples(-0.5, 3.0))
+class Log1p(Function):
+    """``log(1 + a)`` computed accurately for small a; d/da = 1/(1+a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (1.0 + a)
+
+
+@register_op("sqrt", samples=_unary_samples(0.2, 3.0))
+class Sqrt(Function):
+    """``sqrt(a)``; d/da = 1 / (2 sqrt(a))."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2.0 * out)
+
+
+@register_op("abs", samples=_unary_samples())
+class Abs(Function):
+    """``|a|``; d/da = sign(a) (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * ctx.xp.sign(a)
+
+
+@register_op("tanh", samples=_unary_samples())
+class Tanh(Function):
+    """``tanh(a)``; d/da = 1 - tanh(a)^2."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1.0 - out * out)
+
+
+@register_op("sigmoid", samples=_unary_samples())
+class Sigmoid(Function):
+    """``1 / (1 + exp(-a))``, computed without overflow; d/da = s (1 - s)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
+        out = xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1.0 - out)
+
+
+@register_op("relu", samples=_unary_samples())
+class Relu(Function):
+    """``max(a, 0)``; d/da = 1 where a > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        positive = a > 0
+        ctx.save_for_backward(positive)
+        return xp.where(positive, a, xp.zeros_like(a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return ctx.xp.where(positive, grad, ctx.xp.zeros_like(grad))
+
+
+@register_op("clip", samples=lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"min": -1.0, "max": 1.0}),
+                                          Sample((rng.uniform(-2, 2, (5,)),), {"min": None, "max": 0.5})])
+class Clip(Function):
+    """Clamp into ``[min, max]`` (either may be None); the gradient passes only where the value was inside."""
+
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        xp = ctx.xp
+        inside = xp.ones(a.shape, dtype=xp.bool)
+        out = a
+        if min is not None:
+            inside = inside & (a >= min)
+            out = xp.where(a < min, xp.full(a.shape, min, dtype=a.dtype), out)
+        if max is not None:
+            inside = inside & (a <= max)
+            out = xp.where(a > max, xp.full(a.shape, max, dtype=a.dtype), out)
+        ctx.save_for_backward(inside)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return ctx.xp.where(inside, grad, ctx.xp.zeros_like(grad))
+
+
+class Cast(Function):
+    """Change the dtype; the gradient is cast back to the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.input_dtype = a.dtype
+        return ctx.xp.astype(a, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.astype(grad, ctx.input_dtype)
+
+
+# ------------------------------------------------------------------------------------------- functional API
+def _as_tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return like._lift(x)
+    return Tensor(x)
+
+
+def _binary(fn, a, b):
+    if isinstance(a, Tensor):
+        return fn.apply(a, a._lift(b))
+    b = _as_tensor(b)
+    return fn.apply(b._lift(a), b)
+
+
+def add(a, b):
+    """``a + b`` with broadcasting."""
+    return _binary(Add, a, b)
+
+
+def sub(a, b):
+    """``a - b`` with broadcasting."""
+    return _binary(Sub, a, b)
+
+
+def mul(a, b):
+    """``a * b`` with broadcasting."""
+    return _binary(Mul, a, b)
+
+
+def div(a, b):
+    """``a / b`` with broadcasting."""
+    return _binary(Div, a, b)
+
+
+def pow(a, b):  # noqa: A001 - mirrors the operator's name
+    """``a ** b`` with broadcasting."""
+    return _binary(Pow, a, b)
+
+
+def maximum(a, b):
+    """Element-wise maximum of two tensors (or a tensor and a number)."""
+    return _binary(Maximum, a, b)
+
+
+def minimum(a, b):
+    """Element-wise minimum of two tensors (or a tensor and a number)."""
+    return _binary(Minimum, a, b)
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` is true, else ``b`` (broadcasting); differentiable in ``a`` and ``b``."""
+    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
+    a = _as_tensor(a, like)
+    b = _as_tensor(b, a)
+    if isinstance(condition, Tensor):
+        condition = condition.detach()
+        if condition.backend is not a.backend:
+            raise ValueError(f"where(): condition is on backend {condition.backend.name!r} but the values are on "
+                             f"{a.backend.name!r}")
+    else:
+        condition = Tensor(np.asarray(condition, dtype=bool), dtype="bool", backend=a.backend)
+    return Where.apply(condition, a, b)
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - Keras/NumPy names
+    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None)."""
+    for name, value in (("min", min), ("max", max)):
+        if value is not None and not isinstance(value, numbers.Real):
+            raise TypeError(f"clip(): `{name}` must be a number or None. Received {name}={value!r}")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip(): `min` must not exceed `max`. Received min={min}, max={max}")
+    return Clip.apply(_as_tensor(x), min=min, max=max)

@@ -1,0 +1,51 @@
+"""Matrix product with NumPy's ``matmul`` rules (1-D operands, batched broadcasting).
+
+For ``C = A @ B``: ``dL/dA = dL/dC @ B^T`` and ``dL/dB = A^T @ dL/dC``, summed over broadcast batch dimensions.
+"""
+from __future__ import annotations
+
+from ..autograd import Function, Sample, register_op
+from .elementwise import unbroadcast
+
+
+def _matmul_samples(rng):
+    n = rng.standard_normal
+    return [Sample((n((3, 4)), n((4, 2)))), Sample((n((2, 3, 4)), n((4, 5)))), Sample((n((4,)), n((4, 3)))),
+            Sample((n((3, 4)), n((4,)))), Sample((n((2, 1, 3, 4)), n((5, 4, 2))))]
+
+
+@register_op("matmul", samples=_matmul_samples)
+class MatMul(Function):
+    """``a @ b``."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul needs at least 1-D operands; got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        inner_a = a.shape[-1]
+        inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if inner_a != inner_b:
+            raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned "
+                             f"({inner_a} != {inner_b})")
+        ctx.save_for_backward(a, b)
+        return ctx.xp.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        # Promote 1-D operands to matrices, as matmul itself does, so one formula covers every case.
+        a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
+        b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, axis=-2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, axis=-1)
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
+        if need_b:
+            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
+        return ga, gb

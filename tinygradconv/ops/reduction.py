@@ -1,0 +1,141 @@
+"""Reductions: ``sum``, ``mean``, ``max``, ``min`` over ``axis`` (None, an int or a tuple), with ``keepdims``.
+
+The gradient of a reduction is the output gradient broadcast back over the reduced axes: unchanged for ``sum``,
+divided by the count for ``mean``, and routed to the extreme elements for ``max``/``min`` (split evenly on ties).
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+
+
+def normalize_axis(axis, ndim):
+    """``axis`` as a sorted tuple of non-negative ints, with a clear error when out of range.
+
+    >>> normalize_axis(-1, 3)
+    (2,)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis contains a repeated axis: {axis!r}")
+    return tuple(sorted(out))
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _reduction_samples(rng):
+    x = rng.standard_normal((3, 4, 2))
+    return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True}),
+            Sample((x,), {"axes": (0, 2), "keepdims": False})]
+
+
+@register_op("sum", samples=_reduction_samples)
+class Sum(Function):
+    """Sum over ``axes``; d/dx_i = 1 for every summed element."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes = a.shape, axes
+        return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        return xp.broadcast_to(xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes)), ctx.shape)
+
+
+@register_op("mean", samples=_reduction_samples)
+class Mean(Function):
+    """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes = a.shape, axes
+        return ctx.xp.mean(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        count = 1
+        for a in ctx.axes:
+            count *= ctx.shape[a]
+        return xp.broadcast_to(xp.reshape(grad / count, _kept_shape(ctx.shape, ctx.axes)), ctx.shape)
+
+
+class _Extreme(Function):
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, a, axes, keepdims):
+        xp = ctx.xp
+        if any(a.shape[i] == 0 for i in axes):
+            raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
+        out = getattr(xp, cls.reduce)(a, axis=axes, keepdims=True)
+        hits = xp.astype(a == out, a.dtype)
+        ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
+        ctx.shape, ctx.axes = a.shape, axes
+        return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return share * ctx.xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
+
+
+def _distinct_samples(rng):
+    x = rng.permutation(24).reshape(3, 4, 2) / 7.0  # distinct values: no ties
+    return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True})]
+
+
+@register_op("max", samples=_distinct_samples)
+class Max(_Extreme):
+    """Maximum over ``axes``; the gradient goes to the maximal elements (split evenly on ties)."""
+
+    reduce = "max"
+
+
+@register_op("min", samples=_distinct_samples)
+class Min(_Extreme):
+    """Minimum over ``axes``; the gradient goes to the minimal elements (split evenly on ties)."""
+
+    reduce = "min"
+
+
+def _reduce(fn, x, axis, keepdims):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return fn.apply(x, axes=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum of the elements over ``axis`` (all by default)."""
+    return _reduce(Sum, x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of the elements over ``axis`` (all by default)."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis`` (all by default)."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Minimum over ``axis`` (all by default)."""
+    return _reduce(Min, x, axis, keepdims)

@@ -1,0 +1,280 @@
+"""Shape ops: ``reshape``, ``permute``/``transpose``, indexing, ``concat``, ``stack`` and ``pad``.
+
+They move elements without changing them, so each backward moves the gradient back the same way: reshape it back,
+apply the inverse permutation, scatter it into zeros, split it, or crop the padding away.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+
+
+@register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
+                                             Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})])
+class Reshape(Function):
+    """Same elements in a new shape."""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return ctx.xp.reshape(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.reshape(grad, ctx.shape)
+
+
+@register_op("permute", samples=lambda rng: [Sample((rng.standard_normal((2, 3, 4)),), {"axes": (2, 0, 1)})])
+class Permute(Function):
+    """Reorder the axes; the backward applies the inverse permutation."""
+
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.inverse = tuple(int(i) for i in np.argsort(axes))
+        return ctx.xp.permute_dims(a, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.permute_dims(grad, ctx.inverse)
+
+
+def _is_basic(index):
+    return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
+
+
+def _getitem_samples(rng):
+    x = rng.standard_normal((4, 5))
+    return [Sample((x,), {"index": (slice(1, 3), slice(None, None, 2))}), Sample((x,), {"index": (2,)}),
+            Sample((x,), {"index": (Ellipsis, None, slice(0, 4, 3))}),
+            Sample((x,), {"index": (np.array([3, 0, 3]),)})]  # repeated rows: gradients must add up
+
+
+@register_op("getitem", samples=_getitem_samples)
+class GetItem(Function):
+    """``a[index]``; the backward scatters the gradient into zeros of ``a``'s shape (adding repeated picks)."""
+
+    @staticmethod
+    def forward(ctx, a, index):
+        xp = ctx.xp
+        index = _backend_index(xp, index, a.ndim)
+        ctx.shape, ctx.index = a.shape, index
+        rows = _row_array(index)
+        if rows is not None:  # a[int_array]: picks whole rows (the portable spelling is `take`)
+            return xp.take(a, rows, axis=0)
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        index = ctx.index
+        full = xp.zeros(ctx.shape, dtype=grad.dtype)
+        if _is_basic(index) or _is_mask(index):
+            index = tuple(i for i in index if i is not None)  # new axes hold no elements of `a`
+            full[index] = xp.reshape(grad, tuple(full[index].shape))
+            return full
+        rows = _row_array(index)
+        if isinstance(full, np.ndarray):
+            np.add.at(full, index if rows is None else rows, grad)
+            return full
+        if rows is not None and rows.ndim == 1:  # rows picked by an integer array: a one-hot product adds them
+            onehot = xp.astype(xp.arange(ctx.shape[0])[:, None] == rows[None, :], grad.dtype)
+            flat = xp.reshape(grad, (rows.shape[0], -1))
+            return xp.reshape(xp.matmul(onehot, flat), ctx.shape)
+        raise NotImplementedError("The gradient of indexing with several integer arrays is only implemented on "
+                                  "the numpy backend")
+
+
+def _row_array(index):
+    """The integer array of ``a[int_array, ...]``, or None for any other index."""
+    first = index[0]
+    if hasattr(first, "dtype") and "int" in str(first.dtype) and first.ndim > 0 and \
+            all(i is Ellipsis for i in index[1:]):
+        return first
+    return None
+
+
+def _is_mask(index):
+    return len(index) == 1 and hasattr(index[0], "dtype") and "bool" in str(index[0].dtype)
+
+
+def _backend_index(xp, index, ndim):
+    """The index as a tuple of backend-ready items, with a trailing ``...`` made explicit (the Array API needs it)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for item in index:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, (list, np.ndarray)):
+            array = np.asarray(item)
+            if array.dtype.kind not in "biu":
+                raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
+            item = xp.asarray(array)
+        elif isinstance(item, np.integer):
+            item = int(item)
+        elif not (isinstance(item, (int, slice)) or item is None or item is Ellipsis or hasattr(item, "dtype")):
+            raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
+        out.append(item)
+    consumed = sum(1 if getattr(i, "dtype", None) is None or "bool" not in str(i.dtype) else i.ndim
+                   for i in out if i is not None and i is not Ellipsis)
+    if not any(i is Ellipsis for i in out) and consumed < ndim:
+        out.append(Ellipsis)
+    return tuple(out)
+
+
+def getitem(x, index):
+    """``x[index]``: basic slicing, integer arrays and boolean masks."""
+    return GetItem.apply(x, index=index)
+
+
+@register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
+                                                     rng.standard_normal((2, 2))), {"axis": 1})])
+class Concat(Function):
+    """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        return ctx.xp.concat(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pieces, start = [], 0
+        for n in ctx.sizes:
+            index = (slice(None),) * ctx.axis + (slice(start, start + n), Ellipsis)
+            pieces.append(grad[index])
+            start += n
+        return tuple(pieces)
+
+
+@register_op("stack", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))),
+                                                  {"axis": 1})])
+class Stack(Function):
+    """Join same-shaped tensors along a new axis; the backward picks each slice of the gradient."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis, ctx.count = axis, len(arrays)
+        return ctx.xp.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(grad[(slice(None),) * ctx.axis + (i, Ellipsis)] for i in range(ctx.count))
+
+
+@register_op("pad", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),),
+                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})])
+class Pad(Function):
+    """Surround with a constant; the backward crops the gradient back to the original window."""
+
+    @staticmethod
+    def forward(ctx, a, pad_width, value):
+        xp = ctx.xp
+        shape = tuple(n + before + after for n, (before, after) in zip(a.shape, pad_width))
+        window = tuple(slice(before, before + n) for n, (before, _) in zip(a.shape, pad_width))
+        out = xp.full(shape, value, dtype=a.dtype)
+        out[window] = a
+        ctx.window = window
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.window]
+
+
+# ------------------------------------------------------------------------------------------- functional API
+def _tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def reshape(x, *shape):
+    """``x`` with a new shape (one entry may be -1); the element count must match."""
+    x = _tensor(x)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = tuple(int(n) for n in shape)
+    known = 1
+    for n in shape:
+        known *= n if n != -1 else 1
+    size = x.size
+    if shape.count(-1) > 1 or any(n < -1 for n in shape) or \
+            (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
+        raise ValueError(f"Cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
+    if -1 in shape:
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    return Reshape.apply(x, shape=shape)
+
+
+def permute(x, *axes):
+    """Reorder the axes of ``x`` (``permute(2, 0, 1)``)."""
+    x = _tensor(x)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return Permute.apply(x, axes=axes)
+
+
+def transpose(x, *axes):
+    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``), or permute (a full tuple)."""
+    x = _tensor(x)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        return permute(x, tuple(reversed(range(x.ndim))))
+    if len(axes) == 2 and x.ndim != 2:
+        order = list(range(x.ndim))
+        i, j = (int(a) % x.ndim for a in axes)
+        order[i], order[j] = order[j], order[i]
+        return permute(x, order)
+    return permute(x, axes)
+
+
+def _same_backend(tensors, name):
+    if not tensors:
+        raise ValueError(f"{name}() needs at least one tensor")
+    return [_tensor(t) for t in tensors]
+
+
+def concat(tensors, axis=0):
+    """Join tensors along ``axis``; all other dimensions must match."""
+    tensors = _same_backend(tensors, "concat")
+    ndim = tensors[0].ndim
+    axis = int(axis) % ndim
+    for t in tensors:
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
+            raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
+    return Concat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis."""
+    tensors = _same_backend(tensors, "stack")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
+    return Stack.apply(*tensors, axis=int(axis) % (tensors[0].ndim + 1))
+
+
+def pad(x, pad_width, value=0.0):
+    """Pad with a constant. ``pad_width`` is ``((before, after), ...)`` per axis, or one pair for every axis."""
+    x = _tensor(x)
+    widths = np.asarray(pad_width, dtype=object)
+    if widths.shape == (2,):
+        pad_width = ((pad_width[0], pad_width[1]),) * x.ndim
+    try:
+        pad_width = tuple((int(b), int(a)) for b, a in pad_width)
+    except (TypeError, ValueError):
+        raise ValueError(f"pad: pad_width must be pairs of ints, one per axis. Received pad_width={pad_width!r}") \
+            from None
+    if len(pad_width) != x.ndim or any(b < 0 or a < 0 for b, a in pad_width):
+        raise ValueError(f"pad: pad_width must hold one non-negative (before, after) pair for each of the {x.ndim} "
+                         f"axes. Received pad_width={pad_width!r}")
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"pad: value must be a number. Received value={value!r}")
+    return Pad.apply(x, pad_width=pad_width, value=float(value))

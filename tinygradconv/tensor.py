@@ -1,0 +1,367 @@
+"""``Tensor``: an array on a backend, plus what autograd needs (``requires_grad``, ``grad``, the node that made it).
+
+Data conversion rule (when ``dtype`` is not given):
+
+* floating arrays (NumPy or backend) keep their dtype (``float16``, ``float32``, ``float64``);
+* Python numbers and (nested) lists, and integer or boolean data of any kind, become the configured float type
+  ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
+* anything else (strings, objects, complex numbers, ragged lists) raises ``TypeError`` or ``ValueError``.
+
+Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> y = (x @ x).sum()
+>>> y.backward()
+>>> x.grad.shape
+(2, 2)
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import config
+from .backend import Backend, backend_of, dtype_name, get_backend
+
+_FLOAT_KINDS = ("float16", "float32", "float64")
+
+
+def _to_numpy_data(data):
+    """Turn user data (scalars, lists, NumPy arrays) into a NumPy array, with clear errors."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"Cannot make a Tensor from a string: {data!r}")
+    try:
+        array = np.asarray(data)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) data: {exc}") from None
+    if array.dtype == object:
+        raise TypeError("Cannot make a Tensor from data of object type (ragged lists or arbitrary Python objects); "
+                        f"received {type(data).__name__}")
+    if array.dtype.kind in "USV":
+        raise TypeError(f"Cannot make a Tensor from string or raw data (dtype {array.dtype})")
+    if array.dtype.kind == "c":
+        raise TypeError("Complex data is not supported by tinygradconv")
+    return array
+
+
+class Tensor:
+    """A multi-dimensional array that can take part in automatic differentiation.
+
+    Args:
+        data: a Tensor, a backend array, a NumPy array, a Python number or a nested list.
+        requires_grad: whether ``backward`` should compute a gradient for this tensor.
+        dtype: e.g. ``"float32"``; by default the conversion rule in the module docstring applies.
+        backend: ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``; by default the current backend (or the
+            backend of ``data`` when it is already a backend array).
+    """
+
+    __slots__ = ("data", "backend", "requires_grad", "grad", "_ctx", "_retains_grad", "name", "constraint",
+                 "__weakref__")
+    __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, backend=None):
+        if isinstance(data, Tensor):
+            source_backend, array = data.backend, data.data
+        elif isinstance(data, (np.ndarray, np.generic)) or not hasattr(data, "__array_namespace__"):
+            source_backend, array = None, _to_numpy_data(data)
+        else:
+            source_backend, array = backend_of(data), data
+        target = get_backend(backend) if backend is not None else (source_backend or get_backend())
+        if source_backend is not None and source_backend is not target:
+            array = source_backend.to_numpy(array)
+            source_backend = None
+        if dtype is None:
+            name = dtype_name(array.dtype)
+            from_python = isinstance(data, (numbers.Number, list, tuple))
+            dtype = name if (name in _FLOAT_KINDS and not from_python) else config.floatx()
+        dtype = dtype_name(dtype) if not isinstance(dtype, str) else dtype
+        if source_backend is None:
+            array = target.asarray(array, dtype=target.dtype(dtype))
+        elif dtype_name(array.dtype) != dtype:
+            array = target.xp.astype(array, target.dtype(dtype))
+        self.data = array
+        self.backend = target
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self.name = None
+        self.constraint = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(array, backend, requires_grad, ctx):
+        """Wrap a backend array without any conversion (used by ops: the fast path)."""
+        t = object.__new__(Tensor)
+        t.data = array
+        t.backend = backend
+        t.requires_grad = requires_grad
+        t.grad = None
+        t._ctx = ctx
+        t._retains_grad = False
+        t.name = None
+        t.constraint = None
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.data.shape:
+            n *= d
+        return n
+
+    @property
+    def dtype(self):
+        """The backend's dtype object (compare with ``str(t.dtype)`` or ``dtype_name``)."""
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by an op that recorded a node)."""
+        return self._ctx is None
+
+    @property
+    def T(self):
+        """The transpose of a 2-D tensor."""
+        if self.ndim != 2:
+            raise ValueError(f"Tensor.T needs a 2-D tensor; this one has shape {self.shape}. Use permute().")
+        return self.permute(1, 0)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        backend = "" if self.backend.name == "numpy" else f", backend={self.backend.name!r}"
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({body}, dtype={dtype_name(self.dtype)}{backend}{grad})"
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied from the GPU when needed)."""
+        return self.backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (``requires_grad=False``)."""
+        return Tensor._make(self.data, self.backend, False, None)
+
+    def to(self, backend) -> "Tensor":
+        """A copy of this tensor on another backend (a leaf; gradients do not flow back across backends)."""
+        target = get_backend(backend)
+        if target is self.backend:
+            return self
+        return Tensor(self.backend.to_numpy(self.data), requires_grad=self.requires_grad,
+                      dtype=dtype_name(self.dtype), backend=target)
+
+    def astype(self, dtype) -> "Tensor":
+        """A differentiable cast to ``dtype`` (e.g. ``"float64"``)."""
+        return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, flag=True) -> "Tensor":
+        """Set ``requires_grad`` in place (only floating tensors can require gradients)."""
+        if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
+            raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def backward(self, grad=None, retain_graph=False) -> None:
+        """Compute the gradients of this tensor with respect to every leaf that requires them.
+
+        Args:
+            grad: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the same
+                shape). May be omitted for a one-element tensor (it is then 1).
+            retain_graph: keep the graph so that ``backward`` can be called through it again.
+
+        Gradients accumulate into ``leaf.grad`` (see :mod:`tinygradconv.autograd`).
+        """
+        from .autograd import backward
+
+        backward(self, grad, retain_graph)
+
+    def retain_grad(self) -> "Tensor":
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during ``backward``."""
+        self._retains_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``.grad = None``)."""
+        self.grad = None
+
+    # ------------------------------------------------------------------ operators
+    def _lift(self, other) -> "Tensor":
+        """Turn a Python number or array into a constant tensor on this tensor's backend and dtype."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, numbers.Number):
+            return Tensor._make(self.backend.xp.asarray(other, dtype=self.data.dtype), self.backend, False, None)
+        return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
+
+    def __add__(self, other):
+        return _ops.elementwise.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other):
+        return _ops.elementwise.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other):
+        return _ops.elementwise.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other):
+        return _ops.elementwise.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other):
+        return _ops.elementwise.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other):
+        return _ops.elementwise.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other):
+        return _ops.elementwise.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return _ops.elementwise.Div.apply(self._lift(other), self)
+
+    def __pow__(self, other):
+        return _ops.elementwise.Pow.apply(self, self._lift(other))
+
+    def __rpow__(self, other):
+        return _ops.elementwise.Pow.apply(self._lift(other), self)
+
+    def __matmul__(self, other):
+        return _ops.linalg.MatMul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other):
+        return _ops.linalg.MatMul.apply(self._lift(other), self)
+
+    def __neg__(self):
+        return _ops.elementwise.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __getitem__(self, index):
+        return _ops.shape.getitem(self, index)
+
+    # comparisons: not differentiable, return boolean tensors
+    def _compare(self, other, op):
+        other = other.data if isinstance(other, Tensor) else self._lift(other).data
+        return Tensor._make(op(self.data, other), self.backend, False, None)
+
+    def __eq__(self, other):
+        return self._compare(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._compare(other, lambda a, b: a != b)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(f"The truth value of a tensor with shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    # ------------------------------------------------------------------ methods (delegate to ops)
+    def reshape(self, *shape):
+        return _ops.shape.reshape(self, *shape)
+
+    def permute(self, *axes):
+        return _ops.shape.permute(self, *axes)
+
+    def transpose(self, *axes):
+        """Reverse the axes (no arguments), or swap two axes (``transpose(0, 1)``)."""
+        return _ops.shape.transpose(self, *axes)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.reduction.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.reduction.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.reduction.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.reduction.min(self, axis, keepdims)
+
+    def exp(self):
+        return _ops.elementwise.Exp.apply(self)
+
+    def log(self):
+        return _ops.elementwise.Log.apply(self)
+
+    def log1p(self):
+        return _ops.elementwise.Log1p.apply(self)
+
+    def sqrt(self):
+        return _ops.elementwise.Sqrt.apply(self)
+
+    def abs(self):
+        return _ops.elementwise.Abs.apply(self)
+
+    def tanh(self):
+        return _ops.elementwise.Tanh.apply(self)
+
+    def sigmoid(self):
+        return _ops.elementwise.Sigmoid.apply(self)
+
+    def relu(self):
+        return _ops.elementwise.Relu.apply(self)
+
+    def clip(self, min=None, max=None):
+        return _ops.elementwise.clip(self, min, max)
+
+    def maximum(self, other):
+        return _ops.elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.elementwise.minimum(self, other)
+
+
+def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
+    """Make a :class:`Tensor` (same arguments as the class)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
+
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; import them once Tensor exists)
