@@ -1,0 +1,225 @@
+"""``Layer``: the base class of every layer (and of models).
+
+A layer owns weights (trainable Tensors created with :meth:`Layer.add_weight`) and computes ``call(inputs)``.
+It is built on its first call, when the input shape is known (``build(input_shape)`` creates the weights).
+
+Keras conventions kept here: weights are named ``"<layer name>/<weight name>"``; ``get_weights``/``set_weights``
+use Keras layouts; ``losses`` holds the regularization penalties of the weights (computed from their current
+values) plus the activity-regularization penalty of the last call; ``get_config``/``from_config`` round-trip.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Layer
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.scale = self.add_weight("scale", (input_shape[-1],), initializer="ones")
+...     def call(self, inputs):
+...         return inputs * self.scale
+>>> Scale()(np.ones((2, 3))).shape
+(2, 3)
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+
+from .. import config
+from ..tensor import Tensor
+
+_name_counts: dict[str, int] = {}
+
+
+def _snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """``conv1d_transpose``, then ``conv1d_transpose_1``, ``..._2``, ... (as Keras names layers)."""
+    count = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def _lookup(module_name, identifier):
+    """``initializers.get``-style lookup, imported lazily to keep the dependency graph one-way."""
+    import importlib
+
+    return importlib.import_module(f"tinygradconv.{module_name}").get(identifier)
+
+
+class Layer:
+    """Base class of layers.
+
+    Args:
+        name: the layer's name (default: the class name in snake case, made unique).
+        dtype: the dtype of its weights and computations (default ``config.floatx()``).
+        trainable: whether its weights are trained.
+
+    Subclasses implement ``build(input_shape)`` (create weights) and ``call(inputs[, training])``, and usually
+    ``compute_output_shape`` and ``get_config``.
+    """
+
+    def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Invalid value for argument `name`. Expected a string. Received name={name!r}")
+        dtype = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
+        if dtype not in ("float16", "float32", "float64"):
+            raise ValueError(f"Invalid value for argument `dtype`. Expected one of 'float16', 'float32', "
+                             f"'float64'. Received dtype={dtype!r}")
+        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.dtype = dtype
+        self.trainable = bool(trainable)
+        self.built = False
+        self._own_weights: list[Tensor] = []
+        self._regularizers: list = []  # (weight, regularizer) pairs
+        self._call_losses: list[Tensor] = []
+        self.activity_regularizer = None
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None, trainable=True,
+                   dtype=None):
+        """Create a weight Tensor of ``shape``, initialised by ``initializer`` (a name, config or callable)."""
+        dtype = dtype or self.dtype
+        init = _lookup("initializers", initializer)
+        value = init(tuple(int(n) for n in shape), dtype=dtype)
+        value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable))
+        weight.name = f"{self.name}/{name}"
+        weight.constraint = _lookup("constraints", constraint) if constraint is not None else None
+        if regularizer is not None:
+            self._regularizers.append((weight, _lookup("regularizers", regularizer)))
+        self._own_weights.append(weight)
+        return weight
+
+    def _sublayers(self):
+        """Layers held in attributes (directly or in lists/tuples), in attribute order."""
+        found = []
+        for value in vars(self).values():
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            found.extend(v for v in items if isinstance(v, Layer) and v is not self)
+        return found
+
+    @property
+    def weights(self) -> list:
+        """All weights: this layer's own, then those of its sub-layers."""
+        out = list(self._own_weights)
+        for layer in self._sublayers():
+            out.extend(w for w in layer.weights if all(w is not o for o in out))
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        out = [w for w in self._own_weights if w.requires_grad]
+        for layer in self._sublayers():
+            out.extend(layer.trainable_weights)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list:
+        trainable = self.trainable_weights
+        return [w for w in self.weights if all(w is not t for t in trainable)]
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights."""
+        return int(sum(w.size for w in self.weights))
+
+    def get_weights(self) -> list:
+        """The weights as NumPy arrays, in Keras layouts and order."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from arrays of the right shapes (same order as :meth:`get_weights`)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays "
+                             f"({[w.name for w in own]}), but received {len(weights)}")
+        arrays = []
+        for w, value in zip(own, weights):
+            value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != w.shape:
+                raise ValueError(f"Layer '{self.name}': weight '{w.name}' has shape {w.shape}, but the array "
+                                 f"received has shape {value.shape}")
+            arrays.append(value)
+        for w, value in zip(own, arrays):  # only after every shape was checked: all or nothing
+            w.data = w.backend.asarray(value, dtype=w.dtype)
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss) -> None:
+        """Add a scalar penalty (a Tensor) to the losses of the current call."""
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Regularization penalties of the weights (current values) plus the losses added by the last call."""
+        out = [reg(w) for w, reg in self._regularizers]
+        out.extend(self._call_losses)
+        for layer in self._sublayers():
+            out.extend(layer.losses)
+        return out
+
+    # ------------------------------------------------------------------ calling
+    def build(self, input_shape) -> None:
+        """Create the weights, knowing the input shape. The default creates none."""
+        self.built = True
+
+    def call(self, inputs, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def _to_input(self, inputs):
+        if isinstance(inputs, Tensor):
+            if str(inputs.dtype) != self.dtype and "float" in str(inputs.dtype):
+                return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
+            return inputs
+        return Tensor(inputs, dtype=self.dtype)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
+            inputs = type(inputs)(self._to_input(x) for x in inputs)
+            shape = [x.shape for x in inputs]
+        else:
+            inputs = self._to_input(inputs)
+            shape = inputs.shape
+        if not self.built:
+            self.build(shape)
+            self.built = True
+        self._call_losses = []
+        if _accepts_training(type(self)):
+            kwargs["training"] = training
+        outputs = self.call(inputs, **kwargs)
+        if self.activity_regularizer is not None and isinstance(outputs, Tensor):
+            batch = outputs.shape[0] if outputs.ndim else 1
+            self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape()")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The constructor arguments, as JSON-friendly values."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Rebuild a layer from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+_training_cache: dict[type, bool] = {}
+
+
+def _accepts_training(cls) -> bool:
+    flag = _training_cache.get(cls)
+    if flag is None:
+        flag = _training_cache[cls] = "training" in inspect.signature(cls.call).parameters
+    return flag
