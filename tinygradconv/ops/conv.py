@@ -1,0 +1,525 @@
+r"""1-D convolution and transposed convolution (Keras layouts and semantics), forward and backward by GEMM.
+
+Notation: batch ``B``, input length ``L``, taps ``k``, stride ``s``, dilation ``d``, channels ``C_in``, ``filters``.
+Layouts are Keras': inputs ``(B, L, C)`` (``channels_last``) or ``(B, C, L)`` (``channels_first``); the conv1d
+kernel is ``(k, C_in / groups, filters)``, the conv1d_transpose kernel ``(k, filters, C_in)``.
+
+Both ops are built from one pair of index helpers. A "short" signal ``u`` (length ``P``) and a "long" signal ``v``
+(length ``M``) are linked by the taps: sample ``p`` of ``u`` meets sample ``n = p*s + t*d - offset`` of ``v`` through
+tap ``t`` (pairs with ``n`` outside ``[0, M)`` meet zeros):
+
+* :func:`_gather`  builds ``cols[b, p, t, :] = v[b, p*s + t*d - offset, :]`` (im2col),
+* :func:`_scatter_add` does ``v[b, p*s + t*d - offset, :] += cols[b, p, t, :]`` (col2im, the overlap-add),
+
+each as ``k`` strided slice copies, never a loop over elements. With them::
+
+    conv1d            y  = gather(x_padded) @ W          (u = y,  v = x, offset = left padding)
+    conv1d_transpose  y  = scatter_add(x @ W^T)          (u = x,  v = y, offset = left crop)
+
+and the gradients are the mirror images (the adjoint of a gather is a scatter-add and vice versa):
+
+* conv1d:            ``dx = scatter_add(dy @ W^T)``, ``dW = gather(x)^T @ dy``;
+* conv1d_transpose:  ``dx = gather(dy) @ W`` (a conv1d of ``dy`` with the same kernel), ``dW = gather(dy)^T @ x``;
+* bias:              ``db = sum of dy over batch and steps``.
+
+Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``, ``permute_dims``, ``zeros`` and
+exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. Work is split into batch chunks
+so that the ``cols`` buffer stays below :data:`CHUNK_BYTES`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import config
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+from .conv_arithmetic import (
+    CONV_PADDINGS,
+    TRANSPOSE_PADDINGS,
+    conv_padding,
+    conv_transpose_crops,
+    conv_transpose_output_length,
+    explicit_conv_output_length,
+    normalize_int,
+    normalize_output_padding,
+    normalize_padding,
+)
+
+__all__ = ["conv1d", "conv1d_transpose", "Conv1d", "Conv1dTranspose", "CHUNK_BYTES"]
+
+#: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
+CHUNK_BYTES = 1 << 23
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The shared index helpers: gather (im2col) and scatter-add (col2im)
+# ----------------------------------------------------------------------------------------------------------------
+def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset):
+    """For each tap ``t``, the short positions ``p`` in ``[p0, p1)`` whose partner ``n = p*s + t*d - offset`` lies in
+    ``[0, long_len)``; returned as ``(t, p0, p1, n0, n_stop)`` with the exact slice ``v[n0:n_stop:s]``.
+    Taps that meet no sample are left out.
+
+    >>> _tap_ranges(3, 7, 2, 2, 1, 0)
+    [(0, 0, 3, 0, 5), (1, 0, 3, 1, 6)]
+    """
+    s, d = strides, dilation_rate
+    ranges = []
+    for t in range(kernel_size):
+        shift = t * d - offset
+        p0 = max(0, -(shift // s))                       # ceil(-shift / s), at least 0
+        p1 = min(short_len, (long_len - 1 - shift) // s + 1)
+        if p1 > p0:
+            n0 = p0 * s + shift
+            ranges.append((t, p0, p1, n0, n0 + (p1 - p0 - 1) * s + 1))
+    return ranges
+
+
+def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None)):
+    """Fill ``cols[b, p, t, :] = long[rows][b, p*s + t*d - offset, channels]`` for the covered ``(p, t)``.
+
+    ``cols`` must hold zeros where no sample is met (see :func:`_cols_buffer`); those entries are never written.
+    """
+    for t, p0, p1, n0, n_stop in ranges:
+        cols[:, p0:p1, t, :] = long[rows, n0:n_stop:strides, channels]
+    return cols
+
+
+def _scatter_add(cols, long, ranges, strides, rows=slice(None), channels=slice(None)):
+    """``long[rows][b, p*s + t*d - offset, channels] += cols[b, p, t, :]``; terms outside ``long`` are dropped."""
+    for t, p0, p1, n0, n_stop in ranges:
+        long[rows, n0:n_stop:strides, channels] += cols[:, p0:p1, t, :]
+    return long
+
+
+class _ChunkedCols:
+    """Batch chunks whose ``cols`` buffers ``(chunk, P, k, C)`` stay below :data:`CHUNK_BYTES`.
+
+    Iterating gives ``(b0, b1, cols)``; one zero-filled buffer is reused for every full chunk (the entries that
+    :func:`_gather` never writes stay zero), a second one serves a shorter last chunk.
+    """
+
+    def __init__(self, xp, batch, short_len, kernel_size, channels, like):
+        self.xp, self.batch, self.like = xp, batch, like
+        self.tail = (short_len, kernel_size, channels)
+        self.size = _chunk_size(xp, batch, short_len * kernel_size * channels, like.dtype)
+        self._buffers = {}
+
+    def buffer(self, n):
+        if n not in self._buffers:
+            self._buffers[n] = _zeros(self.xp, (n, *self.tail), self.like)
+        return self._buffers[n]
+
+    def __iter__(self):
+        for b0 in range(0, self.batch, self.size):
+            b1 = min(b0 + self.size, self.batch)
+            yield b0, b1, self.buffer(b1 - b0)
+
+
+def _chunk_size(xp, batch, elements_per_sample, dtype):
+    """How many samples fit in :data:`CHUNK_BYTES` (at least 1)."""
+    per_sample = elements_per_sample * (xp.finfo(dtype).bits // 8)
+    return max(1, min(batch, CHUNK_BYTES // max(per_sample, 1)))
+
+
+def _zeros(xp, shape, like):
+    return xp.zeros(shape, dtype=like.dtype, device=getattr(like, "device", None))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Array-level kernels (channels_last, raw backend arrays), used by the Functions below
+# ----------------------------------------------------------------------------------------------------------------
+def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len):
+    """``y[b, n, o] = sum_{j, t, i: j*s + t*d = n + c_left} x[b, j, i] * W[t, o, i]`` for ``0 <= n < out_len``.
+
+    Per batch chunk one GEMM ``cols = x (B*L, C_in) @ W (C_in, k*filters)``, then ``k`` strided overlap-adds of
+    ``cols`` written straight into the output window (crop and zero extension come free from the slice bounds).
+    """
+    batch, length, c_in = x.shape
+    k, filters, _ = kernel.shape
+    y = _zeros(xp, (batch, out_len, filters), x)
+    ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
+    if not ranges or batch == 0:
+        return y
+    w_mat = xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters))        # [i, (t, o)]
+    step = _chunk_size(xp, batch, length * k * filters, x.dtype)
+    for b0 in range(0, batch, step):
+        b1 = min(b0 + step, batch)
+        cols = xp.matmul(xp.reshape(x[b0:b1, ...], ((b1 - b0) * length, c_in)), w_mat)
+        _scatter_add(xp.reshape(cols, (b1 - b0, length, k, filters)), y, ranges, strides, rows=slice(b0, b1))
+    return y
+
+
+def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left, need_x=True, need_kernel=True):
+    """Gradients of :func:`conv1d_transpose_forward`.
+
+    With the gathered output gradient ``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]``:
+    ``dx[b, j, i] = sum_{t, o} G[b, j, t, o] W[t, o, i]`` (a conv1d of ``dy`` with the same kernel) and
+    ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]`` -- two GEMMs sharing one gather per batch chunk.
+    """
+    batch, length, c_in = x.shape
+    k, filters, _ = kernel.shape
+    dx = _zeros(xp, x.shape, grad) if need_x else None
+    dw = _zeros(xp, (k * filters, c_in), grad) if need_kernel else None
+    ranges = _tap_ranges(length, grad.shape[1], k, strides, dilation_rate, c_left)
+    if ranges and batch > 0:
+        w_mat = xp.reshape(kernel, (k * filters, c_in))                                   # [(t, o), i]
+        for b0, b1, cols in _ChunkedCols(xp, batch, length, k, filters, grad):
+            rows = (b1 - b0) * length
+            cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
+            if need_x:
+                dx[b0:b1, ...] = xp.reshape(xp.matmul(cols, w_mat), (b1 - b0, length, c_in))
+            if need_kernel:
+                dw += xp.matmul(xp.matrix_transpose(cols), xp.reshape(x[b0:b1, ...], (rows, c_in)))
+    return dx, (xp.reshape(dw, (k, filters, c_in)) if need_kernel else None)
+
+
+def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups):
+    """``y[b, n, o] = sum_{t, i} xpad[b, n*s + t*d, g*C_g + i] * W[t, i, o]`` with ``g = o // (filters/groups)``.
+
+    ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
+    one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``.
+    """
+    batch, length, _ = x.shape
+    k, c_group, filters = kernel.shape
+    f_group = filters // groups
+    out_len = explicit_conv_output_length(length, k, strides, pad_left, pad_right, dilation_rate)
+    y = _zeros(xp, (batch, out_len, filters), x)
+    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
+    if not ranges or batch == 0:
+        return y
+    for g in range(groups):
+        c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+        w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                    # [(t, i), o]
+        for b0, b1, cols in _ChunkedCols(xp, batch, out_len, k, c_group, x):
+            rows = (b1 - b0) * out_len
+            cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+            out = xp.matmul(xp.reshape(cols, (rows, k * c_group)), w_mat)
+            y[b0:b1, :, f_sl] = xp.reshape(out, (b1 - b0, out_len, f_group))
+    return y
+
+
+def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
+                    need_x=True, need_kernel=True):
+    """Gradients of :func:`conv1d_forward`.
+
+    ``dx = scatter_add(dy @ W^T)`` (a transposed convolution of ``dy``) and ``dW = gather(x)^T @ dy``.
+    """
+    batch, length, _ = x.shape
+    k, c_group, filters = kernel.shape
+    f_group = filters // groups
+    out_len = grad.shape[1]
+    dx = _zeros(xp, x.shape, grad) if need_x else None
+    dw = _zeros(xp, kernel.shape, grad) if need_kernel else None
+    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
+    if not ranges or batch == 0:
+        return dx, dw
+    for g in range(groups):
+        c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+        w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))
+        dw_g = _zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
+        step = _chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
+        chunks = _ChunkedCols(xp, batch, out_len, k, c_group, x) if need_kernel else None
+        for b0 in range(0, batch, step):
+            b1 = min(b0 + step, batch)
+            rows = (b1 - b0) * out_len
+            gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
+            if need_x:
+                cols = xp.reshape(xp.matmul(gy, xp.matrix_transpose(w_mat)), (b1 - b0, out_len, k, c_group))
+                _scatter_add(cols, dx, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+            if need_kernel:
+                cols = _gather(x, chunks.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
+        if need_kernel:
+            dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
+    return dx, dw
+
+
+def _group_slices(g, groups, c_group, f_group):
+    if groups == 1:
+        return slice(None), slice(None)
+    return slice(g * c_group, (g + 1) * c_group), slice(g * f_group, (g + 1) * f_group)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Argument checks shared by both ops
+# ----------------------------------------------------------------------------------------------------------------
+def _check_dtypes(xp, op, x, kernel, bias):
+    arrays = [("input", x), ("kernel", kernel)] + ([("bias", bias)] if bias is not None else [])
+    for name, a in arrays:
+        if not xp.isdtype(a.dtype, "real floating"):
+            raise TypeError(f"`{op}` needs floating-point arrays; received {name} of dtype {a.dtype}")
+    if len({str(a.dtype) for _, a in arrays}) > 1:
+        raise TypeError(f"`{op}`: input, kernel and bias must have the same dtype; received "
+                        + ", ".join(f"{name} {a.dtype}" for name, a in arrays))
+
+
+def _check_ranks(op, x, kernel, data_format, kernel_layout):
+    layout = "(batch, steps, channels)" if data_format == "channels_last" else "(batch, channels, steps)"
+    if x.ndim != 3:
+        raise ValueError(f"`{op}` expects a rank-3 input of shape {layout} (data_format='{data_format}'); "
+                         f"received an input of shape {tuple(x.shape)}")
+    if kernel.ndim != 3:
+        raise ValueError(f"`{op}` expects a rank-3 kernel of shape {kernel_layout}; received a kernel of shape "
+                         f"{tuple(kernel.shape)}")
+    if kernel.shape[0] == 0:
+        raise ValueError(f"`{op}`: the kernel has no taps (kernel shape {tuple(kernel.shape)})")
+
+
+def _check_bias(op, bias, filters, kernel):
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != filters):
+        raise ValueError(f"`{op}`: expected a bias of shape (filters,) = ({filters},) for a kernel of shape "
+                         f"{tuple(kernel.shape)}; received a bias of shape {tuple(bias.shape)}")
+
+
+def _explicit_padding(padding):
+    """Check ``padding=(left, right)``: two ints (negative values drop samples instead of adding zeros)."""
+    if len(padding) != 2 or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in padding):
+        raise ValueError("Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal') or a "
+                         f"tuple (left, right) of two integers. Received padding={padding!r}")
+    return int(padding[0]), int(padding[1])
+
+
+def _to_channels_last(xp, a, data_format):
+    return a if data_format == "channels_last" else xp.permute_dims(a, (0, 2, 1))
+
+
+def _as_tensor(value, like=None):
+    if value is None or isinstance(value, Tensor):
+        return value
+    return Tensor(value, backend=like.backend if like is not None else None)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The differentiable ops
+# ----------------------------------------------------------------------------------------------------------------
+def _transpose_samples(rng):
+    n = rng.standard_normal
+    return [
+        Sample((n((2, 4, 3)), n((3, 2, 3)), n((2,))), {"strides": 2}),
+        Sample((n((1, 3, 2)), n((2, 3, 2)), None), {"strides": 3, "padding": "same", "output_padding": 2}),
+        Sample((n((2, 4, 2)), n((3, 2, 2)), n((2,))), {"padding": "same", "dilation_rate": 2}),
+        Sample((n((1, 2, 5)), n((4, 2, 2)), n((2,))),
+               {"strides": 2, "padding": "same", "output_padding": 0, "dilation_rate": 2,
+                "data_format": "channels_first"}),
+        Sample((n((1, 2, 1)), n((1, 2, 1)), n((2,))), {"strides": 3}),      # zero extension: k_eff < strides
+        Sample((n((1, 3, 2)), n((3, 1, 2)), None), {"strides": 2, "padding": "same"}),  # odd crop
+    ]
+
+
+@register_op("conv1d_transpose", samples=_transpose_samples)
+class Conv1dTranspose(Function):
+    """Keras ``Conv1DTranspose`` as an op: see :func:`conv1d_transpose`."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", output_padding=None, dilation_rate=1,
+                data_format="channels_last"):
+        xp = ctx.xp
+        op = "conv1d_transpose"
+        data_format = config.standardize_data_format(data_format)
+        strides = normalize_int(strides, "strides")
+        dilation_rate = normalize_int(dilation_rate, "dilation_rate")
+        padding = normalize_padding(padding, TRANSPOSE_PADDINGS)
+        output_padding = normalize_output_padding(output_padding)
+        _check_ranks(op, x, kernel, data_format, "(kernel_size, filters, input_channels)")
+        _check_dtypes(xp, op, x, kernel, bias)
+        x = _to_channels_last(xp, x, data_format)
+        k, filters, kernel_in = kernel.shape
+        if x.shape[2] != kernel_in:
+            raise ValueError("The number of input channels must match the kernel's input channels. Received: input "
+                             f"channels={x.shape[2]}, kernel input channels={kernel_in} (kernel shape "
+                             f"{tuple(kernel.shape)}), data_format='{data_format}'.")
+        _check_bias(op, bias, filters, kernel)
+
+        out_len = conv_transpose_output_length(x.shape[1], k, strides, padding, output_padding, dilation_rate)
+        c_left, _ = conv_transpose_crops(k, strides, padding, output_padding, dilation_rate)
+        y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len)
+        if bias is not None:
+            y += xp.reshape(bias, (1, 1, filters))
+        ctx.save_for_backward(x, kernel)
+        ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
+        return _to_channels_last(xp, y, data_format)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, kernel = ctx.saved_tensors
+        strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
+        need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
+        grad = _to_channels_last(xp, grad, data_format)
+        dx, dkernel = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
+                                                need_x=need_x, need_kernel=need_kernel)
+        dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
+        if dx is not None:
+            dx = _to_channels_last(xp, dx, data_format)
+        return dx, dkernel, dbias
+
+
+def _conv_samples(rng):
+    n = rng.standard_normal
+    return [
+        Sample((n((2, 7, 3)), n((3, 3, 2)), n((2,))), {"strides": 2}),
+        Sample((n((1, 6, 4)), n((2, 2, 4)), n((4,))), {"padding": "same", "dilation_rate": 2, "groups": 2}),
+        Sample((n((2, 2, 5)), n((3, 2, 3)), None), {"strides": 2, "padding": "causal", "data_format": "channels_first"}),
+        Sample((n((1, 6, 2)), n((2, 2, 2)), n((2,))), {"strides": 2, "padding": (2, -1), "dilation_rate": 3}),
+        Sample((n((1, 5, 2)), n((4, 2, 3)), None), {"strides": 3, "padding": "same"}),
+    ]
+
+
+@register_op("conv1d", samples=_conv_samples)
+class Conv1d(Function):
+    """Keras ``Conv1D`` as an op: see :func:`conv1d`."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", dilation_rate=1, groups=1,
+                data_format="channels_last"):
+        xp = ctx.xp
+        op = "conv1d"
+        data_format = config.standardize_data_format(data_format)
+        strides = normalize_int(strides, "strides")
+        dilation_rate = normalize_int(dilation_rate, "dilation_rate")
+        groups = normalize_int(groups, "groups")
+        if isinstance(padding, (tuple, list)):
+            pad_left, pad_right = _explicit_padding(padding)
+        else:
+            padding = normalize_padding(padding, CONV_PADDINGS)
+        _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
+        _check_dtypes(xp, op, x, kernel, bias)
+        x = _to_channels_last(xp, x, data_format)
+        k, kernel_in, filters = kernel.shape
+        if x.shape[2] != kernel_in * groups:
+            raise ValueError("The number of input channels must equal the kernel's input channels times `groups`. "
+                             f"Received: input channels={x.shape[2]}, kernel input channels={kernel_in} (kernel "
+                             f"shape {tuple(kernel.shape)}), groups={groups}, data_format='{data_format}'.")
+        if filters % groups:
+            raise ValueError(f"The number of filters must be divisible by `groups`. Received: filters={filters} "
+                             f"(kernel shape {tuple(kernel.shape)}), groups={groups}.")
+        _check_bias(op, bias, filters, kernel)
+        if isinstance(padding, str):
+            pad_left, pad_right = conv_padding(x.shape[1], k, strides, padding, dilation_rate)
+
+        y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups)
+        if bias is not None:
+            y += xp.reshape(bias, (1, 1, filters))
+        ctx.save_for_backward(x, kernel)
+        ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
+        return _to_channels_last(xp, y, data_format)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, kernel = ctx.saved_tensors
+        strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
+        need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
+        grad = _to_channels_last(xp, grad, data_format)
+        dx, dkernel = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
+                                      need_x=need_x, need_kernel=need_kernel)
+        dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
+        if dx is not None:
+            dx = _to_channels_last(xp, dx, data_format)
+        return dx, dkernel, dbias
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Public functions
+# ----------------------------------------------------------------------------------------------------------------
+def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
+                     data_format=None):
+    r"""Transposed 1-D convolution, exactly as Keras 3 ``Conv1DTranspose`` / ``keras.ops.conv_transpose``.
+
+    The full transposed convolution (no kernel flip; the gradient of a "valid" correlation)
+
+    .. math:: F[b, j s + t d, o] \mathrel{+}= \sum_i x[b, j, i]\, W[t, o, i], \qquad 0 \le j < L,\ 0 \le t < k
+
+    has length ``(L-1)*s + k_eff`` with ``k_eff = (k-1)*d + 1``; the output is its window
+    ``y[b, n, o] = F[b, n + c_left, o] + bias[o]`` for ``0 <= n < N`` (zeros where ``n + c_left`` falls outside
+    ``F``), with ``N`` and ``c_left`` from :mod:`~tinygradconv.ops.conv_arithmetic`:
+
+    ========  ==============  ================================  ==================================================
+    padding   output_padding  N                                 c_left
+    ========  ==============  ================================  ==================================================
+    valid     None            ``(L-1)*s + max(k_eff, s)``       0
+    valid     op              ``(L-1)*s + k_eff + op``          0
+    same      None            ``L*s``                           ``max(floor((k_eff - s)/2), 0)``
+    same      op              ``(L-1)*s + k_eff % 2 + op``      ``max(floor((k_eff - k_eff%2 - op)/2), 0)``
+    ========  ==============  ================================  ==================================================
+
+    ``output_padding=None`` differs from ``0``; an odd total crop removes one more sample on the right; a negative
+    crop extends with zeros; ``N`` may be 0. Like ``keras.ops.conv_transpose`` (unlike the layer) this op does not
+    require ``output_padding < strides`` and accepts ``strides > 1`` together with ``dilation_rate > 1``.
+
+    Gradients (``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]``, zero outside ``dy``):
+    ``dx = G @ W`` -- a conv1d of ``dy`` with the same kernel -- ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]``,
+    ``dbias = sum_{b, n} dy[b, n, :]``.
+
+    Args:
+        x: input ``(batch, steps, in)`` (``channels_last``) or ``(batch, in, steps)``; a Tensor or array data.
+        kernel: ``(kernel_size, filters, in)`` (Keras layout).
+        bias: ``(filters,)`` or ``None``.
+        strides, dilation_rate: positive ints (or 1-tuples).
+        padding: ``"valid"`` or ``"same"`` (case-insensitive).
+        output_padding: ``None`` or a non-negative int.
+        data_format: ``"channels_last"``, ``"channels_first"``, or ``None`` for ``config.image_data_format()``.
+
+    Returns:
+        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``.
+
+    Raises:
+        ValueError: wrong ranks, channel mismatch, bias shape, bad padding / strides / dilation / output_padding.
+        TypeError: non-integer arguments, non-float or mixed dtypes.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.ones((1, 3, 1), dtype="float32")
+        >>> w = np.array([1.0, 2.0, 3.0], dtype="float32").reshape(3, 1, 1)
+        >>> conv1d_transpose(x, w, strides=2).numpy()[0, :, 0].tolist()
+        [1.0, 2.0, 4.0, 2.0, 4.0, 2.0, 3.0]
+        >>> conv1d_transpose(x, w, strides=2, padding="same").shape       # L * strides
+        (1, 6, 1)
+    """
+    x = _as_tensor(x)
+    return Conv1dTranspose.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides, padding=padding,
+                                 output_padding=output_padding, dilation_rate=dilation_rate,
+                                 data_format=config.standardize_data_format(data_format))
+
+
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1, data_format=None):
+    r"""1-D convolution (cross-correlation), exactly as Keras 3 ``Conv1D`` / ``keras.ops.conv``.
+
+    .. math:: y[b, n, o] = \text{bias}[o] + \sum_{t, i} x_{pad}[b, n s + t d, g C_g + i]\, W[t, i, o],
+              \qquad g = \lfloor o / (\text{filters}/\text{groups}) \rfloor
+
+    where ``x_pad`` is ``x`` with ``(left, right)`` zeros: ``"valid"`` ``(0, 0)``; ``"causal"`` ``(k_eff-1, 0)``;
+    ``"same"`` ``pad_total = max((ceil(L/s)-1)*s + k_eff - L, 0)``, ``left = pad_total // 2``. An explicit tuple
+    ``padding=(left, right)`` is also accepted (a negative value drops that many samples at that end); it is what
+    makes this op the exact adjoint of :func:`conv1d_transpose` in every case, see
+    :func:`~tinygradconv.ops.conv_arithmetic.matching_conv_padding`. Output length
+    ``N = floor((left + L + right - k_eff)/s) + 1`` (0 when the padded signal is shorter than ``k_eff``); for
+    ``"same"`` and ``"causal"`` that is ``ceil(L/s)``.
+
+    Gradients (``X[b, n, t, i] = x_pad[b, n*s + t*d, i]``, the im2col matrix):
+    ``dW = X^T @ dy``; ``dx = scatter_add(dy @ W^T)`` -- a transposed convolution of ``dy``; ``dbias = sum dy``.
+
+    Args:
+        x: input ``(batch, steps, in)`` (``channels_last``) or ``(batch, in, steps)``.
+        kernel: ``(kernel_size, in / groups, filters)`` (Keras layout).
+        bias: ``(filters,)`` or ``None``.
+        strides, dilation_rate, groups: positive ints.
+        padding: ``"valid"``, ``"same"``, ``"causal"`` or ``(left, right)``.
+        data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (the configured default).
+
+    Returns:
+        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(5, dtype="float32").reshape(1, 5, 1)
+        >>> w = np.array([1.0, 10.0], dtype="float32").reshape(2, 1, 1)
+        >>> conv1d(x, w).numpy()[0, :, 0].tolist()
+        [10.0, 21.0, 32.0, 43.0]
+        >>> conv1d(x, w, strides=2, padding="causal").numpy()[0, :, 0].tolist()
+        [0.0, 21.0, 43.0]
+    """
+    x = _as_tensor(x)
+    return Conv1d.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides, padding=padding,
+                        dilation_rate=dilation_rate, groups=groups,
+                        data_format=config.standardize_data_format(data_format))
