@@ -2,10 +2,29 @@
 
 The functions here accept Tensors (or data, converted by :class:`~tinygradconv.Tensor`'s rule) and return Tensors.
 """
-from . import elementwise, linalg, reduction, shape
-from .elementwise import Abs, Exp, Log, Log1p, Neg, Relu, Sigmoid, Sqrt, Tanh, add, clip, div, maximum, minimum, mul
-from .elementwise import pow, sub, where  # noqa: A004
-from .reduction import max, mean, min, sum  # noqa: A004
+from . import conv, elementwise, linalg, reduction, shape
+from .conv import conv1d, conv1d_transpose
+from .elementwise import (
+    Abs,
+    Exp,
+    Log,
+    Log1p,
+    Neg,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Tanh,
+    add,
+    clip,
+    div,
+    maximum,
+    minimum,
+    mul,
+    pow,
+    sub,
+    where,
+)
+from .reduction import max, mean, min, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 
 
@@ -25,7 +44,7 @@ exp = _unary(Exp, "``exp(x)`` element-wise.")
 log = _unary(Log, "Natural logarithm element-wise.")
 log1p = _unary(Log1p, "``log(1 + x)`` element-wise, accurate near 0.")
 sqrt = _unary(Sqrt, "Square root element-wise.")
-abs = _unary(Abs, "Absolute value element-wise.")  # noqa: A001
+abs = _unary(Abs, "Absolute value element-wise.")
 tanh = _unary(Tanh, "Hyperbolic tangent element-wise.")
 sigmoid = _unary(Sigmoid, "Logistic sigmoid ``1 / (1 + exp(-x))`` element-wise.")
 relu = _unary(Relu, "``max(x, 0)`` element-wise.")
@@ -39,6 +58,42 @@ def matmul(a, b):
     return a @ b
 
 
-__all__ = ["abs", "add", "clip", "concat", "div", "exp", "getitem", "log", "log1p", "matmul", "max", "maximum", "mean",
-           "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sqrt", "stack",
-           "sub", "sum", "tanh", "transpose", "where"]
+__all__ = [
+    "abs",
+    "add",
+    "clip",
+    "concat",
+    "conv",
+    "conv1d",
+    "conv1d_transpose",
+    "div",
+    "elementwise",
+    "exp",
+    "getitem",
+    "linalg",
+    "log",
+    "log1p",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "pad",
+    "permute",
+    "pow",
+    "reduction",
+    "relu",
+    "reshape",
+    "shape",
+    "sigmoid",
+    "sqrt",
+    "stack",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "where",
+]
