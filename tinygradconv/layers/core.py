@@ -1,0 +1,378 @@
+"""Core layers: ``Dense``, ``Activation``, ``Flatten``, ``Reshape`` and ``Dropout`` (Keras 3 semantics).
+
+Each layer is built from registered, gradient-checked ops (``matmul``, ``add``, ``reshape``, ``mul``, ...), so its
+backward pass is the chain of those ops' backward passes; none needs a ``Function`` of its own.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Dense
+>>> Dense(4, activation="relu")(np.ones((2, 3))).shape
+(2, 4)
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from .. import config
+from ..backend import dtype_name
+from ..tensor import Tensor
+from .layer import Layer, _lookup
+
+__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def serialize(obj):
+    """A JSON-friendly description of an initializer, regularizer, constraint or activation (for ``get_config``).
+
+    ``None`` and strings are kept; objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the
+    form Keras uses, which the ``get`` functions accept); plain functions become their name.
+    """
+    if obj is None or isinstance(obj, (str, dict)):
+        return obj
+    if hasattr(obj, "get_config"):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    return getattr(obj, "__name__", repr(obj))
+
+
+def positive_int(value, name):
+    """``value`` as an int > 0, or a ``TypeError``/``ValueError`` naming the argument and the value."""
+    if isinstance(value, bool):
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
+    try:
+        result = operator.index(value)
+    except TypeError:
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} of type "
+                        f"{type(value).__name__}") from None
+    if result <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer. "
+                         f"Received {name}={value!r}")
+    return int(result)
+
+
+def check_rank(layer, shape, rank, exact=True):
+    """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact)."""
+    ndim = len(shape)
+    if (exact and ndim != rank) or (not exact and ndim < rank):
+        what = f"{rank}" if exact else f"at least {rank}"
+        raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with the layer: "
+                         f"expected ndim={what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
+
+
+def _activation(identifier):
+    """The activation function for ``identifier`` (``None`` means linear)."""
+    if identifier is None:
+        return None
+    return _lookup("activations", identifier)
+
+
+# ------------------------------------------------------------------------------------------------ Dense
+class Dense(Layer):
+    r"""A fully connected layer on the last axis: :math:`y = \mathrm{activation}(x W + b)`.
+
+    For an input of shape ``(..., in)``, ``W`` (``kernel``) has shape ``(in, units)`` and ``b`` (``bias``) shape
+    ``(units,)``; the product is taken over the last axis only, so ``(batch, steps, in)`` gives
+    ``(batch, steps, units)``.
+
+    Args:
+        units: the number of outputs (a positive integer).
+        activation: an activation name, callable or ``None`` (linear).
+        use_bias: whether to add ``b``.
+        kernel_initializer, bias_initializer: initializers of ``W`` and ``b``.
+        kernel_regularizer, bias_regularizer: penalties on ``W`` and ``b`` (added to :attr:`losses`).
+        activity_regularizer: a penalty on the output (divided by the batch size, as in Keras).
+        kernel_constraint, bias_constraint: projections applied by the optimizer after each update.
+
+    Input shape:
+        ``(batch, ..., in)``, at least 2-D.
+
+    Output shape:
+        ``(batch, ..., units)``.
+
+    Raises:
+        ValueError: ``units`` is not a positive integer, or the input has fewer than 2 axes.
+
+    >>> import numpy as np
+    >>> layer = Dense(3, use_bias=False, kernel_initializer="ones")
+    >>> layer(np.ones((2, 5, 4))).shape, layer.kernel.shape
+    ((2, 5, 3), (4, 3))
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = positive_int(units, "units")
+        self.activation = _activation(activation)
+        self._activation_id = activation
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _lookup("initializers", kernel_initializer)
+        self.bias_initializer = _lookup("initializers", bias_initializer)
+        self.kernel_regularizer = _lookup("regularizers", kernel_regularizer) if kernel_regularizer else None
+        self.bias_regularizer = _lookup("regularizers", bias_regularizer) if bias_regularizer else None
+        self.activity_regularizer = _lookup("regularizers", activity_regularizer) if activity_regularizer else None
+        self.kernel_constraint = _lookup("constraints", kernel_constraint) if kernel_constraint else None
+        self.bias_constraint = _lookup("constraints", bias_constraint) if bias_constraint else None
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        check_rank(self, input_shape, 2, exact=False)
+        in_features = input_shape[-1]
+        if not in_features:
+            raise ValueError(f"The last dimension of the inputs to a Dense layer should be defined and positive. "
+                             f"Found {in_features} in input shape {tuple(input_shape)}")
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
+                                      self.kernel_regularizer, self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                                        self.bias_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.ndim < 2 or inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Layer '{self.name}' expects inputs of shape (batch, ..., {self.kernel.shape[0]}); "
+                             f"received shape {inputs.shape}")
+        out = inputs @ self.kernel
+        if self.use_bias:
+            out = out + self.bias
+        return self.activation(out) if self.activation is not None else out
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, 2, exact=False)
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": serialize(self._activation_id),
+                "use_bias": self.use_bias, "kernel_initializer": serialize(self.kernel_initializer),
+                "bias_initializer": serialize(self.bias_initializer),
+                "kernel_regularizer": serialize(self.kernel_regularizer),
+                "bias_regularizer": serialize(self.bias_regularizer),
+                "activity_regularizer": serialize(self.activity_regularizer),
+                "kernel_constraint": serialize(self.kernel_constraint),
+                "bias_constraint": serialize(self.bias_constraint)}
+
+
+# ------------------------------------------------------------------------------------------------ Activation
+class Activation(Layer):
+    """Apply an activation function: ``Activation("relu")(x)`` is ``relu(x)``.
+
+    Args:
+        activation: an activation name (``"relu"``, ``"tanh"``, ...) or a callable on Tensors.
+
+    Input and output shape: any; the output has the input's shape.
+
+    >>> Activation("relu")([[-1.0, 2.0]]).tolist()
+    [[0.0, 2.0]]
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        if activation is None:
+            raise ValueError("Invalid value for argument `activation`. Expected a name or a callable. "
+                             "Received activation=None")
+        self._activation_id = activation
+        self.activation = _activation(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": serialize(self._activation_id)}
+
+
+# ------------------------------------------------------------------------------------------------ Flatten
+class Flatten(Layer):
+    """Flatten every axis but the batch axis: ``(batch, d1, ..., dn)`` to ``(batch, d1 * ... * dn)``.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"`` (default: the configured one). With
+            ``channels_first``, inputs of 3 or more axes are first moved to channels-last order, as Keras does, so
+            that a model gives the same flattened features in both layouts.
+
+    A 1-D input ``(batch,)`` becomes ``(batch, 1)``.
+
+    >>> import numpy as np
+    >>> Flatten()(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = config.standardize_data_format(data_format)
+
+    def call(self, inputs):
+        if inputs.ndim == 0:
+            raise ValueError(f"Layer '{self.name}' (Flatten) needs inputs with a batch axis; received a scalar")
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = inputs.permute(0, *range(2, inputs.ndim), 1)
+        return inputs.reshape(inputs.shape[0], -1) if inputs.shape[0] else inputs.reshape(0, self._rest(inputs.shape))
+
+    @staticmethod
+    def _rest(shape):
+        return int(math.prod(shape[1:])) if len(shape) > 1 else 1
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) == 0:
+            raise ValueError("Flatten needs inputs with a batch axis; received the shape ()")
+        rest = None if any(d is None for d in input_shape[1:]) else self._rest(tuple(input_shape))
+        return (input_shape[0], rest)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+# ------------------------------------------------------------------------------------------------ Reshape
+class Reshape(Layer):
+    """Reshape every sample to ``target_shape`` (the batch axis is kept).
+
+    Args:
+        target_shape: a tuple of positive integers, at most one of which may be ``-1`` (inferred from the size).
+
+    Output shape:
+        ``(batch,) + target_shape``.
+
+    Raises:
+        ValueError: at construction for a malformed ``target_shape``; at call when the sizes do not match.
+
+    >>> import numpy as np
+    >>> Reshape((-1, 2))(np.zeros((3, 8))).shape
+    (3, 4, 2)
+    """
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(target_shape, (numbers.Integral, np.integer)) and not isinstance(target_shape, bool):
+            target_shape = (target_shape,)
+        if not isinstance(target_shape, (tuple, list)) or not all(
+                isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in target_shape):
+            raise TypeError(f"Invalid value for argument `target_shape`. Expected a tuple of integers. "
+                            f"Received target_shape={target_shape!r}")
+        target_shape = tuple(int(d) for d in target_shape)
+        if any(d == 0 or d < -1 for d in target_shape) or target_shape.count(-1) > 1:
+            raise ValueError(f"Invalid value for argument `target_shape`. Expected positive integers and at most "
+                             f"one -1. Received target_shape={target_shape!r}")
+        self.target_shape = target_shape
+
+    def _resolve(self, input_shape):
+        sample = input_shape[1:]
+        if any(d is None for d in sample):
+            if -1 in self.target_shape:
+                return tuple(None if d == -1 else d for d in self.target_shape)
+            return self.target_shape
+        size = int(math.prod(sample))
+        known = int(math.prod(d for d in self.target_shape if d != -1))
+        if -1 in self.target_shape:
+            if size % known:
+                raise ValueError(self._mismatch(input_shape))
+            return tuple(size // known if d == -1 else d for d in self.target_shape)
+        if known != size:
+            raise ValueError(self._mismatch(input_shape))
+        return self.target_shape
+
+    def _mismatch(self, input_shape):
+        return (f"Layer '{self.name}' cannot reshape samples of shape {tuple(input_shape[1:])} "
+                f"({math.prod(input_shape[1:])} values) into target_shape={self.target_shape}")
+
+    def call(self, inputs):
+        check_rank(self, inputs.shape, 1, exact=False)
+        return inputs.reshape((inputs.shape[0],) + self._resolve(inputs.shape))
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, 1, exact=False)
+        return (input_shape[0],) + self._resolve(tuple(input_shape))
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+# ------------------------------------------------------------------------------------------------ Dropout
+class Dropout(Layer):
+    r"""Inverted dropout: in training, zero each input with probability ``rate`` and scale the rest by
+    :math:`1 / (1 - \mathrm{rate})`, so the expected output equals the input; outside training, the identity.
+
+    Dropout is active only when the layer is called with ``training=True`` (``Model.fit`` does so). The mask is drawn
+    from :func:`tinygradconv.random.generator` (so :func:`tinygradconv.random.set_seed` makes it repeatable), or
+    from the layer's own generator when ``seed`` is given.
+
+    Args:
+        rate: the fraction of inputs to drop, ``0 <= rate <= 1`` (``1`` drops everything).
+        noise_shape: the shape of the mask, broadcast against the input; ``None`` entries take the input's size.
+            E.g. ``(None, 1, None)`` drops whole channels of a ``(batch, steps, channels)`` input at once.
+        seed: an integer seed for this layer's own generator.
+
+    Raises:
+        ValueError: ``rate`` outside ``[0, 1]``, or a malformed ``noise_shape`` or ``seed``.
+
+    >>> import numpy as np
+    >>> layer = Dropout(0.5, seed=0)
+    >>> np.array_equal(layer(np.ones((2, 4))).numpy(), np.ones((2, 4)))   # inference: identity
+    True
+    >>> sorted(set(layer(np.ones((2, 4)), training=True).numpy().ravel()) - {0.0, 2.0})
+    []
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                             f"Received: rate={rate!r}")
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (tuple, list)) or not all(
+                    d is None or (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) and d > 0)
+                    for d in noise_shape):
+                raise ValueError(f"Invalid value for argument `noise_shape`. Expected a tuple of positive integers "
+                                 f"or None. Received noise_shape={noise_shape!r}")
+            noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer or None. "
+                             f"Received seed={seed!r}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = None if seed is None else int(seed)
+        self._generator = None
+        if self.seed is not None:
+            from .. import random
+
+            self._generator = random.generator(self.seed)
+
+    def _mask_shape(self, shape):
+        if self.noise_shape is None:
+            return shape
+        if len(self.noise_shape) != len(shape):
+            raise ValueError(f"Layer '{self.name}': noise_shape={self.noise_shape} has {len(self.noise_shape)} "
+                             f"axes but the input has shape {shape}")
+        out = tuple(n if d is None else d for d, n in zip(self.noise_shape, shape))
+        if any(d != 1 and d != n for d, n in zip(out, shape)):
+            raise ValueError(f"Layer '{self.name}': noise_shape={self.noise_shape} does not broadcast against the "
+                             f"input shape {shape} (each entry must be 1, None or the input's size)")
+        return out
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        shape = self._mask_shape(inputs.shape)
+        if self.rate == 1:
+            return inputs * 0.0
+        if self._generator is not None:
+            generator = self._generator
+        else:
+            from .. import random
+
+            generator = random.generator()
+        keep = 1.0 - self.rate
+        mask = (generator.random(shape) < keep).astype(np.float64) / keep
+        return inputs * Tensor(mask, dtype=dtype_name(inputs.dtype), backend=inputs.backend)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}

@@ -1,0 +1,257 @@
+r"""Normalization layers: ``BatchNormalization`` and ``LayerNormalization`` (Keras 3 semantics).
+
+Both compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with the biased variance
+:math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
+over. They are made of registered ops, so the gradient flows through :math:`\mu` and :math:`\sigma^2` as well.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import LayerNormalization
+>>> y = LayerNormalization()(np.array([[1.0, 2.0, 3.0]])).numpy()
+>>> bool(abs(y.mean()) < 1e-6)
+True
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .core import serialize
+from .layer import Layer, _lookup
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+
+def _int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r}")
+    return int(value)
+
+
+def _positive_float(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
+    return float(value)
+
+
+def _optional(module, identifier):
+    return _lookup(module, identifier) if identifier is not None else None
+
+
+def _resolve_axes(layer, axes, ndim):
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): axis={a} is out of range for inputs "
+                             f"with {ndim} axes")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"Layer '{layer.name}': axis={list(axes)} names the same axis twice")
+    return tuple(sorted(out))
+
+
+def _normalize(layer, inputs, mean, variance, broadcast):
+    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``."""
+    out = (inputs - mean) / (variance + layer.epsilon).sqrt()
+    if layer.scale:
+        out = out * layer.gamma.reshape(broadcast)
+    if layer.center:
+        out = out + layer.beta.reshape(broadcast)
+    return out
+
+
+class _Normalization(Layer):
+    """The arguments and weights ``gamma``/``beta`` shared by both normalization layers."""
+
+    def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                 gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = _lookup("initializers", beta_initializer)
+        self.gamma_initializer = _lookup("initializers", gamma_initializer)
+        self.beta_regularizer = _optional("regularizers", beta_regularizer)
+        self.gamma_regularizer = _optional("regularizers", gamma_regularizer)
+        self.beta_constraint = _optional("constraints", beta_constraint)
+        self.gamma_constraint = _optional("constraints", gamma_constraint)
+        self.gamma = self.beta = None
+
+    def _add_gamma_beta(self, shape):
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer,
+                                         self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer,
+                                        self.beta_constraint)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": serialize(self.beta_initializer),
+                "gamma_initializer": serialize(self.gamma_initializer),
+                "beta_regularizer": serialize(self.beta_regularizer),
+                "gamma_regularizer": serialize(self.gamma_regularizer),
+                "beta_constraint": serialize(self.beta_constraint),
+                "gamma_constraint": serialize(self.gamma_constraint)}
+
+
+class BatchNormalization(_Normalization):
+    r"""Normalize each feature (channel) with statistics over the batch (and every other axis).
+
+    In training (``training=True`` and the layer trainable) it uses the batch statistics over every axis except
+    ``axis``, :math:`\mu_B` and the biased :math:`\sigma_B^2`, and updates the non-trainable weights
+
+    .. math:: m \leftarrow m \cdot \mathrm{momentum} + \mu_B (1 - \mathrm{momentum}), \qquad
+              v \leftarrow v \cdot \mathrm{momentum} + \sigma_B^2 (1 - \mathrm{momentum}).
+
+    In inference (``training`` false or ``None``, or a non-trainable layer, as in Keras 3) it uses ``m`` and ``v``:
+    :math:`y = \gamma (x - m) / \sqrt{v + \epsilon} + \beta`.
+
+    Args:
+        axis: the feature axis (an integer; ``-1``: channels last).
+        momentum: the momentum of the moving averages.
+        epsilon: added to the variance before the square root.
+        center, scale: whether to learn ``beta`` and ``gamma``.
+        beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
+
+    Weights (Keras order): ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``, each of shape
+    ``(input_shape[axis],)``; the last two are not trainable.
+
+    Raises:
+        TypeError, ValueError: at construction for a non-integer ``axis`` or a bad ``momentum``/``epsilon``; at the
+            first call when ``axis`` is out of range.
+
+    >>> import numpy as np
+    >>> bn = BatchNormalization(momentum=0.5)
+    >>> y = bn(np.array([[1.0], [3.0]]), training=True)
+    >>> y.numpy().ravel().round(3).tolist(), bn.moving_mean.numpy().tolist()
+    ([-0.999, 0.999], [1.0])
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        self.axis = _int(axis, "axis")
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
+            raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
+                             f"Received momentum={momentum!r}")
+        self.momentum = float(momentum)
+        self.moving_mean_initializer = _lookup("initializers", moving_mean_initializer)
+        self.moving_variance_initializer = _lookup("initializers", moving_variance_initializer)
+        self.moving_mean = self.moving_variance = None
+
+    def build(self, input_shape):
+        (axis,) = _resolve_axes(self, (self.axis,), len(input_shape))
+        dim = input_shape[axis]
+        if not dim:
+            raise ValueError(f"Layer '{self.name}': the normalized axis {self.axis} of input shape "
+                             f"{tuple(input_shape)} must have a known, positive size")
+        self._add_gamma_beta((dim,))
+        self.moving_mean = self.add_weight("moving_mean", (dim,), self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", (dim,), self.moving_variance_initializer,
+                                               trainable=False)
+        self.built = True
+
+    def call(self, inputs, training=None):
+        ndim = inputs.ndim
+        (axis,) = _resolve_axes(self, (self.axis,), ndim)
+        dim = self.moving_mean.shape[0]
+        if inputs.shape[axis] != dim:
+            raise ValueError(f"Layer '{self.name}' was built for {dim} features on axis {self.axis}; received "
+                             f"inputs of shape {inputs.shape}")
+        broadcast = tuple(dim if i == axis else 1 for i in range(ndim))
+        if not (training and self.trainable):
+            return _normalize(self, inputs, self.moving_mean.reshape(broadcast),
+                              self.moving_variance.reshape(broadcast), broadcast)
+        reduce = tuple(i for i in range(ndim) if i != axis)
+        mean = inputs.mean(axis=reduce, keepdims=True)
+        centered = inputs - mean
+        variance = (centered * centered).mean(axis=reduce, keepdims=True)
+        self._update_moving(mean, variance, dim)
+        return _normalize(self, inputs, mean, variance, broadcast)
+
+    def _update_moving(self, mean, variance, dim):
+        """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph)."""
+        xp = self.moving_mean.backend.xp
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            value = xp.reshape(batch.data, (dim,))
+            if value.dtype != moving.data.dtype:
+                value = xp.astype(value, moving.data.dtype)
+            moving.data = moving.data * self.momentum + value * (1.0 - self.momentum)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "moving_mean_initializer": serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": serialize(self.moving_variance_initializer)}
+
+
+class LayerNormalization(_Normalization):
+    r"""Normalize each sample over ``axis`` (by default its features), independently of the batch.
+
+    :math:`\mu` and the biased :math:`\sigma^2` are taken over the axes in ``axis`` for each position of the other
+    axes; ``gamma`` and ``beta`` have the shape of those axes. Training and inference compute the same thing.
+
+    Args:
+        axis: an integer or a list of integers: the axes to normalize over (``-1``: the last).
+        epsilon: added to the variance before the square root.
+        center, scale: whether to learn ``beta`` and ``gamma``.
+        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+            gamma_constraint: as for any weight.
+
+    Raises:
+        TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
+            axis is out of range.
+
+    >>> import numpy as np
+    >>> LayerNormalization(axis=[1, 2])(np.ones((2, 3, 4))).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if isinstance(axis, (list, tuple)):
+            if not axis:
+                raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
+                                 "integers. Received axis=[]")
+            self.axis = [_int(a, "axis") for a in axis]
+        else:
+            self.axis = _int(axis, "axis")
+        self._axes = None
+
+    def _axes_list(self):
+        return self.axis if isinstance(self.axis, list) else [self.axis]
+
+    def build(self, input_shape):
+        axes = _resolve_axes(self, self._axes_list(), len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if any(not d for d in shape):
+            raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
+                             f"{tuple(input_shape)} must have known, positive sizes")
+        self._add_gamma_beta(shape)
+        self.built = True
+
+    def call(self, inputs):
+        axes = _resolve_axes(self, self._axes_list(), inputs.ndim)
+        broadcast = tuple(n if i in axes else 1 for i, n in enumerate(inputs.shape))
+        weight = self.gamma if self.scale else self.beta
+        if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
+            raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
+                             f"inputs of shape {inputs.shape}")
+        mean = inputs.mean(axis=axes, keepdims=True)
+        centered = inputs - mean
+        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        return _normalize(self, inputs, mean, variance, broadcast)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
