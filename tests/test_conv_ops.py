@@ -1,0 +1,465 @@
+"""conv1d and conv1d_transpose against the naive loop references, hand-computed Keras cases, finite differences and
+properties, on every backend (numpy, array_api_strict, cupy where present)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reference_conv import ref_conv1d, ref_conv1d_transpose
+
+import tinygradconv as tg
+from tinygradconv import config
+from tinygradconv.ops import conv as conv_module
+from tinygradconv.ops.conv import conv1d, conv1d_transpose
+
+
+def _t(a, backend, requires_grad=False, dtype="float64"):
+    return None if a is None else tg.Tensor(np.asarray(a), dtype=dtype, backend=backend, requires_grad=requires_grad)
+
+
+def _transpose_grid():
+    for length, k, s, d, padding in itertools.product(range(1, 8), range(1, 6), range(1, 5), range(1, 4),
+                                                      ("valid", "same")):
+        for op in [None, *range(s)]:
+            yield length, k, s, d, padding, op
+
+
+def _conv_grid():
+    for length, k, s, d, padding, groups in itertools.product(range(1, 9), range(1, 6), range(1, 5), range(1, 4),
+                                                              ("valid", "same", "causal"), (1, 2)):
+        yield length, k, s, d, padding, groups
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sweeps against the naive references
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv1d_transpose_sweep_matches_reference(backend, data_format):
+    rng = np.random.default_rng(0)
+    failures, count = [], 0
+    for length, k, s, d, padding, op in _transpose_grid():
+        x = rng.standard_normal((2, length, 3))
+        w = rng.standard_normal((k, 2, 3))
+        b = rng.standard_normal(2) if (length + k) % 2 else None
+        expected = ref_conv1d_transpose(x, w, b, s, padding, op, d)
+        if data_format == "channels_first":
+            x, expected = x.transpose(0, 2, 1), expected.transpose(0, 2, 1)
+        y = conv1d_transpose(_t(x, backend), _t(w, backend), _t(b, backend), strides=s, padding=padding,
+                             output_padding=op, dilation_rate=d, data_format=data_format).numpy()
+        count += 1
+        if y.shape != expected.shape or not np.allclose(y, expected, rtol=1e-12, atol=1e-12):
+            failures.append((length, k, s, d, padding, op, y.shape, expected.shape))
+    assert count == 7 * 5 * 4 * 3 * 2 // 4 * (1 + 2 + 3 + 4)
+    assert not failures, f"{len(failures)} of {count} configs differ, e.g. (L, k, s, d, padding, op, got, want): " \
+                         f"{failures[:5]}"
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv1d_sweep_matches_reference(backend, data_format):
+    rng = np.random.default_rng(1)
+    failures, count = [], 0
+    for length, k, s, d, padding, groups in _conv_grid():
+        x = rng.standard_normal((2, length, 4))
+        w = rng.standard_normal((k, 4 // groups, 6))
+        b = rng.standard_normal(6) if (length + k) % 2 else None
+        expected = ref_conv1d(x, w, b, s, padding, d, groups)
+        if data_format == "channels_first":
+            x, expected = x.transpose(0, 2, 1), expected.transpose(0, 2, 1)
+        y = conv1d(_t(x, backend), _t(w, backend), _t(b, backend), strides=s, padding=padding, dilation_rate=d,
+                   groups=groups, data_format=data_format).numpy()
+        count += 1
+        if y.shape != expected.shape or not np.allclose(y, expected, rtol=1e-12, atol=1e-12):
+            failures.append((length, k, s, d, padding, groups, y.shape, expected.shape))
+    assert count == 8 * 5 * 4 * 3 * 3 * 2
+    assert not failures, f"{len(failures)} of {count} configs differ, e.g. {failures[:5]}"
+
+
+def test_sweep_gradients_match_reference_adjoint(backend):
+    """Backward against the reference: for a linear op, d<y, v>/dx is the reference's Jacobian^T v (built from the
+    reference applied to basis vectors); kernel/bias gradients by linearity in the kernel and bias likewise."""
+    rng = np.random.default_rng(2)
+    configs = list(_transpose_grid())[::23]
+    for length, k, s, d, padding, op in configs:
+        x, w, b = rng.standard_normal((1, length, 2)), rng.standard_normal((k, 2, 2)), rng.standard_normal(2)
+        y_ref = ref_conv1d_transpose(x, w, b, s, padding, op, d)
+        v = rng.standard_normal(y_ref.shape)
+        tx, tw, tb = _t(x, backend, True), _t(w, backend, True), _t(b, backend, True)
+        y = conv1d_transpose(tx, tw, tb, strides=s, padding=padding, output_padding=op, dilation_rate=d)
+        y.backward(_t(v, backend))
+
+        def ref_grad(arg_index, base):
+            grad = np.zeros(base.shape)
+            for idx in np.ndindex(*base.shape):
+                e = np.zeros(base.shape)
+                e[idx] = 1.0
+                args = [x, w, None]
+                args[arg_index] = e
+                grad[idx] = np.sum(ref_conv1d_transpose(*args, s, padding, op, d) * v)
+            return grad
+
+        np.testing.assert_allclose(tx.grad.numpy(), ref_grad(0, x), atol=1e-12)
+        np.testing.assert_allclose(tw.grad.numpy(), ref_grad(1, w), atol=1e-12)
+        np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hand-computed Keras cases (spec sections 2.2, 3, 5)
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "k, s, padding, op, expected",
+    [
+        # input ones((1, 3, 1)), kernel [1, ..., k], as in Keras' test_conv1d_transpose_consistency
+        (3, 2, "valid", None, [1, 2, 4, 2, 4, 2, 3]),
+        (3, 2, "same", None, [1, 2, 4, 2, 4, 2]),          # crop (0, 1): one more on the right
+        (3, 2, "same", 1, [1, 2, 4, 2, 4, 2]),             # (L-1)*s + 1 + 1 = 6
+        (3, 2, "same", 0, [2, 4, 2, 4, 2]),                # op=0 differs from None: crop (1, 1)
+        (3, 1, "same", None, [3, 6, 5]),                   # full [1, 3, 6, 5, 3], crop (1, 1)
+        (1, 3, "valid", None, [1, 0, 0, 1, 0, 0, 1, 0, 0]),  # k_eff < s: zero extension
+        (2, 3, "same", 2, [1, 2, 0, 1, 2, 0, 1, 2]),       # N = 3L - 1
+        (4, 2, "same", 0, [4, 6, 4, 6]),                   # full [1,2,4,6,4,6,3,4], crop (2, 2): 2L - 2
+        (2, 1, "same", 0, [3, 3]),                         # full [1, 3, 3, 2], crop (1, 1): L - 1
+    ],
+)
+def test_keras_consistency_values(backend, k, s, padding, op, expected):
+    x = np.ones((1, 3, 1))
+    w = np.arange(1, k + 1, dtype=float).reshape(k, 1, 1)
+    y = conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding, output_padding=op).numpy()
+    assert y[0, :, 0].tolist() == expected
+
+
+def test_keras_consistency_product_matches_reference(backend):
+    # keras test_conv1d_transpose_consistency: k 1..4, s 1..4, both paddings, op None or 1..4 with op < s
+    count = 0
+    for k, s, padding, op in itertools.product(range(1, 5), range(1, 5), ("same", "valid"), (None, 1, 2, 3, 4)):
+        if op is not None and op >= s:
+            continue
+        x = np.ones((1, 3, 1))
+        w = np.arange(1, k + 1, dtype=float).reshape(k, 1, 1)
+        y = conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding, output_padding=op)
+        np.testing.assert_allclose(y.numpy(), ref_conv1d_transpose(x, w, None, s, padding, op, 1), atol=1e-12)
+        count += 1
+    assert count == 80
+
+
+@pytest.mark.parametrize(
+    "filters, k, s, padding, op, expected",
+    [(5, 2, 2, "valid", None, (2, 16, 5)), (6, 2, 3, "same", 2, (2, 23, 6)), (6, (2,), (2,), "valid", None, (2, 16, 6))],
+)
+def test_keras_correctness_configs(backend, filters, k, s, padding, op, expected):
+    rng = np.random.default_rng(21)
+    kk = k[0] if isinstance(k, tuple) else k
+    x, w, b = rng.standard_normal((2, 8, 4)), rng.standard_normal((kk, filters, 4)), rng.standard_normal(filters)
+    y = conv1d_transpose(_t(x, backend), _t(w, backend), _t(b, backend), strides=s, padding=padding,
+                         output_padding=op).numpy()
+    assert y.shape == expected
+    ss = s[0] if isinstance(s, tuple) else s
+    np.testing.assert_allclose(y, ref_conv1d_transpose(x, w, b, ss, padding, op, 1), atol=1e-10)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_keras_ops_arange_case(backend, padding):
+    x = np.arange(24, dtype=float).reshape(2, 4, 3)
+    w = np.arange(30, dtype=float).reshape(2, 5, 3)
+    y = conv1d_transpose(_t(x, backend), _t(w, backend), strides=2, padding=padding).numpy()
+    assert y.shape == (2, 8, 5)
+    np.testing.assert_array_equal(y, ref_conv1d_transpose(x, w, None, 2, padding, None, 1))
+    # one value by hand: y[0, 1, 0] = x[0, 0, :] . W[1, 0, :] = [0, 1, 2] . [15, 16, 17]
+    assert y[0, 1, 0] == 0 * 15 + 1 * 16 + 2 * 17
+
+
+def test_seed_example_shape_and_dtype(backend):
+    rng = np.random.default_rng(0)
+    x = _t(rng.random((4, 10, 128)), backend, dtype="float32")
+    w = _t(rng.uniform(-0.1, 0.1, (3, 32, 128)), backend, dtype="float32")
+    y = tg.ops.relu(conv1d_transpose(x, w, _t(np.zeros(32), backend, dtype="float32"), strides=2))
+    assert y.shape == (4, 21, 32) and str(y.dtype).endswith("float32")
+    assert float(y.numpy().min()) >= 0.0
+
+
+def test_none_and_zero_output_padding_differ(backend):
+    x, w = _t(np.ones((1, 10, 1)), backend), _t(np.ones((3, 1, 1)), backend)
+    assert conv1d_transpose(x, w, strides=2, padding="same").shape == (1, 20, 1)
+    assert conv1d_transpose(x, w, strides=2, padding="same", output_padding=0).shape == (1, 19, 1)
+
+
+def test_zero_length_output_and_its_gradient(backend):
+    x = _t(np.ones((2, 1, 3)), backend, True)
+    w = _t(np.ones((2, 4, 3)), backend, True)
+    b = _t(np.ones(4), backend, True)
+    y = conv1d_transpose(x, w, b, strides=1, padding="same", output_padding=0)
+    assert y.shape == (2, 0, 4)
+    y.sum().backward()
+    assert np.all(x.grad.numpy() == 0) and np.all(w.grad.numpy() == 0) and np.all(b.grad.numpy() == 0)
+    assert x.grad.shape == (2, 1, 3) and w.grad.shape == (2, 4, 3)
+
+
+def test_zero_batch_and_zero_length_input(backend):
+    w = _t(np.ones((3, 2, 3)), backend)
+    assert conv1d_transpose(_t(np.ones((0, 5, 3)), backend), w, strides=2).shape == (0, 11, 2)
+    # L = 0 is unspecified in Keras (backends disagree); we return the formula's length filled with the bias.
+    b = _t(np.array([1.0, 2.0]), backend)
+    y = conv1d_transpose(_t(np.ones((1, 0, 3)), backend), w, b, strides=2).numpy()
+    assert y.shape == (1, 1, 2) and y.tolist() == [[[1.0, 2.0]]]
+    assert conv1d(_t(np.ones((0, 5, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (0, 3, 2)
+    assert conv1d(_t(np.ones((1, 2, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (1, 0, 2)
+
+
+def test_conv1d_hand_values(backend):
+    x = _t(np.arange(6, dtype=float).reshape(1, 6, 1), backend)
+    w = _t(np.array([1.0, 10.0]).reshape(2, 1, 1), backend)
+    assert conv1d(x, w).numpy()[0, :, 0].tolist() == [10, 21, 32, 43, 54]
+    assert conv1d(x, w, strides=2).numpy()[0, :, 0].tolist() == [10, 32, 54]
+    assert conv1d(x, w, padding="same").numpy()[0, :, 0].tolist() == [10, 21, 32, 43, 54, 5]   # pad (0, 1)
+    assert conv1d(x, w, padding="causal").numpy()[0, :, 0].tolist() == [0, 10, 21, 32, 43, 54]  # pad (1, 0)
+    assert conv1d(x, w, dilation_rate=3).numpy()[0, :, 0].tolist() == [30, 41, 52]
+    assert conv1d(x, w, padding=(2, -3)).numpy()[0, :, 0].tolist() == [0, 0, 10, 21]           # [0, 0, 0, 1, 2]
+    xg = _t(np.arange(8, dtype=float).reshape(1, 4, 2), backend)   # channels [0,2,4,6] and [1,3,5,7]
+    wg = _t(np.array([1.0, 100.0]).reshape(1, 1, 2), backend)
+    assert conv1d(xg, wg, groups=2).numpy()[0].tolist() == [[0, 100], [2, 300], [4, 500], [6, 700]]
+
+
+def test_default_data_format_follows_config(backend):
+    x = np.random.default_rng(0).standard_normal((2, 3, 5))    # channels_first: 3 channels, 5 steps
+    w = np.random.default_rng(1).standard_normal((2, 4, 3))
+    previous = config.image_data_format()
+    try:
+        config.set_image_data_format("channels_first")
+        y = conv1d_transpose(_t(x, backend), _t(w, backend), strides=2).numpy()
+    finally:
+        config.set_image_data_format(previous)
+    expected = ref_conv1d_transpose(x.transpose(0, 2, 1), w, None, 2, "valid", None, 1).transpose(0, 2, 1)
+    assert y.shape == (2, 4, 10)
+    np.testing.assert_allclose(y, expected, atol=1e-12)
+
+
+def test_accepts_array_data_and_converts_to_the_input_backend(backend):
+    x = _t(np.ones((1, 3, 2)), backend)
+    y = conv1d_transpose(x, np.ones((2, 1, 2)), np.zeros(1), strides=2)   # kernel and bias as NumPy data
+    assert y.backend.name == backend
+    assert y.numpy()[0, :, 0].tolist() == [2, 2, 2, 2, 2, 2]
+    assert conv1d(np.ones((1, 3, 2)), np.ones((2, 2, 1))).numpy()[0, :, 0].tolist() == [4, 4]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Gradients (float64 finite differences)
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, shapes",
+    [
+        (dict(strides=2, padding="same"), ((2, 5, 3), (3, 2, 3))),
+        (dict(strides=3, padding="valid", output_padding=2), ((1, 4, 2), (2, 3, 2))),
+        (dict(strides=1, padding="same", output_padding=0, dilation_rate=3), ((2, 4, 2), (2, 2, 2))),
+        (dict(strides=2, padding="same", dilation_rate=2, data_format="channels_first"), ((1, 2, 4), (3, 3, 2))),
+        (dict(strides=4, padding="same", output_padding=3), ((1, 3, 2), (2, 2, 2))),
+    ],
+)
+def test_conv1d_transpose_gradcheck(backend, kwargs, shapes):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    b = rng.standard_normal(shapes[1][1])
+    assert tg.gradcheck(lambda *a: conv1d_transpose(*a, **kwargs), _t(x, backend, True), _t(w, backend, True),
+                        _t(b, backend, True), atol=1e-7, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, shapes",
+    [
+        (dict(strides=2, padding="same"), ((2, 7, 3), (3, 3, 2))),
+        (dict(strides=1, padding="causal", dilation_rate=2), ((1, 6, 2), (3, 2, 3))),
+        (dict(strides=3, padding="valid", groups=2), ((1, 8, 4), (2, 2, 4))),
+        (dict(strides=2, padding=(1, -2), data_format="channels_first"), ((1, 2, 7), (2, 2, 2))),
+    ],
+)
+def test_conv1d_gradcheck(backend, kwargs, shapes):
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    b = rng.standard_normal(shapes[1][2])
+    assert tg.gradcheck(lambda *a: conv1d(*a, **kwargs), _t(x, backend, True), _t(w, backend, True),
+                        _t(b, backend, True), atol=1e-7, rtol=1e-5)
+
+
+def test_only_requested_gradients(backend):
+    rng = np.random.default_rng(5)
+    x = _t(rng.standard_normal((1, 4, 2)), backend, False)
+    w = _t(rng.standard_normal((3, 2, 2)), backend, True)
+    y = conv1d_transpose(x, w, None, strides=2)
+    y.sum().backward()
+    assert x.grad is None and w.grad is not None and w.grad.shape == (3, 2, 2)
+    # dW[t, o, i] = sum_j x[j, i] * (sum of dy over the window) = sum_j x[j, i] for an all-ones dy
+    np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(x.numpy()[0].sum(0), (3, 2, 2)), atol=1e-12)
+
+
+@pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
+def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
+    """Force one sample per chunk: forward and every gradient must equal the one-chunk results."""
+    rng = np.random.default_rng(6)
+    if op_name == "conv1d":
+        fn = lambda a, b_, c: conv1d(a, b_, c, strides=2, padding="same", groups=2)  # noqa: E731
+        x, w, b = rng.standard_normal((5, 9, 4)), rng.standard_normal((3, 2, 6)), rng.standard_normal(6)
+    else:
+        fn = lambda a, b_, c: conv1d_transpose(a, b_, c, strides=3, padding="same", dilation_rate=2)  # noqa: E731
+        x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
+    results = []
+    for chunk_bytes in (1 << 30, 1):
+        monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
+        ts = [_t(a, backend, True) for a in (x, w, b)]
+        y = fn(*ts)
+        v = _t(np.cos(np.arange(np.prod(y.shape))).reshape(y.shape), backend)
+        (y * v).sum().backward()
+        results.append([y.numpy()] + [t.grad.numpy() for t in ts])
+    for one, many in zip(*results):
+        np.testing.assert_allclose(many, one, rtol=1e-13, atol=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------------------
+@st.composite
+def transpose_cases(draw):
+    k, s, d = draw(st.integers(1, 6)), draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    op = draw(st.one_of(st.none(), st.integers(0, 2 * s)))      # also output_padding >= strides (ops allow it)
+    length = draw(st.integers(1, 12))
+    batch, c_in, filters = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return length, k, s, d, padding, op, batch, c_in, filters, seed
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=transpose_cases())
+def test_property_matches_reference_and_is_linear(backend, case):
+    length, k, s, d, padding, op, batch, c_in, filters, seed = case
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.standard_normal((2, batch, length, c_in))
+    w = rng.standard_normal((k, filters, c_in))
+
+    def f(x):
+        return conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding, output_padding=op,
+                                dilation_rate=d).numpy()
+
+    y1 = f(x1)
+    np.testing.assert_allclose(y1, ref_conv1d_transpose(x1, w, None, s, padding, op, d), atol=1e-10)
+    np.testing.assert_allclose(f(2.0 * x1 - 3.0 * x2), 2.0 * y1 - 3.0 * f(x2), atol=1e-10)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=transpose_cases())
+def test_property_shift_equivariance(backend, case):
+    """Prepending one zero sample to the input shifts the full transposed convolution by ``strides``."""
+    length, k, s, d, _, _, batch, c_in, filters, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, length, c_in))
+    w = _t(rng.standard_normal((k, filters, c_in)), backend)
+    y = conv1d_transpose(_t(x, backend), w, strides=s, dilation_rate=d, output_padding=0).numpy()
+    shifted = np.concatenate([np.zeros((batch, 1, c_in)), x], axis=1)
+    y2 = conv1d_transpose(_t(shifted, backend), w, strides=s, dilation_rate=d, output_padding=0).numpy()
+    np.testing.assert_allclose(y2[:, s:, :], y, atol=1e-12)
+    assert np.all(y2[:, :s, :] == 0)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(length=st.integers(1, 15), k=st.integers(1, 6), s=st.integers(1, 5), d=st.integers(1, 4),
+       padding=st.sampled_from(["valid", "same", "causal"]), groups=st.sampled_from([1, 2, 3]),
+       seed=st.integers(0, 2**32 - 1))
+def test_property_conv1d_matches_reference(backend, length, k, s, d, padding, groups, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, length, 2 * groups))
+    w = rng.standard_normal((k, 2, 3 * groups))
+    y = conv1d(_t(x, backend), _t(w, backend), strides=s, padding=padding, dilation_rate=d, groups=groups).numpy()
+    np.testing.assert_allclose(y, ref_conv1d(x, w, None, s, padding, d, groups), atol=1e-10)
+
+
+def test_pointwise_kernel_is_a_matmul(backend):
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 5, 3)), rng.standard_normal((1, 4, 3))
+    y = conv1d_transpose(_t(x, backend), _t(w, backend)).numpy()
+    np.testing.assert_allclose(y, x @ w[0].T, atol=1e-12)
+    y = conv1d(_t(x, backend), _t(np.transpose(w, (0, 2, 1)), backend)).numpy()
+    np.testing.assert_allclose(y, x @ w[0].T, atol=1e-12)
+
+
+def test_float32_stays_float32(backend):
+    rng = np.random.default_rng(8)
+    x = _t(rng.standard_normal((2, 6, 3)), backend, True, dtype="float32")
+    w = _t(rng.standard_normal((3, 4, 3)), backend, True, dtype="float32")
+    y = conv1d_transpose(x, w, strides=2, padding="same")
+    y.sum().backward()
+    assert {str(a.dtype).split(".")[-1] for a in (y, x.grad, w.grad)} == {"float32"}
+    expected = ref_conv1d_transpose(x.numpy().astype(float), w.numpy().astype(float), None, 2, "same", None, 1)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------------------------
+def _ones(*shape):
+    return np.ones(shape)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, exc, match",
+    [
+        ((_ones(4, 10), _ones(3, 2, 10)), {}, ValueError,
+         r"`conv1d_transpose` expects a rank-3 input of shape \(batch, steps, channels\) "
+         r"\(data_format='channels_last'\); received an input of shape \(4, 10\)"),
+        ((_ones(1, 4, 10), _ones(3, 10)), {}, ValueError,
+         r"rank-3 kernel of shape \(kernel_size, filters, input_channels\); received a kernel of shape \(3, 10\)"),
+        ((_ones(1, 5, 3), _ones(3, 2, 4)), {}, ValueError,
+         r"The number of input channels must match the kernel's input channels. Received: input channels=3, "
+         r"kernel input channels=4 \(kernel shape \(3, 2, 4\)\), data_format='channels_last'"),
+        ((_ones(1, 3, 5), _ones(3, 2, 4)), {"data_format": "channels_first"}, ValueError,
+         r"input channels=3, kernel input channels=4 .*data_format='channels_first'"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3), _ones(3)), {}, ValueError,
+         r"expected a bias of shape \(filters,\) = \(2,\) for a kernel of shape \(3, 2, 3\); received a bias of "
+         r"shape \(3,\)"),
+        ((_ones(1, 5, 3), _ones(0, 2, 3)), {}, ValueError, r"the kernel has no taps"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"padding": "causal"}, ValueError,
+         r"Expected one of \('valid', 'same'\). Received padding='causal'"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"padding": 1}, TypeError, r"Received padding=1 of type int"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"strides": 0}, ValueError,
+         r"Invalid value for argument `strides`. Expected a strictly positive integer. Received strides=0"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"strides": 2.0}, TypeError, r"Received strides=2.0 of type float"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"dilation_rate": (1, 1)}, ValueError,
+         r"Received dilation_rate=\(1, 1\)"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"output_padding": -1}, ValueError, r"Received output_padding=-1"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"data_format": "NWC"}, ValueError,
+         r"The `data_format` argument must be one of .*Received: data_format=nwc"),
+    ],
+)
+def test_conv1d_transpose_validation(args, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        conv1d_transpose(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, exc, match",
+    [
+        ((_ones(1, 5, 4), _ones(3, 3, 2)), {}, ValueError,
+         r"input channels=4, kernel input channels=3 \(kernel shape \(3, 3, 2\)\), groups=1"),
+        ((_ones(1, 5, 4), _ones(3, 2, 3)), {"groups": 2}, ValueError,
+         r"filters must be divisible by `groups`. Received: filters=3"),
+        ((_ones(1, 5, 4), _ones(3, 4, 2)), {"groups": 0}, ValueError, r"Received groups=0"),
+        ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": "full"}, ValueError,
+         r"Expected one of \('valid', 'same', 'causal'\). Received padding='full'"),
+        ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (1, 2, 3)}, ValueError,
+         r"tuple \(left, right\) of two integers. Received padding=\(1, 2, 3\)"),
+        ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (1.0, 2)}, ValueError, r"Received padding=\(1.0, 2\)"),
+        ((_ones(5, 4), _ones(3, 4, 2)), {}, ValueError, r"`conv1d` expects a rank-3 input"),
+    ],
+)
+def test_conv1d_validation(args, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        conv1d(*args, **kwargs)
+
+
+def test_dtype_validation():
+    x32 = tg.Tensor(np.ones((1, 4, 2)), dtype="float32")
+    w64 = tg.Tensor(np.ones((2, 2, 2)), dtype="float64")
+    with pytest.raises(TypeError, match=r"must have the same dtype; received input float32, kernel float64"):
+        conv1d_transpose(x32, w64)
+    xi = tg.Tensor(np.ones((1, 4, 2)), dtype="int64")
+    with pytest.raises(TypeError, match=r"needs floating-point arrays; received input of dtype int64"):
+        conv1d(xi, tg.Tensor(np.ones((2, 2, 2)), dtype="float64"))
