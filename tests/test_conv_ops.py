@@ -52,7 +52,7 @@ def test_conv1d_transpose_sweep_matches_reference(backend, data_format):
         count += 1
         if y.shape != expected.shape or not np.allclose(y, expected, rtol=1e-12, atol=1e-12):
             failures.append((length, k, s, d, padding, op, y.shape, expected.shape))
-    assert count == 7 * 5 * 4 * 3 * 2 // 4 * (1 + 2 + 3 + 4)
+    assert count == 7 * 5 * 3 * 2 * (2 + 3 + 4 + 5)   # L, k, d, padding, (strides, output_padding)
     assert not failures, f"{len(failures)} of {count} configs differ, e.g. (L, k, s, d, padding, op, got, want): " \
                          f"{failures[:5]}"
 
