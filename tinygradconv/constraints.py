@@ -1,0 +1,220 @@
+r"""Weight constraints: callables ``w -> projected w`` that optimizers apply after each update.
+
+Keras 3 names, defaults and math (``norms`` = L2 norms of ``w`` over ``axis``, kept as broadcastable axes;
+``eps`` = :func:`tinygradconv.config.epsilon`, 1e-7):
+
+* ``MaxNorm(max_value=2, axis=0)``: ``w * clip(norms, 0, max_value) / (eps + norms)``;
+* ``MinMaxNorm(min_value=0.0, max_value=1.0, rate=1.0, axis=0)``:
+  ``w * (rate * clip(norms, min_value, max_value) + (1 - rate) * norms) / (eps + norms)``;
+* ``NonNeg()``: ``w * (w >= 0)``;
+* ``UnitNorm(axis=0)``: ``w / (eps + norms)``.
+
+``axis`` follows Keras: the axes the norm is taken *over*. For a ``Dense`` kernel ``(in, out)``, ``axis=0`` constrains
+each output unit's incoming weight vector; for a ``Conv1D`` kernel ``(k, in, filters)`` use ``axis=[0, 1]``.
+A constraint is applied without recording a graph (``no_grad``) and returns a new Tensor of the same dtype and
+backend; layers store it on the weight as ``weight.constraint``.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv import constraints
+>>> w = tg.tensor([[3.0], [4.0]])              # one column of norm 5
+>>> [round(v, 4) for v in constraints.get("max_norm")(w).numpy().ravel().tolist()]
+[1.2, 1.6]
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import re
+
+import numpy as np
+
+from . import config
+from .autograd import no_grad
+from .ops import where
+from .tensor import Tensor
+
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize", "deserialize"]
+
+
+def _check_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
+    return value
+
+
+def _check_axis(axis):
+    """``axis``: None, an int or a list/tuple of ints (kept as given, lists as lists for the config)."""
+    if axis is None:
+        return None
+    items = axis if isinstance(axis, (list, tuple)) else [axis]
+    for a in items:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"Invalid value for argument `axis`. Expected an integer or a list of integers. "
+                            f"Received axis={axis!r}")
+    if isinstance(axis, (list, tuple)):
+        return [int(a) for a in axis]
+    return int(axis)
+
+
+def _as_tensor(w):
+    return w if isinstance(w, Tensor) else Tensor(w)
+
+
+def _norms(w, axis):
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    return (w * w).sum(axis=axis, keepdims=True).sqrt()
+
+
+class Constraint:
+    """Base class: ``__call__(w) -> Tensor`` (computed under ``no_grad``); ``get_config`` gives the arguments."""
+
+    def __call__(self, w):
+        w = _as_tensor(w)
+        with no_grad():
+            return self._project(w)
+
+    def _project(self, w):
+        return w
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class MaxNorm(Constraint):
+    """Rescale weight vectors whose L2 norm (over ``axis``) exceeds ``max_value``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in MaxNorm(10.0)(tg.tensor([[3.0], [4.0]])).numpy().ravel().tolist()]  # norm 5 <= 10
+    [3.0, 4.0]
+    """
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = _check_number(max_value, "max_value")
+        if max_value < 0:
+            raise ValueError(f"Invalid value for argument `max_value`. Expected a non-negative number. "
+                             f"Received max_value={max_value!r}")
+        self.axis = _check_axis(axis)
+
+    def _project(self, w):
+        norms = _norms(w, self.axis)
+        desired = norms.clip(0.0, float(self.max_value))
+        return w * (desired / (config.epsilon() + norms))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Move weight-vector norms into ``[min_value, max_value]`` (fully when ``rate=1``, partly when ``rate<1``).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in MinMaxNorm(2.0, 3.0)(tg.tensor([[0.6], [0.8]])).numpy().ravel().tolist()]
+    [1.2, 1.6]
+    """
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = _check_number(min_value, "min_value")
+        self.max_value = _check_number(max_value, "max_value")
+        self.rate = _check_number(rate, "rate")
+        if min_value > max_value:
+            raise ValueError(f"Invalid values for arguments `min_value` and `max_value`: min_value must not exceed "
+                             f"max_value. Received min_value={min_value!r}, max_value={max_value!r}")
+        self.axis = _check_axis(axis)
+
+    def _project(self, w):
+        norms = _norms(w, self.axis)
+        desired = self.rate * norms.clip(float(self.min_value), float(self.max_value)) + (1 - self.rate) * norms
+        return w * (desired / (config.epsilon() + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """Set negative weights to zero.
+
+    >>> import tinygradconv as tg
+    >>> NonNeg()(tg.tensor([-1.0, 2.0])).numpy().tolist()
+    [0.0, 2.0]
+    """
+
+    def _project(self, w):
+        return where(w >= 0.0, w, 0.0)  # Keras multiplies by the mask; this gives +0.0 instead of -0.0
+
+
+class UnitNorm(Constraint):
+    """Scale weight vectors to unit L2 norm over ``axis``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in UnitNorm()(tg.tensor([[3.0], [4.0]])).numpy().ravel().tolist()]
+    [0.6, 0.8]
+    """
+
+    def __init__(self, axis=0):
+        self.axis = _check_axis(axis)
+
+    def _project(self, w):
+        return w / (config.epsilon() + _norms(w, self.axis))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+# ---------------------------------------------------------------------------------------------------------- lookup
+def _snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_CLASSES = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})  # max_norm, min_max_norm, non_neg, unit_norm
+
+
+def serialize(constraint):
+    """The config dict ``{"class_name": ..., "config": {...}}`` of a constraint (None gives None)."""
+    if constraint is None:
+        return None
+    if not hasattr(constraint, "get_config"):
+        raise ValueError(f"Cannot serialize the constraint {constraint!r}: it has no get_config(). Use a "
+                         f"Constraint subclass.")
+    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+
+
+def deserialize(config: dict) -> Constraint:
+    """Rebuild a constraint from :func:`serialize`'s output (Keras' extra keys are ignored)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid constraint config: expected a dict with 'class_name' and 'config'. "
+                         f"Received: {config!r}")
+    cls = ALL_OBJECTS.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Unknown constraint: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier):
+    """A constraint from a name (``"max_norm"``), a config dict, an instance, a class or a callable; None: None.
+
+    >>> get("non_neg")
+    NonNeg()
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, type) and issubclass(identifier, Constraint):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. Expected a name "
+                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")

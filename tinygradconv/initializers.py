@@ -1,0 +1,463 @@
+r"""Weight initializers (Keras 3 names, defaults and math).
+
+An initializer is a callable ``init(shape, dtype=None) -> numpy.ndarray``. Values are drawn with NumPy from
+:func:`tinygradconv.random.generator`, so every backend starts from *identical* weights (the layer then moves them to
+its backend). ``dtype=None`` means :func:`tinygradconv.config.floatx`.
+
+Seeds: an integer ``seed`` gives the same values on every call (as in Keras 3). ``seed=None`` draws from the package
+generator, so consecutive calls differ and :func:`tinygradconv.random.set_seed` makes a whole run repeatable (Keras 3
+instead fixes a random seed per unseeded instance).
+
+Fans follow Keras ``compute_fans``: for a shape of rank >= 3 the receptive field is the product of all but the last
+two axes, ``fan_in = shape[-2] * receptive`` and ``fan_out = shape[-1] * receptive``. For a ``Conv1DTranspose`` kernel
+``(k, filters, C_in)`` that gives ``fan_in = k * filters``, ``fan_out = k * C_in`` (Keras does exactly this).
+
+``VarianceScaling(scale, mode, distribution)`` (``n`` = fan_in, fan_out or their mean, at least 1):
+
+* ``truncated_normal``: normal with ``stddev = sqrt(scale / n) / 0.87962566103423978`` cut at two standard deviations,
+  so the standard deviation *after* truncation is ``sqrt(scale / n)``;
+* ``untruncated_normal``: normal with ``stddev = sqrt(scale / n)``;
+* ``uniform``: ``U(-limit, limit)`` with ``limit = sqrt(3 * scale / n)``.
+
+Glorot = (1, fan_avg), He = (2, fan_in), LeCun = (1, fan_in); ``*_uniform`` uses ``uniform``, ``*_normal``
+``truncated_normal``.
+
+>>> from tinygradconv import initializers
+>>> init = initializers.get("glorot_uniform")
+>>> w = init((3, 32, 128))
+>>> w.shape, str(w.dtype), bool(abs(w).max() <= (6 / (3 * 32 + 3 * 128)) ** 0.5)
+((3, 32, 128), 'float32', True)
+>>> initializers.serialize(initializers.Constant(2.0))
+{'class_name': 'Constant', 'config': {'value': 2.0}}
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import re
+
+import numpy as np
+
+from . import config
+from . import random as _random
+
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
+           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+           "Orthogonal", "Identity", "compute_fans", "get", "serialize", "deserialize"]
+
+#: Standard deviation of a standard normal truncated to [-2, 2] (Keras' correction constant).
+TRUNCATED_STDDEV = 0.87962566103423978
+
+
+# ---------------------------------------------------------------------------------------------------------- helpers
+def compute_fans(shape):
+    """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
+
+    rank 0: ``(1, 1)``; rank 1: ``(n, n)``; rank 2: ``(rows, cols)``; rank >= 3: ``(shape[-2] * r, shape[-1] * r)``
+    with ``r`` the product of the leading axes (the receptive field).
+
+    >>> compute_fans((3, 32, 128))
+    (96, 384)
+    """
+    shape = tuple(int(n) for n in shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _check_shape(shape):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"Invalid value for argument `shape`. Expected a tuple of non-negative integers. "
+                        f"Received shape={shape!r}") from None
+    for n in dims:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"Invalid value for argument `shape`. Expected a tuple of non-negative integers. "
+                             f"Received shape={shape!r}")
+    return tuple(int(n) for n in dims)
+
+
+def _check_dtype(dtype):
+    name = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
+    if name not in ("float16", "float32", "float64"):
+        raise ValueError(f"Initializers produce floating-point weights: expected dtype one of 'float16', 'float32', "
+                         f"'float64'. Received dtype={dtype!r}")
+    return name
+
+
+def _check_number(value, name, positive=False, non_negative=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
+    if non_negative and value < 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a non-negative number. "
+                         f"Received {name}={value!r}")
+    return float(value)
+
+
+def _check_seed(seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"Invalid value for argument `seed`. Expected None or a non-negative integer. "
+                         f"Received seed={seed!r}")
+    return int(seed)
+
+
+def _truncated_standard_normal(rng, shape):
+    """Standard normal samples redrawn until every one lies in [-2, 2] (rejection sampling)."""
+    out = rng.standard_normal(shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------- classes
+class Initializer:
+    """Base class: ``init(shape, dtype=None)`` returns a NumPy array; ``get_config`` gives the constructor args."""
+
+    def __call__(self, shape, dtype=None):
+        shape, dtype = _check_shape(shape), _check_dtype(dtype)
+        return np.asarray(self._generate(shape), dtype=np.float64).astype(dtype)
+
+    def _generate(self, shape):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement _generate(shape)")
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Zeros(Initializer):
+    """All zeros.
+
+    >>> Zeros()((2,)).tolist()
+    [0.0, 0.0]
+    """
+
+    def _generate(self, shape):
+        return np.zeros(shape)
+
+
+class Ones(Initializer):
+    """All ones.
+
+    >>> Ones()((2,)).tolist()
+    [1.0, 1.0]
+    """
+
+    def _generate(self, shape):
+        return np.ones(shape)
+
+
+class Constant(Initializer):
+    """Every element equal to ``value`` (a number, or an array broadcast to the shape).
+
+    >>> Constant(0.5)((2,)).tolist()
+    [0.5, 0.5]
+    """
+
+    def __init__(self, value=0.0):
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
+            raise TypeError(f"Invalid value for argument `value`. Expected a finite number. Received value={value!r}")
+        self.value = float(array) if array.ndim == 0 else array.astype(np.float64)
+
+    def _generate(self, shape):
+        try:
+            return np.broadcast_to(self.value, shape).copy()
+        except ValueError:
+            raise ValueError(f"Constant initializer: value of shape {np.shape(self.value)} cannot be broadcast to "
+                             f"shape {shape}") from None
+
+    def get_config(self):
+        return {"value": self.value if isinstance(self.value, float) else self.value.tolist()}
+
+
+class RandomInitializer(Initializer):
+    """Base of the random initializers: holds ``seed`` (None: the package generator; int: same values every call)."""
+
+    def __init__(self, seed=None):
+        self.seed = _check_seed(seed)
+
+    def _rng(self) -> np.random.Generator:
+        return _random.generator(self.seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class RandomNormal(RandomInitializer):
+    """Normal ``N(mean, stddev^2)``.
+
+    >>> bool(RandomNormal(seed=0)((1000,)).std() < 0.06)
+    True
+    """
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean = _check_number(mean, "mean")
+        self.stddev = _check_number(stddev, "stddev", non_negative=True)
+
+    def _generate(self, shape):
+        return self.mean + self.stddev * self._rng().standard_normal(shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(RandomInitializer):
+    """Uniform ``U(minval, maxval)``.
+
+    >>> w = RandomUniform(-1.0, 1.0, seed=0)((100,)); bool((w >= -1).all() and (w < 1).all())
+    True
+    """
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval = _check_number(minval, "minval")
+        self.maxval = _check_number(maxval, "maxval")
+        if self.minval > self.maxval:
+            raise ValueError(f"Invalid values for arguments `minval` and `maxval`: minval must not exceed maxval. "
+                             f"Received minval={minval!r}, maxval={maxval!r}")
+
+    def _generate(self, shape):
+        return self._rng().uniform(self.minval, self.maxval, shape)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(RandomInitializer):
+    """Normal ``N(mean, stddev^2)`` with values further than two ``stddev`` from the mean redrawn.
+
+    >>> w = TruncatedNormal(stddev=1.0, seed=0)((1000,)); bool(abs(w).max() <= 2.0)
+    True
+    """
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean = _check_number(mean, "mean")
+        self.stddev = _check_number(stddev, "stddev", non_negative=True)
+
+    def _generate(self, shape):
+        return self.mean + self.stddev * _truncated_standard_normal(self._rng(), shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+
+class VarianceScaling(RandomInitializer):
+    """Scale the variance to the fans (see the module docstring for the three distributions).
+
+    Args:
+        scale: positive scaling factor.
+        mode: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``.
+        distribution: ``"truncated_normal"`` (``"normal"`` is an alias), ``"untruncated_normal"`` or ``"uniform"``.
+        seed: None or a non-negative int.
+
+    >>> w = VarianceScaling(2.0, "fan_in", "uniform", seed=0)((50, 8))
+    >>> bool(abs(w).max() <= (3 * 2.0 / 50) ** 0.5)
+    True
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0 or not math.isfinite(scale):
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale!r}")
+        if mode not in _MODES:
+            raise ValueError(f"Invalid `mode` argument: {mode!r}. Please use one of {_MODES}")
+        dist = distribution.lower() if isinstance(distribution, str) else distribution
+        if dist == "normal":
+            dist = "truncated_normal"
+        if dist not in _DISTRIBUTIONS:
+            raise ValueError(f"Invalid `distribution` argument: {distribution!r}. Please use one of {_DISTRIBUTIONS}")
+        self.scale, self.mode, self.distribution = float(scale), mode, dist
+
+    def _generate(self, shape):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        rng = self._rng()
+        if self.distribution == "truncated_normal":
+            return math.sqrt(scale) / TRUNCATED_STDDEV * _truncated_standard_normal(rng, shape)
+        if self.distribution == "untruncated_normal":
+            return math.sqrt(scale) * rng.standard_normal(shape)
+        limit = math.sqrt(3.0 * scale)
+        return rng.uniform(-limit, limit, shape)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+class _PresetVarianceScaling(VarianceScaling):
+    preset = (1.0, "fan_in", "truncated_normal")
+
+    def __init__(self, seed=None):
+        super().__init__(*self.preset, seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotUniform(_PresetVarianceScaling):
+    """``U(-limit, limit)``, ``limit = sqrt(6 / (fan_in + fan_out))`` (Xavier uniform); Keras' default kernel init."""
+
+    preset = (1.0, "fan_avg", "uniform")
+
+
+class GlorotNormal(_PresetVarianceScaling):
+    """Truncated normal with standard deviation ``sqrt(2 / (fan_in + fan_out))`` after truncation."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeUniform(_PresetVarianceScaling):
+    """``U(-limit, limit)``, ``limit = sqrt(6 / fan_in)``."""
+
+    preset = (2.0, "fan_in", "uniform")
+
+
+class HeNormal(_PresetVarianceScaling):
+    """Truncated normal with standard deviation ``sqrt(2 / fan_in)`` after truncation."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_PresetVarianceScaling):
+    """``U(-limit, limit)``, ``limit = sqrt(3 / fan_in)``."""
+
+    preset = (1.0, "fan_in", "uniform")
+
+
+class LecunNormal(_PresetVarianceScaling):
+    """Truncated normal with standard deviation ``sqrt(1 / fan_in)`` after truncation."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
+
+
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix times ``gain``, reshaped to the weight shape (rank >= 2).
+
+    The shape is flattened to ``(prod(shape[:-1]), shape[-1])``; a normal matrix of shape ``(max, min)`` of those is
+    QR-decomposed, ``Q`` is multiplied by the signs of ``diag(R)`` (so the result is uniformly distributed) and
+    transposed when there are fewer rows than columns. Rows or columns (whichever are fewer) are orthonormal.
+
+    >>> q = Orthogonal(seed=0)((4, 3)); bool(np.allclose(q.T @ q, np.eye(3), atol=1e-6))
+    True
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = _check_number(gain, "gain")
+
+    def _generate(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (2-D shapes only; rectangular ones get ones on the main diagonal).
+
+    >>> Identity(2.0)((2, 3)).tolist()
+    [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = _check_number(gain, "gain")
+
+    def _generate(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+# ---------------------------------------------------------------------------------------------------------- lookup
+def _snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
+            GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity)
+ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS.update({"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros})
+
+
+def serialize(initializer) -> dict:
+    """The config dict ``{"class_name": ..., "config": {...}}`` of an initializer (None gives None)."""
+    if initializer is None:
+        return None
+    if not hasattr(initializer, "get_config"):
+        raise ValueError(f"Cannot serialize the initializer {initializer!r}: it has no get_config(). Use an "
+                         f"Initializer subclass.")
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def deserialize(config: dict) -> Initializer:
+    """Rebuild an initializer from :func:`serialize`'s output (Keras' extra keys ``module``, ... are ignored)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid initializer config: expected a dict with 'class_name' and 'config'. "
+                         f"Received: {config!r}")
+    cls = ALL_OBJECTS.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Unknown initializer: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier):
+    """An initializer from a name (``"glorot_uniform"``), a config dict, an instance, a class or a callable.
+
+    ``None`` gives ``None``. An unknown name raises ``ValueError`` listing the valid ones.
+
+    >>> get("he_normal")
+    HeNormal(seed=None)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Expected a name "
+                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")

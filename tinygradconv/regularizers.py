@@ -1,0 +1,214 @@
+r"""Weight regularizers: callables ``penalty = regularizer(weight)`` returning a differentiable scalar Tensor.
+
+Keras 3 names, defaults and math:
+
+* ``L1(l1=0.01)``: :math:`l_1 \sum |w|`;
+* ``L2(l2=0.01)``: :math:`l_2 \sum w^2` (no factor 1/2);
+* ``L1L2(l1=0.0, l2=0.0)``: both;
+* ``OrthogonalRegularizer(factor=0.01, mode="rows")`` for a 2-D weight: normalise the rows (``"columns"``: the
+  columns) to unit L2 norm (norms below ``epsilon`` are taken as ``epsilon``), form their Gram matrix ``P``, and
+  return :math:`\text{factor} \cdot 0.5 \cdot \sum_{i \ne j} |P_{ij}| / (n (n - 1) / 2)`, i.e. ``factor`` times
+  the mean absolute cosine over the ``n (n - 1) / 2`` pairs of distinct rows (columns).
+
+Layers add ``regularizer(weight)`` for each regularized weight to ``layer.losses``.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv import regularizers
+>>> regularizers.L2(0.1)(tg.tensor([1.0, -2.0])).item()
+0.5
+>>> regularizers.get("l1_l2")
+L1L2(l1=0.0, l2=0.0)
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from . import config
+from .tensor import Tensor
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize", "deserialize"]
+
+
+def _validate_float(value, name):
+    """Keras ``validate_float_arg``: a finite, non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. Received: {name}={value!r}")
+    return float(value)
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Regularizer:
+    """Base class: ``__call__(weight) -> scalar Tensor``; ``get_config`` gives the constructor arguments."""
+
+    def __call__(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class L1(Regularizer):
+    """``l1 * sum(|x|)``.
+
+    >>> import tinygradconv as tg
+    >>> L1(0.5)(tg.tensor([1.0, -3.0])).item()
+    2.0
+    """
+
+    def __init__(self, l1=0.01):
+        self.l1 = _validate_float(0.01 if l1 is None else l1, "l1")
+
+    def __call__(self, x):
+        return self.l1 * _as_tensor(x).abs().sum()
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(Regularizer):
+    """``l2 * sum(x^2)``.
+
+    >>> import tinygradconv as tg
+    >>> L2(0.5)(tg.tensor([1.0, -3.0])).item()
+    5.0
+    """
+
+    def __init__(self, l2=0.01):
+        self.l2 = _validate_float(0.01 if l2 is None else l2, "l2")
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        return self.l2 * (x * x).sum()
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class L1L2(Regularizer):
+    """``l1 * sum(|x|) + l2 * sum(x^2)`` (both factors default to 0, as in Keras).
+
+    >>> import tinygradconv as tg
+    >>> L1L2(l1=1.0, l2=1.0)(tg.tensor([1.0, -3.0])).item()
+    14.0
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = _validate_float(0.0 if l1 is None else l1, "l1")
+        self.l2 = _validate_float(0.0 if l2 is None else l2, "l2")
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        penalty = x._lift(0.0)
+        if self.l1:
+            penalty = penalty + self.l1 * x.abs().sum()
+        if self.l2:
+            penalty = penalty + self.l2 * (x * x).sum()
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class OrthogonalRegularizer(Regularizer):
+    """Penalise non-orthogonal rows (or columns) of a 2-D weight: ``factor * mean_{i < j} |cos(w_i, w_j)|``.
+
+    Args:
+        factor: non-negative weight of the penalty.
+        mode: ``"rows"`` or ``"columns"``.
+
+    >>> import tinygradconv as tg
+    >>> round(OrthogonalRegularizer(1.0)(tg.tensor([[1.0, 0.0], [1.0, 1.0]])).item(), 5)  # cos(45 deg)
+    0.70711
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _validate_float(factor, "factor")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"Invalid value for argument `mode`. Expected one of {{'rows', 'columns'}}. "
+                             f"Received: mode={mode!r}")
+        self.mode = mode
+
+    def __call__(self, x):
+        x = _as_tensor(x)
+        if x.ndim != 2:
+            raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={x.shape}")
+        axis = 1 if self.mode == "rows" else 0
+        eps = config.epsilon()
+        norms = ((x * x).sum(axis=axis, keepdims=True).maximum(eps * eps)).sqrt()  # sqrt(max(|w|^2, eps^2))
+        unit = x / norms
+        gram = unit @ unit.T if self.mode == "rows" else unit.T @ unit
+        size = gram.shape[0]
+        off_diagonal = Tensor(1.0 - np.eye(size), dtype=str(x.dtype), backend=x.backend)
+        pairs = size * (size - 1) / 2.0
+        return self.factor * 0.5 * (gram * off_diagonal).abs().sum() / pairs
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+# ---------------------------------------------------------------------------------------------------------- lookup
+def _snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_CLASSES = (L1, L2, L1L2, OrthogonalRegularizer)
+ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})  # l1, l2, l1l2, orthogonal_regularizer
+ALL_OBJECTS.update({"l1_l2": L1L2})
+
+
+def serialize(regularizer):
+    """The config dict ``{"class_name": ..., "config": {...}}`` of a regularizer (None gives None)."""
+    if regularizer is None:
+        return None
+    if not hasattr(regularizer, "get_config"):
+        raise ValueError(f"Cannot serialize the regularizer {regularizer!r}: it has no get_config(). Use a "
+                         f"Regularizer subclass.")
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+def deserialize(config: dict) -> Regularizer:
+    """Rebuild a regularizer from :func:`serialize`'s output (Keras' extra keys are ignored)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid regularizer config: expected a dict with 'class_name' and 'config'. "
+                         f"Received: {config!r}")
+    cls = ALL_OBJECTS.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Unknown regularizer: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier):
+    """A regularizer from a name (``"l2"``), a config dict, an instance, a class or a callable; None gives None.
+
+    >>> get({"class_name": "L2", "config": {"l2": 0.1}})
+    L2(l2=0.1)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Expected a name "
+                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")
