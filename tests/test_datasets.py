@@ -74,12 +74,12 @@ def test_resolution_pairs_are_smooth_enough_for_linear_interpolation():
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(kernel_size=4, strides=2, padding="same"),
-    dict(kernel_size=3, strides=2, padding="valid"),
-    dict(kernel_size=2, strides=3, padding="valid"),       # output longer than the full convolution
-    dict(kernel_size=5, strides=1, padding="same"),
-    dict(kernel_size=3, strides=4, padding="same"),
-    dict(kernel_size=3, strides=2, padding="same", dilation_rate=2),
+    {"kernel_size": 4, "strides": 2, "padding": "same"},
+    {"kernel_size": 3, "strides": 2, "padding": "valid"},
+    {"kernel_size": 2, "strides": 3, "padding": "valid"},       # output longer than the full convolution
+    {"kernel_size": 5, "strides": 1, "padding": "same"},
+    {"kernel_size": 3, "strides": 4, "padding": "same"},
+    {"kernel_size": 3, "strides": 2, "padding": "same", "dilation_rate": 2},
 ])
 def test_hidden_kernel_matches_the_naive_transposed_convolution(kwargs):
     data = datasets.hidden_kernel(3, steps=7, in_channels=2, filters=3, seed=4, **kwargs)

@@ -263,7 +263,7 @@ def train_test_split(*arrays, test_fraction=0.2, seed=None):
                          f"Received test_fraction={test_fraction!r}")
     (length,) = lengths
     order = _rng(seed).permutation(length)
-    n_test = int(round(length * test_fraction))
+    n_test = round(length * test_fraction)
     test, train = order[:n_test], order[n_test:]
     out = []
     for a in arrays:
