@@ -1,0 +1,442 @@
+"""Optimizers against plain-NumPy recurrences written from Keras 3's documented update rules; clipping, weight
+decay, schedules and constraints against hand-computed values; convergence on a quadratic."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import optimizers
+from tinygradconv.optimizers import schedules
+
+
+# ------------------------------------------------------------------------------------------------ references
+# Each reference takes hyperparameters, the initial weights and a list of gradients; returns the weights after
+# every step. Written from the update equations in Keras 3's docstrings and papers, one step at a time.
+def ref_sgd(w, grads, lr=0.01, momentum=0.0, nesterov=False):
+    out, velocity = [], np.zeros_like(w)
+    for g in grads:
+        if momentum == 0:
+            w = w - lr * g
+        else:
+            velocity = momentum * velocity - lr * g
+            w = w + momentum * velocity - lr * g if nesterov else w + velocity
+        out.append(w)
+    return out
+
+
+def ref_rmsprop(w, grads, lr=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
+    out, ms, mg, mom = [], np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+    for g in grads:
+        ms = rho * ms + (1 - rho) * g**2
+        mg = rho * mg + (1 - rho) * g
+        denom = ms - mg**2 if centered else ms
+        step = lr * g / np.sqrt(denom + epsilon)
+        if momentum > 0:
+            mom = momentum * mom + step
+            step = mom
+        w = w - step
+        out.append(w)
+    return out
+
+
+def ref_adam(w, grads, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
+    out, m, v, vmax = [], np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        vmax = np.maximum(vmax, v)
+        lr_t = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        w = w - lr_t * m / (np.sqrt(vmax if amsgrad else v) + epsilon)
+        out.append(w)
+    return out
+
+
+def ref_adamw(w, grads, lr=0.001, weight_decay=0.004, **adam):
+    out = []
+    state = {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+    b1, b2, eps = adam.get("beta_1", 0.9), adam.get("beta_2", 0.999), adam.get("epsilon", 1e-7)
+    for t, g in enumerate(grads, start=1):
+        w = w * (1 - lr * weight_decay)  # decoupled decay first
+        state["m"] = b1 * state["m"] + (1 - b1) * g
+        state["v"] = b2 * state["v"] + (1 - b2) * g**2
+        w = w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * state["m"] / (np.sqrt(state["v"]) + eps)
+        out.append(w)
+    return out
+
+
+def ref_adagrad(w, grads, lr=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+    out, acc = [], np.full_like(w, initial_accumulator_value)
+    for g in grads:
+        acc = acc + g**2
+        w = w - lr * g / np.sqrt(acc + epsilon)
+        out.append(w)
+    return out
+
+
+def ref_adadelta(w, grads, lr=0.001, rho=0.95, epsilon=1e-7):
+    out, eg2, edx2 = [], np.zeros_like(w), np.zeros_like(w)
+    for g in grads:
+        eg2 = rho * eg2 + (1 - rho) * g**2
+        dx = -np.sqrt(edx2 + epsilon) / np.sqrt(eg2 + epsilon) * g
+        edx2 = rho * edx2 + (1 - rho) * dx**2
+        w = w + lr * dx
+        out.append(w)
+    return out
+
+
+def ref_adamax(w, grads, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    out, m, u = [], np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        u = np.maximum(beta_2 * u, np.abs(g))
+        w = w - lr / (1 - beta_1**t) * m / (u + epsilon)
+        out.append(w)
+    return out
+
+
+def ref_nadam(w, grads, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    def mu(t):  # Dozat's momentum schedule, as used by Keras
+        return beta_1 * (1 - 0.5 * 0.96**t)
+
+    out, m, v = [], np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        prod_t = np.prod([mu(i) for i in range(1, t + 1)])
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        m_hat = mu(t + 1) * m / (1 - prod_t * mu(t + 1)) + (1 - mu(t)) * g / (1 - prod_t)
+        v_hat = v / (1 - beta_2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+        out.append(w)
+    return out
+
+
+def ref_lion(w, grads, lr=0.001, beta_1=0.9, beta_2=0.99):
+    out, m = [], np.zeros_like(w)
+    for g in grads:
+        w = w - lr * np.sign(beta_1 * m + (1 - beta_1) * g)
+        m = beta_2 * m + (1 - beta_2) * g
+        out.append(w)
+    return out
+
+
+CASES = [
+    (optimizers.SGD, ref_sgd, {}),
+    (optimizers.SGD, ref_sgd, {"learning_rate": 0.1, "momentum": 0.9}),
+    (optimizers.SGD, ref_sgd, {"learning_rate": 0.1, "momentum": 0.5, "nesterov": True}),
+    (optimizers.RMSprop, ref_rmsprop, {}),
+    (optimizers.RMSprop, ref_rmsprop, {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.5, "centered": True}),
+    (optimizers.RMSprop, ref_rmsprop, {"learning_rate": 0.01, "momentum": 0.3}),
+    (optimizers.Adam, ref_adam, {}),
+    (optimizers.Adam, ref_adam, {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.7, "amsgrad": True}),
+    (optimizers.AdamW, ref_adamw, {"learning_rate": 0.05, "weight_decay": 0.1}),
+    (optimizers.AdamW, ref_adamw, {}),
+    (optimizers.Adagrad, ref_adagrad, {}),
+    (optimizers.Adagrad, ref_adagrad, {"learning_rate": 0.3, "initial_accumulator_value": 0.0, "epsilon": 1e-3}),
+    (optimizers.Adadelta, ref_adadelta, {}),
+    (optimizers.Adadelta, ref_adadelta, {"learning_rate": 1.0, "rho": 0.5, "epsilon": 1e-3}),
+    (optimizers.Adamax, ref_adamax, {}),
+    (optimizers.Adamax, ref_adamax, {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.8}),
+    (optimizers.Nadam, ref_nadam, {}),
+    (optimizers.Nadam, ref_nadam, {"learning_rate": 0.1, "beta_1": 0.8, "beta_2": 0.9}),
+    (optimizers.Lion, ref_lion, {}),
+    (optimizers.Lion, ref_lion, {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.9}),
+]
+
+
+@pytest.mark.parametrize("cls, reference, kwargs", CASES,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CASES)])
+def test_update_rule_matches_reference_over_several_steps(cls, reference, kwargs, backend, rng):
+    shapes = [(3, 2), (4,)]
+    inits = [rng.standard_normal(s) for s in shapes]
+    grads = [[rng.standard_normal(s) for _ in range(6)] for s in shapes]
+    variables = [tg.Tensor(w, dtype="float64", backend=backend, requires_grad=True) for w in inits]
+    opt = cls(**kwargs)
+    ref_kwargs = {("lr" if k == "learning_rate" else k): v for k, v in kwargs.items()}
+    expected = [reference(w, gs, **ref_kwargs) for w, gs in zip(inits, grads)]
+    for step in range(6):
+        opt.apply([tg.Tensor(gs[step], dtype="float64", backend=backend) for gs in grads], variables)
+        for v, exp in zip(variables, expected):
+            np.testing.assert_allclose(v.numpy(), exp[step], rtol=1e-10, atol=1e-12)
+    assert opt.iterations == 6
+
+
+def test_float32_variables_keep_dtype_and_backend(backend):
+    w = tg.Tensor([1.0, -1.0], backend=backend, requires_grad=True)
+    opt = optimizers.Adam(learning_rate=0.1, amsgrad=True)
+    for _ in range(3):
+        opt.apply([np.array([0.5, 2.0])], [w])  # a NumPy gradient for any backend
+    assert tg.backend.dtype_name(w.dtype) == "float32" and w.backend.name == backend
+    np.testing.assert_allclose(w.numpy(), ref_adam(np.array([1.0, -1.0]), [np.array([0.5, 2.0])] * 3,
+                                                   lr=0.1, amsgrad=True)[-1], rtol=1e-5)
+    assert all(tg.backend.dtype_name(a.dtype) == "float32" for a in opt.state_of(w).values())
+
+
+# ------------------------------------------------------------------------------------------------ clipping etc.
+def _sgd_step(backend, grads, inits, **kwargs):
+    variables = [tg.Tensor(w, dtype="float64", backend=backend) for w in inits]
+    optimizers.SGD(learning_rate=1.0, **kwargs).apply([np.asarray(g, dtype=float) for g in grads], variables)
+    return [v.numpy() for v in variables]
+
+
+def test_clipnorm_rescales_each_gradient(backend):
+    # |(3, 4)| = 5 -> (0.6, 0.8); |(0.3)| = 0.3 < 1 is left alone.
+    a, b = _sgd_step(backend, [[3.0, 4.0], [0.3]], [[0.0, 0.0], [0.0]], clipnorm=1.0)
+    np.testing.assert_allclose(a, [-0.6, -0.8])
+    np.testing.assert_allclose(b, [-0.3])
+
+
+def test_global_clipnorm_scales_all_gradients_together(backend):
+    # global norm sqrt(9 + 16 + 144) = 13; clip to 2.6 -> factor 0.2
+    a, b = _sgd_step(backend, [[3.0, 4.0], [12.0]], [[0.0, 0.0], [0.0]], global_clipnorm=2.6)
+    np.testing.assert_allclose(a, [-0.6, -0.8])
+    np.testing.assert_allclose(b, [-2.4])
+    a, b = _sgd_step(backend, [[3.0, 4.0], [12.0]], [[0.0, 0.0], [0.0]], global_clipnorm=20.0)  # no change
+    np.testing.assert_allclose(a, [-3.0, -4.0])
+
+
+def test_clipvalue_clips_elementwise(backend):
+    (a,) = _sgd_step(backend, [[3.0, -0.2, -7.0]], [[0.0, 0.0, 0.0]], clipvalue=0.5)
+    np.testing.assert_allclose(a, [-0.5, 0.2, 0.5])
+
+
+def test_weight_decay_is_decoupled_and_applied_after_clipping(backend):
+    # w = 2, g = 3 clipped to 0.5, lr = 0.1, wd = 0.5: w <- 2 - 2 * 0.5 * 0.1 = 1.9, then 1.9 - 0.1 * 0.5 = 1.85
+    w = tg.Tensor([2.0], dtype="float64", backend=backend)
+    optimizers.SGD(learning_rate=0.1, weight_decay=0.5, clipvalue=0.5).apply([np.array([3.0])], [w])
+    np.testing.assert_allclose(w.numpy(), [1.85])
+
+
+def test_exclude_from_weight_decay_by_name_and_variable(backend):
+    w = tg.Tensor([1.0], dtype="float64", backend=backend)
+    b = tg.Tensor([1.0], dtype="float64", backend=backend)
+    c = tg.Tensor([1.0], dtype="float64", backend=backend)
+    b.name = "dense/bias"
+    opt = optimizers.SGD(learning_rate=0.5, weight_decay=0.2)
+    opt.exclude_from_weight_decay(var_list=[c], var_names=["bias"])
+    opt.apply([np.zeros(1)] * 3, [w, b, c])
+    np.testing.assert_allclose([w.item(), b.item(), c.item()], [0.9, 1.0, 1.0])
+
+
+def test_constraint_is_applied_after_the_update(backend):
+    seen = []
+
+    def non_negative(t):
+        seen.append(t.numpy().copy())
+        return t.relu()
+
+    w = tg.Tensor([0.5, -0.5, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    w.constraint = non_negative
+    optimizers.SGD(learning_rate=1.0).apply([np.array([1.0, -1.0, 1.0])], [w])
+    np.testing.assert_allclose(seen[0], [-0.5, 0.5, 1.0])  # the constraint saw the updated value
+    np.testing.assert_allclose(w.numpy(), [0.0, 0.5, 1.0])
+    assert w.requires_grad and w.is_leaf
+
+
+def test_schedule_is_evaluated_at_the_iteration_count(backend):
+    lr = schedules.PiecewiseConstantDecay([0, 1], [1.0, 0.5, 0.25])
+    opt = optimizers.SGD(learning_rate=lr)
+    w = tg.Tensor([0.0], dtype="float64", backend=backend)
+    values = []
+    for _ in range(4):
+        values.append(opt.learning_rate)
+        opt.apply([np.array([1.0])], [w])
+    assert values == [1.0, 0.5, 0.25, 0.25]
+    np.testing.assert_allclose(w.numpy(), [-2.0])
+
+
+def test_learning_rate_setter():
+    opt = optimizers.Adam()
+    opt.learning_rate = 0.5
+    assert opt.learning_rate == 0.5
+    with pytest.raises(ValueError, match="learning_rate=-1"):
+        opt.learning_rate = -1
+    scheduled = optimizers.SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5))
+    with pytest.raises(TypeError, match="not settable"):
+        scheduled.learning_rate = 0.3
+
+
+# ------------------------------------------------------------------------------------------------ interface
+def test_step_reads_grad_and_zero_grad_clears_it(backend):
+    w = tg.Tensor([1.0, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    opt = optimizers.SGD(learning_rate=0.25)
+    ((w * w).sum()).backward()
+    opt.step([w])
+    np.testing.assert_allclose(w.numpy(), [0.5, 1.0])  # w - 0.25 * 2w
+    opt.zero_grad([w])
+    assert w.grad is None
+
+
+def test_apply_gradients_with_pairs_and_missing_gradients(backend):
+    a = tg.Tensor([1.0], dtype="float64", backend=backend)
+    b = tg.Tensor([1.0], dtype="float64", backend=backend)
+    b.name = "frozen"
+    opt = optimizers.SGD(learning_rate=1.0)
+    with pytest.warns(UserWarning, match="frozen"):
+        opt.apply_gradients(zip([tg.Tensor([0.5], dtype="float64", backend=backend), None], [a, b]))
+    assert (a.item(), b.item()) == (0.5, 1.0)
+    with pytest.raises(ValueError, match="No gradients provided"):
+        opt.apply([None], [a])
+
+
+def test_gradient_shape_mismatch_and_length_mismatch():
+    w = tg.tensor([1.0, 2.0])
+    opt = optimizers.SGD()
+    with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(2,\)"):
+        opt.apply([np.ones(3)], [w])
+    with pytest.raises(ValueError, match="2 gradients for 1 variables"):
+        opt.apply([np.ones(2), np.ones(2)], [w])
+
+
+@pytest.mark.parametrize("cls, kwargs, argument", [
+    (optimizers.SGD, {"learning_rate": -0.1}, "learning_rate"),
+    (optimizers.SGD, {"momentum": -0.5}, "momentum"),
+    (optimizers.SGD, {"momentum": 1.5}, "momentum"),
+    (optimizers.RMSprop, {"rho": 1.0}, "rho"),
+    (optimizers.RMSprop, {"rho": -0.1}, "rho"),
+    (optimizers.RMSprop, {"epsilon": -1e-7}, "epsilon"),
+    (optimizers.Adam, {"beta_1": 1.0}, "beta_1"),
+    (optimizers.Adam, {"beta_2": -0.1}, "beta_2"),
+    (optimizers.Adam, {"clipnorm": 0.0}, "clipnorm"),
+    (optimizers.Adam, {"clipvalue": -1.0}, "clipvalue"),
+    (optimizers.Adam, {"global_clipnorm": 0.0}, "global_clipnorm"),
+    (optimizers.Adam, {"weight_decay": -0.1}, "weight_decay"),
+    (optimizers.Adagrad, {"initial_accumulator_value": -1.0}, "initial_accumulator_value"),
+    (optimizers.Adadelta, {"rho": 2.0}, "rho"),
+    (optimizers.Adamax, {"beta_2": 1.0}, "beta_2"),
+    (optimizers.Nadam, {"epsilon": -1.0}, "epsilon"),
+    (optimizers.Lion, {"beta_1": 0.0}, "beta_1"),
+    (optimizers.AdamW, {"weight_decay": None}, "weight_decay"),
+])
+def test_invalid_hyperparameters_raise_value_error_naming_the_argument(cls, kwargs, argument):
+    value = next(iter(kwargs.values()))
+    with pytest.raises(ValueError, match=rf"`{argument}`.*{argument}={value}"):
+        cls(**kwargs)
+
+
+def test_clip_arguments_are_exclusive_and_types_are_checked():
+    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
+        optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
+    with pytest.raises(ValueError, match="Only one of"):
+        optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+    with pytest.raises(TypeError, match="momentum='high'"):
+        optimizers.SGD(momentum="high")
+
+
+# ------------------------------------------------------------------------------------------------ lookup and config
+@pytest.mark.parametrize("name, cls", [("adam", optimizers.Adam), ("SGD", optimizers.SGD), ("sgd", optimizers.SGD),
+                                       ("RMSprop", optimizers.RMSprop), ("rmsprop", optimizers.RMSprop),
+                                       ("AdamW", optimizers.AdamW), ("ADAGRAD", optimizers.Adagrad),
+                                       ("adadelta", optimizers.Adadelta), ("adamax", optimizers.Adamax),
+                                       ("Nadam", optimizers.Nadam), ("lion", optimizers.Lion)])
+def test_get_by_name_is_case_insensitive(name, cls):
+    assert type(optimizers.get(name)) is cls
+
+
+def test_get_instance_dict_and_errors():
+    opt = optimizers.Adam(learning_rate=0.3)
+    assert optimizers.get(opt) is opt
+    built = optimizers.get({"class_name": "SGD", "config": {"learning_rate": 0.5, "momentum": 0.9}})
+    assert (type(built), built.learning_rate, built.momentum) == (optimizers.SGD, 0.5, 0.9)
+    with pytest.raises(ValueError, match=r"Unknown optimizer: 'adamm'.*'adam'.*'sgd'"):
+        optimizers.get("adamm")
+    with pytest.raises(ValueError, match="Could not interpret"):
+        optimizers.get(3)
+
+
+@pytest.mark.parametrize("cls", [optimizers.SGD, optimizers.RMSprop, optimizers.Adam, optimizers.AdamW,
+                                 optimizers.Adagrad, optimizers.Adadelta, optimizers.Adamax, optimizers.Nadam,
+                                 optimizers.Lion])
+def test_config_round_trip(cls):
+    opt = cls(learning_rate=schedules.CosineDecay(0.1, 100, alpha=0.1), clipnorm=2.0)
+    config = opt.get_config()
+    clone = cls.from_config(config)
+    assert clone.get_config() == config
+    assert isinstance(clone._learning_rate, schedules.CosineDecay)
+    assert optimizers.deserialize(optimizers.serialize(opt)).get_config() == config
+
+
+# ------------------------------------------------------------------------------------------------ convergence
+@pytest.mark.parametrize("name, kwargs, tolerance", [
+    ("sgd", {"learning_rate": 0.1, "momentum": 0.9}, 1e-3),
+    ("sgd", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}, 1e-3),
+    ("rmsprop", {"learning_rate": 0.01}, 2e-2),
+    ("adam", {"learning_rate": 0.1}, 1e-2),
+    ("adamw", {"learning_rate": 0.1, "weight_decay": 1e-4}, 1e-2),
+    ("adagrad", {"learning_rate": 0.5}, 1e-2),
+    ("adadelta", {"learning_rate": 1.0, "epsilon": 1e-4}, 5e-2),
+    ("adamax", {"learning_rate": 0.1}, 1e-2),
+    ("nadam", {"learning_rate": 0.1}, 1e-2),
+    ("lion", {"learning_rate": schedules.CosineDecay(0.05, 300)}, 2e-2),  # sign steps: decay the rate
+])
+def test_minimizes_a_quadratic(name, kwargs, tolerance, backend):
+    target = np.array([1.0, -2.0, 0.5])
+    scales = np.array([1.0, 3.0, 0.5])
+    w = tg.Tensor(np.zeros(3), dtype="float64", backend=backend, requires_grad=True)
+    t = tg.Tensor(target, dtype="float64", backend=backend)
+    s = tg.Tensor(scales, dtype="float64", backend=backend)
+    opt = optimizers.get({"class_name": name, "config": kwargs})
+    for _ in range(300):
+        opt.zero_grad([w])
+        (((w - t) * (w - t)) * s).sum().backward()
+        opt.step([w])
+    np.testing.assert_allclose(w.numpy(), target, atol=tolerance)
+
+
+# ------------------------------------------------------------------------------------------------ schedules
+def test_exponential_and_inverse_time_decay_formulas():
+    e = schedules.ExponentialDecay(0.2, decay_steps=4, decay_rate=0.3)
+    es = schedules.ExponentialDecay(0.2, decay_steps=4, decay_rate=0.3, staircase=True)
+    i = schedules.InverseTimeDecay(0.2, decay_steps=4, decay_rate=0.3)
+    is_ = schedules.InverseTimeDecay(0.2, decay_steps=4, decay_rate=0.3, staircase=True)
+    for step in [0, 1, 3, 4, 7, 10]:
+        assert e(step) == pytest.approx(0.2 * 0.3 ** (step / 4))
+        assert es(step) == pytest.approx(0.2 * 0.3 ** (step // 4))
+        assert i(step) == pytest.approx(0.2 / (1 + 0.3 * step / 4))
+        assert is_(step) == pytest.approx(0.2 / (1 + 0.3 * (step // 4)))
+
+
+def test_piecewise_constant_decay_boundaries_are_inclusive_on_the_left_interval():
+    s = schedules.PiecewiseConstantDecay([3, 6], [1.0, 0.5, 0.1])
+    assert [s(k) for k in range(9)] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.1, 0.1]
+    with pytest.raises(ValueError, match="1 less than the length of values"):
+        schedules.PiecewiseConstantDecay([3, 6], [1.0, 0.5])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        schedules.PiecewiseConstantDecay([6, 3], [1.0, 0.5, 0.1])
+
+
+def test_cosine_decay_with_and_without_warmup():
+    c = schedules.CosineDecay(0.1, decay_steps=10, alpha=0.2)
+    for step in [0, 2.5, 5, 10, 15]:
+        k = min(step, 10)
+        assert c(step) == pytest.approx(0.1 * (0.8 * 0.5 * (1 + math.cos(math.pi * k / 10)) + 0.2))
+    w = schedules.CosineDecay(0.0, decay_steps=10, warmup_target=1.0, warmup_steps=4)
+    assert [w(k) for k in (0, 1, 2)] == pytest.approx([0.0, 0.25, 0.5])
+    assert w(4) == pytest.approx(1.0)
+    assert w(9) == pytest.approx(0.5 * (1 + math.cos(math.pi * 5 / 10)))
+    assert w(100) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda: schedules.ExponentialDecay(0.1, 0, 0.5),
+                                  lambda: schedules.InverseTimeDecay(0.1, -1, 0.5),
+                                  lambda: schedules.CosineDecay(0.1, 0)])
+def test_schedules_reject_non_positive_decay_steps(make):
+    with pytest.raises(ValueError, match="`decay_steps` must be > 0"):
+        make()
+
+
+def test_schedule_serialization_round_trip():
+    s = schedules.ExponentialDecay(0.1, 5, 0.9, staircase=True)
+    again = schedules.deserialize(schedules.serialize(s))
+    assert type(again) is schedules.ExponentialDecay and again.get_config() == s.get_config()
+    with pytest.raises(ValueError, match="Unknown learning rate schedule"):
+        schedules.deserialize({"class_name": "Nope", "config": {}})
+
+
+def test_no_numpy_warnings_on_zero_gradients_with_global_clipnorm(backend):
+    w = tg.Tensor([1.0], dtype="float64", backend=backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizers.SGD(global_clipnorm=1.0).apply([np.zeros(1)], [w])
+    assert w.item() == 1.0

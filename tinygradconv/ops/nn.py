@@ -1,0 +1,89 @@
+"""Numerically stable primitives for losses: ``softplus`` and ``log_softmax``.
+
+Composing them from ``exp`` and ``log`` would overflow for large inputs and, worse, give wrong gradients at kinks
+(``relu(x) + log1p(exp(-|x|))`` has derivative 0 at ``x = 0`` instead of 1/2). So each is one op whose backward is
+the exact derivative:
+
+* ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{-|x|})``, with ``d/dx = sigmoid(x)``;
+* ``log_softmax(x)_i = x_i - m - log(sum_j e^{x_j - m})`` with ``m = max_j x_j``, with
+  ``dL/dx = g - softmax(x) * sum(g)`` along the axis.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv.ops.nn import log_softmax, softplus
+>>> round(softplus(tg.tensor([0.0])).item(), 6)
+0.693147
+>>> [round(v, 4) for v in log_softmax(tg.tensor([1000.0, 1000.0])).tolist()]
+[-0.6931, -0.6931]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+
+
+def _stable_sigmoid(xp, a):
+    e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
+    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_samples(rng):
+    x = rng.standard_normal((3, 4)) * 3.0
+    x[0, 0], x[0, 1] = 0.0, 25.0  # the kink of max(x, 0) and a large input
+    return [Sample((x,))]
+
+
+@register_op("softplus", samples=_softplus_samples)
+class Softplus(Function):
+    """``log(1 + exp(a))`` without overflow; d/da = sigmoid(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        ctx.save_for_backward(a)
+        positive = xp.where(a > 0, a, xp.zeros_like(a))
+        return positive + xp.log1p(xp.exp(-xp.abs(a)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * _stable_sigmoid(ctx.xp, a)
+
+
+def _log_softmax_samples(rng):
+    return [Sample((rng.standard_normal((3, 4)),), {"axis": 1}),
+            Sample((rng.standard_normal((2, 3, 4)) * 5.0,), {"axis": 1})]
+
+
+@register_op("log_softmax", samples=_log_softmax_samples)
+class LogSoftmax(Function):
+    """``a - logsumexp(a)`` along ``axis`` (shifted by the maximum first); d/da = g - softmax(a) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        xp = ctx.xp
+        shifted = a - xp.max(a, axis=axis, keepdims=True)
+        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        (out,) = ctx.saved_tensors
+        return grad - xp.exp(out) * xp.sum(grad, axis=ctx.axis, keepdims=True)
+
+
+def softplus(x):
+    """``log(1 + exp(x))`` element-wise, stable for any ``x``."""
+    return Softplus.apply(x if isinstance(x, Tensor) else Tensor(x))
+
+
+def log_softmax(x, axis=-1):
+    """Logarithm of the softmax along ``axis``, stable for any ``x``."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
+    return LogSoftmax.apply(x, axis=int(axis) % x.ndim)

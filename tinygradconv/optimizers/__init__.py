@@ -1,0 +1,59 @@
+"""Optimizers (Keras 3 update rules), learning-rate schedules, and lookup by name.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv import optimizers
+>>> opt = optimizers.get("adam")
+>>> type(opt).__name__, opt.learning_rate
+('Adam', 0.001)
+>>> w = tg.tensor([2.0], requires_grad=True)
+>>> (w * w).sum().backward()
+>>> _ = opt.step([w])
+>>> opt.iterations
+1
+"""
+from __future__ import annotations
+
+from . import schedules
+from .adam import Adam, Adamax, AdamW, Lion, Nadam
+from .momentum import SGD, Adadelta, Adagrad, RMSprop
+from .optimizer import Optimizer
+
+_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion)
+_BY_NAME = {cls.__name__.lower(): cls for cls in _CLASSES}
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{"class_name": ..., "config": ...}`` for an optimizer (JSON-friendly; the state is not included)."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict, custom_objects=None) -> Optimizer:
+    """A new optimizer from :func:`serialize`'s output (class names are case-insensitive)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"An optimizer config must be a dict with 'class_name' and 'config'. Received: {config!r}")
+    custom = {k.lower(): v for k, v in (custom_objects or {}).items()}
+    name = str(config["class_name"])
+    cls = custom.get(name.lower()) or _BY_NAME.get(name.lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer: {name!r}. Valid names: {sorted(_BY_NAME)}")
+    return cls.from_config(dict(config.get("config") or {}), custom_objects)
+
+
+def get(identifier) -> Optimizer | None:
+    """An optimizer from a name (``"adam"``, ``"SGD"``, ... case-insensitive), a config dict or an instance.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the valid ones) or an identifier of another kind.
+    """
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Pass an Optimizer, a config dict "
+                     f"or one of {sorted(_BY_NAME)}")
+
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop",
+           "deserialize", "get", "schedules", "serialize"]

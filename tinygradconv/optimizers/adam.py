@@ -1,0 +1,221 @@
+"""Adam, AdamW, Adamax, Nadam and Lion, with Keras 3's update rules.
+
+Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
+(``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero.
+"""
+from __future__ import annotations
+
+from .optimizer import Optimizer, check_number
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation (optionally AMSGrad).
+
+    ::
+
+        m <- m + (g - m) * (1 - b1)
+        v <- v + (g^2 - v) * (1 - b2)
+        vhat <- max(vhat, v);  v = vhat                   (amsgrad only)
+        w <- w - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        beta_1: in ``[0, 1)``, default 0.9.
+        beta_2: in ``[0, 1)``, default 0.999.
+        epsilon: ``>= 0``, default 1e-7.
+        amsgrad: use the AMSGrad variant.
+        **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([1.0])
+    >>> _ = Adam(learning_rate=0.1).apply([tg.tensor([0.5])], [w])
+    >>> round(w.item(), 4)   # the first Adam step moves by about lr * sign(g)
+    0.9
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
+                 **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.amsgrad = bool(amsgrad)
+
+    def build_state(self, variable, xp):
+        state = {"m": xp.zeros_like(variable.data), "v": xp.zeros_like(variable.data)}
+        if self.amsgrad:
+            state["vhat"] = xp.zeros_like(variable.data)
+        return state
+
+    def update_step(self, g, w, lr, state, xp):
+        t = self.iterations + 1
+        alpha = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)
+        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
+        v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
+        if self.amsgrad:
+            v = state["vhat"] = xp.maximum(state["vhat"], v)
+        return w - (m * alpha) / (xp.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                    amsgrad=self.amsgrad)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``w <- w - w * weight_decay * lr`` before each
+    Adam update.
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        weight_decay: ``>= 0``, default 0.004 (required: ``None`` raises ``ValueError``).
+        beta_1, beta_2, epsilon, amsgrad: as for :class:`Adam`.
+        **kwargs: the other common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([1.0])
+    >>> _ = AdamW(learning_rate=0.1, weight_decay=0.5).apply([tg.tensor([0.0])], [w])
+    >>> round(w.item(), 4)   # zero gradient: only the decay, 1 - 1 * 0.5 * 0.1
+    0.95
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, name="adamw", **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, name=name,
+                         weight_decay=weight_decay, **kwargs)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm.
+
+    ::
+
+        m <- m + (g - m) * (1 - b1)
+        u <- max(b2 * u, |g|)
+        w <- w - lr * m / ((1 - b1^t) * (u + eps))
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        beta_1: in ``[0, 1)``, default 0.9.
+        beta_2: in ``[0, 1)``, default 0.999.
+        epsilon: ``>= 0``, default 1e-7.
+        **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([1.0])
+    >>> _ = Adamax(learning_rate=0.1).apply([tg.tensor([-2.0])], [w])
+    >>> round(w.item(), 4)   # 1 - 0.1 * (-0.2) / (0.1 * 2)
+    1.1
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, 0)
+
+    def build_state(self, variable, xp):
+        return {"m": xp.zeros_like(variable.data), "u": xp.zeros_like(variable.data)}
+
+    def update_step(self, g, w, lr, state, xp):
+        t = self.iterations + 1
+        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
+        u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
+        return w - (lr * m) / ((1 - self.beta_1**t) * (u + self.epsilon))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and Dozat's momentum schedule ``mu_t = b1 * (1 - 0.5 * 0.96^t)``.
+
+    With ``P_t = mu_1 * ... * mu_t`` (a running product shared by all variables)::
+
+        m <- m + (g - m) * (1 - b1)
+        v <- v + (g^2 - v) * (1 - b2)
+        mhat = mu_{t+1} * m / (1 - P_t * mu_{t+1}) + (1 - mu_t) * g / (1 - P_t)
+        vhat = v / (1 - b2^t)
+        w <- w - lr * mhat / (sqrt(vhat) + eps)
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        beta_1: in ``[0, 1)``, default 0.9.
+        beta_2: in ``[0, 1)``, default 0.999.
+        epsilon: ``>= 0``, default 1e-7.
+        **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([0.0], dtype="float64")
+    >>> _ = Nadam(learning_rate=0.1).apply([tg.tensor([1.0])], [w])
+    >>> round(w.item(), 4)   # mhat = 0.48528 * 0.1 / (1 - 0.468 * 0.48528) + 0.532 / 0.532, vhat = 1
+    -0.1063
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.u_product = 1.0
+
+    def _mu(self, t):
+        return self.beta_1 * (1.0 - 0.5 * 0.96**t)
+
+    def before_update(self):
+        self.u_product *= self._mu(self.iterations + 1)
+
+    def build_state(self, variable, xp):
+        return {"m": xp.zeros_like(variable.data), "v": xp.zeros_like(variable.data)}
+
+    def update_step(self, g, w, lr, state, xp):
+        t = self.iterations + 1
+        u_t, u_next = self._mu(t), self._mu(t + 1)
+        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
+        v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
+        m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * g / (1 - self.u_product)
+        v_hat = v / (1 - self.beta_2**t)
+        return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+
+
+class Lion(Optimizer):
+    """Evolved sign momentum (Chen et al., 2023): every coordinate moves by exactly ``lr``.
+
+    ::
+
+        w <- w - lr * sign(b1 * m + (1 - b1) * g)
+        m <- b2 * m + (1 - b2) * g
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        beta_1: in ``(0, 1]``, default 0.9.
+        beta_2: in ``[0, 1]``, default 0.99.
+        **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([1.0, 1.0])
+    >>> _ = Lion(learning_rate=0.1).apply([tg.tensor([3.0, -0.01])], [w])
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9, 1.1]
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1 = check_number("beta_1", beta_1, 0, 1, low_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0, 1)
+
+    def build_state(self, variable, xp):
+        return {"m": xp.zeros_like(variable.data)}
+
+    def update_step(self, g, w, lr, state, xp):
+        m = state["m"]
+        new_w = w - lr * xp.sign(m * self.beta_1 + g * (1.0 - self.beta_1))
+        state["m"] = m * self.beta_2 + g * (1.0 - self.beta_2)
+        return new_w
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2)

@@ -1,0 +1,257 @@
+"""The :class:`Optimizer` base class: gradient clipping, decoupled weight decay, the update loop and constraints.
+
+One call of :meth:`Optimizer.apply` (or ``apply_gradients``, or ``step``) does, in Keras 3's order:
+
+1. drop the variables whose gradient is ``None`` (error if all are);
+2. clip the gradients with *one* of ``clipnorm`` (each gradient to norm ``<= clipnorm``: ``g * c / max(|g|, c)``),
+   ``global_clipnorm`` (all gradients by the same factor ``c / max(global_norm, c)``) or ``clipvalue``
+   (element-wise into ``[-c, c]``);
+3. decoupled weight decay: ``w <- w - w * weight_decay * lr``;
+4. the optimizer's own update rule (:meth:`Optimizer.update_step`) with the current learning rate
+   ``lr = schedule(iterations)``; then ``iterations += 1``;
+5. project every updated variable with its ``constraint``: ``w <- constraint(w)``.
+
+Variables are Tensors updated in place (their ``.data`` is replaced). The optimizer's state (moments, accumulators)
+lives in plain backend arrays, one dict per variable keyed by ``id(variable)``, created lazily with the variable's
+shape, dtype and backend; the update rules use the Array API only, so they run on NumPy, CuPy and array_api_strict.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+from ..autograd import no_grad
+from ..backend import dtype_name
+from ..tensor import Tensor
+from . import schedules as _schedules
+
+
+def check_number(name, value, low=None, high=None, low_open=False, high_open=False):
+    """Check a hyperparameter: a real number (not bool) in the given interval; return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above or math.isnan(value):
+        interval = f"{'(' if low_open else '['}{'-inf' if low is None else low}, " \
+                   f"{'inf' if high is None else high}{')' if high_open or high is None else ']'}"
+        raise ValueError(f"Argument `{name}` must be in {interval}. Received: {name}={value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class of every optimizer.
+
+    Args:
+        learning_rate: a float ``>= 0``, a :class:`~tinygradconv.optimizers.schedules.LearningRateSchedule`, or a
+            callable taking no arguments.
+        weight_decay: if set, decoupled weight decay ``w -= w * weight_decay * lr`` before each update.
+        clipnorm: if set, each gradient is rescaled to an L2 norm of at most this value.
+        clipvalue: if set, each gradient is clipped element-wise into ``[-clipvalue, clipvalue]``.
+        global_clipnorm: if set, all gradients are rescaled together to a global L2 norm of at most this value.
+        name: the optimizer's name.
+
+    Raises:
+        ValueError: for an out-of-range hyperparameter, or when more than one of ``clipnorm``, ``clipvalue`` and
+            ``global_clipnorm`` is set.
+
+    Subclasses define :meth:`update_step` (and :meth:`build_state` for their per-variable arrays).
+    """
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None):
+        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
+            if value is not None:
+                check_number(arg, value, 0, low_open=True)
+        if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        if weight_decay is not None:
+            check_number("weight_decay", weight_decay, 0)
+        self.name = name if name is not None else type(self).__name__.lower()
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.iterations = 0
+        self._learning_rate = self._check_learning_rate(learning_rate)
+        self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
+        self._exclude_ids, self._exclude_names = set(), ()
+
+    # ------------------------------------------------------------------ learning rate
+    @staticmethod
+    def _check_learning_rate(learning_rate):
+        if isinstance(learning_rate, _schedules.LearningRateSchedule) or callable(learning_rate):
+            return learning_rate
+        return check_number("learning_rate", learning_rate, 0)
+
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate of the next update (a schedule is evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return float(lr(self.iterations))
+        if callable(lr):
+            return float(lr())
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(self._learning_rate, _schedules.LearningRateSchedule) and \
+                not isinstance(value, _schedules.LearningRateSchedule) and not callable(value):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
+                            "constructor argument, hence its learning rate is not settable. Received: "
+                            f"learning_rate={value!r}")
+        self._learning_rate = self._check_learning_rate(value)
+
+    # ------------------------------------------------------------------ state
+    def build_state(self, variable, xp) -> dict:
+        """The per-variable arrays of this optimizer (e.g. ``{"m": zeros, "v": zeros}``); none by default."""
+        return {}
+
+    def state_of(self, variable) -> dict:
+        """The state arrays of ``variable`` (created on first use)."""
+        entry = self._state.get(id(variable))
+        if entry is None:
+            entry = self._state[id(variable)] = (variable, self.build_state(variable, variable.backend.xp))
+        return entry[1]
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Skip weight decay for the variables in ``var_list`` and those whose ``name`` contains one of
+        ``var_names`` (e.g. ``["bias"]``)."""
+        self._exclude_ids = {id(v) for v in (var_list or ())}
+        self._exclude_names = tuple(var_names or ())
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        name = variable.name or ""
+        return not any(part in name for part in self._exclude_names)
+
+    # ------------------------------------------------------------------ the update
+    def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
+        """Return the new value of ``variable`` (a backend array) given its ``gradient`` (same shape and dtype),
+        the learning rate (a float), its ``state`` dict (updated in place) and the array namespace ``xp``."""
+        raise NotImplementedError
+
+    def before_update(self):
+        """Hook run once per :meth:`apply` before the per-variable updates (Nadam keeps a running product)."""
+
+    def apply(self, grads, variables):
+        """Update ``variables`` (Tensors, in place) with ``grads`` (Tensors, backend or NumPy arrays, or None).
+
+        Returns:
+            The number of updates done so far (``iterations``).
+        """
+        grads, variables = list(grads), list(variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply(): got {len(grads)} gradients for {len(variables)} variables")
+        if not grads:
+            return self.iterations
+        pairs, missing = [], []
+        for g, v in zip(grads, variables):
+            if not isinstance(v, Tensor):
+                raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
+            if g is None:
+                missing.append(v.name or f"<tensor of shape {v.shape}>")
+            else:
+                pairs.append((self._gradient_array(g, v), v))
+        if not pairs:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2)
+        updated = [v for _, v in pairs]
+        arrays = self._clip([g for g, _ in pairs], updated[0].backend.xp)
+        lr = self.learning_rate
+        if self.weight_decay:
+            for v in updated:
+                if self._use_weight_decay(v):
+                    v.data = v.data - v.data * self.weight_decay * lr
+        self.before_update()
+        for g, v in zip(arrays, updated):
+            v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
+        self.iterations += 1
+        with no_grad():
+            for v in updated:
+                if v.constraint is not None:
+                    v.data = _as_array(v.constraint(v), v)
+        return self.iterations
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras' spelling: ``apply_gradients(zip(grads, variables))``."""
+        pairs = list(grads_and_vars)
+        return self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def step(self, variables):
+        """Update ``variables`` with their accumulated ``.grad`` (variables without a gradient are skipped)."""
+        variables = list(variables)
+        return self.apply([v.grad for v in variables], variables)
+
+    @staticmethod
+    def zero_grad(variables):
+        """Forget the gradients of ``variables`` (``.grad = None``)."""
+        for v in variables:
+            v.grad = None
+
+    @staticmethod
+    def _gradient_array(g, v):
+        if isinstance(g, Tensor):
+            array = g.data if g.backend is v.backend else g.to(v.backend).data
+        else:
+            array = Tensor(g, backend=v.backend, dtype=dtype_name(v.dtype)).data
+        if tuple(array.shape) != v.shape:
+            raise ValueError(f"Gradient of shape {tuple(array.shape)} does not match its variable "
+                             f"{v.name or ''} of shape {v.shape}")
+        if array.dtype != v.dtype:
+            array = v.backend.xp.astype(array, v.dtype)
+        return array
+
+    def _clip(self, grads, xp):
+        if self.clipnorm:
+            c = self.clipnorm
+            out = []
+            for g in grads:
+                norm = xp.sqrt(xp.sum(g * g))
+                out.append(g * c / xp.maximum(norm, xp.full_like(norm, c)))
+            return out
+        if self.global_clipnorm:
+            c = self.global_clipnorm
+            total = xp.sqrt(sum(xp.sum(g * g) for g in grads))
+            # c / max(norm, c) is 1 for small norms; adding (norm - norm) turns an inf or NaN norm into NaN (Keras).
+            scale = c / xp.maximum(total, xp.full_like(total, c)) + (total - total)
+            return [g * xp.astype(scale, g.dtype) for g in grads]
+        if self.clipvalue:
+            c = self.clipvalue
+            return [xp.clip(g, -c, c) for g in grads]
+        return grads
+
+    # ------------------------------------------------------------------ configuration
+    def get_config(self) -> dict:
+        """The constructor arguments (a schedule becomes ``{"class_name": ..., "config": ...}``)."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            lr = _schedules.serialize(lr)
+        elif callable(lr):
+            lr = float(lr())
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new optimizer (with fresh state) from :meth:`get_config`'s output."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self._learning_rate!r}, iterations={self.iterations})"
+
+
+def _as_array(value, variable):
+    """The constraint's result as a backend array of the variable's shape and dtype."""
+    array = value.data if isinstance(value, Tensor) else Tensor(value, backend=variable.backend).data
+    if tuple(array.shape) != variable.shape:
+        raise ValueError(f"A constraint returned shape {tuple(array.shape)} for a variable of shape {variable.shape}")
+    if array.dtype != variable.dtype:
+        array = variable.backend.xp.astype(array, variable.dtype)
+    return array
