@@ -1,0 +1,691 @@
+"""Callbacks: hooks into ``fit``, ``evaluate`` and ``predict`` (Keras 3 API).
+
+A :class:`Callback` receives ``set_model``/``set_params`` and then calls of its hooks:
+``on_train_begin/end``, ``on_epoch_begin/end(epoch, logs)``, ``on_train_batch_begin/end(batch, logs)`` (whose
+default implementations call ``on_batch_begin/end``), ``on_test_begin/end``, ``on_test_batch_begin/end``,
+``on_predict_begin/end`` and ``on_predict_batch_begin/end``. ``logs`` holds the running values of the epoch
+(``{"loss": ..., "mae": ...}``) and, at the end of an epoch, the ``val_`` values too. Setting
+``model.stop_training = True`` ends ``fit`` after the current batch.
+
+Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (added when ``verbose`` is not 0; a
+``tqdm`` bar per epoch, or one line per epoch with ``verbose=2``, written to ``sys.stdout``), :class:`EarlyStopping`,
+:class:`ModelCheckpoint`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`, :class:`CSVLogger` and
+:class:`LambdaCallback`.
+
+>>> import numpy as np
+>>> import tinygradconv as tg
+>>> from tinygradconv.layers import Layer
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight("w", (1,), initializer="zeros")
+...     def call(self, inputs):
+...         return inputs * self.w
+>>> class Plain:                       # a bare-bones SGD, any object with apply(grads, variables) works
+...     learning_rate = 0.1
+...     def apply(self, grads, variables):
+...         for g, v in zip(grads, variables):
+...             v.data = v.data - self.learning_rate * g.data
+>>> model = tg.models.Sequential([Scale()])
+>>> model.compile(optimizer=Plain(), loss=lambda y, p: ((y - p) ** 2).mean())
+>>> stop = tg.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", epoch == 1))
+>>> history = model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=10, verbose=0, callbacks=[stop])
+>>> history.epoch
+[0, 1]
+"""
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+import numbers
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "TerminateOnNaN"]
+
+
+class Callback:
+    """Base class of callbacks: every hook does nothing until overridden.
+
+    Attributes:
+        model: the model being trained (set by ``set_model``).
+        params: ``{"verbose": ..., "epochs": ..., "steps": ...}`` (set by ``set_params``).
+    """
+
+    def __init__(self):
+        self.params = {}
+        self._model = None
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self._model = model
+
+    @property
+    def model(self):
+        return self._model
+
+    def on_batch_begin(self, batch, logs=None):
+        """A backward-compatible alias of :meth:`on_train_batch_begin`."""
+
+    def on_batch_end(self, batch, logs=None):
+        """A backward-compatible alias of :meth:`on_train_batch_end`."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of an epoch (``epoch`` counts from 0)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of an epoch, with the epoch's ``loss``, metrics and ``val_`` values."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+
+_HOOKS = ("on_batch_begin", "on_batch_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+          "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
+          "on_predict_batch_end", "on_train_begin", "on_train_end", "on_test_begin", "on_test_end",
+          "on_predict_begin", "on_predict_end")
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback of a list, in order (``fit`` adds a ``History`` and a progress bar).
+
+    Args:
+        callbacks: a list of :class:`Callback` (or ``None``).
+        add_history: append a :class:`History` unless one is in the list.
+        add_progbar: append a :class:`ProgbarLogger` unless one is in the list.
+        model: the model, passed to each callback's ``set_model``.
+        **params: passed to each callback's ``set_params`` (``verbose``, ``epochs``, ``steps``).
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, Callback):
+            raise TypeError(f"Invalid value for argument `callbacks`. Expected a list of callbacks. Received a single "
+                            f"callback {callbacks!r}; pass [{type(callbacks).__name__}(...)]")
+        callbacks = list(callbacks)
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"Invalid value in argument `callbacks`. Expected instances of "
+                                f"tinygradconv.callbacks.Callback. Received {callback!r}")
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in callbacks):
+            callbacks.append(ProgbarLogger())
+        if add_history and not any(isinstance(c, History) for c in callbacks):
+            callbacks.append(History())
+        self.callbacks = callbacks
+        if model is not None:
+            self.set_model(model)
+        self.set_params(params)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def _call(self, hook, *args):
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+
+def _make_hook(hook):
+    if hook.startswith("on_epoch") or hook.endswith(("batch_begin", "batch_end")):
+        def method(self, index, logs=None):
+            self._call(hook, index, logs if logs is not None else {})
+    else:
+        def method(self, logs=None):
+            self._call(hook, logs if logs is not None else {})
+    method.__name__ = hook
+    return method
+
+
+for _hook in _HOOKS:
+    if _hook not in ("on_batch_begin", "on_batch_end"):
+        setattr(CallbackList, _hook, _make_hook(_hook))
+
+
+# ----------------------------------------------------------------------------------------------- History
+class History(Callback):
+    """Records the logs of every epoch: ``history.history["loss"][i]`` is the loss of epoch ``i``.
+
+    Attributes:
+        history: a dict from each log name (``loss``, metrics, ``val_...``) to its list of per-epoch values.
+        epoch: the list of epoch indices seen.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+        if self.model is not None:
+            self.model.history = self
+
+
+# ----------------------------------------------------------------------------------------------- progress
+def _format_value(value):
+    """Keras's progress-bar style: 4 decimals, or scientific notation for tiny values."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+
+
+def _format_logs(logs):
+    return " - ".join(f"{key}: {_format_value(value)}" for key, value in logs.items())
+
+
+class ProgbarLogger(Callback):
+    """Progress output on ``sys.stdout`` (so that ``capsys`` sees it), by ``params["verbose"]``.
+
+    * ``verbose=1``: a ``tqdm`` bar per epoch (``Epoch 3/10``), with the running loss and metrics in its postfix and,
+      when the epoch ends, the ``val_`` values; a bar for ``evaluate`` and ``predict`` too.
+    * ``verbose=2``: one line per epoch, ``Epoch 3/10 - 0s - loss: 0.1234 - val_loss: 0.2345``.
+    * ``verbose=0``: nothing (``fit`` does not even add this callback).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._bar = None
+        self._in_fit = False
+        self._start = 0.0
+
+    @property
+    def verbose(self):
+        return self.params.get("verbose", 1)
+
+    def _open(self, desc, total):
+        from tqdm.auto import tqdm
+
+        self._close()
+        self._start = time.perf_counter()
+        if self.verbose == 1:
+            self._bar = tqdm(total=total, desc=desc, file=sys.stdout, unit="step", leave=True, dynamic_ncols=False,
+                             ascii=True)
+
+    def _update(self, logs):
+        if self._bar is not None:
+            self._bar.update(1)
+            if logs:
+                self._bar.set_postfix_str(_format_logs(logs), refresh=False)
+
+    def _close(self, logs=None):
+        if self._bar is not None:
+            if logs:
+                self._bar.set_postfix_str(_format_logs(logs), refresh=False)
+            self._bar.close()
+            self._bar = None
+
+    def _line(self, head, logs):
+        elapsed = time.perf_counter() - self._start
+        parts = [head, f"{elapsed:.0f}s"] + ([_format_logs(logs)] if logs else [])
+        print(" - ".join(p for p in parts if p), file=sys.stdout, flush=True)
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._close()
+        self._in_fit = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._open(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", self.params.get("steps"))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose == 2:
+            self._line(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", logs)
+        self._close(logs)
+
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._open("Evaluate", self.params.get("steps"))
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._update(logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            if self.verbose == 2:
+                self._line("Evaluate", logs)
+            self._close(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._open("Predict", self.params.get("steps"))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(None)
+
+    def on_predict_end(self, logs=None):
+        if self.verbose == 2:
+            self._line("Predict", None)
+        self._close()
+
+
+# ----------------------------------------------------------------------------------------------- monitoring
+_MAX_HINTS = ("acc", "auc", "precision", "recall", "f1", "fmeasure", "r2")
+_MIN_HINTS = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hinge", "cosh", "kl_divergence",
+              "poisson")
+
+
+def _direction(monitor, model, mode, who):
+    """``"min"`` or ``"max"`` for a monitored quantity (mode ``"auto"`` infers it from the name, as Keras does)."""
+    if mode in ("min", "max"):
+        return mode
+    name = monitor.removeprefix("val_")
+    for _, metric in getattr(model, "_metrics", None) or ():
+        direction = getattr(metric, "_direction", None)
+        if getattr(metric, "name", None) == name and direction in ("up", "down"):
+            return "max" if direction == "up" else "min"
+    if name == "loss" or any(hint in name for hint in _MIN_HINTS):
+        return "min"
+    if any(hint in name for hint in _MAX_HINTS):
+        return "max"
+    raise ValueError(f"{who} callback received monitor={monitor!r} but cannot determine automatically whether that "
+                     "metric should be maximized or minimized. Pass `mode='max'` or `mode='min'`.")
+
+
+def _check_mode(mode):
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Invalid value for argument `mode`. Expected 'auto', 'min' or 'max'. Received mode={mode!r}")
+    return mode
+
+
+class EarlyStopping(Callback):
+    """Stop training when a monitored quantity has stopped improving (Keras 3 semantics).
+
+    After each epoch (from ``start_from_epoch`` on) the monitored value is compared with the best so far; it
+    improves when it is better by more than ``min_delta``. Training stops once ``patience`` epochs in a row have not
+    improved (after at least one epoch). With ``baseline``, the patience counter restarts only on epochs that also
+    beat the baseline. With ``restore_best_weights``, the weights of the best epoch are put back when training ends.
+
+    Args:
+        monitor: the log to watch (``"val_loss"``, ``"loss"``, ``"val_mae"``, ...).
+        min_delta: the smallest change that counts as an improvement.
+        patience: the number of epochs without improvement after which training stops.
+        verbose: 1 prints a message when stopping and when restoring weights.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (from the name: losses and errors decrease, accuracies increase).
+        baseline: a value the monitored quantity must beat.
+        restore_best_weights: restore the weights of the best epoch at the end of training.
+        start_from_epoch: epochs to wait before monitoring starts (a warm-up).
+
+    >>> EarlyStopping(patience=2).patience
+    2
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        if not isinstance(monitor, str):
+            raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real):
+            raise TypeError(f"Invalid value for argument `min_delta`. Expected a number. Received min_delta={min_delta!r}")
+        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= 0. "
+                                 f"Received {name}={value!r}")
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.mode = _check_mode(mode)
+        self.baseline = baseline
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = int(start_from_epoch)
+        self._mode = None
+        self._reset()
+
+    def _reset(self):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+        self._mode = None
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        if self._mode == "min":
+            return value + self.min_delta < reference
+        return value - self.min_delta > reference
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None:
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. Available "
+                          f"metrics are: {', '.join(logs or {})}", stacklevel=2)
+            return
+        if epoch < self.start_from_epoch:
+            return
+        if self._mode is None:
+            self._mode = _direction(self.monitor, self.model, self.mode, "EarlyStopping")
+        current = float(current)
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()  # until something improves, the current weights are best
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, float(self.baseline)):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout)
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
+                      file=sys.stdout)
+            self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or only its weights) at the end of each epoch, or every ``save_freq`` batches.
+
+    Args:
+        filepath: where to save, a ``.npz`` path; may contain ``{epoch:02d}`` (counting from 1) and any log name,
+            e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.npz"``.
+        monitor: the log compared when ``save_best_only``.
+        verbose: 1 prints a message at each save.
+        save_best_only: save only when ``monitor`` improved on the best value so far (the file is then the best
+            model seen).
+        save_weights_only: write only the weights (``model.save_weights``) instead of the whole model
+            (``model.save``).
+        mode: ``"min"``, ``"max"`` or ``"auto"``, as for :class:`EarlyStopping`.
+        save_freq: ``"epoch"`` or a number of batches.
+        initial_value_threshold: with ``save_best_only``, save only values better than this one.
+
+    Files are written atomically by :mod:`tinygradconv.saving`.
+
+    >>> ModelCheckpoint("best.npz", save_best_only=True).monitor
+    'val_loss'
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__()
+        filepath = os.fspath(filepath)
+        if not str(filepath).endswith(".npz"):
+            raise ValueError(f"Invalid value for argument `filepath`. The file name must end in `.npz` (weights and "
+                             f"models are saved as .npz archives). Received filepath={filepath!r}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
+                                     or save_freq <= 0):
+            raise ValueError(f"Invalid value for argument `save_freq`. Expected 'epoch' or a positive integer. "
+                             f"Received save_freq={save_freq!r}")
+        self.filepath = filepath
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        self.mode = _check_mode(mode)
+        self.save_freq = save_freq
+        self.initial_value_threshold = initial_value_threshold
+        self.best = initial_value_threshold
+        self._mode = None
+        self._batches_seen = 0
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._batches_seen = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches_seen += 1
+            if self._batches_seen % self.save_freq == 0:
+                self._save(self._epoch, logs, batch=batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs)
+
+    def _path(self, epoch, logs, batch=None):
+        try:
+            values = dict(logs or {})
+            if batch is not None:
+                values["batch"] = batch + 1
+            return self.filepath.format(epoch=epoch + 1, **values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {exc!r}') from None
+
+    def _save(self, epoch, logs, batch=None):
+        logs = logs or {}
+        path = self._path(epoch, logs, batch)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
+                return
+            if self._mode is None:
+                self._mode = _direction(self.monitor, self.model, self.mode, "ModelCheckpoint")
+            current = float(current)
+            better = (self.best is None or (current < self.best if self._mode == "min" else current > self.best))
+            if not better:
+                if self.verbose > 0:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}", file=sys.stdout)
+                return
+            if self.verbose > 0:
+                previous = "inf" if self.best is None else f"{self.best:.5f}"
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}, saving model "
+                      f"to {path}", file=sys.stdout)
+            self.best = current
+        elif self.verbose > 0:
+            print(f"Epoch {epoch + 1}: saving model to {path}", file=sys.stdout)
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as the (running) loss of a batch is NaN or infinite."""
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            print(f"Batch {batch}: Invalid loss, terminating training", file=sys.stdout)
+            self.model.stop_training = True
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of each epoch to ``schedule(epoch, lr)`` (or ``schedule(epoch)``).
+
+    The learning rate of each epoch is also logged as ``learning_rate`` (so it appears in the history).
+
+    Args:
+        schedule: a function of the epoch index (from 0) and the current learning rate, returning the new rate.
+        verbose: 1 prints the new rate at each epoch.
+
+    >>> scheduler = LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"Invalid value for argument `schedule`. Expected a function. Received schedule={schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+        try:
+            parameters = inspect.signature(schedule).parameters.values()
+            positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            self._two_args = len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+        except (TypeError, ValueError):
+            self._two_args = True
+
+    def _optimizer(self):
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is None or not hasattr(optimizer, "learning_rate"):
+            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        return optimizer
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self._optimizer()
+        current = float(np.asarray(optimizer.learning_rate))
+        rate = self.schedule(epoch, current) if self._two_args else self.schedule(epoch)
+        if isinstance(rate, bool) or not isinstance(rate, (numbers.Real, np.floating)):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {rate!r}")  # noqa: TRY004
+        optimizer.learning_rate = float(rate)
+        if self.verbose > 0:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(rate)}.", file=sys.stdout)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(np.asarray(self._optimizer().learning_rate))
+
+
+class CSVLogger(Callback):
+    """Stream the logs of each epoch to a CSV file: a header ``epoch,<sorted log names>``, then one row per epoch.
+
+    The file is a log, written row by row and flushed after each epoch (not rewritten atomically); ``epoch`` counts
+    from 0, as in Keras.
+
+    Args:
+        filename: the CSV file.
+        separator: the field separator.
+        append: append to an existing file (writing the header only if the file is empty) instead of overwriting.
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError(f"Invalid value for argument `separator`. Expected a single character. "
+                             f"Received separator={separator!r}")
+        self.filename = os.fspath(filename)
+        self.sep = separator
+        self.append = bool(append)
+        self.keys = None
+        self.writer = None
+        self.csv_file = None
+        self._write_header = True
+
+    def on_train_begin(self, logs=None):
+        mode = "w"
+        self._write_header = True
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename, encoding="utf-8") as f:
+                    self._write_header = not f.readline()
+            mode = "a"
+        self.csv_file = open(self.filename, mode, newline="", encoding="utf-8")  # noqa: SIM115 - kept open by design
+        self.keys = None
+        self.writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        if self.writer is None:
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep,
+                                         lineterminator="\n", extrasaction="ignore")
+            if self._write_header:
+                self.writer.writeheader()
+        row = {"epoch": epoch}
+        row.update((key, logs.get(key, "NA")) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None:
+            self.csv_file.close()
+        self.csv_file = None
+        self.writer = None
+
+
+class LambdaCallback(Callback):
+    """A callback made of plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    Accepts any hook name as a keyword argument (``on_train_begin=lambda logs: ...``, ``on_batch_end=...``).
+    """
+
+    def __init__(self, **hooks):
+        super().__init__()
+        for name, fn in hooks.items():
+            if name not in _HOOKS:
+                raise ValueError(f"Unknown hook {name!r} for LambdaCallback. Expected one of {list(_HOOKS)}")
+            if not callable(fn):
+                raise TypeError(f"Invalid value for argument `{name}`: expected a function, received {fn!r}")
+            setattr(self, name, _lambda_hook(name, fn))
+
+
+def _lambda_hook(name, fn):
+    if name.endswith(("batch_begin", "batch_end")) or name.startswith("on_epoch"):
+        def hook(index, logs=None):
+            return fn(index, logs)
+    else:
+        def hook(logs=None):
+            return fn(logs)
+    return hook

@@ -1,0 +1,859 @@
+"""Models: ``Sequential`` and subclassed ``Model``, with Keras 3's ``compile`` / ``fit`` / ``evaluate`` / ``predict``.
+
+A :class:`Model` is a :class:`~tinygradconv.layers.Layer` that also knows how to train itself. Build one of two ways:
+
+* ``Sequential([layer, layer, ...])`` (or ``.add(layer)``), a plain stack;
+* subclass ``Model``: create sub-layers as attributes in ``__init__`` and write ``call(inputs, training=None)``.
+
+One training step on a batch :math:`(x, y)` is
+
+.. math::
+
+    L = \\operatorname{loss}(y, f_\\theta(x)) + \\sum_i R_i(\\theta), \\qquad
+    \\theta \\leftarrow \\operatorname{optimizer}(\\theta, \\nabla_\\theta L)
+
+where :math:`R_i` are the penalties in ``model.losses`` (weight and activity regularizers), added automatically.
+The ``loss`` that ``fit`` reports for an epoch is, as in Keras, the running mean of the batch values of :math:`L`
+weighted by batch size, i.e. :math:`\\sum_b n_b L_b / \\sum_b n_b`; metrics are accumulated over the epoch the same
+way. ``evaluate`` reports the same quantities with ``training=False``.
+
+Errors: bad arguments raise ``ValueError``/``TypeError`` naming the argument before any training starts; using a model
+that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`` and a ``ValueError``).
+
+>>> import numpy as np
+>>> import tinygradconv as tg
+>>> from tinygradconv.layers import Layer
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...     def call(self, inputs):
+...         return inputs * self.w
+>>> model = tg.models.Sequential([Scale()])
+>>> model.predict(np.ones((3, 2))).tolist()
+[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import math
+import numbers
+
+import numpy as np
+
+from .autograd import no_grad
+from .backend import dtype_name
+from .layers.layer import Layer
+from .tensor import Tensor
+
+__all__ = ["Model", "NotCompiledError", "Sequential", "load_model"]
+
+
+class NotCompiledError(RuntimeError, ValueError):
+    """Raised by ``fit``/``evaluate`` (and ``train_step``) on a model that was never compiled.
+
+    It is both a ``RuntimeError`` and a ``ValueError`` (Keras raises the latter), so either ``except`` works.
+    """
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def _import(module):
+    return importlib.import_module(f"tinygradconv.{module}")
+
+
+def _as_array(data, name):
+    """User data (NumPy array, list, Tensor) as a NumPy array with a batch axis."""
+    if isinstance(data, Tensor):
+        array = data.numpy()
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError as exc:
+            raise ValueError(f"Invalid value for argument `{name}`: cannot make an array of it ({exc})") from None
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"Invalid value for argument `{name}`. Expected numeric data (a NumPy array, a list or a "
+                        f"Tensor). Received {name} of type {type(data).__name__} with dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected an array with a batch axis, received a "
+                         f"scalar: {name}={data!r}")
+    return array
+
+
+def _check_cardinality(arrays):
+    """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length."""
+    sizes = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(sizes.values())) > 1:
+        detail = " ".join(f"'{name}' sizes: {size}" for name, size in sizes.items())
+        raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
+                         f"{detail}")
+    n = next(iter(sizes.values()))
+    if n == 0:
+        raise ValueError("Expected at least one sample, but the data is empty (0 samples)")
+    return n
+
+
+def _check_int(value, name, minimum, default=None):
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        # ValueError, as Keras raises for a non-integer batch_size or epochs
+        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "  # noqa: TRY004
+                         f"Received {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "
+                         f"Received {name}={value!r}")
+    return int(value)
+
+
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"Invalid value for argument `verbose`. Expected 'auto', 0, 1 or 2. Received verbose={verbose!r}")
+    return int(verbose)
+
+
+def _batches(n, batch_size, order=None):
+    """Index objects for consecutive batches of ``n`` samples (``order``: a permutation, or None)."""
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        yield order[start:stop] if order is not None else slice(start, stop)
+
+
+def _float(value):
+    """A scalar (Tensor, array or number) as a Python float."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    return float(np.asarray(value, dtype=np.float64).reshape(()))
+
+
+class _Mean:
+    """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size)."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def update(self, value, weight):
+        self.total += value * weight
+        self.count += weight
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class _FunctionMetric:
+    """A metric from a plain function ``fn(y_true, y_pred)``: the mean of its values over all samples seen."""
+
+    def __init__(self, fn, name):
+        self.fn = fn
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        self._mean = _Mean()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = np.asarray(self.fn(y_true, y_pred), dtype=np.float64)
+        if values.ndim == 0:
+            self._mean.update(float(values), len(y_true))
+        else:
+            self._mean.update(float(values.mean()), values.size)
+
+    def result(self):
+        return self._mean.result()
+
+
+_ACCURACY = ("accuracy", "acc")
+
+
+def _is_metric(obj):
+    return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
+
+
+def _loss_name(loss):
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+
+
+def _json_friendly(value):
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------------------------- Model
+class Model(Layer):
+    """A layer with a training loop. Subclass it, or use :class:`Sequential`.
+
+    Args:
+        name: the model's name (default: the class name in snake case, made unique).
+        dtype, trainable: as for :class:`~tinygradconv.layers.Layer`.
+
+    Subclasses create their sub-layers as attributes in ``__init__`` (after ``super().__init__()``) and implement
+    ``call(inputs, training=None)``; ``training`` is ``True`` inside ``fit`` and ``False`` in ``evaluate``/``predict``,
+    so pass it on to ``Dropout`` and ``BatchNormalization``. Sub-layers held in attributes (or in lists of them) are
+    tracked: their weights appear in ``weights``/``trainable_weights`` and their penalties in ``losses``.
+
+    >>> import numpy as np
+    >>> from tinygradconv.layers import Layer
+    >>> class Affine(Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+    ...     def call(self, inputs):
+    ...         return inputs * self.w + 1.0
+    >>> class Twice(Model):
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.first, self.second = Affine(), Affine()
+    ...     def call(self, inputs, training=None):
+    ...         return self.second(self.first(inputs, training=training), training=training)
+    >>> Twice()(np.zeros((1, 2))).numpy().tolist()
+    [[2.0, 2.0]]
+    """
+
+    def __new__(cls, *args, **kwargs):
+        # Record JSON-friendly constructor arguments, so that subclasses get a working get_config() for free
+        # (Keras 3 does the same).
+        obj = super().__new__(cls)
+        obj._auto_config = None
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        except TypeError:
+            return obj
+        arguments = dict(list(bound.arguments.items())[1:])
+        for param in inspect.signature(cls.__init__).parameters.values():
+            if param.kind is inspect.Parameter.VAR_KEYWORD and param.name in arguments:
+                arguments.update(arguments.pop(param.name))
+            elif param.kind is inspect.Parameter.VAR_POSITIONAL and param.name in arguments:
+                return obj
+        if _json_friendly(arguments):
+            obj._auto_config = arguments
+        return obj
+
+    def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
+        super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
+        self.stop_training = False
+        self.history = None
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self._metric_specs = []  # (name, identifier) as given to compile
+        self._metrics = None  # (name, metric) pairs, resolved on the first batch
+        self._loss_tracker = _Mean()
+        self._build_input_shape = None
+
+    def _check_initialized(self):
+        if "_own_weights" not in vars(self) or "compiled" not in vars(self):
+            raise RuntimeError(f"It looks like you are subclassing `Model` ({type(self).__name__}) and forgot to call "
+                               "`super().__init__()` at the start of your `__init__`.")
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list:
+        """The model's sub-layers, in the order they were assigned."""
+        return self._sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """The sub-layer with this ``name`` (or at this ``index``)."""
+        layers = self.layers
+        if index is not None:
+            if name is not None:
+                raise ValueError("Provide only `name` or `index`, not both")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Invalid value for argument `index`: the model has {len(layers)} layers. "
+                                 f"Received index={index}")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in layers]}")
+
+    def __call__(self, inputs, training=None, **kwargs):
+        self._check_initialized()
+        if self.built:
+            return super().__call__(inputs, training=training, **kwargs)
+        # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
+        shape = inputs.shape if isinstance(inputs, Tensor) else np.shape(inputs)
+        self.built = True
+        try:
+            outputs = super().__call__(inputs, training=training, **kwargs)
+        except BaseException:
+            self.built = False
+            raise
+        if self._build_input_shape is None:
+            self._build_input_shape = (None,) + tuple(int(d) for d in shape[1:])
+        return outputs
+
+    def build(self, input_shape):
+        """Create every weight for inputs of ``input_shape`` (``None`` for unknown sizes, e.g. the batch).
+
+        Runs the model once on zeros (unknown sizes replaced by 1), in inference mode, so the sub-layers build.
+        """
+        shape = tuple(input_shape)
+        self._build_input_shape = (None,) + tuple(None if d is None else int(d) for d in shape[1:])
+        self._run_on_zeros(shape)
+
+    def _run_on_zeros(self, shape):
+        dummy = np.zeros(tuple(1 if d is None else int(d) for d in shape), dtype=self.dtype)
+        with no_grad():
+            self(dummy, training=False)
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Configure the model for training.
+
+        Args:
+            optimizer: an optimizer object (anything with ``apply(grads, variables)``) or a name/config understood
+                by ``tinygradconv.optimizers.get`` (e.g. ``"sgd"``, ``"adam"``).
+            loss: a name understood by ``tinygradconv.losses.get`` (e.g. ``"mse"``) or a callable
+                ``loss(y_true, y_pred) -> scalar Tensor``.
+            metrics: a list of metric names (e.g. ``"mae"``, ``"accuracy"``), metric objects or functions. As in
+                Keras, a metric given by name is reported under that name; ``"accuracy"``/``"acc"`` become binary,
+                sparse categorical or categorical accuracy according to the shapes of the first batch.
+
+        Raises:
+            ValueError: an unknown optimizer, loss or metric name.
+        """
+        self._check_initialized()
+        given = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or [])}
+        if optimizer is None:
+            raise ValueError("Invalid value for argument `optimizer`. Expected an optimizer or its name. "
+                             "Received optimizer=None")
+        if isinstance(optimizer, (str, dict)):
+            optimizer = self._get("optimizers", optimizer, "optimizer")
+        elif not hasattr(optimizer, "apply"):
+            raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
+                            f"or its name. Received optimizer={optimizer!r}")
+        if loss is not None:
+            if isinstance(loss, (str, dict)):
+                resolved = self._get("losses", loss, "loss")
+            elif callable(loss):
+                resolved = loss
+            else:
+                raise TypeError(f"Invalid value for argument `loss`. Expected a loss name or a callable "
+                                f"loss(y_true, y_pred). Received loss={loss!r}")
+            loss = resolved
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, (str, dict)) or _is_metric(metrics) or callable(metrics):
+            raise TypeError(f"Invalid value for argument `metrics`. Expected a list of metrics. Received "
+                            f"metrics={metrics!r}")
+        specs = []
+        for metric in metrics:
+            if isinstance(metric, str):
+                if metric not in _ACCURACY:
+                    self._get("metrics", metric, "metrics")  # unknown names fail here, before any training
+                specs.append((metric, metric))
+            elif _is_metric(metric):
+                specs.append((getattr(metric, "name", type(metric).__name__), metric))
+            elif callable(metric):
+                specs.append((getattr(metric, "__name__", type(metric).__name__), metric))
+            else:
+                raise TypeError(f"Invalid value in argument `metrics`. Expected metric names, metric objects or "
+                                f"functions. Received {metric!r}")
+        names = [name for name, _ in specs]
+        if len(set(names)) != len(names) or "loss" in names:
+            raise ValueError(f"Invalid value for argument `metrics`: metric names must be unique and not 'loss'. "
+                             f"Received names {names}")
+        self.optimizer = optimizer
+        self.loss = loss
+        self._metric_specs = specs
+        self._metrics = None
+        self._compile_args = given
+        self.compiled = True
+
+    @staticmethod
+    def _get(module, identifier, argument):
+        try:
+            return _import(module).get(identifier)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"Invalid value for argument `{argument}`: unknown {module[:-1]} {identifier!r}. "
+                             f"({exc})") from None
+
+    def _check_compiled(self, method):
+        self._check_initialized()
+        if not self.compiled:
+            raise NotCompiledError(f"You must call `compile()` before using the model: `{method}()` was called on "
+                                   f"model '{self.name}', which was never compiled.")
+        if self.loss is None and method in ("fit", "evaluate", "train_step", "test_step"):
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+
+    # ------------------------------------------------------------------ metrics
+    def _build_metrics(self, y_true, y_pred):
+        metrics = []
+        for name, spec in self._metric_specs:
+            if isinstance(spec, str) and spec in _ACCURACY:
+                metric = self._get("metrics", self._accuracy_kind(y_true, y_pred), "metrics")
+            elif isinstance(spec, str):
+                metric = self._get("metrics", spec, "metrics")
+            elif _is_metric(spec):
+                metric = spec
+            else:
+                metric = _FunctionMetric(spec, name)
+            metric.reset_state()
+            metrics.append((name, metric))
+        self._metrics = metrics
+
+    def _accuracy_kind(self, y_true, y_pred):
+        """Keras's choice for ``"accuracy"``: binary when one output unit, sparse when labels are indices."""
+        loss = _loss_name(self.loss) if self.loss is not None else ""
+        if "sparse" in loss:
+            return "sparse_categorical_accuracy"
+        if "binary" in loss or y_pred.shape[-1] == 1:
+            return "binary_accuracy"
+        if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
+            return "sparse_categorical_accuracy"
+        return "categorical_accuracy"
+
+    @property
+    def metrics_names(self) -> list:
+        return ["loss"] + [name for name, _ in self._metric_specs]
+
+    def reset_metrics(self):
+        """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``)."""
+        self._loss_tracker = _Mean()
+        for _, metric in self._metrics or ():
+            metric.reset_state()
+
+    def _logs(self):
+        logs = {"loss": self._loss_tracker.result()}
+        for name, metric in self._metrics or ():
+            logs[name] = _float(metric.result())
+        return logs
+
+    def _update_metrics(self, y_true, y_pred, loss_value, batch):
+        self._loss_tracker.update(loss_value, batch)
+        if self._metrics is None:
+            self._build_metrics(y_true, y_pred)
+        if self._metrics:
+            y_true, y_pred = y_true.detach(), y_pred.detach()
+            for _, metric in self._metrics:
+                metric.update_state(y_true, y_pred)
+
+    # ------------------------------------------------------------------ steps
+    def compute_loss(self, y_true, y_pred):
+        """The compiled loss plus every penalty in ``model.losses`` (a scalar Tensor)."""
+        loss = self.loss(y_true, y_pred)
+        if not isinstance(loss, Tensor):
+            loss = Tensor(loss, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        if loss.ndim:
+            loss = loss.mean()
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
+    def _targets(self, y, y_pred):
+        return Tensor(y, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+
+    def train_step(self, x, y):
+        """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""
+        self._check_compiled("train_step")
+        for weight in self.trainable_weights:
+            weight.grad = None
+        y_pred = self(x, training=True)
+        y_true = self._targets(y, y_pred)
+        loss = self.compute_loss(y_true, y_pred)
+        loss.backward()
+        variables = self.trainable_weights
+        if variables:  # the optimizer warns about weights without a gradient, as Keras does
+            self.optimizer.apply([w.grad for w in variables], variables)
+        for weight in self.trainable_weights:
+            weight.grad = None
+        self._update_metrics(y_true, y_pred, _float(loss), len(y))
+        return self._logs()
+
+    def test_step(self, x, y):
+        """Accumulate the loss and metrics of a batch in inference mode; returns the running logs."""
+        self._check_compiled("test_step")
+        with no_grad():
+            y_pred = self(x, training=False)
+            y_true = self._targets(y, y_pred)
+            loss = self.compute_loss(y_true, y_pred)
+        self._update_metrics(y_true, y_pred, _float(loss), len(y))
+        return self._logs()
+
+    # ------------------------------------------------------------------ fit / evaluate / predict
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, initial_epoch=0):
+        """Train the model for ``epochs`` passes over ``(x, y)``.
+
+        Args:
+            x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
+            batch_size: samples per gradient step (default 32); the last batch of an epoch may be smaller.
+            epochs: the index of the final epoch (training runs epochs ``initial_epoch .. epochs - 1``).
+            verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch, ``"auto"`` = 1.
+            callbacks: a list of :class:`tinygradconv.callbacks.Callback`.
+            validation_split: the fraction of the data held out for validation: the *last* samples, taken before
+                shuffling (as Keras does). Ignored when ``validation_data`` is given.
+            validation_data: ``(x_val, y_val)``, evaluated at the end of each epoch.
+            shuffle: reshuffle the training samples before each epoch (with
+                :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
+            initial_epoch: the epoch to start from (for resuming).
+
+        Returns:
+            the :class:`~tinygradconv.callbacks.History` (also ``model.history``): ``history.history["loss"]`` has
+            one value per epoch, and so does each metric and its ``val_`` version.
+
+        Raises:
+            NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
+            training starts).
+        """
+        callbacks_module = _import("callbacks")
+        self._check_compiled("fit")
+        if x is None or y is None:
+            raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
+        x, y = _as_array(x, "x"), _as_array(y, "y")
+        n = _check_cardinality({"x": x, "y": y})
+        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
+        epochs = _check_int(epochs, "epochs", 0)
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
+        verbose = _check_verbose(verbose)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"Invalid value for argument `shuffle`. Expected True or False. Received shuffle={shuffle!r}")
+        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
+                or not 0 <= validation_split < 1):
+            raise ValueError(f"Invalid value for argument `validation_split`. Expected a float in [0, 1). "
+                             f"Received validation_split={validation_split!r}")
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("Invalid value for argument `validation_data`. Expected a tuple (x_val, y_val). "
+                                 f"Received {type(validation_data).__name__} of length "
+                                 f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
+            val = (_as_array(validation_data[0], "validation_data[0]"),
+                   _as_array(validation_data[1], "validation_data[1]"))
+            _check_cardinality({"x_val": val[0], "y_val": val[1]})
+        elif validation_split:
+            split_at = math.floor(n * (1.0 - validation_split))
+            if split_at == 0 or split_at == n:
+                raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
+                                 f"validation and training set as specified by `validation_split={validation_split}`. "
+                                 "Either provide more data, or a different value for the `validation_split` argument.")
+            x, val_x = x[:split_at], x[split_at:]
+            y, val_y = y[:split_at], y[split_at:]
+            val = (val_x, val_y)
+            n = split_at
+        steps = math.ceil(n / batch_size)
+        callback_list = callbacks_module.CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps)
+
+        from . import random
+
+        self.stop_training = False
+        callback_list.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            order = random.generator().permutation(n) if shuffle else None
+            logs = {}
+            for step, index in enumerate(_batches(n, batch_size, order)):
+                callback_list.on_train_batch_begin(step)
+                logs = self.train_step(x[index], y[index])
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None:
+                val_logs = self.evaluate(val[0], val[1], batch_size=batch_size, verbose=0, return_dict=True,
+                                         _callbacks=callback_list)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
+        self.history = history
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, callbacks=None, return_dict=False, _callbacks=None):
+        """The loss (including regularization penalties) and metrics on ``(x, y)``, in inference mode.
+
+        Returns:
+            the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
+            ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
+        """
+        self._check_compiled("evaluate")
+        if x is None or y is None:
+            raise ValueError("`evaluate` needs both inputs `x` and targets `y`")
+        x, y = _as_array(x, "x"), _as_array(y, "y")
+        n = _check_cardinality({"x": x, "y": y})
+        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
+        verbose = _check_verbose(verbose)
+        if _callbacks is None:
+            steps = math.ceil(n / batch_size)
+            _callbacks = _import("callbacks").CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
+        self.reset_metrics()
+        _callbacks.on_test_begin()
+        logs = {}
+        for step, index in enumerate(_batches(n, batch_size)):
+            _callbacks.on_test_batch_begin(step)
+            logs = self.test_step(x[index], y[index])
+            _callbacks.on_test_batch_end(step, logs)
+        _callbacks.on_test_end(logs)
+        if return_dict:
+            return dict(logs)
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose=0, callbacks=None):
+        """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph)."""
+        self._check_initialized()
+        x = _as_array(x, "x")
+        n = _check_cardinality({"x": x})
+        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
+        verbose = _check_verbose(verbose)
+        steps = math.ceil(n / batch_size)
+        callback_list = _import("callbacks").CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
+        callback_list.on_predict_begin()
+        outputs = []
+        with no_grad():
+            for step, index in enumerate(_batches(n, batch_size)):
+                callback_list.on_predict_batch_begin(step)
+                out = self(x[index], training=False)
+                out = [o.numpy() for o in out] if isinstance(out, (list, tuple)) else out.numpy()
+                outputs.append(out)
+                callback_list.on_predict_batch_end(step, {"outputs": out})
+        callback_list.on_predict_end()
+        if isinstance(outputs[0], list):
+            return [np.concatenate(parts) for parts in zip(*outputs)]
+        return np.concatenate(outputs)
+
+    def predict_on_batch(self, x):
+        """The outputs on one batch, as NumPy."""
+        return self.predict(x, batch_size=max(len(_as_array(x, "x")), 1))
+
+    # ------------------------------------------------------------------ summary
+    def _layer_output_shapes(self):
+        """Output shape of each direct sub-layer, found by running the model once on zeros (batch axis None)."""
+        if self._build_input_shape is None:
+            return {}
+        shapes = {}
+        layers = self.layers
+        originals = {}
+
+        def recorder(layer, call):
+            def wrapped(*args, **kwargs):
+                out = call(*args, **kwargs)
+                if isinstance(out, Tensor):
+                    shapes[id(layer)] = (None,) + out.shape[1:]
+                return out
+            return wrapped
+
+        for layer in layers:
+            originals[id(layer)] = layer
+            layer.call = recorder(layer, layer.call)
+        try:
+            dummy = np.zeros(tuple(1 if d is None else d for d in self._build_input_shape), dtype=self.dtype)
+            with no_grad():
+                self(dummy, training=False)
+        finally:
+            for layer in layers:
+                del layer.call
+        return shapes
+
+    def summary(self, print_fn=None, line_length=None):
+        """Print each layer's name, class, output shape and parameter count, then the totals.
+
+        Args:
+            print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
+            line_length: the width of the table (default 80).
+        """
+        print_fn = print_fn or print
+        width = int(line_length or 80)
+        shapes = self._layer_output_shapes()
+        columns = [int(width * 0.45), int(width * 0.38)]
+        columns.append(width - sum(columns))
+
+        def row(cells):
+            text = ""
+            for cell, col in zip(cells, columns):
+                cell = str(cell)
+                text += (cell[:col - 1] + " " if len(cell) >= col else cell.ljust(col))
+            return text.rstrip()
+
+        print_fn(f'Model: "{self.name}"')
+        print_fn("_" * width)
+        print_fn(row(["Layer (type)", "Output Shape", "Param #"]))
+        print_fn("=" * width)
+        for layer in self.layers:
+            shape = shapes.get(id(layer))
+            shape_text = "?" if shape is None else str(shape)
+            params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+            print_fn(row([f"{layer.name} ({type(layer).__name__})", shape_text, params]))
+        print_fn("=" * width)
+        trainable = self.trainable_weights
+        non_trainable = self.non_trainable_weights
+        for label, weights in (("Total", self.weights), ("Trainable", trainable), ("Non-trainable", non_trainable)):
+            count = sum(w.size for w in weights)
+            size = sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights)
+            print_fn(f"{label} params: {count:,} ({_readable_size(size)})")
+        print_fn("_" * width)
+
+    # ------------------------------------------------------------------ saving
+    def save_weights(self, filepath):
+        """Write the weights to ``filepath`` (a ``.npz`` file), atomically; see :mod:`tinygradconv.saving`."""
+        _import("saving").save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles."""
+        _import("saving").load_weights(self, filepath)
+
+    def save(self, filepath):
+        """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
+        _import("saving").save_model(self, filepath)
+
+    def get_config(self):
+        """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""
+        if self._auto_config is not None:
+            return dict(self._auto_config)
+        raise NotImplementedError(
+            f"Model {type(self).__name__} cannot be serialized: its constructor arguments are not JSON-friendly "
+            "(or could not be recorded). Implement get_config() (and from_config() if needed).")
+
+
+def _readable_size(size):
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+# ----------------------------------------------------------------------------------------------- Sequential
+class Sequential(Model):
+    """A plain stack of layers, each fed the previous one's output.
+
+    Args:
+        layers: a list of layers (more can be added with :meth:`add`).
+        name, dtype, trainable: as for :class:`Model`.
+
+    The model builds on its first call (or on :meth:`build`); ``summary`` then shows each layer's output shape.
+
+    >>> import numpy as np
+    >>> from tinygradconv.layers import Layer
+    >>> class AddOne(Layer):
+    ...     def call(self, inputs):
+    ...         return inputs + 1.0
+    ...     def compute_output_shape(self, input_shape):
+    ...         return input_shape
+    >>> model = Sequential([AddOne(), AddOne()])
+    >>> model(np.zeros((1, 2))).numpy().tolist()
+    [[2.0, 2.0]]
+    >>> model.pop().__class__.__name__
+    'AddOne'
+    """
+
+    def __init__(self, layers=None, name=None, dtype=None, trainable=True, **kwargs):
+        super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
+        self._layers = []
+        self._output_shapes = {}
+        if layers is not None:
+            if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
+                raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
+                                f"layers={layers!r}")
+            for layer in layers:
+                self.add(layer)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def add(self, layer):
+        """Append a layer to the stack."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
+                            f"Received: {layer!r} (of type {type(layer).__name__})")
+        if layer is self:
+            raise ValueError("A Sequential model cannot contain itself")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
+                             f"is already the name of a layer in this model. Update the `name` argument to pass a "
+                             "unique name.")
+        self._layers.append(layer)
+        self.built = False
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self._output_shapes.pop(id(layer), None)
+        return layer
+
+    def build(self, input_shape):
+        """Build every layer for inputs of ``input_shape`` (the batch size may be ``None``).
+
+        Output shapes come from each layer's ``compute_output_shape``; a layer without it is run once on zeros.
+        """
+        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
+        self._build_input_shape = shape
+        for i, layer in enumerate(self._layers):
+            if not layer.built:
+                layer.build(shape)
+                layer.built = True
+            try:
+                shape = tuple(layer.compute_output_shape(shape))
+            except NotImplementedError:
+                dummy = np.zeros(tuple(1 if d is None else d for d in shape), dtype=layer.dtype)
+                with no_grad():
+                    for rest in self._layers[i:]:
+                        dummy = rest(dummy, training=False)
+                        self._output_shapes[id(rest)] = (None,) + dummy.shape[1:]
+                break
+            self._output_shapes[id(layer)] = (None,) + shape[1:]
+        self.built = True
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+            if isinstance(x, Tensor):
+                self._output_shapes[id(layer)] = (None,) + x.shape[1:]
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _layer_output_shapes(self):
+        if self._build_input_shape is not None and all(id(layer) not in self._output_shapes for layer in self._layers):
+            try:
+                shape = self._build_input_shape
+                for layer in self._layers:
+                    shape = tuple(layer.compute_output_shape(shape))
+                    self._output_shapes[id(layer)] = (None,) + shape[1:]
+            except NotImplementedError:
+                pass
+        return dict(self._output_shapes)
+
+    def get_config(self):
+        from .saving import serialize_layer
+
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                "layers": [serialize_layer(layer) for layer in self._layers]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from .saving import deserialize_layer
+
+        config = dict(config)
+        layers = [deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
+        return cls(layers=layers, **config)
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`)."""
+    return _import("saving").load_model(filepath, custom_objects=custom_objects, compile=compile)

@@ -1,0 +1,366 @@
+"""Saving and loading weights and whole models: ``.npz`` archives, written atomically, read without pickle.
+
+Format. Every file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holding:
+
+* one array per weight, keyed ``"<layer path>/<weight name>"``, e.g. ``"conv1d_transpose/kernel"``. The layer path is
+  the snake-case class name of each layer, numbered within its parent in order (``dense``, ``dense_1``, ...;
+  ``block/dense/kernel`` for a layer inside a sub-model), as Keras 3 does, so the keys do not depend on the globally
+  unique layer names and a file fits any model of the same architecture (built in the same process or not);
+* the key ``"__tinygradconv__"``: UTF-8 JSON as a ``uint8`` array, with the format, and for a whole model
+  (:func:`save_model`) the architecture: the model's class name and ``get_config()`` (for ``Sequential``, each
+  layer's class name and config), the input shape it was built for, and the compile arguments when they are
+  names or configs.
+
+:func:`save_weights` and :func:`save_model` write the same format (``save_model`` adds the architecture), so
+``load_weights`` reads either; the recommended suffixes are ``.weights.npz`` and ``.tgc.npz``. Any ``.npz`` of
+arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weights too. The optimizer's state
+(momenta, step count) is not saved.
+
+Safety. Every write goes to a temporary file in the destination's directory, is flushed and fsynced, and then
+``os.replace``-d over the destination: a crash never leaves a half-written file, and the old file stays intact.
+Loading uses ``np.load(..., allow_pickle=False)``, so it never unpickles. Everything is validated before anything is
+assigned, so a failed load leaves the model unchanged.
+
+Errors:
+
+* ``FileNotFoundError``: the file does not exist;
+* :class:`SavedFileError` (a ``ValueError``): the file is truncated, corrupted, not an ``.npz`` archive, holds
+  pickled (object) data, or does not match the model (missing or unexpected keys, wrong shapes); the message names
+  the file, the key (layer and weight) and both shapes.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> import tinygradconv as tg
+>>> from tinygradconv.layers import Layer
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...     def call(self, inputs):
+...         return inputs * self.w
+>>> model = tg.models.Sequential([Scale()])
+>>> _ = model(np.ones((1, 3)))
+>>> path = os.path.join(tempfile.mkdtemp(), "scale.weights.npz")
+>>> model.save_weights(path)
+>>> sorted(np.load(path, allow_pickle=False).files)
+['__tinygradconv__', 'scale/w']
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import secrets
+import warnings
+import zipfile
+
+import numpy as np
+
+from .layers.layer import Layer, _snake_case
+
+__all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
+           "save_weights", "serialize_layer", "weight_keys"]
+
+META_KEY = "__tinygradconv__"
+FORMAT_VERSION = 1
+
+
+class SavedFileError(ValueError):
+    """A saved file that cannot be loaded: corrupted, truncated, pickled, or not matching the model."""
+
+
+# ----------------------------------------------------------------------------------------------- keys
+def weight_keys(model) -> list:
+    """``(key, weight)`` pairs for every weight of ``model``, in the order of ``model.weights``.
+
+    >>> from tinygradconv.layers import Layer
+    >>> class Bias(Layer):
+    ...     def build(self, input_shape):
+    ...         self.b = self.add_weight("bias", (2,))
+    ...     def call(self, inputs):
+    ...         return inputs + self.b
+    >>> outer = Bias(); outer.inner = Bias(); outer.build((1, 2)); outer.inner.build((1, 2))
+    >>> [key for key, _ in weight_keys(outer)]
+    ['bias', 'bias_1/bias']
+    """
+    entries = []
+    seen = set()
+
+    def unique(name, used):
+        count = used.get(name, 0)
+        used[name] = count + 1
+        return name if count == 0 else f"{name}_{count}"
+
+    def walk(layer, prefix):
+        used = {}
+        for weight in layer._own_weights:
+            if id(weight) in seen:
+                continue
+            seen.add(id(weight))
+            short = (weight.name or "weight").rsplit("/", 1)[-1]
+            entries.append((prefix + unique(short, used), weight))
+        for sub in layer._sublayers():
+            walk(sub, prefix + unique(_snake_case(type(sub).__name__), used) + "/")
+
+    walk(model, "")
+    order = model.weights
+    if len(order) != len(entries) or any(a is not b for a, (_, b) in zip(order, entries)):  # pragma: no cover
+        raise RuntimeError("internal error: weight keys out of step with model.weights")
+    return entries
+
+
+# ----------------------------------------------------------------------------------------------- writing
+def atomic_write(filepath, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``filepath``, then move it over ``filepath``.
+
+    The temporary file is flushed and fsynced before ``os.replace``, and removed if anything fails, so
+    ``filepath`` always holds either its old content or the complete new one.
+    """
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"Cannot save to {filepath!r}: the directory {directory!r} does not exist")
+    tmp = os.path.join(directory, f".{os.path.basename(filepath)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable (POSIX); harmless where directories cannot be opened
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _check_path(filepath, argument="filepath"):
+    try:
+        filepath = os.fspath(filepath)
+    except TypeError:
+        raise TypeError(f"Invalid value for argument `{argument}`. Expected a path. Received {filepath!r}") from None
+    if not str(filepath).endswith(".npz"):
+        raise ValueError(f"Invalid value for argument `{argument}`. The file name must end in `.npz` (e.g. "
+                         f"'model.weights.npz' or 'model.tgc.npz'). Received {argument}={filepath!r}")
+    return filepath
+
+
+def _write_npz(filepath, arrays, meta):
+    """Write ``arrays`` (a dict of NumPy arrays) and the JSON ``meta`` to ``filepath``, atomically."""
+    meta_bytes = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+
+    def write(f):
+        with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for key, array in [(META_KEY, meta_bytes), *arrays.items()]:
+                with archive.open(key + ".npy", mode="w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+
+    atomic_write(filepath, write)
+
+
+def _weights_for_saving(model):
+    if not model.built and not model.weights:
+        raise ValueError(f"Model '{model.name}' has no weights yet: build it first (call it on data, or "
+                         "model.build(input_shape)).")
+    return {key: weight.numpy() for key, weight in weight_keys(model)}
+
+
+def save_weights(model, filepath) -> None:
+    """Write the weights of ``model`` to ``filepath`` (a ``.npz`` file), atomically."""
+    filepath = _check_path(filepath)
+    meta = {"format": "tinygradconv.weights", "format_version": FORMAT_VERSION}
+    _write_npz(filepath, _weights_for_saving(model), meta)
+
+
+def serialize_layer(layer) -> dict:
+    """``{"class_name": ..., "config": layer.get_config()}``, checked to be JSON-friendly."""
+    config = layer.get_config()
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Cannot save layer '{layer.name}' ({type(layer).__name__}): its get_config() is not "
+                         f"JSON-serializable ({exc})") from None
+    return {"class_name": type(layer).__name__, "config": config}
+
+
+def _compile_config(model):
+    args = getattr(model, "_compile_args", None)
+    if not getattr(model, "compiled", False) or args is None:
+        return None
+    optimizer = args["optimizer"]
+    if not isinstance(optimizer, (str, dict)):
+        if not hasattr(optimizer, "get_config"):
+            return None
+        optimizer = {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    config = {"optimizer": optimizer, "loss": args["loss"], "metrics": args["metrics"]}
+    if not isinstance(config["loss"], (str, dict, type(None))) or not all(
+            isinstance(m, (str, dict)) for m in config["metrics"]):
+        return None
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError):
+        return None
+    return config
+
+
+def save_model(model, filepath) -> None:
+    """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically."""
+    filepath = _check_path(filepath)
+    weights = _weights_for_saving(model)
+    shape = getattr(model, "_build_input_shape", None)
+    if shape is None and weights:
+        raise ValueError(f"Cannot save model '{model.name}': its input shape is unknown (its layers were built "
+                         "outside the model). Call the model on data, or model.build(input_shape), first.")
+    from . import __version__
+
+    meta = {"format": "tinygradconv.model", "format_version": FORMAT_VERSION, "tinygradconv_version": __version__,
+            "model": serialize_layer(model), "build_input_shape": None if shape is None else list(shape),
+            "compile_config": _compile_config(model)}
+    _write_npz(filepath, weights, meta)
+
+
+# ----------------------------------------------------------------------------------------------- reading
+def _read_npz(filepath):
+    """``(arrays, meta)`` from a ``.npz`` file; ``meta`` is None for a plain archive. Never unpickles."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(21, f"Expected a .npz file, found a directory: {filepath!r}", filepath)
+    try:
+        with np.load(filepath, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise SavedFileError(f"{filepath!r} is a single .npy array, not a .npz archive of weights")
+            arrays = {key: data[key] for key in data.files}
+    except SavedFileError:
+        raise
+    except PermissionError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise SavedFileError(f"{filepath!r} holds pickled (object) data, which tinygradconv refuses to load "
+                                 f"(loading uses allow_pickle=False): {exc}") from exc
+        raise SavedFileError(f"{filepath!r} is not a valid .npz file (truncated or corrupted?): {exc}") from exc
+    except Exception as exc:  # BadZipFile, EOFError, zlib errors, OSError...: a damaged archive
+        raise SavedFileError(f"{filepath!r} is not a valid .npz file (truncated or corrupted?): "
+                             f"{type(exc).__name__}: {exc}") from exc
+    meta = None
+    if META_KEY in arrays:
+        raw = arrays.pop(META_KEY)
+        try:
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise ValueError(f"expected a 1-D uint8 array, found {raw.dtype} with shape {raw.shape}")
+            meta = json.loads(raw.tobytes().decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: {exc}") from None
+        if not isinstance(meta, dict):
+            raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: not a JSON object")
+        if meta.get("format_version", 0) > FORMAT_VERSION:
+            raise SavedFileError(f"{filepath!r} was written in format version {meta.get('format_version')}, newer "
+                                 f"than this tinygradconv reads ({FORMAT_VERSION}); upgrade tinygradconv")
+    return arrays, meta
+
+
+def _assign(model, arrays, filepath):
+    """Check every array against the model's weights, then (only then) assign them all."""
+    entries = weight_keys(model)
+    expected = dict(entries)
+    missing = [key for key in expected if key not in arrays]
+    extra = [key for key in arrays if key not in expected]
+    if missing or extra:
+        hint = ""
+        if not entries:
+            hint = (f" Model '{model.name}' has no weights yet: build it first (call it on data, or "
+                    "model.build(input_shape)).")
+        raise SavedFileError(f"{filepath!r} does not match model '{model.name}': "
+                             f"missing keys {missing}, unexpected keys {extra}.{hint}")
+    values = []
+    for key, weight in entries:
+        array = arrays[key]
+        if array.dtype.kind not in "fiu":
+            raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.name}') has dtype "
+                                 f"{array.dtype}; expected numbers")
+        if tuple(array.shape) != tuple(weight.shape):
+            raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight '{weight.name}'): "
+                                 f"the model expects shape {tuple(weight.shape)}, the file has shape "
+                                 f"{tuple(array.shape)}")
+        values.append(array)
+    for (_, weight), array in zip(entries, values):
+        weight.data = weight.backend.asarray(array, dtype=weight.dtype)
+
+
+def load_weights(model, filepath) -> None:
+    """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing."""
+    filepath = os.fspath(filepath)
+    arrays, _ = _read_npz(filepath)
+    _assign(model, arrays, filepath)
+
+
+def _lookup_class(class_name, custom_objects, filepath=None):
+    if custom_objects and class_name in custom_objects:
+        return custom_objects[class_name]
+    for module in ("tinygradconv.layers", "tinygradconv.models"):
+        cls = getattr(importlib.import_module(module), class_name, None)
+        if isinstance(cls, type) and issubclass(cls, Layer):
+            return cls
+    where = f" in {filepath!r}" if filepath else ""
+    raise SavedFileError(f"Unknown layer or model class {class_name!r}{where}. If it is your own class, pass "
+                         f"custom_objects={{{class_name!r}: {class_name}}}.")
+
+
+def deserialize_layer(item, custom_objects=None):
+    """Rebuild a layer (or model) from :func:`serialize_layer`'s output."""
+    if not isinstance(item, dict) or "class_name" not in item or not isinstance(item.get("config", {}), dict):
+        raise SavedFileError(f"Malformed layer description: expected {{'class_name': ..., 'config': {{...}}}}, "
+                             f"received {item!r}")
+    cls = _lookup_class(item["class_name"], custom_objects)
+    config = item.get("config", {})
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(config, custom_objects=custom_objects)
+    return cls.from_config(config)
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Rebuild the model saved by :func:`save_model` in ``filepath`` and load its weights.
+
+    Args:
+        filepath: the ``.npz`` file.
+        custom_objects: ``{"ClassName": cls}`` for your own layer and model classes.
+        compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
+
+    Raises:
+        FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
+    """
+    filepath = os.fspath(filepath)
+    arrays, meta = _read_npz(filepath)
+    if meta is None or "model" not in meta:
+        raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
+                             "model.load_weights(path) instead")
+    try:
+        model = deserialize_layer(meta["model"], custom_objects)
+    except SavedFileError as exc:
+        raise SavedFileError(f"{filepath!r}: {exc}") from None
+    shape = meta.get("build_input_shape")
+    if shape is not None:
+        model.build(tuple(shape))
+    _assign(model, arrays, filepath)
+    config = meta.get("compile_config")
+    if compile and config:
+        try:
+            model.compile(**config)
+        except (ValueError, TypeError) as exc:
+            warnings.warn(f"{filepath!r}: the model was loaded but could not be compiled again ({exc}); "
+                          "call model.compile(...) yourself", stacklevel=2)
+    return model
