@@ -1,0 +1,467 @@
+r"""Activation functions (Keras 3 names, arguments and math), differentiable, built from Tensor ops.
+
+Each activation is a function ``Tensor -> Tensor`` (lists and arrays are converted). ``get(identifier)`` looks one up:
+``None`` gives :func:`linear`, a name gives the function, ``{"class_name": "relu", "config": {"max_value": 6.0}}`` or
+:class:`ActivationFunction` gives one with fixed keyword arguments.
+
+==============  =============================================================================================
+name            definition
+==============  =============================================================================================
+linear          :math:`x`
+relu            Keras ``relu(x, negative_slope=0, max_value=None, threshold=0)``: :math:`x` above ``threshold``
+                (else 0), clipped to ``[0, max_value]``, plus ``negative_slope * (x - threshold)`` below it
+relu6           :math:`\min(\max(x, 0), 6)`
+leaky_relu      :math:`x` for :math:`x \ge 0`, else ``negative_slope`` :math:`\cdot x` (default 0.2, as Keras 3)
+elu             :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)` (``alpha=1``)
+selu            :math:`\lambda\,\mathrm{elu}(x, \alpha)` with :math:`\alpha \approx 1.6732632`,
+                :math:`\lambda \approx 1.0507010`
+gelu            exact :math:`\tfrac{x}{2}(1 + \mathrm{erf}(x/\sqrt{2}))` (default, Keras 3);
+                ``approximate=True``: :math:`\tfrac{x}{2}(1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))`
+silu, swish     :math:`x\,\sigma(x)`
+sigmoid         :math:`\sigma(x) = 1 / (1 + e^{-x})`
+hard_sigmoid    :math:`\mathrm{relu6}(x + 3) / 6` (Keras 3)
+tanh            :math:`\tanh x`
+softplus        :math:`\log(1 + e^x)`
+softsign        :math:`x / (|x| + 1)`
+softmax         :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (default -1), computed as ``exp(log_softmax)``
+log_softmax     :math:`x_i - \log \sum_j e^{x_j}` along ``axis``
+exponential     :math:`e^x`
+mish            :math:`x \tanh(\mathrm{softplus}(x))`
+==============  =============================================================================================
+
+Everything stays finite for inputs of any size (``exponential`` excepted, which overflows like ``exp``): sigmoid,
+softplus and log_softmax are stable primitives, and no branch of a ``where`` computes an overflowing value.
+
+``erf`` is a primitive here (the Array API has none): :class:`Erf` evaluates the odd series
+:math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} \sum_{n \ge 0} \tfrac{2^n x^{2n+1}}{(2n+1)!!}` for
+:math:`|x| < 2.5` and the continued fraction
+:math:`\mathrm{erfc}(x) = \tfrac{e^{-x^2}}{\sqrt\pi}\,\cfrac{1}{x + \cfrac{1/2}{x + \cfrac{1}{x + \cfrac{3/2}{x + \dots}}}}`
+beyond, with absolute error below ``2e-15`` in float64 (``1e-6`` in float32), checked against :func:`math.erf`. Its
+derivative is the exact :math:`\tfrac{2}{\sqrt\pi} e^{-x^2}`.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv import activations
+>>> activations.get("relu")(tg.tensor([-1.0, 2.0])).tolist()
+[0.0, 2.0]
+>>> activations.serialize(activations.get(None))
+'linear'
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+
+import numpy as np
+
+from . import ops
+from .autograd import Function, Sample, register_op
+from .backend import dtype_name
+from .tensor import Tensor
+
+__all__ = ["linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "hard_sigmoid",
+           "tanh", "softplus", "softsign", "softmax", "log_softmax", "exponential", "mish", "erf", "Erf",
+           "ActivationFunction", "get", "serialize", "deserialize"]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _number(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------------------- erf
+_ERF_SPLIT = 2.5
+_ERF_TERMS = {"float64": (40, 30)}  # (series terms, continued-fraction depth); float32 uses (26, 12)
+
+
+def _erf_forward(xp, x):
+    """erf by the series below ``_ERF_SPLIT`` and the erfc continued fraction above (module docstring)."""
+    if dtype_name(x.dtype) == "float16":  # too few bits for the long sums: compute in float32
+        return xp.astype(_erf_forward(xp, xp.astype(x, xp.float32)), x.dtype)
+    terms, depth = _ERF_TERMS.get(dtype_name(x.dtype), (26, 12))
+    ax = xp.abs(x)
+    small = ax < _ERF_SPLIT
+    split = xp.full_like(x, _ERF_SPLIT)
+    # series on the small values (others replaced by 0 so that nothing overflows)
+    xs = xp.where(small, x, xp.zeros_like(x))
+    x2 = xs * xs
+    term, total = xs, xs
+    for n in range(1, terms):
+        term = term * (2.0 * x2) / (2.0 * n + 1.0)
+        total = total + term
+    series = (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
+    # continued fraction on the large magnitudes (others replaced by the split point)
+    a = xp.where(small, split, ax)
+    frac = a
+    for m in range(depth, 0, -1):
+        frac = a + (m / 2.0) / frac
+    erfc = xp.exp(-a * a) / (math.sqrt(math.pi) * frac)
+    tail = xp.where(x < 0, erfc - 1.0, 1.0 - erfc)
+    return xp.where(small, series, tail)
+
+
+def _erf_samples(rng):
+    x = rng.uniform(-4.0, 4.0, (3, 5))
+    x[0, :3] = [-2.6, 2.4, 0.0]  # both sides of the series/fraction split, and 0
+    return [Sample((x,))]
+
+
+@register_op("erf", samples=_erf_samples)
+class Erf(Function):
+    r"""The error function :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi}\int_0^x e^{-t^2} dt`;
+    d/dx = :math:`\tfrac{2}{\sqrt\pi} e^{-x^2}`."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _erf_forward(ctx.xp, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * ((2.0 / math.sqrt(math.pi)) * ctx.xp.exp(-a * a))
+
+
+def erf(x):
+    """The error function element-wise (a differentiable primitive; see the module docstring for its accuracy).
+
+    >>> import tinygradconv as tg
+    >>> round(erf(tg.tensor([1.0], dtype="float64")).item(), 12)
+    0.84270079295
+    """
+    return Erf.apply(_t(x))
+
+
+# ---------------------------------------------------------------------------------------------------------- activations
+def linear(x):
+    """The identity: ``linear(x) = x``."""
+    return _t(x)
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit with Keras' options.
+
+    Returns ``x`` where ``x > threshold`` (else 0), clipped to ``[0, max_value]`` when ``max_value`` is given, minus
+    ``negative_slope * relu(threshold - x)``. The defaults give ``max(x, 0)``.
+
+    >>> import tinygradconv as tg
+    >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5).tolist()
+    [-5.0, -2.5, 0.0, 5.0, 10.0]
+    >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), threshold=5.0).tolist()
+    [0.0, 0.0, 0.0, 0.0, 10.0]
+    """
+    x = _t(x)
+    negative_slope = _number(negative_slope, "negative_slope")
+    max_value = _number(max_value, "max_value", allow_none=True)
+    threshold = _number(threshold, "threshold")
+    if max_value is not None and max_value < 0:
+        raise ValueError(f"Invalid value for argument `max_value`. Expected a non-negative number or None. "
+                         f"Received max_value={max_value!r}")
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return leaky_relu(x, negative_slope)
+    negative_part = (threshold - x).relu() if negative_slope != 0.0 else None
+    if threshold != 0.0:
+        out = ops.where(x > threshold, x, 0.0)
+        if max_value is not None:
+            out = out.clip(0.0, max_value)
+    elif max_value is not None:
+        out = x.clip(0.0, max_value)
+    else:
+        out = x.relu()
+    if negative_part is not None:
+        out = out - negative_slope * negative_part
+    return out
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``.
+
+    >>> import tinygradconv as tg
+    >>> relu6(tg.tensor([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return _t(x).clip(0.0, 6.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise.
+
+    >>> import tinygradconv as tg
+    >>> leaky_relu(tg.tensor([-1.0, 2.0])).tolist()
+    [-0.20000000298023224, 2.0]
+    """
+    x = _t(x)
+    negative_slope = _number(negative_slope, "negative_slope")
+    return ops.where(x >= 0.0, x, negative_slope * x)
+
+
+def elu(x, alpha=1.0):
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``min(x, 0)``).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
+    [-0.6321, 2.0]
+    """
+    x = _t(x)
+    alpha = _number(alpha, "alpha")
+    return ops.where(x > 0.0, x, alpha * (x.minimum(0.0).exp() - 1.0))
+
+
+def selu(x):
+    """Scaled ELU: ``scale * elu(x, alpha)`` with Keras' ``alpha = 1.67326324...`` and ``scale = 1.05070098...``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 1.0])).tolist()]
+    [-1.1113, 1.0507]
+    """
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit ``x * Phi(x)``: exact with erf (default), or the tanh approximation.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in gelu(tg.tensor([-1.0, 1.0])).tolist()]
+    [-0.1587, 0.8413]
+    """
+    x = _t(x)
+    if not isinstance(approximate, (bool, np.bool_)):
+        raise TypeError(f"Invalid value for argument `approximate`. Expected a bool. Received approximate={approximate!r}")
+    if approximate:
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
+        return 0.5 * x * (1.0 + inner.tanh())
+    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def silu(x):
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in silu(tg.tensor([-1.0, 1.0])).tolist()]
+    [-0.2689, 0.7311]
+    """
+    x = _t(x)
+    return x * x.sigmoid()
+
+
+swish = silu
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, stable for any ``x``.
+
+    >>> import tinygradconv as tg
+    >>> sigmoid(tg.tensor([0.0])).tolist()
+    [0.5]
+    """
+    return _t(x).sigmoid()
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid (Keras 3): ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, ``x / 6 + 0.5`` between.
+
+    >>> import tinygradconv as tg
+    >>> hard_sigmoid(tg.tensor([-4.0, 0.0, 4.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return relu6(_t(x) + 3.0) / 6.0
+
+
+def tanh(x):
+    """Hyperbolic tangent.
+
+    >>> import tinygradconv as tg
+    >>> tanh(tg.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return _t(x).tanh()
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, stable for any ``x`` (a primitive whose derivative is ``sigmoid(x)``).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in softplus(tg.tensor([0.0, 1000.0])).tolist()]
+    [0.6931, 1000.0]
+    """
+    from .ops import nn
+
+    return nn.softplus(_t(x))
+
+
+def softsign(x):
+    """``x / (|x| + 1)``.
+
+    >>> import tinygradconv as tg
+    >>> softsign(tg.tensor([-1.0, 3.0])).tolist()
+    [-0.5, 0.75]
+    """
+    x = _t(x)
+    return x / (x.abs() + 1.0)
+
+
+def log_softmax(x, axis=-1):
+    """``x - log(sum(exp(x)))`` along ``axis`` (an int), stable for any ``x``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in log_softmax(tg.tensor([0.0, 0.0])).tolist()]
+    [-0.6931, -0.6931]
+    """
+    from .ops import nn
+
+    return nn.log_softmax(_t(x), axis=axis)
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (an int), computed as ``exp(log_softmax(x))``: stable for any ``x``.
+
+    >>> import tinygradconv as tg
+    >>> softmax(tg.tensor([1000.0, 1000.0])).tolist()
+    [0.5, 0.5]
+    """
+    return log_softmax(x, axis=axis).exp()
+
+
+def exponential(x):
+    """``exp(x)`` (overflows to ``inf`` for large ``x``, like Keras').
+
+    >>> import tinygradconv as tg
+    >>> exponential(tg.tensor([0.0])).tolist()
+    [1.0]
+    """
+    return _t(x).exp()
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``.
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in mish(tg.tensor([-1.0, 1.0])).tolist()]
+    [-0.3034, 0.8651]
+    """
+    x = _t(x)
+    return x * softplus(x).tanh()
+
+
+# ---------------------------------------------------------------------------------------------------------- lookup
+ALL_OBJECTS = {fn.__name__: fn for fn in (linear, relu, relu6, leaky_relu, elu, selu, gelu, silu, sigmoid,
+                                          hard_sigmoid, tanh, softplus, softsign, softmax, log_softmax, exponential,
+                                          mish)}
+ALL_OBJECTS["swish"] = silu
+
+
+def _valid_names():
+    return sorted(ALL_OBJECTS)
+
+
+def _lookup_name(name):
+    fn = ALL_OBJECTS.get(name)
+    if fn is None:
+        raise ValueError(f"Unknown activation: {name!r}. Valid names: {_valid_names()}")
+    return fn
+
+
+class ActivationFunction:
+    """A registered activation with fixed keyword arguments, e.g. ``ActivationFunction("relu", max_value=6.0)``.
+
+    It is what ``get({"class_name": "relu", "config": {...}})`` returns, and it serializes back to that dict.
+
+    >>> import tinygradconv as tg
+    >>> act = ActivationFunction("leaky_relu", negative_slope=0.5)
+    >>> act(tg.tensor([-2.0])).tolist(), serialize(act)
+    ([-1.0], {'class_name': 'leaky_relu', 'config': {'negative_slope': 0.5}})
+    """
+
+    def __init__(self, name, **kwargs):
+        self.fn = _lookup_name(name)
+        self.name = self.fn.__name__ if name != "swish" else name
+        accepted = list(inspect.signature(self.fn).parameters)[1:]
+        unknown = sorted(set(kwargs) - set(accepted))
+        if unknown:
+            raise ValueError(f"Unrecognized arguments for activation {name!r}: {unknown}. It accepts {accepted}")
+        self.kwargs = dict(kwargs)
+        self.fn(Tensor(np.zeros(1, dtype=np.float32)), **self.kwargs)  # validate the arguments now, not at call time
+
+    def __call__(self, x):
+        return self.fn(x, **self.kwargs)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, **self.kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
+        return f"ActivationFunction({self.name!r}{args})"
+
+
+def serialize(activation):
+    """The JSON-friendly form of an activation: its name for a registered function (as Keras 3 does, e.g.
+    ``"relu"``; ``None`` gives ``"linear"``), ``{"class_name": name, "config": kwargs}`` for an
+    :class:`ActivationFunction`, ``{"class_name": ..., "config": obj.get_config()}`` for another object with
+    ``get_config``, and a plain function's ``__name__`` otherwise.
+    """
+    if activation is None:
+        return "linear"
+    if isinstance(activation, str):
+        return _lookup_name(activation).__name__ if activation != "swish" else "swish"
+    if isinstance(activation, ActivationFunction):
+        return {"class_name": activation.name, "config": dict(activation.kwargs)}
+    for name, fn in ALL_OBJECTS.items():
+        if activation is fn:
+            return fn.__name__
+    if hasattr(activation, "get_config"):
+        return {"class_name": type(activation).__name__, "config": activation.get_config()}
+    name = getattr(activation, "__name__", None)
+    if not name or name == "<lambda>":
+        raise ValueError(f"Cannot serialize the activation {activation!r}: use a registered name "
+                         f"({_valid_names()}) or a named function.")
+    return name
+
+
+def deserialize(config):
+    """Inverse of :func:`serialize`: a name, ``{"class_name": name, "config": {...}}``, or Keras 3's function form
+    ``{"class_name": "function", "config": "relu"}``."""
+    if isinstance(config, str):
+        return _lookup_name(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid activation config: expected a name or a dict with 'class_name'. Received: {config!r}")
+    class_name, inner = config["class_name"], config.get("config")
+    if class_name == "function" and isinstance(inner, str):
+        return _lookup_name(inner)
+    if class_name == "ActivationFunction" and isinstance(inner, dict):
+        return ActivationFunction.from_config(inner)
+    fn = _lookup_name(class_name)
+    if not inner:
+        return fn
+    if not isinstance(inner, dict):
+        raise ValueError(f"Invalid activation config: 'config' must be a dict of keyword arguments. Received: {config!r}")
+    return ActivationFunction(class_name, **inner)
+
+
+def get(identifier):
+    """An activation function from ``None`` (linear), a name, a config dict or a callable.
+
+    >>> get("swish") is silu
+    True
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. Expected a name "
+                     f"({_valid_names()}), a config dict or a callable.")
