@@ -18,8 +18,8 @@ Gradient rule (the same as PyTorch's): gradients *accumulate* into the ``.grad``
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -59,16 +59,19 @@ class Context:
 
     ``forward`` stores arrays with :meth:`save_for_backward` and any plain attribute (``ctx.strides = 2``);
     ``backward`` reads them back. ``xp`` is the array namespace of the inputs, and ``needs_input_grad[i]`` tells
-    whether input ``i`` wants a gradient (so expensive unused gradients can be skipped).
+    whether input ``i`` wants a gradient (so expensive unused gradients can be skipped; all False when no graph is
+    being recorded).
     """
+
+    # Class-level defaults: an op call only pays for the attributes it actually sets.
+    saved_tensors = ()
+    needs_input_grad = ()
+    fn = None
+    inputs = ()
+    released = False
 
     def __init__(self, xp):
         self.xp = xp
-        self.saved_tensors = ()
-        self.needs_input_grad = ()
-        self.fn = None
-        self.inputs = ()
-        self.released = False
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` (raw backend arrays) for ``backward``."""
@@ -99,6 +102,9 @@ class Function:
 
     and are called through :meth:`apply` with Tensors (``None`` is allowed for an absent optional input, such as a
     missing bias; its gradient is ``None``). Keyword arguments are non-differentiable attributes.
+
+    ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
+    per input, each of that input's shape, or ``None`` where no gradient is needed.
     """
 
     name = None
@@ -114,33 +120,36 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run the op on Tensors and record a node when a gradient is needed."""
+        # This is the engine's hot path (every op call comes through here), hence the plain loops.
         backend = None
-        needs = False
+        requires_grad = False
         arrays = []
         for t in inputs:
             if t is None:
                 arrays.append(None)
                 continue
-            if type(t) is not Tensor and not isinstance(t, Tensor):
-                raise TypeError(f"{cls.__name__} expects Tensor inputs, got {type(t).__name__}")
-            if backend is None:
+            if t.__class__ is not Tensor and not isinstance(t, Tensor):
+                raise TypeError(f"{cls.__name__} expects Tensor inputs (or None), got {type(t).__name__}")
+            if t.backend is not backend:
+                if backend is not None:
+                    raise ValueError(
+                        f"{cls.__name__} got tensors on different backends: {backend.name!r} and "
+                        f"{t.backend.name!r}. Move one with .to({backend.name!r}).")
                 backend = t.backend
-            elif t.backend is not backend:
-                raise ValueError(
-                    f"{cls.__name__} got tensors on different backends: {backend.name!r} and {t.backend.name!r}. "
-                    f"Move one with .to({backend.name!r}).")
+            if t.requires_grad:
+                requires_grad = True
             arrays.append(t.data)
-            needs = needs or t.requires_grad
+        if backend is None:
+            raise TypeError(f"{cls.__name__} needs at least one Tensor input")
         ctx = Context(backend.xp)
-        record = needs and _grad_enabled[0]
-        if record:
-            ctx.needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
-        out = cls.forward(ctx, *arrays, **attrs)
-        if record:
+        if requires_grad and _grad_enabled[0]:
+            ctx.needs_input_grad = tuple([t is not None and t.requires_grad for t in inputs])
+            out = cls.forward(ctx, *arrays, **attrs)
             ctx.fn = cls
             ctx.inputs = inputs
             return Tensor._make(out, backend, True, ctx)
-        return Tensor._make(out, backend, False, None)
+        ctx.needs_input_grad = (False,) * len(inputs)
+        return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, False, None)
 
 
 # --------------------------------------------------------------------------------------------- registry
@@ -187,79 +196,115 @@ def register_op(name: str, samples: Callable[[np.random.Generator], list]):
 
 
 # --------------------------------------------------------------------------------------------- backward
-def _topological_order(root):
-    """Tensors reachable from ``root`` that need gradients, each after every tensor it depends on.
-
-    Iterative depth-first search (no recursion limit, so chains of any length work).
-    """
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is not None:
-            if ctx.released:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time (or to use a tensor whose graph was "
-                    "already freed). Pass retain_graph=True to the first backward() to keep the graph.")
-            for parent in ctx.inputs:
-                if parent is not None and parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+_FREED = ("Trying to backward through the graph a second time (or through a tensor whose graph was already freed). "
+          "The first backward() freed it; pass retain_graph=True to that call to keep the graph.")
 
 
-def _accumulate(tensor, grad_array):
-    if tensor.grad is None:
-        tensor.grad = Tensor._make(grad_array, tensor.backend, False, None)
-    else:
-        tensor.grad = Tensor._make(tensor.grad.data + grad_array, tensor.backend, False, None)
-
-
-def backward(root, grad=None, retain_graph=False):
-    """Back-propagate from ``root``; see :meth:`Tensor.backward`."""
+def _initial_grad(root, grad):
+    """The gradient that starts the backward pass, checked against ``root``."""
     if not root.requires_grad:
-        raise RuntimeError("backward() called on a tensor that does not require grad (it has no graph)")
+        raise RuntimeError("backward() called on a tensor that does not require grad (it has no graph): make the "
+                           "leaves with requires_grad=True, outside no_grad()")
     xp = root.backend.xp
     if grad is None:
         if root.size != 1:
             raise RuntimeError(
-                f"backward() without a gradient needs a scalar output; got shape {root.shape}. "
+                f"backward() without a gradient needs a one-element output; got shape {root.shape}. "
                 "Pass grad= of that shape (or reduce the output first, e.g. .sum()).")
-        grad_array = xp.ones(root.data.shape, dtype=root.data.dtype)
+        return xp.ones(root.data.shape, dtype=root.data.dtype)
+    if isinstance(grad, Tensor):
+        if grad.backend is not root.backend:
+            raise ValueError(f"backward(): grad is on backend {grad.backend.name!r} but the output is on "
+                             f"{root.backend.name!r}")
+        grad_array = grad.data
     else:
-        grad_array = grad.data if isinstance(grad, Tensor) else root.backend.asarray(grad)
-        if tuple(grad_array.shape) != root.shape:
-            raise ValueError(f"backward(): grad has shape {tuple(grad_array.shape)} but the output has "
-                             f"shape {root.shape}")
-        if grad_array.dtype != root.data.dtype:
-            grad_array = xp.astype(grad_array, root.data.dtype)
-    grads = {id(root): grad_array}
-    for tensor in reversed(_topological_order(root)):
-        g = grads.pop(id(tensor), None)
-        if g is None:
-            continue
-        ctx = tensor._ctx
+        grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
+    if tuple(grad_array.shape) != root.shape:
+        raise ValueError(f"backward(): grad has shape {tuple(grad_array.shape)} but the output has shape {root.shape}")
+    if grad_array.dtype != root.data.dtype:
+        grad_array = xp.astype(grad_array, root.data.dtype)
+    return grad_array
+
+
+def _accumulate(tensor, grad_array):
+    """Add ``grad_array`` into ``tensor.grad`` (a fresh, writable array of the tensor's dtype: never a view)."""
+    xp = tensor.backend.xp
+    if tensor.grad is None:
+        # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a
+        # read-only broadcast view, so optimizers may update it in place.
+        tensor.grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
+    else:
+        tensor.grad = Tensor._make(tensor.grad.data + xp.astype(grad_array, tensor.data.dtype, copy=False),
+                                   tensor.backend, False, None)
+
+
+def _count_uses(root):
+    """For every tensor that ``root`` depends on and that needs a gradient: how many recorded op inputs it is.
+
+    Iterative (no recursion limit, so chains of any length work). Raises ``RuntimeError`` on a freed graph.
+    """
+    uses = {root: 0}
+    stack = [root]
+    while stack:
+        ctx = stack.pop()._ctx
         if ctx is None:
-            _accumulate(tensor, g)
             continue
-        if tensor._retains_grad:
-            _accumulate(tensor, g)
-        input_grads = ctx.fn.backward(ctx, g)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        for parent, pg in zip(ctx.inputs, input_grads):
-            if pg is None or parent is None or not parent.requires_grad:
+        if ctx.released:
+            raise RuntimeError(_FREED)
+        for parent in ctx.inputs:
+            if parent is not None and parent.requires_grad:
+                n = uses.get(parent)
+                if n is None:
+                    uses[parent] = 1
+                    stack.append(parent)
+                else:
+                    uses[parent] = n + 1
+    return uses
+
+
+def backward(root, grad=None, retain_graph=False):
+    """Back-propagate from ``root``; see :meth:`Tensor.backward`.
+
+    Kahn's algorithm: a tensor's op runs its ``backward`` once every use of the tensor has added its share to the
+    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph.
+    """
+    grads = {root: _initial_grad(root, grad)}
+    uses = _count_uses(root)
+    ready = [root]
+    while ready:
+        tensor = ready.pop()
+        g = grads.pop(tensor, None)
+        ctx = tensor._ctx
+        if g is not None:
+            if g.dtype != tensor.data.dtype:  # an op promoted (float32 + float64): the gradient follows the input
+                g = tensor.backend.xp.astype(g, tensor.data.dtype)
+            if ctx is None or tensor._retains_grad:
+                _accumulate(tensor, g)
+        if ctx is None:
+            continue
+        parents = ctx.inputs
+        if g is None:  # nothing flows through this node, but its inputs must still count it as done
+            input_grads = (None,) * len(parents)
+        else:
+            input_grads = ctx.fn.backward(ctx, g)
+            if type(input_grads) is not tuple:
+                input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+            if len(input_grads) != len(parents):
+                raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
+                                   f"{len(parents)} inputs")
+        for i, (parent, pg) in enumerate(zip(parents, input_grads)):
+            if parent is None or not parent.requires_grad:
                 continue
-            key = id(parent)
-            previous = grads.get(key)
-            grads[key] = pg if previous is None else previous + pg
+            if pg is not None:
+                if pg.shape != parent.data.shape:
+                    raise RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} "
+                                       f"for input {i} of shape {parent.shape}")
+                previous = grads.get(parent)
+                grads[parent] = pg if previous is None else previous + pg
+            n = uses[parent] - 1
+            uses[parent] = n
+            if n == 0:
+                ready.append(parent)
         if not retain_graph:
             ctx.release()
 
@@ -331,5 +376,6 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
     return False
 
 
-from .tensor import Tensor  # noqa: E402  (tensor.py imports this module's Function; break the cycle here)
+from .backend import dtype_name
+from .tensor import Tensor
 

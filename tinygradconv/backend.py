@@ -37,7 +37,7 @@ class Backend:
         device: the device new arrays are created on.
     """
 
-    __slots__ = ("name", "xp", "device", "array_type")
+    __slots__ = ("array_type", "device", "name", "xp")
 
     def __init__(self, name, xp, device, array_type):
         self.name = name
@@ -57,16 +57,19 @@ class Backend:
         except AttributeError:
             raise TypeError(f"The {self.name} backend has no dtype {name!r}") from None
 
-    def asarray(self, data, dtype=None):
-        """Make a backend array from NumPy data (copying to the device if needed)."""
-        if dtype is not None and isinstance(dtype, str):
+    def asarray(self, data, dtype=None, copy=None):
+        """Make a backend array from NumPy data (copying to the device if needed).
+
+        ``copy=True`` always copies; ``None`` copies only when needed (a dtype change, another device).
+        """
+        if dtype is not None:
             dtype = self.dtype(dtype)
         if self.name == "numpy":
-            return np.asarray(data, dtype=dtype)
+            return np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
         if self.name == "array_api_strict":
             data = np.asarray(data)
-            return self.xp.asarray(data, dtype=dtype if dtype is not None else self.dtype(data.dtype.name))
-        return self.xp.asarray(data, dtype=dtype)
+            return self.xp.asarray(data, dtype=dtype if dtype is not None else self.dtype(data.dtype.name), copy=copy)
+        return self.xp.asarray(data, dtype=dtype)  # host -> device: always a copy
 
     def to_numpy(self, array) -> np.ndarray:
         """Copy a backend array into a NumPy array (from the GPU when needed)."""
@@ -113,7 +116,7 @@ def _load_cupy():
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:
             raise ValueError("no GPU")
-    except Exception as exc:  # CUDA driver errors have no common base class
+    except Exception as exc:  # noqa: BLE001 - CUDA driver errors have no common base class
         raise ValueError(f"{_CUPY_HINT} CuPy is installed but no GPU is usable here ({exc}).") from None
     return Backend("cupy", xp, cupy.cuda.Device(), cupy.ndarray)
 
@@ -172,10 +175,15 @@ def set_backend(name: str) -> Backend:
 
 
 def backend_of(array) -> Backend:
-    """The backend whose arrays have the type of ``array``."""
+    """The backend whose arrays have the type of ``array`` (loading that backend if needed)."""
     for backend in _cache.values():
         if isinstance(array, backend.array_type):
             return backend
     if isinstance(array, (np.ndarray, np.generic)):
         return get_backend("numpy")
-    raise TypeError(f"Not an array of any loaded backend: {type(array).__name__}")
+    module = type(array).__module__.split(".")[0]
+    if module in _LOADERS:
+        backend = get_backend(module)
+        if isinstance(array, backend.array_type):
+            return backend
+    raise TypeError(f"Not an array of any tinygradconv backend {list(_LOADERS)}: {type(array).__name__}")

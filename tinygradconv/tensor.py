@@ -1,13 +1,17 @@
 """``Tensor``: an array on a backend, plus what autograd needs (``requires_grad``, ``grad``, the node that made it).
 
-Data conversion rule (when ``dtype`` is not given):
+Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
 
-* floating arrays (NumPy or backend) keep their dtype (``float16``, ``float32``, ``float64``);
-* Python numbers and (nested) lists, and integer or boolean data of any kind, become the configured float type
-  ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
-* anything else (strings, objects, complex numbers, ragged lists) raises ``TypeError`` or ``ValueError``.
+* floating data that carries a dtype (NumPy arrays and scalars, backend arrays, Tensors) keeps it (``float16``,
+  ``float32``, ``float64``);
+* Python numbers and (nested) lists or tuples, and integer or boolean data of any kind, become the configured float
+  type ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
+* anything else raises: strings, bytes, complex numbers and arbitrary objects ``TypeError``; ragged (inhomogeneous)
+  nested lists ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
+``Tensor(data)`` always *copies* ``data`` (like ``torch.tensor``), so later in-place changes of either side never
+leak into the other. Ops wrap their results without copying.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -23,87 +27,109 @@ import numbers
 import numpy as np
 
 from . import config
-from .backend import Backend, backend_of, dtype_name, get_backend
+from .backend import backend_of, dtype_name, get_backend
+
+_new_object = object.__new__
 
 _FLOAT_KINDS = ("float16", "float32", "float64")
+_DTYPES = _FLOAT_KINDS + ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
 def _to_numpy_data(data):
     """Turn user data (scalars, lists, NumPy arrays) into a NumPy array, with clear errors."""
     if isinstance(data, (str, bytes)):
-        raise TypeError(f"Cannot make a Tensor from a string: {data!r}")
+        raise TypeError(f"Cannot make a Tensor from a string: received {data!r}")
     try:
         array = np.asarray(data)
     except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) data: {exc}") from None
+        raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) nested lists: {exc}") from None
     if array.dtype == object:
-        raise TypeError("Cannot make a Tensor from data of object type (ragged lists or arbitrary Python objects); "
+        raise TypeError("Cannot make a Tensor from data of object type (ragged lists, None or arbitrary Python "
+                        f"objects); received {type(data).__name__}")
+    if array.dtype.kind in "USVMm":
+        raise TypeError(f"Cannot make a Tensor from strings, raw bytes or dates (dtype {array.dtype}); "
                         f"received {type(data).__name__}")
-    if array.dtype.kind in "USV":
-        raise TypeError(f"Cannot make a Tensor from string or raw data (dtype {array.dtype})")
     if array.dtype.kind == "c":
-        raise TypeError("Complex data is not supported by tinygradconv")
+        raise TypeError(f"Complex data is not supported by tinygradconv (dtype {array.dtype})")
     return array
+
+
+def _source(data):
+    """``(backend, array)`` for data already on a backend, ``(None, numpy_array)`` for anything else."""
+    if isinstance(data, Tensor):
+        return data.backend, data.data
+    if isinstance(data, (np.ndarray, np.generic)) or not hasattr(data, "__array_namespace__"):
+        return None, _to_numpy_data(data)
+    try:
+        return backend_of(data), data
+    except TypeError:  # an array of a library we have no backend for: go through NumPy
+        return None, _to_numpy_data(data)
+
+
+def _check_dtype(dtype) -> str:
+    name = dtype_name(dtype)
+    if name not in _DTYPES:
+        raise TypeError(f"Invalid value for argument `dtype`. Expected one of {_DTYPES}. Received dtype={dtype!r}")
+    return name
 
 
 class Tensor:
     """A multi-dimensional array that can take part in automatic differentiation.
 
     Args:
-        data: a Tensor, a backend array, a NumPy array, a Python number or a nested list.
-        requires_grad: whether ``backward`` should compute a gradient for this tensor.
+        data: a Tensor, a backend array, a NumPy array, a Python number or a nested list (copied; see the
+            conversion rule in the module docstring).
+        requires_grad: whether ``backward`` should compute a gradient for this tensor (floating dtypes only).
         dtype: e.g. ``"float32"``; by default the conversion rule in the module docstring applies.
-        backend: ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``; by default the current backend (or the
-            backend of ``data`` when it is already a backend array).
+        backend: ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``; by default the backend of ``data`` when it is
+            already a backend array or Tensor, else the current default backend.
+
+    Raises:
+        TypeError: for strings, objects, complex data, an unsupported ``dtype``, or ``requires_grad`` on a
+            non-floating dtype.
+        ValueError: for ragged nested lists or an unknown backend name.
     """
 
-    __slots__ = ("data", "backend", "requires_grad", "grad", "_ctx", "_retains_grad", "name", "constraint",
-                 "__weakref__")
+    # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
+    # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "backend", "data", "grad", "requires_grad")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
+    name = None
+    constraint = None
+    _retains_grad = False
 
     def __init__(self, data, requires_grad=False, dtype=None, backend=None):
-        if isinstance(data, Tensor):
-            source_backend, array = data.backend, data.data
-        elif isinstance(data, (np.ndarray, np.generic)) or not hasattr(data, "__array_namespace__"):
-            source_backend, array = None, _to_numpy_data(data)
-        else:
-            source_backend, array = backend_of(data), data
-        target = get_backend(backend) if backend is not None else (source_backend or get_backend())
-        if source_backend is not None and source_backend is not target:
-            array = source_backend.to_numpy(array)
-            source_backend = None
+        source, array = _source(data)
+        target = get_backend(backend) if backend is not None else (source or get_backend())
         if dtype is None:
             name = dtype_name(array.dtype)
-            from_python = isinstance(data, (numbers.Number, list, tuple))
+            from_python = isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic)
             dtype = name if (name in _FLOAT_KINDS and not from_python) else config.floatx()
-        dtype = dtype_name(dtype) if not isinstance(dtype, str) else dtype
-        if source_backend is None:
-            array = target.asarray(array, dtype=target.dtype(dtype))
-        elif dtype_name(array.dtype) != dtype:
-            array = target.xp.astype(array, target.dtype(dtype))
+        else:
+            dtype = _check_dtype(dtype)
+        if source is target:
+            array = target.xp.astype(array, target.dtype(dtype), copy=True)
+        else:
+            if source is not None:
+                array = source.to_numpy(array)
+            array = target.asarray(array, dtype=dtype, copy=True)
         self.data = array
         self.backend = target
         self.grad = None
         self._ctx = None
-        self._retains_grad = False
-        self.name = None
-        self.constraint = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
     @staticmethod
     def _make(array, backend, requires_grad, ctx):
-        """Wrap a backend array without any conversion (used by ops: the fast path)."""
-        t = object.__new__(Tensor)
+        """Wrap a backend array without any conversion or copy (used by ops: the fast path)."""
+        t = _new_object(Tensor)
         t.data = array
         t.backend = backend
         t.requires_grad = requires_grad
         t.grad = None
         t._ctx = ctx
-        t._retains_grad = False
-        t.name = None
-        t.constraint = None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -170,11 +196,11 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (``requires_grad=False``)."""
         return Tensor._make(self.data, self.backend, False, None)
 
-    def to(self, backend) -> "Tensor":
+    def to(self, backend) -> Tensor:
         """A copy of this tensor on another backend (a leaf; gradients do not flow back across backends)."""
         target = get_backend(backend)
         if target is self.backend:
@@ -182,12 +208,12 @@ class Tensor:
         return Tensor(self.backend.to_numpy(self.data), requires_grad=self.requires_grad,
                       dtype=dtype_name(self.dtype), backend=target)
 
-    def astype(self, dtype) -> "Tensor":
+    def astype(self, dtype) -> Tensor:
         """A differentiable cast to ``dtype`` (e.g. ``"float64"``)."""
         return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
 
     # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, flag=True) -> "Tensor":
+    def requires_grad_(self, flag=True) -> Tensor:
         """Set ``requires_grad`` in place (only floating tensors can require gradients)."""
         if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
             raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
@@ -208,7 +234,7 @@ class Tensor:
 
         backward(self, grad, retain_graph)
 
-    def retain_grad(self) -> "Tensor":
+    def retain_grad(self) -> Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during ``backward``."""
         self._retains_grad = True
         return self
@@ -218,37 +244,38 @@ class Tensor:
         self.grad = None
 
     # ------------------------------------------------------------------ operators
-    def _lift(self, other) -> "Tensor":
+    def _lift(self, other) -> Tensor:
         """Turn a Python number or array into a constant tensor on this tensor's backend and dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number):
+        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
             return Tensor._make(self.backend.xp.asarray(other, dtype=self.data.dtype), self.backend, False, None)
         return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
 
+    # The arithmetic operators are the hottest path of the engine: they skip `_lift` for Tensor operands.
     def __add__(self, other):
-        return _ops.elementwise.Add.apply(self, self._lift(other))
+        return _Add.apply(self, other if other.__class__ is Tensor else self._lift(other))
 
     def __radd__(self, other):
-        return _ops.elementwise.Add.apply(self._lift(other), self)
+        return _Add.apply(self._lift(other), self)
 
     def __sub__(self, other):
-        return _ops.elementwise.Sub.apply(self, self._lift(other))
+        return _Sub.apply(self, other if other.__class__ is Tensor else self._lift(other))
 
     def __rsub__(self, other):
-        return _ops.elementwise.Sub.apply(self._lift(other), self)
+        return _Sub.apply(self._lift(other), self)
 
     def __mul__(self, other):
-        return _ops.elementwise.Mul.apply(self, self._lift(other))
+        return _Mul.apply(self, other if other.__class__ is Tensor else self._lift(other))
 
     def __rmul__(self, other):
-        return _ops.elementwise.Mul.apply(self._lift(other), self)
+        return _Mul.apply(self._lift(other), self)
 
     def __truediv__(self, other):
-        return _ops.elementwise.Div.apply(self, self._lift(other))
+        return _Div.apply(self, other if other.__class__ is Tensor else self._lift(other))
 
     def __rtruediv__(self, other):
-        return _ops.elementwise.Div.apply(self._lift(other), self)
+        return _Div.apply(self._lift(other), self)
 
     def __pow__(self, other):
         return _ops.elementwise.Pow.apply(self, self._lift(other))
@@ -276,8 +303,15 @@ class Tensor:
 
     # comparisons: not differentiable, return boolean tensors
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else self._lift(other).data
-        return Tensor._make(op(self.data, other), self.backend, False, None)
+        other = self._lift(other)
+        if other.backend is not self.backend:
+            raise ValueError(f"Cannot compare tensors on different backends: {self.backend.name!r} and "
+                             f"{other.backend.name!r}. Move one with .to({self.backend.name!r}).")
+        try:
+            return Tensor._make(op(self.data, other.data), self.backend, False, None)
+        except ValueError:
+            raise ValueError(f"Cannot compare tensors of shapes {self.shape} and {other.shape}: they do not "
+                             "broadcast") from None
 
     def __eq__(self, other):
         return self._compare(other, lambda a, b: a == b)
@@ -364,4 +398,6 @@ def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
 
 
-from . import ops as _ops  # noqa: E402  (ops import Tensor; import them once Tensor exists)
+from . import ops as _ops
+
+_Add, _Sub, _Mul, _Div = _ops.elementwise.Add, _ops.elementwise.Sub, _ops.elementwise.Mul, _ops.elementwise.Div

@@ -430,7 +430,7 @@ def div(a, b):
     return _binary(Div, a, b)
 
 
-def pow(a, b):  # noqa: A001 - mirrors the operator's name
+def pow(a, b):
     """``a ** b`` with broadcasting."""
     return _binary(Pow, a, b)
 
@@ -460,7 +460,7 @@ def where(condition, a, b):
     return Where.apply(condition, a, b)
 
 
-def clip(x, min=None, max=None):  # noqa: A002 - Keras/NumPy names
+def clip(x, min=None, max=None):
     """Clamp ``x`` into ``[min, max]`` (numbers; either may be None)."""
     for name, value in (("min", min), ("max", max)):
         if value is not None and not isinstance(value, numbers.Real):

@@ -121,7 +121,7 @@ def _reduce(fn, x, axis, keepdims):
     return fn.apply(x, axes=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     """Sum of the elements over ``axis`` (all by default)."""
     return _reduce(Sum, x, axis, keepdims)
 
@@ -131,11 +131,11 @@ def mean(x, axis=None, keepdims=False):
     return _reduce(Mean, x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False):
     """Maximum over ``axis`` (all by default)."""
     return _reduce(Max, x, axis, keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x, axis=None, keepdims=False):
     """Minimum over ``axis`` (all by default)."""
     return _reduce(Min, x, axis, keepdims)
