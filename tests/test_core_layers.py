@@ -1,0 +1,324 @@
+"""Core and resampling layers against NumPy formulas, float64 gradchecks through the layers, and validation."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.layers import (
+    Activation,
+    Cropping1D,
+    Dense,
+    Dropout,
+    Flatten,
+    Reshape,
+    UpSampling1D,
+    ZeroPadding1D,
+)
+
+
+@pytest.fixture
+def on_backend(backend):
+    """Make ``backend`` the default (so weights are created there) for the duration of a test."""
+    tg.set_backend(backend)
+    yield backend
+    tg.set_backend("numpy")
+
+
+def _x(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+# ------------------------------------------------------------------------------------------------ Dense
+@pytest.mark.parametrize("shape", [(4, 3), (2, 5, 3), (2, 2, 2, 3)])
+def test_dense_is_x_w_plus_b_on_the_last_axis(shape, rng, on_backend):
+    x = _x(rng, *shape)
+    layer = Dense(4, dtype="float64")
+    layer.build(x.shape)
+    w, b = _x(rng, 3, 4), _x(rng, 4)
+    layer.set_weights([w, b])
+    out = layer(tg.tensor(x, dtype="float64"))
+    assert out.shape == shape[:-1] + (4,) == layer.compute_output_shape(shape)
+    expected = np.zeros(shape[:-1] + (4,))
+    for index in np.ndindex(*shape[:-1]):   # the formula, one output vector at a time
+        for u in range(4):
+            expected[index + (u,)] = sum(x[index + (i,)] * w[i, u] for i in range(3)) + b[u]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_dense_activation_and_no_bias(rng):
+    x = _x(rng, 5, 3)
+    layer = Dense(2, activation="relu", use_bias=False, dtype="float64")
+    layer.build(x.shape)
+    w = _x(rng, 3, 2)
+    layer.set_weights([w])
+    assert [v.name for v in layer.weights] == [f"{layer.name}/kernel"]
+    np.testing.assert_allclose(layer(x).numpy(), np.maximum(x @ w, 0.0), rtol=1e-12)
+
+
+def test_dense_weights_shapes_and_default_initializers():
+    layer = Dense(7)
+    layer(np.ones((2, 4), dtype=np.float32))
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (4, 7) and bias.shape == (7,) and kernel.dtype == np.float32
+    limit = np.sqrt(6 / (4 + 7))  # glorot_uniform
+    assert np.all(np.abs(kernel) <= limit) and np.abs(kernel).max() > 0
+    assert np.all(bias == 0)
+
+
+def test_dense_gradients(rng):
+    layer = Dense(3, activation="tanh", dtype="float64")
+    x = tg.tensor(_x(rng, 2, 4, 5), dtype="float64", requires_grad=True)
+    layer(x)
+
+    def f(x, k, b):
+        layer.kernel, layer.bias = k, b
+        return layer(x)
+
+    assert tg.gradcheck(f, x, layer.kernel, layer.bias)
+
+
+def test_dense_regularizers_and_constraints_are_attached(rng):
+    layer = Dense(2, kernel_regularizer=tg.regularizers.L2(0.5), bias_regularizer="l1",
+                  kernel_constraint="max_norm", activity_regularizer=tg.regularizers.L1(0.1), dtype="float64")
+    x = _x(rng, 4, 3)
+    out = layer(x)
+    w, b = layer.get_weights()
+    penalties = [float(p.item()) for p in layer.losses]
+    expected = [0.5 * np.sum(w ** 2), 0.01 * np.sum(np.abs(b)), 0.1 * np.sum(np.abs(out.numpy())) / 4]
+    np.testing.assert_allclose(penalties, expected, rtol=1e-10)
+    assert layer.kernel.constraint is not None and layer.bias.constraint is None
+
+
+def test_dense_config_round_trip():
+    layer = Dense(3, activation="relu", use_bias=False, kernel_initializer="he_normal",
+                  kernel_regularizer=tg.regularizers.L2(0.25), name="d1")
+    config = layer.get_config()
+    assert config["units"] == 3 and config["activation"] == "relu" and config["use_bias"] is False
+    clone = Dense.from_config(config)
+    assert clone.get_config() == config
+    assert clone.kernel_regularizer.get_config() == layer.kernel_regularizer.get_config()
+
+
+@pytest.mark.parametrize("kwargs, error, argument", [
+    ({"units": 0}, ValueError, "units"),
+    ({"units": -2}, ValueError, "units"),
+    ({"units": 2.5}, TypeError, "units"),
+    ({"units": True}, TypeError, "units"),
+    ({"units": 2, "kernel_initializer": "no_such_init"}, ValueError, "no_such_init"),
+])
+def test_dense_rejects_bad_arguments_at_construction(kwargs, error, argument):
+    with pytest.raises(error, match=argument):
+        Dense(**kwargs)
+
+
+def test_dense_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="ndim"):
+        Dense(2)(np.ones(3))
+    layer = Dense(2)
+    layer(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"\(batch, \.\.\., 3\)"):
+        layer(np.ones((1, 4)))
+
+
+# ------------------------------------------------------------------------------------------------ Activation
+@pytest.mark.parametrize("name, reference", [("relu", lambda x: np.maximum(x, 0)), ("tanh", np.tanh),
+                                             ("sigmoid", lambda x: 1 / (1 + np.exp(-x))),
+                                             ("linear", lambda x: x)])
+def test_activation_layer(name, reference, rng):
+    x = _x(rng, 3, 4)
+    layer = Activation(name, dtype="float64")
+    np.testing.assert_allclose(layer(x).numpy(), reference(x), rtol=1e-12)
+    assert layer.compute_output_shape((3, 4)) == (3, 4)
+    assert Activation.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_activation_requires_an_activation():
+    with pytest.raises(ValueError, match="activation"):
+        Activation(None)
+
+
+# ------------------------------------------------------------------------------------------------ Flatten, Reshape
+def test_flatten(rng, on_backend):
+    x = _x(rng, 2, 3, 4)
+    out = Flatten(dtype="float64")(tg.tensor(x, dtype="float64"))
+    np.testing.assert_array_equal(out.numpy(), x.reshape(2, 12))
+    first = Flatten(data_format="channels_first", dtype="float64")(tg.tensor(x, dtype="float64"))
+    # channels_first (batch, channels=3, steps=4) is moved to (batch, steps, channels) before flattening
+    np.testing.assert_array_equal(first.numpy(), np.transpose(x, (0, 2, 1)).reshape(2, 12))
+    assert Flatten().compute_output_shape((None, 3, 4)) == (None, 12)
+    assert Flatten()(np.ones(5)).shape == (5, 1)
+
+
+def test_flatten_and_reshape_gradients(rng):
+    x = tg.tensor(_x(rng, 2, 3, 2), dtype="float64", requires_grad=True)
+    assert tg.gradcheck(lambda t: Flatten(data_format="channels_first", dtype="float64")(t), x)
+    assert tg.gradcheck(lambda t: Reshape((2, -1), dtype="float64")(t), x)
+
+
+def test_reshape(rng, on_backend):
+    x = _x(rng, 3, 8)
+    for target, expected in [((2, 4), (3, 2, 4)), ((-1, 2), (3, 4, 2)), ((8,), (3, 8)), (8, (3, 8))]:
+        layer = Reshape(target, dtype="float64")
+        out = layer(tg.tensor(x, dtype="float64"))
+        assert out.shape == expected == layer.compute_output_shape((3, 8))
+        np.testing.assert_array_equal(out.numpy(), x.reshape(expected))
+    assert Reshape((-1, 2)).compute_output_shape((None, 8)) == (None, 4, 2)
+    assert Reshape.from_config(Reshape((2, -1)).get_config()).target_shape == (2, -1)
+
+
+@pytest.mark.parametrize("target, error", [((2, -1, -1), ValueError), ((0, 2), ValueError), ((-2,), ValueError),
+                                           ("ab", TypeError), ((2.0,), TypeError)])
+def test_reshape_rejects_bad_target_shapes(target, error):
+    with pytest.raises(error, match="target_shape"):
+        Reshape(target)
+
+
+def test_reshape_rejects_mismatched_sizes():
+    with pytest.raises(ValueError, match="cannot reshape"):
+        Reshape((3, -1))(np.ones((2, 8)))
+    with pytest.raises(ValueError, match="cannot reshape"):
+        Reshape((3, 3)).compute_output_shape((None, 8))
+
+
+# ------------------------------------------------------------------------------------------------ Dropout
+def test_dropout_is_the_identity_outside_training(rng):
+    x = _x(rng, 4, 5)
+    layer = Dropout(0.5)
+    for training in (None, False):
+        np.testing.assert_array_equal(layer(x, training=training).numpy(), x.astype(np.float32))
+
+
+def test_dropout_in_training_zeroes_a_fraction_and_rescales(on_backend):
+    x = np.full((200, 50), 3.0)
+    tg.random.set_seed(0)
+    out = Dropout(0.3, dtype="float64")(tg.tensor(x, dtype="float64"), training=True).numpy()
+    dropped = out == 0
+    np.testing.assert_allclose(out[~dropped], 3.0 / 0.7, rtol=1e-14)  # inverted dropout: kept / (1 - rate)
+    # 10000 Bernoulli(0.3) draws: the fraction is within 5 standard deviations (0.023) of 0.3
+    assert abs(dropped.mean() - 0.3) < 0.023
+
+
+def test_dropout_gradient_is_the_mask_over_keep(rng):
+    x = tg.tensor(rng.uniform(1, 2, (6, 7)), dtype="float64", requires_grad=True)
+    v = _x(rng, 6, 7)
+    out = Dropout(0.4, seed=3, dtype="float64")(x, training=True)
+    out.backward(tg.tensor(v, dtype="float64"))
+    scale = out.numpy() / x.numpy()   # the mask divided by (1 - rate): 0 or 1/0.6
+    assert set(np.round(np.unique(scale), 12)) <= {0.0, round(1 / 0.6, 12)}
+    np.testing.assert_allclose(x.grad.numpy(), v * scale, rtol=1e-12)
+
+
+def test_dropout_seeding():
+    x = np.ones((8, 8))
+    a = Dropout(0.5, seed=11)(x, training=True).numpy()
+    b = Dropout(0.5, seed=11)(x, training=True).numpy()
+    np.testing.assert_array_equal(a, b)
+    layer = Dropout(0.5, seed=11)
+    layer(x, training=True)
+    assert not np.array_equal(layer(x, training=True).numpy(), a)  # its generator moves on
+    tg.random.set_seed(4)
+    c = Dropout(0.5)(x, training=True).numpy()
+    tg.random.set_seed(4)
+    np.testing.assert_array_equal(Dropout(0.5)(x, training=True).numpy(), c)
+
+
+def test_dropout_noise_shape_shares_the_mask():
+    x = np.ones((4, 30, 6))
+    out = Dropout(0.5, noise_shape=(None, 1, None), seed=0)(x, training=True).numpy()
+    assert np.all(out == out[:, :1, :])       # same mask along the steps axis
+    assert 0 < (out == 0).mean() < 1
+    with pytest.raises(ValueError, match="noise_shape"):
+        Dropout(0.5, noise_shape=(None, 2, None))(x, training=True)
+
+
+def test_dropout_rate_zero_and_one():
+    x = np.ones((3, 3))
+    np.testing.assert_array_equal(Dropout(0.0)(x, training=True).numpy(), x)
+    np.testing.assert_array_equal(Dropout(1.0)(x, training=True).numpy(), np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("kwargs, argument", [({"rate": -0.1}, "rate"), ({"rate": 1.5}, "rate"),
+                                              ({"rate": "half"}, "rate"), ({"rate": 0.5, "noise_shape": (0, 1)},
+                                                                            "noise_shape"),
+                                              ({"rate": 0.5, "seed": -1}, "seed"), ({"rate": 0.5, "seed": 1.5}, "seed")])
+def test_dropout_rejects_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        Dropout(**kwargs)
+
+
+def test_dropout_config():
+    layer = Dropout(0.25, noise_shape=(None, 1), seed=2)
+    config = layer.get_config()
+    assert (config["rate"], config["noise_shape"], config["seed"]) == (0.25, [None, 1], 2)
+    assert Dropout.from_config(config).get_config() == config
+
+
+# ------------------------------------------------------------------------------------------------ resampling
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_upsampling1d_repeats_each_step(size, rng, on_backend):
+    x = _x(rng, 2, 4, 3)
+    layer = UpSampling1D(size, dtype="float64")
+    out = layer(tg.tensor(x, dtype="float64")).numpy()
+    expected = np.zeros((2, 4 * size, 3))
+    for i in range(4 * size):
+        expected[:, i, :] = x[:, i // size, :]
+    np.testing.assert_array_equal(out, expected)
+    assert layer.compute_output_shape((2, 4, 3)) == (2, 4 * size, 3)
+    assert layer.compute_output_shape((None, None, 3)) == (None, None, 3)
+
+
+@pytest.mark.parametrize("padding, expected", [(1, (1, 1)), ((2, 0), (2, 0)), ([0, 3], (0, 3))])
+def test_zeropadding1d(padding, expected, rng, on_backend):
+    x = _x(rng, 2, 4, 3)
+    left, right = expected
+    out = ZeroPadding1D(padding, dtype="float64")(tg.tensor(x, dtype="float64")).numpy()
+    reference = np.zeros((2, 4 + left + right, 3))
+    reference[:, left:left + 4, :] = x
+    np.testing.assert_array_equal(out, reference)
+    first = ZeroPadding1D(padding, data_format="channels_first", dtype="float64")(tg.tensor(x, dtype="float64"))
+    reference = np.zeros((2, 4, 3 + left + right))
+    reference[:, :, left:left + 3] = x
+    np.testing.assert_array_equal(first.numpy(), reference)
+    assert ZeroPadding1D(padding).compute_output_shape((None, 4, 3)) == (None, 4 + left + right, 3)
+
+
+@pytest.mark.parametrize("cropping, expected", [(1, (1, 1)), ((2, 0), (2, 0)), ((0, 3), (0, 3))])
+def test_cropping1d(cropping, expected, rng, on_backend):
+    x = _x(rng, 2, 6, 3)
+    left, right = expected
+    layer = Cropping1D(cropping, dtype="float64")
+    out = layer(tg.tensor(x, dtype="float64")).numpy()
+    np.testing.assert_array_equal(out, x[:, left:6 - right, :])
+    assert layer.compute_output_shape((2, 6, 3)) == (2, 6 - left - right, 3)
+
+
+def test_resampling_gradients(rng):
+    x = tg.tensor(_x(rng, 2, 5, 2), dtype="float64", requires_grad=True)
+    assert tg.gradcheck(lambda t: UpSampling1D(3, dtype="float64")(t), x)
+    assert tg.gradcheck(lambda t: ZeroPadding1D((2, 1), dtype="float64")(t), x)
+    assert tg.gradcheck(lambda t: Cropping1D((1, 2), dtype="float64")(t), x)
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: UpSampling1D(0), "size"), (lambda: UpSampling1D(1.5), "size"),
+    (lambda: ZeroPadding1D(-1), "padding"), (lambda: ZeroPadding1D((1, 2, 3)), "padding"),
+    (lambda: ZeroPadding1D("a"), "padding"), (lambda: ZeroPadding1D(1, data_format="nwc"), "data_format"),
+    (lambda: Cropping1D((-1, 0)), "cropping"), (lambda: Cropping1D((1.0, 2)), "cropping"),
+])
+def test_resampling_layers_reject_bad_arguments(make, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        make()
+
+
+def test_resampling_layers_reject_bad_inputs():
+    with pytest.raises(ValueError, match="ndim=3"):
+        UpSampling1D(2)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="leaves nothing"):
+        Cropping1D((2, 2))(np.ones((1, 4, 1)))
+    with pytest.raises(ValueError, match="leaves nothing"):
+        Cropping1D((2, 2)).compute_output_shape((None, 3, 1))
+
+
+def test_resampling_configs():
+    for layer in (UpSampling1D(3), ZeroPadding1D((1, 2)), Cropping1D((0, 2)), Flatten()):
+        config = layer.get_config()
+        assert type(layer).from_config(config).get_config() == config
