@@ -1,0 +1,257 @@
+"""One training step of a tiny model: tinygradconv against PyTorch eager.
+
+The model is a single transposed convolution, 16 -> 8 channels, ``kernel_size=3``, ``strides=2`` (Keras
+``padding="valid"``, which is PyTorch's ``padding=0``: output length ``(64 - 1) * 2 + 3 = 129``), trained on one
+float32 batch of 32 signals of length 64 with the mean squared error and Adam (learning rate 1e-3). One step is::
+
+    out = conv1d_transpose(x, kernel, bias, strides=2)     # torch: ConvTranspose1d(16, 8, 3, stride=2)(x)
+    loss = mean((out - target) ** 2)                        # torch: MSELoss()
+    loss.backward()
+    optimizer.apply(grads, [kernel, bias])                  # torch: Adam.step()
+
+written by hand on both sides (gradients reset, forward, loss, backward, update). Each framework runs in its own
+fresh processes with every BLAS/OpenMP pool set to the same number of threads (1 by default) in the environment
+before NumPy or PyTorch is imported; each process warms up, then times ``runs`` batches of ``steps_per_run`` steps;
+the figure reported is the median over all batches of all processes (rounds alternate between the frameworks so that
+a noisy neighbour hurts both alike).
+
+Usage::
+
+    python benchmarks/train_step.py            # a table
+    python benchmarks/train_step.py --json     # the dict of `measure()`
+    python benchmarks/train_step.py --profile  # where our step spends its time (cProfile, top functions)
+
+>>> from benchmarks.train_step import measure          # doctest: +SKIP
+>>> measure()["ratio"] <= 1.0                           # doctest: +SKIP
+True
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                     "VECLIB_MAXIMUM_THREADS")
+
+BATCH, LENGTH, IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 32, 64, 16, 8, 3, 2
+
+
+def _data():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    out_len = (LENGTH - 1) * STRIDES + KERNEL_SIZE
+    x = rng.standard_normal((BATCH, LENGTH, IN_CHANNELS)).astype(np.float32)       # channels_last
+    target = rng.standard_normal((BATCH, out_len, FILTERS)).astype(np.float32)
+    kernel = (rng.standard_normal((KERNEL_SIZE, FILTERS, IN_CHANNELS)) * 0.1).astype(np.float32)  # Keras layout
+    bias = np.zeros(FILTERS, dtype=np.float32)
+    return x, target, kernel, bias
+
+
+def make_step_tinygradconv():
+    """Our step: ``conv1d_transpose``, MSE written out, ``backward``, ``Adam.apply``."""
+    import tinygradconv as tg
+    from tinygradconv.ops import conv1d_transpose
+    from tinygradconv.optimizers import Adam
+
+    x_np, target_np, kernel_np, bias_np = _data()
+    x, target = tg.tensor(x_np), tg.tensor(target_np)
+    kernel = tg.tensor(kernel_np, requires_grad=True)
+    bias = tg.tensor(bias_np, requires_grad=True)
+    params = [kernel, bias]
+    optimizer = Adam(learning_rate=1e-3)
+
+    def step():
+        kernel.grad = bias.grad = None
+        out = conv1d_transpose(x, kernel, bias, strides=STRIDES)
+        diff = out - target
+        loss = (diff * diff).mean()
+        loss.backward()
+        optimizer.apply([kernel.grad, bias.grad], params)
+        return loss
+
+    return step
+
+
+def make_step_torch():
+    """PyTorch's step for the same model: ``ConvTranspose1d`` + ``MSELoss`` + ``Adam`` (channels first)."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    x_np, target_np, kernel_np, bias_np = _data()
+    x = torch.from_numpy(x_np.transpose(0, 2, 1).copy())
+    target = torch.from_numpy(target_np.transpose(0, 2, 1).copy())
+    model = torch.nn.ConvTranspose1d(IN_CHANNELS, FILTERS, KERNEL_SIZE, stride=STRIDES)
+    with torch.no_grad():  # Keras (k, filters, in) -> torch (in, filters, k); same starting point as ours
+        model.weight.copy_(torch.from_numpy(kernel_np.transpose(2, 1, 0).copy()))
+        model.bias.copy_(torch.from_numpy(bias_np))
+    loss_fn = torch.nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def _worker(framework, runs, steps_per_run, warmup):
+    """Time ``runs`` batches of steps in this process; print the milliseconds per step of each batch as JSON."""
+    step = {"tinygradconv": make_step_tinygradconv, "torch": make_step_torch}[framework]()
+    first = float(step().item())
+    for _ in range(warmup):
+        last = step()
+    clock = time.perf_counter
+    times = []
+    for _ in range(runs):
+        t0 = clock()
+        for _ in range(steps_per_run):
+            last = step()
+        times.append((clock() - t0) * 1e3 / steps_per_run)
+    json.dump({"ms_per_step": times, "first_loss": first, "last_loss": float(last.item())}, sys.stdout)
+
+
+def _torch_version(env):
+    probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"
+    found = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    if found.stdout.strip() != "True":
+        return None
+    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], env=env,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True):
+    """Measure one training step of the tiny model in tinygradconv and (when installed) PyTorch.
+
+    Args:
+        runs: timed batches per process (at least 7; the median is taken over all batches).
+        rounds: fresh processes per framework, alternating between the frameworks.
+        steps_per_run: training steps timed together in one batch.
+        warmup: untimed steps run first in each process.
+        threads: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``, ... (and
+            ``torch.set_num_threads``) in the worker processes.
+        torch: also measure PyTorch (skipped when it is not installed).
+
+    Returns:
+        A dict: ``ours_ms`` and ``torch_ms`` (median milliseconds per step), ``ratio`` = ours / torch (``None``
+        without PyTorch; the target is ``<= 1``), every batch's figure, the losses before and after (both frameworks
+        start from the same weights, so their first losses agree), and the settings and versions used.
+    """
+    if runs < 7:
+        raise ValueError(f"Invalid value for argument `runs`. Expected at least 7. Received runs={runs}")
+    env = dict(os.environ)
+    env.update({name: str(threads) for name in _THREAD_VARIABLES})
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    torch_version = _torch_version(env) if torch else None
+    frameworks = ["tinygradconv"] + (["torch"] if torch_version else [])
+    batches = {name: [] for name in frameworks}
+    losses = {}
+    for _ in range(rounds):
+        for name in frameworks:
+            command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--runs", str(runs),
+                       "--steps-per-run", str(steps_per_run), "--warmup", str(warmup)]
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout)
+            batches[name].extend(result["ms_per_step"])
+            losses[name] = (result["first_loss"], result["last_loss"])
+
+    import numpy
+
+    ours = statistics.median(batches["tinygradconv"])
+    theirs = statistics.median(batches["torch"]) if "torch" in batches else None
+    return {
+        "ours_ms": ours,
+        "torch_ms": theirs,
+        "ratio": ours / theirs if theirs else None,
+        "ours_batches_ms": batches["tinygradconv"],
+        "torch_batches_ms": batches.get("torch", []),
+        "ours_losses": losses["tinygradconv"],
+        "torch_losses": losses.get("torch"),
+        "model": {"batch": BATCH, "length": LENGTH, "in_channels": IN_CHANNELS, "filters": FILTERS,
+                  "kernel_size": KERNEL_SIZE, "strides": STRIDES, "loss": "mse", "optimizer": "adam(1e-3)"},
+        "threads": threads,
+        "dtype": "float32",
+        "runs": runs,
+        "rounds": rounds,
+        "steps_per_run": steps_per_run,
+        "numpy_version": numpy.__version__,
+        "torch_version": torch_version,
+        "python_version": sys.version.split()[0],
+    }
+
+
+def profile(steps=500, top=15):
+    """Profile our step with cProfile in this process (call it with the thread variables already set)."""
+    import cProfile
+    import io
+    import pstats
+
+    step = make_step_tinygradconv()
+    for _ in range(20):
+        step()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(top)
+    return stream.getvalue()
+
+
+def _format(result):
+    def ms(value):
+        return "   n/a" if value is None else f"{value:7.3f}"
+
+    m = result["model"]
+    header = (f"One training step: Conv1DTranspose {m['in_channels']}->{m['filters']}, k={m['kernel_size']}, "
+              f"strides={m['strides']}, batch {m['batch']} x length {m['length']}, MSE + Adam, float32; "
+              f"{result['threads']} thread(s); median of {result['runs'] * result['rounds']} batches of "
+              f"{result['steps_per_run']} steps ({result['rounds']} processes x {result['runs']}).")
+    lines = [header, f"  {'':<22} {'ms/step':>8}",
+             f"  {'tinygradconv':<22} {ms(result['ours_ms']):>8}",
+             f"  {'torch ' + (result['torch_version'] or '(absent)'):<22} {ms(result['torch_ms']):>8}"]
+    if result["ratio"] is not None:
+        lines.append(f"  ratio tinygradconv / torch: {result['ratio']:.2f}x (target <= 1x)")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--worker", choices=["tinygradconv", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps-per-run", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the result dict as JSON")
+    parser.add_argument("--profile", action="store_true", help="profile our step (cProfile) instead of timing")
+    args = parser.parse_args(argv)
+    if args.worker:
+        _worker(args.worker, args.runs, args.steps_per_run, args.warmup)
+        return 0
+    if args.profile:
+        print(profile())
+        return 0
+    result = measure(args.runs, args.rounds, args.steps_per_run, args.warmup, args.threads, not args.no_torch)
+    print(json.dumps(result, indent=2) if args.json else _format(result))
+    return 0
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv or "--profile" in sys.argv:  # pin the thread pools before NumPy/PyTorch load
+        for _name in _THREAD_VARIABLES:
+            os.environ.setdefault(_name, "1")
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.exit(main())
