@@ -1,0 +1,147 @@
+"""Sphinx configuration of the tinygradconv docs.
+
+Build (``make docs``; also run by ``make test``)::
+
+    .venv/bin/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+Decisions, and why:
+
+* **Warnings are errors** (``-W``) and every build re-reads every page (the ``env-get-outdated`` hook at the bottom),
+  so a warning cannot hide in a page that an incremental build would have skipped.
+* **No network at build time**: no intersphinx, no remote images; MathJax is only a ``<script>`` tag that the
+  reader's browser loads.
+* **Pages are MyST Markdown** (``.md``); docstrings are Google style (``napoleon``).
+* **API reference**: ``docs/_ext/tgc_docs.py`` lists the public modules section by section. At build time conf.py
+  writes one stub page per module that exists on disk (``docs/gen_modules/``, git-ignored) and the autosummary
+  tables that ``api.md`` includes. A module that exists but fails to import stops the build with its error; a
+  listed module with no file yet is named in a visible note on the API page (never skipped silently), and any
+  public module not in the list is still documented, under "Other modules".
+* **Galleries** (sphinx-gallery): ``../examples`` → ``auto_examples`` and ``../tutorials`` → ``auto_tutorials``.
+  Every script is *executed* (``filename_pattern`` matches all ``.py`` files except ``_helpers.py``-style names),
+  so the pages show real output and ``make test`` catches a broken example. To stay fast, scripts run in their
+  short version: conf.py sets ``TINYGRADCONV_FAST=1`` unless the caller set it (``TINYGRADCONV_FAST=0 make docs``
+  renders the full versions). Every script runs on every build (``run_stale_examples``), because an unchanged
+  script can still be broken by a library change. A failing script fails the build: sphinx-gallery collects all
+  failures and raises at the end (``only_warn_on_example_error=False``; ``abort_on_example_error=False`` only means
+  that every failure is reported, not just the first). ``TINYGRADCONV_DOCS_EXECUTE=0`` builds the galleries
+  without running anything (for quick edits of prose only; never used by ``make``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "_ext"))
+
+os.environ.setdefault("TINYGRADCONV_FAST", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import tgc_docs  # noqa: E402  (docs/_ext, on the path just above)
+
+import tinygradconv  # noqa: E402
+
+# -- Project ---------------------------------------------------------------------------------------------------
+project = "tinygradconv"
+author = "the tinygradconv authors"
+copyright = "2026, the tinygradconv authors"  # noqa: A001
+release = tinygradconv.__version__
+version = ".".join(release.split(".")[:2])
+
+# -- General ---------------------------------------------------------------------------------------------------
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx_gallery.gen_gallery",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store",
+                    "auto_*/*.ipynb", "auto_*/*.py", "auto_*/*.zip"]
+templates_path = []
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+myst_dmath_double_inline = True
+
+# -- autodoc / autosummary / napoleon --------------------------------------------------------------------------
+autosummary_generate = False  # the stub pages are written below, from tgc_docs.api_modules()
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_preserve_defaults = True
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_ivar = True  # "Attributes:" sections must not collide with autodoc's own attribute entries
+napoleon_use_rtype = False
+
+# -- HTML ------------------------------------------------------------------------------------------------------
+html_theme = "alabaster"
+html_title = f"tinygradconv {release}"
+html_static_path = ["_static"] if (HERE / "_static").is_dir() else []
+html_theme_options = {
+    "description": "A small, exact and fast autodiff framework with a Keras-exact Conv1DTranspose",
+    "page_width": "1180px",
+    "sidebar_width": "250px",
+    "fixed_sidebar": True,
+}
+
+# -- sphinx-gallery --------------------------------------------------------------------------------------------
+sphinx_gallery_conf = tgc_docs.gallery_conf(execute=os.environ.get("TINYGRADCONV_DOCS_EXECUTE", "1") != "0")
+
+# -- API pages, written before Sphinx reads the sources --------------------------------------------------------
+_STUB = """{title}
+{underline}
+
+.. automodule:: {name}
+   :members:
+   :show-inheritance:{extra}
+"""
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def write_api_pages() -> None:
+    """Write ``gen_modules/<module>.rst`` for every public module and ``gen_modules/api_list.myst`` for api.md."""
+    sections, missing = tgc_docs.api_modules()
+    tgc_docs.check_imports(sections)
+    out = HERE / "gen_modules"
+    out.mkdir(exist_ok=True)
+    wanted = set()
+    for _, names in sections:
+        for name in names:
+            is_package = (ROOT / Path(*name.split(".")) / "__init__.py").is_file()
+            # A package re-exports names defined in its submodules: show them here too, but let the submodule
+            # own the cross-reference target (otherwise `Tensor` would resolve to two objects).
+            extra = "\n   :no-index:" if is_package else ""
+            title = f"``{name}``"
+            _write_if_changed(out / f"{name}.rst", _STUB.format(title=title, underline="=" * len(title),
+                                                               name=name, extra=extra))
+            wanted.add(f"{name}.rst")
+    for stale in out.glob("*.rst"):
+        if stale.name not in wanted:
+            stale.unlink()
+    _write_if_changed(out / "api_list.myst", tgc_docs.api_list_markdown(sections, missing))
+    if missing:
+        print("docs: API modules not written yet (named on the API page): " + ", ".join(missing), file=sys.stderr)
+
+
+write_api_pages()
+tgc_docs.remember_tinygradconv_state()
+
+
+def _reread_everything(app, env, added, changed, removed):
+    """Re-read every page on every build, so that ``-W`` sees every warning, not only those of edited pages."""
+    return sorted(env.found_docs - set(added) - set(changed))
+
+
+def setup(app):
+    app.connect("env-get-outdated", _reread_everything)

@@ -1,0 +1,194 @@
+"""Cheap checks that the documentation tells the truth and stays complete.
+
+The strict HTML build itself (``sphinx -W``) is run by ``make docs``, which ``make test`` calls after pytest; these
+tests check what that build cannot see:
+
+* every ``>>>`` example in the Markdown pages runs and prints what the page says;
+* the hand-worked example of the math page agrees with a loop written from the definition (not with the op);
+* the matrix-view claim of the math page (conv1d's matrix is the transpose of conv1d_transpose's, with the one
+  documented exception for the Keras padding names) holds on a grid, for matrices built from the two ops;
+* every page is reachable from a toctree, and the API reference covers every public module of the package;
+* the gallery configuration executes every example and tutorial and fails the build when one fails.
+"""
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.glob("*.md"))
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tgc_docs = _load("tgc_docs", DOCS / "_ext" / "tgc_docs.py")
+
+
+# ------------------------------------------------------------------------------------------------ page examples
+def _doctest_source(text):
+    """The page with its code-fence lines blanked, so that a fence never becomes part of an expected output."""
+    return "\n".join("" if line.lstrip().startswith("```") else line for line in text.splitlines()) + "\n"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_examples_run(page):
+    text = page.read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(_doctest_source(text), {}, page.stem, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    output = []
+    runner.run(test, out=output.append)
+    assert runner.failures == 0, "".join(output)
+
+
+def test_math_page_has_examples():
+    """The centrepiece page keeps its executable examples (a page without any would pass the test above)."""
+    text = (DOCS / "conv1d_transpose_math.md").read_text(encoding="utf-8")
+    assert len(doctest.DocTestParser().get_examples(_doctest_source(text))) >= 20
+
+
+# ------------------------------------------------------------------------------------------------ worked example
+def _full_transpose_loop(x, w, s, d):
+    """F[j*s + t*d] += x[j] * w[t]: the definition, one channel, plain loops."""
+    k = len(w)
+    full = [0.0] * ((len(x) - 1) * s + (k - 1) * d + 1)
+    for j, xj in enumerate(x):
+        for t, wt in enumerate(w):
+            full[j * s + t * d] += xj * wt
+    return full
+
+
+def _window(full, start, length):
+    return [full[p] if 0 <= p < len(full) else 0.0 for p in range(start, start + length)]
+
+
+def test_worked_example_numbers_follow_from_the_definition():
+    x, w = [1.0, 2.0, 3.0], [1.0, 10.0, 100.0]
+    full = _full_transpose_loop(x, w, 2, 1)
+    assert full == [1, 10, 102, 20, 203, 30, 300]
+    # (N, c_left) written by hand from the page's table for the four windows of the example
+    assert _window(full, 0, 7) == [1, 10, 102, 20, 203, 30, 300]          # valid, None: N = 4 + max(3, 2)
+    assert _window(full, 0, 6) == [1, 10, 102, 20, 203, 30]               # same, None: N = 6, crops (0, 1)
+    assert _window(full, 1, 5) == [10, 102, 20, 203, 30]                  # same, 0: N = 5, crops (1, 1)
+    assert _window(full, 0, 8) == [1, 10, 102, 20, 203, 30, 300, 0]       # valid, 1: N = 8, crops (0, -1)
+    # gradients of sum(y) for same/None by finite differences of the loop definition (exact: the map is linear)
+    def loss(xv, wv):
+        return sum(_window(_full_transpose_loop(xv, wv, 2, 1), 0, 6))
+
+    grad_x = [loss([xi + (i == j) for i, xi in enumerate(x)], w) - loss(x, w) for j in range(3)]
+    grad_w = [loss(x, [wi + (i == t) for i, wi in enumerate(w)]) - loss(x, w) for t in range(3)]
+    assert grad_x == [111, 111, 11]
+    assert grad_w == [6, 6, 3]
+    assert loss(x, w) == 366
+
+
+# ------------------------------------------------------------------------------------------------ matrix view
+def _matrix(fn, n_in):
+    """The matrix of a linear map of one-channel signals, column by column (fn gets a (1, n_in, 1) array)."""
+    columns = []
+    for j in range(n_in):
+        e = np.zeros((1, n_in, 1))
+        e[0, j, 0] = 1.0
+        columns.append(fn(e).numpy()[0, :, 0])
+    return np.stack(columns, axis=1)
+
+
+def test_matrix_view_conv1d_is_the_transpose():
+    from tinygradconv.ops import conv1d, conv1d_transpose
+    from tinygradconv.ops.conv_arithmetic import conv_transpose_output_length, matching_conv_padding
+
+    rng = np.random.default_rng(0)
+    by_name_mismatch, checked = set(), 0
+    grid = itertools.product(range(1, 5), range(1, 4), (1, 2), ("valid", "same"), (None, 0, 1, 2), range(1, 5))
+    for k, s, d, padding, op, length in grid:
+        if (op is not None and op >= s) or (s > 1 and d > 1):  # configurations the layer accepts
+            continue
+        n = conv_transpose_output_length(length, k, s, padding, op, d)
+        if n == 0:
+            continue
+        w = rng.standard_normal((k, 1, 1))
+        t = _matrix(lambda e: conv1d_transpose(e, w, strides=s, padding=padding, output_padding=op,
+                                               dilation_rate=d), length)
+        explicit = matching_conv_padding(k, s, padding, op, d)
+        c = _matrix(lambda e: conv1d(e, w, strides=s, padding=explicit, dilation_rate=d), n)
+        np.testing.assert_allclose(c, t.T, atol=1e-12, err_msg=str((k, s, d, padding, op, length)))
+        named = _matrix(lambda e: conv1d(e, w, strides=s, padding=padding, dilation_rate=d), n)
+        if named.shape != t.T.shape or not np.allclose(named, t.T, atol=1e-12):
+            by_name_mismatch.add((k, s, d, padding, op, length))
+        checked += 1
+    assert checked > 300
+    k_eff = lambda k, d: (k - 1) * d + 1  # noqa: E731
+    documented = {c for c in by_name_mismatch if c[3] == "same" and c[4] is not None and k_eff(c[0], c[2]) % 2 + c[4] == 0}
+    assert by_name_mismatch == documented
+    assert documented, "the documented exception should occur on this grid"
+
+
+# ------------------------------------------------------------------------------------------------ site structure
+def _toctree_entries(text):
+    entries = []
+    for block in re.findall(r"```\{toctree\}(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = line.strip()
+            if line and not line.startswith(":"):
+                entries.append(line.split("<")[-1].rstrip(">").strip())
+    return entries
+
+
+def test_every_page_is_in_a_toctree():
+    linked = set()
+    for page in PAGES:
+        linked.update(_toctree_entries(page.read_text(encoding="utf-8")))
+    pages = {p.stem for p in PAGES} - {"index"}
+    assert pages - linked == set(), "pages not reachable from any toctree"
+    assert {"api", "performance", "conv1d_transpose_math", "keras_compatibility", "concepts", "getting_started",
+            "changelog", "auto_examples/index", "auto_tutorials/index"} <= linked
+
+
+def test_api_reference_covers_every_public_module():
+    on_disk = set()
+    for path in (ROOT / "tinygradconv").rglob("*.py"):
+        rel = path.relative_to(ROOT).with_suffix("")
+        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+        if not any(part.startswith("_") for part in parts):
+            on_disk.add(".".join(parts))
+    sections, missing = tgc_docs.api_modules()
+    documented = [name for _, names in sections for name in names]
+    assert len(documented) == len(set(documented)), "a module is listed twice"
+    assert set(documented) == on_disk
+    assert {"tinygradconv", "tinygradconv.ops.conv", "tinygradconv.autograd"} <= set(documented)
+    assert set(missing) == set(tgc_docs.EXPECTED_MODULES) - on_disk
+
+
+def test_api_list_names_missing_modules_visibly():
+    text = tgc_docs.api_list_markdown([("Engine", ["tinygradconv"])], ["tinygradconv.nothing_yet"])
+    assert "tinygradconv.nothing_yet" in text and "{note}" in text
+
+
+# ------------------------------------------------------------------------------------------------ galleries
+def test_gallery_runs_every_script_and_fails_on_errors():
+    conf_text = (DOCS / "conf.py").read_text(encoding="utf-8")
+    assert "sphinx_gallery_conf = tgc_docs.gallery_conf(" in conf_text
+    sg = tgc_docs.gallery_conf()
+    assert sg["plot_gallery"] is True
+    assert sg["only_warn_on_example_error"] is False
+    assert sg["run_stale_examples"] is True
+    assert [Path(p).name for p in sg["examples_dirs"]] == ["examples", "tutorials"]
+    for folder in ("examples", "tutorials"):
+        assert (ROOT / folder / "GALLERY_HEADER.rst").is_file()
+        for script in (ROOT / folder).glob("*.py"):
+            ignored = re.search(sg["ignore_pattern"], script.name)
+            assert ignored or re.search(sg["filename_pattern"], str(script)), f"{script.name} would not be run"
+    assert re.search(sg["ignore_pattern"], "_common.py") and not re.search(sg["ignore_pattern"], "plot_x.py")
