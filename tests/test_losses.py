@@ -1,0 +1,345 @@
+"""Losses against NumPy implementations written from the formulas, hand-computed values, gradchecks (float64) and
+numerical-stability checks; on numpy and array_api_strict."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import losses
+from tinygradconv.autograd import OPS
+from tinygradconv.ops import nn
+
+EPS = 1e-7
+
+
+# ------------------------------------------------------------------------------------------------ references
+def np_mse(y, p):
+    return np.mean((y - p) ** 2, axis=-1)
+
+
+def np_mae(y, p):
+    return np.mean(np.abs(y - p), axis=-1)
+
+
+def np_huber(y, p, delta=1.0):
+    d = p - y
+    return np.mean(np.where(np.abs(d) <= delta, 0.5 * d**2, delta * np.abs(d) - 0.5 * delta**2), axis=-1)
+
+
+def np_log_cosh(y, p):
+    return np.mean(np.log(np.cosh(p - y)), axis=-1)
+
+
+def np_bce(y, p, label_smoothing=0.0):
+    y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)), axis=-1)
+
+
+def np_bce_logits(y, x, label_smoothing=0.0):
+    y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+    s = 1 / (1 + np.exp(-x))
+    return np.mean(-(y * np.log(s) + (1 - y) * np.log(1 - s)), axis=-1)
+
+
+def np_cce(y, p, label_smoothing=0.0):
+    y = y * (1 - label_smoothing) + label_smoothing / y.shape[-1]
+    p = np.clip(p / p.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+    return -np.sum(y * np.log(p), axis=-1)
+
+
+def np_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def np_cce_logits(y, x, label_smoothing=0.0):
+    y = y * (1 - label_smoothing) + label_smoothing / y.shape[-1]
+    return -np.sum(y * np.log(np_softmax(x)), axis=-1)
+
+
+def np_sparse(labels, p, from_logits=False):
+    probs = np_softmax(p) if from_logits else np.clip(p / p.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+    picked = np.take_along_axis(probs, labels[..., None].astype(int), axis=-1)[..., 0]
+    return -np.log(picked)
+
+
+def np_kld(y, p):
+    y, p = np.clip(y, EPS, 1), np.clip(p, EPS, 1)
+    return np.sum(y * np.log(y / p), axis=-1)
+
+
+def _probabilities(rng, shape):
+    p = rng.uniform(0.05, 1.0, shape)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def _onehot(rng, shape):
+    return np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+
+
+def _t(x, backend, grad=False):
+    return tg.Tensor(x, dtype="float64", backend=backend, requires_grad=grad)
+
+
+# ------------------------------------------------------------------------------------------------ values
+REGRESSION = [(losses.mean_squared_error, np_mse), (losses.mean_absolute_error, np_mae),
+              (losses.huber, np_huber), (losses.log_cosh, np_log_cosh)]
+
+
+@pytest.mark.parametrize("fn, ref", REGRESSION, ids=[f.__name__ for f, _ in REGRESSION])
+@pytest.mark.parametrize("shape", [(5, 3), (2, 3, 4), (6,)])
+def test_regression_losses_match_formulas(fn, ref, shape, backend, rng):
+    y, p = rng.standard_normal(shape) * 2, rng.standard_normal(shape) * 2
+    out = fn(y, _t(p, backend))
+    assert out.shape == shape[:-1]
+    np.testing.assert_allclose(out.numpy(), ref(y, p), rtol=1e-12)
+
+
+def test_hand_computed_values():
+    assert losses.mean_squared_error([[1.0, 2.0, 3.0]], [[1.0, 0.0, 0.0]]).tolist() == pytest.approx([13 / 3])
+    assert losses.mean_absolute_error([[1.0, -1.0]], [[0.0, 1.0]]).tolist() == pytest.approx([1.5])
+    # huber with delta 2: errors 1 (quadratic: 0.5) and 3 (linear: 2*3 - 2 = 4)
+    assert losses.huber([[0.0, 0.0]], [[1.0, -3.0]], delta=2.0).tolist() == pytest.approx([2.25])
+    assert losses.log_cosh([[0.0]], [[2.0]]).tolist() == pytest.approx([math.log(math.cosh(2.0))])
+    # bce of p = 0.5 is log 2 whatever the target
+    assert losses.binary_crossentropy([[1.0, 0.0]], [[0.5, 0.5]]).tolist() == pytest.approx([math.log(2)])
+    # cce of p(true class) = 0.2 is -log 0.2; probabilities are renormalised first
+    assert losses.categorical_crossentropy([[0.0, 1.0, 0.0]], [[2.0, 1.0, 2.0]]).tolist() == \
+        pytest.approx([-math.log(0.2)])
+    assert losses.sparse_categorical_crossentropy([2], [[0.0, 0.0, 0.0]], from_logits=True).tolist() == \
+        pytest.approx([math.log(3)])
+    # the zero target is clipped to epsilon: log 2 + eps log(eps / 0.5)
+    assert losses.kl_divergence([[1.0, 0.0]], [[0.5, 0.5]]).tolist() == \
+        pytest.approx([math.log(2) + EPS * math.log(EPS / 0.5)], rel=1e-6)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_binary_crossentropy_probabilities_and_logits(label_smoothing, backend, rng):
+    y = (rng.random((4, 3)) > 0.5).astype(float)
+    p = rng.uniform(0.01, 0.99, (4, 3))
+    out = losses.binary_crossentropy(y, _t(p, backend), label_smoothing=label_smoothing)
+    np.testing.assert_allclose(out.numpy(), np_bce(y, p, label_smoothing), rtol=1e-10)
+    x = rng.standard_normal((4, 3)) * 3
+    out = losses.binary_crossentropy(y, _t(x, backend), from_logits=True, label_smoothing=label_smoothing)
+    np.testing.assert_allclose(out.numpy(), np_bce_logits(y, x, label_smoothing), rtol=1e-10)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_categorical_crossentropy_probabilities_and_logits(label_smoothing, backend, rng):
+    y = _onehot(rng, (5, 4))
+    p = rng.uniform(0.05, 2.0, (5, 4))  # not normalised: Keras rescales rows to sum 1
+    out = losses.categorical_crossentropy(y, _t(p, backend), label_smoothing=label_smoothing)
+    np.testing.assert_allclose(out.numpy(), np_cce(y, p, label_smoothing), rtol=1e-10)
+    x = rng.standard_normal((2, 5, 4)) * 3
+    y3 = _onehot(rng, (2, 5, 4))
+    out = losses.categorical_crossentropy(y3, _t(x, backend), from_logits=True, label_smoothing=label_smoothing)
+    np.testing.assert_allclose(out.numpy(), np_cce_logits(y3, x, label_smoothing), rtol=1e-10)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_sparse_categorical_crossentropy(from_logits, backend, rng):
+    labels = rng.integers(0, 4, (6,))
+    p = rng.standard_normal((6, 4)) if from_logits else _probabilities(rng, (6, 4))
+    out = losses.sparse_categorical_crossentropy(labels, _t(p, backend), from_logits=from_logits)
+    np.testing.assert_allclose(out.numpy(), np_sparse(labels, p, from_logits), rtol=1e-10)
+    # labels with a trailing axis of 1, as float, as a Tensor: same result
+    as_column = tg.Tensor(labels[:, None].astype(float), dtype="float64", backend=backend)
+    again = losses.sparse_categorical_crossentropy(as_column, _t(p, backend), from_logits=from_logits)
+    np.testing.assert_allclose(again.numpy(), out.numpy())
+    # equals categorical cross-entropy with one-hot targets
+    onehot = np.eye(4)[labels]
+    np.testing.assert_allclose(losses.categorical_crossentropy(onehot, _t(p, backend), from_logits).numpy(),
+                               out.numpy(), rtol=1e-12)
+
+
+def test_kl_divergence(backend, rng):
+    y, p = _probabilities(rng, (3, 5)), _probabilities(rng, (3, 5))
+    y[0, 0] = 0.0  # clipped to epsilon: no log(0)
+    np.testing.assert_allclose(losses.kl_divergence(y, _t(p, backend)).numpy(), np_kld(y, p), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------------------------------ stability
+def test_logit_paths_are_stable_for_huge_logits(backend):
+    x = _t([[1000.0, -1000.0, 0.0]], backend, grad=True)
+    out = losses.categorical_crossentropy([[0.0, 1.0, 0.0]], x, from_logits=True)
+    assert out.tolist() == pytest.approx([2000.0])
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[1.0, -1.0, 0.0]], atol=1e-12)  # softmax - onehot
+
+    z = _t([[800.0, -800.0]], backend, grad=True)
+    bce = losses.binary_crossentropy([[0.0, 1.0]], z, from_logits=True)
+    assert bce.tolist() == pytest.approx([800.0])
+    bce.sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), [[0.5, -0.5]])  # (sigmoid(x) - y) / 2
+
+    e = _t([[1000.0, -1000.0]], backend, grad=True)
+    lc = losses.log_cosh([[0.0, 0.0]], e)
+    assert lc.tolist() == pytest.approx([1000.0 - math.log(2)])
+    lc.sum().backward()
+    np.testing.assert_allclose(e.grad.numpy(), [[0.5, -0.5]])  # tanh(d) / 2
+
+
+def test_probability_paths_clip_instead_of_log_zero(backend):
+    p = _t([[0.0, 1.0]], backend, grad=True)
+    out = losses.binary_crossentropy([[1.0, 0.0]], p)
+    assert out.item() == pytest.approx(-math.log(EPS), rel=1e-6)
+    out.backward()
+    assert np.all(np.isfinite(p.grad.numpy()))
+    out = losses.categorical_crossentropy([[1.0, 0.0]], _t([[0.0, 1.0]], backend))
+    assert out.item() == pytest.approx(-math.log(EPS), rel=1e-6)
+
+
+def test_log_cosh_gradient_at_zero_error_is_zero(backend):
+    p = _t([[0.0, 1.0]], backend, grad=True)
+    losses.log_cosh([[0.0, 1.0]], p).sum().backward()
+    np.testing.assert_allclose(p.grad.numpy(), [[0.0, 0.0]], atol=1e-15)
+
+
+# ------------------------------------------------------------------------------------------------ gradients
+GRAD_CASES = [
+    ("mse", lambda y: (lambda p: losses.mean_squared_error(y, p)), "normal"),
+    ("mae", lambda y: (lambda p: losses.mean_absolute_error(y, p)), "normal"),
+    ("huber", lambda y: (lambda p: losses.huber(y, p, delta=0.7)), "normal"),
+    ("log_cosh", lambda y: (lambda p: losses.log_cosh(y, p)), "normal"),
+    ("bce", lambda y: (lambda p: losses.binary_crossentropy(y, p, label_smoothing=0.1)), "probability"),
+    ("bce_logits", lambda y: (lambda p: losses.binary_crossentropy(y, p, from_logits=True)), "normal"),
+    ("cce", lambda y: (lambda p: losses.categorical_crossentropy(y, p, label_smoothing=0.2)), "probability"),
+    ("cce_logits", lambda y: (lambda p: losses.categorical_crossentropy(y, p, from_logits=True)), "normal"),
+    ("scce_logits", None, "normal"),
+    ("scce", None, "probability"),
+    ("kld", lambda y: (lambda p: losses.kl_divergence(y, p)), "probability"),
+]
+
+
+@pytest.mark.parametrize("name, make, kind", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+def test_gradcheck(name, make, kind, backend, rng):
+    shape = (3, 4)
+    pred = rng.standard_normal(shape) if kind == "normal" else rng.uniform(0.1, 0.9, shape)
+    y = _probabilities(rng, shape) if name in ("cce", "cce_logits", "kld") else rng.uniform(0, 1, shape)
+    if name.startswith("scce"):
+        labels = np.array([0, 3, 1])
+        make = lambda _: lambda p: losses.sparse_categorical_crossentropy(
+            labels, p, from_logits=name == "scce_logits")
+    elif name in ("mae", "huber"):
+        y = pred + rng.choice([-1.0, 1.0], shape) * rng.uniform(0.05, 1.5, shape)  # away from kinks
+        y[np.abs(np.abs(pred - y) - 0.7) < 0.05] += 0.2
+    assert tg.gradcheck(make(y), _t(pred, backend, grad=True), atol=1e-7, rtol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["softplus", "log_softmax"])
+def test_registered_ops_gradcheck(op, backend):
+    info = OPS[op]
+    assert info.function in (nn.Softplus, nn.LogSoftmax)
+    for sample in info.samples(np.random.default_rng(0)):
+        x = _t(sample.args[0], backend, grad=True)
+        kwargs = sample.kwargs
+        assert tg.gradcheck(lambda t, kw=kwargs: info.function.apply(t, **kw), x, atol=1e-7, rtol=1e-5)
+
+
+def test_softplus_and_log_softmax_values(backend):
+    x = np.array([[-50.0, -1.0, 0.0, 2.0, 50.0]])
+    np.testing.assert_allclose(nn.softplus(_t(x, backend)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.log_softmax(_t(x, backend)).numpy(), np.log(np_softmax(x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.log_softmax(_t(x.T, backend), axis=0).numpy(), np.log(np_softmax(x)).T,
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="axis=2"):
+        nn.log_softmax(_t(x, backend), axis=2)
+
+
+# ------------------------------------------------------------------------------------------------ classes
+def test_classes_reduce_like_keras(backend, rng):
+    y, p = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    per_sample = np_mse(y, p)
+    w = np.array([1.0, 0.0, 2.0, 0.5])
+    pred = _t(p, backend)
+    assert losses.MeanSquaredError()(y, pred).item() == pytest.approx(per_sample.mean())
+    assert losses.MeanSquaredError(reduction="sum")(y, pred).item() == pytest.approx(per_sample.sum())
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(y, pred).numpy(), per_sample)
+    assert losses.MeanSquaredError()(y, pred, sample_weight=w).item() == pytest.approx((per_sample * w).sum() / 4)
+    assert losses.MeanSquaredError(reduction="mean_with_sample_weight")(y, pred, sample_weight=w).item() == \
+        pytest.approx((per_sample * w).sum() / w.sum())
+    # (batch, 1) weights and (batch, steps) losses: weights broadcast per sample
+    p3, y3 = rng.standard_normal((4, 5, 2)), rng.standard_normal((4, 5, 2))
+    expected = (np_mse(y3, p3) * w[:, None]).sum() / 20
+    assert losses.MeanSquaredError()(y3, _t(p3, backend), sample_weight=w[:, None]).item() == pytest.approx(expected)
+    assert losses.MeanSquaredError()(y3, _t(p3, backend), sample_weight=w).item() == pytest.approx(expected)
+
+
+def test_class_results_equal_function_means(backend, rng):
+    y, x = _onehot(rng, (6, 3)), rng.standard_normal((6, 3))
+    pairs = [(losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+              np_cce_logits(y, x, 0.1)),
+             (losses.BinaryCrossentropy(from_logits=True), np_bce_logits(y, x)),
+             (losses.SparseCategoricalCrossentropy(from_logits=True), np_sparse(y.argmax(-1), x, True)),
+             (losses.Huber(delta=0.5), np_huber(y, x, 0.5)), (losses.LogCosh(), np_log_cosh(y, x)),
+             (losses.MeanAbsoluteError(), np_mae(y, x))]
+    for loss, per_sample in pairs:
+        target = y.argmax(-1) if isinstance(loss, losses.SparseCategoricalCrossentropy) else y
+        out = loss(target, _t(x, backend))
+        assert out.shape == ()
+        assert out.item() == pytest.approx(per_sample.mean(), rel=1e-10), loss.name
+    kl = losses.KLDivergence()(_probabilities(rng, (2, 3)), _t(_probabilities(rng, (2, 3)), backend))
+    assert kl.shape == ()
+
+
+def test_class_squeezes_a_trailing_axis_of_one(backend):
+    out = losses.MeanSquaredError(reduction=None)([1.0, 2.0], _t([[0.0], [0.0]], backend))
+    np.testing.assert_allclose(out.numpy(), [1.0, 4.0])
+
+
+def test_loss_trains_through_backward(backend):
+    x = _t([[0.3, -0.2, 0.9]], backend, grad=True)
+    loss = losses.get("categorical_crossentropy")
+    out = loss([[0.0, 0.0, 1.0]], x.relu() + 0.1)
+    out.backward()
+    assert x.grad is not None and x.grad.shape == (1, 3)
+
+
+# ------------------------------------------------------------------------------------------------ lookup, errors
+@pytest.mark.parametrize("name, cls", [("mse", losses.MeanSquaredError), ("MSE", losses.MeanSquaredError),
+                                       ("mean_absolute_error", losses.MeanAbsoluteError),
+                                       ("mae", losses.MeanAbsoluteError), ("huber", losses.Huber),
+                                       ("log_cosh", losses.LogCosh), ("binary_crossentropy",
+                                                                      losses.BinaryCrossentropy),
+                                       ("CategoricalCrossentropy", losses.CategoricalCrossentropy),
+                                       ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy),
+                                       ("kl_divergence", losses.KLDivergence), ("kld", losses.KLDivergence)])
+def test_get_by_name(name, cls):
+    assert type(losses.get(name)) is cls
+
+
+def test_get_callables_instances_and_configs(backend):
+    def my_loss(y_true, y_pred):
+        return (y_pred - y_true).abs().sum(axis=-1)
+
+    wrapped = losses.get(my_loss)
+    out = wrapped([[1.0, 1.0], [0.0, 0.0]], _t([[0.0, 0.0], [0.0, 1.0]], backend))
+    assert out.shape == () and out.item() == pytest.approx(1.5)  # mean of per-sample (2, 1)
+    instance = losses.Huber(delta=3.0)
+    assert losses.get(instance) is instance
+    assert losses.get(losses.LogCosh).name == "log_cosh"
+    again = losses.get(losses.serialize(losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)))
+    assert again.get_config()["from_logits"] is True and again.get_config()["label_smoothing"] == 0.1
+    with pytest.raises(ValueError, match=r"Unknown loss: 'msee'.*'mse'"):
+        losses.get("msee")
+    with pytest.raises(ValueError, match="Could not interpret"):
+        losses.get(42)
+
+
+def test_errors_name_the_argument_and_value():
+    with pytest.raises(ValueError, match="reduction='avg'"):
+        losses.MeanSquaredError(reduction="avg")
+    with pytest.raises(ValueError, match="label_smoothing=1.5"):
+        losses.BinaryCrossentropy(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="delta=-1"):
+        losses.Huber(delta=-1)
+    with pytest.raises(ValueError, match=r"y_true.shape=\(2, 3\).*y_pred.shape=\(2, 4\)"):
+        losses.mean_squared_error(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"target.shape=\(2, 3\)"):
+        losses.categorical_crossentropy(np.zeros((2, 3)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
+        losses.sparse_categorical_crossentropy([0, 3], np.ones((2, 3)))
+    with pytest.raises(ValueError, match="up until the last dimension"):
+        losses.sparse_categorical_crossentropy([0, 1, 2], np.ones((2, 3)))
