@@ -275,6 +275,10 @@ class Model(Layer):
                 return layer
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in layers]}")
 
+    def _to_input(self, inputs):
+        # A model does not cast its inputs: each of its layers casts them to its own dtype.
+        return inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+
     def __call__(self, inputs, training=None, **kwargs):
         self._check_initialized()
         if self.built:
@@ -460,7 +464,8 @@ class Model(Layer):
         y_pred = self(x, training=True)
         y_true = self._targets(y, y_pred)
         loss = self.compute_loss(y_true, y_pred)
-        loss.backward()
+        if loss.requires_grad:  # False only when nothing is trainable
+            loss.backward()
         variables = self.trainable_weights
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
             self.optimizer.apply([w.grad for w in variables], variables)

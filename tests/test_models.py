@@ -1,0 +1,444 @@
+"""Models: the training loop against NumPy re-computations of SGD, Keras's loss bookkeeping, data handling, errors.
+
+Every expected value is computed here from the formulas (mini-batch SGD on a linear model, the batch-size-weighted
+running mean Keras reports, ...), never read back from the code under test.
+"""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.layers import BatchNormalization, Dense, Dropout, Layer
+from tinygradconv.models import Model, NotCompiledError, Sequential
+from tinygradconv.optimizers import SGD
+
+
+def mse(y, p):
+    return ((y - p) ** 2).mean()
+
+
+class Linear(Layer):
+    """y = x W + b, float64, with weights set from NumPy (no dependence on initializers)."""
+
+    def __init__(self, units, kernel=None, bias=None, regularizer=None, **kwargs):
+        super().__init__(dtype="float64", **kwargs)
+        self.units, self._kernel, self._bias, self._regularizer = units, kernel, bias, regularizer
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), regularizer=self._regularizer)
+        self.bias = self.add_weight("bias", (self.units,))
+        if self._kernel is not None:
+            self.set_weights([self._kernel, self._bias])
+
+    def call(self, inputs):
+        return inputs @ self.kernel + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+
+class Recorder(Layer):
+    """Identity that records the inputs and the `training` flag of each call."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dtype="float64", **kwargs)
+        self.seen, self.flags = [], []
+
+    def call(self, inputs, training=None):
+        self.seen.append(inputs.numpy().copy())
+        self.flags.append(training)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+def numpy_sgd(x, y, w, b, lr, batch_size, epochs, l2=0.0):
+    """Mini-batch SGD on mean((x W + b - y)^2) + l2 * sum(W^2), unshuffled; returns weights and per-epoch losses."""
+    w, b = w.copy(), b.copy()
+    losses = []
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            err = xb @ w + b - yb
+            loss = np.mean(err ** 2) + l2 * np.sum(w ** 2)
+            g = 2 * err / err.size
+            w, b = w - lr * (xb.T @ g + 2 * l2 * w), b - lr * g.sum(axis=0)
+            total += loss * len(xb)
+            count += len(xb)
+        losses.append(total / count)
+    return w, b, losses
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(7, 3))
+    y = rng.normal(size=(7, 2))
+    w = rng.normal(size=(3, 2))
+    b = rng.normal(size=(2,))
+    return x, y, w, b
+
+
+# ------------------------------------------------------------------------------------------ training step
+def test_one_fit_step_is_one_sgd_step(data):
+    x, y, w, b = data
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=mse)
+    history = model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    err = x @ w + b - y
+    grad = 2 * err / err.size
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(kernel, w - 0.1 * x.T @ grad, rtol=1e-12)
+    np.testing.assert_allclose(bias, b - 0.1 * grad.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], [np.mean(err ** 2)], rtol=1e-12)
+
+
+def test_minibatch_sgd_and_history_match_numpy(data):
+    x, y, w, b = data
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.05), loss=mse)
+    history = model.fit(x, y, batch_size=3, epochs=3, shuffle=False, verbose=0)  # batches of 3, 3, 1
+    w_ref, b_ref, losses = numpy_sgd(x, y, w, b, 0.05, 3, 3)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(kernel, w_ref, rtol=1e-10)
+    np.testing.assert_allclose(bias, b_ref, rtol=1e-10)
+    np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-10)
+    assert history.epoch == [0, 1, 2] and model.history is history
+
+
+def test_reported_loss_is_weighted_by_batch_size(data):
+    x, y, w, b = data
+
+    def worst(y_true, y_pred):  # not a per-sample mean, so batch weighting matters
+        return (y_true - y_pred).abs().max()
+
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=worst)
+    history = model.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    err = np.abs(x @ w + b - y)
+    batch_values = [err[0:3].max(), err[3:6].max(), err[6:7].max()]
+    expected = (3 * batch_values[0] + 3 * batch_values[1] + 1 * batch_values[2]) / 7
+    np.testing.assert_allclose(history.history["loss"], [expected], rtol=1e-12)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=3), expected, rtol=1e-12)
+
+
+def test_regularization_penalty_is_trained_and_reported(data):
+    x, y, w, b = data
+    l2 = 0.3
+
+    def penalty(kernel):
+        return (kernel * kernel).sum() * l2
+
+    model = Sequential([Linear(2, w, b, regularizer=penalty)])
+    model.compile(optimizer=SGD(learning_rate=0.05), loss=mse)
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    w_ref, b_ref, losses = numpy_sgd(x, y, w, b, 0.05, 4, 2, l2=l2)
+    np.testing.assert_allclose(model.get_weights()[0], w_ref, rtol=1e-10)
+    np.testing.assert_allclose(model.get_weights()[1], b_ref, rtol=1e-10)
+    np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-10)
+    expected_eval = np.mean((x @ w_ref + b_ref - y) ** 2) + l2 * np.sum(w_ref ** 2)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=2), expected_eval, rtol=1e-10)
+    assert len(model.losses) == 1
+
+
+def test_activity_losses_added_in_call_are_included(data):
+    x, y, w, b = data
+
+    class Penalised(Layer):
+        def call(self, inputs):
+            self.add_loss((inputs * inputs).mean())
+            return inputs
+
+    model = Sequential([Linear(2, w, b), Penalised(dtype="float64")])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=mse)
+    pred = x @ w + b
+    expected = np.mean((pred - y) ** 2) + np.mean(pred ** 2)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=7), expected, rtol=1e-12)
+
+
+def test_function_metrics_and_validation_history(data):
+    x, y, w, b = data
+
+    def mean_abs(y_true, y_pred):  # per-sample values: averaged over all samples seen
+        return (y_true - y_pred).abs().mean(axis=-1)
+
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=mse, metrics=[mean_abs])
+    vx, vy = x[:2] * 2, y[:2]
+    history = model.fit(x, y, batch_size=2, epochs=2, validation_data=(vx, vy), verbose=0)
+    assert sorted(history.history) == ["loss", "mean_abs", "val_loss", "val_mean_abs"]
+    np.testing.assert_allclose(history.history["mean_abs"], [np.mean(np.abs(x @ w + b - y))] * 2, rtol=1e-12)
+    np.testing.assert_allclose(history.history["val_loss"], [np.mean((vx @ w + b - vy) ** 2)] * 2, rtol=1e-12)
+    np.testing.assert_allclose(history.history["val_mean_abs"], [np.mean(np.abs(vx @ w + b - vy))] * 2, rtol=1e-12)
+    loss, metric = model.evaluate(x, y)
+    assert model.evaluate(x, y, return_dict=True) == {"loss": loss, "mean_abs": metric}
+
+
+def test_validation_split_takes_the_last_samples_before_shuffling(data):
+    x, y, w, b = data
+    x = np.arange(10.0).reshape(10, 1) + np.zeros((10, 3))
+    y = np.zeros((10, 2))
+    recorder = Recorder()
+    model = Sequential([recorder, Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=mse)
+    history = model.fit(x, y, batch_size=3, epochs=2, validation_split=0.3, shuffle=True, verbose=0)
+    flags = np.concatenate([[flag] * len(s) for flag, s in zip(recorder.flags, recorder.seen)])
+    seen = np.concatenate(recorder.seen)[:, 0]
+    train_rows = seen[flags.astype(bool)]
+    val_rows = seen[~flags.astype(bool)]
+    assert sorted(train_rows) == sorted(list(range(7)) * 2)  # floor(10 * 0.7) = 7 training samples
+    assert list(val_rows) == [7, 8, 9, 7, 8, 9]  # the last 30%, in order, every epoch
+    expected_val = np.mean((x[7:] @ w + b) ** 2)
+    np.testing.assert_allclose(history.history["val_loss"], [expected_val] * 2, rtol=1e-12)
+
+
+def test_shuffle_false_keeps_order_and_shuffle_true_permutes():
+    x = np.arange(20.0).reshape(20, 1)
+    for shuffle in (False, True):
+        recorder = Recorder()
+        model = Sequential([recorder])
+        model.compile(optimizer=SGD(), loss=mse)
+        tg.random.set_seed(3)
+        model.fit(x, x, batch_size=6, epochs=2, shuffle=shuffle, verbose=0)
+        order = np.concatenate(recorder.seen)[:, 0]
+        assert [len(s) for s in recorder.seen] == [6, 6, 6, 2] * 2
+        for epoch in order.reshape(2, 20):
+            assert sorted(epoch) == list(range(20))  # every sample exactly once per epoch
+            assert (list(epoch) == list(range(20))) == (not shuffle)
+
+
+def test_set_seed_makes_fit_repeatable():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(16, 4)), rng.normal(size=(16, 1))
+
+    def run():
+        tg.random.set_seed(42)
+        model = Sequential([Dense(8, activation="relu"), Dropout(0.5), Dense(1)])
+        model.compile(optimizer=SGD(learning_rate=0.01), loss=mse)
+        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+        return model.get_weights(), history.history["loss"]
+
+    (w1, l1), (w2, l2) = run(), run()
+    assert l1 == l2
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_flag_reaches_dropout_and_batchnorm():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(2.0, 1.0, size=(8, 3)), rng.normal(size=(8, 3))
+    recorder = Recorder()
+    bn = BatchNormalization(dtype="float64")
+    model = Sequential([recorder, bn, Dropout(0.5, dtype="float64")])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=mse)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert recorder.flags == [True]
+    moving_mean = bn.moving_mean.numpy().copy()
+    assert not np.allclose(moving_mean, 0.0)  # updated in training
+    model.evaluate(x, y)
+    out1, out2 = model.predict(x), model.predict(x, batch_size=3)
+    assert recorder.flags[1:] == [False] * 5
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), moving_mean)  # not updated in inference
+    np.testing.assert_array_equal(out1, out2)  # no dropout in inference
+    var = bn.moving_variance.numpy()
+    expected = (x - moving_mean) / np.sqrt(var + bn.epsilon)
+    np.testing.assert_allclose(out1, expected, rtol=1e-10)
+
+
+def test_predict_works_in_batches_without_graph(data):
+    x, _, w, b = data
+    recorder = Recorder()
+    model = Sequential([recorder, Linear(2, w, b)])
+    out = model.predict(x, batch_size=3)
+    assert isinstance(out, np.ndarray) and out.shape == (7, 2)
+    np.testing.assert_allclose(out, x @ w + b, rtol=1e-12)
+    assert [len(s) for s in recorder.seen] == [3, 3, 1]
+    assert all(weight.grad is None for weight in model.weights)
+
+
+# ------------------------------------------------------------------------------------------ structure
+def test_sequential_add_pop_layers_and_weights(data):
+    _, _, w, b = data
+    first, second = Linear(2, w, b), Linear(3)
+    model = Sequential()
+    model.add(first)
+    model.add(second)
+    assert model.layers == [first, second]
+    model(np.zeros((1, 3)))
+    assert [t.shape for t in model.weights] == [(3, 2), (2,), (2, 3), (3,)]
+    assert model.trainable_weights == model.weights
+    assert model.pop() is second
+    assert model.layers == [first]
+    assert model.get_layer(first.name) is first and model.get_layer(index=0) is first
+    with pytest.raises(TypeError):
+        model.add("dense")
+    with pytest.raises(ValueError, match="unique names"):
+        model.add(Linear(2, name=first.name))
+    model.pop()
+    with pytest.raises(TypeError, match="no layers"):
+        model.pop()
+
+
+def test_non_trainable_layers_are_not_updated(data):
+    x, y, w, b = data
+    frozen = Linear(2, w, b)
+    frozen.trainable = False
+    model = Sequential([frozen, Linear(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=mse)
+    model.fit(x, y, epochs=2, verbose=0)
+    np.testing.assert_array_equal(frozen.get_weights()[0], w)
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+
+
+def test_get_and_set_weights_round_trip(data):
+    _, _, w, b = data
+    model = Sequential([Linear(2), Linear(1)])
+    model(np.zeros((1, 3)))
+    new = [w, b, np.ones((2, 1)), np.full((1,), 0.5)]
+    model.set_weights(new)
+    for got, want in zip(model.get_weights(), new):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError):
+        model.set_weights(new[:3])
+
+
+class TwoLayer(Model):
+    def __init__(self, hidden=4, rate=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_layer = Dense(hidden, activation="tanh", dtype="float64")
+        self.dropout = Dropout(rate, dtype="float64")
+        self.out = Dense(1, dtype="float64")
+
+    def call(self, inputs, training=None):
+        return self.out(self.dropout(self.hidden_layer(inputs), training=training))
+
+
+def test_subclassed_model_trains_and_tracks_sublayers():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(12, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]])
+    tg.random.set_seed(0)
+    model = TwoLayer(hidden=5, rate=0.1)
+    model.compile(optimizer=SGD(learning_rate=0.05), loss=mse)
+    assert model.layers == [model.hidden_layer, model.dropout, model.out]
+    history = model.fit(x, y, batch_size=4, epochs=15, verbose=0)
+    assert [t.shape for t in model.trainable_weights] == [(3, 5), (5,), (5, 1), (1,)]
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.get_config() == {"hidden": 5, "rate": 0.1}
+    np.testing.assert_allclose(model.predict(x), np.tanh(x @ model.get_weights()[0] + model.get_weights()[1])
+                               @ model.get_weights()[2] + model.get_weights()[3], rtol=1e-10)
+
+
+def test_forgetting_super_init_is_reported():
+    class Broken(Model):
+        def __init__(self):
+            self.dense = Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    with pytest.raises(RuntimeError, match=r"super\(\)\.__init__\(\)"):
+        Broken().compile(optimizer="sgd", loss=mse)
+
+
+def test_summary_lists_layers_shapes_and_counts(capsys):
+    model = Sequential([Dense(4, name="hidden"), BatchNormalization(name="norm"), Dense(1, name="head")])
+    model.build((None, 3))
+    model.summary()
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    row = {name: next(line for line in lines if line.startswith(name)) for name in ("hidden", "norm", "head")}
+    assert "(Dense)" in row["hidden"] and "(None, 4)" in row["hidden"] and row["hidden"].rstrip().endswith("16")
+    assert "(BatchNormalization)" in row["norm"] and row["norm"].rstrip().endswith("16")  # 4 x (gamma, beta, mean, var)
+    assert "(None, 1)" in row["head"] and row["head"].rstrip().endswith("5")
+    assert "Total params: 37 " in out
+    assert "Trainable params: 29 " in out  # 16 + 8 + 5
+    assert "Non-trainable params: 8 " in out  # moving mean and variance
+
+
+def test_summary_of_subclassed_model_after_a_call(capsys):
+    model = TwoLayer(hidden=3)
+    model(np.zeros((2, 6)))
+    model.summary()
+    out = capsys.readouterr().out
+    assert "(None, 3)" in out and "(None, 1)" in out
+    assert f"Total params: {6 * 3 + 3 + 3 + 1} " in out
+
+
+# ------------------------------------------------------------------------------------------ errors
+def fresh_model():
+    model = Sequential([Linear(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=mse)
+    return model
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"batch_size": 0}, "batch_size"),
+    ({"batch_size": -2}, "batch_size"),
+    ({"batch_size": 2.5}, "batch_size"),
+    ({"batch_size": True}, "batch_size"),
+    ({"epochs": -1}, "epochs"),
+    ({"epochs": 1.5}, "epochs"),
+    ({"validation_split": 1.0}, "validation_split"),
+    ({"validation_split": -0.1}, "validation_split"),
+    ({"verbose": 3}, "verbose"),
+    ({"validation_data": (np.zeros((2, 3)),)}, "validation_data"),
+])
+def test_bad_fit_arguments_raise_before_training(kwargs, match):
+    model = fresh_model()
+    with pytest.raises(ValueError, match=match):
+        model.fit(np.zeros((4, 3)), np.zeros((4, 2)), **kwargs)
+    assert not model.built  # nothing ran
+
+
+def test_mismatched_lengths_and_empty_data():
+    model = fresh_model()
+    with pytest.raises(ValueError, match="cardinality"):
+        model.fit(np.zeros((4, 3)), np.zeros((5, 2)), verbose=0)
+    with pytest.raises(ValueError, match="cardinality"):
+        model.evaluate(np.zeros((4, 3)), np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="cardinality"):
+        model.fit(np.zeros((4, 3)), np.zeros((4, 2)), validation_data=(np.zeros((2, 3)), np.zeros((3, 2))))
+    with pytest.raises(ValueError, match="empty"):
+        model.fit(np.zeros((0, 3)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="not sufficient"):
+        model.fit(np.zeros((2, 3)), np.zeros((2, 2)), validation_split=0.6)  # floor(2 * 0.4) = 0 samples left
+    assert not model.built
+
+
+def test_fit_before_compile():
+    model = Sequential([Linear(2)])
+    for call in (lambda: model.fit(np.zeros((2, 3)), np.zeros((2, 2))),
+                 lambda: model.evaluate(np.zeros((2, 3)), np.zeros((2, 2)))):
+        with pytest.raises(RuntimeError, match="compile"):
+            call()
+        with pytest.raises(ValueError, match="compile"):
+            call()
+    assert issubclass(NotCompiledError, RuntimeError) and not model.built
+
+
+def test_unknown_names_in_compile():
+    model = Sequential([Linear(2)])
+    with pytest.raises(ValueError, match="optimizer"):
+        model.compile(optimizer="no_such_optimizer", loss=mse)
+    with pytest.raises(ValueError, match="loss"):
+        model.compile(optimizer="sgd", loss="no_such_loss")
+    with pytest.raises(TypeError, match="metrics"):
+        model.compile(optimizer="sgd", loss=mse, metrics="mae")
+    assert not model.compiled
+
+
+def test_compile_without_loss_cannot_fit():
+    model = Sequential([Linear(2)])
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="loss"):
+        model.fit(np.zeros((2, 3)), np.zeros((2, 2)))
+
+
+def test_zero_epochs_returns_empty_history(data):
+    x, y, w, b = data
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(), loss=mse)
+    history = model.fit(x, y, epochs=0, verbose=0)
+    assert history.history == {} and history.epoch == []
