@@ -1,0 +1,129 @@
+"""Metrics: accumulated results against explicit loops over the samples of several batches, hand-computed cases,
+Keras' weighting rules, lookup and errors."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import metrics
+
+
+def _batches(rng, make, sizes=(3, 5, 2)):
+    return [make(rng, n) for n in sizes]
+
+
+def _loop_mean(per_sample_rows, weights=None):
+    """The weighted mean over every sample of every batch, one sample at a time."""
+    total = count = 0.0
+    for b, rows in enumerate(per_sample_rows):
+        for i, value in enumerate(rows):
+            w = 1.0 if weights is None else weights[b][i]
+            total += w * value
+            count += w
+    return total / count
+
+
+def test_mse_and_mae_accumulate_over_batches_weighted_by_sample_count(backend, rng):
+    batches = _batches(rng, lambda r, n: (r.standard_normal((n, 4)), r.standard_normal((n, 4))))
+    mse, mae = metrics.get("mse"), metrics.get("mae")
+    for y, p in batches:
+        mse.update_state(y, tg.Tensor(p, dtype="float64", backend=backend))
+        mae.update_state(tg.Tensor(y, dtype="float64", backend=backend), p)
+    rows_mse = [[sum((yi - pi) ** 2) / 4 for yi, pi in zip(y, p)] for y, p in batches]
+    rows_mae = [[sum(abs(yi - pi)) / 4 for yi, pi in zip(y, p)] for y, p in batches]
+    assert mse.result() == pytest.approx(_loop_mean(rows_mse), rel=1e-12)
+    assert mae.result() == pytest.approx(_loop_mean(rows_mae), rel=1e-12)
+    assert isinstance(mse.result(), float) and mse.name == "mse"
+    mse.reset_state()
+    assert mse.result() == 0.0
+
+
+def test_sample_weights_weight_each_sample(rng):
+    batches = _batches(rng, lambda r, n: (r.standard_normal((n, 2)), r.standard_normal((n, 2)), r.random(n)))
+    m = metrics.MeanSquaredError()
+    for y, p, w in batches:
+        m.update_state(y, p, sample_weight=w)
+    rows = [[((yi - pi) ** 2).mean() for yi, pi in zip(y, p)] for y, p, _ in batches]
+    assert m.result() == pytest.approx(_loop_mean(rows, [w for *_, w in batches]), rel=1e-12)
+
+
+def test_binary_accuracy_hand_computed():
+    m = metrics.BinaryAccuracy()
+    m.update_state([[1], [1], [0], [0]], [[0.98], [0.5], [0.5], [0.1]])  # 0.5 is not > 0.5: predicted 0
+    assert m.result() == pytest.approx(0.75)
+    m.update_state([[1], [0]], [[0.6], [0.7]], sample_weight=[2.0, 0.0])  # counts as 2 more right
+    assert m.result() == pytest.approx(5 / 6)
+    assert metrics.BinaryAccuracy(threshold=0.95)([[1], [1]], [[0.98], [0.9]]) == pytest.approx(0.5)
+    # several outputs per sample: each sample scores the fraction of its columns that are right
+    multi = metrics.BinaryAccuracy()
+    multi.update_state([[1, 0, 1], [0, 0, 0]], [[0.9, 0.9, 0.9], [0.1, 0.2, 0.3]])
+    assert multi.result() == pytest.approx((2 / 3 + 1) / 2)
+
+
+def test_categorical_and_sparse_categorical_accuracy(backend, rng):
+    batches = _batches(rng, lambda r, n: (r.integers(0, 4, n), r.standard_normal((n, 4))))
+    cat, sparse, sparse_col = (metrics.CategoricalAccuracy(), metrics.SparseCategoricalAccuracy(),
+                               metrics.SparseCategoricalAccuracy())
+    for labels, scores in batches:
+        pred = tg.Tensor(scores, dtype="float64", backend=backend)
+        cat.update_state(np.eye(4)[labels], pred)
+        sparse.update_state(labels, pred)
+        sparse_col.update_state(labels[:, None].astype(float), scores)
+    rows = [[float(max(range(4), key=lambda k: s[k]) == lab) for lab, s in zip(labels, scores)]
+            for labels, scores in batches]
+    for m in (cat, sparse, sparse_col):
+        assert m.result() == pytest.approx(_loop_mean(rows)), m.name
+
+
+def test_accuracy_is_exact_equality_and_resolves_like_compile():
+    m = metrics.get("accuracy")
+    m.update_state([1, 2, 3, 4], [1, 2, 0, 4])
+    assert m.result() == pytest.approx(0.75) and type(m) is metrics.Accuracy
+    assert type(metrics.get("accuracy", (8, 1), (8, 1))) is metrics.BinaryAccuracy
+    assert type(metrics.get("acc", (8,), (8, 3))) is metrics.SparseCategoricalAccuracy
+    assert type(metrics.get("acc", (8, 1), (8, 3))) is metrics.SparseCategoricalAccuracy
+    assert type(metrics.get("Accuracy", np.zeros((8, 3)), np.zeros((8, 3)))) is metrics.CategoricalAccuracy
+    assert metrics.get("acc", (8, 1), (8, 1)).name == "acc"
+
+
+def test_metrics_build_no_graph():
+    p = tg.tensor([[0.2, 0.8]], requires_grad=True)
+    metrics.CategoricalAccuracy().update_state([[0.0, 1.0]], p)
+    metrics.MeanSquaredError().update_state([[0.0, 1.0]], p)
+    assert p.grad is None
+
+
+def test_call_updates_and_returns_the_result():
+    m = metrics.MeanAbsoluteError()
+    assert m([[1.0]], [[0.0]]) == 1.0
+    assert m([[3.0]], [[0.0]]) == 2.0
+
+
+@pytest.mark.parametrize("name, cls", [("mse", metrics.MeanSquaredError), ("MSE", metrics.MeanSquaredError),
+                                       ("mean_absolute_error", metrics.MeanAbsoluteError),
+                                       ("binary_accuracy", metrics.BinaryAccuracy),
+                                       ("categorical_accuracy", metrics.CategoricalAccuracy),
+                                       ("sparse_categorical_accuracy", metrics.SparseCategoricalAccuracy),
+                                       ("SparseCategoricalAccuracy", metrics.SparseCategoricalAccuracy)])
+def test_get_by_name(name, cls):
+    m = metrics.get(name)
+    assert type(m) is cls and m.name == name
+
+
+def test_get_instances_callables_configs_and_errors():
+    m = metrics.BinaryAccuracy(threshold=0.3)
+    assert metrics.get(m) is m
+    again = metrics.get({"class_name": "BinaryAccuracy", "config": m.get_config()})
+    assert again.get_config() == {"name": "binary_accuracy", "threshold": 0.3}
+
+    def within_one(y_true, y_pred):
+        return (np.abs(np.asarray(y_true) - np.asarray(y_pred)) <= 1).astype(float)
+
+    wrapped = metrics.get(within_one)
+    wrapped.update_state([0.0, 0.0, 0.0, 0.0], [0.5, 2.0, -1.0, 3.0])
+    assert wrapped.result() == 0.5 and wrapped.name == "within_one"
+    with pytest.raises(ValueError, match=r"Unknown metric: 'accuracyy'.*'accuracy'"):
+        metrics.get("accuracyy")
+    with pytest.raises(ValueError, match="Could not interpret"):
+        metrics.get(7)
+    with pytest.raises(ValueError, match="sample_weight of shape"):
+        metrics.Mean().update_state([1.0, 2.0, 3.0], sample_weight=[1.0, 2.0])

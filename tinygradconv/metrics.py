@@ -1,0 +1,303 @@
+"""Stateful metrics (Keras 3 semantics), computed in NumPy without building any graph.
+
+A metric accumulates over batches with ``update_state(y_true, y_pred, sample_weight=None)`` and reports
+``result()`` as a float: the mean of the per-sample values, weighted by the sample weights (or counting each sample
+once), over every batch since the last ``reset_state()``. Per-sample values are the metric function averaged over
+every axis but the first:
+
+* ``mean_squared_error``/``mean_absolute_error``: ``mean((y - p)^2)`` / ``mean(|y - p|)`` over the last axis;
+* ``accuracy``: ``y == p`` (exact equality);
+* ``binary_accuracy``: ``y == (p > threshold)`` with ``threshold = 0.5``;
+* ``categorical_accuracy``: ``argmax(y) == argmax(p)`` (one-hot targets);
+* ``sparse_categorical_accuracy``: ``y == argmax(p)`` (integer targets).
+
+>>> from tinygradconv import metrics
+>>> m = metrics.get("binary_accuracy")
+>>> m.update_state([[1], [0], [1], [0]], [[0.9], [0.2], [0.4], [0.6]])
+>>> m.result()
+0.5
+>>> m.update_state([[1], [1]], [[0.8], [0.7]])
+>>> round(m.result(), 4)      # 4 right out of 6
+0.6667
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+def _numpy(x) -> np.ndarray:
+    if isinstance(x, Tensor):
+        return x.numpy()
+    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
+        return Tensor(x).numpy()  # a backend array (CuPy, array_api_strict)
+    return np.asarray(x)
+
+
+def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1=True):
+    """Keras' rule: make ranks equal when they differ by one and the larger has a trailing axis of size 1."""
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            return x1, x2[:, None]
+        return x1[..., 0], x2
+    if x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            return x1[:, None], x2
+        return x1, x2[..., 0]
+    return x1, x2
+
+
+# ------------------------------------------------------------------------------------------------ metric functions
+def mean_squared_error(y_true, y_pred) -> np.ndarray:
+    """``mean((y_true - y_pred)^2)`` over the last axis."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    return np.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred) -> np.ndarray:
+    """``mean(|y_true - y_pred|)`` over the last axis."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+
+def accuracy(y_true, y_pred) -> np.ndarray:
+    """1.0 where ``y_true == y_pred`` exactly, else 0.0."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    return (y_true == y_pred).astype(np.float64)
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5) -> np.ndarray:
+    """1.0 where ``y_true == (y_pred > threshold)``, else 0.0."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    return (y_true == (y_pred > threshold)).astype(np.float64)
+
+
+def categorical_accuracy(y_true, y_pred) -> np.ndarray:
+    """1.0 where ``argmax(y_true) == argmax(y_pred)`` along the last axis (one-hot targets)."""
+    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
+    """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis."""
+    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    matches = (y_true == np.argmax(y_pred, axis=-1)).astype(np.float64)
+    return matches[..., 0] if matches.ndim > 1 and matches.shape[-1] == 1 else matches
+
+
+# ------------------------------------------------------------------------------------------------ metric objects
+class Metric:
+    """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``; calling a metric updates it
+    and returns the result."""
+
+    def __init__(self, name=None):
+        self.name = name or type(self).__name__
+        self.reset_state()
+
+    def reset_state(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update_state(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def result(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs) -> float:
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} result={self.result():.6g}>"
+
+
+class Mean(Metric):
+    """The (weighted) mean of per-sample values: ``total / count``.
+
+    Values of shape ``(batch, ...)`` are first averaged over every axis but the first; ``count`` grows by the batch
+    size, or by the sum of ``sample_weight`` when given.
+
+    >>> m = Mean()
+    >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
+    >>> m.result()
+    2.5
+    """
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(_numpy(values), dtype=np.float64)
+        if sample_weight is not None:
+            weights = np.asarray(_numpy(sample_weight), dtype=np.float64)
+            values, weights = squeeze_or_expand_to_same_rank(values, weights)
+            if values.ndim > weights.ndim:
+                values = values.mean(axis=tuple(range(weights.ndim, values.ndim)))
+            try:
+                weights = np.broadcast_to(weights, values.shape)
+            except ValueError:
+                raise ValueError(f"sample_weight of shape {weights.shape} does not match values of shape "
+                                 f"{values.shape}") from None
+            values = values * weights
+            if weights.ndim > 1:
+                weights = weights.mean(axis=tuple(range(1, weights.ndim)))
+            count = float(weights.sum())
+        else:
+            count = float(values.shape[0]) if values.ndim >= 1 else 1.0
+        if values.ndim > 1:
+            values = values.mean(axis=tuple(range(1, values.ndim)))
+        self.total += float(values.sum())
+        self.count += count
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """A :class:`Mean` of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
+
+    >>> m = MeanMetricWrapper(mean_absolute_error, name="mae")
+    >>> m.update_state([[1.0], [2.0]], [[0.0], [0.0]])
+    >>> m.result()
+    1.5
+    """
+
+    def __init__(self, fn, name=None, **kwargs):
+        self._fn, self._fn_kwargs = fn, kwargs
+        super().__init__(name=name or getattr(fn, "__name__", None))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self):
+        return dict(super().get_config(), **self._fn_kwargs)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    """Mean of squared errors over all samples seen."""
+
+    def __init__(self, name="mean_squared_error"):
+        super().__init__(mean_squared_error, name=name)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """Mean of absolute errors over all samples seen."""
+
+    def __init__(self, name="mean_absolute_error"):
+        super().__init__(mean_absolute_error, name=name)
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal targets exactly."""
+
+    def __init__(self, name="accuracy"):
+        super().__init__(accuracy, name=name)
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``(y_pred > threshold)`` equals the binary target."""
+
+    def __init__(self, name="binary_accuracy", threshold=0.5):
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise TypeError(f"Argument `threshold` must be a number. Received: threshold={threshold!r}")
+        super().__init__(binary_accuracy, name=name, threshold=threshold)
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the arg-max of the prediction matches the one-hot target."""
+
+    def __init__(self, name="categorical_accuracy"):
+        super().__init__(categorical_accuracy, name=name)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the arg-max of the prediction matches the integer target."""
+
+    def __init__(self, name="sparse_categorical_accuracy"):
+        super().__init__(sparse_categorical_accuracy, name=name)
+
+
+# ------------------------------------------------------------------------------------------------ lookup
+_CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
+            SparseCategoricalAccuracy)
+_BY_NAME = {
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    **{cls.__name__.lower(): cls for cls in _CLASSES},
+}
+
+
+def resolve_accuracy(y_true_shape, y_pred_shape):
+    """The accuracy a model means by ``"accuracy"`` (Keras' ``compile`` rule): binary when predictions have one
+    column, sparse categorical when targets have fewer axes or a single column, categorical otherwise."""
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    if y_pred_shape and y_pred_shape[-1] == 1:
+        return BinaryAccuracy
+    last_true = y_true_shape[-1] if y_true_shape else 1
+    if len(y_true_shape) < len(y_pred_shape) or (last_true == 1 and y_pred_shape and y_pred_shape[-1] > 1):
+        return SparseCategoricalAccuracy
+    return CategoricalAccuracy
+
+
+def get(identifier, y_true=None, y_pred=None):
+    """A :class:`Metric` from a name (case-insensitive; the metric is named as given), a config dict, a Metric
+    instance or class, or a callable ``(y_true, y_pred) -> per-sample values``.
+
+    Given ``y_true`` and ``y_pred`` (arrays or shapes), ``"accuracy"``/``"acc"`` resolves like Keras' ``compile``:
+    to binary, sparse categorical or categorical accuracy (see :func:`resolve_accuracy`).
+
+    Raises:
+        ValueError: for an unknown name (the message lists the valid ones) or an identifier of another kind.
+
+    >>> get("acc", y_true=(32,), y_pred=(32, 10)).name, type(get("acc", (32,), (32, 10))).__name__
+    ('acc', 'SparseCategoricalAccuracy')
+    """
+    if identifier is None or isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key in ("accuracy", "acc") and y_true is not None and y_pred is not None:
+            cls = resolve_accuracy(_shape(y_true), _shape(y_pred))
+        else:
+            cls = _BY_NAME.get(key)
+        if cls is None:
+            raise ValueError(f"Unknown metric: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
+        return cls(name=identifier)
+    if isinstance(identifier, dict):
+        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
+        if cls is None:
+            raise ValueError(f"Unknown metric config: {identifier!r}. Valid class names: "
+                             f"{sorted(c.__name__ for c in _CLASSES)}")
+        return cls.from_config(dict(identifier.get("config") or {}))
+    if inspect.isclass(identifier) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def _shape(x):
+    if isinstance(x, tuple) and all(isinstance(n, int) for n in x):
+        return x
+    return tuple(getattr(x, "shape", None) or np.shape(x))
+
+
+__all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
+           "MeanSquaredError", "Metric", "SparseCategoricalAccuracy", "accuracy", "binary_accuracy",
+           "categorical_accuracy", "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy",
+           "sparse_categorical_accuracy"]
