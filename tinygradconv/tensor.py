@@ -66,6 +66,13 @@ def _source(data):
         return None, _to_numpy_data(data)
 
 
+def _number_fits(value, dtype) -> bool:
+    """Whether a Python number converts to a non-floating ``dtype`` unchanged (``2`` to int64, not ``2.5``)."""
+    if dtype == "bool":
+        return isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
+
+
 def _check_dtype(dtype) -> str:
     name = dtype_name(dtype)
     if name not in _DTYPES:
@@ -249,7 +256,11 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
-            return Tensor._make(self.backend.xp.asarray(other, dtype=self.data.dtype), self.backend, False, None)
+            dtype = self.data.dtype
+            if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
+                raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
+                                "changing the number; cast the tensor first, e.g. t.astype('float32')")
+            return Tensor._make(self.backend.xp.asarray(other, dtype=dtype), self.backend, False, None)
         return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
 
     # The arithmetic operators are the hottest path of the engine: they skip `_lift` for Tensor operands.

@@ -20,7 +20,7 @@ def unbroadcast(xp, grad, shape):
     >>> unbroadcast(np, np.ones((2, 3)), (3,)).tolist()
     [2.0, 2.0, 2.0]
     """
-    if tuple(grad.shape) == tuple(shape):
+    if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     if extra:
@@ -29,6 +29,13 @@ def unbroadcast(xp, grad, shape):
     if axes:
         grad = xp.sum(grad, axis=axes, keepdims=True)
     return grad
+
+
+def broadcast_error(name, *arrays):
+    """The ``ValueError`` for operands whose shapes do not broadcast, naming every shape."""
+    shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
+    return ValueError(f"{name}: operands of shapes {shapes} cannot be broadcast together (NumPy rules: aligned "
+                      "from the right, each pair of dimensions must be equal or one of them 1)")
 
 
 def _float_mask(xp, condition, dtype):
@@ -71,7 +78,10 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,7 +96,10 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -101,7 +114,10 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise broadcast_error("mul", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -118,7 +134,10 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise broadcast_error("div", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -134,7 +153,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        try:
+            out = a**b
+        except ValueError:
+            raise broadcast_error("pow", a, b) from None
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -160,7 +182,10 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.maximum(a, b)
+        try:
+            return ctx.xp.maximum(a, b)
+        except ValueError:
+            raise broadcast_error("maximum", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,7 +199,10 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.minimum(a, b)
+        try:
+            return ctx.xp.minimum(a, b)
+        except ValueError:
+            raise broadcast_error("minimum", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -202,7 +230,10 @@ class Where(Function):
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
         ctx.shapes = (a.shape, b.shape)
-        return ctx.xp.where(condition, a, b)
+        try:
+            return ctx.xp.where(condition, a, b)
+        except ValueError:
+            raise broadcast_error("where", condition, a, b) from None
 
     @staticmethod
     def backward(ctx, grad):

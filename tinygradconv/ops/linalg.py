@@ -28,7 +28,12 @@ class MatMul(Function):
             raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned "
                              f"({inner_a} != {inner_b})")
         ctx.save_for_backward(a, b)
-        return ctx.xp.matmul(a, b)
+        try:
+            return ctx.xp.matmul(a, b)
+        except ValueError:  # batch dimensions that do not broadcast
+            raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} have batch dimensions "
+                             f"{tuple(a.shape[:-2])} and {tuple(b.shape[:-2])} that cannot be broadcast together") \
+                from None
 
     @staticmethod
     def backward(ctx, grad):

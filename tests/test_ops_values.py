@@ -1,0 +1,334 @@
+"""Forward values of every operator and method against NumPy, on every backend, plus broadcasting gradients.
+
+References are computed with NumPy in float64 straight from the formula (never with tinygradconv), and the
+results compared in the tensor's own dtype.
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygradconv as tg
+from tinygradconv import ops
+
+
+def T(array, backend, dtype="float64", requires_grad=False):
+    return tg.Tensor(np.asarray(array), dtype=dtype, backend=backend, requires_grad=requires_grad)
+
+
+@pytest.fixture
+def xy(rng):
+    return rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+
+# ------------------------------------------------------------------------------------------- binary operators
+@pytest.mark.parametrize("name, op, reference", [
+    ("add", lambda a, b: a + b, np.add),
+    ("sub", lambda a, b: a - b, np.subtract),
+    ("mul", lambda a, b: a * b, np.multiply),
+    ("div", lambda a, b: a / b, np.divide),
+    ("maximum", lambda a, b: a.maximum(b), np.maximum),
+    ("minimum", lambda a, b: a.minimum(b), np.minimum),
+])
+def test_binary_operator_values_with_broadcasting(name, op, reference, backend, rng):
+    for shape_a, shape_b in [((3, 4), (3, 4)), ((2, 3), (3,)), ((2, 1, 3), (4, 1)), ((), (2, 2))]:
+        a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b) + 3.0  # b away from 0 for div
+        out = op(T(a, backend), T(b, backend))
+        assert out.shape == np.broadcast_shapes(shape_a, shape_b)
+        np.testing.assert_allclose(out.numpy(), reference(a, b), rtol=1e-12, err_msg=name)
+
+
+def test_pow_values(backend, rng):
+    a = rng.uniform(0.5, 2.0, (3, 4))
+    b = rng.uniform(-2.0, 2.0, (4,))
+    np.testing.assert_allclose((T(a, backend) ** T(b, backend)).numpy(), np.exp(b * np.log(a)), rtol=1e-12)
+    np.testing.assert_allclose((T(a, backend) ** 2).numpy(), a * a, rtol=1e-12)
+    np.testing.assert_allclose((2.0 ** T(b, backend)).numpy(), np.exp(b * math.log(2.0)), rtol=1e-12)
+
+
+def test_reflected_operators_with_python_numbers(backend, xy):
+    x, _ = xy
+    t = T(x, backend)
+    np.testing.assert_allclose((1.5 + t).numpy(), 1.5 + x)
+    np.testing.assert_allclose((1.5 - t).numpy(), 1.5 - x)
+    np.testing.assert_allclose((1.5 * t).numpy(), 1.5 * x)
+    np.testing.assert_allclose((1.5 / (t * t + 1)).numpy(), 1.5 / (x * x + 1))
+    np.testing.assert_allclose((t - 1.5).numpy(), x - 1.5)
+    np.testing.assert_allclose((-t).numpy(), -x)
+    np.testing.assert_allclose((+t).numpy(), x)
+
+
+def test_operators_with_numpy_arrays_on_either_side(backend, xy):
+    x, y = xy
+    t = T(x, backend)
+    for out in (t + y, y + t):  # __array_priority__ makes NumPy defer to Tensor
+        assert isinstance(out, tg.Tensor)
+        np.testing.assert_allclose(out.numpy(), x + y)
+    np.testing.assert_allclose((y - t).numpy(), y - x)
+
+
+def test_matmul_values(backend, rng):
+    for shape_a, shape_b in [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
+                             ((2, 1, 3, 4), (5, 4, 2))]:
+        a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+        out = T(a, backend) @ T(b, backend)
+        # reference: an explicit sum over the contracted index, with 1-D operands promoted as matmul does
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        ref = (a2[..., :, :, None] * b2[..., None, :, :]).sum(axis=-2)
+        if a.ndim == 1:
+            ref = ref[..., 0, :]
+        if b.ndim == 1:
+            ref = ref[..., 0]
+        assert out.shape == ref.shape
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- unary ops
+@pytest.mark.parametrize("name, low, high, reference", [
+    ("exp", -3, 3, np.exp),
+    ("log", 0.1, 5, np.log),
+    ("log1p", -0.5, 5, np.log1p),
+    ("sqrt", 0.0, 5, np.sqrt),
+    ("abs", -3, 3, np.abs),
+    ("tanh", -4, 4, lambda x: (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)),
+    ("sigmoid", -6, 6, lambda x: 1.0 / (1.0 + np.exp(-x))),
+    ("relu", -3, 3, lambda x: np.where(x > 0, x, 0.0)),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_values_method_and_function(name, low, high, reference, dtype, backend, rng):
+    x = rng.uniform(low, high, (4, 5))
+    t = T(x, backend, dtype=dtype)
+    tolerance = 1e-6 if dtype == "float32" else 1e-12
+    for out in (getattr(t, name)(), getattr(ops, name)(t)):
+        assert str(out.numpy().dtype) == dtype
+        np.testing.assert_allclose(out.numpy(), reference(x), rtol=tolerance, atol=tolerance, err_msg=name)
+
+
+def test_sigmoid_does_not_overflow(backend):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = T([-1000.0, 0.0, 1000.0], backend, dtype="float32").sigmoid().numpy()
+    np.testing.assert_array_equal(out, [0.0, 0.5, 1.0])
+
+
+def test_abs_operator(backend):
+    assert abs(T([-2.0, 3.0], backend)).tolist() == [2.0, 3.0]
+
+
+def test_clip_values(backend, rng):
+    x = rng.uniform(-3, 3, (20,))
+    np.testing.assert_array_equal(T(x, backend).clip(-1.0, 2.0).numpy(), [min(max(v, -1.0), 2.0) for v in x])
+    np.testing.assert_array_equal(T(x, backend).clip(max=0.5).numpy(), [min(v, 0.5) for v in x])
+    np.testing.assert_array_equal(ops.clip(T(x, backend), min=0.0).numpy(), [max(v, 0.0) for v in x])
+    with pytest.raises(ValueError, match="min"):
+        T(x, backend).clip(2.0, 1.0)
+    with pytest.raises(TypeError, match="min"):
+        T(x, backend).clip("a", 1.0)
+
+
+def test_where_values(backend, rng):
+    cond = rng.random((3, 4)) > 0.5
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    out = ops.where(cond, T(a, backend), T(b, backend))
+    expected = [[a[i, j] if cond[i, j] else b[j] for j in range(4)] for i in range(3)]
+    np.testing.assert_array_equal(out.numpy(), expected)
+    out = ops.where(T(cond, backend, dtype="bool"), T(a, backend), 0.0)  # a Tensor condition and a number
+    np.testing.assert_array_equal(out.numpy(), np.where(cond, a, 0.0))
+
+
+def test_comparisons_give_non_differentiable_booleans(backend, rng):
+    x, y = rng.standard_normal(6), rng.standard_normal(6)
+    x[2] = y[2]
+    a, b = T(x, backend, requires_grad=True), T(y, backend)
+    for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
+        out = getattr(a, op)(b)
+        assert str(out.numpy().dtype) == "bool" and not out.requires_grad
+        np.testing.assert_array_equal(out.numpy(), getattr(x, op)(y), err_msg=op)
+    np.testing.assert_array_equal((a > 0.0).numpy(), x > 0)
+
+
+def test_astype_values_and_gradient_dtype(backend):
+    x = T([1.25, -2.5], backend, dtype="float64", requires_grad=True)
+    y = x.astype("float32")
+    assert str(y.numpy().dtype) == "float32"
+    (y * 2.0).sum().backward()
+    assert str(x.grad.numpy().dtype) == "float64"
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+# ------------------------------------------------------------------------------------------- reductions
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (2, 0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduction_values(name, axis, keepdims, backend, rng):
+    x = rng.standard_normal((3, 4, 2))
+    out = getattr(T(x, backend), name)(axis=axis, keepdims=keepdims)
+    reference = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}[name](x, axis=axis, keepdims=keepdims)
+    assert out.shape == np.shape(reference)
+    np.testing.assert_allclose(out.numpy(), reference, rtol=1e-12)
+
+
+def test_reduction_by_hand(backend):
+    t = T([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], backend)
+    assert t.sum().item() == 21.0
+    assert t.sum(axis=0).tolist() == [5.0, 7.0, 9.0]
+    assert t.mean(axis=1, keepdims=True).tolist() == [[3.0], [4.0]]
+    assert t.max(axis=1).tolist() == [5.0, 6.0]
+    assert t.min().item() == 1.0
+
+
+def test_reduction_axis_errors(backend):
+    t = T(np.zeros((2, 3)), backend)
+    with pytest.raises(ValueError, match="out of range"):
+        t.sum(axis=2)
+    with pytest.raises(ValueError, match="repeated"):
+        t.sum(axis=(0, -2))
+    with pytest.raises(TypeError, match="axis"):
+        t.mean(axis=1.5)
+
+
+def test_max_gradient_splits_ties(backend):
+    x = T([1.0, 3.0, 3.0, 2.0], backend, requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5, 0.0]
+
+
+# ------------------------------------------------------------------------------------------- shape ops
+def test_reshape_values_and_errors(backend, rng):
+    x = rng.standard_normal((2, 6))
+    t = T(x, backend)
+    np.testing.assert_array_equal(t.reshape(3, 4).numpy(), x.reshape(3, 4))
+    np.testing.assert_array_equal(t.reshape((4, -1)).numpy(), x.reshape(4, 3))
+    np.testing.assert_array_equal(ops.reshape(t, [12]).numpy(), x.ravel())
+    with pytest.raises(ValueError, match=r"\(2, 6\).*\(5, 2\)"):
+        t.reshape(5, 2)
+    with pytest.raises(ValueError, match=r"\(2, 6\)"):
+        t.reshape(-1, -1)
+
+
+def test_permute_and_transpose_values(backend, rng):
+    x = rng.standard_normal((2, 3, 4))
+    t = T(x, backend)
+    np.testing.assert_array_equal(t.permute(2, 0, 1).numpy(), np.moveaxis(x, 2, 0))
+    np.testing.assert_array_equal(t.transpose().numpy(), np.transpose(x))
+    np.testing.assert_array_equal(t.transpose(0, 2).numpy(), np.swapaxes(x, 0, 2))
+    np.testing.assert_array_equal(T(x[0], backend).T.numpy(), x[0].T)
+    with pytest.raises(ValueError, match="permutation"):
+        t.permute(0, 0, 1)
+    with pytest.raises(ValueError, match="2-D"):
+        _ = t.T
+
+
+def test_getitem_values(backend, rng):
+    x = rng.standard_normal((4, 5))
+    t = T(x, backend)
+    np.testing.assert_array_equal(t[1:3, ::2].numpy(), x[1:3, ::2])
+    np.testing.assert_array_equal(t[2].numpy(), x[2])
+    np.testing.assert_array_equal(t[-1, 1].numpy(), x[-1, 1])
+    np.testing.assert_array_equal(t[..., None, 0:4:3].numpy(), x[..., None, 0:4:3])
+    np.testing.assert_array_equal(t[[3, 0, 3]].numpy(), x[[3, 0, 3]])
+    mask = x > 0
+    np.testing.assert_array_equal(t[mask].numpy(), x[mask])
+
+
+def test_getitem_gradients_by_hand(backend):
+    x = T(np.arange(6.0).reshape(3, 2), backend, requires_grad=True)
+    (x[[2, 0, 2]].sum() + x[1:, 1].sum() * 10).backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [0.0, 10.0], [2.0, 12.0]]
+
+
+def test_concat_stack_values(backend, rng):
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 1)), rng.standard_normal((2, 3))
+    out = ops.concat([T(a, backend), T(b, backend), T(c, backend)], axis=1)
+    np.testing.assert_array_equal(out.numpy(), np.hstack([a, b, c]))
+    np.testing.assert_array_equal(ops.concat([T(a, backend), T(c, backend)], axis=-2).numpy(), np.vstack([a, c]))
+    stacked = ops.stack([T(a, backend), T(c, backend)], axis=1)
+    assert stacked.shape == (2, 2, 3)
+    np.testing.assert_array_equal(stacked.numpy()[:, 0], a)
+    np.testing.assert_array_equal(stacked.numpy()[:, 1], c)
+    with pytest.raises(ValueError, match="differ"):
+        ops.concat([T(a, backend), T(b, backend)], axis=0)
+    with pytest.raises(ValueError, match="equal"):
+        ops.stack([T(a, backend), T(b, backend)])
+
+
+def test_concat_gradient_splits(backend):
+    a, b = T([1.0, 2.0], backend, requires_grad=True), T([3.0], backend, requires_grad=True)
+    (ops.concat([a, b]) * T([1.0, 2.0, 3.0], backend)).sum().backward()
+    assert a.grad.tolist() == [1.0, 2.0] and b.grad.tolist() == [3.0]
+
+
+def test_pad_values(backend, rng):
+    x = rng.standard_normal((2, 3))
+    out = ops.pad(T(x, backend), ((1, 0), (2, 1)), value=0.5)
+    expected = np.full((3, 6), 0.5)
+    expected[1:, 2:5] = x
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert ops.pad(T(x, backend), (1, 1)).shape == (4, 5)
+    with pytest.raises(ValueError, match="pad_width"):
+        ops.pad(T(x, backend), ((1, -1), (0, 0)))
+
+
+# ------------------------------------------------------------------------------------------- broadcasting grads
+def test_broadcast_gradients_are_summed_back_by_hand(backend):
+    a = T(np.ones((2, 1, 3)), backend, requires_grad=True)
+    b = T(np.full((4, 1), 2.0), backend, requires_grad=True)
+    (a * b).sum().backward()
+    # out[i, j, k] = a[i, 0, k] * b[j, 0]: each a element meets all 4 b values (sum 8), each b element 6 ones
+    assert a.grad.shape == (2, 1, 3) and b.grad.shape == (4, 1)
+    np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 1, 3), 8.0))
+    np.testing.assert_array_equal(b.grad.numpy(), np.full((4, 1), 6.0))
+
+
+def test_scalar_tensor_broadcast_gradient(backend):
+    s = T(3.0, backend, requires_grad=True)
+    x = T(np.arange(4.0), backend)
+    (s * x).sum().backward()
+    assert s.grad.shape == () and s.grad.item() == 6.0
+
+
+@st.composite
+def broadcastable_shapes(draw):
+    out = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
+    def operand():
+        drop = draw(st.integers(0, len(out)))
+        return tuple(1 if draw(st.booleans()) else n for n in out[drop:])
+    return operand(), operand()
+
+
+@settings(max_examples=30, deadline=None)
+@given(shapes=broadcastable_shapes(), seed=st.integers(0, 2**16))
+def test_broadcasting_gradient_shapes_and_values(shapes, seed):
+    shape_a, shape_b = shapes
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    ta = tg.Tensor(a, dtype="float64", requires_grad=True)
+    tb = tg.Tensor(b, dtype="float64", requires_grad=True)
+    (ta * tb).sum().backward()
+    assert ta.grad.shape == shape_a and tb.grad.shape == shape_b
+    # reference from the definition: d/da[i] sum(a*b) = sum of b over every output element that reads a[i]
+    out_shape = np.broadcast_shapes(shape_a, shape_b)
+    expected_a, expected_b = np.zeros(shape_a), np.zeros(shape_b)
+    for index in np.ndindex(*out_shape):
+        ia = tuple(0 if n == 1 else i for i, n in zip(index[len(index) - len(shape_a):], shape_a))
+        ib = tuple(0 if n == 1 else i for i, n in zip(index[len(index) - len(shape_b):], shape_b))
+        expected_a[ia] += b[ib]
+        expected_b[ib] += a[ia]
+    np.testing.assert_allclose(ta.grad.numpy(), expected_a, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tb.grad.numpy(), expected_b, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_reshape_and_permute_round_trips(shape, data):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    t = tg.Tensor(x, dtype="float64", requires_grad=True)
+    axes = data.draw(st.permutations(range(len(shape))))
+    flat = data.draw(st.sampled_from([(-1,), (1, -1), (-1, 1)]))
+    y = t.permute(*axes).reshape(*flat).reshape(*[shape[a] for a in axes]).permute(*np.argsort(axes))
+    np.testing.assert_array_equal(y.numpy(), x)
+    weights = np.random.default_rng(0).standard_normal(shape)
+    (y * tg.Tensor(weights, dtype="float64")).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), weights)  # moving elements around moves gradients back
