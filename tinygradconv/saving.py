@@ -50,13 +50,14 @@ import importlib
 import inspect
 import json
 import os
+import re
 import secrets
 import warnings
 import zipfile
 
 import numpy as np
 
-from .layers.layer import Layer, _snake_case
+from .layers.layer import Layer
 
 __all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
            "save_weights", "serialize_layer", "weight_keys"]
@@ -70,6 +71,14 @@ class SavedFileError(ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- keys
+def _snake_case(name):
+    """Keras's ``to_snake_case``: ``Conv1DTranspose`` -> ``conv1d_transpose``, ``BatchNormalization`` ->
+    ``batch_normalization``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def weight_keys(model) -> list:
     """``(key, weight)`` pairs for every weight of ``model``, in the order of ``model.weights``.
 

@@ -1,0 +1,342 @@
+"""Saving: round trips, the key layout, atomic writes, and refusal of damaged, mismatched or pickle-bearing files."""
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import saving
+from tinygradconv.layers import BatchNormalization, Dense, Dropout, Layer
+from tinygradconv.models import Model, Sequential, load_model
+from tinygradconv.saving import SavedFileError
+
+
+def make_model(units=3, seed=0):
+    tg.random.set_seed(seed)
+    model = Sequential([Dense(4, activation="tanh"), BatchNormalization(), Dropout(0.3), Dense(units)])
+    model(np.zeros((2, 5)))
+    return model
+
+
+def randomize(model, seed):
+    rng = np.random.default_rng(seed)
+    values = [rng.normal(size=w.shape) for w in model.weights]
+    model.set_weights([np.abs(v) + 0.5 if "variance" in w.name else v for v, w in zip(values, model.weights)])
+
+
+def weights_equal(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b)) and len(a) == len(b)
+
+
+@pytest.fixture
+def x():
+    return np.random.default_rng(9).normal(size=(6, 5))
+
+
+# ------------------------------------------------------------------------------------------ round trips
+def test_weights_round_trip_into_a_new_model(tmp_path, x):
+    model = make_model()
+    randomize(model, 1)
+    path = tmp_path / "model.weights.npz"
+    model.save_weights(path)
+    other = make_model(seed=5)  # same architecture, different (globally unique) layer names and values
+    assert other.layers[0].name != model.layers[0].name
+    other.load_weights(path)
+    assert weights_equal(other.get_weights(), model.get_weights())
+    np.testing.assert_array_equal(other.predict(x), model.predict(x))
+
+
+def test_keys_follow_the_layer_classes(tmp_path):
+    model = make_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    with np.load(path, allow_pickle=False) as data:
+        keys = [k for k in data.files if k != saving.META_KEY]
+        stored = {k: data[k] for k in keys}
+    assert keys == ["dense/kernel", "dense/bias", "batch_normalization/gamma", "batch_normalization/beta",
+                    "batch_normalization/moving_mean", "batch_normalization/moving_variance",
+                    "dense_1/kernel", "dense_1/bias"]
+    for key, weight in zip(keys, model.weights):
+        np.testing.assert_array_equal(stored[key], weight.numpy())
+
+
+def test_conv1d_transpose_key(tmp_path):
+    from tinygradconv.layers import Conv1DTranspose
+
+    model = Sequential([Conv1DTranspose(2, 3, strides=2)])
+    model(np.zeros((1, 4, 1)))
+    model.save_weights(tmp_path / "c.npz")
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as data:
+        assert "conv1d_transpose/kernel" in data.files and data["conv1d_transpose/kernel"].shape == (3, 2, 1)
+
+
+def test_nested_keys():
+    class Block(Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = Sequential([Dense(2), Dense(2)])
+            self.head = Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.head(self.inner(inputs))
+
+    block = Block()
+    block(np.zeros((1, 3)))
+    assert [key for key, _ in saving.weight_keys(block)] == [
+        "sequential/dense/kernel", "sequential/dense/bias", "sequential/dense_1/kernel", "sequential/dense_1/bias",
+        "dense/kernel", "dense/bias"]
+
+
+def test_model_round_trip(tmp_path, x):
+    model = make_model()
+    randomize(model, 2)
+    model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.01), loss="mse")
+    path = tmp_path / "model.tgc.npz"
+    model.save(path)
+    loaded = load_model(path)
+    assert type(loaded) is Sequential
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Dense", "BatchNormalization", "Dropout", "Dense"]
+    assert loaded.layers[0].get_config()["activation"] == model.layers[0].get_config()["activation"]
+    assert weights_equal(loaded.get_weights(), model.get_weights())
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.compiled and type(loaded.optimizer).__name__ == "Adam"
+    assert loaded.optimizer.learning_rate == pytest.approx(0.01)
+    loaded.fit(x, np.zeros((6, 3)), epochs=1, verbose=0)  # ready to train
+
+
+class Custom(Model):
+    def __init__(self, width=3, **kwargs):
+        super().__init__(**kwargs)
+        self.first = Dense(width, activation="relu")
+        self.second = Dense(2)
+
+    def call(self, inputs, training=None):
+        return self.second(self.first(inputs))
+
+
+def test_subclassed_model_round_trip_needs_custom_objects(tmp_path, x):
+    model = Custom(width=4)
+    model(x)
+    path = tmp_path / "custom.tgc.npz"
+    model.save(path)
+    with pytest.raises(SavedFileError, match="Custom"):
+        load_model(path)
+    loaded = load_model(path, custom_objects={"Custom": Custom})
+    assert loaded.first.get_config()["units"] == 4
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_load_model_of_a_weights_file(tmp_path):
+    model = make_model()
+    model.save_weights(tmp_path / "w.npz")
+    with pytest.raises(SavedFileError, match="only weights"):
+        load_model(tmp_path / "w.npz")
+
+
+def test_plain_numpy_archive_loads_as_weights(tmp_path, x):
+    model = make_model()
+    arrays = {key: np.full(w.shape, 0.25) for key, w in saving.weight_keys(model)}
+    with open(tmp_path / "plain.npz", "wb") as f:
+        np.savez(f, **arrays)
+    model.load_weights(tmp_path / "plain.npz")
+    assert all(np.all(w == 0.25) for w in model.get_weights())
+    assert model.weights[0].numpy().dtype == np.float32  # cast to the weight's dtype
+
+
+# ------------------------------------------------------------------------------------------ atomicity
+def test_write_is_atomic_when_interrupted(tmp_path, monkeypatch):
+    model = make_model()
+    path = tmp_path / "model.weights.npz"
+    model.save_weights(path)
+    before = path.read_bytes()
+    randomize(model, 3)
+    calls = []
+    original = np.lib.format.write_array
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # a few members in: the temporary file is half written
+            raise OSError("disk full (simulated)")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", failing)
+    with pytest.raises(OSError, match="simulated"):
+        model.save_weights(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.weights.npz"]  # no temporary file left behind
+
+
+def test_write_is_atomic_when_the_rename_fails(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"old content")
+
+    def failing_replace(src, dst):
+        raise OSError("rename failed (simulated)")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="simulated"):
+        make_model().save(path)
+    assert path.read_bytes() == b"old content"
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_temporary_file_is_fsynced_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", os.path.dirname(a))) or real_replace(a, b))
+    make_model().save_weights(tmp_path / "w.npz")
+    assert events[0] == "fsync" and events[1] == ("replace", str(tmp_path))  # same directory, synced first
+
+
+def test_save_needs_npz_suffix_and_existing_directory(tmp_path):
+    model = make_model()
+    with pytest.raises(ValueError, match="filepath"):
+        model.save_weights(tmp_path / "weights.h5")
+    with pytest.raises(FileNotFoundError):
+        model.save(tmp_path / "missing" / "m.npz")
+
+
+def test_unbuilt_model_cannot_be_saved(tmp_path):
+    with pytest.raises(ValueError, match="build"):
+        Sequential([Dense(2)]).save_weights(tmp_path / "w.npz")
+
+
+# ------------------------------------------------------------------------------------------ bad files
+def assert_unchanged(model, snapshot):
+    assert weights_equal(model.get_weights(), snapshot)
+
+
+def test_missing_file(tmp_path):
+    model = make_model()
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        model.load_weights(tmp_path / "nope.npz")
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        load_model(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.1])
+def test_truncated_file(tmp_path, keep):
+    model = make_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+    randomize(model, 4)
+    snapshot = model.get_weights()
+    with pytest.raises(SavedFileError, match="w.npz"):
+        model.load_weights(path)
+    assert_unchanged(model, snapshot)
+
+
+def test_corrupted_bytes_are_detected(tmp_path):
+    model = make_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("dense_1/kernel.npy")
+    offset = info.header_offset + 30 + len(info.filename) + 140  # inside the array data of a late member
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    randomize(model, 5)
+    snapshot = model.get_weights()
+    with pytest.raises(SavedFileError, match="corrupted"):
+        model.load_weights(path)
+    assert_unchanged(model, snapshot)
+
+
+def test_not_an_archive(tmp_path):
+    model = make_model()
+    (tmp_path / "junk.npz").write_bytes(b"this is not a zip file at all")
+    np.save(tmp_path / "single.npy", np.zeros(3))
+    os.replace(tmp_path / "single.npy", tmp_path / "single.npz")
+    for name in ("junk.npz", "single.npz"):
+        with pytest.raises(SavedFileError, match=name):
+            model.load_weights(tmp_path / name)
+
+
+def test_wrong_shapes_name_the_weight_and_both_shapes(tmp_path):
+    small = make_model(units=3)
+    small.save_weights(tmp_path / "w.npz")
+    big = make_model(units=7)
+    snapshot = big.get_weights()
+    with pytest.raises(SavedFileError) as info:
+        big.load_weights(tmp_path / "w.npz")
+    message = str(info.value)
+    assert "w.npz" in message and "dense_1/kernel" in message and "(4, 7)" in message and "(4, 3)" in message
+    assert_unchanged(big, snapshot)  # the first layers, which matched, were not assigned either
+
+
+def test_missing_and_extra_keys(tmp_path):
+    model = make_model()
+    arrays = {key: w.numpy() for key, w in saving.weight_keys(model)}
+    snapshot = model.get_weights()
+    missing = dict(arrays)
+    del missing["dense_1/bias"]
+    extra = dict(arrays, **{"dense_2/kernel": np.zeros((2, 2))})
+    for name, content, expected in (("missing.npz", missing, "dense_1/bias"), ("extra.npz", extra, "dense_2/kernel")):
+        with open(tmp_path / name, "wb") as f:
+            np.savez(f, **content)
+        with pytest.raises(SavedFileError, match=expected):
+            model.load_weights(tmp_path / name)
+        assert_unchanged(model, snapshot)
+
+
+def test_loading_into_an_unbuilt_model_says_build(tmp_path):
+    make_model().save_weights(tmp_path / "w.npz")
+    with pytest.raises(SavedFileError, match="build"):
+        Sequential([Dense(4)]).load_weights(tmp_path / "w.npz")
+
+
+class Evil:
+    """Unpickling this object would create a directory: proof that nothing is unpickled."""
+
+    target = None
+
+    def __reduce__(self):
+        return (os.mkdir, (Evil.target,))
+
+
+def test_pickle_bearing_file_is_rejected_without_unpickling(tmp_path):
+    model = make_model()
+    Evil.target = str(tmp_path / "pwned")
+    arrays = {key: w.numpy() for key, w in saving.weight_keys(model)}
+    arrays["dense/kernel"] = np.array([Evil()], dtype=object)
+    with open(tmp_path / "evil.npz", "wb") as f:
+        np.savez(f, **arrays)
+    snapshot = model.get_weights()
+    with pytest.raises(SavedFileError, match="pickle"):
+        model.load_weights(tmp_path / "evil.npz")
+    with pytest.raises(SavedFileError, match="pickle"):
+        load_model(tmp_path / "evil.npz")
+    assert not os.path.exists(Evil.target)
+    assert_unchanged(model, snapshot)
+
+
+def test_corrupted_metadata(tmp_path):
+    model = make_model()
+    arrays = {key: w.numpy() for key, w in saving.weight_keys(model)}
+    arrays[saving.META_KEY] = np.frombuffer(b"{not json", dtype=np.uint8)
+    with open(tmp_path / "meta.npz", "wb") as f:
+        np.savez(f, **arrays)
+    with pytest.raises(SavedFileError, match="metadata"):
+        load_model(tmp_path / "meta.npz")
+
+
+def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):
+    class Scale(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    model = Sequential([Scale()])
+    model(np.ones((1, 2)))
+    model.save(tmp_path / "s.npz")
+    with pytest.raises(SavedFileError, match="custom_objects"):
+        load_model(tmp_path / "s.npz")
+    loaded = load_model(tmp_path / "s.npz", custom_objects={"Scale": Scale})
+    np.testing.assert_array_equal(loaded.predict(np.ones((1, 2))), np.ones((1, 2)))
