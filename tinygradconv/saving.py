@@ -249,10 +249,12 @@ def _read_npz(filepath):
     if os.path.isdir(filepath):
         raise IsADirectoryError(21, f"Expected a .npz file, found a directory: {filepath!r}", filepath)
     try:
-        with np.load(filepath, allow_pickle=False) as data:
+        with open(filepath, "rb") as f:  # our own handle: np.load leaks its own when the archive is damaged
+            data = np.load(f, allow_pickle=False)
             if not isinstance(data, np.lib.npyio.NpzFile):
                 raise SavedFileError(f"{filepath!r} is a single .npy array, not a .npz archive of weights")
-            arrays = {key: data[key] for key in data.files}
+            with data:
+                arrays = {key: data[key] for key in data.files}
     except SavedFileError:
         raise
     except PermissionError:
