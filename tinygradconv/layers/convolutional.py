@@ -1,0 +1,427 @@
+r"""Convolution layers: ``Conv1DTranspose`` (alias ``Convolution1DTranspose``) and ``Conv1D``, as in Keras 3.
+
+The layers hold the arguments and the weights; the math lives in :mod:`tinygradconv.ops.conv` and the lengths in
+:mod:`tinygradconv.ops.conv_arithmetic`. A layer computes ``activation(conv(x, kernel) + bias)``.
+
+Argument handling follows Keras 3 (``standardize_tuple``, ``standardize_padding``, ``standardize_data_format``) with
+the same checks, in the same order and with messages of the same substance, all raised at construction. Where Keras
+accepts a value and only fails later (``filters=2.5`` or ``None``, ``kernel_size=[3.0]``, a list/tuple ``padding``)
+or fails with an ``AttributeError`` (``padding=None``), these layers raise a ``ValueError``/``TypeError`` at
+construction instead.
+
+Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, filters, in)``, ``Conv1D`` kernel
+``(kernel_size, in // groups, filters)``, bias ``(filters,)``; named ``"<layer>/kernel"`` and ``"<layer>/bias"``.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Conv1DTranspose
+>>> Conv1DTranspose(32, 3, 2, activation="relu")(np.random.rand(4, 10, 128)).shape
+(4, 21, 32)
+"""
+from __future__ import annotations
+
+import operator
+
+from .. import activations, config, constraints, initializers, regularizers
+from ..ops.conv import conv1d, conv1d_transpose
+from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
+from .layer import Layer, unique_name
+
+__all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
+
+
+# ---------------------------------------------------------------------------------------------------------- arguments
+def standardize_tuple(value, name, allow_zero=False):
+    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints -> ``(int,)``.
+
+    Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
+    rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
+    non-integer element (``[3.0]``, ``["3"]``) is rejected here instead of failing later, and the result holds
+    plain ints.
+
+    >>> standardize_tuple([2], "strides")
+    (2,)
+    >>> standardize_tuple(0, "strides")
+    Traceback (most recent call last):
+    ...
+    ValueError: The `strides` argument must be a tuple of 1 integers. Received strides=0, including values {0} that do not satisfy `value > 0`
+    """
+    message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
+    if isinstance(value, int):
+        items = (value,)
+    else:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{message} of type {type(value).__name__}")
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise ValueError(message) from None
+        if len(items) != 1:
+            raise ValueError(message)
+    item = items[0]
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"{message}, including element {item!r} of type {type(item)}")
+    try:
+        number = int(operator.index(item))
+    except TypeError:
+        raise ValueError(f"{message}, including element {item!r} of type {type(item)}") from None
+    if (number < 0) if allow_zero else (number <= 0):
+        requirement = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{message}, including values {{{number}}} that do not satisfy `value {requirement}`")
+    return (number,)
+
+
+def standardize_padding(value, allowed):
+    """Lower-case a padding name and check it is in ``allowed`` (no strip, as Keras).
+
+    >>> standardize_padding("SAME", ("valid", "same"))
+    'same'
+    """
+    names = "{" + ", ".join(repr(a) for a in allowed) + "}"
+    if isinstance(value, (list, tuple)):
+        raise ValueError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
+                         f"supported by this layer. Received: padding={value!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"The `padding` argument must be a string, one of {names}. Received: padding={value!r} of "
+                        f"type {type(value).__name__}")
+    padding = value.lower()
+    if padding not in allowed:
+        raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
+    return padding
+
+
+def _check_filters(filters):
+    """Keras only checks ``filters <= 0``; a string fails that comparison (TypeError), a float or None fails at build
+    (ValueError): both are raised here, at construction."""
+    if isinstance(filters, (str, bytes)):
+        raise TypeError(f"Invalid type for argument `filters`. Expected a strictly positive integer. "
+                        f"Received filters={filters!r} of type {type(filters).__name__}")
+    try:
+        number = int(operator.index(filters))
+    except TypeError:
+        raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive integer. "
+                         f"Received filters={filters!r} of type {type(filters).__name__}") from None
+    if number <= 0:
+        raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
+                         f"Received filters={filters}.")
+    return number
+
+
+def _check_groups(groups):
+    if isinstance(groups, (str, bytes)):
+        raise TypeError(f"The number of groups must be a positive integer. Received: groups={groups!r} of type "
+                        f"{type(groups).__name__}.")
+    try:
+        number = int(operator.index(groups))
+    except TypeError:
+        raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.") from None
+    if number <= 0:
+        raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
+    return number
+
+
+def _initializer(identifier):
+    # Keras' add_weight uses glorot_uniform for a float weight whose initializer is None.
+    return initializers.get("glorot_uniform" if identifier is None else identifier)
+
+
+# ---------------------------------------------------------------------------------------------------------- base
+class _BaseConv1D(Layer):
+    """What Conv1D and Conv1DTranspose share: activation, initializers, regularizers, constraints, checks, config."""
+
+    _default_name = "conv"
+
+    def _setup_common(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                      bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint):
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializer(kernel_initializer)
+        self.bias_initializer = _initializer(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel = None
+        self.bias = None
+        self.input_channels = None
+
+    @property
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _check_input_shape(self, shape):
+        """Rank 3, and (once built) the channel count the kernel was built for: else a Keras-like ValueError."""
+        shape = tuple(shape)
+        if len(shape) != 3:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected ndim=3, found "
+                             f"ndim={len(shape)}. Full shape received: {shape}")
+        channels = shape[self._channel_axis]
+        if self.input_channels is not None and channels is not None and channels != self.input_channels:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "
+                             f"{self._channel_axis} of input shape to have value {self.input_channels}, but received "
+                             f"input with shape {shape}")
+        return channels
+
+    def _length_axis(self):
+        return 1 if self.data_format == "channels_last" else 2
+
+    def _output_shape(self, input_shape, length):
+        batch = input_shape[0]
+        if self.data_format == "channels_last":
+            return (batch, length, self.filters)
+        return (batch, self.filters, length)
+
+    def _add_weights(self, kernel_shape):
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer,
+                                      self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                                        self.bias_constraint)
+
+    def _activate(self, outputs):
+        return outputs if self.activation is activations.linear else self.activation(outputs)
+
+    def _common_config(self):
+        return {
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+
+
+def _default_name(name, kwargs, prefix):
+    # Keras' snake case of the class name ("conv1d_transpose"), made unique; not when the kwargs are about to fail.
+    return name if name is not None or kwargs else unique_name(prefix)
+
+
+# ---------------------------------------------------------------------------------------------------------- layers
+class Conv1DTranspose(_BaseConv1D):
+    r"""Transposed 1-D convolution layer (sometimes called deconvolution), as Keras 3 ``Conv1DTranspose``.
+
+    Computes ``activation(conv1d_transpose(x, kernel) + bias)`` (see :func:`tinygradconv.ops.conv1d_transpose`):
+    every input step ``j`` scatters ``x[j] @ kernel[t]^T`` to output position ``j*strides + t*dilation_rate`` (minus
+    a crop that depends on ``padding``/``output_padding``). The output length is, with
+    ``k_eff = (kernel_size - 1) * dilation_rate + 1``:
+
+    * ``valid``: ``(L - 1) * strides + max(k_eff, strides)``, or ``(L - 1) * strides + k_eff + output_padding``;
+    * ``same``: ``L * strides``, or ``(L - 1) * strides + k_eff % 2 + output_padding``.
+
+    Args:
+        filters: the number of output channels (a positive integer).
+        kernel_size: an int or a 1-tuple/list: the number of taps.
+        strides: an int or 1-tuple: the upsampling factor.
+        padding: ``"valid"`` or ``"same"`` (case-insensitive).
+        output_padding: ``None`` or an int / 1-tuple, ``0 <= output_padding < strides``: extra steps at the end.
+            ``None`` and ``0`` differ (see above).
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``), ``"channels_first"``, or ``None``
+            for :func:`tinygradconv.config.image_data_format` at construction time.
+        dilation_rate: an int or 1-tuple: spacing of the taps (``> 1`` only with ``strides = 1``).
+        activation: an activation name, config or callable; ``None`` is linear.
+        use_bias: whether to add the bias.
+        kernel_initializer, bias_initializer: initializers (defaults ``"glorot_uniform"``, ``"zeros"``).
+        kernel_regularizer, bias_regularizer: penalties added to :attr:`losses`.
+        activity_regularizer: a penalty on the output, divided by the batch size.
+        kernel_constraint, bias_constraint: projections the optimizer applies after each update (stored on the
+            weights as ``weight.constraint``).
+        **kwargs: ``name``, ``dtype``, ``trainable``.
+
+    Input shape:
+        ``(batch, steps, channels)`` for ``channels_last``, ``(batch, channels, steps)`` for ``channels_first``.
+
+    Output shape:
+        ``(batch, new_steps, filters)`` / ``(batch, filters, new_steps)``.
+
+    Raises:
+        ValueError: invalid arguments (messages as Keras': non-positive sizes, padding not ``valid``/``same``,
+            ``output_padding >= strides``, ``strides > 1`` with ``dilation_rate > 1``, unknown keyword arguments,
+            ...), or an input that is not 3-D or has another channel count than the one the layer was built for.
+        TypeError: a string where an integer is expected, or a non-string ``padding``.
+
+    Example:
+        >>> import numpy as np
+        >>> layer = Conv1DTranspose(32, 3, 2, activation="relu")
+        >>> y = layer(np.random.rand(4, 10, 128))
+        >>> y.shape, layer.kernel.shape, layer.bias.shape
+        ((4, 21, 32), (3, 32, 128), (32,))
+    """
+
+    _padding_names = ("valid", "same")
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
+        super().__init__(name=_default_name(name, kwargs, "conv1d_transpose"), **kwargs)
+        # Keras' order: kernel_size, strides, dilation_rate, padding, output_padding, data_format, the objects,
+        # filters, then the checks across arguments.
+        self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
+        self.strides = standardize_tuple(strides, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
+        self.padding = standardize_padding(padding, self._padding_names)
+        self.output_padding = (None if output_padding is None
+                               else standardize_tuple(output_padding, "output_padding", allow_zero=True))
+        self.data_format = config.standardize_data_format(data_format)
+        self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                           bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+        self.filters = _check_filters(filters)
+        if self.output_padding is not None and self.output_padding[0] >= self.strides[0]:
+            raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At "
+                             f"dimension 0, `output_padding` is {self.output_padding[0]} but `strides` is "
+                             f"{self.strides[0]}. Received: output_padding={self.output_padding}, "
+                             f"strides={self.strides}")
+        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    def build(self, input_shape):
+        channels = self._check_input_shape(input_shape)
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs of layer '{self.name}' should be defined. Found "
+                             f"`None`. Full input shape received: {tuple(input_shape)}")
+        self._add_weights((self.kernel_size[0], self.filters, channels))
+        self.input_channels = channels
+        self.built = True
+
+    def call(self, inputs):
+        self._check_input_shape(inputs.shape)
+        out = conv1d_transpose(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+                               output_padding=None if self.output_padding is None else self.output_padding[0],
+                               dilation_rate=self.dilation_rate[0], data_format=self.data_format)
+        return self._activate(out)
+
+    def compute_output_shape(self, input_shape):
+        """``(batch, N, filters)`` (or channels first) for an input shape; unknown (None) lengths stay None.
+
+        >>> Conv1DTranspose(2, 3, strides=2, output_padding=1).compute_output_shape((1, 8, 3))
+        (1, 18, 2)
+        """
+        self._check_input_shape(input_shape)
+        length = conv_transpose_output_length(
+            input_shape[self._length_axis()], self.kernel_size[0], self.strides[0], self.padding,
+            None if self.output_padding is None else self.output_padding[0], self.dilation_rate[0])
+        return self._output_shape(input_shape, length)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "output_padding": self.output_padding,
+                "data_format": self.data_format, "dilation_rate": self.dilation_rate, **self._common_config()}
+
+
+Convolution1DTranspose = Conv1DTranspose
+
+
+class Conv1D(_BaseConv1D):
+    r"""1-D convolution layer (cross-correlation), as Keras 3 ``Conv1D``.
+
+    Computes ``activation(conv1d(x, kernel) + bias)`` (see :func:`tinygradconv.ops.conv1d`):
+    ``y[n, o] = bias[o] + sum_{t, i} x_pad[n*strides + t*dilation_rate, g*C_g + i] * kernel[t, i, o]`` for output
+    channel ``o`` in group ``g``. Output length: ``valid`` ``floor((L - k_eff) / strides) + 1``; ``same`` and
+    ``causal`` (zeros on the left only) ``ceil(L / strides)``.
+
+    Args:
+        filters: the number of output channels (a positive integer divisible by ``groups``).
+        kernel_size: an int or 1-tuple: the number of taps.
+        strides: an int or 1-tuple.
+        padding: ``"valid"``, ``"same"`` or ``"causal"`` (case-insensitive).
+        data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (the configured default).
+        dilation_rate: an int or 1-tuple (``> 1`` only with ``strides = 1``).
+        groups: split the input channels into this many groups, each convolved with ``filters / groups`` filters.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+        activity_regularizer, kernel_constraint, bias_constraint, **kwargs: as for :class:`Conv1DTranspose`.
+
+    Input shape:
+        ``(batch, steps, channels)`` (``channels_last``) or ``(batch, channels, steps)``.
+
+    Output shape:
+        ``(batch, new_steps, filters)`` / ``(batch, filters, new_steps)``.
+
+    Raises:
+        ValueError: invalid arguments (as Keras: non-positive sizes, bad padding, ``filters`` not divisible by
+            ``groups``, ``strides > 1`` with ``dilation_rate > 1``, ...), input channels not divisible by ``groups``,
+            a "valid" output length that would be negative, an input that is not 3-D or has another channel count
+            than the layer was built for.
+        TypeError: a string where an integer is expected, or a non-string ``padding``.
+
+    Example:
+        >>> import numpy as np
+        >>> layer = Conv1D(8, 3, padding="causal", groups=2)
+        >>> layer(np.random.rand(2, 10, 4)).shape, layer.kernel.shape
+        ((2, 10, 8), (3, 2, 8))
+    """
+
+    _padding_names = ("valid", "same", "causal")
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, name=None, **kwargs):
+        super().__init__(name=_default_name(name, kwargs, "conv1d"), **kwargs)
+        self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
+        self.strides = standardize_tuple(strides, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
+        self.padding = standardize_padding(padding, self._padding_names)
+        self.data_format = config.standardize_data_format(data_format)
+        self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                           bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+        self.filters = _check_filters(filters)
+        self.groups = _check_groups(groups)
+        if self.filters % self.groups != 0:
+            raise ValueError(f"The number of filters must be evenly divisible by the number of groups. Received: "
+                             f"groups={self.groups}, filters={self.filters}.")
+        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    def build(self, input_shape):
+        channels = self._check_input_shape(input_shape)
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs of layer '{self.name}' should be defined. Found "
+                             f"`None`. Full input shape received: {tuple(input_shape)}")
+        if channels % self.groups != 0:
+            raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
+                             f"Received groups={self.groups}, but the input has {channels} channels (full input shape "
+                             f"is {tuple(input_shape)}).")
+        self.compute_output_shape(input_shape)  # a "valid" output of negative length fails here, as in Keras
+        self._add_weights((self.kernel_size[0], channels // self.groups, self.filters))
+        self.input_channels = channels
+        self.built = True
+
+    def call(self, inputs):
+        self.compute_output_shape(inputs.shape)
+        out = conv1d(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+                     dilation_rate=self.dilation_rate[0], groups=self.groups, data_format=self.data_format)
+        return self._activate(out)
+
+    def compute_output_shape(self, input_shape):
+        """``(batch, N, filters)`` (or channels first); unknown lengths stay None.
+
+        Raises ``ValueError`` (as Keras) when a "valid" output length would be negative,
+        ``floor((L - k_eff) / strides) + 1 < 0``; a length of exactly 0 is allowed.
+
+        >>> Conv1D(4, 3, strides=2).compute_output_shape((None, 10, 3))
+        (None, 4, 4)
+        """
+        channels = self._check_input_shape(input_shape)
+        channels = channels // self.groups if channels is not None else None
+        steps = input_shape[self._length_axis()]
+        k_eff = effective_kernel_size(self.kernel_size[0], self.dilation_rate[0])
+        if self.padding == "valid" and steps is not None and (steps - k_eff) // self.strides[0] + 1 < 0:
+            raise ValueError(f"Computed output size would be negative. Received `inputs shape={tuple(input_shape)}`, "
+                             f"`kernel shape={self.kernel_size + (channels, self.filters)}`, "
+                             f"`dilation_rate={list(self.dilation_rate)}`.")
+        length = conv_output_length(steps, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0])
+        return self._output_shape(input_shape, length)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "groups": self.groups, **self._common_config()}
+
+
+Convolution1D = Conv1D
