@@ -1,0 +1,35 @@
+"""Seeing what the framework does: connectivity diagrams and matrices, animations, graphs and training curves.
+
+* :func:`connectivity_matrix`, :func:`tap_matrices`, :func:`conv_matrices`: the Jacobian of ``conv1d`` /
+  ``conv1d_transpose`` for one channel, computed through the op (no second implementation);
+* :func:`plot_connectivity`, :func:`plot_conv_matrix`, :func:`animate_transposed_conv`: draw them;
+* :func:`to_dot`, :func:`plot_graph`: the computational graph behind a tensor;
+* :func:`plot_history`: training and validation curves.
+
+Matplotlib is imported only when a plotting function runs, so ``import tinygradconv.viz`` (and the functions that
+compute matrices or DOT text) work without it. Every plotting function takes an optional ``ax`` and returns the
+matplotlib object it drew (an Axes, a Figure for multi-panel plots, or the animation).
+
+>>> from tinygradconv.viz import connectivity_matrix
+>>> connectivity_matrix("conv1d", 3, kernel_size=2).astype(int).tolist()
+[[1, 1, 0], [0, 1, 1]]
+"""
+from .connectivity import (
+    KINDS,
+    animate_transposed_conv,
+    connections,
+    connectivity_matrix,
+    conv_matrices,
+    conv_setting,
+    output_length_formula,
+    plot_connectivity,
+    plot_conv_matrix,
+    scatter_steps,
+    tap_matrices,
+)
+from .graph import plot_graph, to_dot
+from .history import plot_history
+
+__all__ = ["KINDS", "animate_transposed_conv", "connections", "connectivity_matrix", "conv_matrices",
+           "conv_setting", "output_length_formula", "plot_connectivity", "plot_conv_matrix", "plot_graph",
+           "plot_history", "scatter_steps", "tap_matrices", "to_dot"]

@@ -1,0 +1,175 @@
+"""Command-line subcommands of :mod:`tinygradconv.viz`: ``connectivity`` and ``figures``.
+
+``tinygradconv/__main__.py`` calls :func:`register` on its subparsers; each subcommand stores its handler with
+``set_defaults(func=...)``, a callable taking the parsed ``args`` and returning an exit code::
+
+    python -m tinygradconv connectivity --kernel-size 3 --strides 2 --padding same --input-length 5 -o conn.png
+    python -m tinygradconv connectivity --kernel-size 3 --strides 2 --gif -o scatter.gif
+    python -m tinygradconv connectivity --kernel-size 4 --strides 2 --padding same --output-padding 0 --matrix
+    python -m tinygradconv figures --out docs/_static
+
+Files are written atomically. Invalid values are reported as ``error: ...`` with exit status 2 (argparse style).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["FIGURES", "make_figures", "register"]
+
+#: The README figures that ``figures`` regenerates (in ``docs/_static`` by ``make figures``).
+FIGURES = ("connectivity.png", "training_curve.png")
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def _output_padding(text):
+    if text.lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer or 'none', received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer or 'none', received {text!r}")
+    return value
+
+
+def _floats(text):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, received {text!r}") from None
+
+
+def register(subparsers):
+    """Add the ``connectivity`` and ``figures`` subcommands to an ``argparse`` subparsers object."""
+    p = subparsers.add_parser(
+        "connectivity", help="draw which input feeds which output of conv1d / conv1d_transpose",
+        description="Draw the connectivity of a single-channel conv1d or conv1d_transpose (computed through the "
+                    "op): a diagram (default), the conv matrix beside its transpose (--matrix), or a GIF of the "
+                    "transposed convolution scattering its inputs (--gif).")
+    p.add_argument("--kind", choices=("conv1d", "conv1d_transpose"), default="conv1d_transpose",
+                   help="the op (default: conv1d_transpose)")
+    p.add_argument("--input-length", type=_positive, default=5, help="input length L (default 5)")
+    p.add_argument("--kernel-size", type=_positive, default=3, help="kernel size k (default 3)")
+    p.add_argument("--strides", type=_positive, default=1, help="stride s (default 1)")
+    p.add_argument("--padding", type=str.lower, choices=("valid", "same", "causal"), default="valid",
+                   help="padding (causal: conv1d only; default valid)")
+    p.add_argument("--output-padding", type=_output_padding, default=None,
+                   help="output_padding of conv1d_transpose: an integer or 'none' (default none)")
+    p.add_argument("--dilation-rate", type=_positive, default=1, help="dilation d (default 1)")
+    p.add_argument("--weights", type=_floats, default=None,
+                   help="comma-separated tap values (default: ones, so matrix entries count taps)")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--gif", action="store_true", help="write a GIF of the scatter, step by step")
+    view.add_argument("--matrix", action="store_true", help="draw the conv matrix beside its transpose")
+    p.add_argument("-o", "--output", default=None,
+                   help="output file (default connectivity.png, or connectivity.gif with --gif)")
+    p.set_defaults(func=functools.partial(_connectivity, parser=p))
+
+    f = subparsers.add_parser("figures", help="regenerate the README figures (deterministic)",
+                              description=f"Regenerate the README figures {', '.join(FIGURES)} (seeded, "
+                                          "deterministic).")
+    f.add_argument("--out", default=os.path.join("docs", "_static"), help="output folder (default docs/_static)")
+    f.add_argument("--epochs", type=_positive, default=30, help="epochs of the training-curve model (default 30)")
+    f.set_defaults(func=functools.partial(_figures, parser=f))
+    return subparsers
+
+
+def _connectivity(args, parser):
+    from . import connectivity as conn
+
+    output = args.output or ("connectivity.gif" if args.gif else "connectivity.png")
+    common = {"strides": args.strides, "padding": args.padding, "output_padding": args.output_padding,
+                  "dilation_rate": args.dilation_rate}
+    plt = conn.pyplot()
+    try:
+        if args.gif:
+            if args.kind != "conv1d_transpose":
+                parser.error("--gif animates conv1d_transpose only; drop --kind conv1d")
+            weights = args.weights if args.weights is not None else args.kernel_size
+            if args.weights is not None and len(args.weights) != args.kernel_size:
+                parser.error(f"--weights has {len(args.weights)} values but --kernel-size is {args.kernel_size}")
+            anim = conn.animate_transposed_conv(args.input_length, weights, path=output, **common)
+            plt.close(anim._fig)
+        else:
+            draw = conn.plot_conv_matrix if args.matrix else conn.plot_connectivity
+            result = draw(args.kind, args.input_length, args.kernel_size, weights=args.weights, **common)
+            fig = getattr(result, "figure", result)
+            conn._save(fig, output)
+            plt.close(fig)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    except OSError as exc:
+        parser.error(f"cannot write {output!r}: {exc}")
+    print(f"wrote {output}")
+    return 0
+
+
+def make_figures(out, epochs=30):
+    """Write the README figures into the folder ``out``; returns their paths. Deterministic (seeded).
+
+    * ``connectivity.png``: ``conv1d_transpose`` with ``L=5, k=3, strides=2, padding="same"`` (zeros inserted,
+      padding, one cropped position);
+    * ``training_curve.png``: a one-layer ``Conv1DTranspose`` model learning a hidden transposed-convolution
+      kernel (:func:`tinygradconv.datasets.hidden_kernel`), trained with Adam for ``epochs`` epochs.
+    """
+    import tinygradconv as tg
+
+    from . import connectivity as conn
+    from .history import plot_history
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plt = conn.pyplot()
+    with plt.style.context("default"):
+        ax = conn.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
+        paths = [conn._save(ax.figure, out / FIGURES[0])]
+        plt.close(ax.figure)
+
+        tg.random.set_seed(0)
+        data = tg.datasets.hidden_kernel(192, steps=16, in_channels=2, filters=1, kernel_size=4, strides=2,
+                                         padding="same", noise=0.05, seed=0)
+        model = tg.models.Sequential([tg.layers.Conv1DTranspose(1, 4, strides=2, padding="same")])
+        model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.02), loss="mse")
+        history = model.fit(data.x, data.y, batch_size=32, epochs=epochs, validation_split=0.25, verbose=0,
+                            shuffle=True)
+        fig = plot_history(history, logy=True)
+        fig.suptitle("Conv1DTranspose(1, 4, strides=2, padding='same') learning a hidden kernel (Adam)",
+                     fontsize=9)
+        paths.append(conn._save(fig, out / FIGURES[1]))
+        plt.close(fig)
+    return paths
+
+
+def _figures(args, parser):
+    try:
+        paths = make_figures(args.out, args.epochs)
+    except OSError as exc:
+        parser.error(f"cannot write into {args.out!r}: {exc}")
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv=None):  # pragma: no cover - a fallback entry point; the package's is tinygradconv.__main__
+    parser = argparse.ArgumentParser(prog="tinygradconv.viz.cli")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

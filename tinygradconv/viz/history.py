@@ -1,0 +1,118 @@
+"""Training and validation curves from a ``History`` (what ``model.fit`` returns) or its ``history`` dict.
+
+``history.history`` maps a metric name to one value per epoch (``{"loss": [...], "val_loss": [...], ...}``); the
+validation curve of ``m`` is ``val_m``. Each metric gets a panel with its training curve (solid) and validation
+curve (dashed, same colour).
+
+>>> from tinygradconv.viz import plot_history
+>>> fig = plot_history({"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.5]})
+>>> [line.get_gid() for line in fig.axes[0].lines]
+['train:loss', 'val:loss']
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._mpl import pyplot
+
+__all__ = ["history_dict", "plot_history"]
+
+
+def history_dict(history) -> dict:
+    """``{name: float64 array}`` from a History object (``.history``) or a mapping, validated."""
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping):
+        raise TypeError(f"Invalid value for argument `history`. Expected a History (with a `history` dict) or a "
+                        f"dict of lists. Received {type(history).__name__}")
+    if not data:
+        raise ValueError("Invalid value for argument `history`: it holds no metric (was fit() run for 0 epochs?)")
+    result = {}
+    for name, values in data.items():
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"Invalid value for argument `history`: metric {name!r} must be a list of numbers. "
+                             f"Received {values!r}") from None
+        if array.ndim != 1:
+            raise ValueError(f"Invalid value for argument `history`: metric {name!r} must be one number per "
+                             f"epoch. Received an array of shape {array.shape}")
+        result[str(name)] = array
+    return result
+
+
+def _base_names(data):
+    names = []
+    for name in data:
+        base = name.removeprefix("val_")
+        if base not in names:
+            names.append(base)
+    return names
+
+
+def _draw(ax, data, name, color):
+    drawn = False
+    for prefix, style, kind in (("", "-", "train"), ("val_", "--", "val")):
+        values = data.get(prefix + name)
+        if values is None or values.size == 0:
+            continue
+        epochs = np.arange(1, values.size + 1)
+        ax.plot(epochs, values, linestyle=style, color=color, marker="o" if values.size <= 30 else None,
+                markersize=3, label=f"{'validation' if kind == 'val' else 'training'} {name}",
+                gid=f"{kind}:{name}")
+        drawn = True
+    return drawn
+
+
+def plot_history(history, metrics=None, ax=None, logy=False):
+    """Plot training (solid) and validation (dashed) curves, one panel per metric.
+
+    Args:
+        history: a ``History`` (what ``fit`` returns) or a dict ``{"loss": [...], "val_loss": [...], ...}``.
+        metrics: the metric names to plot (without ``val_``); default all, in the order of the history.
+        ax: ``None`` (a new figure, one panel per metric), one Axes (every metric in it), or one Axes per metric.
+        logy: use a logarithmic y axis (for losses spanning decades).
+
+    Returns:
+        The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
+        ...).
+
+    Raises:
+        TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, unknown metric, or a
+        wrong number of Axes.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    data = history_dict(history)
+    available = _base_names(data)
+    names = available if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in names if m not in available]
+    if unknown or not names:
+        raise ValueError(f"Invalid value for argument `metrics`. Expected names among {available}. "
+                         f"Received metrics={metrics!r}")
+    plt = pyplot()
+    if ax is None:
+        _fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False,
+                                 layout="constrained")
+        axes = list(axes[0])
+    elif hasattr(ax, "plot"):
+        axes = [ax] * len(names)
+    else:
+        axes = list(ax)
+        if len(axes) != len(names):
+            raise ValueError(f"Invalid value for argument `ax`. Expected one Axes or {len(names)} (one per metric "
+                             f"{names}). Received {len(axes)} Axes")
+    cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    shared = len(set(map(id, axes))) < len(axes)                 # several metrics in one given Axes
+    for i, (name, panel) in enumerate(zip(names, axes)):
+        _draw(panel, data, name, cycle[i % len(cycle)])
+        panel.set_xlabel("epoch")
+        panel.set_ylabel("value" if shared else name)
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if logy:
+            panel.set_yscale("log")
+        panel.grid(alpha=0.3)
+        panel.set_title(", ".join(names) if shared else name, fontsize=10)
+        panel.legend(fontsize=8)
+    return axes[0].figure
