@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 import tinygradconv as tg
@@ -28,9 +27,8 @@ def _transpose_grid():
 
 
 def _conv_grid():
-    for length, k, s, d, padding, groups in itertools.product(range(1, 9), range(1, 6), range(1, 5), range(1, 4),
-                                                              ("valid", "same", "causal"), (1, 2)):
-        yield length, k, s, d, padding, groups
+    yield from itertools.product(range(1, 9), range(1, 6), range(1, 5), range(1, 4), ("valid", "same", "causal"),
+                                 (1, 2))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -77,6 +75,16 @@ def test_conv1d_sweep_matches_reference(backend, data_format):
     assert not failures, f"{len(failures)} of {count} configs differ, e.g. {failures[:5]}"
 
 
+def _linear_gradient(loss, shape):
+    """Gradient of a function that is linear in its argument: its values on the basis vectors."""
+    grad = np.zeros(shape)
+    for idx in np.ndindex(*shape):
+        e = np.zeros(shape)
+        e[idx] = 1.0
+        grad[idx] = loss(e)
+    return grad
+
+
 def test_sweep_gradients_match_reference_adjoint(backend):
     """Backward against the reference: for a linear op, d<y, v>/dx is the reference's Jacobian^T v (built from the
     reference applied to basis vectors); kernel/bias gradients by linearity in the kernel and bias likewise."""
@@ -90,18 +98,13 @@ def test_sweep_gradients_match_reference_adjoint(backend):
         y = conv1d_transpose(tx, tw, tb, strides=s, padding=padding, output_padding=op, dilation_rate=d)
         y.backward(_t(v, backend))
 
-        def ref_grad(arg_index, base):
-            grad = np.zeros(base.shape)
-            for idx in np.ndindex(*base.shape):
-                e = np.zeros(base.shape)
-                e[idx] = 1.0
-                args = [x, w, None]
-                args[arg_index] = e
-                grad[idx] = np.sum(ref_conv1d_transpose(*args, s, padding, op, d) * v)
-            return grad
+        def ref_loss(xx, ww, s=s, padding=padding, op=op, d=d, v=v):
+            return np.sum(ref_conv1d_transpose(xx, ww, None, s, padding, op, d) * v)
 
-        np.testing.assert_allclose(tx.grad.numpy(), ref_grad(0, x), atol=1e-12)
-        np.testing.assert_allclose(tw.grad.numpy(), ref_grad(1, w), atol=1e-12)
+        np.testing.assert_allclose(tx.grad.numpy(), _linear_gradient(lambda e, w=w: ref_loss(e, w), x.shape),
+                                   atol=1e-12)
+        np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e, x=x: ref_loss(x, e), w.shape),
+                                   atol=1e-12)
         np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), atol=1e-12)
 
 
@@ -249,11 +252,11 @@ def test_accepts_array_data_and_converts_to_the_input_backend(backend):
 @pytest.mark.parametrize(
     "kwargs, shapes",
     [
-        (dict(strides=2, padding="same"), ((2, 5, 3), (3, 2, 3))),
-        (dict(strides=3, padding="valid", output_padding=2), ((1, 4, 2), (2, 3, 2))),
-        (dict(strides=1, padding="same", output_padding=0, dilation_rate=3), ((2, 4, 2), (2, 2, 2))),
-        (dict(strides=2, padding="same", dilation_rate=2, data_format="channels_first"), ((1, 2, 4), (3, 3, 2))),
-        (dict(strides=4, padding="same", output_padding=3), ((1, 3, 2), (2, 2, 2))),
+        ({"strides": 2, "padding": "same"}, ((2, 5, 3), (3, 2, 3))),
+        ({"strides": 3, "padding": "valid", "output_padding": 2}, ((1, 4, 2), (2, 3, 2))),
+        ({"strides": 1, "padding": "same", "output_padding": 0, "dilation_rate": 3}, ((2, 4, 2), (2, 2, 2))),
+        ({"strides": 2, "padding": "same", "dilation_rate": 2, "data_format": "channels_first"}, ((1, 2, 4), (3, 3, 2))),
+        ({"strides": 4, "padding": "same", "output_padding": 3}, ((1, 3, 2), (2, 2, 2))),
     ],
 )
 def test_conv1d_transpose_gradcheck(backend, kwargs, shapes):
@@ -267,10 +270,10 @@ def test_conv1d_transpose_gradcheck(backend, kwargs, shapes):
 @pytest.mark.parametrize(
     "kwargs, shapes",
     [
-        (dict(strides=2, padding="same"), ((2, 7, 3), (3, 3, 2))),
-        (dict(strides=1, padding="causal", dilation_rate=2), ((1, 6, 2), (3, 2, 3))),
-        (dict(strides=3, padding="valid", groups=2), ((1, 8, 4), (2, 2, 4))),
-        (dict(strides=2, padding=(1, -2), data_format="channels_first"), ((1, 2, 7), (2, 2, 2))),
+        ({"strides": 2, "padding": "same"}, ((2, 7, 3), (3, 3, 2))),
+        ({"strides": 1, "padding": "causal", "dilation_rate": 2}, ((1, 6, 2), (3, 2, 3))),
+        ({"strides": 3, "padding": "valid", "groups": 2}, ((1, 8, 4), (2, 2, 4))),
+        ({"strides": 2, "padding": (1, -2), "data_format": "channels_first"}, ((1, 2, 7), (2, 2, 2))),
     ],
 )
 def test_conv1d_gradcheck(backend, kwargs, shapes):
@@ -297,10 +300,10 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
     """Force one sample per chunk: forward and every gradient must equal the one-chunk results."""
     rng = np.random.default_rng(6)
     if op_name == "conv1d":
-        fn = lambda a, b_, c: conv1d(a, b_, c, strides=2, padding="same", groups=2)  # noqa: E731
+        fn = lambda a, b_, c: conv1d(a, b_, c, strides=2, padding="same", groups=2)
         x, w, b = rng.standard_normal((5, 9, 4)), rng.standard_normal((3, 2, 6)), rng.standard_normal(6)
     else:
-        fn = lambda a, b_, c: conv1d_transpose(a, b_, c, strides=3, padding="same", dilation_rate=2)  # noqa: E731
+        fn = lambda a, b_, c: conv1d_transpose(a, b_, c, strides=3, padding="same", dilation_rate=2)
         x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
     results = []
     for chunk_bytes in (1 << 30, 1):
@@ -403,18 +406,18 @@ def _ones(*shape):
     "args, kwargs, exc, match",
     [
         ((_ones(4, 10), _ones(3, 2, 10)), {}, ValueError,
-         r"`conv1d_transpose` expects a rank-3 input of shape \(batch, steps, channels\) "
-         r"\(data_format='channels_last'\); received an input of shape \(4, 10\)"),
+         (r"`conv1d_transpose` expects a rank-3 input of shape \(batch, steps, channels\) "
+         r"\(data_format='channels_last'\); received an input of shape \(4, 10\)")),
         ((_ones(1, 4, 10), _ones(3, 10)), {}, ValueError,
          r"rank-3 kernel of shape \(kernel_size, filters, input_channels\); received a kernel of shape \(3, 10\)"),
         ((_ones(1, 5, 3), _ones(3, 2, 4)), {}, ValueError,
-         r"The number of input channels must match the kernel's input channels. Received: input channels=3, "
-         r"kernel input channels=4 \(kernel shape \(3, 2, 4\)\), data_format='channels_last'"),
+         (r"The number of input channels must match the kernel's input channels. Received: input channels=3, "
+         r"kernel input channels=4 \(kernel shape \(3, 2, 4\)\), data_format='channels_last'")),
         ((_ones(1, 3, 5), _ones(3, 2, 4)), {"data_format": "channels_first"}, ValueError,
          r"input channels=3, kernel input channels=4 .*data_format='channels_first'"),
         ((_ones(1, 5, 3), _ones(3, 2, 3), _ones(3)), {}, ValueError,
-         r"expected a bias of shape \(filters,\) = \(2,\) for a kernel of shape \(3, 2, 3\); received a bias of "
-         r"shape \(3,\)"),
+         (r"expected a bias of shape \(filters,\) = \(2,\) for a kernel of shape \(3, 2, 3\); received a bias of "
+         r"shape \(3,\)")),
         ((_ones(1, 5, 3), _ones(0, 2, 3)), {}, ValueError, r"the kernel has no taps"),
         ((_ones(1, 5, 3), _ones(3, 2, 3)), {"padding": "causal"}, ValueError,
          r"Expected one of \('valid', 'same'\). Received padding='causal'"),

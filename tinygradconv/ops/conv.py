@@ -45,7 +45,7 @@ from .conv_arithmetic import (
     normalize_padding,
 )
 
-__all__ = ["conv1d", "conv1d_transpose", "Conv1d", "Conv1dTranspose", "CHUNK_BYTES"]
+__all__ = ["CHUNK_BYTES", "Conv1d", "Conv1dTranspose", "conv1d", "conv1d_transpose"]
 
 #: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
 CHUNK_BYTES = 1 << 23
