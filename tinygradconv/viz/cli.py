@@ -9,6 +9,13 @@
     python -m tinygradconv figures --out docs/_static
 
 Files are written atomically. Invalid values are reported as ``error: ...`` with exit status 2 (argparse style).
+
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="tinygradconv")
+>>> _ = register(parser.add_subparsers(dest="command"))
+>>> args = parser.parse_args(["connectivity", "--strides", "2", "--output-padding", "none"])
+>>> args.kind, args.strides, args.output_padding, callable(args.func)
+('conv1d_transpose', 2, None, True)
 """
 from __future__ import annotations
 

@@ -446,8 +446,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         padding, zero-inserted and cropped cells); every connection a ``Line2D`` with gid ``"conn:j:n:t"``.
 
     >>> ax = plot_connectivity("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
-    >>> len(ax.lines)
-    9
+    >>> len(ax.lines)                     # 3 inputs x 3 taps, one of which lands in the cropped position
+    8
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle

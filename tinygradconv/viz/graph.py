@@ -14,8 +14,8 @@ gradient only after ``t.retain_grad()`` (leaves always get theirs).
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
 >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
->>> print(to_dot((x * x).sum()).count("->"))
-4
+>>> print(to_dot((x * x).sum()).count("->"))   # x -> mul (twice), mul -> x*x -> sum -> output
+5
 """
 from __future__ import annotations
 
