@@ -40,6 +40,7 @@ import numpy as np
 
 from . import config
 from . import random as _random
+from .backend import dtype_name
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
@@ -86,7 +87,13 @@ def _check_shape(shape):
 
 
 def _check_dtype(dtype):
-    name = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
+    if dtype is None or isinstance(dtype, str):
+        name = config.floatx() if dtype is None else dtype
+    else:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            name = dtype_name(dtype)  # a backend's dtype object
     if name not in ("float16", "float32", "float64"):
         raise ValueError(f"Initializers produce floating-point weights: expected dtype one of 'float16', 'float32', "
                          f"'float64'. Received dtype={dtype!r}")
