@@ -1,0 +1,397 @@
+"""Callbacks: hook order and logs, progress output, and each callback against rules derived by hand from Keras's docs."""
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TerminateOnNaN,
+)
+from tinygradconv.layers import Layer
+from tinygradconv.models import Sequential, load_model
+from tinygradconv.optimizers import SGD
+
+
+def mse(y, p):
+    return ((y - p) ** 2).mean()
+
+
+class Linear(Layer):
+    def __init__(self, units, kernel, bias, **kwargs):
+        super().__init__(dtype="float64", **kwargs)
+        self.units, self._init = units, (kernel, bias)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        self.bias = self.add_weight("bias", (self.units,))
+        self.set_weights(list(self._init))
+
+    def call(self, inputs):
+        return inputs @ self.kernel + self.bias
+
+
+@pytest.fixture
+def problem():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    w, b = rng.normal(size=(3, 2)), rng.normal(size=(2,))
+    return x, y, w, b
+
+
+def make(problem, lr=0.0, loss=mse):
+    _, _, w, b = problem
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=lr), loss=loss)
+    return model
+
+
+class Recording(Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def _record(name):
+        def hook(self, *args):
+            self.events.append((name, *args[:-1]))  # the last argument is the logs
+        return hook
+
+    for _name in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+                  "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+                  "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end"):
+        locals()[_name] = _record(_name.removeprefix("on_"))
+    del _name
+
+
+# ------------------------------------------------------------------------------------------ hooks and logs
+def test_hook_order_in_fit_evaluate_predict(problem):
+    x, y, _, _ = problem
+    model = make(problem)
+    rec = Recording()
+    model.fit(x, y, batch_size=3, epochs=2, validation_data=(x[:2], y[:2]), callbacks=[rec], verbose=0)
+    epoch = lambda e: [("epoch_begin", e), ("train_batch_begin", 0), ("train_batch_end", 0),
+                       ("train_batch_begin", 1), ("train_batch_end", 1), ("test_begin",), ("test_batch_begin", 0),
+                       ("test_batch_end", 0), ("test_end",), ("epoch_end", e)]
+    assert rec.events == [("train_begin",), *epoch(0), *epoch(1), ("train_end",)]
+    assert rec.model is model and rec.params == {"verbose": 0, "epochs": 2, "steps": 2}
+    rec.events.clear()
+    model.evaluate(x, y, batch_size=4, callbacks=[rec])
+    assert rec.events == [("test_begin",), ("test_batch_begin", 0), ("test_batch_end", 0), ("test_batch_begin", 1),
+                          ("test_batch_end", 1), ("test_end",)]
+    rec.events.clear()
+    model.predict(x, batch_size=5, callbacks=[rec])
+    assert rec.events == [("predict_begin",), ("predict_batch_begin", 0), ("predict_batch_end", 0), ("predict_end",)]
+
+
+def test_on_batch_aliases_and_running_logs(problem):
+    x, y, w, b = problem
+
+    class Alias(Callback):
+        def __init__(self):
+            super().__init__()
+            self.begun, self.logs = [], []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.begun.append(batch)
+
+        def on_batch_end(self, batch, logs=None):
+            self.logs.append(dict(logs))
+
+    cb = Alias()
+    make(problem).fit(x, y, batch_size=3, epochs=1, shuffle=False, callbacks=[cb], verbose=0)
+    assert cb.begun == [0, 1]
+    first = np.mean((x[:3] @ w + b - y[:3]) ** 2)
+    second = np.mean((x[3:] @ w + b - y[3:]) ** 2)
+    assert cb.logs[0]["loss"] == pytest.approx(first, rel=1e-12)
+    assert cb.logs[1]["loss"] == pytest.approx((3 * first + 2 * second) / 5, rel=1e-12)  # running, batch-weighted
+
+
+def test_stop_training_ends_after_the_current_batch(problem):
+    x, y, _, _ = problem
+    model = make(problem)
+    rec = Recording()
+    stopper = LambdaCallback(on_train_batch_end=lambda batch, logs: setattr(model, "stop_training", True))
+    history = model.fit(x, y, batch_size=1, epochs=3, callbacks=[stopper, rec], verbose=0)
+    assert [e for e in rec.events if e[0] == "train_batch_end"] == [("train_batch_end", 0)]
+    assert history.epoch == [0] and len(history.history["loss"]) == 1
+
+
+def test_callbacks_must_be_a_list_of_callbacks(problem):
+    x, y, _, _ = problem
+    model = make(problem)
+    with pytest.raises(TypeError, match="callbacks"):
+        model.fit(x, y, callbacks=TerminateOnNaN(), verbose=0)
+    with pytest.raises(TypeError, match="callbacks"):
+        model.fit(x, y, callbacks=[lambda: None], verbose=0)
+    with pytest.raises(ValueError, match="hook"):
+        LambdaCallback(on_epoch_finish=print)
+
+
+# ------------------------------------------------------------------------------------------ progress output
+def test_verbose_0_prints_nothing(problem, capsys):
+    x, y, _, _ = problem
+    model = make(problem)
+    model.fit(x, y, epochs=2, validation_split=0.4, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_verbose_2_prints_one_line_per_epoch(problem, capsys):
+    x, y, _, _ = problem
+    history = make(problem, lr=0.01).fit(x, y, batch_size=2, epochs=3, validation_split=0.4, verbose=2)
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 3 and captured.err == ""
+    for epoch, line in enumerate(lines):
+        assert line.startswith(f"Epoch {epoch + 1}/3")
+        assert f"loss: {history.history['loss'][epoch]:.4f}" in line
+        assert f"val_loss: {history.history['val_loss'][epoch]:.4f}" in line
+
+
+def test_verbose_1_shows_a_bar_per_epoch_with_running_values(problem, capsys):
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    history = model.fit(x, y, batch_size=2, epochs=2, validation_split=0.4, verbose=1)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    out = captured.out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "2/2" in out
+    for epoch in range(2):
+        assert f"loss: {history.history['loss'][epoch]:.4f}" in out
+        assert f"val_loss: {history.history['val_loss'][epoch]:.4f}" in out
+    model.evaluate(x, y, verbose=1)
+    assert "Evaluate" in capsys.readouterr().out
+    model.predict(x, verbose=1)
+    assert "Predict" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ EarlyStopping
+class FakeModel:
+    """Stands in for a model: weights are the epoch counter, so restoring can be checked exactly."""
+
+    def __init__(self):
+        self.stop_training = False
+        self.version = 0
+        self.restored = None
+
+    def get_weights(self):
+        return [self.version]
+
+    def set_weights(self, weights):
+        self.restored = weights[0]
+
+
+def drive(callback, values, monitor="loss"):
+    """Run epochs with the given monitored values until the callback stops training; returns epochs run."""
+    model = FakeModel()
+    callback.set_model(model)
+    callback.on_train_begin()
+    ran = 0
+    for epoch, value in enumerate(values):
+        model.version = epoch
+        callback.on_epoch_end(epoch, {monitor: value})
+        ran += 1
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    return ran, model
+
+
+@pytest.mark.parametrize("kwargs, values, monitor, expected_epochs", [  # every case below stops early
+    # best at epoch 1; epochs 2 and 3 do not improve -> patience 2 exhausted at epoch 3
+    ({"patience": 2, "monitor": "loss"}, [1.0, 0.9, 0.95, 0.96, 0.97], "loss", 4),
+    # a drop of 0.05 is not more than min_delta=0.1: stop at epoch 1
+    ({"min_delta": 0.1, "monitor": "loss"}, [1.0, 0.95, 0.85, 0.84], "loss", 2),
+    # min_delta may be given negative: its absolute value counts
+    ({"min_delta": -0.1, "monitor": "loss"}, [1.0, 0.85, 0.84, 0.5], "loss", 3),
+    # accuracy is maximised in auto mode
+    ({"monitor": "val_accuracy"}, [0.5, 0.6, 0.55, 0.9], "val_accuracy", 3),
+    # explicit max mode for a name with no known direction
+    ({"monitor": "score", "mode": "max", "patience": 1}, [1.0, 2.0, 1.5, 1.9, 3.0], "score", 3),
+    # never beating the baseline: training runs for `patience` epochs
+    ({"monitor": "loss", "baseline": 0.5, "patience": 2}, [0.8, 0.9, 1.0, 0.1], "loss", 2),
+    # epochs before start_from_epoch are ignored
+    ({"monitor": "loss", "start_from_epoch": 2}, [5.0, 6.0, 3.0, 3.5, 1.0], "loss", 4),
+])
+def test_early_stopping_rules(kwargs, values, monitor, expected_epochs):
+    ran, model = drive(EarlyStopping(**kwargs), values, monitor)
+    assert ran == expected_epochs < len(values)
+    assert model.stop_training
+
+
+def test_early_stopping_restores_best_weights():
+    callback = EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    ran, model = drive(callback, [1.0, 0.5, 0.7, 0.8, 0.1], "val_loss")
+    assert ran == 4 and model.restored == 1 and callback.best_epoch == 1 and callback.stopped_epoch == 3
+    _, model = drive(EarlyStopping(monitor="loss", patience=5, restore_best_weights=True), [3.0, 1.0, 2.0], "loss")
+    assert model.restored == 1  # restored at the end of training even without stopping early (Keras 3)
+    _, model = drive(EarlyStopping(monitor="loss", patience=1), [1.0, 2.0, 3.0], "loss")
+    assert model.restored is None
+
+
+def test_early_stopping_unknown_direction_and_missing_monitor():
+    with pytest.raises(ValueError, match="mode"):
+        drive(EarlyStopping(monitor="val_something"), [1.0, 2.0], "val_something")
+    with pytest.warns(UserWarning, match="not available"):
+        ran, model = drive(EarlyStopping(monitor="val_loss"), [1.0, 2.0, 3.0], "loss")
+    assert ran == 3 and not model.stop_training
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(mode="up")
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStopping(patience=-1)
+
+
+def test_early_stopping_in_fit_restores_the_best_epoch(problem):
+    x, y, _, _ = problem
+    # a learning rate far too large makes the loss grow every epoch: epoch 0 is the best
+    model = make(problem, lr=3.0)
+    history = model.fit(x, y, batch_size=5, epochs=10, shuffle=False, verbose=0,
+                        callbacks=[EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)])
+    assert history.epoch == [0, 1, 2]
+    assert history.history["loss"][0] < history.history["loss"][1] < history.history["loss"][2]
+    reference = make(problem, lr=3.0)
+    reference.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------------------------------------ ModelCheckpoint
+def test_checkpoint_filenames_are_formatted(problem, tmp_path):
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.3f}.weights.npz")
+    history = model.fit(x, y, epochs=2, validation_split=0.4, verbose=0,
+                        callbacks=[ModelCheckpoint(pattern, save_weights_only=True)])
+    expected = sorted(f"ckpt-{e + 1:02d}-{history.history['val_loss'][e]:.3f}.weights.npz" for e in range(2))
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+    last = make(problem)
+    last(x)
+    last.load_weights(tmp_path / expected[-1])
+    for got, want in zip(last.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_checkpoint_best_only(problem, tmp_path):
+    saved = []
+
+    class Saver(FakeModel):
+        def save(self, path):
+            saved.append(("model", path, self.version))
+
+        def save_weights(self, path):
+            saved.append(("weights", path, self.version))
+
+    for mode, values, best_epochs in (("min", [1.0, 0.8, 0.9, 0.7], [0, 1, 3]),
+                                      ("max", [1.0, 0.8, 1.2, 1.1], [0, 2]),
+                                      ("auto", [1.0, 1.0, 0.5], [0, 2])):  # equal is not an improvement
+        saved.clear()
+        callback = ModelCheckpoint(str(tmp_path / "best.npz"), monitor="val_loss", save_best_only=True, mode=mode)
+        model = Saver()
+        callback.set_model(model)
+        callback.on_train_begin()
+        for epoch, value in enumerate(values):
+            model.version = epoch
+            callback.on_epoch_begin(epoch)
+            callback.on_epoch_end(epoch, {"val_loss": value})
+        assert [version for _, _, version in saved] == best_epochs
+        assert all(kind == "model" for kind, _, _ in saved)
+
+
+def test_checkpoint_full_model_and_errors(problem, tmp_path):
+    x, y, _, _ = problem
+    tg.random.set_seed(0)
+    model = Sequential([tg.layers.Dense(2)])
+    model.compile(optimizer=SGD(learning_rate=0.01), loss=mse)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "m.npz"), monitor="loss")])
+    np.testing.assert_array_equal(load_model(tmp_path / "m.npz").predict(x), model.predict(x))
+    with pytest.raises(ValueError, match="npz"):
+        ModelCheckpoint(str(tmp_path / "m.h5"))
+    with pytest.raises(KeyError, match="Failed to format"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "{nope}.npz"))])
+    with pytest.raises(ValueError, match="save_freq"):
+        ModelCheckpoint(str(tmp_path / "m.npz"), save_freq=0)
+
+
+def test_checkpoint_every_n_batches(problem, tmp_path):
+    x, y, _, _ = problem
+    model = make(problem)
+    model.fit(x, y, batch_size=1, epochs=2, verbose=0,  # 10 batches in all
+              callbacks=[ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}.npz"), save_freq=3, save_weights_only=True)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["e1-b3.npz", "e2-b1.npz", "e2-b4.npz"])
+
+
+# ------------------------------------------------------------------------------------------ others
+def test_terminate_on_nan(problem, capsys):
+    x, y, _, _ = problem
+    calls = []
+
+    def nan_on_second_batch(y_true, y_pred):
+        calls.append(1)
+        loss = mse(y_true, y_pred)
+        return loss * float("nan") if len(calls) == 2 else loss
+
+    model = make(problem, loss=nan_on_second_batch)
+    history = model.fit(x, y, batch_size=1, epochs=3, callbacks=[TerminateOnNaN()], verbose=0)
+    assert len(calls) == 2 and history.epoch == [0] and math.isnan(history.history["loss"][0])
+    assert "Invalid loss" in capsys.readouterr().out
+
+
+def test_learning_rate_scheduler(problem):
+    x, y, _, _ = problem
+    model = make(problem, lr=0.4)
+    history = model.fit(x, y, epochs=3, verbose=0,
+                        callbacks=[LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+    assert history.history["learning_rate"] == pytest.approx([0.2, 0.1, 0.05])
+    assert model.optimizer.learning_rate == pytest.approx(0.05)
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05])
+    # the scheduled rate is the one used: a rate of 0 leaves the weights alone
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: 0.0)])
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="float"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: "fast")])
+
+
+def test_csv_logger(problem, tmp_path):
+    x, y, _, _ = problem
+    path = tmp_path / "log.csv"
+    model = make(problem, lr=0.01)
+    history = model.fit(x, y, epochs=3, validation_split=0.4, verbose=0, callbacks=[CSVLogger(path)])
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "loss", "val_loss"]
+    assert [int(r[0]) for r in rows[1:]] == [0, 1, 2]
+    assert [float(r[1]) for r in rows[1:]] == history.history["loss"]  # written exactly
+    assert [float(r[2]) for r in rows[1:]] == history.history["val_loss"]
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[CSVLogger(path, append=True)])
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 6 and rows[0][0] == "epoch" and [r[0] for r in rows[4:]] == ["0", "1"]
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[CSVLogger(path, separator=";")])
+    assert path.read_text().splitlines()[0] == "epoch;loss"
+    with pytest.raises(ValueError, match="separator"):
+        CSVLogger(path, separator=";;")
+
+
+def test_history_values_match_a_numpy_recomputation(problem):
+    x, y, w, b = problem
+    model = make(problem, lr=0.1)
+    history = model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, validation_data=(x, y))
+    err0 = x @ w + b - y
+    w1 = w - 0.1 * x.T @ (2 * err0 / err0.size)
+    b1 = b - 0.1 * (2 * err0 / err0.size).sum(axis=0)
+    assert history.history["loss"][0] == pytest.approx(np.mean(err0 ** 2), rel=1e-12)
+    assert history.history["val_loss"][0] == pytest.approx(np.mean((x @ w1 + b1 - y) ** 2), rel=1e-12)
+    assert history.history["loss"][1] == pytest.approx(history.history["val_loss"][0], rel=1e-12)
+    assert tg.callbacks.History is type(history)
