@@ -1,0 +1,342 @@
+"""Autograd semantics: backward's arguments, accumulation, retain_graph, freed graphs, no_grad, retain_grad, long
+chains, dtype and aliasing of gradients, custom Functions, and gradcheck's report.
+
+Expected gradients are worked out by hand from the calculus in each test.
+"""
+import sys
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.autograd import Function
+
+
+def T(data, backend="numpy", dtype="float64", requires_grad=True):
+    return tg.Tensor(np.asarray(data), dtype=dtype, backend=backend, requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------------------------------------- backward(grad=...)
+def test_scalar_backward_uses_an_implicit_one(backend):
+    x = T([1.0, -2.0, 3.0], backend)
+    (x * x).sum().backward()  # d/dx sum(x^2) = 2x
+    assert x.grad.tolist() == [2.0, -4.0, 6.0]
+    assert isinstance(x.grad, tg.Tensor) and x.grad.backend.name == backend
+
+
+def test_one_element_non_scalar_output_also_gets_an_implicit_one(backend):
+    x = T([2.0], backend)
+    (x * 3.0).backward()
+    assert x.grad.tolist() == [3.0]
+
+
+def test_non_scalar_backward_without_grad_is_a_clear_error(backend):
+    x = T([1.0, 2.0], backend)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*grad="):
+        (x * 2.0).backward()
+
+
+@pytest.mark.parametrize("kind", ["tensor", "numpy", "list"])
+def test_backward_with_an_explicit_grad(kind, backend):
+    x = T([1.0, 2.0], backend)
+    y = x * x  # dy_i/dx_i = 2 x_i
+    v = [10.0, -1.0]
+    grad = {"tensor": T(v, backend, requires_grad=False), "numpy": np.asarray(v), "list": v}[kind]
+    y.backward(grad)
+    assert x.grad.tolist() == [20.0, -4.0]
+
+
+def test_backward_grad_of_the_wrong_shape_names_both_shapes(backend):
+    x = T([1.0, 2.0], backend)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * 2.0).backward(np.ones(3))
+
+
+def test_backward_on_a_tensor_without_graph_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        T([1.0], requires_grad=False).sum().backward()
+
+
+def test_backward_grad_on_another_backend_is_an_error():
+    x = T([1.0, 2.0])
+    with pytest.raises(ValueError, match="array_api_strict.*numpy"):
+        (x * 2.0).backward(T([1.0, 1.0], "array_api_strict", requires_grad=False))
+
+
+# ------------------------------------------------------------------------------------------- accumulation
+def test_gradients_accumulate_across_backward_calls_until_zero_grad(backend):
+    x = T([1.0, 2.0], backend)
+    (x * 3.0).sum().backward()
+    (x * x).sum().backward()  # a second graph: 3 + 2x is added
+    assert x.grad.tolist() == [5.0, 7.0]
+    x.zero_grad()
+    assert x.grad is None
+    (x * 3.0).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_a_tensor_used_several_times_gets_the_sum_of_its_gradients(backend):
+    x = T([3.0], backend)
+    y = x * 2.0  # y = 2x
+    z = y * y + y + x  # z = 4x^2 + 3x, dz/dx = 8x + 3
+    z.sum().backward()
+    assert x.grad.tolist() == [27.0]
+
+
+def test_retain_graph_allows_a_second_backward(backend):
+    x = T([1.0, 2.0], backend)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0, 8.0]  # 2x, twice
+
+
+def test_second_backward_through_a_freed_graph_raises(backend):
+    x = T([1.0, 2.0], backend)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_using_part_of_a_freed_graph_raises():
+    x = T([1.0, 2.0])
+    h = x * x
+    h.sum().backward()
+    with pytest.raises(RuntimeError, match="freed"):
+        (h * 2.0).sum().backward()
+
+
+def test_backward_frees_saved_arrays():
+    x = T([1.0, 2.0])
+    y = x * x
+    ctx = y._ctx
+    assert len(ctx.saved_tensors) == 2
+    y.sum().backward()
+    assert ctx.saved_tensors == () and ctx.inputs == ()
+
+
+# ------------------------------------------------------------------------------------------- modes and flags
+def test_no_grad_records_nothing_and_restores_the_mode(backend):
+    x = T([1.0, 2.0], backend)
+    with tg.no_grad():
+        y = x * 2.0
+        assert not tg.is_grad_enabled()
+        with tg.enable_grad():
+            z = x * 2.0
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf
+    assert z.requires_grad and not z.is_leaf
+
+
+def test_no_grad_as_a_decorator_and_after_an_exception():
+    @tg.no_grad()
+    def f(t):
+        return t * 2.0
+
+    assert not f(T([1.0])).requires_grad
+    with pytest.raises(ZeroDivisionError), tg.no_grad():
+        1 / 0  # noqa: B018
+    assert tg.is_grad_enabled()
+
+
+def test_requires_grad_propagates_only_from_inputs_that_need_it(backend):
+    a, b = T([1.0], backend), T([2.0], backend, requires_grad=False)
+    assert (a + b).requires_grad and not (b + b).requires_grad
+    assert (b + b)._ctx is None
+
+
+def test_detach_stops_the_gradient(backend):
+    x = T([2.0], backend)
+    (x * x.detach()).sum().backward()  # only the first factor is differentiated
+    assert x.grad.tolist() == [2.0]
+
+
+def test_retain_grad_keeps_non_leaf_gradients(backend):
+    x = T([1.0, 2.0], backend)
+    h = x * 3.0
+    h.retain_grad()
+    other = x * 4.0
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0]  # 2h
+    assert x.grad.tolist() == [18.0, 36.0]
+    assert other.grad is None and not other.is_leaf
+
+
+def test_only_floating_tensors_can_require_gradients():
+    with pytest.raises(TypeError, match="floating"):
+        tg.tensor([1, 2], dtype="int64", requires_grad=True)
+    with pytest.raises(TypeError, match="floating"):
+        tg.tensor([True], dtype="bool").requires_grad_()
+
+
+# ------------------------------------------------------------------------------------------- graph shapes
+def test_a_chain_of_ten_thousand_ops(backend):
+    x = T([1.0], backend)
+    y = x
+    for _ in range(10_000):
+        y = y + x
+    limit = sys.getrecursionlimit()
+    y.sum().backward()
+    assert sys.getrecursionlimit() == limit
+    assert x.grad.tolist() == [10_001.0]
+
+
+def test_a_deep_chain_of_distinct_nodes():
+    x = T([0.5])
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0 + 0.0  # two recorded ops per step, each with a constant
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0]
+
+
+class _NoGradient(Function):
+    """Identity whose backward gives no gradient (None) to its input."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a * 1.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None
+
+
+def test_a_node_that_receives_no_gradient_does_not_block_its_inputs(backend):
+    x = T([2.0], backend)
+    m = x * 3.0
+    k = _NoGradient.apply(m)  # nothing flows back into m ...
+    (k + x).sum().backward()  # ... but x still gets the gradient of its direct use
+    assert x.grad.tolist() == [1.0]
+
+
+def test_gradient_dtype_follows_the_input_when_an_op_promotes():
+    x = T([1.0, 2.0], dtype="float32")
+    w = T([3.0, 4.0], dtype="float64")
+    y = x * w
+    assert str(y.numpy().dtype) == "float64"
+    y.sum().backward()
+    assert str(x.grad.numpy().dtype) == "float32" and str(w.grad.numpy().dtype) == "float64"
+    assert x.grad.tolist() == [3.0, 4.0] and w.grad.tolist() == [1.0, 2.0]
+
+
+def test_leaf_gradients_are_fresh_writable_arrays():
+    a, b = T([1.0, 2.0]), T([3.0, 4.0])
+    user_grad = np.array([1.0, 1.0])
+    (a + b).backward(user_grad)
+    a.grad.data[0] = 100.0  # an in-place update (as an optimizer may do) touches nothing else
+    assert b.grad.tolist() == [1.0, 1.0] and user_grad.tolist() == [1.0, 1.0]
+    s = T([[1.0, 2.0]])
+    s.sum().backward()  # the gradient of sum is a broadcast, read-only view inside the engine
+    s.grad.data[0, 0] = 5.0
+    assert s.grad.tolist() == [[5.0, 1.0]]
+
+
+# ------------------------------------------------------------------------------------------- custom Functions
+class _Cube(Function):
+    @staticmethod
+    def forward(ctx, a, scale=1.0):
+        ctx.save_for_backward(a)
+        ctx.scale = scale
+        return scale * a * a * a
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * 3.0 * ctx.scale * a * a
+
+
+def test_custom_function_with_attributes(backend):
+    x = T([1.0, -2.0], backend)
+    y = _Cube.apply(x, scale=2.0)
+    assert y.tolist() == [2.0, -16.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 24.0]  # 6 x^2
+    assert tg.gradcheck(lambda t: _Cube.apply(t, scale=0.5), T([0.3, -1.2], backend))
+
+
+def test_needs_input_grad_and_optional_inputs():
+    seen = {}
+
+    class Affine(Function):
+        @staticmethod
+        def forward(ctx, x, w, b):
+            seen["needs"] = ctx.needs_input_grad
+            ctx.save_for_backward(x, w)
+            return x * w if b is None else x * w + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, w = ctx.saved_tensors
+            return grad * w, grad * x, None
+
+    x, w = T([2.0]), T([5.0], requires_grad=False)
+    Affine.apply(x, w, None).sum().backward()
+    assert seen["needs"] == (True, False, False)
+    assert x.grad.tolist() == [5.0]
+    with tg.no_grad():
+        Affine.apply(x, w, None)
+    assert seen["needs"] == (False, False, False)
+
+
+def test_a_backward_returning_a_wrong_shape_is_named():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[:1]
+
+    with pytest.raises(RuntimeError, match=r"Bad.backward.*\(1,\).*input 0 of shape \(2,\)"):
+        Bad.apply(T([1.0, 2.0])).sum().backward()
+
+
+def test_a_backward_returning_too_many_gradients_is_named():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match="Bad.backward returned 2 gradients for 1 inputs"):
+        Bad.apply(T([1.0])).sum().backward()
+
+
+def test_apply_rejects_non_tensors_and_mixed_backends():
+    with pytest.raises(TypeError, match="Tensor inputs"):
+        _Cube.apply(np.ones(2))
+    with pytest.raises(ValueError, match="'numpy' and 'array_api_strict'"):
+        T([1.0]) + T([1.0], "array_api_strict")
+
+
+# ------------------------------------------------------------------------------------------- gradcheck
+def test_gradcheck_accepts_correct_gradients(backend):
+    a, b = T([[0.5, -1.0], [2.0, 0.3]], backend), T([1.5, -0.5], backend)
+    assert tg.gradcheck(lambda p, q: ((p * q).tanh() @ q).sigmoid(), a, b)
+
+
+def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
+    class HalfWrong(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return grad * a  # should be 2a: the error grows with |a|
+
+    x = T([[0.1, -4.0], [1.0, 0.0]])
+    with pytest.raises(tg.GradcheckError) as info:
+        tg.gradcheck(lambda t: HalfWrong.apply(t).sum(), x)  # L = v * sum(x^2), v a scalar
+    message = str(info.value)
+    assert "input 0, index (0, 1)" in message
+    assert "analytic=" in message and "numeric=" in message
+    assert tg.gradcheck(lambda t: HalfWrong.apply(t), x, raise_exception=False) is False

@@ -1,0 +1,131 @@
+"""Backend selection: names, errors, set_backend, the environment variable and the configuration file.
+
+The environment and the configuration file are read once, at import, so those tests run a fresh interpreter with
+``TINYGRADCONV_HOME`` pointing at a temporary directory.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.backend import available_backends, backend_of, get_backend, known_backends, set_backend
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = ("import tinygradconv as tg, json; from tinygradconv import config; t = tg.tensor([1, 2]); "
+         "print(json.dumps([t.backend.name, str(t.numpy().dtype), config.image_data_format()]))")
+
+
+def run_fresh(tmp_path, env_vars=None, config_file=None, code=PROBE):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINYGRADCONV_")}
+    env["TINYGRADCONV_HOME"] = str(tmp_path)
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(env_vars or {})
+    if config_file is not None:
+        (tmp_path / "config.json").write_text(config_file if isinstance(config_file, str) else
+                                              json.dumps(config_file))
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_builtin_backends():
+    assert known_backends() == ("numpy", "cupy", "array_api_strict")
+    assert {"numpy", "array_api_strict"} <= set(available_backends())
+    assert get_backend().name == "numpy"
+    assert get_backend("numpy") is get_backend("numpy")
+
+
+def test_unknown_backend_lists_the_available_ones():
+    with pytest.raises(ValueError, match=r"Unknown backend 'tpu'.*numpy.*array_api_strict"):
+        get_backend("tpu")
+    with pytest.raises(ValueError, match="Unknown backend"):
+        set_backend("tpu")
+
+
+@pytest.mark.skipif("cupy" in available_backends(), reason="CuPy and a GPU are present here: nothing to explain")
+def test_cupy_without_cupy_explains_how_to_install_it():
+    with pytest.raises(ValueError, match=r"pip install tinygradconv\[cuda12\]"):
+        get_backend("cupy")
+    with pytest.raises(ValueError, match=r"pip install tinygradconv\[cuda12\]"):
+        tg.tensor([1.0]).to("cupy")
+
+
+def test_set_backend_changes_where_new_tensors_live():
+    try:
+        assert set_backend("array_api_strict").name == "array_api_strict"
+        t = tg.tensor([1.0, 2.0])
+        assert t.backend.name == "array_api_strict"
+        assert type(t.data).__module__.startswith("array_api_strict")
+        assert (t * 2.0).backend.name == "array_api_strict"
+    finally:
+        set_backend("numpy")
+    assert tg.tensor([1.0]).backend.name == "numpy"
+
+
+def test_backend_of_recognises_arrays():
+    assert backend_of(np.zeros(2)).name == "numpy"
+    strict = get_backend("array_api_strict").xp
+    assert backend_of(strict.asarray([1.0])).name == "array_api_strict"
+    with pytest.raises(TypeError, match="Not an array"):
+        backend_of([1.0])
+
+
+def test_numpy_comes_back_from_every_backend(backend):
+    t = tg.tensor([[1.0, 2.0]], backend=backend)
+    out = t.numpy()
+    assert type(out) is np.ndarray and out.tolist() == [[1.0, 2.0]]
+
+
+def test_strict_backend_array_made_before_the_backend_was_loaded(tmp_path):
+    code = ("import array_api_strict as xp, tinygradconv as tg; t = tg.Tensor(xp.asarray([1.0, 2.0])); "
+            "print(t.backend.name, (t * 2.0).tolist())")
+    out = run_fresh(tmp_path, code=code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["array_api_strict", "[2.0,", "4.0]"]
+
+
+def test_defaults_without_configuration(tmp_path):
+    out = run_fresh(tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["numpy", "float32", "channels_last"]
+
+
+def test_environment_variable_selects_the_backend(tmp_path):
+    out = run_fresh(tmp_path, {"TINYGRADCONV_BACKEND": "array_api_strict"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0] == "array_api_strict"
+
+
+def test_configuration_file(tmp_path):
+    settings = {"backend": "array_api_strict", "floatx": "float64", "image_data_format": "channels_first"}
+    out = run_fresh(tmp_path, config_file=settings)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["array_api_strict", "float64", "channels_first"]
+
+
+def test_environment_overrides_the_configuration_file(tmp_path):
+    out = run_fresh(tmp_path, {"TINYGRADCONV_BACKEND": "numpy", "TINYGRADCONV_FLOATX": "float64"},
+                    config_file={"backend": "array_api_strict", "floatx": "float16"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[:2] == ["numpy", "float64"]
+
+
+@pytest.mark.parametrize("content, pattern", [
+    ({"floatx": "float8"}, "floatx"),
+    ("[1, 2]", "JSON object"),
+    ("{not json", "Could not read"),
+    ({"image_data_format": "channels_middle"}, "data_format"),
+])
+def test_bad_configuration_files_are_reported(tmp_path, content, pattern):
+    out = run_fresh(tmp_path, config_file=content)
+    assert out.returncode != 0
+    assert "ValueError" in out.stderr and pattern in out.stderr
+
+
+def test_unknown_backend_in_the_environment_is_reported_on_use(tmp_path):
+    out = run_fresh(tmp_path, {"TINYGRADCONV_BACKEND": "tpu"})
+    assert out.returncode != 0
+    assert "Unknown backend 'tpu'" in out.stderr and "numpy" in out.stderr

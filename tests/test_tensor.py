@@ -1,0 +1,219 @@
+"""Tensor construction (the conversion rule, copying, errors) and its plain methods, on every backend."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import config
+from tinygradconv.backend import get_backend
+
+
+def dtype_of(t):
+    return str(t.numpy().dtype)
+
+
+# ------------------------------------------------------------------------------------------- conversion rule
+@pytest.mark.parametrize("data, expected", [
+    (1.5, "float32"),
+    (3, "float32"),
+    (True, "float32"),
+    ([[1, 2], [3, 4]], "float32"),
+    ([1.0, 2.0], "float32"),
+    ((1.0, 2), "float32"),
+    (np.array([1.0, 2.0]), "float64"),
+    (np.array([1.0], dtype=np.float16), "float16"),
+    (np.array([1, 2], dtype=np.int64), "float32"),
+    (np.array([1, 2], dtype=np.uint8), "float32"),
+    (np.array([True, False]), "float32"),
+    (np.float64(2.5), "float64"),
+    (np.float32(2.5), "float32"),
+    (np.int32(7), "float32"),
+])
+def test_conversion_rule(data, expected, backend):
+    if expected == "float16" and backend == "array_api_strict":  # the Array API standard has no float16
+        with pytest.raises(TypeError, match="no dtype 'float16'"):
+            tg.tensor(data, backend=backend)
+        return
+    t = tg.tensor(data, backend=backend)
+    assert dtype_of(t) == expected
+    np.testing.assert_array_equal(t.numpy(), np.asarray(data, dtype=expected))
+
+
+def test_conversion_follows_floatx():
+    previous = config.floatx()
+    try:
+        config.set_floatx("float64")
+        assert dtype_of(tg.tensor([1, 2])) == "float64"
+        assert dtype_of(tg.tensor(np.array([1.0], dtype=np.float32))) == "float32"  # floats keep their dtype
+    finally:
+        config.set_floatx(previous)
+    with pytest.raises(ValueError, match="floatx"):
+        config.set_floatx("float8")
+
+
+def test_backend_arrays_and_tensors_keep_their_float_dtype(backend):
+    xp = get_backend(backend).xp
+    t = tg.Tensor(xp.asarray(np.array([1.0, 2.0]), dtype=xp.float64))
+    assert t.backend.name == backend and dtype_of(t) == "float64"
+    ints = tg.Tensor(xp.asarray(np.array([1, 2]), dtype=xp.int64))
+    assert dtype_of(ints) == "float32"
+    assert dtype_of(tg.Tensor(t)) == "float64"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"])
+def test_explicit_dtypes(dtype, backend):
+    if dtype == "float16" and backend == "array_api_strict":  # the Array API standard has no float16
+        with pytest.raises(TypeError, match="no dtype 'float16'"):
+            tg.tensor([0, 1, 1], dtype=dtype, backend=backend)
+        return
+    t = tg.tensor([0, 1, 1], dtype=dtype, backend=backend)
+    assert dtype_of(t) == dtype
+    assert t.numpy().tolist() == np.asarray([0, 1, 1], dtype=dtype).tolist()
+
+
+def test_explicit_dtype_objects():
+    assert dtype_of(tg.tensor([1], dtype=np.float64)) == "float64"
+    assert dtype_of(tg.tensor([1], dtype=np.dtype("int16"))) == "int16"
+
+
+def test_construction_copies_the_data(backend):
+    source = np.array([1.0, 2.0])
+    t = tg.tensor(source, backend=backend)
+    source[0] = 100.0
+    assert t.tolist() == [1.0, 2.0]
+    u = tg.Tensor(t)
+    assert u.data is not t.data
+    xp = get_backend(backend).xp
+    array = xp.asarray(np.array([1.0, 2.0]))
+    v = tg.Tensor(array)
+    assert v.data is not array
+
+
+def test_tensor_from_a_tensor_is_a_new_leaf():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.Tensor(x * 2.0)
+    assert y.is_leaf and not y.requires_grad and y.tolist() == [2.0, 4.0]
+
+
+# ------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("data, error, pattern", [
+    ("abc", TypeError, "string"),
+    (b"abc", TypeError, "string"),
+    (["a", "b"], TypeError, "string"),
+    ([[1.0, 2.0], [3.0]], ValueError, "ragged"),
+    ([1.0, None], TypeError, "object"),
+    (None, TypeError, "object"),
+    ({"a": 1}, TypeError, "object"),
+    (np.array([object()]), TypeError, "object"),
+    (1 + 2j, TypeError, "Complex"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), TypeError, "dates"),
+])
+def test_bad_data_is_rejected_with_a_reason(data, error, pattern, backend):
+    with pytest.raises(error, match=pattern):
+        tg.tensor(data, backend=backend)
+
+
+def test_bad_dtype_and_backend_arguments():
+    with pytest.raises(TypeError, match="dtype"):
+        tg.tensor([1.0], dtype="complex64")
+    with pytest.raises(TypeError, match="dtype"):
+        tg.tensor([1.0], dtype="float")
+    with pytest.raises(ValueError, match=r"Unknown backend 'jax'.*numpy"):
+        tg.tensor([1.0], backend="jax")
+
+
+def test_numbers_that_an_integer_tensor_would_truncate_are_rejected():
+    counts = tg.tensor([1, 2], dtype="int64")
+    assert (counts + 1).tolist() == [2, 3]
+    with pytest.raises(TypeError, match="astype"):
+        counts * 0.5
+    mask = tg.tensor([True, False], dtype="bool")
+    with pytest.raises(TypeError, match="astype"):
+        mask * 1.0
+    assert (mask.astype("float32") * 2.0).tolist() == [2.0, 0.0]
+
+
+# ------------------------------------------------------------------------------------------- attributes, methods
+def test_attributes(backend):
+    t = tg.tensor(np.zeros((2, 3, 4)), backend=backend)
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and len(t) == 2
+    assert t.backend.name == backend and t.requires_grad is False and t.grad is None and t.is_leaf
+    assert str(t.dtype).endswith("float64")
+    with pytest.raises(TypeError, match="0-d"):
+        len(tg.tensor(1.0))
+
+
+def test_numpy_item_tolist(backend):
+    t = tg.tensor([[1.5, 2.0]], backend=backend)
+    assert isinstance(t.numpy(), np.ndarray) and t.numpy().tolist() == [[1.5, 2.0]]
+    assert np.asarray(t).tolist() == [[1.5, 2.0]]
+    assert tg.tensor([[4.0]], backend=backend).item() == 4.0
+    assert isinstance(tg.tensor(4.0, backend=backend).item(), float)
+    with pytest.raises(ValueError, match=r"one element.*\(1, 2\)"):
+        t.item()
+
+
+def test_truth_value(backend):
+    assert bool(tg.tensor(1.0, backend=backend)) is True
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(tg.tensor([1.0, 2.0], backend=backend))
+
+
+def test_detach_shares_data_without_graph(backend):
+    x = tg.tensor([1.0], requires_grad=True, backend=backend)
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.is_leaf and d.tolist() == [2.0]
+
+
+@pytest.mark.parametrize("target", ["numpy", "array_api_strict"])
+def test_to_moves_between_backends(target, backend):
+    x = tg.tensor(np.array([1.0, 2.0], dtype=np.float32), backend=backend, requires_grad=True)
+    y = x.to(target)
+    assert y.backend.name == target and dtype_of(y) == "float32" and y.tolist() == [1.0, 2.0]
+    assert y.requires_grad
+    assert (y is x) == (target == backend)
+
+
+def test_repr_shows_values_dtype_and_flags():
+    assert repr(tg.tensor([1.0, 2.0], requires_grad=True)) == \
+        "tensor([1., 2.], dtype=float32, requires_grad=True)"
+    assert "array_api_strict" in repr(tg.tensor([1.0], backend="array_api_strict"))
+
+
+def test_mixing_backends_names_both(backend):
+    if backend == "numpy":
+        other = "array_api_strict"
+    else:
+        other = "numpy"
+    a, b = tg.tensor([1.0], backend=backend), tg.tensor([1.0], backend=other)
+    for op in (lambda: a + b, lambda: a @ b, lambda: a < b, lambda: tg.ops.concat([a, b])):
+        with pytest.raises(ValueError, match=f"{backend}.*{other}|{other}.*{backend}"):
+            op()
+
+
+def test_shape_mismatches_name_both_shapes(backend):
+    a, b = tg.tensor(np.ones((2, 3)), backend=backend), tg.tensor(np.ones((4,)), backend=backend)
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
+        a + b
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
+        a * b
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
+        _ = a < b
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
+        a @ b
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(5,\)"):
+        a.reshape(5)
+    c, d = tg.tensor(np.ones((2, 3, 4)), backend=backend), tg.tensor(np.ones((5, 4, 2)), backend=backend)
+    with pytest.raises(ValueError, match=r"\(2, 3, 4\) and \(5, 4, 2\)"):
+        c @ d
+
+
+def test_iteration_over_the_first_axis(backend):
+    rows = [r.tolist() for r in tg.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend)]
+    assert rows == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_name_and_constraint_attributes_default_to_none():
+    t = tg.tensor([1.0])
+    assert t.name is None and t.constraint is None
+    t.name = "w"
+    assert t.name == "w" and tg.tensor([1.0]).name is None
