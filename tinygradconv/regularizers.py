@@ -27,6 +27,7 @@ import re
 import numpy as np
 
 from . import config
+from .backend import dtype_name
 from .tensor import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize", "deserialize"]
@@ -153,7 +154,7 @@ class OrthogonalRegularizer(Regularizer):
         unit = x / norms
         gram = unit @ unit.T if self.mode == "rows" else unit.T @ unit
         size = gram.shape[0]
-        off_diagonal = Tensor(1.0 - np.eye(size), dtype=str(x.dtype), backend=x.backend)
+        off_diagonal = Tensor(1.0 - np.eye(size), dtype=dtype_name(x.dtype), backend=x.backend)
         pairs = size * (size - 1) / 2.0
         return self.factor * 0.5 * (gram * off_diagonal).abs().sum() / pairs
 

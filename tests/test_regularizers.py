@@ -1,0 +1,127 @@
+"""Regularizers: penalties by hand (NumPy formulas written here), gradients, both backends, lookup and config."""
+import json
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import regularizers as R
+
+
+@pytest.fixture
+def w():
+    return np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.5]])
+
+
+def test_defaults_are_keras():
+    assert R.L1().l1 == 0.01
+    assert R.L2().l2 == 0.01
+    assert (R.L1L2().l1, R.L1L2().l2) == (0.0, 0.0)
+    assert (R.OrthogonalRegularizer().factor, R.OrthogonalRegularizer().mode) == (0.01, "rows")
+    assert R.L1(None).l1 == 0.01 and R.L1L2(None, None).l2 == 0.0
+
+
+def test_values_by_hand(w, backend):
+    x = tg.Tensor(w, dtype="float64", backend=backend)
+    assert R.L1(0.3)(x).item() == pytest.approx(0.3 * 8.0)         # |w| sums to 8
+    assert R.L2(0.3)(x).item() == pytest.approx(0.3 * 16.5)        # w^2 sums to 1+4+0.25+0+9+2.25
+    assert R.L1L2(0.1, 0.2)(x).item() == pytest.approx(0.1 * 8.0 + 0.2 * 16.5)
+    assert R.L1L2()(x).item() == 0.0
+    assert R.L2(0.3)(x).shape == ()
+
+
+def _orthogonal_reference(w, factor, mode):
+    m = w if mode == "rows" else w.T
+    unit = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-7)
+    cos = unit @ unit.T
+    n = m.shape[0]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return factor * np.mean([abs(cos[i, j]) for i, j in pairs])
+
+
+@pytest.mark.parametrize("mode", ["rows", "columns"])
+def test_orthogonal_regularizer_by_hand(mode, backend):
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 3))
+    got = R.OrthogonalRegularizer(0.5, mode)(tg.Tensor(w, dtype="float64", backend=backend)).item()
+    assert got == pytest.approx(_orthogonal_reference(w, 0.5, mode), rel=1e-12)
+
+
+def test_orthogonal_regularizer_is_zero_for_orthogonal_rows_and_handles_zero_rows():
+    assert R.OrthogonalRegularizer(1.0)(tg.tensor(np.eye(3) * 5.0)).item() == 0.0
+    w = np.array([[0.0, 0.0], [1.0, 1.0]])
+    assert R.OrthogonalRegularizer(1.0)(tg.tensor(w, dtype="float64")).item() == 0.0  # zero row: cosine 0, no nan
+
+
+def test_orthogonal_regularizer_validation():
+    with pytest.raises(ValueError, match="rank 2"):
+        R.OrthogonalRegularizer()(tg.tensor(np.ones((2, 2, 2))))
+    with pytest.raises(ValueError, match="mode"):
+        R.OrthogonalRegularizer(mode="diagonal")
+
+
+@pytest.mark.parametrize("reg", [R.L1(0.3), R.L2(0.7), R.L1L2(0.2, 0.4), R.OrthogonalRegularizer(0.5),
+                                 R.OrthogonalRegularizer(0.5, "columns")])
+def test_gradients(reg, backend):
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((3, 4))
+    w[np.abs(w) < 0.1] = 0.5  # away from the kink of |w|
+    x = tg.Tensor(w, dtype="float64", backend=backend, requires_grad=True)
+    assert tg.gradcheck(reg, x)
+
+
+def test_l2_gradient_by_hand():
+    x = tg.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+    R.L2(0.5)(x).backward()
+    assert x.grad.numpy().tolist() == [1.0, -2.0]  # d/dw 0.5 w^2 = w
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.1", [0.1]])
+def test_invalid_factors(bad):
+    for make in (lambda v: R.L1(v), lambda v: R.L2(v), lambda v: R.L1L2(l1=v), lambda v: R.L1L2(l2=v),
+                 lambda v: R.OrthogonalRegularizer(v)):
+        with pytest.raises(ValueError, match="non-negative float"):
+            make(bad)
+
+
+@pytest.mark.parametrize("name, cls", [("l1", R.L1), ("L1", R.L1), ("l2", R.L2), ("l1_l2", R.L1L2),
+                                       ("l1l2", R.L1L2), ("L1L2", R.L1L2),
+                                       ("orthogonal_regularizer", R.OrthogonalRegularizer),
+                                       ("OrthogonalRegularizer", R.OrthogonalRegularizer)])
+def test_get_by_name(name, cls):
+    assert type(R.get(name)) is cls
+
+
+def test_get_other_identifiers():
+    reg = R.L2(0.5)
+    assert R.get(reg) is reg
+    assert R.get(None) is None
+    assert type(R.get(R.L1)) is R.L1
+
+    def custom(x):
+        return x.sum()
+
+    assert R.get(custom) is custom
+    assert R.get({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}}).get_config() == {"l1": 0.1, "l2": 0.2}
+    with pytest.raises(ValueError, match=r"Unknown regularizer: 'l3'.*l1_l2"):
+        R.get("l3")
+    with pytest.raises(ValueError, match="Could not interpret"):
+        R.get(0.1)
+
+
+@pytest.mark.parametrize("reg", [R.L1(0.2), R.L2(0.3), R.L1L2(0.1, 0.4), R.OrthogonalRegularizer(0.2, "columns")])
+def test_serialize_round_trip(reg):
+    config = R.serialize(reg)
+    assert set(config) == {"class_name", "config"}
+    restored = R.deserialize(json.loads(json.dumps(config)))
+    assert type(restored) is type(reg) and restored.get_config() == reg.get_config()
+    x = tg.tensor(np.arange(6.0).reshape(2, 3), dtype="float64")
+    assert restored(x).item() == reg(x).item()
+
+
+def test_keras_config_keys():
+    assert R.L1(0.2).get_config() == {"l1": 0.2}
+    assert R.L2().get_config() == {"l2": 0.01}
+    assert R.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
+    assert R.OrthogonalRegularizer().get_config() == {"factor": 0.01, "mode": "rows"}
+    assert R.serialize(None) is None
