@@ -424,6 +424,8 @@ def test_unknown_names_in_compile():
         model.compile(optimizer="no_such_optimizer", loss=mse)
     with pytest.raises(ValueError, match="loss"):
         model.compile(optimizer="sgd", loss="no_such_loss")
+    with pytest.raises(ValueError, match="metric"):
+        model.compile(optimizer="sgd", loss=mse, metrics=["no_such_metric"])
     with pytest.raises(TypeError, match="metrics"):
         model.compile(optimizer="sgd", loss=mse, metrics="mae")
     assert not model.compiled
@@ -442,3 +444,33 @@ def test_zero_epochs_returns_empty_history(data):
     model.compile(optimizer=SGD(), loss=mse)
     history = model.fit(x, y, epochs=0, verbose=0)
     assert history.history == {} and history.epoch == []
+def test_compile_by_names_with_keras_metric_names():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(10, 3))
+    y = rng.normal(size=(10, 2))
+    w, b = rng.normal(size=(3, 2)), rng.normal(size=(2,))
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=10, epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    np.testing.assert_allclose(history.history["mae"], [np.mean(np.abs(x @ w + b - y))], rtol=1e-6)
+    np.testing.assert_allclose(history.history["loss"], [np.mean((x @ w + b - y) ** 2)], rtol=1e-6)
+
+
+def test_accuracy_resolves_by_shapes():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(20, 3))
+    w = rng.normal(size=(3, 4))
+    labels = rng.integers(0, 4, size=20)
+    onehot = np.eye(4)[labels]
+    model = Sequential([Linear(4, w, np.zeros(4))])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="categorical_crossentropy", metrics=["accuracy"])
+    logits = x @ w
+    expected = np.mean(np.argmax(logits, axis=1) == labels)
+    _, acc = model.evaluate(x, onehot)
+    assert acc == pytest.approx(expected)
+    binary = Sequential([Linear(1, w[:, :1], np.zeros(1))])
+    binary.compile(optimizer=SGD(learning_rate=0.0), loss="mse", metrics=["acc"])
+    targets = (labels % 2).reshape(-1, 1).astype(float)
+    _, acc = binary.evaluate(x, targets)
+    assert acc == pytest.approx(np.mean((x @ w[:, :1] > 0.5) == targets))

@@ -167,17 +167,8 @@ class _FunctionMetric:
         return self._mean.result()
 
 
-_ACCURACY = ("accuracy", "acc")
-
-
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
-
-
-def _loss_name(loss):
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
 
 
 def _json_friendly(value):
@@ -352,8 +343,7 @@ class Model(Layer):
         specs = []
         for metric in metrics:
             if isinstance(metric, str):
-                if metric not in _ACCURACY:
-                    self._get("metrics", metric, "metrics")  # unknown names fail here, before any training
+                self._get("metrics", metric, "metrics")  # unknown names fail here, before any training
                 specs.append((metric, metric))
             elif _is_metric(metric):
                 specs.append((getattr(metric, "name", type(metric).__name__), metric))
@@ -378,7 +368,8 @@ class Model(Layer):
         try:
             return _import(module).get(identifier)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"Invalid value for argument `{argument}`: unknown {module[:-1]} {identifier!r}. "
+            kind = {"optimizers": "optimizer", "losses": "loss", "metrics": "metric"}[module]
+            raise ValueError(f"Invalid value for argument `{argument}`: unknown {kind} {identifier!r}. "
                              f"({exc})") from None
 
     def _check_compiled(self, method):
@@ -393,10 +384,10 @@ class Model(Layer):
     def _build_metrics(self, y_true, y_pred):
         metrics = []
         for name, spec in self._metric_specs:
-            if isinstance(spec, str) and spec in _ACCURACY:
-                metric = self._get("metrics", self._accuracy_kind(y_true, y_pred), "metrics")
-            elif isinstance(spec, str):
-                metric = self._get("metrics", spec, "metrics")
+            if isinstance(spec, str):
+                # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
+                # first batch, as in Keras's compile
+                metric = _import("metrics").get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
             elif _is_metric(spec):
                 metric = spec
             else:
@@ -404,17 +395,6 @@ class Model(Layer):
             metric.reset_state()
             metrics.append((name, metric))
         self._metrics = metrics
-
-    def _accuracy_kind(self, y_true, y_pred):
-        """Keras's choice for ``"accuracy"``: binary when one output unit, sparse when labels are indices."""
-        loss = _loss_name(self.loss) if self.loss is not None else ""
-        if "sparse" in loss:
-            return "sparse_categorical_accuracy"
-        if "binary" in loss or y_pred.shape[-1] == 1:
-            return "binary_accuracy"
-        if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
-            return "sparse_categorical_accuracy"
-        return "categorical_accuracy"
 
     @property
     def metrics_names(self) -> list:
