@@ -14,6 +14,14 @@ One call of :meth:`Optimizer.apply` (or ``apply_gradients``, or ``step``) does, 
 Variables are Tensors updated in place (their ``.data`` is replaced). The optimizer's state (moments, accumulators)
 lives in plain backend arrays, one dict per variable keyed by ``id(variable)``, created lazily with the variable's
 shape, dtype and backend; the update rules use the Array API only, so they run on NumPy, CuPy and array_api_strict.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv.optimizers import SGD
+>>> w = tg.tensor([2.0])
+>>> w.constraint = lambda t: t.clip(None, 1.5)          # projected after the update
+>>> _ = SGD(learning_rate=0.1, weight_decay=0.5, clipvalue=0.5).apply([tg.tensor([3.0])], [w])
+>>> round(w.item(), 4)   # clip g to 0.5; decay 2 -> 1.9; update 1.9 - 0.05 = 1.85; constrain to 1.5
+1.5
 """
 from __future__ import annotations
 
