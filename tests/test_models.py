@@ -474,3 +474,27 @@ def test_accuracy_resolves_by_shapes():
     targets = (labels % 2).reshape(-1, 1).astype(float)
     _, acc = binary.evaluate(x, targets)
     assert acc == pytest.approx(np.mean((x @ w[:, :1] > 0.5) == targets))
+
+
+# ------------------------------------------------------------------------------------------ backends
+def test_fit_predict_save_on_every_backend(backend, data, tmp_path):
+    x, y, w, b = data
+    previous = tg.get_backend().name
+    tg.set_backend(backend)
+    try:
+        model = Sequential([Linear(2, w, b)])
+        model.compile(optimizer=SGD(learning_rate=0.05), loss="mse", metrics=["mae"])
+        history = model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+        assert all(weight.backend.name == backend for weight in model.weights)
+        out = model.predict(x)
+        model.save_weights(tmp_path / "w.npz")
+        model.set_weights([np.zeros_like(a) for a in model.get_weights()])
+        model.load_weights(tmp_path / "w.npz")
+        reloaded = model.predict(x)
+    finally:
+        tg.set_backend(previous)
+    w_ref, b_ref, losses = numpy_sgd(x, y, w, b, 0.05, 3, 2)
+    np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-10)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out, x @ w_ref + b_ref, rtol=1e-10)
+    np.testing.assert_array_equal(reloaded, out)
