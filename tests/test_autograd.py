@@ -140,6 +140,16 @@ def test_no_grad_as_a_decorator_and_after_an_exception():
     assert tg.is_grad_enabled()
 
 
+def test_no_grad_decorator_on_a_recursive_function():
+    @tg.no_grad()
+    def depth(n):
+        assert not tg.is_grad_enabled()
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert depth(3) == 3
+    assert tg.is_grad_enabled()
+
+
 def test_requires_grad_propagates_only_from_inputs_that_need_it(backend):
     a, b = T([1.0], backend), T([2.0], backend, requires_grad=False)
     assert (a + b).requires_grad and not (b + b).requires_grad
@@ -161,6 +171,8 @@ def test_retain_grad_keeps_non_leaf_gradients(backend):
     assert h.grad.tolist() == [6.0, 12.0]  # 2h
     assert x.grad.tolist() == [18.0, 36.0]
     assert other.grad is None and not other.is_leaf
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        T([1.0], requires_grad=False).retain_grad()
 
 
 def test_only_floating_tensors_can_require_gradients():
@@ -340,3 +352,5 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
     assert "input 0, index (0, 1)" in message
     assert "analytic=" in message and "numeric=" in message
     assert tg.gradcheck(lambda t: HalfWrong.apply(t), x, raise_exception=False) is False
+    with pytest.raises(ValueError, match="no input has requires_grad"):
+        tg.gradcheck(lambda t: t * 2.0, T([1.0], requires_grad=False))

@@ -35,6 +35,9 @@ class _GradMode(contextlib.ContextDecorator):
     def __init__(self, enabled):
         self.enabled = enabled
 
+    def _recreate_cm(self):  # a fresh instance per decorated call, so recursive calls restore the right mode
+        return _GradMode(self.enabled)
+
     def __enter__(self):
         self.previous = _grad_enabled[0]
         _grad_enabled[0] = self.enabled
@@ -331,6 +334,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
     True
     """
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
+    if not any(t.requires_grad for t in inputs):
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
     rng = np.random.default_rng(seed)
     originals = [t.numpy().copy() for t in inputs]
 

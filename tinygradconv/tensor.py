@@ -242,7 +242,9 @@ class Tensor:
         backward(self, grad, retain_graph)
 
     def retain_grad(self) -> Tensor:
-        """Keep the gradient of this non-leaf tensor in ``.grad`` during ``backward``."""
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during ``backward`` (accumulating, as leaves do)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad: it will never get a gradient")
         self._retains_grad = True
         return self
 
