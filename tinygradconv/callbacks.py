@@ -243,6 +243,7 @@ class ProgbarLogger(Callback):
         self._bar = None
         self._in_fit = False
         self._start = 0.0
+        self._last_postfix = 0.0
 
     @property
     def verbose(self):
@@ -253,15 +254,19 @@ class ProgbarLogger(Callback):
 
         self._close()
         self._start = time.perf_counter()
+        self._last_postfix = 0.0
         if self.verbose == 1:
             self._bar = tqdm(total=total, desc=desc, file=sys.stdout, unit="step", leave=True, dynamic_ncols=False,
                              ascii=True)
 
     def _update(self, logs):
         if self._bar is not None:
-            self._bar.update(1)
-            if logs:
+            now = time.perf_counter()
+            # formatting the postfix costs more than a small training step: do it only when the bar redraws
+            if logs and (now - self._last_postfix >= self._bar.mininterval or self._bar.n + 1 >= (self._bar.total or 0)):
                 self._bar.set_postfix_str(_format_logs(logs), refresh=False)
+                self._last_postfix = now
+            self._bar.update(1)
 
     def _close(self, logs=None):
         if self._bar is not None:

@@ -439,17 +439,17 @@ class Model(Layer):
     def train_step(self, x, y):
         """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""
         self._check_compiled("train_step")
-        for weight in self.trainable_weights:
-            weight.grad = None
         y_pred = self(x, training=True)
         y_true = self._targets(y, y_pred)
         loss = self.compute_loss(y_true, y_pred)
+        variables = self.trainable_weights  # after the call: a model builds its weights on its first batch
+        for weight in variables:
+            weight.grad = None  # forget anything accumulated outside fit
         if loss.requires_grad:  # False only when nothing is trainable
             loss.backward()
-        variables = self.trainable_weights
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
             self.optimizer.apply([w.grad for w in variables], variables)
-        for weight in self.trainable_weights:
+        for weight in variables:
             weight.grad = None
         self._update_metrics(y_true, y_pred, _float(loss), len(y))
         return self._logs()
@@ -752,6 +752,9 @@ class Sequential(Model):
 
     @property
     def layers(self) -> list:
+        return list(self._layers)
+
+    def _sublayers(self):  # the stack is the only place a Sequential keeps layers (and this is on the hot path)
         return list(self._layers)
 
     def add(self, layer):
