@@ -67,8 +67,9 @@ for factor in (2, 4):
     prediction = model.predict(x_test)
     mse_model = float(np.mean((prediction - y_test) ** 2))
     mse_linear = float(np.mean((linear_interpolation(x_test, factor) - y_test) ** 2))
-    results[factor] = dict(history=history, mse_model=mse_model, mse_linear=mse_linear, x=x_test[0],
-                           y=y_test[0], prediction=prediction[0], linear=linear_interpolation(x_test[:1], factor)[0])
+    results[factor] = {"history": history, "mse_model": mse_model, "mse_linear": mse_linear, "x": x_test[0],
+                       "y": y_test[0], "prediction": prediction[0],
+                       "linear": linear_interpolation(x_test[:1], factor)[0]}
     print(f"factor {factor}: {low.shape[1]} -> {high.shape[1]} steps, test MSE model {mse_model:.5f}, "
           f"linear interpolation {mse_linear:.5f} ({1 - mse_model / mse_linear:.0%} lower)")
 

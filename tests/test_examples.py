@@ -17,7 +17,7 @@ EXAMPLES = ROOT / "examples"
 def run_example(name, *extra, env=None):
     environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
     environment.update(env or {})
-    result = subprocess.run([sys.executable, str(EXAMPLES / name), *extra], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), *extra], capture_output=True, text=True, check=False,
                             env=environment, cwd=ROOT, timeout=120)
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
