@@ -48,7 +48,7 @@ def test_sample_weights_weight_each_sample(rng):
 
 def test_binary_accuracy_hand_computed():
     m = metrics.BinaryAccuracy()
-    m.update_state([[1], [1], [0], [0]], [[0.98], [0.5], [0.5], [0.1]])  # 0.5 is not > 0.5: predicted 0
+    m.update_state([[1], [1], [0], [0]], [[0.98], [0.5], [0.3], [0.1]])  # 0.5 is not > 0.5: predicted 0
     assert m.result() == pytest.approx(0.75)
     m.update_state([[1], [0]], [[0.6], [0.7]], sample_weight=[2.0, 0.0])  # counts as 2 more right
     assert m.result() == pytest.approx(5 / 6)
