@@ -135,11 +135,16 @@ def to_dot(tensor, name="tinygradconv") -> str:
 
 
 def _layered_layout(nodes):
-    """Positions ``{id: (x, y)}``: x is the longest path from a source (a layer), y orders each layer by the mean y
-    of its inputs (one barycentre pass), centred around 0."""
-    layer = {}
+    """Positions ``{id: (x, y)}``: x is the longest path from a source (a layer; a source is placed just before its
+    first consumer), y orders each layer by the mean y of its inputs (one barycentre pass), centred around 0."""
+    layer, consumers = {}, {}
     for n in nodes:                                     # nodes are in topological order
         layer[n.id] = 1 + max((layer[i] for i in n.inputs), default=-1)
+        for i in n.inputs:
+            consumers.setdefault(i, []).append(n.id)
+    for n in nodes:                                     # a source sits just before its first consumer
+        if not n.inputs and n.id in consumers:
+            layer[n.id] = min(layer[c] for c in consumers[n.id]) - 1
     by_layer = {}
     for n in nodes:
         by_layer.setdefault(layer[n.id], []).append(n)
