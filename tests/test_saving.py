@@ -340,3 +340,22 @@ def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):
         load_model(tmp_path / "s.npz")
     loaded = load_model(tmp_path / "s.npz", custom_objects={"Scale": Scale})
     np.testing.assert_array_equal(loaded.predict(np.ones((1, 2))), np.ones((1, 2)))
+
+
+def test_compile_config_with_loss_and_metric_objects(tmp_path, x):
+    model = make_model()
+    model.compile(optimizer=tg.optimizers.SGD(learning_rate=0.2, momentum=0.5),
+                  loss=tg.losses.MeanAbsoluteError(), metrics=["mse", tg.metrics.MeanAbsoluteError(name="err")])
+    model.save(tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert type(loaded.optimizer).__name__ == "SGD" and loaded.optimizer.momentum == pytest.approx(0.5)
+    assert type(loaded.loss).__name__ == "MeanAbsoluteError"
+    assert loaded.metrics_names == ["loss", "mse", "err"]
+    assert load_model(tmp_path / "m.npz", compile=False).compiled is False
+
+    def plain_loss(y_true, y_pred):
+        return ((y_true - y_pred) ** 2).mean()
+
+    model.compile(optimizer="sgd", loss=plain_loss)  # a function cannot be saved: the model reloads uncompiled
+    model.save(tmp_path / "f.npz")
+    assert load_model(tmp_path / "f.npz").compiled is False

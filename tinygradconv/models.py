@@ -342,6 +342,8 @@ class Model(Layer):
                             f"metrics={metrics!r}")
         specs = []
         for metric in metrics:
+            if isinstance(metric, dict):  # a config, e.g. from a saved model
+                metric = self._get("metrics", metric, "metrics")
             if isinstance(metric, str):
                 self._get("metrics", metric, "metrics")  # unknown names fail here, before any training
                 specs.append((metric, metric))

@@ -204,23 +204,29 @@ def serialize_layer(layer) -> dict:
     return {"class_name": type(layer).__name__, "config": config}
 
 
+def _library_object(obj, module):
+    """``{"class_name", "config"}`` for an object of a tinygradconv class with ``get_config``; names stay names."""
+    if obj is None or isinstance(obj, (str, dict)):
+        return obj
+    cls = type(obj)
+    if getattr(importlib.import_module(f"tinygradconv.{module}"), cls.__name__, None) is cls and \
+            hasattr(obj, "get_config"):
+        return {"class_name": cls.__name__, "config": obj.get_config()}
+    raise TypeError(f"{obj!r} is not a tinygradconv {module[:-1]} object")
+
+
 def _compile_config(model):
+    """The compile arguments as JSON (names and configs of library objects), or None if any cannot be saved."""
     args = getattr(model, "_compile_args", None)
     if not getattr(model, "compiled", False) or args is None:
         return None
-    optimizer = args["optimizer"]
-    if not isinstance(optimizer, (str, dict)):
-        if not hasattr(optimizer, "get_config"):
-            return None
-        optimizer = {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
-    config = {"optimizer": optimizer, "loss": args["loss"], "metrics": args["metrics"]}
-    if not isinstance(config["loss"], (str, dict, type(None))) or not all(
-            isinstance(m, (str, dict)) for m in config["metrics"]):
-        return None
     try:
+        config = {"optimizer": _library_object(args["optimizer"], "optimizers"),
+                  "loss": _library_object(args["loss"], "losses"),
+                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]]}
         json.dumps(config)
     except (TypeError, ValueError):
-        return None
+        return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
     return config
 
 
