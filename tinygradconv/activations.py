@@ -35,7 +35,8 @@ softplus and log_softmax are stable primitives, and no branch of a ``where`` com
 ``erf`` is a primitive here (the Array API has none): :class:`Erf` evaluates the odd series
 :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} \sum_{n \ge 0} \tfrac{2^n x^{2n+1}}{(2n+1)!!}` for
 :math:`|x| < 2.5` and the continued fraction
-:math:`\mathrm{erfc}(x) = \tfrac{e^{-x^2}}{\sqrt\pi}\,\cfrac{1}{x + \cfrac{1/2}{x + \cfrac{1}{x + \cfrac{3/2}{x + \dots}}}}`
+:math:`\mathrm{erfc}(x) = \tfrac{e^{-x^2}}{\sqrt\pi}\,
+\cfrac{1}{x + \cfrac{1/2}{x + \cfrac{1}{x + \cfrac{3/2}{x + \dots}}}}`
 beyond, with absolute error below ``2e-15`` in float64 (``1e-6`` in float32), checked against :func:`math.erf`. Its
 derivative is the exact :math:`\tfrac{2}{\sqrt\pi} e^{-x^2}`.
 
@@ -59,9 +60,32 @@ from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .tensor import Tensor
 
-__all__ = ["linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "hard_sigmoid",
-           "tanh", "softplus", "softsign", "softmax", "log_softmax", "exponential", "mish", "erf", "Erf",
-           "ActivationFunction", "get", "serialize", "deserialize"]
+__all__ = [
+    "ActivationFunction",
+    "Erf",
+    "deserialize",
+    "elu",
+    "erf",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -236,7 +260,8 @@ def gelu(x, approximate=False):
     """
     x = _t(x)
     if not isinstance(approximate, (bool, np.bool_)):
-        raise TypeError(f"Invalid value for argument `approximate`. Expected a bool. Received approximate={approximate!r}")
+        raise TypeError(f"Invalid value for argument `approximate`. Expected a bool. "
+                        f"Received approximate={approximate!r}")
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
         return 0.5 * x * (1.0 + inner.tanh())
@@ -437,7 +462,8 @@ def deserialize(config):
     if isinstance(config, str):
         return _lookup_name(config)
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Invalid activation config: expected a name or a dict with 'class_name'. Received: {config!r}")
+        raise ValueError(f"Invalid activation config: expected a name or a dict with 'class_name'. "
+                         f"Received: {config!r}")
     class_name, inner = config["class_name"], config.get("config")
     if class_name == "function" and isinstance(inner, str):
         return _lookup_name(inner)
@@ -447,7 +473,8 @@ def deserialize(config):
     if not inner:
         return fn
     if not isinstance(inner, dict):
-        raise ValueError(f"Invalid activation config: 'config' must be a dict of keyword arguments. Received: {config!r}")
+        raise TypeError(f"Invalid activation config: 'config' must be a dict of keyword arguments. "
+                        f"Received: {config!r}")
     return ActivationFunction(class_name, **inner)
 
 

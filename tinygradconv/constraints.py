@@ -33,7 +33,7 @@ from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize", "deserialize"]
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
 
 
 def _check_number(value, name):

@@ -40,10 +40,10 @@ def standardize_tuple(value, name, allow_zero=False):
 
     >>> standardize_tuple([2], "strides")
     (2,)
-    >>> standardize_tuple(0, "strides")
+    >>> standardize_tuple(3.0, "kernel_size")
     Traceback (most recent call last):
     ...
-    ValueError: The `strides` argument must be a tuple of 1 integers. Received strides=0, including values {0} that do not satisfy `value > 0`
+    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0
     """
     message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
     if isinstance(value, int):
@@ -78,7 +78,7 @@ def standardize_padding(value, allowed):
     """
     names = "{" + ", ".join(repr(a) for a in allowed) + "}"
     if isinstance(value, (list, tuple)):
-        raise ValueError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
+        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
                          f"supported by this layer. Received: padding={value!r}")
     if not isinstance(value, str):
         raise TypeError(f"The `padding` argument must be a string, one of {names}. Received: padding={value!r} of "
