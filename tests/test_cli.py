@@ -1,0 +1,150 @@
+"""The command line: ``python -m tinygradconv {demo, info, connectivity, figures}``."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import config
+from tinygradconv.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args, env=None):
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    environment.update(env or {})
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environment, cwd=ROOT,
+                          timeout=120, check=False)
+
+
+# ------------------------------------------------------------------------------------------------ parser
+@pytest.mark.parametrize("command", ["demo", "info", "connectivity", "figures"])
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert f"python -m tinygradconv {command}" in capsys.readouterr().out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "info", "connectivity", "figures"):
+        assert re.search(rf"^\s+{command}\b", out, re.MULTILINE), command
+
+
+def test_missing_or_unknown_command_is_a_usage_error(capsys):
+    for argv in ([], ["train"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+    assert "invalid choice: 'train'" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"tinygradconv {tg.__version__}"
+
+
+# ------------------------------------------------------------------------------------------------ info
+def test_info_text(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"tinygradconv {tg.__version__}\n")
+    assert f"NumPy {np.__version__}" in out
+    assert re.search(r"^\s+numpy\s+available", out, re.MULTILINE)
+    assert re.search(r"^\s+cupy\s+(available|not available)", out, re.MULTILINE)
+    assert "BLAS:" in out
+    assert re.search(rf"^\s+floatx\s+{config.floatx()}$", out, re.MULTILINE)
+    assert re.search(rf"^\s+image_data_format\s+{config.image_data_format()}$", out, re.MULTILINE)
+
+
+def test_info_json_matches_the_configuration(capsys):
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["version"] == tg.__version__
+    assert info["config"] == {"floatx": config.floatx(), "image_data_format": config.image_data_format(),
+                              "backend": config.default_backend_name(), "epsilon": config.epsilon()}
+    assert {name for name, state in info["backends"].items() if state == "available"} == \
+        set(tg.available_backends())
+    assert info["blas"] and all(b["name"] for b in info["blas"])
+    assert info["config_file"]["path"] == str(config.config_path())
+
+
+def test_info_reads_the_environment(tmp_path):
+    result = _run("-m", "tinygradconv", "info", "--json",
+                  env={"TINYGRADCONV_FLOATX": "float64", "TINYGRADCONV_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["config"]["floatx"] == "float64"
+    assert info["environment"]["TINYGRADCONV_FLOATX"] == "float64"
+    assert info["config_file"] == {"path": str(tmp_path / "config.json"), "exists": False}
+
+
+def test_info_does_not_import_matplotlib_or_viz():
+    code = ("import sys; from tinygradconv.__main__ import main; main(['info']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('matplotlib', 'tinygradconv.viz'))))")
+    result = _run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------------------------------------------------------ demo
+def test_demo_fast_trains_and_writes_weights_and_plots(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--fast", "--quiet", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    mse, linear = map(float, re.search(r"Test MSE: (\S+) \(linear interpolation (\S+),", text).groups())
+    assert mse < linear
+    assert "Trained 10 epochs" in text
+    assert sorted(p.name for p in out.iterdir()) == ["predictions.png", "training_curve.png",
+                                                     "upsampler.weights.npz"]
+    for name in ("predictions.png", "training_curve.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The weights load into the same architecture and reproduce the reported test MSE.
+    from tinygradconv.layers import Conv1D, Conv1DTranspose
+
+    model = tg.models.Sequential([Conv1D(8, 7, padding="same", activation="tanh"),
+                                  Conv1DTranspose(1, 16, strides=4, padding="same")])
+    model.build((None, 32, 1))
+    model.load_weights(str(out / "upsampler.weights.npz"))
+    low, high = tg.datasets.resolution_pairs(512, steps=128, factor=4, noise=0.1, seed=0)
+    reproduced = float(np.mean((model.predict(low[256:]) - high[256:]) ** 2))
+    assert reproduced == pytest.approx(mse, rel=1e-3, abs=1e-5)
+
+
+def test_demo_options_and_its_quality_check(tmp_path, capsys):
+    # One epoch is not enough to beat linear interpolation: the demo says so and exits with status 1.
+    out = tmp_path / "plain"
+    assert main(["demo", "--epochs", "1", "--quiet", "--no-plots", "--seed", "3", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "Trained 1 epoch in" in captured.out
+    assert "did not beat linear interpolation" in captured.err
+    assert [p.name for p in out.iterdir()] == ["upsampler.weights.npz"]
+    for bad in (["--epochs", "0"], ["--epochs", "x"], ["--seed", "-1"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["demo", *bad])
+        assert exc.value.code == 2
+
+
+def test_demo_reports_an_unwritable_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["demo", "--fast", "--quiet", "--out", str(blocker / "sub")]) == 2
+    assert "cannot create the output folder" in capsys.readouterr().err
+
+
+def test_demo_runs_as_a_module_with_a_progress_bar(tmp_path):
+    result = _run("-m", "tinygradconv", "demo", "--no-plots", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "Epoch 10/10" in result.stdout + result.stderr    # the progress bar
+    assert "Data: 256 training" in result.stdout            # TINYGRADCONV_FAST=1 selected the short run
