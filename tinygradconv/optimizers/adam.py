@@ -153,6 +153,8 @@ class Nadam(Optimizer):
     -0.1063
     """
 
+    scalar_state = ("u_product",)
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)

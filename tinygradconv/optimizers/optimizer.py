@@ -29,6 +29,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..autograd import no_grad
 from ..backend import dtype_name
 from ..tensor import Tensor
@@ -122,6 +124,44 @@ class Optimizer:
         if entry is None:
             entry = self._state[id(variable)] = (variable, self.build_state(variable, variable.backend.xp))
         return entry[1]
+
+    scalar_state = ()  # names of per-optimizer float attributes that are state (Nadam: the momentum product)
+
+    def get_state(self, variables) -> dict:
+        """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` and any scalars.
+
+        With :meth:`set_state` (on a fresh optimizer and the same variables, in the same order) training resumes
+        exactly where it stopped.
+        """
+        state = {"iterations": np.asarray(self.iterations)}
+        state.update({name: np.asarray(getattr(self, name)) for name in self.scalar_state})
+        for i, v in enumerate(variables):
+            for slot, array in self.state_of(v).items():
+                state[f"{i}/{slot}"] = v.backend.to_numpy(array)
+        return state
+
+    def set_state(self, variables, state):
+        """Restore :meth:`get_state`'s output; the keys and shapes must match exactly (else ``ValueError``)."""
+        variables = list(variables)
+        expected = {"iterations", *self.scalar_state}
+        expected.update(f"{i}/{slot}" for i, v in enumerate(variables) for slot in self.build_state(v, v.backend.xp))
+        if set(state) != expected:
+            raise ValueError(f"Optimizer state keys do not match: missing {sorted(expected - set(state))}, "
+                             f"unexpected {sorted(set(state) - expected)}")
+        arrays = {}
+        for i, v in enumerate(variables):
+            fresh = self.build_state(v, v.backend.xp)
+            for slot, array in fresh.items():
+                value = np.asarray(state[f"{i}/{slot}"])
+                if tuple(value.shape) != tuple(array.shape):
+                    raise ValueError(f"Optimizer state '{i}/{slot}' has shape {value.shape}; expected "
+                                     f"{tuple(array.shape)}")
+                fresh[slot] = v.backend.asarray(value, dtype=dtype_name(array.dtype))
+            arrays[id(v)] = (v, fresh)
+        self._state.update(arrays)
+        self.iterations = int(state["iterations"])
+        for name in self.scalar_state:
+            setattr(self, name, float(state[name]))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Skip weight decay for the variables in ``var_list`` and those whose ``name`` contains one of
