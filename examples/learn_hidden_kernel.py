@@ -94,5 +94,5 @@ if plt is not None:
 # %%
 # The stated quality: every kernel entry within the tolerance.
 if not kernel_error[-1] <= TOLERANCE:
-    raise SystemExit(f"FAILED: max kernel error {kernel_error[-1]:.3e} > {TOLERANCE:g}")
+    raise RuntimeError(f"FAILED: max kernel error {kernel_error[-1]:.3e} > {TOLERANCE:g}")
 print("OK: the hidden kernel was recovered")

@@ -62,5 +62,5 @@ print(f"max |layer - loops| = {error:.2e}")
 # %%
 # The stated quality: the right shape, and the loops agree to float32 rounding.
 if y.shape != (4, 21, 32) or error > 1e-4:
-    raise SystemExit(f"FAILED: output shape {y.shape}, max difference {error:.2e} (expected (4, 21, 32), <= 1e-4)")
+    raise RuntimeError(f"FAILED: output shape {y.shape}, max difference {error:.2e} (expected (4, 21, 32), <= 1e-4)")
 print("OK: output shape (4, 21, 32) and the definition agrees")
