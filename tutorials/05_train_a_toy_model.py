@@ -1,0 +1,140 @@
+"""
+Train a toy model end to end
+============================
+
+The data come from a hidden transposed convolution (:func:`tinygradconv.datasets.hidden_kernel`): ``y`` is
+``conv1d_transpose(x, kernel) + bias`` plus a little noise. We learn the kernel back twice: first with a training
+loop written by hand (forward, loss, backward, update, zero the gradients), then with ``Sequential.fit``, which
+does the same with an optimizer, a validation split and a history. Finally a **regularizer** (an L2 penalty added
+to the loss) and a **constraint** (a projection applied after every update) change what is learned.
+
+Run it with ``python tutorials/05_train_a_toy_model.py`` (``TINYGRADCONV_FAST=1`` for a short run,
+``TINYGRADCONV_FIGURES=DIR`` to save the figures).
+"""
+
+# %%
+# Setup
+# -----
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import tinygradconv as tg
+from tinygradconv import viz
+from tinygradconv.layers import Conv1DTranspose
+from tinygradconv.ops import conv1d_transpose
+
+FAST = os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
+EPOCHS = 15 if FAST else 40
+
+
+def save(fig, name):
+    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
+    if FIGURES:
+        os.makedirs(FIGURES, exist_ok=True)
+        fig.savefig(os.path.join(FIGURES, name), dpi=80, bbox_inches="tight")
+
+
+# %%
+# The data
+# --------
+# 2 input channels, 1 output channel, a kernel of 4 taps, stride 2, ``padding="same"``: every signal of 16 steps
+# becomes 32.
+tg.random.set_seed(0)
+data = tg.datasets.hidden_kernel(256, steps=16, in_channels=2, filters=1, kernel_size=4,
+                                 strides=2, padding="same", noise=0.02, seed=0)
+print("x", data.x.shape, "-> y", data.y.shape, "; hidden kernel", data.kernel.shape)
+
+# %%
+# A training loop by hand
+# -----------------------
+# The parameters are plain ``float32`` tensors (the data's dtype) with ``requires_grad=True``. Each step: forward pass, mean squared error,
+# ``backward`` (the gradients land in ``.grad``), a gradient-descent update done under ``no_grad`` (the update must
+# not be recorded), and ``zero_grad`` because gradients accumulate.
+rng = np.random.default_rng(0)
+kernel = tg.tensor(0.1 * rng.standard_normal((4, 1, 2)), dtype="float32", requires_grad=True)
+bias = tg.tensor(np.zeros(1), dtype="float32", requires_grad=True)
+x_all, y_all = tg.tensor(data.x), tg.tensor(data.y)
+learning_rate, batch = 0.1, 32
+hand_losses = []
+for epoch in range(EPOCHS):
+    order = rng.permutation(len(data.x))
+    total = 0.0
+    for start in range(0, len(order), batch):
+        index = order[start:start + batch]
+        xb, yb = x_all[index], y_all[index]
+        prediction = conv1d_transpose(xb, kernel, bias, strides=2, padding="same")
+        loss = ((prediction - yb) ** 2).mean()
+        loss.backward()
+        with tg.no_grad():
+            for p in (kernel, bias):
+                p.data = (p - learning_rate * p.grad).data
+                p.zero_grad()
+        total += loss.item() * len(index)
+    hand_losses.append(total / len(order))
+print(f"hand-written loop: loss {hand_losses[0]:.4f} -> {hand_losses[-1]:.4f}")
+print(f"hand-written loop: max |kernel - hidden| = {np.max(np.abs(kernel.numpy() - data.kernel)):.3f}")
+
+# %%
+# The same with ``fit``
+# ---------------------
+# A ``Conv1DTranspose`` layer owns the kernel and bias; ``compile`` picks the optimizer (Adam) and the loss;
+# ``fit`` shuffles, batches, updates, and records the training and validation losses in a ``History``.
+
+
+def make_model(**layer_options):
+    tg.random.set_seed(0)
+    layer = Conv1DTranspose(1, 4, strides=2, padding="same", **layer_options)
+    model = tg.models.Sequential([layer])
+    model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.05), loss="mse")
+    return model, layer
+
+
+model, layer = make_model()
+history = model.fit(data.x, data.y, batch_size=32, epochs=EPOCHS, validation_split=0.25, verbose=0)
+plain_error = float(np.max(np.abs(layer.kernel.numpy() - data.kernel)))
+print(f"fit: loss {history.history['loss'][0]:.4f} -> {history.history['loss'][-1]:.4f}, "
+      f"val_loss -> {history.history['val_loss'][-1]:.4f}")
+print(f"fit: max |kernel - hidden| = {plain_error:.3f}")
+fig = viz.plot_history(history, logy=True)
+save(fig, "05_history.png")
+
+# %%
+# A regularizer at work
+# ---------------------
+# ``kernel_regularizer=L2(l2)`` adds :math:`l_2 \sum w^2` to the loss (``model.losses`` holds the current
+# penalty), so the learned kernel is pulled towards zero: a smaller norm, at the price of a larger data error.
+model_l2, layer_l2 = make_model(kernel_regularizer=tg.regularizers.L2(0.05))
+model_l2.fit(data.x, data.y, batch_size=32, epochs=EPOCHS, verbose=0)
+norm_plain = float(np.linalg.norm(layer.kernel.numpy()))
+norm_l2 = float(np.linalg.norm(layer_l2.kernel.numpy()))
+print(f"kernel norm: {norm_plain:.3f} without, {norm_l2:.3f} with L2(0.05); "
+      f"penalty now {float(sum(p.item() for p in model_l2.losses)):.4f}")
+
+# %%
+# A constraint at work
+# --------------------
+# ``kernel_constraint=NonNeg()`` projects the kernel after every optimizer update (negative taps are set to 0).
+# The hidden kernel has negative taps, so the constrained model cannot fit them; all its taps stay >= 0.
+model_nn, layer_nn = make_model(kernel_constraint=tg.constraints.NonNeg())
+history_nn = model_nn.fit(data.x, data.y, batch_size=32, epochs=EPOCHS, verbose=0)
+print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel's smallest "
+      f"{data.kernel.min():.3f}); final loss {history_nn.history['loss'][-1]:.4f}")
+
+# %%
+# The hidden kernel and the three learned ones, tap by tap, for both input channels.
+fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+taps = np.arange(4)
+for channel, axis in enumerate(axes):
+    axis.plot(taps, data.kernel[:, 0, channel], "ko", mfc="none", markersize=12, label="hidden")
+    for lay, label, marker in ((layer, "fit", "x"), (layer_l2, "fit + L2", "s"), (layer_nn, "fit + NonNeg", "^")):
+        axis.plot(taps, lay.kernel.numpy()[:, 0, channel], marker, label=label)
+    axis.axhline(0.0, color="grey", linewidth=0.5)
+    axis.set(xlabel="tap", xticks=taps, title=f"Kernel taps, input channel {channel}")
+axes[0].set_ylabel("weight")
+axes[1].legend(fontsize=8)
+save(fig, "05_kernels.png")
+
+plt.show()

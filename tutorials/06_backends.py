@@ -1,0 +1,106 @@
+"""
+Backends: NumPy, array-api-strict and CuPy
+==========================================
+
+Every op is written once, against the `Python Array API <https://data-apis.org/array-api/>`_ namespace ``xp`` of
+its inputs. The same code therefore runs on **NumPy** (the default), on **CuPy** (NVIDIA GPUs), and on
+**array-api-strict**, a CPU stand-in that refuses everything the standard does not promise, so that code which
+would only break on a GPU breaks on a laptop instead. This tutorial runs one training step on each available
+backend, compares the results, shows what the strict backend refuses and what a mix of backends raises, and runs
+the CuPy part only where a GPU is present.
+
+Run it with ``python tutorials/06_backends.py``.
+"""
+
+# %%
+# Setup
+# -----
+import time
+
+import numpy as np
+
+import tinygradconv as tg
+from tinygradconv.ops import conv1d_transpose
+
+print("available backends:", tg.available_backends(), "; default:", tg.get_backend().name)
+
+# %%
+# The same code on every backend
+# ------------------------------
+# A tensor lives on a backend (``backend=`` when it is made, or the current default). ``step`` runs a
+# ``conv1d_transpose``, a loss and ``backward`` on one backend and returns NumPy copies of the results.
+rng = np.random.default_rng(0)
+x_np = rng.standard_normal((8, 16, 3))
+kernel_np = rng.standard_normal((4, 2, 3))
+target_np = rng.standard_normal((8, 32, 2))
+
+
+def step(backend):
+    x = tg.tensor(x_np, dtype="float64", backend=backend)
+    kernel = tg.tensor(kernel_np, dtype="float64", backend=backend, requires_grad=True)
+    target = tg.tensor(target_np, dtype="float64", backend=backend)
+    y = conv1d_transpose(x, kernel, strides=2, padding="same")
+    loss = ((y - target) ** 2).mean()
+    loss.backward()
+    return y.numpy(), kernel.grad.numpy(), loss.item()
+
+
+results = {name: step(name) for name in ("numpy", "array_api_strict")}
+for name, (y, grad, loss) in results.items():
+    print(f"{name:>16}: y {y.shape}, loss {loss:.6f}, |dL/dkernel| {np.linalg.norm(grad):.6f}")
+difference = max(float(np.max(np.abs(a - b))) for a, b in zip(results["numpy"][:2], results["array_api_strict"][:2]))
+print(f"max difference numpy vs array_api_strict: {difference:.1e}")
+
+# %%
+# Choosing the default backend
+# ----------------------------
+# ``set_backend`` changes where new tensors (and layers' weights) are made; ``Tensor.to`` copies one tensor.
+tg.set_backend("array_api_strict")
+layer = tg.layers.Conv1DTranspose(2, 3, strides=2)
+out = layer(np.ones((1, 4, 1), dtype="float32"))
+print("a layer on the strict backend:", out.backend.name, out.shape)
+tg.set_backend("numpy")
+t = tg.tensor([1.0, 2.0])
+print("moved:", t.backend.name, "->", t.to("array_api_strict").backend.name)
+
+# %%
+# Mixing backends is an error, with a hint:
+try:
+    t + t.to("array_api_strict")
+except ValueError as error:
+    print("ValueError:", error)
+
+# %%
+# What the strict backend refuses
+# -------------------------------
+# NumPy accepts slice stops past the end, mixes integers with floats and offers ``einsum``; the Array API
+# standard promises none of these, and array-api-strict raises where NumPy would silently go on. The ops only use
+# what the standard promises, which the test suite checks by running every op on this backend.
+xp = tg.get_backend("array_api_strict").xp
+a = xp.asarray([1.0, 2.0, 3.0])
+attempts = {
+    "a[1:10] (stop past the end)": lambda: a[1:10],
+    "int array + float array": lambda: xp.asarray([1, 2]) + xp.asarray([0.5, 1.0]),
+    "xp.einsum": lambda: xp.einsum,
+}
+for what, attempt in attempts.items():
+    try:
+        attempt()
+        print(f"{what}: accepted")
+    except (IndexError, TypeError, AttributeError) as error:
+        print(f"{what}: refused ({type(error).__name__})")
+
+# %%
+# On a GPU with CuPy
+# ------------------
+# With CuPy installed (``pip install tinygradconv[cuda12]``) and an NVIDIA GPU, the same ``step`` runs on the GPU.
+# Elsewhere this part is skipped, saying so.
+if "cupy" in tg.available_backends():
+    step("cupy")                                        # warm-up (CUDA kernels are compiled on first use)
+    start = time.perf_counter()
+    y, grad, loss = step("cupy")
+    elapsed = time.perf_counter() - start
+    gap = max(float(np.max(np.abs(y - results["numpy"][0]))), float(np.max(np.abs(grad - results["numpy"][1]))))
+    print(f"cupy: loss {loss:.6f}, max difference to numpy {gap:.1e}, one step {elapsed * 1e3:.1f} ms")
+else:
+    print("CuPy backend not available (it needs CuPy and an NVIDIA GPU): skipping the GPU part")
