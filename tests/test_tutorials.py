@@ -105,7 +105,7 @@ def test_02_convolution_arithmetic(runs):
     for k, s, d in [(3, 1, 1), (3, 2, 1), (4, 3, 1), (3, 1, 2), (2, 1, 3)]:
         span = (k - 1) * d + 1
         valid, same = (length - span) // s + 1, -(-length // s)
-        assert re.search(rf"^\s*{k}\s+{s}\s+{d} \|\s+{valid}\s+{same}\s+{same}$", out, re.M), (k, s, d)
+        assert re.search(rf"^\s*{k}\s+{s}\s+{d} \|\s+{valid}\s+{same}\s+{same}$", out, re.MULTILINE), (k, s, d)
     # same with k=4, L=10, s=1: 3 zeros in total, 1 left and 2 right; causal: 3 left
     assert "k=4: same pads (1, 2), causal pads (3, 0)" in out
     assert "k=3 with dilation 2 spans 5 samples" in out
@@ -127,7 +127,7 @@ def test_03_transposed_convolution(runs):
     for k in (1, 2, 3, 4):
         row = [3 * 2 + max(k, 2), 3 * 2 + k, 3 * 2 + k + 1, 4 * 2, 3 * 2 + k % 2, 3 * 2 + k % 2 + 1]
         assert re.search(rf"^k={k}\s+\|\s+{row[0]}\s+{row[1]}\s+{row[2]} \|\s+{row[3]}\s+{row[4]}\s+{row[5]}$",
-                         out, re.M), k
+                         out, re.MULTILINE), k
     # checkerboard: constant input of 8, stride 2, "same": k=3 crops (0, 1), k=4 crops (1, 1)
     assert f"k=3, s=2: {_constant_upsampled(8, 3, 2, 0, 16)}" in out
     assert f"k=4, s=2: {_constant_upsampled(8, 4, 2, 1, 16)}" in out

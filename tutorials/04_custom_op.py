@@ -142,7 +142,7 @@ def check_registered(name, backend):
     for sample in info.samples(np.random.default_rng(0)):
         inputs = [tg.tensor(arg, dtype="float64", backend=backend, requires_grad=i not in sample.constant)
                   for i, arg in enumerate(sample.args)]
-        tg.gradcheck(lambda *ts: info.function.apply(*ts, **sample.kwargs), *inputs)
+        tg.gradcheck(lambda *ts, kwargs=sample.kwargs: info.function.apply(*ts, **kwargs), *inputs)
     return len(info.samples(np.random.default_rng(0)))
 
 
