@@ -68,13 +68,19 @@ class Context:
 
     # Class-level defaults: an op call only pays for the attributes it actually sets.
     saved_tensors = ()
-    needs_input_grad = ()
-    fn = None
-    inputs = ()
     released = False
 
-    def __init__(self, xp):
+    def __init__(self, xp, inputs, fn):
         self.xp = xp
+        self.inputs = inputs
+        self.fn = fn  # the op's Function class when a graph is being recorded, else None
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it want a gradient? (Computed on demand: most ops never ask.)"""
+        if self.fn is None:
+            return (False,) * len(self.inputs)
+        return tuple([t is not None and t.requires_grad for t in self.inputs])
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` (raw backend arrays) for ``backward``."""
@@ -144,15 +150,10 @@ class Function:
             arrays.append(t.data)
         if backend is None:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
-        ctx = Context(backend.xp)
         if requires_grad and _grad_enabled[0]:
-            ctx.needs_input_grad = tuple([t is not None and t.requires_grad for t in inputs])
-            out = cls.forward(ctx, *arrays, **attrs)
-            ctx.fn = cls
-            ctx.inputs = inputs
-            return Tensor._make(out, backend, True, ctx)
-        ctx.needs_input_grad = (False,) * len(inputs)
-        return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, False, None)
+            ctx = Context(backend.xp, inputs, cls)
+            return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, True, ctx)
+        return Tensor._make(cls.forward(Context(backend.xp, inputs, None), *arrays, **attrs), backend, False, None)
 
 
 # --------------------------------------------------------------------------------------------- registry
@@ -265,6 +266,14 @@ def _count_uses(root):
     return uses
 
 
+def _wrong_shape(ctx, input_grads):
+    for i, (parent, pg) in enumerate(zip(ctx.inputs, input_grads)):
+        if parent is not None and pg is not None and pg.shape != parent.data.shape:
+            return RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} for "
+                                f"input {i} of shape {parent.shape}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def backward(root, grad=None, retain_graph=False):
     """Back-propagate from ``root``; see :meth:`Tensor.backward`.
 
@@ -279,8 +288,9 @@ def backward(root, grad=None, retain_graph=False):
         g = grads.pop(tensor, None)
         ctx = tensor._ctx
         if g is not None:
-            if g.dtype != tensor.data.dtype:  # an op promoted (float32 + float64): the gradient follows the input
-                g = tensor.backend.xp.astype(g, tensor.data.dtype)
+            dtype = tensor.data.dtype
+            if g.dtype is not dtype and g.dtype != dtype:  # an op promoted (float32 + float64): cast back
+                g = tensor.backend.xp.astype(g, dtype)
             if ctx is None or tensor._retains_grad:
                 _accumulate(tensor, g)
         if ctx is None:
@@ -295,13 +305,12 @@ def backward(root, grad=None, retain_graph=False):
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
                                    f"{len(parents)} inputs")
-        for i, (parent, pg) in enumerate(zip(parents, input_grads)):
+        for parent, pg in zip(parents, input_grads):
             if parent is None or not parent.requires_grad:
                 continue
             if pg is not None:
                 if pg.shape != parent.data.shape:
-                    raise RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} "
-                                       f"for input {i} of shape {parent.shape}")
+                    raise _wrong_shape(ctx, input_grads)
                 previous = grads.get(parent)
                 grads[parent] = pg if previous is None else previous + pg
             n = uses[parent] - 1

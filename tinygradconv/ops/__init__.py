@@ -1,6 +1,15 @@
 """Differentiable ops. Each is a :class:`~tinygradconv.autograd.Function` registered with sample inputs.
 
 The functions here accept Tensors (or data, converted by :class:`~tinygradconv.Tensor`'s rule) and return Tensors.
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+>>> y = tg.ops.relu(x).sum(axis=1)
+>>> y.tolist()
+[1.0, 3.0]
+>>> y.sum().backward()
+>>> x.grad.tolist()
+[[1.0, 0.0], [1.0, 0.0]]
 """
 from . import conv, elementwise, linalg, reduction, shape
 from .conv import conv1d, conv1d_transpose

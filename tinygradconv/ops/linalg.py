@@ -1,6 +1,16 @@
 """Matrix product with NumPy's ``matmul`` rules (1-D operands, batched broadcasting).
 
 For ``C = A @ B``: ``dL/dA = dL/dC @ B^T`` and ``dL/dB = A^T @ dL/dC``, summed over broadcast batch dimensions.
+
+>>> import tinygradconv as tg
+>>> a = tg.tensor([[1.0, 2.0]], requires_grad=True)
+>>> b = tg.tensor([[3.0], [4.0]])
+>>> c = a @ b
+>>> c.tolist()
+[[11.0]]
+>>> c.backward()
+>>> a.grad.tolist()
+[[3.0, 4.0]]
 """
 from __future__ import annotations
 

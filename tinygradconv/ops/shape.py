@@ -2,6 +2,15 @@
 
 They move elements without changing them, so each backward moves the gradient back the same way: reshape it back,
 apply the inverse permutation, scatter it into zeros, split it, or crop the padding away.
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+>>> y = x.transpose().reshape(-1)
+>>> y.tolist()
+[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+>>> x[:, 1:].sum().backward()
+>>> x.grad.tolist()
+[[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
 """
 from __future__ import annotations
 
