@@ -184,6 +184,7 @@ def test_unknown_keyword_arguments():
     ({"filters": 2, "kernel_size": 3, "output_padding": -1, "data_format": "ncw"}, "output_padding"),
     ({"filters": 0, "kernel_size": 3, "data_format": "ncw"}, "data_format"),
     ({"filters": 0, "kernel_size": 3, "activation": "nope"}, "activation"),  # the objects come before filters
+    ({"filters": 2, "kernel_size": 0, "activity_regularizer": "l3"}, "regularizer"),  # Keras' Layer.__init__ first
 ])
 def test_evaluation_order_is_keras(kwargs, match):
     with pytest.raises(ValueError, match=match):

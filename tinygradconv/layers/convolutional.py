@@ -131,14 +131,13 @@ class _BaseConv1D(Layer):
     _default_name = "conv"
 
     def _setup_common(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                      bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint):
+                      bias_regularizer, kernel_constraint, bias_constraint):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = _initializer(kernel_initializer)
         self.bias_initializer = _initializer(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = None
@@ -258,6 +257,7 @@ class Conv1DTranspose(_BaseConv1D):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
         super().__init__(name=_default_name(name, kwargs, "conv1d_transpose"), **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
         # Keras' order: kernel_size, strides, dilation_rate, padding, output_padding, data_format, the objects,
         # filters, then the checks across arguments.
         self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
@@ -268,7 +268,7 @@ class Conv1DTranspose(_BaseConv1D):
                                else standardize_tuple(output_padding, "output_padding", allow_zero=True))
         self.data_format = config.standardize_data_format(data_format)
         self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                           bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+                           bias_regularizer, kernel_constraint, bias_constraint)
         self.filters = _check_filters(filters)
         if self.output_padding is not None and self.output_padding[0] >= self.strides[0]:
             raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At "
@@ -332,8 +332,9 @@ class Conv1D(_BaseConv1D):
         data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (the configured default).
         dilation_rate: an int or 1-tuple (``> 1`` only with ``strides = 1``).
         groups: split the input channels into this many groups, each convolved with ``filters / groups`` filters.
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-        activity_regularizer, kernel_constraint, bias_constraint, **kwargs: as for :class:`Conv1DTranspose`.
+        activation: an activation name, config or callable; ``None`` is linear. ``use_bias``, the initializers,
+            regularizers and constraints and the keyword arguments (``name``, ``dtype``, ``trainable``) are as for
+            :class:`Conv1DTranspose`.
 
     Input shape:
         ``(batch, steps, channels)`` (``channels_last``) or ``(batch, channels, steps)``.
@@ -362,13 +363,14 @@ class Conv1D(_BaseConv1D):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, name=None, **kwargs):
         super().__init__(name=_default_name(name, kwargs, "conv1d"), **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
         self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
         self.strides = standardize_tuple(strides, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
         self.padding = standardize_padding(padding, self._padding_names)
         self.data_format = config.standardize_data_format(data_format)
         self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                           bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
+                           bias_regularizer, kernel_constraint, bias_constraint)
         self.filters = _check_filters(filters)
         self.groups = _check_groups(groups)
         if self.filters % self.groups != 0:
