@@ -12,10 +12,15 @@ Decisions, and why:
   reader's browser loads.
 * **Pages are MyST Markdown** (``.md``); docstrings are Google style (``napoleon``).
 * **API reference**: ``docs/_ext/tgc_docs.py`` lists the public modules section by section. At build time conf.py
-  writes one stub page per module that exists on disk (``docs/gen_modules/``, git-ignored) and the autosummary
-  tables that ``api.md`` includes. A module that exists but fails to import stops the build with its error; a
-  listed module with no file yet is named in a visible note on the API page (never skipped silently), and any
-  public module not in the list is still documented, under "Other modules".
+  writes one page per module that exists on disk (``docs/gen_modules/``, git-ignored: ``automodule`` with its
+  members, after a "Contents" table of the members and the first sentence of each docstring) and the tables that
+  ``api.md`` includes. A module that exists but fails to import stops the build with its error; a listed module
+  with no file yet is named in a visible note on the API page (never skipped silently), and any public module not
+  in the list is still documented (after its package, or under "Other modules"). A package page repeats what the
+  package re-exports with ``:no-index:``, so each object has exactly one cross-reference target (its defining
+  module). Sphinx's ``autosummary`` is deliberately not used: it resolves ``tinygradconv.tensor`` to the
+  function ``tg.tensor`` instead of the module, and its first-sentence extraction cuts inline literals in half,
+  which produces warnings (errors here) from correct docstrings.
 * **Galleries** (sphinx-gallery): ``../examples`` → ``auto_examples`` and ``../tutorials`` → ``auto_tutorials``.
   Every script is *executed* (``filename_pattern`` matches all ``.py`` files except ``_helpers.py``-style names),
   so the pages show real output and ``make test`` catches a broken example. To stay fast, scripts run in their
@@ -23,8 +28,9 @@ Decisions, and why:
   renders the full versions). Every script runs on every build (``run_stale_examples``), because an unchanged
   script can still be broken by a library change. A failing script fails the build: sphinx-gallery collects all
   failures and raises at the end (``only_warn_on_example_error=False``; ``abort_on_example_error=False`` only means
-  that every failure is reported, not just the first). ``TINYGRADCONV_DOCS_EXECUTE=0`` builds the galleries
-  without running anything (for quick edits of prose only; never used by ``make``).
+  that every failure is reported, not just the first). Global settings (backend, float type, data format) are
+  reset before each script, and pages left over from deleted scripts are removed. ``TINYGRADCONV_DOCS_EXECUTE=0``
+  builds the galleries without running anything (for quick edits of prose only; never used by ``make``).
 """
 from __future__ import annotations
 
@@ -40,14 +46,14 @@ sys.path.insert(0, str(HERE / "_ext"))
 os.environ.setdefault("TINYGRADCONV_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import tgc_docs  # noqa: E402  (docs/_ext, on the path just above)
+import tgc_docs  # docs/_ext, on the path just above
 
-import tinygradconv  # noqa: E402
+import tinygradconv
 
 # -- Project ---------------------------------------------------------------------------------------------------
 project = "tinygradconv"
 author = "the tinygradconv authors"
-copyright = "2026, the tinygradconv authors"  # noqa: A001
+copyright = "2026, the tinygradconv authors"
 release = tinygradconv.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -55,7 +61,6 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
-    "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx_gallery.gen_gallery",
@@ -70,11 +75,9 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 myst_dmath_double_inline = True
 
-# -- autodoc / autosummary / napoleon --------------------------------------------------------------------------
-autosummary_generate = False  # the stub pages are written below, from tgc_docs.api_modules()
+# -- autodoc / napoleon --------------------------------------------------------------------------------------
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = True  # "Attributes:" sections must not collide with autodoc's own attribute entries
@@ -92,6 +95,9 @@ html_theme_options = {
 }
 
 # -- sphinx-gallery --------------------------------------------------------------------------------------------
+# A page left over from a renamed or deleted script would fail the build ("document isn't included in any
+# toctree"): remove generated files whose script is gone (not the whole folder: a concurrent build may be using it).
+tgc_docs.remove_stale_gallery_files(HERE, ROOT)
 sphinx_gallery_conf = tgc_docs.gallery_conf(execute=os.environ.get("TINYGRADCONV_DOCS_EXECUTE", "1") != "0")
 
 # -- API pages, written before Sphinx reads the sources --------------------------------------------------------
@@ -101,7 +107,26 @@ _STUB = """{title}
 .. automodule:: {name}
    :members:
    :show-inheritance:{extra}
+{summary}
 """
+_SUMMARY = """
+   .. rubric:: Contents
+
+   .. list-table::
+      :widths: 30 70
+
+{rows}
+"""
+
+
+def _summary_table(module_name, module) -> str:
+    """A table of the module's public members with the first sentence of each docstring."""
+    rows = []
+    for member in tgc_docs.public_members(module):
+        obj = getattr(module, member, None)
+        sentence = tgc_docs.first_sentence(obj) if obj is not None else ""
+        rows.append(f"      * - :py:obj:`{member} <{module_name}.{member}>`\n        - {sentence}")
+    return _SUMMARY.format(rows="\n".join(rows)) if rows else ""
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -112,7 +137,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 def write_api_pages() -> None:
     """Write ``gen_modules/<module>.rst`` for every public module and ``gen_modules/api_list.myst`` for api.md."""
     sections, missing = tgc_docs.api_modules()
-    tgc_docs.check_imports(sections)
+    modules = tgc_docs.check_imports(sections)
     out = HERE / "gen_modules"
     out.mkdir(exist_ok=True)
     wanted = set()
@@ -122,14 +147,15 @@ def write_api_pages() -> None:
             # A package re-exports names defined in its submodules: show them here too, but let the submodule
             # own the cross-reference target (otherwise `Tensor` would resolve to two objects).
             extra = "\n   :no-index:" if is_package else ""
+            summary = _summary_table(name, modules[name])
             title = f"``{name}``"
-            _write_if_changed(out / f"{name}.rst", _STUB.format(title=title, underline="=" * len(title),
-                                                               name=name, extra=extra))
+            _write_if_changed(out / f"{name}.rst", _STUB.format(title=title, underline="=" * len(title), name=name,
+                                                               extra=extra, summary=summary))
             wanted.add(f"{name}.rst")
     for stale in out.glob("*.rst"):
         if stale.name not in wanted:
             stale.unlink()
-    _write_if_changed(out / "api_list.myst", tgc_docs.api_list_markdown(sections, missing))
+    _write_if_changed(out / "api_list.myst", tgc_docs.api_list_markdown(sections, missing, modules))
     if missing:
         print("docs: API modules not written yet (named on the API page): " + ", ".join(missing), file=sys.stderr)
 

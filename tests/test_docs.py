@@ -96,14 +96,18 @@ def test_worked_example_numbers_follow_from_the_definition():
 
 
 # ------------------------------------------------------------------------------------------------ matrix view
-def _matrix(fn, n_in):
-    """The matrix of a linear map of one-channel signals, column by column (fn gets a (1, n_in, 1) array)."""
+def _matrix(fn, n_in, **kwargs):
+    """The matrix of a linear map of one-channel signals, column by column (``fn(e, **kwargs)``, e: (1, n_in, 1))."""
     columns = []
     for j in range(n_in):
         e = np.zeros((1, n_in, 1))
         e[0, j, 0] = 1.0
-        columns.append(fn(e).numpy()[0, :, 0])
+        columns.append(fn(e, **kwargs).numpy()[0, :, 0])
     return np.stack(columns, axis=1)
+
+
+def _k_eff(k, d):
+    return (k - 1) * d + 1
 
 
 def test_matrix_view_conv1d_is_the_transpose():
@@ -120,18 +124,18 @@ def test_matrix_view_conv1d_is_the_transpose():
         if n == 0:
             continue
         w = rng.standard_normal((k, 1, 1))
-        t = _matrix(lambda e: conv1d_transpose(e, w, strides=s, padding=padding, output_padding=op,
-                                               dilation_rate=d), length)
+        t = _matrix(conv1d_transpose, length, kernel=w, strides=s, padding=padding, output_padding=op,
+                    dilation_rate=d)
         explicit = matching_conv_padding(k, s, padding, op, d)
-        c = _matrix(lambda e: conv1d(e, w, strides=s, padding=explicit, dilation_rate=d), n)
+        c = _matrix(conv1d, n, kernel=w, strides=s, padding=explicit, dilation_rate=d)
         np.testing.assert_allclose(c, t.T, atol=1e-12, err_msg=str((k, s, d, padding, op, length)))
-        named = _matrix(lambda e: conv1d(e, w, strides=s, padding=padding, dilation_rate=d), n)
+        named = _matrix(conv1d, n, kernel=w, strides=s, padding=padding, dilation_rate=d)
         if named.shape != t.T.shape or not np.allclose(named, t.T, atol=1e-12):
             by_name_mismatch.add((k, s, d, padding, op, length))
         checked += 1
     assert checked > 300
-    k_eff = lambda k, d: (k - 1) * d + 1  # noqa: E731
-    documented = {c for c in by_name_mismatch if c[3] == "same" and c[4] is not None and k_eff(c[0], c[2]) % 2 + c[4] == 0}
+    documented = {c for c in by_name_mismatch
+                  if c[3] == "same" and c[4] is not None and _k_eff(c[0], c[2]) % 2 + c[4] == 0}
     assert by_name_mismatch == documented
     assert documented, "the documented exception should occur on this grid"
 
@@ -139,7 +143,7 @@ def test_matrix_view_conv1d_is_the_transpose():
 # ------------------------------------------------------------------------------------------------ site structure
 def _toctree_entries(text):
     entries = []
-    for block in re.findall(r"```\{toctree\}(.*?)```", text, flags=re.S):
+    for block in re.findall(r"```\{toctree\}(.*?)```", text, flags=re.DOTALL):
         for line in block.splitlines():
             line = line.strip()
             if line and not line.startswith(":"):
