@@ -289,6 +289,7 @@ def test_non_trainable_layers_are_not_updated(data):
     model.fit(x, y, epochs=2, verbose=0)
     np.testing.assert_array_equal(frozen.get_weights()[0], w)
     assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    assert all(weight.grad is None for weight in model.weights)  # no gradient left behind, frozen or not
 
 
 def test_get_and_set_weights_round_trip(data):

@@ -451,7 +451,7 @@ class Model(Layer):
             loss.backward()
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
             self.optimizer.apply([w.grad for w in variables], variables)
-        for weight in variables:
+        for weight in self.weights:  # frozen layers' weights received gradients too: drop them all
             weight.grad = None
         self._update_metrics(y_true, y_pred, _float(loss), len(y))
         return self._logs()
