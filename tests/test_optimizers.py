@@ -466,3 +466,14 @@ def test_state_round_trip_resumes_exactly(name, backend, rng):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     with pytest.raises(ValueError, match="keys do not match"):
         second.set_state(resumed[:1], state)
+
+
+def test_from_config_accepts_a_keras_config_with_default_extras():
+    keras_config = {"name": "adam", "learning_rate": 0.002, "weight_decay": None, "clipnorm": None,
+                    "global_clipnorm": None, "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+                    "ema_overwrite_frequency": None, "loss_scale_factor": None, "gradient_accumulation_steps": None,
+                    "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}
+    opt = optimizers.Adam.from_config(keras_config)
+    assert opt.learning_rate == 0.002
+    with pytest.raises(ValueError, match="use_ema=True"):
+        optimizers.Adam.from_config(dict(keras_config, use_ema=True))

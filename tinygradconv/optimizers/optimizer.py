@@ -36,6 +36,9 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from . import schedules as _schedules
 
+_KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
+               "gradient_accumulation_steps": None}
+
 
 def check_number(name, value, low=None, high=None, low_open=False, high_open=False):
     """Check a hyperparameter: a real number (not bool) in the given interval; return it as a float."""
@@ -287,6 +290,12 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         """A new optimizer (with fresh state) from :meth:`get_config`'s output."""
         config = dict(config)
+        for key, default in _KERAS_ONLY.items():  # a Keras config carries these; only their defaults make sense here
+            if key in config:
+                value = config.pop(key)
+                if value != default:
+                    raise ValueError(f"Argument `{key}` is not supported by tinygradconv optimizers. "
+                                     f"Received: {key}={value!r}")
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
