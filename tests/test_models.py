@@ -358,6 +358,13 @@ def test_summary_lists_layers_shapes_and_counts(capsys):
     assert "Non-trainable params: 8 " in out  # moving mean and variance
 
 
+def test_summary_of_an_unbuilt_model_and_long_names(capsys):
+    model = Sequential([Dense(2, name="a_rather_long_layer_name_for_the_table")])
+    model.summary()
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("a_rather"))
+    assert "a_rather_long_layer_name_for_the_table (Dense)" in line and "?" in line and "0 (unbuilt)" in line
+
+
 def test_summary_of_subclassed_model_after_a_call(capsys):
     model = TwoLayer(hidden=3)
     model(np.zeros((2, 6)))

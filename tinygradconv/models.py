@@ -654,30 +654,27 @@ class Model(Layer):
 
         Args:
             print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
-            line_length: the width of the table (default 80).
+            line_length: the minimum width of the rules (default 80); columns widen to fit their contents.
         """
         print_fn = print_fn or print
-        width = int(line_length or 80)
         shapes = self._layer_output_shapes()
-        columns = [int(width * 0.45), int(width * 0.38)]
-        columns.append(width - sum(columns))
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        for layer in self.layers:
+            shape = shapes.get(id(layer))
+            rows.append((f"{layer.name} ({type(layer).__name__})", "?" if shape is None else str(shape),
+                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"))
+        columns = [max(len(r[i]) for r in rows) + 2 for i in range(2)]
+        width = max(int(line_length or 80), sum(columns) + max(len(r[2]) for r in rows))
 
         def row(cells):
-            text = ""
-            for cell, col in zip(cells, columns):
-                cell = str(cell)
-                text += (cell[:col - 1] + " " if len(cell) >= col else cell.ljust(col))
-            return text.rstrip()
+            return (cells[0].ljust(columns[0]) + cells[1].ljust(columns[1]) + cells[2]).rstrip()
 
         print_fn(f'Model: "{self.name}"')
         print_fn("_" * width)
-        print_fn(row(["Layer (type)", "Output Shape", "Param #"]))
+        print_fn(row(rows[0]))
         print_fn("=" * width)
-        for layer in self.layers:
-            shape = shapes.get(id(layer))
-            shape_text = "?" if shape is None else str(shape)
-            params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-            print_fn(row([f"{layer.name} ({type(layer).__name__})", shape_text, params]))
+        for cells in rows[1:]:
+            print_fn(row(cells))
         print_fn("=" * width)
         trainable = self.trainable_weights
         non_trainable = self.non_trainable_weights
