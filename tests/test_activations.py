@@ -203,6 +203,12 @@ def test_erf_is_odd_and_saturates():
     assert got[1] == pytest.approx(2 / math.sqrt(math.pi) * 1e-8, rel=1e-14)  # relative accuracy near 0
 
 
+@pytest.mark.parametrize("values", [[0.5, -1.25, 2.4], [3.0, -4.0, 2.6], [0.1], [-9.5]])
+def test_erf_when_only_one_branch_is_needed(values, backend):
+    got = A.erf(tg.Tensor(values, dtype="float64", backend=backend)).numpy()
+    np.testing.assert_allclose(got, np_erf(np.array(values)), rtol=0, atol=2e-15)
+
+
 def test_erf_derivative_is_exact(backend):
     x = tg.Tensor(X, dtype="float64", backend=backend, requires_grad=True)
     A.erf(x).sum().backward()

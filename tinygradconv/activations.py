@@ -105,33 +105,57 @@ def _number(value, name, allow_none=False):
 
 # ---------------------------------------------------------------------------------------------------------- erf
 _ERF_SPLIT = 2.5
-_ERF_TERMS = {"float64": (40, 30)}  # (series terms, continued-fraction depth); float32 uses (26, 12)
+_ERF_TERMS = {"float64": (40, 30)}  # (series terms, continued-fraction depth) per dtype
+_ERF_TERMS_LOW = (24, 10)  # float32
+
+
+def _series_coefficients(terms):
+    """``c_n = 2^n / (2n+1)!!``, so that ``erf(x) = 2/sqrt(pi) e^{-x^2} x sum_n c_n x^{2n}``."""
+    coefficients, c = [], 1.0
+    for n in range(terms):
+        coefficients.append(c)
+        c *= 2.0 / (2 * n + 3)
+    return coefficients
+
+
+_ERF_SERIES = {terms: _series_coefficients(terms) for terms, _ in (*_ERF_TERMS.values(), _ERF_TERMS_LOW)}
 
 
 def _erf_forward(xp, x):
-    """erf by the series below ``_ERF_SPLIT`` and the erfc continued fraction above (module docstring)."""
+    """erf by the series below ``_ERF_SPLIT`` and the erfc continued fraction above (module docstring).
+
+    The series is evaluated by Horner's rule in ``y = x^2`` and the fraction from the bottom up, in place; a branch
+    is skipped when no element needs it.
+    """
     if dtype_name(x.dtype) == "float16":  # too few bits for the long sums: compute in float32
         return xp.astype(_erf_forward(xp, xp.astype(x, xp.float32)), x.dtype)
-    terms, depth = _ERF_TERMS.get(dtype_name(x.dtype), (26, 12))
+    terms, depth = _ERF_TERMS.get(dtype_name(x.dtype), _ERF_TERMS_LOW)
     ax = xp.abs(x)
     small = ax < _ERF_SPLIT
-    split = xp.full_like(x, _ERF_SPLIT)
-    # series on the small values (others replaced by 0 so that nothing overflows)
-    xs = xp.where(small, x, xp.zeros_like(x))
-    x2 = xs * xs
-    term, total = xs, xs
-    for n in range(1, terms):
-        term = term * (2.0 * x2) / (2.0 * n + 1.0)
-        total = total + term
-    series = (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
-    # continued fraction on the large magnitudes (others replaced by the split point)
-    a = xp.where(small, split, ax)
-    frac = a
-    for m in range(depth, 0, -1):
-        frac = a + (m / 2.0) / frac
-    erfc = xp.exp(-a * a) / (math.sqrt(math.pi) * frac)
-    tail = xp.where(x < 0, erfc - 1.0, 1.0 - erfc)
-    return xp.where(small, series, tail)
+    any_small, all_small = bool(xp.any(small)), bool(xp.all(small))
+    out = None
+    if any_small:  # series on the small values (the others replaced by 0, so that nothing overflows)
+        xs = xp.where(small, x, xp.zeros_like(x)) if not all_small else x
+        y = xs * xs
+        coefficients = _ERF_SERIES[terms]
+        total = xp.full_like(x, coefficients[-1])
+        for c in reversed(coefficients[:-1]):
+            total *= y
+            total += c
+        total *= xs
+        total *= xp.exp(-y)
+        total *= 2.0 / math.sqrt(math.pi)
+        out = total
+    if not all_small:  # continued fraction on the large magnitudes (the others replaced by the split point)
+        a = xp.where(small, xp.full_like(x, _ERF_SPLIT), ax) if any_small else ax
+        frac = a
+        for m in range(depth, 0, -1):
+            frac = (m / 2.0) / frac
+            frac += a
+        erfc = xp.exp(-a * a) / (math.sqrt(math.pi) * frac)
+        tail = xp.where(x < 0, erfc - 1.0, 1.0 - erfc)
+        out = tail if out is None else xp.where(small, out, tail)
+    return out
 
 
 def _erf_samples(rng):
