@@ -148,3 +148,15 @@ def test_demo_runs_as_a_module_with_a_progress_bar(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Epoch 10/10" in result.stdout + result.stderr    # the progress bar
     assert "Data: 256 training" in result.stdout            # TINYGRADCONV_FAST=1 selected the short run
+
+
+# ------------------------------------------------------------------------------------------------ viz commands
+def test_viz_commands_are_dispatched(tmp_path, capsys):
+    path = tmp_path / "conn.png"
+    assert main(["connectivity", "--kernel-size", "3", "--strides", "2", "--padding", "same",
+                 "--input-length", "5", "-o", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["connectivity", "--strides", "0"])
+    assert exc.value.code == 2
