@@ -210,3 +210,27 @@ def test_layernorm_config_round_trip():
     config = ln.get_config()
     assert config["axis"] == [1, 2] and config["epsilon"] == 1e-6 and config["scale"] is False
     assert LayerNormalization.from_config(config).get_config() == config
+
+
+def test_training_flag_inside_a_model(rng):
+    # fit() calls layers with training=True: moving statistics move and dropout is active; predict() does neither.
+    from tinygradconv.layers import Dense, Dropout
+    from tinygradconv.models import Sequential
+
+    tg.random.set_seed(0)
+    model = Sequential([Dense(8, activation="relu"), BatchNormalization(momentum=0.5), Dropout(0.5), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.standard_normal((64, 4)) + 2.0
+    y = x.sum(axis=1, keepdims=True)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    bn = model.layers[1]
+    gamma, beta, mean, variance = bn.get_weights()
+    assert np.any(mean != 0) and np.any(variance != 1)               # moved from their initial 0 and 1
+    assert not np.allclose(gamma, 1) and not np.allclose(beta, 0)   # the trainable weights were trained
+    first, second = model.predict(x), model.predict(x)
+    np.testing.assert_array_equal(first, second)                     # no dropout at inference
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), mean)      # and no update of the statistics
+    # Inference uses the moving statistics: the first two layers match the formula with them.
+    hidden = np.maximum(x @ model.layers[0].get_weights()[0] + model.layers[0].get_weights()[1], 0)
+    expected = (hidden - mean) / np.sqrt(variance + 1e-3) * gamma + beta
+    np.testing.assert_allclose(bn(model.layers[0](x)).numpy(), expected, rtol=1e-4, atol=1e-5)
