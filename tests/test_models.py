@@ -175,6 +175,40 @@ def test_function_metrics_and_validation_history(data):
     assert model.evaluate(x, y, return_dict=True) == {"loss": loss, "mean_abs": metric}
 
 
+def test_sample_weight_weights_loss_gradient_and_metrics(data):
+    x, y, w, b = data
+    sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 0.25])
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=7, epochs=1, shuffle=False, sample_weight=sw, verbose=0)
+    err = x @ w + b - y
+    # Keras's "sum_over_batch_size": sum_i w_i * mean_j err_ij^2 / batch
+    expected_loss = np.sum(sw * np.mean(err ** 2, axis=1)) / 7
+    grad = 2 * err * sw[:, None] / (7 * 2)
+    np.testing.assert_allclose(model.get_weights()[0], w - 0.1 * x.T @ grad, rtol=1e-10)
+    np.testing.assert_allclose(model.get_weights()[1], b - 0.1 * grad.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(history.history["loss"], [expected_loss], rtol=1e-10)
+    expected_mae = np.sum(sw * np.mean(np.abs(err), axis=1)) / np.sum(sw)  # metrics: a weighted mean
+    np.testing.assert_allclose(history.history["mae"], [expected_mae], rtol=1e-10)
+    with pytest.raises(ValueError, match="cardinality"):
+        model.fit(x, y, sample_weight=sw[:3], verbose=0)
+    model.compile(optimizer="sgd", loss=mse)
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(x, y, sample_weight=sw, verbose=0)
+
+
+def test_validation_freq_and_batch_size(data):
+    x, y, w, b = data
+    recorder = Recorder()
+    model = Sequential([recorder, Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss=mse)
+    history = model.fit(x, y, batch_size=7, epochs=4, validation_data=(x, y), validation_freq=2,
+                        validation_batch_size=3, verbose=0)
+    assert len(history.history["loss"]) == 4 and len(history.history["val_loss"]) == 2
+    val_sizes = [len(s) for s, flag in zip(recorder.seen, recorder.flags) if flag is False]
+    assert val_sizes == [3, 3, 1] * 2
+
+
 def test_validation_split_takes_the_last_samples_before_shuffling(data):
     x, y, w, b = data
     x = np.arange(10.0).reshape(10, 1) + np.zeros((10, 3))

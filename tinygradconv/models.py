@@ -145,28 +145,6 @@ class _Mean:
         return self.total / self.count if self.count else 0.0
 
 
-class _FunctionMetric:
-    """A metric from a plain function ``fn(y_true, y_pred)``: the mean of its values over all samples seen."""
-
-    def __init__(self, fn, name):
-        self.fn = fn
-        self.name = name
-        self.reset_state()
-
-    def reset_state(self):
-        self._mean = _Mean()
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        values = np.asarray(self.fn(y_true, y_pred), dtype=np.float64)
-        if values.ndim == 0:
-            self._mean.update(float(values), len(y_true))
-        else:
-            self._mean.update(float(values.mean()), values.size)
-
-    def result(self):
-        return self._mean.result()
-
-
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
@@ -392,8 +370,8 @@ class Model(Layer):
                 metric = _import("metrics").get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
             elif _is_metric(spec):
                 metric = spec
-            else:
-                metric = _FunctionMetric(spec, name)
+            else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
+                metric = _import("metrics").MeanMetricWrapper(spec, name=name)
             metric.reset_state()
             metrics.append((name, metric))
         self._metrics = metrics
@@ -414,19 +392,25 @@ class Model(Layer):
             logs[name] = _float(metric.result())
         return logs
 
-    def _update_metrics(self, y_true, y_pred, loss_value, batch):
-        self._loss_tracker.update(loss_value, batch)
+    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
+        self._loss_tracker.update(loss_value, batch)  # Keras weights the loss by batch size, sample weights or not
         if self._metrics is None:
             self._build_metrics(y_true, y_pred)
         if self._metrics:
             y_true, y_pred = y_true.detach(), y_pred.detach()
             for _, metric in self._metrics:
-                metric.update_state(y_true, y_pred)
+                if sample_weight is None:
+                    metric.update_state(y_true, y_pred)
+                else:
+                    metric.update_state(y_true, y_pred, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ steps
-    def compute_loss(self, y_true, y_pred):
-        """The compiled loss plus every penalty in ``model.losses`` (a scalar Tensor)."""
-        loss = self.loss(y_true, y_pred)
+    def compute_loss(self, y_true, y_pred, sample_weight=None):
+        """The compiled loss (weighted by ``sample_weight`` if given) plus every penalty in ``model.losses``."""
+        if sample_weight is None:
+            loss = self.loss(y_true, y_pred)
+        else:
+            loss = self.loss(y_true, y_pred, sample_weight=sample_weight)
         if not isinstance(loss, Tensor):
             loss = Tensor(loss, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
         if loss.ndim:
@@ -438,12 +422,13 @@ class Model(Layer):
     def _targets(self, y, y_pred):
         return Tensor(y, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
 
-    def train_step(self, x, y):
+    def train_step(self, x, y, sample_weight=None):
         """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""
         self._check_compiled("train_step")
         y_pred = self(x, training=True)
         y_true = self._targets(y, y_pred)
-        loss = self.compute_loss(y_true, y_pred)
+        sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
+        loss = self.compute_loss(y_true, y_pred, sample_weight)
         variables = self.trainable_weights  # after the call: a model builds its weights on its first batch
         for weight in variables:
             weight.grad = None  # forget anything accumulated outside fit
@@ -453,22 +438,36 @@ class Model(Layer):
             self.optimizer.apply([w.grad for w in variables], variables)
         for weight in self.weights:  # frozen layers' weights received gradients too: drop them all
             weight.grad = None
-        self._update_metrics(y_true, y_pred, _float(loss), len(y))
+        self._update_metrics(y_true, y_pred, _float(loss), len(y), sample_weight)
         return self._logs()
 
-    def test_step(self, x, y):
+    def test_step(self, x, y, sample_weight=None):
         """Accumulate the loss and metrics of a batch in inference mode; returns the running logs."""
         self._check_compiled("test_step")
         with no_grad():
             y_pred = self(x, training=False)
             y_true = self._targets(y, y_pred)
-            loss = self.compute_loss(y_true, y_pred)
-        self._update_metrics(y_true, y_pred, _float(loss), len(y))
+            sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
+            loss = self.compute_loss(y_true, y_pred, sample_weight)
+        self._update_metrics(y_true, y_pred, _float(loss), len(y), sample_weight)
         return self._logs()
+
+    def _check_sample_weight(self, sample_weight, name="sample_weight"):
+        if sample_weight is None:
+            return None
+        try:
+            accepts = "sample_weight" in inspect.signature(self.loss).parameters
+        except (TypeError, ValueError):
+            accepts = True
+        if not accepts:
+            raise ValueError(f"`{name}` was given, but the compiled loss {self.loss!r} has no `sample_weight` "
+                             "argument. Use a loss from tinygradconv.losses (e.g. loss='mse').")
+        return _as_array(sample_weight, name)
 
     # ------------------------------------------------------------------ fit / evaluate / predict
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, initial_epoch=0):
+            validation_data=None, shuffle=True, sample_weight=None, initial_epoch=0, validation_batch_size=None,
+            validation_freq=1):
         """Train the model for ``epochs`` passes over ``(x, y)``.
 
         Args:
@@ -479,10 +478,15 @@ class Model(Layer):
             callbacks: a list of :class:`tinygradconv.callbacks.Callback`.
             validation_split: the fraction of the data held out for validation: the *last* samples, taken before
                 shuffling (as Keras does). Ignored when ``validation_data`` is given.
-            validation_data: ``(x_val, y_val)``, evaluated at the end of each epoch.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, evaluated at the end of
+                each epoch.
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
+            sample_weight: one weight per sample, passed to the loss and the metrics (the reported loss is still
+                the batch-size-weighted mean of the batch losses, as in Keras).
             initial_epoch: the epoch to start from (for resuming).
+            validation_batch_size: the batch size of validation (default ``batch_size``).
+            validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...).
 
         Returns:
             the :class:`~tinygradconv.callbacks.History` (also ``model.history``): ``history.history["loss"]`` has
@@ -497,8 +501,11 @@ class Model(Layer):
         if x is None or y is None:
             raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
         x, y = _as_array(x, "x"), _as_array(y, "y")
-        n = _check_cardinality({"x": x, "y": y})
+        sample_weight = self._check_sample_weight(sample_weight)
+        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
+        validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
+        validation_freq = _check_int(validation_freq, "validation_freq", 1)
         epochs = _check_int(epochs, "epochs", 0)
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
@@ -510,22 +517,24 @@ class Model(Layer):
                              f"Received validation_split={validation_split!r}")
         val = None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("Invalid value for argument `validation_data`. Expected a tuple (x_val, y_val). "
-                                 f"Received {type(validation_data).__name__} of length "
-                                 f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("Invalid value for argument `validation_data`. Expected a tuple (x_val, y_val) or "
+                                 f"(x_val, y_val, sample_weight_val). Received {type(validation_data).__name__} of "
+                                 f"length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
             val = (_as_array(validation_data[0], "validation_data[0]"),
-                   _as_array(validation_data[1], "validation_data[1]"))
-            _check_cardinality({"x_val": val[0], "y_val": val[1]})
+                   _as_array(validation_data[1], "validation_data[1]"),
+                   self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
+                                             "validation_data[2]"))
+            _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]})
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:
                 raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
                                  f"validation and training set as specified by `validation_split={validation_split}`. "
                                  "Either provide more data, or a different value for the `validation_split` argument.")
-            x, val_x = x[:split_at], x[split_at:]
-            y, val_y = y[:split_at], y[split_at:]
-            val = (val_x, val_y)
+            val = (x[split_at:], y[split_at:], None if sample_weight is None else sample_weight[split_at:])
+            x, y = x[:split_at], y[:split_at]
+            sample_weight = None if sample_weight is None else sample_weight[:split_at]
             n = split_at
         steps = math.ceil(n / batch_size)
         callback_list = callbacks_module.CallbackList(
@@ -544,14 +553,14 @@ class Model(Layer):
             logs = {}
             for step, index in enumerate(_batches(n, batch_size, order)):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(x[index], y[index])
+                logs = self.train_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             epoch_logs = dict(logs)
-            if val is not None:
-                val_logs = self.evaluate(val[0], val[1], batch_size=batch_size, verbose=0, return_dict=True,
-                                         _callbacks=callback_list)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(val[0], val[1], batch_size=validation_batch_size, verbose=0,
+                                         sample_weight=val[2], return_dict=True, _callbacks=callback_list)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -561,7 +570,8 @@ class Model(Layer):
         self.history = history
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, callbacks=None, return_dict=False, _callbacks=None):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, callbacks=None,
+                 return_dict=False, _callbacks=None):
         """The loss (including regularization penalties) and metrics on ``(x, y)``, in inference mode.
 
         Returns:
@@ -572,7 +582,8 @@ class Model(Layer):
         if x is None or y is None:
             raise ValueError("`evaluate` needs both inputs `x` and targets `y`")
         x, y = _as_array(x, "x"), _as_array(y, "y")
-        n = _check_cardinality({"x": x, "y": y})
+        sample_weight = self._check_sample_weight(sample_weight)
+        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         if _callbacks is None:
@@ -584,7 +595,7 @@ class Model(Layer):
         logs = {}
         for step, index in enumerate(_batches(n, batch_size)):
             _callbacks.on_test_batch_begin(step)
-            logs = self.test_step(x[index], y[index])
+            logs = self.test_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
             _callbacks.on_test_batch_end(step, logs)
         _callbacks.on_test_end(logs)
         if return_dict:
