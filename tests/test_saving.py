@@ -359,3 +359,21 @@ def test_compile_config_with_loss_and_metric_objects(tmp_path, x):
     model.compile(optimizer="sgd", loss=plain_loss)  # a function cannot be saved: the model reloads uncompiled
     model.save(tmp_path / "f.npz")
     assert load_model(tmp_path / "f.npz").compiled is False
+
+
+def test_model_whose_config_cannot_be_recorded_is_not_saved(tmp_path):
+    class Wrapper(Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def call(self, inputs, training=None):
+            return self.inner(inputs)
+
+    model = Wrapper(Dense(2))  # a layer as a constructor argument is not JSON
+    model(np.zeros((1, 3)))
+    with pytest.raises(NotImplementedError, match="get_config"):
+        model.save(tmp_path / "w.npz")
+    assert os.listdir(tmp_path) == []
+    model.save_weights(tmp_path / "w.npz")  # the weights alone are fine
+    assert os.listdir(tmp_path) == ["w.npz"]
