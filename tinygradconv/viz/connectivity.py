@@ -90,10 +90,6 @@ class ConvSetting:
         return conv_transpose_output_length(self.input_length, self.kernel_size, self.strides, self.padding,
                                             self.output_padding, self.dilation_rate)
 
-    def with_weights(self, weights) -> ConvSetting:
-        return ConvSetting(self.kind, self.input_length, self.kernel_size, self.strides, self.padding,
-                           self.output_padding, self.dilation_rate, tuple(float(w) for w in weights))
-
     def describe(self) -> str:
         """``conv1d_transpose(L=5, k=3, strides=2, padding='same', output_padding=None, dilation_rate=1)``."""
         text = f"{self.kind}(L={self.input_length}, k={self.kernel_size}, strides={self.strides}, " \
@@ -457,7 +453,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     taps = _taps(st)
     top, bottom, x_in, x_out = _layout(st, taps)
     n_cells = max(len(top), len(bottom))
-    ax = new_axes(ax, figsize=(max(6.0, 0.4 * (n_cells + 4)), 3.4))
+    ax = new_axes(ax, figsize=(min(max(6.0, 0.4 * (n_cells + 4)), 24.0), 3.4))
     annotate = n_cells <= 48 if annotate is None else bool(annotate)
     font = 8 if n_cells <= 24 else 6
     half = _CELL / 2
@@ -473,7 +469,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
             present.add(category)
             if annotate:
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
-                         "bias": f"y{index}", "zero": "0", "padding": "0"}.get(category, "")
+                         "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
                 if label:
                     ax.text(x, y, label, ha="center", va="center", fontsize=font, zorder=3)
 
@@ -656,7 +652,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               Tensor(w.reshape(-1, 1, 1), dtype="float64", backend="numpy"), strides=s,
                               padding=st.padding, output_padding=st.output_padding,
                               dilation_rate=d).numpy()[0, :, 0]
-    ax = new_axes(ax, figsize=(max(6.0, 0.5 * frame_len + 2), 3.4))
+    ax = new_axes(ax, figsize=(min(max(6.0, 0.5 * frame_len + 2), 24.0), 3.4))
     fig = ax.figure
     colors = _tap_colors(st.kernel_size)
     cmap = pyplot().get_cmap("Blues")
