@@ -48,7 +48,7 @@ from .conv_arithmetic import (
 __all__ = ["CHUNK_BYTES", "Conv1d", "Conv1dTranspose", "conv1d", "conv1d_transpose"]
 
 #: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
-CHUNK_BYTES = 1 << 23
+CHUNK_BYTES = 1 << 20
 
 
 # ----------------------------------------------------------------------------------------------------------------

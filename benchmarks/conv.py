@@ -1,0 +1,378 @@
+"""conv1d_transpose and conv1d: tinygradconv against PyTorch, forward and forward+backward, float32.
+
+Shapes ``(batch, length, in_channels, filters, kernel_size, strides, dilation)``::
+
+    small    (4,   10,   128, 32,  3, 2, 1)      medium   (32, 256, 64, 64, 5, 2, 1)
+    large    (64,  1024, 128, 128, 7, 2, 1)      dilated  (32, 256, 64, 64, 3, 1, 2)
+    wide     (32,  256,  64,  64,  8, 4, 1)
+
+conv1d_transpose maps ``(B, L, C_in)`` to ``(B, N, filters)`` with Keras ``padding="valid"`` (torch ``padding=0``).
+conv1d gets the input length ``N`` of that output and the same ``C_in``, ``filters``, kernel, strides and dilation,
+so that its output has length ``L`` and both ops do the same ``2 * B * L * C_in * k * filters`` multiply-adds.
+Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native NCW layout.
+
+Method:
+
+* every (framework, op, thread count) runs in its own subprocess whose environment fixes ``OMP_NUM_THREADS``,
+  ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` (and ``torch.set_num_threads``) before NumPy or torch is imported;
+  ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from that environment (together) so OpenBLAS picks its
+  kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed;
+* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls. "fwd" is the forward without
+  gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing gradients
+  for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
+* memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
+  on a tiny problem, then reads the resident-set high-water mark (``ru_maxrss``) before and after one fwd+bwd call;
+  the growth is what the call needed beyond its inputs (output, gradients, temporaries). Both frameworks are measured
+  this same way; for ours, the tracemalloc peak of the same call (NumPy reports its allocations to tracemalloc) is
+  given too, as a precise figure. ``ru_maxrss`` has page granularity and cannot see memory reused from earlier frees,
+  so small shapes read close to 0 for both.
+* without torch: absolute times, GFLOP/s, and the time of a NumPy GEMM with the same FLOP count
+  (``(B*L, C_in) @ (C_in, k*filters)``), a practical ceiling for a GEMM-based convolution.
+
+Usage::
+
+    python benchmarks/conv.py --threads 1 2 --op conv1d_transpose conv1d [--quick] [--shapes small medium]
+    python benchmarks/conv.py --json            # the list of result dicts
+
+``run_benchmarks(...)`` returns the same rows as dicts for ``benchmarks/run.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SHAPES = {
+    "small": (4, 10, 128, 32, 3, 2, 1),
+    "medium": (32, 256, 64, 64, 5, 2, 1),
+    "large": (64, 1024, 128, 128, 7, 2, 1),
+    "dilated": (32, 256, 64, 64, 3, 1, 2),
+    "wide": (32, 256, 64, 64, 8, 4, 1),
+}
+OPS = ("conv1d_transpose", "conv1d")
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                     "VECLIB_MAXIMUM_THREADS")
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def flops(shape):
+    """Multiply-adds x 2 of one forward pass (the same for both ops by construction)."""
+    batch, length, c_in, filters, k, _, _ = shape
+    return 2 * batch * length * c_in * k * filters
+
+
+def _full_length(shape):
+    _, length, _, _, k, s, d = shape
+    return (length - 1) * s + (k - 1) * d + 1
+
+
+# ------------------------------------------------------------------------------------------------ the workers
+def _make_ours(op, shape, seed=0):
+    """Return (fwd, fwd_bwd) closures for tinygradconv on channels_last float32 data."""
+    import numpy as np
+
+    import tinygradconv as tg
+    from tinygradconv.ops.conv import conv1d, conv1d_transpose
+
+    batch, length, c_in, filters, k, s, d = shape
+    rng = np.random.default_rng(seed)
+    if op == "conv1d_transpose":
+        x_np = rng.standard_normal((batch, length, c_in), dtype=np.float32)
+        w_np = rng.standard_normal((k, filters, c_in), dtype=np.float32) * 0.1
+
+        def call(x, w, b):
+            return conv1d_transpose(x, w, b, strides=s, dilation_rate=d)
+    else:
+        x_np = rng.standard_normal((batch, _full_length(shape), c_in), dtype=np.float32)
+        w_np = rng.standard_normal((k, c_in, filters), dtype=np.float32) * 0.1
+
+        def call(x, w, b):
+            return conv1d(x, w, b, strides=s, dilation_rate=d)
+    x = tg.Tensor(x_np, requires_grad=True)
+    w = tg.Tensor(w_np, requires_grad=True)
+    b = tg.Tensor(np.zeros(filters, np.float32), requires_grad=True)
+    with tg.no_grad():
+        out_shape = call(x, w, b).shape
+    g = tg.Tensor(rng.standard_normal(out_shape, dtype=np.float32))
+
+    def fwd():
+        with tg.no_grad():
+            return call(x, w, b)
+
+    def fwd_bwd():
+        x.grad = w.grad = b.grad = None
+        y = call(x, w, b)
+        y.backward(g)
+        return y
+
+    return fwd, fwd_bwd
+
+
+def _make_torch(op, shape, seed=0):
+    """Return (fwd, fwd_bwd) closures for torch on its native NCW layout."""
+    import torch
+
+    batch, length, c_in, filters, k, s, d = shape
+    gen = torch.Generator().manual_seed(seed)
+    f = torch.nn.functional
+    if op == "conv1d_transpose":
+        x = torch.randn(batch, c_in, length, generator=gen)
+        w = torch.randn(c_in, filters, k, generator=gen) * 0.1
+
+        def call(x, w, b):
+            return f.conv_transpose1d(x, w, b, stride=s, dilation=d)
+    else:
+        x = torch.randn(batch, c_in, _full_length(shape), generator=gen)
+        w = torch.randn(filters, c_in, k, generator=gen) * 0.1
+
+        def call(x, w, b):
+            return f.conv1d(x, w, b, stride=s, dilation=d)
+    b = torch.zeros(filters)
+    for t in (x, w, b):
+        t.requires_grad_(True)
+    with torch.no_grad():
+        g = torch.randn(call(x, w, b).shape, generator=gen)
+
+    def fwd():
+        with torch.no_grad():
+            return call(x, w, b)
+
+    def fwd_bwd():
+        x.grad = w.grad = b.grad = None
+        y = call(x, w, b)
+        y.backward(g)
+        return y
+
+    return fwd, fwd_bwd
+
+
+def _times_ms(fn, repeats, warmup=2):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def _median_ms(fn, repeats, warmup=2):
+    return statistics.median(_times_ms(fn, repeats, warmup))
+
+
+def _gemm_ms(shape, repeats):
+    import numpy as np
+
+    batch, length, c_in, filters, k, _, _ = shape
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((batch * length, c_in), dtype=np.float32)
+    b = rng.standard_normal((c_in, k * filters), dtype=np.float32)
+    return _median_ms(lambda: a @ b, repeats)
+
+
+def _blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{key: info.get(key) for key in ("internal_api", "version", "architecture", "num_threads")}
+            for info in threadpool_info()]
+
+
+def _time_worker(framework, op, threads, shapes, repeats):
+    """In a subprocess: time every shape; print a JSON list of rows."""
+    make = _make_ours if framework == "tinygradconv" else _make_torch
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    rows = []
+    for name in shapes:
+        shape = SHAPES[name]
+        fwd, fwd_bwd = make(op, shape)
+        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
+               "fwd_ms": _times_ms(fwd, repeats), "fwd_bwd_ms": _times_ms(fwd_bwd, repeats)}
+        if framework == "tinygradconv":
+            import tracemalloc
+
+            tracemalloc.start()
+            fwd_bwd()
+            row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            row["gemm_ms"] = _gemm_ms(shape, repeats)
+        rows.append(row)
+        del fwd, fwd_bwd
+    json.dump({"rows": rows, "blas": _blas_info()}, sys.stdout)
+
+
+def _memory_worker(framework, op, shape_name):
+    """In a fresh subprocess: ru_maxrss growth (MiB) over one fwd+bwd call after the inputs exist."""
+    import resource
+
+    make = _make_ours if framework == "tinygradconv" else _make_torch
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    tiny = (2, 8, 4, 4, 3, 2, 1)
+    for fn in make(op, tiny):
+        fn()                                            # load and initialise the library's code paths
+    _, fwd_bwd = make(op, SHAPES[shape_name])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fwd_bwd()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump({"rss_peak_extra_mb": (after - before) / 1024}, sys.stdout)   # ru_maxrss is in KiB on Linux
+
+
+# ------------------------------------------------------------------------------------------------ the driver
+def _env(threads):
+    env = dict(os.environ)
+    env.update({name: str(threads) for name in _THREAD_VARIABLES})
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def _run(args, threads):
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=_env(threads), capture_output=True,
+                         text=True, check=False)
+    if out.returncode:
+        raise RuntimeError(f"benchmark worker {args} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def torch_available():
+    probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    return out.stdout.strip() == "True"
+
+
+def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, repeats=None, rounds=None,
+                   torch=None, memory=True):
+    """Run the benchmark; return one dict per (op, threads, shape).
+
+    Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``), alternating
+    between the frameworks so that a noisy neighbour hurts both alike; a time is the median over all calls of all
+    rounds.
+
+    Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
+    ours_tracemalloc_peak_mb`` plus, with torch, ``torch_fwd_ms, torch_fwd_bwd_ms, ratio_fwd, ratio_fwd_bwd``
+    (ours / torch) and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
+    processes with the smallest thread count).
+    """
+    repeats = repeats or (3 if quick else 7)
+    rounds = rounds or (1 if quick else 2)
+    if torch is None:
+        torch = torch_available()
+    frameworks = ["tinygradconv"] + (["torch"] if torch else [])
+    times, extra, blas = {}, {}, None
+    for round_ in range(rounds):
+        for op in ops:
+            for n in threads:
+                for framework in frameworks[::-1] if round_ % 2 else frameworks:
+                    got = _run(["--worker", "time", "--framework", framework, "--op", op, "--threads", str(n),
+                                "--repeats", str(repeats), "--shapes", *shapes], n)
+                    if framework == "tinygradconv":
+                        blas = blas or got["blas"]
+                    for row in got["rows"]:
+                        key = (framework, op, n, row["shape"])
+                        for column in ("fwd_ms", "fwd_bwd_ms"):
+                            times.setdefault(key + (column,), []).extend(row[column])
+                        extra[key] = row
+    rows = []
+    for op in ops:
+        for n in threads:
+            for name in shapes:
+                def median(framework, column, op=op, n=n, name=name):
+                    return statistics.median(times[(framework, op, n, name, column)])
+
+                ours = extra[("tinygradconv", op, n, name)]
+                row = {"op": op, "threads": n, "shape": name, "dims": SHAPES[name], "gflop": flops(SHAPES[name]) / 1e9,
+                       "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
+                       "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
+                       "gemm_ms": ours["gemm_ms"], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
+                       "blas": blas, "repeats": repeats, "rounds": rounds}
+                if torch:
+                    row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"))
+                    row.update(ratio_fwd=row["ours_fwd_ms"] / row["torch_fwd_ms"],
+                               ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"])
+                if memory and n == min(threads):
+                    for framework in frameworks:
+                        got = _run(["--worker", "memory", "--framework", framework, "--op", op, "--shapes", name], n)
+                        key = "ours" if framework == "tinygradconv" else "torch"
+                        row[f"{key}_rss_peak_extra_mb"] = got["rss_peak_extra_mb"]
+                rows.append(row)
+    return rows
+
+
+def format_table(rows):
+    """The rows as a fixed-width text table."""
+    with_torch = any("torch_fwd_ms" in r for r in rows)
+    head = f"{'op':<17}{'thr':>3} {'shape':<8}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
+    if with_torch:
+        head += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6}"
+    head += f" {'GFLOP/s':>8} {'gemm ms':>8} {'mem MiB':>8}"
+    if with_torch:
+        head += f" {'torch MiB':>9}"
+    head += f" {'tracemal':>8}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        line = (f"{r['op']:<17}{r['threads']:>3} {r['shape']:<8}{r['gflop']:>7.3f} {r['ours_fwd_ms']:>9.2f} "
+                f"{r['ours_fwd_bwd_ms']:>9.2f}")
+        if with_torch:
+            line += (f" {r['torch_fwd_ms']:>9.2f} {r['torch_fwd_bwd_ms']:>9.2f} {r['ratio_fwd']:>6.2f} "
+                     f"{r['ratio_fwd_bwd']:>6.2f}")
+        mem = r.get("ours_rss_peak_extra_mb")
+        line += f" {r['gflop'] * 1e3 / r['ours_fwd_ms']:>8.1f} {r['gemm_ms']:>8.2f} "
+        line += f"{mem:>8.1f}" if mem is not None else f"{'':>8}"
+        if with_torch:
+            tmem = r.get("torch_rss_peak_extra_mb")
+            line += f" {tmem:>9.1f}" if tmem is not None else f" {'':>9}"
+        line += f" {r['ours_tracemalloc_peak_mb']:>8.1f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--op", nargs="+", choices=OPS, default=list(OPS))
+    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--quick", action="store_true", help="3 timed repeats instead of 7")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="fresh processes per framework (default 2)")
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--worker", choices=["time", "memory"], help=argparse.SUPPRESS)
+    parser.add_argument("--framework", choices=["tinygradconv", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker == "time":
+        _time_worker(args.framework, args.op[0], args.threads[0], args.shapes, args.repeats or 7)
+        return
+    if args.worker == "memory":
+        _memory_worker(args.framework, args.op[0], args.shapes[0])
+        return
+    rows = run_benchmarks(tuple(args.threads), tuple(args.op), tuple(args.shapes), quick=args.quick,
+                          repeats=args.repeats, rounds=args.rounds, torch=False if args.no_torch else None,
+                          memory=not args.no_memory)
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        return
+    if rows:
+        print(f"float32, channels_last (ours) vs NCW (torch); median of {rows[0]['repeats']} calls x "
+              f"{rows[0]['rounds']} process rounds; x = ours / torch; MiB = ru_maxrss growth over one fwd+bwd "
+              "(smallest thread count); tracemal = tracemalloc peak of ours (MiB)")
+    if rows and rows[0].get("blas"):
+        print("BLAS:", rows[0]["blas"])
+    print(format_table(rows))
+
+
+if __name__ == "__main__":
+    main()
