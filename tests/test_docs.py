@@ -196,3 +196,55 @@ def test_gallery_runs_every_script_and_fails_on_errors():
             ignored = re.search(sg["ignore_pattern"], script.name)
             assert ignored or re.search(sg["filename_pattern"], str(script)), f"{script.name} would not be run"
     assert re.search(sg["ignore_pattern"], "_common.py") and not re.search(sg["ignore_pattern"], "plot_x.py")
+
+
+# ------------------------------------------------------------------------------------------------ compatibility page
+def test_compatibility_page_claims_about_conv1d_transpose():
+    """What keras_compatibility.md says we do differently from Keras (earlier, clearer errors) and the same."""
+    from tinygradconv.layers import Conv1DTranspose
+
+    construct = [  # (kwargs, exception, message fragment): all raised by the constructor
+        ({"filters": 2.5, "kernel_size": 3}, ValueError, "filters"),
+        ({"filters": None, "kernel_size": 3}, ValueError, "filters"),
+        ({"filters": "3", "kernel_size": 3}, TypeError, "filters"),
+        ({"filters": 0, "kernel_size": 3}, ValueError, "Received filters=0"),
+        ({"filters": 2, "kernel_size": [3.0]}, ValueError, "kernel_size"),
+        ({"filters": 2, "kernel_size": 3, "padding": [(1, 1)]}, TypeError, "padding"),
+        ({"filters": 2, "kernel_size": 3, "padding": None}, TypeError, "padding"),
+        ({"filters": 2, "kernel_size": 3, "padding": "causal"}, ValueError, "padding"),
+        ({"filters": 2, "kernel_size": 3, "padding": " same"}, ValueError, "padding"),
+        ({"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2}, ValueError, "output_padding"),
+        ({"filters": 2, "kernel_size": 3, "output_padding": 1}, ValueError, "output_padding"),
+        ({"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, ValueError, "dilation_rate"),
+        ({"filters": 2, "kernel_size": 3, "groups": 1}, ValueError,
+         "Unrecognized keyword arguments passed to Conv1DTranspose: {'groups': 1}"),
+    ]
+    for kwargs, exception, fragment in construct:
+        with pytest.raises(exception, match=re.escape(fragment)):
+            Conv1DTranspose(**kwargs)
+    assert Conv1DTranspose(2, 3, padding="SAME").padding == "same"
+    assert Conv1DTranspose(2, 3, output_padding=0).output_padding == (0,)
+
+    layer = Conv1DTranspose(32, 3, 2, activation="relu")
+    out = layer(np.random.default_rng(0).random((4, 10, 128)))
+    assert out.shape == (4, 21, 32) and layer.kernel.shape == (3, 32, 128) and layer.bias.shape == (32,)
+    assert float(out.numpy().min()) >= 0.0
+    with pytest.raises(ValueError, match="ndim"):
+        layer(np.ones((4, 10, 128, 1)))
+    with pytest.raises(ValueError, match="128"):
+        layer(np.ones((4, 10, 127)))
+    config = Conv1DTranspose(2, 3, strides=2, output_padding=1).get_config()
+    assert config["output_padding"] == (1,)
+    assert Conv1DTranspose.from_config(config).output_padding == (1,)
+
+
+def test_compatibility_page_claims_about_the_functional_op():
+    """Like keras.ops.conv_transpose: strides > 1 with dilation > 1, and output_padding >= strides, are allowed."""
+    from tinygradconv.ops import conv1d_transpose
+
+    x, w = np.ones((1, 5, 1)), np.ones((3, 1, 1))
+    # k_eff = (3 - 1) * 2 + 1 = 5: valid/None gives (5 - 1) * 2 + max(5, 2) = 13 (torch gives 13 too, reference §4.2)
+    assert conv1d_transpose(x, w, strides=2, dilation_rate=2).shape == (1, 13, 1)
+    # output_padding 3 >= strides 2: (5 - 1) * 2 + 3 + 3 = 14, the last 3 steps are zero extension
+    y = conv1d_transpose(x, w, strides=2, output_padding=3).numpy()[0, :, 0]
+    assert y.shape == (14,) and y[-3:].tolist() == [0.0, 0.0, 0.0]
