@@ -491,6 +491,8 @@ def test_graph_of_a_deep_chain_has_no_recursion_limit():
     for _ in range(3000):
         y = y * 1.0
     assert viz.to_dot(y).count("shape=ellipse") == 3000
+    with pytest.raises(ValueError, match="max_nodes=300"):
+        viz.plot_graph(y)
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def _layered_layout(nodes):
     return pos
 
 
-def plot_graph(tensor, ax=None, fontsize=7):
+def plot_graph(tensor, ax=None, fontsize=7, max_nodes=300):
     """Draw the graph behind ``tensor`` with matplotlib (a layered layout computed here; no Graphviz binary).
 
     Inputs are on the left, ``tensor`` on the right. Tensor boxes show name, shape, dtype, data and grad (when
@@ -170,6 +170,11 @@ def plot_graph(tensor, ax=None, fontsize=7):
         tensor: the Tensor whose graph to draw.
         ax: the Axes to draw into (default: a new figure sized to the graph).
         fontsize: the font size of the node labels.
+        max_nodes: refuse larger graphs (a drawing of thousands of boxes is slow and unreadable; use
+            :func:`to_dot` and Graphviz for those).
+
+    Raises:
+        ValueError: the graph has more than ``max_nodes`` nodes.
 
     Returns:
         The matplotlib Axes. Node labels are ``Text`` artists with gid ``"tensor:tI"`` / ``"op:opI"``; edges are
@@ -182,6 +187,9 @@ def plot_graph(tensor, ax=None, fontsize=7):
     ['op:op1', 'op:op2']
     """
     nodes = graph_nodes(tensor)
+    if len(nodes) > max_nodes:
+        raise ValueError(f"The graph has {len(nodes)} nodes, more than max_nodes={max_nodes}: draw it with "
+                         f"to_dot() and Graphviz, or pass a larger max_nodes")
     pos = _layered_layout(nodes)
     n_layers = int(max(x for x, _ in pos.values())) + 1
     height = max(sum(1 for x, _ in pos.values() if x == layer) for layer in range(n_layers))
