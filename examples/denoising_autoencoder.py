@@ -24,6 +24,7 @@ import tinygradconv as tg
 from tinygradconv.constraints import MaxNorm
 from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.regularizers import L2
+from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Train a convolutional denoising autoencoder with MaxNorm.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
@@ -79,11 +80,9 @@ except ImportError:  # plots are optional
     plt = None
 if plt is not None:
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(12, 3.2))
-    epochs = np.arange(1, EPOCHS + 1)
-    ax1.semilogy(epochs, history.history["loss"], label="training (with penalty)")
-    ax1.semilogy(epochs, history.history["val_loss"], "--", label="test")
+    plot_history(history, metrics="loss", ax=ax1, logy=True)    # training loss includes the L2 penalty
     ax1.axhline(mse_noisy, color="grey", linestyle=":", label="noisy input")
-    ax1.set(xlabel="epoch", ylabel="MSE", title="Training")
+    ax1.set(ylabel="MSE", title="Training")
     ax1.legend(fontsize=7)
     t = np.arange(x_test.shape[1])
     ax2.plot(t, x_test[0, :, 0], color="grey", lw=0.8, label="noisy")

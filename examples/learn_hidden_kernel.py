@@ -19,6 +19,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
+from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Recover a hidden Conv1DTranspose kernel by training.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
@@ -67,13 +68,14 @@ print(f"final loss: {history.history['loss'][-1]:.3e}")
 print(f"max kernel error: {kernel_error[-1]:.3e} (tolerance {TOLERANCE:g}), max bias error: {bias_error:.3e}")
 
 # %%
-# Plots: the kernel error per epoch (log scale) and the training loss.
+# Plots: the training loss, the kernel error per epoch (log scales), and the taps themselves.
 try:
     import matplotlib.pyplot as plt
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(13, 3.2))
+    plot_history(history, ax=ax0, logy=True)
     ax1.semilogy(np.arange(1, EPOCHS + 1), kernel_error, marker="o", markersize=3)
     ax1.axhline(TOLERANCE, color="grey", linestyle=":", label=f"tolerance {TOLERANCE:g}")
     ax1.set(xlabel="epoch", ylabel="max |learned - hidden|", title="Kernel error")

@@ -22,6 +22,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
+from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
@@ -86,12 +87,9 @@ if plt is not None:
     fig, axes = plt.subplots(2, 2, figsize=(10, 6))
     for row, factor in enumerate((2, 4)):
         r = results[factor]
-        losses = r["history"].history
-        epochs = np.arange(1, len(losses["loss"]) + 1)
-        axes[row, 0].semilogy(epochs, losses["loss"], label="training")
-        axes[row, 0].semilogy(epochs, losses["val_loss"], "--", label="test")
+        plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation = the test set
         axes[row, 0].axhline(r["mse_linear"], color="grey", linestyle=":", label="linear interpolation (test)")
-        axes[row, 0].set(xlabel="epoch", ylabel="MSE", title=f"factor {factor}: training")
+        axes[row, 0].set(ylabel="MSE", title=f"factor {factor}: training")
         axes[row, 0].legend(fontsize=7)
         t = np.arange(len(r["y"]))
         axes[row, 1].plot(t, r["y"][:, 0], color="black", lw=1, label="truth")
