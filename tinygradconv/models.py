@@ -217,6 +217,7 @@ class Model(Layer):
         self._metrics = None  # (name, metric) pairs, resolved on the first batch
         self._loss_tracker = _Mean()
         self._build_input_shape = None
+        self._step_cache = None  # inside fit: the weights to update, found on the first batch
 
     def _check_initialized(self):
         if "_own_weights" not in vars(self) or "compiled" not in vars(self):
@@ -429,17 +430,31 @@ class Model(Layer):
         y_true = self._targets(y, y_pred)
         sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
         loss = self.compute_loss(y_true, y_pred, sample_weight)
-        variables = self.trainable_weights  # after the call: a model builds its weights on its first batch
+        variables, frozen = self._step_variables()  # after the call: a model builds its weights on its first batch
         for weight in variables:
             weight.grad = None  # forget anything accumulated outside fit
         if loss.requires_grad:  # False only when nothing is trainable
             loss.backward()
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
             self.optimizer.apply([w.grad for w in variables], variables)
-        for weight in self.weights:  # frozen layers' weights received gradients too: drop them all
+        for weight in variables + frozen:
             weight.grad = None
         self._update_metrics(y_true, y_pred, _float(loss), len(y), sample_weight)
         return self._logs()
+
+    def _step_variables(self):
+        """The trainable weights, and the frozen ones that still receive gradients (weights of layers set
+        ``trainable = False``). Inside ``fit`` they are found once, on the first batch: as in Keras, a change of
+        ``trainable`` takes effect at the next ``fit``."""
+        cache = getattr(self, "_step_cache", None)
+        if cache:
+            return cache["variables"], cache["frozen"]
+        variables = self.trainable_weights
+        ids = {id(w) for w in variables}
+        frozen = [w for w in self.weights if w.requires_grad and id(w) not in ids]
+        if cache is not None:
+            cache.update(variables=variables, frozen=frozen)
+        return variables, frozen
 
     def test_step(self, x, y, sample_weight=None):
         """Accumulate the loss and metrics of a batch in inference mode; returns the running logs."""
@@ -540,10 +555,23 @@ class Model(Layer):
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
+        self.stop_training = False
+        self._step_cache = {}
+        try:
+            self._fit_epochs(x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
+                                          validation_freq, epochs, initial_epoch, shuffle)
+        finally:
+            self._step_cache = None
+        history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
+        self.history = history
+        return history
 
+    def _fit_epochs(self, x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
+                    validation_freq, epochs, initial_epoch, shuffle):
+        """The epoch loop of :meth:`fit`, once every argument has been checked."""
         from . import random
 
-        self.stop_training = False
+        n = len(x)
         callback_list.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -566,9 +594,6 @@ class Model(Layer):
             if self.stop_training:
                 break
         callback_list.on_train_end(epoch_logs)
-        history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
-        self.history = history
-        return history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, callbacks=None,
                  return_dict=False, _callbacks=None):
