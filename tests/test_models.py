@@ -326,6 +326,21 @@ def test_non_trainable_layers_are_not_updated(data):
     assert all(weight.grad is None for weight in model.weights)  # no gradient left behind, frozen or not
 
 
+def test_trainable_changes_apply_at_the_next_fit(data):
+    x, y, w, b = data
+    layer = Linear(2, w, b)
+    model = Sequential([layer])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss=mse)
+    snapshots = []
+    freeze = tg.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: (snapshots.append(layer.get_weights()[0]), setattr(layer, "trainable", False)))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[freeze])
+    assert not np.array_equal(snapshots[1], snapshots[0])  # still trained during the epoch after freezing
+    after = layer.get_weights()[0]
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(layer.get_weights()[0], after)  # frozen from the next fit on
+
+
 def test_get_and_set_weights_round_trip(data):
     _, _, w, b = data
     model = Sequential([Linear(2), Linear(1)])
