@@ -254,15 +254,20 @@ class Model(Layer):
         if self.built:
             return super().__call__(inputs, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
-        shape = inputs.shape if isinstance(inputs, Tensor) else np.shape(inputs)
+        shape = getattr(inputs, "shape", None)
+        if shape is None:  # lists: a nested list of numbers has a shape; a list of several inputs does not
+            try:
+                shape = np.shape(inputs)
+            except ValueError:
+                shape = None
         self.built = True
         try:
             outputs = super().__call__(inputs, training=training, **kwargs)
         except BaseException:
             self.built = False
             raise
-        if self._build_input_shape is None:
-            self._build_input_shape = (None,) + tuple(int(d) for d in shape[1:])
+        if self._build_input_shape is None and shape is not None:
+            self._build_input_shape = (None,) + tuple(int(d) for d in tuple(shape)[1:])
         return outputs
 
     def build(self, input_shape):
