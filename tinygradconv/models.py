@@ -668,7 +668,6 @@ class Model(Layer):
             return {}
         shapes = {}
         layers = self.layers
-        originals = {}
 
         def recorder(layer, call):
             def wrapped(*args, **kwargs):
@@ -678,8 +677,7 @@ class Model(Layer):
                 return out
             return wrapped
 
-        for layer in layers:
-            originals[id(layer)] = layer
+        for layer in layers:  # wrap each sub-layer's call, for this one run only
             layer.call = recorder(layer, layer.call)
         try:
             dummy = np.zeros(tuple(1 if d is None else d for d in self._build_input_shape), dtype=self.dtype)
