@@ -91,7 +91,8 @@ def test_nested_keys():
 def test_model_round_trip(tmp_path, x):
     model = make_model()
     randomize(model, 2)
-    model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.01), loss="mse")
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.learning_rate = 0.01  # e.g. by a LearningRateScheduler: the current value is saved
     path = tmp_path / "model.tgc.npz"
     model.save(path)
     loaded = load_model(path)

@@ -221,7 +221,7 @@ def _compile_config(model):
     if not getattr(model, "compiled", False) or args is None:
         return None
     try:
-        config = {"optimizer": _library_object(args["optimizer"], "optimizers"),
+        config = {"optimizer": _library_object(model.optimizer, "optimizers"),  # its current settings
                   "loss": _library_object(args["loss"], "losses"),
                   "metrics": [_library_object(m, "metrics") for m in args["metrics"]]}
         json.dumps(config)
