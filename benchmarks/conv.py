@@ -17,7 +17,9 @@ Method:
   ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` (and ``torch.set_num_threads``) before NumPy or torch is imported;
   ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from that environment (together) so OpenBLAS picks its
   kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed;
-* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls. "fwd" is the forward without
+* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls, over ``rounds`` processes
+  per framework that alternate with the other framework's. "cpu x" is the ratio of the process CPU times of
+  fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads it also counts their waiting). "fwd" is the forward without
   gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing gradients
   for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
 * memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
@@ -151,18 +153,20 @@ def _make_torch(op, shape, seed=0):
 
 
 def _times_ms(fn, repeats, warmup=2):
+    """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls."""
     for _ in range(warmup):
         fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return times
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return wall, cpu
 
 
 def _median_ms(fn, repeats, warmup=2):
-    return statistics.median(_times_ms(fn, repeats, warmup))
+    return statistics.median(_times_ms(fn, repeats, warmup)[0])
 
 
 def _gemm_ms(shape, repeats):
@@ -195,8 +199,9 @@ def _time_worker(framework, op, threads, shapes, repeats):
     for name in shapes:
         shape = SHAPES[name]
         fwd, fwd_bwd = make(op, shape)
-        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
-               "fwd_ms": _times_ms(fwd, repeats), "fwd_bwd_ms": _times_ms(fwd_bwd, repeats)}
+        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape}
+        row["fwd_ms"], row["fwd_cpu_ms"] = _times_ms(fwd, repeats)
+        row["fwd_bwd_ms"], row["fwd_bwd_cpu_ms"] = _times_ms(fwd_bwd, repeats)
         if framework == "tinygradconv":
             import tracemalloc
 
@@ -282,7 +287,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                         blas = blas or got["blas"]
                     for row in got["rows"]:
                         key = (framework, op, n, row["shape"])
-                        for column in ("fwd_ms", "fwd_bwd_ms"):
+                        for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms"):
                             times.setdefault(key + (column,), []).extend(row[column])
                         extra[key] = row
     rows = []
@@ -296,12 +301,15 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                 row = {"op": op, "threads": n, "shape": name, "dims": SHAPES[name], "gflop": flops(SHAPES[name]) / 1e9,
                        "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
+                       "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
                        "gemm_ms": ours["gemm_ms"], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds}
                 if torch:
-                    row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"))
+                    row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
+                               torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"))
                     row.update(ratio_fwd=row["ours_fwd_ms"] / row["torch_fwd_ms"],
-                               ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"])
+                               ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
+                               ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])
                 if memory and n == min(threads):
                     for framework in frameworks:
                         got = _run(["--worker", "memory", "--framework", framework, "--op", op, "--shapes", name], n)
@@ -316,7 +324,7 @@ def format_table(rows):
     with_torch = any("torch_fwd_ms" in r for r in rows)
     head = f"{'op':<17}{'thr':>3} {'shape':<8}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
     if with_torch:
-        head += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6}"
+        head += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6} {'cpu x':>6}"
     head += f" {'GFLOP/s':>8} {'gemm ms':>8} {'mem MiB':>8}"
     if with_torch:
         head += f" {'torch MiB':>9}"
@@ -327,7 +335,7 @@ def format_table(rows):
                 f"{r['ours_fwd_bwd_ms']:>9.2f}")
         if with_torch:
             line += (f" {r['torch_fwd_ms']:>9.2f} {r['torch_fwd_bwd_ms']:>9.2f} {r['ratio_fwd']:>6.2f} "
-                     f"{r['ratio_fwd_bwd']:>6.2f}")
+                     f"{r['ratio_fwd_bwd']:>6.2f} {r['ratio_fwd_bwd_cpu']:>6.2f}")
         mem = r.get("ours_rss_peak_extra_mb")
         line += f" {r['gflop'] * 1e3 / r['ours_fwd_ms']:>8.1f} {r['gemm_ms']:>8.2f} "
         line += f"{mem:>8.1f}" if mem is not None else f"{'':>8}"
@@ -367,8 +375,9 @@ def main(argv=None):
         return
     if rows:
         print(f"float32, channels_last (ours) vs NCW (torch); median of {rows[0]['repeats']} calls x "
-              f"{rows[0]['rounds']} process rounds; x = ours / torch; MiB = ru_maxrss growth over one fwd+bwd "
-              "(smallest thread count); tracemal = tracemalloc peak of ours (MiB)")
+              f"{rows[0]['rounds']} process rounds; x = ours / torch (wall clock); cpu x = same for CPU time of "
+              "fwd+bwd; MiB = ru_maxrss growth over one fwd+bwd (smallest thread count); tracemal = tracemalloc "
+              "peak of ours (MiB)")
     if rows and rows[0].get("blas"):
         print("BLAS:", rows[0]["blas"])
     print(format_table(rows))

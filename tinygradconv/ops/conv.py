@@ -37,12 +37,11 @@ from .conv_arithmetic import (
     CONV_PADDINGS,
     TRANSPOSE_PADDINGS,
     conv_padding,
-    conv_transpose_crops,
-    conv_transpose_output_length,
     explicit_conv_output_length,
     normalize_int,
     normalize_output_padding,
     normalize_padding,
+    transpose_window,
 )
 
 __all__ = ["CHUNK_BYTES", "Conv1d", "Conv1dTranspose", "conv1d", "conv1d_transpose"]
@@ -244,13 +243,14 @@ def _group_slices(g, groups, c_group, f_group):
 # Argument checks shared by both ops
 # ----------------------------------------------------------------------------------------------------------------
 def _check_dtypes(xp, op, x, kernel, bias):
+    if kernel.dtype == x.dtype and (bias is None or bias.dtype == x.dtype) and xp.isdtype(x.dtype, "real floating"):
+        return
     arrays = [("input", x), ("kernel", kernel)] + ([("bias", bias)] if bias is not None else [])
     for name, a in arrays:
         if not xp.isdtype(a.dtype, "real floating"):
             raise TypeError(f"`{op}` needs floating-point arrays; received {name} of dtype {a.dtype}")
-    if len({str(a.dtype) for _, a in arrays}) > 1:
-        raise TypeError(f"`{op}`: input, kernel and bias must have the same dtype; received "
-                        + ", ".join(f"{name} {a.dtype}" for name, a in arrays))
+    raise TypeError(f"`{op}`: input, kernel and bias must have the same dtype; received "
+                    + ", ".join(f"{name} {a.dtype}" for name, a in arrays))
 
 
 def _check_ranks(op, x, kernel, data_format, kernel_layout):
@@ -330,8 +330,7 @@ class Conv1dTranspose(Function):
                              f"{tuple(kernel.shape)}), data_format='{data_format}'.")
         _check_bias(op, bias, filters, kernel)
 
-        out_len = conv_transpose_output_length(x.shape[1], k, strides, padding, output_padding, dilation_rate)
-        c_left, _ = conv_transpose_crops(k, strides, padding, output_padding, dilation_rate)
+        c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len)
         if bias is not None:
             y += xp.reshape(bias, (1, 1, filters))

@@ -46,6 +46,7 @@ __all__ = [
     "normalize_output_padding",
     "normalize_padding",
     "torch_conv_transpose_args",
+    "transpose_window",
 ]
 
 CONV_PADDINGS = ("valid", "same", "causal")
@@ -245,6 +246,18 @@ def _total_crop(k_eff, s, padding, output_padding):
     return k_eff - k_eff % 2 - output_padding
 
 
+def transpose_window(length, k_eff, s, padding, output_padding):
+    """``(c_left, N)`` for already validated plain ints (``padding`` lower-case): the unchecked core of
+    :func:`conv_transpose_crops` and :func:`conv_transpose_output_length`, for the ops' hot path.
+
+    >>> transpose_window(10, 3, 2, "same", None)
+    (0, 20)
+    """
+    total = _total_crop(k_eff, s, padding, output_padding)
+    left = 0 if padding == "valid" else max(total // 2, 0)
+    return left, max((length - 1) * s + k_eff - total, 0)
+
+
 def conv_transpose_output_length(
     input_length, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1
 ):
@@ -272,7 +285,7 @@ def conv_transpose_output_length(
     op = normalize_output_padding(output_padding)
     if length is None:
         return None
-    return max((length - 1) * s + k_eff - _total_crop(k_eff, s, padding, op), 0)
+    return transpose_window(length, k_eff, s, padding, op)[1]
 
 
 def conv_transpose_crops(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
@@ -290,9 +303,8 @@ def conv_transpose_crops(kernel_size, strides=1, padding="valid", output_padding
     s = normalize_int(strides, "strides")
     padding = normalize_padding(padding, TRANSPOSE_PADDINGS)
     op = normalize_output_padding(output_padding)
-    total = _total_crop(k_eff, s, padding, op)
-    left = 0 if padding == "valid" else max(total // 2, 0)
-    return (left, total - left)
+    left = transpose_window(1, k_eff, s, padding, op)[0]
+    return (left, _total_crop(k_eff, s, padding, op) - left)
 
 
 def matching_conv_padding(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
