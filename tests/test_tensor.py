@@ -212,6 +212,19 @@ def test_iteration_over_the_first_axis(backend):
     assert rows == [[1.0, 2.0], [3.0, 4.0]]
 
 
+def test_copy_and_deepcopy_of_leaves(backend):
+    import copy
+
+    x = tg.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    x.name = "w"
+    (x * x).sum().backward()
+    for y in (copy.deepcopy(x), copy.copy(x)):
+        assert y.tolist() == [1.0, 2.0] and y.requires_grad and y.name == "w" and y.backend is x.backend
+        assert y.grad.tolist() == [2.0, 4.0] and y.data is not x.data and y.grad.data is not x.grad.data
+    with pytest.raises(RuntimeError, match="leaf"):
+        copy.deepcopy(x * 2.0)
+
+
 def test_name_and_constraint_attributes_default_to_none():
     t = tg.tensor([1.0])
     assert t.name is None and t.constraint is None

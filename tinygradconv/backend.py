@@ -48,6 +48,12 @@ class Backend:
     def __repr__(self):
         return f"Backend({self.name!r})"
 
+    def __copy__(self):  # one Backend object per name: copies are the backend itself
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
     def dtype(self, name):
         """The namespace's dtype object for a name such as ``"float32"``."""
         if not isinstance(name, str):

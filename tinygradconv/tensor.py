@@ -22,6 +22,7 @@ leak into the other. Ops wrap their results without copying.
 """
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -187,7 +188,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (copied from the GPU when needed)."""
+        """The data as a NumPy array: copied from a GPU; on the CPU backends it may share the tensor's memory
+        (like ``torch.Tensor.numpy``), so copy it before changing it in place."""
         return self.backend.to_numpy(self.data)
 
     def __array__(self, dtype=None, copy=None):
@@ -214,6 +216,22 @@ class Tensor:
             return self
         return Tensor(self.backend.to_numpy(self.data), requires_grad=self.requires_grad,
                       dtype=dtype_name(self.dtype), backend=target)
+
+    def __copy__(self):
+        return self.__deepcopy__({})
+
+    def __deepcopy__(self, memo):
+        """A copy of a leaf tensor: its own data, ``requires_grad``, gradient and attributes (name, constraint)."""
+        if self._ctx is not None:
+            raise RuntimeError("Only leaf tensors (made by the user, not by an op) can be copied; use .detach() "
+                               "first to copy the values of an op's output")
+        new = Tensor(self, dtype=dtype_name(self.dtype))
+        memo[id(self)] = new
+        new.requires_grad = self.requires_grad
+        if self.grad is not None:
+            new.grad = Tensor(self.grad, dtype=dtype_name(self.grad.dtype))
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     def astype(self, dtype) -> Tensor:
         """A differentiable cast to ``dtype`` (e.g. ``"float64"``)."""
