@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+import tinygradconv.activations  # noqa: F401  (registers erf)
+import tinygradconv.losses  # noqa: F401
 import tinygradconv.ops  # noqa: F401  (registers every built-in op)
 from tinygradconv.autograd import OPS
 
@@ -44,7 +46,8 @@ def test_registered_op_gradients(name, index, backend):
 def test_every_builtin_op_is_registered():
     expected = {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
                 "maximum", "minimum", "where", "clip", "sum", "mean", "max", "min", "reshape", "permute", "getitem",
-                "concat", "stack", "pad", "matmul"}
+                "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
+                "log_softmax", "erf"}
     assert expected <= set(OPS)
 
 
