@@ -354,3 +354,17 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
     assert tg.gradcheck(lambda t: HalfWrong.apply(t), x, raise_exception=False) is False
     with pytest.raises(ValueError, match="no input has requires_grad"):
         tg.gradcheck(lambda t: t * 2.0, T([1.0], requires_grad=False))
+
+
+def test_engine_overhead_benchmark_returns_its_figures():
+    """A smoke test of benchmarks/engine_overhead.py (tiny settings; the timings themselves are not checked)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "engine_overhead.py"
+    spec = importlib.util.spec_from_file_location("engine_overhead", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.measure(n_ops=5, runs=2, rounds=1, chains_per_run=2, warmup=1, torch=False)
+    assert result["ours_us_per_op"] > 0 and len(result["ours_batches_us_per_op"]) == 2
+    assert result["torch_us_per_op"] is None and result["ratio"] is None and result["threads"] == 1
