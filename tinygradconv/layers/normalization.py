@@ -117,6 +117,8 @@ class BatchNormalization(_Normalization):
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
+        synchronized: accepted for Keras compatibility; tinygradconv trains on one device, where synchronized and
+            local batch statistics are the same thing.
 
     Weights (Keras order): ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``, each of shape
     ``(input_shape[axis],)``; the last two are not trainable.
@@ -135,10 +137,11 @@ class BatchNormalization(_Normalization):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 **kwargs):
+                 synchronized=False, **kwargs):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.axis = _int(axis, "axis")
+        self.synchronized = bool(synchronized)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
             raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
                              f"Received momentum={momentum!r}")
@@ -188,6 +191,7 @@ class BatchNormalization(_Normalization):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "synchronized": self.synchronized,
                 "moving_mean_initializer": serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": serialize(self.moving_variance_initializer)}
 
