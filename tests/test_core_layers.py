@@ -322,3 +322,25 @@ def test_resampling_configs():
     for layer in (UpSampling1D(3), ZeroPadding1D((1, 2)), Cropping1D((0, 2)), Flatten()):
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config
+
+
+def test_every_layer_survives_a_model_save_and_load(tmp_path, rng):
+    from tinygradconv.layers import BatchNormalization, LayerNormalization
+
+    model = tg.models.Sequential([
+        Dense(8, activation="relu", kernel_regularizer="l2"), BatchNormalization(momentum=0.5),
+        Dropout(0.2, noise_shape=(None, 8), seed=1), Reshape((4, 2)), UpSampling1D(2), ZeroPadding1D((1, 2)),
+        Cropping1D((1, 1)), LayerNormalization(axis=[1, 2]), Flatten(), Activation("tanh")])
+    x = rng.standard_normal((6, 3))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, rng.standard_normal((6, 18)), epochs=2, batch_size=3, verbose=0)
+    assert model.compute_output_shape((None, 3)) == (None, 18)
+    path = tmp_path / "model.tgc.npz"
+    model.save(str(path))
+    clone = tg.models.load_model(str(path))
+    assert [type(layer).__name__ for layer in clone.layers] == [type(layer).__name__ for layer in model.layers]
+    for original, loaded in zip(model.layers, clone.layers):
+        config, config_loaded = original.get_config(), loaded.get_config()
+        config.pop("name"), config_loaded.pop("name")
+        assert config == config_loaded
+    np.testing.assert_array_equal(clone.predict(x), model.predict(x))
