@@ -34,6 +34,7 @@ Decisions, and why:
 """
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -125,7 +126,11 @@ def _summary_table(module_name, module) -> str:
     for member in tgc_docs.public_members(module):
         obj = getattr(module, member, None)
         sentence = tgc_docs.first_sentence(obj) if obj is not None else ""
-        rows.append(f"      * - :py:obj:`{member} <{module_name}.{member}>`\n        - {sentence}")
+        target = f"{module_name}.{member}"
+        home = getattr(obj, "__module__", None)
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and home and home.startswith("tinygradconv"):
+            target = f"{home}.{obj.__name__}"  # link a re-exported name to where it is defined and documented
+        rows.append(f"      * - :py:obj:`{member} <{target}>`\n        - {sentence}")
     return _SUMMARY.format(rows="\n".join(rows)) if rows else ""
 
 
