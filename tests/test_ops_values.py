@@ -332,3 +332,27 @@ def test_reshape_and_permute_round_trips(shape, data):
     weights = np.random.default_rng(0).standard_normal(shape)
     (y * tg.Tensor(weights, dtype="float64")).sum().backward()
     np.testing.assert_array_equal(t.grad.numpy(), weights)  # moving elements around moves gradients back
+
+
+_bounds = st.one_of(st.none(), st.integers(-7, 7))
+_slices = st.builds(slice, _bounds, _bounds, st.one_of(st.none(), st.sampled_from([-3, -2, -1, 1, 2, 3])))
+
+
+@pytest.mark.parametrize("name", ["numpy", "array_api_strict"])
+@settings(max_examples=40, deadline=None)
+@given(index=st.tuples(_slices, st.one_of(_slices, st.integers(-4, 3), st.none())))
+def test_basic_indexing_follows_numpy_on_every_backend(name, index):
+    """Out-of-range slice bounds are clipped as NumPy does, even where the backend itself would refuse them."""
+    x = np.arange(20.0).reshape(5, 4)
+    t = tg.Tensor(x, dtype="float64", backend=name, requires_grad=True)
+    out = t[index]
+    np.testing.assert_array_equal(out.numpy(), x[index])
+    out.sum().backward()
+    picked = np.zeros_like(x)
+    picked[index] += 1.0  # basic indexing picks each element at most once
+    np.testing.assert_array_equal(t.grad.numpy(), picked)
+
+
+def test_too_many_indices_is_an_index_error(backend):
+    with pytest.raises(IndexError, match="too many indices"):
+        tg.tensor(np.zeros((2, 2)), backend=backend)[0, 0, 0]

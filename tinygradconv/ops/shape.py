@@ -69,7 +69,7 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
         xp = ctx.xp
-        index = _backend_index(xp, index, a.ndim)
+        index = _backend_index(xp, index, tuple(a.shape))
         ctx.shape, ctx.index = a.shape, index
         rows = _row_array(index)
         if rows is not None:  # a[int_array]: picks whole rows (the portable spelling is `take`)
@@ -110,8 +110,32 @@ def _is_mask(index):
     return len(index) == 1 and hasattr(index[0], "dtype") and "bool" in str(index[0].dtype)
 
 
-def _backend_index(xp, index, ndim):
-    """The index as a tuple of backend-ready items, with a trailing ``...`` made explicit (the Array API needs it)."""
+def _axes_taken(item):
+    """How many axes of the indexed array one index item consumes."""
+    if item is None or item is Ellipsis:
+        return 0
+    dtype = getattr(item, "dtype", None)
+    return item.ndim if dtype is not None and "bool" in str(dtype) else 1
+
+
+def _clip_slice(s, n):
+    """``s`` with NumPy's out-of-range bounds clipped into the axis, in the form every Array API library accepts.
+
+    >>> _clip_slice(slice(-10, 10), 3), _clip_slice(slice(None, None, -1), 3), _clip_slice(slice(5, 9), 3)
+    (slice(0, None, 1), slice(2, None, -1), slice(0, 0, 1))
+    """
+    start, stop, step = s.indices(n)
+    if len(range(start, stop, step)) == 0:
+        return slice(0, 0, 1) if n else slice(None, None, 1)
+    if step > 0:
+        return slice(start, None if stop >= n else stop, step)
+    return slice(start, None if stop < 0 else stop, step)
+
+
+def _backend_index(xp, index, shape):
+    """The index as a tuple of backend-ready items: arrays on the backend, slices clipped into range (NumPy
+    semantics on every backend), and a trailing ``...`` made explicit (the Array API needs it)."""
+    ndim = len(shape)
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -128,10 +152,20 @@ def _backend_index(xp, index, ndim):
         elif not (isinstance(item, (int, slice)) or item is None or item is Ellipsis or hasattr(item, "dtype")):
             raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
         out.append(item)
-    consumed = sum(1 if getattr(i, "dtype", None) is None or "bool" not in str(i.dtype) else i.ndim
-                   for i in out if i is not None and i is not Ellipsis)
+    consumed = sum(_axes_taken(i) for i in out)
+    if consumed > ndim:
+        raise IndexError(f"too many indices for a tensor of shape {shape}: {consumed} axes indexed")
     if not any(i is Ellipsis for i in out) and consumed < ndim:
         out.append(Ellipsis)
+    axis = 0
+    for k, item in enumerate(out):
+        if item is Ellipsis:
+            axis = ndim - sum(_axes_taken(i) for i in out[k + 1:])
+        elif isinstance(item, slice):
+            out[k] = _clip_slice(item, shape[axis])
+            axis += 1
+        else:
+            axis += _axes_taken(item)
     return tuple(out)
 
 
