@@ -50,7 +50,11 @@ def test_page_examples_run(page):
     test = doctest.DocTestParser().get_doctest(_doctest_source(text), {}, page.stem, str(page), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     output = []
-    runner.run(test, out=output.append)
+    tgc_docs.remember_tinygradconv_state()
+    try:
+        runner.run(test, out=output.append)
+    finally:  # a page may switch the backend or the float type; never leak that into other tests
+        tgc_docs.reset_tinygradconv(None, None)
     assert runner.failures == 0, "".join(output)
 
 
