@@ -74,9 +74,10 @@ def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset
 
 
 def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None)):
-    """Fill ``cols[b, p, t, :] = long[rows][b, p*s + t*d - offset, channels]`` for the covered ``(p, t)``.
+    """Fill ``cols[b - b0, p, t, :] = long[b, p*s + t*d - offset, channels]`` for ``b`` in ``rows = b0:b1`` and the
+    covered ``(p, t)``.
 
-    ``cols`` must hold zeros where no sample is met (see :func:`_cols_buffer`); those entries are never written.
+    ``cols`` must hold zeros where no sample is met (see :class:`_ChunkedCols`); those entries are never written.
     """
     for t, p0, p1, n0, n_stop in ranges:
         cols[:, p0:p1, t, :] = long[rows, n0:n_stop:strides, channels]
@@ -84,7 +85,8 @@ def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None))
 
 
 def _scatter_add(cols, long, ranges, strides, rows=slice(None), channels=slice(None)):
-    """``long[rows][b, p*s + t*d - offset, channels] += cols[b, p, t, :]``; terms outside ``long`` are dropped."""
+    """``long[b, p*s + t*d - offset, channels] += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1``; terms that
+    fall outside ``long`` are dropped."""
     for t, p0, p1, n0, n_stop in ranges:
         long[rows, n0:n_stop:strides, channels] += cols[:, p0:p1, t, :]
     return long
@@ -279,7 +281,8 @@ def _explicit_padding(padding):
     return int(padding[0]), int(padding[1])
 
 
-def _to_channels_last(xp, a, data_format):
+def _swap_layout(xp, a, data_format):
+    """``(B, C, L) <-> (B, L, C)`` for ``channels_first`` (a view; the permutation is its own inverse)."""
     return a if data_format == "channels_last" else xp.permute_dims(a, (0, 2, 1))
 
 
@@ -322,7 +325,7 @@ class Conv1dTranspose(Function):
         output_padding = normalize_output_padding(output_padding)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, filters, input_channels)")
         _check_dtypes(xp, op, x, kernel, bias)
-        x = _to_channels_last(xp, x, data_format)
+        x = _swap_layout(xp, x, data_format)
         k, filters, kernel_in = kernel.shape
         if x.shape[2] != kernel_in:
             raise ValueError("The number of input channels must match the kernel's input channels. Received: input "
@@ -336,7 +339,7 @@ class Conv1dTranspose(Function):
             y += xp.reshape(bias, (1, 1, filters))
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
-        return _to_channels_last(xp, y, data_format)
+        return _swap_layout(xp, y, data_format)
 
     @staticmethod
     def backward(ctx, grad):
@@ -344,12 +347,12 @@ class Conv1dTranspose(Function):
         x, kernel = ctx.saved_tensors
         strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _to_channels_last(xp, grad, data_format)
+        grad = _swap_layout(xp, grad, data_format)
         dx, dkernel = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
                                                 need_x=need_x, need_kernel=need_kernel)
         dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
         if dx is not None:
-            dx = _to_channels_last(xp, dx, data_format)
+            dx = _swap_layout(xp, dx, data_format)
         return dx, dkernel, dbias
 
 
@@ -383,7 +386,7 @@ class Conv1d(Function):
             padding = normalize_padding(padding, CONV_PADDINGS)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
         _check_dtypes(xp, op, x, kernel, bias)
-        x = _to_channels_last(xp, x, data_format)
+        x = _swap_layout(xp, x, data_format)
         k, kernel_in, filters = kernel.shape
         if x.shape[2] != kernel_in * groups:
             raise ValueError("The number of input channels must equal the kernel's input channels times `groups`. "
@@ -401,7 +404,7 @@ class Conv1d(Function):
             y += xp.reshape(bias, (1, 1, filters))
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
-        return _to_channels_last(xp, y, data_format)
+        return _swap_layout(xp, y, data_format)
 
     @staticmethod
     def backward(ctx, grad):
@@ -409,12 +412,12 @@ class Conv1d(Function):
         x, kernel = ctx.saved_tensors
         strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _to_channels_last(xp, grad, data_format)
+        grad = _swap_layout(xp, grad, data_format)
         dx, dkernel = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
                                       need_x=need_x, need_kernel=need_kernel)
         dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
         if dx is not None:
-            dx = _to_channels_last(xp, dx, data_format)
+            dx = _swap_layout(xp, dx, data_format)
         return dx, dkernel, dbias
 
 
