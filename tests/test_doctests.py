@@ -1,0 +1,29 @@
+"""Every ``>>>`` example in the package's docstrings runs and prints what it claims."""
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import tinygradconv
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(tinygradconv.__path__, "tinygradconv.")
+                 if not m.name.endswith("__main__"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples failed in {name}"
+
+
+def test_every_public_module_has_an_example():
+    missing = []
+    for name in MODULES:
+        module = importlib.import_module(name)
+        if name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        if not doctest.DocTestFinder().find(module) or all(not t.examples for t in doctest.DocTestFinder().find(module)):
+            missing.append(name)
+    assert not missing, f"modules without any >>> example: {missing}"
