@@ -77,6 +77,16 @@ class Backend:
             return self.xp.asarray(data, dtype=dtype if dtype is not None else self.dtype(data.dtype.name), copy=copy)
         return self.xp.asarray(data, dtype=dtype)  # host -> device: always a copy
 
+    def scalar(self, value, dtype):
+        """A 0-d array of ``dtype`` holding the Python number ``value``.
+
+        On the numpy backend this calls NumPy directly: ``array_api_compat``'s ``asarray`` wrapper costs several
+        times more, and numbers are lifted into arrays on the engine's hottest path (``x * 2.0``).
+        """
+        if self.name == "numpy":
+            return np.asarray(value, dtype=dtype)
+        return self.xp.asarray(value, dtype=dtype)
+
     def to_numpy(self, array) -> np.ndarray:
         """Copy a backend array into a NumPy array (from the GPU when needed)."""
         if self.name == "numpy":

@@ -280,7 +280,7 @@ class Tensor:
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
                 raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")
-            return Tensor._make(self.backend.xp.asarray(other, dtype=dtype), self.backend, False, None)
+            return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
         return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
 
     # The arithmetic operators are the hottest path of the engine: they skip `_lift` for Tensor operands.

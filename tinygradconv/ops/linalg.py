@@ -39,7 +39,7 @@ class MatMul(Function):
                              f"({inner_a} != {inner_b})")
         ctx.save_for_backward(a, b)
         try:
-            return ctx.xp.matmul(a, b)
+            return a @ b  # the operator: the same Array API function, without array_api_compat's wrapper
         except ValueError:  # batch dimensions that do not broadcast
             raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} have batch dimensions "
                              f"{tuple(a.shape[:-2])} and {tuple(b.shape[:-2])} that cannot be broadcast together") \
@@ -60,7 +60,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
+            ga = xp.reshape(unbroadcast(xp, g2 @ xp.matrix_transpose(b2), a2.shape), a.shape)
         if need_b:
-            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
+            gb = xp.reshape(unbroadcast(xp, xp.matrix_transpose(a2) @ g2, b2.shape), b.shape)
         return ga, gb

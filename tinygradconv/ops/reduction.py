@@ -55,13 +55,15 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
-        ctx.shape, ctx.axes = a.shape, axes
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        return xp.broadcast_to(xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes)), ctx.shape)
+        if not ctx.keepdims:
+            grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
+        return xp.broadcast_to(grad, ctx.shape)
 
 
 @register_op("mean", samples=_reduction_samples)
@@ -70,7 +72,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
-        ctx.shape, ctx.axes = a.shape, axes
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return ctx.xp.mean(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -79,7 +81,10 @@ class Mean(Function):
         count = 1
         for a in ctx.axes:
             count *= ctx.shape[a]
-        return xp.broadcast_to(xp.reshape(grad / count, _kept_shape(ctx.shape, ctx.axes)), ctx.shape)
+        grad = grad / count
+        if not ctx.keepdims:
+            grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
+        return xp.broadcast_to(grad, ctx.shape)
 
 
 class _Extreme(Function):

@@ -70,8 +70,8 @@ class GetItem(Function):
     def forward(ctx, a, index):
         xp = ctx.xp
         index = _backend_index(xp, index, tuple(a.shape))
-        ctx.shape, ctx.index = a.shape, index
-        rows = _row_array(index)
+        ctx.shape, ctx.index, ctx.basic = a.shape, index, _is_basic(index) or _is_mask(index)
+        rows = None if ctx.basic else _row_array(index)
         if rows is not None:  # a[int_array]: picks whole rows (the portable spelling is `take`)
             return xp.take(a, rows, axis=0)
         return a[index]
@@ -81,9 +81,11 @@ class GetItem(Function):
         xp = ctx.xp
         index = ctx.index
         full = xp.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic(index) or _is_mask(index):
-            index = tuple(i for i in index if i is not None)  # new axes hold no elements of `a`
-            full[index] = xp.reshape(grad, tuple(full[index].shape))
+        if ctx.basic:
+            if any(i is None for i in index):  # new axes hold no elements of `a`: drop them from index and grad
+                index = tuple(i for i in index if i is not None)
+                grad = xp.reshape(grad, tuple(full[index].shape))
+            full[index] = grad
             return full
         rows = _row_array(index)
         if isinstance(full, np.ndarray):
@@ -132,40 +134,46 @@ def _clip_slice(s, n):
     return slice(start, None if stop < 0 else stop, step)
 
 
+def _backend_item(xp, item):
+    """One index item made backend-ready (index arrays onto the backend), with a clear error for anything else."""
+    if isinstance(item, (int, slice)) or item is None or item is Ellipsis:
+        return item
+    if isinstance(item, Tensor):
+        return item.data
+    if isinstance(item, (list, np.ndarray)):
+        array = np.asarray(item)
+        if array.dtype.kind not in "biu":
+            raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
+        return xp.asarray(array)
+    if isinstance(item, np.integer):
+        return int(item)
+    if hasattr(item, "dtype"):
+        return item
+    raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
+
+
 def _backend_index(xp, index, shape):
     """The index as a tuple of backend-ready items: arrays on the backend, slices clipped into range (NumPy
     semantics on every backend), and a trailing ``...`` made explicit (the Array API needs it)."""
+    out = [_backend_item(xp, item) for item in (index if isinstance(index, tuple) else (index,))]
     ndim = len(shape)
-    if not isinstance(index, tuple):
-        index = (index,)
-    out = []
-    for item in index:
-        if isinstance(item, Tensor):
-            item = item.data
-        elif isinstance(item, (list, np.ndarray)):
-            array = np.asarray(item)
-            if array.dtype.kind not in "biu":
-                raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
-            item = xp.asarray(array)
-        elif isinstance(item, np.integer):
-            item = int(item)
-        elif not (isinstance(item, (int, slice)) or item is None or item is Ellipsis or hasattr(item, "dtype")):
-            raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
-        out.append(item)
-    consumed = sum(_axes_taken(i) for i in out)
+    widths = [_axes_taken(item) for item in out]
+    consumed = sum(widths)
     if consumed > ndim:
         raise IndexError(f"too many indices for a tensor of shape {shape}: {consumed} axes indexed")
-    if not any(i is Ellipsis for i in out) and consumed < ndim:
+    if not any(item is Ellipsis for item in out) and consumed < ndim:
         out.append(Ellipsis)
-    axis = 0
+        widths.append(0)
+    axis = 0  # the axis of `shape` that the current item indexes
     for k, item in enumerate(out):
         if item is Ellipsis:
-            axis = ndim - sum(_axes_taken(i) for i in out[k + 1:])
+            axis = ndim - sum(widths[k + 1:])
         elif isinstance(item, slice):
-            out[k] = _clip_slice(item, shape[axis])
+            if item.start is not None or item.stop is not None:  # `:` and `::step` are valid everywhere
+                out[k] = _clip_slice(item, shape[axis])
             axis += 1
         else:
-            axis += _axes_taken(item)
+            axis += widths[k]
     return tuple(out)
 
 
