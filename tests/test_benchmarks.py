@@ -1,0 +1,227 @@
+"""Smoke tests of the benchmark suite: the naive baselines are correct, and the report is formatted right.
+
+Nothing here times anything or asserts a speed: the benchmarks measure, the tests check the code that measures.
+The baselines are compared with the loop references of ``tests/reference_conv.py`` (written from the definitions),
+and their gradients with gradients built from those references (both ops are linear in each argument, so the
+derivative along a unit vector is the reference applied to that unit vector). The report is rendered from
+hand-made results.
+"""
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from reference_conv import ref_conv1d, ref_conv1d_transpose
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import baselines, run, scaling
+
+# (length, kernel_size, strides, dilation_rate): strides 1..5, dilation, k_eff < strides (zero extension), k = 1
+CASES = [(5, 3, 2, 1), (4, 2, 3, 1), (6, 3, 1, 2), (3, 8, 4, 1), (1, 1, 1, 1), (4, 2, 5, 2), (7, 5, 2, 1)]
+
+
+@pytest.mark.parametrize("length,k,s,d", CASES)
+def test_naive_conv1d_transpose_matches_the_loop_reference(length, k, s, d):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 4, 3)), rng.standard_normal(4)
+    got = baselines.naive_conv1d_transpose(x, w, b, strides=s, dilation_rate=d)
+    want = ref_conv1d_transpose(x, w, b, strides=s, dilation_rate=d)
+    assert got.shape == want.shape == (2, (length - 1) * s + max((k - 1) * d + 1, s), 4)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("length,k,s,d", CASES)
+def test_naive_conv1d_matches_the_loop_reference(length, k, s, d):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, length * s + (k - 1) * d, 3))
+    w, b = rng.standard_normal((k, 3, 4)), rng.standard_normal(4)
+    got = baselines.naive_conv1d(x, w, b, strides=s, dilation_rate=d)
+    want = ref_conv1d(x, w, b, strides=s, dilation_rate=d)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def _reference_grads(ref, x, w, g, **kw):
+    """d sum(ref(x, w) * g) / dx and / dw, one unit vector at a time (the op is linear in each argument)."""
+    dx = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[idx] = 1.0
+        dx[idx] = np.sum(ref(e, w, **kw) * g)
+    dw = np.zeros_like(w)
+    for idx in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[idx] = 1.0
+        dw[idx] = np.sum(ref(x, e, **kw) * g)
+    return dx, dw
+
+
+@pytest.mark.parametrize("length,k,s,d", [(3, 3, 2, 1), (2, 2, 3, 1), (3, 2, 1, 2), (2, 3, 4, 1)])
+def test_naive_transpose_gradients(length, k, s, d):
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, length, 2)), rng.standard_normal((k, 3, 2))
+    g = rng.standard_normal(ref_conv1d_transpose(x, w, strides=s, dilation_rate=d).shape)
+    dx, dw, db = baselines.naive_conv1d_transpose_grads(x, w, g, strides=s, dilation_rate=d)
+    want_dx, want_dw = _reference_grads(ref_conv1d_transpose, x, w, g, strides=s, dilation_rate=d)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dw, want_dw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, g.sum(axis=(0, 1)))
+
+
+@pytest.mark.parametrize("length,k,s,d", [(3, 3, 2, 1), (2, 2, 3, 1), (3, 2, 1, 2)])
+def test_naive_conv_gradients(length, k, s, d):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, length * s + (k - 1) * d, 2)), rng.standard_normal((k, 2, 3))
+    g = rng.standard_normal(ref_conv1d(x, w, strides=s, dilation_rate=d).shape)
+    dx, dw, db = baselines.naive_conv1d_grads(x, w, g, strides=s, dilation_rate=d)
+    want_dx, want_dw = _reference_grads(ref_conv1d, x, w, g, strides=s, dilation_rate=d)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dw, want_dw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, g.sum(axis=(0, 1)))
+
+
+def test_make_case_builds_both_ops_and_refuses_others():
+    shape = (2, 4, 3, 5, 3, 2, 1)
+    y_t = baselines.make_case("conv1d_transpose", shape)[0]()
+    y_c = baselines.make_case("conv1d", shape)[0]()
+    assert y_t.shape == (2, 9, 5) and y_t.dtype == np.float32
+    assert y_c.shape == (2, 4, 5)       # conv1d gets the transposed output's length, so it maps back to L = 4
+    with pytest.raises(ValueError, match="op='conv2d'"):
+        baselines.make_case("conv2d", shape)
+
+
+def test_worker_env_fixes_threads_and_drops_openblas_overrides(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
+    env = baselines.worker_env(2)
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
+    assert all(env[name] == "2" for name in baselines.THREAD_VARIABLES)
+
+
+def test_loglog_slope():
+    xs = [1, 2, 4, 8, 16]
+    assert math.isclose(scaling.loglog_slope(xs, [3.0 * x for x in xs]), 1.0)
+    assert math.isclose(scaling.loglog_slope(xs, [0.5 * x ** 1.5 for x in xs]), 1.5)
+
+
+# ------------------------------------------------------------------------------------------------ the report
+def test_status_and_tables():
+    assert run.status(0.9, 1.0) == "met" and run.status(1.1, 1.0) == "missed" and run.status(None, 1.0) == "n/a"
+    assert run.status(0.8, 0.7, at_least=True) == "met" and run.status(0.6, 0.7, at_least=True) == "missed"
+    text = run.text_table(["name", "ms"], [["a", "1.50"], ["longer", "10.25"]]).splitlines()
+    assert text[0] == "name       ms" and text[1] == "------  -----"
+    assert text[2] == "a        1.50" and text[3] == "longer  10.25"
+    md = run.markdown_table(["a", "b"], [["x|y", 1]]).splitlines()
+    assert md == ["| a | b |", "| --- | --: |", "| x\\|y | 1 |"]
+
+
+def _conv_row(op, threads, shape, ratio_fwd_bwd, rss=None, torch_rss=None):
+    row = {"op": op, "threads": threads, "shape": shape, "dims": [1] * 7, "gflop": 2.0, "ours_fwd_ms": 10.0,
+           "ours_fwd_bwd_ms": 40.0, "gemm_ms": 8.0, "ours_tracemalloc_peak_mb": 3.0, "repeats": 7, "rounds": 2,
+           "torch_fwd_ms": 12.0, "torch_fwd_bwd_ms": 40.0 / ratio_fwd_bwd, "ratio_fwd": 10.0 / 12.0,
+           "ratio_fwd_bwd": ratio_fwd_bwd, "naive_fwd_ms": 30.0, "naive_fwd_bwd_ms": 100.0}
+    if rss is not None:
+        row.update(ours_rss_peak_extra_mb=rss, torch_rss_peak_extra_mb=torch_rss)
+    return row
+
+
+def _fake_results(gpu=None):
+    return {
+        "quick": False, "threads": [1, 2], "sections": list(run.SECTIONS), "timings_s": {},
+        "machine": {"date": "2026-01-01 00:00 UTC", "cpu": "Test CPU", "cpu_flags": ["avx2"], "cores": 2,
+                    "load_start": "3.0 2.0 1.0", "load_end": "2.0 2.0 1.0", "platform": "Linux", "python": "3.11",
+                    "numpy": "2.0", "numpy_pools": [{"user_api": "blas", "internal_api": "openblas",
+                                                     "version": "0.3", "architecture": "Haswell",
+                                                     "threading_layer": "pthreads", "filepath": "/x/libopenblas.so"}],
+                    "torch": "2.0", "torch_capability": "AVX2", "torch_blas": ["MKL 2024"],
+                    "removed_env": {"OPENBLAS_CORETYPE": "Prescott"}},
+        "conv": [_conv_row("conv1d_transpose", 1, "large", 0.8, rss=10.0, torch_rss=12.0),
+                 _conv_row("conv1d_transpose", 2, "large", 1.3),
+                 _conv_row("conv1d", 1, "large", 2.0, rss=20.0, torch_rss=12.0)],
+        "engine": [{"threads": 1, "ours_us_per_op": 10.0, "torch_us_per_op": 4.0, "ratio": 2.5,
+                    "ours_forward_us_per_op": 4.0, "ours_backward_us_per_op": 6.0, "torch_forward_us_per_op": 2.0,
+                    "torch_backward_us_per_op": 2.0, "n_ops": 100, "shape": [4, 4], "runs": 7, "rounds": 3,
+                    "chains_per_run": 50}],
+        "train": [{"threads": 1, "ours_ms": 1.0, "torch_ms": 2.0, "ratio": 0.5, "ours_losses": (1.25, 1.0),
+                   "torch_losses": (1.25, 1.0), "runs": 7, "rounds": 3, "steps_per_run": 50,
+                   "model": {"batch": 32, "length": 64, "in_channels": 16, "filters": 8, "kernel_size": 3,
+                             "strides": 2}}],
+        "scaling": {"threads": 1, "repeats": 7, "in_channels": 64, "filters": 64, "kernel_size": 5, "strides": 2,
+                    "base_batch": 32, "base_length": 256, "slopes": {"batch": 1.0, "length": 1.02},
+                    "batch": [{"batch": n, "length": 256, "ms": n * 1.0, "ns_per_step": 1e6 / 256, "peak_mb": 1.0,
+                               "needed_mb": 0.5, "scratch_mb": 0.5} for n in (1, 2)],
+                    "length": [{"batch": 32, "length": n, "ms": n / 8, "ns_per_step": 1e6 / 256, "peak_mb": 1.0,
+                                "needed_mb": 0.5, "scratch_mb": 0.5} for n in (256, 512)]},
+        "gpu": gpu, "gpu_why": None if gpu else "CuPy: No module named 'cupy'",
+    }
+
+
+def test_targets_are_marked_met_or_missed():
+    rows = {(r[0], r[1]): (r[2], r[3]) for r in run.target_rows(_fake_results())}
+    assert rows[("conv1d_transpose fwd+bwd <= 1.0x torch", "large, 1 thread(s)")] == ("0.80x", "met")
+    assert rows[("conv1d_transpose fwd+bwd <= 1.25x torch", "large, 2 thread(s)")] == ("1.30x", "missed")
+    # GEMM: 8 ms against 10 ms forward -> 80 %; fwd+bwd 3 * 8 against 40 ms -> 60 %
+    assert rows[("conv1d_transpose fwd >= 70% of GEMM GFLOP/s", "large, 1 thread(s)")] == ("80%", "met")
+    assert rows[("conv1d_transpose fwd+bwd >= 70% of GEMM GFLOP/s", "large, 1 thread(s)")] == ("60%", "missed")
+    assert rows[("conv1d_transpose peak extra memory <= torch's", "large")][1] == "met"
+    assert rows[("conv1d peak extra memory <= torch's", "large")][1] == "missed"
+    assert rows[("per-op overhead <= 2.0x torch", "1 thread(s)")][1] == "missed"
+    assert rows[("training step <= 1.0x torch", "1 thread(s)")][1] == "met"
+    assert ("conv1d fwd+bwd <= 1.0x torch", "large, 1 thread(s)") not in rows     # targets are for the transpose
+
+
+def test_targets_without_torch_are_not_applicable():
+    results = _fake_results()
+    for r in results["conv"]:
+        for key in ("torch_fwd_ms", "torch_fwd_bwd_ms", "ratio_fwd", "ratio_fwd_bwd"):
+            r.pop(key)
+        if "torch_rss_peak_extra_mb" in r:
+            r["torch_rss_peak_extra_mb"] = None
+    rows = [row for row in run.target_rows(results) if "torch" in row[0] and row[0].startswith("conv")]
+    assert len(rows) == 4 and all(row[3] == "n/a" for row in rows)
+    assert "n/a" in run.render_text(results)
+
+
+def test_markdown_page():
+    page = run.render_markdown(_fake_results(), plot="_static/scaling.png")
+    assert page.startswith("# Performance\n")
+    for heading in ("## Method", "## Machine", "## Targets", "## Convolutions", "## Peak memory",
+                    "## Engine overhead", "## Training step", "## Scaling", "## GPU"):
+        assert f"\n{heading}\n" in page
+    assert "regenerate this page with `make bench` on a quiet machine" in page.lower()
+    assert "![" in page and "(_static/scaling.png)" in page
+    assert run.NO_GPU in page and "No module named 'cupy'" in page
+    assert "5 of 10 targets met, 5 missed." in page
+    assert ">>>" not in page                       # docs pages run as doctests
+    for table in re.findall(r"(?:^\|.*\|\n)+", page, flags=re.MULTILINE):
+        counts = {line.count(" | ") for line in table.splitlines()}
+        assert len(counts) == 1, table             # every row of a table has the same number of cells
+
+
+def test_markdown_page_with_gpu_rows():
+    gpu = [{"op": "conv1d", "shape": "small", "ours_fwd_ms": 1.0, "torch_fwd_ms": 0.5, "ours_fwd_bwd_ms": 3.0,
+            "torch_fwd_bwd_ms": 2.0, "device": "Test GPU"}]
+    page = run.render_markdown(_fake_results(gpu=gpu))
+    assert "Test GPU" in page and "| conv1d | small | 1.000 | 0.500 | 2.00 | 3.000 | 2.000 | 1.50 |" in page
+    assert run.NO_GPU not in page
+
+
+def test_text_report_names_every_section():
+    text = run.render_text(_fake_results())
+    for title in ("Machine", "Targets", "Convolutions", "Peak extra memory", "Engine overhead", "Training step",
+                  "Scaling", "GPU"):
+        assert title in text
+    assert "openblas 0.3, kernel Haswell" in text and "OPENBLAS_CORETYPE=Prescott" in text
+
+
+def test_command_line_help_lists_the_options():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for option in ("--quick", "--threads", "--only", "--no-write", "--gpu"):
+        assert option in out
