@@ -356,3 +356,13 @@ def test_basic_indexing_follows_numpy_on_every_backend(name, index):
 def test_too_many_indices_is_an_index_error(backend):
     with pytest.raises(IndexError, match="too many indices"):
         tg.tensor(np.zeros((2, 2)), backend=backend)[0, 0, 0]
+
+
+def test_functional_ops_accept_plain_data():
+    np.testing.assert_allclose(ops.exp([0.0, 1.0]).numpy(), [1.0, math.e], rtol=1e-6)
+    assert ops.add([1.0, 2.0], 1.0).tolist() == [2.0, 3.0]
+    assert ops.mul(2.0, tg.tensor([1.0, 2.0])).tolist() == [2.0, 4.0]
+    assert ops.sum([[1.0, 2.0], [3.0, 4.0]], axis=0).tolist() == [4.0, 6.0]
+    assert ops.matmul([[1.0, 2.0]], [[3.0], [4.0]]).tolist() == [[11.0]]
+    assert ops.maximum([1.0, 5.0], 2.0).tolist() == [2.0, 5.0]
+    assert ops.transpose([[1.0, 2.0]]).tolist() == [[1.0], [2.0]]

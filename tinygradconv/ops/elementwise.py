@@ -411,13 +411,15 @@ class Clip(Function):
         return ctx.xp.where(inside, grad, 0.0)
 
 
+@register_op("cast", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),), {"dtype": "float64"})])
 class Cast(Function):
-    """Change the dtype; the gradient is cast back to the input's dtype."""
+    """Change the dtype (a name such as ``"float32"`` or a dtype of the backend); the gradient is cast back to the
+    input's dtype: d/da = 1."""
 
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.input_dtype = a.dtype
-        return ctx.xp.astype(a, dtype)
+        return ctx.xp.astype(a, getattr(ctx.xp, dtype) if isinstance(dtype, str) else dtype)
 
     @staticmethod
     def backward(ctx, grad):
