@@ -108,6 +108,7 @@ def plot_scaling(result, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex="col")
     for col, (sweep, label, fixed) in enumerate((("batch", "batch size N", f"L = {result['base_length']}"),
@@ -130,6 +131,7 @@ def plot_scaling(result, path):
         bottom.legend(fontsize=8)
         for ax in (top, bottom):
             ax.grid(True, which="both", alpha=0.3)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     fig.suptitle(f"C_in = filters = {result['in_channels']}, k = {result['kernel_size']}, "
                  f"strides = {result['strides']}, float32, {result['threads']} thread(s)", fontsize=10)
     fig.tight_layout()
