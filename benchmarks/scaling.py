@@ -131,7 +131,8 @@ def plot_scaling(result, path):
         bottom.legend(fontsize=8)
         for ax in (top, bottom):
             ax.grid(True, which="both", alpha=0.3)
-            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:g}"))
     fig.suptitle(f"C_in = filters = {result['in_channels']}, k = {result['kernel_size']}, "
                  f"strides = {result['strides']}, float32, {result['threads']} thread(s)", fontsize=10)
     fig.tight_layout()
