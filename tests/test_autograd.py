@@ -368,3 +368,15 @@ def test_engine_overhead_benchmark_returns_its_figures():
     result = module.measure(n_ops=5, runs=2, rounds=1, chains_per_run=2, warmup=1, torch=False)
     assert result["ours_us_per_op"] > 0 and len(result["ours_batches_us_per_op"]) == 2
     assert result["torch_us_per_op"] is None and result["ratio"] is None and result["threads"] == 1
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    seen = []
+    with tg.no_grad():
+        worker = threading.Thread(target=lambda: seen.append((T([1.0]) * 2.0).requires_grad))
+        worker.start()
+        worker.join()
+        assert not (T([1.0]) * 2.0).requires_grad
+    assert seen == [True]

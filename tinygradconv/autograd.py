@@ -18,17 +18,25 @@ Gradient rule (the same as PyTorch's): gradients *accumulate* into the ``.grad``
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-_grad_enabled = [True]
+
+class _GradState(threading.local):
+    """Per-thread recording switch (as in PyTorch: ``no_grad`` in one thread leaves the others recording)."""
+
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops currently record nodes for backward."""
-    return _grad_enabled[0]
+    """Whether ops currently record nodes for backward (in this thread)."""
+    return _state.enabled
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -39,11 +47,11 @@ class _GradMode(contextlib.ContextDecorator):
         return _GradMode(self.enabled)
 
     def __enter__(self):
-        self.previous = _grad_enabled[0]
-        _grad_enabled[0] = self.enabled
+        self.previous = _state.enabled
+        _state.enabled = self.enabled
 
     def __exit__(self, *exc):
-        _grad_enabled[0] = self.previous
+        _state.enabled = self.previous
         return False
 
 
@@ -150,7 +158,7 @@ class Function:
             arrays.append(t.data)
         if backend is None:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
-        if requires_grad and _grad_enabled[0]:
+        if requires_grad and _state.enabled:
             ctx = Context(backend.xp, inputs, cls)
             return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, True, ctx)
         return Tensor._make(cls.forward(Context(backend.xp, inputs, None), *arrays, **attrs), backend, False, None)
