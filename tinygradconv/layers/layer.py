@@ -25,6 +25,7 @@ import re
 import numpy as np
 
 from .. import config
+from ..backend import dtype_name
 from ..tensor import Tensor
 
 _name_counts: dict[str, int] = {}
@@ -78,6 +79,7 @@ class Layer:
         self._regularizers: list = []  # (weight, regularizer) pairs
         self._call_losses: list[Tensor] = []
         self.activity_regularizer = None
+        self._backend = None  # the backend of the first input: weights are created there
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None, trainable=True,
@@ -87,7 +89,7 @@ class Layer:
         init = _lookup("initializers", initializer)
         value = init(tuple(int(n) for n in shape), dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable))
+        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable), backend=self._backend)
         weight.name = f"{self.name}/{name}"
         weight.constraint = _lookup("constraints", constraint) if constraint is not None else None
         if regularizer is not None:
@@ -95,12 +97,31 @@ class Layer:
         self._own_weights.append(weight)
         return weight
 
+    def __setattr__(self, name, value):
+        # Remember which attributes may hold sub-layers, so that collecting weights does not scan every attribute
+        # on every training step. Lists and tuples are remembered whatever they hold now: they may grow later.
+        object.__setattr__(self, name, value)
+        holders = self.__dict__.setdefault("_layer_attributes", {})
+        if isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS:
+            holders[name] = None
+        else:
+            holders.pop(name, None)
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        self.__dict__.get("_layer_attributes", {}).pop(name, None)
+
     def _sublayers(self):
         """Layers held in attributes (directly or in lists/tuples), in attribute order."""
         found = []
-        for value in vars(self).values():
-            items = value if isinstance(value, (list, tuple)) else (value,)
-            found.extend(v for v in items if isinstance(v, Layer) and v is not self)
+        values = self.__dict__
+        for name in self._layer_attributes:
+            value = values[name]
+            if isinstance(value, Layer):
+                if value is not self:
+                    found.append(value)
+            else:
+                found.extend(v for v in value if isinstance(v, Layer) and v is not self)
         return found
 
     @property
@@ -174,10 +195,11 @@ class Layer:
 
     def _to_input(self, inputs):
         if isinstance(inputs, Tensor):
-            if str(inputs.dtype) != self.dtype and "float" in str(inputs.dtype):
+            name = dtype_name(inputs.dtype)
+            if name != self.dtype and name.startswith("float"):
                 return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
             return inputs
-        return Tensor(inputs, dtype=self.dtype)
+        return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def __call__(self, inputs, training=None, **kwargs):
         if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
@@ -187,6 +209,8 @@ class Layer:
             inputs = self._to_input(inputs)
             shape = inputs.shape
         if not self.built:
+            first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+            self._backend = first.backend
             self.build(shape)
             self.built = True
         self._call_losses = []
@@ -215,6 +239,7 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
 
 
+_INTERNAL_LISTS = frozenset({"_own_weights", "_regularizers", "_call_losses"})
 _training_cache: dict[type, bool] = {}
 
 
