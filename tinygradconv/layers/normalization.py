@@ -206,8 +206,8 @@ class LayerNormalization(_Normalization):
         axis: an integer or a list of integers: the axes to normalize over (``-1``: the last).
         epsilon: added to the variance before the square root.
         center, scale: whether to learn ``beta`` and ``gamma``.
-        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
-            gamma_constraint: as for any weight.
+        beta_initializer, gamma_initializer: how ``beta`` and ``gamma`` start (as for any weight).
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
 
     Raises:
         TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
