@@ -55,7 +55,7 @@ import numbers
 
 import numpy as np
 
-from . import ops
+from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .tensor import Tensor
@@ -414,10 +414,7 @@ def _valid_names():
 
 
 def _lookup_name(name):
-    fn = ALL_OBJECTS.get(name)
-    if fn is None:
-        raise ValueError(f"Unknown activation: {name!r}. Valid names: {_valid_names()}")
-    return fn
+    return _lookup.lookup(ALL_OBJECTS, name, "activation")
 
 
 class ActivationFunction:

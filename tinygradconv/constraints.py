@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 
 import numpy as np
 
-from . import config
+from . import _lookup, config
 from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
@@ -169,35 +168,18 @@ class UnitNorm(Constraint):
 
 
 # ---------------------------------------------------------------------------------------------------------- lookup
-def _snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 _CLASSES = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
-ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})  # max_norm, min_max_norm, non_neg, unit_norm
+ALL_OBJECTS = _lookup.name_table(_CLASSES)  # also max_norm, min_max_norm, non_neg, unit_norm
 
 
 def serialize(constraint):
     """The config dict ``{"class_name": ..., "config": {...}}`` of a constraint (None gives None)."""
-    if constraint is None:
-        return None
-    if not hasattr(constraint, "get_config"):
-        raise ValueError(f"Cannot serialize the constraint {constraint!r}: it has no get_config(). Use a "
-                         f"Constraint subclass.")
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return _lookup.serialize(constraint, "constraint", Constraint)
 
 
 def deserialize(config: dict) -> Constraint:
     """Rebuild a constraint from :func:`serialize`'s output (Keras' extra keys are ignored)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Invalid constraint config: expected a dict with 'class_name' and 'config'. "
-                         f"Received: {config!r}")
-    cls = ALL_OBJECTS.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown constraint: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _lookup.deserialize(config, ALL_OBJECTS, "constraint")
 
 
 def get(identifier):
@@ -206,15 +188,4 @@ def get(identifier):
     >>> get("non_neg")
     NonNeg()
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. Expected a name "
-                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")
+    return _lookup.get(identifier, ALL_OBJECTS, "constraint", Constraint)

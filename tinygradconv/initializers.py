@@ -34,11 +34,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 
 import numpy as np
 
-from . import config
+from . import _lookup, config
 from . import random as _random
 from .backend import dtype_name
 
@@ -434,37 +433,20 @@ class Identity(Initializer):
 
 
 # ---------------------------------------------------------------------------------------------------------- lookup
-def _snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 _CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
             GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity)
-ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
-ALL_OBJECTS.update({"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros})
+ALL_OBJECTS = _lookup.name_table(_CLASSES, {"uniform": RandomUniform, "normal": RandomNormal, "one": Ones,
+                                            "zero": Zeros})
 
 
 def serialize(initializer) -> dict:
     """The config dict ``{"class_name": ..., "config": {...}}`` of an initializer (None gives None)."""
-    if initializer is None:
-        return None
-    if not hasattr(initializer, "get_config"):
-        raise ValueError(f"Cannot serialize the initializer {initializer!r}: it has no get_config(). Use an "
-                         f"Initializer subclass.")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return _lookup.serialize(initializer, "initializer", Initializer)
 
 
 def deserialize(config: dict) -> Initializer:
     """Rebuild an initializer from :func:`serialize`'s output (Keras' extra keys ``module``, ... are ignored)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Invalid initializer config: expected a dict with 'class_name' and 'config'. "
-                         f"Received: {config!r}")
-    cls = ALL_OBJECTS.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _lookup.deserialize(config, ALL_OBJECTS, "initializer")
 
 
 def get(identifier):
@@ -475,15 +457,4 @@ def get(identifier):
     >>> get("he_normal")
     HeNormal(seed=None)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Expected a name "
-                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")
+    return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)

@@ -30,7 +30,7 @@ import inspect
 import math
 import numbers
 
-from . import config
+from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
 from .ops.nn import log_softmax, softplus
@@ -431,7 +431,7 @@ _ALIASES = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
 }
-_BY_NAME = dict(_ALIASES, **{cls.__name__.lower(): cls for cls in _CLASSES})
+_BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
 
 
 def get(identifier):
@@ -448,16 +448,9 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown loss: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
-        return cls()
+        return _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)()
     if isinstance(identifier, dict):
-        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
-        if cls is None:
-            raise ValueError(f"Unknown loss config: {identifier!r}. Valid class names: "
-                             f"{sorted(c.__name__ for c in _CLASSES)}")
-        return cls.from_config(dict(identifier.get("config") or {}))
+        return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):
         return identifier()
     if callable(identifier):

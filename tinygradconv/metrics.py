@@ -26,6 +26,7 @@ import inspect
 
 import numpy as np
 
+from . import _lookup
 from .tensor import Tensor
 
 
@@ -233,13 +234,12 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy)
-_BY_NAME = {
+_BY_NAME = _lookup.name_table(_CLASSES, {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    **{cls.__name__.lower(): cls for cls in _CLASSES},
-}
+}, lower=True)
 
 
 def resolve_accuracy(y_true_shape, y_pred_shape):
@@ -270,20 +270,13 @@ def get(identifier, y_true=None, y_pred=None):
     if identifier is None or isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
-        key = identifier.lower()
-        if key in ("accuracy", "acc") and y_true is not None and y_pred is not None:
+        if identifier.lower() in ("accuracy", "acc") and y_true is not None and y_pred is not None:
             cls = resolve_accuracy(_shape(y_true), _shape(y_pred))
         else:
-            cls = _BY_NAME.get(key)
-        if cls is None:
-            raise ValueError(f"Unknown metric: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
+            cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True)
         return cls(name=identifier)
     if isinstance(identifier, dict):
-        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
-        if cls is None:
-            raise ValueError(f"Unknown metric config: {identifier!r}. Valid class names: "
-                             f"{sorted(c.__name__ for c in _CLASSES)}")
-        return cls.from_config(dict(identifier.get("config") or {}))
+        return _lookup.deserialize_lower(identifier, _BY_NAME, "metric", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):

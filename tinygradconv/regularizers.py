@@ -22,11 +22,10 @@ L1L2(l1=0.0, l2=0.0)
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
-from . import config
+from . import _lookup, config
 from .backend import dtype_name
 from .tensor import Tensor
 
@@ -164,36 +163,18 @@ class OrthogonalRegularizer(Regularizer):
 
 
 # ---------------------------------------------------------------------------------------------------------- lookup
-def _snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 _CLASSES = (L1, L2, L1L2, OrthogonalRegularizer)
-ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS.update({_snake_case(cls.__name__): cls for cls in _CLASSES})  # l1, l2, l1l2, orthogonal_regularizer
-ALL_OBJECTS.update({"l1_l2": L1L2})
+ALL_OBJECTS = _lookup.name_table(_CLASSES, {"l1_l2": L1L2})  # also l1, l2, l1l2, orthogonal_regularizer
 
 
 def serialize(regularizer):
     """The config dict ``{"class_name": ..., "config": {...}}`` of a regularizer (None gives None)."""
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        raise ValueError(f"Cannot serialize the regularizer {regularizer!r}: it has no get_config(). Use a "
-                         f"Regularizer subclass.")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return _lookup.serialize(regularizer, "regularizer", Regularizer)
 
 
 def deserialize(config: dict) -> Regularizer:
     """Rebuild a regularizer from :func:`serialize`'s output (Keras' extra keys are ignored)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Invalid regularizer config: expected a dict with 'class_name' and 'config'. "
-                         f"Received: {config!r}")
-    cls = ALL_OBJECTS.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown regularizer: {config['class_name']!r}. Valid names: {sorted(ALL_OBJECTS)}")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _lookup.deserialize(config, ALL_OBJECTS, "regularizer")
 
 
 def get(identifier):
@@ -202,15 +183,4 @@ def get(identifier):
     >>> get({"class_name": "L2", "config": {"l2": 0.1}})
     L2(l2=0.1)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Expected a name "
-                     f"({sorted(ALL_OBJECTS)}), a config dict or a callable.")
+    return _lookup.get(identifier, ALL_OBJECTS, "regularizer", Regularizer)

@@ -50,13 +50,13 @@ import importlib
 import inspect
 import json
 import os
-import re
 import secrets
 import warnings
 import zipfile
 
 import numpy as np
 
+from ._lookup import snake_case
 from .layers.layer import Layer
 
 __all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
@@ -71,14 +71,6 @@ class SavedFileError(ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- keys
-def _snake_case(name):
-    """Keras's ``to_snake_case``: ``Conv1DTranspose`` -> ``conv1d_transpose``, ``BatchNormalization`` ->
-    ``batch_normalization``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def weight_keys(model) -> list:
     """``(key, weight)`` pairs for every weight of ``model``, in the order of ``model.weights``.
 
@@ -109,7 +101,7 @@ def weight_keys(model) -> list:
             short = (weight.name or "weight").rsplit("/", 1)[-1]
             entries.append((prefix + unique(short, used), weight))
         for sub in layer._sublayers():
-            walk(sub, prefix + unique(_snake_case(type(sub).__name__), used) + "/")
+            walk(sub, prefix + unique(snake_case(type(sub).__name__), used) + "/")
 
     walk(model, "")
     order = model.weights

@@ -20,20 +20,15 @@ values) plus the activity-regularization penalty of the last call; ``get_config`
 from __future__ import annotations
 
 import inspect
-import re
 
 import numpy as np
 
 from .. import config
+from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
 
 _name_counts: dict[str, int] = {}
-
-
-def _snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix):
@@ -71,7 +66,7 @@ class Layer:
         if dtype not in ("float16", "float32", "float64"):
             raise ValueError(f"Invalid value for argument `dtype`. Expected one of 'float16', 'float32', "
                              f"'float64'. Received dtype={dtype!r}")
-        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
         self.trainable = bool(trainable)
         self.built = False

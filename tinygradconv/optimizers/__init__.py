@@ -13,13 +13,14 @@
 """
 from __future__ import annotations
 
+from .. import _lookup
 from . import schedules
 from .adam import Adam, Adamax, AdamW, Lion, Nadam
 from .momentum import SGD, Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer
 
 _CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion)
-_BY_NAME = {cls.__name__.lower(): cls for cls in _CLASSES}
+_BY_NAME = _lookup.name_table(_CLASSES, lower=True)
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -33,9 +34,7 @@ def deserialize(config: dict, custom_objects=None) -> Optimizer:
         raise ValueError(f"An optimizer config must be a dict with 'class_name' and 'config'. Received: {config!r}")
     custom = {k.lower(): v for k, v in (custom_objects or {}).items()}
     name = str(config["class_name"])
-    cls = custom.get(name.lower()) or _BY_NAME.get(name.lower())
-    if cls is None:
-        raise ValueError(f"Unknown optimizer: {name!r}. Valid names: {sorted(_BY_NAME)}")
+    cls = custom.get(name.lower()) or _lookup.lookup(_BY_NAME, name, "optimizer", lower=True)
     return cls.from_config(dict(config.get("config") or {}), custom_objects)
 
 

@@ -1,0 +1,115 @@
+"""Looking objects up by name: the one implementation behind the ``get``/``serialize``/``deserialize`` functions of
+:mod:`~tinygradconv.initializers`, :mod:`~tinygradconv.regularizers` and :mod:`~tinygradconv.constraints`, the name
+tables and unknown-name errors of :mod:`~tinygradconv.losses`, :mod:`~tinygradconv.metrics` and
+:mod:`~tinygradconv.optimizers`, and Keras' snake case of class names (layer names, weight keys).
+
+Each public module keeps its own ``get``/``serialize``/``deserialize`` (with its docstring and example) and passes
+``kind``, the word its messages use (``"initializer"``), and ``base``, the class users subclass.
+
+>>> class Rule:
+...     def __init__(self, size=1):
+...         self.size = size
+...     def get_config(self):
+...         return {"size": self.size}
+...     @classmethod
+...     def from_config(cls, config):
+...         return cls(**config)
+>>> class MaxSize(Rule):
+...     pass
+>>> table = name_table([MaxSize], {"biggest": MaxSize})
+>>> sorted(table)
+['MaxSize', 'biggest', 'max_size']
+>>> get("max_size", table, "rule", Rule).size
+1
+>>> serialize(get({"class_name": "MaxSize", "config": {"size": 3}}, table, "rule", Rule), "rule", Rule)
+{'class_name': 'MaxSize', 'config': {'size': 3}}
+>>> get("tallest", table, "rule", Rule)
+Traceback (most recent call last):
+...
+ValueError: Unknown rule: 'tallest'. Valid names: ['MaxSize', 'biggest', 'max_size']
+"""
+from __future__ import annotations
+
+import re
+
+
+def snake_case(name: str) -> str:
+    """Keras' ``to_snake_case``: ``Conv1DTranspose`` -> ``conv1d_transpose``, ``L1L2`` -> ``l1l2``.
+
+    >>> snake_case("BatchNormalization"), snake_case("Conv1DTranspose")
+    ('batch_normalization', 'conv1d_transpose')
+    """
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def name_table(classes, aliases=None, *, lower=False) -> dict:
+    """``{name: class}``: each class under its name and its snake case, then the ``aliases`` (which win).
+
+    With ``lower=True`` (for look-ups that lower-case the name first), each class is under its lower-cased name
+    instead, and the lower-cased names win over the aliases.
+    """
+    if lower:
+        return {**(aliases or {}), **{cls.__name__.lower(): cls for cls in classes}}
+    table = {cls.__name__: cls for cls in classes}
+    table.update({snake_case(cls.__name__): cls for cls in classes})
+    table.update(aliases or {})
+    return table
+
+
+def lookup(table: dict, name: str, kind: str, *, lower=False):
+    """``table[name]`` (``name.lower()`` with ``lower=True``); an unknown name raises a ``ValueError`` listing the
+    valid ones."""
+    found = table.get(name.lower() if lower else name)
+    if found is None:
+        raise ValueError(f"Unknown {kind}: {name!r}. Valid names: {sorted(table)}")
+    return found
+
+
+def serialize(obj, kind: str, base: type):
+    """``{"class_name": ..., "config": obj.get_config()}``; None gives None; an object without ``get_config``
+    raises a ``ValueError`` that names it."""
+    if obj is None:
+        return None
+    if not hasattr(obj, "get_config"):
+        article = "an" if base.__name__[0] in "AEIOU" else "a"
+        raise ValueError(f"Cannot serialize the {kind} {obj!r}: it has no get_config(). Use {article} "
+                         f"{base.__name__} subclass.")
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def deserialize(config, table: dict, kind: str):
+    """A new object from :func:`serialize`'s output; the class name is looked up exactly (Keras' extra keys
+    ``module``, ``registered_name``, ... are ignored)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid {kind} config: expected a dict with 'class_name' and 'config'. "
+                         f"Received: {config!r}")
+    return lookup(table, config["class_name"], kind).from_config(dict(config.get("config") or {}))
+
+
+def deserialize_lower(config: dict, table: dict, kind: str, classes):
+    """A new object from a config dict whose ``class_name`` is looked up lower-cased in a ``lower=True`` table (as
+    losses and metrics do); an unknown one raises a ``ValueError`` listing the valid class names."""
+    cls = table.get(str(config.get("class_name", "")).lower())
+    if cls is None:
+        raise ValueError(f"Unknown {kind} config: {config!r}. Valid class names: "
+                         f"{sorted(c.__name__ for c in classes)}")
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier, table: dict, kind: str, base: type):
+    """An object from a name, a config dict, an instance or a ``base`` subclass (instantiated with no arguments),
+    or any callable (returned as is); None gives None."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier, table, kind)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}}, table, kind)
+    if isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Expected a name "
+                     f"({sorted(table)}), a config dict or a callable.")
