@@ -24,31 +24,13 @@ import platform
 import sys
 import time
 
+from ._argtypes import non_negative_int, positive_int
+
 _DEMO_DEFAULT_OUT = "tinygradconv-demo"
 _OWN_COMMANDS = ("demo", "info")
 
 
 # ------------------------------------------------------------------------------------------------ parser
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
-    return value
-
-
 def _first_command(argv):
     """The first argument that is not an option (the subcommand's name), or None."""
     return next((a for a in argv if not a.startswith("-")), None)
@@ -86,8 +68,8 @@ def build_parser(command=None):
                       help=f"output folder, created if needed (default ./{_DEMO_DEFAULT_OUT})")
     demo.add_argument("--fast", action="store_true",
                       help="a short run: fewer signals and epochs (also TINYGRADCONV_FAST=1)")
-    demo.add_argument("--epochs", type=_positive_int, default=None, help="epochs (default 30; 10 with --fast)")
-    demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    demo.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 30; 10 with --fast)")
+    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     demo.add_argument("--no-plots", action="store_true", help="do not draw plots")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=run_demo)

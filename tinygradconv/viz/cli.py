@@ -25,32 +25,12 @@ import os
 import sys
 from pathlib import Path
 
+from .._argtypes import non_negative_int_or_none, positive_int
+
 __all__ = ["FIGURES", "make_figures", "register"]
 
 #: The README figures that ``figures`` regenerates (in ``docs/_static`` by ``make figures``).
 FIGURES = ("connectivity.png", "training_curve.png")
-
-
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
-
-
-def _output_padding(text):
-    if text.lower() == "none":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer or 'none', received {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer or 'none', received {text!r}")
-    return value
 
 
 def _floats(text):
@@ -69,14 +49,14 @@ def register(subparsers):
                     "transposed convolution scattering its inputs (--gif).")
     p.add_argument("--kind", choices=("conv1d", "conv1d_transpose"), default="conv1d_transpose",
                    help="the op (default: conv1d_transpose)")
-    p.add_argument("--input-length", type=_positive, default=5, help="input length L (default 5)")
-    p.add_argument("--kernel-size", type=_positive, default=3, help="kernel size k (default 3)")
-    p.add_argument("--strides", type=_positive, default=1, help="stride s (default 1)")
+    p.add_argument("--input-length", type=positive_int, default=5, help="input length L (default 5)")
+    p.add_argument("--kernel-size", type=positive_int, default=3, help="kernel size k (default 3)")
+    p.add_argument("--strides", type=positive_int, default=1, help="stride s (default 1)")
     p.add_argument("--padding", type=str.lower, choices=("valid", "same", "causal"), default="valid",
                    help="padding (causal: conv1d only; default valid)")
-    p.add_argument("--output-padding", type=_output_padding, default=None,
+    p.add_argument("--output-padding", type=non_negative_int_or_none, default=None,
                    help="output_padding of conv1d_transpose: an integer or 'none' (default none)")
-    p.add_argument("--dilation-rate", type=_positive, default=1, help="dilation d (default 1)")
+    p.add_argument("--dilation-rate", type=positive_int, default=1, help="dilation d (default 1)")
     p.add_argument("--weights", type=_floats, default=None,
                    help="comma-separated tap values (default: ones, so matrix entries count taps)")
     view = p.add_mutually_exclusive_group()
@@ -90,7 +70,7 @@ def register(subparsers):
                               description=f"Regenerate the README figures {', '.join(FIGURES)} (seeded, "
                                           "deterministic).")
     f.add_argument("--out", default=os.path.join("docs", "_static"), help="output folder (default docs/_static)")
-    f.add_argument("--epochs", type=_positive, default=30, help="epochs of the training-curve model (default 30)")
+    f.add_argument("--epochs", type=positive_int, default=30, help="epochs of the training-curve model (default 30)")
     f.set_defaults(func=functools.partial(_figures, parser=f))
     return subparsers
 
