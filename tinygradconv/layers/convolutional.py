@@ -126,12 +126,26 @@ def _initializer(identifier):
 
 # ---------------------------------------------------------------------------------------------------------- base
 class _BaseConv1D(Layer):
-    """What Conv1D and Conv1DTranspose share: activation, initializers, regularizers, constraints, checks, config."""
+    """What Conv1D and Conv1DTranspose share: argument checks, activation, initializers, regularizers, constraints,
+    the input-shape checks, the weights and the config.
 
-    _default_name = "conv"
+    A subclass's ``__init__`` calls :meth:`_init_sizes`, standardizes its own arguments, calls :meth:`_init_common`,
+    then checks the arguments against each other: Keras' order, so that the first bad argument is the one named.
+    """
 
-    def _setup_common(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                      bias_regularizer, kernel_constraint, bias_constraint):
+    def _init_sizes(self, name, default_name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
+                    padding):
+        # Keras' snake case of the class name ("conv1d_transpose"), made unique; not when the kwargs are about to fail.
+        super().__init__(name=name if name is not None or kwargs else unique_name(default_name), **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
+        self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
+        self.strides = standardize_tuple(strides, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
+        self.padding = standardize_padding(padding, self._padding_names)
+
+    def _init_common(self, data_format, activation, use_bias, kernel_initializer, bias_initializer,
+                     kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters):
+        self.data_format = config.standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = _initializer(kernel_initializer)
@@ -143,6 +157,12 @@ class _BaseConv1D(Layer):
         self.kernel = None
         self.bias = None
         self.input_channels = None
+        self.filters = _check_filters(filters)
+
+    def _check_strides_and_dilation(self):
+        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
 
     @property
     def _channel_axis(self):
@@ -159,6 +179,14 @@ class _BaseConv1D(Layer):
             raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "
                              f"{self._channel_axis} of input shape to have value {self.input_channels}, but received "
                              f"input with shape {shape}")
+        return channels
+
+    def _defined_channels(self, input_shape):
+        """The input's channel count, checked by :meth:`_check_input_shape`, which must be known to build."""
+        channels = self._check_input_shape(input_shape)
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs of layer '{self.name}' should be defined. Found "
+                             f"`None`. Full input shape received: {tuple(input_shape)}")
         return channels
 
     def _length_axis(self):
@@ -192,11 +220,6 @@ class _BaseConv1D(Layer):
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
         }
-
-
-def _default_name(name, kwargs, prefix):
-    # Keras' snake case of the class name ("conv1d_transpose"), made unique; not when the kwargs are about to fail.
-    return name if name is not None or kwargs else unique_name(prefix)
 
 
 # ---------------------------------------------------------------------------------------------------------- layers
@@ -256,34 +279,23 @@ class Conv1DTranspose(_BaseConv1D):
                  dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
-        super().__init__(name=_default_name(name, kwargs, "conv1d_transpose"), **kwargs)
-        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
         # Keras' order: kernel_size, strides, dilation_rate, padding, output_padding, data_format, the objects,
         # filters, then the checks across arguments.
-        self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
-        self.strides = standardize_tuple(strides, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
-        self.padding = standardize_padding(padding, self._padding_names)
+        self._init_sizes(name, "conv1d_transpose", kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
+                         padding)
         self.output_padding = (None if output_padding is None
                                else standardize_tuple(output_padding, "output_padding", allow_zero=True))
-        self.data_format = config.standardize_data_format(data_format)
-        self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                           bias_regularizer, kernel_constraint, bias_constraint)
-        self.filters = _check_filters(filters)
+        self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
+                          kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters)
         if self.output_padding is not None and self.output_padding[0] >= self.strides[0]:
             raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At "
                              f"dimension 0, `output_padding` is {self.output_padding[0]} but `strides` is "
                              f"{self.strides[0]}. Received: output_padding={self.output_padding}, "
                              f"strides={self.strides}")
-        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+        self._check_strides_and_dilation()
 
     def build(self, input_shape):
-        channels = self._check_input_shape(input_shape)
-        if channels is None:
-            raise ValueError(f"The channel dimension of the inputs of layer '{self.name}' should be defined. Found "
-                             f"`None`. Full input shape received: {tuple(input_shape)}")
+        channels = self._defined_channels(input_shape)
         self._add_weights((self.kernel_size[0], self.filters, channels))
         self.input_channels = channels
         self.built = True
@@ -362,29 +374,17 @@ class Conv1D(_BaseConv1D):
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, name=None, **kwargs):
-        super().__init__(name=_default_name(name, kwargs, "conv1d"), **kwargs)
-        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
-        self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
-        self.strides = standardize_tuple(strides, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")
-        self.padding = standardize_padding(padding, self._padding_names)
-        self.data_format = config.standardize_data_format(data_format)
-        self._setup_common(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                           bias_regularizer, kernel_constraint, bias_constraint)
-        self.filters = _check_filters(filters)
+        self._init_sizes(name, "conv1d", kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
+        self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
+                          kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters)
         self.groups = _check_groups(groups)
         if self.filters % self.groups != 0:
             raise ValueError(f"The number of filters must be evenly divisible by the number of groups. Received: "
                              f"groups={self.groups}, filters={self.filters}.")
-        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+        self._check_strides_and_dilation()
 
     def build(self, input_shape):
-        channels = self._check_input_shape(input_shape)
-        if channels is None:
-            raise ValueError(f"The channel dimension of the inputs of layer '{self.name}' should be defined. Found "
-                             f"`None`. Full input shape received: {tuple(input_shape)}")
+        channels = self._defined_channels(input_shape)
         if channels % self.groups != 0:
             raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
                              f"Received groups={self.groups}, but the input has {channels} channels (full input shape "
