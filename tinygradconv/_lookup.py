@@ -6,21 +6,18 @@ tables and unknown-name errors of :mod:`~tinygradconv.losses`, :mod:`~tinygradco
 Each public module keeps its own ``get``/``serialize``/``deserialize`` (with its docstring and example) and passes
 ``kind``, the word its messages use (``"initializer"``), and ``base``, the class users subclass.
 
->>> class Rule:
+>>> class Rule(Configurable):
 ...     def __init__(self, size=1):
 ...         self.size = size
 ...     def get_config(self):
 ...         return {"size": self.size}
-...     @classmethod
-...     def from_config(cls, config):
-...         return cls(**config)
 >>> class MaxSize(Rule):
 ...     pass
 >>> table = name_table([MaxSize], {"biggest": MaxSize})
 >>> sorted(table)
 ['MaxSize', 'biggest', 'max_size']
->>> get("max_size", table, "rule", Rule).size
-1
+>>> get("max_size", table, "rule", Rule)
+MaxSize(size=1)
 >>> serialize(get({"class_name": "MaxSize", "config": {"size": 3}}, table, "rule", Rule), "rule", Rule)
 {'class_name': 'MaxSize', 'config': {'size': 3}}
 >>> get("tallest", table, "rule", Rule)
@@ -96,6 +93,22 @@ def deserialize_lower(config: dict, table: dict, kind: str, classes):
         raise ValueError(f"Unknown {kind} config: {config!r}. Valid class names: "
                          f"{sorted(c.__name__ for c in classes)}")
     return cls.from_config(dict(config.get("config") or {}))
+
+
+class Configurable:
+    """What :func:`serialize` and :func:`deserialize` rely on: ``get_config()`` gives the constructor's keyword
+    arguments (none here), ``from_config(config)`` calls the constructor with them, and the repr shows them."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 def get(identifier, table: dict, kind: str, base: type):

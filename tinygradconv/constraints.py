@@ -64,7 +64,7 @@ def _norms(w, axis):
     return (w * w).sum(axis=axis, keepdims=True).sqrt()
 
 
-class Constraint:
+class Constraint(_lookup.Configurable):
     """Base class: ``__call__(w) -> Tensor`` (computed under ``no_grad``); ``get_config`` gives the arguments."""
 
     def __call__(self, w):
@@ -74,17 +74,6 @@ class Constraint:
 
     def _project(self, w):
         return w
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):

@@ -149,7 +149,7 @@ def _truncated_standard_normal(rng, shape):
 
 
 # ---------------------------------------------------------------------------------------------------------- classes
-class Initializer:
+class Initializer(_lookup.Configurable):
     """Base class: ``init(shape, dtype=None)`` returns a NumPy array; ``get_config`` gives the constructor args."""
 
     def __call__(self, shape, dtype=None):
@@ -158,17 +158,6 @@ class Initializer:
 
     def _generate(self, shape):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement _generate(shape)")
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):

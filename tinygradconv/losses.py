@@ -307,7 +307,7 @@ def standardize_reduction(reduction):
 
 
 # ------------------------------------------------------------------------------------------------ classes
-class Loss:
+class Loss(_lookup.Configurable):
     """Base class: ``loss(y_true, y_pred, sample_weight=None)`` -> reduced Tensor. Subclasses define ``call``.
 
     Args:
@@ -327,13 +327,6 @@ class Loss:
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 class LossFunctionWrapper(Loss):

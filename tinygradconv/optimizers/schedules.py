@@ -21,6 +21,8 @@ import itertools
 import math
 import numbers
 
+from .._lookup import Configurable
+
 
 def _number(name, value, minimum=None, strict=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -37,7 +39,7 @@ def _step(step) -> float:
     return float(step)
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: subclasses define ``__call__(step)`` and ``get_config()``."""
 
     def __call__(self, step):  # pragma: no cover - abstract
@@ -45,14 +47,6 @@ class LearningRateSchedule:
 
     def get_config(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override `get_config()`.")
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _StepDecay(LearningRateSchedule):
