@@ -254,6 +254,33 @@ def test_concat_stack_values(backend, rng):
         ops.stack([T(a, backend), T(b, backend)])
 
 
+def test_axis_out_of_range_is_an_error_not_a_wrap_around():
+    # NumPy refuses these (AxisError); a silent `axis % ndim` would join or permute along the wrong axis.
+    a = tg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="concat: axis 2 is out of range for a tensor with 2 dimensions"):
+        ops.concat([a, a], axis=2)
+    with pytest.raises(ValueError, match="concat: axis -3 is out of range"):
+        ops.concat([a, a], axis=-3)
+    with pytest.raises(ValueError, match="stack: axis 3 is out of range"):
+        ops.stack([a, a], axis=3)
+    assert ops.stack([a, a], axis=-3).shape == np.stack([np.ones((2, 3))] * 2, axis=-3).shape == (2, 2, 3)
+    with pytest.raises(ValueError, match="permute: axis 5 is out of range"):
+        a.permute(0, 5)
+    with pytest.raises(ValueError, match="transpose: axis 5 is out of range"):
+        tg.tensor(np.ones((2, 3, 4))).transpose(0, 5)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        ops.concat([a, a], axis=1.5)
+
+
+def test_concat_misuse_has_clear_errors():
+    a = tg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="zero-dimensional"):  # was a ZeroDivisionError
+        ops.concat([tg.tensor(1.0), tg.tensor(2.0)])
+    with pytest.raises(TypeError, match=r"concat\(\[a, b\]\)"):  # was "truth value ... is ambiguous"
+        ops.concat(a)
+    assert ops.concat(t for t in (a, a)).shape == (4, 3)  # any iterable of tensors
+
+
 def test_concat_gradient_splits(backend):
     a, b = T([1.0, 2.0], backend, requires_grad=True), T([3.0], backend, requires_grad=True)
     (ops.concat([a, b]) * T([1.0, 2.0, 3.0], backend)).sum().backward()

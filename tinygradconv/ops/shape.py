@@ -15,6 +15,7 @@ apply the inverse permutation, scatter it into zeros, split it, or crop the padd
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -243,6 +244,18 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _axis(axis, ndim, name):
+    """``axis``, an int in ``[-ndim, ndim)``, as a non-negative int; else an error naming the op (never a silent
+    wrap-around: ``axis=2`` of a 2-D tensor is an error, as in NumPy, not axis 0)."""
+    try:
+        index = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{name}: axis must be an integer. Received axis={axis!r}") from None
+    if not -ndim <= index < ndim:
+        raise ValueError(f"{name}: axis {index} is out of range for a tensor with {ndim} dimensions")
+    return index % ndim
+
+
 def reshape(x, *shape):
     """``x`` with a new shape (one entry may be -1); the element count must match."""
     x = _tensor(x)
@@ -266,7 +279,7 @@ def permute(x, *axes):
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+    axes = tuple(_axis(a, x.ndim, "permute") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     return Permute.apply(x, axes=axes)
@@ -281,13 +294,17 @@ def transpose(x, *axes):
         return permute(x, tuple(reversed(range(x.ndim))))
     if len(axes) == 2 and x.ndim != 2:
         order = list(range(x.ndim))
-        i, j = (int(a) % x.ndim for a in axes)
+        i, j = (_axis(a, x.ndim, "transpose") for a in axes)
         order[i], order[j] = order[j], order[i]
         return permute(x, order)
     return permute(x, axes)
 
 
 def _same_backend(tensors, name):
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(f"{name}() takes a sequence of tensors, not one {type(tensors).__name__}: "
+                        f"{name}([a, b]), not {name}(a)")
+    tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor")
     return [_tensor(t) for t in tensors]
@@ -297,7 +314,9 @@ def concat(tensors, axis=0):
     """Join tensors along ``axis``; all other dimensions must match."""
     tensors = _same_backend(tensors, "concat")
     ndim = tensors[0].ndim
-    axis = int(axis) % ndim
+    if ndim == 0:
+        raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
+    axis = _axis(axis, ndim, "concat")
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
             raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
@@ -309,7 +328,7 @@ def stack(tensors, axis=0):
     tensors = _same_backend(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
-    return Stack.apply(*tensors, axis=int(axis) % (tensors[0].ndim + 1))
+    return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
 
 
 def pad(x, pad_width, value=0.0):
