@@ -343,3 +343,12 @@ def test_errors_name_the_argument_and_value():
         losses.sparse_categorical_crossentropy([0, 3], np.ones((2, 3)))
     with pytest.raises(ValueError, match="up until the last dimension"):
         losses.sparse_categorical_crossentropy([0, 1, 2], np.ones((2, 3)))
+
+
+def test_serialize_none_and_non_losses():
+    # Keras' serialize(None) is None; an object without get_config is a ValueError naming it (was AttributeError).
+    assert losses.serialize(None) is None
+    assert losses.serialize(losses.Huber(delta=2.0)) == {
+        "class_name": "Huber", "config": {"name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 2.0}}
+    with pytest.raises(ValueError, match="Cannot serialize the loss <function .*no get_config.*a Loss subclass"):
+        losses.serialize(lambda y_true, y_pred: y_pred)

@@ -477,3 +477,13 @@ def test_from_config_accepts_a_keras_config_with_default_extras():
     assert opt.learning_rate == 0.002
     with pytest.raises(ValueError, match="use_ema=True"):
         optimizers.Adam.from_config(dict(keras_config, use_ema=True))
+
+
+def test_serialize_none_and_non_optimizers():
+    # None gives None (as Keras); an object without get_config is a ValueError naming it (was AttributeError).
+    assert optimizers.serialize(None) is None and schedules.serialize(None) is None
+    assert optimizers.serialize(optimizers.SGD(learning_rate=0.5))["config"]["learning_rate"] == 0.5
+    with pytest.raises(ValueError, match="Cannot serialize the optimizer 'adam'.*an Optimizer subclass"):
+        optimizers.serialize("adam")
+    with pytest.raises(ValueError, match="Cannot serialize the learning rate schedule 0.1.*LearningRateSchedule"):
+        schedules.serialize(0.1)

@@ -452,8 +452,8 @@ def get(identifier):
 
 
 def serialize(loss: Loss) -> dict:
-    """``{"class_name": ..., "config": ...}`` for a built-in loss object."""
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    """``{"class_name": ..., "config": ...}`` for a built-in loss object (None gives None)."""
+    return _lookup.serialize(loss, "loss", Loss)
 
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "LogCosh", "Loss",

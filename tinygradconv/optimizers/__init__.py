@@ -24,8 +24,9 @@ _BY_NAME = _lookup.name_table(_CLASSES, lower=True)
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    """``{"class_name": ..., "config": ...}`` for an optimizer (JSON-friendly; the state is not included)."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """``{"class_name": ..., "config": ...}`` for an optimizer (JSON-friendly; the state is not included); None gives
+    None."""
+    return _lookup.serialize(optimizer, "optimizer", Optimizer)
 
 
 def deserialize(config: dict, custom_objects=None) -> Optimizer:

@@ -22,6 +22,7 @@ import math
 import numbers
 
 from .._lookup import Configurable
+from .._lookup import serialize as serialize_object
 
 
 def _number(name, value, minimum=None, strict=False):
@@ -202,8 +203,8 @@ _SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, 
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
-    """``{"class_name": ..., "config": ...}`` for a schedule (JSON-friendly)."""
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    """``{"class_name": ..., "config": ...}`` for a schedule (JSON-friendly); None gives None."""
+    return serialize_object(schedule, "learning rate schedule", LearningRateSchedule)
 
 
 def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
