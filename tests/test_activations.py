@@ -268,3 +268,10 @@ def test_serialize_forms():
     assert A.ActivationFunction.from_config(act.get_config()).kwargs == act.kwargs
     with pytest.raises(ValueError, match="Cannot serialize"):
         A.serialize(lambda x: x)
+
+
+def test_softmax_of_a_scalar_is_a_clear_error():
+    # A 0-d tensor has no axis 0: a ValueError naming the axis (was ZeroDivisionError from `axis % ndim`).
+    for axis in (0, -1):
+        with pytest.raises(ValueError, match=f"invalid axis for a tensor of shape \\(\\). Received: axis={axis}"):
+            A.softmax(tg.tensor(1.0), axis=axis)

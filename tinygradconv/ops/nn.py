@@ -84,6 +84,6 @@ def softplus(x):
 def log_softmax(x, axis=-1):
     """Logarithm of the softmax along ``axis``, stable for any ``x``."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < max(x.ndim, 1):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
     return LogSoftmax.apply(x, axis=int(axis) % x.ndim)
