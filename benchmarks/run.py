@@ -123,18 +123,23 @@ def conv_rows(rows):
     return out
 
 
-MEMORY_HEADERS = ["op", "shape", "ours tracemalloc MiB", "ours RSS MiB", "torch RSS MiB", "target <= torch"]
+MEMORY_HEADERS = ["op", "shape", "needed MiB", "ours peak MiB", "torch peak MiB", "ours / torch", "target <= torch",
+                  "ours tracemalloc MiB"]
 
 
 def memory_rows(rows):
-    """Peak extra memory of one fwd+bwd call (rows measured at the smallest thread count only)."""
+    """Peak extra memory of one fwd+bwd call (measured at the smallest thread count only).
+
+    "needed" is the output plus the three gradients, which any implementation allocates.
+    """
     out = []
     for r in rows:
-        if "ours_rss_peak_extra_mb" not in r:
+        if "ours_peak_mb" not in r:
             continue
-        ours, theirs = r["ours_rss_peak_extra_mb"], r.get("torch_rss_peak_extra_mb")
-        out.append([r["op"], r["shape"], fmt(r["ours_tracemalloc_peak_mb"], ".1f"), fmt(ours, ".1f"),
-                    fmt(theirs, ".1f"), status(None if theirs is None else ours - theirs, 0.0)])
+        ours, theirs = r["ours_peak_mb"], r.get("torch_peak_mb")
+        out.append([r["op"], r["shape"], fmt(r["needed_mb"], ".1f"), fmt(ours, ".1f"), fmt(theirs, ".1f"),
+                    fmt(ours / theirs if theirs else None), status(None if theirs is None else ours - theirs, 0.0),
+                    fmt(r["ours_tracemalloc_peak_mb"], ".1f")])
     return out
 
 
@@ -155,9 +160,9 @@ def target_rows(results):
                 out.append([f"conv1d_transpose {label} >= {limit:.0%} of GEMM GFLOP/s",
                             f"large, {r['threads']} thread(s)", f"{frac:.0%}", status(frac, limit, at_least=True)])
     for r in conv:
-        if "ours_rss_peak_extra_mb" in r:
-            theirs = r.get("torch_rss_peak_extra_mb")
-            ours = r["ours_rss_peak_extra_mb"]
+        if "ours_peak_mb" in r:
+            theirs = r.get("torch_peak_mb")
+            ours = r["ours_peak_mb"]
             out.append([f"{r['op']} peak extra memory <= torch's", r["shape"],
                         f"{ours:.1f} vs {fmt(theirs, '.1f')} MiB",
                         status(None if theirs is None else ours - theirs, 0.0)])
@@ -418,11 +423,20 @@ def run_all(sections, threads, quick, gpu=False):
         t0 = time.perf_counter()
         shapes = QUICK_SHAPES if quick else tuple(conv.SHAPES)
         _log(f"conv: {len(shapes)} shapes x {len(conv.OPS)} ops x threads {list(threads)} ...")
-        rows = conv.run_benchmarks(tuple(threads), conv.OPS, shapes, quick=quick)
+        rows = conv.run_benchmarks(tuple(threads), conv.OPS, shapes, quick=quick, repeats=repeats, rounds=1,
+                                   memory=False)
         naive = baselines.run_baselines({name: conv.SHAPES[name] for name in shapes}, tuple(threads), conv.OPS,
                                         repeats=repeats)
+        torch_ok = any("torch_fwd_ms" in r for r in rows)
         for r in rows:
             r.update(naive[(r["op"], r["threads"], r["shape"])])
+            if r["threads"] == min(threads):
+                r["needed_mb"] = baselines.needed_mb(r["op"], conv.SHAPES[r["shape"]])
+                for framework, key in (("tinygradconv", "ours"), ("torch", "torch")):
+                    if framework == "torch" and not torch_ok:
+                        continue
+                    got = baselines.peak_memory(framework, r["op"], r["shape"], threads=r["threads"])
+                    r[f"{key}_peak_mb"], r["memory_method"] = got["peak_mb"], got["method"]
         results["conv"] = rows
         results["timings_s"]["conv"] = time.perf_counter() - t0
     if "engine" in sections:
@@ -430,7 +444,7 @@ def run_all(sections, threads, quick, gpu=False):
 
         t0 = time.perf_counter()
         _log("engine overhead ...")
-        results["engine"] = [engine_overhead.measure(runs=7, rounds=1 if quick else 3,
+        results["engine"] = [engine_overhead.measure(runs=7, rounds=1 if quick else 2,
                                                      chains_per_run=10 if quick else 50, threads=n) for n in threads]
         results["timings_s"]["engine"] = time.perf_counter() - t0
     if "train" in sections:
@@ -438,7 +452,7 @@ def run_all(sections, threads, quick, gpu=False):
 
         t0 = time.perf_counter()
         _log("training step ...")
-        results["train"] = [train_step.measure(runs=7, rounds=1 if quick else 3, steps_per_run=10 if quick else 50,
+        results["train"] = [train_step.measure(runs=7, rounds=1 if quick else 2, steps_per_run=10 if quick else 50,
                                                threads=n) for n in threads]
         results["timings_s"]["train"] = time.perf_counter() - t0
     if "scaling" in sections:
@@ -504,9 +518,9 @@ METHOD = """\
   torch is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and
   `OPENBLAS_L2_SIZE` are removed together from the benchmark processes' environment, so that OpenBLAS picks its
   kernel for the real CPU (reported below).
-* A time is the median of at least 7 calls after warm-up calls (3 with `--quick`); for the convolutions, over 2
-  rounds of processes that alternate between the frameworks, so that a noisy neighbour hurts both alike. "x" is
-  ours / torch: lower is better, below 1 we are faster.
+* A time is the median of 7 calls after 2 warm-up calls (3 calls with `--quick`), each framework in its own process;
+  the engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours
+  / torch: lower is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
@@ -516,11 +530,13 @@ METHOD = """\
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
   steps, pad, correlate with the flipped kernel one tap at a time) and a tap-loop convolution, with their backward
   passes written the same way (`benchmarks/baselines.py`).
-* Peak extra memory of one fwd+bwd call, beyond its inputs: for both frameworks, the growth of the process's
-  resident-set high-water mark (`ru_maxrss`) over the call, in a fresh process that already holds the inputs and
-  has warmed the library up on a tiny problem (page granularity; memory reused from earlier frees is not seen, so
-  small shapes read close to 0 for both). For ours, the tracemalloc peak of the same call (NumPy reports its
-  allocations to tracemalloc) is given too, as the precise figure.
+* Peak extra memory of one fwd+bwd call, the same way for both frameworks: in a fresh process that holds the
+  inputs and has warmed the library up on a tiny problem, the kernel's resident-set high-water mark is reset
+  (`/proc/self/clear_refs`), and the peak is `VmHWM` after the call minus `VmRSS` before it. glibc is told
+  (`MALLOC_MMAP_THRESHOLD_=65536`) to give every allocation of 64 KiB or more its own pages and to return them on
+  free, so that no reuse of freed memory hides an allocation. For ours, the tracemalloc peak of the same call (NumPy
+  reports its allocations to tracemalloc) is given too: it agrees with the resident-set figure to within the
+  interpreter's own small allocations.
 """
 
 SHAPES_TEXT = (
@@ -561,11 +577,15 @@ def render_markdown(results, plot=None):
     if results.get("conv"):
         rows = results["conv"]
         lines += ["## Convolutions", "",
-                  f"{SHAPES_TEXT} Median of {rows[0]['repeats']} calls x {rows[0]['rounds']} process rounds.", "",
+                  f"{SHAPES_TEXT} Median of {rows[0]['repeats']} calls x {rows[0]['rounds']} process(es) per framework.", "",
                   markdown_table(CONV_HEADERS, conv_rows(rows)), ""]
         mem = memory_rows(rows)
         if mem:
-            lines += ["## Peak memory", "", "One fwd+bwd call, measured with the smallest thread count.", "",
+            method = {r.get("memory_method") for r in rows} - {None}
+            text = (f"One fwd+bwd call, measured with {min(results['threads'])} thread(s) "
+                    f"(method: {', '.join(sorted(method)) or 'n/a'}). \"needed\" is the output plus the gradients "
+                    "of input, kernel and bias, which any implementation allocates.")
+            lines += ["## Peak memory", "", text, "",
                       markdown_table(MEMORY_HEADERS, mem), ""]
     if results.get("engine"):
         e = results["engine"][0]

@@ -96,6 +96,15 @@ def test_make_case_builds_both_ops_and_refuses_others():
         baselines.make_case("conv2d", shape)
 
 
+def test_needed_memory_counts_output_and_gradients():
+    # transposed: output (2, (4 - 1) * 2 + 3, 5), input (2, 4, 3), kernel 3 * 5 * 3, bias 5; float32
+    assert baselines.needed_mb("conv1d_transpose", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 9 * 5 + 24 + 45 + 5)
+    # strides 4 > k_eff 2: Keras' valid output is (4 - 1) * 4 + 4 = 16 long
+    assert baselines.needed_mb("conv1d_transpose", (1, 4, 1, 1, 2, 4, 1)) * 2**20 == 4 * (16 + 4 + 2 + 1)
+    # conv1d: input of length 9 (the transposed output), output of length 4
+    assert baselines.needed_mb("conv1d", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 4 * 5 + 2 * 9 * 3 + 45 + 5)
+
+
 def test_worker_env_fixes_threads_and_drops_openblas_overrides(monkeypatch):
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
     monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
@@ -121,13 +130,13 @@ def test_status_and_tables():
     assert md == ["| a | b |", "| --- | --: |", "| x\\|y | 1 |"]
 
 
-def _conv_row(op, threads, shape, ratio_fwd_bwd, rss=None, torch_rss=None):
+def _conv_row(op, threads, shape, ratio_fwd_bwd, peak=None, torch_peak=None):
     row = {"op": op, "threads": threads, "shape": shape, "dims": [1] * 7, "gflop": 2.0, "ours_fwd_ms": 10.0,
            "ours_fwd_bwd_ms": 40.0, "gemm_ms": 8.0, "ours_tracemalloc_peak_mb": 3.0, "repeats": 7, "rounds": 2,
            "torch_fwd_ms": 12.0, "torch_fwd_bwd_ms": 40.0 / ratio_fwd_bwd, "ratio_fwd": 10.0 / 12.0,
            "ratio_fwd_bwd": ratio_fwd_bwd, "naive_fwd_ms": 30.0, "naive_fwd_bwd_ms": 100.0}
-    if rss is not None:
-        row.update(ours_rss_peak_extra_mb=rss, torch_rss_peak_extra_mb=torch_rss)
+    if peak is not None:
+        row.update(ours_peak_mb=peak, torch_peak_mb=torch_peak, needed_mb=8.0, memory_method="VmHWM")
     return row
 
 
@@ -141,9 +150,9 @@ def _fake_results(gpu=None):
                                                      "threading_layer": "pthreads", "filepath": "/x/libopenblas.so"}],
                     "torch": "2.0", "torch_capability": "AVX2", "torch_blas": ["MKL 2024"],
                     "removed_env": {"OPENBLAS_CORETYPE": "Prescott"}},
-        "conv": [_conv_row("conv1d_transpose", 1, "large", 0.8, rss=10.0, torch_rss=12.0),
+        "conv": [_conv_row("conv1d_transpose", 1, "large", 0.8, peak=10.0, torch_peak=12.0),
                  _conv_row("conv1d_transpose", 2, "large", 1.3),
-                 _conv_row("conv1d", 1, "large", 2.0, rss=20.0, torch_rss=12.0)],
+                 _conv_row("conv1d", 1, "large", 2.0, peak=20.0, torch_peak=12.0)],
         "engine": [{"threads": 1, "ours_us_per_op": 10.0, "torch_us_per_op": 4.0, "ratio": 2.5,
                     "ours_forward_us_per_op": 4.0, "ours_backward_us_per_op": 6.0, "torch_forward_us_per_op": 2.0,
                     "torch_backward_us_per_op": 2.0, "n_ops": 100, "shape": [4, 4], "runs": 7, "rounds": 3,
@@ -181,8 +190,8 @@ def test_targets_without_torch_are_not_applicable():
     for r in results["conv"]:
         for key in ("torch_fwd_ms", "torch_fwd_bwd_ms", "ratio_fwd", "ratio_fwd_bwd"):
             r.pop(key)
-        if "torch_rss_peak_extra_mb" in r:
-            r["torch_rss_peak_extra_mb"] = None
+        if "torch_peak_mb" in r:
+            r["torch_peak_mb"] = None
     rows = [row for row in run.target_rows(results) if "torch" in row[0] and row[0].startswith("conv")]
     assert len(rows) == 4 and all(row[3] == "n/a" for row in rows)
     assert "n/a" in run.render_text(results)
