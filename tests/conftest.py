@@ -6,7 +6,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from tinygradconv.backend import available_backends  # noqa: E402
+from tinygradconv.backend import available_backends
 
 AVAILABLE = available_backends()
 BACKENDS = [

@@ -352,6 +352,10 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
     assert "input 0, index (0, 1)" in message
     assert "analytic=" in message and "numeric=" in message
     assert tg.gradcheck(lambda t: HalfWrong.apply(t), x, raise_exception=False) is False
+    y = tg.tensor([0.0, -3.0, 0.0], dtype="float64", requires_grad=True)  # a vector output; only index 1 is wrong
+    with pytest.raises(tg.GradcheckError, match=r"input 0, index \(1,\).*analytic=.*numeric="):
+        tg.gradcheck(lambda t: HalfWrong.apply(t), y)
+    assert tg.gradcheck(lambda t: HalfWrong.apply(t), y, raise_exception=False) is False
     with pytest.raises(ValueError, match="no input has requires_grad"):
         tg.gradcheck(lambda t: t * 2.0, T([1.0], requires_grad=False))
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
-import tinygradconv.activations  # noqa: F401  (registers erf)
-import tinygradconv.losses  # noqa: F401
-import tinygradconv.ops  # noqa: F401  (registers every built-in op)
+import tinygradconv.activations  # registers erf
+import tinygradconv.losses
+import tinygradconv.ops  # registers every built-in op
 from tinygradconv.autograd import OPS
 
 
@@ -49,21 +49,3 @@ def test_every_builtin_op_is_registered():
                 "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
                 "log_softmax", "erf"}
     assert expected <= set(OPS)
-
-
-def test_gradcheck_reports_the_worst_mismatch():
-    class WrongSquare(tg.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, grad):
-            (a,) = ctx.saved_tensors
-            return grad * a  # wrong: should be 2a
-
-    x = tg.tensor([0.0, -3.0, 0.0], dtype="float64", requires_grad=True)  # only index 1 is wrong
-    with pytest.raises(tg.GradcheckError, match=r"input 0, index \(1,\).*analytic=.*numeric="):
-        tg.gradcheck(lambda t: WrongSquare.apply(t), x)
-    assert tg.gradcheck(lambda t: WrongSquare.apply(t), x, raise_exception=False) is False
