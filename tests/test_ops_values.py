@@ -233,6 +233,16 @@ def test_getitem_values(backend, rng):
     np.testing.assert_array_equal(t[mask].numpy(), x[mask])
 
 
+def test_getitem_with_a_mask_over_the_first_axis(backend, rng):
+    # NumPy's x[mask] with a 1-D mask picks whole rows; array_api_strict refused it (an IndexError from inside).
+    x = rng.standard_normal((4, 3))
+    mask = np.array([True, False, True, True])
+    t = T(x, backend, requires_grad=True)
+    np.testing.assert_array_equal(t[mask].numpy(), x[mask])
+    (t[mask] * T(np.arange(9.0).reshape(3, 3), backend)).sum().backward()
+    assert t.grad.tolist() == [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
+
+
 def test_getitem_gradients_by_hand(backend):
     x = T(np.arange(6.0).reshape(3, 2), backend, requires_grad=True)
     (x[[2, 0, 2]].sum() + x[1:, 1].sum() * 10).backward()

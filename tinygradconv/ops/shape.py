@@ -175,6 +175,15 @@ def _backend_index(xp, index, shape):
             axis += 1
         else:
             axis += widths[k]
+    first = out[0]
+    if len(out) == 2 and out[1] is Ellipsis and "bool" in str(getattr(first, "dtype", "")) and first.ndim < ndim:
+        # a[mask] with a mask over the leading axes only: the Array API specifies masks that cover every axis
+        if first.ndim != 1 and not isinstance(first, np.ndarray):
+            raise IndexError(f"A boolean mask of shape {tuple(first.shape)} over the leading axes of a tensor of "
+                             f"shape {shape} is supported on the numpy backend only; use a 1-D mask or one of the "
+                             f"tensor's full shape")
+        if first.ndim == 1:  # the rows it selects, as integer indices (the `take` path, on every backend)
+            out[0] = xp.nonzero(first)[0]
     return tuple(out)
 
 
