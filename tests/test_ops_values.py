@@ -214,6 +214,10 @@ def test_permute_and_transpose_values(backend, rng):
     np.testing.assert_array_equal(t.permute(2, 0, 1).numpy(), np.moveaxis(x, 2, 0))
     np.testing.assert_array_equal(t.transpose().numpy(), np.transpose(x))
     np.testing.assert_array_equal(t.transpose(0, 2).numpy(), np.swapaxes(x, 0, 2))
+    np.testing.assert_array_equal(t.transpose((2, 0, 1)).numpy(), np.transpose(x, (2, 0, 1)))
+    m = T(x[0], backend)
+    np.testing.assert_array_equal(m.transpose(0, 1).numpy(), x[0].T)  # two axes always swap, also in 2-D
+    np.testing.assert_array_equal(m.transpose(1, 0).numpy(), x[0].T)
     np.testing.assert_array_equal(T(x[0], backend).T.numpy(), x[0].T)
     with pytest.raises(ValueError, match="permutation"):
         t.permute(0, 0, 1)

@@ -375,7 +375,7 @@ class Tensor:
         return _ops.shape.permute(self, *axes)
 
     def transpose(self, *axes):
-        """Reverse the axes (no arguments), or swap two axes (``transpose(0, 1)``)."""
+        """Reverse the axes (no arguments), swap two axes (``transpose(0, 1)``), or permute (one full tuple)."""
         return _ops.shape.transpose(self, *axes)
 
     def sum(self, axis=None, keepdims=False):

@@ -295,18 +295,25 @@ def permute(x, *axes):
 
 
 def transpose(x, *axes):
-    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``), or permute (a full tuple)."""
+    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, as PyTorch), or apply a full
+    permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy).
+
+    >>> import tinygradconv as tg
+    >>> transpose(tg.tensor([[1.0, 2.0, 3.0]]), 0, 1).shape
+    (3, 1)
+    """
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
+        return permute(x, tuple(axes[0]))
     if not axes:
         return permute(x, tuple(reversed(range(x.ndim))))
-    if len(axes) == 2 and x.ndim != 2:
-        order = list(range(x.ndim))
-        i, j = (_axis(a, x.ndim, "transpose") for a in axes)
-        order[i], order[j] = order[j], order[i]
-        return permute(x, order)
-    return permute(x, axes)
+    if len(axes) != 2:
+        raise ValueError(f"transpose() takes no axes, two axes to swap, or one full permutation tuple; "
+                         f"received {axes}. Use permute() to reorder several axes.")
+    order = list(range(x.ndim))
+    i, j = (_axis(a, x.ndim, "transpose") for a in axes)
+    order[i], order[j] = order[j], order[i]
+    return permute(x, order)
 
 
 def _same_backend(tensors, name):
