@@ -201,12 +201,15 @@ def train_rows(results):
     return out
 
 
-SCALING_HEADERS = ["sweep", "N", "L", "fwd+bwd ms", "ns / (N L)", "peak MiB", "needed MiB", "scratch MiB"]
+SCALING_HEADERS = ["sweep", "N", "L", "fwd+bwd ms", "ns / (N L)", "peak MiB", "needed MiB", "scratch MiB",
+                   "input MiB"]
 
 
 def scaling_rows(result):
+    """One row per sweep point; "input" is the size of ``x`` (and of its gradient), float32."""
     return [[sweep, r["batch"], r["length"], fmt(r["ms"]), fmt(r["ns_per_step"], ".1f"), fmt(r["peak_mb"], ".1f"),
-             fmt(r["needed_mb"], ".1f"), fmt(r["scratch_mb"], ".1f")]
+             fmt(r["needed_mb"], ".1f"), fmt(r["scratch_mb"], ".1f"),
+             fmt(4 * r["batch"] * r["length"] * result["in_channels"] / 2**20, ".1f")]
             for sweep in ("batch", "length") for r in result[sweep]]
 
 
