@@ -47,5 +47,5 @@ def test_every_builtin_op_is_registered():
     expected = {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
                 "maximum", "minimum", "where", "clip", "sum", "mean", "max", "min", "reshape", "permute", "getitem",
                 "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
-                "log_softmax", "erf"}
+                "log_softmax", "erf", "squared_difference"}
     assert expected <= set(OPS)

@@ -33,7 +33,7 @@ import numbers
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
-from .ops.nn import log_softmax, softplus
+from .ops.nn import log_softmax, softplus, squared_difference
 from .tensor import Tensor
 
 _FLOATS = ("float16", "float32", "float64")
@@ -113,8 +113,7 @@ def mean_squared_error(y_true, y_pred):
     [2.5]
     """
     y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_error")
-    d = y_true - y_pred
-    return (d * d).mean(axis=-1)
+    return squared_difference(y_true, y_pred).mean(axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):

@@ -104,7 +104,9 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, -grad, sb)
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(ctx.xp, grad, sa) if need_a else None,
+                unbroadcast(ctx.xp, -grad, sb) if need_b else None)
 
 
 @register_op("mul", samples=_binary_samples())

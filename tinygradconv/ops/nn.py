@@ -1,4 +1,4 @@
-"""Numerically stable primitives for losses: ``softplus`` and ``log_softmax``.
+"""Primitives for losses: ``softplus`` and ``log_softmax`` (numerically stable) and ``squared_difference`` (fused).
 
 Composing them from ``exp`` and ``log`` would overflow for large inputs and, worse, give wrong gradients at kinks
 (``relu(x) + log1p(exp(-|x|))`` has derivative 0 at ``x = 0`` instead of 1/2). So each is one op whose backward is
@@ -7,6 +7,9 @@ the exact derivative:
 * ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{-|x|})``, with ``d/dx = sigmoid(x)``;
 * ``log_softmax(x)_i = x_i - m - log(sum_j e^{x_j - m})`` with ``m = max_j x_j``, with
   ``dL/dx = g - softmax(x) * sum(g)`` along the axis.
+
+``squared_difference(a, b) = (a - b)^2`` is one op instead of a subtraction and a product (the mean squared error
+is on every training step's path), with ``d/da = 2 (a - b)`` and ``d/db = -2 (a - b)``.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.ops.nn import log_softmax, softplus
@@ -21,6 +24,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from .elementwise import unbroadcast
 
 
 def _stable_sigmoid(xp, a):
@@ -74,6 +78,43 @@ class LogSoftmax(Function):
         xp = ctx.xp
         (out,) = ctx.saved_tensors
         return grad - xp.exp(out) * xp.sum(grad, axis=ctx.axis, keepdims=True)
+
+
+def _squared_difference_samples(rng):
+    return [Sample((rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))),
+            Sample((rng.standard_normal((2, 3)), rng.standard_normal((3,))))]
+
+
+@register_op("squared_difference", samples=_squared_difference_samples)
+class SquaredDifference(Function):
+    """``(a - b)^2`` with broadcasting; d/da = 2 (a - b), d/db = -2 (a - b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        diff = a - b
+        ctx.save_for_backward(diff)
+        ctx.shapes = (a.shape, b.shape)
+        return diff * diff
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        twice = 2.0 * grad * diff
+        sa, sb = ctx.shapes
+        return (unbroadcast(ctx.xp, twice, sa) if need_a else None,
+                unbroadcast(ctx.xp, -twice, sb) if need_b else None)
+
+
+def squared_difference(a, b):
+    """``(a - b) ** 2`` element-wise, as one differentiable op.
+
+    >>> import tinygradconv as tg
+    >>> squared_difference(tg.tensor([3.0, 1.0]), tg.tensor([1.0, 1.0])).tolist()
+    [4.0, 0.0]
+    """
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    return SquaredDifference.apply(a, a._lift(b))
 
 
 def softplus(x):
