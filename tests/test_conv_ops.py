@@ -297,7 +297,8 @@ def test_only_requested_gradients(backend):
 
 @pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
 def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
-    """Force one sample per chunk: forward and every gradient must equal the one-chunk results."""
+    """Force one sample per chunk, then also 3 threads sharing the batch: forward and every gradient must equal the
+    one-chunk, one-thread results."""
     rng = np.random.default_rng(6)
     if op_name == "conv1d":
         fn = lambda a, b_, c: conv1d(a, b_, c, strides=2, padding="same", groups=2)
@@ -306,15 +307,32 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
         fn = lambda a, b_, c: conv1d_transpose(a, b_, c, strides=3, padding="same", dilation_rate=2)
         x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
     results = []
-    for chunk_bytes in (1 << 30, 1):
+    for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
         monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_module, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
         y = fn(*ts)
         v = _t(np.cos(np.arange(np.prod(y.shape))).reshape(y.shape), backend)
         (y * v).sum().backward()
         results.append([y.numpy()] + [t.grad.numpy() for t in ts])
-    for one, many in zip(*results):
+    for one, many, threaded in zip(*results):
         np.testing.assert_allclose(many, one, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(threaded, one, rtol=1e-13, atol=1e-13)
+
+
+def test_threaded_parts_restore_blas_threads(monkeypatch):
+    """The batch split sets NumPy's BLAS to one thread only while the parts run, and gives every sample its own
+    output (checked against the naive reference)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_module, "THREADS", 2)
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 2, 3))
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        y = conv1d_transpose(x, w, strides=2).numpy()
+        after = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    assert after and all(n == 2 for n in after)
+    np.testing.assert_allclose(y, ref_conv1d_transpose(x, w, None, 2, "valid", None, 1), rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------------

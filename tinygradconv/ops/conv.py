@@ -20,15 +20,20 @@ and the gradients are the mirror images (the adjoint of a gather is a scatter-ad
 
 * conv1d:            ``dx = scatter_add(dy @ W^T)``, ``dW = gather(x)^T @ dy``;
 * conv1d_transpose:  ``dx = gather(dy) @ W`` (a conv1d of ``dy`` with the same kernel), ``dW = gather(dy)^T @ x``;
-* bias:              ``db = sum of dy over batch and steps``.
+* bias:              ``db = ones @ dy`` (the sum of ``dy`` over batch and steps, as a GEMV on ``(B*N, filters)``).
 
 Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``, ``permute_dims``, ``zeros`` and
 exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. Work is split into batch chunks
-so that the ``cols`` buffer stays below :data:`CHUNK_BYTES`.
+so that the ``cols`` buffer stays below :data:`CHUNK_BYTES`. On NumPy with a multi-threaded BLAS the batch is
+split once into one contiguous part per thread (as torch does); each part runs its chunks with a single-threaded
+BLAS, and the kernel and bias gradients are the sums of the parts' partial sums (:func:`_map_batch_parts`).
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+from array_api_compat import is_numpy_namespace
 
 from .. import config
 from ..autograd import Function, Sample, register_op
@@ -93,16 +98,15 @@ def _scatter_add(cols, long, ranges, strides, rows=slice(None), channels=slice(N
 
 
 class _ChunkedCols:
-    """Batch chunks whose ``cols`` buffers ``(chunk, P, k, C)`` stay below :data:`CHUNK_BYTES`.
+    """Batch chunks of ``lo:hi`` whose ``cols`` buffers ``(chunk, P, k, C)`` hold ``step`` samples at most.
 
     Iterating gives ``(b0, b1, cols)``; one zero-filled buffer is reused for every full chunk (the entries that
     :func:`_gather` never writes stay zero), a second one serves a shorter last chunk.
     """
 
-    def __init__(self, xp, batch, short_len, kernel_size, channels, like):
-        self.xp, self.batch, self.like = xp, batch, like
+    def __init__(self, xp, lo, hi, step, short_len, kernel_size, channels, like):
+        self.xp, self.lo, self.hi, self.step, self.like = xp, lo, hi, step, like
         self.tail = (short_len, kernel_size, channels)
-        self.size = _chunk_size(xp, batch, short_len * kernel_size * channels, like.dtype)
         self._buffers = {}
 
     def buffer(self, n):
@@ -111,15 +115,87 @@ class _ChunkedCols:
         return self._buffers[n]
 
     def __iter__(self):
-        for b0 in range(0, self.batch, self.size):
-            b1 = min(b0 + self.size, self.batch)
+        for b0, b1 in _chunks(self.lo, self.hi, self.step):
             yield b0, b1, self.buffer(b1 - b0)
+
+
+def _chunks(lo, hi, step):
+    for b0 in range(lo, hi, step):
+        yield b0, min(b0 + step, hi)
 
 
 def _chunk_size(xp, batch, elements_per_sample, dtype):
     """How many samples fit in :data:`CHUNK_BYTES` (at least 1)."""
     per_sample = elements_per_sample * (xp.finfo(dtype).bits // 8)
     return max(1, min(batch, CHUNK_BYTES // max(per_sample, 1)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sharing the batch between threads (NumPy): one contiguous part per BLAS thread, like torch's batch split
+# ----------------------------------------------------------------------------------------------------------------
+#: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
+THREADS = None
+_blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
+_pool = None                     # ThreadPoolExecutor running parts 1, 2, ... (part 0 runs in the calling thread)
+
+
+def _blas():
+    global _blas_controller
+    if _blas_controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        except ImportError:
+            libraries = []
+        _blas_controller = libraries[0] if len(libraries) == 1 else False
+    return _blas_controller
+
+
+def _thread_count(xp, batch, step):
+    """Threads for ``batch`` samples in chunks of ``step``: 1 for one chunk of work or a non-NumPy backend."""
+    if batch <= step:
+        return 1
+    if THREADS is not None:
+        return min(THREADS, batch)
+    if not is_numpy_namespace(xp) or not _blas():
+        return 1
+    return min(_blas().num_threads, batch)
+
+
+def _map_batch_parts(xp, batch, step, work):
+    """``[work(lo, hi) for each part]`` over contiguous parts ``lo:hi`` of the batch.
+
+    With ``n > 1`` threads (:func:`_thread_count`) the ``n`` parts run at once, each calling a single-threaded BLAS
+    (NumPy releases the GIL in ``matmul`` and array copies): a multi-threaded BLAS would split every small per-chunk
+    GEMM between the threads and make each chunk wait for all of them.
+    """
+    global _pool
+    n = _thread_count(xp, batch, step)
+    if n == 1:
+        return [work(0, batch)]
+    bounds = [(batch * i // n, batch * (i + 1) // n) for i in range(n)]
+    blas = _blas()
+    saved = blas.num_threads if blas else None
+    if _pool is None or _pool._max_workers < n - 1:
+        _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="tinygradconv")
+    try:
+        if blas:
+            blas.set_num_threads(1)
+        others = [_pool.submit(work, lo, hi) for lo, hi in bounds[1:]]
+        first = work(*bounds[0])
+        return [first] + [f.result() for f in others]
+    finally:
+        if blas:
+            blas.set_num_threads(saved)
+
+
+def _sum_parts(parts):
+    """Sum of the per-part partial results (``None`` stays ``None``)."""
+    total = parts[0]
+    if total is not None:
+        for p in parts[1:]:
+            total += p
+    return total
 
 
 def _zeros(xp, shape, like):
@@ -143,35 +219,55 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
         return y
     w_mat = xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters))        # [i, (t, o)]
     step = _chunk_size(xp, batch, length * k * filters, x.dtype)
-    for b0 in range(0, batch, step):
-        b1 = min(b0 + step, batch)
-        cols = xp.matmul(xp.reshape(x[b0:b1, ...], ((b1 - b0) * length, c_in)), w_mat)
-        _scatter_add(xp.reshape(cols, (b1 - b0, length, k, filters)), y, ranges, strides, rows=slice(b0, b1))
+
+    def part(lo, hi):
+        for b0, b1 in _chunks(lo, hi, step):
+            cols = xp.matmul(xp.reshape(x[b0:b1, ...], ((b1 - b0) * length, c_in)), w_mat)
+            _scatter_add(xp.reshape(cols, (b1 - b0, length, k, filters)), y, ranges, strides, rows=slice(b0, b1))
+
+    _map_batch_parts(xp, batch, step, part)
     return y
 
 
-def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left, need_x=True, need_kernel=True):
-    """Gradients of :func:`conv1d_transpose_forward`.
+def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left, need_x=True, need_kernel=True,
+                              need_bias=False):
+    """Gradients of :func:`conv1d_transpose_forward` (plus the bias gradient ``db[o] = sum_{b, n} dy[b, n, o]``).
 
     With the gathered output gradient ``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]``:
     ``dx[b, j, i] = sum_{t, o} G[b, j, t, o] W[t, o, i]`` (a conv1d of ``dy`` with the same kernel) and
     ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]`` -- two GEMMs sharing one gather per batch chunk.
+    Returns ``(dx, dW, db)``, ``None`` for each one not needed.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
+    out_len = grad.shape[1]
     dx = _zeros(xp, x.shape, grad) if need_x else None
-    dw = _zeros(xp, (k * filters, c_in), grad) if need_kernel else None
-    ranges = _tap_ranges(length, grad.shape[1], k, strides, dilation_rate, c_left)
-    if ranges and batch > 0:
-        w_mat = xp.reshape(kernel, (k * filters, c_in))                                   # [(t, o), i]
-        for b0, b1, cols in _ChunkedCols(xp, batch, length, k, filters, grad):
+    ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
+    w_mat = xp.reshape(kernel, (k * filters, c_in))                                       # [(t, o), i]
+    step = _chunk_size(xp, batch, length * k * filters, grad.dtype)
+
+    def part(lo, hi):
+        dw = _zeros(xp, (k * filters, c_in), grad) if need_kernel else None
+        db = _zeros(xp, (filters,), grad) if need_bias else None
+        for b0, b1, cols in _ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
+            if need_bias:
+                db += _column_sums(xp, xp.reshape(grad[b0:b1, ...], ((b1 - b0) * out_len, filters)))
+            if not ranges or not (need_x or need_kernel):
+                continue
             rows = (b1 - b0) * length
             cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
             if need_x:
                 dx[b0:b1, ...] = xp.reshape(xp.matmul(cols, w_mat), (b1 - b0, length, c_in))
             if need_kernel:
                 dw += xp.matmul(xp.matrix_transpose(cols), xp.reshape(x[b0:b1, ...], (rows, c_in)))
-    return dx, (xp.reshape(dw, (k, filters, c_in)) if need_kernel else None)
+        return dw, db
+
+    dw, db = (_sum_parts(p) for p in zip(*_map_batch_parts(xp, batch, step, part))) if batch else (None, None)
+    if need_kernel:
+        dw = xp.reshape(dw, (k, filters, c_in)) if batch else _zeros(xp, kernel.shape, grad)
+    if need_bias and not batch:
+        db = _zeros(xp, (filters,), grad)
+    return dx, dw, db
 
 
 def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups):
@@ -188,51 +284,73 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if not ranges or batch == 0:
         return y
-    for g in range(groups):
-        c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
-        w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                    # [(t, i), o]
-        for b0, b1, cols in _ChunkedCols(xp, batch, out_len, k, c_group, x):
-            rows = (b1 - b0) * out_len
-            cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
-            out = xp.matmul(xp.reshape(cols, (rows, k * c_group)), w_mat)
-            y[b0:b1, :, f_sl] = xp.reshape(out, (b1 - b0, out_len, f_group))
+    step = _chunk_size(xp, batch, out_len * k * c_group, x.dtype)
+
+    def part(lo, hi):
+        for g in range(groups):
+            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+            w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
+            for b0, b1, cols in _ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
+                rows = (b1 - b0) * out_len
+                cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                out = xp.matmul(xp.reshape(cols, (rows, k * c_group)), w_mat)
+                y[b0:b1, :, f_sl] = xp.reshape(out, (b1 - b0, out_len, f_group))
+
+    _map_batch_parts(xp, batch, step, part)
     return y
 
 
 def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
-                    need_x=True, need_kernel=True):
-    """Gradients of :func:`conv1d_forward`.
+                    need_x=True, need_kernel=True, need_bias=False):
+    """Gradients of :func:`conv1d_forward` (plus the bias gradient ``db[o] = sum_{b, n} dy[b, n, o]``).
 
     ``dx = scatter_add(dy @ W^T)`` (a transposed convolution of ``dy``) and ``dW = gather(x)^T @ dy``.
+    Returns ``(dx, dW, db)``, ``None`` for each one not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
     dx = _zeros(xp, x.shape, grad) if need_x else None
-    dw = _zeros(xp, kernel.shape, grad) if need_kernel else None
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
-    if not ranges or batch == 0:
-        return dx, dw
-    for g in range(groups):
-        c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
-        w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))
-        dw_g = _zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
-        step = _chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
-        chunks = _ChunkedCols(xp, batch, out_len, k, c_group, x) if need_kernel else None
-        for b0 in range(0, batch, step):
-            b1 = min(b0 + step, batch)
-            rows = (b1 - b0) * out_len
-            gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
-            if need_x:
-                cols = xp.reshape(xp.matmul(gy, xp.matrix_transpose(w_mat)), (b1 - b0, out_len, k, c_group))
-                _scatter_add(cols, dx, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+    step = _chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
+
+    def part(lo, hi):
+        dw = _zeros(xp, kernel.shape, grad) if need_kernel else None
+        db = _zeros(xp, (filters,), grad) if need_bias else None
+        for g in range(groups):
+            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+            w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))
+            dw_g = _zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
+            chunks = _ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
+            for b0, b1 in _chunks(lo, hi, step):
+                rows = (b1 - b0) * out_len
+                gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
+                if need_bias:
+                    db[f_sl] += _column_sums(xp, gy)
+                if not ranges:
+                    continue
+                if need_x:
+                    cols = xp.reshape(xp.matmul(gy, xp.matrix_transpose(w_mat)), (b1 - b0, out_len, k, c_group))
+                    _scatter_add(cols, dx, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                if need_kernel:
+                    cols = _gather(x, chunks.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                    dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
-                cols = _gather(x, chunks.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
-                dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
-        if need_kernel:
-            dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
-    return dx, dw
+                dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
+        return dw, db
+
+    if batch == 0:
+        return (dx, _zeros(xp, kernel.shape, grad) if need_kernel else None,
+                _zeros(xp, (filters,), grad) if need_bias else None)
+    dw, db = (_sum_parts(p) for p in zip(*_map_batch_parts(xp, batch, step, part)))
+    return dx, dw, db
+
+
+def _column_sums(xp, m):
+    """``m.sum(axis=0)`` of a ``(rows, F)`` matrix as the GEMV ``ones @ m``: NumPy's own reduction down a column
+    of a C-ordered matrix is ~10x slower for small ``F``."""
+    return xp.matmul(xp.ones((m.shape[0],), dtype=m.dtype, device=getattr(m, "device", None)), m)
 
 
 def _group_slices(g, groups, c_group, f_group):
@@ -348,9 +466,9 @@ class Conv1dTranspose(Function):
         strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
-        dx, dkernel = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
-                                                need_x=need_x, need_kernel=need_kernel)
-        dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
+        dx, dkernel, dbias = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
+                                                       need_x=need_x, need_kernel=need_kernel,
+                                                       need_bias=has_bias and need_bias)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
         return dx, dkernel, dbias
@@ -413,9 +531,9 @@ class Conv1d(Function):
         strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
-        dx, dkernel = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
-                                      need_x=need_x, need_kernel=need_kernel)
-        dbias = xp.sum(grad, axis=(0, 1)) if has_bias and need_bias else None
+        dx, dkernel, dbias = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right,
+                                             groups, need_x=need_x, need_kernel=need_kernel,
+                                             need_bias=has_bias and need_bias)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
         return dx, dkernel, dbias
