@@ -136,7 +136,7 @@ def _chunk_size(xp, batch, elements_per_sample, dtype):
 #: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
 THREADS = None
 _blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
-_pool = None                     # ThreadPoolExecutor running parts 1, 2, ... (part 0 runs in the calling thread)
+_pools = {}                      # worker count -> ThreadPoolExecutor for parts 1, 2, ... (part 0: calling thread)
 
 
 def _blas():
@@ -169,19 +169,18 @@ def _map_batch_parts(xp, batch, step, work):
     (NumPy releases the GIL in ``matmul`` and array copies): a multi-threaded BLAS would split every small per-chunk
     GEMM between the threads and make each chunk wait for all of them.
     """
-    global _pool
     n = _thread_count(xp, batch, step)
     if n == 1:
         return [work(0, batch)]
     bounds = [(batch * i // n, batch * (i + 1) // n) for i in range(n)]
     blas = _blas()
     saved = blas.num_threads if blas else None
-    if _pool is None or _pool._max_workers < n - 1:
-        _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="tinygradconv")
+    if n - 1 not in _pools:
+        _pools[n - 1] = ThreadPoolExecutor(n - 1, thread_name_prefix="tinygradconv")
     try:
         if blas:
             blas.set_num_threads(1)
-        others = [_pool.submit(work, lo, hi) for lo, hi in bounds[1:]]
+        others = [_pools[n - 1].submit(work, lo, hi) for lo, hi in bounds[1:]]
         first = work(*bounds[0])
         return [first] + [f.result() for f in others]
     finally:
