@@ -33,11 +33,9 @@ import time
 
 import numpy as np
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS")
-#: Set on some machines to force a generic OpenBLAS kernel; removed (both together) for benchmarking only.
-OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.harness import OPENBLAS_OVERRIDES, THREAD_VARIABLES, worker_env  # noqa: F401  (re-exported)
 
 
 # ------------------------------------------------------------------------------------------- the baselines
@@ -166,19 +164,6 @@ def median_ms(fn, repeats, warmup=1):
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
-
-
-def worker_env(threads):
-    """The environment of a benchmark subprocess: every thread pool fixed to ``threads``, OpenBLAS overrides removed.
-
-    The variables must be set before NumPy (or torch) is imported, hence a subprocess per thread count.
-    """
-    env = dict(os.environ)
-    env.update({name: str(threads) for name in THREAD_VARIABLES})
-    for name in OPENBLAS_OVERRIDES:
-        env.pop(name, None)
-    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
 
 
 def run_worker(script, args, threads, extra_env=None):

@@ -48,6 +48,10 @@ import subprocess
 import sys
 import time
 
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.harness import worker_env
+
 SHAPES = {
     "small": (4, 10, 128, 32, 3, 2, 1),
     "medium": (32, 256, 64, 64, 5, 2, 1),
@@ -56,9 +60,6 @@ SHAPES = {
     "wide": (32, 256, 64, 64, 8, 4, 1),
 }
 OPS = ("conv1d_transpose", "conv1d")
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                     "VECLIB_MAXIMUM_THREADS")
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def flops(shape):
@@ -235,17 +236,8 @@ def _memory_worker(framework, op, shape_name):
 
 
 # ------------------------------------------------------------------------------------------------ the driver
-def _env(threads):
-    env = dict(os.environ)
-    env.update({name: str(threads) for name in _THREAD_VARIABLES})
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
 def _run(args, threads):
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=_env(threads), capture_output=True,
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=worker_env(threads), capture_output=True,
                          text=True, check=False)
     if out.returncode:
         raise RuntimeError(f"benchmark worker {args} failed:\n{out.stderr}")

@@ -34,8 +34,9 @@ import subprocess
 import sys
 import time
 
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                     "VECLIB_MAXIMUM_THREADS")
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.harness import torch_version, worker_env
 
 
 def _chain_tinygradconv(n_ops, shape):
@@ -99,16 +100,6 @@ def _worker(framework, n_ops, shape, runs, chains_per_run, warmup):
     json.dump(results, sys.stdout)
 
 
-def _torch_version(env):
-    probe = "import importlib.util as u, sys; s = u.find_spec('torch'); print(s is not None)"
-    found = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    if found.stdout.strip() != "True":
-        return None
-    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], env=env,
-                         capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup=20, threads=1, torch=True):
     """Measure the per-op overhead of tinygradconv and (when installed) PyTorch eager autograd.
 
@@ -130,12 +121,9 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
         forward/backward split of each, every batch's figure, and the settings used (``threads``, ``n_ops``,
         ``shape``, ``runs``, ``rounds``, versions).
     """
-    env = dict(os.environ)
-    env.update({name: str(threads) for name in _THREAD_VARIABLES})
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    torch_version = _torch_version(env) if torch else None
-    frameworks = ["tinygradconv"] + (["torch"] if torch_version else [])
+    env = worker_env(threads)
+    torch_found = torch_version(env) if torch else None
+    frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
     batches = {name: [] for name in frameworks}
     round_ratios = []  # ours / torch of back-to-back processes: immune to slow drifts of the machine's load
     for _ in range(rounds):
@@ -181,7 +169,7 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
         "rounds": rounds,
         "chains_per_run": chains_per_run,
         "numpy_version": numpy.__version__,
-        "torch_version": torch_version,
+        "torch_version": torch_found,
         "python_version": sys.version.split()[0],
     }
 

@@ -35,8 +35,9 @@ import subprocess
 import sys
 import time
 
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                     "VECLIB_MAXIMUM_THREADS")
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.harness import THREAD_VARIABLES, torch_version, worker_env
 
 BATCH, LENGTH, IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 32, 64, 16, 8, 3, 2
 
@@ -121,16 +122,6 @@ def _worker(framework, runs, steps_per_run, warmup):
                "last_loss": float(last.item())}, sys.stdout)
 
 
-def _torch_version(env):
-    probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"
-    found = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    if found.stdout.strip() != "True":
-        return None
-    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], env=env,
-                         capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True):
     """Measure one training step of the tiny model in tinygradconv and (when installed) PyTorch.
 
@@ -152,12 +143,9 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
     """
     if runs < 7:
         raise ValueError(f"Invalid value for argument `runs`. Expected at least 7. Received runs={runs}")
-    env = dict(os.environ)
-    env.update({name: str(threads) for name in _THREAD_VARIABLES})
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    torch_version = _torch_version(env) if torch else None
-    frameworks = ["tinygradconv"] + (["torch"] if torch_version else [])
+    env = worker_env(threads)
+    torch_found = torch_version(env) if torch else None
+    frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
     batches = {name: [] for name in frameworks}
     cpu_batches = {name: [] for name in frameworks}
     losses = {}
@@ -198,7 +186,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         "rounds": rounds,
         "steps_per_run": steps_per_run,
         "numpy_version": numpy.__version__,
-        "torch_version": torch_version,
+        "torch_version": torch_found,
         "python_version": sys.version.split()[0],
     }
 
@@ -266,7 +254,7 @@ def main(argv=None):
 
 if __name__ == "__main__":
     if "--worker" in sys.argv or "--profile" in sys.argv:  # pin the thread pools before NumPy/PyTorch load
-        for _name in _THREAD_VARIABLES:
+        for _name in THREAD_VARIABLES:
             os.environ.setdefault(_name, "1")
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.exit(main())
