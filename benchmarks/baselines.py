@@ -124,8 +124,10 @@ def naive_conv1d_grads(x, kernel, grad, strides=1, dilation_rate=1):
 # ----------------------------------------------------------------------------------------------- timing
 def full_length(shape):
     """Input length of the conv1d case: the transposed case's full output length, so both do the same work."""
+    from tinygradconv.ops.conv_arithmetic import full_transpose_length
+
     _, length, _, _, k, s, d = shape
-    return (length - 1) * s + (k - 1) * d + 1
+    return full_transpose_length(length, k, s, d)
 
 
 def make_case(op, shape, seed=0):

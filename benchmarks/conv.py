@@ -50,6 +50,7 @@ import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.baselines import full_length
 from benchmarks.harness import worker_env
 
 SHAPES = {
@@ -66,11 +67,6 @@ def flops(shape):
     """Multiply-adds x 2 of one forward pass (the same for both ops by construction)."""
     batch, length, c_in, filters, k, _, _ = shape
     return 2 * batch * length * c_in * k * filters
-
-
-def _full_length(shape):
-    _, length, _, _, k, s, d = shape
-    return (length - 1) * s + (k - 1) * d + 1
 
 
 # ------------------------------------------------------------------------------------------------ the workers
@@ -90,7 +86,7 @@ def _make_ours(op, shape, seed=0):
         def call(x, w, b):
             return conv1d_transpose(x, w, b, strides=s, dilation_rate=d)
     else:
-        x_np = rng.standard_normal((batch, _full_length(shape), c_in), dtype=np.float32)
+        x_np = rng.standard_normal((batch, full_length(shape), c_in), dtype=np.float32)
         w_np = rng.standard_normal((k, c_in, filters), dtype=np.float32) * 0.1
 
         def call(x, w, b):
@@ -129,7 +125,7 @@ def _make_torch(op, shape, seed=0):
         def call(x, w, b):
             return f.conv_transpose1d(x, w, b, stride=s, dilation=d)
     else:
-        x = torch.randn(batch, c_in, _full_length(shape), generator=gen)
+        x = torch.randn(batch, c_in, full_length(shape), generator=gen)
         w = torch.randn(filters, c_in, k, generator=gen) * 0.1
 
         def call(x, w, b):
