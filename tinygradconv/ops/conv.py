@@ -220,7 +220,7 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
         return y
     step = _chunk_size(xp, batch, length * k * filters, x.dtype)
     if dilation_rate == 1 and 1 < strides <= k:
-        part = _transpose_forward_blocked(xp, x, kernel, strides, c_left, y)
+        part = _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step)
     else:
         w_mat = xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters))    # [i, (t, o)]
 
@@ -234,16 +234,16 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     return y
 
 
-def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y):
+def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
     """The transposed convolution's overlap-add in blocks of ``s`` output steps (``dilation_rate == 1``).
 
     View the full output ``F`` (length ``(L-1)*s + k``) as rows of ``s`` steps: ``F[m*s + p] = block[m, p]``. Tap
     ``t = q*s + p`` sends input ``j`` to ``F[(j+q)*s + p] = block[j+q, p]``, so the ``s`` taps of one group ``q``
     together fill the whole rows ``j + q``: one GEMM ``x @ W[q*s:(q+1)*s]`` of width ``s*filters`` and one
     *contiguous* add into ``block[q:q+L]``. The ``k % s`` leftover taps use the strided adds of :func:`_scatter_add`.
-    Returns the per-batch-part worker that fills ``y`` (the cropped window of ``F``).
+    Returns the per-batch-part worker that fills ``y`` (the cropped window of ``F``), ``step`` samples at a time.
     """
-    batch, length, c_in = x.shape
+    _, length, c_in = x.shape
     k, filters, _ = kernel.shape
     out_len = y.shape[1]
     s = strides
@@ -255,7 +255,6 @@ def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y):
     rest_ranges = [(t - rest, p0, p1, n0, n1) for t, p0, p1, n0, n1 in _tap_ranges(length, blocks * s, k, s, 1, 0)
                    if t >= rest]
     n0, n1 = max(0, -c_left), min(out_len, blocks * s - c_left)    # the part of y that F covers
-    step = _chunk_size(xp, batch, length * k * filters, x.dtype)
 
     def part(lo, hi):
         for b0, b1 in _chunks(lo, hi, step):
