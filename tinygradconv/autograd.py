@@ -334,31 +334,72 @@ class GradcheckError(AssertionError):
     """Raised by :func:`gradcheck` when an analytic gradient disagrees with finite differences."""
 
 
-def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
-    """Compare the gradients of ``fn`` with float64 central finite differences.
+# Default (eps, atol, rtol) for finite differences in each floating dtype: eps near the cube root of the machine
+# epsilon (it balances truncation and rounding error of central differences); tolerances a few times the error
+# that remains.
+_GRADCHECK_DEFAULTS = {"float64": (1e-6, 1e-5, 1e-3), "float32": (1e-2, 2e-2, 2e-2), "float16": (1e-1, 3e-1, 1e-1)}
+
+
+def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64"):
+    """Compare the gradients of ``fn`` with central finite differences, by default in float64.
 
     The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v``, so every output element counts.
     For each input ``x`` with ``requires_grad``: analytic ``dL/dx`` from :meth:`Tensor.backward` versus numeric
     ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``; they must agree within
     ``atol + rtol * |numeric|``.
 
+    Args:
+        fn: a function of Tensors returning a Tensor.
+        inputs: Tensors (or data); those with ``requires_grad`` are checked.
+        eps, atol, rtol: the step and the tolerances; by default chosen for the dtype the check runs in
+            (float64: ``1e-6, 1e-5, 1e-3``; float32: ``1e-2, 2e-2, 2e-2``; float16: ``1e-1, 3e-1, 1e-1``).
+        seed: the seed of ``v``.
+        raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
+        dtype: ``"float64"`` (the default): the check runs on **float64 copies** of the floating inputs, so both
+            the analytic gradient and the finite differences are computed in float64, whatever the inputs' own
+            dtype (float32 rounding would otherwise swamp the differences and call correct code wrong).
+            ``"input"``: the check runs in each input's own dtype, with the tolerances above for that dtype (a
+            check that a low-precision code path is right, not a tight one).
+
     Returns ``True`` when all gradients agree. Otherwise raises :class:`GradcheckError` (or returns ``False``
-    with ``raise_exception=False``) naming the worst mismatch: the input, the element index and both values.
+    with ``raise_exception=False``) naming the worst mismatch (the input, the element index and both values) and
+    the dtype the check ran in.
+
+    Raises:
+        ValueError: when no input requires a gradient, or for an unknown ``dtype``.
+        TypeError: when ``fn`` does not return a Tensor.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
     >>> tg.gradcheck(lambda t: t.tanh() * t, x)
     True
+    >>> tg.gradcheck(lambda a: a * a, tg.tensor([0.3, 1.7, -2.2], requires_grad=True))  # float32, checked in float64
+    True
     """
+    if dtype not in ("float64", "input"):
+        raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
     if not any(t.requires_grad for t in inputs):
         raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
+    floating = ("float16", "float32", "float64")
+
+    def check_dtype(t):
+        name = dtype_name(t.dtype)
+        return "float64" if dtype == "float64" and name in floating else name
+
+    dtypes = [check_dtype(t) for t in inputs]
+    checked = [d for d, t in zip(dtypes, inputs) if t.requires_grad]
+    lowest = min(checked, key=floating.index)  # the least precise dtype sets the default step and tolerances
+    default_eps, default_atol, default_rtol = _GRADCHECK_DEFAULTS[lowest]
+    eps = default_eps if eps is None else eps
+    atol = default_atol if atol is None else atol
+    rtol = default_rtol if rtol is None else rtol
     rng = np.random.default_rng(seed)
-    originals = [t.numpy().copy() for t in inputs]
+    originals = [t.numpy().astype(d) for t, d in zip(inputs, dtypes)]  # copies in the dtype of the check
 
     def run(arrays, track):
-        ts = [Tensor(a, dtype=t.dtype, backend=t.backend, requires_grad=track and t.requires_grad)
-              for a, t in zip(arrays, inputs)]
+        ts = [Tensor(a, dtype=d, backend=t.backend, requires_grad=track and t.requires_grad)
+              for a, d, t in zip(arrays, dtypes, inputs)]
         if track:
             return ts, fn(*ts)
         with no_grad():
@@ -369,7 +410,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     v = rng.standard_normal(out.shape)
     if out.requires_grad:
-        out.backward(Tensor(v, dtype=out.dtype, backend=out.backend))
+        out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
 
     worst = None  # (excess, input index, element index, analytic, numeric)
     for n, (t, tt) in enumerate(zip(inputs, tracked)):
@@ -382,17 +423,22 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
                 arrays = [a.copy() for a in originals]
                 arrays[n][index] += step
                 _, o = run(arrays, False)
-                values.append(float(np.sum(o.numpy() * v)))
+                values.append(float(np.sum(o.numpy().astype(np.float64) * v)))
             numeric = (values[0] - values[1]) / (2 * eps)
             a = float(analytic[index])
             excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+            if np.isnan(excess):  # a NaN gradient (or a NaN difference) is the worst mismatch of all
+                excess = np.inf
             if worst is None or excess > worst[0]:
                 worst = (excess, n, index, a, numeric)
     if worst is None or worst[0] <= 0:
         return True
     _, n, index, a, numeric = worst
-    message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
-               f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g}")
+    where = ("on float64 copies of the inputs" if dtype == "float64" else
+             f"in the inputs' own dtype ({lowest}; pass dtype='float64' for a tight check)")
+    message = (f"gradcheck failed (finite differences {where}, eps={eps:g}): worst mismatch at input {n}, index "
+               f"{index}: analytic={a!r}, numeric={numeric!r}, |difference|={abs(a - numeric):.3g} > "
+               f"atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g}")
     if raise_exception:
         raise GradcheckError(message)
     return False
