@@ -167,44 +167,171 @@ class Function:
 # --------------------------------------------------------------------------------------------- registry
 @dataclass
 class Sample:
-    """One sample call of an op, for the registry's gradient check.
+    """One sample call of an op, for the registry's gradient check or special-point check.
 
     ``args`` are NumPy arrays (float64 arrays become differentiable inputs; boolean arrays and arrays listed in
-    ``constant`` become constant inputs) or ``None``; ``kwargs`` are the op's attributes.
+    ``constant`` become constant inputs) or ``None`` (an absent optional input); ``kwargs`` are the op's attributes.
+
+    A special-point sample may also state what it must give: ``expected`` (the output, a NumPy array) and
+    ``expected_grads`` (one NumPy array per input, the gradient of ``sum(output)`` with respect to it, or
+    ``None`` for a constant or absent input). NaN compares equal to NaN there. The built-in ops leave both
+    ``None``: the test suite compares them with PyTorch and Keras instead.
     """
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
     constant: tuple = ()
+    expected: object = None
+    expected_grads: tuple | None = None
 
 
 @dataclass
 class OpInfo:
-    """A registered op: its name, its Function, and a generator of sample calls."""
+    """A registered op: its name, its Function, a generator of gradient-check samples and one of special points.
+
+    ``special_points(rng)`` returns samples at the special inputs of the op's domain (0, -0.0, +-inf, NaN, ties,
+    kinks, rank-0 and empty shapes). An op without them must say why in ``no_special_points`` (a sentence).
+    """
 
     name: str
     function: type
     samples: Callable[[np.random.Generator], list]
+    special_points: Callable[[np.random.Generator], list] | None = None
+    no_special_points: str | None = None
 
 
 OPS: dict[str, OpInfo] = {}
 
 
-def register_op(name: str, samples: Callable[[np.random.Generator], list]):
-    """Class decorator: register a :class:`Function` under ``name`` with sample inputs.
+def register_op(name: str, samples: Callable[[np.random.Generator], list],
+                special_points: Callable[[np.random.Generator], list] | None = None, *,
+                no_special_points: str | None = None):
+    """Class decorator: register a :class:`Function` under ``name`` with sample inputs and special points.
 
-    ``samples(rng)`` returns a list of :class:`Sample`; the test suite gradient-checks every registered op on every
-    sample and every available backend, so a new op (yours too) is checked for free.
+    ``samples(rng)`` returns a list of :class:`Sample` at ordinary inputs, away from kinks: the test suite
+    gradient-checks every registered op on every sample and every available backend, so a new op (yours too) is
+    checked for free. Samples whose trailing inputs are ``None`` are also called with those inputs left out
+    (``Function.apply(x, w)`` instead of ``apply(x, w, None)``).
+
+    ``special_points(rng)`` returns a list of :class:`Sample` at the special inputs of the op's domain: zero,
+    ``-0.0``, ``+-inf``, NaN, exact ties, kinks, rank-0 and empty shapes. :func:`check_special_points` evaluates the
+    op and its gradient there (against each sample's ``expected`` values, or a reference function you pass); the
+    test suite does it for every built-in op against PyTorch and Keras. Pass ``no_special_points="why"`` instead
+    when an op has none worth checking.
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> from tinygradconv.autograd import Function, Sample, check_special_points
+    >>> @tg.register_op("doc_square", samples=lambda rng: [Sample((rng.standard_normal(3),))],
+    ...                 special_points=lambda rng: [Sample((np.array([0.0, np.nan, np.inf]),),
+    ...                                                    expected=np.array([0.0, np.nan, np.inf]),
+    ...                                                    expected_grads=(np.array([0.0, np.nan, np.inf]),))])
+    ... class DocSquare(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, a):
+    ...         ctx.save_for_backward(a)
+    ...         return a * a
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return 2.0 * grad * ctx.saved_tensors[0]
+    >>> check_special_points("doc_square")
+    1
     """
 
     def decorate(cls):
         if name in OPS and OPS[name].function is not cls:
             raise ValueError(f"An op named {name!r} is already registered ({OPS[name].function.__name__})")
         cls.name = name
-        OPS[name] = OpInfo(name, cls, samples)
+        OPS[name] = OpInfo(name, cls, samples, special_points, no_special_points)
         return cls
 
     return decorate
+
+
+def sample_inputs(sample, backend=None, dtype="float64"):
+    """The Tensors of a :class:`Sample` on ``backend``: floating arrays become ``dtype`` tensors that require a
+    gradient (unless listed in ``constant``), boolean and integer arrays constant tensors, ``None`` stays ``None``.
+    """
+    inputs = []
+    for i, arg in enumerate(sample.args):
+        if arg is None:
+            inputs.append(None)
+            continue
+        arg = np.asarray(arg)
+        if arg.dtype == bool:
+            inputs.append(Tensor(arg, dtype="bool", backend=backend))
+        elif arg.dtype.kind in "iu":
+            inputs.append(Tensor(arg, dtype=arg.dtype.name, backend=backend))
+        else:
+            inputs.append(Tensor(arg, dtype=dtype, backend=backend, requires_grad=i not in sample.constant))
+    return inputs
+
+
+def evaluate_sample(function, sample, backend=None, dtype="float64"):
+    """Run ``function`` on ``sample`` and back-propagate ``sum(output)``: ``(output, grads)`` as NumPy arrays,
+    one gradient per input (``None`` for a constant or absent input)."""
+    inputs = sample_inputs(sample, backend, dtype)
+    out = function.apply(*inputs, **sample.kwargs)
+    if out.requires_grad:
+        out.backward(Tensor(np.ones(out.shape), dtype=dtype_name(out.dtype), backend=out.backend))
+    grads = []
+    for t in inputs:
+        if t is None or not t.requires_grad:
+            grads.append(None)
+        else:
+            grads.append(t.grad.numpy() if t.grad is not None else np.zeros(t.shape))
+    return out.numpy(), tuple(grads)
+
+
+def _compare(what, got, expected, rtol, atol):
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        return f"{what}: shape {got.shape}, expected {expected.shape}"
+    same = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if same.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~same)[0])
+    return f"{what} at index {index}: got {got[index]!r}, expected {expected[index]!r}"
+
+
+def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-12):
+    """Evaluate the registered op ``name`` and its gradient at its special points.
+
+    For each sample of ``special_points``: the output and the gradient of ``sum(output)`` (in float64) must equal the
+    sample's ``expected``/``expected_grads`` where given, and ``reference(sample)`` where ``reference`` is given (a
+    function returning ``(output, grads)`` as arrays, e.g. computed with PyTorch), within ``rtol``/``atol``; NaN
+    matches NaN, ``inf`` matches ``inf`` of the same sign. Every gradient must have its input's shape.
+
+    Returns the number of samples checked. Raises :class:`GradcheckError` naming the sample, the element and both
+    values at the first mismatch, and ``ValueError`` when the op has no special points.
+    """
+    info = OPS[name]
+    if info.special_points is None:
+        raise ValueError(f"The op {name!r} registers no special points"
+                         + (f" ({info.no_special_points})" if info.no_special_points else ""))
+    samples = info.special_points(np.random.default_rng(0))
+    for k, sample in enumerate(samples):
+        out, grads = evaluate_sample(info.function, sample, backend)
+        problems = []
+        for arg, g in zip(sample.args, grads):
+            if g is not None and g.shape != np.shape(arg):
+                problems.append(f"gradient of shape {g.shape} for an input of shape {np.shape(arg)}")
+        wanted = []
+        if sample.expected is not None or sample.expected_grads is not None:
+            wanted.append(("expected", sample.expected, sample.expected_grads))
+        if reference is not None:
+            wanted.append(("reference", *reference(sample)))
+        for source, value, expected_grads in wanted:
+            if value is not None:
+                problems.append(_compare(f"output vs {source}", out, value, rtol, atol))
+            for i, (g, e) in enumerate(zip(grads, expected_grads or ())):
+                if g is not None and e is not None:
+                    problems.append(_compare(f"gradient of input {i} vs {source}", g, e, rtol, atol))
+        problems = [p for p in problems if p]
+        if problems:
+            raise GradcheckError(f"{name}: special point {k} (args {sample.args}, kwargs {sample.kwargs}): "
+                                 + "; ".join(problems))
+    return len(samples)
 
 
 # --------------------------------------------------------------------------------------------- backward
@@ -310,6 +437,9 @@ def backward(root, grad=None, retain_graph=False):
             input_grads = ctx.fn.backward(ctx, g)
             if type(input_grads) is not tuple:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+            if len(input_grads) > len(parents) and all(g is None for g in input_grads[len(parents):]):
+                # optional trailing inputs left out of `apply` (a bias): their gradients are None; drop them
+                input_grads = input_grads[:len(parents)]
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
                                    f"{len(parents)} inputs")
