@@ -206,8 +206,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
     Special points (Keras 3): the gradient is 0 at the kink ``x = threshold``; ``relu(nan) = nan`` (gradient 1,
     as ``torch.relu``); with ``max_value`` the result is ``relu(x)`` clipped (gradient 1 at ``x = max_value``,
-    0 at NaN), except ``max_value=6``, which is :func:`relu6`; with a ``threshold`` it is ``x * (x > threshold)``,
-    so ``nan`` and ``-inf`` give NaN (``-inf * 0``) and the gradient is 0 at NaN.
+    0 at NaN), except ``max_value=6``, which is :func:`relu6`. One deliberate difference: with a ``threshold``
+    Keras computes ``where(x > threshold, x, 0)``, which turns NaN into 0; here NaN stays NaN (gradient 1).
 
     >>> import tinygradconv as tg
     >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5).tolist()
@@ -229,7 +229,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     negative_part = (threshold - x).relu() if negative_slope != 0.0 else None
     clip_max = max_value is not None
     if threshold != 0.0:
-        out = x * (x > threshold).astype(dtype_name(x.dtype))
+        out = ops.where(x <= threshold, 0.0, x)  # NaN is not <= threshold: it stays NaN
     elif max_value == 6.0:
         out, clip_max = relu6(x), False
     else:
@@ -279,7 +279,8 @@ def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
 
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
-    (the left branch); ``elu(nan) = nan`` with gradient 1; ``elu(-inf) = -alpha`` with gradient 0.
+    (the left branch); ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's
+    vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
@@ -287,15 +288,15 @@ def elu(x, alpha=1.0):
     """
     x = _t(x)
     alpha = _number(alpha, "alpha")
-    negative = x <= 0.0  # False for NaN: NaN takes the identity branch
-    return ops.where(negative, alpha * (ops.where(negative, x, 0.0).exp() - 1.0), x)
+    positive = x > 0.0  # False for NaN: NaN takes the exponential branch, whose value and gradient are NaN
+    return ops.where(positive, x, alpha * (ops.where(positive, 0.0, x).exp() - 1.0))
 
 
 def selu(x):
     """Scaled ELU: ``scale * elu(x, alpha)`` with Keras' ``alpha = 1.67326324...`` and ``scale = 1.05070098...``.
 
     Special points (Keras 3, i.e. ``torch.nn.functional.selu``): the gradient at ``x = 0`` is ``scale * alpha``
-    (the left branch); ``selu(nan) = nan`` with gradient ``scale``.
+    (the left branch); ``selu(nan) = nan`` with gradient NaN (as :func:`elu`).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 1.0])).tolist()]

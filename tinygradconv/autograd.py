@@ -291,7 +291,7 @@ def _compare(what, got, expected, rtol, atol):
     if same.all():
         return None
     index = tuple(int(i) for i in np.argwhere(~same)[0])
-    return f"{what} at index {index}: got {got[index]!r}, expected {expected[index]!r}"
+    return f"{what} at index {index}: got {float(got[index])!r}, expected {float(expected[index])!r}"
 
 
 def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-12):

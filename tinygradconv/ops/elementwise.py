@@ -500,7 +500,7 @@ def _clip_special_points(rng):
     x = special_values(-1.0, 1.0)
     return [Sample((x,), {"min": -1.0, "max": 1.0}), Sample((x,), {"min": None, "max": 0.5}),
             Sample((x,), {"min": 0.0}), Sample((x,), {"min": 1.0, "max": 1.0}),
-            Sample((np.asarray(np.nan),), {"min": 0.0, "max": 1.0}), *edge_shapes(rng)]
+            *[Sample(edge.args, {"min": 0.0, "max": 1.0}) for edge in unary_special_points()(rng)[1:]]]
 
 
 @register_op("clip", samples=_clip_samples, special_points=_clip_special_points)

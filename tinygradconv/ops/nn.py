@@ -85,6 +85,10 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
+        if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
+            ctx.save_for_backward(a)
+            ctx.axis = axis
+            return xp.zeros_like(a)
         shifted = a - xp.max(a, axis=axis, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)

@@ -139,7 +139,8 @@ def _distinct_samples(rng):
 
 
 def _extreme_special_points(rng):
-    return [s for s in _reduction_special_points(rng) if 0 not in np.shape(s.args[0])]  # an empty axis raises
+    points = [s for s in _reduction_special_points(rng) if 0 not in np.shape(s.args[0])]  # an empty axis raises
+    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False})]  # empty, a non-empty axis
 
 
 @register_op("max", samples=_distinct_samples, special_points=_extreme_special_points)

@@ -43,7 +43,7 @@ def _getitem_special_points(rng):
     x = _specials(3, 4)
     return [Sample((x,), {"index": (slice(1, 3),)}), Sample((x,), {"index": (np.array([0, 0, 2]),)}),
             Sample((x,), {"index": (slice(0, 0),)}), Sample((np.asarray(np.nan),), {"index": ()}),
-            Sample((x,), {"index": (1, 2)})]
+            Sample((x,), {"index": (1, 2)}), Sample((np.zeros((0, 3)),), {"index": (slice(None), 1)})]
 
 
 def _join_special_points(rng):
@@ -60,7 +60,8 @@ def _stack_special_points(rng):
 def _pad_special_points(rng):
     return [Sample((_specials(2, 3),), {"pad_width": ((1, 0), (2, 1)), "value": np.inf}),
             Sample((np.zeros((0, 2)),), {"pad_width": ((1, 1), (0, 0)), "value": np.nan}),
-            Sample((_specials(4),), {"pad_width": ((0, 0),), "value": 0.0})]
+            Sample((_specials(4),), {"pad_width": ((0, 0),), "value": 0.0}),
+            Sample((np.asarray(np.nan),), {"pad_width": (), "value": 1.0})]
 
 
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
@@ -217,6 +218,8 @@ def _backend_index(xp, index, shape):
             axis += 1
         else:
             axis += widths[k]
+    if not out:  # x[()] of a rank-0 tensor: the whole tensor
+        return ()
     first = out[0]
     if len(out) == 2 and out[1] is Ellipsis and "bool" in str(getattr(first, "dtype", "")) and first.ndim < ndim:
         # a[mask] with a mask over the leading axes only: the Array API specifies masks that cover every axis
