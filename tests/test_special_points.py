@@ -327,3 +327,22 @@ def test_softmax_never_hides_nan(name, backend):
     x = tg.tensor([[np.nan, 1.0], [0.0, 1.0]], dtype="float64", backend=backend)
     out = getattr(activations, name)(x).numpy()
     assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0,), ()])
+def test_reductions_of_a_rank0_tensor_match_torch(method, axis, backend):
+    x = tg.tensor(2.5, dtype="float64", backend=backend, requires_grad=True)
+    y = getattr(x, method)(axis=axis)
+    y.backward()
+    t = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
+    reference = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax, "min": torch.amin}[method]
+    ty = reference(t) if axis in (None, ()) else reference(t, dim=axis)
+    ty.backward()
+    assert y.shape == tuple(ty.shape) and y.item() == ty.item() and x.grad.item() == t.grad.item()
+
+
+@pytest.mark.parametrize("axis", [1, -2, (0, -1)])
+def test_reductions_of_a_rank0_tensor_refuse_other_axes(axis):
+    with pytest.raises(ValueError, match="axis"):
+        tg.tensor(2.5).sum(axis=axis)

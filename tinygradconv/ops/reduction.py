@@ -16,8 +16,13 @@ from ..tensor import Tensor
 def normalize_axis(axis, ndim):
     """``axis`` as a sorted tuple of non-negative ints, with a clear error when out of range.
 
+    A rank-0 tensor accepts ``axis=0`` and ``axis=-1`` and reduces nothing (as PyTorch, where ``x.sum(dim=0)`` of a
+    scalar is the scalar; NumPy raises an ``AxisError`` there).
+
     >>> normalize_axis(-1, 3)
     (2,)
+    >>> normalize_axis(0, 0)
+    ()
     """
     if axis is None:
         return tuple(range(ndim))
@@ -27,14 +32,16 @@ def normalize_axis(axis, ndim):
         axes = tuple(axis)
     else:
         raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-    out = []
+    out, seen = [], []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % ndim if ndim else 0)
-    if len(set(out)) != len(out):
+        seen.append(int(a) % builtins.max(ndim, 1))
+        if ndim:
+            out.append(seen[-1])
+    if len(set(seen)) != len(seen):
         raise ValueError(f"axis contains a repeated axis: {axis!r}")
     return tuple(sorted(out))
 
