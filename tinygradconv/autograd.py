@@ -236,6 +236,7 @@ def register_op(name: str, samples: Callable[[np.random.Generator], list],
     ...         return 2.0 * grad * ctx.saved_tensors[0]
     >>> check_special_points("doc_square")
     1
+    >>> del OPS["doc_square"]  # (this example's op leaves the registry again)
     """
 
     def decorate(cls):
