@@ -118,7 +118,9 @@ class Function:
                 return grad * b, grad * a        # d(ab)/da = b, d(ab)/db = a
 
     and are called through :meth:`apply` with Tensors (``None`` is allowed for an absent optional input, such as a
-    missing bias; its gradient is ``None``). Keyword arguments are non-differentiable attributes.
+    missing bias; its gradient is ``None``). Trailing optional inputs may also be left out altogether
+    (``Conv1d.apply(x, kernel)``): ``backward`` may still return a gradient slot for them, which must be ``None``
+    and is dropped. Keyword arguments are non-differentiable attributes.
 
     ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
     per input, each of that input's shape, or ``None`` where no gradient is needed.
