@@ -91,3 +91,16 @@ def test_every_builtin_op_is_registered():
                 "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
                 "log_softmax", "erf", "squared_difference"}
     assert expected <= set(OPS)
+
+
+def test_transposed_convolution_function_without_a_bias(backend):
+    """The issue's example: ``Function.apply(x, w, ...)`` without a bias failed in backward ("returned 3 gradients
+    for 2 inputs")."""
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((1, 3, 2)), dtype="float64", backend=backend, requires_grad=True)
+    w = tg.Tensor(rng.standard_normal((3, 4, 2)), dtype="float64", backend=backend, requires_grad=True)
+    function = OPS["conv1d_transpose"].function
+    y = function.apply(x, w, strides=2)
+    y.sum().backward()
+    assert y.shape == (1, 7, 4) and x.grad.shape == x.shape and w.grad.shape == w.shape
+    assert tg.gradcheck(lambda a, b: function.apply(a, b, strides=2), x, w)
