@@ -1,4 +1,6 @@
 """The Layer base class: weights, sub-layers, naming, set_weights, losses, input casting."""
+import os
+
 import numpy as np
 import pytest
 
@@ -95,3 +97,52 @@ def test_frozen_layer_has_no_trainable_weights():
     layer = Scale(trainable=False)
     layer(np.ones((1, 2)))
     assert layer.trainable_weights == [] and len(layer.weights) == 2
+
+
+def _keras():
+    """Keras 3 on its torch backend, the reference for Keras behaviour (skipped, visibly, when not installed)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3")
+
+
+# ------------------------------------------------------------------------------------------- memory sharing
+def test_set_weights_copies_the_arrays_like_keras(backend):
+    keras = _keras()
+    reference = keras.layers.Dense(2)
+    reference.build((None, 3))
+    layer = Dense(2)
+    layer(tg.tensor(np.ones((1, 3)), backend=backend))
+    ours = [np.arange(6.0, dtype="float32").reshape(3, 2), np.array([1.0, 2.0], dtype="float32")]
+    theirs = [a.copy() for a in ours]
+    layer.set_weights(ours)
+    reference.set_weights(theirs)
+    for arrays in (ours, theirs):
+        for a in arrays:
+            a[...] = -7.0  # the caller changes its arrays afterwards
+    for mine, keras_weight in zip(layer.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(mine, keras_weight)
+    np.testing.assert_array_equal(layer.get_weights()[1], [1.0, 2.0])
+
+
+def test_set_weights_from_tensors_and_get_weights_are_copies(backend):
+    layer = Scale()
+    layer(tg.tensor(np.ones((1, 3)), backend=backend))
+    source = tg.tensor(np.full(3, 2.0), dtype="float32", backend=backend)  # the weights' dtype: no cast
+    layer.set_weights([source, np.zeros(3)])
+    source.numpy()[...] = 9.0  # a write through the source tensor's memory (CPU backends)
+    got = layer.get_weights()
+    np.testing.assert_array_equal(got[0], [2.0, 2.0, 2.0])
+    got[0][...] = 5.0
+    np.testing.assert_array_equal(layer.get_weights()[0], [2.0, 2.0, 2.0])
+
+
+def test_weights_never_share_the_initializer_value():
+    value = np.array([1.0, 2.0, 3.0])
+    layer = Dense(3, kernel_initializer=tg.initializers.Constant(value), bias_initializer=lambda shape, dtype=None: value)
+    layer(np.ones((1, 1)))
+    value[...] = 0.0
+    np.testing.assert_array_equal(layer.get_weights()[0], [[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(layer.get_weights()[1], [1.0, 2.0, 3.0])
+    layer2 = Dense(3, kernel_initializer=tg.initializers.Constant(value))
+    layer2(np.ones((1, 1)))
+    np.testing.assert_array_equal(layer2.get_weights()[0], [[0.0, 0.0, 0.0]])

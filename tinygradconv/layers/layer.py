@@ -146,11 +146,19 @@ class Layer:
         return int(sum(w.size for w in self.weights))
 
     def get_weights(self) -> list:
-        """The weights as NumPy arrays, in Keras layouts and order."""
+        """The weights as NumPy arrays, in Keras layouts and order: copies, which never share the weights' memory."""
         return [w.numpy().copy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Set the weights from arrays of the right shapes (same order as :meth:`get_weights`)."""
+        """Set the weights from arrays of the right shapes (same order as :meth:`get_weights`).
+
+        The values are *copied* into the weights (as Keras' ``variable.assign`` does): changing the arrays afterwards
+        does not change the layer. Every shape is checked before anything is assigned.
+
+        Raises:
+            ValueError: a wrong number of arrays, a wrong shape, or a layer that has no weights yet because it
+                was never built (build it, or call it on data, first).
+        """
         own = self.weights
         weights = list(weights)
         if len(weights) != len(own):
@@ -164,7 +172,7 @@ class Layer:
                                  f"received has shape {value.shape}")
             arrays.append(value)
         for w, value in zip(own, arrays):  # only after every shape was checked: all or nothing
-            w.data = w.backend.asarray(value, dtype=w.dtype)
+            w.data = w.backend.asarray(value, dtype=w.dtype, copy=True)  # never the caller's array
 
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss) -> None:
