@@ -106,6 +106,7 @@ def _keras():
 
 
 # ------------------------------------------------------------------------------------------- memory sharing
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
 def test_set_weights_copies_the_arrays_like_keras(backend):
     keras = _keras()
     reference = keras.layers.Dense(2)

@@ -3,6 +3,8 @@
 Every expected value is computed here from the formulas (mini-batch SGD on a linear model, the batch-size-weighted
 running mean Keras reports, ...), never read back from the code under test.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -179,7 +181,7 @@ def test_sample_weight_weights_loss_gradient_and_metrics(data):
     x, y, w, b = data
     sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 0.25])
     model = Sequential([Linear(2, w, b)])
-    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"], weighted_metrics=["mae"])
     history = model.fit(x, y, batch_size=7, epochs=1, shuffle=False, sample_weight=sw, verbose=0)
     err = x @ w + b - y
     # Keras's "sum_over_batch_size": sum_i w_i * mean_j err_ij^2 / batch
@@ -188,8 +190,10 @@ def test_sample_weight_weights_loss_gradient_and_metrics(data):
     np.testing.assert_allclose(model.get_weights()[0], w - 0.1 * x.T @ grad, rtol=1e-10)
     np.testing.assert_allclose(model.get_weights()[1], b - 0.1 * grad.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(history.history["loss"], [expected_loss], rtol=1e-10)
-    expected_mae = np.sum(sw * np.mean(np.abs(err), axis=1)) / np.sum(sw)  # metrics: a weighted mean
-    np.testing.assert_allclose(history.history["mae"], [expected_mae], rtol=1e-10)
+    # weighted metrics: a weighted mean; plain metrics ignore sample_weight (Keras 3)
+    expected_mae = np.sum(sw * np.mean(np.abs(err), axis=1)) / np.sum(sw)
+    np.testing.assert_allclose(history.history["weighted_mae"], [expected_mae], rtol=1e-10)
+    np.testing.assert_allclose(history.history["mae"], [np.mean(np.abs(err))], rtol=1e-10)
     with pytest.raises(ValueError, match="cardinality"):
         model.fit(x, y, sample_weight=sw[:3], verbose=0)
     model.compile(optimizer="sgd", loss=mse)
@@ -555,3 +559,61 @@ def test_fit_predict_save_on_every_backend(backend, data, tmp_path):
     assert isinstance(out, np.ndarray)
     np.testing.assert_allclose(out, x @ w_ref + b_ref, rtol=1e-10)
     np.testing.assert_array_equal(reloaded, out)
+
+
+# ----------------------------------------------------------------------------------------------- Keras seams
+def _keras():
+    """Keras 3 on its torch backend, the reference for Keras behaviour (skipped, visibly, when not installed)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3")
+
+
+def _twin_models(keras, kernel, bias):
+    """The same one-layer linear model in tinygradconv and in Keras, with the same weights."""
+    ours = Sequential([Dense(kernel.shape[1])])
+    ours(np.zeros((1, kernel.shape[0]), dtype="float32"))
+    ours.set_weights([kernel, bias])
+    theirs = keras.Sequential([keras.Input((kernel.shape[0],)), keras.layers.Dense(kernel.shape[1])])
+    theirs.set_weights([kernel, bias])
+    return ours, theirs
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it_as_in_keras():
+    keras = _keras()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(9, 3)).astype("float32")
+    y = rng.normal(size=(9, 2)).astype("float32")
+    sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 0.25, 1.5, 0.0], dtype="float32")
+    kernel, bias = rng.normal(size=(3, 2)).astype("float32"), np.array([0.1, -0.2], dtype="float32")
+    ours, theirs = _twin_models(keras, kernel, bias)
+    for model in (ours, theirs):
+        model.compile(optimizer=keras.optimizers.SGD(0.1) if model is theirs else SGD(0.1), loss="mse",
+                      metrics=["mae", "mse"], weighted_metrics=["mae", "mean_squared_error"])
+    for kwargs in ({"sample_weight": sw}, {}):
+        got = ours.evaluate(x, y, batch_size=4, return_dict=True, **kwargs)
+        expected = theirs.evaluate(x, y, batch_size=4, return_dict=True, verbose=0, **kwargs)
+        assert sorted(got) == sorted(expected) == ["loss", "mae", "mean_squared_error", "mse",
+                                                   "weighted_mae"]
+        for name in expected:
+            np.testing.assert_allclose(got[name], expected[name], rtol=2e-6, err_msg=name)
+    err = np.abs(x @ kernel + bias - y).mean(axis=1)  # the formulas, independently of both libraries
+    got = ours.evaluate(x, y, sample_weight=sw, return_dict=True)
+    np.testing.assert_allclose(got["mae"], err.mean(), rtol=1e-6)
+    np.testing.assert_allclose(got["weighted_mae"], np.sum(sw * err) / np.sum(sw), rtol=1e-6)
+    got = ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, validation_data=(x, y, sw),
+                   verbose=0).history
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, validation_data=(x, y, sw),
+                          verbose=0).history
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, err_msg=name)
+
+
+def test_metric_arguments_must_be_lists():
+    model = Sequential([Dense(1)])
+    for argument in ("metrics", "weighted_metrics"):
+        with pytest.raises(TypeError, match=f"`{argument}`.*list.*Received {argument}='mae'"):
+            model.compile(loss="mse", **{argument: "mae"})
+    with pytest.raises(ValueError, match="unique"):
+        model.compile(loss="mse", weighted_metrics=["mae", "mae"])

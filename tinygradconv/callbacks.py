@@ -336,9 +336,9 @@ def _direction(monitor, model, mode, who):
     if mode in ("min", "max"):
         return mode
     name = monitor.removeprefix("val_")
-    for _, metric in getattr(model, "_metrics", None) or ():
+    for reported, metric, _ in getattr(model, "_metrics", None) or ():  # (name in the logs, metric, weighted)
         direction = getattr(metric, "_direction", None)
-        if getattr(metric, "name", None) == name and direction in ("up", "down"):
+        if name in (reported, getattr(metric, "name", None)) and direction in ("up", "down"):
             return "max" if direction == "up" else "min"
     if name == "loss" or any(hint in name for hint in _MIN_HINTS):
         return "min"

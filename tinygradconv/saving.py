@@ -215,7 +215,8 @@ def _compile_config(model):
     try:
         config = {"optimizer": _library_object(model.optimizer, "optimizers"),  # its current settings
                   "loss": _library_object(args["loss"], "losses"),
-                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]]}
+                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]],
+                  "weighted_metrics": [_library_object(m, "metrics") for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
     except (TypeError, ValueError):
         return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
