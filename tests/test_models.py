@@ -250,17 +250,26 @@ def test_set_seed_makes_fit_repeatable():
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(16, 4)), rng.normal(size=(16, 1))
 
-    def run():
-        tg.random.set_seed(42)
+    def run(set_seed):
+        set_seed(42)
         model = Sequential([Dense(8, activation="relu"), Dropout(0.5), Dense(1)])
         model.compile(optimizer=SGD(learning_rate=0.01), loss=mse)
         history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
         return model.get_weights(), history.history["loss"]
 
-    (w1, l1), (w2, l2) = run(), run()
-    assert l1 == l2
-    for a, b in zip(w1, w2):
+    # tg.set_seed at the top level (as Keras has keras.utils.set_random_seed) and tg.random.set_seed are one
+    (w1, l1), (w2, l2), (w3, l3) = run(tg.set_seed), run(tg.random.set_seed), run(tg.set_seed)
+    assert l1 == l2 == l3
+    for a, b, c in zip(w1, w2, w3):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    tg.set_seed(1)
+    first = tg.random.generator().random(3)
+    tg.set_seed(2)
+    assert not np.array_equal(tg.random.generator().random(3), first)
+    for bad in (-1, 1.5, "1", True):
+        with pytest.raises(ValueError, match=r"`seed`.*non-negative integer"):
+            tg.set_seed(bad)
 
 
 def test_training_flag_reaches_dropout_and_batchnorm():
