@@ -1,4 +1,5 @@
 """The Layer base class: weights, sub-layers, naming, set_weights, losses, input casting."""
+import inspect
 import os
 
 import numpy as np
@@ -14,8 +15,9 @@ class Scale(Layer):
         self.regularizer = regularizer
 
     def build(self, input_shape):
-        self.scale = self.add_weight("scale", (input_shape[-1],), initializer="ones", regularizer=self.regularizer)
-        self.offset = self.add_weight("offset", (input_shape[-1],), initializer="zeros", trainable=False)
+        self.scale = self.add_weight((input_shape[-1],), initializer="ones", regularizer=self.regularizer,
+                                     name="scale")
+        self.offset = self.add_weight((input_shape[-1],), initializer="zeros", trainable=False, name="offset")
 
     def call(self, inputs):
         return inputs * self.scale + self.offset
@@ -147,3 +149,46 @@ def test_weights_never_share_the_initializer_value():
     layer2 = Dense(3, kernel_initializer=tg.initializers.Constant(value))
     layer2(np.ones((1, 1)))
     np.testing.assert_array_equal(layer2.get_weights()[0], [[0.0, 0.0, 0.0]])
+
+
+# ------------------------------------------------------------------------------------------- add_weight
+def test_add_weight_takes_keras_3_arguments():
+    keras = _keras()
+    ours = inspect.signature(Layer.add_weight).parameters
+    theirs = inspect.signature(keras.layers.Layer.add_weight).parameters
+    positional = [n for n, p in ours.items() if p.kind is p.POSITIONAL_OR_KEYWORD and n != "self"]
+    assert positional == ["shape", "initializer", "dtype"]  # Keras 3 takes these three by position
+    assert ours["name"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert set(ours) - {"self"} <= set(theirs) - {"args", "self"}  # no argument Keras does not have
+
+
+def test_add_weight_in_the_keras_2_order_is_refused_as_keras_3_does():
+    keras = _keras()
+
+    class Old(Layer):
+        def build(self, input_shape):
+            self.add_weight("kernel", (2, 3))
+
+    class KerasOld(keras.layers.Layer):
+        def build(self, input_shape):
+            self.add_weight("kernel", (2, 3))
+
+    with pytest.raises(ValueError, match="`name` must be passed as a keyword"):
+        KerasOld().build((1, 2))
+    with pytest.raises(ValueError, match=r"`name` must be passed as a keyword.*add_weight\(shape=\.\.\., name='kernel'\)"):
+        Old().build((1, 2))
+
+
+def test_add_weight_defaults_follow_keras():
+    layer = Layer(name="box")
+    scalar = layer.add_weight()  # shape () and the name "variable", as Keras
+    assert scalar.shape == () and scalar.name == "box/variable" and scalar.requires_grad
+    kernel = layer.add_weight((400, 200), dtype="float64")  # glorot_uniform: U(-limit, limit)
+    limit = np.sqrt(6.0 / (400 + 200))
+    values = kernel.numpy()
+    assert kernel.name == "box/variable_1" and str(kernel.dtype) == "float64"
+    assert np.abs(values).max() <= limit and np.abs(values).max() > 0.99 * limit
+    assert abs(values.std() - limit / np.sqrt(3.0)) < 0.01 * limit
+    bias = layer.add_weight((3,), "ones", name="bias")  # shape, initializer by position
+    assert bias.tolist() == [1.0, 1.0, 1.0] and bias.name == "box/bias"
+    assert [w.name for w in layer.weights] == ["box/variable", "box/variable_1", "box/bias"]

@@ -26,8 +26,9 @@ class Linear(Layer):
         self.units, self._kernel, self._bias, self._regularizer = units, kernel, bias, regularizer
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), regularizer=self._regularizer)
-        self.bias = self.add_weight("bias", (self.units,))
+        self.kernel = self.add_weight((input_shape[-1], self.units), initializer="zeros", regularizer=self._regularizer,
+                                      name="kernel")
+        self.bias = self.add_weight((self.units,), initializer="zeros", name="bias")
         if self._kernel is not None:
             self.set_weights([self._kernel, self._bias])
 

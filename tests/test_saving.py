@@ -329,7 +329,7 @@ def test_corrupted_metadata(tmp_path):
 def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):
     class Scale(Layer):
         def build(self, input_shape):
-            self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+            self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 
         def call(self, inputs):
             return inputs * self.w

@@ -17,7 +17,7 @@ Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (ad
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (1,), initializer="zeros")
+...         self.w = self.add_weight((1,), initializer="zeros", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> class Plain:                       # a bare-bones SGD, any object with apply(grads, variables) works

@@ -25,7 +25,7 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> model = tg.models.Sequential([Scale()])
@@ -174,7 +174,7 @@ class Model(Layer):
     >>> from tinygradconv.layers import Layer
     >>> class Affine(Layer):
     ...     def build(self, input_shape):
-    ...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+    ...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
     ...     def call(self, inputs):
     ...         return inputs * self.w + 1.0
     >>> class Twice(Model):

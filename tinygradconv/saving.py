@@ -34,7 +34,7 @@ Errors:
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> model = tg.models.Sequential([Scale()])
@@ -77,7 +77,7 @@ def weight_keys(model) -> list:
     >>> from tinygradconv.layers import Layer
     >>> class Bias(Layer):
     ...     def build(self, input_shape):
-    ...         self.b = self.add_weight("bias", (2,))
+    ...         self.b = self.add_weight((2,), initializer="zeros", name="bias")
     ...     def call(self, inputs):
     ...         return inputs + self.b
     >>> outer = Bias(); outer.inner = Bias(); outer.build((1, 2)); outer.inner.build((1, 2))

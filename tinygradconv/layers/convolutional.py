@@ -199,11 +199,11 @@ class _BaseConv1D(Layer):
         return (batch, self.filters, length)
 
     def _add_weights(self, kernel_shape):
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer,
-                                      self.kernel_constraint)
+        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint, name="bias")
 
     def _activate(self, outputs):
         return outputs if self.activation is activations.linear else self.activation(outputs)

@@ -11,7 +11,7 @@ values) plus the activity-regularization penalty of the last call; ``get_config`
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.scale = self.add_weight("scale", (input_shape[-1],), initializer="ones")
+...         self.scale = self.add_weight((input_shape[-1],), initializer="ones", name="scale")
 ...     def call(self, inputs):
 ...         return inputs * self.scale
 >>> Scale()(np.ones((2, 3))).shape
@@ -77,10 +77,45 @@ class Layer:
         self._backend = None  # the backend of the first input: weights are created there
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None, trainable=True,
-                   dtype=None):
-        """Create a weight Tensor of ``shape``, initialised by ``initializer`` (a name, config or callable)."""
-        dtype = dtype or self.dtype
+    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
+                   constraint=None, name=None):
+        """Create a weight Tensor of ``shape``, as Keras 3's ``Layer.add_weight`` does (same argument order).
+
+        Args:
+            shape: the weight's shape (default ``()``, a scalar).
+            initializer: a name (``"zeros"``, ``"glorot_uniform"``, ...), a config or a callable
+                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"`` for floating dtypes, ``"zeros"``
+                for the others, as in Keras.
+            dtype: the weight's dtype (default: the layer's).
+            trainable: whether the optimizer updates it (``requires_grad``).
+            regularizer: a penalty on the weight, added to :attr:`losses`.
+            constraint: applied to the weight after each optimizer update.
+            name: the weight's name (keyword only; default ``"variable"``, numbered within the layer); the weight is
+                named ``"<layer name>/<name>"``.
+
+        Only ``shape``, ``initializer`` and ``dtype`` may be given by position: the Keras 2 order
+        ``add_weight("kernel", shape)`` raises ``ValueError``, as in Keras 3.
+
+        The initial value is copied into the weight: a callable initializer that returns an array it keeps does not
+        share memory with the weight.
+
+        Returns:
+            the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
+        """
+        if isinstance(shape, str):
+            raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
+                f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
+                f"Use: add_weight(shape=..., name={shape!r}).")
+        shape = () if shape is None else tuple(shape)
+        dtype = dtype_name(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
+        if name is None:  # Keras' default name, numbered within the layer
+            taken = {w.name for w in self._own_weights}
+            name, count = "variable", 0
+            while f"{self.name}/{name}" in taken:
+                count += 1
+                name = f"variable_{count}"
         init = _lookup("initializers", initializer)
         value = init(tuple(int(n) for n in shape), dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
