@@ -192,3 +192,15 @@ def test_add_weight_defaults_follow_keras():
     bias = layer.add_weight((3,), "ones", name="bias")  # shape, initializer by position
     assert bias.tolist() == [1.0, 1.0, 1.0] and bias.name == "box/bias"
     assert [w.name for w in layer.weights] == ["box/variable", "box/variable_1", "box/bias"]
+
+
+def test_set_weights_before_build_says_to_build_first():
+    for target in (Scale(), tg.models.Sequential([Dense(2)])):
+        with pytest.raises(ValueError, match=rf"'{target.name}' \({type(target).__name__}\): it is not built yet.*"
+                                             r"no weights.*2 arrays.*call it on a batch of data, or "
+                                             r"\.build\(input_shape\)"):
+            target.set_weights([np.ones(3), np.ones(3)])
+    model = tg.models.Sequential([Dense(2)])
+    model.build((None, 3))
+    model.set_weights([np.ones((3, 2)), np.zeros(2)])  # once built it works
+    np.testing.assert_array_equal(model.predict(np.ones((1, 3))), [[3.0, 3.0]])

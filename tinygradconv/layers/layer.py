@@ -196,6 +196,11 @@ class Layer:
         """
         own = self.weights
         weights = list(weights)
+        if len(weights) != len(own) and not self.built:
+            raise ValueError(f"Cannot set the weights of '{self.name}' ({type(self).__name__}): it is not built "
+                             f"yet, so it has {'no' if not own else f'only {len(own)}'} weights, and {len(weights)} "
+                             "arrays were given. Build it first: call it on a batch of data, or "
+                             ".build(input_shape).")
         if len(weights) != len(own):
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays "
                              f"({[w.name for w in own]}), but received {len(weights)}")
