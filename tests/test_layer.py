@@ -204,3 +204,31 @@ def test_set_weights_before_build_says_to_build_first():
     model.build((None, 3))
     model.set_weights([np.ones((3, 2)), np.zeros(2)])  # once built it works
     np.testing.assert_array_equal(model.predict(np.ones((1, 3))), [[3.0, 3.0]])
+
+
+# ------------------------------------------------------------------------------------------- subclass names
+_LAYER_ARGS = {"Activation": ("relu",), "Conv1D": (2, 3), "Conv1DTranspose": (2, 3), "Convolution1DTranspose": (2, 3),
+               "Dense": (2,), "Dropout": (0.5,), "Reshape": ((2,),)}
+
+
+@pytest.mark.parametrize("class_name", [name for name in dir(tg.layers)
+                                        if isinstance(getattr(tg.layers, name), type)
+                                        and issubclass(getattr(tg.layers, name), Layer)])
+def test_a_subclass_is_named_after_itself_as_in_keras(class_name):
+    keras = _keras()
+    base = getattr(tg.layers, class_name)
+    args = _LAYER_ARGS.get(class_name, ())
+    mine = type(f"MyUp{class_name}", (base,), {})(*args)  # a new class: its first instance has the bare name
+    reference = type(f"MyUp{class_name}", (getattr(keras.layers, class_name),), {})(*args)
+    assert mine.name == reference.name
+    assert mine.name.startswith("my_up_")
+
+
+def test_a_subclass_of_conv1d_transpose_is_named_my_up():
+    class MyUp(tg.layers.Conv1DTranspose):
+        pass
+
+    first, second = MyUp(2, 3), MyUp(2, 3)
+    assert first.name.startswith("my_up") and second.name != first.name
+    assert tg.layers.Conv1DTranspose(2, 3).name.startswith("conv1d_transpose")
+    assert MyUp(2, 3, name="up").name == "up"
