@@ -627,3 +627,47 @@ def test_metric_arguments_must_be_lists():
             model.compile(loss="mse", **{argument: "mae"})
     with pytest.raises(ValueError, match="unique"):
         model.compile(loss="mse", weighted_metrics=["mae", "mae"])
+
+
+# ----------------------------------------------------------------------------------------------- validation data
+class EpochCounter(tg.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs += 1
+
+
+@pytest.mark.parametrize("x_val, y_val, pattern", [
+    (np.zeros((5, 4)), np.zeros((5, 2)), r"x_val of shape \(5, 4\).*x of shape \(8, 3\).*cannot run on x_val"),
+    (np.zeros((5, 3)), np.zeros((5, 3)), r"y_val of shape \(5, 3\).*y of shape \(8, 2\).*outputs on x_val.*\(None, 2\)"),
+    (np.zeros((5, 3)), np.zeros(5), r"y_val of shape \(5,\).*does not fit"),
+    (np.zeros((5, 2)), np.zeros((5, 3)), r"x_val of shape \(5, 2\).*cannot run on x_val"),  # x_val, y_val swapped
+])
+def test_wrong_shaped_validation_data_is_refused_before_the_first_epoch(x_val, y_val, pattern):
+    model = Sequential([Dense(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse")
+    counter = EpochCounter()
+    with pytest.raises(ValueError, match=r"`validation_data`.*" + pattern):
+        model.fit(np.ones((8, 3)), np.ones((8, 2)), validation_data=(x_val, y_val), callbacks=[counter], verbose=0)
+    assert counter.epochs == 0
+    weights = model.get_weights()
+    model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)  # the model is still usable
+    assert not np.array_equal(weights[0], model.get_weights()[0])
+
+
+def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_length():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 8, 1)), rng.normal(size=(6, 8, 1))
+    x_val, y_val = rng.normal(size=(4, 12, 1)), rng.normal(size=(4, 12, 1))
+    kernel = np.array([[[0.5]], [[1.0]], [[-0.25]]])  # (kernel_size, in, out)
+    model = Sequential([tg.layers.Conv1D(1, 3, padding="same", dtype="float64", use_bias=False)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="mse")
+    history = model.fit(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0,
+                        callbacks=[tg.callbacks.LambdaCallback(on_train_begin=lambda logs: model.set_weights([kernel]))])
+    padded = np.pad(x_val[:, :, 0], ((0, 0), (1, 1)))  # "same" convolution (cross-correlation), by hand
+    expected = 0.5 * padded[:, :-2] + 1.0 * padded[:, 1:-1] - 0.25 * padded[:, 2:]
+    np.testing.assert_allclose(history.history["val_loss"], [np.mean((expected - y_val[:, :, 0]) ** 2)], rtol=1e-10)
+    with pytest.raises(ValueError, match=r"`validation_data`.*y_val of shape \(4, 8, 1\).*\(None, 12, 1\)"):
+        model.fit(x, y, validation_data=(x_val, y_val[:, :8]), verbose=0)

@@ -514,7 +514,8 @@ class Model(Layer):
             validation_split: the fraction of the data held out for validation: the *last* samples, taken before
                 shuffling (as Keras does). Ignored when ``validation_data`` is given.
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, evaluated at the end of
-                each epoch.
+                each epoch. Checked before the first epoch: samples shaped unlike the training samples are refused
+                unless the model runs on them and ``y_val`` fits its outputs (a model that takes any length).
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
@@ -562,6 +563,7 @@ class Model(Layer):
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
             _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]})
+            self._check_validation_shapes(x, y, val[0], val[1])
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:
@@ -586,6 +588,29 @@ class Model(Layer):
         history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
         self.history = history
         return history
+
+    def _check_validation_shapes(self, x, y, x_val, y_val):
+        """Refuse, before the first epoch, ``validation_data`` that the model cannot be evaluated on.
+
+        Samples shaped like the training samples pass at once. Others (e.g. longer signals for a model that takes
+        any length) pass only if the model runs on ``x_val`` and ``y_val`` relates to its outputs as ``y`` does to
+        its outputs on ``x``: checked on one sample of each, in inference mode.
+        """
+        if x_val.shape[1:] == x.shape[1:] and y_val.shape[1:] == y.shape[1:]:
+            return
+        shapes = (f"validation_data has x_val of shape {x_val.shape} and y_val of shape {y_val.shape}, while the "
+                  f"training data has x of shape {x.shape} and y of shape {y.shape}")
+        try:
+            with no_grad():
+                out = self(x[:1], training=False)
+                out_val = self(x_val[:1], training=False)
+        except Exception as exc:
+            raise ValueError(f"Invalid value for argument `validation_data`: {shapes}, and the model cannot run on "
+                             f"x_val ({type(exc).__name__}: {exc})") from exc
+        like_training = y.shape[1:] != tuple(out.shape[1:]) or y_val.shape[1:] == tuple(out_val.shape[1:])
+        if y_val.ndim != y.ndim or not like_training:
+            raise ValueError(f"Invalid value for argument `validation_data`: {shapes}; y_val does not fit the "
+                             f"model's outputs on x_val, of shape {(None,) + tuple(out_val.shape[1:])}")
 
     def _fit_epochs(self, x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
                     validation_freq, epochs, initial_epoch, shuffle):
