@@ -10,8 +10,17 @@ Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
   nested lists ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
-``Tensor(data)`` always *copies* ``data`` (like ``torch.tensor``), so later in-place changes of either side never
-leak into the other. Ops wrap their results without copying.
+
+Memory, shared or copied as PyTorch, NumPy and Keras do it:
+
+* ``Tensor(data)`` and ``tensor(data)`` always *copy* ``data`` (like ``torch.tensor``, unlike
+  ``torch.as_tensor``), so later in-place changes of either side never leak into the other;
+* ``t.numpy()`` and ``np.asarray(t)`` *share* the tensor's memory on the CPU backends (like
+  ``torch.Tensor.numpy``), and so does ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)``
+  raises when it cannot share (a cast, a GPU tensor), as NumPy 2's protocol asks;
+* ``tolist()``, ``item()``, ``float(t)``, ``int(t)`` return Python values; ``Layer.get_weights`` returns copies and
+  ``Layer.set_weights`` copies the arrays it is given, as Keras does;
+* ops wrap their results without copying.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
