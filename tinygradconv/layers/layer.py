@@ -84,8 +84,8 @@ class Layer:
         Args:
             shape: the weight's shape (default ``()``, a scalar).
             initializer: a name (``"zeros"``, ``"glorot_uniform"``, ...), a config or a callable
-                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"`` for floating dtypes, ``"zeros"``
-                for the others, as in Keras.
+                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"``, as in Keras for floating-point
+                weights (the initializers make floating-point weights only).
             dtype: the weight's dtype (default: the layer's).
             trainable: whether the optimizer updates it (``requires_grad``).
             regularizer: a penalty on the weight, added to :attr:`losses`.
@@ -109,7 +109,7 @@ class Layer:
         shape = () if shape is None else tuple(shape)
         dtype = dtype_name(dtype) if dtype is not None else self.dtype
         if initializer is None:
-            initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
+            initializer = "glorot_uniform"
         if name is None:  # Keras' default name, numbered within the layer
             taken = {w.name for w in self._own_weights}
             name, count = "variable", 0
