@@ -15,7 +15,7 @@ import tinygradconv as tg
 import tinygradconv.activations  # registers erf
 import tinygradconv.losses
 import tinygradconv.ops  # registers every built-in op
-from tinygradconv import activations
+from tinygradconv import activations, layers
 from tinygradconv.autograd import OPS, Sample, check_special_points, evaluate_sample
 from tinygradconv.ops.elementwise import special_values
 
@@ -346,3 +346,34 @@ def test_reductions_of_a_rank0_tensor_match_torch(method, axis, backend):
 def test_reductions_of_a_rank0_tensor_refuse_other_axes(axis):
     with pytest.raises(ValueError, match="axis"):
         tg.tensor(2.5).sum(axis=axis)
+
+
+# ------------------------------------------------------------------------------------------- layers
+LAYER_INPUTS = {
+    "constant feature": np.array([[1.0, 2.0], [1.0, -3.0], [1.0, 0.5]]),  # variance 0 in feature 0
+    "nan": np.array([[np.nan, 2.0], [1.0, -3.0], [0.0, 0.5]]),
+    "inf": np.array([[np.inf, 2.0], [1.0, -3.0], [0.0, 0.5]]),
+    "zeros": np.array([[0.0, -0.0], [0.0, 0.0], [-0.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_INPUTS))
+@pytest.mark.parametrize("name, kwargs", [("BatchNormalization", {"training": True}),
+                                          ("BatchNormalization", {"training": False}),
+                                          ("LayerNormalization", {})], ids=["bn-train", "bn-infer", "ln"])
+def test_normalization_layers_at_special_points_match_keras(name, kwargs, case, backend):
+    keras = _keras()
+    data = LAYER_INPUTS[case]
+    ours = getattr(layers, name)(dtype="float64")
+    theirs = getattr(keras.layers, name)(dtype="float64")
+    x = tg.tensor(data, dtype="float64", backend=backend, requires_grad=True)
+    y = ours(x, **kwargs)
+    y.sum().backward()
+    tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    ty = theirs(tx, **kwargs)
+    ty.sum().backward()
+    # Keras adds epsilon as a float32 constant (1e-3 is not exact in float32): agreement to ~1e-7, not 1e-15
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
+    for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, np.asarray(keras_weight), rtol=1e-6, atol=1e-7, equal_nan=True)
