@@ -344,7 +344,7 @@ class Where(Function):
 # ------------------------------------------------------------------------------------------- unary ops
 @register_op("neg", samples=_unary_samples(), special_points=unary_special_points())
 class Neg(Function):
-    """``-a``; d/da = -1."""
+    """``-a``; d/da = -1 (``-0.0`` for 0, NaN stays NaN)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -357,7 +357,7 @@ class Neg(Function):
 
 @register_op("exp", samples=_unary_samples(), special_points=unary_special_points())
 class Exp(Function):
-    """``exp(a)``; d/da = exp(a)."""
+    """``exp(a)``; d/da = exp(a) (IEEE 754: ``exp(inf) = inf``, ``exp(-inf) = 0`` with d/da 0, NaN stays NaN)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -388,7 +388,8 @@ class Log(Function):
 
 @register_op("log1p", samples=_unary_samples(-0.5, 3.0), special_points=unary_special_points(-1.0))
 class Log1p(Function):
-    """``log(1 + a)`` computed accurately for small a; d/da = 1/(1+a)."""
+    """``log(1 + a)`` computed accurately for small a; d/da = 1/(1+a) (``-inf`` with d/da ``inf`` at ``a = -1``,
+    NaN below, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -435,7 +436,7 @@ class Abs(Function):
 
 @register_op("tanh", samples=_unary_samples(), special_points=unary_special_points())
 class Tanh(Function):
-    """``tanh(a)``; d/da = 1 - tanh(a)^2."""
+    """``tanh(a)``; d/da = 1 - tanh(a)^2 (``+-1`` with d/da 0 at ``+-inf``)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -451,7 +452,7 @@ class Tanh(Function):
 
 @register_op("sigmoid", samples=_unary_samples(), special_points=unary_special_points())
 class Sigmoid(Function):
-    """``1 / (1 + exp(-a))``, computed without overflow; d/da = s (1 - s)."""
+    """``1 / (1 + exp(-a))``, computed without overflow; d/da = s (1 - s) (1 and 0 with d/da 0 at ``+-inf``)."""
 
     @staticmethod
     def forward(ctx, a):
