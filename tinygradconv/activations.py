@@ -32,6 +32,11 @@ mish            :math:`x \tanh(\mathrm{softplus}(x))`
 Everything stays finite for inputs of any size (``exponential`` excepted, which overflows like ``exp``): sigmoid,
 softplus and log_softmax are stable primitives, and no branch of a ``where`` computes an overflowing value.
 
+At the special points (kinks, NaN, infinities) values and gradients follow Keras 3 (on its torch backend): the
+gradient at a kink is that of Keras (0 for ``relu`` at 0 and ``relu6``/``hard_sigmoid`` at their corners, the left
+branch's slope for ``leaky_relu``, ``elu`` and ``selu``), and NaN is never hidden: every activation of NaN is NaN.
+Each function's docstring states its points; ``docs/special_points.md`` collects them.
+
 ``erf`` is a primitive here (the Array API has none): :class:`Erf` evaluates the odd series
 :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} \sum_{n \ge 0} \tfrac{2^n x^{2n+1}}{(2n+1)!!}` for
 :math:`|x| < 2.5` and the continued fraction
