@@ -212,7 +212,7 @@ def register_op(name: str, samples: Callable[[np.random.Generator], list],
 
     ``samples(rng)`` returns a list of :class:`Sample` at ordinary inputs, away from kinks: the test suite
     gradient-checks every registered op on every sample and every available backend, so a new op (yours too) is
-    checked for free. Samples whose trailing inputs are ``None`` are also called with those inputs left out
+    checked for free. It also calls the samples whose trailing inputs are ``None`` with those inputs left out
     (``Function.apply(x, w)`` instead of ``apply(x, w, None)``).
 
     ``special_points(rng)`` returns a list of :class:`Sample` at the special inputs of the op's domain: zero,
