@@ -126,6 +126,7 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
     assert ((values == 0) & np.signbit(values)).any() and ((values == 0) & ~np.signbit(values)).any()
     has_rank0, has_empty = _shapes_covered(name)
     assert has_empty
+    # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's op takes an axis (rank 0: the function)
     assert has_rank0 or name in ("concat", "log_softmax", "matmul"), f"{name}: no rank-0 special point"
 
 
@@ -378,3 +379,19 @@ def test_normalization_layers_at_special_points_match_keras(name, kwargs, case, 
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
     for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(mine, np.asarray(keras_weight), rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize("value", [3.0, -0.0, np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_of_a_rank0_tensor_matches_keras(name, axis, value, backend):
+    keras = _keras()
+    x = tg.tensor(value, dtype="float64", backend=backend, requires_grad=True)
+    y = getattr(activations, name)(x, axis=axis)
+    y.backward()
+    tx = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    ty = getattr(keras.activations, name)(tx, axis=axis)
+    ty.backward()
+    assert y.shape == tuple(ty.shape) == ()
+    np.testing.assert_allclose([y.item(), x.grad.item()], [ty.item(), tx.grad.item()], rtol=1e-12, atol=1e-15,
+                               equal_nan=True)

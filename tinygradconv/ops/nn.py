@@ -146,8 +146,19 @@ def softplus(x):
 
 
 def log_softmax(x, axis=-1):
-    """Logarithm of the softmax along ``axis``, stable for any ``x``."""
+    """Logarithm of the softmax along ``axis``, stable for any ``x``.
+
+    A rank-0 tensor is one class (``axis`` 0 or -1, as PyTorch and Keras): its log-softmax is 0 (NaN for NaN or
+    ``+-inf``).
+
+    >>> import tinygradconv as tg
+    >>> log_softmax(tg.tensor(3.0)).item()
+    0.0
+    """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+    ndim = max(x.ndim, 1)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
         raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(x, axis=int(axis) % x.ndim)
