@@ -97,14 +97,18 @@ class Sum(Function):
 class Mean(Function):
     """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
 
-    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). float16 inputs are summed in float32 (NumPy does
-    that for ``mean``; PyTorch too), so the mean of large float16 values does not overflow.
+    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). float16 inputs are summed in float32 on every
+    backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of large float16 values does not
+    overflow.
     """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
+        xp = ctx.xp
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        return ctx.xp.mean(a, axis=axes, keepdims=keepdims)
+        if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
+            return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
+        return xp.mean(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
