@@ -356,6 +356,7 @@ LAYER_INPUTS = {
     "nan": np.array([[np.nan, 2.0], [1.0, -3.0], [0.0, 0.5]]),
     "inf": np.array([[np.inf, 2.0], [1.0, -3.0], [0.0, 0.5]]),
     "zeros": np.array([[0.0, -0.0], [0.0, 0.0], [-0.0, 0.0]]),
+    "empty batch": np.zeros((0, 2)),
 }
 
 
