@@ -363,7 +363,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
 def format_table(rows):
     """The rows as a fixed-width text table."""
     with_torch = any("torch_fwd_ms" in r for r in rows)
-    head = f"{'op':<17}{'thr':>3} {'shape':<8}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
+    head = f"{'op':<17}{'thr':>3} {'shape':<15}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
     if with_torch:
         head += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6} {'cpu x':>6}"
     head += f" {'GFLOP/s':>8} {'gemm ms':>8} {'mem MiB':>8}"
@@ -372,7 +372,7 @@ def format_table(rows):
     head += f" {'tracemal':>8}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        line = (f"{r['op']:<17}{r['threads']:>3} {r['shape']:<8}{r['gflop']:>7.3f} {r['ours_fwd_ms']:>9.2f} "
+        line = (f"{r['op']:<17}{r['threads']:>3} {r['shape']:<15}{r['gflop']:>7.3f} {r['ours_fwd_ms']:>9.2f} "
                 f"{r['ours_fwd_bwd_ms']:>9.2f}")
         if with_torch:
             line += (f" {r['torch_fwd_ms']:>9.2f} {r['torch_fwd_bwd_ms']:>9.2f} {r['ratio_fwd']:>6.2f} "
