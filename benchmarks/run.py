@@ -25,10 +25,10 @@ removed, both together, from the environment of every benchmark process; the ker
 
 Usage::
 
-    python benchmarks/run.py                      # everything (about 10 minutes on 2 cores); writes the kind's
-                                                  # files under docs/performance/ and docs/performance.md
+    python benchmarks/run.py                      # everything; writes the kind's files under docs/performance/
+                                                  # and docs/performance.md (estimated 6 to 8 minutes on 2 cores)
     python benchmarks/run.py --quick --no-write   # a smoke run: fewer repeats and shapes, nothing written
-    python benchmarks/run.py --only conv --quick --shapes dilation --threads 1   # one family, under a minute
+    python benchmarks/run.py --only conv --quick --shapes dilation --threads 1   # one family: about a minute
     python benchmarks/run.py --only conv --quick --shapes long --ops conv1d_transpose --no-memory --no-naive
     python benchmarks/run.py --render-index       # rebuild docs/performance.md from the JSON files only
     python benchmarks/run.py --gpu                # adds the CuPy-vs-torch-CUDA figures when both and a GPU are present
