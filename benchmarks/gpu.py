@@ -196,30 +196,45 @@ def _worker(shapes, repeats, steps):
     results = {"machine": _machine(), "repeats": repeats, "conv": []}
     for op in OPS:
         for name in shapes:
-            closures, diff, dims = _conv_case(op, name)
-            row = {"op": op, "shape": name, "dims": list(dims), "max_abs_diff_fwd": diff}
-            for key, fn in closures.items():
-                row[f"{key}_ms"] = _timed_ms(fn, syncs[key.split("_")[0]], repeats)
-            row["ratio_fwd"] = row["ours_fwd_ms"] / row["torch_fwd_ms"]
-            row["ratio_fwd_bwd"] = row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"]
+            row = {"op": op, "shape": name}
+            try:
+                closures, diff, dims = _conv_case(op, name)
+                row.update(dims=list(dims), max_abs_diff_fwd=diff)
+                for key, fn in closures.items():
+                    row[f"{key}_ms"] = _timed_ms(fn, syncs[key.split("_")[0]], repeats)
+                row["ratio_fwd"] = row["ours_fwd_ms"] / row["torch_fwd_ms"]
+                row["ratio_fwd_bwd"] = row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"]
+                del closures
+            except Exception as error:  # noqa: BLE001  (a failing case is a finding: record it, go on)
+                row["error"] = f"{type(error).__name__}: {error}"
             results["conv"].append(row)
-            del closures
-    ours_step = train_step.make_step_tinygradconv(backend="cupy")
-    torch_step = train_step.make_step_torch(device="cuda")
-    first = {"ours": float(ours_step().item()), "torch": float(torch_step().item())}
+    train = {"steps_per_call": steps, "model": train_step.MODEL}
+    try:
+        ours_step = train_step.make_step_tinygradconv(backend="cupy")
+        torch_step = train_step.make_step_torch(device="cuda")
+        train["first_losses"] = {"ours": float(ours_step().item()), "torch": float(torch_step().item())}
 
-    def batch_of(step):
-        def run():
-            for _ in range(steps):
-                step()
-        return run
+        def batch_of(step):
+            def run():
+                for _ in range(steps):
+                    step()
+            return run
 
-    train = {"steps_per_call": steps, "model": train_step.MODEL, "first_losses": first}
-    train["ours_ms"] = _timed_ms(batch_of(ours_step), syncs["ours"], repeats) / steps
-    train["torch_ms"] = _timed_ms(batch_of(torch_step), syncs["torch"], repeats) / steps
-    train["ratio"] = train["ours_ms"] / train["torch_ms"]
+        train["ours_ms"] = _timed_ms(batch_of(ours_step), syncs["ours"], repeats) / steps
+        train["torch_ms"] = _timed_ms(batch_of(torch_step), syncs["torch"], repeats) / steps
+        train["ratio"] = train["ours_ms"] / train["torch_ms"]
+    except Exception as error:  # noqa: BLE001  (recorded in the results, like a failing case)
+        train["error"] = f"{type(error).__name__}: {error}"
     results["train"] = train
     json.dump(results, sys.stdout)
+
+
+def errors(results):
+    """The failures recorded by the worker, one line each (empty when every case ran)."""
+    found = [f"{r['op']} {r['shape']}: {r['error']}" for r in results["conv"] if "error" in r]
+    if "error" in results["train"]:
+        found.append(f"training step: {results['train']['error']}")
+    return found
 
 
 def measure(shapes=GPU_SHAPES, repeats=20, steps=20):
@@ -238,10 +253,16 @@ CONV_HEADERS = ["op", "case", "dims (N, L, C_in, filters, k, s, d)", "ours fwd m
 
 
 def conv_rows(rows):
-    """Cells of the GPU convolution table (x = ours / torch, lower is better)."""
-    return [[r["op"], r["shape"], str(tuple(r["dims"])), f"{r['ours_fwd_ms']:.3f}", f"{r['torch_fwd_ms']:.3f}",
-             f"{r['ratio_fwd']:.2f}", f"{r['ours_fwd_bwd_ms']:.3f}", f"{r['torch_fwd_bwd_ms']:.3f}",
-             f"{r['ratio_fwd_bwd']:.2f}", f"{r['max_abs_diff_fwd']:.1e}"] for r in rows]
+    """Cells of the GPU convolution table (x = ours / torch, lower is better); a failed case shows its error."""
+    def cells(r):
+        if "error" in r:
+            return [r["op"], r["shape"], str(tuple(r["dims"])) if "dims" in r else "", f"FAILED: {r['error']}"] + [
+                ""] * (len(CONV_HEADERS) - 4)
+        return [r["op"], r["shape"], str(tuple(r["dims"])), f"{r['ours_fwd_ms']:.3f}", f"{r['torch_fwd_ms']:.3f}",
+                f"{r['ratio_fwd']:.2f}", f"{r['ours_fwd_bwd_ms']:.3f}", f"{r['torch_fwd_bwd_ms']:.3f}",
+                f"{r['ratio_fwd_bwd']:.2f}", f"{r['max_abs_diff_fwd']:.1e}"]
+
+    return [cells(r) for r in rows]
 
 
 def _markdown_table(headers, rows):
@@ -290,7 +311,9 @@ def render_markdown(results):
         lines += ["Not recorded with these figures (run `benchmarks/gpu_check.sh` for both).", ""]
     lines += ["## Convolutions", "", _markdown_table(CONV_HEADERS, conv_rows(results["conv"])), ""]
     t = results.get("train")
-    if t:
+    if t and "error" in t:
+        lines += ["## Training step", "", f"FAILED: {t['error']}", ""]
+    elif t:
         mm = t["model"]
         lines += ["## Training step", "",
                   (f"One step of a Conv1DTranspose model ({mm['in_channels']} -> {mm['filters']} channels, kernel "
@@ -355,8 +378,12 @@ def main(argv=None):
         print(f"wrote {path}")
     print(_markdown_table(CONV_HEADERS, conv_rows(results["conv"])))
     t = results["train"]
-    print(f"training step: ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms, ratio {t['ratio']:.2f}")
-    return 0
+    if "ratio" in t:
+        print(f"training step: ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms, ratio {t['ratio']:.2f}")
+    failed = errors(results)
+    for line in failed:
+        print(f"FAILED: {line}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

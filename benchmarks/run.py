@@ -474,7 +474,8 @@ def render_text(results):
         if results["gpu"]:
             t = results["gpu"]["train"]
             parts += [text_table(gpu_bench.CONV_HEADERS, gpu_bench.conv_rows(results["gpu"]["conv"]), left=3),
-                      f"training step: ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms, x {t['ratio']:.2f}"]
+                      f"training step: ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms, x {t['ratio']:.2f}"
+                      if "ratio" in t else f"training step FAILED: {t.get('error')}"]
         else:
             parts.append(_gpu_message(results))
     return "\n".join(parts)
@@ -606,9 +607,11 @@ def render_markdown(results, plot=None):
 
         g = results["gpu"]
         t = g["train"]
+        step = (f"ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms ({t['ratio']:.2f}x)" if "ratio" in t
+                else f"FAILED: {t.get('error')}")
         text = (f"Ours on the CuPy backend against torch CUDA on {g['machine']['device']}, every timed call between "
-                f"two device synchronisations (`benchmarks/gpu.py`; its page is under `gpu/`). Training step: ours "
-                f"{t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms ({t['ratio']:.2f}x).")
+                f"two device synchronisations (`benchmarks/gpu.py`; its page is under `gpu/`). Training step: "
+                f"{step}.")
         lines += [text, "", markdown_table(gpu_bench.CONV_HEADERS, gpu_bench.conv_rows(g["conv"])), ""]
     elif "gpu" in results:
         lines += [_gpu_message(results), ""]
@@ -736,7 +739,7 @@ def render_index(kinds, gpus=None):
         body = [[op, shape] + [_ratio_cell(conv.get((kind, op, shape), {}).get(key)) for kind in gpus
                                for key in ("ratio_fwd", "ratio_fwd_bwd")] for op, shape in cases]
         body.append(["training step", ""] + [cell for res in gpus.values()
-                                              for cell in ("", _ratio_cell(res["train"]["ratio"]))])
+                                              for cell in ("", _ratio_cell(res["train"].get("ratio")))])
         pages = ", ".join(f"[{kind}](performance/gpu/{kind}.md)" for kind in gpus)
         lines += [f"Ours on the CuPy backend / torch CUDA, float32 (pages: {pages}).", "",
                   markdown_table(head, body), ""]

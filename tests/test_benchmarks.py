@@ -427,3 +427,14 @@ def test_gpu_check_refuses_unknown_options():
     done = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh"), "--fast"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 2 and "unknown option '--fast'" in done.stderr
+
+
+def test_a_failed_gpu_case_is_reported_not_hidden(tmp_path):
+    results = _fake_gpu()
+    results["conv"].append({"op": "conv1d_transpose", "shape": "long", "error": "TypeError: boom"})
+    results["train"] = {"steps_per_call": 20, "model": results["train"]["model"], "error": "ValueError: bad"}
+    assert gpu.errors(results) == ["conv1d_transpose long: TypeError: boom", "training step: ValueError: bad"]
+    page = gpu.render_markdown(results)
+    assert "| conv1d_transpose | long |  | FAILED: TypeError: boom |" in page and "FAILED: ValueError: bad" in page
+    index = run.render_index({}, {"test-gpu": results})
+    assert "| conv1d_transpose | long | - | - |" in index and "| training step |  |  | - |" in index
