@@ -234,6 +234,10 @@ def errors(results):
     found = [f"{r['op']} {r['shape']}: {r['error']}" for r in results["conv"] if "error" in r]
     if "error" in results["train"]:
         found.append(f"training step: {results['train']['error']}")
+    tests = results.get("tests")
+    if tests and tests["passed"] < tests["skipped"]:     # on a GPU the cupy tests run; skipping means no backend
+        found.append(f"CuPy tests: {tests['passed']} passed but {tests['skipped']} skipped: the cupy backend was "
+                     "not available to them")
     return found
 
 

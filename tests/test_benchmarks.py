@@ -433,7 +433,9 @@ def test_a_failed_gpu_case_is_reported_not_hidden(tmp_path):
     results = _fake_gpu()
     results["conv"].append({"op": "conv1d_transpose", "shape": "long", "error": "TypeError: boom"})
     results["train"] = {"steps_per_call": 20, "model": results["train"]["model"], "error": "ValueError: bad"}
-    assert gpu.errors(results) == ["conv1d_transpose long: TypeError: boom", "training step: ValueError: bad"]
+    results["tests"] = {"tests": 10, "failures": 0, "errors": 0, "skipped": 9, "passed": 1}
+    assert gpu.errors(results) == ["conv1d_transpose long: TypeError: boom", "training step: ValueError: bad",
+                                   "CuPy tests: 1 passed but 9 skipped: the cupy backend was not available to them"]
     page = gpu.render_markdown(results)
     assert "| conv1d_transpose | long |  | FAILED: TypeError: boom |" in page and "FAILED: ValueError: bad" in page
     index = run.render_index({}, {"test-gpu": results})
