@@ -172,8 +172,6 @@ def _machine():
     import numpy
     import torch
 
-    import tinygradconv
-
     props = cupy.cuda.runtime.getDeviceProperties(0)
     name = torch.cuda.get_device_name()
     return {"device": name, "kind": gpu_kind(name), "memory_gib": props["totalGlobalMem"] / 2**30,
@@ -181,7 +179,6 @@ def _machine():
             "cuda_runtime": cupy.cuda.runtime.runtimeGetVersion(), "cuda_driver": cupy.cuda.runtime.driverGetVersion(),
             "cupy": cupy.__version__, "torch": torch.__version__, "torch_cuda": torch.version.cuda,
             "numpy": numpy.__version__, "python": platform.python_version(), "platform": platform.platform(),
-            "tinygradconv": tinygradconv.__file__,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 

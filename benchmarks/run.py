@@ -234,7 +234,9 @@ def _machine_worker():
     try:
         from threadpoolctl import threadpool_info
 
-        info["numpy_pools"] = threadpool_info()
+        # the library's file name only: the results are committed, the machine's paths are no business of theirs
+        info["numpy_pools"] = [dict(pool, filepath=os.path.basename(pool.get("filepath") or ""))
+                               for pool in threadpool_info()]
     except ImportError:
         info["numpy_pools"] = None
     try:
