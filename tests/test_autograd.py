@@ -394,7 +394,7 @@ def test_gradcheck_in_the_input_dtype_uses_tolerances_for_that_dtype():
             return grad * 1.5 * ctx.saved_tensors[0]
 
     x = tg.tensor([0.3, 1.7, -2.2], requires_grad=True)
-    with pytest.raises(tg.GradcheckError, match=r"own dtype \(float32.*analytic="):
+    with pytest.raises(tg.GradcheckError, match=r"analytic=.*own dtype \(float32"):
         tg.gradcheck(Wrong.apply, x, dtype="input")
     with pytest.raises(tg.GradcheckError, match="float64 copies of the inputs"):
         tg.gradcheck(Wrong.apply, x)

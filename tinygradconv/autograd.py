@@ -569,9 +569,9 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     _, n, index, a, numeric = worst
     where = ("on float64 copies of the inputs" if dtype == "float64" else
              f"in the inputs' own dtype ({lowest}; pass dtype='float64' for a tight check)")
-    message = (f"gradcheck failed (finite differences {where}, eps={eps:g}): worst mismatch at input {n}, index "
-               f"{index}: analytic={a!r}, numeric={numeric!r}, |difference|={abs(a - numeric):.3g} > "
-               f"atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g}")
+    message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
+               f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g} "
+               f"(finite differences {where}, eps={eps:g})")
     if raise_exception:
         raise GradcheckError(message)
     return False
