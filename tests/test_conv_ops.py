@@ -11,7 +11,7 @@ from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 import tinygradconv as tg
 from tinygradconv import config
-from tinygradconv.ops import conv as conv_module
+from tinygradconv.ops import conv_batching
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 
@@ -308,8 +308,8 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
         x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
     results = []
     for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
-        monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_module, "THREADS", threads)
+        monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_batching, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
         y = fn(*ts)
         v = _t(np.cos(np.arange(np.prod(y.shape))).reshape(y.shape), backend)
@@ -324,8 +324,8 @@ def test_threaded_parts_restore_blas_threads(monkeypatch):
     """The batch split sets NumPy's BLAS to one thread only while the parts run, and gives every sample its own
     output (checked against the naive reference)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_module, "THREADS", 2)
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 2, 3))
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
