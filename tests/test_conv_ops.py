@@ -110,7 +110,7 @@ def test_sweep_gradients_match_reference_adjoint(backend):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hand-computed Keras cases (spec sections 2.2, 3, 5)
+# Hand-computed Keras cases (docs/conv1d_transpose_math.md: output lengths, crops, the worked example)
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "k, s, padding, op, expected",
