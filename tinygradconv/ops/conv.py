@@ -447,6 +447,8 @@ class Conv1dTransposeOp(Function):
         strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
+        # dx = conv1d(dy, W, padding=(c_left, c_right)), dW = gather(dy)^T @ x, db = sum of dy: one shared gather
+        # (conv1d_transpose_backward_reference writes the same with the conv1d kernels)
         dx, dkernel, dbias = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
                                                        need_x=need_x, need_kernel=need_kernel,
                                                        need_bias=has_bias and need_bias)
@@ -516,6 +518,7 @@ class Conv1dOp(Function):
         strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
+        # dx = conv1d_transpose(dy, W) cropped to the input, dW = gather(x)^T @ dy, db = sum of dy
         dx, dkernel, dbias = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right,
                                              groups, need_x=need_x, need_kernel=need_kernel,
                                              need_bias=has_bias and need_bias)
