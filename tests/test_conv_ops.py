@@ -589,3 +589,41 @@ def test_function_apply_without_bias(backend, function, kwargs, shapes, bias_for
                                atol=1e-12)
     np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(x, e) * v), w.shape),
                                atol=1e-12)
+
+
+def _conv_and_grads(fn, arrays, backend, dtype="float64"):
+    """``fn``'s output and the gradients of ``sum(y * v)`` (fixed ``v``) for every input, as NumPy arrays."""
+    ts = [_t(a, backend, True, dtype) for a in arrays]
+    y = fn(*ts)
+    v = _t(np.cos(np.arange(int(np.prod(y.shape)))).reshape(y.shape), backend, dtype=dtype)
+    (y * v).sum().backward()
+    return [y.numpy()] + [t.grad.numpy() for t in ts]
+
+
+def test_strided_gather_matches_tap_by_tap_gather(monkeypatch):
+    """The NumPy-only strided gather (interior rows in one copy, padded edge rows tap by tap) against the portable
+    gather, through conv1d (forward and kernel gradient) and conv1d_transpose (the shared gather of its backward), on
+    paddings that pad, crop and leave no interior row; forward also against the loop reference."""
+    rng = np.random.default_rng(12)
+    paddings = ("valid", "same", "causal", (2, -1), (-1, 3), (5, 5))
+    for length, k, s, d, padding in itertools.product((1, 3, 8), (1, 2, 4), (1, 2, 3), (1, 2), paddings):
+        x, w, b = rng.standard_normal((3, length, 4)), rng.standard_normal((k, 2, 4)), rng.standard_normal(4)
+        fn = lambda x_, w_, b_, s=s, p=padding, d=d: conv1d(x_, w_, b_, strides=s, padding=p, dilation_rate=d,
+                                                            groups=2)
+        results = []
+        for strided in (True, False):
+            monkeypatch.setattr(conv_module, "STRIDED_GATHER", strided)
+            results.append(_conv_and_grads(fn, (x, w, b), "numpy"))
+        for fast, plain in zip(*results):
+            np.testing.assert_allclose(fast, plain, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, 2), atol=1e-12)
+    for length, k, s, d, padding, op in _optimised_grid():
+        x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 2, 3))
+        fn = lambda x_, w_, s=s, p=padding, o=op, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,
+                                                                        output_padding=o, dilation_rate=d)
+        results = []
+        for strided in (True, False):
+            monkeypatch.setattr(conv_module, "STRIDED_GATHER", strided)
+            results.append(_conv_and_grads(fn, (x, w), "numpy"))
+        for fast, plain in zip(*results):
+            np.testing.assert_allclose(fast, plain, rtol=1e-13, atol=1e-13)
