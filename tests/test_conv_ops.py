@@ -499,22 +499,28 @@ def _optimised_grid():
 
 
 def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
+    """The blocked overlap-add, building F in a buffer or (NumPy, window = all of F) in the output itself, against
+    the plain path and the loop reference."""
     rng = np.random.default_rng(9)
-    blocked_taken = plain_taken = 0
+    blocked_taken = plain_taken = in_place_taken = 0
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((3, length, 2)), rng.standard_normal((k, 3, 2))
         results = []
-        for blocked in (True, False):
+        for blocked, in_place in ((True, True), (True, False), (False, True)):
             monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
             results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
                                             output_padding=op, dilation_rate=d).numpy())
         monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
         takes_blocked = conv_module._takes_blocked_path(k, s, d)
         blocked_taken += takes_blocked
         plain_taken += not takes_blocked
-        np.testing.assert_allclose(results[0], results[1], rtol=1e-13, atol=1e-13)
-        np.testing.assert_allclose(results[1], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
-    assert blocked_taken > 100 and plain_taken > 100        # the grid exercises both paths
+        in_place_taken += takes_blocked and results[0].shape[1] == (length + (k - 1) // s) * s and (
+            padding == "valid")
+        for result in results[:2]:
+            np.testing.assert_allclose(result, results[2], rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(results[2], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
+    assert blocked_taken > 100 and plain_taken > 100 and in_place_taken > 20    # the grid takes every path
 
 
 def test_blocked_path_is_taken_exactly_for_strides_between_one_and_k_without_dilation():

@@ -144,14 +144,14 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
-    y = zeros(xp, (batch, out_len, filters), x)
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     if not ranges or batch == 0:
-        return y
+        return zeros(xp, (batch, out_len, filters), x)
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
     if _takes_blocked_path(k, strides, dilation_rate):
-        part = _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step)
+        y, part = _transpose_forward_blocked(xp, x, kernel, strides, c_left, out_len, step)
     else:
+        y = zeros(xp, (batch, out_len, filters), x)
         w_mat = xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters))    # [i, (t, o)]
 
         def part(lo, hi):
@@ -173,20 +173,22 @@ def _takes_blocked_path(kernel_size, strides, dilation_rate):
     return BLOCKED_OVERLAP_ADD and dilation_rate == 1 and 1 < strides <= kernel_size
 
 
-def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
+def _transpose_forward_blocked(xp, x, kernel, strides, c_left, out_len, step):
     """Optimised path: the transposed convolution's overlap-add in blocks of ``s`` output steps (``d == 1``).
 
     View the full output ``F`` (length ``(L-1)*s + k``) as rows of ``s`` steps: ``F[m*s + p] = block[m, p]``. Tap
     ``t = q*s + p`` sends input ``j`` to ``F[(j+q)*s + p] = block[j+q, p]``, so the ``s`` taps of one group ``q``
     together fill the whole rows ``j + q``: one GEMM ``x @ W[q*s:(q+1)*s]`` of width ``s*filters`` and one
-    *contiguous* add into ``block[q:q+L]``. The ``k % s`` leftover taps use the strided adds of :func:`_scatter_add`.
-    Unlike the plain path this builds ``F`` (one batch chunk at a time) and then copies the window ``y`` out of it.
-    Returns the per-batch-part worker that fills ``y``, ``step`` samples at a time.
+    *contiguous* add into ``block[q:q+L]`` (the first group's product is assigned, not added, so ``F`` needs no
+    zero fill beyond its last ``(k-1)//s`` rows). The ``k % s`` leftover taps use the strided adds of
+    :func:`_scatter_add`. Unlike the plain path this builds ``F`` (one batch chunk at a time) and then copies the
+    window ``y`` out of it; on NumPy, when the window is all of ``F`` (no crop, ``s`` divides ``k``: e.g. the
+    input gradient of a "valid" conv1d), ``F`` is built in ``y`` itself (a reshaped view), which saves that copy.
+    Returns ``y`` and the per-batch-part worker that fills it, ``step`` samples at a time.
     See "The blocked overlap-add" in ``docs/conv1d_transpose_math.md``.
     """
-    _, length, c_in = x.shape
+    batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
-    out_len = y.shape[1]
     s = strides
     groups, rest = k // s, (k // s) * s
     blocks = length + (k - 1) // s                                  # rows of s steps that hold all of F
@@ -196,22 +198,36 @@ def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
     rest_ranges = [(t - rest, p0, p1, n0, n1) for t, p0, p1, n0, n1 in _tap_ranges(length, blocks * s, k, s, 1, 0)
                    if t >= rest]
     n0, n1 = max(0, -c_left), min(out_len, blocks * s - c_left)    # the part of y that F covers
+    covered = n0 == 0 and n1 == out_len                             # y is all inside F: no zeros needed
+    y = (xp.empty if covered else xp.zeros)((batch, out_len, filters), dtype=x.dtype,
+                                             device=getattr(x, "device", None))
+    in_place = IN_PLACE_BLOCKS and type(y) is np.ndarray and c_left == 0 and out_len == blocks * s
 
     def part(lo, hi):
         for b0, b1 in chunks(lo, hi, step):
             nb = b1 - b0
             x2 = xp.reshape(x[b0:b1, ...], (nb * length, c_in))
-            full = zeros(xp, (nb, blocks, s * filters), x)
-            for q, w_q in enumerate(w_groups):
-                full[:, q:q + length, :] += xp.reshape(xp.matmul(x2, w_q), (nb, length, s * filters))
+            if in_place:
+                full = y[b0:b1, ...].reshape(nb, blocks, s * filters)          # a view: F is y
+            else:
+                full = xp.empty((nb, blocks, s * filters), dtype=x.dtype, device=getattr(x, "device", None))
+            full[:, :length, :] = xp.reshape(xp.matmul(x2, w_groups[0]), (nb, length, s * filters))
+            full[:, length:, :] = 0
+            for q in range(1, groups):
+                full[:, q:q + length, :] += xp.reshape(xp.matmul(x2, w_groups[q]), (nb, length, s * filters))
             full = xp.reshape(full, (nb, blocks * s, filters))
             if w_rest is not None:
                 cols = xp.reshape(xp.matmul(x2, w_rest), (nb, length, k - rest, filters))
                 _scatter_add(cols, full, rest_ranges, s)
-            if n1 > n0:
+            if n1 > n0 and not in_place:
                 y[b0:b1, n0:n1, :] = full[:, n0 + c_left:n1 + c_left, :]
 
-    return part
+    return y, part
+
+
+#: Set to ``False`` to make :func:`_transpose_forward_blocked` always build ``F`` in a separate buffer (tests
+#: compare both).
+IN_PLACE_BLOCKS = True
 
 
 def conv1d_transpose_backward_reference(xp, grad, x, kernel, strides, dilation_rate, c_left):
