@@ -523,9 +523,10 @@ def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
     assert blocked_taken > 100 and plain_taken > 100 and in_place_taken > 20    # the grid takes every path
 
 
-def test_blocked_path_is_taken_exactly_for_strides_between_one_and_k_without_dilation():
+def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():
     assert conv_module._takes_blocked_path(3, 2, 1) and conv_module._takes_blocked_path(4, 4, 1)
-    assert not conv_module._takes_blocked_path(3, 1, 1)      # strides 1: every tap is its own contiguous add
+    assert conv_module._takes_blocked_path(3, 1, 1)          # strides 1: every tap is a group of its own
+    assert conv_module._takes_blocked_path(3, 1, 4)          # ... at any dilation
     assert not conv_module._takes_blocked_path(2, 3, 1)      # s > k: no full group of s taps
     assert not conv_module._takes_blocked_path(3, 2, 2)      # dilation: taps of a group are not adjacent
 
