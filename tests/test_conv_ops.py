@@ -607,31 +607,33 @@ def _conv_and_grads(fn, arrays, backend, dtype="float64"):
     return [y.numpy()] + [t.grad.numpy() for t in ts]
 
 
-@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "PER_TAP_KERNEL_GRAD"])
+@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD"])
 def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
     """Against the portable tap-by-tap gather (im2col): the NumPy-only strided gather (interior rows in one copy,
-    padded edge rows tap by tap) and conv1d's per-tap kernel gradient for strides 1. Through conv1d (forward and
-    every gradient) and conv1d_transpose (the shared gather of its backward), on paddings that pad, crop and leave
-    no interior row; forward also against the loop reference."""
+    padded edge rows tap by tap) and conv1d's kernel gradient by tap groups read straight from x. Through conv1d
+    (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
+    backward), on paddings that pad, crop and leave no interior row; forward also against the loop reference."""
     if switch == "STRIDED_GATHER" and backend != "numpy":
         pytest.skip("the strided gather is a NumPy-only path")
     rng = np.random.default_rng(12)
     paddings = ("valid", "same", "causal", (2, -1), (-1, 3), (5, 5))
     taken = 0
-    for length, k, s, d, padding in itertools.product((1, 3, 8), (1, 2, 4), (1, 2, 3), (1, 2), paddings):
-        x, w, b = rng.standard_normal((3, length, 4)), rng.standard_normal((k, 2, 4)), rng.standard_normal(4)
-        fn = lambda x_, w_, b_, s=s, p=padding, d=d: conv1d(x_, w_, b_, strides=s, padding=p, dilation_rate=d,
-                                                            groups=2)
+    for length, k, s, d, padding, groups in itertools.product((1, 3, 8), (1, 2, 4), (1, 2, 3), (1, 2), paddings,
+                                                              (1, 2)):
+        x, b = rng.standard_normal((3, length, 4)), rng.standard_normal(4)
+        w = rng.standard_normal((k, 4 // groups, 4))
+        fn = lambda x_, w_, b_, s=s, p=padding, d=d, g=groups: conv1d(x_, w_, b_, strides=s, padding=p,
+                                                                      dilation_rate=d, groups=g)
         results = []
         for fast in (True, False):
             monkeypatch.setattr(conv_module, switch, fast)
             results.append(_conv_and_grads(fn, (x, w, b), backend))
         monkeypatch.setattr(conv_module, switch, True)
-        taken += switch == "STRIDED_GATHER" or conv_module._takes_per_tap_kernel_grad(s)
+        taken += switch == "STRIDED_GATHER" or conv_module._takes_blocked_kernel_grad(k, s, d)
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, 2), atol=1e-12)
-    assert taken > 100
+        np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, groups), atol=1e-12)
+    assert taken > 200
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 2, 3))
         fn = lambda x_, w_, s=s, p=padding, o=op, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,
