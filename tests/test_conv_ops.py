@@ -644,3 +644,21 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             results.append(_conv_and_grads(fn, (x, w), backend))
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
+def test_tiled_bias_add_matches_broadcast_add(backend, monkeypatch, op_name):
+    """The bias added as one tiled contiguous add (NumPy) and as a broadcast add give the output without bias plus
+    the bias, for both layouts (channels_first outputs are permuted views)."""
+    rng = np.random.default_rng(13)
+    x, b = rng.standard_normal((3, 7, 4)), rng.standard_normal(5)
+    w = rng.standard_normal((3, 4, 5)) if op_name == "conv1d" else rng.standard_normal((3, 5, 4))
+    fn = conv1d if op_name == "conv1d" else conv1d_transpose
+    for data_format in ("channels_last", "channels_first"):
+        xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+        without = fn(_t(xs, backend), _t(w, backend), None, strides=2, data_format=data_format).numpy()
+        expected = without + (b if data_format == "channels_last" else b[:, None])
+        for tiled in (True, False):
+            monkeypatch.setattr(conv_module, "TILED_BIAS_ADD", tiled)
+            got = fn(_t(xs, backend), _t(w, backend), _t(b, backend), strides=2, data_format=data_format).numpy()
+            np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-14)

@@ -464,6 +464,26 @@ def _matmul_into(xp, a, b, out):
         out[...] = xp.reshape(xp.matmul(a, b), out.shape)
 
 
+#: Set to ``False`` to make :func:`_add_bias` use the plain broadcast add on NumPy too (tests compare both).
+TILED_BIAS_ADD = True
+
+
+def _add_bias(xp, y, bias):
+    """``y[b, n, o] += bias[o]`` in place (``y`` is ``(B, N, filters)``, freshly made by a kernel).
+
+    On NumPy with a C-ordered ``y``, as one contiguous add of ``bias`` tiled along the steps
+    (``y.reshape(B, N*filters) += tile(bias, N)``): NumPy's broadcast add over a short last axis runs an inner loop
+    per step, and measured on one core of an AVX-512 Xeon (2026-11-30) the tiled add was 1.5-2.6x faster for 16 to
+    128 filters (e.g. 0.25 instead of 0.65 ms for the long-signal benchmark output).
+    """
+    if TILED_BIAS_ADD and type(y) is np.ndarray and y.flags.c_contiguous:
+        flat = y.reshape(y.shape[0], -1)                  # a view
+        flat += np.tile(bias, y.shape[1])
+        return y
+    y += xp.reshape(bias, (1, 1, bias.shape[0]))
+    return y
+
+
 def _column_sums(xp, m):
     """``m.sum(axis=0)`` of a ``(rows, F)`` matrix as the GEMV ``ones @ m``: NumPy's own reduction down a column
     of a C-ordered matrix is ~10x slower for small ``F``."""
@@ -589,7 +609,7 @@ class Conv1dTransposeOp(Function):
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len)
         if bias is not None:
-            y += xp.reshape(bias, (1, 1, filters))
+            y = _add_bias(xp, y, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)
@@ -660,7 +680,7 @@ class Conv1dOp(Function):
 
         y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups)
         if bias is not None:
-            y += xp.reshape(bias, (1, 1, filters))
+            y = _add_bias(xp, y, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)
