@@ -477,7 +477,7 @@ def _add_bias(xp, y, bias):
     128 filters (e.g. 0.25 instead of 0.65 ms for the long-signal benchmark output).
     """
     if TILED_BIAS_ADD and type(y) is np.ndarray and y.flags.c_contiguous:
-        flat = y.reshape(y.shape[0], -1)                  # a view
+        flat = y.reshape(y.shape[0], y.shape[1] * y.shape[2])       # a view
         flat += np.tile(bias, y.shape[1])
         return y
     y += xp.reshape(bias, (1, 1, bias.shape[0]))
