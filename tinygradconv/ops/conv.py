@@ -27,8 +27,16 @@ and the gradients are the mirror images (the adjoint of a gather is a scatter-ad
 
 Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``, ``permute_dims``, ``zeros`` and
 exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. How a batch is cut into chunks
-and shared between threads lives in :mod:`~tinygradconv.ops.conv_batching`. The derivations, the matrix view and
-the optimised paths (the blocked overlap-add, the shared gather) are on the page ``docs/conv1d_transpose_math.md``.
+and shared between threads lives in :mod:`~tinygradconv.ops.conv_batching`. The derivations and the matrix view
+are on the page ``docs/conv1d_transpose_math.md``, and so are the optimised paths, each a named function below,
+chosen by a small rule and tested against the plain path:
+
+* :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``),
+* :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
+* :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
+* :func:`conv1d_transpose_backward` (one gather shared by both gradients),
+* :func:`_add_bias` (NumPy: the bias as one contiguous add) and :func:`_to_channels_last` (``channels_first``
+  data copied once to the kernels' layout).
 """
 from __future__ import annotations
 
