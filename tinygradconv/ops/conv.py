@@ -36,7 +36,7 @@ chosen by a small rule and tested against the plain path:
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add) and :func:`_to_channels_last` (``channels_first``
-  data copied once to the kernels' layout).
+  inputs copied once to the kernels' layout).
 """
 from __future__ import annotations
 
@@ -550,13 +550,15 @@ def _swap_layout(xp, a, data_format):
 
 
 def _to_channels_last(xp, a, data_format):
-    """An op's input or output gradient in the kernels' layout ``(B, L, C)``.
+    """An op's input in the kernels' layout ``(B, L, C)``.
 
     Optimised path for ``channels_first``: the permuted view is copied once into a C-ordered array where the
     namespace can (``ascontiguousarray``: NumPy, CuPy; array-api-strict keeps the view). The kernels' gathers and
-    reshapes of a permuted view transpose their data again in every chunk: on the medium benchmark shape in
+    reshapes of a permuted input transpose its data again in every chunk: on the medium benchmark shape in
     ``(B, C, L)`` this made conv1d forward+backward ~1.6x slower than on ``(B, L, C)`` (one core of an AVX-512 Xeon,
-    2026-11-30), while one transposing copy costs about as much as a plain copy (0.5 ms for its input).
+    2026-11-30), while one transposing copy costs about as much as a plain copy (0.5 ms for its input). The output
+    gradient is left a permuted view: copying it as well gained nothing measurable and cost its size in peak memory
+    (which then exceeded torch's for conv1d_transpose).
     """
     a = _swap_layout(xp, a, data_format)
     contiguous = getattr(xp, "ascontiguousarray", None)
@@ -628,7 +630,7 @@ class Conv1dTransposeOp(Function):
         x, kernel = ctx.saved_tensors
         strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _to_channels_last(xp, grad, data_format)
+        grad = _swap_layout(xp, grad, data_format)
         # dx = conv1d(dy, W, padding=(c_left, c_right)), dW = gather(dy)^T @ x, db = sum of dy: one shared gather
         # (conv1d_transpose_backward_reference writes the same with the conv1d kernels)
         dx, dkernel, dbias = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
@@ -699,7 +701,7 @@ class Conv1dOp(Function):
         x, kernel = ctx.saved_tensors
         strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _to_channels_last(xp, grad, data_format)
+        grad = _swap_layout(xp, grad, data_format)
         # dx = conv1d_transpose(dy, W) cropped to the input, dW = gather(x)^T @ dy, db = sum of dy
         dx, dkernel, dbias = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right,
                                              groups, need_x=need_x, need_kernel=need_kernel,
