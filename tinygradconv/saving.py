@@ -320,7 +320,7 @@ def load_weights(model, filepath) -> None:
 def _lookup_class(class_name, custom_objects, filepath=None):
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
-    for module in ("tinygradconv.layers", "tinygradconv.models"):
+    for module in ("tinygradconv.layers", "tinygradconv.models", "tinygradconv.functional"):
         cls = getattr(importlib.import_module(module), class_name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
