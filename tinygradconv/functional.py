@@ -156,7 +156,7 @@ class InputLayer(Layer):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802 - Keras' name
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
     """A symbolic input of ``shape`` (one sample, without the batch axis), to start a functional model.
 
     Args:
@@ -310,13 +310,13 @@ class FunctionalMixin:
         self._outputs = _flatten(outputs, "outputs")
         for t in self._inputs:
             if not isinstance(t._keras_history[0], InputLayer):
-                raise ValueError(f"Invalid value for argument `inputs`: {t!r} is not the output of an Input (it comes "
+                raise ValueError(f"Invalid value for argument `inputs`: {t!r} is not the output of an Input (it comes "  # noqa: TRY004 - ValueError, as Keras
                                  f"from layer '{t._keras_history[0].name}'). Model inputs must come from layers.Input.")
         nodes, layers = map_graph(self._inputs, self._outputs)
         self._nodes = [n for n in nodes if not n.is_input]
         self._graph_layers = layers
         self._input_layers = [t._keras_history[0] for t in self._inputs]
-        self._build_input_shape = (list(t.shape for t in self._inputs) if self._nested_inputs
+        self._build_input_shape = ([t.shape for t in self._inputs] if self._nested_inputs
                                    else self._inputs[0].shape)
         self.built = True
 
@@ -355,7 +355,7 @@ class FunctionalMixin:
                              f"{[layer.name for layer in self._input_layers]}, but received {len(flat)}")
         values = []
         for value, layer in zip(flat, self._input_layers):
-            value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype)
+            value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
             shape = tuple(value.shape)
             expected = layer.batch_shape
             if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):

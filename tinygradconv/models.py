@@ -260,7 +260,7 @@ class Model(Layer):
 
     def _to_input(self, inputs):
         # A model does not cast its inputs: each of its layers casts them to its own dtype.
-        return inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+        return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._backend)  # see Model.to
 
     def __call__(self, inputs, training=None, **kwargs):
         self._check_initialized()
@@ -748,6 +748,10 @@ class Model(Layer):
     def save(self, filepath):
         """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
         _import("saving").save_model(self, filepath)
+
+    def to(self, backend):
+        """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
+        return _import("training_state").move_model(self, backend)
 
     def get_config(self):
         """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""

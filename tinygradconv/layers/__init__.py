@@ -10,15 +10,13 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 >>> layer.kernel.shape                          # (kernel_size, filters, in_channels)
 (3, 32, 128)
 """
+from ..functional import Input, InputLayer
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
 from .layer import Layer
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
-
-from ..functional import Input, InputLayer  # noqa: E402 - the functional API needs the layers above
-
 
 __all__ = ["Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
            "Convolution1DTranspose", "Cropping1D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",

@@ -82,7 +82,7 @@ class _Merge(Layer):
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "
+            raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "  # noqa: TRY004
                              f"inputs. Received a single {type(inputs).__name__}")
         self.build([tuple(x.shape) for x in inputs])
         return self._merge(list(inputs))
@@ -227,7 +227,7 @@ class Concatenate(Layer):
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"A `Concatenate` layer ('{self.name}') should be called on a list of inputs. "
+            raise ValueError(f"A `Concatenate` layer ('{self.name}') should be called on a list of inputs. "  # noqa: TRY004
                              f"Received a single {type(inputs).__name__}")
         _, axis = self._check([tuple(x.shape) for x in inputs])
         return ops.concat(list(inputs), axis=axis)
