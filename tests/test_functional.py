@@ -85,7 +85,7 @@ def test_input_is_symbolic():
 def test_functional_model_computes_the_composition_of_its_layers():
     model, _ = _unet_like()
     x = np.random.default_rng(2).normal(size=(3, 16, 2)).astype("float32")
-    conv, bn, down, up, cat, add, dense = model.layers[1:]
+    conv, bn, down, up, _concatenate, _add, dense = model.layers[1:]
     a = conv(x)
     d = up(down(bn(a, training=False)))
     e = np.concatenate([d.numpy(), a.numpy()], axis=-1)
