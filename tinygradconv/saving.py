@@ -226,7 +226,12 @@ def _compile_config(model):
 
 
 def save_model(model, filepath) -> None:
-    """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically."""
+    """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically.
+
+    A path ending in ``.keras`` writes a Keras 3 archive instead (see :mod:`tinygradconv.keras_format`).
+    """
+    if str(getattr(filepath, "__fspath__", lambda: filepath)()).endswith(".keras"):
+        return importlib.import_module("tinygradconv.keras_format").save_keras(model, filepath)
     filepath = _check_path(filepath)
     weights = _weights_for_saving(model)
     shape = getattr(model, "_build_input_shape", None)
@@ -350,7 +355,7 @@ def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild the model saved by :func:`save_model` in ``filepath`` and load its weights.
 
     Args:
-        filepath: the ``.npz`` file.
+        filepath: the ``.npz`` file (or a Keras 3 ``.keras`` file: see :mod:`tinygradconv.keras_format`).
         custom_objects: ``{"ClassName": cls}`` for your own layer and model classes.
         compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
 
@@ -358,6 +363,8 @@ def load_model(filepath, custom_objects=None, compile=True):
         FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
     """
     filepath = os.fspath(filepath)
+    if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
+        return importlib.import_module("tinygradconv.keras_format").load_keras(filepath)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
