@@ -573,11 +573,11 @@ class Functional(FunctionalMixin, _model_class()):
         return functional_from_config(cls, config, custom_objects)
 
     # ------------------------------------------------------------------ data with several inputs/outputs
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        if metrics and len(self._outputs) > 1:
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
