@@ -308,10 +308,11 @@ class FunctionalMixin:
         self._nested_outputs = isinstance(outputs, (list, tuple))
         self._inputs = _flatten(inputs, "inputs")
         self._outputs = _flatten(outputs, "outputs")
-        for t in self._inputs:
-            if not isinstance(t._keras_history[0], InputLayer):
-                raise ValueError(f"Invalid value for argument `inputs`: {t!r} is not the output of an Input (it comes "  # noqa: TRY004 - ValueError, as Keras
-                                 f"from layer '{t._keras_history[0].name}'). Model inputs must come from layers.Input.")
+        not_inputs = [t for t in self._inputs if not isinstance(t._keras_history[0], InputLayer)]
+        if not_inputs:  # a symbolic tensor, but computed by a layer: ValueError, as Keras
+            raise ValueError(f"Invalid value for argument `inputs`: {not_inputs[0]!r} is not the output of an Input "
+                             f"(it comes from layer '{not_inputs[0]._keras_history[0].name}'). Model inputs must "
+                             "come from layers.Input.")
         nodes, layers = map_graph(self._inputs, self._outputs)
         self._nodes = [n for n in nodes if not n.is_input]
         self._graph_layers = layers
