@@ -37,7 +37,7 @@ parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
-N_TRAIN, EPOCHS = (512, 12) if FAST else (1024, 24)
+N_TRAIN, EPOCHS = (512, 12) if FAST else (2048, 12)
 REQUIRED = 0.20 if FAST else 0.25
 STEPS, NOISE = 64, 0.5
 
@@ -114,7 +114,7 @@ if plt is not None:
     # (8 -> 4 steps) and a strided Conv1DTranspose of the decoder (4 -> 8 steps).
     for position, (name, length) in ((3, ("encode_32", 8)), (4, ("decode_64", 4))):
         ax = plot_connectivity(model.get_layer(name), length, ax=fig.add_subplot(2, 2, position))
-        ax.set_title(f"layer {name!r}: " + ax.get_title(), fontsize=9)
+        ax.set_title(f"layer {name!r}\n" + ax.get_title(), fontsize=8)
     fig.tight_layout()
     if args.out:
         os.makedirs(args.out, exist_ok=True)

@@ -802,6 +802,13 @@ class Model(Layer):
             f"Model {type(self).__name__} cannot be serialized: its constructor arguments are not JSON-friendly "
             "(or could not be recorded). Implement get_config() (and from_config() if needed).")
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
+        if cls is Model and "input_layers" in config:
+            return _import("functional").Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
+
 
 def _readable_size(size):
     for unit in ("B", "KB", "MB", "GB", "TB"):
