@@ -4,7 +4,6 @@ window (JAX padding route), and hypothesis properties."""
 import doctest
 import itertools
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,9 +19,6 @@ from tinygradconv.ops.conv_arithmetic import (
     explicit_conv_output_length,
     full_transpose_length,
     matching_conv_padding,
-    normalize_int,
-    normalize_output_padding,
-    normalize_padding,
     torch_conv_transpose_args,
 )
 
@@ -271,49 +267,7 @@ def test_conv_padding_properties(length, k, s, d, padding):
 # ---------------------------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------------------------
-def test_normalize_int_accepts():
-    assert normalize_int(3, "kernel_size") == 3
-    assert normalize_int((3,), "kernel_size") == 3
-    assert normalize_int([2], "strides") == 2
-    assert normalize_int(np.int64(4), "strides") == 4 and type(normalize_int(np.int64(4), "strides")) is int
-    assert normalize_int(0, "output_padding", allow_zero=True) == 0
-    assert normalize_int(True, "strides", allow_bool=True) == 1
-
-
-@pytest.mark.parametrize(
-    "value, exc, match",
-    [
-        (0, ValueError, (r"Invalid value for argument `strides`. Expected a strictly positive integer. "
-                        r"Received strides=0$")),
-        (-2, ValueError, r"strictly positive integer. Received strides=-2"),
-        ((0,), ValueError, r"Received strides=\(0,\)"),
-        ((2, 2), ValueError, r"tuple of 1 integer. Received strides=\(2, 2\)"),
-        ((), ValueError, r"Received strides=\(\)"),
-        (2.0, TypeError, (r"Invalid type for argument `strides`. Expected an integer. Received strides=2.0 of type "
-                         r"float")),
-        ([2.5], TypeError, r"Received strides=\[2.5\] of type float"),
-        ("2", TypeError, r"Received strides='2' of type str"),
-        (None, TypeError, r"Received strides=None"),
-        (True, TypeError, r"not a bool. Received strides=True"),
-    ],
-)
-def test_normalize_int_rejects(value, exc, match):
-    with pytest.raises(exc, match=match):
-        normalize_int(value, "strides")
-
-
-def test_output_padding_validation():
-    assert normalize_output_padding(None) is None
-    assert normalize_output_padding(0) == 0
-    with pytest.raises(ValueError, match=r"`output_padding`. Expected a non-negative integer. Received "
-                                         r"output_padding=-1"):
-        normalize_output_padding(-1)
-    with pytest.raises(ValueError, match="output_padding"):
-        conv_transpose_output_length(4, 3, 2, "same", -1)
-
-
 def test_padding_validation():
-    assert normalize_padding("Valid") == "valid"
     with pytest.raises(ValueError, match=r"Expected one of \('valid', 'same'\). Received padding='causal'"):
         conv_transpose_output_length(4, 3, 2, "causal")
     with pytest.raises(ValueError, match=r"Received padding=' same'"):

@@ -38,7 +38,6 @@ import importlib
 import inspect
 import json
 import math
-import numbers
 
 import numpy as np
 
@@ -46,6 +45,7 @@ from .autograd import no_grad
 from .backend import dtype_name
 from .layers.layer import Layer
 from .tensor import Tensor
+from .validation import integer, number
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "load_model"]
 
@@ -98,14 +98,8 @@ def _check_cardinality(arrays):
 def _check_int(value, name, minimum, default=None):
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        # ValueError, as Keras raises for a non-integer batch_size or epochs
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "  # noqa: TRY004
-                         f"Received {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "
-                         f"Received {name}={value!r}")
-    return int(value)
+    # ValueError, as Keras raises for a non-integer batch_size or epochs
+    return integer(value, name, minimum=minimum, type_error=ValueError)
 
 
 def _check_verbose(verbose):
@@ -531,10 +525,7 @@ class Model(Layer):
         verbose = _check_verbose(verbose)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"Invalid value for argument `shuffle`. Expected True or False. Received shuffle={shuffle!r}")
-        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
-                or not 0 <= validation_split < 1):
-            raise ValueError(f"Invalid value for argument `validation_split`. Expected a float in [0, 1). "
-                             f"Received validation_split={validation_split!r}")
+        number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 
 import numpy as np
 
 from .. import config
 from ..backend import dtype_name
 from ..tensor import Tensor
+from ..validation import integer, number
 from .layer import Layer, _lookup
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
@@ -36,21 +36,6 @@ def serialize(obj):
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
     return getattr(obj, "__name__", repr(obj))
-
-
-def positive_int(value, name):
-    """``value`` as an int > 0, or a ``TypeError``/``ValueError`` naming the argument and the value."""
-    if isinstance(value, bool):
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
-    try:
-        result = operator.index(value)
-    except TypeError:
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} of type "
-                        f"{type(value).__name__}") from None
-    if result <= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer. "
-                         f"Received {name}={value!r}")
-    return int(result)
 
 
 def check_rank(layer, shape, rank, exact=True):
@@ -105,7 +90,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = positive_int(units, "units")
+        self.units = integer(units, "units")
         self.activation = _activation(activation)
         self._activation_id = activation
         self.use_bias = bool(use_bias)
@@ -319,9 +304,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate!r}")
+        number(rate, "rate", low=0, high=1, type_error=ValueError)
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list)) or not all(
                     d is None or (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) and d > 0)
@@ -329,10 +312,7 @@ class Dropout(Layer):
                 raise ValueError(f"Invalid value for argument `noise_shape`. Expected a tuple of positive integers "
                                  f"or None. Received noise_shape={noise_shape!r}")
             noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer or None. "
-                             f"Received seed={seed!r}")
+        seed = integer(seed, "seed", minimum=0, optional=True, type_error=ValueError)
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = None if seed is None else int(seed)

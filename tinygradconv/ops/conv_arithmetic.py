@@ -29,7 +29,15 @@ An ``input_length`` of ``None`` (unknown, symbolic) gives ``None`` for every len
 
 from __future__ import annotations
 
-import operator
+# The argument checks live in ..validation; CONV_PADDINGS, TRANSPOSE_PADDINGS and the normalize_* functions are
+# imported here because the arithmetic uses them (and ops.conv imports them from here).
+from ..validation import (
+    CONV_PADDINGS,
+    TRANSPOSE_PADDINGS,
+    normalize_int,
+    normalize_output_padding,
+    normalize_padding,
+)
 
 __all__ = [
     "CONV_PADDINGS",
@@ -42,95 +50,9 @@ __all__ = [
     "explicit_conv_output_length",
     "full_transpose_length",
     "matching_conv_padding",
-    "normalize_int",
-    "normalize_output_padding",
-    "normalize_padding",
     "torch_conv_transpose_args",
     "transpose_window",
 ]
-
-CONV_PADDINGS = ("valid", "same", "causal")
-TRANSPOSE_PADDINGS = ("valid", "same")
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Argument validation
-# ----------------------------------------------------------------------------------------------------------------
-def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
-    """Return ``value`` as a plain ``int`` after checking it.
-
-    Accepts an int (anything with ``__index__``, e.g. ``numpy.int64``) or a 1-element tuple/list of one. Floats,
-    strings and bools (unless ``allow_bool``) are rejected with ``TypeError``; values ``<= 0`` (``< 0`` with
-    ``allow_zero``) and wrong-length tuples with ``ValueError``. Messages name the argument and the value.
-
-    >>> normalize_int((2,), "strides")
-    2
-    >>> normalize_int(0, "strides")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for argument `strides`. Expected a strictly positive integer. Received strides=0
-    """
-    item = value
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 integer. "
-                f"Received {name}={value!r}"
-            )
-        item = value[0]
-    if isinstance(item, bool) and not allow_bool:
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
-    try:
-        result = operator.index(item)
-    except TypeError:
-        raise TypeError(
-            f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} "
-            f"of type {type(item).__name__}"
-        ) from None
-    result = int(result)
-    if allow_zero and result < 0:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a non-negative integer. Received {name}={value!r}"
-        )
-    if not allow_zero and result <= 0:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a strictly positive integer. Received {name}={value!r}"
-        )
-    return result
-
-
-def normalize_output_padding(value):
-    """Return ``None`` or a non-negative int for ``output_padding``.
-
-    >>> normalize_output_padding([1]), normalize_output_padding(None)
-    (1, None)
-    """
-    if value is None:
-        return None
-    return normalize_int(value, "output_padding", allow_zero=True)
-
-
-def normalize_padding(value, allowed=CONV_PADDINGS):
-    """Return the lower-cased padding name after checking it is one of ``allowed``.
-
-    >>> normalize_padding("SAME")
-    'same'
-    >>> normalize_padding("full")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal'). Received padding='full'
-    """
-    if not isinstance(value, str):
-        raise TypeError(
-            f"Invalid type for argument `padding`. Expected a string, one of {tuple(allowed)}. "
-            f"Received padding={value!r} of type {type(value).__name__}"
-        )
-    lowered = value.lower()
-    if lowered not in allowed:
-        raise ValueError(
-            f"Invalid value for argument `padding`. Expected one of {tuple(allowed)}. Received padding={value!r}"
-        )
-    return lowered
 
 
 def _length(input_length):

@@ -15,12 +15,12 @@ apply the inverse permutation, scatter it into zeros, split it, or crop the padd
 from __future__ import annotations
 
 import numbers
-import operator
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..validation import axis_index
 
 
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
@@ -253,18 +253,6 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _axis(axis, ndim, name):
-    """``axis``, an int in ``[-ndim, ndim)``, as a non-negative int; else an error naming the op (never a silent
-    wrap-around: ``axis=2`` of a 2-D tensor is an error, as in NumPy, not axis 0)."""
-    try:
-        index = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{name}: axis must be an integer. Received axis={axis!r}") from None
-    if not -ndim <= index < ndim:
-        raise ValueError(f"{name}: axis {index} is out of range for a tensor with {ndim} dimensions")
-    return index % ndim
-
-
 def reshape(x, *shape):
     """``x`` with a new shape (one entry may be -1); the element count must match."""
     x = _tensor(x)
@@ -288,7 +276,7 @@ def permute(x, *axes):
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    axes = tuple(_axis(a, x.ndim, "permute") for a in axes)
+    axes = tuple(axis_index(a, x.ndim, "permute") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     return Permute.apply(x, axes=axes)
@@ -311,7 +299,7 @@ def transpose(x, *axes):
         raise ValueError(f"transpose() takes no axes, two axes to swap, or one full permutation tuple; "
                          f"received {axes}. Use permute() to reorder several axes.")
     order = list(range(x.ndim))
-    i, j = (_axis(a, x.ndim, "transpose") for a in axes)
+    i, j = (axis_index(a, x.ndim, "transpose") for a in axes)
     order[i], order[j] = order[j], order[i]
     return permute(x, order)
 
@@ -332,7 +320,7 @@ def concat(tensors, axis=0):
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
-    axis = _axis(axis, ndim, "concat")
+    axis = axis_index(axis, ndim, "concat")
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
             raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
@@ -344,7 +332,7 @@ def stack(tensors, axis=0):
     tensors = _same_backend(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
-    return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
+    return Stack.apply(*tensors, axis=axis_index(axis, tensors[0].ndim + 1, "stack"))
 
 
 def pad(x, pad_width, value=0.0):

@@ -5,7 +5,8 @@ Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning 
 """
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_number
+from ..validation import number
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -36,9 +37,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, high_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
         self.amsgrad = bool(amsgrad)
 
     def build_state(self, variable, xp):
@@ -111,9 +112,9 @@ class Adamax(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, high_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data), "u": xp.zeros_like(variable.data)}
@@ -157,9 +158,9 @@ class Nadam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, high_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
         self.u_product = 1.0
 
     def _mu(self, t):
@@ -207,8 +208,8 @@ class Lion(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, low_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, low_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1))
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data)}
