@@ -15,11 +15,11 @@ import numbers
 
 import numpy as np
 
-from .. import config
+from .. import activations, config, constraints, initializers, regularizers
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import integer, number
-from .layer import Layer, _lookup
+from .layer import Layer
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
 
@@ -45,13 +45,6 @@ def check_rank(layer, shape, rank, exact=True):
         what = f"{rank}" if exact else f"at least {rank}"
         raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with the layer: "
                          f"expected ndim={what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
-
-
-def _activation(identifier):
-    """The activation function for ``identifier`` (``None`` means linear)."""
-    if identifier is None:
-        return None
-    return _lookup("activations", identifier)
 
 
 # ------------------------------------------------------------------------------------------------ Dense
@@ -91,16 +84,16 @@ class Dense(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.units = integer(units, "units")
-        self.activation = _activation(activation)
+        self.activation = activations.get(activation)
         self._activation_id = activation
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _lookup("initializers", kernel_initializer)
-        self.bias_initializer = _lookup("initializers", bias_initializer)
-        self.kernel_regularizer = _lookup("regularizers", kernel_regularizer) if kernel_regularizer else None
-        self.bias_regularizer = _lookup("regularizers", bias_regularizer) if bias_regularizer else None
-        self.activity_regularizer = _lookup("regularizers", activity_regularizer) if activity_regularizer else None
-        self.kernel_constraint = _lookup("constraints", kernel_constraint) if kernel_constraint else None
-        self.bias_constraint = _lookup("constraints", bias_constraint) if bias_constraint else None
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
 
     def build(self, input_shape):
@@ -123,7 +116,7 @@ class Dense(Layer):
         out = inputs @ self.kernel
         if self.use_bias:
             out = out + self.bias
-        return self.activation(out) if self.activation is not None else out
+        return self.activation(out)
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
@@ -159,7 +152,7 @@ class Activation(Layer):
             raise ValueError("Invalid value for argument `activation`. Expected a name or a callable. "
                              "Received activation=None")
         self._activation_id = activation
-        self.activation = _activation(activation)
+        self.activation = activations.get(activation)
 
     def call(self, inputs):
         return self.activation(inputs)

@@ -16,8 +16,9 @@ import numbers
 
 import numpy as np
 
+from .. import constraints, initializers, regularizers
 from .core import serialize
-from .layer import Layer, _lookup
+from .layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -32,10 +33,6 @@ def _positive_float(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
     return float(value)
-
-
-def _optional(module, identifier):
-    return _lookup(module, identifier) if identifier is not None else None
 
 
 def _resolve_axes(layer, axes, ndim):
@@ -69,12 +66,12 @@ class _Normalization(Layer):
         self.epsilon = _positive_float(epsilon, "epsilon")
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _lookup("initializers", beta_initializer)
-        self.gamma_initializer = _lookup("initializers", gamma_initializer)
-        self.beta_regularizer = _optional("regularizers", beta_regularizer)
-        self.gamma_regularizer = _optional("regularizers", gamma_regularizer)
-        self.beta_constraint = _optional("constraints", beta_constraint)
-        self.gamma_constraint = _optional("constraints", gamma_constraint)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
 
     def _add_gamma_beta(self, shape):
@@ -146,8 +143,8 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
                              f"Received momentum={momentum!r}")
         self.momentum = float(momentum)
-        self.moving_mean_initializer = _lookup("initializers", moving_mean_initializer)
-        self.moving_variance_initializer = _lookup("initializers", moving_variance_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):

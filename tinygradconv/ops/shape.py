@@ -25,8 +25,8 @@ from ..validation import axis_index
 
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
                                              Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})])
-class Reshape(Function):
-    """Same elements in a new shape."""
+class ReshapeOp(Function):
+    """Same elements in a new shape (the op behind ``reshape``; the layer is ``layers.Reshape``)."""
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -268,7 +268,7 @@ def reshape(x, *shape):
         raise ValueError(f"Cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
     if -1 in shape:
         shape = tuple(size // known if n == -1 else n for n in shape)
-    return Reshape.apply(x, shape=shape)
+    return ReshapeOp.apply(x, shape=shape)
 
 
 def permute(x, *axes):
