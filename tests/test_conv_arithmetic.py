@@ -1,5 +1,5 @@
-"""Tests for tinygradconv.ops.conv_arithmetic: hand cases from the spec, a sweep against the independent reference
-window (JAX padding route), and hypothesis properties."""
+"""Tests for tinygradconv.ops.conv_arithmetic: hand cases (Keras' examples and tests, docs/keras_compatibility.md),
+a sweep against the independent reference window (JAX padding route), and hypothesis properties."""
 
 import doctest
 import itertools
@@ -29,12 +29,12 @@ def test_doctests():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hand cases (spec sections 2.2, 3, 5)
+# Hand cases (Keras' examples and test suites, docs/keras_compatibility.md and docs/conv1d_transpose_math.md)
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "length, k, s, padding, op, d, expected",
     [
-        (10, 3, 2, "valid", None, 1, 21),   # seed example, section 3
+        (10, 3, 2, "valid", None, 1, 21),   # the Keras docs' example
         (8, 2, 2, "valid", None, 1, 16),    # ConvTransposeBasicTest; also Conv3DTranspose axis 0
         (8, 2, 3, "same", 2, 1, 23),        # ConvTransposeBasicTest
         (4, 2, 5, "valid", 4, 1, 21),       # ops nn_test
@@ -82,7 +82,8 @@ def test_transpose_crops_hand_cases(k, s, padding, op, d, expected):
     assert conv_transpose_crops(k, s, padding, op, d) == expected
 
 
-# Spec section 4.4 table (Keras "same", output_padding=None): rows k_eff 1..5, columns s 1..4.
+# Keras "same", output_padding=None mapped to torch (docs/conv1d_transpose_math.md, "Mapping to PyTorch"); the table
+# was worked out by running Keras and torch side by side: rows k_eff 1..5, columns s 1..4.
 # Entry (torch padding, torch output_padding, drop_right).
 TORCH_SAME_TABLE = {
     1: [(0, 0, 0), (0, 1, 0), (0, 2, 0), (0, 3, 0)],
@@ -239,7 +240,7 @@ def test_matching_conv_is_keras_conv_with_same_padding_name(cfg, length):
     n_out = conv_transpose_output_length(length, k, s, padding, op, d)
     left, right = matching_conv_padding(k, s, padding, op, d)
     if padding == "same" and op is not None and k_eff % 2 + op == 0:
-        # DESIGN.md's exception: N = (L - 1) * s and a "same" conv of it gives L - 1 values.
+        # The exception of the matrix view (docs/conv1d_transpose_math.md): N = (L - 1) * s and a "same" conv of it gives L - 1 values.
         assert n_out == (length - 1) * s
         assert conv_output_length(n_out, k, s, "same", d) == length - 1
     else:

@@ -26,6 +26,7 @@ API_SECTIONS = [
         "tinygradconv.backend",
         "tinygradconv.config",
         "tinygradconv.random",
+        "tinygradconv.validation",
     ]),
     ("Differentiable ops", [
         "tinygradconv.ops",
