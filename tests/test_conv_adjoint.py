@@ -6,10 +6,10 @@ op's input length. Both Jacobians are computed *through the ops* (a batch of bas
 """
 
 import numpy as np
+from helpers import tensor_on as _t  # the tests' one tensor helper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tinygradconv as tg
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 from tinygradconv.ops.conv_arithmetic import conv_transpose_output_length, matching_conv_padding
 
@@ -23,10 +23,6 @@ def configs(draw, op_beyond_strides=False):
     op = draw(st.one_of(st.none(), st.integers(0, 2 * s if op_beyond_strides else s - 1)))
     length = draw(st.integers(1, 9))
     return length, k, s, d, padding, op
-
-
-def _t(a, backend, requires_grad=False):
-    return tg.Tensor(np.asarray(a, dtype=float), dtype="float64", backend=backend, requires_grad=requires_grad)
 
 
 def _jacobian(fn, n_in, backend):
