@@ -27,6 +27,7 @@ def test_integer_accepts():
     assert V.integer(0, "epochs", minimum=0) == 0
     assert V.integer(True, "units", allow_bool=True) == 1
     assert V.integer(None, "seed", minimum=0, optional=True) is None
+    assert V.integer(-3, "axis", minimum=None) == -3
 
 
 @pytest.mark.parametrize("value, kwargs, exc, message", [

@@ -68,7 +68,7 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     Args:
         value: the argument to check.
         name: the argument's name, for the message.
-        minimum: the smallest value accepted (1: "strictly positive", 0: "non-negative").
+        minimum: the smallest value accepted (1: "strictly positive", 0: "non-negative"; None: any integer).
         allow_bool: accept ``True``/``False`` as 1/0 (rejected by default: ``units=True`` is a mistake).
         optional: accept ``None`` (returned as is); the messages then say "or None".
         type_error: the exception for a value that is not an integer (``ValueError`` where Keras raises one).
@@ -88,7 +88,6 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     if optional and value is None:
         return None
     shown = value if shown is None else shown
-    requirement = _integer_requirement(minimum) + (" or None" if optional else "")
     if isinstance(value, bool) and not allow_bool:
         raise type_error(f"Invalid type for argument `{name}`. Expected an integer, not a bool. "
                          f"Received {name}={shown!r}")
@@ -97,7 +96,8 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     except TypeError:
         raise type_error(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={shown!r} "
                          f"of type {type(value).__name__}") from None
-    if result < minimum:
+    if minimum is not None and result < minimum:
+        requirement = _integer_requirement(minimum) + (" or None" if optional else "")
         raise ValueError(f"Invalid value for argument `{name}`. Expected {requirement}. Received {name}={shown!r}")
     return result
 

@@ -19,12 +19,10 @@ Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, fi
 """
 from __future__ import annotations
 
-import operator
-
 from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
-from ..validation import standardize_padding, standardize_tuple
+from ..validation import integer, standardize_padding, standardize_tuple
 from .layer import Layer, unique_name
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
@@ -37,12 +35,8 @@ def _check_filters(filters):
     if isinstance(filters, (str, bytes)):
         raise TypeError(f"Invalid type for argument `filters`. Expected a strictly positive integer. "
                         f"Received filters={filters!r} of type {type(filters).__name__}")
-    try:
-        number = int(operator.index(filters))
-    except TypeError:
-        raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive integer. "
-                         f"Received filters={filters!r} of type {type(filters).__name__}") from None
-    if number <= 0:
+    number = integer(filters, "filters", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                          f"Received filters={filters}.")
     return number
@@ -52,11 +46,8 @@ def _check_groups(groups):
     if isinstance(groups, (str, bytes)):
         raise TypeError(f"The number of groups must be a positive integer. Received: groups={groups!r} of type "
                         f"{type(groups).__name__}.")
-    try:
-        number = int(operator.index(groups))
-    except TypeError:
-        raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.") from None
-    if number <= 0:
+    number = integer(groups, "groups", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
     return number
 
