@@ -20,10 +20,9 @@ is on every training step's path), with ``d/da = 2 (a - b)`` and ``d/db = -2 (a 
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..validation import axis_index
 from .elementwise import unbroadcast
 
 
@@ -125,6 +124,4 @@ def softplus(x):
 def log_softmax(x, axis=-1):
     """Logarithm of the softmax along ``axis``, stable for any ``x``."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
-    return LogSoftmax.apply(x, axis=int(axis) % x.ndim)
+    return LogSoftmax.apply(x, axis=axis_index(axis, x.ndim, "log_softmax"))
