@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
 from .ops.nn import log_softmax, softplus, squared_difference
 from .tensor import Tensor
-from .validation import axis_index
+from .validation import axis_index, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -87,17 +86,11 @@ def _prepare(y_true, y_pred, name):
 
 
 def _check_smoothing(label_smoothing):
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or \
-            not 0 <= label_smoothing <= 1:
-        raise ValueError(f"Argument `label_smoothing` must be a number in [0, 1]. "
-                         f"Received: label_smoothing={label_smoothing!r}")
-    return float(label_smoothing)
+    return float(number(label_smoothing, "label_smoothing", low=0, high=1, type_error=ValueError))
 
 
 def _check_delta(delta):
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta >= 0:
-        raise ValueError(f"Argument `delta` must be a number >= 0. Received: delta={delta!r}")
-    return float(delta)
+    return float(number(delta, "delta", low=0, type_error=ValueError))
 
 
 # ------------------------------------------------------------------------------------------------ functions

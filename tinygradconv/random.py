@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import integer
+
 _state = {"generator": np.random.default_rng()}
 
 
 def set_seed(seed: int) -> None:
     """Make every later random draw of tinygradconv (initializers, shuffling, dropout) repeatable."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer. Received seed={seed!r}")
-    _state["generator"] = np.random.default_rng(int(seed))
+    _state["generator"] = np.random.default_rng(integer(seed, "seed", minimum=0, type_error=ValueError))
 
 
 def generator(seed=None) -> np.random.Generator:
