@@ -203,7 +203,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     x = _t(x)
     negative_slope = float(number(negative_slope, "negative_slope", finite=True))
     if max_value is not None:
-        max_value = float(number(max_value, "max_value", low=0, finite=True, expected="a non-negative number or None"))
+        max_value = float(number(max_value, "max_value", low=0, finite=True,
+                                 expected="a non-negative number or None"))
     threshold = float(number(threshold, "threshold", finite=True))
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:
         return leaky_relu(x, negative_slope)

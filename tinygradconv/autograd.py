@@ -398,8 +398,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_excepti
     return False
 
 
-# Imported at the end, not the top: tensor.py imports the ops, and the ops import Function and register_op from
-# this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops ->
-# autograd), explained at the end of tensor.py.
+# Imported at the end, not the top: tensor.py imports the ops, and the ops import Function and register_op
+# from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
+# -> autograd), explained at the end of tensor.py.
 from .backend import dtype_name
 from .tensor import Tensor

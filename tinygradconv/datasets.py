@@ -246,7 +246,8 @@ def train_test_split(*arrays, test_fraction=0.2, seed=None):
     lengths = {len(a) for a in arrays}
     if len(lengths) != 1:
         raise ValueError(f"train_test_split: the arrays have different lengths {[len(a) for a in arrays]}")
-    number(test_fraction, "test_fraction", low=0, high=1, low_open=True, high_open=True, type_error=ValueError)
+    number(test_fraction, "test_fraction", low=0, high=1, low_open=True, high_open=True,
+           type_error=ValueError)
     (length,) = lengths
     order = _rng(seed).permutation(length)
     n_test = round(length * test_fraction)

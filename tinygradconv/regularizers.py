@@ -32,8 +32,10 @@ __all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserial
 
 
 def _validate_float(value, name):
-    """Keras ``validate_float_arg``: a finite, non-negative number (a ``ValueError`` for anything else), as a float."""
-    return float(number(value, name, low=0, finite=True, type_error=ValueError, expected="a non-negative float"))
+    """Keras ``validate_float_arg``: a finite, non-negative number (a ``ValueError`` for anything else), as a
+    float."""
+    return float(number(value, name, low=0, finite=True, type_error=ValueError,
+                        expected="a non-negative float"))
 
 
 def _as_tensor(x):

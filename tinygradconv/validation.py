@@ -1,21 +1,21 @@
 """Argument checks shared by the whole package: integers, one-integer tuples, padding names, axes and numbers.
 
-Each function returns the checked value in its plain form (``int``, ``(int,)``, a lower-case name, a non-negative
-axis) or raises early with a message that names the argument, the value received and what was expected:
-``TypeError`` for a value of the wrong kind (a string, a float where an integer is expected, a bool), ``ValueError``
-for a value of the right kind out of its range. A few callers ask for a ``ValueError`` in both cases, where Keras
-raises one (``batch_size=2.5``, a regularizer factor ``"0.1"``).
+Each function returns the checked value in its plain form (``int``, ``(int,)``, a lower-case name, a
+non-negative axis) or raises early with a message that names the argument, the value received and what was
+expected: ``TypeError`` for a value of the wrong kind (a string, a float where an integer is expected, a
+bool), ``ValueError`` for a value of the right kind out of its range. A few callers ask for a ``ValueError``
+in both cases, where Keras raises one (``batch_size=2.5``, a regularizer factor ``"0.1"``).
 
 Two families of messages exist on purpose:
 
-* the package's own form, ``Invalid value for argument `strides`. Expected a strictly positive integer. Received
-  strides=0`` (:func:`integer`, :func:`normalize_int`, :func:`normalize_padding`, :func:`number`), used by the ops,
-  the convolution arithmetic, the optimizers, initializers, constraints and ``fit``;
+* the package's own form, ``Invalid value for argument `strides`. Expected a strictly positive integer.
+  Received strides=0`` (:func:`integer`, :func:`normalize_int`, :func:`normalize_padding`, :func:`number`),
+  used by the ops, the convolution arithmetic, the optimizers, initializers, constraints and ``fit``;
 * Keras 3's own texts for the layer arguments that Keras checks itself (:func:`standardize_tuple`,
   :func:`standardize_padding`), so that the convolution layers fail exactly as Keras does, check for check.
 
-Axes (:func:`axis_index`, :func:`reduction_axes`) name the operation first (``concat: axis 2 is out of range ...``), because
-the same ``axis`` argument reaches many ops.
+Axes (:func:`axis_index`, :func:`reduction_axes`) name the operation first (``concat: axis 2 is out of range
+...``), because the same ``axis`` argument reaches many ops.
 
 >>> integer(3, "units"), normalize_int((2,), "strides"), standardize_tuple([2], "strides")
 (3, 2, (2,))
@@ -55,6 +55,8 @@ TRANSPOSE_PADDINGS = ("valid", "same")
 
 # ------------------------------------------------------------------------------------------------ integers
 def _integer_requirement(minimum):
+    if minimum is None:
+        return "an integer"
     if minimum == 1:
         return "a strictly positive integer"
     if minimum == 0:
@@ -83,28 +85,30 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     >>> integer(2.5, "units")
     Traceback (most recent call last):
     ...
-    TypeError: Invalid type for argument `units`. Expected an integer. Received units=2.5 of type float
+    TypeError: Invalid type for argument `units`. Expected a strictly positive integer. Received units=2.5 of type float
     """
     if optional and value is None:
         return None
     shown = value if shown is None else shown
+    requirement = _integer_requirement(minimum) + (" or None" if optional else "")
     if isinstance(value, bool) and not allow_bool:
-        raise type_error(f"Invalid type for argument `{name}`. Expected an integer, not a bool. "
+        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}, not a bool. "
                          f"Received {name}={shown!r}")
     try:
         result = int(operator.index(value))
     except TypeError:
-        raise type_error(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={shown!r} "
-                         f"of type {type(value).__name__}") from None
+        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}. "
+                         f"Received {name}={shown!r} of type {type(value).__name__}") from None
     if minimum is not None and result < minimum:
-        requirement = _integer_requirement(minimum) + (" or None" if optional else "")
-        raise ValueError(f"Invalid value for argument `{name}`. Expected {requirement}. Received {name}={shown!r}")
+        raise ValueError(f"Invalid value for argument `{name}`. Expected {requirement}. "
+                         f"Received {name}={shown!r}")
     return result
 
 
 def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
-    """An integer argument of the ops that Keras writes as a one-integer tuple (``strides``, ``kernel_size``, ...):
-    an int or a 1-element tuple/list of one, returned as a plain ``int`` (``> 0``, ``>= 0`` with ``allow_zero``).
+    """An integer argument of the ops that Keras writes as a one-integer tuple (``strides``, ``kernel_size``,
+    ...): an int or a 1-element tuple/list of one, returned as a plain ``int`` (``> 0``, ``>= 0`` with
+    ``allow_zero``).
 
     Raises:
         TypeError: a non-integer (or a bool, unless ``allow_bool``).
@@ -120,8 +124,8 @@ def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
     item = value
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
-            raise ValueError(f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 integer. "
-                             f"Received {name}={value!r}")
+            raise ValueError(f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 "
+                             f"integer. Received {name}={value!r}")
         item = value[0]
     return integer(item, name, minimum=0 if allow_zero else 1, allow_bool=allow_bool, shown=value)
 
@@ -138,8 +142,9 @@ def normalize_output_padding(value):
 
 
 def standardize_tuple(value, name, allow_zero=False):
-    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints -> ``(int,)``,
-    with Keras' messages (the layers' ``kernel_size``, ``strides``, ``dilation_rate``, ``output_padding``).
+    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints ->
+    ``(int,)``, with Keras' messages (the layers' ``kernel_size``, ``strides``, ``dilation_rate``,
+    ``output_padding``).
 
     Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
     rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
@@ -148,7 +153,8 @@ def standardize_tuple(value, name, allow_zero=False):
 
     Raises:
         TypeError: a string, or a string element.
-        ValueError: anything else that is not one integer, or an integer ``<= 0`` (``< 0`` with ``allow_zero``).
+        ValueError: anything else that is not one integer, or an integer ``<= 0`` (``< 0`` with
+            ``allow_zero``).
 
     >>> standardize_tuple([2], "strides")
     (2,)
@@ -178,11 +184,12 @@ def standardize_tuple(value, name, allow_zero=False):
         raise ValueError(f"{message}, including element {item!r} of type {type(item)}") from None
     if (result < 0) if allow_zero else (result <= 0):
         requirement = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{message}, including values {{{result}}} that do not satisfy `value {requirement}`")
+        raise ValueError(f"{message}, including values {{{result}}} that do not satisfy "
+                         f"`value {requirement}`")
     return (result,)
 
 
-# ------------------------------------------------------------------------------------------------ padding names
+# ---------------------------------------------------------------------------------------------- padding names
 def normalize_padding(value, allowed=CONV_PADDINGS):
     """The lower-cased padding name of an op, checked against ``allowed`` (no strip: ``" same"`` is an error).
 
@@ -208,9 +215,9 @@ def normalize_padding(value, allowed=CONV_PADDINGS):
 
 
 def standardize_padding(value, allowed):
-    """Keras ``standardize_padding`` for a layer: the lower-cased name, checked against ``allowed``, with Keras'
-    message (no strip, as Keras). An explicit list/tuple padding, which Keras' 1-D layers do not take, is a
-    ``TypeError`` here (Keras fails later).
+    """Keras ``standardize_padding`` for a layer: the lower-cased name, checked against ``allowed``, with
+    Keras' message (no strip, as Keras). An explicit list/tuple padding, which Keras' 1-D layers do not take,
+    is a ``TypeError`` here (Keras fails later).
 
     >>> standardize_padding("SAME", ("valid", "same"))
     'same'
@@ -221,11 +228,11 @@ def standardize_padding(value, allowed):
     """
     names = "{" + ", ".join(repr(a) for a in allowed) + "}"
     if isinstance(value, (list, tuple)):
-        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
-                        f"supported by this layer. Received: padding={value!r}")
+        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is "
+                        f"not supported by this layer. Received: padding={value!r}")
     if not isinstance(value, str):
-        raise TypeError(f"The `padding` argument must be a string, one of {names}. Received: padding={value!r} of "
-                        f"type {type(value).__name__}")
+        raise TypeError(f"The `padding` argument must be a string, one of {names}. "
+                        f"Received: padding={value!r} of type {type(value).__name__}")
     padding = value.lower()
     if padding not in allowed:
         raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
@@ -263,8 +270,8 @@ def axis_index(axis, ndim, op):
 
 
 def reduction_axes(axis, ndim, op):
-    """The axes a reduction runs over, as a sorted tuple of non-negative ints: ``None`` means every axis; an int or
-    a tuple/list of ints otherwise. A 0-d tensor accepts ``axis=0`` (as PyTorch does).
+    """The axes a reduction runs over, as a sorted tuple of non-negative ints: ``None`` means every axis; an
+    int or a tuple/list of ints otherwise. A 0-d tensor accepts ``axis=0`` (as PyTorch does).
 
     Raises:
         TypeError: not None, an integer or a tuple/list of integers.
@@ -327,8 +334,8 @@ def _interval(low, high, low_open, high_open):
 
 def number(value, name, *, low=None, high=None, low_open=False, high_open=False, finite=False,
            type_error=TypeError, expected=None):
-    """A real number (not a bool) in the interval given by ``low``/``high`` (closed unless ``*_open``); returned
-    unchanged (an int stays an int, so configs keep what the user wrote).
+    """A real number (not a bool) in the interval given by ``low``/``high`` (closed unless ``*_open``);
+    returned unchanged (an int stays an int, so configs keep what the user wrote).
 
     NaN is never accepted; infinities only when ``finite`` is False and the interval allows them.
 
@@ -355,9 +362,11 @@ def number(value, name, *, low=None, high=None, low_open=False, high_open=False,
         if low is not None or high is not None:
             expected += " " + _interval(low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise type_error(f"Invalid type for argument `{name}`. Expected {expected}. Received {name}={value!r}")
+        raise type_error(f"Invalid type for argument `{name}`. Expected {expected}. "
+                         f"Received {name}={value!r}")
     below = low is not None and (value <= low if low_open else value < low)
     above = high is not None and (value >= high if high_open else value > high)
     if below or above or math.isnan(value) or (finite and math.isinf(value)):
-        raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. Received {name}={value!r}")
+        raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. "
+                         f"Received {name}={value!r}")
     return value

@@ -11,8 +11,8 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 >>> x.grad.tolist()
 [[1.0, 0.0], [1.0, 0.0]]
 """
-# tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here (see the
-# comment at the end of tensor.py).
+# tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
+# (see the comment at the end of tensor.py).
 from ..tensor import Tensor
 from . import conv, elementwise, linalg, reduction, shape
 from .conv import conv1d, conv1d_transpose

@@ -10,8 +10,8 @@ from .optimizer import Optimizer
 
 
 class _AdamHyperparameters(Optimizer):
-    """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``, checked at
-    construction and kept in the config."""
+    """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
+    checked at construction and kept in the config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
         super().__init__(learning_rate, **kwargs)

@@ -139,7 +139,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value", low=0))
+        self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value",
+                                                      low=0))
         self.epsilon = float(number(epsilon, "epsilon", low=0))
 
     def build_state(self, variable, xp):
