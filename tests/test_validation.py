@@ -191,7 +191,10 @@ def test_axis_index():
 def test_reduction_axes():
     assert V.reduction_axes(None, 3, "sum") == (0, 1, 2)
     assert V.reduction_axes([-1, 0], 3, "sum") == (0, 2)
-    assert V.reduction_axes(0, 0, "sum") == (0,)  # a 0-d tensor accepts axis 0, as in PyTorch
+    # a rank-0 tensor accepts axis 0 and -1 and reduces nothing, as in PyTorch
+    assert V.reduction_axes(0, 0, "sum") == () and V.reduction_axes(-1, 0, "sum") == ()
+    with pytest.raises(ValueError, match="axis 1 is out of range"):
+        V.reduction_axes(1, 0, "sum")
     with raises(ValueError, ("mean: axis 2 is out of range for a tensor with 2 dimensions. "
                              "Received: axis=(0, 2)")):
         V.reduction_axes((0, 2), 2, "mean")

@@ -244,10 +244,12 @@ def _is_integer(value):
     return not isinstance(value, bool) and hasattr(value, "__index__")
 
 
-def axis_index(axis, ndim, op):
+def axis_index(axis, ndim, op, *, scalar_axis=False):
     """One axis of a tensor with ``ndim`` axes, an int in ``[-ndim, ndim)``, as a non-negative int.
 
     Never a silent wrap-around: ``axis=2`` of a 2-D tensor is an error (as in NumPy and PyTorch), not axis 0.
+    With ``scalar_axis=True`` a rank-0 tensor has one axis to name, ``0`` or ``-1`` (returned as 0), as PyTorch's
+    and Keras' ``softmax`` of a scalar, which treat it as one class.
 
     Raises:
         TypeError: not an integer (a bool is not an axis).
@@ -259,19 +261,23 @@ def axis_index(axis, ndim, op):
     Traceback (most recent call last):
     ...
     ValueError: concat: axis 2 is out of range for a tensor with 2 dimensions. Received: axis=2
+    >>> axis_index(-1, 0, "log_softmax", scalar_axis=True)
+    0
     """
     if not _is_integer(axis):
         raise TypeError(f"{op}: axis must be an integer. Received axis={axis!r}")
     index = int(operator.index(axis))
-    if not -ndim <= index < ndim:
+    span = max(ndim, 1) if scalar_axis else ndim
+    if not -span <= index < span:
         raise ValueError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
                          f"axis={axis!r}")
-    return index % ndim
+    return index % span
 
 
 def reduction_axes(axis, ndim, op):
     """The axes a reduction runs over, as a sorted tuple of non-negative ints: ``None`` means every axis; an
-    int or a tuple/list of ints otherwise. A 0-d tensor accepts ``axis=0`` (as PyTorch does).
+    int or a tuple/list of ints otherwise. A rank-0 tensor accepts ``axis=0`` and ``axis=-1`` and reduces
+    nothing (as PyTorch, where ``x.sum(dim=0)`` of a scalar is the scalar; NumPy raises an ``AxisError``).
 
     Raises:
         TypeError: not None, an integer or a tuple/list of integers.
@@ -283,22 +289,25 @@ def reduction_axes(axis, ndim, op):
     Traceback (most recent call last):
     ...
     ValueError: sum: axis contains a repeated axis: (0, -2)
+    >>> reduction_axes(0, 0, "sum"), reduction_axes(-1, 0, "sum")
+    ((), ())
     """
     if axis is None:
         return tuple(range(ndim))
     items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     if not all(_is_integer(a) for a in items):
         raise TypeError(f"{op}: axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-    out = []
+    span = max(ndim, 1)  # a rank-0 tensor has one (virtual) axis to name: 0 or -1
+    seen = []
     for a in items:
         a = int(operator.index(a))
-        if not -ndim <= a < max(ndim, 1):
+        if not -span <= a < span:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions. Received: "
                              f"axis={axis!r}")
-        out.append(a % ndim if ndim else 0)
-    if len(set(out)) != len(out):
+        seen.append(a % span)
+    if len(set(seen)) != len(seen):
         raise ValueError(f"{op}: axis contains a repeated axis: {axis!r}")
-    return tuple(sorted(out))
+    return tuple(sorted(seen)) if ndim else ()
 
 
 def axis_argument(axis, name="axis"):

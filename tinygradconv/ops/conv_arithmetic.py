@@ -31,7 +31,7 @@ An ``input_length`` of ``None`` (unknown, symbolic) gives ``None`` for every len
 from __future__ import annotations
 
 # The argument checks live in ..validation; CONV_PADDINGS, TRANSPOSE_PADDINGS and the normalize_* functions
-# are imported here because the arithmetic uses them (and ops.conv imports them from here).
+# are imported here because the arithmetic uses them (ops.conv imports them from ..validation directly).
 from ..validation import (
     CONV_PADDINGS,
     TRANSPOSE_PADDINGS,
