@@ -23,6 +23,7 @@ API_SECTIONS = [
         "tinygradconv",
         "tinygradconv.tensor",
         "tinygradconv.autograd",
+        "tinygradconv.checks",
         "tinygradconv.backend",
         "tinygradconv.config",
         "tinygradconv.random",
