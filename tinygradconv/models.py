@@ -34,18 +34,20 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import math
-import numbers
 
 import numpy as np
 
+from . import callbacks as callbacks_module  # `callbacks` and `metrics` are also argument names here
+from . import losses, optimizers, saving
+from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
 from .layers.layer import Layer
 from .tensor import Tensor
+from .validation import integer, number
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "load_model"]
 
@@ -58,10 +60,6 @@ class NotCompiledError(RuntimeError, ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _import(module):
-    return importlib.import_module(f"tinygradconv.{module}")
-
-
 def _as_array(data, name):
     """User data (NumPy array, list, Tensor) as a NumPy array with a batch axis."""
     if getattr(data, "is_columns", False):  # one array per input of a functional model (functional.Columns)
@@ -100,14 +98,8 @@ def _check_cardinality(arrays):
 def _check_int(value, name, minimum, default=None):
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        # ValueError, as Keras raises for a non-integer batch_size or epochs
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "  # noqa: TRY004
-                         f"Received {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "
-                         f"Received {name}={value!r}")
-    return int(value)
+    # ValueError, as Keras raises for a non-integer batch_size or epochs
+    return integer(value, name, minimum=minimum, type_error=ValueError)
 
 
 def _check_verbose(verbose):
@@ -325,13 +317,13 @@ class Model(Layer):
             raise ValueError("Invalid value for argument `optimizer`. Expected an optimizer or its name. "
                              "Received optimizer=None")
         if isinstance(optimizer, (str, dict)):
-            optimizer = self._get("optimizers", optimizer, "optimizer")
+            optimizer = self._get(optimizers, optimizer, "optimizer")
         elif not hasattr(optimizer, "apply"):
             raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
                             f"or its name. Received optimizer={optimizer!r}")
         if loss is not None:
             if isinstance(loss, (str, dict)):
-                resolved = self._get("losses", loss, "loss")
+                resolved = self._get(losses, loss, "loss")
             elif callable(loss):
                 resolved = loss
             else:
@@ -363,9 +355,9 @@ class Model(Layer):
         specs = []
         for metric in metrics:
             if isinstance(metric, dict):  # a config, e.g. from a saved model
-                metric = self._get("metrics", metric, argument)
+                metric = self._get(metrics_module, metric, argument)
             if isinstance(metric, str):
-                self._get("metrics", metric, argument)  # unknown names fail here, before any training
+                self._get(metrics_module, metric, argument)  # unknown names fail here, before any training
                 specs.append((metric, metric))
             elif _is_metric(metric):
                 specs.append((getattr(metric, "name", type(metric).__name__), metric))
@@ -379,9 +371,9 @@ class Model(Layer):
     @staticmethod
     def _get(module, identifier, argument):
         try:
-            return _import(module).get(identifier)
+            return module.get(identifier)
         except (ValueError, KeyError, TypeError) as exc:
-            kind = {"optimizers": "optimizer", "losses": "loss", "metrics": "metric"}[module]
+            kind = {optimizers: "optimizer", losses: "loss", metrics_module: "metric"}[module]
             raise ValueError(f"Invalid value for argument `{argument}`: unknown {kind} {identifier!r}. "
                              f"({exc})") from None
 
@@ -400,11 +392,11 @@ class Model(Layer):
             if isinstance(spec, str):
                 # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
                 # first batch, as in Keras's compile
-                metric = _import("metrics").get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
+                metric = metrics_module.get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
             elif _is_metric(spec):
                 metric = spec
             else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
-                metric = _import("metrics").MeanMetricWrapper(spec, name=name)
+                metric = metrics_module.MeanMetricWrapper(spec, name=name)
             metric.reset_state()
             metrics.append((name, metric, weighted))
         self._metrics = metrics
@@ -546,7 +538,6 @@ class Model(Layer):
             NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
             training starts).
         """
-        callbacks_module = _import("callbacks")
         self._check_compiled("fit")
         if x is None or y is None:
             raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
@@ -561,10 +552,7 @@ class Model(Layer):
         verbose = _check_verbose(verbose)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"Invalid value for argument `shuffle`. Expected True or False. Received shuffle={shuffle!r}")
-        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
-                or not 0 <= validation_split < 1):
-            raise ValueError(f"Invalid value for argument `validation_split`. Expected a float in [0, 1). "
-                             f"Received validation_split={validation_split!r}")
+        number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -672,7 +660,7 @@ class Model(Layer):
         verbose = _check_verbose(verbose)
         if _callbacks is None:
             steps = math.ceil(n / batch_size)
-            _callbacks = _import("callbacks").CallbackList(
+            _callbacks = callbacks_module.CallbackList(
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         self.reset_metrics()
         _callbacks.on_test_begin()
@@ -695,7 +683,7 @@ class Model(Layer):
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         steps = math.ceil(n / batch_size)
-        callback_list = _import("callbacks").CallbackList(
+        callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         callback_list.on_predict_begin()
         outputs = []
@@ -780,15 +768,15 @@ class Model(Layer):
     # ------------------------------------------------------------------ saving
     def save_weights(self, filepath):
         """Write the weights to ``filepath`` (a ``.npz`` file), atomically; see :mod:`tinygradconv.saving`."""
-        _import("saving").save_weights(self, filepath)
+        saving.save_weights(self, filepath)
 
     def load_weights(self, filepath):
         """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles."""
-        _import("saving").load_weights(self, filepath)
+        saving.load_weights(self, filepath)
 
     def save(self, filepath):
         """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
-        _import("saving").save_model(self, filepath)
+        saving.save_model(self, filepath)
 
     def to(self, backend):
         """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
@@ -950,20 +938,16 @@ class Sequential(Model):
         return dict(self._output_shapes)
 
     def get_config(self):
-        from .saving import serialize_layer
-
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                "layers": [serialize_layer(layer) for layer in self._layers]}
+                "layers": [saving.serialize_layer(layer) for layer in self._layers]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .saving import deserialize_layer
-
         config = dict(config)
-        layers = [deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
+        layers = [saving.deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
         return cls(layers=layers, **config)
 
 
 def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`)."""
-    return _import("saving").load_model(filepath, custom_objects=custom_objects, compile=compile)
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile)

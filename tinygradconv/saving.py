@@ -52,7 +52,6 @@ Errors (each message names the file once):
 from __future__ import annotations
 
 import errno
-import importlib
 import inspect
 import json
 import os
@@ -62,6 +61,7 @@ import zipfile
 
 import numpy as np
 
+from . import layers, losses, metrics, optimizers
 from ._lookup import snake_case
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
@@ -234,10 +234,10 @@ def _library_object(obj, module):
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     cls = type(obj)
-    if getattr(importlib.import_module(f"tinygradconv.{module}"), cls.__name__, None) is cls and \
+    if getattr(module, cls.__name__, None) is cls and \
             hasattr(obj, "get_config"):
         return {"class_name": cls.__name__, "config": obj.get_config()}
-    raise TypeError(f"{obj!r} is not a tinygradconv {module[:-1]} object")
+    raise TypeError(f"{obj!r} is not a tinygradconv {module.__name__.rsplit('.', 1)[-1][:-1]} object")
 
 
 def _compile_config(model):
@@ -246,10 +246,10 @@ def _compile_config(model):
     if not getattr(model, "compiled", False) or args is None:
         return None
     try:
-        config = {"optimizer": _library_object(model.optimizer, "optimizers"),  # its current settings
-                  "loss": _library_object(args["loss"], "losses"),
-                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]],
-                  "weighted_metrics": [_library_object(m, "metrics") for m in args.get("weighted_metrics", [])]}
+        config = {"optimizer": _library_object(model.optimizer, optimizers),  # its current settings
+                  "loss": _library_object(args["loss"], losses),
+                  "metrics": [_library_object(m, metrics) for m in args["metrics"]],
+                  "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
     except (TypeError, ValueError):
         return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
@@ -399,8 +399,11 @@ def load_weights(model, filepath) -> None:
 def _lookup_class(class_name, custom_objects, filepath=None):
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
-    for module in ("tinygradconv.layers", "tinygradconv.models", "tinygradconv.functional"):
-        cls = getattr(importlib.import_module(module), class_name, None)
+    # Imported here, not at the top: tinygradconv.models imports this module (Model.save, Model.get_config).
+    from . import functional, models
+
+    for module in (layers, models, functional):
+        cls = getattr(module, class_name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
     where = f" in {filepath!r}" if filepath else ""

@@ -23,7 +23,7 @@ import inspect
 
 import numpy as np
 
-from .. import config
+from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
@@ -36,13 +36,6 @@ def unique_name(prefix):
     count = _name_counts.get(prefix, 0)
     _name_counts[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
-
-
-def _lookup(module_name, identifier):
-    """``initializers.get``-style lookup, imported lazily to keep the dependency graph one-way."""
-    import importlib
-
-    return importlib.import_module(f"tinygradconv.{module_name}").get(identifier)
 
 
 class Layer:
@@ -126,14 +119,14 @@ class Layer:
             while f"{self.name}/{name}" in taken:
                 count += 1
                 name = f"variable_{count}"
-        init = _lookup("initializers", initializer)
+        init = initializers.get(initializer)
         value = init(tuple(int(n) for n in shape), dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable), backend=self._backend)
         weight.name = f"{self.name}/{name}"
-        weight.constraint = _lookup("constraints", constraint) if constraint is not None else None
+        weight.constraint = constraints.get(constraint)
         if regularizer is not None:
-            self._regularizers.append((weight, _lookup("regularizers", regularizer)))
+            self._regularizers.append((weight, regularizers.get(regularizer)))
         self._own_weights.append(weight)
         return weight
 
