@@ -144,7 +144,7 @@ def _is_metric(obj):
 
 
 def _is_symbolic(inputs):
-    from .functional import is_symbolic
+    from .layers.input_layer import is_symbolic
 
     return is_symbolic(inputs)
 
@@ -780,7 +780,9 @@ class Model(Layer):
 
     def to(self, backend):
         """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
-        return _import("training_state").move_model(self, backend)
+        from .training_state import move_model
+
+        return move_model(self, backend)
 
     def get_config(self):
         """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""
@@ -794,7 +796,9 @@ class Model(Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
         if cls is Model and "input_layers" in config:
-            return _import("functional").Functional.from_config(config, custom_objects=custom_objects)
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
         return cls(**config)
 
 
@@ -855,7 +859,7 @@ class Sequential(Model):
         As in Keras 3, the first element may be ``layers.Input(shape)`` (or the first layer may have
         ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data.
         """
-        from .functional import InputLayer, KerasTensor
+        from .layers.input_layer import InputLayer, KerasTensor
 
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
             layer = layer._keras_history[0]

@@ -262,7 +262,9 @@ def save_model(model, filepath) -> None:
     A path ending in ``.keras`` writes a Keras 3 archive instead (see :mod:`tinygradconv.keras_format`).
     """
     if str(getattr(filepath, "__fspath__", lambda: filepath)()).endswith(".keras"):
-        return importlib.import_module("tinygradconv.keras_format").save_keras(model, filepath)
+        from .keras_format import save_keras
+
+        return save_keras(model, filepath)
     filepath = _check_path(filepath)
     weights = _weights_for_saving(model)
     shape = getattr(model, "_build_input_shape", None)
@@ -436,7 +438,9 @@ def load_model(filepath, custom_objects=None, compile=True):
     """
     filepath = os.fspath(filepath)
     if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
-        return importlib.import_module("tinygradconv.keras_format").load_keras(filepath)
+        from .keras_format import load_keras
+
+        return load_keras(filepath)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "

@@ -10,9 +10,9 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 >>> layer.kernel.shape                          # (kernel_size, filters, in_channels)
 (3, 32, 128)
 """
-from ..functional import Input, InputLayer
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
+from .input_layer import Input, InputLayer
 from .layer import Layer
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization

@@ -250,7 +250,7 @@ class Layer:
     def __call__(self, inputs, training=None, **kwargs):
         if type(inputs).__name__ == "KerasTensor" or (isinstance(inputs, (list, tuple)) and inputs
                                                       and type(inputs[0]).__name__ == "KerasTensor"):
-            from ..functional import symbolic_call  # the functional API: record the call, compute no values
+            from .input_layer import symbolic_call  # the functional API: record the call, compute no values
 
             return symbolic_call(self, inputs, **kwargs)
         if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
