@@ -148,6 +148,11 @@ def test_several_inputs_and_outputs():
     mse = np.mean((out_a - y[0]) ** 2) + np.mean((out_b - y[1]) ** 2)  # one loss per output, summed (Keras)
     assert model.evaluate(x, y, batch_size=10) == pytest.approx(mse, rel=1e-5)
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    weights = np.linspace(0.0, 2.0, 10)
+    out_a, out_b = model.predict(x)
+    weighted = (np.mean(weights * np.mean((out_a - y[0]) ** 2, axis=-1))
+                + np.mean(weights * np.mean((out_b - y[1]) ** 2, axis=-1)))  # the same weights for each output
+    assert model.evaluate(x, y, batch_size=10, sample_weight=weights) == pytest.approx(weighted, rel=1e-5)
     with pytest.raises(ValueError, match="2 inputs"):
         model.predict(x[0])
 

@@ -401,8 +401,10 @@ class Functional(FunctionalMixin, Model):
         return self.predict(x, batch_size=max(len(x), 1))
 
     def _targets(self, y, y_pred):
-        if isinstance(y_pred, list):
+        if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
             return [super(Functional, self)._targets(t, p) for t, p in zip(y, y_pred)]
+        if isinstance(y_pred, list):  # sample weights: one array for every output
+            return super()._targets(y, y_pred[0])
         return super()._targets(y, y_pred)
 
     def compute_loss(self, y_true, y_pred, sample_weight=None):
