@@ -139,6 +139,34 @@ class _Mean:
         return self.total / self.count if self.count else 0.0
 
 
+def _unique_metric_names(plain, weighted):
+    """``(reported name, spec, weighted)`` for compile's metrics, named as Keras 3 reports them.
+
+    A name seen before gets a suffix: ``mae``, ``mae_1``, ``mae_2`` among ``metrics``; among ``weighted_metrics``
+    a repeated name becomes ``weighted_mae``, then ``weighted_mae_1``, ...
+    """
+    counts, specs = {}, []
+    for name, spec in plain:
+        if name in counts:
+            counts[name] += 1
+            name = f"{name}_{counts[name] - 1}"
+        else:
+            counts[name] = 1
+        specs.append((name, spec, False))
+    for name, spec in weighted:
+        if name in counts:
+            name = f"weighted_{name}"
+            if name in counts:
+                counts[name] += 1
+                name = f"{name}_{counts[name] - 1}"
+            else:
+                counts[name] = 1
+        else:
+            counts[name] = 1
+        specs.append((name, spec, True))
+    return specs
+
+
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
@@ -306,8 +334,13 @@ class Model(Layer):
                 ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
                 As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
 
+        Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
+        a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
+
         Raises:
-            ValueError: an unknown optimizer, loss or metric name, or two metrics reported under the same name.
+            ValueError: an unknown optimizer, loss or metric name, a metric named ``"loss"``, or two metrics that
+                would still be reported under the same name after that renaming (e.g. ``["mae_1", "mae", "mae"]``,
+                where Keras silently overwrites the first).
             TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
         """
         self._check_initialized()
@@ -330,14 +363,12 @@ class Model(Layer):
                 raise TypeError(f"Invalid value for argument `loss`. Expected a loss name or a callable "
                                 f"loss(y_true, y_pred). Received loss={loss!r}")
             loss = resolved
-        specs = [(name, spec, False) for name, spec in self._metric_list(metrics, "metrics")]
-        plain = {name for name, _, _ in specs}
-        specs += [(f"weighted_{name}" if name in plain else name, spec, True)
-                  for name, spec in self._metric_list(weighted_metrics, "weighted_metrics")]
+        specs = _unique_metric_names(self._metric_list(metrics, "metrics"),
+                                     self._metric_list(weighted_metrics, "weighted_metrics"))
         names = [name for name, _, _ in specs]
         if len(set(names)) != len(names) or "loss" in names:
-            raise ValueError(f"Invalid value for argument `metrics`: metric names must be unique and not 'loss'. "
-                             f"Received names {names}")
+            raise ValueError(f"Invalid value for argument `metrics`: the names reported must be unique and not "
+                             f"'loss'. Received metrics named {names} after Keras' renaming of repeated names")
         self.optimizer = optimizer
         self.loss = loss
         self._metric_specs = specs
