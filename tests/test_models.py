@@ -693,6 +693,25 @@ def test_wrong_shaped_validation_data_is_refused_before_the_first_epoch(x_val, y
     assert not np.array_equal(weights[0], model.get_weights()[0])
 
 
+@pytest.mark.parametrize("with_weights", [False, True])
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_empty_validation_data_skips_validation_as_keras(with_weights):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    val = (x[:0], y[:0]) + ((np.ones(0, "float32"),) if with_weights else ())
+    model = Sequential([Dense(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
+    with pytest.warns(UserWarning, match=r"`validation_data` has 0 samples: validation is skipped"):
+        history = model.fit(x, y, epochs=2, validation_data=val, verbose=0).history
+    assert sorted(history) == ["loss", "mae"] and len(history["loss"]) == 2
+    with pytest.raises(ValueError, match="cardinality"):  # still checked: 0 inputs with 3 targets
+        model.fit(x, y, validation_data=(x[:0], y[:3]), verbose=0)
+    keras = _keras()
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    assert sorted(theirs.fit(x, y, epochs=2, validation_data=val, verbose=0).history) == sorted(history)
+
+
 def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_length():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(6, 8, 1)), rng.normal(size=(6, 8, 1))

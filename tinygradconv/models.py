@@ -37,6 +37,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import warnings
 
 import numpy as np
 
@@ -82,15 +83,16 @@ def _as_array(data, name):
     return array
 
 
-def _check_cardinality(arrays):
-    """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length."""
+def _check_cardinality(arrays, allow_empty=False):
+    """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
+    unless ``allow_empty``; return the number of samples."""
     sizes = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(sizes.values())) > 1:
         detail = " ".join(f"'{name}' sizes: {size}" for name, size in sizes.items())
         raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
                          f"{detail}")
     n = next(iter(sizes.values()))
-    if n == 0:
+    if n == 0 and not allow_empty:
         raise ValueError("Expected at least one sample, but the data is empty (0 samples)")
     return n
 
@@ -552,6 +554,7 @@ class Model(Layer):
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, evaluated at the end of
                 each epoch. Checked before the first epoch: samples shaped unlike the training samples are refused
                 unless the model runs on them and ``y_val`` fits its outputs (a model that takes any length).
+                With 0 samples validation is skipped, as in Keras 3 (no ``val_`` logs), with a ``UserWarning``.
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
@@ -594,8 +597,12 @@ class Model(Layer):
                    _as_array(validation_data[1], "validation_data[1]"),
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
-            _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]})
-            self._check_validation_shapes(x, y, val[0], val[1])
+            if _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]}, allow_empty=True):
+                self._check_validation_shapes(x, y, val[0], val[1])
+            else:  # Keras 3 skips validation silently; we skip it too, but say so once
+                warnings.warn("`validation_data` has 0 samples: validation is skipped (as in Keras 3), so the logs "
+                              "have no val_ entries", UserWarning, stacklevel=2)
+                val = None
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:
