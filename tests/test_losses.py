@@ -422,3 +422,10 @@ def test_loss_classes_follow_keras_shape_rules(cls, y_shape, p_shape, rng):
             getattr(losses, cls)()(y, tg.tensor(p))
     else:
         assert getattr(losses, cls)()(y, tg.tensor(p)).item() == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_squeezed_targets_keep_the_predictions_precision():
+    # y_true given as a list of shape (2, 1) is expanded against float64 p of shape (2,) without a float32 detour
+    p = tg.tensor(np.array([0.3, 0.7]), dtype="float64")
+    got = losses.MeanSquaredError()([[0.1], [0.2]], p).item()
+    assert got == pytest.approx(((0.1 - 0.3) ** 2 + (0.2 - 0.7) ** 2) / 2, rel=1e-15)

@@ -342,7 +342,8 @@ class LossFunctionWrapper(Loss):
         # As Keras' LossFunctionWrapper: the squeeze-or-expand rule first, for every function (so the classes of
         # categorical_crossentropy and binary_crossentropy accept y of shape (n, 1) with p of shape (n,)).
         if isinstance(y_pred, Tensor):
-            as_tensor = y_true if isinstance(y_true, Tensor) else Tensor(y_true, backend=y_pred.backend)
+            as_tensor = (y_true if isinstance(y_true, Tensor)
+                         else Tensor(y_true, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend))
             reshaped, y_pred = squeeze_or_expand_to_same_rank(as_tensor, y_pred)
             if reshaped is not as_tensor:  # else keep the caller's y_true (integer labels stay exact)
                 y_true = reshaped
