@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
 from .ops.nn import log_softmax, softplus, squared_difference
 from .tensor import Tensor
+from .validation import axis_index, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -75,34 +75,28 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor, expand_rank_1=True):
 
 
 def _prepare(y_true, y_pred, name):
+    """``y_true`` and ``y_pred`` as tensors of one shape, after Keras' squeeze-or-expand rule.
+
+    Shapes that still differ raise a ValueError (Keras would broadcast e.g. ``(2, 1)`` against ``(2, 3)``, a silent
+    wrong result). A rank-0 pair is viewed as shape ``(1,)``, so that the mean over the last axis gives back the
+    rank-0 loss of that one value, as Keras 3 computes it.
+    """
     y_pred = _as_pred(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(_as_like(y_true, y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: y_true and y_pred must have the same shape. Received: y_true.shape={y_true.shape}, "
                          f"y_pred.shape={y_pred.shape}")
     if y_pred.ndim == 0:
-        raise ValueError(f"{name}: y_pred must have at least one axis. Received a scalar")
+        y_true, y_pred = y_true.reshape(1), y_pred.reshape(1)
     return y_true, y_pred
 
 
 def _check_smoothing(label_smoothing):
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or \
-            not 0 <= label_smoothing <= 1:
-        raise ValueError(f"Argument `label_smoothing` must be a number in [0, 1]. "
-                         f"Received: label_smoothing={label_smoothing!r}")
-    return float(label_smoothing)
+    return float(number(label_smoothing, "label_smoothing", low=0, high=1, type_error=ValueError))
 
 
 def _check_delta(delta):
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta >= 0:
-        raise ValueError(f"Argument `delta` must be a number >= 0. Received: delta={delta!r}")
-    return float(delta)
-
-
-def _check_axis(axis, ndim, name):
-    if isinstance(axis, bool) or not isinstance(axis, int) or not -ndim <= axis < ndim:
-        raise ValueError(f"{name}: invalid `axis` for inputs with {ndim} dimensions. Received: axis={axis!r}")
-    return axis % ndim
+    return float(number(delta, "delta", low=0, type_error=ValueError))
 
 
 # ------------------------------------------------------------------------------------------------ functions
@@ -166,7 +160,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     label_smoothing = _check_smoothing(label_smoothing)
     y_true, y_pred = _prepare(y_true, y_pred, "binary_crossentropy")
-    axis = _check_axis(axis, y_pred.ndim, "binary_crossentropy")
+    axis = axis_index(axis, y_pred.ndim, "binary_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -197,7 +191,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if y_true.shape != y_pred.shape or y_pred.ndim < 1:
         raise ValueError("Arguments `target` and `output` must have the same shape (at least rank 1). Received: "
                          f"target.shape={y_true.shape}, output.shape={y_pred.shape}")
-    axis = _check_axis(axis, y_pred.ndim, "categorical_crossentropy")
+    axis = axis_index(axis, y_pred.ndim, "categorical_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
     return -(y_true * _log_probabilities(y_pred, from_logits, axis)).sum(axis=axis)
@@ -219,7 +213,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     [0.2877, 0.6931]
     """
     y_pred = _as_pred(y_pred)
-    if y_pred.ndim < 1 or _check_axis(axis, y_pred.ndim, "sparse_categorical_crossentropy") != y_pred.ndim - 1:
+    if y_pred.ndim < 1 or axis_index(axis, y_pred.ndim, "sparse_categorical_crossentropy") != y_pred.ndim - 1:
         raise ValueError(f"sparse_categorical_crossentropy supports only the last axis. Received: axis={axis}, "
                          f"y_pred.shape={y_pred.shape}")
     xp = y_pred.backend.xp
@@ -345,6 +339,14 @@ class LossFunctionWrapper(Loss):
         self.fn, self._fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):
+        # As Keras' LossFunctionWrapper: the squeeze-or-expand rule first, for every function (so the classes of
+        # categorical_crossentropy and binary_crossentropy accept y of shape (n, 1) with p of shape (n,)).
+        if isinstance(y_pred, Tensor):
+            as_tensor = (y_true if isinstance(y_true, Tensor)
+                         else Tensor(y_true, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend))
+            reshaped, y_pred = squeeze_or_expand_to_same_rank(as_tensor, y_pred)
+            if reshaped is not as_tensor:  # else keep the caller's y_true (integer labels stay exact)
+                y_true = reshaped
         out = self.fn(y_true, y_pred, **self._fn_kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"The loss function {self.name!r} must return a Tensor; it returned {type(out).__name__}")

@@ -16,39 +16,27 @@ True
 """
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-
+from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
+from ..validation import integer, number
 from .core import serialize
-from .layer import Layer, _lookup
+from .layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
 
-def _int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r}")
-    return int(value)
-
-
-def _positive_float(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
-    return float(value)
-
-
-def _optional(module, identifier):
-    return _lookup(module, identifier) if identifier is not None else None
-
-
-def _resolve_axes(layer, axes, ndim):
+def _resolve_axes(layer, axes, shape):
+    """The axes ``axes`` of an input of shape ``shape`` as sorted non-negative integers; a ValueError naming the
+    layer, the input shape and the axis when an axis does not exist (a rank-0 input has none)."""
+    shape = tuple(shape)
+    ndim = len(shape)
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
+            needed = a + 1 if a >= 0 else -a
             raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): axis={a} is out of range for inputs "
-                             f"with {ndim} axes")
+                             f"of shape {shape}; expected inputs with at least {needed} "
+                             f"{'axis' if needed == 1 else 'axes'}")
         out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"Layer '{layer.name}': axis={list(axes)} names the same axis twice")
@@ -82,15 +70,15 @@ class _Normalization(Layer):
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.epsilon = float(number(epsilon, "epsilon", low=0, low_open=True, type_error=ValueError))
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _lookup("initializers", beta_initializer)
-        self.gamma_initializer = _lookup("initializers", gamma_initializer)
-        self.beta_regularizer = _optional("regularizers", beta_regularizer)
-        self.gamma_regularizer = _optional("regularizers", gamma_regularizer)
-        self.beta_constraint = _optional("constraints", beta_constraint)
-        self.gamma_constraint = _optional("constraints", gamma_constraint)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
 
     def _add_gamma_beta(self, shape):
@@ -141,7 +129,8 @@ class BatchNormalization(_Normalization):
 
     Raises:
         TypeError, ValueError: at construction for a non-integer ``axis`` or a bad ``momentum``/``epsilon``; at the
-            first call when ``axis`` is out of range.
+            first call when ``axis`` is out of range (a rank-0 input); in training for an input with no axis
+            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras).
 
     >>> import numpy as np
     >>> bn = BatchNormalization(momentum=0.5)
@@ -156,18 +145,15 @@ class BatchNormalization(_Normalization):
                  synchronized=False, **kwargs):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        self.axis = _int(axis, "axis")
+        self.axis = integer(axis, "axis", minimum=None)
         self.synchronized = bool(synchronized)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
-                             f"Received momentum={momentum!r}")
-        self.momentum = float(momentum)
-        self.moving_mean_initializer = _lookup("initializers", moving_mean_initializer)
-        self.moving_variance_initializer = _lookup("initializers", moving_variance_initializer)
+        self.momentum = float(number(momentum, "momentum", low=0, high=1, type_error=ValueError))
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
-        (axis,) = _resolve_axes(self, (self.axis,), len(input_shape))
+        (axis,) = _resolve_axes(self, (self.axis,), input_shape)
         dim = input_shape[axis]
         if not dim:
             raise ValueError(f"Layer '{self.name}': the normalized axis {self.axis} of input shape "
@@ -180,7 +166,7 @@ class BatchNormalization(_Normalization):
 
     def call(self, inputs, training=None):
         ndim = inputs.ndim
-        (axis,) = _resolve_axes(self, (self.axis,), ndim)
+        (axis,) = _resolve_axes(self, (self.axis,), inputs.shape)
         dim = self.moving_mean.shape[0]
         if inputs.shape[axis] != dim:
             raise ValueError(f"Layer '{self.name}' was built for {dim} features on axis {self.axis}; received "
@@ -193,6 +179,10 @@ class BatchNormalization(_Normalization):
                              broadcast)
             return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
+        if not reduce:  # Keras 3 fails here too; batch statistics over no axis would silently give all zeros
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization) in training expects inputs with at least 2 "
+                             f"axes (the batch axis and the feature axis={self.axis}); received inputs of shape "
+                             f"{tuple(inputs.shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
         mean = x.mean(axis=reduce, keepdims=True)
         centered = x - mean
         variance = (centered * centered).mean(axis=reduce, keepdims=True)
@@ -234,7 +224,7 @@ class LayerNormalization(_Normalization):
 
     Raises:
         TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
-            axis is out of range.
+            axis is out of range (e.g. any input of rank 0).
 
     >>> import numpy as np
     >>> LayerNormalization(axis=[1, 2])(np.ones((2, 3, 4))).shape
@@ -250,16 +240,16 @@ class LayerNormalization(_Normalization):
             if not axis:
                 raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
                                  "integers. Received axis=[]")
-            self.axis = [_int(a, "axis") for a in axis]
+            self.axis = [integer(a, "axis", minimum=None) for a in axis]
         else:
-            self.axis = _int(axis, "axis")
+            self.axis = integer(axis, "axis", minimum=None)
         self._axes = None
 
     def _axes_list(self):
         return self.axis if isinstance(self.axis, list) else [self.axis]
 
     def build(self, input_shape):
-        axes = _resolve_axes(self, self._axes_list(), len(input_shape))
+        axes = _resolve_axes(self, self._axes_list(), input_shape)
         shape = tuple(input_shape[a] for a in axes)
         if any(not d for d in shape):
             raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
@@ -268,7 +258,7 @@ class LayerNormalization(_Normalization):
         self.built = True
 
     def call(self, inputs):
-        axes = _resolve_axes(self, self._axes_list(), inputs.ndim)
+        axes = _resolve_axes(self, self._axes_list(), inputs.shape)
         broadcast = tuple(n if i in axes else 1 for i, n in enumerate(inputs.shape))
         weight = self.gamma if self.scale else self.beta
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
