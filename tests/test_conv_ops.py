@@ -604,10 +604,11 @@ def _conv_and_grads(fn, arrays, backend, dtype="float64"):
     return [y.numpy()] + [t.grad.numpy() for t in ts]
 
 
-@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD"])
+@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "PER_TAP_FORWARD"])
 def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
     """Against the portable tap-by-tap gather (im2col): the NumPy-only strided gather (interior rows in one copy,
-    padded edge rows tap by tap) and conv1d's kernel gradient by tap groups read straight from x. Through conv1d
+    padded edge rows tap by tap), conv1d's kernel gradient by tap groups read straight from x and conv1d's forward
+    by one GEMM per tap (strides 1). Through conv1d
     (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
     backward), on paddings that pad, crop and leave no interior row; forward also against the loop reference."""
     if switch == "STRIDED_GATHER" and backend != "numpy":
@@ -626,11 +627,12 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             monkeypatch.setattr(conv_module, switch, fast)
             results.append(_conv_and_grads(fn, (x, w, b), backend))
         monkeypatch.setattr(conv_module, switch, True)
-        taken += switch == "STRIDED_GATHER" or conv_module._takes_blocked_kernel_grad(k, s, d)
+        taken += {"STRIDED_GATHER": True, "BLOCKED_KERNEL_GRAD": conv_module._takes_blocked_kernel_grad(k, s, d),
+                  "PER_TAP_FORWARD": conv_module._takes_per_tap_forward(s)}[switch]
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, groups), atol=1e-12)
-    assert taken > 200
+    assert taken > 150
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 2, 3))
         fn = lambda x_, w_, s=s, p=padding, o=op, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,

@@ -33,6 +33,7 @@ chosen by a small rule and tested against the plain path:
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``),
 * :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
+* :func:`_conv1d_forward_per_tap` (conv1d's forward by one GEMM per tap: ``s == 1``),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add) and :func:`_to_channels_last` (``channels_first``
@@ -330,7 +331,8 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     plus ``bias[o]`` when a bias is given (added by each batch part, :func:`_add_bias`).
 
     ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
-    one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``.
+    one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; with ``strides == 1`` the
+    optimised path :func:`_conv1d_forward_per_tap` (one GEMM per tap, no gather) computes the same sums.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
@@ -342,17 +344,61 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
-    def part(lo, hi):
-        for g in range(groups):
-            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
-            w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
-            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
-                rows = (b1 - b0) * out_len
-                cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
-                _matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
+    if _takes_per_tap_forward(strides):
+        part = _conv1d_forward_per_tap(xp, x, kernel, ranges, groups, y, step)
+    else:
+        def part(lo, hi):
+            for g in range(groups):
+                c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+                w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
+                for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
+                    rows = (b1 - b0) * out_len
+                    cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                    _matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
 
     map_batch_parts(xp, batch, step, _then_add_bias(xp, part, y, bias))
     return y
+
+
+#: Set to ``False`` to force the gather (im2col) path of :func:`conv1d_forward` (tests compare both).
+PER_TAP_FORWARD = True
+
+
+def _takes_per_tap_forward(strides):
+    """Whether :func:`conv1d_forward` uses :func:`_conv1d_forward_per_tap`: ``strides == 1`` (any dilation)."""
+    return PER_TAP_FORWARD and strides == 1
+
+
+def _conv1d_forward_per_tap(xp, x, kernel, ranges, groups, y, step):
+    """Optimised path of :func:`conv1d_forward` for ``strides == 1``: one GEMM per tap, accumulated into ``y``.
+
+    With ``s == 1`` tap ``t`` reads the contiguous rows ``x[b, p + t*d - pad_left]``, ``p0 <= p < p1``, so
+    ``y[b, p0:p1] += x[b, n0:n1] @ W[t]`` is a stack of per-sample GEMMs read straight from ``x``, without the im2col
+    copy. The first tap's product is written into ``y`` (on NumPy by ``matmul(..., out=)``) when it covers every
+    output step, else ``y`` starts from zeros. Measured on one core of an AVX-512 Xeon (2026-11-30): 8-13 % faster
+    than gather + one GEMM on the dilated and 256-channel benchmark shapes, about 2x faster with 16 or 32 channels
+    (k = 5 or 7), and as fast with 64 channels and k = 7. Returns the per-batch-part worker that fills ``y``.
+    """
+    _, c_group, filters = kernel.shape
+    f_group = filters // groups
+    out_len = y.shape[1]
+    first_covers_all = ranges[0][0] == 0 and ranges[0][1] == 0 and ranges[0][2] == out_len
+
+    def part(lo, hi):
+        for b0, b1 in chunks(lo, hi, step):
+            for g in range(groups):
+                c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+                taps = ranges
+                if first_covers_all:
+                    t, _, _, n0, n1 = ranges[0]
+                    _matmul_into(xp, x[b0:b1, n0:n1, c_sl], kernel[t, :, f_sl], y[b0:b1, :, f_sl])
+                    taps = ranges[1:]
+                else:
+                    y[b0:b1, :, f_sl] = 0
+                for t, p0, p1, n0, n1 in taps:
+                    y[b0:b1, p0:p1, f_sl] += xp.matmul(x[b0:b1, n0:n1, c_sl], kernel[t, :, f_sl])
+
+    return part
 
 
 def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
@@ -481,7 +527,7 @@ def _matmul_into(xp, a, b, out):
     """``out[...] = reshape(a @ b, out.shape)``; on NumPy, when ``out`` is contiguous, the product is written there
     directly (``matmul(..., out=)``, not in the Array API) instead of into a temporary that is then copied."""
     if type(out) is np.ndarray and out.flags.c_contiguous:
-        np.matmul(a, b, out=out.reshape(a.shape[0], b.shape[1]))
+        np.matmul(a, b, out=out.reshape(*a.shape[:-1], b.shape[-1]))
     else:
         out[...] = xp.reshape(xp.matmul(a, b), out.shape)
 
