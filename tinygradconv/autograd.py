@@ -164,7 +164,10 @@ class Function:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
         if requires_grad and _state.enabled:
             ctx = Context(backend.xp, inputs, cls)
-            return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, True, ctx)
+            out = cls.forward(ctx, *arrays, **attrs)
+            if dtype_name(out.dtype) in _FLOATS:
+                return Tensor._make(out, backend, True, ctx)
+            return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
         return Tensor._make(cls.forward(Context(backend.xp, inputs, None), *arrays, **attrs), backend, False, None)
 
 
@@ -383,4 +386,5 @@ def backward(root, grad=None, retain_graph=False):
 # from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
 # -> autograd), explained at the end of tensor.py.
 from .backend import dtype_name
+from .tensor import _FLOAT_KINDS as _FLOATS
 from .tensor import Tensor
