@@ -171,6 +171,7 @@ def _compare(what, got, expected, rtol, atol):
     if got.shape != expected.shape:
         return f"{what}: shape {got.shape}, expected {expected.shape}"
     same = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    same &= ~((got == 0) & (expected == 0) & (np.signbit(got) != np.signbit(expected)))  # 0.0 is not -0.0
     if same.all():
         return None
     index = tuple(int(i) for i in np.argwhere(~same)[0])
@@ -183,7 +184,8 @@ def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-
     For each sample of ``special_points``: the output and the gradient of ``sum(output)`` (in float64) must equal the
     sample's ``expected``/``expected_grads`` where given, and ``reference(sample)`` where ``reference`` is given (a
     function returning ``(output, grads)`` as arrays, e.g. computed with PyTorch), within ``rtol``/``atol``; NaN
-    matches NaN, ``inf`` matches ``inf`` of the same sign. Every gradient must have its input's shape.
+    matches NaN, ``inf`` matches ``inf`` of the same sign, and a zero matches only a zero of the same sign
+    (``0.0`` is not ``-0.0``: ``1 / x`` tells them apart). Every gradient must have its input's shape.
 
     Returns the number of samples checked. Raises :class:`GradcheckError` naming the sample, the element and both
     values at the first mismatch, and ``ValueError`` when the op has no special points.

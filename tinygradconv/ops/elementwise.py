@@ -5,6 +5,7 @@ input's shape by :func:`unbroadcast`.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -36,6 +37,21 @@ def broadcast_error(name, *arrays):
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
     return ValueError(f"{name}: operands of shapes {shapes} cannot be broadcast together (NumPy rules: aligned "
                       "from the right, each pair of dimensions must be equal or one of them 1)")
+
+
+def ieee754(xp):
+    """A context in which IEEE 754 special results (``1/0 = inf``, ``0/0 = nan``, ``log(0) = -inf``) are computed
+    silently, as PyTorch does: ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which
+    would otherwise print ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
+
+    >>> import numpy as np
+    >>> with ieee754(np):
+    ...     float(np.float64(1.0) / np.float64(0.0))
+    inf
+    """
+    if getattr(xp, "__name__", "").startswith(("numpy", "array_api_compat.numpy", "array_api_strict")):
+        return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    return contextlib.nullcontext()
 
 
 def _float_mask(xp, condition, dtype):
@@ -190,7 +206,8 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return a / b
+            with ieee754(ctx.xp):
+                return a / b
         except ValueError:
             raise broadcast_error("div", a, b) from None
 
@@ -198,16 +215,22 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(ctx.xp, grad / b, a.shape) if need_a else None,
-                unbroadcast(ctx.xp, -grad * ((a / b) / b), b.shape) if need_b else None)
+        with ieee754(ctx.xp):
+            return (unbroadcast(ctx.xp, grad / b, a.shape) if need_a else None,
+                    unbroadcast(ctx.xp, -grad * ((a / b) / b), b.shape) if need_b else None)
 
 
 _POW_BASES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 2.0, -2.5, 0.5)
 _POW_EXPONENTS = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5)
 
 
-@register_op("pow", samples=_binary_samples(positive_a=True),
-             special_points=binary_special_points(_POW_BASES, _POW_EXPONENTS))
+def _pow_special_points(rng):
+    bases = np.array(_POW_BASES)  # a number exponent too (rank 0): PyTorch's kernels for 0.5 and -0.5 at -0.0
+    return [*binary_special_points(_POW_BASES, _POW_EXPONENTS)(rng),
+            *[Sample((bases, np.asarray(e))) for e in (0.5, -0.5, 1.5, 2.0, -1.0, 0.0)]]
+
+
+@register_op("pow", samples=_binary_samples(positive_a=True), special_points=_pow_special_points)
 class Pow(Function):
     r"""``a ** b``; d/da = :math:`b a^{b-1}`, d/db = :math:`a^b \log a`.
 
@@ -215,12 +238,22 @@ class Pow(Function):
     even at ``a = 0`` where :math:`0 \cdot 0^{-1}` would be NaN), and d/db is 0 where ``a == 0`` and ``b >= 0``
     (:math:`0^b \log 0 = 0 \cdot (-\infty)` there, but :math:`0^b` is constant in b > 0). Elsewhere the formulas
     give IEEE 754 results: a negative base with a non-integer exponent is NaN, d/db of a negative base is NaN.
+
+    A rank-0 exponent (a Python number: ``x ** 0.5``) takes PyTorch's path for a number exponent, where
+    :math:`a^{0.5}` is ``sqrt(a)`` and :math:`a^{-0.5}` is ``1 / sqrt(a)``: they differ from C's ``pow`` only at
+    ``a = -0.0`` (``(-0.0) ** 0.5 = -0.0`` and d/da ``= -inf``, as :meth:`Tensor.sqrt`). Integer tensors raised to
+    a negative integer power are a ``ValueError`` (as PyTorch: the result is not an integer).
     """
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = ctx.xp
+        if "int" in str(b.dtype) and "int" in str(a.dtype) and bool(xp.any(b < 0)):
+            raise ValueError("pow: integers to negative integer powers are not allowed (the result is not an "
+                             "integer); cast the base to a float first, e.g. t.astype('float32') ** -1")
         try:
-            out = a**b
+            with ieee754(xp):
+                out = _power(xp, a, b)
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         ctx.save_for_backward(a, b, out)
@@ -232,11 +265,23 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
         grad_a = grad_b = None
-        if need_a:
-            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * a ** (b - 1)), a.shape)
-        if need_b:
-            grad_b = unbroadcast(xp, xp.where((a == 0) & (b >= 0), 0.0, grad * out * xp.log(a)), b.shape)
+        with ieee754(xp):
+            if need_a:
+                grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * _power(xp, a, b - 1)), a.shape)
+            if need_b:
+                grad_b = unbroadcast(xp, xp.where((a == 0) & (b >= 0), 0.0, grad * out * xp.log(a)), b.shape)
         return grad_a, grad_b
+
+
+def _power(xp, a, b):
+    """``a ** b``, with PyTorch's number-exponent kernels for a rank-0 ``b`` of 0.5 (sqrt) and -0.5 (1/sqrt)."""
+    if b.ndim == 0 and "float" in str(b.dtype):
+        e = float(b)
+        if e == 0.5:
+            return xp.sqrt(a)
+        if e == -0.5:
+            return 1.0 / xp.sqrt(a)
+    return a**b
 
 
 def _pairwise_samples(rng):
@@ -246,10 +291,19 @@ def _pairwise_samples(rng):
             Sample((np.asarray(0.3), b[1])), Sample((np.zeros((0, 4)), b[2]))]
 
 
+def _signed_zero_ties(xp, a, b, out, larger):
+    """``out`` with IEEE 754-2019's order of zeros (``-0.0 < 0.0``) where both inputs are zeros: ``maximum(0.0,
+    -0.0) = 0.0``, ``minimum(0.0, -0.0) = -0.0`` in either order. (On zeros, ``a + b`` is ``-0.0`` only when both
+    are ``-0.0``: the maximum; ``-(-a - b)`` is ``0.0`` only when both are ``0.0``: the minimum.)"""
+    zeros = (a == 0) & (b == 0)
+    return xp.where(zeros, (a + b) if larger else -((-a) - b), out)
+
+
 @register_op("maximum", samples=_pairwise_samples, special_points=binary_special_points())
 class Maximum(Function):
     """Element-wise maximum; the gradient goes to the larger input (split evenly on ties, ``0.0`` and ``-0.0``
-    included).
+    included). ``maximum(0.0, -0.0) = 0.0`` in either order (IEEE 754-2019, and PyTorch's ``maximum(0.0, -0.0)``;
+    PyTorch's vectorised kernel returns either zero, NumPy the second one).
 
     NaN propagates (``maximum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
     full gradient (PyTorch's rule).
@@ -259,7 +313,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return ctx.xp.maximum(a, b)
+            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.maximum(a, b), larger=True)
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
 
@@ -271,7 +325,7 @@ class Maximum(Function):
 @register_op("minimum", samples=_pairwise_samples, special_points=binary_special_points())
 class Minimum(Function):
     """Element-wise minimum; the gradient goes to the smaller input (split evenly on ties, ``0.0`` and ``-0.0``
-    included).
+    included). ``minimum(0.0, -0.0) = -0.0`` in either order (IEEE 754-2019).
 
     NaN propagates (``minimum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
     full gradient (PyTorch's rule).
@@ -281,7 +335,7 @@ class Minimum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return ctx.xp.minimum(a, b)
+            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.minimum(a, b), larger=False)
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
 
@@ -378,12 +432,14 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        with ieee754(ctx.xp):
+            return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / a
+        with ieee754(ctx.xp):
+            return grad / a
 
 
 @register_op("log1p", samples=_unary_samples(-0.5, 3.0), special_points=unary_special_points(-1.0))
@@ -394,12 +450,14 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(a)
+        with ieee754(ctx.xp):
+            return ctx.xp.log1p(a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / (1.0 + a)
+        with ieee754(ctx.xp):
+            return grad / (1.0 + a)
 
 
 @register_op("sqrt", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
@@ -408,14 +466,16 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        with ieee754(ctx.xp):
+            out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad / (2.0 * out)
+        with ieee754(ctx.xp):
+            return grad / (2.0 * out)
 
 
 @register_op("abs", samples=_unary_samples(), special_points=unary_special_points())
@@ -473,15 +533,15 @@ class Relu(Function):
     """``max(a, 0)``; d/da = 1 where a > 0, 0 where a <= 0 (0 at the kink, as PyTorch and Keras).
 
     NaN propagates, as PyTorch and Keras: ``relu(nan) = nan``, and its gradient passes (d/da = 1 there, PyTorch's
-    ``threshold_backward``), so a NaN in the data is never turned into a finite number.
+    ``threshold_backward``), so a NaN in the data is never turned into a finite number. ``relu(-0.0) = -0.0``
+    (PyTorch, and Keras 3 on its torch backend): only negative values are replaced by 0.
     """
 
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        blocked = a <= 0  # False for NaN
-        ctx.save_for_backward(blocked)
-        return xp.where(blocked, 0.0, a)  # a Python scalar: cheaper than an array of zeros
+        ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
+        return xp.where(a < 0, 0.0, a)  # a Python scalar: cheaper than an array of zeros
 
     @staticmethod
     def backward(ctx, grad):

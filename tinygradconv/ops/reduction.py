@@ -102,6 +102,10 @@ class _Extreme(Function):
         if any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
         out = getattr(xp, cls.reduce)(a, axis=axes, keepdims=True)
+        if bool(xp.any(out == 0)):  # IEEE 754-2019's -0.0 < 0.0: max([0.0, -0.0]) = 0.0, min = -0.0 (torch.amax)
+            wanted = ~xp.signbit(a) if cls.reduce == "max" else xp.signbit(a)
+            flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
+            out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
         hits = xp.astype(a == out, a.dtype)
         ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
         ctx.shape, ctx.axes = a.shape, axes
@@ -122,7 +126,10 @@ def _distinct_samples(rng):
 
 def _extreme_special_points(rng):
     points = [s for s in _reduction_special_points(rng) if 0 not in np.shape(s.args[0])]  # an empty axis raises
-    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False})]  # empty, a non-empty axis
+    zeros = np.array([[-0.0, 0.0], [0.0, -0.0], [-0.0, -0.0], [0.0, 0.0], [-0.0, -1.0], [0.0, 1.0]])
+    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False}),  # empty, a non-empty axis
+            Sample((zeros,), {"axes": (1,), "keepdims": False}), Sample((np.asarray(-0.0),), {"axes": (),
+                                                                                            "keepdims": False})]
 
 
 @register_op("max", samples=_distinct_samples, special_points=_extreme_special_points)
@@ -130,7 +137,9 @@ class Max(_Extreme):
     """Maximum over ``axes``; the gradient goes to the maximal elements (split evenly on ties), as ``torch.amax``.
 
     NaN propagates: a slice holding NaN has maximum NaN and, as ``torch.amax``, its every gradient is NaN (no
-    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy). Zeros
+    are ordered ``-0.0 < 0.0`` (IEEE 754-2019): the maximum of ``[0.0, -0.0]`` is ``0.0`` in any order (NumPy gives
+    ``-0.0``; ``torch.amax`` gives ``0.0`` for this order, and for the other one on short inputs ``-0.0``).
     """
 
     reduce = "max"
@@ -141,7 +150,8 @@ class Min(_Extreme):
     """Minimum over ``axes``; the gradient goes to the minimal elements (split evenly on ties), as ``torch.amin``.
 
     NaN propagates: a slice holding NaN has minimum NaN and, as ``torch.amin``, its every gradient is NaN (no
-    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy). Zeros
+    are ordered ``-0.0 < 0.0`` (IEEE 754-2019): the minimum of ``[0.0, -0.0]`` is ``-0.0`` in any order.
     """
 
     reduce = "min"
