@@ -355,3 +355,16 @@ def test_serialize_none_and_non_losses():
         "class_name": "Huber", "config": {"name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 2.0}}
     with pytest.raises(ValueError, match="Cannot serialize the loss <function .*no get_config.*a Loss subclass"):
         losses.serialize(lambda y_true, y_pred: y_pred)
+
+
+@pytest.mark.parametrize("y_shape, w_shape", [((3, 1), (3, 2)), ((3, 4), (3, 2)), ((3, 4), (2,)), ((3, 2, 4), (3, 5))])
+def test_a_sample_weight_that_does_not_broadcast_is_named(y_shape, w_shape):
+    y = np.ones(y_shape)
+    with pytest.raises(ValueError, match=r"`sample_weight`: its shape \(" + ", ".join(map(str, w_shape))):
+        tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones(w_shape))
+
+
+def test_a_broadcasting_sample_weight_still_works_as_keras():
+    # y of shape (3,): the per-sample loss is a scalar, which a (3, 2) weight broadcasts against (Keras gives 1.0)
+    y = np.ones(3)
+    assert tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones((3, 2))).item() == 1.0

@@ -63,7 +63,7 @@ from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .tensor import Tensor
-from .validation import number
+from .validation import axis_index, number
 
 __all__ = [
     "ActivationFunction",
@@ -410,6 +410,8 @@ def softmax(x, axis=-1):
     >>> softmax(tg.tensor([1000.0, 1000.0])).tolist()
     [0.5, 0.5]
     """
+    x = _t(x)
+    axis_index(axis, x.ndim, "softmax", scalar_axis=True)  # checked here, so that errors name softmax
     return log_softmax(x, axis=axis).exp()
 
 
