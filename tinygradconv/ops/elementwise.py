@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
-from ..tensor import Tensor
+from ..backend import dtype_name
+from ..tensor import Tensor, _check_dtype
 
 
 def unbroadcast(xp, grad, shape):
@@ -575,6 +576,7 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         xp = ctx.xp
+        _check_bounds(min, max)
         inside = xp.ones(a.shape, dtype=xp.bool)
         out = a
         if min is not None:
@@ -605,7 +607,11 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.input_dtype = a.dtype
-        return ctx.xp.astype(a, getattr(ctx.xp, dtype) if isinstance(dtype, str) else dtype)
+        try:
+            name = dtype_name(dtype) if dtype is not None else "None"
+        except TypeError:
+            name = repr(dtype)
+        return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))  # TypeError naming `dtype` if unknown
 
     @staticmethod
     def backward(ctx, grad):
@@ -678,11 +684,18 @@ def where(condition, a, b):
     return Where.apply(condition, a, b)
 
 
-def clip(x, min=None, max=None):
-    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None)."""
+def _check_bounds(min, max):
     for name, value in (("min", min), ("max", max)):
-        if value is not None and not isinstance(value, numbers.Real):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
             raise TypeError(f"clip(): `{name}` must be a number or None. Received {name}={value!r}")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip(): `min` must not exceed `max`. Received min={min}, max={max}")
+
+
+def clip(x, min=None, max=None):
+    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None; checked by the op).
+
+    Raises:
+        TypeError: a bound that is not a number; ValueError: ``min > max``.
+    """
     return Clip.apply(_as_tensor(x), min=min, max=max)

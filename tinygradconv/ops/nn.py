@@ -86,6 +86,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
+        axis = axis_index(axis, a.ndim, "log_softmax")
         if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
             ctx.save_for_backward(a)
             ctx.axis = axis

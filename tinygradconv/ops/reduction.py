@@ -17,6 +17,15 @@ from ..tensor import Tensor
 from ..validation import reduction_axes
 
 
+def _checked(op, a, axes, keepdims):
+    """The reduced axes as a sorted tuple (:func:`~tinygradconv.validation.reduction_axes`) and ``keepdims`` a
+    bool: the ops check their attributes themselves, so ``Sum.apply(x, axes=..., keepdims=...)`` fails as clearly
+    as ``x.sum(axis=...)``."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{op}: `keepdims` must be a bool. Received keepdims={keepdims!r}")
+    return reduction_axes(axes, a.ndim, op), bool(keepdims)
+
+
 def _kept_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
@@ -53,6 +62,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
+        axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
 
@@ -76,6 +86,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
+        axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
             return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
@@ -99,6 +110,7 @@ class _Extreme(Function):
     @classmethod
     def forward(cls, ctx, a, axes, keepdims):
         xp = ctx.xp
+        axes, keepdims = _checked(cls.reduce, a, axes, keepdims)
         if any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
         out = getattr(xp, cls.reduce)(a, axis=axes, keepdims=True)
@@ -159,7 +171,7 @@ class Min(_Extreme):
 
 def _reduce(fn, x, axis, keepdims):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return fn.apply(x, axes=reduction_axes(axis, x.ndim, fn.__name__.lower()), keepdims=bool(keepdims))
+    return fn.apply(x, axes=axis, keepdims=bool(keepdims))  # the op checks the axes
 
 
 def sum(x, axis=None, keepdims=False):
