@@ -513,6 +513,12 @@ def test_ieee_special_results_print_no_warning_like_torch(backend):
     y = (x**-1.0).sum() + x.sqrt().sum() + x.log().sum() + (1.0 / x).sum() + x.log1p().sum() + (x**0.5).sum()
     y.backward()  # inf, nan and -inf on the way, silently (torch prints nothing either)
     assert np.isnan(y.item()) and x.grad is not None
+    specials = tg.tensor([np.nan, -np.inf, -np.inf, 1e300], dtype="float64", backend=backend, requires_grad=True)
+    results = [specials.max(), specials.min(), tg.tensor(np.zeros((0, 3)), backend=backend).mean(axis=0),
+               activations.log_softmax(specials[1:3]), activations.softmax(specials), specials.exp(),
+               specials.astype("float32"), tg.ops.nn.softplus(specials)]
+    sum(r.sum() for r in results if r.requires_grad).backward()
+    assert np.isnan(results[2].numpy()).all()
 
 
 def test_integers_to_negative_integer_powers_are_refused_like_torch():

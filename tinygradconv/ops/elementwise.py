@@ -416,7 +416,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.exp(a)
+        with ieee754(ctx.xp):  # exp(1000) = inf, silently
+            out = ctx.xp.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -611,7 +612,8 @@ class Cast(Function):
             name = dtype_name(dtype) if dtype is not None else "None"
         except TypeError:
             name = repr(dtype)
-        return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))  # TypeError naming `dtype` if unknown
+        with ieee754(ctx.xp):  # float64 -> float16 of 1e5 is inf, silently
+            return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))  # TypeError naming `dtype` if unknown
 
     @staticmethod
     def backward(ctx, grad):

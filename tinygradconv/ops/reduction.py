@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import reduction_axes
+from .elementwise import ieee754
 
 
 def _checked(op, a, axes, keepdims):
@@ -88,6 +89,10 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
+            kept = _kept_shape(a.shape, axes)
+            return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),
+                           float("nan"), dtype=a.dtype)
         if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
             return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
         return xp.mean(a, axis=axes, keepdims=keepdims)
@@ -119,7 +124,8 @@ class _Extreme(Function):
             flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
             out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
         hits = xp.astype(a == out, a.dtype)
-        ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
+        with ieee754(xp):  # a slice holding NaN has no hit: 0/0, its gradient NaN (as torch.amax), silently
+            ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
         ctx.shape, ctx.axes = a.shape, axes
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
