@@ -125,7 +125,11 @@ class Function:
     and is dropped. Keyword arguments are non-differentiable attributes.
 
     ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
-    per input, each of that input's shape, or ``None`` where no gradient is needed.
+    per input, each of that input's shape, or ``None`` where no gradient is needed. An output of an integer or bool
+    dtype never requires grad and records no node (as in PyTorch: a cast to int, a comparison).
+
+    Attributes are checked by ``forward`` itself (``ValueError``/``TypeError`` naming the argument), so that
+    ``Function.apply`` fails as clearly as the functional wrappers that call it.
     """
 
     name = None

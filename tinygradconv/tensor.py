@@ -7,7 +7,7 @@ Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
 * Python numbers and (nested) lists or tuples, and integer or boolean data of any kind, become the configured float
   type ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
 * anything else raises: strings, bytes, complex numbers and arbitrary objects ``TypeError``; ragged (inhomogeneous)
-  nested lists ``ValueError``.
+  nested lists, and Python integers too large for int64 (``2**70``; PyTorch overflows too), ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
 
@@ -304,7 +304,8 @@ class Tensor:
         return new
 
     def astype(self, dtype) -> Tensor:
-        """A differentiable cast to ``dtype`` (e.g. ``"float64"``)."""
+        """A differentiable cast to ``dtype`` (e.g. ``"float64"``). An integer or bool result never requires grad
+        (as in PyTorch): no gradient flows back through it, nor through any op's integer or bool output."""
         return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
 
     # ------------------------------------------------------------------ autograd
