@@ -151,3 +151,9 @@ def test_valid_indices_still_work_like_torch():
         theirs = tx[torch.as_tensor(index) if isinstance(index, np.ndarray) else index]
         assert x[index].tolist() == theirs.tolist()
     assert x[tg.tensor(np.array([1, 0]), dtype="int64")].tolist() == tx[torch.tensor([1, 0])].tolist()
+
+
+def test_a_bool_index_adds_an_axis_as_numpy_even_on_a_length_1_axis():
+    x = tg.tensor([5.0])
+    assert x[True].shape == np.array([5.0])[True].shape == (1, 1)
+    assert x[False].shape == np.array([5.0])[False].shape == (0, 1)

@@ -232,6 +232,8 @@ def _check_in_range(xp, item, axis, shape):
             raise IndexError(f"The boolean mask of shape {tuple(item.shape)} does not match the shape {covered} of "
                              f"the {axes} it indexes (tensor of shape {shape})")
         return
+    if isinstance(item, bool) or axis >= len(shape):  # t[True] adds an axis, as NumPy
+        return
     n = shape[axis]
     if isinstance(item, int):
         low = high = item
