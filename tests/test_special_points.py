@@ -519,6 +519,10 @@ def test_ieee_special_results_print_no_warning_like_torch(backend):
                specials.astype("float32"), tg.ops.nn.softplus(specials)]
     sum(r.sum() for r in results if r.requires_grad).backward()
     assert np.isnan(results[2].numpy()).all()
+    z = tg.tensor([0.0], dtype="float64", backend=backend, requires_grad=True)
+    (z**-1.0).sum().backward()  # d/dz = -inf
+    z.sqrt().sum().backward()  # + inf, accumulated into z.grad: NaN, silently
+    assert np.isnan(z.grad.item())
 
 
 def test_integers_to_negative_integer_powers_are_refused_like_torch():

@@ -340,8 +340,17 @@ def backward(root, grad=None, retain_graph=False):
     """Back-propagate from ``root``; see :meth:`Tensor.backward`.
 
     Kahn's algorithm: a tensor's op runs its ``backward`` once every use of the tensor has added its share to the
-    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph.
+    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph. IEEE 754
+    special results on the way (``1/0``, ``inf - inf`` when gradients add up) are computed silently, as PyTorch
+    does: no NumPy ``RuntimeWarning`` (``ops.elementwise.ieee754``).
     """
+    from .ops.elementwise import ieee754
+
+    with ieee754(root.backend.xp):
+        _backward(root, grad, retain_graph)
+
+
+def _backward(root, grad, retain_graph):
     grads = {root: _initial_grad(root, grad)}
     uses = _count_uses(root)
     ready = [root]
