@@ -125,7 +125,11 @@ class Function:
     and is dropped. Keyword arguments are non-differentiable attributes.
 
     ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
-    per input, each of that input's shape, or ``None`` where no gradient is needed.
+    per input, each of that input's shape, or ``None`` where no gradient is needed. An output of an integer or bool
+    dtype never requires grad and records no node (as in PyTorch: a cast to int, a comparison).
+
+    Attributes are checked by ``forward`` itself (``ValueError``/``TypeError`` naming the argument), so that
+    ``Function.apply`` fails as clearly as the functional wrappers that call it.
     """
 
     name = None
@@ -164,7 +168,10 @@ class Function:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
         if requires_grad and _state.enabled:
             ctx = Context(backend.xp, inputs, cls)
-            return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, True, ctx)
+            out = cls.forward(ctx, *arrays, **attrs)
+            if dtype_name(out.dtype) in _FLOATS:
+                return Tensor._make(out, backend, True, ctx)
+            return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
         return Tensor._make(cls.forward(Context(backend.xp, inputs, None), *arrays, **attrs), backend, False, None)
 
 
@@ -333,8 +340,17 @@ def backward(root, grad=None, retain_graph=False):
     """Back-propagate from ``root``; see :meth:`Tensor.backward`.
 
     Kahn's algorithm: a tensor's op runs its ``backward`` once every use of the tensor has added its share to the
-    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph.
+    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph. IEEE 754
+    special results on the way (``1/0``, ``inf - inf`` when gradients add up) are computed silently, as PyTorch
+    does: no NumPy ``RuntimeWarning`` (``ops.elementwise.ieee754``).
     """
+    from .ops.elementwise import ieee754
+
+    with ieee754(root.backend.xp):
+        _backward(root, grad, retain_graph)
+
+
+def _backward(root, grad, retain_graph):
     grads = {root: _initial_grad(root, grad)}
     uses = _count_uses(root)
     ready = [root]
@@ -383,4 +399,5 @@ def backward(root, grad=None, retain_graph=False):
 # from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
 # -> autograd), explained at the end of tensor.py.
 from .backend import dtype_name
+from .tensor import _FLOAT_KINDS as _FLOATS
 from .tensor import Tensor
