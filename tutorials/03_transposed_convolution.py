@@ -184,4 +184,24 @@ anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], stride
 partials, counts = viz.scatter_steps([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2)
 print("overlap count per full-output position:", counts[-1].astype(int).tolist())
 
+
+# %% [markdown]
+# In a notebook the animation plays right here (as JavaScript frames, `anim.to_jshtml()`, no video codec
+# needed); a plain `python` run skips this cell's display.
+
+# %%
+def play(animation):
+    """Show ``animation`` inline when running inside Jupyter; do nothing in a plain ``python`` run."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(HTML(animation.to_jshtml()))
+        plt.close(animation._fig)          # the frames above replace the still image of the last frame
+
+
+play(anim)
+
 plt.show()
