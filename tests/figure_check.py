@@ -38,7 +38,9 @@ def _texts(fig):
         ax_texts = [ax.title, ax._left_title, ax._right_title, *ax.texts]
         if ax.axison:
             ax_texts += [ax.xaxis.label, ax.yaxis.label, ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
-            ax_texts += list(ax.get_xticklabels()) + list(ax.get_yticklabels())
+            for axis in (ax.xaxis, ax.yaxis):  # the ticks drawn (inside the view), not every tick object
+                ax_texts += [label for tick in axis._update_ticks() for label in (tick.label1, tick.label2)
+                             if label.get_visible()]
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             ax_texts += [*legend.get_texts(), legend.get_title()]
@@ -67,8 +69,17 @@ def figure_problems(fig, bbox_inches=None, pad_inches=None, min_points=MIN_POINT
     """What makes ``fig``, saved with ``bbox_inches`` / ``pad_inches``, hard to read (see the module docstring)."""
     import matplotlib
 
-    fig.draw_without_rendering()               # layout (constrained / tight) as when saved, on any canvas
-    renderer = fig._get_renderer()
+    original = fig.canvas
+    if not hasattr(original, "get_renderer"):  # savefig may have switched to a canvas without a renderer
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    try:
+        fig.canvas.draw()                      # a real draw: layout engines and legends place their texts
+        renderer = fig.canvas.get_renderer()
+    finally:
+        if fig.canvas is not original:
+            fig.set_canvas(original)
     dpi = fig.dpi
     if bbox_inches == "tight":
         pad = matplotlib.rcParams["savefig.pad_inches"] if pad_inches in (None, "layout") else pad_inches
