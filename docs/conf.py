@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE / "_ext"))
 
 os.environ.setdefault("TINYGRADCONV_FAST", "1")
-import matplotlib  # noqa: E402  (the build itself draws into files: Agg, whatever MPLBACKEND says)
+import matplotlib
 
 matplotlib.use("Agg")
 # The notebook kernels inherit this environment: let them draw inline (their figures become the page's images).

@@ -628,8 +628,8 @@ def test_readme_figures_are_committed():
 # The figure check (tests/figure_check.py) on every plotting function, over a range of sizes
 # ------------------------------------------------------------------------------------------------------------
 sys.path.insert(0, os.path.dirname(__file__))
-import figure_check  # noqa: E402  (the helper next to this file)
-from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
+import figure_check
+from matplotlib.backend_bases import FigureCanvasBase
 
 _PRINT_FIGURE = FigureCanvasBase.print_figure
 

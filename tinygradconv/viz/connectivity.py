@@ -454,7 +454,7 @@ def _cropped_connections(st):
 def _windows(xs):
     """The x ranges of the rows: all cells in one row, or rows of ROW_CELLS cells, the middle ones left out."""
     lo, hi = min(xs), max(xs)
-    n = int(round(hi - lo)) + 1
+    n = round(hi - lo) + 1
     if n <= ROW_CELLS + 4:
         return [(lo, hi)], 0
     rows = [(lo + r * ROW_CELLS, min(lo + (r + 1) * ROW_CELLS - 1, hi)) for r in range(-(-n // ROW_CELLS))]
@@ -462,7 +462,7 @@ def _windows(xs):
         return rows, 0
     last = (hi - ROW_CELLS + 1, hi)
     kept = rows[: MAX_ROWS - 1] + [last]
-    return kept, int(round(last[0] - rows[MAX_ROWS - 2][1])) - 1
+    return kept, round(last[0] - rows[MAX_ROWS - 2][1]) - 1
 
 
 def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
