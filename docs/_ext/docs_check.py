@@ -42,9 +42,9 @@ class _Page(HTMLParser):
             value = attrs.get(key)
             if value is None:
                 continue
-            if tag in ("script", "img") or (tag == "link" and "stylesheet" in (attrs.get("rel") or "")):
-                if value.startswith(_EXTERNAL[:2] + ("//",)):
-                    self.remote.append(value)
+            loaded = tag in ("script", "img") or (tag == "link" and "stylesheet" in (attrs.get("rel") or ""))
+            if loaded and value.startswith(("http:", "https:", "//")):
+                self.remote.append(value)
             self.refs.append((tag, value))
         if "math" in (attrs.get("class") or "").split():
             self.maths += 1
