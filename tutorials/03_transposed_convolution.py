@@ -186,20 +186,29 @@ print("overlap count per full-output position:", counts[-1].astype(int).tolist()
 
 
 # %% [markdown]
-# In a notebook the animation plays right here (as JavaScript frames, `anim.to_jshtml()`, no video codec
-# needed); a plain `python` run skips this cell's display.
+# In a notebook the animation plays right here, as an animated GIF embedded in the page (no video codec and no
+# network needed); a plain `python` run skips this cell's display.
 
 # %%
 def play(animation):
-    """Show ``animation`` inline when running inside Jupyter; do nothing in a plain ``python`` run."""
+    """Show ``animation`` inline, as an embedded GIF, when running inside Jupyter; do nothing otherwise."""
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display
     except ImportError:
         return
-    if get_ipython() is not None:
-        display(HTML(animation.to_jshtml()))
-        plt.close(animation._fig)          # the frames above replace the still image of the last frame
+    if get_ipython() is None:
+        return
+    import base64
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "animation.gif")
+        animation.save(path, writer="pillow", fps=1.5, dpi=80)
+        with open(path, "rb") as gif:
+            data = base64.b64encode(gif.read()).decode("ascii")
+    display(HTML(f'<img src="data:image/gif;base64,{data}" alt="the scatter, step by step">'))
+    plt.close(animation._fig)          # the GIF above replaces the still image of the last frame
 
 
 play(anim)
