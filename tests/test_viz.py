@@ -4,6 +4,7 @@ import argparse
 import itertools
 import os
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -755,3 +756,34 @@ def test_the_figure_check_finds_what_it_should():
     assert not any("outside" in p for p in figure_check.figure_problems(fig, bbox_inches="tight")
                    if "extends" in p)                                       # a tight bbox takes it in
     plt.close(fig)
+
+
+_EXAMPLE_RUNNER = """
+import json, runpy, sys
+sys.path.insert(0, {tests!r})
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import figure_check
+figure_check.install({report!r}, {name!r})                  # figures the script saves itself
+sys.argv = [{script!r}]
+runpy.run_path({script!r}, run_name="__main__")
+entries = json.loads(open({report!r}).read())
+for number in plt.get_fignums():                             # figures the docs gallery saves (tight bbox)
+    problems = figure_check.figure_problems(plt.figure(number), bbox_inches="tight")
+    if problems:
+        entries.append({{"where": {name!r}, "figure": number, "problems": problems}})
+open({report!r}, "w").write(json.dumps(entries, indent=1))
+"""
+
+
+@pytest.mark.parametrize("script", sorted(Path(ROOT, "examples").glob("[!_]*.py")), ids=lambda p: p.name)
+def test_every_figure_of_the_examples_is_readable(script, tmp_path):
+    report = tmp_path / "report.json"
+    code = _EXAMPLE_RUNNER.format(tests=os.path.dirname(__file__), report=str(report), name=script.name,
+                                  script=str(script))
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert report.read_text() == "[]", report.read_text()
