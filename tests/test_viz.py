@@ -4,8 +4,8 @@ import argparse
 import itertools
 import os
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
