@@ -600,7 +600,7 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
     if matrix.size and matrix.min() < 0:
-        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1.25 * top, vmax=1.25 * top, aspect="equal",
+        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1.6 * top, vmax=1.6 * top, aspect="equal",
                           interpolation="nearest")
     else:
         image = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.6 * top, aspect="equal", interpolation="nearest")
@@ -677,7 +677,8 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
-    fig.suptitle("\n".join([textwrap.fill(st.describe() + ", weights=[" + ", ".join(f"{w:.3g}" for w in st.weights) + "]", chars),
+    weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
+    fig.suptitle("\n".join([textwrap.fill(st.describe(), chars), textwrap.fill(weights_text, chars),
                             textwrap.fill(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
     return fig
 
