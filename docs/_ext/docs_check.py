@@ -5,6 +5,8 @@
 * a page links or embeds a file of the site that does not exist, or a ``#fragment`` that the target page lacks
   (every ``href`` / ``src`` of every page; links to other sites are not followed);
 * a page loads a script or style sheet from the network (the site must work offline);
+* a tutorial page, rendered by headless Chromium in a 1400-pixel-wide window (a laptop screen), has a code cell or
+  an output that scrolls sideways;
 * a page with maths, rendered by headless Chromium (``--dump-dom`` after JavaScript ran, with
   ``--virtual-time-budget``), still shows raw TeX (``\\(``, ``\\[`` or ``$$``) or has fewer typeset formulas
   (``mjx-container``) than maths elements.
@@ -15,6 +17,8 @@ not available to install Chromium), in which case the browser part is skipped wi
 """
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -88,12 +92,39 @@ def find_chromium():
     return None
 
 
-def rendered_dom(chromium, page: Path) -> str:
+def rendered_dom(chromium, page: Path, width: int = 1400) -> str:
     """The page's DOM after its JavaScript ran (headless Chromium, no network needed for a local file)."""
     proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                           "--virtual-time-budget=10000", "--dump-dom", page.resolve().as_uri()],
-                          capture_output=True, text=True, timeout=120, check=False)
+                           f"--window-size={width},1000", "--virtual-time-budget=10000", "--dump-dom",
+                           page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False)
     return proc.stdout
+
+
+_MEASURE = """<script>window.addEventListener("load", function () {
+  var wide = [];
+  document.querySelectorAll("div.highlight pre, div.cell_output pre").forEach(function (pre) {
+    if (pre.scrollWidth > pre.clientWidth + 1) { wide.push(pre.textContent.split("\\n")[0].slice(0, 60)); }
+  });
+  var note = document.createElement("div");
+  note.id = "tgc-docs-check-overflow";
+  note.setAttribute("data-wide", JSON.stringify(wide));
+  document.body.appendChild(note);
+});</script>"""
+
+
+def overflow_problems(chromium, page: Path, name) -> list[str]:
+    """Code blocks of ``page`` that scroll sideways in a 1400-pixel window (measured in a copy of the page)."""
+    probe = page.with_name(f".docs-check-{page.name}")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    try:
+        dom = rendered_dom(chromium, probe)
+    finally:
+        probe.unlink()
+    match = re.search(r'id="tgc-docs-check-overflow" data-wide="([^"]*)"', dom)
+    if not match:
+        return [f"{name}: could not measure the code blocks in Chromium"]
+    wide = json.loads(html.unescape(match.group(1)))
+    return [f"{name}: a code block scrolls sideways at 1400 px: {line!r}" for line in wide]
 
 
 def maths_problems(name, page, dom) -> list[str]:
@@ -131,7 +162,11 @@ def main(argv=None) -> int:
             doms = list(pool.map(lambda p: rendered_dom(chromium, p), with_maths))
         for path, dom in zip(with_maths, doms):
             problems += maths_problems(path.relative_to(site), pages[path], dom)
-        print(f"docs-check: {len(with_maths)} pages with maths rendered in headless Chromium")
+        tutorials = sorted((site / "tutorials").glob("[0-9][0-9]_*.html"))
+        for path in tutorials:
+            problems += overflow_problems(chromium, path, path.relative_to(site))
+        print(f"docs-check: {len(with_maths)} pages with maths rendered in headless Chromium; code width measured "
+              f"on {len(tutorials)} tutorial pages")
     for problem in problems:
         print(f"docs-check: {problem}", file=sys.stderr)
     if problems:
