@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 export MPLBACKEND ?= Agg
 
-.PHONY: test demo docs docs-check notebooks bench figures lint clean
+.PHONY: test demo docs docs-check notebooks bench gpu-wheels gpu-check figures lint clean
 
 # Everything: the package with its test, docs and plotting tools.
 $(STAMP): pyproject.toml
@@ -44,8 +44,25 @@ notebooks: $(STAMP)
 	  $(BIN)/python -m jupytext --quiet --to ipynb --set-kernel python3 -o notebooks/$$(basename $$f .py).ipynb $$f \
 	  || exit 1; done
 
+# Writes docs/performance/<cpu-kind>.md and .json for this machine's kind, and the index docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Wheels for a GPU machine without network (Python 3.12, CuPy, PyTorch and pytest already there): this package and its
+# pure-Python dependencies, into the git-ignored .whl/; benchmarks/gpu_check.sh installs them from there.
+WHEELS := .whl
+GPU_WHEEL_DEPS := array-api-compat array-api-strict threadpoolctl tqdm hypothesis
+gpu-wheels:
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+	    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+	    -d $(WHEELS) $(GPU_WHEEL_DEPS)
+	$(PYTHON) -m pip wheel --quiet --no-deps -w $(WHEELS) .
+	ls $(WHEELS)
+
+# The GPU check (CuPy tests + GPU benchmark); on a machine without a GPU it says what it skips and exits 0.
+gpu-check:
+	PYTHON=$(PYTHON) benchmarks/gpu_check.sh
 
 figures: $(STAMP)
 	$(BIN)/python -m tinygradconv figures --out docs/_static
@@ -54,4 +71,4 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check tinygradconv tests benchmarks examples tutorials
 
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/auto_tutorials docs/tutorials notebooks
+	rm -rf $(VENV) $(WHEELS) docs/_build docs/auto_examples docs/auto_tutorials docs/tutorials notebooks

@@ -9,8 +9,10 @@
 import importlib
 
 from . import config
-from .autograd import Function, GradcheckError, enable_grad, gradcheck, is_grad_enabled, no_grad, register_op
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, register_op
 from .backend import available_backends, get_backend, set_backend
+from .checks import GradcheckError, gradcheck
+from .random import set_seed
 from .tensor import Tensor, tensor
 
 __version__ = "0.1.0"
@@ -27,4 +29,4 @@ def __getattr__(name):
 
 
 __all__ = ["Function", "GradcheckError", "Tensor", "available_backends", "config", "enable_grad", "get_backend",
-           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "tensor"]
+           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "set_seed", "tensor"]

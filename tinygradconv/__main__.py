@@ -17,8 +17,6 @@ Commands (each has ``--help``; ``python -m tinygradconv`` alone lists them):
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import platform
@@ -40,11 +38,12 @@ def _first_command(argv):
 def _viz_cli():
     """``tinygradconv.viz.cli`` when it exists, else None (it never imports matplotlib at import time)."""
     try:
-        if importlib.util.find_spec("tinygradconv.viz.cli") is None:
-            return None
-    except ModuleNotFoundError:
+        from .viz import cli
+    except ModuleNotFoundError as exc:
+        if exc.name != "tinygradconv.viz.cli":
+            raise
         return None
-    return importlib.import_module("tinygradconv.viz.cli")
+    return cli
 
 
 def build_parser(command=None):
@@ -225,7 +224,7 @@ def run_demo(args) -> int:
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:
-        print(f"error: cannot create the output folder {args.out!r}: {exc}", file=sys.stderr)
+        print(f"error: cannot create the output folder {args.out!r}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
     tg.random.set_seed(args.seed)
@@ -315,18 +314,10 @@ def _demo_plots(out, history, x_test, y_test, prediction, linear, factor):
 
 
 def _save_figure(fig, path):
-    """Save a PNG atomically: into a temporary file beside ``path``, then renamed onto it."""
-    import tempfile
+    """Save a PNG atomically, with ordinary permissions (:func:`tinygradconv.saving.atomic_write`)."""
+    from .saving import atomic_write
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=100, format="png")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), to_path=True)
     return path
 
 

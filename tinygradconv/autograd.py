@@ -1,4 +1,6 @@
-"""The autograd engine: ``Function``, the op registry, ``backward``, ``no_grad`` and ``gradcheck``.
+"""The autograd engine: ``Function``, the op registry, ``backward`` and ``no_grad``.
+
+The numerical checks of ops (``gradcheck``, special points) live in :mod:`tinygradconv.checks`.
 
 Define-by-run: every call of a differentiable op runs its ``forward`` on raw backend arrays and, when some input
 requires a gradient, records a node (a :class:`Context`) on the output tensor. ``backward`` then walks those nodes in
@@ -118,7 +120,9 @@ class Function:
                 return grad * b, grad * a        # d(ab)/da = b, d(ab)/db = a
 
     and are called through :meth:`apply` with Tensors (``None`` is allowed for an absent optional input, such as a
-    missing bias; its gradient is ``None``). Keyword arguments are non-differentiable attributes.
+    missing bias; its gradient is ``None``). Trailing optional inputs may also be left out altogether
+    (``Conv1d.apply(x, kernel)``): ``backward`` may still return a gradient slot for them, which must be ``None``
+    and is dropped. Keyword arguments are non-differentiable attributes.
 
     ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
     per input, each of that input's shape, or ``None`` where no gradient is needed.
@@ -167,41 +171,84 @@ class Function:
 # --------------------------------------------------------------------------------------------- registry
 @dataclass
 class Sample:
-    """One sample call of an op, for the registry's gradient check.
+    """One sample call of an op, for the registry's gradient check or special-point check.
 
     ``args`` are NumPy arrays (float64 arrays become differentiable inputs; boolean arrays and arrays listed in
-    ``constant`` become constant inputs) or ``None``; ``kwargs`` are the op's attributes.
+    ``constant`` become constant inputs) or ``None`` (an absent optional input); ``kwargs`` are the op's attributes.
+
+    A special-point sample may also state what it must give: ``expected`` (the output, a NumPy array) and
+    ``expected_grads`` (one NumPy array per input, the gradient of ``sum(output)`` with respect to it, or
+    ``None`` for a constant or absent input). NaN compares equal to NaN there. The built-in ops leave both
+    ``None``: the test suite compares them with PyTorch and Keras instead.
     """
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
     constant: tuple = ()
+    expected: object = None
+    expected_grads: tuple | None = None
 
 
 @dataclass
 class OpInfo:
-    """A registered op: its name, its Function, and a generator of sample calls."""
+    """A registered op: its name, its Function, a generator of gradient-check samples and one of special points.
+
+    ``special_points(rng)`` returns samples at the special inputs of the op's domain (0, -0.0, +-inf, NaN, ties,
+    kinks, rank-0 and empty shapes). An op without them must say why in ``no_special_points`` (a sentence).
+    """
 
     name: str
     function: type
     samples: Callable[[np.random.Generator], list]
+    special_points: Callable[[np.random.Generator], list] | None = None
+    no_special_points: str | None = None
 
 
 OPS: dict[str, OpInfo] = {}
 
 
-def register_op(name: str, samples: Callable[[np.random.Generator], list]):
-    """Class decorator: register a :class:`Function` under ``name`` with sample inputs.
+def register_op(name: str, samples: Callable[[np.random.Generator], list],
+                special_points: Callable[[np.random.Generator], list] | None = None, *,
+                no_special_points: str | None = None):
+    """Class decorator: register a :class:`Function` under ``name`` with sample inputs and special points.
 
-    ``samples(rng)`` returns a list of :class:`Sample`; the test suite gradient-checks every registered op on every
-    sample and every available backend, so a new op (yours too) is checked for free.
+    ``samples(rng)`` returns a list of :class:`Sample` at ordinary inputs, away from kinks: the test suite
+    gradient-checks every registered op on every sample and every available backend, so a new op (yours too) is
+    checked for free. It also calls the samples whose trailing inputs are ``None`` with those inputs left out
+    (``Function.apply(x, w)`` instead of ``apply(x, w, None)``).
+
+    ``special_points(rng)`` returns a list of :class:`Sample` at the special inputs of the op's domain: zero,
+    ``-0.0``, ``+-inf``, NaN, exact ties, kinks, rank-0 and empty shapes. :func:`~tinygradconv.checks.check_special_points` evaluates the
+    op and its gradient there (against each sample's ``expected`` values, or a reference function you pass); the
+    test suite does it for every built-in op against PyTorch and Keras. Pass ``no_special_points="why"`` instead
+    when an op has none worth checking.
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> from tinygradconv.autograd import Function, Sample
+    >>> from tinygradconv.checks import check_special_points
+    >>> @tg.register_op("doc_square", samples=lambda rng: [Sample((rng.standard_normal(3),))],
+    ...                 special_points=lambda rng: [Sample((np.array([0.0, np.nan, np.inf]),),
+    ...                                                    expected=np.array([0.0, np.nan, np.inf]),
+    ...                                                    expected_grads=(np.array([0.0, np.nan, np.inf]),))])
+    ... class DocSquare(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, a):
+    ...         ctx.save_for_backward(a)
+    ...         return a * a
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return 2.0 * grad * ctx.saved_tensors[0]
+    >>> check_special_points("doc_square")
+    1
+    >>> del OPS["doc_square"]  # (this example's op leaves the registry again)
     """
 
     def decorate(cls):
         if name in OPS and OPS[name].function is not cls:
             raise ValueError(f"An op named {name!r} is already registered ({OPS[name].function.__name__})")
         cls.name = name
-        OPS[name] = OpInfo(name, cls, samples)
+        OPS[name] = OpInfo(name, cls, samples, special_points, no_special_points)
         return cls
 
     return decorate
@@ -310,6 +357,9 @@ def backward(root, grad=None, retain_graph=False):
             input_grads = ctx.fn.backward(ctx, g)
             if type(input_grads) is not tuple:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+            if len(input_grads) > len(parents) and all(g is None for g in input_grads[len(parents):]):
+                # optional trailing inputs left out of `apply` (a bias): their gradients are None; drop them
+                input_grads = input_grads[:len(parents)]
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
                                    f"{len(parents)} inputs")
@@ -329,75 +379,8 @@ def backward(root, grad=None, retain_graph=False):
             ctx.release()
 
 
-# --------------------------------------------------------------------------------------------- gradcheck
-class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when an analytic gradient disagrees with finite differences."""
-
-
-def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
-    """Compare the gradients of ``fn`` with float64 central finite differences.
-
-    The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v``, so every output element counts.
-    For each input ``x`` with ``requires_grad``: analytic ``dL/dx`` from :meth:`Tensor.backward` versus numeric
-    ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``; they must agree within
-    ``atol + rtol * |numeric|``.
-
-    Returns ``True`` when all gradients agree. Otherwise raises :class:`GradcheckError` (or returns ``False``
-    with ``raise_exception=False``) naming the worst mismatch: the input, the element index and both values.
-
-    >>> import tinygradconv as tg
-    >>> x = tg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
-    >>> tg.gradcheck(lambda t: t.tanh() * t, x)
-    True
-    """
-    inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
-    if not any(t.requires_grad for t in inputs):
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
-    rng = np.random.default_rng(seed)
-    originals = [t.numpy().copy() for t in inputs]
-
-    def run(arrays, track):
-        ts = [Tensor(a, dtype=t.dtype, backend=t.backend, requires_grad=track and t.requires_grad)
-              for a, t in zip(arrays, inputs)]
-        if track:
-            return ts, fn(*ts)
-        with no_grad():
-            return ts, fn(*ts)
-
-    tracked, out = run(originals, True)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    v = rng.standard_normal(out.shape)
-    if out.requires_grad:
-        out.backward(Tensor(v, dtype=out.dtype, backend=out.backend))
-
-    worst = None  # (excess, input index, element index, analytic, numeric)
-    for n, (t, tt) in enumerate(zip(inputs, tracked)):
-        if not t.requires_grad:
-            continue
-        analytic = tt.grad.numpy() if tt.grad is not None else np.zeros(t.shape)
-        for index in np.ndindex(*t.shape):
-            values = []
-            for step in (eps, -eps):
-                arrays = [a.copy() for a in originals]
-                arrays[n][index] += step
-                _, o = run(arrays, False)
-                values.append(float(np.sum(o.numpy() * v)))
-            numeric = (values[0] - values[1]) / (2 * eps)
-            a = float(analytic[index])
-            excess = abs(a - numeric) - (atol + rtol * abs(numeric))
-            if worst is None or excess > worst[0]:
-                worst = (excess, n, index, a, numeric)
-    if worst is None or worst[0] <= 0:
-        return True
-    _, n, index, a, numeric = worst
-    message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
-               f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g}")
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
-
-
+# Imported at the end, not the top: tensor.py imports the ops, and the ops import Function and register_op
+# from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
+# -> autograd), explained at the end of tensor.py.
 from .backend import dtype_name
 from .tensor import Tensor
-

@@ -17,7 +17,7 @@ Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (ad
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (1,), initializer="zeros")
+...         self.w = self.add_weight((1,), initializer="zeros", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> class Plain:                       # a bare-bones SGD, any object with apply(grads, variables) works
@@ -44,6 +44,8 @@ import time
 import warnings
 
 import numpy as np
+
+from .validation import integer, number
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "TerminateOnNaN"]
@@ -336,9 +338,9 @@ def _direction(monitor, model, mode, who):
     if mode in ("min", "max"):
         return mode
     name = monitor.removeprefix("val_")
-    for _, metric in getattr(model, "_metrics", None) or ():
+    for reported, metric, _ in getattr(model, "_metrics", None) or ():  # (name in the logs, metric, weighted)
         direction = getattr(metric, "_direction", None)
-        if getattr(metric, "name", None) == name and direction in ("up", "down"):
+        if name in (reported, getattr(metric, "name", None)) and direction in ("up", "down"):
             return "max" if direction == "up" else "min"
     if name == "loss" or any(hint in name for hint in _MIN_HINTS):
         return "min"
@@ -381,12 +383,9 @@ class EarlyStopping(Callback):
         super().__init__()
         if not isinstance(monitor, str):
             raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real):
-            raise TypeError(f"Invalid value for argument `min_delta`. Expected a number. Received min_delta={min_delta!r}")
-        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= 0. "
-                                 f"Received {name}={value!r}")
+        number(min_delta, "min_delta")
+        integer(patience, "patience", minimum=0, type_error=ValueError)
+        integer(start_from_epoch, "start_from_epoch", minimum=0, type_error=ValueError)
         self.monitor = monitor
         self.min_delta = abs(float(min_delta))
         self.patience = int(patience)

@@ -19,88 +19,24 @@ Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, fi
 """
 from __future__ import annotations
 
-import operator
-
 from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
-from .layer import Layer, unique_name
+from ..validation import integer, standardize_padding, standardize_tuple
+from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
 
 
 # ---------------------------------------------------------------------------------------------------------- arguments
-def standardize_tuple(value, name, allow_zero=False):
-    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints -> ``(int,)``.
-
-    Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
-    rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
-    non-integer element (``[3.0]``, ``["3"]``) is rejected here instead of failing later, and the result holds
-    plain ints.
-
-    >>> standardize_tuple([2], "strides")
-    (2,)
-    >>> standardize_tuple(3.0, "kernel_size")
-    Traceback (most recent call last):
-    ...
-    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0
-    """
-    message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
-    if isinstance(value, int):
-        items = (value,)
-    else:
-        if isinstance(value, (str, bytes)):
-            raise TypeError(f"{message} of type {type(value).__name__}")
-        try:
-            items = tuple(value)
-        except TypeError:
-            raise ValueError(message) from None
-        if len(items) != 1:
-            raise ValueError(message)
-    item = items[0]
-    if isinstance(item, (str, bytes)):
-        raise TypeError(f"{message}, including element {item!r} of type {type(item)}")
-    try:
-        number = int(operator.index(item))
-    except TypeError:
-        raise ValueError(f"{message}, including element {item!r} of type {type(item)}") from None
-    if (number < 0) if allow_zero else (number <= 0):
-        requirement = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{message}, including values {{{number}}} that do not satisfy `value {requirement}`")
-    return (number,)
-
-
-def standardize_padding(value, allowed):
-    """Lower-case a padding name and check it is in ``allowed`` (no strip, as Keras).
-
-    >>> standardize_padding("SAME", ("valid", "same"))
-    'same'
-    """
-    names = "{" + ", ".join(repr(a) for a in allowed) + "}"
-    if isinstance(value, (list, tuple)):
-        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
-                         f"supported by this layer. Received: padding={value!r}")
-    if not isinstance(value, str):
-        raise TypeError(f"The `padding` argument must be a string, one of {names}. Received: padding={value!r} of "
-                        f"type {type(value).__name__}")
-    padding = value.lower()
-    if padding not in allowed:
-        raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
-    return padding
-
-
 def _check_filters(filters):
     """Keras only checks ``filters <= 0``; a string fails that comparison (TypeError), a float or None fails at build
     (ValueError): both are raised here, at construction."""
     if isinstance(filters, (str, bytes)):
         raise TypeError(f"Invalid type for argument `filters`. Expected a strictly positive integer. "
                         f"Received filters={filters!r} of type {type(filters).__name__}")
-    try:
-        number = int(operator.index(filters))
-    except TypeError:
-        raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive integer. "
-                         f"Received filters={filters!r} of type {type(filters).__name__}") from None
-    if number <= 0:
+    number = integer(filters, "filters", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                          f"Received filters={filters}.")
     return number
@@ -110,11 +46,8 @@ def _check_groups(groups):
     if isinstance(groups, (str, bytes)):
         raise TypeError(f"The number of groups must be a positive integer. Received: groups={groups!r} of type "
                         f"{type(groups).__name__}.")
-    try:
-        number = int(operator.index(groups))
-    except TypeError:
-        raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.") from None
-    if number <= 0:
+    number = integer(groups, "groups", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
     return number
 
@@ -133,10 +66,10 @@ class _BaseConv1D(Layer):
     then checks the arguments against each other: Keras' order, so that the first bad argument is the one named.
     """
 
-    def _init_sizes(self, name, default_name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
-                    padding):
-        # Keras' snake case of the class name ("conv1d_transpose"), made unique; not when the kwargs are about to fail.
-        super().__init__(name=name if name is not None or kwargs else unique_name(default_name), **kwargs)
+    def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):
+        # Layer names it as Keras does: the snake case of the class name, made unique ("conv1d_transpose"; a
+        # subclass MyUp gets "my_up"), and only after checking kwargs.
+        super().__init__(name=name, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
         self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
         self.strides = standardize_tuple(strides, "strides")
@@ -199,11 +132,11 @@ class _BaseConv1D(Layer):
         return (batch, self.filters, length)
 
     def _add_weights(self, kernel_shape):
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer,
-                                      self.kernel_constraint)
+        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint, name="bias")
 
     def _activate(self, outputs):
         return outputs if self.activation is activations.linear else self.activation(outputs)
@@ -281,8 +214,7 @@ class Conv1DTranspose(_BaseConv1D):
                  kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
         # Keras' order: kernel_size, strides, dilation_rate, padding, output_padding, data_format, the objects,
         # filters, then the checks across arguments.
-        self._init_sizes(name, "conv1d_transpose", kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
-                         padding)
+        self._init_sizes(name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
         self.output_padding = (None if output_padding is None
                                else standardize_tuple(output_padding, "output_padding", allow_zero=True))
         self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
@@ -374,7 +306,7 @@ class Conv1D(_BaseConv1D):
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, name=None, **kwargs):
-        self._init_sizes(name, "conv1d", kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
+        self._init_sizes(name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
         self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
                           kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters)
         self.groups = _check_groups(groups)

@@ -4,6 +4,10 @@ Both compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta
 :math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
 over. They are made of registered ops, so the gradient flows through :math:`\mu` and :math:`\sigma^2` as well.
 
+Low precision, as Keras 3: float16 inputs are cast to float32 for the statistics and the normalization (the squares
+in the variance overflow float16 above 256), and the output is cast back to float16; the moving averages are updated
+in float32 and then stored in their own dtype.
+
 >>> import numpy as np
 >>> from tinygradconv.layers import LayerNormalization
 >>> y = LayerNormalization()(np.array([[1.0, 2.0, 3.0]])).numpy()
@@ -12,30 +16,13 @@ True
 """
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-
+from .. import constraints, initializers, regularizers
+from ..backend import dtype_name
+from ..validation import integer, number
 from .core import serialize
-from .layer import Layer, _lookup
+from .layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
-
-
-def _int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r}")
-    return int(value)
-
-
-def _positive_float(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
-    return float(value)
-
-
-def _optional(module, identifier):
-    return _lookup(module, identifier) if identifier is not None else None
 
 
 def _resolve_axes(layer, axes, ndim):
@@ -50,13 +37,24 @@ def _resolve_axes(layer, axes, ndim):
     return tuple(sorted(out))
 
 
+def _statistics_dtype(inputs):
+    """The dtype the statistics are computed in: float32 for float16 inputs (as Keras), else the inputs' own."""
+    name = dtype_name(inputs.dtype)
+    return "float32" if name == "float16" else name
+
+
+def _as(t, dtype):
+    return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
+
+
 def _normalize(layer, inputs, mean, variance, broadcast):
     """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``."""
-    out = (inputs - mean) / (variance + layer.epsilon).sqrt()
+    dtype = dtype_name(inputs.dtype)
+    out = (inputs - _as(mean, dtype)) / (_as(variance, dtype) + layer.epsilon).sqrt()
     if layer.scale:
-        out = out * layer.gamma.reshape(broadcast)
+        out = out * _as(layer.gamma, dtype).reshape(broadcast)
     if layer.center:
-        out = out + layer.beta.reshape(broadcast)
+        out = out + _as(layer.beta, dtype).reshape(broadcast)
     return out
 
 
@@ -66,24 +64,24 @@ class _Normalization(Layer):
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.epsilon = float(number(epsilon, "epsilon", low=0, low_open=True, type_error=ValueError))
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _lookup("initializers", beta_initializer)
-        self.gamma_initializer = _lookup("initializers", gamma_initializer)
-        self.beta_regularizer = _optional("regularizers", beta_regularizer)
-        self.gamma_regularizer = _optional("regularizers", gamma_regularizer)
-        self.beta_constraint = _optional("constraints", beta_constraint)
-        self.gamma_constraint = _optional("constraints", gamma_constraint)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
 
     def _add_gamma_beta(self, shape):
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer,
-                                         self.gamma_constraint)
+            self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer,
-                                        self.beta_constraint)
+            self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, name="beta")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -140,14 +138,11 @@ class BatchNormalization(_Normalization):
                  synchronized=False, **kwargs):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        self.axis = _int(axis, "axis")
+        self.axis = integer(axis, "axis", minimum=None)
         self.synchronized = bool(synchronized)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
-                             f"Received momentum={momentum!r}")
-        self.momentum = float(momentum)
-        self.moving_mean_initializer = _lookup("initializers", moving_mean_initializer)
-        self.moving_variance_initializer = _lookup("initializers", moving_variance_initializer)
+        self.momentum = float(number(momentum, "momentum", low=0, high=1, type_error=ValueError))
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
@@ -157,9 +152,9 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}': the normalized axis {self.axis} of input shape "
                              f"{tuple(input_shape)} must have a known, positive size")
         self._add_gamma_beta((dim,))
-        self.moving_mean = self.add_weight("moving_mean", (dim,), self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", (dim,), self.moving_variance_initializer,
-                                               trainable=False)
+        self.moving_mean = self.add_weight((dim,), self.moving_mean_initializer, trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight((dim,), self.moving_variance_initializer, trainable=False,
+                                               name="moving_variance")
         self.built = True
 
     def call(self, inputs, training=None):
@@ -170,24 +165,31 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}' was built for {dim} features on axis {self.axis}; received "
                              f"inputs of shape {inputs.shape}")
         broadcast = tuple(dim if i == axis else 1 for i in range(ndim))
+        input_dtype = dtype_name(inputs.dtype)
+        x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
         if not (training and self.trainable):
-            return _normalize(self, inputs, self.moving_mean.reshape(broadcast),
-                              self.moving_variance.reshape(broadcast), broadcast)
+            out = _normalize(self, x, self.moving_mean.reshape(broadcast), self.moving_variance.reshape(broadcast),
+                             broadcast)
+            return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
-        mean = inputs.mean(axis=reduce, keepdims=True)
-        centered = inputs - mean
+        mean = x.mean(axis=reduce, keepdims=True)
+        centered = x - mean
         variance = (centered * centered).mean(axis=reduce, keepdims=True)
         self._update_moving(mean, variance, dim)
-        return _normalize(self, inputs, mean, variance, broadcast)
+        return _as(_normalize(self, x, mean, variance, broadcast), input_dtype)
 
     def _update_moving(self, mean, variance, dim):
-        """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph)."""
+        """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph), computed in the
+        batch statistics' dtype (float32 for float16 weights, as Keras) and stored in the weight's own dtype."""
         xp = self.moving_mean.backend.xp
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
             value = xp.reshape(batch.data, (dim,))
-            if value.dtype != moving.data.dtype:
-                value = xp.astype(value, moving.data.dtype)
-            moving.data = moving.data * self.momentum + value * (1.0 - self.momentum)
+            old = moving.data
+            if dtype_name(old.dtype) == "float16" or dtype_name(value.dtype) == "float16":
+                old, value = xp.astype(old, xp.float32), xp.astype(value, xp.float32)
+            elif value.dtype != old.dtype:
+                value = xp.astype(value, old.dtype)
+            moving.data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving.data.dtype)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
@@ -227,9 +229,9 @@ class LayerNormalization(_Normalization):
             if not axis:
                 raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
                                  "integers. Received axis=[]")
-            self.axis = [_int(a, "axis") for a in axis]
+            self.axis = [integer(a, "axis", minimum=None) for a in axis]
         else:
-            self.axis = _int(axis, "axis")
+            self.axis = integer(axis, "axis", minimum=None)
         self._axes = None
 
     def _axes_list(self):
@@ -251,10 +253,11 @@ class LayerNormalization(_Normalization):
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
-        mean = inputs.mean(axis=axes, keepdims=True)
-        centered = inputs - mean
+        x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
         variance = (centered * centered).mean(axis=axes, keepdims=True)
-        return _normalize(self, inputs, mean, variance, broadcast)
+        return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -15,18 +15,60 @@ apply the inverse permutation, scatter it into zeros, split it, or crop the padd
 from __future__ import annotations
 
 import numbers
-import operator
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..validation import axis_index
+from .elementwise import special_values
+
+
+def _specials(*shape):
+    """The special values (NaN, +-0.0, +-inf, ...) repeated into ``shape``: shape ops only move them."""
+    return np.resize(special_values(), shape)
+
+
+def _reshape_special_points(rng):
+    return [Sample((_specials(2, 6),), {"shape": (3, 4)}), Sample((np.asarray(np.nan),), {"shape": (1, 1)}),
+            Sample((np.zeros((0, 3)),), {"shape": (3, 0)}), Sample((_specials(1),), {"shape": ()})]
+
+
+def _permute_special_points(rng):
+    return [Sample((_specials(2, 3, 2),), {"axes": (2, 0, 1)}), Sample((np.asarray(np.inf),), {"axes": ()}),
+            Sample((np.zeros((0, 3)),), {"axes": (1, 0)})]
+
+
+def _getitem_special_points(rng):
+    x = _specials(3, 4)
+    return [Sample((x,), {"index": (slice(1, 3),)}), Sample((x,), {"index": (np.array([0, 0, 2]),)}),
+            Sample((x,), {"index": (slice(0, 0),)}), Sample((np.asarray(np.nan),), {"index": ()}),
+            Sample((x,), {"index": (1, 2)}), Sample((np.zeros((0, 3)),), {"index": (slice(None), 1)})]
+
+
+def _join_special_points(rng):
+    return [Sample((_specials(2, 3), np.zeros((2, 0)), _specials(2, 1)), {"axis": 1}),
+            Sample((np.zeros((0, 2)), _specials(1, 2)), {"axis": 0})]
+
+
+def _stack_special_points(rng):
+    return [Sample((np.asarray(np.nan), np.asarray(-0.0)), {"axis": 0}),
+            Sample((_specials(2, 3), _specials(2, 3)[::-1].copy()), {"axis": 1}),
+            Sample((np.zeros((0, 2)), np.zeros((0, 2))), {"axis": 2})]
+
+
+def _pad_special_points(rng):
+    return [Sample((_specials(2, 3),), {"pad_width": ((1, 0), (2, 1)), "value": np.inf}),
+            Sample((np.zeros((0, 2)),), {"pad_width": ((1, 1), (0, 0)), "value": np.nan}),
+            Sample((_specials(4),), {"pad_width": ((0, 0),), "value": 0.0}),
+            Sample((np.asarray(np.nan),), {"pad_width": (), "value": 1.0})]
 
 
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
-                                             Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})])
-class Reshape(Function):
-    """Same elements in a new shape."""
+                                             Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})],
+             special_points=_reshape_special_points)
+class ReshapeOp(Function):
+    """Same elements in a new shape (the op behind ``reshape``; the layer is ``layers.Reshape``)."""
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -38,7 +80,8 @@ class Reshape(Function):
         return ctx.xp.reshape(grad, ctx.shape)
 
 
-@register_op("permute", samples=lambda rng: [Sample((rng.standard_normal((2, 3, 4)),), {"axes": (2, 0, 1)})])
+@register_op("permute", samples=lambda rng: [Sample((rng.standard_normal((2, 3, 4)),), {"axes": (2, 0, 1)})],
+             special_points=_permute_special_points)
 class Permute(Function):
     """Reorder the axes; the backward applies the inverse permutation."""
 
@@ -63,7 +106,7 @@ def _getitem_samples(rng):
             Sample((x,), {"index": (np.array([3, 0, 3]),)})]  # repeated rows: gradients must add up
 
 
-@register_op("getitem", samples=_getitem_samples)
+@register_op("getitem", samples=_getitem_samples, special_points=_getitem_special_points)
 class GetItem(Function):
     """``a[index]``; the backward scatters the gradient into zeros of ``a``'s shape (adding repeated picks)."""
 
@@ -175,6 +218,8 @@ def _backend_index(xp, index, shape):
             axis += 1
         else:
             axis += widths[k]
+    if not out:  # x[()] of a rank-0 tensor: the whole tensor
+        return ()
     first = out[0]
     if len(out) == 2 and out[1] is Ellipsis and "bool" in str(getattr(first, "dtype", "")) and first.ndim < ndim:
         # a[mask] with a mask over the leading axes only: the Array API specifies masks that cover every axis
@@ -193,7 +238,8 @@ def getitem(x, index):
 
 
 @register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
-                                                     rng.standard_normal((2, 2))), {"axis": 1})])
+                                                     rng.standard_normal((2, 2))), {"axis": 1})],
+             special_points=_join_special_points)
 class Concat(Function):
     """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
 
@@ -214,7 +260,8 @@ class Concat(Function):
 
 
 @register_op("stack", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))),
-                                                  {"axis": 1})])
+                                                  {"axis": 1})],
+             special_points=_stack_special_points)
 class Stack(Function):
     """Join same-shaped tensors along a new axis; the backward picks each slice of the gradient."""
 
@@ -229,7 +276,8 @@ class Stack(Function):
 
 
 @register_op("pad", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),),
-                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})])
+                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})],
+             special_points=_pad_special_points)
 class Pad(Function):
     """Surround with a constant; the backward crops the gradient back to the original window."""
 
@@ -253,18 +301,6 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _axis(axis, ndim, name):
-    """``axis``, an int in ``[-ndim, ndim)``, as a non-negative int; else an error naming the op (never a silent
-    wrap-around: ``axis=2`` of a 2-D tensor is an error, as in NumPy, not axis 0)."""
-    try:
-        index = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{name}: axis must be an integer. Received axis={axis!r}") from None
-    if not -ndim <= index < ndim:
-        raise ValueError(f"{name}: axis {index} is out of range for a tensor with {ndim} dimensions")
-    return index % ndim
-
-
 def reshape(x, *shape):
     """``x`` with a new shape (one entry may be -1); the element count must match."""
     x = _tensor(x)
@@ -280,7 +316,7 @@ def reshape(x, *shape):
         raise ValueError(f"Cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
     if -1 in shape:
         shape = tuple(size // known if n == -1 else n for n in shape)
-    return Reshape.apply(x, shape=shape)
+    return ReshapeOp.apply(x, shape=shape)
 
 
 def permute(x, *axes):
@@ -288,7 +324,7 @@ def permute(x, *axes):
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    axes = tuple(_axis(a, x.ndim, "permute") for a in axes)
+    axes = tuple(axis_index(a, x.ndim, "permute") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     return Permute.apply(x, axes=axes)
@@ -311,7 +347,7 @@ def transpose(x, *axes):
         raise ValueError(f"transpose() takes no axes, two axes to swap, or one full permutation tuple; "
                          f"received {axes}. Use permute() to reorder several axes.")
     order = list(range(x.ndim))
-    i, j = (_axis(a, x.ndim, "transpose") for a in axes)
+    i, j = (axis_index(a, x.ndim, "transpose") for a in axes)
     order[i], order[j] = order[j], order[i]
     return permute(x, order)
 
@@ -332,7 +368,7 @@ def concat(tensors, axis=0):
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
-    axis = _axis(axis, ndim, "concat")
+    axis = axis_index(axis, ndim, "concat")
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
             raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
@@ -344,7 +380,7 @@ def stack(tensors, axis=0):
     tensors = _same_backend(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
-    return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
+    return Stack.apply(*tensors, axis=axis_index(axis, tensors[0].ndim + 1, "stack"))
 
 
 def pad(x, pad_width, value=0.0):
