@@ -86,6 +86,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store", "tutorials/_notebooks",
+                    "auto_tutorials",  # left over from the sphinx-gallery tutorials of older checkouts
                     "auto_*/*.ipynb", "auto_*/*.py", "auto_*/*.zip"]
 templates_path = []
 
