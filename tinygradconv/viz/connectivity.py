@@ -424,7 +424,7 @@ TAP_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", 
 #: or style (readers who cannot tell two colours apart still see the dash pattern).
 TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
 #: Cells per row of a connectivity diagram; longer rows wrap, and beyond MAX_ROWS rows the middle is left out.
-ROW_CELLS = 28
+ROW_CELLS = 24
 MAX_ROWS = 3
 #: The longest full output an animation draws (cells in one row).
 MAX_ANIMATION_CELLS = 20
@@ -479,7 +479,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     lines come from :func:`tap_matrices` (one-hot kernels through the op); the cell positions from
     ``conv_arithmetic``.
 
-    Long rows wrap: a row holds at most 28 cells; with more than three rows, the middle rows are left out and an
+    Long rows wrap: a row holds at most 24 cells; with more than three rows, the middle rows are left out and an
     ellipsis says how many cells are not drawn (the pattern repeats every ``strides`` inputs).
 
     Args:
@@ -487,7 +487,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
             :func:`connectivity_matrix` (``kind`` may be a layer; ``weights="kernel"`` then draws its kernel).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row.
-        annotate: write ``x0``, ``y0``, ... in the cells (default: when the rows do not wrap).
+        annotate: write ``x0``, ``y0``, ... in the cells (default: yes, except in a given Axes holding more than 64
+            cells).
 
     Returns:
         The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
@@ -511,15 +512,16 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         rows, skipped, axes = [(min(xs), max(xs))], 0, [ax]
     else:
         rows, skipped = _windows(xs)
-        width = max(r[1] - r[0] for r in rows) + 5.0
+        width = max(r[1] - r[0] for r in rows) + (6.2 if len(rows) > 1 else 5.0)
         inch = min(0.42, 10.0 / width)
         _, axes = pyplot().subplots(len(rows), 1, figsize=(max(6.0, inch * width), 1.0 + 1.15 * len(rows)),
                                     squeeze=False)
         axes = list(axes[:, 0])
-    annotate = (len(rows) == 1 and len(xs) <= 2 * (ROW_CELLS + 4)) if annotate is None else bool(annotate)
+    if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
+        annotate = True if len(axes) > 1 or ax is None else len(xs) <= 2 * (ROW_CELLS + 4)
     cropped = _cropped_connections(st)
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
-        _draw_connectivity(row_ax, st, taps, layout, cropped, window, annotate, weighted)
+        _draw_connectivity(row_ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=len(rows) > 1)
         if skipped and r == MAX_ROWS - 2:
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: the pattern repeats every s = {st.strides} "
                         f"input{'s' if st.strides > 1 else ''}  ⋯", transform=row_ax.transAxes, ha="center",
@@ -529,8 +531,11 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     return axes[0]
 
 
-def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted):
-    """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped)."""
+def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=False):
+    """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped).
+
+    ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -551,6 +556,8 @@ def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted
             if annotate and lo - 0.01 <= x <= hi + 0.01:
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
+                if wrapped and label:
+                    label = label[1:]
                 if label:
                     ax.text(x, y, label, ha="center", va="center", fontsize=8 if len(label) <= 3 else 7,
                             zorder=3, clip_on=True)
@@ -567,9 +574,9 @@ def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted
             ax.add_line(Line2D([x_in[j], float(q)], [y_top - half, y_bottom + half], color=colors[t],
                                linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2,
                                gid=f"crop:{j}:{q}:{t}")).set_clip_path(clip)
-    ax.text(lo - 0.8, y_top, "input", ha="right", va="center", fontsize=9)
-    ax.text(lo - 0.8, y_bottom, "output", ha="right", va="center", fontsize=9)
-    ax.set_xlim(lo - 3.4, hi + 1.0)
+    ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
+    ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
+    ax.set_xlim(lo - (4.6 if wrapped else 3.4), hi + 1.0)
     ax.set_ylim(-0.6, 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
