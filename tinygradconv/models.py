@@ -62,6 +62,8 @@ class NotCompiledError(RuntimeError, ValueError):
 # ----------------------------------------------------------------------------------------------- helpers
 def _as_array(data, name):
     """User data (NumPy array, list, Tensor) as a NumPy array with a batch axis."""
+    if getattr(data, "is_columns", False):  # one array per input of a functional model (functional.Columns)
+        return data
     if isinstance(data, Tensor):
         array = data.numpy()
     elif isinstance(data, np.ndarray):
@@ -141,6 +143,12 @@ def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
 
+def _is_symbolic(inputs):
+    from .layers.input_layer import is_symbolic
+
+    return is_symbolic(inputs)
+
+
 def _json_friendly(value):
     try:
         json.dumps(value)
@@ -180,6 +188,11 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            # Model(inputs, outputs): a functional model, as in Keras
+            from .functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
         # Record JSON-friendly constructor arguments, so that subclasses get a working get_config() for free
         # (Keras 3 does the same).
         obj = super().__new__(cls)
@@ -239,11 +252,11 @@ class Model(Layer):
 
     def _to_input(self, inputs):
         # A model does not cast its inputs: each of its layers casts them to its own dtype.
-        return inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+        return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._backend)  # see Model.to
 
     def __call__(self, inputs, training=None, **kwargs):
         self._check_initialized()
-        if self.built:
+        if self.built or _is_symbolic(inputs):  # symbolic inputs: see tinygradconv.functional
             return super().__call__(inputs, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
         shape = getattr(inputs, "shape", None)
@@ -765,6 +778,12 @@ class Model(Layer):
         """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
         saving.save_model(self, filepath)
 
+    def to(self, backend):
+        """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
+        from .training_state import move_model
+
+        return move_model(self, backend)
+
     def get_config(self):
         """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""
         if self._auto_config is not None:
@@ -772,6 +791,15 @@ class Model(Layer):
         raise NotImplementedError(
             f"Model {type(self).__name__} cannot be serialized: its constructor arguments are not JSON-friendly "
             "(or could not be recorded). Implement get_config() (and from_config() if needed).")
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
+        if cls is Model and "input_layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
 
 
 def _readable_size(size):
@@ -810,6 +838,7 @@ class Sequential(Model):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
         self._layers = []
         self._output_shapes = {}
+        self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -825,7 +854,21 @@ class Sequential(Model):
         return list(self._layers)
 
     def add(self, layer):
-        """Append a layer to the stack."""
+        """Append a layer to the stack.
+
+        As in Keras 3, the first element may be ``layers.Input(shape)`` (or the first layer may have
+        ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data.
+        """
+        from .layers.input_layer import InputLayer, KerasTensor
+
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_batch_shape is not None:
+                raise ValueError(f"An Input can only be the first element of a Sequential model. Received "
+                                 f"{layer.name!r} after {[existing.name for existing in self._layers]}")
+            self._input_batch_shape = layer.batch_shape
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
                             f"Received: {layer!r} (of type {type(layer).__name__})")
@@ -835,8 +878,12 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
                              f"is already the name of a layer in this model. Update the `name` argument to pass a "
                              "unique name.")
+        if not self._layers and self._input_batch_shape is None and getattr(layer, "_input_shape_arg", None):
+            self._input_batch_shape = (None, *layer._input_shape_arg)
         self._layers.append(layer)
         self.built = False
+        if self._input_batch_shape is not None:
+            self.build(self._input_batch_shape)
 
     def pop(self):
         """Remove and return the last layer."""

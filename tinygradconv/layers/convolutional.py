@@ -359,3 +359,46 @@ class Conv1D(_BaseConv1D):
 
 
 Convolution1D = Conv1D
+
+
+# ---------------------------------------------------------------------------------------------------------- PyTorch
+def _conv1d_from_torch(cls, module, data_format="channels_first", **kwargs):
+    """Build the ``Conv1D`` equal to a ``torch.nn.Conv1d`` (arguments and weights), or raise ``ValueError`` saying
+    why Keras' arguments cannot express it (see :mod:`tinygradconv.layers.torch_interop`).
+
+    Args:
+        module: a ``torch.nn.Conv1d``.
+        data_format: ``"channels_first"`` (default: torch's layout, so the layer takes the module's inputs as they
+            are) or ``"channels_last"``.
+        **kwargs: more arguments of the layer (``name``, ``activation``, ...).
+
+    >>> import torch                                                      # doctest: +SKIP
+    >>> layer = Conv1D.from_torch(torch.nn.Conv1d(4, 6, 3, padding=1, groups=2))  # doctest: +SKIP
+    >>> layer.padding, layer.groups, layer.kernel.shape                   # doctest: +SKIP
+    ('same', 2, (3, 2, 6))
+
+    (torch is optional: tests/test_from_torch.py runs these examples against torch.)
+    """
+    from .torch_interop import conv1d_from_torch
+
+    return conv1d_from_torch(cls, module, data_format=data_format, **kwargs)
+
+
+def _conv1d_transpose_from_torch(cls, module, data_format="channels_first", **kwargs):
+    """Build the ``Conv1DTranspose`` equal to a ``torch.nn.ConvTranspose1d`` (arguments and weights), or raise
+    ``ValueError`` saying why Keras' arguments cannot express it (see :mod:`tinygradconv.layers.torch_interop`).
+
+    Args: as for :meth:`Conv1D.from_torch`, with ``module`` a ``torch.nn.ConvTranspose1d``.
+
+    >>> import torch                                                      # doctest: +SKIP
+    >>> layer = Conv1DTranspose.from_torch(torch.nn.ConvTranspose1d(4, 2, 4, stride=2, padding=1))  # doctest: +SKIP
+    >>> layer.padding, layer.output_padding, layer.kernel.shape           # doctest: +SKIP
+    ('same', None, (4, 2, 4))
+    """
+    from .torch_interop import conv1d_transpose_from_torch
+
+    return conv1d_transpose_from_torch(cls, module, data_format=data_format, **kwargs)
+
+
+Conv1D.from_torch = classmethod(_conv1d_from_torch)
+Conv1DTranspose.from_torch = classmethod(_conv1d_transpose_from_torch)

@@ -51,6 +51,7 @@ class Layer:
     """
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
+        input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -68,6 +69,15 @@ class Layer:
         self._call_losses: list[Tensor] = []
         self.activity_regularizer = None
         self._backend = None  # the backend of the first input: weights are created there
+        self._input_shape_arg = None
+        if input_shape is not None:
+            if not isinstance(input_shape, (list, tuple)) or not all(
+                    d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
+                    for d in input_shape):
+                raise ValueError(f"Invalid value for argument `input_shape`. Expected a tuple of non-negative "
+                                 f"integers or None (one sample, without the batch axis). Received "
+                                 f"input_shape={input_shape!r}")
+            self._input_shape_arg = tuple(input_shape)
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
@@ -238,6 +248,11 @@ class Layer:
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def __call__(self, inputs, training=None, **kwargs):
+        if type(inputs).__name__ == "KerasTensor" or (isinstance(inputs, (list, tuple)) and inputs
+                                                      and type(inputs[0]).__name__ == "KerasTensor"):
+            from .input_layer import symbolic_call  # the functional API: record the call, compute no values
+
+            return symbolic_call(self, inputs, **kwargs)
         if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
             inputs = type(inputs)(self._to_input(x) for x in inputs)
             shape = [x.shape for x in inputs]
