@@ -766,7 +766,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import figure_check
 figure_check.install({report!r}, {name!r})                  # figures the script saves itself
-sys.argv = [{script!r}]
+sys.argv = [{script!r}] + {extra!r}
 runpy.run_path({script!r}, run_name="__main__")
 entries = json.loads(open({report!r}).read())
 for number in plt.get_fignums():                             # figures the docs gallery saves (tight bbox)
@@ -780,8 +780,9 @@ open({report!r}, "w").write(json.dumps(entries, indent=1))
 @pytest.mark.parametrize("script", sorted(Path(ROOT, "examples").glob("[!_]*.py")), ids=lambda p: p.name)
 def test_every_figure_of_the_examples_is_readable(script, tmp_path):
     report = tmp_path / "report.json"
+    extra = ["--out", str(tmp_path / "out")] if "--out" in script.read_text() else []   # its own saved figures too
     code = _EXAMPLE_RUNNER.format(tests=os.path.dirname(__file__), report=str(report), name=script.name,
-                                  script=str(script))
+                                  script=str(script), extra=extra)
     env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600, check=False)

@@ -361,11 +361,11 @@ def _formula(st) -> str:
 CELL_STYLES = {
     "input": ("#cfe2f3", None, "input x[j]"),
     "unread": ("#d9d9d9", "--", "input never read"),
-    "zero": ("#ffffff", "...", "zero inserted (between strided inputs)"),
+    "zero": ("#ffffff", "...", "zero inserted between inputs"),
     "padding": ("#e8e8e8", "///", "padding (zeros)"),
     "output": ("#d9ead3", None, "output y[n]"),
-    "cropped": ("#f4cccc", "xxx", "cropped away (not in the output)"),
-    "bias": ("#fff2cc", "\\\\\\", "bias only (no input reaches it)"),
+    "cropped": ("#f4cccc", "xxx", "cropped away"),
+    "bias": ("#fff2cc", "\\\\\\", "bias only (no input)"),
 }
 _CELL = 0.84
 
@@ -526,7 +526,9 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: the pattern repeats every s = {st.strides} "
                         f"input{'s' if st.strides > 1 else ''}  ⋯", transform=row_ax.transAxes, ha="center",
                         va="top", fontsize=9, style="italic")
-    axes[0].set_title(f"{st.describe()}\n{_formula(st)}", fontsize=9)
+    width = axes[0].get_position().width * axes[0].figure.get_figwidth()
+    chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
+    axes[0].set_title(textwrap.fill(st.describe(), chars) + "\n" + textwrap.fill(_formula(st), chars), fontsize=9)
     _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped))
     return axes[0]
 
@@ -594,8 +596,11 @@ def _connectivity_legend(ax, st, layout, weighted, has_cropped):
                        label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else "")) for t in range(st.kernel_size)]
     if has_cropped:
         handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
-                              label="faint: lands in a cropped cell"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=8, frameon=False)
+                              label="faint: into a cropped cell"))
+    width = ax.get_position().width * ax.figure.get_figwidth()           # inches the legend may span
+    ncol = max(1, min(4, int(width / 1.7), len(handles)))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8, frameon=False,
+              columnspacing=1.2, handlelength=1.8)
 
 
 # ------------------------------------------------------------------------------------------------------------
