@@ -214,6 +214,7 @@ def test_03_transposed_convolution(runs):
               "03_connectivity_same.png", "03_conv_matrix.png", "03_same_exception.png", "03_scatter.gif"])
     with Image.open(runs["03_transposed_convolution.py"]["figures"] / "03_scatter.gif") as gif:
         assert gif.n_frames == 4 + 2
+    assert len(runs["03_transposed_convolution.py"]["images"]) == 6       # one per PNG: no still of the animation
     # the animation plays inline: an animated GIF embedded in the notebook (no network), with its 6 frames
     players = [h for h in runs["03_transposed_convolution.py"]["html"] if "data:image/gif;base64," in h]
     assert len(players) == 1 and "http" not in players[0]
