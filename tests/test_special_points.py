@@ -397,3 +397,20 @@ def test_softmax_of_a_rank0_tensor_matches_keras(name, axis, value, backend):
     assert y.shape == tuple(ty.shape) == ()
     np.testing.assert_allclose([y.item(), x.grad.item()], [ty.item(), tx.grad.item()], rtol=1e-12, atol=1e-15,
                                equal_nan=True)
+
+
+@pytest.mark.parametrize("length", [1, 8, 17, 64])
+@pytest.mark.parametrize("name", ["relu6", "relu_max_value_6"])
+def test_relu6_gradient_at_nan_is_0_whatever_the_length(name, length):
+    # docs/special_points.md: PyTorch gives 1 (scalar kernel) or 0 (vectorised kernel) by position; we always give 0.
+    def fn(x):
+        return activations.relu6(x) if name == "relu6" else activations.relu(x, max_value=6.0)
+
+    x = tg.tensor(np.full(length, np.nan), dtype="float32", requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    assert np.isnan(y.numpy()).all()  # the NaN itself is never hidden
+    assert x.grad.numpy().tolist() == [0.0] * length
+    t = torch.full((64,), float("nan"), requires_grad=True)
+    F.relu6(t).sum().backward()
+    assert 0.0 in t.grad.tolist()  # the convention is PyTorch's vectorised kernel's answer

@@ -75,13 +75,19 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor, expand_rank_1=True):
 
 
 def _prepare(y_true, y_pred, name):
+    """``y_true`` and ``y_pred`` as tensors of one shape, after Keras' squeeze-or-expand rule.
+
+    Shapes that still differ raise a ValueError (Keras would broadcast e.g. ``(2, 1)`` against ``(2, 3)``, a silent
+    wrong result). A rank-0 pair is viewed as shape ``(1,)``, so that the mean over the last axis gives back the
+    rank-0 loss of that one value, as Keras 3 computes it.
+    """
     y_pred = _as_pred(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(_as_like(y_true, y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: y_true and y_pred must have the same shape. Received: y_true.shape={y_true.shape}, "
                          f"y_pred.shape={y_pred.shape}")
     if y_pred.ndim == 0:
-        raise ValueError(f"{name}: y_pred must have at least one axis. Received a scalar")
+        y_true, y_pred = y_true.reshape(1), y_pred.reshape(1)
     return y_true, y_pred
 
 
@@ -333,6 +339,14 @@ class LossFunctionWrapper(Loss):
         self.fn, self._fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):
+        # As Keras' LossFunctionWrapper: the squeeze-or-expand rule first, for every function (so the classes of
+        # categorical_crossentropy and binary_crossentropy accept y of shape (n, 1) with p of shape (n,)).
+        if isinstance(y_pred, Tensor):
+            as_tensor = (y_true if isinstance(y_true, Tensor)
+                         else Tensor(y_true, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend))
+            reshaped, y_pred = squeeze_or_expand_to_same_rank(as_tensor, y_pred)
+            if reshaped is not as_tensor:  # else keep the caller's y_true (integer labels stay exact)
+                y_true = reshaped
         out = self.fn(y_true, y_pred, **self._fn_kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"The loss function {self.name!r} must return a Tensor; it returned {type(out).__name__}")

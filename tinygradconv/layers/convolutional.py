@@ -104,9 +104,10 @@ class _BaseConv1D(Layer):
     def _check_input_shape(self, shape):
         """Rank 3, and (once built) the channel count the kernel was built for: else a Keras-like ValueError."""
         shape = tuple(shape)
-        if len(shape) != 3:
-            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected ndim=3, found "
-                             f"ndim={len(shape)}. Full shape received: {shape}")
+        if len(shape) != 3:  # Keras' input spec says min_ndim=3; a rank-4 input fails later there, differently
+            expected = "min_ndim=3" if len(shape) < 3 else "ndim=3"
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected {expected}, "
+                             f"found ndim={len(shape)}. Full shape received: {shape}")
         channels = shape[self._channel_axis]
         if self.input_channels is not None and channels is not None and channels != self.input_channels:
             raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "
@@ -289,7 +290,7 @@ class Conv1D(_BaseConv1D):
     Raises:
         ValueError: invalid arguments (as Keras: non-positive sizes, bad padding, ``filters`` not divisible by
             ``groups``, ``strides > 1`` with ``dilation_rate > 1``, ...), input channels not divisible by ``groups``,
-            a "valid" output length that would be negative, an input that is not 3-D or has another channel count
+            a "valid" output length that would be zero or negative, an input that is not 3-D or has another channel count
             than the layer was built for.
         TypeError: a string where an integer is expected, or a non-string ``padding``.
 
@@ -335,8 +336,8 @@ class Conv1D(_BaseConv1D):
     def compute_output_shape(self, input_shape):
         """``(batch, N, filters)`` (or channels first); unknown lengths stay None.
 
-        Raises ``ValueError`` (as Keras) when a "valid" output length would be negative,
-        ``floor((L - k_eff) / strides) + 1 < 0``; a length of exactly 0 is allowed.
+        Raises ``ValueError`` with Keras 3.15's message when a "valid" output length would be zero or negative,
+        ``floor((L - k_eff) / strides) + 1 <= 0`` (the functional op ``ops.conv1d`` returns an empty output instead).
 
         >>> Conv1D(4, 3, strides=2).compute_output_shape((None, 10, 3))
         (None, 4, 4)
@@ -345,10 +346,11 @@ class Conv1D(_BaseConv1D):
         channels = channels // self.groups if channels is not None else None
         steps = input_shape[self._length_axis()]
         k_eff = effective_kernel_size(self.kernel_size[0], self.dilation_rate[0])
-        if self.padding == "valid" and steps is not None and (steps - k_eff) // self.strides[0] + 1 < 0:
-            raise ValueError(f"Computed output size would be negative. Received `inputs shape={tuple(input_shape)}`, "
-                             f"`kernel shape={self.kernel_size + (channels, self.filters)}`, "
-                             f"`dilation_rate={list(self.dilation_rate)}`.")
+        if self.padding == "valid" and steps is not None and (steps - k_eff) // self.strides[0] + 1 <= 0:
+            raise ValueError(f"Computed output size would be zero or negative. Received `inputs shape="
+                             f"{tuple(input_shape)}`, `kernel shape={self.kernel_size + (channels, self.filters)}`, "
+                             f"`dilation_rate={list(self.dilation_rate)}`, `strides={tuple(self.strides)}`, "
+                             f"`padding={self.padding}`.")
         length = conv_output_length(steps, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0])
         return self._output_shape(input_shape, length)
 
