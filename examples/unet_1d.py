@@ -97,7 +97,7 @@ try:
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
-    fig = plt.figure(figsize=(12, 6.4))
+    fig = plt.figure(figsize=(10, 6.4))
     ax1, ax2 = fig.add_subplot(2, 2, 1), fig.add_subplot(2, 2, 2)
     t = np.arange(STEPS)
     ax1.plot(t, x_test[0, :, 0], color="grey", lw=0.8, label="noisy")
@@ -105,11 +105,11 @@ if plt is not None:
     ax1.plot(t, moving_average(x_test[:1], best_window)[0, :, 0], color="C1", lw=1, label="moving average")
     ax1.plot(t, denoised[0, :, 0], color="C0", lw=1.5, label="U-Net")
     ax1.set(xlabel="step", title="A test signal")
-    ax1.legend(fontsize=7, ncol=2)
+    ax1.legend(fontsize=8, ncol=2)
     plot_history(history, metrics="loss", ax=ax2, logy=True)
     ax2.axhline(mse_baseline, color="C1", linestyle=":", label="moving average (test)")
     ax2.set(ylabel="MSE", title="Training")
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=8)
     # Per-layer connectivity, on 8 steps so that the lines stay readable: a strided Conv1D of the encoder
     # (8 -> 4 steps) and a strided Conv1DTranspose of the decoder (4 -> 8 steps).
     for position, (name, length) in ((3, ("encode_32", 8)), (4, ("decode_64", 4))):
