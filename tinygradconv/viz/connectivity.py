@@ -233,6 +233,9 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        from .model_connectivity import model_connectivity_matrix
+        return model_connectivity_matrix(kind, input_length, weights=weights)
     setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     return _jacobian(setting, setting.weights, method)
 
@@ -445,6 +448,9 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     >>> len(ax.lines)                     # 3 inputs x 3 taps, one of which lands in the cropped position
     8
     """
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        from .model_connectivity import plot_model_connectivity
+        return plot_model_connectivity(kind, input_length)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
