@@ -177,16 +177,17 @@ _HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
 
 
 def _layers(nodes):
-    """``{id: layer}``: the longest path from a source; a source sits just before its first consumer."""
-    layer, consumers = {}, {}
-    for n in nodes:                                     # nodes are in topological order
-        layer[n.id] = 1 + max((layer[i] for i in n.inputs), default=-1)
+    """``{id: layer}``, as late as possible: a node sits one layer above its earliest consumer (the longest path to
+    the output counted from the bottom), so an input or a side branch is drawn just above where it is used."""
+    consumers = {}
+    for n in nodes:
         for i in n.inputs:
             consumers.setdefault(i, []).append(n.id)
-    for n in nodes:
-        if not n.inputs and n.id in consumers:
-            layer[n.id] = min(layer[c] for c in consumers[n.id]) - 1
-    return layer
+    depth = {}
+    for n in reversed(nodes):                           # nodes are in topological order, the output last
+        depth[n.id] = 1 + max((depth[c] for c in consumers.get(n.id, ())), default=-1)
+    deepest = max(depth.values())
+    return {i: deepest - d for i, d in depth.items()}
 
 
 def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):

@@ -27,6 +27,7 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from ._mpl import new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
+from .graph import wrap_title
 
 __all__ = ["ELEMENTWISE", "RESAMPLING", "is_model", "layer_matrices", "model_connectivity_matrix", "model_layers",
            "overlap_counts", "plot_model_connectivity", "plot_overlap_counts", "plot_receptive_field"]
@@ -207,13 +208,14 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
     Returns the Axes; the bars are ``ax.patches``, the title gives the minimum and maximum inside the output.
     """
     counts = overlap_counts(model_or_layer, input_length, **kwargs)
-    ax = _axes(ax, figsize=(min(9.0, 3.0 + 0.18 * counts.size), 2.8))
+    ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.18 * counts.size)), 2.8))
     ax.bar(np.arange(counts.size), counts, color="#4c72b0", width=0.85, label=label)
     ax.set_xlabel("output step")
     ax.set_ylabel("paths reaching it")
     inside = counts[len(counts) // 4: len(counts) - len(counts) // 4] if counts.size >= 4 else counts
     name = label or _describe(model_or_layer, kwargs)
-    ax.set_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})", fontsize=9)
+    ax.set_title(wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})",
+                            ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
     return ax
@@ -305,13 +307,13 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
         raise ValueError(f"Invalid value for argument `output_index`. Expected an integer in [0, {n_out}). "
                          f"Received output_index={output_index!r}")
     row = matrix[output_index]
-    ax = _axes(ax, figsize=(min(9.0, 3.0 + 0.25 * row.size), 2.8))
+    ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
     colours = np.where(row > 0, "#d62728", "#cccccc")
     ax.bar(np.arange(row.size), np.where(row > 0, row, 0.1), color=colours, width=0.85)
     seen = np.nonzero(row)[0]
     span = f"steps {seen.min()} to {seen.max()}" if seen.size else "no input step"
-    ax.set_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
-                 f"{_describe(model)}", fontsize=9)
+    ax.set_title(wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
+                            f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
     ax.yaxis.get_major_locator().set_params(integer=True)
