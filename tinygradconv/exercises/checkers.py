@@ -1,0 +1,434 @@
+"""The checkers: each runs a student's function against the framework on many random cases.
+
+A checker returns ``True`` when every case agrees. At the first case that does not, it raises ``AssertionError``
+with a report in plain words: the inputs, the value expected (computed by the framework), the value received, and
+where they differ. A function that raises is reported the same way, with its error.
+"""
+from __future__ import annotations
+
+import itertools
+import traceback
+
+import numpy as np
+
+__all__ = ["check_conv1d", "check_conv1d_input_gradient", "check_conv1d_transpose", "check_conv_output_length",
+           "check_custom_op", "check_logsumexp", "check_manual_gradient", "check_output_length",
+           "check_overlap_counts", "check_sgd_momentum"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Reporting
+# ------------------------------------------------------------------------------------------------------------
+def _show(value):
+    if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+        array = np.asarray(value)
+        text = np.array2string(array, precision=5, separator=", ", threshold=24, max_line_width=100)
+        return f"{text} (shape {array.shape})" if array.ndim else text
+    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    return repr(value)
+
+
+def _fail(name, inputs, expected, received, note=""):
+    lines = [f"{name}: your function disagrees with the framework on this case.",
+             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
+             f"  expected: {_show(expected)}",
+             f"  received: {_show(received)}"]
+    if note:
+        lines.append(f"  {note}")
+    raise AssertionError("\n".join(lines))
+
+
+def _call(name, fn, inputs):
+    """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs."""
+    try:
+        return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
+    except Exception as exc:  # the student's error, reported with the case that triggered it
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        where = f"\n  (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+        raise AssertionError(
+            f"{name}: your function raised {type(exc).__name__}: {exc}\n"
+            "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where) from exc
+
+
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9):
+    expected = np.asarray(expected, dtype=np.float64)
+    try:
+        got = np.asarray(received, dtype=np.float64)
+    except (TypeError, ValueError):
+        _fail(name, inputs, expected, received, "the value received is not an array of numbers")
+    if got.shape != expected.shape:
+        _fail(name, inputs, expected, received, f"the shapes differ: expected {expected.shape}, received {got.shape}")
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        _fail(name, inputs, expected, received,
+              f"first difference at index {index}: expected {expected[index]!r}, received {got[index]!r}")
+
+
+def _check_int(name, inputs, expected, received):
+    if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
+        note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
+        _fail(name, inputs, expected, received, note)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Through the framework
+# ------------------------------------------------------------------------------------------------------------
+def _tensor(array, requires_grad=False):
+    from ..tensor import Tensor
+
+    return Tensor(np.asarray(array, dtype=np.float64), dtype="float64", backend="numpy", requires_grad=requires_grad)
+
+
+def _conv1d(x, w, strides, padding="valid", dilation_rate=1):
+    from ..ops.conv import conv1d
+
+    return conv1d(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides, padding=padding,
+                  dilation_rate=dilation_rate).numpy().ravel()
+
+
+def _conv1d_transpose(x, w, strides, padding="valid", output_padding=None, dilation_rate=1):
+    from ..ops.conv import conv1d_transpose
+
+    return conv1d_transpose(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides,
+                            padding=padding, output_padding=output_padding,
+                            dilation_rate=dilation_rate).numpy().ravel()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 01: gradients by hand
+# ------------------------------------------------------------------------------------------------------------
+def check_manual_gradient(fn, cases=50, seed=0):
+    """``fn(x, w, b)`` returns ``(dL/dx, dL/dw, dL/db)`` for ``L = sum(tanh(x * w + b) ** 2)``.
+
+    ``x`` and ``w`` are float64 arrays of the same shape ``(n,)``, ``b`` a float. Compared with ``backward()``.
+
+    >>> import numpy as np
+    >>> def fn(x, w, b):
+    ...     y = np.tanh(x * w + b)
+    ...     d = 2 * y * (1 - y ** 2)
+    ...     return d * w, d * x, d.sum()
+    >>> check_manual_gradient(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        n = int(rng.integers(1, 6))
+        inputs = {"x": rng.standard_normal(n), "w": rng.standard_normal(n), "b": float(rng.standard_normal())}
+        x, w, b = _tensor(inputs["x"], True), _tensor(inputs["w"], True), _tensor(inputs["b"], True)
+        ((x * w + b).tanh() ** 2).sum().backward()
+        expected = (x.grad.numpy(), w.grad.numpy(), b.grad.numpy())
+        received = _call("check_manual_gradient", fn, inputs)
+        if not isinstance(received, (tuple, list)) or len(received) != 3:
+            _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
+        for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
+            try:
+                _compare_arrays("check_manual_gradient", inputs, e, r)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (in {name})") from None
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 02: convolution arithmetic
+# ------------------------------------------------------------------------------------------------------------
+def check_conv_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, dilation_rate)`` returns the ``Conv1D`` output length.
+
+    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``. Checked on every small case against the op's output.
+
+    >>> import math
+    >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if padding == "valid":
+    ...         return max(0, (input_length - span) // strides + 1)
+    ...     return math.ceil(input_length / strides)
+    >>> check_conv_output_length(fn)
+    True
+    """
+    for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
+                                                      ("valid", "same", "causal"), (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
+        expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
+        _check_int("check_conv_output_length", inputs, expected, _call("check_conv_output_length", fn, inputs))
+    return True
+
+
+def check_conv1d(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns ``conv1d(x, w)`` with ``padding="valid"``: ``y[n] = sum_t x[n*s + t] w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)`` with ``k <= L``; the result has ``(L - k) // s + 1`` values.
+    (A convolution layer computes a cross-correlation: the kernel is not flipped.)
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     n = (len(x) - len(w)) // strides + 1
+    ...     return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(n)])
+    >>> check_conv1d(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        k = int(rng.integers(1, 5))
+        inputs = {"x": rng.standard_normal(int(rng.integers(k, 12))), "w": rng.standard_normal(k),
+                  "strides": int(rng.integers(1, 4))}
+        expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
+        _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 03: the transposed convolution
+# ------------------------------------------------------------------------------------------------------------
+def check_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`` returns the
+    ``Conv1DTranspose`` output length (Keras 3), ``padding`` ``"valid"`` or ``"same"``, ``output_padding`` ``None``
+    or an integer below ``strides``. Checked on every small case against the op's output.
+
+    >>> def fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if output_padding is None:
+    ...         return input_length * strides if padding == "same" else (input_length - 1) * strides + max(span, strides)
+    ...     pad = 0 if padding == "valid" else span // 2
+    ...     return (input_length - 1) * strides + span - 2 * pad + output_padding
+    >>> check_output_length(fn)
+    True
+    """
+    for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
+                                                      (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        for op in (None, *range(s)):
+            inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding,
+                      "output_padding": op, "dilation_rate": d}
+            expected = int(_conv1d_transpose(np.zeros(length), np.ones(k), s, padding, op, d).size)
+            _check_int("check_output_length", inputs, expected, _call("check_output_length", fn, inputs))
+    return True
+
+
+def check_conv1d_transpose(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns the full transposed convolution: ``y[j*s + t] += x[j] * w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)``; the result has shape ``((L - 1) * strides + k,)`` (``padding=
+    "valid"``, nothing cropped, no output padding). Compared with ``conv1d_transpose(..., output_padding=0)``.
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     y = np.zeros((len(x) - 1) * strides + len(w))
+    ...     for j, value in enumerate(x):
+    ...         y[j * strides: j * strides + len(w)] += value * w
+    ...     return y
+    >>> check_conv1d_transpose(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        inputs = {"x": rng.standard_normal(int(rng.integers(1, 8))), "w": rng.standard_normal(int(rng.integers(1, 6))),
+                  "strides": int(rng.integers(1, 4))}
+        expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
+        _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 04: a custom op
+# ------------------------------------------------------------------------------------------------------------
+def check_custom_op(function, cases=20, seed=0):
+    r"""``function`` is a :class:`~tinygradconv.Function` subclass computing SiLU (swish), :math:`y = x\,\sigma(x)`,
+    with :math:`dy/dx = \sigma(x)\,(1 + x\,(1 - \sigma(x)))`.
+
+    Its forward is compared with ``x * sigmoid(x)`` through the framework's ops, and its backward with float64
+    finite differences by :func:`~tinygradconv.gradcheck`, on random inputs (with zeros and large values).
+
+    >>> import tinygradconv as tg
+    >>> class SiLU(tg.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         s = 1 / (1 + ctx.xp.exp(-x))
+    ...         ctx.save_for_backward(x, s)
+    ...         return x * s
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, s = ctx.saved_tensors
+    ...         return grad * s * (1 + x * (1 - s))
+    >>> check_custom_op(SiLU)
+    True
+    """
+    from ..autograd import Function, GradcheckError, gradcheck
+
+    if not (isinstance(function, type) and issubclass(function, Function)):
+        raise AssertionError(f"check_custom_op: expected a tinygradconv.Function subclass (a class with static "
+                             f"forward and backward), received {function!r}")
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal(int(rng.integers(1, 6))) * (3.0 if case % 2 else 1.0)
+        if case == 0:
+            values = np.array([0.0, -20.0, 20.0, 1e-3])
+        inputs = {"x": values}
+        x = _tensor(values)
+        expected = (x * x.sigmoid()).numpy()
+        received = _call("check_custom_op (forward)", lambda x: function.apply(_tensor(x)).numpy(), inputs)
+        _compare_arrays("check_custom_op (forward)", inputs, expected, received)
+        try:
+            gradcheck(lambda t: function.apply(t), _tensor(values, True))
+        except GradcheckError as error:
+            t = _tensor(values, True)
+            (t * t.sigmoid()).sum().backward()
+            mine = _tensor(values, True)
+            function.apply(mine).sum().backward()
+            _fail("check_custom_op (backward)", inputs, t.grad.numpy(),
+                  None if mine.grad is None else mine.grad.numpy(),
+                  f"the gradient of sum(op(x)); gradcheck says: {error}")
+        except Exception as exc:
+            raise AssertionError(f"check_custom_op: the op raised {type(exc).__name__}: {exc}\n"
+                                 f"  inputs:   x={_show(values)}") from exc
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 05: an optimizer update
+# ------------------------------------------------------------------------------------------------------------
+def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
+    """``fn(param, grad, velocity, learning_rate, momentum, nesterov)`` returns ``(new_param, new_velocity)``: one
+    step of Keras' SGD with momentum (``velocity`` starts at zeros). Compared, step after step, with
+    :class:`tinygradconv.optimizers.SGD` on the same gradients.
+
+    >>> def fn(param, grad, velocity, learning_rate, momentum, nesterov):
+    ...     velocity = momentum * velocity - learning_rate * grad
+    ...     if nesterov:
+    ...         return param + momentum * velocity - learning_rate * grad, velocity
+    ...     return param + velocity, velocity
+    >>> check_sgd_momentum(fn)
+    True
+    """
+    from ..optimizers import SGD
+
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        n = int(rng.integers(1, 5))
+        lr, momentum = float(rng.choice([0.01, 0.1, 0.5])), float(rng.choice([0.0, 0.5, 0.9]))
+        nesterov = bool(case % 2)
+        variable = _tensor(rng.standard_normal(n), True)
+        optimizer = SGD(learning_rate=lr, momentum=momentum, nesterov=nesterov)
+        param, velocity = variable.numpy().copy(), np.zeros(n)
+        for step in range(steps):
+            grad = rng.standard_normal(n)
+            inputs = {"param": param, "grad": grad, "velocity": velocity, "learning_rate": lr, "momentum": momentum,
+                      "nesterov": nesterov}
+            variable.grad = _tensor(grad)
+            optimizer.step([variable])
+            received = _call("check_sgd_momentum", fn, inputs)
+            if not isinstance(received, (tuple, list)) or len(received) != 2:
+                _fail("check_sgd_momentum", inputs, variable.numpy(), received,
+                      "expected a pair (new_param, new_velocity)")
+            try:
+                _compare_arrays("check_sgd_momentum", inputs, variable.numpy(), received[0])
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (the new parameter, at step {step + 1})") from None
+            param, velocity = np.asarray(received[0], dtype=np.float64), np.asarray(received[1], dtype=np.float64)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 06: code for every backend
+# ------------------------------------------------------------------------------------------------------------
+def check_logsumexp(fn, cases=30, seed=0):
+    """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis, written with ``x.__array_namespace__()`` only, so
+    that it runs on every backend; it must not overflow for large values. Checked with NumPy arrays and with
+    array-api-strict arrays (when installed), against the framework's ops.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     m = xp.max(x, axis=-1, keepdims=True)
+    ...     return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+    >>> check_logsumexp(fn)
+    True
+    """
+    from ..backend import get_backend
+
+    namespaces = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        namespaces.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 6)))) * (500.0 if case % 3 == 0
+                                                                                             else 2.0)
+        t = _tensor(values)
+        m = t.max(axis=-1, keepdims=True)
+        expected = ((t - m).exp().sum(axis=-1).log() + m.reshape(-1)).numpy()
+        for name in namespaces:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype="float64", copy=True)  # noqa: B023 - used right away
+            inputs = {"x": values, "backend": name}
+            result = _call("check_logsumexp", lambda x, backend: fn(array), inputs)
+            try:
+                received = backend.to_numpy(result)
+            except Exception:  # not an array of this backend: compared (and reported) as it is
+                received = result
+            _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 07: the checkerboard
+# ------------------------------------------------------------------------------------------------------------
+def check_overlap_counts(fn, seed=0):
+    """``fn(input_length, kernel_size, strides)`` returns how many input steps reach each output step of a
+    ``Conv1DTranspose`` with ``padding="valid"`` (no output padding given): an integer array of the output length.
+    Compared with :func:`tinygradconv.viz.overlap_counts` (the row sums of the all-ones path matrix).
+
+    >>> import numpy as np
+    >>> def fn(input_length, kernel_size, strides):
+    ...     counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+    ...     for j in range(input_length):
+    ...         counts[j * strides: j * strides + kernel_size] += 1
+    ...     return counts
+    >>> check_overlap_counts(fn)
+    True
+    """
+    from ..viz.model_connectivity import overlap_counts
+
+    for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
+        inputs = {"input_length": length, "kernel_size": k, "strides": s}
+        expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
+        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 08: backprop through a convolution
+# ------------------------------------------------------------------------------------------------------------
+def check_conv1d_input_gradient(fn, cases=60, seed=0):
+    """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
+    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
+
+    >>> import numpy as np
+    >>> def fn(g, w, strides, input_length):
+    ...     dx = np.zeros(input_length)
+    ...     for n, value in enumerate(g):
+    ...         dx[n * strides: n * strides + len(w)] += value * w
+    ...     return dx
+    >>> check_conv1d_input_gradient(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        k, s = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        length = int(rng.integers(k, 13))
+        x = _tensor(rng.standard_normal((1, length, 1)), True)
+        w = rng.standard_normal(k)
+        from ..ops.conv import conv1d
+
+        y = conv1d(x, _tensor(w.reshape(k, 1, 1)), strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"g": g, "w": w, "strides": s, "input_length": length}
+        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
+                        _call("check_conv1d_input_gradient", fn, inputs))
+    return True
