@@ -11,9 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from figure_checks import check_figure
 
 import tinygradconv as tg
-from figure_checks import check_figure
 from tinygradconv import viz
 from tinygradconv.layers import (
     Activation,

@@ -19,6 +19,13 @@ matplotlib object it drew (an Axes, a Figure for multi-panel plots, or the anima
 >>> connectivity_matrix("conv1d", 3, kernel_size=2).astype(int).tolist()
 [[1, 1, 0], [0, 1, 1]]
 """
+from .backward import (
+    BackwardTrace,
+    animate_backward,
+    plot_gradient_as_transpose,
+    record_backward,
+    trace_backward,
+)
 from .connectivity import (
     KINDS,
     animate_transposed_conv,
@@ -32,13 +39,6 @@ from .connectivity import (
     scatter_steps,
     tap_matrices,
 )
-from .backward import (
-    BackwardTrace,
-    animate_backward,
-    plot_gradient_as_transpose,
-    record_backward,
-    trace_backward,
-)
 from .graph import plot_graph, to_dot
 from .history import plot_history
 from .model_connectivity import (
@@ -50,8 +50,30 @@ from .model_connectivity import (
     plot_receptive_field,
 )
 
-__all__ = ["KINDS", "BackwardTrace", "animate_backward", "animate_transposed_conv", "layer_matrices",
-           "model_connectivity_matrix", "overlap_counts", "plot_gradient_as_transpose", "plot_model_connectivity",
-           "plot_overlap_counts", "plot_receptive_field", "record_backward", "trace_backward", "connections", "connectivity_matrix", "conv_matrices",
-           "conv_setting", "output_length_formula", "plot_connectivity", "plot_conv_matrix", "plot_graph",
-           "plot_history", "scatter_steps", "tap_matrices", "to_dot"]
+__all__ = [
+    "KINDS",
+    "BackwardTrace",
+    "animate_backward",
+    "animate_transposed_conv",
+    "connections",
+    "connectivity_matrix",
+    "conv_matrices",
+    "conv_setting",
+    "layer_matrices",
+    "model_connectivity_matrix",
+    "output_length_formula",
+    "overlap_counts",
+    "plot_connectivity",
+    "plot_conv_matrix",
+    "plot_gradient_as_transpose",
+    "plot_graph",
+    "plot_history",
+    "plot_model_connectivity",
+    "plot_overlap_counts",
+    "plot_receptive_field",
+    "record_backward",
+    "scatter_steps",
+    "tap_matrices",
+    "to_dot",
+    "trace_backward",
+]

@@ -356,6 +356,7 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
                       fontsize=10)
     axes[0].set_xlabel("output step n")
     axes[0].set_xlim(-0.7, n_out - 0.3)
+    axes[0].xaxis.get_major_locator().set_params(integer=True)
     steps = np.arange(length)
     axes[1].bar(steps, by_autograd, color="#9ecae1", label="dL/dx from backward() through conv1d")
     axes[1].plot(steps, by_transpose, "o", color="#d62728", markersize=7,
