@@ -9,7 +9,13 @@ import pytest
 import tinygradconv as tg
 from tinygradconv import exercises
 from tinygradconv.exercises import (
+    check_adam_step,
     check_conv1d,
+    check_conv1d_kernel_gradient,
+    check_custom_binary_op,
+    check_finite_differences,
+    check_portable_relu,
+    check_resize_overlap,
     check_conv1d_input_gradient,
     check_conv1d_transpose,
     check_conv_output_length,
@@ -193,3 +199,68 @@ def test_overlap_and_input_gradient_wrong_answers():
         return right(g, w, strides, (len(g) - 1) * strides + len(w))
 
     fails(check_conv1d_input_gradient, too_short, "the shapes differ")
+
+
+def test_finite_differences_wrong_answers():
+    def one_sided(f, x, eps):
+        grad = np.zeros_like(x)
+        for i in range(x.size):
+            step = np.zeros_like(x)
+            step[i] = eps
+            grad[i] = (f(x + step) - f(x)) / eps
+        return grad
+
+    def no_half(f, x, eps):
+        return 2 * solution("central_differences")(f, x, eps)
+
+    fails(check_finite_differences, one_sided, "f=<f(x) = ", "eps=1e-05")
+    fails(check_finite_differences, no_half, "first difference")
+
+
+def test_custom_binary_op_wrong_answer():
+    class Swapped(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            e = ctx.xp.exp(b)
+            ctx.save_for_backward(a, e)
+            return a * e
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, e = ctx.saved_tensors
+            return grad * a * e, grad * e                    # the two gradients swapped
+
+    fails(check_custom_binary_op, Swapped, "backward", "a=", "b=")
+    assert check_custom_binary_op(solution("ScaledExp"))
+
+
+def test_adam_wrong_answers():
+    def no_bias_correction(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad * grad - v) * (1 - beta_2)
+        return param - learning_rate * m / (np.sqrt(v) + epsilon), m, v
+
+    def iteration_from_zero(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        return solution("adam_step")(param, grad, m, v, iteration + 1, learning_rate, beta_1, beta_2, epsilon)
+
+    fails(check_adam_step, no_bias_correction, "iteration=1", "at step 1")
+    fails(check_adam_step, iteration_from_zero, "iteration=1")
+
+
+def test_portable_relu_wrong_answers():
+    fails(check_portable_relu, lambda x: x * (x > 0) + 0.5 * (x == 0), "x=")     # wrong at 0: 0.5
+    fails(check_portable_relu, lambda x: (x > 0) * 1, "dtype")                   # a mask, not the values
+    pytest.importorskip("array_api_strict", reason="the NumPy-only answer fails on array-api-strict arrays")
+    fails(check_portable_relu, lambda x: np.maximum(x, 0), "backend='array_api_strict'")
+
+
+def test_resize_overlap_and_kernel_gradient_wrong_answers():
+    def as_if_valid(input_length, size, kernel_size):
+        return np.full(input_length * size, kernel_size)       # forgets the ends, where the padding is
+
+    fails(check_resize_overlap, as_if_valid, "kernel_size=2")
+    right = solution("conv1d_kernel_gradient")
+    fails(check_conv1d_kernel_gradient,
+          lambda x, g, kernel_size, strides: right(x, g, kernel_size, strides)[::-1], "first difference")
+    fails(check_conv1d_kernel_gradient,
+          lambda x, g, kernel_size, strides: right(x, g, kernel_size, 1), "strides=2")

@@ -17,7 +17,13 @@ and where they differ. The solutions are in the docs (``docs/exercises.md``), fo
 check_output_length: your function disagrees with the framework on this case.
 """
 from .checkers import (
+    check_adam_step,
     check_conv1d,
+    check_conv1d_kernel_gradient,
+    check_custom_binary_op,
+    check_finite_differences,
+    check_portable_relu,
+    check_resize_overlap,
     check_conv1d_input_gradient,
     check_conv1d_transpose,
     check_conv_output_length,
@@ -31,7 +37,9 @@ from .checkers import (
 
 EXERCISES = {
     "01": [("Gradients by hand", "Write fn(x, w, b) returning dL/dx, dL/dw, dL/db for L = sum(tanh(x*w + b)**2).",
-            check_manual_gradient)],
+            check_manual_gradient),
+           ("Finite differences", "Write fn(f, x, eps): the central-difference estimate of the gradient of f at x.",
+            check_finite_differences)],
     "02": [("Conv1D output length", "Write fn(input_length, kernel_size, strides, padding, dilation_rate).",
             check_conv_output_length),
            ("conv1d by hand", "Write fn(x, w, strides): the valid cross-correlation of x with w.", check_conv1d)],
@@ -41,17 +49,29 @@ EXERCISES = {
            ("conv1d_transpose by hand", "Write fn(x, w, strides): the full transposed convolution.",
             check_conv1d_transpose)],
     "04": [("A custom op: SiLU", "Write a Function subclass computing x * sigmoid(x), forward and backward.",
-            check_custom_op)],
+            check_custom_op),
+           ("A two-input op", "Write a Function subclass computing a * exp(b), with both gradients.",
+            check_custom_binary_op)],
     "05": [("An optimizer step", "Write one step of SGD with momentum (and Nesterov), as Keras does it.",
-            check_sgd_momentum)],
+            check_sgd_momentum),
+           ("An Adam step", "Write one step of Adam, bias correction included, as Keras does it.",
+            check_adam_step)],
     "06": [("Code for every backend", "Write a stable logsumexp with x.__array_namespace__() only.",
-            check_logsumexp)],
+            check_logsumexp),
+           ("A portable ReLU", "Write max(x, 0) with x.__array_namespace__() only, keeping the dtype.",
+            check_portable_relu)],
     "07": [("Overlap counts", "Write fn(input_length, kernel_size, strides): paths reaching each output step.",
-            check_overlap_counts)],
+            check_overlap_counts),
+           ("Resize-convolution overlap", "Write fn(input_length, size, kernel_size): paths per output step of "
+            "UpSampling1D(size) + Conv1D(kernel_size, 'same').", check_resize_overlap)],
     "08": [("Backprop through conv1d", "Write fn(g, w, strides, input_length): dL/dx of a valid conv1d.",
-            check_conv1d_input_gradient)],
+            check_conv1d_input_gradient),
+           ("The kernel gradient of conv1d", "Write fn(x, g, kernel_size, strides): dL/dw of a valid conv1d.",
+            check_conv1d_kernel_gradient)],
 }
 
-__all__ = ["EXERCISES", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_transpose",
-           "check_conv_output_length", "check_custom_op", "check_logsumexp", "check_manual_gradient",
-           "check_output_length", "check_overlap_counts", "check_sgd_momentum"]
+__all__ = ["EXERCISES", "check_adam_step", "check_conv1d", "check_conv1d_input_gradient",
+           "check_conv1d_kernel_gradient", "check_conv1d_transpose", "check_conv_output_length",
+           "check_custom_binary_op", "check_custom_op", "check_finite_differences", "check_logsumexp",
+           "check_manual_gradient", "check_output_length", "check_overlap_counts", "check_portable_relu",
+           "check_resize_overlap", "check_sgd_momentum"]

@@ -11,9 +11,10 @@ import traceback
 
 import numpy as np
 
-__all__ = ["check_conv1d", "check_conv1d_input_gradient", "check_conv1d_transpose", "check_conv_output_length",
-           "check_custom_op", "check_logsumexp", "check_manual_gradient", "check_output_length",
-           "check_overlap_counts", "check_sgd_momentum"]
+__all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
+           "check_conv1d_transpose", "check_conv_output_length", "check_custom_binary_op", "check_custom_op",
+           "check_finite_differences", "check_logsumexp", "check_manual_gradient", "check_output_length",
+           "check_overlap_counts", "check_portable_relu", "check_resize_overlap", "check_sgd_momentum"]
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -65,6 +66,16 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9):
         _fail(name, inputs, expected, received,
               f"first difference at index {index}: expected {float(expected[index])!r}, "
               f"received {float(got[index])!r}")
+
+
+def _same_namespace(name, inputs, array, result, backend, expected):
+    """``result`` as NumPy, after checking that it is an array of ``array``'s own namespace (portable code)."""
+    space = getattr(result, "__array_namespace__", None)
+    if space is None or space() is not array.__array_namespace__():
+        _fail(name, inputs, expected, result,
+              f"the result is a {type(result).__module__}.{type(result).__name__}, not an array of the input's "
+              f"namespace ({array.__array_namespace__().__name__}): use xp = x.__array_namespace__() throughout")
+    return backend.to_numpy(result)
 
 
 def _check_int(name, inputs, expected, received):
@@ -369,10 +380,7 @@ def check_logsumexp(fn, cases=30, seed=0):
             array = backend.asarray(values, dtype="float64", copy=True)
             inputs = {"x": values, "backend": name}
             result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
-            try:
-                received = backend.to_numpy(result)
-            except (TypeError, ValueError, AttributeError):  # not an array of this backend: compared as it is
-                received = result
+            received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
             _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10)
     return True
 
@@ -433,4 +441,236 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         inputs = {"g": g, "w": w, "strides": s, "input_length": length}
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
                         _call("check_conv1d_input_gradient", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Second exercises
+# ------------------------------------------------------------------------------------------------------------
+_SCALAR_FUNCTIONS = (
+    ("sum(tanh(x) * x)", lambda np_, x: np_.sum(np_.tanh(x) * x), lambda t: (t.tanh() * t).sum()),
+    ("sum(x ** 3)", lambda np_, x: np_.sum(x ** 3), lambda t: (t ** 3).sum()),
+    ("sum(exp(x) * x ** 2)", lambda np_, x: np_.sum(np_.exp(x) * x ** 2), lambda t: (t.exp() * t ** 2).sum()),
+)
+
+
+def check_finite_differences(fn, cases=30, seed=0):
+    """``fn(f, x, eps)`` estimates the gradient of the scalar function ``f`` at ``x`` (a float64 array) by central
+    differences, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every ``i``. Compared with ``backward()``
+    for ``eps = 1e-5``, within ``1e-7`` relative: tight enough to tell central from one-sided differences.
+
+    >>> import numpy as np
+    >>> def fn(f, x, eps):
+    ...     grad = np.zeros_like(x)
+    ...     for i in range(x.size):
+    ...         step = np.zeros_like(x)
+    ...         step[i] = eps
+    ...         grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    ...     return grad
+    >>> check_finite_differences(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        name, numpy_f, tensor_f = _SCALAR_FUNCTIONS[case % len(_SCALAR_FUNCTIONS)]
+        x = rng.standard_normal(int(rng.integers(1, 2 + case // 8)))
+        t = _tensor(x, True)
+        tensor_f(t).backward()
+
+        def f(values, numpy_f=numpy_f):
+            return float(numpy_f(np, np.asarray(values, dtype=np.float64)))
+
+        inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
+        _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
+                        _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9)
+    return True
+
+
+class _Named:
+    """A callable shown by its formula in a report."""
+
+    def __init__(self, fn, name):
+        self.fn, self.name = fn, name
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self):
+        return f"<f(x) = {self.name}>"
+
+
+def check_custom_binary_op(function, cases=20, seed=0):
+    r"""``function`` is a :class:`~tinygradconv.Function` of two inputs computing :math:`y = a\,e^{b}` (same shapes),
+    whose backward returns :math:`(g\,e^{b},\ g\,a\,e^{b})`. Forward compared with the framework's ``a * b.exp()``,
+    backward with :func:`~tinygradconv.gradcheck` on both inputs.
+
+    >>> import tinygradconv as tg
+    >>> class ScaledExp(tg.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, a, b):
+    ...         e = ctx.xp.exp(b)
+    ...         ctx.save_for_backward(a, e)
+    ...         return a * e
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         a, e = ctx.saved_tensors
+    ...         return grad * e, grad * a * e
+    >>> check_custom_binary_op(ScaledExp)
+    True
+    """
+    from ..autograd import Function, GradcheckError, gradcheck
+
+    if not (isinstance(function, type) and issubclass(function, Function)):
+        raise TypeError(f"check_custom_binary_op: expected a tinygradconv.Function subclass, received {function!r}")
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        shape = (int(rng.integers(1, 4)),)
+        a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+        inputs = {"a": a, "b": b}
+        expected = (_tensor(a) * _tensor(b).exp()).numpy()
+        received = _call("check_custom_binary_op (forward)",
+                         lambda a, b: function.apply(_tensor(a), _tensor(b)).numpy(), inputs)
+        _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
+        try:
+            gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True))
+        except GradcheckError as error:
+            ta, tb = _tensor(a, True), _tensor(b, True)
+            (ta * tb.exp()).sum().backward()
+            ma, mb = _tensor(a, True), _tensor(b, True)
+            function.apply(ma, mb).sum().backward()
+            _fail("check_custom_binary_op (backward)", inputs, (ta.grad.numpy(), tb.grad.numpy()),
+                  tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb)),
+                  f"the gradients of sum(op(a, b)) with respect to a and b; gradcheck says: {error}")
+        except Exception as exc:
+            raise AssertionError(f"check_custom_binary_op: the op raised {type(exc).__name__}: {exc}\n"
+                                 f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
+    return True
+
+
+def check_adam_step(fn, cases=20, steps=5, seed=0):
+    """``fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)`` returns ``(param, m, v)`` after
+    one step of Keras' Adam (``iteration`` counts from 1; ``m`` and ``v`` start at zeros). Compared, step after
+    step, with :class:`tinygradconv.optimizers.Adam` on the same gradients.
+
+    >>> import numpy as np
+    >>> def fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+    ...     m = m + (grad - m) * (1 - beta_1)
+    ...     v = v + (grad * grad - v) * (1 - beta_2)
+    ...     alpha = learning_rate * np.sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)
+    ...     return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+    >>> check_adam_step(fn)
+    True
+    """
+    from ..optimizers import Adam
+
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        n = int(rng.integers(1, 5))
+        lr, b1, b2 = float(rng.choice([0.001, 0.01, 0.1])), float(rng.choice([0.9, 0.5])), 0.999
+        eps = 1e-7
+        variable = _tensor(rng.standard_normal(n), True)
+        optimizer = Adam(learning_rate=lr, beta_1=b1, beta_2=b2, epsilon=eps)
+        param, m, v = variable.numpy().copy(), np.zeros(n), np.zeros(n)
+        for step in range(1, steps + 1):
+            grad = rng.standard_normal(n)
+            inputs = {"param": param, "grad": grad, "m": m, "v": v, "iteration": step, "learning_rate": lr,
+                      "beta_1": b1, "beta_2": b2, "epsilon": eps}
+            variable.grad = _tensor(grad)
+            optimizer.step([variable])
+            received = _call("check_adam_step", fn, inputs)
+            if not isinstance(received, (tuple, list)) or len(received) != 3:
+                _fail("check_adam_step", inputs, variable.numpy(), received, "expected a triple (param, m, v)")
+            try:
+                _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
+            param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
+    return True
+
+
+def check_portable_relu(fn, cases=20, seed=0):
+    """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only. Checked on NumPy
+    and array-api-strict arrays (when installed) against the framework's ``relu``; the result keeps ``x``'s dtype.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     return xp.where(x > 0, x, xp.zeros_like(x))
+    >>> check_portable_relu(fn)
+    True
+    """
+    from ..backend import get_backend
+
+    names = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        names.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal(int(rng.integers(1, 2 + case // 4)))
+        if case == 0:
+            values = np.array([-1.0, 0.0, 2.0, -0.0])
+        expected = _tensor(values).relu().numpy()
+        for name in names:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype="float64", copy=True)
+            inputs = {"x": values, "backend": name}
+            result = _call("check_portable_relu", lambda x, backend, array=array: fn(array), inputs)
+            received = _same_namespace("check_portable_relu", inputs, array, result, backend, expected)
+            if getattr(received, "dtype", None) != np.float64:
+                _fail("check_portable_relu", inputs, expected, received,
+                      f"the dtype changed: expected float64, received {getattr(received, 'dtype', type(received))}")
+            _compare_arrays("check_portable_relu", inputs, expected, received)
+    return True
+
+
+def check_resize_overlap(fn, seed=0):
+    """``fn(input_length, size, kernel_size)`` returns how many paths reach each output step of
+    ``UpSampling1D(size)`` followed by ``Conv1D(kernel_size, padding="same")`` (all-ones kernel). Compared with
+    :func:`tinygradconv.viz.overlap_counts` on that model.
+
+    >>> import numpy as np
+    >>> def fn(input_length, size, kernel_size):
+    ...     n = input_length * size
+    ...     left = (kernel_size - 1) // 2
+    ...     return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
+    >>> check_resize_overlap(fn)
+    True
+    """
+    from ..layers import Conv1D, UpSampling1D
+    from ..models import Sequential
+    from ..viz.model_connectivity import overlap_counts
+
+    for length, size, k in itertools.product(range(1, 6), range(1, 4), range(1, 6)):
+        inputs = {"input_length": length, "size": size, "kernel_size": k}
+        model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
+        expected = overlap_counts(model, length)
+        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs))
+    return True
+
+
+def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
+    """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
+    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.
+
+    >>> import numpy as np
+    >>> def fn(x, g, kernel_size, strides):
+    ...     return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+    >>> check_conv1d_kernel_gradient(fn)
+    True
+    """
+    from ..ops.conv import conv1d
+
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
+        x = rng.standard_normal(int(rng.integers(k, k + 2 + case // 6)))
+        w = _tensor(rng.standard_normal((k, 1, 1)), True)
+        y = conv1d(_tensor(x.reshape(1, -1, 1)), w, strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, w.grad.numpy().ravel(),
+                        _call("check_conv1d_kernel_gradient", fn, inputs))
     return True
