@@ -172,7 +172,7 @@ def to_dot(tensor, name="tinygradconv") -> str:
 # Drawing: a top-to-bottom layered layout, measured in inches from the labels themselves
 # ------------------------------------------------------------------------------------------------------------
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
-_FOLD_HEIGHT = 7.5    # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
+_FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
 _HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
 
 
