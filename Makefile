@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export MPLBACKEND ?= Agg
 
-.PHONY: test demo docs bench figures lint clean
+.PHONY: test demo docs bench gpu-wheels gpu-check figures lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,25 @@ demo: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
+# Writes docs/performance/<cpu-kind>.md and .json for this machine's kind, and the index docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Wheels for a GPU machine without network (Python 3.12, CuPy, PyTorch and pytest already there): this package and its
+# pure-Python dependencies, into the git-ignored .whl/; benchmarks/gpu_check.sh installs them from there.
+WHEELS := .whl
+GPU_WHEEL_DEPS := array-api-compat array-api-strict threadpoolctl tqdm hypothesis
+gpu-wheels:
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+	    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+	    -d $(WHEELS) $(GPU_WHEEL_DEPS)
+	$(PYTHON) -m pip wheel --quiet --no-deps -w $(WHEELS) .
+	ls $(WHEELS)
+
+# The GPU check (CuPy tests + GPU benchmark); on a machine without a GPU it says what it skips and exits 0.
+gpu-check:
+	PYTHON=$(PYTHON) benchmarks/gpu_check.sh
 
 figures: $(STAMP)
 	$(BIN)/python -m tinygradconv figures --out docs/_static
@@ -33,4 +50,4 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check tinygradconv tests benchmarks examples tutorials
 
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/auto_tutorials
+	rm -rf $(VENV) $(WHEELS) docs/_build docs/auto_examples docs/auto_tutorials

@@ -245,7 +245,8 @@ def _memory_worker(framework, op, shape_name):
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     for fn in make(op, (2, 8, 4, 4, 3, 2, 1)):
         fn()                                            # load and initialise the library's code paths
-    _, fwd_bwd = make(op, conv.SHAPES[shape_name])
+    layout = {} if framework == "torch" else {"data_format": conv.data_format(shape_name)}
+    _, fwd_bwd = make(op, conv.SHAPES[shape_name], **layout)
     try:
         rss = _status_mib("VmRSS")
         with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:

@@ -1,15 +1,22 @@
 """conv1d_transpose and conv1d: tinygradconv against PyTorch, forward and forward+backward, float32.
 
-Shapes ``(batch, length, in_channels, filters, kernel_size, strides, dilation)``::
+Cases ``(batch, length, in_channels, filters, kernel_size, strides, dilation)``, grouped in families (issue 13)::
 
-    small    (4,   10,   128, 32,  3, 2, 1)      medium   (32, 256, 64, 64, 5, 2, 1)
-    large    (64,  1024, 128, 128, 7, 2, 1)      dilated  (32, 256, 64, 64, 3, 1, 2)
-    wide     (32,  256,  64,  64,  8, 4, 1)
+    benchmark       small     (4,  10,   128, 32,  3, 2, 1)    medium   (32, 256, 64, 64, 5, 2, 1)
+                    large     (64, 1024, 128, 128, 7, 2, 1)
+    dilation        dilated   (32, 256,  64,  64,  3, 1, 2)    dilated3 (32, 256, 64, 64, 3, 1, 3)
+                    dilated4  (32, 256,  64,  64,  3, 1, 4)
+    stride4_k8      wide      (32, 256,  64,  64,  8, 4, 1)
+    wide_channels   channels256 (8, 512, 256, 128, 3, 1, 1)    stride 1, 256 -> 128 channels
+    long_signal     long      (16, 2048, 32,  16,  4, 2, 1)    few channels, long signal
+    batch1          batch1    (1,  256,  64,  64,  5, 2, 1)    latency: the medium case with one sample
+    channels_first  channels_first (32, 256, 64, 64, 5, 2, 1)  the medium case, ours on (batch, channels, steps)
 
 conv1d_transpose maps ``(B, L, C_in)`` to ``(B, N, filters)`` with Keras ``padding="valid"`` (torch ``padding=0``).
 conv1d gets the input length ``N`` of that output and the same ``C_in``, ``filters``, kernel, strides and dilation,
 so that its output has length ``L`` and both ops do the same ``2 * B * L * C_in * k * filters`` multiply-adds.
-Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native NCW layout.
+Ours runs on channels_last NumPy arrays (Keras layouts) except in the cases of :data:`CHANNELS_FIRST`, where it gets
+``data_format="channels_first"`` inputs ``(B, C, L)``; torch always runs on its native NCW layout.
 
 Method:
 
@@ -34,6 +41,7 @@ Method:
 Usage::
 
     python benchmarks/conv.py --threads 1 2 --op conv1d_transpose conv1d [--quick] [--shapes small medium]
+    python benchmarks/conv.py --quick --threads 1 --shapes dilation      # one family (names or family names)
     python benchmarks/conv.py --json            # the list of result dicts
 
 ``run_benchmarks(...)`` returns the same rows as dicts for ``benchmarks/run.py``.
@@ -59,8 +67,48 @@ SHAPES = {
     "large": (64, 1024, 128, 128, 7, 2, 1),
     "dilated": (32, 256, 64, 64, 3, 1, 2),
     "wide": (32, 256, 64, 64, 8, 4, 1),
+    "dilated3": (32, 256, 64, 64, 3, 1, 3),
+    "dilated4": (32, 256, 64, 64, 3, 1, 4),
+    "channels256": (8, 512, 256, 128, 3, 1, 1),
+    "long": (16, 2048, 32, 16, 4, 2, 1),
+    "batch1": (1, 256, 64, 64, 5, 2, 1),
+    "channels_first": (32, 256, 64, 64, 5, 2, 1),
+}
+#: Cases whose input reaches our op as ``(batch, channels, steps)`` (``data_format="channels_first"``).
+CHANNELS_FIRST = frozenset({"channels_first"})
+#: The shape families of issue 13: a family name selects all its cases (``--shapes dilation``).
+FAMILIES = {
+    "benchmark": ("small", "medium", "large"),
+    "dilation": ("dilated", "dilated3", "dilated4"),
+    "stride4_k8": ("wide",),
+    "wide_channels": ("channels256",),
+    "long_signal": ("long",),
+    "batch1": ("batch1",),
+    "channels_first": ("channels_first",),
 }
 OPS = ("conv1d_transpose", "conv1d")
+
+
+def data_format(name):
+    """``"channels_first"`` for the cases of :data:`CHANNELS_FIRST`, else ``"channels_last"``."""
+    return "channels_first" if name in CHANNELS_FIRST else "channels_last"
+
+
+def expand_shapes(names):
+    """Case names from case and family names (:data:`FAMILIES`), in order, each once.
+
+    >>> expand_shapes(["medium", "dilation", "dilated"])
+    ('medium', 'dilated', 'dilated3', 'dilated4')
+    """
+    out = []
+    for name in names:
+        if name not in SHAPES and name not in FAMILIES:
+            raise ValueError(f"Invalid value for argument `shapes`. Expected case names {sorted(SHAPES)} or family "
+                             f"names {sorted(FAMILIES)}. Received {name!r}")
+        for case in FAMILIES.get(name, (name,)):
+            if case not in out:
+                out.append(case)
+    return tuple(out)
 
 
 def flops(shape):
@@ -70,8 +118,8 @@ def flops(shape):
 
 
 # ------------------------------------------------------------------------------------------------ the workers
-def _make_ours(op, shape, seed=0):
-    """Return (fwd, fwd_bwd) closures for tinygradconv on channels_last float32 data."""
+def _make_ours(op, shape, seed=0, data_format="channels_last"):
+    """Return (fwd, fwd_bwd) closures for tinygradconv on float32 data in ``data_format`` (Keras layouts)."""
     import numpy as np
 
     import tinygradconv as tg
@@ -79,18 +127,20 @@ def _make_ours(op, shape, seed=0):
 
     batch, length, c_in, filters, k, s, d = shape
     rng = np.random.default_rng(seed)
+    steps = length if op == "conv1d_transpose" else full_length(shape)
+    x_np = rng.standard_normal((batch, steps, c_in), dtype=np.float32)
+    if data_format == "channels_first":
+        x_np = np.ascontiguousarray(x_np.transpose(0, 2, 1))
     if op == "conv1d_transpose":
-        x_np = rng.standard_normal((batch, length, c_in), dtype=np.float32)
         w_np = rng.standard_normal((k, filters, c_in), dtype=np.float32) * 0.1
 
         def call(x, w, b):
-            return conv1d_transpose(x, w, b, strides=s, dilation_rate=d)
+            return conv1d_transpose(x, w, b, strides=s, dilation_rate=d, data_format=data_format)
     else:
-        x_np = rng.standard_normal((batch, full_length(shape), c_in), dtype=np.float32)
         w_np = rng.standard_normal((k, c_in, filters), dtype=np.float32) * 0.1
 
         def call(x, w, b):
-            return conv1d(x, w, b, strides=s, dilation_rate=d)
+            return conv1d(x, w, b, strides=s, dilation_rate=d, data_format=data_format)
     x = tg.Tensor(x_np, requires_grad=True)
     w = tg.Tensor(w_np, requires_grad=True)
     b = tg.Tensor(np.zeros(filters, np.float32), requires_grad=True)
@@ -195,7 +245,7 @@ def _time_worker(framework, op, threads, shapes, repeats):
     rows = []
     for name in shapes:
         shape = SHAPES[name]
-        fwd, fwd_bwd = make(op, shape)
+        fwd, fwd_bwd = make(op, shape) if framework == "torch" else make(op, shape, data_format=data_format(name))
         row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape}
         row["fwd_ms"], row["fwd_cpu_ms"] = _times_ms(fwd, repeats)
         row["fwd_bwd_ms"], row["fwd_bwd_cpu_ms"] = _times_ms(fwd_bwd, repeats)
@@ -224,7 +274,8 @@ def _memory_worker(framework, op, shape_name):
     tiny = (2, 8, 4, 4, 3, 2, 1)
     for fn in make(op, tiny):
         fn()                                            # load and initialise the library's code paths
-    _, fwd_bwd = make(op, SHAPES[shape_name])
+    layout = {} if framework == "torch" else {"data_format": data_format(shape_name)}
+    _, fwd_bwd = make(op, SHAPES[shape_name], **layout)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     fwd_bwd()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -259,6 +310,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     (ours / torch) and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
     processes with the smallest thread count).
     """
+    shapes = expand_shapes(shapes)
     repeats = repeats or (3 if quick else 7)
     rounds = rounds or (1 if quick else 2)
     if torch is None:
@@ -286,7 +338,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                     return statistics.median(times[(framework, op, n, name, column)])
 
                 ours = extra[("tinygradconv", op, n, name)]
-                row = {"op": op, "threads": n, "shape": name, "dims": SHAPES[name], "gflop": flops(SHAPES[name]) / 1e9,
+                row = {"op": op, "threads": n, "shape": name, "dims": SHAPES[name], "data_format": data_format(name),
+                       "gflop": flops(SHAPES[name]) / 1e9,
                        "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
@@ -310,7 +363,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
 def format_table(rows):
     """The rows as a fixed-width text table."""
     with_torch = any("torch_fwd_ms" in r for r in rows)
-    head = f"{'op':<17}{'thr':>3} {'shape':<8}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
+    head = f"{'op':<17}{'thr':>3} {'shape':<15}{'GFLOP':>7} {'fwd ms':>9} {'f+b ms':>9}"
     if with_torch:
         head += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6} {'cpu x':>6}"
     head += f" {'GFLOP/s':>8} {'gemm ms':>8} {'mem MiB':>8}"
@@ -319,7 +372,7 @@ def format_table(rows):
     head += f" {'tracemal':>8}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        line = (f"{r['op']:<17}{r['threads']:>3} {r['shape']:<8}{r['gflop']:>7.3f} {r['ours_fwd_ms']:>9.2f} "
+        line = (f"{r['op']:<17}{r['threads']:>3} {r['shape']:<15}{r['gflop']:>7.3f} {r['ours_fwd_ms']:>9.2f} "
                 f"{r['ours_fwd_bwd_ms']:>9.2f}")
         if with_torch:
             line += (f" {r['torch_fwd_ms']:>9.2f} {r['torch_fwd_bwd_ms']:>9.2f} {r['ratio_fwd']:>6.2f} "
@@ -339,7 +392,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--op", nargs="+", choices=OPS, default=list(OPS))
-    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES),
+                        help=f"case names {', '.join(SHAPES)} or family names {', '.join(FAMILIES)}")
     parser.add_argument("--quick", action="store_true", help="3 timed repeats instead of 7")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None, help="fresh processes per framework (default 2)")
@@ -355,6 +409,10 @@ def main(argv=None):
     if args.worker == "memory":
         _memory_worker(args.framework, args.op[0], args.shapes[0])
         return
+    try:
+        args.shapes = expand_shapes(args.shapes)
+    except ValueError as error:
+        parser.error(str(error))
     rows = run_benchmarks(tuple(args.threads), tuple(args.op), tuple(args.shapes), quick=args.quick,
                           repeats=args.repeats, rounds=args.rounds, torch=False if args.no_torch else None,
                           memory=not args.no_memory)

@@ -1,16 +1,23 @@
-"""The benchmark suite (``make bench``): every benchmark, one table of targets, and ``docs/performance.md``.
+"""The benchmark suite (``make bench``): every benchmark, one table of targets, one results page per CPU kind.
 
 Sections, each run in fresh subprocesses whose thread pools (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
 ``MKL_NUM_THREADS``, ...) are fixed before NumPy or torch is imported, once per thread count:
 
-* ``conv``: ``conv1d_transpose`` and ``conv1d``, forward and forward+backward, on five shapes, against PyTorch CPU
-  (:mod:`benchmarks.conv`, which also gives the GEMM ceiling and the peak memory of each call), against the naive
-  NumPy baselines (:mod:`benchmarks.baselines`);
+* ``conv``: ``conv1d_transpose`` and ``conv1d``, forward and forward+backward, on the cases and shape families of
+  :mod:`benchmarks.conv` (benchmark shapes, dilation 2 to 4, stride 4 with k = 8, wide channels, long signals,
+  batch 1, channels_first inputs), against PyTorch CPU (with the GEMM ceiling and the peak memory of each call),
+  against the naive NumPy baselines (:mod:`benchmarks.baselines`);
 * ``engine``: the per-op overhead of a chain of 100 small additions, forward and backward
   (:mod:`benchmarks.engine_overhead`);
 * ``train``: one training step of a tiny Conv1DTranspose model (:mod:`benchmarks.train_step`);
 * ``scaling``: ``conv1d_transpose`` fwd+bwd time and memory against batch size and length
   (:mod:`benchmarks.scaling`), with a log-log plot.
+
+Results per machine: the CPU's model and vector extensions (``/proc/cpuinfo``) name its *kind* (vendor, family,
+widest vector extension: ``amd-epyc-avx2``, ``intel-xeon-avx512``, ...; :func:`cpu_kind`). A full run writes
+``docs/performance/<kind>.md`` (the page), ``<kind>.json`` (every figure) and ``<kind>-scaling.png``, replacing only
+that kind's previous results, then regenerates ``docs/performance.md``, the index that sets every kind's figures
+side by side (and the GPU results of ``benchmarks/gpu_check.sh`` from ``docs/performance/gpu/``).
 
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (which some machines set to force a generic OpenBLAS kernel) are
 removed, both together, from the environment of every benchmark process; the kernel OpenBLAS then picks is reported
@@ -18,10 +25,15 @@ removed, both together, from the environment of every benchmark process; the ker
 
 Usage::
 
-    python benchmarks/run.py                      # everything, writes docs/performance.md and docs/_static/scaling.png
+    python benchmarks/run.py                      # everything; writes the kind's files under docs/performance/
+                                                  # and docs/performance.md (estimated 6 to 8 minutes on 2 cores)
     python benchmarks/run.py --quick --no-write   # a smoke run: fewer repeats and shapes, nothing written
-    python benchmarks/run.py --only conv --threads 1
-    python benchmarks/run.py --gpu                # adds the CuPy-vs-torch-CUDA table when both and a GPU are present
+    python benchmarks/run.py --only conv --quick --shapes dilation --threads 1   # one family: about a minute
+    python benchmarks/run.py --only conv --quick --shapes long --ops conv1d_transpose --no-memory --no-naive
+    python benchmarks/run.py --render-index       # rebuild docs/performance.md from the JSON files only
+    python benchmarks/run.py --gpu                # adds the CuPy-vs-torch-CUDA figures when both and a GPU are present
+
+``--shapes`` takes case names and family names (:data:`benchmarks.conv.FAMILIES`).
 """
 from __future__ import annotations
 
@@ -31,7 +43,6 @@ import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -42,16 +53,17 @@ if _ROOT not in sys.path:
 
 from benchmarks import baselines
 
-DOC_PATH = os.path.join(_ROOT, "docs", "performance.md")
-PLOT_PATH = os.path.join(_ROOT, "docs", "_static", "scaling.png")
+INDEX_PATH = os.path.join(_ROOT, "docs", "performance.md")
+KINDS_DIR = os.path.join(_ROOT, "docs", "performance")
+GPU_DIR = os.path.join(KINDS_DIR, "gpu")
 SECTIONS = ("conv", "engine", "train", "scaling")
 QUICK_SHAPES = ("small", "medium")
 NO_GPU = "no GPU available: GPU table not produced"
 
-# Targets (issue 6): name -> limit
+# Targets (issues 6 and 13): name -> limit
 TARGETS = {
-    "transpose_fwd_bwd_1": 1.0,     # conv1d_transpose fwd+bwd time / torch's, 1 thread, every shape
-    "transpose_fwd_bwd_2": 1.25,    # the same with 2 threads
+    "fwd_bwd_1": 1.0,               # conv1d_transpose and conv1d fwd+bwd time / torch's, 1 thread, every case
+    "fwd_bwd_2": 1.25,              # the same with 2 threads
     "gemm_fraction": 0.70,          # GFLOP/s on the large shape / the GEMM's
     "memory": 1.0,                  # peak extra memory / torch's
     "engine": 2.0,                  # per-op overhead / torch's
@@ -108,8 +120,8 @@ def conv_rows(rows):
     for r in rows:
         gemm_rate = r["gflop"] * 1e3 / r["gemm_ms"]
         target = ""
-        if r["op"] == "conv1d_transpose" and r["threads"] in (1, 2):
-            limit = TARGETS[f"transpose_fwd_bwd_{r['threads']}"]
+        if r["threads"] in (1, 2):
+            limit = TARGETS[f"fwd_bwd_{r['threads']}"]
             target = f"<= {limit}x: {status(r.get('ratio_fwd_bwd'), limit)}"
         naive = r.get("naive_fwd_bwd_ms")
         out.append([r["op"], r["threads"], r["shape"], fmt(r["gflop"], ".3f"), fmt(r["ours_fwd_ms"]),
@@ -148,9 +160,9 @@ def target_rows(results):
     out = []
     conv = results.get("conv") or []
     for r in conv:
-        if r["op"] == "conv1d_transpose" and r["threads"] in (1, 2):
-            limit = TARGETS[f"transpose_fwd_bwd_{r['threads']}"]
-            out.append([f"conv1d_transpose fwd+bwd <= {limit}x torch", f"{r['shape']}, {r['threads']} thread(s)",
+        if r["threads"] in (1, 2):
+            limit = TARGETS[f"fwd_bwd_{r['threads']}"]
+            out.append([f"{r['op']} fwd+bwd <= {limit}x torch", f"{r['shape']}, {r['threads']} thread(s)",
                         fmt(r.get("ratio_fwd_bwd"), ".2f") + "x", status(r.get("ratio_fwd_bwd"), limit)])
     limit = TARGETS["gemm_fraction"]
     for r in conv:
@@ -213,16 +225,6 @@ def scaling_rows(result):
             for sweep in ("batch", "length") for r in result[sweep]]
 
 
-GPU_HEADERS = ["op", "shape", "cupy fwd ms", "torch CUDA fwd ms", "fwd x", "cupy f+b ms", "torch CUDA f+b ms",
-               "f+b x"]
-
-
-def gpu_rows(rows):
-    return [[r["op"], r["shape"], fmt(r["ours_fwd_ms"], ".3f"), fmt(r["torch_fwd_ms"], ".3f"),
-             fmt(r["ours_fwd_ms"] / r["torch_fwd_ms"]), fmt(r["ours_fwd_bwd_ms"], ".3f"),
-             fmt(r["torch_fwd_bwd_ms"], ".3f"), fmt(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])] for r in rows]
-
-
 # ------------------------------------------------------------------------------------------------ the machine
 def _machine_worker():
     """In a benchmark-environment subprocess: versions, BLAS libraries and kernels, torch's build."""
@@ -232,7 +234,9 @@ def _machine_worker():
     try:
         from threadpoolctl import threadpool_info
 
-        info["numpy_pools"] = threadpool_info()
+        # the library's file name only: the results are committed, the machine's paths are no business of theirs
+        info["numpy_pools"] = [dict(pool, filepath=os.path.basename(pool.get("filepath") or ""))
+                               for pool in threadpool_info()]
     except ImportError:
         info["numpy_pools"] = None
     try:
@@ -251,19 +255,63 @@ def _machine_worker():
     json.dump(info, sys.stdout)
 
 
-def _cpu_model():
-    model, flags = None, []
+#: Vector extensions recorded from ``/proc/cpuinfo`` (x86 ``flags``, Arm ``Features``), in this order.
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "sve2")
+
+
+def parse_cpuinfo(text):
+    r"""``(model, vector_flags)`` of the first processor in the text of ``/proc/cpuinfo``.
+
+    ``vector_flags`` are the :data:`VECTOR_FLAGS` the processor lists; ``model`` is ``None`` when no line names it.
+
+    >>> parse_cpuinfo("model name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse avx2 fma avx512f amx_tile\n")
+    ('Intel(R) Xeon(R) Processor', ['avx2', 'fma', 'avx512f', 'amx_tile'])
+    """
+    model, flags = None, None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key in ("model name", "hardware") and model is None:
+            model = value.strip() or None
+        elif key in ("flags", "features") and flags is None:
+            present = set(value.split())
+            flags = [name for name in VECTOR_FLAGS if name in present]
+    return model, flags or []
+
+
+def cpu_kind(model, flags):
+    """The CPU's kind, a file-name slug: vendor, family (the first two words of the model name made of letters
+    only) and the widest vector extension for float32 (``avx512``, ``avx2``, ``sve``, ``neon`` or ``generic``).
+
+    >>> cpu_kind("Intel(R) Xeon(R) Platinum 8480+", ["avx2", "avx512f", "amx_tile"])
+    'intel-xeon-avx512'
+    >>> cpu_kind("AMD EPYC 7B13 64-Core Processor", ["avx2", "fma"])
+    'amd-epyc-avx2'
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"\((?:r|tm)\)", " ", (model or "").lower())) if w.isalpha()]
+    words = [w for w in words if w not in ("cpu", "processor")][:2] or ["unknown"]
+    flags = set(flags)
+    vector = next((name for name, flag in (("avx512", "avx512f"), ("avx2", "avx2"), ("sve", "sve"), ("neon", "asimd"))
+                   if flag in flags), "generic")
+    return "-".join(words + [vector])
+
+
+def cpu_info():
+    """``(model, vector_flags, kind)`` of this machine's CPU (``/proc/cpuinfo``, else ``lscpu``, else platform)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name" and model is None:
-                    model = value.strip()
-                elif key.strip() == "flags" and not flags:
-                    flags = [x for x in ("avx2", "fma", "avx512f") if x in value.split()]
+            model, flags = parse_cpuinfo(f.read())
     except OSError:
-        pass
-    return model or platform.processor() or "unknown", flags
+        model, flags = None, []
+    if model is None:
+        try:
+            out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+            model = parse_cpuinfo(out.replace("Model name", "model name"))[0]
+        except OSError:
+            pass
+    model = model or platform.processor() or platform.machine() or "unknown"
+    return model, flags, cpu_kind(model, flags)
 
 
 def _loadavg():
@@ -276,10 +324,10 @@ def _loadavg():
 
 def machine_info(threads, removed):
     """A dict describing the machine and software, gathered in a subprocess with the benchmark environment."""
-    model, flags = _cpu_model()
+    model, flags, kind = cpu_info()
     got = baselines.run_worker(os.path.abspath(__file__), ["--worker", "machine"], threads)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    got.update(cpu=model, cpu_flags=flags, cores=cores, removed_env=removed, load_start=_loadavg(),
+    got.update(cpu=model, cpu_flags=flags, kind=kind, cores=cores, removed_env=removed, load_start=_loadavg(),
                date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     return got
 
@@ -296,8 +344,9 @@ def _blas_text(info):
 def machine_rows(info, threads):
     removed = ", ".join(f"{k}={v}" for k, v in info["removed_env"].items()) or "none (not set in this environment)"
     rows = [["date", info["date"]],
-            ["CPU", (f"{info['cpu']} ({info['cores']} cores available; of avx2, fma, avx512f it has: "
-                     f"{', '.join(info['cpu_flags']) or 'none'})")],
+            ["CPU", f"{info['cpu']} ({info['cores']} cores available)"],
+            ["CPU kind", info.get("kind") or cpu_kind(info["cpu"], info["cpu_flags"])],
+            ["vector extensions", f"{', '.join(info['cpu_flags']) or 'none'} (of {', '.join(VECTOR_FLAGS)})"],
             ["load average (1, 5, 15 min) at start / end", f"{info['load_start']} / {info.get('load_end', 'n/a')}"],
             ["platform", info["platform"]],
             ["Python", info["python"]],
@@ -312,128 +361,40 @@ def machine_rows(info, threads):
     return rows
 
 
-# ------------------------------------------------------------------------------------------------ GPU
-def gpu_available():
-    """``(True, "")`` when CuPy sees a GPU and torch has CUDA, else ``(False, why)``; probed in a subprocess."""
-    probe = ("import json\nwhy = []\ntry:\n    import cupy\n    n = cupy.cuda.runtime.getDeviceCount()\n"
-             "    why += [] if n else ['CuPy sees no GPU']\nexcept Exception as e:\n    why.append(f'CuPy: {e}')\n"
-             "try:\n    import torch\n    why += [] if torch.cuda.is_available() else ['torch has no CUDA']\n"
-             "except Exception as e:\n    why.append(f'torch: {e}')\nprint(json.dumps(why))\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
-    try:
-        why = json.loads(out.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        why = [out.stderr.strip()[-200:] or "probe failed"]
-    return (not why), "; ".join(why)
-
-
-def _gpu_case(op, shape):
-    """``{"ours_fwd", "ours_fwd_bwd", "torch_fwd", "torch_fwd_bwd"}`` closures: ours on cupy, torch on CUDA."""
-    import numpy as np
-    import torch
-
-    import tinygradconv as tg
-    from tinygradconv.ops import conv1d, conv1d_transpose
-
-    batch, length, c_in, filters, k, s, d = shape
-    rng = np.random.default_rng(0)
-    if op == "conv1d_transpose":
-        x_np = rng.standard_normal((batch, length, c_in), dtype=np.float32)
-        w_np = rng.standard_normal((k, filters, c_in), dtype=np.float32) * 0.1     # torch: (C_in, filters, k)
-        ours_op, torch_op = conv1d_transpose, torch.nn.functional.conv_transpose1d
-    else:
-        x_np = rng.standard_normal((batch, baselines.full_length(shape), c_in), dtype=np.float32)
-        w_np = rng.standard_normal((k, c_in, filters), dtype=np.float32) * 0.1     # torch: (filters, C_in, k)
-        ours_op, torch_op = conv1d, torch.nn.functional.conv1d
-    x = tg.tensor(x_np, requires_grad=True, backend="cupy")
-    w = tg.tensor(w_np, requires_grad=True, backend="cupy")
-    b = tg.tensor(np.zeros(filters, np.float32), requires_grad=True, backend="cupy")
-    with tg.no_grad():
-        out_shape = ours_op(x, w, b, strides=s, dilation_rate=d).shape
-    g_np = rng.standard_normal(out_shape, dtype=np.float32)
-    g = tg.tensor(g_np, backend="cupy")
-
-    def on_gpu(a, grad):
-        return torch.from_numpy(np.ascontiguousarray(a)).to("cuda").requires_grad_(grad)
-
-    xt, wt = on_gpu(x_np.transpose(0, 2, 1), True), on_gpu(w_np.transpose(2, 1, 0), True)
-    bt, gt = on_gpu(np.zeros(filters, np.float32), True), on_gpu(g_np.transpose(0, 2, 1), False)
-
-    def ours_fwd():
-        with tg.no_grad():
-            ours_op(x, w, b, strides=s, dilation_rate=d)
-
-    def ours_fwd_bwd():
-        x.grad = w.grad = b.grad = None
-        ours_op(x, w, b, strides=s, dilation_rate=d).backward(g)
-
-    def torch_fwd():
-        with torch.no_grad():
-            torch_op(xt, wt, bt, stride=s, dilation=d)
-
-    def torch_fwd_bwd():
-        xt.grad = wt.grad = bt.grad = None
-        torch_op(xt, wt, bt, stride=s, dilation=d).backward(gt)
-
-    return {"ours_fwd": ours_fwd, "ours_fwd_bwd": ours_fwd_bwd, "torch_fwd": torch_fwd,
-            "torch_fwd_bwd": torch_fwd_bwd}
-
-
-def _gpu_worker(ops, shapes, repeats):
-    """Time ours on the cupy backend and torch on CUDA, synchronising the device after every timed call."""
-    import cupy
-    import torch
-
-    from benchmarks.conv import SHAPES
-
-    def timed(fn, sync):
-        for _ in range(2):
-            fn()
-        sync()
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            times.append((time.perf_counter() - t0) * 1e3)
-        return statistics.median(times)
-
-    syncs = {"ours": cupy.cuda.Device().synchronize, "torch": torch.cuda.synchronize}
-    rows = []
-    for op in ops:
-        for name in shapes:
-            case = _gpu_case(op, SHAPES[name])
-            row = {"op": op, "shape": name, "device": torch.cuda.get_device_name()}
-            row.update({f"{key}_ms": timed(fn, syncs[key.split("_")[0]]) for key, fn in case.items()})
-            rows.append(row)
-    json.dump(rows, sys.stdout)
-
-
 # ------------------------------------------------------------------------------------------------ running
 def _log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def run_all(sections, threads, quick, gpu=False):
-    """Run the selected sections; return the results dict that :func:`render_markdown` and :func:`render_text` take."""
+def run_all(sections, threads, quick, gpu=False, shapes=None, ops=None, memory=True, naive=True):
+    """Run the selected sections; return the results dict that :func:`render_markdown` and :func:`render_text` take.
+
+    ``shapes`` (case or family names, default every case, or :data:`QUICK_SHAPES` with ``quick``) and ``ops``
+    (default both) select the convolution cases; ``memory`` and ``naive`` add the peak memory and the naive
+    baselines to them.
+    """
+    from benchmarks import conv
+
     removed = {name: os.environ.pop(name) for name in baselines.OPENBLAS_OVERRIDES if name in os.environ}
-    results = {"quick": quick, "threads": list(threads), "sections": list(sections), "timings_s": {}}
+    shapes = conv.expand_shapes(shapes or (QUICK_SHAPES if quick else tuple(conv.SHAPES)))
+    ops = tuple(ops or conv.OPS)
+    results = {"quick": quick, "threads": list(threads), "sections": list(sections), "timings_s": {},
+               "shapes": list(shapes), "ops": list(ops)}
     results["machine"] = machine_info(threads[0], removed)
     repeats = 3 if quick else 7
     if "conv" in sections:
-        from benchmarks import conv
-
         t0 = time.perf_counter()
-        shapes = QUICK_SHAPES if quick else tuple(conv.SHAPES)
-        _log(f"conv: {len(shapes)} shapes x {len(conv.OPS)} ops x threads {list(threads)} ...")
-        rows = conv.run_benchmarks(tuple(threads), conv.OPS, shapes, quick=quick, repeats=repeats, rounds=1,
+        _log(f"conv: {len(shapes)} cases x {len(ops)} ops x threads {list(threads)} ...")
+        rows = conv.run_benchmarks(tuple(threads), ops, shapes, quick=quick, repeats=repeats, rounds=1,
                                    memory=False)
-        naive = baselines.run_baselines({name: conv.SHAPES[name] for name in shapes}, tuple(threads), conv.OPS,
-                                        repeats=repeats)
+        if naive:   # the baselines work on channels_last arrays: no naive figure for a channels_first case
+            cases = {name: conv.SHAPES[name] for name in shapes if conv.data_format(name) == "channels_last"}
+            naive_rows = baselines.run_baselines(cases, tuple(threads), ops, repeats=repeats) if cases else {}
         torch_ok = any("torch_fwd_ms" in r for r in rows)
         for r in rows:
-            r.update(naive[(r["op"], r["threads"], r["shape"])])
-            if r["threads"] == min(threads):
+            if naive:
+                r.update(naive_rows.get((r["op"], r["threads"], r["shape"]), {}))
+            if memory and r["threads"] == min(threads):
                 r["needed_mb"] = baselines.needed_mb(r["op"], conv.SHAPES[r["shape"]])
                 for framework, key in (("tinygradconv", "ours"), ("torch", "torch")):
                     if framework == "torch" and not torch_ok:
@@ -466,14 +427,16 @@ def run_all(sections, threads, quick, gpu=False):
         results["scaling"] = scaling.run_scaling(threads=min(threads), quick=quick, repeats=repeats)
         results["timings_s"]["scaling"] = time.perf_counter() - t0
     if gpu:
-        ok, why = gpu_available()
-        if ok:
-            from benchmarks import conv
+        from benchmarks import gpu as gpu_bench
 
-            shapes = QUICK_SHAPES if quick else tuple(conv.SHAPES)
-            results["gpu"] = baselines.run_worker(os.path.abspath(__file__),
-                                                  ["--worker", "gpu", "--shapes", *shapes, "--repeats", str(repeats)],
-                                                  threads[0])
+        ok, why = gpu_bench.gpu_available()
+        if ok:
+            t0 = time.perf_counter()
+            _log("GPU ...")
+            shapes = gpu_bench.QUICK_SHAPES if quick else gpu_bench.GPU_SHAPES
+            results["gpu"] = gpu_bench.measure(shapes, repeats=7 if quick else 20)
+            results["gpu"]["quick"] = quick
+            results["timings_s"]["gpu"] = time.perf_counter() - t0
         else:
             results["gpu"] = None
             results["gpu_why"] = why
@@ -507,8 +470,16 @@ def render_text(results):
                   text_table(SCALING_HEADERS, scaling_rows(s), left=1),
                   f"log-log slopes (upper half): batch {s['slopes']['batch']:.2f}, length {s['slopes']['length']:.2f}"]
     if "gpu" in results:
-        parts += ["", "GPU", text_table(GPU_HEADERS, gpu_rows(results["gpu"]), left=2) if results["gpu"]
-                  else _gpu_message(results)]
+        from benchmarks import gpu as gpu_bench
+
+        parts += ["", "GPU (ours on CuPy / torch CUDA)"]
+        if results["gpu"]:
+            t = results["gpu"]["train"]
+            parts += [text_table(gpu_bench.CONV_HEADERS, gpu_bench.conv_rows(results["gpu"]["conv"]), left=3),
+                      f"training step: ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms, x {t['ratio']:.2f}"
+                      if "ratio" in t else f"training step FAILED: {t.get('error')}"]
+        else:
+            parts.append(_gpu_message(results))
     return "\n".join(parts)
 
 
@@ -542,12 +513,18 @@ METHOD = """\
   interpreter's own small allocations.
 """
 
-SHAPES_TEXT = (
-    "Shapes `(N, L, C_in, filters, kernel_size, strides, dilation)`: small (4, 10, 128, 32, 3, 2, 1), medium "
-    "(32, 256, 64, 64, 5, 2, 1), large (64, 1024, 128, 128, 7, 2, 1), dilated (32, 256, 64, 64, 3, 1, 2), wide "
-    "stride (32, 256, 64, 64, 8, 4, 1); `padding=\"valid\"`. conv1d gets the input length of the transposed "
-    "convolution's output, so both ops do the same multiply-adds."
-)
+def shapes_text(names):
+    """The cases ``names`` in words (their dims, layout and family)."""
+    from benchmarks import conv
+
+    family = {case: fam for fam, cases in conv.FAMILIES.items() for case in cases}
+    cases = ", ".join(f"{name} {tuple(conv.SHAPES[name])}" + (" channels_first" if name in conv.CHANNELS_FIRST else "")
+                      + (f" [{family[name]}]" if family.get(name, name) != name else "")
+                      for name in names if name in conv.SHAPES)
+    return (f"Cases `(N, L, C_in, filters, kernel_size, strides, dilation)` [family]: {cases}; "
+            "`padding=\"valid\"`. conv1d gets the input length of the transposed convolution's output, so both ops "
+            "do the same multiply-adds. Ours gets channels_last arrays except in the channels_first case; torch "
+            "always runs on its native channels-first layout.")
 
 
 def _busy(machine):
@@ -559,7 +536,10 @@ def _busy(machine):
 
 
 def render_markdown(results, plot=None):
-    """``docs/performance.md``: MyST Markdown, no cross-references other than ``plot`` (a path relative to docs/)."""
+    """The page of one CPU kind, ``docs/performance/<kind>.md`` (MyST Markdown): everything measured by one run.
+
+    Its only links are the index ``../performance.md`` and ``plot`` (a path relative to the page's folder).
+    """
     m = results["machine"]
     quick = " with `--quick` (a smoke run: fewer repeats and shapes)" if results["quick"] else ""
     load = f"load average {m['load_start']} at the start, {m.get('load_end', 'n/a')} at the end, on {m['cores']} cores"
@@ -569,7 +549,11 @@ def render_markdown(results, plot=None):
     else:
         note = (f"Measured with {load}. Timings on a shared machine are noisy: if it was busy, regenerate this page "
                 "with `make bench` on a quiet machine.")
-    lines = ["# Performance", "", f"Generated by `make bench` (`benchmarks/run.py`) on {m['date']}{quick}.", "",
+    kind = m.get("kind") or cpu_kind(m["cpu"], m["cpu_flags"])
+    lines = [f"# CPU: {m['cpu']} ({kind})", "",
+             (f"Generated by `make bench` (`benchmarks/run.py`) on {m['date']}{quick}, on a CPU of kind `{kind}` "
+             f"(vector extensions: {', '.join(m['cpu_flags']) or 'none of ' + ', '.join(VECTOR_FLAGS)}). The "
+             "[index](../performance.md) sets it beside the other kinds measured."), "",
              "```{note}", note, "```", "", "## Method", "", METHOD]
     lines += ["## Machine", "", markdown_table(["item", "value"], machine_rows(m, results["threads"])), ""]
     summary = target_rows(results)
@@ -580,7 +564,9 @@ def render_markdown(results, plot=None):
     if results.get("conv"):
         rows = results["conv"]
         lines += ["## Convolutions", "",
-                  f"{SHAPES_TEXT} Median of {rows[0]['repeats']} calls x {rows[0]['rounds']} process(es) per framework.", "",
+                  (f"{shapes_text(dict.fromkeys(r['shape'] for r in rows))} Median of {rows[0]['repeats']} calls x "
+                  f"{rows[0]['rounds']} process(es) per framework. \"f+b target\" is issue 13's: at most "
+                  f"{TARGETS['fwd_bwd_1']}x torch with 1 thread, {TARGETS['fwd_bwd_2']}x with 2."), "",
                   markdown_table(CONV_HEADERS, conv_rows(rows)), ""]
         mem = memory_rows(rows)
         if mem:
@@ -619,14 +605,153 @@ def render_markdown(results, plot=None):
             lines += [f"![conv1d_transpose fwd+bwd time and memory against batch size and length]({plot})", ""]
     lines += ["## GPU", ""]
     if results.get("gpu"):
-        text = (f"Ours on the cupy backend against torch CUDA on {results['gpu'][0]['device']}, the device "
-                "synchronised after every timed call.")
-        lines += [text, "", markdown_table(GPU_HEADERS, gpu_rows(results["gpu"])), ""]
+        from benchmarks import gpu as gpu_bench
+
+        g = results["gpu"]
+        t = g["train"]
+        step = (f"ours {t['ours_ms']:.3f} ms, torch {t['torch_ms']:.3f} ms ({t['ratio']:.2f}x)" if "ratio" in t
+                else f"FAILED: {t.get('error')}")
+        text = (f"Ours on the CuPy backend against torch CUDA on {g['machine']['device']}, every timed call between "
+                f"two device synchronisations (`benchmarks/gpu.py`; its page is under `gpu/`). Training step: "
+                f"{step}.")
+        lines += [text, "", markdown_table(gpu_bench.CONV_HEADERS, gpu_bench.conv_rows(g["conv"])), ""]
     elif "gpu" in results:
         lines += [_gpu_message(results), ""]
     else:
-        lines += [("Not run (`--gpu` not given). `python benchmarks/run.py --gpu` times the same convolutions on "
-                   "the cupy backend against torch CUDA when both and a GPU are present."), ""]
+        lines += [("Not run (`--gpu` not given). `benchmarks/gpu_check.sh` (or `python benchmarks/run.py --gpu`) "
+                   "times the convolutions and the training step on the CuPy backend against torch CUDA when both "
+                   "and a GPU are present."), ""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------ the index
+def load_results(directory):
+    """``{kind: results}`` from every ``<kind>.json`` in ``directory`` (none when it does not exist), sorted."""
+    if not os.path.isdir(directory):
+        return {}
+    found = {}
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".json"):
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
+                found[name[:-len(".json")]] = json.load(f)
+    return found
+
+
+def _ratio_cell(value, limit=None):
+    """``"0.62"``; ``"**1.27 missed**"`` above ``limit``; ``"-"`` when not measured."""
+    if value is None:
+        return "-"
+    return f"**{value:.2f} missed**" if limit is not None and value > limit else f"{value:.2f}"
+
+
+def _case_order(names):
+    from benchmarks import conv
+
+    known = list(conv.SHAPES)
+    return sorted(names, key=lambda name: (known.index(name) if name in known else len(known), name))
+
+
+def _targets_met(results):
+    rows = results.get("targets") or target_rows(results)
+    met = sum(row[-1] == "met" for row in rows)
+    missed = sum(row[-1] == "missed" for row in rows)
+    return f"{met} met, {missed} missed"
+
+
+INDEX_INTRO = """\
+`make bench` (`benchmarks/run.py`) measures tinygradconv against PyTorch on the machine it runs on and keeps one
+results page per **CPU kind**: the vendor, the family and the widest vector extension for float32 (AVX-512, AVX2,
+...), read from `/proc/cpuinfo`. A run writes `docs/performance/<kind>.md`, a machine-readable `<kind>.json` beside
+it and its scaling plot, replacing only that kind's earlier results, and regenerates this page from every kind's
+JSON file, so that machines measured at different times stand side by side. `benchmarks/gpu_check.sh` does the same
+for GPUs under `docs/performance/gpu/`. The method, the machine (CPU model, vector extensions, BLAS kernel,
+versions, threads, load) and every figure are on each kind's page.
+
+Targets (issues 6 and 13): `conv1d_transpose` and `conv1d` forward+backward at most **1.0x** torch's time with 1
+thread and **1.25x** with 2 threads, on every case; the peak extra memory of one forward+backward call at most
+torch's; the training step at most 1.0x torch's; the per-op overhead at most 2x torch's. In the tables below, x is
+ours / torch (lower is better), a missed target is marked **missed**, and - means not measured on that kind.
+"""
+
+
+def render_index(kinds, gpus=None):
+    """``docs/performance.md``: the kinds of ``kinds`` (``{kind: results}``) and GPUs side by side, and the toctree."""
+    gpus = gpus or {}
+    lines = ["# Performance", "", INDEX_INTRO]
+    if not kinds:
+        lines += ["No results yet: run `make bench`.", ""]
+    else:
+        rows = []
+        for kind, res in kinds.items():
+            m = res["machine"]
+            torch_text = f"{m['torch']} ({m.get('torch_capability') or 'n/a'})" if m.get("torch") else "not installed"
+            rows.append([f"[{kind}](performance/{kind}.md)", m["cpu"], ", ".join(m["cpu_flags"]) or "none",
+                         _blas_text(m), f"{m['numpy']}", torch_text, m["date"] + (" (quick)" if res["quick"] else ""),
+                         _targets_met(res)])
+        lines += ["## Machines", "", markdown_table(["kind", "CPU", "vector extensions", "NumPy BLAS (threadpoolctl)",
+                                                     "NumPy", "PyTorch (CPU capability)", "measured", "targets"],
+                                                    rows), ""]
+        notes = [f"* `{kind}`: {res['migrated']}" for kind, res in kinds.items() if res.get("migrated")]
+        if notes:
+            lines += notes + [""]
+        conv = {(kind, r["op"], r["shape"], r["threads"]): r for kind, res in kinds.items()
+                for r in res.get("conv") or []}
+        cases = [(op, shape) for op in ("conv1d_transpose", "conv1d")
+                 for shape in _case_order({key[2] for key in conv if key[1] == op})]
+        columns = [(kind, n) for kind in kinds for n in (1, 2)]
+        head = ["op", "case"] + [f"{kind}, {n} thread{'s' if n > 1 else ''}" for kind, n in columns]
+        for title, key, with_target in (("Forward+backward time / torch's", "ratio_fwd_bwd", True),
+                                        ("Forward alone, time / torch's (no target; for the record)", "ratio_fwd",
+                                         False)):
+            body = [[op, shape] + [_ratio_cell(conv.get((kind, op, shape, n), {}).get(key),
+                                               TARGETS[f"fwd_bwd_{n}"] if with_target else None)
+                                   for kind, n in columns] for op, shape in cases]
+            lines += [f"## {title}", "", markdown_table(head, body), ""]
+        body = []
+        for op, shape in cases:
+            cells = []
+            for kind in kinds:
+                rows_here = [r for (k, o, c, _), r in conv.items() if (k, o, c) == (kind, op, shape)
+                             and r.get("ours_peak_mb") is not None and r.get("torch_peak_mb")]
+                if rows_here:   # "ratio_peak": the ratio as printed by a run whose MiB figures were rounded
+                    r = rows_here[0]
+                    cells.append(_ratio_cell(r.get("ratio_peak") or r["ours_peak_mb"] / r["torch_peak_mb"],
+                                             TARGETS["memory"]))
+                else:
+                    cells.append("-")
+            body.append([op, shape] + cells)
+        lines += ["## Peak memory of one forward+backward call / torch's", "",
+                  markdown_table(["op", "case"] + list(kinds), body), ""]
+        body = []
+        for section, label, limit in (("train", "training step", TARGETS["train"]),
+                                      ("engine", "per-op overhead", TARGETS["engine"])):
+            for n in (1, 2):
+                cells = [_ratio_cell(next((r["ratio"] for r in res.get(section) or [] if r["threads"] == n), None),
+                                     limit) for res in kinds.values()]
+                body.append([f"{label}, {n} thread{'s' if n > 1 else ''}"] + cells)
+        lines += ["## Training step and engine overhead / torch's", "",
+                  markdown_table(["measure"] + list(kinds), body), ""]
+    lines += ["## GPU", ""]
+    if gpus:
+        from benchmarks import gpu as gpu_bench
+
+        conv = {(kind, r["op"], r["shape"]): r for kind, res in gpus.items() for r in res["conv"]}
+        cases = [(op, shape) for op in gpu_bench.OPS for shape in _case_order({k[2] for k in conv if k[1] == op})]
+        head = ["op", "case"] + [f"{kind} {what}" for kind in gpus for what in ("fwd x", "f+b x")]
+        body = [[op, shape] + [_ratio_cell(conv.get((kind, op, shape), {}).get(key)) for kind in gpus
+                               for key in ("ratio_fwd", "ratio_fwd_bwd")] for op, shape in cases]
+        body.append(["training step", ""] + [cell for res in gpus.values()
+                                              for cell in ("", _ratio_cell(res["train"].get("ratio")))])
+        pages = ", ".join(f"[{kind}](performance/gpu/{kind}.md)" for kind in gpus)
+        lines += [f"Ours on the CuPy backend / torch CUDA, float32 (pages: {pages}).", "",
+                  markdown_table(head, body), ""]
+    else:
+        lines += [("No GPU results yet. On a machine with an NVIDIA GPU, CuPy and PyTorch, `benchmarks/gpu_check.sh` "
+                  "runs the CuPy tests and the GPU benchmark and writes `docs/performance/gpu/<gpu>.md` and "
+                  "`.json`; `python benchmarks/run.py --render-index` then adds them here."), ""]
+    entries = [f"performance/{kind}" for kind in kinds] + [f"performance/gpu/{kind}" for kind in gpus]
+    if entries:
+        lines += ["```{toctree}", ":maxdepth: 1", ":caption: Results per machine", ""] + entries + ["```", ""]
     return "\n".join(lines)
 
 
@@ -637,50 +762,106 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def write_index(docs):
+    """Regenerate ``<docs>/performance.md`` from ``<docs>/performance/*.json`` and ``<docs>/performance/gpu/*.json``."""
+    kinds_dir = os.path.join(docs, "performance")
+    path = os.path.join(docs, "performance.md")
+    _write_atomic(path, render_index(load_results(kinds_dir), load_results(os.path.join(kinds_dir, "gpu"))))
+    return path
+
+
+def write_kind(results, docs):
+    """Write this kind's page, JSON and scaling plot under ``<docs>/performance/`` (and the GPU's, if measured),
+    then the index; return the paths written."""
+    kind = results["machine"].get("kind") or cpu_kind(results["machine"]["cpu"], results["machine"]["cpu_flags"])
+    kinds_dir = os.path.join(docs, "performance")
+    os.makedirs(kinds_dir, exist_ok=True)
+    written, plot = [], None
+    if results.get("scaling"):
+        from benchmarks import scaling
+
+        plot = f"{kind}-scaling.png"
+        scaling.plot_scaling(results["scaling"], os.path.join(kinds_dir, plot))
+        written.append(os.path.join(kinds_dir, plot))
+    results["targets"] = target_rows(results)
+    base = os.path.join(kinds_dir, kind)
+    _write_atomic(base + ".json", json.dumps(results, indent=1))
+    _write_atomic(base + ".md", render_markdown(results, plot))
+    written += [base + ".json", base + ".md"]
+    if results.get("gpu"):
+        from benchmarks import gpu as gpu_bench
+
+        written += gpu_bench.write_results(results["gpu"], os.path.join(kinds_dir, "gpu"))
+    written.append(write_index(docs))
+    return written
+
+
+def _not_written(args, results):
+    """Why this run's results must not replace the kind's page (``None`` when they may)."""
+    if set(results["sections"]) != set(SECTIONS):
+        return "not every section ran (--only)"
+    if results["quick"]:
+        return "a --quick run is a smoke run"
+    if args.shapes or args.ops or args.no_memory or args.no_naive:
+        return "only part of the convolution cases or columns were measured"
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shapes and sweep points (smoke run)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--shapes", nargs="+", default=None,
+                        help="convolution cases or families (default: all; small, medium with --quick)")
+    parser.add_argument("--ops", nargs="+", choices=["conv1d_transpose", "conv1d"], default=None)
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive NumPy baselines")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
-    parser.add_argument("--gpu", action="store_true", help="add the cupy-vs-torch-CUDA table (needs a GPU)")
+    parser.add_argument("--docs", default=os.path.join(_ROOT, "docs"), help="the docs folder to write into")
+    parser.add_argument("--render-index", action="store_true",
+                        help="only regenerate docs/performance.md from the JSON files under docs/performance/")
+    parser.add_argument("--gpu", action="store_true", help="add the CuPy-vs-torch-CUDA figures (needs a GPU)")
     parser.add_argument("--json", default=None, help="also save the raw results to this file")
     parser.add_argument("--from-json", default=None, help="render results saved by --json instead of measuring")
-    parser.add_argument("--worker", choices=["machine", "gpu"], help=argparse.SUPPRESS)
-    parser.add_argument("--shapes", nargs="+", help=argparse.SUPPRESS)
-    parser.add_argument("--repeats", type=int, default=7, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["machine"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker == "machine":
         _machine_worker()
         return 0
-    if args.worker == "gpu":
-        _gpu_worker(("conv1d_transpose", "conv1d"), args.shapes, args.repeats)
+    if args.render_index:
+        print(f"wrote {write_index(args.docs)}")
         return 0
     if any(n < 1 for n in args.threads):
         parser.error(f"--threads must be positive integers; received {args.threads}")
+    if args.shapes:
+        from benchmarks import conv
+
+        try:
+            conv.expand_shapes(args.shapes)
+        except ValueError as error:
+            parser.error(str(error))
     if args.from_json:
         with open(args.from_json, encoding="utf-8") as f:
             results = json.load(f)
-        args.only = results["sections"]
     else:
         t0 = time.perf_counter()
-        results = run_all(args.only, args.threads, args.quick, gpu=args.gpu)
+        results = run_all(args.only, args.threads, args.quick, gpu=args.gpu, shapes=args.shapes, ops=args.ops,
+                          memory=not args.no_memory, naive=not args.no_naive)
         results["timings_s"]["total"] = time.perf_counter() - t0
     print(render_text(results))
     if args.json and not args.from_json:
         _write_atomic(args.json, json.dumps(results, indent=1))
-    if not args.no_write and set(args.only) != set(SECTIONS):
-        print("docs/performance.md not written: it is regenerated only when every section runs (no --only)")
+    why = _not_written(args, results)
+    if not args.no_write and why:
+        print(f"docs/performance/ not written: {why}; a full `make bench` writes it")
     elif not args.no_write:
-        plot = None
-        if results.get("scaling"):
-            from benchmarks import scaling
-
-            scaling.plot_scaling(results["scaling"], PLOT_PATH)
-            plot = os.path.relpath(PLOT_PATH, os.path.dirname(DOC_PATH)).replace(os.sep, "/")
-        _write_atomic(DOC_PATH, render_markdown(results, plot))
-        print(f"wrote {os.path.relpath(DOC_PATH, _ROOT)}" + (f" and {os.path.relpath(PLOT_PATH, _ROOT)}" if plot else ""))
-    print(f"total {results['timings_s']['total']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in results['timings_s'].items() if k != 'total')})")
+        for path in write_kind(results, args.docs):
+            print(f"wrote {os.path.relpath(path, _ROOT)}")
+    timings = results.get("timings_s", {})
+    if "total" in timings:
+        print(f"total {timings['total']:.0f} s ("
+              + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items() if k != "total") + ")")
     return 0
 
 

@@ -40,6 +40,8 @@ if __package__ in (None, ""):  # run as a script: make the `benchmarks` package 
 from benchmarks.harness import THREAD_VARIABLES, torch_version, worker_env
 
 BATCH, LENGTH, IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 32, 64, 16, 8, 3, 2
+MODEL = {"batch": BATCH, "length": LENGTH, "in_channels": IN_CHANNELS, "filters": FILTERS,
+         "kernel_size": KERNEL_SIZE, "strides": STRIDES, "loss": "mse", "optimizer": "adam(1e-3)"}
 
 
 def _data():
@@ -54,16 +56,17 @@ def _data():
     return x, target, kernel, bias
 
 
-def make_step_tinygradconv():
-    """Our step: ``conv1d_transpose``, MSE written out, ``backward``, ``Adam.apply``."""
+def make_step_tinygradconv(backend=None):
+    """Our step: ``conv1d_transpose``, MSE written out, ``backward``, ``Adam.apply`` (on ``backend``: ``"cupy"`` for
+    the GPU benchmark, the default backend when ``None``)."""
     import tinygradconv as tg
     from tinygradconv.ops import conv1d_transpose
     from tinygradconv.optimizers import Adam
 
     x_np, target_np, kernel_np, bias_np = _data()
-    x, target = tg.tensor(x_np), tg.tensor(target_np)
-    kernel = tg.tensor(kernel_np, requires_grad=True)
-    bias = tg.tensor(bias_np, requires_grad=True)
+    x, target = tg.tensor(x_np, backend=backend), tg.tensor(target_np, backend=backend)
+    kernel = tg.tensor(kernel_np, requires_grad=True, backend=backend)
+    bias = tg.tensor(bias_np, requires_grad=True, backend=backend)
     params = [kernel, bias]
     optimizer = Adam(learning_rate=1e-3)
 
@@ -79,18 +82,20 @@ def make_step_tinygradconv():
     return step
 
 
-def make_step_torch():
-    """PyTorch's step for the same model: ``ConvTranspose1d`` + ``MSELoss`` + ``Adam`` (channels first)."""
+def make_step_torch(device="cpu"):
+    """PyTorch's step for the same model: ``ConvTranspose1d`` + ``MSELoss`` + ``Adam`` (channels first), on
+    ``device`` (``"cuda"`` for the GPU benchmark)."""
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     x_np, target_np, kernel_np, bias_np = _data()
-    x = torch.from_numpy(x_np.transpose(0, 2, 1).copy())
-    target = torch.from_numpy(target_np.transpose(0, 2, 1).copy())
+    x = torch.from_numpy(x_np.transpose(0, 2, 1).copy()).to(device)
+    target = torch.from_numpy(target_np.transpose(0, 2, 1).copy()).to(device)
     model = torch.nn.ConvTranspose1d(IN_CHANNELS, FILTERS, KERNEL_SIZE, stride=STRIDES)
     with torch.no_grad():  # Keras (k, filters, in) -> torch (in, filters, k); same starting point as ours
         model.weight.copy_(torch.from_numpy(kernel_np.transpose(2, 1, 0).copy()))
         model.bias.copy_(torch.from_numpy(bias_np))
+    model.to(device)
     loss_fn = torch.nn.MSELoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -178,8 +183,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         "torch_cpu_batches_ms": cpu_batches.get("torch", []),
         "ours_losses": losses["tinygradconv"],
         "torch_losses": losses.get("torch"),
-        "model": {"batch": BATCH, "length": LENGTH, "in_channels": IN_CHANNELS, "filters": FILTERS,
-                  "kernel_size": KERNEL_SIZE, "strides": STRIDES, "loss": "mse", "optimizer": "adam(1e-3)"},
+        "model": dict(MODEL),
         "threads": threads,
         "dtype": "float32",
         "runs": runs,

@@ -1,4 +1,5 @@
-"""Smoke tests of the benchmark suite: the naive baselines are correct, and the report is formatted right.
+"""Smoke tests of the benchmark suite: the naive baselines are correct, the cases are the ones asked for, the reports
+(per CPU kind, the side-by-side index, the GPU page) are formatted right, and the GPU check's dry run skips visibly.
 
 Nothing here times anything or asserts a speed: the benchmarks measure, the tests check the code that measures.
 The baselines are compared with the loop references of ``tests/reference_conv.py`` (written from the definitions),
@@ -6,7 +7,9 @@ and their gradients with gradients built from those references (both ops are lin
 derivative along a unit vector is the reference applied to that unit vector). The report is rendered from
 hand-made results.
 """
+import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -20,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import baselines, run, scaling
+from benchmarks import baselines, conv, gpu, run, scaling
 
 # (length, kernel_size, strides, dilation_rate): strides 1..5, dilation, k_eff < strides (zero extension), k = 1
 CASES = [(5, 3, 2, 1), (4, 2, 3, 1), (6, 3, 1, 2), (3, 8, 4, 1), (1, 1, 1, 1), (4, 2, 5, 2), (7, 5, 2, 1)]
@@ -182,7 +185,7 @@ def test_targets_are_marked_met_or_missed():
     assert rows[("conv1d peak extra memory <= torch's", "large")][1] == "missed"
     assert rows[("per-op overhead <= 2.0x torch", "1 thread(s)")][1] == "missed"
     assert rows[("training step <= 1.0x torch", "1 thread(s)")][1] == "met"
-    assert ("conv1d fwd+bwd <= 1.0x torch", "large, 1 thread(s)") not in rows     # targets are for the transpose
+    assert rows[("conv1d fwd+bwd <= 1.0x torch", "large, 1 thread(s)")] == ("2.00x", "missed")   # both ops (issue 13)
 
 
 def test_targets_without_torch_are_not_applicable():
@@ -193,31 +196,46 @@ def test_targets_without_torch_are_not_applicable():
         if "torch_peak_mb" in r:
             r["torch_peak_mb"] = None
     rows = [row for row in run.target_rows(results) if "torch" in row[0] and row[0].startswith("conv")]
-    assert len(rows) == 4 and all(row[3] == "n/a" for row in rows)
+    assert len(rows) == 5 and all(row[3] == "n/a" for row in rows)     # 3 fwd+bwd ratios, 2 memory comparisons
     assert "n/a" in run.render_text(results)
 
 
 def test_markdown_page():
-    page = run.render_markdown(_fake_results(), plot="_static/scaling.png")
-    assert page.startswith("# Performance\n")
+    page = run.render_markdown(_fake_results(), plot="test-avx2-scaling.png")
+    assert page.startswith("# CPU: Test CPU (test-avx2)\n")
+    assert "[index](../performance.md)" in page
     for heading in ("## Method", "## Machine", "## Targets", "## Convolutions", "## Peak memory",
                     "## Engine overhead", "## Training step", "## Scaling", "## GPU"):
         assert f"\n{heading}\n" in page
     assert "regenerate this page with `make bench` on a quiet machine" in page.lower()
-    assert "![" in page and "(_static/scaling.png)" in page
+    assert "![" in page and "(test-avx2-scaling.png)" in page
     assert run.NO_GPU in page and "No module named 'cupy'" in page
-    assert "5 of 10 targets met, 5 missed." in page
+    assert "5 of 11 targets met, 6 missed." in page
     assert ">>>" not in page                       # docs pages run as doctests
     for table in re.findall(r"(?:^\|.*\|\n)+", page, flags=re.MULTILINE):
         counts = {line.count(" | ") for line in table.splitlines()}
         assert len(counts) == 1, table             # every row of a table has the same number of cells
 
 
+def _fake_gpu(kind="test-gpu", ratio=2.0):
+    row = {"op": "conv1d", "shape": "large", "dims": [64, 1024, 128, 128, 7, 2, 1], "ours_fwd_ms": 1.0,
+           "torch_fwd_ms": 0.5, "ratio_fwd": 2.0, "ours_fwd_bwd_ms": 3.0 * ratio, "torch_fwd_bwd_ms": 3.0,
+           "ratio_fwd_bwd": ratio, "max_abs_diff_fwd": 1e-6}
+    return {"machine": {"device": "Test GPU", "kind": kind, "memory_gib": 80.0, "multiprocessors": 100,
+                        "cuda_runtime": 13000, "cuda_driver": 13000, "cupy": "14.0", "torch": "2.11",
+                        "torch_cuda": "13.0", "numpy": "2.5", "python": "3.12", "platform": "Linux",
+                        "date": "2026-01-01 00:00 UTC"},
+            "repeats": 20, "conv": [row], "quick": False,
+            "train": {"steps_per_call": 20, "model": {"batch": 32, "length": 64, "in_channels": 16, "filters": 8,
+                                                      "kernel_size": 3, "strides": 2},
+                      "first_losses": {"ours": 1.25, "torch": 1.25}, "ours_ms": 0.5, "torch_ms": 1.0, "ratio": 0.5}}
+
+
 def test_markdown_page_with_gpu_rows():
-    gpu = [{"op": "conv1d", "shape": "small", "ours_fwd_ms": 1.0, "torch_fwd_ms": 0.5, "ours_fwd_bwd_ms": 3.0,
-            "torch_fwd_bwd_ms": 2.0, "device": "Test GPU"}]
-    page = run.render_markdown(_fake_results(gpu=gpu))
-    assert "Test GPU" in page and "| conv1d | small | 1.000 | 0.500 | 2.00 | 3.000 | 2.000 | 1.50 |" in page
+    page = run.render_markdown(_fake_results(gpu=_fake_gpu()))
+    assert "Test GPU" in page
+    assert "| conv1d | large | (64, 1024, 128, 128, 7, 2, 1) | 1.000 | 0.500 | 2.00 | 6.000 | 3.000 | 2.00 | 1.0e-06 |" in page
+    assert "Training step: ours 0.500 ms, torch 1.000 ms (0.50x)" in page
     assert run.NO_GPU not in page
 
 
@@ -232,5 +250,193 @@ def test_text_report_names_every_section():
 def test_command_line_help_lists_the_options():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for option in ("--quick", "--threads", "--only", "--no-write", "--gpu"):
+    for option in ("--quick", "--threads", "--only", "--no-write", "--gpu", "--shapes", "--ops", "--no-memory",
+                   "--no-naive", "--render-index", "--docs"):
         assert option in out
+
+
+# ------------------------------------------------------------------------------------------------ the cases
+def test_the_shape_families_of_issue_13_are_benchmarked():
+    dims = {name: conv.SHAPES[name] for name in conv.expand_shapes(list(conv.FAMILIES))}
+    assert set(dims) == set(conv.SHAPES)                          # every case belongs to a family
+    # (batch, length, in_channels, filters, kernel_size, strides, dilation)
+    assert dims["channels256"][1:] == (512, 256, 128, 3, 1, 1)    # stride 1, 256 -> 128 channels, k = 3, 512 steps
+    assert dims["long"][1:] == (2048, 32, 16, 4, 2, 1)            # long signal, few channels, k = 4, stride 2
+    assert {conv.SHAPES[name][6] for name in conv.FAMILIES["dilation"]} == {2, 3, 4}
+    assert [conv.SHAPES[name][4:6] for name in conv.FAMILIES["stride4_k8"]] == [(8, 4)]
+    assert [conv.SHAPES[name][0] for name in conv.FAMILIES["batch1"]] == [1]
+    assert [conv.data_format(name) for name in conv.FAMILIES["channels_first"]] == ["channels_first"]
+    assert conv.data_format("medium") == "channels_last"
+
+
+def test_expand_shapes_takes_cases_and_families_and_refuses_others():
+    assert conv.expand_shapes(["medium", "dilation", "dilated"]) == ("medium", "dilated", "dilated3", "dilated4")
+    with pytest.raises(ValueError, match="Received 'dilation5'"):
+        conv.expand_shapes(["dilation5"])
+
+
+@pytest.mark.parametrize("op", ["conv1d_transpose", "conv1d"])
+def test_channels_first_case_is_the_same_problem_transposed(op):
+    shape = (2, 5, 3, 4, 3, 2, 1)
+    last = conv._make_ours(op, shape)[0]().numpy()
+    first = conv._make_ours(op, shape, data_format="channels_first")[0]().numpy()
+    assert first.shape == (last.shape[0], last.shape[2], last.shape[1])
+    np.testing.assert_allclose(first, last.transpose(0, 2, 1), rtol=1e-6, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ CPU kinds
+def test_cpuinfo_gives_the_model_and_vector_extensions():
+    text = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse avx avx2 fma avx512f "
+            "avx512_bf16 amx_tile\nprocessor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n")
+    model, flags = run.parse_cpuinfo(text)
+    assert model == "Intel(R) Xeon(R) Processor"
+    assert flags == ["avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"]
+    assert run.parse_cpuinfo("processor\t: 0\nFeatures\t: fp asimd sve\n") == (None, ["asimd", "sve"])
+
+
+@pytest.mark.parametrize("model,flags,kind", [
+    ("Intel(R) Xeon(R) Platinum 8480+", ["avx2", "avx512f", "amx_tile"], "intel-xeon-avx512"),
+    ("AMD EPYC 7B13 64-Core Processor", ["avx2", "fma"], "amd-epyc-avx2"),
+    ("Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz", ["avx", "avx2"], "intel-core-avx2"),
+    ("Neoverse-N1", ["asimd"], "neoverse-neon"),
+    ("", [], "unknown-generic"),
+])
+def test_cpu_kind(model, flags, kind):
+    assert run.cpu_kind(model, flags) == kind
+
+
+# ------------------------------------------------------------------------------------------------ the index
+def _kind_results(kind, cpu, ratio_2_threads, quick=False):
+    results = _fake_results()
+    results["quick"] = quick
+    results["machine"] = dict(results["machine"], cpu=cpu, kind=kind)
+    results["conv"][1]["ratio_fwd_bwd"] = ratio_2_threads
+    return results
+
+
+def test_index_sets_the_kinds_side_by_side():
+    kinds = {"amd-epyc-avx2": _kind_results("amd-epyc-avx2", "AMD EPYC", 1.1),
+             "intel-xeon-avx512": _kind_results("intel-xeon-avx512", "Intel Xeon", 2.01)}
+    kinds["intel-xeon-avx512"]["conv"].append(_conv_row("conv1d_transpose", 1, "long", 0.9))
+    page = run.render_index(kinds)
+    assert page.startswith("# Performance\n") and ">>>" not in page
+    head = "| op | case | amd-epyc-avx2, 1 thread | amd-epyc-avx2, 2 threads | intel-xeon-avx512, 1 thread | "
+    assert head + "intel-xeon-avx512, 2 threads |" in page
+    assert "| conv1d_transpose | large | 0.80 | 1.10 | 0.80 | **2.01 missed** |" in page    # 1.25x with 2 threads
+    assert "| conv1d_transpose | long | - | - | 0.90 | - |" in page                         # measured on one kind
+    assert "| conv1d | large | **2.00 missed** | - | **2.00 missed** | - |" in page
+    assert "| conv1d_transpose | large | 0.83 | 0.83 |" in page                  # peak memory, 10 vs 12 MiB
+    assert "| training step, 1 thread | 0.50 | 0.50 |" in page
+    assert "| per-op overhead, 1 thread | **2.50 missed** | **2.50 missed** |" in page
+    assert "[intel-xeon-avx512](performance/intel-xeon-avx512.md) | Intel Xeon |" in page
+    assert "No GPU results yet" in page
+    toctree = page.split("```{toctree}")[1]
+    assert "performance/amd-epyc-avx2\nperformance/intel-xeon-avx512\n```" in toctree
+    for table in re.findall(r"(?:^\|.*\|\n)+", page, flags=re.MULTILINE):
+        assert len({line.count(" | ") for line in table.splitlines()}) == 1, table
+
+
+def test_index_with_gpu_results():
+    page = run.render_index({"amd-epyc-avx2": _kind_results("amd-epyc-avx2", "AMD EPYC", 1.0)},
+                            {"test-gpu": _fake_gpu()})
+    assert "| op | case | test-gpu fwd x | test-gpu f+b x |" in page
+    assert "| conv1d | large | 2.00 | 2.00 |" in page and "| training step |  |  | 0.50 |" in page
+    assert "[test-gpu](performance/gpu/test-gpu.md)" in page and "performance/gpu/test-gpu\n```" in page
+
+
+def test_a_full_run_writes_its_kind_and_keeps_the_others(tmp_path):
+    pytest.importorskip("matplotlib")
+    docs = tmp_path / "docs"
+    (docs / "performance").mkdir(parents=True)
+    other = _kind_results("amd-epyc-avx2", "AMD EPYC", 1.1)
+    (docs / "performance" / "amd-epyc-avx2.json").write_text(json.dumps(other), encoding="utf-8")
+    mine = _kind_results("intel-xeon-avx512", "Intel Xeon", 2.01)
+    written = run.write_kind(mine, str(docs))
+    names = sorted(os.path.relpath(p, docs) for p in written)
+    assert names == ["performance.md", "performance/intel-xeon-avx512-scaling.png",
+                     "performance/intel-xeon-avx512.json", "performance/intel-xeon-avx512.md"]
+    saved = json.loads((docs / "performance" / "intel-xeon-avx512.json").read_text(encoding="utf-8"))
+    assert saved["conv"][1]["ratio_fwd_bwd"] == 2.01 and saved["targets"] == run.target_rows(mine)
+    assert json.loads((docs / "performance" / "amd-epyc-avx2.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(other))                                          # untouched
+    index = (docs / "performance.md").read_text(encoding="utf-8")
+    assert "performance/amd-epyc-avx2\nperformance/intel-xeon-avx512\n" in index
+    page = (docs / "performance" / "intel-xeon-avx512.md").read_text(encoding="utf-8")
+    assert "(intel-xeon-avx512-scaling.png)" in page
+
+
+def test_only_a_full_run_replaces_a_kind():
+    def args(**kw):
+        return run.argparse.Namespace(**{"shapes": None, "ops": None, "no_memory": False, "no_naive": False, **kw})
+
+    full = _fake_results()
+    assert run._not_written(args(), full) is None
+    assert "quick" in run._not_written(args(), dict(full, quick=True))
+    assert "--only" in run._not_written(args(), dict(full, sections=["conv"]))
+    assert "part of" in run._not_written(args(shapes=["dilation"]), full)
+
+
+def test_the_committed_index_is_generated_from_the_committed_results():
+    docs = ROOT / "docs"
+    kinds = run.load_results(str(docs / "performance"))
+    assert "amd-epyc-avx2" in kinds
+    for kind in kinds:
+        assert (docs / "performance" / f"{kind}.md").is_file()
+    gpus = run.load_results(str(docs / "performance" / "gpu"))
+    assert (docs / "performance.md").read_text(encoding="utf-8") == run.render_index(kinds, gpus)
+    page = (docs / "performance" / "amd-epyc-avx2.md").read_text(encoding="utf-8")
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page):
+        assert (docs / "performance" / image).is_file()
+
+
+# ------------------------------------------------------------------------------------------------ the GPU check
+def test_gpu_page_and_junit_counts(tmp_path):
+    junit = tmp_path / "tests.xml"
+    junit.write_text('<testsuites><testsuite name="pytest" tests="10" failures="1" errors="0" skipped="2">'
+                     "</testsuite></testsuites>", encoding="utf-8")
+    counts = gpu.tests_from_junit(str(junit))
+    assert counts == {"tests": 10, "failures": 1, "errors": 0, "skipped": 2, "passed": 7}
+    results = dict(_fake_gpu(), tests=dict(counts, command="pytest -k cupy"))
+    md, js = gpu.write_results(results, str(tmp_path / "out"))
+    assert os.path.basename(md) == "test-gpu.md" and json.loads(Path(js).read_text(encoding="utf-8")) == results
+    page = Path(md).read_text(encoding="utf-8")
+    assert page.startswith("# GPU: Test GPU (test-gpu)\n")
+    assert "`pytest -k cupy`: 7 passed, 1 failed, 0 errors, 2 skipped (of 10)." in page
+    assert gpu.gpu_kind("NVIDIA H200") == "nvidia-h200"
+
+
+def test_gpu_check_dry_run_skips_visibly(tmp_path):
+    out = tmp_path / "gpu"
+    env = dict(os.environ, PYTHON=sys.executable)
+    env.pop("OUT", None)
+    done = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh"), "--dry-run", str(out)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not out.exists()                                         # a dry run writes nothing
+    if "SKIPPED" in done.stdout:                                    # no GPU here: both GPU parts skipped, with why
+        assert re.search(r"^\[gpu_check\] SKIPPED: CuPy test subset \(pytest -k cupy\): no usable GPU here: \S",
+                         done.stdout, re.MULTILINE), done.stdout
+        assert re.search(r"^\[gpu_check\] SKIPPED: GPU benchmark .*: no usable GPU here: \S", done.stdout,
+                         re.MULTILINE), done.stdout
+        assert "GPU parts skipped, nothing written" in done.stdout
+    else:                                                           # a GPU machine: the plan, nothing run
+        assert "dry run: would run 'pytest -k cupy'" in done.stdout, done.stdout
+
+
+def test_gpu_check_refuses_unknown_options():
+    done = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh"), "--fast"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "unknown option '--fast'" in done.stderr
+
+
+def test_a_failed_gpu_case_is_reported_not_hidden(tmp_path):
+    results = _fake_gpu()
+    results["conv"].append({"op": "conv1d_transpose", "shape": "long", "error": "TypeError: boom"})
+    results["train"] = {"steps_per_call": 20, "model": results["train"]["model"], "error": "ValueError: bad"}
+    results["tests"] = {"tests": 10, "failures": 0, "errors": 0, "skipped": 9, "passed": 1}
+    assert gpu.errors(results) == ["conv1d_transpose long: TypeError: boom", "training step: ValueError: bad",
+                                   "CuPy tests: 1 passed but 9 skipped: the cupy backend was not available to them"]
+    page = gpu.render_markdown(results)
+    assert "| conv1d_transpose | long |  | FAILED: TypeError: boom |" in page and "FAILED: ValueError: bad" in page
+    index = run.render_index({}, {"test-gpu": results})
+    assert "| conv1d_transpose | long | - | - |" in index and "| training step |  |  | - |" in index

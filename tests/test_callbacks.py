@@ -30,8 +30,8 @@ class Linear(Layer):
         self.units, self._init = units, (kernel, bias)
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
-        self.bias = self.add_weight("bias", (self.units,))
+        self.kernel = self.add_weight((input_shape[-1], self.units), initializer="zeros", name="kernel")
+        self.bias = self.add_weight((self.units,), initializer="zeros", name="bias")
         self.set_weights(list(self._init))
 
     def call(self, inputs):

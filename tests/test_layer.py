@@ -1,4 +1,7 @@
 """The Layer base class: weights, sub-layers, naming, set_weights, losses, input casting."""
+import inspect
+import os
+
 import numpy as np
 import pytest
 
@@ -12,8 +15,9 @@ class Scale(Layer):
         self.regularizer = regularizer
 
     def build(self, input_shape):
-        self.scale = self.add_weight("scale", (input_shape[-1],), initializer="ones", regularizer=self.regularizer)
-        self.offset = self.add_weight("offset", (input_shape[-1],), initializer="zeros", trainable=False)
+        self.scale = self.add_weight((input_shape[-1],), initializer="ones", regularizer=self.regularizer,
+                                     name="scale")
+        self.offset = self.add_weight((input_shape[-1],), initializer="zeros", trainable=False, name="offset")
 
     def call(self, inputs):
         return inputs * self.scale + self.offset
@@ -95,3 +99,136 @@ def test_frozen_layer_has_no_trainable_weights():
     layer = Scale(trainable=False)
     layer(np.ones((1, 2)))
     assert layer.trainable_weights == [] and len(layer.weights) == 2
+
+
+def _keras():
+    """Keras 3 on its torch backend, the reference for Keras behaviour (skipped, visibly, when not installed)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3")
+
+
+# ------------------------------------------------------------------------------------------- memory sharing
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_set_weights_copies_the_arrays_like_keras(backend):
+    keras = _keras()
+    reference = keras.layers.Dense(2)
+    reference.build((None, 3))
+    layer = Dense(2)
+    layer(tg.tensor(np.ones((1, 3)), backend=backend))
+    ours = [np.arange(6.0, dtype="float32").reshape(3, 2), np.array([1.0, 2.0], dtype="float32")]
+    theirs = [a.copy() for a in ours]
+    layer.set_weights(ours)
+    reference.set_weights(theirs)
+    for arrays in (ours, theirs):
+        for a in arrays:
+            a[...] = -7.0  # the caller changes its arrays afterwards
+    for mine, keras_weight in zip(layer.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(mine, keras_weight)
+    np.testing.assert_array_equal(layer.get_weights()[1], [1.0, 2.0])
+
+
+def test_set_weights_from_tensors_and_get_weights_are_copies(backend):
+    layer = Scale()
+    layer(tg.tensor(np.ones((1, 3)), backend=backend))
+    source = tg.tensor(np.full(3, 2.0), dtype="float32", backend=backend)  # the weights' dtype: no cast
+    layer.set_weights([source, np.zeros(3)])
+    source.numpy()[...] = 9.0  # a write through the source tensor's memory (CPU backends)
+    got = layer.get_weights()
+    np.testing.assert_array_equal(got[0], [2.0, 2.0, 2.0])
+    got[0][...] = 5.0
+    np.testing.assert_array_equal(layer.get_weights()[0], [2.0, 2.0, 2.0])
+
+
+def test_weights_never_share_the_initializer_value():
+    value = np.array([1.0, 2.0, 3.0])
+    layer = Dense(3, kernel_initializer=tg.initializers.Constant(value), bias_initializer=lambda shape, dtype=None: value)
+    layer(np.ones((1, 1)))
+    value[...] = 0.0
+    np.testing.assert_array_equal(layer.get_weights()[0], [[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(layer.get_weights()[1], [1.0, 2.0, 3.0])
+    layer2 = Dense(3, kernel_initializer=tg.initializers.Constant(value))
+    layer2(np.ones((1, 1)))
+    np.testing.assert_array_equal(layer2.get_weights()[0], [[0.0, 0.0, 0.0]])
+
+
+# ------------------------------------------------------------------------------------------- add_weight
+def test_add_weight_takes_keras_3_arguments():
+    keras = _keras()
+    ours = inspect.signature(Layer.add_weight).parameters
+    theirs = inspect.signature(keras.layers.Layer.add_weight).parameters
+    positional = [n for n, p in ours.items() if p.kind is p.POSITIONAL_OR_KEYWORD and n != "self"]
+    assert positional == ["shape", "initializer", "dtype"]  # Keras 3 takes these three by position
+    assert ours["name"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert set(ours) - {"self"} <= set(theirs) - {"args", "self"}  # no argument Keras does not have
+
+
+def test_add_weight_in_the_keras_2_order_is_refused_as_keras_3_does():
+    keras = _keras()
+
+    class Old(Layer):
+        def build(self, input_shape):
+            self.add_weight("kernel", (2, 3))
+
+    class KerasOld(keras.layers.Layer):
+        def build(self, input_shape):
+            self.add_weight("kernel", (2, 3))
+
+    with pytest.raises(ValueError, match="`name` must be passed as a keyword"):
+        KerasOld().build((1, 2))
+    with pytest.raises(ValueError, match=r"`name` must be passed as a keyword.*add_weight\(shape=\.\.\., name='kernel'\)"):
+        Old().build((1, 2))
+
+
+def test_add_weight_defaults_follow_keras():
+    layer = Layer(name="box")
+    scalar = layer.add_weight()  # shape () and the name "variable", as Keras
+    assert scalar.shape == () and scalar.name == "box/variable" and scalar.requires_grad
+    kernel = layer.add_weight((400, 200), dtype="float64")  # glorot_uniform: U(-limit, limit)
+    limit = np.sqrt(6.0 / (400 + 200))
+    values = kernel.numpy()
+    assert kernel.name == "box/variable_1" and str(kernel.dtype) == "float64"
+    assert np.abs(values).max() <= limit and np.abs(values).max() > 0.99 * limit
+    assert abs(values.std() - limit / np.sqrt(3.0)) < 0.01 * limit
+    bias = layer.add_weight((3,), "ones", name="bias")  # shape, initializer by position
+    assert bias.tolist() == [1.0, 1.0, 1.0] and bias.name == "box/bias"
+    assert [w.name for w in layer.weights] == ["box/variable", "box/variable_1", "box/bias"]
+
+
+def test_set_weights_before_build_says_to_build_first():
+    for target in (Scale(), tg.models.Sequential([Dense(2)])):
+        with pytest.raises(ValueError, match=rf"'{target.name}' \({type(target).__name__}\): it is not built yet.*"
+                                             r"no weights.*2 arrays.*call it on a batch of data, or "
+                                             r"\.build\(input_shape\)"):
+            target.set_weights([np.ones(3), np.ones(3)])
+    model = tg.models.Sequential([Dense(2)])
+    model.build((None, 3))
+    model.set_weights([np.ones((3, 2)), np.zeros(2)])  # once built it works
+    np.testing.assert_array_equal(model.predict(np.ones((1, 3))), [[3.0, 3.0]])
+
+
+# ------------------------------------------------------------------------------------------- subclass names
+_LAYER_ARGS = {"Activation": ("relu",), "Conv1D": (2, 3), "Conv1DTranspose": (2, 3), "Convolution1DTranspose": (2, 3),
+               "Dense": (2,), "Dropout": (0.5,), "Reshape": ((2,),)}
+
+
+@pytest.mark.parametrize("class_name", [name for name in dir(tg.layers)
+                                        if isinstance(getattr(tg.layers, name), type)
+                                        and issubclass(getattr(tg.layers, name), Layer)])
+def test_a_subclass_is_named_after_itself_as_in_keras(class_name):
+    keras = _keras()
+    base = getattr(tg.layers, class_name)
+    args = _LAYER_ARGS.get(class_name, ())
+    mine = type(f"MyUp{class_name}", (base,), {})(*args)  # a new class: its first instance has the bare name
+    reference = type(f"MyUp{class_name}", (getattr(keras.layers, class_name),), {})(*args)
+    assert mine.name == reference.name
+    assert mine.name.startswith("my_up_")
+
+
+def test_a_subclass_of_conv1d_transpose_is_named_my_up():
+    class MyUp(tg.layers.Conv1DTranspose):
+        pass
+
+    first, second = MyUp(2, 3), MyUp(2, 3)
+    assert first.name.startswith("my_up") and second.name != first.name
+    assert tg.layers.Conv1DTranspose(2, 3).name.startswith("conv1d_transpose")
+    assert MyUp(2, 3, name="up").name == "up"

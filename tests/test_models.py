@@ -3,6 +3,8 @@
 Every expected value is computed here from the formulas (mini-batch SGD on a linear model, the batch-size-weighted
 running mean Keras reports, ...), never read back from the code under test.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -24,8 +26,9 @@ class Linear(Layer):
         self.units, self._kernel, self._bias, self._regularizer = units, kernel, bias, regularizer
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), regularizer=self._regularizer)
-        self.bias = self.add_weight("bias", (self.units,))
+        self.kernel = self.add_weight((input_shape[-1], self.units), initializer="zeros", regularizer=self._regularizer,
+                                      name="kernel")
+        self.bias = self.add_weight((self.units,), initializer="zeros", name="bias")
         if self._kernel is not None:
             self.set_weights([self._kernel, self._bias])
 
@@ -179,7 +182,7 @@ def test_sample_weight_weights_loss_gradient_and_metrics(data):
     x, y, w, b = data
     sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 0.25])
     model = Sequential([Linear(2, w, b)])
-    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"], weighted_metrics=["mae"])
     history = model.fit(x, y, batch_size=7, epochs=1, shuffle=False, sample_weight=sw, verbose=0)
     err = x @ w + b - y
     # Keras's "sum_over_batch_size": sum_i w_i * mean_j err_ij^2 / batch
@@ -188,8 +191,10 @@ def test_sample_weight_weights_loss_gradient_and_metrics(data):
     np.testing.assert_allclose(model.get_weights()[0], w - 0.1 * x.T @ grad, rtol=1e-10)
     np.testing.assert_allclose(model.get_weights()[1], b - 0.1 * grad.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(history.history["loss"], [expected_loss], rtol=1e-10)
-    expected_mae = np.sum(sw * np.mean(np.abs(err), axis=1)) / np.sum(sw)  # metrics: a weighted mean
-    np.testing.assert_allclose(history.history["mae"], [expected_mae], rtol=1e-10)
+    # weighted metrics: a weighted mean; plain metrics ignore sample_weight (Keras 3)
+    expected_mae = np.sum(sw * np.mean(np.abs(err), axis=1)) / np.sum(sw)
+    np.testing.assert_allclose(history.history["weighted_mae"], [expected_mae], rtol=1e-10)
+    np.testing.assert_allclose(history.history["mae"], [np.mean(np.abs(err))], rtol=1e-10)
     with pytest.raises(ValueError, match="cardinality"):
         model.fit(x, y, sample_weight=sw[:3], verbose=0)
     model.compile(optimizer="sgd", loss=mse)
@@ -246,17 +251,26 @@ def test_set_seed_makes_fit_repeatable():
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(16, 4)), rng.normal(size=(16, 1))
 
-    def run():
-        tg.random.set_seed(42)
+    def run(set_seed):
+        set_seed(42)
         model = Sequential([Dense(8, activation="relu"), Dropout(0.5), Dense(1)])
         model.compile(optimizer=SGD(learning_rate=0.01), loss=mse)
         history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
         return model.get_weights(), history.history["loss"]
 
-    (w1, l1), (w2, l2) = run(), run()
-    assert l1 == l2
-    for a, b in zip(w1, w2):
+    # tg.set_seed at the top level (as Keras has keras.utils.set_random_seed) and tg.random.set_seed are one
+    (w1, l1), (w2, l2), (w3, l3) = run(tg.set_seed), run(tg.random.set_seed), run(tg.set_seed)
+    assert l1 == l2 == l3
+    for a, b, c in zip(w1, w2, w3):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    tg.set_seed(1)
+    first = tg.random.generator().random(3)
+    tg.set_seed(2)
+    assert not np.array_equal(tg.random.generator().random(3), first)
+    for bad in (-1, 1.5, "1", True):
+        with pytest.raises(ValueError, match=r"`seed`.*non-negative integer"):
+            tg.set_seed(bad)
 
 
 def test_training_flag_reaches_dropout_and_batchnorm():
@@ -555,3 +569,105 @@ def test_fit_predict_save_on_every_backend(backend, data, tmp_path):
     assert isinstance(out, np.ndarray)
     np.testing.assert_allclose(out, x @ w_ref + b_ref, rtol=1e-10)
     np.testing.assert_array_equal(reloaded, out)
+
+
+# ----------------------------------------------------------------------------------------------- Keras seams
+def _keras():
+    """Keras 3 on its torch backend, the reference for Keras behaviour (skipped, visibly, when not installed)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3")
+
+
+def _twin_models(keras, kernel, bias):
+    """The same one-layer linear model in tinygradconv and in Keras, with the same weights."""
+    ours = Sequential([Dense(kernel.shape[1])])
+    ours(np.zeros((1, kernel.shape[0]), dtype="float32"))
+    ours.set_weights([kernel, bias])
+    theirs = keras.Sequential([keras.Input((kernel.shape[0],)), keras.layers.Dense(kernel.shape[1])])
+    theirs.set_weights([kernel, bias])
+    return ours, theirs
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it_as_in_keras():
+    keras = _keras()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(9, 3)).astype("float32")
+    y = rng.normal(size=(9, 2)).astype("float32")
+    sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 0.25, 1.5, 0.0], dtype="float32")
+    kernel, bias = rng.normal(size=(3, 2)).astype("float32"), np.array([0.1, -0.2], dtype="float32")
+    ours, theirs = _twin_models(keras, kernel, bias)
+    for model in (ours, theirs):
+        model.compile(optimizer=keras.optimizers.SGD(0.1) if model is theirs else SGD(0.1), loss="mse",
+                      metrics=["mae", "mse"], weighted_metrics=["mae", "mean_squared_error"])
+    for kwargs in ({"sample_weight": sw}, {}):
+        got = ours.evaluate(x, y, batch_size=4, return_dict=True, **kwargs)
+        expected = theirs.evaluate(x, y, batch_size=4, return_dict=True, verbose=0, **kwargs)
+        assert sorted(got) == sorted(expected) == ["loss", "mae", "mean_squared_error", "mse",
+                                                   "weighted_mae"]
+        for name in expected:
+            np.testing.assert_allclose(got[name], expected[name], rtol=2e-6, err_msg=name)
+    err = np.abs(x @ kernel + bias - y).mean(axis=1)  # the formulas, independently of both libraries
+    got = ours.evaluate(x, y, sample_weight=sw, return_dict=True)
+    np.testing.assert_allclose(got["mae"], err.mean(), rtol=1e-6)
+    np.testing.assert_allclose(got["weighted_mae"], np.sum(sw * err) / np.sum(sw), rtol=1e-6)
+    got = ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, validation_data=(x, y, sw),
+                   verbose=0).history
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, validation_data=(x, y, sw),
+                          verbose=0).history
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, err_msg=name)
+
+
+def test_metric_arguments_must_be_lists():
+    model = Sequential([Dense(1)])
+    for argument in ("metrics", "weighted_metrics"):
+        with pytest.raises(TypeError, match=f"`{argument}`.*list.*Received {argument}='mae'"):
+            model.compile(loss="mse", **{argument: "mae"})
+    with pytest.raises(ValueError, match="unique"):
+        model.compile(loss="mse", weighted_metrics=["mae", "mae"])
+
+
+# ----------------------------------------------------------------------------------------------- validation data
+class EpochCounter(tg.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs += 1
+
+
+@pytest.mark.parametrize("x_val, y_val, pattern", [
+    (np.zeros((5, 4)), np.zeros((5, 2)), r"x_val of shape \(5, 4\).*x of shape \(8, 3\).*cannot run on x_val"),
+    (np.zeros((5, 3)), np.zeros((5, 3)), r"y_val of shape \(5, 3\).*y of shape \(8, 2\).*outputs on x_val.*\(None, 2\)"),
+    (np.zeros((5, 3)), np.zeros(5), r"y_val of shape \(5,\).*does not fit"),
+    (np.zeros((5, 2)), np.zeros((5, 3)), r"x_val of shape \(5, 2\).*cannot run on x_val"),  # x_val, y_val swapped
+])
+def test_wrong_shaped_validation_data_is_refused_before_the_first_epoch(x_val, y_val, pattern):
+    model = Sequential([Dense(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse")
+    counter = EpochCounter()
+    with pytest.raises(ValueError, match=r"`validation_data`.*" + pattern):
+        model.fit(np.ones((8, 3)), np.ones((8, 2)), validation_data=(x_val, y_val), callbacks=[counter], verbose=0)
+    assert counter.epochs == 0
+    weights = model.get_weights()
+    model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)  # the model is still usable
+    assert not np.array_equal(weights[0], model.get_weights()[0])
+
+
+def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_length():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 8, 1)), rng.normal(size=(6, 8, 1))
+    x_val, y_val = rng.normal(size=(4, 12, 1)), rng.normal(size=(4, 12, 1))
+    kernel = np.array([[[0.5]], [[1.0]], [[-0.25]]])  # (kernel_size, in, out)
+    model = Sequential([tg.layers.Conv1D(1, 3, padding="same", dtype="float64", use_bias=False)])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="mse")
+    history = model.fit(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0,
+                        callbacks=[tg.callbacks.LambdaCallback(on_train_begin=lambda logs: model.set_weights([kernel]))])
+    padded = np.pad(x_val[:, :, 0], ((0, 0), (1, 1)))  # "same" convolution (cross-correlation), by hand
+    expected = 0.5 * padded[:, :-2] + 1.0 * padded[:, 1:-1] - 0.25 * padded[:, 2:]
+    np.testing.assert_allclose(history.history["val_loss"], [np.mean((expected - y_val[:, :, 0]) ** 2)], rtol=1e-10)
+    with pytest.raises(ValueError, match=r"`validation_data`.*y_val of shape \(4, 8, 1\).*\(None, 12, 1\)"):
+        model.fit(x, y, validation_data=(x_val, y_val[:, :8]), verbose=0)

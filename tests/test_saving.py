@@ -329,7 +329,7 @@ def test_corrupted_metadata(tmp_path):
 def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):
     class Scale(Layer):
         def build(self, input_shape):
-            self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+            self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 
         def call(self, inputs):
             return inputs * self.w
@@ -346,12 +346,13 @@ def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):
 def test_compile_config_with_loss_and_metric_objects(tmp_path, x):
     model = make_model()
     model.compile(optimizer=tg.optimizers.SGD(learning_rate=0.2, momentum=0.5),
-                  loss=tg.losses.MeanAbsoluteError(), metrics=["mse", tg.metrics.MeanAbsoluteError(name="err")])
+                  loss=tg.losses.MeanAbsoluteError(), metrics=["mse", tg.metrics.MeanAbsoluteError(name="err")],
+                  weighted_metrics=["mse"])
     model.save(tmp_path / "m.npz")
     loaded = load_model(tmp_path / "m.npz")
     assert type(loaded.optimizer).__name__ == "SGD" and loaded.optimizer.momentum == pytest.approx(0.5)
     assert type(loaded.loss).__name__ == "MeanAbsoluteError"
-    assert loaded.metrics_names == ["loss", "mse", "err"]
+    assert loaded.metrics_names == ["loss", "mse", "err", "weighted_mse"]
     assert load_model(tmp_path / "m.npz", compile=False).compiled is False
 
     def plain_loss(y_true, y_pred):

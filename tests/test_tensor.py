@@ -1,4 +1,6 @@
 """Tensor construction (the conversion rule, copying, errors) and its plain methods, on every backend."""
+import re
+
 import numpy as np
 import pytest
 
@@ -230,3 +232,99 @@ def test_name_and_constraint_attributes_default_to_none():
     assert t.name is None and t.constraint is None
     t.name = "w"
     assert t.name == "w" and tg.tensor([1.0]).name is None
+
+
+# ------------------------------------------------------------------------------------------- memory sharing
+def test_construction_copies_like_torch_tensor(backend):
+    """``tg.tensor``/``Tensor`` copy the caller's array, as ``torch.tensor`` does (``torch.as_tensor`` would not)."""
+    torch = pytest.importorskip("torch")
+    for make in (tg.tensor, tg.Tensor):
+        ours, theirs = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+        t, reference = make(ours, backend=backend), torch.tensor(theirs)
+        ours[0] = theirs[0] = 100.0
+        assert t.tolist() == reference.tolist() == [1.0, 2.0]
+
+
+def test_numpy_shares_memory_on_the_cpu_backends_like_torch(backend):
+    torch = pytest.importorskip("torch")
+    reference = torch.tensor([1.0, 2.0])
+    reference.numpy()[0] = 5.0
+    t = tg.tensor([1.0, 2.0], backend=backend)
+    view = t.numpy()
+    view[0] = 5.0
+    expected = reference.tolist() if backend != "cupy" else [1.0, 2.0]  # a GPU tensor's .numpy() is a copy
+    assert t.tolist() == expected
+    snapshot = t.tolist()
+    t.tolist()[0] = -1.0  # tolist and item are always copies
+    assert t.tolist() == snapshot
+
+
+def test_array_protocol_honours_numpy_2_copy_argument(backend):
+    t = tg.tensor([1.0, 2.0], backend=backend)
+    on_cpu = backend != "cupy"
+    assert np.shares_memory(np.asarray(t), t.numpy()) == on_cpu  # copy=None: only when needed
+    copied = np.array(t, copy=True)
+    assert not np.shares_memory(copied, t.numpy())
+    copied[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+    if on_cpu:
+        assert np.shares_memory(np.array(t, copy=False), t.numpy())
+        assert np.shares_memory(np.asarray(t, dtype="float32"), t.numpy())  # same dtype: no copy needed
+    else:
+        with pytest.raises(ValueError, match="copy=False.*GPU|GPU.*copy=False"):
+            np.array(t, copy=False)
+    cast = np.asarray(t, dtype="float64")
+    assert cast.dtype == np.float64 and cast.tolist() == [1.0, 2.0] and not np.shares_memory(cast, t.numpy())
+    with pytest.raises(ValueError, match="without copying.*float32 to float64.*copy=False"):
+        np.array(t, dtype="float64", copy=False)
+
+
+def test_array_protocol_agrees_with_numpy_own_arrays():
+    """``np.array(x, copy=...)`` on a tensor shares memory exactly when it does on the tensor's NumPy data."""
+    t = tg.tensor([1.0, 2.0], backend="numpy")
+    data = t.numpy()
+    for kwargs in ({}, {"copy": None}, {"copy": True}, {"copy": False}, {"dtype": "float32"},
+                   {"dtype": "float64"}, {"dtype": "float64", "copy": True}):
+        try:
+            expected = np.shares_memory(np.array(data, **kwargs), data)
+        except ValueError:
+            with pytest.raises(ValueError, match="copy=False"):
+                np.array(t, **kwargs)
+            continue
+        assert np.shares_memory(np.array(t, **kwargs), data) == expected, kwargs
+
+
+# ------------------------------------------------------------------------------------------- float(), int()
+@pytest.mark.parametrize("data", [[[2.7]], -2.7, [0.0], -0.0, [1e30], [True]])
+def test_float_and_int_of_one_element_tensors_match_torch(data, backend):
+    torch = pytest.importorskip("torch")
+    t, reference = tg.tensor(data, backend=backend), torch.tensor(data, dtype=torch.float32)
+    assert float(t) == float(reference) and isinstance(float(t), float)
+    assert int(t) == int(reference) and isinstance(int(t), int)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_float_and_int_of_integer_and_boolean_tensors(dtype, backend):
+    t = tg.tensor([1], dtype=dtype, backend=backend)
+    assert float(t) == 1.0 and int(t) == 1 and isinstance(int(t), int)
+
+
+@pytest.mark.parametrize("data", [[1.0, 2.0], [], [[1.0], [2.0]]])
+def test_float_and_int_need_one_element(data, backend):
+    torch = pytest.importorskip("torch")
+    t = tg.tensor(data, backend=backend)
+    for convert in (float, int):
+        with pytest.raises(ValueError, match="one element"):  # torch: the same error type
+            convert(torch.tensor(data))
+        with pytest.raises(ValueError, match=rf"one-element.*{convert.__name__}.*shape {re.escape(str(t.shape))}"):
+            convert(t)
+
+
+def test_int_of_nan_and_inf_raises_like_torch_and_python():
+    torch = pytest.importorskip("torch")
+    for value, error in ((float("nan"), ValueError), (float("inf"), OverflowError)):
+        with pytest.raises(error):
+            int(torch.tensor(value))
+        with pytest.raises(error):
+            int(tg.tensor(value))
+        np.testing.assert_equal(float(tg.tensor(value)), float(torch.tensor(value)))

@@ -11,6 +11,7 @@ import importlib
 from . import config
 from .autograd import Function, GradcheckError, enable_grad, gradcheck, is_grad_enabled, no_grad, register_op
 from .backend import available_backends, get_backend, set_backend
+from .random import set_seed
 from .tensor import Tensor, tensor
 
 __version__ = "0.1.0"
@@ -27,4 +28,4 @@ def __getattr__(name):
 
 
 __all__ = ["Function", "GradcheckError", "Tensor", "available_backends", "config", "enable_grad", "get_backend",
-           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "tensor"]
+           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "set_seed", "tensor"]

@@ -221,7 +221,7 @@ def run_demo(args) -> int:
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:
-        print(f"error: cannot create the output folder {args.out!r}: {exc}", file=sys.stderr)
+        print(f"error: cannot create the output folder {args.out!r}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
     tg.random.set_seed(args.seed)
@@ -311,18 +311,10 @@ def _demo_plots(out, history, x_test, y_test, prediction, linear, factor):
 
 
 def _save_figure(fig, path):
-    """Save a PNG atomically: into a temporary file beside ``path``, then renamed onto it."""
-    import tempfile
+    """Save a PNG atomically, with ordinary permissions (:func:`tinygradconv.saving.atomic_write`)."""
+    from .saving import atomic_write
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=100, format="png")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"), to_path=True)
     return path
 
 

@@ -17,7 +17,7 @@ Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (ad
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (1,), initializer="zeros")
+...         self.w = self.add_weight((1,), initializer="zeros", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> class Plain:                       # a bare-bones SGD, any object with apply(grads, variables) works
@@ -336,9 +336,9 @@ def _direction(monitor, model, mode, who):
     if mode in ("min", "max"):
         return mode
     name = monitor.removeprefix("val_")
-    for _, metric in getattr(model, "_metrics", None) or ():
+    for reported, metric, _ in getattr(model, "_metrics", None) or ():  # (name in the logs, metric, weighted)
         direction = getattr(metric, "_direction", None)
-        if getattr(metric, "name", None) == name and direction in ("up", "down"):
+        if name in (reported, getattr(metric, "name", None)) and direction in ("up", "down"):
             return "max" if direction == "up" else "min"
     if name == "loss" or any(hint in name for hint in _MIN_HINTS):
         return "min"

@@ -25,7 +25,7 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> model = tg.models.Sequential([Scale()])
@@ -174,7 +174,7 @@ class Model(Layer):
     >>> from tinygradconv.layers import Layer
     >>> class Affine(Layer):
     ...     def build(self, input_shape):
-    ...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+    ...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
     ...     def call(self, inputs):
     ...         return inputs * self.w + 1.0
     >>> class Twice(Model):
@@ -285,7 +285,7 @@ class Model(Layer):
             self(dummy, training=False)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
         """Configure the model for training.
 
         Args:
@@ -294,14 +294,20 @@ class Model(Layer):
             loss: a name understood by ``tinygradconv.losses.get`` (e.g. ``"mse"``) or a callable
                 ``loss(y_true, y_pred) -> scalar Tensor``.
             metrics: a list of metric names (e.g. ``"mae"``, ``"accuracy"``), metric objects or functions. As in
-                Keras, a metric given by name is reported under that name; ``"accuracy"``/``"acc"`` become binary,
-                sparse categorical or categorical accuracy according to the shapes of the first batch.
+                Keras 3 they ignore ``sample_weight``: every sample counts once. A metric given by name is reported
+                under that name; ``"accuracy"``/``"acc"`` become binary, sparse categorical or categorical accuracy
+                according to the shapes of the first batch.
+            weighted_metrics: a list like ``metrics``, of metrics weighted by the ``sample_weight`` given to
+                ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
+                As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
 
         Raises:
-            ValueError: an unknown optimizer, loss or metric name.
+            ValueError: an unknown optimizer, loss or metric name, or two metrics reported under the same name.
+            TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
         """
         self._check_initialized()
-        given = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or [])}
+        given = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or []),
+                 "weighted_metrics": list(weighted_metrics or [])}
         if optimizer is None:
             raise ValueError("Invalid value for argument `optimizer`. Expected an optimizer or its name. "
                              "Received optimizer=None")
@@ -319,26 +325,11 @@ class Model(Layer):
                 raise TypeError(f"Invalid value for argument `loss`. Expected a loss name or a callable "
                                 f"loss(y_true, y_pred). Received loss={loss!r}")
             loss = resolved
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, (str, dict)) or _is_metric(metrics) or callable(metrics):
-            raise TypeError(f"Invalid value for argument `metrics`. Expected a list of metrics. Received "
-                            f"metrics={metrics!r}")
-        specs = []
-        for metric in metrics:
-            if isinstance(metric, dict):  # a config, e.g. from a saved model
-                metric = self._get("metrics", metric, "metrics")
-            if isinstance(metric, str):
-                self._get("metrics", metric, "metrics")  # unknown names fail here, before any training
-                specs.append((metric, metric))
-            elif _is_metric(metric):
-                specs.append((getattr(metric, "name", type(metric).__name__), metric))
-            elif callable(metric):
-                specs.append((getattr(metric, "__name__", type(metric).__name__), metric))
-            else:
-                raise TypeError(f"Invalid value in argument `metrics`. Expected metric names, metric objects or "
-                                f"functions. Received {metric!r}")
-        names = [name for name, _ in specs]
+        specs = [(name, spec, False) for name, spec in self._metric_list(metrics, "metrics")]
+        plain = {name for name, _, _ in specs}
+        specs += [(f"weighted_{name}" if name in plain else name, spec, True)
+                  for name, spec in self._metric_list(weighted_metrics, "weighted_metrics")]
+        names = [name for name, _, _ in specs]
         if len(set(names)) != len(names) or "loss" in names:
             raise ValueError(f"Invalid value for argument `metrics`: metric names must be unique and not 'loss'. "
                              f"Received names {names}")
@@ -348,6 +339,29 @@ class Model(Layer):
         self._metrics = None
         self._compile_args = given
         self.compiled = True
+
+    def _metric_list(self, metrics, argument):
+        """``(name, identifier)`` for each entry of a ``metrics``/``weighted_metrics`` list given to compile."""
+        if metrics is None:
+            return []
+        if isinstance(metrics, (str, dict)) or _is_metric(metrics) or callable(metrics):
+            raise TypeError(f"Invalid value for argument `{argument}`. Expected a list of metrics. Received "
+                            f"{argument}={metrics!r}")
+        specs = []
+        for metric in metrics:
+            if isinstance(metric, dict):  # a config, e.g. from a saved model
+                metric = self._get("metrics", metric, argument)
+            if isinstance(metric, str):
+                self._get("metrics", metric, argument)  # unknown names fail here, before any training
+                specs.append((metric, metric))
+            elif _is_metric(metric):
+                specs.append((getattr(metric, "name", type(metric).__name__), metric))
+            elif callable(metric):
+                specs.append((getattr(metric, "__name__", type(metric).__name__), metric))
+            else:
+                raise TypeError(f"Invalid value in argument `{argument}`. Expected metric names, metric objects or "
+                                f"functions. Received {metric!r}")
+        return specs
 
     @staticmethod
     def _get(module, identifier, argument):
@@ -369,7 +383,7 @@ class Model(Layer):
     # ------------------------------------------------------------------ metrics
     def _build_metrics(self, y_true, y_pred):
         metrics = []
-        for name, spec in self._metric_specs:
+        for name, spec, weighted in self._metric_specs:
             if isinstance(spec, str):
                 # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
                 # first batch, as in Keras's compile
@@ -379,22 +393,23 @@ class Model(Layer):
             else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
                 metric = _import("metrics").MeanMetricWrapper(spec, name=name)
             metric.reset_state()
-            metrics.append((name, metric))
+            metrics.append((name, metric, weighted))
         self._metrics = metrics
 
     @property
     def metrics_names(self) -> list:
-        return ["loss"] + [name for name, _ in self._metric_specs]
+        """``"loss"``, then the names of ``metrics``, then those of ``weighted_metrics`` (as given to compile)."""
+        return ["loss"] + [name for name, _, _ in self._metric_specs]
 
     def reset_metrics(self):
         """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``)."""
         self._loss_tracker = _Mean()
-        for _, metric in self._metrics or ():
+        for _, metric, _ in self._metrics or ():
             metric.reset_state()
 
     def _logs(self):
         logs = {"loss": self._loss_tracker.result()}
-        for name, metric in self._metrics or ():
+        for name, metric, _ in self._metrics or ():
             logs[name] = _float(metric.result())
         return logs
 
@@ -404,8 +419,8 @@ class Model(Layer):
             self._build_metrics(y_true, y_pred)
         if self._metrics:
             y_true, y_pred = y_true.detach(), y_pred.detach()
-            for _, metric in self._metrics:
-                if sample_weight is None:
+            for _, metric, weighted in self._metrics:
+                if sample_weight is None or not weighted:  # plain metrics ignore sample_weight, as in Keras 3
                     metric.update_state(y_true, y_pred)
                 else:
                     metric.update_state(y_true, y_pred, sample_weight=sample_weight)
@@ -499,11 +514,13 @@ class Model(Layer):
             validation_split: the fraction of the data held out for validation: the *last* samples, taken before
                 shuffling (as Keras does). Ignored when ``validation_data`` is given.
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, evaluated at the end of
-                each epoch.
+                each epoch. Checked before the first epoch: samples shaped unlike the training samples are refused
+                unless the model runs on them and ``y_val`` fits its outputs (a model that takes any length).
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
-            sample_weight: one weight per sample, passed to the loss and the metrics (the reported loss is still
-                the batch-size-weighted mean of the batch losses, as in Keras).
+            sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
+                (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
+                of the batch losses, as in Keras).
             initial_epoch: the epoch to start from (for resuming).
             validation_batch_size: the batch size of validation (default ``batch_size``).
             validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...).
@@ -546,6 +563,7 @@ class Model(Layer):
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
             _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]})
+            self._check_validation_shapes(x, y, val[0], val[1])
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:
@@ -570,6 +588,29 @@ class Model(Layer):
         history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
         self.history = history
         return history
+
+    def _check_validation_shapes(self, x, y, x_val, y_val):
+        """Refuse, before the first epoch, ``validation_data`` that the model cannot be evaluated on.
+
+        Samples shaped like the training samples pass at once. Others (e.g. longer signals for a model that takes
+        any length) pass only if the model runs on ``x_val`` and ``y_val`` relates to its outputs as ``y`` does to
+        its outputs on ``x``: checked on one sample of each, in inference mode.
+        """
+        if x_val.shape[1:] == x.shape[1:] and y_val.shape[1:] == y.shape[1:]:
+            return
+        shapes = (f"validation_data has x_val of shape {x_val.shape} and y_val of shape {y_val.shape}, while the "
+                  f"training data has x of shape {x.shape} and y of shape {y.shape}")
+        try:
+            with no_grad():
+                out = self(x[:1], training=False)
+                out_val = self(x_val[:1], training=False)
+        except Exception as exc:
+            raise ValueError(f"Invalid value for argument `validation_data`: {shapes}, and the model cannot run on "
+                             f"x_val ({type(exc).__name__}: {exc})") from exc
+        like_training = y.shape[1:] != tuple(out.shape[1:]) or y_val.shape[1:] == tuple(out_val.shape[1:])
+        if y_val.ndim != y.ndim or not like_training:
+            raise ValueError(f"Invalid value for argument `validation_data`: {shapes}; y_val does not fit the "
+                             f"model's outputs on x_val, of shape {(None,) + tuple(out_val.shape[1:])}")
 
     def _fit_epochs(self, x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
                     validation_freq, epochs, initial_epoch, shuffle):

@@ -1,7 +1,9 @@
 """One seeded random generator for the whole package: initializers, shuffling and dropout draw from it.
 
+:func:`set_seed` is also ``tinygradconv.set_seed``, as ``keras.utils.set_random_seed`` is one call at the top.
+
 >>> import tinygradconv as tg
->>> tg.random.set_seed(0); a = tg.random.generator().random()
+>>> tg.set_seed(0); a = tg.random.generator().random()
 >>> tg.random.set_seed(0); b = tg.random.generator().random()
 >>> a == b
 True
@@ -14,7 +16,14 @@ _state = {"generator": np.random.default_rng()}
 
 
 def set_seed(seed: int) -> None:
-    """Make every later random draw of tinygradconv (initializers, shuffling, dropout) repeatable."""
+    """Make every later random draw of tinygradconv (initializers, shuffling, dropout) repeatable.
+
+    Available as ``tinygradconv.set_seed`` and ``tinygradconv.random.set_seed``. It seeds only tinygradconv's own
+    generator, not NumPy's global one nor Python's ``random``.
+
+    Raises:
+        ValueError: ``seed`` is not a non-negative integer.
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer. Received seed={seed!r}")
     _state["generator"] = np.random.default_rng(int(seed))

@@ -18,15 +18,18 @@ arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weigh
 
 Safety. Every write goes to a temporary file in the destination's directory, is flushed and fsynced, and then
 ``os.replace``-d over the destination: a crash never leaves a half-written file, and the old file stays intact.
-Loading uses ``np.load(..., allow_pickle=False)``, so it never unpickles. Everything is validated before anything is
+Files get ordinary permissions, those of the process umask as ``open`` gives them (:func:`atomic_write`, which the
+figures and GIFs of :mod:`tinygradconv.viz` use too). Loading never unpickles: a file is checked to be a zip archive
+of ``.npy`` arrays first, then read with NumPy's pickle-free loader. Everything is validated before anything is
 assigned, so a failed load leaves the model unchanged.
 
-Errors:
+Errors (each message names the file once):
 
-* ``FileNotFoundError``: the file does not exist;
-* :class:`SavedFileError` (a ``ValueError``): the file is truncated, corrupted, not an ``.npz`` archive, holds
-  pickled (object) data, or does not match the model (missing or unexpected keys, wrong shapes); the message names
-  the file, the key (layer and weight) and both shapes.
+* ``FileNotFoundError``, ``IsADirectoryError``: no such file, or a directory;
+* :class:`SavedFileError` (a ``ValueError``): a file that is not one of our archives (the message says what it is:
+  a text file, an image, a single ``.npy`` array, a zip archive of other files, a pickle...), a damaged archive
+  (truncated or corrupted), an archive holding Python objects, or one that does not match the model (missing or
+  unexpected keys, wrong shapes: the message names the key, layer and weight, and both shapes).
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -34,7 +37,7 @@ Errors:
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> model = tg.models.Sequential([Scale()])
@@ -46,6 +49,7 @@ Errors:
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import inspect
 import json
@@ -77,7 +81,7 @@ def weight_keys(model) -> list:
     >>> from tinygradconv.layers import Layer
     >>> class Bias(Layer):
     ...     def build(self, input_shape):
-    ...         self.b = self.add_weight("bias", (2,))
+    ...         self.b = self.add_weight((2,), initializer="zeros", name="bias")
     ...     def call(self, inputs):
     ...         return inputs + self.b
     >>> outer = Bias(); outer.inner = Bias(); outer.build((1, 2)); outer.inner.build((1, 2))
@@ -111,29 +115,55 @@ def weight_keys(model) -> list:
 
 
 # ----------------------------------------------------------------------------------------------- writing
-def atomic_write(filepath, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file beside ``filepath``, then move it over ``filepath``.
+def atomic_write(filepath, write, *, to_path=False) -> None:
+    """Write ``filepath`` through a temporary file beside it, then move that file over ``filepath``.
 
-    The temporary file is flushed and fsynced before ``os.replace``, and removed if anything fails, so
-    ``filepath`` always holds either its old content or the complete new one.
+    Args:
+        filepath: the destination (its directory must exist).
+        write: called with the open temporary file (binary mode), or with its path when ``to_path=True``, for
+            writers that open the file themselves (matplotlib's ``savefig``, Pillow). The temporary file has the
+            same suffix as ``filepath``, so such writers still infer the format from it.
+
+    The temporary file is flushed and fsynced before ``os.replace``, and removed if anything fails, so ``filepath``
+    always holds either its old content or the complete new one. The file gets ordinary permissions, those of the
+    process umask as ``open`` gives (``0o666 & ~umask``, e.g. ``-rw-r--r--``), not the ``0o600`` of
+    ``tempfile.mkstemp``. Every file tinygradconv writes (weights, models, figures, GIFs) goes through here.
+
+    Raises:
+        FileNotFoundError: the destination's directory does not exist.
     """
     filepath = os.fspath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"Cannot save to {filepath!r}: the directory {directory!r} does not exist")
-    tmp = os.path.join(directory, f".{os.path.basename(filepath)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        raise FileNotFoundError(errno.ENOENT, "Cannot save: the directory to save into does not exist", filepath)
+    stem, suffix = os.path.splitext(os.path.basename(filepath))
+    tmp = os.path.join(directory, f".{stem}.{secrets.token_hex(6)}.tmp{suffix}")
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, as open() creates files
+    except OSError as exc:  # e.g. a read-only folder: name the destination, not the temporary file
+        raise type(exc)(exc.errno, exc.strerror, filepath) from None
+    try:
+        if to_path:
+            os.close(fd)
+            write(tmp)
+            fd = os.open(tmp, os.O_RDONLY)  # the writer closed its own handle: sync the data it wrote
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        else:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, filepath)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.filename == tmp:  # name the destination, not the temporary file
+            raise type(exc)(exc.errno, exc.strerror, filepath) from exc
         raise
     try:  # make the rename itself durable (POSIX); harmless where directories cannot be opened
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -215,7 +245,8 @@ def _compile_config(model):
     try:
         config = {"optimizer": _library_object(model.optimizer, "optimizers"),  # its current settings
                   "loss": _library_object(args["loss"], "losses"),
-                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]]}
+                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]],
+                  "weighted_metrics": [_library_object(m, "metrics") for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
     except (TypeError, ValueError):
         return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
@@ -239,32 +270,70 @@ def save_model(model, filepath) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- reading
+# The first bytes of files people load by mistake, to say what a file is when it is not one of our archives.
+_FILE_KINDS = (
+    (b"\x93NUMPY", "a single NumPy .npy array"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (e.g. Keras .h5 weights)"),
+    (b"\x80", "a Python pickle"),
+)
+_NOT_OURS = "is not a tinygradconv archive (a .npz file written by save_weights or save)"
+
+
+def _file_kind(head: bytes) -> str:
+    """What a file that is not a zip archive is, from its first bytes: ``"a PNG image"``, ``"a text file"``..."""
+    if not head:
+        return "an empty file"
+    for magic, kind in _FILE_KINDS:
+        if head.startswith(magic):
+            return kind
+    for cut in range(4):  # the head may end inside a multi-byte UTF-8 character
+        try:
+            text = head[:len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if all(c.isprintable() or c.isspace() for c in text):
+            return "a text file"
+        break
+    return "not a zip archive"
+
+
 def _read_npz(filepath):
     """``(arrays, meta)`` from a ``.npz`` file; ``meta`` is None for a plain archive. Never unpickles."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
     if os.path.isdir(filepath):
-        raise IsADirectoryError(21, f"Expected a .npz file, found a directory: {filepath!r}", filepath)
-    try:
-        with open(filepath, "rb") as f:  # our own handle: np.load leaks its own when the archive is damaged
-            data = np.load(f, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise SavedFileError(f"{filepath!r} is a single .npy array, not a .npz archive of weights")
-            with data:
-                arrays = {key: data[key] for key in data.files}
-    except SavedFileError:
-        raise
-    except PermissionError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise SavedFileError(f"{filepath!r} holds pickled (object) data, which tinygradconv refuses to load "
-                                 f"(loading uses allow_pickle=False): {exc}") from exc
-        raise SavedFileError(f"{filepath!r} is not a valid .npz file (truncated or corrupted?): {exc}") from exc
-    except Exception as exc:  # BadZipFile, EOFError, zlib errors, OSError...: a damaged archive
-        raise SavedFileError(f"{filepath!r} is not a valid .npz file (truncated or corrupted?): "
-                             f"{type(exc).__name__}: {exc}") from exc
+        raise IsADirectoryError(errno.EISDIR, "Expected a .npz file, found a directory", filepath)
+    with open(filepath, "rb") as f:  # our own handle: np.load leaks its own when the archive is damaged
+        head = f.read(512)
+        if not head.startswith(b"PK"):  # every zip archive (so every .npz) starts so
+            raise SavedFileError(f"{filepath!r} {_NOT_OURS}: it is {_file_kind(head)}")
+        f.seek(0)
+        arrays = {}
+        try:
+            with np.load(f, allow_pickle=False) as data:
+                others = [name for name in data.zip.namelist() if not name.endswith(".npy")]
+                if others:
+                    raise SavedFileError(f"{filepath!r} {_NOT_OURS}: it is a zip archive of other files "
+                                         f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''})")
+                for key in data.files:
+                    try:
+                        arrays[key] = data[key]
+                    except ValueError as exc:
+                        if "allow_pickle" not in str(exc):
+                            raise
+                        raise SavedFileError(f"{filepath!r} holds Python objects (pickled data) under key {key!r}, "
+                                             "not numbers: tinygradconv never unpickles, as unpickling can run any "
+                                             "code") from None
+        except (SavedFileError, PermissionError):
+            raise
+        except Exception as exc:  # BadZipFile, EOFError, zlib errors, a bad .npy header...: a damaged archive
+            raise SavedFileError(f"{filepath!r} is a damaged .npz archive (truncated or corrupted): "
+                                 f"{type(exc).__name__}: {exc}") from exc
     meta = None
     if META_KEY in arrays:
         raw = arrays.pop(META_KEY)

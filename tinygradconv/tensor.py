@@ -10,8 +10,17 @@ Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
   nested lists ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
-``Tensor(data)`` always *copies* ``data`` (like ``torch.tensor``), so later in-place changes of either side never
-leak into the other. Ops wrap their results without copying.
+
+Memory, shared or copied as PyTorch, NumPy and Keras do it:
+
+* ``Tensor(data)`` and ``tensor(data)`` always *copy* ``data`` (like ``torch.tensor``, unlike
+  ``torch.as_tensor``), so later in-place changes of either side never leak into the other;
+* ``t.numpy()`` and ``np.asarray(t)`` *share* the tensor's memory on the CPU backends (like
+  ``torch.Tensor.numpy``), and so does ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)``
+  raises when it cannot share (a cast, a GPU tensor), as NumPy 2's protocol asks;
+* ``tolist()``, ``item()``, ``float(t)``, ``int(t)`` return Python values; ``Layer.get_weights`` returns copies and
+  ``Layer.set_weights`` copies the arrays it is given, as Keras does;
+* ops wrap their results without copying.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -188,13 +197,45 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array: copied from a GPU; on the CPU backends it may share the tensor's memory
-        (like ``torch.Tensor.numpy``), so copy it before changing it in place."""
+        """The data as a NumPy array.
+
+        Memory: on the CPU backends (``numpy``, ``array_api_strict``) the array *shares* the tensor's memory, as
+        ``torch.Tensor.numpy`` does: writing into it changes the tensor, and later in-place updates of the tensor
+        (an optimizer step, ``set_weights``) show in it. Call ``.copy()`` on it to keep a snapshot. On ``cupy`` it
+        is a copy from the GPU. (:meth:`tolist`, :meth:`item` and ``Layer.get_weights`` always return copies.)
+
+        >>> import tinygradconv as tg
+        >>> t = tg.tensor([1.0, 2.0])
+        >>> view = t.numpy()
+        >>> view[0] = 5.0
+        >>> t.tolist()
+        [5.0, 2.0]
+        """
         return self.backend.to_numpy(self.data)
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
+
+        ``copy=None`` (the default of ``np.asarray``) copies only when needed: the result shares the tensor's
+        memory, as :meth:`numpy` does, unless ``dtype`` differs or the data is on a GPU. ``copy=True`` always copies.
+        ``copy=False`` never copies and raises ``ValueError`` when a copy cannot be avoided, as NumPy's protocol
+        requires.
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> t = tg.tensor([1.0, 2.0])
+        >>> np.shares_memory(np.asarray(t), t.numpy()), np.shares_memory(np.array(t, copy=True), t.numpy())
+        (True, False)
+        """
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        cast = dtype is not None and np.dtype(dtype) != array.dtype
+        if copy is False and (cast or self.backend.name == "cupy"):
+            why = f"a cast from {array.dtype} to {np.dtype(dtype)}" if cast else "a copy from the GPU"
+            raise ValueError(f"Cannot make a NumPy array of this tensor without copying (it needs {why}), but "
+                             "copy=False was requested; use np.asarray(t) or np.array(t, copy=True)")
+        if copy or cast:
+            return array.astype(array.dtype if dtype is None else dtype, copy=True)
+        return array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -202,7 +243,26 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
         return self.numpy().reshape(()).item()
 
+    def __float__(self):
+        """``float(t)`` for a one-element tensor (any shape), as in PyTorch; ``ValueError`` otherwise."""
+        if self.size != 1:
+            raise ValueError(f"Only one-element tensors can be converted to a Python float; this one has shape "
+                             f"{self.shape}")
+        return float(self.item())
+
+    def __int__(self):
+        """``int(t)`` for a one-element tensor, truncating towards zero like ``int(2.7) == 2`` (PyTorch too).
+
+        Raises ``ValueError`` for more or fewer elements and for NaN, ``OverflowError`` for infinity (Python's
+        own errors for ``int(float("nan"))`` and ``int(float("inf"))``).
+        """
+        if self.size != 1:
+            raise ValueError(f"Only one-element tensors can be converted to a Python int; this one has shape "
+                             f"{self.shape}")
+        return int(self.item())
+
     def tolist(self):
+        """The data as (nested) Python lists of numbers: always a copy."""
         return self.numpy().tolist()
 
     def detach(self) -> Tensor:

@@ -24,7 +24,7 @@ import operator
 from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
-from .layer import Layer, unique_name
+from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
 
@@ -133,10 +133,10 @@ class _BaseConv1D(Layer):
     then checks the arguments against each other: Keras' order, so that the first bad argument is the one named.
     """
 
-    def _init_sizes(self, name, default_name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
-                    padding):
-        # Keras' snake case of the class name ("conv1d_transpose"), made unique; not when the kwargs are about to fail.
-        super().__init__(name=name if name is not None or kwargs else unique_name(default_name), **kwargs)
+    def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):
+        # Layer names it as Keras does: the snake case of the class name, made unique ("conv1d_transpose"; a
+        # subclass MyUp gets "my_up"), and only after checking kwargs.
+        super().__init__(name=name, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
         self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
         self.strides = standardize_tuple(strides, "strides")
@@ -199,11 +199,11 @@ class _BaseConv1D(Layer):
         return (batch, self.filters, length)
 
     def _add_weights(self, kernel_shape):
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer,
-                                      self.kernel_constraint)
+        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint, name="bias")
 
     def _activate(self, outputs):
         return outputs if self.activation is activations.linear else self.activation(outputs)
@@ -281,8 +281,7 @@ class Conv1DTranspose(_BaseConv1D):
                  kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
         # Keras' order: kernel_size, strides, dilation_rate, padding, output_padding, data_format, the objects,
         # filters, then the checks across arguments.
-        self._init_sizes(name, "conv1d_transpose", kwargs, activity_regularizer, kernel_size, strides, dilation_rate,
-                         padding)
+        self._init_sizes(name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
         self.output_padding = (None if output_padding is None
                                else standardize_tuple(output_padding, "output_padding", allow_zero=True))
         self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
@@ -374,7 +373,7 @@ class Conv1D(_BaseConv1D):
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, name=None, **kwargs):
-        self._init_sizes(name, "conv1d", kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
+        self._init_sizes(name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding)
         self._init_common(data_format, activation, use_bias, kernel_initializer, bias_initializer,
                           kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters)
         self.groups = _check_groups(groups)

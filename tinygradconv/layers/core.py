@@ -124,11 +124,12 @@ class Dense(Layer):
         if not in_features:
             raise ValueError(f"The last dimension of the inputs to a Dense layer should be defined and positive. "
                              f"Found {in_features} in input shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight((in_features, self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint, name="bias")
         self.built = True
 
     def call(self, inputs):

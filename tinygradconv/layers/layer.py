@@ -11,7 +11,7 @@ values) plus the activity-regularization penalty of the last call; ``get_config`
 >>> from tinygradconv.layers import Layer
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.scale = self.add_weight("scale", (input_shape[-1],), initializer="ones")
+...         self.scale = self.add_weight((input_shape[-1],), initializer="ones", name="scale")
 ...     def call(self, inputs):
 ...         return inputs * self.scale
 >>> Scale()(np.ones((2, 3))).shape
@@ -77,10 +77,45 @@ class Layer:
         self._backend = None  # the backend of the first input: weights are created there
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None, trainable=True,
-                   dtype=None):
-        """Create a weight Tensor of ``shape``, initialised by ``initializer`` (a name, config or callable)."""
-        dtype = dtype or self.dtype
+    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
+                   constraint=None, name=None):
+        """Create a weight Tensor of ``shape``, as Keras 3's ``Layer.add_weight`` does (same argument order).
+
+        Args:
+            shape: the weight's shape (default ``()``, a scalar).
+            initializer: a name (``"zeros"``, ``"glorot_uniform"``, ...), a config or a callable
+                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"``, as in Keras for floating-point
+                weights (the initializers make floating-point weights only).
+            dtype: the weight's dtype (default: the layer's).
+            trainable: whether the optimizer updates it (``requires_grad``).
+            regularizer: a penalty on the weight, added to :attr:`losses`.
+            constraint: applied to the weight after each optimizer update.
+            name: the weight's name (keyword only; default ``"variable"``, numbered within the layer); the weight is
+                named ``"<layer name>/<name>"``.
+
+        Only ``shape``, ``initializer`` and ``dtype`` may be given by position: the Keras 2 order
+        ``add_weight("kernel", shape)`` raises ``ValueError``, as in Keras 3.
+
+        The initial value is copied into the weight: a callable initializer that returns an array it keeps does not
+        share memory with the weight.
+
+        Returns:
+            the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
+        """
+        if isinstance(shape, str):
+            raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
+                f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
+                f"Use: add_weight(shape=..., name={shape!r}).")
+        shape = () if shape is None else tuple(shape)
+        dtype = dtype_name(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform"
+        if name is None:  # Keras' default name, numbered within the layer
+            taken = {w.name for w in self._own_weights}
+            name, count = "variable", 0
+            while f"{self.name}/{name}" in taken:
+                count += 1
+                name = f"variable_{count}"
         init = _lookup("initializers", initializer)
         value = init(tuple(int(n) for n in shape), dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
@@ -146,13 +181,26 @@ class Layer:
         return int(sum(w.size for w in self.weights))
 
     def get_weights(self) -> list:
-        """The weights as NumPy arrays, in Keras layouts and order."""
+        """The weights as NumPy arrays, in Keras layouts and order: copies, which never share the weights' memory."""
         return [w.numpy().copy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Set the weights from arrays of the right shapes (same order as :meth:`get_weights`)."""
+        """Set the weights from arrays of the right shapes (same order as :meth:`get_weights`).
+
+        The values are *copied* into the weights (as Keras' ``variable.assign`` does): changing the arrays afterwards
+        does not change the layer. Every shape is checked before anything is assigned.
+
+        Raises:
+            ValueError: a wrong number of arrays, a wrong shape, or a layer that has no weights yet because it
+                was never built (build it, or call it on data, first).
+        """
         own = self.weights
         weights = list(weights)
+        if len(weights) != len(own) and not self.built:
+            raise ValueError(f"Cannot set the weights of '{self.name}' ({type(self).__name__}): it is not built "
+                             f"yet, so it has {'no' if not own else f'only {len(own)}'} weights, and {len(weights)} "
+                             "arrays were given. Build it first: call it on a batch of data, or "
+                             ".build(input_shape).")
         if len(weights) != len(own):
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays "
                              f"({[w.name for w in own]}), but received {len(weights)}")
@@ -164,7 +212,7 @@ class Layer:
                                  f"received has shape {value.shape}")
             arrays.append(value)
         for w, value in zip(own, arrays):  # only after every shape was checked: all or nothing
-            w.data = w.backend.asarray(value, dtype=w.dtype)
+            w.data = w.backend.asarray(value, dtype=w.dtype, copy=True)  # never the caller's array
 
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss) -> None:

@@ -79,11 +79,11 @@ class _Normalization(Layer):
 
     def _add_gamma_beta(self, shape):
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer,
-                                         self.gamma_constraint)
+            self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer,
-                                        self.beta_constraint)
+            self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, name="beta")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -157,9 +157,9 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}': the normalized axis {self.axis} of input shape "
                              f"{tuple(input_shape)} must have a known, positive size")
         self._add_gamma_beta((dim,))
-        self.moving_mean = self.add_weight("moving_mean", (dim,), self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", (dim,), self.moving_variance_initializer,
-                                               trainable=False)
+        self.moving_mean = self.add_weight((dim,), self.moving_mean_initializer, trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight((dim,), self.moving_variance_initializer, trainable=False,
+                                               name="moving_variance")
         self.built = True
 
     def call(self, inputs, training=None):

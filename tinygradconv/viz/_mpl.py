@@ -1,8 +1,6 @@
 """The one place where :mod:`tinygradconv.viz` imports matplotlib, at call time, never at import time."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 
@@ -29,20 +27,13 @@ def atomic_path(path, write):
     """Call ``write(tmp)`` on a temporary file next to ``path`` (same suffix), then rename it onto ``path``.
 
     A reader never sees a half-written file; on failure the temporary file is removed and ``path`` is untouched.
+    The file gets ordinary permissions (the process umask): see :func:`tinygradconv.saving.atomic_write`, which
+    does the work.
     """
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise FileNotFoundError(f"Cannot save to {str(path)!r}: the folder {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    from ..saving import atomic_write
+
+    atomic_write(path, write, to_path=True)
+    return Path(path)
 
 
 def savefig(fig, path, **kwargs):

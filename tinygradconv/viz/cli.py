@@ -100,7 +100,7 @@ def _connectivity(args, parser):
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     except OSError as exc:
-        parser.error(f"cannot write {output!r}: {exc}")
+        parser.error(f"cannot write {output!r}: {exc.strerror or exc}")  # the path once
     print(f"wrote {output}")
     return 0
 
@@ -145,7 +145,7 @@ def _figures(args, parser):
     try:
         paths = make_figures(args.out, args.epochs)
     except OSError as exc:
-        parser.error(f"cannot write into {args.out!r}: {exc}")
+        parser.error(f"cannot write into {args.out!r}: {exc.strerror or exc}")  # the path once
     for path in paths:
         print(f"wrote {path}")
     return 0
