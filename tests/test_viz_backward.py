@@ -122,6 +122,10 @@ def test_animate_backward_frames_show_arrival_and_accumulation(tmp_path):
     assert x.grad is None                                           # the drawing's pass changed no .grad
     with Image.open(path) as image:
         assert image.format == "GIF" and image.n_frames == 7
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask           # ordinary permissions, written atomically
+    assert [p.name for p in tmp_path.iterdir()] == ["backward.gif"]
 
 
 def test_gradient_of_conv1d_is_a_transposed_convolution_computed_both_ways():
