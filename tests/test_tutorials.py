@@ -64,13 +64,15 @@ def _figures(runs, name, expected):
 # Shape of the files: sphinx-gallery title, percent cells, jupytext
 # ----------------------------------------------------------------------------------------------------------------
 def test_there_are_six_numbered_tutorials():
-    assert [n[:3] for n in NAMES] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+    assert [n[:3] for n in NAMES[:6]] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=NAMES)
 def test_tutorial_file_format(path):
     jupytext = pytest.importorskip("jupytext")
     text = path.read_text(encoding="utf-8")
+    if text.startswith("# %% [markdown]"):
+        pytest.skip("jupytext percent format with Markdown cells (RULES.md); run by tests/test_tutorials_07_08.py")
     assert text.startswith('"""\n')
     title, underline = text.split("\n")[1:3]
     assert title.strip() and underline == "=" * len(title)                 # sphinx-gallery title

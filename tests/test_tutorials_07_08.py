@@ -129,3 +129,18 @@ def test_tutorial_figures_are_readable():
                 viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)]), 4),
                 viz.plot_gradient_as_transpose()):
         check_figure(fig, overlap_gids=())
+
+
+@pytest.mark.parametrize("name", ["07_checkerboard.py", "08_backprop_drawn.py"])
+def test_tutorial_is_a_percent_format_notebook(name):
+    """The agreed format (RULES.md): jupytext percent cells, Markdown prose with $-maths, a Markdown title first."""
+    jupytext = pytest.importorskip("jupytext", reason="the tutorials are jupytext notebooks")
+    path = ROOT / "tutorials" / name
+    notebook = jupytext.read(path, fmt="py:percent")
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds[0] == "markdown" and re.match(r"# \S", notebook.cells[0].source)
+    assert kinds.count("markdown") >= 4 and kinds.count("code") >= 4
+    prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    for rst in (":func:`", ":class:`", ":math:`", ".. math::", "``"):
+        assert rst not in prose, rst
+    assert re.search(r"\$[^$\n]+\$", prose)
