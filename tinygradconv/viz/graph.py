@@ -4,12 +4,18 @@ Every op call that needs a gradient records a node on its output: ``tensor._ctx`
 :class:`~tinygradconv.autograd.Context` whose ``fn`` is the op's Function class (``fn.name`` is the registered op
 name) and whose ``inputs`` are the input tensors. Leaves (tensors made by the user) have ``_ctx is None``. Walking
 ``_ctx.inputs`` from a tensor back to the leaves gives the whole graph: tensor nodes (boxes: name, shape, dtype,
-values when small, and the gradient when one is present) and op nodes (ellipses) between them.
+values when small, and the gradient when one is present) and op nodes between them.
 
 **The graph is freed by backward.** ``backward()`` releases every node it went through (``ctx.inputs`` is emptied
 to free memory), so drawing a tensor after ``loss.backward()`` shows only the loss and a "freed" op. To draw the
-graph *with* its gradients, call ``loss.backward(retain_graph=True)`` first; intermediate tensors show a
-gradient only after ``t.retain_grad()`` (leaves always get theirs).
+graph *with* the gradient at every node, intermediate ones included, use ``plot_graph(loss, grads=True)`` before
+``backward`` (it runs its own recorded pass and changes no ``.grad``), or record your own pass with
+``with viz.record_backward() as trace: loss.backward()`` and draw ``plot_graph(loss, grads=trace)`` (see
+:mod:`tinygradconv.viz.backward`). Without either, only the ``.grad`` the tensors hold is shown (leaves after
+``backward``, other tensors after ``retain_grad()``).
+
+:func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -164,8 +170,6 @@ def to_dot(tensor, name="tinygradconv") -> str:
         lines.extend(f"  {src} -> {n.id};" for src in n.inputs)
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
 
 
 # ------------------------------------------------------------------------------------------------------------
