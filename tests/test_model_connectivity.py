@@ -219,5 +219,7 @@ def test_errors_name_the_argument():
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 5)]), 3)
     with pytest.raises(TypeError, match="Sequential"):
         viz.model_connectivity_matrix(object(), 4)
+    with pytest.raises(ValueError, match="weights"):
+        viz.plot_connectivity(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="built model"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="model")

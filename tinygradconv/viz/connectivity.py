@@ -450,7 +450,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     """
     if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity
-        return plot_model_connectivity(kind, input_length)
+        return plot_model_connectivity(kind, input_length, weights=weights)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 

@@ -206,6 +206,10 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
     """Bar chart of :func:`overlap_counts`: paths reaching each output step (uneven bars: a checkerboard).
 
     Returns the Axes; the bars are ``ax.patches``, the title gives the minimum and maximum inside the output.
+
+    >>> ax = plot_overlap_counts("conv1d_transpose", 3, kernel_size=3, strides=2)
+    >>> [int(p.get_height()) for p in ax.patches]
+    [1, 1, 2, 1, 2, 1, 1]
     """
     counts = overlap_counts(model_or_layer, input_length, **kwargs)
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.18 * counts.size)), 2.8))
@@ -242,13 +246,26 @@ def _layer_text(layer):
     return kind
 
 
-def plot_model_connectivity(model, input_length, fig=None, max_lines=400):
+def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weights=None):
     """Draw the stack layer by layer: one row of cells per signal (input at the top), a line for every non-zero
     entry of each layer's matrix (width grows with the count), and the number of paths reaching each step written
-    in its cell.
+    in its cell (all-ones kernels: ``weights`` must be ``None``).
 
     Returns the Figure (one Axes); ``fig.path_matrix`` is :func:`model_connectivity_matrix`.
+
+    Raises:
+        ValueError: ``weights`` is not None (the matrix with the model's own weights is
+            ``model_connectivity_matrix(model, input_length, weights="model")``).
+
+    >>> from tinygradconv.models import Sequential
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> fig = plot_model_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3)
+    >>> fig.path_matrix.sum(axis=1).astype(int).tolist()
+    [1, 1, 2, 1, 2, 1, 1]
     """
+    if weights is not None:
+        raise ValueError(f"Invalid value for argument `weights`. The layer-by-layer drawing counts paths (all-ones "
+                         f"kernels): expected None. Received weights={weights!r}")
     matrices = layer_matrices(model, input_length)
     lengths = [matrices[0][1].shape[1]] + [m.shape[0] for _, m in matrices]
     plt = pyplot()
@@ -299,6 +316,11 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
 
     Raises:
         ValueError: ``output_index`` outside ``[0, output_length)``.
+
+    >>> from tinygradconv.models import Sequential
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> plot_receptive_field(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3, 2).receptive_field.tolist()
+    [1.0, 1.0, 0.0]
     """
     matrix = model_connectivity_matrix(model, input_length)
     n_out = matrix.shape[0]
