@@ -270,26 +270,23 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     lengths = [matrices[0][1].shape[1]] + [m.shape[0] for _, m in matrices]
     plt = pyplot()
     widest = max(lengths)
-    width = min(9.5, 2.2 + 0.32 * widest)
     if fig is None:
-        fig = plt.figure(figsize=(width, 1.0 + 1.05 * len(lengths)), layout="constrained")
+        fig = plt.figure(figsize=(min(9.5, max(6.0, 3.0 + 0.3 * widest)), 1.0 + 1.05 * len(lengths)),
+                         layout="constrained")
     ax = fig.subplots()
     counts = [np.ones(lengths[0])]
     for _, matrix in matrices:
         counts.append(matrix @ counts[-1])
-    cell = min(1.0, 28.0 / widest)
     fontsize = 7 if widest > 24 else 8
     rows = len(lengths)
     for r, (length, count) in enumerate(zip(lengths, counts)):
         y = rows - 1 - r
         offset = (widest - length) / 2
         for j in range(length):
-            ax.add_patch(pyplot().Rectangle((offset + j - cell / 2 * 0.9, y - 0.18), 0.9 * cell, 0.36,
-                                            facecolor="#dde7f3", edgecolor="#4c72b0", linewidth=0.8))
+            ax.add_patch(plt.Rectangle((offset + j - 0.42, y - 0.18), 0.84, 0.36, facecolor="#dde7f3",
+                                       edgecolor="#4c72b0", linewidth=0.8))
             if widest <= 40:
                 ax.text(offset + j, y, f"{count[j]:g}", ha="center", va="center", fontsize=fontsize)
-        label = "input" if r == 0 else _layer_text(matrices[r - 1][0])
-        ax.text(-1.0, y, label, ha="right", va="center", fontsize=8)
     drawn = 0
     for r, (_, matrix) in enumerate(matrices):
         y_in, y_out = rows - 1 - r, rows - 2 - r
@@ -301,10 +298,16 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
             ax.plot([off_in + j, off_out + n], [y_in - 0.18, y_out + 0.18], color="#555555",
                     linewidth=0.6 + 0.6 * (matrix[n, j] - 1), alpha=0.7)
             drawn += 1
-    ax.set_xlim(-1.2, widest)
+    # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells
+    ax.set_yticks(range(rows), [_layer_text(layer) for layer, _ in reversed(matrices)] + ["input"], fontsize=8)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlim(-0.6, widest - 0.4)
     ax.set_ylim(-0.6, rows - 0.4)
-    ax.axis("off")
-    ax.set_title("paths through the stack (number in a cell: paths from the input reaching it)", fontsize=9)
+    ax.set_title(wrap_title("paths through the stack (the number in a cell: paths from the input reaching it)",
+                            fig.get_size_inches()[0] - 0.5), fontsize=9)
     fig.path_matrix = model_connectivity_matrix(model, input_length)
     return fig
 
