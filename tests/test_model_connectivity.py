@@ -223,3 +223,18 @@ def test_errors_name_the_argument():
         viz.plot_connectivity(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="built model"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="model")
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_layer_by_layer_drawing_is_readable(case):
+    model, L = [
+        (Sequential([Conv1DTranspose(1, 3, strides=2)]), 3),
+        (Sequential([UpSampling1D(2), Conv1D(1, 3, padding="same"), ZeroPadding1D((1, 2)), Cropping1D((2, 1))]), 6),
+        (Sequential([Conv1DTranspose(1, 3, strides=2) for _ in range(3)]), 10),
+        (Sequential([Conv1D(1, 9, strides=4)]), 40),
+    ][case]
+    fig = viz.plot_connectivity(model, L)
+    assert fig.get_size_inches()[0] <= 10
+    check_figure(fig, overlap_gids=())
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[-1] == "input" and len(labels) == len(model.layers) + 1
