@@ -270,8 +270,11 @@ def test_serialize_forms():
         A.serialize(lambda x: x)
 
 
-def test_softmax_of_a_scalar_is_a_clear_error():
-    # A 0-d tensor has no axis 0: a ValueError naming the axis (was ZeroDivisionError from `axis % ndim`).
+def test_softmax_of_a_scalar_is_one_class_and_other_axes_a_clear_error():
+    # As Keras and PyTorch, a 0-d tensor is one class along axis 0 or -1 (tests/test_special_points.py compares the
+    # values with Keras); any other axis is a ValueError naming it (once a ZeroDivisionError from `axis % ndim`).
     for axis in (0, -1):
+        assert A.softmax(tg.tensor(1.0), axis=axis).item() == 1.0
+    for axis in (1, -2):
         with pytest.raises(ValueError, match=f"invalid axis for a tensor of shape \\(\\). Received: axis={axis}"):
             A.softmax(tg.tensor(1.0), axis=axis)

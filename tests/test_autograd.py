@@ -360,6 +360,65 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
         tg.gradcheck(lambda t: t * 2.0, T([1.0], requires_grad=False))
 
 
+def test_gradcheck_on_float32_inputs_works_on_float64_copies():
+    # float32 central differences of x^2 carry rounding errors of ~1e-7 / 1e-6 = 0.1: correct code must still pass.
+    x = tg.tensor([0.3, 1.7, -2.2], requires_grad=True)
+    assert x.dtype == np.float32
+    seen = []
+    assert tg.gradcheck(lambda a: seen.append(str(a.dtype)) or a * a, x)
+    assert set(seen) == {"float64"}  # fn ran on float64 copies
+    assert x.grad is None and x.dtype == np.float32  # the caller's tensor is untouched
+
+
+def test_gradcheck_in_the_input_dtype_uses_tolerances_for_that_dtype():
+    seen = []
+
+    def square(a):
+        seen.append(str(a.dtype))
+        return a * a
+
+    for dtype in ("float32", "float16"):
+        seen.clear()
+        x = tg.tensor([0.3, 1.7, -2.2], dtype=dtype, requires_grad=True)
+        assert tg.gradcheck(square, x, dtype="input")
+        assert set(seen) == {dtype}
+
+    class Wrong(Function):  # d/dx x^2 reported as 1.5x: a 25% error must still be caught in float32
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 1.5 * ctx.saved_tensors[0]
+
+    x = tg.tensor([0.3, 1.7, -2.2], requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match=r"analytic=.*own dtype \(float32"):
+        tg.gradcheck(Wrong.apply, x, dtype="input")
+    with pytest.raises(tg.GradcheckError, match="float64 copies of the inputs"):
+        tg.gradcheck(Wrong.apply, x)
+    with pytest.raises(ValueError, match="dtype='float32'"):
+        tg.gradcheck(Wrong.apply, x, dtype="float32")
+
+
+def test_gradcheck_reports_a_nan_gradient_as_the_worst_mismatch():
+    class NanGrad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            out = grad * 2.0
+            out[1] = np.nan
+            return out
+
+    x = T([1.0, 2.0, 3.0])
+    with pytest.raises(tg.GradcheckError, match=r"index \(1,\): analytic=nan"):
+        tg.gradcheck(NanGrad.apply, x)
+
+
 def test_engine_overhead_benchmark_returns_its_figures():
     """A smoke test of benchmarks/engine_overhead.py (tiny settings; the timings themselves are not checked)."""
     import importlib.util

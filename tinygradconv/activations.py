@@ -11,7 +11,7 @@ linear          :math:`x`
 relu            Keras ``relu(x, negative_slope=0, max_value=None, threshold=0)``: :math:`x` above ``threshold``
                 (else 0), clipped to ``[0, max_value]``, plus ``negative_slope * (x - threshold)`` below it
 relu6           :math:`\min(\max(x, 0), 6)`
-leaky_relu      :math:`x` for :math:`x \ge 0`, else ``negative_slope`` :math:`\cdot x` (default 0.2, as Keras 3)
+leaky_relu      :math:`x` for :math:`x > 0`, else ``negative_slope`` :math:`\cdot x` (default 0.2, as Keras 3)
 elu             :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)` (``alpha=1``)
 selu            :math:`\lambda\,\mathrm{elu}(x, \alpha)` with :math:`\alpha \approx 1.6732632`,
                 :math:`\lambda \approx 1.0507010`
@@ -31,6 +31,11 @@ mish            :math:`x \tanh(\mathrm{softplus}(x))`
 
 Everything stays finite for inputs of any size (``exponential`` excepted, which overflows like ``exp``): sigmoid,
 softplus and log_softmax are stable primitives, and no branch of a ``where`` computes an overflowing value.
+
+At the special points (kinks, NaN, infinities) values and gradients follow Keras 3 (on its torch backend): the
+gradient at a kink is that of Keras (0 for ``relu`` at 0 and ``relu6``/``hard_sigmoid`` at their corners, the left
+branch's slope for ``leaky_relu``, ``elu`` and ``selu``), and NaN is never hidden: every activation of NaN is NaN.
+Each function's docstring states its points; ``docs/special_points.md`` collects them.
 
 ``erf`` is a primitive here (the Array API has none): :class:`Erf` evaluates the odd series
 :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} \sum_{n \ge 0} \tfrac{2^n x^{2n+1}}{(2n+1)!!}` for
@@ -129,6 +134,8 @@ def _erf_forward(xp, x):
     """
     if dtype_name(x.dtype) == "float16":  # too few bits for the long sums: compute in float32
         return xp.astype(_erf_forward(xp, xp.astype(x, xp.float32)), x.dtype)
+    if 0 in x.shape:  # nothing to compute (and neither branch below would run)
+        return xp.zeros_like(x)
     terms, depth = _ERF_TERMS.get(dtype_name(x.dtype), _ERF_TERMS_LOW)
     ax = xp.abs(x)
     small = ax < _ERF_SPLIT
@@ -161,10 +168,10 @@ def _erf_forward(xp, x):
 def _erf_samples(rng):
     x = rng.uniform(-4.0, 4.0, (3, 5))
     x[0, :3] = [-2.6, 2.4, 0.0]  # both sides of the series/fraction split, and 0
-    return [Sample((x,))]
+    return [Sample((x,)), Sample((np.asarray(0.3),)), Sample((np.zeros((0, 2)),))]
 
 
-@register_op("erf", samples=_erf_samples)
+@register_op("erf", samples=_erf_samples, special_points=ops.elementwise.unary_special_points(2.5, -2.5, 6.0))
 class Erf(Function):
     r"""The error function :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi}\int_0^x e^{-t^2} dt`;
     d/dx = :math:`\tfrac{2}{\sqrt\pi} e^{-x^2}`."""
@@ -197,16 +204,23 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit with Keras' options.
+    """Rectified linear unit with Keras' options, computed as Keras 3 computes it.
 
     Returns ``x`` where ``x > threshold`` (else 0), clipped to ``[0, max_value]`` when ``max_value`` is given, minus
     ``negative_slope * relu(threshold - x)``. The defaults give ``max(x, 0)``.
+
+    Special points (Keras 3): the gradient is 0 at the kink ``x = threshold``; ``relu(nan) = nan`` (gradient 1,
+    as ``torch.relu``); with ``max_value`` the result is ``relu(x)`` clipped (gradient 1 at ``x = max_value``,
+    0 at NaN), except ``max_value=6``, which is :func:`relu6`. One deliberate difference: with a ``threshold``
+    Keras computes ``where(x > threshold, x, 0)``, which turns NaN into 0; here NaN stays NaN (gradient 1).
 
     >>> import tinygradconv as tg
     >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5).tolist()
     [-5.0, -2.5, 0.0, 5.0, 10.0]
     >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), threshold=5.0).tolist()
     [0.0, 0.0, 0.0, 0.0, 10.0]
+    >>> relu(tg.tensor([float("nan"), -1.0])).tolist()
+    [nan, 0.0]
     """
     x = _t(x)
     negative_slope = _number(negative_slope, "negative_slope")
@@ -218,31 +232,44 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:
         return leaky_relu(x, negative_slope)
     negative_part = (threshold - x).relu() if negative_slope != 0.0 else None
+    clip_max = max_value is not None
     if threshold != 0.0:
-        out = ops.where(x > threshold, x, 0.0)
-        if max_value is not None:
-            out = out.clip(0.0, max_value)
-    elif max_value is not None:
-        out = x.clip(0.0, max_value)
+        out = ops.where(x <= threshold, 0.0, x)  # NaN is not <= threshold: it stays NaN
+    elif max_value == 6.0:
+        out, clip_max = relu6(x), False
     else:
         out = x.relu()
+    if clip_max:
+        out = out.clip(0.0, max_value)
     if negative_part is not None:
         out = out - negative_slope * negative_part
     return out
 
 
+def _hard_clip(x, low, high):
+    """``clip(x, low, high)`` with the gradient of Keras' ``relu6``/``hard_sigmoid`` (PyTorch's ``hardtanh``):
+    1 strictly inside ``(low, high)``, 0 at the bounds, outside and at NaN (whose value stays NaN)."""
+    return ops.where(x > low, ops.where(x < high, x, high), x.detach().clip(low, high))
+
+
 def relu6(x):
     """``min(max(x, 0), 6)``.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.relu6``): the gradient is 0 at both kinks ``x = 0`` and
+    ``x = 6``; ``relu6(nan) = nan`` with gradient 0; ``relu6(inf) = 6``.
 
     >>> import tinygradconv as tg
     >>> relu6(tg.tensor([-1.0, 3.0, 9.0])).tolist()
     [0.0, 3.0, 6.0]
     """
-    return _t(x).clip(0.0, 6.0)
+    return _hard_clip(_t(x), 0.0, 6.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
-    """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise.
+    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.leaky_relu``): the gradient at the kink ``x = 0`` is
+    ``negative_slope``; ``leaky_relu(nan) = nan`` with gradient ``negative_slope``.
 
     >>> import tinygradconv as tg
     >>> leaky_relu(tg.tensor([-1.0, 2.0])).tolist()
@@ -250,11 +277,15 @@ def leaky_relu(x, negative_slope=0.2):
     """
     x = _t(x)
     negative_slope = _number(negative_slope, "negative_slope")
-    return ops.where(x >= 0.0, x, negative_slope * x)
+    return ops.where(x > 0.0, x, negative_slope * x)
 
 
 def elu(x, alpha=1.0):
-    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``min(x, 0)``).
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
+    (the left branch); ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's
+    vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
@@ -262,11 +293,15 @@ def elu(x, alpha=1.0):
     """
     x = _t(x)
     alpha = _number(alpha, "alpha")
-    return ops.where(x > 0.0, x, alpha * (x.minimum(0.0).exp() - 1.0))
+    positive = x > 0.0  # False for NaN: NaN takes the exponential branch, whose value and gradient are NaN
+    return ops.where(positive, x, alpha * (ops.where(positive, 0.0, x).exp() - 1.0))
 
 
 def selu(x):
     """Scaled ELU: ``scale * elu(x, alpha)`` with Keras' ``alpha = 1.67326324...`` and ``scale = 1.05070098...``.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.selu``): the gradient at ``x = 0`` is ``scale * alpha``
+    (the left branch); ``selu(nan) = nan`` with gradient NaN (as :func:`elu`).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 1.0])).tolist()]
@@ -318,6 +353,9 @@ def sigmoid(x):
 
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid (Keras 3): ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, ``x / 6 + 0.5`` between.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.hardsigmoid``): the gradient is 0 at the kinks ``x = +-3``;
+    ``hard_sigmoid(nan) = nan`` with gradient 0.
 
     >>> import tinygradconv as tg
     >>> hard_sigmoid(tg.tensor([-4.0, 0.0, 4.0])).tolist()

@@ -322,7 +322,12 @@ class Loss(_lookup.Configurable):
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted_values(self.call(y_true, _as_pred(y_pred)), sample_weight, self.reduction)
+        """The reduced loss. float16 predictions are cast to float32 first (a differentiable cast), as Keras 3's
+        losses compute in float32: squares and sums of float16 values overflow at 65504."""
+        y_pred = _as_pred(y_pred)
+        if dtype_name(y_pred.dtype) == "float16":
+            y_pred = y_pred.astype("float32")
+        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}

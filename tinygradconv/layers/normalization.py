@@ -4,6 +4,10 @@ Both compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta
 :math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
 over. They are made of registered ops, so the gradient flows through :math:`\mu` and :math:`\sigma^2` as well.
 
+Low precision, as Keras 3: float16 inputs are cast to float32 for the statistics and the normalization (the squares
+in the variance overflow float16 above 256), and the output is cast back to float16; the moving averages are updated
+in float32 and then stored in their own dtype.
+
 >>> import numpy as np
 >>> from tinygradconv.layers import LayerNormalization
 >>> y = LayerNormalization()(np.array([[1.0, 2.0, 3.0]])).numpy()
@@ -16,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from ..backend import dtype_name
 from .core import serialize
 from .layer import Layer, _lookup
 
@@ -50,13 +55,24 @@ def _resolve_axes(layer, axes, ndim):
     return tuple(sorted(out))
 
 
+def _statistics_dtype(inputs):
+    """The dtype the statistics are computed in: float32 for float16 inputs (as Keras), else the inputs' own."""
+    name = dtype_name(inputs.dtype)
+    return "float32" if name == "float16" else name
+
+
+def _as(t, dtype):
+    return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
+
+
 def _normalize(layer, inputs, mean, variance, broadcast):
     """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``."""
-    out = (inputs - mean) / (variance + layer.epsilon).sqrt()
+    dtype = dtype_name(inputs.dtype)
+    out = (inputs - _as(mean, dtype)) / (_as(variance, dtype) + layer.epsilon).sqrt()
     if layer.scale:
-        out = out * layer.gamma.reshape(broadcast)
+        out = out * _as(layer.gamma, dtype).reshape(broadcast)
     if layer.center:
-        out = out + layer.beta.reshape(broadcast)
+        out = out + _as(layer.beta, dtype).reshape(broadcast)
     return out
 
 
@@ -170,24 +186,31 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}' was built for {dim} features on axis {self.axis}; received "
                              f"inputs of shape {inputs.shape}")
         broadcast = tuple(dim if i == axis else 1 for i in range(ndim))
+        input_dtype = dtype_name(inputs.dtype)
+        x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
         if not (training and self.trainable):
-            return _normalize(self, inputs, self.moving_mean.reshape(broadcast),
-                              self.moving_variance.reshape(broadcast), broadcast)
+            out = _normalize(self, x, self.moving_mean.reshape(broadcast), self.moving_variance.reshape(broadcast),
+                             broadcast)
+            return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
-        mean = inputs.mean(axis=reduce, keepdims=True)
-        centered = inputs - mean
+        mean = x.mean(axis=reduce, keepdims=True)
+        centered = x - mean
         variance = (centered * centered).mean(axis=reduce, keepdims=True)
         self._update_moving(mean, variance, dim)
-        return _normalize(self, inputs, mean, variance, broadcast)
+        return _as(_normalize(self, x, mean, variance, broadcast), input_dtype)
 
     def _update_moving(self, mean, variance, dim):
-        """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph)."""
+        """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph), computed in the
+        batch statistics' dtype (float32 for float16 weights, as Keras) and stored in the weight's own dtype."""
         xp = self.moving_mean.backend.xp
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
             value = xp.reshape(batch.data, (dim,))
-            if value.dtype != moving.data.dtype:
-                value = xp.astype(value, moving.data.dtype)
-            moving.data = moving.data * self.momentum + value * (1.0 - self.momentum)
+            old = moving.data
+            if dtype_name(old.dtype) == "float16" or dtype_name(value.dtype) == "float16":
+                old, value = xp.astype(old, xp.float32), xp.astype(value, xp.float32)
+            elif value.dtype != old.dtype:
+                value = xp.astype(value, old.dtype)
+            moving.data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving.data.dtype)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
@@ -251,10 +274,11 @@ class LayerNormalization(_Normalization):
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
-        mean = inputs.mean(axis=axes, keepdims=True)
-        centered = inputs - mean
+        x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
         variance = (centered * centered).mean(axis=axes, keepdims=True)
-        return _normalize(self, inputs, mean, variance, broadcast)
+        return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -43,6 +43,51 @@ def _float_mask(xp, condition, dtype):
 
 
 # ------------------------------------------------------------------------------------------- sample inputs
+# The special inputs of a real function: NaN, both zeros, both infinities, and ordinary values on either side.
+SPECIAL_VALUES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 0.5, -2.5, 3.0)
+
+
+def special_values(*kinks):
+    """A float64 array of :data:`SPECIAL_VALUES` plus the op's own kinks (and their neighbours at +-0.25)."""
+    extra = [k + d for k in kinks for d in (0.0, -0.25, 0.25)]
+    return np.array(SPECIAL_VALUES + tuple(extra), dtype=np.float64)
+
+
+def edge_shapes(rng, arity=1):
+    """Samples at the edges of shape: rank-0 operands, an empty operand, and (binary) a rank-0 with a vector."""
+    n = rng.standard_normal
+    if arity == 1:
+        return [Sample((np.asarray(n()),)), Sample((np.zeros((0, 3)),)), Sample((np.zeros((2, 0)),))]
+    return [Sample((np.asarray(n()), np.asarray(n()))), Sample((np.asarray(n()), n((3,)))),
+            Sample((n((2, 3)), np.asarray(n()))), Sample((np.zeros((0, 3)), n((3,)))),
+            Sample((np.zeros((2, 0)), np.zeros((1, 0))))]
+
+
+def unary_special_points(*kinks, low=None):
+    """Special points of an element-wise op: every special value and kink, a rank-0 NaN, edge shapes."""
+
+    def special_points(rng):
+        x = special_values(*kinks)
+        if low is not None:  # also just inside the domain's edge
+            x = np.concatenate([x, [low, low + 1e-3]])
+        return [Sample((x,)), Sample((np.asarray(np.nan),)), Sample((np.asarray(-0.0),)), *edge_shapes(rng)]
+
+    return special_points
+
+
+def binary_special_points(a_values=None, b_values=None):
+    """Special points of an element-wise binary op: every pair of special values (ties included), edge shapes."""
+
+    def special_points(rng):
+        a = np.array(a_values if a_values is not None else SPECIAL_VALUES, dtype=np.float64)
+        b = np.array(b_values if b_values is not None else SPECIAL_VALUES, dtype=np.float64)
+        pairs = (np.repeat(a, b.size), np.tile(b, a.size))
+        return [Sample(pairs), Sample((pairs[0][:4].reshape(2, 2), np.array([np.nan, 0.0]))),
+                *edge_shapes(rng, arity=2)]
+
+    return special_points
+
+
 def _binary_samples(positive_b=False, positive_a=False):
     def samples(rng):
         def draw(shape, positive):
@@ -53,6 +98,9 @@ def _binary_samples(positive_b=False, positive_a=False):
             Sample((draw((3, 4), positive_a), draw((3, 4), positive_b))),
             Sample((draw((2, 3), positive_a), draw((3,), positive_b))),  # broadcast the second
             Sample((draw((2, 1, 3), positive_a), draw((4, 1), positive_b))),  # broadcast both
+            Sample((draw((), positive_a), draw((), positive_b))),  # rank 0
+            Sample((draw((), positive_a), draw((3,), positive_b))),  # rank 0 with a vector
+            Sample((draw((0, 3), positive_a), draw((3,), positive_b))),  # empty
         ]
 
     return samples
@@ -63,15 +111,17 @@ def _unary_samples(low=None, high=None):
         if low is None:
             x = rng.standard_normal((3, 4))
             x[np.abs(x) < 0.05] = 0.3  # keep away from kinks (abs, relu) for finite differences
+            scalar = np.asarray(0.7)
         else:
             x = rng.uniform(low, high, (3, 4))
-        return [Sample((x,))]
+            scalar = np.asarray((low + high) / 2)
+        return [Sample((x,)), Sample((scalar,)), Sample((np.zeros((0, 2)),))]
 
     return samples
 
 
 # ------------------------------------------------------------------------------------------- binary ops
-@register_op("add", samples=_binary_samples())
+@register_op("add", samples=_binary_samples(), special_points=binary_special_points())
 class Add(Function):
     """``a + b``; d/da = 1, d/db = 1."""
 
@@ -89,7 +139,7 @@ class Add(Function):
         return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, grad, sb)
 
 
-@register_op("sub", samples=_binary_samples())
+@register_op("sub", samples=_binary_samples(), special_points=binary_special_points())
 class Sub(Function):
     """``a - b``; d/da = 1, d/db = -1."""
 
@@ -109,7 +159,7 @@ class Sub(Function):
                 unbroadcast(ctx.xp, -grad, sb) if need_b else None)
 
 
-@register_op("mul", samples=_binary_samples())
+@register_op("mul", samples=_binary_samples(), special_points=binary_special_points())
 class Mul(Function):
     """``a * b``; d/da = b, d/db = a."""
 
@@ -129,9 +179,12 @@ class Mul(Function):
                 unbroadcast(ctx.xp, grad * a, b.shape) if need_b else None)
 
 
-@register_op("div", samples=_binary_samples(positive_b=True))
+@register_op("div", samples=_binary_samples(positive_b=True), special_points=binary_special_points())
 class Div(Function):
-    """``a / b``; d/da = 1/b, d/db = -a/b^2."""
+    """``a / b``; d/da = 1/b, d/db = -a/b^2, computed as ``-(a / b) / b`` (as PyTorch: no overflow of ``b^2``).
+
+    IEEE 754 at the special points, as NumPy and PyTorch: ``1/0 = inf``, ``0/0 = nan``, ``1/-0.0 = -inf``.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -146,12 +199,23 @@ class Div(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (unbroadcast(ctx.xp, grad / b, a.shape) if need_a else None,
-                unbroadcast(ctx.xp, -grad * a / (b * b), b.shape) if need_b else None)
+                unbroadcast(ctx.xp, -grad * ((a / b) / b), b.shape) if need_b else None)
 
 
-@register_op("pow", samples=_binary_samples(positive_a=True))
+_POW_BASES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 2.0, -2.5, 0.5)
+_POW_EXPONENTS = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5)
+
+
+@register_op("pow", samples=_binary_samples(positive_a=True),
+             special_points=binary_special_points(_POW_BASES, _POW_EXPONENTS))
 class Pow(Function):
-    """``a ** b``; d/da = b a^(b-1), d/db = a^b log(a) (defined for a > 0)."""
+    r"""``a ** b``; d/da = :math:`b a^{b-1}`, d/db = :math:`a^b \log a`.
+
+    At the special points, as PyTorch (``pow_backward``): d/da is 0 where ``b == 0`` (``x ** 0`` is the constant 1,
+    even at ``a = 0`` where :math:`0 \cdot 0^{-1}` would be NaN), and d/db is 0 where ``a == 0`` and ``b >= 0``
+    (:math:`0^b \log 0 = 0 \cdot (-\infty)` there, but :math:`0^b` is constant in b > 0). Elsewhere the formulas
+    give IEEE 754 results: a negative base with a non-integer exponent is NaN, d/db of a negative base is NaN.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -167,19 +231,29 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
-        return (unbroadcast(xp, grad * b * a ** (b - 1), a.shape) if need_a else None,
-                unbroadcast(xp, grad * out * xp.log(a), b.shape) if need_b else None)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * a ** (b - 1)), a.shape)
+        if need_b:
+            grad_b = unbroadcast(xp, xp.where((a == 0) & (b >= 0), 0.0, grad * out * xp.log(a)), b.shape)
+        return grad_a, grad_b
 
 
 def _pairwise_samples(rng):
     a = rng.standard_normal((3, 4))
     b = a + rng.choice([-1.0, 1.0], size=(3, 4)) * rng.uniform(0.1, 1.0, (3, 4))  # no ties
-    return [Sample((a, b)), Sample((a, b[0]))]
+    return [Sample((a, b)), Sample((a, b[0])), Sample((np.asarray(0.3), np.asarray(-0.4))),
+            Sample((np.asarray(0.3), b[1])), Sample((np.zeros((0, 4)), b[2]))]
 
 
-@register_op("maximum", samples=_pairwise_samples)
+@register_op("maximum", samples=_pairwise_samples, special_points=binary_special_points())
 class Maximum(Function):
-    """Element-wise maximum; the gradient goes to the larger input (split evenly on ties)."""
+    """Element-wise maximum; the gradient goes to the larger input (split evenly on ties, ``0.0`` and ``-0.0``
+    included).
+
+    NaN propagates (``maximum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
+    full gradient (PyTorch's rule).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -194,9 +268,14 @@ class Maximum(Function):
         return _select_grads(ctx, grad, larger=True)
 
 
-@register_op("minimum", samples=_pairwise_samples)
+@register_op("minimum", samples=_pairwise_samples, special_points=binary_special_points())
 class Minimum(Function):
-    """Element-wise minimum; the gradient goes to the smaller input (split evenly on ties)."""
+    """Element-wise minimum; the gradient goes to the smaller input (split evenly on ties, ``0.0`` and ``-0.0``
+    included).
+
+    NaN propagates (``minimum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
+    full gradient (PyTorch's rule).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -212,21 +291,37 @@ class Minimum(Function):
 
 
 def _select_grads(ctx, grad, larger):
+    """PyTorch's rule: half each on a tie, nothing to the losing input, everything to both where one is NaN."""
     xp = ctx.xp
     a, b = ctx.saved_tensors
-    wins = (a > b) if larger else (a < b)
-    share_a = _float_mask(xp, wins, grad.dtype) + 0.5 * _float_mask(xp, a == b, grad.dtype)
-    return unbroadcast(xp, grad * share_a, a.shape), unbroadcast(xp, grad * (1.0 - share_a), b.shape)
+    a_loses, b_loses = (a < b, a > b) if larger else (a > b, a < b)
+    tie = a == b
+    half = grad * 0.5
+    need_a, need_b = ctx.needs_input_grad
+    return (unbroadcast(xp, xp.where(tie, half, xp.where(a_loses, 0.0, grad)), a.shape) if need_a else None,
+            unbroadcast(xp, xp.where(tie, half, xp.where(b_loses, 0.0, grad)), b.shape) if need_b else None)
 
 
 def _where_samples(rng):
     cond = rng.random((3, 4)) > 0.5
-    return [Sample((cond, rng.standard_normal((3, 4)), rng.standard_normal((4,))))]
+    return [Sample((cond, rng.standard_normal((3, 4)), rng.standard_normal((4,)))),
+            Sample((np.asarray(True), np.asarray(1.5), rng.standard_normal((2,)))),
+            Sample((np.zeros((0, 2), dtype=bool), rng.standard_normal((2,)), np.asarray(0.5)))]
 
 
-@register_op("where", samples=_where_samples)
+def _where_special_points(rng):
+    values = np.array(SPECIAL_VALUES)
+    cond = np.arange(values.size) % 2 == 0
+    return [Sample((cond, values, values[::-1].copy())), Sample((np.asarray(False), np.asarray(np.nan), values)),
+            Sample((np.zeros((0, 3), dtype=bool), np.zeros(3), np.asarray(np.inf)))]
+
+
+@register_op("where", samples=_where_samples, special_points=_where_special_points)
 class Where(Function):
-    """``where(condition, a, b)``: a where the condition holds, else b; the gradient follows the same choice."""
+    """``where(condition, a, b)``: a where the condition holds, else b; the gradient follows the same choice.
+
+    The branch not taken gets a gradient of exactly 0, even where its value is NaN or infinite (as PyTorch).
+    """
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -247,9 +342,9 @@ class Where(Function):
 
 
 # ------------------------------------------------------------------------------------------- unary ops
-@register_op("neg", samples=_unary_samples())
+@register_op("neg", samples=_unary_samples(), special_points=unary_special_points())
 class Neg(Function):
-    """``-a``; d/da = -1."""
+    """``-a``; d/da = -1 (``-0.0`` for 0, NaN stays NaN)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -260,9 +355,9 @@ class Neg(Function):
         return -grad
 
 
-@register_op("exp", samples=_unary_samples())
+@register_op("exp", samples=_unary_samples(), special_points=unary_special_points())
 class Exp(Function):
-    """``exp(a)``; d/da = exp(a)."""
+    """``exp(a)``; d/da = exp(a) (IEEE 754: ``exp(inf) = inf``, ``exp(-inf) = 0`` with d/da 0, NaN stays NaN)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -276,9 +371,9 @@ class Exp(Function):
         return grad * out
 
 
-@register_op("log", samples=_unary_samples(0.2, 3.0))
+@register_op("log", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
 class Log(Function):
-    """``log(a)``; d/da = 1/a."""
+    """``log(a)``; d/da = 1/a (IEEE 754: ``log(0) = -inf`` with d/da ``inf``, ``log(-1) = nan``)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -291,9 +386,10 @@ class Log(Function):
         return grad / a
 
 
-@register_op("log1p", samples=_unary_samples(-0.5, 3.0))
+@register_op("log1p", samples=_unary_samples(-0.5, 3.0), special_points=unary_special_points(-1.0))
 class Log1p(Function):
-    """``log(1 + a)`` computed accurately for small a; d/da = 1/(1+a)."""
+    """``log(1 + a)`` computed accurately for small a; d/da = 1/(1+a) (``-inf`` with d/da ``inf`` at ``a = -1``,
+    NaN below, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -306,9 +402,9 @@ class Log1p(Function):
         return grad / (1.0 + a)
 
 
-@register_op("sqrt", samples=_unary_samples(0.2, 3.0))
+@register_op("sqrt", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
 class Sqrt(Function):
-    """``sqrt(a)``; d/da = 1 / (2 sqrt(a))."""
+    """``sqrt(a)``; d/da = 1 / (2 sqrt(a)) (``inf`` at 0 and ``-inf`` at ``-0.0``, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -322,9 +418,9 @@ class Sqrt(Function):
         return grad / (2.0 * out)
 
 
-@register_op("abs", samples=_unary_samples())
+@register_op("abs", samples=_unary_samples(), special_points=unary_special_points())
 class Abs(Function):
-    """``|a|``; d/da = sign(a) (0 at 0)."""
+    """``|a|``; d/da = sign(a): 0 at 0 and, as PyTorch, 0 at NaN (the value, NaN, already carries it)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -334,12 +430,13 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * ctx.xp.sign(a)
+        xp = ctx.xp
+        return xp.where(a > 0, grad, xp.where(a < 0, -grad, 0.0))
 
 
-@register_op("tanh", samples=_unary_samples())
+@register_op("tanh", samples=_unary_samples(), special_points=unary_special_points())
 class Tanh(Function):
-    """``tanh(a)``; d/da = 1 - tanh(a)^2."""
+    """``tanh(a)``; d/da = 1 - tanh(a)^2 (``+-1`` with d/da 0 at ``+-inf``)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -353,9 +450,9 @@ class Tanh(Function):
         return grad * (1.0 - out * out)
 
 
-@register_op("sigmoid", samples=_unary_samples())
+@register_op("sigmoid", samples=_unary_samples(), special_points=unary_special_points())
 class Sigmoid(Function):
-    """``1 / (1 + exp(-a))``, computed without overflow; d/da = s (1 - s)."""
+    """``1 / (1 + exp(-a))``, computed without overflow; d/da = s (1 - s) (1 and 0 with d/da 0 at ``+-inf``)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -371,27 +468,49 @@ class Sigmoid(Function):
         return grad * out * (1.0 - out)
 
 
-@register_op("relu", samples=_unary_samples())
+@register_op("relu", samples=_unary_samples(), special_points=unary_special_points())
 class Relu(Function):
-    """``max(a, 0)``; d/da = 1 where a > 0, else 0."""
+    """``max(a, 0)``; d/da = 1 where a > 0, 0 where a <= 0 (0 at the kink, as PyTorch and Keras).
+
+    NaN propagates, as PyTorch and Keras: ``relu(nan) = nan``, and its gradient passes (d/da = 1 there, PyTorch's
+    ``threshold_backward``), so a NaN in the data is never turned into a finite number.
+    """
 
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        positive = a > 0
-        ctx.save_for_backward(positive)
-        return xp.where(positive, a, 0.0)  # a Python scalar: cheaper than an array of zeros
+        blocked = a <= 0  # False for NaN
+        ctx.save_for_backward(blocked)
+        return xp.where(blocked, 0.0, a)  # a Python scalar: cheaper than an array of zeros
 
     @staticmethod
     def backward(ctx, grad):
-        (positive,) = ctx.saved_tensors
-        return ctx.xp.where(positive, grad, 0.0)
+        (blocked,) = ctx.saved_tensors
+        return ctx.xp.where(blocked, 0.0, grad)
 
 
-@register_op("clip", samples=lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"min": -1.0, "max": 1.0}),
-                                          Sample((rng.uniform(-2, 2, (5,)),), {"min": None, "max": 0.5})])
+def _clip_samples(rng):
+    return [Sample((rng.uniform(-2, 2, (3, 4)),), {"min": -1.0, "max": 1.0}),
+            Sample((rng.uniform(-2, 2, (5,)),), {"min": None, "max": 0.5}),
+            Sample((rng.uniform(-2, 2, (5,)),), {"min": -0.5}),  # max left out
+            Sample((rng.uniform(-2, 2, (5,)),)),  # both left out: the identity
+            Sample((np.asarray(1.5),), {"min": -1.0, "max": 1.0}), Sample((np.zeros((0, 2)),), {"max": 0.0})]
+
+
+def _clip_special_points(rng):
+    x = special_values(-1.0, 1.0)
+    return [Sample((x,), {"min": -1.0, "max": 1.0}), Sample((x,), {"min": None, "max": 0.5}),
+            Sample((x,), {"min": 0.0}), Sample((x,), {"min": 1.0, "max": 1.0}),
+            *[Sample(edge.args, {"min": 0.0, "max": 1.0}) for edge in unary_special_points()(rng)[1:]]]
+
+
+@register_op("clip", samples=_clip_samples, special_points=_clip_special_points)
 class Clip(Function):
-    """Clamp into ``[min, max]`` (either may be None); the gradient passes only where the value was inside."""
+    """Clamp into ``[min, max]`` (either may be None); the gradient passes only where the value was inside,
+    bounds included (``min <= a <= max``, as ``torch.clamp``).
+
+    NaN propagates (``clip(nan) = nan``) with gradient 0 there, as ``torch.clamp``; ``+-inf`` are clipped.
+    """
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):
@@ -413,7 +532,12 @@ class Clip(Function):
         return ctx.xp.where(inside, grad, 0.0)
 
 
-@register_op("cast", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),), {"dtype": "float64"})])
+@register_op("cast", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),), {"dtype": "float64"}),
+                                          Sample((np.asarray(0.5),), {"dtype": "float64"}),
+                                          Sample((np.zeros((0, 2)),), {"dtype": "float64"})],
+             special_points=lambda rng: [Sample((special_values(),), {"dtype": "float32"}),
+                                         Sample((np.array([1e300, -1e300, 1e-300]),), {"dtype": "float32"}),
+                                         *[Sample(edge.args, {"dtype": "float32"}) for edge in edge_shapes(rng)]])
 class Cast(Function):
     """Change the dtype (a name such as ``"float32"`` or a dtype of the backend); the gradient is cast back to the
     input's dtype: d/da = 1."""

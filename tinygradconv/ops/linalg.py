@@ -14,6 +14,8 @@ For ``C = A @ B``: ``dL/dA = dL/dC @ B^T`` and ``dL/dB = A^T @ dL/dC``, summed o
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, Sample, register_op
 from .elementwise import unbroadcast
 
@@ -21,12 +23,30 @@ from .elementwise import unbroadcast
 def _matmul_samples(rng):
     n = rng.standard_normal
     return [Sample((n((3, 4)), n((4, 2)))), Sample((n((2, 3, 4)), n((4, 5)))), Sample((n((4,)), n((4, 3)))),
-            Sample((n((3, 4)), n((4,)))), Sample((n((2, 1, 3, 4)), n((5, 4, 2))))]
+            Sample((n((3, 4)), n((4,)))), Sample((n((2, 1, 3, 4)), n((5, 4, 2)))),
+            Sample((n((4,)), n((4,)))),  # vector @ vector: a rank-0 result
+            Sample((n((4,)), n((2, 4, 3)))), Sample((n((2, 3, 4)), n((4,)))),  # a vector against a batch
+            Sample((np.zeros((0, 3)), n((3, 2)))), Sample((np.zeros((2, 0)), np.zeros((0, 3)))),  # empty
+            Sample((np.zeros((0,)), np.zeros((0,))))]
 
 
-@register_op("matmul", samples=_matmul_samples)
+def _matmul_special_points(rng):
+    n = rng.standard_normal
+    specials = np.array([np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0])
+    return [Sample((specials.reshape(2, 3), n((3, 2)))), Sample((n((2, 3)), specials.reshape(3, 2))),
+            Sample((specials, specials[::-1].copy())), Sample((specials, np.zeros(6))),
+            Sample((specials[:4], n((4, 2)))), Sample((n((2, 4)), specials[2:])),
+            *[Sample(s.args) for s in _matmul_samples(rng)[5:]]]
+
+
+@register_op("matmul", samples=_matmul_samples, special_points=_matmul_special_points)
 class MatMul(Function):
-    """``a @ b``."""
+    """``a @ b`` with NumPy's (and PyTorch's) rules for 1-D operands: a vector on the left is a row, on the right a
+    column, and the added axis is removed again (``vector @ vector`` is a rank-0 dot product).
+
+    IEEE 754 inside the sums: ``inf * 0`` is NaN, so a NaN or infinite element spreads along its row/column (as
+    NumPy and PyTorch). Rank-0 operands are a ``ValueError`` (as NumPy; use ``*``).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -49,6 +69,9 @@ class MatMul(Function):
     def backward(ctx, grad):
         xp = ctx.xp
         a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # the dot product: a rank-0 gradient scales the other vector
+            return (grad * b if need_a else None), (grad * a if need_b else None)
         # Promote 1-D operands to matrices, as matmul itself does, so one formula covers every case.
         a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
         b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
@@ -57,7 +80,6 @@ class MatMul(Function):
             g2 = xp.expand_dims(g2, axis=-2)
         if b.ndim == 1:
             g2 = xp.expand_dims(g2, axis=-1)
-        need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
             ga = xp.reshape(unbroadcast(xp, g2 @ xp.matrix_transpose(b2), a2.shape), a.shape)

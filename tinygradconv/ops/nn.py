@@ -24,7 +24,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from .elementwise import unbroadcast
+from .elementwise import binary_special_points, unary_special_points, unbroadcast
 
 
 def _stable_sigmoid(xp, a):
@@ -35,12 +35,16 @@ def _stable_sigmoid(xp, a):
 def _softplus_samples(rng):
     x = rng.standard_normal((3, 4)) * 3.0
     x[0, 0], x[0, 1] = 0.0, 25.0  # the kink of max(x, 0) and a large input
-    return [Sample((x,))]
+    return [Sample((x,)), Sample((np.asarray(-0.5),)), Sample((np.zeros((0, 2)),))]
 
 
-@register_op("softplus", samples=_softplus_samples)
+@register_op("softplus", samples=_softplus_samples, special_points=unary_special_points(20.0, 40.0, -40.0))
 class Softplus(Function):
-    """``log(1 + exp(a))`` without overflow; d/da = sigmoid(a)."""
+    """``log(1 + exp(a))`` without overflow; d/da = sigmoid(a).
+
+    ``softplus(inf) = inf`` (d/da 1), ``softplus(-inf) = 0`` (d/da 0), ``softplus(nan) = nan``. PyTorch and Keras
+    return ``a`` itself above 20; here the exact value is kept (it differs from ``a`` by less than ``2e-9``).
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -57,16 +61,34 @@ class Softplus(Function):
 
 def _log_softmax_samples(rng):
     return [Sample((rng.standard_normal((3, 4)),), {"axis": 1}),
-            Sample((rng.standard_normal((2, 3, 4)) * 5.0,), {"axis": 1})]
+            Sample((rng.standard_normal((2, 3, 4)) * 5.0,), {"axis": 1}),
+            Sample((rng.standard_normal((1,)),), {"axis": 0}),  # one class
+            Sample((np.zeros((0, 3)),), {"axis": 1})]  # an empty batch
 
 
-@register_op("log_softmax", samples=_log_softmax_samples)
+def _log_softmax_special_points(rng):
+    nan, inf = np.nan, np.inf
+    x = np.array([[1.0, nan, 2.0], [inf, 1.0, 2.0], [-inf, 1.0, 2.0], [-inf, -inf, -inf], [inf, inf, 1.0],
+                  [0.0, -0.0, 0.0], [1000.0, 1000.0, -1000.0], [3.0, 3.0, 3.0]])
+    return [Sample((x,), {"axis": 1}), Sample((x[:3].T.copy(),), {"axis": 0}), Sample((np.array([nan]),), {"axis": 0}),
+            Sample((np.zeros((0, 3)),), {"axis": 1}), Sample((np.zeros((2, 0)),), {"axis": 1})]
+
+
+@register_op("log_softmax", samples=_log_softmax_samples, special_points=_log_softmax_special_points)
 class LogSoftmax(Function):
-    """``a - logsumexp(a)`` along ``axis`` (shifted by the maximum first); d/da = g - softmax(a) * sum(g)."""
+    """``a - logsumexp(a)`` along ``axis`` (shifted by the maximum first); d/da = g - softmax(a) * sum(g).
+
+    Special points as PyTorch and Keras: a NaN or a ``+inf`` makes its whole slice NaN; ``-inf`` gives ``-inf``
+    (probability 0, gradient ``g``) unless the whole slice is ``-inf`` (then NaN).
+    """
 
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
+        if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
+            ctx.save_for_backward(a)
+            ctx.axis = axis
+            return xp.zeros_like(a)
         shifted = a - xp.max(a, axis=axis, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
@@ -82,10 +104,11 @@ class LogSoftmax(Function):
 
 def _squared_difference_samples(rng):
     return [Sample((rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))),
-            Sample((rng.standard_normal((2, 3)), rng.standard_normal((3,))))]
+            Sample((rng.standard_normal((2, 3)), rng.standard_normal((3,)))),
+            Sample((np.asarray(0.5), rng.standard_normal((3,)))), Sample((np.zeros((0, 3)), np.asarray(1.0)))]
 
 
-@register_op("squared_difference", samples=_squared_difference_samples)
+@register_op("squared_difference", samples=_squared_difference_samples, special_points=binary_special_points())
 class SquaredDifference(Function):
     """``(a - b)^2`` with broadcasting; d/da = 2 (a - b), d/db = -2 (a - b)."""
 
@@ -123,8 +146,19 @@ def softplus(x):
 
 
 def log_softmax(x, axis=-1):
-    """Logarithm of the softmax along ``axis``, stable for any ``x``."""
+    """Logarithm of the softmax along ``axis``, stable for any ``x``.
+
+    A rank-0 tensor is one class (``axis`` 0 or -1, as PyTorch and Keras): its log-softmax is 0 (NaN for NaN or
+    ``+-inf``).
+
+    >>> import tinygradconv as tg
+    >>> log_softmax(tg.tensor(3.0)).item()
+    0.0
+    """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+    ndim = max(x.ndim, 1)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
         raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(x, axis=int(axis) % x.ndim)

@@ -16,8 +16,13 @@ from ..tensor import Tensor
 def normalize_axis(axis, ndim):
     """``axis`` as a sorted tuple of non-negative ints, with a clear error when out of range.
 
+    A rank-0 tensor accepts ``axis=0`` and ``axis=-1`` and reduces nothing (as PyTorch, where ``x.sum(dim=0)`` of a
+    scalar is the scalar; NumPy raises an ``AxisError`` there).
+
     >>> normalize_axis(-1, 3)
     (2,)
+    >>> normalize_axis(0, 0)
+    ()
     """
     if axis is None:
         return tuple(range(ndim))
@@ -27,14 +32,16 @@ def normalize_axis(axis, ndim):
         axes = tuple(axis)
     else:
         raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-    out = []
+    out, seen = [], []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % ndim if ndim else 0)
-    if len(set(out)) != len(out):
+        seen.append(int(a) % builtins.max(ndim, 1))
+        if ndim:
+            out.append(seen[-1])
+    if len(set(seen)) != len(seen):
         raise ValueError(f"axis contains a repeated axis: {axis!r}")
     return tuple(sorted(out))
 
@@ -46,12 +53,32 @@ def _kept_shape(shape, axes):
 def _reduction_samples(rng):
     x = rng.standard_normal((3, 4, 2))
     return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True}),
-            Sample((x,), {"axes": (0, 2), "keepdims": False})]
+            Sample((x,), {"axes": (0, 2), "keepdims": False}),
+            Sample((np.asarray(0.5),), {"axes": (), "keepdims": False}),  # rank 0
+            Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False}),  # empty, reducing a non-empty axis
+            Sample((x,), {"axes": (), "keepdims": True})]  # no axis reduced
 
 
-@register_op("sum", samples=_reduction_samples)
+def _special_rows():
+    """Rows holding NaN, +-inf (alone and together), exact ties and both zeros, one row per case."""
+    nan, inf = np.nan, np.inf
+    return np.array([[1.0, nan, 2.0, 0.5], [inf, 1.0, inf, -2.0], [-inf, 1.0, -inf, 3.0], [inf, -inf, 0.0, 1.0],
+                     [2.0, 1.0, 2.0, 2.0], [0.0, -0.0, -1.0, -0.0], [nan, nan, inf, -inf], [3.0, -1.0, 0.5, 2.5]])
+
+
+def _reduction_special_points(rng):
+    x = _special_rows()
+    return [Sample((x,), {"axes": (1,), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True}),
+            Sample((x[4:].T.copy(),), {"axes": (0,), "keepdims": False}),
+            Sample((x,), {"axes": (0, 1), "keepdims": False}),
+            Sample((np.asarray(np.nan),), {"axes": (), "keepdims": False}),
+            Sample((np.zeros((0, 3)),), {"axes": (0,), "keepdims": False}),  # an empty axis: sum 0, mean NaN
+            Sample((np.zeros((0, 3)),), {"axes": (0, 1), "keepdims": True})]
+
+
+@register_op("sum", samples=_reduction_samples, special_points=_reduction_special_points)
 class Sum(Function):
-    """Sum over ``axes``; d/dx_i = 1 for every summed element."""
+    """Sum over ``axes``; d/dx_i = 1 for every summed element (the sum of an empty axis is 0, as NumPy)."""
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -66,14 +93,22 @@ class Sum(Function):
         return xp.broadcast_to(grad, ctx.shape)
 
 
-@register_op("mean", samples=_reduction_samples)
+@register_op("mean", samples=_reduction_samples, special_points=_reduction_special_points)
 class Mean(Function):
-    """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements."""
+    """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
+
+    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). float16 inputs are summed in float32 on every
+    backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of large float16 values does not
+    overflow.
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
+        xp = ctx.xp
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        return ctx.xp.mean(a, axis=axes, keepdims=keepdims)
+        if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
+            return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
+        return xp.mean(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -109,19 +144,34 @@ class _Extreme(Function):
 
 def _distinct_samples(rng):
     x = rng.permutation(24).reshape(3, 4, 2) / 7.0  # distinct values: no ties
-    return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True})]
+    return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True}),
+            Sample((np.asarray(0.5),), {"axes": (), "keepdims": False}),  # rank 0
+            Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": True})]  # empty, reducing a non-empty axis
 
 
-@register_op("max", samples=_distinct_samples)
+def _extreme_special_points(rng):
+    points = [s for s in _reduction_special_points(rng) if 0 not in np.shape(s.args[0])]  # an empty axis raises
+    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False})]  # empty, a non-empty axis
+
+
+@register_op("max", samples=_distinct_samples, special_points=_extreme_special_points)
 class Max(_Extreme):
-    """Maximum over ``axes``; the gradient goes to the maximal elements (split evenly on ties)."""
+    """Maximum over ``axes``; the gradient goes to the maximal elements (split evenly on ties), as ``torch.amax``.
+
+    NaN propagates: a slice holding NaN has maximum NaN and, as ``torch.amax``, its every gradient is NaN (no
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    """
 
     reduce = "max"
 
 
-@register_op("min", samples=_distinct_samples)
+@register_op("min", samples=_distinct_samples, special_points=_extreme_special_points)
 class Min(_Extreme):
-    """Minimum over ``axes``; the gradient goes to the minimal elements (split evenly on ties)."""
+    """Minimum over ``axes``; the gradient goes to the minimal elements (split evenly on ties), as ``torch.amin``.
+
+    NaN propagates: a slice holding NaN has minimum NaN and, as ``torch.amin``, its every gradient is NaN (no
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    """
 
     reduce = "min"
 

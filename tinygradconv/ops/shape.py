@@ -21,10 +21,52 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from .elementwise import special_values
+
+
+def _specials(*shape):
+    """The special values (NaN, +-0.0, +-inf, ...) repeated into ``shape``: shape ops only move them."""
+    return np.resize(special_values(), shape)
+
+
+def _reshape_special_points(rng):
+    return [Sample((_specials(2, 6),), {"shape": (3, 4)}), Sample((np.asarray(np.nan),), {"shape": (1, 1)}),
+            Sample((np.zeros((0, 3)),), {"shape": (3, 0)}), Sample((_specials(1),), {"shape": ()})]
+
+
+def _permute_special_points(rng):
+    return [Sample((_specials(2, 3, 2),), {"axes": (2, 0, 1)}), Sample((np.asarray(np.inf),), {"axes": ()}),
+            Sample((np.zeros((0, 3)),), {"axes": (1, 0)})]
+
+
+def _getitem_special_points(rng):
+    x = _specials(3, 4)
+    return [Sample((x,), {"index": (slice(1, 3),)}), Sample((x,), {"index": (np.array([0, 0, 2]),)}),
+            Sample((x,), {"index": (slice(0, 0),)}), Sample((np.asarray(np.nan),), {"index": ()}),
+            Sample((x,), {"index": (1, 2)}), Sample((np.zeros((0, 3)),), {"index": (slice(None), 1)})]
+
+
+def _join_special_points(rng):
+    return [Sample((_specials(2, 3), np.zeros((2, 0)), _specials(2, 1)), {"axis": 1}),
+            Sample((np.zeros((0, 2)), _specials(1, 2)), {"axis": 0})]
+
+
+def _stack_special_points(rng):
+    return [Sample((np.asarray(np.nan), np.asarray(-0.0)), {"axis": 0}),
+            Sample((_specials(2, 3), _specials(2, 3)[::-1].copy()), {"axis": 1}),
+            Sample((np.zeros((0, 2)), np.zeros((0, 2))), {"axis": 2})]
+
+
+def _pad_special_points(rng):
+    return [Sample((_specials(2, 3),), {"pad_width": ((1, 0), (2, 1)), "value": np.inf}),
+            Sample((np.zeros((0, 2)),), {"pad_width": ((1, 1), (0, 0)), "value": np.nan}),
+            Sample((_specials(4),), {"pad_width": ((0, 0),), "value": 0.0}),
+            Sample((np.asarray(np.nan),), {"pad_width": (), "value": 1.0})]
 
 
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
-                                             Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})])
+                                             Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})],
+             special_points=_reshape_special_points)
 class Reshape(Function):
     """Same elements in a new shape."""
 
@@ -38,7 +80,8 @@ class Reshape(Function):
         return ctx.xp.reshape(grad, ctx.shape)
 
 
-@register_op("permute", samples=lambda rng: [Sample((rng.standard_normal((2, 3, 4)),), {"axes": (2, 0, 1)})])
+@register_op("permute", samples=lambda rng: [Sample((rng.standard_normal((2, 3, 4)),), {"axes": (2, 0, 1)})],
+             special_points=_permute_special_points)
 class Permute(Function):
     """Reorder the axes; the backward applies the inverse permutation."""
 
@@ -63,7 +106,7 @@ def _getitem_samples(rng):
             Sample((x,), {"index": (np.array([3, 0, 3]),)})]  # repeated rows: gradients must add up
 
 
-@register_op("getitem", samples=_getitem_samples)
+@register_op("getitem", samples=_getitem_samples, special_points=_getitem_special_points)
 class GetItem(Function):
     """``a[index]``; the backward scatters the gradient into zeros of ``a``'s shape (adding repeated picks)."""
 
@@ -175,6 +218,8 @@ def _backend_index(xp, index, shape):
             axis += 1
         else:
             axis += widths[k]
+    if not out:  # x[()] of a rank-0 tensor: the whole tensor
+        return ()
     first = out[0]
     if len(out) == 2 and out[1] is Ellipsis and "bool" in str(getattr(first, "dtype", "")) and first.ndim < ndim:
         # a[mask] with a mask over the leading axes only: the Array API specifies masks that cover every axis
@@ -193,7 +238,8 @@ def getitem(x, index):
 
 
 @register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
-                                                     rng.standard_normal((2, 2))), {"axis": 1})])
+                                                     rng.standard_normal((2, 2))), {"axis": 1})],
+             special_points=_join_special_points)
 class Concat(Function):
     """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
 
@@ -214,7 +260,8 @@ class Concat(Function):
 
 
 @register_op("stack", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))),
-                                                  {"axis": 1})])
+                                                  {"axis": 1})],
+             special_points=_stack_special_points)
 class Stack(Function):
     """Join same-shaped tensors along a new axis; the backward picks each slice of the gradient."""
 
@@ -229,7 +276,8 @@ class Stack(Function):
 
 
 @register_op("pad", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),),
-                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})])
+                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})],
+             special_points=_pad_special_points)
 class Pad(Function):
     """Surround with a constant; the backward crops the gradient back to the original window."""
 

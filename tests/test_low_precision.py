@@ -1,0 +1,120 @@
+"""float16 inputs: normalization statistics, reductions and losses do not overflow where Keras 3 does not.
+
+float16 tops out at 65504, so the squares of the variance overflow for values above 256. Keras computes
+BatchNormalization and LayerNormalization statistics in float32 and its losses in float32; so does tinygradconv.
+References: Keras 3 with ``KERAS_BACKEND=torch`` where installed, and the formulas in float64.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import activations, layers, losses
+
+X = np.array([[0.0], [200.0], [400.0], [600.0]], dtype=np.float16)  # the issue's example: variance 50000
+
+
+@pytest.fixture
+def backend(backend):
+    """The shared backends, less array_api_strict, which has no float16 (the Array API standard defines none)."""
+    if backend == "array_api_strict":
+        pytest.skip("array_api_strict has no float16 (the Array API standard defines none)")
+    return backend
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of the low-precision behaviour")
+    if keras.backend.backend() != "torch":
+        pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
+    return keras
+
+
+def _standardized(x, axis):
+    x = x.astype(np.float64)
+    return (x - x.mean(axis=axis, keepdims=True)) / np.sqrt(x.var(axis=axis, keepdims=True) + 1e-3)
+
+
+def test_batchnorm_float16_statistics_in_float32(backend):
+    bn = layers.BatchNormalization(dtype="float16")
+    y = bn(tg.tensor(X, backend=backend), training=True)
+    assert str(y.dtype) == "float16"
+    np.testing.assert_allclose(y.numpy().astype(np.float64), _standardized(X, 0), rtol=2e-3, atol=2e-3)
+    # moving = 0.99 * initial + 0.01 * batch statistic: finite, not inf for good
+    np.testing.assert_allclose(bn.moving_mean.numpy().astype(np.float64), [3.0], rtol=1e-3)
+    np.testing.assert_allclose(bn.moving_variance.numpy().astype(np.float64), [0.99 + 0.01 * 50000.0], rtol=1e-3)
+    assert np.isfinite(bn(tg.tensor(X, backend=backend)).numpy()).all()
+
+
+def test_layernorm_float16_statistics_in_float32(backend):
+    ln = layers.LayerNormalization(axis=0, dtype="float16")
+    y = ln(tg.tensor(X, backend=backend))
+    assert str(y.dtype) == "float16"
+    np.testing.assert_allclose(y.numpy().astype(np.float64), _standardized(X, 0), rtol=2e-3, atol=2e-3)
+
+
+def test_float16_normalization_gradients_are_finite():
+    x = tg.tensor(X, requires_grad=True)
+    layers.BatchNormalization(dtype="float16")(x, training=True).sum().backward()
+    assert str(x.grad.dtype) == "float16" and np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("name", ["BatchNormalization", "LayerNormalization"])
+def test_float16_normalization_matches_keras(name):
+    keras = _keras()
+    import torch
+
+    x = np.array([[0.0, 1.0], [200.0, -3.0], [400.0, 5.0], [600.0, 2.0]], dtype=np.float16)
+    axis = {}
+    if name == "LayerNormalization":
+        x = x.T.copy()  # normalize each row of 4 values
+    ours = getattr(layers, name)(dtype="float16", **axis)
+    theirs = getattr(keras.layers, name)(dtype="float16", **axis)
+    kwargs = {"training": True} if name == "BatchNormalization" else {}
+    y = ours(tg.tensor(x), **kwargs).numpy()
+    ky = theirs(torch.tensor(x), **kwargs).detach().numpy()
+    assert y.dtype == ky.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float64), ky.astype(np.float64), rtol=2e-3, atol=2e-3)
+    if name == "BatchNormalization":
+        for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(mine.astype(np.float64), np.asarray(keras_weight, dtype=np.float64),
+                                       rtol=2e-3)
+
+
+def test_float16_mean_does_not_overflow(backend):
+    x = tg.tensor(np.full(1000, 300.0, dtype=np.float16), backend=backend)  # the sum, 300000, overflows float16
+    assert x.mean().item() == 300.0 and str(x.mean().dtype) == "float16"
+
+
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.MeanAbsoluteError(), losses.Huber(),
+                                  losses.LogCosh()], ids=lambda loss: loss.name)
+def test_losses_of_float16_predictions_compute_in_float32(loss, backend):
+    y_true = np.zeros((2, 3))
+    y_pred = np.array([[300.0, -400.0, 500.0], [1.0, 2.0, 3.0]], dtype=np.float16)  # squares overflow float16
+    out = loss(y_true, tg.tensor(y_pred, backend=backend))
+    expected = loss(y_true, tg.tensor(y_pred.astype(np.float64), backend=backend)).item()
+    assert str(out.dtype) == "float32" and np.isfinite(out.item())
+    np.testing.assert_allclose(out.item(), expected, rtol=1e-6)
+
+
+def test_losses_of_float16_predictions_match_keras():
+    keras = _keras()
+    import torch
+
+    y_true = np.zeros((2, 3), dtype=np.float32)
+    y_pred = np.array([[300.0, -400.0, 500.0], [1.0, 2.0, 3.0]], dtype=np.float16)
+    for ours, theirs in ((losses.MeanSquaredError(), keras.losses.MeanSquaredError()),
+                         (losses.Huber(), keras.losses.Huber()), (losses.LogCosh(), keras.losses.LogCosh())):
+        expected = theirs(torch.tensor(y_true), torch.tensor(y_pred))
+        assert str(expected.dtype) == "torch.float32"
+        np.testing.assert_allclose(ours(y_true, tg.tensor(y_pred)).item(), expected.item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float16_softmax_matches_float64(name, backend):
+    x = np.array([[60000.0, 0.0, -60000.0], [1.0, 1.0, 1.0], [10.0, 0.0, -5.0]], dtype=np.float16)
+    out = getattr(activations, name)(tg.tensor(x, backend=backend)).numpy()
+    expected = getattr(activations, name)(tg.tensor(x.astype(np.float64))).numpy().astype(np.float16)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=1e-3)

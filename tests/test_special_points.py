@@ -1,0 +1,398 @@
+"""Every registered op, and every activation, at the special points of its domain, against PyTorch and Keras 3.
+
+Special points: NaN, 0.0 and -0.0, +-inf, exact ties (maximum/minimum, max/min reductions), kinks (relu, abs, clip
+at its bounds, the activations' kinks), a zero base in ``**``, rank-0 and empty shapes. Each op registers them with
+``register_op(..., special_points=...)``; here each one's value and the gradient of ``sum(output)`` are compared
+with PyTorch (float64, CPU) for the autograd ops and with Keras 3 (``KERAS_BACKEND=torch``) for the activations.
+The conventions followed are listed in ``docs/special_points.md``.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+import tinygradconv.activations  # registers erf
+import tinygradconv.losses
+import tinygradconv.ops  # registers every built-in op
+from tinygradconv import activations, layers
+from tinygradconv.autograd import OPS, Sample, check_special_points, evaluate_sample
+from tinygradconv.ops.elementwise import special_values
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference of the special-point tests")
+pytestmark = pytest.mark.filterwarnings("ignore:(divide by zero|invalid value|overflow):RuntimeWarning")  # IEEE 754
+F = torch.nn.functional
+
+BUILTIN_OPS = sorted(OPS)  # collected at import: the ops of the package (a test may register more later)
+WITH_POINTS = [name for name in BUILTIN_OPS if OPS[name].special_points is not None]  # the others: see below
+
+# Ops without registered special points, and why (each must still be covered by a test of its own here).
+NO_SPECIAL_POINTS = {
+    "conv1d": "defined in ops/conv.py; linear in each input, checked against torch below "
+              "(test_convolutions_propagate_nan_and_inf_like_torch)",
+    "conv1d_transpose": "defined in ops/conv.py; linear in each input, checked against torch below "
+                        "(test_convolutions_propagate_nan_and_inf_like_torch)",
+}
+
+
+def _reduce(fn):
+    def reference(x, axes, keepdims):
+        assert axes or x.ndim == 0, "torch reads dim=() as every axis; here it means none"
+        return fn(x, dim=axes, keepdim=keepdims)
+
+    return reference
+
+
+def _index(x, index):
+    return x[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)]
+
+
+def _pad(x, pad_width, value):
+    flat = [n for pair in reversed(pad_width) for n in pair]
+    return F.pad(x, flat, value=value)
+
+
+TORCH = {
+    "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+    "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "neg": torch.neg, "exp": torch.exp,
+    "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt, "abs": torch.abs, "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
+    "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
+    "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
+    "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
+    "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
+    "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
+    "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
+    "softplus": F.softplus, "log_softmax": lambda x, axis: F.log_softmax(x, dim=axis),
+    "squared_difference": lambda a, b: (a - b) ** 2,
+}
+
+
+def _torch_inputs(sample):
+    inputs = []
+    for i, arg in enumerate(sample.args):
+        if arg is None:
+            inputs.append(None)
+            continue
+        arg = np.asarray(arg)
+        if arg.dtype == bool:
+            inputs.append(torch.as_tensor(arg))
+        else:
+            inputs.append(torch.tensor(arg, dtype=torch.float64, requires_grad=i not in sample.constant))
+    return inputs
+
+
+def _torch_run(fn, inputs, kwargs):
+    out = fn(*inputs, **kwargs)
+    if out.requires_grad:
+        out.backward(torch.ones_like(out))
+    grads = []
+    for t in inputs:
+        if t is None or not t.requires_grad:
+            grads.append(None)
+        else:
+            grads.append(t.grad.numpy() if t.grad is not None else np.zeros(tuple(t.shape)))
+    return out.detach().numpy(), tuple(grads)
+
+
+def torch_reference(name):
+    return lambda sample: _torch_run(TORCH[name], _torch_inputs(sample), sample.kwargs)
+
+
+# ------------------------------------------------------------------------------------------- the registry
+def test_every_registered_op_has_special_points_or_a_reason():
+    for name in BUILTIN_OPS:
+        info = OPS[name]
+        if info.no_special_points or name in NO_SPECIAL_POINTS:  # a reason, registered with the op or here
+            assert info.special_points is None
+        else:
+            assert info.special_points is not None, f"{name} registers no special points"
+            assert name in TORCH, f"{name} has no PyTorch reference in this test"
+            points = info.special_points(np.random.default_rng(0))
+            assert points and all(isinstance(p, Sample) for p in points)
+
+
+def _shapes_covered(name):
+    shapes = [np.shape(a) for s in OPS[name].special_points(np.random.default_rng(0)) for a in s.args
+              if a is not None]
+    return any(len(s) == 0 for s in shapes), any(0 in s for s in shapes)
+
+
+@pytest.mark.parametrize("name", WITH_POINTS)
+def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
+    values = np.concatenate([np.ravel(a) for s in OPS[name].special_points(np.random.default_rng(0))
+                             for a in s.args if a is not None and np.asarray(a).dtype.kind == "f"])
+    assert np.isnan(values).any() and np.isposinf(values).any() and np.isneginf(values).any()
+    assert ((values == 0) & np.signbit(values)).any() and ((values == 0) & ~np.signbit(values)).any()
+    has_rank0, has_empty = _shapes_covered(name)
+    assert has_empty
+    # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's op takes an axis (rank 0: the function)
+    assert has_rank0 or name in ("concat", "log_softmax", "matmul"), f"{name}: no rank-0 special point"
+
+
+@pytest.mark.parametrize("name", WITH_POINTS)
+def test_special_points_match_pytorch(name, backend):
+    assert check_special_points(name, backend, reference=torch_reference(name), rtol=1e-8, atol=1e-12) > 0
+
+
+def test_check_special_points_reports_a_mismatch():
+    class WrongRelu(tg.Function):  # hides NaN, the fault this whole file is about
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a > 0)
+            return ctx.xp.where(a > 0, a, 0.0)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return ctx.xp.where(ctx.saved_tensors[0], grad, 0.0)
+
+    name = "test_wrong_relu"
+    OPS.pop(name, None)
+    tg.register_op(name, samples=lambda rng: [], special_points=OPS["relu"].special_points)(WrongRelu)
+    try:
+        with pytest.raises(tg.GradcheckError, match=r"test_wrong_relu: special point 0 .*output vs reference at "
+                                                    r"index \(0,\): got 0.0, expected nan"):
+            check_special_points(name, reference=torch_reference("relu"))
+        with pytest.raises(ValueError, match="registers no special points"):
+            check_special_points("conv1d")
+    finally:
+        OPS.pop(name)
+
+
+def test_a_users_op_states_its_expected_values():
+    class Cube(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return 3.0 * grad * a * a
+
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 2.0])
+    good = Sample((x,), expected=x**3, expected_grads=(3 * x**2,))
+    wrong = Sample((x,), expected=x**3, expected_grads=(2 * x**2,))
+    name = "test_user_cube"
+    for points, ok in (([good], True), ([good, wrong], False)):
+        OPS.pop(name, None)
+        tg.register_op(name, samples=lambda rng: [Sample((rng.standard_normal(3),))],
+                       special_points=lambda rng, points=points: points)(Cube)
+        try:
+            if ok:
+                assert check_special_points(name) == 1
+            else:
+                with pytest.raises(tg.GradcheckError, match=r"special point 1 .*gradient of input 0 vs expected "
+                                                            r"at index \(5,\): got 12.0, expected 8.0"):
+                    check_special_points(name)
+        finally:
+            OPS.pop(name)
+
+
+# ------------------------------------------------------------------------------------------- the issue's examples
+def test_gradient_of_x_to_the_power_zero_is_zero_at_zero(backend):
+    x = tg.tensor([0.0, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    (x**0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_gradient_of_a_power_wrt_the_exponent_is_zero_at_a_zero_base(backend):
+    a = tg.tensor([0.0, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    b = tg.tensor([1.0, 1.0], dtype="float64", backend=backend, requires_grad=True)
+    (a**b).sum().backward()
+    assert b.grad.tolist() == [0.0, 2.0 * np.log(2.0)]
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
+def test_relu_of_nan_is_nan(backend):
+    x = tg.tensor([np.nan, -1.0, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    y = tg.ops.relu(x)
+    y.sum().backward()
+    assert np.isnan(y.numpy()[0]) and y.tolist()[1:] == [0.0, 2.0]
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]  # torch.relu's gradient
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_and_minimum_propagate_nan(name, backend):
+    a = tg.tensor([np.nan, 1.0, 2.0], dtype="float64", backend=backend)
+    b = tg.tensor([1.0, np.nan, 2.0], dtype="float64", backend=backend)
+    out = getattr(tg.ops, name)(a, b).numpy()
+    assert np.isnan(out[:2]).all() and out[2] == 2.0
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_reductions_propagate_nan(name, backend):
+    x = tg.tensor([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]], dtype="float64", backend=backend)
+    out = getattr(tg.ops, name)(x, axis=1).numpy()
+    assert np.isnan(out[0]) and out[1] == (3.0 if name == "max" else 1.0)
+
+
+def test_vector_at_vector_gives_a_rank0_value_and_gradients(backend):
+    a = tg.tensor([1.0, 2.0, 3.0], dtype="float64", backend=backend, requires_grad=True)
+    b = tg.tensor([4.0, -5.0, 6.0], dtype="float64", backend=backend, requires_grad=True)
+    c = a @ b
+    assert c.shape == () and c.item() == 4.0 - 10.0 + 18.0
+    c.backward()
+    assert a.grad.tolist() == [4.0, -5.0, 6.0] and b.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3, 2)), ((2, 3), (3,)), ((3,), (2, 3, 4)), ((2, 4, 3), (3,)),
+                                    ((0,), (0,)), ((0,), (0, 2)), ((2, 0), (0,))])
+def test_one_dimensional_matmul_matches_torch(shapes, backend, rng):
+    a, b = (rng.standard_normal(s) for s in shapes)
+    ours = evaluate_sample(OPS["matmul"].function, Sample((a, b)), backend)
+    theirs = _torch_run(torch.matmul, _torch_inputs(Sample((a, b))), {})
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
+    for g, t in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-12)
+
+
+def test_rank0_matmul_is_a_clear_error():
+    with pytest.raises(ValueError, match="matmul needs at least 1-D operands"):
+        tg.tensor(2.0) @ tg.tensor([1.0])
+
+
+def test_max_of_an_empty_axis_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"max\(\) of an empty axis"):
+        tg.ops.max(tg.tensor(np.zeros((0, 3))), axis=0)
+
+
+# ------------------------------------------------------------------------------------------- convolutions
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
+def test_convolutions_propagate_nan_and_inf_like_torch(op, backend):
+    x = np.arange(2 * 5 * 3, dtype=np.float64).reshape(2, 5, 3) / 10.0
+    x[0, 1, 2], x[1, 3, 0] = np.nan, np.inf
+    kernel = np.linspace(-1.0, 1.0, 3 * 3 * 4).reshape(3, 3, 4)  # conv1d: (k, in, out); transpose: (k, out, in)
+    if op == "conv1d_transpose":
+        kernel = kernel.reshape(3, 4, 3)
+    bias = np.array([0.5, -0.0, np.nan, 1.0])
+    ours = evaluate_sample(OPS[op].function, Sample((x, kernel, bias), {"strides": 2}), backend)
+    inputs = _torch_inputs(Sample((x, kernel, bias)))
+    tx, tk, tb = inputs
+    if op == "conv1d":
+        fn = lambda: F.conv1d(tx.permute(0, 2, 1), tk.permute(2, 1, 0), tb, stride=2).permute(0, 2, 1)
+    else:
+        fn = lambda: F.conv_transpose1d(tx.permute(0, 2, 1), tk.permute(2, 1, 0), tb,
+                                        stride=2).permute(0, 2, 1)
+    theirs = _torch_run(lambda *_: fn(), inputs, {})
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
+    for g, t in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- activations
+ACTIVATION_POINTS = special_values(0.0, 6.0, 3.0, -3.0, 2.0, 20.0, -20.0)
+ACTIVATION_CASES = [(name, {}) for name in sorted(activations.ALL_OBJECTS) if name != "swish"] + [
+    ("relu", {"max_value": 6.0}), ("relu", {"max_value": 2.0}), ("relu", {"threshold": 2.0}),
+    ("relu", {"negative_slope": 0.5}), ("relu", {"negative_slope": 0.5, "max_value": 3.0, "threshold": -3.0}),
+    ("leaky_relu", {"negative_slope": 0.01}), ("elu", {"alpha": 0.5}), ("gelu", {"approximate": True}),
+]
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of the activations' conventions")
+    if keras.backend.backend() != "torch":
+        pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
+    return keras
+
+
+@pytest.mark.parametrize("name, kwargs", ACTIVATION_CASES, ids=[f"{n}-{k}" for n, k in ACTIVATION_CASES])
+def test_activations_at_special_points_match_keras(name, kwargs, backend):
+    keras = _keras()
+    x = tg.tensor(ACTIVATION_POINTS, dtype="float64", backend=backend, requires_grad=True)
+    y = getattr(activations, name)(x, **kwargs)
+    y.sum().backward()
+    tx = torch.tensor(ACTIVATION_POINTS, dtype=torch.float64, requires_grad=True)
+    ty = getattr(keras.activations, name)(tx, **kwargs)
+    ty.sum().backward()
+    value, grad = ty.detach().numpy(), tx.grad.numpy()
+    if kwargs.get("threshold"):  # our one deliberate difference: Keras' where(x > threshold, x, 0) hides NaN
+        nan = np.isnan(ACTIVATION_POINTS)
+        assert np.isnan(y.numpy()[nan]).all()
+        value, grad = np.where(nan, y.numpy(), value), np.where(nan, x.grad.numpy(), grad)
+    rtol = 1e-7 if name == "hard_sigmoid" else 1e-8  # torch's hardsigmoid kernel uses a float32 1/6
+    np.testing.assert_allclose(y.numpy(), value, rtol=rtol, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), grad, rtol=rtol, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "sigmoid",
+                                  "hard_sigmoid", "tanh", "softplus", "softsign", "mish", "exponential"])
+def test_activations_never_hide_nan(name, backend):
+    x = tg.tensor([np.nan, 1.0], dtype="float64", backend=backend)
+    assert np.isnan(getattr(activations, name)(x).numpy()[0])
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_never_hides_nan(name, backend):
+    x = tg.tensor([[np.nan, 1.0], [0.0, 1.0]], dtype="float64", backend=backend)
+    out = getattr(activations, name)(x).numpy()
+    assert np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0,), ()])
+def test_reductions_of_a_rank0_tensor_match_torch(method, axis, backend):
+    x = tg.tensor(2.5, dtype="float64", backend=backend, requires_grad=True)
+    y = getattr(x, method)(axis=axis)
+    y.backward()
+    t = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
+    reference = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax, "min": torch.amin}[method]
+    ty = reference(t) if axis in (None, ()) else reference(t, dim=axis)
+    ty.backward()
+    assert y.shape == tuple(ty.shape) and y.item() == ty.item() and x.grad.item() == t.grad.item()
+
+
+@pytest.mark.parametrize("axis", [1, -2, (0, -1)])
+def test_reductions_of_a_rank0_tensor_refuse_other_axes(axis):
+    with pytest.raises(ValueError, match="axis"):
+        tg.tensor(2.5).sum(axis=axis)
+
+
+# ------------------------------------------------------------------------------------------- layers
+LAYER_INPUTS = {
+    "constant feature": np.array([[1.0, 2.0], [1.0, -3.0], [1.0, 0.5]]),  # variance 0 in feature 0
+    "nan": np.array([[np.nan, 2.0], [1.0, -3.0], [0.0, 0.5]]),
+    "inf": np.array([[np.inf, 2.0], [1.0, -3.0], [0.0, 0.5]]),
+    "zeros": np.array([[0.0, -0.0], [0.0, 0.0], [-0.0, 0.0]]),
+    "empty batch": np.zeros((0, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_INPUTS))
+@pytest.mark.parametrize("name, kwargs", [("BatchNormalization", {"training": True}),
+                                          ("BatchNormalization", {"training": False}),
+                                          ("LayerNormalization", {})], ids=["bn-train", "bn-infer", "ln"])
+def test_normalization_layers_at_special_points_match_keras(name, kwargs, case, backend):
+    keras = _keras()
+    data = LAYER_INPUTS[case]
+    ours = getattr(layers, name)(dtype="float64")
+    theirs = getattr(keras.layers, name)(dtype="float64")
+    x = tg.tensor(data, dtype="float64", backend=backend, requires_grad=True)
+    y = ours(x, **kwargs)
+    y.sum().backward()
+    tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    ty = theirs(tx, **kwargs)
+    ty.sum().backward()
+    # Keras adds epsilon as a float32 constant (1e-3 is not exact in float32): agreement to ~1e-7, not 1e-15
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
+    for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, np.asarray(keras_weight), rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize("value", [3.0, -0.0, np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_of_a_rank0_tensor_matches_keras(name, axis, value, backend):
+    keras = _keras()
+    x = tg.tensor(value, dtype="float64", backend=backend, requires_grad=True)
+    y = getattr(activations, name)(x, axis=axis)
+    y.backward()
+    tx = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    ty = getattr(keras.activations, name)(tx, axis=axis)
+    ty.backward()
+    assert y.shape == tuple(ty.shape) == ()
+    np.testing.assert_allclose([y.item(), x.grad.item()], [ty.item(), tx.grad.item()], rtol=1e-12, atol=1e-15,
+                               equal_nan=True)
