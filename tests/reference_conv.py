@@ -1,8 +1,9 @@
 """Naive NumPy loop references for conv1d and conv1d_transpose, written directly from the definitions.
 
 Nothing here imports tinygradconv: lengths, paddings and crops are derived again, on purpose by a different route
-than ``tinygradconv.ops.conv_arithmetic`` (the transposed crops follow JAX's ``lax.conv_transpose`` padding, spec
-section 2.3, instead of the section 2.2 table), so that a test comparing the two can actually fail.
+than ``tinygradconv.ops.conv_arithmetic`` (the transposed crops follow the padding Keras hands to JAX's
+``lax.conv_transpose``, docs/conv1d_transpose_math.md "A second route to the same numbers", instead of the output
+length table on that page), so that a test comparing the two can actually fail.
 
 Layouts are Keras': ``channels_last`` input ``(B, L, C)``; conv1d kernel ``(k, C_in / groups, filters)``;
 conv1d_transpose kernel ``(k, filters, C_in)``. Loops run over output positions / input positions and taps; only the
@@ -69,7 +70,8 @@ def ref_conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1
 
 
 def ref_transpose_window(length, kernel_size, strides, padding, output_padding, dilation_rate):
-    """``(c_left, c_right, n_out, full_len)`` from JAX's padding of the dilated input (spec section 2.3).
+    """``(c_left, c_right, n_out, full_len)`` from JAX's padding of the dilated input (docs/conv1d_transpose_math.md,
+    "A second route to the same numbers").
 
     lax dilates the input by ``s``, pads it by ``(lo, hi)`` and correlates with the flipped kernel, so the output is the
     full transposed convolution cropped by ``k_eff - 1 - lo`` on the left and ``k_eff - 1 - hi`` on the right.

@@ -1,4 +1,4 @@
-"""Conv1DTranspose and Conv1D layers: Keras 3 argument validation (spec sections 1.3, 1.4, 5.1), weights, outputs
+"""Conv1DTranspose and Conv1D layers: Keras 3 argument validation (docs/keras_compatibility.md), weights, outputs
 against the naive loop references, shapes, config, losses, constraints, dtypes and trainability."""
 import json
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_conv import ref_conv1d, ref_conv1d_transpose
+from reference_conv import ref_conv1d, ref_conv1d_transpose, ref_transpose_window
 
 import tinygradconv as tg
 from tinygradconv import constraints, initializers, regularizers
@@ -321,7 +321,7 @@ def test_compute_output_shape_unknown_lengths():
 @given(filters=st.integers(1, 4), k=st.integers(1, 5), s=st.integers(1, 4), d=st.integers(1, 3),
        padding=st.sampled_from(["valid", "same"]), op=st.one_of(st.none(), st.integers(0, 3)),
        length=st.integers(1, 9), channels_first=st.booleans())
-def test_transpose_compute_output_shape_matches_call(filters, k, s, d, padding, op, length, channels_first):
+def test_transpose_compute_output_shape_matches_reference(filters, k, s, d, padding, op, length, channels_first):
     if s > 1:
         d = 1
     if op is not None:
@@ -329,7 +329,10 @@ def test_transpose_compute_output_shape_matches_call(filters, k, s, d, padding, 
     fmt = "channels_first" if channels_first else "channels_last"
     layer = Conv1DTranspose(filters, k, s, padding, output_padding=op, dilation_rate=d, data_format=fmt)
     shape = (2, 3, length) if channels_first else (2, length, 3)
-    assert layer(np.ones(shape)).shape == layer.compute_output_shape(shape)
+    n_out = ref_transpose_window(length, k, s, padding, op, d)[2]          # the independent reference's length
+    expected = (2, filters, n_out) if channels_first else (2, n_out, filters)
+    assert layer.compute_output_shape(shape) == expected
+    assert layer(np.ones(shape)).shape == expected
     unknown = (None, 3, None) if channels_first else (None, None, 3)
     assert None in layer.compute_output_shape(unknown)
 
@@ -337,17 +340,21 @@ def test_transpose_compute_output_shape_matches_call(filters, k, s, d, padding, 
 @settings(max_examples=40, deadline=None)
 @given(groups=st.integers(1, 2), k=st.integers(1, 4), s=st.integers(1, 3), d=st.integers(1, 3),
        padding=st.sampled_from(["valid", "same", "causal"]), length=st.integers(1, 12), channels_first=st.booleans())
-def test_conv1d_compute_output_shape_matches_call(groups, k, s, d, padding, length, channels_first):
+def test_conv1d_compute_output_shape_matches_reference(groups, k, s, d, padding, length, channels_first):
     if s > 1:
         d = 1
     fmt = "channels_first" if channels_first else "channels_last"
     layer = Conv1D(2 * groups, k, s, padding, dilation_rate=d, groups=groups, data_format=fmt)
     shape = (2, 2 * groups, length) if channels_first else (2, length, 2 * groups)
-    if padding == "valid" and (length - ((k - 1) * d + 1)) // s + 1 < 0:
+    if padding == "valid" and (length - ((k - 1) * d + 1)) // s + 1 < 0:       # Keras refuses a negative size
         with pytest.raises(ValueError, match="negative"):
             layer(np.ones(shape))
-        return
-    assert layer(np.ones(shape)).shape == layer.compute_output_shape(shape)
+    else:
+        # the length of the naive loop reference's output, not the package's arithmetic
+        n_out = ref_conv1d(np.zeros((1, length, 1)), np.zeros((k, 1, 1)), None, s, padding, d).shape[1]
+        expected = (2, 2 * groups, n_out) if channels_first else (2, n_out, 2 * groups)
+        assert layer.compute_output_shape(shape) == expected
+        assert layer(np.ones(shape)).shape == expected
 
 
 # ------------------------------------------------------------------------------------------------ values

@@ -12,6 +12,7 @@ from reference_conv import ref_conv1d, ref_conv1d_transpose
 import tinygradconv as tg
 from tinygradconv import config
 from tinygradconv.ops import conv as conv_module
+from tinygradconv.ops import conv_batching
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 
@@ -109,7 +110,7 @@ def test_sweep_gradients_match_reference_adjoint(backend):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hand-computed Keras cases (spec sections 2.2, 3, 5)
+# Hand-computed Keras cases (docs/conv1d_transpose_math.md: output lengths, crops, the worked example)
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "k, s, padding, op, expected",
@@ -308,8 +309,8 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
         x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
     results = []
     for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
-        monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_module, "THREADS", threads)
+        monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_batching, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
         y = fn(*ts)
         v = _t(np.cos(np.arange(np.prod(y.shape))).reshape(y.shape), backend)
@@ -324,8 +325,8 @@ def test_threaded_parts_restore_blas_threads(monkeypatch):
     """The batch split sets NumPy's BLAS to one thread only while the parts run, and gives every sample its own
     output (checked against the naive reference)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_module, "THREADS", 2)
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 2, 3))
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
@@ -484,3 +485,107 @@ def test_dtype_validation():
     xi = tg.Tensor(np.ones((1, 4, 2)), dtype="int64")
     with pytest.raises(TypeError, match=r"needs floating-point arrays; received input of dtype int64"):
         conv1d(xi, tg.Tensor(np.ones((2, 2, 2)), dtype="float64"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Optimised paths against the plain ones (docs/conv1d_transpose_math.md, "Optimised paths")
+# ---------------------------------------------------------------------------------------------------------------
+def _optimised_grid():
+    """Configurations on both sides of every path switch: strides 1 (plain), 1 < s <= k without dilation (blocked
+    overlap-add, with and without leftover taps k % s), s > k and dilation > 1 (plain); crops and zero extension."""
+    for length, k, s, d, padding in itertools.product((1, 2, 5), range(1, 6), range(1, 5), (1, 2), ("valid", "same")):
+        for op in (None, 0, s - 1, s + 1):
+            yield length, k, s, d, padding, op
+
+
+def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
+    rng = np.random.default_rng(9)
+    blocked_taken = plain_taken = 0
+    for length, k, s, d, padding, op in _optimised_grid():
+        x, w = rng.standard_normal((3, length, 2)), rng.standard_normal((k, 3, 2))
+        results = []
+        for blocked in (True, False):
+            monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+            results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
+                                            output_padding=op, dilation_rate=d).numpy())
+        monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
+        takes_blocked = conv_module._takes_blocked_path(k, s, d)
+        blocked_taken += takes_blocked
+        plain_taken += not takes_blocked
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(results[1], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
+    assert blocked_taken > 100 and plain_taken > 100        # the grid exercises both paths
+
+
+def test_blocked_path_is_taken_exactly_for_strides_between_one_and_k_without_dilation():
+    assert conv_module._takes_blocked_path(3, 2, 1) and conv_module._takes_blocked_path(4, 4, 1)
+    assert not conv_module._takes_blocked_path(3, 1, 1)      # strides 1: every tap is its own contiguous add
+    assert not conv_module._takes_blocked_path(2, 3, 1)      # s > k: no full group of s taps
+    assert not conv_module._takes_blocked_path(3, 2, 2)      # dilation: taps of a group are not adjacent
+
+
+@pytest.mark.parametrize("blocked", [True, False])
+def test_conv1d_input_gradient_is_the_transposed_convolution_of_dy(backend, monkeypatch, blocked):
+    """conv1d's dx through both overlap-add paths, against the reference adjoint (the reference transposed
+    convolution's Jacobian transposed), for paddings that crop, extend and drop samples."""
+    monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+    rng = np.random.default_rng(10)
+    for length, k, s, padding, groups in itertools.product((5, 8), (2, 3, 4), (1, 2, 3),
+                                                           ("valid", "same", "causal", (2, -1)), (1, 2)):
+        x, w = rng.standard_normal((2, length, 4)), rng.standard_normal((k, 4 // groups, 2))
+        v = rng.standard_normal(ref_conv1d(x, w, None, s, padding, 1, groups).shape)
+        tx = _t(x, backend, True)
+        conv1d(tx, _t(w, backend), strides=s, padding=padding, groups=groups).backward(_t(v, backend))
+        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, g=groups, v=v:
+                                    np.sum(ref_conv1d(e, w, None, s, p, 1, g) * v), x.shape)
+        np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
+
+
+def test_fused_transpose_backward_matches_the_literal_reference(backend):
+    """conv1d_transpose_backward (one shared gather) against conv1d_transpose_backward_reference, which calls the
+    conv1d kernels: dx = conv1d(dy, W, padding=(c_left, c_right)), dW = that conv1d's kernel gradient."""
+    from tinygradconv.backend import get_backend
+    from tinygradconv.ops.conv_arithmetic import transpose_window
+
+    xp = get_backend(backend).xp
+    as_numpy = lambda a: tg.Tensor(a, backend=backend).numpy()
+    rng = np.random.default_rng(11)
+    for length, k, s, d, padding, op in _optimised_grid():
+        x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 2, 3))
+        c_left, n_out = transpose_window(length, (k - 1) * d + 1, s, padding, op)
+        g = rng.standard_normal((2, n_out, 2))
+        arrays = [tg.Tensor(a, dtype="float64", backend=backend).data for a in (g, x, w)]
+        dx, dw, _ = conv_module.conv1d_transpose_backward(xp, *arrays, s, d, c_left)
+        ref_dx, ref_dw = conv_module.conv1d_transpose_backward_reference(xp, *arrays, s, d, c_left)
+        np.testing.assert_allclose(as_numpy(dx), as_numpy(ref_dx), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(as_numpy(dw), as_numpy(ref_dw), rtol=1e-13, atol=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The op Functions called directly, with the optional bias left out (issue 9, item 8)
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("function, kwargs, shapes", [
+    (conv_module.Conv1dTransposeOp, {"strides": 2}, ((2, 4, 3), (3, 2, 3))),
+    (conv_module.Conv1dTransposeOp, {"strides": 3, "padding": "same", "dilation_rate": 2}, ((1, 3, 2), (2, 2, 2))),
+    (conv_module.Conv1dOp, {"strides": 2}, ((2, 7, 3), (3, 3, 2))),
+    (conv_module.Conv1dOp, {"padding": "causal", "groups": 3}, ((1, 5, 3), (2, 1, 3))),
+])
+@pytest.mark.parametrize("bias_form", ["left out", "None"])
+def test_function_apply_without_bias(backend, function, kwargs, shapes, bias_form):
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    tx, tw = _t(x, backend, True), _t(w, backend, True)
+    y = function.apply(tx, tw, **kwargs) if bias_form == "left out" else function.apply(tx, tw, None, **kwargs)
+    if function is conv_module.Conv1dOp:
+        reference = lambda xx, ww: ref_conv1d(xx, ww, None, kwargs.get("strides", 1), kwargs.get("padding", "valid"),
+                                              1, kwargs.get("groups", 1))
+    else:
+        reference = lambda xx, ww: ref_conv1d_transpose(xx, ww, None, kwargs["strides"], kwargs.get("padding", "valid"),
+                                                        None, kwargs.get("dilation_rate", 1))
+    np.testing.assert_allclose(y.numpy(), reference(x, w), atol=1e-12)
+    v = rng.standard_normal(y.shape)
+    y.backward(_t(v, backend))
+    np.testing.assert_allclose(tx.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(e, w) * v), x.shape),
+                               atol=1e-12)
+    np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(x, e) * v), w.shape),
+                               atol=1e-12)

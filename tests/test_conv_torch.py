@@ -1,7 +1,7 @@
 """Values and gradients against PyTorch (skipped, visibly, when torch is not installed).
 
-conv1d_transpose is compared with ``torch.nn.functional.conv_transpose1d`` through the Keras -> torch mapping of the
-spec (section 4.4), derived here again from the reference window (``ref_transpose_window``), not from the code under
+conv1d_transpose is compared with ``torch.nn.functional.conv_transpose1d`` through the Keras -> torch mapping
+(docs/conv1d_transpose_math.md, "Mapping to PyTorch"), derived here again from the reference window (``ref_transpose_window``), not from the code under
 test; conv1d with ``torch.nn.functional.conv1d`` on an explicitly padded input. All in float64, numpy backend.
 """
 
@@ -36,7 +36,8 @@ def _grid():
 
 
 def _torch_mapping(length, k, s, d, padding, op):
-    """(torch padding, torch output_padding, drop_right) from the reference's crops (spec section 4.4)."""
+    """(torch padding, torch output_padding, drop_right) from the reference's crops (docs/conv1d_transpose_math.md,
+    "Mapping to PyTorch")."""
     c_left, c_right, _, _ = ref_transpose_window(length, k, s, padding, op, d)
     total = c_left + c_right
     if total <= 0:

@@ -18,22 +18,21 @@ each as ``k`` strided slice copies, never a loop over elements. With them::
 
 and the gradients are the mirror images (the adjoint of a gather is a scatter-add and vice versa):
 
-* conv1d:            ``dx = scatter_add(dy @ W^T)``, ``dW = gather(x)^T @ dy``;
-* conv1d_transpose:  ``dx = gather(dy) @ W`` (a conv1d of ``dy`` with the same kernel), ``dW = gather(dy)^T @ x``;
+* conv1d:            ``dx = scatter_add(dy @ W^T)`` -- the transposed convolution of ``dy`` with the same kernel
+  (:func:`conv1d_backward` calls :func:`conv1d_transpose_forward`), ``dW = gather(x)^T @ dy``;
+* conv1d_transpose:  ``dx = gather(dy) @ W`` -- the matching conv1d of ``dy`` with the same kernel
+  (:func:`conv1d_transpose_backward_reference` calls :func:`conv1d_forward`), ``dW = gather(dy)^T @ x``;
+  :func:`conv1d_transpose_backward` computes both from one shared gather;
 * bias:              ``db = ones @ dy`` (the sum of ``dy`` over batch and steps, as a GEMV on ``(B*N, filters)``).
 
 Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``, ``permute_dims``, ``zeros`` and
-exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. Work is split into batch chunks
-so that the ``cols`` buffer stays below :data:`CHUNK_BYTES`. On NumPy with a multi-threaded BLAS the batch is
-split once into one contiguous part per thread (as torch does); each part runs its chunks with a single-threaded
-BLAS, and the kernel and bias gradients are the sums of the parts' partial sums (:func:`_map_batch_parts`).
+exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. How a batch is cut into chunks
+and shared between threads lives in :mod:`~tinygradconv.ops.conv_batching`. The derivations, the matrix view and
+the optimised paths (the blocked overlap-add, the shared gather) are on the page ``docs/conv1d_transpose_math.md``.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
-from array_api_compat import is_numpy_namespace
 
 from .. import config
 from ..autograd import Function, Sample, register_op
@@ -48,11 +47,9 @@ from .conv_arithmetic import (
     normalize_padding,
     transpose_window,
 )
+from .conv_batching import ChunkedCols, chunk_size, chunks, map_batch_parts, sum_parts, zeros
 
-__all__ = ["CHUNK_BYTES", "Conv1d", "Conv1dTranspose", "conv1d", "conv1d_transpose"]
-
-#: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
-CHUNK_BYTES = 1 << 20
+__all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -82,7 +79,7 @@ def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None))
     """Fill ``cols[b - b0, p, t, :] = long[b, p*s + t*d - offset, channels]`` for ``b`` in ``rows = b0:b1`` and the
     covered ``(p, t)``.
 
-    ``cols`` must hold zeros where no sample is met (see :class:`_ChunkedCols`); those entries are never written.
+    ``cols`` must hold zeros where no sample is met (see :class:`~tinygradconv.ops.conv_batching.ChunkedCols`); those entries are never written.
     """
     for t, p0, p1, n0, n_stop in ranges:
         cols[:, p0:p1, t, :] = long[rows, n0:n_stop:strides, channels]
@@ -97,151 +94,58 @@ def _scatter_add(cols, long, ranges, strides, rows=slice(None), channels=slice(N
     return long
 
 
-class _ChunkedCols:
-    """Batch chunks of ``lo:hi`` whose ``cols`` buffers ``(chunk, P, k, C)`` hold ``step`` samples at most.
-
-    Iterating gives ``(b0, b1, cols)``; one zero-filled buffer is reused for every full chunk (the entries that
-    :func:`_gather` never writes stay zero), a second one serves a shorter last chunk.
-    """
-
-    def __init__(self, xp, lo, hi, step, short_len, kernel_size, channels, like):
-        self.xp, self.lo, self.hi, self.step, self.like = xp, lo, hi, step, like
-        self.tail = (short_len, kernel_size, channels)
-        self._buffers = {}
-
-    def buffer(self, n):
-        if n not in self._buffers:
-            self._buffers[n] = _zeros(self.xp, (n, *self.tail), self.like)
-        return self._buffers[n]
-
-    def __iter__(self):
-        for b0, b1 in _chunks(self.lo, self.hi, self.step):
-            yield b0, b1, self.buffer(b1 - b0)
-
-
-def _chunks(lo, hi, step):
-    for b0 in range(lo, hi, step):
-        yield b0, min(b0 + step, hi)
-
-
-def _chunk_size(xp, batch, elements_per_sample, dtype):
-    """How many samples fit in :data:`CHUNK_BYTES` (at least 1)."""
-    per_sample = elements_per_sample * (xp.finfo(dtype).bits // 8)
-    return max(1, min(batch, CHUNK_BYTES // max(per_sample, 1)))
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Sharing the batch between threads (NumPy): one contiguous part per BLAS thread, like torch's batch split
-# ----------------------------------------------------------------------------------------------------------------
-#: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
-THREADS = None
-_blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
-_pools = {}                      # worker count -> ThreadPoolExecutor for parts 1, 2, ... (part 0: calling thread)
-
-
-def _blas():
-    global _blas_controller
-    if _blas_controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-            libraries = ThreadpoolController().select(user_api="blas").lib_controllers
-        except ImportError:
-            libraries = []
-        _blas_controller = libraries[0] if len(libraries) == 1 else False
-    return _blas_controller
-
-
-def _thread_count(xp, batch, step):
-    """Threads for ``batch`` samples in chunks of ``step``: 1 for one chunk of work or a non-NumPy backend."""
-    if batch <= step:
-        return 1
-    if THREADS is not None:
-        return min(THREADS, batch)
-    if not is_numpy_namespace(xp) or not _blas():
-        return 1
-    return min(_blas().num_threads, batch)
-
-
-def _map_batch_parts(xp, batch, step, work):
-    """``[work(lo, hi) for each part]`` over contiguous parts ``lo:hi`` of the batch.
-
-    With ``n > 1`` threads (:func:`_thread_count`) the ``n`` parts run at once, each calling a single-threaded BLAS
-    (NumPy releases the GIL in ``matmul`` and array copies): a multi-threaded BLAS would split every small per-chunk
-    GEMM between the threads and make each chunk wait for all of them.
-    """
-    n = _thread_count(xp, batch, step)
-    if n == 1:
-        return [work(0, batch)]
-    bounds = [(batch * i // n, batch * (i + 1) // n) for i in range(n)]
-    blas = _blas()
-    saved = blas.num_threads if blas else None
-    if n - 1 not in _pools:
-        _pools[n - 1] = ThreadPoolExecutor(n - 1, thread_name_prefix="tinygradconv")
-    try:
-        if blas:
-            blas.set_num_threads(1)
-        others = [_pools[n - 1].submit(work, lo, hi) for lo, hi in bounds[1:]]
-        first = work(*bounds[0])
-        return [first] + [f.result() for f in others]
-    finally:
-        if blas:
-            blas.set_num_threads(saved)
-
-
-def _sum_parts(parts):
-    """Sum of the per-part partial results (``None`` stays ``None``)."""
-    total = parts[0]
-    if total is not None:
-        for p in parts[1:]:
-            total += p
-    return total
-
-
-def _zeros(xp, shape, like):
-    return xp.zeros(shape, dtype=like.dtype, device=getattr(like, "device", None))
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Array-level kernels (channels_last, raw backend arrays), used by the Functions below
 # ----------------------------------------------------------------------------------------------------------------
 def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len):
     """``y[b, n, o] = sum_{j, t, i: j*s + t*d = n + c_left} x[b, j, i] * W[t, o, i]`` for ``0 <= n < out_len``.
 
-    Per batch chunk one GEMM ``cols = x (B*L, C_in) @ W (C_in, k*filters)``, then ``k`` strided overlap-adds of
-    ``cols`` written straight into the output window (crop and zero extension come free from the slice bounds).
-    With ``strides > 1`` and no dilation, :func:`_transpose_forward_blocked` does the same sum with ``k // s``
-    contiguous adds instead (same result, less memory traffic).
+    The plain path: per batch chunk one GEMM ``cols = x (B*L, C_in) @ W (C_in, k*filters)``, then ``k`` strided
+    overlap-adds of ``cols`` written straight into the output window (crop and zero extension come free from the
+    slice bounds; the full output ``F`` is never built). The optimised path :func:`_transpose_forward_blocked`
+    (``1 < strides <= k`` and no dilation) computes the same sum with contiguous adds into ``F``.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
-    y = _zeros(xp, (batch, out_len, filters), x)
+    y = zeros(xp, (batch, out_len, filters), x)
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     if not ranges or batch == 0:
         return y
-    step = _chunk_size(xp, batch, length * k * filters, x.dtype)
-    if dilation_rate == 1 and 1 < strides <= k:
+    step = chunk_size(xp, batch, length * k * filters, x.dtype)
+    if _takes_blocked_path(k, strides, dilation_rate):
         part = _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step)
     else:
         w_mat = xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters))    # [i, (t, o)]
 
         def part(lo, hi):
-            for b0, b1 in _chunks(lo, hi, step):
+            for b0, b1 in chunks(lo, hi, step):
                 cols = xp.matmul(xp.reshape(x[b0:b1, ...], ((b1 - b0) * length, c_in)), w_mat)
                 _scatter_add(xp.reshape(cols, (b1 - b0, length, k, filters)), y, ranges, strides,
                              rows=slice(b0, b1))
 
-    _map_batch_parts(xp, batch, step, part)
+    map_batch_parts(xp, batch, step, part)
     return y
 
 
+#: Set to ``False`` to force the plain overlap-add path of :func:`conv1d_transpose_forward` (tests compare both).
+BLOCKED_OVERLAP_ADD = True
+
+
+def _takes_blocked_path(kernel_size, strides, dilation_rate):
+    """Whether :func:`conv1d_transpose_forward` uses the blocked overlap-add (``1 < strides <= k``, no dilation)."""
+    return BLOCKED_OVERLAP_ADD and dilation_rate == 1 and 1 < strides <= kernel_size
+
+
 def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
-    """The transposed convolution's overlap-add in blocks of ``s`` output steps (``dilation_rate == 1``).
+    """Optimised path: the transposed convolution's overlap-add in blocks of ``s`` output steps (``d == 1``).
 
     View the full output ``F`` (length ``(L-1)*s + k``) as rows of ``s`` steps: ``F[m*s + p] = block[m, p]``. Tap
     ``t = q*s + p`` sends input ``j`` to ``F[(j+q)*s + p] = block[j+q, p]``, so the ``s`` taps of one group ``q``
     together fill the whole rows ``j + q``: one GEMM ``x @ W[q*s:(q+1)*s]`` of width ``s*filters`` and one
     *contiguous* add into ``block[q:q+L]``. The ``k % s`` leftover taps use the strided adds of :func:`_scatter_add`.
-    Returns the per-batch-part worker that fills ``y`` (the cropped window of ``F``), ``step`` samples at a time.
+    Unlike the plain path this builds ``F`` (one batch chunk at a time) and then copies the window ``y`` out of it.
+    Returns the per-batch-part worker that fills ``y``, ``step`` samples at a time.
+    See "The blocked overlap-add" in ``docs/conv1d_transpose_math.md``.
     """
     _, length, c_in = x.shape
     k, filters, _ = kernel.shape
@@ -257,10 +161,10 @@ def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
     n0, n1 = max(0, -c_left), min(out_len, blocks * s - c_left)    # the part of y that F covers
 
     def part(lo, hi):
-        for b0, b1 in _chunks(lo, hi, step):
+        for b0, b1 in chunks(lo, hi, step):
             nb = b1 - b0
             x2 = xp.reshape(x[b0:b1, ...], (nb * length, c_in))
-            full = _zeros(xp, (nb, blocks, s * filters), x)
+            full = zeros(xp, (nb, blocks, s * filters), x)
             for q, w_q in enumerate(w_groups):
                 full[:, q:q + length, :] += xp.reshape(xp.matmul(x2, w_q), (nb, length, s * filters))
             full = xp.reshape(full, (nb, blocks * s, filters))
@@ -273,27 +177,49 @@ def _transpose_forward_blocked(xp, x, kernel, strides, c_left, y, step):
     return part
 
 
+def conv1d_transpose_backward_reference(xp, grad, x, kernel, strides, dilation_rate, c_left):
+    """Gradients of :func:`conv1d_transpose_forward`, written literally as conv1d kernels (the reference).
+
+    With ``c_right = F_len - c_left - N`` (so that ``dy`` padded by ``(c_left, c_right)`` is as long as ``F``):
+
+    * ``dx = conv1d(dy, W, padding=(c_left, c_right))`` -- the matching conv1d of the output gradient, with the
+      same kernel array read as a conv1d kernel ``(k, in=filters, out=C_in)``;
+    * ``dW`` is that conv1d's kernel gradient when its output gradient is ``x``:
+      ``dW[t, o, i] = sum_{b, j} dy_pad[b, j*s + t*d, o] * x[b, j, i]``.
+
+    Returns ``(dx, dW)``. :func:`conv1d_transpose_backward` computes the same with one gather of ``dy`` shared by
+    both gradients (this version gathers twice); the tests check that the two agree.
+    """
+    length, out_len = x.shape[1], grad.shape[1]
+    k_eff = (kernel.shape[0] - 1) * dilation_rate + 1
+    c_right = (length - 1) * strides + k_eff - c_left - out_len
+    dx = conv1d_forward(xp, grad, kernel, strides, dilation_rate, c_left, c_right, 1)
+    _, dw, _ = conv1d_backward(xp, x, grad, kernel, strides, dilation_rate, c_left, c_right, 1, need_x=False)
+    return dx, dw
+
+
 def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left, need_x=True, need_kernel=True,
                               need_bias=False):
     """Gradients of :func:`conv1d_transpose_forward` (plus the bias gradient ``db[o] = sum_{b, n} dy[b, n, o]``).
 
-    With the gathered output gradient ``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]``:
-    ``dx[b, j, i] = sum_{t, o} G[b, j, t, o] W[t, o, i]`` (a conv1d of ``dy`` with the same kernel) and
+    The same sums as :func:`conv1d_transpose_backward_reference`, fused: with the gathered output gradient
+    ``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]`` (the im2col matrix of the matching conv1d),
+    ``dx[b, j, i] = sum_{t, o} G[b, j, t, o] W[t, o, i]`` (that conv1d's forward GEMM) and
     ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]`` -- two GEMMs sharing one gather per batch chunk.
     Returns ``(dx, dW, db)``, ``None`` for each one not needed.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
     out_len = grad.shape[1]
-    dx = _zeros(xp, x.shape, grad) if need_x else None
+    dx = zeros(xp, x.shape, grad) if need_x else None
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     w_mat = xp.reshape(kernel, (k * filters, c_in))                                       # [(t, o), i]
-    step = _chunk_size(xp, batch, length * k * filters, grad.dtype)
+    step = chunk_size(xp, batch, length * k * filters, grad.dtype)
 
     def part(lo, hi):
-        dw = _zeros(xp, (k * filters, c_in), grad) if need_kernel else None
-        db = _zeros(xp, (filters,), grad) if need_bias else None
-        for b0, b1, cols in _ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
+        dw = zeros(xp, (k * filters, c_in), grad) if need_kernel else None
+        db = zeros(xp, (filters,), grad) if need_bias else None
+        for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
                 db += _column_sums(xp, xp.reshape(grad[b0:b1, ...], ((b1 - b0) * out_len, filters)))
             if not ranges or not (need_x or need_kernel):
@@ -306,11 +232,11 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
                 dw += xp.matmul(xp.matrix_transpose(cols), xp.reshape(x[b0:b1, ...], (rows, c_in)))
         return dw, db
 
-    dw, db = (_sum_parts(p) for p in zip(*_map_batch_parts(xp, batch, step, part))) if batch else (None, None)
+    dw, db = (sum_parts(p) for p in zip(*map_batch_parts(xp, batch, step, part))) if batch else (None, None)
     if need_kernel:
-        dw = xp.reshape(dw, (k, filters, c_in)) if batch else _zeros(xp, kernel.shape, grad)
+        dw = xp.reshape(dw, (k, filters, c_in)) if batch else zeros(xp, kernel.shape, grad)
     if need_bias and not batch:
-        db = _zeros(xp, (filters,), grad)
+        db = zeros(xp, (filters,), grad)
     return dx, dw, db
 
 
@@ -324,23 +250,23 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = explicit_conv_output_length(length, k, strides, pad_left, pad_right, dilation_rate)
-    y = _zeros(xp, (batch, out_len, filters), x)
+    y = zeros(xp, (batch, out_len, filters), x)
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if not ranges or batch == 0:
         return y
-    step = _chunk_size(xp, batch, out_len * k * c_group, x.dtype)
+    step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
     def part(lo, hi):
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
-            for b0, b1, cols in _ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
+            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
                 rows = (b1 - b0) * out_len
                 cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
                 out = xp.matmul(xp.reshape(cols, (rows, k * c_group)), w_mat)
                 y[b0:b1, :, f_sl] = xp.reshape(out, (b1 - b0, out_len, f_group))
 
-    _map_batch_parts(xp, batch, step, part)
+    map_batch_parts(xp, batch, step, part)
     return y
 
 
@@ -348,46 +274,53 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                     need_x=True, need_kernel=True, need_bias=False):
     """Gradients of :func:`conv1d_forward` (plus the bias gradient ``db[o] = sum_{b, n} dy[b, n, o]``).
 
-    ``dx = scatter_add(dy @ W^T)`` (a transposed convolution of ``dy``) and ``dW = gather(x)^T @ dy``.
+    * ``dx`` is the transposed convolution of ``dy`` with the same kernel (per group; the array ``W[:, :, group]``
+      of layout ``(k, C_g, filters/groups)`` is read as a transposed-convolution kernel ``(k, out=C_g, in)``),
+      cropped to the input: the window of length ``L`` starting at ``pad_left``,
+      ``dx = conv1d_transpose_forward(dy, W, c_left=pad_left, out_len=L)``;
+    * ``dW = gather(x)^T @ dy`` (the im2col matrix of the forward pass times the output gradient).
+
     Returns ``(dx, dW, db)``, ``None`` for each one not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
-    dx = _zeros(xp, x.shape, grad) if need_x else None
-    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
-    step = _chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
-
-    def part(lo, hi):
-        dw = _zeros(xp, kernel.shape, grad) if need_kernel else None
-        db = _zeros(xp, (filters,), grad) if need_bias else None
+    dx = None
+    if need_x and groups == 1:
+        dx = conv1d_transpose_forward(xp, grad, kernel, strides, dilation_rate, pad_left, length)
+    elif need_x:
+        dx = zeros(xp, x.shape, grad)
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
-            w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))
-            dw_g = _zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
-            chunks = _ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
-            for b0, b1 in _chunks(lo, hi, step):
+            dx[:, :, c_sl] = conv1d_transpose_forward(xp, grad[:, :, f_sl], kernel[:, :, f_sl], strides,
+                                                      dilation_rate, pad_left, length)
+    if batch == 0 or not (need_kernel or need_bias):
+        return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
+                zeros(xp, (filters,), grad) if need_bias else None)
+    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
+    step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
+
+    def part(lo, hi):
+        dw = zeros(xp, kernel.shape, grad) if need_kernel else None
+        db = zeros(xp, (filters,), grad) if need_bias else None
+        for g in range(groups):
+            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+            dw_g = zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
+            buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
+            for b0, b1 in chunks(lo, hi, step):
                 rows = (b1 - b0) * out_len
                 gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
                 if need_bias:
                     db[f_sl] += _column_sums(xp, gy)
-                if not ranges:
-                    continue
-                if need_x:
-                    cols = xp.reshape(xp.matmul(gy, xp.matrix_transpose(w_mat)), (b1 - b0, out_len, k, c_group))
-                    _scatter_add(cols, dx, ranges, strides, rows=slice(b0, b1), channels=c_sl)
-                if need_kernel:
-                    cols = _gather(x, chunks.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                if need_kernel and ranges:
+                    cols = _gather(x, buffers.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
                 dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
         return dw, db
 
-    if batch == 0:
-        return (dx, _zeros(xp, kernel.shape, grad) if need_kernel else None,
-                _zeros(xp, (filters,), grad) if need_bias else None)
-    dw, db = (_sum_parts(p) for p in zip(*_map_batch_parts(xp, batch, step, part)))
+    dw, db = (sum_parts(p) for p in zip(*map_batch_parts(xp, batch, step, part)))
     return dx, dw, db
 
 
@@ -468,12 +401,16 @@ def _transpose_samples(rng):
                 "data_format": "channels_first"}),
         Sample((n((1, 2, 1)), n((1, 2, 1)), n((2,))), {"strides": 3}),      # zero extension: k_eff < strides
         Sample((n((1, 3, 2)), n((3, 1, 2)), None), {"strides": 2, "padding": "same"}),  # odd crop
+        Sample((n((2, 3, 2)), n((4, 2, 2))), {"strides": 2}),                  # bias left out; blocked path
     ]
 
 
 @register_op("conv1d_transpose", samples=_transpose_samples)
-class Conv1dTranspose(Function):
-    """Keras ``Conv1DTranspose`` as an op: see :func:`conv1d_transpose`."""
+class Conv1dTransposeOp(Function):
+    """The differentiable op behind :func:`conv1d_transpose` (the layer is ``layers.Conv1DTranspose``).
+
+    ``Conv1dTransposeOp.apply(x, kernel[, bias], **attrs)`` takes Tensors; ``bias`` may be ``None`` or left out.
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", output_padding=None, dilation_rate=1,
@@ -510,12 +447,14 @@ class Conv1dTranspose(Function):
         strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
+        # dx = conv1d(dy, W, padding=(c_left, c_right)), dW = gather(dy)^T @ x, db = sum of dy: one shared gather
+        # (conv1d_transpose_backward_reference writes the same with the conv1d kernels)
         dx, dkernel, dbias = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
                                                        need_x=need_x, need_kernel=need_kernel,
                                                        need_bias=has_bias and need_bias)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
-        return dx, dkernel, dbias
+        return (dx, dkernel, dbias)[:len(ctx.inputs)]           # one gradient per input: the bias may be left out
 
 
 def _conv_samples(rng):
@@ -526,12 +465,16 @@ def _conv_samples(rng):
         Sample((n((2, 2, 5)), n((3, 2, 3)), None), {"strides": 2, "padding": "causal", "data_format": "channels_first"}),
         Sample((n((1, 6, 2)), n((2, 2, 2)), n((2,))), {"strides": 2, "padding": (2, -1), "dilation_rate": 3}),
         Sample((n((1, 5, 2)), n((4, 2, 3)), None), {"strides": 3, "padding": "same"}),
+        Sample((n((2, 6, 2)), n((3, 2, 2))), {"strides": 2}),                  # bias left out
     ]
 
 
 @register_op("conv1d", samples=_conv_samples)
-class Conv1d(Function):
-    """Keras ``Conv1D`` as an op: see :func:`conv1d`."""
+class Conv1dOp(Function):
+    """The differentiable op behind :func:`conv1d` (the layer is ``layers.Conv1D``).
+
+    ``Conv1dOp.apply(x, kernel[, bias], **attrs)`` takes Tensors; ``bias`` may be ``None`` or left out.
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", dilation_rate=1, groups=1,
@@ -575,12 +518,13 @@ class Conv1d(Function):
         strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
         grad = _swap_layout(xp, grad, data_format)
+        # dx = conv1d_transpose(dy, W) cropped to the input, dW = gather(x)^T @ dy, db = sum of dy
         dx, dkernel, dbias = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right,
                                              groups, need_x=need_x, need_kernel=need_kernel,
                                              need_bias=has_bias and need_bias)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
-        return dx, dkernel, dbias
+        return (dx, dkernel, dbias)[:len(ctx.inputs)]           # one gradient per input: the bias may be left out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -641,9 +585,9 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
         (1, 6, 1)
     """
     x = _as_tensor(x)
-    return Conv1dTranspose.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides, padding=padding,
-                                 output_padding=output_padding, dilation_rate=dilation_rate,
-                                 data_format=config.standardize_data_format(data_format))
+    return Conv1dTransposeOp.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides,
+                                   padding=padding, output_padding=output_padding, dilation_rate=dilation_rate,
+                                   data_format=config.standardize_data_format(data_format))
 
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1, data_format=None):
@@ -684,6 +628,6 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
         [0.0, 21.0, 43.0]
     """
     x = _as_tensor(x)
-    return Conv1d.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides, padding=padding,
-                        dilation_rate=dilation_rate, groups=groups,
-                        data_format=config.standardize_data_format(data_format))
+    return Conv1dOp.apply(x, _as_tensor(kernel, x), _as_tensor(bias, x), strides=strides, padding=padding,
+                          dilation_rate=dilation_rate, groups=groups,
+                          data_format=config.standardize_data_format(data_format))

@@ -1,0 +1,137 @@
+"""The batch machinery of the convolutions (tinygradconv.ops.conv_batching): chunks, parts, partial sums, BLAS threads.
+
+The convolution results with forced chunking and threading are checked against the naive loop references of
+tests/reference_conv.py, not against the package's own unchunked path.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from reference_conv import ref_conv1d, ref_conv1d_transpose
+
+import tinygradconv as tg
+from tinygradconv.ops import conv_batching
+from tinygradconv.ops.conv import conv1d, conv1d_transpose
+
+
+# ------------------------------------------------------------------------------------------------ chunks and parts
+@given(lo=st.integers(0, 50), size=st.integers(0, 50), step=st.integers(1, 20))
+def test_chunks_cover_the_range_exactly_once(lo, size, step):
+    hi = lo + size
+    bounds = list(conv_batching.chunks(lo, hi, step))
+    covered = [b for b0, b1 in bounds for b in range(b0, b1)]
+    assert covered == list(range(lo, hi))                          # in order, no gap, no overlap
+    assert all(0 < b1 - b0 <= step for b0, b1 in bounds)
+    assert all(b1 - b0 == step for b0, b1 in bounds[:-1])          # only the last chunk may be shorter
+
+
+@given(batch=st.integers(1, 60), n=st.integers(1, 8))
+def test_part_bounds_cover_the_batch_exactly_once(batch, n):
+    n = min(n, batch)
+    bounds = conv_batching.part_bounds(batch, n)
+    assert len(bounds) == n
+    assert [b for lo, hi in bounds for b in range(lo, hi)] == list(range(batch))
+    sizes = [hi - lo for lo, hi in bounds]
+    assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+
+
+def test_chunk_size_respects_the_byte_budget(monkeypatch):
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
+    assert conv_batching.chunk_size(np, 50, 10, np.float64) == 12      # 80 bytes per sample: floor(1000 / 80)
+    assert conv_batching.chunk_size(np, 5, 10, np.float64) == 5        # never more than the batch
+    assert conv_batching.chunk_size(np, 50, 1000, np.float32) == 1     # at least one sample
+    assert conv_batching.chunk_size(np, 50, 0, np.float32) == 50       # empty samples: one chunk
+
+
+def test_chunked_cols_reuses_one_zeroed_buffer_per_chunk_length():
+    cols = conv_batching.ChunkedCols(np, 0, 7, 3, 4, 2, 5, np.ones(1))
+    seen = list(cols)
+    assert [(b0, b1) for b0, b1, _ in seen] == [(0, 3), (3, 6), (6, 7)]
+    assert [c.shape for _, _, c in seen] == [(3, 4, 2, 5), (3, 4, 2, 5), (1, 4, 2, 5)]
+    assert seen[0][2] is seen[1][2] and seen[2][2] is not seen[0][2]
+    assert all(not c.any() and c.dtype == np.float64 for _, _, c in seen)
+
+
+# ------------------------------------------------------------------------------------------------ threads
+def test_map_batch_parts_runs_every_part_and_keeps_their_order(monkeypatch):
+    monkeypatch.setattr(conv_batching, "THREADS", 3)
+    parts = conv_batching.map_batch_parts(np, 10, 1, lambda lo, hi: list(range(lo, hi)))
+    assert parts == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
+    # one chunk of work: no threads, one part
+    assert conv_batching.map_batch_parts(np, 10, 10, lambda lo, hi: (lo, hi)) == [(0, 10)]
+
+
+def test_sum_parts_merges_partial_sums():
+    rng = np.random.default_rng(0)
+    parts = [rng.standard_normal((3, 4)) for _ in range(4)]
+    expected = parts[0] + parts[1] + parts[2] + parts[3]
+    np.testing.assert_allclose(conv_batching.sum_parts([p.copy() for p in parts]), expected, rtol=0, atol=1e-15)
+    assert conv_batching.sum_parts([None, None, None]) is None
+    assert conv_batching.sum_parts([5.0]) == 5.0
+
+
+def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
+    """Three threads, one sample per chunk: the kernel and bias gradients are sums of per-part partial sums; they
+    must equal the gradients computed from the naive reference (linear in the kernel: its value on basis kernels)."""
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREADS", 3)
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((7, 5, 3)), rng.standard_normal((3, 2, 3)), rng.standard_normal(2)
+    tw, tb = tg.Tensor(w, dtype="float64", requires_grad=True), tg.Tensor(b, dtype="float64", requires_grad=True)
+    y = conv1d_transpose(tg.Tensor(x, dtype="float64"), tw, tb, strides=2)
+    v = rng.standard_normal(y.shape)
+    y.backward(tg.Tensor(v, dtype="float64"))
+    expected_w = np.zeros_like(w)
+    for idx in np.ndindex(*w.shape):
+        e = np.zeros_like(w)
+        e[idx] = 1.0
+        expected_w[idx] = np.sum(ref_conv1d_transpose(x, e, None, 2, "valid", None, 1) * v)
+    np.testing.assert_allclose(tw.grad.numpy(), expected_w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
+
+
+def test_blas_thread_count_restored_after_an_exception(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not conv_batching._blas():
+        pytest.skip("NumPy's BLAS is not controllable through threadpoolctl here")
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+
+    def work(lo, hi):
+        inside = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        assert all(n == 1 for n in inside)                     # the parts run with a single-threaded BLAS
+        if lo == 0:
+            raise RuntimeError("boom in part 0")
+        return hi
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        with pytest.raises(RuntimeError, match="boom in part 0"):
+            conv_batching.map_batch_parts(np, 4, 1, work)
+        after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after and all(n == 2 for n in after)
+
+
+@pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
+def test_three_threads_match_one_thread_and_the_reference(backend, monkeypatch, op_name):
+    """THREADS=3 and THREADS=1 (one sample per chunk) give the same forward pass, equal to the naive reference, and
+    the same gradients."""
+    rng = np.random.default_rng(2)
+    if op_name == "conv1d":
+        x, w, b = rng.standard_normal((7, 9, 4)), rng.standard_normal((3, 2, 6)), rng.standard_normal(6)
+        kwargs = {"strides": 2, "padding": "same", "groups": 2}
+        op, reference = conv1d, ref_conv1d(x, w, b, 2, "same", 1, 2)
+    else:
+        x, w, b = rng.standard_normal((7, 6, 4)), rng.standard_normal((4, 3, 4)), rng.standard_normal(3)
+        kwargs = {"strides": 2, "padding": "same"}
+        op, reference = conv1d_transpose, ref_conv1d_transpose(x, w, b, 2, "same", None, 1)
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    results = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(conv_batching, "THREADS", threads)
+        ts = [tg.Tensor(a, dtype="float64", backend=backend, requires_grad=True) for a in (x, w, b)]
+        y = op(*ts, **kwargs)
+        np.testing.assert_allclose(y.numpy(), reference, rtol=1e-12, atol=1e-12)
+        (y * tg.Tensor(np.cos(np.arange(y.numpy().size)).reshape(y.shape), backend=backend)).sum().backward()
+        results[threads] = [y.numpy()] + [t.grad.numpy() for t in ts]
+    for one, three in zip(results[1], results[3]):
+        np.testing.assert_allclose(three, one, rtol=1e-13, atol=1e-13)

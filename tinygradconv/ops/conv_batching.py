@@ -1,0 +1,160 @@
+"""How the convolution kernels of :mod:`tinygradconv.ops.conv` walk through a batch: chunks and threads.
+
+None of this changes what is computed, only in which pieces; the maths is in :mod:`~tinygradconv.ops.conv` and on
+the page ``docs/conv1d_transpose_math.md``.
+
+* **Chunks.** The im2col / col2im intermediate ``cols`` of a whole batch can be far larger than the input, so the
+  kernels work on chunks of samples ``b0:b1`` whose buffer stays below :data:`CHUNK_BYTES`
+  (:func:`chunk_size`, :func:`chunks`, :class:`ChunkedCols`).
+* **Threads.** On NumPy with a multi-threaded BLAS the batch is split once into one contiguous part per BLAS thread
+  (as torch splits it); the parts run at once, each with a single-threaded BLAS, and the kernel and bias gradients
+  are the sums of the parts' partial sums (:func:`map_batch_parts`, :func:`sum_parts`). Other backends (CuPy,
+  array-api-strict) run the whole batch in the calling thread.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from array_api_compat import is_numpy_namespace
+
+__all__ = ["CHUNK_BYTES", "THREADS", "ChunkedCols", "chunk_size", "chunks", "map_batch_parts", "sum_parts", "zeros"]
+
+#: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
+CHUNK_BYTES = 1 << 20
+
+#: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
+THREADS = None
+
+_blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
+_pools = {}                      # worker count -> ThreadPoolExecutor for parts 1, 2, ... (part 0: calling thread)
+
+
+def zeros(xp, shape, like):
+    """Zeros of ``shape`` with the dtype and device of the array ``like``."""
+    return xp.zeros(shape, dtype=like.dtype, device=getattr(like, "device", None))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Chunks of the batch
+# ----------------------------------------------------------------------------------------------------------------
+def chunk_size(xp, batch, elements_per_sample, dtype):
+    """How many samples of ``elements_per_sample`` values of ``dtype`` fit in :data:`CHUNK_BYTES` (1 to ``batch``).
+
+    >>> import numpy as np
+    >>> chunk_size(np, 100, 1024, np.float32)           # 4 KiB per sample: 256 fit in 1 MiB, capped at the batch
+    100
+    """
+    per_sample = elements_per_sample * (xp.finfo(dtype).bits // 8)
+    return max(1, min(batch, CHUNK_BYTES // max(per_sample, 1)))
+
+
+def chunks(lo, hi, step):
+    """The chunks ``(b0, b1)`` of ``lo:hi``, ``step`` samples each (the last one may be shorter).
+
+    >>> list(chunks(0, 7, 3))
+    [(0, 3), (3, 6), (6, 7)]
+    """
+    for b0 in range(lo, hi, step):
+        yield b0, min(b0 + step, hi)
+
+
+class ChunkedCols:
+    """Batch chunks of ``lo:hi`` whose ``cols`` buffers ``(chunk, P, k, C)`` hold ``step`` samples at most.
+
+    Iterating gives ``(b0, b1, cols)``; one zero-filled buffer is reused for every full chunk (the entries that the
+    gather never writes stay zero), a second one serves a shorter last chunk.
+    """
+
+    def __init__(self, xp, lo, hi, step, short_len, kernel_size, channels, like):
+        self.xp, self.lo, self.hi, self.step, self.like = xp, lo, hi, step, like
+        self.tail = (short_len, kernel_size, channels)
+        self._buffers = {}
+
+    def buffer(self, n):
+        """The zero-filled ``(n, P, k, C)`` buffer (created once per ``n``)."""
+        if n not in self._buffers:
+            self._buffers[n] = zeros(self.xp, (n, *self.tail), self.like)
+        return self._buffers[n]
+
+    def __iter__(self):
+        for b0, b1 in chunks(self.lo, self.hi, self.step):
+            yield b0, b1, self.buffer(b1 - b0)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sharing the batch between threads (NumPy): one contiguous part per BLAS thread, like torch's batch split
+# ----------------------------------------------------------------------------------------------------------------
+def _blas():
+    """threadpoolctl's controller of NumPy's BLAS, or ``False`` (no threadpoolctl, or not exactly one BLAS)."""
+    global _blas_controller
+    if _blas_controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        except ImportError:
+            libraries = []
+        _blas_controller = libraries[0] if len(libraries) == 1 else False
+    return _blas_controller
+
+
+def thread_count(xp, batch, step):
+    """Threads for ``batch`` samples in chunks of ``step``: 1 for one chunk of work or a non-NumPy backend."""
+    if batch <= step:
+        return 1
+    if THREADS is not None:
+        return min(THREADS, batch)
+    if not is_numpy_namespace(xp) or not _blas():
+        return 1
+    return min(_blas().num_threads, batch)
+
+
+def part_bounds(batch, n):
+    """The ``n`` contiguous parts ``(lo, hi)`` of ``range(batch)``, sizes differing by one at most.
+
+    >>> part_bounds(7, 3)
+    [(0, 2), (2, 4), (4, 7)]
+    """
+    return [(batch * i // n, batch * (i + 1) // n) for i in range(n)]
+
+
+def map_batch_parts(xp, batch, step, work):
+    """``[work(lo, hi) for each part]`` over contiguous parts ``lo:hi`` of the batch.
+
+    With ``n > 1`` threads (:func:`thread_count`) the ``n`` parts run at once, each calling a single-threaded BLAS
+    (NumPy releases the GIL in ``matmul`` and array copies): a multi-threaded BLAS would split every small per-chunk
+    GEMM between the threads and make each chunk wait for all of them. The BLAS thread count is restored afterwards,
+    also when ``work`` raises.
+    """
+    n = thread_count(xp, batch, step)
+    if n == 1:
+        return [work(0, batch)]
+    bounds = part_bounds(batch, n)
+    blas = _blas()
+    saved = blas.num_threads if blas else None
+    if n - 1 not in _pools:
+        _pools[n - 1] = ThreadPoolExecutor(n - 1, thread_name_prefix="tinygradconv")
+    try:
+        if blas:
+            blas.set_num_threads(1)
+        others = [_pools[n - 1].submit(work, lo, hi) for lo, hi in bounds[1:]]
+        try:
+            first = work(*bounds[0])
+        finally:
+            wait(others)                 # every part is done before the BLAS threads are restored, even on error
+        return [first] + [f.result() for f in others]
+    finally:
+        if blas:
+            blas.set_num_threads(saved)
+
+
+def sum_parts(parts):
+    """Sum of the per-part partial results, added into the first (``None`` stays ``None``).
+
+    >>> sum_parts([1.0, 2.0, 3.0]), sum_parts([None, None])
+    (6.0, None)
+    """
+    total = parts[0]
+    if total is not None:
+        for p in parts[1:]:
+            total += p
+    return total
