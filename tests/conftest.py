@@ -6,6 +6,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import tinygradconv as tg
 from tinygradconv.backend import available_backends
 
 AVAILABLE = available_backends()
@@ -20,6 +21,14 @@ BACKENDS = [
 def backend(request):
     """The name of a backend to run the test on."""
     return request.param
+
+
+@pytest.fixture
+def on_backend(backend):
+    """Make ``backend`` the default (so that layers create their weights there) for the duration of a test."""
+    tg.set_backend(backend)
+    yield backend
+    tg.set_backend("numpy")
 
 
 @pytest.fixture

@@ -7,65 +7,62 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import tensor_on
 
 import tinygradconv as tg
 from tinygradconv.autograd import Function
 
 
-def T(data, backend="numpy", dtype="float64", requires_grad=True):
-    return tg.Tensor(np.asarray(data), dtype=dtype, backend=backend, requires_grad=requires_grad)
-
-
 # ------------------------------------------------------------------------------------------- backward(grad=...)
 def test_scalar_backward_uses_an_implicit_one(backend):
-    x = T([1.0, -2.0, 3.0], backend)
+    x = tensor_on([1.0, -2.0, 3.0], backend, requires_grad=True)
     (x * x).sum().backward()  # d/dx sum(x^2) = 2x
     assert x.grad.tolist() == [2.0, -4.0, 6.0]
     assert isinstance(x.grad, tg.Tensor) and x.grad.backend.name == backend
 
 
 def test_one_element_non_scalar_output_also_gets_an_implicit_one(backend):
-    x = T([2.0], backend)
+    x = tensor_on([2.0], backend, requires_grad=True)
     (x * 3.0).backward()
     assert x.grad.tolist() == [3.0]
 
 
 def test_non_scalar_backward_without_grad_is_a_clear_error(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"shape \(2,\).*grad="):
         (x * 2.0).backward()
 
 
 @pytest.mark.parametrize("kind", ["tensor", "numpy", "list"])
 def test_backward_with_an_explicit_grad(kind, backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     y = x * x  # dy_i/dx_i = 2 x_i
     v = [10.0, -1.0]
-    grad = {"tensor": T(v, backend, requires_grad=False), "numpy": np.asarray(v), "list": v}[kind]
+    grad = {"tensor": tensor_on(v, backend, requires_grad=False), "numpy": np.asarray(v), "list": v}[kind]
     y.backward(grad)
     assert x.grad.tolist() == [20.0, -4.0]
 
 
 def test_backward_grad_of_the_wrong_shape_names_both_shapes(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         (x * 2.0).backward(np.ones(3))
 
 
 def test_backward_on_a_tensor_without_graph_is_an_error():
     with pytest.raises(RuntimeError, match="does not require grad"):
-        T([1.0], requires_grad=False).sum().backward()
+        tensor_on([1.0], requires_grad=False).sum().backward()
 
 
 def test_backward_grad_on_another_backend_is_an_error():
-    x = T([1.0, 2.0])
+    x = tensor_on([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match="array_api_strict.*numpy"):
-        (x * 2.0).backward(T([1.0, 1.0], "array_api_strict", requires_grad=False))
+        (x * 2.0).backward(tensor_on([1.0, 1.0], "array_api_strict", requires_grad=False))
 
 
 # ------------------------------------------------------------------------------------------- accumulation
 def test_gradients_accumulate_across_backward_calls_until_zero_grad(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     (x * 3.0).sum().backward()
     (x * x).sum().backward()  # a second graph: 3 + 2x is added
     assert x.grad.tolist() == [5.0, 7.0]
@@ -76,7 +73,7 @@ def test_gradients_accumulate_across_backward_calls_until_zero_grad(backend):
 
 
 def test_a_tensor_used_several_times_gets_the_sum_of_its_gradients(backend):
-    x = T([3.0], backend)
+    x = tensor_on([3.0], backend, requires_grad=True)
     y = x * 2.0  # y = 2x
     z = y * y + y + x  # z = 4x^2 + 3x, dz/dx = 8x + 3
     z.sum().backward()
@@ -84,7 +81,7 @@ def test_a_tensor_used_several_times_gets_the_sum_of_its_gradients(backend):
 
 
 def test_retain_graph_allows_a_second_backward(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
@@ -92,7 +89,7 @@ def test_retain_graph_allows_a_second_backward(backend):
 
 
 def test_second_backward_through_a_freed_graph_raises(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     y = (x * x).sum()
     y.backward()
     with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
@@ -100,7 +97,7 @@ def test_second_backward_through_a_freed_graph_raises(backend):
 
 
 def test_using_part_of_a_freed_graph_raises():
-    x = T([1.0, 2.0])
+    x = tensor_on([1.0, 2.0], requires_grad=True)
     h = x * x
     h.sum().backward()
     with pytest.raises(RuntimeError, match="freed"):
@@ -108,7 +105,7 @@ def test_using_part_of_a_freed_graph_raises():
 
 
 def test_backward_frees_saved_arrays():
-    x = T([1.0, 2.0])
+    x = tensor_on([1.0, 2.0], requires_grad=True)
     y = x * x
     ctx = y._ctx
     assert len(ctx.saved_tensors) == 2
@@ -118,7 +115,7 @@ def test_backward_frees_saved_arrays():
 
 # ------------------------------------------------------------------------------------------- modes and flags
 def test_no_grad_records_nothing_and_restores_the_mode(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     with tg.no_grad():
         y = x * 2.0
         assert not tg.is_grad_enabled()
@@ -134,7 +131,7 @@ def test_no_grad_as_a_decorator_and_after_an_exception():
     def f(t):
         return t * 2.0
 
-    assert not f(T([1.0])).requires_grad
+    assert not f(tensor_on([1.0], requires_grad=True)).requires_grad
     with pytest.raises(ZeroDivisionError), tg.no_grad():
         1 / 0  # noqa: B018
     assert tg.is_grad_enabled()
@@ -151,19 +148,19 @@ def test_no_grad_decorator_on_a_recursive_function():
 
 
 def test_requires_grad_propagates_only_from_inputs_that_need_it(backend):
-    a, b = T([1.0], backend), T([2.0], backend, requires_grad=False)
+    a, b = tensor_on([1.0], backend, requires_grad=True), tensor_on([2.0], backend, requires_grad=False)
     assert (a + b).requires_grad and not (b + b).requires_grad
     assert (b + b)._ctx is None
 
 
 def test_detach_stops_the_gradient(backend):
-    x = T([2.0], backend)
+    x = tensor_on([2.0], backend, requires_grad=True)
     (x * x.detach()).sum().backward()  # only the first factor is differentiated
     assert x.grad.tolist() == [2.0]
 
 
 def test_retain_grad_keeps_non_leaf_gradients(backend):
-    x = T([1.0, 2.0], backend)
+    x = tensor_on([1.0, 2.0], backend, requires_grad=True)
     h = x * 3.0
     h.retain_grad()
     other = x * 4.0
@@ -172,7 +169,7 @@ def test_retain_grad_keeps_non_leaf_gradients(backend):
     assert x.grad.tolist() == [18.0, 36.0]
     assert other.grad is None and not other.is_leaf
     with pytest.raises(RuntimeError, match="does not require grad"):
-        T([1.0], requires_grad=False).retain_grad()
+        tensor_on([1.0], requires_grad=False).retain_grad()
 
 
 def test_only_floating_tensors_can_require_gradients():
@@ -184,7 +181,7 @@ def test_only_floating_tensors_can_require_gradients():
 
 # ------------------------------------------------------------------------------------------- graph shapes
 def test_a_chain_of_ten_thousand_ops(backend):
-    x = T([1.0], backend)
+    x = tensor_on([1.0], backend, requires_grad=True)
     y = x
     for _ in range(10_000):
         y = y + x
@@ -195,7 +192,7 @@ def test_a_chain_of_ten_thousand_ops(backend):
 
 
 def test_a_deep_chain_of_distinct_nodes():
-    x = T([0.5])
+    x = tensor_on([0.5], requires_grad=True)
     y = x
     for _ in range(10_000):
         y = y * 1.0 + 0.0  # two recorded ops per step, each with a constant
@@ -216,7 +213,7 @@ class _NoGradient(Function):
 
 
 def test_a_node_that_receives_no_gradient_does_not_block_its_inputs(backend):
-    x = T([2.0], backend)
+    x = tensor_on([2.0], backend, requires_grad=True)
     m = x * 3.0
     k = _NoGradient.apply(m)  # nothing flows back into m ...
     (k + x).sum().backward()  # ... but x still gets the gradient of its direct use
@@ -224,8 +221,8 @@ def test_a_node_that_receives_no_gradient_does_not_block_its_inputs(backend):
 
 
 def test_gradient_dtype_follows_the_input_when_an_op_promotes():
-    x = T([1.0, 2.0], dtype="float32")
-    w = T([3.0, 4.0], dtype="float64")
+    x = tensor_on([1.0, 2.0], dtype="float32", requires_grad=True)
+    w = tensor_on([3.0, 4.0], dtype="float64", requires_grad=True)
     y = x * w
     assert str(y.numpy().dtype) == "float64"
     y.sum().backward()
@@ -234,12 +231,12 @@ def test_gradient_dtype_follows_the_input_when_an_op_promotes():
 
 
 def test_leaf_gradients_are_fresh_writable_arrays():
-    a, b = T([1.0, 2.0]), T([3.0, 4.0])
+    a, b = tensor_on([1.0, 2.0], requires_grad=True), tensor_on([3.0, 4.0], requires_grad=True)
     user_grad = np.array([1.0, 1.0])
     (a + b).backward(user_grad)
     a.grad.data[0] = 100.0  # an in-place update (as an optimizer may do) touches nothing else
     assert b.grad.tolist() == [1.0, 1.0] and user_grad.tolist() == [1.0, 1.0]
-    s = T([[1.0, 2.0]])
+    s = tensor_on([[1.0, 2.0]], requires_grad=True)
     s.sum().backward()  # the gradient of sum is a broadcast, read-only view inside the engine
     s.grad.data[0, 0] = 5.0
     assert s.grad.tolist() == [[5.0, 1.0]]
@@ -260,12 +257,12 @@ class _Cube(Function):
 
 
 def test_custom_function_with_attributes(backend):
-    x = T([1.0, -2.0], backend)
+    x = tensor_on([1.0, -2.0], backend, requires_grad=True)
     y = _Cube.apply(x, scale=2.0)
     assert y.tolist() == [2.0, -16.0]
     y.sum().backward()
     assert x.grad.tolist() == [6.0, 24.0]  # 6 x^2
-    assert tg.gradcheck(lambda t: _Cube.apply(t, scale=0.5), T([0.3, -1.2], backend))
+    assert tg.gradcheck(lambda t: _Cube.apply(t, scale=0.5), tensor_on([0.3, -1.2], backend, requires_grad=True))
 
 
 def test_needs_input_grad_and_optional_inputs():
@@ -283,7 +280,7 @@ def test_needs_input_grad_and_optional_inputs():
             x, w = ctx.saved_tensors
             return grad * w, grad * x, None
 
-    x, w = T([2.0]), T([5.0], requires_grad=False)
+    x, w = tensor_on([2.0], requires_grad=True), tensor_on([5.0], requires_grad=False)
     Affine.apply(x, w, None).sum().backward()
     assert seen["needs"] == (True, False, False)
     assert x.grad.tolist() == [5.0]
@@ -303,7 +300,7 @@ def test_a_backward_returning_a_wrong_shape_is_named():
             return grad[:1]
 
     with pytest.raises(RuntimeError, match=r"Bad.backward.*\(1,\).*input 0 of shape \(2,\)"):
-        Bad.apply(T([1.0, 2.0])).sum().backward()
+        Bad.apply(tensor_on([1.0, 2.0], requires_grad=True)).sum().backward()
 
 
 def test_a_backward_returning_too_many_gradients_is_named():
@@ -317,19 +314,19 @@ def test_a_backward_returning_too_many_gradients_is_named():
             return grad, grad
 
     with pytest.raises(RuntimeError, match="Bad.backward returned 2 gradients for 1 inputs"):
-        Bad.apply(T([1.0])).sum().backward()
+        Bad.apply(tensor_on([1.0], requires_grad=True)).sum().backward()
 
 
 def test_apply_rejects_non_tensors_and_mixed_backends():
     with pytest.raises(TypeError, match="Tensor inputs"):
         _Cube.apply(np.ones(2))
     with pytest.raises(ValueError, match="'numpy' and 'array_api_strict'"):
-        T([1.0]) + T([1.0], "array_api_strict")
+        tensor_on([1.0], requires_grad=True) + tensor_on([1.0], "array_api_strict", requires_grad=True)
 
 
 # ------------------------------------------------------------------------------------------- gradcheck
 def test_gradcheck_accepts_correct_gradients(backend):
-    a, b = T([[0.5, -1.0], [2.0, 0.3]], backend), T([1.5, -0.5], backend)
+    a, b = tensor_on([[0.5, -1.0], [2.0, 0.3]], backend, requires_grad=True), tensor_on([1.5, -0.5], backend, requires_grad=True)
     assert tg.gradcheck(lambda p, q: ((p * q).tanh() @ q).sigmoid(), a, b)
 
 
@@ -345,7 +342,7 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
             (a,) = ctx.saved_tensors
             return grad * a  # should be 2a: the error grows with |a|
 
-    x = T([[0.1, -4.0], [1.0, 0.0]])
+    x = tensor_on([[0.1, -4.0], [1.0, 0.0]], requires_grad=True)
     with pytest.raises(tg.GradcheckError) as info:
         tg.gradcheck(lambda t: HalfWrong.apply(t).sum(), x)  # L = v * sum(x^2), v a scalar
     message = str(info.value)
@@ -357,7 +354,7 @@ def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
         tg.gradcheck(lambda t: HalfWrong.apply(t), y)
     assert tg.gradcheck(lambda t: HalfWrong.apply(t), y, raise_exception=False) is False
     with pytest.raises(ValueError, match="no input has requires_grad"):
-        tg.gradcheck(lambda t: t * 2.0, T([1.0], requires_grad=False))
+        tg.gradcheck(lambda t: t * 2.0, tensor_on([1.0], requires_grad=False))
 
 
 def test_gradcheck_on_float32_inputs_works_on_float64_copies():
@@ -414,7 +411,7 @@ def test_gradcheck_reports_a_nan_gradient_as_the_worst_mismatch():
             out[1] = np.nan
             return out
 
-    x = T([1.0, 2.0, 3.0])
+    x = tensor_on([1.0, 2.0, 3.0], requires_grad=True)
     with pytest.raises(tg.GradcheckError, match=r"index \(1,\): analytic=nan"):
         tg.gradcheck(NanGrad.apply, x)
 
@@ -438,8 +435,8 @@ def test_grad_mode_is_per_thread():
 
     seen = []
     with tg.no_grad():
-        worker = threading.Thread(target=lambda: seen.append((T([1.0]) * 2.0).requires_grad))
+        worker = threading.Thread(target=lambda: seen.append((tensor_on([1.0], requires_grad=True) * 2.0).requires_grad))
         worker.start()
         worker.join()
-        assert not (T([1.0]) * 2.0).requires_grad
+        assert not (tensor_on([1.0], requires_grad=True) * 2.0).requires_grad
     assert seen == [True]

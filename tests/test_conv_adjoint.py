@@ -8,11 +8,11 @@ reference ``ref_transpose_window`` (tests/reference_conv.py), not from the packa
 """
 
 import numpy as np
+from helpers import tensor_on as _t  # the tests' one tensor helper
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference_conv import ref_transpose_window
 
-import tinygradconv as tg
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -25,10 +25,6 @@ def configs(draw, op_beyond_strides=False):
     op = draw(st.one_of(st.none(), st.integers(0, 2 * s if op_beyond_strides else s - 1)))
     length = draw(st.integers(1, 9))
     return length, k, s, d, padding, op
-
-
-def _t(a, backend, requires_grad=False):
-    return tg.Tensor(np.asarray(a, dtype=float), dtype="float64", backend=backend, requires_grad=requires_grad)
 
 
 def _jacobian(fn, n_in, backend):

@@ -13,14 +13,6 @@ from tinygradconv import constraints, initializers, regularizers
 from tinygradconv.layers import Conv1D, Conv1DTranspose, Convolution1DTranspose
 
 
-@pytest.fixture
-def on_backend(backend):
-    """Make ``backend`` the default (weights are created there) for the duration of a test."""
-    tg.set_backend(backend)
-    yield backend
-    tg.set_backend("numpy")
-
-
 # ------------------------------------------------------------------------------------------------ construction
 def test_alias_is_the_same_class():
     assert Convolution1DTranspose is Conv1DTranspose

@@ -5,6 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import tensor_on as _t  # the tests' one tensor helper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
@@ -14,10 +15,6 @@ from tinygradconv import config
 from tinygradconv.ops import conv as conv_module
 from tinygradconv.ops import conv_batching
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
-
-
-def _t(a, backend, requires_grad=False, dtype="float64"):
-    return None if a is None else tg.Tensor(np.asarray(a), dtype=dtype, backend=backend, requires_grad=requires_grad)
 
 
 def _transpose_grid():

@@ -15,14 +15,6 @@ from tinygradconv.layers import (
 )
 
 
-@pytest.fixture
-def on_backend(backend):
-    """Make ``backend`` the default (so weights are created there) for the duration of a test."""
-    tg.set_backend(backend)
-    yield backend
-    tg.set_backend("numpy")
-
-
 def _x(rng, *shape):
     return rng.standard_normal(shape)
 

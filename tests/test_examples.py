@@ -26,7 +26,7 @@ def run_example(name, *extra, env=None):
 def test_every_example_is_tested():
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts == {"seed_example.py", "learn_hidden_kernel.py", "signal_upsampler.py",
-                       "denoising_autoencoder.py"}
+                       "denoising_autoencoder.py", "unet_1d.py"}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
@@ -72,4 +72,14 @@ def test_denoising_autoencoder():
     assert denoised <= 0.4 * noisy
     max_norm, limit = map(float, re.search(r"max kernel norm: (\S+) \(MaxNorm limit (\S+)\)", out).groups())
     assert max_norm <= limit * (1 + 1e-5)
+    assert "OK:" in out
+
+
+def test_unet_1d(tmp_path):
+    out = run_example("unet_1d.py", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
+    assert "skip_64 (Concatenate)" in out and "(None, 64, 32)" in out     # the summary shows the skip connection
+    baseline, unet = map(float, re.search(r"moving average \(window \d+\) (\S+), U-Net (\S+) ", out).groups())
+    required = float(re.search(r"required (\d+)%", out).group(1)) / 100
+    assert required == 0.20 and unet <= (1 - required) * baseline   # the environment variable selected the short run
+    assert (tmp_path / "unet_1d.png").stat().st_size > 0
     assert "OK:" in out

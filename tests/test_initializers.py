@@ -232,7 +232,7 @@ def test_argument_validation():
         I.RandomNormal(stddev=-1.0)
     with pytest.raises(TypeError, match="mean"):
         I.TruncatedNormal(mean="0")
-    with pytest.raises(TypeError, match="gain"):
+    with pytest.raises(ValueError, match="gain"):
         I.Orthogonal(gain=float("nan"))
 
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import tensor_on
 
 import tinygradconv as tg
 from tinygradconv import losses
@@ -79,10 +80,6 @@ def _onehot(rng, shape):
     return np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
 
 
-def _t(x, backend, grad=False):
-    return tg.Tensor(x, dtype="float64", backend=backend, requires_grad=grad)
-
-
 # ------------------------------------------------------------------------------------------------ values
 REGRESSION = [(losses.mean_squared_error, np_mse), (losses.mean_absolute_error, np_mae),
               (losses.huber, np_huber), (losses.log_cosh, np_log_cosh)]
@@ -92,7 +89,7 @@ REGRESSION = [(losses.mean_squared_error, np_mse), (losses.mean_absolute_error, 
 @pytest.mark.parametrize("shape", [(5, 3), (2, 3, 4), (6,)])
 def test_regression_losses_match_formulas(fn, ref, shape, backend, rng):
     y, p = rng.standard_normal(shape) * 2, rng.standard_normal(shape) * 2
-    out = fn(y, _t(p, backend))
+    out = fn(y, tensor_on(p, backend))
     assert out.shape == shape[:-1]
     np.testing.assert_allclose(out.numpy(), ref(y, p), rtol=1e-12)
 
@@ -119,10 +116,10 @@ def test_hand_computed_values():
 def test_binary_crossentropy_probabilities_and_logits(label_smoothing, backend, rng):
     y = (rng.random((4, 3)) > 0.5).astype(float)
     p = rng.uniform(0.01, 0.99, (4, 3))
-    out = losses.binary_crossentropy(y, _t(p, backend), label_smoothing=label_smoothing)
+    out = losses.binary_crossentropy(y, tensor_on(p, backend), label_smoothing=label_smoothing)
     np.testing.assert_allclose(out.numpy(), np_bce(y, p, label_smoothing), rtol=1e-10)
     x = rng.standard_normal((4, 3)) * 3
-    out = losses.binary_crossentropy(y, _t(x, backend), from_logits=True, label_smoothing=label_smoothing)
+    out = losses.binary_crossentropy(y, tensor_on(x, backend), from_logits=True, label_smoothing=label_smoothing)
     np.testing.assert_allclose(out.numpy(), np_bce_logits(y, x, label_smoothing), rtol=1e-10)
 
 
@@ -130,11 +127,11 @@ def test_binary_crossentropy_probabilities_and_logits(label_smoothing, backend, 
 def test_categorical_crossentropy_probabilities_and_logits(label_smoothing, backend, rng):
     y = _onehot(rng, (5, 4))
     p = rng.uniform(0.05, 2.0, (5, 4))  # not normalised: Keras rescales rows to sum 1
-    out = losses.categorical_crossentropy(y, _t(p, backend), label_smoothing=label_smoothing)
+    out = losses.categorical_crossentropy(y, tensor_on(p, backend), label_smoothing=label_smoothing)
     np.testing.assert_allclose(out.numpy(), np_cce(y, p, label_smoothing), rtol=1e-10)
     x = rng.standard_normal((2, 5, 4)) * 3
     y3 = _onehot(rng, (2, 5, 4))
-    out = losses.categorical_crossentropy(y3, _t(x, backend), from_logits=True, label_smoothing=label_smoothing)
+    out = losses.categorical_crossentropy(y3, tensor_on(x, backend), from_logits=True, label_smoothing=label_smoothing)
     np.testing.assert_allclose(out.numpy(), np_cce_logits(y3, x, label_smoothing), rtol=1e-10)
 
 
@@ -142,39 +139,39 @@ def test_categorical_crossentropy_probabilities_and_logits(label_smoothing, back
 def test_sparse_categorical_crossentropy(from_logits, backend, rng):
     labels = rng.integers(0, 4, (6,))
     p = rng.standard_normal((6, 4)) if from_logits else _probabilities(rng, (6, 4))
-    out = losses.sparse_categorical_crossentropy(labels, _t(p, backend), from_logits=from_logits)
+    out = losses.sparse_categorical_crossentropy(labels, tensor_on(p, backend), from_logits=from_logits)
     np.testing.assert_allclose(out.numpy(), np_sparse(labels, p, from_logits), rtol=1e-10)
     # labels with a trailing axis of 1, as float, as a Tensor: same result
     as_column = tg.Tensor(labels[:, None].astype(float), dtype="float64", backend=backend)
-    again = losses.sparse_categorical_crossentropy(as_column, _t(p, backend), from_logits=from_logits)
+    again = losses.sparse_categorical_crossentropy(as_column, tensor_on(p, backend), from_logits=from_logits)
     np.testing.assert_allclose(again.numpy(), out.numpy())
     # equals categorical cross-entropy with one-hot targets
     onehot = np.eye(4)[labels]
-    np.testing.assert_allclose(losses.categorical_crossentropy(onehot, _t(p, backend), from_logits).numpy(),
+    np.testing.assert_allclose(losses.categorical_crossentropy(onehot, tensor_on(p, backend), from_logits).numpy(),
                                out.numpy(), rtol=1e-12)
 
 
 def test_kl_divergence(backend, rng):
     y, p = _probabilities(rng, (3, 5)), _probabilities(rng, (3, 5))
     y[0, 0] = 0.0  # clipped to epsilon: no log(0)
-    np.testing.assert_allclose(losses.kl_divergence(y, _t(p, backend)).numpy(), np_kld(y, p), rtol=1e-10)
+    np.testing.assert_allclose(losses.kl_divergence(y, tensor_on(p, backend)).numpy(), np_kld(y, p), rtol=1e-10)
 
 
 # ------------------------------------------------------------------------------------------------ stability
 def test_logit_paths_are_stable_for_huge_logits(backend):
-    x = _t([[1000.0, -1000.0, 0.0]], backend, grad=True)
+    x = tensor_on([[1000.0, -1000.0, 0.0]], backend, requires_grad=True)
     out = losses.categorical_crossentropy([[0.0, 1.0, 0.0]], x, from_logits=True)
     assert out.tolist() == pytest.approx([2000.0])
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [[1.0, -1.0, 0.0]], atol=1e-12)  # softmax - onehot
 
-    z = _t([[800.0, -800.0]], backend, grad=True)
+    z = tensor_on([[800.0, -800.0]], backend, requires_grad=True)
     bce = losses.binary_crossentropy([[0.0, 1.0]], z, from_logits=True)
     assert bce.tolist() == pytest.approx([800.0])
     bce.sum().backward()
     np.testing.assert_allclose(z.grad.numpy(), [[0.5, -0.5]])  # (sigmoid(x) - y) / 2
 
-    e = _t([[1000.0, -1000.0]], backend, grad=True)
+    e = tensor_on([[1000.0, -1000.0]], backend, requires_grad=True)
     lc = losses.log_cosh([[0.0, 0.0]], e)
     assert lc.tolist() == pytest.approx([1000.0 - math.log(2)])
     lc.sum().backward()
@@ -182,17 +179,17 @@ def test_logit_paths_are_stable_for_huge_logits(backend):
 
 
 def test_probability_paths_clip_instead_of_log_zero(backend):
-    p = _t([[0.0, 1.0]], backend, grad=True)
+    p = tensor_on([[0.0, 1.0]], backend, requires_grad=True)
     out = losses.binary_crossentropy([[1.0, 0.0]], p)
     assert out.item() == pytest.approx(-math.log(EPS), rel=1e-6)
     out.backward()
     assert np.all(np.isfinite(p.grad.numpy()))
-    out = losses.categorical_crossentropy([[1.0, 0.0]], _t([[0.0, 1.0]], backend))
+    out = losses.categorical_crossentropy([[1.0, 0.0]], tensor_on([[0.0, 1.0]], backend))
     assert out.item() == pytest.approx(-math.log(EPS), rel=1e-6)
 
 
 def test_log_cosh_gradient_at_zero_error_is_zero(backend):
-    p = _t([[0.0, 1.0]], backend, grad=True)
+    p = tensor_on([[0.0, 1.0]], backend, requires_grad=True)
     losses.log_cosh([[0.0, 1.0]], p).sum().backward()
     np.testing.assert_allclose(p.grad.numpy(), [[0.0, 0.0]], atol=1e-15)
 
@@ -225,7 +222,7 @@ def test_gradcheck(name, make, kind, backend, rng):
     elif name in ("mae", "huber"):
         y = pred + rng.choice([-1.0, 1.0], shape) * rng.uniform(0.05, 1.5, shape)  # away from kinks
         y[np.abs(np.abs(pred - y) - 0.7) < 0.05] += 0.2
-    assert tg.gradcheck(make(y), _t(pred, backend, grad=True), atol=1e-7, rtol=1e-5)
+    assert tg.gradcheck(make(y), tensor_on(pred, backend, requires_grad=True), atol=1e-7, rtol=1e-5)
 
 
 @pytest.mark.parametrize("op", ["softplus", "log_softmax"])
@@ -233,19 +230,19 @@ def test_registered_ops_gradcheck(op, backend):
     info = OPS[op]
     assert info.function in (nn.Softplus, nn.LogSoftmax)
     for sample in info.samples(np.random.default_rng(0)):
-        x = _t(sample.args[0], backend, grad=True)
+        x = tensor_on(sample.args[0], backend, requires_grad=True)
         kwargs = sample.kwargs
         assert tg.gradcheck(lambda t, kw=kwargs: info.function.apply(t, **kw), x, atol=1e-7, rtol=1e-5)
 
 
 def test_softplus_and_log_softmax_values(backend):
     x = np.array([[-50.0, -1.0, 0.0, 2.0, 50.0]])
-    np.testing.assert_allclose(nn.softplus(_t(x, backend)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
-    np.testing.assert_allclose(nn.log_softmax(_t(x, backend)).numpy(), np.log(np_softmax(x)), rtol=1e-12)
-    np.testing.assert_allclose(nn.log_softmax(_t(x.T, backend), axis=0).numpy(), np.log(np_softmax(x)).T,
+    np.testing.assert_allclose(nn.softplus(tensor_on(x, backend)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.log_softmax(tensor_on(x, backend)).numpy(), np.log(np_softmax(x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.log_softmax(tensor_on(x.T, backend), axis=0).numpy(), np.log(np_softmax(x)).T,
                                rtol=1e-12)
     with pytest.raises(ValueError, match="axis=2"):
-        nn.log_softmax(_t(x, backend), axis=2)
+        nn.log_softmax(tensor_on(x, backend), axis=2)
 
 
 # ------------------------------------------------------------------------------------------------ classes
@@ -253,7 +250,7 @@ def test_classes_reduce_like_keras(backend, rng):
     y, p = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     per_sample = np_mse(y, p)
     w = np.array([1.0, 0.0, 2.0, 0.5])
-    pred = _t(p, backend)
+    pred = tensor_on(p, backend)
     assert losses.MeanSquaredError()(y, pred).item() == pytest.approx(per_sample.mean())
     assert losses.MeanSquaredError(reduction="sum")(y, pred).item() == pytest.approx(per_sample.sum())
     np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(y, pred).numpy(), per_sample)
@@ -263,8 +260,8 @@ def test_classes_reduce_like_keras(backend, rng):
     # (batch, 1) weights and (batch, steps) losses: weights broadcast per sample
     p3, y3 = rng.standard_normal((4, 5, 2)), rng.standard_normal((4, 5, 2))
     expected = (np_mse(y3, p3) * w[:, None]).sum() / 20
-    assert losses.MeanSquaredError()(y3, _t(p3, backend), sample_weight=w[:, None]).item() == pytest.approx(expected)
-    assert losses.MeanSquaredError()(y3, _t(p3, backend), sample_weight=w).item() == pytest.approx(expected)
+    assert losses.MeanSquaredError()(y3, tensor_on(p3, backend), sample_weight=w[:, None]).item() == pytest.approx(expected)
+    assert losses.MeanSquaredError()(y3, tensor_on(p3, backend), sample_weight=w).item() == pytest.approx(expected)
 
 
 def test_class_results_equal_function_means(backend, rng):
@@ -277,24 +274,30 @@ def test_class_results_equal_function_means(backend, rng):
              (losses.MeanAbsoluteError(), np_mae(y, x))]
     for loss, per_sample in pairs:
         target = y.argmax(-1) if isinstance(loss, losses.SparseCategoricalCrossentropy) else y
-        out = loss(target, _t(x, backend))
+        out = loss(target, tensor_on(x, backend))
         assert out.shape == ()
         assert out.item() == pytest.approx(per_sample.mean(), rel=1e-10), loss.name
-    kl = losses.KLDivergence()(_probabilities(rng, (2, 3)), _t(_probabilities(rng, (2, 3)), backend))
+    kl = losses.KLDivergence()(_probabilities(rng, (2, 3)), tensor_on(_probabilities(rng, (2, 3)), backend))
     assert kl.shape == ()
 
 
 def test_class_squeezes_a_trailing_axis_of_one(backend):
-    out = losses.MeanSquaredError(reduction=None)([1.0, 2.0], _t([[0.0], [0.0]], backend))
+    out = losses.MeanSquaredError(reduction=None)([1.0, 2.0], tensor_on([[0.0], [0.0]], backend))
     np.testing.assert_allclose(out.numpy(), [1.0, 4.0])
 
 
-def test_loss_trains_through_backward(backend):
-    x = _t([[0.3, -0.2, 0.9]], backend, grad=True)
-    loss = losses.get("categorical_crossentropy")
-    out = loss([[0.0, 0.0, 1.0]], x.relu() + 0.1)
-    out.backward()
-    assert x.grad is not None and x.grad.shape == (1, 3)
+def test_loss_gradient_through_backward_has_the_right_values(backend):
+    # By hand: p = relu(x) + 0.1 = [0.4, 0.1, 1.0], S = sum(p) = 1.5 and loss = -log(p_2 / S) = log S - log p_2, so
+    # dloss/dp = 1 / S - [0, 0, 1 / p_2] = [2/3, 2/3, -1/3]; relu' = [1, 0, 1] gives grad x = [2/3, 0, -1/3].
+    x0, y = np.array([[0.3, -0.2, 0.9]]), np.array([[0.0, 0.0, 1.0]])
+    x = tensor_on(x0, backend, requires_grad=True)
+    losses.get("categorical_crossentropy")(y, x.relu() + 0.1).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[2 / 3, 0.0, -1 / 3]], rtol=1e-12, atol=1e-15)
+    # and float64 central differences of the NumPy reference (no step crosses the relu kink at 0)
+    h = 1e-6
+    numeric = [(np_cce(y, np.maximum(x0 + h * e, 0) + 0.1) - np_cce(y, np.maximum(x0 - h * e, 0) + 0.1))[0] / (2 * h)
+               for e in np.eye(3)]
+    np.testing.assert_allclose(x.grad.numpy()[0], numeric, rtol=1e-8, atol=1e-10)
 
 
 # ------------------------------------------------------------------------------------------------ lookup, errors
@@ -315,7 +318,7 @@ def test_get_callables_instances_and_configs(backend):
         return (y_pred - y_true).abs().sum(axis=-1)
 
     wrapped = losses.get(my_loss)
-    out = wrapped([[1.0, 1.0], [0.0, 0.0]], _t([[0.0, 0.0], [0.0, 1.0]], backend))
+    out = wrapped([[1.0, 1.0], [0.0, 0.0]], tensor_on([[0.0, 0.0], [0.0, 1.0]], backend))
     assert out.shape == () and out.item() == pytest.approx(1.5)  # mean of per-sample (2, 1)
     instance = losses.Huber(delta=3.0)
     assert losses.get(instance) is instance

@@ -6,13 +6,6 @@ import tinygradconv as tg
 from tinygradconv.layers import BatchNormalization, LayerNormalization
 
 
-@pytest.fixture
-def on_backend(backend):
-    tg.set_backend(backend)
-    yield backend
-    tg.set_backend("numpy")
-
-
 def _stats(x, axes):
     """Mean and biased variance from the sums, written out (no np.var)."""
     count = np.prod([x.shape[a] for a in axes])

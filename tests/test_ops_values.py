@@ -7,15 +7,12 @@ import math
 
 import numpy as np
 import pytest
+from helpers import tensor_on
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygradconv as tg
 from tinygradconv import ops
-
-
-def T(array, backend, dtype="float64", requires_grad=False):
-    return tg.Tensor(np.asarray(array), dtype=dtype, backend=backend, requires_grad=requires_grad)
 
 
 @pytest.fixture
@@ -35,7 +32,7 @@ def xy(rng):
 def test_binary_operator_values_with_broadcasting(name, op, reference, backend, rng):
     for shape_a, shape_b in [((3, 4), (3, 4)), ((2, 3), (3,)), ((2, 1, 3), (4, 1)), ((), (2, 2))]:
         a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b) + 3.0  # b away from 0 for div
-        out = op(T(a, backend), T(b, backend))
+        out = op(tensor_on(a, backend), tensor_on(b, backend))
         assert out.shape == np.broadcast_shapes(shape_a, shape_b)
         np.testing.assert_allclose(out.numpy(), reference(a, b), rtol=1e-12, err_msg=name)
 
@@ -43,14 +40,14 @@ def test_binary_operator_values_with_broadcasting(name, op, reference, backend, 
 def test_pow_values(backend, rng):
     a = rng.uniform(0.5, 2.0, (3, 4))
     b = rng.uniform(-2.0, 2.0, (4,))
-    np.testing.assert_allclose((T(a, backend) ** T(b, backend)).numpy(), np.exp(b * np.log(a)), rtol=1e-12)
-    np.testing.assert_allclose((T(a, backend) ** 2).numpy(), a * a, rtol=1e-12)
-    np.testing.assert_allclose((2.0 ** T(b, backend)).numpy(), np.exp(b * math.log(2.0)), rtol=1e-12)
+    np.testing.assert_allclose((tensor_on(a, backend) ** tensor_on(b, backend)).numpy(), np.exp(b * np.log(a)), rtol=1e-12)
+    np.testing.assert_allclose((tensor_on(a, backend) ** 2).numpy(), a * a, rtol=1e-12)
+    np.testing.assert_allclose((2.0 ** tensor_on(b, backend)).numpy(), np.exp(b * math.log(2.0)), rtol=1e-12)
 
 
 def test_reflected_operators_with_python_numbers(backend, xy):
     x, _ = xy
-    t = T(x, backend)
+    t = tensor_on(x, backend)
     np.testing.assert_allclose((1.5 + t).numpy(), 1.5 + x)
     np.testing.assert_allclose((1.5 - t).numpy(), 1.5 - x)
     np.testing.assert_allclose((1.5 * t).numpy(), 1.5 * x)
@@ -62,7 +59,7 @@ def test_reflected_operators_with_python_numbers(backend, xy):
 
 def test_operators_with_numpy_arrays_on_either_side(backend, xy):
     x, y = xy
-    t = T(x, backend)
+    t = tensor_on(x, backend)
     for out in (t + y, y + t):  # __array_priority__ makes NumPy defer to Tensor
         assert isinstance(out, tg.Tensor)
         np.testing.assert_allclose(out.numpy(), x + y)
@@ -73,7 +70,7 @@ def test_matmul_values(backend, rng):
     for shape_a, shape_b in [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
                              ((2, 1, 3, 4), (5, 4, 2))]:
         a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
-        out = T(a, backend) @ T(b, backend)
+        out = tensor_on(a, backend) @ tensor_on(b, backend)
         # reference: an explicit sum over the contracted index, with 1-D operands promoted as matmul does
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -100,7 +97,7 @@ def test_matmul_values(backend, rng):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_unary_values_method_and_function(name, low, high, reference, dtype, backend, rng):
     x = rng.uniform(low, high, (4, 5))
-    t = T(x, backend, dtype=dtype)
+    t = tensor_on(x, backend, dtype=dtype)
     tolerance = 1e-6 if dtype == "float32" else 1e-12
     for out in (getattr(t, name)(), getattr(ops, name)(t)):
         assert str(out.numpy().dtype) == dtype
@@ -109,39 +106,39 @@ def test_unary_values_method_and_function(name, low, high, reference, dtype, bac
 
 def test_sigmoid_does_not_overflow(backend):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        out = T([-1000.0, 0.0, 1000.0], backend, dtype="float32").sigmoid().numpy()
+        out = tensor_on([-1000.0, 0.0, 1000.0], backend, dtype="float32").sigmoid().numpy()
     np.testing.assert_array_equal(out, [0.0, 0.5, 1.0])
 
 
 def test_abs_operator(backend):
-    assert abs(T([-2.0, 3.0], backend)).tolist() == [2.0, 3.0]
+    assert abs(tensor_on([-2.0, 3.0], backend)).tolist() == [2.0, 3.0]
 
 
 def test_clip_values(backend, rng):
     x = rng.uniform(-3, 3, (20,))
-    np.testing.assert_array_equal(T(x, backend).clip(-1.0, 2.0).numpy(), [min(max(v, -1.0), 2.0) for v in x])
-    np.testing.assert_array_equal(T(x, backend).clip(max=0.5).numpy(), [min(v, 0.5) for v in x])
-    np.testing.assert_array_equal(ops.clip(T(x, backend), min=0.0).numpy(), [max(v, 0.0) for v in x])
+    np.testing.assert_array_equal(tensor_on(x, backend).clip(-1.0, 2.0).numpy(), [min(max(v, -1.0), 2.0) for v in x])
+    np.testing.assert_array_equal(tensor_on(x, backend).clip(max=0.5).numpy(), [min(v, 0.5) for v in x])
+    np.testing.assert_array_equal(ops.clip(tensor_on(x, backend), min=0.0).numpy(), [max(v, 0.0) for v in x])
     with pytest.raises(ValueError, match="min"):
-        T(x, backend).clip(2.0, 1.0)
+        tensor_on(x, backend).clip(2.0, 1.0)
     with pytest.raises(TypeError, match="min"):
-        T(x, backend).clip("a", 1.0)
+        tensor_on(x, backend).clip("a", 1.0)
 
 
 def test_where_values(backend, rng):
     cond = rng.random((3, 4)) > 0.5
     a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,))
-    out = ops.where(cond, T(a, backend), T(b, backend))
+    out = ops.where(cond, tensor_on(a, backend), tensor_on(b, backend))
     expected = [[a[i, j] if cond[i, j] else b[j] for j in range(4)] for i in range(3)]
     np.testing.assert_array_equal(out.numpy(), expected)
-    out = ops.where(T(cond, backend, dtype="bool"), T(a, backend), 0.0)  # a Tensor condition and a number
+    out = ops.where(tensor_on(cond, backend, dtype="bool"), tensor_on(a, backend), 0.0)  # a Tensor condition and a number
     np.testing.assert_array_equal(out.numpy(), np.where(cond, a, 0.0))
 
 
 def test_comparisons_give_non_differentiable_booleans(backend, rng):
     x, y = rng.standard_normal(6), rng.standard_normal(6)
     x[2] = y[2]
-    a, b = T(x, backend, requires_grad=True), T(y, backend)
+    a, b = tensor_on(x, backend, requires_grad=True), tensor_on(y, backend)
     for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
         out = getattr(a, op)(b)
         assert str(out.numpy().dtype) == "bool" and not out.requires_grad
@@ -150,7 +147,7 @@ def test_comparisons_give_non_differentiable_booleans(backend, rng):
 
 
 def test_astype_values_and_gradient_dtype(backend):
-    x = T([1.25, -2.5], backend, dtype="float64", requires_grad=True)
+    x = tensor_on([1.25, -2.5], backend, dtype="float64", requires_grad=True)
     y = x.astype("float32")
     assert str(y.numpy().dtype) == "float32"
     (y * 2.0).sum().backward()
@@ -164,14 +161,14 @@ def test_astype_values_and_gradient_dtype(backend):
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reduction_values(name, axis, keepdims, backend, rng):
     x = rng.standard_normal((3, 4, 2))
-    out = getattr(T(x, backend), name)(axis=axis, keepdims=keepdims)
+    out = getattr(tensor_on(x, backend), name)(axis=axis, keepdims=keepdims)
     reference = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}[name](x, axis=axis, keepdims=keepdims)
     assert out.shape == np.shape(reference)
     np.testing.assert_allclose(out.numpy(), reference, rtol=1e-12)
 
 
 def test_reduction_by_hand(backend):
-    t = T([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], backend)
+    t = tensor_on([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], backend)
     assert t.sum().item() == 21.0
     assert t.sum(axis=0).tolist() == [5.0, 7.0, 9.0]
     assert t.mean(axis=1, keepdims=True).tolist() == [[3.0], [4.0]]
@@ -180,7 +177,7 @@ def test_reduction_by_hand(backend):
 
 
 def test_reduction_axis_errors(backend):
-    t = T(np.zeros((2, 3)), backend)
+    t = tensor_on(np.zeros((2, 3)), backend)
     with pytest.raises(ValueError, match="out of range"):
         t.sum(axis=2)
     with pytest.raises(ValueError, match="repeated"):
@@ -190,7 +187,7 @@ def test_reduction_axis_errors(backend):
 
 
 def test_max_gradient_splits_ties(backend):
-    x = T([1.0, 3.0, 3.0, 2.0], backend, requires_grad=True)
+    x = tensor_on([1.0, 3.0, 3.0, 2.0], backend, requires_grad=True)
     x.max().backward()
     assert x.grad.tolist() == [0.0, 0.5, 0.5, 0.0]
 
@@ -198,7 +195,7 @@ def test_max_gradient_splits_ties(backend):
 # ------------------------------------------------------------------------------------------- shape ops
 def test_reshape_values_and_errors(backend, rng):
     x = rng.standard_normal((2, 6))
-    t = T(x, backend)
+    t = tensor_on(x, backend)
     np.testing.assert_array_equal(t.reshape(3, 4).numpy(), x.reshape(3, 4))
     np.testing.assert_array_equal(t.reshape((4, -1)).numpy(), x.reshape(4, 3))
     np.testing.assert_array_equal(ops.reshape(t, [12]).numpy(), x.ravel())
@@ -210,15 +207,15 @@ def test_reshape_values_and_errors(backend, rng):
 
 def test_permute_and_transpose_values(backend, rng):
     x = rng.standard_normal((2, 3, 4))
-    t = T(x, backend)
+    t = tensor_on(x, backend)
     np.testing.assert_array_equal(t.permute(2, 0, 1).numpy(), np.moveaxis(x, 2, 0))
     np.testing.assert_array_equal(t.transpose().numpy(), np.transpose(x))
     np.testing.assert_array_equal(t.transpose(0, 2).numpy(), np.swapaxes(x, 0, 2))
     np.testing.assert_array_equal(t.transpose((2, 0, 1)).numpy(), np.transpose(x, (2, 0, 1)))
-    m = T(x[0], backend)
+    m = tensor_on(x[0], backend)
     np.testing.assert_array_equal(m.transpose(0, 1).numpy(), x[0].T)  # two axes always swap, also in 2-D
     np.testing.assert_array_equal(m.transpose(1, 0).numpy(), x[0].T)
-    np.testing.assert_array_equal(T(x[0], backend).T.numpy(), x[0].T)
+    np.testing.assert_array_equal(tensor_on(x[0], backend).T.numpy(), x[0].T)
     with pytest.raises(ValueError, match="permutation"):
         t.permute(0, 0, 1)
     with pytest.raises(ValueError, match="2-D"):
@@ -227,7 +224,7 @@ def test_permute_and_transpose_values(backend, rng):
 
 def test_getitem_values(backend, rng):
     x = rng.standard_normal((4, 5))
-    t = T(x, backend)
+    t = tensor_on(x, backend)
     np.testing.assert_array_equal(t[1:3, ::2].numpy(), x[1:3, ::2])
     np.testing.assert_array_equal(t[2].numpy(), x[2])
     np.testing.assert_array_equal(t[-1, 1].numpy(), x[-1, 1])
@@ -241,31 +238,31 @@ def test_getitem_with_a_mask_over_the_first_axis(backend, rng):
     # NumPy's x[mask] with a 1-D mask picks whole rows; array_api_strict refused it (an IndexError from inside).
     x = rng.standard_normal((4, 3))
     mask = np.array([True, False, True, True])
-    t = T(x, backend, requires_grad=True)
+    t = tensor_on(x, backend, requires_grad=True)
     np.testing.assert_array_equal(t[mask].numpy(), x[mask])
-    (t[mask] * T(np.arange(9.0).reshape(3, 3), backend)).sum().backward()
+    (t[mask] * tensor_on(np.arange(9.0).reshape(3, 3), backend)).sum().backward()
     assert t.grad.tolist() == [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
 
 
 def test_getitem_gradients_by_hand(backend):
-    x = T(np.arange(6.0).reshape(3, 2), backend, requires_grad=True)
+    x = tensor_on(np.arange(6.0).reshape(3, 2), backend, requires_grad=True)
     (x[[2, 0, 2]].sum() + x[1:, 1].sum() * 10).backward()
     assert x.grad.tolist() == [[1.0, 1.0], [0.0, 10.0], [2.0, 12.0]]
 
 
 def test_concat_stack_values(backend, rng):
     a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 1)), rng.standard_normal((2, 3))
-    out = ops.concat([T(a, backend), T(b, backend), T(c, backend)], axis=1)
+    out = ops.concat([tensor_on(a, backend), tensor_on(b, backend), tensor_on(c, backend)], axis=1)
     np.testing.assert_array_equal(out.numpy(), np.hstack([a, b, c]))
-    np.testing.assert_array_equal(ops.concat([T(a, backend), T(c, backend)], axis=-2).numpy(), np.vstack([a, c]))
-    stacked = ops.stack([T(a, backend), T(c, backend)], axis=1)
+    np.testing.assert_array_equal(ops.concat([tensor_on(a, backend), tensor_on(c, backend)], axis=-2).numpy(), np.vstack([a, c]))
+    stacked = ops.stack([tensor_on(a, backend), tensor_on(c, backend)], axis=1)
     assert stacked.shape == (2, 2, 3)
     np.testing.assert_array_equal(stacked.numpy()[:, 0], a)
     np.testing.assert_array_equal(stacked.numpy()[:, 1], c)
     with pytest.raises(ValueError, match="differ"):
-        ops.concat([T(a, backend), T(b, backend)], axis=0)
+        ops.concat([tensor_on(a, backend), tensor_on(b, backend)], axis=0)
     with pytest.raises(ValueError, match="equal"):
-        ops.stack([T(a, backend), T(b, backend)])
+        ops.stack([tensor_on(a, backend), tensor_on(b, backend)])
 
 
 def test_axis_out_of_range_is_an_error_not_a_wrap_around():
@@ -296,26 +293,26 @@ def test_concat_misuse_has_clear_errors():
 
 
 def test_concat_gradient_splits(backend):
-    a, b = T([1.0, 2.0], backend, requires_grad=True), T([3.0], backend, requires_grad=True)
-    (ops.concat([a, b]) * T([1.0, 2.0, 3.0], backend)).sum().backward()
+    a, b = tensor_on([1.0, 2.0], backend, requires_grad=True), tensor_on([3.0], backend, requires_grad=True)
+    (ops.concat([a, b]) * tensor_on([1.0, 2.0, 3.0], backend)).sum().backward()
     assert a.grad.tolist() == [1.0, 2.0] and b.grad.tolist() == [3.0]
 
 
 def test_pad_values(backend, rng):
     x = rng.standard_normal((2, 3))
-    out = ops.pad(T(x, backend), ((1, 0), (2, 1)), value=0.5)
+    out = ops.pad(tensor_on(x, backend), ((1, 0), (2, 1)), value=0.5)
     expected = np.full((3, 6), 0.5)
     expected[1:, 2:5] = x
     np.testing.assert_array_equal(out.numpy(), expected)
-    assert ops.pad(T(x, backend), (1, 1)).shape == (4, 5)
+    assert ops.pad(tensor_on(x, backend), (1, 1)).shape == (4, 5)
     with pytest.raises(ValueError, match="pad_width"):
-        ops.pad(T(x, backend), ((1, -1), (0, 0)))
+        ops.pad(tensor_on(x, backend), ((1, -1), (0, 0)))
 
 
 # ------------------------------------------------------------------------------------------- broadcasting grads
 def test_broadcast_gradients_are_summed_back_by_hand(backend):
-    a = T(np.ones((2, 1, 3)), backend, requires_grad=True)
-    b = T(np.full((4, 1), 2.0), backend, requires_grad=True)
+    a = tensor_on(np.ones((2, 1, 3)), backend, requires_grad=True)
+    b = tensor_on(np.full((4, 1), 2.0), backend, requires_grad=True)
     (a * b).sum().backward()
     # out[i, j, k] = a[i, 0, k] * b[j, 0]: each a element meets all 4 b values (sum 8), each b element 6 ones
     assert a.grad.shape == (2, 1, 3) and b.grad.shape == (4, 1)
@@ -324,8 +321,8 @@ def test_broadcast_gradients_are_summed_back_by_hand(backend):
 
 
 def test_scalar_tensor_broadcast_gradient(backend):
-    s = T(3.0, backend, requires_grad=True)
-    x = T(np.arange(4.0), backend)
+    s = tensor_on(3.0, backend, requires_grad=True)
+    x = tensor_on(np.arange(4.0), backend)
     (s * x).sum().backward()
     assert s.grad.shape == () and s.grad.item() == 6.0
 

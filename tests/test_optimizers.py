@@ -422,7 +422,7 @@ def test_cosine_decay_with_and_without_warmup():
                                   lambda: schedules.InverseTimeDecay(0.1, -1, 0.5),
                                   lambda: schedules.CosineDecay(0.1, 0)])
 def test_schedules_reject_non_positive_decay_steps(make):
-    with pytest.raises(ValueError, match="`decay_steps` must be > 0"):
+    with pytest.raises(ValueError, match=r"`decay_steps`. Expected a number > 0. Received decay_steps="):
         make()
 
 

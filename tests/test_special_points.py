@@ -16,7 +16,8 @@ import tinygradconv.activations  # registers erf
 import tinygradconv.losses
 import tinygradconv.ops  # registers every built-in op
 from tinygradconv import activations, layers
-from tinygradconv.autograd import OPS, Sample, check_special_points, evaluate_sample
+from tinygradconv.autograd import OPS, Sample
+from tinygradconv.checks import check_special_points, evaluate_sample
 from tinygradconv.ops.elementwise import special_values
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of the special-point tests")

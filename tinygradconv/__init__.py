@@ -9,8 +9,9 @@
 import importlib
 
 from . import config
-from .autograd import Function, GradcheckError, enable_grad, gradcheck, is_grad_enabled, no_grad, register_op
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, register_op
 from .backend import available_backends, get_backend, set_backend
+from .checks import GradcheckError, gradcheck
 from .random import set_seed
 from .tensor import Tensor, tensor
 

@@ -16,8 +16,6 @@ Commands (each has ``--help``):
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import platform
@@ -39,11 +37,12 @@ def _first_command(argv):
 def _viz_cli():
     """``tinygradconv.viz.cli`` when it exists, else None (it never imports matplotlib at import time)."""
     try:
-        if importlib.util.find_spec("tinygradconv.viz.cli") is None:
-            return None
-    except ModuleNotFoundError:
+        from .viz import cli
+    except ModuleNotFoundError as exc:
+        if exc.name != "tinygradconv.viz.cli":
+            raise
         return None
-    return importlib.import_module("tinygradconv.viz.cli")
+    return cli
 
 
 def build_parser(command=None):

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 
+from .validation import integer
+
 
 def _int_at_least(text, minimum, expected):
+    # int() rejects text that is no integer, validation.integer one below `minimum`; argparse shows our words.
     try:
-        value = int(text)
+        return integer(int(text), "value", minimum=minimum)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
-    return value
 
 
 def positive_int(text):

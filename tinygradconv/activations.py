@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 
 import numpy as np
 
@@ -64,6 +63,7 @@ from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .tensor import Tensor
+from .validation import number
 
 __all__ = [
     "ActivationFunction",
@@ -98,14 +98,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _number(value, name, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
-    return float(value)
 
 
 # ---------------------------------------------------------------------------------------------------------- erf
@@ -223,12 +215,11 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     [nan, 0.0]
     """
     x = _t(x)
-    negative_slope = _number(negative_slope, "negative_slope")
-    max_value = _number(max_value, "max_value", allow_none=True)
-    threshold = _number(threshold, "threshold")
-    if max_value is not None and max_value < 0:
-        raise ValueError(f"Invalid value for argument `max_value`. Expected a non-negative number or None. "
-                         f"Received max_value={max_value!r}")
+    negative_slope = float(number(negative_slope, "negative_slope", finite=True))
+    if max_value is not None:
+        max_value = float(number(max_value, "max_value", low=0, finite=True,
+                                 expected="a non-negative number or None"))
+    threshold = float(number(threshold, "threshold", finite=True))
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:
         return leaky_relu(x, negative_slope)
     negative_part = (threshold - x).relu() if negative_slope != 0.0 else None
@@ -276,7 +267,7 @@ def leaky_relu(x, negative_slope=0.2):
     [-0.20000000298023224, 2.0]
     """
     x = _t(x)
-    negative_slope = _number(negative_slope, "negative_slope")
+    negative_slope = float(number(negative_slope, "negative_slope", finite=True))
     return ops.where(x > 0.0, x, negative_slope * x)
 
 
@@ -292,7 +283,7 @@ def elu(x, alpha=1.0):
     [-0.6321, 2.0]
     """
     x = _t(x)
-    alpha = _number(alpha, "alpha")
+    alpha = float(number(alpha, "alpha", finite=True))
     positive = x > 0.0  # False for NaN: NaN takes the exponential branch, whose value and gradient are NaN
     return ops.where(positive, x, alpha * (ops.where(positive, 0.0, x).exp() - 1.0))
 

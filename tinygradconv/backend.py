@@ -16,8 +16,6 @@ This is the only module that imports CuPy.
 """
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from . import config
@@ -114,7 +112,7 @@ def _load_numpy():
 
 def _load_array_api_strict():
     try:
-        xp = importlib.import_module("array_api_strict")
+        import array_api_strict as xp  # optional: imported when the backend is first asked for
     except ImportError:
         raise ValueError(
             "The 'array_api_strict' backend needs the array-api-strict package: pip install array-api-strict"

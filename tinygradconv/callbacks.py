@@ -45,6 +45,8 @@ import warnings
 
 import numpy as np
 
+from .validation import integer, number
+
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "TerminateOnNaN"]
 
@@ -381,12 +383,9 @@ class EarlyStopping(Callback):
         super().__init__()
         if not isinstance(monitor, str):
             raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real):
-            raise TypeError(f"Invalid value for argument `min_delta`. Expected a number. Received min_delta={min_delta!r}")
-        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= 0. "
-                                 f"Received {name}={value!r}")
+        number(min_delta, "min_delta")
+        integer(patience, "patience", minimum=0, type_error=ValueError)
+        integer(start_from_epoch, "start_from_epoch", minimum=0, type_error=ValueError)
         self.monitor = monitor
         self.min_delta = abs(float(min_delta))
         self.patience = int(patience)

@@ -22,37 +22,13 @@ backend; layers store it on the weight as ``weight.constraint``.
 """
 from __future__ import annotations
 
-import math
-import numbers
-
-import numpy as np
-
 from . import _lookup, config
 from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
+from .validation import axis_argument, number
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
-
-
-def _check_number(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
-    return value
-
-
-def _check_axis(axis):
-    """``axis``: None, an int or a list/tuple of ints (kept as given, lists as lists for the config)."""
-    if axis is None:
-        return None
-    items = axis if isinstance(axis, (list, tuple)) else [axis]
-    for a in items:
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"Invalid value for argument `axis`. Expected an integer or a list of integers. "
-                            f"Received axis={axis!r}")
-    if isinstance(axis, (list, tuple)):
-        return [int(a) for a in axis]
-    return int(axis)
 
 
 def _as_tensor(w):
@@ -85,11 +61,8 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value=2, axis=0):
-        self.max_value = _check_number(max_value, "max_value")
-        if max_value < 0:
-            raise ValueError(f"Invalid value for argument `max_value`. Expected a non-negative number. "
-                             f"Received max_value={max_value!r}")
-        self.axis = _check_axis(axis)
+        self.max_value = number(max_value, "max_value", low=0, finite=True)
+        self.axis = axis_argument(axis)
 
     def _project(self, w):
         norms = _norms(w, self.axis)
@@ -109,13 +82,13 @@ class MinMaxNorm(Constraint):
     """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
-        self.min_value = _check_number(min_value, "min_value")
-        self.max_value = _check_number(max_value, "max_value")
-        self.rate = _check_number(rate, "rate")
+        self.min_value = number(min_value, "min_value", finite=True)
+        self.max_value = number(max_value, "max_value", finite=True)
+        self.rate = number(rate, "rate", finite=True)
         if min_value > max_value:
             raise ValueError(f"Invalid values for arguments `min_value` and `max_value`: min_value must not exceed "
                              f"max_value. Received min_value={min_value!r}, max_value={max_value!r}")
-        self.axis = _check_axis(axis)
+        self.axis = axis_argument(axis)
 
     def _project(self, w):
         norms = _norms(w, self.axis)
@@ -147,7 +120,7 @@ class UnitNorm(Constraint):
     """
 
     def __init__(self, axis=0):
-        self.axis = _check_axis(axis)
+        self.axis = axis_argument(axis)
 
     def _project(self, w):
         return w / (config.epsilon() + _norms(w, self.axis))

@@ -18,12 +18,12 @@ an integer gives the same data every time; ``None`` draws from :func:`tinygradco
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from .ops import conv_arithmetic
+from .validation import integer, number
 
 __all__ = ["HiddenKernelData", "hidden_kernel", "noisy_pairs", "resolution_pairs", "sinusoids", "train_test_split"]
 
@@ -34,24 +34,7 @@ def _rng(seed):
         from . import random
 
         return random.generator()
-    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)) or seed < 0:
-        raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer or None. "
-                         f"Received seed={seed!r}")
-    return np.random.default_rng(int(seed))
-
-
-def _count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < minimum:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "
-                         f"Received {name}={value!r}")
-    return int(value)
-
-
-def _non_negative(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a non-negative number. "
-                         f"Received {name}={value!r}")
-    return float(value)
+    return np.random.default_rng(integer(seed, "seed", minimum=0, type_error=ValueError))
 
 
 # ------------------------------------------------------------------------------------------------ data sets
@@ -84,9 +67,11 @@ def sinusoids(n=256, steps=128, channels=1, components=3, frequency_range=(1.0, 
     >>> x.shape, bool(abs(x).max() <= 1.0)
     ((4, 32, 1), True)
     """
-    n, steps = _count(n, "n", 0), _count(steps, "steps")
-    channels, components = _count(channels, "channels"), _count(components, "components")
-    noise = _non_negative(noise, "noise")
+    n = integer(n, "n", minimum=0, type_error=ValueError)
+    steps = integer(steps, "steps", type_error=ValueError)
+    channels = integer(channels, "channels", type_error=ValueError)
+    components = integer(components, "components", type_error=ValueError)
+    noise = float(number(noise, "noise", low=0, type_error=ValueError))
     try:
         low, high = (float(f) for f in frequency_range)
     except (TypeError, ValueError):
@@ -125,7 +110,7 @@ def noisy_pairs(n=256, steps=128, channels=1, noise=0.3, seed=None, **kwargs):
     >>> bool(0.4 < (noisy - clean).std() < 0.6)
     True
     """
-    noise = _non_negative(noise, "noise")
+    noise = float(number(noise, "noise", low=0, type_error=ValueError))
     rng = _rng(seed)
     clean = sinusoids(n, steps, channels, seed=int(rng.integers(2**31)), **kwargs)
     noisy = clean + noise * rng.standard_normal(clean.shape)
@@ -161,9 +146,9 @@ def resolution_pairs(n=256, steps=128, factor=2, channels=1, noise=0.05, seed=No
     >>> bool((low == high[:, ::2]).all())
     True
     """
-    factor = _count(factor, "factor")
-    steps = _count(steps, "steps")
-    noise = _non_negative(noise, "noise")
+    factor = integer(factor, "factor", type_error=ValueError)
+    steps = integer(steps, "steps", type_error=ValueError)
+    noise = float(number(noise, "noise", low=0, type_error=ValueError))
     if steps % factor:
         raise ValueError(f"Invalid value for argument `steps`. Expected a multiple of factor={factor}. "
                          f"Received steps={steps}")
@@ -214,11 +199,14 @@ def hidden_kernel(n=256, steps=16, in_channels=2, filters=1, kernel_size=4, stri
     >>> data.x.shape, data.y.shape, data.kernel.shape
     ((4, 10, 3), (4, 21, 2), (3, 2, 3))
     """
-    n, steps = _count(n, "n", 0), _count(steps, "steps")
-    in_channels, filters = _count(in_channels, "in_channels"), _count(filters, "filters")
-    k = _count(kernel_size, "kernel_size")
-    s, d = _count(strides, "strides"), _count(dilation_rate, "dilation_rate")
-    noise = _non_negative(noise, "noise")
+    n = integer(n, "n", minimum=0, type_error=ValueError)
+    steps = integer(steps, "steps", type_error=ValueError)
+    in_channels = integer(in_channels, "in_channels", type_error=ValueError)
+    filters = integer(filters, "filters", type_error=ValueError)
+    k = integer(kernel_size, "kernel_size", type_error=ValueError)
+    s = integer(strides, "strides", type_error=ValueError)
+    d = integer(dilation_rate, "dilation_rate", type_error=ValueError)
+    noise = float(number(noise, "noise", low=0, type_error=ValueError))
     padding = conv_arithmetic.normalize_padding(padding, conv_arithmetic.TRANSPOSE_PADDINGS)
     rng = _rng(seed)
     x = rng.standard_normal((n, steps, in_channels))
@@ -258,9 +246,8 @@ def train_test_split(*arrays, test_fraction=0.2, seed=None):
     lengths = {len(a) for a in arrays}
     if len(lengths) != 1:
         raise ValueError(f"train_test_split: the arrays have different lengths {[len(a) for a in arrays]}")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
-        raise ValueError(f"Invalid value for argument `test_fraction`. Expected a number strictly between 0 and 1. "
-                         f"Received test_fraction={test_fraction!r}")
+    number(test_fraction, "test_fraction", low=0, high=1, low_open=True, high_open=True,
+           type_error=ValueError)
     (length,) = lengths
     order = _rng(seed).permutation(length)
     n_test = round(length * test_fraction)

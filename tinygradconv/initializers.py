@@ -33,13 +33,13 @@ Glorot = (1, fan_avg), He = (2, fan_in), LeCun = (1, fan_in); ``*_uniform`` uses
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from . import _lookup, config
 from . import random as _random
 from .backend import dtype_name
+from .validation import integer, number
 
 __all__ = [
     "Constant",
@@ -118,26 +118,6 @@ def _check_dtype(dtype):
     return name
 
 
-def _check_number(value, name, positive=False, non_negative=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TypeError(f"Invalid value for argument `{name}`. Expected a finite number. Received {name}={value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a non-negative number. "
-                         f"Received {name}={value!r}")
-    return float(value)
-
-
-def _check_seed(seed):
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"Invalid value for argument `seed`. Expected None or a non-negative integer. "
-                         f"Received seed={seed!r}")
-    return int(seed)
-
-
 def _truncated_standard_normal(rng, shape):
     """Standard normal samples redrawn until every one lies in [-2, 2] (rejection sampling)."""
     out = rng.standard_normal(shape)
@@ -210,7 +190,7 @@ class RandomInitializer(Initializer):
     """Base of the random initializers: holds ``seed`` (None: the package generator; int: same values every call)."""
 
     def __init__(self, seed=None):
-        self.seed = _check_seed(seed)
+        self.seed = integer(seed, "seed", minimum=0, optional=True, type_error=ValueError)
 
     def _rng(self) -> np.random.Generator:
         return _random.generator(self.seed)
@@ -228,8 +208,8 @@ class RandomNormal(RandomInitializer):
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
-        self.mean = _check_number(mean, "mean")
-        self.stddev = _check_number(stddev, "stddev", non_negative=True)
+        self.mean = float(number(mean, "mean", finite=True))
+        self.stddev = float(number(stddev, "stddev", low=0, finite=True))
 
     def _generate(self, shape):
         return self.mean + self.stddev * self._rng().standard_normal(shape)
@@ -247,8 +227,8 @@ class RandomUniform(RandomInitializer):
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(seed)
-        self.minval = _check_number(minval, "minval")
-        self.maxval = _check_number(maxval, "maxval")
+        self.minval = float(number(minval, "minval", finite=True))
+        self.maxval = float(number(maxval, "maxval", finite=True))
         if self.minval > self.maxval:
             raise ValueError(f"Invalid values for arguments `minval` and `maxval`: minval must not exceed maxval. "
                              f"Received minval={minval!r}, maxval={maxval!r}")
@@ -269,8 +249,8 @@ class TruncatedNormal(RandomInitializer):
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
-        self.mean = _check_number(mean, "mean")
-        self.stddev = _check_number(stddev, "stddev", non_negative=True)
+        self.mean = float(number(mean, "mean", finite=True))
+        self.stddev = float(number(stddev, "stddev", low=0, finite=True))
 
     def _generate(self, shape):
         return self.mean + self.stddev * _truncated_standard_normal(self._rng(), shape)
@@ -299,8 +279,7 @@ class VarianceScaling(RandomInitializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         super().__init__(seed)
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0 or not math.isfinite(scale):
-            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale!r}")
+        number(scale, "scale", low=0, low_open=True, finite=True, type_error=ValueError)
         if mode not in _MODES:
             raise ValueError(f"Invalid `mode` argument: {mode!r}. Please use one of {_MODES}")
         dist = distribution.lower() if isinstance(distribution, str) else distribution
@@ -385,7 +364,7 @@ class Orthogonal(RandomInitializer):
 
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
-        self.gain = _check_number(gain, "gain")
+        self.gain = float(number(gain, "gain", finite=True))
 
     def _generate(self, shape):
         if len(shape) < 2:
@@ -410,7 +389,7 @@ class Identity(Initializer):
     """
 
     def __init__(self, gain=1.0):
-        self.gain = _check_number(gain, "gain")
+        self.gain = float(number(gain, "gain", finite=True))
 
     def _generate(self, shape):
         if len(shape) != 2:

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
 from .ops.nn import log_softmax, softplus, squared_difference
 from .tensor import Tensor
+from .validation import axis_index, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -86,23 +86,11 @@ def _prepare(y_true, y_pred, name):
 
 
 def _check_smoothing(label_smoothing):
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or \
-            not 0 <= label_smoothing <= 1:
-        raise ValueError(f"Argument `label_smoothing` must be a number in [0, 1]. "
-                         f"Received: label_smoothing={label_smoothing!r}")
-    return float(label_smoothing)
+    return float(number(label_smoothing, "label_smoothing", low=0, high=1, type_error=ValueError))
 
 
 def _check_delta(delta):
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta >= 0:
-        raise ValueError(f"Argument `delta` must be a number >= 0. Received: delta={delta!r}")
-    return float(delta)
-
-
-def _check_axis(axis, ndim, name):
-    if isinstance(axis, bool) or not isinstance(axis, int) or not -ndim <= axis < ndim:
-        raise ValueError(f"{name}: invalid `axis` for inputs with {ndim} dimensions. Received: axis={axis!r}")
-    return axis % ndim
+    return float(number(delta, "delta", low=0, type_error=ValueError))
 
 
 # ------------------------------------------------------------------------------------------------ functions
@@ -166,7 +154,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     label_smoothing = _check_smoothing(label_smoothing)
     y_true, y_pred = _prepare(y_true, y_pred, "binary_crossentropy")
-    axis = _check_axis(axis, y_pred.ndim, "binary_crossentropy")
+    axis = axis_index(axis, y_pred.ndim, "binary_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -197,7 +185,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if y_true.shape != y_pred.shape or y_pred.ndim < 1:
         raise ValueError("Arguments `target` and `output` must have the same shape (at least rank 1). Received: "
                          f"target.shape={y_true.shape}, output.shape={y_pred.shape}")
-    axis = _check_axis(axis, y_pred.ndim, "categorical_crossentropy")
+    axis = axis_index(axis, y_pred.ndim, "categorical_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
     return -(y_true * _log_probabilities(y_pred, from_logits, axis)).sum(axis=axis)
@@ -219,7 +207,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     [0.2877, 0.6931]
     """
     y_pred = _as_pred(y_pred)
-    if y_pred.ndim < 1 or _check_axis(axis, y_pred.ndim, "sparse_categorical_crossentropy") != y_pred.ndim - 1:
+    if y_pred.ndim < 1 or axis_index(axis, y_pred.ndim, "sparse_categorical_crossentropy") != y_pred.ndim - 1:
         raise ValueError(f"sparse_categorical_crossentropy supports only the last axis. Received: axis={axis}, "
                          f"y_pred.shape={y_pred.shape}")
     xp = y_pred.backend.xp

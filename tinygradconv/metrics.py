@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _lookup
 from .tensor import Tensor
+from .validation import number
 
 
 def _numpy(x) -> np.ndarray:
@@ -212,8 +213,7 @@ class BinaryAccuracy(MeanMetricWrapper):
     """How often ``(y_pred > threshold)`` equals the binary target."""
 
     def __init__(self, name="binary_accuracy", threshold=0.5):
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise TypeError(f"Argument `threshold` must be a number. Received: threshold={threshold!r}")
+        number(threshold, "threshold")
         super().__init__(binary_accuracy, name=name, threshold=threshold)
 
 

@@ -34,18 +34,20 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import math
-import numbers
 
 import numpy as np
 
+from . import callbacks as callbacks_module  # `callbacks` and `metrics` are also argument names here
+from . import losses, optimizers, saving
+from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
 from .layers.layer import Layer
 from .tensor import Tensor
+from .validation import integer, number
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "load_model"]
 
@@ -58,12 +60,10 @@ class NotCompiledError(RuntimeError, ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _import(module):
-    return importlib.import_module(f"tinygradconv.{module}")
-
-
 def _as_array(data, name):
     """User data (NumPy array, list, Tensor) as a NumPy array with a batch axis."""
+    if getattr(data, "is_columns", False):  # one array per input of a functional model (functional.Columns)
+        return data
     if isinstance(data, Tensor):
         array = data.numpy()
     elif isinstance(data, np.ndarray):
@@ -98,14 +98,8 @@ def _check_cardinality(arrays):
 def _check_int(value, name, minimum, default=None):
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        # ValueError, as Keras raises for a non-integer batch_size or epochs
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "  # noqa: TRY004
-                         f"Received {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer >= {minimum}. "
-                         f"Received {name}={value!r}")
-    return int(value)
+    # ValueError, as Keras raises for a non-integer batch_size or epochs
+    return integer(value, name, minimum=minimum, type_error=ValueError)
 
 
 def _check_verbose(verbose):
@@ -149,6 +143,12 @@ def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
 
+def _is_symbolic(inputs):
+    from .layers.input_layer import is_symbolic
+
+    return is_symbolic(inputs)
+
+
 def _json_friendly(value):
     try:
         json.dumps(value)
@@ -188,6 +188,11 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            # Model(inputs, outputs): a functional model, as in Keras
+            from .functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
         # Record JSON-friendly constructor arguments, so that subclasses get a working get_config() for free
         # (Keras 3 does the same).
         obj = super().__new__(cls)
@@ -247,11 +252,11 @@ class Model(Layer):
 
     def _to_input(self, inputs):
         # A model does not cast its inputs: each of its layers casts them to its own dtype.
-        return inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+        return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._backend)  # see Model.to
 
     def __call__(self, inputs, training=None, **kwargs):
         self._check_initialized()
-        if self.built:
+        if self.built or _is_symbolic(inputs):  # symbolic inputs: see tinygradconv.functional
             return super().__call__(inputs, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
         shape = getattr(inputs, "shape", None)
@@ -312,13 +317,13 @@ class Model(Layer):
             raise ValueError("Invalid value for argument `optimizer`. Expected an optimizer or its name. "
                              "Received optimizer=None")
         if isinstance(optimizer, (str, dict)):
-            optimizer = self._get("optimizers", optimizer, "optimizer")
+            optimizer = self._get(optimizers, optimizer, "optimizer")
         elif not hasattr(optimizer, "apply"):
             raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
                             f"or its name. Received optimizer={optimizer!r}")
         if loss is not None:
             if isinstance(loss, (str, dict)):
-                resolved = self._get("losses", loss, "loss")
+                resolved = self._get(losses, loss, "loss")
             elif callable(loss):
                 resolved = loss
             else:
@@ -350,9 +355,9 @@ class Model(Layer):
         specs = []
         for metric in metrics:
             if isinstance(metric, dict):  # a config, e.g. from a saved model
-                metric = self._get("metrics", metric, argument)
+                metric = self._get(metrics_module, metric, argument)
             if isinstance(metric, str):
-                self._get("metrics", metric, argument)  # unknown names fail here, before any training
+                self._get(metrics_module, metric, argument)  # unknown names fail here, before any training
                 specs.append((metric, metric))
             elif _is_metric(metric):
                 specs.append((getattr(metric, "name", type(metric).__name__), metric))
@@ -366,9 +371,9 @@ class Model(Layer):
     @staticmethod
     def _get(module, identifier, argument):
         try:
-            return _import(module).get(identifier)
+            return module.get(identifier)
         except (ValueError, KeyError, TypeError) as exc:
-            kind = {"optimizers": "optimizer", "losses": "loss", "metrics": "metric"}[module]
+            kind = {optimizers: "optimizer", losses: "loss", metrics_module: "metric"}[module]
             raise ValueError(f"Invalid value for argument `{argument}`: unknown {kind} {identifier!r}. "
                              f"({exc})") from None
 
@@ -387,11 +392,11 @@ class Model(Layer):
             if isinstance(spec, str):
                 # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
                 # first batch, as in Keras's compile
-                metric = _import("metrics").get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
+                metric = metrics_module.get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
             elif _is_metric(spec):
                 metric = spec
             else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
-                metric = _import("metrics").MeanMetricWrapper(spec, name=name)
+                metric = metrics_module.MeanMetricWrapper(spec, name=name)
             metric.reset_state()
             metrics.append((name, metric, weighted))
         self._metrics = metrics
@@ -533,7 +538,6 @@ class Model(Layer):
             NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
             training starts).
         """
-        callbacks_module = _import("callbacks")
         self._check_compiled("fit")
         if x is None or y is None:
             raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
@@ -548,10 +552,7 @@ class Model(Layer):
         verbose = _check_verbose(verbose)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"Invalid value for argument `shuffle`. Expected True or False. Received shuffle={shuffle!r}")
-        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
-                or not 0 <= validation_split < 1):
-            raise ValueError(f"Invalid value for argument `validation_split`. Expected a float in [0, 1). "
-                             f"Received validation_split={validation_split!r}")
+        number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -659,7 +660,7 @@ class Model(Layer):
         verbose = _check_verbose(verbose)
         if _callbacks is None:
             steps = math.ceil(n / batch_size)
-            _callbacks = _import("callbacks").CallbackList(
+            _callbacks = callbacks_module.CallbackList(
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         self.reset_metrics()
         _callbacks.on_test_begin()
@@ -682,7 +683,7 @@ class Model(Layer):
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         steps = math.ceil(n / batch_size)
-        callback_list = _import("callbacks").CallbackList(
+        callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         callback_list.on_predict_begin()
         outputs = []
@@ -767,15 +768,21 @@ class Model(Layer):
     # ------------------------------------------------------------------ saving
     def save_weights(self, filepath):
         """Write the weights to ``filepath`` (a ``.npz`` file), atomically; see :mod:`tinygradconv.saving`."""
-        _import("saving").save_weights(self, filepath)
+        saving.save_weights(self, filepath)
 
     def load_weights(self, filepath):
         """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles."""
-        _import("saving").load_weights(self, filepath)
+        saving.load_weights(self, filepath)
 
     def save(self, filepath):
         """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
-        _import("saving").save_model(self, filepath)
+        saving.save_model(self, filepath)
+
+    def to(self, backend):
+        """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
+        from .training_state import move_model
+
+        return move_model(self, backend)
 
     def get_config(self):
         """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""
@@ -784,6 +791,15 @@ class Model(Layer):
         raise NotImplementedError(
             f"Model {type(self).__name__} cannot be serialized: its constructor arguments are not JSON-friendly "
             "(or could not be recorded). Implement get_config() (and from_config() if needed).")
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
+        if cls is Model and "input_layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
 
 
 def _readable_size(size):
@@ -822,6 +838,7 @@ class Sequential(Model):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
         self._layers = []
         self._output_shapes = {}
+        self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -837,7 +854,21 @@ class Sequential(Model):
         return list(self._layers)
 
     def add(self, layer):
-        """Append a layer to the stack."""
+        """Append a layer to the stack.
+
+        As in Keras 3, the first element may be ``layers.Input(shape)`` (or the first layer may have
+        ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data.
+        """
+        from .layers.input_layer import InputLayer, KerasTensor
+
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_batch_shape is not None:
+                raise ValueError(f"An Input can only be the first element of a Sequential model. Received "
+                                 f"{layer.name!r} after {[existing.name for existing in self._layers]}")
+            self._input_batch_shape = layer.batch_shape
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
                             f"Received: {layer!r} (of type {type(layer).__name__})")
@@ -847,8 +878,12 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
                              f"is already the name of a layer in this model. Update the `name` argument to pass a "
                              "unique name.")
+        if not self._layers and self._input_batch_shape is None and getattr(layer, "_input_shape_arg", None):
+            self._input_batch_shape = (None, *layer._input_shape_arg)
         self._layers.append(layer)
         self.built = False
+        if self._input_batch_shape is not None:
+            self.build(self._input_batch_shape)
 
     def pop(self):
         """Remove and return the last layer."""
@@ -907,20 +942,16 @@ class Sequential(Model):
         return dict(self._output_shapes)
 
     def get_config(self):
-        from .saving import serialize_layer
-
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                "layers": [serialize_layer(layer) for layer in self._layers]}
+                "layers": [saving.serialize_layer(layer) for layer in self._layers]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .saving import deserialize_layer
-
         config = dict(config)
-        layers = [deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
+        layers = [saving.deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
         return cls(layers=layers, **config)
 
 
 def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`)."""
-    return _import("saving").load_model(filepath, custom_objects=custom_objects, compile=compile)
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import integer
+
 _state = {"generator": np.random.default_rng()}
 
 
@@ -24,9 +26,7 @@ def set_seed(seed: int) -> None:
     Raises:
         ValueError: ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer. Received seed={seed!r}")
-    _state["generator"] = np.random.default_rng(int(seed))
+    _state["generator"] = np.random.default_rng(integer(seed, "seed", minimum=0, type_error=ValueError))
 
 
 def generator(seed=None) -> np.random.Generator:

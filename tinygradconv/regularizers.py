@@ -21,24 +21,21 @@ L1L2(l1=0.0, l2=0.0)
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import _lookup, config
 from .backend import dtype_name
 from .tensor import Tensor
+from .validation import number
 
 __all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "serialize"]
 
 
 def _validate_float(value, name):
-    """Keras ``validate_float_arg``: a finite, non-negative number."""
-    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not number or not math.isfinite(value) or value < 0:
-        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. "
-                         f"Received: {name}={value!r}")
-    return float(value)
+    """Keras ``validate_float_arg``: a finite, non-negative number (a ``ValueError`` for anything else), as a
+    float."""
+    return float(number(value, name, low=0, finite=True, type_error=ValueError,
+                        expected="a non-negative float"))
 
 
 def _as_tensor(x):

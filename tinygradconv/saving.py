@@ -13,8 +13,10 @@ Format. Every file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holdin
 
 :func:`save_weights` and :func:`save_model` write the same format (``save_model`` adds the architecture), so
 ``load_weights`` reads either; the recommended suffixes are ``.weights.npz`` and ``.tgc.npz``. Any ``.npz`` of
-arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weights too. The optimizer's state
-(momenta, step count) is not saved.
+arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weights too. A compiled model's file also
+holds its optimizer's state (step count, moments, schedule position) under keys ``"__optimizer__/..."`` (see
+:mod:`tinygradconv.training_state`), restored by :func:`load_model`, so training resumes exactly where it stopped;
+``load_weights`` ignores them.
 
 Safety. Every write goes to a temporary file in the destination's directory, is flushed and fsynced, and then
 ``os.replace``-d over the destination: a crash never leaves a half-written file, and the old file stays intact.
@@ -50,7 +52,6 @@ Errors (each message names the file once):
 from __future__ import annotations
 
 import errno
-import importlib
 import inspect
 import json
 import os
@@ -60,8 +61,10 @@ import zipfile
 
 import numpy as np
 
+from . import layers, losses, metrics, optimizers
 from ._lookup import snake_case
 from .layers.layer import Layer
+from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 
 __all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
            "save_weights", "serialize_layer", "weight_keys"]
@@ -231,10 +234,10 @@ def _library_object(obj, module):
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     cls = type(obj)
-    if getattr(importlib.import_module(f"tinygradconv.{module}"), cls.__name__, None) is cls and \
+    if getattr(module, cls.__name__, None) is cls and \
             hasattr(obj, "get_config"):
         return {"class_name": cls.__name__, "config": obj.get_config()}
-    raise TypeError(f"{obj!r} is not a tinygradconv {module[:-1]} object")
+    raise TypeError(f"{obj!r} is not a tinygradconv {module.__name__.rsplit('.', 1)[-1][:-1]} object")
 
 
 def _compile_config(model):
@@ -243,10 +246,10 @@ def _compile_config(model):
     if not getattr(model, "compiled", False) or args is None:
         return None
     try:
-        config = {"optimizer": _library_object(model.optimizer, "optimizers"),  # its current settings
-                  "loss": _library_object(args["loss"], "losses"),
-                  "metrics": [_library_object(m, "metrics") for m in args["metrics"]],
-                  "weighted_metrics": [_library_object(m, "metrics") for m in args.get("weighted_metrics", [])]}
+        config = {"optimizer": _library_object(model.optimizer, optimizers),  # its current settings
+                  "loss": _library_object(args["loss"], losses),
+                  "metrics": [_library_object(m, metrics) for m in args["metrics"]],
+                  "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
     except (TypeError, ValueError):
         return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
@@ -254,7 +257,14 @@ def _compile_config(model):
 
 
 def save_model(model, filepath) -> None:
-    """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically."""
+    """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically.
+
+    A path ending in ``.keras`` writes a Keras 3 archive instead (see :mod:`tinygradconv.keras_format`).
+    """
+    if str(getattr(filepath, "__fspath__", lambda: filepath)()).endswith(".keras"):
+        from .keras_format import save_keras
+
+        return save_keras(model, filepath)
     filepath = _check_path(filepath)
     weights = _weights_for_saving(model)
     shape = getattr(model, "_build_input_shape", None)
@@ -266,6 +276,8 @@ def save_model(model, filepath) -> None:
     meta = {"format": "tinygradconv.model", "format_version": FORMAT_VERSION, "tinygradconv_version": __version__,
             "model": serialize_layer(model), "build_input_shape": None if shape is None else list(shape),
             "compile_config": _compile_config(model)}
+    if meta["compile_config"] is not None:  # the optimizer's state, to resume training (tinygradconv.training_state)
+        weights.update(optimizer_arrays(model))
     _write_npz(filepath, weights, meta)
 
 
@@ -383,14 +395,17 @@ def load_weights(model, filepath) -> None:
     """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing."""
     filepath = os.fspath(filepath)
     arrays, _ = _read_npz(filepath)
-    _assign(model, arrays, filepath)
+    _assign(model, split_optimizer_arrays(arrays)[0], filepath)
 
 
 def _lookup_class(class_name, custom_objects, filepath=None):
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
-    for module in ("tinygradconv.layers", "tinygradconv.models"):
-        cls = getattr(importlib.import_module(module), class_name, None)
+    # Imported here, not at the top: tinygradconv.models imports this module (Model.save, Model.get_config).
+    from . import functional, models
+
+    for module in (layers, models, functional):
+        cls = getattr(module, class_name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
     where = f" in {filepath!r}" if filepath else ""
@@ -414,7 +429,7 @@ def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild the model saved by :func:`save_model` in ``filepath`` and load its weights.
 
     Args:
-        filepath: the ``.npz`` file.
+        filepath: the ``.npz`` file (or a Keras 3 ``.keras`` file: see :mod:`tinygradconv.keras_format`).
         custom_objects: ``{"ClassName": cls}`` for your own layer and model classes.
         compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
 
@@ -422,6 +437,10 @@ def load_model(filepath, custom_objects=None, compile=True):
         FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
     """
     filepath = os.fspath(filepath)
+    if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
+        from .keras_format import load_keras
+
+        return load_keras(filepath)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
@@ -433,6 +452,7 @@ def load_model(filepath, custom_objects=None, compile=True):
     shape = meta.get("build_input_shape")
     if shape is not None:
         model.build(tuple(shape))
+    arrays, optimizer_state = split_optimizer_arrays(arrays)
     _assign(model, arrays, filepath)
     config = meta.get("compile_config")
     if compile and config:
@@ -441,4 +461,9 @@ def load_model(filepath, custom_objects=None, compile=True):
         except (ValueError, TypeError) as exc:
             warnings.warn(f"{filepath!r}: the model was loaded but could not be compiled again ({exc}); "
                           "call model.compile(...) yourself", stacklevel=2)
+        else:
+            try:
+                restore_optimizer(model, optimizer_state, filepath)
+            except ValueError as exc:
+                raise SavedFileError(str(exc)) from None
     return model

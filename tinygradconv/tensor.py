@@ -489,6 +489,12 @@ def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
 
 
+# The one import cycle of the engine, made here on purpose: the ops need Tensor (their functions take and
+# return Tensors) and Function from autograd, while Tensor's operators (+, @, .sum(), ...) call the ops. The
+# package imports autograd first; autograd imports this module at its end (once Function and the registry
+# exist); this module imports the ops here, at its end, once Tensor exists. Each module therefore finds what
+# it needs already defined, and `tensor.py` reaches the ops only through `_ops` at call time. (backward()
+# imports autograd inside the method, so that loading this module never depends on how far autograd has got.)
 from . import ops as _ops
 
 _Add, _Sub, _Mul, _Div = _ops.elementwise.Add, _ops.elementwise.Sub, _ops.elementwise.Mul, _ops.elementwise.Div

@@ -23,9 +23,11 @@ API_SECTIONS = [
         "tinygradconv",
         "tinygradconv.tensor",
         "tinygradconv.autograd",
+        "tinygradconv.checks",
         "tinygradconv.backend",
         "tinygradconv.config",
         "tinygradconv.random",
+        "tinygradconv.validation",
     ]),
     ("Differentiable ops", [
         "tinygradconv.ops",

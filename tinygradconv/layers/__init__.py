@@ -12,9 +12,13 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 """
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
+from .input_layer import Input, InputLayer
 from .layer import Layer
+from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
 
-__all__ = ["Activation", "BatchNormalization", "Conv1D", "Conv1DTranspose", "Convolution1DTranspose", "Cropping1D",
-           "Dense", "Dropout", "Flatten", "Layer", "LayerNormalization", "Reshape", "UpSampling1D", "ZeroPadding1D"]
+__all__ = ["Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
+           "Convolution1DTranspose", "Cropping1D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
+           "LayerNormalization", "Maximum", "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling1D",
+           "ZeroPadding1D"]

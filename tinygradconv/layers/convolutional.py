@@ -19,88 +19,24 @@ Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, fi
 """
 from __future__ import annotations
 
-import operator
-
 from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
+from ..validation import integer, standardize_padding, standardize_tuple
 from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
 
 
 # ---------------------------------------------------------------------------------------------------------- arguments
-def standardize_tuple(value, name, allow_zero=False):
-    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints -> ``(int,)``.
-
-    Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
-    rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
-    non-integer element (``[3.0]``, ``["3"]``) is rejected here instead of failing later, and the result holds
-    plain ints.
-
-    >>> standardize_tuple([2], "strides")
-    (2,)
-    >>> standardize_tuple(3.0, "kernel_size")
-    Traceback (most recent call last):
-    ...
-    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0
-    """
-    message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
-    if isinstance(value, int):
-        items = (value,)
-    else:
-        if isinstance(value, (str, bytes)):
-            raise TypeError(f"{message} of type {type(value).__name__}")
-        try:
-            items = tuple(value)
-        except TypeError:
-            raise ValueError(message) from None
-        if len(items) != 1:
-            raise ValueError(message)
-    item = items[0]
-    if isinstance(item, (str, bytes)):
-        raise TypeError(f"{message}, including element {item!r} of type {type(item)}")
-    try:
-        number = int(operator.index(item))
-    except TypeError:
-        raise ValueError(f"{message}, including element {item!r} of type {type(item)}") from None
-    if (number < 0) if allow_zero else (number <= 0):
-        requirement = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{message}, including values {{{number}}} that do not satisfy `value {requirement}`")
-    return (number,)
-
-
-def standardize_padding(value, allowed):
-    """Lower-case a padding name and check it is in ``allowed`` (no strip, as Keras).
-
-    >>> standardize_padding("SAME", ("valid", "same"))
-    'same'
-    """
-    names = "{" + ", ".join(repr(a) for a in allowed) + "}"
-    if isinstance(value, (list, tuple)):
-        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is not "
-                         f"supported by this layer. Received: padding={value!r}")
-    if not isinstance(value, str):
-        raise TypeError(f"The `padding` argument must be a string, one of {names}. Received: padding={value!r} of "
-                        f"type {type(value).__name__}")
-    padding = value.lower()
-    if padding not in allowed:
-        raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
-    return padding
-
-
 def _check_filters(filters):
     """Keras only checks ``filters <= 0``; a string fails that comparison (TypeError), a float or None fails at build
     (ValueError): both are raised here, at construction."""
     if isinstance(filters, (str, bytes)):
         raise TypeError(f"Invalid type for argument `filters`. Expected a strictly positive integer. "
                         f"Received filters={filters!r} of type {type(filters).__name__}")
-    try:
-        number = int(operator.index(filters))
-    except TypeError:
-        raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive integer. "
-                         f"Received filters={filters!r} of type {type(filters).__name__}") from None
-    if number <= 0:
+    number = integer(filters, "filters", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                          f"Received filters={filters}.")
     return number
@@ -110,11 +46,8 @@ def _check_groups(groups):
     if isinstance(groups, (str, bytes)):
         raise TypeError(f"The number of groups must be a positive integer. Received: groups={groups!r} of type "
                         f"{type(groups).__name__}.")
-    try:
-        number = int(operator.index(groups))
-    except TypeError:
-        raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.") from None
-    if number <= 0:
+    number = integer(groups, "groups", minimum=None, allow_bool=True, type_error=ValueError)
+    if number <= 0:  # Keras' own check and message
         raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
     return number
 
@@ -426,3 +359,46 @@ class Conv1D(_BaseConv1D):
 
 
 Convolution1D = Conv1D
+
+
+# ---------------------------------------------------------------------------------------------------------- PyTorch
+def _conv1d_from_torch(cls, module, data_format="channels_first", **kwargs):
+    """Build the ``Conv1D`` equal to a ``torch.nn.Conv1d`` (arguments and weights), or raise ``ValueError`` saying
+    why Keras' arguments cannot express it (see :mod:`tinygradconv.layers.torch_interop`).
+
+    Args:
+        module: a ``torch.nn.Conv1d``.
+        data_format: ``"channels_first"`` (default: torch's layout, so the layer takes the module's inputs as they
+            are) or ``"channels_last"``.
+        **kwargs: more arguments of the layer (``name``, ``activation``, ...).
+
+    >>> import torch                                                      # doctest: +SKIP
+    >>> layer = Conv1D.from_torch(torch.nn.Conv1d(4, 6, 3, padding=1, groups=2))  # doctest: +SKIP
+    >>> layer.padding, layer.groups, layer.kernel.shape                   # doctest: +SKIP
+    ('same', 2, (3, 2, 6))
+
+    (torch is optional: tests/test_from_torch.py runs these examples against torch.)
+    """
+    from .torch_interop import conv1d_from_torch
+
+    return conv1d_from_torch(cls, module, data_format=data_format, **kwargs)
+
+
+def _conv1d_transpose_from_torch(cls, module, data_format="channels_first", **kwargs):
+    """Build the ``Conv1DTranspose`` equal to a ``torch.nn.ConvTranspose1d`` (arguments and weights), or raise
+    ``ValueError`` saying why Keras' arguments cannot express it (see :mod:`tinygradconv.layers.torch_interop`).
+
+    Args: as for :meth:`Conv1D.from_torch`, with ``module`` a ``torch.nn.ConvTranspose1d``.
+
+    >>> import torch                                                      # doctest: +SKIP
+    >>> layer = Conv1DTranspose.from_torch(torch.nn.ConvTranspose1d(4, 2, 4, stride=2, padding=1))  # doctest: +SKIP
+    >>> layer.padding, layer.output_padding, layer.kernel.shape           # doctest: +SKIP
+    ('same', None, (4, 2, 4))
+    """
+    from .torch_interop import conv1d_transpose_from_torch
+
+    return conv1d_transpose_from_torch(cls, module, data_format=data_format, **kwargs)
+
+
+Conv1D.from_torch = classmethod(_conv1d_from_torch)
+Conv1DTranspose.from_torch = classmethod(_conv1d_transpose_from_torch)

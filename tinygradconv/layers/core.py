@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 
 import numpy as np
 
-from .. import config
+from .. import activations, config, constraints, initializers, regularizers
 from ..backend import dtype_name
 from ..tensor import Tensor
-from .layer import Layer, _lookup
+from ..validation import integer, number
+from .layer import Layer
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
 
@@ -38,21 +38,6 @@ def serialize(obj):
     return getattr(obj, "__name__", repr(obj))
 
 
-def positive_int(value, name):
-    """``value`` as an int > 0, or a ``TypeError``/``ValueError`` naming the argument and the value."""
-    if isinstance(value, bool):
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
-    try:
-        result = operator.index(value)
-    except TypeError:
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} of type "
-                        f"{type(value).__name__}") from None
-    if result <= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer. "
-                         f"Received {name}={value!r}")
-    return int(result)
-
-
 def check_rank(layer, shape, rank, exact=True):
     """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact)."""
     ndim = len(shape)
@@ -60,13 +45,6 @@ def check_rank(layer, shape, rank, exact=True):
         what = f"{rank}" if exact else f"at least {rank}"
         raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with the layer: "
                          f"expected ndim={what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
-
-
-def _activation(identifier):
-    """The activation function for ``identifier`` (``None`` means linear)."""
-    if identifier is None:
-        return None
-    return _lookup("activations", identifier)
 
 
 # ------------------------------------------------------------------------------------------------ Dense
@@ -105,17 +83,17 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = positive_int(units, "units")
-        self.activation = _activation(activation)
+        self.units = integer(units, "units")
+        self.activation = activations.get(activation)
         self._activation_id = activation
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _lookup("initializers", kernel_initializer)
-        self.bias_initializer = _lookup("initializers", bias_initializer)
-        self.kernel_regularizer = _lookup("regularizers", kernel_regularizer) if kernel_regularizer else None
-        self.bias_regularizer = _lookup("regularizers", bias_regularizer) if bias_regularizer else None
-        self.activity_regularizer = _lookup("regularizers", activity_regularizer) if activity_regularizer else None
-        self.kernel_constraint = _lookup("constraints", kernel_constraint) if kernel_constraint else None
-        self.bias_constraint = _lookup("constraints", bias_constraint) if bias_constraint else None
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
 
     def build(self, input_shape):
@@ -139,7 +117,7 @@ class Dense(Layer):
         out = inputs @ self.kernel
         if self.use_bias:
             out = out + self.bias
-        return self.activation(out) if self.activation is not None else out
+        return self.activation(out)
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
@@ -175,7 +153,7 @@ class Activation(Layer):
             raise ValueError("Invalid value for argument `activation`. Expected a name or a callable. "
                              "Received activation=None")
         self._activation_id = activation
-        self.activation = _activation(activation)
+        self.activation = activations.get(activation)
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -320,9 +298,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate!r}")
+        number(rate, "rate", low=0, high=1, type_error=ValueError)
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list)) or not all(
                     d is None or (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) and d > 0)
@@ -330,10 +306,7 @@ class Dropout(Layer):
                 raise ValueError(f"Invalid value for argument `noise_shape`. Expected a tuple of positive integers "
                                  f"or None. Received noise_shape={noise_shape!r}")
             noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"Invalid value for argument `seed`. Expected a non-negative integer or None. "
-                             f"Received seed={seed!r}")
+        seed = integer(seed, "seed", minimum=0, optional=True, type_error=ValueError)
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = None if seed is None else int(seed)

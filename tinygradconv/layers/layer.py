@@ -23,7 +23,7 @@ import inspect
 
 import numpy as np
 
-from .. import config
+from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
@@ -36,13 +36,6 @@ def unique_name(prefix):
     count = _name_counts.get(prefix, 0)
     _name_counts[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
-
-
-def _lookup(module_name, identifier):
-    """``initializers.get``-style lookup, imported lazily to keep the dependency graph one-way."""
-    import importlib
-
-    return importlib.import_module(f"tinygradconv.{module_name}").get(identifier)
 
 
 class Layer:
@@ -58,6 +51,7 @@ class Layer:
     """
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
+        input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -75,6 +69,15 @@ class Layer:
         self._call_losses: list[Tensor] = []
         self.activity_regularizer = None
         self._backend = None  # the backend of the first input: weights are created there
+        self._input_shape_arg = None
+        if input_shape is not None:
+            if not isinstance(input_shape, (list, tuple)) or not all(
+                    d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
+                    for d in input_shape):
+                raise ValueError(f"Invalid value for argument `input_shape`. Expected a tuple of non-negative "
+                                 f"integers or None (one sample, without the batch axis). Received "
+                                 f"input_shape={input_shape!r}")
+            self._input_shape_arg = tuple(input_shape)
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
@@ -116,14 +119,14 @@ class Layer:
             while f"{self.name}/{name}" in taken:
                 count += 1
                 name = f"variable_{count}"
-        init = _lookup("initializers", initializer)
+        init = initializers.get(initializer)
         value = init(tuple(int(n) for n in shape), dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable), backend=self._backend)
         weight.name = f"{self.name}/{name}"
-        weight.constraint = _lookup("constraints", constraint) if constraint is not None else None
+        weight.constraint = constraints.get(constraint)
         if regularizer is not None:
-            self._regularizers.append((weight, _lookup("regularizers", regularizer)))
+            self._regularizers.append((weight, regularizers.get(regularizer)))
         self._own_weights.append(weight)
         return weight
 
@@ -245,6 +248,11 @@ class Layer:
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def __call__(self, inputs, training=None, **kwargs):
+        if type(inputs).__name__ == "KerasTensor" or (isinstance(inputs, (list, tuple)) and inputs
+                                                      and type(inputs[0]).__name__ == "KerasTensor"):
+            from .input_layer import symbolic_call  # the functional API: record the call, compute no values
+
+            return symbolic_call(self, inputs, **kwargs)
         if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
             inputs = type(inputs)(self._to_input(x) for x in inputs)
             shape = [x.shape for x in inputs]

@@ -16,31 +16,13 @@ True
 """
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-
+from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
+from ..validation import integer, number
 from .core import serialize
-from .layer import Layer, _lookup
+from .layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
-
-
-def _int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r}")
-    return int(value)
-
-
-def _positive_float(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive number. Received {name}={value!r}")
-    return float(value)
-
-
-def _optional(module, identifier):
-    return _lookup(module, identifier) if identifier is not None else None
 
 
 def _resolve_axes(layer, axes, ndim):
@@ -82,15 +64,15 @@ class _Normalization(Layer):
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.epsilon = float(number(epsilon, "epsilon", low=0, low_open=True, type_error=ValueError))
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _lookup("initializers", beta_initializer)
-        self.gamma_initializer = _lookup("initializers", gamma_initializer)
-        self.beta_regularizer = _optional("regularizers", beta_regularizer)
-        self.gamma_regularizer = _optional("regularizers", gamma_regularizer)
-        self.beta_constraint = _optional("constraints", beta_constraint)
-        self.gamma_constraint = _optional("constraints", gamma_constraint)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
 
     def _add_gamma_beta(self, shape):
@@ -156,14 +138,11 @@ class BatchNormalization(_Normalization):
                  synchronized=False, **kwargs):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        self.axis = _int(axis, "axis")
+        self.axis = integer(axis, "axis", minimum=None)
         self.synchronized = bool(synchronized)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"Invalid value for argument `momentum`. Expected a number in [0, 1]. "
-                             f"Received momentum={momentum!r}")
-        self.momentum = float(momentum)
-        self.moving_mean_initializer = _lookup("initializers", moving_mean_initializer)
-        self.moving_variance_initializer = _lookup("initializers", moving_variance_initializer)
+        self.momentum = float(number(momentum, "momentum", low=0, high=1, type_error=ValueError))
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
@@ -250,9 +229,9 @@ class LayerNormalization(_Normalization):
             if not axis:
                 raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
                                  "integers. Received axis=[]")
-            self.axis = [_int(a, "axis") for a in axis]
+            self.axis = [integer(a, "axis", minimum=None) for a in axis]
         else:
-            self.axis = _int(axis, "axis")
+            self.axis = integer(axis, "axis", minimum=None)
         self._axes = None
 
     def _axes_list(self):

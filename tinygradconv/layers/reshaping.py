@@ -17,7 +17,8 @@ import operator
 from .. import config
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
-from .core import check_rank, positive_int
+from ..validation import integer
+from .core import check_rank
 from .layer import Layer
 
 __all__ = ["Cropping1D", "UpSampling1D", "ZeroPadding1D"]
@@ -54,7 +55,7 @@ class UpSampling1D(Layer):
 
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
-        self.size = positive_int(size, "size")
+        self.size = integer(size, "size")
 
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)

@@ -11,6 +11,9 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 >>> x.grad.tolist()
 [[1.0, 0.0], [1.0, 0.0]]
 """
+# tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
+# (see the comment at the end of tensor.py).
+from ..tensor import Tensor
 from . import conv, elementwise, linalg, reduction, shape
 from .conv import conv1d, conv1d_transpose
 from .elementwise import (
@@ -39,8 +42,6 @@ from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 
 def _unary(fn, doc):
     def op(x):
-        from ..tensor import Tensor
-
         return fn.apply(x if isinstance(x, Tensor) else Tensor(x))
 
     op.__name__ = fn.name
@@ -61,8 +62,6 @@ relu = _unary(Relu, "``max(x, 0)`` element-wise.")
 
 def matmul(a, b):
     """Matrix product with NumPy's rules."""
-    from ..tensor import Tensor
-
     a = a if isinstance(a, Tensor) else Tensor(a)
     return a @ b
 

@@ -37,16 +37,14 @@ import numpy as np
 from .. import config
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from .conv_arithmetic import (
+from ..validation import (
     CONV_PADDINGS,
     TRANSPOSE_PADDINGS,
-    conv_padding,
-    explicit_conv_output_length,
     normalize_int,
     normalize_output_padding,
     normalize_padding,
-    transpose_window,
 )
+from .conv_arithmetic import conv_padding, explicit_conv_output_length, transpose_window
 from .conv_batching import ChunkedCols, chunk_size, chunks, map_batch_parts, sum_parts, zeros
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]

@@ -1,7 +1,8 @@
 """Convolution arithmetic: output lengths, crops and paddings of 1-D (transposed) convolutions.
 
 Pure integer functions on plain Python ints (no arrays), shared by the ops, the layers, the visualisations and the
-docs. Every formula follows Keras 3 exactly (see the behavioural spec, section 2).
+docs. Every formula follows Keras 3 exactly; the derivations are on the maths page,
+docs/conv1d_transpose_math.md.
 
 Notation (one spatial dimension): input length ``L``, kernel taps ``k``, stride ``s``, dilation ``d``, effective
 kernel size ``k_eff = (k - 1) * d + 1``, output padding ``op`` (``None`` or an int).
@@ -29,7 +30,15 @@ An ``input_length`` of ``None`` (unknown, symbolic) gives ``None`` for every len
 
 from __future__ import annotations
 
-import operator
+# The argument checks live in ..validation; CONV_PADDINGS, TRANSPOSE_PADDINGS and the normalize_* functions
+# are imported here because the arithmetic uses them (ops.conv imports them from ..validation directly).
+from ..validation import (
+    CONV_PADDINGS,
+    TRANSPOSE_PADDINGS,
+    normalize_int,
+    normalize_output_padding,
+    normalize_padding,
+)
 
 __all__ = [
     "CONV_PADDINGS",
@@ -42,95 +51,9 @@ __all__ = [
     "explicit_conv_output_length",
     "full_transpose_length",
     "matching_conv_padding",
-    "normalize_int",
-    "normalize_output_padding",
-    "normalize_padding",
     "torch_conv_transpose_args",
     "transpose_window",
 ]
-
-CONV_PADDINGS = ("valid", "same", "causal")
-TRANSPOSE_PADDINGS = ("valid", "same")
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Argument validation
-# ----------------------------------------------------------------------------------------------------------------
-def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
-    """Return ``value`` as a plain ``int`` after checking it.
-
-    Accepts an int (anything with ``__index__``, e.g. ``numpy.int64``) or a 1-element tuple/list of one. Floats,
-    strings and bools (unless ``allow_bool``) are rejected with ``TypeError``; values ``<= 0`` (``< 0`` with
-    ``allow_zero``) and wrong-length tuples with ``ValueError``. Messages name the argument and the value.
-
-    >>> normalize_int((2,), "strides")
-    2
-    >>> normalize_int(0, "strides")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for argument `strides`. Expected a strictly positive integer. Received strides=0
-    """
-    item = value
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 integer. "
-                f"Received {name}={value!r}"
-            )
-        item = value[0]
-    if isinstance(item, bool) and not allow_bool:
-        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, not a bool. Received {name}={value!r}")
-    try:
-        result = operator.index(item)
-    except TypeError:
-        raise TypeError(
-            f"Invalid type for argument `{name}`. Expected an integer. Received {name}={value!r} "
-            f"of type {type(item).__name__}"
-        ) from None
-    result = int(result)
-    if allow_zero and result < 0:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a non-negative integer. Received {name}={value!r}"
-        )
-    if not allow_zero and result <= 0:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a strictly positive integer. Received {name}={value!r}"
-        )
-    return result
-
-
-def normalize_output_padding(value):
-    """Return ``None`` or a non-negative int for ``output_padding``.
-
-    >>> normalize_output_padding([1]), normalize_output_padding(None)
-    (1, None)
-    """
-    if value is None:
-        return None
-    return normalize_int(value, "output_padding", allow_zero=True)
-
-
-def normalize_padding(value, allowed=CONV_PADDINGS):
-    """Return the lower-cased padding name after checking it is one of ``allowed``.
-
-    >>> normalize_padding("SAME")
-    'same'
-    >>> normalize_padding("full")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal'). Received padding='full'
-    """
-    if not isinstance(value, str):
-        raise TypeError(
-            f"Invalid type for argument `padding`. Expected a string, one of {tuple(allowed)}. "
-            f"Received padding={value!r} of type {type(value).__name__}"
-        )
-    lowered = value.lower()
-    if lowered not in allowed:
-        raise ValueError(
-            f"Invalid value for argument `padding`. Expected one of {tuple(allowed)}. Received padding={value!r}"
-        )
-    return lowered
 
 
 def _length(input_length):
@@ -261,7 +184,8 @@ def transpose_window(length, k_eff, s, padding, output_padding):
 def conv_transpose_output_length(
     input_length, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1
 ):
-    """Output length ``N`` of Keras ``Conv1DTranspose`` (spec section 2.2).
+    """Output length ``N`` of Keras ``Conv1DTranspose`` (the table on the maths page,
+    docs/conv1d_transpose_math.md).
 
     ========  ==============  ==================================
     padding   output_padding  N
@@ -315,7 +239,8 @@ def matching_conv_padding(kernel_size, strides=1, padding="valid", output_paddin
     length ``F`` and the result has the transposed op's input length ``L``. A negative ``right`` (the transposed op
     zero-extends) means: drop the last ``-right`` samples. While ``output_padding < strides`` those samples are never
     read by any window, so ``(left, max(right, 0))`` gives the same result; it equals Keras ``conv_padding(N, ...)``
-    with the same padding name, except for ``"same"`` with ``k_eff % 2 + output_padding == 0`` (see DESIGN.md).
+    with the same padding name, except for ``"same"`` with ``k_eff % 2 + output_padding == 0`` (see the matrix
+    view on the maths page, docs/conv1d_transpose_math.md).
 
     >>> matching_conv_padding(3, 2, "same"), matching_conv_padding(4, 2, "same", 0)
     ((0, 1), (2, 2))
@@ -324,7 +249,8 @@ def matching_conv_padding(kernel_size, strides=1, padding="valid", output_paddin
 
 
 def torch_conv_transpose_args(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
-    """Map Keras arguments to ``torch.nn.functional.conv_transpose1d`` (spec section 4.4).
+    """Map Keras arguments to ``torch.nn.functional.conv_transpose1d`` (docs/conv1d_transpose_math.md,
+    "Mapping to PyTorch").
 
     Returns ``(torch_padding, torch_output_padding, drop_right)``: call torch with these ``padding`` and
     ``output_padding`` and then drop the last ``drop_right`` outputs (1 when ``c_tot`` is odd and positive, which

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..validation import axis_index
 from .elementwise import binary_special_points, unary_special_points, unbroadcast
 
 
@@ -156,9 +157,7 @@ def log_softmax(x, axis=-1):
     0.0
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    ndim = max(x.ndim, 1)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
-        raise ValueError(f"log_softmax: invalid axis for a tensor of shape {x.shape}. Received: axis={axis!r}")
+    axis = axis_index(axis, x.ndim, "log_softmax", scalar_axis=True)
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
-    return LogSoftmax.apply(x, axis=int(axis) % x.ndim)
+    return LogSoftmax.apply(x, axis=axis)

@@ -2,48 +2,19 @@
 
 The gradient of a reduction is the output gradient broadcast back over the reduced axes: unchanged for ``sum``,
 divided by the count for ``mean``, and routed to the extreme elements for ``max``/``min`` (split evenly on ties).
+The axes are checked by :func:`tinygradconv.validation.reduction_axes`.
+
+>>> from tinygradconv.ops import reduction
+>>> reduction.sum([[1.0, 2.0], [3.0, 4.0]], axis=0).numpy().tolist()
+[4.0, 6.0]
 """
 from __future__ import annotations
-
-import builtins
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-
-
-def normalize_axis(axis, ndim):
-    """``axis`` as a sorted tuple of non-negative ints, with a clear error when out of range.
-
-    A rank-0 tensor accepts ``axis=0`` and ``axis=-1`` and reduces nothing (as PyTorch, where ``x.sum(dim=0)`` of a
-    scalar is the scalar; NumPy raises an ``AxisError`` there).
-
-    >>> normalize_axis(-1, 3)
-    (2,)
-    >>> normalize_axis(0, 0)
-    ()
-    """
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axes = (axis,)
-    elif isinstance(axis, (tuple, list)):
-        axes = tuple(axis)
-    else:
-        raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-    out, seen = [], []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"axis must be an int, a tuple of ints or None. Received axis={axis!r}")
-        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        seen.append(int(a) % builtins.max(ndim, 1))
-        if ndim:
-            out.append(seen[-1])
-    if len(set(seen)) != len(seen):
-        raise ValueError(f"axis contains a repeated axis: {axis!r}")
-    return tuple(sorted(out))
+from ..validation import reduction_axes
 
 
 def _kept_shape(shape, axes):
@@ -178,7 +149,7 @@ class Min(_Extreme):
 
 def _reduce(fn, x, axis, keepdims):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return fn.apply(x, axes=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
+    return fn.apply(x, axes=reduction_axes(axis, x.ndim, fn.__name__.lower()), keepdims=bool(keepdims))
 
 
 def sum(x, axis=None, keepdims=False):

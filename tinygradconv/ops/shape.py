@@ -15,12 +15,12 @@ apply the inverse permutation, scatter it into zeros, split it, or crop the padd
 from __future__ import annotations
 
 import numbers
-import operator
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..validation import axis_index
 from .elementwise import special_values
 
 
@@ -67,8 +67,8 @@ def _pad_special_points(rng):
 @register_op("reshape", samples=lambda rng: [Sample((rng.standard_normal((2, 6)),), {"shape": (3, 4)}),
                                              Sample((rng.standard_normal((2, 3, 2)),), {"shape": (12,)})],
              special_points=_reshape_special_points)
-class Reshape(Function):
-    """Same elements in a new shape."""
+class ReshapeOp(Function):
+    """Same elements in a new shape (the op behind ``reshape``; the layer is ``layers.Reshape``)."""
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -301,18 +301,6 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _axis(axis, ndim, name):
-    """``axis``, an int in ``[-ndim, ndim)``, as a non-negative int; else an error naming the op (never a silent
-    wrap-around: ``axis=2`` of a 2-D tensor is an error, as in NumPy, not axis 0)."""
-    try:
-        index = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{name}: axis must be an integer. Received axis={axis!r}") from None
-    if not -ndim <= index < ndim:
-        raise ValueError(f"{name}: axis {index} is out of range for a tensor with {ndim} dimensions")
-    return index % ndim
-
-
 def reshape(x, *shape):
     """``x`` with a new shape (one entry may be -1); the element count must match."""
     x = _tensor(x)
@@ -328,7 +316,7 @@ def reshape(x, *shape):
         raise ValueError(f"Cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
     if -1 in shape:
         shape = tuple(size // known if n == -1 else n for n in shape)
-    return Reshape.apply(x, shape=shape)
+    return ReshapeOp.apply(x, shape=shape)
 
 
 def permute(x, *axes):
@@ -336,7 +324,7 @@ def permute(x, *axes):
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    axes = tuple(_axis(a, x.ndim, "permute") for a in axes)
+    axes = tuple(axis_index(a, x.ndim, "permute") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     return Permute.apply(x, axes=axes)
@@ -359,7 +347,7 @@ def transpose(x, *axes):
         raise ValueError(f"transpose() takes no axes, two axes to swap, or one full permutation tuple; "
                          f"received {axes}. Use permute() to reorder several axes.")
     order = list(range(x.ndim))
-    i, j = (_axis(a, x.ndim, "transpose") for a in axes)
+    i, j = (axis_index(a, x.ndim, "transpose") for a in axes)
     order[i], order[j] = order[j], order[i]
     return permute(x, order)
 
@@ -380,7 +368,7 @@ def concat(tensors, axis=0):
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
-    axis = _axis(axis, ndim, "concat")
+    axis = axis_index(axis, ndim, "concat")
     for t in tensors:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
             raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
@@ -392,7 +380,7 @@ def stack(tensors, axis=0):
     tensors = _same_backend(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
-    return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
+    return Stack.apply(*tensors, axis=axis_index(axis, tensors[0].ndim + 1, "stack"))
 
 
 def pad(x, pad_width, value=0.0):

@@ -5,10 +5,25 @@ Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning 
 """
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_number
+from ..validation import number
+from .optimizer import Optimizer
 
 
-class Adam(Optimizer):
+class _AdamHyperparameters(Optimizer):
+    """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
+    checked at construction and kept in the config."""
+
+    def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, high_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+
+
+class Adam(_AdamHyperparameters):
     """Adaptive moment estimation (optionally AMSGrad).
 
     ::
@@ -35,10 +50,7 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.amsgrad = bool(amsgrad)
 
     def build_state(self, variable, xp):
@@ -57,8 +69,7 @@ class Adam(Optimizer):
         return w - (m * alpha) / (xp.sqrt(v) + self.epsilon)
 
     def get_config(self):
-        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                    amsgrad=self.amsgrad)
+        return dict(super().get_config(), amsgrad=self.amsgrad)
 
 
 class AdamW(Adam):
@@ -86,7 +97,7 @@ class AdamW(Adam):
                          weight_decay=weight_decay, **kwargs)
 
 
-class Adamax(Optimizer):
+class Adamax(_AdamHyperparameters):
     """Adam with the infinity norm.
 
     ::
@@ -110,10 +121,7 @@ class Adamax(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data), "u": xp.zeros_like(variable.data)}
@@ -124,11 +132,8 @@ class Adamax(Optimizer):
         u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
         return w - (lr * m) / ((1 - self.beta_1**t) * (u + self.epsilon))
 
-    def get_config(self):
-        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
-
-class Nadam(Optimizer):
+class Nadam(_AdamHyperparameters):
     """Adam with Nesterov momentum and Dozat's momentum schedule ``mu_t = b1 * (1 - 0.5 * 0.96^t)``.
 
     With ``P_t = mu_1 * ... * mu_t`` (a running product shared by all variables)::
@@ -156,10 +161,7 @@ class Nadam(Optimizer):
     scalar_state = ("u_product",)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.u_product = 1.0
 
     def _mu(self, t):
@@ -179,9 +181,6 @@ class Nadam(Optimizer):
         m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * g / (1 - self.u_product)
         v_hat = v / (1 - self.beta_2**t)
         return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
-
-    def get_config(self):
-        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
 
 class Lion(Optimizer):
@@ -207,8 +206,8 @@ class Lion(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number("beta_1", beta_1, 0, 1, low_open=True)
-        self.beta_2 = check_number("beta_2", beta_2, 0, 1)
+        self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, low_open=True))
+        self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1))
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data)}

@@ -5,7 +5,8 @@ state starts at zero except Adagrad's accumulator, which starts at ``initial_acc
 """
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_number
+from ..validation import number
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -37,7 +38,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.momentum = check_number("momentum", momentum, 0, 1)
+        self.momentum = float(number(momentum, "momentum", low=0, high=1))
         self.nesterov = bool(nesterov)
 
     def build_state(self, variable, xp):
@@ -83,9 +84,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
                  **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.rho = check_number("rho", rho, 0, 1, high_open=True)
-        self.momentum = check_number("momentum", momentum, 0, 1)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
+        self.momentum = float(number(momentum, "momentum", low=0, high=1))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
         self.centered = bool(centered)
 
     def build_state(self, variable, xp):
@@ -138,8 +139,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.initial_accumulator_value = check_number("initial_accumulator_value", initial_accumulator_value, 0)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value",
+                                                      low=0))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
 
     def build_state(self, variable, xp):
         return {"acc": xp.full_like(variable.data, self.initial_accumulator_value)}
@@ -178,8 +180,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
-        self.rho = check_number("rho", rho, 0, 1, high_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0)
+        self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
+        self.epsilon = float(number(epsilon, "epsilon", low=0))
 
     def build_state(self, variable, xp):
         return {"Eg": xp.zeros_like(variable.data), "Ed": xp.zeros_like(variable.data)}

@@ -25,8 +25,6 @@ shape, dtype and backend; the update rules use the Array API only, so they run o
 """
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 
 import numpy as np
@@ -34,23 +32,11 @@ import numpy as np
 from ..autograd import no_grad
 from ..backend import dtype_name
 from ..tensor import Tensor
+from ..validation import number
 from . import schedules as _schedules
 
 _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
                "gradient_accumulation_steps": None}
-
-
-def check_number(name, value, low=None, high=None, low_open=False, high_open=False):
-    """Check a hyperparameter: a real number (not bool) in the given interval; return it as a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
-    below = low is not None and (value <= low if low_open else value < low)
-    above = high is not None and (value >= high if high_open else value > high)
-    if below or above or math.isnan(value):
-        interval = f"{'(' if low_open else '['}{'-inf' if low is None else low}, " \
-                   f"{'inf' if high is None else high}{')' if high_open or high is None else ']'}"
-        raise ValueError(f"Argument `{name}` must be in {interval}. Received: {name}={value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -76,12 +62,12 @@ class Optimizer:
                  name=None):
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
             if value is not None:
-                check_number(arg, value, 0, low_open=True)
+                number(value, arg, low=0, low_open=True)
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         if weight_decay is not None:
-            check_number("weight_decay", weight_decay, 0)
+            number(weight_decay, "weight_decay", low=0)
         self.name = name if name is not None else type(self).__name__.lower()
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -95,7 +81,7 @@ class Optimizer:
     def _check_learning_rate(learning_rate):
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or callable(learning_rate):
             return learning_rate
-        return check_number("learning_rate", learning_rate, 0)
+        return float(number(learning_rate, "learning_rate", low=0))
 
     @property
     def learning_rate(self) -> float:

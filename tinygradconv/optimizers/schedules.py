@@ -19,18 +19,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 
 from .._lookup import Configurable
 from .._lookup import serialize as serialize_object
-
-
-def _number(name, value, minimum=None, strict=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        raise ValueError(f"Argument `{name}` must be {'>' if strict else '>='} {minimum}. Received: {name}={value!r}")
-    return value
+from ..validation import number
 
 
 def _step(step) -> float:
@@ -55,9 +47,9 @@ class _StepDecay(LearningRateSchedule):
     ``p = step / decay_steps`` (floored with ``staircase``)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
-        self.initial_learning_rate = _number("initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = _number("decay_steps", decay_steps, 0, strict=True)
-        self.decay_rate = _number("decay_rate", decay_rate, 0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.decay_rate = number(decay_rate, "decay_rate", low=0)
         self.staircase = bool(staircase)
         self.name = name
 
@@ -132,9 +124,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"boundaries={boundaries} of length {len(boundaries)}, and values={values} of length "
                              f"{len(values)}.")
         for b in boundaries:
-            _number("boundaries", b)
+            number(b, "boundaries")
         for v in values:
-            _number("values", v, 0)
+            number(v, "values", low=0)
         if any(b >= c for b, c in itertools.pairwise(boundaries)):
             raise ValueError(f"Argument `boundaries` must be strictly increasing. Received: boundaries={boundaries}")
         self.boundaries, self.values, self.name = boundaries, values, name
@@ -172,12 +164,12 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
-        self.initial_learning_rate = _number("initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = _number("decay_steps", decay_steps, 0, strict=True)
-        self.alpha = _number("alpha", alpha, 0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.alpha = number(alpha, "alpha", low=0)
         self.name = name
-        self.warmup_target = None if warmup_target is None else _number("warmup_target", warmup_target, 0)
-        self.warmup_steps = _number("warmup_steps", warmup_steps, 0)
+        self.warmup_target = None if warmup_target is None else number(warmup_target, "warmup_target", low=0)
+        self.warmup_steps = number(warmup_steps, "warmup_steps", low=0)
 
     def _decay(self, step, peak):
         cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))

@@ -12,8 +12,9 @@ once per tap with a one-hot kernel splits ``J`` into one 0/1 matrix per tap, :ma
 (:func:`tap_matrices`), and those are the lines of :func:`plot_connectivity`.
 
 Lengths, paddings and crops come from :mod:`tinygradconv.ops.conv_arithmetic` (the formulas are not re-derived
-here). The conv1d of ``conv1d_transpose`` (the "matching" conv1d of DESIGN.md) has exactly the transposed matrix,
-which :func:`conv_matrices` and :func:`plot_conv_matrix` show.
+here). The conv1d of ``conv1d_transpose`` (the "matching" conv1d of the matrix view on the maths page,
+docs/conv1d_transpose_math.md) has exactly the transposed matrix, which :func:`conv_matrices` and
+:func:`plot_conv_matrix` show.
 
 >>> from tinygradconv.viz import connectivity_matrix
 >>> connectivity_matrix("conv1d_transpose", 2, kernel_size=3, strides=2).astype(int).tolist()

@@ -1,0 +1,249 @@
+"""The functional API (Input, Model(inputs, outputs)) and the merge layers, against NumPy and hand-composed layers."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import layers, models
+from tinygradconv.functional import Functional, KerasTensor
+
+
+def _unet_like():
+    inputs = layers.Input((16, 2), name="signal")
+    a = layers.Conv1D(4, 3, padding="same", activation="relu")(inputs)
+    b = layers.BatchNormalization()(a)
+    c = layers.Conv1D(4, 3, strides=2, padding="same")(b)
+    d = layers.Conv1DTranspose(4, 3, strides=2, padding="same")(c)
+    e = layers.Concatenate()([d, a])
+    outputs = layers.Dense(1)(layers.Add()([e, e]))
+    return models.Model(inputs, outputs), (a, b, c, d, e)
+
+
+# ----------------------------------------------------------------------------------------------- merge layers
+@pytest.mark.parametrize(("layer", "reference"), [
+    (layers.Add, lambda xs: xs[0] + xs[1] + xs[2]),
+    (layers.Multiply, lambda xs: xs[0] * xs[1] * xs[2]),
+    (layers.Average, lambda xs: (xs[0] + xs[1] + xs[2]) / 3),
+    (layers.Maximum, lambda xs: np.maximum(np.maximum(xs[0], xs[1]), xs[2])),
+    (layers.Minimum, lambda xs: np.minimum(np.minimum(xs[0], xs[1]), xs[2])),
+])
+def test_elementwise_merges_match_numpy_with_broadcasting(layer, reference):
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 1, 3)), rng.normal(size=(2, 5, 1))]
+    out = layer(dtype="float64")(xs)
+    np.testing.assert_allclose(out.numpy(), reference(xs), rtol=1e-12)
+    assert layer().compute_output_shape([(None, 5, 3), (None, 1, 3), (None, 5, 1)]) == (None, 5, 3)
+
+
+def test_subtract_and_concatenate_match_numpy():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 4, 5))
+    np.testing.assert_allclose(layers.Subtract(dtype="float64")([a, a[..., ::-1]]).numpy(), a - a[..., ::-1])
+    np.testing.assert_allclose(layers.Concatenate(dtype="float64")([a, b]).numpy(), np.concatenate([a, b], -1))
+    np.testing.assert_allclose(layers.Concatenate(axis=1, dtype="float64")([a, a]).numpy(), np.concatenate([a, a], 1))
+    assert layers.Concatenate().compute_output_shape([(None, 4, 3), (None, 4, None)]) == (None, 4, None)
+
+
+def test_merge_gradients_flow_to_every_input():
+    a = tg.tensor(np.ones((1, 2)), requires_grad=True)
+    b = tg.tensor(np.full((1, 2), 2.0), requires_grad=True)
+    layers.Multiply(dtype="float64")([a, b]).sum().backward()
+    assert a.grad.tolist() == [[2.0, 2.0]] and b.grad.tolist() == [[1.0, 1.0]]
+    a.grad = b.grad = None
+    layers.Concatenate(dtype="float64")([a, b]).sum().backward()
+    assert a.grad.tolist() == [[1.0, 1.0]] and b.grad.tolist() == [[1.0, 1.0]]
+
+
+@pytest.mark.parametrize(("layer", "shapes", "message"), [
+    (layers.Add(), [(2, 3), (2, 4)], "incompatible shapes"),
+    (layers.Add(), [(2, 3), (5, 3)], "different batch sizes"),
+    (layers.Subtract(), [(2, 3)] * 3, "exactly 2 inputs"),
+    (layers.Concatenate(), [(2, 3, 1), (2, 4, 1)], "matching shapes except"),
+    (layers.Concatenate(), [(2, 3), (2, 3, 1)], "same rank"),
+    (layers.Concatenate(axis=3), [(2, 3), (2, 3)], "axis"),
+])
+def test_merge_shape_errors_name_the_layer(layer, shapes, message):
+    with pytest.raises(ValueError, match=message) as info:
+        layer([np.zeros(s) for s in shapes])
+    assert layer.name in str(info.value)
+
+
+def test_merge_layers_need_a_list():
+    with pytest.raises(ValueError, match="list of inputs"):
+        layers.Add()(np.zeros((2, 3)))
+
+
+# ----------------------------------------------------------------------------------------------- Input, graph
+def test_input_is_symbolic():
+    x = layers.Input((8, 3), batch_size=4, name="x_in")
+    assert isinstance(x, KerasTensor) and x.shape == (4, 8, 3) and x.dtype == "float32"
+    with pytest.raises(TypeError, match="symbolic"):
+        np.asarray(x)
+    with pytest.raises(ValueError, match="shape"):
+        layers.Input((8, -1))
+
+
+def test_functional_model_computes_the_composition_of_its_layers():
+    model, _ = _unet_like()
+    x = np.random.default_rng(2).normal(size=(3, 16, 2)).astype("float32")
+    conv, bn, down, up, _concatenate, _add, dense = model.layers[1:]
+    a = conv(x)
+    d = up(down(bn(a, training=False)))
+    e = np.concatenate([d.numpy(), a.numpy()], axis=-1)
+    expected = dense(e + e).numpy()
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer", "Conv1D", "BatchNormalization", "Conv1D", "Conv1DTranspose", "Concatenate", "Add", "Dense"]
+
+
+def test_symbolic_shapes_follow_compute_output_shape():
+    _, (a, b, c, d, e) = _unet_like()
+    assert [t.shape for t in (a, b, c, d, e)] == [(None, 16, 4), (None, 16, 4), (None, 8, 4), (None, 16, 4),
+                                                  (None, 16, 8)]
+
+
+def test_functional_summary_shows_every_layer(capsys):
+    model, _ = _unet_like()
+    model.summary()
+    text = capsys.readouterr().out
+    assert "signal (InputLayer)" in text and "(None, 16, 2)" in text and "(None, 16, 8)" in text
+    assert f"Total params: {model.count_params():,}" in text
+
+
+def test_functional_fit_reduces_loss_and_config_and_npz_round_trip(tmp_path):
+    tg.random.set_seed(0)
+    model, _ = _unet_like()
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(16, 16, 2)), rng.normal(size=(16, 16, 1))
+    model.compile("adam", "mse")
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    clone = models.Model.from_config(model.get_config())
+    assert isinstance(clone, Functional)
+    assert [type(la).__name__ for la in clone.layers] == [type(la).__name__ for la in model.layers]
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(x), model.predict(x))
+    path = tmp_path / "unet.tgc.npz"
+    model.save(path)
+    loaded = models.load_model(path)
+    assert isinstance(loaded, Functional)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.evaluate(x, y) == pytest.approx(model.evaluate(x, y), rel=1e-6)
+
+
+def test_several_inputs_and_outputs():
+    p, q = layers.Input((4,), name="p"), layers.Input((4,), name="q")
+    diff = layers.Dense(2, name="head_a")(layers.Subtract()([p, q]))
+    prod = layers.Dense(1, name="head_b")(layers.Multiply()([p, q]))
+    model = models.Model([p, q], [diff, prod])
+    rng = np.random.default_rng(4)
+    x = [rng.normal(size=(10, 4)), rng.normal(size=(10, 4))]
+    y = [rng.normal(size=(10, 2)), rng.normal(size=(10, 1))]
+    out_a, out_b = model.predict(x)
+    head_a, head_b = model.get_layer("head_a"), model.get_layer("head_b")
+    np.testing.assert_allclose(out_a, head_a(x[0] - x[1]).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out_b, head_b(x[0] * x[1]).numpy(), rtol=1e-5, atol=1e-6)
+    by_name = model.predict({"p": x[0], "q": x[1]})
+    np.testing.assert_array_equal(by_name[0], out_a)
+    model.compile("sgd", "mse")
+    mse = np.mean((out_a - y[0]) ** 2) + np.mean((out_b - y[1]) ** 2)  # one loss per output, summed (Keras)
+    assert model.evaluate(x, y, batch_size=10) == pytest.approx(mse, rel=1e-5)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    weights = np.linspace(0.0, 2.0, 10)
+    out_a, out_b = model.predict(x)
+    weighted = (np.mean(weights * np.mean((out_a - y[0]) ** 2, axis=-1))
+                + np.mean(weights * np.mean((out_b - y[1]) ** 2, axis=-1)))  # the same weights for each output
+    assert model.evaluate(x, y, batch_size=10, sample_weight=weights) == pytest.approx(weighted, rel=1e-5)
+    with pytest.raises(ValueError, match="2 inputs"):
+        model.predict(x[0])
+
+
+def test_graph_disconnected_names_the_layer_and_the_input():
+    a, b = layers.Input((4,), name="a_in"), layers.Input((4,), name="b_in")
+    out = layers.Add(name="join")([a, b])
+    with pytest.raises(ValueError, match="Graph disconnected.*'join'.*'b_in'"):
+        models.Model(a, out)
+
+
+def test_shape_mismatch_names_both_layers():
+    x = layers.Input((8, 3), name="wide")
+    with pytest.raises(ValueError, match="'narrow'.*'wide'"):
+        layers.Concatenate(axis=1, name="narrow")([x, layers.Input((8, 2), name="other")])
+
+
+def test_wrong_data_shape_names_the_input():
+    model, _ = _unet_like()
+    with pytest.raises(ValueError, match="'signal'.*\\(None, 16, 2\\)"):
+        model.predict(np.zeros((2, 16, 3)))
+
+
+def test_inputs_must_be_symbolic():
+    with pytest.raises(TypeError, match="symbolic"):
+        models.Model(np.zeros((2, 3)), layers.Input((3,)))
+
+
+def test_nested_functional_model_as_a_layer():
+    inner_in = layers.Input((4,))
+    inner = models.Model(inner_in, layers.Dense(3)(inner_in), name="inner")
+    outer_in = layers.Input((4,))
+    outer = models.Model(outer_in, layers.Dense(1)(inner(outer_in)))
+    x = np.random.default_rng(5).normal(size=(2, 4))
+    np.testing.assert_allclose(outer.predict(x), outer.layers[-1](inner.predict(x)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_subclassed_model_still_works():
+    class Twice(models.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs) * 2.0
+
+    model = Twice()
+    x = np.ones((1, 3))
+    np.testing.assert_allclose(model(x).numpy(), 2 * model.dense(x).numpy())
+    assert not isinstance(model, Functional)
+
+
+# ----------------------------------------------------------------------------------------------- Sequential
+def test_sequential_accepts_an_input_first_and_builds():
+    model = models.Sequential([layers.Input((8, 3)), layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)])
+    assert model.built and [w.shape for w in model.weights] == [(3, 3, 2), (2,), (12, 1), (1,)]
+    assert len(model.layers) == 3
+
+
+def test_sequential_input_shape_on_first_layer():
+    model = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 3)), layers.Flatten(), layers.Dense(1)])
+    assert model.built and model.weights[2].shape == (12, 1)
+    with pytest.raises(ValueError, match="input_shape"):
+        layers.Dense(2, input_shape="8")
+    with pytest.raises(ValueError, match="first element"):
+        models.Sequential([layers.Dense(2), layers.Input((3,))])
+
+
+def test_sequential_called_on_a_symbolic_tensor():
+    x = layers.Input((6,))
+    block = models.Sequential([layers.Dense(3), layers.Dense(2)])
+    model = models.Model(x, block(x))
+    data = np.random.default_rng(6).normal(size=(2, 6))
+    np.testing.assert_allclose(model.predict(data), block.predict(data))
+    assert block.built
+
+
+def test_layer_order_matches_keras():
+    keras = pytest.importorskip("keras", reason="Keras 3 is the optional reference for the layer order")
+
+    def build(lib):
+        inputs = lib.layers.Input((8, 2))
+        a = lib.layers.Conv1D(2, 3, padding="same")(inputs)
+        b = lib.layers.Conv1D(2, 3, padding="same")(a)
+        c = lib.layers.Dense(2)(inputs)
+        d = lib.layers.Add()([b, c, a])
+        return [type(layer).__name__ for layer in lib.Model(inputs, [d, c]).layers]
+
+    assert build(_Lib) == build(keras)
+
+
+class _Lib:  # tinygradconv spelled as the keras namespace, for test_layer_order_matches_keras
+    layers = layers
+    Model = models.Model

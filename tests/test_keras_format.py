@@ -1,0 +1,163 @@
+"""Keras 3 ``.keras`` files both ways, with Keras itself as the reference (optional: skipped without it)."""
+import os
+import types
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import layers, models
+from tinygradconv.saving import SavedFileError
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes the weights of .keras files")
+keras = pytest.importorskip("keras", reason="Keras 3 is the reference for .keras files (installed by .ci/run)")
+
+OURS = types.SimpleNamespace(layers=layers, Model=models.Model, Sequential=models.Sequential)
+
+
+def _sequential(lib):
+    L = lib.layers
+    return lib.Sequential([
+        L.Input((20, 3)),
+        L.ZeroPadding1D((1, 2)),
+        L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh"),
+        L.Conv1D(4, 3, strides=2, padding="same", groups=2, use_bias=False),
+        L.BatchNormalization(),
+        L.Conv1DTranspose(3, 4, strides=2, padding="valid", output_padding=1, activation="relu"),
+        L.LayerNormalization(epsilon=1e-4),
+        L.UpSampling1D(2),
+        L.Cropping1D((2, 3)),
+        L.Dropout(0.3),
+        L.Activation("sigmoid"),
+        L.Flatten(),
+        L.Dense(6, activation="elu"),
+        L.Reshape((3, 2)),
+        L.Dense(2),
+    ])
+
+
+def _functional(lib):
+    L = lib.layers
+    a_in, b_in = L.Input((16, 2), name="a_in"), L.Input((16, 2), name="b_in")
+    a = L.Conv1D(4, 3, padding="same", activation="relu")(a_in)
+    b = L.Conv1D(4, 3, padding="same")(b_in)
+    merged = [L.Add()([a, b]), L.Subtract()([a, b]), L.Multiply()([a, b]), L.Average()([a, b, a]),
+              L.Maximum()([a, b]), L.Minimum()([a, b])]
+    joined = L.Concatenate(axis=-1)(merged)
+    down = L.Conv1D(6, 3, strides=2, padding="same")(joined)
+    up = L.Conv1DTranspose(4, 3, strides=2, padding="same")(down)
+    skip = L.Concatenate()([up, a])
+    return lib.Model([a_in, b_in], [L.Dense(1)(skip), L.Dense(3)(L.Flatten()(down))])
+
+
+def _unet(lib):
+    """A small functional 1-D U-Net: the model of the issue's "done when"."""
+    L = lib.layers
+    inputs = L.Input((32, 1))
+    e1 = L.Conv1D(8, 3, padding="same", activation="relu")(inputs)
+    e2 = L.Conv1D(16, 3, strides=2, padding="same", activation="relu")(e1)
+    bottom = L.Conv1D(16, 3, strides=2, padding="same", activation="relu")(e2)
+    d2 = L.Conv1DTranspose(16, 3, strides=2, padding="same", activation="relu")(bottom)
+    d2 = L.Concatenate()([d2, e2])
+    d1 = L.Conv1DTranspose(8, 3, strides=2, padding="same", activation="relu")(d2)
+    d1 = L.Concatenate()([d1, e1])
+    return lib.Model(inputs, L.Conv1D(1, 1)(d1))
+
+
+def _randomize(model, seed):
+    """Random weights (BatchNormalization's variance positive), so that every weight matters."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.uniform(0.5, 1.5, size=w.shape) if "variance" in name else rng.normal(size=w.shape)
+               for w, name in zip(model.get_weights(), _weight_names(model))]
+    model.set_weights([w.astype("float32") for w in weights])
+
+
+def _weight_names(model):
+    return [getattr(w, "path", None) or w.name for w in model.weights]
+
+
+def _inputs(model, seed):
+    rng = np.random.default_rng(seed)
+    shapes = [tuple(t.shape) for t in model.inputs] if hasattr(model, "inputs") and model.inputs else None
+    if shapes is None:
+        shapes = [model._build_input_shape]
+    data = [rng.normal(size=(4,) + tuple(s[1:])).astype("float32") for s in shapes]
+    return data if len(data) > 1 else data[0]
+
+
+def _as_list(out):
+    return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else [np.asarray(out)]
+
+
+BUILDERS = {"sequential": _sequential, "functional": _functional, "unet": _unet}
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_keras_file_loads_here_and_predicts_the_same(tmp_path, kind):
+    keras.utils.set_random_seed(0)
+    reference = BUILDERS[kind](keras)
+    _randomize(reference, 1)
+    path = tmp_path / f"{kind}.keras"
+    reference.save(path)
+    model = models.load_model(path)
+    x = _inputs(model, 2)
+    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    assert [la.name for la in model.layers] == [la.name for la in reference.layers]
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_our_keras_file_loads_in_keras_and_predicts_the_same(tmp_path, kind):
+    tg.random.set_seed(0)
+    model = BUILDERS[kind](OURS)
+    _randomize(model, 3)
+    path = tmp_path / f"{kind}.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+    reference = keras.saving.load_model(path)
+    x = _inputs(model, 4)
+    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    # and back again: the round trip keeps every weight
+    again = models.load_model(path)
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_keras_layer_we_do_not_have_is_refused_by_name(tmp_path):
+    reference = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(2, 3), keras.layers.MaxPooling1D(2)])
+    reference.save(tmp_path / "pool.keras")
+    with pytest.raises(SavedFileError, match="MaxPooling1D"):
+        models.load_model(tmp_path / "pool.keras")
+
+
+def test_a_keras_argument_we_cannot_express_is_refused_by_name(tmp_path):
+    reference = keras.Sequential([keras.Input((8, 2)), keras.layers.BatchNormalization(renorm=True)])
+    reference.save(tmp_path / "renorm.keras")
+    with pytest.raises(SavedFileError, match="renorm=True"):
+        models.load_model(tmp_path / "renorm.keras")
+
+
+def test_only_sequential_and_functional_models_are_written(tmp_path):
+    class Twice(models.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs) * 2.0
+
+    model = Twice()
+    model(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="only Sequential"):
+        model.save(tmp_path / "twice.keras")
+
+
+def test_npz_stays_the_default_format(tmp_path):
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.save(tmp_path / "m.tgc.npz")
+    with np.load(tmp_path / "m.tgc.npz", allow_pickle=False) as archive:
+        assert "__tinygradconv__" in archive.files

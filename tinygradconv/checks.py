@@ -1,0 +1,217 @@
+"""Numerical checks of ops: :func:`gradcheck` (analytic gradients against finite differences) and
+:func:`check_special_points` (values and gradients at the special inputs an op registers).
+
+They test the engine from outside, through :meth:`Function.apply` and :meth:`Tensor.backward`, so they are kept
+out of the engine core (:mod:`tinygradconv.autograd`). The test suite runs both on every registered op and every
+backend; a user's own op (see :func:`~tinygradconv.autograd.register_op`) gets the same checks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import OPS, no_grad
+from .backend import dtype_name
+from .tensor import Tensor
+
+__all__ = ["GradcheckError", "check_special_points", "evaluate_sample", "gradcheck", "sample_inputs"]
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`gradcheck` when an analytic gradient disagrees with finite differences."""
+
+
+# Default (eps, atol, rtol) for finite differences in each floating dtype: eps near the cube root of the machine
+# epsilon (it balances truncation and rounding error of central differences); tolerances a few times the error
+# that remains.
+_GRADCHECK_DEFAULTS = {"float64": (1e-6, 1e-5, 1e-3), "float32": (1e-2, 2e-2, 2e-2), "float16": (1e-1, 3e-1, 1e-1)}
+
+
+def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64"):
+    """Compare the gradients of ``fn`` with central finite differences, by default in float64.
+
+    The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v``, so every output element counts.
+    For each input ``x`` with ``requires_grad``: analytic ``dL/dx`` from :meth:`Tensor.backward` versus numeric
+    ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``; they must agree within
+    ``atol + rtol * |numeric|``.
+
+    Args:
+        fn: a function of Tensors returning a Tensor.
+        inputs: Tensors (or data); those with ``requires_grad`` are checked.
+        eps, atol, rtol: the step and the tolerances; by default chosen for the dtype the check runs in
+            (float64: ``1e-6, 1e-5, 1e-3``; float32: ``1e-2, 2e-2, 2e-2``; float16: ``1e-1, 3e-1, 1e-1``).
+        seed: the seed of ``v``.
+        raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
+        dtype: ``"float64"`` (the default): the check runs on **float64 copies** of the floating inputs, so both
+            the analytic gradient and the finite differences are computed in float64, whatever the inputs' own
+            dtype (float32 rounding would otherwise swamp the differences and call correct code wrong).
+            ``"input"``: the check runs in each input's own dtype, with the tolerances above for that dtype (a
+            check that a low-precision code path is right, not a tight one).
+
+    Returns ``True`` when all gradients agree. Otherwise raises :class:`GradcheckError` (or returns ``False``
+    with ``raise_exception=False``) naming the worst mismatch (the input, the element index and both values) and
+    the dtype the check ran in.
+
+    Raises:
+        ValueError: when no input requires a gradient, or for an unknown ``dtype``.
+        TypeError: when ``fn`` does not return a Tensor.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
+    >>> tg.gradcheck(lambda t: t.tanh() * t, x)
+    True
+    >>> tg.gradcheck(lambda a: a * a, tg.tensor([0.3, 1.7, -2.2], requires_grad=True))  # float32, checked in float64
+    True
+    """
+    if dtype not in ("float64", "input"):
+        raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
+    inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
+    if not any(t.requires_grad for t in inputs):
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
+    floating = ("float16", "float32", "float64")
+
+    def check_dtype(t):
+        name = dtype_name(t.dtype)
+        return "float64" if dtype == "float64" and name in floating else name
+
+    dtypes = [check_dtype(t) for t in inputs]
+    checked = [d for d, t in zip(dtypes, inputs) if t.requires_grad]
+    lowest = min(checked, key=floating.index)  # the least precise dtype sets the default step and tolerances
+    default_eps, default_atol, default_rtol = _GRADCHECK_DEFAULTS[lowest]
+    eps = default_eps if eps is None else eps
+    atol = default_atol if atol is None else atol
+    rtol = default_rtol if rtol is None else rtol
+    rng = np.random.default_rng(seed)
+    originals = [t.numpy().astype(d) for t, d in zip(inputs, dtypes)]  # copies in the dtype of the check
+
+    def run(arrays, track):
+        ts = [Tensor(a, dtype=d, backend=t.backend, requires_grad=track and t.requires_grad)
+              for a, d, t in zip(arrays, dtypes, inputs)]
+        if track:
+            return ts, fn(*ts)
+        with no_grad():
+            return ts, fn(*ts)
+
+    tracked, out = run(originals, True)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    v = rng.standard_normal(out.shape)
+    if out.requires_grad:
+        out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
+
+    worst = None  # (excess, input index, element index, analytic, numeric)
+    for n, (t, tt) in enumerate(zip(inputs, tracked)):
+        if not t.requires_grad:
+            continue
+        analytic = tt.grad.numpy() if tt.grad is not None else np.zeros(t.shape)
+        for index in np.ndindex(*t.shape):
+            values = []
+            for step in (eps, -eps):
+                arrays = [a.copy() for a in originals]
+                arrays[n][index] += step
+                _, o = run(arrays, False)
+                values.append(float(np.sum(o.numpy().astype(np.float64) * v)))
+            numeric = (values[0] - values[1]) / (2 * eps)
+            a = float(analytic[index])
+            excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+            if np.isnan(excess):  # a NaN gradient (or a NaN difference) is the worst mismatch of all
+                excess = np.inf
+            if worst is None or excess > worst[0]:
+                worst = (excess, n, index, a, numeric)
+    if worst is None or worst[0] <= 0:
+        return True
+    _, n, index, a, numeric = worst
+    where = ("on float64 copies of the inputs" if dtype == "float64" else
+             f"in the inputs' own dtype ({lowest}; pass dtype='float64' for a tight check)")
+    message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
+               f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g} "
+               f"(finite differences {where}, eps={eps:g})")
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+
+def sample_inputs(sample, backend=None, dtype="float64"):
+    """The Tensors of a :class:`Sample` on ``backend``: floating arrays become ``dtype`` tensors that require a
+    gradient (unless listed in ``constant``), boolean and integer arrays constant tensors, ``None`` stays ``None``.
+    """
+    inputs = []
+    for i, arg in enumerate(sample.args):
+        if arg is None:
+            inputs.append(None)
+            continue
+        arg = np.asarray(arg)
+        if arg.dtype == bool:
+            inputs.append(Tensor(arg, dtype="bool", backend=backend))
+        elif arg.dtype.kind in "iu":
+            inputs.append(Tensor(arg, dtype=arg.dtype.name, backend=backend))
+        else:
+            inputs.append(Tensor(arg, dtype=dtype, backend=backend, requires_grad=i not in sample.constant))
+    return inputs
+
+
+def evaluate_sample(function, sample, backend=None, dtype="float64"):
+    """Run ``function`` on ``sample`` and back-propagate ``sum(output)``: ``(output, grads)`` as NumPy arrays,
+    one gradient per input (``None`` for a constant or absent input)."""
+    inputs = sample_inputs(sample, backend, dtype)
+    out = function.apply(*inputs, **sample.kwargs)
+    if out.requires_grad:
+        out.backward(Tensor(np.ones(out.shape), dtype=dtype_name(out.dtype), backend=out.backend))
+    grads = []
+    for t in inputs:
+        if t is None or not t.requires_grad:
+            grads.append(None)
+        else:
+            grads.append(t.grad.numpy() if t.grad is not None else np.zeros(t.shape))
+    return out.numpy(), tuple(grads)
+
+
+def _compare(what, got, expected, rtol, atol):
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        return f"{what}: shape {got.shape}, expected {expected.shape}"
+    same = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if same.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~same)[0])
+    return f"{what} at index {index}: got {float(got[index])!r}, expected {float(expected[index])!r}"
+
+
+def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-12):
+    """Evaluate the registered op ``name`` and its gradient at its special points.
+
+    For each sample of ``special_points``: the output and the gradient of ``sum(output)`` (in float64) must equal the
+    sample's ``expected``/``expected_grads`` where given, and ``reference(sample)`` where ``reference`` is given (a
+    function returning ``(output, grads)`` as arrays, e.g. computed with PyTorch), within ``rtol``/``atol``; NaN
+    matches NaN, ``inf`` matches ``inf`` of the same sign. Every gradient must have its input's shape.
+
+    Returns the number of samples checked. Raises :class:`GradcheckError` naming the sample, the element and both
+    values at the first mismatch, and ``ValueError`` when the op has no special points.
+    """
+    info = OPS[name]
+    if info.special_points is None:
+        raise ValueError(f"The op {name!r} registers no special points"
+                         + (f" ({info.no_special_points})" if info.no_special_points else ""))
+    samples = info.special_points(np.random.default_rng(0))
+    for k, sample in enumerate(samples):
+        out, grads = evaluate_sample(info.function, sample, backend)
+        problems = []
+        for arg, g in zip(sample.args, grads):
+            if g is not None and g.shape != np.shape(arg):
+                problems.append(f"gradient of shape {g.shape} for an input of shape {np.shape(arg)}")
+        wanted = []
+        if sample.expected is not None or sample.expected_grads is not None:
+            wanted.append(("expected", sample.expected, sample.expected_grads))
+        if reference is not None:
+            wanted.append(("reference", *reference(sample)))
+        for source, value, expected_grads in wanted:
+            if value is not None:
+                problems.append(_compare(f"output vs {source}", out, value, rtol, atol))
+            for i, (g, e) in enumerate(zip(grads, expected_grads or ())):
+                if g is not None and e is not None:
+                    problems.append(_compare(f"gradient of input {i} vs {source}", g, e, rtol, atol))
+        problems = [p for p in problems if p]
+        if problems:
+            raise GradcheckError(f"{name}: special point {k} (args {sample.args}, kwargs {sample.kwargs}): "
+                                 + "; ".join(problems))
+    return len(samples)

@@ -1,0 +1,420 @@
+"""The functional API: ``Input`` gives a symbolic tensor, layers called on it record a graph, ``Model(inputs,
+outputs)`` runs that graph (Keras 3's functional models).
+
+A :class:`KerasTensor` has a shape and a dtype but no data. Calling a layer on one builds the layer (its input shape
+is known) and returns new symbolic tensors, whose output shape comes from the layer's ``compute_output_shape`` (or,
+for a layer without it, from one run on zeros). Each call is recorded as a :class:`Node` of the layer: which tensors
+went in and which came out. :class:`Functional` walks these nodes back from the outputs to the inputs, orders them
+(Keras' order: by depth from the outputs, inputs first) and, when called on data, replays them.
+
+>>> import numpy as np
+>>> from tinygradconv import layers, models
+>>> inputs = layers.Input((8, 1))
+>>> inputs.shape
+(None, 8, 1)
+>>> down = layers.Conv1D(4, 3, strides=2, padding="same", activation="relu")(inputs)
+>>> up = layers.Conv1DTranspose(1, 3, strides=2, padding="same")(down)
+>>> outputs = layers.Concatenate()([inputs, up])
+>>> outputs.shape
+(None, 8, 2)
+>>> model = models.Model(inputs, outputs)
+>>> model.predict(np.zeros((3, 8, 1))).shape
+(3, 8, 2)
+>>> [layer.__class__.__name__ for layer in model.layers]
+['InputLayer', 'Conv1D', 'Conv1DTranspose', 'Concatenate']
+
+Errors: a ``ValueError`` naming the layers involved when a layer cannot take the shapes it is called on, when the
+outputs cannot be computed from the inputs (a "disconnected" graph), or when data of the wrong shape is fed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers.input_layer import Input, InputLayer, KerasTensor, Node, _inbound_nodes, _node_of, is_symbolic
+from .models import Model, _as_array
+from .tensor import Tensor
+
+__all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
+           "is_symbolic", "map_graph"]
+
+
+# ----------------------------------------------------------------------------------------------- the graph
+def _flatten(tensors, argument):
+    items = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    if not items:
+        raise ValueError(f"Invalid value for argument `{argument}`: expected at least one symbolic tensor")
+    for t in items:
+        if not isinstance(t, KerasTensor):
+            raise TypeError(f"Invalid value for argument `{argument}`. Expected symbolic tensors (from "
+                            f"layers.Input, or layers called on them). Received {t!r} of type {type(t).__name__}")
+    return items
+
+
+def map_graph(inputs, outputs):
+    """``(nodes, layers)`` of the graph from ``inputs`` to ``outputs``, in Keras' order.
+
+    Nodes are visited depth first from the outputs; every node gets a depth (0 for the outputs, one more than the
+    deepest node that uses it). Layers are sorted by decreasing depth, ties by the order of the first visit, as
+    Keras 3 does: so ``model.layers`` (and the weight file paths built from it) match Keras'.
+    """
+    finished, in_progress, ordered, first_visit = set(), set(), [], {}
+    input_ids = {id(t) for t in inputs}
+
+    def visit(tensor, user):
+        layer = tensor._keras_history[0]
+        node = _node_of(tensor)
+        if id(node) in finished:
+            return
+        if node.is_input and id(tensor) not in input_ids:
+            raise ValueError(f"Graph disconnected: layer '{user.name}' ({type(user).__name__}) needs the input "
+                             f"'{layer.name}' (shape {tensor.shape}), which is not among the model's inputs "
+                             f"{[t._keras_history[0].name for t in inputs]}. Pass it in `inputs`.")
+        if id(tensor) in input_ids and not node.is_input:
+            finished.add(id(node))
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"The graph has a cycle through layer '{layer.name}'")
+        first_visit.setdefault(id(layer), len(first_visit))
+        in_progress.add(id(node))
+        for parent in node.input_tensors:
+            visit(parent, layer)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        ordered.append(node)
+
+    for t in outputs:
+        visit(t, t._keras_history[0])
+    for t in inputs:  # an input that no output depends on is still part of the model (Keras keeps it too)
+        node = _node_of(t)
+        if id(node) not in finished:
+            first_visit.setdefault(id(node.layer), -1)
+            ordered.insert(0, node)
+            finished.add(id(node))
+    depth, layer_depth, in_graph = {}, {}, {id(n) for n in ordered}
+    for node in reversed(ordered):
+        d = max(depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        depth[id(node)] = layer_depth[id(node.layer)] = d
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                depth[id(parent)] = max(d + 1, depth.get(id(parent), 0))
+    layers = {}
+    for node in ordered:
+        layers[id(node.layer)] = node.layer
+    ordered_layers = sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_visit[id(layer)]))
+    names = [layer.name for layer in ordered_layers]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"The names {duplicates} are used by more than one layer of the model. All layer names "
+                         "should be unique.")
+    nodes = sorted(ordered, key=lambda node: node.order)  # creation order is a topological order
+    return nodes, ordered_layers
+
+
+class FunctionalMixin:
+    """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
+
+    def _init_graph(self, inputs, outputs):
+        self._nested_inputs = isinstance(inputs, (list, tuple))
+        self._nested_outputs = isinstance(outputs, (list, tuple))
+        self._inputs = _flatten(inputs, "inputs")
+        self._outputs = _flatten(outputs, "outputs")
+        not_inputs = [t for t in self._inputs if not isinstance(t._keras_history[0], InputLayer)]
+        if not_inputs:  # a symbolic tensor, but computed by a layer: ValueError, as Keras
+            raise ValueError(f"Invalid value for argument `inputs`: {not_inputs[0]!r} is not the output of an Input "
+                             f"(it comes from layer '{not_inputs[0]._keras_history[0].name}'). Model inputs must "
+                             "come from layers.Input.")
+        nodes, layers = map_graph(self._inputs, self._outputs)
+        self._nodes = [n for n in nodes if not n.is_input]
+        self._graph_layers = layers
+        self._input_layers = [t._keras_history[0] for t in self._inputs]
+        self._build_input_shape = ([t.shape for t in self._inputs] if self._nested_inputs
+                                   else self._inputs[0].shape)
+        self.built = True
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self._inputs]
+        return shapes if self._nested_inputs else shapes[0]
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self._outputs]
+        return shapes if self._nested_outputs else shapes[0]
+
+    @property
+    def layers(self) -> list:
+        return list(self._graph_layers)
+
+    def _sublayers(self):
+        return list(self._graph_layers)
+
+    def _feed(self, inputs):
+        """The model's inputs as a list of Tensors, checked against the Input shapes."""
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) and self._nested_inputs else [inputs]
+        if isinstance(inputs, (list, tuple)) and not self._nested_inputs and len(inputs) == 1:
+            flat = list(inputs)
+        if len(flat) != len(self._inputs):
+            raise ValueError(f"Model '{self.name}' expects {len(self._inputs)} input(s) "
+                             f"{[layer.name for layer in self._input_layers]}, but received {len(flat)}")
+        values = []
+        for value, layer in zip(flat, self._input_layers):
+            value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
+            shape = tuple(value.shape)
+            expected = layer.batch_shape
+            if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
+                raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
+                                 f"size), but received data of shape {shape}")
+            values.append(value)
+        return values
+
+    def call(self, inputs, training=None):
+        values = {id(t): v for t, v in zip(self._inputs, self._feed(inputs))}
+        for node in self._nodes:
+            args = node.inputs
+            if isinstance(args, (list, tuple)):
+                args = [values[id(t)] for t in args]
+            else:
+                args = values[id(args)]
+            result = node.layer(args, training=training)
+            results = list(result) if isinstance(result, (list, tuple)) else [result]
+            for t, r in zip(node.outputs, results):
+                values[id(t)] = r
+        outputs = [values[id(t)] for t in self._outputs]
+        return outputs if self._nested_outputs else outputs[0]
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def _layer_output_shapes(self):
+        """For ``summary``: each layer's output shape at its first call in this model."""
+        shapes = {}
+        for layer in self._input_layers:
+            shapes[id(layer)] = layer.batch_shape
+        for node in self._nodes:
+            shapes.setdefault(id(node.layer), node.outputs[0].shape)
+        return shapes
+
+    def build(self, input_shape):
+        """A functional model is built when it is created; ``build`` only checks nothing else is asked."""
+        self.built = True
+
+    # ------------------------------------------------------------------ config
+    def _node_key(self, tensor):
+        """``[layer name, node index within this model, tensor index]`` for a tensor of the graph."""
+        layer, _, tensor_index = tensor._keras_history
+        node = _node_of(tensor)
+        own = [n for n in _inbound_nodes(layer) if n.is_input or n in self._nodes]
+        return [layer.name, own.index(node), tensor_index]
+
+    def get_config(self):
+        """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
+        layers."""
+        from .saving import serialize_layer
+
+        layers = []
+        for layer in self._graph_layers:
+            item = serialize_layer(layer)
+            item["name"] = layer.name
+            item["inbound_nodes"] = []
+            for node in _inbound_nodes(layer):
+                if node.is_input or node not in self._nodes:
+                    continue
+
+                def symbolic(t):
+                    return {"class_name": "__keras_tensor__",
+                            "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": self._node_key(t)}}
+
+                args = node.inputs
+                args = [symbolic(t) for t in args] if isinstance(args, (list, tuple)) else symbolic(args)
+                item["inbound_nodes"].append({"args": [args], "kwargs": {}})
+            layers.append(item)
+        inputs = [self._node_key(t) for t in self._inputs]
+        outputs = [self._node_key(t) for t in self._outputs]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers,
+                "input_layers": inputs if self._nested_inputs else inputs[0],
+                "output_layers": outputs if self._nested_outputs else outputs[0]}
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
+    from .saving import SavedFileError, deserialize_layer
+
+    created = {}  # layer name -> layer
+    produced = {}  # (layer name, node index) -> output tensors
+    pending = []
+    for item in config["layers"]:
+        name = item.get("name") or item["config"].get("name")
+        layer = deserialize_layer(item, custom_objects)
+        created[name] = layer
+        if isinstance(layer, InputLayer):
+            produced[(name, 0)] = [layer.output]
+        pending.extend((name, node) for node in item.get("inbound_nodes", []))
+
+    def resolve(arg):
+        if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+            layer_name, node_index, tensor_index = arg["config"]["keras_history"]
+            key = (layer_name, node_index)
+            if key not in produced:
+                raise KeyError(key)
+            return produced[key][tensor_index]
+        if isinstance(arg, list):
+            return [resolve(a) for a in arg]
+        raise SavedFileError(f"Unsupported node argument in a functional config: {arg!r}")
+
+    counts = {}
+    while pending:
+        progress = []
+        for entry in pending:
+            name, node = entry
+            try:
+                args = [resolve(a) for a in node.get("args", [])]
+            except KeyError:
+                continue
+            if len(args) != 1:
+                raise SavedFileError(f"Layer {name!r}: expected one positional argument per call, found {len(args)}")
+            out = created[name](args[0])
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            produced[(name, index)] = out if isinstance(out, list) else [out]
+            progress.append(entry)
+        if not progress:
+            raise SavedFileError(f"Functional config: cannot connect the layers {sorted({n for n, _ in pending})} "
+                                 "(their inbound nodes refer to layers that are not in the config)")
+        pending = [p for p in pending if all(p is not q for q in progress)]
+
+    def lookup(keys):
+        nested = isinstance(keys[0], list)
+        tensors = [produced[(k[0], k[1])][k[2]] for k in (keys if nested else [keys])]
+        return tensors if nested else tensors[0]
+
+    kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
+    return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------- the model
+class Columns(list):
+    """Several arrays with the same number of samples (one per model input or output), sliced together.
+
+    ``fit``/``evaluate``/``predict`` batch a model's data with ``data[index]``; for a model with several inputs
+    (or outputs) the data is one array per input, and a batch takes the same samples from each.
+    """
+
+    is_columns = True
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):  # one of the arrays
+            return list.__getitem__(self, index)
+        return Columns(array[index] for array in list.__iter__(self))  # the same samples of every array
+
+    def __len__(self):  # the number of samples
+        return len(list.__getitem__(self, 0))
+
+
+def _columns(data, tensors, argument):
+    """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged."""
+    if data is None or len(tensors) == 1:
+        if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], (np.ndarray, Tensor)):
+            return data[0]
+        return data
+    if isinstance(data, dict):
+        names = [t._keras_history[0].name for t in tensors]
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
+                             f"keys {names}. Received keys {sorted(data)}")
+        data = [data[n] for n in names]
+    if not isinstance(data, (list, tuple)) or len(data) != len(tensors):
+        raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(tensors)} "
+                         f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
+                         f"{len(tensors)} arrays. Received {type(data).__name__}"
+                         f"{f' of length {len(data)}' if hasattr(data, '__len__') else ''}")
+    arrays = [_as_array(d, f"{argument}[{i}]") for i, d in enumerate(data)]
+    sizes = {len(a) for a in arrays}
+    if len(sizes) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays of `{argument}` have "
+                         f"{[len(a) for a in arrays]} samples. Make sure all arrays contain the same number of samples.")
+    return Columns(arrays)
+
+
+class Functional(FunctionalMixin, Model):
+    """A model defined by its symbolic inputs and outputs: ``models.Model(inputs, outputs)`` makes one.
+
+    Args:
+        inputs: a symbolic tensor from :func:`Input`, or a list of them.
+        outputs: a symbolic tensor computed from ``inputs`` by calling layers, or a list of them.
+        name, trainable: as for :class:`~tinygradconv.models.Model`.
+
+    With several inputs, pass ``x`` to ``fit``/``evaluate``/``predict`` as a list of arrays (in the order of
+    ``inputs``) or a dict keyed by input name; with several outputs, ``y`` likewise, and the compiled loss is applied
+    to each output and summed (as Keras does with one loss for several outputs). ``predict`` then returns a list.
+
+    Raises:
+        ValueError: outputs that cannot be computed from the inputs ("Graph disconnected", naming the layer and
+            the missing input), inputs that do not come from :func:`Input`, duplicate layer names.
+        TypeError: something other than symbolic tensors in ``inputs``/``outputs``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls, *args, **kwargs)
+        obj._auto_config = None  # the config is the graph, not the constructor arguments
+        return obj
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._init_graph(inputs, outputs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return functional_from_config(cls, config, custom_objects)
+
+    # ------------------------------------------------------------------ data with several inputs/outputs
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
+            raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
+                             "models with one output only. Compile without `metrics`, or evaluate each output apart.")
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
+            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]"),
+                               _columns(validation_data[1], self._outputs, "validation_data[1]"),
+                               *validation_data[2:])
+        return super().fit(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args,
+                           validation_data=validation_data, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        return super().evaluate(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(_columns(x, self._inputs, "x"), *args, **kwargs)
+
+    def predict_on_batch(self, x):
+        x = _columns(x, self._inputs, "x")
+        return self.predict(x, batch_size=max(len(x), 1))
+
+    def _targets(self, y, y_pred):
+        if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
+            return [super(Functional, self)._targets(t, p) for t, p in zip(y, y_pred)]
+        if isinstance(y_pred, list):  # sample weights: one array for every output
+            return super()._targets(y, y_pred[0])
+        return super()._targets(y, y_pred)
+
+    def compute_loss(self, y_true, y_pred, sample_weight=None):
+        if not isinstance(y_pred, list):
+            return super().compute_loss(y_true, y_pred, sample_weight)
+        total = None
+        for t, p in zip(y_true, y_pred):
+            loss = self.loss(t, p) if sample_weight is None else self.loss(t, p, sample_weight=sample_weight)
+            loss = loss.mean() if loss.ndim else loss
+            total = loss if total is None else total + loss
+        for penalty in self.losses:
+            total = total + penalty
+        return total

@@ -1,0 +1,312 @@
+"""Keras 3 ``.keras`` files, both ways: :func:`save_keras` writes one that ``keras.saving.load_model`` opens, and
+:func:`load_keras` opens one written by Keras 3 whose layers this package has.
+
+Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.keras`` file is a zip archive of
+
+* ``metadata.json``: ``{"keras_version": ..., "date_saved": ...}``;
+* ``config.json``: the model as ``{"module", "class_name", "config", "registered_name", "build_config"}``. For a
+  ``Sequential`` model, ``config["layers"]`` lists an ``InputLayer`` (its ``batch_shape``) then each layer's
+  ``{"module": "keras.layers", "class_name", "config"}``; for a functional model (``class_name`` ``"Functional"``)
+  each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
+  ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
+  ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
+  initializers, regularizers and constraints are ``{"module": "keras.initializers", "class_name", "config"}``;
+* ``model.weights.h5``: an HDF5 file (written and read with ``h5py``, an optional dependency: ``pip install
+  tinygradconv[keras-format]``) holding each layer's weights as datasets ``layers/<path>/vars/<i>``, in the order
+  of the layer's weights. The path is the snake-case class name of the layer, numbered in the order of
+  ``model.layers`` (``conv1d``, ``conv1d_1``, ...; Sequential models do not count their input layer, functional
+  models do), exactly like the keys of our own ``.npz`` files.
+
+Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
+not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
+policy, and any model other than ``Sequential`` and functional ones. The optimizer is not read or written here: a
+model loaded from a ``.keras`` file is not compiled (use our ``.npz`` format to resume training).
+
+Source: the Keras 3 saving format (``keras.saving.save_model``, https://keras.io/api/models/model_saving_apis/).
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from tinygradconv import layers, models
+>>> model = models.Sequential([layers.Input((8, 2)), layers.Conv1D(3, 3), layers.Flatten(), layers.Dense(1)])
+>>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+>>> model.save(path)                                        # doctest: +SKIP
+>>> x = np.ones((1, 8, 2))
+>>> bool(np.allclose(models.load_model(path).predict(x), model.predict(x)))  # doctest: +SKIP
+True
+"""
+from __future__ import annotations
+
+import datetime
+import inspect
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from ._lookup import snake_case
+from .backend import dtype_name
+from .saving import SavedFileError, atomic_write
+
+__all__ = ["SUPPORTED_LAYERS", "load_keras", "save_keras"]
+
+SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
+                    "Cropping1D", "Dense", "Dropout", "Flatten", "InputLayer", "LayerNormalization", "Maximum",
+                    "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling1D", "ZeroPadding1D")
+# Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
+_OFF_VALUES = {"quantization_config": None, "renorm": False, "renorm_clipping": None, "synchronized": False,
+               "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
+               "lora_alpha": None}
+_IGNORED_WHEN_OFF = {"renorm_momentum": "renorm"}  # meaningless while the feature named is off
+_OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
+                   "constraint": "keras.constraints"}
+_FLOAT_POLICIES = ("float16", "float32", "float64")
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("Reading and writing .keras files needs h5py: pip install h5py (or "
+                          "tinygradconv[keras-format])") from None
+    return h5py
+
+
+# ----------------------------------------------------------------------------------------------- configs: ours -> Keras
+def _object_kind(key):
+    return next((kind for kind in _OBJECT_MODULES if key.endswith(kind)), None)
+
+
+def _to_keras_config(config):
+    """Our layer config with Keras' spellings: dtype policies, and ``module`` on initializers and the like."""
+    out = {}
+    for key, value in config.items():
+        kind = _object_kind(key)
+        if key == "dtype" and isinstance(value, str):
+            value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
+                     "registered_name": None}
+        elif kind and isinstance(value, dict) and "class_name" in value:
+            value = {"module": _OBJECT_MODULES[kind], "class_name": value["class_name"],
+                     "config": value.get("config", {}), "registered_name": None}
+        elif key == "activation" and value is None:
+            value = "linear"
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    if out.get("activity_regularizer", "absent") is None:
+        del out["activity_regularizer"]  # Keras' Dense does not list it
+    return out
+
+
+def _keras_layer(layer):
+    return {"module": "keras.layers", "class_name": type(layer).__name__,
+            "config": _to_keras_config(layer.get_config()), "registered_name": None}
+
+
+def _model_json(model):
+    from .functional import Functional
+    from .models import Sequential
+
+    for layer in model.layers:
+        if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
+            raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
+                             f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
+    if isinstance(model, Functional):
+        config = model.get_config()
+        for item, layer in zip(config["layers"], model.layers):
+            item.update(_keras_layer(layer))
+        return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
+                "registered_name": "Functional", "build_config": {"input_shape": None}}
+    if type(model) is Sequential:
+        shape = model._build_input_shape
+        if shape is None:
+            raise ValueError(f"Cannot save model '{model.name}' as a .keras file before it is built: call it on "
+                             "data, or start it with layers.Input(shape).")
+        input_layer = {"module": "keras.layers", "class_name": "InputLayer",
+                       "config": {"batch_shape": list(shape), "dtype": model.dtype, "sparse": False, "ragged": False,
+                                  "name": f"{model.name}_input"}, "registered_name": None}
+        config = {"name": model.name, "trainable": model.trainable,
+                  "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
+                  "layers": [input_layer] + [_keras_layer(layer) for layer in model.layers]}
+        return {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None,
+                "build_config": {"input_shape": list(shape)}}
+    raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}) as a .keras file: only Sequential "
+                     "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
+
+
+def _weight_paths(layers_in_order, skip_inputs):
+    """``[(layer, "layers/<path>")]``: Keras' h5 path of each layer (snake-case class name, numbered)."""
+    used, out = {}, []
+    for layer in layers_in_order:
+        class_name = layer if isinstance(layer, str) else type(layer).__name__
+        if skip_inputs and class_name == "InputLayer":
+            continue
+        base = snake_case(class_name)
+        count = used.get(base, 0)
+        used[base] = count + 1
+        out.append((layer, f"layers/{base if count == 0 else f'{base}_{count}'}"))
+    return out
+
+
+def save_keras(model, filepath) -> None:
+    """Write ``model`` (Sequential or functional, built) to ``filepath`` as a Keras 3 ``.keras`` archive, atomically.
+
+    Raises:
+        ValueError: a subclassed model, an unbuilt one, or a layer Keras does not have (e.g. your own class).
+        ImportError: h5py is not installed.
+    """
+    from . import __version__
+    from .functional import Functional
+
+    h5py = _h5py()
+    config = _model_json(model)
+    metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "written_by": f"tinygradconv {__version__}"}
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+            group = h5.create_group(path).create_group("vars")
+            group.attrs["name"] = layer.name
+            for i, weight in enumerate(layer.weights):
+                group.create_dataset(str(i), data=weight.numpy())
+        h5.create_group("vars").attrs["name"] = model.name
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config))
+            archive.writestr("model.weights.h5", buffer.getvalue(), compress_type=zipfile.ZIP_STORED)
+
+    atomic_write(filepath, write)
+
+
+# ----------------------------------------------------------------------------------------------- configs: Keras -> ours
+def _from_keras_object(value, where):
+    """A Keras ``{"module", "class_name", "config"}`` object as ours (keys Keras adds with None values dropped)."""
+    if not isinstance(value, dict) or "class_name" not in value:
+        return value
+    config = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
+    return {"class_name": value["class_name"], "config": config}
+
+
+def _from_keras_config(class_name, config, filepath):
+    """A Keras layer config as the arguments of our layer; unsupported arguments raise SavedFileError."""
+    from . import layers as our_layers
+
+    name = config.get("name", "?")
+    where = f"{filepath!r}: layer '{name}' ({class_name})"
+    if class_name not in SUPPORTED_LAYERS:
+        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}. Supported layers: "
+                             f"{list(SUPPORTED_LAYERS)}")
+    cls = getattr(our_layers, class_name)
+    accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable"}
+    out = {}
+    for key, value in config.items():
+        if key == "dtype":
+            if isinstance(value, dict):
+                value = (value.get("config") or {}).get("name")
+            if value not in _FLOAT_POLICIES:
+                raise SavedFileError(f"{where}: dtype policy {value!r} is not supported (only {_FLOAT_POLICIES})")
+        elif key in _IGNORED_WHEN_OFF and not config.get(_IGNORED_WHEN_OFF[key]):
+            continue
+        elif key not in accepted or key in _OFF_VALUES:
+            if key in _OFF_VALUES and value == _OFF_VALUES[key]:
+                continue
+            raise SavedFileError(f"{where}: argument {key}={value!r} is not supported by tinygradconv's "
+                                 f"{class_name}")
+        elif _object_kind(key):
+            value = _from_keras_object(value, where)
+        out[key] = value
+    return out
+
+
+def _our_item(item, filepath):
+    class_name = item.get("class_name")
+    if item.get("module") not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
+            None, class_name):
+        raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
+                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
+    config = _from_keras_config(class_name, item.get("config") or {}, filepath)
+    if class_name == "InputLayer":
+        config = {"batch_shape": config.get("batch_shape") or config.get("batch_input_shape"),
+                  "dtype": config.get("dtype"), "name": config.get("name")}
+    out = {"class_name": class_name, "config": config}
+    for key in ("name", "inbound_nodes"):
+        if key in item:
+            out[key] = item[key]
+    return out
+
+
+def _read_archive(filepath):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            names = set(archive.namelist())
+            missing = {"config.json", "model.weights.h5"} - names
+            if missing:
+                raise SavedFileError(f"{filepath!r} is not a Keras 3 .keras archive: it lacks {sorted(missing)}")
+            config = json.loads(archive.read("config.json").decode("utf-8"))
+            weights = archive.read("model.weights.h5")
+    except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SavedFileError(f"{filepath!r} is not a valid .keras archive: {type(exc).__name__}: {exc}") from None
+    return config, weights
+
+
+def load_keras(filepath):
+    """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled).
+
+    Raises:
+        SavedFileError: not a ``.keras`` archive, a model other than Sequential/functional, a layer or argument
+            this package does not have (named in the message), or weights that do not fit.
+        ImportError: h5py is not installed.
+    """
+    from .functional import Functional, functional_from_config
+    from .models import Sequential
+    from .saving import deserialize_layer
+
+    h5py = _h5py()
+    config, weights = _read_archive(filepath)
+    class_name = config.get("class_name")
+    inner = config.get("config") or {}
+    items = [_our_item(item, filepath) for item in inner.get("layers", [])]
+    if class_name == "Sequential":
+        built = [deserialize_layer(item) for item in items]
+        model = Sequential(name=inner.get("name"))
+        for layer in built:
+            model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)
+        if not model.built:
+            shape = (config.get("build_config") or {}).get("input_shape")
+            if shape is None:
+                raise SavedFileError(f"{filepath!r}: the Sequential model has no input shape (no InputLayer and no "
+                                     "build_config)")
+            model.build(tuple(shape))
+        ordered, skip = [item["class_name"] for item in items], True
+    elif class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
+        model = functional_from_config(Functional, {**inner, "layers": items})
+        ordered, skip = [item["class_name"] for item in items], False
+    else:
+        raise SavedFileError(f"{filepath!r}: model class {class_name!r} is not supported (only Sequential and "
+                             "functional models; a subclassed Keras model needs its Python class)")
+    by_name = {layer.name: layer for layer in model.layers}
+    names = [item["config"].get("name") for item in items if not (skip and item["class_name"] == "InputLayer")]
+    paths = [path for _, path in _weight_paths(ordered, skip)]
+    assignments = []
+    with h5py.File(io.BytesIO(weights), "r") as h5:
+        for name, path in zip(names, paths):
+            layer = by_name[name]
+            group = h5.get(f"{path}/vars")
+            stored = [] if group is None else [np.asarray(group[str(i)]) for i in range(len(group))]
+            if len(stored) != len(layer.weights):
+                raise SavedFileError(f"{filepath!r}: layer '{name}' has {len(layer.weights)} weights here but "
+                                     f"{len(stored)} under '{path}/vars' in the file")
+            for weight, array in zip(layer.weights, stored):
+                if tuple(array.shape) != tuple(weight.shape):
+                    raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
+                                         f"the file has {tuple(array.shape)} under '{path}/vars'")
+                assignments.append((weight, array))
+    for weight, array in assignments:  # all checked: assign
+        weight.data = weight.backend.asarray(array, dtype=dtype_name(weight.dtype))
+    return model

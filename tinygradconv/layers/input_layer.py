@@ -1,0 +1,217 @@
+"""Symbolic tensors and the input layer of the functional API (see :mod:`tinygradconv.functional`).
+
+``Input(shape)`` returns a :class:`KerasTensor`: a shape (``None`` for unknown sizes, always the batch) and a dtype,
+no data. Calling a layer on symbolic tensors (``Layer.__call__`` hands them to :func:`symbolic_call`) builds the
+layer for that input shape, infers its output shape from ``compute_output_shape`` (or, for a layer without it, from
+one run on zeros) and records the call as a :class:`Node` of the layer: which tensors went in, which came out.
+:class:`tinygradconv.functional.Functional` walks these nodes back from a model's outputs.
+
+>>> from tinygradconv.layers import Dense, Input
+>>> x = Input((3,), name="features")
+>>> x
+<KerasTensor shape=(None, 3), dtype=float32, from layer 'features'>
+>>> Dense(2)(x).shape
+(None, 2)
+
+Errors: a ``ValueError`` naming the layer and the layers whose outputs it received, when it cannot take their
+shapes.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .. import config
+from ..autograd import no_grad
+from .layer import Layer
+
+__all__ = ["Input", "InputLayer", "KerasTensor", "Node", "is_symbolic", "symbolic_call"]
+
+_node_counter = itertools.count()
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (``None`` for unknown sizes, always the batch) and a dtype, no data.
+
+    ``_keras_history`` is ``(layer, node_index, tensor_index)``: the layer call that made it.
+    """
+
+    def __init__(self, shape, dtype, history=None, name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self._keras_history = history
+        self.name = name
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        layer = self._keras_history[0].name if self._keras_history else None
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, from layer {layer!r}>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(f"{self!r} is symbolic (it has a shape but no data): it can only be passed to layers and "
+                        "to models.Model(inputs, outputs). Call the model on data instead.")
+
+    def numpy(self):
+        self.__array__()
+
+
+def is_symbolic(inputs) -> bool:
+    """True for a :class:`KerasTensor`, or a list/tuple whose first item is one."""
+    if isinstance(inputs, KerasTensor):
+        return True
+    return isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], KerasTensor)
+
+
+class Node:
+    """One call of ``layer`` on symbolic ``inputs`` (a tensor or a list of tensors), giving ``outputs`` (a list)."""
+
+    def __init__(self, layer, inputs, outputs):
+        self.layer = layer
+        self.inputs = inputs
+        self.outputs = outputs
+        self.order = next(_node_counter)
+
+    @property
+    def input_tensors(self) -> list:
+        if self.inputs is None:
+            return []
+        return list(self.inputs) if isinstance(self.inputs, (list, tuple)) else [self.inputs]
+
+    @property
+    def is_input(self) -> bool:
+        return isinstance(self.layer, InputLayer)
+
+    @property
+    def parent_nodes(self) -> list:
+        return [_node_of(t) for t in self.input_tensors]
+
+
+def _inbound_nodes(layer) -> list:
+    """The nodes (symbolic calls) of ``layer``, in call order."""
+    # kept out of Layer.__setattr__'s bookkeeping (a list attribute would be scanned for sub-layers)
+    return layer.__dict__.setdefault("_inbound_nodes", [])
+
+
+def _node_of(tensor):
+    """The node that produced a symbolic tensor."""
+    layer, node_index, _ = tensor._keras_history
+    return _inbound_nodes(layer)[node_index]
+
+
+class InputLayer(Layer):
+    """The layer behind :func:`Input`: it has no weights and one node, whose output is the symbolic input.
+
+    Args:
+        shape: the shape of one sample (without the batch axis), or
+        batch_shape: the full shape, batch axis first.
+        batch_size, dtype, name: as for :func:`Input`.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("InputLayer needs `shape` (the shape of one sample) or `batch_shape`")
+            if isinstance(shape, int) and not isinstance(shape, bool):
+                shape = (shape,)
+            if not isinstance(shape, (list, tuple)) or not all(
+                    d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
+                    for d in shape):
+                raise ValueError(f"Invalid value for argument `shape`. Expected a tuple of non-negative integers "
+                                 f"or None (the shape of one sample, without the batch axis). Received shape={shape!r}")
+            if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                           or batch_size < 1):
+                raise ValueError(f"Invalid value for argument `batch_size`. Expected a positive integer or None. "
+                                 f"Received batch_size={batch_size!r}")
+            batch_shape = (batch_size, *shape)
+        elif shape is not None:
+            raise ValueError("Give InputLayer either `shape` or `batch_shape`, not both")
+        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.built = True
+        self.output = KerasTensor(self.batch_shape, self.dtype, history=(self, 0, 0), name=self.name)
+        _inbound_nodes(self).append(Node(self, None, [self.output]))
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
+    """A symbolic input of ``shape`` (one sample, without the batch axis), to start a functional model.
+
+    Args:
+        shape: a tuple of sizes (``None`` for a size known only at run time, e.g. a variable length).
+        batch_size: a fixed batch size (default ``None``: any).
+        dtype: ``"float32"`` (default ``config.floatx()``), ``"float64"`` or ``"float16"``.
+        name: the input layer's name (default ``input_layer``, ``input_layer_1``, ...).
+        batch_shape: instead of ``shape`` and ``batch_size``, the full shape.
+
+    Returns:
+        a :class:`KerasTensor` of shape ``(batch_size, *shape)``.
+
+    Raises:
+        ValueError: a shape that is not a tuple of non-negative integers or None.
+
+    Source: ``keras.Input`` (Keras 3).
+
+    >>> Input((16, 2), name="signal")
+    <KerasTensor shape=(None, 16, 2), dtype=float32, from layer 'signal'>
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape).output
+
+
+# ----------------------------------------------------------------------------------------------- symbolic calls
+def _describe_sources(tensors):
+    return ", ".join(f"'{t._keras_history[0].name}' (shape {t.shape})" for t in tensors)
+
+
+def _structure_shape(inputs):
+    return [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+
+
+def _zeros_like_symbolic(tensor):
+    return np.zeros(tuple(1 if d is None else d for d in tensor.shape), dtype=tensor.dtype)
+
+
+def symbolic_call(layer, inputs, **kwargs):
+    """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`."""
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if not all(isinstance(t, KerasTensor) for t in flat):
+        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a list mixing symbolic "
+                        f"tensors (from Input) and data: {flat!r}. Pass only symbolic tensors, or only data.")
+    shape = _structure_shape(inputs)
+    sources = _describe_sources(flat)
+    try:
+        if not layer.built:
+            layer.build(shape)
+            layer.built = True
+        try:
+            out_shape = layer.compute_output_shape(shape)
+            if isinstance(out_shape, list) and out_shape and isinstance(out_shape[0], (list, tuple)):
+                out_shapes = [tuple(s) for s in out_shape]
+            else:
+                out_shapes = [tuple(out_shape)]
+        except NotImplementedError:  # no compute_output_shape: run the layer once on zeros
+            dummy = [_zeros_like_symbolic(t) for t in flat]
+            with no_grad():
+                result = layer(dummy if isinstance(inputs, (list, tuple)) else dummy[0], training=False, **kwargs)
+            results = list(result) if isinstance(result, (list, tuple)) else [result]
+            out_shapes = [(flat[0].shape[0],) + tuple(r.shape[1:]) for r in results]
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be called on the output(s) of "
+                         f"{sources}: {exc}") from exc
+    nodes = _inbound_nodes(layer)
+    node_index = len(nodes)
+    outputs = [KerasTensor(s, layer.dtype, history=(layer, node_index, i)) for i, s in enumerate(out_shapes)]
+    nodes.append(Node(layer, inputs, outputs))
+    multiple = len(outputs) > 1 or getattr(layer, "_nested_outputs", False)
+    return outputs if multiple else outputs[0]

@@ -1,0 +1,236 @@
+"""Merge layers: combine a list of tensors into one (Keras 3's ``keras.layers.Add``, ``Concatenate``, ...).
+
+Element-wise merges (:class:`Add`, :class:`Subtract`, :class:`Multiply`, :class:`Average`, :class:`Maximum`,
+:class:`Minimum`) broadcast their inputs as NumPy does, aligning shapes at the right; Keras' shape rule is the
+same: two sizes combine if they are equal, if one of them is 1, or if one is unknown (``None``). The batch sizes
+must agree. :class:`Concatenate` joins along ``axis``; every other axis must match.
+
+They are the joints of the functional API: skip connections (``Add``, ``Concatenate``) in residual networks and
+U-Nets.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Add, Concatenate
+>>> a, b = np.ones((2, 3, 1)), np.full((2, 3, 1), 2.0)
+>>> Add()([a, b]).numpy()[0, :, 0].tolist()
+[3.0, 3.0, 3.0]
+>>> Concatenate()([a, b]).shape
+(2, 3, 2)
+
+Errors: a ``ValueError`` naming the layer and the shapes received, when the input is not a list of enough tensors
+or the shapes do not combine.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+from .. import ops
+from .layer import Layer
+
+__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
+
+
+def _shapes(layer, input_shape, minimum=1):
+    """``input_shape`` as a list of tuples, checked to be a list of at least ``minimum`` shapes."""
+    if not isinstance(input_shape, (list, tuple)) or not input_shape or \
+            not all(isinstance(s, (list, tuple)) for s in input_shape):
+        raise ValueError(f"A merge layer ({type(layer).__name__} '{layer.name}') should be called on a list of "
+                         f"inputs. Received: input_shape={input_shape!r} (not a list of shapes)")
+    if len(input_shape) < minimum:
+        raise ValueError(f"A merge layer ({type(layer).__name__} '{layer.name}') should be called on a list of at "
+                         f"least {minimum} inputs. Received {len(input_shape)} input(s): input_shape={input_shape}")
+    return [tuple(s) for s in input_shape]
+
+
+def _broadcast_shapes(layer, shape1, shape2, all_shapes):
+    """Keras' element-wise output shape: align at the right; sizes equal, 1 or None combine."""
+    if len(shape1) < len(shape2):
+        shape1, shape2 = shape2, shape1
+    out = list(shape1[:len(shape1) - len(shape2)])
+    for i, j in zip(shape1[len(shape1) - len(shape2):], shape2):
+        if i is None or j is None:
+            out.append(None)
+        elif i == 1:
+            out.append(j)
+        elif j == 1 or i == j:
+            out.append(i)
+        else:
+            raise ValueError(f"Layer {type(layer).__name__} '{layer.name}': inputs have incompatible shapes. "
+                             f"Received shapes {all_shapes}")
+    return tuple(out)
+
+
+class _Merge(Layer):
+    """Base of the element-wise merges: ``call`` folds :meth:`_merge` over the list of inputs."""
+
+    minimum_inputs = 1
+
+    def _check(self, input_shape):
+        shapes = _shapes(self, input_shape, self.minimum_inputs)
+        batches = {s[0] for s in shapes if s and s[0] is not None}
+        if len(batches) > 1:
+            raise ValueError(f"Layer {type(self).__name__} '{self.name}': cannot merge tensors with different batch "
+                             f"sizes. Received shapes {shapes}")
+        return shapes
+
+    def build(self, input_shape):
+        shapes = self._check(input_shape)
+        reduce(lambda a, b: _broadcast_shapes(self, a, b, shapes), shapes)
+
+    def compute_output_shape(self, input_shape):
+        shapes = self._check(input_shape)
+        return reduce(lambda a, b: _broadcast_shapes(self, a, b, shapes), shapes)
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "  # noqa: TRY004
+                             f"inputs. Received a single {type(inputs).__name__}")
+        self.build([tuple(x.shape) for x in inputs])
+        return self._merge(list(inputs))
+
+    def _merge(self, inputs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Add(_Merge):
+    """The element-wise sum of a list of inputs: ``x_1 + x_2 + ... + x_n``.
+
+    >>> import numpy as np
+    >>> Add()([np.ones((1, 2)), np.ones((1, 2))]).tolist()
+    [[2.0, 2.0]]
+    """
+
+    def _merge(self, inputs):
+        return reduce(ops.add, inputs)
+
+
+class Subtract(_Merge):
+    """The difference of exactly two inputs: ``x_1 - x_2``.
+
+    >>> import numpy as np
+    >>> Subtract()([np.full((1, 2), 3.0), np.ones((1, 2))]).tolist()
+    [[2.0, 2.0]]
+    """
+
+    minimum_inputs = 2
+
+    def _check(self, input_shape):
+        shapes = super()._check(input_shape)
+        if len(shapes) != 2:
+            raise ValueError(f"A `Subtract` layer ('{self.name}') should be called on exactly 2 inputs. Received "
+                             f"{len(shapes)} inputs with shapes {shapes}")
+        return shapes
+
+    def _merge(self, inputs):
+        return ops.sub(inputs[0], inputs[1])
+
+
+class Multiply(_Merge):
+    """The element-wise product of a list of inputs: ``x_1 * x_2 * ... * x_n``.
+
+    >>> import numpy as np
+    >>> Multiply()([np.full((1, 2), 3.0), np.full((1, 2), 2.0)]).tolist()
+    [[6.0, 6.0]]
+    """
+
+    def _merge(self, inputs):
+        return reduce(ops.mul, inputs)
+
+
+class Average(_Merge):
+    """The element-wise mean of a list of inputs: ``(x_1 + ... + x_n) / n``.
+
+    >>> import numpy as np
+    >>> Average()([np.full((1, 2), 3.0), np.ones((1, 2))]).tolist()
+    [[2.0, 2.0]]
+    """
+
+    def _merge(self, inputs):
+        return reduce(ops.add, inputs) / len(inputs)
+
+
+class Maximum(_Merge):
+    """The element-wise maximum of a list of inputs.
+
+    >>> import numpy as np
+    >>> Maximum()([np.array([[1.0, 4.0]]), np.array([[3.0, 2.0]])]).tolist()
+    [[3.0, 4.0]]
+    """
+
+    def _merge(self, inputs):
+        return reduce(ops.maximum, inputs)
+
+
+class Minimum(_Merge):
+    """The element-wise minimum of a list of inputs.
+
+    >>> import numpy as np
+    >>> Minimum()([np.array([[1.0, 4.0]]), np.array([[3.0, 2.0]])]).tolist()
+    [[1.0, 2.0]]
+    """
+
+    def _merge(self, inputs):
+        return reduce(ops.minimum, inputs)
+
+
+class Concatenate(Layer):
+    """Join a list of inputs along ``axis`` (default -1, the channels); every other axis must match.
+
+    Args:
+        axis: the axis to join along (negative counts from the end; the batch axis 0 is allowed, as in Keras).
+        name, dtype, trainable: as for :class:`~tinygradconv.layers.Layer`.
+
+    Output shape: the common shape with ``shape[axis] = sum of the inputs' shape[axis]`` (``None`` if any is
+    unknown).
+
+    >>> import numpy as np
+    >>> Concatenate(axis=1)([np.ones((2, 3, 4)), np.ones((2, 5, 4))]).shape
+    (2, 8, 4)
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"Invalid value for argument `axis`. Expected an integer. Received axis={axis!r}")
+        self.axis = axis
+
+    def _check(self, input_shape):
+        shapes = _shapes(self, input_shape, 1)
+        ranks = {len(s) for s in shapes}
+        if len(ranks) != 1:
+            raise ValueError(f"A `Concatenate` layer ('{self.name}') requires inputs of the same rank. Received "
+                             f"shapes {shapes}")
+        rank = ranks.pop()
+        if not -rank <= self.axis < rank:
+            raise ValueError(f"Invalid value for argument `axis` of `Concatenate` layer '{self.name}': inputs have "
+                             f"rank {rank}. Received axis={self.axis}")
+        axis = self.axis % rank
+        for i in range(rank):
+            sizes = {s[i] for s in shapes if s[i] is not None}
+            if i != axis and len(sizes) > 1:
+                raise ValueError(f"A `Concatenate` layer ('{self.name}') requires inputs with matching shapes except "
+                                 f"for the concatenation axis {self.axis}. Received shapes {shapes}")
+        return shapes, axis
+
+    def build(self, input_shape):
+        self._check(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        shapes, axis = self._check(input_shape)
+        out = []
+        for i in range(len(shapes[0])):
+            sizes = [s[i] for s in shapes]
+            if i == axis:
+                out.append(None if None in sizes else sum(sizes))
+            else:
+                out.append(next((d for d in sizes if d is not None), None))
+        return tuple(out)
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"A `Concatenate` layer ('{self.name}') should be called on a list of inputs. "  # noqa: TRY004
+                             f"Received a single {type(inputs).__name__}")
+        _, axis = self._check([tuple(x.shape) for x in inputs])
+        return ops.concat(list(inputs), axis=axis)
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis)

@@ -1,0 +1,381 @@
+"""Argument checks shared by the whole package: integers, one-integer tuples, padding names, axes and numbers.
+
+Each function returns the checked value in its plain form (``int``, ``(int,)``, a lower-case name, a
+non-negative axis) or raises early with a message that names the argument, the value received and what was
+expected: ``TypeError`` for a value of the wrong kind (a string, a float where an integer is expected, a
+bool), ``ValueError`` for a value of the right kind out of its range. A few callers ask for a ``ValueError``
+in both cases, where Keras raises one (``batch_size=2.5``, a regularizer factor ``"0.1"``).
+
+Two families of messages exist on purpose:
+
+* the package's own form, ``Invalid value for argument `strides`. Expected a strictly positive integer.
+  Received strides=0`` (:func:`integer`, :func:`normalize_int`, :func:`normalize_padding`, :func:`number`),
+  used by the ops, the convolution arithmetic, the optimizers, initializers, constraints and ``fit``;
+* Keras 3's own texts for the layer arguments that Keras checks itself (:func:`standardize_tuple`,
+  :func:`standardize_padding`), so that the convolution layers fail exactly as Keras does, check for check.
+
+Axes (:func:`axis_index`, :func:`reduction_axes`) name the operation first (``concat: axis 2 is out of range
+...``), because the same ``axis`` argument reaches many ops.
+
+>>> integer(3, "units"), normalize_int((2,), "strides"), standardize_tuple([2], "strides")
+(3, 2, (2,))
+>>> normalize_padding("SAME"), axis_index(-1, 3, "concat"), reduction_axes((0, -1), 3, "sum")
+('same', 2, (0, 2))
+>>> number(0.9, "beta_1", low=0, high=1, high_open=True)
+0.9
+>>> integer(0, "units")
+Traceback (most recent call last):
+...
+ValueError: Invalid value for argument `units`. Expected a strictly positive integer. Received units=0
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+__all__ = [
+    "CONV_PADDINGS",
+    "TRANSPOSE_PADDINGS",
+    "axis_argument",
+    "axis_index",
+    "integer",
+    "normalize_int",
+    "normalize_output_padding",
+    "normalize_padding",
+    "number",
+    "reduction_axes",
+    "standardize_padding",
+    "standardize_tuple",
+]
+
+CONV_PADDINGS = ("valid", "same", "causal")
+TRANSPOSE_PADDINGS = ("valid", "same")
+
+
+# ------------------------------------------------------------------------------------------------ integers
+def _integer_requirement(minimum):
+    if minimum is None:
+        return "an integer"
+    if minimum == 1:
+        return "a strictly positive integer"
+    if minimum == 0:
+        return "a non-negative integer"
+    return f"an integer >= {minimum}"
+
+
+def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_error=TypeError, shown=None):
+    """``value`` as a plain ``int >= minimum`` (anything with ``__index__``: ``numpy.int64`` too).
+
+    Args:
+        value: the argument to check.
+        name: the argument's name, for the message.
+        minimum: the smallest value accepted (1: "strictly positive", 0: "non-negative"; None: any integer).
+        allow_bool: accept ``True``/``False`` as 1/0 (rejected by default: ``units=True`` is a mistake).
+        optional: accept ``None`` (returned as is); the messages then say "or None".
+        type_error: the exception for a value that is not an integer (``ValueError`` where Keras raises one).
+        shown: the value the message shows as received (default ``value``; the whole tuple for one element).
+
+    Raises:
+        TypeError: (or ``type_error``) a bool, float, string or other non-integer.
+        ValueError: an integer below ``minimum``.
+
+    >>> integer(0, "epochs", minimum=0), integer(None, "seed", minimum=0, optional=True)
+    (0, None)
+    >>> integer(2.5, "units")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `units`. Expected a strictly positive integer. Received units=2.5 of type float
+    """
+    if optional and value is None:
+        return None
+    shown = value if shown is None else shown
+    requirement = _integer_requirement(minimum) + (" or None" if optional else "")
+    if isinstance(value, bool) and not allow_bool:
+        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}, not a bool. "
+                         f"Received {name}={shown!r}")
+    try:
+        result = int(operator.index(value))
+    except TypeError:
+        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}. "
+                         f"Received {name}={shown!r} of type {type(value).__name__}") from None
+    if minimum is not None and result < minimum:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected {requirement}. "
+                         f"Received {name}={shown!r}")
+    return result
+
+
+def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
+    """An integer argument of the ops that Keras writes as a one-integer tuple (``strides``, ``kernel_size``,
+    ...): an int or a 1-element tuple/list of one, returned as a plain ``int`` (``> 0``, ``>= 0`` with
+    ``allow_zero``).
+
+    Raises:
+        TypeError: a non-integer (or a bool, unless ``allow_bool``).
+        ValueError: a wrong-length tuple, or an integer out of range. Messages show the value as given.
+
+    >>> normalize_int((2,), "strides")
+    2
+    >>> normalize_int((2, 2), "strides")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `strides`. Expected an integer or a tuple of 1 integer. Received strides=(2, 2)
+    """
+    item = value
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"Invalid value for argument `{name}`. Expected an integer or a tuple of 1 "
+                             f"integer. Received {name}={value!r}")
+        item = value[0]
+    return integer(item, name, minimum=0 if allow_zero else 1, allow_bool=allow_bool, shown=value)
+
+
+def normalize_output_padding(value):
+    """``output_padding`` of the transposed convolution: ``None`` or a non-negative int (or a 1-tuple of one).
+
+    >>> normalize_output_padding([1]), normalize_output_padding(None)
+    (1, None)
+    """
+    if value is None:
+        return None
+    return normalize_int(value, "output_padding", allow_zero=True)
+
+
+def standardize_tuple(value, name, allow_zero=False):
+    """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints ->
+    ``(int,)``, with Keras' messages (the layers' ``kernel_size``, ``strides``, ``dilation_rate``,
+    ``output_padding``).
+
+    Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
+    rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
+    non-integer element (``[3.0]``, ``["3"]``) is rejected here instead of failing later, and the result holds
+    plain ints.
+
+    Raises:
+        TypeError: a string, or a string element.
+        ValueError: anything else that is not one integer, or an integer ``<= 0`` (``< 0`` with
+            ``allow_zero``).
+
+    >>> standardize_tuple([2], "strides")
+    (2,)
+    >>> standardize_tuple(3.0, "kernel_size")
+    Traceback (most recent call last):
+    ...
+    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0
+    """
+    message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
+    if isinstance(value, int):
+        items = (value,)
+    else:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{message} of type {type(value).__name__}")
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise ValueError(message) from None
+        if len(items) != 1:
+            raise ValueError(message)
+    item = items[0]
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"{message}, including element {item!r} of type {type(item)}")
+    try:
+        result = int(operator.index(item))
+    except TypeError:
+        raise ValueError(f"{message}, including element {item!r} of type {type(item)}") from None
+    if (result < 0) if allow_zero else (result <= 0):
+        requirement = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{message}, including values {{{result}}} that do not satisfy "
+                         f"`value {requirement}`")
+    return (result,)
+
+
+# ---------------------------------------------------------------------------------------------- padding names
+def normalize_padding(value, allowed=CONV_PADDINGS):
+    """The lower-cased padding name of an op, checked against ``allowed`` (no strip: ``" same"`` is an error).
+
+    Raises:
+        TypeError: not a string.
+        ValueError: not one of ``allowed`` (in any case).
+
+    >>> normalize_padding("SAME")
+    'same'
+    >>> normalize_padding("full")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal'). Received padding='full'
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"Invalid type for argument `padding`. Expected a string, one of {tuple(allowed)}. "
+                        f"Received padding={value!r} of type {type(value).__name__}")
+    lowered = value.lower()
+    if lowered not in allowed:
+        raise ValueError(f"Invalid value for argument `padding`. Expected one of {tuple(allowed)}. "
+                         f"Received padding={value!r}")
+    return lowered
+
+
+def standardize_padding(value, allowed):
+    """Keras ``standardize_padding`` for a layer: the lower-cased name, checked against ``allowed``, with
+    Keras' message (no strip, as Keras). An explicit list/tuple padding, which Keras' 1-D layers do not take,
+    is a ``TypeError`` here (Keras fails later).
+
+    >>> standardize_padding("SAME", ("valid", "same"))
+    'same'
+    >>> standardize_padding("full", ("valid", "same"))
+    Traceback (most recent call last):
+    ...
+    ValueError: The `padding` argument must be one of {'valid', 'same'}. Received: full
+    """
+    names = "{" + ", ".join(repr(a) for a in allowed) + "}"
+    if isinstance(value, (list, tuple)):
+        raise TypeError(f"The `padding` argument must be one of {names}; explicit (list/tuple) padding is "
+                        f"not supported by this layer. Received: padding={value!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"The `padding` argument must be a string, one of {names}. "
+                        f"Received: padding={value!r} of type {type(value).__name__}")
+    padding = value.lower()
+    if padding not in allowed:
+        raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
+    return padding
+
+
+# ------------------------------------------------------------------------------------------------ axes
+def _is_integer(value):
+    return not isinstance(value, bool) and hasattr(value, "__index__")
+
+
+def axis_index(axis, ndim, op, *, scalar_axis=False):
+    """One axis of a tensor with ``ndim`` axes, an int in ``[-ndim, ndim)``, as a non-negative int.
+
+    Never a silent wrap-around: ``axis=2`` of a 2-D tensor is an error (as in NumPy and PyTorch), not axis 0.
+    With ``scalar_axis=True`` a rank-0 tensor has one axis to name, ``0`` or ``-1`` (returned as 0), as PyTorch's
+    and Keras' ``softmax`` of a scalar, which treat it as one class.
+
+    Raises:
+        TypeError: not an integer (a bool is not an axis).
+        ValueError: out of range; the message names ``op`` first.
+
+    >>> axis_index(-1, 2, "concat")
+    1
+    >>> axis_index(2, 2, "concat")
+    Traceback (most recent call last):
+    ...
+    ValueError: concat: axis 2 is out of range for a tensor with 2 dimensions. Received: axis=2
+    >>> axis_index(-1, 0, "log_softmax", scalar_axis=True)
+    0
+    """
+    if not _is_integer(axis):
+        raise TypeError(f"{op}: axis must be an integer. Received axis={axis!r}")
+    index = int(operator.index(axis))
+    span = max(ndim, 1) if scalar_axis else ndim
+    if not -span <= index < span:
+        raise ValueError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
+                         f"axis={axis!r}")
+    return index % span
+
+
+def reduction_axes(axis, ndim, op):
+    """The axes a reduction runs over, as a sorted tuple of non-negative ints: ``None`` means every axis; an
+    int or a tuple/list of ints otherwise. A rank-0 tensor accepts ``axis=0`` and ``axis=-1`` and reduces
+    nothing (as PyTorch, where ``x.sum(dim=0)`` of a scalar is the scalar; NumPy raises an ``AxisError``).
+
+    Raises:
+        TypeError: not None, an integer or a tuple/list of integers.
+        ValueError: an axis out of range, or the same axis twice.
+
+    >>> reduction_axes(None, 2, "sum"), reduction_axes(-1, 3, "sum")
+    ((0, 1), (2,))
+    >>> reduction_axes((0, -2), 2, "sum")
+    Traceback (most recent call last):
+    ...
+    ValueError: sum: axis contains a repeated axis: (0, -2)
+    >>> reduction_axes(0, 0, "sum"), reduction_axes(-1, 0, "sum")
+    ((), ())
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(_is_integer(a) for a in items):
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None. Received axis={axis!r}")
+    span = max(ndim, 1)  # a rank-0 tensor has one (virtual) axis to name: 0 or -1
+    seen = []
+    for a in items:
+        a = int(operator.index(a))
+        if not -span <= a < span:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions. Received: "
+                             f"axis={axis!r}")
+        seen.append(a % span)
+    if len(set(seen)) != len(seen):
+        raise ValueError(f"{op}: axis contains a repeated axis: {axis!r}")
+    return tuple(sorted(seen)) if ndim else ()
+
+
+def axis_argument(axis, name="axis"):
+    """An axis argument stored before the rank is known (constraints, normalization): ``None``, an int, or a
+    list/tuple of ints (returned as a list, as Keras keeps it in the config).
+
+    >>> axis_argument(0), axis_argument((0, 1)), axis_argument(None)
+    (0, [0, 1], None)
+    >>> axis_argument(1.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid value for argument `axis`. Expected an integer or a list of integers. Received axis=1.5
+    """
+    if axis is None:
+        return None
+    items = axis if isinstance(axis, (list, tuple)) else [axis]
+    if not all(_is_integer(a) for a in items):
+        raise TypeError(f"Invalid value for argument `{name}`. Expected an integer or a list of integers. "
+                        f"Received {name}={axis!r}")
+    if isinstance(axis, (list, tuple)):
+        return [int(operator.index(a)) for a in axis]
+    return int(operator.index(axis))
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+def _interval(low, high, low_open, high_open):
+    if high is None:
+        return f"{'>' if low_open else '>='} {low}"
+    if low is None:
+        return f"{'<' if high_open else '<='} {high}"
+    return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
+def number(value, name, *, low=None, high=None, low_open=False, high_open=False, finite=False,
+           type_error=TypeError, expected=None):
+    """A real number (not a bool) in the interval given by ``low``/``high`` (closed unless ``*_open``);
+    returned unchanged (an int stays an int, so configs keep what the user wrote).
+
+    NaN is never accepted; infinities only when ``finite`` is False and the interval allows them.
+
+    Args:
+        value, name: the argument and its name.
+        low, high: the bounds (``None``: unbounded); ``low_open``/``high_open`` exclude them.
+        finite: reject ``inf`` and ``-inf``.
+        type_error: the exception for a non-number (``ValueError`` where Keras raises one).
+        expected: the words for what is expected, when the default ("a number in [0, 1)") is not the clearest.
+
+    Raises:
+        TypeError: (or ``type_error``) not a real number, or a bool.
+        ValueError: NaN, an infinity with ``finite``, or a number outside the interval.
+
+    >>> number(2, "max_value", low=0)
+    2
+    >>> number(-1.0, "stddev", low=0, finite=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `stddev`. Expected a finite number >= 0. Received stddev=-1.0
+    """
+    if expected is None:
+        expected = "a finite number" if finite else "a number"
+        if low is not None or high is not None:
+            expected += " " + _interval(low, high, low_open, high_open)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise type_error(f"Invalid type for argument `{name}`. Expected {expected}. "
+                         f"Received {name}={value!r}")
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above or math.isnan(value) or (finite and math.isinf(value)):
+        raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. "
+                         f"Received {name}={value!r}")
+    return value
