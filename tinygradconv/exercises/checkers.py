@@ -11,6 +11,16 @@ import traceback
 
 import numpy as np
 
+from ..autograd import Function
+from ..backend import get_backend
+from ..checks import GradcheckError, gradcheck
+from ..layers import Conv1D, UpSampling1D
+from ..models import Sequential
+from ..ops.conv import conv1d, conv1d_transpose
+from ..optimizers import SGD, Adam
+from ..tensor import Tensor
+from ..viz.model_connectivity import overlap_counts
+
 __all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
            "check_conv1d_transpose", "check_conv_output_length", "check_custom_binary_op", "check_custom_op",
            "check_finite_differences", "check_logsumexp", "check_manual_gradient", "check_output_length",
@@ -88,21 +98,15 @@ def _check_int(name, inputs, expected, received):
 # Through the framework
 # ------------------------------------------------------------------------------------------------------------
 def _tensor(array, requires_grad=False):
-    from ..tensor import Tensor
-
     return Tensor(np.asarray(array, dtype=np.float64), dtype="float64", backend="numpy", requires_grad=requires_grad)
 
 
 def _conv1d(x, w, strides, padding="valid", dilation_rate=1):
-    from ..ops.conv import conv1d
-
     return conv1d(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides, padding=padding,
                   dilation_rate=dilation_rate).numpy().ravel()
 
 
 def _conv1d_transpose(x, w, strides, padding="valid", output_padding=None, dilation_rate=1):
-    from ..ops.conv import conv1d_transpose
-
     return conv1d_transpose(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides,
                             padding=padding, output_padding=output_padding,
                             dilation_rate=dilation_rate).numpy().ravel()
@@ -270,8 +274,6 @@ def check_custom_op(function, cases=20, seed=0):
     >>> check_custom_op(SiLU)
     True
     """
-    from ..autograd import Function, GradcheckError, gradcheck
-
     if not (isinstance(function, type) and issubclass(function, Function)):
         raise TypeError(f"check_custom_op: expected a tinygradconv.Function subclass (a class with static "
                         f"forward and backward), received {function!r}")
@@ -317,8 +319,6 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
     >>> check_sgd_momentum(fn)
     True
     """
-    from ..optimizers import SGD
-
     rng = np.random.default_rng(seed)
     for case in range(cases):
         n = int(rng.integers(1, 5))
@@ -360,8 +360,6 @@ def check_logsumexp(fn, cases=30, seed=0):
     >>> check_logsumexp(fn)
     True
     """
-    from ..backend import get_backend
-
     namespaces = ["numpy"]
     try:
         get_backend("array_api_strict")
@@ -402,8 +400,6 @@ def check_overlap_counts(fn, seed=0):
     >>> check_overlap_counts(fn)
     True
     """
-    from ..viz.model_connectivity import overlap_counts
-
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
@@ -518,8 +514,6 @@ def check_custom_binary_op(function, cases=20, seed=0):
     >>> check_custom_binary_op(ScaledExp)
     True
     """
-    from ..autograd import Function, GradcheckError, gradcheck
-
     if not (isinstance(function, type) and issubclass(function, Function)):
         raise TypeError(f"check_custom_binary_op: expected a tinygradconv.Function subclass, received {function!r}")
     rng = np.random.default_rng(seed)
@@ -561,8 +555,6 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
     >>> check_adam_step(fn)
     True
     """
-    from ..optimizers import Adam
-
     rng = np.random.default_rng(seed)
     for _ in range(cases):
         n = int(rng.integers(1, 5))
@@ -598,8 +590,6 @@ def check_portable_relu(fn, cases=20, seed=0):
     >>> check_portable_relu(fn)
     True
     """
-    from ..backend import get_backend
-
     names = ["numpy"]
     try:
         get_backend("array_api_strict")
@@ -638,10 +628,6 @@ def check_resize_overlap(fn, seed=0):
     >>> check_resize_overlap(fn)
     True
     """
-    from ..layers import Conv1D, UpSampling1D
-    from ..models import Sequential
-    from ..viz.model_connectivity import overlap_counts
-
     for length, size, k in itertools.product(range(1, 6), range(1, 4), range(1, 6)):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
@@ -660,8 +646,6 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     >>> check_conv1d_kernel_gradient(fn)
     True
     """
-    from ..ops.conv import conv1d
-
     rng = np.random.default_rng(seed)
     for case in range(cases):
         k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
