@@ -70,7 +70,14 @@ def test_tutorial_07_checkerboard(tmp_path):
     # transposed stack keeps a period-4 pattern (the tutorial's claim)
     assert number(out, r"trained resize: .*phase spread (\S+)") < 1e-5
     assert number(out, r"trained transposed: .*phase spread (\S+)") > 1e-3
-    names = ["07_paths.png", "07_receptive_field.png", "07_single_layer.png", "07_stacks.png", "07_trained.png"]
+    # skip connections add paths: a transposed branch (k = 3, s = 2, same: the full scatter without its last step)
+    # plus a repeat branch (one path per step), by hand
+    branch = scatter_counts(np.ones(6), 3, 2)[:12]
+    for name, counts in (("transposed branch", branch), ("resize branch", np.ones(12)), ("their sum", branch + 1)):
+        printed = re.search(rf"{name}: counts \[(.*?)\]", out).group(1)
+        assert [int(v) for v in printed.split(",")] == counts.astype(int).tolist()
+    names = ["07_paths.png", "07_receptive_field.png", "07_single_layer.png", "07_skip.png", "07_stacks.png",
+             "07_trained.png"]
     assert sorted(p.name for p in figures.iterdir()) == names
     for name in names:
         with Image.open(figures / name) as image:
@@ -113,6 +120,16 @@ def test_tutorial_08_backprop_drawn(tmp_path):
         assert image.format == "GIF" and image.n_frames == 11
 
 
+def skip_model_figure():
+    """The tutorial's functional model with a skip: a transposed branch and a repeat branch added."""
+    from tinygradconv import layers, models, viz
+
+    inputs = layers.Input((None, 1))
+    added = layers.Add()([layers.Conv1DTranspose(1, 3, strides=2, padding="same")(inputs),
+                          layers.UpSampling1D(2)(inputs)])
+    return viz.plot_connectivity(models.Model(inputs, added), 6)
+
+
 def test_tutorial_figures_are_readable():
     """The figures the two tutorials draw, re-drawn here, pass the text-extent check."""
     import matplotlib
@@ -127,7 +144,7 @@ def test_tutorial_figures_are_readable():
     for fig in (viz.plot_overlap_counts(stack, 10).figure, viz.plot_overlap_counts(resize, 10).figure,
                 viz.plot_receptive_field(stack, 10, 40).figure,
                 viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)]), 4),
-                viz.plot_gradient_as_transpose()):
+                viz.plot_gradient_as_transpose(), skip_model_figure()):
         check_figure(fig, overlap_gids=())
 
 

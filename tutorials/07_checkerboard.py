@@ -97,6 +97,26 @@ ax = viz.plot_receptive_field(transposed, L, 40)
 save(ax.figure, "07_receptive_field.png")
 
 # %% [markdown]
+# ## Skip connections add paths
+#
+# A model with branches (written with the functional API, `layers.Input` and `models.Model(inputs, outputs)`) has
+# a path matrix too. Along a branch the layer matrices multiply; where branches meet again in a merge layer (`Add`,
+# `Concatenate`, ...) **the path counts add**, because a path through either branch reaches the output. Here a
+# transposed-convolution branch ($k = 3$, $s = 2$: 1, 2, 1, 2 paths) meets a resize branch (`UpSampling1D(2)`: one
+# path each): the sum alternates 2, 3, so the two branches together are still uneven, but less so relatively.
+
+# %%
+inputs = tg.layers.Input((None, 1))
+transposed_branch = Conv1DTranspose(1, 3, strides=2, padding="same", name="transposed")(inputs)
+resize_branch = UpSampling1D(2, name="repeat")(inputs)
+both = tg.models.Model(inputs, tg.layers.Add(name="add")([transposed_branch, resize_branch]))
+for name, model in (("transposed branch", tg.models.Model(inputs, transposed_branch)),
+                    ("resize branch", tg.models.Model(inputs, resize_branch)), ("their sum", both)):
+    print(f"{name}: counts {viz.overlap_counts(model, 6).astype(int).tolist()}")
+fig = viz.plot_connectivity(both, 6)
+save(fig, "07_skip.png")
+
+# %% [markdown]
 # ## In training
 #
 # Counting paths uses all-ones kernels; a trained kernel could in principle even the pattern out (when the taps

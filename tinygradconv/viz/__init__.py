@@ -8,7 +8,8 @@
 * :func:`record_backward`, :func:`animate_backward`, :func:`plot_gradient_as_transpose`: the backward pass, drawn;
 * :func:`model_connectivity_matrix`, :func:`plot_receptive_field`, :func:`overlap_counts`,
   :func:`plot_overlap_counts`: what a whole model connects (``connectivity_matrix`` and ``plot_connectivity``
-  accept a Sequential model too), and the checkerboard effect;
+  accept a Sequential model, or a functional model with one input and one output, too), and the checkerboard
+  effect;
 * :func:`plot_history`: training and validation curves.
 
 Matplotlib is imported only when a plotting function runs, so ``import tinygradconv.viz`` (and the functions that

@@ -1,4 +1,5 @@
-r"""What a whole model connects: the path matrix of a stack of layers, its receptive fields and its overlap counts.
+r"""What a whole model connects: the path matrix of a stack or a graph of layers, its receptive fields and its
+overlap counts.
 
 A stack of one-channel linear layers ``y = A_m ... A_2 A_1 x`` has the matrix :math:`P = A_m \cdots A_1`. With
 all-ones kernels, no bias and no activation (``weights=None``), :math:`P_{nj}` **counts the paths** from input
@@ -7,11 +8,21 @@ reach each output step: uneven row sums are the checkerboard pattern of transpos
 is not a multiple of their stride (Odena, Dumoulin and Olah, "Deconvolution and Checkerboard Artifacts", Distill,
 2016).
 
+A functional model (``models.Model(inputs, outputs)``, one input and one output) is a graph: branches that split
+and meet again at merge layers (skip connections in residual networks and U-Nets). Every tensor of the graph gets a
+path matrix, the input's the identity; a layer multiplies its input's matrix by its own, and **a merge adds the
+path matrices of its inputs**, :math:`P = \sum_i P_i`: a path through either branch reaches the output, so the
+count of paths is the sum of the branches' counts. (A Concatenate along the steps axis puts the inputs' steps one
+after the other, so it stacks their matrices instead.) Unrolled, :math:`P_{nj}` is the sum, over every route from
+the input to the output, of the product of the layer matrices along it. For Add and Concatenate this is also the
+Jacobian of the all-ones model summed over channels; for Subtract, Average, Multiply, Maximum and Minimum it is a
+count of routes, not their Jacobian (see :func:`model_connectivity_matrix`).
+
 Each layer's own matrix is computed through the layer or its op (never re-derived): Conv1D and Conv1DTranspose by
 :func:`~tinygradconv.viz.connectivity.connectivity_matrix` with the layer's configuration, the resampling layers
-(UpSampling1D, ZeroPadding1D, Cropping1D) by pushing the basis vectors through the layer itself, and element-wise
-layers (activations, dropout, normalization) as the identity. Layers are taken in order from :func:`model_layers`,
-the one place to extend for other kinds of models.
+(UpSampling1D, ZeroPadding1D, Cropping1D) by pushing the basis vectors through the layer itself, element-wise
+layers (activations, dropout, normalization) as the identity, and a nested model by its own path matrix. Layers
+are taken in order from :func:`model_layers`, the one place that knows how to walk a model.
 
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
@@ -253,10 +264,11 @@ def _model_jacobian(model, input_length, at=None):
     """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones)."""
     layers = model_layers(model)
     first = next((layer for layer in layers if _channels(layer) is not None), None)
-    if first is None or not getattr(model, "built", True):
+    functional = is_functional(model)
+    if not functional and (first is None or not getattr(model, "built", True)):
         raise ValueError("weights='model' needs a built model: call it on an input first")
-    dtype = dtype_name(first.kernel.dtype)
-    if is_functional(model):
+    dtype = dtype_name(first.kernel.dtype) if first is not None else model._input_layers[0].dtype
+    if functional:
         steps_axis = _steps_axis(model)
         shape = model._inputs[0].shape
         in_channels = shape[3 - steps_axis]
@@ -352,11 +364,11 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
 def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
     """How many paths reach each output step: the row sums of the path matrix (all-ones kernels).
 
-    ``model_or_layer`` is a Sequential model, a Conv1D / Conv1DTranspose layer, or ``"conv1d"`` /
-    ``"conv1d_transpose"`` with the op's arguments in ``kwargs`` (as for
-    :func:`~tinygradconv.viz.connectivity_matrix`). For a transposed convolution with kernel size ``k`` and stride
-    ``s``, the steps away from the ends receive ``floor(k/s)`` or ``ceil(k/s)`` paths: even only when ``s``
-    divides ``k``.
+    ``model_or_layer`` is a model (Sequential, or functional with one input and one output: see
+    :func:`model_connectivity_matrix`), a Conv1D / Conv1DTranspose layer, or ``"conv1d"`` / ``"conv1d_transpose"``
+    with the op's arguments in ``kwargs`` (as for :func:`~tinygradconv.viz.connectivity_matrix`). For a
+    transposed convolution with kernel size ``k`` and stride ``s``, the steps away from the ends receive
+    ``floor(k/s)`` or ``ceil(k/s)`` paths: even only when ``s`` divides ``k``.
 
     >>> overlap_counts("conv1d_transpose", 4, kernel_size=4, strides=2).astype(int).tolist()
     [1, 1, 2, 2, 2, 2, 2, 2, 1, 1]
