@@ -442,6 +442,14 @@ def test_sequential_and_the_same_functional_model_agree():
         assert a is b
         np.testing.assert_array_equal(ma, mb)
     np.testing.assert_array_equal(viz.overlap_counts(functional, 6), viz.overlap_counts(sequential, 6))
+    # a Sequential used as a layer of a functional model counts as its own path matrix
+    x = tg.layers.Input((None, 2))
+    np.testing.assert_array_equal(viz.connectivity_matrix(tg.models.Model(x, sequential(x)), 6),
+                                  viz.connectivity_matrix(sequential, 6))
+    block = Sequential([Conv1D(2, 3, padding="same"), Conv1DTranspose(2, 4, padding="same")])
+    residual = tg.models.Model(x, tg.layers.Add()([block(x), x]))
+    expected = naive_transpose(7, 4, 1, "same", None, 1) @ naive_conv(7, 3, 1, "same", 1) + np.eye(7)
+    np.testing.assert_array_equal(viz.connectivity_matrix(residual, 7), expected)
 
 
 def test_functional_model_drawing_notes_the_skips():
