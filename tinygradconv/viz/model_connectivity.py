@@ -41,8 +41,9 @@ from ._mpl import new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
 from .graph import wrap_title
 
-__all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices", "model_connectivity_matrix", "model_layers",
-           "overlap_counts", "plot_model_connectivity", "plot_overlap_counts", "plot_receptive_field"]
+__all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
+           "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
+           "plot_overlap_counts", "plot_receptive_field"]
 
 CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
 RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
