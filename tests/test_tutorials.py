@@ -87,12 +87,7 @@ def _run(runs, name):
     return result["out"]
 
 
-# plot_graph (tinygradconv/viz/graph.py) is being rewritten by another engineer (issue 11); until then its figure
-# in tutorial 01 fails the size-of-text check.
-_GRAPH = pytest.mark.xfail(reason="plot_graph layout: engineer viz", strict=False)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_GRAPH) if n.startswith("01_") else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_figure_of_the_tutorial_is_readable(runs, name):
     _run(runs, name)
     report = runs[name]["report"]

@@ -31,6 +31,10 @@ class _GradState(threading.local):
     """Per-thread recording switch (as in PyTorch: ``no_grad`` in one thread leaves the others recording)."""
 
     enabled = True
+    # Callables that backward() calls at every node it reaches, as observer(tensor, grad, input_grads): the
+    # gradient arriving at ``tensor`` (an array, or None) and what its op sends to each input. Empty by default;
+    # tinygradconv.viz.record_backward() adds one, to draw the backward pass.
+    observers = ()
 
 
 _state = _GradState()
@@ -365,6 +369,9 @@ def _backward(root, grad, retain_graph):
             if ctx is None or tensor._retains_grad:
                 _accumulate(tensor, g)
         if ctx is None:
+            if _state.observers:
+                for observe in _state.observers:
+                    observe(tensor, g, ())
             continue
         parents = ctx.inputs
         if g is None:  # nothing flows through this node, but its inputs must still count it as done
@@ -379,6 +386,9 @@ def _backward(root, grad, retain_graph):
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
                                    f"{len(parents)} inputs")
+        if _state.observers:
+            for observe in _state.observers:
+                observe(tensor, g, input_grads)
         for parent, pg in zip(parents, input_grads):
             if parent is None or not parent.requires_grad:
                 continue

@@ -235,6 +235,10 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
+        from .model_connectivity import model_connectivity_matrix
+        return model_connectivity_matrix(kind, input_length, weights=weights)
     setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     return _jacobian(setting, setting.weights, method)
 
@@ -502,6 +506,9 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:")]
     ['crop:2:6:2']
     """
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        from .model_connectivity import plot_model_connectivity  # (imported here, as above)
+        return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     taps = _taps(st)
