@@ -30,7 +30,9 @@ test: $(STAMP)
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m tinygradconv demo
 
+# A fresh build folder each time, so that pages of deleted or moved sources cannot linger (docs-check reads it all).
 docs: $(STAMP)
+	rm -rf docs/_build/html
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 # The built site in headless Chromium: every maths typeset, every image loaded, every internal link resolved.
