@@ -129,3 +129,15 @@ fig = viz.plot_conv_matrix("conv1d", 8, 3, strides=2, padding="same", weights=ta
 save(fig, "02_conv_matrix.png")
 
 plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Conv1D output length.** Write fn(input_length, kernel_size, strides, padding, dilation_rate). Check
+#    it with `tinygradconv.exercises.check_conv_output_length(fn)`.
+# 2. **conv1d by hand.** Write fn(x, w, strides): the valid cross-correlation of x with w. Check it with
+#    `tinygradconv.exercises.check_conv1d(fn)`.

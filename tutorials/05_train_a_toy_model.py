@@ -149,3 +149,15 @@ axes[1].legend(fontsize=8)
 save(fig, "05_kernels.png")
 
 plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **An optimizer step.** Write one step of SGD with momentum (and Nesterov), as Keras does it. Check it
+#    with `tinygradconv.exercises.check_sgd_momentum(fn)`.
+# 2. **An Adam step.** Write one step of Adam, bias correction included, as Keras does it. Check it with
+#    `tinygradconv.exercises.check_adam_step(fn)`.

@@ -115,3 +115,15 @@ if "cupy" in tg.available_backends():
     print(f"cupy: loss {loss:.6f}, max difference to numpy {gap:.1e}, one step {elapsed * 1e3:.1f} ms")
 else:
     print("CuPy backend not available (it needs CuPy and an NVIDIA GPU): skipping the GPU part")
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Code for every backend.** Write a stable logsumexp with x.__array_namespace__() only. Check it with
+#    `tinygradconv.exercises.check_logsumexp(fn)`.
+# 2. **A portable ReLU.** Write max(x, 0) with x.__array_namespace__() only, keeping the dtype. Check it
+#    with `tinygradconv.exercises.check_portable_relu(fn)`.
