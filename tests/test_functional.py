@@ -247,3 +247,37 @@ def test_layer_order_matches_keras():
 class _Lib:  # tinygradconv spelled as the keras namespace, for test_layer_order_matches_keras
     layers = layers
     Model = models.Model
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", reason="Keras 3 is the optional reference for the functional API")
+
+
+@pytest.mark.parametrize("merge", ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"])
+@pytest.mark.parametrize("shapes", [((3,), (2, 3)), ((8, 3), (3,)), ((4,), (3, 4)), ((2,), (2, 1))])
+def test_merge_of_different_ranks_matches_keras(merge, shapes):
+    """Keras expands the lower-rank input at axis 1 (after the batch axis): samples never mix."""
+    keras = _keras()
+    rng = np.random.default_rng(12)
+    data = [rng.normal(size=(2, *s)).astype("float32") for s in shapes]
+
+    def run(lib):
+        ins = [lib.layers.Input(s) for s in shapes]
+        out = getattr(lib.layers, merge)()(ins)
+        return tuple(out.shape), np.asarray(lib.Model(ins, out).predict(data, verbose=0))
+
+    ours, theirs = run(_Lib), run(keras)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+def test_merge_of_different_ranks_by_hand():
+    a = layers.Input((3,), name="a")
+    b = layers.Input((2, 3), name="b")
+    out = layers.Multiply()([a, b])
+    assert out.shape == (None, 2, 3)
+    got = models.Model([a, b], out).predict([np.array([[1.0, 2, 3], [10, 20, 30]], "f4"), np.ones((2, 2, 3), "f4")])
+    np.testing.assert_array_equal(got, [[[1, 2, 3], [1, 2, 3]], [[10, 20, 30], [10, 20, 30]]])
