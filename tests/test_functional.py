@@ -231,7 +231,7 @@ def test_sequential_called_on_a_symbolic_tensor():
 
 
 def test_layer_order_matches_keras():
-    keras = pytest.importorskip("keras", reason="Keras 3 is the optional reference for the layer order")
+    keras = _keras()
 
     def build(lib):
         inputs = lib.layers.Input((8, 2))
@@ -281,3 +281,18 @@ def test_merge_of_different_ranks_by_hand():
     assert out.shape == (None, 2, 3)
     got = models.Model([a, b], out).predict([np.array([[1.0, 2, 3], [10, 20, 30]], "f4"), np.ones((2, 2, 3), "f4")])
     np.testing.assert_array_equal(got, [[[1, 2, 3], [1, 2, 3]], [[10, 20, 30], [10, 20, 30]]])
+
+
+def test_one_input_model_refuses_a_list_of_arrays_and_takes_a_dict():
+    """Keras: "expects 1 named input(s) with keys ['a'], but it received 2 input tensors"; a dict is accepted."""
+    a = layers.Input((2, 4), name="a")
+    model = models.Model(a, layers.Dense(1)(a))
+    with pytest.raises(ValueError, match=r"expects 1 named input with keys \['a'\], but it received 2 input"):
+        model.predict([np.ones((2, 2, 4)), np.zeros((2, 2, 4))])
+    x = np.random.default_rng(0).normal(size=(3, 2, 4))
+    np.testing.assert_array_equal(model.predict({"a": x}), model.predict(x))
+    with pytest.raises(ValueError, match=r"no data for \['a'\]"):
+        model.predict({"b": x})
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="expects 1 named output"):
+        model.fit(x, [np.ones((3, 2, 1)), np.ones((3, 2, 1))], verbose=0)

@@ -320,17 +320,25 @@ class Columns(list):
 
 def _columns(data, tensors, argument):
     """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged."""
-    if data is None or len(tensors) == 1:
-        if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], (np.ndarray, Tensor)):
-            return data[0]
-        return data
+    names = [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
-        names = [t._keras_history[0].name for t in tensors]
         missing = [n for n in names if n not in data]
         if missing:
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")
         data = [data[n] for n in names]
+        if len(tensors) == 1:
+            return data[0]
+    if data is None or len(tensors) == 1:
+        if isinstance(data, (list, tuple)) and all(isinstance(d, (np.ndarray, Tensor)) for d in data) and data:
+            if len(data) == 1:
+                return data[0]
+            # Keras: a list of arrays is never stacked into one input (list of numbers / lists still is one array)
+            what = "input" if argument.startswith("x") else "output"
+            raise ValueError(f"Invalid value for argument `{argument}`: the model expects 1 named {what} with keys "
+                             f"{names}, but it received {len(data)} {what} arrays (a list of arrays is never "
+                             f"stacked into one). Pass one array, or a dict {{{names[0]!r}: array}}.")
+        return data
     if not isinstance(data, (list, tuple)) or len(data) != len(tensors):
         raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(tensors)} "
                          f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
