@@ -296,3 +296,30 @@ def test_one_input_model_refuses_a_list_of_arrays_and_takes_a_dict():
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match="expects 1 named output"):
         model.fit(x, [np.ones((3, 2, 1)), np.ones((3, 2, 1))], verbose=0)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.layers.Dense(3, name="d"),
+                                  lambda lib: lib.layers.BatchNormalization(name="d"),
+                                  lambda lib: lib.layers.Conv1D(2, 1, name="d")])
+def test_reusing_a_built_layer_on_another_width_fails_at_the_call_as_keras(make):
+    keras = _keras()
+    expected = ("layer 'd' is incompatible with the layer: expected axis -1 of input shape to have value "
+                "4, but received input with shape (None, 6, 5)")
+    for lib in (keras, _Lib):
+        layer = make(lib)
+        layer(lib.layers.Input((6, 4)))
+        with pytest.raises(ValueError) as info:
+            layer(lib.layers.Input((6, 5)))
+        assert expected in str(info.value), (lib, str(info.value))
+
+
+def test_reusing_built_normalization_layers_by_hand():
+    norm = layers.BatchNormalization(name="bn")
+    norm(layers.Input((6, 4)))
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        norm(layers.Input((4,)))
+    ln = layers.LayerNormalization(name="ln")
+    ln(layers.Input((6, 4)))
+    with pytest.raises(ValueError, match="expected axis 2 of input shape to have value 4"):
+        ln(layers.Input((6, 5)))
+    assert ln(layers.Input((7, 4))).shape == (None, 7, 4)

@@ -194,6 +194,8 @@ def symbolic_call(layer, inputs, **kwargs):
         if not layer.built:
             layer.build(shape)
             layer.built = True
+        else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
+            layer._check_built_input(shape)
         try:
             out_shape = layer.compute_output_shape(shape)
             if isinstance(out_shape, list) and out_shape and isinstance(out_shape[0], (list, tuple)):
