@@ -1,6 +1,7 @@
 """Conv1DTranspose and Conv1D layers: Keras 3 argument validation (docs/keras_compatibility.md), weights, outputs
 against the naive loop references, shapes, config, losses, constraints, dtypes and trainability."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -293,14 +294,40 @@ def test_channel_mismatch_after_build(cls):
         layer(np.ones((1, 4, 5)))
 
 
-def test_conv1d_negative_output_length_like_keras():
-    layer = Conv1D(2, 5)
-    with pytest.raises(ValueError, match=r"Computed output size would be negative\. "
-                                         r"Received `inputs shape=\(1, 2, 3\)`"):
-        layer(np.ones((1, 2, 3)))          # floor((2 - 5) / 1) + 1 = -2 < 0
-    assert Conv1D(2, 5)(np.ones((1, 4, 3))).shape == (1, 0, 2)  # floor(-1) + 1 = 0 is allowed
-    with pytest.raises(ValueError, match="negative"):
-        Conv1D(2, 5).compute_output_shape((None, 2, 3))
+@pytest.mark.parametrize("kwargs, shape, message", [
+    # floor((2 - 5) / 1) + 1 = -2
+    ({}, (1, 2, 3), "`inputs shape=(1, 2, 3)`, `kernel shape=(5, 3, 2)`, `dilation_rate=[1]`, `strides=(1,)`"),
+    # floor((4 - 5) / 1) + 1 = 0: zero is refused too, as Keras
+    ({}, (1, 4, 3), "`inputs shape=(1, 4, 3)`, `kernel shape=(5, 3, 2)`, `dilation_rate=[1]`, `strides=(1,)`"),
+    # floor((3 - 5) / 2) + 1 = 0
+    ({"strides": 2}, (1, 3, 3), ("`inputs shape=(1, 3, 3)`, `kernel shape=(5, 3, 2)`, `dilation_rate=[1]`, "
+                                "`strides=(2,)`")),
+    # k_eff = 9: floor((8 - 9) / 1) + 1 = 0
+    ({"dilation_rate": 2}, (1, 8, 3), ("`inputs shape=(1, 8, 3)`, `kernel shape=(5, 3, 2)`, `dilation_rate=[2]`, "
+                                      "`strides=(1,)`")),
+    ({"data_format": "channels_first"}, (1, 3, 4), "`inputs shape=(1, 3, 4)`, `kernel shape=(5, 3, 2)`"),
+    ({}, (None, 2, 3), "`inputs shape=(None, 2, 3)`, `kernel shape=(5, 3, 2)`"),  # compute_output_shape
+])
+def test_conv1d_zero_or_negative_output_length_like_keras(kwargs, shape, message):
+    layer = Conv1D(2, 5, **kwargs)
+    with pytest.raises(ValueError, match=re.escape("Computed output size would be zero or negative. Received "
+                                                   + message)):
+        layer.compute_output_shape(shape) if shape[0] is None else layer(np.ones(shape))
+    assert Conv1D(2, 5)(np.ones((1, 5, 3))).shape == (1, 1, 2)  # floor((5 - 5) / 1) + 1 = 1 is fine
+
+
+@pytest.mark.parametrize("kwargs, shape", [({}, (1, 2, 3)), ({}, (1, 4, 3)), ({"strides": 2}, (1, 3, 3)),
+                                           ({"dilation_rate": 2}, (1, 8, 3))])
+@pytest.mark.filterwarnings("ignore")
+def test_conv1d_too_short_input_message_is_keras_word_for_word(kwargs, shape):
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", minversion="3", reason="Keras 3 is the reference for the message")
+    with pytest.raises(ValueError) as theirs:
+        keras.layers.Conv1D(2, 5, **kwargs)(np.ones(shape, "float32"))
+    with pytest.raises(ValueError) as ours:
+        Conv1D(2, 5, **kwargs)(np.ones(shape, "float32"))
+    assert str(ours.value) == str(theirs.value)
 
 
 def test_compute_output_shape_unknown_lengths():
@@ -338,8 +365,8 @@ def test_conv1d_compute_output_shape_matches_reference(groups, k, s, d, padding,
     fmt = "channels_first" if channels_first else "channels_last"
     layer = Conv1D(2 * groups, k, s, padding, dilation_rate=d, groups=groups, data_format=fmt)
     shape = (2, 2 * groups, length) if channels_first else (2, length, 2 * groups)
-    if padding == "valid" and (length - ((k - 1) * d + 1)) // s + 1 < 0:       # Keras refuses a negative size
-        with pytest.raises(ValueError, match="negative"):
+    if padding == "valid" and (length - ((k - 1) * d + 1)) // s + 1 <= 0:  # Keras refuses a zero/negative size
+        with pytest.raises(ValueError, match="zero or negative"):
             layer(np.ones(shape))
     else:
         # the length of the naive loop reference's output, not the package's arithmetic

@@ -323,3 +323,12 @@ def test_reusing_built_normalization_layers_by_hand():
     with pytest.raises(ValueError, match="expected axis 2 of input shape to have value 4"):
         ln(layers.Input((6, 5)))
     assert ln(layers.Input((7, 4))).shape == (None, 7, 4)
+
+
+def test_symbolic_conv_with_zero_output_length_is_refused_as_keras():
+    """Keras: a Conv1D whose "valid" output would have length 0 fails where the model is written."""
+    keras = _keras()
+    for lib in (keras, _Lib):
+        with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+            lib.layers.Conv1D(4, 5)(lib.layers.Input((4, 4)))
+    assert layers.Conv1D(4, 5)(layers.Input((5, 4))).shape == (None, 1, 4)  # floor((5 - 5) / 1) + 1 = 1

@@ -289,7 +289,7 @@ class Conv1D(_BaseConv1D):
     Raises:
         ValueError: invalid arguments (as Keras: non-positive sizes, bad padding, ``filters`` not divisible by
             ``groups``, ``strides > 1`` with ``dilation_rate > 1``, ...), input channels not divisible by ``groups``,
-            a "valid" output length that would be negative, an input that is not 3-D or has another channel count
+            a "valid" output length that would be zero or negative, an input that is not 3-D or has another channel count
             than the layer was built for.
         TypeError: a string where an integer is expected, or a non-string ``padding``.
 
@@ -335,8 +335,8 @@ class Conv1D(_BaseConv1D):
     def compute_output_shape(self, input_shape):
         """``(batch, N, filters)`` (or channels first); unknown lengths stay None.
 
-        Raises ``ValueError`` (as Keras) when a "valid" output length would be negative,
-        ``floor((L - k_eff) / strides) + 1 < 0``; a length of exactly 0 is allowed.
+        Raises ``ValueError`` with Keras 3.15's message when a "valid" output length would be zero or negative,
+        ``floor((L - k_eff) / strides) + 1 <= 0`` (the functional op ``ops.conv1d`` returns an empty output instead).
 
         >>> Conv1D(4, 3, strides=2).compute_output_shape((None, 10, 3))
         (None, 4, 4)
@@ -345,10 +345,11 @@ class Conv1D(_BaseConv1D):
         channels = channels // self.groups if channels is not None else None
         steps = input_shape[self._length_axis()]
         k_eff = effective_kernel_size(self.kernel_size[0], self.dilation_rate[0])
-        if self.padding == "valid" and steps is not None and (steps - k_eff) // self.strides[0] + 1 < 0:
-            raise ValueError(f"Computed output size would be negative. Received `inputs shape={tuple(input_shape)}`, "
-                             f"`kernel shape={self.kernel_size + (channels, self.filters)}`, "
-                             f"`dilation_rate={list(self.dilation_rate)}`.")
+        if self.padding == "valid" and steps is not None and (steps - k_eff) // self.strides[0] + 1 <= 0:
+            raise ValueError(f"Computed output size would be zero or negative. Received `inputs shape="
+                             f"{tuple(input_shape)}`, `kernel shape={self.kernel_size + (channels, self.filters)}`, "
+                             f"`dilation_rate={list(self.dilation_rate)}`, `strides={tuple(self.strides)}`, "
+                             f"`padding={self.padding}`.")
         length = conv_output_length(steps, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0])
         return self._output_shape(input_shape, length)
 
