@@ -56,6 +56,9 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Invalid value for argument `name`. Expected a string. Received name={name!r}")
+        if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                             f"name={name} (of type {type(name)})")
         dtype = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
         if dtype not in ("float16", "float32", "float64"):
             raise ValueError(f"Invalid value for argument `dtype`. Expected one of 'float16', 'float32', "
