@@ -161,3 +161,49 @@ def test_npz_stays_the_default_format(tmp_path):
     model.save(tmp_path / "m.tgc.npz")
     with np.load(tmp_path / "m.tgc.npz", allow_pickle=False) as archive:
         assert "__tinygradconv__" in archive.files
+
+
+def _rewrite_weights(src, dst, edit):
+    """Copy the .keras archive ``src`` to ``dst`` with ``edit(h5 file)`` applied to model.weights.h5."""
+    import io
+
+    import h5py
+
+    with zipfile.ZipFile(src) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO(files["model.weights.h5"])
+    with h5py.File(buffer, "r+") as h5:
+        edit(h5)
+    files["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(dst, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("edit, received", [
+    (lambda h5: h5["layers/batch_normalization/vars"].__delitem__("1"), 3),
+    (lambda h5: h5["layers/batch_normalization/vars"].create_dataset("4", data=np.zeros(3)), 5),
+    (lambda h5: h5["layers/batch_normalization/vars"].create_dataset("extra", data=np.zeros(3)), 5),
+])
+def test_damaged_weights_name_the_layer_and_the_file(tmp_path, edit, received):
+    reference = keras.Sequential([keras.Input((8, 3)), keras.layers.BatchNormalization(name="bn")])
+    reference.save(tmp_path / "bn.keras")
+    _rewrite_weights(tmp_path / "bn.keras", tmp_path / "damaged.keras", edit)
+    for load in (keras.saving.load_model, models.load_model):  # Keras fails too, with the same count
+        with pytest.raises(ValueError, match=f"Layer 'bn' expected 4 variables, but received "
+                                             f"{received} variables during loading") as info:
+            load(tmp_path / "damaged.keras")
+    assert str(info.value).count("damaged.keras") == 1
+
+
+def test_a_truncated_weights_file_names_the_archive(tmp_path):
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, name="d")])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["model.weights.h5"] = files["model.weights.h5"][:len(files["model.weights.h5"]) // 2]
+    with zipfile.ZipFile(tmp_path / "cut.keras", "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(SavedFileError, match=r"cut\.keras.*model\.weights\.h5"):
+        models.load_model(tmp_path / "cut.keras")

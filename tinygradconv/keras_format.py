@@ -293,15 +293,28 @@ def load_keras(filepath):
     by_name = {layer.name: layer for layer in model.layers}
     names = [item["config"].get("name") for item in items if not (skip and item["class_name"] == "InputLayer")]
     paths = [path for _, path in _weight_paths(ordered, skip)]
+    try:
+        h5 = h5py.File(io.BytesIO(weights), "r")
+    except OSError as exc:  # truncated or not HDF5
+        raise SavedFileError(f"{filepath!r}: its model.weights.h5 is not a readable HDF5 file (truncated or "
+                             f"damaged): {exc}") from None
     assignments = []
-    with h5py.File(io.BytesIO(weights), "r") as h5:
+    with h5:
         for name, path in zip(names, paths):
             layer = by_name[name]
             group = h5.get(f"{path}/vars")
-            stored = [] if group is None else [np.asarray(group[str(i)]) for i in range(len(group))]
-            if len(stored) != len(layer.weights):
-                raise SavedFileError(f"{filepath!r}: layer '{name}' has {len(layer.weights)} weights here but "
-                                     f"{len(stored)} under '{path}/vars' in the file")
+            keys = [] if group is None else list(group.keys())
+            expected = [str(i) for i in range(len(layer.weights))]
+            if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
+                # Keras' message (its Layer.load_own_variables), with the file and the h5 path
+                raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
+                                     f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
+                                     f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
+            try:
+                stored = [np.asarray(group[k]) for k in expected]
+            except OSError as exc:  # a dataset whose data lies past the end of a truncated file
+                raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
+                                     f"read (damaged model.weights.h5): {exc}") from None
             for weight, array in zip(layer.weights, stored):
                 if tuple(array.shape) != tuple(weight.shape):
                     raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
