@@ -332,3 +332,29 @@ def test_symbolic_conv_with_zero_output_length_is_refused_as_keras():
         with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
             lib.layers.Conv1D(4, 5)(lib.layers.Input((4, 4)))
     assert layers.Conv1D(4, 5)(layers.Input((5, 4))).shape == (None, 1, 4)  # floor((5 - 5) / 1) + 1 = 1
+
+
+def test_sequential_config_keeps_its_input_and_from_config_is_built():
+    model = models.Sequential([layers.Input((3,), name="inp"), layers.Dense(2, name="d")])
+    config = model.get_config()
+    assert config["layers"][0]["class_name"] == "InputLayer"
+    assert config["layers"][0]["config"]["batch_shape"] == [None, 3]
+    again = models.Sequential.from_config(config)
+    assert again.built and [w.shape for w in again.weights] == [(3, 2), (2,)]
+    assert [layer.name for layer in again.layers] == ["d"]
+    unbuilt = models.Sequential([layers.Dense(2)])
+    assert not models.Sequential.from_config(unbuilt.get_config()).built
+
+
+def test_keras_sequential_config_is_accepted_built():
+    keras = _keras()
+    reference = keras.Sequential([keras.Input((3,), name="inp"), keras.layers.Dense(2, name="d")])
+    model = models.Sequential.from_config(reference.get_config())
+    assert model.built
+    assert [w.shape for w in model.weights] == [tuple(w.shape) for w in reference.weights]
+    model.set_weights(reference.get_weights())
+    x = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-6)
+    for argument in ("sparse", "ragged"):
+        with pytest.raises(ValueError, match=f"Received {argument}=True"):
+            layers.InputLayer(shape=(3,), **{argument: True})

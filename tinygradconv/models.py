@@ -839,6 +839,7 @@ class Sequential(Model):
         self._layers = []
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
+        self._input_layer_name = None  # the name of that Input, kept in the config
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -868,6 +869,7 @@ class Sequential(Model):
                 raise ValueError(f"An Input can only be the first element of a Sequential model. Received "
                                  f"{layer.name!r} after {[existing.name for existing in self._layers]}")
             self._input_batch_shape = layer.batch_shape
+            self._input_layer_name = layer.name
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
@@ -942,14 +944,36 @@ class Sequential(Model):
         return dict(self._output_shapes)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                "layers": [saving.serialize_layer(layer) for layer in self._layers]}
+        """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
+        :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
+        from .layers.input_layer import InputLayer
+
+        layers = [saving.serialize_layer(layer) for layer in self._layers]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._build_input_shape is not None:
+            shape = self._input_batch_shape or self._build_input_shape
+            name = self._input_layer_name or f"{self.name}_input"
+            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self.dtype, name=name)))
+            config["build_input_shape"] = list(shape)
+        return {**config, "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuild from :meth:`get_config` (or Keras 3's Sequential config): built when it has an input shape."""
         config = dict(config)
-        layers = [saving.deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
-        return cls(layers=layers, **config)
+        shape = config.pop("build_input_shape", None)
+        items = config.pop("layers", [])
+        if any(isinstance(item, dict) and "module" in item for item in items):  # Keras' own config: translate it
+            from .keras_format import _our_item
+
+            items = [_our_item(item, "the Sequential config") for item in items]
+        if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
+            config["dtype"] = (config["dtype"].get("config") or {}).get("name")
+        layers = [saving.deserialize_layer(item, custom_objects) for item in items]
+        model = cls(layers=layers, **config)
+        if not model.built and shape is not None and model.layers:
+            model.build(tuple(shape))
+        return model
 
 
 def load_model(filepath, custom_objects=None, compile=True):
