@@ -207,3 +207,21 @@ def test_a_truncated_weights_file_names_the_archive(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(SavedFileError, match=r"cut\.keras.*model\.weights\.h5"):
         models.load_model(tmp_path / "cut.keras")
+
+
+def test_nested_models_are_refused_both_ways_with_one_message(tmp_path):
+    x = keras.Input((3,), name="x")
+    inner = keras.Model(x, keras.layers.Dense(2, name="d2")(keras.layers.Dense(4, name="d1")(x)), name="inner")
+    y = keras.Input((3,), name="y")
+    keras.Model(y, keras.layers.Dense(1, name="head")(inner(y))).save(tmp_path / "nested.keras")
+    keras.Sequential([keras.Input((3,)), keras.Sequential([keras.layers.Dense(2)], name="sub"),
+                      keras.layers.Dense(1)]).save(tmp_path / "nested_sequential.keras")
+    for name, inner_name in (("nested.keras", "inner"), ("nested_sequential.keras", "sub")):
+        with pytest.raises(SavedFileError, match=f"'{inner_name}' is a nested .*: nested models are not supported "
+                                                 r"in \.keras files yet"):
+            models.load_model(tmp_path / name)
+    sub = models.Sequential([layers.Dense(2)], name="sub")
+    outer = models.Sequential([layers.Input((3,)), sub, layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"'sub' is a nested Sequential model: nested models are not supported in "
+                                         r"\.keras files yet"):
+        outer.save(tmp_path / "ours.keras")

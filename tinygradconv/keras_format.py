@@ -108,7 +108,12 @@ def _model_json(model):
     from .functional import Functional
     from .models import Sequential
 
+    from .models import Model
+
     for layer in model.layers:
+        if isinstance(layer, Model):
+            raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
+                             f"{type(layer).__name__} model: {NESTED_MODELS_MESSAGE}. Save it as .npz instead.")
         if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
@@ -221,8 +226,15 @@ def _from_keras_config(class_name, config, filepath):
     return out
 
 
+NESTED_MODELS_MESSAGE = "nested models are not supported in .keras files yet"
+
+
 def _our_item(item, filepath):
     class_name = item.get("class_name")
+    if class_name in ("Functional", "Sequential", "Model"):
+        raise SavedFileError(f"{filepath!r}: layer {(item.get('config') or {}).get('name')!r} is a nested "
+                             f"{class_name} model: {NESTED_MODELS_MESSAGE} (save the inner model's layers in the "
+                             f"outer model, or use .npz)")
     if item.get("module") not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
