@@ -225,3 +225,12 @@ def test_nested_models_are_refused_both_ways_with_one_message(tmp_path):
     with pytest.raises(ValueError, match=r"'sub' is a nested Sequential model: nested models are not supported in "
                                          r"\.keras files yet"):
         outer.save(tmp_path / "ours.keras")
+
+
+@pytest.mark.parametrize("layer", [lambda: keras.layers.Activation("hard_silu", name="act"),
+                                   lambda: keras.layers.Dense(2, activation="hard_silu", name="act")])
+def test_an_unsupported_activation_names_the_layer_and_the_file(tmp_path, layer):
+    keras.Sequential([keras.Input((3,)), layer()]).save(tmp_path / "hard_silu.keras")
+    with pytest.raises(SavedFileError, match=r"hard_silu\.keras'?: layer 'act' \(\w+\): activation 'hard_silu' is "
+                                             "not supported"):
+        models.load_model(tmp_path / "hard_silu.keras")

@@ -106,14 +106,12 @@ def _keras_layer(layer):
 
 def _model_json(model):
     from .functional import Functional
-    from .models import Sequential
-
-    from .models import Model
+    from .models import Model, Sequential
 
     for layer in model.layers:
-        if isinstance(layer, Model):
+        if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
-                             f"{type(layer).__name__} model: {NESTED_MODELS_MESSAGE}. Save it as .npz instead.")
+                             f"{type(layer).__name__} model: {NESTED_MODELS_MESSAGE}. Save it as .npz instead.")  # noqa: TRY004
         if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
@@ -222,6 +220,13 @@ def _from_keras_config(class_name, config, filepath):
                                  f"{class_name}")
         elif _object_kind(key):
             value = _from_keras_object(value, where)
+        elif key == "activation":
+            from . import activations
+
+            try:
+                activations.get(value)
+            except (ValueError, TypeError) as exc:
+                raise SavedFileError(f"{where}: activation {value!r} is not supported by tinygradconv ({exc})") from None
         out[key] = value
     return out
 
