@@ -110,8 +110,9 @@ def _model_json(model):
 
     for layer in model.layers:
         if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
-            raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
-                             f"{type(layer).__name__} model: {NESTED_MODELS_MESSAGE}. Save it as .npz instead.")  # noqa: TRY004
+            raise ValueError(  # noqa: TRY004
+                f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
+                f"{type(layer).__name__} model: {NESTED_MODELS_MESSAGE}. Save it as .npz instead.")
         if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
