@@ -247,6 +247,7 @@ def test_layer_order_matches_keras():
 class _Lib:  # tinygradconv spelled as the keras namespace, for test_layer_order_matches_keras
     layers = layers
     Model = models.Model
+    Sequential = models.Sequential
 
 
 def _keras():
@@ -358,3 +359,19 @@ def test_keras_sequential_config_is_accepted_built():
     for argument in ("sparse", "ragged"):
         with pytest.raises(ValueError, match=f"Received {argument}=True"):
             layers.InputLayer(shape=(3,), **{argument: True})
+
+
+def test_model_shape_attributes_match_keras():
+    keras = _keras()
+
+    def attributes(lib):
+        a = lib.layers.Input((3,), name="a")
+        functional = lib.Model(a, lib.layers.Dense(2)(a))
+        sequential = lib.Sequential([lib.layers.Input((5, 3)), lib.layers.Conv1D(4, 3), lib.layers.Flatten()])
+        return (functional.input.shape, functional.output.shape, functional.input_shape, functional.output_shape,
+                tuple(sequential.input_shape), tuple(sequential.output_shape))
+
+    assert attributes(_Lib) == attributes(keras)
+    for lib in (keras, _Lib):
+        with pytest.raises(AttributeError):
+            _ = lib.Sequential([lib.layers.Dense(2)]).input_shape

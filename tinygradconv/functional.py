@@ -140,6 +140,16 @@ class FunctionalMixin:
         return list(self._outputs)
 
     @property
+    def input(self):
+        """The symbolic input (a list of them for a model with several inputs), as Keras' ``Model.input``."""
+        return self.inputs if self._nested_inputs else self._inputs[0]
+
+    @property
+    def output(self):
+        """The symbolic output (a list of them for a model with several outputs), as Keras' ``Model.output``."""
+        return self.outputs if self._nested_outputs else self._outputs[0]
+
+    @property
     def input_shape(self):
         shapes = [t.shape for t in self._inputs]
         return shapes if self._nested_inputs else shapes[0]

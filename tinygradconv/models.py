@@ -887,6 +887,26 @@ class Sequential(Model):
         if self._input_batch_shape is not None:
             self.build(self._input_batch_shape)
 
+    @property
+    def input_shape(self):
+        """The batch shape of the model's input, once known (an ``Input``, ``input_shape=`` or a build), as Keras."""
+        shape = self._input_batch_shape or self._build_input_shape
+        if shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet: start it with "
+                                 "layers.Input(shape), or build it (call it on data, or .build(input_shape))")
+        return tuple(shape)
+
+    @property
+    def output_shape(self):
+        """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
+        try:
+            return self.compute_output_shape(self.input_shape)
+        except NotImplementedError:
+            shapes = self._layer_output_shapes()
+            if self._layers and id(self._layers[-1]) in shapes:
+                return tuple(shapes[id(self._layers[-1])])
+            raise AttributeError(f"Sequential model '{self.name}': the output shape is not known yet") from None
+
     def pop(self):
         """Remove and return the last layer."""
         if not self._layers:
