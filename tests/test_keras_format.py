@@ -234,3 +234,15 @@ def test_an_unsupported_activation_names_the_layer_and_the_file(tmp_path, layer)
     with pytest.raises(SavedFileError, match=r"hard_silu\.keras'?: layer 'act' \(\w+\): activation 'hard_silu' is "
                                              "not supported"):
         models.load_model(tmp_path / "hard_silu.keras")
+
+
+def test_model_checkpoint_writes_keras_files_that_keras_loads(tmp_path):
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1, name="d")])
+    model.compile("sgd", "mse")
+    x, y = np.random.default_rng(3).normal(size=(16, 3)), np.ones((16, 1))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[tg.callbacks.ModelCheckpoint(str(tmp_path / "ck-{epoch}.keras"))])
+    theirs = keras.saving.load_model(tmp_path / "ck-2.keras")
+    np.testing.assert_allclose(theirs.predict(x.astype("float32"), verbose=0), model.predict(x), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="save_weights_only=True"):
+        tg.callbacks.ModelCheckpoint(str(tmp_path / "w.keras"), save_weights_only=True)
