@@ -375,3 +375,43 @@ def test_model_shape_attributes_match_keras():
     for lib in (keras, _Lib):
         with pytest.raises(AttributeError):
             _ = lib.Sequential([lib.layers.Dense(2)]).input_shape
+
+
+def _two_output_model(lib):
+    a = lib.layers.Input((3,), name="a")
+    b = lib.layers.Dense(2, name="o1")(a)
+    return lib.Model(a, [b, lib.layers.Dense(1, name="o2")(b)])
+
+
+@pytest.mark.parametrize("loss, loss_weights", [(["mse", "mae"], [1.0, 0.5]),
+                                                ({"o2": "mae", "o1": "mse"}, {"o1": 2.0, "o2": 1.0}),
+                                                (["mse", "mae"], None)])
+def test_per_output_losses_and_weights_match_keras(loss, loss_weights):
+    keras = _keras()
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = [rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")]
+    theirs = _two_output_model(keras)
+    ours = _two_output_model(_Lib)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model in (theirs, ours):
+        model.compile("sgd", loss=loss, loss_weights=loss_weights)
+        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history
+        results.append((logs, history))
+    (their_logs, their_history), (our_logs, our_history) = results
+    assert list(our_logs) == list(their_logs) == ["loss", "o1_loss", "o2_loss"]
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
+        np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
+
+
+def test_per_output_loss_errors_name_the_outputs():
+    model = _two_output_model(_Lib)
+    with pytest.raises(ValueError, match=r"expected keys \['o1', 'o2'\]"):
+        model.compile("sgd", loss={"o2": "mae"})
+    with pytest.raises(ValueError, match="expects a list of 2"):
+        model.compile("sgd", loss=["mse"])
+    with pytest.raises(ValueError, match=r"loss_weights.*expects a list of 2"):
+        model.compile("sgd", loss="mse", loss_weights=[1.0])

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, KerasTensor, Node, _inbound_nodes, _node_of, is_symbolic
-from .models import Model, _as_array
+from .models import Model, _as_array, _Mean
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -394,11 +395,78 @@ class Functional(FunctionalMixin, Model):
         return functional_from_config(cls, config, custom_objects)
 
     # ------------------------------------------------------------------ data with several inputs/outputs
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **kwargs):
+        """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
+        dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
+        ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
+        ``"<output name>_loss"``. A model compiled so is saved without its compile arguments (compile it again
+        after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+        per_output = self._per_output_losses(loss, loss_weights)
+        super().compile(optimizer=optimizer, loss=per_output[0][1] if per_output else loss, metrics=metrics,
+                        **kwargs)
+        if per_output:
+            per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, str) else spec, weight)
+                          for name, spec, weight in per_output]
+            self._compile_args = None  # not expressible in the saved compile config
+        self._output_losses = per_output
+        self.reset_metrics()
+
+    def _per_output_losses(self, loss, loss_weights):
+        """``[(output name, loss, weight)]`` for a per-output ``loss`` or any ``loss_weights``; else None."""
+        names = [t._keras_history[0].name for t in self._outputs]
+        by_output = isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
+        if not by_output and loss_weights is None:
+            return None
+
+        def per_output(value, argument):
+            if isinstance(value, dict):
+                if sorted(value) != sorted(names):
+                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
+                                     f"layers' names), but found {argument}.keys()={list(value)}")
+                return [value[n] for n in names]
+            if isinstance(value, (list, tuple)):
+                if len(value) != len(names):
+                    raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(names)} outputs "
+                                     f"{names}, so it expects a list of {len(names)}. Received {len(value)}: {value!r}")
+                return list(value)
+            return [value] * len(names)
+
+        specs = per_output(loss, "loss")
+        weights = [1.0] * len(names) if loss_weights is None else per_output(loss_weights, "loss_weights")
+        for w in weights:
+            if isinstance(w, bool) or not isinstance(w, (int, float, np.floating, np.integer)):
+                raise TypeError(f"Invalid value for argument `loss_weights`: expected numbers. Received {w!r}")
+        if any(spec is None for spec in specs):
+            raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
+                             f"{loss!r}")
+        return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
+
+    @property
+    def metrics_names(self) -> list:
+        extra = [f"{name}_loss" for name, _, _ in getattr(self, "_output_losses", None) or ()]
+        names = super().metrics_names
+        return names[:1] + extra + names[1:]
+
+    def reset_metrics(self):
+        super().reset_metrics()
+        self._output_trackers = [_Mean() for _ in getattr(self, "_output_losses", None) or ()]
+
+    def _logs(self):
+        logs = super()._logs()
+        extra = {f"{name}_loss": tracker.result()
+                 for (name, _, _), tracker in zip(getattr(self, "_output_losses", None) or (), self._output_trackers)}
+        if not extra:
+            return logs
+        first = {"loss": logs.pop("loss")}
+        return {**first, **extra, **logs}
+
+    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
+        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
+        for tracker, value in zip(getattr(self, "_output_trackers", ()), getattr(self, "_last_output_losses", ())):
+            tracker.update(value, batch)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
@@ -426,6 +494,20 @@ class Functional(FunctionalMixin, Model):
         return super()._targets(y, y_pred)
 
     def compute_loss(self, y_true, y_pred, sample_weight=None):
+        if getattr(self, "_output_losses", None):  # compile(loss=[...] / {...}, loss_weights=...)
+            pairs = zip(y_true, y_pred) if isinstance(y_pred, list) else [(y_true, y_pred)]
+            total, values = None, []
+            for (t, p), (_, loss_fn, weight) in zip(pairs, self._output_losses):
+                loss = loss_fn(t, p) if sample_weight is None else loss_fn(t, p, sample_weight=sample_weight)
+                if not isinstance(loss, Tensor):
+                    loss = Tensor(loss, dtype=p.dtype, backend=p.backend)
+                loss = loss.mean() if loss.ndim else loss
+                values.append(float(loss.item()))
+                total = loss * weight if total is None else total + loss * weight
+            self._last_output_losses = values
+            for penalty in self.losses:
+                total = total + penalty
+            return total
         if not isinstance(y_pred, list):
             return super().compute_loss(y_true, y_pred, sample_weight)
         total = None
