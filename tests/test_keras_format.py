@@ -209,21 +209,59 @@ def test_a_truncated_weights_file_names_the_archive(tmp_path):
         models.load_model(tmp_path / "cut.keras")
 
 
-def test_nested_models_are_refused_both_ways_with_one_message(tmp_path):
-    x = keras.Input((3,), name="x")
-    inner = keras.Model(x, keras.layers.Dense(2, name="d2")(keras.layers.Dense(4, name="d1")(x)), name="inner")
-    y = keras.Input((3,), name="y")
-    keras.Model(y, keras.layers.Dense(1, name="head")(inner(y))).save(tmp_path / "nested.keras")
-    keras.Sequential([keras.Input((3,)), keras.Sequential([keras.layers.Dense(2)], name="sub"),
-                      keras.layers.Dense(1)]).save(tmp_path / "nested_sequential.keras")
-    for name, inner_name in (("nested.keras", "inner"), ("nested_sequential.keras", "sub")):
-        with pytest.raises(SavedFileError, match=f"'{inner_name}' is a nested .*: nested models are not supported "
-                                                 r"in \.keras files yet"):
-            models.load_model(tmp_path / name)
-    sub = models.Sequential([layers.Dense(2)], name="sub")
-    outer = models.Sequential([layers.Input((3,)), sub, layers.Dense(1)])
-    with pytest.raises(ValueError, match=r"'sub' is a nested Sequential model: nested models are not supported in "
-                                         r"\.keras files yet"):
+def _nested(lib):
+    """Nested models of both kinds, as Keras writes them: a functional model holding a functional and a Sequential
+    model, and a Sequential holding a Sequential."""
+    L = lib.layers
+    x = L.Input((3,), name="x")
+    inner = lib.Model(x, L.Dense(2, name="d2")(L.Dense(4, name="d1", activation="tanh")(x)), name="inner")
+    stack = lib.Sequential([L.Input((2,)), L.Dense(3, name="s1"), L.BatchNormalization(name="s_bn")], name="stack")
+    y = L.Input((3,), name="y")
+    functional = lib.Model(y, L.Dense(1, name="head")(stack(inner(y))), name="outer")
+    sequential = lib.Sequential([L.Input((3,)), lib.Sequential([L.Dense(2, name="a")], name="sub"),
+                                 L.Dense(1, name="b")], name="outer_sequential")
+    return functional, sequential
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["functional", "sequential"])
+def test_nested_models_both_ways(tmp_path, which):
+    x = np.random.default_rng(4).normal(size=(5, 3)).astype("float32")
+    reference = _nested(keras)[which]
+    _randomize_keras(reference)
+    reference.save(tmp_path / "theirs.keras")
+    model = models.load_model(tmp_path / "theirs.keras")
+    expected = reference.predict(x, verbose=0)
+    assert np.all(np.isfinite(expected))
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    ours = _nested(OURS)[which]
+    ours.set_weights([_positive(i, w.shape) for i, w in enumerate(ours.get_weights())])
+    ours.save(tmp_path / "ours.keras")
+    theirs = keras.saving.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x), rtol=1e-5, atol=1e-6)
+
+
+def _positive(seed, shape):
+    """Random weights in [0.5, 1.5): a valid moving variance too, so no NaN can hide a difference."""
+    return np.random.default_rng(seed).uniform(0.5, 1.5, size=shape).astype("float32")
+
+
+def _randomize_keras(model):
+    model.set_weights([_positive(i, tuple(w.shape)) for i, w in enumerate(model.weights)])
+
+
+def test_a_nested_subclassed_model_is_refused(tmp_path):
+    class Twice(models.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs) * 2.0
+
+    twice = Twice(name="twice")
+    twice(np.ones((1, 3)))
+    outer = models.Sequential([layers.Input((3,)), layers.Dense(3), twice])
+    with pytest.raises(ValueError, match="'twice' is a nested Twice model: only nested Sequential and functional"):
         outer.save(tmp_path / "ours.keras")
 
 
