@@ -15,7 +15,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   tinygradconv[keras-format]``) holding each layer's weights as datasets ``layers/<path>/vars/<i>``, in the order
   of the layer's weights. The path is the snake-case class name of the layer, numbered in the order of
   ``model.layers`` (``conv1d``, ``conv1d_1``, ...; Sequential models do not count their input layer, functional
-  models do), exactly like the keys of our own ``.npz`` files.
+  models do), exactly like the keys of our own ``.npz`` files. A nested Sequential or functional model has an
+  empty ``vars`` group and its own layers below its path (``layers/sequential/layers/dense/vars/0``), and its
+  config (with its own ``layers``) stands in the outer model's ``config["layers"]``.
 
 Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
 not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
