@@ -190,9 +190,11 @@ class FakeModel:
         self.restored = weights[0]
 
 
-def drive(callback, values, monitor="loss"):
-    """Run epochs with the given monitored values until the callback stops training; returns epochs run."""
+def drive(callback, values, monitor="loss", metrics=()):
+    """Run epochs with the given monitored values until the callback stops training; returns epochs run.
+    ``metrics``: the names of the compiled metrics (built-in ones, resolved as compile resolves them)."""
     model = FakeModel()
+    model._metrics = [(name, tg.metrics.get(name, y_true=(2, 1), y_pred=(2, 1)), False) for name in metrics]
     callback.set_model(model)
     callback.on_train_begin()
     ran = 0
@@ -213,8 +215,10 @@ def drive(callback, values, monitor="loss"):
     ({"min_delta": 0.1, "monitor": "loss"}, [1.0, 0.95, 0.85, 0.84], "loss", 2),
     # min_delta may be given negative: its absolute value counts
     ({"min_delta": -0.1, "monitor": "loss"}, [1.0, 0.85, 0.84, 0.5], "loss", 3),
-    # accuracy is maximised in auto mode
+    # a compiled accuracy is maximised in auto mode
     ({"monitor": "val_accuracy"}, [0.5, 0.6, 0.55, 0.9], "val_accuracy", 3),
+    # a compiled error is minimised in auto mode
+    ({"monitor": "val_mae"}, [0.5, 0.4, 0.45, 0.1], "val_mae", 3),
     # explicit max mode for a name with no known direction
     ({"monitor": "score", "mode": "max", "patience": 1}, [1.0, 2.0, 1.5, 1.9, 3.0], "score", 3),
     # never beating the baseline: training runs for `patience` epochs
@@ -223,7 +227,7 @@ def drive(callback, values, monitor="loss"):
     ({"monitor": "loss", "start_from_epoch": 2}, [5.0, 6.0, 3.0, 3.5, 1.0], "loss", 4),
 ])
 def test_early_stopping_rules(kwargs, values, monitor, expected_epochs):
-    ran, model = drive(EarlyStopping(**kwargs), values, monitor)
+    ran, model = drive(EarlyStopping(**kwargs), values, monitor, metrics=("accuracy", "mae"))
     assert ran == expected_epochs < len(values)
     assert model.stop_training
 
@@ -395,3 +399,71 @@ def test_history_values_match_a_numpy_recomputation(problem):
     assert history.history["val_loss"][0] == pytest.approx(np.mean((x @ w1 + b1 - y) ** 2), rel=1e-12)
     assert history.history["loss"][1] == pytest.approx(history.history["val_loss"][0], rel=1e-12)
     assert tg.callbacks.History is type(history)
+
+
+# --------------------------------------------------------------------------- monitors of unknown direction (Keras 3)
+def _keras():
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3", reason="Keras 3 is the reference for the monitor rules")
+
+
+def _monitoring_callbacks(monitor, directory, suffix=".npz"):
+    """EarlyStopping, ModelCheckpoint(save_best_only=True) and ModelCheckpoint() from a module ``cb`` (ours or
+    Keras')."""
+    return [lambda cb: cb.EarlyStopping(monitor=monitor),
+            lambda cb: cb.ModelCheckpoint(str(directory / f"best{suffix}"), monitor=monitor, save_best_only=True),
+            lambda cb: cb.ModelCheckpoint(str(directory / f"every{suffix}"), monitor=monitor)]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("monitor, metrics", [("nope", []), ("val_nope", []), ("mae", []), ("nope_loss", []),
+                                              ("mean_absolute_error", ["mae"])])
+def test_a_monitor_of_unknown_direction_fails_at_the_end_of_the_first_epoch(which, monitor, metrics, problem,
+                                                                             tmp_path):
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    model.compile(optimizer=SGD(learning_rate=0.01), loss=mse, metrics=metrics)
+    callback = _monitoring_callbacks(monitor, tmp_path)[which](tg.callbacks)
+    counter = Recording()
+    with pytest.raises(ValueError, match=rf"monitor='{monitor}'.*mode='max'.*mode='min'"):
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[counter, callback])
+    assert [e for e in counter.events if e[0].startswith("epoch")] == [("epoch_begin", 0), ("epoch_end", 0)]
+    assert not list(tmp_path.iterdir())  # nothing saved
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("monitor, metrics", [("nope", []), ("val_nope", []), ("mae", []), ("nope_loss", []),
+                                              ("mean_absolute_error", ["mae"]), ("mae", ["mae"]),
+                                              ("val_loss", [])])
+@pytest.mark.filterwarnings("ignore")
+def test_keras_fails_for_the_same_monitors(which, monitor, metrics, problem, tmp_path):
+    keras = _keras()
+    x, y, _, _ = problem
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(optimizer="sgd", loss="mse", metrics=metrics)
+    callback = _monitoring_callbacks(monitor, tmp_path / "keras", ".keras")[which](keras.callbacks)
+    try:
+        theirs.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+        keras_fails = False
+    except ValueError as exc:
+        keras_fails = "maximized or minimized" in str(exc)
+    ours = make(problem, lr=0.01)
+    ours.compile(optimizer=SGD(learning_rate=0.01), loss=mse, metrics=metrics)
+    ours_callback = _monitoring_callbacks(monitor, tmp_path)[which](tg.callbacks)
+    try:
+        ours.fit(x, y, epochs=1, verbose=0, callbacks=[ours_callback])
+        ours_fails = False
+    except ValueError as exc:
+        ours_fails = "maximized or minimized" in str(exc)
+    assert ours_fails == keras_fails
+
+
+def test_a_known_but_missing_monitor_warns_each_epoch_and_training_goes_on(problem):
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    for callback in (EarlyStopping(monitor="val_loss"), EarlyStopping(monitor="nope", mode="min")):
+        with pytest.warns(UserWarning, match="not available") as record:
+            history = model.fit(x, y, epochs=3, verbose=0, callbacks=[callback])
+        assert len(history.history["loss"]) == 3
+        assert sum("not available" in str(w.message) for w in record) == 3

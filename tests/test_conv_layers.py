@@ -266,8 +266,8 @@ def test_zero_batch_and_zero_output_length():
 
 
 @pytest.mark.parametrize("shape, pattern", [
-    ((4, 10), r"expected ndim=3, found ndim=2\. Full shape received: \(4, 10\)"),
-    ((4,), r"expected ndim=3, found ndim=1"),
+    ((4, 10), r"expected min_ndim=3, found ndim=2\. Full shape received: \(4, 10\)"),  # Keras 3.15's words
+    ((4,), r"expected min_ndim=3, found ndim=1"),
     ((2, 4, 10, 1), r"expected ndim=3, found ndim=4"),
 ])
 def test_wrong_rank(shape, pattern):
@@ -328,6 +328,30 @@ def test_conv1d_too_short_input_message_is_keras_word_for_word(kwargs, shape):
     with pytest.raises(ValueError) as ours:
         Conv1D(2, 5, **kwargs)(np.ones(shape, "float32"))
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("cls, padding", [(Conv1D, "full"), (Conv1D, " same"), (Conv1DTranspose, "full"),
+                                          (Conv1DTranspose, "causal"), (Conv1DTranspose, " same")])
+@pytest.mark.filterwarnings("ignore")
+def test_padding_and_low_rank_messages_are_keras_word_for_word(cls, padding):
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", minversion="3", reason="Keras 3 is the reference for the messages")
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.layers, cls.__name__)(2, 3, padding=padding)
+    with pytest.raises(ValueError) as ours:
+        cls(2, 3, padding=padding)
+    # Keras prints the set of names in hash order: compare the names as a set
+    def parts(message):
+        head, names, tail = re.match(r"(.*)\{(.*)\}(.*)", message).groups()
+        return head, sorted(names.split(", ")), tail
+    assert parts(str(ours.value)) == parts(str(theirs.value))
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.layers, cls.__name__)(2, 3, name="probe")(np.ones((4, 5), "float32"))
+    with pytest.raises(ValueError) as ours:
+        cls(2, 3, name="probe")(np.ones((4, 5), "float32"))
+    # Keras names the input tensor too ("Input 0 with name 'None' of layer ..."); the rest is the same
+    assert str(ours.value) == str(theirs.value).replace(" with name 'None'", "")
 
 
 def test_compute_output_shape_unknown_lengths():

@@ -355,3 +355,90 @@ def test_serialize_none_and_non_losses():
         "class_name": "Huber", "config": {"name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 2.0}}
     with pytest.raises(ValueError, match="Cannot serialize the loss <function .*no get_config.*a Loss subclass"):
         losses.serialize(lambda y_true, y_pred: y_pred)
+
+
+@pytest.mark.parametrize("y_shape, w_shape", [((3, 1), (3, 2)), ((3, 4), (3, 2)), ((3, 4), (2,)), ((3, 2, 4), (3, 5))])
+def test_a_sample_weight_that_does_not_broadcast_is_named(y_shape, w_shape):
+    y = np.ones(y_shape)
+    with pytest.raises(ValueError, match=r"`sample_weight`: its shape \(" + ", ".join(map(str, w_shape))):
+        tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones(w_shape))
+
+
+def test_a_broadcasting_sample_weight_still_works_as_keras():
+    # y of shape (3,): the per-sample loss is a scalar, which a (3, 2) weight broadcasts against (Keras gives 1.0)
+    y = np.ones(3)
+    assert tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones((3, 2))).item() == 1.0
+
+
+# ------------------------------------------------------------------------------------ Keras' shape rules at the edges
+_RANK0 = {  # y_true = 1, y_pred = 0.7, by hand: the loss of that one value, of shape ()
+    "mean_squared_error": 0.3**2, "mean_absolute_error": 0.3, "huber": 0.5 * 0.3**2,
+    "log_cosh": math.log(math.cosh(0.3)), "binary_crossentropy": -math.log(0.7), "kl_divergence": -math.log(0.7)}
+
+
+@pytest.mark.parametrize("name", sorted(_RANK0))
+@pytest.mark.parametrize("shapes", [((), ()), ((), (1,)), ((1,), ())])
+def test_rank0_targets_and_predictions_give_the_loss_of_that_value(name, shapes, backend):
+    y_shape, p_shape = shapes
+    y, p = np.full(y_shape, 1.0), tensor_on(np.full(p_shape, 0.7), backend, requires_grad=True)
+    out = getattr(losses, name)(y, p)
+    assert out.shape == ()
+    assert out.item() == pytest.approx(_RANK0[name], rel=1e-12)
+    reduced = losses.get(name)(y, p)
+    assert reduced.shape == () and reduced.item() == pytest.approx(_RANK0[name], rel=1e-12)
+    if name == "mean_squared_error":
+        reduced.backward()  # d/dp (1 - p)^2 = -2 (1 - p)
+        assert float(p.grad.numpy().sum()) == pytest.approx(-0.6, rel=1e-12)
+
+
+@pytest.mark.parametrize("y_shape, p_shape", [((2, 1), (2,)), ((2,), (2, 1))])
+def test_classes_squeeze_or_expand_before_categorical_crossentropy(y_shape, p_shape, backend):
+    # One class: p / sum(p) = 1 in every row, clipped to 1 - epsilon, so the loss is -log(1 - 1e-7) in every row
+    # (Keras' LossFunctionWrapper rule makes the shapes (2, 1) and (2, 1)).
+    y, p = np.ones(y_shape), tensor_on(np.array([0.5, 0.25]).reshape(p_shape), backend)
+    assert losses.CategoricalCrossentropy()(y, p).item() == pytest.approx(-math.log1p(-EPS), rel=1e-9)
+    with pytest.raises(ValueError, match="same shape"):  # the function does not reshape, as Keras' function
+        losses.categorical_crossentropy(y, p)
+
+
+def test_categorical_crossentropy_of_rank0_inputs_is_refused():
+    with pytest.raises(ValueError, match=r"at least rank 1.*target.shape=\(\)"):
+        losses.CategoricalCrossentropy()(1.0, tg.tensor(0.7))
+
+
+def test_broadcastable_but_different_shapes_are_refused_not_broadcast():
+    # Keras broadcasts y (2, 1) against p (2, 3) in mean_squared_error: a silent wrong result; we refuse it.
+    with pytest.raises(ValueError, match=r"y_true.shape=\(2, 1\), y_pred.shape=\(2, 3\)"):
+        losses.MeanSquaredError()(np.ones((2, 1)), tg.tensor(np.ones((2, 3))))
+
+
+_SHAPE_CASES = [((), ()), ((2, 1), (2,)), ((2,), (2, 1)), ((3, 1), (3,)), ((), (1,)), ((1,), ()), ((2, 2, 1), (2, 2)),
+                ((2, 3), (2, 3))]
+_KERAS_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "Huber", "LogCosh", "BinaryCrossentropy",
+                  "CategoricalCrossentropy", "KLDivergence"]
+
+
+@pytest.mark.parametrize("cls", _KERAS_CLASSES)
+@pytest.mark.parametrize("y_shape, p_shape", _SHAPE_CASES)
+def test_loss_classes_follow_keras_shape_rules(cls, y_shape, p_shape, rng):
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", minversion="3", reason="Keras 3 is the reference for the shape rules")
+    y = rng.uniform(0.1, 0.9, y_shape).astype("float32")
+    p = rng.uniform(0.1, 0.9, p_shape).astype("float32")
+    try:
+        expected = float(keras.ops.convert_to_numpy(getattr(keras.losses, cls)()(y, p)))
+    except (IndexError, ValueError, RuntimeError):  # Keras refuses (categorical_crossentropy of rank 0): so do we
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            getattr(losses, cls)()(y, tg.tensor(p))
+    else:
+        assert getattr(losses, cls)()(y, tg.tensor(p)).item() == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_squeezed_targets_keep_the_predictions_precision():
+    # y_true given as a list of shape (2, 1) is expanded against float64 p of shape (2,) without a float32 detour
+    p = tg.tensor(np.array([0.3, 0.7]), dtype="float64")
+    got = losses.MeanSquaredError()([[0.1], [0.2]], p).item()
+    assert got == pytest.approx(((0.1 - 0.3) ** 2 + (0.2 - 0.7) ** 2) / 2, rel=1e-15)

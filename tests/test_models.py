@@ -625,8 +625,44 @@ def test_metric_arguments_must_be_lists():
     for argument in ("metrics", "weighted_metrics"):
         with pytest.raises(TypeError, match=f"`{argument}`.*list.*Received {argument}='mae'"):
             model.compile(loss="mse", **{argument: "mae"})
-    with pytest.raises(ValueError, match="unique"):
-        model.compile(loss="mse", weighted_metrics=["mae", "mae"])
+    with pytest.raises(ValueError, match=r"unique.*\['mae_1', 'mae', 'mae_1'\]"):  # Keras overwrites mae_1
+        model.compile(loss="mse", metrics=[tg.metrics.MeanAbsoluteError(name="mae_1"), "mae", "mae"])
+    def loss(y_true, y_pred):
+        return (y_true - y_pred).abs().mean(axis=-1)
+
+    with pytest.raises(ValueError, match="not 'loss'"):  # it would hide the loss in the logs
+        model.compile(loss="mse", metrics=[loss])
+
+
+@pytest.mark.parametrize("metrics, weighted, names", [
+    (["mae", "mae"], [], ["mae", "mae_1"]),
+    (["mae", "mae", "mae"], [], ["mae", "mae_1", "mae_2"]),
+    (["mse", "mae", "mae"], [], ["mse", "mae", "mae_1"]),
+    ([], ["mae", "mae"], ["mae", "weighted_mae"]),
+    (["mae"], ["mae", "mae", "mae"], ["mae", "weighted_mae", "weighted_mae_1", "weighted_mae_2"]),
+])
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_repeated_metric_names_are_numbered_as_keras_reports_them(metrics, weighted, names):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 3)).astype("float32"), rng.normal(size=(6, 1)).astype("float32")
+    sw = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0], dtype="float32")
+    model = Sequential([Dense(1)])
+    model.compile(optimizer=SGD(0.1), loss="mse", metrics=metrics, weighted_metrics=weighted)
+    assert model.metrics_names == ["loss", *names]
+    got = model.evaluate(x, y, sample_weight=sw, return_dict=True)
+    assert list(got) == ["loss", *names]
+    pred = model.predict(x)
+    err = {"mae": np.abs(pred - y).mean(axis=1), "mse": ((pred - y) ** 2).mean(axis=1)}
+    for name, (_, spec, is_weighted) in zip(names, model._metric_specs):  # the formulas, by hand
+        w = sw if is_weighted else np.ones_like(sw)
+        np.testing.assert_allclose(got[name], np.sum(w * err[spec]) / np.sum(w), rtol=1e-5, err_msg=name)
+    keras = _keras()
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    theirs.compile(optimizer="sgd", loss="mse", metrics=metrics, weighted_metrics=weighted)
+    assert sorted(theirs.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)) == sorted(["loss", *names])
+    history = theirs.fit(x, y, epochs=1, validation_data=(x, y), verbose=0).history
+    ours = model.fit(x, y, epochs=1, validation_data=(x, y), verbose=0).history
+    assert sorted(ours) == sorted(history)
 
 
 # ----------------------------------------------------------------------------------------------- validation data
@@ -655,6 +691,25 @@ def test_wrong_shaped_validation_data_is_refused_before_the_first_epoch(x_val, y
     weights = model.get_weights()
     model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)  # the model is still usable
     assert not np.array_equal(weights[0], model.get_weights()[0])
+
+
+@pytest.mark.parametrize("with_weights", [False, True])
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_empty_validation_data_skips_validation_as_keras(with_weights):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    val = (x[:0], y[:0]) + ((np.ones(0, "float32"),) if with_weights else ())
+    model = Sequential([Dense(2)])
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
+    with pytest.warns(UserWarning, match=r"`validation_data` has 0 samples: validation is skipped"):
+        history = model.fit(x, y, epochs=2, validation_data=val, verbose=0).history
+    assert sorted(history) == ["loss", "mae"] and len(history["loss"]) == 2
+    with pytest.raises(ValueError, match="cardinality"):  # still checked: 0 inputs with 3 targets
+        model.fit(x, y, validation_data=(x[:0], y[:3]), verbose=0)
+    keras = _keras()
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    assert sorted(theirs.fit(x, y, epochs=2, validation_data=val, verbose=0).history) == sorted(history)
 
 
 def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_length():

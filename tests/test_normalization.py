@@ -227,3 +227,50 @@ def test_training_flag_inside_a_model(rng):
     hidden = np.maximum(x @ model.layers[0].get_weights()[0] + model.layers[0].get_weights()[1], 0)
     expected = (hidden - mean) / np.sqrt(variance + 1e-3) * gamma + beta
     np.testing.assert_allclose(bn(model.layers[0](x)).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------------- inputs of too-low rank
+def _keras():
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", minversion="3", reason="Keras 3 is the reference for low-rank inputs")
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_batchnorm_training_on_a_1d_input_is_refused_not_zeros(axis):
+    # Batch statistics over no axis are mean = x and variance 0, so the output would be all zeros (beta).
+    bn = BatchNormalization(axis=axis)
+    with pytest.raises(ValueError, match=r"batch_normalization.*at least 2 axes.*shape \(3,\)"):
+        bn(np.array([1.0, 2.0, 3.0]), training=True)
+
+
+def test_batchnorm_training_on_a_1d_input_fails_in_keras_too():
+    keras = _keras()
+    with pytest.raises((RuntimeError, ValueError)):  # Keras 3.15 (torch): a RuntimeError from a reshape
+        keras.layers.BatchNormalization()(np.array([1.0, 2.0, 3.0], "float32"), training=True)
+
+
+def test_batchnorm_inference_on_a_1d_input_uses_the_moving_statistics_as_keras():
+    # Inference needs no reduction: (x - 0) / sqrt(1 + 0.001), as Keras 3 computes it.
+    x = np.array([1.0, 2.0, 3.0])
+    y = BatchNormalization(dtype="float64")(x, training=False).numpy()
+    np.testing.assert_allclose(y, x / np.sqrt(1.001), rtol=1e-14)
+    keras = _keras()
+    expected = keras.ops.convert_to_numpy(keras.layers.BatchNormalization()(x.astype("float32"), training=False))
+    np.testing.assert_allclose(y, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [BatchNormalization, LayerNormalization])
+def test_normalization_of_a_rank0_input_names_the_layer_the_shape_and_the_need(layer):
+    with pytest.raises(ValueError, match=r"axis=-1 is out of range for inputs of shape \(\); expected inputs "
+                                         r"with at least 1 axis"):
+        layer()(np.array(1.0))
+
+
+def test_layernorm_of_a_1d_input_normalizes_it_as_keras():
+    x = np.array([1.0, 2.0, 3.0])
+    y = LayerNormalization(dtype="float64")(x).numpy()
+    np.testing.assert_allclose(y, (x - 2) / np.sqrt(2 / 3 + 0.001), rtol=1e-14)
+    keras = _keras()
+    expected = keras.ops.convert_to_numpy(keras.layers.LayerNormalization()(x.astype("float32")))
+    np.testing.assert_allclose(y, expected, rtol=1e-6)

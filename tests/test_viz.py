@@ -5,6 +5,7 @@ import itertools
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,7 +288,7 @@ def test_plot_connectivity_marks_bias_only_outputs_and_weights_lines():
     widths = {t: line.get_linewidth() for _, _, t, _, line in lines}
     styles = {t: line.get_linestyle() for _, _, t, _, line in lines}
     assert widths[0] > widths[1]                     # |w0| = 1 > |w1| = 0.5
-    assert styles[0] == "-" and styles[1] == "--"    # the negative tap is dashed
+    assert styles[0] == "-" and styles[1] == "--"    # taps differ in dash pattern as well as colour
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "tap 1 (w=-0.5)" in legend and any("bias only" in t for t in legend)
     assert "N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12" in ax.get_title()
@@ -361,7 +362,7 @@ def test_plot_conv_matrix_conv1d_and_axes_pair():
     got = viz.plot_conv_matrix("conv1d", 6, 2, strides=2, ax=axes)
     assert got is fig
     c = np.asarray(axes[0].images[0].get_array())
-    np.testing.assert_array_equal(c, naive_conv(6, 2, 2, "valid", 1, np.ones(2))[0])
+    np.testing.assert_array_equal(c, naive_conv(6, 2, 2, "valid", 1, np.arange(1.0, 3.0))[0])   # default 1..k
     np.testing.assert_array_equal(np.asarray(axes[1].images[0].get_array()), c.T)
     with pytest.raises(ValueError, match="pair"):
         viz.plot_conv_matrix("conv1d", 6, 2, ax=[axes[0]])
@@ -472,12 +473,12 @@ def test_plot_graph_layered_layout():
     assert sum(gid.startswith("tensor:") for gid in nodes) == 6
     edges = [a.get_gid() for a in ax.texts if (a.get_gid() or "").startswith("edge:")]
     assert len(edges) == 11
-    for gid in edges:                                          # every edge points to the right (a later layer)
+    for gid in edges:                                          # every edge points down (a later layer)
         src, dst = gid[5:].split("->")
         kind = {"t": "tensor", "o": "op"}
-        x0 = nodes[f"{kind[src[0]]}:{src}"].get_position()[0]
-        x1 = nodes[f"{kind[dst[0]]}:{dst}"].get_position()[0]
-        assert x1 > x0
+        y0 = nodes[f"{kind[src[0]]}:{src}"].get_position()[1]
+        y1 = nodes[f"{kind[dst[0]]}:{dst}"].get_position()[1]
+        assert y1 < y0
     leaf_text = next(t.get_text() for gid, t in nodes.items() if t.get_text().startswith("x\n"))
     assert "grad [2.5, 3]" in leaf_text
     ax.figure.canvas.draw()                                    # the annotations resolve against the node boxes
@@ -622,3 +623,167 @@ def test_readme_figures_are_committed():
         path = os.path.join(ROOT, "docs", "_static", name)
         with Image.open(path) as image:
             assert image.format == "PNG" and image.size[0] > 300
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The figure check (tests/figure_check.py) on every plotting function, over a range of sizes
+# ------------------------------------------------------------------------------------------------------------
+sys.path.insert(0, os.path.dirname(__file__))
+import figure_check
+from matplotlib.backend_bases import FigureCanvasBase
+
+_PRINT_FIGURE = FigureCanvasBase.print_figure
+
+SIZES = [  # (L, k, s, padding): short and long inputs, k up to 9, strides up to 4
+    (1, 1, 1, "valid"), (3, 2, 1, "same"), (5, 3, 2, "same"), (4, 4, 2, "same"), (9, 9, 1, "valid"),
+    (10, 9, 4, "same"), (6, 2, 4, "valid"), (8, 5, 3, "same"), (40, 3, 2, "same"), (200, 4, 2, "valid"),
+]
+
+
+@pytest.mark.parametrize("kind", ["conv1d", "conv1d_transpose"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda c: "L{}-k{}-s{}-{}".format(*c))
+def test_connectivity_figures_are_readable(kind, size):
+    L, k, s, padding = size
+    if kind == "conv1d" and padding == "valid" and L < k:
+        pytest.skip("conv1d valid with L < k has an empty output (refused)")
+    ax = viz.plot_connectivity(kind, L, k, strides=s, padding=padding)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    plt.close(ax.figure)
+    fig = viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding, weights=np.linspace(-0.77, 0.9, k))
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("size", [c for c in SIZES if (c[0] - 1) * c[2] + c[1] <= 20], ids=lambda c: str(c))
+def test_every_frame_of_the_animation_is_readable(size, tmp_path):
+    L, k, s, padding = size
+    path = tmp_path / "a.gif"
+    anim = viz.animate_transposed_conv(L, np.linspace(-0.770853, 2.5, k), strides=s, padding=padding)
+    report = tmp_path / "report.json"
+    figure_check.install(report, "animation")
+    try:
+        anim.save(path, writer=matplotlib.animation.PillowWriter(fps=2), dpi=80)   # every frame is checked
+    finally:
+        FigureCanvasBase.print_figure = _PRINT_FIGURE
+    assert report.read_text() == "[]", report.read_text()
+    plt.close(anim._fig)
+
+
+def test_long_animation_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match=r"40 inputs make a full output of 81 cells.*plot_connectivity"):
+        viz.animate_transposed_conv(40, 3, strides=2, padding="same")
+
+
+def test_long_inputs_wrap_into_rows_with_an_ellipsis():
+    ax = viz.plot_connectivity("conv1d_transpose", 200, 4, strides=2)
+    fig = ax.figure
+    assert len(fig.axes) == 3 and fig.get_figwidth() <= 11.0
+    assert any("cells left out" in t.get_text() for a in fig.axes for t in a.texts)
+    plt.close(fig)
+    ax = viz.plot_connectivity("conv1d", 40, 3, strides=2, padding="same")
+    assert len(ax.figure.axes) == 2 and ax.figure.get_figwidth() <= 11.0                  # 42 cells: two rows
+    plt.close(ax.figure)
+
+
+def test_lines_into_cropped_cells_are_drawn_and_marked():
+    # L=5, k=3, s=2, same: full length 11, N = 10, c_left = 0: x4 reaches q = 8 + t, t = 2 lands on q = 10
+    ax = viz.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
+    crop = sorted(line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:"))
+    assert crop == ["crop:4:10:2"]
+    faint = next(line for line in ax.lines if line.get_gid() == "crop:4:10:2")
+    full = next(line for line in ax.lines if line.get_gid().startswith("conn:3:") and line.get_gid().endswith(":2"))
+    assert faint.get_alpha() < full.get_alpha() and faint.get_color() == full.get_color()
+    assert any("cropped" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(ax.figure)
+
+
+def test_taps_differ_in_colour_and_dash_pattern_from_a_colour_blind_safe_palette():
+    from tinygradconv.viz.connectivity import TAP_COLORS, _tap_colors, _tap_styles
+
+    # Okabe & Ito's eight colours, as published (independent list)
+    assert set(TAP_COLORS) == {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+                               "#000000"}
+    pairs = list(zip(_tap_colors(9), map(str, _tap_styles(9))))
+    assert len(set(pairs)) == 9
+    assert all(pairs[t][1] != pairs[t + 1][1] for t in range(8))       # neighbours never share a dash pattern
+
+
+def test_conv_matrix_default_weights_tell_the_taps_apart_and_values_fit():
+    fig = viz.plot_conv_matrix("conv1d_transpose", 4, 3, strides=2)
+    values = {t.get_text() for t in fig.axes[0].texts}
+    assert values == {"1", "2", "3"}
+    plt.close(fig)
+    fig = viz.plot_conv_matrix("conv1d", 6, 3, weights=[0.770853, -0.25, 1.0 / 3])
+    assert {t.get_text() for t in fig.axes[0].texts} == {"0.77", "-0.25", "0.33"}
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+    fig = viz.plot_conv_matrix("conv1d", 40, 3)                      # too big for numbers: a colour bar
+    assert not fig.axes[0].texts and len(fig.axes) == 3
+    plt.close(fig)
+
+
+def test_history_figure_is_readable():
+    fig = viz.plot_history({"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.4], "mae": [0.9, 0.6, 0.4],
+                            "val_mae": [1.0, 0.7, 0.5]}, logy=True)
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("layers", [1, 2], ids=["one_layer", "two_layers"])
+def test_graph_figure_is_readable(layers):
+    from tinygradconv.layers import Conv1DTranspose, Dense
+
+    model = tg.models.Sequential([Conv1DTranspose(2, 3, strides=2), Dense(1)][:layers])
+    loss = (model(np.ones((1, 4, 1), dtype="float32")) ** 2).sum()
+    ax = viz.plot_graph(loss)
+    try:
+        figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    finally:
+        plt.close(ax.figure)
+
+
+def test_the_figure_check_finds_what_it_should():
+    fig, ax = plt.subplots(figsize=(24, 2))                                  # a long strip with 8-point text
+    ax.set_title("a title", fontsize=8)
+    ax.text(0.5, 0.5, "one", transform=ax.transAxes, fontsize=12)
+    ax.text(0.5, 0.5, "two", transform=ax.transAxes, fontsize=12)            # on top of "one"
+    ax.text(1.2, 0.5, "outside", transform=fig.transFigure, fontsize=12)     # beyond the right edge
+    problems = figure_check.figure_problems(fig)
+    assert any("'a title' is 3.3 pt" in p for p in problems)
+    assert any("'one' and 'two' overlap" in p for p in problems)
+    assert any("'outside' extends beyond" in p for p in problems)
+    assert not any("outside" in p for p in figure_check.figure_problems(fig, bbox_inches="tight")
+                   if "extends" in p)                                       # a tight bbox takes it in
+    plt.close(fig)
+
+
+_EXAMPLE_RUNNER = """
+import json, runpy, sys
+sys.path.insert(0, {tests!r})
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import figure_check
+figure_check.install({report!r}, {name!r})                  # figures the script saves itself
+sys.argv = [{script!r}] + {extra!r}
+runpy.run_path({script!r}, run_name="__main__")
+entries = json.loads(open({report!r}).read())
+for number in plt.get_fignums():                             # figures the docs gallery saves (tight bbox)
+    problems = figure_check.figure_problems(plt.figure(number), bbox_inches="tight")
+    if problems:
+        entries.append({{"where": {name!r}, "figure": number, "problems": problems}})
+open({report!r}, "w").write(json.dumps(entries, indent=1))
+"""
+
+
+@pytest.mark.parametrize("script", sorted(Path(ROOT, "examples").glob("[!_]*.py")), ids=lambda p: p.name)
+def test_every_figure_of_the_examples_is_readable(script, tmp_path):
+    report = tmp_path / "report.json"
+    extra = ["--out", str(tmp_path / "out")] if "--out" in script.read_text() else []   # its own saved figures too
+    code = _EXAMPLE_RUNNER.format(tests=os.path.dirname(__file__), report=str(report), name=script.name,
+                                  script=str(script), extra=extra)
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert report.read_text() == "[]", report.read_text()

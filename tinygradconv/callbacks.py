@@ -334,20 +334,36 @@ _MIN_HINTS = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hi
 
 
 def _direction(monitor, model, mode, who):
-    """``"min"`` or ``"max"`` for a monitored quantity (mode ``"auto"`` infers it from the name, as Keras does)."""
+    """``"min"`` or ``"max"`` for a monitored quantity, decided at the end of the first epoch as in Keras 3.
+
+    Mode ``"auto"`` follows Keras 3: ``"loss"`` and ``"val_loss"`` are minimised; another name (without its
+    ``val_`` prefix) must be the reported name of a compiled metric whose direction is known (a ``_direction`` of
+    ``"up"``/``"down"``, or one of this package's metric classes: accuracies are maximised, errors and
+    cross-entropies minimised). Anything else, a misspelt name or a metric function of your own, raises the
+    ValueError Keras raises, asking for ``mode``.
+    """
     if mode in ("min", "max"):
         return mode
     name = monitor.removeprefix("val_")
-    for reported, metric, _ in getattr(model, "_metrics", None) or ():  # (name in the logs, metric, weighted)
-        direction = getattr(metric, "_direction", None)
-        if name in (reported, getattr(metric, "name", None)) and direction in ("up", "down"):
-            return "max" if direction == "up" else "min"
-    if name == "loss" or any(hint in name for hint in _MIN_HINTS):
+    if name == "loss":
         return "min"
-    if any(hint in name for hint in _MAX_HINTS):
-        return "max"
+    for reported, metric, _ in getattr(model, "_metrics", None) or ():  # (name in the logs, metric, weighted)
+        if reported != name:
+            continue
+        direction = getattr(metric, "_direction", None)
+        if direction in ("up", "down"):
+            return "max" if direction == "up" else "min"
+        builtin = (type(metric).__module__ == "tinygradconv.metrics"
+                   and type(metric).__name__ not in ("Mean", "MeanMetricWrapper"))
+        known = type(metric).__name__.lower()  # e.g. "meanabsoluteerror", "binaryaccuracy"
+        if builtin and any(hint in known for hint in _MIN_HINTS):
+            return "min"
+        if builtin and any(hint in known for hint in _MAX_HINTS):
+            return "max"
     raise ValueError(f"{who} callback received monitor={monitor!r} but cannot determine automatically whether that "
-                     "metric should be maximized or minimized. Pass `mode='max'` or `mode='min'`.")
+                     "metric should be maximized or minimized (it is neither the loss nor a compiled metric of "
+                     "known direction). Pass `mode='max'` in order to monitor based on the highest metric value, or "
+                     "pass `mode='min'` in order to use the lowest value.")
 
 
 def _check_mode(mode):
@@ -369,7 +385,11 @@ class EarlyStopping(Callback):
         min_delta: the smallest change that counts as an improvement.
         patience: the number of epochs without improvement after which training stops.
         verbose: 1 prints a message when stopping and when restoring weights.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (from the name: losses and errors decrease, accuracies increase).
+        mode: ``"min"``, ``"max"`` or ``"auto"``: as Keras 3, ``"loss"``/``"val_loss"`` decrease and a compiled
+            metric's direction is known (accuracies increase, errors decrease); any other ``monitor`` (a misspelt
+            name, a metric function of your own) raises a ValueError at the end of the first epoch asking for
+            ``mode``. A monitor of known direction that is missing from the logs (``"val_loss"`` without
+            validation data) only warns, each epoch.
         baseline: a value the monitored quantity must beat.
         restore_best_weights: restore the weights of the best epoch at the end of training.
         start_from_epoch: epochs to wait before monitoring starts (a warm-up).
@@ -416,6 +436,8 @@ class EarlyStopping(Callback):
         return value - self.min_delta > reference
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._mode is None:  # first, as Keras 3: a monitor of unknown direction fails even if it is missing
+            self._mode = _direction(self.monitor, self.model, self.mode, "EarlyStopping")
         current = (logs or {}).get(self.monitor)
         if current is None:
             warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. Available "
@@ -423,8 +445,6 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
-        if self._mode is None:
-            self._mode = _direction(self.monitor, self.model, self.mode, "EarlyStopping")
         current = float(current)
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # until something improves, the current weights are best
@@ -516,6 +536,8 @@ class ModelCheckpoint(Callback):
                 self._save(self._epoch, logs, batch=batch)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._mode is None:  # as Keras 3, even without save_best_only: an unknown monitor fails here
+            self._mode = _direction(self.monitor, self.model, self.mode, "ModelCheckpoint")
         if self.save_freq == "epoch":
             self._save(epoch, logs)
 

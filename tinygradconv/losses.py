@@ -29,6 +29,8 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
+
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
@@ -75,13 +77,19 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor, expand_rank_1=True):
 
 
 def _prepare(y_true, y_pred, name):
+    """``y_true`` and ``y_pred`` as tensors of one shape, after Keras' squeeze-or-expand rule.
+
+    Shapes that still differ raise a ValueError (Keras would broadcast e.g. ``(2, 1)`` against ``(2, 3)``, a silent
+    wrong result). A rank-0 pair is viewed as shape ``(1,)``, so that the mean over the last axis gives back the
+    rank-0 loss of that one value, as Keras 3 computes it.
+    """
     y_pred = _as_pred(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(_as_like(y_true, y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: y_true and y_pred must have the same shape. Received: y_true.shape={y_true.shape}, "
                          f"y_pred.shape={y_pred.shape}")
     if y_pred.ndim == 0:
-        raise ValueError(f"{name}: y_pred must have at least one axis. Received a scalar")
+        y_true, y_pred = y_true.reshape(1), y_pred.reshape(1)
     return y_true, y_pred
 
 
@@ -264,14 +272,24 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
 
     ``sample_weight`` is matched to ``values`` by :func:`squeeze_or_expand_to_same_rank`, then broadcast (trailing
     axes added), so per-sample weights of shape ``(batch,)`` work for losses of shape ``(batch, steps)`` too.
+
+    Raises:
+        ValueError: a ``sample_weight`` whose shape does not broadcast to the losses' (the message names both).
     """
     reduction = standardize_reduction(reduction)
     weights = None
     if sample_weight is not None:
         weights = _as_like(sample_weight, values).detach()
+        given, losses = weights.shape, values.shape
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         if weights.ndim < values.ndim:
             weights = weights.reshape(*weights.shape, *([1] * (values.ndim - weights.ndim)))
+        try:
+            np.broadcast_shapes(values.shape, weights.shape)
+        except ValueError:
+            raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of the "
+                             f"per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, or "
+                             "one per loss element)") from None
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
         return values
@@ -333,6 +351,14 @@ class LossFunctionWrapper(Loss):
         self.fn, self._fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):
+        # As Keras' LossFunctionWrapper: the squeeze-or-expand rule first, for every function (so the classes of
+        # categorical_crossentropy and binary_crossentropy accept y of shape (n, 1) with p of shape (n,)).
+        if isinstance(y_pred, Tensor):
+            as_tensor = (y_true if isinstance(y_true, Tensor)
+                         else Tensor(y_true, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend))
+            reshaped, y_pred = squeeze_or_expand_to_same_rank(as_tensor, y_pred)
+            if reshaped is not as_tensor:  # else keep the caller's y_true (integer labels stay exact)
+                y_true = reshaped
         out = self.fn(y_true, y_pred, **self._fn_kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"The loss function {self.name!r} must return a Tensor; it returned {type(out).__name__}")

@@ -37,6 +37,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import warnings
 
 import numpy as np
 
@@ -82,15 +83,16 @@ def _as_array(data, name):
     return array
 
 
-def _check_cardinality(arrays):
-    """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length."""
+def _check_cardinality(arrays, allow_empty=False):
+    """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
+    unless ``allow_empty``; return the number of samples."""
     sizes = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(sizes.values())) > 1:
         detail = " ".join(f"'{name}' sizes: {size}" for name, size in sizes.items())
         raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
                          f"{detail}")
     n = next(iter(sizes.values()))
-    if n == 0:
+    if n == 0 and not allow_empty:
         raise ValueError("Expected at least one sample, but the data is empty (0 samples)")
     return n
 
@@ -137,6 +139,34 @@ class _Mean:
 
     def result(self):
         return self.total / self.count if self.count else 0.0
+
+
+def _unique_metric_names(plain, weighted):
+    """``(reported name, spec, weighted)`` for compile's metrics, named as Keras 3 reports them.
+
+    A name seen before gets a suffix: ``mae``, ``mae_1``, ``mae_2`` among ``metrics``; among ``weighted_metrics``
+    a repeated name becomes ``weighted_mae``, then ``weighted_mae_1``, ...
+    """
+    counts, specs = {}, []
+    for name, spec in plain:
+        if name in counts:
+            counts[name] += 1
+            name = f"{name}_{counts[name] - 1}"
+        else:
+            counts[name] = 1
+        specs.append((name, spec, False))
+    for name, spec in weighted:
+        if name in counts:
+            name = f"weighted_{name}"
+            if name in counts:
+                counts[name] += 1
+                name = f"{name}_{counts[name] - 1}"
+            else:
+                counts[name] = 1
+        else:
+            counts[name] = 1
+        specs.append((name, spec, True))
+    return specs
 
 
 def _is_metric(obj):
@@ -306,8 +336,13 @@ class Model(Layer):
                 ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
                 As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
 
+        Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
+        a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
+
         Raises:
-            ValueError: an unknown optimizer, loss or metric name, or two metrics reported under the same name.
+            ValueError: an unknown optimizer, loss or metric name, a metric named ``"loss"``, or two metrics that
+                would still be reported under the same name after that renaming (e.g. ``["mae_1", "mae", "mae"]``,
+                where Keras silently overwrites the first).
             TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
         """
         self._check_initialized()
@@ -330,14 +365,12 @@ class Model(Layer):
                 raise TypeError(f"Invalid value for argument `loss`. Expected a loss name or a callable "
                                 f"loss(y_true, y_pred). Received loss={loss!r}")
             loss = resolved
-        specs = [(name, spec, False) for name, spec in self._metric_list(metrics, "metrics")]
-        plain = {name for name, _, _ in specs}
-        specs += [(f"weighted_{name}" if name in plain else name, spec, True)
-                  for name, spec in self._metric_list(weighted_metrics, "weighted_metrics")]
+        specs = _unique_metric_names(self._metric_list(metrics, "metrics"),
+                                     self._metric_list(weighted_metrics, "weighted_metrics"))
         names = [name for name, _, _ in specs]
         if len(set(names)) != len(names) or "loss" in names:
-            raise ValueError(f"Invalid value for argument `metrics`: metric names must be unique and not 'loss'. "
-                             f"Received names {names}")
+            raise ValueError(f"Invalid value for argument `metrics`: the names reported must be unique and not "
+                             f"'loss'. Received metrics named {names} after Keras' renaming of repeated names")
         self.optimizer = optimizer
         self.loss = loss
         self._metric_specs = specs
@@ -521,6 +554,7 @@ class Model(Layer):
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, evaluated at the end of
                 each epoch. Checked before the first epoch: samples shaped unlike the training samples are refused
                 unless the model runs on them and ``y_val`` fits its outputs (a model that takes any length).
+                With 0 samples validation is skipped, as in Keras 3 (no ``val_`` logs), with a ``UserWarning``.
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
@@ -563,8 +597,12 @@ class Model(Layer):
                    _as_array(validation_data[1], "validation_data[1]"),
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
-            _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]})
-            self._check_validation_shapes(x, y, val[0], val[1])
+            if _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]}, allow_empty=True):
+                self._check_validation_shapes(x, y, val[0], val[1])
+            else:  # Keras 3 skips validation silently; we skip it too, but say so once
+                warnings.warn("`validation_data` has 0 samples: validation is skipped (as in Keras 3), so the logs "
+                              "have no val_ entries", UserWarning, stacklevel=2)
+                val = None
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:

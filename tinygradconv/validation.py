@@ -216,15 +216,16 @@ def normalize_padding(value, allowed=CONV_PADDINGS):
 
 def standardize_padding(value, allowed):
     """Keras ``standardize_padding`` for a layer: the lower-cased name, checked against ``allowed``, with
-    Keras' message (no strip, as Keras). An explicit list/tuple padding, which Keras' 1-D layers do not take,
-    is a ``TypeError`` here (Keras fails later).
+    Keras 3.15's message word for word (no strip, as Keras). Keras' message mentions a list/tuple, which its
+    ``standardize_padding`` lets through but its 1-D layers do not take; an explicit list/tuple padding is a
+    ``TypeError`` here (Keras fails later, at call).
 
     >>> standardize_padding("SAME", ("valid", "same"))
     'same'
     >>> standardize_padding("full", ("valid", "same"))
     Traceback (most recent call last):
     ...
-    ValueError: The `padding` argument must be one of {'valid', 'same'}. Received: full
+    ValueError: The `padding` argument must be a list/tuple or one of {'valid', 'same'}. Received: full
     """
     names = "{" + ", ".join(repr(a) for a in allowed) + "}"
     if isinstance(value, (list, tuple)):
@@ -235,7 +236,7 @@ def standardize_padding(value, allowed):
                         f"Received: padding={value!r} of type {type(value).__name__}")
     padding = value.lower()
     if padding not in allowed:
-        raise ValueError(f"The `padding` argument must be one of {names}. Received: {padding}")
+        raise ValueError(f"The `padding` argument must be a list/tuple or one of {names}. Received: {padding}")
     return padding
 
 

@@ -104,9 +104,10 @@ class _BaseConv1D(Layer):
     def _check_input_shape(self, shape):
         """Rank 3, and (once built) the channel count the kernel was built for: else a Keras-like ValueError."""
         shape = tuple(shape)
-        if len(shape) != 3:
-            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected ndim=3, found "
-                             f"ndim={len(shape)}. Full shape received: {shape}")
+        if len(shape) != 3:  # Keras' input spec says min_ndim=3; a rank-4 input fails later there, differently
+            expected = "min_ndim=3" if len(shape) < 3 else "ndim=3"
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected {expected}, "
+                             f"found ndim={len(shape)}. Full shape received: {shape}")
         channels = shape[self._channel_axis]
         if self.input_channels is not None and channels is not None and channels != self.input_channels:
             raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "

@@ -42,9 +42,9 @@ def check_rank(layer, shape, rank, exact=True):
     """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact)."""
     ndim = len(shape)
     if (exact and ndim != rank) or (not exact and ndim < rank):
-        what = f"{rank}" if exact else f"at least {rank}"
+        what = f"ndim={rank}" if exact else f"min_ndim={rank}"  # Keras 3's input-spec words
         raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible with the layer: "
-                         f"expected ndim={what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
+                         f"expected {what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
 
 
 # ------------------------------------------------------------------------------------------------ Dense

@@ -25,12 +25,18 @@ from .layer import Layer, incompatible_input
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
 
-def _resolve_axes(layer, axes, ndim):
+def _resolve_axes(layer, axes, shape):
+    """The axes ``axes`` of an input of shape ``shape`` as sorted non-negative integers; a ValueError naming the
+    layer, the input shape and the axis when an axis does not exist (a rank-0 input has none)."""
+    shape = tuple(shape)
+    ndim = len(shape)
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
+            needed = a + 1 if a >= 0 else -a
             raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): axis={a} is out of range for inputs "
-                             f"with {ndim} axes")
+                             f"of shape {shape}; expected inputs with at least {needed} "
+                             f"{'axis' if needed == 1 else 'axes'}")
         out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"Layer '{layer.name}': axis={list(axes)} names the same axis twice")
@@ -123,7 +129,8 @@ class BatchNormalization(_Normalization):
 
     Raises:
         TypeError, ValueError: at construction for a non-integer ``axis`` or a bad ``momentum``/``epsilon``; at the
-            first call when ``axis`` is out of range.
+            first call when ``axis`` is out of range (a rank-0 input); in training for an input with no axis
+            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras).
 
     >>> import numpy as np
     >>> bn = BatchNormalization(momentum=0.5)
@@ -147,7 +154,7 @@ class BatchNormalization(_Normalization):
         self._built_ndim = None
 
     def build(self, input_shape):
-        (axis,) = _resolve_axes(self, (self.axis,), len(input_shape))
+        (axis,) = _resolve_axes(self, (self.axis,), input_shape)
         self._built_ndim = len(input_shape)
         dim = input_shape[axis]
         if not dim:
@@ -163,14 +170,14 @@ class BatchNormalization(_Normalization):
         """Keras' input spec once built: the rank it was built for, and ``axes={axis: features}``."""
         if self._built_ndim is not None and len(input_shape) != self._built_ndim:
             raise incompatible_input(self, input_shape, ndim=self._built_ndim)
-        (axis,) = _resolve_axes(self, (self.axis,), len(input_shape))
+        (axis,) = _resolve_axes(self, (self.axis,), input_shape)
         dim = self.moving_mean.shape[0]
         if input_shape[axis] is not None and input_shape[axis] != dim:
             raise incompatible_input(self, input_shape, self.axis, dim)
 
     def call(self, inputs, training=None):
         ndim = inputs.ndim
-        (axis,) = _resolve_axes(self, (self.axis,), ndim)
+        (axis,) = _resolve_axes(self, (self.axis,), inputs.shape)
         dim = self.moving_mean.shape[0]
         if inputs.shape[axis] != dim:
             raise ValueError(f"Layer '{self.name}' was built for {dim} features on axis {self.axis}; received "
@@ -183,6 +190,10 @@ class BatchNormalization(_Normalization):
                              broadcast)
             return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
+        if not reduce:  # Keras 3 fails here too; batch statistics over no axis would silently give all zeros
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization) in training expects inputs with at least 2 "
+                             f"axes (the batch axis and the feature axis={self.axis}); received inputs of shape "
+                             f"{tuple(inputs.shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
         mean = x.mean(axis=reduce, keepdims=True)
         centered = x - mean
         variance = (centered * centered).mean(axis=reduce, keepdims=True)
@@ -224,7 +235,7 @@ class LayerNormalization(_Normalization):
 
     Raises:
         TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
-            axis is out of range.
+            axis is out of range (e.g. any input of rank 0).
 
     >>> import numpy as np
     >>> LayerNormalization(axis=[1, 2])(np.ones((2, 3, 4))).shape
@@ -249,7 +260,7 @@ class LayerNormalization(_Normalization):
         return self.axis if isinstance(self.axis, list) else [self.axis]
 
     def build(self, input_shape):
-        axes = _resolve_axes(self, self._axes_list(), len(input_shape))
+        axes = _resolve_axes(self, self._axes_list(), input_shape)
         shape = tuple(input_shape[a] for a in axes)
         if any(not d for d in shape):
             raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
@@ -262,13 +273,13 @@ class LayerNormalization(_Normalization):
         weight = self.gamma if self.scale else self.beta
         if weight is None:
             return
-        axes = _resolve_axes(self, self._axes_list(), len(input_shape))
+        axes = _resolve_axes(self, self._axes_list(), input_shape)
         for a, size in zip(axes, weight.shape):
             if input_shape[a] is not None and input_shape[a] != size:
                 raise incompatible_input(self, input_shape, a, size)
 
     def call(self, inputs):
-        axes = _resolve_axes(self, self._axes_list(), inputs.ndim)
+        axes = _resolve_axes(self, self._axes_list(), inputs.shape)
         broadcast = tuple(n if i in axes else 1 for i, n in enumerate(inputs.shape))
         weight = self.gamma if self.scale else self.beta
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:

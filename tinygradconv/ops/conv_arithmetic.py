@@ -123,7 +123,8 @@ def explicit_conv_output_length(input_length, kernel_size, strides=1, pad_left=0
 def conv_output_length(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
     """Output length of Keras ``Conv1D``.
 
-    ``valid``: ``floor((L - k_eff) / s) + 1`` (``0`` when ``L < k_eff``, where Keras raises);
+    ``valid``: ``floor((L - k_eff) / s) + 1`` (``0`` when ``L < k_eff``: the formula gives zero or less there and the
+    ``Conv1D`` layer raises, as Keras);
     ``same`` and ``causal``: ``ceil(L / s)``.
 
     >>> conv_output_length(10, 3, 2, "valid"), conv_output_length(10, 3, 2, "same")
