@@ -415,3 +415,23 @@ def test_per_output_loss_errors_name_the_outputs():
         model.compile("sgd", loss=["mse"])
     with pytest.raises(ValueError, match=r"loss_weights.*expects a list of 2"):
         model.compile("sgd", loss="mse", loss_weights=[1.0])
+
+
+def test_summary_has_keras_connected_to_column_for_functional_models():
+    """Keras' notation, by hand: ``layer[node][tensor]``; a shared layer's second call is its node 1."""
+    a = layers.Input((3,), name="a")
+    shared = layers.Dense(3, name="shared")
+    d = layers.Dense(2, name="d")(shared(a))
+    e = layers.Dense(2, name="e")(shared(shared(a)))
+    model = models.Model(a, layers.Add(name="s")([d, e]))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Connected", "to"]
+    rows = {line.split()[0]: line for line in lines[4:-5]}
+    assert rows["a"].endswith(" -")
+    assert rows["shared"].endswith(" a[0][0], a[0][0], shared[1][0]")  # calls: d's, then inner and outer of e
+    assert rows["d"].endswith(" shared[0][0]") and rows["e"].endswith(" shared[2][0]")
+    assert rows["s"].endswith(" d[0][0], e[0][0]")
+    plain = []
+    models.Sequential([layers.Input((3,)), layers.Dense(2)]).summary(print_fn=plain.append)
+    assert "Connected to" not in "\n".join(plain)

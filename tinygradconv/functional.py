@@ -213,6 +213,17 @@ class FunctionalMixin:
             shapes.setdefault(id(node.layer), node.outputs[0].shape)
         return shapes
 
+    def _summary_connections(self):
+        """Keras' "Connected to" column: each layer's input tensors in this model, as ``layer[node][tensor]``
+        (input layers: ``-``)."""
+        out = {}
+        for node in self._nodes:
+            keys = [self._node_key(t) for t in node.input_tensors]
+            text = ", ".join(f"{name}[{node_index}][{tensor_index}]" for name, node_index, tensor_index in keys)
+            layer = id(node.layer)
+            out[layer] = f"{out[layer]}, {text}" if layer in out else text
+        return out
+
     def build(self, input_shape):
         """A functional model is built when it is created; ``build`` only checks nothing else is asked."""
         self.built = True

@@ -777,16 +777,18 @@ class Model(Layer):
         """
         print_fn = print_fn or print
         shapes = self._layer_output_shapes()
-        rows = [("Layer (type)", "Output Shape", "Param #")]
+        connections = self._summary_connections()  # a functional model: which tensors each layer takes
+        rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))]
         for layer in self.layers:
             shape = shapes.get(id(layer))
             rows.append((f"{layer.name} ({type(layer).__name__})", "?" if shape is None else str(shape),
-                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"))
-        columns = [max(len(r[i]) for r in rows) + 2 for i in range(2)]
-        width = max(int(line_length or 80), sum(columns) + max(len(r[2]) for r in rows))
+                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
+                        + (() if connections is None else (connections.get(id(layer), "-"),)))
+        columns = [max(len(r[i]) for r in rows) + 2 for i in range(len(rows[0]) - 1)]
+        width = max(int(line_length or 80), sum(columns) + max(len(r[-1]) for r in rows))
 
         def row(cells):
-            return (cells[0].ljust(columns[0]) + cells[1].ljust(columns[1]) + cells[2]).rstrip()
+            return ("".join(cell.ljust(size) for cell, size in zip(cells, columns)) + cells[-1]).rstrip()
 
         print_fn(f'Model: "{self.name}"')
         print_fn("_" * width)
@@ -802,6 +804,10 @@ class Model(Layer):
             size = sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights)
             print_fn(f"{label} params: {count:,} ({_readable_size(size)})")
         print_fn("_" * width)
+
+    def _summary_connections(self):
+        """``{id(layer): "name[node][tensor], ..."}`` for :meth:`summary`'s "Connected to" column (functional
+        models), or None for no such column."""
 
     # ------------------------------------------------------------------ saving
     def save_weights(self, filepath):
