@@ -435,3 +435,42 @@ def test_summary_has_keras_connected_to_column_for_functional_models():
     plain = []
     models.Sequential([layers.Input((3,)), layers.Dense(2)]).summary(print_fn=plain.append)
     assert "Connected to" not in "\n".join(plain)
+
+
+def _dict_model(lib):
+    a, b = lib.layers.Input((3,), name="a"), lib.layers.Input((2,), name="b")
+    joined = lib.layers.Concatenate(name="c")([a, b])
+    return lib.Model({"a": a, "b": b}, {"p": lib.layers.Dense(1, name="d1")(joined),
+                                        "q": lib.layers.Dense(2, name="d2")(joined)})
+
+
+def test_dict_inputs_and_outputs_match_keras(tmp_path):
+    keras = _keras()
+    rng = np.random.default_rng(7)
+    x = {"a": rng.normal(size=(4, 3)).astype("float32"), "b": rng.normal(size=(4, 2)).astype("float32")}
+    y = {"p": rng.normal(size=(4, 1)).astype("float32"), "q": rng.normal(size=(4, 2)).astype("float32")}
+    theirs, ours = _dict_model(keras), _dict_model(_Lib)
+    ours.set_weights(theirs.get_weights())
+    assert ours.get_config()["input_layers"] == theirs.get_config()["input_layers"]
+    assert ours.get_config()["output_layers"] == theirs.get_config()["output_layers"]
+    expected, got = theirs.predict(x, verbose=0), ours.predict(x)
+    assert list(got) == list(expected) == ["p", "q"]
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6)
+    for model in (theirs, ours):
+        model.compile("sgd", loss={"q": "mae", "p": "mse"})
+    their_logs = theirs.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    our_logs = ours.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    assert list(our_logs) == list(their_logs) == ["loss", "p_loss", "q_loss"]
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
+    again = models.Model.from_config(ours.get_config())
+    again.set_weights(ours.get_weights())
+    np.testing.assert_allclose(again.predict(x)["q"], got["q"], rtol=1e-6)
+    pytest.importorskip("h5py", reason="h5py reads and writes .keras files")
+    ours.save(tmp_path / "dict.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "dict.keras").predict(x, verbose=0)["q"],
+                               got["q"], rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(models.load_model(tmp_path / "theirs.keras").predict(x)["p"], expected["p"],
+                               rtol=1e-5, atol=1e-6)

@@ -115,6 +115,11 @@ class FunctionalMixin:
     """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
 
     def _init_graph(self, inputs, outputs):
+        # dicts (as Keras): data, losses and predictions are then keyed by the dict's keys
+        self._input_keys = list(inputs) if isinstance(inputs, dict) else None
+        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
+        inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        outputs = list(outputs.values()) if isinstance(outputs, dict) else outputs
         self._nested_inputs = isinstance(inputs, (list, tuple))
         self._nested_outputs = isinstance(outputs, (list, tuple))
         self._inputs = _flatten(inputs, "inputs")
@@ -131,6 +136,14 @@ class FunctionalMixin:
         self._build_input_shape = ([t.shape for t in self._inputs] if self._nested_inputs
                                    else self._inputs[0].shape)
         self.built = True
+
+    def _input_names(self):
+        """The keys of the model's input data: the ``inputs`` dict's keys, else the input layers' names."""
+        return self._input_keys or [t._keras_history[0].name for t in self._inputs]
+
+    def _output_names(self):
+        """The keys of targets, per-output losses and logs: the ``outputs`` dict's keys, else the layers' names."""
+        return self._output_keys or [t._keras_history[0].name for t in self._outputs]
 
     @property
     def inputs(self):
@@ -169,6 +182,9 @@ class FunctionalMixin:
 
     def _feed(self, inputs):
         """The model's inputs as a list of Tensors, checked against the Input shapes."""
+        if isinstance(inputs, dict):
+            inputs = _columns(inputs, self._inputs, "inputs", self._input_names())
+            inputs = inputs if isinstance(inputs, list) else [inputs]
         flat = list(inputs) if isinstance(inputs, (list, tuple)) and self._nested_inputs else [inputs]
         if isinstance(inputs, (list, tuple)) and not self._nested_inputs and len(inputs) == 1:
             flat = list(inputs)
@@ -261,8 +277,10 @@ class FunctionalMixin:
         inputs = [self._node_key(t) for t in self._inputs]
         outputs = [self._node_key(t) for t in self._outputs]
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
-                "input_layers": inputs if self._nested_inputs else inputs[0],
-                "output_layers": outputs if self._nested_outputs else outputs[0]}
+                "input_layers": (dict(zip(self._input_keys, inputs)) if self._input_keys
+                                 else inputs if self._nested_inputs else inputs[0]),
+                "output_layers": (dict(zip(self._output_keys, outputs)) if self._output_keys
+                                  else outputs if self._nested_outputs else outputs[0])}
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -313,6 +331,8 @@ def functional_from_config(cls, config, custom_objects=None):
         pending = [p for p in pending if all(p is not q for q in progress)]
 
     def lookup(keys):
+        if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
+            return {key: lookup(value) for key, value in keys.items()}
         nested = isinstance(keys[0], list)
         tensors = [produced[(k[0], k[1])][k[2]] for k in (keys if nested else [keys])]
         return tensors if nested else tensors[0]
@@ -340,9 +360,10 @@ class Columns(list):
         return len(list.__getitem__(self, 0))
 
 
-def _columns(data, tensors, argument):
-    """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged."""
-    names = [t._keras_history[0].name for t in tensors]
+def _columns(data, tensors, argument, names=None):
+    """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
+    ``names``: the keys of a dict of data (default: the tensors' layer names)."""
+    names = names or [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
         missing = [n for n in names if n not in data]
         if missing:
@@ -427,7 +448,7 @@ class Functional(FunctionalMixin, Model):
 
     def _per_output_losses(self, loss, loss_weights):
         """``[(output name, loss, weight)]`` for a per-output ``loss`` or any ``loss_weights``; else None."""
-        names = [t._keras_history[0].name for t in self._outputs]
+        names = self._output_names()
         by_output = isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
         if not by_output and loss_weights is None:
             return None
@@ -481,21 +502,35 @@ class Functional(FunctionalMixin, Model):
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
-            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]"),
-                               _columns(validation_data[1], self._outputs, "validation_data[1]"),
+            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names()),
+                               _columns(validation_data[1], self._outputs, "validation_data[1]",
+                                        self._output_names()),
                                *validation_data[2:])
-        return super().fit(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args,
+        return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args, **kwargs)
+        return super().evaluate(self._x(x), self._y(y), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        return super().predict(_columns(x, self._inputs, "x"), *args, **kwargs)
+        out = super().predict(self._x(x), *args, **kwargs)
+        return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def predict_on_batch(self, x):
-        x = _columns(x, self._inputs, "x")
+        x = self._x(x)
         return self.predict(x, batch_size=max(len(x), 1))
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
+            inputs = self._x(inputs)
+            inputs = list(inputs) if isinstance(inputs, Columns) else inputs
+        return super().__call__(inputs, training=training, **kwargs)
+
+    def _x(self, x):
+        return _columns(x, self._inputs, "x", self._input_names())
+
+    def _y(self, y):
+        return _columns(y, self._outputs, "y", self._output_names())
 
     def _targets(self, y, y_pred):
         if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
