@@ -474,3 +474,20 @@ def test_dict_inputs_and_outputs_match_keras(tmp_path):
     theirs.save(tmp_path / "theirs.keras")
     np.testing.assert_allclose(models.load_model(tmp_path / "theirs.keras").predict(x)["p"], expected["p"],
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"loss": ["mse"]}, {"loss": "mse", "loss_weights": [2.0]},
+                                    {"loss": {"o": "mse"}}])
+def test_one_output_per_output_loss_logs_only_loss_as_keras(kwargs):
+    keras = _keras()
+    x = np.random.default_rng(8).normal(size=(4, 3)).astype("float32")
+    y = np.zeros((4, 1), "float32")
+    logs, weights = [], [np.full((3, 1), 0.5, "float32"), np.full((1,), 0.25, "float32")]
+    for lib in (keras, _Lib):
+        a = lib.layers.Input((3,), name="a")
+        model = lib.Model(a, lib.layers.Dense(1, name="o")(a))
+        model.set_weights(weights)
+        model.compile("sgd", **kwargs)
+        logs.append(model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True))
+    assert list(logs[0]) == list(logs[1]) == ["loss"]
+    np.testing.assert_allclose(logs[1]["loss"], logs[0]["loss"], rtol=1e-5)

@@ -431,7 +431,7 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
         dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
-        ``"<output name>_loss"``. A model compiled so is saved without its compile arguments (compile it again
+        ``"<output name>_loss"`` (with several outputs; one output logs only ``"loss"``, as Keras). A model compiled so is saved without its compile arguments (compile it again
         after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
@@ -476,20 +476,25 @@ class Functional(FunctionalMixin, Model):
                              f"{loss!r}")
         return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
 
+    def _logged_output_losses(self):
+        """The per-output losses that get their own log entry: with several outputs only, as Keras."""
+        per_output = getattr(self, "_output_losses", None) or []
+        return per_output if len(self._outputs) > 1 else []
+
     @property
     def metrics_names(self) -> list:
-        extra = [f"{name}_loss" for name, _, _ in getattr(self, "_output_losses", None) or ()]
+        extra = [f"{name}_loss" for name, _, _ in self._logged_output_losses()]
         names = super().metrics_names
         return names[:1] + extra + names[1:]
 
     def reset_metrics(self):
         super().reset_metrics()
-        self._output_trackers = [_Mean() for _ in getattr(self, "_output_losses", None) or ()]
+        self._output_trackers = [_Mean() for _ in self._logged_output_losses()]
 
     def _logs(self):
         logs = super()._logs()
         extra = {f"{name}_loss": tracker.result()
-                 for (name, _, _), tracker in zip(getattr(self, "_output_losses", None) or (), self._output_trackers)}
+                 for (name, _, _), tracker in zip(self._logged_output_losses(), self._output_trackers)}
         if not extra:
             return logs
         first = {"loss": logs.pop("loss")}
