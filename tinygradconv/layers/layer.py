@@ -57,6 +57,9 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Invalid value for argument `name`. Expected a string. Received name={name!r}")
+        if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                             f"name={name} (of type {type(name)})")
         dtype = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
         if dtype not in ("float16", "float32", "float64"):
             raise ValueError(f"Invalid value for argument `dtype`. Expected one of 'float16', 'float32', "
@@ -277,6 +280,14 @@ class Layer:
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape()")
 
+    def _check_built_input(self, input_shape) -> None:
+        """Once built, check an input shape against what the weights were built for (Keras' ``input_spec``).
+
+        Called on symbolic calls of a built layer, so that reusing it on a tensor of another width fails where
+        the model is written, as in Keras. The default checks nothing; layers with weights override it and raise
+        :func:`incompatible_input`'s ``ValueError``.
+        """
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-friendly values."""
@@ -300,6 +311,16 @@ def _accepts_training(cls) -> bool:
     if flag is None:
         flag = _training_cache[cls] = "training" in inspect.signature(cls.call).parameters
     return flag
+
+
+def incompatible_input(layer, input_shape, axis=None, value=None, ndim=None) -> ValueError:
+    """Keras 3's input-spec error for ``layer``: the expected size of ``axis`` (or the expected rank ``ndim``)."""
+    shape = tuple(input_shape)
+    if ndim is not None:
+        return ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected ndim={ndim}, "
+                          f"found ndim={len(shape)}. Full shape received: {shape}")
+    return ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected axis {axis} of "
+                      f"input shape to have value {value}, but received input with shape {shape}")
 
 
 def _weight_shape(shape) -> tuple:
