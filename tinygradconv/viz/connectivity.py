@@ -42,7 +42,8 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
-from ._mpl import atomic_path, new_axes, pyplot, savefig
+from ._mpl import new_axes, pyplot, savefig
+from .animation import save_gif
 
 __all__ = [
     "KINDS",
@@ -764,9 +765,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     Returns:
         The ``matplotlib.animation.FuncAnimation`` (``L + 2`` frames); its ``partials`` attribute holds the
-        accumulated full outputs and ``output`` the final, cropped one.
+        accumulated full outputs and ``output`` the final, cropped one, ``figure`` the figure it redraws and
+        ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Patch, Rectangle
 
     from ..ops.conv import conv1d_transpose
@@ -862,8 +864,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
     anim.partials, anim.counts, anim.output = partials, counts, output
+    anim.figure, anim.fps = fig, fps
     if path is not None:
-        atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=80))
+        save_gif(anim, path)
     return anim
 
 
