@@ -357,6 +357,27 @@ def test_plot_conv_matrix_names_the_same_padding_exception():
     assert "= Keras padding='same'" in fig._suptitle.get_text()
 
 
+def test_plot_conv_matrix_colour_bar_spans_the_tap_weights():
+    """Every entry of the matrix is one tap's weight: the colour bar runs from 0 to max |w|, no further."""
+    weights = [1.0, 2.0, 3.0, 4.0]
+    fig = viz.plot_conv_matrix("conv1d_transpose", 20, 4, strides=2, padding="same", weights=weights)
+    bar = fig.axes[-1]
+    assert "tap's weight" in bar.get_ylabel()
+    assert bar.get_ylim() == pytest.approx((0.0, max(weights)))
+    signed = viz.plot_conv_matrix("conv1d", 20, 3, strides=2, weights=[1.0, -2.5, 0.5])
+    assert signed.axes[-1].get_ylim() == pytest.approx((-2.5, 2.5))
+    # a short matrix sits right under its title: the tops of the two matrices are level
+    fig.canvas.draw()
+    assert fig.axes[0].get_position().y1 == pytest.approx(fig.axes[1].get_position().y1, abs=0.01)
+    plt.close("all")
+
+
+def test_plot_conv_matrix_refuses_a_hairline_band():
+    with pytest.raises(ValueError, match=r"input_length=200 gives a 400×200 matrix.*at most 100"):
+        viz.plot_conv_matrix("conv1d_transpose", 200, 4, strides=2, padding="same")
+    assert plt.get_fignums() == []
+
+
 def test_plot_conv_matrix_conv1d_and_axes_pair():
     fig, axes = plt.subplots(1, 2)
     got = viz.plot_conv_matrix("conv1d", 6, 2, strides=2, ax=axes)
@@ -592,6 +613,10 @@ def test_cli_connectivity_png_matrix_and_gif(tmp_path, capsys):
     (["connectivity", "--strides", "0"], "positive integer"),
     (["connectivity", "--output-padding", "x"], "'none'"),
     (["connectivity", "--gif", "--matrix"], "not allowed"),
+    # long inputs: the option the user typed is named (not the library's argument), with the limit
+    (["connectivity", "--input-length", "40", "--gif"], "Invalid value for --input-length: 40 inputs"),
+    (["connectivity", "--input-length", "200", "--kernel-size", "4", "--strides", "2", "--padding", "same", "--matrix"],
+     "--input-length 200 gives a 400×200 matrix"),
 ])
 def test_cli_connectivity_errors(argv, words, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
@@ -649,6 +674,11 @@ def test_connectivity_figures_are_readable(kind, size):
     ax = viz.plot_connectivity(kind, L, k, strides=s, padding=padding)
     figure_check.assert_readable(ax.figure, bbox_inches="tight")
     plt.close(ax.figure)
+    long_side = max(viz.connectivity_matrix(kind, L, k, strides=s, padding=padding).shape)
+    if long_side > 100:                                    # a hairline band: refused, with the limit named
+        with pytest.raises(ValueError, match="too many cells to read"):
+            viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding)
+        return
     fig = viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding, weights=np.linspace(-0.77, 0.9, k))
     figure_check.assert_readable(fig, bbox_inches="tight")
     plt.close(fig)

@@ -432,6 +432,8 @@ TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
 ROW_CELLS = 24
 MAX_ROWS = 3
 #: The longest full output an animation draws (cells in one row).
+MAX_MATRIX_SIDE = 100
+"""The longest matrix side :func:`plot_conv_matrix` draws (cells stay visible)."""
 MAX_ANIMATION_CELLS = 20
 
 
@@ -616,15 +618,20 @@ def _connectivity_legend(ax, st, layout, weighted, has_cropped):
 # ------------------------------------------------------------------------------------------------------------
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
+    from matplotlib.colors import ListedColormap
     from matplotlib.ticker import MaxNLocator
 
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
+    # the light part of the colour map only (black text stays readable on the darkest cell); the colour bar
+    # then runs exactly over the entries' range
     if matrix.size and matrix.min() < 0:
-        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1.6 * top, vmax=1.6 * top, aspect="equal",
-                          interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("RdBu_r")(np.linspace(0.1875, 0.8125, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=-top, vmax=top, aspect="equal", interpolation="nearest")
     else:
-        image = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.6 * top, aspect="equal", interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("Blues")(np.linspace(0.0, 0.625, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=0.0, vmax=top, aspect="equal", interpolation="nearest")
+    ax.set_anchor("N")                          # a short matrix sits under its title, not in the middle
     if annotate:
         for (r, c), v in np.ndenumerate(matrix):
             if v != 0:
@@ -653,7 +660,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         weights: the ``k`` tap values (default ``1, 2, ..., k``, so that every tap shows as a different value).
         annotate: write the non-zero values (2 significant digits) in the cells (default: when a cell is big enough
             for them, i.e. when the two matrices' sides add up to at most 26; otherwise a colour bar gives the
-            values).
+            values: every non-zero entry is one tap's weight, never a sum).
+
+    Raises:
+        ValueError: the long side of the matrices exceeds ``MAX_MATRIX_SIDE`` (100) cells (a band one cell wide
+            would be a hairline): draw a shorter input, the band repeats every row.
 
     Returns:
         The matplotlib Figure; ``fig.axes[0].images[0]`` holds ``C``, ``fig.axes[1].images[0]`` holds ``T``.
@@ -669,15 +680,22 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
     n_short, n_long = c.shape
+    if n_long > MAX_MATRIX_SIDE:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={st.input_length} gives a "
+                         f"{n_long}×{n_short} matrix, too many cells to read (at most {MAX_MATRIX_SIDE} on the long "
+                         f"side). Draw a shorter input: the band is the same on every row, shifted by the stride")
+    annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     if ax is None:
         cell = min(0.36, 7.0 / (n_short + n_long))
-        fig, ax = pyplot().subplots(1, 2, figsize=(max(7.5, cell * (n_short + n_long) + 3.5), cell * n_long + 3.4),
+        width = max(7.5, cell * (n_short + n_long) + 3.5)
+        # the cell size the layout will give: the width less the tick labels (and the colour bar)
+        cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3),
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
         if len(ax) != 2:
             raise ValueError(f"Invalid value for argument `ax`. Expected a pair of Axes. Received {len(ax)} Axes")
         fig = ax[0].figure
-    annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     n_short, n_long = c.shape
     if st.kind == "conv1d_transpose":
         left, right = matching_conv_padding(k, s, st.padding, st.output_padding, d)
@@ -694,7 +712,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
     image = _draw_matrix(ax[1], t, t_title, "input index (short side)", "output index (long side)", annotate)
     if not annotate:
-        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, label="matrix entry")
+        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
