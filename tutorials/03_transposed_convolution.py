@@ -170,7 +170,7 @@ fig, axis = plt.subplots(figsize=(6, 2.6))
 for k, values in flat.items():
     axis.step(np.arange(values.size), values, where="mid", label=f"kernel size {k}, stride 2")
 axis.set(xlabel="output position", ylabel="output", title="A constant input, upsampled by 2")
-axis.legend()
+axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)   # beside the plot, off the curves
 save(fig, "03_checkerboard.png")
 
 # %% [markdown]

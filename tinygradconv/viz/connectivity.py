@@ -337,6 +337,61 @@ def output_length_formula(kind, input_length, kernel_size=None, strides=1, paddi
     return _formula(st)
 
 
+_OPEN, _CLOSE = "([⌊⌈", ")]⌋⌉"
+
+
+def wrap_formula(text, chars) -> str:
+    """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``", "`` outside
+    brackets or before a ``" = "``, so that an argument list or a formula is never cut inside a term; a short
+    piece (``"= 2"``, ``"N"``) stays with its neighbour rather than stand alone on a line.
+
+    >>> print(wrap_formula("N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12,  k_eff = k = 2", 40))
+    N = (L − 1)·s + max(k_eff, s)
+    = (4 − 1)·3 + max(2, 3) = 12,
+    k_eff = k = 2
+    """
+    units = []
+    for unit in _break_points(text, 0):
+        # a piece too long for a line (a whole argument list in brackets) breaks after its arguments' commas
+        units += _break_points(unit, 1) if len(unit) > chars else [unit]
+    merged = []                                   # glue short pieces to their neighbour
+    for unit in units:
+        if merged and (len(unit) <= 6 and unit.startswith("= ") or len(merged[-1]) <= 6
+                       and not merged[-1].endswith(",") and unit.startswith("= ")):
+            merged[-1] += " " + unit
+        else:
+            merged.append(unit)
+    lines = []
+    for unit in merged:
+        if lines and len(lines[-1]) + 1 + len(unit) <= chars:
+            lines[-1] += " " + unit
+        else:
+            lines.append(unit)
+    return "\n".join(lines)
+
+
+def _break_points(text, depth_allowed):
+    """``text`` cut after each ``", "`` and before each ``" = "`` at bracket depth ``depth_allowed`` or less."""
+    units, piece, depth, i = [], "", 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if depth <= depth_allowed and text.startswith(", ", i):
+            units.append(piece + ",")
+            piece, i = "", i + 2
+            while i < len(text) and text[i] == " ":
+                i += 1
+            continue
+        if depth <= depth_allowed and text.startswith(" = ", i):
+            units.append(piece)
+            piece, i = "= ", i + 3
+            continue
+        piece += char
+        i += 1
+    units.append(piece)
+    return units
+
+
 def _formula(st) -> str:
     L, s, ke, op, n = st.input_length, st.strides, st.k_eff, st.output_padding, st.output_length
     if st.kind == "conv1d":
@@ -538,7 +593,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
                         va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
-    axes[0].set_title(textwrap.fill(st.describe(), chars) + "\n" + textwrap.fill(_formula(st), chars), fontsize=9)
+    axes[0].set_title(wrap_formula(st.describe(), chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
     _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped))
     return axes[0]
 
@@ -717,8 +772,8 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
     weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
-    fig.suptitle("\n".join([textwrap.fill(st.describe(), chars), textwrap.fill(weights_text, chars),
-                            textwrap.fill(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
+    fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
+                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
     return fig
 
 
@@ -870,7 +925,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                      f"values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        ax.set_title(textwrap.fill(title, chars) + "\n" + textwrap.fill(_formula(st), chars), fontsize=9)
+        ax.set_title(textwrap.fill(title, chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
         handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
         if final:
             handles += [Patch(facecolor=CELL_STYLES["cropped"][0], hatch=CELL_STYLES["cropped"][1],

@@ -531,11 +531,12 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
     ax.set_ylim(-0.6, rows - 0.4)
-    title = f"paths through the {'graph' if functional else 'stack'} (the number in a cell: paths from the input " \
-            f"reaching it)"
+    title = f"paths through the {'graph' if functional else 'stack'}: a cell's number counts the paths from the " \
+            f"input to it"
     if skips:
         title += "; red brackets: skip connections"
-    ax.set_title(wrap_title(title, max(3.0, fig.get_size_inches()[0] - label_width - 0.6)), fontsize=9)
+    # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
+    fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     fig.path_matrix = paths[-1]
     fig.skips = skips
     fig.layer_by_layer = True
