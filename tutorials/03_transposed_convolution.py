@@ -193,7 +193,7 @@ viz.show_animation(anim)          # in a notebook: the animation, as an embedded
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Conv1DTranspose output length.** Write fn(input_length, kernel_size, strides, padding,
-#    output_padding, dilation_rate). Check it with `tinygradconv.exercises.check_output_length(fn)`.
-# 2. **conv1d_transpose by hand.** Write fn(x, w, strides): the full transposed convolution. Check it with
+# 1. **Conv1DTranspose output length.** Write `fn(input_length, kernel_size, strides, padding, output_padding,
+#    dilation_rate)`. Check it with `tinygradconv.exercises.check_output_length(fn)`.
+# 2. **conv1d_transpose by hand.** Write `fn(x, w, strides)`: the full transposed convolution. Check it with
 #    `tinygradconv.exercises.check_conv1d_transpose(fn)`.
