@@ -372,6 +372,25 @@ def test_plot_conv_matrix_colour_bar_spans_the_tap_weights():
     plt.close("all")
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"input_length": 4, "kernel_size": 2, "strides": 3, "weights": [1.0, -0.5]},          # tutorial 03's bias-only
+    {"input_length": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},              # tutorial 03's dilated
+])
+def test_connectivity_titles_wrap_between_terms(kwargs):
+    """No title line is a lone value ("2") or a lone "= ..." step: lines break at commas or before " = "."""
+    ax = viz.plot_connectivity("conv1d_transpose", **kwargs)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    lines = ax.get_title().split("\n")
+    assert len(lines) >= 3
+    for line in lines:
+        assert len(line) > 8, lines
+        if "·" in line:                                            # a formula line: never cut inside brackets
+            assert line.count("(") == line.count(")"), lines
+    k_eff = (kwargs["kernel_size"] - 1) * kwargs.get("dilation_rate", 1) + 1
+    assert any("k_eff = " in line and line.endswith(f"= {k_eff}") for line in lines), lines   # k_eff's value stays
+    plt.close("all")
+
+
 def test_plot_conv_matrix_refuses_a_hairline_band():
     with pytest.raises(ValueError, match=r"input_length=200 gives a 400×200 matrix.*at most 100"):
         viz.plot_conv_matrix("conv1d_transpose", 200, 4, strides=2, padding="same")
