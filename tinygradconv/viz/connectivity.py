@@ -342,49 +342,49 @@ _OPEN, _CLOSE = "([⌊⌈", ")]⌋⌉"
 
 def wrap_formula(text, chars) -> str:
     """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``", "`` outside
-    brackets or before a ``" = "``, so that an argument list or a formula is never cut inside a term; a short
-    piece (``"= 2"``, ``"N"``) stays with its neighbour rather than stand alone on a line.
+    brackets or, inside a part too long for a line, before a ``" = "``: an argument list or a formula is never cut
+    inside a term, and a part that does not fit the current line starts the next one whole.
 
     >>> print(wrap_formula("N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12,  k_eff = k = 2", 40))
     N = (L − 1)·s + max(k_eff, s)
     = (4 − 1)·3 + max(2, 3) = 12,
     k_eff = k = 2
     """
-    units = []
-    for unit in _break_points(text, 0):
-        # a piece too long for a line (a whole argument list in brackets) breaks after its arguments' commas
-        units += _break_points(unit, 1) if len(unit) > chars else [unit]
-    merged = []                                   # glue short pieces to their neighbour
-    for unit in units:
-        if merged and (len(unit) <= 6 and unit.startswith("= ") or len(merged[-1]) <= 6
-                       and not merged[-1].endswith(",") and unit.startswith("= ")):
-            merged[-1] += " " + unit
-        else:
-            merged.append(unit)
     lines = []
-    for unit in merged:
-        if lines and len(lines[-1]) + 1 + len(unit) <= chars:
+
+    def place(unit, glue_to_last):
+        if lines and glue_to_last and len(lines[-1]) + 1 + len(unit) <= chars:
             lines[-1] += " " + unit
         else:
             lines.append(unit)
+
+    for part in _split(text, ", ", 0):
+        if len(part) <= chars:
+            place(part, True)
+            continue
+        pieces = [q for p in _split(part, ", ", 1) for q in _split(p, " = ", 0)]   # too long: finer breaks
+        for i, piece in enumerate(pieces):
+            place(piece, i > 0 or not lines or len(lines[-1]) + 1 + len(part) <= chars)
     return "\n".join(lines)
 
 
-def _break_points(text, depth_allowed):
-    """``text`` cut after each ``", "`` and before each ``" = "`` at bracket depth ``depth_allowed`` or less."""
+def _split(text, separator, depth_allowed):
+    """``text`` cut at each ``separator`` found at bracket depth ``depth_allowed`` or less: a comma stays at the end
+    of its piece, an equals sign starts the next piece."""
     units, piece, depth, i = [], "", 0, 0
     while i < len(text):
         char = text[i]
         depth += (char in _OPEN) - (char in _CLOSE)
-        if depth <= depth_allowed and text.startswith(", ", i):
-            units.append(piece + ",")
-            piece, i = "", i + 2
-            while i < len(text) and text[i] == " ":
-                i += 1
-            continue
-        if depth <= depth_allowed and text.startswith(" = ", i):
-            units.append(piece)
-            piece, i = "= ", i + 3
+        if depth <= depth_allowed and text.startswith(separator, i):
+            i += len(separator)
+            if separator == ", ":
+                units.append(piece + ",")
+                piece = ""
+                while i < len(text) and text[i] == " ":
+                    i += 1
+            else:
+                units.append(piece)
+                piece = "= "
             continue
         piece += char
         i += 1
