@@ -1,6 +1,7 @@
 """tinygradconv.viz: connectivity (through the op) against naive formula-based expectations written here, the drawn
 artists and their data (not pixels), the graph, the history plot and the command line."""
 import argparse
+import io
 import itertools
 import os
 import subprocess
@@ -433,6 +434,22 @@ def test_scatter_steps_accumulate_like_the_definition():
         np.testing.assert_array_equal(counts, ref_c)
     # k=3, s=2: the overlap count alternates 1, 2 (the checkerboard)
     assert viz.scatter_steps(4, 3, strides=2)[1][-1].tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
+
+
+def test_show_animation_gives_the_gif_inline_at_a_readable_resolution():
+    """An IPython Image of the GIF, every frame, at GIF_DPI (9-point text is >= 15 pixels tall at 120 dpi);
+    the animation's figure is closed (no still first frame under the GIF)."""
+    assert viz.GIF_DPI >= 120
+    anim = viz.animate_transposed_conv([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], strides=2)
+    width, height = anim.figure.get_size_inches()
+    gif = viz.show_animation(anim)
+    assert gif.format == "gif"
+    with Image.open(io.BytesIO(gif.data)) as image:
+        assert image.format == "GIF" and image.n_frames == 3 + 2
+        assert abs(image.size[0] - width * viz.GIF_DPI) <= 2 and abs(image.size[1] - height * viz.GIF_DPI) <= 2
+    assert plt.get_fignums() == []
+    with pytest.raises(TypeError, match="anim"):
+        viz.show_animation("scatter.gif")
 
 
 def test_animate_transposed_conv_frames_gif_and_final_output(tmp_path):
