@@ -341,9 +341,9 @@ _OPEN, _CLOSE = "([⌊⌈", ")]⌋⌉"
 
 
 def wrap_formula(text, chars) -> str:
-    """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``", "`` outside
-    brackets or, inside a part too long for a line, before a ``" = "``: an argument list or a formula is never cut
-    inside a term, and a part that does not fit the current line starts the next one whole.
+    """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``"; "`` or
+    ``", "`` outside brackets or, inside a part too long for a line, before a ``" = "``: an argument list or a
+    formula is never cut inside a term, and a part that does not fit the current line starts the next one whole.
 
     >>> print(wrap_formula("N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12,  k_eff = k = 2", 40))
     N = (L − 1)·s + max(k_eff, s)
@@ -358,27 +358,28 @@ def wrap_formula(text, chars) -> str:
         else:
             lines.append(unit)
 
-    for part in _split(text, ", ", 0):
+    for part in (q for p in _split(text, "; ", 0) for q in _split(p, ", ", 0)):
         if len(part) <= chars:
             place(part, True)
             continue
-        pieces = [q for p in _split(part, ", ", 1) for q in _split(p, " = ", 0)]   # too long: finer breaks
+        # too long for a line: break before its " = ", then (an argument list) after its arguments' commas
+        pieces = [q for p in _split(part, " = ", 0) for q in (_split(p, ", ", 1) if len(p) > chars else [p])]
         for i, piece in enumerate(pieces):
             place(piece, i > 0 or not lines or len(lines[-1]) + 1 + len(part) <= chars)
     return "\n".join(lines)
 
 
 def _split(text, separator, depth_allowed):
-    """``text`` cut at each ``separator`` found at bracket depth ``depth_allowed`` or less: a comma stays at the end
-    of its piece, an equals sign starts the next piece."""
+    """``text`` cut at each ``separator`` found at bracket depth ``depth_allowed`` or less: a comma or semicolon
+    stays at the end of its piece, an equals sign starts the next piece."""
     units, piece, depth, i = [], "", 0, 0
     while i < len(text):
         char = text[i]
         depth += (char in _OPEN) - (char in _CLOSE)
         if depth <= depth_allowed and text.startswith(separator, i):
             i += len(separator)
-            if separator == ", ":
-                units.append(piece + ",")
+            if separator in (", ", "; "):
+                units.append(piece + separator.strip())
                 piece = ""
                 while i < len(text) and text[i] == " ":
                     i += 1
