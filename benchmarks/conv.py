@@ -147,7 +147,7 @@ def _make_ours(op, shape, seed=0, data_format="channels_last"):
     with tg.no_grad():
         out_shape = call(x, w, b).shape
     g = tg.Tensor(rng.standard_normal(out_shape, dtype=np.float32))
-    return _closures(call, x, w, b, g, tg.no_grad)
+    return make_closures(call, x, w, b, g, tg.no_grad)
 
 
 def _make_torch(op, shape, seed=0):
@@ -174,10 +174,10 @@ def _make_torch(op, shape, seed=0):
         t.requires_grad_(True)
     with torch.no_grad():
         g = torch.randn(call(x, w, b).shape, generator=gen)
-    return _closures(call, x, w, b, g, torch.no_grad)
+    return make_closures(call, x, w, b, g, torch.no_grad)
 
 
-def _closures(call, x, w, b, g, no_grad):
+def make_closures(call, x, w, b, g, no_grad):
     """``(fwd, fwd_bwd)`` of ``call(x, w, b)`` in either framework: the forward pass under ``no_grad()``, and the
     forward pass followed by the backward pass of the output gradient ``g`` (the gradients reset first)."""
 
