@@ -141,15 +141,18 @@ def test_a_keras_argument_we_cannot_express_is_refused_by_name(tmp_path):
         models.load_model(tmp_path / "renorm.keras")
 
 
+class Twice(models.Model):
+    """A subclassed model, which the ``.keras`` format cannot describe."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs, training=None):
+        return self.dense(inputs) * 2.0
+
+
 def test_only_sequential_and_functional_models_are_written(tmp_path):
-    class Twice(models.Model):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.dense = layers.Dense(1)
-
-        def call(self, inputs, training=None):
-            return self.dense(inputs) * 2.0
-
     model = Twice()
     model(np.ones((1, 3)))
     with pytest.raises(ValueError, match="only Sequential"):
@@ -250,14 +253,6 @@ def _randomize_keras(model):
 
 
 def test_a_nested_subclassed_model_is_refused(tmp_path):
-    class Twice(models.Model):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.dense = layers.Dense(1)
-
-        def call(self, inputs, training=None):
-            return self.dense(inputs) * 2.0
-
     twice = Twice(name="twice")
     twice(np.ones((1, 3)))
     outer = models.Sequential([layers.Input((3,)), layers.Dense(3), twice])

@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from figure_check import assert_readable
+from reference_connectivity import naive_conv as naive_conv_matrix
+from reference_connectivity import naive_transpose as naive_transpose_matrix
 
 import tinygradconv as tg
 from tinygradconv import viz
@@ -35,47 +37,15 @@ def _close_figures():
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Each layer's matrix by a naive loop from the Keras formulas (one channel, all-ones kernel)
+# Each layer's matrix by a naive loop from the Keras formulas (one channel, all-ones kernel; the convolutions'
+# loops are in tests/reference_connectivity.py, shared with tests/test_viz.py)
 # ------------------------------------------------------------------------------------------------------------
-def ceil_div(a, b):
-    return -(-a // b)
-
-
 def naive_conv(L, k, s, padding, d):
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out, left = (L - ke) // s + 1, 0
-    elif padding == "causal":
-        n_out, left = L if s == 1 else ceil_div(L, s), ke - 1
-    else:
-        n_out = ceil_div(L, s)
-        left = max((n_out - 1) * s + ke - L, 0) // 2
-    m = np.zeros((max(n_out, 0), L))
-    for n in range(n_out):
-        for t in range(k):
-            j = n * s + t * d - left
-            if 0 <= j < L:
-                m[n, j] += 1
-    return m
+    return naive_conv_matrix(L, k, s, padding, d, np.ones(k))[0]
 
 
 def naive_transpose(L, k, s, padding, op, d):
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out = (L - 1) * s + (max(ke, s) if op is None else ke + op)
-        c_left = 0
-    elif op is None:
-        n_out, c_left = L * s, max((ke - s) // 2, 0)
-    else:
-        n_out = (L - 1) * s + ke % 2 + op
-        c_left = max((ke - ke % 2 - op) // 2, 0)
-    m = np.zeros((n_out, L))
-    for j in range(L):
-        for t in range(k):
-            n = j * s + t * d - c_left
-            if 0 <= n < n_out:
-                m[n, j] += 1
-    return m
+    return naive_transpose_matrix(L, k, s, padding, op, d, np.ones(k))[0]
 
 
 def naive_matrix(layer, L):

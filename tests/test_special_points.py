@@ -6,10 +6,10 @@ at its bounds, the activations' kinks), a zero base in ``**``, rank-0 and empty 
 with PyTorch (float64, CPU) for the autograd ops and with Keras 3 (``KERAS_BACKEND=torch``) for the activations.
 The conventions followed are listed in ``docs/special_points.md``.
 """
-import os
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 import tinygradconv.activations  # registers erf
@@ -332,11 +332,7 @@ ACTIVATION_CASES = [(name, {}) for name in sorted(activations.ALL_OBJECTS) if na
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of the activations' conventions")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
-    return keras
+    return keras_on_torch("Keras 3 is the reference of the activations' conventions")
 
 
 @pytest.mark.parametrize("name, kwargs", ACTIVATION_CASES, ids=[f"{n}-{k}" for n, k in ACTIVATION_CASES])

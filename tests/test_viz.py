@@ -1,5 +1,6 @@
-"""tinygradconv.viz: connectivity (through the op) against naive formula-based expectations written here, the drawn
-artists and their data (not pixels), the graph, the history plot and the command line."""
+"""tinygradconv.viz: connectivity (through the op) against naive formula-based expectations
+(tests/reference_connectivity.py), the drawn artists and their data (not pixels), the graph, the history plot and the
+command line."""
 import argparse
 import io
 import itertools
@@ -18,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from PIL import Image
+from reference_connectivity import naive_conv, naive_transpose
 
 import tinygradconv as tg
 from tinygradconv import viz
@@ -30,57 +32,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _close_figures():
     yield
     plt.close("all")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Naive expectations, written from Keras's documented formulas (independently of conv_arithmetic)
-# ------------------------------------------------------------------------------------------------------------
-def ceil_div(a, b):
-    return -(-a // b)
-
-
-def naive_conv(L, k, s, padding, d, w):
-    """Keras Conv1D: N and ``J[n, j] = sum_t w_t [j == n*s + t*d - left]``; also the padding ``(left, right)``."""
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out, left, right = (L - ke) // s + 1, 0, 0
-    elif padding == "causal":
-        n_out, left, right = ceil_div(L, s), ke - 1, 0
-    else:
-        n_out = ceil_div(L, s)
-        total = max((n_out - 1) * s + ke - L, 0)
-        left, right = total // 2, total - total // 2
-    jac = np.zeros((n_out, L))
-    for n in range(n_out):
-        for t in range(k):
-            j = n * s + t * d - left
-            if 0 <= j < L:
-                jac[n, j] += w[t]
-    return jac, (left, right)
-
-
-def naive_transpose(L, k, s, padding, op, d, w):
-    """Keras Conv1DTranspose: N from the table, the left crop, and ``J[n, j] = sum_t w_t [n + c_left == j*s + t*d]``.
-
-    Also returns the full length ``F`` and ``c_left``.
-    """
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out = (L - 1) * s + (max(ke, s) if op is None else ke + op)
-        c_left = 0
-    elif op is None:
-        n_out = L * s
-        c_left = max((ke - s) // 2, 0)
-    else:
-        n_out = (L - 1) * s + ke % 2 + op
-        c_left = max((ke - ke % 2 - op) // 2, 0)
-    jac = np.zeros((n_out, L))
-    for j in range(L):
-        for t in range(k):
-            n = j * s + t * d - c_left
-            if 0 <= n < n_out:
-                jac[n, j] += w[t]
-    return jac, (L - 1) * s + ke, c_left
 
 
 def transpose_grid():

@@ -538,6 +538,17 @@ class Model(Layer):
         return _as_array(sample_weight, name)
 
     # ------------------------------------------------------------------ fit / evaluate / predict
+    def _check_labelled_data(self, method, x, y, sample_weight, hint=""):
+        """The checks ``fit`` and ``evaluate`` share: the model is compiled, ``x`` and ``y`` are given, and ``x``,
+        ``y`` and ``sample_weight`` are arrays with the same number of samples. Returns them as arrays, and that
+        number."""
+        self._check_compiled(method)
+        if x is None or y is None:
+            raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}")
+        x, y = _as_array(x, "x"), _as_array(y, "y")
+        sample_weight = self._check_sample_weight(sample_weight)
+        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, sample_weight=None, initial_epoch=0, validation_batch_size=None,
             validation_freq=1):
@@ -572,12 +583,8 @@ class Model(Layer):
             NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
             training starts).
         """
-        self._check_compiled("fit")
-        if x is None or y is None:
-            raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
-        x, y = _as_array(x, "x"), _as_array(y, "y")
-        sample_weight = self._check_sample_weight(sample_weight)
-        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
+                                                           " (NumPy arrays, lists or Tensors)")
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
@@ -688,12 +695,7 @@ class Model(Layer):
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
             ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
         """
-        self._check_compiled("evaluate")
-        if x is None or y is None:
-            raise ValueError("`evaluate` needs both inputs `x` and targets `y`")
-        x, y = _as_array(x, "x"), _as_array(y, "y")
-        sample_weight = self._check_sample_weight(sample_weight)
-        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         if _callbacks is None:
