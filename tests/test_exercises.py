@@ -186,6 +186,35 @@ def test_logsumexp_wrong_answers():
     fails(check_logsumexp, numpy_only, "backend='array_api_strict'")
 
 
+def test_a_function_returning_none_is_told_so():
+    """A forgotten ``return``: the report says None was returned, not that the shapes differ."""
+    def forgets(*args):
+        pass
+
+    for check in (check_conv1d_transpose, check_overlap_counts, check_conv1d_input_gradient):
+        with pytest.raises(AssertionError, match="your function returned None") as info:
+            check(forgets)
+        assert "shapes differ" not in str(info.value)
+    with pytest.raises(AssertionError, match="your function returned None"):
+        check_output_length(forgets)
+
+
+def test_overlap_counts_are_reported_as_integers():
+    def one_short(input_length, kernel_size, strides):      # the last step's count is one too low
+        counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+        for j in range(input_length):
+            counts[j * strides: j * strides + kernel_size] += 1
+        counts[-1] -= 1
+        return counts
+
+    with pytest.raises(AssertionError) as info:
+        check_overlap_counts(one_short)
+    report = str(info.value)
+    # L=1, k=1, s=1: one output step reached once; the function says 0
+    assert "expected: [1] (shape (1,))" in report
+    assert "expected 1, received 0" in report and "1." not in report.split("inputs:")[1]
+
+
 def test_overlap_and_input_gradient_wrong_answers():
     def uniform(input_length, kernel_size, strides):
         return np.full((input_length - 1) * strides + max(kernel_size, strides), kernel_size // strides)

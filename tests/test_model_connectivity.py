@@ -169,6 +169,8 @@ def test_plots_and_receptive_field():
     # the row of the product of the naive layer matrices
     expected = naive_transpose(9, 3, 2, "valid", None, 1) @ naive_transpose(4, 3, 2, "valid", None, 1)
     np.testing.assert_array_equal(ax.receptive_field, expected[9])
+    # one bar per input step, as tall as its path count: a step with no path draws nothing (no grey stub)
+    assert [p.get_height() for p in ax.patches] == expected[9].tolist()
     assert "sees steps" in ax.get_title()
     with pytest.raises(ValueError, match="output_index"):
         viz.plot_receptive_field(model, 4, 19)
@@ -206,8 +208,30 @@ def test_layer_by_layer_drawing_is_readable(case):
     fig = viz.plot_connectivity(model, L)
     assert fig.get_size_inches()[0] <= 10
     assert_readable(fig)
+    if case == 2:                                  # 10 -> 21 -> 43 -> 87 steps: the path-count matrix instead
+        assert not fig.layer_by_layer
+        return
+    assert fig.layer_by_layer
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[-1] == "input" and len(labels) == len(model.layers) + 1
+
+
+def test_a_model_too_wide_for_layers_is_drawn_as_its_path_count_matrix():
+    """16 -> 32 -> 64 steps: no room for a count per cell; the colour-coded matrix of path counts, with a colour
+    bar, and a title that says why and how to get the layer-by-layer drawing."""
+    model = Sequential([Conv1DTranspose(1, 3, strides=2, padding="same"),
+                        Conv1DTranspose(1, 4, strides=2, padding="same")])
+    fig = viz.plot_connectivity(model, 16)
+    assert_readable(fig)
+    assert not fig.layer_by_layer and len(fig.axes) == 2                 # the matrix and its colour bar
+    shown = fig.axes[0].images[0].get_array()
+    expected = naive_matrix(model.layers[1], 32) @ naive_matrix(model.layers[0], 16)     # P = A2 A1
+    assert shown.shape == (64, 16)
+    np.testing.assert_array_equal(np.where(shown > 0, shown, 0), expected)
+    assert fig.axes[1].get_ylim()[1] == pytest.approx(expected.max())
+    title = fig.axes[0].get_title().replace("\n", " ")
+    assert "64-step signal is too wide" in title and "shorter input_length" in title
+    assert len(fig.axes[0].lines) == 0                                   # no mesh of edges
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def _execute(path, base, kernel):
         client.execute(env=env)
     except Exception as exc:  # noqa: BLE001  (reported by the test of that tutorial)
         error = f"{type(exc).__name__}: {exc}"
-    out, images, html = [], [], []
+    out, images, html, gifs = [], [], [], []
     for cell in notebook.cells[1:]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
@@ -66,7 +66,9 @@ def _execute(path, base, kernel):
                 images.append(base64.b64decode(data["image/png"]))
             if "text/html" in data:
                 html.append(data["text/html"])
-    return {"error": error, "out": "".join(out), "images": images, "html": html, "work": work,
+            if "image/gif" in data:
+                gifs.append(base64.b64decode(data["image/gif"]))
+    return {"error": error, "out": "".join(out), "images": images, "html": html, "gifs": gifs, "work": work,
             "figures": figures, "report": json.loads(report.read_text()) if report.exists() else None}
 
 
@@ -210,12 +212,26 @@ def test_03_transposed_convolution(runs):
     with Image.open(runs["03_transposed_convolution.py"]["figures"] / "03_scatter.gif") as gif:
         assert gif.n_frames == 4 + 2
     assert len(runs["03_transposed_convolution.py"]["images"]) == 6       # one per PNG: no still of the animation
-    # the animation plays inline: an animated GIF embedded in the notebook (no network), with its 6 frames
-    players = [h for h in runs["03_transposed_convolution.py"]["html"] if "data:image/gif;base64," in h]
-    assert len(players) == 1 and "http" not in players[0]
-    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", players[0]).group(1))
-    with Image.open(io.BytesIO(data)) as gif:
-        assert gif.format == "GIF" and gif.n_frames == 4 + 2
+    _plays_inline(runs, "03_transposed_convolution.py", "03_scatter.gif", frames=4 + 2)
+
+
+def _plays_inline(runs, name, saved, frames):
+    """The notebook shows its animation as one animated GIF embedded in the page (no network), every frame of it,
+    at the resolution of the GIF it saves (viz.GIF_DPI, tested in test_viz.py)."""
+    gifs = runs[name]["gifs"]
+    assert len(gifs) == 1, f"{name}: {len(gifs)} inline GIFs"
+    assert not any("http" in h and "gif" in h for h in runs[name]["html"])
+    with Image.open(io.BytesIO(gifs[0])) as gif:
+        assert gif.format == "GIF" and gif.n_frames == frames
+        with Image.open(runs[name]["figures"] / saved) as file:
+            assert gif.size == file.size
+        gif.seek(frames - 1)                          # every frame is there
+
+
+def test_08_animation_plays_inline(runs):
+    """Tutorial 08's backward pass plays in the notebook (its values are tested in test_tutorials_07_08.py)."""
+    _run(runs, "08_backprop_drawn.py")
+    _plays_inline(runs, "08_backprop_drawn.py", "08_backward.gif", frames=11)
 
 
 def test_04_custom_op(runs):

@@ -2,6 +2,7 @@
 (tests/reference_connectivity.py), the drawn artists and their data (not pixels), the graph, the history plot and the
 command line."""
 import argparse
+import io
 import itertools
 import os
 import subprocess
@@ -308,6 +309,46 @@ def test_plot_conv_matrix_names_the_same_padding_exception():
     assert "= Keras padding='same'" in fig._suptitle.get_text()
 
 
+def test_plot_conv_matrix_colour_bar_spans_the_tap_weights():
+    """Every entry of the matrix is one tap's weight: the colour bar runs from 0 to max |w|, no further."""
+    weights = [1.0, 2.0, 3.0, 4.0]
+    fig = viz.plot_conv_matrix("conv1d_transpose", 20, 4, strides=2, padding="same", weights=weights)
+    bar = fig.axes[-1]
+    assert "tap's weight" in bar.get_ylabel()
+    assert bar.get_ylim() == pytest.approx((0.0, max(weights)))
+    signed = viz.plot_conv_matrix("conv1d", 20, 3, strides=2, weights=[1.0, -2.5, 0.5])
+    assert signed.axes[-1].get_ylim() == pytest.approx((-2.5, 2.5))
+    # a short matrix sits right under its title: the tops of the two matrices are level
+    fig.canvas.draw()
+    assert fig.axes[0].get_position().y1 == pytest.approx(fig.axes[1].get_position().y1, abs=0.01)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"input_length": 4, "kernel_size": 2, "strides": 3, "weights": [1.0, -0.5]},          # tutorial 03's bias-only
+    {"input_length": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},              # tutorial 03's dilated
+])
+def test_connectivity_titles_wrap_between_terms(kwargs):
+    """No title line is a lone value ("2") or a lone "= ..." step: lines break at commas or before " = "."""
+    ax = viz.plot_connectivity("conv1d_transpose", **kwargs)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    lines = ax.get_title().split("\n")
+    assert len(lines) >= 3
+    for line in lines:
+        assert len(line) > 8, lines
+        if "·" in line:                                            # a formula line: never cut inside brackets
+            assert line.count("(") == line.count(")"), lines
+    k_eff = (kwargs["kernel_size"] - 1) * kwargs.get("dilation_rate", 1) + 1
+    assert any("k_eff = " in line and line.endswith(f"= {k_eff}") for line in lines), lines   # k_eff's value stays
+    plt.close("all")
+
+
+def test_plot_conv_matrix_refuses_a_hairline_band():
+    with pytest.raises(ValueError, match=r"input_length=200 gives a 400×200 matrix.*at most 100"):
+        viz.plot_conv_matrix("conv1d_transpose", 200, 4, strides=2, padding="same")
+    assert plt.get_fignums() == []
+
+
 def test_plot_conv_matrix_conv1d_and_axes_pair():
     fig, axes = plt.subplots(1, 2)
     got = viz.plot_conv_matrix("conv1d", 6, 2, strides=2, ax=axes)
@@ -344,6 +385,22 @@ def test_scatter_steps_accumulate_like_the_definition():
         np.testing.assert_array_equal(counts, ref_c)
     # k=3, s=2: the overlap count alternates 1, 2 (the checkerboard)
     assert viz.scatter_steps(4, 3, strides=2)[1][-1].tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
+
+
+def test_show_animation_gives_the_gif_inline_at_a_readable_resolution():
+    """An IPython Image of the GIF, every frame, at GIF_DPI (9-point text is >= 15 pixels tall at 120 dpi);
+    the animation's figure is closed (no still first frame under the GIF)."""
+    assert viz.GIF_DPI >= 120
+    anim = viz.animate_transposed_conv([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], strides=2)
+    width, height = anim.figure.get_size_inches()
+    gif = viz.show_animation(anim)
+    assert gif.format == "gif"
+    with Image.open(io.BytesIO(gif.data)) as image:
+        assert image.format == "GIF" and image.n_frames == 3 + 2
+        assert abs(image.size[0] - width * viz.GIF_DPI) <= 2 and abs(image.size[1] - height * viz.GIF_DPI) <= 2
+    assert plt.get_fignums() == []
+    with pytest.raises(TypeError, match="anim"):
+        viz.show_animation("scatter.gif")
 
 
 def test_animate_transposed_conv_frames_gif_and_final_output(tmp_path):
@@ -435,6 +492,21 @@ def test_plot_graph_layered_layout():
     ax.figure.canvas.draw()                                    # the annotations resolve against the node boxes
     _fig, own = plt.subplots()
     assert viz.plot_graph(x * 2, ax=own) is own
+
+
+def test_plot_graph_tells_unnamed_inputs_from_constants():
+    """x and the target y (arrays that need no gradient) are inputs; the exponent of ``** 2`` is the constant 2."""
+    x = tg.tensor(np.arange(4.0).reshape(4, 1))
+    y = tg.tensor(np.ones((4, 1)))
+    w = tg.tensor([[0.5]], requires_grad=True)
+    loss = ((x @ w - y) ** 2).mean()
+    ax = viz.plot_graph(loss)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    titles = sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
+    assert titles.count("input") == 2 and titles.count("constant 2") == 1 and titles.count("leaf") == 1
+    assert "constant" not in [t.split(" ")[0] for t in titles if t != "constant 2"]
+    assert 'label="constant 2' in viz.to_dot(loss) and 'label="input' in viz.to_dot(loss)
+    plt.close(ax.figure)
 
 
 def test_graph_of_a_deep_chain_has_no_recursion_limit():
@@ -543,6 +615,10 @@ def test_cli_connectivity_png_matrix_and_gif(tmp_path, capsys):
     (["connectivity", "--strides", "0"], "positive integer"),
     (["connectivity", "--output-padding", "x"], "'none'"),
     (["connectivity", "--gif", "--matrix"], "not allowed"),
+    # long inputs: the option the user typed is named (not the library's argument), with the limit
+    (["connectivity", "--input-length", "40", "--gif"], "Invalid value for --input-length: 40 inputs"),
+    (["connectivity", "--input-length", "200", "--kernel-size", "4", "--strides", "2", "--padding", "same", "--matrix"],
+     "--input-length 200 gives a 400×200 matrix"),
 ])
 def test_cli_connectivity_errors(argv, words, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
@@ -600,6 +676,11 @@ def test_connectivity_figures_are_readable(kind, size):
     ax = viz.plot_connectivity(kind, L, k, strides=s, padding=padding)
     figure_check.assert_readable(ax.figure, bbox_inches="tight")
     plt.close(ax.figure)
+    long_side = max(viz.connectivity_matrix(kind, L, k, strides=s, padding=padding).shape)
+    if long_side > 100:                                    # a hairline band: refused, with the limit named
+        with pytest.raises(ValueError, match="too many cells to read"):
+            viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding)
+        return
     fig = viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding, weights=np.linspace(-0.77, 0.9, k))
     figure_check.assert_readable(fig, bbox_inches="tight")
     plt.close(fig)

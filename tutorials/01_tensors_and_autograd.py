@@ -157,7 +157,8 @@ plt.show()
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Gradients by hand.** Write fn(x, w, b) returning dL/dx, dL/dw, dL/db for L = sum(tanh(x*w + b)**2).
-#    Check it with `tinygradconv.exercises.check_manual_gradient(fn)`.
-# 2. **Finite differences.** Write fn(f, x, eps): the central-difference estimate of the gradient of f at x.
-#    Check it with `tinygradconv.exercises.check_finite_differences(fn)`.
+# 1. **Gradients by hand.** Write `fn(x, w, b)` returning $\partial L/\partial x$, $\partial L/\partial w$,
+#    $\partial L/\partial b$ for $L = \sum \tanh(x w + b)^2$. Check it with
+#    `tinygradconv.exercises.check_manual_gradient(fn)`.
+# 2. **Finite differences.** Write `fn(f, x, eps)`: the central-difference estimate of the gradient of `f` at
+#    `x`. Check it with `tinygradconv.exercises.check_finite_differences(fn)`.

@@ -137,7 +137,7 @@ plt.show()
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Conv1D output length.** Write fn(input_length, kernel_size, strides, padding, dilation_rate). Check
+# 1. **Conv1D output length.** Write `fn(input_length, kernel_size, strides, padding, dilation_rate)`. Check
 #    it with `tinygradconv.exercises.check_conv_output_length(fn)`.
-# 2. **conv1d by hand.** Write fn(x, w, strides): the valid cross-correlation of x with w. Check it with
+# 2. **conv1d by hand.** Write `fn(x, w, strides)`: the valid cross-correlation of `x` with `w`. Check it with
 #    `tinygradconv.exercises.check_conv1d(fn)`.

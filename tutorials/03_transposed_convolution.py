@@ -47,27 +47,6 @@ def column(values):
     return tg.tensor(np.asarray(values, dtype=float).reshape(1, -1, 1), dtype="float64")
 
 
-def play(animation):
-    """Show ``animation`` inline, as an embedded GIF, when running inside Jupyter; do nothing otherwise."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:
-        return
-    if get_ipython() is None:
-        return
-    import base64
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "animation.gif")
-        animation.save(path, writer="pillow", fps=1.5, dpi=80)
-        with open(path, "rb") as gif:
-            data = base64.b64encode(gif.read()).decode("ascii")
-    display(HTML(f'<img src="data:image/gif;base64,{data}" alt="the scatter, step by step">'))
-    plt.close(animation._fig)          # the GIF replaces the still image of the first frame
-
-
 # %% [markdown]
 # ## The transpose of the convolution's matrix
 #
@@ -191,23 +170,21 @@ fig, axis = plt.subplots(figsize=(6, 2.6))
 for k, values in flat.items():
     axis.step(np.arange(values.size), values, where="mid", label=f"kernel size {k}, stride 2")
 axis.set(xlabel="output position", ylabel="output", title="A constant input, upsampled by 2")
-axis.legend()
+axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)   # beside the plot, off the curves
 save(fig, "03_checkerboard.png")
 
 # %% [markdown]
 # The overlap, step by step: `tinygradconv.viz.animate_transposed_conv` scatters one input per frame (the
 # accumulated values come from the op itself) and finally crops to the output. Cell colour counts the copies
-# received so far. Pass `path="scatter.gif"` to write the GIF; in a notebook the animation plays right here, as a
-# GIF embedded in the page (no video codec and no network needed).
+# received so far. Pass `path="scatter.gif"` to write the GIF; `viz.show_animation(anim)` plays it right here in a
+# notebook, as a GIF embedded in the page (no video codec and no network needed).
 
 # %%
 anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2, padding="same",
                                    path=os.path.join(FIGURES, "03_scatter.gif") if FIGURES else None)
 partials, counts = viz.scatter_steps([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2)
 print("overlap count per full-output position:", counts[-1].astype(int).tolist())
-play(anim)          # in a notebook: the animation, as an embedded GIF
-
-plt.show()
+viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF
 
 # %% [markdown]
 # ## Exercises
@@ -216,7 +193,7 @@ plt.show()
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Conv1DTranspose output length.** Write fn(input_length, kernel_size, strides, padding,
-#    output_padding, dilation_rate). Check it with `tinygradconv.exercises.check_output_length(fn)`.
-# 2. **conv1d_transpose by hand.** Write fn(x, w, strides): the full transposed convolution. Check it with
+# 1. **Conv1DTranspose output length.** Write `fn(input_length, kernel_size, strides, padding, output_padding,
+#    dilation_rate)`. Check it with `tinygradconv.exercises.check_output_length(fn)`.
+# 2. **conv1d_transpose by hand.** Write `fn(x, w, strides)`: the full transposed convolution. Check it with
 #    `tinygradconv.exercises.check_conv1d_transpose(fn)`.

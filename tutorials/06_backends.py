@@ -123,7 +123,7 @@ else:
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Code for every backend.** Write a stable logsumexp with x.__array_namespace__() only. Check it with
+# 1. **Code for every backend.** Write a stable `logsumexp` with `x.__array_namespace__()` only. Check it with
 #    `tinygradconv.exercises.check_logsumexp(fn)`.
-# 2. **A portable ReLU.** Write max(x, 0) with x.__array_namespace__() only, keeping the dtype. Check it
+# 2. **A portable ReLU.** Write $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the dtype. Check it
 #    with `tinygradconv.exercises.check_portable_relu(fn)`.

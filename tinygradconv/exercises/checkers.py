@@ -62,20 +62,32 @@ def _call(name, fn, inputs):
             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where) from exc
 
 
-def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9):
+def _returned_none(name, inputs, expected, received):
+    if received is None:
+        _fail(name, inputs, expected, received,
+              "your function returned None: does it end with a `return` of its result?")
+
+
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False):
+    """Compare as float64; ``integer``: the expected values are counts, shown as integers."""
+    shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
+    number = int if integer else float
+    _returned_none(name, inputs, shown, received)
     try:
         got = np.asarray(received, dtype=np.float64)
     except (TypeError, ValueError):
-        _fail(name, inputs, expected, received, "the value received is not an array of numbers")
+        _fail(name, inputs, shown, received, "the value received is not an array of numbers")
     if got.shape != expected.shape:
-        _fail(name, inputs, expected, received, f"the shapes differ: expected {expected.shape}, received {got.shape}")
+        _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}")
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        _fail(name, inputs, expected, received,
-              f"first difference at index {index}: expected {float(expected[index])!r}, "
-              f"received {float(got[index])!r}")
+        received_value = got[index]
+        whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
+        received_text = repr(int(received_value)) if whole else repr(float(received_value))
+        _fail(name, inputs, shown, received, f"first difference at index {index}: expected "
+              f"{number(expected[index])!r}, received {received_text}")
 
 
 def _same_namespace(name, inputs, array, result, backend, expected):
@@ -89,6 +101,7 @@ def _same_namespace(name, inputs, array, result, backend, expected):
 
 
 def _check_int(name, inputs, expected, received):
+    _returned_none(name, inputs, expected, received)
     if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
         note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
         _fail(name, inputs, expected, received, note)
@@ -403,7 +416,8 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs))
+        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
+                        integer=True)
     return True
 
 

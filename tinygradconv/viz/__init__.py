@@ -10,7 +10,8 @@
   :func:`plot_overlap_counts`: what a whole model connects (``connectivity_matrix`` and ``plot_connectivity``
   accept a Sequential model, or a functional model with one input and one output, too), and the checkerboard
   effect;
-* :func:`plot_history`: training and validation curves.
+* :func:`plot_history`: training and validation curves;
+* :func:`show_animation`: play an animation inline in a notebook, as an embedded GIF.
 
 Matplotlib is imported only when a plotting function runs, so ``import tinygradconv.viz`` (and the functions that
 compute matrices or DOT text) work without it. Every plotting function takes an optional ``ax`` and returns the
@@ -20,6 +21,7 @@ matplotlib object it drew (an Axes, a Figure for multi-panel plots, or the anima
 >>> connectivity_matrix("conv1d", 3, kernel_size=2).astype(int).tolist()
 [[1, 1, 0], [0, 1, 1]]
 """
+from .animation import GIF_DPI, save_gif, show_animation
 from .backward import (
     BackwardTrace,
     animate_backward,
@@ -52,6 +54,7 @@ from .model_connectivity import (
 )
 
 __all__ = [
+    "GIF_DPI",
     "KINDS",
     "BackwardTrace",
     "animate_backward",
@@ -73,7 +76,9 @@ __all__ = [
     "plot_overlap_counts",
     "plot_receptive_field",
     "record_backward",
+    "save_gif",
     "scatter_steps",
+    "show_animation",
     "tap_matrices",
     "to_dot",
     "trace_backward",

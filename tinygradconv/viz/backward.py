@@ -33,7 +33,8 @@ import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
-from ._mpl import atomic_path, pyplot
+from ._mpl import pyplot
+from .animation import save_gif
 from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, wrap_title
 
 __all__ = ["BackwardStep", "BackwardTrace", "animate_backward", "plot_gradient_as_transpose", "record_backward",
@@ -226,7 +227,8 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
 
     Returns:
         The ``matplotlib.animation.FuncAnimation``; ``anim.trace`` is the :class:`BackwardTrace`,
-        ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame).
+        ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame), ``anim.figure`` the
+        figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -234,7 +236,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     >>> len(anim.frame_texts), anim.frame_texts[-1]["t0"].splitlines()[-1]    # d sum(x*x) / dx = 2x
     (4, 'grad [2, 4]')
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.animation import FuncAnimation
 
     trace = trace_backward(loss, grad)
     title_lines = 3
@@ -291,8 +293,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     draw(0)
     anim = FuncAnimation(fig, draw, frames=len(frames), interval=1000.0 / fps, blit=False, repeat=True)
     anim.trace, anim.frame_texts = trace, labels
+    anim.figure, anim.fps = fig, fps
     if path is not None:
-        atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=80))
+        save_gif(anim, path)
     return anim
 
 

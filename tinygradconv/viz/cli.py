@@ -102,7 +102,7 @@ def _connectivity(args, parser):
             if args.weights is not None and len(args.weights) != args.kernel_size:
                 parser.error(f"--weights has {len(args.weights)} values but --kernel-size is {args.kernel_size}")
             anim = conn.animate_transposed_conv(args.input_length, weights, path=output, **common)
-            plt.close(anim._fig)
+            plt.close(anim.figure)
         else:
             draw = conn.plot_conv_matrix if args.matrix else conn.plot_connectivity
             result = draw(args.kind, args.input_length, args.kernel_size, weights=args.weights, **common)
@@ -110,7 +110,11 @@ def _connectivity(args, parser):
             conn._save(fig, output)
             plt.close(fig)
     except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
+        # the library names its Python arguments; here the user typed options
+        message = str(exc)
+        for name in ("inputs", "input_length"):
+            message = message.replace(f"argument `{name}`", "--input-length").replace(f"{name}=", "--input-length ")
+        parser.error(message)
     except OSError as exc:
         parser.error(f"cannot write {output!r}: {exc.strerror or exc}")  # the path once
     print(f"wrote {output}")

@@ -42,7 +42,8 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
-from ._mpl import atomic_path, new_axes, pyplot, savefig
+from ._mpl import new_axes, pyplot, savefig
+from .animation import save_gif
 
 __all__ = [
     "KINDS",
@@ -336,6 +337,62 @@ def output_length_formula(kind, input_length, kernel_size=None, strides=1, paddi
     return _formula(st)
 
 
+_OPEN, _CLOSE = "([⌊⌈", ")]⌋⌉"
+
+
+def wrap_formula(text, chars) -> str:
+    """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``"; "`` or
+    ``", "`` outside brackets or, inside a part too long for a line, before a ``" = "``: an argument list or a
+    formula is never cut inside a term, and a part that does not fit the current line starts the next one whole.
+
+    >>> print(wrap_formula("N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12,  k_eff = k = 2", 40))
+    N = (L − 1)·s + max(k_eff, s)
+    = (4 − 1)·3 + max(2, 3) = 12,
+    k_eff = k = 2
+    """
+    lines = []
+
+    def place(unit, glue_to_last):
+        if lines and glue_to_last and len(lines[-1]) + 1 + len(unit) <= chars:
+            lines[-1] += " " + unit
+        else:
+            lines.append(unit)
+
+    for part in (q for p in _split(text, "; ", 0) for q in _split(p, ", ", 0)):
+        if len(part) <= chars:
+            place(part, True)
+            continue
+        # too long for a line: break before its " = ", then (an argument list) after its arguments' commas
+        pieces = [q for p in _split(part, " = ", 0) for q in (_split(p, ", ", 1) if len(p) > chars else [p])]
+        for i, piece in enumerate(pieces):
+            place(piece, i > 0 or not lines or len(lines[-1]) + 1 + len(part) <= chars)
+    return "\n".join(lines)
+
+
+def _split(text, separator, depth_allowed):
+    """``text`` cut at each ``separator`` found at bracket depth ``depth_allowed`` or less: a comma or semicolon
+    stays at the end of its piece, an equals sign starts the next piece."""
+    units, piece, depth, i = [], "", 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if depth <= depth_allowed and text.startswith(separator, i):
+            i += len(separator)
+            if separator in (", ", "; "):
+                units.append(piece + separator.strip())
+                piece = ""
+                while i < len(text) and text[i] == " ":
+                    i += 1
+            else:
+                units.append(piece)
+                piece = "= "
+            continue
+        piece += char
+        i += 1
+    units.append(piece)
+    return units
+
+
 def _formula(st) -> str:
     L, s, ke, op, n = st.input_length, st.strides, st.k_eff, st.output_padding, st.output_length
     if st.kind == "conv1d":
@@ -431,6 +488,8 @@ TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
 ROW_CELLS = 24
 MAX_ROWS = 3
 #: The longest full output an animation draws (cells in one row).
+MAX_MATRIX_SIDE = 100
+"""The longest matrix side :func:`plot_conv_matrix` draws (cells stay visible)."""
 MAX_ANIMATION_CELLS = 20
 
 
@@ -535,7 +594,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
                         va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
-    axes[0].set_title(textwrap.fill(st.describe(), chars) + "\n" + textwrap.fill(_formula(st), chars), fontsize=9)
+    axes[0].set_title(wrap_formula(st.describe(), chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
     _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped))
     return axes[0]
 
@@ -615,15 +674,20 @@ def _connectivity_legend(ax, st, layout, weighted, has_cropped):
 # ------------------------------------------------------------------------------------------------------------
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
+    from matplotlib.colors import ListedColormap
     from matplotlib.ticker import MaxNLocator
 
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
+    # the light part of the colour map only (black text stays readable on the darkest cell); the colour bar
+    # then runs exactly over the entries' range
     if matrix.size and matrix.min() < 0:
-        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1.6 * top, vmax=1.6 * top, aspect="equal",
-                          interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("RdBu_r")(np.linspace(0.1875, 0.8125, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=-top, vmax=top, aspect="equal", interpolation="nearest")
     else:
-        image = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.6 * top, aspect="equal", interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("Blues")(np.linspace(0.0, 0.625, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=0.0, vmax=top, aspect="equal", interpolation="nearest")
+    ax.set_anchor("N")                          # a short matrix sits under its title, not in the middle
     if annotate:
         for (r, c), v in np.ndenumerate(matrix):
             if v != 0:
@@ -652,7 +716,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         weights: the ``k`` tap values (default ``1, 2, ..., k``, so that every tap shows as a different value).
         annotate: write the non-zero values (2 significant digits) in the cells (default: when a cell is big enough
             for them, i.e. when the two matrices' sides add up to at most 26; otherwise a colour bar gives the
-            values).
+            values: every non-zero entry is one tap's weight, never a sum).
+
+    Raises:
+        ValueError: the long side of the matrices exceeds ``MAX_MATRIX_SIDE`` (100) cells (a band one cell wide
+            would be a hairline): draw a shorter input, the band repeats every row.
 
     Returns:
         The matplotlib Figure; ``fig.axes[0].images[0]`` holds ``C``, ``fig.axes[1].images[0]`` holds ``T``.
@@ -668,15 +736,22 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
     n_short, n_long = c.shape
+    if n_long > MAX_MATRIX_SIDE:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={st.input_length} gives a "
+                         f"{n_long}×{n_short} matrix, too many cells to read (at most {MAX_MATRIX_SIDE} on the long "
+                         f"side). Draw a shorter input: the band is the same on every row, shifted by the stride")
+    annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     if ax is None:
         cell = min(0.36, 7.0 / (n_short + n_long))
-        fig, ax = pyplot().subplots(1, 2, figsize=(max(7.5, cell * (n_short + n_long) + 3.5), cell * n_long + 3.4),
+        width = max(7.5, cell * (n_short + n_long) + 3.5)
+        # the cell size the layout will give: the width less the tick labels (and the colour bar)
+        cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3),
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
         if len(ax) != 2:
             raise ValueError(f"Invalid value for argument `ax`. Expected a pair of Axes. Received {len(ax)} Axes")
         fig = ax[0].figure
-    annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     n_short, n_long = c.shape
     if st.kind == "conv1d_transpose":
         left, right = matching_conv_padding(k, s, st.padding, st.output_padding, d)
@@ -693,13 +768,13 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
     image = _draw_matrix(ax[1], t, t_title, "input index (short side)", "output index (long side)", annotate)
     if not annotate:
-        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, label="matrix entry")
+        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
     weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
-    fig.suptitle("\n".join([textwrap.fill(st.describe(), chars), textwrap.fill(weights_text, chars),
-                            textwrap.fill(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
+    fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
+                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
     return fig
 
 
@@ -764,9 +839,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     Returns:
         The ``matplotlib.animation.FuncAnimation`` (``L + 2`` frames); its ``partials`` attribute holds the
-        accumulated full outputs and ``output`` the final, cropped one.
+        accumulated full outputs and ``output`` the final, cropped one, ``figure`` the figure it redraws and
+        ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Patch, Rectangle
 
     from ..ops.conv import conv1d_transpose
@@ -850,7 +926,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                      f"values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        ax.set_title(textwrap.fill(title, chars) + "\n" + textwrap.fill(_formula(st), chars), fontsize=9)
+        ax.set_title(textwrap.fill(title, chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
         handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
         if final:
             handles += [Patch(facecolor=CELL_STYLES["cropped"][0], hatch=CELL_STYLES["cropped"][1],
@@ -862,8 +938,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
     anim.partials, anim.counts, anim.output = partials, counts, output
+    anim.figure, anim.fps = fig, fps
     if path is not None:
-        atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=80))
+        save_gif(anim, path)
     return anim
 
 

@@ -59,8 +59,21 @@ def _summary(array, limit=4):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
+def _title(t, role, default=""):
+    """The node's first line: the tensor's name; else what it is. An unnamed tensor that needs no gradient is an
+    ``"input"`` or, holding one value, a constant with its value (``"constant 2"``), so that x or a target y is
+    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values)."""
+    if t.name:
+        return t.name
+    if role == "constant":
+        if int(np.prod(t.shape)) == 1:
+            return f"constant {float(np.asarray(t.numpy()).ravel()[0]):.4g}"
+        return "input"
+    return {"leaf": "leaf", "output": "output"}.get(role, default)
+
+
 def _tensor_label(t, role, grad):
-    title = t.name or {"leaf": "leaf", "constant": "constant", "output": "output"}.get(role, "")
+    title = _title(t, role)
     lines = [title] if title else []
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
@@ -80,7 +93,7 @@ def _brief(array, limit=3):
 
 def _short_label(t, role, grad):
     """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each)."""
-    title = t.name or {"leaf": "leaf", "constant": "constant", "output": "output"}.get(role, "tensor")
+    title = _title(t, role, "tensor")
     lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")

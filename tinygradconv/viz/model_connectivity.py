@@ -48,6 +48,8 @@ __all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "
 CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
 RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
 ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "InputLayer")
+MAX_LAYER_CELLS = 40
+"""The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
 
 
@@ -453,8 +455,13 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     row names its inputs. Lines join a row to the row just above it; an input that comes from further up (a skip
     connection) is drawn as one bracket on the right, from the row it comes from to the row that takes it.
 
-    Returns the Figure (one Axes); ``fig.path_matrix`` is :func:`model_connectivity_matrix`, ``fig.skips`` the
-    ``(from row, to row)`` pairs drawn as brackets (row 0: the input).
+    A signal wider than ``MAX_LAYER_CELLS`` (40) steps leaves no room for the counts nor for distinct lines: the
+    figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
+    colour-coded with a colour bar, and its title says so (a shorter ``input_length`` draws the layers).
+
+    Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
+    :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from row, to row)`` pairs drawn as brackets (row 0: the
+    input; none drawn for the matrix), ``fig.layer_by_layer`` whether the layers were drawn.
 
     Raises:
         ValueError: ``weights`` is not None (the matrix with the model's own weights is
@@ -476,6 +483,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     skips = [(s, k) for k, (_, sources, _) in enumerate(steps) for s, _ in sources if s != k - 1]
     plt = pyplot()
     widest = max(lengths)
+    if widest > MAX_LAYER_CELLS:
+        return _plot_path_matrix(model, paths[-1], widest, skips, fig)
     margin = 0.7 * len(skips)                                 # room on the right for the skip brackets
     rows = len(steps)
     labels = [_row_label(steps, k, functional) for k in reversed(range(rows))]
@@ -522,13 +531,47 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
     ax.set_ylim(-0.6, rows - 0.4)
-    title = f"paths through the {'graph' if functional else 'stack'} (the number in a cell: paths from the input " \
-            f"reaching it)"
+    title = f"paths through the {'graph' if functional else 'stack'}: a cell's number counts the paths from the " \
+            f"input to it"
     if skips:
         title += "; red brackets: skip connections"
-    ax.set_title(wrap_title(title, max(3.0, fig.get_size_inches()[0] - label_width - 0.6)), fontsize=9)
+    # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
+    fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     fig.path_matrix = paths[-1]
     fig.skips = skips
+    fig.layer_by_layer = True
+    return fig
+
+
+def _plot_path_matrix(model, matrix, widest, skips, fig=None):
+    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
+    n_out, n_in = matrix.shape
+    if fig is None:
+        fig = plt.figure(figsize=(7.5, min(6.5, 2.4 + 0.12 * n_out)), layout="constrained")
+    ax = fig.subplots()
+    top = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.0, 0.85, 256)))
+    cmap.set_under("#ffffff")
+    image = ax.imshow(np.where(matrix > 0, matrix, -1.0), cmap=cmap, vmin=0.5 if top >= 1 else 0.0, vmax=top,
+                      aspect="auto", interpolation="nearest")           # cells as wide as the page allows
+    bar = fig.colorbar(image, ax=ax, shrink=0.8, label="paths from input step j to output step n\n(white: none)")
+    bar.ax.tick_params(labelsize=8)
+    bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("input step j", fontsize=8)
+    ax.set_ylabel("output step n", fontsize=8)
+    for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):
+        axis.set_major_locator(MaxNLocator(nbins=min(n, 10), integer=True))
+    ax.tick_params(labelsize=8)
+    title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
+             f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
+    ax.set_title(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
+    fig.path_matrix = matrix
+    fig.skips = skips
+    fig.layer_by_layer = False
     return fig
 
 
@@ -553,8 +596,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
                          f"Received output_index={output_index!r}")
     row = matrix[output_index]
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
-    colours = np.where(row > 0, "#d62728", "#cccccc")
-    ax.bar(np.arange(row.size), np.where(row > 0, row, 0.1), color=colours, width=0.85)
+    ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
     span = f"steps {seen.min()} to {seen.max()}" if seen.size else "no input step"
     ax.set_title(wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
@@ -562,5 +604,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
+    ax.set_xlim(-0.6, row.size - 0.4)
     ax.receptive_field = row
     return ax
