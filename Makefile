@@ -3,25 +3,48 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 export MPLBACKEND ?= Agg
 
-.PHONY: test demo docs bench gpu-wheels gpu-check figures lint clean
+.PHONY: test demo docs docs-check notebooks bench gpu-wheels gpu-check figures lint clean
 
+# Everything: the package with its test, docs and plotting tools.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,viz]"
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs,viz]"
+	touch $(STAMP) $(DEMO_STAMP)
+
+# Only what the demo needs: the package and its plotting extra (matplotlib, Pillow).
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[viz]"
+	touch $(DEMO_STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
-	$(MAKE) docs
+	$(MAKE) docs-check
 
-demo: $(STAMP)
+# Trains the toy upsampler; writes ./tinygradconv-demo/ (upsampler.weights.npz, training_curve.png, predictions.png).
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m tinygradconv demo
 
+# A fresh build folder each time, so that pages of deleted or moved sources cannot linger (docs-check reads it all).
 docs: $(STAMP)
+	rm -rf docs/_build/html
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# The built site in headless Chromium: every maths typeset, every image loaded, every internal link resolved.
+docs-check: docs
+	$(BIN)/python docs/_ext/docs_check.py docs/_build/html
+
+# The tutorials as Jupyter notebooks, in notebooks/ (git-ignored), from their one source in tutorials/.
+notebooks: $(STAMP)
+	mkdir -p notebooks
+	for f in tutorials/[0-9][0-9]_*.py; do \
+	  $(BIN)/python -m jupytext --quiet --to ipynb --set-kernel python3 -o notebooks/$$(basename $$f .py).ipynb $$f \
+	  || exit 1; done
 
 # Writes docs/performance/<cpu-kind>.md and .json for this machine's kind, and the index docs/performance.md.
 bench: $(STAMP)
@@ -50,4 +73,4 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check tinygradconv tests benchmarks examples tutorials
 
 clean:
-	rm -rf $(VENV) $(WHEELS) docs/_build docs/auto_examples docs/auto_tutorials
+	rm -rf $(VENV) $(WHEELS) docs/_build docs/auto_examples docs/auto_tutorials docs/tutorials notebooks

@@ -147,18 +147,7 @@ def _make_ours(op, shape, seed=0, data_format="channels_last"):
     with tg.no_grad():
         out_shape = call(x, w, b).shape
     g = tg.Tensor(rng.standard_normal(out_shape, dtype=np.float32))
-
-    def fwd():
-        with tg.no_grad():
-            return call(x, w, b)
-
-    def fwd_bwd():
-        x.grad = w.grad = b.grad = None
-        y = call(x, w, b)
-        y.backward(g)
-        return y
-
-    return fwd, fwd_bwd
+    return make_closures(call, x, w, b, g, tg.no_grad)
 
 
 def _make_torch(op, shape, seed=0):
@@ -185,9 +174,15 @@ def _make_torch(op, shape, seed=0):
         t.requires_grad_(True)
     with torch.no_grad():
         g = torch.randn(call(x, w, b).shape, generator=gen)
+    return make_closures(call, x, w, b, g, torch.no_grad)
+
+
+def make_closures(call, x, w, b, g, no_grad):
+    """``(fwd, fwd_bwd)`` of ``call(x, w, b)`` in either framework: the forward pass under ``no_grad()``, and the
+    forward pass followed by the backward pass of the output gradient ``g`` (the gradients reset first)."""
 
     def fwd():
-        with torch.no_grad():
+        with no_grad():
             return call(x, w, b)
 
     def fwd_bwd():

@@ -101,7 +101,7 @@ def _conv_case(op, name):
 
     import tinygradconv as tg
     from benchmarks.baselines import full_length
-    from benchmarks.conv import SHAPES
+    from benchmarks.conv import SHAPES, make_closures
     from tinygradconv.ops import conv1d, conv1d_transpose
 
     shape = SHAPES[name]
@@ -132,22 +132,10 @@ def _conv_case(op, name):
         y_torch = torch_op(xt, wt, bt, stride=s, dilation=d).cpu().numpy().transpose(0, 2, 1)
     max_abs_diff = float(np.max(np.abs(y_ours.numpy() - y_torch))) if y_torch.size else 0.0
 
-    def ours_fwd():
-        with tg.no_grad():
-            ours_op(x, w, b, strides=s, dilation_rate=d)
-
-    def ours_fwd_bwd():
-        x.grad = w.grad = b.grad = None
-        ours_op(x, w, b, strides=s, dilation_rate=d).backward(g)
-
-    def torch_fwd():
-        with torch.no_grad():
-            torch_op(xt, wt, bt, stride=s, dilation=d)
-
-    def torch_fwd_bwd():
-        xt.grad = wt.grad = bt.grad = None
-        torch_op(xt, wt, bt, stride=s, dilation=d).backward(gt)
-
+    ours_fwd, ours_fwd_bwd = make_closures(lambda x, w, b: ours_op(x, w, b, strides=s, dilation_rate=d),
+                                           x, w, b, g, tg.no_grad)
+    torch_fwd, torch_fwd_bwd = make_closures(lambda x, w, b: torch_op(x, w, b, stride=s, dilation=d),
+                                             xt, wt, bt, gt, torch.no_grad)
     closures = {"ours_fwd": ours_fwd, "ours_fwd_bwd": ours_fwd_bwd, "torch_fwd": torch_fwd,
                 "torch_fwd_bwd": torch_fwd_bwd}
     return closures, max_abs_diff, shape

@@ -8,8 +8,12 @@ Decisions, and why:
 
 * **Warnings are errors** (``-W``) and every build re-reads every page (the ``env-get-outdated`` hook at the bottom),
   so a warning cannot hide in a page that an incremental build would have skipped.
-* **No network at build time**: no intersphinx, no remote images; MathJax is only a ``<script>`` tag that the
-  reader's browser loads.
+* **No network, at build time or when reading**: no intersphinx, no remote images, and MathJax is served from the
+  built site (``_static/mathjax``, copied there by the ``sphinx-mathjax-offline`` extension, which bundles the
+  MathJax 3.2.2 distribution), never from a CDN. ``make docs-check`` opens the built pages in headless Chromium and
+  fails on untypeset maths, a missing image or a broken internal link (``docs/_ext/docs_check.py``).
+* **Theme**: furo, with its content column widened (``_static/tgc.css``) so that the tutorials' 110-character code
+  lines fit without sideways scrolling on a desktop screen.
 * **Pages are MyST Markdown** (``.md``); docstrings are Google style (``napoleon``).
 * **API reference**: ``docs/_ext/tgc_docs.py`` lists the public modules section by section. At build time conf.py
   writes one page per module that exists on disk (``docs/gen_modules/``, git-ignored: ``automodule`` with its
@@ -21,16 +25,23 @@ Decisions, and why:
   module). Sphinx's ``autosummary`` is deliberately not used: it resolves ``tinygradconv.tensor`` to the
   function ``tg.tensor`` instead of the module, and its first-sentence extraction cuts inline literals in half,
   which produces warnings (errors here) from correct docstrings.
-* **Galleries** (sphinx-gallery): ``../examples`` → ``auto_examples`` and ``../tutorials`` → ``auto_tutorials``.
-  Every script is *executed* (``filename_pattern`` matches all ``.py`` files except ``_helpers.py``-style names),
-  so the pages show real output and ``make test`` catches a broken example. To stay fast, scripts run in their
-  short version: conf.py sets ``TINYGRADCONV_FAST=1`` unless the caller set it (``TINYGRADCONV_FAST=0 make docs``
-  renders the full versions). Every script runs on every build (``run_stale_examples``), because an unchanged
-  script can still be broken by a library change. A failing script fails the build: sphinx-gallery collects all
-  failures and raises at the end (``only_warn_on_example_error=False``; ``abort_on_example_error=False`` only means
-  that every failure is reported, not just the first). Global settings (backend, float type, data format) are
-  reset before each script, and pages left over from deleted scripts are removed. ``TINYGRADCONV_DOCS_EXECUTE=0``
-  builds the galleries without running anything (for quick edits of prose only; never used by ``make``).
+* **Tutorials are notebooks** (myst-nb): each ``tutorials/NN_name.py`` is a jupytext percent-format script with
+  Markdown cells, the one source that Jupyter, the tests and the docs read. conf.py converts every tutorial into
+  ``docs/tutorials/NN_name.ipynb`` (git-ignored) with a note linking the notebook and the source for download;
+  myst-nb executes each one on every build (``nb_execution_mode = "force"``) in a kernel that runs this very
+  Python (registered by ``tgc_docs.register_kernel``), and a failing cell fails the build. Figures come from the
+  notebook's inline backend (saved with a tight bounding box) and animations play as JavaScript.
+* **Examples stay a sphinx-gallery**: they are plain scripts whose point is to run from top to bottom with
+  ``python examples/NAME.py`` and report the quality they reach; their prose is a short docstring, and the gallery
+  gives each a thumbnail, its output and a download of the script. Every script is *executed*
+  (``filename_pattern`` matches all ``.py`` files except ``_helpers.py``-style names) on every build
+  (``run_stale_examples``), a failing script fails the build, and figures are saved with a tight bounding box
+  (``tgc_docs.TightMatplotlibScraper``) so that no label is cut off.
+* **Fast**: scripts and notebooks run in their short version: conf.py sets ``TINYGRADCONV_FAST=1`` unless the
+  caller set it (``TINYGRADCONV_FAST=0 make docs`` renders the full versions). Global settings (backend, float
+  type, data format) are reset before each example, and pages left over from deleted scripts are removed.
+  ``TINYGRADCONV_DOCS_EXECUTE=0`` builds without running anything (for quick edits of prose only; never used by
+  ``make``).
 """
 from __future__ import annotations
 
@@ -45,7 +56,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE / "_ext"))
 
 os.environ.setdefault("TINYGRADCONV_FAST", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib
+
+matplotlib.use("Agg")
+# The notebook kernels inherit this environment: let them draw inline (their figures become the page's images).
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+EXECUTE = os.environ.get("TINYGRADCONV_DOCS_EXECUTE", "1") != "0"
 
 import tgc_docs  # docs/_ext, on the path just above
 
@@ -60,15 +76,17 @@ version = ".".join(release.split(".")[:2])
 
 # -- General ---------------------------------------------------------------------------------------------------
 extensions = [
-    "myst_parser",
+    "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",        # MathJax 3.2.2 served from _static/mathjax (sets mathjax_path)
     "sphinx_gallery.gen_gallery",
 ]
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store",
+exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store", "tutorials/_notebooks",
+                    "auto_tutorials",  # left over from the sphinx-gallery tutorials of older checkouts
                     "auto_*/*.ipynb", "auto_*/*.py", "auto_*/*.zip"]
 templates_path = []
 
@@ -85,21 +103,25 @@ napoleon_use_ivar = True  # "Attributes:" sections must not collide with autodoc
 napoleon_use_rtype = False
 
 # -- HTML ------------------------------------------------------------------------------------------------------
-html_theme = "alabaster"
+html_theme = "furo"
 html_title = f"tinygradconv {release}"
-html_static_path = ["_static"] if (HERE / "_static").is_dir() else []
-html_theme_options = {
-    "description": "A small, exact and fast autodiff framework with a Keras-exact Conv1DTranspose",
-    "page_width": "1180px",
-    "sidebar_width": "250px",
-    "fixed_sidebar": True,
-}
+html_static_path = ["_static"]
+html_css_files = ["tgc.css"]
+
+# -- Tutorials: notebooks executed by myst-nb ----------------------------------------------------------------
+tgc_docs.write_tutorial_pages(HERE, ROOT)
+nb_execution_mode = "force" if EXECUTE else "off"
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 600
+nb_kernel_rgx_aliases = {".*": tgc_docs.register_kernel(HERE / "_build" / "jupyter")}
+nb_merge_streams = True
 
 # -- sphinx-gallery --------------------------------------------------------------------------------------------
 # A page left over from a renamed or deleted script would fail the build ("document isn't included in any
 # toctree"): remove generated files whose script is gone (not the whole folder: a concurrent build may be using it).
 tgc_docs.remove_stale_gallery_files(HERE, ROOT)
-sphinx_gallery_conf = tgc_docs.gallery_conf(execute=os.environ.get("TINYGRADCONV_DOCS_EXECUTE", "1") != "0")
+sphinx_gallery_conf = tgc_docs.gallery_conf(execute=EXECUTE)
 
 # -- API pages, written before Sphinx reads the sources --------------------------------------------------------
 _STUB = """{title}

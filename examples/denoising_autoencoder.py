@@ -79,22 +79,22 @@ try:
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(12, 3.2))
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(11, 3.4))
     plot_history(history, metrics="loss", ax=ax1, logy=True)    # training loss includes the L2 penalty
     ax1.axhline(mse_noisy, color="grey", linestyle=":", label="noisy input")
     ax1.set(ylabel="MSE", title="Training")
-    ax1.legend(fontsize=7)
+    ax1.legend(fontsize=8)
     t = np.arange(x_test.shape[1])
     ax2.plot(t, x_test[0, :, 0], color="grey", lw=0.8, label="noisy")
     ax2.plot(t, y_test[0, :, 0], color="black", lw=1, label="clean")
     ax2.plot(t, denoised[0, :, 0], color="C0", lw=1.5, label="denoised")
     ax2.set(xlabel="step", title="A test signal")
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=8)
     for i, (name, n) in enumerate(norms.items()):
         ax3.bar(np.arange(n.size) + 0.4 * i, n, width=0.4, label=name)
     ax3.axhline(LIMIT, color="red", linestyle="--", label=f"MaxNorm limit {LIMIT}")
     ax3.set(xlabel="filter / channel", ylabel="L2 norm", title="Kernel norms after training", ylim=(0, 1.4 * LIMIT))
-    ax3.legend(fontsize=7, ncol=3, loc="upper left")
+    ax3.legend(fontsize=8, ncol=3, loc="upper left")
     fig.tight_layout()
     if args.out:
         os.makedirs(args.out, exist_ok=True)

@@ -74,7 +74,7 @@ try:
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
-    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(13, 3.2))
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(11, 3.4))
     plot_history(history, ax=ax0, logy=True)
     ax1.semilogy(np.arange(1, EPOCHS + 1), kernel_error, marker="o", markersize=3)
     ax1.axhline(TOLERANCE, color="grey", linestyle=":", label=f"tolerance {TOLERANCE:g}")
@@ -86,7 +86,7 @@ if plt is not None:
                  label=f"hidden, channel {c}")
         ax2.plot(taps, layer.kernel.numpy()[:, 0, c], "x", color=color, label=f"learned, channel {c}")
     ax2.set(xlabel="tap", ylabel="weight", title="Kernel taps", xticks=taps)
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=8)
     fig.tight_layout()
     if args.out:
         os.makedirs(args.out, exist_ok=True)

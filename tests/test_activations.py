@@ -279,3 +279,12 @@ def test_softmax_of_a_scalar_is_one_class_and_other_axes_a_clear_error():
         with pytest.raises(ValueError, match=f"axis {axis} is out of range for a tensor with 0 dimensions. "
                                              f"Received: axis={axis}"):
             A.softmax(tg.tensor(1.0), axis=axis)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_axis_errors_name_the_function_called(name):
+    fn = getattr(tg.activations, name)
+    with pytest.raises(ValueError, match=rf"^{name}: axis 1 is out of range"):
+        fn(tg.tensor([1.0, 2.0]), axis=1)
+    with pytest.raises(TypeError, match=rf"^{name}: axis must be an integer"):
+        fn(tg.tensor([1.0, 2.0]), axis=0.5)

@@ -378,7 +378,7 @@ def test_gradcheck_in_the_input_dtype_uses_tolerances_for_that_dtype():
         seen.clear()
         x = tg.tensor([0.3, 1.7, -2.2], dtype=dtype, requires_grad=True)
         assert tg.gradcheck(square, x, dtype="input")
-        assert set(seen) == {dtype}
+        assert seen[0] == dtype and set(seen[1:]) == {"float64"}  # analytic in dtype, differences in float64
 
     class Wrong(Function):  # d/dx x^2 reported as 1.5x: a 25% error must still be caught in float32
         @staticmethod
@@ -391,7 +391,7 @@ def test_gradcheck_in_the_input_dtype_uses_tolerances_for_that_dtype():
             return grad * 1.5 * ctx.saved_tensors[0]
 
     x = tg.tensor([0.3, 1.7, -2.2], requires_grad=True)
-    with pytest.raises(tg.GradcheckError, match=r"analytic=.*own dtype \(float32"):
+    with pytest.raises(tg.GradcheckError, match=r"analytic=.*own dtype \(float32\), finite differences in float64"):
         tg.gradcheck(Wrong.apply, x, dtype="input")
     with pytest.raises(tg.GradcheckError, match="float64 copies of the inputs"):
         tg.gradcheck(Wrong.apply, x)
@@ -440,3 +440,47 @@ def test_grad_mode_is_per_thread():
         worker.join()
         assert not (tensor_on([1.0], requires_grad=True) * 2.0).requires_grad
     assert seen == [True]
+
+
+class _HalfGradSquare(Function):
+    """``a * a`` whose backward returns ``g * a``: half the true gradient ``2 g a``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved_tensors[0]
+
+
+@pytest.mark.parametrize("values", [[0.5, 1.5], [0.1, 0.2, 0.3], [-2.0, 3.0, 0.7, 100.0]])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradcheck_in_float16_catches_a_factor_of_two(values, seed):
+    for dtype in ("float16", "float32"):
+        x = tg.tensor(values, dtype=dtype, requires_grad=True)
+        with pytest.raises(tg.GradcheckError, match=f"own dtype \\({dtype}\\)"):
+            tg.gradcheck(_HalfGradSquare.apply, x, dtype="input", seed=seed)
+        assert tg.gradcheck(lambda a: a * a, x, dtype="input", seed=seed)  # the correct op passes
+
+
+@pytest.mark.parametrize("name, fn, shapes", [
+    ("mul", lambda a, b: a * b, [(3, 4), (3, 4)]),
+    ("tanh", lambda a: a.tanh(), [(3, 4)]),
+    ("exp", lambda a: a.exp(), [(3, 4)]),
+    ("sum", lambda a: a.sum(axis=1), [(3, 4)]),
+    ("matmul", lambda a, b: a @ b, [(3, 4), (4, 2)]),
+    ("softmax-ish", lambda a: (a - a.max(axis=1, keepdims=True)).exp().sum(), [(2, 5)]),
+])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradcheck_in_float16_passes_correct_ops_and_catches_halved_ones(name, fn, shapes, seed):
+    rng = np.random.default_rng(seed)
+    inputs = [tg.tensor(rng.uniform(-1.5, 1.5, s), dtype="float16", requires_grad=True) for s in shapes]
+    assert tg.gradcheck(fn, *inputs, dtype="input", seed=seed)
+
+    def halved(*ts):  # the same function with every gradient halved: y = f(x) with dy/dx = f'(x) / 2
+        return fn(*[t * 0.5 + (t * 0.5).detach() for t in ts])
+
+    with pytest.raises(tg.GradcheckError):
+        tg.gradcheck(halved, *inputs, dtype="input", seed=seed)

@@ -41,12 +41,42 @@ def test_top_level_help_lists_every_command(capsys):
         assert re.search(rf"^\s+{command}\b", out, re.MULTILINE), command
 
 
-def test_missing_or_unknown_command_is_a_usage_error(capsys):
-    for argv in ([], ["train"]):
-        with pytest.raises(SystemExit) as exc:
-            main(argv)
-        assert exc.value.code == 2
+def test_no_command_lists_the_commands(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "info", "connectivity", "figures"):
+        assert re.search(rf"^\s+{command}\b", out, re.MULTILINE), command
+    result = _run("-m", "tinygradconv")
+    assert result.returncode == 0 and "connectivity" in result.stdout and not result.stderr
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train"])
+    assert exc.value.code == 2
     assert "invalid choice: 'train'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["connectivity", "-o", "x.png"], ["figures", "--out", "figs"]])
+def test_plotting_commands_without_matplotlib_say_how_to_install_it(argv, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)            # `import matplotlib` raises ImportError
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'tinygradconv[viz]'" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_make_demo_installs_only_the_plotting_extra():
+    makefile = (ROOT / "Makefile").read_text()
+    demo_rule = re.search(r"^demo: (\S+)", makefile, re.MULTILINE).group(1)
+    assert demo_rule == "$(DEMO_STAMP)"
+    recipe = re.search(r"^\$\(DEMO_STAMP\): .*?\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    assert '-e ".[viz]"' in recipe and "dev" not in recipe and "docs" not in recipe
 
 
 def test_version(capsys):

@@ -53,6 +53,26 @@ def _ours(fn, x, w, b, **kwargs):
     return y, (tx, tw, tb)
 
 
+def _torch_leaves(x, w, b):
+    """``x``, ``w``, ``b`` as torch leaves in torch's layouts: ``(N, C, L)`` and the kernel's axes reversed."""
+    return (torch.tensor(x.transpose(0, 2, 1), requires_grad=True), torch.tensor(w.transpose(2, 1, 0), requires_grad=True),
+            torch.tensor(b, requires_grad=True))
+
+
+def _agrees_with_torch(y, ours, yt, theirs, rng):
+    """Whether our output ``y`` and the gradients of ``ours = (x, w, b)`` equal torch's ``yt`` and the gradients of
+    ``theirs`` (in torch's layouts), the gradients those of one random output cotangent."""
+    (tx, tw, tb), (xt, wt, bt) = ours, theirs
+    v = rng.standard_normal(y.shape)
+    (y * tg.Tensor(v, dtype="float64")).sum().backward()
+    (yt * torch.tensor(v.transpose(0, 2, 1))).sum().backward()
+    pairs = [(y.numpy(), yt.detach().numpy().transpose(0, 2, 1)),
+             (tx.grad.numpy(), xt.grad.numpy().transpose(0, 2, 1)),
+             (tw.grad.numpy(), wt.grad.numpy().transpose(2, 1, 0)),
+             (tb.grad.numpy(), bt.grad.numpy())]
+    return all(a.shape == e.shape and np.allclose(a, e, rtol=1e-10, atol=1e-10) for a, e in pairs)
+
+
 def test_conv1d_transpose_matches_torch_on_the_grid():
     rng = np.random.default_rng(0)
     failures, compared, empty = [], 0, 0
@@ -65,21 +85,12 @@ def test_conv1d_transpose_matches_torch_on_the_grid():
         if y.shape[1] == 0:            # torch refuses empty outputs ("Output size is too small")
             empty += 1
             continue
-        xt = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)
-        wt = torch.tensor(w.transpose(2, 1, 0), requires_grad=True)    # (k, out, in) -> (in, out, k), no flip
-        bt = torch.tensor(b, requires_grad=True)
+        xt, wt, bt = _torch_leaves(x, w, b)     # kernel (k, out, in) -> (in, out, k), no flip
         yt = F.conv_transpose1d(xt, wt, bt, stride=s, padding=t_pad, output_padding=t_op, dilation=d)
         if drop:
             yt = yt[..., :-drop]
-        v = rng.standard_normal(y.shape)
-        (y * tg.Tensor(v, dtype="float64")).sum().backward()
-        (yt * torch.tensor(v.transpose(0, 2, 1))).sum().backward()
-        pairs = [(y.numpy(), yt.detach().numpy().transpose(0, 2, 1)),
-                 (tx.grad.numpy(), xt.grad.numpy().transpose(0, 2, 1)),
-                 (tw.grad.numpy(), wt.grad.numpy().transpose(2, 1, 0)),
-                 (tb.grad.numpy(), bt.grad.numpy())]
         compared += 1
-        if any(a.shape != e.shape or not np.allclose(a, e, rtol=1e-10, atol=1e-10) for a, e in pairs):
+        if not _agrees_with_torch(y, (tx, tw, tb), yt, (xt, wt, bt), rng):
             failures.append((length, k, s, d, padding, op))
     # N = 0 exactly for L = 1, "same", output_padding=0, even k_eff: k in {2, 4}, d in {1, 3}, any of the 4 strides
     assert compared + empty == 2940 and empty == 16
@@ -123,19 +134,10 @@ def test_conv1d_matches_torch_on_the_grid():
             continue                   # empty output: torch raises
         x, w, b = rng.standard_normal((2, length, 4)), rng.standard_normal((k, 4 // groups, 6)), rng.standard_normal(6)
         y, (tx, tw, tb) = _ours(conv1d, x, w, b, strides=s, padding=padding, dilation_rate=d, groups=groups)
-        xt = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)
-        wt = torch.tensor(w.transpose(2, 1, 0), requires_grad=True)    # (k, in/g, out) -> (out, in/g, k)
-        bt = torch.tensor(b, requires_grad=True)
+        xt, wt, bt = _torch_leaves(x, w, b)     # kernel (k, in/g, out) -> (out, in/g, k)
         yt = F.conv1d(F.pad(xt, (left, right)), wt, bt, stride=s, dilation=d, groups=groups)
-        v = rng.standard_normal(y.shape)
-        (y * tg.Tensor(v, dtype="float64")).sum().backward()
-        (yt * torch.tensor(v.transpose(0, 2, 1))).sum().backward()
-        pairs = [(y.numpy(), yt.detach().numpy().transpose(0, 2, 1)),
-                 (tx.grad.numpy(), xt.grad.numpy().transpose(0, 2, 1)),
-                 (tw.grad.numpy(), wt.grad.numpy().transpose(2, 1, 0)),
-                 (tb.grad.numpy(), bt.grad.numpy())]
         count += 1
-        if any(a.shape != e.shape or not np.allclose(a, e, rtol=1e-10, atol=1e-10) for a, e in pairs):
+        if not _agrees_with_torch(y, (tx, tw, tb), yt, (xt, wt, bt), rng):
             failures.append((length, k, s, d, padding, groups))
     # every config except the "valid" ones whose signal is shorter than the dilated kernel
     short = sum(1 for length, k, d in itertools.product(range(1, 9), range(1, 6), range(1, 4)) if length < (k - 1) * d + 1)

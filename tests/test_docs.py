@@ -162,7 +162,7 @@ def test_every_page_is_in_a_toctree():
     pages = {p.stem for p in PAGES} - {"index"}
     assert pages - linked == set(), "pages not reachable from any toctree"
     assert {"api", "performance", "conv1d_transpose_math", "keras_compatibility", "concepts", "getting_started",
-            "changelog", "auto_examples/index", "auto_tutorials/index"} <= linked
+            "changelog", "auto_examples/index", "tutorials"} <= linked
 
 
 def test_api_reference_covers_every_public_module():
@@ -186,20 +186,38 @@ def test_api_list_names_missing_modules_visibly():
 
 
 # ------------------------------------------------------------------------------------------------ galleries
-def test_gallery_runs_every_script_and_fails_on_errors():
+def test_gallery_runs_every_example_and_fails_on_errors():
     conf_text = (DOCS / "conf.py").read_text(encoding="utf-8")
     assert "sphinx_gallery_conf = tgc_docs.gallery_conf(" in conf_text
     sg = tgc_docs.gallery_conf()
     assert sg["plot_gallery"] is True
     assert sg["only_warn_on_example_error"] is False
     assert sg["run_stale_examples"] is True
-    assert [Path(p).name for p in sg["examples_dirs"]] == ["examples", "tutorials"]
-    for folder in ("examples", "tutorials"):
-        assert (ROOT / folder / "GALLERY_HEADER.rst").is_file()
-        for script in (ROOT / folder).glob("*.py"):
-            ignored = re.search(sg["ignore_pattern"], script.name)
-            assert ignored or re.search(sg["filename_pattern"], str(script)), f"{script.name} would not be run"
+    assert [Path(p).name for p in sg["examples_dirs"]] == ["examples"]
+    assert repr(sg["image_scrapers"][0]) == "TightMatplotlibScraper()"          # figures saved uncut
+    assert (ROOT / "examples" / "GALLERY_HEADER.rst").is_file()
+    for script in (ROOT / "examples").glob("*.py"):
+        ignored = re.search(sg["ignore_pattern"], script.name)
+        assert ignored or re.search(sg["filename_pattern"], str(script)), f"{script.name} would not be run"
     assert re.search(sg["ignore_pattern"], "_common.py") and not re.search(sg["ignore_pattern"], "plot_x.py")
+
+
+def test_tutorials_are_executed_notebooks_with_download_links(tmp_path):
+    conf_text = (DOCS / "conf.py").read_text(encoding="utf-8")
+    assert '"myst_nb"' in conf_text and 'nb_execution_mode = "force" if EXECUTE' in conf_text
+    assert "nb_execution_raise_on_error = True" in conf_text
+    pages = tgc_docs.write_tutorial_pages(tmp_path, ROOT)
+    sources = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
+    assert [p.stem for p in pages] == [s.stem for s in sources] and len(pages) >= 6
+    import nbformat
+
+    for page, source in zip(pages, sources):
+        notebook = nbformat.read(page, as_version=4)
+        note = notebook.cells[1].source
+        assert f"<_notebooks/{source.stem}.ipynb>" in note and f"tutorials/{source.stem}.py>" in note
+        download = nbformat.read(tmp_path / "tutorials" / "_notebooks" / f"{source.stem}.ipynb", as_version=4)
+        assert len(download.cells) == len(notebook.cells) - 1 and download.metadata.kernelspec.name == "python3"
+    assert "tutorials/*" in (DOCS / "tutorials.md").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ compatibility page
@@ -252,3 +270,42 @@ def test_compatibility_page_claims_about_the_functional_op():
     # output_padding 3 >= strides 2: (5 - 1) * 2 + 3 + 3 = 14, the last 3 steps are zero extension
     y = conv1d_transpose(x, w, strides=2, output_padding=3).numpy()[0, :, 0]
     assert y.shape == (14,) and y[-3:].tolist() == [0.0, 0.0, 0.0]
+
+
+# ------------------------------------------------------------------------------------------------ docs-check
+docs_check = _load("docs_check", DOCS / "_ext" / "docs_check.py")
+
+
+def test_docs_check_finds_broken_links_missing_images_and_remote_scripts(tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<html><body><h1 id="top">x</h1><a href="page.html#here">ok</a><a href="page.html#gone">bad anchor</a>'
+        '<a href="missing.html">bad link</a><img src="_static/a.png"><img src="_images/none.png">'
+        '<script src="https://cdn.example/mathjax.js"></script><a href="https://example.org">external</a>'
+        '<a href="#top">self</a></body></html>')
+    (tmp_path / "page.html").write_text('<p id="here">here</p>')
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "a.png").write_bytes(b"png")
+    problems, pages = docs_check.static_problems(tmp_path)
+    assert len(pages) == 2
+    assert sorted(problems) == sorted([
+        "index.html: <a> points to a missing anchor: page.html#gone",
+        "index.html: <a> points to a missing file: missing.html",
+        "index.html: <img> points to a missing file: _images/none.png",
+        "index.html: loads https://cdn.example/mathjax.js from the network",
+    ])
+
+
+def test_docs_check_finds_untypeset_maths():
+    page = docs_check._Page()
+    page.feed('<p><span class="math notranslate">\\(x^2\\)</span> and <div class="math">$$y$$</div></p>')
+    assert page.maths == 2
+    raw = docs_check.maths_problems("p.html", page, '<span class="math">\\(x^2\\)</span>')
+    assert any("untypeset" in p for p in raw) and any("only 0 typeset" in p for p in raw)
+    done = '<span class="math"><mjx-container>x</mjx-container></span><div class="math"><mjx-container>y' \
+           '</mjx-container></div><script>var a = "\\\\(";</script>'
+    assert docs_check.maths_problems("p.html", page, done) == []
+
+
+def test_mathjax_is_served_from_the_site():
+    conf_text = (DOCS / "conf.py").read_text(encoding="utf-8")
+    assert '"sphinx-mathjax-offline"' in conf_text and "https:" not in conf_text     # no CDN url anywhere

@@ -72,12 +72,36 @@ def test_weights_and_models_get_ordinary_permissions(tmp_path, umask):
                     umask)
 
 
-def test_overwriting_gives_ordinary_permissions_too(tmp_path, umask):
-    path = tmp_path / "m.weights.npz"
+@pytest.mark.parametrize("existing_mode", [0o600, 0o640, 0o644, 0o660])
+def test_overwriting_keeps_the_existing_mode_as_open_does(tmp_path, umask, existing_mode):
+    reference = tmp_path / "by-open.txt"  # the reference: open(path, "w") on an existing file keeps its mode
+    reference.write_bytes(b"old")
+    os.chmod(reference, existing_mode)
+    with open(reference, "w") as f:
+        f.write("new")
+    assert mode(reference) == existing_mode
+    model = small_model()
+    paths = [tmp_path / "m.weights.npz", tmp_path / "m.tgc.npz", tmp_path / "f.weights.npz", tmp_path / "h.bin"]
+    for path in paths:
+        path.write_bytes(b"old")
+        os.chmod(path, existing_mode)
+    model.save_weights(paths[0])
+    model.save(paths[1])
+    saving.save_weights(model, paths[2])
+    saving.atomic_write(paths[3], lambda tmp: open(tmp, "wb").close(), to_path=True)
+    for path in paths:
+        assert mode(path) == existing_mode, f"{path}: {oct(mode(path))} instead of {oct(existing_mode)}"
+    assert not [p for p in os.listdir(tmp_path) if ".tmp" in p]
+
+
+def test_checkpoint_overwriting_keeps_the_existing_mode(tmp_path, umask):
+    path = tmp_path / "best.weights.npz"
     path.write_bytes(b"old")
     os.chmod(path, 0o600)
-    small_model().save_weights(path)  # a new file replaces the old one, as `open(path, "w")` would not
-    assert_ordinary([path], tmp_path, umask)
+    small_model().fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0,
+                      callbacks=[tg.callbacks.ModelCheckpoint(str(path), save_weights_only=True)])
+    assert mode(path) == 0o600
+    np.load(path, allow_pickle=False).close()  # the new content is there
 
 
 @pytest.mark.parametrize("to_path", [False, True])

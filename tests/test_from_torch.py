@@ -129,3 +129,37 @@ def test_refusals_say_why(module, message):
 def test_wrong_module_type():
     with pytest.raises(TypeError, match="torch.nn.Conv1d"):
         Conv1D.from_torch(torch.nn.Linear(2, 2))
+
+
+def test_subclasses_and_parametrized_modules_are_accepted():
+    class Named(torch.nn.Conv1d):
+        pass
+
+    torch.manual_seed(0)
+    modules = [Named(3, 4, 3, padding=1).double(),
+               torch.nn.utils.parametrizations.weight_norm(torch.nn.Conv1d(3, 4, 3, padding=1)).double()]
+    x = np.random.default_rng(2).normal(size=(2, 3, 9))
+    for module in modules:
+        np.testing.assert_allclose(Conv1D.from_torch(module)(x).numpy(), _torch_out(module, x), rtol=1e-12,
+                                   atol=1e-12)
+
+    class NamedTranspose(torch.nn.ConvTranspose1d):
+        pass
+
+    module = NamedTranspose(3, 2, 4, stride=2, padding=1).double()
+    np.testing.assert_allclose(Conv1DTranspose.from_torch(module)(x).numpy(), _torch_out(module, x), rtol=1e-12,
+                               atol=1e-12)
+    with pytest.raises(TypeError, match="torch.nn.Conv1d"):
+        Conv1D.from_torch(torch.nn.ConvTranspose1d(2, 2, 3))
+
+
+def test_bfloat16_modules_become_float32_layers_exactly():
+    module = torch.nn.Conv1d(3, 4, 3, padding=1).to(torch.bfloat16)
+    layer = Conv1D.from_torch(module)
+    assert layer.dtype == "float32"
+    np.testing.assert_array_equal(layer.kernel.numpy(), module.weight.detach().float().numpy().transpose(2, 1, 0))
+    np.testing.assert_array_equal(layer.bias.numpy(), module.bias.detach().float().numpy())
+    integer = torch.nn.Conv1d(3, 4, 3)
+    integer.weight = torch.nn.Parameter(torch.zeros(4, 3, 3, dtype=torch.int8), requires_grad=False)
+    with pytest.raises(ValueError, match="dtype 'int8'"):
+        Conv1D.from_torch(integer)

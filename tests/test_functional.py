@@ -231,7 +231,7 @@ def test_sequential_called_on_a_symbolic_tensor():
 
 
 def test_layer_order_matches_keras():
-    keras = pytest.importorskip("keras", reason="Keras 3 is the optional reference for the layer order")
+    keras = _keras()
 
     def build(lib):
         inputs = lib.layers.Input((8, 2))
@@ -247,3 +247,247 @@ def test_layer_order_matches_keras():
 class _Lib:  # tinygradconv spelled as the keras namespace, for test_layer_order_matches_keras
     layers = layers
     Model = models.Model
+    Sequential = models.Sequential
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", reason="Keras 3 is the optional reference for the functional API")
+
+
+@pytest.mark.parametrize("merge", ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"])
+@pytest.mark.parametrize("shapes", [((3,), (2, 3)), ((8, 3), (3,)), ((4,), (3, 4)), ((2,), (2, 1))])
+def test_merge_of_different_ranks_matches_keras(merge, shapes):
+    """Keras expands the lower-rank input at axis 1 (after the batch axis): samples never mix."""
+    keras = _keras()
+    rng = np.random.default_rng(12)
+    data = [rng.normal(size=(2, *s)).astype("float32") for s in shapes]
+
+    def run(lib):
+        ins = [lib.layers.Input(s) for s in shapes]
+        out = getattr(lib.layers, merge)()(ins)
+        return tuple(out.shape), np.asarray(lib.Model(ins, out).predict(data, verbose=0))
+
+    ours, theirs = run(_Lib), run(keras)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+def test_merge_of_different_ranks_by_hand():
+    a = layers.Input((3,), name="a")
+    b = layers.Input((2, 3), name="b")
+    out = layers.Multiply()([a, b])
+    assert out.shape == (None, 2, 3)
+    got = models.Model([a, b], out).predict([np.array([[1.0, 2, 3], [10, 20, 30]], "f4"), np.ones((2, 2, 3), "f4")])
+    np.testing.assert_array_equal(got, [[[1, 2, 3], [1, 2, 3]], [[10, 20, 30], [10, 20, 30]]])
+
+
+def test_one_input_model_refuses_a_list_of_arrays_and_takes_a_dict():
+    """Keras: "expects 1 named input(s) with keys ['a'], but it received 2 input tensors"; a dict is accepted."""
+    a = layers.Input((2, 4), name="a")
+    model = models.Model(a, layers.Dense(1)(a))
+    with pytest.raises(ValueError, match=r"expects 1 named input with keys \['a'\], but it received 2 input"):
+        model.predict([np.ones((2, 2, 4)), np.zeros((2, 2, 4))])
+    x = np.random.default_rng(0).normal(size=(3, 2, 4))
+    np.testing.assert_array_equal(model.predict({"a": x}), model.predict(x))
+    with pytest.raises(ValueError, match=r"no data for \['a'\]"):
+        model.predict({"b": x})
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="expects 1 named output"):
+        model.fit(x, [np.ones((3, 2, 1)), np.ones((3, 2, 1))], verbose=0)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.layers.Dense(3, name="d"),
+                                  lambda lib: lib.layers.BatchNormalization(name="d"),
+                                  lambda lib: lib.layers.Conv1D(2, 1, name="d")])
+def test_reusing_a_built_layer_on_another_width_fails_at_the_call_as_keras(make):
+    keras = _keras()
+    expected = ("layer 'd' is incompatible with the layer: expected axis -1 of input shape to have value "
+                "4, but received input with shape (None, 6, 5)")
+    for lib in (keras, _Lib):
+        layer = make(lib)
+        layer(lib.layers.Input((6, 4)))
+        with pytest.raises(ValueError) as info:
+            layer(lib.layers.Input((6, 5)))
+        assert expected in str(info.value), (lib, str(info.value))
+
+
+def test_reusing_built_normalization_layers_by_hand():
+    norm = layers.BatchNormalization(name="bn")
+    norm(layers.Input((6, 4)))
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        norm(layers.Input((4,)))
+    ln = layers.LayerNormalization(name="ln")
+    ln(layers.Input((6, 4)))
+    with pytest.raises(ValueError, match="expected axis 2 of input shape to have value 4"):
+        ln(layers.Input((6, 5)))
+    assert ln(layers.Input((7, 4))).shape == (None, 7, 4)
+
+
+def test_symbolic_conv_with_zero_output_length_is_refused_as_keras():
+    """Keras: a Conv1D whose "valid" output would have length 0 fails where the model is written."""
+    keras = _keras()
+    for lib in (keras, _Lib):
+        with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+            lib.layers.Conv1D(4, 5)(lib.layers.Input((4, 4)))
+    assert layers.Conv1D(4, 5)(layers.Input((5, 4))).shape == (None, 1, 4)  # floor((5 - 5) / 1) + 1 = 1
+
+
+def test_sequential_config_keeps_its_input_and_from_config_is_built():
+    model = models.Sequential([layers.Input((3,), name="inp"), layers.Dense(2, name="d")])
+    config = model.get_config()
+    assert config["layers"][0]["class_name"] == "InputLayer"
+    assert config["layers"][0]["config"]["batch_shape"] == [None, 3]
+    again = models.Sequential.from_config(config)
+    assert again.built and [w.shape for w in again.weights] == [(3, 2), (2,)]
+    assert [layer.name for layer in again.layers] == ["d"]
+    unbuilt = models.Sequential([layers.Dense(2)])
+    assert not models.Sequential.from_config(unbuilt.get_config()).built
+
+
+def test_keras_sequential_config_is_accepted_built():
+    keras = _keras()
+    reference = keras.Sequential([keras.Input((3,), name="inp"), keras.layers.Dense(2, name="d")])
+    model = models.Sequential.from_config(reference.get_config())
+    assert model.built
+    assert [w.shape for w in model.weights] == [tuple(w.shape) for w in reference.weights]
+    model.set_weights(reference.get_weights())
+    x = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-6)
+    for argument in ("sparse", "ragged"):
+        with pytest.raises(ValueError, match=f"Received {argument}=True"):
+            layers.InputLayer(shape=(3,), **{argument: True})
+
+
+def test_model_shape_attributes_match_keras():
+    keras = _keras()
+
+    def attributes(lib):
+        a = lib.layers.Input((3,), name="a")
+        functional = lib.Model(a, lib.layers.Dense(2)(a))
+        sequential = lib.Sequential([lib.layers.Input((5, 3)), lib.layers.Conv1D(4, 3), lib.layers.Flatten()])
+        return (functional.input.shape, functional.output.shape, functional.input_shape, functional.output_shape,
+                tuple(sequential.input_shape), tuple(sequential.output_shape))
+
+    assert attributes(_Lib) == attributes(keras)
+    for lib in (keras, _Lib):
+        with pytest.raises(AttributeError):
+            _ = lib.Sequential([lib.layers.Dense(2)]).input_shape
+
+
+def _two_output_model(lib):
+    a = lib.layers.Input((3,), name="a")
+    b = lib.layers.Dense(2, name="o1")(a)
+    return lib.Model(a, [b, lib.layers.Dense(1, name="o2")(b)])
+
+
+@pytest.mark.parametrize("loss, loss_weights", [(["mse", "mae"], [1.0, 0.5]),
+                                                ({"o2": "mae", "o1": "mse"}, {"o1": 2.0, "o2": 1.0}),
+                                                (["mse", "mae"], None)])
+def test_per_output_losses_and_weights_match_keras(loss, loss_weights):
+    keras = _keras()
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = [rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")]
+    theirs = _two_output_model(keras)
+    ours = _two_output_model(_Lib)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model in (theirs, ours):
+        model.compile("sgd", loss=loss, loss_weights=loss_weights)
+        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history
+        results.append((logs, history))
+    (their_logs, their_history), (our_logs, our_history) = results
+    assert list(our_logs) == list(their_logs) == ["loss", "o1_loss", "o2_loss"]
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
+        np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
+
+
+def test_per_output_loss_errors_name_the_outputs():
+    model = _two_output_model(_Lib)
+    with pytest.raises(ValueError, match=r"expected keys \['o1', 'o2'\]"):
+        model.compile("sgd", loss={"o2": "mae"})
+    with pytest.raises(ValueError, match="expects a list of 2"):
+        model.compile("sgd", loss=["mse"])
+    with pytest.raises(ValueError, match=r"loss_weights.*expects a list of 2"):
+        model.compile("sgd", loss="mse", loss_weights=[1.0])
+
+
+def test_summary_has_keras_connected_to_column_for_functional_models():
+    """Keras' notation, by hand: ``layer[node][tensor]``; a shared layer's second call is its node 1."""
+    a = layers.Input((3,), name="a")
+    shared = layers.Dense(3, name="shared")
+    d = layers.Dense(2, name="d")(shared(a))
+    e = layers.Dense(2, name="e")(shared(shared(a)))
+    model = models.Model(a, layers.Add(name="s")([d, e]))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Connected", "to"]
+    rows = {line.split()[0]: line for line in lines[4:-5]}
+    assert rows["a"].endswith(" -")
+    assert rows["shared"].endswith(" a[0][0], a[0][0], shared[1][0]")  # calls: d's, then inner and outer of e
+    assert rows["d"].endswith(" shared[0][0]") and rows["e"].endswith(" shared[2][0]")
+    assert rows["s"].endswith(" d[0][0], e[0][0]")
+    plain = []
+    models.Sequential([layers.Input((3,)), layers.Dense(2)]).summary(print_fn=plain.append)
+    assert "Connected to" not in "\n".join(plain)
+
+
+def _dict_model(lib):
+    a, b = lib.layers.Input((3,), name="a"), lib.layers.Input((2,), name="b")
+    joined = lib.layers.Concatenate(name="c")([a, b])
+    return lib.Model({"a": a, "b": b}, {"p": lib.layers.Dense(1, name="d1")(joined),
+                                        "q": lib.layers.Dense(2, name="d2")(joined)})
+
+
+def test_dict_inputs_and_outputs_match_keras(tmp_path):
+    keras = _keras()
+    rng = np.random.default_rng(7)
+    x = {"a": rng.normal(size=(4, 3)).astype("float32"), "b": rng.normal(size=(4, 2)).astype("float32")}
+    y = {"p": rng.normal(size=(4, 1)).astype("float32"), "q": rng.normal(size=(4, 2)).astype("float32")}
+    theirs, ours = _dict_model(keras), _dict_model(_Lib)
+    ours.set_weights(theirs.get_weights())
+    assert ours.get_config()["input_layers"] == theirs.get_config()["input_layers"]
+    assert ours.get_config()["output_layers"] == theirs.get_config()["output_layers"]
+    expected, got = theirs.predict(x, verbose=0), ours.predict(x)
+    assert list(got) == list(expected) == ["p", "q"]
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6)
+    for model in (theirs, ours):
+        model.compile("sgd", loss={"q": "mae", "p": "mse"})
+    their_logs = theirs.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    our_logs = ours.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    assert list(our_logs) == list(their_logs) == ["loss", "p_loss", "q_loss"]
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
+    again = models.Model.from_config(ours.get_config())
+    again.set_weights(ours.get_weights())
+    np.testing.assert_allclose(again.predict(x)["q"], got["q"], rtol=1e-6)
+    pytest.importorskip("h5py", reason="h5py reads and writes .keras files")
+    ours.save(tmp_path / "dict.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "dict.keras").predict(x, verbose=0)["q"],
+                               got["q"], rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(models.load_model(tmp_path / "theirs.keras").predict(x)["p"], expected["p"],
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"loss": ["mse"]}, {"loss": "mse", "loss_weights": [2.0]},
+                                    {"loss": {"o": "mse"}}])
+def test_one_output_per_output_loss_logs_only_loss_as_keras(kwargs):
+    keras = _keras()
+    x = np.random.default_rng(8).normal(size=(4, 3)).astype("float32")
+    y = np.zeros((4, 1), "float32")
+    logs, weights = [], [np.full((3, 1), 0.5, "float32"), np.full((1,), 0.25, "float32")]
+    for lib in (keras, _Lib):
+        a = lib.layers.Input((3,), name="a")
+        model = lib.Model(a, lib.layers.Dense(1, name="o")(a))
+        model.set_weights(weights)
+        model.compile("sgd", **kwargs)
+        logs.append(model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True))
+    assert list(logs[0]) == list(logs[1]) == ["loss"]
+    np.testing.assert_allclose(logs[1]["loss"], logs[0]["loss"], rtol=1e-5)

@@ -1,6 +1,7 @@
 """The Layer base class: weights, sub-layers, naming, set_weights, losses, input casting."""
 import inspect
 import os
+import types
 
 import numpy as np
 import pytest
@@ -232,3 +233,45 @@ def test_a_subclass_of_conv1d_transpose_is_named_my_up():
     assert first.name.startswith("my_up") and second.name != first.name
     assert tg.layers.Conv1DTranspose(2, 3).name.startswith("conv1d_transpose")
     assert MyUp(2, 3, name="up").name == "up"
+
+
+def test_names_with_a_slash_are_refused_as_keras():
+    """Keras 3 refuses '/' in layer, input and model names ('/' separates layer and weight names in files)."""
+    from tinygradconv import layers as L
+    from tinygradconv import models as M
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="Keras 3 is the optional reference for the message")
+    makers = [lambda lib: lib.layers.Dense(2, name="a/b"), lambda lib: lib.layers.Input((3,), name="a/b"),
+              lambda lib: lib.Sequential(name="a/b")]
+    for make in makers:
+        with pytest.raises(ValueError) as theirs:
+            make(keras)
+        with pytest.raises(ValueError) as ours:
+            make(types.SimpleNamespace(layers=L, Sequential=M.Sequential))
+        assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("shape", [(2.5,), ("2",), (-1,), 2, (2, None), (2.0,), (np.float64(3),)])
+def test_add_weight_refuses_a_bad_shape_as_keras(shape):
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError) as theirs:
+        keras.layers.Layer().add_weight(shape=shape)
+    with pytest.raises(ValueError) as ours:
+        tg.layers.Layer().add_weight(shape)
+    expected = str(theirs.value).split(" for variable path")[0].strip()
+    assert str(ours.value).strip() == expected
+
+
+def test_add_weight_refuses_a_bool_dimension():
+    with pytest.raises(ValueError, match="invalid dimension 'True'"):
+        tg.layers.Layer().add_weight((True,))
+
+
+def test_add_weight_accepts_integer_shapes():
+    layer = tg.layers.Layer()
+    assert layer.add_weight([2, np.int64(3)]).shape == (2, 3)
+    assert layer.add_weight(()).shape == ()
+    assert layer.add_weight((0, 2)).shape == (0, 2)

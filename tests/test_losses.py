@@ -357,6 +357,19 @@ def test_serialize_none_and_non_losses():
         losses.serialize(lambda y_true, y_pred: y_pred)
 
 
+@pytest.mark.parametrize("y_shape, w_shape", [((3, 1), (3, 2)), ((3, 4), (3, 2)), ((3, 4), (2,)), ((3, 2, 4), (3, 5))])
+def test_a_sample_weight_that_does_not_broadcast_is_named(y_shape, w_shape):
+    y = np.ones(y_shape)
+    with pytest.raises(ValueError, match=r"`sample_weight`: its shape \(" + ", ".join(map(str, w_shape))):
+        tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones(w_shape))
+
+
+def test_a_broadcasting_sample_weight_still_works_as_keras():
+    # y of shape (3,): the per-sample loss is a scalar, which a (3, 2) weight broadcasts against (Keras gives 1.0)
+    y = np.ones(3)
+    assert tg.losses.MeanSquaredError()(y, 2 * y, sample_weight=np.ones((3, 2))).item() == 1.0
+
+
 # ------------------------------------------------------------------------------------ Keras' shape rules at the edges
 _RANK0 = {  # y_true = 1, y_pred = 0.7, by hand: the loss of that one value, of shape ()
     "mean_squared_error": 0.3**2, "mean_absolute_error": 0.3, "huber": 0.5 * 0.3**2,

@@ -4,10 +4,10 @@ float16 tops out at 65504, so the squares of the variance overflow for values ab
 BatchNormalization and LayerNormalization statistics in float32 and its losses in float32; so does tinygradconv.
 References: Keras 3 with ``KERAS_BACKEND=torch`` where installed, and the formulas in float64.
 """
-import os
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import activations, layers, losses
@@ -24,11 +24,7 @@ def backend(backend):
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of the low-precision behaviour")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
-    return keras
+    return keras_on_torch("Keras 3 is the reference of the low-precision behaviour")
 
 
 def _standardized(x, axis):

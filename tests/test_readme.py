@@ -32,10 +32,42 @@ def test_readme_python_examples_run(capsys):
     assert np.all(np.isfinite(val_loss))
 
 
+def test_readme_says_where_the_demo_writes_and_its_loading_example_runs(tmp_path, monkeypatch, capsys):
+    from tinygradconv.__main__ import main
+
+    text = README.read_text()
+    for name in ("upsampler.weights.npz", "training_curve.png", "predictions.png", "./tinygradconv-demo/"):
+        assert name in text
+    (block,) = [b for b in _python_blocks() if "load_weights" in b]
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--fast", "--quiet", "--no-plots"]) == 0      # writes ./tinygradconv-demo/
+    capsys.readouterr()
+    exec(compile(block, str(README), "exec"), {})  # noqa: S102  (running the README is the point)
+    assert capsys.readouterr().out.strip() == "(4, 128, 1)"
+
+
+def test_readme_pictures_are_what_make_figures_draws(tmp_path):
+    """The committed pictures are the output of `make figures`, whose training curve is the demo's own run."""
+    from PIL import Image
+
+    from tinygradconv.viz import cli
+
+    text = README.read_text()
+    for name in cli.FIGURES:
+        assert f"(docs/_static/{name})" in text
+    fresh = cli.make_figures(tmp_path)
+    for path in fresh:
+        committed = README.parent / "docs" / "_static" / path.name
+        with Image.open(path) as a, Image.open(committed) as b:
+            assert a.size == b.size, path.name
+            differ = np.any(np.asarray(a.convert("RGB"), dtype=int) != np.asarray(b.convert("RGB"), dtype=int), axis=2)
+        assert differ.mean() < 0.01, f"{path.name}: the committed picture is not what make figures draws"
+
+
 def test_readme_backend_example_runs():
     import tinygradconv as tg
 
-    block = _python_blocks()[2]
+    block = next(b for b in _python_blocks() if "set_backend" in b)
     namespace = {"tg": tg}
     try:
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102  (running the README is the point)

@@ -209,6 +209,16 @@ def assert_unchanged(model, snapshot):
     assert weights_equal(model.get_weights(), snapshot)
 
 
+def assert_load_refused(model, path, match, seed):
+    """Loading ``path`` into ``model`` (its weights first randomized with ``seed``) raises a SavedFileError matching
+    ``match`` and leaves every weight as it was."""
+    randomize(model, seed)
+    snapshot = model.get_weights()
+    with pytest.raises(SavedFileError, match=match):
+        model.load_weights(path)
+    assert_unchanged(model, snapshot)
+
+
 def test_missing_file(tmp_path):
     model = make_model()
     with pytest.raises(FileNotFoundError, match="nope.npz"):
@@ -224,11 +234,7 @@ def test_truncated_file(tmp_path, keep):
     model.save_weights(path)
     data = path.read_bytes()
     path.write_bytes(data[:int(len(data) * keep)])
-    randomize(model, 4)
-    snapshot = model.get_weights()
-    with pytest.raises(SavedFileError, match="w.npz"):
-        model.load_weights(path)
-    assert_unchanged(model, snapshot)
+    assert_load_refused(model, path, "w.npz", seed=4)
 
 
 def test_corrupted_bytes_are_detected(tmp_path):
@@ -241,11 +247,7 @@ def test_corrupted_bytes_are_detected(tmp_path):
     offset = info.header_offset + 30 + len(info.filename) + 140  # inside the array data of a late member
     data[offset] ^= 0xFF
     path.write_bytes(bytes(data))
-    randomize(model, 5)
-    snapshot = model.get_weights()
-    with pytest.raises(SavedFileError, match="corrupted"):
-        model.load_weights(path)
-    assert_unchanged(model, snapshot)
+    assert_load_refused(model, path, "corrupted", seed=5)
 
 
 def test_not_an_archive(tmp_path):

@@ -6,10 +6,10 @@ at its bounds, the activations' kinks), a zero base in ``**``, rank-0 and empty 
 with PyTorch (float64, CPU) for the autograd ops and with Keras 3 (``KERAS_BACKEND=torch``) for the activations.
 The conventions followed are listed in ``docs/special_points.md``.
 """
-import os
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 import tinygradconv.activations  # registers erf
@@ -96,7 +96,47 @@ def _torch_run(fn, inputs, kwargs):
     return out.detach().numpy(), tuple(grads)
 
 
+def _zero_order(name, sample, out):
+    """``out`` with IEEE 754-2019's order of zeros (-0.0 < 0.0) wherever the result is a tie of zeros: our
+    convention for maximum/minimum/max/min (docs/special_points.md), computed here by hand from the inputs.
+    PyTorch agrees on short inputs (``maximum(0.0, -0.0) = 0.0``, ``amax([0.0, -0.0]) = 0.0``) but its vectorised
+    kernels return whichever zero comes first or second."""
+    larger = name in ("maximum", "max")
+    if name in ("maximum", "minimum"):
+        a, b = np.broadcast_arrays(*sample.args)
+        zeros = (a == 0) & (b == 0)
+        negative = (np.signbit(a) & np.signbit(b)) if larger else (np.signbit(a) | np.signbit(b))
+    else:
+        x, axes, keepdims = sample.args[0], sample.kwargs["axes"], sample.kwargs["keepdims"]
+        if x.size == 0:
+            return out
+        has = (x == 0) & (~np.signbit(x) if larger else np.signbit(x))
+        zeros = out == 0
+        negative = ~np.any(has, axis=axes, keepdims=keepdims) if larger else np.any(has, axis=axes,
+                                                                                    keepdims=keepdims)
+    return np.where(zeros, np.where(negative, -0.0, 0.0), out)
+
+
+def _pow_reference(sample):
+    """A rank-0 exponent is PyTorch's number exponent (``x ** 0.5``): value and d/da from that path, d/db from the
+    tensor path (a number exponent has no gradient in PyTorch)."""
+    out, grads = _torch_run(torch.pow, _torch_inputs(sample), {})
+    if np.ndim(sample.args[1]) == 0:
+        a = torch.tensor(sample.args[0], dtype=torch.float64, requires_grad=True)
+        out, (grad_a,) = _torch_run(lambda x: x ** float(sample.args[1]), [a], {})
+        grads = (grad_a, grads[1])
+    return out, grads
+
+
 def torch_reference(name):
+    if name == "pow":
+        return _pow_reference
+    if name in ("maximum", "minimum", "max", "min"):
+        def reference(sample):
+            out, grads = _torch_run(TORCH[name], _torch_inputs(sample), sample.kwargs)
+            return _zero_order(name, sample, out), grads
+
+        return reference
     return lambda sample: _torch_run(TORCH[name], _torch_inputs(sample), sample.kwargs)
 
 
@@ -292,11 +332,7 @@ ACTIVATION_CASES = [(name, {}) for name in sorted(activations.ALL_OBJECTS) if na
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of the activations' conventions")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
-    return keras
+    return keras_on_torch("Keras 3 is the reference of the activations' conventions")
 
 
 @pytest.mark.parametrize("name, kwargs", ACTIVATION_CASES, ids=[f"{n}-{k}" for n, k in ACTIVATION_CASES])
@@ -316,6 +352,9 @@ def test_activations_at_special_points_match_keras(name, kwargs, backend):
     rtol = 1e-7 if name == "hard_sigmoid" else 1e-8  # torch's hardsigmoid kernel uses a float32 1/6
     np.testing.assert_allclose(y.numpy(), value, rtol=rtol, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(x.grad.numpy(), grad, rtol=rtol, atol=1e-12, equal_nan=True)
+    zeros = value == 0  # signed zeros as Keras gives them (relu(-0.0) is -0.0 there)
+    assert (np.signbit(y.numpy()[zeros]) == np.signbit(value[zeros])).all(), (ACTIVATION_POINTS[zeros],
+                                                                              y.numpy()[zeros], value[zeros])
 
 
 @pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "sigmoid",
@@ -397,6 +436,98 @@ def test_softmax_of_a_rank0_tensor_matches_keras(name, axis, value, backend):
     assert y.shape == tuple(ty.shape) == ()
     np.testing.assert_allclose([y.item(), x.grad.item()], [ty.item(), tx.grad.item()], rtol=1e-12, atol=1e-15,
                                equal_nan=True)
+
+
+# ------------------------------------------------------------------------------------------- signed zeros
+def _bits(t):
+    return [(float(v), bool(np.signbit(v))) for v in np.ravel(t.numpy())]
+
+
+def test_signed_zeros_of_the_ops_match_torch(backend):
+    """The cases a tester found, against PyTorch on these (short) inputs."""
+    cases = [
+        (lambda m, x: m.relu(x), [[-0.0, 0.0]]),
+        (lambda m, a, b: m.maximum(a, b), [[0.0], [-0.0]]),
+        (lambda m, a, b: m.minimum(a, b), [[-0.0], [0.0]]),
+        (lambda m, x: m.amax(x) if m is torch else x.max(), [[0.0, -0.0]]),
+        (lambda m, x: m.amin(x) if m is torch else x.min(), [[-0.0, 0.0]]),
+    ]
+    for fn, args in cases:
+        ours = fn(tg.ops, *[tg.tensor(a, dtype="float64", backend=backend) for a in args])
+        theirs = fn(torch, *[torch.tensor(a, dtype=torch.float64) for a in args])
+        assert _bits(ours) == [(float(v), bool(np.signbit(v))) for v in np.ravel(theirs.numpy())]
+
+
+def test_zeros_are_ordered_as_ieee_754_2019_in_either_order(backend):
+    """Hand-computed: -0.0 < 0.0, so a maximum is -0.0 only when every zero is, a minimum 0.0 only when none is."""
+    def t(*values):
+        return tg.tensor(list(values), dtype="float64", backend=backend)
+
+    assert _bits(tg.ops.maximum(t(0.0, -0.0, -0.0, 0.0), t(-0.0, 0.0, -0.0, 0.0))) == \
+        [(0.0, False), (0.0, False), (0.0, True), (0.0, False)]
+    assert _bits(tg.ops.minimum(t(0.0, -0.0, -0.0, 0.0), t(-0.0, 0.0, -0.0, 0.0))) == \
+        [(0.0, True), (0.0, True), (0.0, True), (0.0, False)]
+    rows = tg.tensor([[-0.0, 0.0], [0.0, -0.0], [-0.0, -0.0], [0.0, 0.0], [-0.0, -1.0]], dtype="float64",
+                     backend=backend)
+    assert _bits(rows.max(axis=1)) == [(0.0, False), (0.0, False), (0.0, True), (0.0, False), (0.0, True)]
+    assert _bits(rows.min(axis=1)) == [(0.0, True), (0.0, True), (0.0, True), (0.0, False), (-1.0, True)]
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 1.5, 2.0, 3.0, -1.0, -2.0])
+def test_a_number_exponent_at_signed_zeros_matches_torch(exponent, backend):
+    x = tg.tensor([-0.0, 0.0, 4.0], dtype="float64", backend=backend, requires_grad=True)
+    y = x**exponent
+    y.sum().backward()
+    tx = torch.tensor([-0.0, 0.0, 4.0], dtype=torch.float64, requires_grad=True)
+    ty = tx**exponent
+    ty.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(ty.detach().numpy()))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(np.signbit(x.grad.numpy()), np.signbit(tx.grad.numpy()))
+
+
+def test_sqrt_and_half_power_agree_at_minus_zero(backend):
+    grads = []
+    for fn in (lambda t: t.sqrt(), lambda t: t**0.5):
+        x = tg.tensor([-0.0], dtype="float64", backend=backend, requires_grad=True)
+        fn(x).sum().backward()
+        grads.append(x.grad.item())
+    assert grads == [-np.inf, -np.inf]
+
+
+def test_check_special_points_tells_the_zeros_apart():
+    from tinygradconv.checks import _compare
+
+    assert _compare("x", np.array([-0.0]), np.array([0.0]), 1e-9, 1e-12) is not None
+    assert _compare("x", np.array([0.0, -0.0]), np.array([0.0, -0.0]), 1e-9, 1e-12) is None
+
+
+@pytest.mark.filterwarnings("error")
+def test_ieee_special_results_print_no_warning_like_torch(backend):
+    x = tg.tensor([0.0, -1.0, 2.0], dtype="float64", backend=backend, requires_grad=True)
+    y = (x**-1.0).sum() + x.sqrt().sum() + x.log().sum() + (1.0 / x).sum() + x.log1p().sum() + (x**0.5).sum()
+    y.backward()  # inf, nan and -inf on the way, silently (torch prints nothing either)
+    assert np.isnan(y.item()) and x.grad is not None
+    specials = tg.tensor([np.nan, -np.inf, -np.inf, 1e300], dtype="float64", backend=backend, requires_grad=True)
+    results = [specials.max(), specials.min(), tg.tensor(np.zeros((0, 3)), backend=backend).mean(axis=0),
+               activations.log_softmax(specials[1:3]), activations.softmax(specials), specials.exp(),
+               specials.astype("float32"), tg.ops.nn.softplus(specials)]
+    sum(r.sum() for r in results if r.requires_grad).backward()
+    assert np.isnan(results[2].numpy()).all()
+    z = tg.tensor([0.0], dtype="float64", backend=backend, requires_grad=True)
+    (z**-1.0).sum().backward()  # d/dz = -inf
+    z.sqrt().sum().backward()  # + inf, accumulated into z.grad: NaN, silently
+    assert np.isnan(z.grad.item())
+
+
+def test_integers_to_negative_integer_powers_are_refused_like_torch():
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        torch.tensor([0, 2]) ** -1
+    for exponent in (-1, np.array([1, -2])):
+        with pytest.raises(ValueError, match="integers to negative integer powers are not allowed"):
+            tg.tensor(np.array([0, 2]), dtype="int64") ** exponent
+    assert (tg.tensor(np.array([3, 2]), dtype="int64") ** 2).tolist() == [9, 4]
 
 
 @pytest.mark.parametrize("length", [1, 8, 17, 64])

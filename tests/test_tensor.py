@@ -328,3 +328,81 @@ def test_int_of_nan_and_inf_raises_like_torch_and_python():
         with pytest.raises(error):
             int(tg.tensor(value))
         np.testing.assert_equal(float(tg.tensor(value)), float(torch.tensor(value)))
+
+
+# ------------------------------------------------------------------------------------------- seams, as PyTorch
+def test_integer_and_bool_results_never_require_grad_like_torch():
+    torch = pytest.importorskip("torch")
+    x = tg.tensor([1.5, 2.5], requires_grad=True)
+    tx = torch.tensor([1.5, 2.5], requires_grad=True)
+    for dtype in ("int32", "int64", "bool", "uint8"):
+        y, ty = x.astype(dtype), tx.to(getattr(torch, dtype))
+        assert y.requires_grad is ty.requires_grad is False
+        assert y.astype("float32").requires_grad is False  # nothing flows back through an integer result
+    for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        assert getattr(x, name)(2.0).requires_grad is getattr(tx, name)(2.0).requires_grad is False
+    assert x.astype("float64").requires_grad is tx.double().requires_grad is True
+
+    class ToInt(tg.autograd.Function):  # a user's own op with an integer output: the same rule
+        @staticmethod
+        def forward(ctx, a):
+            return ctx.xp.astype(a, ctx.xp.int64)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    assert ToInt.apply(x).requires_grad is False
+
+
+@pytest.mark.parametrize("value", [1.0, 5.0, -0.0])
+def test_iterating_over_a_0d_tensor_raises_like_torch(value):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor") as ours:
+        list(tg.tensor(value))
+    with pytest.raises(TypeError) as theirs:
+        list(torch.tensor(value))
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError, match="0-d"):
+        for _ in tg.tensor(value):
+            pass
+
+
+def test_iterating_over_the_first_axis_like_torch():
+    torch = pytest.importorskip("torch")
+    data = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    assert [v.tolist() for v in tg.tensor(data)] == [v.tolist() for v in torch.tensor(data)]
+    assert list(tg.tensor(np.zeros((0, 2)))) == []
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    sum(v * v for v in x).backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("other", [None, "a", b"a", object(), ["a"], {1: 2}])
+def test_comparing_with_what_is_not_tensor_like_falls_back_like_torch(other):
+    torch = pytest.importorskip("torch")
+    for data in ([1.0], [1.0, 2.0]):
+        ours, theirs = tg.tensor(data), torch.tensor(data)
+        assert (ours == other) is (theirs == other) is False
+        assert (ours != other) is (theirs != other) is True
+        with pytest.raises(TypeError):
+            ours < other  # noqa: B015 - Python's own TypeError, as for any two unrelated objects
+    assert (tg.tensor([1.0]) in [None, 3]) is (torch.tensor([1.0]) in [None, 3]) is False
+    assert (tg.tensor([3.0]) in [None, 3]) is (torch.tensor([3.0]) in [None, 3]) is True
+
+
+def test_comparing_with_numbers_and_arrays_is_elementwise():
+    x = tg.tensor([1.0, 2.0])
+    assert (x == 1.0).tolist() == [True, False]
+    assert (x == np.array([1.0, 3.0])).tolist() == [True, False]
+    assert (x != [1.0, 2.0]).tolist() == [False, False]  # numeric lists compare as arrays (NumPy's rule)
+
+
+@pytest.mark.parametrize("data", [2**70, -(2**63) - 1, [1, 2**64], [[2**100]]])
+def test_integers_too_large_for_int64_say_so(data):
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, ValueError), match="Overflow"):  # torch 2.13: ValueError
+        torch.tensor(data)
+    with pytest.raises(ValueError, match="too large for int64"):
+        tg.tensor(data)
+    assert tg.tensor(2**63 - 1).dtype == np.float32  # in range: the conversion rule as before

@@ -1,9 +1,15 @@
-"""Every tutorial runs with plain ``python`` in its short version, writes its figures where it is told, and prints
-what it claims; the expected values are worked out here from the formulas, independently of the library."""
+"""Every tutorial opens as a notebook and runs top to bottom in a Jupyter kernel (nbclient), in its short version;
+its figures are displayed in the notebook and saved where it is told, every one of them passes the figure check
+(``tests/figure_check.py``), and it prints what it claims: the expected values are worked out here from the
+formulas, independently of the library. Each also still runs as a plain ``python`` script."""
+import base64
+import io
+import json
 import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,39 +17,83 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
 TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 NAMES = [p.name for p in TUTORIALS]
+
+jupytext = pytest.importorskip("jupytext", reason="the tutorials are jupytext notebooks (pip install -e .[dev])")
+nbclient = pytest.importorskip("nbclient", reason="the notebooks run with nbclient (pip install -e .[dev])")
+pytest.importorskip("ipykernel", reason="the notebooks need a Jupyter kernel (pip install -e .[dev])")
+
+
+def _kernel_name(folder):
+    """Register the running interpreter as a Jupyter kernel (the docs build does the same, docs/_ext/tgc_docs.py)."""
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        import tgc_docs
+    finally:
+        sys.path.pop(0)
+    return tgc_docs.register_kernel(folder)
+
+
+def _execute(path, base, kernel):
+    """Run one tutorial as a notebook in an empty working folder; collect its outputs and figure-check report."""
+    import nbformat
+
+    work, figures, report = base / "work", base / "figures", base / "figure_check.json"
+    work.mkdir()
+    notebook = jupytext.read(path, fmt="py:percent")
+    setup = nbformat.v4.new_code_cell(  # test-only first cell: check every figure the notebook saves or shows
+        f"import sys; sys.path.insert(0, {str(TESTS)!r}); import figure_check; "
+        f"figure_check.install({str(report)!r}, {path.name!r}); del sys.path[0]")
+    notebook.cells.insert(0, setup)
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "TINYGRADCONV_FIGURES": str(figures), "PYTHONPATH": str(ROOT),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    client = nbclient.NotebookClient(notebook, kernel_name=kernel, timeout=600,
+                                     resources={"metadata": {"path": str(work)}})
+    error = None
+    try:
+        client.execute(env=env)
+    except Exception as exc:  # noqa: BLE001  (reported by the test of that tutorial)
+        error = f"{type(exc).__name__}: {exc}"
+    out, images, html, gifs = [], [], [], []
+    for cell in notebook.cells[1:]:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                out.append(output["text"])
+            data = output.get("data", {})
+            if "image/png" in data:
+                images.append(base64.b64decode(data["image/png"]))
+            if "text/html" in data:
+                html.append(data["text/html"])
+            if "image/gif" in data:
+                gifs.append(base64.b64decode(data["image/gif"]))
+    return {"error": error, "out": "".join(out), "images": images, "html": html, "gifs": gifs, "work": work,
+            "figures": figures, "report": json.loads(report.read_text()) if report.exists() else None}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Run every tutorial at once (in parallel subprocesses), each in an empty working folder."""
-    procs = {}
-    for path in TUTORIALS:
-        base = tmp_path_factory.mktemp(path.stem)
-        work, figures = base / "work", base / "figures"
-        work.mkdir()
-        env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "TINYGRADCONV_FIGURES": str(figures),
-               "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, str(path)], cwd=work, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        procs[path.name] = (proc, work, figures)
-    results = {}
-    for name, (proc, work, figures) in procs.items():
-        try:
-            out, err = proc.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
-        results[name] = {"rc": proc.returncode, "out": out, "err": err, "work": work, "figures": figures}
-    return results
+    """Run every tutorial notebook (three kernels at a time), each in an empty working folder."""
+    kernel = _kernel_name(tmp_path_factory.mktemp("jupyter"))
+    bases = {path.name: tmp_path_factory.mktemp(path.stem) for path in TUTORIALS}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {path.name: pool.submit(_execute, path, bases[path.name], kernel) for path in TUTORIALS}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def _run(runs, name):
     result = runs[name]
-    assert result["rc"] == 0, f"{name} failed:\n{result['err'][-3000:]}"
+    assert result["error"] is None, f"{name} failed as a notebook:\n{result['error'][-3000:]}"
     assert not list(result["work"].iterdir()), "a tutorial wrote into its working folder"
     return result["out"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_figure_of_the_tutorial_is_readable(runs, name):
+    _run(runs, name)
+    report = runs[name]["report"]
+    assert report == [], f"{name}: figures that fail the figure check:\n{json.dumps(report, indent=1)}"
 
 
 def _number(out, pattern):
@@ -53,32 +103,55 @@ def _number(out, pattern):
 
 
 def _figures(runs, name, expected):
+    """The saved files are the expected ones, and the notebook displays (at least) one image per saved PNG."""
     folder = runs[name]["figures"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     for file in expected:
         with Image.open(folder / file) as image:
             assert image.format == ("GIF" if file.endswith(".gif") else "PNG") and min(image.size) > 50
+    shown = runs[name]["images"]
+    assert len(shown) >= sum(not f.endswith(".gif") for f in expected)
+    for data in shown:
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "PNG" and min(image.size) > 50
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Shape of the files: sphinx-gallery title, percent cells, jupytext
+# Shape of the files: percent-format notebooks with Markdown prose
 # ----------------------------------------------------------------------------------------------------------------
-def test_there_are_six_numbered_tutorials():
-    assert [n[:3] for n in NAMES] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+def test_tutorials_are_numbered_and_start_with_the_six():
+    assert [n[:3] for n in NAMES[:6]] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=NAMES)
 def test_tutorial_file_format(path):
-    jupytext = pytest.importorskip("jupytext")
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('"""\n')
-    title, underline = text.split("\n")[1:3]
-    assert title.strip() and underline == "=" * len(title)                 # sphinx-gallery title
-    cells = text.count("\n# %%")
-    assert cells >= 5
-    notebook = jupytext.reads(text, fmt="py:percent")
-    assert len(notebook.cells) == cells + 1                                # the docstring, then one per # %%
+    notebook = jupytext.read(path, fmt="py:percent")
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds[0] == "markdown" and re.match(r"# \S", notebook.cells[0].source)     # a Markdown title first
+    assert kinds.count("markdown") >= 3 and kinds.count("code") >= 3
+    assert text.count("# %% [markdown]") == kinds.count("markdown")
+    prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    for rst in (":func:`", ":class:`", ":math:`", ".. math::", "``", "\n---\n"):
+        assert rst not in prose, f"reStructuredText {rst!r} left in the Markdown prose of {path.name}"
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert not re.search(r"^# \S.*\n# -{3,}$", code, re.MULTILINE), "a section heading inside a code cell"
     assert 'os.environ.get("TINYGRADCONV_FAST"' in text or "FAST" not in text
+
+
+def test_maths_is_dollar_maths():
+    prose = "\n".join(p.read_text(encoding="utf-8") for p in TUTORIALS)
+    assert prose.count("# $$") >= 8 and re.search(r"\$[^$\n]+\$", prose)
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=NAMES)
+def test_tutorial_runs_as_a_plain_script(path, tmp_path):
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    env.pop("TINYGRADCONV_FIGURES", None)
+    proc = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not list(tmp_path.iterdir())
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -138,6 +211,27 @@ def test_03_transposed_convolution(runs):
               "03_connectivity_same.png", "03_conv_matrix.png", "03_same_exception.png", "03_scatter.gif"])
     with Image.open(runs["03_transposed_convolution.py"]["figures"] / "03_scatter.gif") as gif:
         assert gif.n_frames == 4 + 2
+    assert len(runs["03_transposed_convolution.py"]["images"]) == 6       # one per PNG: no still of the animation
+    _plays_inline(runs, "03_transposed_convolution.py", "03_scatter.gif", frames=4 + 2)
+
+
+def _plays_inline(runs, name, saved, frames):
+    """The notebook shows its animation as one animated GIF embedded in the page (no network), every frame of it,
+    at the resolution of the GIF it saves (viz.GIF_DPI, tested in test_viz.py)."""
+    gifs = runs[name]["gifs"]
+    assert len(gifs) == 1, f"{name}: {len(gifs)} inline GIFs"
+    assert not any("http" in h and "gif" in h for h in runs[name]["html"])
+    with Image.open(io.BytesIO(gifs[0])) as gif:
+        assert gif.format == "GIF" and gif.n_frames == frames
+        with Image.open(runs[name]["figures"] / saved) as file:
+            assert gif.size == file.size
+        gif.seek(frames - 1)                          # every frame is there
+
+
+def test_08_animation_plays_inline(runs):
+    """Tutorial 08's backward pass plays in the notebook (its values are tested in test_tutorials_07_08.py)."""
+    _run(runs, "08_backprop_drawn.py")
+    _plays_inline(runs, "08_backprop_drawn.py", "08_backward.gif", frames=11)
 
 
 def test_04_custom_op(runs):

@@ -1,10 +1,13 @@
-"""tinygradconv.viz: connectivity (through the op) against naive formula-based expectations written here, the drawn
-artists and their data (not pixels), the graph, the history plot and the command line."""
+"""tinygradconv.viz: connectivity (through the op) against naive formula-based expectations
+(tests/reference_connectivity.py), the drawn artists and their data (not pixels), the graph, the history plot and the
+command line."""
 import argparse
+import io
 import itertools
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from PIL import Image
+from reference_connectivity import naive_conv, naive_transpose
 
 import tinygradconv as tg
 from tinygradconv import viz
@@ -28,57 +32,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _close_figures():
     yield
     plt.close("all")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Naive expectations, written from Keras's documented formulas (independently of conv_arithmetic)
-# ------------------------------------------------------------------------------------------------------------
-def ceil_div(a, b):
-    return -(-a // b)
-
-
-def naive_conv(L, k, s, padding, d, w):
-    """Keras Conv1D: N and ``J[n, j] = sum_t w_t [j == n*s + t*d - left]``; also the padding ``(left, right)``."""
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out, left, right = (L - ke) // s + 1, 0, 0
-    elif padding == "causal":
-        n_out, left, right = ceil_div(L, s), ke - 1, 0
-    else:
-        n_out = ceil_div(L, s)
-        total = max((n_out - 1) * s + ke - L, 0)
-        left, right = total // 2, total - total // 2
-    jac = np.zeros((n_out, L))
-    for n in range(n_out):
-        for t in range(k):
-            j = n * s + t * d - left
-            if 0 <= j < L:
-                jac[n, j] += w[t]
-    return jac, (left, right)
-
-
-def naive_transpose(L, k, s, padding, op, d, w):
-    """Keras Conv1DTranspose: N from the table, the left crop, and ``J[n, j] = sum_t w_t [n + c_left == j*s + t*d]``.
-
-    Also returns the full length ``F`` and ``c_left``.
-    """
-    ke = (k - 1) * d + 1
-    if padding == "valid":
-        n_out = (L - 1) * s + (max(ke, s) if op is None else ke + op)
-        c_left = 0
-    elif op is None:
-        n_out = L * s
-        c_left = max((ke - s) // 2, 0)
-    else:
-        n_out = (L - 1) * s + ke % 2 + op
-        c_left = max((ke - ke % 2 - op) // 2, 0)
-    jac = np.zeros((n_out, L))
-    for j in range(L):
-        for t in range(k):
-            n = j * s + t * d - c_left
-            if 0 <= n < n_out:
-                jac[n, j] += w[t]
-    return jac, (L - 1) * s + ke, c_left
 
 
 def transpose_grid():
@@ -287,7 +240,7 @@ def test_plot_connectivity_marks_bias_only_outputs_and_weights_lines():
     widths = {t: line.get_linewidth() for _, _, t, _, line in lines}
     styles = {t: line.get_linestyle() for _, _, t, _, line in lines}
     assert widths[0] > widths[1]                     # |w0| = 1 > |w1| = 0.5
-    assert styles[0] == "-" and styles[1] == "--"    # the negative tap is dashed
+    assert styles[0] == "-" and styles[1] == "--"    # taps differ in dash pattern as well as colour
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "tap 1 (w=-0.5)" in legend and any("bias only" in t for t in legend)
     assert "N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12" in ax.get_title()
@@ -356,12 +309,52 @@ def test_plot_conv_matrix_names_the_same_padding_exception():
     assert "= Keras padding='same'" in fig._suptitle.get_text()
 
 
+def test_plot_conv_matrix_colour_bar_spans_the_tap_weights():
+    """Every entry of the matrix is one tap's weight: the colour bar runs from 0 to max |w|, no further."""
+    weights = [1.0, 2.0, 3.0, 4.0]
+    fig = viz.plot_conv_matrix("conv1d_transpose", 20, 4, strides=2, padding="same", weights=weights)
+    bar = fig.axes[-1]
+    assert "tap's weight" in bar.get_ylabel()
+    assert bar.get_ylim() == pytest.approx((0.0, max(weights)))
+    signed = viz.plot_conv_matrix("conv1d", 20, 3, strides=2, weights=[1.0, -2.5, 0.5])
+    assert signed.axes[-1].get_ylim() == pytest.approx((-2.5, 2.5))
+    # a short matrix sits right under its title: the tops of the two matrices are level
+    fig.canvas.draw()
+    assert fig.axes[0].get_position().y1 == pytest.approx(fig.axes[1].get_position().y1, abs=0.01)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"input_length": 4, "kernel_size": 2, "strides": 3, "weights": [1.0, -0.5]},          # tutorial 03's bias-only
+    {"input_length": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},              # tutorial 03's dilated
+])
+def test_connectivity_titles_wrap_between_terms(kwargs):
+    """No title line is a lone value ("2") or a lone "= ..." step: lines break at commas or before " = "."""
+    ax = viz.plot_connectivity("conv1d_transpose", **kwargs)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    lines = ax.get_title().split("\n")
+    assert len(lines) >= 3
+    for line in lines:
+        assert len(line) > 8, lines
+        if "·" in line:                                            # a formula line: never cut inside brackets
+            assert line.count("(") == line.count(")"), lines
+    k_eff = (kwargs["kernel_size"] - 1) * kwargs.get("dilation_rate", 1) + 1
+    assert any("k_eff = " in line and line.endswith(f"= {k_eff}") for line in lines), lines   # k_eff's value stays
+    plt.close("all")
+
+
+def test_plot_conv_matrix_refuses_a_hairline_band():
+    with pytest.raises(ValueError, match=r"input_length=200 gives a 400×200 matrix.*at most 100"):
+        viz.plot_conv_matrix("conv1d_transpose", 200, 4, strides=2, padding="same")
+    assert plt.get_fignums() == []
+
+
 def test_plot_conv_matrix_conv1d_and_axes_pair():
     fig, axes = plt.subplots(1, 2)
     got = viz.plot_conv_matrix("conv1d", 6, 2, strides=2, ax=axes)
     assert got is fig
     c = np.asarray(axes[0].images[0].get_array())
-    np.testing.assert_array_equal(c, naive_conv(6, 2, 2, "valid", 1, np.ones(2))[0])
+    np.testing.assert_array_equal(c, naive_conv(6, 2, 2, "valid", 1, np.arange(1.0, 3.0))[0])   # default 1..k
     np.testing.assert_array_equal(np.asarray(axes[1].images[0].get_array()), c.T)
     with pytest.raises(ValueError, match="pair"):
         viz.plot_conv_matrix("conv1d", 6, 2, ax=[axes[0]])
@@ -392,6 +385,22 @@ def test_scatter_steps_accumulate_like_the_definition():
         np.testing.assert_array_equal(counts, ref_c)
     # k=3, s=2: the overlap count alternates 1, 2 (the checkerboard)
     assert viz.scatter_steps(4, 3, strides=2)[1][-1].tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
+
+
+def test_show_animation_gives_the_gif_inline_at_a_readable_resolution():
+    """An IPython Image of the GIF, every frame, at GIF_DPI (9-point text is >= 15 pixels tall at 120 dpi);
+    the animation's figure is closed (no still first frame under the GIF)."""
+    assert viz.GIF_DPI >= 120
+    anim = viz.animate_transposed_conv([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], strides=2)
+    width, height = anim.figure.get_size_inches()
+    gif = viz.show_animation(anim)
+    assert gif.format == "gif"
+    with Image.open(io.BytesIO(gif.data)) as image:
+        assert image.format == "GIF" and image.n_frames == 3 + 2
+        assert abs(image.size[0] - width * viz.GIF_DPI) <= 2 and abs(image.size[1] - height * viz.GIF_DPI) <= 2
+    assert plt.get_fignums() == []
+    with pytest.raises(TypeError, match="anim"):
+        viz.show_animation("scatter.gif")
 
 
 def test_animate_transposed_conv_frames_gif_and_final_output(tmp_path):
@@ -472,17 +481,32 @@ def test_plot_graph_layered_layout():
     assert sum(gid.startswith("tensor:") for gid in nodes) == 6
     edges = [a.get_gid() for a in ax.texts if (a.get_gid() or "").startswith("edge:")]
     assert len(edges) == 11
-    for gid in edges:                                          # every edge points to the right (a later layer)
+    for gid in edges:                                          # every edge points down (a later layer)
         src, dst = gid[5:].split("->")
         kind = {"t": "tensor", "o": "op"}
-        x0 = nodes[f"{kind[src[0]]}:{src}"].get_position()[0]
-        x1 = nodes[f"{kind[dst[0]]}:{dst}"].get_position()[0]
-        assert x1 > x0
+        y0 = nodes[f"{kind[src[0]]}:{src}"].get_position()[1]
+        y1 = nodes[f"{kind[dst[0]]}:{dst}"].get_position()[1]
+        assert y1 < y0
     leaf_text = next(t.get_text() for gid, t in nodes.items() if t.get_text().startswith("x\n"))
     assert "grad [2.5, 3]" in leaf_text
     ax.figure.canvas.draw()                                    # the annotations resolve against the node boxes
     _fig, own = plt.subplots()
     assert viz.plot_graph(x * 2, ax=own) is own
+
+
+def test_plot_graph_tells_unnamed_inputs_from_constants():
+    """x and the target y (arrays that need no gradient) are inputs; the exponent of ``** 2`` is the constant 2."""
+    x = tg.tensor(np.arange(4.0).reshape(4, 1))
+    y = tg.tensor(np.ones((4, 1)))
+    w = tg.tensor([[0.5]], requires_grad=True)
+    loss = ((x @ w - y) ** 2).mean()
+    ax = viz.plot_graph(loss)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    titles = sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
+    assert titles.count("input") == 2 and titles.count("constant 2") == 1 and titles.count("leaf") == 1
+    assert "constant" not in [t.split(" ")[0] for t in titles if t != "constant 2"]
+    assert 'label="constant 2' in viz.to_dot(loss) and 'label="input' in viz.to_dot(loss)
+    plt.close(ax.figure)
 
 
 def test_graph_of_a_deep_chain_has_no_recursion_limit():
@@ -591,6 +615,10 @@ def test_cli_connectivity_png_matrix_and_gif(tmp_path, capsys):
     (["connectivity", "--strides", "0"], "positive integer"),
     (["connectivity", "--output-padding", "x"], "'none'"),
     (["connectivity", "--gif", "--matrix"], "not allowed"),
+    # long inputs: the option the user typed is named (not the library's argument), with the limit
+    (["connectivity", "--input-length", "40", "--gif"], "Invalid value for --input-length: 40 inputs"),
+    (["connectivity", "--input-length", "200", "--kernel-size", "4", "--strides", "2", "--padding", "same", "--matrix"],
+     "--input-length 200 gives a 400×200 matrix"),
 ])
 def test_cli_connectivity_errors(argv, words, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
@@ -622,3 +650,172 @@ def test_readme_figures_are_committed():
         path = os.path.join(ROOT, "docs", "_static", name)
         with Image.open(path) as image:
             assert image.format == "PNG" and image.size[0] > 300
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The figure check (tests/figure_check.py) on every plotting function, over a range of sizes
+# ------------------------------------------------------------------------------------------------------------
+sys.path.insert(0, os.path.dirname(__file__))
+import figure_check
+from matplotlib.backend_bases import FigureCanvasBase
+
+_PRINT_FIGURE = FigureCanvasBase.print_figure
+
+SIZES = [  # (L, k, s, padding): short and long inputs, k up to 9, strides up to 4
+    (1, 1, 1, "valid"), (3, 2, 1, "same"), (5, 3, 2, "same"), (4, 4, 2, "same"), (9, 9, 1, "valid"),
+    (10, 9, 4, "same"), (6, 2, 4, "valid"), (8, 5, 3, "same"), (40, 3, 2, "same"), (200, 4, 2, "valid"),
+]
+
+
+@pytest.mark.parametrize("kind", ["conv1d", "conv1d_transpose"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda c: "L{}-k{}-s{}-{}".format(*c))
+def test_connectivity_figures_are_readable(kind, size):
+    L, k, s, padding = size
+    if kind == "conv1d" and padding == "valid" and L < k:
+        pytest.skip("conv1d valid with L < k has an empty output (refused)")
+    ax = viz.plot_connectivity(kind, L, k, strides=s, padding=padding)
+    figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    plt.close(ax.figure)
+    long_side = max(viz.connectivity_matrix(kind, L, k, strides=s, padding=padding).shape)
+    if long_side > 100:                                    # a hairline band: refused, with the limit named
+        with pytest.raises(ValueError, match="too many cells to read"):
+            viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding)
+        return
+    fig = viz.plot_conv_matrix(kind, L, k, strides=s, padding=padding, weights=np.linspace(-0.77, 0.9, k))
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("size", [c for c in SIZES if (c[0] - 1) * c[2] + c[1] <= 20], ids=lambda c: str(c))
+def test_every_frame_of_the_animation_is_readable(size, tmp_path):
+    L, k, s, padding = size
+    path = tmp_path / "a.gif"
+    anim = viz.animate_transposed_conv(L, np.linspace(-0.770853, 2.5, k), strides=s, padding=padding)
+    report = tmp_path / "report.json"
+    figure_check.install(report, "animation")
+    try:
+        anim.save(path, writer=matplotlib.animation.PillowWriter(fps=2), dpi=80)   # every frame is checked
+    finally:
+        FigureCanvasBase.print_figure = _PRINT_FIGURE
+    assert report.read_text() == "[]", report.read_text()
+    plt.close(anim._fig)
+
+
+def test_long_animation_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match=r"40 inputs make a full output of 81 cells.*plot_connectivity"):
+        viz.animate_transposed_conv(40, 3, strides=2, padding="same")
+
+
+def test_long_inputs_wrap_into_rows_with_an_ellipsis():
+    ax = viz.plot_connectivity("conv1d_transpose", 200, 4, strides=2)
+    fig = ax.figure
+    assert len(fig.axes) == 3 and fig.get_figwidth() <= 11.0
+    assert any("cells left out" in t.get_text() for a in fig.axes for t in a.texts)
+    plt.close(fig)
+    ax = viz.plot_connectivity("conv1d", 40, 3, strides=2, padding="same")
+    assert len(ax.figure.axes) == 2 and ax.figure.get_figwidth() <= 11.0                  # 42 cells: two rows
+    plt.close(ax.figure)
+
+
+def test_lines_into_cropped_cells_are_drawn_and_marked():
+    # L=5, k=3, s=2, same: full length 11, N = 10, c_left = 0: x4 reaches q = 8 + t, t = 2 lands on q = 10
+    ax = viz.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
+    crop = sorted(line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:"))
+    assert crop == ["crop:4:10:2"]
+    faint = next(line for line in ax.lines if line.get_gid() == "crop:4:10:2")
+    full = next(line for line in ax.lines if line.get_gid().startswith("conn:3:") and line.get_gid().endswith(":2"))
+    assert faint.get_alpha() < full.get_alpha() and faint.get_color() == full.get_color()
+    assert any("cropped" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(ax.figure)
+
+
+def test_taps_differ_in_colour_and_dash_pattern_from_a_colour_blind_safe_palette():
+    from tinygradconv.viz.connectivity import TAP_COLORS, _tap_colors, _tap_styles
+
+    # Okabe & Ito's eight colours, as published (independent list)
+    assert set(TAP_COLORS) == {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+                               "#000000"}
+    pairs = list(zip(_tap_colors(9), map(str, _tap_styles(9))))
+    assert len(set(pairs)) == 9
+    assert all(pairs[t][1] != pairs[t + 1][1] for t in range(8))       # neighbours never share a dash pattern
+
+
+def test_conv_matrix_default_weights_tell_the_taps_apart_and_values_fit():
+    fig = viz.plot_conv_matrix("conv1d_transpose", 4, 3, strides=2)
+    values = {t.get_text() for t in fig.axes[0].texts}
+    assert values == {"1", "2", "3"}
+    plt.close(fig)
+    fig = viz.plot_conv_matrix("conv1d", 6, 3, weights=[0.770853, -0.25, 1.0 / 3])
+    assert {t.get_text() for t in fig.axes[0].texts} == {"0.77", "-0.25", "0.33"}
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+    fig = viz.plot_conv_matrix("conv1d", 40, 3)                      # too big for numbers: a colour bar
+    assert not fig.axes[0].texts and len(fig.axes) == 3
+    plt.close(fig)
+
+
+def test_history_figure_is_readable():
+    fig = viz.plot_history({"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.4], "mae": [0.9, 0.6, 0.4],
+                            "val_mae": [1.0, 0.7, 0.5]}, logy=True)
+    figure_check.assert_readable(fig, bbox_inches="tight")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("layers", [1, 2], ids=["one_layer", "two_layers"])
+def test_graph_figure_is_readable(layers):
+    from tinygradconv.layers import Conv1DTranspose, Dense
+
+    model = tg.models.Sequential([Conv1DTranspose(2, 3, strides=2), Dense(1)][:layers])
+    loss = (model(np.ones((1, 4, 1), dtype="float32")) ** 2).sum()
+    ax = viz.plot_graph(loss)
+    try:
+        figure_check.assert_readable(ax.figure, bbox_inches="tight")
+    finally:
+        plt.close(ax.figure)
+
+
+def test_the_figure_check_finds_what_it_should():
+    fig, ax = plt.subplots(figsize=(24, 2))                                  # a long strip with 8-point text
+    ax.set_title("a title", fontsize=8)
+    ax.text(0.5, 0.5, "one", transform=ax.transAxes, fontsize=12)
+    ax.text(0.5, 0.5, "two", transform=ax.transAxes, fontsize=12)            # on top of "one"
+    ax.text(1.2, 0.5, "outside", transform=fig.transFigure, fontsize=12)     # beyond the right edge
+    problems = figure_check.figure_problems(fig)
+    assert any("'a title' is 3.3 pt" in p for p in problems)
+    assert any("'one' and 'two' overlap" in p for p in problems)
+    assert any("'outside' extends beyond" in p for p in problems)
+    assert not any("outside" in p for p in figure_check.figure_problems(fig, bbox_inches="tight")
+                   if "extends" in p)                                       # a tight bbox takes it in
+    plt.close(fig)
+
+
+_EXAMPLE_RUNNER = """
+import json, runpy, sys
+sys.path.insert(0, {tests!r})
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import figure_check
+figure_check.install({report!r}, {name!r})                  # figures the script saves itself
+sys.argv = [{script!r}] + {extra!r}
+runpy.run_path({script!r}, run_name="__main__")
+entries = json.loads(open({report!r}).read())
+for number in plt.get_fignums():                             # figures the docs gallery saves (tight bbox)
+    problems = figure_check.figure_problems(plt.figure(number), bbox_inches="tight")
+    if problems:
+        entries.append({{"where": {name!r}, "figure": number, "problems": problems}})
+open({report!r}, "w").write(json.dumps(entries, indent=1))
+"""
+
+
+@pytest.mark.parametrize("script", sorted(Path(ROOT, "examples").glob("[!_]*.py")), ids=lambda p: p.name)
+def test_every_figure_of_the_examples_is_readable(script, tmp_path):
+    report = tmp_path / "report.json"
+    extra = ["--out", str(tmp_path / "out")] if "--out" in script.read_text() else []   # its own saved figures too
+    code = _EXAMPLE_RUNNER.format(tests=os.path.dirname(__file__), report=str(report), name=script.name,
+                                  script=str(script), extra=extra)
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert report.read_text() == "[]", report.read_text()

@@ -1,9 +1,10 @@
 """The command line: ``python -m tinygradconv COMMAND`` (also installed as ``tinygradconv``).
 
-Commands (each has ``--help``):
+Commands (each has ``--help``; ``python -m tinygradconv`` alone lists them):
 
 * ``demo`` -- train the default toy model, a ``Conv1DTranspose`` signal upsampler, with a progress bar; print its
-  metrics against linear interpolation; write its weights and (with matplotlib) plots to ``./tinygradconv-demo/``;
+  metrics against linear interpolation; write its weights (``upsampler.weights.npz``) and, with matplotlib,
+  ``training_curve.png`` and ``predictions.png`` to ``./tinygradconv-demo/`` (``--out`` elsewhere);
 * ``info`` -- the version, the backends available here, the BLAS NumPy uses, and the configuration values;
 * ``connectivity``, ``figures`` -- drawings of what a (transposed) convolution connects, and the README figures
   (from :mod:`tinygradconv.viz.cli`, loaded only when one of them is asked for).
@@ -90,6 +91,9 @@ def main(argv=None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command and return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_first_command(argv))
+    if not argv:  # `python -m tinygradconv` alone: say what there is to run
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     status = args.func(args)
     return 0 if status is None else int(status)

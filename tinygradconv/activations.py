@@ -63,7 +63,7 @@ from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .tensor import Tensor
-from .validation import number
+from .validation import axis_index, number
 
 __all__ = [
     "ActivationFunction",
@@ -275,7 +275,7 @@ def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
 
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
-    (the left branch); ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's
+    (the left branch); ``elu(-0.0) = -0.0``; ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's
     vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
 
     >>> import tinygradconv as tg
@@ -285,7 +285,10 @@ def elu(x, alpha=1.0):
     x = _t(x)
     alpha = float(number(alpha, "alpha", finite=True))
     positive = x > 0.0  # False for NaN: NaN takes the exponential branch, whose value and gradient are NaN
-    return ops.where(positive, x, alpha * (ops.where(positive, 0.0, x).exp() - 1.0))
+    negative = ops.where(positive, 0.0, x)
+    # exp(x) - 1, except at the zeros, which it keeps with their sign as expm1 does: elu(-0.0) = -0.0 (Keras,
+    # PyTorch); the gradient there is the same, exp(0) = 1
+    return ops.where(positive, x, alpha * ops.where(negative == 0.0, negative, negative.exp() - 1.0))
 
 
 def selu(x):
@@ -407,6 +410,8 @@ def softmax(x, axis=-1):
     >>> softmax(tg.tensor([1000.0, 1000.0])).tolist()
     [0.5, 0.5]
     """
+    x = _t(x)
+    axis_index(axis, x.ndim, "softmax", scalar_axis=True)  # checked here, so that errors name softmax
     return log_softmax(x, axis=axis).exp()
 
 

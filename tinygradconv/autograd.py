@@ -31,6 +31,10 @@ class _GradState(threading.local):
     """Per-thread recording switch (as in PyTorch: ``no_grad`` in one thread leaves the others recording)."""
 
     enabled = True
+    # Callables that backward() calls at every node it reaches, as observer(tensor, grad, input_grads): the
+    # gradient arriving at ``tensor`` (an array, or None) and what its op sends to each input. Empty by default;
+    # tinygradconv.viz.record_backward() adds one, to draw the backward pass.
+    observers = ()
 
 
 _state = _GradState()
@@ -125,7 +129,11 @@ class Function:
     and is dropped. Keyword arguments are non-differentiable attributes.
 
     ``backward`` receives the gradient of the output (same shape and dtype as the output) and returns one gradient
-    per input, each of that input's shape, or ``None`` where no gradient is needed.
+    per input, each of that input's shape, or ``None`` where no gradient is needed. An output of an integer or bool
+    dtype never requires grad and records no node (as in PyTorch: a cast to int, a comparison).
+
+    Attributes are checked by ``forward`` itself (``ValueError``/``TypeError`` naming the argument), so that
+    ``Function.apply`` fails as clearly as the functional wrappers that call it.
     """
 
     name = None
@@ -164,7 +172,10 @@ class Function:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
         if requires_grad and _state.enabled:
             ctx = Context(backend.xp, inputs, cls)
-            return Tensor._make(cls.forward(ctx, *arrays, **attrs), backend, True, ctx)
+            out = cls.forward(ctx, *arrays, **attrs)
+            if dtype_name(out.dtype) in _FLOATS:
+                return Tensor._make(out, backend, True, ctx)
+            return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
         return Tensor._make(cls.forward(Context(backend.xp, inputs, None), *arrays, **attrs), backend, False, None)
 
 
@@ -333,8 +344,17 @@ def backward(root, grad=None, retain_graph=False):
     """Back-propagate from ``root``; see :meth:`Tensor.backward`.
 
     Kahn's algorithm: a tensor's op runs its ``backward`` once every use of the tensor has added its share to the
-    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph.
+    tensor's gradient (``uses`` counts down to zero), which is a reverse topological order of the graph. IEEE 754
+    special results on the way (``1/0``, ``inf - inf`` when gradients add up) are computed silently, as PyTorch
+    does: no NumPy ``RuntimeWarning`` (``ops.elementwise.ieee754``).
     """
+    from .ops.elementwise import ieee754
+
+    with ieee754(root.backend.xp):
+        _backward(root, grad, retain_graph)
+
+
+def _backward(root, grad, retain_graph):
     grads = {root: _initial_grad(root, grad)}
     uses = _count_uses(root)
     ready = [root]
@@ -349,6 +369,9 @@ def backward(root, grad=None, retain_graph=False):
             if ctx is None or tensor._retains_grad:
                 _accumulate(tensor, g)
         if ctx is None:
+            if _state.observers:
+                for observe in _state.observers:
+                    observe(tensor, g, ())
             continue
         parents = ctx.inputs
         if g is None:  # nothing flows through this node, but its inputs must still count it as done
@@ -363,6 +386,9 @@ def backward(root, grad=None, retain_graph=False):
             if len(input_grads) != len(parents):
                 raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
                                    f"{len(parents)} inputs")
+        if _state.observers:
+            for observe in _state.observers:
+                observe(tensor, g, input_grads)
         for parent, pg in zip(parents, input_grads):
             if parent is None or not parent.requires_grad:
                 continue
@@ -383,4 +409,5 @@ def backward(root, grad=None, retain_graph=False):
 # from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
 # -> autograd), explained at the end of tensor.py.
 from .backend import dtype_name
+from .tensor import _FLOAT_KINDS as _FLOATS
 from .tensor import Tensor

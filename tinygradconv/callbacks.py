@@ -476,7 +476,8 @@ class ModelCheckpoint(Callback):
     """Save the model (or only its weights) at the end of each epoch, or every ``save_freq`` batches.
 
     Args:
-        filepath: where to save, a ``.npz`` path; may contain ``{epoch:02d}`` (counting from 1) and any log name,
+        filepath: where to save, a ``.npz`` path (or a ``.keras`` path for the whole model, readable by Keras 3);
+            may contain ``{epoch:02d}`` (counting from 1) and any log name,
             e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.npz"``.
         monitor: the log compared when ``save_best_only``.
         verbose: 1 prints a message at each save.
@@ -498,9 +499,13 @@ class ModelCheckpoint(Callback):
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         filepath = os.fspath(filepath)
-        if not str(filepath).endswith(".npz"):
+        if str(filepath).endswith(".keras") and save_weights_only:
+            raise ValueError(f"Invalid value for argument `filepath`. With save_weights_only=True the file name must "
+                             f"end in `.npz` (a .keras file holds a whole model). Received filepath={filepath!r}")
+        if not str(filepath).endswith((".npz", ".keras")):
             raise ValueError(f"Invalid value for argument `filepath`. The file name must end in `.npz` (weights and "
-                             f"models are saved as .npz archives). Received filepath={filepath!r}")
+                             f"models are saved as .npz archives) or, for a whole model, `.keras` (Keras 3 format). "
+                             f"Received filepath={filepath!r}")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
                                      or save_freq <= 0):
             raise ValueError(f"Invalid value for argument `save_freq`. Expected 'epoch' or a positive integer. "

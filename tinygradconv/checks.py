@@ -20,36 +20,43 @@ class GradcheckError(AssertionError):
     """Raised by :func:`gradcheck` when an analytic gradient disagrees with finite differences."""
 
 
-# Default (eps, atol, rtol) for finite differences in each floating dtype: eps near the cube root of the machine
-# epsilon (it balances truncation and rounding error of central differences); tolerances a few times the error
-# that remains.
-_GRADCHECK_DEFAULTS = {"float64": (1e-6, 1e-5, 1e-3), "float32": (1e-2, 2e-2, 2e-2), "float16": (1e-1, 3e-1, 1e-1)}
+# Default (atol, rtol) for the analytic gradient computed in each floating dtype, against central differences that
+# are always computed in float64 (step 1e-6): a few times the rounding a correct gradient carries in that dtype
+# (float16: 2^-11 relative per rounding, and several roundings in forward and backward), and well under 50%, so a
+# gradient wrong by a factor of 2 is always caught, in float16 too.
+_GRADCHECK_TOLERANCES = {"float64": (1e-5, 1e-3), "float32": (1e-4, 1e-3), "float16": (1e-2, 2e-2)}
+_GRADCHECK_EPS = 1e-6
 
 
 def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64"):
-    """Compare the gradients of ``fn`` with central finite differences, by default in float64.
+    """Compare the gradients of ``fn`` with central finite differences computed in float64.
 
     The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v``, so every output element counts.
     For each input ``x`` with ``requires_grad``: analytic ``dL/dx`` from :meth:`Tensor.backward` versus numeric
-    ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``; they must agree within
-    ``atol + rtol * |numeric|``.
+    ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``, computed on float64 copies of the
+    inputs; they must agree within ``atol + rtol * |numeric|``.
 
     Args:
         fn: a function of Tensors returning a Tensor.
         inputs: Tensors (or data); those with ``requires_grad`` are checked.
-        eps, atol, rtol: the step and the tolerances; by default chosen for the dtype the check runs in
-            (float64: ``1e-6, 1e-5, 1e-3``; float32: ``1e-2, 2e-2, 2e-2``; float16: ``1e-1, 3e-1, 1e-1``).
+        eps: the finite-difference step (default ``1e-6``, for float64).
+        atol, rtol: the tolerances; by default chosen for the dtype the analytic gradient is computed in (float64:
+            ``1e-5, 1e-3``; float32: ``1e-4, 1e-3``; float16: ``1e-2, 2e-2``).
         seed: the seed of ``v``.
         raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
-        dtype: ``"float64"`` (the default): the check runs on **float64 copies** of the floating inputs, so both
-            the analytic gradient and the finite differences are computed in float64, whatever the inputs' own
-            dtype (float32 rounding would otherwise swamp the differences and call correct code wrong).
-            ``"input"``: the check runs in each input's own dtype, with the tolerances above for that dtype (a
-            check that a low-precision code path is right, not a tight one).
+        dtype: which code path the analytic gradient comes from.
+            ``"float64"`` (the default): ``fn`` and its backward run on **float64 copies** of the floating inputs,
+            whatever their own dtype (float32 rounding would otherwise swamp the differences and call correct
+            code wrong). ``"input"``: ``fn`` and its backward run in each input's **own dtype** (float32, float16:
+            the low-precision code path is what is checked), while the finite differences, the reference, are
+            still computed in float64, on float64 copies of the same (already rounded) input values and ``v``.
+            Computing the differences in float16 itself would need tolerances so loose (its rounding error
+            divided by the step) that a gradient wrong by a factor of 2 could pass; with a float64 reference the
+            tolerances only cover the rounding of the analytic gradient, and a factor-2 error is always caught.
 
     Returns ``True`` when all gradients agree. Otherwise raises :class:`GradcheckError` (or returns ``False``
     with ``raise_exception=False``) naming the worst mismatch (the input, the element index and both values) and
-    the dtype the check ran in.
+    the dtype the analytic gradient was computed in.
 
     Raises:
         ValueError: when no input requires a gradient, or for an unknown ``dtype``.
@@ -61,6 +68,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     True
     >>> tg.gradcheck(lambda a: a * a, tg.tensor([0.3, 1.7, -2.2], requires_grad=True))  # float32, checked in float64
     True
+    >>> tg.gradcheck(lambda a: a * a, tg.tensor([0.5, 1.5], dtype="float16", requires_grad=True), dtype="input")
+    True
     """
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
@@ -69,32 +78,34 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
         raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
     floating = ("float16", "float32", "float64")
 
-    def check_dtype(t):
+    def analytic_dtype(t):
         name = dtype_name(t.dtype)
         return "float64" if dtype == "float64" and name in floating else name
 
-    dtypes = [check_dtype(t) for t in inputs]
+    dtypes = [analytic_dtype(t) for t in inputs]
+    reference_dtypes = ["float64" if d in floating else d for d in dtypes]
     checked = [d for d, t in zip(dtypes, inputs) if t.requires_grad]
-    lowest = min(checked, key=floating.index)  # the least precise dtype sets the default step and tolerances
-    default_eps, default_atol, default_rtol = _GRADCHECK_DEFAULTS[lowest]
-    eps = default_eps if eps is None else eps
+    lowest = min(checked, key=floating.index)  # the least precise dtype sets the default tolerances
+    default_atol, default_rtol = _GRADCHECK_TOLERANCES[lowest]
+    eps = _GRADCHECK_EPS if eps is None else eps
     atol = default_atol if atol is None else atol
     rtol = default_rtol if rtol is None else rtol
     rng = np.random.default_rng(seed)
-    originals = [t.numpy().astype(d) for t, d in zip(inputs, dtypes)]  # copies in the dtype of the check
+    values = [t.numpy().astype(d) for t, d in zip(inputs, dtypes)]  # the values fn sees, in the analytic dtype
+    originals = [a.astype(d) for a, d in zip(values, reference_dtypes)]  # the same values, in float64
 
-    def run(arrays, track):
+    def run(arrays, arrays_dtypes, track):
         ts = [Tensor(a, dtype=d, backend=t.backend, requires_grad=track and t.requires_grad)
-              for a, d, t in zip(arrays, dtypes, inputs)]
+              for a, d, t in zip(arrays, arrays_dtypes, inputs)]
         if track:
             return ts, fn(*ts)
         with no_grad():
             return ts, fn(*ts)
 
-    tracked, out = run(originals, True)
+    tracked, out = run(values, dtypes, True)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    v = rng.standard_normal(out.shape)
+    v = rng.standard_normal(out.shape).astype(dtype_name(out.dtype)).astype(np.float64)  # same v for both sides
     if out.requires_grad:
         out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
 
@@ -104,13 +115,13 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
             continue
         analytic = tt.grad.numpy() if tt.grad is not None else np.zeros(t.shape)
         for index in np.ndindex(*t.shape):
-            values = []
+            sums = []
             for step in (eps, -eps):
                 arrays = [a.copy() for a in originals]
                 arrays[n][index] += step
-                _, o = run(arrays, False)
-                values.append(float(np.sum(o.numpy().astype(np.float64) * v)))
-            numeric = (values[0] - values[1]) / (2 * eps)
+                _, o = run(arrays, reference_dtypes, False)
+                sums.append(float(np.sum(o.numpy().astype(np.float64) * v)))
+            numeric = (sums[0] - sums[1]) / (2 * eps)
             a = float(analytic[index])
             excess = abs(a - numeric) - (atol + rtol * abs(numeric))
             if np.isnan(excess):  # a NaN gradient (or a NaN difference) is the worst mismatch of all
@@ -121,14 +132,13 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
         return True
     _, n, index, a, numeric = worst
     where = ("on float64 copies of the inputs" if dtype == "float64" else
-             f"in the inputs' own dtype ({lowest}; pass dtype='float64' for a tight check)")
+             f"analytic gradient in the inputs' own dtype ({lowest}), finite differences in float64")
     message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
                f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g} "
-               f"(finite differences {where}, eps={eps:g})")
+               f"({where}, eps={eps:g})")
     if raise_exception:
         raise GradcheckError(message)
     return False
-
 
 
 def sample_inputs(sample, backend=None, dtype="float64"):
@@ -171,6 +181,7 @@ def _compare(what, got, expected, rtol, atol):
     if got.shape != expected.shape:
         return f"{what}: shape {got.shape}, expected {expected.shape}"
     same = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    same &= ~((got == 0) & (expected == 0) & (np.signbit(got) != np.signbit(expected)))  # 0.0 is not -0.0
     if same.all():
         return None
     index = tuple(int(i) for i in np.argwhere(~same)[0])
@@ -183,7 +194,8 @@ def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-
     For each sample of ``special_points``: the output and the gradient of ``sum(output)`` (in float64) must equal the
     sample's ``expected``/``expected_grads`` where given, and ``reference(sample)`` where ``reference`` is given (a
     function returning ``(output, grads)`` as arrays, e.g. computed with PyTorch), within ``rtol``/``atol``; NaN
-    matches NaN, ``inf`` matches ``inf`` of the same sign. Every gradient must have its input's shape.
+    matches NaN, ``inf`` matches ``inf`` of the same sign, and a zero matches only a zero of the same sign
+    (``0.0`` is not ``-0.0``: ``1 / x`` tells them apart). Every gradient must have its input's shape.
 
     Returns the number of samples checked. Raises :class:`GradcheckError` naming the sample, the element and both
     values at the first mismatch, and ``ValueError`` when the op has no special points.

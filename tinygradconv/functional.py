@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, KerasTensor, Node, _inbound_nodes, _node_of, is_symbolic
-from .models import Model, _as_array
+from .models import Model, _as_array, _Mean
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -114,6 +115,11 @@ class FunctionalMixin:
     """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
 
     def _init_graph(self, inputs, outputs):
+        # dicts (as Keras): data, losses and predictions are then keyed by the dict's keys
+        self._input_keys = list(inputs) if isinstance(inputs, dict) else None
+        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
+        inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        outputs = list(outputs.values()) if isinstance(outputs, dict) else outputs
         self._nested_inputs = isinstance(inputs, (list, tuple))
         self._nested_outputs = isinstance(outputs, (list, tuple))
         self._inputs = _flatten(inputs, "inputs")
@@ -131,6 +137,14 @@ class FunctionalMixin:
                                    else self._inputs[0].shape)
         self.built = True
 
+    def _input_names(self):
+        """The keys of the model's input data: the ``inputs`` dict's keys, else the input layers' names."""
+        return self._input_keys or [t._keras_history[0].name for t in self._inputs]
+
+    def _output_names(self):
+        """The keys of targets, per-output losses and logs: the ``outputs`` dict's keys, else the layers' names."""
+        return self._output_keys or [t._keras_history[0].name for t in self._outputs]
+
     @property
     def inputs(self):
         return list(self._inputs)
@@ -138,6 +152,16 @@ class FunctionalMixin:
     @property
     def outputs(self):
         return list(self._outputs)
+
+    @property
+    def input(self):
+        """The symbolic input (a list of them for a model with several inputs), as Keras' ``Model.input``."""
+        return self.inputs if self._nested_inputs else self._inputs[0]
+
+    @property
+    def output(self):
+        """The symbolic output (a list of them for a model with several outputs), as Keras' ``Model.output``."""
+        return self.outputs if self._nested_outputs else self._outputs[0]
 
     @property
     def input_shape(self):
@@ -158,6 +182,9 @@ class FunctionalMixin:
 
     def _feed(self, inputs):
         """The model's inputs as a list of Tensors, checked against the Input shapes."""
+        if isinstance(inputs, dict):
+            inputs = _columns(inputs, self._inputs, "inputs", self._input_names())
+            inputs = inputs if isinstance(inputs, list) else [inputs]
         flat = list(inputs) if isinstance(inputs, (list, tuple)) and self._nested_inputs else [inputs]
         if isinstance(inputs, (list, tuple)) and not self._nested_inputs and len(inputs) == 1:
             flat = list(inputs)
@@ -202,6 +229,17 @@ class FunctionalMixin:
             shapes.setdefault(id(node.layer), node.outputs[0].shape)
         return shapes
 
+    def _summary_connections(self):
+        """Keras' "Connected to" column: each layer's input tensors in this model, as ``layer[node][tensor]``
+        (input layers: ``-``)."""
+        out = {}
+        for node in self._nodes:
+            keys = [self._node_key(t) for t in node.input_tensors]
+            text = ", ".join(f"{name}[{node_index}][{tensor_index}]" for name, node_index, tensor_index in keys)
+            layer = id(node.layer)
+            out[layer] = f"{out[layer]}, {text}" if layer in out else text
+        return out
+
     def build(self, input_shape):
         """A functional model is built when it is created; ``build`` only checks nothing else is asked."""
         self.built = True
@@ -239,8 +277,10 @@ class FunctionalMixin:
         inputs = [self._node_key(t) for t in self._inputs]
         outputs = [self._node_key(t) for t in self._outputs]
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
-                "input_layers": inputs if self._nested_inputs else inputs[0],
-                "output_layers": outputs if self._nested_outputs else outputs[0]}
+                "input_layers": (dict(zip(self._input_keys, inputs)) if self._input_keys
+                                 else inputs if self._nested_inputs else inputs[0]),
+                "output_layers": (dict(zip(self._output_keys, outputs)) if self._output_keys
+                                  else outputs if self._nested_outputs else outputs[0])}
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -291,6 +331,8 @@ def functional_from_config(cls, config, custom_objects=None):
         pending = [p for p in pending if all(p is not q for q in progress)]
 
     def lookup(keys):
+        if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
+            return {key: lookup(value) for key, value in keys.items()}
         nested = isinstance(keys[0], list)
         tensors = [produced[(k[0], k[1])][k[2]] for k in (keys if nested else [keys])]
         return tensors if nested else tensors[0]
@@ -318,19 +360,28 @@ class Columns(list):
         return len(list.__getitem__(self, 0))
 
 
-def _columns(data, tensors, argument):
-    """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged."""
-    if data is None or len(tensors) == 1:
-        if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], (np.ndarray, Tensor)):
-            return data[0]
-        return data
+def _columns(data, tensors, argument, names=None):
+    """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
+    ``names``: the keys of a dict of data (default: the tensors' layer names)."""
+    names = names or [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
-        names = [t._keras_history[0].name for t in tensors]
         missing = [n for n in names if n not in data]
         if missing:
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")
         data = [data[n] for n in names]
+        if len(tensors) == 1:
+            return data[0]
+    if data is None or len(tensors) == 1:
+        if isinstance(data, (list, tuple)) and all(isinstance(d, (np.ndarray, Tensor)) for d in data) and data:
+            if len(data) == 1:
+                return data[0]
+            # Keras: a list of arrays is never stacked into one input (list of numbers / lists still is one array)
+            what = "input" if argument.startswith("x") else "output"
+            raise ValueError(f"Invalid value for argument `{argument}`: the model expects 1 named {what} with keys "
+                             f"{names}, but it received {len(data)} {what} arrays (a list of arrays is never "
+                             f"stacked into one). Pass one array, or a dict {{{names[0]!r}: array}}.")
+        return data
     if not isinstance(data, (list, tuple)) or len(data) != len(tensors):
         raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(tensors)} "
                          f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
@@ -376,29 +427,115 @@ class Functional(FunctionalMixin, Model):
         return functional_from_config(cls, config, custom_objects)
 
     # ------------------------------------------------------------------ data with several inputs/outputs
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **kwargs):
+        """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
+        dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
+        ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
+        ``"<output name>_loss"`` (with several outputs; one output logs only ``"loss"``, as Keras). A model compiled so is saved without its compile arguments (compile it again
+        after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+        per_output = self._per_output_losses(loss, loss_weights)
+        super().compile(optimizer=optimizer, loss=per_output[0][1] if per_output else loss, metrics=metrics,
+                        **kwargs)
+        if per_output:
+            per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, str) else spec, weight)
+                          for name, spec, weight in per_output]
+            self._compile_args = None  # not expressible in the saved compile config
+        self._output_losses = per_output
+        self.reset_metrics()
+
+    def _per_output_losses(self, loss, loss_weights):
+        """``[(output name, loss, weight)]`` for a per-output ``loss`` or any ``loss_weights``; else None."""
+        names = self._output_names()
+        by_output = isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
+        if not by_output and loss_weights is None:
+            return None
+
+        def per_output(value, argument):
+            if isinstance(value, dict):
+                if sorted(value) != sorted(names):
+                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
+                                     f"layers' names), but found {argument}.keys()={list(value)}")
+                return [value[n] for n in names]
+            if isinstance(value, (list, tuple)):
+                if len(value) != len(names):
+                    raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(names)} outputs "
+                                     f"{names}, so it expects a list of {len(names)}. Received {len(value)}: {value!r}")
+                return list(value)
+            return [value] * len(names)
+
+        specs = per_output(loss, "loss")
+        weights = [1.0] * len(names) if loss_weights is None else per_output(loss_weights, "loss_weights")
+        for w in weights:
+            if isinstance(w, bool) or not isinstance(w, (int, float, np.floating, np.integer)):
+                raise TypeError(f"Invalid value for argument `loss_weights`: expected numbers. Received {w!r}")
+        if any(spec is None for spec in specs):
+            raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
+                             f"{loss!r}")
+        return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
+
+    def _logged_output_losses(self):
+        """The per-output losses that get their own log entry: with several outputs only, as Keras."""
+        per_output = getattr(self, "_output_losses", None) or []
+        return per_output if len(self._outputs) > 1 else []
+
+    @property
+    def metrics_names(self) -> list:
+        extra = [f"{name}_loss" for name, _, _ in self._logged_output_losses()]
+        names = super().metrics_names
+        return names[:1] + extra + names[1:]
+
+    def reset_metrics(self):
+        super().reset_metrics()
+        self._output_trackers = [_Mean() for _ in self._logged_output_losses()]
+
+    def _logs(self):
+        logs = super()._logs()
+        extra = {f"{name}_loss": tracker.result()
+                 for (name, _, _), tracker in zip(self._logged_output_losses(), self._output_trackers)}
+        if not extra:
+            return logs
+        first = {"loss": logs.pop("loss")}
+        return {**first, **extra, **logs}
+
+    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
+        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
+        for tracker, value in zip(getattr(self, "_output_trackers", ()), getattr(self, "_last_output_losses", ())):
+            tracker.update(value, batch)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
-            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]"),
-                               _columns(validation_data[1], self._outputs, "validation_data[1]"),
+            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names()),
+                               _columns(validation_data[1], self._outputs, "validation_data[1]",
+                                        self._output_names()),
                                *validation_data[2:])
-        return super().fit(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args,
+        return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(_columns(x, self._inputs, "x"), _columns(y, self._outputs, "y"), *args, **kwargs)
+        return super().evaluate(self._x(x), self._y(y), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        return super().predict(_columns(x, self._inputs, "x"), *args, **kwargs)
+        out = super().predict(self._x(x), *args, **kwargs)
+        return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def predict_on_batch(self, x):
-        x = _columns(x, self._inputs, "x")
+        x = self._x(x)
         return self.predict(x, batch_size=max(len(x), 1))
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
+            inputs = self._x(inputs)
+            inputs = list(inputs) if isinstance(inputs, Columns) else inputs
+        return super().__call__(inputs, training=training, **kwargs)
+
+    def _x(self, x):
+        return _columns(x, self._inputs, "x", self._input_names())
+
+    def _y(self, y):
+        return _columns(y, self._outputs, "y", self._output_names())
 
     def _targets(self, y, y_pred):
         if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
@@ -408,6 +545,20 @@ class Functional(FunctionalMixin, Model):
         return super()._targets(y, y_pred)
 
     def compute_loss(self, y_true, y_pred, sample_weight=None):
+        if getattr(self, "_output_losses", None):  # compile(loss=[...] / {...}, loss_weights=...)
+            pairs = zip(y_true, y_pred) if isinstance(y_pred, list) else [(y_true, y_pred)]
+            total, values = None, []
+            for (t, p), (_, loss_fn, weight) in zip(pairs, self._output_losses):
+                loss = loss_fn(t, p) if sample_weight is None else loss_fn(t, p, sample_weight=sample_weight)
+                if not isinstance(loss, Tensor):
+                    loss = Tensor(loss, dtype=p.dtype, backend=p.backend)
+                loss = loss.mean() if loss.ndim else loss
+                values.append(float(loss.item()))
+                total = loss * weight if total is None else total + loss * weight
+            self._last_output_losses = values
+            for penalty in self.losses:
+                total = total + penalty
+            return total
         if not isinstance(y_pred, list):
             return super().compute_loss(y_true, y_pred, sample_weight)
         total = None

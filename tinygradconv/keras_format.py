@@ -15,7 +15,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   tinygradconv[keras-format]``) holding each layer's weights as datasets ``layers/<path>/vars/<i>``, in the order
   of the layer's weights. The path is the snake-case class name of the layer, numbered in the order of
   ``model.layers`` (``conv1d``, ``conv1d_1``, ...; Sequential models do not count their input layer, functional
-  models do), exactly like the keys of our own ``.npz`` files.
+  models do), exactly like the keys of our own ``.npz`` files. A nested Sequential or functional model has an
+  empty ``vars`` group and its own layers below its path (``layers/sequential/layers/dense/vars/0``), and its
+  config (with its own ``layers``) stands in the outer model's ``config["layers"]``.
 
 Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
 not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
@@ -100,15 +102,27 @@ def _to_keras_config(config):
 
 
 def _keras_layer(layer):
+    from .functional import Functional
+    from .models import Sequential
+
+    if type(layer) in (Functional, Sequential):
+        return _model_json(layer)
     return {"module": "keras.layers", "class_name": type(layer).__name__,
             "config": _to_keras_config(layer.get_config()), "registered_name": None}
 
 
 def _model_json(model):
     from .functional import Functional
-    from .models import Sequential
+    from .models import Model, Sequential
 
     for layer in model.layers:
+        if isinstance(layer, (Functional, Sequential)) and type(layer) in (Functional, Sequential):
+            continue  # a nested model: written as Keras writes one (its own config, weights under its path)
+        if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
+            raise ValueError(  # noqa: TRY004
+                f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
+                f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
+                "Save it as .npz instead.")
         if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
@@ -158,18 +172,25 @@ def save_keras(model, filepath) -> None:
     """
     from . import __version__
     from .functional import Functional
+    from .models import Model
 
     h5py = _h5py()
     config = _model_json(model)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
     buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as h5:
+    def write_layers(h5, prefix, model):
         for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
-            group = h5.create_group(path).create_group("vars")
+            group = h5.create_group(prefix + path).create_group("vars")
             group.attrs["name"] = layer.name
+            if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
+                write_layers(h5, f"{prefix}{path}/", layer)
+                continue
             for i, weight in enumerate(layer.weights):
                 group.create_dataset(str(i), data=weight.numpy())
+
+    with h5py.File(buffer, "w") as h5:
+        write_layers(h5, "", model)
         h5.create_group("vars").attrs["name"] = model.name
 
     def write(f):
@@ -217,12 +238,41 @@ def _from_keras_config(class_name, config, filepath):
                                  f"{class_name}")
         elif _object_kind(key):
             value = _from_keras_object(value, where)
+        elif key == "activation":
+            from . import activations
+
+            try:
+                activations.get(value)
+            except (ValueError, TypeError) as exc:
+                raise SavedFileError(f"{where}: activation {value!r} is not supported by tinygradconv ({exc})") from None
         out[key] = value
     return out
 
 
 def _our_item(item, filepath):
     class_name = item.get("class_name")
+    if class_name in ("Functional", "Sequential", "Model"):  # a nested model
+        inner = item.get("config") or {}
+        if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
+                                      "keras.src.models.sequential") or \
+                (class_name == "Model" and "input_layers" not in inner):
+            raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
+                                 f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
+                                 "(nested Sequential and functional models only)")
+        layers = [_our_item(x, filepath) for x in inner.get("layers", [])]
+        config = {"name": inner.get("name"), "trainable": inner.get("trainable", True), "layers": layers}
+        if class_name == "Sequential":
+            shape = (item.get("build_config") or {}).get("input_shape")
+            if shape is not None:
+                config["build_input_shape"] = shape
+        else:
+            class_name = "Functional"
+            config.update(input_layers=inner["input_layers"], output_layers=inner["output_layers"])
+        out = {"class_name": class_name, "config": config}
+        for key in ("name", "inbound_nodes"):
+            if key in item:
+                out[key] = item[key]
+        return out
     if item.get("module") not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
@@ -283,30 +333,54 @@ def load_keras(filepath):
                 raise SavedFileError(f"{filepath!r}: the Sequential model has no input shape (no InputLayer and no "
                                      "build_config)")
             model.build(tuple(shape))
-        ordered, skip = [item["class_name"] for item in items], True
+        skip = True
     elif class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
         model = functional_from_config(Functional, {**inner, "layers": items})
-        ordered, skip = [item["class_name"] for item in items], False
+        skip = False
     else:
         raise SavedFileError(f"{filepath!r}: model class {class_name!r} is not supported (only Sequential and "
                              "functional models; a subclassed Keras model needs its Python class)")
-    by_name = {layer.name: layer for layer in model.layers}
-    names = [item["config"].get("name") for item in items if not (skip and item["class_name"] == "InputLayer")]
-    paths = [path for _, path in _weight_paths(ordered, skip)]
+    try:
+        h5 = h5py.File(io.BytesIO(weights), "r")
+    except OSError as exc:  # truncated or not HDF5
+        raise SavedFileError(f"{filepath!r}: its model.weights.h5 is not a readable HDF5 file (truncated or "
+                             f"damaged): {exc}") from None
     assignments = []
-    with h5py.File(io.BytesIO(weights), "r") as h5:
-        for name, path in zip(names, paths):
+
+    def collect(model, items, skip, prefix):
+        """The (weight, array) pairs of ``model``'s layers (``items``: their configs), checked, recursing into
+        nested models (whose layers lie under the nested model's own path, as Keras writes them)."""
+        by_name = {layer.name: layer for layer in model.layers}
+        kept = [item for item in items if not (skip and item["class_name"] == "InputLayer")]
+        paths = [path for _, path in _weight_paths([item["class_name"] for item in kept], skip)]
+        for item, path in zip(kept, paths):
+            name = item["config"].get("name")
             layer = by_name[name]
+            path = prefix + path
+            if item["class_name"] in ("Sequential", "Functional"):
+                collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
+                continue
             group = h5.get(f"{path}/vars")
-            stored = [] if group is None else [np.asarray(group[str(i)]) for i in range(len(group))]
-            if len(stored) != len(layer.weights):
-                raise SavedFileError(f"{filepath!r}: layer '{name}' has {len(layer.weights)} weights here but "
-                                     f"{len(stored)} under '{path}/vars' in the file")
+            keys = [] if group is None else list(group.keys())
+            expected = [str(i) for i in range(len(layer.weights))]
+            if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
+                # Keras' message (its Layer.load_own_variables), with the file and the h5 path
+                raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
+                                     f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
+                                     f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
+            try:
+                stored = [np.asarray(group[k]) for k in expected]
+            except OSError as exc:  # a dataset whose data lies past the end of a truncated file
+                raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
+                                     f"read (damaged model.weights.h5): {exc}") from None
             for weight, array in zip(layer.weights, stored):
                 if tuple(array.shape) != tuple(weight.shape):
                     raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
                                          f"the file has {tuple(array.shape)} under '{path}/vars'")
                 assignments.append((weight, array))
+
+    with h5:
+        collect(model, items, skip, "")
     for weight, array in assignments:  # all checked: assign
         weight.data = weight.backend.asarray(array, dtype=dtype_name(weight.dtype))
     return model

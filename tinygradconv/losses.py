@@ -29,6 +29,8 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
+
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
@@ -270,14 +272,24 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
 
     ``sample_weight`` is matched to ``values`` by :func:`squeeze_or_expand_to_same_rank`, then broadcast (trailing
     axes added), so per-sample weights of shape ``(batch,)`` work for losses of shape ``(batch, steps)`` too.
+
+    Raises:
+        ValueError: a ``sample_weight`` whose shape does not broadcast to the losses' (the message names both).
     """
     reduction = standardize_reduction(reduction)
     weights = None
     if sample_weight is not None:
         weights = _as_like(sample_weight, values).detach()
+        given, losses = weights.shape, values.shape
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         if weights.ndim < values.ndim:
             weights = weights.reshape(*weights.shape, *([1] * (values.ndim - weights.ndim)))
+        try:
+            np.broadcast_shapes(values.shape, weights.shape)
+        except ValueError:
+            raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of the "
+                             f"per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, or "
+                             "one per loss element)") from None
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
         return values

@@ -538,6 +538,17 @@ class Model(Layer):
         return _as_array(sample_weight, name)
 
     # ------------------------------------------------------------------ fit / evaluate / predict
+    def _check_labelled_data(self, method, x, y, sample_weight, hint=""):
+        """The checks ``fit`` and ``evaluate`` share: the model is compiled, ``x`` and ``y`` are given, and ``x``,
+        ``y`` and ``sample_weight`` are arrays with the same number of samples. Returns them as arrays, and that
+        number."""
+        self._check_compiled(method)
+        if x is None or y is None:
+            raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}")
+        x, y = _as_array(x, "x"), _as_array(y, "y")
+        sample_weight = self._check_sample_weight(sample_weight)
+        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, sample_weight=None, initial_epoch=0, validation_batch_size=None,
             validation_freq=1):
@@ -572,12 +583,8 @@ class Model(Layer):
             NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
             training starts).
         """
-        self._check_compiled("fit")
-        if x is None or y is None:
-            raise ValueError("`fit` needs both inputs `x` and targets `y` (NumPy arrays, lists or Tensors)")
-        x, y = _as_array(x, "x"), _as_array(y, "y")
-        sample_weight = self._check_sample_weight(sample_weight)
-        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
+                                                           " (NumPy arrays, lists or Tensors)")
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
@@ -688,12 +695,7 @@ class Model(Layer):
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
             ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
         """
-        self._check_compiled("evaluate")
-        if x is None or y is None:
-            raise ValueError("`evaluate` needs both inputs `x` and targets `y`")
-        x, y = _as_array(x, "x"), _as_array(y, "y")
-        sample_weight = self._check_sample_weight(sample_weight)
-        n = _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         if _callbacks is None:
@@ -777,16 +779,18 @@ class Model(Layer):
         """
         print_fn = print_fn or print
         shapes = self._layer_output_shapes()
-        rows = [("Layer (type)", "Output Shape", "Param #")]
+        connections = self._summary_connections()  # a functional model: which tensors each layer takes
+        rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))]
         for layer in self.layers:
             shape = shapes.get(id(layer))
             rows.append((f"{layer.name} ({type(layer).__name__})", "?" if shape is None else str(shape),
-                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"))
-        columns = [max(len(r[i]) for r in rows) + 2 for i in range(2)]
-        width = max(int(line_length or 80), sum(columns) + max(len(r[2]) for r in rows))
+                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
+                        + (() if connections is None else (connections.get(id(layer), "-"),)))
+        columns = [max(len(r[i]) for r in rows) + 2 for i in range(len(rows[0]) - 1)]
+        width = max(int(line_length or 80), sum(columns) + max(len(r[-1]) for r in rows))
 
         def row(cells):
-            return (cells[0].ljust(columns[0]) + cells[1].ljust(columns[1]) + cells[2]).rstrip()
+            return ("".join(cell.ljust(size) for cell, size in zip(cells, columns)) + cells[-1]).rstrip()
 
         print_fn(f'Model: "{self.name}"')
         print_fn("_" * width)
@@ -802,6 +806,10 @@ class Model(Layer):
             size = sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights)
             print_fn(f"{label} params: {count:,} ({_readable_size(size)})")
         print_fn("_" * width)
+
+    def _summary_connections(self):
+        """``{id(layer): "name[node][tensor], ..."}`` for :meth:`summary`'s "Connected to" column (functional
+        models), or None for no such column."""
 
     # ------------------------------------------------------------------ saving
     def save_weights(self, filepath):
@@ -877,6 +885,7 @@ class Sequential(Model):
         self._layers = []
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
+        self._input_layer_name = None  # the name of that Input, kept in the config
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -906,6 +915,7 @@ class Sequential(Model):
                 raise ValueError(f"An Input can only be the first element of a Sequential model. Received "
                                  f"{layer.name!r} after {[existing.name for existing in self._layers]}")
             self._input_batch_shape = layer.batch_shape
+            self._input_layer_name = layer.name
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
@@ -922,6 +932,26 @@ class Sequential(Model):
         self.built = False
         if self._input_batch_shape is not None:
             self.build(self._input_batch_shape)
+
+    @property
+    def input_shape(self):
+        """The batch shape of the model's input, once known (an ``Input``, ``input_shape=`` or a build), as Keras."""
+        shape = self._input_batch_shape or self._build_input_shape
+        if shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet: start it with "
+                                 "layers.Input(shape), or build it (call it on data, or .build(input_shape))")
+        return tuple(shape)
+
+    @property
+    def output_shape(self):
+        """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
+        try:
+            return self.compute_output_shape(self.input_shape)
+        except NotImplementedError:
+            shapes = self._layer_output_shapes()
+            if self._layers and id(self._layers[-1]) in shapes:
+                return tuple(shapes[id(self._layers[-1])])
+            raise AttributeError(f"Sequential model '{self.name}': the output shape is not known yet") from None
 
     def pop(self):
         """Remove and return the last layer."""
@@ -980,14 +1010,36 @@ class Sequential(Model):
         return dict(self._output_shapes)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                "layers": [saving.serialize_layer(layer) for layer in self._layers]}
+        """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
+        :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
+        from .layers.input_layer import InputLayer
+
+        layers = [saving.serialize_layer(layer) for layer in self._layers]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._build_input_shape is not None:
+            shape = self._input_batch_shape or self._build_input_shape
+            name = self._input_layer_name or f"{self.name}_input"
+            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self.dtype, name=name)))
+            config["build_input_shape"] = list(shape)
+        return {**config, "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuild from :meth:`get_config` (or Keras 3's Sequential config): built when it has an input shape."""
         config = dict(config)
-        layers = [saving.deserialize_layer(item, custom_objects) for item in config.pop("layers", [])]
-        return cls(layers=layers, **config)
+        shape = config.pop("build_input_shape", None)
+        items = config.pop("layers", [])
+        if any(isinstance(item, dict) and "module" in item for item in items):  # Keras' own config: translate it
+            from .keras_format import _our_item
+
+            items = [_our_item(item, "the Sequential config") for item in items]
+        if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
+            config["dtype"] = (config["dtype"].get("config") or {}).get("name")
+        layers = [saving.deserialize_layer(item, custom_objects) for item in items]
+        model = cls(layers=layers, **config)
+        if not model.built and shape is not None and model.layers:
+            model.build(tuple(shape))
+        return model
 
 
 def load_model(filepath, custom_objects=None, compile=True):

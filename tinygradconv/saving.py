@@ -56,6 +56,7 @@ import inspect
 import json
 import os
 import secrets
+import stat
 import warnings
 import zipfile
 
@@ -128,9 +129,11 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
             same suffix as ``filepath``, so such writers still infer the format from it.
 
     The temporary file is flushed and fsynced before ``os.replace``, and removed if anything fails, so ``filepath``
-    always holds either its old content or the complete new one. The file gets ordinary permissions, those of the
-    process umask as ``open`` gives (``0o666 & ~umask``, e.g. ``-rw-r--r--``), not the ``0o600`` of
-    ``tempfile.mkstemp``. Every file tinygradconv writes (weights, models, figures, GIFs) goes through here.
+    always holds either its old content or the complete new one. Permissions are those ``open(path, "w")`` gives:
+    a new file gets the process umask's mode (``0o666 & ~umask``, e.g. ``-rw-r--r--``), not the ``0o600`` of
+    ``tempfile.mkstemp``; overwriting an existing file keeps that file's mode (a ``0o600`` file stays ``0o600``),
+    as ``open``, ``np.savez`` and Keras do. Every file tinygradconv writes (weights, models, figures, GIFs) goes
+    through here.
 
     Raises:
         FileNotFoundError: the destination's directory does not exist.
@@ -146,6 +149,10 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
     except OSError as exc:  # e.g. a read-only folder: name the destination, not the temporary file
         raise type(exc)(exc.errno, exc.strerror, filepath) from None
     try:
+        try:  # overwriting: keep the existing file's permission bits, as open(path, "w") does
+            os.chmod(tmp, stat.S_IMODE(os.stat(filepath).st_mode))
+        except FileNotFoundError:
+            pass
         if to_path:
             os.close(fd)
             write(tmp)

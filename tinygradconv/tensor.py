@@ -7,7 +7,7 @@ Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
 * Python numbers and (nested) lists or tuples, and integer or boolean data of any kind, become the configured float
   type ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
 * anything else raises: strings, bytes, complex numbers and arbitrary objects ``TypeError``; ragged (inhomogeneous)
-  nested lists ``ValueError``.
+  nested lists, and Python integers too large for int64 (``2**70``; PyTorch overflows too), ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
 
@@ -53,6 +53,10 @@ def _to_numpy_data(data):
         array = np.asarray(data)
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) nested lists: {exc}") from None
+    if array.dtype == object and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
+        big = next(v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max)
+        raise ValueError(f"Cannot make a Tensor from the integer {big}: it is too large for int64 (an overflow, "
+                         "as in PyTorch); write it as a float (e.g. 1e21) for a floating tensor")
     if array.dtype == object:
         raise TypeError("Cannot make a Tensor from data of object type (ragged lists, None or arbitrary Python "
                         f"objects); received {type(data).__name__}")
@@ -182,6 +186,12 @@ class Tensor:
             raise ValueError(f"Tensor.T needs a 2-D tensor; this one has shape {self.shape}. Use permute().")
         return self.permute(1, 0)
 
+    def __iter__(self):
+        """Iterate over the first axis (``t[0]``, ``t[1]``, ...); a 0-d tensor raises ``TypeError`` as in PyTorch."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -294,7 +304,8 @@ class Tensor:
         return new
 
     def astype(self, dtype) -> Tensor:
-        """A differentiable cast to ``dtype`` (e.g. ``"float64"``)."""
+        """A differentiable cast to ``dtype`` (e.g. ``"float64"``). An integer or bool result never requires grad
+        (as in PyTorch): no gradient flows back through it, nor through any op's integer or bool output."""
         return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
 
     # ------------------------------------------------------------------ autograd
@@ -392,9 +403,21 @@ class Tensor:
     def __getitem__(self, index):
         return _ops.shape.getitem(self, index)
 
-    # comparisons: not differentiable, return boolean tensors
+    # comparisons: not differentiable, return boolean tensors. An operand that is not tensor-like (None, a string,
+    # an arbitrary object, a list that is not numeric) gives NotImplemented, so Python falls back as for any
+    # object: `t == None` is False, `t != "a"` True, `t < None` a TypeError (as in PyTorch).
     def _compare(self, other, op):
-        other = self._lift(other)
+        if other.__class__ is not Tensor:
+            if other is None or isinstance(other, (str, bytes)) or not (
+                    isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
+                    hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
+                return NotImplemented
+            try:
+                other = self._lift(other)
+            except (TypeError, ValueError):
+                if isinstance(other, numbers.Number):  # a number an integer tensor cannot hold: a clear error
+                    raise
+                return NotImplemented
         if other.backend is not self.backend:
             raise ValueError(f"Cannot compare tensors on different backends: {self.backend.name!r} and "
                              f"{other.backend.name!r}. Move one with .to({self.backend.name!r}).")

@@ -1,21 +1,22 @@
-"""
-Tensors and autograd from scratch
-=================================
+# %% [markdown]
+# # Tensors and autograd from scratch
+#
+# A `tinygradconv.Tensor` is an array plus what automatic differentiation needs. Every operation on tensors
+# that require a gradient records a node: which op ran, on which inputs. `backward()` then walks those nodes from
+# the output back to the inputs, applying the chain rule one op at a time. In this tutorial we build a small
+# function, differentiate it **by hand**, let the engine do it, check both against finite differences, and draw the
+# graph the engine recorded.
+#
+# Open it as a notebook (`make notebooks` writes `notebooks/01_tensors_and_autograd.ipynb`; Jupyter with
+# jupytext opens this `.py` file directly), or run it as a script: `python
+# tutorials/01_tensors_and_autograd.py` (`TINYGRADCONV_FIGURES=DIR` also saves the figures there).
 
-A :class:`~tinygradconv.Tensor` is an array plus what automatic differentiation needs. Every operation on tensors
-that require a gradient records a node: which op ran, on which inputs. ``backward()`` then walks those nodes from
-the output back to the inputs, applying the chain rule one op at a time. In this tutorial we build a small
-function, differentiate it **by hand**, let the engine do it, check both against finite differences, and draw the
-graph the engine recorded.
-
-Run it with ``python tutorials/01_tensors_and_autograd.py`` (set ``TINYGRADCONV_FIGURES=DIR`` to also save the
-figures there), or open it as a notebook with ``jupytext --to notebook``.
-"""
+# %% [markdown]
+# ## Setup
+#
+# `TINYGRADCONV_FIGURES` (optional) names a folder where the figures are saved as PNG files as well.
 
 # %%
-# Setup
-# -----
-# ``TINYGRADCONV_FIGURES`` (optional) names a folder where the figures are saved as PNG files as well.
 import os
 
 import matplotlib.pyplot as plt
@@ -34,11 +35,13 @@ def save(fig, name):
         fig.savefig(os.path.join(FIGURES, name), dpi=80, bbox_inches="tight")
 
 
+# %% [markdown]
+# ## Tensors
+#
+# A tensor holds its data on a backend (NumPy by default), a dtype and `requires_grad`. Python numbers and lists
+# become `float32` (the default float type); we ask for `float64` so that the checks below are exact to ~1e-15.
+
 # %%
-# Tensors
-# -------
-# A tensor holds its data on a backend (NumPy by default), a dtype and ``requires_grad``. Python numbers and lists
-# become ``float32`` (the default float type); we ask for ``float64`` so that the checks below are exact to ~1e-15.
 x = tg.tensor([0.5, -1.0, 2.0], dtype="float64", requires_grad=True)
 w = tg.tensor([1.5, 0.3, -0.4], dtype="float64", requires_grad=True)
 b = tg.tensor(0.1, dtype="float64", requires_grad=True)
@@ -46,15 +49,17 @@ x.name, w.name, b.name = "x", "w", "b"
 print(x)
 print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 
-# %%
-# A small function, and its graph
-# -------------------------------
-# .. math::
+# %% [markdown]
+# ## A small function, and its graph
 #
-#    z = x \odot w + b, \qquad a = \tanh(z), \qquad L = \sum_i a_i^2
+# $$
+# z = x \odot w + b, \qquad a = \tanh(z), \qquad L = \sum_i a_i^2
+# $$
 #
-# Each line below runs one op *and* records it: ``z._ctx`` is the node that made ``z`` (its op and its inputs);
+# Each line below runs one op *and* records it: `z._ctx` is the node that made `z` (its op and its inputs);
 # leaves (tensors we made ourselves) have no node.
+
+# %%
 z = x * w + b
 a = z.tanh()
 loss = (a * a).sum()
@@ -63,67 +68,79 @@ print("loss =", loss.item())
 print("z was made by:", z._ctx.fn.name, "from", [t.name or "x * w" for t in z._ctx.inputs])
 print("x is a leaf:", x._ctx is None)
 
-# %%
-# Gradients by hand
-# -----------------
+# %% [markdown]
+# ## Gradients by hand
+#
 # The chain rule, one step at a time, from the output back to the inputs:
 #
-# .. math::
-#
-#    \frac{\partial L}{\partial a} = 2a, \quad
-#    \frac{\partial L}{\partial z} = 2a\,(1 - a^2), \quad
-#    \frac{\partial L}{\partial w} = \frac{\partial L}{\partial z} \odot x, \quad
-#    \frac{\partial L}{\partial x} = \frac{\partial L}{\partial z} \odot w, \quad
-#    \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial z_i}
+# $$
+# \frac{\partial L}{\partial a} = 2a, \quad
+# \frac{\partial L}{\partial z} = 2a\,(1 - a^2), \quad
+# \frac{\partial L}{\partial w} = \frac{\partial L}{\partial z} \odot x, \quad
+# \frac{\partial L}{\partial x} = \frac{\partial L}{\partial z} \odot w, \quad
+# \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial z_i}
+# $$
+
+# %%
 xv, wv, bv = x.numpy(), w.numpy(), b.numpy()
 av = np.tanh(xv * wv + bv)
 dz = 2 * av * (1 - av**2)
 hand = {"x": dz * wv, "w": dz * xv, "b": dz.sum()}
 print("by hand: dL/dx =", hand["x"], " dL/dw =", hand["w"], " dL/db =", hand["b"])
 
+# %% [markdown]
+# ## Gradients by the engine
+#
+# `backward()` visits the nodes in reverse topological order and calls each op's `backward` with the gradient
+# of its output. We keep the graph (`retain_graph=True`) so that we can draw it afterwards.
+
 # %%
-# Gradients by the engine
-# -----------------------
-# ``backward()`` visits the nodes in reverse topological order and calls each op's ``backward`` with the gradient
-# of its output. We keep the graph (``retain_graph=True``) so that we can draw it afterwards.
 loss.backward(retain_graph=True)
 engine = {"x": x.grad.numpy(), "w": w.grad.numpy(), "b": b.grad.numpy()}
 worst = max(float(np.max(np.abs(engine[k] - hand[k]))) for k in hand)
 print("by the engine: dL/dx =", engine["x"])
 print(f"max |engine - hand| = {worst:.1e}")
 
-# %%
-# And by finite differences
-# -------------------------
-# :func:`tinygradconv.gradcheck` compares the engine's gradients with central differences
-# :math:`(L(x + \epsilon e_i) - L(x - \epsilon e_i)) / 2\epsilon`, element by element, and names the worst
+# %% [markdown]
+# ## And by finite differences
+#
+# `tinygradconv.gradcheck` compares the engine's gradients with central differences
+# $(L(x + \epsilon e_i) - L(x - \epsilon e_i)) / 2\epsilon$, element by element, and names the worst
 # mismatch when they disagree.
+
+# %%
 ok = tg.gradcheck(lambda x, w, b: (((x * w + b).tanh()) ** 2).sum(), x, w, b)
 print("gradcheck:", ok)
 
+# %% [markdown]
+# ## The graph
+#
+# `tinygradconv.viz.plot_graph` draws the recorded graph (ops as ellipses, tensors as boxes with their shape,
+# data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph as Graphviz text.
+# Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
+
 # %%
-# The graph
-# ---------
-# :func:`tinygradconv.viz.plot_graph` draws the recorded graph (ops as ellipses, tensors as boxes with their shape,
-# data and, for leaves, gradient); :func:`tinygradconv.viz.to_dot` gives the same graph as Graphviz text.
-# Note the two edges from ``a`` into ``mul``: ``a * a`` uses ``a`` twice, and its gradient is the sum of both.
 ax = viz.plot_graph(loss)
 save(ax.figure, "01_graph.png")
 print(viz.to_dot(loss).splitlines()[0], "...", viz.to_dot(loss).count("->"), "edges")
 
+# %% [markdown]
+# ## Two rules worth knowing
+#
+# **Gradients accumulate.** A second `backward` adds to `.grad` (as in PyTorch); clear it between steps.
+
 # %%
-# Two rules worth knowing
-# -----------------------
-# **Gradients accumulate.** A second ``backward`` adds to ``.grad`` (as in PyTorch); clear it between steps.
 loss.backward(retain_graph=True)
 print("after a second backward, dL/db doubled:", np.isclose(b.grad.item(), 2 * hand["b"]))
 for t in (x, w, b):
     t.zero_grad()
 print("after zero_grad:", x.grad)
 
-# %%
-# **Backward frees the graph.** Without ``retain_graph=True`` the nodes release their saved arrays and inputs, so a
+# %% [markdown]
+# **Backward frees the graph.** Without `retain_graph=True` the nodes release their saved arrays and inputs, so a
 # second pass (or a drawing) finds nothing left.
+
+# %%
 loss.backward()
 try:
     loss.backward()
@@ -132,3 +149,16 @@ except RuntimeError as error:
 print("graph after a plain backward:", viz.to_dot(loss).count("->"), "edge left")
 
 plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Gradients by hand.** Write `fn(x, w, b)` returning $\partial L/\partial x$, $\partial L/\partial w$,
+#    $\partial L/\partial b$ for $L = \sum \tanh(x w + b)^2$. Check it with
+#    `tinygradconv.exercises.check_manual_gradient(fn)`.
+# 2. **Finite differences.** Write `fn(f, x, eps)`: the central-difference estimate of the gradient of `f` at
+#    `x`. Check it with `tinygradconv.exercises.check_finite_differences(fn)`.

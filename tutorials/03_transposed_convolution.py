@@ -1,22 +1,23 @@
-"""
-The transposed convolution
-==========================
+# %% [markdown]
+# # The transposed convolution
+#
+# A strided convolution maps a long signal to a short one with a matrix $C$ (tutorial 2). The **transposed
+# convolution** is the linear map with the matrix $C^\top$: it goes from short to long, each input
+# *scattering* a copy of the kernel into the output, where the copies overlap and add up. It is also exactly what
+# backpropagation does through a convolution. This tutorial checks both facts through the ops, then works through
+# Keras' arguments (`padding`, `output_padding` — where `None` and `0` differ — and `dilation_rate`) with
+# connectivity plots, and ends with the checkerboard pattern that appears when the kernel size is not a multiple of
+# the stride.
+#
+# Open it as a notebook (`make notebooks` writes `notebooks/03_transposed_convolution.ipynb`; Jupyter with
+# jupytext opens this `.py` file directly), or run it as a script: `python
+# tutorials/03_transposed_convolution.py` (`TINYGRADCONV_FIGURES=DIR` saves the figures and the step-by-step
+# GIF).
 
-A strided convolution maps a long signal to a short one with a matrix :math:`C` (tutorial 2). The **transposed
-convolution** is the linear map with the matrix :math:`C^\\top`: it goes from short to long, each input
-*scattering* a copy of the kernel into the output, where the copies overlap and add up. It is also exactly what
-backpropagation does through a convolution. This tutorial checks both facts through the ops, then works through
-Keras' arguments (``padding``, ``output_padding`` — where ``None`` and ``0`` differ — and ``dilation_rate``) with
-connectivity plots, and ends with the checkerboard pattern that appears when the kernel size is not a multiple of
-the stride.
-
-Run it with ``python tutorials/03_transposed_convolution.py`` (``TINYGRADCONV_FIGURES=DIR`` saves the figures,
-and the step-by-step GIF).
-"""
+# %% [markdown]
+# ## Setup
 
 # %%
-# Setup
-# -----
 import os
 
 import matplotlib.pyplot as plt
@@ -46,12 +47,14 @@ def column(values):
     return tg.tensor(np.asarray(values, dtype=float).reshape(1, -1, 1), dtype="float64")
 
 
+# %% [markdown]
+# ## The transpose of the convolution's matrix
+#
+# Take the strided convolution of tutorial 2 (`L = 8`, `k = 3`, `s = 2`, `padding="same"`): its matrix
+# `C` is `4 x 8`. `conv1d_transpose` with the **same kernel** (no flip), stride and padding maps 4 samples
+# back to 8, and its result is `C.T @ y`.
+
 # %%
-# The transpose of the convolution's matrix
-# -----------------------------------------
-# Take the strided convolution of tutorial 2 (``L = 8``, ``k = 3``, ``s = 2``, ``padding="same"``): its matrix
-# ``C`` is ``4 x 8``. ``conv1d_transpose`` with the **same kernel** (no flip), stride and padding maps 4 samples
-# back to 8, and its result is ``C.T @ y``.
 taps = np.array([1.0, 2.0, -1.0])
 kernel = tg.tensor(taps.reshape(-1, 1, 1), dtype="float64")
 C = viz.connectivity_matrix("conv1d", 8, 3, strides=2, padding="same", weights=taps)
@@ -61,38 +64,42 @@ print("conv1d_transpose(y) =", up)
 print("C.T @ y             =", C.T @ y)
 print("conv1d_transpose(y) equals C.T @ y:", np.allclose(up, C.T @ y))
 
-# %%
-# Why it appears in backpropagation: if :math:`y = C x`, then :math:`\partial L / \partial x = C^\top\,
-# \partial L / \partial y`. So the gradient that ``conv1d`` sends back to its input is a transposed convolution of
+# %% [markdown]
+# Why it appears in backpropagation: if $y = C x$, then $\partial L / \partial x = C^\top\,
+# \partial L / \partial y$. So the gradient that `conv1d` sends back to its input is a transposed convolution of
 # the output gradient.
+
+# %%
 x = tg.tensor(np.linspace(-1, 1, 8).reshape(1, 8, 1), dtype="float64", requires_grad=True)
 out = conv1d(x, kernel, strides=2, padding="same")
 out.backward(column(y))
 print("input gradient of conv1d equals conv1d_transpose:", np.allclose(x.grad.numpy()[0, :, 0], up))
 
+# %% [markdown]
+# `tinygradconv.viz.plot_conv_matrix` puts the two matrices side by side, each computed through its own op
+# (the conv1d through `conv1d`, the transposed one through `conv1d_transpose`).
+
 # %%
-# :func:`tinygradconv.viz.plot_conv_matrix` puts the two matrices side by side, each computed through its own op
-# (the conv1d through ``conv1d``, the transposed one through ``conv1d_transpose``).
 fig = viz.plot_conv_matrix("conv1d_transpose", 4, 3, strides=2, padding="same", weights=taps)
 save(fig, "03_conv_matrix.png")
 
+# %% [markdown]
+# ## Output lengths, and `output_padding=None` versus `0`
+#
+# Several input lengths of a strided convolution give the same output length (`ceil(L / s)`), so going back is
+# ambiguous; Keras resolves it with `padding` and `output_padding`:
+#
+# | padding | output_padding | output length $N$ |
+# |---|---|---|
+# | `valid` | `None` | $(L - 1)\,s + \max(k_\text{eff}, s)$ |
+# | `valid` | $p$ | $(L - 1)\,s + k_\text{eff} + p$ |
+# | `same` | `None` | $L\,s$ |
+# | `same` | $p$ | $(L - 1)\,s + (k_\text{eff} \bmod 2) + p$ |
+#
+# `None` is not `0`: with `valid` and a kernel shorter than the stride, `None` keeps the output a whole
+# multiple of the stride (a zero tail), `0` does not.
+
 # %%
-# Output lengths, and ``output_padding=None`` versus ``0``
-# --------------------------------------------------------
-# Several input lengths of a strided convolution give the same output length (``ceil(L / s)``), so going back is
-# ambiguous; Keras resolves it with ``padding`` and ``output_padding``:
-#
-# ==========  ==============  ======================================
-# padding     output_padding  output length ``N``
-# ==========  ==============  ======================================
-# ``valid``   ``None``        ``(L - 1) s + max(k_eff, s)``
-# ``valid``   ``p``           ``(L - 1) s + k_eff + p``
-# ``same``    ``None``        ``L s``
-# ``same``    ``p``           ``(L - 1) s + k_eff mod 2 + p``
-# ==========  ==============  ======================================
-#
-# ``None`` is not ``0``: with ``valid`` and a kernel shorter than the stride, ``None`` keeps the output a whole
-# multiple of the stride (a zero tail), ``0`` does not.
 L = 4
 print(f"L={L}, s=2 | {'valid/None':>10} {'valid/0':>8} {'valid/1':>8} | {'same/None':>9} {'same/0':>7} "
       f"{'same/1':>7}")
@@ -102,34 +109,42 @@ for k in (1, 2, 3, 4):
 print(viz.output_length_formula("conv1d_transpose", L, 2, strides=3))
 print(viz.output_length_formula("conv1d_transpose", L, 2, strides=3, output_padding=0))
 
-# %%
-# Connectivity plots
-# ------------------
-# :func:`tinygradconv.viz.plot_connectivity` draws the transposed convolution as the direct convolution it is
+# %% [markdown]
+# ## Connectivity plots
+#
+# `tinygradconv.viz.plot_connectivity` draws the transposed convolution as the direct convolution it is
 # equivalent to: **zeros inserted** between the strided inputs, **padding** at both ends, every output position
 # of the full result, of which Keras **crops** some. Lines are the (input, tap) connections, computed through the op.
+
+# %%
 ax = viz.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
 save(ax.figure, "03_connectivity_same.png")
 
-# %%
-# With a kernel shorter than the stride and ``output_padding=None``, some outputs receive no input at all: they
+# %% [markdown]
+# With a kernel shorter than the stride and `output_padding=None`, some outputs receive no input at all: they
 # hold only the bias (hatched yellow).
+
+# %%
 ax = viz.plot_connectivity("conv1d_transpose", 4, 2, strides=3, weights=[1.0, -0.5])
 save(ax.figure, "03_connectivity_bias_only.png")
 
+# %% [markdown]
+# Dilation spreads the taps `d` samples apart: `k_eff = (k - 1) d + 1`.
+
 # %%
-# Dilation spreads the taps ``d`` samples apart: ``k_eff = (k - 1) d + 1``.
 ax = viz.plot_connectivity("conv1d_transpose", 4, 3, strides=2, dilation_rate=2)
 save(ax.figure, "03_connectivity_dilated.png")
 
-# %%
-# The one exception to "same transposes same"
-# -------------------------------------------
+# %% [markdown]
+# ## The one exception to "same transposes same"
+#
 # The matching conv1d of a transposed convolution uses the same kernel, stride and dilation, padded by the
-# transposed op's crops. For Keras padding names this is the conv1d with the same ``padding``, except for
-# ``"same"`` with an explicit ``output_padding`` where ``k_eff % 2 + output_padding == 0``: the transposed output
-# has ``(L - 1) s`` samples and a ``"same"`` convolution of it would give ``L - 1`` values, not ``L``. The
-# identity :math:`T = C^\top` still holds with the explicit padding.
+# transposed op's crops. For Keras padding names this is the conv1d with the same `padding`, except for
+# `"same"` with an explicit `output_padding` where `k_eff % 2 + output_padding == 0`: the transposed output
+# has `(L - 1) s` samples and a `"same"` convolution of it would give `L - 1` values, not `L`. The
+# identity $T = C^\top$ still holds with the explicit padding.
+
+# %%
 for k, op in ((3, None), (4, 0)):
     n = conv_transpose_output_length(5, k, 2, "same", op)
     print(f"k={k}, output_padding={op}: N={n}, matching conv1d pads {matching_conv_padding(k, 2, 'same', op)}, "
@@ -137,12 +152,14 @@ for k, op in ((3, None), (4, 0)):
 fig = viz.plot_conv_matrix("conv1d_transpose", 5, 4, strides=2, padding="same", output_padding=0)
 save(fig, "03_same_exception.png")
 
-# %%
-# The checkerboard
-# ----------------
+# %% [markdown]
+# ## The checkerboard
+#
 # Feed a constant signal through a transposed convolution whose kernel is all ones. Each output counts how many
-# kernel copies overlap there. When ``k`` is a multiple of ``s`` every interior output gets ``k / s`` copies; when
+# kernel copies overlap there. When `k` is a multiple of `s` every interior output gets `k / s` copies; when
 # it is not, the counts alternate, and so do the values: the *checkerboard artifact* of upsampling networks.
+
+# %%
 ones = column(np.ones(8))
 flat = {k: conv1d_transpose(ones, tg.tensor(np.ones((k, 1, 1)), dtype="float64"), strides=2,
                             padding="same").numpy()[0, :, 0] for k in (3, 4)}
@@ -153,16 +170,30 @@ fig, axis = plt.subplots(figsize=(6, 2.6))
 for k, values in flat.items():
     axis.step(np.arange(values.size), values, where="mid", label=f"kernel size {k}, stride 2")
 axis.set(xlabel="output position", ylabel="output", title="A constant input, upsampled by 2")
-axis.legend()
+axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)   # beside the plot, off the curves
 save(fig, "03_checkerboard.png")
 
-# %%
-# The overlap, step by step: :func:`tinygradconv.viz.animate_transposed_conv` scatters one input per frame (the
+# %% [markdown]
+# The overlap, step by step: `tinygradconv.viz.animate_transposed_conv` scatters one input per frame (the
 # accumulated values come from the op itself) and finally crops to the output. Cell colour counts the copies
-# received so far. Pass ``path="scatter.gif"`` to write the GIF.
+# received so far. Pass `path="scatter.gif"` to write the GIF; `viz.show_animation(anim)` plays it right here in a
+# notebook, as a GIF embedded in the page (no video codec and no network needed).
+
+# %%
 anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2, padding="same",
                                    path=os.path.join(FIGURES, "03_scatter.gif") if FIGURES else None)
 partials, counts = viz.scatter_steps([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2)
 print("overlap count per full-output position:", counts[-1].astype(int).tolist())
+viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF
 
-plt.show()
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Conv1DTranspose output length.** Write `fn(input_length, kernel_size, strides, padding, output_padding,
+#    dilation_rate)`. Check it with `tinygradconv.exercises.check_output_length(fn)`.
+# 2. **conv1d_transpose by hand.** Write `fn(x, w, strides)`: the full transposed convolution. Check it with
+#    `tinygradconv.exercises.check_conv1d_transpose(fn)`.

@@ -1,34 +1,36 @@
-"""
-Write your own differentiable op
-================================
+# %% [markdown]
+# # Write your own differentiable op
+#
+# Every op in tinygradconv is one `tinygradconv.Function` subclass with two static methods side by side:
+# `forward` computes the result from raw backend arrays and saves what the derivative needs; `backward` receives
+# the gradient of the output and returns one gradient per input. This tutorial writes two ops, catches a wrong
+# derivative with `tinygradconv.gradcheck`, and registers the ops with sample inputs
+# (`tinygradconv.register_op`) so that they get the same check as every built-in op, on every backend.
+#
+# Open it as a notebook (`make notebooks` writes `notebooks/04_custom_op.ipynb`; Jupyter with jupytext opens
+# this `.py` file directly), or run it as a script: `python tutorials/04_custom_op.py`.
 
-Every op in tinygradconv is one :class:`~tinygradconv.Function` subclass with two static methods side by side:
-``forward`` computes the result from raw backend arrays and saves what the derivative needs; ``backward`` receives
-the gradient of the output and returns one gradient per input. This tutorial writes two ops, catches a wrong
-derivative with :func:`~tinygradconv.gradcheck`, and registers the ops with sample inputs
-(:func:`~tinygradconv.register_op`) so that they get the same check as every built-in op, on every backend.
-
-Run it with ``python tutorials/04_custom_op.py``.
-"""
+# %% [markdown]
+# ## Setup
 
 # %%
-# Setup
-# -----
 import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.autograd import OPS, Sample
 
-# %%
-# A unary op: softsign
-# --------------------
-# .. math:: y = \frac{x}{1 + |x|}, \qquad \frac{dy}{dx} = \frac{1}{(1 + |x|)^2}
+# %% [markdown]
+# ## A unary op: softsign
 #
-# ``forward`` and ``backward`` get raw arrays and the array namespace ``ctx.xp`` (NumPy, CuPy or
-# array-api-strict); using only ``ctx.xp`` keeps the op portable. ``backward`` multiplies the incoming gradient by
+# $$
+# y = \frac{x}{1 + |x|}, \qquad \frac{dy}{dx} = \frac{1}{(1 + |x|)^2}
+# $$
+#
+# `forward` and `backward` get raw arrays and the array namespace `ctx.xp` (NumPy, CuPy or
+# array-api-strict); using only `ctx.xp` keeps the op portable. `backward` multiplies the incoming gradient by
 # the local derivative (the chain rule).
 
-
+# %%
 class Softsign(tg.Function):
     """``x / (1 + |x|)``, elementwise."""
 
@@ -56,13 +58,14 @@ print("softsign(x) =", y.numpy())
 print("dy/dx       =", x.grad.numpy())
 print("by formula  =", 1 / (1 + np.abs(x.numpy())) ** 2)
 
-# %%
-# Catching a wrong derivative
-# ---------------------------
-# :func:`~tinygradconv.gradcheck` compares the analytic gradient with central finite differences in float64 and
+
+# %% [markdown]
+# ## Catching a wrong derivative
+#
+# `tinygradconv.gradcheck` compares the analytic gradient with central finite differences in float64 and
 # names the worst element. Here the backward forgets to square the denominator:
 
-
+# %%
 class WrongSoftsign(Softsign):
     @staticmethod
     def backward(ctx, grad):
@@ -77,15 +80,18 @@ except tg.GradcheckError as error:
 
 print("the right one passes:", tg.gradcheck(softsign, x))
 
-# %%
-# Two inputs, and skipping unneeded gradients
-# -------------------------------------------
-# .. math:: h = \sqrt{a^2 + b^2}, \qquad \frac{\partial h}{\partial a} = \frac{a}{h}, \quad
-#    \frac{\partial h}{\partial b} = \frac{b}{h}
+
+# %% [markdown]
+# ## Two inputs, and skipping unneeded gradients
 #
-# ``ctx.needs_input_grad`` tells which inputs want a gradient; ``None`` means "no gradient for this input".
+# $$
+# h = \sqrt{a^2 + b^2}, \qquad \frac{\partial h}{\partial a} = \frac{a}{h}, \quad
+# \frac{\partial h}{\partial b} = \frac{b}{h}
+# $$
+#
+# `ctx.needs_input_grad` tells which inputs want a gradient; `None` means "no gradient for this input".
 
-
+# %%
 class Hypot(tg.Function):
     """``sqrt(a^2 + b^2)``, elementwise (a and b of the same shape)."""
 
@@ -109,13 +115,16 @@ h = Hypot.apply(a, b)
 h.sum().backward()
 print("hypot =", h.numpy(), " dh/da =", a.grad.numpy(), " b.grad =", b.grad)
 
-# %%
-# Registering the ops
-# -------------------
-# :func:`~tinygradconv.register_op` names an op and gives it sample calls: float64 arrays become differentiable
-# inputs, keyword arguments become attributes, ``constant=(i,)`` keeps input ``i`` fixed. The project's test suite
+
+# %% [markdown]
+# ## Registering the ops
+#
+# `tinygradconv.register_op` names an op and gives it sample calls: float64 arrays become differentiable
+# inputs, keyword arguments become attributes, `constant=(i,)` keeps input `i` fixed. The project's test suite
 # gradient-checks **every** registered op on every sample and every backend, so a registered op is checked for
 # free. (Re-running this cell in a notebook re-defines the classes, so we drop earlier registrations first.)
+
+# %%
 for name in ("tutorial_softsign", "tutorial_hypot"):
     OPS.pop(name, None)
 
@@ -129,14 +138,14 @@ tg.register_op("tutorial_hypot", samples=lambda rng: [
 ])(Hypot)
 print("registered:", Softsign.name, Hypot.name)
 
+# %% [markdown]
+# ## The registry check
+#
+# This is what `tests/test_registry_gradcheck.py` does for each registered op: build the sample inputs on a
+# backend, then `gradcheck` the op. `array_api_strict` is a strict CPU stand-in for GPU arrays: it rejects
+# NumPy-only calls (`np.pad`, `einsum`, ...) that would otherwise only fail on a GPU.
+
 # %%
-# The registry check
-# ------------------
-# This is what ``tests/test_registry_gradcheck.py`` does for each registered op: build the sample inputs on a
-# backend, then ``gradcheck`` the op. ``array_api_strict`` is a strict CPU stand-in for GPU arrays: it rejects
-# NumPy-only calls (``np.pad``, ``einsum``, ...) that would otherwise only fail on a GPU.
-
-
 def check_registered(name, backend):
     info = OPS[name]
     for sample in info.samples(np.random.default_rng(0)):
@@ -150,3 +159,15 @@ for name in ("tutorial_softsign", "tutorial_hypot"):
     for backend in tg.available_backends():
         count = check_registered(name, backend)
         print(f"{name}: {count} samples on {backend}: OK")
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **A custom op: SiLU.** Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward. Check
+#    it with `tinygradconv.exercises.check_custom_op(YourClass)`.
+# 2. **A two-input op.** Write a `Function` subclass computing $a\,e^{b}$, with both gradients. Check it with
+#    `tinygradconv.exercises.check_custom_binary_op(YourClass)`.

@@ -1,20 +1,20 @@
-"""
-Train a toy model end to end
-============================
+# %% [markdown]
+# # Train a toy model end to end
+#
+# The data come from a hidden transposed convolution (`tinygradconv.datasets.hidden_kernel`): `y` is
+# `conv1d_transpose(x, kernel) + bias` plus a little noise. We learn the kernel back twice: first with a training
+# loop written by hand (forward, loss, backward, update, zero the gradients), then with `Sequential.fit`, which
+# does the same with an optimizer, a validation split and a history. Finally a **regularizer** (an L2 penalty added
+# to the loss) and a **constraint** (a projection applied after every update) change what is learned.
+#
+# Open it as a notebook (`make notebooks` writes `notebooks/05_train_a_toy_model.ipynb`; Jupyter with jupytext
+# opens this `.py` file directly), or run it as a script: `python tutorials/05_train_a_toy_model.py`
+# (`TINYGRADCONV_FAST=1` for a short run, `TINYGRADCONV_FIGURES=DIR` to save the figures).
 
-The data come from a hidden transposed convolution (:func:`tinygradconv.datasets.hidden_kernel`): ``y`` is
-``conv1d_transpose(x, kernel) + bias`` plus a little noise. We learn the kernel back twice: first with a training
-loop written by hand (forward, loss, backward, update, zero the gradients), then with ``Sequential.fit``, which
-does the same with an optimizer, a validation split and a history. Finally a **regularizer** (an L2 penalty added
-to the loss) and a **constraint** (a projection applied after every update) change what is learned.
-
-Run it with ``python tutorials/05_train_a_toy_model.py`` (``TINYGRADCONV_FAST=1`` for a short run,
-``TINYGRADCONV_FIGURES=DIR`` to save the figures).
-"""
+# %% [markdown]
+# ## Setup
 
 # %%
-# Setup
-# -----
 import os
 
 import matplotlib.pyplot as plt
@@ -37,22 +37,26 @@ def save(fig, name):
         fig.savefig(os.path.join(FIGURES, name), dpi=80, bbox_inches="tight")
 
 
-# %%
-# The data
-# --------
-# 2 input channels, 1 output channel, a kernel of 4 taps, stride 2, ``padding="same"``: every signal of 16 steps
+# %% [markdown]
+# ## The data
+#
+# 2 input channels, 1 output channel, a kernel of 4 taps, stride 2, `padding="same"`: every signal of 16 steps
 # becomes 32.
+
+# %%
 tg.random.set_seed(0)
 data = tg.datasets.hidden_kernel(256, steps=16, in_channels=2, filters=1, kernel_size=4,
                                  strides=2, padding="same", noise=0.02, seed=0)
 print("x", data.x.shape, "-> y", data.y.shape, "; hidden kernel", data.kernel.shape)
 
+# %% [markdown]
+# ## A training loop by hand
+#
+# The parameters are plain `float32` tensors (the data's dtype) with `requires_grad=True`. Each step: forward pass, mean squared error,
+# `backward` (the gradients land in `.grad`), a gradient-descent update done under `no_grad` (the update must
+# not be recorded), and `zero_grad` because gradients accumulate.
+
 # %%
-# A training loop by hand
-# -----------------------
-# The parameters are plain ``float32`` tensors (the data's dtype) with ``requires_grad=True``. Each step: forward pass, mean squared error,
-# ``backward`` (the gradients land in ``.grad``), a gradient-descent update done under ``no_grad`` (the update must
-# not be recorded), and ``zero_grad`` because gradients accumulate.
 rng = np.random.default_rng(0)
 kernel = tg.tensor(0.1 * rng.standard_normal((4, 1, 2)), dtype="float32", requires_grad=True)
 bias = tg.tensor(np.zeros(1), dtype="float32", requires_grad=True)
@@ -77,13 +81,13 @@ for epoch in range(EPOCHS):
 print(f"hand-written loop: loss {hand_losses[0]:.4f} -> {hand_losses[-1]:.4f}")
 print(f"hand-written loop: max |kernel - hidden| = {np.max(np.abs(kernel.numpy() - data.kernel)):.3f}")
 
+# %% [markdown]
+# ## The same with `fit`
+#
+# A `Conv1DTranspose` layer owns the kernel and bias; `compile` picks the optimizer (Adam) and the loss;
+# `fit` shuffles, batches, updates, and records the training and validation losses in a `History`.
+
 # %%
-# The same with ``fit``
-# ---------------------
-# A ``Conv1DTranspose`` layer owns the kernel and bias; ``compile`` picks the optimizer (Adam) and the loss;
-# ``fit`` shuffles, batches, updates, and records the training and validation losses in a ``History``.
-
-
 def make_model(**layer_options):
     tg.random.set_seed(0)
     layer = Conv1DTranspose(1, 4, strides=2, padding="same", **layer_options)
@@ -101,11 +105,14 @@ print(f"fit: max |kernel - hidden| = {plain_error:.3f}")
 fig = viz.plot_history(history, logy=True)
 save(fig, "05_history.png")
 
-# %%
-# A regularizer at work
-# ---------------------
-# ``kernel_regularizer=L2(l2)`` adds :math:`l_2 \sum w^2` to the loss (``model.losses`` holds the current
+
+# %% [markdown]
+# ## A regularizer at work
+#
+# `kernel_regularizer=L2(l2)` adds $l_2 \sum w^2$ to the loss (`model.losses` holds the current
 # penalty), so the learned kernel is pulled towards zero: a smaller norm, at the price of a larger data error.
+
+# %%
 model_l2, layer_l2 = make_model(kernel_regularizer=tg.regularizers.L2(0.05))
 model_l2.fit(data.x, data.y, batch_size=32, epochs=EPOCHS, verbose=0)
 norm_plain = float(np.linalg.norm(layer.kernel.numpy()))
@@ -113,18 +120,22 @@ norm_l2 = float(np.linalg.norm(layer_l2.kernel.numpy()))
 print(f"kernel norm: {norm_plain:.3f} without, {norm_l2:.3f} with L2(0.05); "
       f"penalty now {float(sum(p.item() for p in model_l2.losses)):.4f}")
 
-# %%
-# A constraint at work
-# --------------------
-# ``kernel_constraint=NonNeg()`` projects the kernel after every optimizer update (negative taps are set to 0).
+# %% [markdown]
+# ## A constraint at work
+#
+# `kernel_constraint=NonNeg()` projects the kernel after every optimizer update (negative taps are set to 0).
 # The hidden kernel has negative taps, so the constrained model cannot fit them; all its taps stay >= 0.
+
+# %%
 model_nn, layer_nn = make_model(kernel_constraint=tg.constraints.NonNeg())
 history_nn = model_nn.fit(data.x, data.y, batch_size=32, epochs=EPOCHS, verbose=0)
 print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel's smallest "
       f"{data.kernel.min():.3f}); final loss {history_nn.history['loss'][-1]:.4f}")
 
-# %%
+# %% [markdown]
 # The hidden kernel and the three learned ones, tap by tap, for both input channels.
+
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
 taps = np.arange(4)
 for channel, axis in enumerate(axes):
@@ -138,3 +149,15 @@ axes[1].legend(fontsize=8)
 save(fig, "05_kernels.png")
 
 plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **An optimizer step.** Write one step of SGD with momentum (and Nesterov), as Keras does it. Check it
+#    with `tinygradconv.exercises.check_sgd_momentum(fn)`.
+# 2. **An Adam step.** Write one step of Adam, bias correction included, as Keras does it. Check it with
+#    `tinygradconv.exercises.check_adam_step(fn)`.

@@ -1,20 +1,20 @@
-"""
-Backends: NumPy, array-api-strict and CuPy
-==========================================
+# %% [markdown]
+# # Backends: NumPy, array-api-strict and CuPy
+#
+# Every op is written once, against the `Python Array API <https://data-apis.org/array-api/>`_ namespace `xp` of
+# its inputs. The same code therefore runs on **NumPy** (the default), on **CuPy** (NVIDIA GPUs), and on
+# **array-api-strict**, a CPU stand-in that refuses everything the standard does not promise, so that code which
+# would only break on a GPU breaks on a laptop instead. This tutorial runs one training step on each available
+# backend, compares the results, shows what the strict backend refuses and what a mix of backends raises, and runs
+# the CuPy part only where a GPU is present.
+#
+# Open it as a notebook (`make notebooks` writes `notebooks/06_backends.ipynb`; Jupyter with jupytext opens
+# this `.py` file directly), or run it as a script: `python tutorials/06_backends.py`.
 
-Every op is written once, against the `Python Array API <https://data-apis.org/array-api/>`_ namespace ``xp`` of
-its inputs. The same code therefore runs on **NumPy** (the default), on **CuPy** (NVIDIA GPUs), and on
-**array-api-strict**, a CPU stand-in that refuses everything the standard does not promise, so that code which
-would only break on a GPU breaks on a laptop instead. This tutorial runs one training step on each available
-backend, compares the results, shows what the strict backend refuses and what a mix of backends raises, and runs
-the CuPy part only where a GPU is present.
-
-Run it with ``python tutorials/06_backends.py``.
-"""
+# %% [markdown]
+# ## Setup
 
 # %%
-# Setup
-# -----
 import time
 
 import numpy as np
@@ -24,11 +24,13 @@ from tinygradconv.ops import conv1d_transpose
 
 print("available backends:", tg.available_backends(), "; default:", tg.get_backend().name)
 
+# %% [markdown]
+# ## The same code on every backend
+#
+# A tensor lives on a backend (`backend=` when it is made, or the current default). `step` runs a
+# `conv1d_transpose`, a loss and `backward` on one backend and returns NumPy copies of the results.
+
 # %%
-# The same code on every backend
-# ------------------------------
-# A tensor lives on a backend (``backend=`` when it is made, or the current default). ``step`` runs a
-# ``conv1d_transpose``, a loss and ``backward`` on one backend and returns NumPy copies of the results.
 rng = np.random.default_rng(0)
 x_np = rng.standard_normal((8, 16, 3))
 kernel_np = rng.standard_normal((4, 2, 3))
@@ -51,10 +53,13 @@ for name, (y, grad, loss) in results.items():
 difference = max(float(np.max(np.abs(a - b))) for a, b in zip(results["numpy"][:2], results["array_api_strict"][:2]))
 print(f"max difference numpy vs array_api_strict: {difference:.1e}")
 
+
+# %% [markdown]
+# ## Choosing the default backend
+#
+# `set_backend` changes where new tensors (and layers' weights) are made; `Tensor.to` copies one tensor.
+
 # %%
-# Choosing the default backend
-# ----------------------------
-# ``set_backend`` changes where new tensors (and layers' weights) are made; ``Tensor.to`` copies one tensor.
 tg.set_backend("array_api_strict")
 layer = tg.layers.Conv1DTranspose(2, 3, strides=2)
 out = layer(np.ones((1, 4, 1), dtype="float32"))
@@ -63,19 +68,23 @@ tg.set_backend("numpy")
 t = tg.tensor([1.0, 2.0])
 print("moved:", t.backend.name, "->", t.to("array_api_strict").backend.name)
 
-# %%
+# %% [markdown]
 # Mixing backends is an error, with a hint:
+
+# %%
 try:
     t + t.to("array_api_strict")
 except ValueError as error:
     print("ValueError:", error)
 
-# %%
-# What the strict backend refuses
-# -------------------------------
-# NumPy accepts slice stops past the end, mixes integers with floats and offers ``einsum``; the Array API
+# %% [markdown]
+# ## What the strict backend refuses
+#
+# NumPy accepts slice stops past the end, mixes integers with floats and offers `einsum`; the Array API
 # standard promises none of these, and array-api-strict raises where NumPy would silently go on. The ops only use
 # what the standard promises, which the test suite checks by running every op on this backend.
+
+# %%
 xp = tg.get_backend("array_api_strict").xp
 a = xp.asarray([1.0, 2.0, 3.0])
 attempts = {
@@ -90,11 +99,13 @@ for what, attempt in attempts.items():
     except (IndexError, TypeError, AttributeError) as error:
         print(f"{what}: refused ({type(error).__name__})")
 
-# %%
-# On a GPU with CuPy
-# ------------------
-# With CuPy installed (``pip install tinygradconv[cuda12]``) and an NVIDIA GPU, the same ``step`` runs on the GPU.
+# %% [markdown]
+# ## On a GPU with CuPy
+#
+# With CuPy installed (`pip install tinygradconv[cuda12]`) and an NVIDIA GPU, the same `step` runs on the GPU.
 # Elsewhere this part is skipped, saying so.
+
+# %%
 if "cupy" in tg.available_backends():
     step("cupy")                                        # warm-up (CUDA kernels are compiled on first use)
     start = time.perf_counter()
@@ -104,3 +115,15 @@ if "cupy" in tg.available_backends():
     print(f"cupy: loss {loss:.6f}, max difference to numpy {gap:.1e}, one step {elapsed * 1e3:.1f} ms")
 else:
     print("CuPy backend not available (it needs CuPy and an NVIDIA GPU): skipping the GPU part")
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Code for every backend.** Write a stable `logsumexp` with `x.__array_namespace__()` only. Check it with
+#    `tinygradconv.exercises.check_logsumexp(fn)`.
+# 2. **A portable ReLU.** Write $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the dtype. Check it
+#    with `tinygradconv.exercises.check_portable_relu(fn)`.

@@ -1,4 +1,4 @@
-"""Build helpers for the tinygradconv docs: which modules the API page lists, and gallery state resets.
+"""Build helpers for the tinygradconv docs: the API page's modules, the tutorial notebooks, gallery state resets.
 
 Kept out of ``conf.py`` so that ``tests/test_docs.py`` can import it, and so that sphinx-gallery can refer to
 :func:`reset_tinygradconv` by its qualified name (a function object inside the config would not be cacheable,
@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import json
+import os
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,11 +181,28 @@ def api_list_markdown(sections, missing, modules=None) -> str:
     return "\n".join(lines)
 
 
+class TightMatplotlibScraper:
+    """sphinx-gallery's matplotlib scraper, saving with ``bbox_inches="tight"`` so that no label is cut off.
+
+    A class with a fixed ``repr`` (not a function or a ``functools.partial``), so that Sphinx can cache the
+    configuration without a warning.
+    """
+
+    def __repr__(self):
+        return "TightMatplotlibScraper()"
+
+    def __call__(self, block, block_vars, gallery_conf):
+        from sphinx_gallery.scrapers import matplotlib_scraper
+
+        return matplotlib_scraper(block, block_vars, gallery_conf, bbox_inches="tight")
+
+
 def gallery_conf(execute: bool = True) -> dict:
-    """The sphinx-gallery configuration (the reasons are in the docstring of ``docs/conf.py``)."""
+    """The sphinx-gallery configuration of the examples (the reasons are in the docstring of ``docs/conf.py``)."""
     return {
-        "examples_dirs": ["../examples", "../tutorials"],
-        "gallery_dirs": ["auto_examples", "auto_tutorials"],
+        "examples_dirs": ["../examples"],
+        "gallery_dirs": ["auto_examples"],
+        "image_scrapers": (TightMatplotlibScraper(),),
         "filename_pattern": r"\.py$",            # execute every script ...
         "ignore_pattern": r"(^_|__init__\.py)",   # ... except private helpers (_common.py) and packages
         "plot_gallery": execute,
@@ -202,7 +222,7 @@ def gallery_conf(execute: bool = True) -> dict:
 def remove_stale_gallery_files(docs_dir: Path, root: Path = ROOT) -> list[Path]:
     """Delete files that sphinx-gallery generated for scripts that no longer exist; return what was removed."""
     removed = []
-    for gallery, source in (("auto_examples", "examples"), ("auto_tutorials", "tutorials")):
+    for gallery, source in (("auto_examples", "examples"),):
         out = docs_dir / gallery
         if not out.is_dir():
             continue
@@ -234,3 +254,83 @@ def reset_tinygradconv(gallery_conf, fname):
     backend.set_backend(_INITIAL["backend"])
     config.set_floatx(_INITIAL["floatx"])
     config.set_image_data_format(_INITIAL["image_data_format"])
+
+
+# ------------------------------------------------------------------------------------------------ tutorials
+TUTORIAL_PATTERN = "[0-9][0-9]_*.py"
+#: The kernel that executes the tutorial notebooks (docs and tests): the Python running the build.
+KERNEL_NAME = "tinygradconv-python"
+
+
+def tutorial_sources(root: Path = ROOT) -> list[Path]:
+    """Every numbered tutorial, ``tutorials/NN_name.py``, in order."""
+    return sorted((root / "tutorials").glob(TUTORIAL_PATTERN))
+
+
+def tutorial_notebook(path: Path):
+    """The notebook of one tutorial (jupytext percent format -> nbformat), with a standard Python 3 kernelspec."""
+    import jupytext
+
+    notebook = jupytext.read(path, fmt="py:percent")
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata.pop("jupytext", None)
+    for i, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{i}"                # stable ids: an unchanged tutorial gives the same file
+    return notebook
+
+
+def register_kernel(folder: Path) -> str:
+    """Register the running interpreter as a Jupyter kernel in ``folder`` (prepended to ``JUPYTER_PATH``).
+
+    The ``python3`` kernelspec found on a machine may start another Python than the one that has tinygradconv and
+    its dependencies; this one always starts ``sys.executable``. Returns the kernel name.
+    """
+    spec = Path(folder) / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                       "display_name": f"Python ({sys.executable})", "language": "python"}, indent=1)
+    if not (spec / "kernel.json").is_file() or (spec / "kernel.json").read_text() != text:
+        (spec / "kernel.json").write_text(text)
+    paths = [str(folder)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return KERNEL_NAME
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def write_tutorial_pages(docs_dir: Path, root: Path = ROOT) -> list[Path]:
+    """Write ``docs/tutorials/NN_name.ipynb`` (the page myst-nb executes and renders) for every tutorial.
+
+    Each page starts with the tutorial's title cell, then a note with two download links: the notebook
+    (``docs/tutorials/_notebooks/NN_name.ipynb``, the plain tutorial without that note) and the ``.py`` source.
+    Pages of deleted tutorials are removed. Returns the pages.
+    """
+    import nbformat
+
+    out = Path(docs_dir) / "tutorials"
+    downloads = out / "_notebooks"
+    downloads.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for source in tutorial_sources(root):
+        notebook = tutorial_notebook(source)
+        _write_if_changed(downloads / f"{source.stem}.ipynb", nbformat.writes(notebook) + "\n")
+        relative = os.path.relpath(source, out).replace(os.sep, "/")
+        note = nbformat.v4.new_markdown_cell(
+            ":::{note}\nThis page is a notebook: {download}`download it <_notebooks/" + source.stem + ".ipynb>` "
+            "and open it in Jupyter, or get {download}`its source <" + relative + ">` (a jupytext percent-format "
+            "script that also runs with plain `python`).\n:::")
+        notebook.cells.insert(1, note)
+        for i, cell in enumerate(notebook.cells):
+            cell["id"] = f"cell-{i}"
+        page = out / f"{source.stem}.ipynb"
+        _write_if_changed(page, nbformat.writes(notebook) + "\n")
+        pages.append(page)
+    keep = {p.name for p in pages}
+    for folder in (out, downloads):
+        for stale in folder.glob("*.ipynb"):
+            if stale.name not in keep:
+                stale.unlink()
+    return pages

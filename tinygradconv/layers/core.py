@@ -19,7 +19,7 @@ from .. import activations, config, constraints, initializers, regularizers
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import integer, number
-from .layer import Layer
+from .layer import Layer, incompatible_input
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
 
@@ -122,6 +122,12 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
         return tuple(input_shape[:-1]) + (self.units,)
+
+    def _check_built_input(self, input_shape):
+        """Keras' input spec once built: ``min_ndim=2`` and ``axes={-1: in_features}``."""
+        check_rank(self, input_shape, 2, exact=False)
+        if input_shape[-1] is not None and input_shape[-1] != self.kernel.shape[0]:
+            raise incompatible_input(self, input_shape, -1, self.kernel.shape[0])
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": serialize(self._activation_id),

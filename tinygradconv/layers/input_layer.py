@@ -111,7 +111,13 @@ class InputLayer(Layer):
         batch_size, dtype, name: as for :func:`Input`.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, sparse=None,
+                 ragged=None, optional=False, **kwargs):
+        # Keras 3 writes sparse/ragged/optional in every InputLayer config: accepted when off
+        for argument, value in (("sparse", sparse), ("ragged", ragged), ("optional", optional)):
+            if value:
+                raise ValueError(f"Invalid value for argument `{argument}` of InputLayer {name!r}: tinygradconv has "
+                                 f"dense, required inputs only. Received {argument}={value!r} (expected False)")
         super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
         if batch_shape is None:
             if shape is None:
@@ -194,6 +200,8 @@ def symbolic_call(layer, inputs, **kwargs):
         if not layer.built:
             layer.build(shape)
             layer.built = True
+        else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
+            layer._check_built_input(shape)
         try:
             out_shape = layer.compute_output_shape(shape)
             if isinstance(out_shape, list) and out_shape and isinstance(out_shape[0], (list, tuple)):

@@ -27,6 +27,7 @@ from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
+from ..validation import integer
 
 _name_counts: dict[str, int] = {}
 
@@ -56,6 +57,9 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Invalid value for argument `name`. Expected a string. Received name={name!r}")
+        if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                             f"name={name} (of type {type(name)})")
         dtype = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
         if dtype not in ("float16", "float32", "float64"):
             raise ValueError(f"Invalid value for argument `dtype`. Expected one of 'float16', 'float32', "
@@ -109,7 +113,7 @@ class Layer:
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
                 f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
                 f"Use: add_weight(shape=..., name={shape!r}).")
-        shape = () if shape is None else tuple(shape)
+        shape = _weight_shape(shape)
         dtype = dtype_name(dtype) if dtype is not None else self.dtype
         if initializer is None:
             initializer = "glorot_uniform"
@@ -120,7 +124,7 @@ class Layer:
                 count += 1
                 name = f"variable_{count}"
         init = initializers.get(initializer)
-        value = init(tuple(int(n) for n in shape), dtype=dtype)
+        value = init(shape, dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable), backend=self._backend)
         weight.name = f"{self.name}/{name}"
@@ -276,6 +280,14 @@ class Layer:
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape()")
 
+    def _check_built_input(self, input_shape) -> None:
+        """Once built, check an input shape against what the weights were built for (Keras' ``input_spec``).
+
+        Called on symbolic calls of a built layer, so that reusing it on a tensor of another width fails where
+        the model is written, as in Keras. The default checks nothing; layers with weights override it and raise
+        :func:`incompatible_input`'s ``ValueError``.
+        """
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-friendly values."""
@@ -299,3 +311,45 @@ def _accepts_training(cls) -> bool:
     if flag is None:
         flag = _training_cache[cls] = "training" in inspect.signature(cls.call).parameters
     return flag
+
+
+def incompatible_input(layer, input_shape, axis=None, value=None, ndim=None) -> ValueError:
+    """Keras 3's input-spec error for ``layer``: the expected size of ``axis`` (or the expected rank ``ndim``)."""
+    shape = tuple(input_shape)
+    if ndim is not None:
+        return ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected ndim={ndim}, "
+                          f"found ndim={len(shape)}. Full shape received: {shape}")
+    return ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected axis {axis} of "
+                      f"input shape to have value {value}, but received input with shape {shape}")
+
+
+def _weight_shape(shape) -> tuple:
+    """``add_weight``'s ``shape`` as a tuple of non-negative ints, refused with Keras 3's messages otherwise
+    (``Cannot convert '(2.5,)' to a shape. Found invalid dimension '2.5' ...``). One difference: Keras reads a bool
+    dimension as 0 or 1; here it is refused like a float, as every shape in the package (``reshape`` too).
+
+    >>> _weight_shape([2, 3]), _weight_shape(None)
+    ((2, 3), ())
+    >>> _weight_shape((2.5,))
+    Traceback (most recent call last):
+    ...
+    ValueError: Cannot convert '(2.5,)' to a shape. Found invalid dimension '2.5' of type '<class 'float'>'.
+    """
+    if shape is None:
+        return ()
+    if not isinstance(shape, (tuple, list)) and not hasattr(shape, "__iter__"):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    dims = tuple(shape)
+    if any(n is None for n in dims):
+        raise ValueError("Shapes used to initialize variables must be fully-defined (no `None` dimensions). "
+                         f"Received: shape={shape}")
+    checked = []
+    for n in dims:
+        try:
+            checked.append(integer(n, "shape", minimum=None))
+        except TypeError:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{n}' of type "
+                             f"'{type(n)}'.") from None
+    if any(n < 0 for n in checked):
+        raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+    return tuple(checked)

@@ -1,9 +1,11 @@
 """Merge layers: combine a list of tensors into one (Keras 3's ``keras.layers.Add``, ``Concatenate``, ...).
 
 Element-wise merges (:class:`Add`, :class:`Subtract`, :class:`Multiply`, :class:`Average`, :class:`Maximum`,
-:class:`Minimum`) broadcast their inputs as NumPy does, aligning shapes at the right; Keras' shape rule is the
-same: two sizes combine if they are equal, if one of them is 1, or if one is unknown (``None``). The batch sizes
-must agree. :class:`Concatenate` joins along ``axis``; every other axis must match.
+:class:`Minimum`) follow Keras 3's rule (``keras/src/layers/merging/base_merge.py``): the batch axis stays axis 0,
+and the sample shapes (without the batch axis) broadcast aligned at the right: two sizes combine if they are
+equal, if one of them is 1, or if one is unknown (``None``). An input of lower rank is expanded at axis 1, just
+after the batch axis, until every input has the same rank, so ``(batch, 3)`` times ``(batch, 2, 3)`` gives
+``(batch, 2, 3)``: each sample's vector multiplies each row of the same sample. The batch sizes must agree. :class:`Concatenate` joins along ``axis``; every other axis must match.
 
 They are the joints of the functional API: skip connections (``Add``, ``Concatenate``) in residual networks and
 U-Nets.
@@ -42,7 +44,7 @@ def _shapes(layer, input_shape, minimum=1):
 
 
 def _broadcast_shapes(layer, shape1, shape2, all_shapes):
-    """Keras' element-wise output shape: align at the right; sizes equal, 1 or None combine."""
+    """Keras' element-wise output shape of two sample shapes: align at the right; sizes equal, 1 or None combine."""
     if len(shape1) < len(shape2):
         shape1, shape2 = shape2, shape1
     out = list(shape1[:len(shape1) - len(shape2)])
@@ -73,19 +75,24 @@ class _Merge(Layer):
         return shapes
 
     def build(self, input_shape):
-        shapes = self._check(input_shape)
-        reduce(lambda a, b: _broadcast_shapes(self, a, b, shapes), shapes)
+        self.compute_output_shape(input_shape)
 
     def compute_output_shape(self, input_shape):
+        """The batch size (``None`` if unknown), then the sample shapes broadcast aligned at the right."""
         shapes = self._check(input_shape)
-        return reduce(lambda a, b: _broadcast_shapes(self, a, b, shapes), shapes)
+        samples = reduce(lambda a, b: _broadcast_shapes(self, a, b, shapes), [s[1:] for s in shapes])
+        batches = {s[0] for s in shapes if s and s[0] is not None}
+        return (batches.pop() if batches else None, *samples)
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "  # noqa: TRY004
                              f"inputs. Received a single {type(inputs).__name__}")
         self.build([tuple(x.shape) for x in inputs])
-        return self._merge(list(inputs))
+        rank = max(x.ndim for x in inputs)
+        # Keras: a lower-rank input gets new axes at 1 (after the batch axis), never in front of the batch axis
+        return self._merge([x if x.ndim == rank or x.ndim == 0 else
+                            x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:]) for x in inputs])
 
     def _merge(self, inputs):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -20,7 +20,7 @@ from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
 from ..validation import integer, number
 from .core import serialize
-from .layer import Layer
+from .layer import Layer, incompatible_input
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -151,9 +151,11 @@ class BatchNormalization(_Normalization):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.moving_mean = self.moving_variance = None
+        self._built_ndim = None
 
     def build(self, input_shape):
         (axis,) = _resolve_axes(self, (self.axis,), input_shape)
+        self._built_ndim = len(input_shape)
         dim = input_shape[axis]
         if not dim:
             raise ValueError(f"Layer '{self.name}': the normalized axis {self.axis} of input shape "
@@ -163,6 +165,15 @@ class BatchNormalization(_Normalization):
         self.moving_variance = self.add_weight((dim,), self.moving_variance_initializer, trainable=False,
                                                name="moving_variance")
         self.built = True
+
+    def _check_built_input(self, input_shape):
+        """Keras' input spec once built: the rank it was built for, and ``axes={axis: features}``."""
+        if self._built_ndim is not None and len(input_shape) != self._built_ndim:
+            raise incompatible_input(self, input_shape, ndim=self._built_ndim)
+        (axis,) = _resolve_axes(self, (self.axis,), input_shape)
+        dim = self.moving_mean.shape[0]
+        if input_shape[axis] is not None and input_shape[axis] != dim:
+            raise incompatible_input(self, input_shape, self.axis, dim)
 
     def call(self, inputs, training=None):
         ndim = inputs.ndim
@@ -256,6 +267,16 @@ class LayerNormalization(_Normalization):
                              f"{tuple(input_shape)} must have known, positive sizes")
         self._add_gamma_beta(shape)
         self.built = True
+
+    def _check_built_input(self, input_shape):
+        """Once built: the normalized axes must have the sizes of ``gamma``/``beta``."""
+        weight = self.gamma if self.scale else self.beta
+        if weight is None:
+            return
+        axes = _resolve_axes(self, self._axes_list(), input_shape)
+        for a, size in zip(axes, weight.shape):
+            if input_shape[a] is not None and input_shape[a] != size:
+                raise incompatible_input(self, input_shape, a, size)
 
     def call(self, inputs):
         axes = _resolve_axes(self, self._axes_list(), inputs.shape)

@@ -17,6 +17,10 @@ Padding. torch pads (or, transposed, crops) ``padding`` steps on *both* sides; K
   :func:`tinygradconv.ops.conv_arithmetic.conv_transpose_crops`. The first Keras choice whose crops are torch's is
   taken (``output_padding=None`` first); if none is, ``ValueError`` says which crops torch asked for.
 
+Subclasses of ``Conv1d``/``ConvTranspose1d`` and parametrized modules (e.g.
+``torch.nn.utils.parametrizations.weight_norm``) are accepted: their effective ``weight`` is read. bfloat16 weights
+become a float32 layer (exact: NumPy has no bfloat16); other non-float dtypes are refused, naming the dtype.
+
 Refused as well: ``padding_mode`` other than ``"zeros"``, ``groups > 1`` on the transpose (Keras'
 ``Conv1DTranspose`` has no groups), ``strides > 1`` together with ``dilation > 1`` (Keras refuses it).
 
@@ -47,8 +51,15 @@ def _one(value):
 
 
 def _check_module(module, class_name):
-    if type(module).__name__ != class_name or not hasattr(module, "weight"):
-        raise TypeError(f"Invalid value for argument `module`. Expected a torch.nn.{class_name}. "
+    """``module`` is a ``torch.nn.<class_name>``, a subclass of it, or a parametrized one (e.g. weight_norm)."""
+    try:
+        import torch
+    except ImportError:  # without torch installed, nothing is a torch module
+        expected = None
+    else:
+        expected = getattr(torch.nn, class_name)
+    if expected is None or not isinstance(module, expected) or not hasattr(module, "weight"):
+        raise TypeError(f"Invalid value for argument `module`. Expected a torch.nn.{class_name} (or a subclass). "
                         f"Received {type(module).__name__}")
     if getattr(module, "padding_mode", "zeros") != "zeros":
         raise ValueError(f"torch.nn.{class_name} with padding_mode={module.padding_mode!r} has no Keras equivalent: "
@@ -56,7 +67,12 @@ def _check_module(module, class_name):
 
 
 def _array(parameter):
-    return parameter.detach().cpu().numpy()
+    """The effective value (a parametrized ``weight`` is computed) as a NumPy array; bfloat16, which NumPy lacks,
+    is widened to float32 (exactly: every bfloat16 is a float32)."""
+    value = parameter.detach().cpu()
+    if str(value.dtype) == "torch.bfloat16":
+        value = value.float()
+    return value.numpy()
 
 
 def _dtype(weight):

@@ -5,12 +5,14 @@ input's shape by :func:`unbroadcast`.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
-from ..tensor import Tensor
+from ..backend import dtype_name
+from ..tensor import Tensor, _check_dtype
 
 
 def unbroadcast(xp, grad, shape):
@@ -36,6 +38,21 @@ def broadcast_error(name, *arrays):
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
     return ValueError(f"{name}: operands of shapes {shapes} cannot be broadcast together (NumPy rules: aligned "
                       "from the right, each pair of dimensions must be equal or one of them 1)")
+
+
+def ieee754(xp):
+    """A context in which IEEE 754 special results (``1/0 = inf``, ``0/0 = nan``, ``log(0) = -inf``) are computed
+    silently, as PyTorch does (the forwards that produce them use it; ``backward`` runs whole passes in it): ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which
+    would otherwise print ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
+
+    >>> import numpy as np
+    >>> with ieee754(np):
+    ...     float(np.float64(1.0) / np.float64(0.0))
+    inf
+    """
+    if getattr(xp, "__name__", "").startswith(("numpy", "array_api_compat.numpy", "array_api_strict")):
+        return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    return contextlib.nullcontext()
 
 
 def _float_mask(xp, condition, dtype):
@@ -190,7 +207,8 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return a / b
+            with ieee754(ctx.xp):
+                return a / b
         except ValueError:
             raise broadcast_error("div", a, b) from None
 
@@ -206,8 +224,13 @@ _POW_BASES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 2.0, -2.5, 0.5)
 _POW_EXPONENTS = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5)
 
 
-@register_op("pow", samples=_binary_samples(positive_a=True),
-             special_points=binary_special_points(_POW_BASES, _POW_EXPONENTS))
+def _pow_special_points(rng):
+    bases = np.array(_POW_BASES)  # a number exponent too (rank 0): PyTorch's kernels for 0.5 and -0.5 at -0.0
+    return [*binary_special_points(_POW_BASES, _POW_EXPONENTS)(rng),
+            *[Sample((bases, np.asarray(e))) for e in (0.5, -0.5, 1.5, 2.0, -1.0, 0.0)]]
+
+
+@register_op("pow", samples=_binary_samples(positive_a=True), special_points=_pow_special_points)
 class Pow(Function):
     r"""``a ** b``; d/da = :math:`b a^{b-1}`, d/db = :math:`a^b \log a`.
 
@@ -215,12 +238,22 @@ class Pow(Function):
     even at ``a = 0`` where :math:`0 \cdot 0^{-1}` would be NaN), and d/db is 0 where ``a == 0`` and ``b >= 0``
     (:math:`0^b \log 0 = 0 \cdot (-\infty)` there, but :math:`0^b` is constant in b > 0). Elsewhere the formulas
     give IEEE 754 results: a negative base with a non-integer exponent is NaN, d/db of a negative base is NaN.
+
+    A rank-0 exponent (a Python number: ``x ** 0.5``) takes PyTorch's path for a number exponent, where
+    :math:`a^{0.5}` is ``sqrt(a)`` and :math:`a^{-0.5}` is ``1 / sqrt(a)``: they differ from C's ``pow`` only at
+    ``a = -0.0`` (``(-0.0) ** 0.5 = -0.0`` and d/da ``= -inf``, as :meth:`Tensor.sqrt`). Integer tensors raised to
+    a negative integer power are a ``ValueError`` (as PyTorch: the result is not an integer).
     """
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = ctx.xp
+        if "int" in str(b.dtype) and "int" in str(a.dtype) and bool(xp.any(b < 0)):
+            raise ValueError("pow: integers to negative integer powers are not allowed (the result is not an "
+                             "integer); cast the base to a float first, e.g. t.astype('float32') ** -1")
         try:
-            out = a**b
+            with ieee754(xp):
+                out = _power(xp, a, b)
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         ctx.save_for_backward(a, b, out)
@@ -233,10 +266,21 @@ class Pow(Function):
         xp = ctx.xp
         grad_a = grad_b = None
         if need_a:
-            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * a ** (b - 1)), a.shape)
+            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * _power(xp, a, b - 1)), a.shape)
         if need_b:
             grad_b = unbroadcast(xp, xp.where((a == 0) & (b >= 0), 0.0, grad * out * xp.log(a)), b.shape)
         return grad_a, grad_b
+
+
+def _power(xp, a, b):
+    """``a ** b``, with PyTorch's number-exponent kernels for a rank-0 ``b`` of 0.5 (sqrt) and -0.5 (1/sqrt)."""
+    if b.ndim == 0 and "float" in str(b.dtype):
+        e = float(b)
+        if e == 0.5:
+            return xp.sqrt(a)
+        if e == -0.5:
+            return 1.0 / xp.sqrt(a)
+    return a**b
 
 
 def _pairwise_samples(rng):
@@ -246,10 +290,19 @@ def _pairwise_samples(rng):
             Sample((np.asarray(0.3), b[1])), Sample((np.zeros((0, 4)), b[2]))]
 
 
+def _signed_zero_ties(xp, a, b, out, larger):
+    """``out`` with IEEE 754-2019's order of zeros (``-0.0 < 0.0``) where both inputs are zeros: ``maximum(0.0,
+    -0.0) = 0.0``, ``minimum(0.0, -0.0) = -0.0`` in either order. (On zeros, ``a + b`` is ``-0.0`` only when both
+    are ``-0.0``: the maximum; ``-(-a - b)`` is ``0.0`` only when both are ``0.0``: the minimum.)"""
+    zeros = (a == 0) & (b == 0)
+    return xp.where(zeros, (a + b) if larger else -((-a) - b), out)
+
+
 @register_op("maximum", samples=_pairwise_samples, special_points=binary_special_points())
 class Maximum(Function):
     """Element-wise maximum; the gradient goes to the larger input (split evenly on ties, ``0.0`` and ``-0.0``
-    included).
+    included). ``maximum(0.0, -0.0) = 0.0`` in either order (IEEE 754-2019, and PyTorch's ``maximum(0.0, -0.0)``;
+    PyTorch's vectorised kernel returns either zero, NumPy the second one).
 
     NaN propagates (``maximum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
     full gradient (PyTorch's rule).
@@ -259,7 +312,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return ctx.xp.maximum(a, b)
+            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.maximum(a, b), larger=True)
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
 
@@ -271,7 +324,7 @@ class Maximum(Function):
 @register_op("minimum", samples=_pairwise_samples, special_points=binary_special_points())
 class Minimum(Function):
     """Element-wise minimum; the gradient goes to the smaller input (split evenly on ties, ``0.0`` and ``-0.0``
-    included).
+    included). ``minimum(0.0, -0.0) = -0.0`` in either order (IEEE 754-2019).
 
     NaN propagates (``minimum(nan, 1) = nan``, as NumPy and PyTorch); where either input is NaN, both inputs get the
     full gradient (PyTorch's rule).
@@ -281,7 +334,7 @@ class Minimum(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return ctx.xp.minimum(a, b)
+            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.minimum(a, b), larger=False)
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
 
@@ -361,7 +414,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.exp(a)
+        with ieee754(ctx.xp):  # exp(1000) = inf, silently
+            out = ctx.xp.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -378,7 +432,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        with ieee754(ctx.xp):
+            return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -394,7 +449,8 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(a)
+        with ieee754(ctx.xp):
+            return ctx.xp.log1p(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -408,7 +464,8 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        with ieee754(ctx.xp):
+            out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -473,15 +530,15 @@ class Relu(Function):
     """``max(a, 0)``; d/da = 1 where a > 0, 0 where a <= 0 (0 at the kink, as PyTorch and Keras).
 
     NaN propagates, as PyTorch and Keras: ``relu(nan) = nan``, and its gradient passes (d/da = 1 there, PyTorch's
-    ``threshold_backward``), so a NaN in the data is never turned into a finite number.
+    ``threshold_backward``), so a NaN in the data is never turned into a finite number. ``relu(-0.0) = -0.0``
+    (PyTorch, and Keras 3 on its torch backend): only negative values are replaced by 0.
     """
 
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        blocked = a <= 0  # False for NaN
-        ctx.save_for_backward(blocked)
-        return xp.where(blocked, 0.0, a)  # a Python scalar: cheaper than an array of zeros
+        ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
+        return xp.where(a < 0, 0.0, a)  # a Python scalar: cheaper than an array of zeros
 
     @staticmethod
     def backward(ctx, grad):
@@ -515,6 +572,7 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         xp = ctx.xp
+        _check_bounds(min, max)
         inside = xp.ones(a.shape, dtype=xp.bool)
         out = a
         if min is not None:
@@ -545,7 +603,12 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.input_dtype = a.dtype
-        return ctx.xp.astype(a, getattr(ctx.xp, dtype) if isinstance(dtype, str) else dtype)
+        try:
+            name = dtype_name(dtype) if dtype is not None else "None"
+        except TypeError:
+            name = repr(dtype)
+        with ieee754(ctx.xp):  # float64 -> float16 of 1e5 is inf, silently
+            return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))  # TypeError naming `dtype` if unknown
 
     @staticmethod
     def backward(ctx, grad):
@@ -618,11 +681,18 @@ def where(condition, a, b):
     return Where.apply(condition, a, b)
 
 
-def clip(x, min=None, max=None):
-    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None)."""
+def _check_bounds(min, max):
     for name, value in (("min", min), ("max", max)):
-        if value is not None and not isinstance(value, numbers.Real):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
             raise TypeError(f"clip(): `{name}` must be a number or None. Received {name}={value!r}")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip(): `min` must not exceed `max`. Received min={min}, max={max}")
+
+
+def clip(x, min=None, max=None):
+    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None; checked by the op).
+
+    Raises:
+        TypeError: a bound that is not a number; ValueError: ``min > max``.
+    """
     return Clip.apply(_as_tensor(x), min=min, max=max)

@@ -82,7 +82,13 @@ class MatMul(Function):
             g2 = xp.expand_dims(g2, axis=-1)
         ga = gb = None
         if need_a:
-            ga = xp.reshape(unbroadcast(xp, g2 @ xp.matrix_transpose(b2), a2.shape), a.shape)
+            ga = xp.reshape(unbroadcast(xp, _product(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
         if need_b:
-            gb = xp.reshape(unbroadcast(xp, xp.matrix_transpose(a2) @ g2, b2.shape), b.shape)
+            gb = xp.reshape(unbroadcast(xp, _product(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
         return ga, gb
+
+
+def _product(x, y):
+    """``x @ y``; an outer product (inner dimension 1) as a broadcast ``x * y``, as PyTorch computes it: exact, and
+    each element keeps its sign (a GEMM adds ``0.0 + (-0.0 * 1)`` and loses ``-0.0``)."""
+    return x * y if x.shape[-1] == 1 else x @ y

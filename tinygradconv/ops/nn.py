@@ -25,7 +25,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import axis_index
-from .elementwise import binary_special_points, unary_special_points, unbroadcast
+from .elementwise import binary_special_points, ieee754, unary_special_points, unbroadcast
 
 
 def _stable_sigmoid(xp, a):
@@ -52,7 +52,8 @@ class Softplus(Function):
         xp = ctx.xp
         ctx.save_for_backward(a)
         positive = xp.where(a > 0, a, xp.zeros_like(a))
-        return positive + xp.log1p(xp.exp(-xp.abs(a)))
+        with ieee754(xp):
+            return positive + xp.log1p(xp.exp(-xp.abs(a)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,12 +87,14 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
+        axis = axis_index(axis, a.ndim, "log_softmax")
         if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
             ctx.save_for_backward(a)
             ctx.axis = axis
             return xp.zeros_like(a)
-        shifted = a - xp.max(a, axis=axis, keepdims=True)
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        with ieee754(xp):  # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently
+            shifted = a - xp.max(a, axis=axis, keepdims=True)
+            out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

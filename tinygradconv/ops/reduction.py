@@ -15,6 +15,16 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import reduction_axes
+from .elementwise import ieee754
+
+
+def _checked(op, a, axes, keepdims):
+    """The reduced axes as a sorted tuple (:func:`~tinygradconv.validation.reduction_axes`) and ``keepdims`` a
+    bool: the ops check their attributes themselves, so ``Sum.apply(x, axes=..., keepdims=...)`` fails as clearly
+    as ``x.sum(axis=...)``."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{op}: `keepdims` must be a bool. Received keepdims={keepdims!r}")
+    return reduction_axes(axes, a.ndim, op), bool(keepdims)
 
 
 def _kept_shape(shape, axes):
@@ -53,6 +63,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
+        axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
 
@@ -76,7 +87,12 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
+        axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
+            kept = _kept_shape(a.shape, axes)
+            return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),
+                           float("nan"), dtype=a.dtype)
         if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
             return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
         return xp.mean(a, axis=axes, keepdims=keepdims)
@@ -99,11 +115,17 @@ class _Extreme(Function):
     @classmethod
     def forward(cls, ctx, a, axes, keepdims):
         xp = ctx.xp
+        axes, keepdims = _checked(cls.reduce, a, axes, keepdims)
         if any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
         out = getattr(xp, cls.reduce)(a, axis=axes, keepdims=True)
+        if bool(xp.any(out == 0)):  # IEEE 754-2019's -0.0 < 0.0: max([0.0, -0.0]) = 0.0, min = -0.0 (torch.amax)
+            wanted = ~xp.signbit(a) if cls.reduce == "max" else xp.signbit(a)
+            flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
+            out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
         hits = xp.astype(a == out, a.dtype)
-        ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
+        with ieee754(xp):  # a slice holding NaN has no hit: 0/0, its gradient NaN (as torch.amax), silently
+            ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
         ctx.shape, ctx.axes = a.shape, axes
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
@@ -122,7 +144,10 @@ def _distinct_samples(rng):
 
 def _extreme_special_points(rng):
     points = [s for s in _reduction_special_points(rng) if 0 not in np.shape(s.args[0])]  # an empty axis raises
-    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False})]  # empty, a non-empty axis
+    zeros = np.array([[-0.0, 0.0], [0.0, -0.0], [-0.0, -0.0], [0.0, 0.0], [-0.0, -1.0], [0.0, 1.0]])
+    return [*points, Sample((np.zeros((0, 3)),), {"axes": (1,), "keepdims": False}),  # empty, a non-empty axis
+            Sample((zeros,), {"axes": (1,), "keepdims": False}), Sample((np.asarray(-0.0),), {"axes": (),
+                                                                                            "keepdims": False})]
 
 
 @register_op("max", samples=_distinct_samples, special_points=_extreme_special_points)
@@ -130,7 +155,9 @@ class Max(_Extreme):
     """Maximum over ``axes``; the gradient goes to the maximal elements (split evenly on ties), as ``torch.amax``.
 
     NaN propagates: a slice holding NaN has maximum NaN and, as ``torch.amax``, its every gradient is NaN (no
-    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy). Zeros
+    are ordered ``-0.0 < 0.0`` (IEEE 754-2019): the maximum of ``[0.0, -0.0]`` is ``0.0`` in any order (NumPy gives
+    ``-0.0``; ``torch.amax`` gives ``0.0`` for this order, and for the other one on short inputs ``-0.0``).
     """
 
     reduce = "max"
@@ -141,7 +168,8 @@ class Min(_Extreme):
     """Minimum over ``axes``; the gradient goes to the minimal elements (split evenly on ties), as ``torch.amin``.
 
     NaN propagates: a slice holding NaN has minimum NaN and, as ``torch.amin``, its every gradient is NaN (no
-    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy).
+    element equals NaN, so the even split is 0/0). Reducing an empty axis is a ``ValueError`` (as NumPy). Zeros
+    are ordered ``-0.0 < 0.0`` (IEEE 754-2019): the minimum of ``[0.0, -0.0]`` is ``-0.0`` in any order.
     """
 
     reduce = "min"
@@ -149,7 +177,7 @@ class Min(_Extreme):
 
 def _reduce(fn, x, axis, keepdims):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return fn.apply(x, axes=reduction_axes(axis, x.ndim, fn.__name__.lower()), keepdims=bool(keepdims))
+    return fn.apply(x, axes=axis, keepdims=bool(keepdims))  # the op checks the axes
 
 
 def sum(x, axis=None, keepdims=False):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..validation import axis_index
+from ..validation import axis_index, integer
 from .elementwise import special_values
 
 
@@ -73,7 +73,7 @@ class ReshapeOp(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return ctx.xp.reshape(a, shape)
+        return ctx.xp.reshape(a, _target_shape(shape, tuple(a.shape)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -87,12 +87,36 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, axes):
+        if not isinstance(axes, (tuple, list)):
+            raise TypeError(f"permute: `axes` must be a tuple of axes. Received axes={axes!r}")
+        axes = tuple(axis_index(i, a.ndim, "permute") for i in axes)
+        if sorted(axes) != list(range(a.ndim)):
+            raise ValueError(f"permute: `axes` {axes} are not a permutation of the {a.ndim} axes of shape "
+                             f"{tuple(a.shape)}. Received axes={axes!r}")
         ctx.inverse = tuple(int(i) for i in np.argsort(axes))
         return ctx.xp.permute_dims(a, axes)
 
     @staticmethod
     def backward(ctx, grad):
         return ctx.xp.permute_dims(grad, ctx.inverse)
+
+
+def _target_shape(shape, old):
+    """The new shape for ``reshape``: a tuple of ints (not bools, not floats) with at most one ``-1``, holding as
+    many elements as ``old``; ``-1`` is resolved. ``TypeError``/``ValueError`` naming ``shape`` otherwise."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"reshape: `shape` must be a tuple of integers. Received shape={shape!r}")
+    shape = tuple(integer(n, "shape", minimum=-1, shown=shape) for n in shape)
+    known = 1
+    for n in shape:
+        known *= n if n != -1 else 1
+    size = 1
+    for n in old:
+        size *= n
+    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} ({size} elements) into shape {shape}. "
+                         f"Received shape={shape!r}")
+    return tuple(size // known if n == -1 else n for n in shape)
 
 
 def _is_basic(index):
@@ -183,6 +207,8 @@ def _backend_item(xp, item):
     if isinstance(item, (int, slice)) or item is None or item is Ellipsis:
         return item
     if isinstance(item, Tensor):
+        if not ("int" in str(item.dtype) or "bool" in str(item.dtype)):
+            raise TypeError(f"Index tensors must hold integers or booleans; received dtype {item.dtype}")
         return item.data
     if isinstance(item, (list, np.ndarray)):
         array = np.asarray(item)
@@ -196,10 +222,36 @@ def _backend_item(xp, item):
     raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
 
 
+def _check_in_range(xp, item, axis, shape):
+    """``IndexError`` naming the axis, the index and the size for an integer (or integer array) out of range, or a
+    boolean mask whose shape differs from the axes it covers (as PyTorch; NumPy's message would blame an index)."""
+    if "bool" in str(getattr(item, "dtype", "")):
+        covered = shape[axis:axis + item.ndim]
+        if tuple(item.shape) != covered:
+            axes = f"axis {axis}" if item.ndim == 1 else f"axes {axis} to {axis + item.ndim - 1}"
+            raise IndexError(f"The boolean mask of shape {tuple(item.shape)} does not match the shape {covered} of "
+                             f"the {axes} it indexes (tensor of shape {shape})")
+        return
+    if isinstance(item, bool) or axis >= len(shape):  # t[True] adds an axis, as NumPy
+        return
+    n = shape[axis]
+    if isinstance(item, int):
+        low = high = item
+    elif getattr(item, "size", 0) == 0 and getattr(item, "ndim", 1) > 0:
+        return
+    else:
+        low, high = int(xp.min(item)), int(xp.max(item))
+    for i in (low, high):
+        if not -n <= i < n:
+            raise IndexError(f"Index {i} is out of range for axis {axis} of size {n} (tensor of shape {shape})")
+
+
 def _backend_index(xp, index, shape):
     """The index as a tuple of backend-ready items: arrays on the backend, slices clipped into range (NumPy
     semantics on every backend), and a trailing ``...`` made explicit (the Array API needs it)."""
     out = [_backend_item(xp, item) for item in (index if isinstance(index, tuple) else (index,))]
+    if sum(item is Ellipsis for item in out) > 1:
+        raise IndexError(f"An index can hold at most one ellipsis ('...'); received {index!r}")
     ndim = len(shape)
     widths = [_axes_taken(item) for item in out]
     consumed = sum(widths)
@@ -217,6 +269,8 @@ def _backend_index(xp, index, shape):
                 out[k] = _clip_slice(item, shape[axis])
             axis += 1
         else:
+            if item is not None:
+                _check_in_range(xp, item, axis, shape)
             axis += widths[k]
     if not out:  # x[()] of a rank-0 tensor: the whole tensor
         return ()
@@ -245,6 +299,15 @@ class Concat(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis):
+        first = arrays[0].shape
+        if len(first) == 0:
+            raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
+        axis = axis_index(axis, len(first), "concat")
+        for a in arrays:
+            if a is None or len(a.shape) != len(first) or \
+                    any(m != n for i, (m, n) in enumerate(zip(a.shape, first)) if i != axis):
+                raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ "
+                                 f"outside axis {axis}")
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] for a in arrays]
         return ctx.xp.concat(arrays, axis=axis)
@@ -267,6 +330,10 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis):
+        if any(a is None or a.shape != arrays[0].shape for a in arrays):
+            raise ValueError(f"stack: all shapes must be equal; received "
+                             f"{[None if a is None else tuple(a.shape) for a in arrays]}")
+        axis = axis_index(axis, arrays[0].ndim + 1, "stack")
         ctx.axis, ctx.count = axis, len(arrays)
         return ctx.xp.stack(arrays, axis=axis)
 
@@ -284,6 +351,9 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, a, pad_width, value):
         xp = ctx.xp
+        pad_width = _pad_widths(pad_width, a.ndim)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
         shape = tuple(n + before + after for n, (before, after) in zip(a.shape, pad_width))
         window = tuple(slice(before, before + n) for n, (before, _) in zip(a.shape, pad_width))
         out = xp.full(shape, value, dtype=a.dtype)
@@ -296,6 +366,20 @@ class Pad(Function):
         return grad[ctx.window]
 
 
+def _pad_widths(pad_width, ndim):
+    """``pad_width`` as one ``(before, after)`` pair of non-negative ints per axis (``TypeError`` for floats or
+    bools, ``ValueError`` for a wrong count or a negative width)."""
+    try:
+        pairs = tuple(tuple(pair) for pair in pad_width)
+    except TypeError:
+        raise TypeError(f"pad: `pad_width` must be (before, after) pairs of integers, one per axis. Received "
+                        f"pad_width={pad_width!r}") from None
+    if len(pairs) != ndim or any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"pad: `pad_width` must hold one (before, after) pair for each of the {ndim} axes. "
+                         f"Received pad_width={pad_width!r}")
+    return tuple(tuple(integer(n, "pad_width", minimum=0, shown=pad_width) for n in pair) for pair in pairs)
+
+
 # ------------------------------------------------------------------------------------------- functional API
 def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
@@ -306,17 +390,7 @@ def reshape(x, *shape):
     x = _tensor(x)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    shape = tuple(int(n) for n in shape)
-    known = 1
-    for n in shape:
-        known *= n if n != -1 else 1
-    size = x.size
-    if shape.count(-1) > 1 or any(n < -1 for n in shape) or \
-            (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
-        raise ValueError(f"Cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
-    if -1 in shape:
-        shape = tuple(size // known if n == -1 else n for n in shape)
-    return ReshapeOp.apply(x, shape=shape)
+    return ReshapeOp.apply(x, shape=shape)  # checked by the op (integers, one -1, the element count)
 
 
 def permute(x, *axes):
@@ -324,10 +398,7 @@ def permute(x, *axes):
     x = _tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    axes = tuple(axis_index(a, x.ndim, "permute") for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    return Permute.apply(x, axes=axes)
+    return Permute.apply(x, axes=axes)  # checked by the op
 
 
 def transpose(x, *axes):
@@ -364,23 +435,12 @@ def _same_backend(tensors, name):
 
 def concat(tensors, axis=0):
     """Join tensors along ``axis``; all other dimensions must match."""
-    tensors = _same_backend(tensors, "concat")
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
-    axis = axis_index(axis, ndim, "concat")
-    for t in tensors:
-        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
-            raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
-    return Concat.apply(*tensors, axis=axis)
+    return Concat.apply(*_same_backend(tensors, "concat"), axis=axis)  # shapes and axis checked by the op
 
 
 def stack(tensors, axis=0):
     """Join same-shaped tensors along a new axis."""
-    tensors = _same_backend(tensors, "stack")
-    if any(t.shape != tensors[0].shape for t in tensors):
-        raise ValueError(f"stack: all shapes must be equal; received {[t.shape for t in tensors]}")
-    return Stack.apply(*tensors, axis=axis_index(axis, tensors[0].ndim + 1, "stack"))
+    return Stack.apply(*_same_backend(tensors, "stack"), axis=axis)  # shapes and axis checked by the op
 
 
 def pad(x, pad_width, value=0.0):
@@ -389,14 +449,6 @@ def pad(x, pad_width, value=0.0):
     widths = np.asarray(pad_width, dtype=object)
     if widths.shape == (2,):
         pad_width = ((pad_width[0], pad_width[1]),) * x.ndim
-    try:
-        pad_width = tuple((int(b), int(a)) for b, a in pad_width)
-    except (TypeError, ValueError):
-        raise ValueError(f"pad: pad_width must be pairs of ints, one per axis. Received pad_width={pad_width!r}") \
-            from None
-    if len(pad_width) != x.ndim or any(b < 0 or a < 0 for b, a in pad_width):
-        raise ValueError(f"pad: pad_width must hold one non-negative (before, after) pair for each of the {x.ndim} "
-                         f"axes. Received pad_width={pad_width!r}")
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"pad: value must be a number. Received value={value!r}")
-    return Pad.apply(x, pad_width=pad_width, value=float(value))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
+    return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim), value=float(value))

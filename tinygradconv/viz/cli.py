@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from .._argtypes import non_negative_int_or_none, positive_int
+from ._mpl import atomic_path
 
 __all__ = ["FIGURES", "make_figures", "register"]
 
@@ -66,13 +67,24 @@ def register(subparsers):
                    help="output file (default connectivity.png, or connectivity.gif with --gif)")
     p.set_defaults(func=functools.partial(_connectivity, parser=p))
 
-    f = subparsers.add_parser("figures", help="regenerate the README figures (deterministic)",
+    f = subparsers.add_parser("figures", help="regenerate the README figures (deterministic; runs the demo)",
                               description=f"Regenerate the README figures {', '.join(FIGURES)} (seeded, "
                                           "deterministic).")
     f.add_argument("--out", default=os.path.join("docs", "_static"), help="output folder (default docs/_static)")
-    f.add_argument("--epochs", type=positive_int, default=30, help="epochs of the training-curve model (default 30)")
+    f.add_argument("--epochs", type=positive_int, default=None,
+                   help="epochs of the demo run whose training curve is drawn (default: the demo's 30)")
     f.set_defaults(func=functools.partial(_figures, parser=f))
     return subparsers
+
+
+def _needs_matplotlib(parser):
+    """``matplotlib.pyplot``, or exit with one line saying how to install it (no traceback)."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        parser.exit(1, f"error: `{parser.prog}` draws with matplotlib, which is not installed here; install the "
+                       f"plotting extra: pip install 'tinygradconv[viz]'\n")
+    return plt
 
 
 def _connectivity(args, parser):
@@ -80,8 +92,8 @@ def _connectivity(args, parser):
 
     output = args.output or ("connectivity.gif" if args.gif else "connectivity.png")
     common = {"strides": args.strides, "padding": args.padding, "output_padding": args.output_padding,
-                  "dilation_rate": args.dilation_rate}
-    plt = conn.pyplot()
+              "dilation_rate": args.dilation_rate}
+    plt = _needs_matplotlib(parser)
     try:
         if args.gif:
             if args.kind != "conv1d_transpose":
@@ -90,7 +102,7 @@ def _connectivity(args, parser):
             if args.weights is not None and len(args.weights) != args.kernel_size:
                 parser.error(f"--weights has {len(args.weights)} values but --kernel-size is {args.kernel_size}")
             anim = conn.animate_transposed_conv(args.input_length, weights, path=output, **common)
-            plt.close(anim._fig)
+            plt.close(anim.figure)
         else:
             draw = conn.plot_conv_matrix if args.matrix else conn.plot_connectivity
             result = draw(args.kind, args.input_length, args.kernel_size, weights=args.weights, **common)
@@ -98,25 +110,32 @@ def _connectivity(args, parser):
             conn._save(fig, output)
             plt.close(fig)
     except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
+        # the library names its Python arguments; here the user typed options
+        message = str(exc)
+        for name in ("inputs", "input_length"):
+            message = message.replace(f"argument `{name}`", "--input-length").replace(f"{name}=", "--input-length ")
+        parser.error(message)
     except OSError as exc:
         parser.error(f"cannot write {output!r}: {exc.strerror or exc}")  # the path once
     print(f"wrote {output}")
     return 0
 
 
-def make_figures(out, epochs=30):
+def make_figures(out, epochs=None):
     """Write the README figures into the folder ``out``; returns their paths. Deterministic (seeded).
 
     * ``connectivity.png``: ``conv1d_transpose`` with ``L=5, k=3, strides=2, padding="same"`` (zeros inserted,
       padding, one cropped position);
-    * ``training_curve.png``: a one-layer ``Conv1DTranspose`` model learning a hidden transposed-convolution
-      kernel (:func:`tinygradconv.datasets.hidden_kernel`), trained with Adam for ``epochs`` epochs.
+    * ``training_curve.png``: the demo's own training curve: ``python -m tinygradconv demo`` (seed 0, ``epochs``
+      epochs, default the demo's 30) runs into a temporary folder and its ``training_curve.png`` is copied here.
     """
-    import tinygradconv as tg
+    import contextlib
+    import io
+    import shutil
+    import tempfile
 
+    from .. import __main__ as command_line
     from . import connectivity as conn
-    from .history import plot_history
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -125,23 +144,17 @@ def make_figures(out, epochs=30):
         ax = conn.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
         paths = [conn._save(ax.figure, out / FIGURES[0])]
         plt.close(ax.figure)
-
-        tg.random.set_seed(0)
-        data = tg.datasets.hidden_kernel(192, steps=16, in_channels=2, filters=1, kernel_size=4, strides=2,
-                                         padding="same", noise=0.05, seed=0)
-        model = tg.models.Sequential([tg.layers.Conv1DTranspose(1, 4, strides=2, padding="same")])
-        model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.02), loss="mse")
-        history = model.fit(data.x, data.y, batch_size=32, epochs=epochs, validation_split=0.25, verbose=0,
-                            shuffle=True)
-        fig = plot_history(history, logy=True)
-        fig.suptitle("Conv1DTranspose(1, 4, strides=2, padding='same') learning a hidden kernel (Adam)",
-                     fontsize=9)
-        paths.append(conn._save(fig, out / FIGURES[1]))
-        plt.close(fig)
+        with tempfile.TemporaryDirectory() as folder:
+            demo = argparse.Namespace(out=folder, fast=False, epochs=epochs, seed=0, no_plots=False, quiet=True)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                command_line.run_demo(demo)
+            source = Path(folder) / "training_curve.png"
+            paths.append(atomic_path(out / FIGURES[1], lambda tmp: shutil.copyfile(source, tmp)))
     return paths
 
 
 def _figures(args, parser):
+    _needs_matplotlib(parser)
     try:
         paths = make_figures(args.out, args.epochs)
     except OSError as exc:

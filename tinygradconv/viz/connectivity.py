@@ -22,6 +22,7 @@ docs/conv1d_transpose_math.md) has exactly the transposed matrix, which :func:`c
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,8 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
-from ._mpl import atomic_path, new_axes, pyplot, savefig
+from ._mpl import new_axes, pyplot, savefig
+from .animation import save_gif
 
 __all__ = [
     "KINDS",
@@ -234,6 +236,10 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
+        from .model_connectivity import model_connectivity_matrix
+        return model_connectivity_matrix(kind, input_length, weights=weights)
     setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     return _jacobian(setting, setting.weights, method)
 
@@ -331,6 +337,62 @@ def output_length_formula(kind, input_length, kernel_size=None, strides=1, paddi
     return _formula(st)
 
 
+_OPEN, _CLOSE = "([⌊⌈", ")]⌋⌉"
+
+
+def wrap_formula(text, chars) -> str:
+    """Wrap ``text`` into lines of at most ``chars`` characters (when it can), breaking only after a ``"; "`` or
+    ``", "`` outside brackets or, inside a part too long for a line, before a ``" = "``: an argument list or a
+    formula is never cut inside a term, and a part that does not fit the current line starts the next one whole.
+
+    >>> print(wrap_formula("N = (L − 1)·s + max(k_eff, s) = (4 − 1)·3 + max(2, 3) = 12,  k_eff = k = 2", 40))
+    N = (L − 1)·s + max(k_eff, s)
+    = (4 − 1)·3 + max(2, 3) = 12,
+    k_eff = k = 2
+    """
+    lines = []
+
+    def place(unit, glue_to_last):
+        if lines and glue_to_last and len(lines[-1]) + 1 + len(unit) <= chars:
+            lines[-1] += " " + unit
+        else:
+            lines.append(unit)
+
+    for part in (q for p in _split(text, "; ", 0) for q in _split(p, ", ", 0)):
+        if len(part) <= chars:
+            place(part, True)
+            continue
+        # too long for a line: break before its " = ", then (an argument list) after its arguments' commas
+        pieces = [q for p in _split(part, " = ", 0) for q in (_split(p, ", ", 1) if len(p) > chars else [p])]
+        for i, piece in enumerate(pieces):
+            place(piece, i > 0 or not lines or len(lines[-1]) + 1 + len(part) <= chars)
+    return "\n".join(lines)
+
+
+def _split(text, separator, depth_allowed):
+    """``text`` cut at each ``separator`` found at bracket depth ``depth_allowed`` or less: a comma or semicolon
+    stays at the end of its piece, an equals sign starts the next piece."""
+    units, piece, depth, i = [], "", 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if depth <= depth_allowed and text.startswith(separator, i):
+            i += len(separator)
+            if separator in (", ", "; "):
+                units.append(piece + separator.strip())
+                piece = ""
+                while i < len(text) and text[i] == " ":
+                    i += 1
+            else:
+                units.append(piece)
+                piece = "= "
+            continue
+        piece += char
+        i += 1
+    units.append(piece)
+    return units
+
+
 def _formula(st) -> str:
     L, s, ke, op, n = st.input_length, st.strides, st.k_eff, st.output_padding, st.output_length
     if st.kind == "conv1d":
@@ -360,11 +422,11 @@ def _formula(st) -> str:
 CELL_STYLES = {
     "input": ("#cfe2f3", None, "input x[j]"),
     "unread": ("#d9d9d9", "--", "input never read"),
-    "zero": ("#ffffff", "...", "zero inserted (between strided inputs)"),
+    "zero": ("#ffffff", "...", "zero inserted between inputs"),
     "padding": ("#e8e8e8", "///", "padding (zeros)"),
     "output": ("#d9ead3", None, "output y[n]"),
-    "cropped": ("#f4cccc", "xxx", "cropped away (not in the output)"),
-    "bias": ("#fff2cc", "\\\\\\", "bias only (no input reaches it)"),
+    "cropped": ("#f4cccc", "xxx", "cropped away"),
+    "bias": ("#fff2cc", "\\\\\\", "bias only (no input)"),
 }
 _CELL = 0.84
 
@@ -417,108 +479,228 @@ def _layout(st, taps):
     return top, bottom, x_in, x_out
 
 
+#: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008), black last.
+TAP_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Line styles cycled with a different period than the colours, so that any two taps of k <= 24 differ in colour
+#: or style (readers who cannot tell two colours apart still see the dash pattern).
+TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
+#: Cells per row of a connectivity diagram; longer rows wrap, and beyond MAX_ROWS rows the middle is left out.
+ROW_CELLS = 24
+MAX_ROWS = 3
+#: The longest full output an animation draws (cells in one row).
+MAX_MATRIX_SIDE = 100
+"""The longest matrix side :func:`plot_conv_matrix` draws (cells stay visible)."""
+MAX_ANIMATION_CELLS = 20
+
+
 def _tap_colors(k):
-    cmap = pyplot().get_cmap("tab10" if k <= 10 else "viridis")
-    return [cmap(t if k <= 10 else t / max(k - 1, 1)) for t in range(k)]
+    return [TAP_COLORS[t % len(TAP_COLORS)] for t in range(k)]
+
+
+def _tap_styles(k):
+    return [TAP_STYLES[(t // len(TAP_COLORS) + t) % len(TAP_STYLES)] for t in range(k)]
+
+
+def _cropped_connections(st):
+    """``(j, q, t)`` for every tap of a conv1d_transpose that lands on a *cropped* position ``q`` of the full output.
+
+    Computed through the op: the same transposed convolution with ``padding="valid", output_padding=0`` keeps
+    every full position, so its per-tap matrices hold every ``(input, tap) -> q`` connection.
+    """
+    if st.kind != "conv1d_transpose":
+        return []
+    full = ConvSetting("conv1d_transpose", st.input_length, st.kernel_size, st.strides, "valid", 0,
+                       st.dilation_rate, st.weights)
+    c_left, _ = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
+    return [(j, q, t) for j, q, t in _connections(_taps(full)) if not 0 <= q - c_left < st.output_length]
+
+
+def _windows(xs):
+    """The x ranges of the rows: all cells in one row, or rows of ROW_CELLS cells, the middle ones left out."""
+    lo, hi = min(xs), max(xs)
+    n = round(hi - lo) + 1
+    if n <= ROW_CELLS + 4:
+        return [(lo, hi)], 0
+    rows = [(lo + r * ROW_CELLS, min(lo + (r + 1) * ROW_CELLS - 1, hi)) for r in range(-(-n // ROW_CELLS))]
+    if len(rows) <= MAX_ROWS:
+        return rows, 0
+    last = (hi - ROW_CELLS + 1, hi)
+    kept = rows[: MAX_ROWS - 1] + [last]
+    return kept, round(last[0] - rows[MAX_ROWS - 2][1]) - 1
 
 
 def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
                       dilation_rate=1, weights=None, ax=None, annotate=None):
     """Draw which input feeds which output: input cells above, output cells below, one line per (input, tap).
 
-    Lines are coloured by tap index; with ``weights`` given their width follows ``|w_t|`` (dashed when negative).
-    Padding cells, zeros inserted between strided inputs (conv1d_transpose), cropped output positions and
-    bias-only output positions (no input reaches them) are hatched in distinct colours and named in the legend.
-    The title states the op and its output-length formula with the numbers. The lines come from
-    :func:`tap_matrices` (one-hot kernels through the op); the cell positions from ``conv_arithmetic``.
+    Lines are coloured *and* dashed by tap index (a colour-blind-safe palette, Okabe & Ito, with a different dash
+    pattern for neighbouring taps); with ``weights`` given their width follows ``|w_t|`` and the legend gives each
+    tap's value. Padding cells, zeros inserted between strided inputs (conv1d_transpose), cropped output positions
+    and bias-only output positions (no input reaches them) are hatched in distinct colours and named in the
+    legend. The lines of a conv1d_transpose into *cropped* positions are drawn too, faint and thin: those values
+    are computed and then dropped. The title states the op and its output-length formula with the numbers. The
+    lines come from :func:`tap_matrices` (one-hot kernels through the op); the cell positions from
+    ``conv_arithmetic``.
+
+    Long rows wrap: a row holds at most 24 cells; with more than three rows, the middle rows are left out and an
+    ellipsis says how many cells are not drawn (the pattern repeats every ``strides`` inputs).
 
     Args:
         kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights: as for
             :func:`connectivity_matrix` (``kind`` may be a layer; ``weights="kernel"`` then draws its kernel).
-        ax: the matplotlib Axes to draw into (default: a new figure).
-        annotate: write ``x0``, ``y0``, ... in the cells (default: when there are at most 48 cells per row).
+        ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
+            A given Axes receives the whole diagram in one row.
+        annotate: write ``x0``, ``y0``, ... in the cells (default: yes, except in a given Axes holding more than 64
+            cells).
 
     Returns:
-        The matplotlib Axes. Every cell is a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for
-        padding, zero-inserted and cropped cells); every connection a ``Line2D`` with gid ``"conn:j:n:t"``.
+        The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
+        a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for padding, zero-inserted and cropped
+        cells); every connection a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped full
+        position ``q``).
 
     >>> ax = plot_connectivity("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
-    >>> len(ax.lines)                     # 3 inputs x 3 taps, one of which lands in the cropped position
+    >>> sum(line.get_gid().startswith("conn:") for line in ax.lines)    # 3 inputs x 3 taps, one cropped
     8
+    >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:")]
+    ['crop:2:6:2']
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch, Rectangle
-
+    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+        from .model_connectivity import plot_model_connectivity  # (imported here, as above)
+        return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     taps = _taps(st)
-    top, bottom, x_in, x_out = _layout(st, taps)
-    n_cells = max(len(top), len(bottom))
-    ax = new_axes(ax, figsize=(min(max(6.0, 0.4 * (n_cells + 4)), 24.0), 3.4))
-    annotate = n_cells <= 48 if annotate is None else bool(annotate)
-    font = 8 if n_cells <= 24 else 6
+    layout = _layout(st, taps)
+    xs = [x for x, _, _ in layout[0] + layout[1]]
+    if ax is not None:
+        ax = new_axes(ax, None)
+        rows, skipped, axes = [(min(xs), max(xs))], 0, [ax]
+    else:
+        rows, skipped = _windows(xs)
+        width = max(r[1] - r[0] for r in rows) + (6.2 if len(rows) > 1 else 5.0)
+        inch = min(0.42, 10.0 / width)
+        _, axes = pyplot().subplots(len(rows), 1, figsize=(max(6.0, inch * width), 1.0 + 1.15 * len(rows)),
+                                    squeeze=False)
+        axes = list(axes[:, 0])
+    if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
+        annotate = True if len(axes) > 1 or ax is None else len(xs) <= 2 * (ROW_CELLS + 4)
+    cropped = _cropped_connections(st)
+    for r, (row_ax, window) in enumerate(zip(axes, rows)):
+        _draw_connectivity(row_ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=len(rows) > 1)
+        if skipped and r == MAX_ROWS - 2:
+            row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: the pattern repeats every s = {st.strides} "
+                        f"input{'s' if st.strides > 1 else ''}  ⋯", transform=row_ax.transAxes, ha="center",
+                        va="top", fontsize=9, style="italic")
+    width = axes[0].get_position().width * axes[0].figure.get_figwidth()
+    chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
+    axes[0].set_title(wrap_formula(st.describe(), chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
+    _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped))
+    return axes[0]
+
+
+def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=False):
+    """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped).
+
+    ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    top, bottom, x_in, x_out = layout
     half = _CELL / 2
     y_top, y_bottom = 2.0, 0.0
-
-    present = set()
+    lo, hi = window
+    # everything is clipped to the cells of this row (a wrapped row's lines stop at its first and last cell)
+    clip = Rectangle((lo - half - 0.05, -1.0), hi - lo + _CELL + 0.1, 4.0, transform=ax.transData)
     for row, y in ((top, y_top), (bottom, y_bottom)):
         for x, category, index in row:
+            if not lo - 1 <= x <= hi + 1:
+                continue
             face, hatch, _ = CELL_STYLES[category]
             ax.add_patch(Rectangle((x - half, y - half), _CELL, _CELL, facecolor=face, hatch=hatch,
                                    edgecolor="#555555", linewidth=0.8,
-                                   gid=f"{category}:{'' if index is None else index}"))
-            present.add(category)
-            if annotate:
+                                   gid=f"{category}:{'' if index is None else index}")).set_clip_path(clip)
+            if annotate and lo - 0.01 <= x <= hi + 0.01:
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
+                if wrapped and label:
+                    label = label[1:]
                 if label:
-                    ax.text(x, y, label, ha="center", va="center", fontsize=font, zorder=3)
-
-    colors = _tap_colors(st.kernel_size)
+                    ax.text(x, y, label, ha="center", va="center", fontsize=8 if len(label) <= 3 else 7,
+                            zorder=3, clip_on=True)
+    colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
+    x_full = {x: x for x, _, _ in bottom}
     for j, n, t in _connections(taps):
-        width = 0.5 + 2.5 * abs(w[t]) / scale if weighted else 1.4
+        width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
         ax.add_line(Line2D([x_in[j], x_out[n]], [y_top - half, y_bottom + half], color=colors[t], linewidth=width,
-                           linestyle="--" if weighted and w[t] < 0 else "-", alpha=0.9, zorder=2,
-                           gid=f"conn:{j}:{n}:{t}"))
-
-    handles = [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
-                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in present]
-    handles += [Line2D([], [], color=colors[t], linewidth=2,
-                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else "")) for t in range(st.kernel_size)]
-    xs = [x for x, _, _ in top + bottom]
-    ax.text(min(xs) - 0.8, y_top, "input", ha="right", va="center", fontsize=9)
-    ax.text(min(xs) - 0.8, y_bottom, "output", ha="right", va="center", fontsize=9)
-    ax.set_xlim(min(xs) - 3.2, max(xs) + 1.0)
+                           linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")).set_clip_path(clip)
+    for j, q, t in cropped:
+        if float(q) in x_full:
+            ax.add_line(Line2D([x_in[j], float(q)], [y_top - half, y_bottom + half], color=colors[t],
+                               linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2,
+                               gid=f"crop:{j}:{q}:{t}")).set_clip_path(clip)
+    ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
+    ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
+    ax.set_xlim(lo - (4.6 if wrapped else 3.4), hi + 1.0)
     ax.set_ylim(-0.6, 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=4, fontsize=7, frameon=False)
-    ax.set_title(f"{st.describe()}\n{_formula(st)}", fontsize=9)
-    return ax
+
+
+def _connectivity_legend(ax, st, layout, weighted, has_cropped):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    present = {category for x, category, _ in layout[0] + layout[1]}
+    colors, styles, w = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size), st.weights
+    handles = [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
+                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in present]
+    handles += [Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=2,
+                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else "")) for t in range(st.kernel_size)]
+    if has_cropped:
+        handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
+                              label="faint: into a cropped cell"))
+    width = ax.get_position().width * ax.figure.get_figwidth()           # inches the legend may span
+    ncol = max(1, min(4, int(width / 1.7), len(handles)))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8, frameon=False,
+              columnspacing=1.2, handlelength=1.8)
 
 
 # ------------------------------------------------------------------------------------------------------------
 # The convolution as a matrix
 # ------------------------------------------------------------------------------------------------------------
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
+    """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.ticker import MaxNLocator
+
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
+    # the light part of the colour map only (black text stays readable on the darkest cell); the colour bar
+    # then runs exactly over the entries' range
     if matrix.size and matrix.min() < 0:
-        ax.imshow(matrix, cmap="RdBu_r", vmin=-1.6 * top, vmax=1.6 * top, aspect="equal", interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("RdBu_r")(np.linspace(0.1875, 0.8125, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=-top, vmax=top, aspect="equal", interpolation="nearest")
     else:
-        ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.6 * top, aspect="equal", interpolation="nearest")
+        cmap = ListedColormap(pyplot().get_cmap("Blues")(np.linspace(0.0, 0.625, 256)))
+        image = ax.imshow(matrix, cmap=cmap, vmin=0.0, vmax=top, aspect="equal", interpolation="nearest")
+    ax.set_anchor("N")                          # a short matrix sits under its title, not in the middle
     if annotate:
         for (r, c), v in np.ndenumerate(matrix):
             if v != 0:
-                ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7)
+                ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_xticks(range(matrix.shape[1]))
-    ax.set_yticks(range(matrix.shape[0]))
-    ax.tick_params(labelsize=6)
+    for axis, n in ((ax.xaxis, matrix.shape[1]), (ax.yaxis, matrix.shape[0])):
+        axis.set_major_locator(MaxNLocator(nbins=min(n, 12), integer=True))
+    ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+    ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
+    ax.tick_params(labelsize=8)
+    return image
 
 
 def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
@@ -531,7 +713,14 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
         ax: a pair of Axes (``C`` left, ``T`` right); default a new figure.
-        annotate: write the non-zero values in the cells (default: when both sides are at most 24).
+        weights: the ``k`` tap values (default ``1, 2, ..., k``, so that every tap shows as a different value).
+        annotate: write the non-zero values (2 significant digits) in the cells (default: when a cell is big enough
+            for them, i.e. when the two matrices' sides add up to at most 26; otherwise a colour bar gives the
+            values: every non-zero entry is one tap's weight, never a sum).
+
+    Raises:
+        ValueError: the long side of the matrices exceeds ``MAX_MATRIX_SIDE`` (100) cells (a band one cell wide
+            would be a hairline): draw a shorter input, the band repeats every row.
 
     Returns:
         The matplotlib Figure; ``fig.axes[0].images[0]`` holds ``C``, ``fig.axes[1].images[0]`` holds ``T``.
@@ -540,19 +729,29 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     >>> fig.axes[1].images[0].get_array().shape
     (7, 3)
     """
-    c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    if weights is None:
+        weights = np.arange(1.0, st.kernel_size + 1.0)              # taps told apart by their value
+        st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
+    n_short, n_long = c.shape
+    if n_long > MAX_MATRIX_SIDE:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={st.input_length} gives a "
+                         f"{n_long}×{n_short} matrix, too many cells to read (at most {MAX_MATRIX_SIDE} on the long "
+                         f"side). Draw a shorter input: the band is the same on every row, shifted by the stride")
+    annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     if ax is None:
-        n_short, n_long = c.shape
-        cell = min(0.3, 9.0 / (n_short + n_long))
-        fig, ax = pyplot().subplots(1, 2, figsize=(max(7.0, cell * (n_short + n_long) + 3), cell * n_long + 2.2),
+        cell = min(0.36, 7.0 / (n_short + n_long))
+        width = max(7.5, cell * (n_short + n_long) + 3.5)
+        # the cell size the layout will give: the width less the tick labels (and the colour bar)
+        cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3),
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
         if len(ax) != 2:
             raise ValueError(f"Invalid value for argument `ax`. Expected a pair of Axes. Received {len(ax)} Axes")
         fig = ax[0].figure
-    annotate = max(c.shape) <= 24 if annotate is None else bool(annotate)
     n_short, n_long = c.shape
     if st.kind == "conv1d_transpose":
         left, right = matching_conv_padding(k, s, st.padding, st.output_padding, d)
@@ -567,9 +766,15 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    _draw_matrix(ax[1], t, t_title, "input index (short side)", "output index (long side)", annotate)
+    image = _draw_matrix(ax[1], t, t_title, "input index (short side)", "output index (long side)", annotate)
+    if not annotate:
+        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
+        bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
-    fig.suptitle(f"{st.describe()}\n{note};  max |T − Cᵀ| = {diff:g}", fontsize=9)
+    chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
+    weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
+    fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
+                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
     return fig
 
 
@@ -619,7 +824,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     Frame 0 shows the empty full output; frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
     positions ``j*s + t*d`` (lines coloured by tap), adding to what is already there; cell colour counts the
-    contributions received (overlap), so a kernel size that is not a multiple of the stride shows its checkerboard.
+    contributions received (overlap; a legend gives the counts), so a kernel size that is not a multiple of the
+    stride shows its checkerboard. Inputs whose full output exceeds 20 cells are refused with a ValueError.
     The last frame crops the full output to ``[c_left, c_left + N)`` and shows ``conv1d_transpose``'s result.
     The accumulated values come from :func:`scatter_steps` (through the op).
 
@@ -633,10 +839,11 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     Returns:
         The ``matplotlib.animation.FuncAnimation`` (``L + 2`` frames); its ``partials`` attribute holds the
-        accumulated full outputs and ``output`` the final, cropped one.
+        accumulated full outputs and ``output`` the final, cropped one, ``figure`` the figure it redraws and
+        ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
-    from matplotlib.patches import Rectangle
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.patches import Patch, Rectangle
 
     from ..ops.conv import conv1d_transpose
 
@@ -653,18 +860,33 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               Tensor(w.reshape(-1, 1, 1), dtype="float64", backend="numpy"), strides=s,
                               padding=st.padding, output_padding=st.output_padding,
                               dilation_rate=d).numpy()[0, :, 0]
-    ax = new_axes(ax, figsize=(min(max(6.0, 0.5 * frame_len + 2), 24.0), 3.4))
-    fig = ax.figure
-    colors = _tap_colors(st.kernel_size)
+    if frame_len > MAX_ANIMATION_CELLS:
+        raise ValueError(f"Invalid value for argument `inputs`: {L} inputs make a full output of {frame_len} cells, "
+                         f"too many to read in one animation (at most {MAX_ANIMATION_CELLS}). Animate a shorter input "
+                         f"(the scatter repeats every input), or draw plot_connectivity, which wraps long rows")
+    inch = min(0.55, 10.0 / (frame_len + 4))
+    if ax is None:
+        width = max(6.5, inch * (frame_len + 4))
+        fig = pyplot().figure(figsize=(width, 0.9 + 4.6 * width / (frame_len + 4)), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        ax = new_axes(ax, None)
+        fig = ax.figure
+    chars = int(fig.get_figwidth() * 72 / (0.6 * 9))               # characters of 9-point text per line
+    colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     cmap = pyplot().get_cmap("Blues")
-    top_count = max(float(counts[-1].max()), 1.0)
+    top_count = max(int(counts[-1].max()), 1)
     half = _CELL / 2
+
+    def shade(count):
+        return cmap(0.15 + 0.7 * count / top_count) if count else "#ffffff"
 
     def draw(frame):
         ax.clear()
         ax.axis("off")
-        ax.set_xlim(-3.0, max(frame_len, (L - 1) * s + 1) + 0.5)
-        ax.set_ylim(-1.2, 2.8)
+        ax.set_xlim(-3.2, max(frame_len, (L - 1) * s + 1) + 0.2)
+        ax.set_ylim(-2.0, 2.6)
+        ax.set_aspect("equal")
         step = frame - 1                                             # the input being scattered, if any
         final = frame == L + 1
         ax.text(-0.8, 2.0, "input", ha="right", va="center", fontsize=9)
@@ -674,14 +896,13 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             ax.add_patch(Rectangle((j * s - half, 2.0 - half), _CELL, _CELL, facecolor="#cfe2f3",
                                    edgecolor="#cc0000" if current else "#555555",
                                    linewidth=2.5 if current else 0.8))
-            ax.text(j * s, 2.0, f"{x[j]:g}", ha="center", va="center", fontsize=8)
+            ax.text(j * s, 2.0, f"{x[j]:.2g}", ha="center", va="center", fontsize=8)
         done = min(max(frame, 0), L)
         for q in range(frame_len):
             value = partials[done, q] if q < full else 0.0
             count = counts[done, q] if q < full else 0.0
             kept = c_left <= q < c_left + n_out
-            face = cmap(0.15 + 0.7 * count / top_count) if count else "#ffffff"
-            hatch = None
+            face, hatch = shade(count), None
             if final and not kept:
                 face, hatch = CELL_STYLES["cropped"][0], CELL_STYLES["cropped"][1]
             elif final and kept and count == 0:
@@ -690,27 +911,36 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                                    edgecolor="#555555", linewidth=0.8))
             shown = output[q - c_left] if final and kept else value
             if not (final and not kept):
-                ax.text(q, 0.0, f"{shown:g}", ha="center", va="center", fontsize=8)
+                ax.text(q, 0.0, f"{shown:.2g}", ha="center", va="center", fontsize=8)
         if 0 <= step < L:
             for t in range(st.kernel_size):
                 q = step * s + t * d
-                ax.plot([step * s, q], [2.0 - half, half], color=colors[t], linewidth=1.8)
-                ax.text((step * s + q) / 2, 1.0, f"×{w[t]:g}", color=colors[t], fontsize=7, ha="center",
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
-            title = (f"step {step + 1}/{L}: x[{step}] = {x[step]:g} is scattered to positions "
-                     f"{step}·{s} + t·{d} and added (overlaps accumulate)")
+                ax.plot([step * s, q], [2.0 - half, half + 0.32], color=colors[t], linestyle=styles[t],
+                        linewidth=1.8)
+                ax.text(q, half + 0.18, f"×{w[t]:.2g}", color="black", fontsize=7.5, ha="center", va="center",
+                        bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.6, "linewidth": 0.8})
+            title = (f"step {step + 1}/{L}: x[{step}] = {x[step]:.3g} is scattered to positions {step}·{s} + t·{d} "
+                     f"(tap t) and added: overlaps accumulate")
         elif final:
             title = (f"crop [{c_left}, {c_left + n_out}) of the full output: y = {st.kind}(x) has N = {n_out} "
                      f"values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        ax.set_title(f"{title}\n{_formula(st)}", fontsize=8)
+        ax.set_title(textwrap.fill(title, chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
+        handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
+        if final:
+            handles += [Patch(facecolor=CELL_STYLES["cropped"][0], hatch=CELL_STYLES["cropped"][1],
+                              edgecolor="#555555", label="cropped")]
+        ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, borderaxespad=0.0,
+                  title="cell colour: kernel copies added to the output cell so far", title_fontsize=8,
+                  frameon=False, handlelength=1.4, columnspacing=1.0)
         return []
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
     anim.partials, anim.counts, anim.output = partials, counts, output
+    anim.figure, anim.fps = fig, fps
     if path is not None:
-        atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=80))
+        save_gif(anim, path)
     return anim
 
 

@@ -4,12 +4,18 @@ Every op call that needs a gradient records a node on its output: ``tensor._ctx`
 :class:`~tinygradconv.autograd.Context` whose ``fn`` is the op's Function class (``fn.name`` is the registered op
 name) and whose ``inputs`` are the input tensors. Leaves (tensors made by the user) have ``_ctx is None``. Walking
 ``_ctx.inputs`` from a tensor back to the leaves gives the whole graph: tensor nodes (boxes: name, shape, dtype,
-values when small, and the gradient when one is present) and op nodes (ellipses) between them.
+values when small, and the gradient when one is present) and op nodes between them.
 
 **The graph is freed by backward.** ``backward()`` releases every node it went through (``ctx.inputs`` is emptied
 to free memory), so drawing a tensor after ``loss.backward()`` shows only the loss and a "freed" op. To draw the
-graph *with* its gradients, call ``loss.backward(retain_graph=True)`` first; intermediate tensors show a
-gradient only after ``t.retain_grad()`` (leaves always get theirs).
+graph *with* the gradient at every node, intermediate ones included, use ``plot_graph(loss, grads=True)`` before
+``backward`` (it runs its own recorded pass and changes no ``.grad``), or record your own pass with
+``with viz.record_backward() as trace: loss.backward()`` and draw ``plot_graph(loss, grads=trace)`` (see
+:mod:`tinygradconv.viz.backward`). Without either, only the ``.grad`` the tensors hold is shown (leaves after
+``backward``, other tensors after ``retain_grad()``).
+
+:func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -19,15 +25,16 @@ gradient only after ``t.retain_grad()`` (leaves always get theirs).
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ._mpl import new_axes
+from ._mpl import pyplot
 
-__all__ = ["graph_nodes", "plot_graph", "to_dot"]
+__all__ = ["draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "plot_graph", "to_dot"]
 
 _FREED_NOTE = "graph freed by backward(); call backward(retain_graph=True) to keep it"
 
@@ -41,6 +48,7 @@ class Node:
     label: str
     role: str                     # tensor: "leaf", "constant", "intermediate", "output"; op: "op" or "freed"
     inputs: list = field(default_factory=list)   # ids of the nodes with an edge into this one, in argument order
+    short: str = ""               # the summarised label that plot_graph draws (the op name for ops)
 
 
 def _summary(array, limit=4):
@@ -51,21 +59,52 @@ def _summary(array, limit=4):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _tensor_label(t, role):
-    title = t.name or {"leaf": "leaf", "constant": "constant", "output": "output"}.get(role, "")
+def _title(t, role, default=""):
+    """The node's first line: the tensor's name; else what it is. An unnamed tensor that needs no gradient is an
+    ``"input"`` or, holding one value, a constant with its value (``"constant 2"``), so that x or a target y is
+    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values)."""
+    if t.name:
+        return t.name
+    if role == "constant":
+        if int(np.prod(t.shape)) == 1:
+            return f"constant {float(np.asarray(t.numpy()).ravel()[0]):.4g}"
+        return "input"
+    return {"leaf": "leaf", "output": "output"}.get(role, default)
+
+
+def _tensor_label(t, role, grad):
+    title = _title(t, role)
     lines = [title] if title else []
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
-    if t.grad is not None:
-        lines.append(f"grad {_summary(t.grad.numpy())}")
+    if grad is not None:
+        lines.append(f"grad {_summary(grad)}")
     return "\n".join(lines)
 
 
-def graph_nodes(tensor) -> list:
-    """The nodes of the graph behind ``tensor``, inputs before the ops that use them (a topological order).
+def _brief(array, limit=3):
+    """At most ``limit`` values, else the mean and the largest magnitude: short enough for a node of the drawing."""
+    values = np.asarray(array, dtype=np.float64).ravel()
+    if values.size > limit:
+        return f"mean {values.mean():.3g}, max|.| {np.abs(values).max():.3g}"
+    text = ", ".join(f"{v:.3g}" for v in values)
+    return text if np.ndim(array) == 0 else f"[{text}]"
 
-    Tensor nodes are named ``t0, t1, ...`` and the op that made tensor ``ti`` is ``opi``; each node lists the ids of
-    its inputs. Uses an explicit stack, so graphs of any depth work.
+
+def _short_label(t, role, grad):
+    """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each)."""
+    title = _title(t, role, "tensor")
+    lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
+    if grad is not None:
+        lines.append(f"grad {_brief(grad)}")
+    return "\n".join(lines)
+
+
+def graph_tensors(tensor) -> list:
+    """The tensors of the graph behind ``tensor``, inputs before the tensors made from them (a topological order).
+
+    Tensor ``i`` of this list is node ``ti`` of :func:`graph_nodes`. Uses an explicit stack, so graphs of any depth
+    work.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
@@ -83,6 +122,16 @@ def graph_nodes(tensor) -> list:
         stack.append((t, True))
         if t._ctx is not None:
             stack.extend((p, False) for p in reversed(t._ctx.inputs) if p is not None and id(p) not in seen)
+    return order
+
+
+def graph_nodes(tensor, grads=None) -> list:
+    """The nodes of the graph behind ``tensor``, inputs before the ops that use them (a topological order).
+
+    Tensor nodes are named ``t0, t1, ...`` and the op that made tensor ``ti`` is ``opi``; each node lists the ids of
+    its inputs. ``grads`` (optional) maps ``ti`` to a gradient array shown instead of the tensor's ``.grad``.
+    """
+    order = graph_tensors(tensor)
     number = {id(t): i for i, t in enumerate(order)}
     nodes = []
     for i, t in enumerate(order):
@@ -96,8 +145,10 @@ def graph_nodes(tensor) -> list:
             freed = bool(getattr(ctx, "released", False))
             label = op_name + ("\n(freed by backward)" if freed else "")
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
-            nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs))
-        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role), role, [f"op{i}"] if ctx is not None else []))
+            nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
+        grad = (grads or {}).get(f"t{i}", None if t.grad is None else t.grad.numpy())
+        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad), role,
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad)))
     return nodes
 
 
@@ -134,47 +185,130 @@ def to_dot(tensor, name="tinygradconv") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _layered_layout(nodes):
-    """Positions ``{id: (x, y)}``: x is the longest path from a source (a layer; a source is placed just before its
-    first consumer), y orders each layer by the mean y of its inputs (one barycentre pass), centred around 0."""
-    layer, consumers = {}, {}
-    for n in nodes:                                     # nodes are in topological order
-        layer[n.id] = 1 + max((layer[i] for i in n.inputs), default=-1)
+# ------------------------------------------------------------------------------------------------------------
+# Drawing: a top-to-bottom layered layout, measured in inches from the labels themselves
+# ------------------------------------------------------------------------------------------------------------
+_MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
+_FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
+_HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
+
+
+def _layers(nodes):
+    """``{id: layer}``, as late as possible: a node sits one layer above its earliest consumer (the longest path to
+    the output counted from the bottom), so an input or a side branch is drawn just above where it is used."""
+    consumers = {}
+    for n in nodes:
         for i in n.inputs:
             consumers.setdefault(i, []).append(n.id)
-    for n in nodes:                                     # a source sits just before its first consumer
-        if not n.inputs and n.id in consumers:
-            layer[n.id] = min(layer[c] for c in consumers[n.id]) - 1
+    depth = {}
+    for n in reversed(nodes):                           # nodes are in topological order, the output last
+        depth[n.id] = 1 + max((depth[c] for c in consumers.get(n.id, ())), default=-1)
+    deepest = max(depth.values())
+    return {i: deepest - d for i, d in depth.items()}
+
+
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
+    """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
+
+    ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
+    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
+    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
+    """
+    layer = _layers(nodes)
     by_layer = {}
     for n in nodes:
         by_layer.setdefault(layer[n.id], []).append(n)
-    pos = {}
-    for x in sorted(by_layer):
-        members = by_layer[x]
-        if x > 0:
-            members.sort(key=lambda n: np.mean([pos[i][1] for i in n.inputs]) if n.inputs else 0.0)
-        height = len(members)
+    order = {}
+    rows = []                                           # lists of ids, top to bottom
+    for lay in sorted(by_layer):
+        members = by_layer[lay]
+        members.sort(key=lambda n: np.mean([order[i] for i in n.inputs]) if n.inputs else order.get(n.id, 0.0))
+        row, width = [], 0.0
+        for n in members:
+            w = sizes[n.id][0]
+            if row and width + _HGAP + w > max_width:
+                rows.append(row)
+                row, width = [], 0.0
+            row.append(n.id)
+            width += w + (_HGAP if len(row) > 1 else 0.0)
+        rows.append(row)
         for rank, n in enumerate(members):
-            pos[n.id] = (float(x), (height - 1) / 2 - rank)
-    return pos
+            order[n.id] = rank - (len(members) - 1) / 2
+    row_w = [sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows]
+    row_h = [max(sizes[i][1] for i in r) for r in rows]
+    band_w = max(row_w)
+    total = sum(row_h) + _VGAP * (len(rows) - 1)
+    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
+    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    bands, current, used = [], [], 0.0
+    target = total / n_bands
+    for r, h in zip(range(len(rows)), row_h):
+        if current and used + h / 2 > target and len(bands) < n_bands - 1:
+            bands.append(current)
+            current, used = [], 0.0
+        current.append(r)
+        used += h + _VGAP
+    bands.append(current)
+    heights = [sum(row_h[r] for r in band) + _VGAP * (len(band) - 1) for band in bands]
+    height = max(heights)
+    pos = {}
+    for b, band in enumerate(bands):
+        x_centre = b * (band_w + _BAND_GAP) + band_w / 2
+        y = height
+        for r in band:
+            x = x_centre - row_w[r] / 2
+            for i in rows[r]:
+                w = sizes[i][0]
+                pos[i] = (x + w / 2, y - row_h[r] / 2)
+                x += w + _HGAP
+            y -= row_h[r] + _VGAP
+    width = len(bands) * band_w + (len(bands) - 1) * _BAND_GAP
+    return pos, width, height
 
 
-def plot_graph(tensor, ax=None, fontsize=7, max_nodes=300):
-    """Draw the graph behind ``tensor`` with matplotlib (a layered layout computed here; no Graphviz binary).
+def wrap_title(title, width_inches, fontsize=9):
+    """``title`` with each line wrapped to fit ``width_inches`` at ``fontsize`` points (about 0.6 em a character)."""
+    chars = max(12, int(width_inches * 72 / (fontsize * 0.62)))
+    return "\n".join(textwrap.fill(line, chars) if line else line for line in title.split("\n"))
 
-    Inputs are on the left, ``tensor`` on the right. Tensor boxes show name, shape, dtype, data and grad (when
-    present); op ellipses show the op name. Call ``backward(retain_graph=True)`` before drawing to see the
-    gradients; after a plain ``backward()`` the graph is freed and only the output is left (the title says so).
+
+def _trace_for(tensor, grads):
+    """The :class:`~tinygradconv.viz.backward.BackwardTrace` behind ``grads=`` (``True``: record one now)."""
+    from .backward import BackwardTrace, trace_backward
+
+    if grads is True:
+        return trace_backward(tensor)
+    if isinstance(grads, BackwardTrace):
+        return grads
+    raise TypeError(f"Invalid value for argument `grads`. Expected False, True or a BackwardTrace from "
+                    f"viz.record_backward(). Received grads={grads!r}")
+
+
+def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
+    """Draw the graph behind ``tensor`` with matplotlib, top to bottom (a layered layout computed here).
+
+    Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
+    or their mean and largest magnitude, and the gradient when there is one); op ellipses show the op name. Long
+    graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
+    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap.
 
     Args:
         tensor: the Tensor whose graph to draw.
         ax: the Axes to draw into (default: a new figure sized to the graph).
-        fontsize: the font size of the node labels.
+        fontsize: the font size of the node labels (points).
         max_nodes: refuse larger graphs (a drawing of thousands of boxes is slow and unreadable; use
             :func:`to_dot` and Graphviz for those).
+        grads: ``False`` (default): show the ``.grad`` that tensors hold (leaves after ``backward``, or
+            ``retain_grad`` tensors). ``True``: run a recorded backward pass from ``tensor`` (its graph must still be
+            there) and show the gradient of ``tensor`` at **every** node, intermediate ones too; the ``.grad`` of
+            the tensors is left as it was. A :class:`~tinygradconv.viz.BackwardTrace` (from
+            :func:`~tinygradconv.viz.record_backward` around your own ``backward()``) shows the gradients it
+            recorded, even after ``backward`` freed the graph.
 
     Raises:
         ValueError: the graph has more than ``max_nodes`` nodes.
+        TypeError: ``tensor`` is not a Tensor, or ``grads`` is none of the above.
+        RuntimeError: ``grads=True`` on a graph already freed by ``backward()``.
 
     Returns:
         The matplotlib Axes. Node labels are ``Text`` artists with gid ``"tensor:tI"`` / ``"op:opI"``; edges are
@@ -182,40 +316,83 @@ def plot_graph(tensor, ax=None, fontsize=7, max_nodes=300):
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
-    >>> ax = plot_graph((x * x).sum())
+    >>> ax = plot_graph((x * x).sum(), grads=True)
     >>> sorted(t.get_gid() for t in ax.texts if t.get_gid().startswith("op:"))
     ['op:op1', 'op:op2']
+    >>> [t.get_text().splitlines()[-1] for t in ax.texts if t.get_gid() == "tensor:t1"]   # d sum / d (x*x)
+    ['grad [1, 1]']
     """
-    nodes = graph_nodes(tensor)
+    if grads is not False:
+        nodes = _trace_for(tensor, grads).nodes
+    else:
+        nodes = graph_nodes(tensor)
     if len(nodes) > max_nodes:
         raise ValueError(f"The graph has {len(nodes)} nodes, more than max_nodes={max_nodes}: draw it with "
                          f"to_dot() and Graphviz, or pass a larger max_nodes")
-    pos = _layered_layout(nodes)
-    n_layers = int(max(x for x, _ in pos.values())) + 1
-    height = max(sum(1 for x, _ in pos.values() if x == layer) for layer in range(n_layers))
-    ax = new_axes(ax, figsize=(max(4.0, 1.9 * n_layers), max(2.5, 1.0 * height + 1.0)))
+    n_ops = sum(1 for n in nodes if n.kind == "op")
+    title = f"computational graph: {n_ops} op{'s' * (n_ops != 1)}, {len(nodes) - n_ops} tensors"
+    if grads is not False:
+        title += "\n(grad: the gradient of the output with respect to each tensor)"
+    if any(n.role == "freed" for n in nodes):
+        title += f"\n({_FREED_NOTE})"
+    ax, _texts, _edges = draw_nodes(nodes, ax, fontsize, title)
+    return ax
+
+
+def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
+    """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
+
+    With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), with room for ``title_lines``
+    lines of title (default: the lines of ``title``).
+    """
+    plt = pyplot()
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    elif not hasattr(ax, "add_patch"):
+        raise TypeError(f"Invalid value for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
+    fig = ax.figure
     texts = {}
     for n in nodes:
-        x, y = pos[n.id]
-        box = "round,pad=0.35" if n.kind == "tensor" else "circle,pad=0.2" if len(n.label) <= 4 \
-            else "round4,pad=0.4"
-        texts[n.id] = ax.text(x, y, n.label, ha="center", va="center", fontsize=fontsize, zorder=3,
+        box = "round,pad=0.3" if n.kind == "tensor" else "round4,pad=0.3"
+        texts[n.id] = ax.text(0.0, 0.0, n.short, ha="center", va="center", fontsize=fontsize, zorder=3,
+                              linespacing=1.15,
                               bbox={"boxstyle": box, "facecolor": _FILL[n.role], "edgecolor": "#555555"},
                               gid=f"{n.kind}:{n.id}")
+    renderer = fig.canvas.get_renderer()
+    pad = 2 * 0.3 * fontsize / 72 + 0.04                 # the box's padding on both sides, plus its outline
+    sizes = {}
+    for n in nodes:
+        extent = texts[n.id].get_window_extent(renderer)
+        sizes[n.id] = (extent.width / fig.dpi + pad, extent.height / fig.dpi + pad)
+    pos, width, height = graph_layout(nodes, sizes)
+    for n in nodes:
+        texts[n.id].set_position(pos[n.id])
+    edges = {}
     for n in nodes:
         repeats = {}
         for src in n.inputs:
             k = repeats[src] = repeats.get(src, -1) + 1          # x * x: two edges, bent apart
-            ax.annotate("", xy=(0.0, 0.5), xycoords=texts[n.id], xytext=(1.0, 0.5), textcoords=texts[src],
-                        arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 4, "shrinkB": 4,
-                                        "connectionstyle": f"arc3,rad={0.3 * k:g}"},
-                        gid=f"edge:{src}->{n.id}", zorder=2)
-    ax.set_xlim(-0.7, n_layers - 0.3)
-    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
+            edges[(src, n.id, k)] = ax.annotate(
+                "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
+                arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 3, "shrinkB": 3,
+                            "connectionstyle": f"arc3,rad={0.35 * k:g}"},
+                gid=f"edge:{src}->{n.id}", zorder=2)
+    if own_figure:
+        fig_w = max(width + 2 * _MARGIN, 3.0)
+        title = wrap_title(title, fig_w)
+        lines = max(title_lines or 0, title.count("\n") + 1 if title else 0)
+        title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
+        fig_h = height + 2 * _MARGIN + title_h
+        fig.set_size_inches(fig_w, fig_h)
+        ax.set_position([0.0, 0.0, 1.0, (fig_h - title_h) / fig_h])
+        extra = (fig_w - width) / 2
+        ax.set_xlim(-extra, width + extra)
+        ax.set_ylim(-_MARGIN, height + _MARGIN)
+    else:
+        ax.set_xlim(-_MARGIN, width + _MARGIN)
+        ax.set_ylim(-_MARGIN, height + _MARGIN)
     ax.axis("off")
-    n_ops = sum(1 for n in nodes if n.kind == "op")
-    title = f"computational graph: {n_ops} op{'s' * (n_ops != 1)}, {len(nodes) - n_ops} tensors"
-    if any(n.role == "freed" for n in nodes):
-        title += f"\n({_FREED_NOTE})"
-    ax.set_title(title, fontsize=9)
-    return ax
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax, texts, edges

@@ -1,0 +1,180 @@
+"""``make docs-check``: the built site, read as a browser reads it, offline.
+
+``python docs/_ext/docs_check.py docs/_build/html`` fails (exit status 1, one line per problem) when
+
+* a page links or embeds a file of the site that does not exist, or a ``#fragment`` that the target page lacks
+  (every ``href`` / ``src`` of every page; links to other sites are not followed);
+* a page loads a script or style sheet from the network (the site must work offline);
+* a tutorial page, rendered by headless Chromium in a 1400-pixel-wide window (a laptop screen), has a code cell or
+  an output that scrolls sideways;
+* a page with maths, rendered by headless Chromium (``--dump-dom`` after JavaScript ran, with
+  ``--virtual-time-budget``), still shows raw TeX (``\\(``, ``\\[`` or ``$$``) or has fewer typeset formulas
+  (``mjx-container``) than maths elements.
+
+Chromium is found as ``chromium``, ``chromium-browser`` or ``google-chrome`` (``$CHROMIUM`` overrides). Without
+it the check fails, unless ``TINYGRADCONV_DOCS_CHECK_BROWSER=skip`` is set (``.ci/run`` sets it only where apt is
+not available to install Chromium), in which case the browser part is skipped with a visible message.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+_EXTERNAL = ("http:", "https:", "mailto:", "data:", "javascript:", "//")
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.refs, self.remote, self.maths = set(), [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key) and (key == "id" or tag == "a"):
+                self.ids.add(attrs[key])
+        for key in ("href", "src"):
+            value = attrs.get(key)
+            if value is None:
+                continue
+            loaded = tag in ("script", "img") or (tag == "link" and "stylesheet" in (attrs.get("rel") or ""))
+            if loaded and value.startswith(("http:", "https:", "//")):
+                self.remote.append(value)
+            self.refs.append((tag, value))
+        if "math" in (attrs.get("class") or "").split():
+            self.maths += 1
+
+
+def _parse(path):
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return page
+
+
+def static_problems(site: Path) -> tuple[list[str], dict]:
+    """Broken internal links and images, missing fragments, remote scripts; returns (problems, pages)."""
+    pages = {path: _parse(path) for path in sorted(site.rglob("*.html"))}
+    problems = []
+    for path, page in pages.items():
+        name = path.relative_to(site)
+        for url in page.remote:
+            problems.append(f"{name}: loads {url} from the network")
+        for tag, ref in page.refs:
+            if not ref or ref.startswith(_EXTERNAL):
+                continue
+            parts = urlsplit(ref)
+            target = path if not parts.path else (path.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{name}: <{tag}> points to a missing file: {ref}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    problems.append(f"{name}: <{tag}> points to a missing anchor: {ref}")
+    return problems, pages
+
+
+def find_chromium():
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def rendered_dom(chromium, page: Path, width: int = 1400) -> str:
+    """The page's DOM after its JavaScript ran (headless Chromium, no network needed for a local file)."""
+    proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                           f"--window-size={width},1000", "--virtual-time-budget=10000", "--dump-dom",
+                           page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    return proc.stdout
+
+
+_MEASURE = """<script>window.addEventListener("load", function () {
+  var wide = [];
+  document.querySelectorAll("div.highlight pre, div.cell_output pre").forEach(function (pre) {
+    if (pre.scrollWidth > pre.clientWidth + 1) { wide.push(pre.textContent.split("\\n")[0].slice(0, 60)); }
+  });
+  var note = document.createElement("div");
+  note.id = "tgc-docs-check-overflow";
+  note.setAttribute("data-wide", JSON.stringify(wide));
+  document.body.appendChild(note);
+});</script>"""
+
+
+def overflow_problems(chromium, page: Path, name) -> list[str]:
+    """Code blocks of ``page`` that scroll sideways in a 1400-pixel window (measured in a copy of the page)."""
+    probe = page.with_name(f".docs-check-{page.name}")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    try:
+        dom = rendered_dom(chromium, probe)
+    finally:
+        probe.unlink()
+    match = re.search(r'id="tgc-docs-check-overflow" data-wide="([^"]*)"', dom)
+    if not match:
+        return [f"{name}: could not measure the code blocks in Chromium"]
+    wide = json.loads(html.unescape(match.group(1)))
+    return [f"{name}: a code block scrolls sideways at 1400 px: {line!r}" for line in wide]
+
+
+def maths_problems(name, page, dom) -> list[str]:
+    if not dom.strip():
+        return [f"{name}: Chromium returned no DOM"]
+    visible = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL | re.IGNORECASE)
+    problems = []
+    for raw in (r"\(", r"\[", "$$"):
+        if raw in visible:
+            i = visible.index(raw)
+            problems.append(f"{name}: untypeset maths {raw!r} left in the page: ...{visible[max(i - 60, 0):i + 60]!r}")
+    typeset = dom.count("<mjx-container")
+    if typeset < page.maths:
+        problems.append(f"{name}: {page.maths} maths elements, but only {typeset} typeset by MathJax")
+    return problems
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    site = Path(argv[0] if argv else "docs/_build/html")
+    if not (site / "index.html").is_file():
+        print(f"docs-check: no built site in {site} (run make docs)", file=sys.stderr)
+        return 1
+    problems, pages = static_problems(site)
+    print(f"docs-check: {len(pages)} pages, links, images and scripts checked")
+    chromium = find_chromium()
+    with_maths = [path for path, page in pages.items() if page.maths]
+    if chromium is None:
+        if os.environ.get("TINYGRADCONV_DOCS_CHECK_BROWSER") == "skip":
+            print("docs-check: SKIPPED the browser check (no Chromium here, and TINYGRADCONV_DOCS_CHECK_BROWSER=skip)")
+        else:
+            problems.append("no Chromium found to render the pages: apt-get install chromium (or set $CHROMIUM)")
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            doms = list(pool.map(lambda p: rendered_dom(chromium, p), with_maths))
+        for path, dom in zip(with_maths, doms):
+            problems += maths_problems(path.relative_to(site), pages[path], dom)
+        tutorials = sorted((site / "tutorials").glob("[0-9][0-9]_*.html"))
+        for path in tutorials:
+            problems += overflow_problems(chromium, path, path.relative_to(site))
+        print(f"docs-check: {len(with_maths)} pages with maths rendered in headless Chromium; code width measured "
+              f"on {len(tutorials)} tutorial pages")
+    for problem in problems:
+        print(f"docs-check: {problem}", file=sys.stderr)
+    if problems:
+        print(f"docs-check: FAILED ({len(problems)} problems)", file=sys.stderr)
+        return 1
+    print("docs-check: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The exercises' checkers: every solution in docs/exercises.md (extracted from its folded block) passes, and the
+typical wrong answers fail with a report that names the inputs, the expected and the received values."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import exercises
+from tinygradconv.exercises import (
+    check_adam_step,
+    check_conv1d,
+    check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
+    check_conv1d_transpose,
+    check_conv_output_length,
+    check_custom_binary_op,
+    check_custom_op,
+    check_finite_differences,
+    check_logsumexp,
+    check_manual_gradient,
+    check_output_length,
+    check_overlap_counts,
+    check_portable_relu,
+    check_resize_overlap,
+    check_sgd_momentum,
+)
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "exercises.md"
+
+
+def solutions():
+    """The Python code of every ``<details>`` block of the page."""
+    text = PAGE.read_text(encoding="utf-8")
+    blocks = re.findall(r"<details>(.*?)</details>", text, flags=re.DOTALL)
+    return [re.search(r"```python\n(.*?)```", block, flags=re.DOTALL).group(1) for block in blocks]
+
+
+def test_every_exercise_has_a_folded_solution_that_passes_its_checker():
+    codes = solutions()
+    called = set()
+    for code in codes:
+        names = re.findall(r"^(check_\w+)\(", code, flags=re.MULTILINE)
+        assert len(names) == 1, code
+        called.add(names[0])
+        exec(compile(code, str(PAGE), "exec"), {"__name__": "solution"})  # noqa: S102 - the docs' own solution
+    listed = {checker.__name__ for items in exercises.EXERCISES.values() for _, _, checker in items}
+    assert called == listed == set(exercises.__all__) - {"EXERCISES"}
+    assert sorted(exercises.EXERCISES) == [f"0{i}" for i in range(1, 9)]
+
+
+def solution(name):
+    """The solution function (or class) named ``name`` from the docs page."""
+    for code in solutions():
+        namespace = {"__name__": "solution"}
+        if re.search(rf"^(def|class) {name}\b", code, flags=re.MULTILINE):
+            exec(compile(code.split("\ncheck_")[0], str(PAGE), "exec"), namespace)  # noqa: S102 - the docs' solution
+            return namespace[name]
+    raise LookupError(name)
+
+
+def fails(checker, fn, *expected_in_report):
+    with pytest.raises(AssertionError) as info:
+        checker(fn)
+    report = str(info.value)
+    for needed in ("inputs:", *expected_in_report):
+        assert needed in report, report
+    if "raised" not in report:
+        assert "expected:" in report and "received:" in report, report
+    return report
+
+
+# ------------------------------------------------------------------------------------------------ wrong answers
+def test_output_length_wrong_answers():
+    right = solution("transpose_output_length")
+
+    def off_by_one(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return right(input_length, kernel_size, strides, padding, output_padding, dilation_rate) - 1
+
+    def ignores_output_padding(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return right(input_length, kernel_size, strides, padding, None, dilation_rate)
+
+    def none_as_zero(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return right(input_length, kernel_size, strides, padding, output_padding or 0, dilation_rate)
+
+    def ignores_dilation(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return right(input_length, kernel_size, strides, padding, output_padding, 1)
+
+    report = fails(check_output_length, off_by_one, "input_length=1, kernel_size=1, strides=1")
+    assert "expected: 1" in report and "received: 0" in report
+    report = fails(check_output_length, ignores_output_padding, "output_padding=0")
+    # L = 1, k = 1, s = 1, valid, output_padding=0: (1-1)*1 + 1 + 0 = 1 ... first difference needs s > k: by hand
+    # L=1, k=1, s=2, valid, output_padding=0: length 0*2 + 1 + 0 = 1, while None gives max(1, 2) = 2
+    assert "strides=2" in report and "expected: 1" in report and "received: 2" in report
+    report = fails(check_output_length, none_as_zero, "output_padding=None")
+    assert "strides=2" in report and "expected: 2" in report and "received: 1" in report
+    fails(check_output_length, ignores_dilation, "dilation_rate=2")
+    fails(check_output_length, lambda *args: 3.0, "not an integer")
+
+
+def test_conv1d_transpose_wrong_answers():
+    right = solution("conv1d_transpose")
+    fails(check_conv1d_transpose, lambda x, w, strides: right(x, w[::-1], strides), "first difference at index")
+    report = fails(check_conv1d_transpose, lambda x, w, strides: right(x, w, strides)[:-1], "the shapes differ")
+    x_values = re.search(r"x=\[(.*?)\]", report).group(1)
+    assert x_values                                          # the inputs are printed
+    fails(check_conv1d_transpose, lambda x, w, strides: np.convolve(x, w), "strides=")        # ignores the stride
+    report = fails(check_conv1d_transpose, lambda x, w, strides: x.undefined_attribute, "raised AttributeError")
+    assert "x.undefined_attribute" in report
+
+
+def test_conv_output_length_and_conv1d_wrong_answers():
+    right = solution("conv_output_length")
+    fails(check_conv_output_length,
+          lambda input_length, kernel_size, strides, padding, dilation_rate:
+          right(input_length, kernel_size, strides, padding, 1), "dilation_rate=2")
+    fails(check_conv_output_length,
+          lambda input_length, kernel_size, strides, padding, dilation_rate:
+          right(input_length, kernel_size, strides, "valid", dilation_rate), "padding='same'")
+    right_conv = solution("conv1d")
+    fails(check_conv1d, lambda x, w, strides: right_conv(x, w[::-1], strides), "first difference")
+
+
+def test_manual_gradient_wrong_answer():
+    def forgets_tanh_derivative(x, w, b):
+        y = np.tanh(x * w + b)
+        return 2 * y * w, 2 * y * x, (2 * y).sum()
+
+    fails(check_manual_gradient, forgets_tanh_derivative, "in dL/dx", "b=")
+    fails(check_manual_gradient, lambda x, w, b: (w, x), "expected a tuple of three gradients")
+
+
+def test_custom_op_wrong_answers():
+    class WrongBackward(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            (s,) = ctx.saved_tensors
+            return grad * s                                  # forgets the x * s * (1 - s) term
+
+    class WrongForward(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x / (1 + ctx.xp.exp(-x)) + 1e-3
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    fails(check_custom_op, WrongBackward, "backward", "gradcheck")
+    fails(check_custom_op, WrongForward, "forward", "first difference")
+    with pytest.raises(TypeError, match="Function subclass"):
+        check_custom_op(lambda x: x)
+    assert check_custom_op(solution("SiLU"))
+
+
+def test_sgd_wrong_answers():
+    def no_nesterov(param, grad, velocity, learning_rate, momentum, nesterov):
+        velocity = momentum * velocity - learning_rate * grad
+        return param + velocity, velocity
+
+    def no_momentum(param, grad, velocity, learning_rate, momentum, nesterov):
+        return param - learning_rate * grad, velocity
+
+    fails(check_sgd_momentum, no_nesterov, "nesterov=True")
+    fails(check_sgd_momentum, no_momentum, "momentum=0.5", "at step 2")
+
+
+def test_logsumexp_wrong_answers():
+    def overflows(x):
+        xp = x.__array_namespace__()
+        return xp.log(xp.sum(xp.exp(x), axis=-1))
+
+    def numpy_only(x):
+        m = np.max(x, axis=-1, keepdims=True)
+        return np.log(np.sum(np.exp(x - m), axis=-1)) + m[..., 0]
+
+    fails(check_logsumexp, overflows, "inf")
+    pytest.importorskip("array_api_strict", reason="the NumPy-only answer fails on array-api-strict arrays")
+    fails(check_logsumexp, numpy_only, "backend='array_api_strict'")
+
+
+def test_a_function_returning_none_is_told_so():
+    """A forgotten ``return``: the report says None was returned, not that the shapes differ."""
+    def forgets(*args):
+        pass
+
+    for check in (check_conv1d_transpose, check_overlap_counts, check_conv1d_input_gradient):
+        with pytest.raises(AssertionError, match="your function returned None") as info:
+            check(forgets)
+        assert "shapes differ" not in str(info.value)
+    with pytest.raises(AssertionError, match="your function returned None"):
+        check_output_length(forgets)
+
+
+def test_overlap_counts_are_reported_as_integers():
+    def one_short(input_length, kernel_size, strides):      # the last step's count is one too low
+        counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+        for j in range(input_length):
+            counts[j * strides: j * strides + kernel_size] += 1
+        counts[-1] -= 1
+        return counts
+
+    with pytest.raises(AssertionError) as info:
+        check_overlap_counts(one_short)
+    report = str(info.value)
+    # L=1, k=1, s=1: one output step reached once; the function says 0
+    assert "expected: [1] (shape (1,))" in report
+    assert "expected 1, received 0" in report and "1." not in report.split("inputs:")[1]
+
+
+def test_overlap_and_input_gradient_wrong_answers():
+    def uniform(input_length, kernel_size, strides):
+        return np.full((input_length - 1) * strides + max(kernel_size, strides), kernel_size // strides)
+
+    fails(check_overlap_counts, uniform, "kernel_size=1")
+    right = solution("conv1d_input_gradient")
+    fails(check_conv1d_input_gradient, lambda g, w, strides, input_length: right(g, w[::-1], strides, input_length),
+          "first difference")
+
+    def too_short(g, w, strides, input_length):               # forgets the steps the stride never reached
+        return right(g, w, strides, (len(g) - 1) * strides + len(w))
+
+    fails(check_conv1d_input_gradient, too_short, "the shapes differ")
+
+
+def test_finite_differences_wrong_answers():
+    def one_sided(f, x, eps):
+        grad = np.zeros_like(x)
+        for i in range(x.size):
+            step = np.zeros_like(x)
+            step[i] = eps
+            grad[i] = (f(x + step) - f(x)) / eps
+        return grad
+
+    def no_half(f, x, eps):
+        return 2 * solution("central_differences")(f, x, eps)
+
+    fails(check_finite_differences, one_sided, "f=<f(x) = ", "eps=1e-05")
+    fails(check_finite_differences, no_half, "first difference")
+
+
+def test_custom_binary_op_wrong_answer():
+    class Swapped(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            e = ctx.xp.exp(b)
+            ctx.save_for_backward(a, e)
+            return a * e
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, e = ctx.saved_tensors
+            return grad * a * e, grad * e                    # the two gradients swapped
+
+    fails(check_custom_binary_op, Swapped, "backward", "a=", "b=")
+    assert check_custom_binary_op(solution("ScaledExp"))
+
+
+def test_adam_wrong_answers():
+    def no_bias_correction(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad * grad - v) * (1 - beta_2)
+        return param - learning_rate * m / (np.sqrt(v) + epsilon), m, v
+
+    def iteration_from_zero(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        return solution("adam_step")(param, grad, m, v, iteration + 1, learning_rate, beta_1, beta_2, epsilon)
+
+    fails(check_adam_step, no_bias_correction, "iteration=1", "at step 1")
+    fails(check_adam_step, iteration_from_zero, "iteration=1")
+
+
+def test_portable_relu_wrong_answers():
+    fails(check_portable_relu, lambda x: x * (x > 0) + 0.5 * (x == 0), "x=")     # wrong at 0: 0.5
+    fails(check_portable_relu, lambda x: (x > 0) * 1, "dtype")                   # a mask, not the values
+    pytest.importorskip("array_api_strict", reason="the NumPy-only answer fails on array-api-strict arrays")
+    fails(check_portable_relu, lambda x: np.maximum(x, 0), "backend='array_api_strict'")
+
+
+def test_resize_overlap_and_kernel_gradient_wrong_answers():
+    def as_if_valid(input_length, size, kernel_size):
+        return np.full(input_length * size, kernel_size)       # forgets the ends, where the padding is
+
+    fails(check_resize_overlap, as_if_valid, "kernel_size=2")
+    right = solution("conv1d_kernel_gradient")
+    fails(check_conv1d_kernel_gradient,
+          lambda x, g, kernel_size, strides: right(x, g, kernel_size, strides)[::-1], "first difference")
+    fails(check_conv1d_kernel_gradient,
+          lambda x, g, kernel_size, strides: right(x, g, kernel_size, 1), "strides=2")

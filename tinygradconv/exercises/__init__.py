@@ -1,0 +1,86 @@
+"""Exercises for the tutorials, each with a checker that tells you precisely where your answer goes wrong.
+
+Write the function an exercise asks for, then pass it to its checker. The checker runs it against the framework
+on many random (or all small) cases and returns ``True`` when every case agrees; otherwise it raises
+``AssertionError`` with the first counterexample in plain words: the inputs, the value expected, the value received
+and where they differ. The solutions are in the docs (``docs/exercises.md``), folded away.
+
+:data:`EXERCISES` lists them by tutorial: ``EXERCISES["03"]`` gives ``(title, task, checker)`` triples; a task is Markdown (code in backticks, maths in
+``$...$``), the text of the exercise cell at the end of its tutorial.
+
+>>> from tinygradconv.exercises import check_output_length
+>>> def wrong(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+...     return (input_length - 1) * strides + kernel_size          # forgets padding and output_padding
+>>> try:
+...     check_output_length(wrong)
+... except AssertionError as report:
+...     print(str(report).splitlines()[0])
+check_output_length: your function disagrees with the framework on this case.
+"""
+from .checkers import (
+    check_adam_step,
+    check_conv1d,
+    check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
+    check_conv1d_transpose,
+    check_conv_output_length,
+    check_custom_binary_op,
+    check_custom_op,
+    check_finite_differences,
+    check_logsumexp,
+    check_manual_gradient,
+    check_output_length,
+    check_overlap_counts,
+    check_portable_relu,
+    check_resize_overlap,
+    check_sgd_momentum,
+)
+
+EXERCISES = {
+    "01": [("Gradients by hand",
+            (r"Write `fn(x, w, b)` returning $\partial L/\partial x$, $\partial L/\partial w$, "
+             r"$\partial L/\partial b$ for $L = \sum \tanh(x w + b)^2$."),
+            check_manual_gradient),
+           ("Finite differences",
+            "Write `fn(f, x, eps)`: the central-difference estimate of the gradient of `f` at `x`.",
+            check_finite_differences)],
+    "02": [("Conv1D output length", "Write `fn(input_length, kernel_size, strides, padding, dilation_rate)`.",
+            check_conv_output_length),
+           ("conv1d by hand", "Write `fn(x, w, strides)`: the valid cross-correlation of `x` with `w`.",
+            check_conv1d)],
+    "03": [("Conv1DTranspose output length",
+            "Write `fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`.",
+            check_output_length),
+           ("conv1d_transpose by hand", "Write `fn(x, w, strides)`: the full transposed convolution.",
+            check_conv1d_transpose)],
+    "04": [("A custom op: SiLU", r"Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward.",
+            check_custom_op),
+           ("A two-input op", "Write a `Function` subclass computing $a\\,e^{b}$, with both gradients.",
+            check_custom_binary_op)],
+    "05": [("An optimizer step", "Write one step of SGD with momentum (and Nesterov), as Keras does it.",
+            check_sgd_momentum),
+           ("An Adam step", "Write one step of Adam, bias correction included, as Keras does it.",
+            check_adam_step)],
+    "06": [("Code for every backend", "Write a stable `logsumexp` with `x.__array_namespace__()` only.",
+            check_logsumexp),
+           ("A portable ReLU", r"Write $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the dtype.",
+            check_portable_relu)],
+    "07": [("Overlap counts", "Write `fn(input_length, kernel_size, strides)`: paths reaching each output step.",
+            check_overlap_counts),
+           ("Resize-convolution overlap",
+            ("Write `fn(input_length, size, kernel_size)`: paths per step of `UpSampling1D` then "
+             "`Conv1D(padding='same')`."),
+            check_resize_overlap)],
+    "08": [("Backprop through conv1d",
+            r"Write `fn(g, w, strides, input_length)`: $\partial L/\partial x$ of a valid `conv1d`.",
+            check_conv1d_input_gradient),
+           ("The kernel gradient of conv1d",
+            r"Write `fn(x, g, kernel_size, strides)`: $\partial L/\partial w$ of a valid `conv1d`.",
+            check_conv1d_kernel_gradient)],
+}
+
+__all__ = ["EXERCISES", "check_adam_step", "check_conv1d", "check_conv1d_input_gradient",
+           "check_conv1d_kernel_gradient", "check_conv1d_transpose", "check_conv_output_length",
+           "check_custom_binary_op", "check_custom_op", "check_finite_differences", "check_logsumexp",
+           "check_manual_gradient", "check_output_length", "check_overlap_counts", "check_portable_relu",
+           "check_resize_overlap", "check_sgd_momentum"]

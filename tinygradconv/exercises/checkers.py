@@ -1,0 +1,674 @@
+"""The checkers: each runs a student's function against the framework on many random cases.
+
+A checker returns ``True`` when every case agrees. At the first case that does not, it raises ``AssertionError``
+with a report in plain words: the inputs, the value expected (computed by the framework), the value received, and
+where they differ. A function that raises is reported the same way, with its error.
+"""
+from __future__ import annotations
+
+import itertools
+import traceback
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_backend
+from ..checks import GradcheckError, gradcheck
+from ..layers import Conv1D, UpSampling1D
+from ..models import Sequential
+from ..ops.conv import conv1d, conv1d_transpose
+from ..optimizers import SGD, Adam
+from ..tensor import Tensor
+from ..viz.model_connectivity import overlap_counts
+
+__all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
+           "check_conv1d_transpose", "check_conv_output_length", "check_custom_binary_op", "check_custom_op",
+           "check_finite_differences", "check_logsumexp", "check_manual_gradient", "check_output_length",
+           "check_overlap_counts", "check_portable_relu", "check_resize_overlap", "check_sgd_momentum"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Reporting
+# ------------------------------------------------------------------------------------------------------------
+def _show(value):
+    if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+        array = np.asarray(value)
+        text = np.array2string(array, precision=5, separator=", ", threshold=24, max_line_width=100)
+        return f"{text} (shape {array.shape})" if array.ndim else text
+    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    return repr(value)
+
+
+def _fail(name, inputs, expected, received, note=""):
+    lines = [f"{name}: your function disagrees with the framework on this case.",
+             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
+             f"  expected: {_show(expected)}",
+             f"  received: {_show(received)}"]
+    if note:
+        lines.append(f"  {note}")
+    raise AssertionError("\n".join(lines))
+
+
+def _call(name, fn, inputs):
+    """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs."""
+    try:
+        return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
+    except Exception as exc:  # the student's error, reported with the case that triggered it
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        where = f"\n  (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+        raise AssertionError(
+            f"{name}: your function raised {type(exc).__name__}: {exc}\n"
+            "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where) from exc
+
+
+def _returned_none(name, inputs, expected, received):
+    if received is None:
+        _fail(name, inputs, expected, received,
+              "your function returned None: does it end with a `return` of its result?")
+
+
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False):
+    """Compare as float64; ``integer``: the expected values are counts, shown as integers."""
+    shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
+    expected = np.asarray(expected, dtype=np.float64)
+    number = int if integer else float
+    _returned_none(name, inputs, shown, received)
+    try:
+        got = np.asarray(received, dtype=np.float64)
+    except (TypeError, ValueError):
+        _fail(name, inputs, shown, received, "the value received is not an array of numbers")
+    if got.shape != expected.shape:
+        _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}")
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        received_value = got[index]
+        whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
+        received_text = repr(int(received_value)) if whole else repr(float(received_value))
+        _fail(name, inputs, shown, received, f"first difference at index {index}: expected "
+              f"{number(expected[index])!r}, received {received_text}")
+
+
+def _same_namespace(name, inputs, array, result, backend, expected):
+    """``result`` as NumPy, after checking that it is an array of ``array``'s own namespace (portable code)."""
+    space = getattr(result, "__array_namespace__", None)
+    if space is None or space() is not array.__array_namespace__():
+        _fail(name, inputs, expected, result,
+              f"the result is a {type(result).__module__}.{type(result).__name__}, not an array of the input's "
+              f"namespace ({array.__array_namespace__().__name__}): use xp = x.__array_namespace__() throughout")
+    return backend.to_numpy(result)
+
+
+def _check_int(name, inputs, expected, received):
+    _returned_none(name, inputs, expected, received)
+    if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
+        note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
+        _fail(name, inputs, expected, received, note)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Through the framework
+# ------------------------------------------------------------------------------------------------------------
+def _tensor(array, requires_grad=False):
+    return Tensor(np.asarray(array, dtype=np.float64), dtype="float64", backend="numpy", requires_grad=requires_grad)
+
+
+def _conv1d(x, w, strides, padding="valid", dilation_rate=1):
+    return conv1d(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides, padding=padding,
+                  dilation_rate=dilation_rate).numpy().ravel()
+
+
+def _conv1d_transpose(x, w, strides, padding="valid", output_padding=None, dilation_rate=1):
+    return conv1d_transpose(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides,
+                            padding=padding, output_padding=output_padding,
+                            dilation_rate=dilation_rate).numpy().ravel()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 01: gradients by hand
+# ------------------------------------------------------------------------------------------------------------
+def check_manual_gradient(fn, cases=50, seed=0):
+    """``fn(x, w, b)`` returns ``(dL/dx, dL/dw, dL/db)`` for ``L = sum(tanh(x * w + b) ** 2)``.
+
+    ``x`` and ``w`` are float64 arrays of the same shape ``(n,)``, ``b`` a float. Compared with ``backward()``.
+
+    >>> import numpy as np
+    >>> def fn(x, w, b):
+    ...     y = np.tanh(x * w + b)
+    ...     d = 2 * y * (1 - y ** 2)
+    ...     return d * w, d * x, d.sum()
+    >>> check_manual_gradient(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        n = int(rng.integers(1, min(6, 2 + case // 10)))
+        inputs = {"x": rng.standard_normal(n), "w": rng.standard_normal(n), "b": float(rng.standard_normal())}
+        x, w, b = _tensor(inputs["x"], True), _tensor(inputs["w"], True), _tensor(inputs["b"], True)
+        ((x * w + b).tanh() ** 2).sum().backward()
+        expected = (x.grad.numpy(), w.grad.numpy(), b.grad.numpy())
+        received = _call("check_manual_gradient", fn, inputs)
+        if not isinstance(received, (tuple, list)) or len(received) != 3:
+            _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
+        for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
+            try:
+                _compare_arrays("check_manual_gradient", inputs, e, r)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (in {name})") from None
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 02: convolution arithmetic
+# ------------------------------------------------------------------------------------------------------------
+def check_conv_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, dilation_rate)`` returns the ``Conv1D`` output length.
+
+    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``. Checked on every small case against the op's output.
+
+    >>> import math
+    >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if padding == "valid":
+    ...         return max(0, (input_length - span) // strides + 1)
+    ...     return math.ceil(input_length / strides)
+    >>> check_conv_output_length(fn)
+    True
+    """
+    for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
+                                                      ("valid", "same", "causal"), (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
+        expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
+        _check_int("check_conv_output_length", inputs, expected, _call("check_conv_output_length", fn, inputs))
+    return True
+
+
+def check_conv1d(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns ``conv1d(x, w)`` with ``padding="valid"``: ``y[n] = sum_t x[n*s + t] w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)`` with ``k <= L``; the result has ``(L - k) // s + 1`` values.
+    (A convolution layer computes a cross-correlation: the kernel is not flipped.)
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     n = (len(x) - len(w)) // strides + 1
+    ...     return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(n)])
+    >>> check_conv1d(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        k = int(rng.integers(1, min(5, 2 + case // 8)))
+        inputs = {"x": rng.standard_normal(int(rng.integers(k, k + 2 + case // 6))), "w": rng.standard_normal(k),
+                  "strides": int(rng.integers(1, 4))}
+        expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
+        _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 03: the transposed convolution
+# ------------------------------------------------------------------------------------------------------------
+def check_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`` returns the
+    ``Conv1DTranspose`` output length (Keras 3), ``padding`` ``"valid"`` or ``"same"``, ``output_padding`` ``None``
+    or an integer below ``strides``. Checked on every small case against the op's output.
+
+    >>> def fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if output_padding is None:
+    ...         return input_length * strides if padding == "same" else (input_length - 1) * strides + max(span, strides)
+    ...     pad = 0 if padding == "valid" else span // 2
+    ...     return (input_length - 1) * strides + span - 2 * pad + output_padding
+    >>> check_output_length(fn)
+    True
+    """
+    for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
+                                                      (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        for op in (None, *range(s)):
+            inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding,
+                      "output_padding": op, "dilation_rate": d}
+            expected = int(_conv1d_transpose(np.zeros(length), np.ones(k), s, padding, op, d).size)
+            _check_int("check_output_length", inputs, expected, _call("check_output_length", fn, inputs))
+    return True
+
+
+def check_conv1d_transpose(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns the full transposed convolution: ``y[j*s + t] += x[j] * w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)``; the result has shape ``((L - 1) * strides + k,)`` (``padding=
+    "valid"``, nothing cropped, no output padding). Compared with ``conv1d_transpose(..., output_padding=0)``.
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     y = np.zeros((len(x) - 1) * strides + len(w))
+    ...     for j, value in enumerate(x):
+    ...         y[j * strides: j * strides + len(w)] += value * w
+    ...     return y
+    >>> check_conv1d_transpose(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        size = 2 + case // 10
+        inputs = {"x": rng.standard_normal(int(rng.integers(1, size + 1))),
+                  "w": rng.standard_normal(int(rng.integers(1, size))), "strides": int(rng.integers(1, 4))}
+        expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
+        _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 04: a custom op
+# ------------------------------------------------------------------------------------------------------------
+def check_custom_op(function, cases=20, seed=0):
+    r"""``function`` is a :class:`~tinygradconv.Function` subclass computing SiLU (swish), :math:`y = x\,\sigma(x)`,
+    with :math:`dy/dx = \sigma(x)\,(1 + x\,(1 - \sigma(x)))`.
+
+    Its forward is compared with ``x * sigmoid(x)`` through the framework's ops, and its backward with float64
+    finite differences by :func:`~tinygradconv.gradcheck`, on random inputs (with zeros and large values).
+
+    >>> import tinygradconv as tg
+    >>> class SiLU(tg.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         s = 1 / (1 + ctx.xp.exp(-x))
+    ...         ctx.save_for_backward(x, s)
+    ...         return x * s
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, s = ctx.saved_tensors
+    ...         return grad * s * (1 + x * (1 - s))
+    >>> check_custom_op(SiLU)
+    True
+    """
+    if not (isinstance(function, type) and issubclass(function, Function)):
+        raise TypeError(f"check_custom_op: expected a tinygradconv.Function subclass (a class with static "
+                        f"forward and backward), received {function!r}")
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal(int(rng.integers(1, 6))) * (3.0 if case % 2 else 1.0)
+        if case == 0:
+            values = np.array([0.0, -20.0, 20.0, 1e-3])
+        inputs = {"x": values}
+        x = _tensor(values)
+        expected = (x * x.sigmoid()).numpy()
+        received = _call("check_custom_op (forward)", lambda x: function.apply(_tensor(x)).numpy(), inputs)
+        _compare_arrays("check_custom_op (forward)", inputs, expected, received)
+        try:
+            gradcheck(lambda t: function.apply(t), _tensor(values, True))
+        except GradcheckError as error:
+            t = _tensor(values, True)
+            (t * t.sigmoid()).sum().backward()
+            mine = _tensor(values, True)
+            function.apply(mine).sum().backward()
+            _fail("check_custom_op (backward)", inputs, t.grad.numpy(),
+                  None if mine.grad is None else mine.grad.numpy(),
+                  f"the gradient of sum(op(x)); gradcheck says: {error}")
+        except Exception as exc:
+            raise AssertionError(f"check_custom_op: the op raised {type(exc).__name__}: {exc}\n"
+                                 f"  inputs:   x={_show(values)}") from exc
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 05: an optimizer update
+# ------------------------------------------------------------------------------------------------------------
+def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
+    """``fn(param, grad, velocity, learning_rate, momentum, nesterov)`` returns ``(new_param, new_velocity)``: one
+    step of Keras' SGD with momentum (``velocity`` starts at zeros). Compared, step after step, with
+    :class:`tinygradconv.optimizers.SGD` on the same gradients.
+
+    >>> def fn(param, grad, velocity, learning_rate, momentum, nesterov):
+    ...     velocity = momentum * velocity - learning_rate * grad
+    ...     if nesterov:
+    ...         return param + momentum * velocity - learning_rate * grad, velocity
+    ...     return param + velocity, velocity
+    >>> check_sgd_momentum(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        n = int(rng.integers(1, 5))
+        lr, momentum = float(rng.choice([0.01, 0.1, 0.5])), float(rng.choice([0.0, 0.5, 0.9]))
+        nesterov = bool(case % 2)
+        variable = _tensor(rng.standard_normal(n), True)
+        optimizer = SGD(learning_rate=lr, momentum=momentum, nesterov=nesterov)
+        param, velocity = variable.numpy().copy(), np.zeros(n)
+        for step in range(steps):
+            grad = rng.standard_normal(n)
+            inputs = {"param": param, "grad": grad, "velocity": velocity, "learning_rate": lr, "momentum": momentum,
+                      "nesterov": nesterov}
+            variable.grad = _tensor(grad)
+            optimizer.step([variable])
+            received = _call("check_sgd_momentum", fn, inputs)
+            if not isinstance(received, (tuple, list)) or len(received) != 2:
+                _fail("check_sgd_momentum", inputs, variable.numpy(), received,
+                      "expected a pair (new_param, new_velocity)")
+            try:
+                _compare_arrays("check_sgd_momentum", inputs, variable.numpy(), received[0])
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (the new parameter, at step {step + 1})") from None
+            param, velocity = np.asarray(received[0], dtype=np.float64), np.asarray(received[1], dtype=np.float64)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 06: code for every backend
+# ------------------------------------------------------------------------------------------------------------
+def check_logsumexp(fn, cases=30, seed=0):
+    """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis, written with ``x.__array_namespace__()`` only, so
+    that it runs on every backend; it must not overflow for large values. Checked with NumPy arrays and with
+    array-api-strict arrays (when installed), against the framework's ops.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     m = xp.max(x, axis=-1, keepdims=True)
+    ...     return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+    >>> check_logsumexp(fn)
+    True
+    """
+    namespaces = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        namespaces.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 6)))) * (500.0 if case % 3 == 0
+                                                                                             else 2.0)
+        t = _tensor(values)
+        m = t.max(axis=-1, keepdims=True)
+        expected = ((t - m).exp().sum(axis=-1).log() + m.reshape(-1)).numpy()
+        for name in namespaces:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype="float64", copy=True)
+            inputs = {"x": values, "backend": name}
+            result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
+            received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
+            _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 07: the checkerboard
+# ------------------------------------------------------------------------------------------------------------
+def check_overlap_counts(fn, seed=0):
+    """``fn(input_length, kernel_size, strides)`` returns how many input steps reach each output step of a
+    ``Conv1DTranspose`` with ``padding="valid"`` (no output padding given): an integer array of the output length.
+    Compared with :func:`tinygradconv.viz.overlap_counts` (the row sums of the all-ones path matrix).
+
+    >>> import numpy as np
+    >>> def fn(input_length, kernel_size, strides):
+    ...     counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+    ...     for j in range(input_length):
+    ...         counts[j * strides: j * strides + kernel_size] += 1
+    ...     return counts
+    >>> check_overlap_counts(fn)
+    True
+    """
+    for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
+        inputs = {"input_length": length, "kernel_size": k, "strides": s}
+        expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
+        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
+                        integer=True)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tutorial 08: backprop through a convolution
+# ------------------------------------------------------------------------------------------------------------
+def check_conv1d_input_gradient(fn, cases=60, seed=0):
+    """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
+    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
+
+    >>> import numpy as np
+    >>> def fn(g, w, strides, input_length):
+    ...     dx = np.zeros(input_length)
+    ...     for n, value in enumerate(g):
+    ...         dx[n * strides: n * strides + len(w)] += value * w
+    ...     return dx
+    >>> check_conv1d_input_gradient(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
+        length = int(rng.integers(k, k + 2 + case // 6))
+        x = _tensor(rng.standard_normal((1, length, 1)), True)
+        w = rng.standard_normal(k)
+        from ..ops.conv import conv1d
+
+        y = conv1d(x, _tensor(w.reshape(k, 1, 1)), strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"g": g, "w": w, "strides": s, "input_length": length}
+        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
+                        _call("check_conv1d_input_gradient", fn, inputs))
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Second exercises
+# ------------------------------------------------------------------------------------------------------------
+_SCALAR_FUNCTIONS = (
+    ("sum(tanh(x) * x)", lambda np_, x: np_.sum(np_.tanh(x) * x), lambda t: (t.tanh() * t).sum()),
+    ("sum(x ** 3)", lambda np_, x: np_.sum(x ** 3), lambda t: (t ** 3).sum()),
+    ("sum(exp(x) * x ** 2)", lambda np_, x: np_.sum(np_.exp(x) * x ** 2), lambda t: (t.exp() * t ** 2).sum()),
+)
+
+
+def check_finite_differences(fn, cases=30, seed=0):
+    """``fn(f, x, eps)`` estimates the gradient of the scalar function ``f`` at ``x`` (a float64 array) by central
+    differences, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every ``i``. Compared with ``backward()``
+    for ``eps = 1e-5``, within ``1e-7`` relative: tight enough to tell central from one-sided differences.
+
+    >>> import numpy as np
+    >>> def fn(f, x, eps):
+    ...     grad = np.zeros_like(x)
+    ...     for i in range(x.size):
+    ...         step = np.zeros_like(x)
+    ...         step[i] = eps
+    ...         grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    ...     return grad
+    >>> check_finite_differences(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        name, numpy_f, tensor_f = _SCALAR_FUNCTIONS[case % len(_SCALAR_FUNCTIONS)]
+        x = rng.standard_normal(int(rng.integers(1, 2 + case // 8)))
+        t = _tensor(x, True)
+        tensor_f(t).backward()
+
+        def f(values, numpy_f=numpy_f):
+            return float(numpy_f(np, np.asarray(values, dtype=np.float64)))
+
+        inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
+        _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
+                        _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9)
+    return True
+
+
+class _Named:
+    """A callable shown by its formula in a report."""
+
+    def __init__(self, fn, name):
+        self.fn, self.name = fn, name
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self):
+        return f"<f(x) = {self.name}>"
+
+
+def check_custom_binary_op(function, cases=20, seed=0):
+    r"""``function`` is a :class:`~tinygradconv.Function` of two inputs computing :math:`y = a\,e^{b}` (same shapes),
+    whose backward returns :math:`(g\,e^{b},\ g\,a\,e^{b})`. Forward compared with the framework's ``a * b.exp()``,
+    backward with :func:`~tinygradconv.gradcheck` on both inputs.
+
+    >>> import tinygradconv as tg
+    >>> class ScaledExp(tg.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, a, b):
+    ...         e = ctx.xp.exp(b)
+    ...         ctx.save_for_backward(a, e)
+    ...         return a * e
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         a, e = ctx.saved_tensors
+    ...         return grad * e, grad * a * e
+    >>> check_custom_binary_op(ScaledExp)
+    True
+    """
+    if not (isinstance(function, type) and issubclass(function, Function)):
+        raise TypeError(f"check_custom_binary_op: expected a tinygradconv.Function subclass, received {function!r}")
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        shape = (int(rng.integers(1, 4)),)
+        a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+        inputs = {"a": a, "b": b}
+        expected = (_tensor(a) * _tensor(b).exp()).numpy()
+        received = _call("check_custom_binary_op (forward)",
+                         lambda a, b: function.apply(_tensor(a), _tensor(b)).numpy(), inputs)
+        _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
+        try:
+            gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True))
+        except GradcheckError as error:
+            ta, tb = _tensor(a, True), _tensor(b, True)
+            (ta * tb.exp()).sum().backward()
+            ma, mb = _tensor(a, True), _tensor(b, True)
+            function.apply(ma, mb).sum().backward()
+            _fail("check_custom_binary_op (backward)", inputs, (ta.grad.numpy(), tb.grad.numpy()),
+                  tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb)),
+                  f"the gradients of sum(op(a, b)) with respect to a and b; gradcheck says: {error}")
+        except Exception as exc:
+            raise AssertionError(f"check_custom_binary_op: the op raised {type(exc).__name__}: {exc}\n"
+                                 f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
+    return True
+
+
+def check_adam_step(fn, cases=20, steps=5, seed=0):
+    """``fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)`` returns ``(param, m, v)`` after
+    one step of Keras' Adam (``iteration`` counts from 1; ``m`` and ``v`` start at zeros). Compared, step after
+    step, with :class:`tinygradconv.optimizers.Adam` on the same gradients.
+
+    >>> import numpy as np
+    >>> def fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+    ...     m = m + (grad - m) * (1 - beta_1)
+    ...     v = v + (grad * grad - v) * (1 - beta_2)
+    ...     alpha = learning_rate * np.sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)
+    ...     return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+    >>> check_adam_step(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(cases):
+        n = int(rng.integers(1, 5))
+        lr, b1, b2 = float(rng.choice([0.001, 0.01, 0.1])), float(rng.choice([0.9, 0.5])), 0.999
+        eps = 1e-7
+        variable = _tensor(rng.standard_normal(n), True)
+        optimizer = Adam(learning_rate=lr, beta_1=b1, beta_2=b2, epsilon=eps)
+        param, m, v = variable.numpy().copy(), np.zeros(n), np.zeros(n)
+        for step in range(1, steps + 1):
+            grad = rng.standard_normal(n)
+            inputs = {"param": param, "grad": grad, "m": m, "v": v, "iteration": step, "learning_rate": lr,
+                      "beta_1": b1, "beta_2": b2, "epsilon": eps}
+            variable.grad = _tensor(grad)
+            optimizer.step([variable])
+            received = _call("check_adam_step", fn, inputs)
+            if not isinstance(received, (tuple, list)) or len(received) != 3:
+                _fail("check_adam_step", inputs, variable.numpy(), received, "expected a triple (param, m, v)")
+            try:
+                _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
+            param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
+    return True
+
+
+def check_portable_relu(fn, cases=20, seed=0):
+    """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only. Checked on NumPy
+    and array-api-strict arrays (when installed) against the framework's ``relu``; the result keeps ``x``'s dtype.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     return xp.where(x > 0, x, xp.zeros_like(x))
+    >>> check_portable_relu(fn)
+    True
+    """
+    names = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        names.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        values = rng.standard_normal(int(rng.integers(1, 2 + case // 4)))
+        if case == 0:
+            values = np.array([-1.0, 0.0, 2.0, -0.0])
+        expected = _tensor(values).relu().numpy()
+        for name in names:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype="float64", copy=True)
+            inputs = {"x": values, "backend": name}
+            result = _call("check_portable_relu", lambda x, backend, array=array: fn(array), inputs)
+            received = _same_namespace("check_portable_relu", inputs, array, result, backend, expected)
+            if getattr(received, "dtype", None) != np.float64:
+                _fail("check_portable_relu", inputs, expected, received,
+                      f"the dtype changed: expected float64, received {getattr(received, 'dtype', type(received))}")
+            _compare_arrays("check_portable_relu", inputs, expected, received)
+    return True
+
+
+def check_resize_overlap(fn, seed=0):
+    """``fn(input_length, size, kernel_size)`` returns how many paths reach each output step of
+    ``UpSampling1D(size)`` followed by ``Conv1D(kernel_size, padding="same")`` (all-ones kernel). Compared with
+    :func:`tinygradconv.viz.overlap_counts` on that model.
+
+    >>> import numpy as np
+    >>> def fn(input_length, size, kernel_size):
+    ...     n = input_length * size
+    ...     left = (kernel_size - 1) // 2
+    ...     return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
+    >>> check_resize_overlap(fn)
+    True
+    """
+    for length, size, k in itertools.product(range(1, 6), range(1, 4), range(1, 6)):
+        inputs = {"input_length": length, "size": size, "kernel_size": k}
+        model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
+        expected = overlap_counts(model, length)
+        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs))
+    return True
+
+
+def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
+    """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
+    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.
+
+    >>> import numpy as np
+    >>> def fn(x, g, kernel_size, strides):
+    ...     return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+    >>> check_conv1d_kernel_gradient(fn)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
+        x = rng.standard_normal(int(rng.integers(k, k + 2 + case // 6)))
+        w = _tensor(rng.standard_normal((k, 1, 1)), True)
+        y = conv1d(_tensor(x.reshape(1, -1, 1)), w, strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, w.grad.numpy().ravel(),
+                        _call("check_conv1d_kernel_gradient", fn, inputs))
+    return True

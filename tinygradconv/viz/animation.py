@@ -1,0 +1,71 @@
+"""Animations as GIFs: saved to a file, or shown inline in a notebook (an embedded GIF, no video codec, offline).
+
+:func:`tinygradconv.viz.animate_transposed_conv` and :func:`tinygradconv.viz.animate_backward` return a
+``matplotlib.animation.FuncAnimation`` with two extra attributes, ``figure`` (the figure it redraws) and ``fps``
+(its frame rate). :func:`show_animation` turns one into an ``IPython.display.Image`` of the GIF: the last
+expression of a notebook cell, it plays right there, and the still first frame is not shown under it (its figure
+is closed).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ._mpl import atomic_path, pyplot
+
+GIF_DPI = 120
+"""Resolution of every GIF the package writes: 9-point text is 15 pixels tall, readable at the GIF's own size."""
+
+
+def save_gif(anim, path, fps=None, dpi=GIF_DPI):
+    """Write ``anim`` to ``path`` as an animated GIF (Pillow writer), atomically; return the path."""
+    from matplotlib.animation import PillowWriter
+
+    fps = getattr(anim, "fps", 1.0) if fps is None else fps
+    return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
+
+
+def show_animation(anim, fps=None, dpi=GIF_DPI):
+    """Show an animation inline in a notebook, as an animated GIF embedded in the page.
+
+    The GIF is rendered once (every frame, through Pillow) and carried by the returned object, so the page needs
+    no network and no video codec; the animation's figure is then closed, so the notebook does not also show its
+    still first frame. Make it the last expression of a cell (or pass it to ``IPython.display.display``).
+
+    Args:
+        anim: a ``matplotlib.animation.Animation``, e.g. from :func:`tinygradconv.viz.animate_transposed_conv` or
+            :func:`tinygradconv.viz.animate_backward`.
+        fps: frames per second (default: the animation's own ``fps`` attribute, else 1).
+        dpi: the GIF's resolution (dots per inch of the figure).
+
+    Returns:
+        ``IPython.display.Image`` holding the GIF bytes (``.data``), format ``"gif"``.
+
+    Raises:
+        TypeError: ``anim`` is not a matplotlib animation.
+        ImportError: IPython is not installed (it comes with Jupyter).
+
+    >>> import tinygradconv.viz as viz
+    >>> gif = viz.show_animation(viz.animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2))
+    >>> gif.format, gif.data[:6]
+    ('gif', b'GIF89a')
+    """
+    from matplotlib.animation import Animation
+
+    if not isinstance(anim, Animation):
+        raise TypeError(f"Invalid value for argument `anim`. Expected a matplotlib animation (from "
+                        f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
+    try:
+        from IPython.display import Image
+    except ImportError as exc:  # pragma: no cover - IPython is installed with Jupyter
+        raise ImportError("show_animation needs IPython (pip install ipython, or run it in Jupyter); "
+                          "to write the GIF to a file, pass path= to the animate function") from exc
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "animation.gif")
+        save_gif(anim, path, fps, dpi)
+        with open(path, "rb") as gif:
+            data = gif.read()
+    figure = getattr(anim, "figure", None)
+    if figure is not None:
+        pyplot().close(figure)
+    return Image(data=data, format="gif")

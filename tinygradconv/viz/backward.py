@@ -1,0 +1,375 @@
+r"""The backward pass, drawn: the gradient at every node, one step at a time, and conv1d's gradient as a transpose.
+
+``backward()`` keeps only the leaves' gradients (and those of tensors marked with ``retain_grad``). To see the
+others, :func:`record_backward` listens to the engine while it runs: at each node it reaches, in the engine's own
+reverse topological order, it records the gradient that arrived there and what the node's op sent to each of its
+inputs (the autograd engine calls the observers of ``autograd._state.observers``; nothing else changes). The
+result, a :class:`BackwardTrace`, also keeps a copy of the graph's structure taken before ``backward`` freed it,
+so it can be drawn afterwards:
+
+* :func:`~tinygradconv.viz.plot_graph` with ``grads=trace`` (or ``grads=True``, which records a pass itself);
+* :func:`animate_backward`: one frame per node, the gradient arriving along each edge and adding up where a
+  tensor is used twice (the chain rule's sum over uses);
+* :func:`plot_gradient_as_transpose`: for ``y = conv1d(x, w)``, the gradient ``dL/dx`` that backward computes is
+  ``conv1d_transpose(dL/dy, w)``, drawn from both ops.
+
+>>> import tinygradconv as tg
+>>> from tinygradconv.viz import record_backward
+>>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+>>> a = x * x
+>>> with record_backward() as trace:
+...     (a * 3).sum().backward()
+>>> trace.grad(a).tolist()                     # d sum(3a) / da: kept although `a` is not a leaf
+[3.0, 3.0]
+>>> a.grad is None                             # and nothing was retained on the tensor itself
+True
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import autograd
+from ..tensor import Tensor
+from ._mpl import pyplot
+from .animation import save_gif
+from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, wrap_title
+
+__all__ = ["BackwardStep", "BackwardTrace", "animate_backward", "plot_gradient_as_transpose", "record_backward",
+           "trace_backward"]
+
+
+@dataclass
+class BackwardStep:
+    """What the engine did at one node: the gradient that arrived at tensor ``node`` (``"tI"``) and, for a tensor
+    made by an op, what that op sent to each of its inputs (``sent``: ``(input id, gradient or None)`` per argument).
+    """
+
+    node: str
+    grad: np.ndarray | None
+    sent: list = field(default_factory=list)
+
+
+@dataclass
+class BackwardTrace:
+    """One recorded backward pass: the graph (``nodes``, as :func:`~tinygradconv.viz.graph.graph_nodes` gives it,
+    with each tensor's recorded gradient in its label) and the engine's ``steps`` in the order it took them."""
+
+    root: Tensor | None = None
+    nodes: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    tensors: list = field(default_factory=list)
+
+    @property
+    def grads(self) -> dict:
+        """``{"tI": gradient}`` for every tensor the pass reached (NumPy arrays)."""
+        return {s.node: s.grad for s in self.steps if s.grad is not None}
+
+    def grad(self, tensor) -> np.ndarray:
+        """The gradient recorded at ``tensor`` (a NumPy array). Raises ``KeyError`` if the pass did not reach it."""
+        for i, t in enumerate(self.tensors):
+            if t is tensor:
+                return self.grads[f"t{i}"]
+        raise KeyError("this tensor is not part of the recorded graph")
+
+
+def _numpy(tensor, array):
+    return None if array is None else np.array(tensor.backend.to_numpy(array), dtype=np.float64)
+
+
+@contextlib.contextmanager
+def record_backward():
+    """Context manager: record the first ``backward()`` run inside it into the :class:`BackwardTrace` it yields.
+
+    The gradients are copied to NumPy as the engine produces them; the tensors' ``.grad`` are untouched (leaves get
+    theirs as usual, intermediate tensors none), and the graph's structure is copied before ``backward`` frees it.
+    Recording is per thread. A second ``backward`` inside the same block is not recorded.
+    """
+    trace = BackwardTrace()
+    number = {}
+    done = [False]
+
+    def observe(tensor, grad, input_grads):
+        if done[0]:
+            return
+        if trace.root is None:                          # the first node is the root: its graph is still whole
+            trace.root = tensor
+            trace.tensors = graph_tensors(tensor)
+            number.update({id(t): f"t{i}" for i, t in enumerate(trace.tensors)})
+        node = number.get(id(tensor))
+        if node is None:                                # another backward pass: not ours
+            done[0] = True
+            return
+        ctx = tensor._ctx
+        sent = []
+        if ctx is not None:
+            for parent, g in zip(ctx.inputs, input_grads):
+                if parent is not None:
+                    sent.append((number[id(parent)], _numpy(parent, g) if parent.requires_grad else None))
+        trace.steps.append(BackwardStep(node, _numpy(tensor, grad), sent))
+
+    previous = autograd._state.observers
+    autograd._state.observers = (*previous, observe)
+    try:
+        yield trace
+    finally:
+        autograd._state.observers = previous
+        done[0] = True
+        if trace.root is not None:
+            trace.nodes = graph_nodes_of(trace)
+
+
+def graph_nodes_of(trace):
+    """The nodes of the recorded graph with the recorded gradients in their labels (the structure as it was)."""
+    grads = trace.grads
+    return _rebuild(trace, grads) if _freed(trace) else graph_nodes(trace.root, grads)
+
+
+def _freed(trace):
+    return any(t._ctx is not None and t._ctx.released for t in trace.tensors)
+
+
+def _rebuild(trace, grads):
+    """Nodes of a graph freed by backward, from the recorded steps (which name every op's inputs)."""
+    inputs = {s.node: [i for i, _ in s.sent] for s in trace.steps if s.sent}
+    restored = []
+    try:
+        for i, t in enumerate(trace.tensors):
+            ctx = t._ctx
+            if ctx is not None and ctx.released:
+                restored.append((ctx, ctx.inputs, ctx.released))
+                ctx.inputs = tuple(trace.tensors[int(j[1:])] for j in inputs.get(f"t{i}", ()))
+                ctx.released = False
+        return graph_nodes(trace.root, grads)
+    finally:
+        for ctx, old_inputs, released in restored:
+            ctx.inputs, ctx.released = old_inputs, released
+
+
+def trace_backward(tensor, grad=None) -> BackwardTrace:
+    """Run a recorded ``backward`` from ``tensor`` without changing any ``.grad``: the drawing's own pass.
+
+    The graph must still be there (not freed by an earlier ``backward()``); it is kept (``retain_graph=True``).
+    ``grad`` is the output gradient, as for :meth:`Tensor.backward` (default: 1 for a one-element tensor).
+
+    Raises:
+        TypeError: ``tensor`` is not a Tensor.
+        RuntimeError: the graph was freed, or ``tensor`` does not require a gradient.
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
+                        f"Received {type(tensor).__name__}")
+    tensors = graph_tensors(tensor)
+    if any(t._ctx is not None and t._ctx.released for t in tensors):
+        raise RuntimeError("The graph was freed by backward(): call backward(retain_graph=True), or record the pass "
+                           "with `with viz.record_backward() as trace: loss.backward()` and draw `trace`")
+    kept = [(t, t.grad) for t in tensors]
+    try:
+        with record_backward() as trace:
+            tensor.backward(grad, retain_graph=True)
+    finally:
+        for t, g in kept:
+            t.grad = g
+    return trace
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The animation
+# ------------------------------------------------------------------------------------------------------------
+_ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", "#bbbbbb"
+
+
+def _frames(trace):
+    """For each frame: (the step being taken or None, {node: (partial sum, uses received, uses)}, sent edges)."""
+    uses = {}
+    for n in trace.nodes:
+        if n.kind == "op":
+            for src in n.inputs:
+                uses[src] = uses.get(src, 0) + 1
+    received = {}
+    frames = [(None, {}, [])]
+    root = trace.steps[0].node if trace.steps else None
+    state = {}
+    if root is not None:
+        state[root] = (trace.steps[0].grad, 0, 0)
+    for step in trace.steps:
+        edges = []
+        op = f"op{step.node[1:]}"
+        for k, (src, g) in enumerate(step.sent):
+            if g is None:
+                continue
+            count = sum(1 for s, _ in step.sent[:k] if s == src)
+            edges.append((src, op, count))
+            total, got = received.get(src, (None, 0))
+            received[src] = (g if total is None else total + g, got + 1)
+            state[src] = (received[src][0], received[src][1], uses.get(src, 1))
+        frames.append((step, dict(state), edges))
+    return frames
+
+
+def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
+    """Animate the backward pass from ``loss``: one frame per node, in the engine's reverse topological order.
+
+    Frame 0 shows the graph with the seed gradient (1 for a scalar loss). Each following frame takes one tensor
+    (highlighted in red) whose gradient is complete, and shows what its op sends back along each input edge (red
+    arrows); a tensor used twice shows its partial sum ("1 of 2 uses") until both contributions have arrived.
+    Gradients are recorded by :func:`trace_backward` (the engine's own pass, the ``.grad`` of every tensor left as
+    it was), so the graph of ``loss`` must still be there.
+
+    Args:
+        loss: the output tensor (its graph not yet freed).
+        path: save the animation as a GIF there (through Pillow), written atomically.
+        fps: frames per second of the GIF.
+        fontsize: the labels' font size (points).
+        grad: the output gradient, for a non-scalar ``loss``.
+
+    Returns:
+        The ``matplotlib.animation.FuncAnimation``; ``anim.trace`` is the :class:`BackwardTrace`,
+        ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame), ``anim.figure`` the
+        figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+    >>> anim = animate_backward((x * x).sum())
+    >>> len(anim.frame_texts), anim.frame_texts[-1]["t0"].splitlines()[-1]    # d sum(x*x) / dx = 2x
+    (4, 'grad [2, 4]')
+    """
+    from matplotlib.animation import FuncAnimation
+
+    trace = trace_backward(loss, grad)
+    title_lines = 3
+    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, "backward", title_lines=title_lines)
+    fig = ax.figure
+    base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}
+    frames = _frames(trace)
+    labels = []
+    for step, state, _ in frames:
+        frame = {}
+        for n in trace.nodes:
+            if n.kind != "tensor":
+                continue
+            entry = state.get(n.id)
+            if entry is None:
+                line = "grad: none" if n.role == "constant" else "grad: waiting"
+            elif entry[1] < entry[2]:
+                line = f"so far {_brief(entry[0])} ({entry[1]} of {entry[2]})"
+            else:
+                line = f"grad {_brief(entry[0])}"
+            frame[n.id] = f"{base[n.id]}\n{line}"
+        labels.append(frame)
+
+    names = {n.id: n.short.split("\n", 1)[0] for n in trace.nodes}
+    ops = {n.id: n.label for n in trace.nodes if n.kind == "op"}
+
+    def draw(i):
+        step, _, sent = frames[i]
+        op_taken = None if step is None else f"op{step.node[1:]}"
+        for n in trace.nodes:
+            current = step is not None and n.id in (step.node, op_taken)
+            patch = texts[n.id].get_bbox_patch()
+            patch.set_facecolor("#f8c8c8" if current else _FILL[n.role])
+            patch.set_linewidth(2.0 if current else 1.0)
+            if n.kind == "tensor":
+                texts[n.id].set_text(labels[i][n.id])
+        for key, arrow in edges.items():
+            active = key in sent
+            arrow.arrow_patch.set_color(_ARRIVING if active else _WAITING)
+            arrow.arrow_patch.set_linewidth(2.0 if active else 1.0)
+            arrow.arrow_patch.set_arrowstyle("<|-" if active else "-|>")   # a gradient flows against the arrow
+        if step is None:
+            title = ("backward, step 0: the output's gradient is the seed, "
+                     f"d output / d output = {_brief(trace.steps[0].grad) if trace.steps else '-'}")
+        else:
+            op = ops.get(op_taken)
+            what = (f"its op {op} sends a gradient to each input (red arrows)" if op
+                    else "a leaf: its gradient is final")
+            title = (f"backward, step {i} of {len(frames) - 1}: '{names[step.node]}'"
+                     f"{f' (made by {op})' if op else ''} has its complete gradient; {what}")
+        ax.set_title(wrap_title(title, fig.get_size_inches()[0]), fontsize=9)
+        return []
+
+    draw(0)
+    anim = FuncAnimation(fig, draw, frames=len(frames), interval=1000.0 / fps, blit=False, repeat=True)
+    anim.trace, anim.frame_texts = trace, labels
+    anim.figure, anim.fps = fig, fps
+    if path is not None:
+        save_gif(anim, path)
+    return anim
+
+
+# ------------------------------------------------------------------------------------------------------------
+# conv1d's input gradient is a transposed convolution
+# ------------------------------------------------------------------------------------------------------------
+def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=2, seed=0, fig=None):
+    r"""Show that the input gradient of ``conv1d`` is ``conv1d_transpose`` of the output gradient.
+
+    For ``y = conv1d(x, w, strides=s)`` (``padding="valid"``, one channel) and an output gradient ``g``, backward
+    gives :math:`\partial L/\partial x = J^\top g` with :math:`J` the conv1d matrix, and :math:`J^\top g` is
+    ``conv1d_transpose(g, w, strides=s, output_padding=(L - k) mod s)`` (the output padding restores the steps
+    that the strided conv1d never reached). Both are computed here, each through its own op, and drawn one over the
+    other; the title gives their largest difference.
+
+    Args:
+        input_length: ``L``, the length of ``x`` (at least the kernel size).
+        kernel: the ``k`` tap values of ``w``.
+        strides: ``s``.
+        seed: the seed of the random ``x`` and ``g``.
+        fig: a matplotlib Figure to draw into (default: a new one).
+
+    Returns:
+        The Figure, with ``fig.autograd_grad`` and ``fig.transpose_grad`` (the two NumPy vectors of length ``L``).
+
+    Raises:
+        ValueError: a kernel longer than the input, or a non-positive ``strides``.
+
+    >>> fig = plot_gradient_as_transpose(8, kernel=(1.0, -2.0, 0.5), strides=2)
+    >>> bool(abs(fig.autograd_grad - fig.transpose_grad).max() < 1e-12)
+    True
+    """
+    from ..ops.conv import conv1d, conv1d_transpose
+
+    w = np.asarray(kernel, dtype=np.float64).ravel()
+    k = w.size
+    if not isinstance(input_length, (int, np.integer)) or isinstance(input_length, bool) or input_length < max(k, 1):
+        raise ValueError(f"Invalid value for argument `input_length`. Expected an integer at least the kernel size "
+                         f"{k}. Received input_length={input_length!r}")
+    if not isinstance(strides, (int, np.integer)) or isinstance(strides, bool) or strides < 1:
+        raise ValueError(f"Invalid value for argument `strides`. Expected a positive integer. "
+                         f"Received strides={strides!r}")
+    rng = np.random.default_rng(seed)
+    length = int(input_length)
+    x = Tensor(rng.standard_normal((1, length, 1)), dtype="float64", backend="numpy", requires_grad=True)
+    wt = Tensor(w.reshape(k, 1, 1), dtype="float64", backend="numpy")
+    y = conv1d(x, wt, strides=strides)
+    g = rng.standard_normal(y.shape)
+    y.backward(Tensor(g, dtype="float64", backend="numpy"))
+    by_autograd = x.grad.numpy().ravel()
+    output_padding = (length - k) % strides
+    by_transpose = conv1d_transpose(Tensor(g, dtype="float64", backend="numpy"), wt, strides=strides,
+                                    output_padding=output_padding).numpy().ravel()
+    plt = pyplot()
+    if fig is None:
+        fig = plt.figure(figsize=(8.0, 6.0), layout="constrained")
+    axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1.4]})
+    n_out = g.size
+    axes[0].stem(np.arange(n_out), g.ravel(), basefmt="k-")
+    axes[0].set_title(f"the output gradient g = dL/dy of y = conv1d(x, w, strides={strides}): {n_out} steps",
+                      fontsize=10)
+    axes[0].set_xlabel("output step n")
+    axes[0].set_xlim(-0.7, n_out - 0.3)
+    axes[0].xaxis.get_major_locator().set_params(integer=True)
+    steps = np.arange(length)
+    axes[1].bar(steps, by_autograd, color="#9ecae1", label="dL/dx from backward() through conv1d")
+    axes[1].plot(steps, by_transpose, "o", color="#d62728", markersize=7,
+                 label=f"conv1d_transpose(g, w, strides={strides}, output_padding={output_padding})")
+    axes[1].axhline(0.0, color="black", linewidth=0.8)
+    axes[1].set_xlim(-0.7, length - 0.3)
+    axes[1].set_xlabel("input step j")
+    diff = float(np.max(np.abs(by_autograd - by_transpose)))
+    axes[1].set_title(f"the input gradient, two ways (w = {[float(v) for v in w]}): max difference {diff:.1e}",
+                      fontsize=10)
+    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+    fig.autograd_grad, fig.transpose_grad = by_autograd, by_transpose
+    return fig

@@ -1,0 +1,610 @@
+r"""What a whole model connects: the path matrix of a stack or a graph of layers, its receptive fields and its
+overlap counts.
+
+A stack of one-channel linear layers ``y = A_m ... A_2 A_1 x`` has the matrix :math:`P = A_m \cdots A_1`. With
+all-ones kernels, no bias and no activation (``weights=None``), :math:`P_{nj}` **counts the paths** from input
+step ``j`` to output step ``n`` through the stack, and its row sums (:func:`overlap_counts`) say how many paths
+reach each output step: uneven row sums are the checkerboard pattern of transposed convolutions whose kernel size
+is not a multiple of their stride (Odena, Dumoulin and Olah, "Deconvolution and Checkerboard Artifacts", Distill,
+2016).
+
+A functional model (``models.Model(inputs, outputs)``, one input and one output) is a graph: branches that split
+and meet again at merge layers (skip connections in residual networks and U-Nets). Every tensor of the graph gets a
+path matrix, the input's the identity; a layer multiplies its input's matrix by its own, and **a merge adds the
+path matrices of its inputs**, :math:`P = \sum_i P_i`: a path through either branch reaches the output, so the
+count of paths is the sum of the branches' counts. (A Concatenate along the steps axis puts the inputs' steps one
+after the other, so it stacks their matrices instead.) Unrolled, :math:`P_{nj}` is the sum, over every route from
+the input to the output, of the product of the layer matrices along it. For Add and Concatenate this is also the
+Jacobian of the all-ones model summed over channels; for Subtract, Average, Multiply, Maximum and Minimum it is a
+count of routes, not their Jacobian (see :func:`model_connectivity_matrix`).
+
+Each layer's own matrix is computed through the layer or its op (never re-derived): Conv1D and Conv1DTranspose by
+:func:`~tinygradconv.viz.connectivity.connectivity_matrix` with the layer's configuration, the resampling layers
+(UpSampling1D, ZeroPadding1D, Cropping1D) by pushing the basis vectors through the layer itself, element-wise
+layers (activations, dropout, normalization) as the identity, and a nested model by its own path matrix. Layers
+are taken in order from :func:`model_layers`, the one place that knows how to walk a model.
+
+>>> from tinygradconv.models import Sequential
+>>> from tinygradconv.layers import Conv1DTranspose
+>>> model = Sequential([Conv1DTranspose(1, 3, strides=2)])
+>>> overlap_counts(model, 4).astype(int).tolist()        # k = 3, s = 2: 1, 2, 1, 2, ... paths per output step
+[1, 1, 2, 1, 2, 1, 2, 1, 1]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import dtype_name
+from ..layers.input_layer import InputLayer
+from ..tensor import Tensor
+from ._mpl import new_axes, pyplot
+from .connectivity import connectivity_matrix as _conv_matrix
+from .graph import wrap_title
+
+__all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
+           "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
+           "plot_overlap_counts", "plot_receptive_field"]
+
+CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
+RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
+ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "InputLayer")
+MAX_LAYER_CELLS = 40
+"""The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+
+
+def _axes(ax, figsize):
+    """``ax``, or a new Axes on a constrained-layout figure (so titles and labels stay inside the saved figure)."""
+    if ax is None:
+        return pyplot().figure(figsize=figsize, layout="constrained").subplots()
+    return new_axes(ax, figsize)
+
+
+def _kind(layer):
+    if is_model(layer):
+        return "Model"
+    for cls in type(layer).__mro__:
+        if cls.__name__ in CONVOLUTIONS + RESAMPLING + ELEMENTWISE + MERGES:
+            return cls.__name__
+    return None
+
+
+def is_model(obj) -> bool:
+    """Whether ``obj`` is a model (it has a ``layers`` list), as opposed to a single layer or an op name."""
+    return not isinstance(obj, str) and isinstance(getattr(obj, "layers", None), list)
+
+
+def is_functional(model) -> bool:
+    """Whether ``model`` is a functional model (``models.Model(inputs, outputs)``): a graph of layer calls."""
+    return is_model(model) and hasattr(model, "_nodes") and hasattr(model, "_inputs")
+
+
+def _check_one_input_one_output(model):
+    inputs = [t._keras_history[0].name for t in model._inputs]
+    outputs = [t._keras_history[0].name for t in model._outputs]
+    if len(inputs) == 1 and len(outputs) == 1:
+        return
+    raise ValueError(f"Invalid value for argument `model`: connectivity goes from one input to one output, and "
+                     f"model {model.name!r} has {len(inputs)} input(s) {inputs} and {len(outputs)} output(s) "
+                     f"{outputs}. Pick the pair to see with a model of that part, e.g. "
+                     f"models.Model(model.inputs[i], model.outputs[k]) (the output must depend on that input only)")
+
+
+def model_layers(model) -> list:
+    """The layers of ``model`` in the order the data goes through them.
+
+    A Sequential's ``layers``; for a functional model (one input, one output), the layers of its calls in
+    topological order (a layer called twice appears once). Nested models count as one layer each.
+
+    Raises:
+        TypeError: ``model`` is not a Sequential or functional model, or has a layer with no matrix here (a merge
+            layer inside a Sequential included).
+        ValueError: a model with no layers, or a functional model with several inputs or outputs.
+    """
+    if not is_model(model):
+        raise TypeError(f"Invalid value for argument `model`. Expected a Sequential or functional model (or a "
+                        f"single Conv1D / Conv1DTranspose layer). Received {type(model).__name__}")
+    functional = is_functional(model)
+    if not functional and type(model).__name__ != "Sequential":
+        raise TypeError(f"Invalid value for argument `model`. Expected a Sequential or functional model "
+                        f"(models.Model(inputs, outputs)). Received a {type(model).__name__}, whose layers are "
+                        f"not a chain or a graph that can be walked")
+    if functional:
+        _check_one_input_one_output(model)
+        seen, layers = set(), []
+        for node in model._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+    else:
+        layers = list(model.layers)
+    if not layers:
+        raise ValueError(f"Invalid value for argument `model`: model {model.name!r} has no layers")
+    for layer in layers:
+        kind = _kind(layer)
+        if kind is None or (kind in MERGES and not functional):
+            raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here. "
+                            f"Supported: {', '.join(CONVOLUTIONS + RESAMPLING + ELEMENTWISE)}, nested models, and "
+                            f"in a functional model the merges {', '.join(MERGES)}")
+    return layers
+
+
+def _through_layer(layer, length):
+    """A resampling layer's matrix, ``(N, length)``: the basis vectors pushed through the layer itself."""
+    eye = np.eye(length)
+    channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    x = eye.reshape(length, 1, length) if channels_first else eye.reshape(length, length, 1)
+    y = np.asarray(layer(Tensor(x, dtype="float64", backend="numpy")).numpy(), dtype=np.float64)
+    y = y[:, 0, :] if channels_first else y[:, :, 0]
+    return np.ascontiguousarray(y.T)
+
+
+def _channels(layer):
+    kernel = getattr(layer, "kernel", None)
+    return None if kernel is None else kernel.shape
+
+
+def _layer_matrix(layer, length):
+    """A one-input layer's one-channel matrix ``(N_out, length)`` (all-ones kernel, no bias, no activation)."""
+    kind = _kind(layer)
+    if kind in CONVOLUTIONS:
+        matrix = _conv_matrix(layer, length)
+    elif kind in RESAMPLING:
+        matrix = _through_layer(layer, length)
+    elif kind == "Model":
+        matrix = model_connectivity_matrix(layer, length)
+    else:
+        matrix = np.eye(length)
+    if matrix.shape[0] == 0:
+        raise ValueError(f"Layer {layer.name!r} leaves no steps from an input of {length}: choose a longer "
+                         f"input_length")
+    return matrix
+
+
+def _steps_axis(model):
+    """1 when the model's layers are channels_last (``(batch, steps, channels)``), 2 when channels_first."""
+    formats = {layer.data_format for layer in model_layers(model) if isinstance(getattr(layer, "data_format", None),
+                                                                                str)}
+    if len(formats) > 1:
+        raise ValueError(f"Invalid value for argument `model`: its layers mix the data formats {sorted(formats)}; "
+                         f"the connectivity of such a model is not drawn here")
+    return 2 if formats == {"channels_first"} else 1
+
+
+def _merge_blocks(layer, lengths, steps_axis):
+    """The blocks ``B_i`` of a merge node, one per input: its output's path matrix is ``sum_i B_i P_i``."""
+    if _kind(layer) == "Concatenate" and layer.axis % 3 == 0:
+        raise ValueError(f"Concatenate layer {layer.name!r} joins along the batch axis: it has no connectivity "
+                         f"between steps")
+    if _kind(layer) == "Concatenate" and layer.axis % 3 == steps_axis:   # along the steps: stack
+        blocks, offset, total = [], 0, sum(lengths)
+        for n in lengths:
+            block = np.zeros((total, n))
+            block[offset:offset + n] = np.eye(n)
+            blocks.append(block)
+            offset += n
+        return blocks
+    # element-wise, or Concatenate along the channels: step n of the output takes step n of every input
+    n_out = max(lengths)
+    kind = "element-wise merge" if _kind(layer) != "Concatenate" else "Concatenate along the channels"
+    if any(n not in (n_out, 1) for n in lengths) or (kind != "element-wise merge" and len(set(lengths)) > 1):
+        raise ValueError(f"At this input_length the inputs of layer {layer.name!r} ({kind}) have "
+                         f"{list(lengths)} steps, which do not match: choose another input_length (for an "
+                         f"encoder-decoder, a multiple of the total stride)")
+    return [np.eye(n_out) if n == n_out else np.ones((n_out, 1)) for n in lengths]
+
+
+def _graph_steps(model, input_length):
+    """The model as a list of steps ``(layer, [(source, B)], length)``, step 0 the input, in topological order.
+
+    Step ``k``'s path matrix is ``P_k = sum over its sources (s, B) of B @ P_s``, with ``P_0`` the identity: a
+    one-input layer has one source with its own matrix, a merge one source per input. For a Sequential every step's
+    only source is the one before.
+    """
+    from ..ops.conv_arithmetic import normalize_int
+
+    length = normalize_int(input_length, "input_length")
+    layers = model_layers(model)
+    steps = [(None, [], length)]
+    if not is_functional(model):
+        for layer in layers:
+            matrix = _layer_matrix(layer, steps[-1][2])
+            steps.append((layer, [(len(steps) - 1, matrix)], matrix.shape[0]))
+        return steps
+    steps_axis = _steps_axis(model)
+    index = {id(model._inputs[0]): 0}
+    for node in model._nodes:
+        if isinstance(node.layer, InputLayer):                  # an Input called as a layer: passes the data through
+            continue
+        sources = [index[id(t)] for t in node.input_tensors]
+        lengths = [steps[s][2] for s in sources]
+        if _kind(node.layer) in MERGES:
+            blocks = _merge_blocks(node.layer, lengths, steps_axis)
+        elif len(sources) != 1:
+            raise ValueError(f"Layer {node.layer.name!r} ({type(node.layer).__name__}) is called on {len(sources)} "
+                             f"tensors: only merge layers take several inputs here")
+        else:
+            blocks = [_layer_matrix(node.layer, lengths[0])]
+        index[id(node.outputs[0])] = len(steps)
+        steps.append((node.layer, list(zip(sources, blocks)), blocks[0].shape[0]))
+    out = index[id(model._outputs[0])]
+    return steps[:out + 1]
+
+
+def _path_matrices(steps):
+    paths = [np.eye(steps[0][2])]
+    for _, sources, length in steps[1:]:
+        total = np.zeros((length, steps[0][2]))
+        for source, block in sources:
+            total += block @ paths[source]
+        paths.append(total)
+    return paths
+
+
+def layer_matrices(model, input_length) -> list:
+    """``[(layer, A)]`` for each layer of a chain ``model`` in order, ``A`` its one-channel matrix ``(N_out, N_in)``.
+
+    Conv1D / Conv1DTranspose: all-ones kernel, no bias, no activation, through the op with the layer's strides,
+    padding, output padding and dilation. Resampling layers: through the layer. Element-wise layers: the identity.
+    A functional model is accepted when it is a chain (no merges).
+
+    Raises:
+        ValueError: a functional model with merges (its path matrix is :func:`model_connectivity_matrix`).
+    """
+    steps = _graph_steps(model, input_length)
+    out = []
+    for k, (layer, sources, _) in enumerate(steps[1:], start=1):
+        if len(sources) != 1 or sources[0][0] != k - 1:
+            raise ValueError(f"Invalid value for argument `model`: model {model.name!r} is not a chain of layers "
+                             f"(layer {layer.name!r} takes other inputs than the layer before it), so it has no "
+                             f"list of layer matrices; its path matrix is model_connectivity_matrix(model, "
+                             f"input_length)")
+        out.append((layer, sources[0][1]))
+    return out
+
+
+def _model_jacobian(model, input_length, at=None):
+    """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones)."""
+    layers = model_layers(model)
+    first = next((layer for layer in layers if _channels(layer) is not None), None)
+    functional = is_functional(model)
+    if not functional and (first is None or not getattr(model, "built", True)):
+        raise ValueError("weights='model' needs a built model: call it on an input first")
+    dtype = dtype_name(first.kernel.dtype) if first is not None else model._input_layers[0].dtype
+    if functional:
+        steps_axis = _steps_axis(model)
+        shape = model._inputs[0].shape
+        in_channels = shape[3 - steps_axis]
+        if in_channels is None:
+            raise ValueError(f"weights='model' needs the number of input channels: the input of model "
+                             f"{model.name!r} has shape {shape}")
+        if shape[steps_axis] not in (None, input_length):
+            raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of "
+                             f"shape {shape}. Received input_length={input_length}")
+    else:
+        # kernels: Conv1D (k, in, out), Conv1DTranspose (k, out, in); resampling layers keep the channels
+        steps_axis, in_channels = 1, first.kernel.shape[1] if _kind(first) == "Conv1D" else first.kernel.shape[2]
+    if at is None:
+        point = np.ones((input_length, in_channels))
+    else:
+        point = np.asarray(at, dtype=np.float64)
+        if point.size != input_length * in_channels:
+            raise ValueError(f"Invalid value for argument `at`. Expected an input of shape ({input_length}, "
+                             f"{in_channels}) (steps, channels). Received shape {point.shape}")
+        point = point.reshape(input_length, in_channels)
+    if steps_axis == 2:
+        point = point.T
+    probe = model(Tensor(point[None], dtype=dtype, backend="numpy"), training=False)
+    n_out = probe.shape[steps_axis]
+    x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend="numpy",
+               requires_grad=True)
+    y = model(x, training=False)
+    seed = np.zeros(y.shape)
+    if steps_axis == 1:
+        seed[np.arange(n_out), np.arange(n_out), :] = 1.0      # sample n asks for the sum over channels of y[n, :]
+    else:
+        seed[np.arange(n_out), :, np.arange(n_out)] = 1.0
+    y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
+    return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
+
+
+def model_connectivity_matrix(model, input_length, weights=None, at=None):
+    r"""The path matrix of a model, shape ``(output_length, input_length)``.
+
+    For a Sequential, :math:`P = A_m \cdots A_1`, the product of the layers' one-channel matrices. For a functional
+    model (one input, one output) every tensor of the graph gets a path matrix, the input's the identity: a layer
+    maps its input's matrix ``P`` to ``A P``, and a **merge adds the path matrices of its inputs**,
+    :math:`P = \sum_i P_i`, because a path from input step ``j`` through any of the branches reaches the output
+    step (Concatenate along the steps axis instead stacks them, one block of output steps per input). So
+    ``P[n, j]`` is the sum, over all routes through the graph from the input to the output, of the products of the
+    layer matrices along the route.
+
+    With all-ones kernels this is exactly the Jacobian of the model summed over channels for Add and Concatenate.
+    For the other merges it is a count of paths, not that Jacobian: Subtract's Jacobian is ``A_1 - A_2`` and
+    Average's ``(A_1 + A_2) / 2``; Multiply, Maximum and Minimum are not linear, so their Jacobian depends on the
+    input (a product weights each branch by the other one's value, a maximum keeps only the branch that wins at
+    that step). The count says which input steps *can* reach an output step and by how many routes;
+    ``weights="model"`` gives the Jacobian at a point.
+
+    Args:
+        model: a Sequential model, or a functional model with one input and one output, of Conv1D,
+            Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, nested models and
+            (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
+        input_length: ``L``, the number of input steps.
+        weights: ``None`` (default): every layer with one channel, all-ones kernels, no bias and no activation, so
+            ``P[n, j]`` counts the paths from input step ``j`` to output step ``n``. ``"model"``: the model's own
+            weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over channels, by
+            one backward pass; for a model with non-linear activations or merges it depends on the point ``at``).
+        at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
+            ones).
+
+    Raises:
+        TypeError: not a Sequential or functional model, or a layer with no matrix here.
+        ValueError: a bad ``input_length`` or ``weights``, a layer that leaves no steps, merged branches whose
+            lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
+            several inputs or outputs (the message says how to pick one of each).
+
+    >>> from tinygradconv.models import Sequential
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> m = Sequential([Conv1DTranspose(1, 2, strides=2), Conv1DTranspose(1, 2, strides=2)])
+    >>> model_connectivity_matrix(m, 2).astype(int).T.tolist()    # each input reaches 4 steps, by one path each
+    [[1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1]]
+    >>> from tinygradconv import layers, models
+    >>> x = layers.Input((None, 1))
+    >>> y = layers.Add()([x, layers.Conv1D(1, 3, padding="same")(x)])     # a residual block
+    >>> model_connectivity_matrix(models.Model(x, y), 4).astype(int).tolist()  # the skip adds 1 on the diagonal
+    [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]]
+    """
+    if weights is None:
+        return _path_matrices(_graph_steps(model, input_length))[-1]
+    if isinstance(weights, str) and weights == "model":
+        from ..ops.conv_arithmetic import normalize_int
+
+        return _model_jacobian(model, normalize_int(input_length, "input_length"), at)
+    raise ValueError(f"Invalid value for argument `weights`. Expected None or 'model'. Received weights={weights!r}")
+
+
+def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
+    """How many paths reach each output step: the row sums of the path matrix (all-ones kernels).
+
+    ``model_or_layer`` is a model (Sequential, or functional with one input and one output: see
+    :func:`model_connectivity_matrix`), a Conv1D / Conv1DTranspose layer, or ``"conv1d"`` / ``"conv1d_transpose"``
+    with the op's arguments in ``kwargs`` (as for :func:`~tinygradconv.viz.connectivity_matrix`). For a
+    transposed convolution with kernel size ``k`` and stride ``s``, the steps away from the ends receive
+    ``floor(k/s)`` or ``ceil(k/s)`` paths: even only when ``s`` divides ``k``.
+
+    >>> overlap_counts("conv1d_transpose", 4, kernel_size=4, strides=2).astype(int).tolist()
+    [1, 1, 2, 2, 2, 2, 2, 2, 1, 1]
+    """
+    if is_model(model_or_layer):
+        matrix = model_connectivity_matrix(model_or_layer, input_length)
+    else:
+        matrix = _conv_matrix(model_or_layer, input_length, **kwargs)
+    return matrix.sum(axis=1)
+
+
+def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwargs):
+    """Bar chart of :func:`overlap_counts`: paths reaching each output step (uneven bars: a checkerboard).
+
+    Returns the Axes; the bars are ``ax.patches``, the title gives the minimum and maximum inside the output.
+
+    >>> ax = plot_overlap_counts("conv1d_transpose", 3, kernel_size=3, strides=2)
+    >>> [int(p.get_height()) for p in ax.patches]
+    [1, 1, 2, 1, 2, 1, 1]
+    """
+    counts = overlap_counts(model_or_layer, input_length, **kwargs)
+    ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.18 * counts.size)), 2.8))
+    ax.bar(np.arange(counts.size), counts, color="#4c72b0", width=0.85, label=label)
+    ax.set_xlabel("output step")
+    ax.set_ylabel("paths reaching it")
+    inside = counts[len(counts) // 4: len(counts) - len(counts) // 4] if counts.size >= 4 else counts
+    name = label or _describe(model_or_layer, kwargs)
+    ax.set_title(wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})",
+                            ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+    ax.set_ylim(0, counts.max() * 1.15 + 0.1)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return ax
+
+
+def _describe(obj, kwargs=None):
+    if isinstance(obj, str):
+        return f"{obj}({', '.join(f'{k}={v!r}' for k, v in (kwargs or {}).items())})"
+    if is_functional(obj):
+        layers = model_layers(obj)
+        merges = sum(_kind(layer) in MERGES for layer in layers)
+        return f"model {obj.name!r} ({len(layers)} layers, {merges} merge{'s' if merges != 1 else ''})"
+    if is_model(obj):
+        return " -> ".join(_layer_text(layer) for layer in model_layers(obj))
+    return _layer_text(obj)
+
+
+def _layer_text(layer):
+    kind = _kind(layer) or type(layer).__name__
+    if kind in CONVOLUTIONS:
+        return f"{kind}(k={layer.kernel_size[0]}, s={layer.strides[0]})"
+    if kind == "UpSampling1D":
+        return f"UpSampling1D({layer.size})"
+    if kind == "ZeroPadding1D":
+        return f"ZeroPadding1D({tuple(layer.padding)})"
+    if kind == "Cropping1D":
+        return f"Cropping1D({tuple(layer.cropping)})"
+    if kind == "Model":
+        return f"model {layer.name!r}"
+    return kind
+
+
+def _row_label(steps, k, functional):
+    layer, sources, _ = steps[k]
+    if layer is None:
+        return "input"
+    if not functional:
+        return _layer_text(layer)
+    text = _layer_text(layer)
+    if _kind(layer) in MERGES:
+        names = ", ".join("input" if steps[s][0] is None else steps[s][0].name for s, _ in sources)
+        text = f"{text}({names})"
+    return f"{layer.name}: {text}"
+
+
+def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weights=None):
+    """Draw the model layer by layer: one row of cells per signal (input at the top), a line for every non-zero
+    entry of each layer's matrix (width grows with the count), and the number of paths reaching each step written
+    in its cell (all-ones kernels: ``weights`` must be ``None``).
+
+    A functional model is drawn in topological order, one row per layer call, labelled ``name: layer``; a merge
+    row names its inputs. Lines join a row to the row just above it; an input that comes from further up (a skip
+    connection) is drawn as one bracket on the right, from the row it comes from to the row that takes it.
+
+    A signal wider than ``MAX_LAYER_CELLS`` (40) steps leaves no room for the counts nor for distinct lines: the
+    figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
+    colour-coded with a colour bar, and its title says so (a shorter ``input_length`` draws the layers).
+
+    Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
+    :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from row, to row)`` pairs drawn as brackets (row 0: the
+    input; none drawn for the matrix), ``fig.layer_by_layer`` whether the layers were drawn.
+
+    Raises:
+        ValueError: ``weights`` is not None (the matrix with the model's own weights is
+            ``model_connectivity_matrix(model, input_length, weights="model")``).
+
+    >>> from tinygradconv.models import Sequential
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> fig = plot_model_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3)
+    >>> fig.path_matrix.sum(axis=1).astype(int).tolist()
+    [1, 1, 2, 1, 2, 1, 1]
+    """
+    if weights is not None:
+        raise ValueError(f"Invalid value for argument `weights`. The layer-by-layer drawing counts paths (all-ones "
+                         f"kernels): expected None. Received weights={weights!r}")
+    steps = _graph_steps(model, input_length)
+    functional = is_functional(model)
+    paths = _path_matrices(steps)
+    lengths = [length for _, _, length in steps]
+    skips = [(s, k) for k, (_, sources, _) in enumerate(steps) for s, _ in sources if s != k - 1]
+    plt = pyplot()
+    widest = max(lengths)
+    if widest > MAX_LAYER_CELLS:
+        return _plot_path_matrix(model, paths[-1], widest, skips, fig)
+    margin = 0.7 * len(skips)                                 # room on the right for the skip brackets
+    rows = len(steps)
+    labels = [_row_label(steps, k, functional) for k in reversed(range(rows))]
+    label_width = 0.07 * max(len(label) for label in labels)        # inches, at 8 pt
+    if fig is None:
+        fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + label_width + 0.3 * widest + 0.25 * len(skips))),
+                                  1.0 + (1.05 if len(steps) < 8 else 0.75) * len(steps)), layout="constrained")
+    ax = fig.subplots()
+    counts = [p.sum(axis=1) for p in paths]
+    fontsize = 7 if widest > 24 or max(c.max() for c in counts) >= 100 else 8
+
+    def left(k):
+        return (widest - lengths[k]) / 2
+
+    for k, (length, count) in enumerate(zip(lengths, counts)):
+        y = rows - 1 - k
+        for j in range(length):
+            ax.add_patch(plt.Rectangle((left(k) + j - 0.42, y - 0.18), 0.84, 0.36, facecolor="#dde7f3",
+                                       edgecolor="#4c72b0", linewidth=0.8))
+            if widest <= 40:
+                ax.text(left(k) + j, y, f"{count[j]:g}", ha="center", va="center", fontsize=fontsize)
+    drawn = 0
+    for k, (_, sources, _) in enumerate(steps):
+        for s, block in sources:
+            if s != k - 1:
+                continue
+            for n, j in zip(*np.nonzero(block)):
+                if drawn >= max_lines * (rows - 1):
+                    break
+                ax.plot([left(s) + j, left(k) + n], [rows - 1 - s - 0.18, rows - 1 - k + 0.18], color="#555555",
+                        linewidth=0.6 + 0.6 * (min(block[n, j], 4) - 1), alpha=0.7)
+                drawn += 1
+    for i, (s, k) in enumerate(skips):                         # skip connections: a bracket on the right
+        x = widest - 0.1 + 0.7 * i + 0.35
+        y_from, y_to = rows - 1 - s, rows - 1 - k
+        ax.plot([left(s) + lengths[s] - 0.4, x, x], [y_from, y_from, y_to], color="#c44e52", linewidth=1.2)
+        ax.annotate("", xy=(left(k) + lengths[k] - 0.4, y_to), xytext=(x, y_to),
+                    arrowprops={"arrowstyle": "-|>", "color": "#c44e52", "linewidth": 1.2})
+    # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells
+    ax.set_yticks(range(rows), labels, fontsize=8)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlim(-0.6, widest - 0.4 + margin)
+    ax.set_ylim(-0.6, rows - 0.4)
+    title = f"paths through the {'graph' if functional else 'stack'}: a cell's number counts the paths from the " \
+            f"input to it"
+    if skips:
+        title += "; red brackets: skip connections"
+    # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
+    fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    fig.path_matrix = paths[-1]
+    fig.skips = skips
+    fig.layer_by_layer = True
+    return fig
+
+
+def _plot_path_matrix(model, matrix, widest, skips, fig=None):
+    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
+    n_out, n_in = matrix.shape
+    if fig is None:
+        fig = plt.figure(figsize=(7.5, min(6.5, 2.4 + 0.12 * n_out)), layout="constrained")
+    ax = fig.subplots()
+    top = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.0, 0.85, 256)))
+    cmap.set_under("#ffffff")
+    image = ax.imshow(np.where(matrix > 0, matrix, -1.0), cmap=cmap, vmin=0.5 if top >= 1 else 0.0, vmax=top,
+                      aspect="auto", interpolation="nearest")           # cells as wide as the page allows
+    bar = fig.colorbar(image, ax=ax, shrink=0.8, label="paths from input step j to output step n\n(white: none)")
+    bar.ax.tick_params(labelsize=8)
+    bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("input step j", fontsize=8)
+    ax.set_ylabel("output step n", fontsize=8)
+    for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):
+        axis.set_major_locator(MaxNLocator(nbins=min(n, 10), integer=True))
+    ax.tick_params(labelsize=8)
+    title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
+             f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
+    ax.set_title(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
+    fig.path_matrix = matrix
+    fig.skips = skips
+    fig.layer_by_layer = False
+    return fig
+
+
+def plot_receptive_field(model, input_length, output_index, ax=None):
+    """Highlight what output step ``output_index`` sees: the input steps with a path to it, and how many paths.
+
+    Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`.
+
+    Raises:
+        ValueError: ``output_index`` outside ``[0, output_length)``.
+
+    >>> from tinygradconv.models import Sequential
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> plot_receptive_field(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3, 2).receptive_field.tolist()
+    [1.0, 1.0, 0.0]
+    """
+    matrix = model_connectivity_matrix(model, input_length)
+    n_out = matrix.shape[0]
+    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)) \
+            or not 0 <= output_index < n_out:
+        raise ValueError(f"Invalid value for argument `output_index`. Expected an integer in [0, {n_out}). "
+                         f"Received output_index={output_index!r}")
+    row = matrix[output_index]
+    ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
+    ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
+    seen = np.nonzero(row)[0]
+    span = f"steps {seen.min()} to {seen.max()}" if seen.size else "no input step"
+    ax.set_title(wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
+                            f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+    ax.set_xlabel("input step")
+    ax.set_ylabel("paths to the output step")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
+    ax.set_xlim(-0.6, row.size - 0.4)
+    ax.receptive_field = row
+    return ax

@@ -1,0 +1,146 @@
+# %% [markdown]
+# # Backprop, drawn
+#
+# `loss.backward()` walks the recorded graph from the loss back to the parameters, one node at a time, in reverse
+# topological order: a tensor's op runs its backward only once **every** use of the tensor has sent its share of the
+# gradient (the chain rule sums over uses). This tutorial watches that walk on a two-layer model, a `Conv1D`
+# with a ReLU followed by a `Conv1DTranspose`, with a mean squared error:
+#
+# $$h = \mathrm{relu}(\mathrm{conv1d}(x, W_1) + b_1), \qquad \hat y = \mathrm{conv1d\_transpose}(h, W_2) + b_2,
+# \qquad L = \frac{1}{N} \sum_n (\hat y_n - y_n)^2 .$$
+#
+# Run it with `python tutorials/08_backprop_drawn.py` (`TINYGRADCONV_FIGURES=DIR` saves the figures and the
+# animation).
+
+# %%
+import os
+
+import numpy as np
+
+import tinygradconv as tg
+from tinygradconv import viz
+from tinygradconv.layers import Conv1D, Conv1DTranspose
+
+FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
+
+
+def save(fig, name):
+    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
+    if FIGURES:
+        os.makedirs(FIGURES, exist_ok=True)
+        fig.savefig(os.path.join(FIGURES, name), dpi=80, bbox_inches="tight")
+
+
+# %% [markdown]
+# ## The model and its forward pass
+#
+# Weights drawn from a seeded generator (float64 throughout, so the numbers printed below can be checked against
+# another framework to the last digits): $W_1$ of shape `(3, 1, 2)` (kernel size 3, 1 input channel, 2 filters),
+# $W_2$ of shape `(3, 1, 2)` (Keras' transposed layout: kernel size, filters, input channels).
+
+# %%
+tg.config.set_floatx("float64")
+rng = np.random.default_rng(8)
+x_values = rng.standard_normal((1, 6, 1))
+y_values = rng.standard_normal((1, 9, 1))
+w1, b1 = rng.standard_normal((3, 1, 2)), rng.standard_normal(2) * 0.1
+w2, b2 = rng.standard_normal((3, 1, 2)), rng.standard_normal(1) * 0.1
+
+conv = Conv1D(2, 3, activation="relu", name="conv")
+up = Conv1DTranspose(1, 3, strides=2, name="up")
+x = tg.tensor(x_values)
+x.name = "x"
+y = tg.tensor(y_values)
+y.name = "target y"
+conv.build(x.shape)
+conv.set_weights([w1, b1])
+h = conv(x)
+up.build(h.shape)
+up.set_weights([w2, b2])
+y_hat = up(h)
+loss = ((y_hat - y) ** 2).mean()
+loss.name = "loss L"
+h.name, y_hat.name = "h", "y_hat"
+print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.item():.6f}")
+
+# %% [markdown]
+# The graph that the forward pass recorded, inputs at the top: each box a tensor (its shape, its values or their
+# mean and largest magnitude), each small box an op.
+
+# %%
+ax = viz.plot_graph(loss)
+save(ax.figure, "08_graph.png")
+
+# %% [markdown]
+# ## The backward pass, step by step
+#
+# `viz.record_backward()` listens to the engine while `backward()` runs: at each node it records the gradient
+# that arrived and what the node's op sent to each input. Nothing is retained on the tensors themselves
+# (`h.grad` stays `None`), yet every intermediate gradient is there to look at.
+
+# %%
+with viz.record_backward() as trace:
+    loss.backward()
+names = {f"t{i}": (t.name or "") for i, t in enumerate(trace.tensors)}
+ops = {n.id: n.label for n in trace.nodes if n.kind == "op"}
+for number, step in enumerate(trace.steps):                 # numbered as the animation's frames below
+    op = ops.get(f"op{step.node[1:]}")
+    what = names[step.node] or f"the output of {op}"
+    origin = f"made by {op}" if op else "a leaf: its gradient is final"
+    print(f"step {number + 1}: {what} ({origin}), gradient norm {np.linalg.norm(step.grad):.6f}")
+print("h.grad after backward:", h.grad)
+
+# %% [markdown]
+# The first steps can be checked by hand. The mean squared error sends
+# $\partial L / \partial \hat y = \frac{2}{N}(\hat y - y)$ back to the output, and the transposed convolution sends
+# back to $h$ the *convolution* of that gradient with the same kernel (its adjoint):
+
+# %%
+expected_out = 2 * (y_hat.numpy() - y_values) / y_values.size
+print(f"dL/dy_hat: max |recorded - 2(y_hat - y)/N| = {np.abs(trace.grad(y_hat) - expected_out).max():.1e}")
+print(f"gradient norms: W1 {np.linalg.norm(conv.kernel.grad.numpy()):.6f}, "
+      f"b1 {np.linalg.norm(conv.bias.grad.numpy()):.6f}, W2 {np.linalg.norm(up.kernel.grad.numpy()):.6f}, "
+      f"b2 {np.linalg.norm(up.bias.grad.numpy()):.6f}, h {np.linalg.norm(trace.grad(h)):.6f}")
+
+# %% [markdown]
+# The same pass drawn: the gradient of the loss at every node (the trace keeps the graph's structure, although
+# `backward()` freed the graph itself).
+
+# %%
+ax = viz.plot_graph(loss, grads=trace)
+save(ax.figure, "08_graph_grads.png")
+
+# %% [markdown]
+# ## One node per frame
+#
+# `viz.animate_backward` replays the pass on a graph that is still there: one frame per node, the node taken in
+# red, the gradients it sends back along its input edges in red, partial sums where a tensor is used more than
+# once. We rebuild the forward pass (backward freed the first graph) and animate it; the drawing runs its own
+# recorded pass and leaves every `.grad` as it was. `viz.show_animation` plays it here, as an embedded GIF.
+
+# %%
+h2 = conv(x)
+y_hat2 = up(h2)
+loss2 = ((y_hat2 - y) ** 2).mean()
+h2.name, y_hat2.name, loss2.name = "h", "y_hat", "loss L"
+anim = viz.animate_backward(loss2, path=os.path.join(FIGURES, "08_backward.gif") if FIGURES else None)
+print(f"animation: {len(anim.frame_texts)} frames for {len(anim.trace.steps)} nodes")
+viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF
+
+# %% [markdown]
+# ## Why the gradient of a convolution is a transposed convolution
+#
+# If $y = Cx$ with $C$ the convolution's matrix, then $\partial L/\partial x = C^\top \partial L/\partial y$,
+# and $C^\top$ is the transposed convolution with the same kernel. The picture computes both, each through its own
+# op.
+
+# %%
+fig = viz.plot_gradient_as_transpose(9, kernel=(1.0, 2.0, -1.0), strides=2)
+print(f"conv1d input gradient vs conv1d_transpose: max difference "
+      f"{np.abs(fig.autograd_grad - fig.transpose_grad).max():.1e}")
+save(fig, "08_gradient_as_transpose.png")
+tg.config.set_floatx("float32")
+
+# %% [markdown]
+# Exercises: `tinygradconv.exercises.EXERCISES["08"]` (see the Exercises page): write the input gradient of
+# `conv1d` yourself and let the checker find your first mistake.
