@@ -496,27 +496,34 @@ def _optimised_grid():
 
 
 def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
+    """The blocked overlap-add, building F in a buffer or (NumPy, window = all of F) in the output itself, against
+    the plain path and the loop reference."""
     rng = np.random.default_rng(9)
-    blocked_taken = plain_taken = 0
+    blocked_taken = plain_taken = in_place_taken = 0
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((3, length, 2)), rng.standard_normal((k, 3, 2))
         results = []
-        for blocked in (True, False):
+        for blocked, in_place in ((True, True), (True, False), (False, True)):
             monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
             results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
                                             output_padding=op, dilation_rate=d).numpy())
         monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
         takes_blocked = conv_module._takes_blocked_path(k, s, d)
         blocked_taken += takes_blocked
         plain_taken += not takes_blocked
-        np.testing.assert_allclose(results[0], results[1], rtol=1e-13, atol=1e-13)
-        np.testing.assert_allclose(results[1], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
-    assert blocked_taken > 100 and plain_taken > 100        # the grid exercises both paths
+        in_place_taken += takes_blocked and results[0].shape[1] == (length + (k - 1) // s) * s and (
+            padding == "valid")
+        for result in results[:2]:
+            np.testing.assert_allclose(result, results[2], rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(results[2], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
+    assert blocked_taken > 100 and plain_taken > 100 and in_place_taken > 20    # the grid takes every path
 
 
-def test_blocked_path_is_taken_exactly_for_strides_between_one_and_k_without_dilation():
+def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():
     assert conv_module._takes_blocked_path(3, 2, 1) and conv_module._takes_blocked_path(4, 4, 1)
-    assert not conv_module._takes_blocked_path(3, 1, 1)      # strides 1: every tap is its own contiguous add
+    assert conv_module._takes_blocked_path(3, 1, 1)          # strides 1: every tap is a group of its own
+    assert conv_module._takes_blocked_path(3, 1, 4)          # ... at any dilation
     assert not conv_module._takes_blocked_path(2, 3, 1)      # s > k: no full group of s taps
     assert not conv_module._takes_blocked_path(3, 2, 2)      # dilation: taps of a group are not adjacent
 
@@ -586,3 +593,71 @@ def test_function_apply_without_bias(backend, function, kwargs, shapes, bias_for
                                atol=1e-12)
     np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(x, e) * v), w.shape),
                                atol=1e-12)
+
+
+def _conv_and_grads(fn, arrays, backend, dtype="float64"):
+    """``fn``'s output and the gradients of ``sum(y * v)`` (fixed ``v``) for every input, as NumPy arrays."""
+    ts = [_t(a, backend, True, dtype) for a in arrays]
+    y = fn(*ts)
+    v = _t(np.cos(np.arange(int(np.prod(y.shape)))).reshape(y.shape), backend, dtype=dtype)
+    (y * v).sum().backward()
+    return [y.numpy()] + [t.grad.numpy() for t in ts]
+
+
+@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "PER_TAP_FORWARD"])
+def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
+    """Against the portable tap-by-tap gather (im2col): the NumPy-only strided gather (interior rows in one copy,
+    padded edge rows tap by tap), conv1d's kernel gradient by tap groups read straight from x and conv1d's forward
+    by one GEMM per tap (strides 1). Through conv1d
+    (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
+    backward), on paddings that pad, crop and leave no interior row; forward also against the loop reference."""
+    if switch == "STRIDED_GATHER" and backend != "numpy":
+        pytest.skip("the strided gather is a NumPy-only path")
+    rng = np.random.default_rng(12)
+    paddings = ("valid", "same", "causal", (2, -1), (-1, 3), (5, 5))
+    taken = 0
+    for length, k, s, d, padding, groups in itertools.product((1, 3, 8), (1, 2, 4), (1, 2, 3), (1, 2), paddings,
+                                                              (1, 2)):
+        x, b = rng.standard_normal((3, length, 4)), rng.standard_normal(4)
+        w = rng.standard_normal((k, 4 // groups, 4))
+        fn = lambda x_, w_, b_, s=s, p=padding, d=d, g=groups: conv1d(x_, w_, b_, strides=s, padding=p,
+                                                                      dilation_rate=d, groups=g)
+        results = []
+        for fast in (True, False):
+            monkeypatch.setattr(conv_module, switch, fast)
+            results.append(_conv_and_grads(fn, (x, w, b), backend))
+        monkeypatch.setattr(conv_module, switch, True)
+        taken += {"STRIDED_GATHER": True, "BLOCKED_KERNEL_GRAD": conv_module._takes_blocked_kernel_grad(k, s, d),
+                  "PER_TAP_FORWARD": conv_module._takes_per_tap_forward(s)}[switch]
+        for fast, plain in zip(*results):
+            np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, groups), atol=1e-12)
+    assert taken > 150
+    for length, k, s, d, padding, op in _optimised_grid():
+        x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 2, 3))
+        fn = lambda x_, w_, s=s, p=padding, o=op, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,
+                                                                        output_padding=o, dilation_rate=d)
+        results = []
+        for fast in (True, False):
+            monkeypatch.setattr(conv_module, switch, fast)
+            results.append(_conv_and_grads(fn, (x, w), backend))
+        for fast, plain in zip(*results):
+            np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
+def test_tiled_bias_add_matches_broadcast_add(backend, monkeypatch, op_name):
+    """The bias added as one tiled contiguous add (NumPy) and as a broadcast add give the output without bias plus
+    the bias, for both layouts (channels_first outputs are permuted views)."""
+    rng = np.random.default_rng(13)
+    x, b = rng.standard_normal((3, 7, 4)), rng.standard_normal(5)
+    w = rng.standard_normal((3, 4, 5)) if op_name == "conv1d" else rng.standard_normal((3, 5, 4))
+    fn = conv1d if op_name == "conv1d" else conv1d_transpose
+    for data_format in ("channels_last", "channels_first"):
+        xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+        without = fn(_t(xs, backend), _t(w, backend), None, strides=2, data_format=data_format).numpy()
+        expected = without + (b if data_format == "channels_last" else b[:, None])
+        for tiled in (True, False):
+            monkeypatch.setattr(conv_module, "TILED_BIAS_ADD", tiled)
+            got = fn(_t(xs, backend), _t(w, backend), _t(b, backend), strides=2, data_format=data_format).numpy()
+            np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-14)
