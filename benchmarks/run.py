@@ -763,10 +763,10 @@ def render_index(kinds, gpus=None):
 
 
 def _write_atomic(path, text):
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` through the package's atomic writer (ordinary permissions, never half a file)."""
+    from tinygradconv.saving import atomic_write
+
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def write_index(docs):
