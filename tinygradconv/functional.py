@@ -31,7 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as losses_module
-from .layers.input_layer import Input, InputLayer, KerasTensor, Node, _inbound_nodes, _node_of, is_symbolic
+from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
+from .layers.keras_tensor import KerasTensor, is_symbolic
 from .models import Model, _as_array, _Mean
 from .tensor import Tensor
 

@@ -46,6 +46,8 @@ from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
+from .layers.input_layer import InputLayer
+from .layers.keras_tensor import KerasTensor, is_symbolic
 from .layers.layer import Layer
 from .tensor import Tensor
 from .validation import integer, number
@@ -173,12 +175,6 @@ def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
 
-def _is_symbolic(inputs):
-    from .layers.input_layer import is_symbolic
-
-    return is_symbolic(inputs)
-
-
 def _json_friendly(value):
     try:
         json.dumps(value)
@@ -286,7 +282,7 @@ class Model(Layer):
 
     def __call__(self, inputs, training=None, **kwargs):
         self._check_initialized()
-        if self.built or _is_symbolic(inputs):  # symbolic inputs: see tinygradconv.functional
+        if self.built or is_symbolic(inputs):  # symbolic inputs: see tinygradconv.functional
             return super().__call__(inputs, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
         shape = getattr(inputs, "shape", None)
@@ -906,8 +902,6 @@ class Sequential(Model):
         As in Keras 3, the first element may be ``layers.Input(shape)`` (or the first layer may have
         ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data.
         """
-        from .layers.input_layer import InputLayer, KerasTensor
-
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
             layer = layer._keras_history[0]
         if isinstance(layer, InputLayer):
@@ -1012,8 +1006,6 @@ class Sequential(Model):
     def get_config(self):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
-        from .layers.input_layer import InputLayer
-
         layers = [saving.serialize_layer(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._build_input_shape is not None:

@@ -24,46 +24,12 @@ import numpy as np
 
 from .. import config
 from ..autograd import no_grad
+from .keras_tensor import KerasTensor
 from .layer import Layer
 
-__all__ = ["Input", "InputLayer", "KerasTensor", "Node", "is_symbolic", "symbolic_call"]
+__all__ = ["Input", "InputLayer", "Node", "symbolic_call"]  # KerasTensor, is_symbolic: see .keras_tensor
 
 _node_counter = itertools.count()
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape (``None`` for unknown sizes, always the batch) and a dtype, no data.
-
-    ``_keras_history`` is ``(layer, node_index, tensor_index)``: the layer call that made it.
-    """
-
-    def __init__(self, shape, dtype, history=None, name=None):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = dtype
-        self._keras_history = history
-        self.name = name
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        layer = self._keras_history[0].name if self._keras_history else None
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, from layer {layer!r}>"
-
-    def __array__(self, *args, **kwargs):
-        raise TypeError(f"{self!r} is symbolic (it has a shape but no data): it can only be passed to layers and "
-                        "to models.Model(inputs, outputs). Call the model on data instead.")
-
-    def numpy(self):
-        self.__array__()
-
-
-def is_symbolic(inputs) -> bool:
-    """True for a :class:`KerasTensor`, or a list/tuple whose first item is one."""
-    if isinstance(inputs, KerasTensor):
-        return True
-    return isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], KerasTensor)
 
 
 class Node:

@@ -28,6 +28,7 @@ from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import integer
+from .keras_tensor import is_symbolic
 
 _name_counts: dict[str, int] = {}
 
@@ -252,9 +253,9 @@ class Layer:
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def __call__(self, inputs, training=None, **kwargs):
-        if type(inputs).__name__ == "KerasTensor" or (isinstance(inputs, (list, tuple)) and inputs
-                                                      and type(inputs[0]).__name__ == "KerasTensor"):
-            from .input_layer import symbolic_call  # the functional API: record the call, compute no values
+        if is_symbolic(inputs):
+            # The functional API: record the call, compute no values (imported here: input_layer imports this module).
+            from .input_layer import symbolic_call
 
             return symbolic_call(self, inputs, **kwargs)
         if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
