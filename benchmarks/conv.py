@@ -251,9 +251,14 @@ def _time_worker(framework, op, threads, shapes, repeats):
             fwd_bwd()
             row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
-            row["gemm_ms"] = _gemm_ms(shape, repeats)
         rows.append(row)
         del fwd, fwd_bwd
+    if framework == "tinygradconv":
+        # The reference GEMMs run after every timing: with several threads OpenBLAS's workers keep polling for work
+        # for about 0.1 s after a call, and that slowed the next shape's timed calls of ours (which share the batch
+        # between threads of their own, each with a one-thread BLAS) by up to 1.6x.
+        for row in rows:
+            row["gemm_ms"] = _gemm_ms(row["dims"], repeats)
     json.dump({"rows": rows, "blas": _blas_info()}, sys.stdout)
 
 
