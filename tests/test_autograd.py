@@ -484,3 +484,79 @@ def test_gradcheck_in_float16_passes_correct_ops_and_catches_halved_ones(name, f
 
     with pytest.raises(tg.GradcheckError):
         tg.gradcheck(halved, *inputs, dtype="input", seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Function.new_gradients: a leaf keeps an op's new gradient array without a copy, and never an array held elsewhere
+# ---------------------------------------------------------------------------------------------------------------
+def _recording_op(new_gradients):
+    """An op ``y = 2 x`` whose backward returns a new array (2 g) and remembers it."""
+    class Double(Function):
+        returned = []
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            out = grad * 2
+            Double.returned.append(out)
+            return out
+
+    Double.new_gradients = new_gradients
+    return Double
+
+
+def test_a_leaf_keeps_a_new_gradient_from_an_op_that_declares_it_without_a_copy():
+    op = _recording_op(True)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    op.apply(x).backward(np.array([1.0, 3.0]))
+    assert x.grad.data is op.returned[-1]
+    assert x.grad.numpy().tolist() == [2.0, 6.0]
+
+
+def test_an_op_that_does_not_declare_new_gradients_has_its_gradient_copied():
+    op = _recording_op(False)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    op.apply(x).backward(np.array([1.0, 3.0]))
+    assert x.grad.data is not op.returned[-1]
+    op.returned[-1][...] = 99.0                                  # the op's array changes, .grad does not
+    assert x.grad.numpy().tolist() == [2.0, 6.0]
+
+
+def test_a_user_gradient_passed_straight_to_a_leaf_is_never_kept():
+    user_grad = np.array([1.0, 3.0])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x + 0.0).backward(user_grad)                                # add's backward passes the gradient through
+    x.grad.data[...] = 0.0
+    assert user_grad.tolist() == [1.0, 3.0]
+
+
+def test_a_new_gradient_arriving_twice_is_summed_and_later_calls_still_accumulate():
+    op = _recording_op(True)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (op.apply(x) + op.apply(x)).backward(np.array([1.0, 1.0]))
+    assert x.grad.numpy().tolist() == [4.0, 4.0]
+    first = x.grad
+    op.apply(x).backward(np.array([1.0, 1.0]))
+    assert x.grad.numpy().tolist() == [6.0, 6.0]
+    assert first.numpy().tolist() == [4.0, 4.0]                  # the earlier .grad is not changed in place
+
+
+def test_conv_gradients_kept_by_leaves_are_distinct_writable_arrays():
+    from tinygradconv.ops.conv import conv1d
+
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((2, 9, 3)), requires_grad=True)
+    w = tg.Tensor(rng.standard_normal((3, 3, 4)), requires_grad=True)
+    b = tg.Tensor(rng.standard_normal(4), requires_grad=True)
+    g = rng.standard_normal((2, 7, 4))
+    conv1d(x, w, b).backward(g)
+    arrays = [x.grad.data, w.grad.data, b.grad.data]
+    for a in arrays:
+        assert a.flags.writeable and not np.shares_memory(a, g)
+        assert not any(np.shares_memory(a, t.data) for t in (x, w, b))
+    assert not any(np.shares_memory(p, q) for i, p in enumerate(arrays) for q in arrays[i + 1:])
+    # db is the sum of g over batch and steps (hand-checked formula, independent of the kernels)
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0, 1)))

@@ -134,9 +134,15 @@ class Function:
 
     Attributes are checked by ``forward`` itself (``ValueError``/``TypeError`` naming the argument), so that
     ``Function.apply`` fails as clearly as the functional wrappers that call it.
+
+    An op whose ``backward`` returns only newly made arrays, distinct from each other and kept nowhere else (not the
+    incoming gradient, not a saved array, not a view of either), may set ``new_gradients = True``: a leaf tensor
+    then keeps such an array as its ``.grad`` without a copy, as PyTorch's ``AccumulateGrad`` keeps a gradient that
+    nothing else holds. The convolutions do (their gradients are the size of their inputs and kernels).
     """
 
     name = None
+    new_gradients = False
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
@@ -296,10 +302,17 @@ def _initial_grad(root, grad):
     return grad_array
 
 
-def _accumulate(tensor, grad_array):
-    """Add ``grad_array`` into ``tensor.grad`` (a fresh, writable array of the tensor's dtype: never a view)."""
+def _accumulate(tensor, grad_array, owned=False):
+    """Add ``grad_array`` into ``tensor.grad`` (a fresh, writable array of the tensor's dtype: never a view).
+
+    ``owned``: ``grad_array`` is a new array that nothing else refers to (see ``Function.new_gradients``); when it is
+    C-contiguous and of the tensor's dtype it becomes ``.grad`` itself instead of being copied.
+    """
     xp = tensor.backend.xp
-    if tensor.grad is None:
+    if tensor.grad is None and owned and grad_array.dtype == tensor.data.dtype and \
+            getattr(getattr(grad_array, "flags", None), "c_contiguous", False):
+        tensor.grad = Tensor._make(grad_array, tensor.backend, False, None)
+    elif tensor.grad is None:
         # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a
         # read-only broadcast view, so optimizers may update it in place.
         tensor.grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
@@ -356,6 +369,7 @@ def backward(root, grad=None, retain_graph=False):
 
 def _backward(root, grad, retain_graph):
     grads = {root: _initial_grad(root, grad)}
+    owned = set()      # tensors whose pending gradient is a new array that nothing else holds
     uses = _count_uses(root)
     ready = [root]
     while ready:
@@ -367,7 +381,7 @@ def _backward(root, grad, retain_graph):
             if g.dtype is not dtype and g.dtype != dtype:  # an op promoted (float32 + float64): cast back
                 g = tensor.backend.xp.astype(g, dtype)
             if ctx is None or tensor._retains_grad:
-                _accumulate(tensor, g)
+                _accumulate(tensor, g, owned=ctx is None and tensor in owned and not _state.observers)
         if ctx is None:
             if _state.observers:
                 for observe in _state.observers:
@@ -397,6 +411,8 @@ def _backward(root, grad, retain_graph):
                     raise _wrong_shape(ctx, input_grads)
                 previous = grads.get(parent)
                 grads[parent] = pg if previous is None else previous + pg
+                if previous is not None or ctx.fn.new_gradients:
+                    owned.add(parent)
             n = uses[parent] - 1
             uses[parent] = n
             if n == 0:

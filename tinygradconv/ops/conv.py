@@ -658,7 +658,10 @@ class Conv1dTransposeOp(Function):
     """The differentiable op behind :func:`conv1d_transpose` (the layer is ``layers.Conv1DTranspose``).
 
     ``Conv1dTransposeOp.apply(x, kernel[, bias], **attrs)`` takes Tensors; ``bias`` may be ``None`` or left out.
+    Its gradients are new arrays (``new_gradients``), so leaf tensors keep them without a copy.
     """
+
+    new_gradients = True
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", output_padding=None, dilation_rate=1,
@@ -720,7 +723,10 @@ class Conv1dOp(Function):
     """The differentiable op behind :func:`conv1d` (the layer is ``layers.Conv1D``).
 
     ``Conv1dOp.apply(x, kernel[, bias], **attrs)`` takes Tensors; ``bias`` may be ``None`` or left out.
+    Its gradients are new arrays (``new_gradients``), so leaf tensors keep them without a copy.
     """
+
+    new_gradients = True
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, *, strides=1, padding="valid", dilation_rate=1, groups=1,
