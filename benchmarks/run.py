@@ -385,8 +385,10 @@ def run_all(sections, threads, quick, gpu=False, shapes=None, ops=None, memory=T
     if "conv" in sections:
         t0 = time.perf_counter()
         _log(f"conv: {len(shapes)} cases x {len(ops)} ops x threads {list(threads)} ...")
-        rows = conv.run_benchmarks(tuple(threads), ops, shapes, quick=quick, repeats=repeats, rounds=1,
-                                   memory=False)
+        # 3 rounds of processes that alternate with torch's: on a shared machine whose speed drifts by tens of
+        # percent over minutes, one round compared the two frameworks at different speeds
+        rows = conv.run_benchmarks(tuple(threads), ops, shapes, quick=quick, repeats=repeats,
+                                   rounds=1 if quick else 3, memory=False)
         if naive:   # the baselines work on channels_last arrays: no naive figure for a channels_first case
             cases = {name: conv.SHAPES[name] for name in shapes if conv.data_format(name) == "channels_last"}
             naive_rows = baselines.run_baselines(cases, tuple(threads), ops, repeats=repeats) if cases else {}
@@ -492,15 +494,18 @@ METHOD = """\
   torch is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and
   `OPENBLAS_L2_SIZE` are removed together from the benchmark processes' environment, so that OpenBLAS picks its
   kernel for the real CPU (reported below).
-* A time is the median of 7 calls after 2 warm-up calls (3 calls with `--quick`), each framework in its own process;
-  the engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours
-  / torch: lower is better, below 1 we are faster.
+* A convolution time is the median of 7 calls after 2 warm-up calls in each of 3 processes per framework, the two
+  frameworks' processes alternating (3 calls in 1 process with `--quick`): the speed of a shared machine drifts by
+  tens of percent over minutes, and alternating rounds compare both frameworks at the same speeds. The engine and
+  training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours / torch: lower
+  is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
 * GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed
-  in the same process as ours; "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over ours, since
-  fwd+bwd does 3 products of that size).
+  in the same process as ours, after all of its timings (with several threads, OpenBLAS's workers keep polling
+  for work for about 0.1 s after a product, and that slowed the next timed calls of ours by up to 1.6x); "% GEMM"
+  is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd does 3 products of that size).
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
   steps, pad, correlate with the flipped kernel one tap at a time) and a tap-loop convolution, with their backward
   passes written the same way (`benchmarks/baselines.py`).
