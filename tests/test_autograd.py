@@ -544,19 +544,22 @@ def test_a_new_gradient_arriving_twice_is_summed_and_later_calls_still_accumulat
     assert first.numpy().tolist() == [4.0, 4.0]                  # the earlier .grad is not changed in place
 
 
-def test_conv_gradients_kept_by_leaves_are_distinct_writable_arrays():
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_gradients_kept_by_leaves_are_distinct_writable_arrays(data_format):
     from tinygradconv.ops.conv import conv1d
 
     rng = np.random.default_rng(0)
-    x = tg.Tensor(rng.standard_normal((2, 9, 3)), requires_grad=True)
+    first = data_format == "channels_first"
+    x = tg.Tensor(rng.standard_normal((2, 3, 9) if first else (2, 9, 3)), requires_grad=True)
     w = tg.Tensor(rng.standard_normal((3, 3, 4)), requires_grad=True)
     b = tg.Tensor(rng.standard_normal(4), requires_grad=True)
-    g = rng.standard_normal((2, 7, 4))
-    conv1d(x, w, b).backward(g)
+    g = rng.standard_normal((2, 4, 7) if first else (2, 7, 4))
+    conv1d(x, w, b, data_format=data_format).backward(g)
+    assert x.grad.shape == x.shape
     arrays = [x.grad.data, w.grad.data, b.grad.data]
     for a in arrays:
         assert a.flags.writeable and not np.shares_memory(a, g)
         assert not any(np.shares_memory(a, t.data) for t in (x, w, b))
     assert not any(np.shares_memory(p, q) for i, p in enumerate(arrays) for q in arrays[i + 1:])
     # db is the sum of g over batch and steps (hand-checked formula, independent of the kernels)
-    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0, 1)))
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0, 2) if first else (0, 1)))

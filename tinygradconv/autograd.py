@@ -136,7 +136,7 @@ class Function:
     ``Function.apply`` fails as clearly as the functional wrappers that call it.
 
     An op whose ``backward`` returns only newly made arrays, distinct from each other and kept nowhere else (not the
-    incoming gradient, not a saved array, not a view of either), may set ``new_gradients = True``: a leaf tensor
+    incoming gradient, not a saved array, not a view of either; a view of a new array is fine), may set ``new_gradients = True``: a leaf tensor
     then keeps such an array as its ``.grad`` without a copy, as PyTorch's ``AccumulateGrad`` keeps a gradient that
     nothing else holds. The convolutions do (their gradients are the size of their inputs and kernels).
     """
@@ -303,14 +303,15 @@ def _initial_grad(root, grad):
 
 
 def _accumulate(tensor, grad_array, owned=False):
-    """Add ``grad_array`` into ``tensor.grad`` (a fresh, writable array of the tensor's dtype: never a view).
+    """Add ``grad_array`` into ``tensor.grad``: a writable array of the tensor's dtype that nothing else refers to.
 
-    ``owned``: ``grad_array`` is a new array that nothing else refers to (see ``Function.new_gradients``); when it is
-    C-contiguous and of the tensor's dtype it becomes ``.grad`` itself instead of being copied.
+    ``owned``: ``grad_array`` is a new array (or a view of one) that nothing else refers to (see
+    ``Function.new_gradients``); when it is writable and of the tensor's dtype it becomes ``.grad`` itself instead
+    of being copied.
     """
     xp = tensor.backend.xp
     if tensor.grad is None and owned and grad_array.dtype == tensor.data.dtype and \
-            getattr(getattr(grad_array, "flags", None), "c_contiguous", False):
+            getattr(getattr(grad_array, "flags", None), "writeable", True):
         tensor.grad = Tensor._make(grad_array, tensor.backend, False, None)
     elif tensor.grad is None:
         # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a

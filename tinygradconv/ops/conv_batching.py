@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 from array_api_compat import is_numpy_namespace
 
-__all__ = ["CHUNK_BYTES", "THREADS", "ChunkedCols", "chunk_size", "chunks", "map_batch_parts", "sum_parts", "zeros"]
+__all__ = ["CHUNK_BYTES", "THREADS", "ChunkedCols", "chunk_size", "chunks", "contiguous_copy", "map_batch_parts",
+           "sum_parts", "zeros"]
 
 #: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
 CHUNK_BYTES = 1 << 20
@@ -128,20 +129,25 @@ def map_batch_parts(xp, batch, step, work):
 
     With ``n > 1`` threads (:func:`thread_count`) the ``n`` parts run at once, each calling a single-threaded BLAS
     (NumPy releases the GIL in ``matmul`` and array copies): a multi-threaded BLAS would split every small per-chunk
-    GEMM between the threads and make each chunk wait for all of them. The BLAS thread count is restored afterwards,
-    also when ``work`` raises.
+    GEMM between the threads and make each chunk wait for all of them. A batch of one part (one chunk) runs in the
+    calling thread, also with a single-threaded BLAS: its products are small, and a product run on OpenBLAS's own
+    threads leaves them polling for work afterwards, which slowed the next split calls up to 2x for a few hundred
+    milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). The BLAS thread
+    count is restored afterwards, also when ``work`` raises.
     """
     n = thread_count(xp, batch, step)
-    if n == 1:
+    blas = _blas() if is_numpy_namespace(xp) else False
+    if n == 1 and not blas:
         return [work(0, batch)]
-    bounds = part_bounds(batch, n)
-    blas = _blas()
     saved = blas.num_threads if blas else None
-    if n - 1 not in _pools:
-        _pools[n - 1] = ThreadPoolExecutor(n - 1, thread_name_prefix="tinygradconv")
     try:
-        if blas:
+        if blas and saved != 1:
             blas.set_num_threads(1)
+        if n == 1:
+            return [work(0, batch)]
+        if n - 1 not in _pools:
+            _pools[n - 1] = ThreadPoolExecutor(n - 1, thread_name_prefix="tinygradconv")
+        bounds = part_bounds(batch, n)
         others = [_pools[n - 1].submit(work, lo, hi) for lo, hi in bounds[1:]]
         try:
             first = work(*bounds[0])
@@ -149,8 +155,35 @@ def map_batch_parts(xp, batch, step, work):
             wait(others)                 # every part is done before the BLAS threads are restored, even on error
         return [first] + [f.result() for f in others]
     finally:
-        if blas:
+        if blas and saved != 1:
             blas.set_num_threads(saved)
+
+
+def contiguous_copy(xp, a):
+    """``a`` (a view ``(B, ...)``, e.g. a permuted one) copied into a new C-ordered array, its samples shared between
+    threads as in :func:`map_batch_parts`; namespaces without ``ascontiguousarray`` (array-api-strict) get ``a``
+    back unchanged.
+
+    >>> import numpy as np
+    >>> a = np.arange(6.0).reshape(1, 2, 3).transpose(0, 2, 1)
+    >>> b = contiguous_copy(np, a)
+    >>> b.flags.c_contiguous, bool((b == a).all()), np.shares_memory(a, b)
+    (True, True, False)
+    """
+    if getattr(xp, "ascontiguousarray", None) is None:
+        return a
+    if not is_numpy_namespace(xp):
+        return xp.ascontiguousarray(a)
+    out = xp.empty(a.shape, dtype=a.dtype)
+    batch = a.shape[0]
+    sample_bytes = max(1, a.size // max(batch, 1)) * a.itemsize
+    step = max(1, min(batch, CHUNK_BYTES // sample_bytes))
+
+    def part(lo, hi):
+        out[lo:hi] = a[lo:hi]
+
+    map_batch_parts(xp, batch, step, part)
+    return out
 
 
 def sum_parts(parts):
