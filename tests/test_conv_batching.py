@@ -38,10 +38,23 @@ def test_part_bounds_cover_the_batch_exactly_once(batch, n):
 
 def test_chunk_size_respects_the_byte_budget(monkeypatch):
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
     assert conv_batching.chunk_size(np, 50, 10, np.float64) == 12      # 80 bytes per sample: floor(1000 / 80)
     assert conv_batching.chunk_size(np, 5, 10, np.float64) == 5        # never more than the batch
     assert conv_batching.chunk_size(np, 50, 1000, np.float32) == 1     # at least one sample
     assert conv_batching.chunk_size(np, 50, 0, np.float32) == 50       # empty samples: one chunk
+
+
+def test_chunk_size_with_threads_takes_the_larger_budget_but_at_most_one_part(monkeypatch):
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 4000)
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+    assert conv_batching.chunk_size(np, 100, 10, np.float64) == 50     # 4000 / 80 = 50 = ceil(100 / 2)
+    assert conv_batching.chunk_size(np, 30, 10, np.float64) == 15      # at most one part: ceil(30 / 2)
+    assert conv_batching.chunk_size(np, 10, 10, np.float64) == 10      # fits one 1000-byte chunk: no split
+    assert conv_batching.chunk_size(np, 500, 10, np.float64) == 50     # the thread budget: floor(4000 / 80)
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
+    assert conv_batching.chunk_size(np, 100, 10, np.float64) == 12     # one thread: the 1000-byte budget
 
 
 def test_chunked_cols_reuses_one_zeroed_buffer_per_chunk_length():
@@ -75,6 +88,7 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     """Three threads, one sample per chunk: the kernel and bias gradients are sums of per-part partial sums; they
     must equal the gradients computed from the naive reference (linear in the kernel: its value on basis kernels)."""
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREADS", 3)
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal((7, 5, 3)), rng.standard_normal((3, 2, 3)), rng.standard_normal(2)
@@ -125,6 +139,7 @@ def test_three_threads_match_one_thread_and_the_reference(backend, monkeypatch, 
         kwargs = {"strides": 2, "padding": "same"}
         op, reference = conv1d_transpose, ref_conv1d_transpose(x, w, b, 2, "same", None, 1)
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     results = {}
     for threads in (1, 3):
         monkeypatch.setattr(conv_batching, "THREADS", threads)

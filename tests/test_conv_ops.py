@@ -307,6 +307,7 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
     results = []
     for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
         monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
         y = fn(*ts)
@@ -323,6 +324,7 @@ def test_threaded_parts_restore_blas_threads(monkeypatch):
     output (checked against the naive reference)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREADS", 2)
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 2, 3))

@@ -404,6 +404,7 @@ def _backward(root, grad, retain_graph):
         if _state.observers:
             for observe in _state.observers:
                 observe(tensor, g, input_grads)
+        new = ctx.fn.new_gradients     # a sum of a new array with anything is new as well
         for parent, pg in zip(parents, input_grads):
             if parent is None or not parent.requires_grad:
                 continue
@@ -412,7 +413,7 @@ def _backward(root, grad, retain_graph):
                     raise _wrong_shape(ctx, input_grads)
                 previous = grads.get(parent)
                 grads[parent] = pg if previous is None else previous + pg
-                if previous is not None or ctx.fn.new_gradients:
+                if new:
                     owned.add(parent)
             n = uses[parent] - 1
             uses[parent] = n
