@@ -184,3 +184,15 @@ def test_plot_graph_is_readable(which):
         plt.close(fig)
     if which == "deep_chain":                              # 60 ops: folded into side-by-side bands
         assert fig.get_size_inches()[0] > 4 * 1.2
+
+
+def test_a_second_backward_through_a_retained_graph_is_not_recorded():
+    """The trace holds one step per node of the first pass, and a second backward with retain_graph adds none."""
+    with viz.record_backward() as trace:
+        x, w, a, b, s, loss = small_graph()
+        loss.backward(retain_graph=True)
+        first = [step.node for step in trace.steps]
+        loss.backward()
+    assert len(first) == 6                           # x, w, a, b, s, loss: every tensor of the graph needs a gradient
+    assert [step.node for step in trace.steps] == first
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (np.array([0.5, -1.0]) + 2 * np.array([1.0, 2.0])))

@@ -90,6 +90,7 @@ def record_backward():
     trace = BackwardTrace()
     number = {}
     done = [False]
+    visits = [0]                 # nodes the first pass will reach: the root and every tensor that requires grad
 
     def observe(tensor, grad, input_grads):
         if done[0]:
@@ -98,6 +99,7 @@ def record_backward():
             trace.root = tensor
             trace.tensors = graph_tensors(tensor)
             number.update({id(t): f"t{i}" for i, t in enumerate(trace.tensors)})
+            visits[0] = sum(1 for t in trace.tensors if t.requires_grad or t is tensor)
         node = number.get(id(tensor))
         if node is None:                                # another backward pass: not ours
             done[0] = True
@@ -109,6 +111,8 @@ def record_backward():
                 if parent is not None:
                     sent.append((number[id(parent)], _numpy(parent, g) if parent.requires_grad else None))
         trace.steps.append(BackwardStep(node, _numpy(tensor, grad), sent))
+        if len(trace.steps) == visits[0]:               # the first pass is complete: a later one (retain_graph) is not ours
+            done[0] = True
 
     previous = autograd._state.observers
     autograd._state.observers = (*previous, observe)
