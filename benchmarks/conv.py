@@ -24,8 +24,10 @@ Method:
   ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` (and ``torch.set_num_threads``) before NumPy or torch is imported;
   ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from that environment (together) so OpenBLAS picks its
   kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed;
-* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls, over ``rounds`` processes
-  per framework that alternate with the other framework's. "cpu x" is the ratio of the process CPU times of
+* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls, over ``rounds`` rounds. In a
+  round, one process per framework (and op and thread count) stays alive and the two time each shape in turn,
+  who goes first alternating, so that both see the machine at the same speed (a shared machine's speed drifts by
+  tens of percent within a minute). "cpu x" is the ratio of the process CPU times of
   fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads it also counts their waiting). "fwd" is the forward without
   gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing gradients
   for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
@@ -230,15 +232,25 @@ def _blas_info():
             for info in threadpool_info()]
 
 
-def _time_worker(framework, op, threads, shapes, repeats):
-    """In a subprocess: time every shape; print a JSON list of rows."""
+def _time_worker(framework, op, threads, repeats):
+    """In a subprocess: time the shapes named on stdin, one per line, and answer each with a JSON row on stdout.
+
+    The driver keeps one such process per framework alive and alternates between them shape by shape (the idle
+    one waits on its stdin), so both frameworks time a shape within seconds of each other. A line ``end`` ends the
+    session: ours then times the reference GEMM of every shape it timed (after all timings: with several threads
+    OpenBLAS's workers keep polling for work for about 0.1 s after a product, which slowed our next timed calls by
+    up to 1.6x) and answers ``{"gemm_ms": {...}, "blas": ...}``.
+    """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
         import torch
 
         torch.set_num_threads(threads)
-    rows = []
-    for name in shapes:
+    timed = []
+    for line in sys.stdin:
+        name = line.strip()
+        if name == "end":
+            break
         shape = SHAPES[name]
         fwd, fwd_bwd = make(op, shape) if framework == "torch" else make(op, shape, data_format=data_format(name))
         row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape}
@@ -251,15 +263,41 @@ def _time_worker(framework, op, threads, shapes, repeats):
             fwd_bwd()
             row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
-        rows.append(row)
         del fwd, fwd_bwd
-    if framework == "tinygradconv":
-        # The reference GEMMs run after every timing: with several threads OpenBLAS's workers keep polling for work
-        # for about 0.1 s after a call, and that slowed the next shape's timed calls of ours (which share the batch
-        # between threads of their own, each with a one-thread BLAS) by up to 1.6x.
-        for row in rows:
-            row["gemm_ms"] = _gemm_ms(row["dims"], repeats)
-    json.dump({"rows": rows, "blas": _blas_info()}, sys.stdout)
+        timed.append(name)
+        print(json.dumps(row), flush=True)
+    gemm = {name: _gemm_ms(SHAPES[name], repeats) for name in timed} if framework == "tinygradconv" else {}
+    print(json.dumps({"gemm_ms": gemm, "blas": _blas_info()}), flush=True)
+
+
+class _Worker:
+    """A ``--worker time`` subprocess of one framework, op and thread count, driven line by line."""
+
+    def __init__(self, framework, op, threads, repeats):
+        self.framework = framework
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--worker", "time", "--framework", framework, "--op", op,
+             "--threads", str(threads), "--repeats", str(repeats)],
+            env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def ask(self, line):
+        """Send one line; return the JSON answer (RuntimeError with the worker's stderr if it died)."""
+        try:
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except BrokenPipeError:
+            answer = ""
+        if not answer:
+            self.process.kill()
+            raise RuntimeError(f"benchmark worker {self.framework} failed on {line!r}:\n{self.process.stderr.read()}")
+        return json.loads(answer)
+
+    def close(self):
+        """End the session: the final answer (``gemm_ms``, ``blas``)."""
+        final = self.ask("end")
+        self.process.wait()
+        return final
 
 
 def _memory_worker(framework, op, shape_name):
@@ -301,9 +339,9 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                    torch=None, memory=True):
     """Run the benchmark; return one dict per (op, threads, shape).
 
-    Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``), alternating
-    between the frameworks so that a noisy neighbour hurts both alike; a time is the median over all calls of all
-    rounds.
+    Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``); within a round the
+    two frameworks' processes time each shape in turn (:func:`_time_worker`), so that a noisy neighbour hurts both
+    alike; a time is the median over all calls of all rounds.
 
     Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
     ours_tracemalloc_peak_mb`` plus, with torch, ``torch_fwd_ms, torch_fwd_bwd_ms, ratio_fwd, ratio_fwd_bwd``
@@ -316,20 +354,31 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     if torch is None:
         torch = torch_available()
     frameworks = ["tinygradconv"] + (["torch"] if torch else [])
-    times, extra, blas = {}, {}, None
+    times, extra, gemm, blas = {}, {}, {}, None
     for round_ in range(rounds):
         for op in ops:
             for n in threads:
-                for framework in frameworks[::-1] if round_ % 2 else frameworks:
-                    got = _run(["--worker", "time", "--framework", framework, "--op", op, "--threads", str(n),
-                                "--repeats", str(repeats), "--shapes", *shapes], n)
-                    if framework == "tinygradconv":
-                        blas = blas or got["blas"]
-                    for row in got["rows"]:
-                        key = (framework, op, n, row["shape"])
-                        for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms"):
-                            times.setdefault(key + (column,), []).extend(row[column])
-                        extra[key] = row
+                workers = {framework: _Worker(framework, op, n, repeats) for framework in frameworks}
+                try:
+                    for i, name in enumerate(shapes):
+                        # shape by shape, the frameworks in turn (who goes first alternates), so that both see the
+                        # machine at the same speed; a short pause lets the other's idle threads stop spinning
+                        for framework in frameworks[::-1] if (round_ + i) % 2 else frameworks:
+                            time.sleep(0.05)
+                            row = workers[framework].ask(name)
+                            key = (framework, op, n, name)
+                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms"):
+                                times.setdefault(key + (column,), []).extend(row[column])
+                            extra[key] = row
+                    final = workers["tinygradconv"].close()
+                    blas = blas or final["blas"]
+                    gemm.update({(op, n, name): ms for name, ms in final["gemm_ms"].items()})
+                    if "torch" in workers:
+                        workers["torch"].close()
+                finally:
+                    for worker in workers.values():
+                        if worker.process.poll() is None:
+                            worker.process.kill()
     rows = []
     for op in ops:
         for n in threads:
@@ -343,7 +392,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
-                       "gemm_ms": ours["gemm_ms"], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
+                       "gemm_ms": gemm[(op, n, name)], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds}
                 if torch:
                     row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
@@ -404,7 +453,7 @@ def main(argv=None):
     parser.add_argument("--framework", choices=["tinygradconv", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker == "time":
-        _time_worker(args.framework, args.op[0], args.threads[0], args.shapes, args.repeats or 7)
+        _time_worker(args.framework, args.op[0], args.threads[0], args.repeats or 7)
         return
     if args.worker == "memory":
         _memory_worker(args.framework, args.op[0], args.shapes[0])

@@ -385,8 +385,7 @@ def run_all(sections, threads, quick, gpu=False, shapes=None, ops=None, memory=T
     if "conv" in sections:
         t0 = time.perf_counter()
         _log(f"conv: {len(shapes)} cases x {len(ops)} ops x threads {list(threads)} ...")
-        # 3 rounds of processes that alternate with torch's: on a shared machine whose speed drifts by tens of
-        # percent over minutes, one round compared the two frameworks at different speeds
+        # 3 rounds: on a shared machine whose speed drifts by tens of percent, one round leaves too much to chance
         rows = conv.run_benchmarks(tuple(threads), ops, shapes, quick=quick, repeats=repeats,
                                    rounds=1 if quick else 3, memory=False)
         if naive:   # the baselines work on channels_last arrays: no naive figure for a channels_first case
@@ -494,9 +493,10 @@ METHOD = """\
   torch is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and
   `OPENBLAS_L2_SIZE` are removed together from the benchmark processes' environment, so that OpenBLAS picks its
   kernel for the real CPU (reported below).
-* A convolution time is the median of 7 calls after 2 warm-up calls in each of 3 processes per framework, the two
-  frameworks' processes alternating (3 calls in 1 process with `--quick`): the speed of a shared machine drifts by
-  tens of percent over minutes, and alternating rounds compare both frameworks at the same speeds. The engine and
+* A convolution time is the median of 7 calls after 2 warm-up calls in each of 3 rounds (3 calls in 1 round with
+  `--quick`). In a round one process per framework stays alive, and the two time each case in turn, who goes first
+  alternating: the speed of a shared machine drifts by tens of percent within a minute, and this compares both
+  frameworks at the same speeds. The engine and
   training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours / torch: lower
   is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first

@@ -440,3 +440,26 @@ def test_a_failed_gpu_case_is_reported_not_hidden(tmp_path):
     assert "| conv1d_transpose | long |  | FAILED: TypeError: boom |" in page and "FAILED: ValueError: bad" in page
     index = run.render_index({}, {"test-gpu": results})
     assert "| conv1d_transpose | long | - | - |" in index and "| training step |  |  | - |" in index
+
+
+@pytest.mark.parametrize("with_torch", [False, True])
+def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_torch):
+    """The driver keeps one worker per framework alive and asks them in turn; every row has both frameworks'
+    medians over all rounds' calls, and the reference GEMM time of ours."""
+    if with_torch and not conv.torch_available():
+        pytest.skip("torch is not installed: the torch worker cannot run here (CI installs it)")
+    rows = conv.run_benchmarks(threads=(1,), ops=("conv1d",), shapes=("small", "batch1"), quick=True, repeats=3,
+                               rounds=2, torch=with_torch, memory=False)
+    assert [(r["op"], r["threads"], r["shape"], r["rounds"], r["repeats"]) for r in rows] == \
+        [("conv1d", 1, "small", 2, 3), ("conv1d", 1, "batch1", 2, 3)]
+    for r in rows:
+        assert r["ours_fwd_ms"] > 0 and r["ours_fwd_bwd_ms"] > 0 and r["gemm_ms"] > 0
+        assert ("torch_fwd_bwd_ms" in r) == with_torch
+        if with_torch:
+            assert r["ratio_fwd_bwd"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
+
+
+def test_a_failing_timing_worker_is_a_clear_error():
+    worker = conv._Worker("tinygradconv", "conv1d", 1, 3)
+    with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed on 'no_such_shape'"):
+        worker.ask("no_such_shape")
