@@ -620,7 +620,12 @@ def _to_channels_last(xp, a, data_format):
     namespace can (:func:`~tinygradconv.ops.conv_batching.contiguous_copy`, the samples shared between threads on
     NumPy; array-api-strict keeps the view). The input gradient goes back as a permuted view of the kernels'
     new ``(B, L, C)`` array, which a leaf keeps as its ``.grad`` without a copy (a transposing copy into
-    ``(B, C, L)`` order costs 0.9-1.5 ms on the medium shape, a plain copy 0.3 ms). The kernels' gathers and
+    ``(B, C, L)`` order costs 0.9-1.5 ms on the medium shape, a plain copy 0.3 ms).
+
+    Known cost, not yet removed: the extra 4 MiB copy of the medium case's input tips glibc into returning freed
+    heap memory to the system between calls, and conv1d forward+backward then takes 1,300-2,500 page faults per
+    call (2-6 ms of system time, ``getrusage``; 0 in ``channels_last``, 0 for torch). With ``MALLOC_TOP_PAD_``
+    set to 64 MiB they vanish; the fix within the library would be reusing the buffers between calls. The kernels' gathers and
     reshapes of a permuted input transpose its data again in every chunk: on the medium benchmark shape in
     ``(B, C, L)`` this made conv1d forward+backward ~1.6x slower than on ``(B, L, C)`` (one core of an AVX-512 Xeon,
     2026-11-30), while one transposing copy costs about as much as a plain copy (0.5 ms for its input). The output
