@@ -36,8 +36,9 @@ chosen by a small rule and tested against the plain path:
 * :func:`_conv1d_forward_per_tap` (conv1d's forward by one GEMM per tap: ``s == 1``),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
-* :func:`_add_bias` (NumPy: the bias as one contiguous add) and :func:`_to_channels_last` (``channels_first``
-  inputs copied once to the kernels' layout).
+* :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
+  ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
+  ``channels_first`` input copied chunk by chunk).
 """
 from __future__ import annotations
 
@@ -353,7 +354,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
                 w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
                 for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
                     rows = (b1 - b0) * out_len
-                    cols = _gather(x, cols, ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                    cols = _gather(_input_rows(xp, x, b0, b1, c_sl), cols, ranges, strides)
                     _matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
 
     map_batch_parts(xp, batch, step, _then_add_bias(xp, part, y, bias))
@@ -388,15 +389,16 @@ def _conv1d_forward_per_tap(xp, x, kernel, ranges, groups, y, step):
         for b0, b1 in chunks(lo, hi, step):
             for g in range(groups):
                 c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+                xc = _input_rows(xp, x, b0, b1, c_sl)
                 taps = ranges
                 if first_covers_all:
                     t, _, _, n0, n1 = ranges[0]
-                    _matmul_into(xp, x[b0:b1, n0:n1, c_sl], kernel[t, :, f_sl], y[b0:b1, :, f_sl])
+                    _matmul_into(xp, xc[:, n0:n1, :], kernel[t, :, f_sl], y[b0:b1, :, f_sl])
                     taps = ranges[1:]
                 else:
                     y[b0:b1, :, f_sl] = 0
                 for t, p0, p1, n0, n1 in taps:
-                    y[b0:b1, p0:p1, f_sl] += xp.matmul(x[b0:b1, n0:n1, c_sl], kernel[t, :, f_sl])
+                    y[b0:b1, p0:p1, f_sl] += xp.matmul(xc[:, n0:n1, :], kernel[t, :, f_sl])
 
     return part
 
@@ -447,10 +449,10 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                 if need_bias:
                     db[f_sl] += _column_sums(xp, gy)
                 if need_kernel and blocked:
-                    _kernel_grad_blocked(xp, x, grad, ranges, strides, dw_g, c_group, rows=slice(b0, b1),
-                                         channels=c_sl, filters=f_sl)
+                    _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl), grad[b0:b1, ...], ranges, strides,
+                                         dw_g, c_group, rows=slice(None), channels=slice(None), filters=f_sl)
                 elif need_kernel and ranges:
-                    cols = _gather(x, buffers.buffer(b1 - b0), ranges, strides, rows=slice(b0, b1), channels=c_sl)
+                    cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
                 dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
@@ -521,6 +523,21 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group, rows, channe
     for t in range(grouped, k):                         # leftover taps (k % s)
         add_tap(t, -1, 1 << 62)
     return dw
+
+
+def _input_rows(xp, x, b0, b1, channels=slice(None)):
+    """The samples ``b0:b1`` (and ``channels``) of conv1d's input ``x`` ``(B, L, C)``, for one batch chunk.
+
+    A view when ``x`` is C-ordered. A ``channels_first`` input reaches the kernels as a permuted view; its chunk is
+    then copied here into C order (``ascontiguousarray`` where the namespace has it), so that the gathers and
+    products read contiguous rows, without a transposed copy of the whole input. Such a copy (4 MiB for the medium
+    benchmark case) made glibc return freed memory to the system between calls: 1,300-2,500 page faults per
+    forward+backward, 2-6 ms of system time (measured 2026-12-01, ``getrusage``).
+    """
+    contiguous = getattr(xp, "ascontiguousarray", None)
+    if contiguous is None or getattr(getattr(x, "flags", None), "c_contiguous", True):
+        return x[b0:b1, :, channels]
+    return contiguous(x[b0:b1, :, channels])
 
 
 def _matmul_into(xp, a, b, out):
@@ -622,10 +639,11 @@ def _to_channels_last(xp, a, data_format):
     new ``(B, L, C)`` array, which a leaf keeps as its ``.grad`` without a copy (a transposing copy into
     ``(B, C, L)`` order costs 0.9-1.5 ms on the medium shape, a plain copy 0.3 ms).
 
-    Known cost, not yet removed: the extra 4 MiB copy of the medium case's input tips glibc into returning freed
-    heap memory to the system between calls, and conv1d forward+backward then takes 1,300-2,500 page faults per
-    call (2-6 ms of system time, ``getrusage``; 0 in ``channels_last``, 0 for torch). With ``MALLOC_TOP_PAD_``
-    set to 64 MiB they vanish; the fix within the library would be reusing the buffers between calls. The kernels' gathers and
+    Used by ``conv1d_transpose``. ``conv1d`` keeps the permuted view instead and copies each batch chunk
+    (:func:`_input_rows`): its whole-input copy (4 MiB on the medium case) made glibc return freed memory to the
+    system between calls, 1,300-2,500 page faults per forward+backward (2-6 ms of system time, measured
+    2026-12-01 with ``getrusage``); by chunks, none, and forward+backward took 13 % (1 thread) to 30 % (2 threads)
+    less time. The kernels' gathers and
     reshapes of a permuted input transpose its data again in every chunk: on the medium benchmark shape in
     ``(B, C, L)`` this made conv1d forward+backward ~1.6x slower than on ``(B, L, C)`` (one core of an AVX-512 Xeon,
     2026-11-30), while one transposing copy costs about as much as a plain copy (0.5 ms for its input). The output
@@ -750,7 +768,7 @@ class Conv1dOp(Function):
             padding = normalize_padding(padding, CONV_PADDINGS)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
         _check_dtypes(xp, op, x, kernel, bias)
-        x = _to_channels_last(xp, x, data_format)
+        x = _swap_layout(xp, x, data_format)          # channels_first: copied chunk by chunk (_input_rows)
         k, kernel_in, filters = kernel.shape
         if x.shape[2] != kernel_in * groups:
             raise ValueError("The number of input channels must equal the kernel's input channels times `groups`. "
