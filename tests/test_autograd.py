@@ -331,17 +331,7 @@ def test_gradcheck_accepts_correct_gradients(backend):
 
 
 def test_gradcheck_reports_the_worst_mismatch_with_index_and_values():
-    class HalfWrong(Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, grad):
-            (a,) = ctx.saved_tensors
-            return grad * a  # should be 2a: the error grows with |a|
-
+    HalfWrong = _HalfGradSquare     # backward gives g * a instead of 2 g a: the error grows with |a|
     x = tensor_on([[0.1, -4.0], [1.0, 0.0]], requires_grad=True)
     with pytest.raises(tg.GradcheckError) as info:
         tg.gradcheck(lambda t: HalfWrong.apply(t).sum(), x)  # L = v * sum(x^2), v a scalar

@@ -136,9 +136,10 @@ class Function:
     ``Function.apply`` fails as clearly as the functional wrappers that call it.
 
     An op whose ``backward`` returns only newly made arrays, distinct from each other and kept nowhere else (not the
-    incoming gradient, not a saved array, not a view of either; a view of a new array is fine), may set ``new_gradients = True``: a leaf tensor
-    then keeps such an array as its ``.grad`` without a copy, as PyTorch's ``AccumulateGrad`` keeps a gradient that
-    nothing else holds. The convolutions do (their gradients are the size of their inputs and kernels).
+    incoming gradient, not a saved array, not a view of either; a view of a new array is fine), may set
+    ``new_gradients = True``: a leaf tensor then keeps such an array as its ``.grad`` without a copy, as PyTorch's
+    ``AccumulateGrad`` keeps a gradient that nothing else holds. The convolutions do (their gradients are the size
+    of their inputs and kernels).
     """
 
     name = None

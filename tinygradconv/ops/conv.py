@@ -83,8 +83,8 @@ def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset
     return ranges
 
 
-def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None)):
-    """Fill ``cols[b - b0, p, t, :] = long[b, p*s + t*d - offset, channels]`` for ``b`` in ``rows = b0:b1`` and the
+def _gather(long, cols, ranges, strides, rows=slice(None)):
+    """Fill ``cols[b - b0, p, t, :] = long[b, p*s + t*d - offset, :]`` for ``b`` in ``rows = b0:b1`` and the
     covered ``(p, t)``.
 
     ``cols`` must hold zeros where no sample is met (see :class:`~tinygradconv.ops.conv_batching.ChunkedCols`);
@@ -92,9 +92,9 @@ def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None))
     :func:`_gather_strided_numpy` (one copy instead of ``k``), the others tap by tap as here.
     """
     if STRIDED_GATHER and type(long) is np.ndarray and len(ranges) == cols.shape[2]:
-        return _gather_strided_numpy(long, cols, ranges, strides, rows, channels)
+        return _gather_strided_numpy(long, cols, ranges, strides, rows)
     for t, p0, p1, n0, n_stop in ranges:
-        cols[:, p0:p1, t, :] = long[rows, n0:n_stop:strides, channels]
+        cols[:, p0:p1, t, :] = long[rows, n0:n_stop:strides, :]
     return cols
 
 
@@ -102,7 +102,7 @@ def _gather(long, cols, ranges, strides, rows=slice(None), channels=slice(None))
 STRIDED_GATHER = True
 
 
-def _gather_strided_numpy(long, cols, ranges, strides, rows, channels):
+def _gather_strided_numpy(long, cols, ranges, strides, rows):
     """NumPy-only optimised path of :func:`_gather` (every tap present in ``ranges``).
 
     For the rows ``p`` that every tap covers, ``long[b, p*s + t*d - offset, :]`` is the strided view
@@ -116,7 +116,7 @@ def _gather_strided_numpy(long, cols, ranges, strides, rows, channels):
     shifts = [n0 - p0 * strides for _, p0, _, n0, _ in ranges]                # n = p*s + shift_t
     p_lo, p_hi = max(r[1] for r in ranges), min(r[2] for r in ranges)         # rows that every tap covers
     if p_hi > p_lo:
-        src = long[rows, :, channels]
+        src = long[rows, :, :]
         step_t = (shifts[1] - shifts[0]) * src.strides[1] if k > 1 else 0    # d * row stride
         view = np.lib.stride_tricks.as_strided(
             src[:, p_lo * strides + shifts[0]:, :], shape=(src.shape[0], p_hi - p_lo, k, src.shape[2]),
@@ -127,15 +127,15 @@ def _gather_strided_numpy(long, cols, ranges, strides, rows, channels):
     for (t, p0, p1, _, _), shift in zip(ranges, shifts):
         for a, b in ((p0, min(p1, p_lo)), (max(p0, p_hi), p1)):         # the edge rows left of / right of
             if b > a:
-                cols[:, a:b, t, :] = long[rows, a * strides + shift:(b - 1) * strides + shift + 1:strides, channels]
+                cols[:, a:b, t, :] = long[rows, a * strides + shift:(b - 1) * strides + shift + 1:strides, :]
     return cols
 
 
-def _scatter_add(cols, long, ranges, strides, rows=slice(None), channels=slice(None)):
-    """``long[b, p*s + t*d - offset, channels] += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1``; terms that
-    fall outside ``long`` are dropped."""
+def _scatter_add(cols, long, ranges, strides, rows=slice(None)):
+    """``long[b, p*s + t*d - offset, :] += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1``; terms that fall
+    outside ``long`` are dropped."""
     for t, p0, p1, n0, n_stop in ranges:
-        long[rows, n0:n_stop:strides, channels] += cols[:, p0:p1, t, :]
+        long[rows, n0:n_stop:strides, :] += cols[:, p0:p1, t, :]
     return long
 
 
@@ -449,8 +449,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                 if need_bias:
                     db[f_sl] += _column_sums(xp, gy)
                 if need_kernel and blocked:
-                    _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl), grad[b0:b1, ...], ranges, strides,
-                                         dw_g, c_group, rows=slice(None), channels=slice(None), filters=f_sl)
+                    _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl), grad[b0:b1, :, f_sl], ranges, strides,
+                                         dw_g, c_group)
                 elif need_kernel and ranges:
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
@@ -473,9 +473,10 @@ def _takes_blocked_kernel_grad(kernel_size, strides, dilation_rate):
     return BLOCKED_KERNEL_GRAD and (strides == 1 or (dilation_rate == 1 and strides <= kernel_size))
 
 
-def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group, rows, channels, filters):
+def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group):
     """Optimised path of conv1d's kernel gradient: ``dW[t] += sum_{b, p} x[b, p*s + t*d - pad_left]^T dy[b, p]``
-    by groups of taps whose rows are contiguous in ``x``, without the im2col copy.
+    by groups of taps whose rows are contiguous in ``x``, without the im2col copy. ``x`` and ``grad`` are one batch
+    chunk's samples, restricted to one group's channels and filters.
 
     With ``s == 1`` (any ``d``) tap ``t`` reads one contiguous slice ``x[b, n0:n1]`` of every sample. With ``d == 1``
     the ``s`` taps ``q*s .. q*s + s - 1`` of a group read, for output step ``p``, the ``s`` adjacent rows starting at
@@ -495,10 +496,10 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group, rows, channe
         if p1 <= p0:
             return
         if t1 - t0 == s:             # s adjacent rows per step: one contiguous block
-            a = xp.reshape(x[rows, n0:n0 + (p1 - p0) * s, channels], (-1, p1 - p0, s * c_group))
+            a = xp.reshape(x[:, n0:n0 + (p1 - p0) * s, :], (-1, p1 - p0, s * c_group))
         else:                        # one tap, every s-th row
-            a = x[rows, n0:n0 + (p1 - p0 - 1) * s + 1:s, channels]
-        per_sample = xp.matmul(xp.matrix_transpose(a), grad[rows, p0:p1, filters])
+            a = x[:, n0:n0 + (p1 - p0 - 1) * s + 1:s, :]
+        per_sample = xp.matmul(xp.matrix_transpose(a), grad[:, p0:p1, :])
         dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
 
     def add_tap(t, p_from, p_to):    # tap t alone, at the steps of [p_from, p_to) that it covers
@@ -633,22 +634,19 @@ def _swap_layout(xp, a, data_format):
 def _to_channels_last(xp, a, data_format):
     """An op's input in the kernels' layout ``(B, L, C)``.
 
-    Optimised path for ``channels_first``: the permuted view is copied once into a C-ordered array where the
-    namespace can (:func:`~tinygradconv.ops.conv_batching.contiguous_copy`, the samples shared between threads on
-    NumPy; array-api-strict keeps the view). The input gradient goes back as a permuted view of the kernels'
-    new ``(B, L, C)`` array, which a leaf keeps as its ``.grad`` without a copy (a transposing copy into
-    ``(B, C, L)`` order costs 0.9-1.5 ms on the medium shape, a plain copy 0.3 ms).
+    Used by ``conv1d_transpose``. Optimised path for ``channels_first``: the permuted view is copied once into a
+    C-ordered array where the namespace can (:func:`~tinygradconv.ops.conv_batching.contiguous_copy`, the samples
+    shared between threads on NumPy; array-api-strict keeps the view). The kernels' gathers and reshapes of a
+    permuted input transpose its data again in every chunk: on the medium benchmark shape in ``(B, C, L)`` this made
+    conv1d forward+backward ~1.6x slower than on ``(B, L, C)`` (one core of an AVX-512 Xeon, 2026-11-30), while one
+    transposing copy costs about as much as a plain copy (0.5 ms for its input). The output gradient is left a
+    permuted view: copying it as well gained nothing measurable and cost its size in peak memory (which then
+    exceeded torch's for conv1d_transpose). The input gradient goes back as a permuted view of the kernels' new
+    ``(B, L, C)`` array, which a leaf keeps as its ``.grad`` without a copy (a transposing copy into ``(B, C, L)``
+    order costs 0.9-1.5 ms on the medium shape, a plain copy 0.3 ms).
 
-    Used by ``conv1d_transpose``. ``conv1d`` keeps the permuted view instead and copies each batch chunk
-    (:func:`_input_rows`): its whole-input copy (4 MiB on the medium case) made glibc return freed memory to the
-    system between calls, 1,300-2,500 page faults per forward+backward (2-6 ms of system time, measured
-    2026-12-01 with ``getrusage``); by chunks, none, and forward+backward took 13 % (1 thread) to 30 % (2 threads)
-    less time. The kernels' gathers and
-    reshapes of a permuted input transpose its data again in every chunk: on the medium benchmark shape in
-    ``(B, C, L)`` this made conv1d forward+backward ~1.6x slower than on ``(B, L, C)`` (one core of an AVX-512 Xeon,
-    2026-11-30), while one transposing copy costs about as much as a plain copy (0.5 ms for its input). The output
-    gradient is left a permuted view: copying it as well gained nothing measurable and cost its size in peak memory
-    (which then exceeded torch's for conv1d_transpose).
+    ``conv1d`` keeps the permuted view instead and copies each batch chunk (:func:`_input_rows`), which spares the
+    whole-input copy and the page faults it brought.
     """
     a = _swap_layout(xp, a, data_format)
     return a if data_format == "channels_last" else contiguous_copy(xp, a)

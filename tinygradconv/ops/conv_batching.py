@@ -192,13 +192,11 @@ def contiguous_copy(xp, a):
         return xp.ascontiguousarray(a)
     out = xp.empty(a.shape, dtype=a.dtype)
     batch = a.shape[0]
-    sample_bytes = max(1, a.size // max(batch, 1)) * a.itemsize
-    step = max(1, min(batch, CHUNK_BYTES // sample_bytes))
 
     def part(lo, hi):
         out[lo:hi] = a[lo:hi]
 
-    map_batch_parts(xp, batch, step, part)
+    map_batch_parts(xp, batch, chunk_size(xp, batch, a.size // max(batch, 1), a.dtype), part)
     return out
 
 
