@@ -481,9 +481,9 @@ def test_gradcheck_in_float16_passes_correct_ops_and_catches_halved_ones(name, f
 # ---------------------------------------------------------------------------------------------------------------
 def _recording_op(new_gradients):
     """An op ``y = 2 x`` whose backward returns a new array (2 g) and remembers it."""
-    class Double(Function):
-        returned = []
+    returned = []
 
+    class Double(Function):
         @staticmethod
         def forward(ctx, x):
             return x * 2
@@ -491,10 +491,11 @@ def _recording_op(new_gradients):
         @staticmethod
         def backward(ctx, grad):
             out = grad * 2
-            Double.returned.append(out)
+            returned.append(out)
             return out
 
     Double.new_gradients = new_gradients
+    Double.returned = returned
     return Double
 
 

@@ -189,7 +189,7 @@ def test_plot_graph_is_readable(which):
 def test_a_second_backward_through_a_retained_graph_is_not_recorded():
     """The trace holds one step per node of the first pass, and a second backward with retain_graph adds none."""
     with viz.record_backward() as trace:
-        x, w, a, b, s, loss = small_graph()
+        x, *_, loss = small_graph()
         loss.backward(retain_graph=True)
         first = [step.node for step in trace.steps]
         loss.backward()

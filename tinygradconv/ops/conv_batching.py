@@ -23,8 +23,18 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 from array_api_compat import is_numpy_namespace
 
-__all__ = ["CHUNK_BYTES", "THREAD_CHUNK_BYTES", "THREADS", "ChunkedCols", "chunk_size", "chunks", "contiguous_copy",
-           "map_batch_parts", "sum_parts", "zeros"]
+__all__ = [
+    "CHUNK_BYTES",
+    "THREADS",
+    "THREAD_CHUNK_BYTES",
+    "ChunkedCols",
+    "chunk_size",
+    "chunks",
+    "contiguous_copy",
+    "map_batch_parts",
+    "sum_parts",
+    "zeros",
+]
 
 #: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate).
 CHUNK_BYTES = 1 << 20
