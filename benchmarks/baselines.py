@@ -35,7 +35,7 @@ import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import OPENBLAS_OVERRIDES, THREAD_VARIABLES, worker_env  # noqa: F401  (re-exported)
+from benchmarks.harness import OPENBLAS_OVERRIDES, THREAD_VARIABLES, pin_cpus, worker_env  # noqa: F401  (re-exported)
 
 
 # ------------------------------------------------------------------------------------------- the baselines
@@ -172,7 +172,8 @@ def run_worker(script, args, threads, extra_env=None):
     """Run ``script --worker ...`` in a fresh process with :func:`worker_env`; return its JSON output."""
     env = worker_env(threads)
     env.update(extra_env or {})
-    out = subprocess.run([sys.executable, script, *args], env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run([sys.executable, script, *args], env=env, capture_output=True, text=True, check=False,
+                         preexec_fn=pin_cpus(threads))
     if out.returncode:
         raise RuntimeError(f"benchmark worker {os.path.basename(script)} {' '.join(args)} failed:\n{out.stderr}")
     return json.loads(out.stdout)

@@ -61,7 +61,7 @@ import time
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.baselines import full_length
-from benchmarks.harness import worker_env
+from benchmarks.harness import pin_cpus, worker_env
 
 SHAPES = {
     "small": (4, 10, 128, 32, 3, 2, 1),
@@ -278,7 +278,8 @@ class _Worker:
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--worker", "time", "--framework", framework, "--op", op,
              "--threads", str(threads), "--repeats", str(repeats)],
-            env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=pin_cpus(threads))    # noqa: PLW1509 (the driver runs no other threads)
 
     def ask(self, line):
         """Send one line; return the JSON answer (RuntimeError with the worker's stderr if it died)."""
@@ -323,7 +324,7 @@ def _memory_worker(framework, op, shape_name):
 # ------------------------------------------------------------------------------------------------ the driver
 def _run(args, threads):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=worker_env(threads), capture_output=True,
-                         text=True, check=False)
+                         text=True, check=False, preexec_fn=pin_cpus(threads))
     if out.returncode:
         raise RuntimeError(f"benchmark worker {args} failed:\n{out.stderr}")
     return json.loads(out.stdout)

@@ -36,7 +36,7 @@ import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import torch_version, worker_env
+from benchmarks.harness import pin_cpus, torch_version, worker_env
 
 
 def _chain_tinygradconv(n_ops, shape):
@@ -131,7 +131,7 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
             command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--n-ops", str(n_ops),
                        "--shape", ",".join(map(str, shape)), "--runs", str(runs),
                        "--chains-per-run", str(chains_per_run), "--warmup", str(warmup)]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, preexec_fn=pin_cpus(threads))
             batches[name].extend(json.loads(out.stdout))
         if "torch" in batches:
             round_ratios.append(statistics.median(b["total"] for b in batches["tinygradconv"][-runs:]) /

@@ -492,7 +492,10 @@ METHOD = """\
 * Every case runs in fresh processes, with every BLAS/OpenMP thread pool fixed (environment set before NumPy or
   torch is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and
   `OPENBLAS_L2_SIZE` are removed together from the benchmark processes' environment, so that OpenBLAS picks its
-  kernel for the real CPU (reported below).
+  kernel for the real CPU (reported below). Each of these processes is pinned to as many CPUs as it has threads,
+  the first ones the benchmark may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it
+  has all of them): on a 2-vCPU virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by
+  the guest between its vCPUs.
 * A convolution time is the median of 7 calls after 2 warm-up calls in each of 3 rounds (3 calls in 1 round with
   `--quick`). In a round one process per framework stays alive, and the two time each case in turn, who goes first
   alternating: the speed of a shared machine drifts by tens of percent within a minute, and this compares both

@@ -37,7 +37,7 @@ import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import THREAD_VARIABLES, torch_version, worker_env
+from benchmarks.harness import THREAD_VARIABLES, pin_cpus, torch_version, worker_env
 
 BATCH, LENGTH, IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 32, 64, 16, 8, 3, 2
 MODEL = {"batch": BATCH, "length": LENGTH, "in_channels": IN_CHANNELS, "filters": FILTERS,
@@ -158,7 +158,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         for name in frameworks:
             command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--runs", str(runs),
                        "--steps-per-run", str(steps_per_run), "--warmup", str(warmup)]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, preexec_fn=pin_cpus(threads))
             result = json.loads(out.stdout)
             batches[name].extend(result["ms_per_step"])
             cpu_batches[name].extend(result["cpu_ms_per_step"])

@@ -115,6 +115,20 @@ def test_worker_env_fixes_threads_and_drops_openblas_overrides(monkeypatch):
     assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
     assert all(env[name] == "2" for name in baselines.THREAD_VARIABLES)
 
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="the platform cannot pin processes to CPUs")
+def test_pin_cpus_pins_a_worker_to_as_many_cpus_as_it_has_threads():
+    from benchmarks.harness import pin_cpus
+
+    cpus = sorted(os.sched_getaffinity(0))
+    assert pin_cpus(len(cpus)) is None and pin_cpus(len(cpus) + 1) is None       # all of them: left alone
+    if len(cpus) < 2:
+        pytest.skip(f"one CPU only ({cpus}): nothing to pin to")
+    probe = "import os; print(sorted(os.sched_getaffinity(0)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         preexec_fn=pin_cpus(1))
+    assert json.loads(out.stdout) == cpus[:1]
+    assert sorted(os.sched_getaffinity(0)) == cpus                                # the caller is not pinned
+
 
 def test_loglog_slope():
     xs = [1, 2, 4, 8, 16]
