@@ -606,11 +606,11 @@ def _conv_and_grads(fn, arrays, backend, dtype="float64"):
     return [y.numpy()] + [t.grad.numpy() for t in ts]
 
 
-@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "PER_TAP_FORWARD"])
+@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "BLOCKED_FORWARD"])
 def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
     """Against the portable tap-by-tap gather (im2col): the NumPy-only strided gather (interior rows in one copy,
-    padded edge rows tap by tap), conv1d's kernel gradient by tap groups read straight from x and conv1d's forward
-    by one GEMM per tap (strides 1). Through conv1d
+    padded edge rows tap by tap), conv1d's kernel gradient and forward by tap groups read straight from x (strides 1,
+    and 1 < strides <= k without dilation). Through conv1d
     (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
     backward), on paddings that pad, crop and leave no interior row; forward also against the loop reference."""
     if switch == "STRIDED_GATHER" and backend != "numpy":
@@ -630,7 +630,7 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             results.append(_conv_and_grads(fn, (x, w, b), backend))
         monkeypatch.setattr(conv_module, switch, True)
         taken += {"STRIDED_GATHER": True, "BLOCKED_KERNEL_GRAD": conv_module._takes_blocked_kernel_grad(k, s, d),
-                  "PER_TAP_FORWARD": conv_module._takes_per_tap_forward(s)}[switch]
+                  "BLOCKED_FORWARD": conv_module._takes_blocked_forward(k, s, d)}[switch]
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, groups), atol=1e-12)

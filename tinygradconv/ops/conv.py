@@ -33,7 +33,7 @@ chosen by a small rule and tested against the plain path:
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``),
 * :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
-* :func:`_conv1d_forward_per_tap` (conv1d's forward by one GEMM per tap: ``s == 1``),
+* :func:`_conv1d_forward_blocked` (conv1d's forward by the same tap groups, :func:`_tap_blocks`),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
@@ -192,7 +192,7 @@ BLOCKED_OVERLAP_ADD = True
 def _takes_blocked_path(kernel_size, strides, dilation_rate):
     """Whether :func:`conv1d_transpose_forward` uses the blocked overlap-add: ``strides == 1`` (any dilation: each
     tap is a group of its own) or ``1 < strides <= k`` without dilation (groups of ``s`` adjacent taps)."""
-    return BLOCKED_OVERLAP_ADD and (strides == 1 or (dilation_rate == 1 and strides <= kernel_size))
+    return BLOCKED_OVERLAP_ADD and _has_tap_blocks(kernel_size, strides, dilation_rate)
 
 
 def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, out_len, step):
@@ -332,8 +332,9 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     plus ``bias[o]`` when a bias is given (added by each batch part, :func:`_add_bias`).
 
     ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
-    one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; with ``strides == 1`` the
-    optimised path :func:`_conv1d_forward_per_tap` (one GEMM per tap, no gather) computes the same sums.
+    one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; on the shapes of
+    :func:`_takes_blocked_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of taps,
+    read straight from ``x``, no gather) computes the same sums.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
@@ -345,8 +346,8 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
-    if _takes_per_tap_forward(strides):
-        part = _conv1d_forward_per_tap(xp, x, kernel, ranges, groups, y, step)
+    if _takes_blocked_forward(k, strides, dilation_rate):
+        part = _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step)
     else:
         def part(lo, hi):
             for g in range(groups):
@@ -362,43 +363,52 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
 
 
 #: Set to ``False`` to force the gather (im2col) path of :func:`conv1d_forward` (tests compare both).
-PER_TAP_FORWARD = True
+BLOCKED_FORWARD = True
 
 
-def _takes_per_tap_forward(strides):
-    """Whether :func:`conv1d_forward` uses :func:`_conv1d_forward_per_tap`: ``strides == 1`` (any dilation)."""
-    return PER_TAP_FORWARD and strides == 1
+def _takes_blocked_forward(kernel_size, strides, dilation_rate):
+    """Whether :func:`conv1d_forward` uses :func:`_conv1d_forward_blocked`: the shapes of the tap groups
+    (:func:`_tap_blocks`), ``strides == 1`` (any dilation) or ``1 < strides <= k`` without dilation."""
+    return BLOCKED_FORWARD and _has_tap_blocks(kernel_size, strides, dilation_rate)
 
 
-def _conv1d_forward_per_tap(xp, x, kernel, ranges, groups, y, step):
-    """Optimised path of :func:`conv1d_forward` for ``strides == 1``: one GEMM per tap, accumulated into ``y``.
+def _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step):
+    """Optimised path of :func:`conv1d_forward`: one GEMM per group of taps (:func:`_tap_blocks`), accumulated into
+    ``y``, the group's rows read straight from ``x`` (:func:`_block_rows`) instead of an im2col copy.
 
-    With ``s == 1`` tap ``t`` reads the contiguous rows ``x[b, p + t*d - pad_left]``, ``p0 <= p < p1``, so
-    ``y[b, p0:p1] += x[b, n0:n1] @ W[t]`` is a stack of per-sample GEMMs read straight from ``x``, without the im2col
-    copy. The first tap's product is written into ``y`` (on NumPy by ``matmul(..., out=)``) when it covers every
-    output step, else ``y`` starts from zeros. Measured on one core of an AVX-512 Xeon (2026-11-30): 8-13 % faster
-    than gather + one GEMM on the dilated and 256-channel benchmark shapes, about 2x faster with 16 or 32 channels
-    (k = 5 or 7), and as fast with 64 channels and k = 7. Returns the per-batch-part worker that fills ``y``.
+    Group ``(t0, t1, p0, p1, n0)`` adds ``x_rows[b, p - p0] @ W[t0:t1]`` (the taps' kernels stacked into one
+    ``((t1 - t0)*C_g, filters)`` matrix) to ``y[b, p]`` for ``p0 <= p < p1``: with ``s == 1`` one tap, whose rows
+    are a contiguous slice of each sample; with ``d == 1`` the ``s`` taps of a group, whose rows for step ``p`` are
+    ``s`` adjacent rows of ``x`` (one row of ``s*C_g`` values). A stack of per-sample GEMMs per group, on batch
+    chunks of ``step`` samples (so that the chunk of ``y`` being summed stays in cache). The first group's product
+    is written into ``y`` (on NumPy by ``matmul(..., out=)``) when it covers every output step, else ``y`` starts
+    from zeros. Measured on one core of an AVX-512 Xeon: with ``s == 1`` (2026-11-30) 8-13 % faster than gather +
+    one GEMM on the dilated and 256-channel benchmark shapes, about 2x faster with 16 or 32 channels (k = 5 or 7),
+    as fast with 64 channels and k = 7; with ``s > 1`` (2026-12-01) 10 % faster on the medium shape (s = 2, k = 5),
+    17 % with s = 4, k = 8, 37 % on the long signal with 32 channels (s = 2, k = 4). Returns the per-batch-part
+    worker that fills ``y``.
     """
     _, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = y.shape[1]
-    first_covers_all = ranges[0][0] == 0 and ranges[0][1] == 0 and ranges[0][2] == out_len
+    blocks = _tap_blocks(ranges, kernel.shape[0], strides)
+    first_covers_all = blocks[0][2] == 0 and blocks[0][3] == out_len
 
     def part(lo, hi):
         for b0, b1 in chunks(lo, hi, step):
             for g in range(groups):
                 c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
                 xc = _input_rows(xp, x, b0, b1, c_sl)
-                taps = ranges
-                if first_covers_all:
-                    t, _, _, n0, n1 = ranges[0]
-                    _matmul_into(xp, xc[:, n0:n1, :], kernel[t, :, f_sl], y[b0:b1, :, f_sl])
-                    taps = ranges[1:]
-                else:
-                    y[b0:b1, :, f_sl] = 0
-                for t, p0, p1, n0, n1 in taps:
-                    y[b0:b1, p0:p1, f_sl] += xp.matmul(xc[:, n0:n1, :], kernel[t, :, f_sl])
+                y_g = y[b0:b1, :, f_sl]
+                if not first_covers_all:
+                    y_g[...] = 0
+                for i, (t0, t1, p0, p1, n0) in enumerate(blocks):
+                    rows = _block_rows(xp, xc, t0, t1, p0, p1, n0, strides)
+                    w = xp.reshape(kernel[t0:t1, :, f_sl], ((t1 - t0) * c_group, f_group))
+                    if i == 0 and first_covers_all:
+                        _matmul_into(xp, rows, w, y_g)
+                    else:
+                        y_g[:, p0:p1, :] += xp.matmul(rows, w)
 
     return part
 
@@ -468,39 +478,61 @@ BLOCKED_KERNEL_GRAD = True
 
 def _takes_blocked_kernel_grad(kernel_size, strides, dilation_rate):
     """Whether :func:`conv1d_backward` computes ``dW`` by tap groups read straight from ``x``
-    (:func:`_kernel_grad_blocked`): the same shapes as the blocked overlap-add, ``strides == 1`` (any dilation) or
-    ``1 < strides <= k`` without dilation."""
-    return BLOCKED_KERNEL_GRAD and (strides == 1 or (dilation_rate == 1 and strides <= kernel_size))
+    (:func:`_kernel_grad_blocked`): the shapes of :func:`_tap_blocks`, as for the forward pass."""
+    return BLOCKED_KERNEL_GRAD and _has_tap_blocks(kernel_size, strides, dilation_rate)
 
 
 def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group):
     """Optimised path of conv1d's kernel gradient: ``dW[t] += sum_{b, p} x[b, p*s + t*d - pad_left]^T dy[b, p]``
-    by groups of taps whose rows are contiguous in ``x``, without the im2col copy. ``x`` and ``grad`` are one batch
-    chunk's samples, restricted to one group's channels and filters.
+    by the groups of taps of :func:`_tap_blocks`, their rows read straight from ``x`` (:func:`_block_rows`) without
+    the im2col copy. ``x`` and ``grad`` are one batch chunk's samples, restricted to one group's channels and
+    filters; ``dw`` is ``(k*C_g, filters)``, tap-major.
 
-    With ``s == 1`` (any ``d``) tap ``t`` reads one contiguous slice ``x[b, n0:n1]`` of every sample. With ``d == 1``
-    the ``s`` taps ``q*s .. q*s + s - 1`` of a group read, for output step ``p``, the ``s`` adjacent rows starting at
-    ``p*s + q*s - pad_left``: over the steps that all of them cover, a contiguous slice of ``x`` that reshapes to
-    ``(P, s*C_in)`` (the blocks of the blocked overlap-add). Each group is a stack of per-sample GEMMs
-    ``block^T @ dy`` summed over the samples (a ``(samples, s*C_in, filters)`` temporary); edge steps (padding) and
-    the ``k % s`` leftover taps go tap by tap through strided rows. ``dw`` is ``(k*C_g, filters)``, tap-major.
+    Each group ``(t0, t1, p0, p1, n0)`` is a stack of per-sample GEMMs ``rows_b^T @ dy_b[p0:p1]`` summed over the
+    samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``.
     Measured on one core of an AVX-512 Xeon (2026-11-30): 10-33 % faster than gather + one GEMM on the benchmark
     shapes it serves (dilated, 256 channels, medium, long signal, stride 4 with k = 8).
     """
+    for t0, t1, p0, p1, n0 in _tap_blocks(ranges, dw.shape[0] // c_group, strides):
+        rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
+        per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
+        dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
+    return dw
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Groups of taps read straight from the input: the blocked forward and kernel gradient of conv1d
+# ----------------------------------------------------------------------------------------------------------------
+def _has_tap_blocks(kernel_size, strides, dilation_rate):
+    """Whether the taps of a convolution form the groups of :func:`_tap_blocks`: ``strides == 1`` (any dilation), or
+    ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_path`) has the same rule."""
+    return strides == 1 or (dilation_rate == 1 and strides <= kernel_size)
+
+
+def _tap_blocks(ranges, kernel_size, strides):
+    """The products of conv1d's blocked paths: ``(t0, t1, p0, p1, n0)``, taps ``t0 .. t1-1`` at output steps
+    ``p0 .. p1-1``, tap ``t0`` reading input row ``n0`` at step ``p0`` (``ranges`` from :func:`_tap_ranges`).
+
+    With ``s == 1`` every tap is a group of its own, over all the steps it covers. With ``s > 1`` (and ``d == 1``)
+    the ``s`` taps ``q*s .. q*s + s - 1`` form group ``q``: for output step ``p`` they read the ``s`` adjacent rows
+    from ``p*s + q*s - pad_left``, one row of ``s*C`` values of ``x`` seen as rows of ``s`` steps; over the steps
+    that all of them cover this is one product. The steps outside (padding) and the ``k % s`` leftover taps come
+    tap by tap (``t1 = t0 + 1``), through every ``s``-th row. Every covered ``(t, p)`` appears exactly once, the
+    groups in tap order.
+
+    >>> _tap_blocks(_tap_ranges(3, 7, 2, 2, 1, 0), 2, 2)          # k = 2, s = 2, valid: one group of both taps
+    [(0, 2, 0, 3, 0)]
+    >>> _tap_blocks(_tap_ranges(3, 8, 3, 2, 1, 0), 3, 2)          # k = 3: the group of taps 0, 1 and tap 2 alone
+    [(0, 2, 0, 3, 0), (2, 3, 0, 3, 2)]
+    """
     s = strides
     by_tap = {r[0]: r for r in ranges}
-    k = dw.shape[0] // c_group
     width = 1 if s == 1 else s
+    blocks = []
 
-    def add(t0, t1, p0, p1, n0):     # taps t0..t1-1 at steps p0..p1-1; tap t0 reads row n0 at step p0
-        if p1 <= p0:
-            return
-        if t1 - t0 == s:             # s adjacent rows per step: one contiguous block
-            a = xp.reshape(x[:, n0:n0 + (p1 - p0) * s, :], (-1, p1 - p0, s * c_group))
-        else:                        # one tap, every s-th row
-            a = x[:, n0:n0 + (p1 - p0 - 1) * s + 1:s, :]
-        per_sample = xp.matmul(xp.matrix_transpose(a), grad[:, p0:p1, :])
-        dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
+    def add(t0, t1, p0, p1, n0):
+        if p1 > p0:
+            blocks.append((t0, t1, p0, p1, n0))
 
     def add_tap(t, p_from, p_to):    # tap t alone, at the steps of [p_from, p_to) that it covers
         if t in by_tap:
@@ -508,7 +540,7 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group):
             a, b = max(p0, p_from), min(p1, p_to)
             add(t, t + 1, a, b, n0 + (a - p0) * s)
 
-    grouped = (k // width) * width
+    grouped = (kernel_size // width) * width
     for t0 in range(0, grouped, width):
         taps = [by_tap.get(t) for t in range(t0, t0 + width)]
         pa = max((r[1] for r in taps if r), default=0) if all(taps) else 0
@@ -521,9 +553,20 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, dw, c_group):
         for t in range(t0, t0 + width):                 # the steps outside [pa, pb), tap by tap
             add_tap(t, -1, pa)
             add_tap(t, pb, 1 << 62)
-    for t in range(grouped, k):                         # leftover taps (k % s)
+    for t in range(grouped, kernel_size):               # leftover taps (k % s)
         add_tap(t, -1, 1 << 62)
-    return dw
+    return blocks
+
+
+def _block_rows(xp, x, t0, t1, p0, p1, n0, strides):
+    """The rows of ``x`` ``(B, L, C)`` that group ``(t0, t1, p0, p1, n0)`` of :func:`_tap_blocks` reads: a view
+    ``(B, p1 - p0, (t1 - t0)*C)``, row ``p - p0`` of sample ``b`` holding ``x[b, n0 + (p - p0)*s + j]`` for
+    ``j < t1 - t0`` side by side. A group of ``s`` taps reads ``s`` adjacent rows per step (one contiguous slice,
+    reshaped); a single tap reads every ``s``-th row."""
+    s = strides
+    if t1 - t0 == s:
+        return xp.reshape(x[:, n0:n0 + (p1 - p0) * s, :], (x.shape[0], p1 - p0, s * x.shape[2]))
+    return x[:, n0:n0 + (p1 - p0 - 1) * s + 1:s, :]
 
 
 def _input_rows(xp, x, b0, b1, channels=slice(None)):
