@@ -547,9 +547,11 @@ def test_conv1d_input_gradient_is_the_transposed_convolution_of_dy(backend, monk
         np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
 
 
-def test_fused_transpose_backward_matches_the_literal_reference(backend):
-    """conv1d_transpose_backward (one shared gather) against conv1d_transpose_backward_reference, which calls the
-    conv1d kernels: dx = conv1d(dy, W, padding=(c_left, c_right)), dW = that conv1d's kernel gradient."""
+def test_fused_transpose_backward_matches_the_literal_reference(backend, monkeypatch):
+    """conv1d_transpose_backward (one shared gather) against
+    conv1d_transpose_backward_reference, which calls the conv1d kernels on their plain gather paths:
+    dx = conv1d(dy, W, padding=(c_left, c_right)), dW = that conv1d's kernel gradient. dy also as a permuted view
+    (how a channels_first output gradient arrives), and each gradient alone."""
     from tinygradconv.backend import get_backend
     from tinygradconv.ops.conv_arithmetic import transpose_window
 
@@ -561,10 +563,20 @@ def test_fused_transpose_backward_matches_the_literal_reference(backend):
         c_left, n_out = transpose_window(length, (k - 1) * d + 1, s, padding, op)
         g = rng.standard_normal((2, n_out, 2))
         arrays = [tg.Tensor(a, dtype="float64", backend=backend).data for a in (g, x, w)]
-        dx, dw, _ = conv_module.conv1d_transpose_backward(xp, *arrays, s, d, c_left)
-        ref_dx, ref_dw = conv_module.conv1d_transpose_backward_reference(xp, *arrays, s, d, c_left)
-        np.testing.assert_allclose(as_numpy(dx), as_numpy(ref_dx), rtol=1e-13, atol=1e-13)
-        np.testing.assert_allclose(as_numpy(dw), as_numpy(ref_dw), rtol=1e-13, atol=1e-13)
+        for switch in ("BLOCKED_FORWARD", "BLOCKED_KERNEL_GRAD"):
+            monkeypatch.setattr(conv_module, switch, False)
+        ref_dx, ref_dw = (as_numpy(a) for a in conv_module.conv1d_transpose_backward_reference(xp, *arrays, s, d,
+                                                                                                c_left))
+        permuted = tg.Tensor(np.ascontiguousarray(g.transpose(0, 2, 1)), dtype="float64", backend=backend).data
+        for dy in (arrays[0], xp.permute_dims(permuted, (0, 2, 1))):
+            dx, dw, _ = conv_module.conv1d_transpose_backward(xp, dy, *arrays[1:], s, d, c_left)
+            np.testing.assert_allclose(as_numpy(dx), ref_dx, rtol=1e-13, atol=1e-13)
+            np.testing.assert_allclose(as_numpy(dw), ref_dw, rtol=1e-13, atol=1e-13)
+        dx, none_w, _ = conv_module.conv1d_transpose_backward(xp, *arrays, s, d, c_left, need_kernel=False)
+        none_x, dw, _ = conv_module.conv1d_transpose_backward(xp, *arrays, s, d, c_left, need_x=False)
+        assert none_w is None and none_x is None
+        np.testing.assert_allclose(as_numpy(dx), ref_dx, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(as_numpy(dw), ref_dw, rtol=1e-13, atol=1e-13)
 
 
 # ---------------------------------------------------------------------------------------------------------------
