@@ -232,8 +232,17 @@ def _blas_info():
             for info in threadpool_info()]
 
 
+#: Inputs built anew per case, framework and round. Where the arrays lie in memory changed torch's time for the
+#: same work by up to 2x (conv1d, dilation 3, one thread, 2026-12-01: 5.5 to 10.7 ms from one set of tensors to the
+#: next in one pinned process; ours stayed within 3 %), so each time pools ``DRAWS`` placements.
+DRAWS = 3
+
+
 def _time_worker(framework, op, threads, repeats):
     """In a subprocess: time the shapes named on stdin, one per line, and answer each with a JSON row on stdout.
+
+    Each shape is timed on :data:`DRAWS` sets of inputs in turn, ``ceil(repeats / DRAWS)`` calls after one warm-up
+    call each; the row lists every call's time and, per set, the median fwd+bwd time (``draw_fwd_bwd_ms``).
 
     The driver keeps one such process per framework alive and alternates between them shape by shape (the idle
     one waits on its stdin), so both frameworks time a shape within seconds of each other. A line ``end`` ends the
@@ -247,15 +256,22 @@ def _time_worker(framework, op, threads, repeats):
 
         torch.set_num_threads(threads)
     timed = []
+    calls = max(1, -(-repeats // DRAWS))
     for line in sys.stdin:
         name = line.strip()
         if name == "end":
             break
         shape = SHAPES[name]
-        fwd, fwd_bwd = make(op, shape) if framework == "torch" else make(op, shape, data_format=data_format(name))
-        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape}
-        row["fwd_ms"], row["fwd_cpu_ms"] = _times_ms(fwd, repeats)
-        row["fwd_bwd_ms"], row["fwd_bwd_cpu_ms"] = _times_ms(fwd_bwd, repeats)
+        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
+               "fwd_ms": [], "fwd_cpu_ms": [], "fwd_bwd_ms": [], "fwd_bwd_cpu_ms": [], "draw_fwd_bwd_ms": []}
+        for draw in range(DRAWS):        # new inputs built while the last ones still exist: new addresses
+            layout = {} if framework == "torch" else {"data_format": data_format(name)}
+            fwd, fwd_bwd = make(op, shape, seed=draw, **layout)
+            for fn, key in ((fwd, "fwd"), (fwd_bwd, "fwd_bwd")):
+                wall, cpu = _times_ms(fn, calls, warmup=1)
+                row[f"{key}_ms"] += wall
+                row[f"{key}_cpu_ms"] += cpu
+            row["draw_fwd_bwd_ms"].append(statistics.median(wall))
         if framework == "tinygradconv":
             import tracemalloc
 
@@ -341,11 +357,12 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     """Run the benchmark; return one dict per (op, threads, shape).
 
     Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``); within a round the
-    two frameworks' processes time each shape in turn (:func:`_time_worker`), so that a noisy neighbour hurts both
-    alike; a time is the median over all calls of all rounds.
+    two frameworks' processes time each shape in turn (:func:`_time_worker`, on :data:`DRAWS` sets of inputs), so
+    that a noisy neighbour hurts both alike; a time is the median over all calls of all rounds.
 
     Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
-    ours_tracemalloc_peak_mb`` plus, with torch, ``torch_fwd_ms, torch_fwd_bwd_ms, ratio_fwd, ratio_fwd_bwd``
+    ours_tracemalloc_peak_mb``, ``ours_fwd_bwd_draws_ms`` (the median fwd+bwd time of each set of inputs) plus,
+    with torch, ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, ratio_fwd, ratio_fwd_bwd``
     (ours / torch) and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
     processes with the smallest thread count).
     """
@@ -368,7 +385,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                             time.sleep(0.05)
                             row = workers[framework].ask(name)
                             key = (framework, op, n, name)
-                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms"):
+                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms", "draw_fwd_bwd_ms"):
                                 times.setdefault(key + (column,), []).extend(row[column])
                             extra[key] = row
                     final = workers["tinygradconv"].close()
@@ -393,11 +410,13 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
+                       "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
                        "gemm_ms": gemm[(op, n, name)], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds}
                 if torch:
                     row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
-                               torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"))
+                               torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),
+                               torch_fwd_bwd_draws_ms=times[("torch", op, n, name, "draw_fwd_bwd_ms")])
                     row.update(ratio_fwd=row["ours_fwd_ms"] / row["torch_fwd_ms"],
                                ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
                                ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])

@@ -106,8 +106,21 @@ def markdown_table(headers, rows):
 
 # ------------------------------------------------------------------------------------------------ tables
 CONV_HEADERS = ["op", "threads", "shape", "GFLOP", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms",
-                "f+b x", "f+b target", "naive fwd ms", "naive f+b ms", "naive / ours f+b", "fwd GFLOP/s",
+                "f+b x", "f+b target", "f+b per input set, ms (ours; torch)", "naive fwd ms", "naive f+b ms", "naive / ours f+b", "fwd GFLOP/s",
                 "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM"]
+
+
+def _draw_ranges(row):
+    """``"lo-hi; lo-hi"``: the range of the per-input-set median fwd+bwd times, ours then torch's ("-" if absent).
+
+    >>> _draw_ranges({"ours_fwd_bwd_draws_ms": [7.1, 7.0], "torch_fwd_bwd_draws_ms": [5.52, 10.7]})
+    '7.00-7.10; 5.52-10.70'
+    """
+    cells = []
+    for key in ("ours_fwd_bwd_draws_ms", "torch_fwd_bwd_draws_ms"):
+        draws = row.get(key)
+        cells.append(f"{min(draws):.2f}-{max(draws):.2f}" if draws else "-")
+    return "; ".join(cells)
 
 
 def conv_rows(rows):
@@ -126,7 +139,7 @@ def conv_rows(rows):
         naive = r.get("naive_fwd_bwd_ms")
         out.append([r["op"], r["threads"], r["shape"], fmt(r["gflop"], ".3f"), fmt(r["ours_fwd_ms"]),
                     fmt(r.get("torch_fwd_ms")), fmt(r.get("ratio_fwd")), fmt(r["ours_fwd_bwd_ms"]),
-                    fmt(r.get("torch_fwd_bwd_ms")), fmt(r.get("ratio_fwd_bwd")), target,
+                    fmt(r.get("torch_fwd_bwd_ms")), fmt(r.get("ratio_fwd_bwd")), target, _draw_ranges(r),
                     fmt(r.get("naive_fwd_ms")), fmt(naive),
                     fmt(naive / r["ours_fwd_bwd_ms"] if naive else None),
                     fmt(r["gflop"] * 1e3 / r["ours_fwd_ms"], ".1f"), fmt(gemm_rate, ".1f"),
@@ -496,10 +509,13 @@ METHOD = """\
   the first ones the benchmark may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it
   has all of them): on a 2-vCPU virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by
   the guest between its vCPUs.
-* A convolution time is the median of 7 calls after 2 warm-up calls in each of 3 rounds (3 calls in 1 round with
-  `--quick`). In a round one process per framework stays alive, and the two time each case in turn, who goes first
-  alternating: the speed of a shared machine drifts by tens of percent within a minute, and this compares both
-  frameworks at the same speeds. The engine and
+* A convolution time is the median of 27 calls: in each of 3 rounds, 3 sets of inputs built one after the other,
+  3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
+  framework stays alive, and the two time each case in turn, who goes first alternating: the speed of a shared
+  machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. New
+  inputs lie elsewhere in memory, and that alone changed torch's time for the same work by up to 2x (5.5 to
+  10.7 ms, conv1d with dilation 3 and 1 thread, pinned; ours stayed within 3 %); "f+b per input set" gives the
+  range of the per-set medians of each framework. The engine and
   training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours / torch: lower
   is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first

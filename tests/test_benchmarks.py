@@ -468,9 +468,20 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
         [("conv1d", 1, "small", 2, 3), ("conv1d", 1, "batch1", 2, 3)]
     for r in rows:
         assert r["ours_fwd_ms"] > 0 and r["ours_fwd_bwd_ms"] > 0 and r["gemm_ms"] > 0
+        assert len(r["ours_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS                 # one median per input set and round
+        assert min(r["ours_fwd_bwd_draws_ms"]) > 0
         assert ("torch_fwd_bwd_ms" in r) == with_torch
         if with_torch:
             assert r["ratio_fwd_bwd"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
+            assert len(r["torch_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS
+    worker = conv._Worker("tinygradconv", "conv1d", 1, 7)
+    try:
+        row = worker.ask("small")                  # 7 calls asked: ceil(7 / DRAWS) per input set, each set in turn
+    finally:
+        worker.process.kill()
+    calls = -(-7 // conv.DRAWS)
+    assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == conv.DRAWS * calls
+    assert len(row["draw_fwd_bwd_ms"]) == conv.DRAWS
 
 
 def test_a_failing_timing_worker_is_a_clear_error():
