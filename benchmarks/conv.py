@@ -23,12 +23,16 @@ Method:
 * every (framework, op, thread count) runs in its own subprocess whose environment fixes ``OMP_NUM_THREADS``,
   ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` (and ``torch.set_num_threads``) before NumPy or torch is imported;
   ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from that environment (together) so OpenBLAS picks its
-  kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed;
-* time: median of ``repeats`` (>= 7, 3 with ``--quick``) calls after 2 warm-up calls, over ``rounds`` rounds. In a
-  round, one process per framework (and op and thread count) stays alive and the two time each shape in turn,
-  who goes first alternating, so that both see the machine at the same speed (a shared machine's speed drifts by
-  tens of percent within a minute). "cpu x" is the ratio of the process CPU times of
-  fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads it also counts their waiting). "fwd" is the forward without
+  kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed; each such
+  process is pinned to as many CPUs as it has threads, the same ones for both frameworks
+  (:func:`benchmarks.harness.pin_cpus`);
+* time: median over ``rounds`` rounds of ``repeats`` (>= 7, 3 with ``--quick``) calls, spread over :data:`DRAWS`
+  sets of inputs built one after the other (``ceil(repeats / DRAWS)`` calls each, after 1 warm-up call): where
+  the arrays lie in memory changed torch's time for the same work by up to 2x. In a round, one process per
+  framework (and op and thread count) stays alive and the two time each shape in turn, who goes first alternating,
+  so that both see the machine at the same speed (a shared machine's speed drifts by tens of percent within a
+  minute). "cpu x" is the ratio of the process CPU times of fwd+bwd: on a busy machine it is steadier than
+  wall-clock time (with several threads it also counts their waiting). "fwd" is the forward without
   gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing gradients
   for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
 * memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
