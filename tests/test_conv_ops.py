@@ -208,6 +208,29 @@ def test_zero_batch_and_zero_length_input(backend):
     assert conv1d(_t(np.ones((1, 2, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (1, 0, 2)
 
 
+@pytest.mark.parametrize("strides, dilation", [(1, 1), (2, 1), (3, 1), (2, 2)])
+def test_conv1d_with_no_input_channels(backend, strides, dilation):
+    """C_in = 0: the output is the bias on every step, dx is empty, dW is empty, db sums dy (every conv1d path,
+    the tap groups included; found by a tester as a ZeroDivisionError in the kernel gradient)."""
+    x = _t(np.zeros((2, 7, 0)), backend, True)
+    w = _t(np.zeros((3, 0, 4)), backend, True)
+    b = _t(np.arange(4.0), backend, True)
+    y = conv1d(x, w, b, strides=strides, dilation_rate=dilation)
+    n = (7 - 2 * dilation - 1) // strides + 1
+    assert y.shape == (2, n, 4) and np.all(y.numpy() == np.arange(4.0))
+    y.backward(_t(np.ones((2, n, 4)), backend))
+    assert x.grad.shape == (2, 7, 0) and w.grad.shape == (3, 0, 4)
+    assert b.grad.numpy().tolist() == [2.0 * n] * 4
+
+
+def test_conv1d_with_huge_strides_has_one_output_step(backend):
+    """strides far beyond the input (2**58, whose byte stride does not fit in an int64): one output step, the
+    first window, as torch gives (found by a tester as an OverflowError in the strided gather)."""
+    x, w = np.arange(40.0).reshape(1, 10, 4), np.ones((3, 4, 6))
+    y = conv1d(_t(x, backend), _t(w, backend), strides=2**58)
+    np.testing.assert_allclose(y.numpy(), ref_conv1d(x, w, None, 1, "valid", 1, 1)[:, :1], atol=1e-12)
+
+
 def test_conv1d_hand_values(backend):
     x = _t(np.arange(6, dtype=float).reshape(1, 6, 1), backend)
     w = _t(np.array([1.0, 10.0]).reshape(2, 1, 1), backend)
@@ -448,6 +471,10 @@ def _ones(*shape):
         ((_ones(1, 5, 3), _ones(3, 2, 3)), {"output_padding": -1}, ValueError, r"Received output_padding=-1"),
         ((_ones(1, 5, 3), _ones(3, 2, 3)), {"data_format": "NWC"}, ValueError,
          r"The `data_format` argument must be one of .*Received: data_format=nwc"),
+        ((None, _ones(3, 2, 3)), {}, TypeError, r"Invalid value for argument `x`. .*Received x=None"),
+        ((_ones(1, 5, 3), None), {}, TypeError, r"Invalid value for argument `kernel`. .*Received kernel=None"),
+        ((_ones(1, 5, 3), _ones(3, 2, 3)), {"strides": 2**62}, ValueError,
+         r"`conv1d_transpose`: the output would have \d+ steps .*Received strides=4611686018427387904"),
     ],
 )
 def test_conv1d_transpose_validation(args, kwargs, exc, match):
@@ -469,6 +496,10 @@ def test_conv1d_transpose_validation(args, kwargs, exc, match):
          r"tuple \(left, right\) of two integers. Received padding=\(1, 2, 3\)"),
         ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (1.0, 2)}, ValueError, r"Received padding=\(1.0, 2\)"),
         ((_ones(5, 4), _ones(3, 4, 2)), {}, ValueError, r"`conv1d` expects a rank-3 input"),
+        ((None, _ones(3, 4, 2)), {}, TypeError, r"Invalid value for argument `x`. .*Received x=None"),
+        ((_ones(1, 5, 4), None), {}, TypeError, r"Invalid value for argument `kernel`. .*Received kernel=None"),
+        ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (2**62, 2**62)}, ValueError,
+         r"`conv1d`: the output would have \d+ steps .*Received padding=\(4611686018427387904, 4611686018427387904\)"),
     ],
 )
 def test_conv1d_validation(args, kwargs, exc, match):
