@@ -238,7 +238,8 @@ def _blas_info():
 
 #: Inputs built anew per case, framework and round. Where the arrays lie in memory changed torch's time for the
 #: same work by up to 2x (conv1d, dilation 3, one thread, 2026-12-01: 5.5 to 10.7 ms from one set of tensors to the
-#: next in one pinned process; ours stayed within 3 %), so each time pools ``DRAWS`` placements.
+#: next in one pinned process; ours stayed within 3 %), so each time pools ``DRAWS`` placements. (Much of torch's
+#: spread is page faults: 2,500-4,000 per call in some states of its process's heap, none in others.)
 DRAWS = 3
 
 

@@ -515,7 +515,12 @@ METHOD = """\
   machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. New
   inputs lie elsewhere in memory, and that alone changed torch's time for the same work by up to 2x (5.5 to
   10.7 ms, conv1d with dilation 3 and 1 thread, pinned; ours stayed within 3 %); "f+b per input set" gives the
-  range of the per-set medians of each framework. The engine and
+  range of the per-set medians of each framework. Torch's time also depends on the state of its process's heap:
+  in its slow state a call paid 2,500-4,000 page faults (memory returned to the system and taken again; conv1d
+  dilated, 1 thread: 9.0 ms, against 5.7 ms and no faults with glibc told to keep freed memory), so the same
+  computation can read differently in two cases of one run (the medium and channels_first cases are the same
+  work for torch). Ours pays no page faults per call in either state, and the benchmark leaves glibc's settings
+  at their defaults, as a user has them. The engine and
   training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours / torch: lower
   is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
