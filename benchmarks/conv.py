@@ -417,7 +417,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
                        "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
                        "gemm_ms": gemm[(op, n, name)], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
-                       "blas": blas, "repeats": repeats, "rounds": rounds}
+                       "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
+                       "calls_per_draw": -(-repeats // DRAWS)}
                 if torch:
                     row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
                                torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),

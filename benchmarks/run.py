@@ -106,20 +106,34 @@ def markdown_table(headers, rows):
 
 # ------------------------------------------------------------------------------------------------ tables
 CONV_HEADERS = ["op", "threads", "shape", "GFLOP", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms",
-                "f+b x", "f+b target", "f+b per input set, ms (ours; torch)", "naive fwd ms", "naive f+b ms", "naive / ours f+b", "fwd GFLOP/s",
+                "f+b x", "f+b target", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms", "naive / ours f+b", "fwd GFLOP/s",
                 "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM"]
 
 
-def _draw_ranges(row):
-    """``"lo-hi; lo-hi"``: the range of the per-input-set median fwd+bwd times, ours then torch's ("-" if absent).
+def _calls_text(row):
+    """How many calls a convolution time is the median of (rows from before input sets have no ``draws``).
 
-    >>> _draw_ranges({"ours_fwd_bwd_draws_ms": [7.1, 7.0], "torch_fwd_bwd_draws_ms": [5.52, 10.7]})
-    '7.00-7.10; 5.52-10.70'
+    >>> _calls_text({"repeats": 7, "rounds": 3, "draws": 3, "calls_per_draw": 3})
+    'Median of 27 calls per framework: 3 rounds (processes) x 3 sets of inputs x 3 calls.'
+    """
+    if "draws" not in row:
+        return f"Median of {row['repeats']} calls x {row['rounds']} process(es) per framework."
+    total = row["rounds"] * row["draws"] * row["calls_per_draw"]
+    return (f"Median of {total} calls per framework: {row['rounds']} rounds (processes) x {row['draws']} sets of "
+            f"inputs x {row['calls_per_draw']} calls.")
+
+
+def _draw_ranges(row):
+    """``"lo-hi; lo-hi"``: the range of the per-input-set median fwd+bwd times, ours then torch's ("-" if absent),
+    to 3 significant digits.
+
+    >>> _draw_ranges({"ours_fwd_bwd_draws_ms": [7.1, 7.0], "torch_fwd_bwd_draws_ms": [5.52, 10.74]})
+    '7-7.1; 5.52-10.7'
     """
     cells = []
     for key in ("ours_fwd_bwd_draws_ms", "torch_fwd_bwd_draws_ms"):
         draws = row.get(key)
-        cells.append(f"{min(draws):.2f}-{max(draws):.2f}" if draws else "-")
+        cells.append(f"{min(draws):.3g}-{max(draws):.3g}" if draws else "-")
     return "; ".join(cells)
 
 
@@ -514,7 +528,7 @@ METHOD = """\
   framework stays alive, and the two time each case in turn, who goes first alternating: the speed of a shared
   machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. New
   inputs lie elsewhere in memory, and that alone changed torch's time for the same work by up to 2x (5.5 to
-  10.7 ms, conv1d with dilation 3 and 1 thread, pinned; ours stayed within 3 %); "f+b per input set" gives the
+  10.7 ms, conv1d with dilation 3 and 1 thread, pinned; ours stayed within 3 %); "f+b range over input sets" gives the
   range of the per-set medians of each framework. Torch's time also depends on the state of its process's heap:
   in its slow state a call paid 2,500-4,000 page faults (memory returned to the system and taken again; conv1d
   dilated, 1 thread: 9.0 ms, against 5.7 ms and no faults with glibc told to keep freed memory), so the same
@@ -593,8 +607,8 @@ def render_markdown(results, plot=None):
     if results.get("conv"):
         rows = results["conv"]
         lines += ["## Convolutions", "",
-                  (f"{shapes_text(dict.fromkeys(r['shape'] for r in rows))} Median of {rows[0]['repeats']} calls x "
-                  f"{rows[0]['rounds']} process(es) per framework. \"f+b target\" is the project's goal: at most "
+                  (f"{shapes_text(dict.fromkeys(r['shape'] for r in rows))} {_calls_text(rows[0])} \"f+b target\" "
+                  "is the project's goal: at most "
                   f"{TARGETS['fwd_bwd_1']}x torch with 1 thread, {TARGETS['fwd_bwd_2']}x with 2."), "",
                   markdown_table(CONV_HEADERS, conv_rows(rows)), ""]
         mem = memory_rows(rows)
