@@ -690,6 +690,23 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
 
 
+def test_column_sums_of_c_ordered_permuted_and_sliced_chunks(backend):
+    """The bias gradient's sum over samples and steps, for a C-ordered chunk, a channels_first gradient seen as
+    (B, N, F) (a permuted view) and one group's filters (a sliced view), against NumPy's sum in float64."""
+    from tinygradconv.backend import get_backend
+
+    xp = get_backend(backend).xp
+    g = np.random.default_rng(14).standard_normal((3, 5, 4))
+    chunks = {"C-ordered": (g, lambda a: a),
+              "permuted": (np.ascontiguousarray(g.transpose(0, 2, 1)), lambda a: xp.permute_dims(a, (0, 2, 1))),
+              "sliced": (g, lambda a: a[:, :, 1:3])}
+    for name, (stored, view) in chunks.items():
+        chunk = view(tg.Tensor(stored, dtype="float64", backend=backend).data)
+        expected = g.sum(axis=(0, 1))[1:3] if name == "sliced" else g.sum(axis=(0, 1))
+        got = tg.Tensor(conv_module._column_sums(xp, chunk), backend=backend).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-13, err_msg=name)
+
+
 @pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
 def test_tiled_bias_add_matches_broadcast_add(backend, monkeypatch, op_name):
     """The bias added as one tiled contiguous add (NumPy) and as a broadcast add give the output without bias plus

@@ -310,7 +310,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
         db = zeros(xp, (filters,), grad) if need_bias else None
         for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
-                db += _column_sums(xp, xp.reshape(grad[b0:b1, ...], ((b1 - b0) * out_len, filters)))
+                db += _column_sums(xp, grad[b0:b1, ...])
             if not ranges or not (need_x or need_kernel):
                 continue
             rows = (b1 - b0) * length
@@ -464,14 +464,14 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
             buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
             for b0, b1 in chunks(lo, hi, step):
                 rows = (b1 - b0) * out_len
-                gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
                 if need_bias:
-                    db[f_sl] += _column_sums(xp, gy)
+                    db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 if need_kernel and blocked:
                     _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl), grad[b0:b1, :, f_sl], ranges, strides,
                                          k, dw_g)
                 elif need_kernel and ranges:
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
+                    gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
                 dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
@@ -627,10 +627,19 @@ def _add_bias(xp, y, bias, rows=slice(None)):
     return y
 
 
-def _column_sums(xp, m):
-    """``m.sum(axis=0)`` of a ``(rows, F)`` matrix as the GEMV ``ones @ m``: NumPy's own reduction down a column
-    of a C-ordered matrix is ~10x slower for small ``F``."""
-    return xp.matmul(xp.ones((m.shape[0],), dtype=m.dtype, device=getattr(m, "device", None)), m)
+def _column_sums(xp, g):
+    """``g.sum(axis=(0, 1))`` of a chunk ``(b, N, F)`` (the bias gradient) by GEMVs: NumPy's own reduction down a
+    column of a C-ordered matrix is ~10x slower for small ``F``.
+
+    ``ones @ g`` with ``g`` seen as a ``(b*N, F)`` matrix when that view is free (C order); otherwise (a
+    ``channels_first`` output gradient, whose samples are C-ordered ``(F, N)`` matrices, or one group's filters)
+    ``g_b^T @ ones`` per sample, summed, so that ``g`` is not copied into C order first.
+    """
+    b, n, f = g.shape
+    device = getattr(g, "device", None)
+    if getattr(getattr(g, "flags", None), "c_contiguous", True):
+        return xp.matmul(xp.ones((b * n,), dtype=g.dtype, device=device), xp.reshape(g, (b * n, f)))
+    return xp.sum(xp.matmul(xp.matrix_transpose(g), xp.ones((n,), dtype=g.dtype, device=device)), axis=0)
 
 
 def _group_slices(g, groups, c_group, f_group):
