@@ -243,6 +243,15 @@ def _blas_info():
 DRAWS = 3
 
 
+def calls_per_draw(repeats):
+    """Timed calls per set of inputs: ``repeats`` spread over :data:`DRAWS` sets, at least one each.
+
+    >>> calls_per_draw(7), calls_per_draw(1)
+    (3, 1)
+    """
+    return max(1, -(-repeats // DRAWS))
+
+
 def _time_worker(framework, op, threads, repeats):
     """In a subprocess: time the shapes named on stdin, one per line, and answer each with a JSON row on stdout.
 
@@ -261,7 +270,7 @@ def _time_worker(framework, op, threads, repeats):
 
         torch.set_num_threads(threads)
     timed = []
-    calls = max(1, -(-repeats // DRAWS))
+    calls = calls_per_draw(repeats)
     for line in sys.stdin:
         name = line.strip()
         if name == "end":
@@ -269,8 +278,8 @@ def _time_worker(framework, op, threads, repeats):
         shape = SHAPES[name]
         row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
                "fwd_ms": [], "fwd_cpu_ms": [], "fwd_bwd_ms": [], "fwd_bwd_cpu_ms": [], "draw_fwd_bwd_ms": []}
+        layout = {} if framework == "torch" else {"data_format": data_format(name)}
         for draw in range(DRAWS):        # new inputs built while the last ones still exist: new addresses
-            layout = {} if framework == "torch" else {"data_format": data_format(name)}
             fwd, fwd_bwd = make(op, shape, seed=draw, **layout)
             for fn, key in ((fwd, "fwd"), (fwd_bwd, "fwd_bwd")):
                 wall, cpu = _times_ms(fn, calls, warmup=1)
@@ -418,7 +427,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
                        "gemm_ms": gemm[(op, n, name)], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
-                       "calls_per_draw": -(-repeats // DRAWS)}
+                       "calls_per_draw": calls_per_draw(repeats)}
                 if torch:
                     row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
                                torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),

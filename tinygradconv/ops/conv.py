@@ -463,7 +463,6 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
             dw_g = zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
             buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
             for b0, b1 in chunks(lo, hi, step):
-                rows = (b1 - b0) * out_len
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 if need_kernel and blocked:
@@ -471,6 +470,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                                          k, dw_g)
                 elif need_kernel and ranges:
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
+                    rows = (b1 - b0) * out_len
                     gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
@@ -589,9 +589,15 @@ def _input_rows(xp, x, b0, b1, channels=slice(None)):
     forward+backward, 2-6 ms of system time (measured 2026-12-01, ``getrusage``).
     """
     contiguous = getattr(xp, "ascontiguousarray", None)
-    if contiguous is None or getattr(getattr(x, "flags", None), "c_contiguous", True):
+    if contiguous is None or _c_ordered(x):
         return x[b0:b1, :, channels]
     return contiguous(x[b0:b1, :, channels])
+
+
+def _c_ordered(a):
+    """Whether ``a`` is C-ordered, so that merging its leading axes is a free view (NumPy, CuPy). Arrays without
+    ``flags`` (array-api-strict) count as C-ordered: their reshapes are exact whatever the layout."""
+    return getattr(getattr(a, "flags", None), "c_contiguous", True)
 
 
 def _chunk_products(xp, x, w):
@@ -600,7 +606,7 @@ def _chunk_products(xp, x, w):
     that reads its sample as a transposed matrix, which spares copying ``x`` into C order (measured 2026-12-01 on
     the medium shape, 1 thread: 0.63 instead of 1.0 ms for one product of the batch, 1.8 instead of 2.1 ms for
     three)."""
-    if getattr(getattr(x, "flags", None), "c_contiguous", True):
+    if _c_ordered(x):
         b, length, c = x.shape
         return xp.reshape(xp.matmul(xp.reshape(x, (b * length, c)), w), (b, length, w.shape[1]))
     return xp.matmul(x, w)
@@ -649,7 +655,7 @@ def _column_sums(xp, g):
     """
     b, n, f = g.shape
     device = getattr(g, "device", None)
-    if getattr(getattr(g, "flags", None), "c_contiguous", True):
+    if _c_ordered(g):
         return xp.matmul(xp.ones((b * n,), dtype=g.dtype, device=device), xp.reshape(g, (b * n, f)))
     return xp.sum(xp.matmul(xp.matrix_transpose(g), xp.ones((n,), dtype=g.dtype, device=device)), axis=0)
 
