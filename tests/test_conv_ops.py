@@ -649,12 +649,13 @@ def _conv_and_grads(fn, arrays, backend, dtype="float64"):
     return [y.numpy()] + [t.grad.numpy() for t in ts]
 
 
-@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "BLOCKED_FORWARD"])
+@pytest.mark.parametrize("switch", ["STRIDED_GATHER", "BLOCKED_KERNEL_GRAD", "BLOCKED_FORWARD",
+                                    "SHARED_GATHER_BACKWARD"])
 def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
     """Against the portable tap-by-tap gather (im2col): the NumPy-only strided gather (interior rows in one copy,
     padded edge rows tap by tap), conv1d's kernel gradient and forward by tap groups read straight from x (strides 1,
-    and 1 < strides <= k without dilation). Through conv1d
-    (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
+    and 1 < strides <= k without dilation), and conv1d's two gradients from one gather of dy (strides 1). Through
+    conv1d (forward and every gradient, with and without groups) and conv1d_transpose (the shared gather of its
     backward), on paddings that pad, crop and leave no interior row; forward also against the loop reference."""
     if switch == "STRIDED_GATHER" and backend != "numpy":
         pytest.skip("the strided gather is a NumPy-only path")
@@ -673,7 +674,8 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             results.append(_conv_and_grads(fn, (x, w, b), backend))
         monkeypatch.setattr(conv_module, switch, True)
         taken += {"STRIDED_GATHER": True, "BLOCKED_KERNEL_GRAD": conv_module._takes_blocked_kernel_grad(k, s, d),
-                  "BLOCKED_FORWARD": conv_module._takes_blocked_forward(k, s, d)}[switch]
+                  "BLOCKED_FORWARD": conv_module._takes_blocked_forward(k, s, d),
+                  "SHARED_GATHER_BACKWARD": conv_module._takes_shared_gather(s, True, True)}[switch]
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(results[0][0], ref_conv1d(x, w, b, s, padding, d, groups), atol=1e-12)
@@ -688,6 +690,28 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             results.append(_conv_and_grads(fn, (x, w), backend))
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_shared_gather_backward_on_channels_first_inputs(backend, monkeypatch):
+    """conv1d's gradients from one gather of dy (strides 1) when x and dy reach the kernels as permuted views
+    (data_format="channels_first"): the same as the separate paths, and the same output as the channels_last call."""
+    rng = np.random.default_rng(15)
+    for length, k, d, padding, groups in itertools.product((2, 7), (1, 3), (1, 3), ("valid", "same", (2, -1)), (1, 2)):
+        x, b = rng.standard_normal((3, length, 4)), rng.standard_normal(6)
+        w = rng.standard_normal((k, 4 // groups, 6))
+        results = {}
+        for shared, data_format in itertools.product((True, False), ("channels_last", "channels_first")):
+            monkeypatch.setattr(conv_module, "SHARED_GATHER_BACKWARD", shared)
+            xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+            fn = lambda x_, w_, b_, p=padding, d=d, g=groups, f=data_format: conv1d(
+                x_, w_, b_, padding=p, dilation_rate=d, groups=g, data_format=f)
+            results[shared, data_format] = _conv_and_grads(fn, (xs, w, b), backend)
+        for data_format in ("channels_last", "channels_first"):
+            for a, e in zip(results[True, data_format], results[False, data_format]):
+                np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12,
+                                           err_msg=str((data_format, length, k, d, padding, groups)))
+        np.testing.assert_allclose(results[True, "channels_first"][0].transpose(0, 2, 1),
+                                   ref_conv1d(x, w, b, 1, padding, d, groups), atol=1e-12)
 
 
 def test_column_sums_of_c_ordered_permuted_and_sliced_chunks(backend):

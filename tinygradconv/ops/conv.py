@@ -36,6 +36,8 @@ chosen by a small rule and tested against the plain path:
 * :func:`_conv1d_forward_blocked` (conv1d's forward by the same tap groups, :func:`_tap_blocks`),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
+* :func:`_conv1d_backward_shared` (conv1d with ``s == 1``: both gradients from one gather of ``dy``, the flipped
+  kernel's im2col matrix),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
   ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
   ``channels_first`` input copied chunk by chunk).
@@ -432,12 +434,15 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
       ``dx = conv1d_transpose_forward(dy, W, c_left=pad_left, out_len=L)``;
     * ``dW = gather(x)^T @ dy`` (the im2col matrix of the forward pass times the output gradient).
 
-    Returns ``(dx, dW, db)``, ``None`` for each one not needed.
+    With ``strides == 1`` and both wanted, :func:`_conv1d_backward_shared` computes the two from one gather of
+    ``dy`` instead. Returns ``(dx, dW, db)``, ``None`` for each one not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
+    if _takes_shared_gather(strides, need_x, need_kernel) and min(*x.shape, *grad.shape, c_group) > 0:
+        return _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups, need_bias)
     dx = None
     if need_x and groups == 1:
         dx = conv1d_transpose_forward(xp, grad, kernel, strides, dilation_rate, pad_left, length)
@@ -475,6 +480,73 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                     dw_g += xp.matmul(xp.matrix_transpose(xp.reshape(cols, (rows, k * c_group))), gy)
             if need_kernel:
                 dw[:, :, f_sl] = xp.reshape(dw_g, (k, c_group, f_group))
+        return dw, db
+
+    dw, db = (sum_parts(p) for p in zip(*map_batch_parts(xp, batch, step, part)))
+    return dx, dw, db
+
+
+#: Set to ``False`` to make :func:`conv1d_backward` compute ``dx`` and ``dW`` separately for ``strides == 1`` too
+#: (tests compare both).
+SHARED_GATHER_BACKWARD = True
+
+
+def _takes_shared_gather(strides, need_x, need_kernel):
+    """Whether :func:`conv1d_backward` takes :func:`_conv1d_backward_shared`: ``strides == 1`` (any dilation,
+    padding and groups) and both ``dx`` and ``dW`` wanted."""
+    return SHARED_GATHER_BACKWARD and strides == 1 and need_x and need_kernel
+
+
+def _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups, need_bias):
+    """Optimised path of :func:`conv1d_backward` for ``strides == 1``: ``dx`` and ``dW`` from one gather of ``dy``.
+
+    With stride 1, input step ``n`` meets output step ``n + pad_left - t*d`` through tap ``t``. Counting the taps
+    backwards, ``u = k - 1 - t`` (the flipped kernel), that step is ``n + u*d - c`` with ``c = (k-1)*d - pad_left``,
+    so the gather
+
+        ``H[b, n, u, o] = dy[b, n + u*d - c, o]``   (zero where that step is outside ``dy``)
+
+    is the im2col matrix of ``dy`` for a conv1d with the flipped kernel and left padding ``c`` (the "full"
+    convolution of the textbook input gradient), and both gradients are one GEMM each on it (per group, per batch
+    chunk):
+
+        ``dx[b, n, i]       = sum_{u, o} H[b, n, u, o] * W[k-1-u, i, o]``     ``(B*L, k*F) @ (k*F, C)``
+        ``dW[k-1-u, i, o]   = sum_{b, n} x[b, n, i] * H[b, n, u, o]``         ``(C, B*L) @ (B*L, k*F)``
+
+    the mirror image of :func:`conv1d_transpose_backward`: one product of width ``k*F`` instead of ``k``
+    accumulated ones, and the kernel gradient's products over whole chunks instead of per sample. Measured on an
+    AVX-512 Xeon (2026-12-01, the same process alternating both paths), against the transposed convolution for
+    ``dx`` plus the tap groups for ``dW``: forward+backward 6-9 % faster with 2 threads on the dilated shapes
+    (d = 2, 3, 4), the backward alone 1-3 % (dilated) and 4-5 % (256 channels) faster with 1 thread. With
+    ``s > 1`` most of ``H`` would be zeros (only every ``s``-th step of ``dx`` meets ``dy`` through a given tap),
+    so strided convolutions keep the separate paths. Returns ``(dx, dW, db)``.
+    """
+    batch, length, _ = x.shape
+    k, c_group, filters = kernel.shape
+    f_group = filters // groups
+    ranges = _tap_ranges(length, grad.shape[1], k, 1, dilation_rate, (k - 1) * dilation_rate - pad_left)
+    dx = (xp.empty if ranges else xp.zeros)(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
+    flipped = xp.flip(kernel, axis=0)                                                  # W[k-1-u, i, o]
+    step = chunk_size(xp, batch, length * k * f_group, grad.dtype)
+
+    def part(lo, hi):
+        dw = zeros(xp, (k, c_group, filters), grad)
+        db = zeros(xp, (filters,), grad) if need_bias else None
+        for g in range(groups):
+            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+            w_mat = xp.reshape(xp.permute_dims(flipped[:, :, f_sl], (0, 2, 1)), (k * f_group, c_group))  # [(u, o), i]
+            dw_g = zeros(xp, (c_group, k * f_group), grad)                             # [i, (u, o)]
+            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, f_group, grad):
+                if need_bias:
+                    db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
+                if not ranges:
+                    continue
+                rows = (b1 - b0) * length
+                h = xp.reshape(_gather(grad[:, :, f_sl], cols, ranges, 1, rows=slice(b0, b1)), (rows, k * f_group))
+                _matmul_into(xp, h, w_mat, dx[b0:b1, :, c_sl])
+                x_rows = xp.reshape(_input_rows(xp, x, b0, b1, c_sl), (rows, c_group))
+                dw_g += xp.matmul(xp.matrix_transpose(x_rows), h)
+            dw[:, :, f_sl] = xp.flip(xp.permute_dims(xp.reshape(dw_g, (c_group, k, f_group)), (1, 0, 2)), axis=0)
         return dw, db
 
     dw, db = (sum_parts(p) for p in zip(*map_batch_parts(xp, batch, step, part)))
