@@ -30,9 +30,11 @@ WITH_POINTS = [name for name in BUILTIN_OPS if OPS[name].special_points is not N
 # Ops without registered special points, and why (each must still be covered by a test of its own here).
 NO_SPECIAL_POINTS = {
     "conv1d": "defined in ops/conv.py; linear in each input, checked against torch below "
-              "(test_convolutions_propagate_nan_and_inf_like_torch)",
+              "(test_convolutions_propagate_nan_and_inf_like_torch, "
+              "test_convolutions_meet_inf_and_nan_like_torch_on_every_path)",
     "conv1d_transpose": "defined in ops/conv.py; linear in each input, checked against torch below "
-                        "(test_convolutions_propagate_nan_and_inf_like_torch)",
+                        "(test_convolutions_propagate_nan_and_inf_like_torch, "
+                        "test_convolutions_meet_inf_and_nan_like_torch_on_every_path)",
 }
 
 
@@ -320,6 +322,87 @@ def test_convolutions_propagate_nan_and_inf_like_torch(op, backend):
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
     for g, t in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+
+
+def _conv_grid(op):
+    """Small convolutions of both ops that reach every path: strides 1 and 2, dilation 1 and 2, paddings that pad
+    (conv1d "same"/"causal") or crop (conv1d_transpose "same", with and without output_padding), groups."""
+    import itertools
+
+    if op == "conv1d":
+        for length, k, s, d, padding, groups in itertools.product((1, 5), (1, 3), (1, 2), (1, 2),
+                                                                  ("valid", "same", "causal"), (1, 2)):
+            yield {"strides": s, "dilation_rate": d, "padding": padding, "groups": groups}, length, k
+    else:
+        for length, k, s, d, padding in itertools.product((1, 4), (1, 2, 3), (1, 2), (1, 2), ("valid", "same")):
+            for output_padding in (None, *range(s)):
+                if output_padding is None or output_padding < max(s, d):
+                    yield ({"strides": s, "dilation_rate": d, "padding": padding, "output_padding": output_padding},
+                           length, k)
+
+
+def _torch_conv(op, kwargs, length, k):
+    """torch's function for one configuration of ``_conv_grid``, on our layouts (None where torch has no output)."""
+    from reference_conv import ref_conv_padding
+
+    from tinygradconv.ops.conv_arithmetic import torch_conv_transpose_args
+
+    s, d = kwargs["strides"], kwargs["dilation_rate"]
+    if op == "conv1d":
+        left, right = ref_conv_padding(length, k, s, kwargs["padding"], d)
+        if left + length + right < (k - 1) * d + 1:
+            return None
+        return lambda x, w: F.conv1d(F.pad(x.permute(0, 2, 1), (left, right)), w.permute(2, 1, 0), stride=s,
+                                     dilation=d, groups=kwargs["groups"]).permute(0, 2, 1)
+    pad, out_pad, drop = torch_conv_transpose_args(k, s, kwargs["padding"], kwargs["output_padding"], d)
+
+    def transpose(x, w):
+        y = F.conv_transpose1d(x.permute(0, 2, 1), w.permute(2, 1, 0), stride=s, padding=pad,
+                               output_padding=out_pad, dilation=d)
+        return (y[..., :-drop] if drop else y).permute(0, 2, 1)
+
+    return transpose
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
+def test_convolutions_meet_inf_and_nan_like_torch_on_every_path(op, backend):
+    """One inf, NaN or -inf in the input, the kernel or the output gradient (at the first, the last, a middle entry), on
+    every path of both ops (strides 1, where conv1d's backward shares one gather, and 2; padding that pads or
+    crops): output and gradients as torch's (F.pad then conv1d; conv_transpose1d), NaN where torch's sums multiply
+    a padding zero by inf or NaN, finite where torch never forms such a product (issue 13)."""
+    from tinygradconv.ops.conv import conv1d, conv1d_transpose
+
+    fn = conv1d if op == "conv1d" else conv1d_transpose
+    rng = np.random.default_rng(16)
+    failures, compared = [], 0
+    for kwargs, length, k in _conv_grid(op):
+        reference = _torch_conv(op, kwargs, length, k)
+        channels = 2
+        x = rng.standard_normal((2, length, channels))
+        w = rng.standard_normal((k, channels // kwargs.get("groups", 1), 2) if op == "conv1d" else (k, 2, channels))
+        with tg.no_grad():
+            out_shape = fn(tg.tensor(x), tg.tensor(w), **kwargs).shape
+        if reference is None or out_shape[1] == 0:
+            continue
+        g = rng.standard_normal(out_shape)
+        for name in ("x", "w", "g"):
+            shape = {"x": x, "w": w, "g": g}[name].shape
+            for index, value in (((0,) * 3, np.inf), (tuple(n - 1 for n in shape), np.nan),
+                                 (tuple(n // 2 for n in shape), -np.inf)):
+                arrays = {"x": x.copy(), "w": w.copy(), "g": g.copy()}
+                arrays[name][index] = value
+                tx, tw = (tg.tensor(arrays[a], dtype="float64", backend=backend, requires_grad=True) for a in "xw")
+                y = fn(tx, tw, **kwargs)
+                y.backward(tg.tensor(arrays["g"], dtype="float64", backend=backend))
+                xt, wt = (torch.tensor(arrays[a], requires_grad=True) for a in "xw")
+                yt = reference(xt, wt)
+                yt.backward(torch.tensor(arrays["g"]))
+                compared += 1
+                for what, ours, theirs in (("y", y, yt.detach()), ("dx", tx.grad, xt.grad), ("dW", tw.grad, wt.grad)):
+                    if not np.allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-10, equal_nan=True):
+                        failures.append((what, name, value, index, length, k, kwargs))
+    assert compared > 600
+    assert not failures, f"{len(failures)} of {compared} differ from torch, e.g. {failures[:3]}"
 
 
 # ------------------------------------------------------------------------------------------- activations

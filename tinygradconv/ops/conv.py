@@ -302,8 +302,8 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     out_len = grad.shape[1]
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
-    if need_x:        # every row is written by the GEMM below unless no tap meets dy (then dx is zero)
-        dx = (xp.empty if ranges else xp.zeros)(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
+    if need_x:        # every row is written by the GEMM below
+        dx = xp.empty(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
     w_mat = xp.reshape(kernel, (k * filters, c_in))                                       # [(t, o), i]
     step = chunk_size(xp, batch, length * k * filters, grad.dtype)
 
@@ -313,7 +313,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
         for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
                 db += _column_sums(xp, grad[b0:b1, ...])
-            if not ranges or not (need_x or need_kernel):
+            if not (need_x or need_kernel):
                 continue
             rows = (b1 - b0) * length
             cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
@@ -338,19 +338,23 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
     one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; on the shapes of
     :func:`_takes_blocked_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of taps,
-    read straight from ``x``, no gather) computes the same sums.
+    read straight from ``x``, no gather) computes the same sums. The padding zeros are real zeros, as in torch (which
+    pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets padding makes
+    those outputs NaN. The optimised path leaves those products out, so it serves only when no step reads padding
+    or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`).
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = explicit_conv_output_length(length, k, strides, pad_left, pad_right, dilation_rate)
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
-    if not ranges or batch == 0:
+    if batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
-    if _takes_blocked_forward(k, strides, dilation_rate):
+    if (ranges and _takes_blocked_forward(k, strides, dilation_rate)
+            and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel))):
         part = _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step)
     else:
         def part(lo, hi):
@@ -432,7 +436,10 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
       of layout ``(k, C_g, filters/groups)`` is read as a transposed-convolution kernel ``(k, out=C_g, in)``),
       cropped to the input: the window of length ``L`` starting at ``pad_left``,
       ``dx = conv1d_transpose_forward(dy, W, c_left=pad_left, out_len=L)``;
-    * ``dW = gather(x)^T @ dy`` (the im2col matrix of the forward pass times the output gradient).
+    * ``dW = gather(x)^T @ dy`` (the im2col matrix of the forward pass times the output gradient); as in the
+      forward pass the padding zeros are real (torch's ``0 * inf = NaN``), so the tap groups of
+      :func:`_kernel_grad_blocked`, which leave them out, serve only when ``dy`` is finite at the steps that read
+      padding (:func:`_edge_steps_finite`). ``dx`` sums only the pairs that exist, as torch's does.
 
     With ``strides == 1`` and both wanted, :func:`_conv1d_backward_shared` computes the two from one gather of
     ``dy`` instead. Returns ``(dx, dW, db)``, ``None`` for each one not needed.
@@ -441,7 +448,9 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
-    if _takes_shared_gather(strides, need_x, need_kernel) and min(*x.shape, *grad.shape, c_group) > 0:
+    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
+    if (_takes_shared_gather(strides, need_x, need_kernel) and min(*x.shape, *grad.shape, c_group) > 0
+            and _shared_gather_is_exact(xp, grad, x, kernel, ranges, dilation_rate, pad_left)):
         return _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups, need_bias)
     dx = None
     if need_x and groups == 1:
@@ -455,10 +464,9 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)
-    ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
 
-    blocked = _takes_blocked_kernel_grad(k, strides, dilation_rate)
+    blocked = _takes_blocked_kernel_grad(k, strides, dilation_rate) and _edge_steps_finite(xp, grad, ranges, k)
 
     def part(lo, hi):
         dw = zeros(xp, kernel.shape, grad) if need_kernel else None
@@ -473,7 +481,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                 if need_kernel and blocked:
                     _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl), grad[b0:b1, :, f_sl], ranges, strides,
                                          k, dw_g)
-                elif need_kernel and ranges:
+                elif need_kernel:
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
                     rows = (b1 - b0) * out_len
                     gy = xp.reshape(grad[b0:b1, :, f_sl], (rows, f_group))
@@ -495,6 +503,49 @@ def _takes_shared_gather(strides, need_x, need_kernel):
     """Whether :func:`conv1d_backward` takes :func:`_conv1d_backward_shared`: ``strides == 1`` (any dilation,
     padding and groups) and both ``dx`` and ``dW`` wanted."""
     return SHARED_GATHER_BACKWARD and strides == 1 and need_x and need_kernel
+
+
+def _shared_gather_is_exact(xp, grad, x, kernel, ranges, dilation_rate, pad_left):
+    """Whether :func:`_conv1d_backward_shared` gives torch's numbers also where inf or NaN meet zeros.
+
+    Its gather ``H`` holds zeros where a tap meets no step of ``dy``. Those zeros multiply the kernel (in ``dx``) and
+    the input rows at the edges (in ``dW``), products that torch never forms, so both must be finite there. And
+    like the tap groups it leaves out the products of the padding zeros with ``dy``, which torch forms, so ``dy``
+    must be finite at the steps that read padding (``ranges``, conv1d's taps). Otherwise (a diverged model) the
+    separate paths serve.
+    """
+    k = kernel.shape[0]
+    h_ranges = _tap_ranges(x.shape[1], grad.shape[1], k, 1, dilation_rate, (k - 1) * dilation_rate - pad_left)
+    return (_finite(xp, kernel) and _edge_steps_finite(xp, x, h_ranges, k)
+            and _edge_steps_finite(xp, grad, ranges, k))
+
+
+def _covers_every_step(ranges, kernel_size, short_len):
+    """Whether every tap meets a sample at each of the ``short_len`` steps (``ranges`` from :func:`_tap_ranges`):
+    for conv1d, whether no output step reads padding.
+
+    >>> _covers_every_step(_tap_ranges(3, 5, 3, 1, 1, 0), 3, 3), _covers_every_step(_tap_ranges(5, 5, 3, 1, 1, 1), 3, 5)
+    (True, False)
+    """
+    return len(ranges) == kernel_size and all(p0 == 0 and p1 == short_len for _, p0, p1, _, _ in ranges)
+
+
+def _edge_steps_finite(xp, a, ranges, kernel_size):
+    """Whether ``a`` ``(B, steps, C)`` is finite at every step (axis 1) where some tap of ``ranges`` meets no sample:
+    the steps before the last first step and from the first last step on (all of ``a`` when a tap meets none)."""
+    if len(ranges) < kernel_size:
+        return _finite(xp, a)
+    lo, hi = max(r[1] for r in ranges), min(r[2] for r in ranges)
+    if lo == 0 and hi == a.shape[1]:
+        return True                                   # no such step
+    if hi <= lo:
+        return _finite(xp, a)
+    return _finite(xp, a[:, :lo, :]) and _finite(xp, a[:, hi:, :])
+
+
+def _finite(xp, a):
+    """Whether every entry of ``a`` is finite (true for an empty ``a``)."""
+    return bool(xp.all(xp.isfinite(a)))
 
 
 def _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups, need_bias):
@@ -519,13 +570,15 @@ def _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups
     ``dx`` plus the tap groups for ``dW``: forward+backward 6-9 % faster with 2 threads on the dilated shapes
     (d = 2, 3, 4), the backward alone 1-3 % (dilated) and 4-5 % (256 channels) faster with 1 thread. With
     ``s > 1`` most of ``H`` would be zeros (only every ``s``-th step of ``dx`` meets ``dy`` through a given tap),
-    so strided convolutions keep the separate paths. Returns ``(dx, dW, db)``.
+    so strided convolutions keep the separate paths. The zeros of ``H`` where a tap meets no step of ``dy`` are not
+    in torch's sums, so this path serves only where they multiply finite numbers (:func:`_shared_gather_is_exact`).
+    Returns ``(dx, dW, db)``.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     ranges = _tap_ranges(length, grad.shape[1], k, 1, dilation_rate, (k - 1) * dilation_rate - pad_left)
-    dx = (xp.empty if ranges else xp.zeros)(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
+    dx = xp.empty(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))        # all written
     flipped = xp.flip(kernel, axis=0)                                                  # W[k-1-u, i, o]
     step = chunk_size(xp, batch, length * k * f_group, grad.dtype)
 
@@ -539,8 +592,6 @@ def _conv1d_backward_shared(xp, grad, x, kernel, dilation_rate, pad_left, groups
             for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, f_group, grad):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
-                if not ranges:
-                    continue
                 rows = (b1 - b0) * length
                 h = xp.reshape(_gather(grad[:, :, f_sl], cols, ranges, 1, rows=slice(b0, b1)), (rows, k * f_group))
                 _matmul_into(xp, h, w_mat, dx[b0:b1, :, c_sl])
