@@ -747,3 +747,68 @@ def test_tiled_bias_add_matches_broadcast_add(backend, monkeypatch, op_name):
             monkeypatch.setattr(conv_module, "TILED_BIAS_ADD", tiled)
             got = fn(_t(xs, backend), _t(w, backend), _t(b, backend), strides=2, data_format=data_format).numpy()
             np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Found by a tester (issue 13): a dilation far larger than the input, empty outputs, warnings
+# ---------------------------------------------------------------------------------------------------------------
+def test_a_dilation_far_larger_than_the_input_needs_no_memory_for_the_full_output(backend):
+    """With "same" padding and d = 10**6 on 7 steps only the middle tap meets the input, so by hand
+    conv1d: y[n] = x[n] @ W[1], dx = dy @ W[1]^T, dW[1] = sum x^T dy, dW[0] = dW[2] = 0, and conv1d_transpose:
+    y[n] = x[n] @ W[1]^T. The full transposed output (2 * 10**6 steps) used to be built for the transposed
+    convolution and for conv1d's input gradient when only x needs one (a MemoryError at d = 10**9); now no call
+    allocates more than a few hundred kilobytes (tracemalloc, NumPy)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(17)
+    d = 10**6
+    x, g = rng.standard_normal((2, 7, 4)), rng.standard_normal((2, 7, 5))
+    w_conv, w_transpose = rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 5, 4))
+    tracemalloc.start()
+    tx = _t(x, backend, True)
+    y = conv1d(tx, _t(w_conv, backend), dilation_rate=d, padding="same")
+    y.backward(_t(g, backend))
+    tx2, tw2 = _t(x, backend, True), _t(w_transpose, backend, True)
+    y2 = conv1d_transpose(tx2, tw2, dilation_rate=d, padding="same")
+    y2.backward(_t(g, backend))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_allclose(y.numpy(), x @ w_conv[1], atol=1e-12)
+    np.testing.assert_allclose(tx.grad.numpy(), g @ w_conv[1].T, atol=1e-12)
+    np.testing.assert_allclose(y2.numpy(), x @ w_transpose[1].T, atol=1e-12)
+    np.testing.assert_allclose(tx2.grad.numpy(), g @ w_transpose[1], atol=1e-12)
+    expected_dw = np.zeros_like(w_transpose)
+    expected_dw[1] = np.einsum("bno,bni->oi", g, x)
+    np.testing.assert_allclose(tw2.grad.numpy(), expected_dw, atol=1e-12)
+    if backend == "numpy":
+        assert peak < 1 << 20, f"{peak} bytes"
+
+
+def test_an_empty_transposed_output_has_zero_gradients_even_next_to_inf(backend):
+    """conv1d_transpose whose output is empty ("same", L = 1, k = 2): nothing depends on the inputs, so their
+    gradients are zeros, whatever the inputs hold (torch refuses such a call; conv1d's empty outputs do the same)."""
+    x = _t(np.array([[[np.inf]]]), backend, True)
+    w = _t(np.array([[[np.inf]], [[1.0]]]), backend, True)
+    y = conv1d_transpose(x, w, padding="same", output_padding=0)
+    assert y.shape == (1, 0, 1)
+    y.backward(_t(np.zeros((1, 0, 1)), backend))
+    assert x.grad.numpy().tolist() == [[[0.0]]] and w.grad.numpy().tolist() == [[[0.0]], [[0.0]]]
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
+def test_inf_and_nan_inputs_print_no_runtime_warning(backend, op):
+    """inf and NaN give NaN outputs and gradients silently, as in torch (docs/special_points.md): the forward
+    passes run inside ops.elementwise.ieee754, as the backward passes already did."""
+    import warnings
+
+    fn = conv1d if op == "conv1d" else conv1d_transpose
+    x = np.ones((1, 4, 2))
+    x[0, 1, 0], x[0, 2, 1] = np.inf, np.nan
+    w = np.ones((3, 2, 2))
+    w[1, 0, 1] = -np.inf
+    tx, tw = _t(x, backend, True), _t(w, backend, True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = fn(tx, tw, padding="same")
+        y.backward(_t(np.ones(y.shape), backend))
+    assert np.isnan(y.numpy()).any() and np.isnan(tw.grad.numpy()).any()

@@ -398,6 +398,16 @@ def test_comparing_with_numbers_and_arrays_is_elementwise():
     assert (x != [1.0, 2.0]).tolist() == [False, False]  # numeric lists compare as arrays (NumPy's rule)
 
 
+def test_an_object_array_of_ints_that_fit_converts_like_the_ints():
+    """np.array([...], dtype=object) holding Python ints used to stop with a bare StopIteration (found by a tester);
+    ints that fit make the same Tensor as the int64 array of the same values, too large ones the overflow error."""
+    data = np.array([[1, -2], [2**62, 0]], dtype=object)
+    assert tg.Tensor(data).dtype == tg.Tensor(np.array([[1, -2], [2**62, 0]], dtype=np.int64)).dtype
+    assert tg.Tensor(data).tolist() == [[1, -2], [2**62, 0]]
+    with pytest.raises(ValueError, match="too large for int64"):
+        tg.Tensor(np.array([1, 2**64], dtype=object))
+
+
 @pytest.mark.parametrize("data", [2**70, -(2**63) - 1, [1, 2**64], [[2**100]]])
 def test_integers_too_large_for_int64_say_so(data):
     torch = pytest.importorskip("torch")

@@ -54,7 +54,9 @@ def _to_numpy_data(data):
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) nested lists: {exc}") from None
     if array.dtype == object and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
-        big = next(v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max)
+        big = next((v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max), None)
+        if big is None:          # an object array of Python ints that all fit: the int64 array they make
+            return array.astype(np.int64)
         raise ValueError(f"Cannot make a Tensor from the integer {big}: it is too large for int64 (an overflow, "
                          "as in PyTorch); write it as a float (e.g. 1e21) for a floating tensor")
     if array.dtype == object:

@@ -58,6 +58,7 @@ from ..validation import (
 )
 from .conv_arithmetic import conv_padding, explicit_conv_output_length, transpose_window
 from .conv_batching import ChunkedCols, chunk_size, chunks, contiguous_copy, map_batch_parts, sum_parts, zeros
+from .elementwise import ieee754
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
@@ -160,7 +161,7 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     if not ranges or batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
-    if _takes_blocked_path(k, strides, dilation_rate):
+    if _takes_blocked_path(k, strides, dilation_rate) and _full_output_fits(length, k, strides, dilation_rate):
         y, part = _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, out_len, step)
     else:
         y = zeros(xp, (batch, out_len, filters), x)
@@ -196,6 +197,18 @@ def _takes_blocked_path(kernel_size, strides, dilation_rate):
     """Whether :func:`conv1d_transpose_forward` uses the blocked overlap-add: ``strides == 1`` (any dilation: each
     tap is a group of its own) or ``1 < strides <= k`` without dilation (groups of ``s`` adjacent taps)."""
     return BLOCKED_OVERLAP_ADD and _has_tap_blocks(kernel_size, strides, dilation_rate)
+
+
+def _full_output_fits(length, kernel_size, strides, dilation_rate):
+    """Whether the full output ``F`` (``(L-1)*s + (k-1)*d + 1`` steps), which the blocked overlap-add builds one batch
+    chunk at a time, is no longer than the ``L*k`` rows of the plain path's ``cols``, the buffer that the chunk size
+    is computed from. A dilation far larger than the input makes ``F`` huge while the output window stays small
+    ("same" crops it): the plain path then writes the few products that land in the window.
+
+    >>> _full_output_fits(256, 3, 1, 2), _full_output_fits(7, 3, 1, 10**9)
+    (True, False)
+    """
+    return (length - 1) * strides + (kernel_size - 1) * dilation_rate + 1 <= length * kernel_size
 
 
 def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, out_len, step):
@@ -302,8 +315,8 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     out_len = grad.shape[1]
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
-    if need_x:        # every row is written by the GEMM below
-        dx = xp.empty(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
+    if need_x:        # every row is written by the GEMM below, unless the output is empty
+        dx = (xp.empty if out_len else xp.zeros)(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
     w_mat = xp.reshape(kernel, (k * filters, c_in))                                       # [(t, o), i]
     step = chunk_size(xp, batch, length * k * filters, grad.dtype)
 
@@ -313,7 +326,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
         for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
                 db += _column_sums(xp, grad[b0:b1, ...])
-            if not (need_x or need_kernel):
+            if not (need_x or need_kernel) or out_len == 0:       # (no output: zero gradients)
                 continue
             rows = (b1 - b0) * length
             cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
@@ -926,7 +939,8 @@ class Conv1dTransposeOp(Function):
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}")
-        y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias)
+        with ieee754(xp):                     # inf or NaN in the inputs: NaN outputs, silently (as torch)
+            y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)
@@ -1001,7 +1015,8 @@ class Conv1dOp(Function):
                                                                    dilation_rate), filters,
                            f"padding={padding!r}, strides={strides}")
 
-        y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups, bias)
+        with ieee754(xp):                     # inf or NaN in the inputs: NaN outputs, silently (as torch)
+            y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)
