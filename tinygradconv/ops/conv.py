@@ -44,6 +44,8 @@ chosen by a small rule and tested against the plain path:
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import config
@@ -66,13 +68,15 @@ __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 # ----------------------------------------------------------------------------------------------------------------
 # The shared index helpers: gather (im2col) and scatter-add (col2im)
 # ----------------------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
 def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset):
     """For each tap ``t``, the short positions ``p`` in ``[p0, p1)`` whose partner ``n = p*s + t*d - offset`` lies in
     ``[0, long_len)``; returned as ``(t, p0, p1, n0, n_stop)`` with the exact slice ``v[n0:n_stop:s]``.
-    Taps that meet no sample are left out.
+    Taps that meet no sample are left out. A tuple, cached: a pure function of integers, needed several times
+    per forward and backward call, whose few microseconds count on small inputs.
 
     >>> _tap_ranges(3, 7, 2, 2, 1, 0)
-    [(0, 0, 3, 0, 5), (1, 0, 3, 1, 6)]
+    ((0, 0, 3, 0, 5), (1, 0, 3, 1, 6))
     """
     s, d = strides, dilation_rate
     ranges = []
@@ -83,7 +87,7 @@ def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset
         if p1 > p0:
             n0 = p0 * s + shift
             ranges.append((t, p0, p1, n0, n0 + (p1 - p0 - 1) * s + 1))
-    return ranges
+    return tuple(ranges)
 
 
 def _gather(long, cols, ranges, strides, rows=slice(None)):
@@ -655,6 +659,7 @@ def _has_tap_blocks(kernel_size, strides, dilation_rate):
     return strides == 1 or (dilation_rate == 1 and strides <= kernel_size)
 
 
+@functools.lru_cache(maxsize=1024)
 def _tap_blocks(ranges, kernel_size, strides):
     """The products of conv1d's blocked paths: ``(t0, t1, p0, p1, n0)``, taps ``t0 .. t1-1`` at output steps
     ``p0 .. p1-1``, tap ``t0`` reading input row ``n0`` at step ``p0`` (``ranges`` from :func:`_tap_ranges`).
@@ -664,12 +669,12 @@ def _tap_blocks(ranges, kernel_size, strides):
     from ``p*s + q*s - pad_left``, one row of ``s*C`` values of ``x`` seen as rows of ``s`` steps; over the steps
     that all of them cover this is one product. The steps outside (padding) and the ``k % s`` leftover taps come
     tap by tap (``t1 = t0 + 1``), through every ``s``-th row. Every covered ``(t, p)`` appears exactly once, the
-    groups in tap order.
+    groups in tap order. A tuple, cached like :func:`_tap_ranges`.
 
     >>> _tap_blocks(_tap_ranges(3, 7, 2, 2, 1, 0), 2, 2)          # k = 2, s = 2, valid: one group of both taps
-    [(0, 2, 0, 3, 0)]
+    ((0, 2, 0, 3, 0),)
     >>> _tap_blocks(_tap_ranges(3, 8, 3, 2, 1, 0), 3, 2)          # k = 3: the group of taps 0, 1 and tap 2 alone
-    [(0, 2, 0, 3, 0), (2, 3, 0, 3, 2)]
+    ((0, 2, 0, 3, 0), (2, 3, 0, 3, 2))
     """
     s = strides
     by_tap = {r[0]: r for r in ranges}
@@ -701,7 +706,7 @@ def _tap_blocks(ranges, kernel_size, strides):
             add_tap(t, pb, 1 << 62)
     for t in range(grouped, kernel_size):               # leftover taps (k % s)
         add_tap(t, -1, 1 << 62)
-    return blocks
+    return tuple(blocks)
 
 
 def _block_rows(xp, x, t0, t1, p0, p1, n0, strides):
