@@ -542,7 +542,8 @@ def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
             results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
                                             output_padding=op, dilation_rate=d).numpy())
         monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
-        takes_blocked = conv_module._takes_blocked_path(k, s, d)
+        takes_blocked = (conv_module._takes_blocked_overlap_add(k, s, d)
+                         and conv_module._full_output_fits(length, k, s, d))
         blocked_taken += takes_blocked
         plain_taken += not takes_blocked
         in_place_taken += takes_blocked and results[0].shape[1] == (length + (k - 1) // s) * s and (
@@ -554,11 +555,11 @@ def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
 
 
 def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():
-    assert conv_module._takes_blocked_path(3, 2, 1) and conv_module._takes_blocked_path(4, 4, 1)
-    assert conv_module._takes_blocked_path(3, 1, 1)          # strides 1: every tap is a group of its own
-    assert conv_module._takes_blocked_path(3, 1, 4)          # ... at any dilation
-    assert not conv_module._takes_blocked_path(2, 3, 1)      # s > k: no full group of s taps
-    assert not conv_module._takes_blocked_path(3, 2, 2)      # dilation: taps of a group are not adjacent
+    assert conv_module._takes_blocked_overlap_add(3, 2, 1) and conv_module._takes_blocked_overlap_add(4, 4, 1)
+    assert conv_module._takes_blocked_overlap_add(3, 1, 1)          # strides 1: every tap is a group of its own
+    assert conv_module._takes_blocked_overlap_add(3, 1, 4)          # ... at any dilation
+    assert not conv_module._takes_blocked_overlap_add(2, 3, 1)      # s > k: no full group of s taps
+    assert not conv_module._takes_blocked_overlap_add(3, 2, 2)      # dilation: taps of a group are not adjacent
 
 
 @pytest.mark.parametrize("blocked", [True, False])
@@ -674,7 +675,7 @@ def test_gather_paths_match_the_tap_by_tap_gather(backend, monkeypatch, switch):
             results.append(_conv_and_grads(fn, (x, w, b), backend))
         monkeypatch.setattr(conv_module, switch, True)
         taken += {"STRIDED_GATHER": True, "BLOCKED_KERNEL_GRAD": conv_module._takes_blocked_kernel_grad(k, s, d),
-                  "BLOCKED_FORWARD": conv_module._takes_blocked_forward(k, s, d),
+                  "BLOCKED_FORWARD": conv_module._takes_blocked_conv1d_forward(k, s, d),
                   "SHARED_GATHER_BACKWARD": conv_module._takes_shared_gather(s, True, True)}[switch]
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)

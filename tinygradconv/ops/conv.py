@@ -167,7 +167,7 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     if not ranges or batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
-    if _takes_blocked_path(k, strides, dilation_rate) and _full_output_fits(length, k, strides, dilation_rate):
+    if _takes_blocked_overlap_add(k, strides, dilation_rate) and _full_output_fits(length, k, strides, dilation_rate):
         y, part = _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, out_len, step)
     else:
         y = zeros(xp, (batch, out_len, filters), x)
@@ -199,7 +199,7 @@ def _then_add_bias(xp, part, y, bias):
 BLOCKED_OVERLAP_ADD = True
 
 
-def _takes_blocked_path(kernel_size, strides, dilation_rate):
+def _takes_blocked_overlap_add(kernel_size, strides, dilation_rate):
     """The shape part of the rule for the blocked overlap-add in :func:`conv1d_transpose_forward`: ``strides == 1``
     (any dilation: each tap is a group of its own) or ``1 < strides <= k`` without dilation (groups of ``s``
     adjacent taps); it also requires :func:`_full_output_fits`."""
@@ -358,7 +358,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
 
     ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
     one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; on the shapes of
-    :func:`_takes_blocked_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of taps,
+    :func:`_takes_blocked_conv1d_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of taps,
     read straight from ``x``, no gather) computes the same sums. The padding zeros are real zeros, as in torch (which
     pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets padding makes
     those outputs NaN. The optimised path leaves those products out, so it serves only when no step reads padding
@@ -374,7 +374,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
-    if (ranges and _takes_blocked_forward(k, strides, dilation_rate)
+    if (ranges and _takes_blocked_conv1d_forward(k, strides, dilation_rate)
             and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel))):
         part = _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step)
     else:
@@ -395,7 +395,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
 BLOCKED_FORWARD = True
 
 
-def _takes_blocked_forward(kernel_size, strides, dilation_rate):
+def _takes_blocked_conv1d_forward(kernel_size, strides, dilation_rate):
     """Whether :func:`conv1d_forward` uses :func:`_conv1d_forward_blocked`: the shapes of the tap groups
     (:func:`_tap_blocks`), ``strides == 1`` (any dilation) or ``1 < strides <= k`` without dilation."""
     return BLOCKED_FORWARD and _has_tap_blocks(kernel_size, strides, dilation_rate)
@@ -411,11 +411,11 @@ def _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step):
     ``s`` adjacent rows of ``x`` (one row of ``s*C_g`` values). A stack of per-sample GEMMs per group, on batch
     chunks of ``step`` samples (so that the chunk of ``y`` being summed stays in cache). The first group's product
     is written into ``y`` (on NumPy by ``matmul(..., out=)``) when it covers every output step, else ``y`` starts
-    from zeros. Measured on one core of an AVX-512 Xeon: with ``s == 1`` (2026-11-30) 8-13 % faster than gather +
-    one GEMM on the dilated and 256-channel benchmark shapes, about 2x faster with 16 or 32 channels (k = 5 or 7),
-    as fast with 64 channels and k = 7; with ``s > 1`` (2026-12-01) 10 % faster on the medium shape (s = 2, k = 5),
-    17 % with s = 4, k = 8, 37 % on the long signal with 32 channels (s = 2, k = 4). Returns the per-batch-part
-    worker that fills ``y``.
+    from zeros. Measured on one core of an AVX-512 Xeon (2026-12-01, the forward alone, the same process
+    alternating both paths; the docs page quotes the same figures): against gather + one GEMM, 3 % faster on the
+    dilated shape, 8 % with 256 channels, 29 % on the long signal (32 channels, s = 2, k = 4) and with s = 4,
+    k = 8; level on the medium shape (s = 2, k = 5: within the +-4 % noise). On 2026-11-30 it was about 2x faster
+    with 16 or 32 channels (k = 5 or 7). Returns the per-batch-part worker that fills ``y``.
     """
     _, c_group, filters = kernel.shape
     f_group = filters // groups
@@ -652,8 +652,9 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
 
     Each group ``(t0, t1, p0, p1, n0)`` is a stack of per-sample GEMMs ``rows_b^T @ dy_b[p0:p1]`` summed over the
     samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``.
-    Measured on one core of an AVX-512 Xeon (2026-11-30): 10-33 % faster than gather + one GEMM on the benchmark
-    shapes it serves (dilated, 256 channels, medium, long signal, stride 4 with k = 8).
+    Measured on one core of an AVX-512 Xeon (2026-12-01, the kernel gradient alone, the same process alternating
+    both paths; the docs page quotes the same figures): against gather + one GEMM, 4-6 % faster on the dilated,
+    256-channel and medium shapes, 9 % with s = 4, k = 8, 19 % on the long signal.
     """
     c_group = x.shape[2]
     for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
@@ -668,7 +669,7 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
 # ----------------------------------------------------------------------------------------------------------------
 def _has_tap_blocks(kernel_size, strides, dilation_rate):
     """Whether the taps of a convolution form the groups of :func:`_tap_blocks`: ``strides == 1`` (any dilation), or
-    ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_path`) has the same rule."""
+    ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_overlap_add`) has the same rule."""
     return strides == 1 or (dilation_rate == 1 and strides <= kernel_size)
 
 
