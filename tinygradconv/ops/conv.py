@@ -564,11 +564,11 @@ def _covers_every_step(ranges, kernel_size, short_len):
 def _edge_steps_finite(xp, a, ranges, kernel_size):
     """Whether ``a`` ``(B, steps, C)`` is finite at every step ``p`` (axis 1) that some tap of ``ranges`` does not
     cover: ``p < max_t p0_t`` or ``p >= min_t p1_t`` (every step when a tap covers none)."""
+    if _covers_every_step(ranges, kernel_size, a.shape[1]):
+        return True
     if len(ranges) < kernel_size:
         return _finite(xp, a)
     lo, hi = max(r[1] for r in ranges), min(r[2] for r in ranges)
-    if lo == 0 and hi == a.shape[1]:
-        return True                                   # every tap covers every step
     return _finite(xp, a[:, :lo, :]) and _finite(xp, a[:, max(lo, hi):, :])
 
 
