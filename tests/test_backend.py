@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,29 @@ def test_unknown_backend_in_the_environment_is_reported_on_use(tmp_path):
     out = run_fresh(tmp_path, {"TINYGRADCONV_BACKEND": "tpu"})
     assert out.returncode != 0
     assert "Unknown backend 'tpu'" in out.stderr and "numpy" in out.stderr
+
+
+def test_dtype_name_gives_each_namespace_s_dtypes_their_plain_name_every_time():
+    """dtype_name caches its answers per dtype object: the cached answer is the one NumPy / array-api-strict give,
+    also for dtypes that are equal but not identical (byte order, aliases) and on repeated calls."""
+    from tinygradconv.backend import dtype_name
+
+    cases = [(np.dtype(np.float32), "float32"), (np.dtype(">f4"), "float32"), (np.dtype("<f8"), "float64"),
+             (np.dtype("q"), "int64"), (np.dtype("l"), "int64"), (np.dtype(np.bool_), "bool"),
+             (np.float16, "float16"), ("int32", "int32")]
+    strict = pytest.importorskip("array_api_strict")
+    cases += [(strict.float32, "float32"), (strict.int8, "int8"), (strict.bool, "bool")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # array-api-strict warns if its dtypes meet NumPy's in ==
+        for _ in range(2):                           # the second round is answered from the cache
+            assert [dtype_name(d) for d, _ in cases] == [name for _, name in cases]
+
+
+def test_dtype_name_of_an_unhashable_dtype_like_object():
+    from tinygradconv.backend import dtype_name
+
+    class Unhashable:
+        __hash__ = None
+        name = "float32"
+
+    assert dtype_name(Unhashable()) == "float32"

@@ -95,9 +95,30 @@ class Backend:
 
 
 def dtype_name(dtype) -> str:
-    """A dtype's plain name (``"float32"``) whatever namespace it comes from."""
+    """A dtype's plain name (``"float32"``) whatever namespace it comes from.
+
+    Every op call asks this of its output, so the answers are cached per dtype object: NumPy computes
+    ``dtype.name`` in Python, 1.5-4 us a call, a fifth of the engine's own cost per op on small tensors.
+
+    >>> dtype_name(np.dtype(np.float32)), dtype_name("int64")
+    ('float32', 'int64')
+    """
     if isinstance(dtype, str):
         return dtype
+    key = (dtype.__class__, dtype)          # the class first: array-api-strict dtypes warn when compared to NumPy's
+    try:
+        return _dtype_names[key]
+    except KeyError:
+        name = _dtype_names[key] = _plain_name(dtype)
+        return name
+    except TypeError:                       # an unhashable dtype object: not cached
+        return _plain_name(dtype)
+
+
+_dtype_names = {}                           # (dtype class, dtype) -> name
+
+
+def _plain_name(dtype):
     name = getattr(dtype, "name", None) or getattr(dtype, "_np_dtype", None)
     if isinstance(name, str):
         return name
