@@ -107,7 +107,7 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
 
 def test_blas_thread_count_restored_after_an_exception(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    if not conv_batching._blas():
+    if not conv_batching.blas_library():
         pytest.skip("NumPy's BLAS is not controllable through threadpoolctl here")
     monkeypatch.setattr(conv_batching, "THREADS", 2)
 

@@ -813,3 +813,92 @@ def test_inf_and_nan_inputs_print_no_runtime_warning(backend, op):
         y = fn(tx, tw, padding="same")
         y.backward(_t(np.ones(y.shape), backend))
     assert np.isnan(y.numpy()).any() and np.isnan(tw.grad.numpy()).any()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Products in row blocks small enough for OpenBLAS's small-matrix kernels (issue 13)
+# ---------------------------------------------------------------------------------------------------------------
+def _with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
+    """Make the block rule hold on any CPU (the kernels' presence is the only machine-dependent part), optionally
+    with thresholds small enough for the tests' small shapes."""
+    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: True)
+    if mnk is not None:
+        monkeypatch.setattr(conv_module, "SMALL_GEMM_MNK", mnk)
+    if min_rows is not None:
+        monkeypatch.setattr(conv_module, "SMALL_GEMM_MIN_ROWS", min_rows)
+
+
+def test_small_gemm_rows_rule(monkeypatch):
+    """Blocks of rows under m*N*K <= 10**6, shared evenly; none for K > 128, a column-major b, float16, another
+    namespace, too few rows, or a BLAS without the kernels."""
+    _with_small_gemm_kernels(monkeypatch)
+    f32 = np.zeros((32, 256, 64), np.float32)
+    w = np.zeros((64, 64), np.float32)
+    rows = conv_module._small_gemm_rows
+    assert rows(f32, w) == 128                                   # 244 fit: two blocks of 128 per sample
+    assert rows(np.zeros((1024, 64)), np.zeros((64, 64))) == 1024 // 5    # float64 too; 5 blocks of 204
+    assert rows(np.zeros((1000, 64), np.float32), np.zeros((64, 128), np.float32)) == 1000 // 9   # 122 fit
+    assert rows(np.zeros((4096, 192), np.float32), np.zeros((192, 64), np.float32)) == 0          # K > 128
+    assert rows(np.zeros((4096, 64), np.float32), np.zeros((64, 256), np.float32)) == 0   # 61 rows: too few
+    assert rows(f32, np.asfortranarray(w)) == 0                  # b column-major
+    assert rows(f32.astype(np.float16), w.astype(np.float16)) == 0
+    assert rows(f32[:, :200], w) == 0                            # 200 rows: one GEMM holds them
+    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: False)
+    assert rows(f32, w) == 0
+    xps = pytest.importorskip("array_api_strict")
+    _with_small_gemm_kernels(monkeypatch)
+    assert rows(xps.asarray(f32), xps.asarray(w)) == 0
+
+
+def test_matmul_into_by_row_blocks_matches_the_formula(monkeypatch):
+    """_matmul_into and _product with blocks (a remainder, a stack of samples, a column-major and a strided a)
+    against sums written from the formula in float64."""
+    _with_small_gemm_kernels(monkeypatch, mnk=7 * 5 * 3, min_rows=2)          # 7 rows per block for K=5, N=3
+    rng = np.random.default_rng(21)
+    w = rng.standard_normal((5, 3))
+    base = rng.standard_normal((4, 40, 5))
+    cases = [base[0, :30], base[:, 3:33], np.asfortranarray(base[1]), base[:, 1:38:2], base[2, :16].astype(
+        np.float32)]
+    for a in cases:
+        b = w.astype(a.dtype)
+        assert conv_module._small_gemm_rows(a, b) > 0
+        expected = np.zeros(a.shape[:-1] + (3,))
+        for k in range(5):
+            expected += a[..., k:k + 1].astype(np.float64) * b[k].astype(np.float64)
+        out = np.empty(a.shape[:-1] + (3,), a.dtype)
+        conv_module._matmul_into(np, a, b, out)
+        tol = 1e-5 if a.dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+        np.testing.assert_allclose(conv_module._product(np, a, b), expected, rtol=tol, atol=tol)
+
+
+def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
+    """Both ops, forward and every gradient, with the products in row blocks (thresholds lowered so that the small
+    shapes take them, and conv1d's backward then taking the separate paths instead of the shared gather) against
+    one GEMM per product, and the forward against the loop reference."""
+    rng = np.random.default_rng(22)
+    _with_small_gemm_kernels(monkeypatch, mnk=3 * 4 * 4, min_rows=2)
+    taken = []
+    real_rows = conv_module._small_gemm_rows
+    monkeypatch.setattr(conv_module, "_small_gemm_rows", lambda a, b: taken.append(real_rows(a, b)) or taken[-1])
+    for length, k, s, d, padding in itertools.product((5, 9), (1, 3, 4), (1, 2), (1, 2), ("valid", "same", (2, -1))):
+        x, b = rng.standard_normal((3, length, 4)), rng.standard_normal(4)
+        w = rng.standard_normal((k, 4, 4))
+        transpose_padding = padding if isinstance(padding, str) else "valid"
+        for fn, args, ref in (
+                (lambda x_, w_, b_, s=s, p=padding, d=d: conv1d(x_, w_, b_, strides=s, padding=p, dilation_rate=d),
+                 (x, w, b), ref_conv1d(x, w, b, s, padding, d, 1)),
+                (lambda x_, w_, s=s, p=transpose_padding, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,
+                                                                                dilation_rate=d), (x, w), None)):
+            results = []
+            for blocks in (True, False):
+                monkeypatch.setattr(conv_module, "SMALL_GEMM_BLOCKS", blocks)
+                results.append(_conv_and_grads(fn, args, backend))
+            for fast, plain in zip(*results):
+                np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+            if ref is not None:
+                np.testing.assert_allclose(results[0][0], ref, atol=1e-12)
+    if backend == "numpy":
+        assert sum(1 for m in taken if m) > 100                   # the blocks really ran
+    else:
+        assert not any(taken)                                      # NumPy only

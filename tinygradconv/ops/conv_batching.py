@@ -28,6 +28,7 @@ __all__ = [
     "THREADS",
     "THREAD_CHUNK_BYTES",
     "ChunkedCols",
+    "blas_library",
     "chunk_size",
     "chunks",
     "contiguous_copy",
@@ -114,8 +115,9 @@ class ChunkedCols:
 # ----------------------------------------------------------------------------------------------------------------
 # Sharing the batch between threads (NumPy): one contiguous part per BLAS thread, like torch's batch split
 # ----------------------------------------------------------------------------------------------------------------
-def _blas():
-    """threadpoolctl's controller of NumPy's BLAS, or ``False`` (no threadpoolctl, or not exactly one BLAS)."""
+def blas_library():
+    """threadpoolctl's controller of NumPy's BLAS (``internal_api``, ``architecture``, ``num_threads``,
+    ``set_num_threads``), or ``False`` (no threadpoolctl, or not exactly one BLAS loaded)."""
     global _blas_controller
     if _blas_controller is None:
         try:
@@ -136,9 +138,9 @@ def _threads(xp, batch):
     """Threads that may share ``batch`` samples: :data:`THREADS`, else NumPy's BLAS threads (1 off NumPy)."""
     if THREADS is not None:
         return min(THREADS, batch)
-    if not is_numpy_namespace(xp) or not _blas():
+    if not is_numpy_namespace(xp) or not blas_library():
         return 1
-    return min(_blas().num_threads, batch)
+    return min(blas_library().num_threads, batch)
 
 
 def part_bounds(batch, n):
@@ -162,7 +164,7 @@ def map_batch_parts(xp, batch, step, work):
     count is restored afterwards, also when ``work`` raises.
     """
     n = thread_count(xp, batch, step)
-    blas = _blas() if is_numpy_namespace(xp) else False
+    blas = blas_library() if is_numpy_namespace(xp) else False
     if n == 1 and not blas:
         return [work(0, batch)]
     saved = blas.num_threads if blas else None
