@@ -364,13 +364,21 @@ def _torch_conv(op, kwargs, length, k):
     return transpose
 
 
+@pytest.mark.parametrize("small_gemm_blocks", [False, True], ids=["one-gemm", "small-gemm-blocks"])
 @pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
-def test_convolutions_meet_inf_and_nan_like_torch_on_every_path(op, backend):
+def test_convolutions_meet_inf_and_nan_like_torch_on_every_path(op, backend, small_gemm_blocks, monkeypatch):
     """One inf, NaN or -inf in the input, the kernel or the output gradient (at the first, the last, a middle entry), on
     every path of both ops (strides 1, where conv1d's backward shares one gather, and 2; padding that pads or
     crops): output and gradients as torch's (F.pad then conv1d; conv_transpose1d), NaN where torch's sums multiply
-    a padding zero by inf or NaN, finite where torch never forms such a product (issue 13)."""
+    a padding zero by inf or NaN, finite where torch never forms such a product (issue 13). Also with the products
+    in small-matrix blocks forced on these small shapes, which sends conv1d's backward with strides 1 down the
+    overlap-add and the kernel gradient by tap groups instead of the shared gather."""
+    from tinygradconv.ops import conv as conv_module
     from tinygradconv.ops.conv import conv1d, conv1d_transpose
+
+    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: small_gemm_blocks)
+    monkeypatch.setattr(conv_module, "SMALL_GEMM_MNK", 2 * 2 * 2)          # blocks of 2 rows for K = N = 2
+    monkeypatch.setattr(conv_module, "SMALL_GEMM_MIN_ROWS", 2)
 
     fn = conv1d if op == "conv1d" else conv1d_transpose
     rng = np.random.default_rng(16)

@@ -329,8 +329,12 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     ``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]`` (the im2col matrix of the matching conv1d),
     ``dx[b, j, i] = sum_{t, o} G[b, j, t, o] W[t, o, i]`` (that conv1d's forward GEMM) and
     ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]`` -- two GEMMs sharing one gather per batch chunk.
-    Returns ``(dx, dW, db)``, ``None`` for each one not needed. (Reading ``dy`` by tap groups instead, as conv1d's
-    blocked paths read ``x``, was 2-10 % slower than this shared gather on the benchmark shapes, 2026-12-01.)
+    Returns ``(dx, dW, db)``, ``None`` for each one not needed.
+
+    Reading ``dy`` by tap groups instead, as conv1d's blocked paths read ``x`` (the two conv1d kernels of the
+    reference), was 2-10 % slower than this shared gather on the benchmark shapes (2026-12-01); with their products
+    in small-matrix blocks (:func:`_small_gemm_rows`) it was 1.5-6 % faster with one thread on the dilated shapes
+    and 0-6 % slower with two, so the shared gather stays.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
