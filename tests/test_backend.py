@@ -156,3 +156,34 @@ def test_dtype_name_of_an_unhashable_dtype_like_object():
         name = "float32"
 
     assert dtype_name(Unhashable()) == "float32"
+
+
+def test_threads_that_load_a_backend_at_once_share_one(monkeypatch):
+    """Two threads making their first tensors at the same moment get the same Backend object, so that their tensors
+    can meet in one op (found by a tester: two objects, then "different backends: 'numpy' and 'numpy'")."""
+    import threading
+    import time
+
+    from tinygradconv import backend as backend_module
+
+    real = backend_module._LOADERS["numpy"]
+
+    def slow_loader():                       # widens the window in which both threads are loading
+        time.sleep(0.05)
+        return real()
+
+    monkeypatch.setattr(backend_module, "_cache", {})
+    monkeypatch.setitem(backend_module._LOADERS, "numpy", slow_loader)
+    barrier = threading.Barrier(2)
+    made = []
+
+    def work():
+        barrier.wait()
+        made.append(get_backend("numpy"))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made[0] is made[1] is get_backend("numpy")

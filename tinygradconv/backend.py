@@ -190,8 +190,8 @@ def get_backend(name=None) -> Backend:
     if name not in _LOADERS:
         raise ValueError(f"Unknown backend {name!r}. Known backends: {list(_LOADERS)}; "
                          f"available here: {[n for n in _LOADERS if n != name and _loads(n)]}")
-    backend = _cache[name] = _LOADERS[name]()
-    return backend
+    # Two threads that load a backend at once must share one: the first one stored wins (setdefault is atomic).
+    return _cache.setdefault(name, _LOADERS[name]())
 
 
 def _loads(name):
