@@ -558,7 +558,9 @@ def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
         return False
     batch, out_len, filters = grad.shape
     k, c_in, _ = kernel.shape
-    rows = chunk_size(xp, batch, out_len * k * c_in, grad.dtype) * out_len
+    rows = out_len                                    # per sample for a permuted dy (_chunk_products), else per chunk
+    if _c_ordered(grad):
+        rows *= chunk_size(xp, batch, out_len * k * c_in, grad.dtype)
     return bool(_small_gemm_block(rows, filters, c_in, grad.dtype))
 
 
