@@ -260,10 +260,11 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
     rest = len(offsets) * width                                         # taps rest..k-1 are left over (s > 1)
     blocks = length + ((k - 1) * dilation_rate) // s                    # rows of s steps that hold all of F
     w = xp.permute_dims(kernel, (2, 0, 1))                              # [i, t, o]
-    rows = step * length                                                # of the products' matrices, at most
-    w_groups = [_row_major(xp, xp.reshape(w[:, g * width:(g + 1) * width, :], (c_in, width * filters)), rows)
+    chunk_rows = step * length                                          # rows of the products' matrices, at most
+    w_groups = [_row_major(xp, xp.reshape(w[:, g * width:(g + 1) * width, :], (c_in, width * filters)), chunk_rows)
                 for g in range(len(offsets))]
-    w_rest = _row_major(xp, xp.reshape(w[:, rest:, :], (c_in, (k - rest) * filters)), rows) if rest < k else None
+    w_rest = (_row_major(xp, xp.reshape(w[:, rest:, :], (c_in, (k - rest) * filters)), chunk_rows) if rest < k
+              else None)
     rest_ranges = [(t - rest, p0, p1, n0, n1) for t, p0, p1, n0, n1 in _tap_ranges(length, blocks * s, k, s, 1, 0)
                    if t >= rest]
     n0, n1 = max(0, -c_left), min(out_len, blocks * s - c_left)    # the part of y that F covers
@@ -376,11 +377,11 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
 
     ``xpad`` is ``x`` with ``pad_left`` / ``pad_right`` zeros (negative: samples dropped). Per group and batch chunk
     one gather (im2col) and one GEMM ``(B*N, k*C_g) @ (k*C_g, filters/groups)``; on the shapes of
-    :func:`_takes_blocked_conv1d_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of taps,
-    read straight from ``x``, no gather) computes the same sums. The padding zeros are real zeros, as in torch (which
-    pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets padding makes
-    those outputs NaN. The optimised path leaves those products out, so it serves only when no step reads padding
-    or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`).
+    :func:`_takes_blocked_conv1d_forward` the optimised path :func:`_conv1d_forward_blocked` (one GEMM per group of
+    taps, read straight from ``x``, no gather) computes the same sums. The padding zeros are real zeros, as in
+    torch (which pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets
+    padding makes those outputs NaN. The optimised path leaves those products out, so it serves only when no step
+    reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`).
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
@@ -704,7 +705,8 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
 # ----------------------------------------------------------------------------------------------------------------
 def _has_tap_blocks(kernel_size, strides, dilation_rate):
     """Whether the taps of a convolution form the groups of :func:`_tap_blocks`: ``strides == 1`` (any dilation), or
-    ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_overlap_add`) has the same rule."""
+    ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_overlap_add`) has the same
+    rule."""
     return strides == 1 or (dilation_rate == 1 and strides <= kernel_size)
 
 
@@ -810,32 +812,39 @@ def _chunk_products(xp, x, w):
 def _product(xp, a, b):
     """``a @ b`` (``a`` a matrix or a stack of them, ``b`` a matrix) as a new array, in row blocks where
     :func:`_small_gemm_rows` says so."""
-    if not _small_gemm_rows(a, b):
+    m = _small_gemm_rows(a, b)
+    if not m:
         return xp.matmul(a, b)
-    out = np.empty(a.shape[:-1] + (b.shape[-1],), dtype=np.result_type(a, b))
-    _matmul_into(xp, a, b, out)
+    out = np.empty(a.shape[:-1] + (b.shape[-1],), dtype=a.dtype)       # _small_gemm_rows: a, b of one dtype
+    _matmul_in_blocks(a, b, out, m)
     return out
 
 
 def _matmul_into(xp, a, b, out):
     """``out[...] = reshape(a @ b, out.shape)``; on NumPy, when ``out`` is contiguous, the product is written there
     directly (``matmul(..., out=)``, not in the Array API) instead of into a temporary that is then copied, in
-    blocks of :func:`_small_gemm_rows` rows where that pays: the rows axis split into ``(q, m)`` is a view of ``a``
-    and of ``out``, so ``matmul`` runs one GEMM per block of ``m`` rows, and a last GEMM takes the rest."""
+    blocks of :func:`_small_gemm_rows` rows where that pays (:func:`_matmul_in_blocks`)."""
     if type(out) is np.ndarray and out.flags.c_contiguous:
         out = out.reshape(*a.shape[:-1], b.shape[-1])
         m = _small_gemm_rows(a, b)
         if m:
-            lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
-            main = rows - rows % m
-            np.matmul(a[..., :main, :].reshape(*lead, main // m, m, k), b,
-                      out=out[..., :main, :].reshape(*lead, main // m, m, n))
-            if main < rows:
-                np.matmul(a[..., main:, :], b, out=out[..., main:, :])
+            _matmul_in_blocks(a, b, out, m)
         else:
             np.matmul(a, b, out=out)
     else:
         out[...] = xp.reshape(xp.matmul(a, b), out.shape)
+
+
+def _matmul_in_blocks(a, b, out, m):
+    """``out = a @ b`` (NumPy; ``out`` shaped like the product) in blocks of ``m`` rows: the rows axis split into
+    ``(q, m)`` is a view of ``a`` and of ``out``, so ``matmul`` runs one GEMM per block, and a last GEMM takes the
+    rest."""
+    lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
+    main = rows - rows % m
+    np.matmul(a[..., :main, :].reshape(*lead, main // m, m, k), b,
+              out=out[..., :main, :].reshape(*lead, main // m, m, n))
+    if main < rows:
+        np.matmul(a[..., main:, :], b, out=out[..., main:, :])
 
 
 #: Set to ``False`` to run every product as one GEMM per matrix (tests compare both).
