@@ -31,10 +31,11 @@ Method:
   the arrays lie in memory changed torch's time for the same work by up to 2x. In a round, one process per
   framework (and op and thread count) stays alive and the two time each shape in turn, who goes first alternating,
   so that both see the machine at the same speed (a shared machine's speed drifts by tens of percent within a
-  minute). "cpu x" is the ratio of the process CPU times of fwd+bwd: on a busy machine it is steadier than
-  wall-clock time (with several threads it also counts their waiting). "fwd" is the forward without
-  gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing gradients
-  for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
+  minute); timing starts only once both have imported their library and run a tiny case. "cpu x" is the ratio
+  of the process CPU times of fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads
+  it also counts their waiting). "fwd" is the forward without gradient recording; "fwd+bwd" is forward plus
+  backward of ``sum(y * g)`` for a fixed ``g``, computing gradients for input, kernel and bias (``.grad`` reset to
+  ``None`` before each call, on both sides);
 * memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
   on a tiny problem, then reads the resident-set high-water mark (``ru_maxrss``) before and after one fwd+bwd call;
   the growth is what the call needed beyond its inputs (output, gradients, temporaries). Both frameworks are measured
@@ -93,6 +94,8 @@ FAMILIES = {
     "channels_first": ("channels_first",),
 }
 OPS = ("conv1d_transpose", "conv1d")
+#: A tiny case that a worker runs once before measuring, to import its framework and load its code paths.
+TINY = (2, 8, 4, 4, 3, 2, 1)
 
 
 def data_format(name):
@@ -259,16 +262,22 @@ def _time_worker(framework, op, threads, repeats):
     call each; the row lists every call's time and, per set, the median fwd+bwd time (``draw_fwd_bwd_ms``).
 
     The driver keeps one such process per framework alive and alternates between them shape by shape (the idle
-    one waits on its stdin), so both frameworks time a shape within seconds of each other. A line ``end`` ends the
-    session: ours then times the reference GEMM of every shape it timed (after all timings: with several threads
-    OpenBLAS's workers keep polling for work for about 0.1 s after a product, which slowed our next timed calls by
-    up to 1.6x) and answers ``{"gemm_ms": {...}, "blas": ...}``.
+    one waits on its stdin), so both frameworks time a shape within seconds of each other. Before its first line
+    the worker imports its framework, runs a tiny case and answers ``{"ready": framework}``; the driver waits for
+    both answers, so that neither times a shape while the other is still importing on the same CPUs (torch's
+    import made our calls on 256 channels take twice their CPU time in wall-clock time, 2026-12-01). A line
+    ``end`` ends the session: ours then times the reference GEMM of every shape it timed (after all timings: with
+    several threads OpenBLAS's workers keep polling for work for about 0.1 s after a product, which slowed our next
+    timed calls by up to 1.6x) and answers ``{"gemm_ms": {...}, "blas": ...}``.
     """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
         import torch
 
         torch.set_num_threads(threads)
+    for fn in make(op, TINY):          # the library imported and its code paths loaded before any timing
+        fn()
+    print(json.dumps({"ready": framework}), flush=True)
     timed = []
     calls = calls_per_draw(repeats)
     for line in sys.stdin:
@@ -311,17 +320,27 @@ class _Worker:
             env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             preexec_fn=pin_cpus(threads))    # noqa: PLW1509 (the driver runs no other threads)
 
+    def wait_ready(self):
+        """Wait until the worker has imported its framework and run a tiny case (its first answer)."""
+        answer = self.ask(None)
+        if answer != {"ready": self.framework}:
+            self.process.kill()
+            raise RuntimeError(f"benchmark worker {self.framework} answered {answer!r} instead of being ready")
+
     def ask(self, line):
-        """Send one line; return the JSON answer (RuntimeError with the worker's stderr if it died)."""
+        """Send one line (``None``: nothing); return the JSON answer (RuntimeError with the worker's stderr if it
+        died)."""
         try:
-            self.process.stdin.write(line + "\n")
-            self.process.stdin.flush()
+            if line is not None:
+                self.process.stdin.write(line + "\n")
+                self.process.stdin.flush()
             answer = self.process.stdout.readline()
         except BrokenPipeError:
             answer = ""
         if not answer:
             self.process.kill()
-            raise RuntimeError(f"benchmark worker {self.framework} failed on {line!r}:\n{self.process.stderr.read()}")
+            when = "while starting" if line is None else f"on {line!r}"
+            raise RuntimeError(f"benchmark worker {self.framework} failed {when}:\n{self.process.stderr.read()}")
         return json.loads(answer)
 
     def close(self):
@@ -340,8 +359,7 @@ def _memory_worker(framework, op, shape_name):
         import torch
 
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    tiny = (2, 8, 4, 4, 3, 2, 1)
-    for fn in make(op, tiny):
+    for fn in make(op, TINY):
         fn()                                            # load and initialise the library's code paths
     layout = {} if framework == "torch" else {"data_format": data_format(shape_name)}
     _, fwd_bwd = make(op, SHAPES[shape_name], **layout)
@@ -392,6 +410,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
             for n in threads:
                 workers = {framework: _Worker(framework, op, n, repeats) for framework in frameworks}
                 try:
+                    for worker in workers.values():
+                        worker.wait_ready()
                     for i, name in enumerate(shapes):
                         # shape by shape, the frameworks in turn (who goes first alternates), so that both see the
                         # machine at the same speed; a short pause lets the other's idle threads stop spinning

@@ -476,6 +476,7 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
             assert len(r["torch_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS
     worker = conv._Worker("tinygradconv", "conv1d", 1, 7)
     try:
+        worker.wait_ready()
         row = worker.ask("small")                  # 7 calls asked: ceil(7 / DRAWS) per input set, each set in turn
     finally:
         worker.process.kill()
@@ -486,5 +487,26 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
 
 def test_a_failing_timing_worker_is_a_clear_error():
     worker = conv._Worker("tinygradconv", "conv1d", 1, 3)
+    worker.wait_ready()
     with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed on 'no_such_shape'"):
         worker.ask("no_such_shape")
+
+
+def test_a_timing_worker_answers_ready_only_after_loading_its_framework():
+    """The driver waits for this first answer from both workers before timing anything, so that neither times a
+    shape while the other still imports its library on the same CPUs."""
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("needs /proc to see which libraries a process has loaded")
+    worker = conv._Worker("tinygradconv", "conv1d", 1, 3)
+    try:
+        assert worker.ask(None) == {"ready": "tinygradconv"}        # nothing asked yet: the first line is "ready"
+        with open(f"/proc/{worker.process.pid}/maps") as maps:
+            assert "_multiarray_umath" in maps.read()                # NumPy was already loaded when it answered
+    finally:
+        worker.process.kill()
+
+
+def test_a_timing_worker_that_cannot_start_is_a_clear_error():
+    worker = conv._Worker("tinygradconv", "no_such_op", 1, 3)
+    with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed while starting"):
+        worker.wait_ready()
