@@ -526,7 +526,8 @@ METHOD = """\
 * A convolution time is the median of 27 calls: in each of 3 rounds, 3 sets of inputs built one after the other,
   3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
   framework stays alive, and the two time each case in turn, who goes first alternating: the speed of a shared
-  machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. New
+  machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. Timing
+  starts once both processes have imported their library and run a tiny case (they share the same CPUs). New
   inputs lie elsewhere in memory, and that alone changed torch's time for the same work by up to 2x (5.5 to
   10.7 ms, conv1d with dilation 3 and 1 thread, pinned; ours stayed within 3 %); "f+b range over input sets" gives the
   range of the per-set medians of each framework. Torch's time also depends on the state of its process's heap:
