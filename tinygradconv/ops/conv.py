@@ -687,7 +687,11 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     and its filters; ``dw`` is ``(k*C_g, filters)``, tap-major.
 
     Each group ``(t0, t1, p0, p1, n0)`` is a stack of per-sample GEMMs ``rows_b^T @ dy_b[p0:p1]`` summed over the
-    samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``.
+    samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``. A
+    ``channels_first`` ``dy`` (a permuted view, whose samples are row-major ``(filters, steps)`` matrices) gives the
+    transposed products ``dy_b[p0:p1]^T @ rows_b`` instead, so that BLAS reads both operands row by row: 10-14 %
+    faster for the kernel gradient of the channels_first benchmark case (s = 2, k = 5, 64 channels; one core,
+    2026-12-01), 1-5 % for its forward+backward.
     Measured on one core of an AVX-512 Xeon (2026-12-01, the kernel gradient alone, the same process alternating
     both paths; the docs page quotes the same figures): against gather + one GEMM, 4-6 % faster on the dilated,
     256-channel and medium shapes, 9 % with s = 4, k = 8, 19 % on the long signal.
@@ -695,8 +699,12 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     c_group = x.shape[2]
     for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
-        per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
-        dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
+        if _c_ordered(grad):
+            per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
+            dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
+        else:                               # a channels_first dy: its samples are row-major (filters, steps)
+            per_sample = xp.matmul(xp.matrix_transpose(grad[:, p0:p1, :]), rows)
+            dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(xp.sum(per_sample, axis=0))
     return dw
 
 
