@@ -324,6 +324,29 @@ def test_convolutions_propagate_nan_and_inf_like_torch(op, backend):
         np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv1d_input_gradient_of_an_inf_kernel_at_a_step_no_output_reads(dtype, batch):
+    """docs/special_points.md: step 4 of a length-5 input meets no output (k = 2, s = 2, valid), so its input gradient
+    is a sum of no terms, 0 in every dtype and batch size. torch gives 0 in float64 and for one sample, but NaN in
+    float32 for two or more (its float32 kernel multiplies the inf tap by a zero there); we follow the former."""
+    x = np.random.default_rng(0).standard_normal((batch, 5, 1)).astype(dtype)
+    kernel = np.array([np.inf, 1.0], dtype=dtype).reshape(2, 1, 1)
+    tx = tg.Tensor(x, requires_grad=True)
+    y = tg.ops.conv1d(tx, tg.Tensor(kernel), strides=2)
+    y.backward(tg.Tensor(np.ones(y.shape, dtype=dtype)))
+    assert np.array_equal(tx.grad.numpy()[:, :, 0], np.tile([np.inf, 1.0, np.inf, 1.0, 0.0], (batch, 1)))
+    t = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)
+    F.conv1d(t, torch.tensor(kernel.transpose(2, 1, 0)), stride=2).backward(torch.ones(batch, 1, 2, dtype=t.dtype))
+    theirs = t.grad.numpy()[:, 0, 4]
+    if dtype == "float32" and batch > 1:
+        if not torch.backends.mkldnn.is_available():
+            pytest.skip("this torch has no oneDNN, whose float32 kernel the docs describe")
+        assert np.isnan(theirs).all(), "torch no longer gives NaN here: update docs/special_points.md"
+    else:
+        assert (theirs == 0).all()
+
+
 def _conv_grid(op):
     """Small convolutions of both ops that reach every path: strides 1 and 2, dilation 1 and 2, paddings that pad
     (conv1d "same"/"causal") or crop (conv1d_transpose "same", with and without output_padding), groups."""
