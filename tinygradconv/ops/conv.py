@@ -687,24 +687,25 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     and its filters; ``dw`` is ``(k*C_g, filters)``, tap-major.
 
     Each group ``(t0, t1, p0, p1, n0)`` is a stack of per-sample GEMMs ``rows_b^T @ dy_b[p0:p1]`` summed over the
-    samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``. A
-    ``channels_first`` ``dy`` (a permuted view, whose samples are row-major ``(filters, steps)`` matrices) gives the
-    transposed products ``dy_b[p0:p1]^T @ rows_b`` instead, so that BLAS reads both operands row by row: 10-14 %
-    faster for the kernel gradient of the channels_first benchmark case (s = 2, k = 5, 64 channels; one core,
-    2026-12-01), 1-5 % for its forward+backward.
+    samples (a ``(samples, (t1 - t0)*C_g, filters)`` temporary), added to the rows of ``dW[t0:t1]``.
     Measured on one core of an AVX-512 Xeon (2026-12-01, the kernel gradient alone, the same process alternating
     both paths; the docs page quotes the same figures): against gather + one GEMM, 4-6 % faster on the dilated,
     256-channel and medium shapes, 9 % with s = 4, k = 8, 19 % on the long signal.
+
+    A ``channels_first`` ``dy`` (a permuted view, whose samples are row-major ``(filters, steps)`` matrices,
+    :func:`_steps_contiguous`) gives the transposed products ``dy_b[p0:p1]^T @ rows_b`` instead, so that BLAS reads
+    both operands row by row: 10-14 % faster for the kernel gradient of the channels_first benchmark case (s = 2,
+    k = 5, 64 channels; one core, 2026-12-01), 1-5 % for its forward+backward; level on a C-ordered ``dy``.
     """
     c_group = x.shape[2]
     for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
-        if _c_ordered(grad):
-            per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
-            dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
-        else:                               # a channels_first dy: its samples are row-major (filters, steps)
+        if _steps_contiguous(grad):        # a channels_first dy: its samples are row-major (filters, steps)
             per_sample = xp.matmul(xp.matrix_transpose(grad[:, p0:p1, :]), rows)
             dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(xp.sum(per_sample, axis=0))
+        else:
+            per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
+            dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
     return dw
 
 
@@ -797,6 +798,18 @@ def _input_rows(xp, x, b0, b1, channels=slice(None), tap_strides=None):
     if contiguous is None or tap_strides == 1 or _c_ordered(x):
         return x[b0:b1, :, channels]
     return contiguous(x[b0:b1, :, channels])
+
+
+def _steps_contiguous(a):
+    """Whether ``a`` ``(B, steps, channels)`` has its steps next to each other in memory and its channels apart: a
+    ``channels_first`` array seen in the kernels' layout (a permuted view). False without strides (array-api-strict).
+
+    >>> a = np.zeros((2, 3, 4))
+    >>> _steps_contiguous(a), _steps_contiguous(np.zeros((2, 4, 3)).transpose(0, 2, 1)), _steps_contiguous(a[..., :2])
+    (False, True, False)
+    """
+    strides = getattr(a, "strides", None)
+    return strides is not None and a.shape[1] > 1 and strides[1] == a.itemsize and strides[2] != a.itemsize
 
 
 def _c_ordered(a):
