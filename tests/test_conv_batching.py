@@ -4,6 +4,11 @@ The convolution results with forced chunking and threading are checked against t
 tests/reference_conv.py, not against the package's own unchunked path.
 """
 
+import os
+import signal
+import time
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -73,6 +78,64 @@ def test_map_batch_parts_runs_every_part_and_keeps_their_order(monkeypatch):
     assert parts == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
     # one chunk of work: no threads, one part
     assert conv_batching.map_batch_parts(np, 10, 10, lambda lo, hi: (lo, hi)) == [(0, 10)]
+
+
+def test_parts_come_back_in_part_order_whichever_finishes_first(monkeypatch):
+    """Helper threads may finish in any order; the parts (and so the order of the partial sums) never change."""
+    monkeypatch.setattr(conv_batching, "THREADS", 4)
+    finished = []
+
+    def work(lo, hi):
+        time.sleep(0.02 * (3 - lo))                   # part 0 (the calling thread) last, part 3 first
+        finished.append(lo)
+        return lo, hi
+
+    assert conv_batching.map_batch_parts(np, 4, 1, work) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert finished == [3, 2, 1, 0]
+
+
+def test_an_error_in_a_helper_thread_reaches_the_caller_after_every_part_is_done(monkeypatch):
+    monkeypatch.setattr(conv_batching, "THREADS", 3)
+    done = []
+
+    def work(lo, hi):
+        if lo == 1:
+            raise ValueError("boom in part 1")
+        time.sleep(0.05)
+        done.append(lo)
+        return lo
+
+    with pytest.raises(ValueError, match="boom in part 1"):
+        conv_batching.map_batch_parts(np, 3, 1, work)
+    assert sorted(done) == [0, 2]
+    assert conv_batching.map_batch_parts(np, 3, 1, lambda lo, hi: lo) == [0, 1, 2]     # the helpers still work
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_helper_threads(monkeypatch):
+    """The parent's helper threads do not exist in a forked child (e.g. a multiprocessing worker); a threaded call
+    there must start new ones rather than wait forever on the parent's queues."""
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+    assert conv_batching.map_batch_parts(np, 2, 1, lambda lo, hi: lo) == [0, 1]     # helpers exist in the parent
+    with warnings.catch_warnings():           # Python 3.12+ warns that forking a process with threads may deadlock
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:                                                                 # the child
+        code = 2
+        try:
+            code = 0 if conv_batching.map_batch_parts(np, 2, 1, lambda lo, hi: lo) == [0, 1] else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        waited, status = os.waitpid(pid, os.WNOHANG)
+        if waited:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's threaded call did not finish within 30 s")
 
 
 def test_sum_parts_merges_partial_sums():
