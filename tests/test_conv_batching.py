@@ -4,10 +4,13 @@ The convolution results with forced chunking and threading are checked against t
 tests/reference_conv.py, not against the package's own unchunked path.
 """
 
+import gc
 import os
 import signal
+import threading
 import time
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -109,6 +112,36 @@ def test_an_error_in_a_helper_thread_reaches_the_caller_after_every_part_is_done
         conv_batching.map_batch_parts(np, 3, 1, work)
     assert sorted(done) == [0, 2]
     assert conv_batching.map_batch_parts(np, 3, 1, lambda lo, hi: lo) == [0, 1, 2]     # the helpers still work
+
+
+def test_helper_threads_keep_no_reference_to_a_finished_part(monkeypatch):
+    """Found by a fresh tester: after a threaded call the last part's closure, and so its input arrays, stayed alive
+    in the helper thread until the next call."""
+    monkeypatch.setattr(conv_batching, "THREADS", 3)
+
+    class Big:
+        pass
+
+    big = Big()
+    seen = weakref.ref(big)
+    assert conv_batching.map_batch_parts(np, 3, 1, lambda lo, hi, big=big: lo) == [0, 1, 2]
+    del big
+    gc.collect()
+    assert seen() is None
+
+
+def test_map_batch_parts_inside_a_part_runs_without_waiting_for_helpers(monkeypatch):
+    """A part that itself splits a batch (nested use) runs that split in its own thread: before, every thread
+    waited for the others' results for good (found by a fresh tester)."""
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+    inner = lambda lo, hi: (lo, hi)
+    outer = lambda lo, hi: conv_batching.map_batch_parts(np, hi - lo, 1, inner)
+    answer = []
+    caller = threading.Thread(target=lambda: answer.append(conv_batching.map_batch_parts(np, 8, 1, outer)),
+                              daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    assert answer == [[[(0, 2), (2, 4)], [(0, 4)]]]        # the caller's part splits; the helper's runs whole
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

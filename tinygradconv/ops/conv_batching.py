@@ -53,6 +53,7 @@ THREADS = None
 
 _blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
 _helpers = []                    # the task queue of each helper thread that runs parts 1, 2, ... (part 0: caller)
+_in_helper = threading.local()    # .active is True in the helper threads
 if hasattr(os, "register_at_fork"):  # a forked child has none of its parent's threads: it starts its own
     os.register_at_fork(after_in_child=_helpers.clear)
 
@@ -167,7 +168,7 @@ def map_batch_parts(xp, batch, step, work):
     milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). The BLAS thread
     count is restored afterwards, also when ``work`` raises.
     """
-    n = thread_count(xp, batch, step)
+    n = 1 if getattr(_in_helper, "active", False) else thread_count(xp, batch, step)
     blas = blas_library() if is_numpy_namespace(xp) else False
     if n == 1 and not blas:
         return [work(0, batch)]
@@ -210,13 +211,19 @@ def _helper_queues(count):
 
 def _run_parts(tasks):
     """A helper thread's loop: run each part ``(i, work, lo, hi, results)`` it is given and put ``(i, error, value)``
-    into ``results`` (``error`` is ``None``, or the exception, which the calling thread raises)."""
+    into ``results`` (``error`` is ``None``, or the exception, which the calling thread raises). It keeps no
+    reference to a part once handed back (the arrays its ``work`` reads would otherwise stay alive until the next
+    part), and a ``map_batch_parts`` inside a part runs in this thread (:data:`_in_helper`) instead of waiting for
+    helpers that may be busy with its own caller's parts."""
+    _in_helper.active = True
     while True:
         i, work, lo, hi, results = tasks.get()
         try:
             results.put((i, None, work(lo, hi)))
         except BaseException as error:  # noqa: BLE001 (any error goes to the calling thread, which raises it)
             results.put((i, error, None))
+        finally:
+            work = results = None
 
 
 def contiguous_copy(xp, a):
