@@ -185,7 +185,7 @@ def map_batch_parts(xp, batch, step, work):
         try:
             first = work(*bounds[0])
         finally:                         # every part is done before the BLAS threads are restored, even on error
-            others = sorted(results.get() for _ in bounds[1:])
+            others = sorted((results.get() for _ in bounds[1:]), key=lambda result: result[0])
         for _, error, _ in others:
             if error is not None:
                 raise error
