@@ -255,6 +255,11 @@ def calls_per_draw(repeats):
     return max(1, -(-repeats // DRAWS))
 
 
+#: Seconds a timing worker waits after a multi-threaded reference GEMM, before it answers: OpenBLAS's worker threads
+#: keep polling for work for about 0.1 s after a product (see :func:`_time_worker`).
+GEMM_SETTLE_S = 0.2
+
+
 def _time_worker(framework, op, threads, repeats):
     """In a subprocess: time the shapes named on stdin, one per line, and answer each with a JSON row on stdout.
 
@@ -265,10 +270,15 @@ def _time_worker(framework, op, threads, repeats):
     one waits on its stdin), so both frameworks time a shape within seconds of each other. Before its first line
     the worker imports its framework, runs a tiny case and answers ``{"ready": framework}``; the driver waits for
     both answers, so that neither times a shape while the other is still importing on the same CPUs (torch's
-    import made our calls on 256 channels take twice their CPU time in wall-clock time, 2026-12-01). A line
-    ``end`` ends the session: ours then times the reference GEMM of every shape it timed (after all timings: with
-    several threads OpenBLAS's workers keep polling for work for about 0.1 s after a product, which slowed our next
-    timed calls by up to 1.6x) and answers ``{"gemm_ms": {...}, "blas": ...}``.
+    import made our calls on 256 channels take twice their CPU time in wall-clock time, 2026-12-01).
+
+    Ours also times the shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms`` in the row) right after the shape,
+    so that the two times that "% GEMM" divides are taken at the same speed of the machine: taken minutes apart at
+    the end of the session, the large case read 65 % of the GEMM rate in one run and 79 % in the next for the same
+    code (2026-12-01), and in one process the two alternating read 92 %. With several threads OpenBLAS's workers
+    keep polling for work for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so the
+    worker then waits :data:`GEMM_SETTLE_S` before it answers. A line ``end`` ends the session: the worker answers
+    ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports).
     """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
@@ -278,7 +288,6 @@ def _time_worker(framework, op, threads, repeats):
     for fn in make(op, TINY):          # the library imported and its code paths loaded before any timing
         fn()
     print(json.dumps({"ready": framework}), flush=True)
-    timed = []
     calls = calls_per_draw(repeats)
     for line in sys.stdin:
         name = line.strip()
@@ -303,10 +312,12 @@ def _time_worker(framework, op, threads, repeats):
             row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
         del fwd, fwd_bwd
-        timed.append(name)
+        if framework == "tinygradconv":
+            row["gemm_ms"] = _gemm_ms(shape, repeats)
+            if threads > 1:
+                time.sleep(GEMM_SETTLE_S)      # OpenBLAS's workers stop polling before anything else is timed
         print(json.dumps(row), flush=True)
-    gemm = {name: _gemm_ms(SHAPES[name], repeats) for name in timed} if framework == "tinygradconv" else {}
-    print(json.dumps({"gemm_ms": gemm, "blas": _blas_info()}), flush=True)
+    print(json.dumps({"blas": _blas_info() if framework == "tinygradconv" else None}), flush=True)
 
 
 class _Worker:
@@ -344,7 +355,7 @@ class _Worker:
         return json.loads(answer)
 
     def close(self):
-        """End the session: the final answer (``gemm_ms``, ``blas``)."""
+        """End the session: the final answer (``blas``)."""
         final = self.ask("end")
         self.process.wait()
         return final
@@ -371,8 +382,8 @@ def _memory_worker(framework, op, shape_name):
 
 # ------------------------------------------------------------------------------------------------ the driver
 def _run(args, threads):
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=worker_env(threads), capture_output=True,
-                         text=True, check=False, preexec_fn=pin_cpus(threads))
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=worker_env(threads),
+                         capture_output=True, text=True, check=False, preexec_fn=pin_cpus(threads))
     if out.returncode:
         raise RuntimeError(f"benchmark worker {args} failed:\n{out.stderr}")
     return json.loads(out.stdout)
@@ -421,10 +432,10 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                             key = (framework, op, n, name)
                             for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms", "draw_fwd_bwd_ms"):
                                 times.setdefault(key + (column,), []).extend(row[column])
+                            if "gemm_ms" in row:
+                                gemm.setdefault((op, n, name), []).append(row["gemm_ms"])
                             extra[key] = row
-                    final = workers["tinygradconv"].close()
-                    blas = blas or final["blas"]
-                    gemm.update({(op, n, name): ms for name, ms in final["gemm_ms"].items()})
+                    blas = blas or workers["tinygradconv"].close()["blas"]
                     if "torch" in workers:
                         workers["torch"].close()
                 finally:
@@ -445,7 +456,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
                        "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
-                       "gemm_ms": gemm[(op, n, name)], "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
+                       "gemm_ms": statistics.median(gemm[(op, n, name)]),
+                       "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
                        "calls_per_draw": calls_per_draw(repeats)}
                 if torch:

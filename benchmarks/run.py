@@ -106,8 +106,8 @@ def markdown_table(headers, rows):
 
 # ------------------------------------------------------------------------------------------------ tables
 CONV_HEADERS = ["op", "threads", "shape", "GFLOP", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms",
-                "f+b x", "f+b target", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms", "naive / ours f+b", "fwd GFLOP/s",
-                "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM"]
+                "f+b x", "f+b target", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms",
+                "naive / ours f+b", "fwd GFLOP/s", "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM"]
 
 
 def _calls_text(row):
@@ -542,9 +542,11 @@ METHOD = """\
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
 * GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed
-  in the same process as ours, after all of its timings (with several threads, OpenBLAS's workers keep polling
-  for work for about 0.1 s after a product, and that slowed the next timed calls of ours by up to 1.6x); "% GEMM"
-  is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd does 3 products of that size).
+  in the same process as ours, right after ours on the same case (median of its rounds), so that both are taken
+  at the same speed of the machine; with several threads the process then waits 0.2 s before anything else is
+  timed (OpenBLAS's workers keep polling for work for about 0.1 s after a product, and that slowed the next timed
+  calls by up to 1.6x). "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd
+  does 3 products of that size).
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
   steps, pad, correlate with the flipped kernel one tap at a time) and a tap-loop convolution, with their backward
   passes written the same way (`benchmarks/baselines.py`).

@@ -478,11 +478,14 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
     try:
         worker.wait_ready()
         row = worker.ask("small")                  # 7 calls asked: ceil(7 / DRAWS) per input set, each set in turn
+        final = worker.close()
     finally:
         worker.process.kill()
     calls = -(-7 // conv.DRAWS)
     assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == conv.DRAWS * calls
     assert len(row["draw_fwd_bwd_ms"]) == conv.DRAWS
+    assert row["gemm_ms"] > 0                      # the reference GEMM is timed with the case, not at the end
+    assert set(final) == {"blas"}
 
 
 def test_a_failing_timing_worker_is_a_clear_error():
