@@ -204,16 +204,30 @@ def make_closures(call, x, w, b, g, no_grad):
 
 
 def _times_ms(fn, repeats, warmup=2):
-    """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls."""
+    """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls, and the page faults
+    each call took (minor ones: memory the process had given back to the system and touches again; ``None`` where
+    ``resource`` is missing)."""
     for _ in range(warmup):
         fn()
-    wall, cpu = [], []
+    wall, cpu, faults = [], [], []
     for _ in range(repeats):
+        f0 = _minor_faults()
         c0, t0 = time.process_time(), time.perf_counter()
         fn()
         wall.append((time.perf_counter() - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
-    return wall, cpu
+        f1 = _minor_faults()
+        faults.append(None if f0 is None else f1 - f0)
+    return wall, cpu, faults
+
+
+def _minor_faults():
+    """This process's minor page faults so far (``getrusage``), or ``None`` without the ``resource`` module."""
+    try:
+        import resource
+    except ImportError:                     # not on Windows
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _median_ms(fn, repeats, warmup=2):
@@ -295,14 +309,16 @@ def _time_worker(framework, op, threads, repeats):
             break
         shape = SHAPES[name]
         row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
-               "fwd_ms": [], "fwd_cpu_ms": [], "fwd_bwd_ms": [], "fwd_bwd_cpu_ms": [], "draw_fwd_bwd_ms": []}
+               "fwd_ms": [], "fwd_cpu_ms": [], "fwd_bwd_ms": [], "fwd_bwd_cpu_ms": [], "fwd_bwd_faults": [],
+               "draw_fwd_bwd_ms": []}
         layout = {} if framework == "torch" else {"data_format": data_format(name)}
         for draw in range(DRAWS):        # new inputs built while the last ones still exist: new addresses
             fwd, fwd_bwd = make(op, shape, seed=draw, **layout)
             for fn, key in ((fwd, "fwd"), (fwd_bwd, "fwd_bwd")):
-                wall, cpu = _times_ms(fn, calls, warmup=1)
+                wall, cpu, faults = _times_ms(fn, calls, warmup=1)
                 row[f"{key}_ms"] += wall
                 row[f"{key}_cpu_ms"] += cpu
+            row["fwd_bwd_faults"] += faults
             row["draw_fwd_bwd_ms"].append(statistics.median(wall))
         if framework == "tinygradconv":
             import tracemalloc
@@ -389,6 +405,16 @@ def _run(args, threads):
     return json.loads(out.stdout)
 
 
+def median_faults(counts):
+    """The median page faults per call, ``None`` when they were not counted.
+
+    >>> median_faults([0, 4082, 3900]), median_faults([None, None])
+    (3900, None)
+    """
+    counts = [c for c in counts if c is not None]
+    return statistics.median(counts) if counts else None
+
+
 def torch_available():
     probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
@@ -404,8 +430,9 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     that a noisy neighbour hurts both alike; a time is the median over all calls of all rounds.
 
     Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
-    ours_tracemalloc_peak_mb``, ``ours_fwd_bwd_draws_ms`` (the median fwd+bwd time of each set of inputs) plus,
-    with torch, ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, ratio_fwd, ratio_fwd_bwd``
+    ours_tracemalloc_peak_mb``, ``ours_fwd_bwd_draws_ms`` (the median fwd+bwd time of each set of inputs),
+    ``ours_fwd_bwd_faults`` (the median page faults per fwd+bwd call, :func:`_times_ms`) plus, with torch,
+    ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, torch_fwd_bwd_faults, ratio_fwd, ratio_fwd_bwd``
     (ours / torch) and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
     processes with the smallest thread count).
     """
@@ -430,7 +457,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                             time.sleep(0.05)
                             row = workers[framework].ask(name)
                             key = (framework, op, n, name)
-                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms", "draw_fwd_bwd_ms"):
+                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms", "fwd_bwd_faults",
+                                           "draw_fwd_bwd_ms"):
                                 times.setdefault(key + (column,), []).extend(row[column])
                             if "gemm_ms" in row:
                                 gemm.setdefault((op, n, name), []).append(row["gemm_ms"])
@@ -456,6 +484,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
                        "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
                        "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
+                       "ours_fwd_bwd_faults": median_faults(times[("tinygradconv", op, n, name, "fwd_bwd_faults")]),
                        "gemm_ms": statistics.median(gemm[(op, n, name)]),
                        "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
@@ -463,7 +492,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                 if torch:
                     row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
                                torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),
-                               torch_fwd_bwd_draws_ms=times[("torch", op, n, name, "draw_fwd_bwd_ms")])
+                               torch_fwd_bwd_draws_ms=times[("torch", op, n, name, "draw_fwd_bwd_ms")],
+                               torch_fwd_bwd_faults=median_faults(times[("torch", op, n, name, "fwd_bwd_faults")]))
                     row.update(ratio_fwd=row["ours_fwd_ms"] / row["torch_fwd_ms"],
                                ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
                                ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])

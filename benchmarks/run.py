@@ -107,7 +107,8 @@ def markdown_table(headers, rows):
 # ------------------------------------------------------------------------------------------------ tables
 CONV_HEADERS = ["op", "threads", "shape", "GFLOP", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms",
                 "f+b x", "f+b target", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms",
-                "naive / ours f+b", "fwd GFLOP/s", "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM"]
+                "naive / ours f+b", "fwd GFLOP/s", "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM",
+                "page faults per f+b call (ours; torch)"]
 
 
 def _calls_text(row):
@@ -158,8 +159,19 @@ def conv_rows(rows):
                     fmt(naive / r["ours_fwd_bwd_ms"] if naive else None),
                     fmt(r["gflop"] * 1e3 / r["ours_fwd_ms"], ".1f"), fmt(gemm_rate, ".1f"),
                     fmt(100 * r["gemm_ms"] / r["ours_fwd_ms"], ".0f"),
-                    fmt(100 * 3 * r["gemm_ms"] / r["ours_fwd_bwd_ms"], ".0f")])
+                    fmt(100 * 3 * r["gemm_ms"] / r["ours_fwd_bwd_ms"], ".0f"), _faults(r)])
     return out
+
+
+def _faults(row):
+    """``"ours; torch"``: the median page faults per fwd+bwd call of each framework (``-`` where not counted: rows
+    from before they were, torch absent, or no ``resource`` module).
+
+    >>> _faults({"ours_fwd_bwd_faults": 0, "torch_fwd_bwd_faults": 4082}), _faults({})
+    ('0; 4082', '-; -')
+    """
+    return "; ".join("-" if row.get(key) is None else f"{row[key]:.0f}"
+                     for key in ("ours_fwd_bwd_faults", "torch_fwd_bwd_faults"))
 
 
 MEMORY_HEADERS = ["op", "shape", "needed MiB", "ours peak MiB", "torch peak MiB", "ours / torch", "target <= torch",
@@ -534,8 +546,9 @@ METHOD = """\
   in its slow state a call paid 2,500-4,000 page faults (memory returned to the system and taken again; conv1d
   dilated, 1 thread: 9.0 ms, against 5.7 ms and no faults with glibc told to keep freed memory), so the same
   computation can read differently in two cases of one run (the medium and channels_first cases are the same
-  work for torch). Ours pays no page faults per call in either state, and the benchmark leaves glibc's settings
-  at their defaults, as a user has them. The engine and
+  work for torch). "page faults per f+b call" gives each framework's median count (`getrusage`), so that a
+  reader sees which state a ratio was measured in. The benchmark leaves glibc's settings at their defaults, as a
+  user has them. The engine and
   training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours / torch: lower
   is better, below 1 we are faster.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first

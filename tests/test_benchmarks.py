@@ -468,12 +468,14 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
         [("conv1d", 1, "small", 2, 3), ("conv1d", 1, "batch1", 2, 3)]
     for r in rows:
         assert r["ours_fwd_ms"] > 0 and r["ours_fwd_bwd_ms"] > 0 and r["gemm_ms"] > 0
+        assert r["ours_fwd_bwd_faults"] >= 0
         assert len(r["ours_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS                 # one median per input set and round
         assert min(r["ours_fwd_bwd_draws_ms"]) > 0
         assert ("torch_fwd_bwd_ms" in r) == with_torch
         if with_torch:
             assert r["ratio_fwd_bwd"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
             assert len(r["torch_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS
+            assert r["torch_fwd_bwd_faults"] >= 0
     worker = conv._Worker("tinygradconv", "conv1d", 1, 7)
     try:
         worker.wait_ready()
@@ -485,6 +487,8 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
     assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == conv.DRAWS * calls
     assert len(row["draw_fwd_bwd_ms"]) == conv.DRAWS
     assert row["gemm_ms"] > 0                      # the reference GEMM is timed with the case, not at the end
+    assert len(row["fwd_bwd_faults"]) == conv.DRAWS * calls
+    assert all(isinstance(count, int) and count >= 0 for count in row["fwd_bwd_faults"])
     assert set(final) == {"blas"}
 
 
