@@ -205,8 +205,8 @@ def make_closures(call, x, w, b, g, no_grad):
 
 def _times_ms(fn, repeats, warmup=2):
     """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls, and the page faults
-    each call took (minor ones: memory the process had given back to the system and touches again; ``None`` where
-    ``resource`` is missing)."""
+    each call took (minor ones: pages the system maps when the process first touches them, such as memory it had
+    given back and takes again; ``None`` where ``resource`` is missing)."""
     for _ in range(warmup):
         fn()
     wall, cpu, faults = [], [], []
@@ -289,7 +289,7 @@ def _time_worker(framework, op, threads, repeats):
     Ours also times the shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms`` in the row) right after the shape,
     so that the two times that "% GEMM" divides are taken at the same speed of the machine: taken minutes apart at
     the end of the session, the large case read 65 % of the GEMM rate in one run and 79 % in the next for the same
-    code (2026-12-01), and in one process the two alternating read 92 %. With several threads OpenBLAS's workers
+    code (2026-12-01), and in one process the two alternating read 88-92 %. With several threads OpenBLAS's workers
     keep polling for work for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so the
     worker then waits :data:`GEMM_SETTLE_S` before it answers. A line ``end`` ends the session: the worker answers
     ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports).
