@@ -202,6 +202,20 @@ def test_targets_are_marked_met_or_missed():
     assert rows[("conv1d fwd+bwd <= 1.0x torch", "large, 1 thread(s)")] == ("2.00x", "missed")   # both ops (issue 13)
 
 
+def test_a_ratio_next_to_its_target_shows_three_decimals():
+    """1.2546 and 1.2461 both round to 1.25: the summary and the convolution table must not show "1.25x missed"
+    beside "1.25x met"."""
+    results = _fake_results()
+    results["conv"] = [_conv_row("conv1d", 2, "dilated", 1.2546), _conv_row("conv1d", 2, "wide", 1.2461),
+                       _conv_row("conv1d", 1, "small", 0.876)]
+    rows = {r[1]: (r[2], r[3]) for r in run.target_rows(results) if r[0].startswith("conv1d fwd+bwd")}
+    assert rows == {"dilated, 2 thread(s)": ("1.255x", "missed"), "wide, 2 thread(s)": ("1.246x", "met"),
+                    "small, 1 thread(s)": ("0.88x", "met")}
+    table = run.conv_rows(results["conv"])
+    column = run.CONV_HEADERS.index("f+b x")
+    assert [r[column] for r in table] == ["1.255", "1.246", "0.88"]
+
+
 def test_targets_without_torch_are_not_applicable():
     results = _fake_results()
     for r in results["conv"]:
