@@ -239,6 +239,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     >>> anim = animate_backward((x * x).sum())
     >>> len(anim.frame_texts), anim.frame_texts[-1]["t0"].splitlines()[-1]    # d sum(x*x) / dx = 2x
     (4, 'grad [2, 4]')
+    >>> from tinygradconv.viz import show_animation
+    >>> show_animation(anim).format                    # in a notebook: the last line of a cell plays it
+    'gif'
     """
     from matplotlib.animation import FuncAnimation
 
