@@ -221,6 +221,47 @@ def test_blas_thread_count_restored_after_an_exception(monkeypatch):
     assert after and all(n == 2 for n in after)
 
 
+def _blas_threads_seen_by_parts(threadpoolctl):
+    """``map_batch_parts`` over 4 samples in 2 parts, called from a new thread: ``(BLAS threads, thread name)`` as
+    each part saw them."""
+    seen = []
+
+    def work(lo, hi):
+        counts = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        seen.append((max(counts), threading.current_thread().name))
+        return hi
+
+    caller = threading.Thread(target=conv_batching.map_batch_parts, args=(np, 4, 1, work), name="user-thread")
+    caller.start()
+    caller.join()
+    return seen
+
+
+def test_a_call_from_another_thread_never_runs_its_parts_on_a_multithreaded_blas(monkeypatch):
+    """threadpoolctl (3.6 and later) lets one thread at a time set OpenBLAS's process-wide thread count: from any
+    other thread ``set_num_threads`` silently does nothing. A call from such a thread then must not also share its
+    batch between our threads, each of them on a multi-threaded BLAS (4 busy threads on 2 cores: fwd+bwd 1.1-1.6x
+    slower than the same call from the main thread, 2026-12-01): it runs in the calling thread alone. And once a
+    call is done it gives the control back, so that the next call from any thread can set the count."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not conv_batching.blas_library():
+        pytest.skip("NumPy's BLAS is not controllable through threadpoolctl here")
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):     # the main thread holds the control meanwhile
+        conv_batching.map_batch_parts(np, 4, 1, lambda lo, hi: hi)
+        seen = _blas_threads_seen_by_parts(threadpoolctl)
+        assert len(seen) == 1 or all(count == 1 for count, _ in seen), seen
+        conv_batching.map_batch_parts(np, 4, 1, lambda lo, hi: hi)                 # from the main thread
+        seen = _blas_threads_seen_by_parts(threadpoolctl)                          # the control is not free
+        assert len(seen) == 1 or all(count == 1 for count, _ in seen), seen
+    conv_batching.map_batch_parts(np, 4, 1, lambda lo, hi: hi)        # a call from the main thread, then none
+    seen = _blas_threads_seen_by_parts(threadpoolctl)
+    assert [count for count, _ in seen] == [1, 1], seen                # split in two, each on one BLAS thread
+    assert "user-thread" in {name for _, name in seen}                 # part 0 ran in the calling thread
+    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after and all(n == conv_batching.blas_library().num_threads for n in after)
+
+
 @pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
 def test_three_threads_match_one_thread_and_the_reference(backend, monkeypatch, op_name):
     """THREADS=3 and THREADS=1 (one sample per chunk) give the same forward pass, equal to the naive reference, and
