@@ -238,7 +238,7 @@ def _blas_threads_seen_by_parts(threadpoolctl):
 
 
 def test_a_call_from_another_thread_never_runs_its_parts_on_a_multithreaded_blas(monkeypatch):
-    """threadpoolctl (3.6 and later) lets one thread at a time set OpenBLAS's process-wide thread count: from any
+    """Recent threadpoolctl (3.8 here) lets one thread at a time set OpenBLAS's process-wide thread count: from any
     other thread ``set_num_threads`` silently does nothing. A call from such a thread then must not also share its
     batch between our threads, each of them on a multi-threaded BLAS (4 busy threads on 2 cores: fwd+bwd 1.1-1.6x
     slower than the same call from the main thread, 2026-12-01): it runs in the calling thread alone. And once a

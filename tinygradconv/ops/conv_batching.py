@@ -169,7 +169,7 @@ def map_batch_parts(xp, batch, step, work):
     milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). The BLAS thread
     count is restored afterwards, also when ``work`` raises.
 
-    threadpoolctl (3.6 and later) lets one thread at a time set OpenBLAS's thread count, which is process-wide;
+    Recent threadpoolctl (3.8 here) lets one thread at a time set OpenBLAS's thread count, which is process-wide;
     from any other thread its ``set_num_threads`` silently does nothing. So the BLAS count is set under
     threadpoolctl's own claim on that control (:func:`_blas_control`), given back when the call is done, and a
     call that could not set it (another thread holds the control) runs in the calling thread alone: sharing the
@@ -217,7 +217,7 @@ def _blas_control(claim):
     """Hold threadpoolctl's claim on setting OpenBLAS's thread count for the ``with`` block (when ``claim``), as its
     ``threadpool_limits`` does: a count per thread of the blocks that hold it, and the control given back to every
     thread when the outermost one ends (so a user's own ``threadpool_limits`` around a call keeps its claim).
-    Versions of threadpoolctl without that control (before 3.6) need nothing."""
+    Versions of threadpoolctl without that control (no ``CONTROLLING_THREAD_OWNERSHIP``) need nothing."""
     ownership = getattr(_threadpoolctl(), "CONTROLLING_THREAD_OWNERSHIP", None) if claim else None
     if ownership is None:
         yield
