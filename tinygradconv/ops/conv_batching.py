@@ -19,7 +19,6 @@ the page ``docs/conv1d_transpose_math.md``.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
@@ -169,25 +168,20 @@ def map_batch_parts(xp, batch, step, work):
     milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). The BLAS thread
     count is restored afterwards, also when ``work`` raises.
 
-    Recent threadpoolctl (3.8 here) lets one thread at a time set OpenBLAS's thread count, which is process-wide;
-    from any other thread its ``set_num_threads`` silently does nothing. So the BLAS count is set under
-    threadpoolctl's own claim on that control (:func:`_blas_control`), given back when the call is done, and a
-    call that could not set it (another thread holds the control) runs in the calling thread alone: sharing the
+    Recent threadpoolctl (3.8 here) lets one thread set OpenBLAS's thread count, which is process-wide: the first
+    one that sets it, usually the main thread; from any other thread its ``set_num_threads`` silently does nothing.
+    A call that could not set the count runs in the calling thread alone, on OpenBLAS's own threads: sharing the
     batch between our threads on top of a multi-threaded BLAS made fwd+bwd 1.1-1.6x slower than the same call from
-    the main thread (4 busy threads on 2 cores, 2026-12-01).
+    the main thread (4 busy threads on 2 cores, 2026-12-01). The control is left where threadpoolctl puts it: a
+    version that claimed it for every call and gave it back afterwards let a worker thread's call change the count
+    while the main thread's ``threadpool_limits`` read it, and left OpenBLAS at one thread for good (found by a
+    tester).
     """
     n = 1 if getattr(_in_helper, "active", False) else thread_count(xp, batch, step)
     blas = blas_library() if is_numpy_namespace(xp) else False
     if n == 1 and not blas:
         return [work(0, batch)]
     saved = blas.num_threads if blas else None
-    with _blas_control(blas and saved != 1):
-        return _run_parts_with_blas(blas, saved, n, batch, work)
-
-
-def _run_parts_with_blas(blas, saved, n, batch, work):
-    """:func:`map_batch_parts` once the BLAS control is claimed: the BLAS set to one thread (from ``saved``), the
-    parts run, the count restored (also when ``work`` raises)."""
     try:
         if blas and saved != 1:
             blas.set_num_threads(1)
@@ -210,32 +204,6 @@ def _run_parts_with_blas(blas, saved, n, batch, work):
     finally:
         if blas and saved != 1:
             blas.set_num_threads(saved)
-
-
-@contextlib.contextmanager
-def _blas_control(claim):
-    """Hold threadpoolctl's claim on setting OpenBLAS's thread count for the ``with`` block (when ``claim``), as its
-    ``threadpool_limits`` does: a count per thread of the blocks that hold it, and the control given back to every
-    thread when the outermost one ends (so a user's own ``threadpool_limits`` around a call keeps its claim).
-    Versions of threadpoolctl without that control (no ``CONTROLLING_THREAD_OWNERSHIP``) need nothing."""
-    ownership = getattr(_threadpoolctl(), "CONTROLLING_THREAD_OWNERSHIP", None) if claim else None
-    if ownership is None:
-        yield
-        return
-    ownership.increment()
-    try:
-        yield
-    finally:
-        ownership.decrement()
-
-
-def _threadpoolctl():
-    """The ``threadpoolctl`` module, or ``None`` without it."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        return None
-    return threadpoolctl
 
 
 def _helper_queues(count):
