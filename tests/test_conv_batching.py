@@ -203,6 +203,11 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
 
 
+def _blas_thread_counts(threadpoolctl):
+    """The thread count of every BLAS loaded in this process, as threadpoolctl reports them."""
+    return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+
 def test_blas_thread_count_restored_after_an_exception(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     if not conv_batching.blas_library():
@@ -210,7 +215,7 @@ def test_blas_thread_count_restored_after_an_exception(monkeypatch):
     monkeypatch.setattr(conv_batching, "THREADS", 2)
 
     def work(lo, hi):
-        inside = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        inside = _blas_thread_counts(threadpoolctl)
         assert all(n == 1 for n in inside)                     # the parts run with a single-threaded BLAS
         if lo == 0:
             raise RuntimeError("boom in part 0")
@@ -219,7 +224,7 @@ def test_blas_thread_count_restored_after_an_exception(monkeypatch):
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         with pytest.raises(RuntimeError, match="boom in part 0"):
             conv_batching.map_batch_parts(np, 4, 1, work)
-        after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        after = _blas_thread_counts(threadpoolctl)
     assert after and all(n == 2 for n in after)
 
 
@@ -229,8 +234,7 @@ def _blas_threads_seen_by_parts(threadpoolctl):
     seen = []
 
     def work(lo, hi):
-        counts = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-        seen.append((max(counts), threading.current_thread().name))
+        seen.append((max(_blas_thread_counts(threadpoolctl)), threading.current_thread().name))
         return hi
 
     caller = threading.Thread(target=conv_batching.map_batch_parts, args=(np, 4, 1, work), name="user-thread")
@@ -256,7 +260,7 @@ def test_a_call_from_another_thread_never_runs_its_parts_on_a_multithreaded_blas
     conv_batching.map_batch_parts(np, 4, 1, lambda lo, hi: hi)        # a call from the main thread, then another
     seen = _blas_threads_seen_by_parts(threadpoolctl)
     assert len(seen) == 1 or all(count == 1 for count, _ in seen), seen
-    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    after = _blas_thread_counts(threadpoolctl)
     assert after and all(n == conv_batching.blas_library().num_threads for n in after)
 
 
@@ -269,10 +273,7 @@ def test_calls_from_a_worker_thread_leave_the_users_blas_limits_alone(monkeypatc
     if not conv_batching.blas_library():
         pytest.skip("NumPy's BLAS is not controllable through threadpoolctl here")
 
-    def blas_count():
-        return max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
-
-    before = blas_count()
+    before = max(_blas_thread_counts(threadpoolctl))
     if before < 2:
         pytest.skip(f"OpenBLAS runs {before} thread here (OPENBLAS_NUM_THREADS?): the convolutions change nothing")
     monkeypatch.setattr(conv_batching, "THREADS", 2)
@@ -295,7 +296,7 @@ def test_calls_from_a_worker_thread_leave_the_users_blas_limits_alone(monkeypatc
         stop.set()
         caller.join(30)
     assert not caller.is_alive()
-    assert blas_count() == before
+    assert max(_blas_thread_counts(threadpoolctl)) == before
 
 
 @pytest.mark.parametrize("op_name", ["conv1d", "conv1d_transpose"])
