@@ -29,9 +29,11 @@ Method:
 * time: median over ``rounds`` rounds of ``repeats`` (>= 7, 3 with ``--quick``) calls, spread over :data:`DRAWS`
   sets of inputs built one after the other (``ceil(repeats / DRAWS)`` calls each, after 1 warm-up call): where
   the arrays lie in memory changed torch's time for the same work by up to 2x. In a round, one process per
-  framework (and op and thread count) stays alive and the two time each shape in turn, who goes first alternating,
-  so that both see the machine at the same speed (a shared machine's speed drifts by tens of percent within a
-  minute); timing starts only once both have imported their library and run a tiny case. "cpu x" is the ratio
+  framework (and op and thread count) stays alive and the two time each set of inputs in turn, who goes first
+  alternating, so that both see the machine at the same speed (a shared machine's speed drifts by tens of percent
+  within a minute); timing starts only once both have imported their library and run a tiny case. "x" (ours /
+  torch) is the median over the sets of inputs of all rounds of the ratio of the two frameworks' medians on that
+  set, each pair timed back to back (:func:`paired_ratio`). "cpu x" is the ratio
   of the process CPU times of fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads
   it also counts their waiting). "fwd" is the forward without gradient recording; "fwd+bwd" is forward plus
   backward of ``sum(y * g)`` for a fixed ``g``, computing gradients for input, kernel and bias (``.grad`` reset to
@@ -269,30 +271,35 @@ def calls_per_draw(repeats):
     return max(1, -(-repeats // DRAWS))
 
 
-#: Seconds a timing worker waits after a multi-threaded reference GEMM, before it answers: OpenBLAS's worker threads
-#: keep polling for work for about 0.1 s after a product (see :func:`_time_worker`).
-GEMM_SETTLE_S = 0.2
+#: Seconds a timing worker with several threads waits before it answers: OpenBLAS's worker threads keep polling for
+#: work for about 0.1 s after a product (see :func:`_time_worker`).
+SETTLE_S = 0.2
 
 
 def _time_worker(framework, op, threads, repeats):
-    """In a subprocess: time the shapes named on stdin, one per line, and answer each with a JSON row on stdout.
+    """In a subprocess: time the draws named on stdin, one per line (``"<shape> <draw>"``), and answer each with a
+    JSON row on stdout.
 
-    Each shape is timed on :data:`DRAWS` sets of inputs in turn, ``ceil(repeats / DRAWS)`` calls after one warm-up
-    call each; the row lists every call's time and, per set, the median fwd+bwd time (``draw_fwd_bwd_ms``).
+    A draw is one of the :data:`DRAWS` sets of inputs of a shape (seed ``draw``), built anew and timed for
+    ``ceil(repeats / DRAWS)`` calls of the forward and as many of forward+backward, each after one warm-up call;
+    the row lists every call's time and the draw's median times (``draw_fwd_ms``, ``draw_fwd_bwd_ms``). New inputs
+    are built while the last draw's still exist, so that they lie at new addresses.
 
-    The driver keeps one such process per framework alive and alternates between them shape by shape (the idle
-    one waits on its stdin), so both frameworks time a shape within seconds of each other. Before its first line
+    The driver keeps one such process per framework alive and alternates between them draw by draw (the idle one
+    waits on its stdin), so that the two time the same draw of a shape within a second of each other and each
+    ratio of :func:`run_benchmarks` compares the frameworks at the same speed of the machine. Before its first line
     the worker imports its framework, runs a tiny case and answers ``{"ready": framework}``; the driver waits for
     both answers, so that neither times a shape while the other is still importing on the same CPUs (torch's
     import made our calls on 256 channels take twice their CPU time in wall-clock time, 2026-12-01).
 
-    Ours also times the shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms`` in the row) right after the shape,
-    so that the two times that "% GEMM" divides are taken at the same speed of the machine: taken minutes apart at
-    the end of the session, the large case read 65 % of the GEMM rate in one run and 79 % in the next for the same
-    code (2026-12-01), and in one process the two alternating read 88-92 %. With several threads OpenBLAS's workers
-    keep polling for work for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so the
-    worker then waits :data:`GEMM_SETTLE_S` before it answers. A line ``end`` ends the session: the worker answers
-    ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports).
+    After the last draw of a shape, ours also reports the tracemalloc peak of one fwd+bwd call and times the
+    shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms`` in the row), so that the two times that "% GEMM" divides
+    are taken at the same speed of the machine: taken minutes apart at the end of the session, the large case read
+    65 % of the GEMM rate in one run and 79 % in the next for the same code (2026-12-01), and in one process the two
+    alternating read 88-92 %. With several threads OpenBLAS's workers keep polling for work for about 0.1 s after a
+    product, which slowed the next timed calls by up to 1.6x, so a worker with several threads waits
+    :data:`SETTLE_S` before it answers (torch's OpenMP threads may spin too). A line ``end`` ends the session: the
+    worker answers ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports).
     """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
@@ -303,35 +310,30 @@ def _time_worker(framework, op, threads, repeats):
         fn()
     print(json.dumps({"ready": framework}), flush=True)
     calls = calls_per_draw(repeats)
+    closures = None
     for line in sys.stdin:
-        name = line.strip()
-        if name == "end":
+        if line.strip() == "end":
             break
+        name, draw = line.split()
+        draw = int(draw)
         shape = SHAPES[name]
-        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape,
-               "fwd_ms": [], "fwd_cpu_ms": [], "fwd_bwd_ms": [], "fwd_bwd_cpu_ms": [], "fwd_bwd_faults": [],
-               "draw_fwd_bwd_ms": []}
+        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape, "draw": draw}
         layout = {} if framework == "torch" else {"data_format": data_format(name)}
-        for draw in range(DRAWS):        # new inputs built while the last ones still exist: new addresses
-            fwd, fwd_bwd = make(op, shape, seed=draw, **layout)
-            for fn, key in ((fwd, "fwd"), (fwd_bwd, "fwd_bwd")):
-                wall, cpu, faults = _times_ms(fn, calls, warmup=1)
-                row[f"{key}_ms"] += wall
-                row[f"{key}_cpu_ms"] += cpu
-            row["fwd_bwd_faults"] += faults
-            row["draw_fwd_bwd_ms"].append(statistics.median(wall))
-        if framework == "tinygradconv":
+        closures = make(op, shape, seed=draw, **layout)     # built while the last draw's inputs still exist
+        for fn, key in zip(closures, ("fwd", "fwd_bwd")):
+            wall, cpu, faults = _times_ms(fn, calls, warmup=1)
+            row.update({f"{key}_ms": wall, f"{key}_cpu_ms": cpu, f"draw_{key}_ms": statistics.median(wall)})
+        row["fwd_bwd_faults"] = faults
+        if framework == "tinygradconv" and draw == DRAWS - 1:
             import tracemalloc
 
             tracemalloc.start()
-            fwd_bwd()
+            closures[1]()
             row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
-        del fwd, fwd_bwd
-        if framework == "tinygradconv":
             row["gemm_ms"] = _gemm_ms(shape, repeats)
-            if threads > 1:
-                time.sleep(GEMM_SETTLE_S)      # OpenBLAS's workers stop polling before anything else is timed
+        if threads > 1:
+            time.sleep(SETTLE_S)           # this process's idle threads stop polling before the other one times
         print(json.dumps(row), flush=True)
     print(json.dumps({"blas": _blas_info() if framework == "tinygradconv" else None}), flush=True)
 
@@ -415,6 +417,23 @@ def median_faults(counts):
     return statistics.median(counts) if counts else None
 
 
+def paired_ratio(ours, theirs):
+    """The median of ``ours[i] / theirs[i]``: per-draw median times of the two frameworks, draw ``i`` of each timed
+    one right after the other (:func:`run_benchmarks`).
+
+    Each pair shares the machine's speed at that moment, which on a shared machine drifts by tens of percent
+    within a minute; the ratio of the two frameworks' overall medians mixes calls made seconds apart, and for the
+    same code it ranged from 0.90 to 1.54 between runs on one case (conv1d, 256 channels, 1 thread, 2026-11-30 to
+    2026-12-01).
+
+    >>> paired_ratio([2.0, 3.0, 10.0], [4.0, 3.0, 5.0])
+    1.0
+    """
+    if len(ours) != len(theirs) or not ours:
+        raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
+    return statistics.median(a / b for a, b in zip(ours, theirs))
+
+
 def torch_available():
     probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
@@ -426,14 +445,17 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     """Run the benchmark; return one dict per (op, threads, shape).
 
     Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``); within a round the
-    two frameworks' processes time each shape in turn (:func:`_time_worker`, on :data:`DRAWS` sets of inputs), so
-    that a noisy neighbour hurts both alike; a time is the median over all calls of all rounds.
+    two frameworks' processes time each of a shape's :data:`DRAWS` sets of inputs in turn (:func:`_time_worker`),
+    so that a noisy neighbour hurts both alike. A time is the median over all calls of all rounds; a ratio ours /
+    torch is the median over the draws of all rounds of the ratio of the two frameworks' medians on that draw
+    (:func:`paired_ratio`), each pair timed back to back.
 
     Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
     ours_tracemalloc_peak_mb``, ``ours_fwd_bwd_draws_ms`` (the median fwd+bwd time of each set of inputs),
     ``ours_fwd_bwd_faults`` (the median page faults per fwd+bwd call, :func:`_times_ms`) plus, with torch,
-    ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, torch_fwd_bwd_faults, ratio_fwd, ratio_fwd_bwd``
-    (ours / torch) and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
+    ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, torch_fwd_bwd_faults``, the paired ratios
+    ``ratio_fwd, ratio_fwd_bwd`` (ours / torch), ``ratio_fwd_bwd_of_medians`` (``ours_fwd_bwd_ms /
+    torch_fwd_bwd_ms``, for comparison with results of earlier versions), ``ratio_fwd_bwd_cpu`` and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
     processes with the smallest thread count).
     """
     shapes = expand_shapes(shapes)
@@ -451,18 +473,21 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                     for worker in workers.values():
                         worker.wait_ready()
                     for i, name in enumerate(shapes):
-                        # shape by shape, the frameworks in turn (who goes first alternates), so that both see the
-                        # machine at the same speed; a short pause lets the other's idle threads stop spinning
-                        for framework in frameworks[::-1] if (round_ + i) % 2 else frameworks:
-                            time.sleep(0.05)
-                            row = workers[framework].ask(name)
-                            key = (framework, op, n, name)
-                            for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms", "fwd_bwd_faults",
-                                           "draw_fwd_bwd_ms"):
-                                times.setdefault(key + (column,), []).extend(row[column])
-                            if "gemm_ms" in row:
-                                gemm.setdefault((op, n, name), []).append(row["gemm_ms"])
-                            extra[key] = row
+                        for draw in range(DRAWS):
+                            # draw by draw, the frameworks in turn (who goes first alternates), so that both time
+                            # the same draw at the same speed of the machine (see paired_ratio)
+                            order = frameworks[::-1] if (round_ + i + draw) % 2 else frameworks
+                            for framework in order:
+                                row = workers[framework].ask(f"{name} {draw}")
+                                key = (framework, op, n, name)
+                                for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms",
+                                               "fwd_bwd_faults"):
+                                    times.setdefault(key + (column,), []).extend(row[column])
+                                for column in ("draw_fwd_ms", "draw_fwd_bwd_ms"):
+                                    times.setdefault(key + (column,), []).append(row[column])
+                                if "gemm_ms" in row:
+                                    gemm.setdefault((op, n, name), []).append(row["gemm_ms"])
+                                    extra[key] = row
                     blas = blas or workers["tinygradconv"].close()["blas"]
                     if "torch" in workers:
                         workers["torch"].close()
@@ -494,8 +519,12 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                                torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),
                                torch_fwd_bwd_draws_ms=times[("torch", op, n, name, "draw_fwd_bwd_ms")],
                                torch_fwd_bwd_faults=median_faults(times[("torch", op, n, name, "fwd_bwd_faults")]))
-                    row.update(ratio_fwd=row["ours_fwd_ms"] / row["torch_fwd_ms"],
-                               ratio_fwd_bwd=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
+                    def paired(column, op=op, n=n, name=name):
+                        return paired_ratio(times[("tinygradconv", op, n, name, column)],
+                                            times[("torch", op, n, name, column)])
+
+                    row.update(ratio_fwd=paired("draw_fwd_ms"), ratio_fwd_bwd=paired("draw_fwd_bwd_ms"),
+                               ratio_fwd_bwd_of_medians=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
                                ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])
                 if memory and n == min(threads):
                     for framework in frameworks:

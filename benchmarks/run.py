@@ -552,8 +552,13 @@ METHOD = """\
   the guest between its vCPUs.
 * A convolution time is the median of 27 calls: in each of 3 rounds, 3 sets of inputs built one after the other,
   3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
-  framework stays alive, and the two time each case in turn, who goes first alternating: the speed of a shared
-  machine drifts by tens of percent within a minute, and this compares both frameworks at the same speeds. Timing
+  framework stays alive, and the two time each set of inputs in turn, who goes first alternating. A ratio "x" is
+  the median, over the 9 sets of inputs, of ours / torch on that set (each framework's median of its 3 calls),
+  the two timed back to back. The speed of a shared machine drifts by tens of percent within a minute, and
+  these pairs compare the frameworks at the same speed. Results recorded before this method (their JSON rows
+  have no `ratio_fwd_bwd_of_medians`) took turns case by case, and their "x" is the ratio of the two medians
+  over all 27 calls: taken seconds apart, those medians gave ratios from 0.90 to 1.54 between runs of one case
+  (conv1d, 256 channels, 1 thread, 2026-11-30 to 2026-12-01). Timing
   starts once both processes have imported their library and run a tiny case (they share the same CPUs). New
   inputs lie elsewhere in memory, and in a measurement outside these runs that alone changed torch's time for the
   same work by up to 2x (2026-12-01: 5.5 to 10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -487,30 +488,45 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
         assert min(r["ours_fwd_bwd_draws_ms"]) > 0
         assert ("torch_fwd_bwd_ms" in r) == with_torch
         if with_torch:
-            assert r["ratio_fwd_bwd"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
+            assert r["ratio_fwd_bwd_of_medians"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
+            pairs = sorted(a / b for a, b in zip(r["ours_fwd_bwd_draws_ms"], r["torch_fwd_bwd_draws_ms"]))
+            assert r["ratio_fwd_bwd"] == pytest.approx(statistics.median(pairs))    # draw i of ours over draw i of torch
             assert len(r["torch_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS
             assert r["torch_fwd_bwd_faults"] >= 0
     worker = conv._Worker("tinygradconv", "conv1d", 1, 7)
     try:
         worker.wait_ready()
-        row = worker.ask("small")                  # 7 calls asked: ceil(7 / DRAWS) per input set, each set in turn
+        rows = [worker.ask(f"small {draw}") for draw in range(conv.DRAWS)]     # 7 calls asked: ceil(7 / DRAWS) per draw
         final = worker.close()
     finally:
         worker.process.kill()
     calls = -(-7 // conv.DRAWS)
-    assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == conv.DRAWS * calls
-    assert len(row["draw_fwd_bwd_ms"]) == conv.DRAWS
-    assert row["gemm_ms"] > 0                      # the reference GEMM is timed with the case, not at the end
-    assert len(row["fwd_bwd_faults"]) == conv.DRAWS * calls
-    assert all(isinstance(count, int) and count >= 0 for count in row["fwd_bwd_faults"])
+    for draw, row in enumerate(rows):
+        assert row["draw"] == draw
+        assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == calls
+        assert row["draw_fwd_bwd_ms"] == statistics.median(row["fwd_bwd_ms"])
+        assert len(row["fwd_bwd_faults"]) == calls
+        assert all(isinstance(count, int) and count >= 0 for count in row["fwd_bwd_faults"])
+    assert [("gemm_ms" in row, "tracemalloc_peak_mb" in row) for row in rows] == \
+        [(False, False)] * (conv.DRAWS - 1) + [(True, True)]      # after the shape's last draw, not at the end
+    assert rows[-1]["gemm_ms"] > 0
     assert set(final) == {"blas"}
+
+
+def test_paired_ratio_pairs_the_draws_in_order():
+    assert conv.paired_ratio([1.0, 4.0, 9.0], [2.0, 2.0, 3.0]) == 2.0           # 0.5, 2, 3: the median pair
+    assert conv.paired_ratio([1.0, 4.0], [2.0, 2.0]) == pytest.approx(1.25)     # even count: the mean of the middle two
+    with pytest.raises(ValueError, match="got 2 and 1"):
+        conv.paired_ratio([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="got 0 and 0"):
+        conv.paired_ratio([], [])
 
 
 def test_a_failing_timing_worker_is_a_clear_error():
     worker = conv._Worker("tinygradconv", "conv1d", 1, 3)
     worker.wait_ready()
-    with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed on 'no_such_shape'"):
-        worker.ask("no_such_shape")
+    with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed on 'no_such_shape 0'"):
+        worker.ask("no_such_shape 0")
 
 
 def test_a_timing_worker_answers_ready_only_after_loading_its_framework():
