@@ -26,18 +26,20 @@ Method:
   kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed; each such
   process is pinned to as many CPUs as it has threads, the same ones for both frameworks
   (:func:`benchmarks.harness.pin_cpus`);
-* time: median over ``rounds`` rounds of ``repeats`` (>= 7, 3 with ``--quick``) calls, spread over :data:`DRAWS`
-  sets of inputs built one after the other (``ceil(repeats / DRAWS)`` calls each, after 1 warm-up call): where
-  the arrays lie in memory changed torch's time for the same work by up to 2x. In a round, one process per
-  framework (and op and thread count) stays alive and the two time each set of inputs in turn, who goes first
-  alternating, so that both see the machine at the same speed (a shared machine's speed drifts by tens of percent
-  within a minute); timing starts only once both have imported their library and run a tiny case. "x" (ours /
-  torch) is the median over the sets of inputs of all rounds of the ratio of the two frameworks' medians on that
-  set, each pair timed back to back (:func:`paired_ratio`). "cpu x" is the ratio
-  of the process CPU times of fwd+bwd: on a busy machine it is steadier than wall-clock time (with several threads
-  it also counts their waiting). "fwd" is the forward without gradient recording; "fwd+bwd" is forward plus
-  backward of ``sum(y * g)`` for a fixed ``g``, computing gradients for input, kernel and bias (``.grad`` reset to
-  ``None`` before each call, on both sides);
+* time: a framework's median over ``rounds`` rounds of ``calls_per_draw(repeats) * DRAWS`` calls (``repeats``
+  >= 7, 3 with ``--quick``), spread over :data:`DRAWS` sets of inputs built one after the other
+  (``ceil(repeats / DRAWS)`` calls each, after 1 warm-up call): where the arrays lie in memory changed torch's time
+  for the same work by up to 2x. In a round, one process per framework (and op and thread count) stays alive and
+  the two take turns set by set ("slots": each builds its own inputs for the slot, same shape and seed number),
+  torch first in every other slot (:func:`torch_goes_first`); timing starts only once both have imported their
+  library and run a tiny case. "x" (ours / torch) is the median over the slots of our median on the slot over
+  torch's (:func:`paired_ratio`): the two halves of a pair are timed one right after the other, at nearly the same
+  speed of the machine (a shared machine's speed drifts by tens of percent within a minute). It is not the
+  quotient of the two frameworks' median times. "cpu x" is the quotient of the median process CPU times of
+  fwd+bwd (not paired): on a busy machine it is steadier than wall-clock time (with several threads it also
+  counts their waiting). "fwd" is the forward without gradient recording; "fwd+bwd" is forward plus backward of
+  ``sum(y * g)`` for a fixed ``g``, computing gradients for input, kernel and bias (``.grad`` reset to ``None``
+  before each call, on both sides);
 * memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
   on a tiny problem, then reads the resident-set high-water mark (``ru_maxrss``) before and after one fwd+bwd call;
   the growth is what the call needed beyond its inputs (output, gradients, temporaries). Both frameworks are measured
@@ -277,29 +279,28 @@ SETTLE_S = 0.2
 
 
 def _time_worker(framework, op, threads, repeats):
-    """In a subprocess: time the draws named on stdin, one per line (``"<shape> <draw>"``), and answer each with a
-    JSON row on stdout.
+    """In a subprocess: answer each line on stdin with one JSON line on stdout.
 
-    A draw is one of the :data:`DRAWS` sets of inputs of a shape (seed ``draw``), built anew and timed for
-    ``ceil(repeats / DRAWS)`` calls of the forward and as many of forward+backward, each after one warm-up call;
-    the row lists every call's time and the draw's median times (``draw_fwd_ms``, ``draw_fwd_bwd_ms``). New inputs
-    are built while the last draw's still exist, so that they lie at new addresses.
+    * ``"<shape> <draw>"``: time one of the :data:`DRAWS` sets of inputs of a shape ("draw", seed ``draw``), built
+      anew by this framework, ``ceil(repeats / DRAWS)`` calls of the forward and as many of forward+backward, each
+      after one warm-up call. The row lists every call's time and the draw's medians (``draw_fwd_ms``,
+      ``draw_fwd_bwd_ms``). New inputs are built while the last draw's still exist, so that they lie at new
+      addresses.
+    * ``"<shape> gemm"`` (ours, after the shape's last draw): the tracemalloc peak of one fwd+bwd call on the last
+      inputs, and the time of the shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms``), so that the two times
+      that "% GEMM" divides are taken at the same speed of the machine: taken minutes apart at the end of the
+      session, the large case read 65 % of the GEMM rate in one run and 79 % in the next for the same code
+      (2026-12-01), and in one process the two alternating read 88-92 %. The driver asks for it once both
+      frameworks have timed the shape's last draw, so that it never runs between the two halves of a pair.
+    * ``end``: the worker answers ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports) and stops.
 
-    The driver keeps one such process per framework alive and alternates between them draw by draw (the idle one
-    waits on its stdin), so that the two time the same draw of a shape within a second of each other and each
-    ratio of :func:`run_benchmarks` compares the frameworks at the same speed of the machine. Before its first line
-    the worker imports its framework, runs a tiny case and answers ``{"ready": framework}``; the driver waits for
-    both answers, so that neither times a shape while the other is still importing on the same CPUs (torch's
-    import made our calls on 256 channels take twice their CPU time in wall-clock time, 2026-12-01).
-
-    After the last draw of a shape, ours also reports the tracemalloc peak of one fwd+bwd call and times the
-    shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms`` in the row), so that the two times that "% GEMM" divides
-    are taken at the same speed of the machine: taken minutes apart at the end of the session, the large case read
-    65 % of the GEMM rate in one run and 79 % in the next for the same code (2026-12-01), and in one process the two
-    alternating read 88-92 %. With several threads OpenBLAS's workers keep polling for work for about 0.1 s after a
-    product, which slowed the next timed calls by up to 1.6x, so a worker with several threads waits
-    :data:`SETTLE_S` before it answers (torch's OpenMP threads may spin too). A line ``end`` ends the session: the
-    worker answers ``{"blas": ...}`` (ours: the BLAS threadpoolctl reports).
+    The driver keeps one such process per framework alive and asks them in turn, draw by draw (the idle one waits
+    on its stdin): see :func:`run_benchmarks`. Before its first line the worker imports its framework, runs a tiny
+    case and answers ``{"ready": framework}``; the driver waits for both answers, so that neither times a shape
+    while the other is still importing on the same CPUs (torch's import made our calls on 256 channels take twice
+    their CPU time in wall-clock time, 2026-12-01). With several threads OpenBLAS's workers keep polling for work
+    for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so a worker with several
+    threads waits :data:`SETTLE_S` before each answer (torch's OpenMP threads may spin too).
     """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
@@ -314,17 +315,10 @@ def _time_worker(framework, op, threads, repeats):
     for line in sys.stdin:
         if line.strip() == "end":
             break
-        name, draw = line.split()
-        draw = int(draw)
+        name, what = line.split()
         shape = SHAPES[name]
-        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape, "draw": draw}
-        layout = {} if framework == "torch" else {"data_format": data_format(name)}
-        closures = make(op, shape, seed=draw, **layout)     # built while the last draw's inputs still exist
-        for fn, key in zip(closures, ("fwd", "fwd_bwd")):
-            wall, cpu, faults = _times_ms(fn, calls, warmup=1)
-            row.update({f"{key}_ms": wall, f"{key}_cpu_ms": cpu, f"draw_{key}_ms": statistics.median(wall)})
-        row["fwd_bwd_faults"] = faults
-        if framework == "tinygradconv" and draw == DRAWS - 1:
+        row = {"framework": framework, "op": op, "threads": threads, "shape": name, "dims": shape}
+        if what == "gemm":
             import tracemalloc
 
             tracemalloc.start()
@@ -332,6 +326,14 @@ def _time_worker(framework, op, threads, repeats):
             row["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
             row["gemm_ms"] = _gemm_ms(shape, repeats)
+        else:
+            row["draw"] = draw = int(what)
+            layout = {} if framework == "torch" else {"data_format": data_format(name)}
+            closures = make(op, shape, seed=draw, **layout)     # built while the last draw's inputs still exist
+            for fn, key in zip(closures, ("fwd", "fwd_bwd")):
+                wall, cpu, faults = _times_ms(fn, calls, warmup=1)
+                row.update({f"{key}_ms": wall, f"{key}_cpu_ms": cpu, f"draw_{key}_ms": statistics.median(wall)})
+            row["fwd_bwd_faults"] = faults
         if threads > 1:
             time.sleep(SETTLE_S)           # this process's idle threads stop polling before the other one times
         print(json.dumps(row), flush=True)
@@ -418,20 +420,32 @@ def median_faults(counts):
 
 
 def paired_ratio(ours, theirs):
-    """The median of ``ours[i] / theirs[i]``: per-draw median times of the two frameworks, draw ``i`` of each timed
-    one right after the other (:func:`run_benchmarks`).
+    """The median of ``ours[i] / theirs[i]``: the two frameworks' median times on slot ``i`` (a round and draw of
+    one case, :func:`run_benchmarks`), timed one right after the other.
 
-    Each pair shares the machine's speed at that moment, which on a shared machine drifts by tens of percent
-    within a minute; the ratio of the two frameworks' overall medians mixes calls made seconds apart, and for the
-    same code it ranged from 0.90 to 1.54 between runs on one case (conv1d, 256 channels, 1 thread, 2026-11-30 to
-    2026-12-01).
+    Both halves of a pair see the machine at nearly the same speed, which on a shared machine drifts by tens of
+    percent within a minute. In run H on an AVX-512 Xeon (2026-12-01, 44 cases of 9 slots) the two frameworks'
+    per-slot times were correlated (median correlation of their logarithms 0.62), and the paired log-ratio had
+    40 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences in a
+    process's own state (where its arrays lie, whether glibc gave memory back).
 
-    >>> paired_ratio([2.0, 3.0, 10.0], [4.0, 3.0, 5.0])
-    1.0
+    >>> paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0])    # ratio of medians: 1.0
+    0.1
     """
     if len(ours) != len(theirs) or not ours:
         raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
     return statistics.median(a / b for a, b in zip(ours, theirs))
+
+
+def torch_goes_first(round_, draw):
+    """Whether torch times slot ``(round_, draw)`` of a case before ours: in turns, torch first on the even slots
+    ``round_ * DRAWS + draw``, the same for every case; with 3 rounds of 3 draws torch goes first in 5 of the 9
+    pairs (going first was 2 % better on average for ours in run H, within its noise).
+
+    >>> [torch_goes_first(r, d) for r in range(3) for d in range(DRAWS)].count(True)
+    5
+    """
+    return (round_ * DRAWS + draw) % 2 == 0
 
 
 def torch_available():
@@ -444,19 +458,21 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                    torch=None, memory=True):
     """Run the benchmark; return one dict per (op, threads, shape).
 
-    Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``); within a round the
-    two frameworks' processes time each of a shape's :data:`DRAWS` sets of inputs in turn (:func:`_time_worker`),
-    so that a noisy neighbour hurts both alike. A time is the median over all calls of all rounds; a ratio ours /
-    torch is the median over the draws of all rounds of the ratio of the two frameworks' medians on that draw
-    (:func:`paired_ratio`), each pair timed back to back.
+    Each (framework, op, threads) is timed in ``rounds`` fresh processes (2, or 1 with ``quick``). Within a round the
+    two frameworks' processes (:func:`_time_worker`) time each shape's :data:`DRAWS` sets of inputs ("slots") in
+    turn: for every slot one framework, then the other (:func:`torch_goes_first`), each on its own inputs for that
+    slot; then ours times the shape's reference GEMM. A time is a framework's median over all its calls of all
+    rounds. A ratio ours / torch is :func:`paired_ratio` of the per-slot medians; it is not the quotient of the two
+    medians, which is kept as ``ratio_fwd_of_medians`` and ``ratio_fwd_bwd_of_medians`` (how results recorded
+    before 2026-12-01 give "x").
 
     Each dict has ``op, threads, shape, dims, gflop`` and ``ours_fwd_ms, ours_fwd_bwd_ms, gemm_ms,
-    ours_tracemalloc_peak_mb``, ``ours_fwd_bwd_draws_ms`` (the median fwd+bwd time of each set of inputs),
-    ``ours_fwd_bwd_faults`` (the median page faults per fwd+bwd call, :func:`_times_ms`) plus, with torch,
-    ``torch_fwd_ms, torch_fwd_bwd_ms, torch_fwd_bwd_draws_ms, torch_fwd_bwd_faults``, the paired ratios
-    ``ratio_fwd, ratio_fwd_bwd`` (ours / torch), ``ratio_fwd_bwd_of_medians`` (``ours_fwd_bwd_ms /
-    torch_fwd_bwd_ms``, for comparison with results of earlier versions), ``ratio_fwd_bwd_cpu`` and, with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in
-    processes with the smallest thread count).
+    ours_tracemalloc_peak_mb``, ``ours_fwd_draws_ms`` and ``ours_fwd_bwd_draws_ms`` (the median time of each slot),
+    ``ours_fwd_bwd_faults`` (the median page faults per fwd+bwd call, :func:`_times_ms`) plus, with torch, the same
+    ``torch_...`` figures, ``torch_first`` (per slot, whether torch went first), the paired ratios ``ratio_fwd,
+    ratio_fwd_bwd``, the ratios of medians above, ``ratio_fwd_bwd_cpu`` (of the median CPU times, not paired) and,
+    with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in processes with the
+    smallest thread count).
     """
     shapes = expand_shapes(shapes)
     repeats = repeats or (3 if quick else 7)
@@ -464,7 +480,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     if torch is None:
         torch = torch_available()
     frameworks = ["tinygradconv"] + (["torch"] if torch else [])
-    times, extra, gemm, blas = {}, {}, {}, None
+    times, gemm, first, blas = {}, {}, {}, None
     for round_ in range(rounds):
         for op in ops:
             for n in threads:
@@ -472,12 +488,11 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                 try:
                     for worker in workers.values():
                         worker.wait_ready()
-                    for i, name in enumerate(shapes):
+                    for name in shapes:
                         for draw in range(DRAWS):
-                            # draw by draw, the frameworks in turn (who goes first alternates), so that both time
-                            # the same draw at the same speed of the machine (see paired_ratio)
-                            order = frameworks[::-1] if (round_ + i + draw) % 2 else frameworks
-                            for framework in order:
+                            torch_first = torch and torch_goes_first(round_, draw)
+                            first.setdefault((op, n, name), []).append(torch_first)
+                            for framework in frameworks[::-1] if torch_first else frameworks:
                                 row = workers[framework].ask(f"{name} {draw}")
                                 key = (framework, op, n, name)
                                 for column in ("fwd_ms", "fwd_bwd_ms", "fwd_cpu_ms", "fwd_bwd_cpu_ms",
@@ -485,12 +500,11 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                                     times.setdefault(key + (column,), []).extend(row[column])
                                 for column in ("draw_fwd_ms", "draw_fwd_bwd_ms"):
                                     times.setdefault(key + (column,), []).append(row[column])
-                                if "gemm_ms" in row:
-                                    gemm.setdefault((op, n, name), []).append(row["gemm_ms"])
-                                    extra[key] = row
-                    blas = blas or workers["tinygradconv"].close()["blas"]
-                    if "torch" in workers:
-                        workers["torch"].close()
+                        gemm.setdefault((op, n, name), []).append(workers["tinygradconv"].ask(f"{name} gemm"))
+                    for framework, worker in workers.items():
+                        final = worker.close()
+                        if framework == "tinygradconv":
+                            blas = blas or final["blas"]
                 finally:
                     for worker in workers.values():
                         if worker.process.poll() is None:
@@ -499,31 +513,28 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     for op in ops:
         for n in threads:
             for name in shapes:
-                def median(framework, column, op=op, n=n, name=name):
-                    return statistics.median(times[(framework, op, n, name, column)])
+                def column(framework, name_, op=op, n=n, name=name):
+                    return times[(framework, op, n, name, name_)]
 
-                ours = extra[("tinygradconv", op, n, name)]
                 row = {"op": op, "threads": n, "shape": name, "dims": SHAPES[name], "data_format": data_format(name),
                        "gflop": flops(SHAPES[name]) / 1e9,
-                       "ours_fwd_ms": median("tinygradconv", "fwd_ms"),
-                       "ours_fwd_bwd_ms": median("tinygradconv", "fwd_bwd_ms"),
-                       "ours_fwd_bwd_cpu_ms": median("tinygradconv", "fwd_bwd_cpu_ms"),
-                       "ours_fwd_bwd_draws_ms": times[("tinygradconv", op, n, name, "draw_fwd_bwd_ms")],
-                       "ours_fwd_bwd_faults": median_faults(times[("tinygradconv", op, n, name, "fwd_bwd_faults")]),
-                       "gemm_ms": statistics.median(gemm[(op, n, name)]),
-                       "ours_tracemalloc_peak_mb": ours["tracemalloc_peak_mb"],
+                       "gemm_ms": statistics.median(g["gemm_ms"] for g in gemm[(op, n, name)]),
+                       "ours_tracemalloc_peak_mb": gemm[(op, n, name)][-1]["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
                        "calls_per_draw": calls_per_draw(repeats)}
+                for framework in frameworks:
+                    key = "ours" if framework == "tinygradconv" else "torch"
+                    row.update({f"{key}_fwd_ms": statistics.median(column(framework, "fwd_ms")),
+                                f"{key}_fwd_bwd_ms": statistics.median(column(framework, "fwd_bwd_ms")),
+                                f"{key}_fwd_bwd_cpu_ms": statistics.median(column(framework, "fwd_bwd_cpu_ms")),
+                                f"{key}_fwd_draws_ms": column(framework, "draw_fwd_ms"),
+                                f"{key}_fwd_bwd_draws_ms": column(framework, "draw_fwd_bwd_ms"),
+                                f"{key}_fwd_bwd_faults": median_faults(column(framework, "fwd_bwd_faults"))})
                 if torch:
-                    row.update(torch_fwd_ms=median("torch", "fwd_ms"), torch_fwd_bwd_ms=median("torch", "fwd_bwd_ms"),
-                               torch_fwd_bwd_cpu_ms=median("torch", "fwd_bwd_cpu_ms"),
-                               torch_fwd_bwd_draws_ms=times[("torch", op, n, name, "draw_fwd_bwd_ms")],
-                               torch_fwd_bwd_faults=median_faults(times[("torch", op, n, name, "fwd_bwd_faults")]))
-                    def paired(column, op=op, n=n, name=name):
-                        return paired_ratio(times[("tinygradconv", op, n, name, column)],
-                                            times[("torch", op, n, name, column)])
-
-                    row.update(ratio_fwd=paired("draw_fwd_ms"), ratio_fwd_bwd=paired("draw_fwd_bwd_ms"),
+                    row.update(torch_first=first[(op, n, name)],
+                               ratio_fwd=paired_ratio(row["ours_fwd_draws_ms"], row["torch_fwd_draws_ms"]),
+                               ratio_fwd_bwd=paired_ratio(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"]),
+                               ratio_fwd_of_medians=row["ours_fwd_ms"] / row["torch_fwd_ms"],
                                ratio_fwd_bwd_of_medians=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
                                ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])
                 if memory and n == min(threads):
@@ -595,10 +606,11 @@ def main(argv=None):
         json.dump(rows, sys.stdout, indent=1)
         return
     if rows:
-        print(f"float32, channels_last (ours) vs NCW (torch); median of {rows[0]['repeats']} calls x "
-              f"{rows[0]['rounds']} process rounds; x = ours / torch (wall clock); cpu x = same for CPU time of "
-              "fwd+bwd; MiB = ru_maxrss growth over one fwd+bwd (smallest thread count); tracemal = tracemalloc "
-              "peak of ours (MiB)")
+        print(f"float32, channels_last (ours) vs NCW (torch); median of "
+              f"{rows[0]['calls_per_draw'] * rows[0]['draws']} calls x {rows[0]['rounds']} process rounds; x = ours / "
+              "torch (wall clock), the median of the per-slot ratios (see the module docstring); cpu x = ratio of the "
+              "median CPU times of fwd+bwd; MiB = ru_maxrss growth over one fwd+bwd (smallest thread count); "
+              "tracemal = tracemalloc peak of ours (MiB)")
     if rows and rows[0].get("blas"):
         print("BLAS:", rows[0]["blas"])
     print(format_table(rows))

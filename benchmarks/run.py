@@ -128,12 +128,20 @@ def _calls_text(row):
 
     >>> _calls_text({"repeats": 7, "rounds": 3, "draws": 3, "calls_per_draw": 3})
     'Median of 27 calls per framework: 3 rounds (processes) x 3 sets of inputs x 3 calls.'
+    >>> paired = {"repeats": 7, "rounds": 3, "draws": 3, "calls_per_draw": 3, "ratio_fwd_bwd_of_medians": 1.0}
+    >>> _calls_text(paired).split(" calls. ")[1][:62]
+    '"x" is the median over the 9 sets of ours / torch on each set,'
     """
     if "draws" not in row:
         return f"Median of {row['repeats']} calls x {row['rounds']} process(es) per framework."
     total = row["rounds"] * row["draws"] * row["calls_per_draw"]
-    return (f"Median of {total} calls per framework: {row['rounds']} rounds (processes) x {row['draws']} sets of "
+    text = (f"Median of {total} calls per framework: {row['rounds']} rounds (processes) x {row['draws']} sets of "
             f"inputs x {row['calls_per_draw']} calls.")
+    if "ratio_fwd_bwd_of_medians" in row:
+        text += (f" \"x\" is the median over the {row['rounds'] * row['draws']} sets of ours / torch on each set, "
+                 "the two timed one right after the other (see Method): in general not the quotient of the ms "
+                 "columns.")
+    return text
 
 
 def _draw_ranges(row):
@@ -550,19 +558,24 @@ METHOD = """\
   the first ones the benchmark may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it
   has all of them): on a 2-vCPU virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by
   the guest between its vCPUs.
-* A convolution time is the median of 27 calls: in each of 3 rounds, 3 sets of inputs built one after the other,
-  3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
-  framework stays alive, and the two time each set of inputs in turn, who goes first alternating. A ratio "x" is
-  the median, over the 9 sets of inputs, of ours / torch on that set (each framework's median of its 3 calls),
-  the two timed back to back. The speed of a shared machine drifts by tens of percent within a minute, and
-  these pairs compare the frameworks at the same speed. Results recorded before this method (their JSON rows
-  have no `ratio_fwd_bwd_of_medians`) took turns case by case, and their "x" is the ratio of the two medians
-  over all 27 calls: taken seconds apart, those medians gave ratios from 0.90 to 1.54 between runs of one case
-  (conv1d, 256 channels, 1 thread, 2026-11-30 to 2026-12-01). Timing
-  starts once both processes have imported their library and run a tiny case (they share the same CPUs). New
-  inputs lie elsewhere in memory, and in a measurement outside these runs that alone changed torch's time for the
-  same work by up to 2x (2026-12-01: 5.5 to 10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours
-  stayed within 3 %); "f+b range over input sets" gives the range of the per-set medians of each framework.
+* A convolution time is a framework's median over its 27 calls: in each of 3 rounds, 3 sets of inputs built one
+  after the other, 3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one
+  process per framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set),
+  each framework builds its own inputs for the case (same shape and seed number, its own random generator) and
+  times them, one framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median
+  over the 9 slots of our median on the slot over torch's, so it is in general not the quotient of the "ms"
+  columns. The speed of a shared machine drifts by tens of percent within a minute; the two halves of a pair are
+  timed at nearly the same speed (at most a few seconds apart, on the large case), and in run H below the paired
+  ratio had 40 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences
+  in a process's own state, such as where its arrays lie or whether glibc has given memory back. Results recorded
+  before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page among them)
+  give "x" as the quotient of the two medians over all calls. Timing starts once both processes have imported
+  their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
+  after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s
+  after a product, and that slowed the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in
+  a measurement outside these runs that alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5
+  to 10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours stayed within 3 %); "f+b range over input
+  sets" gives the range of the per-set medians of each framework.
 * Page faults: a process's time also depends on the state of its heap. Where glibc has given freed memory back
   to the system, the next call maps it again, one page fault per page it touches. "page faults per f+b call"
   is the median count of minor page faults (`getrusage`, over every timed fwd+bwd call) of each framework, so
@@ -581,10 +594,8 @@ METHOD = """\
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
 * GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed
-  in the same process as ours, right after ours on the same case (median of its rounds), so that both are taken
-  at the same speed of the machine; with several threads the process then waits 0.2 s before anything else is
-  timed (OpenBLAS's workers keep polling for work for about 0.1 s after a product, and that slowed the next timed
-  calls by up to 1.6x). "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd
+  in the same process as ours, right after both frameworks have timed the case (median of its rounds), so that
+  both are taken at nearly the same speed of the machine. "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd
   does 3 products of that size). It is a reference rate, not a bound: our smaller, blocked products can run
   faster than this one large product, so a figure can exceed 100 %.
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
@@ -757,7 +768,9 @@ Targets (the speed and memory goals this project sets itself): `conv1d_transpose
 at most **1.0x** torch's time with 1 thread and **1.25x** with 2 threads, on every case; the peak extra memory of
 one forward+backward call at most torch's; the training step at most 1.0x torch's; the per-op overhead at most 2x
 torch's. In the tables below, x is ours / torch (lower is better), a missed target is marked **missed**, and -
-means not measured on that kind.
+means not measured on that kind. For convolutions, results recorded since 2026-12-01 evening give x as the median
+of ratios of pairs timed one right after the other, and earlier ones (the AMD EPYC results among them) as the
+quotient of the two frameworks' median times; each kind's page says which, under Method.
 """
 
 

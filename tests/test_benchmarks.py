@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -472,9 +473,10 @@ def test_a_failed_gpu_case_is_reported_not_hidden(tmp_path):
 
 
 @pytest.mark.parametrize("with_torch", [False, True])
-def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_torch):
-    """The driver keeps one worker per framework alive and asks them in turn; every row has both frameworks'
-    medians over all rounds' calls, and the reference GEMM time of ours."""
+def test_timing_workers_answer_draw_by_draw_and_rows_merge_over_rounds(with_torch):
+    """The real workers, driven by run_benchmarks: every row has each framework's medians over all rounds' calls,
+    one median per slot (round and draw), and the reference GEMM time of ours. A worker answers a draw with that
+    draw's calls only, and the GEMM and tracemalloc figures only when asked for them."""
     if with_torch and not conv.torch_available():
         pytest.skip("torch is not installed: the torch worker cannot run here (CI installs it)")
     rows = conv.run_benchmarks(threads=(1,), ops=("conv1d",), shapes=("small", "batch1"), quick=True, repeats=3,
@@ -483,37 +485,97 @@ def test_timing_workers_answer_shape_by_shape_and_rows_merge_over_rounds(with_to
         [("conv1d", 1, "small", 2, 3), ("conv1d", 1, "batch1", 2, 3)]
     for r in rows:
         assert r["ours_fwd_ms"] > 0 and r["ours_fwd_bwd_ms"] > 0 and r["gemm_ms"] > 0
-        assert r["ours_fwd_bwd_faults"] >= 0
-        assert len(r["ours_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS                 # one median per input set and round
+        assert r["ours_tracemalloc_peak_mb"] > 0 and r["ours_fwd_bwd_faults"] >= 0
+        assert len(r["ours_fwd_bwd_draws_ms"]) == len(r["ours_fwd_draws_ms"]) == 2 * conv.DRAWS    # one per slot
         assert min(r["ours_fwd_bwd_draws_ms"]) > 0
-        assert ("torch_fwd_bwd_ms" in r) == with_torch
+        assert ("torch_fwd_bwd_ms" in r) == ("ratio_fwd_bwd" in r) == with_torch
         if with_torch:
-            assert r["ratio_fwd_bwd_of_medians"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
-            pairs = sorted(a / b for a, b in zip(r["ours_fwd_bwd_draws_ms"], r["torch_fwd_bwd_draws_ms"]))
-            assert r["ratio_fwd_bwd"] == pytest.approx(statistics.median(pairs))    # draw i of ours over draw i of torch
-            assert len(r["torch_fwd_bwd_draws_ms"]) == 2 * conv.DRAWS
+            assert len(r["torch_fwd_bwd_draws_ms"]) == len(r["torch_first"]) == 2 * conv.DRAWS
             assert r["torch_fwd_bwd_faults"] >= 0
     worker = conv._Worker("tinygradconv", "conv1d", 1, 7)
     try:
         worker.wait_ready()
-        rows = [worker.ask(f"small {draw}") for draw in range(conv.DRAWS)]     # 7 calls asked: ceil(7 / DRAWS) per draw
+        answers = [worker.ask(f"small {draw}") for draw in range(conv.DRAWS)]   # 7 calls asked: ceil(7 / DRAWS) each
+        gemm = worker.ask("small gemm")
         final = worker.close()
     finally:
         worker.process.kill()
     calls = -(-7 // conv.DRAWS)
-    for draw, row in enumerate(rows):
-        assert row["draw"] == draw
+    for draw, row in enumerate(answers):
+        assert row["draw"] == draw and "gemm_ms" not in row and "tracemalloc_peak_mb" not in row
         assert len(row["fwd_bwd_ms"]) == len(row["fwd_bwd_cpu_ms"]) == len(row["fwd_ms"]) == calls
         assert row["draw_fwd_bwd_ms"] == statistics.median(row["fwd_bwd_ms"])
+        assert row["draw_fwd_ms"] == statistics.median(row["fwd_ms"])
         assert len(row["fwd_bwd_faults"]) == calls
         assert all(isinstance(count, int) and count >= 0 for count in row["fwd_bwd_faults"])
-    assert [("gemm_ms" in row, "tracemalloc_peak_mb" in row) for row in rows] == \
-        [(False, False)] * (conv.DRAWS - 1) + [(True, True)]      # after the shape's last draw, not at the end
-    assert rows[-1]["gemm_ms"] > 0
+    assert gemm["gemm_ms"] > 0 and gemm["tracemalloc_peak_mb"] > 0 and "fwd_ms" not in gemm
     assert set(final) == {"blas"}
 
 
+class _FakeWorker:
+    """Stands in for conv._Worker. Its times are a framework's cost (:attr:`cost`, at speed 1) times the machine's
+    speed when the framework times its ``k``-th set of inputs (:attr:`speeds`, drifting from one pair to the next)
+    times, for torch, a factor 2 on every third set (inputs that landed badly in memory)."""
+
+    log: ClassVar[list] = []
+    cost: ClassVar[dict] = {"tinygradconv": (1.0, 3.0), "torch": (2.0, 4.0)}   # (fwd, fwd+bwd): true ratios 0.5, 0.75
+    speeds = (3.0, 3.0, 5.0, 2.0, 5.0)
+
+    def __init__(self, framework, op, threads, repeats):
+        self.framework, self.k = framework, 0
+        self.process = type("Done", (), {"poll": staticmethod(lambda: 0), "kill": staticmethod(lambda: None)})
+
+    def wait_ready(self):
+        pass
+
+    def ask(self, line):
+        _FakeWorker.log.append((self.framework, line))
+        if line.endswith("gemm"):
+            return {"gemm_ms": 1.0, "tracemalloc_peak_mb": 2.0}
+        factor = self.speeds[self.k % len(self.speeds)] * (2 if self.framework == "torch" and self.k % 3 == 0 else 1)
+        self.k += 1
+        fwd, fwd_bwd = (factor * c for c in _FakeWorker.cost[self.framework])
+        return {"fwd_ms": [fwd], "fwd_bwd_ms": [fwd_bwd], "fwd_cpu_ms": [fwd], "fwd_bwd_cpu_ms": [fwd_bwd],
+                "fwd_bwd_faults": [0], "draw_fwd_ms": fwd, "draw_fwd_bwd_ms": fwd_bwd}
+
+    def close(self):
+        return {"blas": "fake" if self.framework == "tinygradconv" else None}
+
+
+def test_the_driver_pairs_each_slot_back_to_back_and_takes_turns(monkeypatch):
+    """With a machine whose speed changes from one pair to the next and torch slowed on a third of its inputs, the
+    median of the per-pair ratios is the frameworks' true ratio (0.5 forward, 0.75 forward+backward); the ratio of
+    the two medians is not, and pairs that mixed times taken at different speeds would not be either. Each pair
+    names the same shape and draw, torch goes first in every other slot (5 of 9 with 3 rounds), and our reference
+    GEMM is asked for after both frameworks have timed a shape's last draw."""
+    _FakeWorker.log = []
+    monkeypatch.setattr(conv, "_Worker", _FakeWorker)
+    rows = conv.run_benchmarks(threads=(1,), ops=("conv1d",), shapes=("small", "medium"), repeats=3, rounds=3,
+                               torch=True, memory=False)
+    for r in rows:
+        assert (r["ratio_fwd"], r["ratio_fwd_bwd"]) == (0.5, 0.75)
+        assert r["ratio_fwd_bwd_of_medians"] == pytest.approx(r["ours_fwd_bwd_ms"] / r["torch_fwd_bwd_ms"])
+        assert r["ratio_fwd_of_medians"] == pytest.approx(r["ours_fwd_ms"] / r["torch_fwd_ms"])
+        assert r["ratio_fwd_bwd_of_medians"] < 0.6          # not the true ratio: the fake machine has teeth
+        shifted = r["ours_fwd_bwd_draws_ms"][1:] + r["ours_fwd_bwd_draws_ms"][:1]
+        assert conv.paired_ratio(shifted, r["torch_fwd_bwd_draws_ms"]) != pytest.approx(0.75)   # nor a wrong pairing
+        assert r["torch_first"].count(True) == 5 and len(r["torch_first"]) == 9
+    timed = [entry for entry in _FakeWorker.log if not entry[1].endswith("gemm")]
+    pairs = list(zip(timed[::2], timed[1::2]))
+    assert all(a[1] == b[1] and {a[0], b[0]} == {"tinygradconv", "torch"} for a, b in pairs)
+    assert [a[0] == "torch" for a, _ in pairs] == [(r * conv.DRAWS + d) % 2 == 0 for r in range(3)
+                                                   for _shape in range(2) for d in range(conv.DRAWS)]
+    gemms = [i for i, entry in enumerate(_FakeWorker.log) if entry[1].endswith("gemm")]
+    assert len(gemms) == 6
+    for i in gemms:                     # after both halves of the shape's last pair
+        name = _FakeWorker.log[i][1].split()[0]
+        assert _FakeWorker.log[i][0] == "tinygradconv"
+        assert sorted(_FakeWorker.log[i - 2:i]) == [("tinygradconv", f"{name} {conv.DRAWS - 1}"),
+                                                    ("torch", f"{name} {conv.DRAWS - 1}")]
+
+
 def test_paired_ratio_pairs_the_draws_in_order():
+    assert conv.paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0]) == pytest.approx(0.1)   # medians: 10 / 10
     assert conv.paired_ratio([1.0, 4.0, 9.0], [2.0, 2.0, 3.0]) == 2.0           # 0.5, 2, 3: the median pair
     assert conv.paired_ratio([1.0, 4.0], [2.0, 2.0]) == pytest.approx(1.25)     # even count: the mean of the middle two
     with pytest.raises(ValueError, match="got 2 and 1"):

@@ -2,6 +2,7 @@
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -9,9 +10,12 @@ import tinygradconv
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(tinygradconv.__path__, "tinygradconv.")
                  if not m.name.endswith("__main__"))
+#: The benchmark scripts' helpers carry examples too (how a ratio, a table cell or a CPU kind is computed).
+BENCHMARK_MODULES = sorted(f"benchmarks.{path.stem}" for path in
+                           (Path(__file__).resolve().parents[1] / "benchmarks").glob("*.py"))
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", MODULES + BENCHMARK_MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
