@@ -79,14 +79,20 @@ def fmt(value, spec=".2f", missing="n/a"):
 
 def fmt_ratio(value, limit):
     """A ratio to two decimals, or to three when it is within 0.005 of its target ``limit`` (where two decimals
-    could show "met" and "missed" with the same number); ``"n/a"`` for ``None``.
+    could show "met" and "missed" with the same number), and to more, up to six, while the rounded number would
+    still read as the target itself; ``"n/a"`` for ``None``.
 
     >>> fmt_ratio(1.2546, 1.25), fmt_ratio(1.2461, 1.25), fmt_ratio(0.876, 1.0), fmt_ratio(None, 1.0)
     ('1.255', '1.246', '0.88', 'n/a')
+    >>> fmt_ratio(1.00023, 1.0), fmt_ratio(1.0, 1.0)
+    ('1.0002', '1.000')
     """
     if value is None:
         return "n/a"
-    return format(value, ".3f" if abs(value - limit) < 0.005 else ".2f")
+    digits = 3 if abs(value - limit) < 0.005 else 2
+    while digits < 6 and value != limit and round(value, digits) == limit:
+        digits += 1
+    return format(value, f".{digits}f")
 
 
 def status(value, limit, at_least=False):
@@ -551,58 +557,56 @@ def _code(value):
 
 
 METHOD = """\
-* Every case runs in fresh processes, with every BLAS/OpenMP thread pool fixed (environment set before NumPy or
-  torch is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and
-  `OPENBLAS_L2_SIZE` are removed together from the benchmark processes' environment, so that OpenBLAS picks its
-  kernel for the real CPU (reported below). Each of these processes is pinned to as many CPUs as it has threads,
-  the first ones the benchmark may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it
-  has all of them): on a 2-vCPU virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by
-  the guest between its vCPUs.
-* A convolution time is a framework's median over its 27 calls: in each of 3 rounds, 3 sets of inputs built one
-  after the other, 3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one
-  process per framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set),
-  each framework builds its own inputs for the case (same shape and seed number, its own random generator) and
-  times them, one framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median
-  over the 9 slots of our median on the slot over torch's, so it is in general not the quotient of the "ms"
-  columns. The speed of a shared machine drifts by tens of percent within a minute; the two halves of a pair are
-  timed at nearly the same speed (at most a few seconds apart, on the large case), and in run H below the paired
-  ratio had 40 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences
-  in a process's own state, such as where its arrays lie or whether glibc has given memory back. Results recorded
-  before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page among them)
-  give "x" as the quotient of the two medians over all calls. Timing starts once both processes have imported
-  their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
-  after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s
-  after a product, and that slowed the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in
-  a measurement outside these runs that alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5
-  to 10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours stayed within 3 %); "f+b range over input
-  sets" gives the range of the per-set medians of each framework.
-* Page faults: a process's time also depends on the state of its heap. Where glibc has given freed memory back
-  to the system, the next call maps it again, one page fault per page it touches. "page faults per f+b call"
-  is the median count of minor page faults (`getrusage`, over every timed fwd+bwd call) of each framework, so
-  that a reader sees which state a ratio was measured in. Torch pays none in some cases and hundreds to
-  thousands per call in others (over 100,000 on the large case), for the same work: the medium and
-  channels_first cases are the same computation for torch. In a measurement outside these runs (2026-12-01,
-  conv1d dilated, 1 thread) torch took 9.0 ms in its faulting state against 5.7 ms with glibc told to keep freed
-  memory. In the runs of 2026-12-01 ours paid them only on the large case, whose output (67 MB) is above glibc's
-  32 MiB ceiling for reusing freed memory, so that every call maps it anew, as any implementation must. The
-  benchmark leaves glibc's settings at their defaults, as a user has them; a ratio measured where torch pays no
-  faults is the harder comparison for us.
-* The engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is
-  ours / torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three
-  decimals, so that "met" and "missed" never show the same number.
+* Every case runs in fresh processes, with every BLAS/OpenMP thread pool fixed (environment set before NumPy or torch
+  is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE`
+  are removed together from the benchmark processes' environment, so that OpenBLAS picks its kernel for the real CPU
+  (reported below). Each of these processes is pinned to as many CPUs as it has threads, the first ones the benchmark
+  may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it has all of them): on a 2-vCPU
+  virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by the guest between its vCPUs.
+* A convolution time is a framework's median over its 27 calls: in each of 3 rounds, 3 sets of inputs built one after
+  the other, 3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
+  framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set), each framework
+  builds its own inputs for the case (same shape and seed number, its own random generator) and times them, one
+  framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median over the 9 slots of our
+  median on the slot over torch's, so it is in general not the quotient of the "ms" columns. The speed of a shared
+  machine drifts by tens of percent within a minute; the two halves of a pair are timed at nearly the same speed (at
+  most a few seconds apart, on the large case), and in the first paired run, on an AVX-512 Xeon (2026-12-01, 44
+  cases), the paired ratio had 40 % of the variance of an unpaired one (median over the cases). Pairing does not
+  remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory back.
+  Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page
+  among them) give "x" as the quotient of the two medians over all calls. Timing starts once both processes have
+  imported their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
+  after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a
+  product, and that slowed the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in a
+  measurement outside these runs that alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5 to
+  10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours stayed within 3 %); "f+b range over input sets"
+  gives the range of the per-set medians of each framework.
+* Page faults: a process's time also depends on the state of its heap. Where glibc has given freed memory back to the
+  system, the next call maps it again, one page fault per page it touches. "page faults per f+b call" is the median
+  count of minor page faults (`getrusage`, over every timed fwd+bwd call) of each framework, so that a reader sees
+  which state a ratio was measured in. Torch pays none in some cases and hundreds to thousands per call in others
+  (over 100,000 on the large case), for the same work: the medium and channels_first cases are the same computation
+  for torch. In a measurement outside these runs (2026-12-01, conv1d dilated, 1 thread) torch took 9.0 ms in its
+  faulting state against 5.7 ms with glibc told to keep freed memory. In the runs of 2026-12-01 ours paid them only on
+  the large case, whose output (67 MB) is above glibc's 32 MiB ceiling for reusing freed memory, so that every call
+  maps it anew, as any implementation must. The benchmark leaves glibc's settings at their defaults, as a user has
+  them; a ratio measured where torch pays no faults is the harder comparison for us.
+* The engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours /
+  torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals, so
+  that "met" and "missed" never show the same number.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
-* GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed
-  in the same process as ours, right after both frameworks have timed the case (median of its rounds), so that
-  both are taken at nearly the same speed of the machine. "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over ours, since fwd+bwd
-  does 3 products of that size). It is a reference rate, not a bound: our smaller, blocked products can run
-  faster than this one large product, so a figure can exceed 100 %.
+* GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed in
+  the same process as ours, right after both frameworks have timed the case (median of its rounds), so that both are
+  taken at nearly the same speed of the machine. "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over
+  ours, since fwd+bwd does 3 products of that size). It is a reference rate, not a bound: our smaller, blocked
+  products can run faster than this one large product, so a figure can exceed 100 %.
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
   steps, pad, correlate with the flipped kernel one tap at a time) and a tap-loop convolution, with their backward
   passes written the same way (`benchmarks/baselines.py`).
-* Peak extra memory of one fwd+bwd call, the same way for both frameworks: in a fresh process that holds the
-  inputs and has warmed the library up on a tiny problem, the kernel's resident-set high-water mark is reset
+* Peak extra memory of one fwd+bwd call, the same way for both frameworks: in a fresh process that holds the inputs
+  and has warmed the library up on a tiny problem, the kernel's resident-set high-water mark is reset
   (`/proc/self/clear_refs`), and the peak is `VmHWM` after the call minus `VmRSS` before it. glibc is told
   (`MALLOC_MMAP_THRESHOLD_=65536`) to give every allocation of 64 KiB or more its own pages and to return them on
   free, so that no reuse of freed memory hides an allocation. For ours, the tracemalloc peak of the same call (NumPy
@@ -735,10 +739,17 @@ def load_results(directory):
 
 
 def _ratio_cell(value, limit=None):
-    """``"0.62"``; ``"**1.27 missed**"`` above ``limit``; ``"-"`` when not measured."""
+    """``"0.62"``; ``"**1.27 missed**"`` above ``limit`` (digits as :func:`fmt_ratio` gives them); ``"-"`` when not
+    measured.
+
+    >>> _ratio_cell(0.6234), _ratio_cell(1.00023, 1.0), _ratio_cell(0.998, 1.0), _ratio_cell(None)
+    ('0.62', '**1.0002 missed**', '0.998', '-')
+    """
     if value is None:
         return "-"
-    return f"**{value:.2f} missed**" if limit is not None and value > limit else f"{value:.2f}"
+    if limit is None:
+        return f"{value:.2f}"
+    return f"**{fmt_ratio(value, limit)} missed**" if value > limit else fmt_ratio(value, limit)
 
 
 def _case_order(names):
