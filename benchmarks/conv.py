@@ -424,10 +424,10 @@ def paired_ratio(ours, theirs):
     one case, :func:`run_benchmarks`), timed one right after the other.
 
     Both halves of a pair see the machine at nearly the same speed, which on a shared machine drifts by tens of
-    percent within a minute. In run H on an AVX-512 Xeon (2026-12-01, 44 cases of 9 slots) the two frameworks'
-    per-slot times were correlated (median correlation of their logarithms 0.62), and the paired log-ratio had
-    40 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences in a
-    process's own state (where its arrays lie, whether glibc gave memory back).
+    percent within a minute. In the first two paired runs on an AVX-512 Xeon (2026-12-01, 44 cases of 9 slots
+    each) the paired log-ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases; in the
+    first, the median correlation of the two frameworks' log times was 0.62). Pairing does not remove differences
+    in a process's own state (where its arrays lie, whether glibc gave memory back).
 
     >>> paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0])    # ratio of medians: 1.0
     0.1
@@ -440,7 +440,8 @@ def paired_ratio(ours, theirs):
 def torch_goes_first(round_, draw):
     """Whether torch times slot ``(round_, draw)`` of a case before ours: in turns, torch first on the even slots
     ``round_ * DRAWS + draw``, the same for every case; with 3 rounds of 3 draws torch goes first in 5 of the 9
-    pairs (going first was 2 % better on average for ours in run H, within its noise).
+    pairs (in the first two paired runs, ours' ratio was 2 % lower on average in the pairs where ours went first,
+    within the noise: 2.2 +- 1.7 % and 2.0 +- 1.9 %).
 
     >>> [torch_goes_first(r, d) for r in range(3) for d in range(DRAWS)].count(True)
     5

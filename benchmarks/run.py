@@ -570,11 +570,11 @@ METHOD = """\
   framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median over the 9 slots of our
   median on the slot over torch's, so it is in general not the quotient of the "ms" columns. The speed of a shared
   machine drifts by tens of percent within a minute; the two halves of a pair are timed at nearly the same speed (at
-  most a few seconds apart, on the large case), and in the first paired run, on an AVX-512 Xeon (2026-12-01, 44
-  cases), the paired ratio had 40 % of the variance of an unpaired one (median over the cases). Pairing does not
-  remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory back.
-  Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page
-  among them) give "x" as the quotient of the two medians over all calls. Timing starts once both processes have
+  most a few seconds apart, on the large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44
+  cases each), the paired ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing
+  does not remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory
+  back. Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC
+  page among them) give "x" as the quotient of the two medians over all calls. Timing starts once both processes have
   imported their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
   after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a
   product, and that slowed the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in a
