@@ -592,8 +592,8 @@ METHOD = """\
   maps it anew, as any implementation must. The benchmark leaves glibc's settings at their defaults, as a user has
   them; a ratio measured where torch pays no faults is the harder comparison for us.
 * The engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours /
-  torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals, so
-  that "met" and "missed" never show the same number.
+  torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals (more
+  while three would still read as the target itself), so that "met" and "missed" never show the same number.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
