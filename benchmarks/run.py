@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -221,6 +222,38 @@ def memory_rows(rows):
     return out
 
 
+def median_interval(values, level=0.95):
+    """``(low, high, coverage)``: a distribution-free interval for the median of the distribution that ``values``
+    are independent draws from, the ``k``-th smallest and ``k``-th largest value, with the largest ``k`` whose
+    coverage ``1 - 2 P(Binomial(n, 1/2) < k)`` is at least ``level``; ``None`` when even the smallest and the
+    largest value do not reach it (fewer than 6 values for 95 %). With 9 values: the 2nd smallest and the 2nd
+    largest, 96 %.
+
+    >>> median_interval([1.2, 0.9, 1.0, 1.1, 1.3, 0.8, 1.05, 0.95, 1.15])
+    (0.9, 1.2, 0.961)
+    >>> median_interval([1.0, 2.0, 3.0]) is None
+    True
+    """
+    n, ordered, best = len(values), sorted(values), None
+    for k in range(1, n // 2 + 1):
+        coverage = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+        if coverage >= level:
+            best = (ordered[k - 1], ordered[n - k], round(coverage, 3))
+    return best
+
+
+def _pair_interval_text(row, limit):
+    """`` (96 % interval 1.00-1.17)``: :func:`median_interval` of a convolution row's per-slot ratios ours /
+    torch, for rows timed in pairs (those with ``ratio_fwd_bwd_of_medians``); ``""`` otherwise."""
+    if "ratio_fwd_bwd_of_medians" not in row:
+        return ""
+    interval = median_interval([a / b for a, b in zip(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"])])
+    if interval is None:
+        return ""
+    low, high, coverage = interval
+    return f" ({coverage:.0%} interval {fmt_ratio(low, limit)}-{fmt_ratio(high, limit)})".replace("%", " %")
+
+
 def target_rows(results):
     """The summary: one row per (target, case): ``[target, case, measured, status]``."""
     out = []
@@ -229,7 +262,8 @@ def target_rows(results):
         if r["threads"] in (1, 2):
             limit = TARGETS[f"fwd_bwd_{r['threads']}"]
             out.append([f"{r['op']} fwd+bwd <= {limit}x torch", f"{r['shape']}, {r['threads']} thread(s)",
-                        fmt_ratio(r.get("ratio_fwd_bwd"), limit) + "x", status(r.get("ratio_fwd_bwd"), limit)])
+                        fmt_ratio(r.get("ratio_fwd_bwd"), limit) + "x" + _pair_interval_text(r, limit),
+                        status(r.get("ratio_fwd_bwd"), limit)])
     limit = TARGETS["gemm_fraction"]
     for r in conv:
         if r["op"] == "conv1d_transpose" and r["shape"] == "large":
@@ -568,19 +602,21 @@ METHOD = """\
   framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set), each framework
   builds its own inputs for the case (same shape and seed number, its own random generator) and times them, one
   framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median over the 9 slots of our
-  median on the slot over torch's, so it is in general not the quotient of the "ms" columns. The speed of a shared
-  machine drifts by tens of percent within a minute; the two halves of a pair are timed at nearly the same speed (at
-  most a few seconds apart, on the large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44
-  cases each), the paired ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing
-  does not remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory
-  back. Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC
-  page among them) give "x" as the quotient of the two medians over all calls. Timing starts once both processes have
-  imported their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
-  after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a
-  product, and that slowed the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in a
-  measurement outside these runs that alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5 to
-  10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours stayed within 3 %); "f+b range over input sets"
-  gives the range of the per-set medians of each framework.
+  median on the slot over torch's, so it is in general not the quotient of the "ms" columns. Next to each convolution
+  ratio, the targets table gives a distribution-free 96 % interval for the median of the pair ratios, treating the 9
+  pairs as independent: the 2nd smallest to the 2nd largest. The speed of a shared machine drifts by tens of percent
+  within a minute; the two halves of a pair are timed at nearly the same speed (at most a few seconds apart, on the
+  large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44 cases each), the paired ratio had
+  40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences in a
+  process's own state, such as where its arrays lie or whether glibc has given memory back. Results recorded before
+  2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page among them) give "x" as
+  the quotient of the two medians over all calls. Timing starts once both processes have imported their library and
+  run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s after every set of inputs
+  before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a product, and that slowed
+  the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in a measurement outside these runs that
+  alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5 to 10.7 ms, conv1d with dilation 3 and 1
+  thread, pinned, while ours stayed within 3 %); "f+b range over input sets" gives the range of the per-set medians of
+  each framework.
 * Page faults: a process's time also depends on the state of its heap. Where glibc has given freed memory back to the
   system, the next call maps it again, one page fault per page it touches. "page faults per f+b call" is the median
   count of minor page faults (`getrusage`, over every timed fwd+bwd call) of each framework, so that a reader sees

@@ -218,6 +218,23 @@ def test_a_ratio_next_to_its_target_shows_three_decimals():
     assert [r[column] for r in table] == ["1.255", "1.246", "0.88"]
 
 
+def test_a_paired_convolution_ratio_comes_with_an_interval_for_its_median():
+    """A row timed in pairs (it has ``ratio_fwd_bwd_of_medians``) shows, next to its ratio, the 2nd smallest and
+    2nd largest of its 9 pair ratios, a 96 % distribution-free interval for their median (by hand: 1 - 2 * (1 + 9)
+    / 2**9); rows from before pairing show none, and neither do rows with too few pairs for 95 %."""
+    results = _fake_results()
+    paired = _conv_row("conv1d", 1, "dilated", 1.05)
+    torch_ms = [10.0] * 9
+    ours_ms = [8.0, 9.5, 10.0, 10.2, 10.5, 10.8, 11.0, 11.7, 14.0]     # pair ratios 0.80 ... 1.40, median 1.05
+    paired.update(ratio_fwd_bwd_of_medians=1.0, ours_fwd_bwd_draws_ms=ours_ms, torch_fwd_bwd_draws_ms=torch_ms)
+    few = dict(paired, shape="small", ours_fwd_bwd_draws_ms=ours_ms[:3], torch_fwd_bwd_draws_ms=torch_ms[:3])
+    results["conv"] = [paired, few, _conv_row("conv1d", 1, "wide", 0.9)]
+    rows = {r[1]: r[2] for r in run.target_rows(results) if r[0].startswith("conv1d fwd+bwd")}
+    assert rows == {"dilated, 1 thread(s)": "1.05x (96 % interval 0.95-1.17)", "small, 1 thread(s)": "1.05x",
+                    "wide, 1 thread(s)": "0.90x"}
+    assert 1 - 2 * (1 + 9) / 2**9 == pytest.approx(0.961, abs=5e-4)
+
+
 def test_targets_without_torch_are_not_applicable():
     results = _fake_results()
     for r in results["conv"]:
