@@ -432,9 +432,19 @@ def paired_ratio(ours, theirs):
     >>> paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0])    # ratio of medians: 1.0
     0.1
     """
+    return statistics.median(pair_ratios(ours, theirs))
+
+
+def pair_ratios(ours, theirs):
+    """The per-slot ratios ``ours[i] / theirs[i]`` that :func:`paired_ratio` takes the median of (the results page
+    also gives an interval for that median from them).
+
+    >>> pair_ratios([1.0, 4.0], [2.0, 2.0])
+    [0.5, 2.0]
+    """
     if len(ours) != len(theirs) or not ours:
         raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
-    return statistics.median(a / b for a, b in zip(ours, theirs))
+    return [a / b for a, b in zip(ours, theirs)]
 
 
 def torch_goes_first(round_, draw):

@@ -245,13 +245,15 @@ def median_interval(values, level=0.95):
 def _pair_interval_text(row, limit):
     """`` (96 % interval 1.00-1.17)``: :func:`median_interval` of a convolution row's per-slot ratios ours /
     torch, for rows timed in pairs (those with ``ratio_fwd_bwd_of_medians``); ``""`` otherwise."""
+    from benchmarks import conv
+
     if "ratio_fwd_bwd_of_medians" not in row:
         return ""
-    interval = median_interval([a / b for a, b in zip(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"])])
+    interval = median_interval(conv.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"]))
     if interval is None:
         return ""
     low, high, coverage = interval
-    return f" ({coverage:.0%} interval {fmt_ratio(low, limit)}-{fmt_ratio(high, limit)})".replace("%", " %")
+    return f" ({coverage * 100:.0f} % interval {fmt_ratio(low, limit)}-{fmt_ratio(high, limit)})"
 
 
 def target_rows(results):
