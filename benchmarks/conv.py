@@ -70,7 +70,14 @@ import time
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.baselines import full_length
-from benchmarks.harness import pin_cpus, worker_env
+from benchmarks.harness import (
+    SETTLE_S,
+    LineWorker,
+    kill_running,
+    paired_ratio,
+    pin_cpus,
+    worker_env,
+)
 
 SHAPES = {
     "small": (4, 10, 128, 32, 3, 2, 1),
@@ -273,11 +280,6 @@ def calls_per_draw(repeats):
     return max(1, -(-repeats // DRAWS))
 
 
-#: Seconds a timing worker with several threads waits before it answers: OpenBLAS's worker threads keep polling for
-#: work for about 0.1 s after a product (see :func:`_time_worker`).
-SETTLE_S = 0.2
-
-
 def _time_worker(framework, op, threads, repeats):
     """In a subprocess: answer each line on stdin with one JSON line on stdout.
 
@@ -340,45 +342,15 @@ def _time_worker(framework, op, threads, repeats):
     print(json.dumps({"blas": _blas_info() if framework == "tinygradconv" else None}), flush=True)
 
 
-class _Worker:
-    """A ``--worker time`` subprocess of one framework, op and thread count, driven line by line."""
+class _Worker(LineWorker):
+    """A ``--worker time`` subprocess of one framework, op and thread count (:func:`_time_worker`), driven line by
+    line."""
 
     def __init__(self, framework, op, threads, repeats):
+        super().__init__(framework, [sys.executable, os.path.abspath(__file__), "--worker", "time", "--framework",
+                                     framework, "--op", op, "--threads", str(threads), "--repeats", str(repeats)],
+                         threads)
         self.framework = framework
-        self.process = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker", "time", "--framework", framework, "--op", op,
-             "--threads", str(threads), "--repeats", str(repeats)],
-            env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=pin_cpus(threads))    # noqa: PLW1509 (the driver runs no other threads)
-
-    def wait_ready(self):
-        """Wait until the worker has imported its framework and run a tiny case (its first answer)."""
-        answer = self.ask(None)
-        if answer != {"ready": self.framework}:
-            self.process.kill()
-            raise RuntimeError(f"benchmark worker {self.framework} answered {answer!r} instead of being ready")
-
-    def ask(self, line):
-        """Send one line (``None``: nothing); return the JSON answer (RuntimeError with the worker's stderr if it
-        died)."""
-        try:
-            if line is not None:
-                self.process.stdin.write(line + "\n")
-                self.process.stdin.flush()
-            answer = self.process.stdout.readline()
-        except BrokenPipeError:
-            answer = ""
-        if not answer:
-            self.process.kill()
-            when = "while starting" if line is None else f"on {line!r}"
-            raise RuntimeError(f"benchmark worker {self.framework} failed {when}:\n{self.process.stderr.read()}")
-        return json.loads(answer)
-
-    def close(self):
-        """End the session: the final answer (``blas``)."""
-        final = self.ask("end")
-        self.process.wait()
-        return final
 
 
 def _memory_worker(framework, op, shape_name):
@@ -417,34 +389,6 @@ def median_faults(counts):
     """
     counts = [c for c in counts if c is not None]
     return statistics.median(counts) if counts else None
-
-
-def paired_ratio(ours, theirs):
-    """The median of ``ours[i] / theirs[i]``: the two frameworks' median times on slot ``i`` (a round and draw of
-    one case, :func:`run_benchmarks`), timed one right after the other.
-
-    Both halves of a pair see the machine at nearly the same speed, which on a shared machine drifts by tens of
-    percent within a minute. In the first two paired runs on an AVX-512 Xeon (2026-12-01, 44 cases of 9 slots
-    each) the paired log-ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases; in the
-    first, the median correlation of the two frameworks' log times was 0.62). Pairing does not remove differences
-    in a process's own state (where its arrays lie, whether glibc gave memory back).
-
-    >>> paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0])    # ratio of medians: 1.0
-    0.1
-    """
-    return statistics.median(pair_ratios(ours, theirs))
-
-
-def pair_ratios(ours, theirs):
-    """The per-slot ratios ``ours[i] / theirs[i]`` that :func:`paired_ratio` takes the median of (the results page
-    also gives an interval for that median from them).
-
-    >>> pair_ratios([1.0, 4.0], [2.0, 2.0])
-    [0.5, 2.0]
-    """
-    if len(ours) != len(theirs) or not ours:
-        raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
-    return [a / b for a, b in zip(ours, theirs)]
 
 
 def torch_goes_first(round_, draw):
@@ -517,9 +461,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                         if framework == "tinygradconv":
                             blas = blas or final["blas"]
                 finally:
-                    for worker in workers.values():
-                        if worker.process.poll() is None:
-                            worker.process.kill()
+                    kill_running(workers.values())
     rows = []
     for op in ops:
         for n in threads:

@@ -1,15 +1,22 @@
-"""What every benchmark script shares: the environment of its worker processes, and whether torch is there.
+"""What every benchmark script shares: the environment of its worker processes, whether torch is there, and the
+paired comparison of the two frameworks.
 
 Thread pools must be sized before NumPy or torch is imported, so each measurement runs in a fresh subprocess whose
 environment :func:`worker_env` prepares. This module imports neither NumPy nor torch, so a script can use it before
 pinning its own threads. :func:`pin_cpus` pins a worker process to as many CPUs as it has threads.
+
+A comparison keeps one worker process per framework alive (:class:`LineWorker`) and asks the two in turn, one
+measurement each, so that the two halves of a pair are timed one right after the other at nearly the same speed of
+the machine; :func:`paired_ratio` is the median of the per-pair ratios.
 
 >>> worker_env(2)["OPENBLAS_NUM_THREADS"]
 '2'
 """
 from __future__ import annotations
 
+import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -64,3 +71,88 @@ def torch_version(env=None):
     out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], env=env,
                          capture_output=True, text=True, check=True)
     return out.stdout.strip()
+
+
+#: Seconds a worker with several threads waits before it answers: OpenBLAS's worker threads keep polling for work for
+#: about 0.1 s after a product, and that slowed the other framework's next timed calls by up to 1.6x (2026-12-01).
+SETTLE_S = 0.2
+
+
+class LineWorker:
+    """A benchmark worker subprocess of one framework, driven line by line: it answers each line it reads on stdin
+    with one JSON line on stdout, and its first line (before any is asked) is ``{"ready": name}``, once it has
+    loaded its library; ``end`` asks for its final answer and stops it.
+
+    ``command`` is its command line; it runs with :func:`worker_env` and :func:`pin_cpus` for ``threads``.
+    """
+
+    def __init__(self, name, command, threads):
+        self.name = name
+        self.process = subprocess.Popen(
+            command, env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, preexec_fn=pin_cpus(threads))    # noqa: PLW1509 (the driver runs no other threads)
+
+    def wait_ready(self):
+        """Wait until the worker has loaded its library (its first answer)."""
+        answer = self.ask(None)
+        if answer != {"ready": self.name}:
+            self.process.kill()
+            raise RuntimeError(f"benchmark worker {self.name} answered {answer!r} instead of being ready")
+
+    def ask(self, line):
+        """Send one line (``None``: nothing); return the JSON answer (RuntimeError with the worker's stderr if it
+        died)."""
+        try:
+            if line is not None:
+                self.process.stdin.write(line + "\n")
+                self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except BrokenPipeError:
+            answer = ""
+        if not answer:
+            self.process.kill()
+            when = "while starting" if line is None else f"on {line!r}"
+            raise RuntimeError(f"benchmark worker {self.name} failed {when}:\n{self.process.stderr.read()}")
+        return json.loads(answer)
+
+    def close(self):
+        """End the session: the worker's final answer."""
+        final = self.ask("end")
+        self.process.wait()
+        return final
+
+
+def kill_running(workers):
+    """Kill the workers (:class:`LineWorker`) that are still running: after an error, or to be sure."""
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.kill()
+
+
+def paired_ratio(ours, theirs):
+    """The median of ``ours[i] / theirs[i]``: the two frameworks' times on slot ``i``, timed one right after the
+    other.
+
+    Both halves of a pair see the machine at nearly the same speed, which on a shared machine drifts by tens of
+    percent within a minute. In the first two paired runs of the convolution benchmark on an AVX-512 Xeon
+    (2026-12-01, 44 cases of 9 slots each) the paired log-ratio had 40 % and 64 % of the variance of an unpaired
+    one (median over the cases; in the first, the median correlation of the two frameworks' log times was 0.62).
+    Pairing does not remove differences in a process's own state (where its arrays lie, whether glibc gave memory
+    back).
+
+    >>> paired_ratio([1.0, 10.0, 100.0], [10.0, 100.0, 1.0])    # ratio of medians: 1.0
+    0.1
+    """
+    return statistics.median(pair_ratios(ours, theirs))
+
+
+def pair_ratios(ours, theirs):
+    """The per-slot ratios ``ours[i] / theirs[i]`` that :func:`paired_ratio` takes the median of (the results page
+    also gives an interval for that median from them).
+
+    >>> pair_ratios([1.0, 4.0], [2.0, 2.0])
+    [0.5, 2.0]
+    """
+    if len(ours) != len(theirs) or not ours:
+        raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
+    return [a / b for a, b in zip(ours, theirs)]

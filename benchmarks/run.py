@@ -52,7 +52,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from benchmarks import baselines
+from benchmarks import baselines, harness
 
 INDEX_PATH = os.path.join(_ROOT, "docs", "performance.md")
 KINDS_DIR = os.path.join(_ROOT, "docs", "performance")
@@ -245,11 +245,9 @@ def median_interval(values, level=0.95):
 def _pair_interval_text(row, limit):
     """`` (96 % interval 1.00-1.17)``: :func:`median_interval` of a convolution row's per-slot ratios ours /
     torch, for rows timed in pairs (those with ``ratio_fwd_bwd_of_medians``); ``""`` otherwise."""
-    from benchmarks import conv
-
     if "ratio_fwd_bwd_of_medians" not in row:
         return ""
-    interval = median_interval(conv.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"]))
+    interval = median_interval(harness.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"]))
     if interval is None:
         return ""
     low, high, coverage = interval
@@ -629,8 +627,12 @@ METHOD = """\
   the large case, whose output (67 MB) is above glibc's 32 MiB ceiling for reusing freed memory, so that every call
   maps it anew, as any implementation must. The benchmark leaves glibc's settings at their defaults, as a user has
   them; a ratio measured where torch pays no faults is the harder comparison for us.
-* The engine and training-step figures are medians over 7 batches in each of 2 processes per framework. "x" is ours /
-  torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals (more
+* The training step is timed in pairs too: in each of 2 rounds one process per framework, the two taking turns batch
+  by batch (7 batches of 50 steps each, 1 round of 10-step batches with `--quick`), torch first in every other pair;
+  its time is a framework's median over its batches and its "x" the median of the 14 per-pair ratios. (Training-step
+  rows without `"paired": true` in the JSON, from runs before this method, give the quotient of the two medians.)
+  The engine figures are medians over 7 batches in each of 2 processes per framework, and "x" their quotient. "x" is
+  ours / torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals (more
   while three would still read as the target itself), so that "met" and "missed" never show the same number.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of

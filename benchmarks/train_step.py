@@ -11,9 +11,10 @@ float32 batch of 32 signals of length 64 with the mean squared error and Adam (l
 
 written by hand on both sides (gradients reset, forward, loss, backward, update). Each framework runs in its own
 fresh processes with every BLAS/OpenMP pool set to the same number of threads (1 by default) in the environment
-before NumPy or PyTorch is imported; each process warms up, then times ``runs`` batches of ``steps_per_run`` steps;
-the figure reported is the median over all batches of all processes (rounds alternate between the frameworks so that
-a noisy neighbour hurts both alike).
+before NumPy or PyTorch is imported. In each round one process per framework warms up, then the two take turns, one
+batch of ``steps_per_run`` steps each, ``runs`` times, torch first in every other pair: the two halves of a pair are
+timed one right after the other, at nearly the same speed of a shared machine. The ratio reported is the median of
+the per-pair ratios (:func:`benchmarks.harness.paired_ratio`); each framework's time is its median over all batches.
 
 Usage::
 
@@ -31,13 +32,20 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import THREAD_VARIABLES, pin_cpus, torch_version, worker_env
+from benchmarks.harness import (
+    SETTLE_S,
+    THREAD_VARIABLES,
+    LineWorker,
+    kill_running,
+    paired_ratio,
+    torch_version,
+    worker_env,
+)
 
 BATCH, LENGTH, IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 32, 64, 16, 8, 3, 2
 MODEL = {"batch": BATCH, "length": LENGTH, "in_channels": IN_CHANNELS, "filters": FILTERS,
@@ -109,30 +117,60 @@ def make_step_torch(device="cpu"):
     return step
 
 
-def _worker(framework, runs, steps_per_run, warmup):
-    """Time ``runs`` batches of steps in this process; print the milliseconds per step of each batch as JSON."""
+def _worker(framework, steps_per_run, warmup, threads):
+    """In a subprocess: build the step, run it once (the first loss) and ``warmup`` more times, answer
+    ``{"ready": framework}``, then answer each line on stdin with one JSON line:
+
+    * ``"batch"``: time ``steps_per_run`` steps; the wall-clock and process-CPU milliseconds per step;
+    * ``"end"``: the first and last losses; then stop.
+
+    With several threads the worker waits :data:`~benchmarks.harness.SETTLE_S` before each answer, so that its idle
+    BLAS/OpenMP threads have stopped polling when the other framework times its half of the pair.
+    """
     step = {"tinygradconv": make_step_tinygradconv, "torch": make_step_torch}[framework]()
-    first = float(step().item())
+    first = last = float(step().item())
     for _ in range(warmup):
-        last = step()
-    clock, cpu_clock = time.perf_counter, time.process_time
-    times, cpu_times = [], []
-    for _ in range(runs):
-        t0, c0 = clock(), cpu_clock()
+        step()
+    print(json.dumps({"ready": framework}), flush=True)
+    for line in sys.stdin:
+        if line.strip() == "end":
+            break
+        if line.strip() != "batch":
+            raise ValueError(f"Invalid request {line.strip()!r}. Expected 'batch' or 'end'.")
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps_per_run):
-            last = step()
-        times.append((clock() - t0) * 1e3 / steps_per_run)
-        cpu_times.append((cpu_clock() - c0) * 1e3 / steps_per_run)
-    json.dump({"ms_per_step": times, "cpu_ms_per_step": cpu_times, "first_loss": first,
-               "last_loss": float(last.item())}, sys.stdout)
+            loss = step()
+        answer = {"ms_per_step": (time.perf_counter() - t0) * 1e3 / steps_per_run,
+                  "cpu_ms_per_step": (time.process_time() - c0) * 1e3 / steps_per_run}
+        last = float(loss.item())
+        if threads > 1:
+            time.sleep(SETTLE_S)
+        print(json.dumps(answer), flush=True)
+    print(json.dumps({"first_loss": first, "last_loss": last}), flush=True)
+
+
+def torch_goes_first(slot):
+    """Whether torch times pair ``slot`` (counted over all rounds) before ours: on the even slots, so that with an
+    even number of pairs each framework goes first in half of them.
+
+    >>> [torch_goes_first(slot) for slot in range(4)]
+    [True, False, True, False]
+    """
+    return slot % 2 == 0
+
+
+def _start_worker(framework, steps_per_run, warmup, threads):
+    command = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--steps-per-run",
+               str(steps_per_run), "--warmup", str(warmup), "--threads", str(threads)]
+    return LineWorker(framework, command, threads)
 
 
 def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True):
-    """Measure one training step of the tiny model in tinygradconv and (when installed) PyTorch.
+    """Measure one training step of the tiny model in tinygradconv and (when installed) PyTorch, in pairs.
 
     Args:
-        runs: timed batches per process (at least 7; the median is taken over all batches).
-        rounds: fresh processes per framework, alternating between the frameworks.
+        runs: timed batches per process, one per pair (at least 7).
+        rounds: fresh processes per framework; in each round the two take turns, batch by batch.
         steps_per_run: training steps timed together in one batch.
         warmup: untimed steps run first in each process.
         threads: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``, ... (and
@@ -140,11 +178,16 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         torch: also measure PyTorch (skipped when it is not installed).
 
     Returns:
-        A dict: ``ours_ms`` and ``torch_ms`` (median wall-clock milliseconds per step), ``ratio`` = ours / torch
-        (``None`` without PyTorch; the target is ``<= 1``); the same in process CPU time (``ours_cpu_ms``,
-        ``torch_cpu_ms``, ``cpu_ratio``: with one thread, CPU time is the work done, less sensitive to other
-        processes competing for the cores than wall time); every batch's figures; the losses before and after (both
-        frameworks start from the same weights, so their first losses agree); the settings and versions used.
+        A dict: ``ours_ms`` and ``torch_ms`` (median wall-clock milliseconds per step over all batches); ``ratio``,
+        the median over the ``runs * rounds`` pairs of ours / torch (``None`` without PyTorch; the target is
+        ``<= 1``), and ``ratio_of_medians``, the quotient of the two medians; the same in process CPU time
+        (``ours_cpu_ms``, ``torch_cpu_ms``, ``cpu_ratio`` paired: with one thread, CPU time is the work done, less
+        sensitive to other processes competing for the cores than wall time); every batch's figures, in pair order,
+        and ``torch_first`` (per pair); the losses before and after (both frameworks start from the same weights,
+        so their first losses agree); the settings and versions used.
+
+    Raises:
+        ValueError: ``runs`` below 7.
     """
     if runs < 7:
         raise ValueError(f"Invalid value for argument `runs`. Expected at least 7. Received runs={runs}")
@@ -153,34 +196,45 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
     batches = {name: [] for name in frameworks}
     cpu_batches = {name: [] for name in frameworks}
-    losses = {}
-    for _ in range(rounds):
-        for name in frameworks:
-            command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--runs", str(runs),
-                       "--steps-per-run", str(steps_per_run), "--warmup", str(warmup)]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, preexec_fn=pin_cpus(threads))
-            result = json.loads(out.stdout)
-            batches[name].extend(result["ms_per_step"])
-            cpu_batches[name].extend(result["cpu_ms_per_step"])
-            losses[name] = (result["first_loss"], result["last_loss"])
+    losses, first = {}, []
+    for round_ in range(rounds):
+        workers = {name: _start_worker(name, steps_per_run, warmup, threads) for name in frameworks}
+        try:
+            for worker in workers.values():
+                worker.wait_ready()
+            for run in range(runs):
+                torch_first = bool(torch_found) and torch_goes_first(round_ * runs + run)
+                first.append(torch_first)
+                for name in frameworks[::-1] if torch_first else frameworks:
+                    answer = workers[name].ask("batch")
+                    batches[name].append(answer["ms_per_step"])
+                    cpu_batches[name].append(answer["cpu_ms_per_step"])
+            for name, worker in workers.items():
+                final = worker.close()
+                losses[name] = (final["first_loss"], final["last_loss"])
+        finally:
+            kill_running(workers.values())
 
     import numpy
 
     ours = statistics.median(batches["tinygradconv"])
-    theirs = statistics.median(batches["torch"]) if "torch" in batches else None
+    theirs = statistics.median(batches["torch"]) if torch_found else None
     ours_cpu = statistics.median(cpu_batches["tinygradconv"])
-    theirs_cpu = statistics.median(cpu_batches["torch"]) if "torch" in batches else None
+    theirs_cpu = statistics.median(cpu_batches["torch"]) if torch_found else None
     return {
         "ours_ms": ours,
         "torch_ms": theirs,
-        "ratio": ours / theirs if theirs else None,
+        "ratio": paired_ratio(batches["tinygradconv"], batches["torch"]) if torch_found else None,
+        "ratio_of_medians": ours / theirs if torch_found else None,
         "ours_cpu_ms": ours_cpu,
         "torch_cpu_ms": theirs_cpu,
-        "cpu_ratio": ours_cpu / theirs_cpu if theirs_cpu else None,
+        "cpu_ratio": paired_ratio(cpu_batches["tinygradconv"], cpu_batches["torch"]) if torch_found else None,
         "ours_batches_ms": batches["tinygradconv"],
         "torch_batches_ms": batches.get("torch", []),
         "ours_cpu_batches_ms": cpu_batches["tinygradconv"],
         "torch_cpu_batches_ms": cpu_batches.get("torch", []),
+        "torch_first": first if torch_found else [],
+        "paired": True,
         "ours_losses": losses["tinygradconv"],
         "torch_losses": losses.get("torch"),
         "model": dict(MODEL),
@@ -222,14 +276,14 @@ def _format(result):
     header = (f"One training step: Conv1DTranspose {m['in_channels']}->{m['filters']}, k={m['kernel_size']}, "
               f"strides={m['strides']}, batch {m['batch']} x length {m['length']}, MSE + Adam, float32; "
               f"{result['threads']} thread(s); median of {result['runs'] * result['rounds']} batches of "
-              f"{result['steps_per_run']} steps ({result['rounds']} processes x {result['runs']}).")
+              f"{result['steps_per_run']} steps ({result['rounds']} processes x {result['runs']}, taking turns).")
     torch_name = "torch " + (result["torch_version"] or "(absent)")
     lines = [header, f"  {'':<22} {'ms/step':>8} {'CPU ms/step':>12}",
              f"  {'tinygradconv':<22} {ms(result['ours_ms']):>8} {ms(result['ours_cpu_ms']):>12}",
              f"  {torch_name:<22} {ms(result['torch_ms']):>8} {ms(result['torch_cpu_ms']):>12}"]
     if result["ratio"] is not None:
-        lines.append(f"  ratio tinygradconv / torch: {result['ratio']:.2f}x wall, {result['cpu_ratio']:.2f}x CPU "
-                     f"(target <= 1x)")
+        lines.append(f"  ratio tinygradconv / torch (median of the pairs): {result['ratio']:.2f}x wall, "
+                     f"{result['cpu_ratio']:.2f}x CPU (target <= 1x)")
     return "\n".join(lines)
 
 
@@ -246,7 +300,7 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="profile our step (cProfile) instead of timing")
     args = parser.parse_args(argv)
     if args.worker:
-        _worker(args.worker, args.runs, args.steps_per_run, args.warmup)
+        _worker(args.worker, args.steps_per_run, args.warmup, args.threads)
         return 0
     if args.profile:
         print(profile())

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import baselines, conv, gpu, run, scaling
+from benchmarks import baselines, conv, gpu, harness, run, scaling, train_step
 
 # (length, kernel_size, strides, dilation_rate): strides 1..5, dilation, k_eff < strides (zero extension), k = 1
 CASES = [(5, 3, 2, 1), (4, 2, 3, 1), (6, 3, 1, 2), (3, 8, 4, 1), (1, 1, 1, 1), (4, 2, 5, 2), (7, 5, 2, 1)]
@@ -589,6 +589,96 @@ def test_the_driver_pairs_each_slot_back_to_back_and_takes_turns(monkeypatch):
         assert _FakeWorker.log[i][0] == "tinygradconv"
         assert sorted(_FakeWorker.log[i - 2:i]) == [("tinygradconv", f"{name} {conv.DRAWS - 1}"),
                                                     ("torch", f"{name} {conv.DRAWS - 1}")]
+
+
+class _FakeTrainWorker:
+    """Stands in for a training-step worker (train_step._start_worker): its ms per step are a framework's cost
+    (ours 1, torch 2: true ratio 0.5) times the machine's speed at that moment, which changes after every second
+    answer of either worker (so only a pair's two back-to-back halves share one speed), times 2 on every third
+    batch of torch's (a disturbed batch)."""
+
+    log: ClassVar[list] = []
+    cost: ClassVar[dict] = {"tinygradconv": 1.0, "torch": 2.0}
+    speeds = (1.0, 1.0, 3.0, 3.0, 0.5, 0.5, 7.0, 7.0)        # pairs: (1, 1), (3, 3), ... in the order asked
+
+    def __init__(self, name, steps_per_run, warmup, threads):
+        self.name = name
+        self.process = type("Done", (), {"poll": staticmethod(lambda: 0), "kill": staticmethod(lambda: None)})
+
+    def wait_ready(self):
+        _FakeTrainWorker.log.append((self.name, "ready"))
+
+    def ask(self, line):
+        _FakeTrainWorker.log.append((self.name, line))
+        asked = sum(1 for _, what in _FakeTrainWorker.log if what == "batch")
+        speed = self.speeds[(asked - 1) % len(self.speeds)]
+        self.batches = getattr(self, "batches", 0) + 1
+        if self.name == "torch" and self.batches % 3 == 0:           # a third of torch's batches twice as slow
+            speed *= 2
+        return {"ms_per_step": speed * self.cost[self.name], "cpu_ms_per_step": speed * self.cost[self.name]}
+
+    def close(self):
+        _FakeTrainWorker.log.append((self.name, "end"))
+        return {"first_loss": 1.0, "last_loss": 0.5}
+
+
+def test_the_training_step_is_timed_in_back_to_back_pairs(monkeypatch):
+    """On a machine whose speed jumps between pairs, the median of the per-pair ratios is the true ratio (0.5) while
+    the quotient of the medians is not; each pair is one batch of each framework, asked one after the other, torch
+    first in every other pair, and both workers are ready before the first batch and closed after the last."""
+    _FakeTrainWorker.log = []
+    monkeypatch.setattr(train_step, "_start_worker", _FakeTrainWorker)
+    monkeypatch.setattr(train_step, "torch_version", lambda env=None: "fake")
+    result = train_step.measure(runs=7, rounds=2, steps_per_run=1, warmup=0)
+    assert result["ratio"] == 0.5 and result["cpu_ratio"] == 0.5
+    assert result["ratio_of_medians"] != pytest.approx(0.5)
+    assert result["torch_first"] == [slot % 2 == 0 for slot in range(14)]
+    for round_ in range(2):
+        log = _FakeTrainWorker.log[round_ * 18:(round_ + 1) * 18]     # 2 ready, 14 batches, 2 end per round
+        assert sorted(log[:2]) == [("tinygradconv", "ready"), ("torch", "ready")]
+        assert sorted(log[-2:]) == [("tinygradconv", "end"), ("torch", "end")]
+        pairs = list(zip(log[2:-2:2], log[3:-2:2]))
+        assert [(a[0], b[0]) for a, b in pairs] == [("torch", "tinygradconv") if result["torch_first"][round_ * 7 + i]
+                                                    else ("tinygradconv", "torch") for i in range(7)]
+    ours, theirs = result["ours_batches_ms"], result["torch_batches_ms"]
+    assert len(ours) == len(theirs) == 14
+    assert [a / b for a, b in zip(ours, theirs)] == [0.25 if (i % 7 + 1) % 3 == 0 else 0.5 for i in range(14)]
+
+
+@pytest.mark.parametrize("with_torch", [False, True])
+def test_the_training_step_benchmark_returns_its_figures(with_torch):
+    """The real workers (tiny settings; the timings themselves are not checked): one batch time per pair and
+    framework, the paired ratio computed from them, and the losses of both frameworks, which start from the same
+    weights."""
+    if with_torch and not conv.torch_available():
+        pytest.skip("torch is not installed: the torch worker cannot run here (CI installs it)")
+    result = train_step.measure(runs=7, rounds=1, steps_per_run=2, warmup=1, torch=with_torch)
+    assert len(result["ours_batches_ms"]) == len(result["ours_cpu_batches_ms"]) == 7
+    assert min(result["ours_batches_ms"]) > 0 and result["ours_ms"] == statistics.median(result["ours_batches_ms"])
+    first, last = result["ours_losses"]
+    assert math.isfinite(first) and last < first                  # Adam lowers the loss over 1 + 1 + 14 steps
+    if with_torch:
+        theirs = result["torch_batches_ms"]
+        assert len(theirs) == 7 and result["torch_first"] == [True, False, True, False, True, False, True]
+        assert result["ratio"] == statistics.median(a / b for a, b in zip(result["ours_batches_ms"], theirs))
+        assert result["torch_losses"][0] == pytest.approx(first, rel=1e-5)
+    else:
+        assert result["ratio"] is None and result["torch_batches_ms"] == [] and result["torch_first"] == []
+
+
+def test_a_training_step_worker_rejects_an_unknown_request_clearly():
+    worker = train_step._start_worker("tinygradconv", 1, 0, 1)
+    try:
+        worker.wait_ready()
+        with pytest.raises(RuntimeError, match="(?s)benchmark worker tinygradconv failed on 'nope'.*Invalid request"):
+            worker.ask("nope")
+    finally:
+        harness.kill_running([worker])
+
+
+def test_the_training_step_benchmark_needs_seven_runs():
+    with pytest.raises(ValueError, match="Expected at least 7. Received runs=3"):
+        train_step.measure(runs=3)
 
 
 def test_paired_ratio_pairs_the_draws_in_order():
