@@ -302,7 +302,7 @@ def _time_worker(framework, op, threads, repeats):
     while the other is still importing on the same CPUs (torch's import made our calls on 256 channels take twice
     their CPU time in wall-clock time, 2026-12-01). With several threads OpenBLAS's workers keep polling for work
     for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so a worker with several
-    threads waits :data:`SETTLE_S` before each answer (torch's OpenMP threads may spin too).
+    threads waits :data:`SETTLE_S` before each answer, "ready" included (torch's OpenMP threads may spin too).
     """
     make = _make_ours if framework == "tinygradconv" else _make_torch
     if framework == "torch":
@@ -311,6 +311,8 @@ def _time_worker(framework, op, threads, repeats):
         torch.set_num_threads(threads)
     for fn in make(op, TINY):          # the library imported and its code paths loaded before any timing
         fn()
+    if threads > 1:
+        time.sleep(SETTLE_S)               # its warm-up's idle threads stop polling before the other one times
     print(json.dumps({"ready": framework}), flush=True)
     calls = calls_per_draw(repeats)
     closures = None

@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -83,13 +84,16 @@ class LineWorker:
     with one JSON line on stdout, and its first line (before any is asked) is ``{"ready": name}``, once it has
     loaded its library; ``end`` asks for its final answer and stops it.
 
-    ``command`` is its command line; it runs with :func:`worker_env` and :func:`pin_cpus` for ``threads``.
+    ``command`` is its command line; it runs with :func:`worker_env` and :func:`pin_cpus` for ``threads``. Its
+    stderr goes to a temporary file, read when it fails (a pipe that nobody reads would block a worker that writes
+    more than the pipe holds, warnings for instance, and the driver would wait for its answer forever).
     """
 
     def __init__(self, name, command, threads):
         self.name = name
+        self.stderr = tempfile.TemporaryFile(mode="w+")   # noqa: SIM115 (open while the worker lives; close())
         self.process = subprocess.Popen(
-            command, env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            command, env=worker_env(threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             text=True, preexec_fn=pin_cpus(threads))    # noqa: PLW1509 (the driver runs no other threads)
 
     def wait_ready(self):
@@ -111,14 +115,17 @@ class LineWorker:
             answer = ""
         if not answer:
             self.process.kill()
+            self.process.wait()
+            self.stderr.seek(0)
             when = "while starting" if line is None else f"on {line!r}"
-            raise RuntimeError(f"benchmark worker {self.name} failed {when}:\n{self.process.stderr.read()}")
+            raise RuntimeError(f"benchmark worker {self.name} failed {when}:\n{self.stderr.read()}")
         return json.loads(answer)
 
     def close(self):
         """End the session: the worker's final answer."""
         final = self.ask("end")
         self.process.wait()
+        self.stderr.close()
         return final
 
 

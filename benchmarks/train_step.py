@@ -124,13 +124,15 @@ def _worker(framework, steps_per_run, warmup, threads):
     * ``"batch"``: time ``steps_per_run`` steps; the wall-clock and process-CPU milliseconds per step;
     * ``"end"``: the first and last losses; then stop.
 
-    With several threads the worker waits :data:`~benchmarks.harness.SETTLE_S` before each answer, so that its idle
-    BLAS/OpenMP threads have stopped polling when the other framework times its half of the pair.
+    With several threads the worker waits :data:`~benchmarks.harness.SETTLE_S` before each answer ("ready" and the
+    batches), so that its idle BLAS/OpenMP threads have stopped polling when the other framework times.
     """
     step = {"tinygradconv": make_step_tinygradconv, "torch": make_step_torch}[framework]()
     first = last = float(step().item())
     for _ in range(warmup):
         step()
+    if threads > 1:
+        time.sleep(SETTLE_S)
     print(json.dumps({"ready": framework}), flush=True)
     for line in sys.stdin:
         if line.strip() == "end":

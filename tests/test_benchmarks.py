@@ -591,6 +591,19 @@ def test_the_driver_pairs_each_slot_back_to_back_and_takes_turns(monkeypatch):
                                                     ("torch", f"{name} {conv.DRAWS - 1}")]
 
 
+class _FakeProcess:
+    """A worker's process as the drivers see it: running until closed or killed."""
+
+    def __init__(self):
+        self.running = True
+
+    def poll(self):
+        return None if self.running else 0
+
+    def kill(self):
+        self.running = False
+
+
 class _FakeTrainWorker:
     """Stands in for a training-step worker (train_step._start_worker): its ms per step are a framework's cost
     (ours 1, torch 2: true ratio 0.5) times the machine's speed at that moment, which changes after every second
@@ -599,11 +612,13 @@ class _FakeTrainWorker:
 
     log: ClassVar[list] = []
     cost: ClassVar[dict] = {"tinygradconv": 1.0, "torch": 2.0}
+    cpu_cost: ClassVar[dict] = {"tinygradconv": 3.0, "torch": 4.0}     # CPU time: true ratio 0.75
+    fail_on: ClassVar[int | None] = None                                # die on this batch (counted over all)
     speeds = (1.0, 1.0, 3.0, 3.0, 0.5, 0.5, 7.0, 7.0)        # pairs: (1, 1), (3, 3), ... in the order asked
 
     def __init__(self, name, steps_per_run, warmup, threads):
         self.name = name
-        self.process = type("Done", (), {"poll": staticmethod(lambda: 0), "kill": staticmethod(lambda: None)})
+        self.process = _FakeProcess()
 
     def wait_ready(self):
         _FakeTrainWorker.log.append((self.name, "ready"))
@@ -611,14 +626,17 @@ class _FakeTrainWorker:
     def ask(self, line):
         _FakeTrainWorker.log.append((self.name, line))
         asked = sum(1 for _, what in _FakeTrainWorker.log if what == "batch")
+        if asked == self.fail_on:
+            raise RuntimeError("benchmark worker died")
         speed = self.speeds[(asked - 1) % len(self.speeds)]
         self.batches = getattr(self, "batches", 0) + 1
         if self.name == "torch" and self.batches % 3 == 0:           # a third of torch's batches twice as slow
             speed *= 2
-        return {"ms_per_step": speed * self.cost[self.name], "cpu_ms_per_step": speed * self.cost[self.name]}
+        return {"ms_per_step": speed * self.cost[self.name], "cpu_ms_per_step": speed * self.cpu_cost[self.name]}
 
     def close(self):
         _FakeTrainWorker.log.append((self.name, "end"))
+        self.process.running = False
         return {"first_loss": 1.0, "last_loss": 0.5}
 
 
@@ -630,7 +648,7 @@ def test_the_training_step_is_timed_in_back_to_back_pairs(monkeypatch):
     monkeypatch.setattr(train_step, "_start_worker", _FakeTrainWorker)
     monkeypatch.setattr(train_step, "torch_version", lambda env=None: "fake")
     result = train_step.measure(runs=7, rounds=2, steps_per_run=1, warmup=0)
-    assert result["ratio"] == 0.5 and result["cpu_ratio"] == 0.5
+    assert result["ratio"] == 0.5 and result["cpu_ratio"] == 0.75
     assert result["ratio_of_medians"] != pytest.approx(0.5)
     assert result["torch_first"] == [slot % 2 == 0 for slot in range(14)]
     for round_ in range(2):
@@ -643,6 +661,22 @@ def test_the_training_step_is_timed_in_back_to_back_pairs(monkeypatch):
     ours, theirs = result["ours_batches_ms"], result["torch_batches_ms"]
     assert len(ours) == len(theirs) == 14
     assert [a / b for a, b in zip(ours, theirs)] == [0.25 if (i % 7 + 1) % 3 == 0 else 0.5 for i in range(14)]
+
+
+def test_a_training_step_worker_that_dies_leaves_no_worker_running(monkeypatch):
+    started = []
+
+    def start(*args):
+        started.append(_FakeTrainWorker(*args))
+        return started[-1]
+
+    _FakeTrainWorker.log = []
+    monkeypatch.setattr(_FakeTrainWorker, "fail_on", 4)
+    monkeypatch.setattr(train_step, "_start_worker", start)
+    monkeypatch.setattr(train_step, "torch_version", lambda env=None: "fake")
+    with pytest.raises(RuntimeError, match="benchmark worker died"):
+        train_step.measure(runs=7, rounds=2, steps_per_run=1, warmup=0)
+    assert len(started) == 2 and not any(worker.process.running for worker in started)
 
 
 @pytest.mark.parametrize("with_torch", [False, True])
@@ -674,6 +708,22 @@ def test_a_training_step_worker_rejects_an_unknown_request_clearly():
             worker.ask("nope")
     finally:
         harness.kill_running([worker])
+
+
+def test_a_worker_that_writes_much_to_stderr_still_answers():
+    """A worker's stderr must not be a pipe that nobody reads: one that writes more than a pipe holds (64 KiB on
+    Linux) before answering would block, and the driver would wait for its answer forever."""
+    import threading
+
+    script = ("import json, sys; sys.stderr.write('w' * 300000); sys.stderr.flush(); "
+              "print(json.dumps({'ready': 'chatty'}), flush=True)")
+    worker = harness.LineWorker("chatty", [sys.executable, "-c", script], 1)
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (worker.wait_ready(), done.set()), daemon=True)
+    waiter.start()
+    waiter.join(timeout=60)
+    harness.kill_running([worker])
+    assert done.is_set(), "the worker never answered: blocked on a full stderr pipe"
 
 
 def test_the_training_step_benchmark_needs_seven_runs():
