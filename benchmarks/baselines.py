@@ -143,7 +143,8 @@ def make_case(op, shape, seed=0):
         w = rng.standard_normal((k, c_in, filters), dtype=np.float32) * 0.1
         forward, grads = naive_conv1d, naive_conv1d_grads
     else:
-        raise ValueError(f"Invalid value for argument `op`. Expected 'conv1d_transpose' or 'conv1d'. Received op={op!r}")
+        raise ValueError("Invalid value for argument `op`. Expected 'conv1d_transpose' or 'conv1d'. "
+                         f"Received op={op!r}")
     b = np.zeros(filters, np.float32)
     g = rng.standard_normal(forward(x, w, b, s, d).shape, dtype=np.float32)
 

@@ -131,7 +131,8 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
             command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--n-ops", str(n_ops),
                        "--shape", ",".join(map(str, shape)), "--runs", str(runs),
                        "--chains-per-run", str(chains_per_run), "--warmup", str(warmup)]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, preexec_fn=pin_cpus(threads))
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
+                                 preexec_fn=pin_cpus(threads))
             batches[name].extend(json.loads(out.stdout))
         if "torch" in batches:
             round_ratios.append(statistics.median(b["total"] for b in batches["tinygradconv"][-runs:]) /
@@ -184,7 +185,8 @@ def _format(result):
     torch_name = f"torch {result['torch_version'] or '(absent)'}"
     lines = [header, f"  {'':<20} {'total us/op':>11} {'forward':>9} {'backward':>9} {'CPU us/op':>10}"]
     for name, prefix in (("tinygradconv", "ours"), (torch_name, "torch")):
-        lines.append(f"  {name:<20} {us(result[prefix + '_us_per_op']):>11} {us(result[prefix + '_forward_us_per_op']):>9}"
+        lines.append(f"  {name:<20} {us(result[prefix + '_us_per_op']):>11}"
+                     f" {us(result[prefix + '_forward_us_per_op']):>9}"
                      f" {us(result[prefix + '_backward_us_per_op']):>9} {us(result[prefix + '_cpu_us_per_op']):>10}")
     if result["ratio"] is not None:
         lines.append(f"  ratio tinygradconv / torch: {result['paired_ratio']:.2f}x (median over rounds of back-to-back "

@@ -632,8 +632,9 @@ METHOD = """\
   its time is a framework's median over its batches and its "x" the median of the 14 per-pair ratios. (Training-step
   rows without `"paired": true` in the JSON, from runs before this method, give the quotient of the two medians.)
   The engine figures are medians over 7 batches in each of 2 processes per framework, and "x" their quotient. "x" is
-  ours / torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three decimals (more
-  while three would still read as the target itself), so that "met" and "missed" never show the same number.
+  ours / torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three
+  decimals (more while three would still read as the target itself), so that "met" and "missed" never show the same
+  number.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.

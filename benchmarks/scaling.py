@@ -17,7 +17,9 @@ slope is fitted by least squares on the upper half of each sweep (the small poin
 
 Usage::
 
-    python benchmarks/scaling.py [--quick] [--threads 1] [--plot /tmp/scaling.png]   # make bench: docs/performance/<kind>-scaling.png
+    python benchmarks/scaling.py [--quick] [--threads 1] [--plot /tmp/scaling.png]
+
+(``make bench`` writes the plot to ``docs/performance/<kind>-scaling.png``.)
 """
 from __future__ import annotations
 
