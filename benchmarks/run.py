@@ -5,7 +5,7 @@ Sections, each run in fresh subprocesses whose thread pools (``OMP_NUM_THREADS``
 
 * ``conv``: ``conv1d_transpose`` and ``conv1d``, forward and forward+backward, on the cases and shape families of
   :mod:`benchmarks.conv` (benchmark shapes, dilation 2 to 4, stride 4 with k = 8, wide channels, long signals,
-  batch 1, channels_first inputs), against PyTorch CPU (with the GEMM ceiling and the peak memory of each call),
+  batch 1, channels_first inputs), against PyTorch CPU (with a reference GEMM and the peak memory of each call),
   against the naive NumPy baselines (:mod:`benchmarks.baselines`);
 * ``engine``: the per-op overhead of a chain of 100 small additions, forward and backward
   (:mod:`benchmarks.engine_overhead`);
@@ -124,8 +124,8 @@ def markdown_table(headers, rows):
 
 
 # ------------------------------------------------------------------------------------------------ tables
-CONV_HEADERS = ["op", "threads", "shape", "GFLOP", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms",
-                "f+b x", "f+b target", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms",
+CONV_HEADERS = ["op", "threads", "shape", "fwd ms", "torch fwd ms", "fwd x", "f+b ms", "torch f+b ms", "f+b x",
+                "f+b target", "GFLOP", "f+b range over input sets, ms (ours; torch)", "naive fwd ms", "naive f+b ms",
                 "naive / ours f+b", "fwd GFLOP/s", "GEMM GFLOP/s", "fwd % GEMM", "f+b % GEMM",
                 "page faults per f+b call (ours; torch)"]
 
@@ -169,7 +169,7 @@ def conv_rows(rows):
     """Cells of the convolution table from :func:`benchmarks.conv.run_benchmarks` rows merged with the baselines'.
 
     ``x`` is ours / torch (lower is better); f+b counts 3 times the forward FLOPs (forward, input gradient, kernel
-    gradient); the GEMM ceiling is a NumPy product ``(B L, C_in) @ (C_in, k filters)`` with the forward's FLOPs.
+    gradient); the reference GEMM is a NumPy product ``(B L, C_in) @ (C_in, k filters)`` with the forward's FLOPs.
     """
     out = []
     for r in rows:
@@ -177,18 +177,38 @@ def conv_rows(rows):
         target, ratio = "", fmt(r.get("ratio_fwd_bwd"))
         if r["threads"] in (1, 2):
             limit = TARGETS[f"fwd_bwd_{r['threads']}"]
-            target = f"<= {limit}x: {status(r.get('ratio_fwd_bwd'), limit)}"
+            target = status(r.get('ratio_fwd_bwd'), limit)
             ratio = fmt_ratio(r.get("ratio_fwd_bwd"), limit)
         naive = r.get("naive_fwd_bwd_ms")
-        out.append([r["op"], r["threads"], r["shape"], fmt(r["gflop"], ".3f"), fmt(r["ours_fwd_ms"]),
+        out.append([r["op"], r["threads"], r["shape"], fmt(r["ours_fwd_ms"]),
                     fmt(r.get("torch_fwd_ms")), fmt(r.get("ratio_fwd")), fmt(r["ours_fwd_bwd_ms"]),
-                    fmt(r.get("torch_fwd_bwd_ms")), ratio, target, _draw_ranges(r),
+                    fmt(r.get("torch_fwd_bwd_ms")), ratio, target, fmt(r["gflop"], ".3f"), _draw_ranges(r),
                     fmt(r.get("naive_fwd_ms")), fmt(naive),
                     fmt(naive / r["ours_fwd_bwd_ms"] if naive else None),
                     fmt(r["gflop"] * 1e3 / r["ours_fwd_ms"], ".1f"), fmt(gemm_rate, ".1f"),
                     fmt(100 * r["gemm_ms"] / r["ours_fwd_ms"], ".0f"),
                     fmt(100 * 3 * r["gemm_ms"] / r["ours_fwd_bwd_ms"], ".0f"), _faults(r)])
     return out
+
+
+def _conv_tables(table):
+    """The convolution table of a results page as Markdown tables narrow enough for a page: per op (without the op
+    column) the times and ratios, then per op the same cases' details, each table after a bold label and followed
+    by a blank line."""
+    split = CONV_HEADERS.index("f+b target") + 1
+    ops = list(dict.fromkeys(row[0] for row in table))
+    lines = []
+    for op in ops:
+        rows = [row for row in table if row[0] == op]
+        lines += [f"**{op}**, times and ratios:", "", markdown_table(CONV_HEADERS[1:split], [r[1:split] for r in rows]),
+                  ""]
+    lines += [("The same runs in detail: the forward pass's GFLOP, the spread of the per-set medians, the naive "
+               "baseline, the rates against the reference GEMM and the page faults (see Method)."), ""]
+    for op in ops:
+        rows = [row for row in table if row[0] == op]
+        lines += [f"**{op}**, details:", "",
+                  markdown_table(CONV_HEADERS[1:3] + CONV_HEADERS[split:], [r[1:3] + r[split:] for r in rows]), ""]
+    return lines
 
 
 def _faults(row):
@@ -242,16 +262,64 @@ def median_interval(values, level=0.95):
     return best
 
 
-def _pair_interval_text(row, limit):
-    """`` (96 % interval 1.00-1.17)``: :func:`median_interval` of a convolution row's per-slot ratios ours /
-    torch, for rows timed in pairs (those with ``ratio_fwd_bwd_of_medians``); ``""`` otherwise."""
-    if "ratio_fwd_bwd_of_medians" not in row:
-        return ""
-    interval = median_interval(harness.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"]))
+def pair_ratios_of(row):
+    """The per-pair ratios ours / torch behind a row's "x", or ``None`` for a row not timed in pairs: a convolution
+    row's per-slot fwd+bwd medians (rows with ``ratio_fwd_bwd_of_medians``), a training-step row's batches (rows
+    with ``"paired": true``).
+
+    >>> pair_ratios_of({"paired": True, "ours_batches_ms": [1.0, 3.0], "torch_batches_ms": [2.0, 2.0]})
+    [0.5, 1.5]
+    >>> pair_ratios_of({"ours_ms": 1.0, "torch_ms": 2.0}) is None
+    True
+    """
+    if "ratio_fwd_bwd_of_medians" in row:
+        return harness.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"])
+    if row.get("paired") and row.get("torch_batches_ms"):
+        return harness.pair_ratios(row["ours_batches_ms"], row["torch_batches_ms"])
+    return None
+
+
+def _pair_interval(row):
+    """:func:`median_interval` of :func:`pair_ratios_of`, or ``None``."""
+    ratios = pair_ratios_of(row)
+    return None if ratios is None else median_interval(ratios)
+
+
+def _interval_words(row, limit):
+    """``96 % interval 1.00-1.17``: :func:`median_interval` of a row's per-pair ratios ours / torch
+    (:func:`pair_ratios_of`), for rows timed in pairs; ``""`` otherwise."""
+    interval = _pair_interval(row)
     if interval is None:
         return ""
     low, high, coverage = interval
-    return f" ({coverage * 100:.0f} % interval {fmt_ratio(low, limit)}-{fmt_ratio(high, limit)})"
+    return f"{coverage * 100:.0f} % interval {fmt_ratio(low, limit)}-{fmt_ratio(high, limit)}"
+
+
+def _pair_interval_text(row, limit):
+    """`` (96 % interval 1.00-1.17)`` (:func:`_interval_words`), or ``""``."""
+    words = _interval_words(row, limit)
+    return f" ({words})" if words else ""
+
+
+def unsettled_count(results):
+    """``(unsettled, paired)``: of the targets whose ratio was timed in pairs (convolutions with 1 or 2 threads, the
+    training step), how many have the target inside their interval (:func:`_pair_interval`), so that the pairs alone
+    do not settle whether it was met, and how many were timed in pairs.
+
+    >>> row = {"threads": 1, "ratio_fwd_bwd_of_medians": 1.0, "torch_fwd_bwd_draws_ms": [1.0] * 6,
+    ...        "ours_fwd_bwd_draws_ms": [0.9, 1.1, 0.95, 1.05, 1.2, 0.8]}
+    >>> unsettled_count({"conv": [row, dict(row, threads=4)]})
+    (1, 1)
+    """
+    unsettled = paired = 0
+    checks = [(r, TARGETS[f"fwd_bwd_{r['threads']}"]) for r in results.get("conv") or [] if r["threads"] in (1, 2)]
+    checks += [(r, TARGETS["train"]) for r in results.get("train") or []]
+    for row, limit in checks:
+        interval = _pair_interval(row)
+        if interval is not None:
+            paired += 1
+            unsettled += interval[0] <= limit <= interval[1]
+    return unsettled, paired
 
 
 def target_rows(results):
@@ -283,9 +351,10 @@ def target_rows(results):
         for r in results.get(key) or []:
             ours = r["ours_us_per_op"] if key == "engine" else r["ours_ms"]
             theirs = r["torch_us_per_op"] if key == "engine" else r["torch_ms"]
-            out.append([f"{label} <= {limit}x torch", f"{r['threads']} thread(s)",
-                        f"{fmt_ratio(r['ratio'], limit)}x ({ours:.2f} vs {fmt(theirs)} {unit})",
-                        status(r["ratio"], limit)])
+            interval = _interval_words(r, limit)
+            measured = (f"{fmt_ratio(r['ratio'], limit)}x ({ours:.2f} vs {fmt(theirs)} {unit}"
+                        + (f"; {interval}" if interval else "") + ")")
+            out.append([f"{label} <= {limit}x torch", f"{r['threads']} thread(s)", measured, status(r["ratio"], limit)])
     return out
 
 
@@ -448,7 +517,7 @@ def machine_rows(info, threads):
     rows = [["date", info["date"]],
             ["CPU", f"{info['cpu']} ({info['cores']} cores available)"],
             ["CPU kind", info.get("kind") or cpu_kind(info["cpu"], info["cpu_flags"])],
-            ["vector extensions", f"{', '.join(info['cpu_flags']) or 'none'} (of {', '.join(VECTOR_FLAGS)})"],
+            ["vector extensions", f"{', '.join(info['cpu_flags']) or 'none'} (looked for: {', '.join(VECTOR_FLAGS)})"],
             ["load average (1, 5, 15 min) at start / end", f"{info['load_start']} / {info.get('load_end', 'n/a')}"],
             ["platform", info["platform"]],
             ["Python", info["python"]],
@@ -591,12 +660,16 @@ def _code(value):
 
 
 METHOD = """\
+* "x" is ours / torch throughout: lower is better, below 1 we are faster. A target is met or missed by its "x"; a
+  ratio within 0.005 of its target is given to three decimals (more while three would still read as the target
+  itself), so that "met" and "missed" never show the same number.
 * Every case runs in fresh processes, with every BLAS/OpenMP thread pool fixed (environment set before NumPy or torch
   is imported; `torch.set_num_threads` too), once with each thread count. `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE`
   are removed together from the benchmark processes' environment, so that OpenBLAS picks its kernel for the real CPU
   (reported below). Each of these processes is pinned to as many CPUs as it has threads, the first ones the benchmark
   may use and the same ones for both frameworks (`os.sched_setaffinity`; none when it has all of them): on a 2-vCPU
-  virtual machine a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by the guest between its vCPUs.
+  virtual machine (2026-12-01) a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by the guest between its
+  vCPUs.
 * A convolution time is a framework's median over its 27 calls: in each of 3 rounds, 3 sets of inputs built one after
   the other, 3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
   framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set), each framework
@@ -605,18 +678,18 @@ METHOD = """\
   median on the slot over torch's, so it is in general not the quotient of the "ms" columns. Next to each convolution
   ratio, the targets table gives a distribution-free 96 % interval for the median of the pair ratios, treating the 9
   pairs as independent: the 2nd smallest to the 2nd largest. The speed of a shared machine drifts by tens of percent
-  within a minute; the two halves of a pair are timed at nearly the same speed (at most a few seconds apart, on the
-  large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44 cases each), the paired ratio had
-  40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing does not remove differences in a
-  process's own state, such as where its arrays lie or whether glibc has given memory back. Results recorded before
-  2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC page among them) give "x" as
-  the quotient of the two medians over all calls. Timing starts once both processes have imported their library and
-  run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s after every set of inputs
-  before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a product, and that slowed
-  the next timed calls by up to 1.6x. New inputs lie elsewhere in memory, and in a measurement outside these runs that
-  alone changed torch's time for the same work by up to 2x (2026-12-01: 5.5 to 10.7 ms, conv1d with dilation 3 and 1
-  thread, pinned, while ours stayed within 3 %); "f+b range over input sets" gives the range of the per-set medians of
-  each framework.
+  within a minute; the two halves of a pair are timed one right after the other, at nearly the same speed (a half
+  takes up to a few seconds, on the large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44
+  cases each), the paired ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing
+  does not remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory
+  back. Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC
+  page among them) give "x" as the quotient of the two medians over all calls. Timing starts once both processes have
+  imported their library and run a tiny case (they share the same CPUs). With several threads each process waits 0.2 s
+  after every set of inputs before the other starts: OpenBLAS's workers keep polling for work for about 0.1 s after a
+  product, and that slowed the next timed calls by up to 1.6x (measured 2026-12-01). New inputs lie elsewhere in
+  memory, and in a measurement outside these runs that alone changed torch's time for the same work by up to 2x
+  (2026-12-01: 5.5 to 10.7 ms, conv1d with dilation 3 and 1 thread, pinned, while ours stayed within 3 %); "f+b range
+  over input sets" gives the range of the per-set medians of each framework.
 * Page faults: a process's time also depends on the state of its heap. Where glibc has given freed memory back to the
   system, the next call maps it again, one page fault per page it touches. "page faults per f+b call" is the median
   count of minor page faults (`getrusage`, over every timed fwd+bwd call) of each framework, so that a reader sees
@@ -624,24 +697,25 @@ METHOD = """\
   (over 100,000 on the large case), for the same work: the medium and channels_first cases are the same computation
   for torch. In a measurement outside these runs (2026-12-01, conv1d dilated, 1 thread) torch took 9.0 ms in its
   faulting state against 5.7 ms with glibc told to keep freed memory. In the runs of 2026-12-01 ours paid them only on
-  the large case, whose output (67 MB) is above glibc's 32 MiB ceiling for reusing freed memory, so that every call
-  maps it anew, as any implementation must. The benchmark leaves glibc's settings at their defaults, as a user has
-  them; a ratio measured where torch pays no faults is the harder comparison for us.
+  the large case, whose largest array (67 MB: the output of `conv1d_transpose`, the input gradient of `conv1d`) is
+  above glibc's 32 MiB ceiling for reusing freed memory, so that every call maps it anew, as any implementation must
+  (with far fewer faults than 4 KiB pages where the system maps transparent huge pages). The benchmark leaves glibc's
+  settings at their defaults, as a user has them; a ratio measured where torch pays no faults is the harder comparison
+  for us.
 * The training step is timed in pairs too: in each of 2 rounds one process per framework, the two taking turns batch
   by batch (7 batches of 50 steps each, 1 round of 10-step batches with `--quick`), torch first in every other pair;
   its time is a framework's median over its batches and its "x" the median of the 14 per-pair ratios. (Training-step
-  rows without `"paired": true` in the JSON, from runs before this method, give the quotient of the two medians.)
-  The engine figures are medians over 7 batches in each of 2 processes per framework, and "x" their quotient. "x" is
-  ours / torch: lower is better, below 1 we are faster. A ratio within 0.005 of its target is given to three
-  decimals (more while three would still read as the target itself), so that "met" and "missed" never show the same
-  number.
+  rows without `"paired": true` in the JSON, from runs before this method, give the quotient of the two medians.) The
+  targets table gives an interval for the median of those ratios, as for the convolutions (with 14 pairs, the 3rd
+  smallest to the 3rd largest: 99 %). The engine figures are medians over 7 batches in each of 2 processes per
+  framework, and "x" their quotient.
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
-* GEMM ceiling: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed in
-  the same process as ours, right after both frameworks have timed the case (median of its rounds), so that both are
-  taken at nearly the same speed of the machine. "% GEMM" is its time over ours (for fwd+bwd, 3 times its time over
-  ours, since fwd+bwd does 3 products of that size). It is a reference rate, not a bound: our smaller, blocked
+* GEMM reference: a NumPy matrix product `(B L, C_in) @ (C_in, k filters)` with the forward pass's FLOP count, timed
+  in the same process as ours, right after both frameworks have timed the case (median of its rounds), so that both
+  are taken at nearly the same speed of the machine. "% GEMM" is its time over ours (for fwd+bwd, 3 times its time
+  over ours, since fwd+bwd does 3 products of that size). It is a reference rate, not a bound: our smaller, blocked
   products can run faster than this one large product, so a figure can exceed 100 %.
 * Naive baseline: the textbook zero-insertion transposed convolution in NumPy (insert `s - 1` zeros between input
   steps, pad, correlate with the flipped kernel one tap at a time) and a tap-loop convolution, with their backward
@@ -651,8 +725,9 @@ METHOD = """\
   (`/proc/self/clear_refs`), and the peak is `VmHWM` after the call minus `VmRSS` before it. glibc is told
   (`MALLOC_MMAP_THRESHOLD_=65536`) to give every allocation of 64 KiB or more its own pages and to return them on
   free, so that no reuse of freed memory hides an allocation. For ours, the tracemalloc peak of the same call (NumPy
-  reports its allocations to tracemalloc) is given too: it agrees with the resident-set figure to within the
-  interpreter's own small allocations.
+  reports its allocations to tracemalloc) is given too: in the runs of 2026-12-01 it was within about 1 MiB of the
+  resident-set figure, either way (tracemalloc also counts memory allocated but never touched, and the resident set
+  also counts the interpreter's own allocations).
 """
 
 def shapes_text(names):
@@ -663,7 +738,8 @@ def shapes_text(names):
     cases = ", ".join(f"{name} {tuple(conv.SHAPES[name])}" + (" channels_first" if name in conv.CHANNELS_FIRST else "")
                       + (f" [{family[name]}]" if family.get(name, name) != name else "")
                       for name in names if name in conv.SHAPES)
-    return (f"Cases `(N, L, C_in, filters, kernel_size, strides, dilation)` [family]: {cases}; "
+    return (f"Cases `(N, L, C_in, filters, kernel_size, strides, dilation)`, with the family of shapes a case "
+            f"belongs to in brackets where it has one: {cases}; "
             "`padding=\"valid\"`. conv1d gets the input length of the transposed convolution's output, so both ops "
             "do the same multiply-adds. Ours gets channels_last arrays except in the channels_first case; torch "
             "always runs on its native channels-first layout.")
@@ -701,15 +777,18 @@ def render_markdown(results, plot=None):
     summary = target_rows(results)
     if summary:
         missed = sum(row[-1] == "missed" for row in summary)
+        unsettled, paired = unsettled_count(results)
+        settled = (f" For {unsettled} of the {paired} ratios timed in pairs the interval contains the target: the "
+                   "pairs alone do not settle whether those were met." if paired else "")
         lines += ["## Targets", "", markdown_table(["target", "case", "measured", "status"], summary), "",
-                  f"{len(summary) - missed} of {len(summary)} targets met, {missed} missed.", ""]
+                  f"{len(summary) - missed} of {len(summary)} targets met, {missed} missed.{settled}", ""]
     if results.get("conv"):
         rows = results["conv"]
         lines += ["## Convolutions", "",
                   (f"{shapes_text(dict.fromkeys(r['shape'] for r in rows))} {_calls_text(rows[0])} \"f+b target\" "
                   "is the project's goal: at most "
                   f"{TARGETS['fwd_bwd_1']}x torch with 1 thread, {TARGETS['fwd_bwd_2']}x with 2."), "",
-                  markdown_table(CONV_HEADERS, conv_rows(rows)), ""]
+                  *_conv_tables(conv_rows(rows))]
         mem = memory_rows(rows)
         if mem:
             method = {r.get("memory_method") for r in rows} - {None}
@@ -732,6 +811,9 @@ def render_markdown(results, plot=None):
                 f"{mm['kernel_size']}, strides {mm['strides']}) on a batch of {mm['batch']} x {mm['length']}: "
                 "forward, mean squared error, backward, Adam update, written by hand on both sides from the same "
                 f"starting weights (median of {t['runs'] * t['rounds']} batches of {t['steps_per_run']} steps).")
+        if t.get("paired"):
+            text += (f" \"ours / torch\" is the median of the {t['runs'] * t['rounds']} ratios of batches timed "
+                     "one right after the other (see Method): in general not the quotient of the ms columns.")
         lines += ["## Training step", "", text, "", markdown_table(TRAIN_HEADERS, train_rows(results["train"])), ""]
     if results.get("scaling"):
         s = results["scaling"]
@@ -820,9 +902,11 @@ Targets (the speed and memory goals this project sets itself): `conv1d_transpose
 at most **1.0x** torch's time with 1 thread and **1.25x** with 2 threads, on every case; the peak extra memory of
 one forward+backward call at most torch's; the training step at most 1.0x torch's; the per-op overhead at most 2x
 torch's. In the tables below, x is ours / torch (lower is better), a missed target is marked **missed**, and -
-means not measured on that kind. For convolutions, results recorded since 2026-12-01 evening give x as the median
-of ratios of pairs timed one right after the other, and earlier ones (the AMD EPYC results among them) as the
-quotient of the two frameworks' median times; each kind's page says which, under Method.
+means not measured on that kind; a ratio that was not a target when its kind was measured is shown without a
+verdict. For convolutions, results recorded since 2026-12-01 evening give x as the median of ratios of pairs timed
+one right after the other, and earlier ones (the AMD EPYC results among them) as the quotient of the two frameworks'
+median times; the training step likewise since the Intel Xeon run of 2026-12-01 evening (its JSON rows have
+`"paired": true`). Each kind's page says which, under Method.
 """
 
 
@@ -830,6 +914,20 @@ def _reader_text(note):
     """A provenance note as a reader needs it: without the commit hash it was recorded with (``as committed in
     38ab921``), which tells a student nothing; the JSON file keeps the full note."""
     return re.sub(r"\s+as committed in [0-9a-f]{7,40}\b", "", note)
+
+
+def was_target(results, op, shape, threads):
+    """Whether ``op``'s forward+backward on case ``shape`` with ``threads`` threads was a target when ``results``
+    were measured: its saved targets table has that row (results without one count every case as a target).
+
+    >>> saved = {"targets": [["conv1d_transpose fwd+bwd <= 1.0x torch", "small, 1 thread(s)", "0.62x", "met"]]}
+    >>> was_target(saved, "conv1d_transpose", "small", 1), was_target(saved, "conv1d", "small", 1)
+    (True, False)
+    """
+    if "targets" not in results:
+        return True
+    return any(row[0].startswith(f"{op} fwd+bwd") and row[1] == f"{shape}, {threads} thread(s)"
+               for row in results["targets"])
 
 
 def render_index(kinds, gpus=None):
@@ -862,7 +960,8 @@ def render_index(kinds, gpus=None):
                                         ("Forward alone, time / torch's (no target; for the record)", "ratio_fwd",
                                          False)):
             body = [[op, shape] + [_ratio_cell(conv.get((kind, op, shape, n), {}).get(key),
-                                               TARGETS[f"fwd_bwd_{n}"] if with_target else None)
+                                               TARGETS[f"fwd_bwd_{n}"] if with_target
+                                               and was_target(kinds[kind], op, shape, n) else None)
                                    for kind, n in columns] for op, shape in cases]
             lines += [f"## {title}", "", markdown_table(head, body), ""]
         body = []

@@ -218,6 +218,53 @@ def test_a_ratio_next_to_its_target_shows_three_decimals():
     assert [r[column] for r in table] == ["1.255", "1.246", "0.88"]
 
 
+def test_a_paired_training_step_shows_its_interval_and_the_page_counts_unsettled_verdicts():
+    """A training-step row timed in pairs gets the distribution-free interval of its median (14 pairs: the 3rd
+    smallest to the 3rd largest, by hand 1 - 2 * (1 + 14 + 91) / 2**14 = 98.7 %), its section says that "ours /
+    torch" is a median of pair ratios, and the summary counts the paired ratios whose interval holds the target."""
+    results = _fake_results()
+    ours = [0.7, 0.8, 0.9, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 1.05, 1.1, 1.2, 1.3, 1.4]     # ratios to torch's 1.0
+    results["train"][0].update(paired=True, ours_batches_ms=ours, torch_batches_ms=[1.0] * 14, runs=7, rounds=2)
+    rows = {(r[0], r[1]): r[2] for r in run.target_rows(results)}
+    assert rows[("training step <= 1.0x torch", "1 thread(s)")] == "0.50x (1.00 vs 2.00 ms; 99 % interval 0.90-1.20)"
+    assert 1 - 2 * (1 + 14 + 91) / 2**14 == pytest.approx(0.987, abs=5e-4)
+    assert run.unsettled_count(results) == (1, 1)          # the fake convolution rows were not timed in pairs
+    page = run.render_markdown(results)
+    assert "For 1 of the 1 ratios timed in pairs the interval contains the target" in page
+    assert '"ours / torch" is the median of the 14 ratios of batches timed one right after the other' in page
+    del results["train"][0]["paired"]                           # a row from before pairing: no interval, no note
+    assert run.target_rows(results)[-1][2] == "0.50x (1.00 vs 2.00 ms)"
+    assert "ratios timed in pairs" not in run.render_markdown(results)
+
+
+def test_the_index_gives_no_verdict_where_a_ratio_was_not_a_target_then():
+    """A kind measured when conv1d was not yet a target (its saved targets table has no row for it) shows its
+    conv1d ratio without "missed"; a kind without a saved targets table counts every case as a target."""
+    then = _fake_results()
+    then["targets"] = [row for row in run.target_rows(then) if not row[0].startswith("conv1d fwd+bwd")]
+    now = _fake_results()
+    index = run.render_index({"then-kind": then, "now-kind": now})
+    line = next(line for line in index.splitlines() if line.startswith("| conv1d | large |"))
+    assert line == "| conv1d | large | 2.00 | - | **2.00 missed** | - |"
+
+
+def test_the_convolution_results_come_as_narrow_tables_per_op():
+    """Per op, a table of times and ratios and one of details, which share only the threads and case columns and
+    together hold every column but the op (named in the label above each table)."""
+    page = run.render_markdown(_fake_results())
+    lines = page.splitlines()
+    headers = [(lines[i - 2], line) for i, line in enumerate(lines) if line.startswith("| threads | shape |")]
+    assert [label for label, _ in headers] == ["**conv1d_transpose**, times and ratios:", "**conv1d**, times and ratios:",
+                                               "**conv1d_transpose**, details:", "**conv1d**, details:"]
+    main, details = headers[0][1], headers[2][1]
+    assert "f+b x" in main and "page faults" not in main and "page faults" in details and "f+b x" not in details
+    def columns(header):
+        return header.count(" | ") + 1
+
+    assert columns(main) + columns(details) - 2 == len(run.CONV_HEADERS) - 1
+    assert sum(line.startswith(("| 1 | large |", "| 2 | large |")) for line in lines) == 6     # 3 rows, twice
+
+
 def test_a_paired_convolution_ratio_comes_with_an_interval_for_its_median():
     """A row timed in pairs (it has ``ratio_fwd_bwd_of_medians``) shows, next to its ratio, the 2nd smallest and
     2nd largest of its 9 pair ratios, a 96 % distribution-free interval for their median (by hand: 1 - 2 * (1 + 9)
