@@ -157,11 +157,17 @@ def _draw_ranges(row):
 
     >>> _draw_ranges({"ours_fwd_bwd_draws_ms": [7.1, 7.0], "torch_fwd_bwd_draws_ms": [5.52, 10.74]})
     '7-7.1; 5.52-10.7'
+    >>> _draw_ranges({"ours_fwd_bwd_draws_ms": [716.2, 1061.4]})              # no exponent: 1061, not 1.06e+03
+    '716-1061; -'
     """
+    def figure(value):
+        text = f"{value:.3g}"
+        return f"{value:.0f}" if "e" in text else text
+
     cells = []
     for key in ("ours_fwd_bwd_draws_ms", "torch_fwd_bwd_draws_ms"):
         draws = row.get(key)
-        cells.append(f"{min(draws):.3g}-{max(draws):.3g}" if draws else "-")
+        cells.append(f"{figure(min(draws))}-{figure(max(draws))}" if draws else "-")
     return "; ".join(cells)
 
 
