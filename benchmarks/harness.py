@@ -15,6 +15,7 @@ the machine; :func:`paired_ratio` is the median of the per-pair ratios.
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -159,7 +160,15 @@ def pair_ratios(ours, theirs):
 
     >>> pair_ratios([1.0, 4.0], [2.0, 2.0])
     [0.5, 2.0]
+
+    Raises:
+        ValueError: lists of different lengths, empty lists, or a time that is not a finite positive number (a
+            zero, NaN or inf time means a broken measurement, and NaN would move a median depending on its place).
     """
     if len(ours) != len(theirs) or not ours:
         raise ValueError(f"paired_ratio needs two equally long, non-empty lists; got {len(ours)} and {len(theirs)}")
+    for name, times in (("ours", ours), ("theirs", theirs)):
+        for slot, value in enumerate(times):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"paired_ratio needs finite positive times; got {name}[{slot}]={value!r}")
     return [a / b for a, b in zip(ours, theirs)]

@@ -259,12 +259,22 @@ def median_interval(values, level=0.95):
     (0.9, 1.2, 0.961)
     >>> median_interval([1.0, 2.0, 3.0]) is None
     True
+
+    Raises:
+        ValueError: a value that is NaN (its place in the order would be arbitrary), or ``level`` outside (0, 1).
     """
+    if not 0 < level < 1:
+        raise ValueError(f"Invalid value for argument `level`. Expected a probability in (0, 1). Received {level!r}")
+    if any(math.isnan(v) for v in values):
+        raise ValueError(f"median_interval needs values that are not NaN; received {list(values)!r}")
     n, ordered, best = len(values), sorted(values), None
+    below = 0                                   # sum of comb(n, i) for i < k, kept as k grows
     for k in range(1, n // 2 + 1):
-        coverage = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
-        if coverage >= level:
-            best = (ordered[k - 1], ordered[n - k], round(coverage, 3))
+        below += math.comb(n, k - 1)
+        coverage = 1 - 2 * below / 2 ** n       # falls as k grows: stop at the first k below the level
+        if coverage < level:
+            break
+        best = (ordered[k - 1], ordered[n - k], round(coverage, 3))
     return best
 
 
@@ -629,6 +639,10 @@ def _gpu_message(results):
 def render_text(results):
     """Everything as plain text tables (what ``make bench`` prints)."""
     parts = ["Machine", text_table(["item", "value"], machine_rows(results["machine"], results["threads"]), left=2)]
+    if _busy(results["machine"]):
+        load = results["machine"].get("load_start", "n/a")
+        parts += ["", (f"NOTE: the machine was busy (load average {load} at the start), so these figures are "
+                       "noisy: measure again on a quiet machine before relying on them.")]
     summary = target_rows(results)
     if summary:
         parts += ["", "Targets", text_table(["target", "case", "measured", "status"], summary, left=2)]
@@ -1073,8 +1087,10 @@ def _not_written(args, results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shapes and sweep points (smoke run)")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts to measure, each in its own processes (default: 1 2)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        help="the sections to run (default: all)")
     parser.add_argument("--shapes", nargs="+", default=None,
                         help="convolution cases or families (default: all; small, medium with --quick)")
     parser.add_argument("--ops", nargs="+", choices=["conv1d_transpose", "conv1d"], default=None)
@@ -1104,9 +1120,10 @@ def main(argv=None):
             conv.expand_shapes(args.shapes)
         except ValueError as error:
             parser.error(str(error))
+    if args.from_json and args.json:
+        parser.error("--json saves the results of a measurement; with --from-json nothing is measured")
     if args.from_json:
-        with open(args.from_json, encoding="utf-8") as f:
-            results = json.load(f)
+        results = _load_results(parser, args.from_json)
     else:
         t0 = time.perf_counter()
         results = run_all(args.only, args.threads, args.quick, gpu=args.gpu, shapes=args.shapes, ops=args.ops,
@@ -1117,15 +1134,37 @@ def main(argv=None):
         _write_atomic(args.json, json.dumps(results, indent=1))
     why = _not_written(args, results)
     if not args.no_write and why:
-        print(f"docs/performance/ not written: {why}; a full `make bench` writes it")
+        print(f"{os.path.join(args.docs, 'performance')} not written: {why}; a full `make bench` writes it")
     elif not args.no_write:
         for path in write_kind(results, args.docs):
-            print(f"wrote {os.path.relpath(path, _ROOT)}")
+            print(f"wrote {path}")
     timings = results.get("timings_s", {})
     if "total" in timings:
-        print(f"total {timings['total']:.0f} s ("
-              + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items() if k != "total") + ")")
+        took = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items() if k != "total")
+        if args.from_json:
+            print(f"rendered from {args.from_json}; that run took {timings['total']:.0f} s ({took})")
+        else:
+            print(f"total {timings['total']:.0f} s ({took})")
     return 0
+
+
+def _load_results(parser, path):
+    """The results saved by ``--json`` at ``path``, or a one-line ``parser.error`` saying why they cannot be
+    rendered: a file that is missing or not JSON, not a results file, or migrated from an old page (which has no
+    per-call figures to render; its page is kept as it was)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            results = json.load(f)
+    except (OSError, ValueError) as error:
+        parser.error(f"--from-json {path}: cannot read results: {error}")
+    if not isinstance(results, dict) or not {"machine", "threads", "sections"} <= set(results):
+        parser.error(f"--from-json {path}: not results written by `run.py --json` (expected a JSON object with "
+                     "'machine', 'threads' and 'sections')")
+    if results.get("migrated"):
+        parser.error(f"--from-json {path}: these figures were migrated from an old page, without the per-call "
+                     "figures a page is rendered from; that page is kept as it was (`--render-index` still reads "
+                     "them)")
+    return results
 
 
 if __name__ == "__main__":

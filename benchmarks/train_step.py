@@ -151,6 +151,25 @@ def _worker(framework, steps_per_run, warmup, threads):
     print(json.dumps({"first_loss": first, "last_loss": last}), flush=True)
 
 
+#: The smallest value each setting of :func:`measure` accepts.
+MINIMUM = {"runs": 7, "rounds": 1, "steps_per_run": 1, "warmup": 0, "threads": 1}
+
+
+def check_settings(**settings):
+    """A ValueError naming the first setting of :func:`measure` below its :data:`MINIMUM` (or not an integer).
+
+    >>> check_settings(runs=7, steps_per_run=0)         # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `steps_per_run` (--steps-per-run). Expected ... Received steps_per_run=0
+    """
+    for name, value in settings.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < MINIMUM[name]:
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"Invalid value for argument `{name}` ({option}). Expected an integer of at least "
+                             f"{MINIMUM[name]}. Received {name}={value!r}")
+
+
 def torch_goes_first(slot):
     """Whether torch times pair ``slot`` (counted over all rounds) before ours: on the even slots, so that with an
     even number of pairs each framework goes first in half of them.
@@ -189,10 +208,9 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         so their first losses agree); the settings and versions used.
 
     Raises:
-        ValueError: ``runs`` below 7.
+        ValueError: ``runs`` below 7, ``rounds``, ``steps_per_run`` or ``threads`` below 1, ``warmup`` below 0.
     """
-    if runs < 7:
-        raise ValueError(f"Invalid value for argument `runs`. Expected at least 7. Received runs={runs}")
+    check_settings(runs=runs, rounds=rounds, steps_per_run=steps_per_run, warmup=warmup, threads=threads)
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
@@ -236,6 +254,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         "ours_cpu_batches_ms": cpu_batches["tinygradconv"],
         "torch_cpu_batches_ms": cpu_batches.get("torch", []),
         "torch_first": first if torch_found else [],
+        "torch_skipped": None if torch_found else ("--no-torch" if not torch else "not installed"),
         "paired": True,
         "ours_losses": losses["tinygradconv"],
         "torch_losses": losses.get("torch"),
@@ -275,29 +294,34 @@ def _format(result):
         return "   n/a" if value is None else f"{value:7.3f}"
 
     m = result["model"]
+    turns = ", the two frameworks taking turns batch by batch" if result["torch_version"] else ""
     header = (f"One training step: Conv1DTranspose {m['in_channels']}->{m['filters']}, k={m['kernel_size']}, "
               f"strides={m['strides']}, batch {m['batch']} x length {m['length']}, MSE + Adam, float32; "
               f"{result['threads']} thread(s); median of {result['runs'] * result['rounds']} batches of "
-              f"{result['steps_per_run']} steps ({result['rounds']} processes x {result['runs']}, taking turns).")
-    torch_name = "torch " + (result["torch_version"] or "(absent)")
-    lines = [header, f"  {'':<22} {'ms/step':>8} {'CPU ms/step':>12}",
-             f"  {'tinygradconv':<22} {ms(result['ours_ms']):>8} {ms(result['ours_cpu_ms']):>12}",
-             f"  {torch_name:<22} {ms(result['torch_ms']):>8} {ms(result['torch_cpu_ms']):>12}"]
+              f"{result['steps_per_run']} steps per framework ({result['rounds']} round(s) of {result['runs']} "
+              f"batches, one fresh process per framework and round{turns}).")
+    skipped = result.get("torch_skipped")
+    torch_name = "torch " + (result["torch_version"] or f"(not measured: {skipped or 'absent'})")
+    width = max(22, len(torch_name))
+    lines = [header, f"  {'':<{width}} {'ms/step':>8} {'CPU ms/step':>12}",
+             f"  {'tinygradconv':<{width}} {ms(result['ours_ms']):>8} {ms(result['ours_cpu_ms']):>12}",
+             f"  {torch_name:<{width}} {ms(result['torch_ms']):>8} {ms(result['torch_cpu_ms']):>12}"]
     if result["ratio"] is not None:
-        lines.append(f"  ratio tinygradconv / torch (median of the pairs): {result['ratio']:.2f}x wall, "
-                     f"{result['cpu_ratio']:.2f}x CPU (target <= 1x)")
+        lines.append(f"  ratio tinygradconv / torch: {result['ratio']:.2f}x wall, {result['cpu_ratio']:.2f}x CPU "
+                     "(target <= 1x; the median of the per-pair ratios, so in general not the quotient of the "
+                     "columns)")
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", choices=["tinygradconv", "torch"], help=argparse.SUPPRESS)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps-per-run", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--runs", type=int, default=7, help="timed batches per process, one per pair (at least 7)")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per framework (default: 3)")
+    parser.add_argument("--steps-per-run", type=int, default=50, help="training steps per timed batch")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed steps first in each process")
+    parser.add_argument("--threads", type=int, default=1, help="threads of every BLAS/OpenMP pool (default: 1)")
+    parser.add_argument("--no-torch", action="store_true", help="measure tinygradconv only")
     parser.add_argument("--json", action="store_true", help="print the result dict as JSON")
     parser.add_argument("--profile", action="store_true", help="profile our step (cProfile) instead of timing")
     args = parser.parse_args(argv)
@@ -305,8 +329,18 @@ def main(argv=None):
         _worker(args.worker, args.steps_per_run, args.warmup, args.threads)
         return 0
     if args.profile:
+        if args.threads != 1 or args.json:
+            parser.error("--profile runs our step on one thread in this process and prints a table: "
+                         "--threads and --json do not apply to it")
+        print("cProfile of 500 training steps of our model (one thread, after 20 warm-up steps), the functions "
+              "that took the most time themselves:")
         print(profile())
         return 0
+    try:
+        check_settings(runs=args.runs, rounds=args.rounds, steps_per_run=args.steps_per_run, warmup=args.warmup,
+                       threads=args.threads)
+    except ValueError as error:
+        parser.error(str(error))
     result = measure(args.runs, args.rounds, args.steps_per_run, args.warmup, args.threads, not args.no_torch)
     print(json.dumps(result, indent=2) if args.json else _format(result))
     return 0

@@ -773,9 +773,54 @@ def test_a_worker_that_writes_much_to_stderr_still_answers():
     assert done.is_set(), "the worker never answered: blocked on a full stderr pipe"
 
 
-def test_the_training_step_benchmark_needs_seven_runs():
-    with pytest.raises(ValueError, match="Expected at least 7. Received runs=3"):
-        train_step.measure(runs=3)
+@pytest.mark.parametrize("setting,value,minimum", [("runs", 3, 7), ("rounds", 0, 1), ("steps_per_run", 0, 1),
+                                                    ("warmup", -1, 0), ("threads", 0, 1), ("runs", 7.5, 7)])
+def test_the_training_step_benchmark_rejects_bad_settings_before_starting_anything(setting, value, minimum,
+                                                                                    monkeypatch):
+    monkeypatch.setattr(train_step, "_start_worker", None)          # a worker started would fail differently
+    with pytest.raises(ValueError, match=f"`{setting}` .*at least {minimum}. Received {setting}={value}"):
+        train_step.measure(**{setting: value})
+
+
+def test_the_training_step_command_line_names_the_bad_option():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "train_step.py"), "--steps-per-run", "0"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 2 and "error: Invalid value for argument `steps_per_run` (--steps-per-run)" in out.stderr
+
+
+def test_rendering_a_file_that_is_not_renderable_results_is_a_one_line_error(tmp_path, capsys):
+    """Missing, malformed and foreign files, and results migrated from an old page (no per-call figures), are
+    refused with a usage error naming the file, not a traceback; so is --json, which only a measurement writes."""
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{")
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[]")
+    migrated = ROOT / "docs" / "performance" / "amd-epyc-avx2.json"
+    cases = [(tmp_path / "missing.json", "cannot read results"), (bad_json, "cannot read results"),
+             (a_list, "not results written by `run.py --json`"), (migrated, "these figures were migrated from an old page")]
+    for path, why in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            run.main(["--from-json", str(path), "--no-write"])
+        assert exit_info.value.code == 2
+        assert f"--from-json {path}: {why}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run.main(["--from-json", str(migrated), "--json", str(tmp_path / "out.json")])
+    assert "with --from-json nothing is measured" in capsys.readouterr().err
+
+
+def test_paired_ratios_refuse_times_that_are_not_finite_and_positive():
+    for bad in (0.0, -1.0, float("nan"), float("inf"), None):
+        with pytest.raises(ValueError, match=r"finite positive times; got ours\[1\]="):
+            harness.paired_ratio([1.0, bad, 1.0], [1.0, 1.0, 1.0])
+
+
+def test_median_interval_refuses_nan_and_a_level_outside_0_1_and_stays_fast_on_many_values():
+    with pytest.raises(ValueError, match="not NaN"):
+        run.median_interval([1.0, float("nan")] + [2.0] * 7)
+    with pytest.raises(ValueError, match="Expected a probability in"):
+        run.median_interval([1.0] * 9, level=95)
+    low, high, coverage = run.median_interval(list(range(3000)))     # took minutes before the running sum
+    assert coverage >= 0.95 and low < 1500 < high
 
 
 def test_paired_ratio_pairs_the_draws_in_order():
