@@ -400,7 +400,7 @@ def train_rows(results):
     return out
 
 
-SCALING_HEADERS = ["sweep", "N", "L", "fwd+bwd ms", "ns / (N L)", "peak MiB", "needed MiB", "scratch MiB",
+SCALING_HEADERS = ["sweep", "N", "L", "fwd+bwd ms", "ns / (N L)", "tracemalloc peak MiB", "needed MiB", "scratch MiB",
                    "input MiB"]
 
 
