@@ -76,6 +76,7 @@ from benchmarks.harness import (
     kill_running,
     paired_ratio,
     pin_cpus,
+    torch_first_in_slot,
     worker_env,
 )
 
@@ -395,14 +396,14 @@ def median_faults(counts):
 
 def torch_goes_first(round_, draw):
     """Whether torch times slot ``(round_, draw)`` of a case before ours: in turns, torch first on the even slots
-    ``round_ * DRAWS + draw``, the same for every case; with 3 rounds of 3 draws torch goes first in 5 of the 9
-    pairs (in the first two paired runs, ours' ratio was 2 % lower on average in the pairs where ours went first,
-    within the noise: 2.2 +- 1.7 % and 2.0 +- 1.9 %).
+    ``round_ * DRAWS + draw`` (:func:`~benchmarks.harness.torch_first_in_slot`), the same for every case; with 3
+    rounds of 3 draws torch goes first in 5 of the 9 pairs (in the first two paired runs, ours' ratio was 2 % lower
+    on average in the pairs where ours went first, within the noise: 2.2 +- 1.7 % and 2.0 +- 1.9 %).
 
     >>> [torch_goes_first(r, d) for r in range(3) for d in range(DRAWS)].count(True)
     5
     """
-    return (round_ * DRAWS + draw) % 2 == 0
+    return torch_first_in_slot(round_ * DRAWS + draw)
 
 
 def torch_available():

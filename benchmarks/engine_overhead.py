@@ -9,11 +9,12 @@ The workload is the one where the framework, not the arithmetic, dominates::
 
 The time per op is the time of one such chain (forward, ``sum``, ``backward``) divided by the number of additions.
 Each framework is measured in its own fresh processes, with every BLAS/OpenMP pool fixed to the same number of
-threads (set in the environment before NumPy or PyTorch is imported); each process warms up, then times
-``runs`` batches of chains, and the reported figure is the median over all batches of all processes (the rounds
-alternate between the frameworks, so that a noisy neighbour hurts both alike). Besides wall-clock time, each batch's
-process CPU time is recorded: on a busy machine the CPU-time ratio is the steadier comparison. PyTorch columns are
-``None`` when PyTorch is not installed.
+threads (set in the environment before NumPy or PyTorch is imported). In each round one process per framework warms
+up, then the two take turns, one batch of chains each, ``runs`` times, torch first in every other pair, so that the
+two halves of a pair are timed one right after the other; the ratio is the median of the per-pair ratios
+(:func:`benchmarks.harness.paired_ratio`), each framework's time its median over all batches. Besides wall-clock
+time, each batch's process CPU time is recorded: on a busy machine the CPU-time ratio is the steadier comparison.
+PyTorch columns are ``None`` when PyTorch is not installed.
 
 Usage::
 
@@ -30,13 +31,24 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import pin_cpus, torch_version, worker_env
+from benchmarks.harness import (
+    SETTLE_S,
+    LineWorker,
+    check_minimums,
+    kill_running,
+    paired_ratio,
+    torch_first_in_slot,
+    torch_version,
+    worker_env,
+)
+
+#: The smallest value each setting of :func:`measure` accepts.
+MINIMUM = {"n_ops": 1, "runs": 1, "rounds": 1, "chains_per_run": 1, "warmup": 0, "threads": 1}
 
 
 def _chain_tinygradconv(n_ops, shape):
@@ -75,14 +87,23 @@ def _chain_torch(n_ops, shape):
     return step
 
 
-def _worker(framework, n_ops, shape, runs, chains_per_run, warmup):
-    """Time ``runs`` batches in this process; print per-op microseconds (total, forward, backward) as JSON."""
+def _worker(framework, n_ops, shape, chains_per_run, warmup, threads):
+    """In a subprocess: build the chain, run it ``warmup`` times, answer ``{"ready": framework}``, then answer each
+    line on stdin with one JSON line: ``"batch"``: time ``chains_per_run`` chains, per-op microseconds (``total``,
+    ``forward``, ``backward``, process ``cpu``); ``"end"``: ``{}``, then stop. With several threads the worker waits
+    :data:`~benchmarks.harness.SETTLE_S` before each answer, as the other benchmarks' workers do."""
     step = {"tinygradconv": _chain_tinygradconv, "torch": _chain_torch}[framework](n_ops, shape)
     for _ in range(warmup):
         step().backward()
+    if threads > 1:
+        time.sleep(SETTLE_S)
+    print(json.dumps({"ready": framework}), flush=True)
     clock = time.perf_counter
-    results = []
-    for _ in range(runs):
+    for line in sys.stdin:
+        if line.strip() == "end":
+            break
+        if line.strip() != "batch":
+            raise ValueError(f"Invalid request {line.strip()!r}. Expected 'batch' or 'end'.")
         forward = backward = 0.0
         cpu_start = time.process_time()
         for _ in range(chains_per_run):
@@ -95,19 +116,29 @@ def _worker(framework, n_ops, shape, runs, chains_per_run, warmup):
             backward += t2 - t1
         cpu = time.process_time() - cpu_start
         scale = 1e6 / (chains_per_run * n_ops)
-        results.append({"total": (forward + backward) * scale, "forward": forward * scale,
-                        "backward": backward * scale, "cpu": cpu * scale})
-    json.dump(results, sys.stdout)
+        answer = {"total": (forward + backward) * scale, "forward": forward * scale, "backward": backward * scale,
+                  "cpu": cpu * scale}
+        if threads > 1:
+            time.sleep(SETTLE_S)
+        print(json.dumps(answer), flush=True)
+    print(json.dumps({}), flush=True)
+
+
+def _start_worker(framework, n_ops, shape, chains_per_run, warmup, threads):
+    command = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--n-ops", str(n_ops),
+               "--shape", ",".join(map(str, shape)), "--chains-per-run", str(chains_per_run),
+               "--warmup", str(warmup), "--threads", str(threads)]
+    return LineWorker(framework, command, threads)
 
 
 def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup=20, threads=1, torch=True):
-    """Measure the per-op overhead of tinygradconv and (when installed) PyTorch eager autograd.
+    """Measure the per-op overhead of tinygradconv and (when installed) PyTorch eager autograd, in pairs.
 
     Args:
         n_ops: additions per chain.
-        shape: shape of the float32 operands.
-        runs: timed batches per process (the median is taken over all of them).
-        rounds: fresh processes per framework, alternating between the frameworks.
+        shape: shape of the float32 operands (positive integers).
+        runs: timed batches per process, one per pair.
+        rounds: fresh processes per framework; in each round the two take turns, batch by batch.
         chains_per_run: chains (forward + backward) timed together in one batch.
         warmup: untimed chains run first in each process.
         threads: the value of ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``, ... (and of
@@ -115,53 +146,69 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
         torch: also measure PyTorch (skipped when it is not installed).
 
     Returns:
-        A dict: ``ours_us_per_op``, ``torch_us_per_op`` and their ``ratio`` (``None`` without PyTorch);
-        ``paired_ratio``, the median over rounds of the ratio of back-to-back processes (the steadiest figure on a
-        busy machine); process CPU times and their ``cpu_ratio``; the
-        forward/backward split of each, every batch's figure, and the settings used (``threads``, ``n_ops``,
-        ``shape``, ``runs``, ``rounds``, versions).
+        A dict: ``ours_us_per_op`` and ``torch_us_per_op`` (medians over all batches); ``ratio``, the median over
+        the ``runs * rounds`` pairs of ours / torch (``None`` without PyTorch), and ``ratio_of_medians``; process
+        CPU times and their paired ``cpu_ratio``; the forward/backward split of each, every batch's figure in pair
+        order, ``torch_first`` (per pair), and the settings used (``threads``, ``n_ops``, ``shape``, ``runs``,
+        ``rounds``, versions).
+
+    Raises:
+        ValueError: a setting below its :data:`MINIMUM`, or a ``shape`` that is not a tuple of positive integers.
     """
+    check_minimums(MINIMUM, n_ops=n_ops, runs=runs, rounds=rounds, chains_per_run=chains_per_run, warmup=warmup,
+                   threads=threads)
+    if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+        raise ValueError(f"Invalid value for argument `shape` (--shape). Expected positive integers. "
+                         f"Received shape={shape!r}")
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
     batches = {name: [] for name in frameworks}
-    round_ratios = []  # ours / torch of back-to-back processes: immune to slow drifts of the machine's load
-    for _ in range(rounds):
-        for name in frameworks:
-            command = [sys.executable, os.path.abspath(__file__), "--worker", name, "--n-ops", str(n_ops),
-                       "--shape", ",".join(map(str, shape)), "--runs", str(runs),
-                       "--chains-per-run", str(chains_per_run), "--warmup", str(warmup)]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
-                                 preexec_fn=pin_cpus(threads))
-            batches[name].extend(json.loads(out.stdout))
-        if "torch" in batches:
-            round_ratios.append(statistics.median(b["total"] for b in batches["tinygradconv"][-runs:]) /
-                                statistics.median(b["total"] for b in batches["torch"][-runs:]))
+    first = []
+    for round_ in range(rounds):
+        workers = {name: _start_worker(name, n_ops, shape, chains_per_run, warmup, threads) for name in frameworks}
+        try:
+            for worker in workers.values():
+                worker.wait_ready()
+            for run in range(runs):
+                torch_first = bool(torch_found) and torch_first_in_slot(round_ * runs + run)
+                first.append(torch_first)
+                for name in frameworks[::-1] if torch_first else frameworks:
+                    batches[name].append(workers[name].ask("batch"))
+            for worker in workers.values():
+                worker.close()
+        finally:
+            kill_running(workers.values())
 
     def median(name, key):
         return statistics.median(b[key] for b in batches[name]) if name in batches else None
 
+    def paired(key):
+        if not torch_found:
+            return None
+        return paired_ratio([b[key] for b in batches["tinygradconv"]], [b[key] for b in batches["torch"]])
+
     import numpy
 
     ours, theirs = median("tinygradconv", "total"), median("torch", "total")
-    ours_cpu, theirs_cpu = median("tinygradconv", "cpu"), median("torch", "cpu")
     return {
         "ours_us_per_op": ours,
         "torch_us_per_op": theirs,
-        "ratio": ours / theirs if theirs else None,
-        "paired_ratio": statistics.median(round_ratios) if round_ratios else None,
-        "round_ratios": round_ratios,
+        "ratio": paired("total"),
+        "ratio_of_medians": ours / theirs if torch_found else None,
         "ours_forward_us_per_op": median("tinygradconv", "forward"),
         "ours_backward_us_per_op": median("tinygradconv", "backward"),
         "torch_forward_us_per_op": median("torch", "forward"),
         "torch_backward_us_per_op": median("torch", "backward"),
-        "ours_cpu_us_per_op": ours_cpu,
-        "torch_cpu_us_per_op": theirs_cpu,
-        "cpu_ratio": ours_cpu / theirs_cpu if theirs_cpu else None,
+        "ours_cpu_us_per_op": median("tinygradconv", "cpu"),
+        "torch_cpu_us_per_op": median("torch", "cpu"),
+        "cpu_ratio": paired("cpu"),
         "ours_min_us_per_op": min(b["total"] for b in batches["tinygradconv"]),
-        "torch_min_us_per_op": min(b["total"] for b in batches["torch"]) if "torch" in batches else None,
+        "torch_min_us_per_op": min(b["total"] for b in batches["torch"]) if torch_found else None,
         "ours_batches_us_per_op": [b["total"] for b in batches["tinygradconv"]],
         "torch_batches_us_per_op": [b["total"] for b in batches.get("torch", [])],
+        "torch_first": first if torch_found else [],
+        "paired": True,
         "threads": threads,
         "n_ops": n_ops,
         "shape": list(shape),
@@ -180,8 +227,9 @@ def _format(result):
         return "   n/a" if value is None else f"{value:6.2f}"
 
     header = (f"Chain of {result['n_ops']} adds on {tuple(result['shape'])} {result['dtype']}, forward + backward; "
-              f"{result['threads']} thread(s); median of {result['runs'] * result['rounds']} batches "
-              f"({result['rounds']} processes x {result['runs']}).")
+              f"{result['threads']} thread(s); median of {result['runs'] * result['rounds']} batches per framework "
+              f"({result['rounds']} round(s) of {result['runs']}, one fresh process per framework and round"
+              f"{', taking turns batch by batch' if result['torch_version'] else ''}).")
     torch_name = f"torch {result['torch_version'] or '(absent)'}"
     lines = [header, f"  {'':<20} {'total us/op':>11} {'forward':>9} {'backward':>9} {'CPU us/op':>10}"]
     for name, prefix in (("tinygradconv", "ours"), (torch_name, "torch")):
@@ -189,8 +237,8 @@ def _format(result):
                      f" {us(result[prefix + '_forward_us_per_op']):>9}"
                      f" {us(result[prefix + '_backward_us_per_op']):>9} {us(result[prefix + '_cpu_us_per_op']):>10}")
     if result["ratio"] is not None:
-        lines.append(f"  ratio tinygradconv / torch: {result['paired_ratio']:.2f}x (median over rounds of back-to-back "
-                     f"processes), {result['ratio']:.2f}x of the medians, "
+        lines.append(f"  ratio tinygradconv / torch: {result['ratio']:.2f}x (median of the per-pair ratios), "
+                     f"{result['ratio_of_medians']:.2f}x of the medians, "
                      f"{result['ours_min_us_per_op'] / result['torch_min_us_per_op']:.2f}x of the fastest batches, "
                      f"{result['cpu_ratio']:.2f}x of the CPU times (target <= 2x)")
     return "\n".join(lines)
@@ -199,22 +247,28 @@ def _format(result):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", choices=["tinygradconv", "torch"], help=argparse.SUPPRESS)
-    parser.add_argument("--n-ops", type=int, default=100)
-    parser.add_argument("--shape", default="4,4")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--chains-per-run", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--n-ops", type=int, default=100, help="additions per chain")
+    parser.add_argument("--shape", default="4,4", help="shape of the operands, comma-separated (default: 4,4)")
+    parser.add_argument("--runs", type=int, default=7, help="timed batches per process, one per pair")
+    parser.add_argument("--rounds", type=int, default=5, help="fresh processes per framework (default: 5)")
+    parser.add_argument("--chains-per-run", type=int, default=50, help="chains per timed batch")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed chains first in each process")
+    parser.add_argument("--threads", type=int, default=1, help="threads of every BLAS/OpenMP pool (default: 1)")
+    parser.add_argument("--no-torch", action="store_true", help="measure tinygradconv only")
     parser.add_argument("--json", action="store_true", help="print the result dict as JSON")
     args = parser.parse_args(argv)
-    shape = tuple(int(n) for n in args.shape.split(","))
+    try:
+        shape = tuple(int(n) for n in args.shape.split(","))
+    except ValueError:
+        parser.error(f"--shape expects comma-separated integers such as 4,4; received {args.shape!r}")
     if args.worker:
-        _worker(args.worker, args.n_ops, shape, args.runs, args.chains_per_run, args.warmup)
+        _worker(args.worker, args.n_ops, shape, args.chains_per_run, args.warmup, args.threads)
         return
-    result = measure(args.n_ops, shape, args.runs, args.rounds, args.chains_per_run, args.warmup, args.threads,
-                     torch=not args.no_torch)
+    try:
+        result = measure(args.n_ops, shape, args.runs, args.rounds, args.chains_per_run, args.warmup, args.threads,
+                         torch=not args.no_torch)
+    except ValueError as error:
+        parser.error(str(error))
     print(json.dumps(result, indent=2) if args.json else _format(result))
 
 

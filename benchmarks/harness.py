@@ -172,3 +172,29 @@ def pair_ratios(ours, theirs):
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"paired_ratio needs finite positive times; got {name}[{slot}]={value!r}")
     return [a / b for a, b in zip(ours, theirs)]
+
+
+def torch_first_in_slot(slot):
+    """Whether torch times pair ``slot`` (counted over all rounds) before ours: on the even slots, so that each
+    framework goes first in half of the pairs (one more for torch when their number is odd).
+
+    >>> [torch_first_in_slot(slot) for slot in range(4)]
+    [True, False, True, False]
+    """
+    return slot % 2 == 0
+
+
+def check_minimums(minimum, **settings):
+    """A ValueError naming the first of ``settings`` that is not an integer of at least ``minimum[name]``, with
+    its command-line option (``steps_per_run``: ``--steps-per-run``).
+
+    >>> check_minimums({"runs": 7}, runs=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `runs` (--runs). Expected an integer of at least 7. Received runs=3
+    """
+    for name, value in settings.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum[name]:
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"Invalid value for argument `{name}` ({option}). Expected an integer of at least "
+                             f"{minimum[name]}. Received {name}={value!r}")

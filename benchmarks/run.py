@@ -280,8 +280,8 @@ def median_interval(values, level=0.95):
 
 def pair_ratios_of(row):
     """The per-pair ratios ours / torch behind a row's "x", or ``None`` for a row not timed in pairs: a convolution
-    row's per-slot fwd+bwd medians (rows with ``ratio_fwd_bwd_of_medians``), a training-step row's batches (rows
-    with ``"paired": true``).
+    row's per-slot fwd+bwd medians (rows with ``ratio_fwd_bwd_of_medians``), a training-step or engine row's batches
+    (rows with ``"paired": true``).
 
     >>> pair_ratios_of({"paired": True, "ours_batches_ms": [1.0, 3.0], "torch_batches_ms": [2.0, 2.0]})
     [0.5, 1.5]
@@ -290,8 +290,9 @@ def pair_ratios_of(row):
     """
     if "ratio_fwd_bwd_of_medians" in row:
         return harness.pair_ratios(row["ours_fwd_bwd_draws_ms"], row["torch_fwd_bwd_draws_ms"])
-    if row.get("paired") and row.get("torch_batches_ms"):
-        return harness.pair_ratios(row["ours_batches_ms"], row["torch_batches_ms"])
+    for unit in ("ms", "us_per_op"):                   # a training-step row, an engine row
+        if row.get("paired") and row.get(f"torch_batches_{unit}"):
+            return harness.pair_ratios(row[f"ours_batches_{unit}"], row[f"torch_batches_{unit}"])
     return None
 
 
@@ -319,8 +320,8 @@ def _pair_interval_text(row, limit):
 
 def unsettled_count(results):
     """``(unsettled, paired)``: of the targets whose ratio was timed in pairs (convolutions with 1 or 2 threads, the
-    training step), how many have the target inside their interval (:func:`_pair_interval`), so that the pairs alone
-    do not settle whether it was met, and how many were timed in pairs.
+    training step, the engine), how many have the target inside their interval (:func:`_pair_interval`), so that
+    the pairs alone do not settle whether it was met, and how many were timed in pairs.
 
     >>> row = {"threads": 1, "ratio_fwd_bwd_of_medians": 1.0, "torch_fwd_bwd_draws_ms": [1.0] * 6,
     ...        "ours_fwd_bwd_draws_ms": [0.9, 1.1, 0.95, 1.05, 1.2, 0.8]}
@@ -329,7 +330,7 @@ def unsettled_count(results):
     """
     unsettled = paired = 0
     checks = [(r, TARGETS[f"fwd_bwd_{r['threads']}"]) for r in results.get("conv") or [] if r["threads"] in (1, 2)]
-    checks += [(r, TARGETS["train"]) for r in results.get("train") or []]
+    checks += [(r, TARGETS[key]) for key in ("train", "engine") for r in results.get(key) or []]
     for row, limit in checks:
         interval = _pair_interval(row)
         if interval is not None:
@@ -722,13 +723,13 @@ METHOD = """\
   (with far fewer faults than 4 KiB pages where the system maps transparent huge pages). The benchmark leaves glibc's
   settings at their defaults, as a user has them; a ratio measured where torch pays no faults is the harder comparison
   for us.
-* The training step is timed in pairs too: in each of 2 rounds one process per framework, the two taking turns batch
-  by batch (7 batches of 50 steps each, 1 round of 10-step batches with `--quick`), torch first in every other pair;
-  its time is a framework's median over its batches and its "x" the median of the 14 per-pair ratios. (Training-step
-  rows without `"paired": true` in the JSON, from runs before this method, give the quotient of the two medians.) The
-  targets table gives an interval for the median of those ratios, as for the convolutions (with 14 pairs, the 3rd
-  smallest to the 3rd largest: 99 %). The engine figures are medians over 7 batches in each of 2 processes per
-  framework, and "x" their quotient.
+* The training step and the per-op overhead (engine) are timed in pairs too: in each of 2 rounds one process per
+  framework, the two taking turns batch by batch (7 batches of 50 steps or chains each, 1 round of 10-step or 10-chain
+  batches with `--quick`), torch first in every other pair; a framework's time is its median over its batches and "x"
+  the median of the 14 per-pair ratios. The targets table gives an interval for the median of those ratios, as for the
+  convolutions (with 14 pairs, the 3rd smallest to the 3rd largest: 99 %). Rows without `"paired": true` in the JSON,
+  from runs before this method, give the quotient of the two medians (the engine: over 7 batches in each of 2
+  processes per framework).
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
@@ -822,6 +823,9 @@ def render_markdown(results, plot=None):
         text = (f"A chain of {e['n_ops']} additions `y = y + x` on a {tuple(e['shape'])} float32 tensor, then `sum` "
                 f"and `backward`; time per addition in microseconds (median of {e['runs'] * e['rounds']} batches "
                 f"of {e['chains_per_run']} chains).")
+        if e.get("paired"):
+            text += (f" \"ours / torch\" is the median of the {e['runs'] * e['rounds']} ratios of batches timed "
+                     "one right after the other (see Method): in general not the quotient of the us/op columns.")
         lines += ["## Engine overhead", "", text, "", markdown_table(ENGINE_HEADERS, engine_rows(results["engine"])),
                   ""]
     if results.get("train"):

@@ -41,8 +41,10 @@ from benchmarks.harness import (
     SETTLE_S,
     THREAD_VARIABLES,
     LineWorker,
+    check_minimums,
     kill_running,
     paired_ratio,
+    torch_first_in_slot,
     torch_version,
     worker_env,
 )
@@ -156,28 +158,15 @@ MINIMUM = {"runs": 7, "rounds": 1, "steps_per_run": 1, "warmup": 0, "threads": 1
 
 
 def check_settings(**settings):
-    """A ValueError naming the first setting of :func:`measure` below its :data:`MINIMUM` (or not an integer).
+    """A ValueError naming the first setting of :func:`measure` below its :data:`MINIMUM` (or not an integer,
+    :func:`~benchmarks.harness.check_minimums`).
 
     >>> check_settings(runs=7, steps_per_run=0)         # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: Invalid value for argument `steps_per_run` (--steps-per-run). Expected ... Received steps_per_run=0
     """
-    for name, value in settings.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < MINIMUM[name]:
-            option = "--" + name.replace("_", "-")
-            raise ValueError(f"Invalid value for argument `{name}` ({option}). Expected an integer of at least "
-                             f"{MINIMUM[name]}. Received {name}={value!r}")
-
-
-def torch_goes_first(slot):
-    """Whether torch times pair ``slot`` (counted over all rounds) before ours: on the even slots, so that with an
-    even number of pairs each framework goes first in half of them.
-
-    >>> [torch_goes_first(slot) for slot in range(4)]
-    [True, False, True, False]
-    """
-    return slot % 2 == 0
+    check_minimums(MINIMUM, **settings)
 
 
 def _start_worker(framework, steps_per_run, warmup, threads):
@@ -223,7 +212,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
             for worker in workers.values():
                 worker.wait_ready()
             for run in range(runs):
-                torch_first = bool(torch_found) and torch_goes_first(round_ * runs + run)
+                torch_first = bool(torch_found) and torch_first_in_slot(round_ * runs + run)
                 first.append(torch_first)
                 for name in frameworks[::-1] if torch_first else frameworks:
                     answer = workers[name].ask("batch")

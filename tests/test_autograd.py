@@ -418,6 +418,7 @@ def test_engine_overhead_benchmark_returns_its_figures():
     result = module.measure(n_ops=5, runs=2, rounds=1, chains_per_run=2, warmup=1, torch=False)
     assert result["ours_us_per_op"] > 0 and len(result["ours_batches_us_per_op"]) == 2
     assert result["torch_us_per_op"] is None and result["ratio"] is None and result["threads"] == 1
+    assert result["paired"] and result["torch_first"] == []
 
 
 def test_grad_mode_is_per_thread():

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import baselines, conv, gpu, harness, run, scaling, train_step
+from benchmarks import baselines, conv, engine_overhead, gpu, harness, run, scaling, train_step
 
 # (length, kernel_size, strides, dilation_rate): strides 1..5, dilation, k_eff < strides (zero extension), k = 1
 CASES = [(5, 3, 2, 1), (4, 2, 3, 1), (6, 3, 1, 2), (3, 8, 4, 1), (1, 1, 1, 1), (4, 2, 5, 2), (7, 5, 2, 1)]
@@ -724,6 +724,48 @@ def test_a_training_step_worker_that_dies_leaves_no_worker_running(monkeypatch):
     with pytest.raises(RuntimeError, match="benchmark worker died"):
         train_step.measure(runs=7, rounds=2, steps_per_run=1, warmup=0)
     assert len(started) == 2 and not any(worker.process.running for worker in started)
+
+
+class _FakeEngineWorker(_FakeTrainWorker):
+    """The same drifting machine as :class:`_FakeTrainWorker`, answering as an engine worker does (per-op
+    microseconds: total, forward, backward, cpu)."""
+
+    def __init__(self, name, n_ops, shape, chains_per_run, warmup, threads):
+        super().__init__(name, chains_per_run, warmup, threads)
+
+    def ask(self, line):
+        times = super().ask(line)
+        total = times["ms_per_step"]
+        return {"total": total, "forward": total / 4, "backward": 3 * total / 4, "cpu": times["cpu_ms_per_step"]}
+
+    def close(self):
+        super().close()
+        return {}
+
+
+def test_the_engine_overhead_is_timed_in_back_to_back_pairs(monkeypatch):
+    """As for the training step: on a machine whose speed jumps between pairs the paired ratio is the true one (0.5;
+    CPU time 0.75), the quotient of the medians is not, and torch goes first in every other pair."""
+    _FakeTrainWorker.log = []
+    monkeypatch.setattr(engine_overhead, "_start_worker", _FakeEngineWorker)
+    monkeypatch.setattr(engine_overhead, "torch_version", lambda env=None: "fake")
+    result = engine_overhead.measure(n_ops=1, runs=7, rounds=2, chains_per_run=1, warmup=0)
+    assert result["ratio"] == 0.5 and result["cpu_ratio"] == 0.75 and result["paired"]
+    assert result["ratio_of_medians"] != pytest.approx(0.5)
+    assert result["torch_first"] == [slot % 2 == 0 for slot in range(14)]
+    batches = [entry for entry in _FakeTrainWorker.log if entry[1] == "batch"]
+    assert [name for name, _ in batches[:4]] == ["torch", "tinygradconv", "tinygradconv", "torch"]
+    row = dict(result, threads=1)
+    assert run.pair_ratios_of(row) == [a / b for a, b in zip(result["ours_batches_us_per_op"],
+                                                             result["torch_batches_us_per_op"])]
+
+
+@pytest.mark.parametrize("setting,value", [("n_ops", 0), ("runs", 0), ("chains_per_run", 0), ("warmup", -1),
+                                           ("threads", 0), ("shape", (0, 4)), ("shape", ())])
+def test_the_engine_benchmark_rejects_bad_settings_before_starting_anything(setting, value, monkeypatch):
+    monkeypatch.setattr(engine_overhead, "_start_worker", None)
+    with pytest.raises(ValueError, match=f"Invalid value for argument `{setting}`"):
+        engine_overhead.measure(**{setting: value})
 
 
 @pytest.mark.parametrize("with_torch", [False, True])
