@@ -353,7 +353,6 @@ class _Worker(LineWorker):
         super().__init__(framework, [sys.executable, os.path.abspath(__file__), "--worker", "time", "--framework",
                                      framework, "--op", op, "--threads", str(threads), "--repeats", str(repeats)],
                          threads)
-        self.framework = framework
 
 
 def _memory_worker(framework, op, shape_name):

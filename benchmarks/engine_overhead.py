@@ -37,12 +37,11 @@ import time
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.harness import (
-    SETTLE_S,
     LineWorker,
     check_minimums,
-    kill_running,
     paired_ratio,
-    torch_first_in_slot,
+    serve_batches,
+    time_in_pairs,
     torch_version,
     worker_env,
 )
@@ -95,15 +94,9 @@ def _worker(framework, n_ops, shape, chains_per_run, warmup, threads):
     step = {"tinygradconv": _chain_tinygradconv, "torch": _chain_torch}[framework](n_ops, shape)
     for _ in range(warmup):
         step().backward()
-    if threads > 1:
-        time.sleep(SETTLE_S)
-    print(json.dumps({"ready": framework}), flush=True)
     clock = time.perf_counter
-    for line in sys.stdin:
-        if line.strip() == "end":
-            break
-        if line.strip() != "batch":
-            raise ValueError(f"Invalid request {line.strip()!r}. Expected 'batch' or 'end'.")
+
+    def time_batch():
         forward = backward = 0.0
         cpu_start = time.process_time()
         for _ in range(chains_per_run):
@@ -116,12 +109,10 @@ def _worker(framework, n_ops, shape, chains_per_run, warmup, threads):
             backward += t2 - t1
         cpu = time.process_time() - cpu_start
         scale = 1e6 / (chains_per_run * n_ops)
-        answer = {"total": (forward + backward) * scale, "forward": forward * scale, "backward": backward * scale,
-                  "cpu": cpu * scale}
-        if threads > 1:
-            time.sleep(SETTLE_S)
-        print(json.dumps(answer), flush=True)
-    print(json.dumps({}), flush=True)
+        return {"total": (forward + backward) * scale, "forward": forward * scale, "backward": backward * scale,
+                "cpu": cpu * scale}
+
+    serve_batches(framework, threads, time_batch)
 
 
 def _start_worker(framework, n_ops, shape, chains_per_run, warmup, threads):
@@ -163,22 +154,8 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
-    batches = {name: [] for name in frameworks}
-    first = []
-    for round_ in range(rounds):
-        workers = {name: _start_worker(name, n_ops, shape, chains_per_run, warmup, threads) for name in frameworks}
-        try:
-            for worker in workers.values():
-                worker.wait_ready()
-            for run in range(runs):
-                torch_first = bool(torch_found) and torch_first_in_slot(round_ * runs + run)
-                first.append(torch_first)
-                for name in frameworks[::-1] if torch_first else frameworks:
-                    batches[name].append(workers[name].ask("batch"))
-            for worker in workers.values():
-                worker.close()
-        finally:
-            kill_running(workers.values())
+    batches, first, _ = time_in_pairs(
+        lambda name: _start_worker(name, n_ops, shape, chains_per_run, warmup, threads), frameworks, rounds, runs)
 
     def median(name, key):
         return statistics.median(b[key] for b in batches[name]) if name in batches else None

@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -128,6 +129,59 @@ class LineWorker:
         self.process.wait()
         self.stderr.close()
         return final
+
+
+def serve_batches(framework, threads, time_batch, final=dict):
+    """The worker side of :class:`LineWorker` for the benchmarks timed batch by batch (training step, engine): answer
+    ``{"ready": framework}``, then each line on stdin with one JSON line: ``"batch"``: ``time_batch()``; ``"end"``:
+    ``final()``, then return. With several threads wait :data:`SETTLE_S` before each answer ("ready" and the
+    batches), so that this process's idle BLAS/OpenMP threads have stopped polling when the other framework times.
+
+    Raises:
+        ValueError: a request other than ``batch`` or ``end`` (the driver sees the worker die, with this message).
+    """
+    if threads > 1:
+        time.sleep(SETTLE_S)
+    print(json.dumps({"ready": framework}), flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == "end":
+            break
+        if request != "batch":
+            raise ValueError(f"Invalid request {request!r}. Expected 'batch' or 'end'.")
+        answer = time_batch()
+        if threads > 1:
+            time.sleep(SETTLE_S)
+        print(json.dumps(answer), flush=True)
+    print(json.dumps(final()), flush=True)
+
+
+def time_in_pairs(start_worker, frameworks, rounds, runs):
+    """The driver side of :func:`serve_batches`: in each of ``rounds`` rounds, start one worker per framework
+    (``start_worker(name)``, a :class:`LineWorker`), wait until all are ready, then ask them in turn for ``runs``
+    batches each, torch first in the pairs of :func:`torch_first_in_slot` (slots counted over all rounds), and close
+    them; workers still running after an error are killed.
+
+    Returns ``(answers, torch_first, finals)``: each framework's batch answers in pair order, whether torch went
+    first in each pair, and each framework's final answer of the last round.
+    """
+    answers = {name: [] for name in frameworks}
+    first, finals = [], {}
+    for round_ in range(rounds):
+        workers = {name: start_worker(name) for name in frameworks}
+        try:
+            for worker in workers.values():
+                worker.wait_ready()
+            for run in range(runs):
+                torch_first = "torch" in workers and torch_first_in_slot(round_ * runs + run)
+                first.append(torch_first)
+                for name in frameworks[::-1] if torch_first else frameworks:
+                    answers[name].append(workers[name].ask("batch"))
+            for name, worker in workers.items():
+                finals[name] = worker.close()
+        finally:
+            kill_running(workers.values())
+    return answers, first, finals
 
 
 def kill_running(workers):

@@ -38,13 +38,12 @@ import time
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.harness import (
-    SETTLE_S,
     THREAD_VARIABLES,
     LineWorker,
     check_minimums,
-    kill_running,
     paired_ratio,
-    torch_first_in_slot,
+    serve_batches,
+    time_in_pairs,
     torch_version,
     worker_env,
 )
@@ -130,27 +129,20 @@ def _worker(framework, steps_per_run, warmup, threads):
     batches), so that its idle BLAS/OpenMP threads have stopped polling when the other framework times.
     """
     step = {"tinygradconv": make_step_tinygradconv, "torch": make_step_torch}[framework]()
-    first = last = float(step().item())
+    losses = [float(step().item())]            # the first loss, then the last one after each batch
     for _ in range(warmup):
         step()
-    if threads > 1:
-        time.sleep(SETTLE_S)
-    print(json.dumps({"ready": framework}), flush=True)
-    for line in sys.stdin:
-        if line.strip() == "end":
-            break
-        if line.strip() != "batch":
-            raise ValueError(f"Invalid request {line.strip()!r}. Expected 'batch' or 'end'.")
+
+    def time_batch():
         t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps_per_run):
             loss = step()
         answer = {"ms_per_step": (time.perf_counter() - t0) * 1e3 / steps_per_run,
                   "cpu_ms_per_step": (time.process_time() - c0) * 1e3 / steps_per_run}
-        last = float(loss.item())
-        if threads > 1:
-            time.sleep(SETTLE_S)
-        print(json.dumps(answer), flush=True)
-    print(json.dumps({"first_loss": first, "last_loss": last}), flush=True)
+        losses.append(float(loss.item()))
+        return answer
+
+    serve_batches(framework, threads, time_batch, lambda: {"first_loss": losses[0], "last_loss": losses[-1]})
 
 
 #: The smallest value each setting of :func:`measure` accepts.
@@ -203,26 +195,11 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
-    batches = {name: [] for name in frameworks}
-    cpu_batches = {name: [] for name in frameworks}
-    losses, first = {}, []
-    for round_ in range(rounds):
-        workers = {name: _start_worker(name, steps_per_run, warmup, threads) for name in frameworks}
-        try:
-            for worker in workers.values():
-                worker.wait_ready()
-            for run in range(runs):
-                torch_first = bool(torch_found) and torch_first_in_slot(round_ * runs + run)
-                first.append(torch_first)
-                for name in frameworks[::-1] if torch_first else frameworks:
-                    answer = workers[name].ask("batch")
-                    batches[name].append(answer["ms_per_step"])
-                    cpu_batches[name].append(answer["cpu_ms_per_step"])
-            for name, worker in workers.items():
-                final = worker.close()
-                losses[name] = (final["first_loss"], final["last_loss"])
-        finally:
-            kill_running(workers.values())
+    answers, first, finals = time_in_pairs(lambda name: _start_worker(name, steps_per_run, warmup, threads),
+                                           frameworks, rounds, runs)
+    batches = {name: [a["ms_per_step"] for a in answers[name]] for name in frameworks}
+    cpu_batches = {name: [a["cpu_ms_per_step"] for a in answers[name]] for name in frameworks}
+    losses = {name: (final["first_loss"], final["last_loss"]) for name, final in finals.items()}
 
     import numpy
 
