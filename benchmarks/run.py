@@ -766,6 +766,15 @@ def shapes_text(names):
             "always runs on its native channels-first layout.")
 
 
+def _paired_note(row, unit):
+    """The sentence under the engine or training-step table saying that its "ours / torch" is a median of pair
+    ratios (rows with ``"paired": true``), not the quotient of its ``unit`` columns; ``""`` for older rows."""
+    if not row.get("paired"):
+        return ""
+    return (f" \"ours / torch\" is the median of the {row['runs'] * row['rounds']} ratios of batches timed one right "
+            f"after the other (see Method): in general not the quotient of the {unit} columns.")
+
+
 def _busy(machine):
     """Whether the 1-minute load average before the run exceeded a quarter of the cores."""
     try:
@@ -823,9 +832,7 @@ def render_markdown(results, plot=None):
         text = (f"A chain of {e['n_ops']} additions `y = y + x` on a {tuple(e['shape'])} float32 tensor, then `sum` "
                 f"and `backward`; time per addition in microseconds (median of {e['runs'] * e['rounds']} batches "
                 f"of {e['chains_per_run']} chains).")
-        if e.get("paired"):
-            text += (f" \"ours / torch\" is the median of the {e['runs'] * e['rounds']} ratios of batches timed "
-                     "one right after the other (see Method): in general not the quotient of the us/op columns.")
+        text += _paired_note(e, "us/op")
         lines += ["## Engine overhead", "", text, "", markdown_table(ENGINE_HEADERS, engine_rows(results["engine"])),
                   ""]
     if results.get("train"):
@@ -835,9 +842,7 @@ def render_markdown(results, plot=None):
                 f"{mm['kernel_size']}, strides {mm['strides']}) on a batch of {mm['batch']} x {mm['length']}: "
                 "forward, mean squared error, backward, Adam update, written by hand on both sides from the same "
                 f"starting weights (median of {t['runs'] * t['rounds']} batches of {t['steps_per_run']} steps).")
-        if t.get("paired"):
-            text += (f" \"ours / torch\" is the median of the {t['runs'] * t['rounds']} ratios of batches timed "
-                     "one right after the other (see Method): in general not the quotient of the ms columns.")
+        text += _paired_note(t, "ms")
         lines += ["## Training step", "", text, "", markdown_table(TRAIN_HEADERS, train_rows(results["train"])), ""]
     if results.get("scaling"):
         s = results["scaling"]
@@ -929,8 +934,8 @@ torch's. In the tables below, x is ours / torch (lower is better), a missed targ
 means not measured on that kind; a ratio that was not a target when its kind was measured is shown without a
 verdict. For convolutions, results recorded since 2026-12-01 evening give x as the median of ratios of pairs timed
 one right after the other, and earlier ones (the AMD EPYC results among them) as the quotient of the two frameworks'
-median times; the training step likewise since the Intel Xeon run of 2026-12-01 evening (its JSON rows have
-`"paired": true`). Each kind's page says which, under Method.
+median times; the training step and the per-op overhead likewise since the Intel Xeon runs of 2026-12-01 evening
+(their JSON rows have `"paired": true`). Each kind's page says which, under Method.
 """
 
 
