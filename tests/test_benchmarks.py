@@ -587,7 +587,7 @@ class _FakeWorker:
 
     def __init__(self, framework, op, threads, repeats):
         self.framework, self.k = framework, 0
-        self.process = type("Done", (), {"poll": staticmethod(lambda: 0), "kill": staticmethod(lambda: None)})
+        self.process = _FakeProcess()
 
     def wait_ready(self):
         pass
