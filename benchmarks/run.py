@@ -932,11 +932,27 @@ at most **1.0x** torch's time with 1 thread and **1.25x** with 2 threads, on eve
 one forward+backward call at most torch's; the training step at most 1.0x torch's; the per-op overhead at most 2x
 torch's. In the tables below, x is ours / torch (lower is better), a missed target is marked **missed**, and -
 means not measured on that kind; a ratio that was not a target when its kind was measured is shown without a
-verdict. For convolutions, results recorded since 2026-12-01 evening give x as the median of ratios of pairs timed
-one right after the other, and earlier ones (the AMD EPYC results among them) as the quotient of the two frameworks'
-median times; the training step and the per-op overhead likewise since the Intel Xeon runs of 2026-12-01 evening
-(their JSON rows have `"paired": true`). Each kind's page says which, under Method.
+verdict. Where a kind's JSON rows were timed in pairs (one run of each framework right after the other), x is the
+median of the per-pair ratios; in older rows it is the quotient of the two frameworks' median times. Each kind's page
+says which, under Method.
 """
+
+
+def unpaired_kinds(kinds):
+    """The kinds (of ``{kind: results}``) with a convolution, training-step or engine row that was not timed in
+    pairs (:func:`pair_ratios_of` is ``None``), in their order: the index names them under its intro.
+
+    >>> unpaired_kinds({"a": {"conv": [{"ratio_fwd_bwd_of_medians": 1.0, "ours_fwd_bwd_draws_ms": [1.0],
+    ...                                 "torch_fwd_bwd_draws_ms": [1.0]}]},
+    ...                 "b": {"train": [{"ours_ms": 1.0, "torch_ms": 1.0}]}})
+    ['b']
+    """
+    def compared(row):                 # a row with torch's time (not one measured without torch)
+        return any(row.get(key) is not None for key in ("torch_fwd_bwd_ms", "torch_ms", "torch_us_per_op"))
+
+    return [kind for kind, res in kinds.items()
+            if any(compared(row) and pair_ratios_of(row) is None
+                   for key in ("conv", "train", "engine") for row in res.get(key) or [])]
 
 
 def _reader_text(note):
@@ -963,6 +979,10 @@ def render_index(kinds, gpus=None):
     """``docs/performance.md``: the kinds of ``kinds`` (``{kind: results}``) and GPUs side by side, and the toctree."""
     gpus = gpus or {}
     lines = ["# Performance", "", INDEX_INTRO]
+    unpaired = unpaired_kinds(kinds)
+    if unpaired:
+        names = ", ".join(f"`{kind}`" for kind in unpaired)
+        lines += [f"Not timed in pairs (x is the quotient of the medians) in some or all rows: {names}.", ""]
     if not kinds:
         lines += ["No results yet: run `make bench`.", ""]
     else:

@@ -430,6 +430,30 @@ def test_index_sets_the_kinds_side_by_side():
         assert len({line.count(" | ") for line in table.splitlines()}) == 1, table
 
 
+def _paired_kind(kind, cpu):
+    """Results of ``kind`` whose every row was timed in pairs: the convolutions' per-draw times, the training
+    step's and the engine's per-batch times."""
+    results = _kind_results(kind, cpu, 1.1)
+    for row in results["conv"]:
+        row.update(ratio_fwd_bwd_of_medians=row["ratio_fwd_bwd"], ours_fwd_bwd_draws_ms=[40.0, 40.0],
+                   torch_fwd_bwd_draws_ms=[50.0, 50.0])
+    results["train"][0].update(paired=True, ours_batches_ms=[1.0, 1.0], torch_batches_ms=[2.0, 2.0])
+    results["engine"][0].update(paired=True, ours_batches_us_per_op=[10.0], torch_batches_us_per_op=[4.0])
+    return results
+
+
+def test_index_names_only_the_kinds_not_timed_in_pairs():
+    paired = _paired_kind("intel-xeon-avx512", "Intel Xeon")
+    alone = run.render_index({"intel-xeon-avx512": paired})
+    assert "Not timed in pairs" not in alone and "AMD" not in alone and "amd" not in alone
+    older = _kind_results("amd-epyc-avx2", "AMD EPYC", 1.1)
+    both = run.render_index({"amd-epyc-avx2": older, "intel-xeon-avx512": paired})
+    assert "Not timed in pairs (x is the quotient of the medians) in some or all rows: `amd-epyc-avx2`.\n" in both
+    older["conv"][0]["torch_fwd_bwd_ms"] = None      # a row without torch is not a comparison, paired or not
+    older["conv"], older["train"], older["engine"] = older["conv"][:1], [], []
+    assert run.unpaired_kinds({"amd-epyc-avx2": older}) == []
+
+
 def test_index_with_gpu_results():
     page = run.render_index({"amd-epyc-avx2": _kind_results("amd-epyc-avx2", "AMD EPYC", 1.0)},
                             {"test-gpu": _fake_gpu()})
