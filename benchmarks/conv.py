@@ -73,6 +73,7 @@ from benchmarks.baselines import full_length
 from benchmarks.harness import (
     SETTLE_S,
     LineWorker,
+    OtherLoad,
     kill_running,
     paired_ratio,
     pin_cpus,
@@ -429,7 +430,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     ``torch_...`` figures, ``torch_first`` (per slot, whether torch went first), the paired ratios ``ratio_fwd,
     ratio_fwd_bwd``, the ratios of medians above, ``ratio_fwd_bwd_cpu`` (of the median CPU times, not paired) and,
     with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in processes with the
-    smallest thread count).
+    smallest thread count); ``other_cpus``, per round, the CPUs that other processes kept busy while that round
+    timed the shapes of ``op`` with ``n`` threads (:class:`harness.OtherLoad`, one figure for all its shapes).
     """
     shapes = expand_shapes(shapes)
     repeats = repeats or (3 if quick else 7)
@@ -437,7 +439,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     if torch is None:
         torch = torch_available()
     frameworks = ["tinygradconv"] + (["torch"] if torch else [])
-    times, gemm, first, blas = {}, {}, {}, None
+    times, gemm, first, blas, other = {}, {}, {}, None, {}
     for round_ in range(rounds):
         for op in ops:
             for n in threads:
@@ -445,6 +447,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                 try:
                     for worker in workers.values():
                         worker.wait_ready()
+                    load = OtherLoad(worker.process for worker in workers.values())
                     for name in shapes:
                         for draw in range(DRAWS):
                             torch_first = torch and torch_goes_first(round_, draw)
@@ -458,6 +461,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                                 for column in ("draw_fwd_ms", "draw_fwd_bwd_ms"):
                                     times.setdefault(key + (column,), []).append(row[column])
                         gemm.setdefault((op, n, name), []).append(workers["tinygradconv"].ask(f"{name} gemm"))
+                    other.setdefault((op, n), []).append(load.cpus())
                     for framework, worker in workers.items():
                         final = worker.close()
                         if framework == "tinygradconv":
@@ -476,7 +480,7 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "gemm_ms": statistics.median(g["gemm_ms"] for g in gemm[(op, n, name)]),
                        "ours_tracemalloc_peak_mb": gemm[(op, n, name)][-1]["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
-                       "calls_per_draw": calls_per_draw(repeats)}
+                       "calls_per_draw": calls_per_draw(repeats), "other_cpus": other[(op, n)]}
                 for framework in frameworks:
                     key = "ours" if framework == "tinygradconv" else "torch"
                     row.update({f"{key}_fwd_ms": statistics.median(column(framework, "fwd_ms")),

@@ -39,6 +39,7 @@ if __package__ in (None, ""):  # run as a script: make the `benchmarks` package 
 from benchmarks.harness import (
     LineWorker,
     check_minimums,
+    other_load_note,
     paired_ratio,
     serve_batches,
     time_in_pairs,
@@ -140,7 +141,8 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
         A dict: ``ours_us_per_op`` and ``torch_us_per_op`` (medians over all batches); ``ratio``, the median over
         the ``runs * rounds`` pairs of ours / torch (``None`` without PyTorch), and ``ratio_of_medians``; process
         CPU times and their paired ``cpu_ratio``; the forward/backward split of each, every batch's figure in pair
-        order, ``torch_first`` (per pair), and the settings used (``threads``, ``n_ops``, ``shape``, ``runs``,
+        order, ``torch_first`` (per pair), ``other_cpus`` (per round, the CPUs other processes kept busy meanwhile,
+        :class:`harness.OtherLoad`), and the settings used (``threads``, ``n_ops``, ``shape``, ``runs``,
         ``rounds``, versions).
 
     Raises:
@@ -154,7 +156,7 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
-    batches, first, _ = time_in_pairs(
+    batches, first, _, other_cpus = time_in_pairs(
         lambda name: _start_worker(name, n_ops, shape, chains_per_run, warmup, threads), frameworks, rounds, runs)
 
     def median(name, key):
@@ -186,6 +188,7 @@ def measure(n_ops=100, shape=(4, 4), runs=7, rounds=5, chains_per_run=50, warmup
         "torch_batches_us_per_op": [b["total"] for b in batches.get("torch", [])],
         "torch_first": first if torch_found else [],
         "paired": True,
+        "other_cpus": other_cpus,
         "threads": threads,
         "n_ops": n_ops,
         "shape": list(shape),
@@ -218,7 +221,8 @@ def _format(result):
                      f"{result['ratio_of_medians']:.2f}x of the medians, "
                      f"{result['ours_min_us_per_op'] / result['torch_min_us_per_op']:.2f}x of the fastest batches, "
                      f"{result['cpu_ratio']:.2f}x of the CPU times (target <= 2x)")
-    return "\n".join(lines)
+    note = other_load_note(result.get("other_cpus") or [])
+    return "\n".join(lines + ([note] if note else []))
 
 
 def main(argv=None):

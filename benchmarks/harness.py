@@ -162,26 +162,106 @@ def time_in_pairs(start_worker, frameworks, rounds, runs):
     batches each, torch first in the pairs of :func:`torch_first_in_slot` (slots counted over all rounds), and close
     them; workers still running after an error are killed.
 
-    Returns ``(answers, torch_first, finals)``: each framework's batch answers in pair order, whether torch went
-    first in each pair, and each framework's final answer of the last round.
+    Returns ``(answers, torch_first, finals, other_cpus)``: each framework's batch answers in pair order, whether
+    torch went first in each pair, each framework's final answer of the last round, and per round the CPUs that
+    other processes kept busy while its batches were timed (:class:`OtherLoad`).
     """
     answers = {name: [] for name in frameworks}
-    first, finals = [], {}
+    first, finals, other_cpus = [], {}, []
     for round_ in range(rounds):
         workers = {name: start_worker(name) for name in frameworks}
         try:
             for worker in workers.values():
                 worker.wait_ready()
+            load = OtherLoad(worker.process for worker in workers.values())
             for run in range(runs):
                 torch_first = "torch" in workers and torch_first_in_slot(round_ * runs + run)
                 first.append(torch_first)
                 for name in frameworks[::-1] if torch_first else frameworks:
                     answers[name].append(workers[name].ask("batch"))
+            other_cpus.append(load.cpus())
             for name, worker in workers.items():
                 finals[name] = worker.close()
         finally:
             kill_running(workers.values())
-    return answers, first, finals
+    return answers, first, finals, other_cpus
+
+
+class OtherLoad:
+    """How many CPUs other processes kept busy while the workers ``processes`` were being timed.
+
+    Between its creation and :meth:`cpus`, the machine's busy CPU time (``/proc/stat``: user, nice, system, irq,
+    softirq and steal time of all CPUs) less the CPU time of this process, of its finished children and of the
+    workers (``/proc/<pid>/stat``), over the wall-clock time between the two: about 0 on an otherwise idle machine
+    (the system's own housekeeping counts, a few hundredths), near 1 or more when another program runs on the same
+    cores, such as a test run. That was how a training step with 2 threads once read 0.01x: torch's OpenMP threads
+    waited for a CPU that another process held, 71-92 ms per step instead of about 1 (2026-12-01). Slowness of the
+    host under a virtual machine is not seen here (it shows as steal time only where the host reports it).
+
+    The clock tick (``SC_CLK_TCK``, usually 10 ms) limits the resolution, so a window should last seconds. Where
+    ``/proc`` cannot be read (not Linux) :meth:`cpus` is ``None``.
+    """
+
+    def __init__(self, processes=()):
+        self.pids = [p.pid for p in processes if isinstance(getattr(p, "pid", None), int)]
+        self.begin = self._read()
+
+    def _read(self):
+        try:
+            ours = sum(_process_ticks(pid) for pid in ["self", *self.pids])
+            return _machine_busy_ticks(), ours, time.perf_counter()
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def cpus(self):
+        """CPUs busy with other work since the meter was made (rounded to 0.001), or ``None``."""
+        end = self._read()
+        if self.begin is None or end is None or end[2] <= self.begin[2]:
+            return None
+        other_ticks = (end[0] - self.begin[0]) - (end[1] - self.begin[1])
+        return round(max(other_ticks, 0) / os.sysconf("SC_CLK_TCK") / (end[2] - self.begin[2]), 3)
+
+
+#: Other processes keeping more than this many CPUs busy, on average over a timing window (:class:`OtherLoad`),
+#: disturbed it: a run of the test suite alongside reads about 1, an otherwise idle 2-vCPU guest 0.00-0.05
+#: (2026-12-01).
+DISTURBED_CPUS = 0.25
+
+
+def other_load_note(other_cpus):
+    """A line for a benchmark's console output naming the rounds in which other processes kept more than
+    :data:`DISTURBED_CPUS` busy (``other_cpus``: per round, :class:`OtherLoad`), or ``""``.
+
+    >>> other_load_note([0.01, 1.02, None])
+    '  NOTE: other processes kept CPUs busy while these rounds were timed: round 2 (1.02 CPUs). Their figures are \
+unreliable: measure again with nothing else running.'
+    """
+    busy = [f"round {i} ({cpus:.3g} CPUs)" for i, cpus in enumerate(other_cpus, start=1)
+            if cpus is not None and cpus > DISTURBED_CPUS]
+    if not busy:
+        return ""
+    return (f"  NOTE: other processes kept CPUs busy while these rounds were timed: {', '.join(busy)}. Their figures "
+            "are unreliable: measure again with nothing else running.")
+
+
+def _machine_busy_ticks():
+    """Clock ticks all CPUs spent busy so far: the first line of ``/proc/stat``, user + nice + system + irq +
+    softirq + steal (guest time is already in user)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = f.readline().split()
+    if fields[0] != "cpu":
+        raise ValueError(f"unexpected first line of /proc/stat: {fields[:1]}")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[1:9])
+    return user + nice + system + irq + softirq + steal
+
+
+def _process_ticks(pid):
+    """Clock ticks of CPU time of process ``pid`` (or ``"self"``) and of its children it has waited for: utime +
+    stime + cutime + cstime, fields 14-17 of ``/proc/<pid>/stat`` (counted after the command name, which may hold
+    spaces and parentheses)."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+        after_name = f.read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in after_name[11:15])          # after_name[0] is field 3 (the state)
 
 
 def kill_running(workers):

@@ -529,7 +529,9 @@ def _blas_text(info):
                      for p in pools if p.get("user_api") == "blas") or "none found"
 
 
-def machine_rows(info, threads):
+def machine_rows(info, threads, other=None):
+    """The machine table: ``info`` (``results["machine"]``), the thread counts and, from :func:`other_load_text`,
+    the other processes' CPU use while timing (``other``, left out when ``None``)."""
     removed = ", ".join(f"{k}={v}" for k, v in info["removed_env"].items()) or "none (not set in this environment)"
     rows = [["date", info["date"]],
             ["CPU", f"{info['cpu']} ({info['cores']} cores available)"],
@@ -546,7 +548,55 @@ def machine_rows(info, threads):
     pools = "OMP, OPENBLAS, MKL, NUMEXPR _NUM_THREADS and VECLIB_MAXIMUM_THREADS set before import"
     rows += [["threads", f"{', '.join(map(str, threads))} ({pools}; torch.set_num_threads)"],
              ["OpenBLAS overrides removed", removed]]
+    if other is not None:
+        rows.append(["CPUs other processes kept busy while timing", other])
     return rows
+
+
+def other_load(results):
+    """``[(window, cpus)]``: per timing window (a round of a section at one thread count), the CPUs that other
+    processes kept busy meanwhile (``other_cpus`` of the rows, :class:`harness.OtherLoad`); windows that could not
+    be measured and results recorded before it was measured are left out.
+
+    >>> other_load({"conv": [{"op": "conv1d", "threads": 1, "shape": "a", "other_cpus": [0.01, 0.9]},
+    ...                      {"op": "conv1d", "threads": 1, "shape": "b", "other_cpus": [0.01, 0.9]}],
+    ...             "train": [{"threads": 2, "other_cpus": [None]}]})
+    [('conv1d, 1 thread(s), round 1', 0.01), ('conv1d, 1 thread(s), round 2', 0.9)]
+    """
+    windows = {}
+    sections = [(f"{r['op']}, {r['threads']} thread(s)", r) for r in results.get("conv") or []]
+    sections += [(f"{name}, {r['threads']} thread(s)", r) for key, name in (("engine", "per-op overhead"),
+                                                                          ("train", "training step"))
+                 for r in results.get(key) or []]
+    for label, row in sections:
+        for round_, cpus in enumerate(row.get("other_cpus") or [], start=1):
+            if cpus is not None:
+                windows[f"{label}, round {round_}"] = cpus
+    return list(windows.items())
+
+
+def other_load_text(results):
+    """The machine table's line on :func:`other_load`: its range over the windows and the disturbed ones
+    (above :data:`harness.DISTURBED_CPUS`), or ``None`` for results without it.
+
+    >>> other_load_text({"train": [{"threads": 1, "other_cpus": [0.02, 0.6]}]})
+    '0.02-0.6 over 2 timing windows; above 0.25 (disturbed): training step, 1 thread(s), round 2 (0.6)'
+    """
+    windows = other_load(results)
+    if not windows:
+        return None
+    values = [cpus for _, cpus in windows]
+    text = f"{min(values):.3g}-{max(values):.3g} over {len(values)} timing windows"
+    disturbed = disturbed_windows(results)
+    if disturbed:
+        text += f"; above {harness.DISTURBED_CPUS} (disturbed): " + ", ".join(f"{w} ({c:.3g})" for w, c in disturbed)
+    return text
+
+
+def disturbed_windows(results):
+    """The windows of :func:`other_load` in which other processes kept more than :data:`harness.DISTURBED_CPUS`
+    CPUs busy."""
+    return [(window, cpus) for window, cpus in other_load(results) if cpus > harness.DISTURBED_CPUS]
 
 
 # ------------------------------------------------------------------------------------------------ running
@@ -639,11 +689,16 @@ def _gpu_message(results):
 
 def render_text(results):
     """Everything as plain text tables (what ``make bench`` prints)."""
-    parts = ["Machine", text_table(["item", "value"], machine_rows(results["machine"], results["threads"]), left=2)]
+    parts = ["Machine", text_table(["item", "value"], machine_rows(results["machine"], results["threads"],
+                                                                   other_load_text(results)), left=2)]
     if _busy(results["machine"]):
         load = results["machine"].get("load_start", "n/a")
         parts += ["", (f"NOTE: the machine was busy (load average {load} at the start), so these figures are "
                        "noisy: measure again on a quiet machine before relying on them.")]
+    if disturbed_windows(results):
+        parts += ["", ("NOTE: other processes kept CPUs busy while some sections were timed (see 'CPUs other "
+                       "processes kept busy while timing' above): those figures are unreliable; measure again "
+                       "with nothing else running.")]
     summary = target_rows(results)
     if summary:
         parts += ["", "Targets", text_table(["target", "case", "measured", "status"], summary, left=2)]
@@ -730,6 +785,11 @@ METHOD = """\
   convolutions (with 14 pairs, the 3rd smallest to the 3rd largest: 99 %). Rows without `"paired": true` in the JSON,
   from runs before this method, give the quotient of the two medians (the engine: over 7 batches in each of 2
   processes per framework).
+* Other processes: for each timing window (a round of a section at one thread count), the machine's busy CPU time
+  (`/proc/stat`) less the benchmark's own processes' (`/proc/<pid>/stat`), over the window's wall-clock time, is
+  given under Machine as "CPUs other processes kept busy while timing". Above 0.25 the window counts as disturbed and
+  the note at the top of the page says so: a test run alongside reads about 1. It does not see a virtual machine's
+  host being slower (that shows only as the drift that pairing is for).
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
@@ -791,9 +851,14 @@ def render_markdown(results, plot=None):
     m = results["machine"]
     quick = " with `--quick` (a smoke run: fewer repeats and shapes)" if results["quick"] else ""
     load = f"load average {m['load_start']} at the start, {m.get('load_end', 'n/a')} at the end, on {m['cores']} cores"
-    if _busy(m):
-        note = (f"These numbers were measured on a shared machine that was busy at the time ({load}), so they are "
-                "noisy. Regenerate this page with `make bench` on a quiet machine before relying on them.")
+    disturbed = disturbed_windows(results)
+    if _busy(m) or disturbed:
+        why = f"busy at the time ({load})" if _busy(m) else f"not idle while it timed ({load})"
+        if disturbed:
+            why += (f"; other processes kept more than {harness.DISTURBED_CPUS} CPUs busy while timing "
+                    + ", ".join(window for window, _ in disturbed))
+        note = (f"These numbers were measured on a shared machine that was {why}, so they are noisy. Regenerate "
+                "this page with `make bench` on a quiet machine before relying on them.")
     else:
         note = (f"Measured with {load}. Timings on a shared machine are noisy: if it was busy, regenerate this page "
                 "with `make bench` on a quiet machine.")
@@ -803,7 +868,8 @@ def render_markdown(results, plot=None):
              f"(vector extensions: {', '.join(m['cpu_flags']) or 'none of ' + ', '.join(VECTOR_FLAGS)}). The "
              "[index](../performance.md) sets it beside the other kinds measured."), "",
              "```{note}", note, "```", "", "## Method", "", METHOD]
-    lines += ["## Machine", "", markdown_table(["item", "value"], machine_rows(m, results["threads"])), ""]
+    lines += ["## Machine", "", markdown_table(["item", "value"], machine_rows(m, results["threads"],
+                                                                         other_load_text(results))), ""]
     summary = target_rows(results)
     if summary:
         missed = sum(row[-1] == "missed" for row in summary)

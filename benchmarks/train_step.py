@@ -41,6 +41,7 @@ from benchmarks.harness import (
     THREAD_VARIABLES,
     LineWorker,
     check_minimums,
+    other_load_note,
     paired_ratio,
     serve_batches,
     time_in_pairs,
@@ -185,7 +186,8 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         ``<= 1``), and ``ratio_of_medians``, the quotient of the two medians; the same in process CPU time
         (``ours_cpu_ms``, ``torch_cpu_ms``, ``cpu_ratio`` paired: with one thread, CPU time is the work done, less
         sensitive to other processes competing for the cores than wall time); every batch's figures, in pair order,
-        and ``torch_first`` (per pair); the losses before and after (both frameworks start from the same weights,
+        and ``torch_first`` (per pair); ``other_cpus``, per round, the CPUs other processes kept busy meanwhile
+        (:class:`harness.OtherLoad`); the losses before and after (both frameworks start from the same weights,
         so their first losses agree); the settings and versions used.
 
     Raises:
@@ -195,8 +197,8 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
     env = worker_env(threads)
     torch_found = torch_version(env) if torch else None
     frameworks = ["tinygradconv"] + (["torch"] if torch_found else [])
-    answers, first, finals = time_in_pairs(lambda name: _start_worker(name, steps_per_run, warmup, threads),
-                                           frameworks, rounds, runs)
+    answers, first, finals, other_cpus = time_in_pairs(
+        lambda name: _start_worker(name, steps_per_run, warmup, threads), frameworks, rounds, runs)
     batches = {name: [a["ms_per_step"] for a in answers[name]] for name in frameworks}
     cpu_batches = {name: [a["cpu_ms_per_step"] for a in answers[name]] for name in frameworks}
     losses = {name: (final["first_loss"], final["last_loss"]) for name, final in finals.items()}
@@ -222,6 +224,7 @@ def measure(runs=7, rounds=3, steps_per_run=50, warmup=20, threads=1, torch=True
         "torch_first": first if torch_found else [],
         "torch_skipped": None if torch_found else ("--no-torch" if not torch else "not installed"),
         "paired": True,
+        "other_cpus": other_cpus,
         "ours_losses": losses["tinygradconv"],
         "torch_losses": losses.get("torch"),
         "model": dict(MODEL),
@@ -276,7 +279,8 @@ def _format(result):
         lines.append(f"  ratio tinygradconv / torch: {result['ratio']:.2f}x wall, {result['cpu_ratio']:.2f}x CPU "
                      "(target <= 1x; the median of the per-pair ratios, so in general not the quotient of the "
                      "columns)")
-    return "\n".join(lines)
+    note = other_load_note(result.get("other_cpus") or [])
+    return "\n".join(lines + ([note] if note else []))
 
 
 def main(argv=None):

@@ -14,6 +14,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -254,7 +255,8 @@ def test_the_convolution_results_come_as_narrow_tables_per_op():
     page = run.render_markdown(_fake_results())
     lines = page.splitlines()
     headers = [(lines[i - 2], line) for i, line in enumerate(lines) if line.startswith("| threads | shape |")]
-    assert [label for label, _ in headers] == ["**conv1d_transpose**, times and ratios:", "**conv1d**, times and ratios:",
+    assert [label for label, _ in headers] == ["**conv1d_transpose**, times and ratios:",
+                                               "**conv1d**, times and ratios:",
                                                "**conv1d_transpose**, details:", "**conv1d**, details:"]
     main, details = headers[0][1], headers[2][1]
     assert "f+b x" in main and "page faults" not in main and "page faults" in details and "f+b x" not in details
@@ -328,7 +330,8 @@ def _fake_gpu(kind="test-gpu", ratio=2.0):
 def test_markdown_page_with_gpu_rows():
     page = run.render_markdown(_fake_results(gpu=_fake_gpu()))
     assert "Test GPU" in page
-    assert "| conv1d | large | (64, 1024, 128, 128, 7, 2, 1) | 1.000 | 0.500 | 2.00 | 6.000 | 3.000 | 2.00 | 1.0e-06 |" in page
+    assert ("| conv1d | large | (64, 1024, 128, 128, 7, 2, 1) | 1.000 | 0.500 | 2.00 "
+            "| 6.000 | 3.000 | 2.00 | 1.0e-06 |") in page
     assert "Training step: ours 0.500 ms, torch 1.000 ms (0.50x)" in page
     assert run.NO_GPU not in page
 
@@ -863,7 +866,8 @@ def test_rendering_a_file_that_is_not_renderable_results_is_a_one_line_error(tmp
     a_list.write_text("[]")
     migrated = ROOT / "docs" / "performance" / "amd-epyc-avx2.json"
     cases = [(tmp_path / "missing.json", "cannot read results"), (bad_json, "cannot read results"),
-             (a_list, "not results written by `run.py --json`"), (migrated, "these figures were migrated from an old page")]
+             (a_list, "not results written by `run.py --json`"),
+             (migrated, "these figures were migrated from an old page")]
     for path, why in cases:
         with pytest.raises(SystemExit) as exit_info:
             run.main(["--from-json", str(path), "--no-write"])
@@ -924,3 +928,64 @@ def test_a_timing_worker_that_cannot_start_is_a_clear_error():
     worker = conv._Worker("tinygradconv", "no_such_op", 1, 3)
     with pytest.raises(RuntimeError, match="benchmark worker tinygradconv failed while starting"):
         worker.wait_ready()
+
+
+# ------------------------------------------------------------------------------------------------ other processes
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="OtherLoad reads /proc (Linux only)")
+def test_other_load_counts_a_busy_process_unless_it_is_a_worker():
+    """Two meters over the same 1.5 s, one told that a spinning process is a worker: the other one counts that
+    process's CPU time as other processes' (about 1 CPU) and this one does not, whatever else the machine runs."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)                                     # the interpreter has started
+        others, as_worker = harness.OtherLoad(), harness.OtherLoad([spinner])
+        time.sleep(1.5)
+        difference = others.cpus() - as_worker.cpus()
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert 0.3 < difference < 1.2
+
+
+def test_other_load_is_none_where_proc_cannot_be_read(monkeypatch):
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("/proc/stat")
+
+    monkeypatch.setattr(harness, "_machine_busy_ticks", missing)
+    assert harness.OtherLoad().cpus() is None
+
+
+def test_the_training_step_records_other_load_per_round(monkeypatch):
+    _FakeTrainWorker.log = []
+    monkeypatch.setattr(train_step, "_start_worker", _FakeTrainWorker)
+    monkeypatch.setattr(train_step, "torch_version", lambda env=None: "fake")
+    loads = iter([0.02, 1.1])
+    monkeypatch.setattr(harness.OtherLoad, "cpus", lambda self: next(loads))
+    result = train_step.measure(runs=7, rounds=2, steps_per_run=1, warmup=0)
+    assert result["other_cpus"] == [0.02, 1.1]
+    assert train_step._format(result).splitlines()[-1] == (
+        "  NOTE: other processes kept CPUs busy while these rounds were timed: round 2 (1.1 CPUs). Their figures are "
+        "unreliable: measure again with nothing else running.")
+
+
+def test_a_disturbed_window_is_named_on_the_page_and_in_the_console():
+    results = _fake_results()
+    results["machine"]["load_start"] = "0.1 0.1 0.1"           # not busy by its load average
+    for row in results["conv"]:
+        row["other_cpus"] = [0.01, 0.02] if row["threads"] == 1 else [0.01, 0.9]
+    results["train"][0]["other_cpus"] = [0.03]
+    page = run.render_markdown(results)
+    assert ("| CPUs other processes kept busy while timing | 0.01-0.9 over 7 timing windows; above 0.25 (disturbed): "
+            "conv1d_transpose, 2 thread(s), round 2 (0.9) |") in page
+    note = page.split("```{note}\n")[1].split("\n```")[0]
+    assert "not idle while it timed" in note and note.endswith(
+        "while timing conv1d_transpose, 2 thread(s), round 2, so they are noisy. Regenerate this page with `make "
+        "bench` on a quiet machine before relying on them.")
+    assert "NOTE: other processes kept CPUs busy while some sections were timed" in run.render_text(results)
+    for row in results["conv"]:
+        row["other_cpus"] = [0.01, 0.02]
+    assert "(disturbed)" not in run.render_markdown(results) and "NOTE: other" not in run.render_text(results)
+    del results["train"][0]["other_cpus"]
+    for row in results["conv"]:
+        del row["other_cpus"]                                 # results recorded before it was measured
+    assert "| CPUs other processes" not in run.render_markdown(results)
