@@ -105,7 +105,8 @@ if plt is not None:
 # The stated quality: denoising works, and the constraint holds (up to float32 rounding).
 gain = 1 - mse_model / mse_noisy
 if not gain >= REQUIRED:
-    raise RuntimeError(f"FAILED: the test MSE is only {gain:.0%} lower than the noisy input's (required {REQUIRED:.0%})")
+    raise RuntimeError(f"FAILED: the test MSE is only {gain:.0%} lower than the noisy input's "
+                       f"(required {REQUIRED:.0%})")
 if not max_norm <= LIMIT * (1 + 1e-5):
     raise RuntimeError(f"FAILED: a kernel norm {max_norm:.6f} exceeds the MaxNorm limit {LIMIT}")
 print(f"OK: {gain:.0%} lower MSE than the noisy input, and every kernel norm is within {LIMIT}")

@@ -9,7 +9,8 @@ bottleneck loses comes back through the skip. Such a graph is not a plain stack:
 functional API, ``layers.Input`` and ``models.Model(inputs, outputs)``, as in Keras.
 
 The task: denoise sums of three sinusoids of 1 to 12 cycles per signal (``tinygradconv.datasets.noisy_pairs``,
-white noise of std 0.5, which hides most of the signal). The baseline is the best moving average (box filter), its window chosen on the training set.
+white noise of std 0.5, which hides most of the signal). The baseline is the best moving average (box filter),
+its window chosen on the training set.
 
 The stated quality: the U-Net's test MSE is at least 25% lower than the best moving average's (20% in the short
 ``--fast`` run).

@@ -97,7 +97,8 @@ def ref_transpose_window(length, kernel_size, strides, padding, output_padding, 
 
 def ref_conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
                          data_format="channels_last"):
-    """Scatter-add ``F[b, j*s + t*d, o] += x[b, j, i] * W[t, o, i]``, then ``y[b, n] = F[b, n + c_left]`` (0 outside)."""
+    """Scatter-add ``F[b, j*s + t*d, o] += x[b, j, i] * W[t, o, i]``, then ``y[b, n] = F[b, n + c_left]``
+    (0 outside)."""
     x = np.asarray(x)
     kernel = np.asarray(kernel)
     if data_format == "channels_first":

@@ -326,7 +326,8 @@ def test_apply_rejects_non_tensors_and_mixed_backends():
 
 # ------------------------------------------------------------------------------------------- gradcheck
 def test_gradcheck_accepts_correct_gradients(backend):
-    a, b = tensor_on([[0.5, -1.0], [2.0, 0.3]], backend, requires_grad=True), tensor_on([1.5, -0.5], backend, requires_grad=True)
+    a = tensor_on([[0.5, -1.0], [2.0, 0.3]], backend, requires_grad=True)
+    b = tensor_on([1.5, -0.5], backend, requires_grad=True)
     assert tg.gradcheck(lambda p, q: ((p * q).tanh() @ q).sigmoid(), a, b)
 
 
@@ -426,7 +427,8 @@ def test_grad_mode_is_per_thread():
 
     seen = []
     with tg.no_grad():
-        worker = threading.Thread(target=lambda: seen.append((tensor_on([1.0], requires_grad=True) * 2.0).requires_grad))
+        worker = threading.Thread(
+            target=lambda: seen.append((tensor_on([1.0], requires_grad=True) * 2.0).requires_grad))
         worker.start()
         worker.join()
         assert not (tensor_on([1.0], requires_grad=True) * 2.0).requires_grad

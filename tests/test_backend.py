@@ -29,7 +29,8 @@ def run_fresh(tmp_path, env_vars=None, config_file=None, code=PROBE):
     if config_file is not None:
         (tmp_path / "config.json").write_text(config_file if isinstance(config_file, str) else
                                               json.dumps(config_file))
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
 
 
 def test_builtin_backends():

@@ -1,4 +1,5 @@
-"""Callbacks: hook order and logs, progress output, and each callback against rules derived by hand from Keras's docs."""
+"""Callbacks: hook order and logs, progress output, and each callback against rules derived by hand from
+Keras's docs."""
 import csv
 import math
 

@@ -147,7 +147,8 @@ def test_keras_consistency_product_matches_reference(backend):
 
 @pytest.mark.parametrize(
     "filters, k, s, padding, op, expected",
-    [(5, 2, 2, "valid", None, (2, 16, 5)), (6, 2, 3, "same", 2, (2, 23, 6)), (6, (2,), (2,), "valid", None, (2, 16, 6))],
+    [(5, 2, 2, "valid", None, (2, 16, 5)), (6, 2, 3, "same", 2, (2, 23, 6)),
+     (6, (2,), (2,), "valid", None, (2, 16, 6))],
 )
 def test_keras_correctness_configs(backend, filters, k, s, padding, op, expected):
     rng = np.random.default_rng(21)
@@ -276,7 +277,8 @@ def test_accepts_array_data_and_converts_to_the_input_backend(backend):
         ({"strides": 2, "padding": "same"}, ((2, 5, 3), (3, 2, 3))),
         ({"strides": 3, "padding": "valid", "output_padding": 2}, ((1, 4, 2), (2, 3, 2))),
         ({"strides": 1, "padding": "same", "output_padding": 0, "dilation_rate": 3}, ((2, 4, 2), (2, 2, 2))),
-        ({"strides": 2, "padding": "same", "dilation_rate": 2, "data_format": "channels_first"}, ((1, 2, 4), (3, 3, 2))),
+        ({"strides": 2, "padding": "same", "dilation_rate": 2, "data_format": "channels_first"},
+         ((1, 2, 4), (3, 3, 2))),
         ({"strides": 4, "padding": "same", "output_padding": 3}, ((1, 3, 2), (2, 2, 2))),
     ],
 )

@@ -1,8 +1,9 @@
 """Values and gradients against PyTorch (skipped, visibly, when torch is not installed).
 
 conv1d_transpose is compared with ``torch.nn.functional.conv_transpose1d`` through the Keras -> torch mapping
-(docs/conv1d_transpose_math.md, "Mapping to PyTorch"), derived here again from the reference window (``ref_transpose_window``), not from the code under
-test; conv1d with ``torch.nn.functional.conv1d`` on an explicitly padded input. All in float64, numpy backend.
+(docs/conv1d_transpose_math.md, "Mapping to PyTorch"), derived here again from the reference window
+(``ref_transpose_window``), not from the code under test; conv1d with ``torch.nn.functional.conv1d`` on an
+explicitly padded input. All in float64, numpy backend.
 """
 
 import itertools
@@ -55,7 +56,8 @@ def _ours(fn, x, w, b, **kwargs):
 
 def _torch_leaves(x, w, b):
     """``x``, ``w``, ``b`` as torch leaves in torch's layouts: ``(N, C, L)`` and the kernel's axes reversed."""
-    return (torch.tensor(x.transpose(0, 2, 1), requires_grad=True), torch.tensor(w.transpose(2, 1, 0), requires_grad=True),
+    return (torch.tensor(x.transpose(0, 2, 1), requires_grad=True),
+            torch.tensor(w.transpose(2, 1, 0), requires_grad=True),
             torch.tensor(b, requires_grad=True))
 
 
@@ -140,6 +142,7 @@ def test_conv1d_matches_torch_on_the_grid():
         if not _agrees_with_torch(y, (tx, tw, tb), yt, (xt, wt, bt), rng):
             failures.append((length, k, s, d, padding, groups))
     # every config except the "valid" ones whose signal is shorter than the dilated kernel
-    short = sum(1 for length, k, d in itertools.product(range(1, 9), range(1, 6), range(1, 4)) if length < (k - 1) * d + 1)
+    short = sum(1 for length, k, d in itertools.product(range(1, 9), range(1, 6), range(1, 4))
+                if length < (k - 1) * d + 1)
     assert count == 2880 - short * 4 * 2           # x 4 strides x 2 groups
     assert not failures, f"{len(failures)} of {count} configs differ from torch, e.g. {failures[:5]}"

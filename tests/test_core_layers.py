@@ -231,7 +231,8 @@ def test_dropout_rate_zero_and_one():
 @pytest.mark.parametrize("kwargs, argument", [({"rate": -0.1}, "rate"), ({"rate": 1.5}, "rate"),
                                               ({"rate": "half"}, "rate"), ({"rate": 0.5, "noise_shape": (0, 1)},
                                                                             "noise_shape"),
-                                              ({"rate": 0.5, "seed": -1}, "seed"), ({"rate": 0.5, "seed": 1.5}, "seed")])
+                                              ({"rate": 0.5, "seed": -1}, "seed"),
+                                              ({"rate": 0.5, "seed": 1.5}, "seed")])
 def test_dropout_rejects_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         Dropout(**kwargs)

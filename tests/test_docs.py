@@ -265,7 +265,8 @@ def test_compatibility_page_claims_about_the_functional_op():
     from tinygradconv.ops import conv1d_transpose
 
     x, w = np.ones((1, 5, 1)), np.ones((3, 1, 1))
-    # k_eff = (3 - 1) * 2 + 1 = 5: valid/None gives (5 - 1) * 2 + max(5, 2) = 13 (so does torch: (5 - 1) * 2 + 2 * 2 + 1)
+    # k_eff = (3 - 1) * 2 + 1 = 5: valid/None gives (5 - 1) * 2 + max(5, 2) = 13
+    # (so does torch: (5 - 1) * 2 + 2 * 2 + 1)
     assert conv1d_transpose(x, w, strides=2, dilation_rate=2).shape == (1, 13, 1)
     # output_padding 3 >= strides 2: (5 - 1) * 2 + 3 + 3 = 14, the last 3 steps are zero extension
     y = conv1d_transpose(x, w, strides=2, output_padding=3).numpy()[0, :, 0]

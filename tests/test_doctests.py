@@ -28,6 +28,7 @@ def test_every_public_module_has_an_example():
         module = importlib.import_module(name)
         if name.rsplit(".", 1)[-1].startswith("_"):
             continue
-        if not doctest.DocTestFinder().find(module) or all(not t.examples for t in doctest.DocTestFinder().find(module)):
+        if (not doctest.DocTestFinder().find(module)
+                or all(not t.examples for t in doctest.DocTestFinder().find(module))):
             missing.append(name)
     assert not missing, f"modules without any >>> example: {missing}"

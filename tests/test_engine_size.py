@@ -27,7 +27,9 @@ def lines_of_code(source: str) -> int:
 
 
 def test_the_counter_on_a_hand_counted_source():
-    source = '"""Module docstring."""\n# a comment\n\ndef f(x):\n    """Doc\n    string."""\n    return (x +\n            1)  # two lines\n'
+    source = ('"""Module docstring."""\n# a comment\n\n'
+              'def f(x):\n    """Doc\n    string."""\n'
+              '    return (x +\n            1)  # two lines\n')
     assert lines_of_code(source) == 3  # def, return, and the continuation line
 
 

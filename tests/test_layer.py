@@ -142,7 +142,8 @@ def test_set_weights_from_tensors_and_get_weights_are_copies(backend):
 
 def test_weights_never_share_the_initializer_value():
     value = np.array([1.0, 2.0, 3.0])
-    layer = Dense(3, kernel_initializer=tg.initializers.Constant(value), bias_initializer=lambda shape, dtype=None: value)
+    layer = Dense(3, kernel_initializer=tg.initializers.Constant(value),
+                  bias_initializer=lambda shape, dtype=None: value)
     layer(np.ones((1, 1)))
     value[...] = 0.0
     np.testing.assert_array_equal(layer.get_weights()[0], [[1.0, 2.0, 3.0]])
@@ -176,7 +177,8 @@ def test_add_weight_in_the_keras_2_order_is_refused_as_keras_3_does():
 
     with pytest.raises(ValueError, match="`name` must be passed as a keyword"):
         KerasOld().build((1, 2))
-    with pytest.raises(ValueError, match=r"`name` must be passed as a keyword.*add_weight\(shape=\.\.\., name='kernel'\)"):
+    with pytest.raises(ValueError,
+                       match=r"`name` must be passed as a keyword.*add_weight\(shape=\.\.\., name='kernel'\)"):
         Old().build((1, 2))
 
 

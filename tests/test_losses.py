@@ -260,7 +260,8 @@ def test_classes_reduce_like_keras(backend, rng):
     # (batch, 1) weights and (batch, steps) losses: weights broadcast per sample
     p3, y3 = rng.standard_normal((4, 5, 2)), rng.standard_normal((4, 5, 2))
     expected = (np_mse(y3, p3) * w[:, None]).sum() / 20
-    assert losses.MeanSquaredError()(y3, tensor_on(p3, backend), sample_weight=w[:, None]).item() == pytest.approx(expected)
+    assert losses.MeanSquaredError()(y3, tensor_on(p3, backend), sample_weight=w[:, None]).item() == \
+        pytest.approx(expected)
     assert losses.MeanSquaredError()(y3, tensor_on(p3, backend), sample_weight=w).item() == pytest.approx(expected)
 
 

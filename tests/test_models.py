@@ -677,7 +677,8 @@ class EpochCounter(tg.callbacks.Callback):
 
 @pytest.mark.parametrize("x_val, y_val, pattern", [
     (np.zeros((5, 4)), np.zeros((5, 2)), r"x_val of shape \(5, 4\).*x of shape \(8, 3\).*cannot run on x_val"),
-    (np.zeros((5, 3)), np.zeros((5, 3)), r"y_val of shape \(5, 3\).*y of shape \(8, 2\).*outputs on x_val.*\(None, 2\)"),
+    (np.zeros((5, 3)), np.zeros((5, 3)),
+     r"y_val of shape \(5, 3\).*y of shape \(8, 2\).*outputs on x_val.*\(None, 2\)"),
     (np.zeros((5, 3)), np.zeros(5), r"y_val of shape \(5,\).*does not fit"),
     (np.zeros((5, 2)), np.zeros((5, 3)), r"x_val of shape \(5, 2\).*cannot run on x_val"),  # x_val, y_val swapped
 ])
@@ -720,7 +721,8 @@ def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_
     model = Sequential([tg.layers.Conv1D(1, 3, padding="same", dtype="float64", use_bias=False)])
     model.compile(optimizer=SGD(learning_rate=0.0), loss="mse")
     history = model.fit(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0,
-                        callbacks=[tg.callbacks.LambdaCallback(on_train_begin=lambda logs: model.set_weights([kernel]))])
+                        callbacks=[tg.callbacks.LambdaCallback(
+                            on_train_begin=lambda logs: model.set_weights([kernel]))])
     padded = np.pad(x_val[:, :, 0], ((0, 0), (1, 1)))  # "same" convolution (cross-correlation), by hand
     expected = 0.5 * padded[:, :-2] + 1.0 * padded[:, 1:-1] - 0.25 * padded[:, 2:]
     np.testing.assert_allclose(history.history["val_loss"], [np.mean((expected - y_val[:, :, 0]) ** 2)], rtol=1e-10)

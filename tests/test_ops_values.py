@@ -40,7 +40,8 @@ def test_binary_operator_values_with_broadcasting(name, op, reference, backend, 
 def test_pow_values(backend, rng):
     a = rng.uniform(0.5, 2.0, (3, 4))
     b = rng.uniform(-2.0, 2.0, (4,))
-    np.testing.assert_allclose((tensor_on(a, backend) ** tensor_on(b, backend)).numpy(), np.exp(b * np.log(a)), rtol=1e-12)
+    np.testing.assert_allclose((tensor_on(a, backend) ** tensor_on(b, backend)).numpy(), np.exp(b * np.log(a)),
+                               rtol=1e-12)
     np.testing.assert_allclose((tensor_on(a, backend) ** 2).numpy(), a * a, rtol=1e-12)
     np.testing.assert_allclose((2.0 ** tensor_on(b, backend)).numpy(), np.exp(b * math.log(2.0)), rtol=1e-12)
 
@@ -131,7 +132,8 @@ def test_where_values(backend, rng):
     out = ops.where(cond, tensor_on(a, backend), tensor_on(b, backend))
     expected = [[a[i, j] if cond[i, j] else b[j] for j in range(4)] for i in range(3)]
     np.testing.assert_array_equal(out.numpy(), expected)
-    out = ops.where(tensor_on(cond, backend, dtype="bool"), tensor_on(a, backend), 0.0)  # a Tensor condition and a number
+    # a Tensor condition and a number
+    out = ops.where(tensor_on(cond, backend, dtype="bool"), tensor_on(a, backend), 0.0)
     np.testing.assert_array_equal(out.numpy(), np.where(cond, a, 0.0))
 
 
@@ -254,7 +256,8 @@ def test_concat_stack_values(backend, rng):
     a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 1)), rng.standard_normal((2, 3))
     out = ops.concat([tensor_on(a, backend), tensor_on(b, backend), tensor_on(c, backend)], axis=1)
     np.testing.assert_array_equal(out.numpy(), np.hstack([a, b, c]))
-    np.testing.assert_array_equal(ops.concat([tensor_on(a, backend), tensor_on(c, backend)], axis=-2).numpy(), np.vstack([a, c]))
+    np.testing.assert_array_equal(ops.concat([tensor_on(a, backend), tensor_on(c, backend)], axis=-2).numpy(),
+                                  np.vstack([a, c]))
     stacked = ops.stack([tensor_on(a, backend), tensor_on(c, backend)], axis=1)
     assert stacked.shape == (2, 2, 3)
     np.testing.assert_array_equal(stacked.numpy()[:, 0], a)

@@ -186,7 +186,8 @@ def test_temporary_file_is_fsynced_before_the_rename(tmp_path, monkeypatch):
     events = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
-    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", os.path.dirname(a))) or real_replace(a, b))
+    monkeypatch.setattr(os, "replace",
+                        lambda a, b: events.append(("replace", os.path.dirname(a))) or real_replace(a, b))
     make_model().save_weights(tmp_path / "w.npz")
     assert events[0] == "fsync" and events[1] == ("replace", str(tmp_path))  # same directory, synced first
 

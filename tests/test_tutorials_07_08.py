@@ -143,7 +143,8 @@ def test_tutorial_figures_are_readable():
     resize = Sequential([layer for _ in range(3) for layer in (UpSampling1D(2), Conv1D(1, 3, padding="same"))])
     for fig in (viz.plot_overlap_counts(stack, 10).figure, viz.plot_overlap_counts(resize, 10).figure,
                 viz.plot_receptive_field(stack, 10, 40).figure,
-                viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)]), 4),
+                viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2),
+                                                  Conv1DTranspose(1, 3, strides=2)]), 4),
                 viz.plot_gradient_as_transpose(), skip_model_figure()):
         assert_readable(fig)
 

@@ -162,7 +162,8 @@ def test_normalize_padding():
 
 def test_standardize_padding():
     assert V.standardize_padding("Same", V.TRANSPOSE_PADDINGS) == "same"
-    with raises(ValueError, "The `padding` argument must be a list/tuple or one of {'valid', 'same'}. Received: causal"):
+    with raises(ValueError, "The `padding` argument must be a list/tuple or one of {'valid', 'same'}. "
+                            "Received: causal"):
         V.standardize_padding("Causal", V.TRANSPOSE_PADDINGS)
     with raises(TypeError, "The `padding` argument must be one of {'valid', 'same'}; explicit (list/tuple) padding "
                            "is not supported by this layer. Received: padding=[1, 1]"):

@@ -142,8 +142,8 @@ def test_conv_matrices_are_transposes_of_each_other():
     ({"kind": "conv1d", "input_length": 5, "kernel_size": 3, "weights": [1, 2]}, ValueError, "weights"),
     ({"kind": "conv1d", "input_length": 5, "kernel_size": 2, "weights": [1, np.nan]}, ValueError, "weights"),
     ({"kind": "conv1d", "input_length": 2, "kernel_size": 3}, ValueError, "empty output"),
-    ({"kind": "conv1d_transpose", "input_length": 1, "kernel_size": 2, "padding": "same", "output_padding": 0}, ValueError,
-     "empty output"),
+    ({"kind": "conv1d_transpose", "input_length": 1, "kernel_size": 2, "padding": "same", "output_padding": 0},
+     ValueError, "empty output"),
     ({"kind": "conv1d", "input_length": 5, "kernel_size": 3, "method": "sideways"}, ValueError, "method"),
     ({"kind": object(), "input_length": 5, "kernel_size": 3}, TypeError, "kind"),
 ])
@@ -572,7 +572,8 @@ def test_importing_the_package_does_not_import_matplotlib():
             "assert 'matplotlib' not in sys.modules, 'viz'\n"
             "print(m.shape)\n")
     env = {**os.environ, "PYTHONPATH": ROOT}
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env,
+                            cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(6, 3)"
 

@@ -275,8 +275,8 @@ def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
 
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
-    (the left branch); ``elu(-0.0) = -0.0``; ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's
-    vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
+    (the left branch); ``elu(-0.0) = -0.0``; ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with
+    gradient NaN (PyTorch's vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]

@@ -236,10 +236,10 @@ def register_op(name: str, samples: Callable[[np.random.Generator], list],
     (``Function.apply(x, w)`` instead of ``apply(x, w, None)``).
 
     ``special_points(rng)`` returns a list of :class:`Sample` at the special inputs of the op's domain: zero,
-    ``-0.0``, ``+-inf``, NaN, exact ties, kinks, rank-0 and empty shapes. :func:`~tinygradconv.checks.check_special_points` evaluates the
-    op and its gradient there (against each sample's ``expected`` values, or a reference function you pass); the
-    test suite does it for every built-in op against PyTorch and Keras. Pass ``no_special_points="why"`` instead
-    when an op has none worth checking.
+    ``-0.0``, ``+-inf``, NaN, exact ties, kinks, rank-0 and empty shapes.
+    :func:`~tinygradconv.checks.check_special_points` evaluates the op and its gradient there (against each
+    sample's ``expected`` values, or a reference function you pass); the test suite does it for every built-in
+    op against PyTorch and Keras. Pass ``no_special_points="why"`` instead when an op has none worth checking.
 
     >>> import numpy as np
     >>> import tinygradconv as tg

@@ -265,7 +265,8 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             now = time.perf_counter()
             # formatting the postfix costs more than a small training step: do it only when the bar redraws
-            if logs and (now - self._last_postfix >= self._bar.mininterval or self._bar.n + 1 >= (self._bar.total or 0)):
+            if logs and (now - self._last_postfix >= self._bar.mininterval
+                         or self._bar.n + 1 >= (self._bar.total or 0)):
                 self._bar.set_postfix_str(_format_logs(logs), refresh=False)
                 self._last_postfix = now
             self._bar.update(1)
@@ -607,7 +608,8 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, verbose=0):
         super().__init__()
         if not callable(schedule):
-            raise TypeError(f"Invalid value for argument `schedule`. Expected a function. Received schedule={schedule!r}")
+            raise TypeError("Invalid value for argument `schedule`. Expected a function. "
+                            f"Received schedule={schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
         try:

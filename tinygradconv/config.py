@@ -55,7 +55,8 @@ def _load() -> dict:
 
 def _check_floatx(value):
     if value not in _FLOAT_TYPES:
-        raise ValueError(f"Invalid value for argument `floatx`. Expected one of {_FLOAT_TYPES}. Received floatx={value!r}")
+        raise ValueError(f"Invalid value for argument `floatx`. Expected one of {_FLOAT_TYPES}. "
+                         f"Received floatx={value!r}")
 
 
 

@@ -163,7 +163,8 @@ def resolution_pairs(n=256, steps=128, factor=2, channels=1, noise=0.05, seed=No
 
 
 class HiddenKernelData(NamedTuple):
-    """What :func:`hidden_kernel` returns: inputs ``x``, outputs ``y``, and the ``kernel`` and ``bias`` that made them."""
+    """What :func:`hidden_kernel` returns: inputs ``x``, outputs ``y``, and the ``kernel`` and ``bias`` that
+    made them."""
 
     x: np.ndarray
     y: np.ndarray

@@ -392,7 +392,8 @@ def _columns(data, tensors, argument, names=None):
     sizes = {len(a) for a in arrays}
     if len(sizes) > 1:
         raise ValueError(f"Data cardinality is ambiguous: the arrays of `{argument}` have "
-                         f"{[len(a) for a in arrays]} samples. Make sure all arrays contain the same number of samples.")
+                         f"{[len(a) for a in arrays]} samples. "
+                         "Make sure all arrays contain the same number of samples.")
     return Columns(arrays)
 
 
@@ -432,8 +433,8 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
         dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
-        ``"<output name>_loss"`` (with several outputs; one output logs only ``"loss"``, as Keras). A model compiled so is saved without its compile arguments (compile it again
-        after loading)."""
+        ``"<output name>_loss"`` (with several outputs; one output logs only ``"loss"``, as Keras). A model
+        compiled so is saved without its compile arguments (compile it again after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")

@@ -244,7 +244,8 @@ def _from_keras_config(class_name, config, filepath):
             try:
                 activations.get(value)
             except (ValueError, TypeError) as exc:
-                raise SavedFileError(f"{where}: activation {value!r} is not supported by tinygradconv ({exc})") from None
+                raise SavedFileError(f"{where}: activation {value!r} "
+                                     f"is not supported by tinygradconv ({exc})") from None
         out[key] = value
     return out
 

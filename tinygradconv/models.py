@@ -110,7 +110,8 @@ def _check_verbose(verbose):
     if verbose == "auto":
         return 1
     if isinstance(verbose, bool) or verbose not in (0, 1, 2):
-        raise ValueError(f"Invalid value for argument `verbose`. Expected 'auto', 0, 1 or 2. Received verbose={verbose!r}")
+        raise ValueError("Invalid value for argument `verbose`. Expected 'auto', 0, 1 or 2. "
+                         f"Received verbose={verbose!r}")
     return int(verbose)
 
 
@@ -588,7 +589,8 @@ class Model(Layer):
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
         if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"Invalid value for argument `shuffle`. Expected True or False. Received shuffle={shuffle!r}")
+            raise TypeError("Invalid value for argument `shuffle`. Expected True or False. "
+                            f"Received shuffle={shuffle!r}")
         number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:

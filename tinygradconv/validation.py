@@ -120,7 +120,7 @@ def normalize_int(value, name, *, allow_zero=False, allow_bool=False):
     Traceback (most recent call last):
     ...
     ValueError: Invalid value for argument `strides`. Expected an integer or a tuple of 1 integer. Received strides=(2, 2)
-    """
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
     item = value
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
@@ -203,7 +203,7 @@ def normalize_padding(value, allowed=CONV_PADDINGS):
     Traceback (most recent call last):
     ...
     ValueError: Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal'). Received padding='full'
-    """
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
     if not isinstance(value, str):
         raise TypeError(f"Invalid type for argument `padding`. Expected a string, one of {tuple(allowed)}. "
                         f"Received padding={value!r} of type {type(value).__name__}")

@@ -52,9 +52,9 @@ print("x", data.x.shape, "-> y", data.y.shape, "; hidden kernel", data.kernel.sh
 # %% [markdown]
 # ## A training loop by hand
 #
-# The parameters are plain `float32` tensors (the data's dtype) with `requires_grad=True`. Each step: forward pass, mean squared error,
-# `backward` (the gradients land in `.grad`), a gradient-descent update done under `no_grad` (the update must
-# not be recorded), and `zero_grad` because gradients accumulate.
+# The parameters are plain `float32` tensors (the data's dtype) with `requires_grad=True`. Each step: forward
+# pass, mean squared error, `backward` (the gradients land in `.grad`), a gradient-descent update done under
+# `no_grad` (the update must not be recorded), and `zero_grad` because gradients accumulate.
 
 # %%
 rng = np.random.default_rng(0)

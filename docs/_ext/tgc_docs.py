@@ -121,7 +121,8 @@ def check_imports(sections) -> dict:
             try:
                 modules[name] = importlib.import_module(name)
             except Exception as exc:  # re-raised with the module name
-                raise RuntimeError(f"docs: the API reference cannot import {name}: {type(exc).__name__}: {exc}") from exc
+                raise RuntimeError(f"docs: the API reference cannot import {name}: "
+                                   f"{type(exc).__name__}: {exc}") from exc
     return modules
 
 

@@ -5,8 +5,8 @@ on many random (or all small) cases and returns ``True`` when every case agrees;
 ``AssertionError`` with the first counterexample in plain words: the inputs, the value expected, the value received
 and where they differ. The solutions are in the docs (``docs/exercises.md``), folded away.
 
-:data:`EXERCISES` lists them by tutorial: ``EXERCISES["03"]`` gives ``(title, task, checker)`` triples; a task is Markdown (code in backticks, maths in
-``$...$``), the text of the exercise cell at the end of its tutorial.
+:data:`EXERCISES` lists them by tutorial: ``EXERCISES["03"]`` gives ``(title, task, checker)`` triples; a task
+is Markdown (code in backticks, maths in ``$...$``), the text of the exercise cell at the end of its tutorial.
 
 >>> from tinygradconv.exercises import check_output_length
 >>> def wrong(input_length, kernel_size, strides, padding, output_padding, dilation_rate):

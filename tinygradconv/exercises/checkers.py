@@ -220,7 +220,8 @@ def check_output_length(fn, seed=0):
     >>> def fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
     ...     span = (kernel_size - 1) * dilation_rate + 1
     ...     if output_padding is None:
-    ...         return input_length * strides if padding == "same" else (input_length - 1) * strides + max(span, strides)
+    ...         return (input_length * strides if padding == "same"
+    ...                 else (input_length - 1) * strides + max(span, strides))
     ...     pad = 0 if padding == "valid" else span // 2
     ...     return (input_length - 1) * strides + span - 2 * pad + output_padding
     >>> check_output_length(fn)

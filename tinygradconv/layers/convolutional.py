@@ -290,8 +290,8 @@ class Conv1D(_BaseConv1D):
     Raises:
         ValueError: invalid arguments (as Keras: non-positive sizes, bad padding, ``filters`` not divisible by
             ``groups``, ``strides > 1`` with ``dilation_rate > 1``, ...), input channels not divisible by ``groups``,
-            a "valid" output length that would be zero or negative, an input that is not 3-D or has another channel count
-            than the layer was built for.
+            a "valid" output length that would be zero or negative, an input that is not 3-D or has another channel
+            count than the layer was built for.
         TypeError: a string where an integer is expected, or a non-string ``padding``.
 
     Example:

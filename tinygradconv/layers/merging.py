@@ -5,7 +5,8 @@ Element-wise merges (:class:`Add`, :class:`Subtract`, :class:`Multiply`, :class:
 and the sample shapes (without the batch axis) broadcast aligned at the right: two sizes combine if they are
 equal, if one of them is 1, or if one is unknown (``None``). An input of lower rank is expanded at axis 1, just
 after the batch axis, until every input has the same rank, so ``(batch, 3)`` times ``(batch, 2, 3)`` gives
-``(batch, 2, 3)``: each sample's vector multiplies each row of the same sample. The batch sizes must agree. :class:`Concatenate` joins along ``axis``; every other axis must match.
+``(batch, 2, 3)``: each sample's vector multiplies each row of the same sample. The batch sizes must agree.
+:class:`Concatenate` joins along ``axis``; every other axis must match.
 
 They are the joints of the functional API: skip connections (``Add``, ``Concatenate``) in residual networks and
 U-Nets.

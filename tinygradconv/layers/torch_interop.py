@@ -103,8 +103,9 @@ def conv1d_from_torch(cls, module, data_format="channels_first", **kwargs):
                              "ZeroPadding1D(padding) before a 'valid' Conv1D instead.")
         else:
             raise ValueError(f"torch.nn.Conv1d(padding={p}, stride={s}) pads a fixed {p} steps on each side; Keras' "
-                             "'same' padding with strides > 1 depends on the input length, and 'valid' pads none, so no "
-                             "Keras padding name gives it. Use ZeroPadding1D(padding) before a 'valid' Conv1D instead.")
+                             "'same' padding with strides > 1 depends on the input length, and 'valid' pads none, "
+                             "so no Keras padding name gives it. "
+                             "Use ZeroPadding1D(padding) before a 'valid' Conv1D instead.")
     weight = _array(module.weight)
     bias = None if module.bias is None else _array(module.bias)
     try:
@@ -112,7 +113,8 @@ def conv1d_from_torch(cls, module, data_format="channels_first", **kwargs):
                     use_bias=bias is not None, data_format=data_format, dtype=_dtype(weight), **kwargs)
     except ValueError as exc:
         raise ValueError(f"torch.nn.Conv1d{(k, s, d)} has no Keras equivalent: {exc}") from None
-    shape = (None, module.in_channels, None) if layer.data_format == "channels_first" else (None, None, module.in_channels)
+    shape = ((None, module.in_channels, None) if layer.data_format == "channels_first"
+             else (None, None, module.in_channels))
     layer.build(shape)
     layer.built = True
     layer.set_weights([np.transpose(weight, (2, 1, 0))] + ([] if bias is None else [bias]))
@@ -149,7 +151,8 @@ def conv1d_transpose_from_torch(cls, module, data_format="channels_first", **kwa
     bias = None if module.bias is None else _array(module.bias)
     layer = cls(module.out_channels, k, strides=s, padding=choice[0], output_padding=choice[1], dilation_rate=d,
                 use_bias=bias is not None, data_format=data_format, dtype=_dtype(weight), **kwargs)
-    shape = (None, module.in_channels, None) if layer.data_format == "channels_first" else (None, None, module.in_channels)
+    shape = ((None, module.in_channels, None) if layer.data_format == "channels_first"
+             else (None, None, module.in_channels))
     layer.build(shape)
     layer.built = True
     layer.set_weights([np.transpose(weight, (2, 1, 0))] + ([] if bias is None else [bias]))

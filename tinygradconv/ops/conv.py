@@ -1141,7 +1141,8 @@ def _conv_samples(rng):
     return [
         Sample((n((2, 7, 3)), n((3, 3, 2)), n((2,))), {"strides": 2}),
         Sample((n((1, 6, 4)), n((2, 2, 4)), n((4,))), {"padding": "same", "dilation_rate": 2, "groups": 2}),
-        Sample((n((2, 2, 5)), n((3, 2, 3)), None), {"strides": 2, "padding": "causal", "data_format": "channels_first"}),
+        Sample((n((2, 2, 5)), n((3, 2, 3)), None),
+               {"strides": 2, "padding": "causal", "data_format": "channels_first"}),
         Sample((n((1, 6, 2)), n((2, 2, 2)), n((2,))), {"strides": 2, "padding": (2, -1), "dilation_rate": 3}),
         Sample((n((1, 5, 2)), n((4, 2, 3)), None), {"strides": 3, "padding": "same"}),
         Sample((n((2, 6, 2)), n((3, 2, 2))), {"strides": 2}),                  # bias left out

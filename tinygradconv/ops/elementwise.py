@@ -42,8 +42,9 @@ def broadcast_error(name, *arrays):
 
 def ieee754(xp):
     """A context in which IEEE 754 special results (``1/0 = inf``, ``0/0 = nan``, ``log(0) = -inf``) are computed
-    silently, as PyTorch does (the forwards that produce them use it; ``backward`` runs whole passes in it): ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which
-    would otherwise print ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
+    silently, as PyTorch does (the forwards that produce them use it; ``backward`` runs whole passes in it):
+    ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which would otherwise print
+    ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
 
     >>> import numpy as np
     >>> with ieee754(np):

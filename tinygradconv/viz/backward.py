@@ -111,7 +111,8 @@ def record_backward():
                 if parent is not None:
                     sent.append((number[id(parent)], _numpy(parent, g) if parent.requires_grad else None))
         trace.steps.append(BackwardStep(node, _numpy(tensor, grad), sent))
-        if len(trace.steps) == visits[0]:               # the first pass is complete: a later one (retain_graph) is not ours
+        # the first pass is complete: a later one (retain_graph) is not ours
+        if len(trace.steps) == visits[0]:
             done[0] = True
 
     previous = autograd._state.observers
