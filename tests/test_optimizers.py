@@ -196,6 +196,23 @@ def test_global_clipnorm_scales_all_gradients_together(backend):
     np.testing.assert_allclose(a, [-3.0, -4.0])
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+                                  "Lion"])
+@pytest.mark.parametrize("clip", [{}, {"clipnorm": 1.0}, {"global_clipnorm": 1.0}, {"clipvalue": 1.0}])
+def test_an_infinite_gradient_updates_silently(name, clip, backend):
+    """An inf gradient prints no NumPy RuntimeWarning, whatever the optimizer and clipping (found by a tester: the
+    norms' inf / inf warned), as Keras on torch prints none. SGD's results by hand: 1 - 0.1 inf = -inf; clipped to
+    1 first, 1 - 0.1 = 0.9; by its norm, inf / inf = NaN and 1 / inf = 0; by the global norm (Keras adds
+    norm - norm to the scale) NaN for both."""
+    w = tg.Tensor([1.0, 2.0], dtype="float64", backend=backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(optimizers, name)(learning_rate=0.1, **clip).apply([np.array([np.inf, 1.0])], [w])
+    if name == "SGD":
+        expected = {"clipvalue": [0.9, 1.9], "clipnorm": [np.nan, 2.0], "global_clipnorm": [np.nan, np.nan]}
+        np.testing.assert_allclose(w.numpy(), expected.get(next(iter(clip), None), [-np.inf, 1.9]))
+
+
 def test_clipvalue_clips_elementwise(backend):
     (a,) = _sgd_step(backend, [[3.0, -0.2, -7.0]], [[0.0, 0.0, 0.0]], clipvalue=0.5)
     np.testing.assert_allclose(a, [-0.5, 0.2, 0.5])

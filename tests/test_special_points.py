@@ -21,7 +21,7 @@ from tinygradconv.checks import check_special_points, evaluate_sample
 from tinygradconv.ops.elementwise import special_values
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of the special-point tests")
-pytestmark = pytest.mark.filterwarnings("ignore:(divide by zero|invalid value|overflow):RuntimeWarning")  # IEEE 754
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # IEEE 754 special results come silently
 F = torch.nn.functional
 
 BUILTIN_OPS = sorted(OPS)  # collected at import: the ops of the package (a test may register more later)
@@ -633,6 +633,22 @@ def test_ieee_special_results_print_no_warning_like_torch(backend):
     (z**-1.0).sum().backward()  # d/dz = -inf
     z.sqrt().sum().backward()  # + inf, accumulated into z.grad: NaN, silently
     assert np.isnan(z.grad.item())
+
+
+@pytest.mark.filterwarnings("error")
+def test_inf_minus_inf_zero_times_inf_and_overflow_print_no_warning_like_torch(backend):
+    """The ops that give NaN or inf only from special inputs (``+ - *``, matmul, sums, float16 overflow), and the
+    activations built from them, print no RuntimeWarning either (found by a tester; torch prints none)."""
+    inf = tg.tensor([np.inf, -np.inf], dtype="float64", backend=backend, requires_grad=True)
+    zero = tg.tensor([0.0, 0.0], dtype="float64", backend=backend)
+    ones = tg.tensor([1.0, 1.0], dtype="float64", backend=backend)
+    results = [inf - inf, inf + inf[::-1], zero * inf, inf @ ones, inf.sum(), inf.mean(),
+               activations.silu(inf), activations.gelu(inf), activations.mish(inf)]
+    sum(r.sum() for r in results).backward()
+    assert [np.isnan(r.numpy()).all() for r in results[:6]] == [True] * 6
+    if backend != "array_api_strict":                 # the Array API has no float16
+        half = tg.tensor(np.array([60000.0], "float16"), backend=backend)
+        assert np.isinf((half * 2).numpy()).all()
 
 
 def test_integers_to_negative_integer_powers_are_refused_like_torch():

@@ -72,7 +72,6 @@ from .conv_batching import (
     sum_parts,
     zeros,
 )
-from .elementwise import ieee754
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
@@ -1113,8 +1112,8 @@ class Conv1dTransposeOp(Function):
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}")
-        with ieee754(xp):                     # inf or NaN in the inputs: NaN outputs, silently (as torch)
-            y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias)
+        # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
+        y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)
@@ -1190,8 +1189,8 @@ class Conv1dOp(Function):
                                                                    dilation_rate), filters,
                            f"padding={padding!r}, strides={strides}")
 
-        with ieee754(xp):                     # inf or NaN in the inputs: NaN outputs, silently (as torch)
-            y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups, bias)
+        # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
+        y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups, bias)
         ctx.save_for_backward(x, kernel)
         ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
         return _swap_layout(xp, y, data_format)

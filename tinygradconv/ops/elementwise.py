@@ -42,9 +42,10 @@ def broadcast_error(name, *arrays):
 
 def ieee754(xp):
     """A context in which IEEE 754 special results (``1/0 = inf``, ``0/0 = nan``, ``log(0) = -inf``) are computed
-    silently, as PyTorch does (the forwards that produce them use it; ``backward`` runs whole passes in it):
-    ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which would otherwise print
-    ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
+    silently, as PyTorch does: ``np.errstate`` for the NumPy-based namespaces (numpy, array_api_strict), which
+    would otherwise print ``RuntimeWarning: divide by zero``; nothing for the others (CuPy never warns).
+    ``backward`` runs whole passes in it and the optimizers their updates; every op's forward is already silent
+    (``Function.apply`` switches the same warnings off more cheaply, per op).
 
     >>> import numpy as np
     >>> with ieee754(np):
@@ -208,8 +209,7 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            with ieee754(ctx.xp):
-                return a / b
+            return a / b
         except ValueError:
             raise broadcast_error("div", a, b) from None
 
@@ -253,8 +253,7 @@ class Pow(Function):
             raise ValueError("pow: integers to negative integer powers are not allowed (the result is not an "
                              "integer); cast the base to a float first, e.g. t.astype('float32') ** -1")
         try:
-            with ieee754(xp):
-                out = _power(xp, a, b)
+            out = _power(xp, a, b)
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         ctx.save_for_backward(a, b, out)
@@ -415,8 +414,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        with ieee754(ctx.xp):  # exp(1000) = inf, silently
-            out = ctx.xp.exp(a)
+        out = ctx.xp.exp(a)                    # exp(1000) = inf, silently (Function.apply)
         ctx.save_for_backward(out)
         return out
 
@@ -433,8 +431,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        with ieee754(ctx.xp):
-            return ctx.xp.log(a)
+        return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -450,8 +447,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        with ieee754(ctx.xp):
-            return ctx.xp.log1p(a)
+        return ctx.xp.log1p(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -465,8 +461,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
-        with ieee754(ctx.xp):
-            out = ctx.xp.sqrt(a)
+        out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -608,8 +603,8 @@ class Cast(Function):
             name = dtype_name(dtype) if dtype is not None else "None"
         except TypeError:
             name = repr(dtype)
-        with ieee754(ctx.xp):  # float64 -> float16 of 1e5 is inf, silently
-            return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))  # TypeError naming `dtype` if unknown
+        # float64 -> float16 of 1e5 is inf, silently (Function.apply); a TypeError naming `dtype` if unknown
+        return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))
 
     @staticmethod
     def backward(ctx, grad):

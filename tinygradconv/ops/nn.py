@@ -25,7 +25,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import axis_index
-from .elementwise import binary_special_points, ieee754, unary_special_points, unbroadcast
+from .elementwise import binary_special_points, unary_special_points, unbroadcast
 
 
 def _stable_sigmoid(xp, a):
@@ -52,8 +52,7 @@ class Softplus(Function):
         xp = ctx.xp
         ctx.save_for_backward(a)
         positive = xp.where(a > 0, a, xp.zeros_like(a))
-        with ieee754(xp):
-            return positive + xp.log1p(xp.exp(-xp.abs(a)))
+        return positive + xp.log1p(xp.exp(-xp.abs(a)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -92,9 +91,9 @@ class LogSoftmax(Function):
             ctx.save_for_backward(a)
             ctx.axis = axis
             return xp.zeros_like(a)
-        with ieee754(xp):  # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently
-            shifted = a - xp.max(a, axis=axis, keepdims=True)
-            out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently (Function.apply)
+        shifted = a - xp.max(a, axis=axis, keepdims=True)
+        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

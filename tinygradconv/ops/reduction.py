@@ -15,7 +15,6 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import reduction_axes
-from .elementwise import ieee754
 
 
 def _checked(op, a, axes, keepdims):
@@ -124,8 +123,8 @@ class _Extreme(Function):
             flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
             out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
         hits = xp.astype(a == out, a.dtype)
-        with ieee754(xp):  # a slice holding NaN has no hit: 0/0, its gradient NaN (as torch.amax), silently
-            ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
+        # a slice holding NaN has no hit: 0/0, its gradient NaN (as torch.amax), silently (Function.apply)
+        ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
         ctx.shape, ctx.axes = a.shape, axes
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 

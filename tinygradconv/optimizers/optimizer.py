@@ -31,6 +31,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..backend import dtype_name
+from ..ops.elementwise import ieee754
 from ..tensor import Tensor
 from ..validation import number
 from . import schedules as _schedules
@@ -197,15 +198,17 @@ class Optimizer:
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2)
         updated = [v for _, v in pairs]
-        arrays = self._clip([g for g, _ in pairs], updated[0].backend.xp)
-        lr = self.learning_rate
-        if self.weight_decay:
-            for v in updated:
-                if self._use_weight_decay(v):
-                    v.data = v.data - v.data * self.weight_decay * lr
-        self.before_update()
-        for g, v in zip(arrays, updated):
-            v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
+        xp = updated[0].backend.xp
+        with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
+            arrays = self._clip([g for g, _ in pairs], xp)
+            lr = self.learning_rate
+            if self.weight_decay:
+                for v in updated:
+                    if self._use_weight_decay(v):
+                        v.data = v.data - v.data * self.weight_decay * lr
+            self.before_update()
+            for g, v in zip(arrays, updated):
+                v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
         self.iterations += 1
         with no_grad():
             for v in updated:
