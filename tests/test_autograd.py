@@ -557,3 +557,14 @@ def test_conv_gradients_kept_by_leaves_are_distinct_writable_arrays(data_format)
     assert not any(np.shares_memory(p, q) for i, p in enumerate(arrays) for q in arrays[i + 1:])
     # db is the sum of g over batch and steps (hand-checked formula, independent of the kernels)
     np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0, 2) if first else (0, 1)))
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, None, 1.0])
+def test_requires_grad_must_be_a_bool_as_in_torch(value):
+    """torch.tensor(..., requires_grad=v) and .requires_grad_(v) raise TypeError for each of these (found by a
+    tester: "yes" was taken as True)."""
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+        tg.tensor([1.0], requires_grad=value)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+        tg.tensor([1.0]).requires_grad_(value)
+    assert tg.tensor([1.0], requires_grad=np.True_).requires_grad

@@ -46,6 +46,15 @@ def test_non_neg(backend):
     assert got.tolist() == [0.0, 0.0, 2.0, 0.0]
 
 
+def test_non_neg_keeps_nan_and_signed_zeros_as_keras(backend):
+    """Found by a tester: NaN became 0, hiding a diverged weight. Hand-computed from Keras 3.15's results on torch:
+    NaN stays NaN, -inf and -1 give +0.0, -0.0 stays -0.0, inf stays inf."""
+    w = np.array([np.nan, -1.0, -np.inf, np.inf, -0.0, 0.0, 2.0])
+    got = C.NonNeg()(tg.Tensor(w, dtype="float64", backend=backend)).numpy()
+    np.testing.assert_array_equal(got, [np.nan, 0.0, 0.0, np.inf, -0.0, 0.0, 2.0])
+    assert np.signbit(got).tolist() == [False, False, False, False, True, False, False]
+
+
 @pytest.mark.parametrize("axis", [0, 2, [1, 2]])
 def test_unit_norm(w, axis, backend):
     got = C.UnitNorm(axis)(tg.Tensor(w, dtype="float64", backend=backend)).numpy()

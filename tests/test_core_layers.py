@@ -172,6 +172,14 @@ def test_reshape_rejects_mismatched_sizes():
 
 
 # ------------------------------------------------------------------------------------------------ Dropout
+def test_dropout_rate_of_the_wrong_type_is_a_type_error_as_in_keras():
+    """Keras 3 raises TypeError for ``Dropout("0.5")``; a rate outside [0, 1] is a ValueError."""
+    with pytest.raises(TypeError, match=r"Invalid type for argument `rate`\. Expected a number in \[0, 1\]"):
+        Dropout("0.5")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `rate`"):
+        Dropout(1.5)
+
+
 def test_dropout_is_the_identity_outside_training(rng):
     x = _x(rng, 4, 5)
     layer = Dropout(0.5)
@@ -229,8 +237,7 @@ def test_dropout_rate_zero_and_one():
 
 
 @pytest.mark.parametrize("kwargs, argument", [({"rate": -0.1}, "rate"), ({"rate": 1.5}, "rate"),
-                                              ({"rate": "half"}, "rate"), ({"rate": 0.5, "noise_shape": (0, 1)},
-                                                                            "noise_shape"),
+                                              ({"rate": 0.5, "noise_shape": (0, 1)}, "noise_shape"),
                                               ({"rate": 0.5, "seed": -1}, "seed"),
                                               ({"rate": 0.5, "seed": 1.5}, "seed")])
 def test_dropout_rejects_bad_arguments(kwargs, argument):

@@ -450,7 +450,6 @@ def fresh_model():
     ({"batch_size": 2.5}, "batch_size"),
     ({"batch_size": True}, "batch_size"),
     ({"epochs": -1}, "epochs"),
-    ({"epochs": 1.5}, "epochs"),
     ({"validation_split": 1.0}, "validation_split"),
     ({"validation_split": -0.1}, "validation_split"),
     ({"verbose": 3}, "verbose"),
@@ -461,6 +460,15 @@ def test_bad_fit_arguments_raise_before_training(kwargs, match):
     with pytest.raises(ValueError, match=match):
         model.fit(np.zeros((4, 3)), np.zeros((4, 2)), **kwargs)
     assert not model.built  # nothing ran
+
+
+@pytest.mark.parametrize("epochs", [1.5, "2", True])
+def test_epochs_of_the_wrong_type_are_a_type_error_as_in_keras(epochs):
+    """Keras 3 raises TypeError for ``epochs=1.5`` (and ValueError for ``batch_size=2.0``, above)."""
+    model = fresh_model()
+    with pytest.raises(TypeError, match=r"Invalid type for argument `epochs`\. Expected a non-negative integer"):
+        model.fit(np.zeros((4, 3)), np.zeros((4, 2)), epochs=epochs)
+    assert not model.built
 
 
 def test_mismatched_lengths_and_empty_data():

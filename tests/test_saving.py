@@ -382,3 +382,36 @@ def test_model_whose_config_cannot_be_recorded_is_not_saved(tmp_path):
     assert os.listdir(tmp_path) == []
     model.save_weights(tmp_path / "w.npz")  # the weights alone are fine
     assert os.listdir(tmp_path) == ["w.npz"]
+
+
+@pytest.mark.parametrize("call", ["load_model", "load_weights", "CSVLogger", "ModelCheckpoint", "save", "save_weights"])
+@pytest.mark.parametrize("value", [None, 3])
+def test_a_path_that_is_not_one_is_a_type_error_naming_the_argument(call, value):
+    """Found by a tester: load_model(None) raised Python's own "expected str, bytes or os.PathLike object", which
+    names no argument."""
+    from tinygradconv import callbacks
+
+    model = Sequential([tg.layers.Input((2,)), Dense(1)])
+    calls = {"load_model": lambda: load_model(value), "load_weights": lambda: model.load_weights(value),
+             "CSVLogger": lambda: callbacks.CSVLogger(value),
+             "ModelCheckpoint": lambda: callbacks.ModelCheckpoint(value),
+             "save": lambda: model.save(value), "save_weights": lambda: model.save_weights(value)}
+    name = "filename" if call == "CSVLogger" else "filepath"
+    with pytest.raises(TypeError, match=rf"Invalid value for argument `{name}`\. Expected a path\. Received {value}$"):
+        calls[call]()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this platform")
+def test_saving_through_a_symbolic_link_writes_its_target(tmp_path, x):
+    """As ``open(link, "w")`` and ``np.savez``: the link stays a link and its target gets the new file (found by a
+    tester: the atomic rename replaced the link with a regular file)."""
+    model = Sequential([Dense(2)])
+    model(x)
+    target = tmp_path / "real.weights.npz"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.weights.npz"
+    os.symlink(target, link)
+    model.save_weights(link)
+    assert link.is_symlink() and os.path.realpath(link) == str(target)
+    with np.load(target) as archive:
+        assert len(archive.files) >= 2

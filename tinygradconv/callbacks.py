@@ -45,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from .validation import integer, number
+from .validation import integer, number, path_like
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "TerminateOnNaN"]
@@ -499,7 +499,7 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
-        filepath = os.fspath(filepath)
+        filepath = path_like(filepath)
         if str(filepath).endswith(".keras") and save_weights_only:
             raise ValueError(f"Invalid value for argument `filepath`. With save_weights_only=True the file name must "
                              f"end in `.npz` (a .keras file holds a whole model). Received filepath={filepath!r}")
@@ -657,7 +657,7 @@ class CSVLogger(Callback):
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"Invalid value for argument `separator`. Expected a single character. "
                              f"Received separator={separator!r}")
-        self.filename = os.fspath(filename)
+        self.filename = path_like(filename, "filename")
         self.sep = separator
         self.append = bool(append)
         self.keys = None

@@ -100,15 +100,18 @@ class MinMaxNorm(Constraint):
 
 
 class NonNeg(Constraint):
-    """Set negative weights to zero.
+    """Set negative weights to zero: ``w`` where ``w < 0`` is false, else ``+0.0``.
+
+    As Keras 3 (on torch): NaN stays NaN (a diverged weight is not hidden), ``-inf`` becomes ``0.0`` and ``-0.0``
+    stays ``-0.0``.
 
     >>> import tinygradconv as tg
-    >>> NonNeg()(tg.tensor([-1.0, 2.0])).numpy().tolist()
-    [0.0, 2.0]
+    >>> NonNeg()(tg.tensor([-1.0, 2.0, float("nan")])).numpy().tolist()
+    [0.0, 2.0, nan]
     """
 
     def _project(self, w):
-        return where(w >= 0.0, w, 0.0)  # Keras multiplies by the mask; this gives +0.0 instead of -0.0
+        return where(w < 0.0, 0.0, w)
 
 
 class UnitNorm(Constraint):

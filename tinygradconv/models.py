@@ -99,11 +99,11 @@ def _check_cardinality(arrays, allow_empty=False):
     return n
 
 
-def _check_int(value, name, minimum, default=None):
+def _check_int(value, name, minimum, default=None, type_error=ValueError):
     if value is None and default is not None:
         return default
-    # ValueError, as Keras raises for a non-integer batch_size or epochs
-    return integer(value, name, minimum=minimum, type_error=ValueError)
+    # ValueError by default, as Keras raises for a non-integer batch_size; TypeError for epochs, as Keras
+    return integer(value, name, minimum=minimum, type_error=type_error)
 
 
 def _check_verbose(verbose):
@@ -585,7 +585,7 @@ class Model(Layer):
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
-        epochs = _check_int(epochs, "epochs", 0)
+        epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
         if not isinstance(shuffle, (bool, np.bool_)):

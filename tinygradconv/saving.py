@@ -66,6 +66,7 @@ from . import layers, losses, metrics, optimizers
 from ._lookup import snake_case
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
+from .validation import path_like
 
 __all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
            "save_weights", "serialize_layer", "weight_keys"]
@@ -135,10 +136,14 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
     as ``open``, ``np.savez`` and Keras do. Every file tinygradconv writes (weights, models, figures, GIFs) goes
     through here.
 
+    A symbolic link is written through, as ``open`` does: its target gets the new content and the link stays.
+
     Raises:
         FileNotFoundError: the destination's directory does not exist.
     """
     filepath = os.fspath(filepath)
+    if os.path.islink(filepath):
+        filepath = os.path.realpath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, "Cannot save: the directory to save into does not exist", filepath)
@@ -188,10 +193,7 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
 
 
 def _check_path(filepath, argument="filepath"):
-    try:
-        filepath = os.fspath(filepath)
-    except TypeError:
-        raise TypeError(f"Invalid value for argument `{argument}`. Expected a path. Received {filepath!r}") from None
+    filepath = path_like(filepath, argument)
     if not str(filepath).endswith(".npz"):
         raise ValueError(f"Invalid value for argument `{argument}`. The file name must end in `.npz` (e.g. "
                          f"'model.weights.npz' or 'model.tgc.npz'). Received {argument}={filepath!r}")
@@ -400,7 +402,7 @@ def _assign(model, arrays, filepath):
 
 def load_weights(model, filepath) -> None:
     """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing."""
-    filepath = os.fspath(filepath)
+    filepath = path_like(filepath)
     arrays, _ = _read_npz(filepath)
     _assign(model, split_optimizer_arrays(arrays)[0], filepath)
 
@@ -442,8 +444,9 @@ def load_model(filepath, custom_objects=None, compile=True):
 
     Raises:
         FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
+        TypeError: ``filepath`` is not a path (``None``, a number).
     """
-    filepath = os.fspath(filepath)
+    filepath = path_like(filepath)
     if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
         from .keras_format import load_keras
 

@@ -108,8 +108,8 @@ class Tensor:
             already a backend array or Tensor, else the current default backend.
 
     Raises:
-        TypeError: for strings, objects, complex data, an unsupported ``dtype``, or ``requires_grad`` on a
-            non-floating dtype.
+        TypeError: for strings, objects, complex data, an unsupported ``dtype``, ``requires_grad`` on a
+            non-floating dtype, or a ``requires_grad`` that is not a bool.
         ValueError: for ragged nested lists or an unknown backend name.
     """
 
@@ -141,7 +141,7 @@ class Tensor:
         self.grad = None
         self._ctx = None
         self.requires_grad = False
-        if requires_grad:
+        if _flag(requires_grad, "requires_grad"):
             self.requires_grad_(True)
 
     @staticmethod
@@ -312,7 +312,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, flag=True) -> Tensor:
-        """Set ``requires_grad`` in place (only floating tensors can require gradients)."""
+        """Set ``requires_grad`` in place (only floating tensors can require gradients; ``flag`` a bool, as in
+        PyTorch, which refuses ``1`` or ``"yes"`` too)."""
+        flag = _flag(flag, "requires_grad")
         if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
             raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
         self.requires_grad = bool(flag)
@@ -523,3 +525,11 @@ def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
 from . import ops as _ops
 
 _Add, _Sub, _Mul, _Div = _ops.elementwise.Add, _ops.elementwise.Sub, _ops.elementwise.Mul, _ops.elementwise.Div
+
+
+def _flag(value, name):
+    """``value`` as a ``bool`` when it is one (a Python or NumPy bool), else a TypeError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"Invalid type for argument `{name}`. Expected a bool. Received {name}={value!r} of type "
+                    f"{type(value).__name__}")

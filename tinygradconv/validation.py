@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 
 __all__ = [
     "CONV_PADDINGS",
@@ -380,3 +381,20 @@ def number(value, name, *, low=None, high=None, low_open=False, high_open=False,
         raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. "
                          f"Received {name}={value!r}")
     return value
+
+
+def path_like(value, name="filepath"):
+    """``os.fspath(value)``: a ``str`` or ``bytes`` path, from a string or a ``pathlib.Path``.
+
+    Raises:
+        TypeError: ``value`` is not a path (``None``, a number), naming ``name`` (Python's own error names none).
+
+    >>> path_like(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid value for argument `filepath`. Expected a path. Received None
+    """
+    try:
+        return os.fspath(value)
+    except TypeError:
+        raise TypeError(f"Invalid value for argument `{name}`. Expected a path. Received {value!r}") from None

@@ -304,7 +304,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        number(rate, "rate", low=0, high=1, type_error=ValueError)
+        number(rate, "rate", low=0, high=1)       # TypeError for a non-number, as Keras
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list)) or not all(
                     d is None or (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) and d > 0)
