@@ -114,3 +114,54 @@ def test_float16_softmax_matches_float64(name, backend):
     expected = getattr(activations, name)(tg.tensor(x.astype(np.float64))).numpy().astype(np.float16)
     assert out.dtype == np.float16
     np.testing.assert_allclose(out.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------------ convolutions
+W16 = np.array([200.0, 200.0, 200.0], dtype=np.float16).reshape(3, 1, 1)
+
+
+def test_float16_convolutions_sum_their_taps_in_float32(backend):
+    """Hand-computed: 200*200 + 200*200 - 200*200 = 40000 fits in float16 (max 65504), but the first two taps'
+    partial sum 80000 does not; summed in float32 and rounded once, as torch's CPU kernels (found by a tester: the
+    result was inf)."""
+    from tinygradconv.ops import conv1d, conv1d_transpose
+
+    x = tg.tensor(np.array([200.0, 200.0, -200.0], np.float16).reshape(1, 3, 1), backend=backend, requires_grad=True)
+    y = conv1d(x, tg.tensor(W16, backend=backend))
+    assert str(y.dtype) == "float16" and y.numpy().ravel().tolist() == [40000.0]
+    xt = tg.tensor(np.array([-200.0, 200.0, 200.0], np.float16).reshape(1, 3, 1), backend=backend)
+    yt = conv1d_transpose(xt, tg.tensor(W16, backend=backend))
+    # full correlation: (-4, 0, 4, 8, 4) * 10^4, the 8 overflows in float16 whatever the order of the sum
+    assert str(yt.dtype) == "float16" and yt.numpy().ravel().tolist() == [-40000.0, 0.0, 40000.0, np.inf, 40000.0]
+    x5 = tg.tensor(np.ones((1, 5, 1), np.float16), backend=backend, requires_grad=True)
+    conv1d(x5, tg.tensor(W16, backend=backend)).backward(xt)
+    assert str(x5.grad.dtype) == "float16"
+    assert x5.grad.numpy().ravel().tolist() == [-40000.0, 0.0, 40000.0, np.inf, 40000.0]
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
+def test_float16_convolutions_round_like_torch(op):
+    """256 taps: values, input, kernel and bias gradients equal torch's float16 results (float32 sums, one
+    rounding) within one float16 step; summed in float16 the error was about 10x torch's."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of float16 convolutions")
+    from tinygradconv.ops import conv1d, conv1d_transpose
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 300, 2)).astype(np.float16)
+    w = (rng.random((256, 2, 2)) / 16).astype(np.float16)
+    b = rng.random(2).astype(np.float16)
+    tx, tw, tb = (tg.tensor(a, requires_grad=True) for a in (x, w, b))
+    rx, rw, rb = (torch.tensor(a, requires_grad=True) for a in (x.transpose(0, 2, 1), w.transpose(2, 1, 0), b))
+    if op == "conv1d":
+        y, ref = conv1d(tx, tw, tb), torch.nn.functional.conv1d(rx, rw, rb)
+    else:                                  # torch's transposed kernel is (in, out, k), ours (k, out, in)
+        y, ref = conv1d_transpose(tx, tw, tb), torch.nn.functional.conv_transpose1d(rx, rw, rb)
+    g = rng.random(y.shape).astype(np.float16)
+    y.backward(tg.tensor(g))
+    ref.backward(torch.tensor(g.transpose(0, 2, 1)))
+    pairs = [(y.numpy(), ref.detach().numpy().transpose(0, 2, 1)),
+             (tx.grad.numpy(), rx.grad.numpy().transpose(0, 2, 1)),
+             (tw.grad.numpy(), rw.grad.numpy().transpose(2, 1, 0)), (tb.grad.numpy(), rb.grad.numpy())]
+    for ours, theirs in pairs:
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=2 ** -10, atol=0)

@@ -53,6 +53,7 @@ import numpy as np
 
 from .. import config
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import (
     CONV_PADDINGS,
@@ -1054,6 +1055,24 @@ def _required_tensor(value, name, like=None):
     return _as_tensor(value, like)
 
 
+def _summing_dtype(xp, *arrays):
+    """The arrays in the dtype their sums are taken in: float16 ones as float32, others (and ``None``) as they
+    are.
+
+    PyTorch's CPU convolutions (and so Keras 3 on torch) add a float16 convolution's products in float32 and round
+    the result once; added in float16, the tap sums of ``x = (200, 200, -200)``, ``W = (200, 200, 200)`` overflowed:
+    40000 + 40000 = inf before the - 40000 (found by a tester), and with 256 taps the largest relative error was
+    about 10x torch's."""
+    if not arrays or dtype_name(arrays[0].dtype) != "float16":      # (array-api-strict has no float16 at all)
+        return arrays
+    return tuple(None if a is None else xp.astype(a, xp.float32) for a in arrays)
+
+
+def _rounded(xp, arrays, dtype):
+    """The results of a convolution (``None`` stays ``None``) rounded once to the inputs' ``dtype``."""
+    return tuple(a if a is None or a.dtype == dtype else xp.astype(a, dtype) for a in arrays)
+
+
 def _check_output_size(xp, op, x, out_len, filters, arguments):
     """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large for one
     array (more bytes than an index can count), before NumPy's own error from deep inside."""
@@ -1112,24 +1131,26 @@ class Conv1dTransposeOp(Function):
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}")
+        dtype = x.dtype
+        x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
         # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
         y = conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias)
         ctx.save_for_backward(x, kernel)
-        ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None)
-        return _swap_layout(xp, y, data_format)
+        ctx.attrs = (strides, dilation_rate, c_left, data_format, bias is not None, dtype)
+        return _swap_layout(xp, _rounded(xp, (y,), dtype)[0], data_format)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         x, kernel = ctx.saved_tensors
-        strides, dilation_rate, c_left, data_format, has_bias = ctx.attrs
+        strides, dilation_rate, c_left, data_format, has_bias, dtype = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _swap_layout(xp, grad, data_format)
+        grad = _swap_layout(xp, _summing_dtype(xp, grad)[0], data_format)
         # dx = conv1d(dy, W, padding=(c_left, c_right)), dW = gather(dy)^T @ x, db = sum of dy: one shared gather
         # (conv1d_transpose_backward_reference writes the same with the conv1d kernels)
-        dx, dkernel, dbias = conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_left,
-                                                       need_x=need_x, need_kernel=need_kernel,
-                                                       need_bias=has_bias and need_bias)
+        dx, dkernel, dbias = _rounded(xp, conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate,
+                                                                    c_left, need_x=need_x, need_kernel=need_kernel,
+                                                                    need_bias=has_bias and need_bias), dtype)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
         return (dx, dkernel, dbias)[:len(ctx.inputs)]           # one gradient per input: the bias may be left out
@@ -1189,23 +1210,25 @@ class Conv1dOp(Function):
                                                                    dilation_rate), filters,
                            f"padding={padding!r}, strides={strides}")
 
+        dtype = x.dtype
+        x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
         # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
         y = conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, groups, bias)
         ctx.save_for_backward(x, kernel)
-        ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None)
-        return _swap_layout(xp, y, data_format)
+        ctx.attrs = (strides, dilation_rate, pad_left, pad_right, groups, data_format, bias is not None, dtype)
+        return _swap_layout(xp, _rounded(xp, (y,), dtype)[0], data_format)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         x, kernel = ctx.saved_tensors
-        strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias = ctx.attrs
+        strides, dilation_rate, pad_left, pad_right, groups, data_format, has_bias, dtype = ctx.attrs
         need_x, need_kernel, need_bias = (tuple(ctx.needs_input_grad) + (False,) * 3)[:3]
-        grad = _swap_layout(xp, grad, data_format)
+        grad = _swap_layout(xp, _summing_dtype(xp, grad)[0], data_format)
         # dx = conv1d_transpose(dy, W) cropped to the input, dW = gather(x)^T @ dy, db = sum of dy
-        dx, dkernel, dbias = conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right,
-                                             groups, need_x=need_x, need_kernel=need_kernel,
-                                             need_bias=has_bias and need_bias)
+        dx, dkernel, dbias = _rounded(xp, conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left,
+                                                          pad_right, groups, need_x=need_x, need_kernel=need_kernel,
+                                                          need_bias=has_bias and need_bias), dtype)
         if dx is not None:
             dx = _swap_layout(xp, dx, data_format)
         return (dx, dkernel, dbias)[:len(ctx.inputs)]           # one gradient per input: the bias may be left out
