@@ -99,6 +99,9 @@ def test_validation():
         C.UnitNorm(axis=1.5)
     with pytest.raises(TypeError, match="rate"):
         C.MinMaxNorm(rate=None)
+    for rate in (-1.0, 1.5, float("nan")):            # found by a tester: -1 moved [[3.]] to [[5.]], outside [0, 1]
+        with pytest.raises(ValueError, match=r"Invalid value for argument `rate`\. Expected a number in \[0, 1\]"):
+            C.MinMaxNorm(0.0, 1.0, rate=rate)
 
 
 @pytest.mark.parametrize("name, cls", [("max_norm", C.MaxNorm), ("MaxNorm", C.MaxNorm), ("min_max_norm", C.MinMaxNorm),

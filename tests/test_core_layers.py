@@ -36,6 +36,16 @@ def test_dense_is_x_w_plus_b_on_the_last_axis(shape, rng, on_backend):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
+def test_dense_on_inputs_without_features_gives_its_bias_as_keras(backend):
+    """Keras 3 computes ``x @ W + b`` on a ``(2, 0)`` input, the bias (found by a tester: this raised)."""
+    layer = Dense(3, bias_initializer="ones")
+    x = tg.tensor(np.ones((2, 0)), backend=backend, requires_grad=True)
+    y = layer(x)
+    assert y.numpy().tolist() == [[1.0] * 3] * 2 and layer.kernel.shape == (0, 3)
+    y.sum().backward()
+    assert x.grad.shape == (2, 0) and layer.bias.grad.numpy().tolist() == [2.0] * 3
+
+
 def test_dense_activation_and_no_bias(rng):
     x = _x(rng, 5, 3)
     layer = Dense(2, activation="relu", use_bias=False, dtype="float64")

@@ -120,6 +120,9 @@ def test_docstring_examples():
     (lambda: torch.nn.ConvTranspose1d(2, 2, 3, stride=2, dilation=2), "dilation"),
     (lambda: torch.nn.Conv1d(2, 2, 3, padding=3), "ZeroPadding1D"),
     (lambda: torch.nn.ConvTranspose1d(2, 2, 3, padding=2), "Cropping1D"),
+    # found by a tester: the message printed (5, 3, 2) as if they were Conv1d's first arguments (in, out, kernel)
+    (lambda: torch.nn.Conv1d(8, 6, 5, stride=3, dilation=2),
+     r"^torch\.nn\.Conv1d\(kernel_size=5, stride=3, dilation=2\)"),
 ])
 def test_refusals_say_why(module, message):
     with pytest.raises(ValueError, match=message):

@@ -76,6 +76,9 @@ class MaxNorm(Constraint):
 class MinMaxNorm(Constraint):
     """Move weight-vector norms into ``[min_value, max_value]`` (fully when ``rate=1``, partly when ``rate<1``).
 
+    ``rate`` must lie in ``[0, 1]``, as Keras documents it (Keras does not check it: ``rate=-1`` there moves norms
+    out of the interval).
+
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in MinMaxNorm(2.0, 3.0)(tg.tensor([[0.6], [0.8]])).numpy().ravel().tolist()]
     [1.2, 1.6]
@@ -84,7 +87,7 @@ class MinMaxNorm(Constraint):
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         self.min_value = number(min_value, "min_value", finite=True)
         self.max_value = number(max_value, "max_value", finite=True)
-        self.rate = number(rate, "rate", finite=True)
+        self.rate = number(rate, "rate", low=0, high=1)
         if min_value > max_value:
             raise ValueError(f"Invalid values for arguments `min_value` and `max_value`: min_value must not exceed "
                              f"max_value. Received min_value={min_value!r}, max_value={max_value!r}")

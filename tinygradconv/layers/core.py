@@ -99,9 +99,9 @@ class Dense(Layer):
     def build(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
         in_features = input_shape[-1]
-        if not in_features:
-            raise ValueError(f"The last dimension of the inputs to a Dense layer should be defined and positive. "
-                             f"Found {in_features} in input shape {tuple(input_shape)}")
+        if in_features is None:
+            raise ValueError(f"The last dimension of the inputs to a Dense layer should be defined. "
+                             f"Found None in input shape {tuple(input_shape)}")
         self.kernel = self.add_weight((in_features, self.units), self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
                                       name="kernel")

@@ -112,7 +112,8 @@ def conv1d_from_torch(cls, module, data_format="channels_first", **kwargs):
         layer = cls(module.out_channels, k, strides=s, padding=keras_padding, dilation_rate=d, groups=module.groups,
                     use_bias=bias is not None, data_format=data_format, dtype=_dtype(weight), **kwargs)
     except ValueError as exc:
-        raise ValueError(f"torch.nn.Conv1d{(k, s, d)} has no Keras equivalent: {exc}") from None
+        raise ValueError(f"torch.nn.Conv1d(kernel_size={k}, stride={s}, dilation={d}) has no Keras equivalent: "
+                         f"{exc}") from None
     shape = ((None, module.in_channels, None) if layer.data_format == "channels_first"
              else (None, None, module.in_channels))
     layer.build(shape)
