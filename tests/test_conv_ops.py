@@ -2,6 +2,7 @@
 properties, on every backend (numpy, array_api_strict, cupy where present)."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -517,6 +518,50 @@ def test_dtype_validation():
     xi = tg.Tensor(np.ones((1, 4, 2)), dtype="int64")
     with pytest.raises(TypeError, match=r"needs floating-point arrays; received input of dtype int64"):
         conv1d(xi, tg.Tensor(np.ones((2, 2, 2)), dtype="float64"))
+
+
+@pytest.mark.parametrize("call, received", [
+    (lambda x, w: conv1d_transpose(x, w, strides=10**12), "strides=1000000000000, output_padding=None"),
+    (lambda x, w: conv1d_transpose(x, w, dilation_rate=10**15), "dilation_rate=1000000000000000"),
+    (lambda x, w: conv1d(x, w[:, :2, :2], padding=(10**12, 0)), "padding=(1000000000000, 0)"),
+])
+def test_an_output_larger_than_the_memory_is_a_clear_error(call, received, monkeypatch):
+    """Found by a tester: NumPy's "MemoryError: Unable to allocate 54.6 TiB" from deep inside. The machine's
+    memory is set to 1 GiB here, so that the check does not depend on the machine."""
+    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 2**30)
+    x, w = np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32)
+    with pytest.raises(ValueError, match=r"GiB, more than this machine's memory \(1 GiB\)\. Received .*"
+                       + re.escape(received)):
+        call(x, w)
+
+
+def test_an_output_too_large_for_any_array_is_a_clear_error():
+    huge = str(2**62)
+    with pytest.raises(ValueError, match=r"more than one array can hold\. Received .*output_padding=" + huge):
+        conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), output_padding=2**62)
+
+
+def test_an_output_that_fits_in_the_memory_is_computed(monkeypatch):
+    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 4 * 30)      # 30 float32 values exactly
+    y = conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
+    assert y.shape == (1, 10, 3)
+    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 4 * 30 - 1)
+    with pytest.raises(ValueError, match="more than this machine's memory"):
+        conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
+
+
+def test_a_list_or_integer_kernel_and_bias_take_the_inputs_dtype():
+    """Found by a tester: a Python-list bias beside float64 arrays became float32 and the call failed, with a
+    message about a float32 the user never passed. Values against the float64 reference loop."""
+    x, w = np.arange(10.0).reshape(1, 5, 2), np.arange(12.0).reshape(3, 2, 2) / 7
+    y = conv1d(x, w, [1.0, 2.0])
+    assert str(y.dtype) == "float64"
+    np.testing.assert_allclose(y.numpy(), ref_conv1d(x, w, np.array([1.0, 2.0])), rtol=1e-12)
+    assert str(conv1d(x, w.astype(np.int64), np.array([1, 2])).dtype) == "float64"
+    assert str(conv1d_transpose(x, [[[1.0, 1.0]]]).dtype) == "float64"
+    hint = r"received input float32, kernel float64 \(an integer array or a Python list given as the input becomes"
+    with pytest.raises(TypeError, match=hint):
+        conv1d(np.ones((1, 5, 2), np.int64), np.ones((2, 2, 3)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

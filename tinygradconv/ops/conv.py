@@ -48,6 +48,7 @@ chosen by a small rule and tested against the plain path:
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -987,7 +988,9 @@ def _check_dtypes(xp, op, x, kernel, bias):
         if not xp.isdtype(a.dtype, "real floating"):
             raise TypeError(f"`{op}` needs floating-point arrays; received {name} of dtype {a.dtype}")
     raise TypeError(f"`{op}`: input, kernel and bias must have the same dtype; received "
-                    + ", ".join(f"{name} {a.dtype}" for name, a in arrays))
+                    + ", ".join(f"{name} {a.dtype}" for name, a in arrays)
+                    + f" (an integer array or a Python list given as the input becomes a {config.floatx()} tensor, "
+                      "config.floatx(); a kernel or bias given so takes the input's dtype)")
 
 
 def _check_ranks(op, x, kernel, data_format, kernel_layout):
@@ -1043,9 +1046,14 @@ def _to_channels_last(xp, a, data_format):
 
 
 def _as_tensor(value, like=None):
+    """``value`` as a Tensor on ``like``'s backend; a list or an integer array beside a tensor ``like`` takes its
+    dtype (``bias=[1.0, 2.0]`` with a float64 input is float64), a floating array keeps its own."""
     if value is None or isinstance(value, Tensor):
         return value
-    return Tensor(value, backend=like.backend if like is not None else None)
+    if like is None:
+        return Tensor(value)
+    floating_array = "float" in str(getattr(value, "dtype", ""))
+    return Tensor(value, backend=like.backend, dtype=None if floating_array else like.dtype)
 
 
 def _required_tensor(value, name, like=None):
@@ -1074,11 +1082,26 @@ def _rounded(xp, arrays, dtype):
 
 
 def _check_output_size(xp, op, x, out_len, filters, arguments):
-    """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large for one
-    array (more bytes than an index can count), before NumPy's own error from deep inside."""
-    if x.shape[0] * out_len * filters * (xp.finfo(x.dtype).bits // 8) > np.iinfo(np.int64).max:
+    """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large: more bytes
+    than an index can count, or (NumPy-based backends) more than this machine's memory, before NumPy's own
+    ``MemoryError: Unable to allocate 54.6 TiB`` from deep inside (``strides=10**12``, found by a tester)."""
+    size = x.shape[0] * out_len * filters * (xp.finfo(x.dtype).bits // 8)
+    if size > np.iinfo(np.int64).max:
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters), "
                          f"more than one array can hold. Received {arguments}.")
+    memory = _physical_memory() if type(x).__module__.startswith(("numpy", "array_api_strict")) else None
+    if memory is not None and size > memory:
+        raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters): "
+                         f"{size / 2**30:.4g} GiB, more than this machine's memory ({memory / 2**30:.4g} GiB). "
+                         f"Received {arguments}.")
+
+
+def _physical_memory():
+    """This machine's physical memory in bytes (``sysconf``), or ``None`` where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):           # no sysconf (Windows), or no such name
+        return None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1130,7 +1153,8 @@ class Conv1dTransposeOp(Function):
         _check_bias(op, bias, filters, kernel)
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
-        _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}")
+        _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}, "
+                           f"dilation_rate={dilation_rate}")
         dtype = x.dtype
         x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
         # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
@@ -1208,7 +1232,7 @@ class Conv1dOp(Function):
             pad_left, pad_right = conv_padding(x.shape[1], k, strides, padding, dilation_rate)
         _check_output_size(xp, op, x, explicit_conv_output_length(x.shape[1], k, strides, pad_left, pad_right,
                                                                    dilation_rate), filters,
-                           f"padding={padding!r}, strides={strides}")
+                           f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
         dtype = x.dtype
         x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
@@ -1280,8 +1304,9 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
 
     Raises:
         ValueError: wrong ranks, channel mismatch, bias shape, bad padding / strides / dilation / output_padding,
-            an output too large for one array.
-        TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes.
+            an output too large for one array or (NumPy) for this machine's memory.
+        TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
+            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
 
     Example:
         >>> import numpy as np
@@ -1328,8 +1353,9 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
 
     Raises:
         ValueError: wrong ranks, channel or group mismatch, bias shape, bad padding / strides / dilation / groups,
-            an output too large for one array.
-        TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes.
+            an output too large for one array or (NumPy) for this machine's memory.
+        TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
+            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
 
     Example:
         >>> import numpy as np
