@@ -1,5 +1,7 @@
 """Metrics: accumulated results against explicit loops over the samples of several batches, hand-computed cases,
 Keras' weighting rules, lookup and errors."""
+import math
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,23 @@ def test_get_instances_callables_configs_and_errors():
         metrics.get(7)
     with pytest.raises(ValueError, match="sample_weight of shape"):
         metrics.Mean().update_state([1.0, 2.0, 3.0], sample_weight=[1.0, 2.0])
+
+
+@pytest.mark.filterwarnings("error")
+def test_metrics_meet_inf_and_overflow_silently():
+    """Found by a tester: the metrics (plain NumPy) printed RuntimeWarnings that neither Keras nor the ops print.
+    Values by hand: inf - inf is NaN, inf * 0 is NaN, 1e308 + 1e308 overflows to inf."""
+    assert np.isnan(metrics.mean_squared_error(np.array([[np.inf]]), np.array([[np.inf]]))).all()
+    assert np.isnan(metrics.mean_absolute_error(np.array([[np.inf]]), np.array([[np.inf]]))).all()
+    mean = metrics.Mean()
+    mean.update_state([np.inf, -np.inf])
+    assert math.isnan(mean.result())
+    weighted = metrics.Mean()
+    weighted.update_state([np.inf, 1.0], sample_weight=[0.0, 1.0])
+    assert math.isnan(weighted.result())
+    huge = metrics.Mean()
+    huge.update_state([1e308, 1e308])
+    assert huge.result() == math.inf
+    squared = metrics.MeanSquaredError()
+    squared.update_state(np.array([[1e30]], np.float32), np.array([[-1e30]], np.float32))
+    assert squared.result() == math.inf

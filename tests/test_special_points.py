@@ -648,7 +648,12 @@ def test_inf_minus_inf_zero_times_inf_and_overflow_print_no_warning_like_torch(b
     assert [np.isnan(r.numpy()).all() for r in results[:6]] == [True] * 6
     if backend != "array_api_strict":                 # the Array API has no float16
         half = tg.tensor(np.array([60000.0], "float16"), backend=backend)
-        assert np.isinf((half * 2).numpy()).all()
+        assert np.isinf((half * 2).numpy()).all() and np.isinf((half + 1e5).numpy()).all()
+        assert np.isinf(tg.tensor([1e5], dtype="float16", backend=backend).numpy()).all()
+    # numbers beyond float32's range become inf when they are made float32, as in torch.tensor([1e39])
+    one = tg.tensor([1.0], dtype="float32", backend=backend)
+    assert np.isinf((one * 1e39).numpy()).all() and np.isinf((one * 10**40).numpy()).all()
+    assert np.isinf(tg.tensor([1e39], dtype="float32", backend=backend).numpy()).all()
 
 
 def test_integers_to_negative_integer_powers_are_refused_like_torch():

@@ -16,6 +16,8 @@ This is the only module that imports CuPy.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import config
@@ -24,6 +26,12 @@ _CUPY_HINT = (
     "The 'cupy' backend needs CuPy and an NVIDIA GPU. Install it with `pip install tinygradconv[cuda12]` "
     "(CUDA 12) or `pip install tinygradconv[cuda13]` (CUDA 13)."
 )
+
+
+#: The largest finite value of the float dtypes that a Python number can overflow when it is lifted into an array:
+#: :meth:`Backend.scalar` checks it (cheaper than switching NumPy's warnings off for every number).
+_LARGEST = {np.dtype(np.float16): 65504.0, np.dtype(np.float32): float(np.finfo(np.float32).max)}
+_PLAIN_NUMBERS = (int, float)
 
 
 class Backend:
@@ -69,10 +77,13 @@ class Backend:
         if dtype is not None:
             dtype = self.dtype(dtype)
         if self.name == "numpy":
-            return np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
+            with np.errstate(over="ignore"):          # 1e39 as float32 is inf, silently (as torch.tensor)
+                return np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
         if self.name == "array_api_strict":
-            data = np.asarray(data)
-            return self.xp.asarray(data, dtype=dtype if dtype is not None else self.dtype(data.dtype.name), copy=copy)
+            with np.errstate(over="ignore"):
+                data = np.asarray(data)
+                dtype = dtype if dtype is not None else self.dtype(data.dtype.name)
+                return self.xp.asarray(data, dtype=dtype, copy=copy)
         return self.xp.asarray(data, dtype=dtype)  # host -> device: always a copy
 
     def scalar(self, value, dtype):
@@ -82,7 +93,13 @@ class Backend:
         times more, and numbers are lifted into arrays on the engine's hottest path (``x * 2.0``).
         """
         if self.name == "numpy":
+            if value.__class__ in _PLAIN_NUMBERS and abs(value) > _LARGEST.get(dtype, math.inf):
+                with np.errstate(over="ignore"):      # 1e39 as float32 is inf, silently (as torch)
+                    return np.asarray(value, dtype=dtype)
             return np.asarray(value, dtype=dtype)
+        if self.name == "array_api_strict":           # the CPU test double: NumPy underneath, speed no matter
+            with np.errstate(over="ignore"):
+                return self.xp.asarray(value, dtype=dtype)
         return self.xp.asarray(value, dtype=dtype)
 
     def to_numpy(self, array) -> np.ndarray:

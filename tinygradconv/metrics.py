@@ -22,6 +22,7 @@ every axis but the first:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -29,6 +30,18 @@ import numpy as np
 from . import _lookup
 from .tensor import Tensor
 from .validation import number
+
+
+def _ieee754(fn):
+    """``fn`` with IEEE 754 special results computed silently, as in Keras and the ops (``inf - inf`` is NaN,
+    ``1e30 ** 2`` in float32 is inf): no NumPy ``RuntimeWarning`` (found by a tester)."""
+
+    @functools.wraps(fn)
+    def silent(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return fn(*args, **kwargs)
+
+    return silent
 
 
 def _numpy(x) -> np.ndarray:
@@ -53,12 +66,14 @@ def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1
 
 
 # ------------------------------------------------------------------------------------------------ metric functions
+@_ieee754
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
     """``mean((y_true - y_pred)^2)`` over the last axis."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
     return np.mean((y_true - y_pred) ** 2, axis=-1)
 
 
+@_ieee754
 def mean_absolute_error(y_true, y_pred) -> np.ndarray:
     """``mean(|y_true - y_pred|)`` over the last axis."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
@@ -140,6 +155,7 @@ class Mean(Metric):
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
 
+    @_ieee754
     def update_state(self, values, sample_weight=None):
         values = np.asarray(_numpy(values), dtype=np.float64)
         if sample_weight is not None:

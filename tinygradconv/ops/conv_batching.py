@@ -23,6 +23,7 @@ import os
 import queue
 import threading
 
+import numpy as np
 from array_api_compat import is_numpy_namespace
 
 __all__ = [
@@ -225,8 +226,11 @@ def _run_parts(tasks):
     into ``results`` (``error`` is ``None``, or the exception, which the calling thread raises). It keeps no
     reference to a part once handed back (the arrays its ``work`` reads would otherwise stay alive until the next
     part), and a ``map_batch_parts`` inside a part runs in this thread (:data:`_in_helper`) instead of waiting for
-    helpers that may be busy with its own caller's parts."""
+    helpers that may be busy with its own caller's parts. Its NumPy floating-point warnings are off for good (each
+    thread has its own setting, and these threads run only the ops' parts): ``inf - inf`` in a part is NaN
+    silently, as in the calling thread (``Function.apply``)."""
     _in_helper.active = True
+    np.seterr(divide="ignore", invalid="ignore", over="ignore")
     while True:
         i, work, lo, hi, results = tasks.get()
         try:
