@@ -568,3 +568,20 @@ def test_requires_grad_must_be_a_bool_as_in_torch(value):
     with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
         tg.tensor([1.0]).requires_grad_(value)
     assert tg.tensor([1.0], requires_grad=np.True_).requires_grad
+
+
+def test_the_errstate_switch_for_numpy_1_silences_and_restores():
+    """The fallback of Function.apply's warning switch where NumPy has no context variable for it (NumPy 1.26):
+    the same interface over np.errstate."""
+    import warnings
+
+    from tinygradconv.autograd import _ErrstateSwitch
+
+    inf = np.array([np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = _ErrstateSwitch.set(None)
+        assert np.isnan(inf - inf).all()
+        _ErrstateSwitch.reset(token)
+        with pytest.raises(RuntimeWarning, match="invalid value"):
+            inf - inf

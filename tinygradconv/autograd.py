@@ -65,7 +65,7 @@ try:
     from numpy._core.umath import _extobj_contextvar as _FP_WARNINGS
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         _SILENT = _FP_WARNINGS.get()
-except ImportError:  # pragma: no cover - NumPy < 2
+except ImportError:  # pragma: no cover - NumPy < 2 (the switch itself is tested)
     _FP_WARNINGS, _SILENT = _ErrstateSwitch, None
 
 #: The backends whose arrays are NumPy arrays underneath (CuPy never warns).
