@@ -691,14 +691,14 @@ def render_text(results):
     """Everything as plain text tables (what ``make bench`` prints)."""
     parts = ["Machine", text_table(["item", "value"], machine_rows(results["machine"], results["threads"],
                                                                    other_load_text(results)), left=2)]
-    if _busy(results["machine"]):
-        load = results["machine"].get("load_start", "n/a")
-        parts += ["", (f"NOTE: the machine was busy (load average {load} at the start), so these figures are "
-                       "noisy: measure again on a quiet machine before relying on them.")]
     if disturbed_windows(results):
         parts += ["", ("NOTE: other processes kept CPUs busy while some sections were timed (see 'CPUs other "
                        "processes kept busy while timing' above): those figures are unreliable; measure again "
                        "with nothing else running.")]
+    elif _busy(results):
+        load = results["machine"].get("load_start", "n/a")
+        parts += ["", (f"NOTE: the machine was busy (load average {load} at the start), so these figures are "
+                       "noisy: measure again on a quiet machine before relying on them.")]
     summary = target_rows(results)
     if summary:
         parts += ["", "Targets", text_table(["target", "case", "measured", "status"], summary, left=2)]
@@ -788,8 +788,10 @@ METHOD = """\
 * Other processes: for each timing window (a round of a section at one thread count), the machine's busy CPU time
   (`/proc/stat`) less the benchmark's own processes' (`/proc/<pid>/stat`), over the window's wall-clock time, is
   given under Machine as "CPUs other processes kept busy while timing". Above 0.25 the window counts as disturbed and
-  the note at the top of the page says so: a test run alongside reads about 1. It does not see a virtual machine's
-  host being slower (that shows only as the drift that pairing is for).
+  the note at the top of the page says so: a test run alongside reads about 1. The note goes by these windows, not by
+  the load average, which also counts whatever ran in the minute before (results recorded without the windows go by
+  the load average at the start). It does not see a virtual machine's host being slower (that shows only as the
+  drift that pairing is for).
 * float32 throughout. Ours runs on channels_last NumPy arrays (Keras layouts), torch on its native channels-first
   layout. fwd+bwd is a forward pass plus the backward of `sum(y * g)` for a fixed `g`, computing the gradients of
   input, kernel and bias.
@@ -835,8 +837,13 @@ def _paired_note(row, unit):
             f"after the other (see Method): in general not the quotient of the {unit} columns.")
 
 
-def _busy(machine):
-    """Whether the 1-minute load average before the run exceeded a quarter of the cores."""
+def _busy(results):
+    """Whether the machine was busy while the run timed: where other processes' CPU use was measured
+    (:func:`other_load`), whether a timing window was disturbed; in older results, whether the 1-minute load average
+    before the run exceeded a quarter of the cores (that average also counts whatever ran in the minute before)."""
+    if other_load(results):
+        return bool(disturbed_windows(results))
+    machine = results["machine"]
     try:
         return float(machine["load_start"].split()[0]) > 0.25 * machine["cores"]
     except (ValueError, IndexError, KeyError):
@@ -851,17 +858,20 @@ def render_markdown(results, plot=None):
     m = results["machine"]
     quick = " with `--quick` (a smoke run: fewer repeats and shapes)" if results["quick"] else ""
     load = f"load average {m['load_start']} at the start, {m.get('load_end', 'n/a')} at the end, on {m['cores']} cores"
-    disturbed = disturbed_windows(results)
-    if _busy(m) or disturbed:
-        why = f"busy at the time ({load})" if _busy(m) else f"not idle while it timed ({load})"
-        if disturbed:
-            why += (f"; other processes kept more than {harness.DISTURBED_CPUS} CPUs busy while timing "
-                    + ", ".join(window for window, _ in disturbed))
-        note = (f"These numbers were measured on a shared machine that was {why}, so they are noisy. Regenerate "
-                "this page with `make bench` on a quiet machine before relying on them.")
+    disturbed, windows = disturbed_windows(results), other_load(results)
+    if disturbed:
+        note = (f"These numbers were measured on a shared machine where other processes kept more than "
+                f"{harness.DISTURBED_CPUS} CPUs busy while timing " + ", ".join(window for window, _ in disturbed)
+                + f" ({load}), so those figures are unreliable. Regenerate this page with `make bench` on a quiet "
+                "machine before relying on them.")
+    elif _busy(results):
+        note = (f"These numbers were measured on a shared machine that was busy at the time ({load}), so they are "
+                "noisy. Regenerate this page with `make bench` on a quiet machine before relying on them.")
     else:
-        note = (f"Measured with {load}. Timings on a shared machine are noisy: if it was busy, regenerate this page "
-                "with `make bench` on a quiet machine.")
+        others = (f"; other processes kept at most {max(c for _, c in windows):.3g} CPUs busy while it timed (see "
+                  "Machine)" if windows else "")
+        note = (f"Measured with {load}{others}. Timings on a shared machine are noisy: if it was busy, regenerate "
+                "this page with `make bench` on a quiet machine.")
     kind = m.get("kind") or cpu_kind(m["cpu"], m["cpu_flags"])
     lines = [f"# CPU: {m['cpu']} ({kind})", "",
              (f"Generated by `make bench` (`benchmarks/run.py`) on {m['date']}{quick}, on a CPU of kind `{kind}` "
