@@ -28,6 +28,7 @@ import inspect
 import numpy as np
 
 from . import _lookup
+from .ops.elementwise import ieee754
 from .tensor import Tensor
 from .validation import number
 
@@ -38,7 +39,7 @@ def _ieee754(fn):
 
     @functools.wraps(fn)
     def silent(*args, **kwargs):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with ieee754(np):
             return fn(*args, **kwargs)
 
     return silent
