@@ -287,3 +287,113 @@ def test_model_checkpoint_writes_keras_files_that_keras_loads(tmp_path):
                                atol=1e-6)
     with pytest.raises(ValueError, match="save_weights_only=True"):
         tg.callbacks.ModelCheckpoint(str(tmp_path / "w.keras"), save_weights_only=True)
+
+
+# ------------------------------------------------------------------------------------- Keras 3 .weights.h5 files
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_keras_save_weights_file_loads_into_our_twin(tmp_path, kind):
+    keras.utils.set_random_seed(0)
+    reference = BUILDERS[kind](keras)
+    _randomize(reference, 5)
+    reference.save_weights(tmp_path / "theirs.weights.h5")
+    tg.random.set_seed(0)
+    model = BUILDERS[kind](OURS)
+    model.load_weights(tmp_path / "theirs.weights.h5")
+    x = _inputs(model, 6)
+    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
+        _assert_same_predictions(ours, theirs)
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_our_weights_h5_file_loads_in_keras(tmp_path, kind):
+    tg.random.set_seed(0)
+    model = BUILDERS[kind](OURS)
+    _randomize(model, 7)
+    model.save_weights(tmp_path / "ours.weights.h5")
+    keras.utils.set_random_seed(0)
+    reference = BUILDERS[kind](keras)
+    reference.load_weights(tmp_path / "ours.weights.h5")
+    x = _inputs(model, 8)
+    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
+        _assert_same_predictions(ours, theirs)
+    again = BUILDERS[kind](OURS)                       # and back: every weight as it was
+    again.load_weights(tmp_path / "ours.weights.h5")
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["functional", "sequential"])
+def test_nested_models_weights_h5_both_ways(tmp_path, which):
+    x = np.random.default_rng(9).normal(size=(5, 3)).astype("float32")
+    reference = _nested(keras)[which]
+    _randomize_keras(reference)
+    reference.save_weights(tmp_path / "theirs.weights.h5")
+    model = _nested(OURS)[which]
+    model.load_weights(tmp_path / "theirs.weights.h5")
+    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    model.set_weights([w * 0.5 for w in model.get_weights()])
+    model.save_weights(tmp_path / "ours.weights.h5")
+    reference.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_allclose(reference.predict(x, verbose=0), model.predict(x), rtol=1e-5, atol=1e-6)
+
+
+def _bn_model(lib):
+    return lib.Sequential([lib.layers.Input((8, 3)), lib.layers.BatchNormalization(name="bn"),
+                           lib.layers.Dense(2, name="d")])
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h5: h5["layers/batch_normalization/vars"].__delitem__("1"),
+     "Layer 'bn' expected 4 variables, but received 3 variables during loading"),
+    (lambda h5: (h5["layers/dense/vars"].__delitem__("0"), h5["layers/dense/vars"].create_dataset(
+        "0", data=np.zeros((4, 2), "float32"))), r"weight 'd/kernel' has shape \(3, 2\), the file has \(4, 2\)"),
+    (lambda h5: h5.__delitem__("layers/dense"), "Layer 'd' expected 2 variables, but received 0"),
+])
+def test_a_damaged_weights_h5_file_is_refused_and_the_model_unchanged(tmp_path, edit, message):
+    import h5py
+
+    path = tmp_path / "damaged.weights.h5"
+    _bn_model(keras).save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        edit(h5)
+    model = _bn_model(OURS)
+    before = model.get_weights()
+    with pytest.raises(SavedFileError, match=message) as info:
+        model.load_weights(path)
+    assert str(info.value).count("damaged.weights.h5") == 1
+    for old, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, now)
+
+
+def test_a_weights_h5_path_that_is_not_hdf5_or_missing(tmp_path):
+    model = _bn_model(OURS)
+    (tmp_path / "notes.weights.h5").write_text("not weights\n")
+    with pytest.raises(SavedFileError, match=r"notes\.weights\.h5'? is not a readable HDF5 file"):
+        model.load_weights(tmp_path / "notes.weights.h5")
+    with pytest.raises(FileNotFoundError, match="missing.weights.h5"):
+        model.load_weights(tmp_path / "missing.weights.h5")
+
+
+def test_weights_h5_refuses_subclassed_models_by_name(tmp_path):
+    twice = Twice(name="twice")
+    twice(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="model 'twice' is a Twice; only Sequential and functional"):
+        twice.save_weights(tmp_path / "t.weights.h5")
+    outer = models.Sequential([layers.Input((3,)), layers.Dense(3), twice], name="outer")
+    with pytest.raises(ValueError, match="layer 'twice' of model 'outer' is a Twice"):
+        outer.load_weights(tmp_path / "t.weights.h5")
+    assert not (tmp_path / "t.weights.h5").exists()
+
+
+def test_model_checkpoint_writes_weights_h5_files_that_keras_loads(tmp_path):
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1, name="d")])
+    model.compile("sgd", "mse")
+    x, y = np.random.default_rng(3).normal(size=(16, 3)), np.ones((16, 1))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        tg.callbacks.ModelCheckpoint(str(tmp_path / "ck-{epoch}.weights.h5"), save_weights_only=True)])
+    reference = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    reference.load_weights(tmp_path / "ck-2.weights.h5")
+    np.testing.assert_allclose(reference.predict(x.astype("float32"), verbose=0), model.predict(x), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="holds only weights: pass save_weights_only=True"):
+        tg.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"))

@@ -477,9 +477,9 @@ class ModelCheckpoint(Callback):
     """Save the model (or only its weights) at the end of each epoch, or every ``save_freq`` batches.
 
     Args:
-        filepath: where to save, a ``.npz`` path (or a ``.keras`` path for the whole model, readable by Keras 3);
-            may contain ``{epoch:02d}`` (counting from 1) and any log name,
-            e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.npz"``.
+        filepath: where to save, a ``.npz`` path (or a ``.keras`` path for the whole model, or with
+            ``save_weights_only`` a ``.weights.h5`` path, both in Keras 3's formats); may contain ``{epoch:02d}``
+            (counting from 1) and any log name, e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.npz"``.
         monitor: the log compared when ``save_best_only``.
         verbose: 1 prints a message at each save.
         save_best_only: save only when ``monitor`` improved on the best value so far (the file is then the best
@@ -500,12 +500,19 @@ class ModelCheckpoint(Callback):
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         filepath = path_like(filepath)
-        if str(filepath).endswith(".keras") and save_weights_only:
+        name = str(filepath)
+        if name.endswith(".keras") and save_weights_only:
             raise ValueError(f"Invalid value for argument `filepath`. With save_weights_only=True the file name must "
-                             f"end in `.npz` (a .keras file holds a whole model). Received filepath={filepath!r}")
-        if not str(filepath).endswith((".npz", ".keras")):
+                             f"end in `.npz` or `.weights.h5` (a .keras file holds a whole model). Received "
+                             f"filepath={filepath!r}")
+        if name.endswith(".weights.h5") and not save_weights_only:
+            raise ValueError(f"Invalid value for argument `filepath`. A `.weights.h5` file holds only weights: pass "
+                             f"save_weights_only=True, or save the whole model as `.npz` or `.keras`. Received "
+                             f"filepath={filepath!r}")
+        if not name.endswith((".npz", ".keras", ".weights.h5")):
             raise ValueError(f"Invalid value for argument `filepath`. The file name must end in `.npz` (weights and "
-                             f"models are saved as .npz archives) or, for a whole model, `.keras` (Keras 3 format). "
+                             f"models are saved as .npz archives), `.keras` (a whole model, Keras 3 format) or, with "
+                             f"save_weights_only=True, `.weights.h5` (Keras 3's weights format). "
                              f"Received filepath={filepath!r}")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
                                      or save_freq <= 0):

@@ -19,6 +19,11 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   empty ``vars`` group and its own layers below its path (``layers/sequential/layers/dense/vars/0``), and its
   config (with its own ``layers``) stands in the outer model's ``config["layers"]``.
 
+A ``.weights.h5`` file (Keras 3's ``model.save_weights``) is that same HDF5 file on its own (Keras adds its
+optimizer's state under ``optimizer/vars`` for a compiled model, which is ignored here):
+:func:`save_keras_weights` and :func:`load_keras_weights`, which ``save_weights`` / ``load_weights`` call for such a
+path, read it by layer path into a model of the same architecture.
+
 Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
 not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
 policy, and any model other than ``Sequential`` and functional ones. The optimizer is not read or written here: a
@@ -51,7 +56,7 @@ from ._lookup import snake_case
 from .backend import dtype_name
 from .saving import SavedFileError, atomic_write
 
-__all__ = ["SUPPORTED_LAYERS", "load_keras", "save_keras"]
+__all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
                     "Cropping1D", "Dense", "Dropout", "Flatten", "InputLayer", "LayerNormalization", "Maximum",
@@ -70,7 +75,7 @@ def _h5py():
     try:
         import h5py
     except ImportError:
-        raise ImportError("Reading and writing .keras files needs h5py: pip install h5py (or "
+        raise ImportError("Reading and writing Keras 3 files (.keras, .weights.h5) needs h5py: pip install h5py (or "
                           "tinygradconv[keras-format])") from None
     return h5py
 
@@ -171,14 +176,29 @@ def save_keras(model, filepath) -> None:
         ImportError: h5py is not installed.
     """
     from . import __version__
-    from .functional import Functional
-    from .models import Model
 
     h5py = _h5py()
     config = _model_json(model)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
-    buffer = io.BytesIO()
+    buffer = _weights_h5(h5py, model)
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config))
+            archive.writestr("model.weights.h5", buffer, compress_type=zipfile.ZIP_STORED)
+
+    atomic_write(filepath, write)
+
+
+def _weights_h5(h5py, model) -> bytes:
+    """The HDF5 file of ``model``'s weights as Keras 3 writes it (``model.weights.h5`` in a ``.keras`` archive, or a
+    ``.weights.h5`` file): each layer's weights as ``layers/<path>/vars/<i>`` (:func:`_weight_paths`), a nested
+    model's layers below its own path, and an empty ``vars`` group named after the model."""
+    from .functional import Functional
+    from .models import Model
+
     def write_layers(h5, prefix, model):
         for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
             group = h5.create_group(prefix + path).create_group("vars")
@@ -189,17 +209,120 @@ def save_keras(model, filepath) -> None:
             for i, weight in enumerate(layer.weights):
                 group.create_dataset(str(i), data=weight.numpy())
 
+    buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         write_layers(h5, "", model)
         h5.create_group("vars").attrs["name"] = model.name
+    return buffer.getvalue()
 
-    def write(f):
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("metadata.json", json.dumps(metadata))
-            archive.writestr("config.json", json.dumps(config))
-            archive.writestr("model.weights.h5", buffer.getvalue(), compress_type=zipfile.ZIP_STORED)
 
-    atomic_write(filepath, write)
+def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.weights.h5"):
+    """The arrays stored for ``layer`` (called ``name`` in the file) under ``<path>/vars`` of the open HDF5 file
+    ``h5`` (``weights_file`` in ``filepath``), checked against the layer's weights: their number (Keras' message)
+    and each shape.
+
+    Raises:
+        SavedFileError: missing or extra datasets, a shape that does not fit, or data that cannot be read.
+    """
+    group = h5.get(f"{path}/vars")
+    keys = [] if group is None else list(group.keys())
+    expected = [str(i) for i in range(len(layer.weights))]
+    if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
+        # Keras' message (its Layer.load_own_variables), with the file and the h5 path
+        raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
+                             f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
+                             f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
+    try:
+        stored = [np.asarray(group[k]) for k in expected]
+    except OSError as exc:  # a dataset whose data lies past the end of a truncated file
+        raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
+                             f"read (damaged {weights_file}): {exc}") from None
+    for weight, array in zip(layer.weights, stored):
+        if tuple(array.shape) != tuple(weight.shape):
+            raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
+                                 f"the file has {tuple(array.shape)} under '{path}/vars'")
+    return stored
+
+
+def _assign_all(assignments):
+    """Set each weight of ``(weight, array)`` pairs, all checked before: a failed load leaves the model unchanged."""
+    for weight, array in assignments:
+        weight.data = weight.backend.asarray(array, dtype=dtype_name(weight.dtype))
+
+
+def _check_keras_layout(model, action):
+    """Refuse, naming it, a model whose weights Keras 3 lays out other than by :func:`_weight_paths`: anything but
+    ``Sequential`` and functional models, nested ones included (subclassed models use attribute names)."""
+    from .functional import Functional
+    from .models import Model, Sequential
+
+    def check(m, outer):
+        if not (isinstance(m, (Functional, Sequential)) and type(m) in (Functional, Sequential)):
+            where = f"layer '{m.name}' of model '{outer.name}' is" if outer is not None else f"model '{m.name}' is"
+            raise ValueError(f"Cannot {action} a .weights.h5 file: {where} a {type(m).__name__}; only Sequential "
+                             "and functional models (models.Model(inputs, outputs)) have Keras 3's layout of "
+                             "weights. Use a .npz file instead.")
+        for layer in m.layers:
+            if isinstance(layer, Model):
+                check(layer, m)
+
+    check(model, None)
+
+
+def save_keras_weights(model, filepath) -> None:
+    """Write the weights of ``model`` to ``filepath`` (a ``.weights.h5`` file) as Keras 3's ``model.save_weights``
+    does, atomically, so that ``keras_model.load_weights(filepath)`` reads them into the same architecture.
+
+    Raises:
+        ValueError: a subclassed model (nested ones too) or one without weights yet.
+        ImportError: h5py is not installed.
+    """
+    h5py = _h5py()
+    _check_keras_layout(model, "write")
+    if not model.built and not model.weights:
+        raise ValueError(f"Model '{model.name}' has no weights yet: build it first (call it on data, or "
+                         "model.build(input_shape)).")
+    data = _weights_h5(h5py, model)
+    atomic_write(filepath, lambda f: f.write(data))
+
+
+def load_keras_weights(model, filepath) -> None:
+    """Load a ``.weights.h5`` file written by Keras 3's ``model.save_weights`` (or :func:`save_keras_weights`) into
+    ``model``, which must have the same layers in the same order (Keras' rule: the file is read by layer path,
+    ``layers/dense_1/vars/0``, not by layer name). All or nothing; an optimizer's state in the file is ignored.
+
+    Raises:
+        FileNotFoundError: no such file.
+        SavedFileError: not an HDF5 file, or weights that do not fit (the layer, the h5 path and the file named).
+        ValueError: a subclassed model (nested ones too).
+        ImportError: h5py is not installed.
+    """
+    from .functional import Functional
+    from .models import Model
+
+    h5py = _h5py()
+    _check_keras_layout(model, "read")
+    filepath = os.fspath(filepath)
+    if not os.path.isfile(filepath):
+        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+    try:
+        h5 = h5py.File(filepath, "r")
+    except OSError as exc:  # truncated, or not HDF5 at all
+        raise SavedFileError(f"{filepath!r} is not a readable HDF5 file (a .weights.h5 file written by Keras 3 "
+                             f"save_weights; truncated or damaged?): {exc}") from None
+    assignments = []
+
+    def collect(model, prefix):
+        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+            if isinstance(layer, Model):
+                collect(layer, f"{prefix}{path}/")
+            else:
+                assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, layer.name, prefix + path,
+                                                                    filepath, "file")))
+
+    with h5:
+        collect(model, "")
+    _assign_all(assignments)
 
 
 # ----------------------------------------------------------------------------------------------- configs: Keras -> ours
@@ -361,27 +484,9 @@ def load_keras(filepath):
             if item["class_name"] in ("Sequential", "Functional"):
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
-            group = h5.get(f"{path}/vars")
-            keys = [] if group is None else list(group.keys())
-            expected = [str(i) for i in range(len(layer.weights))]
-            if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
-                # Keras' message (its Layer.load_own_variables), with the file and the h5 path
-                raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
-                                     f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
-                                     f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
-            try:
-                stored = [np.asarray(group[k]) for k in expected]
-            except OSError as exc:  # a dataset whose data lies past the end of a truncated file
-                raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
-                                     f"read (damaged model.weights.h5): {exc}") from None
-            for weight, array in zip(layer.weights, stored):
-                if tuple(array.shape) != tuple(weight.shape):
-                    raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
-                                         f"the file has {tuple(array.shape)} under '{path}/vars'")
-                assignments.append((weight, array))
+            assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))
 
     with h5:
         collect(model, items, skip, "")
-    for weight, array in assignments:  # all checked: assign
-        weight.data = weight.backend.asarray(array, dtype=dtype_name(weight.dtype))
+    _assign_all(assignments)
     return model

@@ -12,7 +12,9 @@ Format. Every file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holdin
   names or configs.
 
 :func:`save_weights` and :func:`save_model` write the same format (``save_model`` adds the architecture), so
-``load_weights`` reads either; the recommended suffixes are ``.weights.npz`` and ``.tgc.npz``. Any ``.npz`` of
+``load_weights`` reads either; the recommended suffixes are ``.weights.npz`` and ``.tgc.npz``. (A path ending in
+``.weights.h5`` reads or writes Keras 3's weights format instead, and ``.keras`` a Keras 3 model: see
+:mod:`tinygradconv.keras_format`.) Any ``.npz`` of
 arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weights too. A compiled model's file also
 holds its optimizer's state (step count, moments, schedule position) under keys ``"__optimizer__/..."`` (see
 :mod:`tinygradconv.training_state`), restored by :func:`load_model`, so training resumes exactly where it stopped;
@@ -192,11 +194,21 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
         os.close(dir_fd)
 
 
-def _check_path(filepath, argument="filepath"):
+#: The suffix of Keras 3's weights files (``model.save_weights``), read and written by
+#: :func:`~tinygradconv.keras_format.load_keras_weights` / :func:`~tinygradconv.keras_format.save_keras_weights`.
+KERAS_WEIGHTS_SUFFIX = ".weights.h5"
+
+
+def _is_keras_weights(filepath):
+    return str(filepath).endswith(KERAS_WEIGHTS_SUFFIX)
+
+
+def _check_path(filepath, argument="filepath", weights=False):
     filepath = path_like(filepath, argument)
     if not str(filepath).endswith(".npz"):
+        also = f", or `{KERAS_WEIGHTS_SUFFIX}` for Keras 3's weights format" if weights else ""
         raise ValueError(f"Invalid value for argument `{argument}`. The file name must end in `.npz` (e.g. "
-                         f"'model.weights.npz' or 'model.tgc.npz'). Received {argument}={filepath!r}")
+                         f"'model.weights.npz' or 'model.tgc.npz'){also}. Received {argument}={filepath!r}")
     return filepath
 
 
@@ -221,8 +233,16 @@ def _weights_for_saving(model):
 
 
 def save_weights(model, filepath) -> None:
-    """Write the weights of ``model`` to ``filepath`` (a ``.npz`` file), atomically."""
-    filepath = _check_path(filepath)
+    """Write the weights of ``model`` to ``filepath`` (a ``.npz`` file), atomically.
+
+    A path ending in ``.weights.h5`` writes Keras 3's weights format instead (Sequential and functional models;
+    :func:`~tinygradconv.keras_format.save_keras_weights`), which ``keras_model.load_weights`` reads.
+    """
+    if _is_keras_weights(path_like(filepath)):
+        from .keras_format import save_keras_weights
+
+        return save_keras_weights(model, filepath)
+    filepath = _check_path(filepath, weights=True)
     meta = {"format": "tinygradconv.weights", "format_version": FORMAT_VERSION}
     _write_npz(filepath, _weights_for_saving(model), meta)
 
@@ -401,8 +421,16 @@ def _assign(model, arrays, filepath):
 
 
 def load_weights(model, filepath) -> None:
-    """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing."""
+    """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing.
+
+    A path ending in ``.weights.h5`` is read as a file of Keras 3's ``model.save_weights``
+    (:func:`~tinygradconv.keras_format.load_keras_weights`): by layer path, into the same architecture.
+    """
     filepath = path_like(filepath)
+    if _is_keras_weights(filepath):
+        from .keras_format import load_keras_weights
+
+        return load_keras_weights(model, filepath)
     arrays, _ = _read_npz(filepath)
     _assign(model, split_optimizer_arrays(arrays)[0], filepath)
 
