@@ -397,3 +397,19 @@ def test_model_checkpoint_writes_weights_h5_files_that_keras_loads(tmp_path):
                                atol=1e-6)
     with pytest.raises(ValueError, match="holds only weights: pass save_weights_only=True"):
         tg.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"))
+
+
+def test_a_missing_keras_file_is_named_once_even_without_h5py(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "h5py", None)               # the demo environment has no h5py
+    model = _bn_model(OURS)
+    for load in (lambda p: models.load_model(p), model.load_weights):
+        for name in ("missing.keras", "missing.weights.h5"):
+            if name.endswith(".keras") and load is model.load_weights:
+                continue
+            with pytest.raises(FileNotFoundError) as info:
+                load(tmp_path / name)
+            assert str(info.value).count(name) == 1
+    with pytest.raises(ImportError, match=r"\.keras, \.weights\.h5\) needs h5py"):
+        model.save_weights(tmp_path / "w.weights.h5")

@@ -736,3 +736,50 @@ def test_validation_data_of_another_length_is_accepted_when_the_model_takes_any_
     np.testing.assert_allclose(history.history["val_loss"], [np.mean((expected - y_val[:, :, 0]) ** 2)], rtol=1e-10)
     with pytest.raises(ValueError, match=r"`validation_data`.*y_val of shape \(4, 8, 1\).*\(None, 12, 1\)"):
         model.fit(x, y, validation_data=(x_val, y_val[:, :8]), verbose=0)
+
+
+# ------------------------------------------------------------------- a student's slips (found by a fresh tester)
+def test_an_optimizer_class_is_refused_at_compile_with_the_two_right_forms():
+    model = Sequential([Dense(1)])
+    with pytest.raises(ValueError, match=r"Could not interpret optimizer identifier: .*Adam.*, a class\. Pass an "
+                                         r"instance, e\.g\. optimizer=Adam\(\), or its name, e\.g\. "
+                                         r"optimizer='adam'"):
+        model.compile(optimizer=tg.optimizers.Adam, loss="mse")
+    assert not model.compiled
+
+
+def test_loss_and_metric_classes_stand_for_their_default_instances_as_in_keras():
+    """Keras 3 instantiates a loss or metric class given to compile; the logged values are the hand-computed mean
+    squared and mean absolute errors of the model's own predictions."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model = Sequential([Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=SGD(0.0), loss=tg.losses.MeanSquaredError, metrics=[tg.metrics.MeanAbsoluteError])
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    pred = x.astype("float32") @ np.ones((3, 1), "float32")
+    np.testing.assert_allclose(history.history["loss"][0], np.mean((pred - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(history.history["mean_absolute_error"][0], np.mean(np.abs(pred - y)), rtol=1e-5)
+
+
+def test_a_class_that_needs_arguments_is_named():
+    class NeedsArgs(tg.losses.MeanSquaredError):
+        def __init__(self, scale):
+            super().__init__()
+
+    with pytest.raises(ValueError, match=r"`loss`: the class NeedsArgs cannot be built without arguments"):
+        Sequential([Dense(1)]).compile(optimizer="sgd", loss=NeedsArgs)
+
+
+@pytest.mark.parametrize("shape, exc, match", [
+    (None, TypeError, (r"`input_shape`\. Expected the input shape with the batch axis first.*Received "
+                       r"input_shape=None")),
+    ("16", TypeError, r"Received input_shape='16'"),
+    ((None, 16, 1.5), ValueError, r"Received input_shape=\(None, 16, 1\.5\)"),
+    ((None, -1, 1), ValueError, r"Received input_shape=\(None, -1, 1\)"),
+    ((16, 1), ValueError, (r"found ndim=2.*Model\.build received input_shape=\(16, 1\); its first entry is "
+                           r"the batch axis")),
+])
+def test_sequential_build_names_a_bad_input_shape(shape, exc, match):
+    model = Sequential([tg.layers.Conv1D(4, 3)])
+    with pytest.raises(exc, match=match):
+        model.build(shape)

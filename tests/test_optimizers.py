@@ -504,3 +504,12 @@ def test_serialize_none_and_non_optimizers():
         optimizers.serialize("adam")
     with pytest.raises(ValueError, match="Cannot serialize the learning rate schedule 0.1.*LearningRateSchedule"):
         schedules.serialize(0.1)
+
+
+@pytest.mark.parametrize("cls", [tg.optimizers.SGD, tg.optimizers.Adam, tg.optimizers.AdamW, tg.optimizers.RMSprop])
+def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(cls):
+    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'lr': 0\.01\} \(`lr` is Keras 2's name: "
+                                         r"use `learning_rate`\)\. \w+ takes: learning_rate, .*clipnorm"):
+        cls(lr=0.01)
+    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'use_ema': True\}\. "):
+        cls(use_ema=True)

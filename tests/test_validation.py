@@ -119,11 +119,12 @@ def test_standardize_tuple_accepts():
 
 @pytest.mark.parametrize("value, kwargs, exc, message", [
     (3.0, {}, ValueError, ("The `kernel_size` argument must be a tuple of 1 integers. "
-                           "Received kernel_size=3.0")),
+                           "Received kernel_size=3.0 of type float")),
     ((3, 3), {}, ValueError, ("The `kernel_size` argument must be a tuple of 1 integers. "
                               "Received kernel_size=(3, 3)")),
     (np.int64(3), {}, ValueError, ("The `kernel_size` argument must be a tuple of 1 integers. "
-                                   "Received kernel_size=3")),
+                                   "Received kernel_size=3 of type numpy.int64 (only a Python int or a list of one "
+                                   "integer is accepted here, as in Keras: pass int(kernel_size))")),
     ("3", {}, TypeError, ("The `kernel_size` argument must be a tuple of 1 integers. "
                           "Received kernel_size=3 of type "
                           "str")),

@@ -44,6 +44,7 @@ True
 from __future__ import annotations
 
 import datetime
+import errno
 import inspect
 import io
 import json
@@ -300,11 +301,11 @@ def load_keras_weights(model, filepath) -> None:
     from .functional import Functional
     from .models import Model
 
-    h5py = _h5py()
     _check_keras_layout(model, "read")
     filepath = os.fspath(filepath)
     if not os.path.isfile(filepath):
-        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+    h5py = _h5py()
     try:
         h5 = h5py.File(filepath, "r")
     except OSError as exc:  # truncated, or not HDF5 at all
@@ -415,7 +416,7 @@ def _our_item(item, filepath):
 def _read_archive(filepath):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(2, f"No such file: {filepath!r}", filepath)
+        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
     try:
         with zipfile.ZipFile(filepath) as archive:
             names = set(archive.namelist())
@@ -441,8 +442,8 @@ def load_keras(filepath):
     from .models import Sequential
     from .saving import deserialize_layer
 
+    config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
-    config, weights = _read_archive(filepath)
     class_name = config.get("class_name")
     inner = config.get("config") or {}
     items = [_our_item(item, filepath) for item in inner.get("layers", [])]

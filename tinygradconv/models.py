@@ -37,6 +37,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -170,6 +171,18 @@ def _unique_metric_names(plain, weighted):
             counts[name] = 1
         specs.append((name, spec, True))
     return specs
+
+
+def _instance(obj, argument):
+    """``obj()`` when ``obj`` is a class (a loss or metric class given to ``compile``, which Keras 3 instantiates
+    with its defaults), else ``obj``."""
+    if not isinstance(obj, type):
+        return obj
+    try:
+        return obj()
+    except TypeError as exc:
+        raise ValueError(f"Invalid value in argument `{argument}`: the class {obj.__name__} cannot be built without "
+                         f"arguments ({exc}). Pass an instance instead, e.g. {obj.__name__}(...).") from None
 
 
 def _is_metric(obj):
@@ -324,7 +337,8 @@ class Model(Layer):
             optimizer: an optimizer object (anything with ``apply(grads, variables)``) or a name/config understood
                 by ``tinygradconv.optimizers.get`` (e.g. ``"sgd"``, ``"adam"``).
             loss: a name understood by ``tinygradconv.losses.get`` (e.g. ``"mse"``) or a callable
-                ``loss(y_true, y_pred) -> scalar Tensor``.
+                ``loss(y_true, y_pred) -> scalar Tensor``; a class (``losses.MeanSquaredError``) stands for its
+                default instance, as in Keras 3 (so does a metric class in ``metrics``).
             metrics: a list of metric names (e.g. ``"mae"``, ``"accuracy"``), metric objects or functions. As in
                 Keras 3 they ignore ``sample_weight``: every sample counts once. A metric given by name is reported
                 under that name; ``"accuracy"``/``"acc"`` become binary, sparse categorical or categorical accuracy
@@ -337,12 +351,19 @@ class Model(Layer):
         a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
 
         Raises:
-            ValueError: an unknown optimizer, loss or metric name, a metric named ``"loss"``, or two metrics that
+            ValueError: an unknown optimizer, loss or metric name, an optimizer class instead of an instance (Keras'
+                "Could not interpret optimizer identifier"), a metric named ``"loss"``, or two metrics that
                 would still be reported under the same name after that renaming (e.g. ``["mae_1", "mae", "mae"]``,
                 where Keras silently overwrites the first).
             TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
         """
         self._check_initialized()
+        # a loss or metric class stands for its default instance, as in Keras 3 (``loss=losses.MeanSquaredError``)
+        loss = _instance(loss, "loss")
+        if isinstance(metrics, (list, tuple)):
+            metrics = [_instance(m, "metrics") for m in metrics]
+        if isinstance(weighted_metrics, (list, tuple)):
+            weighted_metrics = [_instance(m, "weighted_metrics") for m in weighted_metrics]
         given = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or []),
                  "weighted_metrics": list(weighted_metrics or [])}
         if optimizer is None:
@@ -350,6 +371,11 @@ class Model(Layer):
                              "Received optimizer=None")
         if isinstance(optimizer, (str, dict)):
             optimizer = self._get(optimizers, optimizer, "optimizer")
+        elif isinstance(optimizer, type):       # the class itself: Keras' ValueError, with the two right forms
+            name = getattr(optimizer, "__name__", repr(optimizer))
+            raise ValueError(  # noqa: TRY004 (Keras raises ValueError here)
+                f"Could not interpret optimizer identifier: {optimizer!r}, a class. Pass an instance, "
+                f"e.g. optimizer={name}(), or its name, e.g. optimizer={name.lower()!r}.")
         elif not hasattr(optimizer, "apply"):
             raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
                             f"or its name. Received optimizer={optimizer!r}")
@@ -961,12 +987,32 @@ class Sequential(Model):
         """Build every layer for inputs of ``input_shape`` (the batch size may be ``None``).
 
         Output shapes come from each layer's ``compute_output_shape``; a layer without it is run once on zeros.
+
+        Raises:
+            TypeError: ``input_shape`` is not a tuple or list of sizes (``None``, a string, a number).
+            ValueError: a size that is not a non-negative integer or ``None``, or a shape a layer cannot take (its
+                message, with a reminder that the first entry is the batch axis).
         """
+        expected = ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
+                    "e.g. (None, 16, 1) for 16 steps of 1 channel.")
+        if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)):
+            raise TypeError(f"Invalid value for argument `input_shape`. {expected} Received input_shape="
+                            f"{input_shape!r}")
+        for d in input_shape:
+            if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0):
+                raise ValueError(f"Invalid value for argument `input_shape`. {expected} Received input_shape="
+                                 f"{tuple(input_shape)!r}")
         shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
             if not layer.built:
-                layer.build(shape)
+                try:
+                    layer.build(shape)
+                except ValueError as exc:
+                    if i:
+                        raise
+                    raise ValueError(f"{exc} (Model.build received input_shape={tuple(input_shape)!r}; its first "
+                                     "entry is the batch axis, e.g. (None, 16, 1) for 16 steps of 1 channel)") from exc
                 layer.built = True
             try:
                 shape = tuple(layer.compute_output_shape(shape))

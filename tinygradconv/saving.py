@@ -206,7 +206,8 @@ def _is_keras_weights(filepath):
 def _check_path(filepath, argument="filepath", weights=False):
     filepath = path_like(filepath, argument)
     if not str(filepath).endswith(".npz"):
-        also = f", or `{KERAS_WEIGHTS_SUFFIX}` for Keras 3's weights format" if weights else ""
+        also = (f", or `{KERAS_WEIGHTS_SUFFIX}` for Keras 3's weights format" if weights
+                else ", or `.keras` for a Keras 3 model")
         raise ValueError(f"Invalid value for argument `{argument}`. The file name must end in `.npz` (e.g. "
                          f"'model.weights.npz' or 'model.tgc.npz'){also}. Received {argument}={filepath!r}")
     return filepath

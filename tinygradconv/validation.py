@@ -142,6 +142,12 @@ def normalize_output_padding(value):
     return normalize_int(value, "output_padding", allow_zero=True)
 
 
+def _type_name(value):
+    """``float``, ``numpy.int64``: the type of ``value`` as a user would write it."""
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+
+
 def standardize_tuple(value, name, allow_zero=False):
     """Keras ``standardize_tuple(value, 1, name, allow_zero)``: an int or a 1-element iterable of ints ->
     ``(int,)``, with Keras' messages (the layers' ``kernel_size``, ``strides``, ``dilation_rate``,
@@ -162,7 +168,7 @@ def standardize_tuple(value, name, allow_zero=False):
     >>> standardize_tuple(3.0, "kernel_size")
     Traceback (most recent call last):
     ...
-    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0
+    ValueError: The `kernel_size` argument must be a tuple of 1 integers. Received kernel_size=3.0 of type float
     """
     message = f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value}"
     if isinstance(value, int):
@@ -172,8 +178,11 @@ def standardize_tuple(value, name, allow_zero=False):
             raise TypeError(f"{message} of type {type(value).__name__}")
         try:
             items = tuple(value)
-        except TypeError:
-            raise ValueError(message) from None
+        except TypeError:  # Keras' message, plus the type: "Received kernel_size=3" alone reads as if 3 were wrong
+            hint = ""
+            if isinstance(value, numbers.Integral):     # a NumPy integer: Keras too takes only a Python int here
+                hint = f" (only a Python int or a list of one integer is accepted here, as in Keras: pass int({name}))"
+            raise ValueError(f"{message} of type {_type_name(value)}{hint}") from None
         if len(items) != 1:
             raise ValueError(message)
     item = items[0]

@@ -25,6 +25,7 @@ shape, dtype and backend; the update rules use the Array API only, so they run o
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -53,14 +54,21 @@ class Optimizer:
         name: the optimizer's name.
 
     Raises:
-        ValueError: for an out-of-range hyperparameter, or when more than one of ``clipnorm``, ``clipvalue`` and
-            ``global_clipnorm`` is set.
+        ValueError: for an out-of-range hyperparameter, when more than one of ``clipnorm``, ``clipvalue`` and
+            ``global_clipnorm`` is set, or for an argument the optimizer does not have (e.g. Keras 2's ``lr``), as
+            Keras 3 ("Argument(s) not recognized").
 
     Subclasses define :meth:`update_step` (and :meth:`build_state` for their per-variable arrays).
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None):
+                 name=None, **kwargs):
+        if kwargs:  # Keras' ValueError and message, plus what this optimizer takes (and Keras 2's `lr`)
+            takes = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
+            takes += [p for p in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm") if p not in takes]
+            hint = " (`lr` is Keras 2's name: use `learning_rate`)" if "lr" in kwargs else ""
+            raise ValueError(f"Argument(s) not recognized: {kwargs}{hint}. {type(self).__name__} takes: "
+                             f"{', '.join(takes)}.")
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
             if value is not None:
                 number(value, arg, low=0, low_open=True)
