@@ -1,6 +1,7 @@
 """Losses against NumPy implementations written from the formulas, hand-computed values, gradchecks (float64) and
 numerical-stability checks; on numpy and array_api_strict."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -330,6 +331,19 @@ def test_get_callables_instances_and_configs(backend):
         losses.get("msee")
     with pytest.raises(ValueError, match="Could not interpret"):
         losses.get(42)
+
+
+@pytest.mark.parametrize("labels, holding", [(np.array([np.nan, 1.0]), "NaN"), ([1.0, np.inf], "inf"),
+                                             (tg.tensor([np.nan, -np.inf]), "NaN and inf")])
+@pytest.mark.parametrize("call", [lambda y, p: losses.SparseCategoricalCrossentropy()(y, p),
+                                  losses.sparse_categorical_crossentropy], ids=["class", "function"])
+def test_a_nan_or_inf_label_is_named_without_a_numpy_warning(labels, holding, call):
+    """Found by a tester: a NaN label printed NumPy's cast warning, then "labels from -9223372036854775808"."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"labels must be integers in \[0, 3\)\. Received labels holding "
+                                             rf"{holding}$"):
+            call(labels, tg.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]))
 
 
 def test_errors_name_the_argument_and_value():

@@ -213,6 +213,17 @@ def test_an_infinite_gradient_updates_silently(name, clip, backend):
         np.testing.assert_allclose(w.numpy(), expected.get(next(iter(clip), None), [-np.inf, 1.9]))
 
 
+
+def test_a_gradient_beyond_float16_becomes_inf_silently():
+    """A float32 gradient of 70000 for a float16 variable is cast to inf (float16's largest is 65504) with no NumPy
+    RuntimeWarning (found by a tester), as Tensor.astype; by hand: 1 - 0.1 * 1 = 0.9 (in float16), 2 - 0.1 inf."""
+    w = tg.tensor([1.0, 2.0], dtype="float16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizers.SGD(learning_rate=0.1).apply([tg.tensor([1.0, 70000.0])], [w])
+    assert w.dtype == np.float16
+    np.testing.assert_array_equal(w.numpy(), np.array([np.float16(1.0) - np.float16(0.1), -np.inf], np.float16))
+
 def test_clipvalue_clips_elementwise(backend):
     (a,) = _sgd_step(backend, [[3.0, -0.2, -7.0]], [[0.0, 0.0, 0.0]], clipvalue=0.5)
     np.testing.assert_allclose(a, [-0.5, 0.2, 0.5])
@@ -511,5 +522,10 @@ def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(
     with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'lr': 0\.01\} \(`lr` is Keras 2's name: "
                                          r"use `learning_rate`\)\. \w+ takes: learning_rate, .*clipnorm"):
         cls(lr=0.01)
-    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'use_ema': True\}\. "):
+    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'foo': 1\}\. "):
+        cls(foo=1)
+    with pytest.raises(ValueError, match=r"^Argument `use_ema` is not supported by tinygradconv optimizers\. "
+                                         r"Received: use_ema=True"):
         cls(use_ema=True)
+    optimizer = cls(use_ema=False, ema_momentum=0.99, loss_scale_factor=None)     # Keras' defaults: accepted
+    assert optimizer.get_config()["name"] == cls().get_config()["name"]

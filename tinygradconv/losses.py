@@ -219,6 +219,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise ValueError(f"sparse_categorical_crossentropy supports only the last axis. Received: axis={axis}, "
                          f"y_pred.shape={y_pred.shape}")
     xp = y_pred.backend.xp
+    if not isinstance(y_true, Tensor):
+        on_host = isinstance(y_true, np.ndarray) or not hasattr(y_true, "__array_namespace__")  # not CuPy's
+        given = np.asarray(y_true) if on_host else None
+        if given is not None and given.dtype.kind == "f" and not np.all(np.isfinite(given)):
+            raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {y_pred.shape[-1]}). "
+                             f"Received labels holding {_non_finite_name(given)}")
     labels = y_true.detach() if isinstance(y_true, Tensor) else Tensor(y_true, dtype="int64", backend=y_pred.backend)
     if labels.backend is not y_pred.backend:
         raise ValueError(f"y_true is on backend {labels.backend.name!r} but y_pred is on {y_pred.backend.name!r}")
@@ -228,6 +234,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise ValueError("Arguments `target` and `output` must have the same shape up until the last dimension: "
                          f"target.shape={labels.shape}, output.shape={y_pred.shape}")
     num_classes = y_pred.shape[-1]
+    if xp.isdtype(labels.data.dtype, "real floating") and labels.size and not bool(xp.all(xp.isfinite(labels.data))):
+        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
+                         f"Received labels holding {_non_finite_name(labels.numpy())}")
     ids = xp.astype(labels.data, xp.int64)
     if labels.size and bool(xp.any((ids < 0) | (ids >= num_classes))):
         raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {num_classes}). Received labels "
@@ -235,6 +244,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     onehot = xp.astype(xp.expand_dims(ids, axis=-1) == xp.arange(num_classes, dtype=xp.int64), y_pred.dtype)
     onehot = Tensor._make(onehot, y_pred.backend, False, None)
     return -(onehot * _log_probabilities(y_pred, from_logits, y_pred.ndim - 1)).sum(axis=-1)
+
+
+def _non_finite_name(labels):
+    """``"NaN"``, ``"inf"`` or ``"NaN and inf"``: what a float array of labels holds that no class index is."""
+    kinds = [name for name, found in (("NaN", np.isnan(labels).any()), ("inf", np.isinf(labels).any())) if found]
+    return " and ".join(kinds)
 
 
 def _log_probabilities(y_pred, from_logits, axis):

@@ -56,13 +56,21 @@ class Optimizer:
     Raises:
         ValueError: for an out-of-range hyperparameter, when more than one of ``clipnorm``, ``clipvalue`` and
             ``global_clipnorm`` is set, or for an argument the optimizer does not have (e.g. Keras 2's ``lr``), as
-            Keras 3 ("Argument(s) not recognized").
+            Keras 3 ("Argument(s) not recognized"). Keras' ``use_ema``, ``ema_momentum``,
+            ``ema_overwrite_frequency``, ``loss_scale_factor`` and ``gradient_accumulation_steps`` are accepted with
+            their default values only (the features are not implemented).
 
     Subclasses define :meth:`update_step` (and :meth:`build_state` for their per-variable arrays).
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):
+        for key, default in _KERAS_ONLY.items():  # Keras' own features: accepted only with their default values
+            if key in kwargs:
+                value = kwargs.pop(key)
+                if value != default:
+                    raise ValueError(f"Argument `{key}` is not supported by tinygradconv optimizers. "
+                                     f"Received: {key}={value!r}")
         if kwargs:  # Keras' ValueError and message, plus what this optimizer takes (and Keras 2's `lr`)
             takes = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
             takes += [p for p in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm") if p not in takes]
@@ -250,7 +258,8 @@ class Optimizer:
             raise ValueError(f"Gradient of shape {tuple(array.shape)} does not match its variable "
                              f"{v.name or ''} of shape {v.shape}")
         if array.dtype != v.dtype:
-            array = v.backend.xp.astype(array, v.dtype)
+            with ieee754(v.backend.xp):     # beyond float16's range: inf, silently (as Tensor.astype)
+                array = v.backend.xp.astype(array, v.dtype)
         return array
 
     def _clip(self, grads, xp):
@@ -286,13 +295,7 @@ class Optimizer:
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A new optimizer (with fresh state) from :meth:`get_config`'s output."""
-        config = dict(config)
-        for key, default in _KERAS_ONLY.items():  # a Keras config carries these; only their defaults make sense here
-            if key in config:
-                value = config.pop(key)
-                if value != default:
-                    raise ValueError(f"Argument `{key}` is not supported by tinygradconv optimizers. "
-                                     f"Received: {key}={value!r}")
+        config = dict(config)   # a Keras config carries Keras' own features (use_ema, ...): __init__ checks them
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
