@@ -149,3 +149,30 @@ def test_metrics_meet_inf_and_overflow_silently():
     squared = metrics.MeanSquaredError()
     squared.update_state(np.array([[1e30]], np.float32), np.array([[-1e30]], np.float32))
     assert squared.result() == math.inf
+
+
+# ------------------------------------------------------------------- rank 0 and bad inputs (found by a tester)
+@pytest.mark.parametrize("cls, expected", [(metrics.MeanSquaredError, (1.0 - 0.7) ** 2),
+                                           (metrics.MeanAbsoluteError, 1.0 - 0.7)])
+def test_error_metrics_take_rank_0_inputs_as_keras(cls, expected):
+    """Keras 3 gives 0.09 and 0.3 (its mean over the last axis of a rank-0 value is the value); NumPy's mean over
+    axis -1 raised AxisError."""
+    np.testing.assert_allclose(cls()(np.float32(1.0), np.float32(0.7)), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [metrics.MeanSquaredError, metrics.MeanAbsoluteError, metrics.Accuracy,
+                                 metrics.BinaryAccuracy])
+def test_shapes_that_do_not_broadcast_are_named(cls):
+    with pytest.raises(ValueError, match=r"y_true of shape \(3, 3\) and y_pred of shape \(2, 3\) do not broadcast"):
+        cls()(np.ones((3, 3)), np.ones((2, 3)))
+
+
+def test_non_numbers_and_missing_class_axes_are_named():
+    with pytest.raises(TypeError, match=r"mean_squared_error: `y_true` must hold numbers\. Received y_true of dtype"):
+        metrics.MeanSquaredError()(["a", "b"], [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"binary_accuracy: `y_pred` must hold numbers"):
+        metrics.BinaryAccuracy()([1.0], ["x"])
+    with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: y_pred needs a class axis"):
+        metrics.SparseCategoricalAccuracy()(np.float32(1), np.float32(0.3))
+    with pytest.raises(ValueError, match=r"categorical_accuracy: y_true and y_pred need a class axis"):
+        metrics.CategoricalAccuracy()(np.float32(1), np.float32(1))

@@ -53,6 +53,39 @@ def _numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
+def _pair(y_true, y_pred, metric, squeeze=True):
+    """``y_true`` and ``y_pred`` as NumPy arrays of numbers (Keras' squeeze-or-expand rule applied when ``squeeze``)
+    whose shapes broadcast together, as Keras' metrics compute them.
+
+    Raises:
+        TypeError: an argument that is not numeric (strings, objects), naming it and the metric.
+        ValueError: shapes that do not broadcast together, naming both (NumPy's own message names neither).
+    """
+    given = _numbers(y_true, y_pred, metric)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(*given) if squeeze else given
+    try:
+        np.broadcast_shapes(y_true.shape, y_pred.shape)
+    except ValueError:
+        raise ValueError(f"{metric}: y_true of shape {given[0].shape} and y_pred of shape {given[1].shape} do not "
+                         "broadcast together") from None
+    return y_true, y_pred
+
+
+def _numbers(y_true, y_pred, metric):
+    """``y_true`` and ``y_pred`` as NumPy arrays; a TypeError naming the argument and the metric for one that does
+    not hold numbers (NumPy's own error from inside, e.g. ``UFuncTypeError``, names neither)."""
+    arrays = (_numpy(y_true), _numpy(y_pred))
+    for name, array in zip(("y_true", "y_pred"), arrays):
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{metric}: `{name}` must hold numbers. Received {name} of dtype {array.dtype}")
+    return arrays
+
+
+def _mean_last(a):
+    """The mean over the last axis; a rank-0 value is its own mean (as Keras' ``mean(..., axis=-1)`` on torch)."""
+    return a if a.ndim == 0 else np.mean(a, axis=-1)
+
+
 def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1=True):
     """Keras' rule: make ranks equal when they differ by one and the larger has a trailing axis of size 1."""
     if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
@@ -70,38 +103,55 @@ def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1
 @_ieee754
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
     """``mean((y_true - y_pred)^2)`` over the last axis."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
-    return np.mean((y_true - y_pred) ** 2, axis=-1)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_error")
+    return _mean_last((y_true - y_pred) ** 2)
 
 
 @_ieee754
 def mean_absolute_error(y_true, y_pred) -> np.ndarray:
     """``mean(|y_true - y_pred|)`` over the last axis."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
-    return np.mean(np.abs(y_true - y_pred), axis=-1)
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error")
+    return _mean_last(np.abs(y_true - y_pred))
 
 
 def accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where ``y_true == y_pred`` exactly, else 0.0."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "accuracy")
     return (y_true == y_pred).astype(np.float64)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5) -> np.ndarray:
     """1.0 where ``y_true == (y_pred > threshold)``, else 0.0."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_numpy(y_true), _numpy(y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "binary_accuracy")
     return (y_true == (y_pred > threshold)).astype(np.float64)
 
 
 def categorical_accuracy(y_true, y_pred) -> np.ndarray:
-    """1.0 where ``argmax(y_true) == argmax(y_pred)`` along the last axis (one-hot targets)."""
-    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    """1.0 where ``argmax(y_true) == argmax(y_pred)`` along the last axis (one-hot targets).
+
+    Raises:
+        ValueError: rank-0 inputs (no class axis), or shapes that do not broadcast together.
+    """
+    y_true, y_pred = _numbers(y_true, y_pred, "categorical_accuracy")
+    if y_true.ndim == 0 or y_pred.ndim == 0:
+        raise ValueError(f"categorical_accuracy: y_true and y_pred need a class axis (the last). Received shapes "
+                         f"{y_true.shape} and {y_pred.shape}")
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
-    """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis."""
+    """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis.
+
+    Raises:
+        ValueError: a rank-0 ``y_pred`` (no class axis), or labels whose shape does not fit ``y_pred``'s.
+    """
     y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    if y_pred.ndim == 0:
+        raise ValueError(f"sparse_categorical_accuracy: y_pred needs a class axis (the last). Received y_pred of "
+                         f"shape {y_pred.shape}")
+    if y_true.dtype.kind not in "biuf":
+        raise TypeError(f"sparse_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
+                        f"{y_true.dtype}")
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     matches = (y_true == np.argmax(y_pred, axis=-1)).astype(np.float64)
