@@ -126,6 +126,19 @@ def test_clip_values(backend, rng):
         tensor_on(x, backend).clip("a", 1.0)
 
 
+def test_clip_of_an_integer_tensor_takes_only_bounds_it_holds(backend):
+    """Found by a tester: int64 clip(0.5, 2.5) gave [0, 1, 2] silently (torch promotes to float: [0.5, 1, 2.5]);
+    as ``t + 0.5`` it is now a TypeError naming the bound, and integer bounds clip as a loop does."""
+    t = tg.Tensor(np.array([-1, 1, 5]), dtype="int64", backend=backend)
+    with pytest.raises(TypeError, match=r"a int64 tensor cannot be clipped to min=0\.5 without changing the bound"):
+        t.clip(0.5, 2.5)
+    with pytest.raises(TypeError, match=r"max=2\.0"):
+        t.clip(0, 2.0)
+    out = t.clip(0, 2)
+    assert out.numpy().dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), [min(max(v, 0), 2) for v in (-1, 1, 5)])
+
+
 def test_where_values(backend, rng):
     cond = rng.random((3, 4)) > 0.5
     a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,))

@@ -6,13 +6,14 @@ input's shape by :func:`unbroadcast`.
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from ..tensor import Tensor, _check_dtype
+from ..tensor import Tensor, _check_dtype, _number_fits
 
 
 def unbroadcast(xp, grad, shape):
@@ -554,6 +555,7 @@ def _clip_special_points(rng):
     x = special_values(-1.0, 1.0)
     return [Sample((x,), {"min": -1.0, "max": 1.0}), Sample((x,), {"min": None, "max": 0.5}),
             Sample((x,), {"min": 0.0}), Sample((x,), {"min": 1.0, "max": 1.0}),
+            Sample((x,), {"min": math.nan, "max": 1.0}), Sample((x,), {"max": math.nan}),   # NaN bounds: all NaN
             *[Sample(edge.args, {"min": 0.0, "max": 1.0}) for edge in unary_special_points()(rng)[1:]]]
 
 
@@ -562,21 +564,29 @@ class Clip(Function):
     """Clamp into ``[min, max]`` (either may be None); the gradient passes only where the value was inside,
     bounds included (``min <= a <= max``, as ``torch.clamp``).
 
-    NaN propagates (``clip(nan) = nan``) with gradient 0 there, as ``torch.clamp``; ``+-inf`` are clipped.
+    NaN propagates (``clip(nan) = nan``) with gradient 0 there, as ``torch.clamp``; ``+-inf`` are clipped. A NaN
+    bound makes every output NaN, with gradient 0, as ``torch.clamp``. An integer tensor takes only bounds that it
+    holds exactly (``clip(0.5, 2.5)`` on int64 is a TypeError, as ``t + 0.5`` is; cast first).
     """
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         xp = ctx.xp
         _check_bounds(min, max)
+        name = dtype_name(a.dtype)
+        if not xp.isdtype(a.dtype, "real floating"):
+            for bound, value in (("min", min), ("max", max)):
+                if value is not None and not _number_fits(value, name):
+                    raise TypeError(f"clip(): a {name} tensor cannot be clipped to {bound}={value!r} without changing "
+                                    "the bound; cast the tensor first, e.g. t.astype('float32')")
         inside = xp.ones(a.shape, dtype=xp.bool)
         out = a
         if min is not None:
             inside = inside & (a >= min)
-            out = xp.where(a < min, xp.full(a.shape, min, dtype=a.dtype), out)
+            out = xp.where((a < min) | math.isnan(min), xp.full(a.shape, min, dtype=a.dtype), out)  # NaN: all
         if max is not None:
             inside = inside & (a <= max)
-            out = xp.where(a > max, xp.full(a.shape, max, dtype=a.dtype), out)
+            out = xp.where((out > max) | math.isnan(max), xp.full(a.shape, max, dtype=a.dtype), out)  # NaN stays
         ctx.save_for_backward(inside)
         return out
 
