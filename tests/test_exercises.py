@@ -97,6 +97,7 @@ def test_output_length_wrong_answers():
     assert "strides=2" in report and "expected: 2" in report and "received: 1" in report
     fails(check_output_length, ignores_dilation, "dilation_rate=2")
     fails(check_output_length, lambda *args: 3.0, "not an integer")
+    fails(check_output_length, lambda *args: True, "a bool (True/False), not an integer")   # a tester's slip
 
 
 def test_conv1d_transpose_wrong_answers():

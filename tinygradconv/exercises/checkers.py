@@ -103,7 +103,10 @@ def _same_namespace(name, inputs, array, result, backend, expected):
 def _check_int(name, inputs, expected, received):
     _returned_none(name, inputs, expected, received)
     if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
-        note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
+        if isinstance(received, (bool, np.bool_)):
+            note = "the value received is a bool (True/False), not an integer"
+        else:
+            note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
         _fail(name, inputs, expected, received, note)
 
 
