@@ -297,17 +297,18 @@ def _demo_plots(out, history, x_test, y_test, prediction, linear, factor):
     paths.append(_save_figure(fig, os.path.join(out, "training_curve.png")))
     plt.close(fig)
 
-    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
+    # The legend sits under the panels, where it cannot cover a curve.
+    fig, axes = plt.subplots(3, 1, figsize=(8, 7.5), sharex=True, layout="constrained")
     t = np.arange(y_test.shape[1])
     for i, ax in enumerate(axes):
         ax.plot(t, y_test[i, :, 0], color="black", lw=1, label="truth")
-        ax.plot(t[::factor], x_test[i, :, 0], "o", ms=3, color="grey", label="noisy input")
+        ax.plot(t[::factor], x_test[i, :, 0], "o", ms=3.5, color="dimgrey", zorder=3, label="noisy input")
         ax.plot(t, linear[i, :, 0], color="C1", lw=1, label="linear interpolation")
         ax.plot(t, prediction[i, :, 0], color="C0", lw=1.5, label="model")
-    axes[0].legend(fontsize=7, ncol=4, loc="upper right")
-    axes[-1].set_xlabel("step")
-    fig.suptitle("Demo upsampler: test signals, predictions vs truth", fontsize=9)
-    fig.tight_layout()
+    axes[-1].set_xlabel("step (high-resolution sample)")
+    fig.supylabel("signal value", fontsize=10)
+    fig.suptitle("Demo upsampler: three test signals, predictions vs truth", fontsize=11)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=10)
     paths.append(_save_figure(fig, os.path.join(out, "predictions.png")))
     plt.close(fig)
     return paths

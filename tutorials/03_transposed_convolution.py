@@ -62,6 +62,10 @@ y = np.array([1.0, -2.0, 0.5, 3.0])
 up = conv1d_transpose(column(y), kernel, strides=2, padding="same").numpy()[0, :, 0]
 print("conv1d_transpose(y) =", up)
 print("C.T @ y             =", C.T @ y)
+# The identity needs an output of L = 8 samples, one per column of C. With "same" and the default
+# output_padding=None, conv1d_transpose returns len(y) * s samples, which is L only when s divides L (L=10, s=3:
+# 12 samples for C's 10 columns). For such an L, pass the output_padding that gives L samples (the next section;
+# for L=10, s=3 it is 0).
 print("conv1d_transpose(y) equals C.T @ y:", np.allclose(up, C.T @ y))
 
 # %% [markdown]
@@ -184,7 +188,7 @@ anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], stride
                                    path=os.path.join(FIGURES, "03_scatter.gif") if FIGURES else None)
 partials, counts = viz.scatter_steps([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2)
 print("overlap count per full-output position:", counts[-1].astype(int).tolist())
-viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF
+viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF; a script without IPython warns
 
 # %% [markdown]
 # ## Exercises

@@ -125,7 +125,7 @@ loss2 = ((y_hat2 - y) ** 2).mean()
 h2.name, y_hat2.name, loss2.name = "h", "y_hat", "loss L"
 anim = viz.animate_backward(loss2, path=os.path.join(FIGURES, "08_backward.gif") if FIGURES else None)
 print(f"animation: {len(anim.frame_texts)} frames for {len(anim.trace.steps)} nodes")
-viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF
+viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF; a script without IPython warns
 
 # %% [markdown]
 # ## Why the gradient of a convolution is a transposed convolution

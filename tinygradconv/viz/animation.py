@@ -4,12 +4,14 @@
 ``matplotlib.animation.FuncAnimation`` with two extra attributes, ``figure`` (the figure it redraws) and ``fps``
 (its frame rate). :func:`show_animation` turns one into an ``IPython.display.Image`` of the GIF: the last
 expression of a notebook cell, it plays right there, and the still first frame is not shown under it (its figure
-is closed).
+is closed). Without IPython (a plain ``python`` script in an environment without Jupyter) it warns, saying how to
+save the GIF instead, and returns None, so that a script that also works as a notebook runs to its end.
 """
 from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 
 from ._mpl import atomic_path, pyplot
 
@@ -39,11 +41,12 @@ def show_animation(anim, fps=None, dpi=GIF_DPI):
         dpi: the GIF's resolution (dots per inch of the figure).
 
     Returns:
-        ``IPython.display.Image`` holding the GIF bytes (``.data``), format ``"gif"``.
+        ``IPython.display.Image`` holding the GIF bytes (``.data``), format ``"gif"``; None when IPython is not
+        installed (it comes with Jupyter): then a ``UserWarning`` says how to save the GIF to a file instead, as
+        matplotlib's ``plt.show()`` warns rather than raises where it cannot show a window.
 
     Raises:
         TypeError: ``anim`` is not a matplotlib animation.
-        ImportError: IPython is not installed (it comes with Jupyter).
 
     >>> import tinygradconv.viz as viz
     >>> gif = viz.show_animation(viz.animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2))
@@ -57,9 +60,12 @@ def show_animation(anim, fps=None, dpi=GIF_DPI):
                         f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
     try:
         from IPython.display import Image
-    except ImportError as exc:  # pragma: no cover - IPython is installed with Jupyter
-        raise ImportError("show_animation needs IPython (pip install ipython, or run it in Jupyter); "
-                          "to write the GIF to a file, pass path= to the animate function") from exc
+    except ImportError:
+        warnings.warn("show_animation plays an animation in a Jupyter notebook and needs IPython (pip install "
+                      "ipython), which is not installed: nothing shown. To see it from a script, write it as a GIF "
+                      "and open that file: pass path='name.gif' to the animate function, or call "
+                      "viz.save_gif(anim, 'name.gif').", UserWarning, stacklevel=2)
+        return None
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "animation.gif")
         save_gif(anim, path, fps, dpi)
