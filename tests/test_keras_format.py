@@ -413,3 +413,84 @@ def test_a_missing_keras_file_is_named_once_even_without_h5py(tmp_path, monkeypa
             assert str(info.value).count(name) == 1
     with pytest.raises(ImportError, match=r"\.keras, \.weights\.h5\) needs h5py"):
         model.save_weights(tmp_path / "w.weights.h5")
+
+
+class Scale(layers.Layer):
+    """A layer of the user's own class, whose non-trainable weight is created first (Keras writes it second)."""
+
+    def build(self, shape):
+        self.offset = self.add_weight(shape=(shape[-1],), initializer="zeros", trainable=False, name="offset")
+        self.scale = self.add_weight(shape=(shape[-1],), initializer="ones", name="scale")
+
+    def call(self, x):
+        return x * self.scale + self.offset
+
+
+def test_weights_h5_refuses_layers_of_the_users_own_class(tmp_path):
+    """Found by a tester: such a layer's two vectors were swapped silently both ways (Keras orders a layer's
+    variables trainable first and nests sub-layers by attribute name); now refused by name, no file written."""
+    model = models.Sequential([layers.Input((3,)), Scale(name="sc")], name="m")
+    with pytest.raises(ValueError, match=r"layer 'sc' of model 'm' is a Scale, not one of this package's layers"):
+        model.save_weights(tmp_path / "s.weights.h5")
+    assert not (tmp_path / "s.weights.h5").exists()
+    _bn_model(OURS).save_weights(tmp_path / "bn.weights.h5")
+    with pytest.raises(ValueError, match=r"Cannot read a \.weights\.h5 file: layer 'sc'"):
+        model.load_weights(tmp_path / "bn.weights.h5")
+
+
+def _edited(tmp_path, edit):
+    import h5py
+
+    path = tmp_path / "edited.weights.h5"
+    _bn_model(OURS).save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        edit(h5, h5py)
+    return path
+
+
+def _strings_in_a_bias(h5, h5py):
+    h5["layers/dense/vars/0"][...] = 7.0
+    del h5["layers/dense/vars/1"]
+    h5["layers/dense/vars/1"] = np.array([b"ab", b"cd"])
+
+
+def _vars_as_a_dataset(h5, h5py):
+    del h5["layers/dense/vars"]
+    h5["layers/dense/vars"] = np.zeros(3)
+
+
+def _dangling_link(h5, h5py):
+    del h5["layers/dense/vars/0"]
+    h5["layers/dense/vars/0"] = h5py.ExternalLink("gone.h5", "/x")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_strings_in_a_bias, r"'layers/dense/vars/1' holds \|S2 data, not numbers"),
+    (_vars_as_a_dataset, r"'layers/dense/vars' is a Dataset, not a group of datasets"),
+    (_dangling_link, r"the weights of layer 'd' under 'layers/dense/vars' cannot be read"),
+])
+def test_malformed_weights_h5_files_are_named_and_change_nothing(tmp_path, edit, message):
+    """Found by a tester: strings of the right shape loaded the layers before them, then failed with NumPy's
+    "could not convert string to float"; a group replaced by a dataset or a dangling link leaked AttributeError and
+    KeyError."""
+    path = _edited(tmp_path, edit)
+    model = _bn_model(OURS)
+    before = model.get_weights()
+    with pytest.raises(SavedFileError, match=message) as info:
+        model.load_weights(path)
+    assert str(info.value).count("edited.weights.h5") == 1
+    for old, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, now)
+
+
+def test_weights_h5_unbuilt_model_directory_and_plain_h5(tmp_path):
+    _bn_model(OURS).save_weights(tmp_path / "w.weights.h5")
+    unbuilt = models.Sequential([layers.Dense(3), layers.Dense(2)])
+    with pytest.raises(ValueError, match="You are loading weights into a model that has not yet been built"):
+        unbuilt.load_weights(tmp_path / "w.weights.h5")
+    (tmp_path / "adir.weights.h5").mkdir()
+    with pytest.raises(IsADirectoryError, match="adir.weights.h5"):
+        _bn_model(OURS).load_weights(tmp_path / "adir.weights.h5")
+    (tmp_path / "w.weights.h5").rename(tmp_path / "w.h5")
+    with pytest.raises(SavedFileError, match=r"it is an HDF5 file .*when its name ends in \.weights\.h5"):
+        _bn_model(OURS).load_weights(tmp_path / "w.h5")

@@ -225,19 +225,26 @@ def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.wei
     Raises:
         SavedFileError: missing or extra datasets, a shape that does not fit, or data that cannot be read.
     """
-    group = h5.get(f"{path}/vars")
-    keys = [] if group is None else list(group.keys())
     expected = [str(i) for i in range(len(layer.weights))]
-    if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
-        # Keras' message (its Layer.load_own_variables), with the file and the h5 path
-        raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
-                             f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
-                             f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
     try:
+        group = h5.get(f"{path}/vars")
+        if group is not None and not isinstance(group, h5py.Group):
+            raise SavedFileError(f"{filepath!r}: '{path}/vars' is a {type(group).__name__}, not a group of datasets "
+                                 f"(damaged {weights_file}?)")
+        keys = [] if group is None else list(group.keys())
+        if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
+            # Keras' message (its Layer.load_own_variables), with the file and the h5 path
+            raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
+                                 f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
+                                 f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
         stored = [np.asarray(group[k]) for k in expected]
-    except OSError as exc:  # a dataset whose data lies past the end of a truncated file
+    except (OSError, KeyError) as exc:  # data past the end of a truncated file, a dangling link
         raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
                              f"read (damaged {weights_file}): {exc}") from None
+    for k, array in zip(expected, stored):
+        if array.dtype.kind not in "fiu":
+            raise SavedFileError(f"{filepath!r}: '{path}/vars/{k}' holds {array.dtype} data, not numbers "
+                                 f"(damaged {weights_file}?)")
     for weight, array in zip(layer.weights, stored):
         if tuple(array.shape) != tuple(weight.shape):
             raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
@@ -253,7 +260,10 @@ def _assign_all(assignments):
 
 def _check_keras_layout(model, action):
     """Refuse, naming it, a model whose weights Keras 3 lays out other than by :func:`_weight_paths`: anything but
-    ``Sequential`` and functional models, nested ones included (subclassed models use attribute names)."""
+    ``Sequential`` and functional models made of this package's layers (:data:`SUPPORTED_LAYERS`), nested ones
+    included. A subclassed model, and a layer of your own class, are stored by Keras under their attribute names
+    and with the trainable variables first, which a file read or written by layer path and creation order would get
+    wrong (silently, where the shapes agree)."""
     from .functional import Functional
     from .models import Model, Sequential
 
@@ -266,6 +276,12 @@ def _check_keras_layout(model, action):
         for layer in m.layers:
             if isinstance(layer, Model):
                 check(layer, m)
+            elif (type(layer).__name__ not in SUPPORTED_LAYERS
+                  or type(layer).__module__.split(".")[0] != "tinygradconv"):
+                raise ValueError(f"Cannot {action} a .weights.h5 file: layer '{layer.name}' of model '{m.name}' is a "
+                                 f"{type(layer).__name__}, not one of this package's layers: Keras stores a custom "
+                                 "layer's weights by attribute name, trainable ones first, which this reader does "
+                                 "not follow. Use a .npz file instead.")
 
     check(model, None)
 
@@ -275,7 +291,8 @@ def save_keras_weights(model, filepath) -> None:
     does, atomically, so that ``keras_model.load_weights(filepath)`` reads them into the same architecture.
 
     Raises:
-        ValueError: a subclassed model (nested ones too) or one without weights yet.
+        ValueError: a subclassed model (nested ones too), a layer of your own class, or a model without weights
+            yet.
         ImportError: h5py is not installed.
     """
     h5py = _h5py()
@@ -293,9 +310,10 @@ def load_keras_weights(model, filepath) -> None:
     ``layers/dense_1/vars/0``, not by layer name). All or nothing; an optimizer's state in the file is ignored.
 
     Raises:
-        FileNotFoundError: no such file.
-        SavedFileError: not an HDF5 file, or weights that do not fit (the layer, the h5 path and the file named).
-        ValueError: a subclassed model (nested ones too).
+        FileNotFoundError, IsADirectoryError: no such file, or a directory.
+        SavedFileError: not an HDF5 file, weights that do not fit, or damaged ones (the layer, the h5 path and the
+            file named).
+        ValueError: a subclassed model (nested ones too), a layer of your own class, or a model not built yet.
         ImportError: h5py is not installed.
     """
     from .functional import Functional
@@ -303,8 +321,13 @@ def load_keras_weights(model, filepath) -> None:
 
     _check_keras_layout(model, "read")
     filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(errno.EISDIR, "Expected a .weights.h5 file, found a directory", filepath)
     if not os.path.isfile(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+    if not model.built and not model.weights:  # Keras' message
+        raise ValueError(f"You are loading weights into a model that has not yet been built (model '{model.name}'). "
+                         "Try building the model first by calling it on some data or by using build().")
     h5py = _h5py()
     try:
         h5 = h5py.File(filepath, "r")
