@@ -319,8 +319,8 @@ _FILE_KINDS = (
     (b"GIF8", "a GIF image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"%PDF", "a PDF document"),
-    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (e.g. Keras .h5 weights; a file of Keras 3's save_weights is read as such "
-                          "when its name ends in .weights.h5)"),
+    (b"\x89HDF\r\n\x1a\n", ("an HDF5 file (e.g. Keras .h5 weights; a file of Keras 3's save_weights is read as "
+                           "such when its name ends in .weights.h5)")),
     (b"\x80", "a Python pickle"),
 )
 _NOT_OURS = "is not a tinygradconv archive (a .npz file written by save_weights or save)"
