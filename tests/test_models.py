@@ -783,3 +783,11 @@ def test_sequential_build_names_a_bad_input_shape(shape, exc, match):
     model = Sequential([tg.layers.Conv1D(4, 3)])
     with pytest.raises(exc, match=match):
         model.build(shape)
+
+
+def test_a_dict_given_to_a_single_input_model_says_where_dicts_go():
+    model = Sequential([Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match=r"Received x of type dict with dtype object\. A dict of arrays, one per named "
+                                        r"Input layer, is taken by functional models"):
+        model.fit({"x": np.ones((4, 3))}, np.ones((4, 1)), verbose=0)

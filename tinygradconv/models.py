@@ -78,8 +78,12 @@ def _as_array(data, name):
         except ValueError as exc:
             raise ValueError(f"Invalid value for argument `{name}`: cannot make an array of it ({exc})") from None
     if array.dtype == object or array.dtype.kind not in "biuf":
+        hint = ""
+        if isinstance(data, dict):   # a dict (or list) of arrays, one per input, is for functional models
+            hint = (" A dict of arrays, one per named Input layer, is taken by functional models "
+                    "(models.Model(inputs, outputs)); this model has a single input: pass the array itself.")
         raise TypeError(f"Invalid value for argument `{name}`. Expected numeric data (a NumPy array, a list or a "
-                        f"Tensor). Received {name} of type {type(data).__name__} with dtype {array.dtype}")
+                        f"Tensor). Received {name} of type {type(data).__name__} with dtype {array.dtype}.{hint}")
     if array.ndim == 0:
         raise ValueError(f"Invalid value for argument `{name}`. Expected an array with a batch axis, received a "
                          f"scalar: {name}={data!r}")
