@@ -145,14 +145,15 @@ def test_several_inputs_and_outputs():
     by_name = model.predict({"p": x[0], "q": x[1]})
     np.testing.assert_array_equal(by_name[0], out_a)
     model.compile("sgd", "mse")
-    mse = np.mean((out_a - y[0]) ** 2) + np.mean((out_b - y[1]) ** 2)  # one loss per output, summed (Keras)
-    assert model.evaluate(x, y, batch_size=10) == pytest.approx(mse, rel=1e-5)
+    mse_a, mse_b = np.mean((out_a - y[0]) ** 2), np.mean((out_b - y[1]) ** 2)  # one loss per output, summed
+    # as Keras: the total, then each output's loss
+    assert model.evaluate(x, y, batch_size=10) == pytest.approx([mse_a + mse_b, mse_a, mse_b], rel=1e-5)
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     weights = np.linspace(0.0, 2.0, 10)
     out_a, out_b = model.predict(x)
     weighted = (np.mean(weights * np.mean((out_a - y[0]) ** 2, axis=-1))
                 + np.mean(weights * np.mean((out_b - y[1]) ** 2, axis=-1)))  # the same weights for each output
-    assert model.evaluate(x, y, batch_size=10, sample_weight=weights) == pytest.approx(weighted, rel=1e-5)
+    assert model.evaluate(x, y, batch_size=10, sample_weight=weights)[0] == pytest.approx(weighted, rel=1e-5)
     with pytest.raises(ValueError, match="2 inputs"):
         model.predict(x[0])
 
@@ -491,3 +492,104 @@ def test_one_output_per_output_loss_logs_only_loss_as_keras(kwargs):
         logs.append(model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True))
     assert list(logs[0]) == list(logs[1]) == ["loss"]
     np.testing.assert_allclose(logs[1]["loss"], logs[0]["loss"], rtol=1e-5)
+
+
+# ------------------------------------------------------------ found by a Keras user's pass over the functional API
+def _sgd(lib):
+    return lib.optimizers.SGD(0.1)
+
+
+class _LibTraining(_Lib):
+    optimizers = tg.optimizers
+
+
+def _two_inputs(lib):
+    a, b = lib.layers.Input((4,), name="a"), lib.layers.Input((3,), name="b")
+    return lib.Model([a, b], lib.layers.Dense(2, kernel_initializer="ones", name="d")(lib.layers.Concatenate()([a, b])))
+
+
+@pytest.mark.parametrize("validation", [{"validation_data": "given"}, {"validation_split": 0.3},
+                                        {"validation_split": 0.2}])
+def test_validation_with_several_inputs_matches_keras(validation):
+    """``validation_data`` crashed with "'Columns' object has no attribute 'shape'", and ``validation_split``
+    worked only when the validation samples happened to number the model's inputs."""
+    keras = _keras()
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(10, 4)).astype("float32"), rng.normal(size=(10, 3)).astype("float32")]
+    y = rng.normal(size=(10, 2)).astype("float32")
+    x_val = [rng.normal(size=(4, 4)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")]
+    y_val = rng.normal(size=(4, 2)).astype("float32")
+    if "validation_data" in validation:
+        validation = {"validation_data": (x_val, y_val)}
+    histories = []
+    for lib in (_LibTraining, keras):
+        model = _two_inputs(lib)
+        model.compile(optimizer=_sgd(lib), loss="mse")
+        history = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0, **validation).history
+        histories.append(history)
+    ours, theirs = histories
+    assert sorted(ours) == sorted(theirs) == ["loss", "val_loss"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+
+
+@pytest.mark.parametrize("form", ["list", "dict", "list_loss"])
+def test_one_output_in_a_list_or_dict_trains_as_keras(form):
+    """``Model([a], [o])`` paired the rows of the one target array with the one prediction: "y_true.shape=(1, 1)"
+    with "mse", and silently wrong training with a custom loss; ``Model(a, {"score": o})`` too."""
+    keras = _keras()
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(9, 4)).astype("float32"), rng.normal(size=(9, 1)).astype("float32")
+
+    def my_mse(t, p):
+        return ((t - p) ** 2).mean()
+
+    results = []
+    for lib in (_LibTraining, keras):
+        a = lib.layers.Input((4,))
+        o = lib.layers.Dense(1, kernel_initializer="ones")(a)
+        model = lib.Model(a, {"score": o}) if form == "dict" else lib.Model([a], [o])
+        model.compile(optimizer=_sgd(lib), loss=["mse"] if form == "list_loss" else my_mse)
+        target = {"score": y} if form == "dict" else y
+        history = model.fit(x, target, batch_size=3, epochs=2, shuffle=False, verbose=0).history
+        prediction = model.predict(x, verbose=0) if lib is keras else model.predict(x)
+        results.append((history["loss"], model.get_weights()[0], prediction))
+    (loss, kernel, pred), (k_loss, k_kernel, k_pred) = results
+    np.testing.assert_allclose(loss, k_loss, rtol=1e-5)
+    np.testing.assert_allclose(kernel, k_kernel, rtol=1e-5, atol=1e-6)
+    if form == "dict":
+        np.testing.assert_allclose(pred["score"], k_pred["score"], rtol=1e-5, atol=1e-6)
+    else:
+        assert isinstance(pred, np.ndarray) and isinstance(k_pred, np.ndarray)   # Keras unwraps one output
+        np.testing.assert_allclose(pred, k_pred, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_predict_on_batch_with_several_inputs(as_dict):
+    """It split the data twice and failed unless the batch numbered the model's inputs."""
+    model = _two_inputs(_LibTraining)
+    a, b = np.ones((5, 4), "float32"), np.full((5, 3), 2.0, "float32")
+    out = model.predict_on_batch({"a": a, "b": b} if as_dict else [a, b])
+    np.testing.assert_allclose(out, np.full((5, 2), 4 * 1.0 + 3 * 2.0))     # kernel of ones, zero bias, by hand
+
+
+def test_one_loss_for_several_outputs_logs_each_output_as_keras():
+    """Keras logs ``o1_loss`` and ``o2_loss`` beside ``loss`` and ``evaluate`` returns all three; ours logged only
+    ``loss`` and returned a scalar."""
+    keras = _keras()
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(8, 4)).astype("float32")
+    y1, y2 = rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    results = []
+    for lib in (_LibTraining, keras):
+        a = lib.layers.Input((4,))
+        model = lib.Model(a, [lib.layers.Dense(2, kernel_initializer="ones", name="o1")(a),
+                              lib.layers.Dense(1, kernel_initializer="ones", name="o2")(a)])
+        model.compile(optimizer=_sgd(lib), loss="mse")
+        history = model.fit(x, [y1, y2], batch_size=4, epochs=2, shuffle=False, verbose=0).history
+        results.append((history, model.evaluate(x, [y1, y2], verbose=0)))
+    (ours, ours_eval), (theirs, theirs_eval) = results
+    assert sorted(ours) == sorted(theirs) == ["loss", "o1_loss", "o2_loss"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+    np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5)

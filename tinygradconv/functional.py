@@ -33,7 +33,7 @@ import numpy as np
 from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
 from .layers.keras_tensor import KerasTensor, is_symbolic
-from .models import Model, _as_array, _Mean
+from .models import Model, _as_array, _instance, _Mean
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -216,7 +216,8 @@ class FunctionalMixin:
             for t, r in zip(node.outputs, results):
                 values[id(t)] = r
         outputs = [values[id(t)] for t in self._outputs]
-        return outputs if self._nested_outputs else outputs[0]
+        # one output given in a list, Model([a], [o]), comes back alone on data, as Keras (not from a dict)
+        return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
 
     def compute_output_shape(self, input_shape):
         return self.output_shape
@@ -364,6 +365,8 @@ class Columns(list):
 def _columns(data, tensors, argument, names=None):
     """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
     ``names``: the keys of a dict of data (default: the tensors' layer names)."""
+    if getattr(data, "is_columns", False):  # already split (validation data, a batch of predict_on_batch)
+        return data
     names = names or [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
         missing = [n for n in names if n not in data]
@@ -433,8 +436,9 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
         dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
-        ``"<output name>_loss"`` (with several outputs; one output logs only ``"loss"``, as Keras). A model
-        compiled so is saved without its compile arguments (compile it again after loading)."""
+        ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
+        only ``"loss"``, as Keras). A model compiled with per-output losses or ``loss_weights`` is saved without its
+        compile arguments (compile it again after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
@@ -442,18 +446,18 @@ class Functional(FunctionalMixin, Model):
         super().compile(optimizer=optimizer, loss=per_output[0][1] if per_output else loss, metrics=metrics,
                         **kwargs)
         if per_output:
-            per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, str) else spec, weight)
-                          for name, spec, weight in per_output]
-            self._compile_args = None  # not expressible in the saved compile config
+            per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, (str, dict))
+                           else _instance(spec, "loss"), weight) for name, spec, weight in per_output]
+            if self._by_output(loss) or loss_weights is not None:
+                self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
         self.reset_metrics()
 
     def _per_output_losses(self, loss, loss_weights):
         """``[(output name, loss, weight)]`` for a per-output ``loss`` or any ``loss_weights``; else None."""
         names = self._output_names()
-        by_output = isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
-        if not by_output and loss_weights is None:
-            return None
+        if loss is None or (not self._by_output(loss) and loss_weights is None and len(names) == 1):
+            return None   # one loss for several outputs: each output's loss is logged too, as Keras
 
         def per_output(value, argument):
             if isinstance(value, dict):
@@ -477,6 +481,11 @@ class Functional(FunctionalMixin, Model):
             raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
                              f"{loss!r}")
         return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
+
+    @staticmethod
+    def _by_output(loss):
+        """Whether ``loss`` names one loss per output (a list, or a dict keyed by output, not a loss config)."""
+        return isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
 
     def _logged_output_losses(self):
         """The per-output losses that get their own log entry: with several outputs only, as Keras."""
@@ -547,6 +556,8 @@ class Functional(FunctionalMixin, Model):
         return super()._targets(y, y_pred)
 
     def compute_loss(self, y_true, y_pred, sample_weight=None):
+        if isinstance(y_pred, list) and not isinstance(y_true, list):  # one output, keyed by a dict: its target
+            y_true = [y_true]
         if getattr(self, "_output_losses", None):  # compile(loss=[...] / {...}, loss_weights=...)
             pairs = zip(y_true, y_pred) if isinstance(y_pred, list) else [(y_true, y_pred)]
             total, values = None, []

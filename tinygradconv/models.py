@@ -670,6 +670,8 @@ class Model(Layer):
         any length) pass only if the model runs on ``x_val`` and ``y_val`` relates to its outputs as ``y`` does to
         its outputs on ``x``: checked on one sample of each, in inference mode.
         """
+        if any(getattr(a, "is_columns", False) for a in (x, y, x_val, y_val)):  # several inputs or outputs
+            return  # per-array shapes; a mismatch fails in the first validation pass, naming the input or output
         if x_val.shape[1:] == x.shape[1:] and y_val.shape[1:] == y.shape[1:]:
             return
         shapes = (f"validation_data has x_val of shape {x_val.shape} and y_val of shape {y_val.shape}, while the "
