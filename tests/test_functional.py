@@ -593,3 +593,12 @@ def test_one_loss_for_several_outputs_logs_each_output_as_keras():
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
     np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5)
+
+
+def test_input_and_output_of_a_dict_model_are_dicts_as_keras():
+    a, b = layers.Input((4,), name="a"), layers.Input((3,), name="b")
+    out = layers.Dense(1, name="d")(layers.Concatenate()([a, b]))
+    model = models.Model({"z": a, "y": b}, {"out": out})
+    assert model.input == {"z": a, "y": b} and list(model.input) == ["z", "y"]
+    assert model.output == {"out": out}
+    assert model.inputs == [a, b] and model.outputs == [out]          # the flat lists stay lists, as in Keras

@@ -156,12 +156,18 @@ class FunctionalMixin:
 
     @property
     def input(self):
-        """The symbolic input (a list of them for a model with several inputs), as Keras' ``Model.input``."""
+        """The symbolic input (a list of them for a model with several inputs, a dict for a model built from one),
+        as Keras' ``Model.input``."""
+        if self._input_keys:
+            return dict(zip(self._input_keys, self._inputs))
         return self.inputs if self._nested_inputs else self._inputs[0]
 
     @property
     def output(self):
-        """The symbolic output (a list of them for a model with several outputs), as Keras' ``Model.output``."""
+        """The symbolic output (a list of them for a model with several outputs, a dict for a model built from
+        one), as Keras' ``Model.output``."""
+        if self._output_keys:
+            return dict(zip(self._output_keys, self._outputs))
         return self.outputs if self._nested_outputs else self._outputs[0]
 
     @property
