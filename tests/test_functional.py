@@ -602,3 +602,14 @@ def test_input_and_output_of_a_dict_model_are_dicts_as_keras():
     assert model.input == {"z": a, "y": b} and list(model.input) == ["z", "y"]
     assert model.output == {"out": out}
     assert model.inputs == [a, b] and model.outputs == [out]          # the flat lists stay lists, as in Keras
+
+
+def test_a_target_for_no_output_and_get_layer_without_arguments_are_named():
+    p = layers.Input((3,), name="p")
+    model = models.Model(p, {"out1": layers.Dense(1)(p), "out2": layers.Dense(2)(p)})
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 3)), {"out1": np.ones((4, 1)), "out2": np.ones((4, 2)), "zz": np.ones((4, 1))}
+    with pytest.raises(ValueError, match=r"argument `y`: targets for \['zz'\], which are not outputs of the model"):
+        model.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="Provide either a layer name or layer index at `get_layer`"):
+        model.get_layer()

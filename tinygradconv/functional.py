@@ -376,6 +376,10 @@ def _columns(data, tensors, argument, names=None):
     names = names or [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
         missing = [n for n in names if n not in data]
+        extra = [k for k in data if k not in names]
+        if extra and not argument.startswith("x"):  # targets for no output (a misspelt key): an error, as Keras
+            raise ValueError(f"Invalid value for argument `{argument}`: targets for {extra}, which are not outputs of "
+                             f"the model. Expected a dict with keys {names}. Received keys {sorted(data)}")
         if missing:
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")

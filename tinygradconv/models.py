@@ -282,6 +282,8 @@ class Model(Layer):
     def get_layer(self, name=None, index=None):
         """The sub-layer with this ``name`` (or at this ``index``)."""
         layers = self.layers
+        if name is None and index is None:  # Keras' message
+            raise ValueError("Provide either a layer name or layer index at `get_layer`.")
         if index is not None:
             if name is not None:
                 raise ValueError("Provide only `name` or `index`, not both")
