@@ -613,3 +613,30 @@ def test_a_target_for_no_output_and_get_layer_without_arguments_are_named():
         model.fit(x, y, verbose=0)
     with pytest.raises(ValueError, match="Provide either a layer name or layer index at `get_layer`"):
         model.get_layer()
+
+
+def test_a_model_used_as_a_layer_infers_shapes_and_checks_its_inputs_as_keras():
+    """A model taking any length, used as a layer on a fixed length, gives that length (it gave None, so Flatten and
+    Dense could not follow); a fixed-length model on another length, or a model on the wrong number of tensors, is a
+    ValueError where Keras raises one (they were accepted); a dict of symbolic tensors keyed by input name works."""
+    keras = _keras()
+
+    def build(lib):
+        v = lib.layers.Input((None, 1))
+        variable = lib.Model(v, lib.layers.Conv1D(2, 3)(v))
+        b = lib.layers.Input((32, 1))
+        head = lib.Model(b, lib.layers.Dense(1)(lib.layers.Flatten()(variable(b))))
+        return variable(b).shape, head.count_params()
+
+    assert build(_Lib) == build(keras) == ((None, 30, 2), 2 * 3 + 2 + 30 * 2 + 1)
+    a = layers.Input((16, 1))
+    fixed = models.Model(a, layers.Conv1D(2, 3)(a))
+    with pytest.raises(ValueError, match=r"expects shape \(None, 16, 1\) \(None: any size\), but received a tensor "
+                                         r"of shape \(None, 32, 1\)"):
+        fixed(layers.Input((32, 1)))
+    i1, i2 = layers.Input((4,), name="i1"), layers.Input((3,), name="i2")
+    two = models.Model([i1, i2], layers.Concatenate()([i1, i2]))
+    for given in ([layers.Input((4,))], [layers.Input((4,)), layers.Input((3,)), layers.Input((3,))]):
+        with pytest.raises(ValueError, match=r"expects 2 input\(s\) \['i1', 'i2'\], but received"):
+            two(given if len(given) > 1 else given[0])
+    assert two({"i2": layers.Input((3,)), "i1": layers.Input((4,))}).shape == (None, 7)

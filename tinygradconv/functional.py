@@ -225,8 +225,44 @@ class FunctionalMixin:
         # one output given in a list, Model([a], [o]), comes back alone on data, as Keras (not from a dict)
         return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
 
+    def _shape_list(self, input_shape):
+        """``input_shape`` (one shape, or a list of shapes for several inputs) as a list of tuples."""
+        if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            return [tuple(s) for s in input_shape]
+        return [tuple(input_shape)]
+
+    def _check_built_input(self, input_shape):
+        """The model called on symbolic tensors (used as a layer): as many as it has inputs, each of a shape its
+        Input layer accepts (``None``: any size), as Keras checks them."""
+        shapes = self._shape_list(input_shape)
+        names = [layer.name for layer in self._input_layers]
+        if len(shapes) != len(self._inputs):
+            raise ValueError(f"Model '{self.name}' expects {len(self._inputs)} input(s) {names}, but received "
+                             f"{len(shapes)}")
+        for shape, layer in zip(shapes, self._input_layers):
+            expected = layer.batch_shape
+            if len(shape) != len(expected) or any(e is not None and s is not None and e != s
+                                                  for e, s in zip(expected[1:], shape[1:])):
+                raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
+                                 f"size), but received a tensor of shape {shape}")
+
     def compute_output_shape(self, input_shape):
-        return self.output_shape
+        """The output shape(s) for inputs of ``input_shape``, inferred layer by layer through the graph, so that a
+        model taking any length, used as a layer on a fixed length, gives that fixed output length (as Keras); the
+        shapes the model was built with where a layer cannot infer its own."""
+        shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
+        try:
+            for node in self._nodes:
+                args = node.inputs
+                arg = [shapes[id(t)] for t in args] if isinstance(args, (list, tuple)) else shapes[id(args)]
+                out = node.layer.compute_output_shape(arg)
+                outs = self._shape_list(out) if len(node.outputs) > 1 else [tuple(out)]
+                for t, shape in zip(node.outputs, outs):
+                    shapes[id(t)] = shape
+        except NotImplementedError:
+            return self.output_shape
+        result = [shapes[id(t)] for t in self._outputs]
+        return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
         """For ``summary``: each layer's output shape at its first call in this model."""
@@ -547,7 +583,13 @@ class Functional(FunctionalMixin, Model):
         return self.predict(x, batch_size=max(len(x), 1))
 
     def __call__(self, inputs, training=None, **kwargs):
-        if isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
+        if isinstance(inputs, dict) and any(isinstance(v, KerasTensor) for v in inputs.values()):
+            names = self._input_names()   # symbolic tensors keyed by input name: in the inputs' order, as Keras
+            missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
+            if missing or extra:
+                raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys {list(inputs)}")
+            inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
+        elif isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
             inputs = self._x(inputs)
             inputs = list(inputs) if isinstance(inputs, Columns) else inputs
         return super().__call__(inputs, training=training, **kwargs)
