@@ -640,3 +640,15 @@ def test_a_model_used_as_a_layer_infers_shapes_and_checks_its_inputs_as_keras():
         with pytest.raises(ValueError, match=r"expects 2 input\(s\) \['i1', 'i2'\], but received"):
             two(given if len(given) > 1 else given[0])
     assert two({"i2": layers.Input((3,)), "i1": layers.Input((4,))}).shape == (None, 7)
+
+
+def test_from_config_takes_a_keras_functional_config():
+    """The docstring promised it, but Keras' layer configs (``quantization_config``, dtype policies) were refused."""
+    keras = _keras()
+    a, b = keras.Input((8, 2), name="a"), keras.Input((8, 2), name="b")
+    hidden = keras.layers.Conv1D(3, 3, padding="same", activation="relu")(a)
+    reference = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([hidden, b])))
+    model = models.Model.from_config(reference.get_config())
+    model.set_weights([np.asarray(w) for w in reference.get_weights()])
+    x = [np.random.default_rng(5).normal(size=(2, 8, 2)).astype("float32") for _ in range(2)]
+    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

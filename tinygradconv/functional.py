@@ -331,6 +331,12 @@ def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
     from .saving import SavedFileError, deserialize_layer
 
+    if any(isinstance(item, dict) and "module" in item for item in config["layers"]):  # Keras' own: translate it
+        from .keras_format import _our_item
+
+        config = {**config, "layers": [_our_item(item, "the functional config") for item in config["layers"]]}
+    if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
+        config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
     produced = {}  # (layer name, node index) -> output tensors
     pending = []
