@@ -652,3 +652,20 @@ def test_from_config_takes_a_keras_functional_config():
     model.set_weights([np.asarray(w) for w in reference.get_weights()])
     x = [np.random.default_rng(5).normal(size=(2, 8, 2)).astype("float32") for _ in range(2)]
     np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("form", [{"out": ["mae"]}, [["mae"]], {"out": "mae"}])
+def test_per_output_metric_forms_for_one_output_log_as_keras(form):
+    keras = _keras()
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    histories = []
+    for lib in (_LibTraining, keras):
+        a = lib.layers.Input((4,))
+        model = lib.Model(a, lib.layers.Dense(1, kernel_initializer="ones", name="out")(a))
+        model.compile(optimizer=_sgd(lib), loss="mse", metrics=form)
+        histories.append(model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history)
+    ours, theirs = histories
+    assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)

@@ -494,6 +494,9 @@ class Functional(FunctionalMixin, Model):
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
+        metrics = self._one_output_metrics(metrics, "metrics")
+        if kwargs.get("weighted_metrics") is not None:
+            kwargs["weighted_metrics"] = self._one_output_metrics(kwargs["weighted_metrics"], "weighted_metrics")
         per_output = self._per_output_losses(loss, loss_weights)
         super().compile(optimizer=optimizer, loss=per_output[0][1] if per_output else loss, metrics=metrics,
                         **kwargs)
@@ -533,6 +536,19 @@ class Functional(FunctionalMixin, Model):
             raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
                              f"{loss!r}")
         return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
+
+    def _one_output_metrics(self, metrics, argument):
+        """Keras' per-output forms for the one output: ``{"out": ["mae"]}`` and ``[["mae"]]`` as ``["mae"]``."""
+        names = self._output_names()
+        if isinstance(metrics, dict) and "class_name" not in metrics:
+            if list(metrics) != names:
+                raise ValueError(f"Invalid value for argument `{argument}`: expected the key {names} (the output's "
+                                 f"name). Received keys {list(metrics)}")
+            value = metrics[names[0]]
+            return list(value) if isinstance(value, (list, tuple)) else [value]
+        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
+            return list(metrics[0])
+        return metrics
 
     @staticmethod
     def _by_output(loss):
