@@ -609,7 +609,7 @@ def test_cli_connectivity_png_matrix_and_gif(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["connectivity", "--kind", "conv1d", "--output-padding", "1"], "output_padding"),
+    (["connectivity", "--kind", "conv1d", "--output-padding", "1"], "Invalid value for --output-padding"),
     (["connectivity", "--padding", "causal"], "padding"),
     (["connectivity", "--kind", "conv1d", "--gif"], "--gif"),
     (["connectivity", "--weights", "1,2", "--gif"], "--weights"),

@@ -194,11 +194,11 @@ def _frames(trace):
             for src in n.inputs:
                 uses[src] = uses.get(src, 0) + 1
     received = {}
-    frames = [(None, {}, [])]
     root = trace.steps[0].node if trace.steps else None
     state = {}
-    if root is not None:
+    if root is not None:                    # the seed is the output's gradient from frame 0 on
         state[root] = (trace.steps[0].grad, 0, 0)
+    frames = [(None, dict(state), [])]
     for step in trace.steps:
         edges = []
         op = f"op{step.node[1:]}"
@@ -246,6 +246,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     """
     from matplotlib.animation import FuncAnimation
 
+    from .connectivity import _fps
+
+    fps = _fps(fps)
     trace = trace_backward(loss, grad)
     title_lines = 3
     ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, "backward", title_lines=title_lines)
@@ -330,7 +333,8 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
         The Figure, with ``fig.autograd_grad`` and ``fig.transpose_grad`` (the two NumPy vectors of length ``L``).
 
     Raises:
-        ValueError: a kernel longer than the input, or a non-positive ``strides``.
+        ValueError: an empty, non-numeric or non-finite ``kernel``, a kernel longer than the input, or a
+            non-positive ``strides``.
 
     >>> fig = plot_gradient_as_transpose(8, kernel=(1.0, -2.0, 0.5), strides=2)
     >>> bool(abs(fig.autograd_grad - fig.transpose_grad).max() < 1e-12)
@@ -338,7 +342,13 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     """
     from ..ops.conv import conv1d, conv1d_transpose
 
-    w = np.asarray(kernel, dtype=np.float64).ravel()
+    try:
+        w = np.asarray(kernel, dtype=np.float64) if not isinstance(kernel, (str, bytes)) else np.array([np.nan])
+    except (TypeError, ValueError):
+        w = np.array([np.nan])                          # refused just below, with the value received
+    if w.ndim != 1 or w.size == 0 or not np.all(np.isfinite(w)):
+        raise ValueError(f"Invalid value for argument `kernel`. Expected a non-empty 1-D sequence of finite "
+                         f"numbers. Received kernel={kernel!r}")
     k = w.size
     if not isinstance(input_length, (int, np.integer)) or isinstance(input_length, bool) or input_length < max(k, 1):
         raise ValueError(f"Invalid value for argument `input_length`. Expected an integer at least the kernel size "

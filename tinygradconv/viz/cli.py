@@ -111,14 +111,31 @@ def _connectivity(args, parser):
             plt.close(fig)
     except (ValueError, TypeError) as exc:
         # the library names its Python arguments; here the user typed options
-        message = str(exc)
-        for name in ("inputs", "input_length"):
-            message = message.replace(f"argument `{name}`", "--input-length").replace(f"{name}=", "--input-length ")
-        parser.error(message)
+        parser.error(_option_names(str(exc)))
     except OSError as exc:
         parser.error(f"cannot write {output!r}: {exc.strerror or exc}")  # the path once
     print(f"wrote {output}")
     return 0
+
+
+#: The library's argument names and the options that set them (longest first: "output_padding" before "padding").
+_OPTIONS = (("output_padding", "--output-padding"), ("dilation_rate", "--dilation-rate"),
+            ("input_length", "--input-length"), ("kernel_size", "--kernel-size"), ("inputs", "--input-length"),
+            ("strides", "--strides"), ("padding", "--padding"), ("weights", "--weights"), ("kernel", "--weights"))
+
+
+def _option_names(message):
+    """A library message with its Python argument names replaced by the options the user typed.
+
+    >>> _option_names("Invalid value for argument `output_padding`: no. Received output_padding=1")
+    'Invalid value for --output-padding: no. Received --output-padding 1'
+    """
+    import re
+
+    for name, option in _OPTIONS:
+        message = message.replace(f"argument `{name}`", option)
+        message = re.sub(rf"(?<![\w`-]){name}=", f"{option} ", message)
+    return message
 
 
 def make_figures(out, epochs=None):

@@ -429,6 +429,8 @@ CELL_STYLES = {
     "bias": ("#fff2cc", "\\\\\\", "bias only (no input)"),
 }
 _CELL = 0.84
+#: The white patch under a cell label on a hatched cell: the hatch stays visible around it, the label readable.
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.9}
 
 
 def _layout(st, taps):
@@ -543,7 +545,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     ``conv_arithmetic``.
 
     Long rows wrap: a row holds at most 24 cells; with more than three rows, the middle rows are left out and an
-    ellipsis says how many cells are not drawn (the pattern repeats every ``strides`` inputs).
+    ellipsis says how many cells are not drawn (the pattern repeats every output of a conv1d, every input of a
+    conv1d_transpose: every ``strides`` cells of the other row).
 
     Args:
         kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights: as for
@@ -569,6 +572,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
+    annotate = _annotate(annotate)
     st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     taps = _taps(st)
     layout = _layout(st, taps)
@@ -580,8 +584,10 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         rows, skipped = _windows(xs)
         width = max(r[1] - r[0] for r in rows) + (6.2 if len(rows) > 1 else 5.0)
         inch = min(0.42, 10.0 / width)
+        # constrained layout: the title and the legend below the last row stay inside the saved figure, with a
+        # plain savefig too
         _, axes = pyplot().subplots(len(rows), 1, figsize=(max(6.0, inch * width), 1.0 + 1.15 * len(rows)),
-                                    squeeze=False)
+                                    squeeze=False, layout="constrained")
         axes = list(axes[:, 0])
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
         annotate = True if len(axes) > 1 or ax is None else len(xs) <= 2 * (ROW_CELLS + 4)
@@ -589,14 +595,35 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
         _draw_connectivity(row_ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=len(rows) > 1)
         if skipped and r == MAX_ROWS - 2:
-            row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: the pattern repeats every s = {st.strides} "
-                        f"input{'s' if st.strides > 1 else ''}  ⋯", transform=row_ax.transAxes, ha="center",
-                        va="top", fontsize=9, style="italic")
+            row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
+                        ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
     axes[0].set_title(wrap_formula(st.describe(), chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
-    _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped))
+    # a given Axes on a figure without a layout engine: nothing makes room for a legend below it
+    inside = ax is not None and ax.figure.get_layout_engine() is None
+    legend_rows = _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped), inside, ax is None)
+    if ax is None:      # a new figure: tall enough for the title, the rows of cells and the legend's rows
+        fig = axes[0].figure
+        title_lines = axes[0].get_title().count("\n") + 1
+        x0, x1 = axes[0].get_xlim()
+        row_h = 3.2 * min(0.42, (fig.get_figwidth() - 0.3) / (x1 - x0)) + 0.1    # the cells' height in inches
+        fig.set_size_inches(fig.get_figwidth(), 0.3 + 0.19 * title_lines + row_h * len(axes)
+                            + 0.2 * legend_rows + 0.3 * bool(skipped))
     return axes[0]
+
+
+def _repeat_note(st):
+    """How often the drawn pattern repeats. A conv1d's window moves ``s`` input cells for each output; a transposed
+    convolution's kernel copy moves ``s`` output cells for each input.
+
+    >>> _repeat_note(conv_setting("conv1d_transpose", 40, 7, strides=2, padding="same"))
+    'the pattern repeats every input (every s = 2 output cells)'
+    """
+    s = st.strides
+    one, other = ("output", "input") if st.kind == "conv1d" else ("input", "output")
+    cells = f"{other} cell" if s == 1 else f"s = {s} {other} cells"
+    return f"the pattern repeats every {one} (every {cells})"
 
 
 def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=False):
@@ -628,7 +655,7 @@ def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted
                     label = label[1:]
                 if label:
                     ax.text(x, y, label, ha="center", va="center", fontsize=8 if len(label) <= 3 else 7,
-                            zorder=3, clip_on=True)
+                            zorder=3, clip_on=True, bbox=_LABEL_BOX if hatch else None)
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
@@ -650,7 +677,12 @@ def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted
     ax.axis("off")
 
 
-def _connectivity_legend(ax, st, layout, weighted, has_cropped):
+def _connectivity_legend(ax, st, layout, weighted, has_cropped, inside=False, new_figure=False):
+    """The legend under the cells; returns its number of rows. ``inside``: in a given Axes of a figure without a
+    layout engine (nothing makes room around the Axes), the legend goes inside the Axes, in room made for it below
+    the output row, so it never reaches into another Axes below; otherwise it hangs below the Axes and the layout
+    engine (a new figure's constrained layout) makes room for it. ``new_figure``: the legend may span the figure's
+    width (the constrained layout gives the Axes nearly all of it)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -663,10 +695,29 @@ def _connectivity_legend(ax, st, layout, weighted, has_cropped):
     if has_cropped:
         handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
                               label="faint: into a cropped cell"))
-    width = ax.get_position().width * ax.figure.get_figwidth()           # inches the legend may span
+    fig = ax.figure
+    # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
+    width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
+    height = ax.get_position().height * fig.get_figheight()
     ncol = max(1, min(4, int(width / 1.7), len(handles)))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8, frameon=False,
-              columnspacing=1.2, handlelength=1.8)
+    if not inside:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
+                  frameon=False, columnspacing=1.2, handlelength=1.8)
+        return -(-len(handles) // ncol)
+    # room below the cells for the legend's rows (8-point text, 1.4 lines a row) and a gap under it (clear of the
+    # title of an Axes below), in data units: the equal aspect gives x and y one scale, set by whichever span
+    # fills the Axes first
+    from matplotlib.transforms import ScaledTranslation
+
+    gap = 0.15
+    legend_in = -(-len(handles) // ncol) * 8 * 1.4 / 72 + 0.05 + gap
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    room = max(legend_in * (x1 - x0) / width, legend_in * (y1 - y0) / max(height - legend_in, 0.2))
+    ax.set_ylim(y0 - room, y1)
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
+              frameon=False, columnspacing=1.2, handlelength=1.8, borderaxespad=0.0,
+              bbox_transform=ax.transAxes + ScaledTranslation(0.0, gap, fig.dpi_scale_trans))
+    return -(-len(handles) // ncol)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -729,6 +780,13 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     >>> fig.axes[1].images[0].get_array().shape
     (7, 3)
     """
+    annotate = _annotate(annotate)
+    if ax is not None:
+        expected = "Expected a pair of Axes (C left, T right), e.g. plt.subplots(1, 2)[1]"
+        if hasattr(ax, "add_patch") or not hasattr(ax, "__len__") or not all(hasattr(a, "add_patch") for a in ax):
+            raise TypeError(f"Invalid value for argument `ax`. {expected}. Received ax={ax!r}")
+        if len(ax) != 2:
+            raise ValueError(f"Invalid value for argument `ax`. {expected}. Received {len(ax)} Axes")
     st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     if weights is None:
         weights = np.arange(1.0, st.kernel_size + 1.0)              # taps told apart by their value
@@ -749,8 +807,6 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3),
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
-        if len(ax) != 2:
-            raise ValueError(f"Invalid value for argument `ax`. Expected a pair of Axes. Received {len(ax)} Axes")
         fig = ax[0].figure
     n_short, n_long = c.shape
     if st.kind == "conv1d_transpose":
@@ -784,11 +840,37 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
 def _values(arg, name, default):
     if isinstance(arg, (int, np.integer)) and not isinstance(arg, bool):
         return default(normalize_int(arg, name))
-    values = np.asarray(arg.numpy() if isinstance(arg, Tensor) else arg, dtype=np.float64)
+    expected = f"Invalid value for argument `{name}`. Expected an integer length or a non-empty 1-D sequence of " \
+               f"finite numbers. Received {name}={arg!r}"
+    if isinstance(arg, (str, bytes)):
+        raise TypeError(expected)
+    try:
+        values = np.asarray(arg.numpy() if isinstance(arg, Tensor) else arg, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(expected) from None
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"Invalid value for argument `{name}`. Expected an integer length or a non-empty 1-D "
                          f"sequence of finite numbers. Received {name} of shape {values.shape}")
     return values
+
+
+def _fps(fps):
+    """``fps`` as a float, or a ValueError / TypeError naming the argument (before any drawing)."""
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Invalid value for argument `fps`. Expected a positive number of frames per second. "
+                        f"Received fps={fps!r} of type {type(fps).__name__}")
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"Invalid value for argument `fps`. Expected a positive number of frames per second. "
+                         f"Received fps={fps!r}")
+    return float(fps)
+
+
+def _annotate(annotate):
+    """``annotate``: None (the default rule) or a bool; anything else is refused (``"no"`` is not False)."""
+    if annotate is None or isinstance(annotate, (bool, np.bool_)):
+        return annotate if annotate is None else bool(annotate)
+    raise TypeError(f"Invalid value for argument `annotate`. Expected True, False or None (the default). "
+                    f"Received annotate={annotate!r}")
 
 
 def scatter_steps(inputs, kernel, strides=1, dilation_rate=1):
@@ -847,6 +929,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     from ..ops.conv import conv1d_transpose
 
+    fps = _fps(fps)
     x = _values(inputs, "inputs", lambda n: np.arange(1.0, n + 1.0))
     w = _values(kernel, "kernel", np.ones)
     st = conv_setting("conv1d_transpose", x.size, w.size, strides, padding, output_padding, dilation_rate, w)
@@ -910,8 +993,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             ax.add_patch(Rectangle((q - half, -half), _CELL, _CELL, facecolor=face, hatch=hatch,
                                    edgecolor="#555555", linewidth=0.8))
             shown = output[q - c_left] if final and kept else value
-            if not (final and not kept):
-                ax.text(q, 0.0, f"{shown:.2g}", ha="center", va="center", fontsize=8)
+            if not (final and not kept):            # on a hatched cell, the label sits on a white patch
+                ax.text(q, 0.0, f"{shown:.2g}", ha="center", va="center", fontsize=8, zorder=3,
+                        bbox=_LABEL_BOX if hatch else None)
         if 0 <= step < L:
             for t in range(st.kernel_size):
                 q = step * s + t * d
@@ -927,10 +1011,18 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         else:
             title = f"{st.describe()}: the full output starts at zero"
         ax.set_title(textwrap.fill(title, chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
-        handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
+        # the legend names what this frame draws: the colour scale while scattering; in the last frame only the
+        # counts of the kept cells that received something, then "cropped" and "bias only" when there are any
         if final:
-            handles += [Patch(facecolor=CELL_STYLES["cropped"][0], hatch=CELL_STYLES["cropped"][1],
-                              edgecolor="#555555", label="cropped")]
+            kept_counts = counts[L, c_left:min(c_left + n_out, full)]
+            shown_counts = sorted({int(c) for c in kept_counts if c > 0})
+            handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in shown_counts]
+            categories = [("cropped", "cropped", c_left > 0 or c_left + n_out < frame_len),
+                          ("bias", "bias only (no input)", n_out > kept_counts.size or (kept_counts == 0).any())]
+            handles += [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
+                              label=label) for c, label, drawn in categories if drawn]
+        else:
+            handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
         ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, borderaxespad=0.0,
                   title="cell colour: kernel copies added to the output cell so far", title_fontsize=8,
                   frameon=False, handlelength=1.4, columnspacing=1.0)

@@ -266,6 +266,44 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
     return pos, width, height
 
 
+_RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
+
+
+def _edge_rad(pos, sizes, src, dst, taken=()):
+    """The bend (matplotlib's ``arc3`` ``rad``) of the edge ``src -> dst``: straight when that passes no other box,
+    else the least bend that goes around them, so that an edge never seems to run through a node it skips.
+
+    The edge runs from the bottom of ``src`` to the top of ``dst`` (``pos``, ``sizes``: inches, as
+    :func:`graph_layout` uses them); ``taken``: bends already used between the same two nodes (``x * x``).
+    """
+    (xs, ys), (xd, yd) = pos[src], pos[dst]
+    p0 = np.array([xs, ys - sizes[src][1] / 2])
+    p2 = np.array([xd, yd + sizes[dst][1] / 2])
+    boxes = np.array([(x - sizes[i][0] / 2 - 0.04, y - sizes[i][1] / 2 - 0.04, x + sizes[i][0] / 2 + 0.04,
+                       y + sizes[i][1] / 2 + 0.04) for i, (x, y) in pos.items() if i not in (src, dst)])
+    lo = min(x - w / 2 for (x, _), (w, _) in ((pos[i], sizes[i]) for i in pos))
+    hi = max(x + w / 2 for (x, _), (w, _) in ((pos[i], sizes[i]) for i in pos))
+    t = np.linspace(0.04, 0.96, 47)[:, None]
+    best, fewest = None, None
+    for rad in _RADS:
+        if any(abs(rad - r) < 0.1 for r in taken):
+            continue
+        d = p2 - p0
+        control = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])            # arc3's control point
+        curve = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t ** 2 * p2
+        hits = 0 if not boxes.size else int(((curve[:, None, 0] > boxes[None, :, 0])
+                                             & (curve[:, None, 0] < boxes[None, :, 2])
+                                             & (curve[:, None, 1] > boxes[None, :, 1])
+                                             & (curve[:, None, 1] < boxes[None, :, 3])).sum())
+        # leaving the drawing (wider than the widest row) counts as a hit too: the figure would cut the edge
+        hits += int(((curve[:, 0] < lo) | (curve[:, 0] > hi)).sum())
+        if hits == 0:
+            return rad
+        if fewest is None or hits < fewest:
+            best, fewest = rad, hits
+    return best if best is not None else 0.35 * (len(taken) + 1)
+
+
 def wrap_title(title, width_inches, fontsize=9):
     """``title`` with each line wrapped to fit ``width_inches`` at ``fontsize`` points (about 0.6 em a character)."""
     chars = max(12, int(width_inches * 72 / (fontsize * 0.62)))
@@ -370,13 +408,15 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
         texts[n.id].set_position(pos[n.id])
     edges = {}
     for n in nodes:
-        repeats = {}
+        used = {}
         for src in n.inputs:
-            k = repeats[src] = repeats.get(src, -1) + 1          # x * x: two edges, bent apart
+            rad = _edge_rad(pos, sizes, src, n.id, used.setdefault(src, []))   # x * x: two edges, bent apart
+            k = len(used[src])
+            used[src].append(rad)
             edges[(src, n.id, k)] = ax.annotate(
                 "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
                 arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 3, "shrinkB": 3,
-                            "connectionstyle": f"arc3,rad={0.35 * k:g}"},
+                            "connectionstyle": f"arc3,rad={rad:g}"},
                 gid=f"edge:{src}->{n.id}", zorder=2)
     if own_figure:
         fig_w = max(width + 2 * _MARGIN, 3.0)

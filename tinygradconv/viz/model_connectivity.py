@@ -369,13 +369,19 @@ def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
 
     ``model_or_layer`` is a model (Sequential, or functional with one input and one output: see
     :func:`model_connectivity_matrix`), a Conv1D / Conv1DTranspose layer, or ``"conv1d"`` / ``"conv1d_transpose"``
-    with the op's arguments in ``kwargs`` (as for :func:`~tinygradconv.viz.connectivity_matrix`). For a
+    with the op's arguments in ``kwargs`` (as for :func:`~tinygradconv.viz.connectivity_matrix`; with a model or a
+    layer, ``kwargs`` must be empty: a TypeError says its configuration gives them). For a
     transposed convolution with kernel size ``k`` and stride ``s``, the steps away from the ends receive
     ``floor(k/s)`` or ``ceil(k/s)`` paths: even only when ``s`` divides ``k``.
 
     >>> overlap_counts("conv1d_transpose", 4, kernel_size=4, strides=2).astype(int).tolist()
     [1, 1, 2, 2, 2, 2, 2, 2, 1, 1]
     """
+    if kwargs and not isinstance(model_or_layer, str):
+        # a model or a layer brings its own kernel sizes, strides and paddings: an op argument would be ignored
+        raise TypeError(f"Invalid arguments {', '.join(f'{k}={v!r}' for k, v in kwargs.items())}: the op's "
+                        f"arguments go with 'conv1d' / 'conv1d_transpose' only; a model or a layer takes its own "
+                        f"from its configuration. Received a {type(model_or_layer).__name__}")
     if is_model(model_or_layer):
         matrix = model_connectivity_matrix(model_or_layer, input_length)
     else:
@@ -421,7 +427,17 @@ def _describe(obj, kwargs=None):
 def _layer_text(layer):
     kind = _kind(layer) or type(layer).__name__
     if kind in CONVOLUTIONS:
-        return f"{kind}(k={layer.kernel_size[0]}, s={layer.strides[0]})"
+        # what changes the connections: kernel size, stride, and when not the default, dilation, padding and
+        # output padding (a dilated kernel skips steps; padding changes which steps the windows reach)
+        text = f"k={layer.kernel_size[0]}, s={layer.strides[0]}"
+        if layer.dilation_rate[0] != 1:
+            text += f", d={layer.dilation_rate[0]}"
+        if layer.padding != "valid":
+            text += f", {layer.padding}"
+        output_padding = getattr(layer, "output_padding", None)
+        if output_padding is not None:
+            text += f", output_padding={np.ravel(output_padding)[0]}"
+        return f"{kind}({text})"
     if kind == "UpSampling1D":
         return f"UpSampling1D({layer.size})"
     if kind == "ZeroPadding1D":
@@ -431,6 +447,42 @@ def _layer_text(layer):
     if kind == "Model":
         return f"model {layer.name!r}"
     return kind
+
+
+def _row_name(steps, k):
+    return "input" if steps[k][0] is None else steps[k][0].name
+
+
+def _fit_counts(fig, cells):
+    """Make every count fit its cell, measured on the laid-out figure: the count, else rounded (``1.2e5``, then
+    ``1e5``), else not written. Returns ``(any rounded, any left out)``."""
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()                        # the layout places the Axes: cells have their final size
+    rounded = left_out = False
+    for text, cell in cells:
+        room = cell.get_window_extent(renderer).width - 2.0
+        value = float(text.get_text())
+        for form in (_count_text(value), _short(value, 2), _short(value, 1)):
+            text.set_text(form)
+            if text.get_window_extent(renderer).width <= room:
+                rounded |= form != _count_text(value)
+                break
+        else:
+            text.set_text(_count_text(value))
+            text.set_visible(False)
+            left_out = True
+    return rounded, left_out
+
+
+def _count_text(value):
+    value = float(value)
+    return f"{value:.0f}" if value.is_integer() else f"{value:g}"
+
+
+def _short(value, digits):
+    """``value`` in a short scientific form: ``_short(103550, 2) == "1.0e5"``, ``_short(103550, 1) == "1e5"``."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _row_label(steps, k, functional):
@@ -452,16 +504,20 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     in its cell (all-ones kernels: ``weights`` must be ``None``).
 
     A functional model is drawn in topological order, one row per layer call, labelled ``name: layer``; a merge
-    row names its inputs. Lines join a row to the row just above it; an input that comes from further up (a skip
-    connection) is drawn as one bracket on the right, from the row it comes from to the row that takes it.
+    row names its inputs. Lines join a row to the row just above it; an input that comes from further up (a branch
+    or a skip connection) is drawn as one bracket on the right, from the row it comes from to the merge row that
+    takes it or, for a one-input layer, to a dashed copy of that row drawn just above the layer, so that the
+    layer's own connections are drawn too. A count too long for its cell is rounded (``1.2e5``), or not written
+    when even that does not fit (the title says so).
 
     A signal wider than ``MAX_LAYER_CELLS`` (40) steps leaves no room for the counts nor for distinct lines: the
     figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
     colour-coded with a colour bar, and its title says so (a shorter ``input_length`` draws the layers).
 
     Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
-    :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from row, to row)`` pairs drawn as brackets (row 0: the
-    input; none drawn for the matrix), ``fig.layer_by_layer`` whether the layers were drawn.
+    :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from step, to step)`` pairs of inputs that come from
+    further up (step 0: the input, then one per layer call; none drawn for the matrix), ``fig.layer_by_layer``
+    whether the layers were drawn.
 
     Raises:
         ValueError: ``weights`` is not None (the matrix with the model's own weights is
@@ -485,13 +541,27 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     widest = max(lengths)
     if widest > MAX_LAYER_CELLS:
         return _plot_path_matrix(model, paths[-1], widest, skips, fig)
-    margin = 0.7 * len(skips)                                 # room on the right for the skip brackets
-    rows = len(steps)
-    labels = [_row_label(steps, k, functional) for k in reversed(range(rows))]
+    # the rows drawn, top to bottom: (step, is a copy). A one-input layer whose input is not the row just above
+    # gets a copy of that input's row right above it, so that its own connections are drawn like any other's
+    shown, brackets = [], []                                  # brackets: (from row, to row), row = index in shown
+    row_of = {}
+    for k, (layer, sources, _) in enumerate(steps):
+        if k and len(sources) == 1 and _kind(layer) not in MERGES and sources[0][0] != k - 1:
+            brackets.append((row_of[sources[0][0]], len(shown)))
+            shown.append((sources[0][0], True))
+        elif k:
+            brackets += [(row_of[src], len(shown)) for src, _ in sources if src != k - 1]
+        row_of[k] = len(shown)
+        shown.append((k, False))
+    copies = any(copy for _, copy in shown)
+    margin = 0.7 * len(brackets)                              # room on the right for the brackets
+    rows = len(shown)
+    labels = [_row_label(steps, k, functional) if not copy else f"({_row_name(steps, k)} again)"
+              for k, copy in reversed(shown)]
     label_width = 0.07 * max(len(label) for label in labels)        # inches, at 8 pt
     if fig is None:
-        fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + label_width + 0.3 * widest + 0.25 * len(skips))),
-                                  1.0 + (1.05 if len(steps) < 8 else 0.75) * len(steps)), layout="constrained")
+        fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + label_width + 0.3 * widest + 0.25 * len(brackets))),
+                                  1.0 + (1.05 if rows < 8 else 0.75) * rows), layout="constrained")
     ax = fig.subplots()
     counts = [p.sum(axis=1) for p in paths]
     fontsize = 7 if widest > 24 or max(c.max() for c in counts) >= 100 else 8
@@ -499,29 +569,37 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     def left(k):
         return (widest - lengths[k]) / 2
 
-    for k, (length, count) in enumerate(zip(lengths, counts)):
-        y = rows - 1 - k
-        for j in range(length):
-            ax.add_patch(plt.Rectangle((left(k) + j - 0.42, y - 0.18), 0.84, 0.36, facecolor="#dde7f3",
-                                       edgecolor="#4c72b0", linewidth=0.8))
-            if widest <= 40:
-                ax.text(left(k) + j, y, f"{count[j]:g}", ha="center", va="center", fontsize=fontsize)
+    cells = []                                                # (count Text, its Rectangle)
+    for r, (k, copy) in enumerate(shown):
+        y = rows - 1 - r
+        for j in range(lengths[k]):
+            cell = ax.add_patch(plt.Rectangle((left(k) + j - 0.42, y - 0.18), 0.84, 0.36,
+                                              facecolor="#f2f2f2" if copy else "#dde7f3",
+                                              edgecolor="#999999" if copy else "#4c72b0", linewidth=0.8,
+                                              linestyle="--" if copy else "-"))
+            cells.append((ax.text(left(k) + j, y, _count_text(counts[k][j]), ha="center", va="center",
+                                  fontsize=fontsize), cell))
     drawn = 0
-    for k, (_, sources, _) in enumerate(steps):
-        for s, block in sources:
-            if s != k - 1:
+    for r, (k, copy) in enumerate(shown):
+        if copy or not r:
+            continue
+        above = shown[r - 1][0]                               # the step drawn just above (itself, or a copy)
+        for s_, block in steps[k][1]:
+            if s_ != above:
                 continue
             for n, j in zip(*np.nonzero(block)):
                 if drawn >= max_lines * (rows - 1):
                     break
-                ax.plot([left(s) + j, left(k) + n], [rows - 1 - s - 0.18, rows - 1 - k + 0.18], color="#555555",
+                ax.plot([left(s_) + j, left(k) + n], [rows - r - 0.18, rows - 1 - r + 0.18], color="#555555",
                         linewidth=0.6 + 0.6 * (min(block[n, j], 4) - 1), alpha=0.7)
                 drawn += 1
-    for i, (s, k) in enumerate(skips):                         # skip connections: a bracket on the right
+    for i, (r_from, r_to) in enumerate(brackets):             # an input from further up: a bracket on the right
         x = widest - 0.1 + 0.7 * i + 0.35
-        y_from, y_to = rows - 1 - s, rows - 1 - k
-        ax.plot([left(s) + lengths[s] - 0.4, x, x], [y_from, y_from, y_to], color="#c44e52", linewidth=1.2)
-        ax.annotate("", xy=(left(k) + lengths[k] - 0.4, y_to), xytext=(x, y_to),
+        k_from, k_to = shown[r_from][0], shown[r_to][0]
+        y_from, y_to = rows - 1 - r_from, rows - 1 - r_to
+        ax.plot([left(k_from) + lengths[k_from] - 0.4, x, x], [y_from, y_from, y_to], color="#c44e52",
+                linewidth=1.2)
+        ax.annotate("", xy=(left(k_to) + lengths[k_to] - 0.4, y_to), xytext=(x, y_to),
                     arrowprops={"arrowstyle": "-|>", "color": "#c44e52", "linewidth": 1.2})
     # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells
     ax.set_yticks(range(rows), labels, fontsize=8)
@@ -533,10 +611,19 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     ax.set_ylim(-0.6, rows - 0.4)
     title = f"paths through the {'graph' if functional else 'stack'}: a cell's number counts the paths from the " \
             f"input to it"
-    if skips:
-        title += "; red brackets: skip connections"
+    if brackets:
+        title += "; red brackets: an input taken from a row further up"
+    if copies:
+        title += " (a dashed row repeats it above the layer that reads it)"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    rounded, left_out = _fit_counts(fig, cells)
+    if rounded:
+        title += "; a count too long for its cell is rounded: 1.2e5 = 120 000"
+    if left_out:
+        title += "; counts too long for the narrow cells are not written (fig.path_matrix has the last row's)"
+    if rounded or left_out:
+        fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     fig.path_matrix = paths[-1]
     fig.skips = skips
     fig.layer_by_layer = True
@@ -575,6 +662,23 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     return fig
 
 
+def _steps_text(seen):
+    """The input steps an output sees, in words: a contiguous range, or (with gaps, e.g. a dilated kernel) which ones.
+
+    >>> _steps_text(np.array([0, 4, 8])), _steps_text(np.array([2, 3, 4, 5]))
+    ('3 steps: 0, 4, 8', 'steps 2 to 5 (all 4)')
+    """
+    if not seen.size:
+        return "no input step"
+    if seen.size == 1:
+        return f"only step {seen[0]}"
+    if seen.max() - seen.min() + 1 == seen.size:
+        return f"steps {seen.min()} to {seen.max()} (all {seen.size})"
+    shown = ", ".join(str(j) for j in seen) if seen.size <= 8 else \
+        ", ".join(str(j) for j in seen[:3]) + ", ..., " + ", ".join(str(j) for j in seen[-2:])
+    return f"{seen.size} steps: {shown}"
+
+
 def plot_receptive_field(model, input_length, output_index, ax=None):
     """Highlight what output step ``output_index`` sees: the input steps with a path to it, and how many paths.
 
@@ -598,7 +702,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
-    span = f"steps {seen.min()} to {seen.max()}" if seen.size else "no input step"
+    span = _steps_text(seen)
     ax.set_title(wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
                             f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")

@@ -1,0 +1,193 @@
+"""A teacher's review of the pictures: each finding (wrong or misleading information, then readability, then
+argument checks) checked from the artists themselves (texts, legend labels, extents on the rendered figure)."""
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from figure_check import figure_problems
+
+import tinygradconv as tg
+from tinygradconv import viz
+from tinygradconv.layers import Conv1D, Conv1DTranspose, UpSampling1D
+from tinygradconv.models import Sequential
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _extent(artist, fig):
+    return artist.get_window_extent(fig.canvas.get_renderer())
+
+
+# ------------------------------------------------------------------------------------------ wrong information
+@pytest.mark.parametrize("kind, note", [
+    ("conv1d_transpose", "the pattern repeats every input (every s = 2 output cells)"),
+    ("conv1d", "the pattern repeats every output (every s = 2 input cells)"),
+])
+def test_the_left_out_note_says_what_repeats(kind, note):
+    ax = viz.plot_connectivity(kind, 40 if kind == "conv1d_transpose" else 80, 7, strides=2, padding="same")
+    notes = [t for t in _texts(ax.figure) if "left out" in t]
+    assert len(notes) == 1 and note in notes[0]
+
+
+def test_row_labels_show_dilation_and_padding_and_the_receptive_field_its_steps():
+    fig = viz.plot_model_connectivity(Sequential([Conv1D(1, 3, dilation_rate=4)]), 12)
+    assert "Conv1D(k=3, s=1, d=4)" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    fig = viz.plot_model_connectivity(Sequential([Conv1D(1, 5, padding="same"),
+                                                  Conv1DTranspose(1, 3, strides=2, output_padding=1)]), 6)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Conv1D(k=5, s=1, same)" in labels and "Conv1DTranspose(k=3, s=2, output_padding=1)" in labels
+    ax = viz.plot_receptive_field(Sequential([Conv1D(1, 3, dilation_rate=4)]), 12, 0)
+    assert "sees 3 steps: 0, 4, 8 of the input" in ax.get_title() and "0 to 8" not in ax.get_title()
+    ax = viz.plot_receptive_field(Sequential([Conv1D(1, 3)]), 12, 2)
+    assert "sees steps 2 to 4 (all 3)" in ax.get_title()
+
+
+def _last_frame(anim):
+    anim._func(len(anim.partials))                   # frames 0 .. L + 1: the last one crops
+    return anim.figure.axes[0]
+
+
+@pytest.mark.parametrize("args, kwargs, labels", [
+    ((3, 3), {"strides": 2, "padding": "valid", "output_padding": 1, "dilation_rate": 2},
+     ["1", "2", "3", "bias only (no input)"]),
+    (([1.5, -2.0], [1.0, 1.0]), {"strides": 3}, ["1", "bias only (no input)"]),
+    ((3, [1.0, -0.5, 0.25]), {"strides": 2, "padding": "same", "output_padding": 0}, ["1", "2", "cropped"]),
+])
+def test_the_last_frames_legend_lists_what_is_drawn(args, kwargs, labels):
+    ax = _last_frame(viz.animate_transposed_conv(*args, **kwargs))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == labels
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    for text in ax.texts:                            # a label on a hatched cell sits on a white patch
+        if any(p.contains_point(ax.transData.transform(text.get_position())) for p in hatched):
+            assert text.get_bbox_patch() is not None and text.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
+
+
+def test_backward_frame_zero_shows_the_seed_and_edges_go_around_boxes():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    a.name = "a"
+    b = a * a
+    b.name = "b"
+    anim = viz.animate_backward((b * 3 + b).sum())
+    root = anim.trace.steps[0].node
+    assert anim.frame_texts[0][root].splitlines()[-1] == "grad 1"        # as the title says: the seed
+    fig = anim.figure
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = {t.get_gid().split(":")[1]: t.get_bbox_patch().get_window_extent() for t in ax.texts
+             if str(t.get_gid()).startswith(("tensor:", "op:"))}
+    for edge in (c for c in ax.get_children() if str(c.get_gid()).startswith("edge:")):
+        src, dst = edge.get_gid()[5:].split("->")
+        points = np.concatenate(edge.arrow_patch.get_path().to_polygons())
+        for node, box in boxes.items():
+            if node in (src, dst):
+                continue
+            inside = (points[:, 0] > box.x0 + 2) & (points[:, 0] < box.x1 - 2) & (points[:, 1] > box.y0 + 2) \
+                & (points[:, 1] < box.y1 - 2)
+            assert not inside.any(), f"edge {src} -> {dst} runs through {node}"
+
+
+def _skip_model():
+    inputs = tg.layers.Input((None, 1))
+    transposed = Conv1DTranspose(1, 3, strides=2, padding="same", name="transposed")(inputs)
+    repeat = UpSampling1D(2, name="repeat")(inputs)
+    return tg.models.Model(inputs, tg.layers.Add(name="add")([transposed, repeat]))
+
+
+def test_a_branch_layer_draws_its_own_connections_and_the_title_says_what_brackets_are():
+    fig = viz.plot_connectivity(_skip_model(), 6)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()][::-1]   # top row first
+    assert labels[:4] == ["input", "transposed: Conv1DTranspose(k=3, s=2, same)", "(input again)",
+                          "repeat: UpSampling1D(2)"]
+    rows = len(labels)
+    copy_y, repeat_y = rows - 1 - 2, rows - 1 - 3
+    lines = [line for line in fig.axes[0].lines
+             if len(line.get_ydata()) == 2 and np.allclose(line.get_ydata(), [copy_y - 0.18, repeat_y + 0.18])]
+    assert len(lines) == 12                          # each of the 6 steps repeated twice: 6 -> 12
+    title = fig._suptitle.get_text().replace("\n", " ")
+    assert "skip connections" not in title and "an input taken from a row further up" in title
+    assert fig.skips == [(0, 2), (1, 3)]
+
+
+# ------------------------------------------------------------------------------------------ readability
+def _counts_inside_cells(fig):
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    cells = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+    shown = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    assert shown
+    for text in shown:
+        centre = ax.transData.transform(text.get_position())
+        cell = next(c for c in cells if c.contains_point(centre))
+        box, room = _extent(text, fig), _extent(cell, fig)
+        assert room.x0 <= box.x0 and box.x1 <= room.x1, f"count {text.get_text()!r} spills out of its cell"
+
+
+def test_long_path_counts_stay_inside_their_cells():
+    fig = viz.plot_model_connectivity(Sequential([Conv1D(8, 5, padding="same") for _ in range(8)]), 20)
+    _counts_inside_cells(fig)
+    assert "1.0e5" in _texts(fig) and "rounded" in fig._suptitle.get_text().replace("\n", " ")
+    x = tg.layers.Input((None, 4))
+    e1 = Conv1D(8, 3, padding="same")(x)
+    down = Conv1D(16, 3, strides=2, padding="same")(Conv1D(16, 3, strides=2, padding="same")(e1))
+    up = Conv1DTranspose(8, 4, strides=4, padding="same")(down)
+    fig = viz.plot_model_connectivity(tg.models.Model(x, tg.layers.Add()([up, e1])), 40)
+    _counts_inside_cells(fig)
+
+
+def test_a_plain_savefig_keeps_the_whole_diagram():
+    ax = viz.plot_connectivity("conv1d_transpose", 3, 3, strides=2, padding="same")
+    assert figure_problems(ax.figure) == []         # as saved by fig.savefig(path), no bbox_inches
+    assert len(ax.get_legend().get_texts()) == 9
+
+
+def test_in_stacked_axes_the_legend_stays_in_its_own_axes():
+    fig, axes = plt.subplots(2, 1, figsize=(8, 6))
+    viz.plot_connectivity("conv1d_transpose", 3, 3, strides=2, padding="same", ax=axes[0])
+    viz.plot_connectivity("conv1d_transpose", 3, 3, strides=2, padding="valid", ax=axes[1])
+    fig.canvas.draw()
+    legend, title = _extent(axes[0].get_legend(), fig), _extent(axes[1].title, fig)
+    assert legend.y0 >= _extent(axes[0], fig).y0 - 1
+    assert legend.y0 > title.y1, "the upper legend runs into the lower title"
+
+
+def test_hatched_cells_keep_their_labels_readable():
+    ax = viz.plot_connectivity("conv1d", 8, 3, strides=2, padding="causal")
+    (x7,) = [t for t in ax.texts if t.get_text() == "x7"]
+    assert x7.get_bbox_patch() is not None and x7.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
+    assert x7.get_zorder() > max(p.get_zorder() for p in ax.patches)
+
+
+# ------------------------------------------------------------------------------------------ argument checks
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: viz.animate_transposed_conv(3, 3, fps=0), ValueError, "`fps`"),
+    (lambda: viz.animate_transposed_conv(3, 3, fps=-1, path="never.gif"), ValueError, "`fps`"),
+    (lambda: viz.animate_transposed_conv(3, 3, fps="fast"), TypeError, "`fps`"),
+    (lambda: viz.animate_transposed_conv("abc", 3), TypeError, "`inputs`"),
+    (lambda: viz.animate_transposed_conv([1.0, "x"], 3), ValueError, "`inputs`"),
+    (lambda: viz.plot_conv_matrix("conv1d", 5, 3, ax=plt.subplots()[1]), TypeError, "pair of Axes"),
+    (lambda: viz.plot_conv_matrix("conv1d", 5, 3, ax=[plt.subplots()[1]]), ValueError, "pair of Axes"),
+    (lambda: viz.plot_overlap_counts(Sequential([Conv1D(1, 3)]), 8, strides=2), TypeError, "strides=2"),
+    (lambda: viz.plot_gradient_as_transpose(9, kernel=[1, np.nan]), ValueError, "`kernel`"),
+    (lambda: viz.plot_gradient_as_transpose(9, kernel=[]), ValueError, "`kernel`"),
+    (lambda: viz.plot_connectivity("conv1d", 5, 3, annotate="no"), TypeError, "`annotate`"),
+    (lambda: viz.plot_conv_matrix("conv1d", 5, 3, annotate="no"), TypeError, "`annotate`"),
+])
+def test_bad_arguments_are_named(call, error, words, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=words.replace("(", r"\(")):
+        call()
+    assert not list(tmp_path.iterdir())
