@@ -669,3 +669,19 @@ def test_per_output_metric_forms_for_one_output_log_as_keras(form):
     assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+
+
+def test_train_and_test_on_batch_with_two_inputs_match_keras():
+    keras = _keras()
+    rng = np.random.default_rng(7)
+    x = [rng.normal(size=(6, 4)).astype("float32"), rng.normal(size=(6, 3)).astype("float32")]
+    y = rng.normal(size=(6, 2)).astype("float32")
+    results = []
+    for lib in (_LibTraining, keras):
+        model = _two_inputs(lib)
+        model.compile(optimizer=_sgd(lib), loss="mse", metrics=["mae"])
+        runs = [model.train_on_batch(x, y), model.train_on_batch(x, y), model.test_on_batch(x, y)]
+        results.append((runs, model.get_weights()[0]))
+    (ours, kernel), (theirs, k_kernel) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    np.testing.assert_allclose(kernel, k_kernel, rtol=1e-5, atol=1e-6)

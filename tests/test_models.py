@@ -791,3 +791,28 @@ def test_a_dict_given_to_a_single_input_model_says_where_dicts_go():
     with pytest.raises(TypeError, match=r"Received x of type dict with dtype object\. A dict of arrays, one per named "
                                         r"Input layer, is taken by functional models"):
         model.fit({"x": np.ones((4, 3))}, np.ones((4, 1)), verbose=0)
+
+
+def test_train_on_batch_and_test_on_batch_by_hand():
+    """Keras 3's hand-written-loop methods. By hand: kernel of ones, zero bias, SGD 0.1, MSE. Batch 1 predicts
+    [3, 7] for [1, 2]: loss (4 + 25) / 2 = 14.5, MAE 3.5, gradients [17, 24] and 7, so the kernel becomes
+    [-0.7, -1.4] and the bias -0.7. Batch 2 then predicts [-2.1, -1.4] for [0, 5]: loss (4.41 + 40.96) / 2 = 22.685
+    and MAE 4.25 (this batch only: the metrics do not accumulate across calls, as in Keras 3)."""
+    model = Sequential([Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=SGD(0.1), loss="mse", metrics=["mae"])
+    x1, y1 = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [2.0]])
+    x2, y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.0], [5.0]])
+    np.testing.assert_allclose(model.train_on_batch(x1, y1), [14.5, 3.5], rtol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), [-0.7, -1.4], rtol=1e-6)
+    before = [w.copy() for w in model.get_weights()]
+    logs = model.test_on_batch(x2, y2, return_dict=True)
+    assert list(logs) == ["loss", "mae"]
+    np.testing.assert_allclose([logs["loss"], logs["mae"]], [22.685, 4.25], rtol=1e-5)
+    for old, now in zip(before, model.get_weights()):              # test_on_batch leaves the weights
+        np.testing.assert_array_equal(old, now)
+    np.testing.assert_allclose(model.train_on_batch(x2, y2), [22.685, 4.25], rtol=1e-5)
+    plain = Sequential([Dense(1)])
+    plain.compile(optimizer="sgd", loss="mse")
+    assert isinstance(plain.train_on_batch(x1, y1), float)        # the loss alone, as Keras
+    with pytest.raises(ValueError, match="train_on_batch"):
+        plain.train_on_batch(x1)

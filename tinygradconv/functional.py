@@ -596,6 +596,12 @@ class Functional(FunctionalMixin, Model):
     def evaluate(self, x=None, y=None, *args, **kwargs):
         return super().evaluate(self._x(x), self._y(y), *args, **kwargs)
 
+    def train_on_batch(self, x, y=None, *args, **kwargs):
+        return super().train_on_batch(self._x(x), self._y(y), *args, **kwargs)
+
+    def test_on_batch(self, x, y=None, *args, **kwargs):
+        return super().test_on_batch(self._x(x), self._y(y), *args, **kwargs)
+
     def predict(self, x, *args, **kwargs):
         out = super().predict(self._x(x), *args, **kwargs)
         return dict(zip(self._output_keys, out)) if self._output_keys else out

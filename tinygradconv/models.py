@@ -189,6 +189,15 @@ def _instance(obj, argument):
                          f"arguments ({exc}). Pass an instance instead, e.g. {obj.__name__}(...).") from None
 
 
+def _returned_logs(logs, return_dict):
+    """What ``evaluate``/``train_on_batch`` return, as Keras: the loss alone (a float) when it is the only log, else
+    the list of the logs' values in order; the dict itself with ``return_dict``."""
+    if return_dict:
+        return dict(logs)
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
@@ -742,10 +751,25 @@ class Model(Layer):
             logs = self.test_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
             _callbacks.on_test_batch_end(step, logs)
         _callbacks.on_test_end(logs)
-        if return_dict:
-            return dict(logs)
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _returned_logs(logs, return_dict)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """One optimization step on one batch, as Keras 3's ``Model.train_on_batch`` (for hand-written loops).
+
+        Returns:
+            this batch's loss (computed before the update) when there are no metrics, else ``[loss, metric1, ...]``,
+            or a dict with ``return_dict=True``; the metrics count this batch only, as in Keras 3.
+        """
+        x, y, sample_weight, _ = self._check_labelled_data("train_on_batch", x, y, sample_weight)
+        self.reset_metrics()
+        return _returned_logs(self.train_step(x, y, sample_weight), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics of one batch in inference mode, as Keras 3's ``Model.test_on_batch``; returned as
+        :meth:`train_on_batch` returns them."""
+        x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight)
+        self.reset_metrics()
+        return _returned_logs(self.test_step(x, y, sample_weight), return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, callbacks=None):
         """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph)."""
