@@ -685,3 +685,19 @@ def test_train_and_test_on_batch_with_two_inputs_match_keras():
     (ours, kernel), (theirs, k_kernel) = results
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
     np.testing.assert_allclose(kernel, k_kernel, rtol=1e-5, atol=1e-6)
+
+
+def test_a_sequential_used_as_a_layer_checks_what_reaches_it():
+    """Accepted before (``(None, 3)`` for 5 features into a Dense built for 4); Keras raises."""
+    fixed = models.Sequential([layers.Input((4,)), layers.Dense(3)], name="fixed")
+    with pytest.raises(ValueError, match=r"Model 'fixed' expects inputs of shape \(None, 4\)"):
+        fixed(layers.Input((5,)))
+    stack = models.Sequential([layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1, name="head")])
+    stack.build((None, 16, 1))
+    with pytest.raises(ValueError, match=r"layer 'head' is incompatible .* to have value 28, but received input with "
+                                         r"shape \(None, 60\)"):
+        stack(layers.Input((32, 1)))
+    assert stack(layers.Input((16, 1))).shape == (None, 1)
+    any_length = models.Sequential([layers.Conv1D(2, 3)])
+    any_length.build((None, None, 1))
+    assert any_length(layers.Input((32, 1))).shape == (None, 30, 2)      # still any length, as before

@@ -1072,6 +1072,24 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         return shape
 
+    def _check_built_input(self, input_shape):
+        """The model called on a symbolic tensor (used as a layer): the shape must fit its ``Input`` (``None``: any
+        size), and each built layer checks the shape that reaches it (a ``Dense`` built for 4 features refuses 5),
+        as Keras refuses them."""
+        shape = tuple(input_shape)
+        expected = self._input_batch_shape
+        if expected is not None and (len(shape) != len(expected) or any(
+                e is not None and d is not None and e != d for e, d in zip(expected[1:], shape[1:]))):
+            raise ValueError(f"Model '{self.name}' expects inputs of shape {tuple(expected)} (None: any size), but "
+                             f"received a tensor of shape {shape}")
+        for layer in self._layers:
+            if layer.built:
+                layer._check_built_input(shape)
+            try:
+                shape = tuple(layer.compute_output_shape(shape))
+            except NotImplementedError:
+                return
+
     def _layer_output_shapes(self):
         if self._build_input_shape is not None and all(id(layer) not in self._output_shapes for layer in self._layers):
             try:
