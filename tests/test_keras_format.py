@@ -102,6 +102,12 @@ def _assert_same_predictions(ours, theirs):
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=max(1e-5, 1e-6 * float(np.abs(theirs).max())))
 
 
+def _assert_models_agree(model, reference, x):
+    """Our ``model`` and the Keras ``reference`` predict the same on ``x``, output by output."""
+    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
+        _assert_same_predictions(ours, theirs)
+
+
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
 def test_keras_file_loads_here_and_predicts_the_same(tmp_path, kind):
     keras.utils.set_random_seed(0)
@@ -111,8 +117,7 @@ def test_keras_file_loads_here_and_predicts_the_same(tmp_path, kind):
     reference.save(path)
     model = models.load_model(path)
     x = _inputs(model, 2)
-    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
-        _assert_same_predictions(ours, theirs)
+    _assert_models_agree(model, reference, x)
     assert [la.name for la in model.layers] == [la.name for la in reference.layers]
 
 
@@ -127,8 +132,7 @@ def test_our_keras_file_loads_in_keras_and_predicts_the_same(tmp_path, kind):
         assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
     reference = keras.saving.load_model(path)
     x = _inputs(model, 4)
-    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
-        _assert_same_predictions(ours, theirs)
+    _assert_models_agree(model, reference, x)
     # and back again: the round trip keeps every weight
     again = models.load_model(path)
     for a, b in zip(again.get_weights(), model.get_weights()):
@@ -300,8 +304,7 @@ def test_keras_save_weights_file_loads_into_our_twin(tmp_path, kind):
     model = BUILDERS[kind](OURS)
     model.load_weights(tmp_path / "theirs.weights.h5")
     x = _inputs(model, 6)
-    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
-        _assert_same_predictions(ours, theirs)
+    _assert_models_agree(model, reference, x)
 
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
@@ -314,8 +317,7 @@ def test_our_weights_h5_file_loads_in_keras(tmp_path, kind):
     reference = BUILDERS[kind](keras)
     reference.load_weights(tmp_path / "ours.weights.h5")
     x = _inputs(model, 8)
-    for ours, theirs in zip(_as_list(model.predict(x)), _as_list(reference.predict(x, verbose=0))):
-        _assert_same_predictions(ours, theirs)
+    _assert_models_agree(model, reference, x)
     again = BUILDERS[kind](OURS)                       # and back: every weight as it was
     again.load_weights(tmp_path / "ours.weights.h5")
     for a, b in zip(again.get_weights(), model.get_weights()):

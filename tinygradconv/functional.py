@@ -33,7 +33,7 @@ import numpy as np
 from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
 from .layers.keras_tensor import KerasTensor, is_symbolic
-from .models import Model, _as_array, _instance, _Mean
+from .models import Model, _as_array, _instance, _Mean, _shape_fits
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -203,7 +203,7 @@ class FunctionalMixin:
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
             shape = tuple(value.shape)
             expected = layer.batch_shape
-            if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
+            if not _shape_fits(shape, expected):
                 raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
                                  f"size), but received data of shape {shape}")
             values.append(value)
@@ -241,8 +241,7 @@ class FunctionalMixin:
                              f"{len(shapes)}")
         for shape, layer in zip(shapes, self._input_layers):
             expected = layer.batch_shape
-            if len(shape) != len(expected) or any(e is not None and s is not None and e != s
-                                                  for e, s in zip(expected[1:], shape[1:])):
+            if not _shape_fits(shape[1:], expected[1:]):    # any batch size
                 raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
                                  f"size), but received a tensor of shape {shape}")
 

@@ -55,7 +55,7 @@ import numpy as np
 
 from ._lookup import snake_case
 from .backend import dtype_name
-from .saving import SavedFileError, atomic_write
+from .saving import SavedFileError, _require_weights, atomic_write
 
 __all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
 
@@ -117,6 +117,12 @@ def _keras_layer(layer):
             "config": _to_keras_config(layer.get_config()), "registered_name": None}
 
 
+def _is_ours_in_keras(layer):
+    """Whether ``layer`` is one of this package's layers that Keras 3 has too (:data:`SUPPORTED_LAYERS`), not a
+    user's class of the same name."""
+    return type(layer).__name__ in SUPPORTED_LAYERS and type(layer).__module__.split(".")[0] == "tinygradconv"
+
+
 def _model_json(model):
     from .functional import Functional
     from .models import Model, Sequential
@@ -129,7 +135,7 @@ def _model_json(model):
                 f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
                 f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
                 "Save it as .npz instead.")
-        if type(layer).__name__ not in SUPPORTED_LAYERS or type(layer).__module__.split(".")[0] != "tinygradconv":
+        if not _is_ours_in_keras(layer):
             raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
     if isinstance(model, Functional):
@@ -276,8 +282,7 @@ def _check_keras_layout(model, action):
         for layer in m.layers:
             if isinstance(layer, Model):
                 check(layer, m)
-            elif (type(layer).__name__ not in SUPPORTED_LAYERS
-                  or type(layer).__module__.split(".")[0] != "tinygradconv"):
+            elif not _is_ours_in_keras(layer):
                 raise ValueError(f"Cannot {action} a .weights.h5 file: layer '{layer.name}' of model '{m.name}' is a "
                                  f"{type(layer).__name__}, not one of this package's layers: Keras stores a custom "
                                  "layer's weights by attribute name, trainable ones first, which this reader does "
@@ -297,9 +302,7 @@ def save_keras_weights(model, filepath) -> None:
     """
     h5py = _h5py()
     _check_keras_layout(model, "write")
-    if not model.built and not model.weights:
-        raise ValueError(f"Model '{model.name}' has no weights yet: build it first (call it on data, or "
-                         "model.build(input_shape)).")
+    _require_weights(model)
     data = _weights_h5(h5py, model)
     atomic_write(filepath, lambda f: f.write(data))
 

@@ -219,13 +219,15 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise ValueError(f"sparse_categorical_crossentropy supports only the last axis. Received: axis={axis}, "
                          f"y_pred.shape={y_pred.shape}")
     xp = y_pred.backend.xp
-    if not isinstance(y_true, Tensor):
+    if isinstance(y_true, Tensor):
+        labels = y_true.detach()
+    else:
         on_host = isinstance(y_true, np.ndarray) or not hasattr(y_true, "__array_namespace__")  # not CuPy's
-        given = np.asarray(y_true) if on_host else None
-        if given is not None and given.dtype.kind == "f" and not np.all(np.isfinite(given)):
+        given = np.asarray(y_true) if on_host else y_true          # converted once, checked before the int cast
+        if on_host and given.dtype.kind == "f" and not np.all(np.isfinite(given)):
             raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {y_pred.shape[-1]}). "
                              f"Received labels holding {_non_finite_name(given)}")
-    labels = y_true.detach() if isinstance(y_true, Tensor) else Tensor(y_true, dtype="int64", backend=y_pred.backend)
+        labels = Tensor(given, dtype="int64", backend=y_pred.backend)
     if labels.backend is not y_pred.backend:
         raise ValueError(f"y_true is on backend {labels.backend.name!r} but y_pred is on {y_pred.backend.name!r}")
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:

@@ -189,6 +189,12 @@ def _instance(obj, argument):
                          f"arguments ({exc}). Pass an instance instead, e.g. {obj.__name__}(...).") from None
 
 
+def _shape_fits(shape, expected):
+    """Whether ``shape`` fits ``expected`` (an ``Input``'s shape): the same rank, and equal sizes wherever both are
+    known (``None``: any size)."""
+    return len(shape) == len(expected) and all(e is None or d is None or e == d for e, d in zip(expected, shape))
+
+
 def _returned_logs(logs, return_dict):
     """What ``evaluate``/``train_on_batch`` return, as Keras: the loss alone (a float) when it is the only log, else
     the list of the logs' values in order; the dict itself with ``return_dict``."""
@@ -1078,8 +1084,7 @@ class Sequential(Model):
         as Keras refuses them."""
         shape = tuple(input_shape)
         expected = self._input_batch_shape
-        if expected is not None and (len(shape) != len(expected) or any(
-                e is not None and d is not None and e != d for e, d in zip(expected[1:], shape[1:]))):
+        if expected is not None and not _shape_fits(shape[1:], expected[1:]):
             raise ValueError(f"Model '{self.name}' expects inputs of shape {tuple(expected)} (None: any size), but "
                              f"received a tensor of shape {shape}")
         for layer in self._layers:

@@ -226,10 +226,15 @@ def _write_npz(filepath, arrays, meta):
     atomic_write(filepath, write)
 
 
-def _weights_for_saving(model):
+def _require_weights(model):
+    """A ValueError naming ``model`` when it has no weights to save yet (never built)."""
     if not model.built and not model.weights:
         raise ValueError(f"Model '{model.name}' has no weights yet: build it first (call it on data, or "
                          "model.build(input_shape)).")
+
+
+def _weights_for_saving(model):
+    _require_weights(model)
     return {key: weight.numpy() for key, weight in weight_keys(model)}
 
 

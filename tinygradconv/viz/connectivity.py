@@ -42,6 +42,7 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
+from ..validation import number
 from ._mpl import new_axes, pyplot, savefig
 from .animation import save_gif
 
@@ -856,13 +857,8 @@ def _values(arg, name, default):
 
 def _fps(fps):
     """``fps`` as a float, or a ValueError / TypeError naming the argument (before any drawing)."""
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Invalid value for argument `fps`. Expected a positive number of frames per second. "
-                        f"Received fps={fps!r} of type {type(fps).__name__}")
-    if not np.isfinite(fps) or fps <= 0:
-        raise ValueError(f"Invalid value for argument `fps`. Expected a positive number of frames per second. "
-                         f"Received fps={fps!r}")
-    return float(fps)
+    return float(number(fps, "fps", low=0, low_open=True, finite=True,
+                        expected="a positive number of frames per second"))
 
 
 def _annotate(annotate):
