@@ -61,6 +61,14 @@ def test_binary_accuracy_hand_computed():
     assert multi.result() == pytest.approx((2 / 3 + 1) / 2)
 
 
+def test_binary_accuracy_compares_the_threshold_in_the_prediction_dtype():
+    # Keras casts the threshold to y_pred's dtype: float32(0.3) is not > float32(0.3), although it is > 0.3 in float64
+    pred = np.array([[0.3], [0.7]], np.float32)
+    assert np.float32(0.3) > np.float64(0.3)      # the tie this test is about
+    assert metrics.binary_accuracy([[0], [1]], pred, threshold=np.float64(0.3)).ravel().tolist() == [1.0, 1.0]
+    assert metrics.BinaryAccuracy(threshold=np.float64(0.3))([[0], [1]], pred) == 1.0
+
+
 def test_categorical_and_sparse_categorical_accuracy(backend, rng):
     batches = _batches(rng, lambda r, n: (r.integers(0, 4, n), r.standard_normal((n, 4))))
     cat, sparse, sparse_col = (metrics.CategoricalAccuracy(), metrics.SparseCategoricalAccuracy(),

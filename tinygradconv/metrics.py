@@ -121,8 +121,14 @@ def accuracy(y_true, y_pred) -> np.ndarray:
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5) -> np.ndarray:
-    """1.0 where ``y_true == (y_pred > threshold)``, else 0.0."""
+    """1.0 where ``y_true == (y_pred > threshold)``, else 0.0.
+
+    The threshold is compared in ``y_pred``'s floating dtype, as Keras casts it: ``float32(0.3) > float32(0.3)`` is
+    false, while ``float32(0.3) > float64(0.3)`` would be true.
+    """
     y_true, y_pred = _pair(y_true, y_pred, "binary_accuracy")
+    if y_pred.dtype.kind == "f":
+        threshold = y_pred.dtype.type(threshold)
     return (y_true == (y_pred > threshold)).astype(np.float64)
 
 
