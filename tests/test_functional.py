@@ -604,6 +604,26 @@ def test_input_and_output_of_a_dict_model_are_dicts_as_keras():
     assert model.inputs == [a, b] and model.outputs == [out]          # the flat lists stay lists, as in Keras
 
 
+def test_a_dict_input_model_refuses_a_list_as_keras():
+    """Keras: "The structure of `inputs` doesn't match the expected structure" for a list fed to a model built on a
+    dict of several inputs (the list was mapped by the dict's order, silently); one key takes its array alone."""
+    keras = _keras()
+    x = [np.ones((3, 1), "f4"), np.zeros((3, 2), "f4")]
+    for lib in (keras, _Lib):
+        zeta, alpha = lib.layers.Input((1,), name="zeta"), lib.layers.Input((2,), name="alpha")
+        model = lib.Model({"zeta": zeta, "alpha": alpha}, lib.layers.Concatenate()([zeta, alpha]))
+        for feed in (x, tuple(x)):
+            with pytest.raises(ValueError, match="structure|dict"):
+                model.predict(feed, verbose=0)
+        np.testing.assert_array_equal(model.predict({"alpha": x[1], "zeta": x[0]}, verbose=0), [[1, 0, 0]] * 3)
+    with pytest.raises(ValueError, match=r"must be a dict with the keys \['zeta', 'alpha'\]. Received a list of 2"):
+        model.predict(x)
+    with pytest.raises(ValueError, match="must be a dict with the keys"):
+        model([tg.Tensor(a) for a in x])
+    single = models.Model({"zeta": zeta}, layers.Dense(1)(zeta))
+    np.testing.assert_array_equal(single.predict(x[0]), single.predict({"zeta": x[0]}))
+
+
 def test_a_target_for_no_output_and_get_layer_without_arguments_are_named():
     p = layers.Input((3,), name="p")
     model = models.Model(p, {"out1": layers.Dense(1)(p), "out2": layers.Dense(2)(p)})

@@ -619,10 +619,21 @@ class Functional(FunctionalMixin, Model):
         elif isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
             inputs = self._x(inputs)
             inputs = list(inputs) if isinstance(inputs, Columns) else inputs
+        elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
+            self._require_keys(inputs)   # data, not symbolic tensors
         return super().__call__(inputs, training=training, **kwargs)
 
     def _x(self, x):
+        self._require_keys(x)
         return _columns(x, self._inputs, "x", self._input_names())
+
+    def _require_keys(self, data):
+        """A model built on a dict of several inputs takes its data keyed: a list or tuple would be mapped by the
+        dict's order, a guess; Keras refuses it ("The structure of `inputs` doesn't match the expected structure")."""
+        if self._input_keys and len(self._input_keys) > 1 and isinstance(data, (list, tuple)) \
+                and not isinstance(data, Columns):
+            raise ValueError(f"Model '{self.name}' was built with a dict of inputs, so its data must be a dict with "
+                             f"the keys {self._input_keys}. Received a {type(data).__name__} of {len(data)} arrays")
 
     def _y(self, y):
         return _columns(y, self._outputs, "y", self._output_names())
