@@ -567,7 +567,23 @@ def test_requires_grad_must_be_a_bool_as_in_torch(value):
         tg.tensor([1.0], requires_grad=value)
     with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
         tg.tensor([1.0]).requires_grad_(value)
+    t = tg.tensor([1.0])
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+        t.requires_grad = value       # torch: "requires_grad must be a bool" (it was stored as given)
+    assert t.requires_grad is False
     assert tg.tensor([1.0], requires_grad=np.True_).requires_grad
+
+
+def test_setting_requires_grad_checks_the_dtype_as_requires_grad_():
+    """``t.requires_grad = True`` on an integer tensor is refused, as torch refuses it ("only Tensors of floating
+    point and complex dtype can require gradients"); on a float tensor it makes a leaf that gets a gradient."""
+    ints = tg.tensor(np.array([1, 2]), dtype="int64")
+    with pytest.raises(TypeError, match="Only floating-point tensors can require gradients"):
+        ints.requires_grad = True
+    w = tg.tensor([2.0, 3.0])
+    w.requires_grad = True
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0, 6.0])      # d(w^2)/dw = 2w, by hand
 
 
 def test_the_errstate_switch_for_numpy_1_silences_and_restores():

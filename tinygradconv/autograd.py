@@ -204,7 +204,7 @@ class Function:
                         f"{cls.__name__} got tensors on different backends: {backend.name!r} and "
                         f"{t.backend.name!r}. Move one with .to({backend.name!r}).")
                 backend = t.backend
-            if t.requires_grad:
+            if t._requires_grad:      # the slot behind the property, read directly on this hot path
                 requires_grad = True
             arrays.append(t.data)
         if backend is None:

@@ -115,7 +115,7 @@ class Tensor:
 
     # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
     # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
-    __slots__ = ("__dict__", "__weakref__", "_ctx", "backend", "data", "grad", "requires_grad")
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "backend", "data", "grad", "_requires_grad")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
     constraint = None
@@ -140,7 +140,7 @@ class Tensor:
         self.backend = target
         self.grad = None
         self._ctx = None
-        self.requires_grad = False
+        self._requires_grad = False
         if _flag(requires_grad, "requires_grad"):
             self.requires_grad_(True)
 
@@ -150,7 +150,7 @@ class Tensor:
         t = _new_object(Tensor)
         t.data = array
         t.backend = backend
-        t.requires_grad = requires_grad
+        t._requires_grad = requires_grad
         t.grad = None
         t._ctx = ctx
         return t
@@ -299,7 +299,7 @@ class Tensor:
                                "first to copy the values of an op's output")
         new = Tensor(self, dtype=dtype_name(self.dtype))
         memo[id(self)] = new
-        new.requires_grad = self.requires_grad
+        new._requires_grad = self._requires_grad
         if self.grad is not None:
             new.grad = Tensor(self.grad, dtype=dtype_name(self.grad.dtype))
         new.__dict__.update(copy.deepcopy(self.__dict__, memo))
@@ -311,13 +311,23 @@ class Tensor:
         return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
 
     # ------------------------------------------------------------------ autograd
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ``backward`` computes a gradient for this tensor. Setting it checks the value as
+        :meth:`requires_grad_` does (a bool, on a floating tensor), as PyTorch checks ``t.requires_grad = ...``."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
     def requires_grad_(self, flag=True) -> Tensor:
         """Set ``requires_grad`` in place (only floating tensors can require gradients; ``flag`` a bool, as in
         PyTorch, which refuses ``1`` or ``"yes"`` too)."""
         flag = _flag(flag, "requires_grad")
         if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
             raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
-        self.requires_grad = bool(flag)
+        self._requires_grad = bool(flag)
         return self
 
     def backward(self, grad=None, retain_graph=False) -> None:
