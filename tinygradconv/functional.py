@@ -493,6 +493,7 @@ class Functional(FunctionalMixin, Model):
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")
+        call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
         metrics = self._one_output_metrics(metrics, "metrics")
         if kwargs.get("weighted_metrics") is not None:
             kwargs["weighted_metrics"] = self._one_output_metrics(kwargs["weighted_metrics"], "weighted_metrics")
@@ -505,6 +506,7 @@ class Functional(FunctionalMixin, Model):
             if self._by_output(loss) or loss_weights is not None:
                 self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
+        self._compile_call = call      # the arguments as given, for clone_model
         self.reset_metrics()
 
     def _per_output_losses(self, loss, loss_weights):

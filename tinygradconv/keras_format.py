@@ -123,7 +123,8 @@ def _is_ours_in_keras(layer):
     return type(layer).__name__ in SUPPORTED_LAYERS and type(layer).__module__.split(".")[0] == "tinygradconv"
 
 
-def _model_json(model):
+def _model_json(model, what="a .keras file"):
+    """Keras 3's JSON object of ``model`` (Sequential or functional, of layers Keras has), for ``what``."""
     from .functional import Functional
     from .models import Model, Sequential
 
@@ -132,11 +133,11 @@ def _model_json(model):
             continue  # a nested model: written as Keras writes one (its own config, weights under its path)
         if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
             raise ValueError(  # noqa: TRY004
-                f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' is a nested "
+                f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' is a nested "
                 f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
                 "Save it as .npz instead.")
         if not _is_ours_in_keras(layer):
-            raise ValueError(f"Cannot save model '{model.name}' as a .keras file: layer '{layer.name}' "
+            raise ValueError(f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
     if isinstance(model, Functional):
         config = model.get_config()
@@ -146,18 +147,21 @@ def _model_json(model):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._build_input_shape
-        if shape is None:
-            raise ValueError(f"Cannot save model '{model.name}' as a .keras file before it is built: call it on "
+        if shape is None and what == "a .keras file":     # its weights file needs the built layers
+            raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: call it on "
                              "data, or start it with layers.Input(shape).")
-        input_layer = {"module": "keras.layers", "class_name": "InputLayer",
-                       "config": {"batch_shape": list(shape), "dtype": model.dtype, "sparse": False, "ragged": False,
-                                  "name": f"{model.name}_input"}, "registered_name": None}
+        input_layer = [] if shape is None else [
+            {"module": "keras.layers", "class_name": "InputLayer",
+             "config": {"batch_shape": list(shape), "dtype": model.dtype, "sparse": False, "ragged": False,
+                        "name": f"{model.name}_input"}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
-                  "layers": [input_layer] + [_keras_layer(layer) for layer in model.layers]}
-        return {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None,
-                "build_config": {"input_shape": list(shape)}}
-    raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}) as a .keras file: only Sequential "
+                  "layers": input_layer + [_keras_layer(layer) for layer in model.layers]}
+        out = {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None}
+        if shape is not None:
+            out["build_config"] = {"input_shape": list(shape)}
+        return out
+    raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}) as {what}: only Sequential "
                      "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
 
 
@@ -456,6 +460,72 @@ def _read_archive(filepath):
     return config, weights
 
 
+def _model_from_keras_json(config, where, require_shape):
+    """``(model, our layer items, whether the items start with an InputLayer that has no weights)`` from a Keras 3
+    model JSON (``config.json`` of a ``.keras`` file, or ``to_json``), unbuilt where it has no input shape unless
+    ``require_shape``.
+
+    Raises:
+        SavedFileError: a model other than Sequential/functional, or a layer or argument this package lacks.
+    """
+    from .functional import Functional, functional_from_config
+    from .models import Sequential
+    from .saving import deserialize_layer
+
+    if not isinstance(config, dict):
+        raise SavedFileError(f"{where}: expected a Keras model config (a JSON object with 'class_name' and "
+                             f"'config'). Received a {type(config).__name__}")
+    class_name = config.get("class_name")
+    inner = config.get("config") or {}
+    items = [_our_item(item, where) for item in inner.get("layers", [])]
+    if class_name == "Sequential":
+        built = [deserialize_layer(item) for item in items]
+        model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))
+        for layer in built:
+            model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)
+        shape = (config.get("build_config") or {}).get("input_shape")
+        if not model.built and shape is not None:
+            model.build(tuple(shape))
+        elif not model.built and require_shape:
+            raise SavedFileError(f"{where}: the Sequential model has no input shape (no InputLayer and no "
+                                 "build_config)")
+        return model, items, True
+    if class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
+        return functional_from_config(Functional, {**inner, "layers": items}), items, False
+    raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
+                         "functional models; a subclassed Keras model needs its Python class)")
+
+
+def model_to_json(model, **kwargs) -> str:
+    """The Keras 3 JSON of ``model``'s architecture, as ``keras.Model.to_json`` writes it (the ``config.json`` of a
+    ``.keras`` file, without weights or compile arguments); ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
+
+    Raises:
+        ValueError: a model or layer Keras 3 does not have (named), or a Sequential model without an input shape.
+    """
+    return json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The model (unbuilt weights, newly initialized; not compiled) described by a Keras 3 model JSON, from
+    ``model.to_json()`` here or in Keras (``keras.models.model_from_json``).
+
+    Args:
+        json_string: the JSON text (``str``, ``bytes`` or ``bytearray``).
+        custom_objects: accepted for Keras' signature; Keras JSON with custom layer classes cannot be read here
+            (they are named in the error).
+
+    Raises:
+        TypeError: ``json_string`` is not text.
+        ValueError: not valid JSON (``json.JSONDecodeError``), or a model, layer or argument this package does
+            not have (:class:`~tinygradconv.saving.SavedFileError`, naming it).
+    """
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError(f"Invalid value for argument `json_string`: expected the str from model.to_json(). "
+                        f"Received {json_string!r} of type {type(json_string).__name__}")
+    return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]
+
+
 def load_keras(filepath):
     """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled).
 
@@ -464,33 +534,9 @@ def load_keras(filepath):
             this package does not have (named in the message), or weights that do not fit.
         ImportError: h5py is not installed.
     """
-    from .functional import Functional, functional_from_config
-    from .models import Sequential
-    from .saving import deserialize_layer
-
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
-    class_name = config.get("class_name")
-    inner = config.get("config") or {}
-    items = [_our_item(item, filepath) for item in inner.get("layers", [])]
-    if class_name == "Sequential":
-        built = [deserialize_layer(item) for item in items]
-        model = Sequential(name=inner.get("name"))
-        for layer in built:
-            model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)
-        if not model.built:
-            shape = (config.get("build_config") or {}).get("input_shape")
-            if shape is None:
-                raise SavedFileError(f"{filepath!r}: the Sequential model has no input shape (no InputLayer and no "
-                                     "build_config)")
-            model.build(tuple(shape))
-        skip = True
-    elif class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
-        model = functional_from_config(Functional, {**inner, "layers": items})
-        skip = False
-    else:
-        raise SavedFileError(f"{filepath!r}: model class {class_name!r} is not supported (only Sequential and "
-                             "functional models; a subclassed Keras model needs its Python class)")
+    model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
     except OSError as exc:  # truncated or not HDF5

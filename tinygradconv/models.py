@@ -53,7 +53,7 @@ from .layers.layer import Layer
 from .tensor import Tensor
 from .validation import integer, number
 
-__all__ = ["Model", "NotCompiledError", "Sequential", "load_model"]
+__all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
 
 class NotCompiledError(RuntimeError, ValueError):
@@ -379,6 +379,8 @@ class Model(Layer):
             TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
         """
         self._check_initialized()
+        self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
+                              "weighted_metrics": weighted_metrics}
         # a loss or metric class stands for its default instance, as in Keras 3 (``loss=losses.MeanSquaredError``)
         loss = _instance(loss, "loss")
         if isinstance(metrics, (list, tuple)):
@@ -886,6 +888,14 @@ class Model(Layer):
         """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
         saving.save_model(self, filepath)
 
+    def to_json(self, **kwargs) -> str:
+        """The architecture as Keras 3's JSON (``keras.Model.to_json``: no weights, no compile arguments), for
+        :func:`model_from_json` here or in Keras; ``kwargs`` go to ``json.dumps``. Sequential and functional models
+        of layers Keras has only (a ValueError names the one it lacks)."""
+        from .keras_format import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def to(self, backend):
         """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
         from .training_state import move_model
@@ -1135,6 +1145,23 @@ class Sequential(Model):
         if not model.built and shape is not None and model.layers:
             model.build(tuple(shape))
         return model
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False):
+    """The architecture of ``model`` on new layers with new weights, as ``keras.models.clone_model``; see
+    :func:`tinygradconv.cloning.clone_model`."""
+    from .cloning import clone_model as clone
+
+    return clone(model, input_tensors=input_tensors, clone_function=clone_function, call_function=call_function,
+                 recursive=recursive)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The model described by a Keras 3 model JSON (from ``model.to_json()``, here or in Keras), not compiled, as
+    ``keras.models.model_from_json``; see :func:`tinygradconv.keras_format.model_from_json`."""
+    from .keras_format import model_from_json as from_json
+
+    return from_json(json_string, custom_objects=custom_objects)
 
 
 def load_model(filepath, custom_objects=None, compile=True):
