@@ -115,7 +115,7 @@ class Tensor:
 
     # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
     # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
-    __slots__ = ("__dict__", "__weakref__", "_ctx", "backend", "data", "grad", "_requires_grad")
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "_requires_grad", "backend", "data", "grad")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
     constraint = None
