@@ -126,6 +126,33 @@ def test_clip_values(backend, rng):
         tensor_on(x, backend).clip("a", 1.0)
 
 
+@pytest.mark.parametrize("dtype, values", [("uint8", [0, 1, 2, 200]), ("bool", [True, False, True, True]),
+                                           ("int8", [-128, -1, 0, 127]), ("int16", [-300, 0, 1, 300]),
+                                           ("int64", [-3, 0, 2, 5])])
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_softmax", "silu", "mish"])
+def test_integer_and_bool_inputs_of_float_functions_are_converted_before_any_negation(backend, dtype, values, name):
+    """Found by a tester: sigmoid(uint8([0, 1, 2])) was [0.5, 0, 0] (-uint8 wraps around) and sigmoid of a bool
+    tensor raised NumPy's "boolean negative" error. The input is now converted first, to the float type NumPy's
+    math functions give it (float16 for 8-bit and bool, float32 for 16-bit, float64 wider), as np.exp(uint8) is."""
+    from tinygradconv import activations
+
+    x = [float(v) for v in values]
+    softplus = [max(v, 0.0) + math.log1p(math.exp(-abs(v))) for v in x]
+    logsumexp = max(x) + math.log(sum(math.exp(v - max(x)) for v in x))
+    sigmoid = [1.0 / (1.0 + math.exp(-v)) for v in x]
+    expected = {"sigmoid": sigmoid, "softplus": softplus, "log_softmax": [v - logsumexp for v in x],
+                "silu": [v * s for v, s in zip(x, sigmoid)],
+                "mish": [v * math.tanh(s) for v, s in zip(x, softplus)]}[name]
+    t = tg.Tensor(np.array(values), dtype=dtype, backend=backend)
+    out = getattr(activations, name)(t)
+    size = 1 if dtype == "bool" else np.dtype(dtype).itemsize
+    wanted = {1: "float16", 2: "float32"}.get(size, "float64")
+    assert tg.backend.dtype_name(out.dtype) == (wanted if backend != "array_api_strict" or wanted != "float16"
+                                                else "float32")
+    np.testing.assert_allclose(out.numpy().astype(np.float64), expected, rtol=2e-3 if size == 1 else 1e-6,
+                               atol=1e-3 if size == 1 else 1e-6)
+
+
 def test_clip_of_an_integer_tensor_takes_only_bounds_it_holds(backend):
     """Found by a tester: int64 clip(0.5, 2.5) gave [0, 1, 2] silently (torch promotes to float: [0.5, 1, 2.5]);
     as ``t + 0.5`` it is now a TypeError naming the bound, and integer bounds clip as a loop does."""

@@ -62,6 +62,7 @@ import numpy as np
 from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
+from .ops.elementwise import float_dtype_of
 from .tensor import Tensor
 from .validation import axis_index, number
 
@@ -98,6 +99,14 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _floating(x):
+    """``x`` as a Tensor of a floating dtype: an integer or bool tensor converted as the ops convert it
+    (:func:`~tinygradconv.ops.elementwise.float_input`), so that ``x * f(x)`` does not mix integers and floats."""
+    x = _t(x)
+    name = dtype_name(x.dtype)
+    return x if name.startswith("float") else x.astype(float_dtype_of(x.backend.xp, name))
 
 
 # ---------------------------------------------------------------------------------------------------------- erf
@@ -328,7 +337,7 @@ def silu(x):
     >>> [round(v, 4) for v in silu(tg.tensor([-1.0, 1.0])).tolist()]
     [-0.2689, 0.7311]
     """
-    x = _t(x)
+    x = _floating(x)
     return x * x.sigmoid()
 
 
@@ -432,7 +441,7 @@ def mish(x):
     >>> [round(v, 4) for v in mish(tg.tensor([-1.0, 1.0])).tolist()]
     [-0.3034, 0.8651]
     """
-    x = _t(x)
+    x = _floating(x)
     return x * softplus(x).tanh()
 
 

@@ -34,6 +34,26 @@ def unbroadcast(xp, grad, shape):
     return grad
 
 
+_FLOAT_OF_SIZE = {1: "float16", 2: "float32"}   # NumPy's math functions: bool and 8-bit -> float16, 16-bit -> float32
+
+
+def float_input(xp, a):
+    """``a`` itself when floating, else ``a`` converted to the float dtype NumPy's math functions give it
+    (``np.exp``: bool and 8-bit integers give float16, 16-bit float32, wider float64), before an op negates or
+    subtracts it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a tester:
+    ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
+    name = dtype_name(a.dtype)
+    return a if name.startswith("float") else xp.astype(a, getattr(xp, float_dtype_of(xp, name)))
+
+
+def float_dtype_of(xp, name):
+    """The name of the float dtype :func:`float_input` converts dtype ``name`` to (a backend without float16,
+    array-api-strict, takes float32 instead)."""
+    size = 1 if name == "bool" else np.dtype(name).itemsize
+    target = _FLOAT_OF_SIZE.get(size, "float64")
+    return target if hasattr(xp, target) else "float32"
+
+
 def broadcast_error(name, *arrays):
     """The ``ValueError`` for operands whose shapes do not broadcast, naming every shape."""
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
@@ -511,6 +531,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
+        a = float_input(xp, a)
         e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
         out = xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         ctx.save_for_backward(out)

@@ -25,7 +25,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import axis_index
-from .elementwise import binary_special_points, unary_special_points, unbroadcast
+from .elementwise import binary_special_points, float_input, unary_special_points, unbroadcast
 
 
 def _stable_sigmoid(xp, a):
@@ -50,6 +50,7 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
+        a = float_input(xp, a)
         ctx.save_for_backward(a)
         positive = xp.where(a > 0, a, xp.zeros_like(a))
         return positive + xp.log1p(xp.exp(-xp.abs(a)))
@@ -87,6 +88,7 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         axis = axis_index(axis, a.ndim, "log_softmax")
+        a = float_input(xp, a)
         if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
             ctx.save_for_backward(a)
             ctx.axis = axis
