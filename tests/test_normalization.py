@@ -73,6 +73,45 @@ def test_batchnorm_non_trainable_layer_runs_in_inference_mode(rng):
     np.testing.assert_array_equal(bn.moving_mean.numpy(), [0.0, 0.0])
 
 
+def test_freezing_a_model_freezes_its_batchnorm_as_keras(tmp_path):
+    """Found by a Keras user: ``inner.trainable = False`` on a model left its layers trainable, so its
+    BatchNormalization kept normalizing with batch statistics in ``fit`` and updating its moving mean (loss 6.30 in
+    fit against 136.18 in evaluate). Keras 3 sets ``trainable`` on every sub-layer; reference: Keras, and by hand
+    (in inference mode, BN with moving mean 0 and variance 1 is x / sqrt(1 + eps))."""
+    from helpers import keras_on_torch
+
+    from tinygradconv import layers, models, optimizers
+
+    x = 3 + 2 * np.random.default_rng(11).standard_normal((16, 4))
+    y = np.ones((16, 1))
+    inner = models.Sequential([layers.Input((4,)), layers.BatchNormalization(name="bn")], name="inner")
+    inp = layers.Input((4,))
+    model = models.Model(inp, layers.Dense(1, kernel_initializer="ones", name="d")(inner(inp)))
+    inner.trainable = False
+    assert [layer.trainable for layer in inner.layers] == [False]
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse")
+    fit_loss = model.fit(x, y, batch_size=16, epochs=1, verbose=0).history["loss"][0]
+    by_hand = float(np.mean((np.sum(x / np.sqrt(1 + 1e-3), axis=1) - 1) ** 2))
+    assert fit_loss == pytest.approx(by_hand, rel=1e-5)
+    np.testing.assert_array_equal(inner.layers[0].moving_mean.numpy(), np.zeros(4))
+    assert [w.name for w in model.trainable_weights] == ["d/kernel", "d/bias"]
+    model.trainable = True      # unfreezing the outer model unfreezes everything in it, as Keras
+    assert inner.trainable and inner.layers[0].trainable
+    keras = keras_on_torch("Keras 3 reads the frozen model's .keras file")
+    pytest.importorskip("h5py", reason="h5py writes .keras files")
+    inner.trainable = False
+    model.save(tmp_path / "frozen.keras")
+    theirs = keras.saving.load_model(tmp_path / "frozen.keras")
+    assert len(theirs.trainable_weights) == 2       # only the Dense's (it read 4 trainable weights before)
+    k_inner = keras.Sequential([keras.layers.Input((4,)), keras.layers.BatchNormalization()], name="inner")
+    k_in = keras.layers.Input((4,))
+    k_model = keras.Model(k_in, keras.layers.Dense(1, kernel_initializer="ones")(k_inner(k_in)))
+    k_inner.trainable = False
+    k_model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    k_loss = k_model.fit(x, y, batch_size=16, epochs=1, verbose=0).history["loss"][0]
+    assert fit_loss == pytest.approx(k_loss, rel=1e-5)
+
+
 def test_batchnorm_weights_order_and_trainability():
     bn = BatchNormalization()
     bn(np.ones((2, 4)))

@@ -67,7 +67,7 @@ class Layer:
                              f"'float64'. Received dtype={dtype!r}")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)     # no sub-layers yet: the property's setter has nothing to pass it to
         self.built = False
         self._own_weights: list[Tensor] = []
         self._regularizers: list = []  # (weight, regularizer) pairs
@@ -83,6 +83,19 @@ class Layer:
                                  f"integers or None (one sample, without the batch axis). Received "
                                  f"input_shape={input_shape!r}")
             self._input_shape_arg = tuple(input_shape)
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the layer's weights are trained (and, for ``BatchNormalization``, whether ``training=True``
+        uses batch statistics). Setting it sets every sub-layer's too, as Keras 3 does: a frozen model freezes all
+        its layers, nested ones included, and unfreezing it unfreezes them all."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
