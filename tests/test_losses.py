@@ -457,3 +457,28 @@ def test_squeezed_targets_keep_the_predictions_precision():
     p = tg.tensor(np.array([0.3, 0.7]), dtype="float64")
     got = losses.MeanSquaredError()([[0.1], [0.2]], p).item()
     assert got == pytest.approx(((0.1 - 0.3) ** 2 + (0.2 - 0.7) ** 2) / 2, rel=1e-15)
+
+
+def test_sparse_categorical_crossentropy_with_classes_masked_by_minus_inf_logits(backend):
+    """Found by a tester: a logit of -inf on a class that is not the label (the usual way to mask a class) gave NaN
+    (0 * -inf from a one-hot product); Keras 3 and torch's cross_entropy give the finite loss and gradient.
+    Reference: the formula in float64, -log(exp(z_label) / sum over the unmasked classes of exp(z))."""
+    inf = np.inf
+    logits = np.array([[1.0, -inf, 0.5], [1.0, 2.0, -inf], [-inf, 0.0, 1.0]])
+    labels = np.array([0, 1, 2])
+    z = tensor_on(logits, backend, requires_grad=True)
+    loss = losses.sparse_categorical_crossentropy(tensor_on(labels, backend, dtype="int64"), z, from_logits=True)
+    expected, grad = [], np.zeros_like(logits)
+    for i, (row, label) in enumerate(zip(logits, labels)):
+        finite = np.isfinite(row)
+        total = sum(math.exp(v) for v in row[finite])
+        expected.append(-(row[label] - math.log(total)))
+        grad[i, finite] = np.exp(row[finite]) / total        # softmax - one_hot: d loss / d z
+        grad[i, label] -= 1.0
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), grad, rtol=1e-12, atol=1e-15)
+    # the label's own logit at -inf: the loss is +inf, as in Keras and torch
+    assert losses.sparse_categorical_crossentropy([1], tensor_on([[0.0, -inf]], backend), from_logits=True).tolist() \
+        == [inf]
+

@@ -4,6 +4,7 @@ References are computed with NumPy in float64 straight from the formula (never w
 results compared in the tensor's own dtype.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -151,6 +152,20 @@ def test_integer_and_bool_inputs_of_float_functions_are_converted_before_any_neg
                                                 else "float32")
     np.testing.assert_allclose(out.numpy().astype(np.float64), expected, rtol=2e-3 if size == 1 else 1e-6,
                                atol=1e-3 if size == 1 else 1e-6)
+
+
+@pytest.mark.parametrize("condition, received", [(None, "None of type NoneType"),
+                                                 (np.array([0.5, 0.0]), "a ndarray of dtype float64"),
+                                                 ([1, 0], "a list of dtype int64"), ("yes", "'yes' of type str")])
+def test_where_refuses_a_condition_that_is_not_boolean(backend, condition, received):
+    """Found by a tester: where(None, a, b) returned b and a float condition was taken as true where nonzero;
+    torch.where raises for both (it needs a bool condition)."""
+    a, b = tensor_on([1.0, 2.0], backend), tensor_on([3.0, 4.0], backend)
+    with pytest.raises(TypeError, match=rf"where\(\): `condition` must be boolean.*Received {re.escape(received)}"):
+        ops.where(condition, a, b)
+    with pytest.raises(TypeError, match="Received a float64 tensor"):
+        ops.where(a, a, b)
+    assert ops.where([True, False], a, b).tolist() == [1.0, 4.0]
 
 
 def test_clip_of_an_integer_tensor_takes_only_bounds_it_holds(backend):

@@ -243,9 +243,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if labels.size and bool(xp.any((ids < 0) | (ids >= num_classes))):
         raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {num_classes}). Received labels "
                          f"from {labels.numpy().min()} to {labels.numpy().max()}")
-    onehot = xp.astype(xp.expand_dims(ids, axis=-1) == xp.arange(num_classes, dtype=xp.int64), y_pred.dtype)
-    onehot = Tensor._make(onehot, y_pred.backend, False, None)
-    return -(onehot * _log_probabilities(y_pred, from_logits, y_pred.ndim - 1)).sum(axis=-1)
+    is_label = Tensor._make(xp.expand_dims(ids, axis=-1) == xp.arange(num_classes, dtype=xp.int64), y_pred.backend,
+                            False, None)
+    # the label's log-probability picked out (not multiplied by a one-hot vector: 0 * -inf would be NaN for a class
+    # masked with a -inf logit; Keras and torch's nll_loss give the finite loss)
+    log_p = _log_probabilities(y_pred, from_logits, y_pred.ndim - 1)
+    return -elementwise.where(is_label, log_p, 0.0).sum(axis=-1)
 
 
 def _non_finite_name(labels):

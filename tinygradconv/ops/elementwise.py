@@ -694,7 +694,12 @@ def minimum(a, b):
 
 
 def where(condition, a, b):
-    """``a`` where ``condition`` is true, else ``b`` (broadcasting); differentiable in ``a`` and ``b``."""
+    """``a`` where ``condition`` is true, else ``b`` (broadcasting); differentiable in ``a`` and ``b``.
+
+    Raises:
+        TypeError: a ``condition`` that is not boolean (a bool Tensor, array or list of bools), as ``torch.where``
+            refuses a float one: ``0.5`` would otherwise be taken as true and ``None`` as false.
+    """
     like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
     a = _as_tensor(a, like)
     b = _as_tensor(b, a)
@@ -703,8 +708,15 @@ def where(condition, a, b):
         if condition.backend is not a.backend:
             raise ValueError(f"where(): condition is on backend {condition.backend.name!r} but the values are on "
                              f"{a.backend.name!r}")
+        received = None if dtype_name(condition.dtype) == "bool" else f"a {dtype_name(condition.dtype)} tensor"
+    elif isinstance(condition, (np.ndarray, list, tuple, bool, np.bool_)):
+        array = np.asarray(condition)
+        received = None if array.dtype == bool else f"a {type(condition).__name__} of dtype {array.dtype}"
+        condition = Tensor(array, dtype="bool", backend=a.backend) if received is None else condition
     else:
-        condition = Tensor(np.asarray(condition, dtype=bool), dtype="bool", backend=a.backend)
+        received = f"{condition!r} of type {type(condition).__name__}"
+    if received is not None:
+        raise TypeError(f"where(): `condition` must be boolean (e.g. `x > 0`). Received {received}")
     return Where.apply(condition, a, b)
 
 
