@@ -190,6 +190,22 @@ def test_dropout_rate_of_the_wrong_type_is_a_type_error_as_in_keras():
         Dropout(1.5)
 
 
+def test_dropout_gives_zero_for_a_dropped_inf_or_nan_as_keras():
+    """Found by a tester: 7 of 10 dropped inf became NaN (inf * 0). Keras 3 computes where(mask, x / keep, 0) (and
+    zeros for rate 1), so a dropped inf or NaN is 0 and a kept one stays inf or NaN; the gradient is 1 / keep where
+    kept, 0 where dropped (by hand)."""
+    x = np.array([[np.inf] * 10 + [-np.inf] * 10 + [np.nan] * 10 + [1.0] * 10], "float32")
+    dropped = Dropout(0.5, seed=3)(np.ones_like(x), training=True).numpy() == 0    # the same seed: the same mask
+    assert 0 < dropped.sum() < x.size
+    out = Dropout(0.5, seed=3)(x, training=True).numpy()
+    np.testing.assert_array_equal(out[dropped], 0.0)
+    np.testing.assert_array_equal(out[~dropped], x[~dropped] / 0.5)
+    np.testing.assert_array_equal(Dropout(1.0)(x, training=True).numpy(), np.zeros_like(x))
+    t = tg.tensor(np.full((1, 40), 3.0), requires_grad=True)
+    Dropout(0.5, seed=3)(t, training=True).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.where(dropped, 0.0, 2.0))
+
+
 def test_dropout_is_the_identity_outside_training(rng):
     x = _x(rng, 4, 5)
     layer = Dropout(0.5)

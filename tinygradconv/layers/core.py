@@ -280,6 +280,8 @@ class Reshape(Layer):
 class Dropout(Layer):
     r"""Inverted dropout: in training, zero each input with probability ``rate`` and scale the rest by
     :math:`1 / (1 - \mathrm{rate})`, so the expected output equals the input; outside training, the identity.
+    A dropped input gives exactly 0, even ``inf`` or NaN (Keras 3: ``where(mask, x / keep, 0)``; a product with a
+    0/1 mask, as ``torch.nn.functional.dropout``, would give NaN there).
 
     Dropout is active only when the layer is called with ``training=True`` (``Model.fit`` does so). The mask is drawn
     from :func:`tinygradconv.random.generator` (so :func:`tinygradconv.random.set_seed` makes it repeatable), or
@@ -337,9 +339,11 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
+        from ..ops.elementwise import where
+
         shape = self._mask_shape(inputs.shape)
         if self.rate == 1:
-            return inputs * 0.0
+            return where(np.zeros(inputs.shape, dtype=bool), inputs, 0.0)
         if self._generator is not None:
             generator = self._generator
         else:
@@ -347,8 +351,10 @@ class Dropout(Layer):
 
             generator = random.generator()
         keep = 1.0 - self.rate
-        mask = (generator.random(shape) < keep).astype(np.float64) / keep
-        return inputs * Tensor(mask, dtype=dtype_name(inputs.dtype), backend=inputs.backend)
+        kept = Tensor(np.broadcast_to(generator.random(shape) < keep, inputs.shape), dtype="bool",
+                      backend=inputs.backend)
+        # chosen, not multiplied by a 0/1 mask: a dropped inf or NaN gives 0, as Keras' where(mask, x / keep, 0)
+        return where(kept, inputs / keep, 0.0)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
