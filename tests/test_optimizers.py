@@ -529,3 +529,30 @@ def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(
         cls(use_ema=True)
     optimizer = cls(use_ema=False, ema_momentum=0.99, loss_scale_factor=None)     # Keras' defaults: accepted
     assert optimizer.get_config()["name"] == cls().get_config()["name"]
+
+
+@pytest.mark.parametrize("name, kwargs", [("Adam", {}), ("Adam", {"amsgrad": True}), ("Nadam", {}), ("AdamW", {}),
+                                          ("Adamax", {})])
+def test_a_gradient_whose_square_overflows_leaves_adam_finite_as_keras_on_torch(name, kwargs):
+    """Found by a tester: with |g| = 1e30 in float32, g * g is inf, and the moments' update v + (g*g - v)(1 - b2)
+    gave inf - inf = NaN at the second step. Written b2 * v + (1 - b2) * g * g, as Keras 3 on torch computes it,
+    v stays inf and the step m / (sqrt(v) + eps) is 0: Adam's weight stays 2.0 (by hand); each optimizer is
+    compared with Keras 3 over three steps where Keras is installed."""
+    weight = tg.tensor(np.array([2.0], "float32"), requires_grad=True)
+    optimizer = getattr(optimizers, name)(**kwargs)
+    grad = tg.tensor(np.array([1e30], "float32"))
+    for _ in range(3):
+        optimizer.apply([grad], [weight])
+    assert np.isfinite(weight.numpy()).all()
+    if name == "Adam":
+        assert weight.numpy().tolist() == [2.0]
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the optimizers' steps")
+    import torch
+
+    variable = keras.Variable(np.array([2.0], "float32"))
+    theirs = getattr(keras.optimizers, name)(**kwargs)
+    for _ in range(3):
+        theirs.apply([torch.tensor(np.array([1e30], "float32"))], [variable])
+    np.testing.assert_allclose(weight.numpy(), np.asarray(variable.numpy()), rtol=1e-6)

@@ -9,6 +9,16 @@ from ..validation import number
 from .optimizer import Optimizer
 
 
+def moving_average(average, value, beta):
+    """``beta * average + (1 - beta) * value``, the moments' update, written as Keras 3's torch backend computes it.
+
+    It equals Keras' generic ``average + (value - average) * (1 - beta)`` in exact arithmetic, but stays ``inf``
+    where that form gives ``inf - inf = NaN``: once ``g * g`` overflows (``|g| > 1.8e19`` in float32) the second
+    step made the weight NaN, where Keras on torch leaves it unchanged (found by a tester).
+    """
+    return average * beta + value * (1 - beta)
+
+
 class _AdamHyperparameters(Optimizer):
     """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
     checked at construction and kept in the config."""
@@ -62,8 +72,8 @@ class Adam(_AdamHyperparameters):
     def update_step(self, g, w, lr, state, xp):
         t = self.iterations + 1
         alpha = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)
-        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
-        v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
+        m = state["m"] = moving_average(state["m"], g, self.beta_1)
+        v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
         if self.amsgrad:
             v = state["vhat"] = xp.maximum(state["vhat"], v)
         return w - (m * alpha) / (xp.sqrt(v) + self.epsilon)
@@ -128,7 +138,7 @@ class Adamax(_AdamHyperparameters):
 
     def update_step(self, g, w, lr, state, xp):
         t = self.iterations + 1
-        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
+        m = state["m"] = moving_average(state["m"], g, self.beta_1)
         u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
         return w - (lr * m) / ((1 - self.beta_1**t) * (u + self.epsilon))
 
@@ -176,8 +186,8 @@ class Nadam(_AdamHyperparameters):
     def update_step(self, g, w, lr, state, xp):
         t = self.iterations + 1
         u_t, u_next = self._mu(t), self._mu(t + 1)
-        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
-        v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
+        m = state["m"] = moving_average(state["m"], g, self.beta_1)
+        v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
         m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * g / (1 - self.u_product)
         v_hat = v / (1 - self.beta_2**t)
         return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
