@@ -16,7 +16,6 @@ import numbers
 import numpy as np
 
 from .. import activations, config, constraints, initializers, regularizers
-from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import integer, number
 from .layer import Layer, incompatible_input
