@@ -482,3 +482,28 @@ def test_sparse_categorical_crossentropy_with_classes_masked_by_minus_inf_logits
     assert losses.sparse_categorical_crossentropy([1], tensor_on([[0.0, -inf]], backend), from_logits=True).tolist() \
         == [inf]
 
+
+def test_binary_crossentropy_from_logits_rounds_as_keras_at_extreme_logits():
+    """Found by a tester: (y=1, x=20) gave 0 (Keras 2.06e-9), (y=0, x=inf) NaN (Keras inf), (y=1, x=-inf) inf
+    (Keras NaN): softplus(x) - x y rounds differently from torch's (1 - y) x - log_sigmoid(x), which Keras 3 calls
+    on torch. Compared with Keras 3 in float32, value and gradient (torch's sigmoid(x) - y), NaN where Keras has
+    NaN."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for binary_crossentropy at extreme logits")
+    import torch
+
+    inf = np.inf
+    x = np.array([-inf, -100, -40, -20, -5, 0, 5, 20, 40, 100, inf], "float32")[:, None]
+    for y in (0.0, 1.0, 0.3):
+        targets = np.full_like(x, y)
+        expected = np.asarray(keras.losses.binary_crossentropy(targets, x, from_logits=True))
+        logits = tg.tensor(x, requires_grad=True)
+        got = losses.binary_crossentropy(targets, logits, from_logits=True)
+        tiny = 1.2e-38    # float32 subnormals: exp(-100) is 3.78e-44 here, 3.92e-44 or 0 in torch
+        np.testing.assert_allclose(got.numpy(), expected, rtol=2e-7, atol=tiny, equal_nan=True)
+        got.sum().backward()
+        theirs = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.tensor(targets), reduction="sum").backward()
+        np.testing.assert_allclose(logits.grad.numpy(), theirs.grad.numpy(), rtol=2e-7, atol=tiny, equal_nan=True)
+

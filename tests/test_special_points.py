@@ -68,6 +68,8 @@ TORCH = {
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "softplus": F.softplus, "log_softmax": lambda x, axis: F.log_softmax(x, dim=axis),
     "squared_difference": lambda a, b: (a - b) ** 2,
+    "binary_crossentropy_with_logits":   # torch needs equal shapes: broadcast first
+        lambda x, y: F.binary_cross_entropy_with_logits(*torch.broadcast_tensors(x, y), reduction="none"),
 }
 
 

@@ -11,7 +11,7 @@ Formulas, with ``e = epsilon()`` (1e-7) and ``mean``/``sum`` over the last axis:
 * ``huber = mean(0.5 d^2 if |d| <= delta else delta |d| - 0.5 delta^2)`` with ``d = p - y``;
 * ``log_cosh = mean(log(cosh(d)))``, computed as ``d + softplus(-2d) - log 2``;
 * ``binary_crossentropy = mean(-(y log(p) + (1 - y) log(1 - p)))`` with ``p`` clipped to ``[e, 1 - e]``; from
-  logits ``x`` it is ``softplus(x) - x y`` (no clipping needed);
+  logits ``x`` it is ``(1 - y) x - log_sigmoid(x)`` (no clipping needed; torch's formula, which Keras 3 calls);
 * ``categorical_crossentropy = -sum(y log(p))`` with ``p`` normalised to sum 1 and clipped to ``[e, 1 - e]``;
   from logits it is ``-sum(y log_softmax(x))``;
 * ``sparse_categorical_crossentropy``: the same with integer labels instead of one-hot rows;
@@ -34,7 +34,7 @@ import numpy as np
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
-from .ops.nn import log_softmax, softplus, squared_difference
+from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
 from .validation import axis_index, number
 
@@ -153,7 +153,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     Args:
         y_true: targets in ``[0, 1]``.
         y_pred: probabilities, or logits with ``from_logits=True``.
-        from_logits: use the stable logit formula ``softplus(x) - x y``.
+        from_logits: use the stable logit formula ``(1 - y) x - log_sigmoid(x)``, as
+            ``torch.nn.functional.binary_cross_entropy_with_logits``, which Keras 3 calls on torch (one op,
+            :func:`~tinygradconv.ops.nn.binary_crossentropy_with_logits`, with the same rounding at large logits).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s``.
         axis: the axis averaged over.
 
@@ -166,7 +168,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        per_element = softplus(y_pred) - y_pred * y_true
+        per_element = binary_crossentropy_with_logits(y_pred, y_true)
     else:
         eps = config.epsilon()
         p = y_pred.clip(eps, 1.0 - eps)

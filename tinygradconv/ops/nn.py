@@ -1,4 +1,5 @@
-"""Primitives for losses: ``softplus`` and ``log_softmax`` (numerically stable) and ``squared_difference`` (fused).
+"""Primitives for losses: ``softplus`` and ``log_softmax`` (numerically stable), ``binary_crossentropy_with_logits``
+and ``squared_difference`` (fused).
 
 Composing them from ``exp`` and ``log`` would overflow for large inputs and, worse, give wrong gradients at kinks
 (``relu(x) + log1p(exp(-|x|))`` has derivative 0 at ``x = 0`` instead of 1/2). So each is one op whose backward is
@@ -7,6 +8,9 @@ the exact derivative:
 * ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{-|x|})``, with ``d/dx = sigmoid(x)``;
 * ``log_softmax(x)_i = x_i - m - log(sum_j e^{x_j - m})`` with ``m = max_j x_j``, with
   ``dL/dx = g - softmax(x) * sum(g)`` along the axis.
+
+``binary_crossentropy_with_logits(x, y) = (1 - y) x - log_sigmoid(x)`` is one op with ``d/dx = sigmoid(x) - y``,
+so that both its value and its gradient round as PyTorch's (and so Keras 3's) at large logits.
 
 ``squared_difference(a, b) = (a - b)^2`` is one op instead of a subtraction and a product (the mean squared error
 is on every training step's path), with ``d/da = 2 (a - b)`` and ``d/db = -2 (a - b)``.
@@ -132,6 +136,56 @@ class SquaredDifference(Function):
         sa, sb = ctx.shapes
         return (unbroadcast(ctx.xp, twice, sa) if need_a else None,
                 unbroadcast(ctx.xp, -twice, sb) if need_b else None)
+
+
+def _logits_samples(rng):
+    x = rng.standard_normal((3, 4)) * 4.0
+    x[0, :3] = (0.0, 30.0, -30.0)     # the middle and both tails
+    y = rng.uniform(0.0, 1.0, (3, 4))
+    return [Sample((x, y)), Sample((x, (y > 0.5) * 1.0)), Sample((rng.standard_normal((2, 3)), rng.uniform(size=(3,)))),
+            Sample((np.asarray(0.5), np.asarray(1.0))), Sample((np.zeros((0, 3)), np.zeros((0, 3))))]
+
+
+@register_op("binary_crossentropy_with_logits", samples=_logits_samples,
+             special_points=binary_special_points(b_values=[0.0, 1.0, 0.25, -0.0, np.nan, np.inf, -np.inf]))
+class BinaryCrossentropyWithLogits(Function):
+    """``(1 - y) x - log_sigmoid(x)`` element-wise (logits ``x``, targets ``y``, broadcasting), with
+    ``log_sigmoid(x) = min(x, 0) - log1p(e^{-|x|})``; d/dx = ``sigmoid(x) - y``, d/dy = ``-x``.
+
+    This is ``torch.nn.functional.binary_cross_entropy_with_logits`` (``reduction="none"``), which Keras 3 calls on
+    its torch backend, written the same way so that the rounding agrees too: ``2.06e-9`` for ``y = 1, x = 20``
+    (``softplus(x) - x y`` rounds it to 0), ``inf`` for ``y = 0, x = inf``, NaN for ``y = 1, x = -inf``
+    (``0 * -inf``).
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = ctx.xp
+        ctx.save_for_backward(x, y)
+        ctx.shapes = (x.shape, y.shape)
+        log_sigmoid = xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+        return (1.0 - y) * x - log_sigmoid
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        sx, sy = ctx.shapes
+        return (unbroadcast(xp, grad * (_stable_sigmoid(xp, x) - y), sx) if need_x else None,
+                unbroadcast(xp, -grad * x, sy) if need_y else None)
+
+
+def binary_crossentropy_with_logits(x, y):
+    """The binary cross-entropy of logits ``x`` against targets ``y``, element-wise, as one op (see
+    :class:`BinaryCrossentropyWithLogits`).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in binary_crossentropy_with_logits(tg.tensor([0.0, 2.0]), tg.tensor([1.0, 0.0])).tolist()]
+    [0.6931, 2.1269]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return BinaryCrossentropyWithLogits.apply(x, x._lift(y))
 
 
 def squared_difference(a, b):
