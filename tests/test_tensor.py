@@ -416,3 +416,22 @@ def test_integers_too_large_for_int64_say_so(data):
     with pytest.raises(ValueError, match="too large for int64"):
         tg.tensor(data)
     assert tg.tensor(2**63 - 1).dtype == np.float32  # in range: the conversion rule as before
+
+
+@pytest.mark.parametrize("tensor_dtype, array_dtype, value", [("float16", "float32", 1e5), ("float32", "float64", 1e-10),
+                                                              ("int64", "float64", 0.5)])
+def test_a_floating_numpy_operand_keeps_its_dtype_as_in_torch(tensor_dtype, array_dtype, value):
+    """Found by a tester: float16 tensor * float32 array([1e5]) was inf (the array was cast to float16 first), and
+    an int64 tensor * array([0.5]) was 0. A floating array now keeps its dtype and the result promotes, as
+    torch.as_tensor(array) does in PyTorch (values and dtypes compared with torch where installed, else NumPy)."""
+    t = tg.tensor(np.array([2]), dtype=tensor_dtype)
+    a = np.array([value], array_dtype)
+    expected = np.array([2], tensor_dtype) * a          # NumPy's promotion: the same as torch's for these pairs
+    for got in (t * a, a * t):
+        assert tg.backend.dtype_name(got.dtype) == expected.dtype.name
+        np.testing.assert_array_equal(got.numpy(), expected)
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for type promotion")
+    theirs = torch.tensor(np.array([2], tensor_dtype)) * torch.as_tensor(a)
+    assert str(theirs.dtype) == f"torch.{expected.dtype.name}"
+    # a list or a NumPy scalar stays a "weak" constant in the tensor's dtype, as Python numbers do in torch
+    assert tg.backend.dtype_name((tg.tensor(np.array([2.0]), dtype="float16") * [3.0]).dtype) == "float16"

@@ -357,9 +357,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     def _lift(self, other) -> Tensor:
-        """Turn a Python number or array into a constant tensor on this tensor's backend and dtype."""
+        """Turn a Python number, list or array into a constant tensor on this tensor's backend: in this tensor's
+        dtype, except a floating array, which keeps its own (``float16 tensor * float32 array`` is float32, as in
+        PyTorch and NumPy: casting the array down lost ``1e5`` to ``inf``, and ``1e-10`` added to a float64 array)."""
         if isinstance(other, Tensor):
             return other
+        if hasattr(other, "dtype") and not isinstance(other, np.generic) and \
+                dtype_name(other.dtype) in _FLOAT_KINDS:
+            return Tensor(other, backend=self.backend)
         if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
             dtype = self.data.dtype
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
