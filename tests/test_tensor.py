@@ -418,8 +418,8 @@ def test_integers_too_large_for_int64_say_so(data):
     assert tg.tensor(2**63 - 1).dtype == np.float32  # in range: the conversion rule as before
 
 
-@pytest.mark.parametrize("tensor_dtype, array_dtype, value", [("float16", "float32", 1e5), ("float32", "float64", 1e-10),
-                                                              ("int64", "float64", 0.5)])
+@pytest.mark.parametrize("tensor_dtype, array_dtype, value",
+                         [("float16", "float32", 1e5), ("float32", "float64", 1e-10), ("int64", "float64", 0.5)])
 def test_a_floating_numpy_operand_keeps_its_dtype_as_in_torch(tensor_dtype, array_dtype, value):
     """Found by a tester: float16 tensor * float32 array([1e5]) was inf (the array was cast to float16 first), and
     an int64 tensor * array([0.5]) was 0. A floating array now keeps its dtype and the result promotes, as
