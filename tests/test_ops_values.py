@@ -168,6 +168,23 @@ def test_where_refuses_a_condition_that_is_not_boolean(backend, condition, recei
     assert ops.where([True, False], a, b).tolist() == [1.0, 4.0]
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min"])
+def test_reductions_refuse_a_keepdims_or_axis_of_the_wrong_type(backend, name):
+    """Found by a tester: keepdims="no" (or None, or 1) was taken as True, and axis=np.array([0, 1]) raised NumPy's
+    "only integer scalar arrays can be converted to a scalar index"; torch raises a TypeError for both."""
+    t = tensor_on([[1.0, 2.0], [3.0, 4.0]], backend)
+    for keepdims in ("no", None, 1):
+        with pytest.raises(TypeError, match=rf"{name}: `keepdims` must be a bool. Received keepdims={keepdims!r}"):
+            getattr(t, name)(keepdims=keepdims)
+        with pytest.raises(TypeError, match="`keepdims` must be a bool"):
+            getattr(ops, name)(t, keepdims=keepdims)
+    with pytest.raises(TypeError, match=r"axis must be an int, a tuple of ints or None. Received axis=array\("):
+        getattr(ops, name)(t, axis=np.array([0, 1]))
+    reference = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}[name]
+    np.testing.assert_array_equal(getattr(t, name)(axis=np.int64(1), keepdims=np.True_).numpy(),
+                                  reference(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1, keepdims=True))
+
+
 def test_clip_of_an_integer_tensor_takes_only_bounds_it_holds(backend):
     """Found by a tester: int64 clip(0.5, 2.5) gave [0, 1, 2] silently (torch promotes to float: [0.5, 1, 2.5]);
     as ``t + 0.5`` it is now a TypeError naming the bound, and integer bounds clip as a loop does."""

@@ -255,7 +255,8 @@ def standardize_padding(value, allowed):
 
 # ------------------------------------------------------------------------------------------------ axes
 def _is_integer(value):
-    return not isinstance(value, bool) and hasattr(value, "__index__")
+    # an array of several ints has __index__ too, which raises; only one int (or a 0-d array of one) is an integer
+    return not isinstance(value, bool) and hasattr(value, "__index__") and getattr(value, "ndim", 0) == 0
 
 
 def axis_index(axis, ndim, op, *, scalar_axis=False):

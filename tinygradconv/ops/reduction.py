@@ -176,7 +176,7 @@ class Min(_Extreme):
 
 def _reduce(fn, x, axis, keepdims):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return fn.apply(x, axes=axis, keepdims=bool(keepdims))  # the op checks the axes
+    return fn.apply(x, axes=axis, keepdims=keepdims)  # the op checks the axes, and that keepdims is a bool
 
 
 def sum(x, axis=None, keepdims=False):
