@@ -184,3 +184,20 @@ def test_non_numbers_and_missing_class_axes_are_named():
         metrics.SparseCategoricalAccuracy()(np.float32(1), np.float32(0.3))
     with pytest.raises(ValueError, match=r"categorical_accuracy: y_true and y_pred need a class axis"):
         metrics.CategoricalAccuracy()(np.float32(1), np.float32(1))
+
+
+def test_metrics_name_mismatched_batches_and_non_numeric_values():
+    """Found by a tester: these raised NumPy's "operands could not be broadcast together with shapes (2,) (3,)" and
+    "could not convert string to float", naming no argument."""
+    with pytest.raises(ValueError, match=r"categorical_accuracy: y_true of shape \(2, 2\) and y_pred of shape "
+                                         r"\(3, 3\) do not describe the same samples"):
+        metrics.CategoricalAccuracy().update_state(np.eye(2), np.eye(3))
+    with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: y_true of shape \(3,\) and y_pred of shape "
+                                         r"\(2, 2\)"):
+        metrics.SparseCategoricalAccuracy().update_state([0, 1, 1], [[0.1, 0.9], [0.2, 0.8]])
+    with pytest.raises(TypeError, match=r"Mean: `values` must hold numbers. Received values='x'"):
+        metrics.Mean().update_state("x")
+    with pytest.raises(TypeError, match=r"mean_squared_error: `sample_weight` must hold numbers"):
+        metrics.MeanSquaredError().update_state([1.0], [2.0], sample_weight="x")
+    # what fits still counts as before: labels with a trailing axis of 1, by hand
+    assert metrics.SparseCategoricalAccuracy()([[0], [1]], [[0.9, 0.1], [0.8, 0.2]]) == 0.5

@@ -142,7 +142,19 @@ def categorical_accuracy(y_true, y_pred) -> np.ndarray:
     if y_true.ndim == 0 or y_pred.ndim == 0:
         raise ValueError(f"categorical_accuracy: y_true and y_pred need a class axis (the last). Received shapes "
                          f"{y_true.shape} and {y_pred.shape}")
-    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+    true_class, predicted_class = np.argmax(y_true, axis=-1), np.argmax(y_pred, axis=-1)
+    _check_broadcast(true_class, predicted_class, "categorical_accuracy", y_true.shape, y_pred.shape)
+    return (true_class == predicted_class).astype(np.float64)
+
+
+def _check_broadcast(a, b, metric, shape_true, shape_pred):
+    """A ValueError naming both shapes when ``a`` and ``b`` (computed from them) do not broadcast together (NumPy's
+    own message, "operands could not be broadcast", names neither argument)."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{metric}: y_true of shape {shape_true} and y_pred of shape {shape_pred} do not describe "
+                         "the same samples") from None
 
 
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
@@ -158,9 +170,10 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     if y_true.dtype.kind not in "biuf":
         raise TypeError(f"sparse_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
                         f"{y_true.dtype}")
-    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
-        y_true = y_true[..., 0]
-    matches = (y_true == np.argmax(y_pred, axis=-1)).astype(np.float64)
+    labels = y_true[..., 0] if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1 else y_true
+    predicted_class = np.argmax(y_pred, axis=-1)
+    _check_broadcast(labels, predicted_class, "sparse_categorical_accuracy", y_true.shape, y_pred.shape)
+    matches = (labels == predicted_class).astype(np.float64)
     return matches[..., 0] if matches.ndim > 1 and matches.shape[-1] == 1 else matches
 
 
@@ -197,6 +210,16 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r} result={self.result():.6g}>"
 
 
+def _floats(data, argument, metric):
+    """``data`` as a float64 array; a TypeError naming ``argument`` and the metric for data that holds no numbers
+    (NumPy's "could not convert string to float" names neither)."""
+    array = _numpy(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{metric}: `{argument}` must hold numbers. Received {argument}={data!r} of dtype "
+                        f"{array.dtype}")
+    return np.asarray(array, dtype=np.float64)
+
+
 class Mean(Metric):
     """The (weighted) mean of per-sample values: ``total / count``.
 
@@ -214,9 +237,9 @@ class Mean(Metric):
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values = np.asarray(_numpy(values), dtype=np.float64)
+        values = _floats(values, "values", self.name)
         if sample_weight is not None:
-            weights = np.asarray(_numpy(sample_weight), dtype=np.float64)
+            weights = _floats(sample_weight, "sample_weight", self.name)
             values, weights = squeeze_or_expand_to_same_rank(values, weights)
             if values.ndim > weights.ndim:
                 values = values.mean(axis=tuple(range(weights.ndim, values.ndim)))
