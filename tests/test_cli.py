@@ -181,6 +181,20 @@ def test_demo_runs_as_a_module_with_a_progress_bar(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ viz commands
+def test_gif_needs_a_gif_path_and_the_weights_help_says_what_the_matrix_draws(tmp_path, capsys):
+    """Found by a teacher: ``--gif -o y.png`` wrote one still frame as a PNG, silently; and ``--help`` said the
+    matrix's default taps were ones, while it numbers them 1..k (its title says so)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["connectivity", "--gif", "-o", str(tmp_path / "y.png")])
+    assert exc.value.code == 2
+    assert "--gif writes an animated GIF: give an output file ending in .gif" in capsys.readouterr().err
+    assert not (tmp_path / "y.png").exists()
+    with pytest.raises(SystemExit):
+        main(["connectivity", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--matrix numbers the taps 1, 2, ..., k" in help_text and "default: ones" not in help_text
+
+
 def test_viz_commands_are_dispatched(tmp_path, capsys):
     path = tmp_path / "conn.png"
     assert main(["connectivity", "--kernel-size", "3", "--strides", "2", "--padding", "same",

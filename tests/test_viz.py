@@ -623,7 +623,7 @@ def test_cli_connectivity_png_matrix_and_gif(tmp_path, capsys):
 ])
 def test_cli_connectivity_errors(argv, words, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
-        _run_cli([*argv, "-o", str(tmp_path / "x.png")])
+        _run_cli([*argv, "-o", str(tmp_path / ("x.gif" if "--gif" in argv else "x.png"))])
     assert exit_info.value.code == 2
     assert words in capsys.readouterr().err
     assert not list(tmp_path.iterdir())

@@ -185,6 +185,10 @@ def test_hatched_cells_keep_their_labels_readable():
     (lambda: viz.plot_gradient_as_transpose(9, kernel=[]), ValueError, "`kernel`"),
     (lambda: viz.plot_connectivity("conv1d", 5, 3, annotate="no"), TypeError, "`annotate`"),
     (lambda: viz.plot_conv_matrix("conv1d", 5, 3, annotate="no"), TypeError, "`annotate`"),
+    # Pillow's "unknown file extension: .mp4" did not say that GIF is expected (found by a teacher)
+    (lambda: viz.animate_transposed_conv(3, 3, path="a.mp4"), ValueError, "path must end in .gif"),
+    (lambda: viz.animate_backward((tg.tensor([1.0], requires_grad=True) * 2).sum(), path="b.txt"), ValueError,
+     "path must end in .gif"),
 ])
 def test_bad_arguments_are_named(call, error, words, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

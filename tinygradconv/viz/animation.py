@@ -19,9 +19,25 @@ GIF_DPI = 120
 """Resolution of every GIF the package writes: 9-point text is 15 pixels tall, readable at the GIF's own size."""
 
 
+def check_gif_path(path):
+    """``path`` if it ends in ``.gif`` (or is None), else a ValueError saying so: the animate functions check it
+    before drawing anything."""
+    if path is not None and not os.fspath(path).lower().endswith(".gif"):
+        raise ValueError(f"Invalid value for argument `path`: animations are written as GIF files, so the path must "
+                         f"end in .gif. Received path={os.fspath(path)!r}")
+    return path
+
+
 def save_gif(anim, path, fps=None, dpi=GIF_DPI):
-    """Write ``anim`` to ``path`` as an animated GIF (Pillow writer), atomically; return the path."""
+    """Write ``anim`` to ``path`` as an animated GIF (Pillow writer), atomically; return the path.
+
+    Raises:
+        ValueError: a ``path`` that does not end in ``.gif`` (Pillow's own "unknown file extension" does not say
+            what is expected).
+    """
     from matplotlib.animation import PillowWriter
+
+    check_gif_path(path)
 
     fps = getattr(anim, "fps", 1.0) if fps is None else fps
     return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))

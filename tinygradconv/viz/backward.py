@@ -34,7 +34,7 @@ import numpy as np
 from .. import autograd
 from ..tensor import Tensor
 from ._mpl import pyplot
-from .animation import save_gif
+from .animation import check_gif_path, save_gif
 from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, wrap_title
 
 __all__ = ["BackwardStep", "BackwardTrace", "animate_backward", "plot_gradient_as_transpose", "record_backward",
@@ -249,6 +249,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     from .connectivity import _fps
 
     fps = _fps(fps)
+    check_gif_path(path)
     trace = trace_backward(loss, grad)
     title_lines = 3
     ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, "backward", title_lines=title_lines)

@@ -59,7 +59,8 @@ def register(subparsers):
                    help="output_padding of conv1d_transpose: an integer or 'none' (default none)")
     p.add_argument("--dilation-rate", type=positive_int, default=1, help="dilation d (default 1)")
     p.add_argument("--weights", type=_floats, default=None,
-                   help="comma-separated tap values (default: ones, so matrix entries count taps)")
+                   help="comma-separated tap values (default: the picture draws plain connections, --matrix "
+                        "numbers the taps 1, 2, ..., k so that each shows as its own value)")
     view = p.add_mutually_exclusive_group()
     view.add_argument("--gif", action="store_true", help="write a GIF of the scatter, step by step")
     view.add_argument("--matrix", action="store_true", help="draw the conv matrix beside its transpose")
@@ -101,6 +102,8 @@ def _connectivity(args, parser):
             weights = args.weights if args.weights is not None else args.kernel_size
             if args.weights is not None and len(args.weights) != args.kernel_size:
                 parser.error(f"--weights has {len(args.weights)} values but --kernel-size is {args.kernel_size}")
+            if not output.lower().endswith(".gif"):      # it wrote one still frame as a PNG (found by a teacher)
+                parser.error(f"--gif writes an animated GIF: give an output file ending in .gif, not {output!r}")
             anim = conn.animate_transposed_conv(args.input_length, weights, path=output, **common)
             plt.close(anim.figure)
         else:

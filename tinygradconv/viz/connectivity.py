@@ -44,7 +44,7 @@ from ..ops.conv_arithmetic import (
 from ..tensor import Tensor
 from ..validation import number
 from ._mpl import new_axes, pyplot, savefig
-from .animation import save_gif
+from .animation import check_gif_path, save_gif
 
 __all__ = [
     "KINDS",
@@ -926,6 +926,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     from ..ops.conv import conv1d_transpose
 
     fps = _fps(fps)
+    check_gif_path(path)
     x = _values(inputs, "inputs", lambda n: np.arange(1.0, n + 1.0))
     w = _values(kernel, "kernel", np.ones)
     st = conv_setting("conv1d_transpose", x.size, w.size, strides, padding, output_padding, dilation_rate, w)
