@@ -170,7 +170,7 @@ def test_sgd_wrong_answers():
         return param - learning_rate * grad, velocity
 
     fails(check_sgd_momentum, no_nesterov, "nesterov=True")
-    fails(check_sgd_momentum, no_momentum, "momentum=0.5", "at step 2")
+    fails(check_sgd_momentum, no_momentum, "momentum=0.5", "the new velocity, at step 1")
 
 
 def test_logsumexp_wrong_answers():
@@ -294,3 +294,54 @@ def test_resize_overlap_and_kernel_gradient_wrong_answers():
           lambda x, g, kernel_size, strides: right(x, g, kernel_size, strides)[::-1], "first difference")
     fails(check_conv1d_kernel_gradient,
           lambda x, g, kernel_size, strides: right(x, g, kernel_size, 1), "strides=2")
+
+
+# ------------------------------------------------------------------ found by a student's and a teacher's pass
+def test_checkers_refuse_what_the_exercises_forbid_and_explain_identical_printouts():
+    """The SiLU checker passed a forward written with np.exp (the exercise says ctx.xp only); the momentum checker
+    passed PyTorch's velocity convention; a backward without ``grad *`` printed the same expected and received
+    values (the incoming gradient was all ones); a float32 answer was refused with identical printouts."""
+    pytest.importorskip("array_api_strict", reason="array-api-strict shows NumPy calls in an op (a dev dependency)")
+
+    class NumpyExp(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + np.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s))
+
+    class NoGrad(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return s * (1 + x * (1 - s))                     # forgets the incoming gradient
+
+    fails(check_custom_op, NumpyExp, "raised TypeError on array-api-strict arrays", "ctx.xp")
+    with pytest.raises(AssertionError) as info:
+        check_custom_op(NoGrad)
+    report = str(info.value)
+    expected, received = (re.search(rf"{k}: (.*)", report).group(1) for k in ("expected", "received"))
+    assert expected != received and "grad=[" in report
+
+    def torch_velocity(param, grad, velocity, learning_rate, momentum, nesterov):
+        velocity = momentum * velocity + grad                # PyTorch's convention: the parameter still matches
+        step = grad + momentum * velocity if nesterov else velocity
+        return param - learning_rate * step, velocity
+
+    def float32_result(param, grad, velocity, learning_rate, momentum, nesterov):
+        new_param, new_velocity = solution("sgd_step")(param, grad, velocity, learning_rate, momentum, nesterov)
+        return np.asarray(new_param, np.float32), new_velocity
+
+    fails(check_sgd_momentum, torch_velocity, "the new velocity", "learning rate and sign included")
+    fails(check_sgd_momentum, float32_result, "your result is float32", "compute in float64")

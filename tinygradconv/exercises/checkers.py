@@ -86,8 +86,20 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         received_value = got[index]
         whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
         received_text = repr(int(received_value)) if whole else repr(float(received_value))
-        _fail(name, inputs, shown, received, f"first difference at index {index}: expected "
-              f"{number(expected[index])!r}, received {received_text}")
+        note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
+        if _show(shown) == _show(received):     # the printouts agree: say why they still differ
+            note += _small_difference(received, rtol)
+        _fail(name, inputs, shown, received, note)
+
+
+def _small_difference(received, rtol):
+    """Why values that print the same are still refused: a lower precision, or a detail of the formula."""
+    dtype = getattr(received, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        return (f"\n  the values agree to the digits shown, but your result is {np.dtype(dtype).name}, which "
+                f"keeps about {np.finfo(dtype).precision} digits: compute in float64, as the inputs are")
+    return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): a detail "
+            "of the formula differs (an epsilon's place, a bias correction, the order of two factors)")
 
 
 def _same_namespace(name, inputs, array, result, backend, expected):
@@ -307,17 +319,48 @@ def check_custom_op(function, cases=20, seed=0):
         try:
             gradcheck(lambda t: function.apply(t), _tensor(values, True))
         except GradcheckError as error:
+            g = _upstream(rng, values.shape)
             t = _tensor(values, True)
-            (t * t.sigmoid()).sum().backward()
+            (t * t.sigmoid() * _tensor(g)).sum().backward()
             mine = _tensor(values, True)
-            function.apply(mine).sum().backward()
-            _fail("check_custom_op (backward)", inputs, t.grad.numpy(),
+            (function.apply(mine) * _tensor(g)).sum().backward()
+            _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(),
                   None if mine.grad is None else mine.grad.numpy(),
-                  f"the gradient of sum(op(x)); gradcheck says: {error}")
+                  f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above; gradcheck says: "
+                  f"{error}")
         except Exception as exc:
             raise AssertionError(f"check_custom_op: the op raised {type(exc).__name__}: {exc}\n"
                                  f"  inputs:   x={_show(values)}") from exc
+    _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+def _upstream(rng, shape):
+    """An incoming gradient for a backward check: values that are not all 1, so that forgetting ``grad *`` shows."""
+    return np.round(rng.uniform(0.5, 2.0, shape), 2)
+
+
+def _runs_on_strict_arrays(name, function, arrays):
+    """Forward and backward of ``function`` on array-api-strict arrays (when installed): the exercises ask for
+    ``ctx.xp`` only, and NumPy's own functions (``np.exp``) refuse those arrays or return NumPy arrays."""
+    try:
+        get_backend("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        return
+    tensors = [Tensor(a, dtype="float64", backend="array_api_strict", requires_grad=True) for a in arrays]
+    hint = ("the exercise asks for `ctx.xp` only (ctx.xp.exp, not np.exp), so that the op runs on every backend; "
+            "here ctx.xp is array_api_strict\n  inputs:   " + ", ".join(_show(a) for a in arrays) +
+            " (array-api-strict arrays)")
+    try:
+        out = function.apply(*tensors)
+        out.sum().backward()
+    except Exception as exc:
+        raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays ({exc}): "
+                             f"{hint}") from exc
+    for what, array in [("forward", out.data)] + [("backward", t.grad.data) for t in tensors if t.grad is not None]:
+        if not hasattr(array, "__array_namespace__") or array.__array_namespace__().__name__ != "array_api_strict":
+            raise AssertionError(f"{name}: your {what} returns a {type(array).__module__}.{type(array).__name__} for "
+                                 f"array-api-strict inputs: {hint}")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -358,6 +401,14 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
                 _compare_arrays("check_sgd_momentum", inputs, variable.numpy(), received[0])
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step + 1})") from None
+            if momentum:    # Keras' velocity (the optimizer's own state), not another convention's
+                try:
+                    _compare_arrays("check_sgd_momentum", inputs, optimizer.state_of(variable)["m"], received[1])
+                except AssertionError as error:
+                    raise AssertionError(
+                        f"{error}\n  (the new velocity, at step {step + 1}: in Keras' SGD, without Nesterov, the "
+                        "velocity is exactly what is added to the parameter, learning rate and sign included)"
+                    ) from None
             param, velocity = np.asarray(received[0], dtype=np.float64), np.asarray(received[1], dtype=np.float64)
     return True
 
@@ -546,16 +597,19 @@ def check_custom_binary_op(function, cases=20, seed=0):
         try:
             gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True))
         except GradcheckError as error:
+            g = _upstream(rng, shape)
             ta, tb = _tensor(a, True), _tensor(b, True)
-            (ta * tb.exp()).sum().backward()
+            (ta * tb.exp() * _tensor(g)).sum().backward()
             ma, mb = _tensor(a, True), _tensor(b, True)
-            function.apply(ma, mb).sum().backward()
-            _fail("check_custom_binary_op (backward)", inputs, (ta.grad.numpy(), tb.grad.numpy()),
+            (function.apply(ma, mb) * _tensor(g)).sum().backward()
+            _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, (ta.grad.numpy(), tb.grad.numpy()),
                   tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb)),
-                  f"the gradients of sum(op(a, b)) with respect to a and b; gradcheck says: {error}")
+                  f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
+                  f"given above; gradcheck says: {error}")
         except Exception as exc:
             raise AssertionError(f"check_custom_binary_op: the op raised {type(exc).__name__}: {exc}\n"
                                  f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
+    _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
 
 
