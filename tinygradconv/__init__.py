@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 # Submodules loaded on first use, so that `import tinygradconv` stays light (viz never pulls in matplotlib).
 _LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constraints", "losses", "metrics",
-         "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random")
+         "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random", "utils")
 
 
 def __getattr__(name):

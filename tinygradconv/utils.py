@@ -1,0 +1,67 @@
+"""Two helpers of ``keras.utils`` that toy scripts start with: ``to_categorical`` (class labels as one-hot rows) and
+``set_random_seed`` (one call that makes a run repeatable).
+
+>>> from tinygradconv import utils
+>>> utils.to_categorical([0, 2, 1]).tolist()
+[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+>>> utils.to_categorical([[1], [0]], num_classes=3).shape      # a trailing axis of 1 is dropped, as in Keras
+(2, 3)
+"""
+from __future__ import annotations
+
+import random as python_random
+
+import numpy as np
+
+from . import random as our_random
+from .validation import integer
+
+__all__ = ["set_random_seed", "to_categorical"]
+
+
+def to_categorical(x, num_classes=None) -> np.ndarray:
+    """One-hot rows for the integer class labels ``x``, as ``keras.utils.to_categorical``.
+
+    Args:
+        x: class labels, integers in ``[0, num_classes)`` (any shape; a trailing axis of size 1 is dropped when
+            ``x`` has more than one axis). Whole floats such as ``2.0`` are accepted.
+        num_classes: the number of classes; by default ``max(x) + 1``.
+
+    Returns:
+        A float64 NumPy array of shape ``x.shape + (num_classes,)`` with a 1.0 at each label, as Keras returns it.
+
+    Raises:
+        ValueError: labels that are not whole numbers, negative, or not below ``num_classes`` (Keras truncates
+            ``1.5`` silently and lets a negative label count from the end); ``num_classes`` not a positive
+            integer, or missing for empty ``x``.
+        TypeError: ``x`` does not hold numbers.
+    """
+    labels = np.asarray(x)
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"to_categorical: `x` must hold integer class labels. Received x of dtype {labels.dtype}")
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.round(labels))):
+        raise ValueError(f"to_categorical: `x` must hold whole class labels. Received x={x!r}")
+    labels = labels.astype(np.int64)
+    shape = labels.shape[:-1] if labels.ndim > 1 and labels.shape[-1] == 1 else labels.shape
+    if num_classes is None:
+        if labels.size == 0:
+            raise ValueError("to_categorical: `x` is empty, so `num_classes` must be given")
+        num_classes = int(labels.max()) + 1
+    num_classes = integer(num_classes, "num_classes", minimum=1, type_error=ValueError)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"to_categorical: class labels must be in [0, {num_classes}). Received labels from "
+                         f"{labels.min()} to {labels.max()}")
+    return np.eye(num_classes)[labels.reshape(shape)]
+
+
+def set_random_seed(seed) -> None:
+    """Seed Python's ``random``, NumPy's global generator and tinygradconv's own (initializers, shuffling, dropout),
+    as ``keras.utils.set_random_seed`` seeds Python, NumPy and the backend.
+
+    Raises:
+        ValueError: ``seed`` is not a non-negative integer.
+    """
+    seed = integer(seed, "seed", minimum=0, type_error=ValueError)
+    python_random.seed(seed)
+    np.random.seed(seed)
+    our_random.set_seed(seed)
