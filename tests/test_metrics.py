@@ -201,3 +201,35 @@ def test_metrics_name_mismatched_batches_and_non_numeric_values():
         metrics.MeanSquaredError().update_state([1.0], [2.0], sample_weight="x")
     # what fits still counts as before: labels with a trailing axis of 1, by hand
     assert metrics.SparseCategoricalAccuracy()([[0], [1]], [[0.9, 0.1], [0.8, 0.2]]) == 0.5
+
+
+def test_losses_as_metrics_are_named_and_computed_as_keras():
+    """Found by a Keras user: metrics=["binary_crossentropy"] was refused, and a loss object as a metric was logged
+    under its class name ("Huber"; Keras: "huber_loss"), so EarlyStopping(monitor="val_huber_loss") found nothing.
+    Reference: Keras 3, the same model, weights and data, two epochs; and by hand for the first epoch's BCE."""
+    from helpers import keras_on_torch
+
+    from tinygradconv import layers, losses, models
+
+    weights = [np.full((2, 1), 0.3, "float32"), np.zeros(1, "float32")]
+    x = np.array([[1, 2], [0, 1], [-1, 0.5], [2, -1]], "float32")
+    y = np.array([[1], [0], [1], [0]], "float32")
+
+    def history(lib, loss_module):
+        a = lib.layers.Input((2,))
+        model = lib.Model(a, lib.layers.Dense(1, activation="sigmoid")(a))
+        model.set_weights(weights)
+        model.compile("sgd", "mse", metrics=["binary_crossentropy", loss_module.MeanSquaredError(),
+                                             loss_module.Huber(), "kl_divergence"])
+        return model.fit(x, y, epochs=2, batch_size=4, verbose=0).history
+
+    ours = history(type("Ours", (), {"layers": layers, "Model": models.Model}), losses)
+    assert sorted(ours) == ["binary_crossentropy", "huber_loss", "kl_divergence", "loss", "mean_squared_error"]
+    p = 1 / (1 + np.exp(-(x @ weights[0])))                 # the first epoch's predictions, before its update
+    bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert ours["binary_crossentropy"][0] == pytest.approx(bce, rel=1e-5)
+    keras = keras_on_torch("Keras 3 is the reference for losses used as metrics")
+    theirs = history(keras, keras.losses)
+    assert sorted(theirs) == sorted(ours)
+    for key, values in theirs.items():
+        np.testing.assert_allclose(ours[key], values, rtol=1e-5)

@@ -55,12 +55,12 @@ def name_table(classes, aliases=None, *, lower=False) -> dict:
     return table
 
 
-def lookup(table: dict, name: str, kind: str, *, lower=False):
+def lookup(table: dict, name: str, kind: str, *, lower=False, extra=()):
     """``table[name]`` (``name.lower()`` with ``lower=True``); an unknown name raises a ``ValueError`` listing the
-    valid ones."""
+    valid ones (those of ``table`` and the ``extra`` names the caller resolves itself)."""
     found = table.get(name.lower() if lower else name)
     if found is None:
-        raise ValueError(f"Unknown {kind}: {name!r}. Valid names: {sorted(table)}")
+        raise ValueError(f"Unknown {kind}: {name!r}. Valid names: {sorted({*table, *extra})}")
     return found
 
 

@@ -274,7 +274,8 @@ class MeanMetricWrapper(Mean):
 
     def __init__(self, fn, name=None, **kwargs):
         self._fn, self._fn_kwargs = fn, kwargs
-        super().__init__(name=name or getattr(fn, "__name__", None))
+        # a loss object has the name Keras logs it under ("huber_loss"); a function its __name__
+        super().__init__(name=name or getattr(fn, "name", None) or getattr(fn, "__name__", None))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
@@ -338,6 +339,13 @@ _BY_NAME = _lookup.name_table(_CLASSES, {
 }, lower=True)
 
 
+#: The losses Keras 3 also names as metrics (``metrics=["binary_crossentropy"]``), and their loss functions.
+_LOSS_METRICS = {"binary_crossentropy": "binary_crossentropy", "bce": "binary_crossentropy",
+                 "categorical_crossentropy": "categorical_crossentropy",
+                 "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+                 "kl_divergence": "kl_divergence"}
+
+
 def resolve_accuracy(y_true_shape, y_pred_shape):
     """The accuracy a model means by ``"accuracy"`` (Keras' ``compile`` rule): binary when predictions have one
     column, sparse categorical when targets have fewer axes or a single column, categorical otherwise."""
@@ -368,8 +376,12 @@ def get(identifier, y_true=None, y_pred=None):
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc") and y_true is not None and y_pred is not None:
             cls = resolve_accuracy(_shape(y_true), _shape(y_pred))
+        elif identifier.lower() in _LOSS_METRICS:      # a loss as a metric: its batch mean, as Keras' metrics
+            from . import losses
+
+            return MeanMetricWrapper(getattr(losses, _LOSS_METRICS[identifier.lower()]), name=identifier)
         else:
-            cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True)
+            cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True, extra=sorted(_LOSS_METRICS))
         return cls(name=identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "metric", _CLASSES)

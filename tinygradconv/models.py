@@ -440,8 +440,9 @@ class Model(Layer):
                 specs.append((metric, metric))
             elif _is_metric(metric):
                 specs.append((getattr(metric, "name", type(metric).__name__), metric))
-            elif callable(metric):
-                specs.append((getattr(metric, "__name__", type(metric).__name__), metric))
+            elif callable(metric):      # a function, or a loss object (named as Keras logs it: "huber_loss")
+                name = getattr(metric, "name", None) if isinstance(getattr(metric, "name", None), str) else None
+                specs.append((name or getattr(metric, "__name__", type(metric).__name__), metric))
             else:
                 raise TypeError(f"Invalid value in argument `{argument}`. Expected metric names, metric objects or "
                                 f"functions. Received {metric!r}")
