@@ -277,3 +277,14 @@ def test_add_weight_accepts_integer_shapes():
     assert layer.add_weight([2, np.int64(3)]).shape == (2, 3)
     assert layer.add_weight(()).shape == ()
     assert layer.add_weight((0, 2)).shape == (0, 2)
+
+
+def test_count_params_of_an_unbuilt_model_is_keras_value_error_and_counts_once_built():
+    """Found by a Keras user: an unbuilt Sequential counted 0 parameters; Keras 3 raises this ValueError."""
+    from tinygradconv import layers, models
+
+    model = models.Sequential([layers.Dense(3)])
+    with pytest.raises(ValueError, match="You tried to call `count_params` on layer 'sequential.*isn't built"):
+        model.count_params()
+    model.build((None, 4))
+    assert model.count_params() == 4 * 3 + 3          # kernel and bias, by hand

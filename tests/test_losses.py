@@ -507,3 +507,15 @@ def test_binary_crossentropy_from_logits_rounds_as_keras_at_extreme_logits():
         torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.tensor(targets), reduction="sum").backward()
         np.testing.assert_allclose(logits.grad.numpy(), theirs.grad.numpy(), rtol=2e-7, atol=tiny, equal_nan=True)
 
+
+
+@pytest.mark.parametrize("reduction", ["none", None])
+def test_compile_refuses_a_loss_that_is_not_reduced(reduction):
+    """Found by a Keras user: compile(loss=MeanSquaredError(reduction="none")) trained on the mean silently; Keras
+    fails inside fit ("grad can be implicitly created only for scalar outputs"). The error now comes at compile."""
+    from tinygradconv import layers, models
+
+    model = models.Sequential([layers.Dense(1)])
+    with pytest.raises(ValueError, match=rf"has reduction={reduction!r}, so it returns one value per sample"):
+        model.compile("sgd", losses.MeanSquaredError(reduction=reduction))
+    model.compile("sgd", losses.MeanSquaredError(reduction="sum"))         # a sum is one number: accepted

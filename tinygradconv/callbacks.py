@@ -132,7 +132,7 @@ class CallbackList(Callback):
     """Calls each hook on every callback of a list, in order (``fit`` adds a ``History`` and a progress bar).
 
     Args:
-        callbacks: a list of :class:`Callback` (or ``None``).
+        callbacks: a list of :class:`Callback`, one callback alone, or ``None``.
         add_history: append a :class:`History` unless one is in the list.
         add_progbar: append a :class:`ProgbarLogger` unless one is in the list.
         model: the model, passed to each callback's ``set_model``.
@@ -143,9 +143,11 @@ class CallbackList(Callback):
         super().__init__()
         if callbacks is None:
             callbacks = []
-        elif isinstance(callbacks, Callback):
-            raise TypeError(f"Invalid value for argument `callbacks`. Expected a list of callbacks. Received a single "
-                            f"callback {callbacks!r}; pass [{type(callbacks).__name__}(...)]")
+        elif isinstance(callbacks, Callback):       # one callback alone, as Keras takes it (it flattens the argument)
+            callbacks = [callbacks]
+        if not isinstance(callbacks, (list, tuple)):
+            raise TypeError(f"Invalid value for argument `callbacks`. Expected a list of callbacks. Received "
+                            f"callbacks={callbacks!r}")
         callbacks = list(callbacks)
         for callback in callbacks:
             if not isinstance(callback, Callback):

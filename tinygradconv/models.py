@@ -402,6 +402,11 @@ class Model(Layer):
         elif not hasattr(optimizer, "apply"):
             raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
                             f"or its name. Received optimizer={optimizer!r}")
+        if getattr(loss, "reduction", "mean") in ("none", None):
+            # Keras fails later, inside fit ("grad can be implicitly created only for scalar outputs")
+            raise ValueError(f"Invalid value for argument `loss`: {loss!r} has reduction={loss.reduction!r}, so it "
+                             "returns one value per sample, and training needs one number. Use the default "
+                             "reduction ('sum_over_batch_size') or 'sum'.")
         if loss is not None:
             if isinstance(loss, (str, dict)):
                 resolved = self._get(losses, loss, "loss")

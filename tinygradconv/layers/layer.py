@@ -198,7 +198,14 @@ class Layer:
         return [w for w in self.weights if all(w is not t for t in trainable)]
 
     def count_params(self) -> int:
-        """The number of scalars in all weights."""
+        """The number of scalars in all weights.
+
+        Raises:
+            ValueError: the layer is not built yet (its weights do not exist), as Keras 3 raises (it returned 0).
+        """
+        if not self.built and not self.weights:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                             "You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(w.size for w in self.weights))
 
     def get_weights(self) -> list:
