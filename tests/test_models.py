@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv import layers, models
 from tinygradconv.layers import BatchNormalization, Dense, Dropout, Layer
 from tinygradconv.models import Model, NotCompiledError, Sequential
 from tinygradconv.optimizers import SGD
@@ -816,3 +817,65 @@ def test_train_on_batch_and_test_on_batch_by_hand():
     assert isinstance(plain.train_on_batch(x1, y1), float)        # the loss alone, as Keras
     with pytest.raises(ValueError, match="train_on_batch"):
         plain.train_on_batch(x1)
+
+
+@pytest.mark.parametrize("kind", ["binary", "one_hot", "sparse"])
+def test_fit_class_weight_as_keras(kind):
+    """Found by a Keras user: fit(class_weight=...) was a TypeError. Keras 3 weights each training sample by its
+    class (the rounded label, or the arg-max of a one-hot row; 1 for a class not listed), not the validation data.
+    Checked by hand (the weighted first step of SGD) and against Keras 3 over three epochs with a validation split."""
+    from helpers import keras_on_torch
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 3)).astype("float32")
+    labels = rng.integers(0, 3 if kind != "binary" else 2, 12)
+    units, activation, loss, y = {
+        "binary": (1, "sigmoid", "binary_crossentropy", labels[:, None].astype("float32")),
+        "one_hot": (3, "softmax", "categorical_crossentropy", np.eye(3, dtype="float32")[labels]),
+        "sparse": (3, "softmax", "sparse_categorical_crossentropy", labels)}[kind]
+    weights = [np.full((3, units), 0.1, "float32"), np.zeros(units, "float32")]
+    class_weight = {0: 1.0, 1: 3.0}
+
+    def train(lib, epochs, **kwargs):
+        a = lib.layers.Input((3,))
+        model = lib.Model(a, lib.layers.Dense(units, activation=activation)(a))
+        model.set_weights(weights)
+        model.compile(lib.optimizers.SGD(0.1), loss)
+        history = model.fit(x, y, epochs=epochs, batch_size=12, shuffle=False, class_weight=class_weight,
+                            verbose=0, **kwargs)
+        return model, history.history
+
+    ours_lib = type("Ours", (), {"layers": layers, "Model": models.Model, "optimizers": tg.optimizers})
+    model, _ = train(ours_lib, 1)
+    # by hand: one step on the whole batch with the loss sum_i w_i l_i / n (Keras' sum_over_batch_size)
+    w_per_sample = np.array([class_weight.get(int(c), 1.0) for c in labels])
+    onehot = np.eye(units if units > 1 else 2)[labels]
+    z = x @ weights[0].astype(np.float64)
+    if kind == "binary":
+        p = 1 / (1 + np.exp(-z))
+        dz = (p - labels[:, None]) * w_per_sample[:, None] / 12
+    else:
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        dz = (p - onehot) * w_per_sample[:, None] / 12
+    np.testing.assert_allclose(model.get_weights()[0], weights[0] - 0.1 * x.T @ dz, rtol=1e-5, atol=1e-7)
+    keras = keras_on_torch("Keras 3 is the reference for class_weight")
+    _, theirs = train(keras, 3, validation_split=0.25)
+    _, ours = train(ours_lib, 3, validation_split=0.25)
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+
+
+def test_fit_class_weight_errors_as_keras():
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight` at the same time"):
+        model.fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4), verbose=0)
+    with pytest.raises(TypeError, match="Expected a dict {class index: weight}"):
+        model.fit(x, y, class_weight=[1.0, 2.0], verbose=0)
+    a = layers.Input((2,))
+    two = models.Model(a, [layers.Dense(1)(a), layers.Dense(1)(a)])
+    two.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="`class_weight` is only supported for Models with a single output"):
+        two.fit(x, [y, y], class_weight={0: 1.0}, verbose=0)

@@ -204,6 +204,35 @@ def _returned_logs(logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
+def _class_weights_per_sample(class_weight, y, sample_weight):
+    """One weight per sample from ``{class: weight}``, by Keras 3's rule (``class_weight_to_sample_weights``): the
+    class of a sample is its label rounded (integer labels, or one column), or the arg-max of a one-hot row; a class
+    not in the dict weighs 1.
+
+    Raises:
+        TypeError: ``class_weight`` is not a dict of numbers keyed by integers.
+        ValueError: ``sample_weight`` given too, or targets for several outputs (Keras' messages), or targets that
+            do not give one class per sample.
+    """
+    if not isinstance(class_weight, dict) or not all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) and isinstance(v, numbers.Real)
+            and not isinstance(v, bool) for k, v in class_weight.items()):
+        raise TypeError("Invalid value for argument `class_weight`. Expected a dict {class index: weight} of "
+                        f"integers to numbers. Received class_weight={class_weight!r}")
+    if sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if getattr(y, "is_columns", False):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    labels = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+    if labels.ndim > 1:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    if labels.ndim != 1:
+        raise ValueError(f"Invalid value for argument `class_weight`: it needs one class per sample, but targets of "
+                         f"shape {np.shape(y)} give {labels.shape[1:]} classes per sample")
+    classes = np.round(labels).astype(np.int64)
+    return np.array([float(class_weight.get(int(c), 1.0)) for c in classes])
+
+
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
@@ -602,8 +631,8 @@ class Model(Layer):
         return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, sample_weight=None, initial_epoch=0, validation_batch_size=None,
-            validation_freq=1):
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            validation_batch_size=None, validation_freq=1):
         """Train the model for ``epochs`` passes over ``(x, y)``.
 
         Args:
@@ -620,6 +649,10 @@ class Model(Layer):
                 With 0 samples validation is skipped, as in Keras 3 (no ``val_`` logs), with a ``UserWarning``.
             shuffle: reshuffle the training samples before each epoch (with
                 :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
+            class_weight: ``{class index: weight}``: each training sample is weighted by its class's weight (1 for
+                a class not listed), as Keras 3 does: the class is the label itself (rounded) for integer labels or
+                one column, the arg-max for one-hot rows. Validation data is not weighted. Not with
+                ``sample_weight``, nor for a model with several outputs (Keras refuses both).
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
                 (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
                 of the batch losses, as in Keras).
@@ -673,6 +706,8 @@ class Model(Layer):
             x, y = x[:split_at], y[:split_at]
             sample_weight = None if sample_weight is None else sample_weight[:split_at]
             n = split_at
+        if class_weight is not None:        # the training samples only, after the split, as Keras
+            sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
         steps = math.ceil(n / batch_size)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
