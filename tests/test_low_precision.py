@@ -165,3 +165,32 @@ def test_float16_convolutions_round_like_torch(op):
     for ours, theirs in pairs:
         assert ours.dtype == np.float16
         np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=2 ** -10, atol=0)
+
+
+@pytest.mark.parametrize("name, steps", [("sigmoid", 1), ("tanh", 1), ("softplus", 1), ("silu", 1), ("gelu", 8),
+                                         ("elu", 1), ("selu", 1), ("mish", 1), ("softmax", 1), ("log_softmax", 1)])
+def test_float16_activations_round_as_keras_on_torch(name, steps):
+    """Found by a tester: in float16, gelu(-5) lost every digit (-0.0 for -1.4e-6) and the gradients of sigmoid and
+    softmax were off by hundreds of float16 steps: each float16 operation rounded. PyTorch's kernels (which Keras 3
+    calls) compute in float32 and round once. Values and gradients (for an incoming gradient that is not all ones)
+    must now be within `steps` float16 spacings of Keras' over [-12, 12] (gelu: float32 erf approximations differ
+    in the far tail)."""
+    from helpers import keras_on_torch
+
+    from tinygradconv import activations
+
+    keras = keras_on_torch("Keras 3 on torch is the reference for float16 activations")
+    import torch
+
+    x = np.linspace(-12, 12, 481).astype(np.float16)
+    g = np.linspace(0.5, 1.5, x.size).astype(np.float16)
+    ours = tg.tensor(x, dtype="float16", requires_grad=True)
+    out = getattr(activations, name)(ours)
+    (out * tg.tensor(g, dtype="float16")).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = getattr(keras.activations, name)(theirs)
+    (expected * torch.tensor(g)).sum().backward()
+    for got, want in ((out.numpy(), expected.detach().numpy()), (ours.grad.numpy(), theirs.grad.numpy())):
+        assert got.dtype == np.float16
+        spacing = np.spacing(np.abs(want)).astype(np.float64)
+        np.testing.assert_array_less(np.abs(got.astype(np.float64) - want.astype(np.float64)), steps * spacing + 1e-12)

@@ -54,6 +54,7 @@ derivative is the exact :math:`\tfrac{2}{\sqrt\pi} e^{-x^2}`.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
@@ -99,6 +100,22 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _float32_inside(fn):
+    """``fn`` computed in float32 for a float16 ``x``, its result rounded back to float16 (gradient too, through
+    the casts): PyTorch's CPU kernels, which Keras 3 calls on torch, compute half-precision activations in float32
+    the same way. Step by step in float16, ``gelu(-5)`` lost every digit (``1 + erf(x / sqrt 2)`` cancels) and the
+    gradient of ``sigmoid`` or ``softmax`` was off by hundreds of float16 steps (found by a tester)."""
+
+    @functools.wraps(fn)
+    def computed(x, *args, **kwargs):
+        x = _t(x)
+        if dtype_name(x.dtype) != "float16":
+            return fn(x, *args, **kwargs)
+        return fn(x.astype("float32"), *args, **kwargs).astype("float16")
+
+    return computed
 
 
 def _floating(x):
@@ -280,6 +297,7 @@ def leaky_relu(x, negative_slope=0.2):
     return ops.where(x > 0.0, x, negative_slope * x)
 
 
+@_float32_inside
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
 
@@ -313,6 +331,7 @@ def selu(x):
     return SELU_SCALE * elu(x, SELU_ALPHA)
 
 
+@_float32_inside
 def gelu(x, approximate=False):
     """Gaussian error linear unit ``x * Phi(x)``: exact with erf (default), or the tanh approximation.
 
@@ -330,6 +349,7 @@ def gelu(x, approximate=False):
     return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
 
 
+@_float32_inside
 def silu(x):
     """Sigmoid linear unit (swish): ``x * sigmoid(x)``.
 
@@ -377,6 +397,7 @@ def tanh(x):
     return _t(x).tanh()
 
 
+@_float32_inside
 def softplus(x):
     """``log(1 + exp(x))``, stable for any ``x`` (a primitive whose derivative is ``sigmoid(x)``).
 
@@ -400,6 +421,7 @@ def softsign(x):
     return x / (x.abs() + 1.0)
 
 
+@_float32_inside
 def log_softmax(x, axis=-1):
     """``x - log(sum(exp(x)))`` along ``axis`` (an int), stable for any ``x``.
 
@@ -412,6 +434,7 @@ def log_softmax(x, axis=-1):
     return nn.log_softmax(_t(x), axis=axis)
 
 
+@_float32_inside
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int), computed as ``exp(log_softmax(x))``: stable for any ``x``.
 

@@ -521,7 +521,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (1.0 - out * out)
+        return _in_float32(ctx.xp, lambda g, y: g * (1.0 - y * y), grad, out)
 
 
 @register_op("sigmoid", samples=_unary_samples(), special_points=unary_special_points())
@@ -531,16 +531,28 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        a = float_input(xp, a)
-        e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
-        out = xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        out = _in_float32(xp, lambda x: stable_sigmoid(xp, x), float_input(xp, a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * out * (1.0 - out)
+        return _in_float32(ctx.xp, lambda g, s: g * s * (1.0 - s), grad, out)
+
+
+def stable_sigmoid(xp, a):
+    e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
+    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _in_float32(xp, formula, *arrays):
+    """``formula(*arrays)``, computed in float32 when the first array is float16 and rounded back once, as PyTorch's
+    CPU kernels compute half precision (from the float16 values they are given: a backward works from the saved,
+    rounded output); step by step in float16, sigmoid's gradient was off by hundreds of float16 steps."""
+    if dtype_name(arrays[0].dtype) != "float16":
+        return formula(*arrays)
+    return xp.astype(formula(*(xp.astype(a, xp.float32) for a in arrays)), xp.float16)
 
 
 @register_op("relu", samples=_unary_samples(), special_points=unary_special_points())

@@ -29,12 +29,13 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import axis_index
-from .elementwise import binary_special_points, float_input, unary_special_points, unbroadcast
-
-
-def _stable_sigmoid(xp, a):
-    e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
-    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+from .elementwise import (
+    binary_special_points,
+    float_input,
+    stable_sigmoid,
+    unary_special_points,
+    unbroadcast,
+)
 
 
 def _softplus_samples(rng):
@@ -62,7 +63,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _stable_sigmoid(ctx.xp, a)
+        return grad * stable_sigmoid(ctx.xp, a)
 
 
 def _log_softmax_samples(rng):
@@ -172,7 +173,7 @@ class BinaryCrossentropyWithLogits(Function):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         sx, sy = ctx.shapes
-        return (unbroadcast(xp, grad * (_stable_sigmoid(xp, x) - y), sx) if need_x else None,
+        return (unbroadcast(xp, grad * (stable_sigmoid(xp, x) - y), sx) if need_x else None,
                 unbroadcast(xp, -grad * x, sy) if need_y else None)
 
 
