@@ -183,5 +183,18 @@ save(fig, "07_trained.png")
 
 # %% [markdown]
 # The transposed stack's response to a constant wobbles with period 4: the checkerboard, learned. The
-# resize-convolution's response is flat away from the ends. Exercises: `tinygradconv.exercises.EXERCISES["07"]`
-# (see the Exercises page).
+# resize-convolution's response is flat away from the ends.
+
+# %% [markdown]
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Overlap counts.** Write `fn(input_length, kernel_size, strides)` returning how many input steps reach
+#    each output step of a `"valid"` transposed convolution. Check it with
+#    `tinygradconv.exercises.check_overlap_counts(fn)`.
+# 2. **Resize-convolution overlap.** Write `fn(input_length, size, kernel_size)`: the same count for
+#    `UpSampling1D(size)` followed by `Conv1D(kernel_size, padding="same")`. Check it with
+#    `tinygradconv.exercises.check_resize_overlap(fn)`.

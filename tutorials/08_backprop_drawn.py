@@ -142,5 +142,14 @@ save(fig, "08_gradient_as_transpose.png")
 tg.config.set_floatx("float32")
 
 # %% [markdown]
-# Exercises: `tinygradconv.exercises.EXERCISES["08"]` (see the Exercises page): write the input gradient of
-# `conv1d` yourself and let the checker find your first mistake.
+# ## Exercises
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
+# value received). The solutions are on the docs' Exercises page, folded away.
+#
+# 1. **Backprop through conv1d.** Write `fn(g, w, strides, input_length)` returning $\partial L/\partial x$ of a
+#    `"valid"` `conv1d`, given the output gradient `g`. Check it with
+#    `tinygradconv.exercises.check_conv1d_input_gradient(fn)`.
+# 2. **The kernel gradient of conv1d.** Write `fn(x, g, kernel_size, strides)` returning $\partial L/\partial w$.
+#    Check it with `tinygradconv.exercises.check_conv1d_kernel_gradient(fn)`.
