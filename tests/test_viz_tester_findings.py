@@ -122,6 +122,66 @@ def test_a_branch_layer_draws_its_own_connections_and_the_title_says_what_bracke
     assert fig.skips == [(0, 2), (1, 3)]
 
 
+def _suptitle(fig):
+    return fig._suptitle.get_text().replace("\n", " ")
+
+
+def test_a_multichannel_model_says_its_channels_are_not_drawn():
+    """The picture is the time-step connectivity, the same for every channel pair: a model with several channels
+    says so (found by a teacher: Conv1D(3, ...) -> Conv1DTranspose(4, ...) was drawn as a one-channel model)."""
+    note = "channels not drawn: every channel pair connects the same steps"
+    model = Sequential([Conv1D(3, 3, padding="same"), Conv1DTranspose(4, 3, strides=2)])
+    assert note in _suptitle(viz.plot_model_connectivity(model, 5))
+    x = tg.layers.Input((None, 2))                  # two input channels, no convolution
+    assert note in _suptitle(viz.plot_model_connectivity(tg.models.Model(x, UpSampling1D(2)(x)), 5))
+    wide = Sequential([Conv1DTranspose(2, 3, strides=2, padding="same"), Conv1DTranspose(1, 4, strides=2)])
+    fig = viz.plot_model_connectivity(wide, 16)     # the path-count matrix
+    assert not fig.layer_by_layer and note in fig.axes[0].get_title().replace("\n", " ")
+    one = Sequential([Conv1D(1, 3, padding="same"), Conv1DTranspose(1, 3, strides=2)])
+    assert "channel" not in _suptitle(viz.plot_model_connectivity(one, 5))
+
+
+@pytest.mark.parametrize("kind, kwargs, rule", [
+    ("conv1d_transpose", {"strides": 2, "output_padding": 2}, "output_padding must be smaller than strides"),
+    ("conv1d_transpose", {"strides": 1, "output_padding": 1}, "output_padding must be smaller than strides"),
+    ("conv1d_transpose", {"strides": 2, "dilation_rate": 2}, "strides > 1 with dilation_rate > 1 is not allowed"),
+    ("conv1d", {"strides": 2, "dilation_rate": 2}, "strides > 1 with dilation_rate > 1 is not allowed"),
+])
+def test_a_setting_the_keras_layer_refuses_is_drawn_with_a_note(kind, kwargs, rule):
+    """The op computes it (as keras.ops); the layer refuses it: the picture says which rule."""
+    ax = viz.plot_connectivity(kind, 5, 3, **kwargs)
+    title = ax.get_title().replace("\n", " ")
+    layer = "Conv1D" if kind == "conv1d" else "Conv1DTranspose"
+    assert f"the Keras {layer} layer would refuse this setting" in title and rule in title
+    assert rule in ax.get_title().split("\n")                    # the rule whole, on its own line
+    assert figure_problems(ax.figure) == []
+    fig = viz.plot_conv_matrix(kind, 5, 3, **kwargs)
+    assert rule in fig._suptitle.get_text().split("\n")
+    if kind == "conv1d_transpose":                  # the GIF's frames say it too
+        assert figure_problems(fig) == []           # (conv1d's 1×5 matrix here has its own, older, layout problem)
+        anim = viz.animate_transposed_conv(4, 3, **kwargs)
+        for frame in (0, 5):
+            anim._func(frame)
+            assert rule in anim.figure.axes[0].get_title().split("\n")
+
+
+@pytest.mark.parametrize("kind, kwargs", [("conv1d_transpose", {"strides": 2, "output_padding": 1}),
+                                          ("conv1d_transpose", {"dilation_rate": 2, "output_padding": 0}),
+                                          ("conv1d", {"strides": 2, "padding": "same"})])
+def test_a_setting_the_keras_layer_accepts_has_no_note(kind, kwargs):
+    assert "refuse" not in viz.plot_connectivity(kind, 5, 3, **kwargs).get_title()
+
+
+def test_the_command_line_picture_notes_what_the_keras_layer_refuses(tmp_path, monkeypatch):
+    from tinygradconv.__main__ import main
+    from tinygradconv.viz import connectivity
+
+    titles = []
+    monkeypatch.setattr(connectivity, "_save", lambda fig, path: titles.append(fig.axes[0].get_title()))
+    assert main(["connectivity", "--strides", "2", "--output-padding", "2", "-o", str(tmp_path / "c.png")]) == 0
+    assert "output_padding must be smaller than strides" in titles[0].split("\n")
+
+
 # ------------------------------------------------------------------------------------------ readability
 def _counts_inside_cells(fig):
     ax = fig.axes[0]
@@ -152,6 +212,15 @@ def test_a_plain_savefig_keeps_the_whole_diagram():
     ax = viz.plot_connectivity("conv1d_transpose", 3, 3, strides=2, padding="same")
     assert figure_problems(ax.figure) == []         # as saved by fig.savefig(path), no bbox_inches
     assert len(ax.get_legend().get_texts()) == 9
+
+
+@pytest.mark.parametrize("kind, kwargs", [("conv1d", {"strides": 2, "padding": "same"}),
+                                          ("conv1d", {"strides": 2, "dilation_rate": 2})])
+def test_a_narrow_diagram_keeps_its_title_inside_a_plain_savefig(kind, kwargs):
+    """A few cells on the 6-inch minimum width: the first layout pass left the cells as wide as the figure and
+    pushed the title out of the top (a longer title, with the Keras note, made it worse)."""
+    ax = viz.plot_connectivity(kind, 5, 3, **kwargs)
+    assert figure_problems(ax.figure) == []
 
 
 def test_in_stacked_axes_the_legend_stays_in_its_own_axes():
@@ -195,3 +264,65 @@ def test_bad_arguments_are_named(call, error, words, tmp_path, monkeypatch):
     with pytest.raises(error, match=words.replace("(", r"\(")):
         call()
     assert not list(tmp_path.iterdir())
+
+
+def _row_names_and_cells(fig):
+    """``[(the row's name, the extent of its name, the extent of its first cell)]``, top row first."""
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    cells = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+    rows = []
+    for tick, y in zip(ax.yaxis.get_major_ticks(), ax.get_yticks()):
+        first = min((c for c in cells if abs(c.get_y() + c.get_height() / 2 - y) < 0.01), key=lambda c: c.get_x())
+        rows.append((tick.label1.get_text(), _extent(tick.label1, fig), _extent(first, fig)))
+    return rows[::-1]
+
+
+@pytest.mark.parametrize("layers, length", [
+    ([Conv1DTranspose(1, 4, strides=3, padding="same", output_padding=1), Conv1DTranspose(1, 3, dilation_rate=2)], 3),
+    ([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)], 4),          # tutorial 07's picture
+    ([Conv1D(1, 3, strides=2, padding="same"), UpSampling1D(2), Conv1D(1, 2, padding="causal")], 6),
+])
+def test_each_row_name_sits_next_to_its_own_cells(layers, length):
+    """A row narrower than the widest one is centred: its name stood at the far left, cells away from it, and the
+    left part of the figure was empty (found by a teacher)."""
+    fig = viz.plot_model_connectivity(Sequential(layers), length)
+    for name, label, cell in _row_names_and_cells(fig):
+        gap = cell.x0 - label.x1
+        assert 0 <= gap < cell.width, f"row {name!r}: its name is {gap:.0f} px left of its first cell"
+    assert figure_problems(fig) == []
+
+
+def test_skip_rows_name_sits_next_to_their_cells_too():
+    fig = viz.plot_connectivity(_skip_model(), 6)
+    for name, label, cell in _row_names_and_cells(fig):
+        assert 0 <= cell.x0 - label.x1 < cell.width, name
+    assert figure_problems(fig) == []
+
+
+def test_titles_wrap_between_layer_descriptions_not_inside_one():
+    """"Conv1DTranspose(k=3,⏎s=1, d=2)": a line break inside a layer's description (found by a teacher)."""
+    model = Sequential([Conv1DTranspose(1, 4, strides=3, padding="same", output_padding=1),
+                        Conv1DTranspose(1, 3, strides=1, dilation_rate=2)])
+    described = ["Conv1DTranspose(k=4, s=3, same, output_padding=1) ->", "Conv1DTranspose(k=3, s=1, d=2)"]
+    for ax in (viz.plot_receptive_field(model, 3, 5), viz.plot_overlap_counts(model, 3)):
+        lines = ax.get_title().split("\n")
+        assert all(any(line.startswith(text) or line.endswith(text) for line in lines) for text in described), lines
+        assert all(line.count("(") == line.count(")") for line in lines), lines
+    deep = Sequential([Conv1DTranspose(1, 5, strides=2, padding="same") for _ in range(4)])
+    title = viz.plot_model_connectivity(deep, 4).axes[0].get_title()       # the path-count matrix
+    assert "path-count matrix P[n, j]" in title and title.count("Conv1DTranspose(k=5, s=2, same)") == 4
+
+
+def test_in_the_path_count_matrix_one_path_is_not_white_and_the_colour_bar_label_matches_the_text():
+    deep = Sequential([Conv1DTranspose(1, 5, strides=2, padding="same") for _ in range(4)])
+    fig = viz.plot_model_connectivity(deep, 4)
+    assert not fig.layer_by_layer
+    image = fig.axes[0].images[0]
+    assert image.get_array().max() == 20
+    one, none = image.cmap(image.norm(1.0)), image.cmap(image.norm(-1.0))   # no path: drawn as -1, "under"
+    assert none[:3] == (1.0, 1.0, 1.0)
+    assert 1.0 - min(one[:3]) > 0.15, f"a cell with one path is almost white: {one}"
+    bar_label = fig.axes[1].yaxis.label
+    assert "white: none" in bar_label.get_text()
+    assert bar_label.get_fontsize() == fig.axes[0].xaxis.label.get_fontsize() == 8

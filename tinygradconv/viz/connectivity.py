@@ -102,6 +102,23 @@ class ConvSetting:
             text += f", output_padding={self.output_padding!r}"
         return text + f", dilation_rate={self.dilation_rate})"
 
+    def keras_note(self) -> str:
+        """``""`` when the Keras layer accepts this setting; else a sentence naming the rule it breaks (the op, as
+        ``keras.ops``, computes it; see docs/keras_compatibility.md).
+
+        >>> conv_setting("conv1d_transpose", 5, 3, strides=2, output_padding=2).keras_note()
+        'the Keras Conv1DTranspose layer would refuse this setting: output_padding must be smaller than strides'
+        """
+        rules = []
+        if self.output_padding is not None and self.output_padding >= self.strides:
+            rules.append("output_padding must be smaller than strides")
+        if self.strides > 1 and self.dilation_rate > 1:
+            rules.append("strides > 1 with dilation_rate > 1 is not allowed")
+        if not rules:
+            return ""
+        layer = "Conv1D" if self.kind == "conv1d" else "Conv1DTranspose"
+        return f"the Keras {layer} layer would refuse this setting: {'; '.join(rules)}"
+
 
 def _layer_kind(layer):
     names = [cls.__name__ for cls in type(layer).__mro__]
@@ -394,6 +411,22 @@ def _split(text, separator, depth_allowed):
     return units
 
 
+def _keras_lines(st, chars) -> list:
+    """The lines that say which rule of the Keras layer this setting breaks (none when the layer accepts it), each
+    rule whole on its line when it fits."""
+    note = st.keras_note()
+    if not note:
+        return []
+    head, rules = note.split(": ", 1)
+    return [textwrap.fill(f"{head} (the op allows it):", chars), wrap_formula(rules, chars)]
+
+
+def _keras_height(st, width) -> float:
+    """Inches for the lines of :func:`_keras_lines` in a title ``width`` inches wide (9-point text)."""
+    lines = "\n".join(_keras_lines(st, int(width * 72 / (0.6 * 9))))
+    return 0.16 * (lines.count("\n") + 1) if lines else 0.0
+
+
 def _formula(st) -> str:
     L, s, ke, op, n = st.input_length, st.strides, st.k_eff, st.output_padding, st.output_length
     if st.kind == "conv1d":
@@ -600,7 +633,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
-    axes[0].set_title(wrap_formula(st.describe(), chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
+    axes[0].set_title("\n".join([wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)]
+                                 + _keras_lines(st, chars)), fontsize=9)
     # a given Axes on a figure without a layout engine: nothing makes room for a legend below it
     inside = ax is not None and ax.figure.get_layout_engine() is None
     legend_rows = _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped), inside, ax is None)
@@ -611,6 +645,10 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         row_h = 3.2 * min(0.42, (fig.get_figwidth() - 0.3) / (x1 - x0)) + 0.1    # the cells' height in inches
         fig.set_size_inches(fig.get_figwidth(), 0.3 + 0.19 * title_lines + row_h * len(axes)
                             + 0.2 * legend_rows + 0.3 * bool(skipped))
+        # lay it out once now: from the initial (full-figure) Axes box, the constrained layout's first pass can
+        # leave the equal-aspect cells as wide as the figure and push a tall title out of it; the next pass, the
+        # one any savefig or display runs, starts from a laid-out box and keeps the title and legend inside
+        fig.draw_without_rendering()
     return axes[0]
 
 
@@ -805,7 +843,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         width = max(7.5, cell * (n_short + n_long) + 3.5)
         # the cell size the layout will give: the width less the tick labels (and the colour bar)
         cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
-        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3),
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3 + _keras_height(st, width)),
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
         fig = ax[0].figure
@@ -831,7 +869,8 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
     weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
     fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
-                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]), fontsize=9)
+                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)] + _keras_lines(st, chars)),
+                 fontsize=9)
     return fig
 
 
@@ -947,7 +986,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     inch = min(0.55, 10.0 / (frame_len + 4))
     if ax is None:
         width = max(6.5, inch * (frame_len + 4))
-        fig = pyplot().figure(figsize=(width, 0.9 + 4.6 * width / (frame_len + 4)), layout="constrained")
+        fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + 4.6 * width / (frame_len + 4)),
+                              layout="constrained")
         ax = fig.add_subplot()
     else:
         ax = new_axes(ax, None)
@@ -1007,7 +1047,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                      f"values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        ax.set_title(textwrap.fill(title, chars) + "\n" + wrap_formula(_formula(st), chars), fontsize=9)
+        ax.set_title("\n".join([textwrap.fill(title, chars), wrap_formula(_formula(st), chars)]
+                               + _keras_lines(st, chars)), fontsize=9)
         # the legend names what this frame draws: the colour scale while scattering; in the last frame only the
         # counts of the kept cells that received something, then "cropped" and "bias only" when there are any
         if final:

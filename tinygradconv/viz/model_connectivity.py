@@ -39,7 +39,7 @@ from ..layers.input_layer import InputLayer
 from ..tensor import Tensor
 from ._mpl import new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
-from .graph import wrap_title
+from .connectivity import wrap_formula
 
 __all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
            "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
@@ -51,6 +51,48 @@ ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU
 MAX_LAYER_CELLS = 40
 """The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+
+
+def _wrap_title(title, width_inches, fontsize=9):
+    """``title`` with each line wrapped to fit ``width_inches`` at ``fontsize`` points (about 0.6 em a character),
+    breaking only at spaces outside the brackets that follow a name: a layer description such as
+    ``Conv1DTranspose(k=3, s=1, d=2)`` stays whole, and a ``->`` between two stays at the end of its line (an aside
+    in brackets after a space wraps as words). A description longer than a line is broken after its commas.
+
+    >>> print(_wrap_title("Conv1D(k=3, s=1) -> Conv1DTranspose(k=3, s=1, d=2) -> UpSampling1D(2)", 4.0))
+    Conv1D(k=3, s=1) ->
+    Conv1DTranspose(k=3, s=1, d=2) -> UpSampling1D(2)
+    """
+    chars = max(12, int(width_inches * 72 / (fontsize * 0.62)))
+    wrapped = []
+    for line in title.split("\n"):
+        words, opened, word = [], [], ""
+        for char in line:         # the words: split at the spaces outside a name's brackets, "Conv1D(...)", "P[...]"
+            if char in "([{":
+                opened.append(bool(word) and (word[-1].isalnum() or word[-1] == "_"))
+            elif char in ")]}" and opened:
+                opened.pop()
+            if char == " " and not any(opened):
+                if word == "->" and words:              # an arrow ends its line
+                    words[-1] += " ->"
+                elif word:
+                    words.append(word)
+                word = ""
+            else:
+                word += char
+        words.append(word)
+        out = [""]
+        for word in words:
+            if not out[-1]:
+                out[-1] = word
+            elif len(out[-1]) + 1 + len(word) <= chars:
+                out[-1] += " " + word
+            else:
+                out.append(word)
+        # a word (a layer description) longer than a line: after its commas
+        wrapped += [part for text in out for part in (wrap_formula(text, chars).split("\n")
+                                                       if len(text) > chars else [text])]
+    return "\n".join(wrapped)
 
 
 def _axes(ax, figsize):
@@ -405,8 +447,8 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
     ax.set_ylabel("paths reaching it")
     inside = counts[len(counts) // 4: len(counts) - len(counts) // 4] if counts.size >= 4 else counts
     name = label or _describe(model_or_layer, kwargs)
-    ax.set_title(wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})",
-                            ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+    ax.set_title(_wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})",
+                             ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
     return ax
@@ -558,16 +600,20 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     rows = len(shown)
     labels = [_row_label(steps, k, functional) if not copy else f"({_row_name(steps, k)} again)"
               for k, copy in reversed(shown)]
-    label_width = 0.07 * max(len(label) for label in labels)        # inches, at 8 pt
+
+    def left(k):
+        return (widest - lengths[k]) / 2
+
+    # each row's name sits just left of its own first cell: the room it needs left of the widest row, in inches
+    # (8 pt, about 0.07 inch a character; 0.3 inch a cell)
+    label_width = max(0.07 * len(label) - 0.3 * left(k) for label, (k, _) in zip(labels, reversed(shown)))
     if fig is None:
-        fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + label_width + 0.3 * widest + 0.25 * len(brackets))),
+        fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + max(label_width, 0.0) + 0.3 * widest
+                                                + 0.25 * len(brackets))),
                                   1.0 + (1.05 if rows < 8 else 0.75) * rows), layout="constrained")
     ax = fig.subplots()
     counts = [p.sum(axis=1) for p in paths]
     fontsize = 7 if widest > 24 or max(c.max() for c in counts) >= 100 else 8
-
-    def left(k):
-        return (widest - lengths[k]) / 2
 
     cells = []                                                # (count Text, its Rectangle)
     for r, (k, copy) in enumerate(shown):
@@ -601,7 +647,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
                 linewidth=1.2)
         ax.annotate("", xy=(left(k_to) + lengths[k_to] - 0.4, y_to), xytext=(x, y_to),
                     arrowprops={"arrowstyle": "-|>", "color": "#c44e52", "linewidth": 1.2})
-    # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells
+    # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells. Each
+    # is moved to just left of its row's first cell, so a narrow (centred) row is not left far from its name
     ax.set_yticks(range(rows), labels, fontsize=8)
     ax.tick_params(axis="y", length=0)
     ax.set_xticks([])
@@ -609,25 +656,49 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
     ax.set_ylim(-0.6, rows - 0.4)
+    x0, x1 = ax.get_xlim()
+    for tick, (k, _) in zip(ax.yaxis.get_major_ticks(), reversed(shown)):
+        tick.label1.set_x((left(k) - 0.6 - x0) / (x1 - x0))           # in Axes coordinates
     title = f"paths through the {'graph' if functional else 'stack'}: a cell's number counts the paths from the " \
             f"input to it"
     if brackets:
         title += "; red brackets: an input taken from a row further up"
     if copies:
         title += " (a dashed row repeats it above the layer that reads it)"
+    if _several_channels(model):
+        title += f"; {_CHANNELS_NOTE}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
-    fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     rounded, left_out = _fit_counts(fig, cells)
     if rounded:
         title += "; a count too long for its cell is rounded: 1.2e5 = 120 000"
     if left_out:
         title += "; counts too long for the narrow cells are not written (fig.path_matrix has the last row's)"
     if rounded or left_out:
-        fig.suptitle(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+        fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     fig.path_matrix = paths[-1]
     fig.skips = skips
     fig.layer_by_layer = True
     return fig
+
+
+_CHANNELS_NOTE = "channels not drawn: every channel pair connects the same steps"
+
+
+def _several_channels(model):
+    """Whether a signal in ``model`` has more than one channel: an input with several channels (when the model
+    knows its input shape), or a convolution (nested models included) with several filters or input channels."""
+    shape = getattr(model, "input_shape", None)
+    if isinstance(shape, tuple) and len(shape) == 3 and (shape[3 - _steps_axis(model)] or 1) > 1:
+        return True
+    for layer in model_layers(model):
+        if _kind(layer) == "Model" and _several_channels(layer):
+            return True
+        if _kind(layer) in CONVOLUTIONS:
+            kernel = getattr(layer, "kernel", None)                   # (k, in, out) or (k, out, in), once built
+            if layer.filters > 1 or (kernel is not None and max(kernel.shape[1:]) > 1):
+                return True
+    return False
 
 
 def _plot_path_matrix(model, matrix, widest, skips, fig=None):
@@ -641,11 +712,12 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
         fig = plt.figure(figsize=(7.5, min(6.5, 2.4 + 0.12 * n_out)), layout="constrained")
     ax = fig.subplots()
     top = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
-    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.0, 0.85, 256)))
-    cmap.set_under("#ffffff")
+    # one path is already a clear light blue, well apart from the white of no path
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.25, 0.95, 256))).with_extremes(under="#ffffff")
     image = ax.imshow(np.where(matrix > 0, matrix, -1.0), cmap=cmap, vmin=0.5 if top >= 1 else 0.0, vmax=top,
                       aspect="auto", interpolation="nearest")           # cells as wide as the page allows
-    bar = fig.colorbar(image, ax=ax, shrink=0.8, label="paths from input step j to output step n\n(white: none)")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("paths from input step j to output step n\n(white: none)", fontsize=8)
     bar.ax.tick_params(labelsize=8)
     bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("input step j", fontsize=8)
@@ -655,7 +727,9 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     ax.tick_params(labelsize=8)
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
-    ax.set_title(wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
+    if _several_channels(model):
+        title += f"; {_CHANNELS_NOTE}"
+    ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
     fig.path_matrix = matrix
     fig.skips = skips
     fig.layer_by_layer = False
@@ -703,8 +777,8 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
     span = _steps_text(seen)
-    ax.set_title(wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
-                            f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+    ax.set_title(_wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
+                             f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
     ax.yaxis.get_major_locator().set_params(integer=True)
