@@ -601,7 +601,40 @@ def test_input_and_output_of_a_dict_model_are_dicts_as_keras():
     model = models.Model({"z": a, "y": b}, {"out": out})
     assert model.input == {"z": a, "y": b} and list(model.input) == ["z", "y"]
     assert model.output == {"out": out}
-    assert model.inputs == [a, b] and model.outputs == [out]          # the flat lists stay lists, as in Keras
+    assert model.inputs == [b, a] and model.outputs == [out]    # flat lists in sorted-key order, as Keras flattens
+
+
+def _unsorted_dict_model(lib):
+    a, b = lib.layers.Input((4,), name="a"), lib.layers.Input((3,), name="b")
+    h = lib.layers.Dense(4, name="h")(lib.layers.Concatenate(name="c")([a, b]))
+    return lib.Model({"z": a, "y": b}, {"reg": lib.layers.Dense(2, name="reg")(h),
+                                        "cls": lib.layers.Dense(3, name="cls")(h)})
+
+
+def test_dict_keys_out_of_alphabetical_order_order_layers_and_weights_as_keras(tmp_path):
+    """Found by a Keras user: with outputs {"reg": ..., "cls": ...} the layers were [.., reg, cls] where Keras has
+    [.., cls, reg] (it flattens a dict in sorted-key order), so weights moved between Keras and here by
+    get_weights/set_weights, .weights.h5 or .keras landed in the wrong layers, silently."""
+    keras = _keras()
+    theirs, ours = _unsorted_dict_model(keras), _unsorted_dict_model(_Lib)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    assert [t._keras_history[0].name for t in ours.inputs] == [t._keras_history[0].name for t in theirs.inputs]
+    assert list(ours.input) == list(theirs.input) == ["z", "y"]
+    ours.set_weights(theirs.get_weights())
+    x = {"z": np.ones((2, 4), "float32"), "y": np.arange(6, dtype="float32").reshape(2, 3)}
+    expected, got = theirs.predict(x, verbose=0), ours.predict(x)
+    assert list(got) == list(expected) == ["cls", "reg"]
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6)
+    pytest.importorskip("h5py", reason="h5py reads and writes .keras and .weights.h5 files")
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0)["reg"],
+                               expected["reg"], rtol=1e-5, atol=1e-6)
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    again = _unsorted_dict_model(_Lib)
+    again.load_weights(tmp_path / "theirs.weights.h5")
+    np.testing.assert_allclose(again.predict(x)["cls"], expected["cls"], rtol=1e-5, atol=1e-6)
+    assert ours.get_config()["output_layers"] == theirs.get_config()["output_layers"]   # the order as written
 
 
 def test_a_dict_input_model_refuses_a_list_as_keras():

@@ -52,6 +52,12 @@ def _flatten(tensors, argument):
     return items
 
 
+def _in_given_order(sorted_keys, values, given_keys):
+    """``{key: value}`` from keys in sorted order and their values, written in the order the user gave the keys."""
+    by_key = dict(zip(sorted_keys, values))
+    return {key: by_key[key] for key in given_keys}
+
+
 def map_graph(inputs, outputs):
     """``(nodes, layers)`` of the graph from ``inputs`` to ``outputs``, in Keras' order.
 
@@ -116,11 +122,15 @@ class FunctionalMixin:
     """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
 
     def _init_graph(self, inputs, outputs):
-        # dicts (as Keras): data, losses and predictions are then keyed by the dict's keys
-        self._input_keys = list(inputs) if isinstance(inputs, dict) else None
-        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
-        inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
-        outputs = list(outputs.values()) if isinstance(outputs, dict) else outputs
+        # dicts (as Keras): data, losses and predictions are then keyed by the dict's keys. Keras flattens a dict in
+        # sorted-key order: model.inputs/outputs, model.layers (so weight files) and predict's dict follow it, while
+        # model.input/output and the config keep the order the dict was written in
+        self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
+        self._output_keys = sorted(outputs) if isinstance(outputs, dict) else None
+        self._given_keys = (list(inputs) if isinstance(inputs, dict) else None,
+                            list(outputs) if isinstance(outputs, dict) else None)
+        inputs = [inputs[k] for k in self._input_keys] if isinstance(inputs, dict) else inputs
+        outputs = [outputs[k] for k in self._output_keys] if isinstance(outputs, dict) else outputs
         self._nested_inputs = isinstance(inputs, (list, tuple))
         self._nested_outputs = isinstance(outputs, (list, tuple))
         self._inputs = _flatten(inputs, "inputs")
@@ -159,7 +169,7 @@ class FunctionalMixin:
         """The symbolic input (a list of them for a model with several inputs, a dict for a model built from one),
         as Keras' ``Model.input``."""
         if self._input_keys:
-            return dict(zip(self._input_keys, self._inputs))
+            return _in_given_order(self._input_keys, self._inputs, self._given_keys[0])
         return self.inputs if self._nested_inputs else self._inputs[0]
 
     @property
@@ -167,7 +177,7 @@ class FunctionalMixin:
         """The symbolic output (a list of them for a model with several outputs, a dict for a model built from
         one), as Keras' ``Model.output``."""
         if self._output_keys:
-            return dict(zip(self._output_keys, self._outputs))
+            return _in_given_order(self._output_keys, self._outputs, self._given_keys[1])
         return self.outputs if self._nested_outputs else self._outputs[0]
 
     @property
@@ -320,10 +330,10 @@ class FunctionalMixin:
         inputs = [self._node_key(t) for t in self._inputs]
         outputs = [self._node_key(t) for t in self._outputs]
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
-                "input_layers": (dict(zip(self._input_keys, inputs)) if self._input_keys
+                "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0]) if self._input_keys
                                  else inputs if self._nested_inputs else inputs[0]),
-                "output_layers": (dict(zip(self._output_keys, outputs)) if self._output_keys
-                                  else outputs if self._nested_outputs else outputs[0])}
+                "output_layers": (_in_given_order(self._output_keys, outputs, self._given_keys[1])
+                                  if self._output_keys else outputs if self._nested_outputs else outputs[0])}
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -635,7 +645,8 @@ class Functional(FunctionalMixin, Model):
         if self._input_keys and len(self._input_keys) > 1 and isinstance(data, (list, tuple)) \
                 and not isinstance(data, Columns):
             raise ValueError(f"Model '{self.name}' was built with a dict of inputs, so its data must be a dict with "
-                             f"the keys {self._input_keys}. Received a {type(data).__name__} of {len(data)} arrays")
+                             f"the keys {self._given_keys[0]}. Received a {type(data).__name__} of {len(data)} "
+                             "arrays")
 
     def _y(self, y):
         return _columns(y, self._outputs, "y", self._output_names())
