@@ -341,7 +341,10 @@ def test_non_trainable_layers_are_not_updated(data):
     assert all(weight.grad is None for weight in model.weights)  # no gradient left behind, frozen or not
 
 
-def test_trainable_changes_apply_at_the_next_fit(data):
+def test_trainable_changes_apply_at_the_next_step_as_keras_on_torch(data):
+    """Keras 3 on torch reads the trainable variables at every step: a layer frozen by a callback at the end of
+    epoch 1 is not trained in epoch 2 (checked with Keras: "epoch2 trained: False"), and unfreezing it trains it
+    again."""
     x, y, w, b = data
     layer = Linear(2, w, b)
     model = Sequential([layer])
@@ -350,10 +353,30 @@ def test_trainable_changes_apply_at_the_next_fit(data):
     freeze = tg.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: (snapshots.append(layer.get_weights()[0]), setattr(layer, "trainable", False)))
     model.fit(x, y, epochs=2, verbose=0, callbacks=[freeze])
-    assert not np.array_equal(snapshots[1], snapshots[0])  # still trained during the epoch after freezing
-    after = layer.get_weights()[0]
+    np.testing.assert_array_equal(snapshots[1], snapshots[0])      # frozen from the next step on
+    layer.trainable = True
     model.fit(x, y, epochs=1, verbose=0)
-    np.testing.assert_array_equal(layer.get_weights()[0], after)  # frozen from the next fit on
+    assert not np.array_equal(layer.get_weights()[0], snapshots[1])
+
+
+def test_a_layer_unfrozen_inside_a_frozen_model_trains_as_keras():
+    """Found by a Keras user: inner.trainable = False, then inner.get_layer("i1").trainable = True: Keras 3 trains
+    i1 (4 trainable weights in the outer model: i1's and the head's), tinygradconv trained only the head (2)."""
+    from tinygradconv import layers as L
+    from tinygradconv import models as M
+
+    x = L.Input((4,))
+    inner = M.Sequential([L.Input((4,)), L.Dense(3, name="i1"), L.Dense(3, name="i2")], name="inner")
+    model = M.Model(x, L.Dense(1, name="head")(inner(x)))
+    inner.trainable = False
+    inner.get_layer("i1").trainable = True
+    assert [w.name for w in model.trainable_weights] == ["i1/kernel", "i1/bias", "head/kernel", "head/bias"]
+    assert inner.trainable_weights == []          # the frozen layer itself still lists none, as Keras
+    model.compile(SGD(0.1), "mse")
+    before = {layer.name: layer.get_weights()[0] for layer in inner.layers}
+    model.fit(np.ones((4, 4)), np.zeros((4, 1)), verbose=0)
+    assert not np.array_equal(inner.get_layer("i1").get_weights()[0], before["i1"])
+    np.testing.assert_array_equal(inner.get_layer("i2").get_weights()[0], before["i2"])
 
 
 def test_get_and_set_weights_round_trip(data):

@@ -582,18 +582,16 @@ class Model(Layer):
         return self._logs()
 
     def _step_variables(self):
-        """The trainable weights, and the frozen ones that still receive gradients (weights of layers set
-        ``trainable = False``). Inside ``fit`` they are found once, on the first batch: as in Keras, a change of
-        ``trainable`` takes effect at the next ``fit``."""
+        """The trainable weights, and the frozen ones that still receive gradients (all of them when the model
+        itself is set ``trainable = False``). Inside ``fit`` the list of weights is found once, on the first batch;
+        their ``trainable`` flags are read at every step, so that a change takes effect at the next step, as in
+        Keras 3 on torch (a layer frozen by a callback at the end of an epoch is not trained in the next one)."""
         cache = getattr(self, "_step_cache", None)
-        if cache:
-            return cache["variables"], cache["frozen"]
-        variables = self.trainable_weights
-        ids = {id(w) for w in variables}
-        frozen = [w for w in self.weights if w.requires_grad and id(w) not in ids]
+        weights = cache["weights"] if cache else self.weights
         if cache is not None:
-            cache.update(variables=variables, frozen=frozen)
-        return variables, frozen
+            cache["weights"] = weights
+        flagged = [w for w in weights if w.requires_grad]
+        return (flagged, []) if self.trainable else ([], flagged)
 
     def test_step(self, x, y, sample_weight=None):
         """Accumulate the loss and metrics of a batch in inference mode; returns the running logs."""

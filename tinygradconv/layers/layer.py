@@ -70,6 +70,7 @@ class Layer:
         self._trainable = bool(trainable)     # no sub-layers yet: the property's setter has nothing to pass it to
         self.built = False
         self._own_weights: list[Tensor] = []
+        self._trainable_variables: list[Tensor] = []  # the weights created trainable: `trainable` switches them
         self._regularizers: list = []  # (weight, regularizer) pairs
         self._call_losses: list[Tensor] = []
         self.activity_regularizer = None
@@ -88,12 +89,15 @@ class Layer:
     def trainable(self) -> bool:
         """Whether the layer's weights are trained (and, for ``BatchNormalization``, whether ``training=True``
         uses batch statistics). Setting it sets every sub-layer's too, as Keras 3 does: a frozen model freezes all
-        its layers, nested ones included, and unfreezing it unfreezes them all."""
+        its layers, nested ones included, and unfreezing it unfreezes them all. As in Keras, the flag is kept on
+        each weight (``requires_grad``): a layer unfrozen inside a frozen model trains again."""
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        for weight in self._trainable_variables:     # those created trainable (not BN's moving statistics)
+            weight.requires_grad_(self._trainable)
         for layer in self._sublayers():
             layer.trainable = value
 
@@ -140,7 +144,10 @@ class Layer:
         init = initializers.get(initializer)
         value = init(shape, dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable), backend=self._backend)
+        # a weight created in a frozen layer is frozen too, until the layer is unfrozen (Keras' _track_variable)
+        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable) and self.trainable, backend=self._backend)
+        if trainable:
+            self._trainable_variables.append(weight)
         weight.name = f"{self.name}/{name}"
         weight.constraint = constraints.get(constraint)
         if regularizer is not None:
@@ -185,12 +192,12 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list:
+        """The weights the optimizer updates: none for a frozen layer; else every weight (its own and its
+        sub-layers') whose flag is on, as Keras 3 (a sub-layer unfrozen inside a frozen one counts again once the
+        outer layer is trainable)."""
         if not self.trainable:
             return []
-        out = [w for w in self._own_weights if w.requires_grad]
-        for layer in self._sublayers():
-            out.extend(layer.trainable_weights)
-        return out
+        return [w for w in self.weights if w.requires_grad]
 
     @property
     def non_trainable_weights(self) -> list:
@@ -323,7 +330,7 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
 
 
-_INTERNAL_LISTS = frozenset({"_own_weights", "_regularizers", "_call_losses"})
+_INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
 _training_cache: dict[type, bool] = {}
 
 
