@@ -440,7 +440,9 @@ def test_a_monitor_of_unknown_direction_fails_at_the_end_of_the_first_epoch(whic
 @pytest.mark.parametrize("which", [0, 1, 2])
 @pytest.mark.parametrize("monitor, metrics", [("nope", []), ("val_nope", []), ("mae", []), ("nope_loss", []),
                                               ("mean_absolute_error", ["mae"]), ("mae", ["mae"]),
-                                              ("val_loss", [])])
+                                              ("val_loss", []),
+                                              # a loss as a metric: minimised (found by a Keras user: it failed)
+                                              ("kl_divergence", ["kl_divergence"])])
 @pytest.mark.filterwarnings("ignore")
 def test_keras_fails_for_the_same_monitors(which, monitor, metrics, problem, tmp_path):
     keras = _keras()
@@ -472,3 +474,16 @@ def test_a_known_but_missing_monitor_warns_each_epoch_and_training_goes_on(probl
             history = model.fit(x, y, epochs=3, verbose=0, callbacks=[callback])
         assert len(history.history["loss"]) == 3
         assert sum("not available" in str(w.message) for w in record) == 3
+
+
+def test_a_loss_object_as_a_metric_is_monitored_as_minimised(problem):
+    """Found by a Keras user: EarlyStopping(monitor="huber_loss") with metrics=[losses.Huber()] raised "cannot
+    determine automatically whether that metric should be maximized or minimized"; Keras minimises a loss used as
+    a metric. Here the metric gets worse after epoch 1 (the learning rate diverges), so patience 0 stops at 2."""
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    model.compile(optimizer=SGD(learning_rate=3.0), loss=mse, metrics=[tg.losses.Huber()])
+    history = model.fit(x, y, epochs=5, verbose=0, callbacks=[tg.callbacks.EarlyStopping("huber_loss", patience=0)])
+    values = history.history["huber_loss"]
+    assert values[1] > values[0] and len(values) == 2
+

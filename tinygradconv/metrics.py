@@ -273,9 +273,13 @@ class MeanMetricWrapper(Mean):
     """
 
     def __init__(self, fn, name=None, **kwargs):
+        from . import losses
+
         self._fn, self._fn_kwargs = fn, kwargs
         # a loss object has the name Keras logs it under ("huber_loss"); a function its __name__
         super().__init__(name=name or getattr(fn, "name", None) or getattr(fn, "__name__", None))
+        if isinstance(fn, losses.Loss) or getattr(fn, "__module__", None) == losses.__name__:
+            self._direction = "down"    # a loss as a metric: lower is better (EarlyStopping's mode="auto", as Keras)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
