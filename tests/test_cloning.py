@@ -129,6 +129,22 @@ def test_clone_checks_its_arguments():
 
     clone = models.clone_model(Scaled(3.0))          # from its config, as Keras
     assert type(clone) is Scaled and clone.factor == 3.0
+
+    class Head(models.Model):
+        def __init__(self, units=2, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs)
+
+    built = Head()
+    built(np.ones((1, 3)))
+    clone = models.clone_model(built)     # built too, as Keras (found by a tester: set_weights failed on it)
+    assert clone.built and [w.shape for w in clone.weights] == [(3, 2), (2,)]
+    clone.set_weights(built.get_weights())
+    np.testing.assert_array_equal(clone.predict(np.ones((2, 3))), built.predict(np.ones((2, 3))))
     with pytest.raises(ValueError, match="only supported for Sequential models or functional models"):
         models.clone_model(Scaled(), clone_function=lambda layer: layer)
 
@@ -201,6 +217,11 @@ def test_json_errors_are_named():
         models.model_from_json("{bad")
     with pytest.raises(ValueError, match="expected a Keras model config"):
         models.model_from_json("[1, 2]")
+    a = layers.Input((2,), name="a")
+    config = json.loads(models.Model(a, layers.Dense(1, name="d")(a)).to_json())
+    config["config"]["output_layers"] = ["zzz", 0, 0]           # a bare KeyError: ('zzz', 0) before
+    with pytest.raises(ValueError, match=r"output_layers name \['zzz'\], which are not layers of the config"):
+        models.model_from_json(json.dumps(config))
     custom = {"class_name": "Sequential", "config": {"name": "s", "layers": [
         {"module": "my_layers", "class_name": "Mine", "config": {"name": "m"}, "registered_name": "Custom>Mine"}]}}
     with pytest.raises(ValueError, match="layer 'm' is a custom class 'Custom>Mine'"):
@@ -212,3 +233,12 @@ def test_json_errors_are_named():
 
     with pytest.raises(ValueError, match=r"Cannot save model .* as Keras JSON: only Sequential and functional"):
         Scaled().to_json()
+
+
+def test_a_sequential_input_batch_size_survives_json_as_keras():
+    """Found by a tester: Input((4,), batch_size=8) came back from to_json with input shape (None, 4)."""
+    keras = _keras()
+    model = models.Sequential([layers.Input((4,), batch_size=8), layers.Dense(2, name="d")])
+    assert models.model_from_json(model.to_json()).input_shape == (8, 4)
+    assert tuple(keras.models.model_from_json(model.to_json()).input_shape) == (8, 4)
+

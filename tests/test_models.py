@@ -897,6 +897,11 @@ def test_fit_class_weight_errors_as_keras():
         model.fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(4), verbose=0)
     with pytest.raises(TypeError, match="Expected a dict {class index: weight}"):
         model.fit(x, y, class_weight=[1.0, 2.0], verbose=0)
+    # one integer label per time step (found by a Keras user: weighted by the position of the largest label)
+    steps = models.Sequential([layers.Input((6, 2)), layers.Conv1D(3, 1, activation="softmax")])
+    steps.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"targets of shape \(4, 6\) are not one-hot rows"):
+        steps.fit(np.ones((4, 6, 2)), np.array([[0, 1, 2, 0, 1, 2]] * 4), class_weight={0: 1.0, 2: 3.0}, verbose=0)
     a = layers.Input((2,))
     two = models.Model(a, [layers.Dense(1)(a), layers.Dense(1)(a)])
     two.compile("sgd", "mse")

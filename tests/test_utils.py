@@ -50,3 +50,18 @@ def test_set_random_seed_seeds_python_numpy_and_tinygradconv_as_keras():
     assert all(a != b for a, b in zip(draws(), first))
     with pytest.raises(ValueError, match="seed"):
         utils.set_random_seed(-1)
+
+
+def test_to_categorical_needs_memory_for_its_result_only():
+    """Found by a tester: to_categorical([1, 2], num_classes=4000) built a 4000 x 4000 identity (128 MB) and
+    to_categorical([10**6]) asked for 7.28 TiB; Keras returns the (1, 1000001) array."""
+    import tracemalloc
+
+    tracemalloc.start()
+    out = utils.to_categorical([1, 2], num_classes=4000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out.shape == (2, 4000) and out[0, 1] == out[1, 2] == 1.0 and out.sum() == 2.0
+    assert peak < 4 * out.nbytes
+    big = utils.to_categorical([10**6])
+    assert big.shape == (1, 10**6 + 1) and big[0, -1] == 1.0

@@ -82,6 +82,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                              f"for Sequential models or functional models. Received model of type "
                              f"'{type(model).__name__}'")
         clone = type(model).from_config(model.get_config())
+        shape = getattr(model, "_build_input_shape", None)
+        if model.built and shape is not None:       # built as the model was, as Keras' build_config does
+            clone.build(shape)
     if getattr(model, "compiled", False):
         clone.compile(**_fresh_compile_arguments(model))
     return clone

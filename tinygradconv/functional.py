@@ -393,6 +393,10 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
             return {key: lookup(value) for key, value in keys.items()}
         nested = isinstance(keys[0], list)
+        unknown = [k[0] for k in (keys if nested else [keys]) if (k[0], k[1]) not in produced]
+        if unknown:   # a bare KeyError('zzz', 0) before
+            raise SavedFileError(f"Functional config: its input_layers/output_layers name {unknown}, which are not "
+                                 "layers of the config (or have no such node)")
         tensors = [produced[(k[0], k[1])][k[2]] for k in (keys if nested else [keys])]
         return tensors if nested else tensors[0]
 

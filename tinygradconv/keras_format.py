@@ -146,7 +146,7 @@ def _model_json(model, what="a .keras file"):
         return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
-        shape = model._build_input_shape
+        shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
         if shape is None and what == "a .keras file":     # its weights file needs the built layers
             raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: call it on "
                              "data, or start it with layers.Input(shape).")

@@ -224,6 +224,11 @@ def _class_weights_per_sample(class_weight, y, sample_weight):
     if getattr(y, "is_columns", False):
         raise ValueError("`class_weight` is only supported for Models with a single output.")
     labels = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+    if labels.ndim > 1 and labels.shape[-1] != 1 and labels.size and (labels.min() < 0 or labels.max() > 1):
+        # not one-hot (or soft) rows but, e.g., one integer label per time step: the arg-max of such a row is no
+        # class (Keras fails later, on the shapes; this weighted by the position of the largest label, silently)
+        raise ValueError(f"Invalid value for argument `class_weight`: it needs one class per sample, but the targets "
+                         f"of shape {labels.shape} are not one-hot rows (they hold values outside [0, 1])")
     if labels.ndim > 1:
         labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
     if labels.ndim != 1:

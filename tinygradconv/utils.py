@@ -51,7 +51,10 @@ def to_categorical(x, num_classes=None) -> np.ndarray:
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"to_categorical: class labels must be in [0, {num_classes}). Received labels from "
                          f"{labels.min()} to {labels.max()}")
-    return np.eye(num_classes)[labels.reshape(shape)]
+    flat = labels.reshape(-1)
+    rows = np.zeros((flat.size, num_classes))          # memory for the result only (np.eye would be classes^2)
+    rows[np.arange(flat.size), flat] = 1.0
+    return rows.reshape(*shape, num_classes)
 
 
 def set_random_seed(seed) -> None:
