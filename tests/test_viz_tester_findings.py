@@ -157,8 +157,8 @@ def test_a_setting_the_keras_layer_refuses_is_drawn_with_a_note(kind, kwargs, ru
     assert figure_problems(ax.figure) == []
     fig = viz.plot_conv_matrix(kind, 5, 3, **kwargs)
     assert rule in fig._suptitle.get_text().split("\n")
+    assert figure_problems(fig) == []     # conv1d's 1×5 matrix too: its narrow transpose's title and label fit
     if kind == "conv1d_transpose":                  # the GIF's frames say it too
-        assert figure_problems(fig) == []           # (conv1d's 1×5 matrix here has its own, older, layout problem)
         anim = viz.animate_transposed_conv(4, 3, **kwargs)
         for frame in (0, 5):
             anim._func(frame)
@@ -326,3 +326,13 @@ def test_in_the_path_count_matrix_one_path_is_not_white_and_the_colour_bar_label
     bar_label = fig.axes[1].yaxis.label
     assert "white: none" in bar_label.get_text()
     assert bar_label.get_fontsize() == fig.axes[0].xaxis.label.get_fontsize() == 8
+
+
+def test_a_one_wide_matrix_has_whole_index_ticks():
+    """Found by a helper: conv1d's 1×5 matrix had the ticks -0.5, 0, 0.5 on its one-row axis."""
+    fig = viz.plot_conv_matrix("conv1d", 5, 3, strides=2, dilation_rate=2)
+    row_axis, transpose = fig.axes[0].yaxis, fig.axes[1]
+    assert list(row_axis.get_majorticklocs()) == [0]
+    assert list(transpose.xaxis.get_majorticklocs()) == [0]
+    assert transpose.get_title() == "its transpose:\nT = Cᵀ, 5×1"
+

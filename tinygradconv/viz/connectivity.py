@@ -765,7 +765,7 @@ def _connectivity_legend(ax, st, layout, weighted, has_cropped, inside=False, ne
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
     from matplotlib.colors import ListedColormap
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
@@ -786,7 +786,8 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     for axis, n in ((ax.xaxis, matrix.shape[1]), (ax.yaxis, matrix.shape[0])):
-        axis.set_major_locator(MaxNLocator(nbins=min(n, 12), integer=True))
+        # every index when few (a 1-wide matrix got the ticks -0.5, 0, 0.5), else at most 12 whole ones
+        axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(nbins=12, integer=True))
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
     ax.tick_params(labelsize=8)
@@ -860,8 +861,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         left, right = conv_padding(st.input_length, k, s, st.padding, d)
         note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
+    t_xlabel = "input index (short side)"
+    if n_short <= 3:        # the transpose is a narrow column: its title and label on two lines, not cut off
+        t_title, t_xlabel = t_title.replace(": ", ":\n", 1), "input index\n(short side)"
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    image = _draw_matrix(ax[1], t, t_title, "input index (short side)", "output index (long side)", annotate)
+    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate)
     if not annotate:
         bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
