@@ -415,3 +415,32 @@ def test_saving_through_a_symbolic_link_writes_its_target(tmp_path, x):
     assert link.is_symlink() and os.path.realpath(link) == str(target)
     with np.load(target) as archive:
         assert len(archive.files) >= 2
+
+
+def orthogonal(shape, dtype=None):     # a user's initializer that happens to share a built-in's name
+    return np.full(shape, 0.25)
+
+
+def constant_quarter(shape, dtype=None):
+    return np.full(shape, 0.25)
+
+
+def test_functions_that_would_load_back_as_something_else_are_refused_when_written(tmp_path):
+    """Found by a tester: a user's initializer named `orthogonal` was written as "orthogonal", so JSON, clone_model
+    and saved files read back tinygradconv's Orthogonal initializer silently ([0.454, -0.262] instead of 0.25);
+    a lambda was written as "<lambda>", a file that could not be loaded. Both are now refused when written."""
+    from tinygradconv import layers, models
+
+    for kwargs, words in (({"kernel_initializer": orthogonal}, ("would read it back as tinygradconv's own "
+                                                                "initializer 'orthogonal'")),
+                          ({"activation": lambda x: x}, "a lambda or a function defined inside another function"),
+                          ({"kernel_initializer": lambda shape, dtype=None: np.zeros(shape)}, "a lambda")):
+        model = models.Sequential([layers.Input((3,)), layers.Dense(2, **kwargs)])
+        with pytest.raises(ValueError, match=words):
+            model.save(tmp_path / "m.npz")
+        with pytest.raises(ValueError, match=words):
+            models.clone_model(model)
+        assert not list(tmp_path.iterdir())
+    # a function of its own name is written by name (loading it then needs that name to be known)
+    dense = layers.Dense(2, kernel_initializer=constant_quarter)
+    assert dense.get_config()["kernel_initializer"] == "constant_quarter"

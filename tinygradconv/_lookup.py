@@ -126,3 +126,34 @@ def get(identifier, table: dict, kind: str, base: type):
         return identifier
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Expected a name "
                      f"({sorted(table)}), a config dict or a callable.")
+
+
+def function_name(fn, kind: str) -> str:
+    """The name under which a plain function (an activation, an initializer, ...) is written in a config.
+
+    Raises:
+        ValueError: a lambda or a function defined inside another function (no name to find it again by: the file
+            written could not be loaded), or a function of your own whose name is one of tinygradconv's own
+            activations, initializers, regularizers or constraints (loading would silently read back the built-in
+            one instead; found by a tester).
+    """
+    from . import activations, constraints, initializers, regularizers
+
+    name = getattr(fn, "__name__", None)
+    if not name or "<" in (getattr(fn, "__qualname__", name) or name):
+        raise ValueError(f"Cannot serialize the {kind} {fn!r}: a lambda or a function defined inside another "
+                         "function has no name to be found again by when the model is loaded. Define it at module "
+                         "level with a name of its own, or use a class with get_config().")
+    if (getattr(fn, "__module__", None) or "").split(".")[0] != "tinygradconv":
+        for other_kind, module in (("activation", activations), ("initializer", initializers),
+                                   ("regularizer", regularizers), ("constraint", constraints)):
+            try:
+                found = module.get(name)
+            except (ValueError, TypeError):
+                continue
+            if found is not fn:
+                raise ValueError(f"Cannot serialize the {kind} {name!r} of module {fn.__module__!r}: loading the model "
+                                 f"would read it back as tinygradconv's own {other_kind} {name!r}, silently. Rename "
+                                 "your function, or use a class with get_config().")
+    return name
+

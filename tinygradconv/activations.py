@@ -531,16 +531,15 @@ def serialize(activation):
         return _lookup_name(activation).__name__ if activation != "swish" else "swish"
     if isinstance(activation, ActivationFunction):
         return {"class_name": activation.name, "config": dict(activation.kwargs)}
-    for name, fn in ALL_OBJECTS.items():
+    for fn in ALL_OBJECTS.values():
         if activation is fn:
             return fn.__name__
     if hasattr(activation, "get_config"):
         return {"class_name": type(activation).__name__, "config": activation.get_config()}
-    name = getattr(activation, "__name__", None)
-    if not name or name == "<lambda>":
+    if not getattr(activation, "__name__", None):
         raise ValueError(f"Cannot serialize the activation {activation!r}: use a registered name "
                          f"({_valid_names()}) or a named function.")
-    return name
+    return _lookup.function_name(activation, "activation")
 
 
 def deserialize(config):

@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from .. import activations, config, constraints, initializers, regularizers
+from .. import _lookup, activations, config, constraints, initializers, regularizers
 from ..tensor import Tensor
 from ..validation import integer, number
 from .layer import Layer, incompatible_input
@@ -28,13 +28,14 @@ def serialize(obj):
     """A JSON-friendly description of an initializer, regularizer, constraint or activation (for ``get_config``).
 
     ``None`` and strings are kept; objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the
-    form Keras uses, which the ``get`` functions accept); plain functions become their name.
+    form Keras uses, which the ``get`` functions accept); plain functions become their name
+    (:func:`~tinygradconv._lookup.function_name`, which refuses names that would load back as something else).
     """
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
-    return getattr(obj, "__name__", repr(obj))
+    return _lookup.function_name(obj, "function")
 
 
 def check_rank(layer, shape, rank, exact=True):
