@@ -556,3 +556,13 @@ def test_a_gradient_whose_square_overflows_leaves_adam_finite_as_keras_on_torch(
     for _ in range(3):
         theirs.apply([torch.tensor(np.array([1e30], "float32"))], [variable])
     np.testing.assert_allclose(weight.numpy(), np.asarray(variable.numpy()), rtol=1e-6)
+
+
+def test_a_gradient_of_the_wrong_shape_names_the_variable_in_one_sentence():
+    """Found by a tester: an unnamed variable gave "does not match its variable  of shape (2,)" (two spaces)."""
+    unnamed = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"^Gradient of shape \(3,\) does not match its variable of shape \(2,\)$"):
+        optimizers.SGD().apply([tg.tensor([1.0, 1.0, 1.0])], [unnamed])
+    unnamed.name = "d/kernel"
+    with pytest.raises(ValueError, match=r"does not match its variable 'd/kernel' of shape \(2,\)$"):
+        optimizers.SGD().apply([tg.tensor([1.0, 1.0, 1.0])], [unnamed])

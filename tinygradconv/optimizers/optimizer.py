@@ -255,8 +255,9 @@ class Optimizer:
         else:
             array = Tensor(g, backend=v.backend, dtype=dtype_name(v.dtype)).data
         if tuple(array.shape) != v.shape:
-            raise ValueError(f"Gradient of shape {tuple(array.shape)} does not match its variable "
-                             f"{v.name or ''} of shape {v.shape}")
+            named = f" '{v.name}'" if v.name else ""        # no double space for an unnamed variable
+            raise ValueError(f"Gradient of shape {tuple(array.shape)} does not match its variable{named} of shape "
+                             f"{v.shape}")
         if array.dtype != v.dtype:
             with ieee754(v.backend.xp):     # beyond float16's range: inf, silently (as Tensor.astype)
                 array = v.backend.xp.astype(array, v.dtype)
