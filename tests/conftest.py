@@ -1,5 +1,7 @@
-"""Shared fixtures: every backend test runs on numpy, array_api_strict and (where a GPU is present) cupy."""
+"""Shared fixtures: every backend test runs on numpy, array_api_strict and (where a GPU is present) cupy; figures
+are drawn with the Agg backend (set here, before any test module imports matplotlib) and closed after each test."""
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -34,3 +36,13 @@ def on_backend(backend):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every figure a test left open (only once pyplot is loaded: tests without figures never import it)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+

@@ -1,16 +1,9 @@
 """Model-level connectivity: the path matrix of a stack against the product of layer matrices written here from the
 Keras formulas (naive loops), the channel-summed Jacobian against float64 finite differences, overlap counts
 against hand-computed numbers, and the plots' text inside their figures."""
-import os
 
 import numpy as np
 import pytest
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from figure_check import assert_readable
 from reference_connectivity import naive_conv as naive_conv_matrix
 from reference_connectivity import naive_transpose as naive_transpose_matrix
@@ -28,12 +21,6 @@ from tinygradconv.layers import (
     ZeroPadding1D,
 )
 from tinygradconv.models import Sequential
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 # ------------------------------------------------------------------------------------------------------------

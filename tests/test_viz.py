@@ -9,15 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from PIL import Image
 from reference_connectivity import naive_conv, naive_transpose
 
@@ -26,12 +21,6 @@ from tinygradconv import viz
 from tinygradconv.viz import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def transpose_grid():

@@ -3,26 +3,15 @@ the animation's frames, conv1d's input gradient against a naive transposed loop,
 from the renderer's text extents (inside the figure, no overlapping labels, at least 7 pt shown 10 inches wide)."""
 import os
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from figure_check import assert_readable
 from PIL import Image
 
 import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def small_graph():

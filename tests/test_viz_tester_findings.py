@@ -1,27 +1,16 @@
 """A teacher's review of the pictures: each finding (wrong or misleading information, then readability, then
 argument checks) checked from the artists themselves (texts, legend labels, extents on the rendered figure)."""
-import os
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from figure_check import figure_problems
 
 import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.layers import Conv1D, Conv1DTranspose, UpSampling1D
 from tinygradconv.models import Sequential
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _texts(fig):
