@@ -27,7 +27,7 @@ import inspect
 
 import numpy as np
 
-from . import _lookup
+from . import _lookup, losses
 from .ops.elementwise import ieee754
 from .tensor import Tensor
 from .validation import number
@@ -63,11 +63,7 @@ def _pair(y_true, y_pred, metric, squeeze=True):
     """
     given = _numbers(y_true, y_pred, metric)
     y_true, y_pred = squeeze_or_expand_to_same_rank(*given) if squeeze else given
-    try:
-        np.broadcast_shapes(y_true.shape, y_pred.shape)
-    except ValueError:
-        raise ValueError(f"{metric}: y_true of shape {given[0].shape} and y_pred of shape {given[1].shape} do not "
-                         "broadcast together") from None
+    _check_broadcast(y_true, y_pred, metric, given[0].shape, given[1].shape, "broadcast together")
     return y_true, y_pred
 
 
@@ -147,14 +143,15 @@ def categorical_accuracy(y_true, y_pred) -> np.ndarray:
     return (true_class == predicted_class).astype(np.float64)
 
 
-def _check_broadcast(a, b, metric, shape_true, shape_pred):
-    """A ValueError naming both shapes when ``a`` and ``b`` (computed from them) do not broadcast together (NumPy's
-    own message, "operands could not be broadcast", names neither argument)."""
+def _check_broadcast(a, b, metric, shape_true, shape_pred, failing="describe the same samples"):
+    """A ValueError naming both shapes when ``a`` and ``b`` (``y_true`` and ``y_pred``, or what was computed from
+    them) do not broadcast together: "y_true of shape ... and y_pred of shape ... do not ``failing``" (NumPy's own
+    message, "operands could not be broadcast", names neither argument)."""
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"{metric}: y_true of shape {shape_true} and y_pred of shape {shape_pred} do not describe "
-                         "the same samples") from None
+        raise ValueError(f"{metric}: y_true of shape {shape_true} and y_pred of shape {shape_pred} do not "
+                         f"{failing}") from None
 
 
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
@@ -273,8 +270,6 @@ class MeanMetricWrapper(Mean):
     """
 
     def __init__(self, fn, name=None, **kwargs):
-        from . import losses
-
         self._fn, self._fn_kwargs = fn, kwargs
         # a loss object has the name Keras logs it under ("huber_loss"); a function its __name__
         super().__init__(name=name or getattr(fn, "name", None) or getattr(fn, "__name__", None))
@@ -381,8 +376,6 @@ def get(identifier, y_true=None, y_pred=None):
         if identifier.lower() in ("accuracy", "acc") and y_true is not None and y_pred is not None:
             cls = resolve_accuracy(_shape(y_true), _shape(y_pred))
         elif identifier.lower() in _LOSS_METRICS:      # a loss as a metric: its batch mean, as Keras' metrics
-            from . import losses
-
             return MeanMetricWrapper(getattr(losses, _LOSS_METRICS[identifier.lower()]), name=identifier)
         else:
             cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True, extra=sorted(_LOSS_METRICS))
