@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from .. import _lookup, activations, config, constraints, initializers, regularizers
+from ..ops.elementwise import where
 from ..tensor import Tensor
 from ..validation import integer, number
 from .layer import Layer, incompatible_input
@@ -339,8 +340,6 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        from ..ops.elementwise import where
-
         shape = self._mask_shape(inputs.shape)
         if self.rate == 1:
             return where(np.zeros(inputs.shape, dtype=bool), inputs, 0.0)
