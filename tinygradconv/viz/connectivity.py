@@ -421,9 +421,14 @@ def _keras_lines(st, chars) -> list:
     return [textwrap.fill(f"{head} (the op allows it):", chars), wrap_formula(rules, chars)]
 
 
+def _nine_point_chars(width_inches) -> int:
+    """How many characters of 9-point text fit ``width_inches`` (about 0.6 em a character)."""
+    return int(width_inches * 72 / (0.6 * 9))
+
+
 def _keras_height(st, width) -> float:
     """Inches for the lines of :func:`_keras_lines` in a title ``width`` inches wide (9-point text)."""
-    lines = "\n".join(_keras_lines(st, int(width * 72 / (0.6 * 9))))
+    lines = "\n".join(_keras_lines(st, _nine_point_chars(width)))
     return 0.16 * (lines.count("\n") + 1) if lines else 0.0
 
 
@@ -632,7 +637,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
-    chars = max(int(width * 72 / (0.6 * 9)), 40)                      # 9-point characters across the Axes
+    chars = max(_nine_point_chars(width), 40)                          # 9-point characters across the Axes
     axes[0].set_title("\n".join([wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)]
                                  + _keras_lines(st, chars)), fontsize=9)
     # a given Axes on a figure without a layout engine: nothing makes room for a legend below it
@@ -870,7 +875,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
         bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
-    chars = int(fig.get_figwidth() * 72 / (0.6 * 9))
+    chars = _nine_point_chars(fig.get_figwidth())
     weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
     fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
                             wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)] + _keras_lines(st, chars)),
@@ -996,7 +1001,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     else:
         ax = new_axes(ax, None)
         fig = ax.figure
-    chars = int(fig.get_figwidth() * 72 / (0.6 * 9))               # characters of 9-point text per line
+    chars = _nine_point_chars(fig.get_figwidth())
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     cmap = pyplot().get_cmap("Blues")
     top_count = max(int(counts[-1].max()), 1)

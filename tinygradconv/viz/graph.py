@@ -304,9 +304,14 @@ def _edge_rad(pos, sizes, src, dst, taken=()):
     return best if best is not None else 0.35 * (len(taken) + 1)
 
 
+def title_chars(width_inches, fontsize=9):
+    """How many characters of ``fontsize``-point text fit ``width_inches`` (about 0.62 em a character; 12 at least)."""
+    return max(12, int(width_inches * 72 / (fontsize * 0.62)))
+
+
 def wrap_title(title, width_inches, fontsize=9):
-    """``title`` with each line wrapped to fit ``width_inches`` at ``fontsize`` points (about 0.6 em a character)."""
-    chars = max(12, int(width_inches * 72 / (fontsize * 0.62)))
+    """``title`` with each line wrapped to fit ``width_inches`` at ``fontsize`` points (see :func:`title_chars`)."""
+    chars = title_chars(width_inches, fontsize)
     return "\n".join(textwrap.fill(line, chars) if line else line for line in title.split("\n"))
 
 

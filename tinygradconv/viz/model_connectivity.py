@@ -40,6 +40,7 @@ from ..tensor import Tensor
 from ._mpl import new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
 from .connectivity import wrap_formula
+from .graph import title_chars
 
 __all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
            "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
@@ -63,7 +64,7 @@ def _wrap_title(title, width_inches, fontsize=9):
     Conv1D(k=3, s=1) ->
     Conv1DTranspose(k=3, s=1, d=2) -> UpSampling1D(2)
     """
-    chars = max(12, int(width_inches * 72 / (fontsize * 0.62)))
+    chars = title_chars(width_inches, fontsize)
     wrapped = []
     for line in title.split("\n"):
         words, opened, word = [], [], ""
