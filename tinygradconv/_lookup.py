@@ -1,7 +1,9 @@
 """Looking objects up by name: the one implementation behind the ``get``/``serialize``/``deserialize`` functions of
 :mod:`~tinygradconv.initializers`, :mod:`~tinygradconv.regularizers` and :mod:`~tinygradconv.constraints`, the name
 tables and unknown-name errors of :mod:`~tinygradconv.losses`, :mod:`~tinygradconv.metrics` and
-:mod:`~tinygradconv.optimizers`, and Keras' snake case of class names (layer names, weight keys).
+:mod:`~tinygradconv.optimizers`, and Keras' snake case of class names (layer names, weight keys); and the custom
+objects (your own functions and classes, found by name when a model is loaded, as Keras' ``custom_objects``:
+:class:`custom_object_scope`).
 
 Each public module keeps its own ``get``/``serialize``/``deserialize`` (with its docstring and example) and passes
 ``kind``, the word its messages use (``"initializer"``), and ``base``, the class users subclass.
@@ -27,6 +29,7 @@ ValueError: Unknown rule: 'tallest'. Valid names: ['MaxSize', 'biggest', 'max_si
 """
 from __future__ import annotations
 
+import contextvars
 import re
 
 
@@ -55,12 +58,89 @@ def name_table(classes, aliases=None, *, lower=False) -> dict:
     return table
 
 
+# ------------------------------------------------------------------------------------------------ custom objects
+#: Objects registered for the whole process (Keras' ``keras.saving.get_custom_objects()``): name -> function or class.
+GLOBAL_CUSTOM_OBJECTS: dict = {}
+_SCOPES = contextvars.ContextVar("tinygradconv_custom_object_scopes", default=())
+
+
+class custom_object_scope:     # Keras' name, lower case: used as ``with custom_object_scope({...}):``
+    """Within ``with custom_object_scope({"my_act": my_act}):``, names in configs (a loaded model's activations,
+    initializers, regularizers, constraints, losses, metrics and layer classes) are looked up in the dicts given
+    first, then in :data:`GLOBAL_CUSTOM_OBJECTS`, then among the built-ins: Keras 3's
+    ``keras.saving.custom_object_scope``. Scopes nest (the innermost wins); ``None`` is accepted for no objects.
+
+    Raises:
+        TypeError: an argument that is not a dict, a key that is not a string, or a value that is not callable.
+
+    >>> def twice(x):
+    ...     return x * 2.0
+    >>> with custom_object_scope({"twice": twice}):
+    ...     custom_object("twice") is twice
+    True
+    >>> custom_object("twice") is None
+    True
+    """
+
+    def __init__(self, *custom_objects):
+        self.objects = {}
+        for objects in custom_objects:
+            if objects is None:
+                continue
+            if not isinstance(objects, dict):
+                raise TypeError(f"custom_objects must be a dict {{name: function or class}}; received {objects!r} "
+                                f"of type {type(objects).__name__}")
+            for name, obj in objects.items():
+                if not isinstance(name, str) or not callable(obj):
+                    raise TypeError(f"custom_objects maps names (str) to functions or classes; received "
+                                    f"{name!r}: {obj!r}")
+            self.objects.update(objects)
+        self._token = None
+
+    def __enter__(self):
+        self._token = _SCOPES.set((*_SCOPES.get(), self.objects))
+        return self.objects
+
+    def __exit__(self, *exc_info):
+        _SCOPES.reset(self._token)
+        return False
+
+
+def get_custom_objects():
+    """The process-wide dict of your own functions and classes, ``{name: object}``, that loading a model looks names
+    up in after the ``custom_objects`` it is given (Keras 3's ``keras.saving.get_custom_objects``): after
+    ``get_custom_objects()["my_act"] = my_act``, a saved ``activation="my_act"`` loads as ``my_act`` everywhere.
+    To register names for a ``with`` block only, use :class:`custom_object_scope`. Also in
+    :mod:`tinygradconv.saving` and :mod:`tinygradconv.utils`, as in Keras.
+
+    >>> "my_own_function" in get_custom_objects()
+    False
+    """
+    return GLOBAL_CUSTOM_OBJECTS
+
+
+def custom_object(name):
+    """The function or class registered under ``name`` by the innermost :class:`custom_object_scope` that has it,
+    else by :data:`GLOBAL_CUSTOM_OBJECTS`; None when none has it."""
+    for objects in reversed(_SCOPES.get()):
+        if name in objects:
+            return objects[name]
+    return GLOBAL_CUSTOM_OBJECTS.get(name) if isinstance(name, str) else None
+
+
+# ------------------------------------------------------------------------------------------------ look-ups
 def lookup(table: dict, name: str, kind: str, *, lower=False, extra=()):
-    """``table[name]`` (``name.lower()`` with ``lower=True``); an unknown name raises a ``ValueError`` listing the
-    valid ones (those of ``table`` and the ``extra`` names the caller resolves itself)."""
+    """The object registered as ``name`` by a :class:`custom_object_scope` (exact name), else ``table[name]``
+    (``name.lower()`` with ``lower=True``); an unknown name raises a ``ValueError`` listing the valid ones (those of
+    ``table`` and the ``extra`` names the caller resolves itself)."""
+    found = custom_object(name)
+    if found is not None:
+        return found
     found = table.get(name.lower() if lower else name)
     if found is None:
-        raise ValueError(f"Unknown {kind}: {name!r}. Valid names: {sorted({*table, *extra})}")
+        error = ValueError(f"Unknown {kind}: {name!r}. Valid names: {sorted({*table, *extra})}")
+        error.unknown_name = (kind, name)   # for a loader's hint on custom_objects (saving.custom_objects_hint)
+        raise error
     return found
 
 
@@ -78,17 +158,31 @@ def serialize(obj, kind: str, base: type):
 
 def deserialize(config, table: dict, kind: str):
     """A new object from :func:`serialize`'s output; the class name is looked up exactly (Keras' extra keys
-    ``module``, ``registered_name``, ... are ignored)."""
+    ``module``, ``registered_name``, ... are ignored). A name that a :class:`custom_object_scope` maps to a function
+    gives that function, and so does Keras 3's form of a plain function, ``{"class_name": "function", "config":
+    "its_name"}``."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Invalid {kind} config: expected a dict with 'class_name' and 'config'. "
                          f"Received: {config!r}")
-    return lookup(table, config["class_name"], kind).from_config(dict(config.get("config") or {}))
+    name, inner = config["class_name"], config.get("config")
+    if name == "function" and isinstance(inner, str):
+        name, inner = inner, None
+    found = lookup(table, name, kind)
+    if isinstance(found, type):
+        return found.from_config(dict(inner or {}))
+    if inner:
+        raise ValueError(f"Invalid {kind} config: {name!r} is the function {found!r}, which takes no config. "
+                         f"Received: {config!r}")
+    return found
 
 
 def deserialize_lower(config: dict, table: dict, kind: str, classes):
     """A new object from a config dict whose ``class_name`` is looked up lower-cased in a ``lower=True`` table (as
-    losses and metrics do); an unknown one raises a ``ValueError`` listing the valid class names."""
-    cls = table.get(str(config.get("class_name", "")).lower())
+    losses and metrics do), or a class of that exact name from a :class:`custom_object_scope`; an unknown one raises
+    a ``ValueError`` listing the valid class names."""
+    cls = custom_object(config.get("class_name"))
+    if not isinstance(cls, type):
+        cls = table.get(str(config.get("class_name", "")).lower())
     if cls is None:
         raise ValueError(f"Unknown {kind} config: {config!r}. Valid class names: "
                          f"{sorted(c.__name__ for c in classes)}")

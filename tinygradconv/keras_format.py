@@ -10,7 +10,10 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
-  initializers, regularizers and constraints are ``{"module": "keras.initializers", "class_name", "config"}``;
+  initializers, regularizers and constraints are ``{"module": "keras.initializers", "class_name", "config"}``; a
+  plain function of your own (an activation, an initializer, ...) is ``{"module": "builtins", "class_name":
+  "function", "config": "its_name", "registered_name": "function"}``, found again by name when the file is read
+  (``custom_objects``, as in Keras: see :class:`~tinygradconv.saving.custom_object_scope`);
 * ``model.weights.h5``: an HDF5 file (written and read with ``h5py``, an optional dependency: ``pip install
   tinygradconv[keras-format]``) holding each layer's weights as datasets ``layers/<path>/vars/<i>``, in the order
   of the layer's weights. The path is the snake-case class name of the layer, numbered in the order of
@@ -53,9 +56,10 @@ import zipfile
 
 import numpy as np
 
-from ._lookup import snake_case
+from . import activations
+from ._lookup import custom_object_scope, snake_case
 from .backend import dtype_name
-from .saving import SavedFileError, _require_weights, atomic_write
+from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
 __all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
 
@@ -97,6 +101,9 @@ def _to_keras_config(config):
         elif kind and isinstance(value, dict) and "class_name" in value:
             value = {"module": _OBJECT_MODULES[kind], "class_name": value["class_name"],
                      "config": value.get("config", {}), "registered_name": None}
+        elif (kind and isinstance(value, str)) or (key == "activation" and isinstance(value, str)
+                                                   and value not in activations.ALL_OBJECTS):
+            value = _keras_function(value)    # a function of the user's own, by its name
         elif key == "activation" and value is None:
             value = "linear"
         elif isinstance(value, tuple):
@@ -105,6 +112,12 @@ def _to_keras_config(config):
     if out.get("activity_regularizer", "absent") is None:
         del out["activity_regularizer"]  # Keras' Dense does not list it
     return out
+
+
+def _keras_function(name):
+    """Keras 3's description of a plain function (``keras.saving.serialize_keras_object`` of a function that is not
+    registered): read back by name from ``custom_objects``."""
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
 def _keras_layer(layer):
@@ -361,6 +374,8 @@ def _from_keras_object(value, where):
     """A Keras ``{"module", "class_name", "config"}`` object as ours (keys Keras adds with None values dropped)."""
     if not isinstance(value, dict) or "class_name" not in value:
         return value
+    if value["class_name"] == "function" and isinstance(value.get("config"), str):
+        return value["config"]         # a plain function, by name (found in custom_objects)
     config = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
     return {"class_name": value["class_name"], "config": config}
 
@@ -393,13 +408,13 @@ def _from_keras_config(class_name, config, filepath):
         elif _object_kind(key):
             value = _from_keras_object(value, where)
         elif key == "activation":
-            from . import activations
-
+            value = _from_keras_object(value, where)
             try:
                 activations.get(value)
             except (ValueError, TypeError) as exc:
-                raise SavedFileError(f"{where}: activation {value!r} "
-                                     f"is not supported by tinygradconv ({exc})") from None
+                hint = custom_objects_hint(exc)
+                raise SavedFileError(f"{where}: activation {value!r} is not supported by tinygradconv "
+                                     f"({exc}){'. ' + hint if hint else ''}") from None
         out[key] = value
     return out
 
@@ -512,8 +527,10 @@ def model_from_json(json_string, custom_objects=None):
 
     Args:
         json_string: the JSON text (``str``, ``bytes`` or ``bytearray``).
-        custom_objects: accepted for Keras' signature; Keras JSON with custom layer classes cannot be read here
-            (they are named in the error).
+        custom_objects: ``{"name": function}`` for your own functions named in the JSON (activations,
+            initializers, regularizers, constraints), as in Keras (see
+            :class:`~tinygradconv.saving.custom_object_scope`). Keras JSON with custom layer classes cannot be read
+            here (they are named in the error).
 
     Raises:
         TypeError: ``json_string`` is not text.
@@ -523,11 +540,15 @@ def model_from_json(json_string, custom_objects=None):
     if not isinstance(json_string, (str, bytes, bytearray)):
         raise TypeError(f"Invalid value for argument `json_string`: expected the str from model.to_json(). "
                         f"Received {json_string!r} of type {type(json_string).__name__}")
-    return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]
+    with custom_object_scope(custom_objects):
+        return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]
 
 
-def load_keras(filepath):
+def load_keras(filepath, custom_objects=None):
     """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled).
+
+    ``custom_objects`` (``{"name": function}``) gives your own functions named in the file (activations,
+    initializers, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model` passes its own.
 
     Raises:
         SavedFileError: not a ``.keras`` archive, a model other than Sequential/functional, a layer or argument
@@ -536,7 +557,8 @@ def load_keras(filepath):
     """
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
-    model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
+    with custom_object_scope(custom_objects):
+        model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
     except OSError as exc:  # truncated or not HDF5

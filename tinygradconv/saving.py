@@ -65,13 +65,13 @@ import zipfile
 import numpy as np
 
 from . import layers, losses, metrics, optimizers
-from ._lookup import snake_case
+from ._lookup import custom_object, custom_object_scope, get_custom_objects, snake_case
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 from .validation import path_like
 
-__all__ = ["SavedFileError", "atomic_write", "deserialize_layer", "load_model", "load_weights", "save_model",
-           "save_weights", "serialize_layer", "weight_keys"]
+__all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
+           "load_model", "load_weights", "save_model", "save_weights", "serialize_layer", "weight_keys"]
 
 META_KEY = "__tinygradconv__"
 FORMAT_VERSION = 1
@@ -445,6 +445,9 @@ def load_weights(model, filepath) -> None:
 def _lookup_class(class_name, custom_objects, filepath=None):
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
+    custom = custom_object(class_name)
+    if isinstance(custom, type) and issubclass(custom, Layer):
+        return custom
     # Imported here, not at the top: tinygradconv.models imports this module (Model.save, Model.get_config).
     from . import functional, models
 
@@ -464,9 +467,27 @@ def deserialize_layer(item, custom_objects=None):
                              f"received {item!r}")
     cls = _lookup_class(item["class_name"], custom_objects)
     config = item.get("config", {})
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(config, custom_objects=custom_objects)
-    return cls.from_config(config)
+    with custom_object_scope(custom_objects):   # the layer's own functions (activation, ...) by name
+        try:
+            if "custom_objects" in inspect.signature(cls.from_config).parameters:
+                return cls.from_config(config, custom_objects=custom_objects)
+            return cls.from_config(config)
+        except ValueError as exc:
+            hint = custom_objects_hint(exc)
+            if not hint:
+                raise
+            raise SavedFileError(f"layer {config.get('name')!r}: {exc}. {hint}") from None
+
+
+def custom_objects_hint(exc):
+    """For the ``ValueError`` of an unknown name (an activation, an initializer, ... that ``_lookup.lookup``
+    did not find), how to pass your own object of that name when loading; ``""`` for any other error."""
+    kind, name = getattr(exc, "unknown_name", (None, None))
+    if kind is None:
+        return ""
+    variable = name if isinstance(name, str) and name.isidentifier() else "my_object"
+    return (f"If {name!r} is your own {kind}, pass it when loading: custom_objects={{{name!r}: {variable}}}, or "
+            f"load inside tinygradconv.saving.custom_object_scope({{{name!r}: {variable}}}).")
 
 
 def load_model(filepath, custom_objects=None, compile=True):
@@ -474,7 +495,9 @@ def load_model(filepath, custom_objects=None, compile=True):
 
     Args:
         filepath: the ``.npz`` file (or a Keras 3 ``.keras`` file: see :mod:`tinygradconv.keras_format`).
-        custom_objects: ``{"ClassName": cls}`` for your own layer and model classes.
+        custom_objects: ``{"name": object}`` for your own layer and model classes and for your own functions
+            (activations, initializers, regularizers, constraints, losses, metrics) named in the file, as in Keras
+            (looked up before :func:`get_custom_objects` and the built-ins; see :class:`custom_object_scope`).
         compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
 
     Raises:
@@ -482,10 +505,15 @@ def load_model(filepath, custom_objects=None, compile=True):
         TypeError: ``filepath`` is not a path (``None``, a number).
     """
     filepath = path_like(filepath)
+    with custom_object_scope(custom_objects):
+        return _load_model(filepath, custom_objects, compile)
+
+
+def _load_model(filepath, custom_objects, compile):
     if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
         from .keras_format import load_keras
 
-        return load_keras(filepath)
+        return load_keras(filepath, custom_objects)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "

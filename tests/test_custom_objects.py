@@ -1,0 +1,222 @@
+"""Your own functions and classes in saved models, found again by name as Keras 3 finds them: ``custom_objects``,
+``custom_object_scope`` and ``get_custom_objects``; Keras itself is the reference for ``.keras`` files both ways
+(optional: skipped visibly without it)."""
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import initializers, layers, models, saving
+from tinygradconv.saving import SavedFileError, custom_object_scope, get_custom_objects
+
+X = np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(4, 3)
+
+
+# Module-level functions of the user's own, with names tinygradconv does not have.
+def doubled_relu(x):
+    return x.relu() * 2.0
+
+
+def point_one(shape, dtype=None):
+    return np.full(shape, 0.1, dtype=dtype or "float32")
+
+
+def small_squares(w):
+    return (w * w).sum() * 0.01
+
+
+def clipped_to_one(w):
+    return w.clip(-1.0, 1.0)
+
+
+def _model():
+    return models.Sequential([layers.Input((3,)), layers.Dense(2, activation=doubled_relu, kernel_initializer=point_one,
+                                                               kernel_regularizer=small_squares,
+                                                               kernel_constraint=clipped_to_one)])
+
+
+OBJECTS = {"doubled_relu": doubled_relu, "point_one": point_one, "small_squares": small_squares,
+           "clipped_to_one": clipped_to_one}
+
+
+def _expected():
+    """By hand: every kernel entry 0.1, bias 0, so each output is 2 * relu(0.1 * sum(x))."""
+    return np.repeat(2.0 * np.maximum(0.1 * X.sum(axis=1, keepdims=True), 0.0), 2, axis=1)
+
+
+def _check_loaded(model):
+    dense = model.layers[-1]
+    assert dense.activation is doubled_relu
+    assert dense.kernel_initializer is point_one
+    assert dense.kernel_regularizer is small_squares
+    assert dense.kernel_constraint is clipped_to_one
+    np.testing.assert_allclose(model.predict(X, verbose=0), _expected(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".tgc.npz", ".keras"])
+def test_load_model_finds_your_functions_in_custom_objects_and_names_them_when_missing(tmp_path, suffix):
+    if suffix == ".keras":
+        pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
+    path = str(tmp_path / f"m{suffix}")
+    _model().save(path)
+    with pytest.raises(SavedFileError, match=r"Unknown activation: 'doubled_relu'.*custom_objects=\{'doubled_relu': "
+                                             r"doubled_relu\}") as info:
+        models.load_model(path)
+    assert path in str(info.value)
+    _check_loaded(models.load_model(path, custom_objects=OBJECTS))
+    with custom_object_scope(OBJECTS):
+        _check_loaded(models.load_model(path))
+    without_activation = {k: v for k, v in OBJECTS.items() if k != "doubled_relu"}
+    with pytest.raises(SavedFileError, match="doubled_relu"):
+        models.load_model(path, custom_objects=without_activation)
+
+
+def test_an_unknown_initializer_is_named_with_the_same_hint(tmp_path):
+    path = str(tmp_path / "m.tgc.npz")
+    models.Sequential([layers.Input((3,)), layers.Dense(2, kernel_initializer=point_one)]).save(path)
+    with pytest.raises(SavedFileError, match=r"Unknown initializer: 'point_one'.*custom_objects=\{'point_one': "):
+        models.load_model(path)
+
+
+def test_get_custom_objects_registers_for_the_whole_process(tmp_path):
+    path = str(tmp_path / "m.tgc.npz")
+    _model().save(path)
+    registry = get_custom_objects()
+    assert registry is saving.get_custom_objects()
+    registry.update(OBJECTS)
+    try:
+        _check_loaded(models.load_model(path))
+    finally:
+        for name in OBJECTS:
+            del registry[name]
+    with pytest.raises(SavedFileError):
+        models.load_model(path)
+
+
+def test_scopes_nest_the_innermost_wins_and_each_ends_with_its_block():
+    def other(x):
+        return x
+
+    with custom_object_scope({"doubled_relu": doubled_relu}):
+        assert tg.activations.get("doubled_relu") is doubled_relu
+        with custom_object_scope({"doubled_relu": other}):
+            assert tg.activations.get("doubled_relu") is other
+        assert tg.activations.get("doubled_relu") is doubled_relu
+        with pytest.raises(RuntimeError), custom_object_scope({"doubled_relu": other}):
+            raise RuntimeError("left with an exception")
+        assert tg.activations.get("doubled_relu") is doubled_relu
+    with pytest.raises(ValueError, match="Unknown activation: 'doubled_relu'"):
+        tg.activations.get("doubled_relu")
+    with custom_object_scope(None, {"point_one": point_one}):
+        assert initializers.get("point_one") is point_one
+        assert initializers.get({"class_name": "function", "config": "point_one"}) is point_one   # Keras 3's form
+        with pytest.raises(ValueError, match="takes no config"):
+            initializers.get({"class_name": "point_one", "config": {"value": 1}})
+
+
+@pytest.mark.parametrize("bad, message", [("doubled_relu", "must be a dict"), ({1: doubled_relu}, "names"),
+                                          ({"doubled_relu": 3}, "functions or classes")])
+def test_custom_objects_of_the_wrong_kind_raise_type_errors_naming_them(tmp_path, bad, message):
+    with pytest.raises(TypeError, match=message):
+        custom_object_scope(bad)
+    path = str(tmp_path / "m.tgc.npz")
+    _model().save(path)
+    with pytest.raises(TypeError, match=message):
+        models.load_model(path, custom_objects=bad)
+
+
+class Twice(layers.Layer):
+    """A layer class of the user's own (no weights)."""
+
+    def call(self, x):
+        return x * 2.0
+
+
+def test_a_layer_class_of_your_own_is_found_in_a_scope_as_in_custom_objects(tmp_path):
+    path = str(tmp_path / "m.tgc.npz")
+    models.Sequential([layers.Input((3,)), Twice(), layers.Dense(1, kernel_initializer="ones")]).save(path)
+    expected = 2.0 * X.sum(axis=1, keepdims=True)
+    with pytest.raises(SavedFileError, match="Twice"):
+        models.load_model(path)
+    for model in (models.load_model(path, custom_objects={"Twice": Twice}), _load_in_scope(path, {"Twice": Twice})):
+        assert isinstance(model.layers[0], Twice)
+        np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-6)
+
+
+def _load_in_scope(path, objects):
+    with custom_object_scope(objects):
+        return models.load_model(path)
+
+
+def test_clone_model_needs_your_functions_in_a_scope_as_keras_does():
+    model = _model()
+    with pytest.raises(ValueError, match="Unknown activation: 'doubled_relu'"):
+        models.clone_model(model)
+    with custom_object_scope(OBJECTS):
+        clone = models.clone_model(model)
+    _check_loaded(clone)
+
+
+def test_model_from_json_takes_custom_objects():
+    text = _model().to_json()
+    with pytest.raises(ValueError, match="doubled_relu"):
+        models.model_from_json(text)
+    model = models.model_from_json(text, custom_objects=OBJECTS)
+    model.build((None, 3))
+    _check_loaded(model)
+
+
+# ------------------------------------------------------------------------------------------------ Keras 3 both ways
+def _keras():
+    pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
+    return keras_on_torch("Keras 3 is the reference for custom functions in .keras files (installed by .ci/run)")
+
+
+def test_a_keras_file_with_functions_of_your_own_loads_with_custom_objects(tmp_path):
+    keras = _keras()
+
+    def k_doubled_relu(x):
+        return keras.ops.relu(x) * 2.0
+
+    def k_point_one(shape, dtype=None):
+        return keras.ops.full(shape, 0.1)
+
+    k_doubled_relu.__name__, k_point_one.__name__ = "doubled_relu", "point_one"
+    k_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=k_doubled_relu,
+                                                                      kernel_initializer=k_point_one)])
+    path = str(tmp_path / "k.keras")
+    k_model.save(path)
+    with pytest.raises(SavedFileError, match="doubled_relu"):
+        models.load_model(path)
+    ours = models.load_model(path, custom_objects={"doubled_relu": doubled_relu, "point_one": point_one})
+    assert ours.layers[-1].activation is doubled_relu and ours.layers[-1].kernel_initializer is point_one
+    np.testing.assert_allclose(ours.predict(X, verbose=0), np.asarray(k_model.predict(X, verbose=0)), rtol=1e-6)
+
+
+def test_our_file_with_functions_of_your_own_loads_in_keras_with_custom_objects(tmp_path):
+    keras = _keras()
+    path = str(tmp_path / "ours.keras")
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, activation=doubled_relu,
+                                                                kernel_initializer=point_one)])
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        dense = json.loads(archive.read("config.json"))["config"]["layers"][-1]["config"]
+    function_form = {"module": "builtins", "class_name": "function", "config": "doubled_relu",
+                     "registered_name": "function"}
+    assert dense["activation"] == function_form     # as keras.saving.serialize_keras_object writes a function
+    assert dense["kernel_initializer"] == dict(function_form, config="point_one")
+
+    def k_doubled_relu(x):
+        return keras.ops.relu(x) * 2.0
+
+    def k_point_one(shape, dtype=None):
+        return keras.ops.full(shape, 0.1)
+
+    with pytest.raises(TypeError, match="doubled_relu"):
+        keras.saving.load_model(path)
+    k_model = keras.saving.load_model(path, custom_objects={"doubled_relu": k_doubled_relu,
+                                                            "point_one": k_point_one})
+    np.testing.assert_allclose(np.asarray(k_model.predict(X, verbose=0)), model.predict(X, verbose=0), rtol=1e-6)
