@@ -4,9 +4,12 @@ Every expected value is computed here from the formulas (mini-batch SGD on a lin
 running mean Keras reports, ...), never read back from the code under test.
 """
 import os
+import re
+import types
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import layers, models
@@ -459,6 +462,55 @@ def test_summary_of_subclassed_model_after_a_call(capsys):
     out = capsys.readouterr().out
     assert "(None, 3)" in out and "(None, 1)" in out
     assert f"Total params: {6 * 3 + 3 + 3 + 1} " in out
+
+
+def _nested_model(lib):
+    L = lib.layers
+    a = L.Input((4,), name="a")
+    func = lib.Model(a, L.Dense(3, name="fd")(a), name="func")
+    inner = lib.Sequential([L.Input((4,)), L.Dense(3, name="d1"), L.Dropout(0.1, name="dr")], name="inner")
+    x = L.Input((4,), name="x")
+    model = lib.Model(x, L.Dense(2, name="out")(L.Concatenate(name="cat")([inner(x), func(x)])), name="outer")
+    model.get_layer("inner").trainable = False
+    return model
+
+
+def _summary_rows(lines):
+    """The table rows of a summary as cells (Keras' boxes or our columns), without the model's name and totals."""
+    cells = [[c.strip() for c in line.strip("│ ").split("│")] for line in lines if line.startswith("│")]
+    if cells:
+        return cells
+    body = lines[lines.index(next(x for x in lines if x.startswith("="))) + 1:]
+    body = body[:body.index(next(x for x in body if x.startswith("=")))]
+    return [[c.strip() for c in re.split(r"\s{2,}", line.strip())] for line in body]
+
+
+def test_summary_expand_nested_and_show_trainable_as_keras(monkeypatch):
+    ours_lib = types.SimpleNamespace(layers=layers, Model=Model, Sequential=Sequential)
+    lines = []
+    _nested_model(ours_lib).summary(
+        expand_nested=True, show_trainable=True, print_fn=lines.append)
+    ours = _summary_rows(lines)
+    by_hand = [["x (InputLayer)", "(None, 4)", "0", "-", "-"],
+               ["inner (Sequential)", "(None, 3)", "15", "x[0][0]", "N"],
+               ["└ d1 (Dense)", "(None, 3)", "15", "-", "N"], ["└ dr (Dropout)", "(None, 3)", "0", "-", "-"],
+               ["func (Functional)", "(None, 3)", "15", "x[0][0]", "Y"],
+               ["└ a (InputLayer)", "(None, 4)", "0", "-", "-"],
+               ["└ fd (Dense)", "(None, 3)", "15", "-", "Y"],
+               ["cat (Concatenate)", "(None, 6)", "0", "inner[0][0], func[0][0]", "-"],
+               ["out (Dense)", "(None, 2)", "14", "cat[0][0]", "Y"]]
+    assert ours == by_hand
+    plain = []
+    _nested_model(ours_lib).summary(print_fn=plain.append)
+    assert [row[0] for row in _summary_rows(plain)] == [row[0] for row in by_hand if not row[0].startswith("└")]
+    with pytest.raises(TypeError, match="show_trainable must be True or False; received 'yes'"):
+        Sequential([Dense(1)]).summary(show_trainable="yes")
+    keras = keras_on_torch("Keras 3 is the reference for summary's expand_nested and show_trainable")
+    monkeypatch.setenv("COLUMNS", "250")        # rich, which draws Keras' table, cuts it to the terminal's width
+    theirs = []
+    _nested_model(keras).summary(expand_nested=True, show_trainable=True, line_length=200,
+                                 print_fn=lambda line, **kwargs: theirs.extend(line.splitlines()))
+    assert _summary_rows(theirs) == by_hand
 
 
 # ------------------------------------------------------------------------------------------ errors

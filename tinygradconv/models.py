@@ -878,22 +878,61 @@ class Model(Layer):
                 del layer.call
         return shapes
 
-    def summary(self, print_fn=None, line_length=None):
+    def summary(self, print_fn=None, line_length=None, expand_nested=False, show_trainable=False):
         """Print each layer's name, class, output shape and parameter count, then the totals.
 
         Args:
             print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
             line_length: the minimum width of the rules (default 80); columns widen to fit their contents.
+            expand_nested: also list the layers of each nested model, below it, indented with ``"└ "`` (Keras 3).
+            show_trainable: add Keras 3's "Trainable" column: ``Y`` or ``N`` (the layer's ``trainable``) for a
+                layer with weights, ``-`` for one without.
+
+        Raises:
+            TypeError: ``expand_nested`` or ``show_trainable`` is not a bool.
+
+        >>> from tinygradconv import layers
+        >>> inner = Sequential([layers.Input((4,)), layers.Dense(3, name="d1")], name="inner")
+        >>> inner.trainable = False
+        >>> Sequential([layers.Input((4,)), inner, layers.Dense(2, name="d2")], name="outer").summary(
+        ...     expand_nested=True, show_trainable=True)          # doctest: +NORMALIZE_WHITESPACE
+        Model: "outer"
+        ________________________________________________________________________________
+        Layer (type)        Output Shape  Param #  Trainable
+        ================================================================================
+        inner (Sequential)  (None, 3)     15       N
+           └ d1 (Dense)     (None, 3)     15       N
+        d2 (Dense)          (None, 2)     8        Y
+        ================================================================================
+        Total params: 23 (92.00 B)
+        Trainable params: 8 (32.00 B)
+        Non-trainable params: 15 (60.00 B)
+        ________________________________________________________________________________
         """
+        for name, value in (("expand_nested", expand_nested), ("show_trainable", show_trainable)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"summary(): {name} must be True or False; received {value!r}")
         print_fn = print_fn or print
-        shapes = self._layer_output_shapes()
         connections = self._summary_connections()  # a functional model: which tensors each layer takes
-        rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))]
-        for layer in self.layers:
-            shape = shapes.get(id(layer))
-            rows.append((f"{layer.name} ({type(layer).__name__})", "?" if shape is None else str(shape),
-                         f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
-                        + (() if connections is None else (connections.get(id(layer), "-"),)))
+        rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))
+                + (("Trainable",) if show_trainable else ())]
+
+        def add_rows(model, depth):
+            shapes = model._layer_output_shapes()
+            for layer in model.layers:
+                shape = shapes.get(id(layer))
+                row = (f"{'   ' * depth}{'└ ' if depth else ''}{layer.name} ({type(layer).__name__})",
+                       "?" if shape is None else str(shape),
+                       f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
+                if connections is not None:
+                    row += (connections.get(id(layer), "-") if depth == 0 else "-",)
+                if show_trainable:
+                    row += ("-" if not layer.weights else "Y" if layer.trainable else "N",)
+                rows.append(row)
+                if expand_nested and isinstance(layer, Model):
+                    add_rows(layer, depth + 1)
+
+        add_rows(self, 0)
         columns = [max(len(r[i]) for r in rows) + 2 for i in range(len(rows[0]) - 1)]
         width = max(int(line_length or 80), sum(columns) + max(len(r[-1]) for r in rows))
 
