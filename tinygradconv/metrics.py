@@ -11,6 +11,11 @@ every axis but the first:
 * ``categorical_accuracy``: ``argmax(y) == argmax(p)`` (one-hot targets);
 * ``sparse_categorical_accuracy``: ``y == argmax(p)`` (integer targets).
 
+:class:`RootMeanSquaredError` reports ``sqrt`` of the (weighted) mean of ``(y - p)^2``. The confusion-matrix metrics
+(:class:`Precision`, :class:`Recall`, :class:`AUC`, :class:`TruePositives`, :class:`FalsePositives`,
+:class:`TrueNegatives`, :class:`FalseNegatives`) instead sum weighted counts of thresholded predictions
+(``p > threshold``, strictly) over every batch, and compute their result from the sums.
+
 >>> from tinygradconv import metrics
 >>> m = metrics.get("binary_accuracy")
 >>> m.update_state([[1], [0], [1], [0]], [[0.9], [0.2], [0.4], [0.6]])
@@ -24,13 +29,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 
 import numpy as np
 
 from . import _lookup, losses
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import number
+from .validation import integer, number
 
 
 def _ieee754(fn):
@@ -204,7 +210,10 @@ class Metric:
         return cls(**config)
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r} result={self.result():.6g}>"
+        result = self.result()
+        shown = (f"{result:.6g}" if np.ndim(result) == 0     # one value per threshold: an array
+                 else np.array2string(np.asarray(result), precision=6, separator=", "))
+        return f"<{type(self).__name__} name={self.name!r} result={shown}>"
 
 
 def _floats(data, argument, metric):
@@ -327,10 +336,522 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(sparse_categorical_accuracy, name=name)
 
 
+class RootMeanSquaredError(Mean):
+    """The square root of the (weighted) mean squared error over all samples seen:
+    ``sqrt(sum_i w_i * mean((y_i - p_i)^2) / sum_i w_i)`` (``w_i = 1`` without ``sample_weight``), as Keras'
+    ``RootMeanSquaredError``: the root is taken of the accumulated mean, not averaged per batch. Lower is better.
+
+    >>> m = RootMeanSquaredError()
+    >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+    >>> m.result()
+    0.5
+    >>> m.reset_state()
+    >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]], sample_weight=[1, 0])
+    >>> round(m.result(), 6)      # sqrt(0.5)
+    0.707107
+    """
+
+    def __init__(self, name="root_mean_squared_error"):
+        super().__init__(name=name)
+        self._direction = "down"    # an error: lower is better (EarlyStopping's mode="auto", as Keras)
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _pair(y_true, y_pred, self.name)
+        super().update_state((y_true - y_pred) ** 2, sample_weight=sample_weight)
+
+    @_ieee754
+    def result(self) -> float:
+        return float(np.sqrt(super().result()))
+
+
+# ------------------------------------------------------------------------------------------------ confusion matrix
+#: The threshold of ``Precision``/``Recall`` with ``top_k`` and no ``thresholds``: every top-k prediction is above
+#: it, and the others are set to it (Keras' ``NEG_INF``).
+_NEG_INF = -1e10
+#: Keras' ``backend.epsilon()``: AUC's end thresholds are ``-epsilon`` and ``1 + epsilon``.
+_EPSILON = 1e-7
+
+
+def _threshold_list(thresholds) -> list:
+    """The ``thresholds`` argument (a number or a non-empty list of numbers, each in ``[0, 1]``) as a list of floats.
+
+    Raises:
+        TypeError: an element that is not a real number (a string, None, a bool).
+        ValueError: an empty list, or a value outside ``[0, 1]`` (or NaN); the message shows ``thresholds`` whole.
+    """
+    items = [thresholds] if np.ndim(thresholds) == 0 else list(np.asarray(thresholds, dtype=object).ravel())
+    expected = "a number in [0, 1] or a non-empty list of them"
+    if not items:
+        raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}. "
+                         f"Received thresholds={thresholds!r}")
+    for t in items:
+        if isinstance(t, bool) or not isinstance(t, numbers.Real):
+            raise TypeError(f"Invalid type for argument `thresholds`. Expected {expected}. "
+                            f"Received thresholds={thresholds!r} (element {t!r} of type {type(t).__name__})")
+        if not 0 <= t <= 1:         # NaN too
+            raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}. "
+                             f"Received thresholds={thresholds!r} (element {t!r} is outside [0, 1])")
+    return [float(t) for t in items]
+
+
+def _evenly_spaced(thresholds) -> bool:
+    """Keras' ``is_evenly_distributed_thresholds``: at least 3 thresholds, close to ``i / (n - 1)``. Keras then
+    counts by bucket (see :func:`_confusion_counts`), which this package reproduces bit for bit."""
+    n = len(thresholds)
+    return n >= 3 and bool(np.allclose(thresholds, np.arange(n, dtype=np.float32) / (n - 1), atol=_EPSILON))
+
+
+def _divide_no_nan(a, b):
+    """``a / b``, and 0 where ``b == 0`` (Keras' ``divide_no_nan``)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
+
+
+def _keep_top_k(scores, k, metric, given_shape):
+    """``scores`` with all but the ``k`` largest of each row (last axis) set to ``_NEG_INF``; among equal scores the
+    first ones are kept (Keras leaves ties to ``torch.topk``, whose choice is unspecified)."""
+    if scores.ndim == 0 or scores.shape[-1] < k:
+        raise ValueError(f"{metric}: top_k={k} needs predictions with at least {k} classes on the last axis. "
+                         f"Received y_pred of shape {given_shape}")
+    order = np.argsort(-scores, axis=-1, kind="stable")[..., :k]
+    keep = np.zeros(scores.shape, dtype=bool)
+    np.put_along_axis(keep, order, True, axis=-1)
+    return np.where(keep, scores, np.float32(_NEG_INF))
+
+
+@_ieee754
+def _confusion_counts(y_true, y_pred, thresholds, metric, *, evenly=False, sample_weight=None, top_k=None,
+                      class_id=None, multi_label=False, label_weights=None):
+    """The weighted confusion-matrix counts of one batch at each threshold, computed as Keras'
+    ``update_confusion_matrix_variables``: ``(tp, fp, tn, fn)``, each of shape ``(len(thresholds),)`` (or
+    ``(len(thresholds), labels)`` with ``multi_label``), as float64 sums.
+
+    A prediction ``p`` is positive at threshold ``t`` when ``p > t`` (strictly), a label when it is non-zero.
+    Labels, predictions, weights and thresholds are compared in float32, as Keras' float32 metric variables make
+    them. With evenly spaced thresholds (:func:`_evenly_spaced`) Keras counts by bucket instead, and so does this
+    function: ``p`` (clipped to ``[0, 1]``) falls in bucket ``ceil(p * (n - 1)) - 1`` (``max(0, ...)`` when the
+    end thresholds carry AUC's epsilon) and is positive at the thresholds up to its bucket. ``top_k`` keeps the
+    ``k`` largest predictions of each row (the others become negative); ``class_id`` keeps one column.
+    ``sample_weight`` broadcasts to the predictions as in Keras; ``label_weights`` (AUC) weigh the last axis.
+
+    Raises:
+        TypeError: ``y_true``, ``y_pred`` or ``sample_weight`` not numeric.
+        ValueError: shapes that differ (after Keras' squeeze of a trailing axis of 1), weights that do not
+            broadcast to the predictions, ``top_k``/``class_id`` beyond the classes of ``y_pred``.
+    """
+    given = [np.shape(_numpy(y_true)), np.shape(_numpy(y_pred))]
+    labels, scores = (a.astype(np.float32) for a in _numbers(y_true, y_pred, metric))
+    scores, labels = squeeze_or_expand_to_same_rank(scores, labels)
+    if labels.shape != scores.shape:
+        raise ValueError(f"{metric}: y_true of shape {given[0]} and y_pred of shape {given[1]} must have the same "
+                         f"shape (one label per prediction)")
+    weights = None
+    if sample_weight is not None:
+        weights = _floats(sample_weight, "sample_weight", metric).astype(np.float32)
+        weight_shape = weights.shape
+        _, weights = squeeze_or_expand_to_same_rank(labels, weights[..., None], expand_rank_1=False)
+    if top_k is not None:
+        scores = _keep_top_k(scores, top_k, metric, given[1])
+    if class_id is not None:
+        if scores.ndim < 2 or class_id >= scores.shape[-1]:
+            raise ValueError(f"{metric}: class_id={class_id} needs y_pred of shape (samples, classes) with more "
+                             f"than {class_id} classes. Received y_pred of shape {given[1]}")
+        labels, scores = labels[..., class_id, None], scores[..., class_id, None]
+    if weights is None:
+        weights = np.ones(scores.shape, np.float32)
+    else:
+        try:
+            weights = np.broadcast_to(weights, scores.shape)
+        except ValueError:
+            raise ValueError(f"{metric}: sample_weight of shape {weight_shape} does not broadcast to the "
+                             f"predictions, of shape {scores.shape} (y_pred of shape {given[1]})") from None
+    if label_weights is not None and not multi_label:
+        try:
+            weights = weights * np.broadcast_to(np.asarray(label_weights, np.float32)[None], scores.shape)
+        except ValueError:
+            raise ValueError(f"{metric}: label_weights of length {len(label_weights)} does not match the last "
+                             f"axis of y_pred, of shape {given[1]}") from None
+    if not multi_label:     # every prediction counts alone: one "label" column
+        labels, scores, weights = labels.reshape(-1, 1), scores.reshape(-1, 1), weights.reshape(-1, 1)
+    positive = (labels != 0).astype(np.float32)
+    true_w = (positive * weights).astype(np.float64)
+    false_w = ((1 - positive) * weights).astype(np.float64)
+    n, columns = len(thresholds), scores.shape[1]
+    if evenly:
+        buckets = np.ceil(np.clip(scores, 0, 1) * np.float32(n - 1)) - 1
+        if thresholds[0] < 0 or thresholds[-1] > 1:     # AUC's epsilon end points: 0 is above -epsilon
+            buckets = np.maximum(buckets, 0)
+        buckets = np.where(np.isnan(buckets), -1, buckets).astype(np.int64)
+        inside = (buckets >= 0) & (buckets < n)         # a bucket of -1 (p == 0 or NaN) is positive nowhere
+        index = (buckets + n * np.arange(columns))[inside]
+
+        def above(w):      # the weight of predictions in each bucket, summed from the top: positive at t_j <= bucket
+            per_bucket = np.bincount(index, weights=w[inside], minlength=n * columns).reshape(columns, n).T
+            return np.cumsum(per_bucket[::-1], axis=0)[::-1]
+    else:
+        is_above = scores[None] > np.asarray(thresholds, np.float32)[:, None, None]     # (thresholds, N, columns)
+
+        def above(w):
+            return np.where(is_above, w[None], 0.0).sum(axis=1)
+    tp, fp = above(true_w), above(false_w)
+    fn, tn = true_w.sum(axis=0) - tp, false_w.sum(axis=0) - fp
+    counts = (tp, fp, tn, fn)
+    return counts if multi_label else tuple(c[:, 0] for c in counts)
+
+
+class _ConfusionMetric(Metric):
+    """The confusion-matrix counts ``true_positives``, ``false_positives``, ``true_negatives`` and
+    ``false_negatives`` (float64 arrays, one entry per threshold) summed over the batches by
+    :func:`_confusion_counts`; subclasses compute ``result()`` from them."""
+
+    def __init__(self, thresholds, name, top_k=None, class_id=None, evenly=None):
+        self._thresholds = list(thresholds)
+        self._evenly = _evenly_spaced(self._thresholds) if evenly is None else evenly
+        self.top_k, self.class_id = top_k, class_id
+        super().__init__(name=name)
+
+    def _state_shape(self):
+        return (len(self._thresholds),)
+
+    def reset_state(self):
+        shape = self._state_shape()
+        for counter in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, counter, None if shape is None else np.zeros(shape))
+
+    def _accumulate(self, y_true, y_pred, sample_weight=None, **options):
+        counts = _confusion_counts(y_true, y_pred, self._thresholds, self.name, evenly=self._evenly,
+                                   sample_weight=sample_weight, top_k=self.top_k, class_id=self.class_id, **options)
+        self.true_positives = self.true_positives + counts[0]
+        self.false_positives = self.false_positives + counts[1]
+        self.true_negatives = self.true_negatives + counts[2]
+        self.false_negatives = self.false_negatives + counts[3]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._accumulate(y_true, y_pred, sample_weight)
+
+    def _per_threshold(self, values):
+        """One float for a single threshold, else a float64 array with one value per threshold (Keras' rule)."""
+        return float(values[0]) if len(values) == 1 else np.asarray(values, dtype=np.float64)
+
+
+class _CountMetric(_ConfusionMetric):
+    """One weighted count of the confusion matrix, at one threshold (a float) or several (an array)."""
+
+    _counter = None     # the attribute reported by result()
+
+    def __init__(self, thresholds=None, name=None):
+        self._init_thresholds = thresholds
+        super().__init__([0.5] if thresholds is None else _threshold_list(thresholds),
+                         name or _lookup.snake_case(type(self).__name__))
+
+    def result(self):
+        return self._per_threshold(getattr(self, self._counter))
+
+    def get_config(self):
+        return {"name": self.name, "thresholds": _plain(self._init_thresholds)}
+
+
+def _plain(value):
+    """A constructor argument as plain Python data for a config (a NumPy array becomes a list)."""
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+class TruePositives(_CountMetric):
+    """The (weighted) number of true positives: ``sum(w * (y != 0) * (p > threshold))`` over all samples seen.
+
+    Args:
+        thresholds: a number in ``[0, 1]`` (default 0.5) or a list of them; with a list ``result()`` is an array
+            with one count per threshold.
+        name: the name the metric is logged under (default ``"true_positives"``).
+
+    >>> m = TruePositives()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> m.result()
+    2.0
+    >>> TruePositives(thresholds=[0.0, 0.5])([0, 1, 1], [0.3, 0.5, 0.9], sample_weight=[1.0, 2.0, 3.0])
+    array([5., 3.])
+    """
+
+    _counter = "true_positives"
+
+
+class FalsePositives(_CountMetric):
+    """The (weighted) number of false positives: ``sum(w * (y == 0) * (p > threshold))`` over all samples seen.
+
+    Arguments as :class:`TruePositives` (default name ``"false_positives"``).
+
+    >>> m = FalsePositives()
+    >>> m.update_state([0, 1, 0, 0], [0, 0, 1, 1], sample_weight=[0, 0, 1, 2])
+    >>> m.result()
+    3.0
+    """
+
+    _counter = "false_positives"
+
+
+class TrueNegatives(_CountMetric):
+    """The (weighted) number of true negatives: ``sum(w * (y == 0) * (p <= threshold))`` over all samples seen.
+
+    Arguments as :class:`TruePositives` (default name ``"true_negatives"``).
+
+    >>> TrueNegatives()([0, 1, 0, 0], [1, 1, 0, 0.5])     # 0.5 is not above the threshold 0.5
+    2.0
+    """
+
+    _counter = "true_negatives"
+
+
+class FalseNegatives(_CountMetric):
+    """The (weighted) number of false negatives: ``sum(w * (y != 0) * (p <= threshold))`` over all samples seen.
+
+    Arguments as :class:`TruePositives` (default name ``"false_negatives"``).
+
+    >>> FalseNegatives()([0, 1, 1, 1], [0, 1, 0, 0])
+    2.0
+    """
+
+    _counter = "false_negatives"
+
+
+class _PrecisionRecall(_ConfusionMetric):
+    """Precision or recall: ``thresholds``, ``top_k`` and ``class_id`` as Keras, maximised by EarlyStopping."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
+        self._init_thresholds = thresholds
+        top_k = integer(top_k, "top_k", minimum=1, optional=True)
+        class_id = integer(class_id, "class_id", minimum=0, optional=True)
+        if thresholds is not None:
+            listed = _threshold_list(thresholds)
+        else:       # with top_k, every one of the k largest predictions counts as positive
+            listed = [0.5 if top_k is None else _NEG_INF]
+        super().__init__(listed, name or _lookup.snake_case(type(self).__name__), top_k=top_k, class_id=class_id)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    def get_config(self):
+        return {"name": self.name, "thresholds": _plain(self._init_thresholds), "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_PrecisionRecall):
+    """The precision of thresholded predictions over all samples seen: ``tp / (tp + fp)``, 0 when nothing was
+    predicted positive (``tp + fp == 0``), where ``tp = sum(w * (y != 0) * (p > t))`` and
+    ``fp = sum(w * (y == 0) * (p > t))`` are summed over every batch (the comparison is strict).
+
+    Args:
+        thresholds: a number in ``[0, 1]`` or a list of them (then ``result()`` is an array, one precision per
+            threshold). Default 0.5, or, with ``top_k``, "any of the top k".
+        top_k: only the ``top_k`` largest predictions of each row (last axis) can be positive; the others count
+            as negatives (ties: the first ones are kept).
+        class_id: compute the metric for this column (class) of ``(samples, classes)`` data only.
+        name: the name the metric is logged under (default ``"precision"``).
+
+    >>> m = Precision()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(m.result(), 4)       # 2 of the 3 predicted positives are positive
+    0.6667
+    >>> m = Precision(top_k=2)
+    >>> m.update_state([[0, 0, 1, 1]], [[0.9, 0.8, 0.3, 0.1]])
+    >>> m.result()
+    0.0
+    """
+
+    def result(self):
+        return self._per_threshold(_divide_no_nan(self.true_positives, self.true_positives + self.false_positives))
+
+
+class Recall(_PrecisionRecall):
+    """The recall of thresholded predictions over all samples seen: ``tp / (tp + fn)``, 0 when no positive label
+    was seen (``tp + fn == 0``), where ``tp = sum(w * (y != 0) * (p > t))`` and
+    ``fn = sum(w * (y != 0) * (p <= t))`` are summed over every batch.
+
+    Arguments as :class:`Precision` (default name ``"recall"``).
+
+    >>> m = Recall()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(m.result(), 4)       # 2 of the 3 positives are found
+    0.6667
+    >>> Recall(class_id=1)([[0, 1], [0, 1], [1, 0]], [[0.4, 0.6], [0.7, 0.3], [0.2, 0.8]])
+    0.5
+    """
+
+    def result(self):
+        return self._per_threshold(_divide_no_nan(self.true_positives, self.true_positives + self.false_negatives))
+
+
+_CURVES = ("ROC", "PR", "PRGAIN")
+_SUMMATIONS = ("interpolation", "minoring", "majoring")
+
+
+def _choice(value, name, choices, case):
+    """``value`` (a string, matched without regard to case) as written in ``choices``; a clear error otherwise."""
+    if isinstance(value, str) and case(value) in choices:
+        return case(value)
+    error = ValueError if isinstance(value, str) else TypeError
+    raise error(f"Invalid value for argument `{name}`. Expected one of {list(choices)}. Received {name}={value!r}")
+
+
+class AUC(_ConfusionMetric):
+    """The area under the ROC or precision-recall curve, approximated as Keras' ``AUC`` does: a Riemann sum over
+    ``num_thresholds`` thresholds, ``-1e-7, 1/(n-1), 2/(n-1), ..., 1 + 1e-7`` by default (the epsilon end points
+    catch predictions of exactly 0 and 1), of the curve computed from the confusion counts summed over every batch.
+
+    ROC: ``x = fp / (fp + tn)`` (false positive rate), ``y = tp / (tp + fn)`` (recall); PR: ``x`` = recall, ``y =
+    tp / (tp + fp)`` (precision); PRGAIN: Keras' precision-recall gain. Each ratio is 0 where its denominator is.
+    ``AUC = sum_i (x_i - x_{i+1}) * h_i`` with ``h_i = (y_i + y_{i+1}) / 2`` (``"interpolation"``, the trapezoid
+    rule), ``min(y_i, y_{i+1})`` (``"minoring"``) or ``max(y_i, y_{i+1})`` (``"majoring"``). The PR curve with
+    ``"interpolation"`` interpolates the counts instead of precision (Davis & Goadrich 2006, as Keras). The result is
+    0.0 when nothing was seen, or only one class.
+
+    Args:
+        num_thresholds: the number of thresholds (an integer >= 2; default 200), unless ``thresholds`` is given.
+        curve: ``"ROC"`` (default), ``"PR"`` or ``"PRGAIN"``.
+        summation_method: ``"interpolation"`` (default), ``"minoring"`` or ``"majoring"``.
+        name: the name the metric is logged under (default ``"auc"``).
+        thresholds: the inner thresholds (numbers in ``[0, 1]``), instead of ``num_thresholds`` evenly spaced ones.
+        multi_label: with predictions of shape ``(samples, labels)``, compute one AUC per label and report their
+            mean (weighted by ``label_weights``) instead of the AUC of all predictions flattened.
+        num_labels: the number of labels with ``multi_label`` (else taken from the first batch).
+        label_weights: one non-negative weight per label (the last axis of the predictions).
+        from_logits: the predictions are logits, passed through a sigmoid first.
+
+    >>> m = AUC(num_thresholds=3)      # thresholds -1e-7, 0.5, 1 + 1e-7
+    >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    >>> m.result()                     # ROC points (1, 1), (0, 0.5), (0, 0): the trapezoid (1 - 0) * (1 + 0.5) / 2
+    0.75
+    """
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, thresholds=None,
+                 multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+        self.curve = _choice(curve, "curve", _CURVES, str.upper)
+        self.summation_method = _choice(summation_method, "summation_method", _SUMMATIONS, str.lower)
+        for flag, value in (("multi_label", multi_label), ("from_logits", from_logits)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"Invalid type for argument `{flag}`. Expected True or False. "
+                                f"Received {flag}={value!r}")
+        self.multi_label, self._from_logits = bool(multi_label), bool(from_logits)
+        self.num_labels = integer(num_labels, "num_labels", minimum=1, optional=True)
+        if self.num_labels is not None and not self.multi_label:
+            raise ValueError(f"Invalid value for argument `num_labels`: it is needed only with multi_label=True. "
+                             f"Received num_labels={num_labels!r} with multi_label=False")
+        self.label_weights = None
+        if label_weights is not None:
+            weights = _floats(label_weights, "label_weights", "AUC")
+            if weights.ndim != 1 or not np.all(weights >= 0):
+                raise ValueError(f"Invalid value for argument `label_weights`. Expected a list of non-negative "
+                                 f"numbers, one per label. Received label_weights={label_weights!r}")
+            if self.num_labels is not None and len(weights) != self.num_labels:
+                raise ValueError(f"Invalid value for argument `label_weights`: {len(weights)} weights for "
+                                 f"num_labels={self.num_labels}. Received label_weights={label_weights!r}")
+            self.label_weights = weights
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            inner = sorted(_threshold_list(thresholds))
+            self.num_thresholds = len(inner) + 2
+            evenly = _evenly_spaced(np.array([0.0] + inner + [1.0]))
+        else:
+            self.num_thresholds = integer(num_thresholds, "num_thresholds", minimum=2)
+            inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+            evenly = True
+        self._num_labels = self.num_labels
+        super().__init__([-_EPSILON] + inner + [1 + _EPSILON], name or "auc", evenly=evenly)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    @property
+    def thresholds(self) -> list:
+        """Every threshold, the epsilon end points included."""
+        return list(self._thresholds)
+
+    def _state_shape(self):
+        if not self.multi_label:
+            return (self.num_thresholds,)
+        return None if self._num_labels is None else (self.num_thresholds, self._num_labels)
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        scores = _numpy(y_pred)
+        if self.multi_label:
+            if scores.ndim != 2:
+                raise ValueError(f"{self.name}: y_pred must have rank 2, (samples, labels), with multi_label=True. "
+                                 f"Received y_pred of shape {scores.shape}")
+            if self._num_labels is None:
+                self._num_labels = scores.shape[1]
+                self.reset_state()
+            if scores.shape[1] != self._num_labels:
+                raise ValueError(f"{self.name}: y_pred has {scores.shape[1]} labels, but this metric counts "
+                                 f"{self._num_labels} (from num_labels or the first batch). Received y_pred of "
+                                 f"shape {scores.shape}")
+        if self._from_logits:
+            scores = _floats(scores, "y_pred", self.name) if scores.dtype.kind != "f" else scores
+            scores = 1 / (1 + np.exp(-scores))
+        self._accumulate(y_true, scores, sample_weight, multi_label=self.multi_label,
+                         label_weights=None if self.multi_label else self.label_weights)
+
+    def _average(self, per_label):
+        """The AUC of each label (the sum over thresholds) averaged over the labels, or the plain sum."""
+        by_label = per_label.sum(axis=0)
+        if not self.multi_label:
+            return float(by_label)
+        if self.label_weights is None:
+            return float(by_label.mean())
+        return float(_divide_no_nan((by_label * self.label_weights).sum(), self.label_weights.sum()))
+
+    @_ieee754
+    def result(self) -> float:
+        if self.true_positives is None:     # multi_label, nothing seen yet
+            return 0.0
+        tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._average(_interpolated_pr_auc(tp, fp, fn))
+        recall = _divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(fp, fp + tn), recall
+        elif self.curve == "PR":
+            x, y = recall, _divide_no_nan(tp, tp + fp)
+        else:       # PRGAIN: precision and recall gains, 0 recall gain and 1 precision gain where tp == 0
+            scale = _divide_no_nan(tp + fn, tn + fp)
+            x = np.maximum(np.where(tp == 0, 0.0, 1.0 - scale * _divide_no_nan(fn, tp)), 0.0)
+            y = np.where(tp == 0, 1.0, 1.0 - scale * _divide_no_nan(fp, tp))
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return self._average((x[:-1] - x[1:]) * heights)
+
+    def get_config(self):
+        config = {"name": self.name, "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels,
+                  "label_weights": None if self.label_weights is None else self.label_weights.tolist(),
+                  "from_logits": self._from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = self._thresholds[1:-1]
+        return config
+
+
+def _interpolated_pr_auc(tp, fp, fn):
+    """The area under the PR curve between consecutive thresholds, interpolating the counts (Davis & Goadrich):
+    between thresholds ``i`` and ``i+1``, with ``P = tp + fp``, ``slope = dtp / dP`` and ``intercept = tp_{i+1} -
+    slope * P_{i+1}``, the area is ``slope * (dtp + intercept * log(P_i / P_{i+1})) / (tp_{i+1} + fn_{i+1})``."""
+    dtp = tp[:-1] - tp[1:]
+    predicted = tp + fp
+    dp = predicted[:-1] - predicted[1:]
+    slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+    intercept = tp[1:] - slope * predicted[1:]
+    both = (predicted[:-1] > 0) & (predicted[1:] > 0)
+    ratio = np.where(both, _divide_no_nan(predicted[:-1], np.maximum(predicted[1:], 0)), 1.0)
+    return _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-            SparseCategoricalAccuracy)
+            SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
+            TrueNegatives, FalseNegatives)
 _BY_NAME = _lookup.name_table(_CLASSES, {
+    # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
+    **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
@@ -395,7 +916,8 @@ def _shape(x):
     return tuple(getattr(x, "shape", None) or np.shape(x))
 
 
-__all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
-           "MeanSquaredError", "Metric", "SparseCategoricalAccuracy", "accuracy", "binary_accuracy",
-           "categorical_accuracy", "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy",
-           "sparse_categorical_accuracy"]
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "FalseNegatives", "FalsePositives", "Mean",
+           "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "Recall",
+           "RootMeanSquaredError", "SparseCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy",
+           "binary_accuracy", "categorical_accuracy", "get", "mean_absolute_error", "mean_squared_error",
+           "resolve_accuracy", "sparse_categorical_accuracy"]

@@ -534,7 +534,8 @@ class Model(Layer):
     def _logs(self):
         logs = {"loss": self._loss_tracker.result()}
         for name, metric, _ in self._metrics or ():
-            logs[name] = _float(metric.result())
+            result = metric.result()    # an array for a metric with several thresholds, as in Keras' logs
+            logs[name] = _float(result) if np.size(result) == 1 else np.asarray(result, dtype=np.float64)
         return logs
 
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
