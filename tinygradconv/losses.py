@@ -15,7 +15,17 @@ Formulas, with ``e = epsilon()`` (1e-7) and ``mean``/``sum`` over the last axis:
 * ``categorical_crossentropy = -sum(y log(p))`` with ``p`` normalised to sum 1 and clipped to ``[e, 1 - e]``;
   from logits it is ``-sum(y log_softmax(x))``;
 * ``sparse_categorical_crossentropy``: the same with integer labels instead of one-hot rows;
-* ``kl_divergence = sum(y log(y / p))`` with ``y`` and ``p`` clipped to ``[e, 1]``.
+* ``kl_divergence = sum(y log(y / p))`` with ``y`` and ``p`` clipped to ``[e, 1]``;
+* ``mean_absolute_percentage_error = 100 mean(|(y - p) / max(|y|, e)|)``;
+* ``mean_squared_logarithmic_error = mean((log(max(p, e) + 1) - log(max(y, e) + 1))^2)``;
+* ``hinge = mean(max(1 - y p, 0))`` and ``squared_hinge = mean(max(1 - y p, 0)^2)``, where labels that are all 0
+  or 1 become -1 or 1 first (``2y - 1``); ``categorical_hinge = max(max((1 - y) p) - sum(y p) + 1, 0)``;
+* ``poisson = mean(p - y log(p + e))``;
+* ``cosine_similarity = -sum(y / max(||y||, e) * p / max(||p||, e))`` over ``axis`` (0 where either is a zero
+  vector);
+* ``binary_focal_crossentropy = mean(w (1 - p_t)^gamma bce)``: ``bce`` is the binary cross-entropy of ``p``
+  clipped to ``[e, 1 - e]`` (``p = sigmoid(x)`` from logits), ``p_t = y p + (1 - y)(1 - p)`` and, with
+  ``apply_class_balancing``, ``w = y alpha + (1 - y)(1 - alpha)`` (else 1).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv import losses
@@ -36,7 +46,7 @@ from .backend import dtype_name
 from .ops import elementwise
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
-from .validation import axis_index, number
+from .validation import axis_index, integer, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -99,6 +109,23 @@ def _check_smoothing(label_smoothing):
 
 def _check_delta(delta):
     return float(number(delta, "delta", low=0, type_error=ValueError))
+
+
+def _check_axis(axis, loss):
+    """The ``axis`` of a loss class as a plain int, refused when the loss is made if it is not one integer (``None``,
+    a string, a float, a bool, a tuple): its range is checked when the loss is called, once the rank is known."""
+    try:
+        return integer(axis, "axis", minimum=None)
+    except TypeError as error:
+        raise TypeError(f"{loss}: {error} (one axis, e.g. -1 for the last)") from None
+
+
+def _check_alpha(alpha):
+    return float(number(alpha, "alpha", low=0, high=1, type_error=ValueError))
+
+
+def _check_gamma(gamma):
+    return float(number(gamma, "gamma", low=0, finite=True, type_error=ValueError))
 
 
 # ------------------------------------------------------------------------------------------------ functions
@@ -281,11 +308,168 @@ def kl_divergence(y_true, y_pred):
     return (y * (y / p).log()).sum(axis=-1)
 
 
+def mean_absolute_percentage_error(y_true, y_pred):
+    """Per-sample ``100 mean(|(y_true - y_pred) / max(|y_true|, epsilon)|)`` over the last axis.
+
+    A zero target divides by epsilon (1e-7), as in Keras: a huge but finite loss, never ``inf`` or NaN.
+
+    >>> [round(v, 4) for v in mean_absolute_percentage_error([[100.0, 200.0, 300.0]], [[90.0, 210.0, 310.0]]).tolist()]
+    [6.1111]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_absolute_percentage_error")
+    relative = ((y_true - y_pred) / y_true.abs().maximum(config.epsilon())).abs()
+    return relative.mean(axis=-1) * 100.0
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """Per-sample ``mean((log(max(y_pred, e) + 1) - log(max(y_true, e) + 1))^2)`` over the last axis.
+
+    Values below epsilon (``e``, 1e-7: zeros and negative values) count as epsilon, as in Keras.
+
+    >>> [round(v, 4) for v in mean_squared_logarithmic_error([[0.0, 1.0]], [[1.0, 1.0]]).tolist()]   # log(2)^2 / 2
+    [0.2402]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_logarithmic_error")
+    eps = config.epsilon()
+    return squared_difference((y_pred.maximum(eps) + 1.0).log(), (y_true.maximum(eps) + 1.0).log()).mean(axis=-1)
+
+
+def _hinge_labels(y_true: Tensor) -> Tensor:
+    """Keras' ``convert_binary_labels_to_hinge``: when every label (of the whole tensor) is 0 or 1, they become -1 or
+    1 (``2 y - 1``); any other labels (-1/1 already, or a mix) are kept as they are."""
+    xp = y_true.backend.xp
+    if bool(xp.all((y_true.data == 0) | (y_true.data == 1))):
+        return y_true * 2.0 - 1.0
+    return y_true
+
+
+def hinge(y_true, y_pred):
+    """Per-sample hinge loss ``mean(max(1 - y_true y_pred, 0))`` over the last axis.
+
+    Labels are expected in {-1, 1}; labels that are all 0 or 1 are converted to -1 or 1 first, as in Keras.
+
+    >>> [round(v, 4) for v in hinge([[0.0, 1.0]], [[0.3, -0.4]]).tolist()]   # labels -1, 1: (1.3 + 1.4) / 2
+    [1.35]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "hinge")
+    return (1.0 - _hinge_labels(y_true) * y_pred).maximum(0.0).mean(axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """Per-sample squared hinge loss ``mean(max(1 - y_true y_pred, 0)^2)`` over the last axis (labels as in
+    :func:`hinge`: all-0/1 labels become -1/1).
+
+    >>> [round(v, 4) for v in squared_hinge([[-1.0, 1.0]], [[0.3, 2.0]]).tolist()]   # (1.3^2 + 0) / 2
+    [0.845]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "squared_hinge")
+    margin = (1.0 - _hinge_labels(y_true) * y_pred).maximum(0.0)
+    return (margin * margin).mean(axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """Per-sample categorical hinge loss ``max(neg - pos + 1, 0)`` with ``pos = sum(y_true y_pred)`` and
+    ``neg = max((1 - y_true) y_pred)`` over the last axis (one-hot targets; no label conversion, as in Keras).
+
+    >>> [round(v, 4) for v in categorical_hinge([[0.0, 1.0, 0.0]], [[0.3, -0.4, 0.9]]).tolist()]   # 0.9 + 0.4 + 1
+    [2.3]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "categorical_hinge")
+    pos = (y_true * y_pred).sum(axis=-1)
+    neg = ((1.0 - y_true) * y_pred).max(axis=-1)
+    return (neg - pos + 1.0).maximum(0.0)
+
+
+def poisson(y_true, y_pred):
+    """Per-sample Poisson loss ``mean(y_pred - y_true log(y_pred + epsilon))`` over the last axis.
+
+    Epsilon (1e-7) is added, not clipped to, as in Keras: ``y_pred = 0`` gives ``-y_true log(1e-7)``, and a negative
+    ``y_pred`` gives NaN.
+
+    >>> [round(v, 4) for v in poisson([[1.0, 0.0]], [[1.0, 2.0]]).tolist()]   # (1 - log(1) + 2 - 0) / 2
+    [1.5]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "poisson")
+    return (y_pred - y_true * (y_pred + config.epsilon()).log()).mean(axis=-1)
+
+
+def _l2_normalize(x: Tensor, axis: int) -> Tensor:
+    """``x / max(||x||, epsilon)`` along ``axis``: Keras' ``x * min(rsqrt(sum(x^2)), 1 / epsilon)``, written with a clip
+    of the squared norm so that a zero vector gets the formula's own (finite) gradient, ``1 / epsilon`` (Keras' is
+    NaN there: torch's ``rsqrt`` backward multiplies 0 by inf)."""
+    eps = config.epsilon()
+    return x / (x * x).sum(axis=axis, keepdims=True).clip(eps * eps).sqrt()
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Per-sample ``-sum(y_true / ||y_true|| * y_pred / ||y_pred||)`` over ``axis``: -1 for parallel vectors, 0 for
+    orthogonal ones, 1 for opposite ones.
+
+    Norms below epsilon count as epsilon (1e-7), so a zero vector gives 0, as in Keras.
+
+    Args:
+        y_true, y_pred: tensors of one shape.
+        axis: the axis of the vectors (the one reduced).
+
+    >>> [round(v, 4) for v in cosine_similarity([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]],
+    ...                                          [[1.0, 0.0], [2.0, 2.0], [1.0, 2.0]]).tolist()]
+    [-0.0, -1.0, -0.0]
+    """
+    y_true, y_pred = _prepare(y_true, y_pred, "cosine_similarity")
+    axis = axis_index(axis, y_pred.ndim, "cosine_similarity")
+    return -(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis)).sum(axis=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0.0, axis=-1):
+    """Per-sample binary focal cross-entropy (Lin et al., 2018), the mean over ``axis`` of
+    ``w (1 - p_t)^gamma bce``.
+
+    ``bce = -(y log(p) + (1 - y) log(1 - p))`` with ``p`` clipped to ``[epsilon, 1 - epsilon]`` (torch's formula,
+    which Keras 3 calls: ``log(1 - p)`` as ``log1p(-p)``); ``p_t = y p + (1 - y)(1 - p)`` with the unclipped ``p``;
+    ``w = y alpha + (1 - y)(1 - alpha)`` with ``apply_class_balancing``, else 1. With ``gamma = 0`` and no balancing
+    it is the binary cross-entropy.
+
+    Args:
+        y_true: targets in ``[0, 1]``.
+        y_pred: probabilities, or logits with ``from_logits=True``. Logits go through ``sigmoid`` and the clip, as
+            in Keras (so, unlike :func:`binary_crossentropy`, a logit of 30 for a 0 target costs ``-log(1e-7)``,
+            not 30).
+        apply_class_balancing: weigh class 1 by ``alpha`` and class 0 by ``1 - alpha``.
+        alpha: in ``[0, 1]``.
+        gamma: the focusing parameter, a finite number ``>= 0``: easy examples (``p_t`` near 1) count less.
+        from_logits: ``y_pred`` holds logits.
+        label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s``.
+        axis: the axis averaged over.
+
+    >>> [round(v, 3) for v in binary_focal_crossentropy([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]],
+    ...                                                 gamma=2.0).tolist()]
+    [0.33, 0.206]
+    """
+    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    label_smoothing = _check_smoothing(label_smoothing)
+    y_true, y_pred = _prepare(y_true, y_pred, "binary_focal_crossentropy")
+    axis = axis_index(axis, y_pred.ndim, "binary_focal_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    p = y_pred.sigmoid() if from_logits else y_pred
+    eps = config.epsilon()
+    clipped = p.clip(eps, 1.0 - eps)
+    bce = (y_true - 1.0) * (-clipped).log1p() - y_true * clipped.log()
+    p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
+    loss = (1.0 - p_t) ** gamma * bce
+    if apply_class_balancing:
+        loss = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * loss
+    return loss.mean(axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 logcosh = log_cosh
 kld = KLD = kl_divergence
 bce = BCE = binary_crossentropy
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
 
 
 # ------------------------------------------------------------------------------------------------ reduction
@@ -424,7 +608,8 @@ class BinaryCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
         super().__init__(binary_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
-                         label_smoothing=_check_smoothing(label_smoothing), axis=axis)
+                         label_smoothing=_check_smoothing(label_smoothing),
+                         axis=_check_axis(axis, "BinaryCrossentropy"))
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
@@ -433,7 +618,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
         super().__init__(categorical_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
-                         label_smoothing=_check_smoothing(label_smoothing), axis=axis)
+                         label_smoothing=_check_smoothing(label_smoothing),
+                         axis=_check_axis(axis, "CategoricalCrossentropy"))
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -441,6 +627,11 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, axis=-1, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy"):
+        axis = _check_axis(axis, "SparseCategoricalCrossentropy")
+        if axis < -1:  # -2, -3, ... never name the last axis
+            raise ValueError("SparseCategoricalCrossentropy: Invalid value for argument `axis`. Expected the last "
+                             f"axis, -1 or a non-negative integer (the class axis must be the last). Received "
+                             f"axis={axis}")
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
                          from_logits=bool(from_logits), axis=axis)
 
@@ -452,9 +643,108 @@ class KLDivergence(LossFunctionWrapper):
         super().__init__(kl_divergence, reduction=reduction, name=name)
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute percentage error; see :func:`mean_absolute_percentage_error`.
+
+    >>> round(MeanAbsolutePercentageError()([100.0, 200.0, 300.0], Tensor([90.0, 210.0, 310.0])).item(), 4)
+    6.1111
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared logarithmic error; see :func:`mean_squared_logarithmic_error`.
+
+    >>> round(MeanSquaredLogarithmicError()([[0.0], [1.0]], Tensor([[1.0], [1.0]])).item(), 4)   # log(2)^2 / 2
+    0.2402
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+
+
+class Hinge(LossFunctionWrapper):
+    """Hinge loss, labels in {-1, 1} (or all in {0, 1}, converted); see :func:`hinge`.
+
+    >>> round(Hinge()([[0.0, 1.0], [1.0, 0.0]], Tensor([[0.3, -0.4], [2.0, -0.5]])).item(), 4)   # (1.35 + 0.25) / 2
+    0.8
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge"):
+        super().__init__(hinge, reduction=reduction, name=name)
+
+
+class SquaredHinge(LossFunctionWrapper):
+    """Squared hinge loss; see :func:`squared_hinge`.
+
+    >>> round(SquaredHinge()([[-1.0, 1.0]], Tensor([[0.3, 2.0]])).item(), 4)
+    0.845
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
+        super().__init__(squared_hinge, reduction=reduction, name=name)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """Categorical hinge loss with one-hot targets; see :func:`categorical_hinge`.
+
+    >>> round(CategoricalHinge()([[0.0, 1.0, 0.0]], Tensor([[0.3, -0.4, 0.9]])).item(), 4)
+    2.3
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
+        super().__init__(categorical_hinge, reduction=reduction, name=name)
+
+
+class Poisson(LossFunctionWrapper):
+    """Poisson loss; see :func:`poisson`.
+
+    >>> round(Poisson()([[1.0, 0.0]], Tensor([[1.0, 2.0]])).item(), 4)
+    1.5
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
+        super().__init__(poisson, reduction=reduction, name=name)
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity along ``axis``; see :func:`cosine_similarity`.
+
+    Unlike Keras 3 (whose ``get_config`` leaves it out), the config holds ``axis``, so that a copy made from it
+    reduces the same axis.
+
+    >>> round(CosineSimilarity()([[0.0, 1.0], [1.0, 1.0]], Tensor([[1.0, 0.0], [2.0, 2.0]])).item(), 4)
+    -0.5
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
+        super().__init__(cosine_similarity, reduction=reduction, name=name,
+                         axis=_check_axis(axis, "CosineSimilarity"))
+
+
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary focal cross-entropy; see :func:`binary_focal_crossentropy`.
+
+    >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+    >>> round(loss([[0.0, 1.0, 0.0, 0.0]], Tensor([[-18.6, 0.51, 2.94, -12.8]])).item(), 3)
+    0.691
+    """
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy"):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
+                         label_smoothing=_check_smoothing(label_smoothing),
+                         axis=_check_axis(axis, "BinaryFocalCrossentropy"),
+                         apply_class_balancing=bool(apply_class_balancing), alpha=_check_alpha(alpha),
+                         gamma=_check_gamma(gamma))
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
-            SparseCategoricalCrossentropy, KLDivergence)
+            SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+            Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy)
 _ALIASES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -463,6 +753,10 @@ _ALIASES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
+    "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge, "poisson": Poisson,
+    "cosine_similarity": CosineSimilarity, "binary_focal_crossentropy": BinaryFocalCrossentropy,
 }
 _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
 
@@ -496,8 +790,11 @@ def serialize(loss: Loss) -> dict:
     return _lookup.serialize(loss, "loss", Loss)
 
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "LogCosh", "Loss",
-           "LossFunctionWrapper", "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy",
-           "binary_crossentropy", "categorical_crossentropy", "get", "huber", "kl_divergence", "log_cosh", "mae",
-           "mean_absolute_error", "mean_squared_error", "mse", "reduce_weighted_values", "serialize",
-           "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
+           "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
+           "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+           "binary_focal_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get",
+           "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
+           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
+           "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
