@@ -220,3 +220,49 @@ def test_our_file_with_functions_of_your_own_loads_in_keras_with_custom_objects(
     k_model = keras.saving.load_model(path, custom_objects={"doubled_relu": k_doubled_relu,
                                                             "point_one": k_point_one})
     np.testing.assert_allclose(np.asarray(k_model.predict(X, verbose=0)), model.predict(X, verbose=0), rtol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ compiled models
+def halved_squares(y_true, y_pred):
+    return ((y_true - y_pred) ** 2).mean(axis=-1) * 0.5
+
+
+def largest_error(y_true, y_pred):
+    return (y_true - y_pred).abs().max(axis=-1)
+
+
+def mse(y_true, y_pred):        # a function of the user's own that shadows the built-in name
+    return ((y_true - y_pred) ** 2).mean(axis=-1) * 3.0
+
+
+def _compiled(loss, metrics=()):
+    tg.random.set_seed(0)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=loss, metrics=list(metrics))
+    model.fit(X, np.ones((4, 2), np.float32), epochs=1, verbose=0)
+    return model
+
+
+def test_a_model_compiled_with_your_loss_and_metric_loads_compiled_with_custom_objects(tmp_path):
+    model = _compiled(halved_squares, [largest_error])
+    path = str(tmp_path / "m.tgc.npz")
+    model.save(path)
+    y = np.ones((4, 2), np.float32)
+    expected = model.evaluate(X, y, verbose=0, return_dict=True)
+    assert sorted(expected) == ["largest_error", "loss"]
+    loaded = models.load_model(path, custom_objects={"halved_squares": halved_squares, "largest_error": largest_error})
+    assert loaded.compiled
+    assert loaded.evaluate(X, y, verbose=0, return_dict=True) == pytest.approx(expected, rel=1e-6)
+    by_hand = 0.5 * np.mean((y - model.predict(X, verbose=0)) ** 2)
+    assert expected["loss"] == pytest.approx(by_hand, rel=1e-5)
+    with pytest.warns(UserWarning, match=r"could not be compiled again.*custom_objects=\{'halved_squares': "):
+        uncompiled = models.load_model(path)
+    assert not uncompiled.compiled
+
+
+def test_a_loss_of_your_own_named_like_a_built_in_is_not_read_back_as_the_built_in(tmp_path):
+    model = _compiled(mse)
+    path = str(tmp_path / "m.tgc.npz")
+    model.save(path)
+    loaded = models.load_model(path)
+    assert not loaded.compiled      # the compile arguments were not saved: never the built-in mse, silently

@@ -764,7 +764,8 @@ _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
 def get(identifier):
     """A loss object returning a scalar: from a name (``"mse"``, ``"binary_crossentropy"``,
     ``"SparseCategoricalCrossentropy"``, ... case-insensitive), a config dict, a :class:`Loss`, a Loss class, or
-    any callable ``(y_true, y_pred) -> Tensor`` (wrapped to reduce with ``"sum_over_batch_size"``).
+    any callable ``(y_true, y_pred) -> Tensor`` (wrapped to reduce with ``"sum_over_batch_size"``). A name registered
+    by :class:`~tinygradconv.saving.custom_object_scope` (or ``custom_objects``) gives your own class or function.
 
     Raises:
         ValueError: for an unknown name (the message lists the valid ones) or an identifier of another kind.
@@ -775,7 +776,9 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        return _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)()
+        found = _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)
+        # a class is made with its defaults; your own function (from custom_objects, a loaded model's loss) wrapped
+        return found() if isinstance(found, type) else LossFunctionWrapper(found, name=identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):

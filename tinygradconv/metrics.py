@@ -365,6 +365,130 @@ class RootMeanSquaredError(Mean):
         return float(np.sqrt(super().result()))
 
 
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.mean_absolute_percentage_error` over all samples seen (Keras'
+    ``"mape"`` metric). Lower is better.
+
+    >>> m = MeanAbsolutePercentageError()
+    >>> m.update_state([[100.0, 200.0]], [[90.0, 210.0]])
+    >>> round(m.result(), 4)       # (10 % + 5 %) / 2
+    7.5
+    """
+
+    def __init__(self, name="mean_absolute_percentage_error"):
+        super().__init__(losses.mean_absolute_percentage_error, name=name)
+
+
+class MeanSquaredLogarithmicError(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.mean_squared_logarithmic_error` over all samples seen (Keras'
+    ``"msle"`` metric). Lower is better.
+
+    >>> m = MeanSquaredLogarithmicError()
+    >>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+    >>> round(m.result(), 4)       # log(2)^2 / 2
+    0.2402
+    """
+
+    def __init__(self, name="mean_squared_logarithmic_error"):
+        super().__init__(losses.mean_squared_logarithmic_error, name=name)
+
+
+class Hinge(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.hinge` over all samples seen. Lower is better.
+
+    >>> round(Hinge()([[0.0, 1.0]], [[0.3, -0.4]]), 4)      # labels -1, 1: (1.3 + 1.4) / 2
+    1.35
+    """
+
+    def __init__(self, name="hinge"):
+        super().__init__(losses.hinge, name=name)
+
+
+class SquaredHinge(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.squared_hinge` over all samples seen. Lower is better.
+
+    >>> round(SquaredHinge()([[-1.0, 1.0]], [[0.3, 2.0]]), 4)    # (1.3^2 + 0) / 2
+    0.845
+    """
+
+    def __init__(self, name="squared_hinge"):
+        super().__init__(losses.squared_hinge, name=name)
+
+
+class CategoricalHinge(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.categorical_hinge` over all samples seen. Lower is better.
+
+    >>> round(CategoricalHinge()([[0.0, 1.0, 0.0]], [[0.3, -0.4, 0.9]]), 4)     # 0.9 + 0.4 + 1
+    2.3
+    """
+
+    def __init__(self, name="categorical_hinge"):
+        super().__init__(losses.categorical_hinge, name=name)
+
+
+class Poisson(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.poisson` over all samples seen. Lower is better.
+
+    >>> round(Poisson()([[1.0, 0.0]], [[1.0, 2.0]]), 4)     # (1 - log(1) + 2 - 0) / 2
+    1.5
+    """
+
+    def __init__(self, name="poisson"):
+        super().__init__(losses.poisson, name=name)
+
+
+class KLDivergence(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.kl_divergence` over all samples seen. Lower is better.
+
+    >>> KLDivergence()([[1.0, 0.0]], [[1.0, 0.0]])       # identical distributions
+    0.0
+    """
+
+    def __init__(self, name="kl_divergence"):
+        super().__init__(losses.kl_divergence, name=name)
+
+
+class LogCoshError(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.log_cosh` over all samples seen (Keras' name ``"logcosh"``). Lower
+    is better.
+
+    >>> round(LogCoshError()([[0.0]], [[1.0]]), 6)
+    0.433781
+    """
+
+    def __init__(self, name="logcosh"):
+        super().__init__(losses.log_cosh, name=name)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Per-sample cosine ``sum(y_true / ||y_true|| * y_pred / ||y_pred||)`` over ``axis`` (norms below 1e-7 count
+    as 1e-7): the metric Keras reports, the opposite of the loss :func:`~tinygradconv.losses.cosine_similarity`.
+
+    >>> [round(v, 4) for v in cosine_similarity([[1.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [-2.0, -2.0]]).tolist()]
+    [1.0, -1.0]
+    """
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """The mean of :func:`cosine_similarity` over all samples seen: 1 for predictions parallel to the targets.
+    Higher is better.
+
+    Args:
+        name: the name the metric is logged under (default ``"cosine_similarity"``).
+        axis: the axis of the vectors.
+
+    >>> m = CosineSimilarity()
+    >>> m.update_state([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]])
+    >>> m.result()                  # (1 + 0) / 2
+    0.5
+    """
+
+    def __init__(self, name="cosine_similarity", axis=-1):
+        super().__init__(cosine_similarity, name=name, axis=axis)
+        self._direction = "up"      # a similarity: higher is better (EarlyStopping's mode="auto", as Keras)
+
+
 # ------------------------------------------------------------------------------------------------ confusion matrix
 #: The threshold of ``Precision``/``Recall`` with ``top_k`` and no ``thresholds``: every top-k prediction is above
 #: it, and the others are set to it (Keras' ``NEG_INF``).
@@ -848,7 +972,8 @@ def _interpolated_pr_auc(tp, fp, fn):
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
-            TrueNegatives, FalseNegatives)
+            TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
+            SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -856,14 +981,14 @@ _BY_NAME = _lookup.name_table(_CLASSES, {
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "mape": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
 }, lower=True)
 
 
 #: The losses Keras 3 also names as metrics (``metrics=["binary_crossentropy"]``), and their loss functions.
 _LOSS_METRICS = {"binary_crossentropy": "binary_crossentropy", "bce": "binary_crossentropy",
                  "categorical_crossentropy": "categorical_crossentropy",
-                 "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
-                 "kl_divergence": "kl_divergence"}
+                 "sparse_categorical_crossentropy": "sparse_categorical_crossentropy"}
 
 
 def resolve_accuracy(y_true_shape, y_pred_shape):
@@ -880,7 +1005,8 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
 
 def get(identifier, y_true=None, y_pred=None):
     """A :class:`Metric` from a name (case-insensitive; the metric is named as given), a config dict, a Metric
-    instance or class, or a callable ``(y_true, y_pred) -> per-sample values``.
+    instance or class, or a callable ``(y_true, y_pred) -> per-sample values``. A name registered by
+    :class:`~tinygradconv.saving.custom_object_scope` (or ``custom_objects``) gives your own class or function.
 
     Given ``y_true`` and ``y_pred`` (arrays or shapes), ``"accuracy"``/``"acc"`` resolves like Keras' ``compile``:
     to binary, sparse categorical or categorical accuracy (see :func:`resolve_accuracy`).
@@ -900,6 +1026,8 @@ def get(identifier, y_true=None, y_pred=None):
             return MeanMetricWrapper(getattr(losses, _LOSS_METRICS[identifier.lower()]), name=identifier)
         else:
             cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True, extra=sorted(_LOSS_METRICS))
+            if not isinstance(cls, type):   # your own function, from custom_objects (a loaded model's metric)
+                return MeanMetricWrapper(cls, name=identifier)
         return cls(name=identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "metric", _CLASSES)
@@ -916,8 +1044,10 @@ def _shape(x):
     return tuple(getattr(x, "shape", None) or np.shape(x))
 
 
-__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "FalseNegatives", "FalsePositives", "Mean",
-           "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "Recall",
-           "RootMeanSquaredError", "SparseCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy",
-           "binary_accuracy", "categorical_accuracy", "get", "mean_absolute_error", "mean_squared_error",
-           "resolve_accuracy", "sparse_categorical_accuracy"]
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "CategoricalHinge", "CosineSimilarity",
+           "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
+           "Metric", "Poisson", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+           "SquaredHinge", "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy",
+           "cosine_similarity", "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy",
+           "sparse_categorical_accuracy"]

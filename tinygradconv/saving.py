@@ -64,7 +64,7 @@ import zipfile
 
 import numpy as np
 
-from . import layers, losses, metrics, optimizers
+from . import _lookup, layers, losses, metrics, optimizers
 from ._lookup import custom_object, custom_object_scope, get_custom_objects, snake_case
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
@@ -265,14 +265,37 @@ def serialize_layer(layer) -> dict:
 
 
 def _library_object(obj, module):
-    """``{"class_name", "config"}`` for an object of a tinygradconv class with ``get_config``; names stay names."""
+    """``{"class_name", "config"}`` for an object with ``get_config`` (of a tinygradconv class, or of your own, found
+    again through ``custom_objects`` when loading, as in Keras); a plain function by its name (yours too, with the
+    checks of :func:`~tinygradconv._lookup.function_name`, and refused when ``module`` has something else of that
+    name); names stay names."""
+    kind = module.__name__.rsplit(".", 1)[-1][:-1]          # "loss", "metric", "optimizer"
     if obj is None or isinstance(obj, (str, dict)):
         return obj
-    cls = type(obj)
-    if getattr(module, cls.__name__, None) is cls and \
-            hasattr(obj, "get_config"):
-        return {"class_name": cls.__name__, "config": obj.get_config()}
-    raise TypeError(f"{obj!r} is not a tinygradconv {module.__name__.rsplit('.', 1)[-1][:-1]} object")
+    if hasattr(obj, "get_config") and not inspect.isclass(obj):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    if inspect.isfunction(obj):
+        name = _lookup.function_name(obj, kind)
+        if getattr(module, name, None) is not obj:
+            try:
+                module.get(name)
+            except (ValueError, TypeError):
+                return name                      # your own function: loaded back through custom_objects
+            raise ValueError(f"Cannot save the {kind} {name!r} of module {obj.__module__!r}: loading would read it "
+                             f"back as tinygradconv's own {kind} {name!r}. Rename your function.")
+        return name
+    raise TypeError(f"{obj!r} is not a tinygradconv {kind} object")
+
+
+def _with_custom_metrics(config):
+    """``config`` with each metric that names a custom object (your own function or class, ``custom_objects``) made
+    now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch."""
+    def made(metric):
+        name = metric.get("class_name") if isinstance(metric, dict) else metric
+        return metrics.get(metric) if isinstance(name, str) and custom_object(name) is not None else metric
+
+    return dict(config, **{key: [made(m) for m in config[key] or []] for key in ("metrics", "weighted_metrics")
+                           if key in config})
 
 
 def _compile_config(model):
@@ -287,7 +310,7 @@ def _compile_config(model):
                   "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
     except (TypeError, ValueError):
-        return None  # e.g. a plain function as the loss: the reloaded model must be compiled again by hand
+        return None  # e.g. a lambda as the loss: the reloaded model must be compiled again by hand
     return config
 
 
@@ -481,7 +504,10 @@ def deserialize_layer(item, custom_objects=None):
 
 def custom_objects_hint(exc):
     """For the ``ValueError`` of an unknown name (an activation, an initializer, ... that ``_lookup.lookup``
-    did not find), how to pass your own object of that name when loading; ``""`` for any other error."""
+    did not find; also when re-raised by another error), how to pass your own object of that name when loading;
+    ``""`` for any other error."""
+    while exc is not None and not hasattr(exc, "unknown_name"):     # the look-up's error, re-raised by a caller
+        exc = exc.__cause__ or exc.__context__
     kind, name = getattr(exc, "unknown_name", (None, None))
     if kind is None:
         return ""
@@ -530,10 +556,11 @@ def _load_model(filepath, custom_objects, compile):
     config = meta.get("compile_config")
     if compile and config:
         try:
-            model.compile(**config)
+            model.compile(**_with_custom_metrics(config))
         except (ValueError, TypeError) as exc:
+            hint = custom_objects_hint(exc)
             warnings.warn(f"{filepath!r}: the model was loaded but could not be compiled again ({exc}); "
-                          "call model.compile(...) yourself", stacklevel=2)
+                          f"{hint + ' Or c' if hint else 'c'}all model.compile(...) yourself", stacklevel=3)
         else:
             try:
                 restore_optimizer(model, optimizer_state, filepath)
