@@ -609,3 +609,23 @@ def test_compile_by_name_trains_one_sgd_step(name, rng):
     grad = p0.grad.numpy()
     np.testing.assert_allclose(new_kernel, kernel - 0.1 * x.T @ grad, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(new_bias, bias - 0.1 * grad.sum(axis=0), rtol=1e-10, atol=1e-14)
+
+
+def test_binary_crossentropy_of_probabilities_rounds_as_keras_near_the_clip():
+    """Keras 3 calls torch's ``binary_cross_entropy`` (``log1p(-p)``) after its clip: for ``y = 0, p = 1e-7`` in
+    float32 that is 1.0e-7, where ``-log(1 - p)`` gave 1.19e-7 (2.7 million float32 spacings away)."""
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    p = np.array([0.0, 1e-8, 1e-7, 1e-6, 3e-4, 0.01, 0.2, 0.5, 0.9, 0.999, 1 - 1e-7, 1.0], "float32")
+    for y_value in (0.0, 1.0, 0.3):
+        y = np.full_like(p, y_value)[:, None]
+        ours = tg.tensor(p[:, None], requires_grad=True)
+        value = losses.binary_crossentropy(y, ours)
+        value.sum().backward()
+        theirs = np.asarray(keras.losses.binary_crossentropy(y, p[:, None]))
+        np.testing.assert_array_max_ulp(value.numpy(), theirs, maxulp=2)
+        reference = torch.tensor(p[:, None], requires_grad=True)     # Keras' ops: clip, then torch's op
+        torch.nn.functional.binary_cross_entropy(reference.clamp(1e-7, 1 - 1e-7), torch.from_numpy(y),
+                                                 reduction="none").sum().backward()
+        np.testing.assert_array_max_ulp(ours.grad.numpy(), reference.grad.numpy(), maxulp=2)

@@ -89,7 +89,8 @@ def test_every_builtin_op_is_registered():
     expected = {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
                 "maximum", "minimum", "where", "clip", "sum", "mean", "max", "min", "reshape", "permute", "getitem",
                 "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
-                "log_softmax", "erf", "squared_difference", "binary_crossentropy_with_logits"}
+                "log_softmax", "erf", "squared_difference", "binary_crossentropy_with_logits",
+                "binary_crossentropy"}
     assert expected <= set(OPS)
 
 

@@ -68,6 +68,8 @@ TORCH = {
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "softplus": F.softplus, "log_softmax": lambda x, axis: F.log_softmax(x, dim=axis),
     "squared_difference": lambda a, b: (a - b) ** 2,
+    "binary_crossentropy":              # torch needs equal shapes: broadcast first
+        lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),
     "binary_crossentropy_with_logits":   # torch needs equal shapes: broadcast first
         lambda x, y: F.binary_cross_entropy_with_logits(*torch.broadcast_tensors(x, y), reduction="none"),
 }
@@ -132,9 +134,33 @@ def _pow_reference(sample):
     return out, grads
 
 
+def _probability_crossentropy_reference(sample):
+    """PyTorch's ``binary_cross_entropy`` where it is defined (``p`` and ``y`` in ``[0, 1]``); where PyTorch refuses
+    the input (NaN, infinities, outside ``[0, 1]``), the formulas of its CPU kernels (``aten/src/ATen/native/
+    Loss.cpp``) evaluated element by element in float64: the loss ``(y - 1) max(log1p(-p), -100) - y max(log(p),
+    -100)``, ``d/dp = (p - y) / max(p (1 - p), 1e-12f)``, ``d/dy = -logit(p)``."""
+    p, y = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in sample.args))
+    inside = (p >= 0) & (p <= 1) & (y >= 0) & (y <= 1)
+    out, (dp, dy) = _torch_run(TORCH["binary_crossentropy"], _torch_inputs(Sample((np.where(inside, p, 0.5),
+                                                                                  np.where(inside, y, 0.5)))), {})
+    def std_max(a, b):      # C++'s std::max(a, b): b only when a < b, so a NaN a stays
+        return np.where(a < b, b, a)
+
+    with np.errstate(all="ignore"):
+        formula = (y - 1) * std_max(np.log1p(-p), -100) - y * std_max(np.log(p), -100)
+        formula_dp = (p - y) / std_max((1 - p) * p, float(np.float32(1e-12)))
+        formula_dy = -np.log(p / (1 - p))
+    grads = tuple(np.where(inside, g, f).reshape(np.shape(a)) if np.shape(a) == p.shape else np.sum(
+        np.where(inside, g, f), axis=tuple(range(p.ndim - np.ndim(a)))).reshape(np.shape(a))
+        for g, f, a in ((dp, formula_dp, sample.args[0]), (dy, formula_dy, sample.args[1])))
+    return np.where(inside, out, formula), grads
+
+
 def torch_reference(name):
     if name == "pow":
         return _pow_reference
+    if name == "binary_crossentropy":
+        return _probability_crossentropy_reference
     if name in ("maximum", "minimum", "max", "min"):
         def reference(sample):
             out, grads = _torch_run(TORCH[name], _torch_inputs(sample), sample.kwargs)

@@ -10,7 +10,8 @@ Formulas, with ``e = epsilon()`` (1e-7) and ``mean``/``sum`` over the last axis:
 * ``mean_squared_error = mean((y - p)^2)``; ``mean_absolute_error = mean(|y - p|)``;
 * ``huber = mean(0.5 d^2 if |d| <= delta else delta |d| - 0.5 delta^2)`` with ``d = p - y``;
 * ``log_cosh = mean(log(cosh(d)))``, computed as ``d + softplus(-2d) - log 2``;
-* ``binary_crossentropy = mean(-(y log(p) + (1 - y) log(1 - p)))`` with ``p`` clipped to ``[e, 1 - e]``; from
+* ``binary_crossentropy = mean(-(y log(p) + (1 - y) log(1 - p)))`` with ``p`` clipped to ``[e, 1 - e]`` (one op,
+  PyTorch's ``binary_cross_entropy``, which Keras 3 calls: ``log(1 - p)`` as ``log1p(-p)``); from
   logits ``x`` it is ``(1 - y) x - log_sigmoid(x)`` (no clipping needed; torch's formula, which Keras 3 calls);
 * ``categorical_crossentropy = -sum(y log(p))`` with ``p`` normalised to sum 1 and clipped to ``[e, 1 - e]``;
   from logits it is ``-sum(y log_softmax(x))``;
@@ -44,6 +45,7 @@ import numpy as np
 from . import _lookup, config
 from .backend import dtype_name
 from .ops import elementwise
+from .ops.nn import binary_crossentropy as probability_crossentropy
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
 from .validation import axis_index, integer, number
@@ -179,7 +181,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
     Args:
         y_true: targets in ``[0, 1]``.
-        y_pred: probabilities, or logits with ``from_logits=True``.
+        y_pred: probabilities (clipped to ``[1e-7, 1 - 1e-7]``, then one op,
+            :func:`~tinygradconv.ops.nn.binary_crossentropy`, PyTorch's ``binary_cross_entropy``, which Keras 3
+            calls on torch), or logits with ``from_logits=True``.
         from_logits: use the stable logit formula ``(1 - y) x - log_sigmoid(x)``, as
             ``torch.nn.functional.binary_cross_entropy_with_logits``, which Keras 3 calls on torch (one op,
             :func:`~tinygradconv.ops.nn.binary_crossentropy_with_logits`, with the same rounding at large logits).
@@ -198,8 +202,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         per_element = binary_crossentropy_with_logits(y_pred, y_true)
     else:
         eps = config.epsilon()
-        p = y_pred.clip(eps, 1.0 - eps)
-        per_element = -(y_true * p.log() + (1.0 - y_true) * (1.0 - p).log())
+        per_element = probability_crossentropy(y_pred.clip(eps, 1.0 - eps), y_true)
     return per_element.mean(axis=axis)
 
 
@@ -454,8 +457,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     p = y_pred.sigmoid() if from_logits else y_pred
     eps = config.epsilon()
-    clipped = p.clip(eps, 1.0 - eps)
-    bce = (y_true - 1.0) * (-clipped).log1p() - y_true * clipped.log()
+    bce = probability_crossentropy(p.clip(eps, 1.0 - eps), y_true)
     p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
     loss = (1.0 - p_t) ** gamma * bce
     if apply_class_balancing:

@@ -10,7 +10,8 @@ the exact derivative:
   ``dL/dx = g - softmax(x) * sum(g)`` along the axis.
 
 ``binary_crossentropy_with_logits(x, y) = (1 - y) x - log_sigmoid(x)`` is one op with ``d/dx = sigmoid(x) - y``,
-so that both its value and its gradient round as PyTorch's (and so Keras 3's) at large logits.
+so that both its value and its gradient round as PyTorch's (and so Keras 3's) at large logits; so is
+``binary_crossentropy(p, y)`` of probabilities, PyTorch's ``binary_cross_entropy``.
 
 ``squared_difference(a, b) = (a - b)^2`` is one op instead of a subtraction and a product (the mean squared error
 is on every training step's path), with ``d/da = 2 (a - b)`` and ``d/db = -2 (a - b)``.
@@ -175,6 +176,74 @@ class BinaryCrossentropyWithLogits(Function):
         sx, sy = ctx.shapes
         return (unbroadcast(xp, grad * (stable_sigmoid(xp, x) - y), sx) if need_x else None,
                 unbroadcast(xp, -grad * x, sy) if need_y else None)
+
+
+def _probability_samples(rng):
+    p = rng.uniform(0.05, 0.95, (3, 4))
+    y = rng.uniform(0.0, 1.0, (3, 4))
+    return [Sample((p, y)), Sample((p, (y > 0.5) * 1.0)),
+            Sample((rng.uniform(0.1, 0.9, (2, 3)), rng.uniform(size=(3,)))),
+            Sample((np.asarray(0.3), np.asarray(1.0))), Sample((np.zeros((0, 3)), np.zeros((0, 3))))]
+
+
+#: PyTorch's floor under ``p (1 - p)`` in the gradient of ``binary_cross_entropy``: a C ``float`` 1e-12, so
+#: 9.9999998e-13 in every dtype (``aten/src/ATen/native/Loss.cpp``).
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
+def _probability_special_points(rng):
+    """Every pair of the special probabilities (0, 1, the clip's ends, a ``p (1 - p)`` below 1e-12) and targets,
+    the values PyTorch refuses (NaN, infinities, outside ``[0, 1]``) for each operand, and the edge shapes."""
+    p = np.array([0.0, 1.0, 0.5, 1e-7, 1.0 - 1e-7, -0.0, 1e-13])
+    y = np.array([0.0, 1.0, 0.25, -0.0, 0.75])
+    outside = np.array([np.nan, np.inf, -np.inf, -0.5, 1.5])     # PyTorch refuses these; computed here
+    u = rng.uniform
+    return [Sample((np.repeat(p, y.size), np.tile(y, p.size))),
+            Sample((np.concatenate([outside, np.full(5, 0.5)]), np.concatenate([np.full(5, 0.25), outside]))),
+            Sample((np.asarray(u()), np.asarray(u()))),
+            Sample((np.asarray(u()), u(size=3))), Sample((u(size=(2, 3)), np.asarray(u()))),
+            Sample((np.zeros((0, 3)), u(size=3))), Sample((np.zeros((2, 0)), np.zeros((1, 0))))]
+
+
+@register_op("binary_crossentropy", samples=_probability_samples, special_points=_probability_special_points)
+class BinaryCrossentropy(Function):
+    """``(y - 1) max(log1p(-p), -100) - y max(log(p), -100)`` element-wise (probabilities ``p`` in ``[0, 1]``,
+    targets ``y``, broadcasting); d/dp = ``(p - y) / max(p (1 - p), 1e-12)``, d/dy = ``-log(p / (1 - p))``.
+
+    This is ``torch.nn.functional.binary_cross_entropy`` (``reduction="none"``), which Keras 3 calls on its torch
+    backend after clipping ``p`` to ``[1e-7, 1 - 1e-7]``, written the same way so that the rounding agrees too:
+    ``log(1 - p)`` as ``log1p(-p)`` (for ``y = 0, p = 1e-7`` in float32 that is ``1.0e-7``, where ``log(1 - p)``
+    gives ``1.19e-7``), each logarithm floored at -100 (so ``p = 0`` costs 100, not ``inf``), and the gradient's
+    denominator floored at ``1e-12``. PyTorch refuses a ``p`` outside ``[0, 1]``; here it is computed (NaN).
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = ctx.xp
+        ctx.save_for_backward(p, y)
+        ctx.shapes = (p.shape, y.shape)
+        return (y - 1.0) * xp.maximum(xp.log1p(-p), -100.0) - y * xp.maximum(xp.log(p), -100.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        p, y = ctx.saved_tensors
+        need_p, need_y = ctx.needs_input_grad
+        sp, sy = ctx.shapes
+        return (unbroadcast(xp, grad * (p - y) / xp.maximum((1.0 - p) * p, _BCE_EPSILON), sp) if need_p else None,
+                unbroadcast(xp, -xp.log(p / (1.0 - p)) * grad, sy) if need_y else None)
+
+
+def binary_crossentropy(p, y):
+    """The binary cross-entropy of probabilities ``p`` against targets ``y``, element-wise, as one op (see
+    :class:`BinaryCrossentropy`; the loss :func:`tinygradconv.losses.binary_crossentropy` clips ``p`` first).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in binary_crossentropy(tg.tensor([0.5, 0.9]), tg.tensor([1.0, 0.0])).tolist()]
+    [0.6931, 2.3026]
+    """
+    p = p if isinstance(p, Tensor) else Tensor(p)
+    return BinaryCrossentropy.apply(p, p._lift(y))
 
 
 def binary_crossentropy_with_logits(x, y):
