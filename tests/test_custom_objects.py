@@ -146,6 +146,13 @@ def test_a_layer_class_of_your_own_is_found_in_a_scope_as_in_custom_objects(tmp_
         np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-6)
 
 
+def test_a_function_given_for_a_layer_class_is_named(tmp_path):
+    path = str(tmp_path / "m.tgc.npz")
+    models.Sequential([layers.Input((3,)), Twice()]).save(path)
+    with pytest.raises(SavedFileError, match=r"custom_objects\['Twice'\] must be your layer or model class"):
+        models.load_model(path, custom_objects={"Twice": doubled_relu})
+
+
 def _load_in_scope(path, objects):
     with custom_object_scope(objects):
         return models.load_model(path)
@@ -153,7 +160,8 @@ def _load_in_scope(path, objects):
 
 def test_clone_model_needs_your_functions_in_a_scope_as_keras_does():
     model = _model()
-    with pytest.raises(ValueError, match="Unknown activation: 'doubled_relu'"):
+    with pytest.raises(ValueError, match=r"Unknown activation: 'doubled_relu'.*clone inside tinygradconv\.saving\."
+                                         r"custom_object_scope\(\{'doubled_relu': doubled_relu\}\)"):
         models.clone_model(model)
     with custom_object_scope(OBJECTS):
         clone = models.clone_model(model)
@@ -266,3 +274,104 @@ def test_a_loss_of_your_own_named_like_a_built_in_is_not_read_back_as_the_built_
     model.save(path)
     loaded = models.load_model(path)
     assert not loaded.compiled      # the compile arguments were not saved: never the built-in mse, silently
+
+
+def test_a_model_compiled_with_a_lambda_warns_when_saved_that_it_will_load_uncompiled(tmp_path):
+    model = _compiled(lambda y, p: ((y - p) ** 2).mean(axis=-1))
+    with pytest.warns(UserWarning, match="cannot be saved.*will load uncompiled"):
+        model.save(str(tmp_path / "m.tgc.npz"))
+    assert not models.load_model(str(tmp_path / "m.tgc.npz")).compiled
+
+
+# ------------------------------------------------------------------------------------------------ names refused
+def relu(x):        # the user's own, named like the built-in activation
+    return x * 3.0
+
+
+def zeros(x):       # named like a built-in *initializer*, used as an activation: no clash (Keras saves it too)
+    return x * 0.5
+
+
+def test_a_function_named_like_a_built_in_is_refused_even_inside_a_scope_that_registers_it(tmp_path):
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, activation=relu, kernel_initializer="ones")])
+    for registered in ({"relu": relu}, None):
+        with custom_object_scope(registered), pytest.raises(ValueError, match="tinygradconv's own activation 'relu'"):
+            model.save(str(tmp_path / "m.tgc.npz"))
+    get_custom_objects()["relu"] = relu
+    try:
+        with pytest.raises(ValueError, match="tinygradconv's own activation 'relu'"):
+            model.to_json()
+    finally:
+        del get_custom_objects()["relu"]
+
+
+def test_only_names_of_the_same_kind_clash(tmp_path):
+    path = str(tmp_path / "m.tgc.npz")
+    models.Sequential([layers.Input((3,)), layers.Dense(2, activation=zeros, kernel_initializer="ones")]).save(path)
+    loaded = models.load_model(path, custom_objects={"zeros": zeros})
+    assert loaded.layers[-1].activation is zeros
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), np.repeat(0.5 * X.sum(axis=1, keepdims=True), 2, 1),
+                               rtol=1e-6)
+
+
+class L2(tg.regularizers.Regularizer):     # the user's own, named like the built-in regularizer class
+    def __call__(self, w):
+        return (w * w).sum() * 1000.0
+
+    def get_config(self):
+        return {}
+
+
+def test_a_class_named_like_a_built_in_is_refused():
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, kernel_regularizer=L2())])
+    with pytest.raises(ValueError, match="tinygradconv's own regularizer 'L2'"):
+        model.get_config()
+
+
+class Scaled(tg.regularizers.Regularizer):
+    """A regularizer class of the user's own, with a config."""
+
+    def __init__(self, factor=2.0):
+        self.factor = factor
+
+    def __call__(self, w):
+        return (w * w).sum() * self.factor
+
+    def get_config(self):
+        return {"factor": self.factor}
+
+
+def test_a_scope_entered_again_inside_itself_ends_cleanly():
+    scope = custom_object_scope({"doubled_relu": doubled_relu})
+    with scope:
+        with scope:
+            assert tg.activations.get("doubled_relu") is doubled_relu
+        assert tg.activations.get("doubled_relu") is doubled_relu
+    with pytest.raises(ValueError, match="Unknown activation"):
+        tg.activations.get("doubled_relu")
+
+
+def test_a_class_of_your_own_in_a_keras_file_is_written_as_keras_writes_it(tmp_path):
+    keras = _keras()
+    path = str(tmp_path / "ours.keras")
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, kernel_initializer="ones",
+                                                                kernel_regularizer=Scaled(0.5))])
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        written = json.loads(archive.read("config.json"))["config"]["layers"][-1]["config"]["kernel_regularizer"]
+    assert written == {"module": None, "class_name": "Scaled", "config": {"factor": 0.5}, "registered_name": "Scaled"}
+
+    class KerasScaled(keras.regularizers.Regularizer):
+        def __init__(self, factor=2.0):
+            self.factor = factor
+
+        def __call__(self, w):
+            return keras.ops.sum(w * w) * self.factor
+
+        def get_config(self):
+            return {"factor": self.factor}
+
+    theirs = keras.saving.load_model(path, custom_objects={"Scaled": KerasScaled})
+    assert theirs.layers[-1].kernel_regularizer.factor == 0.5
+    ours = models.load_model(path, custom_objects={"Scaled": Scaled})
+    assert isinstance(ours.layers[-1].kernel_regularizer, Scaled) and ours.layers[-1].kernel_regularizer.factor == 0.5

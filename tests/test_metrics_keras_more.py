@@ -1,5 +1,6 @@
 """Precision, Recall, AUC, RootMeanSquaredError and the confusion-matrix counts: hand-computed cases, Keras 3 (on
 torch) as reference for streams of batches, lookup and configs, argument errors, and use through a model."""
+import csv
 import math
 import re
 
@@ -355,3 +356,41 @@ def test_early_stopping_maximises_val_auc_in_auto_mode():
                         callbacks=[by_auc, by_rmse]).history
     assert by_auc._mode == "max" and by_rmse._mode == "min"
     assert by_auc.best == max(history["val_auc"]) and by_rmse.best == min(history["val_root_mean_squared_error"])
+
+
+def _thresholds_model():
+    a = layers.Input((2,))
+    model = models.Model(a, layers.Dense(1, activation="sigmoid")(a))
+    model.set_weights(WEIGHTS)
+    model.compile(optimizer="sgd", loss="binary_crossentropy",
+                  metrics=[metrics.Precision(thresholds=[0.3, 0.5, 0.7], name="p")])
+    return model
+
+
+def test_callbacks_on_a_metric_with_several_thresholds(tmp_path):
+    with pytest.raises(ValueError, match="EarlyStopping: monitor='val_p' has one value per threshold"):
+        _thresholds_model().fit(X, Y, epochs=1, verbose=0, validation_data=(X, Y),
+                                callbacks=[callbacks.EarlyStopping(monitor="val_p", mode="max")])
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m{epoch}.weights.npz"), monitor="val_p", mode="max",
+                                           save_best_only=True, save_weights_only=True)
+    csv_path = tmp_path / "log.csv"
+    with pytest.warns(UserWarning, match="Falling back to `save_best_only=False`"):   # Keras' warning
+        history = _thresholds_model().fit(X, Y, epochs=2, verbose=0, validation_data=(X, Y),
+                                          callbacks=[checkpoint, callbacks.CSVLogger(str(csv_path))]).history
+    assert (tmp_path / "m1.weights.npz").exists() and (tmp_path / "m2.weights.npz").exists()
+    rows = list(csv.DictReader(csv_path.open()))
+    written = [[float(v) for v in row["p"].strip("[]").split(", ")] for row in rows]
+    np.testing.assert_array_equal(written, np.array(history["p"]))     # every element, in full
+
+
+def test_model_checkpoint_says_improved_from_none_at_first_as_keras(tmp_path, capsys):
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m.weights.npz"), monitor="val_loss", save_best_only=True,
+                                           save_weights_only=True, verbose=1)
+    _thresholds_model().fit(X, Y, epochs=1, verbose=0, validation_data=(X, Y), callbacks=[checkpoint])
+    assert "val_loss improved from None to " in capsys.readouterr().out
+
+
+def test_auc_label_weights_of_the_wrong_length_are_named_at_the_first_batch():
+    m = metrics.AUC(multi_label=True, label_weights=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"auc: label_weights has 2 weights, but y_pred has 3 labels"):
+        m.update_state(np.ones((4, 3)), np.full((4, 3), 0.5))

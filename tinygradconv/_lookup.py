@@ -95,14 +95,14 @@ class custom_object_scope:     # Keras' name, lower case: used as ``with custom_
                     raise TypeError(f"custom_objects maps names (str) to functions or classes; received "
                                     f"{name!r}: {obj!r}")
             self.objects.update(objects)
-        self._token = None
+        self._tokens = []       # one per ``with`` still open: the same scope may be entered again inside itself
 
     def __enter__(self):
-        self._token = _SCOPES.set((*_SCOPES.get(), self.objects))
+        self._tokens.append(_SCOPES.set((*_SCOPES.get(), self.objects)))
         return self.objects
 
     def __exit__(self, *exc_info):
-        _SCOPES.reset(self._token)
+        _SCOPES.reset(self._tokens.pop())
         return False
 
 
@@ -153,7 +153,7 @@ def serialize(obj, kind: str, base: type):
         article = "an" if base.__name__[0] in "AEIOU" else "a"
         raise ValueError(f"Cannot serialize the {kind} {obj!r}: it has no get_config(). Use {article} "
                          f"{base.__name__} subclass.")
-    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    return {"class_name": class_name(obj, kind), "config": obj.get_config()}
 
 
 def deserialize(config, table: dict, kind: str):
@@ -222,32 +222,66 @@ def get(identifier, table: dict, kind: str, base: type):
                      f"({sorted(table)}), a config dict or a callable.")
 
 
+#: The kinds of objects a config names, and the modules whose name tables hold tinygradconv's own.
+_KIND_MODULES = {"activation": "activations", "initializer": "initializers", "regularizer": "regularizers",
+                 "constraint": "constraints", "loss": "losses", "metric": "metrics", "optimizer": "optimizers"}
+#: The kinds a layer's ``get_config`` names (``"function"``: one of them, not said which).
+_LAYER_KINDS = ("activation", "initializer", "regularizer", "constraint")
+
+
+def builtin(kind: str, name: str):
+    """tinygradconv's own object (function or class) of ``kind`` named ``name`` in its name table, never a custom
+    object; None when it has none. Losses, metrics and optimizers are found whatever the case, as their ``get``
+    finds them; a loss that metrics accept by name counts as a metric."""
+    import importlib
+
+    module = importlib.import_module(f"tinygradconv.{_KIND_MODULES[kind]}")
+    if kind in ("activation", "initializer", "regularizer", "constraint"):
+        return module.ALL_OBJECTS.get(name)
+    found = module._BY_NAME.get(name.lower())
+    if found is None and kind == "metric" and name.lower() in module._LOSS_METRICS:
+        found = module._LOSS_METRICS[name.lower()]
+    return found
+
+
+def _check_not_builtin(obj, name, kind, what):
+    """Refuse to write your own ``obj`` (a function or a class) under ``name`` when a tinygradconv object of the
+    same kind (every layer kind for ``"function"``) has that name: loading would silently read back the built-in."""
+    if (getattr(obj, "__module__", None) or "").split(".")[0] == "tinygradconv":
+        return
+    for other in _LAYER_KINDS if kind == "function" else (kind,) if kind in _KIND_MODULES else ():
+        found = builtin(other, name)
+        if found is not None and found is not obj:
+            raise ValueError(f"Cannot serialize the {kind} {name!r} of module {obj.__module__!r}: loading the model "
+                             f"would read it back as tinygradconv's own {other} {name!r}, silently. Rename your "
+                             f"{what}.")
+
+
 def function_name(fn, kind: str) -> str:
     """The name under which a plain function (an activation, an initializer, ...) is written in a config.
 
     Raises:
         ValueError: a lambda or a function defined inside another function (no name to find it again by: the file
             written could not be loaded), or a function of your own whose name is one of tinygradconv's own
-            activations, initializers, regularizers or constraints (loading would silently read back the built-in
-            one instead; found by a tester).
+            objects of the same ``kind`` (of any kind a layer names for ``"function"``): loading would silently read
+            back the built-in one instead, whatever custom objects are registered (found by testers).
     """
-    from . import activations, constraints, initializers, regularizers
-
     name = getattr(fn, "__name__", None)
     if not name or "<" in (getattr(fn, "__qualname__", name) or name):
         raise ValueError(f"Cannot serialize the {kind} {fn!r}: a lambda or a function defined inside another "
                          "function has no name to be found again by when the model is loaded. Define it at module "
                          "level with a name of its own, or use a class with get_config().")
-    if (getattr(fn, "__module__", None) or "").split(".")[0] != "tinygradconv":
-        for other_kind, module in (("activation", activations), ("initializer", initializers),
-                                   ("regularizer", regularizers), ("constraint", constraints)):
-            try:
-                found = module.get(name)
-            except (ValueError, TypeError):
-                continue
-            if found is not fn:
-                raise ValueError(f"Cannot serialize the {kind} {name!r} of module {fn.__module__!r}: loading the model "
-                                 f"would read it back as tinygradconv's own {other_kind} {name!r}, silently. Rename "
-                                 "your function, or use a class with get_config().")
+    _check_not_builtin(fn, name, kind, "function, or use a class with get_config()")
     return name
 
+
+def class_name(obj, kind: str) -> str:
+    """The ``class_name`` under which an object with ``get_config`` is written in a config: its class's name.
+
+    Raises:
+        ValueError: a class of your own named like one of tinygradconv's of the same ``kind`` (a regularizer class
+            ``L2``): loading would silently make the built-in one (found by a tester).
+    """
+    name = type(obj).__name__
+    _check_not_builtin(type(obj), name, kind, "class")
+    return name

@@ -448,6 +448,9 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
+        if np.size(current) != 1:
+            raise ValueError(f"EarlyStopping: monitor={self.monitor!r} has one value per threshold ({current}); "
+                             "monitor a metric with one value, e.g. Precision(thresholds=0.5)")
         current = float(current)
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # until something improves, the current weights are best
@@ -570,6 +573,11 @@ class ModelCheckpoint(Callback):
                 return
             if self._mode is None:
                 self._mode = _direction(self.monitor, self.model, self.mode, "ModelCheckpoint")
+            if np.size(current) != 1:   # as Keras: warn and save, as without save_best_only
+                warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                              "Falling back to `save_best_only=False`.", stacklevel=2)
+                self._write(path)
+                return
             current = float(current)
             better = (self.best is None or (current < self.best if self._mode == "min" else current > self.best))
             if not better:
@@ -577,12 +585,15 @@ class ModelCheckpoint(Callback):
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}", file=sys.stdout)
                 return
             if self.verbose > 0:
-                previous = "inf" if self.best is None else f"{self.best:.5f}"
+                previous = "None" if self.best is None else f"{self.best:.5f}"       # Keras' words
                 print(f"Epoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}, saving model "
                       f"to {path}", file=sys.stdout)
             self.best = current
         elif self.verbose > 0:
             print(f"Epoch {epoch + 1}: saving model to {path}", file=sys.stdout)
+        self._write(path)
+
+    def _write(self, path):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -649,6 +660,14 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = float(np.asarray(self._optimizer().learning_rate))
 
 
+def _csv_value(value):
+    """A log value as CSVLogger writes it: a metric with several thresholds (an array) as ``[a, b, ...]``, every
+    element in full, as Keras writes it (numpy's own text would wrap and abbreviate long arrays); others as they are."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return "[" + ", ".join(str(v) for v in value.ravel().tolist()) + "]"
+    return value
+
+
 class CSVLogger(Callback):
     """Stream the logs of each epoch to a CSV file: a header ``epoch,<sorted log names>``, then one row per epoch.
 
@@ -696,7 +715,7 @@ class CSVLogger(Callback):
             if self._write_header:
                 self.writer.writeheader()
         row = {"epoch": epoch}
-        row.update((key, logs.get(key, "NA")) for key in self.keys)
+        row.update((key, _csv_value(logs.get(key, "NA"))) for key in self.keys)
         self.writer.writerow(row)
         self.csv_file.flush()
 

@@ -30,6 +30,7 @@ from .layers.keras_tensor import KerasTensor
 from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential
+from .saving import custom_objects_hint
 
 __all__ = ["clone_model"]
 
@@ -95,7 +96,13 @@ def _cloner(clone_function, call_function, recursive, cache):
     ``recursive``, and to return only layers."""
 
     def from_config(layer):
-        return type(layer).from_config(layer.get_config())
+        try:
+            return type(layer).from_config(layer.get_config())
+        except ValueError as exc:       # your own function, named in the config: as in Keras, it needs a scope
+            hint = custom_objects_hint(exc, cloning=True)
+            if not hint:
+                raise
+            raise ValueError(f"layer {layer.name!r}: {exc}. {hint}") from None
 
     fn = clone_function or from_config
 

@@ -10,7 +10,8 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
-  initializers, regularizers and constraints are ``{"module": "keras.initializers", "class_name", "config"}``; a
+  initializers, regularizers and constraints are ``{"module": "keras.initializers", "class_name", "config"}``
+  (a class of your own: ``{"module": None, "class_name", "config", "registered_name": class_name}``); a
   plain function of your own (an activation, an initializer, ...) is ``{"module": "builtins", "class_name":
   "function", "config": "its_name", "registered_name": "function"}``, found again by name when the file is read
   (``custom_objects``, as in Keras: see :class:`~tinygradconv.saving.custom_object_scope`);
@@ -57,7 +58,7 @@ import zipfile
 import numpy as np
 
 from . import activations
-from ._lookup import custom_object_scope, snake_case
+from ._lookup import builtin, custom_object_scope, snake_case
 from .backend import dtype_name
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
@@ -99,8 +100,9 @@ def _to_keras_config(config):
             value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
                      "registered_name": None}
         elif kind and isinstance(value, dict) and "class_name" in value:
-            value = {"module": _OBJECT_MODULES[kind], "class_name": value["class_name"],
-                     "config": value.get("config", {}), "registered_name": None}
+            ours = builtin(kind, value["class_name"]) is not None      # else a class of the user's own, as Keras
+            value = {"module": _OBJECT_MODULES[kind] if ours else None, "class_name": value["class_name"],
+                     "config": value.get("config", {}), "registered_name": None if ours else value["class_name"]}
         elif (kind and isinstance(value, str)) or (key == "activation" and isinstance(value, str)
                                                    and value not in activations.ALL_OBJECTS):
             value = _keras_function(value)    # a function of the user's own, by its name
@@ -388,7 +390,8 @@ def _from_keras_config(class_name, config, filepath):
     where = f"{filepath!r}: layer '{name}' ({class_name})"
     if class_name not in SUPPORTED_LAYERS:
         raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}. Supported layers: "
-                             f"{list(SUPPORTED_LAYERS)}")
+                             f"{list(SUPPORTED_LAYERS)} (layer classes of your own can be saved and loaded in "
+                             f"tinygradconv's .npz format only, with custom_objects)")
     cls = getattr(our_layers, class_name)
     accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable"}
     out = {}

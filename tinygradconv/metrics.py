@@ -898,6 +898,9 @@ class AUC(_ConfusionMetric):
             if scores.ndim != 2:
                 raise ValueError(f"{self.name}: y_pred must have rank 2, (samples, labels), with multi_label=True. "
                                  f"Received y_pred of shape {scores.shape}")
+            if self.label_weights is not None and len(self.label_weights) != scores.shape[1]:
+                raise ValueError(f"{self.name}: label_weights has {len(self.label_weights)} weights, but y_pred has "
+                                 f"{scores.shape[1]} labels (shape {scores.shape}): one weight per label")
             if self._num_labels is None:
                 self._num_labels = scores.shape[1]
                 self.reset_state()

@@ -266,24 +266,16 @@ def serialize_layer(layer) -> dict:
 
 def _library_object(obj, module):
     """``{"class_name", "config"}`` for an object with ``get_config`` (of a tinygradconv class, or of your own, found
-    again through ``custom_objects`` when loading, as in Keras); a plain function by its name (yours too, with the
-    checks of :func:`~tinygradconv._lookup.function_name`, and refused when ``module`` has something else of that
-    name); names stay names."""
-    kind = module.__name__.rsplit(".", 1)[-1][:-1]          # "loss", "metric", "optimizer"
+    again through ``custom_objects`` when loading, as in Keras); a plain function by its name (yours too); names
+    stay names. Your own function or class named like one of ``module``'s is refused (a ``ValueError``:
+    :func:`~tinygradconv._lookup.function_name`), since it would load back as the built-in."""
+    kind = {"losses": "loss", "metrics": "metric", "optimizers": "optimizer"}[module.__name__.rsplit(".", 1)[-1]]
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     if hasattr(obj, "get_config") and not inspect.isclass(obj):
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+        return {"class_name": _lookup.class_name(obj, kind), "config": obj.get_config()}
     if inspect.isfunction(obj):
-        name = _lookup.function_name(obj, kind)
-        if getattr(module, name, None) is not obj:
-            try:
-                module.get(name)
-            except (ValueError, TypeError):
-                return name                      # your own function: loaded back through custom_objects
-            raise ValueError(f"Cannot save the {kind} {name!r} of module {obj.__module__!r}: loading would read it "
-                             f"back as tinygradconv's own {kind} {name!r}. Rename your function.")
-        return name
+        return _lookup.function_name(obj, kind)
     raise TypeError(f"{obj!r} is not a tinygradconv {kind} object")
 
 
@@ -309,8 +301,10 @@ def _compile_config(model):
                   "metrics": [_library_object(m, metrics) for m in args["metrics"]],
                   "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
         json.dumps(config)
-    except (TypeError, ValueError):
-        return None  # e.g. a lambda as the loss: the reloaded model must be compiled again by hand
+    except (TypeError, ValueError) as exc:     # e.g. a lambda as the loss
+        warnings.warn(f"The compile arguments of model {model.name!r} cannot be saved ({exc}): the model will load "
+                      "uncompiled, without its optimizer's state; compile it again after loading", stacklevel=4)
+        return None
     return config
 
 
@@ -467,7 +461,12 @@ def load_weights(model, filepath) -> None:
 
 def _lookup_class(class_name, custom_objects, filepath=None):
     if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
+        cls = custom_objects[class_name]
+        if not (isinstance(cls, type) and issubclass(cls, Layer)):
+            raise SavedFileError(f"custom_objects[{class_name!r}] must be your layer or model class (a subclass of "
+                                 f"tinygradconv.layers.Layer), for the layer of class {class_name!r}; received "
+                                 f"{cls!r}")
+        return cls
     custom = custom_object(class_name)
     if isinstance(custom, type) and issubclass(custom, Layer):
         return custom
@@ -502,18 +501,21 @@ def deserialize_layer(item, custom_objects=None):
             raise SavedFileError(f"layer {config.get('name')!r}: {exc}. {hint}") from None
 
 
-def custom_objects_hint(exc):
+def custom_objects_hint(exc, cloning=False):
     """For the ``ValueError`` of an unknown name (an activation, an initializer, ... that ``_lookup.lookup``
-    did not find; also when re-raised by another error), how to pass your own object of that name when loading;
-    ``""`` for any other error."""
+    did not find; also when re-raised by another error), how to pass your own object of that name when loading (or,
+    with ``cloning``, when cloning: inside a scope, as Keras' ``clone_model`` needs); ``""`` for any other error."""
     while exc is not None and not hasattr(exc, "unknown_name"):     # the look-up's error, re-raised by a caller
         exc = exc.__cause__ or exc.__context__
     kind, name = getattr(exc, "unknown_name", (None, None))
     if kind is None:
         return ""
     variable = name if isinstance(name, str) and name.isidentifier() else "my_object"
+    scope = f"tinygradconv.saving.custom_object_scope({{{name!r}: {variable}}})"
+    if cloning:
+        return f"If {name!r} is your own {kind}, clone inside {scope}, as in Keras."
     return (f"If {name!r} is your own {kind}, pass it when loading: custom_objects={{{name!r}: {variable}}}, or "
-            f"load inside tinygradconv.saving.custom_object_scope({{{name!r}: {variable}}}).")
+            f"load inside {scope}.")
 
 
 def load_model(filepath, custom_objects=None, compile=True):

@@ -25,18 +25,20 @@ __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def serialize(obj):
-    """A JSON-friendly description of an initializer, regularizer, constraint or activation (for ``get_config``).
+def serialize(obj, kind="function"):
+    """A JSON-friendly description of an initializer, regularizer, constraint or activation (for ``get_config``);
+    ``kind`` says which (``"initializer"``, ...; ``"function"``: any of them).
 
     ``None`` and strings are kept; objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the
-    form Keras uses, which the ``get`` functions accept); plain functions become their name
-    (:func:`~tinygradconv._lookup.function_name`, which refuses names that would load back as something else).
+    form Keras uses, which the ``get`` functions accept); plain functions become their name. Both refuse your own
+    function or class named like tinygradconv's own of that kind, which would load back as the built-in
+    (:func:`~tinygradconv._lookup.function_name`, :func:`~tinygradconv._lookup.class_name`).
     """
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     if hasattr(obj, "get_config"):
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
-    return _lookup.function_name(obj, "function")
+        return {"class_name": _lookup.class_name(obj, kind), "config": obj.get_config()}
+    return _lookup.function_name(obj, kind)
 
 
 def check_rank(layer, shape, rank, exact=True):
@@ -131,14 +133,14 @@ class Dense(Layer):
             raise incompatible_input(self, input_shape, -1, self.kernel.shape[0])
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": serialize(self._activation_id),
-                "use_bias": self.use_bias, "kernel_initializer": serialize(self.kernel_initializer),
-                "bias_initializer": serialize(self.bias_initializer),
-                "kernel_regularizer": serialize(self.kernel_regularizer),
-                "bias_regularizer": serialize(self.bias_regularizer),
-                "activity_regularizer": serialize(self.activity_regularizer),
-                "kernel_constraint": serialize(self.kernel_constraint),
-                "bias_constraint": serialize(self.bias_constraint)}
+        return {**super().get_config(), "units": self.units, "activation": serialize(self._activation_id, "activation"),
+                "use_bias": self.use_bias, "kernel_initializer": serialize(self.kernel_initializer, "initializer"),
+                "bias_initializer": serialize(self.bias_initializer, "initializer"),
+                "kernel_regularizer": serialize(self.kernel_regularizer, "regularizer"),
+                "bias_regularizer": serialize(self.bias_regularizer, "regularizer"),
+                "activity_regularizer": serialize(self.activity_regularizer, "regularizer"),
+                "kernel_constraint": serialize(self.kernel_constraint, "constraint"),
+                "bias_constraint": serialize(self.bias_constraint, "constraint")}
 
 
 # ------------------------------------------------------------------------------------------------ Activation
@@ -169,7 +171,7 @@ class Activation(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "activation": serialize(self._activation_id)}
+        return {**super().get_config(), "activation": serialize(self._activation_id, "activation")}
 
 
 # ------------------------------------------------------------------------------------------------ Flatten

@@ -94,12 +94,12 @@ class _Normalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": serialize(self.beta_initializer),
-                "gamma_initializer": serialize(self.gamma_initializer),
-                "beta_regularizer": serialize(self.beta_regularizer),
-                "gamma_regularizer": serialize(self.gamma_regularizer),
-                "beta_constraint": serialize(self.beta_constraint),
-                "gamma_constraint": serialize(self.gamma_constraint)}
+                "beta_initializer": serialize(self.beta_initializer, "initializer"),
+                "gamma_initializer": serialize(self.gamma_initializer, "initializer"),
+                "beta_regularizer": serialize(self.beta_regularizer, "regularizer"),
+                "gamma_regularizer": serialize(self.gamma_regularizer, "regularizer"),
+                "beta_constraint": serialize(self.beta_constraint, "constraint"),
+                "gamma_constraint": serialize(self.gamma_constraint, "constraint")}
 
 
 class BatchNormalization(_Normalization):
@@ -216,8 +216,8 @@ class BatchNormalization(_Normalization):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "synchronized": self.synchronized,
-                "moving_mean_initializer": serialize(self.moving_mean_initializer),
-                "moving_variance_initializer": serialize(self.moving_variance_initializer)}
+                "moving_mean_initializer": serialize(self.moving_mean_initializer, "initializer"),
+                "moving_variance_initializer": serialize(self.moving_variance_initializer, "initializer")}
 
 
 class LayerNormalization(_Normalization):
