@@ -513,6 +513,22 @@ def test_summary_expand_nested_and_show_trainable_as_keras(monkeypatch):
     assert _summary_rows(theirs) == by_hand
 
 
+def test_a_sequential_refuses_a_built_layer_or_nested_model_that_does_not_fit_when_made():
+    """Keras 3 refuses both when the model is made ("expected shape=(None, 4), found shape=(None, 2)"); the model
+    used to be accepted and failed only when run (found by a tester)."""
+    inner = Sequential([layers.Input((4,)), Dense(3, name="d1")], name="inner")
+    with pytest.raises(ValueError, match=r"Model 'inner' expects inputs of shape \(None, 4\) \(None: any size\), but "
+                                         r"received a tensor of shape \(None, 2\)"):
+        Sequential([layers.Input((3,)), Dense(2), inner])
+    message = r"Input 0 of layer 'd1' is incompatible with the layer: expected axis -1 of input shape to have value 4"
+    built = Dense(3, name="d1")
+    built.build((None, 4))
+    with pytest.raises(ValueError, match=message):
+        Sequential([layers.Input((3,)), Dense(2), built])
+    fits = Sequential([layers.Input((3,)), Dense(4), inner])      # 4 features reach it: accepted
+    assert fits.predict(np.ones((2, 3)), verbose=0).shape == (2, 3)
+
+
 # ------------------------------------------------------------------------------------------ errors
 def fresh_model():
     model = Sequential([Linear(2)])

@@ -1146,6 +1146,8 @@ class Sequential(Model):
                     raise ValueError(f"{exc} (Model.build received input_shape={tuple(input_shape)!r}; its first "
                                      "entry is the batch axis, e.g. (None, 16, 1) for 16 steps of 1 channel)") from exc
                 layer.built = True
+            else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
+                layer._check_built_input(shape)
             try:
                 shape = tuple(layer.compute_output_shape(shape))
             except NotImplementedError:
