@@ -1,4 +1,6 @@
 """The functional API (Input, Model(inputs, outputs)) and the merge layers, against NumPy and hand-composed layers."""
+import types
+
 import numpy as np
 import pytest
 
@@ -436,6 +438,28 @@ def test_summary_has_keras_connected_to_column_for_functional_models():
     plain = []
     models.Sequential([layers.Input((3,)), layers.Dense(2)]).summary(print_fn=plain.append)
     assert "Connected to" not in "\n".join(plain)
+
+
+def test_summary_leaves_the_connected_to_column_out_for_a_chain_as_keras():
+    """Keras' "sequential-like" rule: one input, each layer called once on the previous one's output."""
+    from helpers import keras_on_torch
+
+    def chain(lib, two_outputs):
+        a = lib.layers.Input((3,), name="a")
+        h = lib.layers.Dense(2, name="h")(a)
+        o = lib.layers.Dense(1, name="o")(h)
+        return lib.Model(a, [h, o] if two_outputs else o)
+
+    ours = types.SimpleNamespace(layers=layers, Model=models.Model)
+    for two_outputs in (False, True):
+        lines = []
+        chain(ours, two_outputs).summary(print_fn=lines.append)
+        assert "Connected to" not in "\n".join(lines)
+    keras = keras_on_torch("Keras 3 is the reference for its summary's columns")
+    for two_outputs in (False, True):
+        theirs = []
+        chain(keras, two_outputs).summary(print_fn=lambda line, _lines=theirs, **kwargs: _lines.append(line))
+        assert "Connected to" not in "\n".join(theirs)
 
 
 def _dict_model(lib):

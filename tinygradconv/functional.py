@@ -284,7 +284,10 @@ class FunctionalMixin:
 
     def _summary_connections(self):
         """Keras' "Connected to" column: each layer's input tensors in this model, as ``layer[node][tensor]``
-        (input layers: ``-``)."""
+        (input layers: ``-``); None (no column) for a model that is a plain chain, as Keras leaves the column out of
+        "sequential-like" models (:meth:`_is_chain`)."""
+        if self._is_chain():
+            return None
         out = {}
         for node in self._nodes:
             keys = [self._node_key(t) for t in node.input_tensors]
@@ -292,6 +295,18 @@ class FunctionalMixin:
             layer = id(node.layer)
             out[layer] = f"{out[layer]}, {text}" if layer in out else text
         return out
+
+    def _is_chain(self):
+        """Keras' ``sequential_like`` rule for its summary: one input, and each layer called once on the output of
+        the layer before it (whichever of those outputs the model returns)."""
+        if len(self._inputs) != 1 or len({id(n.layer) for n in self._nodes}) != len(self._nodes):
+            return False
+        previous = _node_of(self._inputs[0])
+        for node in self._nodes:
+            if len(node.input_tensors) != 1 or _node_of(node.input_tensors[0]) is not previous:
+                return False
+            previous = node
+        return True
 
     def build(self, input_shape):
         """A functional model is built when it is created; ``build`` only checks nothing else is asked."""
