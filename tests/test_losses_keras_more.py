@@ -629,3 +629,19 @@ def test_binary_crossentropy_of_probabilities_rounds_as_keras_near_the_clip():
         torch.nn.functional.binary_cross_entropy(reference.clamp(1e-7, 1 - 1e-7), torch.from_numpy(y),
                                                  reduction="none").sum().backward()
         np.testing.assert_array_max_ulp(ours.grad.numpy(), reference.grad.numpy(), maxulp=2)
+
+
+def test_cross_entropies_of_probabilities_refuse_targets_outside_0_1_as_keras():
+    """Keras 3 on torch raises torch's "all elements of target should be between 0 and 1" for both; from logits it
+    computes (torch's binary_cross_entropy_with_logits takes any target), and so do we."""
+    y, p = np.array([[0.0, 2.0]], "float32"), np.array([[0.2, 0.7]], "float32")
+    for fn in (losses.binary_crossentropy, losses.binary_focal_crossentropy):
+        with pytest.raises(ValueError, match=r"y_true must hold probabilities in \[0, 1\].*received 2\.0"):
+            fn(y, tg.tensor(p))
+    assert np.isnan(losses.binary_crossentropy([[np.nan, 1.0]], tg.tensor(p)).item())    # NaN still propagates
+    ours = losses.binary_crossentropy(y, tg.tensor(p), from_logits=True).numpy()
+    keras = keras_on_torch(KERAS)
+    for fn in (keras.losses.binary_crossentropy, keras.losses.binary_focal_crossentropy):
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            fn(y, p)
+    np.testing.assert_allclose(ours, np.asarray(keras.losses.binary_crossentropy(y, p, from_logits=True)), rtol=1e-6)

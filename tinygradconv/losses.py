@@ -105,6 +105,18 @@ def _prepare(y_true, y_pred, name):
     return y_true, y_pred
 
 
+def _check_probability_targets(y_true: Tensor, name):
+    """Refuse targets outside ``[0, 1]`` for a cross-entropy of probabilities, as PyTorch's ``binary_cross_entropy``
+    (which Keras 3 calls) refuses them; NaN passes, and makes the loss NaN, as every loss here."""
+    xp = y_true.backend.xp
+    data = y_true.data
+    outside = (data < 0) | (data > 1)
+    if data.size and bool(xp.any(outside)):
+        first = float(data[outside][0])
+        raise ValueError(f"{name}: y_true must hold probabilities in [0, 1], as PyTorch's binary_cross_entropy (which "
+                         f"Keras 3 calls) requires; received {first} among them (labels -1 and 1: use hinge)")
+
+
 def _check_smoothing(label_smoothing):
     return float(number(label_smoothing, "label_smoothing", low=0, high=1, type_error=ValueError))
 
@@ -201,6 +213,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if from_logits:
         per_element = binary_crossentropy_with_logits(y_pred, y_true)
     else:
+        _check_probability_targets(y_true, "binary_crossentropy")
         eps = config.epsilon()
         per_element = probability_crossentropy(y_pred.clip(eps, 1.0 - eps), y_true)
     return per_element.mean(axis=axis)
@@ -452,6 +465,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
     label_smoothing = _check_smoothing(label_smoothing)
     y_true, y_pred = _prepare(y_true, y_pred, "binary_focal_crossentropy")
+    _check_probability_targets(y_true, "binary_focal_crossentropy")
     axis = axis_index(axis, y_pred.ndim, "binary_focal_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
