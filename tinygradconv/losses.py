@@ -202,6 +202,10 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s``.
         axis: the axis averaged over.
 
+    Raises:
+        ValueError: targets outside ``[0, 1]`` with probabilities (PyTorch's op, which Keras 3 calls, refuses them),
+            shapes that differ, a ``label_smoothing`` outside ``[0, 1]``.
+
     >>> [round(v, 4) for v in binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], from_logits=True).tolist()]
     [0.6931]
     """
