@@ -645,3 +645,26 @@ def test_cross_entropies_of_probabilities_refuse_targets_outside_0_1_as_keras():
         with pytest.raises(RuntimeError, match="between 0 and 1"):
             fn(y, p)
     np.testing.assert_allclose(ours, np.asarray(keras.losses.binary_crossentropy(y, p, from_logits=True)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: losses.BinaryCrossentropy(from_logits="False"), lambda: losses.CategoricalCrossentropy(from_logits="no"),
+    lambda: losses.SparseCategoricalCrossentropy(from_logits=0), lambda: losses.BinaryFocalCrossentropy(from_logits=1),
+    lambda: losses.BinaryFocalCrossentropy(apply_class_balancing="no"),
+    lambda: losses.binary_crossentropy([[0.0, 1.0]], tg.tensor([[0.3, 0.6]]), from_logits="False"),
+    lambda: losses.categorical_crossentropy([[0.0, 1.0]], tg.tensor([[0.3, 0.6]]), from_logits="False"),
+    lambda: losses.binary_focal_crossentropy([[0.0, 1.0]], tg.tensor([[0.3, 0.6]]), apply_class_balancing="no")])
+def test_flags_must_be_bools(make):
+    """Keras reads any value as a bool, so the string "False" (from a config file) meant True, silently (found by a
+    tester)."""
+    with pytest.raises(TypeError, match=r"Invalid type for argument `(from_logits|apply_class_balancing)`. Expected "
+                                        r"True or False"):
+        make()
+
+
+def test_a_name_that_is_not_a_string_and_missing_targets_are_named():
+    with pytest.raises(ValueError, match="Argument `name` must be a string. Received name=3"):     # Keras' words
+        losses.Hinge(name=3)
+    for y_true, y_pred, argument in ((None, [[0.5]], "y_true"), ([[1.0]], None, "y_pred")):
+        with pytest.raises(TypeError, match=f"Invalid value for argument `{argument}`.*Received None"):
+            losses.MeanSquaredError()(y_true, y_pred)

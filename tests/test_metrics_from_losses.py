@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from helpers import keras_on_torch
 
-from tinygradconv import callbacks, layers, metrics, models
+from tinygradconv import callbacks, layers, losses, metrics, models
 
 REASON = "Keras 3 is the reference for the metrics built from losses"
 RNG = np.random.default_rng(7)
@@ -71,3 +71,32 @@ def test_through_a_model_and_early_stopping_directions():
     evaluated = model.evaluate(x, y, verbose=0, return_dict=True)
     assert evaluated["cosine_similarity"] == pytest.approx(cos.mean(), rel=1e-5)
     assert evaluated["mape"] == pytest.approx(100 * np.mean(np.abs((y - p) / y)), rel=1e-5)
+
+
+def test_keras_metric_functions_and_configs():
+    """``keras.metrics.hinge`` and the like are loss functions Keras exports from its metrics module; Keras' metric
+    configs carry a ``dtype`` (found by a tester: ``TypeError: Hinge.__init__() got an unexpected keyword``)."""
+    keras = keras_on_torch(REASON)
+    for name in ("hinge", "squared_hinge", "categorical_hinge", "poisson", "kl_divergence", "log_cosh",
+                 "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "binary_crossentropy",
+                 "categorical_crossentropy", "huber"):
+        assert callable(getattr(keras.metrics, name)) and getattr(metrics, name) is getattr(losses, name)
+    for cls in ("Hinge", "CosineSimilarity", "MeanSquaredError", "Precision", "AUC"):
+        config = keras.metrics.serialize(getattr(keras.metrics, cls)())
+        assert type(metrics.get(config)).__name__ == cls
+    with pytest.raises(TypeError, match="Invalid type for argument `axis`"):
+        metrics.CosineSimilarity(axis="1")
+
+
+def test_a_loss_function_from_the_metrics_module_is_logged_and_minimised():
+    x = RNG.normal(size=(8, 3)).astype("float32")
+    y = np.sign(RNG.normal(size=(8, 1))).astype("float32")
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[metrics.hinge])
+    stop = callbacks.EarlyStopping(monitor="val_hinge", patience=3)
+    history = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[stop]).history
+    p = model.predict(x, verbose=0)
+    assert stop._mode == "min"
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["hinge"] == pytest.approx(
+        np.mean(np.maximum(1 - y * p, 0)), rel=1e-5)
+    assert "val_hinge" in history

@@ -503,7 +503,8 @@ def test_summary_expand_nested_and_show_trainable_as_keras(monkeypatch):
     plain = []
     _nested_model(ours_lib).summary(print_fn=plain.append)
     assert [row[0] for row in _summary_rows(plain)] == [row[0] for row in by_hand if not row[0].startswith("└")]
-    with pytest.raises(TypeError, match="show_trainable must be True or False; received 'yes'"):
+    with pytest.raises(TypeError, match="Invalid type for argument `show_trainable`. Expected True or False. "
+                                        "Received show_trainable='yes'"):
         Sequential([Dense(1)]).summary(show_trainable="yes")
     keras = keras_on_torch("Keras 3 is the reference for summary's expand_nested and show_trainable")
     monkeypatch.setenv("COLUMNS", "250")        # rich, which draws Keras' table, cuts it to the terminal's width

@@ -48,7 +48,7 @@ from .ops import elementwise
 from .ops.nn import binary_crossentropy as probability_crossentropy
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
-from .validation import axis_index, integer, number
+from .validation import axis_index, flag, integer, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -56,6 +56,9 @@ REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sam
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _as_pred(y_pred) -> Tensor:
+    if y_pred is None:
+        raise TypeError("Invalid value for argument `y_pred`: expected predictions (a Tensor or an array). Received "
+                        "None")
     if not isinstance(y_pred, Tensor):
         return Tensor(y_pred)
     if dtype_name(y_pred.dtype) not in _FLOATS:
@@ -65,6 +68,8 @@ def _as_pred(y_pred) -> Tensor:
 
 def _as_like(y, like: Tensor) -> Tensor:
     """``y`` as a tensor on ``like``'s backend with ``like``'s dtype (targets are usually plain arrays)."""
+    if y is None:
+        raise TypeError("Invalid value for argument `y_true`: expected targets (an array or a Tensor). Received None")
     if isinstance(y, Tensor):
         if y.backend is not like.backend:
             raise ValueError(f"y_true is on backend {y.backend.name!r} but y_pred is on {like.backend.name!r}")
@@ -209,6 +214,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> [round(v, 4) for v in binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], from_logits=True).tolist()]
     [0.6931]
     """
+    from_logits = flag(from_logits, "from_logits", "binary_crossentropy")
     label_smoothing = _check_smoothing(label_smoothing)
     y_true, y_pred = _prepare(y_true, y_pred, "binary_crossentropy")
     axis = axis_index(axis, y_pred.ndim, "binary_crossentropy")
@@ -307,7 +313,7 @@ def _non_finite_name(labels):
 
 
 def _log_probabilities(y_pred, from_logits, axis):
-    if from_logits:
+    if flag(from_logits, "from_logits"):
         return log_softmax(y_pred, axis=axis)
     eps = config.epsilon()
     p = y_pred / y_pred.sum(axis=axis, keepdims=True)
@@ -466,6 +472,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     ...                                                 gamma=2.0).tolist()]
     [0.33, 0.206]
     """
+    from_logits = flag(from_logits, "from_logits", "binary_focal_crossentropy")
+    apply_class_balancing = flag(apply_class_balancing, "apply_class_balancing", "binary_focal_crossentropy")
     alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
     label_smoothing = _check_smoothing(label_smoothing)
     y_true, y_pred = _prepare(y_true, y_pred, "binary_focal_crossentropy")
@@ -547,6 +555,9 @@ class Loss(_lookup.Configurable):
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string. Received name={name!r} (of type "
+                             f"{type(name).__name__})")
         self.name = name or type(self).__name__
         self.reduction = standardize_reduction(reduction)
 
@@ -580,8 +591,7 @@ class LossFunctionWrapper(Loss):
         # As Keras' LossFunctionWrapper: the squeeze-or-expand rule first, for every function (so the classes of
         # categorical_crossentropy and binary_crossentropy accept y of shape (n, 1) with p of shape (n,)).
         if isinstance(y_pred, Tensor):
-            as_tensor = (y_true if isinstance(y_true, Tensor)
-                         else Tensor(y_true, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend))
+            as_tensor = _as_like(y_true, y_pred) if not isinstance(y_true, Tensor) else y_true
             reshaped, y_pred = squeeze_or_expand_to_same_rank(as_tensor, y_pred)
             if reshaped is not as_tensor:  # else keep the caller's y_true (integer labels stay exact)
                 y_true = reshaped
@@ -627,7 +637,8 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
-        super().__init__(binary_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
+        super().__init__(binary_crossentropy, reduction=reduction, name=name,
+                         from_logits=flag(from_logits, "from_logits", "BinaryCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "BinaryCrossentropy"))
 
@@ -637,7 +648,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
-        super().__init__(categorical_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name,
+                         from_logits=flag(from_logits, "from_logits", "CategoricalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "CategoricalCrossentropy"))
 
@@ -653,7 +665,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                              f"axis, -1 or a non-negative integer (the class axis must be the last). Received "
                              f"axis={axis}")
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
-                         from_logits=bool(from_logits), axis=axis)
+                         from_logits=flag(from_logits, "from_logits", "SparseCategoricalCrossentropy"), axis=axis)
 
 
 class KLDivergence(LossFunctionWrapper):
@@ -754,10 +766,12 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                  axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy"):
-        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits),
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
+                         from_logits=flag(from_logits, "from_logits", "BinaryFocalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "BinaryFocalCrossentropy"),
-                         apply_class_balancing=bool(apply_class_balancing), alpha=_check_alpha(alpha),
+                         apply_class_balancing=flag(apply_class_balancing, "apply_class_balancing",
+                                                    "BinaryFocalCrossentropy"), alpha=_check_alpha(alpha),
                          gamma=_check_gamma(gamma))
 
 

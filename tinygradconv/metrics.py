@@ -34,9 +34,26 @@ import numbers
 import numpy as np
 
 from . import _lookup, losses
+
+# Keras 3 exports these loss functions from keras.metrics too (metrics=[keras.metrics.hinge]): so does this module.
+from .losses import (  # noqa: F401 -- re-exported, documented in losses
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import integer, number
+from .validation import flag, integer, number
 
 
 def _ieee754(fn):
@@ -207,7 +224,9 @@ class Metric:
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config: Keras' ``dtype`` (the dtype of
+        its state variables) is left out, since these metrics count in float64 and report Python floats."""
+        return cls(**{key: value for key, value in config.items() if key != "dtype"})
 
     def __repr__(self):
         result = self.result()
@@ -485,7 +504,7 @@ class CosineSimilarity(MeanMetricWrapper):
     """
 
     def __init__(self, name="cosine_similarity", axis=-1):
-        super().__init__(cosine_similarity, name=name, axis=axis)
+        super().__init__(cosine_similarity, name=name, axis=integer(axis, "axis", minimum=None))
         self._direction = "up"      # a similarity: higher is better (EarlyStopping's mode="auto", as Keras)
 
 
@@ -849,11 +868,7 @@ class AUC(_ConfusionMetric):
                  multi_label=False, num_labels=None, label_weights=None, from_logits=False):
         self.curve = _choice(curve, "curve", _CURVES, str.upper)
         self.summation_method = _choice(summation_method, "summation_method", _SUMMATIONS, str.lower)
-        for flag, value in (("multi_label", multi_label), ("from_logits", from_logits)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"Invalid type for argument `{flag}`. Expected True or False. "
-                                f"Received {flag}={value!r}")
-        self.multi_label, self._from_logits = bool(multi_label), bool(from_logits)
+        self.multi_label, self._from_logits = flag(multi_label, "multi_label"), flag(from_logits, "from_logits")
         self.num_labels = integer(num_labels, "num_labels", minimum=1, optional=True)
         if self.num_labels is not None and not self.multi_label:
             raise ValueError(f"Invalid value for argument `num_labels`: it is needed only with multi_label=True. "

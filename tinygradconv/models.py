@@ -51,7 +51,7 @@ from .layers.input_layer import InputLayer
 from .layers.keras_tensor import KerasTensor, is_symbolic
 from .layers.layer import Layer
 from .tensor import Tensor
-from .validation import integer, number
+from .validation import flag, integer, number
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
@@ -680,9 +680,7 @@ class Model(Layer):
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError("Invalid value for argument `shuffle`. Expected True or False. "
-                            f"Received shuffle={shuffle!r}")
+        flag(shuffle, "shuffle")
         number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:
@@ -910,9 +908,7 @@ class Model(Layer):
         Non-trainable params: 15 (60.00 B)
         ________________________________________________________________________________
         """
-        for name, value in (("expand_nested", expand_nested), ("show_trainable", show_trainable)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"summary(): {name} must be True or False; received {value!r}")
+        expand_nested, show_trainable = flag(expand_nested, "expand_nested"), flag(show_trainable, "show_trainable")
         print_fn = print_fn or print
         connections = self._summary_connections()  # a functional model: which tensors each layer takes
         rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))

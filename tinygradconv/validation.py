@@ -35,11 +35,14 @@ import numbers
 import operator
 import os
 
+import numpy as np
+
 __all__ = [
     "CONV_PADDINGS",
     "TRANSPOSE_PADDINGS",
     "axis_argument",
     "axis_index",
+    "flag",
     "integer",
     "normalize_int",
     "normalize_output_padding",
@@ -394,6 +397,24 @@ def number(value, name, *, low=None, high=None, low_open=False, high_open=False,
         raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. "
                          f"Received {name}={value!r}")
     return value
+
+
+def flag(value, name, where=""):
+    """``value`` as a Python bool when it is one (NumPy's bool too); anything else (the string ``"False"``, 0, None),
+    which Python would read as true or false without a word, raises a ``TypeError`` naming ``name`` (and ``where``,
+    the class or function it is an argument of).
+
+    >>> flag(True, "from_logits")
+    True
+    >>> flag("False", "from_logits")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `from_logits`. Expected True or False. Received from_logits='False'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where + ': ' if where else ''}Invalid type for argument `{name}`. Expected True or False. "
+                        f"Received {name}={value!r}")
+    return bool(value)
 
 
 def path_like(value, name="filepath"):
