@@ -375,3 +375,105 @@ def test_a_class_of_your_own_in_a_keras_file_is_written_as_keras_writes_it(tmp_p
     assert theirs.layers[-1].kernel_regularizer.factor == 0.5
     ours = models.load_model(path, custom_objects={"Scaled": Scaled})
     assert isinstance(ours.layers[-1].kernel_regularizer, Scaled) and ours.layers[-1].kernel_regularizer.factor == 0.5
+
+
+# ------------------------------------------------------------------------------------------------ registration
+@pytest.fixture
+def registry():
+    """Registrations are for the whole process: each test's are undone after it."""
+    from tinygradconv import _lookup
+
+    saved = dict(get_custom_objects()), dict(_lookup._REGISTERED_NAMES)
+    yield
+    get_custom_objects().clear()
+    get_custom_objects().update(saved[0])
+    _lookup._REGISTERED_NAMES.clear()
+    _lookup._REGISTERED_NAMES.update(saved[1])
+
+
+def _registered_objects():
+    @saving.register_keras_serializable(package="MyPkg")
+    def tripled(x):
+        return x * 3.0
+
+    @saving.register_keras_serializable()
+    class FilledWith(initializers.Initializer):
+        def __init__(self, value=0.1):
+            self.value = value
+
+        def __call__(self, shape, dtype=None):
+            return np.full(shape, self.value, dtype=dtype or "float32")
+
+        def get_config(self):
+            return {"value": self.value}
+
+    return tripled, FilledWith
+
+
+@pytest.mark.parametrize("suffix", [".tgc.npz", ".keras"])
+def test_registered_functions_and_classes_load_without_custom_objects(tmp_path, registry, suffix):
+    if suffix == ".keras":
+        pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
+    tripled, filled_with = _registered_objects()
+    assert get_custom_objects()["MyPkg>tripled"] is tripled and get_custom_objects()["Custom>FilledWith"] is filled_with
+    model = models.Sequential([layers.Input((3,)),
+                               layers.Dense(2, activation=tripled, kernel_initializer=filled_with(0.2))])
+    config = model.layers[-1].get_config()
+    assert config["activation"] == "MyPkg>tripled" and config["kernel_initializer"]["class_name"] == "Custom>FilledWith"
+    path = str(tmp_path / f"m{suffix}")
+    model.save(path)
+    loaded = models.load_model(path)
+    dense = loaded.layers[-1]
+    assert dense.activation is tripled and isinstance(dense.kernel_initializer, filled_with)
+    assert dense.kernel_initializer.value == 0.2
+    expected = 3.0 * 0.2 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)       # by hand: every kernel entry 0.2
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), expected, rtol=1e-6)
+
+
+def test_registration_refuses_what_keras_refuses(registry):
+    with pytest.raises(ValueError, match="Cannot register a class that does not have a get_config"):
+        saving.register_keras_serializable()(type("NoConfig", (), {}))
+    with pytest.raises(ValueError, match="without '>'"):
+        saving.register_keras_serializable(package="a>b")
+
+
+def test_registered_objects_in_keras_files_both_ways(tmp_path, registry):
+    keras = _keras()
+    tripled, filled_with = _registered_objects()
+    path = str(tmp_path / "ours.keras")
+    models.Sequential([layers.Input((3,)), layers.Dense(2, activation=tripled,
+                                                        kernel_initializer=filled_with(0.2))]).save(path)
+    with zipfile.ZipFile(path) as archive:
+        dense = json.loads(archive.read("config.json"))["config"]["layers"][-1]["config"]
+    assert dense["activation"] == {"module": "builtins", "class_name": "function", "config": "MyPkg>tripled",
+                                   "registered_name": "function"}           # as Keras writes a registered function
+    assert dense["kernel_initializer"] == {"module": None, "class_name": "FilledWith", "config": {"value": 0.2},
+                                           "registered_name": "Custom>FilledWith"}
+
+    @keras.saving.register_keras_serializable(package="MyPkg", name="tripled")
+    def k_tripled(x):
+        return x * 3.0
+
+    @keras.saving.register_keras_serializable(name="FilledWith")
+    class KFilledWith(keras.initializers.Initializer):
+        def __init__(self, value=0.1):
+            self.value = value
+
+        def __call__(self, shape, dtype=None):
+            return keras.ops.full(shape, self.value)
+
+        def get_config(self):
+            return {"value": self.value}
+
+    try:
+        theirs = keras.saving.load_model(path)
+        expected = 3.0 * 0.2 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)
+        np.testing.assert_allclose(np.asarray(theirs.predict(X, verbose=0)), expected, rtol=1e-6)
+        k_path = str(tmp_path / "theirs.keras")
+        keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=k_tripled,
+                                                                kernel_initializer=KFilledWith(0.3))]).save(k_path)
+        ours = models.load_model(k_path)
+        assert ours.layers[-1].activation is tripled and ours.layers[-1].kernel_initializer.value == 0.3
+    finally:
+        for key in ("MyPkg>tripled", "Custom>FilledWith"):
+            keras.saving.get_custom_objects().pop(key, None)

@@ -100,9 +100,10 @@ def _to_keras_config(config):
             value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
                      "registered_name": None}
         elif kind and isinstance(value, dict) and "class_name" in value:
-            ours = builtin(kind, value["class_name"]) is not None      # else a class of the user's own, as Keras
-            value = {"module": _OBJECT_MODULES[kind] if ours else None, "class_name": value["class_name"],
-                     "config": value.get("config", {}), "registered_name": None if ours else value["class_name"]}
+            name = value["class_name"]          # a registered class of the user's own: "package>ClassName"
+            ours = builtin(kind, name) is not None      # else a class of the user's own, written as Keras does
+            value = {"module": _OBJECT_MODULES[kind] if ours else None, "class_name": name.split(">")[-1],
+                     "config": value.get("config", {}), "registered_name": None if ours else name}
         elif (kind and isinstance(value, str)) or (key == "activation" and isinstance(value, str)
                                                    and value not in activations.ALL_OBJECTS):
             value = _keras_function(value)    # a function of the user's own, by its name
@@ -379,7 +380,9 @@ def _from_keras_object(value, where):
     if value["class_name"] == "function" and isinstance(value.get("config"), str):
         return value["config"]         # a plain function, by name (found in custom_objects)
     config = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
-    return {"class_name": value["class_name"], "config": config}
+    registered = value.get("registered_name")       # "package>ClassName": registered by the user, found by that key
+    return {"class_name": registered if isinstance(registered, str) and ">" in registered else value["class_name"],
+            "config": config}
 
 
 def _from_keras_config(class_name, config, filepath):

@@ -65,13 +65,20 @@ import zipfile
 import numpy as np
 
 from . import _lookup, layers, losses, metrics, optimizers
-from ._lookup import custom_object, custom_object_scope, get_custom_objects, snake_case
+from ._lookup import (
+    custom_object,
+    custom_object_scope,
+    get_custom_objects,
+    register_keras_serializable,
+    snake_case,
+)
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 from .validation import path_like
 
 __all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
-           "load_model", "load_weights", "save_model", "save_weights", "serialize_layer", "weight_keys"]
+           "load_model", "load_weights", "register_keras_serializable", "save_model", "save_weights",
+           "serialize_layer", "weight_keys"]
 
 META_KEY = "__tinygradconv__"
 FORMAT_VERSION = 1
@@ -261,7 +268,7 @@ def serialize_layer(layer) -> dict:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Cannot save layer '{layer.name}' ({type(layer).__name__}): its get_config() is not "
                          f"JSON-serializable ({exc})") from None
-    return {"class_name": type(layer).__name__, "config": config}
+    return {"class_name": _lookup.registered_name(type(layer)) or type(layer).__name__, "config": config}
 
 
 def _library_object(obj, module):

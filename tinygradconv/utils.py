@@ -1,7 +1,7 @@
 """Helpers of ``keras.utils`` that toy scripts start with: ``to_categorical`` (class labels as one-hot rows) and
-``set_random_seed`` (one call that makes a run repeatable); and, as in ``keras.utils``, ``custom_object_scope`` and
-``get_custom_objects`` (your own functions and classes, found by name when a model is loaded), documented in
-:mod:`tinygradconv.saving`.
+``set_random_seed`` (one call that makes a run repeatable); and, as in ``keras.utils``, ``custom_object_scope``,
+``get_custom_objects`` and ``register_keras_serializable`` (your own functions and classes, found by name when a
+model is loaded), documented in :mod:`tinygradconv.saving`.
 
 >>> from tinygradconv import utils
 >>> utils.to_categorical([0, 2, 1]).tolist()
@@ -16,7 +16,11 @@ import random as python_random
 import numpy as np
 
 from . import random as our_random
-from ._lookup import custom_object_scope, get_custom_objects  # noqa: F401 -- as keras.utils; documented in saving
+from ._lookup import (  # noqa: F401 -- as in keras.utils; documented in tinygradconv.saving
+    custom_object_scope,
+    get_custom_objects,
+    register_keras_serializable,
+)
 from .validation import integer
 
 __all__ = ["set_random_seed", "to_categorical"]
