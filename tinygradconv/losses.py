@@ -350,12 +350,15 @@ def mean_absolute_percentage_error(y_true, y_pred):
 def mean_squared_logarithmic_error(y_true, y_pred):
     """Per-sample ``mean((log(max(y_pred, e) + 1) - log(max(y_true, e) + 1))^2)`` over the last axis.
 
-    Values below epsilon (``e``, 1e-7: zeros and negative values) count as epsilon, as in Keras.
+    Values below epsilon (``e``, 1e-7: zeros and negative values) count as epsilon, as in Keras; float16 inputs
+    are computed in float32, as Keras promotes them (its epsilon is a float32 tensor).
 
     >>> [round(v, 4) for v in mean_squared_logarithmic_error([[0.0, 1.0]], [[1.0, 1.0]]).tolist()]   # log(2)^2 / 2
     [0.2402]
     """
     y_true, y_pred = _prepare(y_true, y_pred, "mean_squared_logarithmic_error")
+    if dtype_name(y_pred.dtype) == "float16":     # Keras' epsilon is a float32 tensor, which promotes float16
+        y_true, y_pred = y_true.astype("float32"), y_pred.astype("float32")
     eps = config.epsilon()
     return squared_difference((y_pred.maximum(eps) + 1.0).log(), (y_true.maximum(eps) + 1.0).log()).mean(axis=-1)
 
