@@ -150,8 +150,10 @@ def _summary_table(module_name, module) -> str:
         sentence = tgc_docs.first_sentence(obj) if obj is not None else ""
         target = f"{module_name}.{member}"
         home = getattr(obj, "__module__", None)
-        if (inspect.isclass(obj) or inspect.isfunction(obj)) and home and home.startswith("tinygradconv"):
+        if ((inspect.isclass(obj) or inspect.isfunction(obj)) and home and home.startswith("tinygradconv")
+                and not any(part.startswith("_") for part in home.split("."))):
             target = f"{home}.{obj.__name__}"  # link a re-exported name to where it is defined and documented
+            # (a private module has no page: its names are documented where they are re-exported)
         rows.append(f"      * - :py:obj:`{member} <{target}>`\n        - {sentence}")
     return _SUMMARY.format(rows="\n".join(rows)) if rows else ""
 
