@@ -544,7 +544,8 @@ def serialize(activation):
 
 def deserialize(config):
     """Inverse of :func:`serialize`: a name, ``{"class_name": name, "config": {...}}``, or Keras 3's function form
-    ``{"class_name": "function", "config": "relu"}``."""
+    ``{"class_name": "function", "config": "relu"}``. A class of your own (from ``custom_objects``) is made from its
+    config: ``from_config(config)`` when it has one, else ``cls(**config)``."""
     if isinstance(config, str):
         return _lookup_name(config)
     if not isinstance(config, dict) or "class_name" not in config:
@@ -556,11 +557,13 @@ def deserialize(config):
     if class_name == "ActivationFunction" and isinstance(inner, dict):
         return ActivationFunction.from_config(inner)
     fn = _lookup_name(class_name)
-    if not inner:
-        return fn
-    if not isinstance(inner, dict):
+    if inner is not None and not isinstance(inner, dict):
         raise TypeError(f"Invalid activation config: 'config' must be a dict of keyword arguments. "
                         f"Received: {config!r}")
+    if isinstance(fn, type):        # a class of your own (custom_objects), made from its config as Keras makes it
+        return fn.from_config(dict(inner or {})) if hasattr(fn, "from_config") else fn(**(inner or {}))
+    if not inner:
+        return fn
     return ActivationFunction(class_name, **inner)
 
 

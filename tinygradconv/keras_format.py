@@ -53,6 +53,7 @@ import inspect
 import io
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
@@ -196,7 +197,8 @@ def _weight_paths(layers_in_order, skip_inputs):
 
 
 def save_keras(model, filepath) -> None:
-    """Write ``model`` (Sequential or functional, built) to ``filepath`` as a Keras 3 ``.keras`` archive, atomically.
+    """Write ``model`` (Sequential or functional, built) to ``filepath`` as a Keras 3 ``.keras`` archive, atomically:
+    architecture and weights only (a ``UserWarning`` says so for a compiled model).
 
     Raises:
         ValueError: a subclassed model, an unbuilt one, or a layer Keras does not have (e.g. your own class).
@@ -217,6 +219,10 @@ def save_keras(model, filepath) -> None:
             archive.writestr("model.weights.h5", buffer, compress_type=zipfile.ZIP_STORED)
 
     atomic_write(filepath, write)
+    if getattr(model, "compiled", False):
+        warnings.warn(f"{os.fspath(filepath)!r}: a .keras file written by tinygradconv holds no compile arguments "
+                      "and no optimizer state (the model loads uncompiled, here and in Keras); to resume training, "
+                      "save to a .tgc.npz file", stacklevel=4)
 
 
 def _weights_h5(h5py, model) -> bytes:
@@ -551,7 +557,8 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def load_keras(filepath, custom_objects=None):
-    """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled).
+    """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled: a
+    ``UserWarning`` says so when the file holds compile arguments).
 
     ``custom_objects`` (``{"name": function}``) gives your own functions named in the file (activations,
     initializers, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model` passes its own.
@@ -563,6 +570,9 @@ def load_keras(filepath, custom_objects=None):
     """
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
+    if isinstance(config, dict) and config.get("compile_config"):
+        warnings.warn(f"{os.fspath(filepath)!r}: the file's compile arguments (optimizer, loss, metrics) are not "
+                      "read: the model loads uncompiled; call model.compile(...) before fit", stacklevel=4)
     with custom_object_scope(custom_objects):
         model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
     try:

@@ -815,7 +815,10 @@ def get(identifier):
     if isinstance(identifier, str):
         found = _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)
         # a class is made with its defaults; your own function (from custom_objects, a loaded model's loss) wrapped
-        return found() if isinstance(found, type) else LossFunctionWrapper(found, name=identifier)
+        if isinstance(found, type):
+            return found()
+        return LossFunctionWrapper(found, name=getattr(found, "__name__", identifier) if ">" in identifier
+                                   else identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):

@@ -1044,8 +1044,10 @@ def get(identifier, y_true=None, y_pred=None):
             return MeanMetricWrapper(getattr(losses, _LOSS_METRICS[identifier.lower()]), name=identifier)
         else:
             cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True, extra=sorted(_LOSS_METRICS))
-            if not isinstance(cls, type):   # your own function, from custom_objects (a loaded model's metric)
-                return MeanMetricWrapper(cls, name=identifier)
+            if not isinstance(cls, type):   # your own function, from custom_objects (a loaded model's metric),
+                # logged under its own name when found by its register_keras_serializable key ("pkg>name"), as Keras
+                return MeanMetricWrapper(cls, name=getattr(cls, "__name__", identifier) if ">" in identifier
+                                         else identifier)
         return cls(name=identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "metric", _CLASSES)

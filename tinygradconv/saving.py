@@ -268,7 +268,12 @@ def serialize_layer(layer) -> dict:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Cannot save layer '{layer.name}' ({type(layer).__name__}): its get_config() is not "
                          f"JSON-serializable ({exc})") from None
-    return {"class_name": _lookup.registered_name(type(layer)) or type(layer).__name__, "config": config}
+    item = {"class_name": _lookup.registered_name(type(layer)) or type(layer).__name__, "config": config}
+    module = type(layer).__module__ or ""
+    if module.split(".")[0] != "tinygradconv":
+        item["python_module"] = module   # a class of your own: never read back as tinygradconv's of that name
+        # (not Keras' "module" key, which marks a Keras config)
+    return item
 
 
 def _library_object(obj, module):
@@ -496,11 +501,19 @@ def deserialize_layer(item, custom_objects=None):
                              f"received {item!r}")
     cls = _lookup_class(item["class_name"], custom_objects)
     config = item.get("config", {})
+    if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
+            and cls.__module__.split(".")[0] == "tinygradconv"):
+        name = item["class_name"]
+        raise SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
+                             f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "
+                             f"custom_objects={{{name!r}: {name.split('>')[-1]}}}")
     with custom_object_scope(custom_objects):   # the layer's own functions (activation, ...) by name
         try:
             if "custom_objects" in inspect.signature(cls.from_config).parameters:
                 return cls.from_config(config, custom_objects=custom_objects)
             return cls.from_config(config)
+        except SavedFileError:      # a nested layer's, named already
+            raise
         except ValueError as exc:
             hint = custom_objects_hint(exc)
             if not hint:
@@ -555,7 +568,7 @@ def _load_model(filepath, custom_objects, compile):
                              "model.load_weights(path) instead")
     try:
         model = deserialize_layer(meta["model"], custom_objects)
-    except SavedFileError as exc:
+    except (ValueError, TypeError) as exc:     # a damaged or hand-edited config too: the file is named
         raise SavedFileError(f"{filepath!r}: {exc}") from None
     shape = meta.get("build_input_shape")
     if shape is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from .. import _lookup
 from .._lookup import Configurable
 from .._lookup import serialize as serialize_object
 from ..validation import number
@@ -204,7 +205,9 @@ def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
     known = dict(_SCHEDULES, **(custom_objects or {}))
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A schedule config must be a dict with 'class_name' and 'config'. Received: {config!r}")
-    cls = known.get(config["class_name"])
+    # your own schedule: from custom_objects, or a loader's custom_object_scope (load_model's custom_objects)
+    cls = (custom_objects or {}).get(config["class_name"]) or _lookup.custom_object(config["class_name"]) or \
+        known.get(config["class_name"])
     if cls is None:
         raise ValueError(f"Unknown learning rate schedule {config['class_name']!r}. Known: {sorted(known)}")
     return cls.from_config(dict(config.get("config", {})))
