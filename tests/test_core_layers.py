@@ -370,3 +370,20 @@ def test_every_layer_survives_a_model_save_and_load(tmp_path, rng):
         config.pop("name"), config_loaded.pop("name")
         assert config == config_loaded
     np.testing.assert_array_equal(clone.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("make", [lambda: tg.layers.Dense(2, use_bias="no"), lambda: tg.layers.Conv1D(2, 3, use_bias=1),
+                                  lambda: tg.layers.Conv1DTranspose(2, 3, use_bias="False"),
+                                  lambda: tg.layers.BatchNormalization(center="no"),
+                                  lambda: tg.layers.LayerNormalization(scale=0),
+                                  lambda: tg.layers.Dense(2, trainable="false")])
+def test_flags_of_layers_must_be_bools(make):
+    """Keras reads any value as a bool: ``use_bias="no"`` meant True, silently (found by a tester, in hand-edited
+    saved configs)."""
+    with pytest.raises(TypeError, match=r"Invalid type for argument `(use_bias|center|scale|trainable)`. Expected True "
+                                        r"or False"):
+        make()
+    layer = tg.layers.Dense(2)
+    with pytest.raises(TypeError, match="Invalid type for argument `trainable`"):
+        layer.trainable = "false"
+    assert layer.trainable is True

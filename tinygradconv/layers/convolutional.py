@@ -22,7 +22,7 @@ from __future__ import annotations
 from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
-from ..validation import integer, standardize_padding, standardize_tuple
+from ..validation import flag, integer, standardize_padding, standardize_tuple
 from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
@@ -80,7 +80,7 @@ class _BaseConv1D(Layer):
                      kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, filters):
         self.data_format = config.standardize_data_format(data_format)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag(use_bias, "use_bias")
         self.kernel_initializer = _initializer(kernel_initializer)
         self.bias_initializer = _initializer(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

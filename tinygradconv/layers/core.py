@@ -18,7 +18,7 @@ import numpy as np
 from .. import _lookup, activations, config, constraints, initializers, regularizers
 from ..ops.elementwise import where
 from ..tensor import Tensor
-from ..validation import integer, number
+from ..validation import flag, integer, number
 from .layer import Layer, incompatible_input
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
@@ -89,7 +89,7 @@ class Dense(Layer):
         self.units = integer(units, "units")
         self.activation = activations.get(activation)
         self._activation_id = activation
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -27,7 +27,7 @@ from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import integer
+from ..validation import flag, integer
 from .keras_tensor import is_symbolic
 
 _name_counts: dict[str, int] = {}
@@ -67,7 +67,7 @@ class Layer:
                              f"'float64'. Received dtype={dtype!r}")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
-        self._trainable = bool(trainable)     # no sub-layers yet: the property's setter has nothing to pass it to
+        self._trainable = flag(trainable, "trainable")     # no sub-layers yet: the setter would pass it to none
         self.built = False
         self._own_weights: list[Tensor] = []
         self._trainable_variables: list[Tensor] = []  # the weights created trainable: `trainable` switches them
@@ -95,7 +95,7 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = bool(value)
+        self._trainable = flag(value, "trainable")
         for weight in self._trainable_variables:     # those created trainable (not BN's moving statistics)
             weight.requires_grad_(self._trainable)
         for layer in self._sublayers():

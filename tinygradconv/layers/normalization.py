@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
-from ..validation import integer, number
+from ..validation import flag, integer, number
 from .core import serialize
 from .layer import Layer, incompatible_input
 
@@ -71,8 +71,8 @@ class _Normalization(Layer):
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
         self.epsilon = float(number(epsilon, "epsilon", low=0, low_open=True, type_error=ValueError))
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = flag(center, "center")
+        self.scale = flag(scale, "scale")
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
@@ -146,7 +146,7 @@ class BatchNormalization(_Normalization):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.axis = integer(axis, "axis", minimum=None)
-        self.synchronized = bool(synchronized)
+        self.synchronized = flag(synchronized, "synchronized")
         self.momentum = float(number(momentum, "momentum", low=0, high=1, type_error=ValueError))
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
