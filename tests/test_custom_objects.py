@@ -597,3 +597,13 @@ def test_a_compiled_keras_file_loads_uncompiled_with_a_warning(tmp_path):
     k_model.save(path)
     with pytest.warns(UserWarning, match="compile arguments .* are not read: the model loads uncompiled"):
         assert not models.load_model(path).compiled
+
+
+def test_a_keras_lambda_activation_is_named_as_such(tmp_path):
+    """Keras writes a lambda's bytecode (base64); the error used to dump it as an unknown activation config."""
+    keras = _keras()
+    path = str(tmp_path / "lambda.keras")
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=lambda x: x * 2.0)]).save(path)
+    with pytest.raises(SavedFileError, match="the activation is a Python lambda, which Keras saved as bytecode; "
+                                             "tinygradconv never runs code read from a file"):
+        models.load_model(path)

@@ -420,6 +420,11 @@ def _from_keras_config(class_name, config, filepath):
         elif _object_kind(key):
             value = _from_keras_object(value, where)
         elif key == "activation":
+            if isinstance(value, dict) and ("value" in value and "class_name" not in value
+                                            or value.get("class_name") == "__lambda__"):
+                raise SavedFileError(f"{where}: the activation is a Python lambda, which Keras saved as bytecode; "
+                                     "tinygradconv never runs code read from a file. In Keras, make it a named "
+                                     "function and save again; then load with custom_objects={'its_name': ...}")
             value = _from_keras_object(value, where)
             try:
                 activations.get(value)
