@@ -164,7 +164,6 @@ class BinaryCrossentropyWithLogits(Function):
     def forward(ctx, x, y):
         xp = ctx.xp
         ctx.save_for_backward(x, y)
-        ctx.shapes = (x.shape, y.shape)
         log_sigmoid = xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
         return (1.0 - y) * x - log_sigmoid
 
@@ -173,9 +172,8 @@ class BinaryCrossentropyWithLogits(Function):
         xp = ctx.xp
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        sx, sy = ctx.shapes
-        return (unbroadcast(xp, grad * (stable_sigmoid(xp, x) - y), sx) if need_x else None,
-                unbroadcast(xp, -grad * x, sy) if need_y else None)
+        return (unbroadcast(xp, grad * (stable_sigmoid(xp, x) - y), x.shape) if need_x else None,
+                unbroadcast(xp, -grad * x, y.shape) if need_y else None)
 
 
 def _probability_samples(rng):
@@ -221,7 +219,6 @@ class BinaryCrossentropy(Function):
     def forward(ctx, p, y):
         xp = ctx.xp
         ctx.save_for_backward(p, y)
-        ctx.shapes = (p.shape, y.shape)
         return (y - 1.0) * xp.maximum(xp.log1p(-p), -100.0) - y * xp.maximum(xp.log(p), -100.0)
 
     @staticmethod
@@ -229,9 +226,8 @@ class BinaryCrossentropy(Function):
         xp = ctx.xp
         p, y = ctx.saved_tensors
         need_p, need_y = ctx.needs_input_grad
-        sp, sy = ctx.shapes
-        return (unbroadcast(xp, grad * (p - y) / xp.maximum((1.0 - p) * p, _BCE_EPSILON), sp) if need_p else None,
-                unbroadcast(xp, -xp.log(p / (1.0 - p)) * grad, sy) if need_y else None)
+        return (unbroadcast(xp, grad * (p - y) / xp.maximum((1.0 - p) * p, _BCE_EPSILON), p.shape) if need_p else None,
+                unbroadcast(xp, -xp.log(p / (1.0 - p)) * grad, y.shape) if need_y else None)
 
 
 def binary_crossentropy(p, y):
