@@ -279,7 +279,7 @@ def builtin(kind: str, name: str):
     import importlib
 
     module = importlib.import_module(f"tinygradconv.{_KIND_MODULES[kind]}")
-    if kind in ("activation", "initializer", "regularizer", "constraint"):
+    if kind in _LAYER_KINDS:
         return module.ALL_OBJECTS.get(name)
     found = module._BY_NAME.get(name.lower())
     if found is None and kind == "metric" and name.lower() in module._LOSS_METRICS:
@@ -287,12 +287,23 @@ def builtin(kind: str, name: str):
     return found
 
 
+def defined_here(obj) -> bool:
+    """Whether the function or class ``obj`` is defined in tinygradconv itself (not the user's own)."""
+    return (getattr(obj, "__module__", None) or "").split(".")[0] == "tinygradconv"
+
+
 def _check_not_builtin(obj, name, kind, what):
     """Refuse to write your own ``obj`` (a function or a class) under ``name`` when a tinygradconv object of the
     same kind (every layer kind for ``"function"``) has that name: loading would silently read back the built-in."""
-    if (getattr(obj, "__module__", None) or "").split(".")[0] == "tinygradconv":
+    if defined_here(obj):
         return
-    for other in _LAYER_KINDS if kind == "function" else (kind,) if kind in _KIND_MODULES else ():
+    if kind == "function":
+        kinds = _LAYER_KINDS
+    elif kind in _KIND_MODULES:
+        kinds = (kind,)
+    else:                   # a kind without a name table (a learning-rate schedule)
+        return
+    for other in kinds:
         found = builtin(other, name)
         if found is not None and found is not obj:
             raise ValueError(f"Cannot serialize the {kind} {name!r} of module {obj.__module__!r}: loading the model "
@@ -310,8 +321,9 @@ def function_name(fn, kind: str) -> str:
             objects of the same ``kind`` (of any kind a layer names for ``"function"``): loading would silently read
             back the built-in one instead, whatever custom objects are registered (found by testers).
     """
-    if registered_name(fn):         # found by its key, which no built-in has
-        return registered_name(fn)
+    key = registered_name(fn)
+    if key:                 # found by its key, which no built-in has
+        return key
     name = getattr(fn, "__name__", None)
     if not name or "<" in (getattr(fn, "__qualname__", name) or name):
         raise ValueError(f"Cannot serialize the {kind} {fn!r}: a lambda or a function defined inside another "
@@ -329,8 +341,9 @@ def class_name(obj, kind: str) -> str:
         ValueError: a class of your own named like one of tinygradconv's of the same ``kind`` (a regularizer class
             ``L2``): loading would silently make the built-in one (found by a tester).
     """
-    if registered_name(type(obj)):   # found by its key, which no built-in has
-        return registered_name(type(obj))
+    key = registered_name(type(obj))
+    if key:                 # found by its key, which no built-in has
+        return key
     name = type(obj).__name__
     _check_not_builtin(type(obj), name, kind, "class")
     return name

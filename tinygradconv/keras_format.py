@@ -59,7 +59,7 @@ import zipfile
 import numpy as np
 
 from . import activations
-from ._lookup import builtin, custom_object_scope, snake_case
+from ._lookup import builtin, custom_object_scope, defined_here, snake_case
 from .backend import dtype_name
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
@@ -137,7 +137,7 @@ def _keras_layer(layer):
 def _is_ours_in_keras(layer):
     """Whether ``layer`` is one of this package's layers that Keras 3 has too (:data:`SUPPORTED_LAYERS`), not a
     user's class of the same name."""
-    return type(layer).__name__ in SUPPORTED_LAYERS and type(layer).__module__.split(".")[0] == "tinygradconv"
+    return type(layer).__name__ in SUPPORTED_LAYERS and defined_here(type(layer))
 
 
 def _model_json(model, what="a .keras file"):

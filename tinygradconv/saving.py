@@ -269,9 +269,8 @@ def serialize_layer(layer) -> dict:
         raise ValueError(f"Cannot save layer '{layer.name}' ({type(layer).__name__}): its get_config() is not "
                          f"JSON-serializable ({exc})") from None
     item = {"class_name": _lookup.registered_name(type(layer)) or type(layer).__name__, "config": config}
-    module = type(layer).__module__ or ""
-    if module.split(".")[0] != "tinygradconv":
-        item["python_module"] = module   # a class of your own: never read back as tinygradconv's of that name
+    if not _lookup.defined_here(type(layer)):
+        item["python_module"] = type(layer).__module__   # your own class: never read back as ours of that name
         # (not Keras' "module" key, which marks a Keras config)
     return item
 
@@ -502,7 +501,7 @@ def deserialize_layer(item, custom_objects=None):
     cls = _lookup_class(item["class_name"], custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
-            and cls.__module__.split(".")[0] == "tinygradconv"):
+            and _lookup.defined_here(cls)):
         name = item["class_name"]
         raise SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
                              f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "

@@ -202,14 +202,14 @@ def serialize(schedule: LearningRateSchedule) -> dict:
 
 def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
     """Rebuild a schedule from :func:`serialize`'s output."""
-    known = dict(_SCHEDULES, **(custom_objects or {}))
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A schedule config must be a dict with 'class_name' and 'config'. Received: {config!r}")
-    # your own schedule: from custom_objects, or a loader's custom_object_scope (load_model's custom_objects)
-    cls = (custom_objects or {}).get(config["class_name"]) or _lookup.custom_object(config["class_name"]) or \
-        known.get(config["class_name"])
+    # your own schedule (custom_objects, then a loader's custom_object_scope), else a built-in one
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _lookup.custom_object(name) or _SCHEDULES.get(name)
     if cls is None:
-        raise ValueError(f"Unknown learning rate schedule {config['class_name']!r}. Known: {sorted(known)}")
+        known = sorted({*_SCHEDULES, *(custom_objects or {})})
+        raise ValueError(f"Unknown learning rate schedule {name!r}. Known: {known}")
     return cls.from_config(dict(config.get("config", {})))
 
 
