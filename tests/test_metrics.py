@@ -113,10 +113,19 @@ def test_call_updates_and_returns_the_result():
                                        ("binary_accuracy", metrics.BinaryAccuracy),
                                        ("categorical_accuracy", metrics.CategoricalAccuracy),
                                        ("sparse_categorical_accuracy", metrics.SparseCategoricalAccuracy),
-                                       ("SparseCategoricalAccuracy", metrics.SparseCategoricalAccuracy)])
+                                       ("SparseCategoricalAccuracy", metrics.SparseCategoricalAccuracy),
+                                       ("precision", metrics.Precision), ("recall", metrics.Recall),
+                                       ("auc", metrics.AUC), ("AUC", metrics.AUC),
+                                       ("root_mean_squared_error", metrics.RootMeanSquaredError),
+                                       ("RootMeanSquaredError", metrics.RootMeanSquaredError),
+                                       ("true_positives", metrics.TruePositives),
+                                       ("false_positives", metrics.FalsePositives),
+                                       ("true_negatives", metrics.TrueNegatives),
+                                       ("false_negatives", metrics.FalseNegatives)])
 def test_get_by_name(name, cls):
     m = metrics.get(name)
     assert type(m) is cls and m.name == name
+    assert cls.__name__ in metrics.__all__
 
 
 def test_get_instances_callables_configs_and_errors():

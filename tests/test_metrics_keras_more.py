@@ -242,20 +242,6 @@ def test_names_configs_and_directions_match_keras():
     assert metrics.AUC(num_thresholds=3).thresholds == pytest.approx(keras.metrics.AUC(num_thresholds=3).thresholds)
 
 
-@pytest.mark.parametrize("name, cls", [("precision", metrics.Precision), ("recall", metrics.Recall),
-                                       ("auc", metrics.AUC), ("AUC", metrics.AUC),
-                                       ("root_mean_squared_error", metrics.RootMeanSquaredError),
-                                       ("RootMeanSquaredError", metrics.RootMeanSquaredError),
-                                       ("true_positives", metrics.TruePositives),
-                                       ("false_positives", metrics.FalsePositives),
-                                       ("true_negatives", metrics.TrueNegatives),
-                                       ("false_negatives", metrics.FalseNegatives)])
-def test_get_by_keras_names(name, cls):
-    m = metrics.get(name)
-    assert type(m) is cls and m.name == name
-    assert cls.__name__ in metrics.__all__
-
-
 # ------------------------------------------------------------------------------------------------ errors
 @pytest.mark.parametrize("make, error, message", [
     (lambda: metrics.Precision(thresholds=1.5), ValueError, r"`thresholds`.*\[0, 1\].*Received thresholds=1\.5"),
