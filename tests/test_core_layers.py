@@ -1,6 +1,7 @@
 """Core and resampling layers against NumPy formulas, float64 gradchecks through the layers, and validation."""
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv.layers import (
@@ -387,3 +388,20 @@ def test_flags_of_layers_must_be_bools(make):
     with pytest.raises(TypeError, match="Invalid type for argument `trainable`"):
         layer.trainable = "false"
     assert layer.trainable is True
+
+
+# The activations Keras 3 accepts, and what its layers write for each (its configs write the resolved function's name).
+ACTIVATION_IDENTIFIERS = ["swish", None, "linear", "relu", "leaky_relu", "gelu"]
+
+
+@pytest.mark.parametrize("identifier", ACTIVATION_IDENTIFIERS, ids=repr)
+def test_every_layer_writes_its_activation_as_keras_layers_write_it(identifier):
+    keras = keras_on_torch("Keras 3 writes the layer configs compared with")
+    kinds = [(tg.layers.Dense(2, activation=identifier), keras.layers.Dense(2, activation=identifier)),
+             (tg.layers.Conv1D(2, 3, activation=identifier), keras.layers.Conv1D(2, 3, activation=identifier)),
+             (tg.layers.Conv1DTranspose(2, 3, activation=identifier),
+              keras.layers.Conv1DTranspose(2, 3, activation=identifier))]
+    if identifier is not None:      # Activation(None) is refused by both
+        kinds.append((Activation(identifier), keras.layers.Activation(identifier)))
+    for ours, theirs in kinds:
+        assert ours.get_config()["activation"] == theirs.get_config()["activation"], type(ours).__name__

@@ -47,12 +47,15 @@ def _expected():
     return np.repeat(2.0 * np.maximum(0.1 * X.sum(axis=1, keepdims=True), 0.0), 2, axis=1)
 
 
+def _check_layer_objects(layer):
+    assert layer.activation is doubled_relu
+    assert layer.kernel_initializer is point_one
+    assert layer.kernel_regularizer is small_squares
+    assert layer.kernel_constraint is clipped_to_one
+
+
 def _check_loaded(model):
-    dense = model.layers[-1]
-    assert dense.activation is doubled_relu
-    assert dense.kernel_initializer is point_one
-    assert dense.kernel_regularizer is small_squares
-    assert dense.kernel_constraint is clipped_to_one
+    _check_layer_objects(model.layers[-1])
     np.testing.assert_allclose(model.predict(X, verbose=0), _expected(), rtol=1e-6)
 
 
@@ -607,3 +610,56 @@ def test_a_keras_lambda_activation_is_named_as_such(tmp_path):
     with pytest.raises(SavedFileError, match="the activation is a Python lambda, which Keras saved as bytecode; "
                                              "tinygradconv never runs code read from a file"):
         models.load_model(path)
+
+
+# Each layer kind with one step and one tap, so that the by-hand outputs of the Dense model hold for all three.
+LAYER_KINDS = {
+    "Dense": (lambda **objects: layers.Dense(2, **objects), (3,)),
+    "Conv1D": (lambda **objects: layers.Conv1D(2, 1, **objects), (1, 3)),
+    "Conv1DTranspose": (lambda **objects: layers.Conv1DTranspose(2, 1, **objects), (1, 3)),
+}
+
+
+@pytest.mark.parametrize("suffix", [".tgc.npz", ".keras"])
+@pytest.mark.parametrize("kind", sorted(LAYER_KINDS))
+def test_every_layer_kind_saves_your_functions_and_registered_classes(tmp_path, registry, kind, suffix):
+    """The convolutions used to write their objects another way than Dense: a plain function as an initializer could
+    not be saved, and a registered activation class was written under its bare class name (not found again)."""
+    if suffix == ".keras":
+        pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
+    make, input_shape = LAYER_KINDS[kind]
+    tripled, filled_with = _registered_objects()
+
+    @saving.register_keras_serializable(package="MyPkg")
+    class Scaled:
+        def __init__(self, factor):
+            self.factor = factor
+
+        def __call__(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return {"factor": self.factor}
+
+    for objects, check, expected in [
+        (dict(activation=doubled_relu, kernel_initializer=point_one, kernel_regularizer=small_squares,
+              kernel_constraint=clipped_to_one), _check_layer_objects, _expected()),
+        (dict(activation=Scaled(3.0), kernel_initializer=filled_with(0.2)), None,
+         3.0 * 0.2 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)),       # by hand: every kernel entry 0.2
+        (dict(activation=tripled, kernel_initializer=point_one), None,
+         3.0 * 0.1 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)),
+    ]:
+        model = models.Sequential([layers.Input(input_shape), make(**objects)])
+        path = str(tmp_path / f"m{suffix}")
+        model.save(path)
+        loaded = models.load_model(path, custom_objects=OBJECTS)
+        layer = loaded.layers[-1]
+        if check:
+            check(layer)
+        elif isinstance(objects["activation"], Scaled):
+            assert isinstance(layer.activation, Scaled) and layer.activation.factor == 3.0
+            assert isinstance(layer.kernel_initializer, filled_with) and layer.kernel_initializer.value == 0.2
+        else:
+            assert layer.activation is tripled and layer.kernel_initializer is point_one
+        x = X.reshape((4,) + input_shape)
+        np.testing.assert_allclose(loaded.predict(x, verbose=0).reshape(4, 2), expected, rtol=1e-6)

@@ -535,7 +535,7 @@ def serialize(activation):
         if activation is fn:
             return fn.__name__
     if hasattr(activation, "get_config"):
-        return {"class_name": type(activation).__name__, "config": activation.get_config()}
+        return {"class_name": _lookup.class_name(activation, "activation"), "config": activation.get_config()}
     if not getattr(activation, "__name__", None):
         raise ValueError(f"Cannot serialize the activation {activation!r}: use a registered name "
                          f"({_valid_names()}) or a named function.")

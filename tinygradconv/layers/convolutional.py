@@ -23,6 +23,7 @@ from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
 from ..validation import flag, integer, standardize_padding, standardize_tuple
+from .core import serialize
 from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
@@ -144,15 +145,15 @@ class _BaseConv1D(Layer):
 
     def _common_config(self):
         return {
-            "activation": activations.serialize(self.activation),
+            "activation": serialize(self.activation, "activation"),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "kernel_initializer": serialize(self.kernel_initializer, "initializer"),
+            "bias_initializer": serialize(self.bias_initializer, "initializer"),
+            "kernel_regularizer": serialize(self.kernel_regularizer, "regularizer"),
+            "bias_regularizer": serialize(self.bias_regularizer, "regularizer"),
+            "activity_regularizer": serialize(self.activity_regularizer, "regularizer"),
+            "kernel_constraint": serialize(self.kernel_constraint, "constraint"),
+            "bias_constraint": serialize(self.bias_constraint, "constraint"),
         }
 
 

@@ -26,16 +26,22 @@ __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
 
 # ------------------------------------------------------------------------------------------------ helpers
 def serialize(obj, kind="function"):
-    """A JSON-friendly description of an initializer, regularizer, constraint or activation (for ``get_config``);
-    ``kind`` says which (``"initializer"``, ...; ``"function"``: any of them).
+    """A JSON-friendly description of a layer's initializer, regularizer, constraint or activation (for
+    ``get_config``); ``kind`` says which (``"initializer"``, ...; ``"function"``: any of them). Every layer writes
+    its objects through this one function.
 
-    ``None`` and strings are kept; objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the
-    form Keras uses, which the ``get`` functions accept); plain functions become their name. Both refuse your own
-    function or class named like tinygradconv's own of that kind, which would load back as the built-in
+    ``None`` and strings are kept; an activation is written by :func:`tinygradconv.activations.serialize` (its
+    resolved name, ``"linear"`` for none and ``"silu"`` for ``"swish"``, as Keras 3's layers write it); other
+    objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the form Keras uses, which the
+    ``get`` functions accept); plain functions become their name. Your own function or class is written under the
+    key :func:`~tinygradconv.saving.register_keras_serializable` gave it, else its name, and refused when that
+    name is one of tinygradconv's own of that kind, which would load back as the built-in
     (:func:`~tinygradconv._lookup.function_name`, :func:`~tinygradconv._lookup.class_name`).
     """
     if obj is None or isinstance(obj, (str, dict)):
         return obj
+    if kind == "activation":
+        return activations.serialize(obj)
     if hasattr(obj, "get_config"):
         return {"class_name": _lookup.class_name(obj, kind), "config": obj.get_config()}
     return _lookup.function_name(obj, kind)
@@ -88,7 +94,6 @@ class Dense(Layer):
         super().__init__(**kwargs)
         self.units = integer(units, "units")
         self.activation = activations.get(activation)
-        self._activation_id = activation
         self.use_bias = flag(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -133,7 +138,7 @@ class Dense(Layer):
             raise incompatible_input(self, input_shape, -1, self.kernel.shape[0])
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": serialize(self._activation_id, "activation"),
+        return {**super().get_config(), "units": self.units, "activation": serialize(self.activation, "activation"),
                 "use_bias": self.use_bias, "kernel_initializer": serialize(self.kernel_initializer, "initializer"),
                 "bias_initializer": serialize(self.bias_initializer, "initializer"),
                 "kernel_regularizer": serialize(self.kernel_regularizer, "regularizer"),
@@ -161,7 +166,6 @@ class Activation(Layer):
         if activation is None:
             raise ValueError("Invalid value for argument `activation`. Expected a name or a callable. "
                              "Received activation=None")
-        self._activation_id = activation
         self.activation = activations.get(activation)
 
     def call(self, inputs):
@@ -171,7 +175,7 @@ class Activation(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "activation": serialize(self._activation_id, "activation")}
+        return {**super().get_config(), "activation": serialize(self.activation, "activation")}
 
 
 # ------------------------------------------------------------------------------------------------ Flatten
