@@ -41,6 +41,34 @@ _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency"
                "gradient_accumulation_steps": None}
 
 
+class LearningRate(float):
+    """What ``optimizer.learning_rate`` returns: the learning rate of the next update, a plain ``float`` in every
+    computation, with the methods of the variable Keras 3 returns there (``keras.Variable``), so that Keras code
+    such as ``model.optimizer.learning_rate.assign(1e-5)`` works unchanged.
+
+    >>> from tinygradconv.optimizers import SGD
+    >>> opt = SGD(learning_rate=0.1)
+    >>> opt.learning_rate.assign(0.01)
+    >>> opt.learning_rate, opt.learning_rate * 2
+    (0.01, 0.02)
+    """
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate._optimizer = optimizer
+        return rate
+
+    def assign(self, value):
+        """Set the optimizer's learning rate to ``value``, as ``optimizer.learning_rate = value`` does (the same
+        checks: a ``ValueError`` for a negative rate, a ``TypeError`` when the optimizer follows a schedule).
+        This float keeps its value; read ``optimizer.learning_rate`` again for the new one."""
+        self._optimizer.learning_rate = value
+
+    def numpy(self):
+        """The value as a 0-d float64 NumPy array (Keras' variable gives a float32 one)."""
+        return np.asarray(float(self))
+
+
 class Optimizer:
     """Base class of every optimizer.
 
@@ -101,14 +129,15 @@ class Optimizer:
         return float(number(learning_rate, "learning_rate", low=0))
 
     @property
-    def learning_rate(self) -> float:
-        """The learning rate of the next update (a schedule is evaluated at ``iterations``)."""
+    def learning_rate(self) -> LearningRate:
+        """The learning rate of the next update (a schedule is evaluated at ``iterations``), as a float that also
+        has Keras' ``assign``: ``optimizer.learning_rate.assign(1e-4)`` is ``optimizer.learning_rate = 1e-4``."""
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
-            return float(lr(self.iterations))
-        if callable(lr):
-            return float(lr())
-        return lr
+            lr = lr(self.iterations)
+        elif callable(lr):
+            lr = lr()
+        return LearningRate(lr, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -217,7 +246,7 @@ class Optimizer:
         xp = updated[0].backend.xp
         with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
             arrays = self._clip([g for g, _ in pairs], xp)
-            lr = self.learning_rate
+            lr = float(self.learning_rate)
             if self.weight_decay:
                 for v in updated:
                     if self._use_weight_decay(v):
