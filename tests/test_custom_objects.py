@@ -642,11 +642,11 @@ def test_every_layer_kind_saves_your_functions_and_registered_classes(tmp_path, 
             return {"factor": self.factor}
 
     for objects, check, expected in [
-        (dict(activation=doubled_relu, kernel_initializer=point_one, kernel_regularizer=small_squares,
-              kernel_constraint=clipped_to_one), _check_layer_objects, _expected()),
-        (dict(activation=Scaled(3.0), kernel_initializer=filled_with(0.2)), None,
+        ({"activation": doubled_relu, "kernel_initializer": point_one, "kernel_regularizer": small_squares,
+          "kernel_constraint": clipped_to_one}, _check_layer_objects, _expected()),
+        ({"activation": Scaled(3.0), "kernel_initializer": filled_with(0.2)}, None,
          3.0 * 0.2 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)),       # by hand: every kernel entry 0.2
-        (dict(activation=tripled, kernel_initializer=point_one), None,
+        ({"activation": tripled, "kernel_initializer": point_one}, None,
          3.0 * 0.1 * X.sum(axis=1, keepdims=True).repeat(2, axis=1)),
     ]:
         model = models.Sequential([layers.Input(input_shape), make(**objects)])

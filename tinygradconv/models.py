@@ -35,6 +35,7 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import math
 import numbers
@@ -111,6 +112,11 @@ def _check_int(value, name, minimum, default=None, type_error=ValueError):
     return integer(value, name, minimum=minimum, type_error=type_error)
 
 
+def _check_steps(steps, name):
+    """None (all the batches) or a positive int (Keras takes 0 as None and loops forever on a negative count)."""
+    return integer(steps, name, minimum=1, optional=True)
+
+
 def _check_verbose(verbose):
     if verbose == "auto":
         return 1
@@ -125,6 +131,56 @@ def _batches(n, batch_size, order=None):
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         yield order[start:stop] if order is not None else slice(start, stop)
+
+
+def _ran_out_of_data(steps, argument, batches, batch_size, stacklevel):
+    """Keras 3's warning when ``steps`` asks for more batches than the data has left."""
+    warnings.warn(f"Your input ran out of data: `{argument}={steps}` asks for more batches than were left of the "
+                  f"{batches} batches of size {batch_size} that the data makes, so this pass stopped early (as in "
+                  f"Keras 3). Pass `{argument}` <= {batches}, or leave it None to use all the data.",
+                  UserWarning, stacklevel=stacklevel)
+
+
+def _limited_batches(n, batch_size, steps, argument):
+    """The batches of one evaluation or prediction pass: the first ``steps`` of :func:`_batches` (all for None),
+    with Keras' warning when there are fewer."""
+    batches = math.ceil(n / batch_size)
+    if steps is not None and steps > batches:
+        _ran_out_of_data(steps, argument, batches, batch_size, stacklevel=4)     # the caller of evaluate/predict
+    return itertools.islice(_batches(n, batch_size), steps)
+
+
+class _TrainingPasses:
+    """The batches of each epoch of :meth:`Model.fit`, as Keras 3's ``EpochIterator`` gives them.
+
+    Without ``steps_per_epoch`` an epoch is one pass over the data (reshuffled when ``shuffle``). With it, epochs
+    take ``steps_per_epoch`` batches each from a pass that goes on across epochs: with 5 batches per pass and
+    ``steps_per_epoch=3``, epoch 1 trains on batches 1-3, epoch 2 on batches 4-5 only (the pass runs out: Keras'
+    "ran out of data" warning), epoch 3 on batches 1-3 of a new pass.
+    """
+
+    def __init__(self, n, batch_size, shuffle, steps_per_epoch):
+        self.n, self.batch_size, self.shuffle, self.steps_per_epoch = n, batch_size, shuffle, steps_per_epoch
+        self.per_pass = math.ceil(n / batch_size)
+        self._rest = None         # the batches left in the current pass, or None to start a new one
+        self._taken = 0           # how many of its batches were taken
+
+    def epoch(self):
+        """Yield the index objects of one epoch's batches."""
+        from . import random
+
+        if self._rest is None or self.steps_per_epoch is None:
+            order = random.generator().permutation(self.n) if self.shuffle else None
+            self._rest, self._taken = _batches(self.n, self.batch_size, order), 0
+        for _ in range(self.steps_per_epoch or self.per_pass):
+            if self._taken >= self.per_pass:
+                _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size,
+                                 stacklevel=5)                                      # the caller of fit
+                break
+            self._taken += 1
+            yield next(self._rest)
+        if self._taken >= self.per_pass:
+            self._rest = None
 
 
 def _float(value):
@@ -636,7 +692,7 @@ class Model(Layer):
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            validation_batch_size=None, validation_freq=1):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Train the model for ``epochs`` passes over ``(x, y)``.
 
         Args:
@@ -661,6 +717,12 @@ class Model(Layer):
                 (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
                 of the batch losses, as in Keras).
             initial_epoch: the epoch to start from (for resuming).
+            steps_per_epoch: the batches of each epoch (default: all, one pass over the data). As in Keras 3, the
+                epochs take their batches one after the other from a pass that goes on across epochs: an epoch
+                that reaches the end of the pass stops there, early, with Keras' "ran out of data" warning, and
+                the next epoch starts a new pass (reshuffled when ``shuffle``). With 5 batches per pass and
+                ``steps_per_epoch=3``, epochs train on batches 1-3, 4-5, 1-3, 4-5, ...
+            validation_steps: the batches of each validation (default: all); always the first ones, as in Keras.
             validation_batch_size: the batch size of validation (default ``batch_size``).
             validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...).
 
@@ -677,6 +739,8 @@ class Model(Layer):
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
+        steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = _check_steps(validation_steps, "validation_steps")
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
@@ -710,15 +774,15 @@ class Model(Layer):
             n = split_at
         if class_weight is not None:        # the training samples only, after the split, as Keras
             sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
-        steps = math.ceil(n / batch_size)
+        passes = _TrainingPasses(n, batch_size, shuffle, steps_per_epoch)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps)
+            verbose=verbose, epochs=epochs, steps=steps_per_epoch or passes.per_pass)
         self.stop_training = False
         self._step_cache = {}
         try:
-            self._fit_epochs(x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
-                                          validation_freq, epochs, initial_epoch, shuffle)
+            self._fit_epochs(x, y, sample_weight, val, callback_list, passes, validation_batch_size, validation_steps,
+                             validation_freq, epochs, initial_epoch)
         finally:
             self._step_cache = None
         history = next(c for c in callback_list.callbacks if isinstance(c, callbacks_module.History))
@@ -750,20 +814,16 @@ class Model(Layer):
             raise ValueError(f"Invalid value for argument `validation_data`: {shapes}; y_val does not fit the "
                              f"model's outputs on x_val, of shape {(None,) + tuple(out_val.shape[1:])}")
 
-    def _fit_epochs(self, x, y, sample_weight, val, callback_list, batch_size, validation_batch_size,
-                    validation_freq, epochs, initial_epoch, shuffle):
+    def _fit_epochs(self, x, y, sample_weight, val, callback_list, passes, validation_batch_size, validation_steps,
+                    validation_freq, epochs, initial_epoch):
         """The epoch loop of :meth:`fit`, once every argument has been checked."""
-        from . import random
-
-        n = len(x)
         callback_list.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            order = random.generator().permutation(n) if shuffle else None
             logs = {}
-            for step, index in enumerate(_batches(n, batch_size, order)):
+            for step, index in enumerate(passes.epoch()):
                 callback_list.on_train_batch_begin(step)
                 logs = self.train_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
                 callback_list.on_train_batch_end(step, logs)
@@ -772,16 +832,20 @@ class Model(Layer):
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val[0], val[1], batch_size=validation_batch_size, verbose=0,
-                                         sample_weight=val[2], return_dict=True, _callbacks=callback_list)
+                                         sample_weight=val[2], steps=validation_steps, return_dict=True,
+                                         _callbacks=callback_list)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
         callback_list.on_train_end(epoch_logs)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, callbacks=None,
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
                  return_dict=False, _callbacks=None):
         """The loss (including regularization penalties) and metrics on ``(x, y)``, in inference mode.
+
+        ``steps`` evaluates the first ``steps`` batches only (default: all; more than there are gives Keras'
+        "ran out of data" warning and evaluates all).
 
         Returns:
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
@@ -790,14 +854,15 @@ class Model(Layer):
         x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
+        steps = _check_steps(steps, "steps")
         if _callbacks is None:
-            steps = math.ceil(n / batch_size)
             _callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                steps=steps or math.ceil(n / batch_size))
         self.reset_metrics()
         _callbacks.on_test_begin()
         logs = {}
-        for step, index in enumerate(_batches(n, batch_size)):
+        for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
             _callbacks.on_test_batch_begin(step)
             logs = self.test_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
             _callbacks.on_test_batch_end(step, logs)
@@ -822,20 +887,22 @@ class Model(Layer):
         self.reset_metrics()
         return _returned_logs(self.test_step(x, y, sample_weight), return_dict)
 
-    def predict(self, x, batch_size=None, verbose=0, callbacks=None):
-        """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph)."""
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
+        with ``steps``, on the first ``steps`` batches only (more than there are: Keras' "ran out of data" warning)."""
         self._check_initialized()
         x = _as_array(x, "x")
         n = _check_cardinality({"x": x})
         batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
-        steps = math.ceil(n / batch_size)
+        steps = _check_steps(steps, "steps")
         callback_list = callbacks_module.CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=steps or math.ceil(n / batch_size))
         callback_list.on_predict_begin()
         outputs = []
         with no_grad():
-            for step, index in enumerate(_batches(n, batch_size)):
+            for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
                 callback_list.on_predict_batch_begin(step)
                 out = self(x[index], training=False)
                 out = [o.numpy() for o in out] if isinstance(out, (list, tuple)) else out.numpy()
