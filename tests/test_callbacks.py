@@ -14,6 +14,7 @@ from tinygradconv.callbacks import (
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
+    ReduceLROnPlateau,
     TerminateOnNaN,
 )
 from tinygradconv.layers import Layer
@@ -187,6 +188,7 @@ class FakeModel:
         self.stop_training = False
         self.version = 0
         self.restored = None
+        self.optimizer = SGD(learning_rate=1.0)
 
     def get_weights(self):
         return [self.version]
@@ -406,6 +408,68 @@ def test_history_values_match_a_numpy_recomputation(problem):
     assert tg.callbacks.History is type(history)
 
 
+# ------------------------------------------------------------------------------------------ ReduceLROnPlateau
+@pytest.mark.parametrize("kwargs, values, rates", [
+    # by hand: epochs 1 and 2 do not improve on 1.0 -> patience 2 reached at epoch 2: 1.0 -> 0.5
+    ({"factor": 0.5, "patience": 2}, [1.0, 1.0, 1.1, 0.9, 0.95, 0.96], [1.0, 1.0, 1.0, 0.5, 0.5, 0.5]),
+    # min_delta: 0.95 is not better than 1.0 by more than 0.1; cooldown 2 skips epoch 2's count (the cooldown is
+    # counted down before the check, as in Keras, so cooldown=1 would skip nothing)
+    ({"factor": 0.1, "patience": 1, "min_delta": 0.1, "cooldown": 2}, [1.0, 0.95, 0.99, 0.98, 0.97],
+     [1.0, 1.0, 0.1, 0.1, 0.01]),
+    # min_lr bounds the reduction, and a rate at min_lr is left alone
+    ({"factor": 0.1, "patience": 1, "min_lr": 0.25}, [1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 0.25, 0.25]),
+    # a maximised monitor (accuracy): falling counts as no improvement
+    ({"monitor": "val_accuracy", "factor": 0.5, "patience": 1}, [0.5, 0.6, 0.55, 0.7], [1.0, 1.0, 1.0, 0.5]),
+])
+def test_reduce_lr_on_plateau_rules(kwargs, values, rates):
+    monitor = kwargs.setdefault("monitor", "loss")
+    callback = ReduceLROnPlateau(**kwargs)
+    model = FakeModel()
+    model._metrics = [("accuracy", tg.metrics.get("accuracy", y_true=(2, 1), y_pred=(2, 1)), False)]
+    callback.set_model(model)
+    callback.on_train_begin()
+    logged = []
+    for epoch, value in enumerate(values):
+        logs = {monitor: value}
+        callback.on_epoch_end(epoch, logs)
+        logged.append(logs["learning_rate"])            # the rate of the epoch, before a reduction at its end
+    assert logged == pytest.approx(rates, rel=1e-12)
+
+
+def test_reduce_lr_on_plateau_errors_and_missing_monitor():
+    for kwargs, error in [({"factor": 1.0}, ValueError), ({"factor": -0.5}, ValueError),
+                          ({"patience": -1}, ValueError), ({"cooldown": 1.5}, ValueError),
+                          ({"min_lr": -1e-3}, ValueError), ({"mode": "up"}, ValueError), ({"monitor": 3}, TypeError)]:
+        with pytest.raises(error, match=next(iter(kwargs))):
+            ReduceLROnPlateau(**kwargs)
+    callback = ReduceLROnPlateau(monitor="val_loss")
+    callback.set_model(FakeModel())
+    with pytest.warns(UserWarning, match="`val_loss` which is not available. Available metrics are: loss"):
+        callback.on_epoch_end(0, {"loss": 1.0})
+
+
+@pytest.mark.parametrize("kwargs", [{"monitor": "loss", "factor": 0.5, "patience": 1},
+                                    {"monitor": "loss", "factor": 0.5, "patience": 2, "cooldown": 2, "min_lr": 0.2,
+                                     "min_delta": 0.01}])
+@pytest.mark.filterwarnings("ignore")
+def test_reduce_lr_on_plateau_in_fit_follows_keras(kwargs):
+    keras = _keras()
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    weights = [rng.standard_normal((3, 1)).astype("float32"), np.zeros(1, "float32")]
+    histories = []
+    for lib, callbacks in ((keras, keras.callbacks), (tg, tg.callbacks)):
+        model = lib.models.Sequential([lib.layers.Input((3,)), lib.layers.Dense(1)])
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.9), loss="mse")   # large enough for the loss to stall
+        histories.append(model.fit(x, y, batch_size=4, epochs=12, shuffle=False, verbose=0,
+                                   callbacks=[callbacks.ReduceLROnPlateau(**kwargs)]).history)
+    theirs, ours = histories
+    assert len(set(theirs["learning_rate"])) >= 3                      # it did reduce, twice
+    np.testing.assert_allclose(ours["learning_rate"], theirs["learning_rate"], rtol=1e-7)   # Keras' are float32
+    np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-5)
+
+
 # --------------------------------------------------------------------------- monitors of unknown direction (Keras 3)
 def _keras():
     import os
@@ -417,11 +481,12 @@ def _monitoring_callbacks(monitor, directory, suffix=".npz"):
     """EarlyStopping, ModelCheckpoint(save_best_only=True) and ModelCheckpoint() from a module ``cb`` (ours or
     Keras')."""
     return [lambda cb: cb.EarlyStopping(monitor=monitor),
+            lambda cb: cb.ReduceLROnPlateau(monitor=monitor),
             lambda cb: cb.ModelCheckpoint(str(directory / f"best{suffix}"), monitor=monitor, save_best_only=True),
             lambda cb: cb.ModelCheckpoint(str(directory / f"every{suffix}"), monitor=monitor)]
 
 
-@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
 @pytest.mark.parametrize("monitor, metrics", [("nope", []), ("val_nope", []), ("mae", []), ("nope_loss", []),
                                               ("mean_absolute_error", ["mae"])])
 def test_a_monitor_of_unknown_direction_fails_at_the_end_of_the_first_epoch(which, monitor, metrics, problem,
@@ -437,7 +502,7 @@ def test_a_monitor_of_unknown_direction_fails_at_the_end_of_the_first_epoch(whic
     assert not list(tmp_path.iterdir())  # nothing saved
 
 
-@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
 @pytest.mark.parametrize("monitor, metrics", [("nope", []), ("val_nope", []), ("mae", []), ("nope_loss", []),
                                               ("mean_absolute_error", ["mae"]), ("mae", ["mae"]),
                                               ("val_loss", []),

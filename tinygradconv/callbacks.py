@@ -9,8 +9,8 @@ default implementations call ``on_batch_begin/end``), ``on_test_begin/end``, ``o
 
 Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (added when ``verbose`` is not 0; a
 ``tqdm`` bar per epoch, or one line per epoch with ``verbose=2``, written to ``sys.stdout``), :class:`EarlyStopping`,
-:class:`ModelCheckpoint`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`, :class:`CSVLogger` and
-:class:`LambdaCallback`.
+:class:`ModelCheckpoint`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
+:class:`CSVLogger` and :class:`LambdaCallback`.
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -48,7 +48,7 @@ import numpy as np
 from .validation import integer, number, path_like
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "TerminateOnNaN"]
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
 
 
 class Callback:
@@ -369,6 +369,16 @@ def _direction(monitor, model, mode, who):
                      "pass `mode='min'` in order to use the lowest value.")
 
 
+def _improves(value, reference, mode, min_delta):
+    """Whether ``value`` beats ``reference`` (None: nothing yet) by more than ``min_delta`` in direction ``mode``
+    (Keras 3's ``MonitorCallback._is_improvement``)."""
+    if reference is None:
+        return True
+    if mode == "min":
+        return value + min_delta < reference
+    return value - min_delta > reference
+
+
 def _check_mode(mode):
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Invalid value for argument `mode`. Expected 'auto', 'min' or 'max'. Received mode={mode!r}")
@@ -432,11 +442,7 @@ class EarlyStopping(Callback):
         self._mode = None
 
     def _is_improvement(self, value, reference):
-        if reference is None:
-            return True
-        if self._mode == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
+        return _improves(value, reference, self._mode, self.min_delta)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._mode is None:  # first, as Keras 3: a monitor of unknown direction fails even if it is missing
@@ -603,6 +609,108 @@ class ModelCheckpoint(Callback):
             self.model.save(path)
 
 
+class ReduceLROnPlateau(Callback):
+    """Multiply the optimizer's learning rate by ``factor`` when a monitored quantity has stopped improving
+    (Keras 3's ``keras.callbacks.ReduceLROnPlateau``).
+
+    At the end of each epoch the monitored value is compared with the best so far (an improvement beats it by more
+    than ``min_delta``, as for :class:`EarlyStopping`). After ``patience`` epochs in a row without improvement the
+    rate becomes ``max(lr * factor, min_lr)`` (unless it is already at ``min_lr`` or below), and then ``cooldown``
+    epochs pass without counting. The rate of each epoch (before any reduction at its end) is logged as
+    ``learning_rate``, so it appears in the history.
+
+    Args:
+        monitor: the log to watch (``"val_loss"``, ``"loss"``, ``"val_mae"``, ...).
+        factor: the multiplier, ``0 <= factor < 1``.
+        patience: the number of epochs without improvement after which the rate is reduced.
+        verbose: 1 prints a message at each reduction.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (decided as for :class:`EarlyStopping`).
+        min_delta: the smallest change that counts as an improvement.
+        cooldown: after a reduction, the next ``cooldown - 1`` epochs are not counted as epochs without
+            improvement (Keras counts the cooldown down at the start of the check, so ``cooldown=1`` skips none).
+        min_lr: the lowest rate it reduces to.
+
+    Raises:
+        ValueError: ``factor >= 1`` (Keras' check), a negative ``factor``, ``patience``, ``cooldown`` or
+            ``min_lr``, or an unknown ``mode`` (Keras warns and uses ``"auto"``); at the end of the first epoch, a
+            ``monitor`` whose direction ``"auto"`` cannot decide.
+
+    >>> ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2).factor
+    0.5
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0.0):
+        super().__init__()
+        if not isinstance(monitor, str):
+            raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+        if number(factor, "factor", low=0) >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+        self.monitor = monitor
+        self.factor = float(factor)
+        self.patience = integer(patience, "patience", minimum=0, type_error=ValueError)
+        self.verbose = verbose
+        self.mode = _check_mode(mode)
+        self.min_delta = abs(float(number(min_delta, "min_delta")))
+        self.cooldown = integer(cooldown, "cooldown", minimum=0, type_error=ValueError)
+        self.min_lr = float(number(min_lr, "min_lr", low=0))
+        self._mode = None
+        self._reset()
+
+    def _reset(self):
+        self.best = None
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def in_cooldown(self):
+        """Whether the epochs after the last reduction are still being waited out."""
+        return self.cooldown_counter > 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._mode is None:  # first, as Keras 3: a monitor of unknown direction fails even if it is missing
+            self._mode = _direction(self.monitor, self.model, self.mode, "ReduceLROnPlateau")
+        logs = {} if logs is None else logs
+        optimizer = _optimizer_of(self.model)
+        logs["learning_rate"] = float(optimizer.learning_rate)
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {', '.join(logs)}.", stacklevel=2)
+            return
+        if np.size(current) != 1:
+            raise ValueError(f"ReduceLROnPlateau: monitor={self.monitor!r} has one value per threshold ({current}); "
+                             "monitor a metric with one value, e.g. Precision(thresholds=0.5)")
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if _improves(float(current), self.best, self._mode, self.min_delta):
+            self.best = float(current)
+            self.wait = 0
+            return
+        if self.in_cooldown():
+            return
+        self.wait += 1
+        rate = float(optimizer.learning_rate)
+        if self.wait >= self.patience and rate > np.float32(self.min_lr):    # Keras compares with a float32 min_lr
+            new_rate = max(rate * self.factor, self.min_lr)
+            optimizer.learning_rate = new_rate
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_rate}.", file=sys.stdout)
+            self.cooldown_counter = self.cooldown
+            self.wait = 0
+
+
+def _optimizer_of(model):
+    """The compiled optimizer of ``model``, which must have a ``learning_rate`` (Keras' error otherwise)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not hasattr(optimizer, "learning_rate"):
+        raise ValueError('Optimizer must have a "learning_rate" attribute.')
+    return optimizer
+
+
 class TerminateOnNaN(Callback):
     """Stop training as soon as the (running) loss of a batch is NaN or infinite."""
 
@@ -640,10 +748,7 @@ class LearningRateScheduler(Callback):
             self._two_args = True
 
     def _optimizer(self):
-        optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is None or not hasattr(optimizer, "learning_rate"):
-            raise ValueError('Optimizer must have a "learning_rate" attribute.')
-        return optimizer
+        return _optimizer_of(self.model)
 
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self._optimizer()
