@@ -194,3 +194,57 @@ def test_float16_activations_round_as_keras_on_torch(name, steps):
         assert got.dtype == np.float16
         spacing = np.spacing(np.abs(want)).astype(np.float64)
         np.testing.assert_array_less(np.abs(got.astype(np.float64) - want.astype(np.float64)), steps * spacing + 1e-12)
+
+
+# A float16 tensor and a Python number (found by a tester: `x / 1e5` was 0 and its gradient 0).
+F16_VALUES = np.array([1.0, 1000.0, 65504.0, -3.0, 0.1, 6e-5, 6e-8, 0.0, np.inf, -np.inf, np.nan], dtype=np.float16)
+NUMBERS = [1e5, 1e-8, 0.1, 3e-5, 70000, 2, 0.5, 1 / 3, 1e300, -1e-300, float("inf"), float("nan")]
+ARITHMETIC = {"x + n": lambda x, n: x + n, "n + x": lambda x, n: n + x, "x - n": lambda x, n: x - n,
+              "n - x": lambda x, n: n - x, "x * n": lambda x, n: x * n, "n * x": lambda x, n: n * x,
+              "x / n": lambda x, n: x / n}
+
+
+@pytest.mark.parametrize("expression", sorted(ARITHMETIC))
+def test_float16_with_a_number_rounds_as_torch(expression, backend):
+    """PyTorch multiplies and divides with the number in float32 and rounds once (``x / 1e5`` is ``1e-5 * x``); it
+    adds and subtracts the number rounded to float16 (``-inf + 1e5`` is NaN there): values and gradients bit for
+    bit."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of float16 arithmetic with numbers")
+    formula = ARITHMETIC[expression]
+    for number in NUMBERS:
+        x = tg.tensor(F16_VALUES, backend=backend, requires_grad=True)
+        t = torch.tensor(F16_VALUES, requires_grad=True)
+        with np.errstate(all="ignore"):
+            ours, theirs = formula(x, number), formula(t, number)
+        ours.sum().backward()
+        theirs.sum().backward()
+        assert str(ours.dtype) == "float16" and str(x.grad.dtype) == "float16"
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy(), err_msg=f"{expression}, n={number}")
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy(), err_msg=f"gradient of {expression}, n={number}")
+
+
+def test_a_number_divided_by_float16_is_the_exact_quotient_rounded(backend):
+    """``n / x``: the float64 quotient and gradient ``-n / x**2`` rounded to float16, within one float16 step.
+    (PyTorch computes ``reciprocal(x) * n``, a step off, and its gradient overflows: -inf at x = 1000, n = 1e5.)"""
+    exact_x = F16_VALUES.astype(np.float64)
+    for number in NUMBERS[:8]:
+        x = tg.tensor(F16_VALUES, backend=backend, requires_grad=True)
+        y = number / x
+        y.sum().backward()
+        with np.errstate(all="ignore"):
+            value, gradient = number / exact_x, -number / exact_x ** 2
+        for ours, exact in ((y.numpy(), value), (x.grad.numpy(), gradient)):
+            assert ours.dtype == np.float16
+            rounded = exact.astype(np.float16)
+            np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(rounded), err_msg=f"n={number}")
+            finite = np.isfinite(rounded)
+            steps = np.abs(ours[finite].astype(np.float64) - rounded[finite]) / np.spacing(np.abs(rounded[finite]))
+            assert steps.max(initial=0) <= 1, f"n={number}: {ours} vs {rounded}"
+
+
+def test_float16_mean_gradient_of_more_than_65504_elements(backend):
+    """The gradient ``1/n`` with ``n = 70000``: 1.43e-5 in float16 (found by a tester: it was 0, since 70000 is inf
+    in float16); by hand, and as torch."""
+    x = tg.tensor(np.ones((2, 70000), dtype=np.float16), backend=backend, requires_grad=True)
+    x.mean(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 70000), 1 / 70000, dtype=np.float16))

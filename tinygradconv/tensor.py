@@ -89,6 +89,11 @@ def _number_fits(value, dtype) -> bool:
     return isinstance(value, numbers.Integral) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
 
 
+def _fits_float16(value) -> bool:
+    """Whether a Python number is exactly a float16 value (so that float16 arithmetic with it is exact to round)."""
+    return abs(value) <= 65504 and float(np.float16(value)) == value     # (NaN, inf: either way gives the same)
+
+
 def _check_dtype(dtype) -> str:
     name = dtype_name(dtype)
     if name not in _DTYPES:
@@ -373,6 +378,26 @@ class Tensor:
             return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
         return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
 
+    def _scaled(self, function, other, reflected=False):
+        """``function`` (multiplication or division) of this tensor and ``other``, an operand that is not a Tensor
+        (``other`` first when ``reflected``).
+
+        A float16 tensor and a Python number that float16 cannot hold exactly (``1e5`` is ``inf`` there, ``1e-8``
+        is 0, ``0.1`` is rounded) are multiplied or divided in float32 and the result rounded to float16 once, as
+        PyTorch's ``mul`` and ``div`` compute them (with the number in float32, its "opmath" type): ``x / 1e5`` is
+        ``1e-5 * x``, not 0, and its gradient ``1e-5``, not 0. PyTorch's ``add``, ``sub`` and ``pow`` round the
+        number to float16 first (``x + 1e5`` is ``inf``), and so do ours (:meth:`_lift`).
+        """
+        if isinstance(other, (float, int)) and not isinstance(other, bool) and dtype_name(self.dtype) == "float16" \
+                and not _fits_float16(other):
+            wide = self.astype("float32")
+            number = Tensor._make(self.backend.scalar(other, self.backend.dtype("float32")), self.backend, False,
+                                  None)
+            out = function.apply(number, wide) if reflected else function.apply(wide, number)
+            return out.astype("float16")
+        other = self._lift(other)
+        return function.apply(other, self) if reflected else function.apply(self, other)
+
     # The arithmetic operators are the hottest path of the engine: they skip `_lift` for Tensor operands.
     def __add__(self, other):
         return _Add.apply(self, other if other.__class__ is Tensor else self._lift(other))
@@ -387,16 +412,16 @@ class Tensor:
         return _Sub.apply(self._lift(other), self)
 
     def __mul__(self, other):
-        return _Mul.apply(self, other if other.__class__ is Tensor else self._lift(other))
+        return _Mul.apply(self, other) if other.__class__ is Tensor else self._scaled(_Mul, other)
 
     def __rmul__(self, other):
-        return _Mul.apply(self._lift(other), self)
+        return self._scaled(_Mul, other, reflected=True)
 
     def __truediv__(self, other):
-        return _Div.apply(self, other if other.__class__ is Tensor else self._lift(other))
+        return _Div.apply(self, other) if other.__class__ is Tensor else self._scaled(_Div, other)
 
     def __rtruediv__(self, other):
-        return _Div.apply(self._lift(other), self)
+        return self._scaled(_Div, other, reflected=True)
 
     def __pow__(self, other):
         return _ops.elementwise.Pow.apply(self, self._lift(other))

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import reduction_axes
+from .elementwise import _in_float32
 
 
 def _checked(op, a, axes, keepdims):
@@ -80,7 +81,7 @@ class Mean(Function):
 
     The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). float16 inputs are summed in float32 on every
     backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of large float16 values does not
-    overflow.
+    overflow; the gradient ``grad / n`` is also divided in float32 (``n`` over 65504 is ``inf`` in float16).
     """
 
     @staticmethod
@@ -102,7 +103,7 @@ class Mean(Function):
         count = 1
         for a in ctx.axes:
             count *= ctx.shape[a]
-        grad = grad / count
+        grad = _in_float32(xp, lambda g: g / count, grad)   # float16: 1/70000 is not 0 (count is inf there)
         if not ctx.keepdims:
             grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
         return xp.broadcast_to(grad, ctx.shape)
