@@ -435,3 +435,38 @@ def test_a_floating_numpy_operand_keeps_its_dtype_as_in_torch(tensor_dtype, arra
     assert str(theirs.dtype) == f"torch.{expected.dtype.name}"
     # a list or a NumPy scalar stays a "weak" constant in the tensor's dtype, as Python numbers do in torch
     assert tg.backend.dtype_name((tg.tensor(np.array([2.0]), dtype="float16") * [3.0]).dtype) == "float16"
+
+
+# Python data of an integer dtype (found by a tester: [300] as uint8 was 44, NaN as int32 -2**31, silently).
+INTEGER_DATA = [([300, -1], "uint8"), ([2 ** 40], "int32"), ([float("nan")], "int32"), ([2.7, -2.7], "int32"),
+                ([float("inf")], "int64"), ([1e20], "int64"), (300, "int8"), ([[1, 2], [3, 400]], "uint8"),
+                ([-1], "uint64"), ([-(2.0 ** 63)], "int64"), ([True, 2], "bool"),
+                ([127, -128], "int8"), ([2.0 ** 62], "int64"), ([], "int16")]
+
+
+@pytest.mark.parametrize("data, dtype", INTEGER_DATA, ids=repr)
+def test_python_data_an_integer_dtype_cannot_hold_is_refused_as_torch_refuses_it(data, dtype):
+    torch = pytest.importorskip("torch", reason="torch.tensor is the reference for integer conversions")
+    try:
+        expected = torch.tensor(data, dtype=getattr(torch, dtype)).numpy()
+    except (RuntimeError, OverflowError) as exc:      # OverflowError: a negative number for uint64
+        assert "overflow" in str(exc).lower() or "negative" in str(exc)
+        with pytest.raises(ValueError, match=rf"`data`: .* cannot be converted to {dtype} .* without overflow"):
+            tg.tensor(data, dtype=dtype)
+        return
+    np.testing.assert_array_equal(tg.tensor(data, dtype=dtype).numpy(), expected)
+
+
+def test_numpy_arrays_are_cast_to_an_integer_dtype_as_numpy_and_torch_cast_them(recwarn):
+    """By hand: 300 wraps to 44 in uint8, -1 to 255 (torch.tensor casts NumPy arrays the same way), without a
+    NumPy warning."""
+    np.testing.assert_array_equal(tg.tensor(np.array([300, -1]), dtype="uint8").numpy(), [44, 255])
+    tg.tensor(np.array([np.nan]), dtype="int32")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_two_to_the_63_is_one_more_than_int64_holds():
+    """By hand (torch.tensor lets ``2.0**63`` through and makes it ``-2**63``)."""
+    with pytest.raises(ValueError, match="int64"):
+        tg.tensor([2.0 ** 63], dtype="int64")
+    assert tg.tensor([2.0 ** 62], dtype="int64").item() == 2 ** 62

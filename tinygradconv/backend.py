@@ -77,10 +77,11 @@ class Backend:
         if dtype is not None:
             dtype = self.dtype(dtype)
         if self.name == "numpy":
-            with np.errstate(over="ignore"):          # 1e39 as float32 is inf, silently (as torch.tensor)
+            # 1e39 as float32 is inf, and NaN as int32 -2**31, silently (as torch.tensor does with NumPy arrays)
+            with np.errstate(over="ignore", invalid="ignore"):
                 return np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
         if self.name == "array_api_strict":
-            with np.errstate(over="ignore"):
+            with np.errstate(over="ignore", invalid="ignore"):
                 data = np.asarray(data)
                 dtype = dtype if dtype is not None else self.dtype(data.dtype.name)
                 return self.xp.asarray(data, dtype=dtype, copy=copy)

@@ -89,6 +89,25 @@ def _number_fits(value, dtype) -> bool:
     return isinstance(value, numbers.Integral) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
 
 
+def _check_python_data_fits(array, dtype):
+    """Refuse Python numbers that an integer ``dtype`` cannot hold, as ``torch.tensor`` does (NumPy would wrap
+    ``300`` to ``44`` in uint8 and turn NaN into ``-2**31``). Fractions are truncated, as in both. NumPy arrays are
+    cast as NumPy casts them (wrapping), as ``torch.tensor`` does with them."""
+    if array.size == 0 or array.dtype == np.bool_:
+        return
+    info = np.iinfo(dtype)
+    if array.dtype.kind == "f":
+        whole = np.trunc(array)
+        bad = ~np.isfinite(array) | (whole < info.min) | (whole >= float(info.max) + 1)   # 2**63 is not int64
+    else:
+        bad = (array < info.min) | (array > info.max)
+    if bad.any():
+        value = array[bad].flat[0].item()
+        raise ValueError(f"Invalid value for argument `data`: {value!r} cannot be converted to {dtype} (which holds "
+                         f"whole numbers from {info.min} to {info.max}) without overflow. Pass a float dtype, or "
+                         "a NumPy array, which is cast as NumPy casts it (wrapping around)")
+
+
 def _fits_float16(value) -> bool:
     """Whether a Python number is exactly a float16 value (so that float16 arithmetic with it is exact to round)."""
     return abs(value) <= 65504 and float(np.float16(value)) == value     # (NaN, inf: either way gives the same)
@@ -135,6 +154,9 @@ class Tensor:
             dtype = name if (name in _FLOAT_KINDS and not from_python) else config.floatx()
         else:
             dtype = _check_dtype(dtype)
+            if source is None and dtype not in _FLOAT_KINDS and dtype != "bool" and \
+                    isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic):
+                _check_python_data_fits(array, dtype)
         if source is target:
             array = target.xp.astype(array, target.dtype(dtype), copy=True)
         else:
