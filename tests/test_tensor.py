@@ -470,3 +470,32 @@ def test_two_to_the_63_is_one_more_than_int64_holds():
     with pytest.raises(ValueError, match="int64"):
         tg.tensor([2.0 ** 63], dtype="int64")
     assert tg.tensor([2.0 ** 62], dtype="int64").item() == 2 ** 62
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: tg.tensor([1.0, 1.0, 1.0]), ValueError),                      # another shape
+    (lambda: tg.tensor([0.0, 0.0], dtype="float64"), ValueError),          # another dtype
+    (lambda: np.array([1.0, 1.0], dtype=np.float32), TypeError),            # not a Tensor
+    (lambda: [1.0, 1.0], TypeError),
+    (lambda: tg.tensor([1.0, 1.0], backend="array_api_strict"), ValueError),  # another backend
+], ids=["shape", "dtype", "ndarray", "list", "backend"])
+def test_grad_can_only_be_set_to_a_tensor_like_the_tensor(make, error):
+    """Found by a tester: a gradient of another shape failed later inside NumPy, one of another dtype stayed
+    float64, and an array was stored as is. PyTorch refuses each when assigned (RuntimeError, TypeError)."""
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(error, match="`grad`"):
+        w.grad = make()
+    assert w.grad is None
+    w.grad = tg.tensor([1.0, 1.0])                      # accepted, and backward accumulates into it: 1 + 2w
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 5.0])
+    w.grad = None
+    assert w.grad is None
+
+
+def test_torch_refuses_the_same_gradients():
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for assigning .grad")
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    for bad in (torch.ones(3), torch.zeros(2, dtype=torch.float64), np.ones(2, dtype=np.float32)):
+        with pytest.raises((RuntimeError, TypeError)):
+            w.grad = bad

@@ -346,16 +346,16 @@ def _accumulate(tensor, grad_array, owned=False):
     ``Function.new_gradients``); when it is writable and of the tensor's dtype it becomes ``.grad`` itself instead
     of being copied.
     """
-    xp = tensor.backend.xp
-    if tensor.grad is None and owned and grad_array.dtype == tensor.data.dtype and \
+    xp = tensor.backend.xp           # (``_grad``: the checks of the ``grad`` setter hold by construction here)
+    if tensor._grad is None and owned and grad_array.dtype == tensor.data.dtype and \
             getattr(getattr(grad_array, "flags", None), "writeable", True):
-        tensor.grad = Tensor._make(grad_array, tensor.backend, False, None)
-    elif tensor.grad is None:
+        tensor._grad = Tensor._make(grad_array, tensor.backend, False, None)
+    elif tensor._grad is None:
         # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a
         # read-only broadcast view, so optimizers may update it in place.
-        tensor.grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
+        tensor._grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
     else:
-        tensor.grad = Tensor._make(tensor.grad.data + xp.astype(grad_array, tensor.data.dtype, copy=False),
+        tensor._grad = Tensor._make(tensor._grad.data + xp.astype(grad_array, tensor.data.dtype, copy=False),
                                    tensor.backend, False, None)
 
 

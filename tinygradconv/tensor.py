@@ -139,7 +139,7 @@ class Tensor:
 
     # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
     # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
-    __slots__ = ("__dict__", "__weakref__", "_ctx", "_requires_grad", "backend", "data", "grad")
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "_grad", "_requires_grad", "backend", "data")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
     constraint = None
@@ -165,7 +165,7 @@ class Tensor:
             array = target.asarray(array, dtype=dtype, copy=True)
         self.data = array
         self.backend = target
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._requires_grad = False
         if _flag(requires_grad, "requires_grad"):
@@ -178,7 +178,7 @@ class Tensor:
         t.data = array
         t.backend = backend
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._ctx = ctx
         return t
 
@@ -338,6 +338,30 @@ class Tensor:
         return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
 
     # ------------------------------------------------------------------ autograd
+    @property
+    def grad(self):
+        """The gradient accumulated by :meth:`backward` (a Tensor of this tensor's shape and dtype), or ``None``.
+
+        It may be set, as in PyTorch, to ``None`` or to such a Tensor (e.g. by hand before ``optimizer.step``);
+        anything else raises, as PyTorch's ``t.grad = ...`` does: a ``TypeError`` for a value that is not a Tensor
+        (wrap an array with ``tg.tensor(array, dtype=...)``), a ``ValueError`` for another shape, dtype or backend.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"Invalid value for `grad`: expected a Tensor or None. Received a "
+                                f"{type(value).__name__}; wrap it with "
+                                f"tg.tensor(value, dtype={dtype_name(self.dtype)!r})")
+            if value.backend is not self.backend or value.shape != self.shape or value.dtype != self.dtype:
+                raise ValueError(f"Invalid value for `grad`: a tensor of shape {self.shape}, dtype "
+                                 f"{dtype_name(self.dtype)} on the {self.backend.name} backend gets a gradient of the "
+                                 f"same shape, dtype and backend. Received shape {value.shape}, dtype "
+                                 f"{dtype_name(value.dtype)}, backend {value.backend.name}")
+        self._grad = value
+
     @property
     def requires_grad(self) -> bool:
         """Whether ``backward`` computes a gradient for this tensor. Setting it checks the value as
