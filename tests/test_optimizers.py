@@ -605,3 +605,20 @@ def test_a_gradient_of_the_wrong_shape_names_the_variable_in_one_sentence():
     unnamed.name = "d/kernel"
     with pytest.raises(ValueError, match=r"does not match its variable 'd/kernel' of shape \(2,\)$"):
         optimizers.SGD().apply([tg.tensor([1.0, 1.0, 1.0])], [unnamed])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # an integer variable was silently turned into float64 (found by a tester)
+    (lambda: optimizers.SGD(0.1).apply_gradients([(tg.tensor([1.0, 1.0]), tg.tensor([1, 2], dtype="int64"))]),
+     TypeError, "dtype int64; optimizers update floating-point variables only"),
+    # a callable rate of -1 climbed the gradient, one of NaN made the weights NaN; SGD(-1.0) is refused when made
+    (lambda: optimizers.SGD(learning_rate=lambda: -1.0).apply([np.array([1.0])], [tg.tensor([1.0])]),
+     ValueError, "gave -1.0 at iteration 0; expected a number >= 0"),
+    (lambda: optimizers.Adam(learning_rate=lambda: float("nan")).apply([np.array([1.0])], [tg.tensor([1.0])]),
+     ValueError, "gave nan"),
+    # a bare gradient instead of pairs: Python's "not enough values to unpack"
+    (lambda: optimizers.SGD(0.1).apply_gradients([tg.tensor([1.0])]), TypeError, "pairs.*item 0: Tensor"),
+])
+def test_an_update_refuses_what_would_silently_go_wrong(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import tinygradconv as tg
 from tinygradconv import validation as V
 
 
@@ -249,3 +250,29 @@ def test_number_accepts_and_keeps_the_value():
 def test_number_rejects(value, kwargs, exc, message):
     with raises(exc, message):
         V.number(value, "x", **kwargs)
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: tg.optimizers.SGD(momentum=0.9, nesterov="no"), "nesterov"),
+    (lambda: tg.optimizers.Adam(amsgrad="no"), "amsgrad"),
+    (lambda: tg.optimizers.RMSprop(centered=1), "centered"),
+    (lambda: tg.callbacks.EarlyStopping(restore_best_weights="yes"), "restore_best_weights"),
+    (lambda: tg.callbacks.ModelCheckpoint("m.tgc.npz", save_best_only="False"), "save_best_only"),
+    (lambda: tg.callbacks.ModelCheckpoint("m.weights.npz", save_weights_only=0), "save_weights_only"),
+    (lambda: tg.callbacks.CSVLogger("log.csv", append="no"), "append"),
+    (lambda: tg.layers.BatchNormalization()(np.array([[1.0], [3.0]], "float32"), training="False"), "training"),
+    (lambda: tg.layers.Dense(2)(np.ones((1, 3), "float32"), training=1), "training"),
+    (lambda: tg.layers.Dense(2).add_weight((2,), trainable="no", name="w"), "trainable"),
+])
+def test_more_flags_take_only_true_or_false(make, argument):
+    """Found by a tester: the string "no" switched Nesterov and AMSGrad on, and ``training="False"`` ran batch
+    normalization in training mode; every bool argument now takes only True/False (``training`` also None)."""
+    with pytest.raises(TypeError, match=rf"`{argument}`. Expected True or False"):
+        make()
+
+
+def test_training_none_and_numpy_bools_are_fine():
+    layer = tg.layers.BatchNormalization()
+    x = np.array([[1.0], [3.0]], "float32")
+    np.testing.assert_allclose(layer(x, training=np.bool_(True)).numpy().ravel(), [-0.9995, 0.9995], atol=1e-4)
+    np.testing.assert_array_equal(layer(x, training=None).numpy(), layer(x, training=False).numpy())

@@ -45,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from .validation import integer, number, path_like
+from .validation import flag, integer, number, path_like
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
@@ -425,7 +425,7 @@ class EarlyStopping(Callback):
         self.verbose = verbose
         self.mode = _check_mode(mode)
         self.baseline = baseline
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = flag(restore_best_weights, "restore_best_weights")
         self.start_from_epoch = int(start_from_epoch)
         self._mode = None
         self._reset()
@@ -532,8 +532,8 @@ class ModelCheckpoint(Callback):
         self.filepath = filepath
         self.monitor = monitor
         self.verbose = verbose
-        self.save_best_only = bool(save_best_only)
-        self.save_weights_only = bool(save_weights_only)
+        self.save_best_only = flag(save_best_only, "save_best_only")
+        self.save_weights_only = flag(save_weights_only, "save_weights_only")
         self.mode = _check_mode(mode)
         self.save_freq = save_freq
         self.initial_value_threshold = initial_value_threshold
@@ -792,7 +792,7 @@ class CSVLogger(Callback):
                              f"Received separator={separator!r}")
         self.filename = path_like(filename, "filename")
         self.sep = separator
-        self.append = bool(append)
+        self.append = flag(append, "append")
         self.keys = None
         self.writer = None
         self.csv_file = None

@@ -145,7 +145,8 @@ class Layer:
         value = init(shape, dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         # a weight created in a frozen layer is frozen too, until the layer is unfrozen (Keras' _track_variable)
-        weight = Tensor(value, dtype=dtype, requires_grad=bool(trainable) and self.trainable, backend=self._backend)
+        trainable = flag(trainable, "trainable", "add_weight")
+        weight = Tensor(value, dtype=dtype, requires_grad=trainable and self.trainable, backend=self._backend)
         if trainable:
             self._trainable_variables.append(weight)
         weight.name = f"{self.name}/{name}"
@@ -297,6 +298,8 @@ class Layer:
             self.build(shape)
             self.built = True
         self._call_losses = []
+        if training is not None:                # "False" would read as true (found by a tester)
+            flag(training, "training", f"Layer '{self.name}'")
         if _accepts_training(type(self)):
             kwargs["training"] = training
         outputs = self.call(inputs, **kwargs)

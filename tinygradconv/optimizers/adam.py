@@ -5,7 +5,7 @@ Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning 
 """
 from __future__ import annotations
 
-from ..validation import number
+from ..validation import flag, number
 from .optimizer import Optimizer
 
 
@@ -61,7 +61,7 @@ class Adam(_AdamHyperparameters):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = flag(amsgrad, "amsgrad")
 
     def build_state(self, variable, xp):
         state = {"m": xp.zeros_like(variable.data), "v": xp.zeros_like(variable.data)}

@@ -5,7 +5,7 @@ state starts at zero except Adagrad's accumulator, which starts at ``initial_acc
 """
 from __future__ import annotations
 
-from ..validation import number
+from ..validation import flag, number
 from .optimizer import Optimizer
 
 
@@ -39,7 +39,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
-        self.nesterov = bool(nesterov)
+        self.nesterov = flag(nesterov, "nesterov")
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data)} if self.momentum != 0 else {}
@@ -87,7 +87,7 @@ class RMSprop(Optimizer):
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
         self.epsilon = float(number(epsilon, "epsilon", low=0))
-        self.centered = bool(centered)
+        self.centered = flag(centered, "centered")
 
     def build_state(self, variable, xp):
         state = {"v": xp.zeros_like(variable.data)}

@@ -234,6 +234,11 @@ class Optimizer:
         for g, v in zip(grads, variables):
             if not isinstance(v, Tensor):
                 raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
+            if dtype_name(v.dtype) not in ("float16", "float32", "float64"):
+                named = f" '{v.name}'" if v.name else ""
+                raise TypeError(f"apply(): the variable{named} of shape {v.shape} has dtype {dtype_name(v.dtype)}; "
+                                "optimizers update floating-point variables only (an update would change its dtype). "
+                                "Cast it first, e.g. tg.tensor(w, dtype='float32')")
             if g is None:
                 missing.append(v.name or f"<tensor of shape {v.shape}>")
             else:
@@ -246,7 +251,7 @@ class Optimizer:
         xp = updated[0].backend.xp
         with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
             arrays = self._clip([g for g, _ in pairs], xp)
-            lr = float(self.learning_rate)
+            lr = self._checked_rate()
             if self.weight_decay:
                 for v in updated:
                     if self._use_weight_decay(v):
@@ -261,9 +266,23 @@ class Optimizer:
                     v.data = _as_array(v.constraint(v), v)
         return self.iterations
 
+    def _checked_rate(self) -> float:
+        """The learning rate of this update, refused when a schedule or callable made it negative or NaN (which
+        would climb the gradient, or make every weight NaN); a number given is checked when it is set."""
+        lr = float(self.learning_rate)
+        if not lr >= 0:
+            raise ValueError(f"Invalid learning rate: the `learning_rate` {self._learning_rate!r} gave {lr} at "
+                             f"iteration {self.iterations}; expected a number >= 0")
+        return lr
+
     def apply_gradients(self, grads_and_vars):
         """Keras' spelling: ``apply_gradients(zip(grads, variables))``."""
         pairs = list(grads_and_vars)
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError("apply_gradients(): expected (gradient, variable) pairs, e.g. "
+                                f"zip(grads, variables). Received item {i}: {type(pair).__name__}"
+                                + (f" of length {len(pair)}" if isinstance(pair, (tuple, list)) else ""))
         return self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def step(self, variables):
