@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import tinygradconv as tg
 from tinygradconv import ops
+from tinygradconv.backend import dtype_name
 
 
 @pytest.fixture
@@ -479,3 +480,42 @@ def test_functional_ops_accept_plain_data():
     assert ops.matmul([[1.0, 2.0]], [[3.0], [4.0]]).tolist() == [[11.0]]
     assert ops.maximum([1.0, 5.0], 2.0).tolist() == [2.0, 5.0]
     assert ops.transpose([[1.0, 2.0]]).tolist() == [[1.0], [2.0]]
+
+
+# Integer and bool tensors (found by a tester: array_api_strict refused `max` of int64, `relu`, the sum of bools).
+INTEGER_CASES = {
+    "max": (lambda t: t.max(), "amax"), "min": (lambda t: t.min(), "amin"), "sum": (lambda t: t.sum(), "sum"),
+    "relu": (lambda t: t.relu(), "relu"), "abs": (lambda t: t.abs(), "abs"),
+    "max axis": (lambda t: t.max(axis=1), lambda t: t.amax(dim=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGER_CASES))
+@pytest.mark.parametrize("dtype", ["int64", "int8", "bool"])
+def test_integer_and_bool_reductions_keep_torchs_dtypes_on_every_backend(name, dtype, backend):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of integer ops")
+    data = [[1, -2, 3], [4, 0, -6]] if dtype != "bool" else [[True, False, True], [False, False, True]]
+    ours, theirs = INTEGER_CASES[name]
+    t = torch.tensor(data, dtype=getattr(torch, dtype))
+    try:
+        expected = (getattr(t, theirs)() if isinstance(theirs, str) else theirs(t)).numpy()
+    except (RuntimeError, NotImplementedError):      # torch refuses relu and abs of bools
+        with pytest.raises(TypeError):
+            ours(tg.tensor(data, dtype=dtype, backend=backend))
+        return
+    result = ours(tg.tensor(data, dtype=dtype, backend=backend))
+    assert dtype_name(result.dtype) == str(expected.dtype)
+    np.testing.assert_array_equal(result.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "log1p", "mean", "div"])
+def test_float_results_of_integer_tensors_are_numpys_on_every_backend(name, backend):
+    """NumPy's rule (int64 -> float64), on array_api_strict too, by hand from NumPy's functions in float64."""
+    data = np.array([[1, 2, 3], [4, 9, 16]])
+    t = tg.tensor(data, dtype="int64", backend=backend)
+    result = {"mean": lambda: t.mean(), "div": lambda: t / t[:1]}.get(name, lambda: getattr(t, name)())()
+    expected = {"mean": data.mean(), "div": data / data[:1]}.get(name)
+    if expected is None:
+        expected = getattr(np, name)(data.astype(np.float64))
+    assert dtype_name(result.dtype) == "float64"
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-15)

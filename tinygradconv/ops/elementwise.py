@@ -228,6 +228,9 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = ctx.xp
+        if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
+            a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)   # integers: NumPy's true division
         ctx.save_for_backward(a, b)
         try:
             return a / b
@@ -435,7 +438,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.exp(a)                    # exp(1000) = inf, silently (Function.apply)
+        out = ctx.xp.exp(float_input(ctx.xp, a))   # exp(1000) = inf, silently (Function.apply)
         ctx.save_for_backward(out)
         return out
 
@@ -451,6 +454,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
         return ctx.xp.log(a)
 
@@ -467,6 +471,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
         return ctx.xp.log1p(a)
 
@@ -482,7 +487,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        out = ctx.xp.sqrt(float_input(ctx.xp, a))
         ctx.save_for_backward(out)
         return out
 
@@ -498,6 +503,9 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == ctx.xp.bool:
+            raise TypeError("abs of a bool tensor is not defined (as in PyTorch): cast it first, "
+                            "e.g. t.astype('float32')")
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
@@ -514,7 +522,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.tanh(a)
+        out = ctx.xp.tanh(float_input(ctx.xp, a))
         ctx.save_for_backward(out)
         return out
 
@@ -567,8 +575,12 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
+        if a.dtype == xp.bool:
+            raise TypeError("relu of a bool tensor is not defined (as in PyTorch): cast it first, "
+                            "e.g. t.astype('float32')")
         ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
-        return xp.where(a < 0, 0.0, a)  # a Python scalar: cheaper than an array of zeros
+        zero = 0.0 if xp.isdtype(a.dtype, "real floating") else 0   # an integer tensor stays integer, as in PyTorch
+        return xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
 
     @staticmethod
     def backward(ctx, grad):

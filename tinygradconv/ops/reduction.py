@@ -65,6 +65,8 @@ class Sum(Function):
     def forward(ctx, a, axes, keepdims):
         axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        if a.dtype == ctx.xp.bool:          # counts the True values, in int64 (NumPy and PyTorch)
+            a = ctx.xp.astype(a, ctx.xp.int64)
         return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -95,6 +97,8 @@ class Mean(Function):
                            float("nan"), dtype=a.dtype)
         if getattr(xp, "float16", None) is not None and a.dtype == xp.float16:  # array_api_strict has none
             return xp.astype(xp.mean(xp.astype(a, xp.float32), axis=axes, keepdims=keepdims), xp.float16)
+        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a float64 mean, as NumPy's
+            a = xp.astype(a, xp.float64)
         return xp.mean(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -118,6 +122,11 @@ class _Extreme(Function):
         axes, keepdims = _checked(cls.reduce, a, axes, keepdims)
         if any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
+        if not xp.isdtype(a.dtype, "real floating"):   # integers and bools: no zero signs, no gradient
+            if a.dtype == xp.bool:                      # the Array API has no max of bools: that of 0s and 1s
+                return xp.astype(getattr(xp, cls.reduce)(xp.astype(a, xp.uint8), axis=axes, keepdims=keepdims),
+                                 xp.bool)
+            return getattr(xp, cls.reduce)(a, axis=axes, keepdims=keepdims)
         out = getattr(xp, cls.reduce)(a, axis=axes, keepdims=True)
         if bool(xp.any(out == 0)):  # IEEE 754-2019's -0.0 < 0.0: max([0.0, -0.0]) = 0.0, min = -0.0 (torch.amax)
             wanted = ~xp.signbit(a) if cls.reduce == "max" else xp.signbit(a)
