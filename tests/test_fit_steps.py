@@ -126,3 +126,34 @@ def test_evaluate_and_predict_with_steps_follow_keras():
                                    theirs.evaluate(X, Y, batch_size=2, steps=steps, verbose=0), rtol=1e-6)
         np.testing.assert_allclose(ours.predict(X, batch_size=2, steps=steps),
                                    theirs.predict(X, batch_size=2, steps=steps, verbose=0), rtol=1e-6)
+
+
+def test_without_batch_size_steps_choose_it_so_that_the_data_fills_them():
+    """Keras 3: ``batch_size = ceil(n / steps)`` (found by a tester: we used 32, and covered part of the data).
+    By hand: 10 samples in 3 steps are batches of 4, 4 and 2, so evaluate sees every sample."""
+    model = _model()
+    log = BatchLog()
+    model.fit(X, Y, epochs=1, steps_per_epoch=3, shuffle=False, verbose=0, callbacks=[log])
+    assert log.epochs == [[0, 1, 2]]
+    predictions = model.predict(X, steps=3)
+    assert predictions.shape == (10, 2)
+    loss, mae = model.evaluate(X, Y, steps=3)
+    np.testing.assert_allclose([loss, mae], [np.mean((predictions - Y) ** 2), np.mean(np.abs(predictions - Y))],
+                               rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_without_batch_size_steps_follow_keras():
+    keras = keras_on_torch("Keras 3's fit, evaluate and predict choose the batch size from steps")
+    x, y = RNG.standard_normal((23, 3)).astype("float32"), RNG.standard_normal((23, 2)).astype("float32")
+    ours, theirs = _model(), _model(keras)
+    kwargs = {"epochs": 3, "steps_per_epoch": 2, "shuffle": False, "verbose": 0, "validation_data": (X_VAL, Y_VAL),
+              "validation_steps": 2}
+    histories = ours.fit(x, y, **kwargs).history, theirs.fit(x, y, **kwargs).history
+    for key in histories[1]:
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-5, err_msg=key)
+    for steps in (2, 5, 30):
+        np.testing.assert_allclose(ours.evaluate(x, y, steps=steps), theirs.evaluate(x, y, steps=steps, verbose=0),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(ours.predict(x, steps=steps), theirs.predict(x, steps=steps, verbose=0),
+                                   rtol=1e-6)

@@ -126,6 +126,14 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
+def _batch_size(batch_size, n, steps, name="batch_size"):
+    """``batch_size`` checked, or Keras 3's default for ``n`` samples: enough samples per batch for ``steps`` batches
+    to cover them all when ``steps`` is given, else 32."""
+    if batch_size is not None:
+        return _check_int(batch_size, name, 1)
+    return max(1, math.ceil(n / steps)) if steps else 32
+
+
 def _batches(n, batch_size, order=None):
     """Index objects for consecutive batches of ``n`` samples (``order``: a permutation, or None)."""
     for start in range(0, n, batch_size):
@@ -697,7 +705,8 @@ class Model(Layer):
 
         Args:
             x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
-            batch_size: samples per gradient step (default 32); the last batch of an epoch may be smaller.
+            batch_size: samples per gradient step (default 32, or with ``steps_per_epoch`` as many as make the data
+                fill that many batches, as Keras); the last batch of an epoch may be smaller.
             epochs: the index of the final epoch (training runs epochs ``initial_epoch .. epochs - 1``).
             verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch, ``"auto"`` = 1.
             callbacks: a list of :class:`tinygradconv.callbacks.Callback`.
@@ -723,7 +732,8 @@ class Model(Layer):
                 the next epoch starts a new pass (reshuffled when ``shuffle``). With 5 batches per pass and
                 ``steps_per_epoch=3``, epochs train on batches 1-3, 4-5, 1-3, 4-5, ...
             validation_steps: the batches of each validation (default: all); always the first ones, as in Keras.
-            validation_batch_size: the batch size of validation (default ``batch_size``).
+            validation_batch_size: the batch size of validation (default ``batch_size``, else chosen as for
+                ``batch_size`` from ``validation_steps``).
             validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...).
 
         Returns:
@@ -736,8 +746,12 @@ class Model(Layer):
         """
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
-        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
-        validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1, default=batch_size)
+        if batch_size is not None:
+            batch_size = _check_int(batch_size, "batch_size", 1)
+        if validation_batch_size is not None:
+            validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1)
+        else:
+            validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
         steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = _check_steps(validation_steps, "validation_steps")
@@ -774,7 +788,7 @@ class Model(Layer):
             n = split_at
         if class_weight is not None:        # the training samples only, after the split, as Keras
             sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
-        passes = _TrainingPasses(n, batch_size, shuffle, steps_per_epoch)
+        passes = _TrainingPasses(n, _batch_size(batch_size, n, steps_per_epoch), shuffle, steps_per_epoch)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps_per_epoch or passes.per_pass)
@@ -845,16 +859,17 @@ class Model(Layer):
         """The loss (including regularization penalties) and metrics on ``(x, y)``, in inference mode.
 
         ``steps`` evaluates the first ``steps`` batches only (default: all; more than there are gives Keras'
-        "ran out of data" warning and evaluates all).
+        "ran out of data" warning and evaluates all). Without ``batch_size``, the batches are of 32 samples, or with
+        ``steps`` as Keras makes them: as many samples as make the data fill ``steps`` batches.
 
         Returns:
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
             ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
         """
         x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
-        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
+        batch_size = _batch_size(batch_size, n, steps)
         if _callbacks is None:
             _callbacks = callbacks_module.CallbackList(
                 callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -889,13 +904,14 @@ class Model(Layer):
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
-        with ``steps``, on the first ``steps`` batches only (more than there are: Keras' "ran out of data" warning)."""
+        with ``steps``, on the first ``steps`` batches only (more than there are: Keras' "ran out of data" warning).
+        ``batch_size`` defaults as in :meth:`evaluate`."""
         self._check_initialized()
         x = _as_array(x, "x")
         n = _check_cardinality({"x": x})
-        batch_size = _check_int(batch_size, "batch_size", 1, default=32)
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
+        batch_size = _batch_size(batch_size, n, steps)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=steps or math.ceil(n / batch_size))
