@@ -622,3 +622,63 @@ def test_a_gradient_of_the_wrong_shape_names_the_variable_in_one_sentence():
 def test_an_update_refuses_what_would_silently_go_wrong(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_learning_rate_copies_pickles_and_takes_numpy_and_torch_scalars():
+    """Found by a tester: copying or pickling ``optimizer.learning_rate`` failed, and ``assign(np.array(0.2))``
+    (which Keras takes) was refused."""
+    import copy
+    import pickle
+
+    opt = optimizers.SGD(learning_rate=0.5)
+    rate = opt.learning_rate
+    assert copy.copy(rate) == 0.5 and copy.deepcopy([rate]) == [0.5] and pickle.loads(pickle.dumps(rate)) == 0.5
+    assert type(pickle.loads(pickle.dumps(rate))) is float
+    rate.assign(np.array(0.25))
+    assert opt.learning_rate == 0.25
+    opt.learning_rate = np.float32(0.125)
+    assert opt.learning_rate == 0.125
+    opt.learning_rate.assign_add(0.375)
+    assert opt.learning_rate == 0.5 and opt.learning_rate.value == 0.5 and opt.learning_rate.dtype == "float64"
+    opt.learning_rate.assign_sub(0.25)
+    assert opt.learning_rate == 0.25
+    for bad in (np.array([0.1, 0.2]), "0.1", np.array(True)):
+        with pytest.raises(TypeError, match="learning_rate"):
+            opt.learning_rate = bad
+    with pytest.raises(ValueError, match="learning_rate"):
+        opt.learning_rate.assign_sub(1.0)                  # negative
+    torch = pytest.importorskip("torch", reason="a 0-d torch tensor is a rate Keras takes")
+    opt.learning_rate.assign(torch.tensor(0.5))
+    assert opt.learning_rate == 0.5
+
+
+LEARNING_RATE_NOW = {"value": 0.1}
+
+
+def rate_now():
+    """A learning rate of your own that changes during training (module level: it has a name to be saved by)."""
+    return LEARNING_RATE_NOW["value"]
+
+
+def test_a_learning_rate_function_is_kept_by_config_save_and_clone(tmp_path):
+    """Found by a tester: get_config, save/load and clone_model froze it into the number it gave at the time."""
+    model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(rate_now, amsgrad=True), loss="mse")
+    assert model.optimizer.get_config()["learning_rate"] == {"class_name": "function", "config": "rate_now"}
+    path = str(tmp_path / "m.tgc.npz")
+    model.save(path)
+    loaded = tg.models.load_model(path, custom_objects={"rate_now": rate_now})
+    clone = tg.models.clone_model(model)
+    assert clone.optimizer is not model.optimizer and clone.optimizer.amsgrad
+    try:
+        LEARNING_RATE_NOW["value"] = 0.001
+        assert model.optimizer.learning_rate == loaded.optimizer.learning_rate == clone.optimizer.learning_rate == 0.001
+    finally:
+        LEARNING_RATE_NOW["value"] = 0.1
+    with pytest.warns(UserWarning, match="custom_objects=.*rate_now"):
+        assert tg.models.load_model(path).optimizer is None       # loaded, not compiled, saying what to pass
+    lambda_model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    lambda_model.compile(optimizer=optimizers.SGD(lambda: 0.25), loss="mse")
+    assert tg.models.clone_model(lambda_model).optimizer.learning_rate == 0.25     # shared, not rebuilt by name
+    with pytest.raises(ValueError, match="lambda"):
+        lambda_model.optimizer.get_config()

@@ -30,6 +30,7 @@ from .layers.keras_tensor import KerasTensor
 from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential
+from .optimizers.optimizer import Optimizer, fresh_copy
 from .saving import custom_objects_hint
 
 __all__ = ["clone_model"]
@@ -198,7 +199,9 @@ def _fresh_compile_arguments(model):
     (no slots, no step count) and new metric objects; names, losses and functions are shared."""
     arguments = dict(model._compile_call)
     optimizer = arguments["optimizer"]
-    if not isinstance(optimizer, (str, dict)):
+    if isinstance(optimizer, Optimizer):
+        arguments["optimizer"] = fresh_copy(optimizer)
+    elif not isinstance(optimizer, (str, dict)):
         arguments["optimizer"] = (type(optimizer).from_config(optimizer.get_config())
                                   if hasattr(optimizer, "get_config") else copy.deepcopy(optimizer))
     for key in ("metrics", "weighted_metrics"):

@@ -25,11 +25,14 @@ shape, dtype and backend; the update rules use the Array API only, so they run o
 """
 from __future__ import annotations
 
+import copy
 import inspect
+import numbers
 import warnings
 
 import numpy as np
 
+from .. import _lookup
 from ..autograd import no_grad
 from ..backend import dtype_name
 from ..ops.elementwise import ieee754
@@ -44,7 +47,8 @@ _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency"
 class LearningRate(float):
     """What ``optimizer.learning_rate`` returns: the learning rate of the next update, a plain ``float`` in every
     computation, with the methods of the variable Keras 3 returns there (``keras.Variable``), so that Keras code
-    such as ``model.optimizer.learning_rate.assign(1e-5)`` works unchanged.
+    such as ``model.optimizer.learning_rate.assign(1e-5)`` works unchanged: ``assign``, ``assign_add``,
+    ``assign_sub``, ``numpy``, ``value`` and ``dtype``. A copy or a pickle of it is a plain float (of the value).
 
     >>> from tinygradconv.optimizers import SGD
     >>> opt = SGD(learning_rate=0.1)
@@ -59,14 +63,48 @@ class LearningRate(float):
         return rate
 
     def assign(self, value):
-        """Set the optimizer's learning rate to ``value``, as ``optimizer.learning_rate = value`` does (the same
-        checks: a ``ValueError`` for a negative rate, a ``TypeError`` when the optimizer follows a schedule).
-        This float keeps its value; read ``optimizer.learning_rate`` again for the new one."""
+        """Set the optimizer's learning rate to ``value`` (a number, or a 0-d NumPy array or tensor), as
+        ``optimizer.learning_rate = value`` does (the same checks: a ``ValueError`` for a negative rate, a
+        ``TypeError`` when the optimizer follows a schedule). This float keeps its value; read
+        ``optimizer.learning_rate`` again for the new one."""
         self._optimizer.learning_rate = value
+
+    def assign_add(self, delta):
+        """Set the optimizer's learning rate to this value plus ``delta``."""
+        self.assign(float(self) + _scalar(delta, "delta"))
+
+    def assign_sub(self, delta):
+        """Set the optimizer's learning rate to this value minus ``delta``."""
+        self.assign(float(self) - _scalar(delta, "delta"))
 
     def numpy(self):
         """The value as a 0-d float64 NumPy array (Keras' variable gives a float32 one)."""
         return np.asarray(float(self))
+
+    @property
+    def value(self) -> float:
+        """The value, as a plain float."""
+        return float(self)
+
+    @property
+    def dtype(self) -> str:
+        """``"float64"``: the rate is kept as a Python float (Keras keeps it in a float32 variable)."""
+        return "float64"
+
+    def __reduce__(self):           # copy, deepcopy and pickle give the value, without the optimizer
+        return float, (float(self),)
+
+
+def _scalar(value, name):
+    """A number, or a 0-d NumPy array or tensor (``np.array(0.2)``, ``torch.tensor(0.2)``) as a float; a bool, a
+    string or an array of several values raises the ``TypeError`` of :func:`~tinygradconv.validation.number`."""
+    if not isinstance(value, (numbers.Real, str)) and getattr(value, "shape", None) == () and \
+            "bool" not in str(getattr(value, "dtype", "")):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            pass
+    return float(number(value, name))
 
 
 class Optimizer:
@@ -126,7 +164,8 @@ class Optimizer:
     def _check_learning_rate(learning_rate):
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or callable(learning_rate):
             return learning_rate
-        return float(number(learning_rate, "learning_rate", low=0))
+        rate = _scalar(learning_rate, "learning_rate")          # Keras also takes a 0-d array or tensor
+        return float(number(rate, "learning_rate", low=0))
 
     @property
     def learning_rate(self) -> LearningRate:
@@ -336,8 +375,8 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
             lr = _schedules.serialize(lr)
-        elif callable(lr):
-            lr = float(lr())
+        elif callable(lr):      # by name, as Keras writes a function (a lambda cannot be: a ValueError says so)
+            lr = {"class_name": "function", "config": _lookup.function_name(lr, "learning rate function")}
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
@@ -345,12 +384,31 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         """A new optimizer (with fresh state) from :meth:`get_config`'s output."""
         config = dict(config)   # a Keras config carries Keras' own features (use_ema, ...): __init__ checks them
-        if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects)
+        rate = config.get("learning_rate")
+        if isinstance(rate, dict) and rate.get("class_name") == "function":        # your function, by its name
+            name = rate.get("config")
+            found = (custom_objects or {}).get(name) or _lookup.custom_object(name)
+            if not callable(found):
+                raise ValueError(f"Unknown learning rate function {name!r}: pass it in custom_objects "
+                                 f"(custom_objects={{{name!r}: {name}}})")
+            config["learning_rate"] = found
+        elif isinstance(rate, dict):
+            config["learning_rate"] = _schedules.deserialize(rate, custom_objects)
         return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self._learning_rate!r}, iterations={self.iterations})"
+
+
+def fresh_copy(optimizer):
+    """A new optimizer of ``optimizer``'s class and hyperparameters, without its state (no slots, step 0), that
+    follows the same learning rate: its schedule or function itself, not one rebuilt from the config (a lambda has
+    no name to be found again by). Used by :func:`~tinygradconv.models.clone_model`."""
+    shell = copy.copy(optimizer)
+    shell._learning_rate = 0.0          # its config then holds numbers only
+    fresh = type(optimizer).from_config(shell.get_config())
+    fresh._learning_rate = optimizer._learning_rate
+    return fresh
 
 
 def _as_array(value, variable):
