@@ -84,8 +84,7 @@ def test_invalid_factors(bad):
             make(bad)
 
 
-@pytest.mark.parametrize("name, cls", [("l1", R.L1), ("L1", R.L1), ("l2", R.L2), ("l1_l2", R.L1L2),
-                                       ("l1l2", R.L1L2), ("L1L2", R.L1L2),
+@pytest.mark.parametrize("name, cls", [("l1", R.L1), ("L1", R.L1), ("l2", R.L2), ("l1l2", R.L1L2), ("L1L2", R.L1L2),
                                        ("orthogonal_regularizer", R.OrthogonalRegularizer),
                                        ("OrthogonalRegularizer", R.OrthogonalRegularizer)])
 def test_get_by_name(name, cls):
@@ -103,7 +102,7 @@ def test_get_other_identifiers():
 
     assert R.get(custom) is custom
     assert R.get({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}}).get_config() == {"l1": 0.1, "l2": 0.2}
-    with pytest.raises(ValueError, match=r"Unknown regularizer: 'l3'.*l1_l2"):
+    with pytest.raises(ValueError, match=r"Unknown regularizer: 'l3'.*l1l2"):
         R.get("l3")
     with pytest.raises(ValueError, match="Could not interpret"):
         R.get(0.1)
@@ -125,3 +124,25 @@ def test_keras_config_keys():
     assert R.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
     assert R.OrthogonalRegularizer().get_config() == {"factor": 0.01, "mode": "rows"}
     assert R.serialize(None) is None
+
+
+def test_l1_l2_is_not_a_name_as_in_keras_3():
+    """Found by a tester: "l1_l2" gave L1L2(0, 0), a silent zero penalty (tf.keras 2 read it as 0.01 and 0.01);
+    Keras 3 refuses the name, and so do we."""
+    with pytest.raises(ValueError, match="Unknown regularizer: 'l1_l2'"):
+        R.get("l1_l2")
+
+
+def test_the_names_are_keras_3s():
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3's regularizers.get is the reference for the names")
+    for name in ("l1", "L1", "l2", "L2", "l1l2", "L1L2", "l1_l2", "orthogonal_regularizer", "OrthogonalRegularizer",
+                 "orthogonal", "l1_L2"):
+        try:
+            theirs = keras.regularizers.get(name).get_config()
+        except ValueError:
+            with pytest.raises(ValueError):
+                R.get(name)
+            continue
+        np.testing.assert_allclose(list(R.get(name).get_config().values())[:1], list(theirs.values())[:1], rtol=1e-7)

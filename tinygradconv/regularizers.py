@@ -16,7 +16,7 @@ Layers add ``regularizer(weight)`` for each regularized weight to ``layer.losses
 >>> from tinygradconv import regularizers
 >>> regularizers.L2(0.1)(tg.tensor([1.0, -2.0])).item()
 0.5
->>> regularizers.get("l1_l2")
+>>> regularizers.get("l1l2")
 L1L2(l1=0.0, l2=0.0)
 """
 from __future__ import annotations
@@ -150,7 +150,9 @@ class OrthogonalRegularizer(Regularizer):
 
 # ---------------------------------------------------------------------------------------------------------- lookup
 _CLASSES = (L1, L2, L1L2, OrthogonalRegularizer)
-ALL_OBJECTS = _lookup.name_table(_CLASSES, {"l1_l2": L1L2})  # also l1, l2, l1l2, orthogonal_regularizer
+# L1, l1, L2, l2, L1L2, l1l2, OrthogonalRegularizer, orthogonal_regularizer: Keras 3's names. Not "l1_l2" (Keras 3
+# refuses it; tf.keras 2 read it as 0.01 and 0.01, where L1L2() is 0 and 0: a silent zero penalty).
+ALL_OBJECTS = _lookup.name_table(_CLASSES)
 
 
 def serialize(regularizer):
