@@ -134,9 +134,10 @@ def test_activation_layer(name, reference, rng):
     assert Activation.from_config(layer.get_config()).get_config() == layer.get_config()
 
 
-def test_activation_requires_an_activation():
-    with pytest.raises(ValueError, match="activation"):
-        Activation(None)
+def test_activation_none_is_linear_as_in_keras():
+    """Found by a tester: Activation(None) was refused; Keras 3 makes it linear (its config: "linear")."""
+    layer = Activation(None)
+    assert layer([[-1.0, 2.0]]).tolist() == [[-1.0, 2.0]] and layer.get_config()["activation"] == "linear"
 
 
 # ------------------------------------------------------------------------------------------------ Flatten, Reshape
@@ -401,7 +402,6 @@ def test_every_layer_writes_its_activation_as_keras_layers_write_it(identifier):
              (tg.layers.Conv1D(2, 3, activation=identifier), keras.layers.Conv1D(2, 3, activation=identifier)),
              (tg.layers.Conv1DTranspose(2, 3, activation=identifier),
               keras.layers.Conv1DTranspose(2, 3, activation=identifier))]
-    if identifier is not None:      # Activation(None) is refused by both
-        kinds.append((Activation(identifier), keras.layers.Activation(identifier)))
+    kinds.append((Activation(identifier), keras.layers.Activation(identifier)))
     for ours, theirs in kinds:
         assert ours.get_config()["activation"] == theirs.get_config()["activation"], type(ours).__name__

@@ -153,7 +153,8 @@ class Activation(Layer):
     """Apply an activation function: ``Activation("relu")(x)`` is ``relu(x)``.
 
     Args:
-        activation: an activation name (``"relu"``, ``"tanh"``, ...) or a callable on Tensors.
+        activation: an activation name (``"relu"``, ``"tanh"``, ...), a callable on Tensors, or ``None`` (linear, as
+            Keras 3).
 
     Input and output shape: any; the output has the input's shape.
 
@@ -163,10 +164,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        if activation is None:
-            raise ValueError("Invalid value for argument `activation`. Expected a name or a callable. "
-                             "Received activation=None")
-        self.activation = activations.get(activation)
+        self.activation = activations.get(activation)     # None: linear, as Keras 3
 
     def call(self, inputs):
         return self.activation(inputs)
