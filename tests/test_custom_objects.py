@@ -663,3 +663,19 @@ def test_every_layer_kind_saves_your_functions_and_registered_classes(tmp_path, 
             assert layer.activation is tripled and layer.kernel_initializer is point_one
         x = X.reshape((4,) + input_shape)
         np.testing.assert_allclose(loaded.predict(x, verbose=0).reshape(4, 2), expected, rtol=1e-6)
+
+
+def test_get_registered_name_and_object_as_keras_3(registry):
+    """Keras 3's order: the scope, then get_custom_objects(), then custom_objects, then module_objects."""
+    tripled, filled_with = _registered_objects()
+    assert saving.get_registered_name(tripled) == "MyPkg>tripled"
+    assert saving.get_registered_name(filled_with) == "Custom>FilledWith"
+    assert saving.get_registered_name(doubled_relu) == "doubled_relu"          # not registered: its name
+    assert saving.get_registered_object("MyPkg>tripled") is tripled
+    assert saving.get_registered_object("doubled_relu") is None
+    assert saving.get_registered_object("doubled_relu", custom_objects=OBJECTS) is doubled_relu
+    assert saving.get_registered_object("x", custom_objects={"y": 1}, module_objects={"x": point_one}) is point_one
+    with custom_object_scope({"doubled_relu": small_squares}):
+        assert saving.get_registered_object("doubled_relu", custom_objects=OBJECTS) is small_squares
+    assert tg.utils.get_registered_object is saving.get_registered_object
+    assert tg.utils.get_registered_name is saving.get_registered_name

@@ -162,6 +162,34 @@ def registered_name(obj):
         return None
 
 
+def get_registered_name(obj) -> str:
+    """The name under which ``obj`` is written in configs: the ``"package>name"`` key
+    :func:`register_keras_serializable` gave it, else its ``__name__`` (Keras 3's
+    ``keras.saving.get_registered_name``). Also in :mod:`tinygradconv.saving` and :mod:`tinygradconv.utils`.
+
+    >>> get_registered_name(len)
+    'len'
+    """
+    return registered_name(obj) or obj.__name__
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The function or class registered under ``name``: by the innermost :class:`custom_object_scope` that has
+    it, by :func:`get_custom_objects`, in ``custom_objects``, then in ``module_objects`` (dicts); None if none has
+    it. Keras 3's ``keras.saving.get_registered_object``, in its order; for a layer's ``from_config`` of your own.
+
+    >>> get_registered_object("no_such_object") is None
+    True
+    """
+    found = custom_object(name)
+    if found is not None:
+        return found
+    for objects in (custom_objects, module_objects):
+        if objects and name in objects:
+            return objects[name]
+    return None
+
+
 def custom_object(name):
     """The function or class registered under ``name`` by the innermost :class:`custom_object_scope` that has it,
     else by :data:`GLOBAL_CUSTOM_OBJECTS`; None when none has it."""

@@ -69,6 +69,8 @@ from ._lookup import (
     custom_object,
     custom_object_scope,
     get_custom_objects,
+    get_registered_name,
+    get_registered_object,
     register_keras_serializable,
     snake_case,
 )
@@ -77,8 +79,8 @@ from .training_state import optimizer_arrays, restore_optimizer, split_optimizer
 from .validation import path_like
 
 __all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
-           "load_model", "load_weights", "register_keras_serializable", "save_model", "save_weights",
-           "serialize_layer", "weight_keys"]
+           "get_registered_name", "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
+           "save_model", "save_weights", "serialize_layer", "weight_keys"]
 
 META_KEY = "__tinygradconv__"
 FORMAT_VERSION = 1

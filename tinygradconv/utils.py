@@ -19,6 +19,8 @@ from . import random as our_random
 from ._lookup import (  # noqa: F401 -- as in keras.utils; documented in tinygradconv.saving
     custom_object_scope,
     get_custom_objects,
+    get_registered_name,
+    get_registered_object,
     register_keras_serializable,
 )
 from .validation import integer
