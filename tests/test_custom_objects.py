@@ -679,3 +679,49 @@ def test_get_registered_name_and_object_as_keras_3(registry):
         assert saving.get_registered_object("doubled_relu", custom_objects=OBJECTS) is small_squares
     assert tg.utils.get_registered_object is saving.get_registered_object
     assert tg.utils.get_registered_name is saving.get_registered_name
+
+
+def test_an_activation_with_arguments_is_refused_for_keras_and_kept_in_our_files(tmp_path):
+    """Found by a tester: ActivationFunction("leaky_relu", negative_slope=0.1) was written into .keras files and
+    to_json as a config Keras cannot read (Keras' activations are plain functions). Our .tgc.npz keeps it."""
+    pytest.importorskip("h5py", reason="h5py (the keras-format extra) writes .keras files")
+    activation = tg.activations.ActivationFunction("leaky_relu", negative_slope=0.1)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, activation=activation, kernel_initializer="ones")])
+    for write in (lambda: model.save(str(tmp_path / "m.keras")), model.to_json):
+        with pytest.raises(ValueError, match="'leaky_relu' with arguments .* Keras could not load"):
+            write()
+    assert not (tmp_path / "m.keras").exists()
+    model.save(str(tmp_path / "m.tgc.npz"))
+    loaded = models.load_model(str(tmp_path / "m.tgc.npz"))
+    expected = np.where(X.sum(1) > 0, 1.0, 0.1) * X.sum(1)                  # by hand: leaky relu of the row sums
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), np.stack([expected, expected], 1), rtol=1e-6)
+
+
+class ScaledByK:
+    """An activation class of your own, registered for Keras 3 and for us under the same key."""
+
+    def __init__(self, k=2.0):
+        self.k = k
+
+    def __call__(self, x):
+        return x * self.k
+
+    def get_config(self):
+        return {"k": self.k}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def test_a_registered_activation_class_in_a_keras_file_loads_in_keras(tmp_path, registry):
+    keras = _keras()
+    ours_class = saving.register_keras_serializable(package="Mine")(type("ScaledByK", (ScaledByK,), {}))
+    theirs_class = type("ScaledByK", (ScaledByK,), {})
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, activation=ours_class(3.0))])
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    theirs = keras.saving.load_model(path, custom_objects={"Mine>ScaledByK": theirs_class})
+    assert isinstance(theirs.layers[-1].activation, theirs_class) and theirs.layers[-1].activation.k == 3.0
+    np.testing.assert_allclose(np.asarray(theirs.predict(X, verbose=0)), model.predict(X, verbose=0), rtol=1e-6)
+    assert isinstance(models.load_model(path).layers[-1].activation, ours_class)
