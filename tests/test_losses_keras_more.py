@@ -541,9 +541,11 @@ def test_an_integer_axis_is_accepted_and_kept_as_an_int(cls):
     assert loss.get_config()["axis"] == -1 and type(loss.get_config()["axis"]) is int
 
 
-def test_sparse_axis_other_than_the_last_is_refused_at_construction():
-    with pytest.raises(ValueError, match=r"`axis`.*last.*Received axis=-2"):
-        losses.SparseCategoricalCrossentropy(axis=-2)
+def test_sparse_axis_other_than_the_last_is_accepted_as_keras():
+    # once refused; Keras 3 computes any class axis (tests/test_losses_ignore_class.py compares the values)
+    loss = losses.SparseCategoricalCrossentropy(axis=-2, reduction=None)
+    out = loss([[0, 1]], tg.tensor([[[0.25, 0.5], [0.75, 0.5]]]))      # classes on axis 1: (1, 2, 2) -> (1, 2)
+    np.testing.assert_allclose(out.numpy(), [[-np.log(0.25), -np.log(0.5)]], rtol=1e-6)
 
 
 def test_an_out_of_range_axis_is_named_when_called():

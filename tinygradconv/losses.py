@@ -254,25 +254,49 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -(y_true * _log_probabilities(y_pred, from_logits, axis)).sum(axis=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """Per-sample cross-entropy with integer class labels: ``-log p[label]``.
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Per-sample cross-entropy with integer class labels: ``-log p[label]``, the class axis ``axis`` reduced.
+
+    ``p`` is ``softmax(y_pred)`` along ``axis`` with ``from_logits``, else ``y_pred`` rescaled to sum 1 along
+    ``axis`` and clipped to ``[1e-7, 1 - 1e-7]`` (as Keras 3 on torch). Entries whose label is ``ignore_class``
+    get loss 0 and gradient 0 (whatever ``y_pred`` holds there, NaN included); the returned Tensor carries their
+    mask (``_keras_mask``, True where counted), which :class:`SparseCategoricalCrossentropy` uses to leave them out
+    of its mean, as Keras does.
 
     Args:
-        y_true: integer labels of shape ``y_pred.shape[:-1]`` (a trailing axis of size 1 is accepted).
-        y_pred: probabilities or logits (``from_logits=True``), classes on the last axis.
+        y_true: integer labels of shape ``y_pred.shape`` without the class axis (that axis of size 1 is accepted,
+            as Keras squeezes it).
+        y_pred: probabilities or logits (``from_logits=True``), classes along ``axis``.
         from_logits: use ``log_softmax``.
-        axis: must be the last axis.
+        ignore_class: None (every label counts) or an integer label to leave out (e.g. -1 or 255, a "void" class
+            of segmentation maps); it may lie outside ``[0, num_classes)``.
+        axis: the class axis (default the last), as Keras 3.
+
+    Returns:
+        A Tensor of shape ``y_pred.shape`` without the class axis.
 
     Raises:
-        ValueError: for mismatched shapes or labels outside ``[0, num_classes)``.
+        ValueError: mismatched shapes, an axis out of range, labels (other than ``ignore_class``) outside
+            ``[0, num_classes)`` or not finite.
+        TypeError: an ``ignore_class`` that is not None or an integer.
+
+    Source: Keras 3, ``keras.losses.sparse_categorical_crossentropy``
+    (https://keras.io/api/losses/probabilistic_losses/#sparse_categorical_crossentropy-function).
 
     >>> [round(v, 4) for v in sparse_categorical_crossentropy([1, 0], [[0.25, 0.75], [0.5, 0.5]]).tolist()]
     [0.2877, 0.6931]
+    >>> [round(v, 4) for v in sparse_categorical_crossentropy([1, -1], [[0.25, 0.75], [0.5, 0.5]],
+    ...                                                       ignore_class=-1).tolist()]
+    [0.2877, 0.0]
     """
+    from_logits = flag(from_logits, "from_logits", "sparse_categorical_crossentropy")
+    ignore_class = _check_ignore_class(ignore_class)
     y_pred = _as_pred(y_pred)
-    if y_pred.ndim < 1 or axis_index(axis, y_pred.ndim, "sparse_categorical_crossentropy") != y_pred.ndim - 1:
-        raise ValueError(f"sparse_categorical_crossentropy supports only the last axis. Received: axis={axis}, "
+    if y_pred.ndim < 1:
+        raise ValueError(f"sparse_categorical_crossentropy: y_pred must be at least rank 1 (a class axis). Received "
                          f"y_pred.shape={y_pred.shape}")
+    axis = axis_index(axis, y_pred.ndim, "sparse_categorical_crossentropy")
+    num_classes = y_pred.shape[axis]
     xp = y_pred.backend.xp
     if isinstance(y_true, Tensor):
         labels = y_true.detach()
@@ -280,30 +304,62 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         on_host = isinstance(y_true, np.ndarray) or not hasattr(y_true, "__array_namespace__")  # not CuPy's
         given = np.asarray(y_true) if on_host else y_true          # converted once, checked before the int cast
         if on_host and given.dtype.kind == "f" and not np.all(np.isfinite(given)):
-            raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {y_pred.shape[-1]}). "
+            raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
                              f"Received labels holding {_non_finite_name(given)}")
         labels = Tensor(given, dtype="int64", backend=y_pred.backend)
     if labels.backend is not y_pred.backend:
         raise ValueError(f"y_true is on backend {labels.backend.name!r} but y_pred is on {y_pred.backend.name!r}")
-    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
-        labels = labels.reshape(*labels.shape[:-1])
-    if labels.shape != y_pred.shape[:-1]:
-        raise ValueError("Arguments `target` and `output` must have the same shape up until the last dimension: "
-                         f"target.shape={labels.shape}, output.shape={y_pred.shape}")
-    num_classes = y_pred.shape[-1]
+    if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:      # Keras squeezes the class axis of the labels
+        labels = labels.reshape(*labels.shape[:axis], *labels.shape[axis + 1:])
+    expected = y_pred.shape[:axis] + y_pred.shape[axis + 1:]
+    if labels.shape != expected:
+        raise ValueError("Arguments `target` and `output` must have the same shape up until the last dimension "
+                         f"(here: but for the class axis {axis}): target.shape={labels.shape}, "
+                         f"output.shape={y_pred.shape}")
     if xp.isdtype(labels.data.dtype, "real floating") and labels.size and not bool(xp.all(xp.isfinite(labels.data))):
         raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
                          f"Received labels holding {_non_finite_name(labels.numpy())}")
     ids = xp.astype(labels.data, xp.int64)
-    if labels.size and bool(xp.any((ids < 0) | (ids >= num_classes))):
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {num_classes}). Received labels "
-                         f"from {labels.numpy().min()} to {labels.numpy().max()}")
-    is_label = Tensor._make(xp.expand_dims(ids, axis=-1) == xp.arange(num_classes, dtype=xp.int64), y_pred.backend,
-                            False, None)
+    valid = None if ignore_class is None else ids != ignore_class
+    outside = (ids < 0) | (ids >= num_classes)
+    if valid is not None:
+        outside = outside & valid
+    if labels.size and bool(xp.any(outside)):
+        shown = np.asarray(labels.numpy()).astype(np.int64)
+        ignoring = "" if ignore_class is None else f" (or ignore_class={ignore_class})"
+        shown = shown if ignore_class is None else shown[shown != ignore_class]
+        raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {num_classes}){ignoring}. Received "
+                         f"labels from {shown.min()} to {shown.max()}")
+    if valid is not None:
+        # As Keras: an ignored entry's label becomes 0 and its scores a constant (1 here: no 0/0 even for
+        # probabilities), so nothing of what y_pred holds there (NaN, inf) reaches the loss or the gradient.
+        ids = xp.where(valid, ids, xp.zeros_like(ids))
+        keep = Tensor._make(xp.expand_dims(valid, axis=axis), y_pred.backend, False, None)
+        y_pred = elementwise.where(keep, y_pred, 1.0)
+    class_shape = [1] * y_pred.ndim
+    class_shape[axis] = num_classes
+    classes = xp.reshape(xp.arange(num_classes, dtype=xp.int64), tuple(class_shape))
+    is_label = Tensor._make(xp.expand_dims(ids, axis=axis) == classes, y_pred.backend, False, None)
     # the label's log-probability picked out (not multiplied by a one-hot vector: 0 * -inf would be NaN for a class
     # masked with a -inf logit; Keras and torch's nll_loss give the finite loss)
-    log_p = _log_probabilities(y_pred, from_logits, y_pred.ndim - 1)
-    return -elementwise.where(is_label, log_p, 0.0).sum(axis=-1)
+    log_p = _log_probabilities(y_pred, from_logits, axis)
+    loss = -elementwise.where(is_label, log_p, 0.0).sum(axis=axis)
+    if valid is None:
+        return loss
+    mask = Tensor._make(valid, y_pred.backend, False, None)
+    loss = elementwise.where(mask, loss, 0.0)
+    loss._keras_mask = mask      # as Keras' set_keras_mask: read by Loss.__call__ (reduce_weighted_values)
+    return loss
+
+
+def _check_ignore_class(ignore_class):
+    """None, or the label to leave out as a plain int."""
+    try:
+        return integer(ignore_class, "ignore_class", minimum=None, optional=True)
+    except TypeError:
+        raise TypeError("Invalid type for argument `ignore_class`. Expected None or an integer (the label to leave "
+                        f"out, e.g. -1 or 255). Received ignore_class={ignore_class!r} of type "
+                        f"{type(ignore_class).__name__}") from None
 
 
 def _non_finite_name(labels):
@@ -504,17 +560,24 @@ msle = MSLE = mean_squared_logarithmic_error
 
 
 # ------------------------------------------------------------------------------------------------ reduction
-def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size"):
+def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size", mask=None):
     """Weight per-sample losses and reduce them (Keras' ``reduce_weighted_values``).
 
     ``sample_weight`` is matched to ``values`` by :func:`squeeze_or_expand_to_same_rank`, then broadcast (trailing
     axes added), so per-sample weights of shape ``(batch,)`` work for losses of shape ``(batch, steps)`` too.
+
+    ``mask`` (booleans of ``values``' shape, True where a value counts; e.g. the entries of
+    ``sparse_categorical_crossentropy(..., ignore_class=...)`` that are not ignored) joins the weights as Keras'
+    ``apply_mask`` does: for ``"sum_over_batch_size"`` and ``"mean"`` a counted value weighs ``n / n_counted`` (0
+    when nothing counts), so that dividing by the ``n`` values gives the mean over the counted ones; for the other
+    reductions it weighs 1 (and ``"mean_with_sample_weight"`` divides by the sum of the masked weights).
 
     Raises:
         ValueError: a ``sample_weight`` whose shape does not broadcast to the losses' (the message names both).
     """
     reduction = standardize_reduction(reduction)
     weights = None
+    mask_weights = None if mask is None else _mask_weights(mask, values, reduction)
     if sample_weight is not None:
         weights = _as_like(sample_weight, values).detach()
         given, losses = weights.shape, values.shape
@@ -527,6 +590,10 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
             raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of the "
                              f"per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, or "
                              "one per loss element)") from None
+    if mask_weights is not None:       # values may have gained or lost a trailing axis of 1 to the weights' rank
+        mask_weights = mask_weights.reshape(*values.shape)
+        weights = mask_weights if weights is None else weights * mask_weights
+    if weights is not None:
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
         return values
@@ -538,6 +605,24 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     else:
         divisor = values.size
     return total / divisor if divisor else total * 0.0
+
+
+def _mask_weights(mask: Tensor, values: Tensor, reduction) -> Tensor:
+    """Keras' ``apply_mask``: the weight of each value under ``mask``, in ``values``' dtype, rounded as Keras rounds
+    it (``n / n_counted`` computed in that dtype, then placed where the mask is True)."""
+    xp = values.backend.xp
+    mask = mask.detach()
+    if tuple(mask.shape) != tuple(values.shape):
+        raise ValueError(f"The mask of the losses has shape {mask.shape}, the losses {values.shape}")
+    dtype = values.data.dtype
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = xp.asarray(mask.size, dtype=dtype)
+        counted = xp.sum(xp.astype(mask.data, dtype))
+        share = total / counted if float(counted) else xp.zeros_like(total)
+        data = xp.where(mask.data, share, xp.zeros_like(share))
+    else:
+        data = xp.astype(mask.data, dtype)
+    return Tensor._make(data, values.backend, False, None)
 
 
 def standardize_reduction(reduction):
@@ -573,7 +658,9 @@ class Loss(_lookup.Configurable):
         y_pred = _as_pred(y_pred)
         if dtype_name(y_pred.dtype) == "float16":
             y_pred = y_pred.astype("float32")
-        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight, self.reduction)
+        values = self.call(y_true, y_pred)
+        # a mask the per-sample function set (sparse_categorical_crossentropy's ignore_class), as Keras' keras_mask
+        return reduce_weighted_values(values, sample_weight, self.reduction, mask=getattr(values, "_keras_mask", None))
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
@@ -658,17 +745,37 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
-    """Categorical cross-entropy with integer targets; see :func:`sparse_categorical_crossentropy`."""
+    """Categorical cross-entropy with integer targets; see :func:`sparse_categorical_crossentropy`.
 
-    def __init__(self, from_logits=False, axis=-1, reduction="sum_over_batch_size",
+    With ``ignore_class``, the entries labelled so count for nothing, as in Keras 3: loss and gradient 0, and left
+    out of the mean (``"sum_over_batch_size"``/``"mean"`` divide by the number of entries counted, 0 when none is;
+    ``"mean_with_sample_weight"`` by the sum of their weights; ``"sum"`` and ``None`` see their losses as 0).
+
+    Args:
+        from_logits: ``y_pred`` holds logits.
+        ignore_class: None or an integer label to leave out (e.g. -1 or 255).
+        axis: the class axis (any, as Keras 3; checked against the rank when called).
+        reduction, name: see :class:`Loss`.
+
+    Raises:
+        TypeError: a non-boolean ``from_logits``, an ``axis`` that is not one integer, an ``ignore_class`` that is
+            not None or an integer.
+
+    Unlike Keras 3 (whose ``get_config`` leaves it out), the config holds ``axis``, so that a copy made from it
+    reduces the same axis. Source: Keras 3, ``keras.losses.SparseCategoricalCrossentropy``
+    (https://keras.io/api/losses/probabilistic_losses/#sparsecategoricalcrossentropy-class).
+
+    >>> loss = SparseCategoricalCrossentropy(ignore_class=-1)
+    >>> round(loss([1, -1, 0], Tensor([[0.25, 0.75], [0.5, 0.5], [0.5, 0.5]])).item(), 4)   # (0.2877 + 0.6931) / 2
+    0.4904
+    """
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
                  name="sparse_categorical_crossentropy"):
-        axis = _check_axis(axis, "SparseCategoricalCrossentropy")
-        if axis < -1:  # -2, -3, ... never name the last axis
-            raise ValueError("SparseCategoricalCrossentropy: Invalid value for argument `axis`. Expected the last "
-                             f"axis, -1 or a non-negative integer (the class axis must be the last). Received "
-                             f"axis={axis}")
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
-                         from_logits=flag(from_logits, "from_logits", "SparseCategoricalCrossentropy"), axis=axis)
+                         from_logits=flag(from_logits, "from_logits", "SparseCategoricalCrossentropy"),
+                         ignore_class=_check_ignore_class(ignore_class),
+                         axis=_check_axis(axis, "SparseCategoricalCrossentropy"))
 
 
 class KLDivergence(LossFunctionWrapper):
