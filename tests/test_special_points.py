@@ -50,6 +50,19 @@ def _index(x, index):
     return x[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)]
 
 
+def _log_softmax(x, axis):
+    """torch's ``log_softmax`` over one dim, or over several as Keras 3 computes it on torch: the kept axes first,
+    the others flattened into one (``()`` adds an axis of size 1), ``F.log_softmax`` along it, and back."""
+    if isinstance(axis, int):
+        return F.log_softmax(x, dim=axis)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in axis)
+    kept = [d for d in range(x.ndim) if d not in axes]
+    moved = x.permute(*kept, *axes)
+    flat = int(np.prod([x.shape[d] for d in axes]))     # not -1: an empty tensor (Keras' -1 fails there)
+    out = F.log_softmax(moved.reshape(*moved.shape[:len(kept)], flat), dim=-1).reshape(moved.shape)
+    return out.permute(*np.argsort([*kept, *axes]).tolist())
+
+
 def _pad(x, pad_width, value):
     flat = [n for pair in reversed(pad_width) for n in pair]
     return F.pad(x, flat, value=value)
@@ -66,7 +79,7 @@ TORCH = {
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
-    "softplus": F.softplus, "log_softmax": lambda x, axis: F.log_softmax(x, dim=axis),
+    "softplus": F.softplus, "log_softmax": _log_softmax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     "binary_crossentropy":              # torch needs equal shapes: broadcast first
         lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),

@@ -23,8 +23,9 @@ hard_sigmoid    :math:`\mathrm{relu6}(x + 3) / 6` (Keras 3)
 tanh            :math:`\tanh x`
 softplus        :math:`\log(1 + e^x)`
 softsign        :math:`x / (|x| + 1)`
-softmax         :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (default -1), computed as ``exp(log_softmax)``
-log_softmax     :math:`x_i - \log \sum_j e^{x_j}` along ``axis``
+softmax         :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (default -1; a tuple of axes or None as Keras 3),
+                computed as ``exp(log_softmax)``
+log_softmax     :math:`x_i - \log \sum_j e^{x_j}` along ``axis`` (an int, a tuple of ints or None)
 exponential     :math:`e^x`
 mish            :math:`x \tanh(\mathrm{softplus}(x))`
 ==============  =============================================================================================
@@ -65,7 +66,7 @@ from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .ops.elementwise import float_dtype_of
 from .tensor import Tensor
-from .validation import axis_index, number
+from .validation import number
 
 __all__ = [
     "ActivationFunction",
@@ -423,10 +424,23 @@ def softsign(x):
 
 @_float32_inside
 def log_softmax(x, axis=-1):
-    """``x - log(sum(exp(x)))`` along ``axis`` (an int), stable for any ``x``.
+    """``x - log(sum(exp(x)))`` along ``axis``, stable for any ``x``.
+
+    ``axis`` is an int, a tuple of ints or None, as Keras 3: with a tuple, each slice spanning those axes is one
+    distribution (``axis=(0, 1)`` of a ``(2, 3, 4)`` tensor: four distributions of six values; ``()``: each element
+    alone), None normalizes over every axis. Negative axes count from the end, in a tuple too (Keras 3 on torch
+    fails on them).
+
+    Raises:
+        TypeError: an ``axis`` that is not an int, a tuple/list of ints or None.
+        ValueError: an axis out of range or given twice.
+
+    Source: Keras 3, ``keras.activations.log_softmax`` (https://keras.io/api/layers/activations/).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in log_softmax(tg.tensor([0.0, 0.0])).tolist()]
+    [-0.6931, -0.6931]
+    >>> [round(v, 4) for v in log_softmax(tg.tensor([[0.0], [0.0]]), axis=(0, 1)).reshape(2).tolist()]
     [-0.6931, -0.6931]
     """
     from .ops import nn
@@ -436,14 +450,31 @@ def log_softmax(x, axis=-1):
 
 @_float32_inside
 def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis`` (an int), computed as ``exp(log_softmax(x))``: stable for any ``x``.
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed as ``exp(log_softmax(x))``: stable for any ``x``.
+
+    ``axis`` as in :func:`log_softmax`: an int, a tuple of ints (one distribution spans those axes, as Keras 3's
+    ``softmax(x, axis=(0, 1))``) or None (every axis). Shapes: the output has ``x``'s shape; float16 is computed in
+    float32 and rounded once, as Keras on torch.
+
+    Special points (as Keras 3 on torch): a NaN or ``+inf`` in a slice makes the slice NaN, a ``-inf`` gives 0, a
+    slice of only ``-inf`` is NaN.
+
+    Raises:
+        TypeError: an ``axis`` that is not an int, a tuple/list of ints or None.
+        ValueError: an axis out of range or given twice.
+
+    Source: Keras 3, ``keras.activations.softmax`` (https://keras.io/api/layers/activations/).
 
     >>> import tinygradconv as tg
     >>> softmax(tg.tensor([1000.0, 1000.0])).tolist()
     [0.5, 0.5]
+    >>> softmax(tg.tensor([[0.0, 0.0], [0.0, 0.0]]), axis=(0, 1)).tolist()
+    [[0.25, 0.25], [0.25, 0.25]]
     """
+    from .ops.nn import softmax_axes
+
     x = _t(x)
-    axis_index(axis, x.ndim, "softmax", scalar_axis=True)  # checked here, so that errors name softmax
+    softmax_axes(axis, x.ndim, "softmax", scalar_axis=True)  # checked here, so that errors name softmax
     return log_softmax(x, axis=axis).exp()
 
 

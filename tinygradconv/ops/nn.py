@@ -7,7 +7,8 @@ the exact derivative:
 
 * ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{-|x|})``, with ``d/dx = sigmoid(x)``;
 * ``log_softmax(x)_i = x_i - m - log(sum_j e^{x_j - m})`` with ``m = max_j x_j``, with
-  ``dL/dx = g - softmax(x) * sum(g)`` along the axis.
+  ``dL/dx = g - softmax(x) * sum(g)`` along the axis, or along several axes at once (``axis=(0, 1)``: each slice
+  spanning them is one distribution, as Keras 3's ``softmax(x, axis=(0, 1))``).
 
 ``binary_crossentropy_with_logits(x, y) = (1 - y) x - log_sigmoid(x)`` is one op with ``d/dx = sigmoid(x) - y``,
 so that both its value and its gradient round as PyTorch's (and so Keras 3's) at large logits; so is
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..validation import axis_index
+from ..validation import _is_integer, axis_index
 from .elementwise import (
     binary_special_points,
     float_input,
@@ -67,24 +68,66 @@ class Softplus(Function):
         return grad * stable_sigmoid(ctx.xp, a)
 
 
+def softmax_axes(axis, ndim, op, *, scalar_axis=False):
+    """The axes of a softmax as a sorted tuple of non-negative ints: an int is one axis, a tuple or list of ints the
+    axes one distribution spans (Keras 3's ``axis=(0, 1)``; ``()`` makes each element its own distribution), None
+    every axis (Keras' ``axis=None``). Negative axes count from the end, in a tuple too (Keras 3 on torch fails on
+    them). With ``scalar_axis`` a rank-0 tensor has the one axis ``0``/``-1`` to name (see :func:`axis_index`).
+
+    Raises:
+        TypeError: not an int, a tuple/list of ints or None (a bool is not an axis).
+        ValueError: an axis out of range, or the same axis twice; the message names ``op`` first.
+
+    >>> softmax_axes((0, -1), 3, "softmax"), softmax_axes(-1, 2, "softmax"), softmax_axes(None, 2, "softmax")
+    ((0, 2), (1,), (0, 1))
+    >>> softmax_axes((1, -1), 2, "softmax")
+    Traceback (most recent call last):
+    ...
+    ValueError: softmax: axis contains the same axis twice. Received: axis=(1, -1)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)) and all(_is_integer(a) for a in axis):
+        axes = tuple(axis_index(a, ndim, op, scalar_axis=scalar_axis) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: axis contains the same axis twice. Received: axis={axis!r}")
+        return tuple(sorted(axes))
+    if not _is_integer(axis):
+        raise TypeError(f"{op}: axis must be an integer, a tuple of integers or None. Received axis={axis!r}")
+    return (axis_index(axis, ndim, op, scalar_axis=scalar_axis),)
+
+
 def _log_softmax_samples(rng):
     return [Sample((rng.standard_normal((3, 4)),), {"axis": 1}),
             Sample((rng.standard_normal((2, 3, 4)) * 5.0,), {"axis": 1}),
             Sample((rng.standard_normal((1,)),), {"axis": 0}),  # one class
-            Sample((np.zeros((0, 3)),), {"axis": 1})]  # an empty batch
+            Sample((np.zeros((0, 3)),), {"axis": 1}),  # an empty batch
+            Sample((rng.standard_normal((2, 3, 4)) * 3.0,), {"axis": (0, 2)}),  # one distribution over two axes
+            Sample((rng.standard_normal((2, 3, 2)),), {"axis": (-1, 1)}),
+            Sample((rng.standard_normal((2, 3)),), {"axis": None}),  # over every axis
+            Sample((rng.standard_normal((2, 3)),), {"axis": ()})]  # each element alone
 
 
 def _log_softmax_special_points(rng):
     nan, inf = np.nan, np.inf
     x = np.array([[1.0, nan, 2.0], [inf, 1.0, 2.0], [-inf, 1.0, 2.0], [-inf, -inf, -inf], [inf, inf, 1.0],
                   [0.0, -0.0, 0.0], [1000.0, 1000.0, -1000.0], [3.0, 3.0, 3.0]])
+    # slices spanning axes 0 and 2: [finite with one -inf], [all -inf], [a NaN], [a +inf], [zeros of both signs]
+    blocks = np.array([[[1.0, -inf], [-inf, -inf], [nan, 0.0], [inf, 2.0], [0.0, 3.0]],
+                       [[2.0, 0.5], [-inf, -inf], [1.0, 1.0], [1.0, -1.0], [-0.0, -0.0]]])
     return [Sample((x,), {"axis": 1}), Sample((x[:3].T.copy(),), {"axis": 0}), Sample((np.array([nan]),), {"axis": 0}),
-            Sample((np.zeros((0, 3)),), {"axis": 1}), Sample((np.zeros((2, 0)),), {"axis": 1})]
+            Sample((np.zeros((0, 3)),), {"axis": 1}), Sample((np.zeros((2, 0)),), {"axis": 1}),
+            Sample((blocks,), {"axis": (0, 2)}), Sample((blocks,), {"axis": (2, -3)}),
+            Sample((x,), {"axis": (0, 1)}), Sample((x,), {"axis": None}), Sample((x,), {"axis": ()}),
+            Sample((np.zeros((2, 0, 3)),), {"axis": (0, 2)})]
 
 
 @register_op("log_softmax", samples=_log_softmax_samples, special_points=_log_softmax_special_points)
 class LogSoftmax(Function):
     """``a - logsumexp(a)`` along ``axis`` (shifted by the maximum first); d/da = g - softmax(a) * sum(g).
+
+    ``axis`` is an int, a tuple of ints (one distribution spans those axes; ``()``: each element alone) or None
+    (every axis); see :func:`softmax_axes`.
 
     Special points as PyTorch and Keras: a NaN or a ``+inf`` makes its whole slice NaN; ``-inf`` gives ``-inf``
     (probability 0, gradient ``g``) unless the whole slice is ``-inf`` (then NaN).
@@ -93,24 +136,27 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
-        axis = axis_index(axis, a.ndim, "log_softmax")
+        axes = softmax_axes(axis, a.ndim, "log_softmax")
         a = float_input(xp, a)
+        ctx.axes = axes
         if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize (and no maximum to shift by)
             ctx.save_for_backward(a)
-            ctx.axis = axis
             return xp.zeros_like(a)
-        # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently (Function.apply)
-        shifted = a - xp.max(a, axis=axis, keepdims=True)
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        if not axes:  # slices of one element: x - x, 0 (NaN for NaN and +-inf, as torch over an axis of size 1)
+            out = a - a
+        else:
+            # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently (Function.apply)
+            shifted = a - xp.max(a, axis=axes, keepdims=True)
+            out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axes, keepdims=True))
         ctx.save_for_backward(out)
-        ctx.axis = axis
         return out
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         (out,) = ctx.saved_tensors
-        return grad - xp.exp(out) * xp.sum(grad, axis=ctx.axis, keepdims=True)
+        total = xp.sum(grad, axis=ctx.axes, keepdims=True) if ctx.axes else grad
+        return grad - xp.exp(out) * total
 
 
 def _squared_difference_samples(rng):
@@ -271,7 +317,8 @@ def softplus(x):
 
 
 def log_softmax(x, axis=-1):
-    """Logarithm of the softmax along ``axis``, stable for any ``x``.
+    """Logarithm of the softmax along ``axis``, stable for any ``x``: an int, a tuple of ints (the axes one
+    distribution spans, as Keras 3) or None (every axis).
 
     A rank-0 tensor is one class (``axis`` 0 or -1, as PyTorch and Keras): its log-softmax is 0 (NaN for NaN or
     ``+-inf``).
@@ -279,9 +326,11 @@ def log_softmax(x, axis=-1):
     >>> import tinygradconv as tg
     >>> log_softmax(tg.tensor(3.0)).item()
     0.0
+    >>> [round(v, 4) for v in log_softmax(tg.tensor([[0.0, 0.0], [0.0, 0.0]]), axis=(0, 1)).reshape(4).tolist()]
+    [-1.3863, -1.3863, -1.3863, -1.3863]
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    axis = axis_index(axis, x.ndim, "log_softmax", scalar_axis=True)
+    axes = softmax_axes(axis, x.ndim, "log_softmax", scalar_axis=True)
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
-    return LogSoftmax.apply(x, axis=axis)
+    return LogSoftmax.apply(x, axis=axes[0] if len(axes) == 1 and not isinstance(axis, (tuple, list)) else axes)
