@@ -8,7 +8,15 @@ The optimizer calls ``schedule(optimizer.iterations)`` before each update, so th
 * ``PiecewiseConstantDecay``: ``values[0]`` for ``step <= boundaries[0]``, ``values[i]`` for
   ``boundaries[i-1] < step <= boundaries[i]``, ``values[-1]`` after the last boundary;
 * ``CosineDecay``: an optional linear warmup from ``lr0`` to ``warmup_target`` over ``warmup_steps``, then
-  ``peak * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)`` with ``s`` capped at ``decay_steps``.
+  ``peak * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)`` with ``s`` capped at ``decay_steps``;
+* ``PolynomialDecay``: ``(lr0 - end) * (1 - s / decay_steps) ** power + end`` with ``s`` capped at ``decay_steps``
+  (or, with ``cycle``, ``decay_steps`` stretched to the first multiple of it at or above ``s``);
+* ``CosineDecayRestarts``: cosine decay over periods of ``first_decay_steps * t_mul ** i`` steps, the ``i``-th
+  starting from ``lr0 * m_mul ** i`` (SGDR, Loshchilov & Hutter).
+
+``PolynomialDecay`` and ``CosineDecayRestarts`` compute in ``config.floatx()`` (float32 by default) operation by
+operation as Keras 3 does, step included (a step above ``2 ** 24`` is rounded to float32 first), so that their
+values are Keras' own float32 numbers, cycle boundaries and restarts included; the others compute in float64.
 
 >>> from tinygradconv.optimizers.schedules import ExponentialDecay
 >>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
@@ -20,10 +28,12 @@ from __future__ import annotations
 import itertools
 import math
 
-from .. import _lookup
+import numpy as np
+
+from .. import _lookup, config
 from .._lookup import Configurable
 from .._lookup import serialize as serialize_object
-from ..validation import number
+from ..validation import flag, number
 
 
 def _step(step) -> float:
@@ -192,7 +202,151 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
-_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)}
+def _floatx():
+    """The NumPy scalar type Keras computes a schedule in: its ``floatx()`` (float32 unless configured)."""
+    return np.dtype(config.floatx()).type
+
+
+def _rounded(fn, f, x):
+    """``fn(x)`` computed in float64 and rounded once to ``f``: PyTorch's float32 ``log`` and ``pow`` (which Keras 3
+    calls) give that correctly rounded value nearly always; NumPy's float32 kernels are off by one unit more often
+    (one value in eight for ``log``)."""
+    return f(fn(np.float64(x)))
+
+
+def _power(f, base, exponent):
+    return f(np.float64(base) ** np.float64(exponent))
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """A polynomial decay from ``initial_learning_rate`` to ``end_learning_rate`` over ``decay_steps``.
+
+    With ``s = min(step, decay_steps)``, the rate is
+    ``(initial_learning_rate - end_learning_rate) * (1 - s / decay_steps) ** power + end_learning_rate``, and stays
+    at ``end_learning_rate`` after ``decay_steps``. With ``cycle=True`` the decay restarts instead: ``decay_steps``
+    is multiplied by ``ceil(step / decay_steps)`` (1 at step 0), so the rate jumps back up at each multiple of
+    ``decay_steps`` plus one. ``power=1`` is a linear decay.
+
+    Computed in ``config.floatx()`` (float32), each operation rounded as Keras 3 rounds it; the value is returned as
+    a Python float.
+
+    Args:
+        initial_learning_rate: the rate at step 0 (a number ``>= 0``).
+        decay_steps: the length of the decay, a number ``> 0``.
+        end_learning_rate: the final rate (a number ``>= 0``; default 0.0001).
+        power: the exponent of the polynomial, a finite number ``>= 0`` (default 1.0).
+        cycle: restart the decay after ``decay_steps`` (True or False).
+        name: kept for Keras compatibility.
+
+    Raises:
+        ValueError: a ``decay_steps <= 0``, a negative rate, a negative or infinite ``power`` (the message names the
+            argument and the value).
+        TypeError: a non-number, or a ``cycle`` that is not True or False.
+
+    Source: Keras 3, ``keras.optimizers.schedules.PolynomialDecay``
+    (https://keras.io/api/optimizers/learning_rate_schedules/polynomial_decay/).
+
+    >>> schedule = PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.0, power=1.0)
+    >>> [schedule(k) for k in (0, 1, 2, 4, 9)]
+    [1.0, 0.75, 0.5, 0.0, 0.0]
+    >>> cycling = PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.0, cycle=True)
+    >>> [cycling(k) for k in (4, 5, 8)]       # after step 4 the decay spans 8 steps, then 12
+    [0.0, 0.375, 0.0]
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                 name="PolynomialDecay"):
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.end_learning_rate = number(end_learning_rate, "end_learning_rate", low=0)
+        self.power = number(power, "power", low=0, finite=True)
+        self.cycle = flag(cycle, "cycle", "PolynomialDecay")
+        self.name = name
+
+    def __call__(self, step):
+        f = _floatx()
+        with np.errstate(all="ignore"):
+            rate, end, power = f(self.initial_learning_rate), f(self.end_learning_rate), f(self.power)
+            step, span = f(_step(step)), f(self.decay_steps)
+            if self.cycle:      # the first multiple of decay_steps at or above the step (1 at step 0)
+                span = span * (f(1.0) if step == 0 else np.ceil(step / span))
+            else:
+                step = np.minimum(step, span)
+            progress = step / span
+            return float((rate - end) * _power(f, f(1.0) - progress, power) + end)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
+                "name": self.name}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter, ICLR 2017).
+
+    Periods follow each other: the ``i``-th (from 0) lasts ``first_decay_steps * t_mul ** i`` steps, and during it
+    the rate decays as a half cosine from ``initial_learning_rate * m_mul ** i`` towards ``alpha``:
+    ``initial_learning_rate * ((1 - alpha) * m_mul ** i * 0.5 * (1 + cos(pi * c)) + alpha)``, where ``c`` in
+    ``[0, 1)`` is how far into its period the step is. With ``t_mul = 1``, ``i = floor(s)`` and ``c = s - i`` for
+    ``s = step / first_decay_steps``; otherwise ``i = floor(log(1 - s (1 - t_mul)) / log(t_mul))`` and
+    ``c = (s - (1 - t_mul ** i) / (1 - t_mul)) / t_mul ** i``. A ``t_mul`` below 1 shortens the periods, whose
+    lengths then add up to ``first_decay_steps / (1 - t_mul)``: beyond that step the formula (Keras' too) is NaN.
+
+    Computed in ``config.floatx()`` (float32), each operation rounded as Keras 3 rounds it (so a restart falls on
+    the step where Keras' falls); the value is returned as a Python float.
+
+    Args:
+        initial_learning_rate: the rate at step 0 (a number ``>= 0``).
+        first_decay_steps: the length of the first period, a number ``> 0``.
+        t_mul: the factor from one period's length to the next (a finite number ``> 0``; default 2.0).
+        m_mul: the factor from one period's starting rate to the next (a finite number ``>= 0``; default 1.0).
+        alpha: the lowest rate, as a fraction of ``initial_learning_rate`` (a number ``>= 0``; default 0.0).
+        name: kept for Keras compatibility (default ``"SGDRDecay"``, Keras' name).
+
+    Raises:
+        ValueError: a ``first_decay_steps <= 0``, a ``t_mul <= 0``, a negative ``m_mul``, ``alpha`` or rate, an
+            infinite ``t_mul`` or ``m_mul`` (the message names the argument and the value).
+        TypeError: a non-number.
+
+    Source: Keras 3, ``keras.optimizers.schedules.CosineDecayRestarts``
+    (https://keras.io/api/optimizers/learning_rate_schedules/cosine_decay_restarts/).
+
+    >>> schedule = CosineDecayRestarts(1.0, first_decay_steps=4, t_mul=2.0, m_mul=0.5)
+    >>> [round(schedule(k), 4) for k in (0, 2, 4, 8, 12)]     # periods [0, 4), [4, 12), [12, 28)
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.first_decay_steps = number(first_decay_steps, "first_decay_steps", low=0, low_open=True)
+        self.t_mul = number(t_mul, "t_mul", low=0, low_open=True, finite=True)
+        self.m_mul = number(m_mul, "m_mul", low=0, finite=True)
+        self.alpha = number(alpha, "alpha", low=0)
+        self.name = name
+
+    def __call__(self, step):
+        f = _floatx()
+        one = f(1.0)
+        with np.errstate(all="ignore"):    # log of a negative number past the periods' sum when t_mul < 1: NaN
+            rate, alpha, t_mul, m_mul = f(self.initial_learning_rate), f(self.alpha), f(self.t_mul), f(self.m_mul)
+            fraction = f(_step(step)) / f(self.first_decay_steps)
+            if t_mul == one:
+                restart = np.floor(fraction)
+                fraction = fraction - restart
+            else:
+                restart = np.floor(_rounded(np.log, f, one - fraction * (one - t_mul)) / _rounded(np.log, f, t_mul))
+                done = (one - _power(f, t_mul, restart)) / (one - t_mul)       # the earlier periods, in first periods
+                fraction = (fraction - done) / _power(f, t_mul, restart)
+            cosine = f(0.5) * _power(f, m_mul, restart) * (one + _rounded(np.cos, f, f(math.pi) * fraction))
+            return float(rate * ((one - alpha) * cosine + alpha))
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay,
+                                            PolynomialDecay, CosineDecayRestarts)}
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
@@ -213,5 +367,5 @@ def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
     return cls.from_config(dict(config.get("config", {})))
 
 
-__all__ = ["CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule", "PiecewiseConstantDecay",
-           "deserialize", "serialize"]
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+           "PiecewiseConstantDecay", "PolynomialDecay", "deserialize", "serialize"]

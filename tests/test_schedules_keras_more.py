@@ -1,0 +1,202 @@
+"""``PolynomialDecay`` and ``CosineDecayRestarts`` against Keras 3 on torch step by step (skipped visibly without
+it): 0 to 3000 and huge steps (around ``2 ** 24``, where float32 rounds the step, up to ``2 ** 40``), every argument;
+against float64 loops written from the formulas and values by hand (always run); config, serialization and the
+lookup by name that saving uses; argument errors.
+
+Keras computes them in float32 with torch's kernels. Ours follows the same operations in float32; PolynomialDecay
+agrees to one float32 spacing of its value (``pow``) and CosineDecayRestarts to two spacings of its period's peak
+rate, ``initial_learning_rate * m_mul ** i`` (torch's float32 ``cos`` is within one unit of the exact value, not
+always the nearest float32, and ``1 + cos`` cancels near the end of a period), with restarts on the same steps.
+"""
+import json
+import math
+
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import optimizers
+from tinygradconv.optimizers import schedules
+
+KERAS = "Keras 3 on torch is the reference of its learning-rate schedules"
+STEPS = [*range(3001), 2**24 - 1, 2**24, 2**24 + 1, 2**24 + 3, 123456789, 10**9, 2**31 - 1, 10**12, 2**40]
+
+POLYNOMIAL = [{"initial_learning_rate": 0.1, "decay_steps": 100},
+              {"initial_learning_rate": 0.1, "decay_steps": 100, "end_learning_rate": 0.001, "power": 0.5},
+              {"initial_learning_rate": 0.1, "decay_steps": 100, "end_learning_rate": 0.001, "power": 2.0,
+               "cycle": True},
+              {"initial_learning_rate": 0.3, "decay_steps": 7.5, "end_learning_rate": 0.0, "power": 3.3, "cycle": True},
+              {"initial_learning_rate": 1.0, "decay_steps": 1, "end_learning_rate": 0.5, "power": 0.0, "cycle": True,
+               "name": "flat"}]
+RESTARTS = [{"initial_learning_rate": 0.1, "first_decay_steps": 10},
+            {"initial_learning_rate": 0.1, "first_decay_steps": 10, "t_mul": 1.0, "m_mul": 0.9, "alpha": 0.1},
+            {"initial_learning_rate": 0.05, "first_decay_steps": 7, "t_mul": 1.5, "m_mul": 0.8, "alpha": 0.01},
+            {"initial_learning_rate": 0.05, "first_decay_steps": 3, "t_mul": 3.0, "m_mul": 1.1, "alpha": 0.0},
+            {"initial_learning_rate": 1.0, "first_decay_steps": 100, "t_mul": 0.5, "m_mul": 1.0, "name": "shrinking"},
+            {"initial_learning_rate": 2.0, "first_decay_steps": 12.5, "t_mul": 2.0, "m_mul": 0.5, "alpha": 0.2}]
+
+
+# ------------------------------------------------------------------------------------------------ references
+def np_polynomial(step, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                  name=None):
+    span = decay_steps * (max(1, math.ceil(step / decay_steps)) if cycle else 1)
+    s = step if cycle else min(step, decay_steps)
+    return (initial_learning_rate - end_learning_rate) * (1 - s / span) ** power + end_learning_rate
+
+
+def np_restarts(step, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
+    """Walk the periods one by one (float64): no logarithm, no closed form."""
+    start, length, i = 0.0, float(first_decay_steps), 0
+    while step >= start + length:
+        start, length, i = start + length, length * t_mul, i + 1
+    c = (step - start) / length
+    return initial_learning_rate * ((1 - alpha) * m_mul**i * 0.5 * (1 + math.cos(math.pi * c)) + alpha)
+
+
+def test_polynomial_decay_by_hand():
+    s = schedules.PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.0)
+    assert [s(k) for k in (0, 1, 2, 3, 4, 100)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    c = schedules.PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.0, cycle=True)
+    # step 0 and 4: spans of 4; step 5 to 8: a span of 8; step 9: 12
+    assert [c(k) for k in (0, 4, 5, 6, 8, 9)] == [1.0, 0.0, 0.375, 0.25, 0.0, 0.25]
+    q = schedules.PolynomialDecay(2.0, decay_steps=10, end_learning_rate=1.0, power=2.0)
+    assert q(5) == 1.25 and q(10) == 1.0
+
+
+def test_cosine_decay_restarts_by_hand():
+    s = schedules.CosineDecayRestarts(1.0, first_decay_steps=4, t_mul=2.0, m_mul=0.5, alpha=0.0)
+    # periods [0, 4), [4, 12), [12, 28): a restart at 4 to 0.5, at 12 to 0.25; half-way down at 2, 8, 20
+    assert [s(k) for k in (0, 2, 4, 8, 12, 20, 28)] == pytest.approx([1.0, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125],
+                                                                      abs=1e-7)
+    flat = schedules.CosineDecayRestarts(1.0, first_decay_steps=2, t_mul=1.0, alpha=0.5)
+    assert [flat(k) for k in (0, 1, 2, 3)] == pytest.approx([1.0, 0.75, 1.0, 0.75], abs=1e-7)
+
+
+@pytest.mark.parametrize("kwargs", POLYNOMIAL, ids=str)
+def test_polynomial_decay_against_a_float64_formula(kwargs):
+    s = schedules.PolynomialDecay(**kwargs)
+    for step in range(400):
+        assert s(step) == pytest.approx(np_polynomial(step, **kwargs), rel=1e-6, abs=1e-7), step
+
+
+@pytest.mark.parametrize("kwargs", RESTARTS[:4] + RESTARTS[5:], ids=str)
+def test_cosine_decay_restarts_against_a_walk_over_the_periods(kwargs):
+    s = schedules.CosineDecayRestarts(**kwargs)
+    for step in range(400):
+        expected = np_restarts(step, **kwargs)
+        # a step within float32 rounding of a period's end may fall on either side of the restart, as in Keras
+        near_boundary = abs(s(step) - expected) > 1e-5 and abs(np_restarts(step - 1e-4, **kwargs) - s(step)) < 1e-4
+        assert near_boundary or s(step) == pytest.approx(expected, rel=1e-5, abs=1e-6), step
+
+
+def test_shrinking_periods_end_in_nan_as_keras():
+    # t_mul = 0.5: periods of 100, 50, 25, ... add up to 200 steps; beyond them log of a negative number: NaN
+    s = schedules.CosineDecayRestarts(1.0, first_decay_steps=100, t_mul=0.5)
+    assert np.isfinite(s(150)) and math.isnan(s(250))
+
+
+def test_computed_in_float32():
+    s = schedules.PolynomialDecay(0.1, decay_steps=3, end_learning_rate=0.0)
+    assert s(1) == float(np.float32(0.1) * (np.float32(1) - np.float32(1) / np.float32(3)))   # not 0.1 * 2 / 3
+    assert s(1) != 0.1 * 2 / 3
+    # 2 ** 24 + 1 is not a float32: the step rounds to 2 ** 24, as Keras' cast
+    c = schedules.CosineDecayRestarts(0.1, first_decay_steps=3, t_mul=1.0)
+    assert c(2**24 + 1) == c(2**24)
+
+
+# ------------------------------------------------------------------------------------------------ Keras 3
+def _keras_values(keras, torch, name, kwargs, steps):
+    schedule = getattr(keras.optimizers.schedules, name)(**kwargs)
+    return np.array([schedule(torch.tensor(step, dtype=torch.int64)).item() for step in steps], dtype=np.float32)
+
+
+@pytest.mark.parametrize("kwargs", POLYNOMIAL, ids=str)
+def test_polynomial_decay_matches_keras_step_by_step(kwargs):
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    expected = _keras_values(keras, torch, "PolynomialDecay", kwargs, STEPS)
+    ours = schedules.PolynomialDecay(**kwargs)
+    got = np.array([ours(step) for step in STEPS])
+    assert np.all(got == got.astype(np.float32))                      # float32 values, as Keras'
+    assert np.all(np.abs(got - expected) <= np.spacing(expected)), np.abs(got - expected).max()
+
+
+@pytest.mark.parametrize("kwargs", RESTARTS, ids=str)
+def test_cosine_decay_restarts_matches_keras_step_by_step(kwargs):
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    expected = _keras_values(keras, torch, "CosineDecayRestarts", kwargs, STEPS)
+    ours = schedules.CosineDecayRestarts(**kwargs)
+    got = np.array([ours(step) for step in STEPS])
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    assert np.all(got[finite] == got[finite].astype(np.float32))
+    tolerance = 2 * np.spacing(np.maximum(np.abs(expected), _period_peaks(expected, kwargs)))
+    assert np.all(np.abs(got - expected)[finite] <= tolerance[finite]), np.abs(got - expected)[finite].max()
+
+
+def _period_peaks(values, kwargs):
+    """A bound of each step's period peak, ``initial_learning_rate * m_mul ** i``: the initial rate when ``m_mul <=
+    1``; else twice the largest rate seen so far (a period's rate starts at its peak and the peaks grow)."""
+    base = np.float32(kwargs["initial_learning_rate"])
+    if kwargs.get("m_mul", 1.0) <= 1.0:
+        return np.full(values.shape, base, dtype=np.float32)
+    return np.maximum(base, 2 * np.maximum.accumulate(np.where(np.isnan(values), 0, values))).astype(np.float32)
+
+
+@pytest.mark.parametrize("name, kwargs", [("PolynomialDecay", POLYNOMIAL[3]), ("CosineDecayRestarts", RESTARTS[2])])
+def test_config_matches_keras_and_round_trips(name, kwargs):
+    ours = getattr(schedules, name)(**kwargs)
+    config = ours.get_config()
+    again = schedules.deserialize(json.loads(json.dumps(schedules.serialize(ours))))
+    assert type(again) is type(ours) and again.get_config() == config
+    assert [again(k) for k in range(0, 50, 7)] == [ours(k) for k in range(0, 50, 7)]
+    keras = keras_on_torch(KERAS)
+    theirs = getattr(keras.optimizers.schedules, name)(**kwargs).get_config()
+    assert config == theirs
+    # a Keras-serialized schedule (module, registered_name) is read too
+    from_keras = schedules.deserialize(keras.optimizers.schedules.serialize(
+        getattr(keras.optimizers.schedules, name)(**kwargs)))
+    assert type(from_keras) is type(ours) and from_keras.get_config() == config
+
+
+def test_defaults_are_keras_defaults():
+    assert schedules.PolynomialDecay(0.1, 10).get_config() == {
+        "initial_learning_rate": 0.1, "decay_steps": 10, "end_learning_rate": 0.0001, "power": 1.0, "cycle": False,
+        "name": "PolynomialDecay"}
+    assert schedules.CosineDecayRestarts(0.1, 10).get_config() == {
+        "initial_learning_rate": 0.1, "first_decay_steps": 10, "t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0,
+        "name": "SGDRDecay"}
+
+
+def test_an_optimizer_with_the_schedule_saves_and_loads_it(tmp_path):
+    for schedule in (schedules.PolynomialDecay(0.1, 5, cycle=True), schedules.CosineDecayRestarts(0.1, 3, m_mul=0.5)):
+        opt = optimizers.SGD(learning_rate=schedule)
+        restored = optimizers.deserialize(json.loads(json.dumps(optimizers.serialize(opt))))
+        assert type(restored._learning_rate) is type(schedule)
+        assert restored._learning_rate.get_config() == schedule.get_config()
+        w = tg.Tensor([1.0], dtype="float64")
+        opt.apply([np.ones(1)], [w])
+        assert w.item() == pytest.approx(1.0 - schedule(0))
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: schedules.PolynomialDecay(0.1, 0), ValueError,
+     r"`decay_steps`\. Expected a number > 0\. Received decay_steps=0"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, power=-1.0), ValueError, r"`power`.*Received power=-1\.0"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, power=math.inf), ValueError, r"`power`.*finite"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, end_learning_rate=-0.1), ValueError, r"end_learning_rate=-0\.1"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, cycle="yes"), TypeError, r"`cycle`.*True or False.*cycle='yes'"),
+    (lambda: schedules.PolynomialDecay("0.1", 10), TypeError, r"initial_learning_rate='0\.1'"),
+    (lambda: schedules.CosineDecayRestarts(0.1, -5), ValueError, r"`first_decay_steps`.*> 0.*first_decay_steps=-5"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, t_mul=0.0), ValueError, r"`t_mul`.*> 0.*t_mul=0\.0"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, m_mul=-1), ValueError, r"`m_mul`.*m_mul=-1"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, alpha=-0.5), ValueError, r"`alpha`.*alpha=-0\.5"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, t_mul=None), TypeError, r"`t_mul`.*t_mul=None"),
+])
+def test_bad_arguments_name_the_argument_and_value(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
