@@ -266,3 +266,27 @@ def test_keras_config_and_metric_of_the_loss_object(rng):
         mine.update_state(labels, tg.tensor(logits.astype(np.float32)))
         keras_metric.update_state(torch.tensor(labels), torch.tensor(logits.astype(np.float32)))
     assert mine.result() == pytest.approx(float(keras_metric.result()), rel=1e-6)
+
+
+def test_a_metric_of_the_loss_function_masks_its_weights_as_keras(rng):
+    """Keras' Mean masks ``sample_weight`` with the loss's mask (and only then leaves ignored entries out)."""
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    labels = np.array([0, 2, -1, 1, -1, 2])
+    probabilities = rng.random((6, 3)).astype(np.float32)
+    probabilities /= probabilities.sum(1, keepdims=True)
+    weights = np.array([1.0, 2.0, 3.0, 0.5, 1.0, 2.0], np.float32)
+    for sample_weight in (weights, None):
+        mine = metrics.MeanMetricWrapper(losses.sparse_categorical_crossentropy, ignore_class=-1)
+        theirs = keras.metrics.MeanMetricWrapper(keras.losses.sparse_categorical_crossentropy, ignore_class=-1)
+        mine.update_state(labels, probabilities, sample_weight=sample_weight)
+        theirs.update_state(torch.tensor(labels), torch.tensor(probabilities),
+                            sample_weight=None if sample_weight is None else torch.tensor(sample_weight))
+        assert mine.result() == pytest.approx(float(theirs.result()), rel=1e-6)
+    # by hand, with weights: the ignored rows weigh 0, so the mean is over the others with their weights
+    counted = labels != -1
+    nll = -np.log(probabilities[np.flatnonzero(counted), labels[counted]].astype(np.float64))
+    mine = metrics.MeanMetricWrapper(losses.sparse_categorical_crossentropy, ignore_class=-1)
+    mine.update_state(labels, probabilities, sample_weight=weights)
+    assert mine.result() == pytest.approx((nll * weights[counted]).sum() / weights[counted].sum(), rel=1e-6)

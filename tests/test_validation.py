@@ -276,3 +276,10 @@ def test_training_none_and_numpy_bools_are_fine():
     x = np.array([[1.0], [3.0]], "float32")
     np.testing.assert_allclose(layer(x, training=np.bool_(True)).numpy().ravel(), [-0.9995, 0.9995], atol=1e-4)
     np.testing.assert_array_equal(layer(x, training=None).numpy(), layer(x, training=False).numpy())
+
+
+@pytest.mark.parametrize("cls", ["ExponentialDecay", "InverseTimeDecay"])
+def test_staircase_takes_only_true_or_false(cls):
+    """The string "False" meant a staircase, silently."""
+    with pytest.raises(TypeError, match="`staircase`. Expected True or False"):
+        getattr(tg.optimizers.schedules, cls)(0.1, 10, 0.5, staircase="False")

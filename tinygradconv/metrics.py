@@ -249,7 +249,8 @@ class Mean(Metric):
     """The (weighted) mean of per-sample values: ``total / count``.
 
     Values of shape ``(batch, ...)`` are first averaged over every axis but the first; ``count`` grows by the batch
-    size, or by the sum of ``sample_weight`` when given.
+    size, or by the sum of ``sample_weight`` when given. Values that carry a mask of the entries that count (a loss
+    with ``ignore_class``) have their weights masked, as Keras 3's ``Mean`` does, when ``sample_weight`` is given.
 
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
@@ -262,9 +263,13 @@ class Mean(Metric):
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
+        mask = getattr(values, "_keras_mask", None)
         values = _floats(values, "values", self.name)
         if sample_weight is not None:
             weights = _floats(sample_weight, "sample_weight", self.name)
+            if mask is not None:            # Keras' apply_mask(..., reduction="sum"): weight 0 where not counted
+                mask, weights = squeeze_or_expand_to_same_rank(_floats(mask, "mask", self.name), weights)
+                weights = weights * mask
             values, weights = squeeze_or_expand_to_same_rank(values, weights)
             if values.ndim > weights.ndim:
                 values = values.mean(axis=tuple(range(weights.ndim, values.ndim)))

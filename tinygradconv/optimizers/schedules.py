@@ -61,7 +61,7 @@ class _StepDecay(LearningRateSchedule):
         self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
         self.decay_rate = number(decay_rate, "decay_rate", low=0)
-        self.staircase = bool(staircase)
+        self.staircase = flag(staircase, "staircase", type(self).__name__)
         self.name = name
 
     def _progress(self, step):
