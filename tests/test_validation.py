@@ -283,3 +283,31 @@ def test_staircase_takes_only_true_or_false(cls):
     """The string "False" meant a staircase, silently."""
     with pytest.raises(TypeError, match="`staircase`. Expected True or False"):
         getattr(tg.optimizers.schedules, cls)(0.1, 10, 0.5, staircase="False")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tg.tensor([1.0]) + 1j, TypeError, "complex number 1j"),
+    (lambda: tg.tensor([1.0]) ** 1j, TypeError, "complex number 1j"),
+    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="int64"), ((1, 0),), value=0.5), TypeError, "`value` 0.5"),
+    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="uint8"), ((1, 0),), value=300), TypeError, "`value` 300"),
+    (lambda: tg.layers.Dense(2).build(3), TypeError, "input shape is a tuple of dimensions"),
+    (lambda: tg.layers.Conv1D(2, 3).build(3), TypeError, "input shape is a tuple of dimensions"),
+])
+def test_more_bad_input_is_named(call, error, message):
+    """Found by a tester: Python's float() message, a silent 0 for a pad value of 0.5 on integers (the sum
+    `int_tensor + 0.5` is refused), and "object of type 'int' has no len()"."""
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_set_weights_names_the_weight_that_gets_strings():
+    layer = tg.layers.Dense(2)
+    layer.build((None, 3))
+    with pytest.raises(TypeError, match=r"weight 'dense\S*/kernel' takes numbers.*<U1"):
+        layer.set_weights([np.full((3, 2), "a"), np.zeros(2)])
+
+
+def test_pad_of_integers_with_a_whole_value_keeps_the_dtype():
+    """By hand: 3 fits int64 and uint8; a bool tensor takes 0 and 1."""
+    np.testing.assert_array_equal(tg.ops.pad(tg.tensor([1, 0], dtype="uint8"), ((1, 0),), value=3).numpy(), [3, 1, 0])
+    assert tg.ops.pad(tg.tensor([True], dtype="bool"), ((1, 0),), value=0).numpy().tolist() == [False, True]

@@ -416,6 +416,9 @@ class Tensor:
         if hasattr(other, "dtype") and not isinstance(other, np.generic) and \
                 dtype_name(other.dtype) in _FLOAT_KINDS:
             return Tensor(other, backend=self.backend)
+        if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
+            raise TypeError(f"Cannot combine a tensor with the complex number {other!r}: tinygradconv tensors hold "
+                            "real numbers")
         if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
             dtype = self.data.dtype
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):

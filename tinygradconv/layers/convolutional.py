@@ -104,6 +104,9 @@ class _BaseConv1D(Layer):
 
     def _check_input_shape(self, shape):
         """Rank 3, and (once built) the channel count the kernel was built for: else a Keras-like ValueError."""
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}): an input shape is a tuple of dimensions, "
+                            f"e.g. (None, 10, 3). Received {shape!r}")
         shape = tuple(shape)
         if len(shape) != 3:  # Keras' input spec says min_ndim=3; a rank-4 input fails later there, differently
             expected = "min_ndim=3" if len(shape) < 3 else "ndim=3"

@@ -48,7 +48,11 @@ def serialize(obj, kind="function"):
 
 
 def check_rank(layer, shape, rank, exact=True):
-    """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact)."""
+    """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact), and
+    a ``TypeError`` when it is not a shape (``build(3)`` instead of ``build((None, 3))``)."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}): an input shape is a tuple of dimensions, "
+                        f"e.g. (None, 3). Received {shape!r}")
     ndim = len(shape)
     if (exact and ndim != rank) or (not exact and ndim < rank):
         what = f"ndim={rank}" if exact else f"min_ndim={rank}"  # Keras 3's input-spec words

@@ -246,6 +246,9 @@ class Layer:
             if value.shape != w.shape:
                 raise ValueError(f"Layer '{self.name}': weight '{w.name}' has shape {w.shape}, but the array "
                                  f"received has shape {value.shape}")
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"Layer '{self.name}': weight '{w.name}' takes numbers, but the array received "
+                                f"holds {value.dtype} values")
             arrays.append(value)
         for w, value in zip(own, arrays):  # only after every shape was checked: all or nothing
             w.data = w.backend.asarray(value, dtype=w.dtype, copy=True)  # never the caller's array
