@@ -38,6 +38,7 @@ import numpy as np
 
 from . import config
 from .backend import backend_of, dtype_name, get_backend
+from .validation import float16_holds, gradient_for, integer_data
 
 _new_object = object.__new__
 
@@ -89,30 +90,6 @@ def _number_fits(value, dtype) -> bool:
     return isinstance(value, numbers.Integral) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
 
 
-def _check_python_data_fits(array, dtype):
-    """Refuse Python numbers that an integer ``dtype`` cannot hold, as ``torch.tensor`` does (NumPy would wrap
-    ``300`` to ``44`` in uint8 and turn NaN into ``-2**31``). Fractions are truncated, as in both. NumPy arrays are
-    cast as NumPy casts them (wrapping), as ``torch.tensor`` does with them."""
-    if array.size == 0 or array.dtype == np.bool_:
-        return
-    info = np.iinfo(dtype)
-    if array.dtype.kind == "f":
-        whole = np.trunc(array)
-        bad = ~np.isfinite(array) | (whole < info.min) | (whole >= float(info.max) + 1)   # 2**63 is not int64
-    else:
-        bad = (array < info.min) | (array > info.max)
-    if bad.any():
-        value = array[bad].flat[0].item()
-        raise ValueError(f"Invalid value for argument `data`: {value!r} cannot be converted to {dtype} (which holds "
-                         f"whole numbers from {info.min} to {info.max}) without overflow. Pass a float dtype, or "
-                         "a NumPy array, which is cast as NumPy casts it (wrapping around)")
-
-
-def _fits_float16(value) -> bool:
-    """Whether a Python number is exactly a float16 value (so that float16 arithmetic with it is exact to round)."""
-    return abs(value) <= 65504 and float(np.float16(value)) == value     # (NaN, inf: either way gives the same)
-
-
 def _check_dtype(dtype) -> str:
     name = dtype_name(dtype)
     if name not in _DTYPES:
@@ -156,7 +133,7 @@ class Tensor:
             dtype = _check_dtype(dtype)
             if source is None and dtype not in _FLOAT_KINDS and dtype != "bool" and \
                     isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic):
-                _check_python_data_fits(array, dtype)
+                integer_data(array, dtype)
         if source is target:
             array = target.xp.astype(array, target.dtype(dtype), copy=True)
         else:
@@ -350,17 +327,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"Invalid value for `grad`: expected a Tensor or None. Received a "
-                                f"{type(value).__name__}; wrap it with "
-                                f"tg.tensor(value, dtype={dtype_name(self.dtype)!r})")
-            if value.backend is not self.backend or value.shape != self.shape or value.dtype != self.dtype:
-                raise ValueError(f"Invalid value for `grad`: a tensor of shape {self.shape}, dtype "
-                                 f"{dtype_name(self.dtype)} on the {self.backend.name} backend gets a gradient of the "
-                                 f"same shape, dtype and backend. Received shape {value.shape}, dtype "
-                                 f"{dtype_name(value.dtype)}, backend {value.backend.name}")
-        self._grad = value
+        self._grad = gradient_for(self, value)
 
     @property
     def requires_grad(self) -> bool:
@@ -437,13 +404,8 @@ class Tensor:
         ``1e-5 * x``, not 0, and its gradient ``1e-5``, not 0. PyTorch's ``add``, ``sub`` and ``pow`` round the
         number to float16 first (``x + 1e5`` is ``inf``), and so do ours (:meth:`_lift`).
         """
-        if isinstance(other, (float, int)) and not isinstance(other, bool) and dtype_name(self.dtype) == "float16" \
-                and not _fits_float16(other):
-            wide = self.astype("float32")
-            number = Tensor._make(self.backend.scalar(other, self.backend.dtype("float32")), self.backend, False,
-                                  None)
-            out = function.apply(number, wide) if reflected else function.apply(wide, number)
-            return out.astype("float16")
+        if isinstance(other, (float, int)) and dtype_name(self.dtype) == "float16" and not float16_holds(other):
+            return _ops.elementwise.in_float32_with_number(function, self, other, reflected)
         other = self._lift(other)
         return function.apply(other, self) if reflected else function.apply(self, other)
 

@@ -432,3 +432,59 @@ def path_like(value, name="filepath"):
         return os.fspath(value)
     except TypeError:
         raise TypeError(f"Invalid value for argument `{name}`. Expected a path. Received {value!r}") from None
+
+
+# ------------------------------------------------------------------------------------------------ tensor data
+def integer_data(array, dtype):
+    """Refuse Python numbers (given as ``array``, a NumPy array of them) that the integer ``dtype`` cannot hold, as
+    ``torch.tensor`` does (NumPy would wrap ``300`` to ``44`` in uint8 and turn NaN into ``-2**31``). Fractions are
+    truncated, as in both. (NumPy arrays are cast as NumPy casts them, wrapping, as ``torch.tensor`` does too.)
+
+    >>> try:
+    ...     integer_data(np.array([300]), "uint8")
+    ... except ValueError as error:
+    ...     print(str(error)[:58])
+    Invalid value for argument `data`: 300 cannot be converted
+    """
+    if array.size == 0 or array.dtype == np.bool_:
+        return
+    info = np.iinfo(dtype)
+    if array.dtype.kind == "f":
+        whole = np.trunc(array)
+        bad = ~np.isfinite(array) | (whole < info.min) | (whole >= float(info.max) + 1)   # 2**63 is not int64
+    else:
+        bad = (array < info.min) | (array > info.max)
+    if bad.any():
+        value = array[bad].flat[0].item()
+        raise ValueError(f"Invalid value for argument `data`: {value!r} cannot be converted to {dtype} (which holds "
+                         f"whole numbers from {info.min} to {info.max}) without overflow. Pass a float dtype, or "
+                         "a NumPy array, which is cast as NumPy casts it (wrapping around)")
+
+
+def float16_holds(value) -> bool:
+    """Whether a Python number is exactly a float16 value (so that float16 arithmetic with it rounds only once).
+
+    >>> float16_holds(0.5), float16_holds(0.1), float16_holds(1e5)
+    (True, False, False)
+    """
+    return abs(value) <= 65504 and float(np.float16(value)) == value     # (NaN, inf: either way gives the same)
+
+
+def gradient_for(tensor, value):
+    """``value`` when it may be ``tensor.grad``: None, or a Tensor of ``tensor``'s shape, dtype and backend, as
+    PyTorch checks ``t.grad = ...``; else a ``TypeError`` (not a Tensor: wrap an array with ``tg.tensor``) or a
+    ``ValueError`` (another shape, dtype or backend)."""
+    from .backend import dtype_name
+    from .tensor import Tensor  # (validation is imported by the tensor module)
+
+    if value is None:
+        return None
+    name = dtype_name(tensor.dtype)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"Invalid value for `grad`: expected a Tensor or None. Received a {type(value).__name__}; "
+                        f"wrap it with tg.tensor(value, dtype={name!r})")
+    if value.backend is not tensor.backend or value.shape != tensor.shape or value.dtype != tensor.dtype:
+        raise ValueError(f"Invalid value for `grad`: a tensor of shape {tensor.shape}, dtype {name} on the "
+                         f"{tensor.backend.name} backend gets a gradient of the same shape, dtype and backend. "
+                         f"Received shape {value.shape}, dtype {dtype_name(value.dtype)}, backend {value.backend.name}")
+    return value

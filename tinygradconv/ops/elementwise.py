@@ -554,6 +554,17 @@ def stable_sigmoid(xp, a):
     return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def in_float32_with_number(function, tensor, number, reflected=False):
+    """``function`` (``Mul`` or ``Div``) of a float16 ``tensor`` and a Python ``number`` computed in float32 and
+    rounded to float16 once (``number`` first when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them
+    (their "opmath" type); used by the Tensor operators for numbers that float16 cannot hold."""
+    wide = tensor.astype("float32")
+    constant = Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype("float32")), tensor.backend, False,
+                            None)
+    out = function.apply(constant, wide) if reflected else function.apply(wide, constant)
+    return out.astype("float16")
+
+
 def _in_float32(xp, formula, *arrays):
     """``formula(*arrays)``, computed in float32 when the first array is float16 and rounded back once, as PyTorch's
     CPU kernels compute half precision (from the float16 values they are given: a backward works from the saved,
