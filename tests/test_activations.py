@@ -288,3 +288,23 @@ def test_softmax_axis_errors_name_the_function_called(name):
         fn(tg.tensor([1.0, 2.0]), axis=1)
     with pytest.raises(TypeError, match=rf"^{name}: axis must be an integer"):
         fn(tg.tensor([1.0, 2.0]), axis=0.5)
+
+
+@pytest.mark.parametrize("kwargs, ours, keras_grad", [
+    ({"negative_slope": 0.5, "threshold": 2.0}, 1.5, 0.5),     # both parts pass NaN's gradient: 1 + slope
+    ({"negative_slope": 0.5, "threshold": 2.0, "max_value": 3.0}, 0.5, 0.5),  # the clip stops the first part's
+    ({"threshold": 2.0}, 1.0, 0.0),
+])
+def test_relu_gradient_at_nan_with_a_threshold_is_as_documented(kwargs, ours, keras_grad):
+    x = tg.tensor([np.nan] * 20, dtype="float64", requires_grad=True)
+    y = A.relu(x, **kwargs)
+    y.sum().backward()
+    assert np.isnan(y.numpy()).all() and x.grad.numpy().tolist() == [ours] * 20
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 gives the other gradient documented in relu's docstring")
+    import torch
+
+    t = torch.tensor([np.nan] * 20, dtype=torch.float64, requires_grad=True)
+    keras.activations.relu(t, **kwargs).sum().backward()
+    assert t.grad.tolist() == [keras_grad] * 20

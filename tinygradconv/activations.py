@@ -233,6 +233,13 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     0 at NaN), except ``max_value=6``, which is :func:`relu6`. One deliberate difference: with a ``threshold``
     Keras computes ``where(x > threshold, x, 0)``, which turns NaN into 0; here NaN stays NaN (gradient 1).
 
+    At NaN with both ``negative_slope`` and a ``threshold`` (and no ``max_value``) the value is NaN in both, and
+    the gradient here is ``1 + negative_slope``: the thresholded part passes NaN with gradient 1 and the negative
+    part ``-negative_slope * relu(threshold - x)`` adds ``negative_slope`` (``relu``'s gradient at NaN is 1, as
+    ``torch.relu``). Keras gives ``negative_slope``: its ``where`` turns the NaN into 0, with gradient 0, before
+    the negative part adds the NaN back. With a ``max_value`` as well, both give ``negative_slope`` (the clip's
+    gradient at NaN is 0).
+
     >>> import tinygradconv as tg
     >>> relu(tg.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5).tolist()
     [-5.0, -2.5, 0.0, 5.0, 10.0]
