@@ -63,6 +63,22 @@ def _log_softmax(x, axis):
     return out.permute(*np.argsort([*kept, *axes]).tolist())
 
 
+def _sparsemax(x, axis):
+    """Keras 3's torch sparsemax with the upstream fix of its threshold (keras-team/keras#23469: the sum of the
+    sorted logits over the support, where Keras 3.15 sums their running sums) and a shift by the (detached)
+    maximum, which changes only the rounding, and whatever Keras returns for a slice holding a NaN or ``+inf``
+    (there the shift makes the slice NaN)."""
+    z = x - x.amax(dim=axis, keepdim=True).detach() if x.numel() else x
+    ordered, _ = torch.sort(z, dim=axis, descending=True)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    rank = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype).view(shape)
+    support = ordered - (torch.cumsum(ordered, dim=axis) - 1) / rank > 0
+    k = support.sum(dim=axis, keepdim=True)
+    tau = (torch.where(support, ordered, 0.0).sum(dim=axis, keepdim=True) - 1) / k
+    return torch.clamp(z - tau, min=0.0)
+
+
 def _pad(x, pad_width, value):
     flat = [n for pair in reversed(pad_width) for n in pair]
     return F.pad(x, flat, value=value)
@@ -71,7 +87,8 @@ def _pad(x, pad_width, value):
 TORCH = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "neg": torch.neg, "exp": torch.exp,
-    "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt, "abs": torch.abs, "tanh": torch.tanh,
+    "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs,
+    "tanh": torch.tanh,
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
@@ -79,7 +96,7 @@ TORCH = {
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
-    "softplus": F.softplus, "log_softmax": _log_softmax,
+    "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": _sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     "binary_crossentropy":              # torch needs equal shapes: broadcast first
         lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),
@@ -210,8 +227,9 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
     assert ((values == 0) & np.signbit(values)).any() and ((values == 0) & ~np.signbit(values)).any()
     has_rank0, has_empty = _shapes_covered(name)
     assert has_empty
-    # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's op takes an axis (rank 0: the function)
-    assert has_rank0 or name in ("concat", "log_softmax", "matmul"), f"{name}: no rank-0 special point"
+    # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's and sparsemax's ops take an axis (rank 0:
+    # their functions, tested apart)
+    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul"), f"{name}: no rank-0 special point"
 
 
 @pytest.mark.parametrize("name", WITH_POINTS)

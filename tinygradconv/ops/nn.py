@@ -159,6 +159,81 @@ class LogSoftmax(Function):
         return grad - xp.exp(out) * total
 
 
+def _cumulative_sum(xp, a, axis):
+    """The running sum along ``axis`` (the Array API's ``cumulative_sum``; ``cumsum`` where a namespace lacks it)."""
+    fn = getattr(xp, "cumulative_sum", None)
+    return fn(a, axis=axis) if fn is not None else xp.cumsum(a, axis=axis)
+
+
+def _sparsemax_samples(rng):
+    # gradient checks: ordinary values, away from the kinks (an element at the threshold) and from ties
+    wide = rng.standard_normal((3, 5)) * 2.0
+    return [Sample((wide,), {"axis": 1}), Sample((rng.standard_normal((4, 3)) * 0.2,), {"axis": 0}),
+            Sample((rng.standard_normal((2, 3, 4)),), {"axis": 1}), Sample((np.array([0.3]),), {"axis": 0}),
+            Sample((np.zeros((0, 3)),), {"axis": 1})]
+
+
+def _sparsemax_special_points(rng):
+    nan, inf = np.nan, np.inf
+    x = np.array([[1.0, 0.0, -1.0], [0.0, 0.0, 0.0], [0.0, -0.0, 0.0], [1.0, 1.0, -5.0],  # a kink, ties, zeros
+                  [nan, 1.0, 2.0], [inf, 1.0, 2.0], [-inf, 1.0, 2.0], [-inf, -inf, -inf], [inf, -inf, 0.0],
+                  [1e300, -1e300, 0.0], [1e308, -1e308, 1.0], [0.5, 0.4, -3.0], [0.75, 0.25, 0.0]])
+    return [Sample((x,), {"axis": 1}), Sample((x[:4].T.copy(),), {"axis": 0}), Sample((np.array([nan]),), {"axis": 0}),
+            Sample((np.zeros((0, 3)),), {"axis": 1}), Sample((np.zeros((2, 0)),), {"axis": 1})]
+
+
+@register_op("sparsemax", samples=_sparsemax_samples, special_points=_sparsemax_special_points)
+class Sparsemax(Function):
+    r"""The Euclidean projection of each slice along ``axis`` onto the probability simplex (Martins & Astudillo,
+    2016): ``max(a - tau, 0)``, with ``tau`` the threshold that makes the slice sum to 1.
+
+    Forward (Keras 3's algorithm, after shifting by the slice's maximum so that no magnitude loses the 1): with
+    ``z = a - max(a)`` sorted in decreasing order and ``c_j`` its running sums, the support is the ``j`` with
+    ``z_j - (c_j - 1) / j > 0`` (``k`` of them) and ``tau = (sum of the support's z - 1) / k``.
+
+    Backward: ``g_a = m g - s sum(m g) / k``, with ``m`` where ``a - tau >= 0`` (PyTorch's ``clamp(min=0)`` passes
+    the gradient at the bound) and ``s`` the support; this is the gradient PyTorch's autograd gives through Keras'
+    formula, kinks included.
+
+    Special points: a NaN or ``+inf`` in a slice makes the slice NaN (gradient 0); ``-inf`` gives 0 (gradient 0)
+    unless the whole slice is ``-inf`` (NaN); an empty slice or batch gives an empty result.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        xp = ctx.xp
+        a = float_input(xp, a)
+        axis = axis_index(axis, a.ndim, "sparsemax")
+        ctx.axis = axis
+        if 0 in a.shape:
+            ctx.empty = True
+            return xp.zeros_like(a)
+        ctx.empty = False
+        z = a - xp.max(a, axis=axis, keepdims=True)  # inf - inf and NaN: a NaN slice, silently (Function.apply)
+        ordered = xp.flip(xp.sort(z, axis=axis), axis=axis)
+        shape = [1] * a.ndim
+        shape[axis] = a.shape[axis]
+        rank = xp.reshape(xp.arange(1, a.shape[axis] + 1, dtype=a.dtype), tuple(shape))
+        support = ordered - (_cumulative_sum(xp, ordered, axis) - 1.0) / rank > 0
+        k = xp.sum(xp.astype(support, a.dtype), axis=axis, keepdims=True)
+        tau = (xp.sum(xp.where(support, ordered, 0.0), axis=axis, keepdims=True) - 1.0) / k
+        shifted = z - tau
+        # the smallest value in the support: an element is in it when at least that large (ties go together)
+        smallest = xp.min(xp.where(support, ordered, float("inf")), axis=axis, keepdims=True)
+        ctx.save_for_backward(shifted >= 0, z >= smallest, k)
+        return xp.where(shifted <= 0, 0.0, shifted)  # NaN stays NaN
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        if ctx.empty:
+            return xp.zeros_like(grad)
+        passed, in_support, k = ctx.saved_tensors
+        through = xp.where(passed, grad, 0.0)
+        total = xp.sum(through, axis=ctx.axis, keepdims=True)
+        return through - xp.where(in_support, total / k, 0.0)
+
+
 def _squared_difference_samples(rng):
     return [Sample((rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))),
             Sample((rng.standard_normal((2, 3)), rng.standard_normal((3,)))),
@@ -334,3 +409,22 @@ def log_softmax(x, axis=-1):
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(x, axis=axes[0] if len(axes) == 1 and not isinstance(axis, (tuple, list)) else axes)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis`` (an int), as one op (see :class:`Sparsemax`): each slice becomes a probability
+    distribution whose small entries are exactly 0. A rank-0 tensor is one class (``axis`` 0 or -1): 1.
+
+    >>> import tinygradconv as tg
+    >>> sparsemax(tg.tensor([0.75, 0.25, 0.0])).tolist()
+    [0.75, 0.25, 0.0]
+    >>> sparsemax(tg.tensor([3.0, 1.0, 0.0])).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if not _is_integer(axis):
+        raise TypeError(f"sparsemax: axis must be an integer. Received axis={axis!r}")
+    index = axis_index(axis, x.ndim, "sparsemax", scalar_axis=True)
+    if x.ndim == 0:
+        return Sparsemax.apply(x.reshape(1), axis=0).reshape(())
+    return Sparsemax.apply(x, axis=index)
