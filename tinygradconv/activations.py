@@ -28,10 +28,25 @@ softmax         :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (default -1; a t
 log_softmax     :math:`x_i - \log \sum_j e^{x_j}` along ``axis`` (an int, a tuple of ints or None)
 exponential     :math:`e^x`
 mish            :math:`x \tanh(\mathrm{softplus}(x))`
+celu            :math:`x` for :math:`x > 0`, else :math:`\alpha\,(e^{x/\alpha} - 1)` (``alpha=1``)
+glu             :math:`a\,\sigma(b)`, ``x`` split in halves ``a, b`` along ``axis`` (default -1)
+hard_silu,      :math:`x\,\mathrm{relu6}(x + 3) / 6`
+hard_swish
+hard_tanh       :math:`\min(\max(x, -1), 1)`
+hard_shrink     :math:`x` where :math:`|x| >` ``threshold`` (default 0.5), else 0
+soft_shrink     :math:`x \mp` ``threshold`` beyond :math:`\pm` ``threshold`` (default 0.5), else 0
+log_sigmoid     :math:`\log \sigma(x) = -\mathrm{softplus}(-x)`
+tanh_shrink     :math:`x - \tanh x`
+sparse_plus     0 for :math:`x \le -1`, :math:`(x + 1)^2 / 4` for :math:`|x| < 1`, :math:`x` for :math:`x \ge 1`
+sparse_sigmoid  0 for :math:`x \le -1`, :math:`(x + 1) / 2` for :math:`|x| < 1`, 1 for :math:`x \ge 1`
+sparsemax       :math:`\max(x - \tau, 0)` along ``axis``, :math:`\tau` making each slice sum to 1
+squareplus      :math:`(x + \sqrt{x^2 + b}) / 2` (``b=4``)
+threshold       :math:`x` for :math:`x >` ``threshold``, else ``default_value`` (both required)
 ==============  =============================================================================================
 
-Everything stays finite for inputs of any size (``exponential`` excepted, which overflows like ``exp``): sigmoid,
-softplus and log_softmax are stable primitives, and no branch of a ``where`` computes an overflowing value.
+Everything stays finite for inputs of any size (``exponential`` excepted, which overflows like ``exp``, and
+``squareplus``, whose ``x^2`` overflows as in Keras): sigmoid, softplus, log_softmax and sparsemax are stable
+primitives, and no branch of a ``where`` computes an overflowing value that it returns.
 
 At the special points (kinks, NaN, infinities) values and gradients follow Keras 3 (on its torch backend): the
 gradient at a kink is that of Keras (0 for ``relu`` at 0 and ``relu6``/``hard_sigmoid`` at their corners, the left
@@ -64,22 +79,29 @@ import numpy as np
 from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
-from .ops.elementwise import float_dtype_of
+from .ops.elementwise import Expm1, float_dtype_of
 from .tensor import Tensor
 from .validation import number
 
 __all__ = [
     "ActivationFunction",
     "Erf",
+    "celu",
     "deserialize",
     "elu",
     "erf",
     "exponential",
     "gelu",
     "get",
+    "glu",
+    "hard_shrink",
     "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
     "leaky_relu",
     "linear",
+    "log_sigmoid",
     "log_softmax",
     "mish",
     "relu",
@@ -88,11 +110,18 @@ __all__ = [
     "serialize",
     "sigmoid",
     "silu",
+    "soft_shrink",
     "softmax",
     "softplus",
     "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
     "swish",
     "tanh",
+    "tanh_shrink",
+    "threshold",
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -506,11 +535,360 @@ def mish(x):
     return x * softplus(x).tanh()
 
 
+def _threshold_argument(value, name, fn):
+    """A shrink threshold: a finite real number, ``>= 0`` for ``soft_shrink`` (PyTorch refuses a negative one)."""
+    low = 0 if fn == "soft_shrink" else None
+    return float(number(value, name, low=low, finite=True))
+
+
+@_float32_inside
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * expm1(x / alpha)`` otherwise.
+
+    Computed as PyTorch's ``celu`` (which Keras 3 calls on torch): ``x * (1 / alpha)`` inside an exact ``expm1``, so
+    that values near 0 keep every digit; float16 is computed in float32 and rounded once.
+
+    Args:
+        alpha: a finite number other than 0 (default 1.0; a negative one is accepted, as Keras and PyTorch).
+
+    Special points (Keras 3): smooth at 0 (gradient 1 from both sides); ``celu(-0.0) = -0.0``;
+    ``celu(-inf) = -alpha`` with gradient 0; ``celu(nan) = nan`` with gradient NaN (as :func:`elu`: PyTorch's
+    vectorised kernel; its scalar kernel, used for the last few elements of a tensor, gives 1).
+
+    Raises:
+        TypeError: ``alpha`` not a number; ValueError: ``alpha`` 0, NaN or infinite.
+
+    Source: Keras 3, ``keras.activations.celu`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in celu(tg.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.6321, 0.0, 2.0]
+    """
+    x = _floating(x)
+    alpha = float(number(alpha, "alpha", finite=True, expected="a finite number other than 0"))
+    if alpha == 0.0:
+        raise ValueError("Invalid value for argument `alpha`. Expected a finite number other than 0 (celu divides "
+                         "by it). Received alpha=0.0")
+    positive = x > 0.0  # False for NaN: NaN takes the exponential branch (value and gradient NaN)
+    negative = ops.where(positive, 0.0, x)
+    return ops.where(positive, x, alpha * Expm1.apply(negative * (1.0 / alpha)))
+
+
+@_float32_inside
+def glu(x, axis=-1):
+    """Gated linear unit: ``x`` split in two halves ``a, b`` along ``axis``, then ``a * sigmoid(b)``.
+
+    The output has half of ``x``'s length along ``axis``. float16 is computed in float32 and rounded once, as
+    PyTorch's ``glu`` (which Keras 3 calls on torch).
+
+    Args:
+        axis: an int; that axis' length must be even.
+
+    Special points (Keras 3): ``a = inf`` with ``b = -inf`` gives NaN (``inf * 0``); a NaN in either half makes
+    that output NaN.
+
+    Raises:
+        TypeError: ``axis`` not an int; ValueError: ``axis`` out of range, an odd length along it, or a rank-0 ``x``.
+
+    Source: Keras 3, ``keras.activations.glu`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in glu(tg.tensor([[2.0, 4.0, 0.0, 100.0]])).tolist()[0]]
+    [1.0, 4.0]
+    """
+    from .validation import axis_index
+
+    x = _floating(x)
+    if x.ndim == 0:
+        raise ValueError("glu: x must have at least one dimension (it is split in two halves along `axis`); "
+                         "received a rank-0 tensor")
+    index = axis_index(axis, x.ndim, "glu")
+    length = x.shape[index]
+    if length % 2:
+        raise ValueError(f"glu: the length along `axis` must be even (it is split in two halves). Received "
+                         f"x.shape={tuple(x.shape)} with axis={axis!r}")
+    before = (slice(None),) * index
+    a, b = x[before + (slice(0, length // 2),)], x[before + (slice(length // 2, length),)]
+    return a * b.sigmoid()
+
+
+@_float32_inside
+def hard_silu(x):
+    """Hard SiLU (hard swish): ``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3, ``x (x + 3) / 6`` between.
+
+    Values are computed as PyTorch's ``hardswish`` (which Keras 3 calls on torch): ``x * clip(x + 3, 0, 6) / 6``,
+    in float32 for float16 and rounded once.
+
+    Special points (Keras 3 on torch 2.13): the gradient is 0 at the kink ``x = -3`` and 1 at ``x = 3`` (the outer
+    branches); ``hard_silu(-inf) = nan`` (``-inf * 0``) with gradient 0; ``hard_silu(x) = -0.0`` for ``x <= -3``;
+    ``hard_silu(nan) = nan`` with gradient NaN (PyTorch's vectorised kernel; its scalar kernel, used for the last
+    few elements of a tensor, gives 1).
+
+    Source: Keras 3, ``keras.activations.hard_silu`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> hard_silu(tg.tensor([-4.0, 0.0, 1.5, 4.0])).tolist()
+    [-0.0, 0.0, 1.125, 4.0]
+    """
+    x = _floating(x)
+    below, above = x <= -3.0, x >= 3.0
+    # each branch sees only its own inputs (the others replaced by 0), so that no 0 * inf from a branch not taken
+    # reaches the gradient at +-inf; NaN takes the middle branch (value and gradient NaN)
+    middle = ops.where(below, 0.0, ops.where(above, 0.0, x))
+    outer = ops.where(above, x, 0.0)
+    return ops.where(below, x.detach() * 0.0, ops.where(above, outer * 6.0 / 6.0, middle * (middle + 3.0) / 6.0))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``: -1 below -1, ``x`` between, 1 above.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.hardtanh``): the gradient is 0 at both kinks ``x = +-1``
+    and beyond them; ``hard_tanh(+-inf) = +-1`` (gradient 0); ``hard_tanh(nan) = nan`` with gradient 0 (PyTorch's
+    vectorised kernel; its scalar kernel, used for the last few elements of a tensor, gives 1: as :func:`relu6`).
+
+    Source: Keras 3, ``keras.activations.hard_tanh`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> hard_tanh(tg.tensor([-2.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    return _hard_clip(_floating(x), -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0.
+
+    Args:
+        threshold: a finite number (default 0.5); a negative one keeps every ``x``, as Keras and PyTorch.
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.hardshrink``, vectorised kernel): at ``x = +-threshold``
+    the value is 0 with gradient 0; zeros are ``0.0`` (also for ``-0.0``); ``hard_shrink(+-inf) = +-inf`` (gradient
+    1); ``hard_shrink(nan) = nan`` with gradient 0 (PyTorch's scalar kernel, used for the last few elements of a
+    tensor, gives 1).
+
+    Raises:
+        TypeError: ``threshold`` not a number; ValueError: NaN or infinite.
+
+    Source: Keras 3, ``keras.activations.hard_shrink`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> hard_shrink(tg.tensor([-1.0, -0.5, 0.2, 0.7])).tolist()
+    [-1.0, 0.0, 0.0, 0.699999988079071]
+    """
+    x = _floating(x)
+    threshold = _threshold_argument(threshold, "threshold", "hard_shrink")
+    zero = (x - x).detach()  # 0.0, and NaN at NaN (which is not > threshold), without a gradient
+    return ops.where(x.abs() > threshold, x, zero)
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between.
+
+    Args:
+        threshold: a finite number ``>= 0`` (default 0.5; PyTorch refuses a negative one).
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.softshrink``, vectorised kernel): at ``x = +-threshold``
+    the value is 0 with gradient 0; zeros are ``0.0`` (also for ``-0.0`` and ``-threshold``);
+    ``soft_shrink(+-inf) = +-inf`` (gradient 1); ``soft_shrink(nan) = nan`` with gradient 0 (PyTorch's scalar
+    kernel, used for the last few elements of a tensor, gives gradient 1 and ``-0.0`` at ``-0.0`` and
+    ``-threshold``).
+
+    Raises:
+        TypeError: ``threshold`` not a number; ValueError: negative, NaN or infinite.
+
+    Source: Keras 3, ``keras.activations.soft_shrink`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> soft_shrink(tg.tensor([-1.5, -0.5, 0.25, 2.0])).tolist()
+    [-1.0, 0.0, 0.0, 1.5]
+    """
+    x = _floating(x)
+    threshold = _threshold_argument(threshold, "threshold", "soft_shrink")
+    zero = (x - x).detach()  # 0.0, and NaN at NaN, without a gradient
+    return ops.where(x.abs() > threshold, x - x.detach().clip(-threshold, threshold), zero)
+
+
+@_float32_inside
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``, stable for any ``x``.
+
+    Computed as PyTorch's ``logsigmoid`` (which Keras 3 calls on torch), with the same rounding; float16 in float32,
+    rounded once.
+
+    Special points (Keras 3): the gradient is ``sigmoid(-x)`` (0.5 at 0); ``log_sigmoid(inf) = 0.0`` (gradient 0),
+    ``log_sigmoid(-inf) = -inf`` (gradient 1); ``log_sigmoid(nan) = nan`` with gradient NaN.
+
+    Source: Keras 3, ``keras.activations.log_sigmoid`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in log_sigmoid(tg.tensor([-1000.0, 0.0, 1000.0])).tolist()]
+    [-1000.0, -0.6931, 0.0]
+    """
+    from .ops import nn
+
+    x = _floating(x)
+    return 0.0 - nn.softplus(-x)  # 0.0 - s, not -s: log_sigmoid(inf) is 0.0 (as PyTorch), not -0.0
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)^2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1`` (Keras 3's SparsePlus).
+
+    Computed as Keras 3 on torch: ``where(x <= -1, 0, where(x < 1, (1 / 4) * (x + 1)^2, x))``, step by step in the
+    input's dtype.
+
+    Special points (Keras 3): the gradient is 0 at the kink ``x = -1`` and 1 at ``x = 1`` (the outer branches);
+    ``sparse_plus(nan) = nan`` with gradient 1 (the last branch); at ``+-inf`` the values are ``inf`` and 0 and the
+    gradient is NaN, as in Keras: the branch not taken gets gradient 0, and PyTorch's autograd multiplies it by
+    ``2 (x + 1) = inf``.
+
+    Source: Keras 3, ``keras.activations.sparse_plus`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> sparse_plus(tg.tensor([-2.0, 0.0, 0.5, 3.0])).tolist()
+    [0.0, 0.25, 0.5625, 3.0]
+    """
+    x = _floating(x)
+    shifted = x + 1.0
+    return ops.where(x <= -1.0, 0.0, ops.where(x < 1.0, 0.25 * (shifted * shifted), x))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, ``(x + 1) / 2`` for ``-1 < x < 1``, 1 for ``x >= 1`` (Keras 3's sparse sigmoid).
+
+    Special points (Keras 3): the gradient is 0 at both kinks ``x = +-1``; ``sparse_sigmoid(nan) = nan`` with
+    gradient 0.5 (the middle branch); ``sparse_sigmoid(+-inf)`` is 1 and 0 (gradient 0).
+
+    Source: Keras 3, ``keras.activations.sparse_sigmoid`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> sparse_sigmoid(tg.tensor([-2.0, 0.0, 0.5, 3.0])).tolist()
+    [0.0, 0.5, 0.75, 1.0]
+    """
+    x = _floating(x)
+    return ops.where(x <= -1.0, 0.0, ops.where(x >= 1.0, 1.0, 0.5 * (x + 1.0)))
+
+
+@_float32_inside
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis``: the projection of each slice onto the probability simplex, ``max(x - tau, 0)``
+    with the threshold ``tau`` that makes the slice sum to 1 (small entries become exactly 0).
+
+    Args:
+        axis: an int (default -1). A rank-0 tensor is one class along 0 or -1 (value 1).
+
+    Computed by Keras 3's sort-and-cumsum algorithm (:class:`~tinygradconv.ops.nn.Sparsemax`, one op), with two
+    differences, both where Keras 3.15 is wrong: **(1)** ``tau`` is ``(sum of the support - 1) / k``, the paper's;
+    Keras 3.15 sums the running sums over the support, so its output does not sum to 1 whenever two or more entries
+    are positive (``[0.5, 0.4]``: Keras ``[0.3, 0.2]``, here ``[0.55, 0.45]``; keras-team/keras#23425, fixed by
+    #23469); where one entry is positive the two agree. **(2)** The slice's maximum is subtracted first, so large
+    logits keep the 1 (Keras gives ``inf`` once ``|x|`` exceeds about ``2^24`` in float32). float16 is computed in
+    float32 and rounded once.
+
+    Special points: gradient as PyTorch's autograd through that formula, at kinks too (an entry exactly at the
+    threshold passes its gradient, as ``clamp(min=0)``); a NaN or ``+inf`` in a slice makes it NaN (gradient 0),
+    as softmax; ``-inf`` gives 0; a slice of only ``-inf`` is NaN.
+
+    Raises:
+        TypeError: ``axis`` not an int; ValueError: out of range.
+
+    Source: Keras 3, ``keras.activations.sparsemax`` (https://keras.io/api/layers/activations/); Martins &
+    Astudillo, 2016 (https://arxiv.org/abs/1602.02068).
+
+    >>> import tinygradconv as tg
+    >>> sparsemax(tg.tensor([0.75, 0.25, 0.0])).tolist()
+    [0.75, 0.25, 0.0]
+    >>> sparsemax(tg.tensor([[3.0, 0.0], [1.0, 1.0]]), axis=1).tolist()
+    [[1.0, 0.0], [0.5, 0.5]]
+    """
+    from .ops import nn
+
+    return nn.sparsemax(_floating(x), axis=axis)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x^2 + b)) / 2``, a smooth ReLU (``b`` sets the smoothness).
+
+    Computed as Keras 3 on torch, step by step in the input's dtype: ``x^2`` overflows for ``|x|`` beyond about
+    ``1.3e154`` (float64), ``1.8e19`` (float32) or 256 (float16), and then ``squareplus(x) = inf``, also for a large
+    negative ``x``, as in Keras.
+
+    Args:
+        b: a finite number ``>= 0`` (default 4). Keras accepts a negative ``b``, which gives NaN near 0.
+
+    Special points (Keras 3): ``squareplus(0) = sqrt(b) / 2`` with gradient 0.5; with ``b = 0`` the gradient at 0
+    is NaN (``0 * inf``); ``squareplus(inf) = inf`` and ``squareplus(-inf) = nan`` (``-inf + inf``), both with
+    gradient NaN; ``squareplus(nan) = nan`` with gradient NaN.
+
+    Raises:
+        TypeError: ``b`` not a number; ValueError: negative, NaN or infinite.
+
+    Source: Keras 3, ``keras.activations.squareplus`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> squareplus(tg.tensor([-3.0, 0.0, 3.0]), b=16).tolist()
+    [1.0, 2.0, 4.0]
+    """
+    x = _floating(x)
+    b = number(b, "b", low=0, finite=True)
+    return (x + (x * x + b).sqrt()) / 2.0
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``, computed as Keras 3 on torch (``torch.nn.functional.tanhshrink``).
+
+    Special points (Keras 3): ``tanh_shrink(+-inf) = +-inf`` (gradient 1); ``tanh_shrink(nan) = nan`` with gradient
+    NaN; the gradient ``tanh(x)^2`` is 0 at 0.
+
+    Source: Keras 3, ``keras.activations.tanh_shrink`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in tanh_shrink(tg.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.2384, 0.0, 0.2384]
+    """
+    x = _floating(x)
+    return x - x.tanh()
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value`` (both arguments required, as Keras 3).
+
+    Args:
+        threshold: a number (``+-inf`` allowed; not NaN).
+        default_value: the number that replaces ``x <= threshold`` (``+-inf`` allowed; not NaN).
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.threshold``): at ``x = threshold`` the value is
+    ``default_value`` with gradient 0; ``threshold(nan) = nan`` with gradient 1 (NaN is not ``<= threshold``).
+
+    By name (``get("threshold")``) the function needs its two arguments:
+    ``ActivationFunction("threshold", threshold=0.5, default_value=0.0)`` or
+    ``{"class_name": "threshold", "config": {"threshold": 0.5, "default_value": 0.0}}``.
+
+    Raises:
+        TypeError: an argument that is not a number; ValueError: NaN.
+
+    Source: Keras 3, ``keras.activations.threshold`` (https://keras.io/api/layers/activations/).
+
+    >>> import tinygradconv as tg
+    >>> threshold(tg.tensor([-1.0, 0.5, 2.0]), 0.5, -9.0).tolist()
+    [-9.0, -9.0, 2.0]
+    """
+    x = _floating(x)
+    limit = float(number(threshold, "threshold"))
+    default_value = float(number(default_value, "default_value"))
+    return ops.where(x <= limit, default_value, x)
+
+
 # ---------------------------------------------------------------------------------------------------------- lookup
-ALL_OBJECTS = {fn.__name__: fn for fn in (linear, relu, relu6, leaky_relu, elu, selu, gelu, silu, sigmoid,
-                                          hard_sigmoid, tanh, softplus, softsign, softmax, log_softmax, exponential,
-                                          mish)}
-ALL_OBJECTS["swish"] = silu
+ALL_OBJECTS = {fn.__name__: fn for fn in (linear, relu, relu6, leaky_relu, elu, selu, celu, gelu, glu, silu,
+                                          sigmoid, hard_sigmoid, hard_silu, hard_tanh, hard_shrink, soft_shrink,
+                                          log_sigmoid, tanh, tanh_shrink, softplus, softsign, softmax, log_softmax,
+                                          sparsemax, sparse_plus, sparse_sigmoid, squareplus, exponential, mish,
+                                          threshold)}
+ALIASES = {"swish": silu, "hard_swish": hard_silu}  # Keras 3's second names, serialized as given
+ALL_OBJECTS.update(ALIASES)
 
 
 def _valid_names():
@@ -534,11 +912,16 @@ class ActivationFunction:
 
     def __init__(self, name, **kwargs):
         self.fn = _lookup_name(name)
-        self.name = self.fn.__name__ if name != "swish" else name
-        accepted = list(inspect.signature(self.fn).parameters)[1:]
+        self.name = name if name in ALIASES else self.fn.__name__
+        parameters = list(inspect.signature(self.fn).parameters.values())[1:]
+        accepted = [p.name for p in parameters]
         unknown = sorted(set(kwargs) - set(accepted))
         if unknown:
             raise ValueError(f"Unrecognized arguments for activation {name!r}: {unknown}. It accepts {accepted}")
+        missing = [p.name for p in parameters if p.default is inspect.Parameter.empty and p.name not in kwargs]
+        if missing:
+            raise TypeError(f"Activation {name!r} needs the arguments {missing} (it accepts {accepted}). Received "
+                            f"{dict(kwargs)}")
         self.kwargs = dict(kwargs)
         self.fn(Tensor(np.zeros(1, dtype=np.float32)), **self.kwargs)  # validate the arguments now, not at call time
 
@@ -566,7 +949,7 @@ def serialize(activation):
     if activation is None:
         return "linear"
     if isinstance(activation, str):
-        return _lookup_name(activation).__name__ if activation != "swish" else "swish"
+        return activation if activation in ALIASES else _lookup_name(activation).__name__
     if isinstance(activation, ActivationFunction):
         return {"class_name": activation.name, "config": dict(activation.kwargs)}
     for fn in ALL_OBJECTS.values():
