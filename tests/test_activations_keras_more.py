@@ -1,5 +1,6 @@
 """The Keras 3 activations added after the first set (celu, glu, hard_silu/hard_swish, hard_tanh, hard_shrink,
-soft_shrink, log_sigmoid, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold).
+soft_shrink, log_sigmoid, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold) and
+``ActivationFunction``'s validation of ``axis`` arguments.
 
 References: NumPy float64 formulas written here (always run), and Keras 3 on torch (values and gradients at the
 special points, every float dtype; skipped with a reason without it). Keras 3.15's sparsemax is wrong whenever two
@@ -189,11 +190,45 @@ def test_threshold_by_name_needs_its_two_arguments():
 
 
 @pytest.mark.parametrize("name, kwargs", [("celu", {"alpha": 0.5}), ("soft_shrink", {"threshold": 1.0}),
-                                          ("squareplus", {"b": 1}), ("sparsemax", {"axis": 0})])
+                                          ("squareplus", {"b": 1}), ("glu", {"axis": 0}),
+                                          ("sparsemax", {"axis": 0})])
 def test_configs_round_trip(name, kwargs):
     act = A.get({"class_name": name, "config": kwargs})
     x = tg.tensor([[0.3, -2.0], [1.5, 0.25]], dtype="float64")
     assert A.get(json.loads(json.dumps(A.serialize(act))))(x).tolist() == getattr(A, name)(x, **kwargs).tolist()
+
+
+# ------------------------------------------------------------------------------------------ the axis probe
+@pytest.mark.parametrize("name, axis", [("softmax", 1), ("softmax", -2), ("log_softmax", -2), ("softmax", 2),
+                                        ("log_softmax", (0, 2)), ("softmax", (-3, 1)), ("glu", 1), ("glu", -3),
+                                        ("sparsemax", 1), ("sparsemax", -2)])
+def test_activation_function_accepts_any_axis_of_the_tensors_it_will_see(name, axis):
+    # Softmax over the steps of a Conv1D output (batch, steps, channels) was refused: "axis 1 is out of range for
+    # a tensor with 1 dimensions" (the arguments were tried on a 1-D probe)
+    act = A.ActivationFunction(name, axis=axis)
+    from_config = A.get({"class_name": name, "config": {"axis": axis}})
+    x = tg.tensor(np.random.default_rng(5).standard_normal((2, 4, 6)), dtype="float64")
+    expected = getattr(A, name)(x, axis=axis).numpy()
+    np.testing.assert_array_equal(act(x).numpy(), expected)
+    np.testing.assert_array_equal(from_config(x).numpy(), expected)
+
+
+def test_a_conv1d_output_softmax_over_time():
+    layer = tg.layers.Conv1D(3, 2, activation=A.get({"class_name": "softmax", "config": {"axis": 1}}))
+    y = layer(tg.tensor(np.random.default_rng(6).standard_normal((2, 7, 4))))
+    np.testing.assert_allclose(y.numpy().sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, axis, error, words", [
+    ("softmax", "1", TypeError, "softmax: axis must be an integer"),
+    ("log_softmax", (1, 1), ValueError, "log_softmax: axis contains the same axis twice"),
+    ("softmax", 1.0, TypeError, "softmax: axis must be an integer"),
+    ("sparsemax", (0, 1), TypeError, "sparsemax: axis must be an integer"),
+    ("softmax", 100, ValueError, r"tensors have at most 64 dimensions. Received axis=100"),
+])
+def test_activation_function_still_refuses_bad_axes(name, axis, error, words):
+    with pytest.raises(error, match=words):
+        A.ActivationFunction(name, axis=axis)
 
 
 # ------------------------------------------------------------------------------------------ against Keras

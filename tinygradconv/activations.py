@@ -899,6 +899,27 @@ def _lookup_name(name):
     return _lookup.lookup(ALL_OBJECTS, name, "activation")
 
 
+_MAX_PROBE_RANK = 64  # NumPy's largest number of dimensions
+
+
+def _probe(name, axis):
+    """A float32 tensor of zeros on which ``ActivationFunction`` validates its arguments: rank 1, or as many
+    dimensions as the ``axis`` argument names (``axis=1``: rank 2; ``axis=(0, -3)``: rank 3), of length 2 along the
+    named axes (``glu`` splits them in halves) and 1 along the others. A rank-1 probe refused ``softmax`` over axis 1,
+    a normal choice for a ``Conv1D`` output ``(batch, steps, channels)`` (found by a tester)."""
+    from .validation import _is_integer
+
+    axes = [int(a) for a in (axis if isinstance(axis, (tuple, list)) else (axis,)) if _is_integer(a)]
+    rank = max([1] + [a + 1 if a >= 0 else -a for a in axes])
+    if rank > _MAX_PROBE_RANK:
+        raise ValueError(f"Invalid `axis` for activation {name!r}: tensors have at most {_MAX_PROBE_RANK} "
+                         f"dimensions. Received axis={axis!r}")
+    shape = [1] * rank
+    for a in axes:
+        shape[a] = 2
+    return Tensor(np.zeros(shape, dtype=np.float32))
+
+
 class ActivationFunction:
     """A registered activation with fixed keyword arguments, e.g. ``ActivationFunction("relu", max_value=6.0)``.
 
@@ -923,7 +944,7 @@ class ActivationFunction:
             raise TypeError(f"Activation {name!r} needs the arguments {missing} (it accepts {accepted}). Received "
                             f"{dict(kwargs)}")
         self.kwargs = dict(kwargs)
-        self.fn(Tensor(np.zeros(1, dtype=np.float32)), **self.kwargs)  # validate the arguments now, not at call time
+        self.fn(_probe(name, kwargs.get("axis")), **self.kwargs)  # validate the arguments now, not at call time
 
     def __call__(self, x):
         return self.fn(x, **self.kwargs)
