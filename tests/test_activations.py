@@ -308,3 +308,13 @@ def test_relu_gradient_at_nan_with_a_threshold_is_as_documented(kwargs, ours, ke
     t = torch.tensor([np.nan] * 20, dtype=torch.float64, requires_grad=True)
     keras.activations.relu(t, **kwargs).sum().backward()
     assert t.grad.tolist() == [keras_grad] * 20
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_elu_is_exact_near_zero(dtype):
+    """exp(x) - 1 lost the eighth digit at x = -1e-10 (found by a helper); elu uses expm1, as torch's elu.
+    Reference: NumPy's expm1 in float64, rounded to the dtype."""
+    x = np.array([-1e-10, -3e-8, -1e-5, -0.3, -20.0], dtype=dtype)
+    expected = (0.7 * np.expm1(x.astype(np.float64))).astype(dtype)
+    np.testing.assert_allclose(A.elu(tg.tensor(x, dtype=dtype), 0.7).numpy(), expected,
+                               rtol=2 * np.finfo(dtype).eps, atol=0)

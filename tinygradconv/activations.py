@@ -338,6 +338,8 @@ def leaky_relu(x, negative_slope=0.2):
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
 
+    Computed with an exact ``expm1``, as PyTorch's ``elu``, so values near 0 keep every digit.
+
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
     (the left branch); ``elu(-0.0) = -0.0``; ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with
     gradient NaN (PyTorch's vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
@@ -350,9 +352,9 @@ def elu(x, alpha=1.0):
     alpha = float(number(alpha, "alpha", finite=True))
     positive = x > 0.0  # False for NaN: NaN takes the exponential branch, whose value and gradient are NaN
     negative = ops.where(positive, 0.0, x)
-    # exp(x) - 1, except at the zeros, which it keeps with their sign as expm1 does: elu(-0.0) = -0.0 (Keras,
-    # PyTorch); the gradient there is the same, exp(0) = 1
-    return ops.where(positive, x, alpha * ops.where(negative == 0.0, negative, negative.exp() - 1.0))
+    # expm1, exact near 0 (exp(x) - 1 lost the 8th digit at x = -1e-10, where torch's elu is exact) and keeping the
+    # sign of zero: elu(-0.0) = -0.0 (Keras, PyTorch)
+    return ops.where(positive, x, alpha * Expm1.apply(negative))
 
 
 def selu(x):
