@@ -24,3 +24,21 @@ def keras_on_torch(reason):
     if keras.backend.backend() != "torch":
         pytest.skip(f"Keras runs on the {keras.backend.backend()!r} backend here; these references need torch")
     return keras
+
+
+def fixed_keras_sparsemax(x, axis):
+    """The sparsemax reference on torch tensors: Keras 3's torch sparsemax with the upstream fix of its threshold
+    (keras-team/keras#23469: the sum of the sorted logits over the support, where Keras 3.15 sums their running
+    sums) and a shift by the (detached) maximum, which changes only the rounding, and makes a slice holding a NaN
+    or ``+inf`` NaN. Differentiable by torch's autograd."""
+    import torch
+
+    z = x - x.amax(dim=axis, keepdim=True).detach() if x.numel() else x
+    ordered, _ = torch.sort(z, dim=axis, descending=True)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    rank = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype).view(shape)
+    support = ordered - (torch.cumsum(ordered, dim=axis) - 1) / rank > 0
+    k = support.sum(dim=axis, keepdim=True)
+    tau = (torch.where(support, ordered, 0.0).sum(dim=axis, keepdim=True) - 1) / k
+    return torch.clamp(z - tau, min=0.0)

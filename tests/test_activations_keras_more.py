@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import keras_on_torch
+from helpers import fixed_keras_sparsemax, keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import activations as A
@@ -339,22 +339,6 @@ def test_glu_float16_gradient_against_numpy():
     np.testing.assert_allclose(t.grad.numpy().astype(np.float64), exact, rtol=1e-3, atol=1e-4)
 
 
-def _fixed_keras_sparsemax(x, axis):
-    """Keras 3.15's torch sparsemax with the upstream fix (the sum of the sorted logits over the support, not of
-    their running sums) and a shift by the maximum (which changes nothing but the rounding)."""
-    import torch
-
-    z = x - x.amax(dim=axis, keepdim=True).detach()
-    ordered, _ = torch.sort(z, dim=axis, descending=True)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    rank = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype).view(shape)
-    support = ordered - (torch.cumsum(ordered, dim=axis) - 1) / rank > 0
-    k = support.sum(dim=axis, keepdim=True)
-    tau = (torch.where(support, ordered, 0.0).sum(dim=axis, keepdim=True) - 1) / k
-    return torch.clamp(z - tau, min=0.0)
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_sparsemax_matches_keras_where_keras_is_right_and_its_fix_everywhere(dtype):
     keras = keras_on_torch("Keras 3 is the reference of the activations")
@@ -371,7 +355,7 @@ def test_sparsemax_matches_keras_where_keras_is_right_and_its_fix_everywhere(dty
         w = rng.standard_normal(shape)
         y, g, ky, kg = _run_both(keras, "sparsemax", {"axis": axis}, x, dtype, w)
         tx = torch.tensor(x, requires_grad=True)
-        ty = _fixed_keras_sparsemax(tx, axis)
+        ty = fixed_keras_sparsemax(tx, axis)
         (ty * torch.tensor(w, dtype=tx.dtype)).sum().backward()
         atol = rtol * max(1.0, float(np.abs(x).max()))
         np.testing.assert_allclose(y, ty.detach().numpy(), rtol=rtol, atol=atol)

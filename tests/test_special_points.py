@@ -9,7 +9,7 @@ The conventions followed are listed in ``docs/special_points.md``.
 
 import numpy as np
 import pytest
-from helpers import keras_on_torch
+from helpers import fixed_keras_sparsemax, keras_on_torch
 
 import tinygradconv as tg
 import tinygradconv.activations  # registers erf
@@ -63,22 +63,6 @@ def _log_softmax(x, axis):
     return out.permute(*np.argsort([*kept, *axes]).tolist())
 
 
-def _sparsemax(x, axis):
-    """Keras 3's torch sparsemax with the upstream fix of its threshold (keras-team/keras#23469: the sum of the
-    sorted logits over the support, where Keras 3.15 sums their running sums) and a shift by the (detached)
-    maximum, which changes only the rounding, and whatever Keras returns for a slice holding a NaN or ``+inf``
-    (there the shift makes the slice NaN)."""
-    z = x - x.amax(dim=axis, keepdim=True).detach() if x.numel() else x
-    ordered, _ = torch.sort(z, dim=axis, descending=True)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    rank = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype).view(shape)
-    support = ordered - (torch.cumsum(ordered, dim=axis) - 1) / rank > 0
-    k = support.sum(dim=axis, keepdim=True)
-    tau = (torch.where(support, ordered, 0.0).sum(dim=axis, keepdim=True) - 1) / k
-    return torch.clamp(z - tau, min=0.0)
-
-
 def _pad(x, pad_width, value):
     flat = [n for pair in reversed(pad_width) for n in pair]
     return F.pad(x, flat, value=value)
@@ -96,7 +80,7 @@ TORCH = {
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
-    "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": _sparsemax,
+    "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     "binary_crossentropy":              # torch needs equal shapes: broadcast first
         lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),
