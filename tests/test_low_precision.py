@@ -198,7 +198,8 @@ def test_float16_activations_round_as_keras_on_torch(name, steps):
 
 # A float16 tensor and a Python number (found by a tester: `x / 1e5` was 0 and its gradient 0).
 F16_VALUES = np.array([1.0, 1000.0, 65504.0, -3.0, 0.1, 6e-5, 6e-8, 0.0, np.inf, -np.inf, np.nan], dtype=np.float16)
-NUMBERS = [1e5, 1e-8, 0.1, 3e-5, 70000, 2, 0.5, 1 / 3, 1e300, -1e-300, float("inf"), float("nan")]
+NUMBERS = [1e5, 1e-8, 0.1, 3e-5, 70000, 2, 0.5, 1 / 3, 1e300, -1e-300, float("inf"), float("nan"),
+           np.float32(1e5), np.float32(1e-8), np.float32(1e-5), np.float64(0.1)]    # NumPy scalars (found by a tester)
 ARITHMETIC = {"x + n": lambda x, n: x + n, "n + x": lambda x, n: n + x, "x - n": lambda x, n: x - n,
               "n - x": lambda x, n: n - x, "x * n": lambda x, n: x * n, "n * x": lambda x, n: n * x,
               "x / n": lambda x, n: x / n}
@@ -227,7 +228,7 @@ def test_a_number_divided_by_float16_is_the_exact_quotient_rounded(backend):
     """``n / x``: the float64 quotient and gradient ``-n / x**2`` rounded to float16, within one float16 step.
     (PyTorch computes ``reciprocal(x) * n``, a step off, and its gradient overflows: -inf at x = 1000, n = 1e5.)"""
     exact_x = F16_VALUES.astype(np.float64)
-    for number in NUMBERS[:8]:
+    for number in NUMBERS[:8] + NUMBERS[12:]:
         x = tg.tensor(F16_VALUES, backend=backend, requires_grad=True)
         y = number / x
         y.sum().backward()

@@ -491,6 +491,11 @@ def test_grad_can_only_be_set_to_a_tensor_like_the_tensor(make, error):
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 5.0])
     w.grad = None
     assert w.grad is None
+    with pytest.raises(ValueError, match="its own gradient"):     # as PyTorch
+        w.grad = w
+    w.grad = tg.tensor([1.0, 1.0])
+    del w.grad                                                     # as PyTorch: the gradient is forgotten
+    assert w.grad is None
 
 
 def test_torch_refuses_the_same_gradients():

@@ -329,6 +329,10 @@ class Tensor:
     def grad(self, value):
         self._grad = gradient_for(self, value)
 
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     @property
     def requires_grad(self) -> bool:
         """Whether ``backward`` computes a gradient for this tensor. Setting it checks the value as
@@ -404,8 +408,9 @@ class Tensor:
         ``1e-5 * x``, not 0, and its gradient ``1e-5``, not 0. PyTorch's ``add``, ``sub`` and ``pow`` round the
         number to float16 first (``x + 1e5`` is ``inf``), and so do ours (:meth:`_lift`).
         """
-        if isinstance(other, (float, int)) and dtype_name(self.dtype) == "float16" and not float16_holds(other):
-            return _ops.elementwise.in_float32_with_number(function, self, other, reflected)
+        if isinstance(other, (float, int, np.floating, np.integer)) and dtype_name(self.dtype) == "float16" and \
+                not float16_holds(other):           # NumPy scalars too (arr.std() is one), as PyTorch takes them
+            return _ops.elementwise.in_float32_with_number(function, self, float(other), reflected)
         other = self._lift(other)
         return function.apply(other, self) if reflected else function.apply(self, other)
 

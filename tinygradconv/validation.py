@@ -479,6 +479,8 @@ def gradient_for(tensor, value):
 
     if value is None:
         return None
+    if value is tensor:
+        raise ValueError("Invalid value for `grad`: a tensor cannot be its own gradient (as in PyTorch)")
     name = dtype_name(tensor.dtype)
     if not isinstance(value, Tensor):
         raise TypeError(f"Invalid value for `grad`: expected a Tensor or None. Received a {type(value).__name__}; "
