@@ -291,7 +291,7 @@ def test_learning_rate_assign_works_as_in_keras_code(backend):
     w = tg.Tensor([1.0], dtype="float64", backend=backend)
     opt.apply([np.array([1.0])], [w])                       # 1 - 0.5
     opt.learning_rate.assign(0.125)
-    assert opt.learning_rate == 0.125 and isinstance(opt.learning_rate, float)
+    assert opt.learning_rate == 0.125 and float(opt.learning_rate) == 0.125
     opt.apply([np.array([1.0])], [w])                       # 0.5 - 0.125
     assert w.item() == 0.375
     assert opt.learning_rate.numpy().shape == () and float(opt.learning_rate.numpy()) == 0.125
@@ -613,7 +613,7 @@ def test_a_gradient_of_the_wrong_shape_names_the_variable_in_one_sentence():
      TypeError, "dtype int64; optimizers update floating-point variables only"),
     # a callable rate of -1 climbed the gradient, one of NaN made the weights NaN; SGD(-1.0) is refused when made
     (lambda: optimizers.SGD(learning_rate=lambda: -1.0).apply([np.array([1.0])], [tg.tensor([1.0])]),
-     ValueError, "gave -1.0 at iteration 0; expected a number >= 0"),
+     ValueError, "gave -1.0 at iteration 0; expected a finite number >= 0"),
     (lambda: optimizers.Adam(learning_rate=lambda: float("nan")).apply([np.array([1.0])], [tg.tensor([1.0])]),
      ValueError, "gave nan"),
     # a bare gradient instead of pairs: Python's "not enough values to unpack"
@@ -682,3 +682,35 @@ def test_a_learning_rate_function_is_kept_by_config_save_and_clone(tmp_path):
     assert tg.models.clone_model(lambda_model).optimizer.learning_rate == 0.25     # shared, not rebuilt by name
     with pytest.raises(ValueError, match="lambda"):
         lambda_model.optimizer.get_config()
+
+
+def test_a_kept_learning_rate_is_live_as_keras_variable():
+    """Found by a tester: a callback keeps ``lr = optimizer.learning_rate`` and halves it each epoch with
+    ``lr.assign(lr * 0.5)``; Keras' variable is live, so the halvings compound (0.1 -> 0.0125 after three)."""
+    opt = optimizers.SGD(learning_rate=0.1)
+    rate = opt.learning_rate
+    for _ in range(3):
+        rate.assign(rate * 0.5)
+    assert float(rate) == float(opt.learning_rate) == 0.0125
+    assert rate == 0.0125 and rate < 0.1 and 2 * rate == 0.025 and f"{rate:.4f}" == "0.0125" and repr(rate) == "0.0125"
+    assert float(np.asarray(rate)) == 0.0125
+    scheduled = optimizers.SGD(learning_rate=schedules.ExponentialDecay(1.0, 1, 0.5))
+    before = scheduled.learning_rate                       # a schedule's rate when read, as Keras' tensor
+    scheduled.apply([np.array([1.0])], [tg.tensor([1.0])])
+    assert before == 1.0 and scheduled.learning_rate == 0.5
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.SGD(float("inf")),
+                                  lambda: optimizers.SGD(0.1).learning_rate.assign(float("inf")),
+                                  lambda: schedules.PolynomialDecay(0.1, 10, end_learning_rate=float("inf")),
+                                  lambda: schedules.ExponentialDecay(float("inf"), 10, 0.5)])
+def test_infinite_learning_rates_are_refused(make):
+    """Found by a tester: an infinite rate made the weights NaN (0 * inf) without a word."""
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        make()
+
+
+@pytest.mark.parametrize("rate", [float("inf"), np.array([0.1, 0.2]), "0.1"], ids=["inf", "array", "string"])
+def test_a_function_giving_a_bad_rate_is_named(rate):
+    with pytest.raises(ValueError, match="Invalid learning rate: the `learning_rate` .* gave"):
+        optimizers.SGD(learning_rate=lambda: rate).apply([np.array([1.0])], [tg.tensor([1.0])])

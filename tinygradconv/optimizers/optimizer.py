@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import numbers
 import warnings
 
@@ -44,37 +45,45 @@ _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency"
                "gradient_accumulation_steps": None}
 
 
-class LearningRate(float):
-    """What ``optimizer.learning_rate`` returns: the learning rate of the next update, a plain ``float`` in every
-    computation, with the methods of the variable Keras 3 returns there (``keras.Variable``), so that Keras code
-    such as ``model.optimizer.learning_rate.assign(1e-5)`` works unchanged: ``assign``, ``assign_add``,
-    ``assign_sub``, ``numpy``, ``value`` and ``dtype``. A copy or a pickle of it is a plain float (of the value).
+class LearningRate:
+    """What ``optimizer.learning_rate`` returns: a live view of the optimizer's learning rate (the rate of its next
+    update), as the variable Keras 3 returns there (``keras.Variable``), so that Keras code works unchanged:
+    ``model.optimizer.learning_rate.assign(1e-5)``, and a callback that keeps ``lr = optimizer.learning_rate`` and
+    calls ``lr.assign(lr * 0.5)`` every epoch (each call halves the current rate). For an optimizer that follows a
+    schedule or a function, it is the rate when it was read, as in Keras. It reads as its current value in
+    arithmetic, comparisons, ``float()``, NumPy and printing; ``assign``, ``assign_add``, ``assign_sub``,
+    ``numpy``, ``value`` and ``dtype`` are Keras' methods. A copy or a pickle of it is a plain float (of the value).
 
     >>> from tinygradconv.optimizers import SGD
     >>> opt = SGD(learning_rate=0.1)
-    >>> opt.learning_rate.assign(0.01)
-    >>> opt.learning_rate, opt.learning_rate * 2
-    (0.01, 0.02)
+    >>> rate = opt.learning_rate
+    >>> rate.assign(rate * 0.5)
+    >>> rate.assign(rate * 0.5)
+    >>> rate, opt.learning_rate * 2
+    (0.025, 0.05)
     """
 
-    def __new__(cls, value, optimizer):
-        rate = super().__new__(cls, value)
-        rate._optimizer = optimizer
-        return rate
+    __slots__ = ("_optimizer", "_snapshot")
+
+    def __init__(self, optimizer, snapshot=None):
+        self._optimizer = optimizer
+        self._snapshot = snapshot      # a schedule's or function's rate when read (Keras returns that value too)
+
+    def __float__(self):
+        return self._optimizer._current_rate() if self._snapshot is None else self._snapshot
 
     def assign(self, value):
         """Set the optimizer's learning rate to ``value`` (a number, or a 0-d NumPy array or tensor), as
-        ``optimizer.learning_rate = value`` does (the same checks: a ``ValueError`` for a negative rate, a
-        ``TypeError`` when the optimizer follows a schedule). This float keeps its value; read
-        ``optimizer.learning_rate`` again for the new one."""
+        ``optimizer.learning_rate = value`` does (the same checks: a ``ValueError`` for a negative or infinite rate,
+        a ``TypeError`` when the optimizer follows a schedule)."""
         self._optimizer.learning_rate = value
 
     def assign_add(self, delta):
-        """Set the optimizer's learning rate to this value plus ``delta``."""
+        """Set the optimizer's learning rate to its value plus ``delta``."""
         self.assign(float(self) + _scalar(delta, "delta"))
 
     def assign_sub(self, delta):
-        """Set the optimizer's learning rate to this value minus ``delta``."""
+        """Set the optimizer's learning rate to its value minus ``delta``."""
         self.assign(float(self) - _scalar(delta, "delta"))
 
     def numpy(self):
@@ -91,8 +100,53 @@ class LearningRate(float):
         """``"float64"``: the rate is kept as a Python float (Keras keeps it in a float32 variable)."""
         return "float64"
 
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(float(self), dtype=dtype)
+
     def __reduce__(self):           # copy, deepcopy and pickle give the value, without the optimizer
         return float, (float(self),)
+
+    def __repr__(self):
+        return repr(float(self))
+
+    def __format__(self, spec):
+        return format(float(self), spec)
+
+    def __bool__(self):
+        return bool(float(self))
+
+    def __hash__(self):
+        return hash(float(self))
+
+    def __round__(self, digits=None):
+        return round(float(self), digits)
+
+    def __neg__(self):
+        return -float(self)
+
+    def __abs__(self):
+        return abs(float(self))
+
+
+def _read_as_value(name):
+    """The operator ``name`` of :class:`LearningRate`: that of its current value (``rate * 0.5``, ``rate < 1e-3``)."""
+    operation = getattr(float, name)
+
+    def method(self, other):
+        if isinstance(other, LearningRate):
+            other = float(other)
+        return operation(float(self), other)
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__eq__", "__ne__",
+              "__lt__", "__le__", "__gt__", "__ge__"):
+    setattr(LearningRate, _name, _read_as_value(_name))
+del _name
+numbers.Real.register(LearningRate)      # a number for `isinstance(rate, numbers.Real)` checks
 
 
 def _scalar(value, name):
@@ -165,18 +219,34 @@ class Optimizer:
         if isinstance(learning_rate, _schedules.LearningRateSchedule) or callable(learning_rate):
             return learning_rate
         rate = _scalar(learning_rate, "learning_rate")          # Keras also takes a 0-d array or tensor
-        return float(number(rate, "learning_rate", low=0))
+        return float(number(rate, "learning_rate", low=0, finite=True))
 
     @property
     def learning_rate(self) -> LearningRate:
-        """The learning rate of the next update (a schedule is evaluated at ``iterations``), as a float that also
-        has Keras' ``assign``: ``optimizer.learning_rate.assign(1e-4)`` is ``optimizer.learning_rate = 1e-4``."""
+        """The learning rate of the next update (a schedule is evaluated at ``iterations``), as a live
+        :class:`LearningRate` with Keras' ``assign``: ``optimizer.learning_rate.assign(1e-4)`` is
+        ``optimizer.learning_rate = 1e-4``."""
+        return LearningRate(self, self._current_rate() if callable(self._learning_rate) else None)
+
+    def _current_rate(self) -> float:
+        """The learning rate of the next update, a float; a schedule or function that gives a negative, infinite,
+        NaN or non-number rate raises a ``ValueError`` naming it (it would climb the gradient, or make every
+        weight NaN)."""
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
             lr = lr(self.iterations)
         elif callable(lr):
             lr = lr()
-        return LearningRate(lr, self)
+        else:
+            return lr
+        try:
+            rate = _scalar(lr, "learning_rate")
+        except (TypeError, ValueError):        # not a number, or NaN
+            rate = None
+        if rate is None or not 0 <= rate < math.inf:
+            raise ValueError(f"Invalid learning rate: the `learning_rate` {self._learning_rate!r} gave {lr!r} at "
+                             f"iteration {self.iterations}; expected a finite number >= 0")
+        return rate
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -290,7 +360,7 @@ class Optimizer:
         xp = updated[0].backend.xp
         with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
             arrays = self._clip([g for g, _ in pairs], xp)
-            lr = self._checked_rate()
+            lr = self._current_rate()
             if self.weight_decay:
                 for v in updated:
                     if self._use_weight_decay(v):
@@ -304,15 +374,6 @@ class Optimizer:
                 if v.constraint is not None:
                     v.data = _as_array(v.constraint(v), v)
         return self.iterations
-
-    def _checked_rate(self) -> float:
-        """The learning rate of this update, refused when a schedule or callable made it negative or NaN (which
-        would climb the gradient, or make every weight NaN); a number given is checked when it is set."""
-        lr = float(self.learning_rate)
-        if not lr >= 0:
-            raise ValueError(f"Invalid learning rate: the `learning_rate` {self._learning_rate!r} gave {lr} at "
-                             f"iteration {self.iterations}; expected a number >= 0")
-        return lr
 
     def apply_gradients(self, grads_and_vars):
         """Keras' spelling: ``apply_gradients(zip(grads, variables))``."""

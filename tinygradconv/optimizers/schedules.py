@@ -58,7 +58,7 @@ class _StepDecay(LearningRateSchedule):
     ``p = step / decay_steps`` (floored with ``staircase``)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
-        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0, finite=True)
         self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
         self.decay_rate = number(decay_rate, "decay_rate", low=0)
         self.staircase = flag(staircase, "staircase", type(self).__name__)
@@ -175,7 +175,7 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
-        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0, finite=True)
         self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
         self.alpha = number(alpha, "alpha", low=0)
         self.name = name
@@ -256,9 +256,9 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
                  name="PolynomialDecay"):
-        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0, finite=True)
         self.decay_steps = number(decay_steps, "decay_steps", low=0, low_open=True)
-        self.end_learning_rate = number(end_learning_rate, "end_learning_rate", low=0)
+        self.end_learning_rate = number(end_learning_rate, "end_learning_rate", low=0, finite=True)
         self.power = number(power, "power", low=0, finite=True)
         self.cycle = flag(cycle, "cycle", "PolynomialDecay")
         self.name = name
@@ -317,7 +317,7 @@ class CosineDecayRestarts(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
-        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0)
+        self.initial_learning_rate = number(initial_learning_rate, "initial_learning_rate", low=0, finite=True)
         self.first_decay_steps = number(first_decay_steps, "first_decay_steps", low=0, low_open=True)
         self.t_mul = number(t_mul, "t_mul", low=0, low_open=True, finite=True)
         self.m_mul = number(m_mul, "m_mul", low=0, finite=True)
