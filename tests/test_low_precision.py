@@ -249,3 +249,24 @@ def test_float16_mean_gradient_of_more_than_65504_elements(backend):
     x = tg.tensor(np.ones((2, 70000), dtype=np.float16), backend=backend, requires_grad=True)
     x.mean(axis=1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 70000), 1 / 70000, dtype=np.float16))
+
+
+def test_float16_thresholds_are_compared_in_float32_as_torch():
+    """Found by a tester: 0.3 in float16 is 0.30005, above the threshold 0.3; compared in float16 (0.3 rounded to
+    0.30005) `threshold` gave the default value and `soft_shrink` 0. By hand: the float32 comparison and values."""
+    x = np.full(4, 0.3, np.float16)                 # 0.30004883
+    above = float(np.float32(x[0]))
+    t = tg.tensor(x, requires_grad=True)
+    y = activations.threshold(t, threshold=0.3, default_value=-5.0)
+    y.sum().backward()
+    assert y.numpy().tolist() == [np.float16(above)] * 4 and t.grad.numpy().tolist() == [1.0] * 4
+    shrunk = activations.soft_shrink(tg.tensor(x), threshold=0.3).numpy()
+    assert shrunk.dtype == np.float16 and shrunk.tolist() == [np.float16(above - 0.3)] * 4
+
+
+def test_float16_squareplus_gradient_is_the_float32_one_rounded():
+    """Found by a tester: at x = -20 the float16 gradient was 0.002075, the exact one 0.0024814."""
+    x = tg.tensor(np.array([-20.0, -1.0, 0.0, 3.0], np.float16), requires_grad=True)
+    activations.squareplus(x).sum().backward()
+    exact = 0.5 * (1 + np.array([-20.0, -1.0, 0.0, 3.0]) / np.sqrt(np.array([-20.0, -1.0, 0.0, 3.0]) ** 2 + 4))
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), exact, rtol=2e-3)

@@ -686,6 +686,7 @@ def hard_shrink(x, threshold=0.5):
     return ops.where(x.abs() > threshold, x, zero)
 
 
+@_float32_inside
 def soft_shrink(x, threshold=0.5):
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between.
 
@@ -810,6 +811,7 @@ def sparsemax(x, axis=-1):
     return nn.sparsemax(_floating(x), axis=axis)
 
 
+@_float32_inside
 def squareplus(x, b=4):
     """``(x + sqrt(x^2 + b)) / 2``, a smooth ReLU (``b`` sets the smoothness).
 
@@ -854,6 +856,7 @@ def tanh_shrink(x):
     return x - x.tanh()
 
 
+@_float32_inside
 def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value`` (both arguments required, as Keras 3).
 
