@@ -30,8 +30,7 @@ exponential     :math:`e^x`
 mish            :math:`x \tanh(\mathrm{softplus}(x))`
 celu            :math:`x` for :math:`x > 0`, else :math:`\alpha\,(e^{x/\alpha} - 1)` (``alpha=1``)
 glu             :math:`a\,\sigma(b)`, ``x`` split in halves ``a, b`` along ``axis`` (default -1)
-hard_silu,      :math:`x\,\mathrm{relu6}(x + 3) / 6`
-hard_swish
+hard_silu       :math:`x\,\mathrm{relu6}(x + 3) / 6` (also named ``hard_swish``)
 hard_tanh       :math:`\min(\max(x, -1), 1)`
 hard_shrink     :math:`x` where :math:`|x| >` ``threshold`` (default 0.5), else 0
 soft_shrink     :math:`x \mp` ``threshold`` beyond :math:`\pm` ``threshold`` (default 0.5), else 0
