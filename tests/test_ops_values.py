@@ -519,3 +519,27 @@ def test_float_results_of_integer_tensors_are_numpys_on_every_backend(name, back
         expected = getattr(np, name)(data.astype(np.float64))
     assert dtype_name(result.dtype) == "float64"
     np.testing.assert_allclose(result.numpy(), expected, rtol=1e-15)
+
+
+BINARY = {"mul": lambda a, b: a * b, "rmul": lambda a, b: b * a, "add": lambda a, b: a + b,
+          "sub": lambda a, b: b - a, "div": lambda a, b: a / b, "rdiv": lambda a, b: b / a,
+          "maximum": lambda a, b: ops.maximum(a, b), "minimum": lambda a, b: ops.minimum(a, b),
+          "matmul": lambda a, b: a @ b, "pow": lambda a, b: b ** a}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("integer, floating", [("int64", "float32"), ("int8", "float32"), ("int32", "float64")])
+def test_an_integer_and_a_float_tensor_promote_as_numpy_on_every_backend(name, integer, floating, backend):
+    """Found by a tester: array_api_strict refused ``int64 * float32`` ("cannot be type promoted together"); the
+    reference is NumPy's own operator on the same arrays (dtype and values), and the float operand's gradient
+    keeps its dtype."""
+    formula = BINARY[name]
+    ints, floats = np.array([1, 2, 3], dtype=integer), np.array([0.5, 0.25, 2.0], dtype=floating)
+    expected = {"maximum": np.maximum, "minimum": np.minimum}.get(name, formula)(ints, floats)
+    a = tg.tensor(ints, dtype=integer, backend=backend)
+    b = tg.tensor(floats, dtype=floating, backend=backend, requires_grad=True)
+    result = formula(a, b)
+    assert dtype_name(result.dtype) == str(expected.dtype)
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
+    result.sum().backward()
+    assert dtype_name(b.grad.dtype) == floating

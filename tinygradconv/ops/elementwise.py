@@ -54,6 +54,20 @@ def float_dtype_of(xp, name):
     return target if hasattr(xp, target) else "float32"
 
 
+def promoted(xp, a, b):
+    """``a`` and ``b``, cast to NumPy's result type when one is floating and the other an integer array (``int64 *
+    float32`` is float64, as NumPy computes it): array-api-strict refuses such mixed kinds, NumPy and CuPy promote
+    them this way themselves, so every backend gives the same result. Others are returned as they are."""
+    if a.dtype == b.dtype:
+        return a, b
+    floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
+    if floating_a == floating_b or a.dtype == xp.bool or b.dtype == xp.bool:
+        return a, b
+    name = np.result_type(dtype_name(a.dtype), dtype_name(b.dtype)).name
+    target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
+    return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)
+
+
 def broadcast_error(name, *arrays):
     """The ``ValueError`` for operands whose shapes do not broadcast, naming every shape."""
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
@@ -167,6 +181,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.shapes = (a.shape, b.shape)
         try:
             return a + b
@@ -185,6 +200,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.shapes = (a.shape, b.shape)
         try:
             return a - b
@@ -205,6 +221,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
             return a * b
@@ -231,6 +248,7 @@ class Div(Function):
         xp = ctx.xp
         if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
             a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)   # integers: NumPy's true division
+        a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
         try:
             return a / b
@@ -273,6 +291,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
+        a, b = promoted(xp, a, b)
         if "int" in str(b.dtype) and "int" in str(a.dtype) and bool(xp.any(b < 0)):
             raise ValueError("pow: integers to negative integer powers are not allowed (the result is not an "
                              "integer); cast the base to a float first, e.g. t.astype('float32') ** -1")
@@ -334,6 +353,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
             return _signed_zero_ties(ctx.xp, a, b, ctx.xp.maximum(a, b), larger=True)
@@ -356,6 +376,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
             return _signed_zero_ties(ctx.xp, a, b, ctx.xp.minimum(a, b), larger=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
-from .elementwise import unbroadcast
+from .elementwise import promoted, unbroadcast
 
 
 def _matmul_samples(rng):
@@ -57,6 +57,7 @@ class MatMul(Function):
         if inner_a != inner_b:
             raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned "
                              f"({inner_a} != {inner_b})")
+        a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
             return a @ b  # the operator: the same Array API function, without array_api_compat's wrapper
