@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from ..tensor import Tensor
+from ..tensor import Tensor, _number_fits
 from ..validation import axis_index, integer
 from .elementwise import special_values
 
@@ -444,16 +444,6 @@ def stack(tensors, axis=0):
     return Stack.apply(*_same_backend(tensors, "stack"), axis=axis)  # shapes and axis checked by the op
 
 
-def _holds(name, value) -> bool:
-    """Whether a non-floating dtype ``name`` holds the number ``value`` unchanged (``0`` and ``1`` for bool)."""
-    if not float(value).is_integer():
-        return False
-    if name == "bool":
-        return value in (0, 1)
-    info = np.iinfo(name)
-    return info.min <= value <= info.max
-
-
 def pad(x, pad_width, value=0.0):
     """Pad with a constant. ``pad_width`` is ``((before, after), ...)`` per axis, or one pair for every axis."""
     x = _tensor(x)
@@ -463,7 +453,11 @@ def pad(x, pad_width, value=0.0):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
     name = dtype_name(x.dtype)
-    if not name.startswith("float") and not _holds(name, value):
-        raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
-                        "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
+    if not name.startswith("float"):
+        whole = int(value) if float(value).is_integer() else value      # 0.0, the default, is 0 for integers
+        if name == "bool" and whole in (0, 1):
+            whole = bool(whole)                                         # ... and False for bools
+        if not _number_fits(whole, name):           # the check `int_tensor + 0.5` and `clip` make
+            raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
+                            "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim), value=float(value))
