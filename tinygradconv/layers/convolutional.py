@@ -23,7 +23,7 @@ from .. import activations, config, constraints, initializers, regularizers
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
 from ..validation import flag, integer, standardize_padding, standardize_tuple
-from .core import serialize
+from .core import check_shape, serialize
 from .layer import Layer
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose"]
@@ -104,9 +104,7 @@ class _BaseConv1D(Layer):
 
     def _check_input_shape(self, shape):
         """Rank 3, and (once built) the channel count the kernel was built for: else a Keras-like ValueError."""
-        if not isinstance(shape, (tuple, list)):
-            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}): an input shape is a tuple of dimensions, "
-                            f"e.g. (None, 10, 3). Received {shape!r}")
+        check_shape(self, shape, "(None, 10, 3)")
         shape = tuple(shape)
         if len(shape) != 3:  # Keras' input spec says min_ndim=3; a rank-4 input fails later there, differently
             expected = "min_ndim=3" if len(shape) < 3 else "ndim=3"

@@ -47,12 +47,18 @@ def serialize(obj, kind="function"):
     return _lookup.function_name(obj, kind)
 
 
-def check_rank(layer, shape, rank, exact=True):
-    """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact), and
-    a ``TypeError`` when it is not a shape (``build(3)`` instead of ``build((None, 3))``)."""
+def check_shape(layer, shape, example="(None, 3)"):
+    """Raise a ``TypeError`` when an input shape is not a tuple or list (``build(3)`` instead of
+    ``build((None, 3))``); ``example`` shows one for the layer."""
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}): an input shape is a tuple of dimensions, "
-                        f"e.g. (None, 3). Received {shape!r}")
+                        f"e.g. {example}. Received {shape!r}")
+
+
+def check_rank(layer, shape, rank, exact=True):
+    """Raise a ``ValueError`` when an input shape does not have ``rank`` axes (at least ``rank`` if not exact), and
+    a ``TypeError`` when it is not a shape (:func:`check_shape`)."""
+    check_shape(layer, shape)
     ndim = len(shape)
     if (exact and ndim != rank) or (not exact and ndim < rank):
         what = f"ndim={rank}" if exact else f"min_ndim={rank}"  # Keras 3's input-spec words
