@@ -100,13 +100,8 @@ def _to_keras_config(config):
         if key == "dtype" and isinstance(value, str):
             value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
                      "registered_name": None}
-        elif kind and isinstance(value, dict) and "class_name" in value:
-            name = value["class_name"]          # a registered class of the user's own: "package>ClassName"
-            ours = builtin(kind, name) is not None      # else a class of the user's own, written as Keras does
-            value = {"module": _OBJECT_MODULES[kind] if ours else None, "class_name": name.split(">")[-1],
-                     "config": value.get("config", {}), "registered_name": None if ours else name}
-        elif key == "activation" and isinstance(value, dict) and "class_name" in value:
-            value = _keras_activation_object(value)
+        elif (kind or key == "activation") and isinstance(value, dict) and "class_name" in value:
+            value = _keras_object(kind or "activation", value)
         elif (kind and isinstance(value, str)) or (key == "activation" and isinstance(value, str)
                                                    and value not in activations.ALL_OBJECTS):
             value = _keras_function(value)    # a function of the user's own, by its name
@@ -120,18 +115,23 @@ def _to_keras_config(config):
     return out
 
 
-def _keras_activation_object(config):
-    """Keras 3's description of an activation object of your own with a config (written as Keras writes a
-    registered class). One of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has
-    none: Keras' activations are plain functions, so its file could not be loaded by Keras (found by a tester)."""
+def _keras_object(kind, config):
+    """Keras 3's description of an object with a config (``{"class_name": ..., "config": ...}``), of ``kind``
+    ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
+    class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
+    An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
+    activations are plain functions, so its file could not be loaded by Keras (found by a tester)."""
     name = config["class_name"]
-    if name in activations.ALL_OBJECTS:
+    if builtin(kind, name) is None:
+        return {"module": None, "class_name": name.split(">")[-1], "config": config.get("config", {}),
+                "registered_name": name}
+    if kind == "activation":
         raise ValueError(f"Cannot write the activation {name!r} with arguments {config.get('config')} for Keras 3: "
                          "Keras' activations are plain functions, without a config, so Keras could not load the "
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
-    return {"module": None, "class_name": name.split(">")[-1], "config": config.get("config", {}),
-            "registered_name": name}
+    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": config.get("config", {}),
+            "registered_name": None}
 
 
 def _keras_function(name):
