@@ -126,11 +126,11 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
-def _batch_size(batch_size, n, steps, name="batch_size"):
+def _batch_size(batch_size, n, steps):
     """``batch_size`` checked, or Keras 3's default for ``n`` samples: enough samples per batch for ``steps`` batches
     to cover them all when ``steps`` is given, else 32."""
     if batch_size is not None:
-        return _check_int(batch_size, name, 1)
+        return _check_int(batch_size, "batch_size", 1)
     return max(1, math.ceil(n / steps)) if steps else 32
 
 
