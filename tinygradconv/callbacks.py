@@ -379,6 +379,20 @@ def _improves(value, reference, mode, min_delta):
     return value - min_delta > reference
 
 
+def _check_monitor(monitor):
+    if not isinstance(monitor, str):
+        raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+    return monitor
+
+
+def _one_value(current, monitor, who):
+    """The monitored value as a float; a metric with one value per threshold (an array) raises a ``ValueError``."""
+    if np.size(current) != 1:
+        raise ValueError(f"{who}: monitor={monitor!r} has one value per threshold ({current}); monitor a metric "
+                         "with one value, e.g. Precision(thresholds=0.5)")
+    return float(current)
+
+
 def _check_mode(mode):
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Invalid value for argument `mode`. Expected 'auto', 'min' or 'max'. Received mode={mode!r}")
@@ -414,8 +428,7 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
         super().__init__()
-        if not isinstance(monitor, str):
-            raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+        _check_monitor(monitor)
         number(min_delta, "min_delta")
         integer(patience, "patience", minimum=0, type_error=ValueError)
         integer(start_from_epoch, "start_from_epoch", minimum=0, type_error=ValueError)
@@ -454,10 +467,7 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
-        if np.size(current) != 1:
-            raise ValueError(f"EarlyStopping: monitor={self.monitor!r} has one value per threshold ({current}); "
-                             "monitor a metric with one value, e.g. Precision(thresholds=0.5)")
-        current = float(current)
+        current = _one_value(current, self.monitor, "EarlyStopping")
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # until something improves, the current weights are best
             self.best_epoch = epoch
@@ -585,8 +595,7 @@ class ModelCheckpoint(Callback):
                 self._write(path)
                 return
             current = float(current)
-            better = (self.best is None or (current < self.best if self._mode == "min" else current > self.best))
-            if not better:
+            if not _improves(current, self.best, self._mode, 0.0):
                 if self.verbose > 0:
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}", file=sys.stdout)
                 return
@@ -642,8 +651,7 @@ class ReduceLROnPlateau(Callback):
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0):
         super().__init__()
-        if not isinstance(monitor, str):
-            raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+        _check_monitor(monitor)
         if number(factor, "factor", low=0) >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         self.monitor = monitor
@@ -680,20 +688,18 @@ class ReduceLROnPlateau(Callback):
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
                           f"available. Available metrics are: {', '.join(logs)}.", stacklevel=2)
             return
-        if np.size(current) != 1:
-            raise ValueError(f"ReduceLROnPlateau: monitor={self.monitor!r} has one value per threshold ({current}); "
-                             "monitor a metric with one value, e.g. Precision(thresholds=0.5)")
+        current = _one_value(current, self.monitor, "ReduceLROnPlateau")
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if _improves(float(current), self.best, self._mode, self.min_delta):
-            self.best = float(current)
+        if _improves(current, self.best, self._mode, self.min_delta):
+            self.best = current
             self.wait = 0
             return
         if self.in_cooldown():
             return
         self.wait += 1
-        rate = float(optimizer.learning_rate)
+        rate = logs["learning_rate"]
         if self.wait >= self.patience and rate > np.float32(self.min_lr):    # Keras compares with a float32 min_lr
             new_rate = max(rate * self.factor, self.min_lr)
             optimizer.learning_rate = new_rate
