@@ -46,6 +46,14 @@ def float_input(xp, a):
     return a if name.startswith("float") else xp.astype(a, getattr(xp, float_dtype_of(xp, name)))
 
 
+def _refuse_bools(xp, a, op):
+    """A ``TypeError`` for a bool array given to ``op``, which PyTorch does not define for bools (``relu``,
+    ``abs``)."""
+    if a.dtype == xp.bool:
+        raise TypeError(f"{op} of a bool tensor is not defined (as in PyTorch): cast it first, "
+                        "e.g. t.astype('float32')")
+
+
 def float_dtype_of(xp, name):
     """The name of the float dtype :func:`float_input` converts dtype ``name`` to (a backend without float16,
     array-api-strict, takes float32 instead)."""
@@ -547,9 +555,7 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, a):
-        if a.dtype == ctx.xp.bool:
-            raise TypeError("abs of a bool tensor is not defined (as in PyTorch): cast it first, "
-                            "e.g. t.astype('float32')")
+        _refuse_bools(ctx.xp, a, "abs")
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
@@ -630,9 +636,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
-        if a.dtype == xp.bool:
-            raise TypeError("relu of a bool tensor is not defined (as in PyTorch): cast it first, "
-                            "e.g. t.astype('float32')")
+        _refuse_bools(xp, a, "relu")
         ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
         zero = 0.0 if xp.isdtype(a.dtype, "real floating") else 0   # an integer tensor stays integer, as in PyTorch
         return xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
