@@ -536,12 +536,6 @@ def mish(x):
     return x * softplus(x).tanh()
 
 
-def _threshold_argument(value, name, fn):
-    """A shrink threshold: a finite real number, ``>= 0`` for ``soft_shrink`` (PyTorch refuses a negative one)."""
-    low = 0 if fn == "soft_shrink" else None
-    return float(number(value, name, low=low, finite=True))
-
-
 @_float32_inside
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * expm1(x / alpha)`` otherwise.
@@ -680,7 +674,7 @@ def hard_shrink(x, threshold=0.5):
     [-1.0, 0.0, 0.0, 0.699999988079071]
     """
     x = _floating(x)
-    threshold = _threshold_argument(threshold, "threshold", "hard_shrink")
+    threshold = float(number(threshold, "threshold", finite=True))
     zero = (x - x).detach()  # 0.0, and NaN at NaN (which is not > threshold), without a gradient
     return ops.where(x.abs() > threshold, x, zero)
 
@@ -708,7 +702,7 @@ def soft_shrink(x, threshold=0.5):
     [-1.0, 0.0, 0.0, 1.5]
     """
     x = _floating(x)
-    threshold = _threshold_argument(threshold, "threshold", "soft_shrink")
+    threshold = float(number(threshold, "threshold", low=0, finite=True))      # >= 0, as PyTorch
     zero = (x - x).detach()  # 0.0, and NaN at NaN, without a gradient
     return ops.where(x.abs() > threshold, x - x.detach().clip(-threshold, threshold), zero)
 
