@@ -202,7 +202,7 @@ NUMBERS = [1e5, 1e-8, 0.1, 3e-5, 70000, 2, 0.5, 1 / 3, 1e300, -1e-300, float("in
            np.float32(1e5), np.float32(1e-8), np.float32(1e-5), np.float64(0.1)]    # NumPy scalars (found by a tester)
 ARITHMETIC = {"x + n": lambda x, n: x + n, "n + x": lambda x, n: n + x, "x - n": lambda x, n: x - n,
               "n - x": lambda x, n: n - x, "x * n": lambda x, n: x * n, "n * x": lambda x, n: n * x,
-              "x / n": lambda x, n: x / n}
+              "x / n": lambda x, n: x / n, "n / x": lambda x, n: n / x}
 
 
 @pytest.mark.parametrize("expression", sorted(ARITHMETIC))
@@ -224,23 +224,31 @@ def test_float16_with_a_number_rounds_as_torch(expression, backend):
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy(), err_msg=f"gradient of {expression}, n={number}")
 
 
-def test_a_number_divided_by_float16_is_the_exact_quotient_rounded(backend):
-    """``n / x``: the float64 quotient and gradient ``-n / x**2`` rounded to float16, within one float16 step.
-    (PyTorch computes ``reciprocal(x) * n``, a step off, and its gradient overflows: -inf at x = 1000, n = 1e5.)"""
-    exact_x = F16_VALUES.astype(np.float64)
-    for number in NUMBERS[:8] + NUMBERS[12:]:
-        x = tg.tensor(F16_VALUES, backend=backend, requires_grad=True)
-        y = number / x
-        y.sum().backward()
+# Powers of float16 tensors and numbers (found by a tester: the gradient of x ** 3 at 0.01 was inf for an incoming
+# 25000, as `grad * 3` overflowed first; that of x ** 1e-8 was 0, the exponent rounded to 0; 1.1 ** x was off by
+# several float16 steps, its base rounded before the logarithm).
+EXPONENTS = [0, 1, 0.5, -0.5, -1, 2, 3, -2, 2.2, 1.2, 1e-8, 100, -1.5, 0.3, np.float32(2.5), True]
+BASES = [1.1, 2.0, 0.5, 10.0, 1e39, 0.0, 1.0, -2.0, np.float64(3.0)]
+
+
+@pytest.mark.parametrize("side", ["x ** n", "n ** x"])
+def test_float16_powers_with_a_number_as_torch(side, backend):
+    """``x ** n`` and ``n ** x``: PyTorch's number paths (the exponent rounded to float16 for the value, the number
+    itself in the gradient, products with it in float32), values and gradients bit for bit, for an incoming
+    gradient of 1 and of 25000."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of float16 powers with numbers")
+    values = np.concatenate([F16_VALUES, np.array([0.01, 0.9, -0.0, 2.5, 1e-5, 100.0], np.float16)])
+    weights = np.where(np.arange(values.size) % 2 == 0, 1.0, 25000.0).astype(np.float16)
+    for number in (EXPONENTS if side == "x ** n" else BASES):
+        x = tg.tensor(values, backend=backend, requires_grad=True)
+        t = torch.tensor(values, requires_grad=True)
         with np.errstate(all="ignore"):
-            value, gradient = number / exact_x, -number / exact_x ** 2
-        for ours, exact in ((y.numpy(), value), (x.grad.numpy(), gradient)):
-            assert ours.dtype == np.float16
-            rounded = exact.astype(np.float16)
-            np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(rounded), err_msg=f"n={number}")
-            finite = np.isfinite(rounded)
-            steps = np.abs(ours[finite].astype(np.float64) - rounded[finite]) / np.spacing(np.abs(rounded[finite]))
-            assert steps.max(initial=0) <= 1, f"n={number}: {ours} vs {rounded}"
+            ours, theirs = (x ** number, t ** number) if side == "x ** n" else (number ** x, number ** t)
+        (ours * tg.tensor(weights, backend=backend)).sum().backward()
+        (theirs * torch.tensor(weights)).sum().backward()
+        assert str(ours.dtype) == "float16" and str(x.grad.dtype) == "float16"
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy(), err_msg=f"{side}, n={number}")
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy(), err_msg=f"gradient of {side}, n={number}")
 
 
 def test_float16_mean_gradient_of_more_than_65504_elements(backend):

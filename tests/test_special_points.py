@@ -70,6 +70,8 @@ def _pad(x, pad_width, value):
 
 TORCH = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+    "pow_scalar": lambda x, exponent: x ** exponent, "scalar_pow": lambda x, base: base ** x,
+    "reciprocal": torch.reciprocal,
     "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "neg": torch.neg, "exp": torch.exp,
     "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh,
@@ -137,17 +139,6 @@ def _zero_order(name, sample, out):
     return np.where(zeros, np.where(negative, -0.0, 0.0), out)
 
 
-def _pow_reference(sample):
-    """A rank-0 exponent is PyTorch's number exponent (``x ** 0.5``): value and d/da from that path, d/db from the
-    tensor path (a number exponent has no gradient in PyTorch)."""
-    out, grads = _torch_run(torch.pow, _torch_inputs(sample), {})
-    if np.ndim(sample.args[1]) == 0:
-        a = torch.tensor(sample.args[0], dtype=torch.float64, requires_grad=True)
-        out, (grad_a,) = _torch_run(lambda x: x ** float(sample.args[1]), [a], {})
-        grads = (grad_a, grads[1])
-    return out, grads
-
-
 def _probability_crossentropy_reference(sample):
     """PyTorch's ``binary_cross_entropy`` where it is defined (``p`` and ``y`` in ``[0, 1]``); where PyTorch refuses
     the input (NaN, infinities, outside ``[0, 1]``), the formulas of its CPU kernels (``aten/src/ATen/native/
@@ -171,8 +162,6 @@ def _probability_crossentropy_reference(sample):
 
 
 def torch_reference(name):
-    if name == "pow":
-        return _pow_reference
     if name == "binary_crossentropy":
         return _probability_crossentropy_reference
     if name in ("maximum", "minimum", "max", "min"):

@@ -484,17 +484,20 @@ def test_plot_graph_layered_layout():
 
 
 def test_plot_graph_tells_unnamed_inputs_from_constants():
-    """x and the target y (arrays that need no gradient) are inputs; the exponent of ``** 2`` is the constant 2."""
+    """x and the target y (arrays that need no gradient) are inputs; the factor of ``* 2.0`` is the constant 2; the
+    exponent of ``** 2`` is an attribute of its op, drawn in the op's box (``x ** 2``)."""
     x = tg.tensor(np.arange(4.0).reshape(4, 1))
     y = tg.tensor(np.ones((4, 1)))
     w = tg.tensor([[0.5]], requires_grad=True)
-    loss = ((x @ w - y) ** 2).mean()
+    loss = ((x @ w - y) ** 2 * 2.0).mean()
     ax = viz.plot_graph(loss)
     figure_check.assert_readable(ax.figure, bbox_inches="tight")
     titles = sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
     assert titles.count("input") == 2 and titles.count("constant 2") == 1 and titles.count("leaf") == 1
     assert "constant" not in [t.split(" ")[0] for t in titles if t != "constant 2"]
     assert 'label="constant 2' in viz.to_dot(loss) and 'label="input' in viz.to_dot(loss)
+    ops = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("op:")]
+    assert "pow_scalar\nx ** 2" in ops and 'label="pow_scalar\\nx ** 2"' in viz.to_dot(loss)
     plt.close(ax.figure)
 
 

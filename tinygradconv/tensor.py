@@ -405,8 +405,10 @@ class Tensor:
         A float16 tensor and a Python number that float16 cannot hold exactly (``1e5`` is ``inf`` there, ``1e-8``
         is 0, ``0.1`` is rounded) are multiplied or divided in float32 and the result rounded to float16 once, as
         PyTorch's ``mul`` and ``div`` compute them (with the number in float32, its "opmath" type): ``x / 1e5`` is
-        ``1e-5 * x``, not 0, and its gradient ``1e-5``, not 0. PyTorch's ``add``, ``sub`` and ``pow`` round the
-        number to float16 first (``x + 1e5`` is ``inf``), and so do ours (:meth:`_lift`).
+        ``1e-5 * x``, not 0, and its gradient ``1e-5``, not 0. PyTorch's ``add`` and ``sub`` round the number to
+        float16 first (``x + 1e5`` is ``inf``), and so do ours (:meth:`_lift`); ``**`` and a number divided by a
+        tensor have paths of their own (:func:`~tinygradconv.ops.elementwise.power`,
+        :func:`~tinygradconv.ops.elementwise.rdiv`).
         """
         if isinstance(other, (float, int, np.floating, np.integer)) and dtype_name(self.dtype) == "float16" and \
                 not float16_holds(other):           # NumPy scalars too (arr.std() is one), as PyTorch takes them
@@ -437,13 +439,13 @@ class Tensor:
         return _Div.apply(self, other) if other.__class__ is Tensor else self._scaled(_Div, other)
 
     def __rtruediv__(self, other):
-        return self._scaled(_Div, other, reflected=True)
+        return _ops.elementwise.rdiv(self, other)
 
     def __pow__(self, other):
-        return _ops.elementwise.Pow.apply(self, self._lift(other))
+        return _ops.elementwise.power(self, other)
 
     def __rpow__(self, other):
-        return _ops.elementwise.Pow.apply(self._lift(other), self)
+        return _ops.elementwise.power(other, self)
 
     def __matmul__(self, other):
         return _ops.linalg.MatMul.apply(self, self._lift(other))

@@ -33,6 +33,7 @@ from .elementwise import (
     minimum,
     mul,
     pow,
+    reciprocal,
     sub,
     where,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "pad",
     "permute",
     "pow",
+    "reciprocal",
     "reduction",
     "relu",
     "reshape",

@@ -273,27 +273,33 @@ class Div(Function):
 
 _POW_BASES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 2.0, -2.5, 0.5)
 _POW_EXPONENTS = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5)
+#: The exponents that PyTorch's ``pow(Tensor, Scalar)`` computes by kernels of their own, and a few others.
+_NUMBER_EXPONENTS = (0.0, 1.0, 0.5, -0.5, -1.0, 2.0, 3.0, -2.0, 2.5, -1.5, 1e-8)
 
 
 def _pow_special_points(rng):
-    bases = np.array(_POW_BASES)  # a number exponent too (rank 0): PyTorch's kernels for 0.5 and -0.5 at -0.0
+    bases = np.array(_POW_BASES)   # rank-0 and one-element exponents: NumPy takes its sqrt kernel for those
     return [*binary_special_points(_POW_BASES, _POW_EXPONENTS)(rng),
-            *[Sample((bases, np.asarray(e))) for e in (0.5, -0.5, 1.5, 2.0, -1.0, 0.0)]]
+            *[Sample((bases, np.asarray(e))) for e in (0.5, -0.5, 1.5, 2.0, -1.0, 0.0)],
+            Sample((bases, np.array([0.5])))]
 
 
 @register_op("pow", samples=_binary_samples(positive_a=True), special_points=_pow_special_points)
 class Pow(Function):
-    r"""``a ** b``; d/da = :math:`b a^{b-1}`, d/db = :math:`a^b \log a`.
+    r"""``a ** b`` of two tensors; d/da = :math:`b a^{b-1}`, d/db = :math:`a^b \log a`.
 
-    At the special points, as PyTorch (``pow_backward``): d/da is 0 where ``b == 0`` (``x ** 0`` is the constant 1,
-    even at ``a = 0`` where :math:`0 \cdot 0^{-1}` would be NaN), and d/db is 0 where ``a == 0`` and ``b >= 0``
-    (:math:`0^b \log 0 = 0 \cdot (-\infty)` there, but :math:`0^b` is constant in b > 0). Elsewhere the formulas
-    give IEEE 754 results: a negative base with a non-integer exponent is NaN, d/db of a negative base is NaN.
+    As PyTorch's ``pow(Tensor, Tensor)`` and ``pow_backward_self``/``pow_backward_exponent``, in their order of
+    operations: d/da is ``grad * (b * a ** (b - 1))`` (``b`` times the power first: ``grad * b`` could overflow
+    float16 where the product does not), 0 where ``b == 0`` (``x ** 0`` is the constant 1, even at ``a = 0`` where
+    :math:`0 \cdot 0^{-1}` would be NaN); d/db is ``grad * (a ** b * log(a))``, with 0 instead of
+    :math:`0^b \log 0` where ``a == 0`` and ``b >= 0``. Elsewhere IEEE 754: a negative base with a non-integer
+    exponent is NaN, d/db of a negative base is NaN.
 
-    A rank-0 exponent (a Python number: ``x ** 0.5``) takes PyTorch's path for a number exponent, where
-    :math:`a^{0.5}` is ``sqrt(a)`` and :math:`a^{-0.5}` is ``1 / sqrt(a)``: they differ from C's ``pow`` only at
-    ``a = -0.0`` (``(-0.0) ** 0.5 = -0.0`` and d/da ``= -inf``, as :meth:`Tensor.sqrt`). Integer tensors raised to
-    a negative integer power are a ``ValueError`` (as PyTorch: the result is not an integer).
+    The value is C's ``pow`` for every exponent, whatever its shape: ``(-0.0) ** 0.5 = 0.0`` and
+    ``(-inf) ** 0.5 = inf`` even for a rank-0 exponent tensor (NumPy would switch to ``sqrt`` there). A Python
+    number as the exponent or the base takes PyTorch's number paths instead, :class:`PowScalar` and
+    :class:`ScalarPow`. Integer tensors raised to a negative integer power are a ``ValueError`` (as PyTorch: the
+    result is not an integer).
     """
 
     @staticmethod
@@ -317,21 +323,179 @@ class Pow(Function):
         xp = ctx.xp
         grad_a = grad_b = None
         if need_a:
-            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * b * _power(xp, a, b - 1)), a.shape)
+            grad_a = unbroadcast(xp, xp.where(b == 0, 0.0, grad * (b * _power(xp, a, b - 1))), a.shape)
         if need_b:
-            grad_b = unbroadcast(xp, xp.where((a == 0) & (b >= 0), 0.0, grad * out * xp.log(a)), b.shape)
+            grad_b = unbroadcast(xp, grad * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a)), b.shape)
         return grad_a, grad_b
 
 
 def _power(xp, a, b):
-    """``a ** b``, with PyTorch's number-exponent kernels for a rank-0 ``b`` of 0.5 (sqrt) and -0.5 (1/sqrt)."""
-    if b.ndim == 0 and "float" in str(b.dtype):
-        e = float(b)
-        if e == 0.5:
-            return xp.sqrt(a)
-        if e == -0.5:
-            return 1.0 / xp.sqrt(a)
-    return a**b
+    """C's ``pow(a, b)`` element-wise. NumPy computes an exponent array of one element equal to 0.5 as
+    ``sqrt(a)``, which differs from ``pow`` at ``-0.0`` (``-0.0`` instead of ``0.0``) and ``-inf`` (NaN instead of
+    ``inf``); those two points are put right here."""
+    out = a**b
+    if b.size == 1 and xp.isdtype(b.dtype, "real floating") and float(xp.reshape(b, ())) == 0.5:
+        out = xp.where(a == -math.inf, math.inf, xp.where(a == 0, 0.0, out))
+    return out
+
+
+def _pow_scalar_samples(rng):
+    x = rng.uniform(0.5, 2.0, (3, 4))
+    return [Sample((x,), {"exponent": p}) for p in (2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 2.5, 1.0, 0.0)] + [
+        Sample((np.asarray(1.3),), {"exponent": 1.7}), Sample((np.zeros((0, 2)),), {"exponent": 2.5})]
+
+
+def _pow_scalar_special_points(rng):
+    x = special_values()
+    return [Sample((x,), {"exponent": p}) for p in _NUMBER_EXPONENTS] + [
+        Sample((np.asarray(-0.0),), {"exponent": 0.5}), Sample((np.zeros((0, 3)),), {"exponent": 2.0})]
+
+
+@register_op("pow_scalar", samples=_pow_scalar_samples, special_points=_pow_scalar_special_points)
+class PowScalar(Function):
+    r"""``a ** p`` for a Python number ``p`` (``x ** 2.5``), as PyTorch's ``pow(Tensor, Scalar)``;
+    d/da = :math:`p a^{p-1}`.
+
+    The value (:func:`_number_power`): 1 for ``p == 0`` (also at NaN), ``a`` for ``p == 1``; in float32 and
+    float64 PyTorch's kernels of their own for ``p`` = 0.5 (``sqrt(a)``: ``(-0.0) ** 0.5 = -0.0``,
+    ``(-inf) ** 0.5 = nan``), -0.5 (``1 / sqrt(a)``), -1 (``1 / a``), 2 (``a * a``), 3 (``a * a * a``) and -2
+    (``1 / (a * a)``), else ``pow(a, p)`` with ``p`` in float64 (as PyTorch's scalar loop: its vectorised loop
+    rounds ``p`` to float32, a few float32 steps apart); in float16 always ``pow(a, p)`` with ``p`` rounded to
+    float16, computed in float32 (PyTorch's half kernel).
+
+    The gradient, as PyTorch's ``pow_backward``: ``grad * (p * a ** (p - 1))``, where ``p - 1`` is computed from
+    the number itself (a float64: ``1.2`` for ``p = 2.2``, which float16 would round to ``1.19922``), the power by
+    the same kernels, and the product with ``p`` in float32 for float16 inputs (PyTorch's "opmath"), so that
+    ``x ** 1e-8`` has a gradient in float16 too; 0 for ``p == 0``.
+    """
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent = _number_attribute(exponent, "exponent", "pow_scalar")
+        return _number_power(ctx.xp, a, exponent)
+
+    @staticmethod
+    def describe(ctx):
+        """The op as drawn in graphs (:func:`~tinygradconv.viz.plot_graph`): ``x ** 2``."""
+        return f"x ** {ctx.exponent:g}"
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        xp, p = ctx.xp, ctx.exponent
+        if p == 0:
+            return xp.zeros_like(a)
+        return grad * _times_number(xp, _number_power(xp, a, p - 1), p)
+
+
+def _number_attribute(value, name, op):
+    """``value`` as a float, or a ``TypeError`` naming the attribute ``name`` when it is not a real number."""
+    if not _is_number(value):
+        raise TypeError(f"{op}: `{name}` must be a real number (a Python or NumPy int or float); received {value!r} "
+                        f"of type {type(value).__name__}")
+    return float(value)
+
+
+def _number_power(xp, a, p):
+    """``a ** p`` for a Python number ``p``, by the kernels of PyTorch's ``pow(Tensor, Scalar)`` (see
+    :class:`PowScalar`)."""
+    if p == 0:
+        return xp.ones_like(a)
+    if p == 1:
+        return xp.asarray(a, copy=True)
+    if dtype_name(a.dtype) == "float16":
+        exponent = float(np.float16(p))
+        return _in_float32(xp, lambda x: _power(xp, x, xp.asarray(exponent, dtype=x.dtype)), a)
+    if p == 0.5:
+        return xp.sqrt(a)
+    if p == -0.5:
+        return 1.0 / xp.sqrt(a)
+    if p == -1:
+        return 1.0 / a
+    if p == 2:
+        return a * a
+    if p == 3:
+        return a * a * a
+    if p == -2:
+        return 1.0 / (a * a)
+    if dtype_name(a.dtype) == "float32":        # the exponent in float64: (-2) ** (1 - 1e-8) is NaN, not 0.5
+        return xp.astype(xp.astype(a, xp.float64) ** p, xp.float32)
+    return a**p
+
+
+def _times_number(xp, a, number):
+    """``number * a`` for a Python ``number``, as PyTorch's ``mul`` with a number computes it: with the number in
+    float32 and the product rounded to float16 once for float16 ``a`` (its "opmath" type), else with the number
+    rounded to ``a``'s dtype."""
+    return _in_float32(xp, lambda x: x * number, a)
+
+
+def _scalar_pow_samples(rng):
+    x = rng.standard_normal((3, 4))
+    return [Sample((x,), {"base": c}) for c in (2.0, 0.5, 1.1, 10.0, 1.0)] + [
+        Sample((np.asarray(0.3),), {"base": 3.0}), Sample((np.zeros((0, 2)),), {"base": 2.0})]
+
+
+def _scalar_pow_special_points(rng):
+    x = np.array(_POW_EXPONENTS)
+    return [Sample((x,), {"base": c}) for c in (0.0, 1.0, -1.0, 2.0, 0.5, -2.5, 1.1, 1e39, math.inf)] + [
+        Sample((np.asarray(-0.0),), {"base": 0.0}), Sample((np.zeros((0, 3)),), {"base": 2.0})]
+
+
+@register_op("scalar_pow", samples=_scalar_pow_samples, special_points=_scalar_pow_special_points)
+class ScalarPow(Function):
+    r"""``c ** a`` for a Python number ``c`` (``2.0 ** x``), as PyTorch's ``pow(Scalar, Tensor)``;
+    d/da = :math:`c^a \log c`.
+
+    The value is ``pow(c, a)`` with ``c`` rounded to ``a``'s dtype (PyTorch's too: ``1e39 ** x`` is ``inf ** x``
+    in float32), and 1 for ``c == 1`` (also at a NaN exponent). The gradient, as PyTorch's
+    ``pow_backward_exponent``: ``grad * (c ** a * log(c))``, with ``log(c)`` computed from the number itself in
+    float64 (89.8 for ``c = 1e39``, where the rounded ``inf`` would give ``inf``) and its product with the power in
+    float32 for float16 (PyTorch's "opmath"); for ``c == 0``, 0 where ``a >= 0``.
+    """
+
+    @staticmethod
+    def forward(ctx, a, base):
+        xp = ctx.xp
+        base = _number_attribute(base, "base", "scalar_pow")
+        out = xp.ones_like(a) if base == 1 else _power(xp, xp.full_like(a, base), a)
+        ctx.save_for_backward(a, out)
+        ctx.base = base
+        return out
+
+    @staticmethod
+    def describe(ctx):
+        """The op as drawn in graphs: ``2 ** x``."""
+        return f"{ctx.base:g} ** x"
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        xp, c = ctx.xp, ctx.base
+        log_c = math.log(c) if c > 0 else (-math.inf if c == 0 else math.nan)
+        scaled = _times_number(xp, out, log_c)
+        if c == 0:
+            scaled = xp.where(a >= 0, 0.0, scaled)
+        return grad * scaled
+
+
+@register_op("reciprocal", samples=_unary_samples(0.5, 2.0), special_points=unary_special_points())
+class Reciprocal(Function):
+    """``1 / a``; d/da = ``-grad * (out * out)`` with ``out = 1 / a`` (PyTorch's ``reciprocal`` and its
+    backward). ``c / x`` for a Python number ``c`` is ``reciprocal(x) * c`` (:func:`rdiv`), as PyTorch computes
+    it."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = 1.0 / float_input(ctx.xp, a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * (out * out)
 
 
 def _pairwise_samples(rng):
@@ -762,8 +926,55 @@ def div(a, b):
 
 
 def pow(a, b):
-    """``a ** b`` with broadcasting."""
-    return _binary(Pow, a, b)
+    """``a ** b`` with broadcasting (see :func:`power`)."""
+    return power(a, b)
+
+
+def power(base, exponent):
+    """``base ** exponent`` with broadcasting: the ``**`` operator of tensors and :func:`pow`.
+
+    A float tensor and a Python or NumPy number take PyTorch's paths for a number, which keep the number itself
+    for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``). Two tensors, and
+    integer tensors, take :class:`Pow`.
+    """
+    if isinstance(base, Tensor) and _is_number(exponent) and _floating(base):
+        with contextlib.suppress(OverflowError):            # an int beyond float64 goes the general way
+            return PowScalar.apply(base, exponent=float(exponent))
+    if isinstance(exponent, Tensor) and _is_number(base) and _floating(exponent):
+        with contextlib.suppress(OverflowError):
+            return ScalarPow.apply(exponent, base=float(base))
+    return _binary(Pow, base, exponent)
+
+
+def rdiv(x, other):
+    """``other / x`` for a tensor ``x`` and an ``other`` that is not a tensor: the reflected ``/`` operator.
+
+    For a float ``x`` this is ``reciprocal(x) * other``, as PyTorch's ``Tensor.__rtruediv__`` computes it (its
+    values and gradients can differ from a true division by a rounding; in float16, ``1e5 / x`` has the gradient
+    ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch). Integer tensors are divided as NumPy
+    divides them (:class:`Div`).
+    """
+    if _floating(x):
+        return Reciprocal.apply(x) * other
+    return x._scaled(Div, other, reflected=True)
+
+
+def reciprocal(x):
+    """``1 / x`` element-wise (``torch.reciprocal``, ``keras.ops.reciprocal``); integer inputs give floats.
+
+    >>> reciprocal(Tensor([2.0, -0.5])).tolist()
+    [0.5, -2.0]
+    """
+    return Reciprocal.apply(_as_tensor(x))
+
+
+def _is_number(x):
+    """Whether ``x`` is a Python or NumPy real number (what PyTorch takes as a Scalar)."""
+    return isinstance(x, (numbers.Real, np.integer, np.floating))
+
+
+def _floating(t):
+    return dtype_name(t.dtype).startswith("float")
 
 
 def maximum(a, b):

@@ -142,6 +142,8 @@ def graph_nodes(tensor, grads=None) -> list:
             role = "output" if t is tensor else "intermediate"
             fn = ctx.fn
             op_name = getattr(fn, "name", None) or getattr(fn, "__name__", "op")
+            if hasattr(fn, "describe"):            # an op with a number as attribute shows it: x ** 2
+                op_name += "\n" + fn.describe(ctx)
             freed = bool(getattr(ctx, "released", False))
             label = op_name + ("\n(freed by backward)" if freed else "")
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
