@@ -400,6 +400,56 @@ def test_getitem_gradients_by_hand(backend):
     assert x.grad.tolist() == [[1.0, 1.0], [0.0, 10.0], [2.0, 12.0]]
 
 
+def test_getitem_with_an_empty_list_selects_nothing(backend):
+    # An empty list holds no integers, but NumPy and PyTorch read it as an empty integer index (it was refused as
+    # floats); nothing is picked, so every gradient is zero.
+    x = np.arange(12.0).reshape(3, 4)
+    for pick, shape in [(lambda a: a[[]], (0, 4)), (lambda a: a[:, []], (3, 0)), (lambda a: a[[], ...], (0, 4)),
+                        (lambda a: a[[[], []]], (2, 0, 4))]:
+        t = tensor_on(x, backend, requires_grad=True)
+        out = pick(t)
+        assert out.shape == pick(x).shape == shape
+        assert out.dtype == t.dtype
+        np.testing.assert_array_equal(out.numpy(), pick(x))
+        out.sum().backward()
+        assert t.grad.tolist() == np.zeros((3, 4)).tolist()
+    with pytest.raises(TypeError, match="integers or booleans; received dtype float64"):  # floats stay refused
+        tensor_on(x, backend)[[0.0]]
+    with pytest.raises(TypeError, match="integers or booleans"):  # an empty float array too, as in NumPy
+        tensor_on(x, backend)[np.array([])]
+
+
+def test_getitem_picks_columns_with_an_integer_list(backend):
+    # x[:, cols] takes whole columns (array_api_strict refused it); repeated columns add up in the gradient
+    x = np.arange(12.0).reshape(3, 4)
+    t = tensor_on(x, backend, requires_grad=True)
+    np.testing.assert_array_equal(t[:, [3, 1, 3]].numpy(), x[:, [3, 1, 3]])
+    (t[:, [3, 1, 3]] * tensor_on([1.0, 10.0, 100.0], backend)).sum().backward()
+    assert t.grad.tolist() == [[0.0, 10.0, 0.0, 101.0]] * 3
+    t3 = tensor_on(np.arange(24.0).reshape(2, 3, 4), backend, requires_grad=True)
+    np.testing.assert_array_equal(t3[:, [2, 0]].numpy(), np.arange(24.0).reshape(2, 3, 4)[:, [2, 0]])
+    t3[:, [2, 0], :].sum().backward()
+    assert t3.grad.tolist() == [[[1.0] * 4, [0.0] * 4, [1.0] * 4]] * 2
+    t.grad = None
+    np.testing.assert_array_equal(t[[[2, 0], [2, 2]]].numpy(), x[[[2, 0], [2, 2]]])  # a 2-D array of rows
+    t[[[2, 0], [2, 2]]].sum().backward()
+    assert t.grad.tolist() == [[1.0] * 4, [0.0] * 4, [3.0] * 4]
+
+
+@pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]"])
+def test_getitem_with_lists_matches_torch(index, backend):
+    torch = pytest.importorskip("torch")
+    x = np.arange(12.0).reshape(3, 4)
+    weights = np.random.default_rng(0).standard_normal(eval(f"x[{index}]").shape)
+    t, reference = tensor_on(x, backend, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = eval(f"t[{index}]"), eval(f"reference[{index}]")
+    assert out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    (out * tensor_on(weights, backend)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), reference.grad.numpy(), rtol=1e-15)
+
+
 def test_concat_stack_values(backend, rng):
     a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 1)), rng.standard_normal((2, 3))
     out = ops.concat([tensor_on(a, backend), tensor_on(b, backend), tensor_on(c, backend)], axis=1)

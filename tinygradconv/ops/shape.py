@@ -140,9 +140,11 @@ class GetItem(Function):
         xp = ctx.xp
         index = _backend_index(xp, index, tuple(a.shape))
         ctx.shape, ctx.index, ctx.basic = a.shape, index, _is_basic(index) or _is_mask(index)
-        rows = None if ctx.basic else _row_array(index)
-        if rows is not None:  # a[int_array]: picks whole rows (the portable spelling is `take`)
-            return xp.take(a, rows, axis=0)
+        taken = None if ctx.basic else _taken_axis(index)
+        if taken is not None:  # a[int_array], a[:, int_array]: whole slices along one axis (portably: `take`)
+            axis, picks = taken  # (`take` wants 1-D indices: an n-D array is taken flat, then its axes restored)
+            out = xp.take(a, xp.reshape(picks, (-1,)), axis=axis)
+            return xp.reshape(out, tuple(a.shape[:axis]) + tuple(picks.shape) + tuple(a.shape[axis + 1:]))
         return a[index]
 
     @staticmethod
@@ -156,25 +158,33 @@ class GetItem(Function):
                 grad = xp.reshape(grad, tuple(full[index].shape))
             full[index] = grad
             return full
-        rows = _row_array(index)
         if isinstance(full, np.ndarray):
-            np.add.at(full, index if rows is None else rows, grad)
+            np.add.at(full, index, grad)
             return full
-        if rows is not None and rows.ndim == 1:  # rows picked by an integer array: a one-hot product adds them
-            onehot = xp.astype(xp.arange(ctx.shape[0])[:, None] == rows[None, :], grad.dtype)
-            flat = xp.reshape(grad, (rows.shape[0], -1))
-            return xp.reshape(xp.matmul(onehot, flat), ctx.shape)
+        taken = _taken_axis(index)
+        if taken is not None:  # slices picked along one axis: a one-hot product adds them
+            axis, picks = taken
+            picks = xp.reshape(picks, (-1,))
+            grad = xp.reshape(grad, tuple(ctx.shape[:axis]) + (picks.shape[0],) + tuple(ctx.shape[axis + 1:]))
+            onehot = xp.astype(picks[:, None] == xp.arange(ctx.shape[axis])[None, :], grad.dtype)
+            return xp.moveaxis(xp.matmul(xp.moveaxis(grad, axis, -1), onehot), -1, axis)
         raise NotImplementedError("The gradient of indexing with several integer arrays is only implemented on "
                                   "the numpy backend")
 
 
-def _row_array(index):
-    """The integer array of ``a[int_array, ...]``, or None for any other index."""
-    first = index[0]
-    if hasattr(first, "dtype") and "int" in str(first.dtype) and first.ndim > 0 and \
-            all(i is Ellipsis for i in index[1:]):
-        return first
-    return None
+def _taken_axis(index):
+    """``(axis, int_array)`` for an index that picks along one axis with one integer array and takes every other
+    axis whole (``a[int_array]``, ``a[:, int_array]``, ``a[:, int_array, ...]``); None for any other index."""
+    full = slice(None)
+    arrays = [k for k, i in enumerate(index) if hasattr(i, "dtype")]
+    if len(arrays) != 1:
+        return None
+    axis = arrays[0]
+    picks = index[axis]
+    if "int" not in str(picks.dtype) or picks.ndim == 0 or any(i != full for i in index[:axis]) or \
+            any(i is not Ellipsis and i != full for i in index[axis + 1:]):
+        return None
+    return axis, picks
 
 
 def _is_mask(index):
@@ -213,6 +223,8 @@ def _backend_item(xp, item):
         return item.data
     if isinstance(item, (list, np.ndarray)):
         array = np.asarray(item)
+        if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]]: no values, so no floats either
+            array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
             raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
         return xp.asarray(array)
