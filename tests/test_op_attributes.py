@@ -1,7 +1,8 @@
 """Every registered op checks its own attributes in ``forward``, so calling ``Function.apply`` directly fails as
 clearly as the functional wrappers: a ``ValueError``/``TypeError`` of the package naming the argument, never an
 ``IndexError``, NumPy ``AxisError`` or ``AttributeError`` from deep inside, and never a silently wrong result.
-(Indexing out of range is an ``IndexError``, as in PyTorch and Python, with our own message naming the index.)
+(Indexing out of range, or with more indices than axes (``((1, 2),) * 5`` is five integer lists), is an
+``IndexError``, as in PyTorch and Python, with our own message naming the index or the shape.)
 """
 import numpy as np
 import pytest
@@ -37,8 +38,9 @@ def test_every_op_refuses_bad_attributes_with_its_own_error(name):
             except (ValueError, TypeError) as exc:
                 assert _names_the_argument(str(exc), key), f"{name}({key}={bad!r}): {exc}"
                 refused += 1
-            except IndexError as exc:  # only indexing out of range, in our own words
-                assert name == "getitem" and str(exc).startswith(("Index ", "An index", "The boolean mask")), exc
+            except IndexError as exc:  # only indexing out of range or too many axes, in our own words
+                assert name == "getitem" and str(exc).startswith(("Index ", "An index", "The boolean mask",
+                                                                  "too many indices")), exc
                 refused += 1
     assert refused >= len(sample.kwargs) * 4, f"{name}: only {refused} bad attributes refused"
 

@@ -436,8 +436,23 @@ def test_getitem_picks_columns_with_an_integer_list(backend):
     assert t.grad.tolist() == [[1.0] * 4, [0.0] * 4, [3.0] * 4]
 
 
-@pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]"])
-def test_getitem_with_lists_matches_torch(index, backend):
+def test_getitem_with_a_tuple_inside_the_index_reads_it_as_a_list(backend):
+    # x[(0, 1),] is x[[0, 1]] in NumPy and PyTorch (it was an "Unsupported index" TypeError)
+    x = np.arange(12.0).reshape(3, 4)
+    t = tensor_on(x, backend, requires_grad=True)
+    np.testing.assert_array_equal(t[(2, 0, 2),].numpy(), x[[2, 0, 2]])
+    np.testing.assert_array_equal(t[:, (3, 1)].numpy(), x[:, [3, 1]])
+    np.testing.assert_array_equal(t[(True, False, True),].numpy(), x[[0, 2]])
+    assert t[(),].shape == (0, 4) and t[:, ()].shape == (3, 0)
+    (t[(2, 0, 2),].sum() + t[:, (3, 1, 3)].sum() * 10).backward()  # repeated picks add up
+    assert t.grad.tolist() == [[1.0, 11.0, 1.0, 21.0], [0.0, 10.0, 0.0, 20.0], [2.0, 12.0, 2.0, 22.0]]
+    with pytest.raises(TypeError, match="integers or booleans; received dtype float64"):
+        t[(0.0, 1.0),]
+
+
+@pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]", "(0, 1),", "(2, 0, 2),",
+                                   ":, (3, 1, 3)", "(),", ":, ()", "(True, False, True),", "((0, 1), (1, 1)),"])
+def test_getitem_with_lists_and_tuples_matches_torch(index, backend):
     torch = pytest.importorskip("torch")
     x = np.arange(12.0).reshape(3, 4)
     weights = np.random.default_rng(0).standard_normal(eval(f"x[{index}]").shape)

@@ -221,9 +221,9 @@ def _backend_item(xp, item):
         if not ("int" in str(item.dtype) or "bool" in str(item.dtype)):
             raise TypeError(f"Index tensors must hold integers or booleans; received dtype {item.dtype}")
         return item.data
-    if isinstance(item, (list, np.ndarray)):
+    if isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as in NumPy
         array = np.asarray(item)
-        if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]]: no values, so no floats either
+        if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
             raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
