@@ -123,6 +123,43 @@ def test_bad_dtype_and_backend_arguments():
         tg.tensor([1.0], backend="jax")
 
 
+@pytest.mark.parametrize("bad", [list, 3, 2.5, object, "foo", "float8", complex, [1]])
+def test_a_dtype_that_is_not_one_is_refused_by_name(bad, backend):
+    # NumPy's "Cannot interpret '3' as a data type" came from deep inside; astype said only "no dtype 'foo'"
+    expected = re.escape("Invalid value for argument `dtype`. Expected one of ('float16', 'float32', 'float64', "
+                         "'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64')")
+    received = re.escape(f"Received dtype={bad!r}")
+    with pytest.raises(TypeError, match=f"^{expected}.*{received}"):
+        tg.tensor([1.0], dtype=bad, backend=backend)
+    with pytest.raises(TypeError, match=f"^{expected}.*{received}"):
+        tg.tensor([1.0], backend=backend).astype(bad)
+    with pytest.raises(TypeError, match=f"^{expected}.*Received dtype=None"):  # NumPy would read None as float64
+        tg.tensor([1.0], backend=backend).astype(None)
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", "int32", "int64", "uint8", "bool"])
+def test_torch_dtypes_are_accepted_by_name(name, backend):
+    torch = pytest.importorskip("torch")
+    data = [0.0, 1.0, 2.5]
+    reference = torch.tensor(data, dtype=getattr(torch, name))
+    t = tg.tensor(data, dtype=getattr(torch, name), backend=backend)
+    assert dtype_of(t) == str(reference.dtype).removeprefix("torch.") == name
+    np.testing.assert_array_equal(t.numpy(), reference.numpy())
+    cast = tg.tensor(data, backend=backend).astype(getattr(torch, name))
+    assert dtype_of(cast) == name
+    np.testing.assert_array_equal(cast.numpy(), torch.tensor(data).to(getattr(torch, name)).numpy())
+
+
+def test_torch_dtypes_without_a_counterpart_are_refused_by_name(backend):
+    torch = pytest.importorskip("torch")
+    for bad in (torch.bfloat16, torch.complex64):
+        with pytest.raises(TypeError, match=re.escape("`dtype`. Expected one of ('float16', ") + ".*" +
+                           re.escape(f"Received dtype={bad!r} of type torch.dtype")):
+            tg.tensor([1.0], dtype=bad, backend=backend)
+        with pytest.raises(TypeError, match=re.escape(f"Received dtype={bad!r}")):
+            tg.tensor([1.0], backend=backend).astype(bad)
+
+
 def test_numbers_that_an_integer_tensor_would_truncate_are_rejected():
     counts = tg.tensor([1, 2], dtype="int64")
     assert (counts + 1).tolist() == [2, 3]

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import config
 from .backend import backend_of, dtype_name, get_backend
-from .validation import float16_holds, gradient_for, integer_data
+from .validation import dtype_argument, float16_holds, gradient_for, integer_data
 
 _new_object = object.__new__
 
@@ -91,10 +91,7 @@ def _number_fits(value, dtype) -> bool:
 
 
 def _check_dtype(dtype) -> str:
-    name = dtype_name(dtype)
-    if name not in _DTYPES:
-        raise TypeError(f"Invalid value for argument `dtype`. Expected one of {_DTYPES}. Received dtype={dtype!r}")
-    return name
+    return dtype_argument(dtype, _DTYPES)
 
 
 class Tensor:
@@ -312,7 +309,7 @@ class Tensor:
     def astype(self, dtype) -> Tensor:
         """A differentiable cast to ``dtype`` (e.g. ``"float64"``). An integer or bool result never requires grad
         (as in PyTorch): no gradient flows back through it, nor through any op's integer or bool output."""
-        return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(dtype))
+        return _ops.elementwise.Cast.apply(self, dtype=self.backend.dtype(_check_dtype(dtype)))
 
     # ------------------------------------------------------------------ autograd
     @property

@@ -42,6 +42,7 @@ __all__ = [
     "TRANSPOSE_PADDINGS",
     "axis_argument",
     "axis_index",
+    "dtype_argument",
     "flag",
     "integer",
     "normalize_int",
@@ -432,6 +433,41 @@ def path_like(value, name="filepath"):
         return os.fspath(value)
     except TypeError:
         raise TypeError(f"Invalid value for argument `{name}`. Expected a path. Received {value!r}") from None
+
+
+# ------------------------------------------------------------------------------------------------ dtypes
+def dtype_argument(dtype, accepted, name="dtype"):
+    """The plain name (``"float32"``) of a dtype argument given as a name, a NumPy or backend dtype, a NumPy scalar
+    type, Python's ``float``/``int``/``bool``, or a PyTorch dtype (``torch.float64`` is ``"float64"``, for users
+    coming from PyTorch; torch is never imported here), checked against the names in ``accepted``.
+
+    Raises:
+        TypeError: anything else (an unknown name, a dtype not in ``accepted``, ``None``, an int, a class such as
+            ``list``), naming the argument, the value received and the accepted names.
+
+    >>> dtype_argument(np.float32, ("float32", "int64")), dtype_argument("int64", ("float32", "int64"))
+    ('float32', 'int64')
+    >>> dtype_argument(3, ("float32", "int64"))
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid value for argument `dtype`. Expected one of ('float32', 'int64') (a name, or a NumPy or PyTorch dtype). Received dtype=3 of type int
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
+    from .backend import dtype_name  # (validation is imported by the engine core)
+
+    kind = type(dtype)
+    found = None
+    if kind.__module__ == "torch" and kind.__name__ == "dtype":   # torch.float64 prints as 'torch.float64'
+        found = str(dtype).rpartition(".")[2]
+    elif dtype is not None:                                        # (NumPy would read None as float64)
+        try:
+            found = dtype_name(dtype)
+        except (TypeError, ValueError):                            # not a dtype at all: 3, [1], an object
+            pass
+    if found not in accepted:
+        shown = "" if isinstance(dtype, (str, type)) else f" of type {_type_name(dtype)}"  # (a class shows itself)
+        raise TypeError(f"Invalid value for argument `{name}`. Expected one of {tuple(accepted)} (a name, or a NumPy "
+                        f"or PyTorch dtype). Received {name}={dtype!r}{shown}")
+    return found
 
 
 # ------------------------------------------------------------------------------------------------ tensor data

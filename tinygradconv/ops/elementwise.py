@@ -877,12 +877,8 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.input_dtype = a.dtype
-        try:
-            name = dtype_name(dtype) if dtype is not None else "None"
-        except TypeError:
-            name = repr(dtype)
         # float64 -> float16 of 1e5 is inf, silently (Function.apply); a TypeError naming `dtype` if unknown
-        return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(name)))
+        return ctx.xp.astype(a, getattr(ctx.xp, _check_dtype(dtype)))
 
     @staticmethod
     def backward(ctx, grad):
