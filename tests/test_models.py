@@ -751,7 +751,7 @@ def test_repeated_metric_names_are_numbered_as_keras_reports_them(metrics, weigh
     model.compile(optimizer=SGD(0.1), loss="mse", metrics=metrics, weighted_metrics=weighted)
     assert model.metrics_names == ["loss", *names]
     got = model.evaluate(x, y, sample_weight=sw, return_dict=True)
-    assert list(got) == ["loss", *names]
+    assert list(got) == sorted(["loss", *names])   # Keras sorts the keys of a logs dict
     pred = model.predict(x)
     err = {"mae": np.abs(pred - y).mean(axis=1), "mse": ((pred - y) ** 2).mean(axis=1)}
     for name, (_, spec, is_weighted) in zip(names, model._metric_specs):  # the formulas, by hand
@@ -760,10 +760,10 @@ def test_repeated_metric_names_are_numbered_as_keras_reports_them(metrics, weigh
     keras = _keras()
     theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     theirs.compile(optimizer="sgd", loss="mse", metrics=metrics, weighted_metrics=weighted)
-    assert sorted(theirs.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)) == sorted(["loss", *names])
+    assert list(theirs.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)) == list(got)
     history = theirs.fit(x, y, epochs=1, validation_data=(x, y), verbose=0).history
     ours = model.fit(x, y, epochs=1, validation_data=(x, y), verbose=0).history
-    assert sorted(ours) == sorted(history)
+    assert list(ours) == list(history)
 
 
 # ----------------------------------------------------------------------------------------------- validation data
@@ -976,3 +976,32 @@ def test_fit_class_weight_errors_as_keras():
     two.compile("sgd", "mse")
     with pytest.raises(ValueError, match="`class_weight` is only supported for Models with a single output"):
         two.fit(x, [y, y], class_weight={0: 1.0}, verbose=0)
+
+
+def test_logs_dicts_have_keys_in_sorted_order_as_keras():
+    """Keras 3 sorts the keys of every logs dict (``pythonify_logs``): ``evaluate(return_dict=True)``,
+    ``History.history`` and the logs each callback receives have ``['accuracy', 'loss', 'mae', ...]``, while the
+    lists follow ``metrics_names`` (``['loss', 'mae', 'accuracy']``). Ours kept the compile order in the dicts."""
+    keras = keras_on_torch("Keras 3 is the reference for the order of the logs' keys")
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), (rng.random((8, 1)) > 0.5).astype("float32")
+    seen = {}
+    for name, lib_models, lib_layers, lib_callbacks in ((
+            "keras", keras, keras.layers, keras.callbacks), ("ours", models, layers, tg.callbacks)):
+        class Record(lib_callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None, _name=name):
+                seen[_name, "epoch"] = list(logs)
+
+            def on_train_batch_end(self, batch, logs=None, _name=name):
+                seen[_name, "batch"] = list(logs)
+
+        model = lib_models.Sequential([lib_layers.Input((3,)), lib_layers.Dense(1, activation="sigmoid")])
+        model.compile("sgd", loss="mse", metrics=["mse", "mae", "accuracy"])
+        history = model.fit(x, y, validation_data=(x, y), batch_size=4, epochs=1, verbose=0, callbacks=[Record()])
+        seen[name, "history"] = list(history.history)
+        seen[name, "return_dict"] = list(model.evaluate(x, y, verbose=0, return_dict=True))
+        seen[name, "names"] = model.metrics_names
+    for what in ("epoch", "batch", "history", "return_dict"):   # (Keras' metrics_names: ['loss', 'compile_metrics'])
+        assert seen["ours", what] == seen["keras", what], what
+    assert seen["ours", "return_dict"] == ["accuracy", "loss", "mae", "mse"]
+    assert seen["ours", "names"] == ["loss", "mse", "mae", "accuracy"]

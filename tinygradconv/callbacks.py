@@ -177,13 +177,20 @@ class CallbackList(Callback):
             getattr(callback, hook)(*args)
 
 
+def _sorted_logs(logs):
+    """A copy of ``logs`` with its keys in sorted order, the order Keras 3 gives every callback (its CallbackList
+    passes the logs through ``pythonify_logs``), so ``History.history`` has ``['accuracy', 'loss', 'val_accuracy',
+    ...]``."""
+    return {} if logs is None else dict(sorted(logs.items()))
+
+
 def _make_hook(hook):
     if hook.startswith("on_epoch") or hook.endswith(("batch_begin", "batch_end")):
         def method(self, index, logs=None):
-            self._call(hook, index, logs if logs is not None else {})
+            self._call(hook, index, _sorted_logs(logs))
     else:
         def method(self, logs=None):
-            self._call(hook, logs if logs is not None else {})
+            self._call(hook, _sorted_logs(logs))
     method.__name__ = hook
     return method
 

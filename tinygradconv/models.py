@@ -261,9 +261,10 @@ def _shape_fits(shape, expected):
 
 def _returned_logs(logs, return_dict):
     """What ``evaluate``/``train_on_batch`` return, as Keras: the loss alone (a float) when it is the only log, else
-    the list of the logs' values in order; the dict itself with ``return_dict``."""
+    the list of the logs' values in order (``metrics_names``' order); with ``return_dict`` a dict with the keys in
+    sorted order, as Keras 3 sorts them (``pythonify_logs``)."""
     if return_dict:
-        return dict(logs)
+        return dict(sorted(logs.items()))
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
