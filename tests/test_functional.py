@@ -778,3 +778,44 @@ def test_a_sequential_used_as_a_layer_checks_what_reaches_it():
     any_length = models.Sequential([layers.Conv1D(2, 3)])
     any_length.build((None, None, 1))
     assert any_length(layers.Input((32, 1))).shape == (None, 30, 2)      # still any length, as before
+
+
+def _zeta_alpha_model(lib, output_order):
+    a = lib.layers.Input((5,), name="a")
+    outputs = {"zeta": lib.layers.Dense(2, name="zeta")(a), "alpha": lib.layers.Dense(1, name="alpha")(a)}
+    return lib.Model(a, {key: outputs[key] for key in output_order})
+
+
+@pytest.mark.parametrize("output_order", [("zeta", "alpha"), ("alpha", "zeta")])
+@pytest.mark.parametrize("loss", [{"zeta": "mse", "alpha": "mae"}, {"alpha": "mae", "zeta": "mse"},
+                                  ["mse", "mae"], "mse"])
+def test_per_output_losses_of_a_dict_model_are_listed_in_keras_order(output_order, loss):
+    """Keras 3.15 lists a dict of losses on a dict of outputs in the loss dict's order (``['loss', 'zeta_loss',
+    'alpha_loss']`` for ``{"zeta": ..., "alpha": ...}``), whatever the outputs' order; a list or a single loss in
+    sorted-key order. Ours listed them sorted in every case."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the order of per-output losses")
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(8, 5)).astype("float32")
+    y = {"zeta": rng.normal(size=(8, 2)).astype("float32"), "alpha": rng.normal(size=(8, 1)).astype("float32")}
+    theirs, ours = _zeta_alpha_model(keras, output_order), _zeta_alpha_model(_LibTraining, output_order)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model, lib in ((theirs, keras), (ours, _LibTraining)):
+        model.compile(lib.optimizers.SGD(0.05), loss=loss)
+        evaluated = model.evaluate(x, y, batch_size=8, verbose=0)
+        names = model.metrics_names
+        trained = model.train_on_batch(x, y)
+        tested = model.test_on_batch(x, y)
+        history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+        results.append((names, evaluated, trained, tested, history))
+    (names, *their_lists, their_history), (our_names, *our_lists, our_history) = results
+    assert our_names == names
+    if isinstance(loss, dict):
+        assert names == ["loss"] + [f"{key}_loss" for key in loss]
+    for their_values, our_values in zip(their_lists, our_lists):
+        np.testing.assert_allclose(our_values, their_values, rtol=1e-5)
+    assert sorted(our_history) == sorted(their_history)
+    for key in their_history:
+        np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-5)

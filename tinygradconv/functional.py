@@ -517,7 +517,9 @@ class Functional(FunctionalMixin, Model):
         dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
         ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
-        only ``"loss"``, as Keras). A model compiled with per-output losses or ``loss_weights`` is saved without its
+        only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
+        ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
+        order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled with per-output losses or ``loss_weights`` is saved without its
         compile arguments (compile it again after loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
@@ -531,7 +533,8 @@ class Functional(FunctionalMixin, Model):
                         **kwargs)
         if per_output:
             per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, (str, dict))
-                           else _instance(spec, "loss"), weight) for name, spec, weight in per_output]
+                           else _instance(spec, "loss"), weight, position)
+                          for name, spec, weight, position in per_output]
             if self._by_output(loss) or loss_weights is not None:
                 self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
@@ -539,7 +542,10 @@ class Functional(FunctionalMixin, Model):
         self.reset_metrics()
 
     def _per_output_losses(self, loss, loss_weights):
-        """``[(output name, loss, weight)]`` for a per-output ``loss`` or any ``loss_weights``; else None."""
+        """``[(output name, loss, weight, output position)]`` for a per-output ``loss`` or any ``loss_weights``; else
+        None. The entries are in the order Keras 3.15 logs the losses (``CompileLoss.build``): the order of the
+        ``loss`` dict's keys when a dict of losses meets a dict of outputs, else the order of ``model.outputs``
+        (sorted keys for a dict of outputs, as a list of losses is mapped to them)."""
         names = self._output_names()
         if loss is None or (not self._by_output(loss) and loss_weights is None and len(names) == 1):
             return None   # one loss for several outputs: each output's loss is logged too, as Keras
@@ -565,7 +571,11 @@ class Functional(FunctionalMixin, Model):
         if any(spec is None for spec in specs):
             raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
                              f"{loss!r}")
-        return [(n, spec, float(w)) for n, spec, w in zip(names, specs, weights)]
+        entries = [(n, spec, float(w), i) for i, (n, spec, w) in enumerate(zip(names, specs, weights))]
+        if self._output_keys and isinstance(loss, dict) and self._by_output(loss):
+            by_name = {entry[0]: entry for entry in entries}   # Keras logs a dict of losses in its own order
+            entries = [by_name[n] for n in loss]
+        return entries
 
     def _one_output_metrics(self, metrics, argument):
         """Keras' per-output forms for the one output: ``{"out": ["mae"]}`` and ``[["mae"]]`` as ``["mae"]``."""
@@ -592,7 +602,7 @@ class Functional(FunctionalMixin, Model):
 
     @property
     def metrics_names(self) -> list:
-        extra = [f"{name}_loss" for name, _, _ in self._logged_output_losses()]
+        extra = [f"{entry[0]}_loss" for entry in self._logged_output_losses()]
         names = super().metrics_names
         return names[:1] + extra + names[1:]
 
@@ -603,7 +613,7 @@ class Functional(FunctionalMixin, Model):
     def _logs(self):
         logs = super()._logs()
         extra = {f"{name}_loss": tracker.result()
-                 for (name, _, _), tracker in zip(self._logged_output_losses(), self._output_trackers)}
+                 for (name, *_), tracker in zip(self._logged_output_losses(), self._output_trackers)}
         if not extra:
             return logs
         first = {"loss": logs.pop("loss")}
@@ -681,9 +691,10 @@ class Functional(FunctionalMixin, Model):
         if isinstance(y_pred, list) and not isinstance(y_true, list):  # one output, keyed by a dict: its target
             y_true = [y_true]
         if getattr(self, "_output_losses", None):  # compile(loss=[...] / {...}, loss_weights=...)
-            pairs = zip(y_true, y_pred) if isinstance(y_pred, list) else [(y_true, y_pred)]
+            pairs = list(zip(y_true, y_pred)) if isinstance(y_pred, list) else [(y_true, y_pred)]
             total, values = None, []
-            for (t, p), (_, loss_fn, weight) in zip(pairs, self._output_losses):
+            for _, loss_fn, weight, position in self._output_losses:
+                t, p = pairs[position]
                 loss = loss_fn(t, p) if sample_weight is None else loss_fn(t, p, sample_weight=sample_weight)
                 if not isinstance(loss, Tensor):
                     loss = Tensor(loss, dtype=p.dtype, backend=p.backend)
