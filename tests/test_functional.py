@@ -417,7 +417,7 @@ def test_per_output_loss_errors_name_the_outputs():
     with pytest.raises(ValueError, match="expects a list of 2"):
         model.compile("sgd", loss=["mse"])
     with pytest.raises(ValueError, match=r"loss_weights.*expects a list of 2"):
-        model.compile("sgd", loss="mse", loss_weights=[1.0])
+        model.compile("sgd", loss=["mse", "mae"], loss_weights=[1.0])
 
 
 def test_summary_has_keras_connected_to_column_for_functional_models():
@@ -819,3 +819,48 @@ def test_per_output_losses_of_a_dict_model_are_listed_in_keras_order(output_orde
     assert sorted(our_history) == sorted(their_history)
     for key in their_history:
         np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-5)
+
+
+def _reg_cls_model(lib, as_dict):
+    a = lib.layers.Input((5,), name="a")
+    reg, cls = lib.layers.Dense(2, name="reg")(a), lib.layers.Dense(1, name="cls")(a)
+    return lib.Model(a, {"reg": reg, "cls": cls} if as_dict else [reg, cls])
+
+
+@pytest.mark.parametrize("as_dict", [True, False])
+@pytest.mark.parametrize("loss_weights", [[1.0, 10.0], (1.0, 10.0), {"reg": 1.0, "cls": 10.0}])
+def test_one_loss_with_several_weights_is_refused_as_keras(as_dict, loss_weights):
+    """Keras 3.15: "`loss_weights` must match the number of losses, got 1 losses and 2 weights"; ours applied the
+    weights to the outputs in sorted order."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for loss_weights with one loss")
+    theirs = _reg_cls_model(keras, as_dict)
+    theirs.compile("sgd", loss="mse", loss_weights=loss_weights)
+    x, y = np.zeros((2, 5), "float32"), [np.zeros((2, 2), "float32"), np.zeros((2, 1), "float32")]
+    with pytest.raises(ValueError, match="loss_weights` must match the number of losses"):   # (on the first batch)
+        theirs.evaluate(x, dict(zip(("reg", "cls"), y)) if as_dict else y, verbose=0)
+    model = _reg_cls_model(_LibTraining, as_dict)
+    with pytest.raises(ValueError, match=r"`loss_weights`: `loss` is one loss \('mse'\) shared by the 2 outputs "
+                                         r".*one weight.*Received loss_weights=.*loss=\{'.*': 'mse', '.*': 'mse'\}"):
+        model.compile("sgd", loss="mse", loss_weights=loss_weights)
+
+
+@pytest.mark.parametrize("as_dict", [True, False])
+@pytest.mark.parametrize("loss_weights", [[2.0], 2.0])
+def test_one_loss_with_one_weight_weights_every_output_as_keras(as_dict, loss_weights):
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for loss_weights with one loss")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 5)).astype("float32")
+    y = [rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")]
+    y = dict(zip(("reg", "cls"), y)) if as_dict else y
+    theirs, ours = _reg_cls_model(keras, as_dict), _reg_cls_model(_LibTraining, as_dict)
+    ours.set_weights(theirs.get_weights())
+    got = []
+    for model in (theirs, ours):
+        model.compile("sgd", loss="mse", loss_weights=loss_weights)
+        got.append(model.evaluate(x, y, batch_size=8, verbose=0))
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-5)
+    np.testing.assert_allclose(got[1][0], 2.0 * (got[1][1] + got[1][2]), rtol=1e-5)   # by hand

@@ -514,7 +514,9 @@ class Functional(FunctionalMixin, Model):
     # ------------------------------------------------------------------ data with several inputs/outputs
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **kwargs):
         """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
-        dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. The training loss is then
+        dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. One loss shared by several
+        outputs takes one weight (a number, or a list of one), applied to every output; several weights for it raise
+        ``ValueError``, as Keras 3.15 refuses them ("loss_weights must match the number of losses"). The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
         ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
         only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
@@ -564,7 +566,8 @@ class Functional(FunctionalMixin, Model):
             return [value] * len(names)
 
         specs = per_output(loss, "loss")
-        weights = [1.0] * len(names) if loss_weights is None else per_output(loss_weights, "loss_weights")
+        weights = [1.0] * len(names) if loss_weights is None else self._loss_weights(loss, loss_weights, names,
+                                                                                     per_output)
         for w in weights:
             if isinstance(w, bool) or not isinstance(w, (int, float, np.floating, np.integer)):
                 raise TypeError(f"Invalid value for argument `loss_weights`: expected numbers. Received {w!r}")
@@ -576,6 +579,20 @@ class Functional(FunctionalMixin, Model):
             by_name = {entry[0]: entry for entry in entries}   # Keras logs a dict of losses in its own order
             entries = [by_name[n] for n in loss]
         return entries
+
+    def _loss_weights(self, loss, loss_weights, names, per_output):
+        """The weight of each output (in ``names`` order) from ``loss_weights``, refusing what Keras 3.15 refuses."""
+        if not self._by_output(loss):       # one loss shared by every output: it takes one weight
+            if isinstance(loss_weights, (list, tuple)) and len(loss_weights) == 1:
+                return [loss_weights[0]] * len(names)    # as Keras: the one weight of the one loss
+            if isinstance(loss_weights, (list, tuple, dict)) and len(names) > 1:
+                raise ValueError(
+                    f"Invalid value for argument `loss_weights`: `loss` is one loss ({loss!r}) shared by the "
+                    f"{len(names)} outputs {names}, so it takes one weight (a number), as in Keras, which refuses "
+                    f"\"`loss_weights` must match the number of losses\". Received loss_weights={loss_weights!r}. "
+                    f"To weight the outputs differently, give one loss per output, e.g. loss="
+                    f"{dict.fromkeys(names, loss if isinstance(loss, str) else '...')!r}, with these weights.")
+        return per_output(loss_weights, "loss_weights")
 
     def _one_output_metrics(self, metrics, argument):
         """Keras' per-output forms for the one output: ``{"out": ["mae"]}`` and ``[["mae"]]`` as ``["mae"]``."""
