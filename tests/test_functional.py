@@ -864,3 +864,36 @@ def test_one_loss_with_one_weight_weights_every_output_as_keras(as_dict, loss_we
         got.append(model.evaluate(x, y, batch_size=8, verbose=0))
     np.testing.assert_allclose(got[1], got[0], rtol=1e-5)
     np.testing.assert_allclose(got[1][0], 2.0 * (got[1][1] + got[1][2]), rtol=1e-5)   # by hand
+
+
+def test_dict_of_weights_with_a_list_of_losses_on_list_outputs_is_refused():
+    """Keras 3.15 applies such a dict by sorted-key position, ignoring its keys (checked here: ``reg`` weighs 10,
+    and nonsense keys pass), against its documented mapping by output name; ours applied it by name, silently
+    another number. Refused, with the two unambiguous spellings, which agree with Keras."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for loss_weights given as a dict")
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(8, 5)).astype("float32")
+    y = [rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")]
+    theirs = _reg_cls_model(keras, as_dict=False)
+    values = {}
+    for name, weights in (("by name", {"reg": 1.0, "cls": 10.0}), ("nonsense", {"x": 1.0, "y": 10.0})):
+        theirs.compile(keras.optimizers.SGD(0.0), loss=["mse", "mae"], loss_weights=weights)
+        values[name] = theirs.evaluate(x, y, batch_size=8, verbose=0)
+    loss, reg, cls = values["by name"]
+    np.testing.assert_allclose(loss, 10.0 * reg + 1.0 * cls, rtol=1e-5)        # by sorted-key position
+    np.testing.assert_allclose(values["nonsense"][0], 1.0 * reg + 10.0 * cls, rtol=1e-5)
+
+    ours = _reg_cls_model(_LibTraining, as_dict=False)
+    ours.set_weights(theirs.get_weights())
+    with pytest.raises(ValueError, match=r"`loss_weights`: a dict of weights with a list of losses .* \['reg', "
+                                         r"'cls'\].*sorted-key order.*loss_weights=\[1.0, 10.0\]"):
+        ours.compile("sgd", loss=["mse", "mae"], loss_weights={"reg": 1.0, "cls": 10.0})
+    for loss, weights in ((["mse", "mae"], [1.0, 10.0]), ({"reg": "mse", "cls": "mae"}, {"cls": 10.0, "reg": 1.0})):
+        got = []
+        for model, lib in ((theirs, keras), (ours, _LibTraining)):
+            model.compile(lib.optimizers.SGD(0.0), loss=loss, loss_weights=weights)
+            got.append(model.evaluate(x, y, batch_size=8, verbose=0))
+        np.testing.assert_allclose(got[1], got[0], rtol=1e-5)
+        np.testing.assert_allclose(got[1][0], got[1][1] + 10.0 * got[1][2], rtol=1e-5)   # reg 1, cls 10

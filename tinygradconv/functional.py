@@ -516,7 +516,9 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compile`, and as in Keras: ``loss`` may also be a list (one per output, in order) or a
         dict keyed by output layer name, and ``loss_weights`` a list or dict of floats. One loss shared by several
         outputs takes one weight (a number, or a list of one), applied to every output; several weights for it raise
-        ``ValueError``, as Keras 3.15 refuses them ("loss_weights must match the number of losses"). The training loss is then
+        ``ValueError``, as Keras 3.15 refuses them ("loss_weights must match the number of losses"). A dict of
+        weights with a list of losses on a model with a list of outputs raises ``ValueError`` (Keras 3.15 ignores its
+        keys and applies the values in sorted-key order): pass a list, or a dict of losses. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
         ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
         only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
@@ -581,7 +583,8 @@ class Functional(FunctionalMixin, Model):
         return entries
 
     def _loss_weights(self, loss, loss_weights, names, per_output):
-        """The weight of each output (in ``names`` order) from ``loss_weights``, refusing what Keras 3.15 refuses."""
+        """The weight of each output (in ``names`` order) from ``loss_weights``, refusing what Keras 3.15 refuses
+        and the one combination it maps by accident (a dict of weights with a list of losses and list outputs)."""
         if not self._by_output(loss):       # one loss shared by every output: it takes one weight
             if isinstance(loss_weights, (list, tuple)) and len(loss_weights) == 1:
                 return [loss_weights[0]] * len(names)    # as Keras: the one weight of the one loss
@@ -592,6 +595,15 @@ class Functional(FunctionalMixin, Model):
                     f"\"`loss_weights` must match the number of losses\". Received loss_weights={loss_weights!r}. "
                     f"To weight the outputs differently, give one loss per output, e.g. loss="
                     f"{dict.fromkeys(names, loss if isinstance(loss, str) else '...')!r}, with these weights.")
+        elif isinstance(loss, (list, tuple)) and isinstance(loss_weights, dict) and not self._output_keys:
+            # Keras 3.15 ignores the keys here (any keys pass) and applies the values in sorted-key order, against
+            # its documented "a dict maps output names to coefficients": refused rather than either answer silently
+            raise ValueError(
+                f"Invalid value for argument `loss_weights`: a dict of weights with a list of losses on a model with "
+                f"a list of outputs {names} is ambiguous: Keras 3.15 ignores the keys and applies the values in "
+                f"sorted-key order, not by output name. Received loss_weights={loss_weights!r}. Pass a list in the "
+                f"order of the outputs, e.g. loss_weights={[loss_weights.get(n, 1.0) for n in names]!r}, or give "
+                f"`loss` as a dict keyed by output name too.")
         return per_output(loss_weights, "loss_weights")
 
     def _one_output_metrics(self, metrics, argument):
