@@ -571,7 +571,8 @@ def test_regularization_losses_by_hand(rng):
     layer.set_weights([kernel, bias])
     y = layer(x).numpy()
     losses = [float(loss.item()) for loss in layer.losses]
-    assert losses == pytest.approx([0.1 * np.sum(kernel**2), 0.2 * 2.0, 0.3 * np.sum(y**2) / 4], rel=1e-12)
+    # Keras' order: the call's activity penalty first, then the weights' penalties
+    assert losses == pytest.approx([0.3 * np.sum(y**2) / 4, 0.1 * np.sum(kernel**2), 0.2 * 2.0], rel=1e-12)
 
 
 def test_regularization_losses_are_differentiable():

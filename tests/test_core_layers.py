@@ -86,7 +86,7 @@ def test_dense_regularizers_and_constraints_are_attached(rng):
     out = layer(x)
     w, b = layer.get_weights()
     penalties = [float(p.item()) for p in layer.losses]
-    expected = [0.5 * np.sum(w ** 2), 0.01 * np.sum(np.abs(b)), 0.1 * np.sum(np.abs(out.numpy())) / 4]
+    expected = [0.1 * np.sum(np.abs(out.numpy())) / 4, 0.5 * np.sum(w ** 2), 0.01 * np.sum(np.abs(b))]  # Keras' order
     np.testing.assert_allclose(penalties, expected, rtol=1e-10)
     assert layer.kernel.constraint is not None and layer.bias.constraint is None
 

@@ -85,7 +85,7 @@ def test_losses_hold_weight_penalties_and_activity_penalty_per_sample():
     layer.activity_regularizer = tg.regularizers.L1(1.0)
     x = np.arange(6.0).reshape(2, 3)
     out = layer(x)
-    weight_penalty, activity_penalty = (float(t.item()) for t in layer.losses)
+    activity_penalty, weight_penalty = (float(t.item()) for t in layer.losses)   # Keras' order
     assert weight_penalty == pytest.approx(0.5 * 3)          # 0.5 * sum(1^2)
     assert activity_penalty == pytest.approx(np.abs(out.numpy()).sum() / 2)  # divided by the batch size
 

@@ -146,3 +146,62 @@ def test_the_names_are_keras_3s():
                 R.get(name)
             continue
         np.testing.assert_allclose(list(R.get(name).get_config().values())[:1], list(theirs.values())[:1], rtol=1e-7)
+
+
+def _conv_pair(lib):
+    return lib.Sequential([
+        lib.layers.Input((6, 3)),
+        lib.layers.Conv1D(2, 3, kernel_regularizer=lib.regularizers.L2(0.1), name="c"),
+        lib.layers.Conv1DTranspose(2, 3, bias_regularizer=lib.regularizers.L1(0.5), bias_initializer="ones",
+                                   activity_regularizer=lib.regularizers.L2(0.01), name="t")])
+
+
+def test_model_losses_are_in_keras_order():
+    """Keras 3 (``Layer.losses``): the losses of the last call (here the activity penalty of ``t``) first, then the
+    weights' penalties in weight order (``c``'s kernel, ``t``'s bias). Ours listed each layer's weight penalties
+    before its call losses, layer by layer: ``[c kernel, t bias, t activity]``."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the order of model.losses")
+    x = np.random.default_rng(0).normal(size=(4, 6, 3)).astype("float32")
+    ours_lib = type("Lib", (), {"Sequential": tg.models.Sequential, "layers": tg.layers, "regularizers": R})
+    theirs, ours = _conv_pair(keras), _conv_pair(ours_lib)
+    ours.set_weights(theirs.get_weights())
+    for model in (theirs, ours):
+        assert len(model.losses) == 2     # weight penalties only, before any call
+        model(x)
+    their_losses = [float(keras.ops.convert_to_numpy(v)) for v in theirs.losses]
+    our_losses = [float(v.item()) for v in ours.losses]
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5)
+    kernel, bias = ours.get_weights()[0], ours.get_weights()[3]
+    np.testing.assert_allclose(our_losses[1:], [0.1 * np.sum(kernel ** 2), 0.5 * np.sum(np.abs(bias))], rtol=1e-5)
+
+
+class _Tagged(tg.layers.Layer):
+    """Adds a loss equal to its tag at each call, then runs its sub-layers."""
+
+    def __init__(self, tag, subs=(), **kwargs):
+        super().__init__(**kwargs)
+        self.tag, self.subs = tag, list(subs)
+
+    def call(self, inputs):
+        self.add_loss(tg.Tensor(float(self.tag)))
+        for layer in self.subs:
+            inputs = layer(inputs)
+        return inputs
+
+
+def test_losses_of_nested_layers_follow_keras_walk():
+    """Keras 3 walks nested layers depth first and queues each one's sub-layers at the front (``extendleft``), so
+    the sub-layers ``[a1, a2]`` of a nested layer come out as ``a2, a1`` (checked against Keras 3.15:
+    ``[0, 1, 12, 11, 2, 21]``); own weight penalties come after every call loss."""
+    a1, a2, b1 = _Tagged(11), _Tagged(12), _Tagged(21)
+    top = _Tagged(0, [_Tagged(1, [a1, a2]), _Tagged(2, [b1])])
+    top(np.ones((1, 2)))
+    assert [float(v.item()) for v in top.losses] == [0.0, 1.0, 12.0, 11.0, 2.0, 21.0]
+    dense = tg.layers.Dense(2, kernel_initializer="ones", kernel_regularizer=R.L2(1.0),
+                            activity_regularizer=R.L1(1.0))
+    holder = _Tagged(100, [dense])
+    holder(np.ones((1, 3)))
+    # call losses (100, then the Dense's activity penalty: |3| + |3| over a batch of 1), then the kernel's 6 * 1
+    assert [float(v.item()) for v in holder.losses] == [100.0, 6.0, 6.0]

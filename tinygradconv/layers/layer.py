@@ -4,8 +4,8 @@ A layer owns weights (trainable Tensors created with :meth:`Layer.add_weight`) a
 It is built on its first call, when the input shape is known (``build(input_shape)`` creates the weights).
 
 Keras conventions kept here: weights are named ``"<layer name>/<weight name>"``; ``get_weights``/``set_weights``
-use Keras layouts; ``losses`` holds the regularization penalties of the weights (computed from their current
-values) plus the activity-regularization penalty of the last call; ``get_config``/``from_config`` round-trip.
+use Keras layouts; ``losses`` holds the penalties of the last call (``add_loss``, activity regularizers) then the
+regularization penalties of the weights (computed from their current values), in Keras' order; ``get_config``/``from_config`` round-trip.
 
 >>> import numpy as np
 >>> from tinygradconv.layers import Layer
@@ -19,6 +19,7 @@ values) plus the activity-regularization penalty of the last call; ``get_config`
 """
 from __future__ import annotations
 
+import collections
 import inspect
 
 import numpy as np
@@ -260,11 +261,31 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Regularization penalties of the weights (current values) plus the losses added by the last call."""
-        out = [reg(w) for w, reg in self._regularizers]
-        out.extend(self._call_losses)
-        for layer in self._sublayers():
-            out.extend(layer.losses)
+        """The losses added by the last call, then the regularization penalties of the weights (current values), in
+        Keras 3's order (``Layer.losses``): first this layer's call losses (``add_loss``, activity regularizer), then
+        those of every nested layer in the order of :meth:`_nested_layers`, then one penalty per regularized weight
+        in the order of ``weights``."""
+        nested = self._nested_layers()
+        out = list(self._call_losses)
+        for layer in nested:
+            out.extend(layer._call_losses)
+        penalties = {id(w): reg for layer in (self, *nested) for w, reg in layer._regularizers}
+        out.extend(penalties[id(w)](w) for w in self.weights if id(w) in penalties)
+        return out
+
+    def _nested_layers(self) -> list:
+        """Every layer inside this one, once each, in the order Keras 3 walks them (``Layer._flatten_layers``):
+        depth first, where the sub-layers of a visited layer are queued at the front one after the other, so that
+        they come out in reverse order (sub-layers ``[a, b]`` of a nested layer are visited ``b``, then ``a``; the
+        top layer's own sub-layers keep their order)."""
+        queue, seen, out = collections.deque(self._sublayers()), set(), []
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            queue.extendleft(layer._sublayers())
         return out
 
     # ------------------------------------------------------------------ calling
