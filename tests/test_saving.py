@@ -444,3 +444,99 @@ def test_functions_that_would_load_back_as_something_else_are_refused_when_writt
     # a function of its own name is written by name (loading it then needs that name to be known)
     dense = layers.Dense(2, kernel_initializer=constant_quarter)
     assert dense.get_config()["kernel_initializer"] == "constant_quarter"
+
+
+# ----------------------------------------------------------------------------------------------- Keras' arguments
+def _keras_pair(lib, units):
+    return lib.Sequential([lib.layers.Input((4,)), lib.layers.Dense(3, name="first"),
+                           lib.layers.Dense(units, name="second")])
+
+
+class _Ours:
+    Sequential = Sequential
+    layers = tg.layers
+
+
+@pytest.mark.parametrize("suffix", [".tgc.npz", ".keras"])
+def test_save_overwrite_as_keras(tmp_path, suffix):
+    """Keras 3's ``model.save(path, overwrite=...)``: True replaces the file; with False Keras asks on the terminal,
+    which a program cannot answer, so ours refuses (FileExistsError) and leaves the file. Refused before as an
+    unexpected keyword argument."""
+    path = tmp_path / f"m{suffix}"
+    model = make_model(seed=1)
+    model.save(path, overwrite=True)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=False.*overwrite=True"):
+        model.save(path, overwrite=False)
+    assert path.read_bytes() == before
+    randomize(model, 2)
+    model.save(path, overwrite=True)
+    assert weights_equal(load_model(path).get_weights(), model.get_weights())
+    model.save(tmp_path / f"new{suffix}", overwrite=False)     # no file there: written
+    weights = tmp_path / "w.weights.npz"
+    model.save_weights(weights, overwrite=False)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        model.save_weights(weights, overwrite=False)
+    with pytest.raises(TypeError, match="overwrite.*Received overwrite='no'"):
+        model.save(path, overwrite="no")
+
+
+def test_load_model_accepts_safe_mode(tmp_path, x):
+    path = tmp_path / "m.tgc.npz"
+    model = make_model(seed=3)
+    model.save(path)
+    for safe_mode in (True, False):
+        assert weights_equal(tg.models.load_model(path, safe_mode=safe_mode).get_weights(), model.get_weights())
+        assert weights_equal(saving.load_model(path, safe_mode=safe_mode).get_weights(), model.get_weights())
+    with pytest.raises(TypeError, match="safe_mode"):
+        load_model(path, safe_mode="yes")
+
+
+@pytest.mark.parametrize("suffix", [".weights.npz", ".weights.h5"])
+def test_load_weights_skip_mismatch_skips_the_layers_that_do_not_fit_as_keras(tmp_path, suffix):
+    """Keras 3: with skip_mismatch=True the layer whose weights do not fit keeps its own, with a warning, and the
+    others load (checked against Keras for .weights.h5); without it the load is refused, here leaving the model
+    unchanged."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for load_weights(skip_mismatch=True)")
+    source = _keras_pair(_Ours, 2)
+    randomize(source, 4)
+    path = tmp_path / f"source{suffix}"
+    source.save_weights(path)
+    ours, theirs = _keras_pair(_Ours, 5), _keras_pair(keras, 5)
+    theirs.set_weights(ours.get_weights())
+    before = ours.get_weights()
+    layer = "second" if suffix == ".weights.h5" else "dense_1"     # (.npz keys name layers by class)
+    with pytest.raises(SavedFileError, match=layer):
+        ours.load_weights(path)
+    assert all(np.array_equal(a, b) for a, b in zip(ours.get_weights(), before))
+    with pytest.warns(UserWarning, match=r"skip_mismatch=True: 1 layer\(s\) could not be loaded.*" + layer):
+        ours.load_weights(path, skip_mismatch=True)
+    got = ours.get_weights()
+    np.testing.assert_array_equal(got[0], source.get_weights()[0])       # 'first' loaded
+    np.testing.assert_array_equal(got[1], source.get_weights()[1])
+    np.testing.assert_array_equal(got[2], before[2])                     # 'second' kept
+    np.testing.assert_array_equal(got[3], before[3])
+    if suffix == ".weights.h5":
+        with pytest.warns(UserWarning, match="could not be loaded"):
+            theirs.load_weights(path, skip_mismatch=True)
+        for a, b in zip(theirs.get_weights(), got):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="skip_mismatch"):
+        ours.load_weights(path, skip_mismatch="yes")
+
+
+def test_load_weights_skip_mismatch_skips_a_layer_missing_from_the_file(tmp_path):
+    source = _keras_pair(_Ours, 2)
+    path = tmp_path / "source.weights.npz"
+    source.save_weights(path)
+    bigger = Sequential([tg.layers.Input((4,)), Dense(3), Dense(2), Dense(2)])
+    before = bigger.get_weights()
+    with pytest.warns(UserWarning, match=r"'dense_2' \(expected the weights \['dense_2/bias', 'dense_2/kernel'\], "
+                                         r"the file has none\)"):
+        bigger.load_weights(path, skip_mismatch=True)
+    got = bigger.get_weights()
+    for a, b in zip(got[:4], source.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(got[4], before[4])

@@ -349,10 +349,12 @@ def save_keras_weights(model, filepath) -> None:
     atomic_write(filepath, lambda f: f.write(data))
 
 
-def load_keras_weights(model, filepath) -> None:
+def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     """Load a ``.weights.h5`` file written by Keras 3's ``model.save_weights`` (or :func:`save_keras_weights`) into
     ``model``, which must have the same layers in the same order (Keras' rule: the file is read by layer path,
     ``layers/dense_1/vars/0``, not by layer name). All or nothing; an optimizer's state in the file is ignored.
+    With ``skip_mismatch=True`` (Keras 3's argument) a layer whose stored weights do not fit is skipped, keeping
+    its weights, with one ``UserWarning`` naming the skipped layers (Keras' "could not be loaded").
 
     Raises:
         FileNotFoundError, IsADirectoryError: no such file, or a directory.
@@ -379,18 +381,27 @@ def load_keras_weights(model, filepath) -> None:
     except OSError as exc:  # truncated, or not HDF5 at all
         raise SavedFileError(f"{filepath!r} is not a readable HDF5 file (a .weights.h5 file written by Keras 3 "
                              f"save_weights; truncated or damaged?): {exc}") from None
-    assignments = []
+    assignments, skipped = [], []
 
     def collect(model, prefix):
         for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
             if isinstance(layer, Model):
                 collect(layer, f"{prefix}{path}/")
-            else:
-                assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, layer.name, prefix + path,
-                                                                    filepath, "file")))
+                continue
+            try:
+                arrays = _layer_arrays(h5py, h5, layer, layer.name, prefix + path, filepath, "file")
+            except SavedFileError as exc:
+                if not skip_mismatch:
+                    raise
+                skipped.append(f"'{layer.name}' ({str(exc).removeprefix(repr(filepath) + ': ')})")
+                continue
+            assignments.extend(zip(layer.weights, arrays))
 
     with h5:
         collect(model, "")
+    if skipped:
+        warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=4)
     _assign_all(assignments)
 
 

@@ -1040,17 +1040,22 @@ class Model(Layer):
         models), or None for no such column."""
 
     # ------------------------------------------------------------------ saving
-    def save_weights(self, filepath):
-        """Write the weights to ``filepath`` (a ``.npz`` file), atomically; see :mod:`tinygradconv.saving`."""
-        saving.save_weights(self, filepath)
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights to ``filepath`` (a ``.npz`` file), atomically; see :mod:`tinygradconv.saving`.
+        ``overwrite=False`` refuses an existing file (``FileExistsError``) where Keras 3 asks on the terminal."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
-        """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles."""
-        saving.load_weights(self, filepath)
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles.
+        ``skip_mismatch=True``, as Keras 3's: the layers whose stored weights do not match are skipped (they keep
+        their weights) with a ``UserWarning`` naming them, and the others are loaded."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath):
-        """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`."""
-        saving.save_model(self, filepath)
+    def save(self, filepath, overwrite=True):
+        """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`.
+        ``overwrite`` as in Keras 3's ``model.save``: ``True`` replaces an existing file; with ``False`` Keras asks
+        on the terminal, where this raises ``FileExistsError`` (no prompt) and leaves the file as it was."""
+        saving.save_model(self, filepath, overwrite=overwrite)
 
     def to_json(self, **kwargs) -> str:
         """The architecture as Keras 3's JSON (``keras.Model.to_json``: no weights, no compile arguments), for
@@ -1330,6 +1335,7 @@ def model_from_json(json_string, custom_objects=None):
     return from_json(json_string, custom_objects=custom_objects)
 
 
-def load_model(filepath, custom_objects=None, compile=True):
-    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`)."""
-    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile)
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`).
+    ``safe_mode`` is accepted as in Keras 3 and changes nothing: this loader never runs code from a file."""
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

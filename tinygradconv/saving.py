@@ -76,7 +76,7 @@ from ._lookup import (
 )
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
-from .validation import path_like
+from .validation import flag, path_like
 
 __all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
            "get_registered_name", "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
@@ -242,17 +242,29 @@ def _require_weights(model):
                          "model.build(input_shape)).")
 
 
+def _check_overwrite(filepath, overwrite):
+    """Refuse to replace an existing file when ``overwrite=False``. Keras 3 asks on the terminal whether to proceed;
+    a program cannot answer, so this raises instead."""
+    if not flag(overwrite, "overwrite"):
+        path = os.fspath(filepath)
+        if os.path.exists(path):
+            raise FileExistsError(errno.EEXIST, "The file exists and overwrite=False (Keras would ask whether to "
+                                                "replace it): pass overwrite=True to replace it, or another path", path)
+
+
 def _weights_for_saving(model):
     _require_weights(model)
     return {key: weight.numpy() for key, weight in weight_keys(model)}
 
 
-def save_weights(model, filepath) -> None:
+def save_weights(model, filepath, overwrite=True) -> None:
     """Write the weights of ``model`` to ``filepath`` (a ``.npz`` file), atomically.
 
     A path ending in ``.weights.h5`` writes Keras 3's weights format instead (Sequential and functional models;
     :func:`~tinygradconv.keras_format.save_keras_weights`), which ``keras_model.load_weights`` reads.
+    ``overwrite=False`` refuses an existing file with ``FileExistsError`` where Keras 3 asks on the terminal.
     """
+    _check_overwrite(path_like(filepath), overwrite)
     if _is_keras_weights(path_like(filepath)):
         from .keras_format import save_keras_weights
 
@@ -321,11 +333,15 @@ def _compile_config(model):
     return config
 
 
-def save_model(model, filepath) -> None:
+def save_model(model, filepath, overwrite=True) -> None:
     """Write the architecture (JSON) and the weights of ``model`` to one ``.npz`` file, atomically.
 
     A path ending in ``.keras`` writes a Keras 3 archive instead (see :mod:`tinygradconv.keras_format`).
+    ``overwrite`` as in Keras 3's ``model.save``: ``True`` (the default) replaces an existing file; with ``False``
+    Keras asks on the terminal whether to replace it, where this raises ``FileExistsError`` (no prompt), leaving
+    the file as it was.
     """
+    _check_overwrite(path_like(filepath), overwrite)
     if str(getattr(filepath, "__fspath__", lambda: filepath)()).endswith(".keras"):
         from .keras_format import save_keras
 
@@ -429,9 +445,53 @@ def _read_npz(filepath):
     return arrays, meta
 
 
-def _assign(model, arrays, filepath):
-    """Check every array against the model's weights, then (only then) assign them all."""
+def _layer_of(key):
+    """The layer path of a weight key: ``"block/dense"`` for ``"block/dense/kernel"``, ``""`` for the model's own."""
+    return key.rsplit("/", 1)[0] if "/" in key else ""
+
+
+def _skip_mismatches(entries, arrays, filepath):
+    """``entries`` less the weights of every layer whose stored arrays do not match it (a missing or unexpected
+    weight, another shape, not numbers), with one ``UserWarning`` naming those layers and why, as Keras 3's
+    ``load_weights(skip_mismatch=True)`` skips a layer it cannot load; arrays of layers the model does not have
+    are ignored, as Keras ignores them."""
+    by_layer = {}
+    for key, weight in entries:
+        by_layer.setdefault(_layer_of(key), []).append((key, weight))
+    stored = {}
+    for key in arrays:
+        stored.setdefault(_layer_of(key), set()).add(key)
+    kept, skipped = [], []
+    for path, layer_entries in by_layer.items():
+        expected = {key for key, _ in layer_entries}
+        reason = None
+        if stored.get(path, set()) != expected:
+            reason = (f"expected the weights {sorted(expected)}, the file has "
+                      f"{sorted(stored.get(path, set())) or 'none'}")
+        else:
+            for key, weight in layer_entries:
+                array = arrays[key]
+                if array.dtype.kind not in "fiu" or tuple(array.shape) != tuple(weight.shape):
+                    reason = (f"weight '{key}' has shape {tuple(weight.shape)}, the file has {array.dtype} data of "
+                              f"shape {tuple(array.shape)}")
+                    break
+        if reason is None:
+            kept.extend(layer_entries)
+        else:
+            skipped.append(f"'{path or '(the model itself)'}' ({reason})")
+    if skipped:
+        warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=5)
+    return kept
+
+
+def _assign(model, arrays, filepath, skip_mismatch=False):
+    """Check every array against the model's weights, then (only then) assign them all; with ``skip_mismatch``,
+    leave out (with a warning) the layers whose arrays do not match, as Keras 3 skips them."""
     entries = weight_keys(model)
+    if skip_mismatch:
+        entries = _skip_mismatches(entries, arrays, filepath)
+        arrays = {key: arrays[key] for key, _ in entries}
     expected = dict(entries)
     missing = [key for key in expected if key not in arrays]
     extra = [key for key in arrays if key not in expected]
@@ -457,19 +517,25 @@ def _assign(model, arrays, filepath):
         weight.data = weight.backend.asarray(array, dtype=weight.dtype)
 
 
-def load_weights(model, filepath) -> None:
+def load_weights(model, filepath, skip_mismatch=False) -> None:
     """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing.
 
     A path ending in ``.weights.h5`` is read as a file of Keras 3's ``model.save_weights``
     (:func:`~tinygradconv.keras_format.load_keras_weights`): by layer path, into the same architecture.
+
+    ``skip_mismatch=True``, as in Keras 3: a layer whose stored weights do not match it (another shape, another
+    number of weights, none stored) is skipped, keeping its weights, with one ``UserWarning`` naming the skipped
+    layers; the other layers are loaded. Keras may load part of a layer before finding a mismatch; here a layer
+    is loaded whole or not at all.
     """
     filepath = path_like(filepath)
+    skip_mismatch = flag(skip_mismatch, "skip_mismatch", "load_weights")
     if _is_keras_weights(filepath):
         from .keras_format import load_keras_weights
 
-        return load_keras_weights(model, filepath)
+        return load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
     arrays, _ = _read_npz(filepath)
-    _assign(model, split_optimizer_arrays(arrays)[0], filepath)
+    _assign(model, split_optimizer_arrays(arrays)[0], filepath, skip_mismatch)
 
 
 def _lookup_class(class_name, custom_objects, filepath=None):
@@ -539,7 +605,7 @@ def custom_objects_hint(exc, cloning=False):
             f"load inside {scope}.")
 
 
-def load_model(filepath, custom_objects=None, compile=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild the model saved by :func:`save_model` in ``filepath`` and load its weights.
 
     Args:
@@ -548,12 +614,17 @@ def load_model(filepath, custom_objects=None, compile=True):
             (activations, initializers, regularizers, constraints, losses, metrics) named in the file, as in Keras
             (looked up before :func:`get_custom_objects` and the built-ins; see :class:`custom_object_scope`).
         compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
+        safe_mode: accepted for Keras 3 compatibility (``True`` or ``False``), with no effect here. In Keras it
+            refuses to deserialize ``Lambda`` layers and other code stored in the file (marshalled Python
+            bytecode); this loader never runs code from a file in either mode: it reads JSON and numeric arrays
+            only (never unpickles), and builds only registered classes or those in ``custom_objects``.
 
     Raises:
         FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
         TypeError: ``filepath`` is not a path (``None``, a number).
     """
     filepath = path_like(filepath)
+    flag(safe_mode, "safe_mode", "load_model")
     with custom_object_scope(custom_objects):
         return _load_model(filepath, custom_objects, compile)
 
