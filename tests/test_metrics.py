@@ -242,3 +242,60 @@ def test_losses_as_metrics_are_named_and_computed_as_keras():
     assert sorted(theirs) == sorted(ours)
     for key, values in theirs.items():
         np.testing.assert_allclose(ours[key], values, rtol=1e-5)
+
+
+def _tied_scores(rng, n, classes):
+    """Scores rounded to tenths, so that many rows hold ties (at the k-th highest score too)."""
+    return np.round(rng.random((n, classes)), 1).astype("float32")
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_top_k_accuracies_match_keras_batch_by_batch_with_ties(k):
+    """Keras 3's top-k accuracies (functions, classes with ``k=5`` by default, and names in compile). On torch a
+    label whose score ties with the k-th highest counts as in the top k; checked here on rows full of ties."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the top-k accuracies")
+    rng = np.random.default_rng(k)
+    ours = [metrics.TopKCategoricalAccuracy(k=k), metrics.SparseTopKCategoricalAccuracy(k=k)]
+    theirs = [keras.metrics.TopKCategoricalAccuracy(k=k), keras.metrics.SparseTopKCategoricalAccuracy(k=k)]
+    for batch in range(4):
+        scores = _tied_scores(rng, 16, 6)
+        labels = rng.integers(0, 6, size=(16,))
+        labels_2d = labels[:, None] if batch % 2 else labels
+        one_hot = np.eye(6, dtype="float32")[labels]
+        np.testing.assert_array_equal(
+            metrics.top_k_categorical_accuracy(one_hot, scores, k=k),
+            keras.ops.convert_to_numpy(keras.metrics.top_k_categorical_accuracy(one_hot, scores, k=k)))
+        np.testing.assert_array_equal(
+            metrics.sparse_top_k_categorical_accuracy(labels_2d, scores, k=k),
+            keras.ops.convert_to_numpy(keras.metrics.sparse_top_k_categorical_accuracy(labels_2d, scores, k=k)))
+        for mine, reference, y in zip(ours, theirs, (one_hot, labels_2d)):
+            mine.update_state(y, scores)
+            reference.update_state(y, scores)
+            assert mine.result() == pytest.approx(float(reference.result()), rel=1e-6)
+    tie = np.array([[0.1, 0.3, 0.3, 0.3]], "float32")
+    assert metrics.sparse_top_k_categorical_accuracy([0], tie, k=3).tolist() == [0.0]   # by hand
+    assert metrics.sparse_top_k_categorical_accuracy([3], tie, k=1).tolist() == [1.0]   # tied with the top score
+
+
+def test_top_k_accuracies_by_name_default_k_and_bad_arguments():
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the top-k accuracies")
+    for name, cls in (("top_k_categorical_accuracy", metrics.TopKCategoricalAccuracy),
+                      ("sparse_top_k_categorical_accuracy", metrics.SparseTopKCategoricalAccuracy)):
+        metric = metrics.get(name)
+        assert isinstance(metric, cls) and metric.name == name
+        assert metric.get_config() == {k: v for k, v in keras.metrics.get(name).get_config().items() if k != "dtype"}
+        assert cls().get_config()["k"] == 5
+    model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(6)])
+    model.compile("sgd", "mse", metrics=["top_k_categorical_accuracy"])
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.eye(6)[np.arange(8) % 6]
+    assert model.evaluate(x, y, return_dict=True)["top_k_categorical_accuracy"] == pytest.approx(
+        float(metrics.top_k_categorical_accuracy(y, model.predict(x)).mean()))
+    with pytest.raises(ValueError, match="`k`.*Received k=0"):
+        metrics.TopKCategoricalAccuracy(k=0)
+    with pytest.raises(ValueError, match="k=7 is more than the 6 classes"):
+        metrics.top_k_categorical_accuracy(np.eye(6), np.eye(6), k=7)

@@ -197,6 +197,57 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     return matches[..., 0] if matches.ndim > 1 and matches.shape[-1] == 1 else matches
 
 
+def _check_k(k, metric):
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"{metric}: invalid value for argument `k`: expected a whole number >= 1. Received k={k!r}")
+    return int(k)
+
+
+def _in_top_k(labels, scores, k, metric):
+    """1.0 where the score of class ``labels`` is among the ``k`` largest of its row of ``scores``, as Keras 3 on
+    torch decides it (``ops.in_top_k``): the label's score is at least the ``k``-th largest, so a score tied with
+    the ``k``-th largest counts (all of ``[0.3, 0.3, 0.3]`` are in the top 1)."""
+    _check_k(k, metric)
+    if scores.ndim == 0:
+        raise ValueError(f"{metric}: y_pred needs a class axis (the last). Received y_pred of shape {scores.shape}")
+    classes = scores.shape[-1]
+    if k > classes:      # (Keras on torch fails inside torch.topk: "selected index k out of range")
+        raise ValueError(f"{metric}: invalid value for argument `k`: k={k} is more than the {classes} classes of "
+                         f"y_pred (shape {scores.shape})")
+    flat_scores, flat_labels = scores.reshape(-1, classes), labels.reshape(-1)
+    if flat_labels.shape[0] != flat_scores.shape[0]:
+        raise ValueError(f"{metric}: {flat_labels.shape[0]} labels for {flat_scores.shape[0]} rows of scores "
+                         f"(y_pred of shape {scores.shape})")
+    index = flat_labels.astype(np.int64)
+    if np.any(index < 0) or np.any(index >= classes) or np.any(index != flat_labels):
+        raise ValueError(f"{metric}: labels must be class indices in [0, {classes}). Received {labels!r}")
+    kth = np.sort(flat_scores, axis=-1)[:, classes - k]
+    hit = np.take_along_axis(flat_scores, index[:, None], axis=-1)[:, 0] >= kth
+    return hit.astype(np.float64).reshape(labels.shape)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
+    """1.0 where the class of the one-hot ``y_true`` (its arg-max) is among the ``k`` highest scores of
+    ``y_pred``, as Keras 3's ``top_k_categorical_accuracy``; a score tied with the ``k``-th highest counts, as in
+    Keras 3 on torch."""
+    y_true, y_pred = _numbers(y_true, y_pred, "top_k_categorical_accuracy")
+    if y_true.ndim == 0:
+        raise ValueError(f"top_k_categorical_accuracy: y_true needs a class axis (the last). Received y_true of "
+                         f"shape {y_true.shape}")
+    return _in_top_k(np.argmax(y_true, axis=-1), y_pred, k, "top_k_categorical_accuracy")
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
+    """1.0 where the integer label ``y_true`` is among the ``k`` highest scores of ``y_pred``, as Keras 3's
+    ``sparse_top_k_categorical_accuracy`` (labels of shape ``(batch,)`` or ``(batch, 1)``; the result has the
+    labels' shape); a score tied with the ``k``-th highest counts, as in Keras 3 on torch."""
+    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    if y_true.dtype.kind not in "biuf":
+        raise TypeError(f"sparse_top_k_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
+                        f"{y_true.dtype}")
+    return _in_top_k(y_true, y_pred, k, "sparse_top_k_categorical_accuracy")
+
+
 # ------------------------------------------------------------------------------------------------ metric objects
 class Metric:
     """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``; calling a metric updates it
@@ -992,11 +1043,26 @@ def _interpolated_pr_auc(tp, fp, fn):
     return _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
 
 
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot target's class is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy"):
+        super().__init__(top_k_categorical_accuracy, name=name, k=_check_k(k, type(self).__name__))
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer target is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy"):
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, k=_check_k(k, type(self).__name__))
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
             TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
-            SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity)
+            SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
+            TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -1073,6 +1139,7 @@ __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Categori
            "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
            "Metric", "Poisson", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-           "SquaredHinge", "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy",
-           "cosine_similarity", "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy",
-           "sparse_categorical_accuracy"]
+           "SparseTopKCategoricalAccuracy", "SquaredHinge", "TopKCategoricalAccuracy", "TrueNegatives",
+           "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy", "cosine_similarity", "get",
+           "mean_absolute_error", "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
+           "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
