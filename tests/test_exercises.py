@@ -345,3 +345,27 @@ def test_checkers_refuse_what_the_exercises_forbid_and_explain_identical_printou
 
     fails(check_sgd_momentum, torch_velocity, "the new velocity", "learning rate and sign included")
     fails(check_sgd_momentum, float32_result, "your result is float32", "compute in float64")
+
+
+# ------------------------------------------------------------------------------- found by a second student's pass
+def fft_correlate(x, w, strides):
+    """The valid cross-correlation through an FFT: right in its real part, complex in its dtype."""
+    n = len(x) + len(w) - 1
+    full = np.fft.ifft(np.fft.fft(x, n) * np.fft.fft(w[::-1], n))
+    return full[len(w) - 1:len(x)][::strides]
+
+
+def test_a_complex_result_is_refused_whatever_its_imaginary_part():
+    """``np.asarray(..., float64)`` dropped the imaginary part with only a ComplexWarning, so ``+ 5j`` passed."""
+    def plus_5j(x, w, strides):
+        return np.correlate(x, w, "valid")[::strides] + 5j
+
+    report = fails(check_conv1d, plus_5j, "your result is complex (complex128)", "any complex dtype is refused",
+                   "largest imaginary part is 5,", "`result.real` would only hide an error")
+    assert "ComplexWarning" not in report
+    report = fails(check_conv1d, fft_correlate, "your result is complex", "within rounding noise",
+                   "return `result.real`")
+    assert check_conv1d(lambda x, w, strides: fft_correlate(x, w, strides).real)      # the fix the report gives
+    right = solution("gradients")
+    fails(check_manual_gradient, lambda x, w, b: tuple(np.asarray(g) + 0j for g in right(x, w, b)),
+          "your result is complex", "largest imaginary part is 0,", "(in dL/dx)")

@@ -74,6 +74,7 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
     _returned_none(name, inputs, shown, received)
+    _refuse_complex(name, inputs, shown, received)
     try:
         got = np.asarray(received, dtype=np.float64)
     except (TypeError, ValueError):
@@ -90,6 +91,30 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         if _show(shown) == _show(received):     # the printouts agree: say why they still differ
             note += _small_difference(received, rtol)
         _fail(name, inputs, shown, received, note)
+
+
+def _refuse_complex(name, inputs, shown, received):
+    """A complex result is refused whatever its imaginary part: converting it to float would silently drop that
+    part (NumPy only warns), so a wrong answer could pass. The report says how large the imaginary part is and
+    whether ``.real`` is the fix (rounding noise, as after an FFT) or would hide an error."""
+    try:
+        array = np.asarray(received)
+    except Exception:  # noqa: BLE001 - not an array at all: the float conversion that follows reports it
+        return
+    if array.dtype.kind != "c":
+        return
+    imaginary = float(np.max(np.abs(array.imag), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(array.real), initial=0.0)))
+    if imaginary <= 1e-12 * scale:
+        advice = ("within rounding noise (as an FFT leaves): return `result.real`, or compute without complex "
+                  "numbers")
+    else:
+        advice = ("far more than rounding noise, so `result.real` would only hide an error: find where the "
+                  "imaginary part comes from")
+    _fail(name, inputs, shown, received,
+          f"your result is complex ({array.dtype.name}): the exercise asks for real numbers, and any complex "
+          f"dtype is refused, even with a zero imaginary part\n  its largest imaginary part is {imaginary:.3g}, "
+          f"{advice}")
 
 
 def _small_difference(received, rtol):
