@@ -369,3 +369,64 @@ def test_a_complex_result_is_refused_whatever_its_imaginary_part():
     right = solution("gradients")
     fails(check_manual_gradient, lambda x, w, b: tuple(np.asarray(g) + 0j for g in right(x, w, b)),
           "your result is complex", "largest imaginary part is 0,", "(in dL/dx)")
+
+
+def keras_adam_moments(param, grads, learning_rate, beta_1, beta_2, epsilon):
+    """Keras' own Adam (on torch) after ``len(grads)`` steps from ``param``: its m and v, in float64."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras' Adam is the reference for the moments m and v")
+    variable = keras.Variable(np.asarray(param), dtype="float64")
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    for grad in grads:
+        optimizer.apply([keras.ops.convert_to_tensor(np.asarray(grad), dtype="float64")], [variable])
+    m, v = (keras.ops.convert_to_numpy(slot).astype(np.float64) for slot in
+            (optimizer._momentums[0], optimizer._velocities[0]))
+    return m, v
+
+
+def test_adam_checks_the_returned_moments_against_keras():
+    """Only the parameter was compared: returning the bias-corrected moments, or m and v swapped, passed step 1
+    and failed at step 2 with a message about the parameter."""
+    right = solution("adam_step")
+    calls = []
+
+    def corrected_state(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        calls.append((param, grad, learning_rate, beta_1, beta_2, epsilon))
+        new_param, m, v = right(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, m / (1 - beta_1 ** iteration), v / (1 - beta_2 ** iteration)
+
+    def swapped(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        new_param, m, v = right(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, v, m
+
+    def wrong_v(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):   # forgets the square
+        new_param, m, _ = right(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, m, v + (grad - v) * (1 - beta_2)
+
+    report = fails(check_adam_step, corrected_state, "the new m, at step 1", "bias-corrected m_hat",
+                   "the raw moving average m")
+    param, grad, *hyper = calls[-1]
+    keras_m, _ = keras_adam_moments(param, [grad], *hyper)
+    index, expected = re.search(r"first difference at index \((\d+),\): expected (\S+),", report).groups()
+    assert float(expected) == pytest.approx(keras_m[int(index)], rel=1e-12)
+    assert float(expected) != pytest.approx(grad[int(index)])        # Keras' m is not the corrected m_hat = grad
+    fails(check_adam_step, swapped, "the new m, at step 1", "m and v are swapped")
+    fails(check_adam_step, wrong_v, "the new v, at step 1", "v <- beta_2 * v + (1 - beta_2) * grad ** 2")
+
+
+def test_the_adam_checker_compares_the_moments_with_keras_at_every_step():
+    """An m off by 1e-4 (relative) at step 3 only is caught at step 3, against Keras' m after three steps."""
+    right = solution("adam_step")
+    calls = []
+
+    def slips_at_step_3(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        calls.append((param, grad, learning_rate, beta_1, beta_2, epsilon))
+        new_param, m, v = right(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, m * (1 + 1e-4) if iteration == 3 else m, v
+
+    report = fails(check_adam_step, slips_at_step_3, "the new m, at step 3", "iteration=3")
+    assert len(calls) == 3                                      # the first case, stopped at its third step
+    keras_m, _ = keras_adam_moments(calls[0][0], [c[1] for c in calls], *calls[0][2:])
+    index, expected = re.search(r"first difference at index \((\d+),\): expected (\S+),", report).groups()
+    assert float(expected) == pytest.approx(keras_m[int(index)], rel=1e-12)

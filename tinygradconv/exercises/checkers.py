@@ -641,7 +641,8 @@ def check_custom_binary_op(function, cases=20, seed=0):
 def check_adam_step(fn, cases=20, steps=5, seed=0):
     """``fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)`` returns ``(param, m, v)`` after
     one step of Keras' Adam (``iteration`` counts from 1; ``m`` and ``v`` start at zeros). Compared, step after
-    step, with :class:`tinygradconv.optimizers.Adam` on the same gradients.
+    step, with :class:`tinygradconv.optimizers.Adam` on the same gradients: the parameter, then ``m`` and ``v``
+    against the optimizer's own moments (the raw moving averages, not the bias-corrected ones).
 
     >>> import numpy as np
     >>> def fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
@@ -673,8 +674,39 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
                 _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9)
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
+            state = optimizer.state_of(variable)       # Keras' m and v (the optimizer's own state)
+            moments = {"m": np.asarray(state["m"], dtype=np.float64), "v": np.asarray(state["v"], dtype=np.float64)}
+            for position, (which, beta) in enumerate((("m", b1), ("v", b2)), start=1):
+                try:
+                    _compare_arrays("check_adam_step", inputs, moments[which], received[position], rtol=1e-6,
+                                    atol=1e-12)
+                except AssertionError as error:
+                    why = _adam_moment_mistake(which, received, moments, beta, step)
+                    raise AssertionError(f"{error}\n  (the new {which}, at step {step}: {why})") from None
             param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
     return True
+
+
+def _adam_moment_mistake(which, received, moments, beta, step):
+    """The likely slip behind a wrong ``m`` or ``v`` of an Adam step: the two swapped, or bias-corrected moments
+    returned as the state, else the formula Keras uses."""
+    def close(value, reference):
+        try:
+            value = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return value.shape == reference.shape and np.allclose(value, reference, rtol=1e-6, atol=1e-12)
+
+    if close(received[1], moments["v"]) and close(received[2], moments["m"]):
+        return "m and v are swapped: return (param, m, v) in that order"
+    corrected = moments[which] / (1 - beta ** step)
+    letter = "1" if which == "m" else "2"
+    if close(received[1 if which == "m" else 2], corrected):
+        return (f"you returned the bias-corrected {which}_hat = {which} / (1 - beta_{letter} ** iteration); the state "
+                f"to return is the raw moving average {which}, the bias correction only enters the parameter's step")
+    if which == "m":
+        return "Keras' first moment is m <- beta_1 * m + (1 - beta_1) * grad, without bias correction"
+    return "Keras' second moment is v <- beta_2 * v + (1 - beta_2) * grad ** 2, without bias correction"
 
 
 def check_portable_relu(fn, cases=20, seed=0):
