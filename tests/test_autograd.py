@@ -3,6 +3,7 @@ chains, dtype and aliasing of gradients, custom Functions, and gradcheck's repor
 
 Expected gradients are worked out by hand from the calculus in each test.
 """
+import re
 import sys
 
 import numpy as np
@@ -388,6 +389,24 @@ def test_gradcheck_in_the_input_dtype_uses_tolerances_for_that_dtype():
         tg.gradcheck(Wrong.apply, x)
     with pytest.raises(ValueError, match="dtype='float32'"):
         tg.gradcheck(Wrong.apply, x, dtype="float32")
+
+
+def test_gradcheck_with_given_weights_reports_the_gradient_of_that_weighted_sum():
+    """``weights`` replaces the random ``v`` of ``L = sum(v * fn(x))``: the exercises' checkers show the same
+    incoming gradient in their table and in the gradcheck text. By hand, for ``a * a`` whose backward gives
+    ``g * a``: analytic ``w * x``, numeric ``2 * w * x``."""
+    x = tg.tensor([1.0, -3.0, 0.5], dtype="float64", requires_grad=True)
+    w = np.array([0.5, 2.0, -1.0])
+    with pytest.raises(tg.GradcheckError) as info:
+        tg.gradcheck(lambda t: _HalfGradSquare.apply(t), x, weights=w)
+    found = re.search(r"index \((\d+),\): analytic=(\S+), numeric=(\S+),", str(info.value))
+    assert found.group(1) == "1"                                 # |w x| is largest there: -6 against -12
+    assert float(found.group(2)) == pytest.approx(-6.0, rel=1e-12)
+    assert float(found.group(3)) == pytest.approx(-12.0, rel=1e-8)
+    assert tg.gradcheck(lambda t: t * t, x, weights=w)
+    with pytest.raises(ValueError, match=r"`weights` must have the output's shape \(3,\)\. Received weights of "
+                                         r"shape \(2,\)"):
+        tg.gradcheck(lambda t: t * t, x, weights=[1.0, 2.0])
 
 
 def test_gradcheck_reports_a_nan_gradient_as_the_worst_mismatch():

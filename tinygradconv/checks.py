@@ -28,10 +28,12 @@ _GRADCHECK_TOLERANCES = {"float64": (1e-5, 1e-3), "float32": (1e-4, 1e-3), "floa
 _GRADCHECK_EPS = 1e-6
 
 
-def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64"):
+def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64",
+              weights=None):
     """Compare the gradients of ``fn`` with central finite differences computed in float64.
 
-    The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v``, so every output element counts.
+    The scalar checked is ``L = sum(fn(*inputs) * v)`` for a fixed random ``v`` (or the ``weights`` given), so every
+    output element counts.
     For each input ``x`` with ``requires_grad``: analytic ``dL/dx`` from :meth:`Tensor.backward` versus numeric
     ``(L(x + eps e_i) - L(x - eps e_i)) / (2 eps)`` for every element ``i``, computed on float64 copies of the
     inputs; they must agree within ``atol + rtol * |numeric|``.
@@ -43,6 +45,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
         atol, rtol: the tolerances; by default chosen for the dtype the analytic gradient is computed in (float64:
             ``1e-5, 1e-3``; float32: ``1e-4, 1e-3``; float16: ``1e-2, 2e-2``).
         seed: the seed of ``v``.
+        weights: ``v`` itself, an array of the output's shape, instead of a random one: to report a mismatch with
+            the same incoming gradient a reader already sees (the exercises' checkers do).
         raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
         dtype: which code path the analytic gradient comes from.
             ``"float64"`` (the default): ``fn`` and its backward run on **float64 copies** of the floating inputs,
@@ -105,7 +109,14 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     tracked, out = run(values, dtypes, True)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    v = rng.standard_normal(out.shape).astype(dtype_name(out.dtype)).astype(np.float64)  # same v for both sides
+    if weights is None:
+        v = rng.standard_normal(out.shape)
+    else:
+        v = np.asarray(weights, dtype=np.float64)
+        if v.shape != tuple(out.shape):
+            raise ValueError(f"gradcheck: `weights` must have the output's shape {tuple(out.shape)}. Received "
+                             f"weights of shape {v.shape}")
+    v = v.astype(dtype_name(out.dtype)).astype(np.float64)  # same v for both sides
     if out.requires_grad:
         out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
 
