@@ -430,3 +430,86 @@ def test_the_adam_checker_compares_the_moments_with_keras_at_every_step():
     keras_m, _ = keras_adam_moments(calls[0][0], [c[1] for c in calls], *calls[0][2:])
     index, expected = re.search(r"first difference at index \((\d+),\): expected (\S+),", report).groups()
     assert float(expected) == pytest.approx(keras_m[int(index)], rel=1e-12)
+
+
+def gradcheck_numbers(report):
+    """(input, index, analytic, numeric) from the gradcheck part of a backward report."""
+    found = re.search(r"worst mismatch at input (\d+), index \((\d+),\): analytic=(\S+), numeric=(\S+),", report)
+    return int(found.group(1)), int(found.group(2)), float(found.group(3)), float(found.group(4))
+
+
+def shown_array(report, key):
+    """The values of ``key=[...]`` in a report's inputs, or of the ``expected:``/``received:`` line."""
+    text = re.search(rf"{key}[=:] ?\(?\[(.*?)\]", report).group(1)
+    return np.array([float(v) for v in text.split(",")])
+
+
+def test_custom_op_backward_reports_one_incoming_gradient():
+    """The table used the `grad` shown; the gradcheck text used its own hidden random weights, so the same element
+    had two different 'expected' values. Now both use the `grad` shown; the reference is torch's SiLU."""
+    import torch
+
+    class NoGrad(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return s * (1 + x * (1 - s))                     # forgets the incoming gradient
+
+    with pytest.raises(AssertionError) as info:
+        check_custom_op(NoGrad)
+    report = str(info.value)
+    x = np.array([0.0, -20.0, 20.0, 1e-3])                   # the first case: the checker's fixed special values
+    assert np.allclose(shown_array(report, "x"), x)
+    g = shown_array(report, "grad")
+    t = torch.tensor(x, requires_grad=True)
+    (torch.nn.functional.silu(t) * torch.tensor(g)).sum().backward()
+    _, index, analytic, numeric = gradcheck_numbers(report)
+    assert numeric == pytest.approx(t.grad[index].item(), rel=1e-6)          # the table's expected, not another
+    assert np.allclose(shown_array(report, "expected"), t.grad.numpy(), rtol=1e-4, atol=1e-12)
+    sigma = 1 / (1 + np.exp(-x[index]))
+    assert analytic == pytest.approx(sigma * (1 + x[index] * (1 - sigma)), rel=1e-12)   # the received value
+    assert "with the same `grad`" in report
+
+
+def test_custom_binary_op_backward_reports_one_incoming_gradient():
+    import torch
+
+    class NoGrad(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            e = ctx.xp.exp(b)
+            ctx.save_for_backward(a, e)
+            return a * e
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, e = ctx.saved_tensors
+            return e, a * e                                   # forgets the incoming gradient
+
+    calls = []
+
+    class Recording(NoGrad):
+        @staticmethod
+        def forward(ctx, a, b):
+            calls.append((np.array(a), np.array(b)))
+            return NoGrad.forward(ctx, a, b)
+
+    with pytest.raises(AssertionError) as info:
+        check_custom_binary_op(Recording)
+    report = str(info.value)
+    a, b = calls[0]
+    g = shown_array(report, "grad")
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    (ta * tb.exp() * torch.tensor(g)).sum().backward()
+    which, index, analytic, numeric = gradcheck_numbers(report)
+    reference = (ta, tb)[which].grad[index].item()
+    assert numeric == pytest.approx(reference, rel=1e-6)
+    mine = (np.exp(b), a * np.exp(b))[which][index]
+    assert analytic == pytest.approx(mine, rel=1e-12)
+    assert "input 0 is a, input 1 is b" in report

@@ -341,23 +341,27 @@ def check_custom_op(function, cases=20, seed=0):
         expected = (x * x.sigmoid()).numpy()
         received = _call("check_custom_op (forward)", lambda x: function.apply(_tensor(x)).numpy(), inputs)
         _compare_arrays("check_custom_op (forward)", inputs, expected, received)
+        g = _upstream(rng, values.shape)      # the incoming gradient, shown in a report and used by gradcheck too
         try:
-            gradcheck(lambda t: function.apply(t), _tensor(values, True))
+            gradcheck(lambda t: function.apply(t), _tensor(values, True), weights=g)
         except GradcheckError as error:
-            g = _upstream(rng, values.shape)
             t = _tensor(values, True)
             (t * t.sigmoid() * _tensor(g)).sum().backward()
             mine = _tensor(values, True)
             (function.apply(mine) * _tensor(g)).sum().backward()
             _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(),
                   None if mine.grad is None else mine.grad.numpy(),
-                  f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above; gradcheck says: "
-                  f"{error}")
+                  f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
+                  f"{_GRADCHECK_NOTE.format('')}{error}")
         except Exception as exc:
             raise AssertionError(f"check_custom_op: the op raised {type(exc).__name__}: {exc}\n"
                                  f"  inputs:   x={_show(values)}") from exc
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+_GRADCHECK_NOTE = ("gradcheck, on the same sum with the same `grad` (analytic: your backward; numeric: central "
+                   "differences of your forward{}): ")
 
 
 def _upstream(rng, shape):
@@ -619,10 +623,10 @@ def check_custom_binary_op(function, cases=20, seed=0):
         received = _call("check_custom_binary_op (forward)",
                          lambda a, b: function.apply(_tensor(a), _tensor(b)).numpy(), inputs)
         _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
+        g = _upstream(rng, shape)             # the incoming gradient, shown in a report and used by gradcheck too
         try:
-            gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True))
+            gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True), weights=g)
         except GradcheckError as error:
-            g = _upstream(rng, shape)
             ta, tb = _tensor(a, True), _tensor(b, True)
             (ta * tb.exp() * _tensor(g)).sum().backward()
             ma, mb = _tensor(a, True), _tensor(b, True)
@@ -630,7 +634,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
             _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, (ta.grad.numpy(), tb.grad.numpy()),
                   tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb)),
                   f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
-                  f"given above; gradcheck says: {error}")
+                  f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{error}")
         except Exception as exc:
             raise AssertionError(f"check_custom_binary_op: the op raised {type(exc).__name__}: {exc}\n"
                                  f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
