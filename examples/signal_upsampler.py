@@ -22,7 +22,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-from tinygradconv.viz import plot_history
+from tinygradconv.viz.history import LEGEND_HANDLELENGTH, plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
@@ -90,7 +90,7 @@ if plt is not None:
         plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation = the test set
         axes[row, 0].axhline(r["mse_linear"], color="grey", linestyle=":", label="linear interpolation (test)")
         axes[row, 0].set(ylabel="MSE", title=f"factor {factor}: training")
-        axes[row, 0].legend(fontsize=7)
+        axes[row, 0].legend(fontsize=7, handlelength=LEGEND_HANDLELENGTH)   # the dashes of "validation" show
         t = np.arange(len(r["y"]))
         axes[row, 1].plot(t, r["y"][:, 0], color="black", lw=1, label="truth")
         axes[row, 1].plot(t[::factor], r["x"][:, 0], "o", ms=3, color="grey", label="noisy low resolution")

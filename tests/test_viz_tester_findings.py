@@ -325,3 +325,50 @@ def test_a_one_wide_matrix_has_whole_index_ticks():
     assert list(transpose.xaxis.get_majorticklocs()) == [0]
     assert transpose.get_title() == "its transpose:\nT = Cᵀ, 5×1"
 
+
+
+# ----------------------------------------------------------------------------------- a second student's pass
+def _legend_styles(legend):
+    """(label, linestyle, marker, marker face colour) of each line swatch of a legend."""
+    from matplotlib.colors import to_rgba
+
+    return {text.get_text(): (handle.get_linestyle(), handle.get_marker(), to_rgba(handle.get_markerfacecolor()))
+            for text, handle in zip(legend.get_texts(), legend.legend_handles)}
+
+
+def _assert_train_and_val_swatches_differ(legend, name="loss"):
+    styles = _legend_styles(legend)
+    train, val = styles[f"training {name}"], styles[f"validation {name}"]
+    # the same colour and, with <= 30 epochs, markers on both: the dashes alone told them apart, and a marker in
+    # a 2-font-size swatch hid them; now the markers differ too, and the swatch is long enough for the dashes
+    assert train[1:] != val[1:], styles
+    assert legend.handlelength >= 3.0
+
+
+def test_plot_history_tells_training_from_validation_in_the_legend():
+    fig = viz.plot_history({"loss": [1.0, 0.5, 0.25, 0.2], "val_loss": [1.1, 0.7, 0.5, 0.45]})
+    _assert_train_and_val_swatches_differ(fig.axes[0].get_legend())
+    lines = {line.get_gid(): line for line in fig.axes[0].lines}
+    assert lines["train:loss"].get_marker() == "o" and lines["val:loss"].get_marker() == "s"
+    assert lines["train:loss"].get_color() == lines["val:loss"].get_color()     # one colour per metric, as before
+    plt.close(fig)
+    fig = viz.plot_history({"loss": np.linspace(1, 0, 40), "val_loss": np.linspace(1.1, 0.1, 40)})
+    assert [line.get_marker() for line in fig.axes[0].lines] == ["None", "None"]   # many epochs: lines only
+    plt.close(fig)
+
+
+def test_the_signal_upsampler_figure_tells_training_from_validation(tmp_path, monkeypatch):
+    """The example redraws the legend after adding the linear-interpolation line: it keeps the long swatches."""
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "signal_upsampler.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--fast", "--out", str(tmp_path)])
+    before = set(plt.get_fignums())
+    runpy.run_path(str(script), run_name="__main__")
+    (number,) = set(plt.get_fignums()) - before
+    fig = plt.figure(number)
+    for row in range(2):
+        _assert_train_and_val_swatches_differ(fig.axes[2 * row].get_legend())
+    plt.close(fig)

@@ -1,8 +1,9 @@
 """Training and validation curves from a ``History`` (what ``model.fit`` returns) or its ``history`` dict.
 
 ``history.history`` maps a metric name to one value per epoch (``{"loss": [...], "val_loss": [...], ...}``); the
-validation curve of ``m`` is ``val_m``. Each metric gets a panel with its training curve (solid) and validation
-curve (dashed, same colour).
+validation curve of ``m`` is ``val_m``. Each metric gets a panel with its training curve (solid, filled dots) and
+validation curve (dashed, same colour, open squares: told apart in the legend too, where a short swatch would hide
+the dashes behind a marker).
 
 >>> from tinygradconv.viz import plot_history
 >>> fig = plot_history({"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.5]})
@@ -51,22 +52,28 @@ def _base_names(data):
     return names
 
 
+# Training: solid line, filled dots; validation: dashed line, open squares (markers only for <= 30 epochs).
+_STYLES = (("", "train", {"linestyle": "-", "marker": "o", "markersize": 3}),
+           ("val_", "val", {"linestyle": "--", "marker": "s", "markersize": 3.5, "markerfacecolor": "white"}))
+LEGEND_HANDLELENGTH = 3.5          # long enough for the dashes to show on both sides of a marker
+
+
 def _draw(ax, data, name, color):
     drawn = False
-    for prefix, style, kind in (("", "-", "train"), ("val_", "--", "val")):
+    for prefix, kind, style in _STYLES:
         values = data.get(prefix + name)
         if values is None or values.size == 0:
             continue
         epochs = np.arange(1, values.size + 1)
-        ax.plot(epochs, values, linestyle=style, color=color, marker="o" if values.size <= 30 else None,
-                markersize=3, label=f"{'validation' if kind == 'val' else 'training'} {name}",
-                gid=f"{kind}:{name}")
+        style = style if values.size <= 30 else {"linestyle": style["linestyle"]}
+        ax.plot(epochs, values, color=color, label=f"{'validation' if kind == 'val' else 'training'} {name}",
+                gid=f"{kind}:{name}", **style)
         drawn = True
     return drawn
 
 
 def plot_history(history, metrics=None, ax=None, logy=False):
-    """Plot training (solid) and validation (dashed) curves, one panel per metric.
+    """Plot training (solid, dots) and validation (dashed, open squares) curves, one panel per metric.
 
     Args:
         history: a ``History`` (what ``fit`` returns) or a dict ``{"loss": [...], "val_loss": [...], ...}``.
@@ -76,7 +83,8 @@ def plot_history(history, metrics=None, ax=None, logy=False):
 
     Returns:
         The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
-        ...).
+        ...). A legend redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so that
+        the dashes of the validation swatch stay visible.
 
     Raises:
         TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, unknown metric, or a
@@ -114,5 +122,5 @@ def plot_history(history, metrics=None, ax=None, logy=False):
             panel.set_yscale("log")
         panel.grid(alpha=0.3)
         panel.set_title(", ".join(names) if shared else name, fontsize=10)
-        panel.legend(fontsize=8)
+        panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)
     return axes[0].figure
