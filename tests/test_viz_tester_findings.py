@@ -372,3 +372,17 @@ def test_the_signal_upsampler_figure_tells_training_from_validation(tmp_path, mo
     for row in range(2):
         _assert_train_and_val_swatches_differ(fig.axes[2 * row].get_legend())
     plt.close(fig)
+
+
+@pytest.mark.parametrize("weights", [["a", "b", "c"], ["1", "2", "3"], [1.0, [2.0, 3.0], 4.0], [1j, 2.0, 3.0]],
+                         ids=["letters", "digits_as_text", "ragged", "complex"])
+@pytest.mark.parametrize("draw", [viz.plot_connectivity, viz.plot_conv_matrix, viz.connectivity_matrix],
+                         ids=lambda f: f.__name__)
+def test_weights_that_are_not_real_numbers_are_refused_by_name(draw, weights):
+    """``weights=["a", "b", "c"]`` raised NumPy's 'could not convert string to float: 'a'' (no argument named);
+    text of digits and complex numbers (imaginary part dropped, with a warning) were taken as numbers."""
+    with pytest.raises(ValueError) as info:
+        draw("conv1d", 5, 3, weights=weights)
+    assert str(info.value) == ("Invalid value for argument `weights`. Expected None, 3 real numbers (kernel_size=3), "
+                               f"or 'kernel' with a layer. Received weights={weights!r}")
+    plt.close("all")

@@ -130,6 +130,19 @@ def _layer_kind(layer):
                     f"Conv1DTranspose layer. Received kind={layer!r} of type {type(layer).__name__}")
 
 
+def _tap_values(weights, k):
+    """``weights`` as a float64 array, or a ValueError naming the argument (text, complex numbers, ragged lists)."""
+    expected = f"Expected None, {k} real numbers (kernel_size={k}), or 'kernel' with a layer"
+    raw = weights.numpy() if isinstance(weights, Tensor) else weights
+    try:
+        array = np.asarray(raw)
+        if array.dtype.kind in "cSU":         # complex numbers, or text that NumPy would read as numbers
+            raise TypeError(array.dtype.name)
+        return np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid value for argument `weights`. {expected}. Received weights={weights!r}") from None
+
+
 def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
                  dilation_rate=1, weights=None) -> ConvSetting:
     """Validate the arguments shared by every function of this module and return a :class:`ConvSetting`.
@@ -180,7 +193,7 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
         if isinstance(weights, str):
             raise ValueError(f"Invalid value for argument `weights`. Expected None, {k} numbers, or 'kernel' with a "
                              f"layer. Received weights={weights!r}")
-        values = np.asarray(weights.numpy() if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        values = _tap_values(weights, k)
         if values.shape in ((k, 1, 1),):
             values = values[:, 0, 0]
         if values.shape != (k,):
