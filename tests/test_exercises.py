@@ -513,3 +513,28 @@ def test_custom_binary_op_backward_reports_one_incoming_gradient():
     mine = (np.exp(b), a * np.exp(b))[which][index]
     assert analytic == pytest.approx(mine, rel=1e-12)
     assert "input 0 is a, input 1 is b" in report
+
+
+def test_small_difference_hints_belong_to_the_checker():
+    """Values that print the same got one hint for every checker ('an epsilon's place, a bias correction, the
+    order of two factors'), even for finite differences, where no bias correction exists."""
+    def one_sided(f, x, eps):                                # forward: error eps * f''/2
+        return np.array([(f(x + e) - f(x)) / eps for e in np.eye(x.size) * eps])
+
+    def backward_sided(f, x, eps):
+        return np.array([(f(x) - f(x - e)) / eps for e in np.eye(x.size) * eps])
+
+    def own_step(f, x, eps):                                 # central, with a step 100 times the one given
+        return solution("central_differences")(f, x, 1e-3)
+
+    for fn, side in ((one_sided, "forward"), (backward_sided, "backward")):
+        report = fails(check_finite_differences, fn, f"one-sided ({side}) differences", "O(eps)", "O(eps^2)")
+        assert "bias correction" not in report
+    report = fails(check_finite_differences, own_step, "agree to the digits shown", "a step other than the eps given")
+    assert "bias correction" not in report and "one-sided (" not in report
+
+    def through_float32(x, w, strides):                      # right formula, float32 on the way, float64 returned
+        return solution("conv1d")(x.astype(np.float32), w.astype(np.float32), strides).astype(np.float64)
+
+    report = fails(check_conv1d, through_float32, "agree to the digits shown", "a step computed in float32")
+    assert "bias correction" not in report

@@ -68,8 +68,9 @@ def _returned_none(name, inputs, expected, received):
               "your function returned None: does it end with a `return` of its result?")
 
 
-def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False):
-    """Compare as float64; ``integer``: the expected values are counts, shown as integers."""
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None):
+    """Compare as float64; ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a
+    checker's own diagnosis of a mismatch (a sentence, or ``None`` when it does not recognise the mistake)."""
     shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
@@ -88,8 +89,11 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
         received_text = repr(int(received_value)) if whole else repr(float(received_value))
         note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
-        if _show(shown) == _show(received):     # the printouts agree: say why they still differ
-            note += _small_difference(received, rtol)
+        diagnosis = explain(got) if explain is not None else None
+        if diagnosis:
+            note += f"\n  {diagnosis}"
+        elif _show(shown) == _show(received):     # the printouts agree: say why they still differ
+            note += _small_difference(name, received, rtol)
         _fail(name, inputs, shown, received, note)
 
 
@@ -117,14 +121,32 @@ def _refuse_complex(name, inputs, shown, received):
           f"{advice}")
 
 
-def _small_difference(received, rtol):
-    """Why values that print the same are still refused: a lower precision, or a detail of the formula."""
+# The small differences worth looking for, by checker, when the values print the same but are refused.
+_SMALL_DIFFERENCES = {
+    "check_finite_differences": (
+        "the step. Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with the eps given are off by "
+        "O(eps^2), about 1e-10 here, within the tolerance; a one-sided difference (f(x + eps e_i) - f(x)) / eps "
+        "is off by O(eps), about 1e-5; a step other than the eps given errs more: O(step^2) for a larger one, "
+        "rounding (about 1e-16 / step) for a much smaller one"),
+    "check_manual_gradient": "an approximation where the exact derivative is asked (a finite difference)",
+    "check_adam_step": (
+        "where epsilon goes: Keras adds it to sqrt(v) and puts the bias correction into the step size, "
+        "learning_rate * sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)"),
+    "check_logsumexp": "an approximation: a clipped exp, or a step computed in float32",
+}
+_SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"
+
+
+def _small_difference(name, received, rtol):
+    """Why values that print the same are still refused: a lower precision, or a detail of the formula that
+    matters for this checker (``name``)."""
     dtype = getattr(received, "dtype", None)
     if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
         return (f"\n  the values agree to the digits shown, but your result is {np.dtype(dtype).name}, which "
                 f"keeps about {np.finfo(dtype).precision} digits: compute in float64, as the inputs are")
-    return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): a detail "
-            "of the formula differs (an epsilon's place, a bias correction, the order of two factors)")
+    detail = _SMALL_DIFFERENCES.get(name.split(" ")[0], _SMALL_DIFFERENCE)
+    return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): look for "
+            f"{detail}")
 
 
 def _same_namespace(name, inputs, array, result, backend, expected):
@@ -576,8 +598,24 @@ def check_finite_differences(fn, cases=30, seed=0):
 
         inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
-                        _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9)
+                        _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
+                        explain=lambda got, f=f, x=x: _one_sided(got, f, x, 1e-5))
     return True
+
+
+def _one_sided(got, f, x, eps):
+    """A sentence when ``got`` is a one-sided difference quotient of ``f`` at ``x`` (forward or backward)."""
+    steps = np.eye(x.size) * eps
+    here = f(x)
+    for side, quotient in (("forward", lambda e: (f(x + e) - here) / eps),
+                           ("backward", lambda e: (here - f(x - e)) / eps)):
+        estimate = np.array([quotient(e) for e in steps])
+        if got.shape == estimate.shape and np.allclose(got, estimate, rtol=1e-9, atol=1e-12):
+            formula = "(f(x + eps e_i) - f(x)) / eps" if side == "forward" else "(f(x) - f(x - eps e_i)) / eps"
+            return (f"these are one-sided ({side}) differences {formula}: their error is O(eps), about eps * f''/2 "
+                    "(of the order of 1e-5 here); central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) cancel that term "
+                    "and are off by O(eps^2) only (about 1e-10), within the tolerance")
+    return None
 
 
 class _Named:
