@@ -386,3 +386,26 @@ def test_weights_that_are_not_real_numbers_are_refused_by_name(draw, weights):
     assert str(info.value) == ("Invalid value for argument `weights`. Expected None, 3 real numbers (kernel_size=3), "
                                f"or 'kernel' with a layer. Received weights={weights!r}")
     plt.close("all")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kind", "conv1d", "--kernel-size", "5", "--input-length", "2"],
+     "conv1d(--input-length 2, --kernel-size 5, --strides 1, --padding valid, --dilation-rate 1) has an empty output"),
+    (["--kind", "conv1d", "--kernel-size", "3", "--dilation-rate", "2", "--input-length", "4"],
+     "conv1d(--input-length 4, --kernel-size 3, --strides 1, --padding valid, --dilation-rate 2) has an empty output"),
+])
+def test_the_cli_names_a_setting_by_its_options(argv, message, capsys, tmp_path):
+    """The empty-output error mixed notations: 'conv1d(L=2, k=5, --strides 1, --padding 'valid', ...) ... choose a
+    longer input_length'. From the command line every value is named by the option that sets it."""
+    import argparse
+
+    from tinygradconv.viz.cli import register
+
+    parser = argparse.ArgumentParser(prog="python -m tinygradconv")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["connectivity", *argv, "-o", str(tmp_path / "x.png")])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    error = capsys.readouterr().err
+    assert message in error and error.rstrip().endswith("choose a longer --input-length")
+    assert "L=" not in error and "k=" not in error and "input_length" not in error and "'valid'" not in error

@@ -132,13 +132,23 @@ def _option_names(message):
 
     >>> _option_names("Invalid value for argument `output_padding`: no. Received output_padding=1")
     'Invalid value for --output-padding: no. Received --output-padding 1'
+
+    A setting as the library describes it, ``conv1d(L=2, k=5, padding='valid', ...)``, and a bare name with an
+    underscore (``choose a longer input_length``) become options too, with the value as it is typed:
+
+    >>> _option_names("conv1d(L=2, k=5, strides=1, padding='valid') is empty; choose a longer input_length")
+    'conv1d(--input-length 2, --kernel-size 5, --strides 1, --padding valid) is empty; choose a longer --input-length'
     """
     import re
 
     for name, option in _OPTIONS:
         message = message.replace(f"argument `{name}`", option)
         message = re.sub(rf"(?<![\w`-]){name}=", f"{option} ", message)
-    return message
+        if "_" in name:                # not an ordinary word ("kernel", "padding" are; "input_length" is not)
+            message = re.sub(rf"(?<![\w`-]){name}\b", option, message)
+    for short, option in (("L", "--input-length"), ("k", "--kernel-size")):      # ConvSetting.describe()
+        message = re.sub(rf"(?<![\w-]){short}=", f"{option} ", message)
+    return re.sub(r"(--[a-z-]+) '([\w-]*)'", r"\1 \2", message)          # --padding 'valid': as typed
 
 
 def make_figures(out, epochs=None):
