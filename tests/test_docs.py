@@ -310,3 +310,43 @@ def test_docs_check_finds_untypeset_maths():
 def test_mathjax_is_served_from_the_site():
     conf_text = (DOCS / "conf.py").read_text(encoding="utf-8")
     assert '"sphinx-mathjax-offline"' in conf_text and "https:" not in conf_text     # no CDN url anywhere
+
+
+def _longest_tutorial_code_line():
+    """The length of the longest line in a code cell (not a Markdown cell) of the tutorials' scripts."""
+    longest = 0
+    for path in sorted((ROOT / "tutorials").glob("*.py")):
+        in_code = True
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# %%"):
+                in_code = "[markdown]" not in line
+            elif in_code:
+                longest = max(longest, len(line))
+    return longest
+
+
+def test_the_content_column_fits_the_tutorials_code_where_the_side_columns_show():
+    """tgc.css promised no sideways scrolling, but widened the column only from 82em (1312 px) on, where it could
+    get no more than 82 - 2 * 15 = 52em, and below it stayed 46em: at 1280 px the code cells scrolled. Checked here
+    by arithmetic on the stylesheet (a browser check, by hand, found no scrolling code cell from 1280 to 1920 px):
+    in every range of window widths from 1280 px (80em) up, the column the side columns shown leave holds the
+    longest code line in the code font (0.78rem of a monospace font, whose characters are at most 0.61em wide).
+    Below 80em Furo's own layout applies."""
+    css = (ROOT / "docs" / "_static" / "tgc.css").read_text(encoding="utf-8")
+    font = float(re.search(r"div\.highlight pre[^{]*\{ *font-size: *([\d.]+)rem", css).group(1))
+    needed = _longest_tutorial_code_line() * 0.61 * font + 2 * 1.5 + 2 * 1.0    # + the column's and cell's padding
+    blocks = re.findall(r"@media \(min-width: ([\d.]+)em\)(?: and \(max-width: ([\d.]+)em\))? \{(.*?)\n\}", css,
+                        flags=re.DOTALL)
+    assert blocks, css
+    starts = []
+    for low, high, body in blocks:
+        width = float(re.search(r"\.content \{[^}]*max-width: ([\d.]+)em", body).group(1))
+        toc_is_a_drawer = "position: fixed" in (re.search(r"\.toc-drawer \{([^}]*)\}", body) or [""] * 2)[1]
+        side_columns = 15 if toc_is_a_drawer else 30                   # Furo's columns are 15em each
+        narrowest = max(float(low), 1280 / 16)                           # the narrowest window asked to fit
+        column = min(width, narrowest - side_columns)                   # what the side columns shown leave
+        assert column - 3 >= needed, (low, high, width, column, needed)
+        starts.append((float(low), float(high) if high else None))
+    starts.sort()
+    assert starts[0][0] <= 1280 / 16                                  # from laptops' 1280 px on
+    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:])) and starts[-1][1] is None   # no gap above
