@@ -538,3 +538,31 @@ def test_small_difference_hints_belong_to_the_checker():
 
     report = fails(check_conv1d, through_float32, "agree to the digits shown", "a step computed in float32")
     assert "bias correction" not in report
+
+
+def test_portable_relu_is_compared_exactly():
+    """A leaky ReLU of slope 1e-10 passed (|1e-10 x| is under the absolute tolerance 1e-9); max(x, 0) selects
+    values, so every correct float64 answer is exact and the comparison can be too."""
+    def leaky(slope):
+        def fn(x):
+            xp = x.__array_namespace__()
+            return xp.where(x > 0, x, slope * x)
+        return fn
+
+    report = fails(check_portable_relu, leaky(1e-10), "first difference at index (0,): expected 0.0, received -1e-10")
+    assert "x=[-1.,  0.,  2., -0.]" in report
+
+    def half_sum(x):
+        xp = x.__array_namespace__()
+        return (x + xp.abs(x)) / 2
+
+    def maximum(x):
+        xp = x.__array_namespace__()
+        return xp.maximum(x, xp.zeros_like(x))
+
+    def clip(x):
+        xp = x.__array_namespace__()
+        return xp.clip(x, 0.0, None)
+
+    for correct in (half_sum, maximum, clip, solution("relu")):
+        assert check_portable_relu(correct)

@@ -782,7 +782,10 @@ def check_portable_relu(fn, cases=20, seed=0):
             if getattr(received, "dtype", None) != np.float64:
                 _fail("check_portable_relu", inputs, expected, received,
                       f"the dtype changed: expected float64, received {getattr(received, 'dtype', type(received))}")
-            _compare_arrays("check_portable_relu", inputs, expected, received)
+            # exact: max(x, 0) only selects values, and in float64 (the dtype checked above) every correct way
+            # of writing it (where, maximum, (x + |x|) / 2, x * (x > 0)) returns them unchanged, so any tolerance
+            # would only let a leaky ReLU with a tiny slope through
+            _compare_arrays("check_portable_relu", inputs, expected, received, rtol=0.0, atol=0.0)
     return True
 
 
