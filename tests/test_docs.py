@@ -349,4 +349,4 @@ def test_the_content_column_fits_the_tutorials_code_where_the_side_columns_show(
         starts.append((float(low), float(high) if high else None))
     starts.sort()
     assert starts[0][0] <= 1280 / 16                                  # from laptops' 1280 px on
-    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:])) and starts[-1][1] is None   # no gap above
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(starts)) and starts[-1][1] is None   # no gap above

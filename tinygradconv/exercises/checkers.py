@@ -613,8 +613,8 @@ def _one_sided(got, f, x, eps):
         if got.shape == estimate.shape and np.allclose(got, estimate, rtol=1e-9, atol=1e-12):
             formula = "(f(x + eps e_i) - f(x)) / eps" if side == "forward" else "(f(x) - f(x - eps e_i)) / eps"
             return (f"these are one-sided ({side}) differences {formula}: their error is O(eps), about eps * f''/2 "
-                    "(of the order of 1e-5 here); central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) cancel that term "
-                    "and are off by O(eps^2) only (about 1e-10), within the tolerance")
+                    "(of the order of 1e-5 here); central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) "
+                    "cancel that term and are off by O(eps^2) only (about 1e-10), within the tolerance")
     return None
 
 
