@@ -177,6 +177,37 @@ def test_model_losses_are_in_keras_order():
     np.testing.assert_allclose(our_losses[1:], [0.1 * np.sum(kernel ** 2), 0.5 * np.sum(np.abs(bias))], rtol=1e-5)
 
 
+def test_frozen_layers_and_weights_add_no_penalty_as_keras():
+    """Keras 3 takes the weight penalties over ``trainable_weights`` only (``Layer._get_regularization_losses``):
+    a frozen layer adds none, and a layer frozen inside a trainable model neither (found by a helper: ours kept
+    adding them, which changed the training loss). Compared with Keras' own ``model.losses``, and the training
+    loss of ``fit`` by hand (SGD with learning rate 0, so the weights stay)."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the penalties of frozen layers")
+    x = np.random.default_rng(1).normal(size=(4, 6, 3)).astype("float32")
+    ours_lib = type("Lib", (), {"Sequential": tg.models.Sequential, "layers": tg.layers, "regularizers": R})
+    theirs, ours = _conv_pair(keras), _conv_pair(ours_lib)
+    ours.set_weights(theirs.get_weights())
+    for frozen in ("c", "t"):
+        for model in (theirs, ours):
+            for layer in model.layers:
+                layer.trainable = layer.name != frozen
+        their_losses = [float(keras.ops.convert_to_numpy(v)) for v in theirs.losses]
+        our_losses = [float(v.item()) for v in ours.losses]
+        assert len(our_losses) == len(their_losses) == 1, frozen
+        np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5)
+    for layer in ours.layers:
+        layer.trainable = layer.name != "t"            # the transposed layer (its bias L1) frozen
+    ours.compile(optimizer=tg.optimizers.SGD(0.0), loss="mse")
+    y = np.zeros((4, 6, 2), "float32")
+    loss = ours.fit(x, y, batch_size=4, epochs=1, verbose=0).history["loss"][0]
+    kernel = ours.get_weights()[0]
+    mse = float(np.mean(ours.predict(x, verbose=0) ** 2))
+    np.testing.assert_allclose(loss, mse + 0.1 * np.sum(kernel ** 2) + float(ours.layers[1].losses[0].item()),
+                               rtol=1e-5)
+
+
 class _Tagged(tg.layers.Layer):
     """Adds a loss equal to its tag at each call, then runs its sub-layers."""
 

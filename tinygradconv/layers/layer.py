@@ -264,13 +264,14 @@ class Layer:
         """The losses added by the last call, then the regularization penalties of the weights (current values), in
         Keras 3's order (``Layer.losses``): first this layer's call losses (``add_loss``, activity regularizer), then
         those of every nested layer in the order of :meth:`_nested_layers`, then one penalty per regularized weight
-        in the order of ``weights``."""
+        in the order of ``trainable_weights``: a frozen layer's or weight's penalty is left out, as Keras 3
+        (``Layer._get_regularization_losses``) leaves it out of the loss."""
         nested = self._nested_layers()
         out = list(self._call_losses)
         for layer in nested:
             out.extend(layer._call_losses)
         penalties = {id(w): reg for layer in (self, *nested) for w, reg in layer._regularizers}
-        out.extend(penalties[id(w)](w) for w in self.weights if id(w) in penalties)
+        out.extend(penalties[id(w)](w) for w in self.trainable_weights if id(w) in penalties)
         return out
 
     def _nested_layers(self) -> list:
