@@ -612,6 +612,18 @@ def test_a_keras_lambda_activation_is_named_as_such(tmp_path):
         models.load_model(path)
 
 
+def test_a_keras_layer_used_as_activation_is_named_as_such(tmp_path):
+    """Keras saves ``activation=keras.layers.ReLU(max_value=1.0)`` as a layer config; the error used to suggest
+    ``custom_objects={'ReLU': ReLU}``, misleading for a Keras built-in (found by a tester)."""
+    keras = _keras()
+    path = str(tmp_path / "layer_activation.keras")
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=keras.layers.ReLU(max_value=1.0))]).save(path)
+    with pytest.raises(SavedFileError) as info:
+        models.load_model(path)
+    message = str(info.value)
+    assert "the activation is a Keras layer object (ReLU" in message and "custom_objects" not in message
+
+
 # Each layer kind with one step and one tap, so that the by-hand outputs of the Dense model hold for all three.
 LAYER_KINDS = {
     "Dense": (lambda **objects: layers.Dense(2, **objects), (3,)),

@@ -452,6 +452,13 @@ def _from_keras_config(class_name, config, filepath):
                 raise SavedFileError(f"{where}: the activation is a Python lambda, which Keras saved as bytecode; "
                                      "tinygradconv never runs code read from a file. In Keras, make it a named "
                                      "function and save again; then load with custom_objects={'its_name': ...}")
+            if isinstance(value, dict) and str(value.get("module", "")).startswith(("keras.layers",
+                                                                                   "keras.src.layers")):
+                raise SavedFileError(f"{where}: the activation is a Keras layer object ({value.get('class_name')}, "
+                                     f"config {value.get('config')}), which tinygradconv's layers do not take as "
+                                     "an activation. In Keras, give the activation function instead (a name such "
+                                     "as 'relu', or a function with its arguments bound), or put the layer after "
+                                     "this one, and save again")
             value = _from_keras_object(value, where)
             try:
                 activations.get(value)
