@@ -145,7 +145,14 @@ class GetItem(Function):
             axis, picks = taken  # (`take` wants 1-D indices: an n-D array is taken flat, then its axes restored)
             out = xp.take(a, xp.reshape(picks, (-1,)), axis=axis)
             return xp.reshape(out, tuple(a.shape[:axis]) + tuple(picks.shape) + tuple(a.shape[axis + 1:]))
-        return a[index]
+        try:
+            return a[index]
+        except IndexError as exc:     # array_api_strict: integer arrays only with integers (its own words)
+            if "Integer index arrays are only allowed" not in str(exc):
+                raise
+            raise IndexError("On the array_api_strict backend an integer index array can be combined only with "
+                             "whole slices (x[:, [3, 1]]); index in two steps instead, e.g. x[0][[2, 0]] for "
+                             "x[0, [2, 0]] or x[:, 1:][[0]] for x[[0], 1:]") from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -165,6 +172,7 @@ class GetItem(Function):
         if taken is not None:  # slices picked along one axis: a one-hot product adds them
             axis, picks = taken
             picks = xp.reshape(picks, (-1,))
+            picks = xp.where(picks < 0, picks + ctx.shape[axis], picks)   # -1 is the last slice (in range: forward)
             grad = xp.reshape(grad, tuple(ctx.shape[:axis]) + (picks.shape[0],) + tuple(ctx.shape[axis + 1:]))
             onehot = xp.astype(picks[:, None] == xp.arange(ctx.shape[axis])[None, :], grad.dtype)
             return xp.moveaxis(xp.matmul(xp.moveaxis(grad, axis, -1), onehot), -1, axis)
