@@ -523,8 +523,9 @@ class Functional(FunctionalMixin, Model):
         ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
         only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
         ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
-        order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled with per-output losses or ``loss_weights`` is saved without its
-        compile arguments (compile it again after loading)."""
+        order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
+        with per-output losses or ``loss_weights`` is saved without its compile arguments (compile it again after
+        loading)."""
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")

@@ -5,7 +5,8 @@ It is built on its first call, when the input shape is known (``build(input_shap
 
 Keras conventions kept here: weights are named ``"<layer name>/<weight name>"``; ``get_weights``/``set_weights``
 use Keras layouts; ``losses`` holds the penalties of the last call (``add_loss``, activity regularizers) then the
-regularization penalties of the weights (computed from their current values), in Keras' order; ``get_config``/``from_config`` round-trip.
+regularization penalties of the trainable weights (computed from their current values), in Keras' order;
+``get_config``/``from_config`` round-trip.
 
 >>> import numpy as np
 >>> from tinygradconv.layers import Layer
