@@ -123,6 +123,20 @@ def test_a_number_divided_by_a_tensor_is_reciprocal_times_number(dtype, backend)
         _assert_as_torch(x.grad.numpy(), t.grad.numpy(), dtype, f"gradient of {n} / x, {dtype}", ulps=0)
 
 
+@pytest.mark.parametrize("expression", ["x ** n", "n ** x", "x * n", "n / b", "n ** b", "x + n"])
+def test_integer_tensors_refuse_numpy_numbers_they_cannot_hold(expression, backend):
+    """Found by a tester: a NumPy number with an integer or bool tensor was cast to the tensor's dtype, silently
+    (``int_tensor ** np.float64(2.5)`` was ``[1, 4, 9]``, torch's ``[1, 5.66, 15.6]``); Python numbers were already
+    refused (``x ** 2.5``). NumPy numbers the dtype holds still work (``x + np.int64(3)``)."""
+    x = tensor_on(np.array([1, 2, 3]), backend, dtype="int64")
+    b = tensor_on(np.array([True, False]), backend, dtype="bool")
+    for n in (np.float64(2.5), np.float32(0.5), np.float64(2.0), np.int64(300) if "b" in expression else 2.5):
+        with pytest.raises(TypeError, match="without changing the number"):
+            eval(expression)
+    np.testing.assert_array_equal((x + np.int64(3)).numpy(), [4, 5, 6])
+    np.testing.assert_array_equal((x ** np.int64(2)).numpy(), [1, 4, 9])
+
+
 def test_reflected_operators_with_python_numbers(backend, xy):
     x, _ = xy
     t = tensor_on(x, backend)

@@ -387,12 +387,13 @@ class Tensor:
         if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
             raise TypeError(f"Cannot combine a tensor with the complex number {other!r}: tinygradconv tensors hold "
                             "real numbers")
-        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+        if isinstance(other, numbers.Number):          # a NumPy number too: an integer tensor must hold it
             dtype = self.data.dtype
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
                 raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")
-            return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
+            if not isinstance(other, np.generic):
+                return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
         return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
 
     def _scaled(self, function, other, reflected=False):
