@@ -224,6 +224,19 @@ def test_float16_with_a_number_rounds_as_torch(expression, backend):
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy(), err_msg=f"gradient of {expression}, n={number}")
 
 
+def test_float16_with_a_number_beyond_its_range_warns_nothing(backend):
+    """``x * 1e300`` is ``inf`` silently in PyTorch; the number's cast to float16 or float32 printed NumPy's
+    "overflow encountered in cast" (found by a tester), for NumPy numbers and ``n / x`` too."""
+    import warnings
+
+    x = tg.tensor(np.array([1.0, 2.0], np.float16), backend=backend, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for out in (x * 1e300, x / 1e300, 1e300 / x, 1e39 / x, x * np.float64(1e300), x + np.int64(10**6)):
+            out.sum().backward()
+    assert x.grad is not None
+
+
 # Powers of float16 tensors and numbers (found by a tester: the gradient of x ** 3 at 0.01 was inf for an incoming
 # 25000, as `grad * 3` overflowed first; that of x ** 1e-8 was 0, the exponent rounded to 0; 1.1 ** x was off by
 # several float16 steps, its base rounded before the logarithm).

@@ -31,7 +31,8 @@ _CUPY_HINT = (
 #: The largest finite value of the float dtypes that a Python number can overflow when it is lifted into an array:
 #: :meth:`Backend.scalar` checks it (cheaper than switching NumPy's warnings off for every number).
 _LARGEST = {np.dtype(np.float16): 65504.0, np.dtype(np.float32): float(np.finfo(np.float32).max)}
-_PLAIN_NUMBERS = (int, float)
+_LARGEST.update({dtype.type: largest for dtype, largest in _LARGEST.items()})   # np.float32 itself as a key too
+_PLAIN_NUMBERS = (int, float, np.float64, np.int64)
 
 
 class Backend:
