@@ -527,6 +527,34 @@ def test_load_weights_skip_mismatch_skips_the_layers_that_do_not_fit_as_keras(tm
         ours.load_weights(path, skip_mismatch="yes")
 
 
+def test_load_weights_reads_a_keras_archive_as_keras(tmp_path):
+    """Keras 3's ``load_weights`` takes a ``.keras`` file and reads the weights it holds; ours refused it as "not a
+    tinygradconv archive", even one our own ``save`` wrote (found by a tester). Both ways with Keras, and
+    ``skip_mismatch`` there too."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for load_weights of a .keras file")
+    ours = _keras_pair(_Ours, 2)
+    randomize(ours, 7)
+    ours.save(tmp_path / "ours.keras")
+    theirs = _keras_pair(keras, 2)
+    theirs.load_weights(tmp_path / "ours.keras")
+    again = _keras_pair(_Ours, 2)
+    again.load_weights(tmp_path / "ours.keras")
+    for got in (theirs.get_weights(), again.get_weights()):
+        assert weights_equal(got, ours.get_weights())
+    keras_made = _keras_pair(keras, 2)
+    keras_made.save(tmp_path / "theirs.keras")
+    again.load_weights(tmp_path / "theirs.keras")
+    assert weights_equal(again.get_weights(), keras_made.get_weights())
+    other = _keras_pair(_Ours, 5)
+    before = other.get_weights()
+    with pytest.warns(UserWarning, match=r"skip_mismatch=True: 1 layer\(s\) could not be loaded.*second"):
+        other.load_weights(tmp_path / "ours.keras", skip_mismatch=True)
+    assert weights_equal(other.get_weights()[:2], ours.get_weights()[:2])
+    assert weights_equal(other.get_weights()[2:], before[2:])
+
+
 def test_load_weights_skip_mismatch_skips_a_layer_missing_from_the_file(tmp_path):
     source = _keras_pair(_Ours, 2)
     path = tmp_path / "source.weights.npz"

@@ -353,6 +353,8 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     """Load a ``.weights.h5`` file written by Keras 3's ``model.save_weights`` (or :func:`save_keras_weights`) into
     ``model``, which must have the same layers in the same order (Keras' rule: the file is read by layer path,
     ``layers/dense_1/vars/0``, not by layer name). All or nothing; an optimizer's state in the file is ignored.
+    A ``.keras`` archive gives the weights it holds (its ``model.weights.h5``), as Keras 3's ``load_weights``
+    reads one; its config is not read.
     With ``skip_mismatch=True`` (Keras 3's argument) a layer whose stored weights do not fit is skipped, keeping
     its weights, with one ``UserWarning`` naming the skipped layers (Keras' "could not be loaded").
 
@@ -375,12 +377,16 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     if not model.built and not model.weights:  # Keras' message
         raise ValueError(f"You are loading weights into a model that has not yet been built (model '{model.name}'). "
                          "Try building the model first by calling it on some data or by using build().")
+    archive = filepath.endswith(".keras")
+    source = io.BytesIO(_read_archive(filepath)[1]) if archive else filepath
     h5py = _h5py()
     try:
-        h5 = h5py.File(filepath, "r")
+        h5 = h5py.File(source, "r")
     except OSError as exc:  # truncated, or not HDF5 at all
-        raise SavedFileError(f"{filepath!r} is not a readable HDF5 file (a .weights.h5 file written by Keras 3 "
-                             f"save_weights; truncated or damaged?): {exc}") from None
+        what = (": its model.weights.h5 is not a readable HDF5 file (truncated or damaged?)" if archive else
+                " is not a readable HDF5 file (a .weights.h5 file written by Keras 3 save_weights; truncated or "
+                "damaged?)")
+        raise SavedFileError(f"{filepath!r}{what}: {exc}") from None
     assignments, skipped = [], []
 
     def collect(model, prefix):

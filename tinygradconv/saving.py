@@ -520,7 +520,8 @@ def _assign(model, arrays, filepath, skip_mismatch=False):
 def load_weights(model, filepath, skip_mismatch=False) -> None:
     """Load weights saved by :func:`save_weights` (or :func:`save_model`) into ``model``: all or nothing.
 
-    A path ending in ``.weights.h5`` is read as a file of Keras 3's ``model.save_weights``
+    A path ending in ``.weights.h5`` is read as a file of Keras 3's ``model.save_weights``, and one ending in
+    ``.keras`` as a Keras 3 model archive, whose weights are read as Keras 3's ``load_weights`` reads them
     (:func:`~tinygradconv.keras_format.load_keras_weights`): by layer path, into the same architecture.
 
     ``skip_mismatch=True``, as in Keras 3: a layer whose stored weights do not match it (another shape, another
@@ -530,7 +531,7 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
     """
     filepath = path_like(filepath)
     skip_mismatch = flag(skip_mismatch, "skip_mismatch", "load_weights")
-    if _is_keras_weights(filepath):
+    if _is_keras_weights(filepath) or str(filepath).endswith(".keras"):
         from .keras_format import load_keras_weights
 
         return load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)

@@ -308,7 +308,8 @@ class Pow(Function):
         a, b = promoted(xp, a, b)
         if "int" in str(b.dtype) and "int" in str(a.dtype) and bool(xp.any(b < 0)):
             raise ValueError("pow: integers to negative integer powers are not allowed (the result is not an "
-                             "integer); cast the base to a float first, e.g. t.astype('float32') ** -1")
+                             "integer); cast the integer tensor to a float first, e.g. t.astype('float32') ** -1 "
+                             "or 2.0 ** t.astype('float32')")
         try:
             out = _power(xp, a, b)
         except ValueError:
