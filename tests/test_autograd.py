@@ -5,6 +5,7 @@ Expected gradients are worked out by hand from the calculus in each test.
 """
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -408,6 +409,38 @@ def test_gradcheck_with_given_weights_reports_the_gradient_of_that_weighted_sum(
                                          r"shape \(2,\)"):
         tg.gradcheck(lambda t: t * t, x, weights=[1.0, 2.0])
 
+
+
+def test_gradcheck_refuses_complex_non_numeric_and_non_finite_weights_naming_them():
+    """Complex weights lost their imaginary part with only NumPy's ComplexWarning (and the check passed), a string
+    gave NumPy's own "could not convert string to float" without naming `weights`, and a NaN or infinite weight
+    ended in a GradcheckError with analytic=nan, numeric=nan instead of a refusal up front."""
+    x = tg.tensor([0.5, 1.5], dtype="float64", requires_grad=True)
+    calls = []
+
+    def fn(t):
+        calls.append(t)
+        return t ** 2.5
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                         # no ComplexWarning leaks
+        for weights in (np.array([1 + 1j, 2]), [1.0, 2j], np.array([1.0, 2.0], dtype=np.complex64)):
+            with pytest.raises(TypeError, match=r"`weights` must be real numbers.*complex weights are refused.*"
+                                                r"Received weights=.*of dtype complex"):
+                tg.gradcheck(fn, x, weights=weights)
+        with pytest.raises(TypeError, match=r"`weights` must be an array of real numbers\. Received weights='a'"):
+            tg.gradcheck(fn, x, weights="a")
+        for weights, shown in (([1.0, "b"], "'b'"), ([None, 1.0], "None")):
+            with pytest.raises(TypeError, match=rf"`weights` must be an array of real numbers\. Received "
+                                                rf"weights=\[.*{shown}"):
+                tg.gradcheck(fn, x, weights=weights)
+        for weights in ([np.nan, 1.0], [1.0, np.inf], [-np.inf, 1.0]):
+            with pytest.raises(ValueError, match=r"`weights` must be finite \(no NaN or infinity\).*Received "
+                                                 r"weights=\[.*(nan|inf)"):
+                tg.gradcheck(fn, x, weights=weights)
+    assert calls == []                                         # refused before fn runs
+    assert tg.gradcheck(fn, x, weights=[1, 2])                 # integers are real numbers
+    assert tg.gradcheck(fn, x, weights=tg.tensor([0.5, -2.0], dtype="float64"))
 
 def test_gradcheck_reports_a_nan_gradient_as_the_worst_mismatch():
     class NanGrad(Function):

@@ -47,6 +47,7 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
         seed: the seed of ``v``.
         weights: ``v`` itself, an array of the output's shape, instead of a random one: to report a mismatch with
             the same incoming gradient a reader already sees (the exercises' checkers do).
+            They must be real and finite: complex, non-numeric, NaN or infinite weights are refused.
         raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
         dtype: which code path the analytic gradient comes from.
             ``"float64"`` (the default): ``fn`` and its backward run on **float64 copies** of the floating inputs,
@@ -63,8 +64,9 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     the dtype the analytic gradient was computed in.
 
     Raises:
-        ValueError: when no input requires a gradient, or for an unknown ``dtype``.
-        TypeError: when ``fn`` does not return a Tensor.
+        ValueError: when no input requires a gradient, for an unknown ``dtype``, or for ``weights`` of another
+            shape than the output's or with a NaN or infinite value.
+        TypeError: when ``fn`` does not return a Tensor, or for ``weights`` that are not real numbers.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
@@ -77,6 +79,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     """
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
+    if weights is not None:
+        v = _real_weights(weights)
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
     if not any(t.requires_grad for t in inputs):
         raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
@@ -112,7 +116,6 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     if weights is None:
         v = rng.standard_normal(out.shape)
     else:
-        v = np.asarray(weights, dtype=np.float64)
         if v.shape != tuple(out.shape):
             raise ValueError(f"gradcheck: `weights` must have the output's shape {tuple(out.shape)}. Received "
                              f"weights of shape {v.shape}")
@@ -150,6 +153,37 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     if raise_exception:
         raise GradcheckError(message)
     return False
+
+
+def _real_weights(weights):
+    """``weights`` as a float64 array, or a clear error: complex values are refused (casting them to float would
+    drop the imaginary part, NumPy only warns), so are values that are not numbers, and NaN or infinite ones (the
+    weighted sum would be NaN, and every gradient with it)."""
+    if isinstance(weights, Tensor):
+        weights = weights.numpy()
+    try:
+        array = np.asarray(weights)
+    except Exception as exc:  # noqa: BLE001 - ragged nesting and the like: reported as not an array of numbers
+        raise TypeError(f"gradcheck: `weights` must be an array of real numbers. Received weights={weights!r}, "
+                        f"which is not an array ({exc})") from None
+    shown = np.array2string(array, threshold=12) if array.ndim else repr(weights)
+    if array.dtype.kind == "O":     # Python objects: accept only real numbers (None and strings are refused below)
+        if all(isinstance(x, (int, float, np.integer, np.floating)) for x in array.ravel()):
+            array = array.astype(np.float64)
+        elif any(isinstance(x, (complex, np.complexfloating)) for x in array.ravel()):
+            array = array.astype(np.complex128)
+    if array.dtype.kind == "c":
+        raise TypeError(f"gradcheck: `weights` must be real numbers, the v of L = sum(v * fn(...)); complex weights "
+                        f"are refused (their imaginary part would be dropped). Received weights={shown} of dtype "
+                        f"{array.dtype.name}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"gradcheck: `weights` must be an array of real numbers. Received weights={shown} of dtype "
+                        f"{array.dtype.name}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"gradcheck: `weights` must be finite (no NaN or infinity): the weighted sum, and the "
+                         f"gradients checked, would be NaN or infinite. Received weights={shown}")
+    return array
 
 
 def sample_inputs(sample, backend=None, dtype="float64"):
