@@ -167,12 +167,13 @@ def _real_weights(weights):
         raise TypeError(f"gradcheck: `weights` must be an array of real numbers. Received weights={weights!r}, "
                         f"which is not an array ({exc})") from None
     shown = np.array2string(array, threshold=12) if array.ndim else repr(weights)
-    if array.dtype.kind == "O":     # Python objects: accept only real numbers (None and strings are refused below)
+    kind = array.dtype.kind
+    if kind == "O":     # Python objects: only real numbers are accepted (None and strings are refused below)
         if all(isinstance(x, (int, float, np.integer, np.floating)) for x in array.ravel()):
             array = array.astype(np.float64)
         elif any(isinstance(x, (complex, np.complexfloating)) for x in array.ravel()):
-            array = array.astype(np.complex128)
-    if array.dtype.kind == "c":
+            kind = "c"
+    if kind == "c":
         raise TypeError(f"gradcheck: `weights` must be real numbers, the v of L = sum(v * fn(...)); complex weights "
                         f"are refused (their imaginary part would be dropped). Received weights={shown} of dtype "
                         f"{array.dtype.name}")
