@@ -1,6 +1,7 @@
 """The exercises' checkers: every solution in docs/exercises.md (extracted from its folded block) passes, and the
 typical wrong answers fail with a report that names the inputs, the expected and the received values."""
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -431,6 +432,53 @@ def test_the_adam_checker_compares_the_moments_with_keras_at_every_step():
     index, expected = re.search(r"first difference at index \((\d+),\): expected (\S+),", report).groups()
     assert float(expected) == pytest.approx(keras_m[int(index)], rel=1e-12)
 
+
+
+def test_a_float32_adam_step_with_keras_formula_gets_the_dtype_note_not_a_formula_hint():
+    """Keras' formula computed in float32 (or computed in float64 and cast) was refused on m with the hint "Keras'
+    first moment is m <- beta_1 * m + ...": a formula hint for the right formula. The note on float32 says what
+    to change; a float32 answer with a wrong formula still gets the formula hint."""
+    right = solution("adam_step")
+
+    def in_float32(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        arrays = (np.asarray(a, np.float32) for a in (param, grad, m, v))
+        return tuple(np.asarray(r, np.float32) for r in right(*arrays, iteration, learning_rate, beta_1, beta_2,
+                                                              epsilon))
+
+    def cast_to_float32(*args):
+        return tuple(np.asarray(r, np.float32) for r in right(*args))
+
+    def float32_minus_grad(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):   # a sign slip
+        new_param, _, new_v = in_float32(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, np.asarray(beta_1 * m - (1 - beta_1) * grad, np.float32), new_v
+
+    for fn in (in_float32, cast_to_float32):
+        report = fails(check_adam_step, fn, "your result is float32", "compute in float64")
+        assert "Keras' first moment" not in report and "Keras' second moment" not in report, report
+    report = fails(check_adam_step, float32_minus_grad, "the new m, at step 1",
+                   "m <- beta_1 * m + (1 - beta_1) * grad")
+    assert "float32" not in report, report
+
+
+def test_a_complex_adam_moment_gets_the_complex_refusal_only_and_no_warning():
+    """A complex v with a zero imaginary part was refused, then diagnosed as "Keras' second moment is v <- ...",
+    and the diagnosis leaked NumPy's ComplexWarning when it cast that v to float."""
+    right = solution("adam_step")
+
+    def complex_v(*args):
+        new_param, m, v = right(*args)
+        return new_param, m, v + 0j
+
+    def wrong_m_complex_v(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        new_param, _, new_v = right(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return new_param, beta_1 * m - (1 - beta_1) * grad, new_v + 0j          # m: a sign slip
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                          # no ComplexWarning (nor any other) leaks
+        report = fails(check_adam_step, complex_v, "the new v, at step 1", "your result is complex (complex128)",
+                       "within rounding noise")
+        assert "Keras' second moment" not in report and "v <-" not in report, report
+        fails(check_adam_step, wrong_m_complex_v, "the new m, at step 1", "m <- beta_1 * m + (1 - beta_1) * grad")
 
 def gradcheck_numbers(report):
     """(input, index, analytic, numeric) from the gradcheck part of a backward report."""

@@ -6,6 +6,7 @@ where they differ. A function that raises is reported the same way, with its err
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import traceback
 
@@ -137,13 +138,23 @@ _SMALL_DIFFERENCES = {
 _SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"
 
 
+def _lower_precision(received):
+    """Whether ``received`` is a floating array of less than float64's precision (float32, float16)."""
+    dtype = getattr(received, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8
+
+
+def _precision_note(received):
+    dtype = np.dtype(received.dtype)
+    return (f"your result is {dtype.name}, which keeps about {np.finfo(dtype).precision} digits: compute in "
+            f"float64, as the inputs are")
+
+
 def _small_difference(name, received, rtol):
     """Why values that print the same are still refused: a lower precision, or a detail of the formula that
     matters for this checker (``name``)."""
-    dtype = getattr(received, "dtype", None)
-    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
-        return (f"\n  the values agree to the digits shown, but your result is {np.dtype(dtype).name}, which "
-                f"keeps about {np.finfo(dtype).precision} digits: compute in float64, as the inputs are")
+    if _lower_precision(received):
+        return f"\n  the values agree to the digits shown, but {_precision_note(received)}"
     detail = _SMALL_DIFFERENCES.get(name.split(" ")[0], _SMALL_DIFFERENCE)
     return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): look for "
             f"{detail}")
@@ -719,26 +730,36 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
             state = optimizer.state_of(variable)       # Keras' m and v (the optimizer's own state)
             moments = {"m": np.asarray(state["m"], dtype=np.float64), "v": np.asarray(state["v"], dtype=np.float64)}
             for position, (which, beta) in enumerate((("m", b1), ("v", b2)), start=1):
+                explain = functools.partial(_adam_moment_mistake, which, received=received, moments=moments,
+                                            beta=beta, step=step, inputs=inputs)
                 try:
                     _compare_arrays("check_adam_step", inputs, moments[which], received[position], rtol=1e-6,
-                                    atol=1e-12)
+                                    atol=1e-12, explain=explain)
                 except AssertionError as error:
-                    why = _adam_moment_mistake(which, received, moments, beta, step)
-                    raise AssertionError(f"{error}\n  (the new {which}, at step {step}: {why})") from None
+                    raise AssertionError(f"{error}\n  (the new {which}, at step {step})") from None
             param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
     return True
 
 
-def _adam_moment_mistake(which, received, moments, beta, step):
-    """The likely slip behind a wrong ``m`` or ``v`` of an Adam step: the two swapped, or bias-corrected moments
-    returned as the state, else the formula Keras uses."""
+def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
+    """The likely slip behind a wrong ``m`` or ``v`` (``got``, as float64) of an Adam step: the two swapped, or
+    bias-corrected moments returned as the state, else the formula Keras uses. When the result is in a lower
+    precision (float32, float16) and the difference is no more than that precision's rounding, the formula is right
+    and the note is on the dtype (``None``: the generic note of :func:`_compare_arrays` gives it)."""
     def close(value, reference):
+        value = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else value
+        if getattr(value, "dtype", np.dtype(float)).kind == "c":      # refused anyway, and not cast (no warning)
+            return False
         try:
             value = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             return False
         return value.shape == reference.shape and np.allclose(value, reference, rtol=1e-6, atol=1e-12)
 
+    mine = received[1 if which == "m" else 2]
+    if _within_rounding(mine, got, moments[which], which, beta, inputs):
+        # the generic note of _compare_arrays when the printouts agree, the same note here when they do not
+        return None if _show(np.asarray(moments[which])) == _show(mine) else _precision_note(mine)
     if close(received[1], moments["v"]) and close(received[2], moments["m"]):
         return "m and v are swapped: return (param, m, v) in that order"
     corrected = moments[which] / (1 - beta ** step)
@@ -749,6 +770,18 @@ def _adam_moment_mistake(which, received, moments, beta, step):
     if which == "m":
         return "Keras' first moment is m <- beta_1 * m + (1 - beta_1) * grad, without bias correction"
     return "Keras' second moment is v <- beta_2 * v + (1 - beta_2) * grad ** 2, without bias correction"
+
+
+def _within_rounding(result, got, expected, which, beta, inputs):
+    """Whether a float32 (or float16) moment differs from Keras' float64 one by no more than computing the right
+    formula in that precision would: a few roundings of the two terms ``beta * previous`` and ``(1 - beta) *
+    new`` (``new`` is ``grad`` for ``m``, ``grad ** 2`` for ``v``), each element against its own terms' size."""
+    if not _lower_precision(result):
+        return False
+    dtype = np.dtype(result.dtype)
+    new = inputs["grad"] if which == "m" else inputs["grad"] ** 2
+    size = np.abs(beta * inputs[which]) + np.abs((1 - beta) * new) + np.abs(expected)
+    return bool(np.all(np.abs(got - expected) <= 1e-12 + 1e-6 * np.abs(expected) + 8 * np.finfo(dtype).eps * size))
 
 
 def check_portable_relu(fn, cases=20, seed=0):
