@@ -221,15 +221,19 @@ def test_a_file_that_is_not_one_of_our_archives_is_named_for_what_it_is(tmp_path
 
 def test_a_single_npy_array_and_a_zip_of_other_files(tmp_path):
     np.save(tmp_path / "one.npy", np.zeros(3))
-    with zipfile.ZipFile(tmp_path / "model.keras", "w") as archive:  # e.g. a Keras 3 .keras file
-        archive.writestr("config.json", "{}")
-        archive.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
+    for name in ("model.zip", "model.keras"):   # e.g. a Keras 3 .keras file, renamed or not
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr("config.json", "{}")
+            archive.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
     for path, kind in ((tmp_path / "one.npy", "a single NumPy .npy array"),
-                       (tmp_path / "model.keras", "a zip archive of other files (config.json, model.weights.h5)")):
+                       (tmp_path / "model.zip", "a zip archive of other files (config.json, model.weights.h5)")):
         with pytest.raises(SavedFileError) as info:
             small_model().load_weights(path)
         assert str(info.value) == f"{str(path)!r} is not a tinygradconv archive (a .npz file written by " \
                                   f"save_weights or save): it is {kind}"
+    pytest.importorskip("h5py", reason="a .keras archive's weights are read with h5py")
+    with pytest.raises(SavedFileError, match="model.keras': its model.weights.h5 is not a readable HDF5 file"):
+        small_model().load_weights(tmp_path / "model.keras")   # read as Keras 3 reads it: its weights are damaged
 
 
 def test_object_arrays_are_refused_without_advice_about_arguments_we_do_not_have(tmp_path):
