@@ -1046,7 +1046,8 @@ class Model(Layer):
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
-        """Load weights written by :meth:`save_weights` (or :meth:`save`); all or nothing, never unpickles.
+        """Load weights written by :meth:`save_weights` (or :meth:`save`), or Keras 3's ``.weights.h5`` and
+        ``.keras`` files (by layer path, as Keras reads them); all or nothing, never unpickles.
         ``skip_mismatch=True``, as Keras 3's: the layers whose stored weights do not match are skipped (they keep
         their weights) with a ``UserWarning`` naming them, and the others are loaded."""
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
