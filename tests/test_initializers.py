@@ -69,10 +69,19 @@ def test_default_dtype_follows_floatx():
         tg.config.set_floatx(previous)
 
 
-@pytest.mark.parametrize("dtype", ["int32", "bool", "complex64"])
+@pytest.mark.parametrize("dtype", ["int32", "bool", "complex64", "foo", 3, list, object()])
 def test_non_float_dtype_rejected(dtype):
-    with pytest.raises(ValueError, match="dtype"):
+    with pytest.raises(ValueError, match="floating-point weights: expected dtype one of .* Received dtype="):
         I.Zeros()((2,), dtype=dtype)
+
+
+def test_a_torch_dtype_is_read_by_name():
+    """As ``tg.tensor(dtype=torch.float64)``: NumPy's "Cannot interpret 'torch.float64' as a data type" before
+    (found by a tester); ``torch.int32`` is refused as ``"int32"`` is."""
+    torch = pytest.importorskip("torch", reason="torch dtypes are the input")
+    assert I.GlorotUniform(seed=1)((3, 4), dtype=torch.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="floating-point weights"):
+        I.Zeros()((2,), dtype=torch.int32)
 
 
 @pytest.mark.parametrize("shape", [(2, -1), (2.0, 3), "ab"])

@@ -38,8 +38,7 @@ import numpy as np
 
 from . import _lookup, config
 from . import random as _random
-from .backend import dtype_name
-from .validation import integer, number
+from .validation import dtype_argument, integer, number
 
 __all__ = [
     "Constant",
@@ -105,17 +104,16 @@ def _check_shape(shape):
 
 
 def _check_dtype(dtype):
-    if dtype is None or isinstance(dtype, str):
-        name = config.floatx() if dtype is None else dtype
-    else:
-        try:
-            name = np.dtype(dtype).name
-        except TypeError:
-            name = dtype_name(dtype)  # a backend's dtype object
-    if name not in ("float16", "float32", "float64"):
-        raise ValueError(f"Initializers produce floating-point weights: expected dtype one of 'float16', 'float32', "
-                         f"'float64'. Received dtype={dtype!r}")
-    return name
+    """The float dtype's name: ``None`` is ``config.floatx()``; names, NumPy, backend and PyTorch dtypes are read by
+    :func:`~tinygradconv.validation.dtype_argument` (``torch.float64`` gave NumPy's "Cannot interpret" before)."""
+    if dtype is None:
+        return config.floatx()
+    floats = ("float16", "float32", "float64")
+    try:
+        return dtype_argument(dtype, floats)
+    except TypeError:
+        raise ValueError(f"Initializers produce floating-point weights: expected dtype one of {floats}. Received "
+                         f"dtype={dtype!r}") from None
 
 
 def _truncated_standard_normal(rng, shape):
