@@ -555,13 +555,24 @@ def test_load_weights_reads_a_keras_archive_as_keras(tmp_path):
     assert weights_equal(other.get_weights()[2:], before[2:])
 
 
+def test_skip_mismatch_names_the_layer_by_its_own_name_too(tmp_path):
+    """The keys of a .npz file are layer paths by class (``dense``, ``dense_1``); the warning named only those,
+    not the user's ``d1`` (found by a tester)."""
+    def model(units):
+        return Sequential([tg.layers.Input((3,)), Dense(units, name="d1"), Dense(1, name="d2")])
+
+    model(2).save_weights(tmp_path / "w.weights.npz")
+    with pytest.warns(UserWarning, match=r"'dense', layer 'd1' \(weight 'dense/kernel' has shape \(3, 4\)"):
+        model(4).load_weights(tmp_path / "w.weights.npz", skip_mismatch=True)
+
+
 def test_load_weights_skip_mismatch_skips_a_layer_missing_from_the_file(tmp_path):
     source = _keras_pair(_Ours, 2)
     path = tmp_path / "source.weights.npz"
     source.save_weights(path)
     bigger = Sequential([tg.layers.Input((4,)), Dense(3), Dense(2), Dense(2)])
     before = bigger.get_weights()
-    with pytest.warns(UserWarning, match=r"'dense_2' \(expected the weights \['dense_2/bias', 'dense_2/kernel'\], "
+    with pytest.warns(UserWarning, match=r"'dense_2'(, layer '\w+')? \(expected the weights \['dense_2/bias', 'dense_2/kernel'\], "
                                          r"the file has none\)"):
         bigger.load_weights(path, skip_mismatch=True)
     got = bigger.get_weights()

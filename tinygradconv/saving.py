@@ -478,7 +478,9 @@ def _skip_mismatches(entries, arrays, filepath):
         if reason is None:
             kept.extend(layer_entries)
         else:
-            skipped.append(f"'{path or '(the model itself)'}' ({reason})")
+            named = (layer_entries[0][1].name or "").rpartition("/")[0]     # the layer's own name: 'd1/kernel'
+            also = f", layer '{named}'" if named and named != path else ""
+            skipped.append(f"'{path or '(the model itself)'}'{also} ({reason})")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
                       f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=5)
