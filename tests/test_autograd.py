@@ -654,3 +654,84 @@ def test_the_errstate_switch_for_numpy_1_silences_and_restores():
         _ErrstateSwitch.reset(token)
         with pytest.raises(RuntimeWarning, match="invalid value"):
             inf - inf
+
+
+# ------------------------------------------------------------------------------------------------ in-place updates
+def test_a_manual_sgd_step_updates_the_parameters_in_place_as_torch(backend):
+    """Found by a tester porting a PyTorch loop: ``for p in params: p -= lr * p.grad`` under ``no_grad()`` rebound
+    the loop variable only, so the parameters never changed (and their gradients piled up). Three steps of
+    ``(w * w).sum()`` as torch computes them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of the in-place update")
+    w = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    for _ in range(3):
+        (w * w).sum().backward()
+        (t * t).sum().backward()
+        with tg.no_grad():
+            for p in [w]:
+                p -= 0.1 * p.grad
+                p.grad = None
+        with torch.no_grad():
+            for p in [t]:
+                p -= 0.1 * p.grad
+                p.grad = None
+    np.testing.assert_allclose(w.numpy(), t.detach().numpy(), rtol=1e-15)
+    assert w.requires_grad and w.grad is None
+    with tg.no_grad():
+        w *= 2.0
+        w /= 4.0
+        w += 1.0
+    np.testing.assert_allclose(w.numpy(), t.detach().numpy() / 2 + 1, rtol=1e-15)
+
+
+def test_in_place_updates_that_torch_refuses_are_refused(backend):
+    """A leaf that requires grad, while gradients are recorded (PyTorch's "a leaf Variable that requires grad is
+    being used in an in-place operation"), and a broadcast that would change the shape."""
+    w = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
+    with pytest.raises(RuntimeError, match="cannot be updated in place .* while gradients are recorded"):
+        w -= 1.0
+    with tg.no_grad(), pytest.raises(ValueError, match=r"the result has shape \(2, 2\), the tensor \(2,\)"):
+        w += tensor_on(np.ones((2, 2)), backend)
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+
+
+def test_in_place_on_other_tensors_gives_a_new_tensor_with_torchs_values_and_gradients(backend):
+    """``y += 1`` on a computed tensor: the value and the gradient PyTorch gives (its in-place op is recorded);
+    ours rebinds the name to a new tensor (documented: other references keep the old one)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    y, u = x * 3.0, t * 3.0
+    y += x
+    u += t
+    y *= x
+    u *= t
+    y.sum().backward()
+    u.sum().backward()
+    np.testing.assert_allclose(y.numpy(), u.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_requires_grad_false_on_a_computed_tensor_is_refused_as_torch(backend):
+    """It cut the graph silently: ``y = x * 2; y.requires_grad_(False); (y * x).sum()`` gave ``x.grad = x`` for
+    PyTorch's refusal (found by a tester)."""
+    x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match=r"changes only leaf tensors.*t\.detach\(\)"):
+        y.requires_grad_(False)
+    (y * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    assert not x.requires_grad_(False).requires_grad          # a leaf may change its flag
+
+
+WITH_A_TORCH_TENSOR = {"x + t": lambda x, t: x + t, "x * t": lambda x, t: x * t, "x == t": lambda x, t: x == t,
+                       "x != t": lambda x, t: x != t, "x < t": lambda x, t: x < t, "x @ t": lambda x, t: x @ t}
+
+
+@pytest.mark.parametrize("expression", sorted(WITH_A_TORCH_TENSOR))
+def test_a_torch_tensor_operand_is_a_clear_type_error(expression):
+    """``x == torch_tensor`` was a plain ``False`` and ``x + torch_tensor`` NumPy's "Cannot interpret
+    'torch.float32' as a data type" (found by a tester)."""
+    torch = pytest.importorskip("torch", reason="the operand is a PyTorch tensor")
+    with pytest.raises(TypeError, match=r"Cannot combine a tinygradconv tensor with a torch\.Tensor .*convert it"):
+        WITH_A_TORCH_TENSOR[expression](tg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]))

@@ -346,6 +346,9 @@ class Tensor:
         flag = _flag(flag, "requires_grad")
         if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
             raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
+        if not flag and self._ctx is not None:      # as PyTorch: it would cut the graph silently
+            raise RuntimeError("requires_grad_(False) changes only leaf tensors; this one was computed by an op. "
+                               "For a copy outside the graph use t.detach()")
         self._requires_grad = bool(flag)
         return self
 
@@ -382,7 +385,7 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if hasattr(other, "dtype") and not isinstance(other, np.generic) and \
-                dtype_name(other.dtype) in _FLOAT_KINDS:
+                _ops.elementwise.floating_array(other):     # (a PyTorch tensor: a TypeError that says so)
             return Tensor(other, backend=self.backend)
         if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
             raise TypeError(f"Cannot combine a tensor with the complex number {other!r}: tinygradconv tensors hold "
@@ -439,6 +442,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.elementwise.rdiv(self, other)
 
+    def __iadd__(self, other):       # augmented assignments: in place for parameters under no_grad()
+        return _ops.elementwise.in_place(self, other, Tensor.__add__, "+=")
+
+    def __isub__(self, other):
+        return _ops.elementwise.in_place(self, other, Tensor.__sub__, "-=")
+
+    def __imul__(self, other):
+        return _ops.elementwise.in_place(self, other, Tensor.__mul__, "*=")
+
+    def __itruediv__(self, other):
+        return _ops.elementwise.in_place(self, other, Tensor.__truediv__, "/=")
+
     def __pow__(self, other):
         return _ops.elementwise.power(self, other)
 
@@ -463,29 +478,9 @@ class Tensor:
     def __getitem__(self, index):
         return _ops.shape.getitem(self, index)
 
-    # comparisons: not differentiable, return boolean tensors. An operand that is not tensor-like (None, a string,
-    # an arbitrary object, a list that is not numeric) gives NotImplemented, so Python falls back as for any
-    # object: `t == None` is False, `t != "a"` True, `t < None` a TypeError (as in PyTorch).
+    # comparisons: not differentiable, return boolean tensors (see ops.elementwise.compare)
     def _compare(self, other, op):
-        if other.__class__ is not Tensor:
-            if other is None or isinstance(other, (str, bytes)) or not (
-                    isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
-                    hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
-                return NotImplemented
-            try:
-                other = self._lift(other)
-            except (TypeError, ValueError):
-                if isinstance(other, numbers.Number):  # a number an integer tensor cannot hold: a clear error
-                    raise
-                return NotImplemented
-        if other.backend is not self.backend:
-            raise ValueError(f"Cannot compare tensors on different backends: {self.backend.name!r} and "
-                             f"{other.backend.name!r}. Move one with .to({self.backend.name!r}).")
-        try:
-            return Tensor._make(op(self.data, other.data), self.backend, False, None)
-        except ValueError:
-            raise ValueError(f"Cannot compare tensors of shapes {self.shape} and {other.shape}: they do not "
-                             "broadcast") from None
+        return _ops.elementwise.compare(self, other, op)
 
     def __eq__(self, other):
         return self._compare(other, lambda a, b: a == b)

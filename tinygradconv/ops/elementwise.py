@@ -11,9 +11,9 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, Sample, register_op
+from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
-from ..tensor import Tensor, _check_dtype, _number_fits
+from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 
 
 def unbroadcast(xp, grad, shape):
@@ -884,6 +884,85 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad):
         return ctx.xp.astype(grad, ctx.input_dtype)
+
+
+# ------------------------------------------------------------------------------------------- operator helpers
+def floating_array(other):
+    """Whether the array ``other``, an operand of a tensor's operator (``t + other``), holds floats.
+
+    Raises:
+        TypeError: for a PyTorch tensor, which is no array of this package's backends (``t + torch_tensor`` met
+            NumPy's "Cannot interpret 'torch.float32' as a data type", and ``t == torch_tensor`` was ``False``).
+    """
+    _refuse_torch_tensor(other)
+    return dtype_name(other.dtype) in _FLOAT_KINDS
+
+
+def _refuse_torch_tensor(other):
+    if type(other).__module__.partition(".")[0] == "torch":
+        raise TypeError(f"Cannot combine a tinygradconv tensor with a {type(other).__module__}.{type(other).__name__} "
+                        "(PyTorch): convert it first, e.g. tg.tensor(t.detach().numpy()), or convert ours with "
+                        "torch.from_numpy(ours.numpy())")
+
+
+def compare(tensor, other, op):
+    """``op`` (``==``, ``<``, ...) of ``tensor`` and ``other``, for the comparison operators of :class:`Tensor`: not
+    differentiable, a bool tensor.
+
+    An operand that is not tensor-like (None, a string, an arbitrary object, a list that is not numeric) gives
+    ``NotImplemented``, so Python falls back as for any object: ``t == None`` is False, ``t != "a"`` True,
+    ``t < None`` a ``TypeError`` (as in PyTorch). A PyTorch tensor is a ``TypeError`` that says how to convert it.
+    """
+    if other.__class__ is not Tensor:
+        _refuse_torch_tensor(other)
+        if other is None or isinstance(other, (str, bytes)) or not (
+                isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
+                hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
+            return NotImplemented
+        try:
+            other = tensor._lift(other)
+        except (TypeError, ValueError):
+            if isinstance(other, numbers.Number):  # a number an integer tensor cannot hold: a clear error
+                raise
+            return NotImplemented
+    if other.backend is not tensor.backend:
+        raise ValueError(f"Cannot compare tensors on different backends: {tensor.backend.name!r} and "
+                         f"{other.backend.name!r}. Move one with .to({tensor.backend.name!r}).")
+    try:
+        return Tensor._make(op(tensor.data, other.data), tensor.backend, False, None)
+    except ValueError:
+        raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
+                         "broadcast") from None
+
+
+def in_place(tensor, other, operator, symbol):
+    """``tensor += other`` (and ``-=``, ``*=``, ``/=``): ``operator`` is the plain operator (``Tensor.__add__``).
+
+    * A tensor that requires grad, under ``no_grad()``: the result is written into the tensor's own array, as
+      PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad`` changes the
+      parameters (Python would otherwise rebind the loop variable ``p`` only, and the update was lost silently). The
+      result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the shape, as in
+      PyTorch).
+    * A leaf that requires grad, while gradients are recorded: a ``RuntimeError``, as PyTorch's "a leaf Variable
+      that requires grad is being used in an in-place operation".
+    * Any other tensor: a new tensor (``t = t + other``), the same value and gradient as PyTorch's in-place
+      operator gives that name; other references to the old tensor keep it (PyTorch would change them too).
+    """
+    if not tensor.requires_grad:
+        return operator(tensor, other)
+    if is_grad_enabled():
+        if tensor._ctx is None:
+            raise RuntimeError(f"A leaf tensor that requires grad cannot be updated in place (`{symbol}`) while "
+                               "gradients are recorded: do it under `with tg.no_grad():` (an optimizer step), or "
+                               "write `t = t ... x` for a new tensor")
+        return operator(tensor, other)
+    result = operator(tensor, other)
+    if tuple(result.shape) != tuple(tensor.shape):
+        raise ValueError(f"`{symbol}` in place: the result has shape {tuple(result.shape)}, the tensor "
+                         f"{tuple(tensor.shape)} (broadcasting would change the tensor's shape)")
+    xp = tensor.backend.xp
+    tensor.data[...] = xp.astype(result.data, tensor.data.dtype, copy=False)
+    return tensor
 
 
 # ------------------------------------------------------------------------------------------- functional API
