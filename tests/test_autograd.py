@@ -712,6 +712,23 @@ def test_in_place_on_other_tensors_gives_a_new_tensor_with_torchs_values_and_gra
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
 
 
+def test_in_place_under_no_grad_leaves_a_computed_tensor_and_plain_data_alone(backend):
+    """Only a parameter (a leaf that requires grad) is written in place: a computed tensor may be saved by a graph
+    not yet differentiated (PyTorch would refuse that backward; we have no version counter), and plain data keeps
+    the earlier rebinding (documented)."""
+    x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
+    y = x * 3.0
+    z = y * y                                      # saves y for its backward
+    alias, data = y, tensor_on(np.array([5.0]), backend)
+    kept = data
+    with tg.no_grad():
+        y -= 1.0
+        data += 1.0
+    assert y is not alias and alias.numpy().tolist() == [3.0, 6.0] and kept.numpy().tolist() == [5.0]
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0])   # d(9 x^2)/dx, from the saved y
+
+
 def test_requires_grad_false_on_a_computed_tensor_is_refused_as_torch(backend):
     """It cut the graph silently: ``y = x * 2; y.requires_grad_(False); (y * x).sum()`` gave ``x.grad = x`` for
     PyTorch's refusal (found by a tester)."""

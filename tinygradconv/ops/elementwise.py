@@ -420,7 +420,7 @@ def _number_power(xp, a, p):
         return a * a * a
     if p == -2:
         return 1.0 / (a * a)
-    if dtype_name(a.dtype) == "float32":        # the exponent in float64: (-2) ** (1 - 1e-8) is NaN, not 0.5
+    if dtype_name(a.dtype) == "float32":        # the exponent in float64: (-2) ** (1e-8 - 1) is NaN, not -0.5
         return xp.astype(xp.astype(a, xp.float64) ** p, xp.float32)
     return a**p
 
@@ -938,24 +938,23 @@ def compare(tensor, other, op):
 def in_place(tensor, other, operator, symbol):
     """``tensor += other`` (and ``-=``, ``*=``, ``/=``): ``operator`` is the plain operator (``Tensor.__add__``).
 
-    * A tensor that requires grad, under ``no_grad()``: the result is written into the tensor's own array, as
-      PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad`` changes the
-      parameters (Python would otherwise rebind the loop variable ``p`` only, and the update was lost silently). The
-      result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the shape, as in
-      PyTorch).
+    * A leaf that requires grad (a parameter), under ``no_grad()``: the result is written into the tensor's own
+      array, as PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad``
+      changes the parameters (Python would otherwise rebind the loop variable ``p`` only, and the update was lost
+      silently). The result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the
+      shape, as in PyTorch). Update after ``backward``, as that loop does: a graph not yet differentiated that saved
+      the tensor would read its new values (PyTorch refuses such a ``backward``; there is no version counter here).
     * A leaf that requires grad, while gradients are recorded: a ``RuntimeError``, as PyTorch's "a leaf Variable
       that requires grad is being used in an in-place operation".
     * Any other tensor: a new tensor (``t = t + other``), the same value and gradient as PyTorch's in-place
       operator gives that name; other references to the old tensor keep it (PyTorch would change them too).
     """
-    if not tensor.requires_grad:
+    if not tensor.requires_grad or tensor._ctx is not None:      # a computed tensor: a new one, as documented
         return operator(tensor, other)
     if is_grad_enabled():
-        if tensor._ctx is None:
-            raise RuntimeError(f"A leaf tensor that requires grad cannot be updated in place (`{symbol}`) while "
-                               "gradients are recorded: do it under `with tg.no_grad():` (an optimizer step), or "
-                               "write `t = t ... x` for a new tensor")
-        return operator(tensor, other)
+        raise RuntimeError(f"A leaf tensor that requires grad cannot be updated in place (`{symbol}`) while "
+                           "gradients are recorded: do it under `with tg.no_grad():` (an optimizer step), or write "
+                           "`t = t ... x` for a new tensor")
     result = operator(tensor, other)
     if tuple(result.shape) != tuple(tensor.shape):
         raise ValueError(f"`{symbol}` in place: the result has shape {tuple(result.shape)}, the tensor "
