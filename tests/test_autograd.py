@@ -139,6 +139,18 @@ def test_no_grad_as_a_decorator_and_after_an_exception():
     assert tg.is_grad_enabled()
 
 
+def test_no_grad_as_a_decorator_without_parentheses_as_torch():
+    """``@torch.no_grad`` (no call) works in PyTorch 2; ours said "no_grad() takes 0 positional arguments" (found by
+    a tester)."""
+    @tg.no_grad
+    def f(t):
+        assert not tg.is_grad_enabled()
+        return t * 2.0
+
+    assert not f(tensor_on([1.0], requires_grad=True)).requires_grad and f.__name__ == "f"
+    assert tg.is_grad_enabled()
+
+
 def test_no_grad_decorator_on_a_recursive_function():
     @tg.no_grad()
     def depth(n):

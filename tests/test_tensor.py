@@ -216,6 +216,10 @@ def test_repr_shows_values_dtype_and_flags():
     assert repr(tg.tensor([1.0, 2.0], requires_grad=True)) == \
         "tensor([1., 2.], dtype=float32, requires_grad=True)"
     assert "array_api_strict" in repr(tg.tensor([1.0], backend="array_api_strict"))
+    # an empty tensor of rank 2 or more shows its shape (found by a tester: (0, 3) printed as tensor([]), as
+    # PyTorch's size=(0, 3))
+    assert repr(tg.tensor(np.zeros((0, 3)))) == "tensor([], shape=(0, 3), dtype=float64)"
+    assert repr(tg.tensor(np.zeros((0,)))) == "tensor([], dtype=float64)"
 
 
 def test_mixing_backends_names_both(backend):

@@ -93,9 +93,10 @@ class _GradMode(contextlib.ContextDecorator):
         return False
 
 
-def no_grad():
-    """Context manager (and decorator) in which ops record no graph: for inference and updates."""
-    return _GradMode(False)
+def no_grad(function=None):
+    """Context manager (and decorator: ``@no_grad()``, or ``@no_grad`` as PyTorch 2 allows) in which ops record no
+    graph: for inference and updates."""
+    return _GradMode(False) if function is None else _GradMode(False)(function)
 
 
 def enable_grad():

@@ -204,6 +204,7 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         backend = "" if self.backend.name == "numpy" else f", backend={self.backend.name!r}"
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        body += f", shape={self.shape}" if self.size == 0 and self.ndim > 1 else ""    # [] alone hides it
         return f"tensor({body}, dtype={dtype_name(self.dtype)}{backend}{grad})"
 
     __hash__ = object.__hash__
