@@ -895,7 +895,7 @@ def floating_array(other):
             NumPy's "Cannot interpret 'torch.float32' as a data type", and ``t == torch_tensor`` was ``False``).
     """
     _refuse_torch_tensor(other)
-    return dtype_name(other.dtype) in _FLOAT_KINDS
+    return _floating(other)
 
 
 def _refuse_torch_tensor(other):
@@ -1012,12 +1012,12 @@ def power(base, exponent):
     for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``). Two tensors, and
     integer tensors, take :class:`Pow`.
     """
-    if isinstance(base, Tensor) and _is_number(exponent) and _floating(base):
-        with contextlib.suppress(OverflowError):            # an int beyond float64 goes the general way
-            return PowScalar.apply(base, exponent=float(exponent))
-    if isinstance(exponent, Tensor) and _is_number(base) and _floating(exponent):
-        with contextlib.suppress(OverflowError):
-            return ScalarPow.apply(exponent, base=float(base))
+    number = _scalar(exponent) if isinstance(base, Tensor) and _floating(base) else None
+    if number is not None:
+        return PowScalar.apply(base, exponent=number)
+    number = _scalar(base) if isinstance(exponent, Tensor) and _floating(exponent) else None
+    if number is not None:
+        return ScalarPow.apply(exponent, base=number)
     return _binary(Pow, base, exponent)
 
 
@@ -1048,8 +1048,20 @@ def _is_number(x):
     return isinstance(x, (numbers.Real, np.integer, np.floating))
 
 
+def _scalar(x):
+    """``x`` as a float when it is a real number that a float holds (what PyTorch takes as a Scalar), else None (an
+    int beyond float64, such as ``10**400``, goes the general way)."""
+    if not _is_number(x):
+        return None
+    try:
+        return float(x)
+    except OverflowError:
+        return None
+
+
 def _floating(t):
-    return dtype_name(t.dtype).startswith("float")
+    """Whether the tensor or array ``t`` holds float16, float32 or float64."""
+    return dtype_name(t.dtype) in _FLOAT_KINDS
 
 
 def maximum(a, b):
