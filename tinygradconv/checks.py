@@ -79,8 +79,7 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     """
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
-    if weights is not None:
-        v = _real_weights(weights)
+    v = None if weights is None else _real_weights(weights)     # checked before fn runs
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
     if not any(t.requires_grad for t in inputs):
         raise ValueError("gradcheck: no input has requires_grad=True, so there is no gradient to check")
@@ -113,12 +112,11 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     tracked, out = run(values, dtypes, True)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    if weights is None:
+    if v is None:
         v = rng.standard_normal(out.shape)
-    else:
-        if v.shape != tuple(out.shape):
-            raise ValueError(f"gradcheck: `weights` must have the output's shape {tuple(out.shape)}. Received "
-                             f"weights of shape {v.shape}")
+    elif v.shape != tuple(out.shape):
+        raise ValueError(f"gradcheck: `weights` must have the output's shape {tuple(out.shape)}. Received weights of "
+                         f"shape {v.shape}")
     v = v.astype(dtype_name(out.dtype)).astype(np.float64)  # same v for both sides
     if out.requires_grad:
         out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))

@@ -764,7 +764,7 @@ def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
         return "m and v are swapped: return (param, m, v) in that order"
     corrected = moments[which] / (1 - beta ** step)
     letter = "1" if which == "m" else "2"
-    if close(received[1 if which == "m" else 2], corrected):
+    if close(mine, corrected):
         return (f"you returned the bias-corrected {which}_hat = {which} / (1 - beta_{letter} ** iteration); the state "
                 f"to return is the raw moving average {which}, the bias correction only enters the parameter's step")
     if which == "m":
