@@ -73,6 +73,31 @@ def fails(checker, fn, *expected_in_report):
 
 
 # ------------------------------------------------------------------------------------------------ wrong answers
+class SiluWithoutGrad(tg.Function):
+    """SiLU whose backward forgets the incoming gradient (a student's slip)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return s * (1 + x * (1 - s))                     # forgets the incoming gradient
+
+
+class ScaledExpForward(tg.Function):
+    """The forward of the custom binary op ``a * exp(b)``; the tests give it a wrong backward each."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        e = ctx.xp.exp(b)
+        ctx.save_for_backward(a, e)
+        return a * e
+
+
 def test_output_length_wrong_answers():
     right = solution("transpose_output_length")
 
@@ -249,13 +274,7 @@ def test_finite_differences_wrong_answers():
 
 
 def test_custom_binary_op_wrong_answer():
-    class Swapped(tg.Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            e = ctx.xp.exp(b)
-            ctx.save_for_backward(a, e)
-            return a * e
-
+    class Swapped(ScaledExpForward):
         @staticmethod
         def backward(ctx, grad):
             a, e = ctx.saved_tensors
@@ -316,21 +335,9 @@ def test_checkers_refuse_what_the_exercises_forbid_and_explain_identical_printou
             x, s = ctx.saved_tensors
             return grad * s * (1 + x * (1 - s))
 
-    class NoGrad(tg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            s = 1 / (1 + ctx.xp.exp(-x))
-            ctx.save_for_backward(x, s)
-            return x * s
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, s = ctx.saved_tensors
-            return s * (1 + x * (1 - s))                     # forgets the incoming gradient
-
     fails(check_custom_op, NumpyExp, "raised TypeError on array-api-strict arrays", "ctx.xp")
     with pytest.raises(AssertionError) as info:
-        check_custom_op(NoGrad)
+        check_custom_op(SiluWithoutGrad)
     report = str(info.value)
     expected, received = (re.search(rf"{k}: (.*)", report).group(1) for k in ("expected", "received"))
     assert expected != received and "grad=[" in report
@@ -497,20 +504,8 @@ def test_custom_op_backward_reports_one_incoming_gradient():
     had two different 'expected' values. Now both use the `grad` shown; the reference is torch's SiLU."""
     torch = pytest.importorskip("torch", reason="PyTorch is the reference of the gradient in the report")
 
-    class NoGrad(tg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            s = 1 / (1 + ctx.xp.exp(-x))
-            ctx.save_for_backward(x, s)
-            return x * s
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, s = ctx.saved_tensors
-            return s * (1 + x * (1 - s))                     # forgets the incoming gradient
-
     with pytest.raises(AssertionError) as info:
-        check_custom_op(NoGrad)
+        check_custom_op(SiluWithoutGrad)
     report = str(info.value)
     x = np.array([0.0, -20.0, 20.0, 1e-3])                   # the first case: the checker's fixed special values
     assert np.allclose(shown_array(report, "x"), x)
@@ -528,13 +523,7 @@ def test_custom_op_backward_reports_one_incoming_gradient():
 def test_custom_binary_op_backward_reports_one_incoming_gradient():
     torch = pytest.importorskip("torch", reason="PyTorch is the reference of the gradient in the report")
 
-    class NoGrad(tg.Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            e = ctx.xp.exp(b)
-            ctx.save_for_backward(a, e)
-            return a * e
-
+    class NoGrad(ScaledExpForward):
         @staticmethod
         def backward(ctx, grad):
             a, e = ctx.saved_tensors
