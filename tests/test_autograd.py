@@ -764,3 +764,17 @@ def test_a_torch_tensor_operand_is_a_clear_type_error(expression):
     torch = pytest.importorskip("torch", reason="the operand is a PyTorch tensor")
     with pytest.raises(TypeError, match=r"Cannot combine a tinygradconv tensor with a torch\.Tensor .*convert it"):
         WITH_A_TORCH_TENSOR[expression](tg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]))
+
+
+INDEXED_BY_A_TORCH_TENSOR = {"x[t]": lambda x, t: x[t], "x[0, t]": lambda x, t: x[0, t],
+                             "x[t, None]": lambda x, t: x[t, None]}
+
+
+@pytest.mark.parametrize("expression", sorted(INDEXED_BY_A_TORCH_TENSOR))
+def test_a_torch_tensor_index_is_a_clear_type_error(expression):
+    """``x[torch.tensor(1)]`` failed inside torch with "min(): argument 'dim' must be int, not NoneType" (noticed
+    by a tester)."""
+    torch = pytest.importorskip("torch", reason="the index is a PyTorch tensor")
+    x = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Cannot index a tinygradconv tensor with a torch\.Tensor .*convert it"):
+        INDEXED_BY_A_TORCH_TENSOR[expression](x, torch.tensor([0]))

@@ -894,14 +894,16 @@ def floating_array(other):
         TypeError: for a PyTorch tensor, which is no array of this package's backends (``t + torch_tensor`` met
             NumPy's "Cannot interpret 'torch.float32' as a data type", and ``t == torch_tensor`` was ``False``).
     """
-    _refuse_torch_tensor(other)
+    refuse_torch_tensor(other)
     return _floating(other)
 
 
-def _refuse_torch_tensor(other):
+def refuse_torch_tensor(other, action="combine a tinygradconv tensor with"):
+    """``TypeError`` for a PyTorch tensor (``other``), which is no array of this package's backends, saying how to
+    convert it; ``action`` says what was attempted ("index a tinygradconv tensor with")."""
     if type(other).__module__.partition(".")[0] == "torch":
-        raise TypeError(f"Cannot combine a tinygradconv tensor with a {type(other).__module__}.{type(other).__name__} "
-                        "(PyTorch): convert it first, e.g. tg.tensor(t.detach().numpy()), or convert ours with "
+        raise TypeError(f"Cannot {action} a {type(other).__module__}.{type(other).__name__} (PyTorch): convert it "
+                        "first, e.g. tg.tensor(t.detach().numpy()), or convert ours with "
                         "torch.from_numpy(ours.numpy())")
 
 
@@ -914,7 +916,7 @@ def compare(tensor, other, op):
     ``t < None`` a ``TypeError`` (as in PyTorch). A PyTorch tensor is a ``TypeError`` that says how to convert it.
     """
     if other.__class__ is not Tensor:
-        _refuse_torch_tensor(other)
+        refuse_torch_tensor(other)
         if other is None or isinstance(other, (str, bytes)) or not (
                 isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
                 hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):

@@ -22,7 +22,7 @@ from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor, _number_fits
 from ..validation import axis_index, integer
-from .elementwise import special_values
+from .elementwise import refuse_torch_tensor, special_values
 
 
 def _specials(*shape):
@@ -238,6 +238,7 @@ def _backend_item(xp, item):
         return xp.asarray(array)
     if isinstance(item, np.integer):
         return int(item)
+    refuse_torch_tensor(item, "index a tinygradconv tensor with")
     if hasattr(item, "dtype"):
         return item
     raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
