@@ -32,6 +32,8 @@ from __future__ import annotations
 import contextvars
 import re
 
+from .validation import refuse_foreign
+
 
 def snake_case(name: str) -> str:
     """Keras' ``to_snake_case``: ``Conv1DTranspose`` -> ``conv1d_transpose``, ``L1L2`` -> ``l1l2``.
@@ -278,7 +280,8 @@ class Configurable:
 
 def get(identifier, table: dict, kind: str, base: type):
     """An object from a name, a config dict, an instance or a ``base`` subclass (instantiated with no arguments),
-    or any callable (returned as is); None gives None."""
+    or any callable (returned as is) other than Keras', TensorFlow's or PyTorch's (a ``TypeError``,
+    :func:`~tinygradconv.validation.refuse_foreign`); None gives None."""
     if identifier is None:
         return None
     if isinstance(identifier, dict):
@@ -287,6 +290,7 @@ def get(identifier, table: dict, kind: str, base: type):
         return deserialize({"class_name": identifier, "config": {}}, table, kind)
     if isinstance(identifier, type) and issubclass(identifier, base):
         return identifier()
+    refuse_foreign(identifier, kind, f"a name, a config dict or an object of tinygradconv.{_KIND_MODULES[kind]}")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Expected a name "

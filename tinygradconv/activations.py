@@ -80,7 +80,7 @@ from .autograd import Function, Sample, register_op
 from .backend import dtype_name
 from .ops.elementwise import Expm1, float_dtype_of
 from .tensor import Tensor
-from .validation import number
+from .validation import number, refuse_foreign
 
 __all__ = [
     "ActivationFunction",
@@ -1010,6 +1010,11 @@ def deserialize(config):
 def get(identifier):
     """An activation function from ``None`` (linear), a name, a config dict or a callable.
 
+    Raises:
+        TypeError: a function or object of Keras, TensorFlow or PyTorch (``keras.activations.relu``,
+            ``torch.relu``): it computes on that library's tensors, so no gradient would reach the layer's weights.
+        ValueError: anything else that is not an activation.
+
     >>> get("swish") is silu
     True
     """
@@ -1017,6 +1022,8 @@ def get(identifier):
         return linear
     if isinstance(identifier, (str, dict)):
         return deserialize(identifier)
+    refuse_foreign(identifier, "activation", "an activation name such as 'relu', a function of "
+                                              "tinygradconv.activations or your own function of tinygradconv tensors")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. Expected a name "

@@ -33,7 +33,7 @@ import numpy as np
 from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
 from .layers.keras_tensor import KerasTensor, is_symbolic
-from .models import Model, _as_array, _instance, _Mean, _shape_fits
+from .models import Model, _as_array, _instance, _Mean, _shape_fits, refuse_foreign_compile_arguments
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -526,6 +526,7 @@ class Functional(FunctionalMixin, Model):
         order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
         with per-output losses or ``loss_weights`` is saved without its compile arguments (compile it again after
         loading)."""
+        refuse_foreign_compile_arguments(optimizer, loss, metrics, kwargs.get("weighted_metrics"))
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
                              "models with one output only. Compile without `metrics`, or evaluate each output apart.")

@@ -52,7 +52,7 @@ from .layers.input_layer import InputLayer
 from .layers.keras_tensor import KerasTensor, is_symbolic
 from .layers.layer import Layer
 from .tensor import Tensor
-from .validation import flag, integer, number
+from .validation import flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
@@ -239,6 +239,49 @@ def _unique_metric_names(plain, weighted):
             counts[name] = 1
         specs.append((name, spec, True))
     return specs
+
+
+def _data_source(x):
+    """The end of ``fit``'s message when ``x`` came without ``y`` and is a source of batches rather than data (a
+    generator, a PyTorch ``DataLoader``, a Keras ``PyDataset``) or an ``(x, y)`` tuple; None for arrays, lists,
+    Tensors, dicts and None."""
+    if x is None or isinstance(x, (np.ndarray, Tensor, list, dict)) or getattr(x, "is_columns", False):
+        return None
+    if isinstance(x, tuple):
+        return f". Received x as a tuple of {len(x)} and no y: pass the inputs and the targets as two arguments, x, y"
+    kind = type(x).__name__ if type(x).__module__ == "builtins" else f"{type(x).__module__}.{type(x).__name__}"
+    return (f". Received x as a {kind}: unlike Keras, generators and datasets are not supported; pass the arrays "
+            "themselves, x and y")
+
+
+def _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss):
+    """Check the options of Keras 3's ``compile`` that change nothing here (see :meth:`Model.compile`)."""
+    flag(run_eagerly, "run_eagerly", "compile")
+    flag(auto_scale_loss, "auto_scale_loss", "compile")
+    if not isinstance(jit_compile, (bool, np.bool_)) and jit_compile != "auto":
+        raise (ValueError if isinstance(jit_compile, str) else TypeError)(
+            f"compile: Invalid value for argument `jit_compile`. Expected True, False or 'auto'. Received "
+            f"jit_compile={jit_compile!r}")
+    if integer(steps_per_execution, "steps_per_execution", minimum=1) != 1:
+        raise ValueError(f"compile: `steps_per_execution={steps_per_execution}` is not supported: every step of fit, "
+                         "evaluate and predict runs one batch (and calls the callbacks' batch hooks once). Use 1.")
+
+
+def refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics):
+    """``TypeError`` for a Keras, TensorFlow or PyTorch optimizer, loss or metric given to ``compile``, alone or in
+    a list or dict (one per output): they compute on their own library's tensors (Keras' optimizer failed inside
+    ``fit`` with "'Tensor' object has no attribute 'value'", its losses with "No gradients provided")."""
+    refuse_foreign(optimizer, "optimizer", "an optimizer name such as 'adam' or an optimizer of "
+                                            "tinygradconv.optimizers")
+    loss_expected = ("a loss name such as 'mse', a loss of tinygradconv.losses or your own function of "
+                     "tinygradconv tensors")
+    metric_expected = "a metric name such as 'mae' or a metric of tinygradconv.metrics"
+    for value, kind, expected in ((loss, "loss", loss_expected), (metrics, "metric", metric_expected),
+                                  (weighted_metrics, "metric", metric_expected)):
+        entries = value.values() if isinstance(value, dict) and "class_name" not in value else (
+            value if isinstance(value, (list, tuple)) else [value])
+        for entry in entries:
+            refuse_foreign(entry, kind, expected)
 
 
 def _instance(obj, argument):
@@ -450,7 +493,8 @@ class Model(Layer):
             self(dummy, training=False)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, *, run_eagerly=False,
+                steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure the model for training.
 
         Args:
@@ -466,6 +510,15 @@ class Model(Layer):
             weighted_metrics: a list like ``metrics``, of metrics weighted by the ``sample_weight`` given to
                 ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
                 As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
+            run_eagerly, jit_compile, auto_scale_loss: accepted as Keras 3 accepts them (a bool; ``jit_compile``
+                also ``"auto"``), so that Keras scripts run unchanged, and change nothing: every step here runs
+                eagerly, nothing is compiled, and there are no mixed-precision policies whose loss would be scaled.
+            steps_per_execution: ``1``, one batch per step, the only value supported (Keras runs several batches per
+                call with more, and calls the callbacks' batch hooks once per call).
+
+        The optimizer, losses and metrics must be tinygradconv's (names, objects or your own functions of
+        tinygradconv tensors): Keras' and PyTorch's own objects compute on their own tensors, so they are refused
+        here with a ``TypeError`` rather than failing inside ``fit`` with a misleading error.
 
         Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
         a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
@@ -475,9 +528,14 @@ class Model(Layer):
                 "Could not interpret optimizer identifier"), a metric named ``"loss"``, or two metrics that
                 would still be reported under the same name after that renaming (e.g. ``["mae_1", "mae", "mae"]``,
                 where Keras silently overwrites the first).
-            TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric.
+            TypeError: ``metrics``/``weighted_metrics`` not a list, or an entry that is not a metric; a Keras,
+                TensorFlow or PyTorch optimizer, loss or metric; ``run_eagerly``, ``jit_compile`` or
+                ``auto_scale_loss`` of another type.
+            ValueError: ``jit_compile`` a string other than ``"auto"``, ``steps_per_execution`` other than 1.
         """
         self._check_initialized()
+        _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
+        refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
                               "weighted_metrics": weighted_metrics}
         # a loss or metric class stands for its default instance, as in Keras 3 (``loss=losses.MeanSquaredError``)
@@ -694,7 +752,8 @@ class Model(Layer):
         number."""
         self._check_compiled(method)
         if x is None or y is None:
-            raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}")
+            source = _data_source(x) if y is None else None
+            raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}{source or ''}")
         x, y = _as_array(x, "x"), _as_array(y, "y")
         sample_weight = self._check_sample_weight(sample_weight)
         return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})

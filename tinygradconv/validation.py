@@ -435,6 +435,41 @@ def path_like(value, name="filepath"):
         raise TypeError(f"Invalid value for argument `{name}`. Expected a path. Received {value!r}") from None
 
 
+# ------------------------------------------------------------------------------------------------ other libraries
+#: The libraries whose objects users reach for by habit, by the first part of their module's name.
+FOREIGN_LIBRARIES = {"keras": "Keras", "tf_keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch"}
+
+
+def foreign_library(value):
+    """``"Keras"``, ``"TensorFlow"`` or ``"PyTorch"`` when ``value`` (a function, class or instance) comes from that
+    library, else None: their optimizers, losses, activations and regularizers compute on their own tensors, not
+    ours.
+
+    >>> foreign_library(len), foreign_library(type("Adam", (), {"__module__": "keras.src.optimizers.adam"})())
+    (None, 'Keras')
+    """
+    module = getattr(value, "__module__", None) or type(value).__module__
+    return FOREIGN_LIBRARIES.get(str(module).partition(".")[0])
+
+
+def refuse_foreign(value, kind, expected):
+    """``TypeError`` when ``value``, given as a ``kind`` (``"optimizer"``, ``"activation"``, ...), is an object of
+    Keras, TensorFlow or PyTorch (:func:`foreign_library`): it would compute on that library's tensors, where no
+    gradient of ours flows, and fail late with a misleading error or, as an activation, leave the weights before it
+    untrained without a word. ``expected`` says what to pass instead.
+
+    >>> refuse_foreign(type("L2", (), {"__module__": "keras.src.regularizers"})(), "regularizer", "'l2'")
+    Traceback (most recent call last):
+    ...
+    TypeError: Cannot use a Keras object (L2) as a tinygradconv regularizer: it computes on Keras tensors, not on tinygradconv's. Expected 'l2'
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
+    library = foreign_library(value)
+    if library is not None:
+        what = getattr(value, "__name__", None) or type(value).__name__
+        raise TypeError(f"Cannot use a {library} object ({what}) as a tinygradconv {kind}: it computes on {library} "
+                        f"tensors, not on tinygradconv's. Expected {expected}")
+
+
 # ------------------------------------------------------------------------------------------------ dtypes
 def dtype_argument(dtype, accepted, name="dtype"):
     """The plain name (``"float32"``) of a dtype argument given as a name, a NumPy or backend dtype, a NumPy scalar

@@ -329,6 +329,7 @@ class Layer:
         if _accepts_training(type(self)):
             kwargs["training"] = training
         outputs = self.call(inputs, **kwargs)
+        _check_outputs(self, outputs)
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
             batch = outputs.shape[0] if outputs.ndim else 1
             self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))
@@ -357,6 +358,27 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+def _check_outputs(layer, outputs):
+    """``TypeError`` when ``layer``'s ``call`` returned something other than Tensors (alone, or in a list, tuple or
+    dict): a NumPy array or another library's tensor carries no gradient, so the weights before it would silently
+    stop training (``Conv1D(3, 2, activation=keras.activations.relu)`` trained nothing before this check, and
+    neither did the layers before a ``call`` that returns ``np.maximum(x, 0)``)."""
+    if isinstance(outputs, Tensor):
+        return
+    entries = outputs.values() if isinstance(outputs, dict) else outputs if isinstance(outputs, (list, tuple)) else None
+    if entries is not None:
+        for entry in entries:
+            _check_outputs(layer, entry)
+        return
+    activation = getattr(layer, "activation", None)
+    culprit = (f"its activation {getattr(activation, '__name__', activation)!r} returned it: an activation must be "
+               "a name such as 'relu', a function of tinygradconv.activations or your own function of tinygradconv "
+               "tensors" if activation is not None else "write `call` with tinygradconv ops")
+    raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) computed a {type(outputs).__module__}."
+                    f"{type(outputs).__name__} where a tinygradconv Tensor was expected: no gradient flows through "
+                    f"it, so the weights before it would not train; {culprit}")
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from .. import _lookup
+from ..validation import refuse_foreign
 from . import schedules
 from .adam import Adam, Adamax, AdamW, Lion, Nadam
 from .momentum import SGD, Adadelta, Adagrad, RMSprop
@@ -44,6 +45,7 @@ def get(identifier) -> Optimizer | None:
 
     Raises:
         ValueError: for an unknown name (the message lists the valid ones) or an identifier of another kind.
+        TypeError: a Keras, TensorFlow or PyTorch optimizer.
     """
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier
@@ -51,6 +53,8 @@ def get(identifier) -> Optimizer | None:
         return deserialize({"class_name": identifier, "config": {}})
     if isinstance(identifier, dict):
         return deserialize(identifier)
+    refuse_foreign(identifier, "optimizer", "an optimizer name such as 'adam' or an optimizer of "
+                                            "tinygradconv.optimizers")
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Pass an Optimizer, a config dict "
                      f"or one of {sorted(_BY_NAME)}")
 
