@@ -714,3 +714,58 @@ def test_infinite_learning_rates_are_refused(make):
 def test_a_function_giving_a_bad_rate_is_named(rate):
     with pytest.raises(ValueError, match="Invalid learning rate: the `learning_rate` .* gave"):
         optimizers.SGD(learning_rate=lambda: rate).apply([np.array([1.0])], [tg.tensor([1.0])])
+
+
+def test_an_optimizer_built_for_some_variables_refuses_new_ones_as_keras():
+    """Found by a tester: Adam reused on a new variable bias-corrected its first step with the other variable's step
+    count (0.93612 where a fresh Adam gives 0.9, by hand: its first step moves by lr * sign(g)). Keras 3 refuses a
+    variable the optimizer was not built with, and accepts any subset of those it was."""
+    from helpers import keras_on_torch
+
+    opt = optimizers.Adam(0.1)
+    a, b, new = tg.tensor([1.0]), tg.tensor([1.0]), tg.tensor([1.0])
+    new.name = "second_model/kernel"
+    opt.apply([tg.tensor([1.0]), tg.tensor([1.0])], [a, b])
+    opt.apply([tg.tensor([1.0])], [a])                          # a subset: accepted
+    with pytest.raises(ValueError, match=r"^Unknown variable: 'second_model/kernel' of shape \(1,\)\. .*built with.*"
+                                         r"create a new optimizer instance"):
+        opt.apply([tg.tensor([1.0])], [new])
+    with pytest.raises(ValueError, match="Unknown variable"):  # also beside known ones, with or without a gradient
+        opt.apply([tg.tensor([1.0]), None], [a, new])
+    assert new.item() == 1.0 and opt.iterations == 2            # refused before anything changed
+    fresh = optimizers.Adam(0.1)
+    fresh.apply([tg.tensor([1.0])], [new])
+    assert new.item() == pytest.approx(0.9)
+
+    keras = keras_on_torch("Keras 3 is the reference for which variables an optimizer takes")
+    import torch
+
+    theirs = keras.optimizers.Adam(0.1)
+    ka, kb, knew = (keras.Variable(np.array([1.0], "float32")) for _ in range(3))
+    theirs.apply([torch.ones(1), torch.ones(1)], [ka, kb])
+    theirs.apply([torch.ones(1)], [ka])
+    with pytest.raises(ValueError, match="Unknown variable"):
+        theirs.apply([torch.ones(1)], [knew])
+
+
+def test_a_second_model_compiled_with_a_used_optimizer_is_refused_and_state_restores_build_it(tmp_path):
+    """The same optimizer object compiled into a second model after training a first: refused at the first step
+    (as Keras), where it silently trained the new model from step count 4. Restoring a saved state builds the
+    optimizer for the model's weights, and training it again is not refused."""
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    opt = optimizers.Adam(0.1)
+    first = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    first.compile(optimizer=opt, loss="mse")
+    first.fit(x, y, epochs=4, verbose=0)
+    first.compile(optimizer=opt, loss="mse")                    # compiled again with its own optimizer: fine
+    first.fit(x, y, epochs=1, verbose=0)
+    second = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    second.compile(optimizer=opt, loss="mse")
+    with pytest.raises(ValueError, match="Unknown variable: 'dense.*/kernel'"):
+        second.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "first.tgc.npz")
+    first.save(path)
+    loaded = tg.models.load_model(path)
+    assert loaded.optimizer.built and loaded.optimizer.iterations == 5
+    loaded.fit(x, y, epochs=1, verbose=0)
+    assert loaded.optimizer.iterations == 6

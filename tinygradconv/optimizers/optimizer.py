@@ -12,8 +12,15 @@ One call of :meth:`Optimizer.apply` (or ``apply_gradients``, or ``step``) does, 
 5. project every updated variable with its ``constraint``: ``w <- constraint(w)``.
 
 Variables are Tensors updated in place (their ``.data`` is replaced). The optimizer's state (moments, accumulators)
-lives in plain backend arrays, one dict per variable keyed by ``id(variable)``, created lazily with the variable's
-shape, dtype and backend; the update rules use the Array API only, so they run on NumPy, CuPy and array_api_strict.
+lives in plain backend arrays, one dict per variable keyed by ``id(variable)``, created with the variable's shape,
+dtype and backend when the optimizer is built; the update rules use the Array API only, so they run on NumPy, CuPy
+and array_api_strict.
+
+As in Keras 3, an optimizer is built by its first :meth:`~Optimizer.apply` (or :meth:`~Optimizer.build`,
+or :meth:`~Optimizer.set_state`) for the variables it is given, and from then on updates those only: a later call
+may pass any of them (a frozen layer's weights left out), and a variable it was not built with is a ``ValueError``
+(its step count, which bias-corrects Adam's first steps, belongs to the others). Create a new optimizer for a new
+set of variables (a second model, a layer unfrozen after training).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.optimizers import SGD
@@ -211,6 +218,7 @@ class Optimizer:
         self.iterations = 0
         self._learning_rate = self._check_learning_rate(learning_rate)
         self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
+        self.built = False  # True once the variables are known (the keys of _state): the first apply builds
         self._exclude_ids, self._exclude_names = set(), ()
 
     # ------------------------------------------------------------------ learning rate
@@ -262,12 +270,41 @@ class Optimizer:
         """The per-variable arrays of this optimizer (e.g. ``{"m": zeros, "v": zeros}``); none by default."""
         return {}
 
+    def build(self, variables):
+        """Create the state of ``variables`` (Tensors), the only ones this optimizer will update, as Keras 3's
+        ``build``; the first :meth:`apply` calls it with the variables it is given.
+
+        Raises:
+            ValueError: the optimizer is already built (create a new one for other variables).
+        """
+        if self.built:
+            raise ValueError(f"Optimizer '{self.name}' is already built, for {len(self._state)} variables. "
+                             "When working with a new set of variables, create a new optimizer instance.")
+        self._state = {id(v): (v, self.build_state(v, v.backend.xp)) for v in variables}
+        self.built = True
+
+    def _check_variables_are_known(self, variables):
+        """Keras 3's check: once built, the optimizer updates only the variables it was built with."""
+        for v in variables:
+            if id(v) not in self._state:
+                described = f"'{v.name}'" if v.name else "(unnamed)"
+                raise ValueError(f"Unknown variable: {described} of shape {v.shape}. Optimizer '{self.name}' can "
+                                 f"only be called for the {len(self._state)} variables it was originally built with "
+                                 f"(by its first apply, after {self.iterations} updates now). When working with a "
+                                 "new set of variables (another model, a layer unfrozen since), create a new "
+                                 "optimizer instance, e.g. model.compile(optimizer=Adam(...)) with a new Adam.")
+
     def state_of(self, variable) -> dict:
-        """The state arrays of ``variable`` (created on first use)."""
-        entry = self._state.get(id(variable))
-        if entry is None:
-            entry = self._state[id(variable)] = (variable, self.build_state(variable, variable.backend.xp))
-        return entry[1]
+        """The state arrays of ``variable`` (updated in place by each step); before the optimizer is built, the
+        initial state it would start from (new arrays, not kept).
+
+        Raises:
+            ValueError: the optimizer is built, for other variables.
+        """
+        if not self.built:
+            return self.build_state(variable, variable.backend.xp)
+        self._check_variables_are_known([variable])
+        return self._state[id(variable)][1]
 
     scalar_state = ()  # names of per-optimizer float attributes that are state (Nadam: the momentum product)
 
@@ -285,8 +322,11 @@ class Optimizer:
         return state
 
     def set_state(self, variables, state):
-        """Restore :meth:`get_state`'s output; the keys and shapes must match exactly (else ``ValueError``)."""
+        """Restore :meth:`get_state`'s output; the keys and shapes must match exactly (else ``ValueError``). An
+        optimizer not built yet is built for ``variables``; a built one takes only variables it was built with."""
         variables = list(variables)
+        if self.built:
+            self._check_variables_are_known(variables)
         expected = {"iterations", *self.scalar_state}
         expected.update(f"{i}/{slot}" for i, v in enumerate(variables) for slot in self.build_state(v, v.backend.xp))
         if set(state) != expected:
@@ -302,6 +342,8 @@ class Optimizer:
                                      f"{tuple(array.shape)}")
                 fresh[slot] = v.backend.asarray(value, dtype=dtype_name(array.dtype))
             arrays[id(v)] = (v, fresh)
+        if not self.built:
+            self.build(variables)
         self._state.update(arrays)
         self.iterations = int(state["iterations"])
         for name in self.scalar_state:
@@ -329,25 +371,28 @@ class Optimizer:
         """Hook run once per :meth:`apply` before the per-variable updates (Nadam keeps a running product)."""
 
     def apply(self, grads, variables):
-        """Update ``variables`` (Tensors, in place) with ``grads`` (Tensors, backend or NumPy arrays, or None).
+        """Update ``variables`` (Tensors, in place) with ``grads`` (Tensors, backend or NumPy arrays, or None). The
+        first call builds the optimizer for ``variables``; later calls take any of them, and no other.
 
         Returns:
             The number of updates done so far (``iterations``).
+
+        Raises:
+            ValueError: a variable the optimizer was not built with (as Keras 3: create a new optimizer for new
+                variables), mismatched lengths or shapes, or no gradient at all.
+            TypeError: a variable that is not a floating-point Tensor.
         """
         grads, variables = list(grads), list(variables)
         if len(grads) != len(variables):
             raise ValueError(f"apply(): got {len(grads)} gradients for {len(variables)} variables")
         if not grads:
             return self.iterations
+        for v in variables:
+            _check_floating_variable(v)
+        if self.built:
+            self._check_variables_are_known(variables)
         pairs, missing = [], []
         for g, v in zip(grads, variables):
-            if not isinstance(v, Tensor):
-                raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
-            if dtype_name(v.dtype) not in ("float16", "float32", "float64"):
-                named = f" '{v.name}'" if v.name else ""
-                raise TypeError(f"apply(): the variable{named} of shape {v.shape} has dtype {dtype_name(v.dtype)}; "
-                                "optimizers update floating-point variables only (an update would change its dtype). "
-                                "Cast it first, e.g. tg.tensor(w, dtype='float32')")
             if g is None:
                 missing.append(v.name or f"<tensor of shape {v.shape}>")
             else:
@@ -356,6 +401,8 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable.")
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=2)
+        if not self.built:       # with every variable given, those without a gradient too (as Keras)
+            self.build(variables)
         updated = [v for _, v in pairs]
         xp = updated[0].backend.xp
         with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
@@ -470,6 +517,17 @@ def fresh_copy(optimizer):
     fresh = type(optimizer).from_config(shell.get_config())
     fresh._learning_rate = optimizer._learning_rate
     return fresh
+
+
+def _check_floating_variable(v):
+    """An optimizer updates floating-point Tensors only (an update would change an integer one's dtype)."""
+    if not isinstance(v, Tensor):
+        raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
+    if dtype_name(v.dtype) not in ("float16", "float32", "float64"):
+        named = f" '{v.name}'" if v.name else ""
+        raise TypeError(f"apply(): the variable{named} of shape {v.shape} has dtype {dtype_name(v.dtype)}; "
+                        "optimizers update floating-point variables only (an update would change its dtype). "
+                        "Cast it first, e.g. tg.tensor(w, dtype='float32')")
 
 
 def _as_array(value, variable):
