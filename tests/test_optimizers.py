@@ -769,3 +769,52 @@ def test_a_second_model_compiled_with_a_used_optimizer_is_refused_and_state_rest
     assert loaded.optimizer.built and loaded.optimizer.iterations == 5
     loaded.fit(x, y, epochs=1, verbose=0)
     assert loaded.optimizer.iterations == 6
+
+
+@pytest.mark.parametrize("var_names", [["bias$"], ["^bias$"], ["dense"], ["ker.el"], ["^k", "^x"]])
+def test_exclude_from_weight_decay_matches_regular_expressions_on_the_own_name_as_keras(var_names):
+    """Found by a tester: the names were substrings, where Keras 3 searches regular expressions (``"bias$"``
+    excluded nothing), in the full ``"<layer>/bias"`` name, where Keras sees the weight's own name (``"dense"``
+    excluded every weight of a layer named dense). Keras' Dense weights are named ``kernel`` and ``bias``."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for which weights are decayed")
+    import torch
+
+    theirs = keras.layers.Dense(2, kernel_initializer="ones", bias_initializer="ones", name="dense")
+    theirs.build((None, 3))
+    ours = tg.layers.Dense(2, kernel_initializer="ones", bias_initializer="ones", name="dense")
+    ours.build((None, 3))
+    assert [w.name for w in ours.weights] == ["dense/kernel", "dense/bias"]
+    their_optimizer = keras.optimizers.AdamW(0.1, weight_decay=0.5)
+    their_optimizer.exclude_from_weight_decay(var_names=var_names)
+    their_optimizer.apply([torch.zeros(tuple(w.shape)) for w in theirs.weights], theirs.weights)
+    our_optimizer = optimizers.AdamW(0.1, weight_decay=0.5)
+    our_optimizer.exclude_from_weight_decay(var_names=var_names)
+    our_optimizer.apply([np.zeros(w.shape, "float32") for w in ours.weights], ours.weights)
+    for mine, keras_weight in zip(ours.weights, theirs.weights):
+        np.testing.assert_allclose(mine.numpy(), keras.ops.convert_to_numpy(keras_weight), rtol=1e-6)
+
+
+def test_exclude_from_weight_decay_by_pattern_by_hand():
+    """The tester's case: a variable named "bias", the pattern "bias$": not decayed (1.0; decayed it is
+    1 - 1 * 0.5 * 0.1 = 0.95)."""
+    opt = optimizers.AdamW(0.1, weight_decay=0.5)
+    b, w = tg.tensor([1.0]), tg.tensor([1.0])
+    b.name, w.name = "bias", "d/bias_like"
+    opt.exclude_from_weight_decay(var_names=["bias$"])
+    opt.apply([tg.tensor([0.0]), tg.tensor([0.0])], [b, w])
+    assert b.item() == 1.0 and w.item() == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("var_names, error, message", [
+    ("bias", TypeError, r"`var_names`\. Expected a list of strings .*not a string.*Received var_names='bias'"),
+    (["bias", 3], TypeError, r"`var_names`\..*Received var_names=\['bias', 3\], holding 3 of type int"),
+    (5, TypeError, r"`var_names`\..*Received var_names=5"),
+    (["bias("], ValueError, r"`var_names`: 'bias\(' is not a regular expression"),
+])
+def test_exclude_from_weight_decay_refuses_names_that_are_not_a_list_of_patterns(var_names, error, message):
+    """Found by a tester: a string was split into its characters ("b", "i", "a", "s"), silently excluding every
+    weight whose name holds one of them."""
+    with pytest.raises(error, match=message):
+        optimizers.AdamW(0.1).exclude_from_weight_decay(var_names=var_names)

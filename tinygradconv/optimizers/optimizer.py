@@ -36,6 +36,7 @@ import copy
 import inspect
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -219,7 +220,7 @@ class Optimizer:
         self._learning_rate = self._check_learning_rate(learning_rate)
         self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
-        self._exclude_ids, self._exclude_names = set(), ()
+        self._exclude_ids, self._exclude_patterns = set(), ()
 
     # ------------------------------------------------------------------ learning rate
     @staticmethod
@@ -350,16 +351,27 @@ class Optimizer:
             setattr(self, name, float(state[name]))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Skip weight decay for the variables in ``var_list`` and those whose ``name`` contains one of
-        ``var_names`` (e.g. ``["bias"]``)."""
+        """Skip weight decay for the variables in ``var_list`` and for those whose name matches one of the regular
+        expressions ``var_names`` (found anywhere in it: ``re.search``), as Keras 3: ``["bias"]`` excludes every
+        bias, ``["^bias$"]`` the weights named exactly ``bias``.
+
+        Keras matches a weight's own name (``"kernel"``, ``"bias"``); a layer's weight here is named
+        ``"<layer>/kernel"``, and the patterns see the same part as Keras: the name after its last ``"/"``
+        (``"kernel"``). An unnamed variable is matched as ``""``. A call replaces the exclusions of the previous one.
+
+        Raises:
+            TypeError: ``var_names`` is a string (each character would be a pattern: pass ``["bias"]``), or
+                holds something other than strings.
+            ValueError: a pattern that is not a regular expression.
+        """
         self._exclude_ids = {id(v) for v in (var_list or ())}
-        self._exclude_names = tuple(var_names or ())
+        self._exclude_patterns = _weight_name_patterns(var_names)
 
     def _use_weight_decay(self, variable):
         if id(variable) in self._exclude_ids:
             return False
-        name = variable.name or ""
-        return not any(part in name for part in self._exclude_names)
+        own_name = (variable.name or "").rsplit("/", 1)[-1]        # what Keras' variable.name is
+        return not any(pattern.search(own_name) for pattern in self._exclude_patterns)
 
     # ------------------------------------------------------------------ the update
     def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
@@ -517,6 +529,33 @@ def fresh_copy(optimizer):
     fresh = type(optimizer).from_config(shell.get_config())
     fresh._learning_rate = optimizer._learning_rate
     return fresh
+
+
+def _weight_name_patterns(var_names):
+    """The compiled regular expressions of ``exclude_from_weight_decay(var_names=...)``: a list (or other
+    collection) of strings, or None."""
+    if var_names is None:
+        return ()
+    expected = "Expected a list of strings (regular expressions), e.g. var_names=['bias']"
+    if isinstance(var_names, str):
+        raise TypeError(f"Invalid type for argument `var_names`. {expected}, not a string, whose characters would "
+                        f"each be a pattern. Received var_names={var_names!r}")
+    try:
+        names = list(var_names)
+    except TypeError:
+        raise TypeError(f"Invalid type for argument `var_names`. {expected}. Received var_names={var_names!r}") \
+            from None
+    patterns = []
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"Invalid type for argument `var_names`. {expected}. Received var_names={var_names!r}, "
+                            f"holding {name!r} of type {type(name).__name__}")
+        try:
+            patterns.append(re.compile(name))
+        except re.error as error:
+            raise ValueError(f"Invalid value for argument `var_names`: {name!r} is not a regular expression "
+                             f"({error}). Received var_names={var_names!r}") from None
+    return tuple(patterns)
 
 
 def _check_floating_variable(v):
