@@ -818,3 +818,34 @@ def test_exclude_from_weight_decay_refuses_names_that_are_not_a_list_of_patterns
     weight whose name holds one of them."""
     with pytest.raises(error, match=message):
         optimizers.AdamW(0.1).exclude_from_weight_decay(var_names=var_names)
+
+
+def test_weight_decay_keeps_an_infinite_weight_infinite_by_hand():
+    """Found by a tester: SGD(0.1, weight_decay=0.1) made an infinite weight NaN (w - w * 0.1 * 0.1 = inf - inf).
+    By hand, w * (1 - 0.01): inf stays inf, -inf stays -inf, 1 becomes 0.99."""
+    w = tg.tensor([np.inf, -np.inf, 1.0])
+    optimizers.SGD(0.1, weight_decay=0.1).apply([np.zeros(3)], [w])
+    np.testing.assert_allclose(w.numpy(), np.array([np.inf, -np.inf, 0.99], "float32"), rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"])
+def test_weight_decay_of_every_optimizer_matches_keras_on_torch_with_infinite_weights(name):
+    """Keras 3 on torch decays every optimizer's weights as ``w *= 1 - weight_decay * lr`` (torch._foreach_mul_):
+    infinite weights stay infinite there, and here (they were NaN)."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the optimizers' steps")
+    import torch
+
+    start = np.array([np.inf, -np.inf, 1.0, -3.0], "float32")
+    grads = [np.array([0.0, 0.0, 0.5, -1.0], "float32"), np.array([0.0, 0.0, -2.0, 0.25], "float32")]
+    variable = keras.Variable(start)
+    theirs = getattr(keras.optimizers, name)(learning_rate=0.1, weight_decay=0.2)
+    weight = tg.tensor(start)
+    ours = getattr(optimizers, name)(learning_rate=0.1, weight_decay=0.2)
+    for g in grads:
+        theirs.apply([torch.tensor(g)], [variable])
+        ours.apply([g], [weight])
+    expected = keras.ops.convert_to_numpy(variable)
+    assert np.isinf(expected[:2]).all()
+    np.testing.assert_allclose(weight.numpy(), expected, rtol=5e-6)

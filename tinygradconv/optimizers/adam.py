@@ -83,7 +83,7 @@ class Adam(_AdamHyperparameters):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): ``w <- w - w * weight_decay * lr`` before each
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``w <- w * (1 - weight_decay * lr)`` before each
     Adam update.
 
     Args:

@@ -6,7 +6,8 @@ One call of :meth:`Optimizer.apply` (or ``apply_gradients``, or ``step``) does, 
 2. clip the gradients with *one* of ``clipnorm`` (each gradient to norm ``<= clipnorm``: ``g * c / max(|g|, c)``),
    ``global_clipnorm`` (all gradients by the same factor ``c / max(global_norm, c)``) or ``clipvalue``
    (element-wise into ``[-c, c]``);
-3. decoupled weight decay: ``w <- w - w * weight_decay * lr``;
+3. decoupled weight decay: ``w <- w * (1 - weight_decay * lr)`` (as Keras 3 on torch: an infinite weight stays
+   infinite);
 4. the optimizer's own update rule (:meth:`Optimizer.update_step`) with the current learning rate
    ``lr = schedule(iterations)``; then ``iterations += 1``;
 5. project every updated variable with its ``constraint``: ``w <- constraint(w)``.
@@ -175,7 +176,8 @@ class Optimizer:
     Args:
         learning_rate: a float ``>= 0``, a :class:`~tinygradconv.optimizers.schedules.LearningRateSchedule`, or a
             callable taking no arguments.
-        weight_decay: if set, decoupled weight decay ``w -= w * weight_decay * lr`` before each update.
+        weight_decay: if set, a number ``>= 0``: decoupled weight decay ``w *= 1 - weight_decay * lr`` before each
+            update.
         clipnorm: if set, each gradient is rescaled to an L2 norm of at most this value.
         clipvalue: if set, each gradient is clipped element-wise into ``[-clipvalue, clipvalue]``.
         global_clipnorm: if set, all gradients are rescaled together to a global L2 norm of at most this value.
@@ -373,6 +375,16 @@ class Optimizer:
         own_name = (variable.name or "").rsplit("/", 1)[-1]        # what Keras' variable.name is
         return not any(pattern.search(own_name) for pattern in self._exclude_patterns)
 
+    def _apply_weight_decay(self, variables, lr):
+        """``w <- w * (1 - weight_decay * lr)``, as Keras 3 on torch (``torch._foreach_mul_``, and PyTorch's AdamW):
+        an infinite weight stays infinite, where ``w - w * weight_decay * lr`` gives ``inf - inf = NaN``."""
+        if not self.weight_decay:
+            return
+        factor = 1 - self.weight_decay * lr
+        for v in variables:
+            if self._use_weight_decay(v):
+                v.data = v.data * factor
+
     # ------------------------------------------------------------------ the update
     def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
         """Return the new value of ``variable`` (a backend array) given its ``gradient`` (same shape and dtype),
@@ -420,10 +432,7 @@ class Optimizer:
         with ieee754(xp):        # an inf gradient: inf / inf = NaN in the update, silently (as Keras on torch)
             arrays = self._clip([g for g, _ in pairs], xp)
             lr = self._current_rate()
-            if self.weight_decay:
-                for v in updated:
-                    if self._use_weight_decay(v):
-                        v.data = v.data - v.data * self.weight_decay * lr
+            self._apply_weight_decay(updated, lr)
             self.before_update()
             for g, v in zip(arrays, updated):
                 v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
