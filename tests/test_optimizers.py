@@ -849,3 +849,36 @@ def test_weight_decay_of_every_optimizer_matches_keras_on_torch_with_infinite_we
     expected = keras.ops.convert_to_numpy(variable)
     assert np.isinf(expected[:2]).all()
     np.testing.assert_allclose(weight.numpy(), expected, rtol=5e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Adam(weight_decay=float("inf")),
+                                  lambda: optimizers.AdamW(weight_decay=float("inf")),
+                                  lambda: optimizers.SGD(weight_decay=np.inf)])
+def test_an_infinite_weight_decay_is_refused_as_nan_and_negative_ones(make):
+    """Found by a tester: weight_decay=inf was accepted and drove the weights to -inf (NaN and negative values
+    were refused)."""
+    with pytest.raises(ValueError, match=r"`weight_decay`\. Expected a finite number >= 0\. Received weight_decay=inf"):
+        make()
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (-1, ValueError, r"`iterations`\. Expected a non-negative integer\. Received iterations=-1$"),
+    (2.5, TypeError, r"`iterations`\. Expected a non-negative integer\. Received iterations=2\.5 of type float"),
+    ("3", TypeError, r"`iterations`.*Received iterations='3'"),
+])
+def test_iterations_must_be_a_non_negative_integer(value, error, message):
+    """Found by a tester: ``opt.iterations = -1`` then ``apply`` was a ZeroDivisionError inside Adam's bias
+    correction (1 - beta_1 ** 0); ``set_state`` truncated a step count of 2.5 and took -3. Both now refuse the value
+    when it is given, before anything changes."""
+    opt = optimizers.Adam(0.1)
+    with pytest.raises(error, match=message):
+        opt.iterations = value
+    assert opt.iterations == 0
+    w = tg.tensor([1.0])
+    state = {"iterations": np.asarray(value), "0/m": np.zeros(1), "0/v": np.zeros(1)}
+    with pytest.raises(error, match=message):
+        opt.set_state([w], state)
+    assert opt.iterations == 0 and not opt.built
+    opt.iterations = np.int64(3)                        # NumPy's integers, as a saved file gives them
+    opt.set_state([w], dict(state, iterations=np.asarray(3)))
+    assert opt.iterations == 3 and type(opt.iterations) is int

@@ -47,7 +47,7 @@ from ..autograd import no_grad
 from ..backend import dtype_name
 from ..ops.elementwise import ieee754
 from ..tensor import Tensor
-from ..validation import number
+from ..validation import integer, number
 from . import schedules as _schedules
 
 _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
@@ -213,8 +213,8 @@ class Optimizer:
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
-        if weight_decay is not None:
-            number(weight_decay, "weight_decay", low=0)
+        if weight_decay is not None:      # an infinite one would drive every weight to -inf or NaN
+            number(weight_decay, "weight_decay", low=0, finite=True)
         self.name = name if name is not None else type(self).__name__.lower()
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -269,6 +269,17 @@ class Optimizer:
         self._learning_rate = self._check_learning_rate(value)
 
     # ------------------------------------------------------------------ state
+    @property
+    def iterations(self) -> int:
+        """The number of updates done so far: the step a schedule is evaluated at, and (plus one) the step of
+        Adam's bias correction. Settable (Keras' is read-only) to an integer ``>= 0``; anything else is a
+        ``TypeError`` (a float, even whole) or ``ValueError`` (a negative one) naming ``iterations``."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = integer(value, "iterations", minimum=0)
+
     def build_state(self, variable, xp) -> dict:
         """The per-variable arrays of this optimizer (e.g. ``{"m": zeros, "v": zeros}``); none by default."""
         return {}
@@ -325,8 +336,10 @@ class Optimizer:
         return state
 
     def set_state(self, variables, state):
-        """Restore :meth:`get_state`'s output; the keys and shapes must match exactly (else ``ValueError``). An
-        optimizer not built yet is built for ``variables``; a built one takes only variables it was built with."""
+        """Restore :meth:`get_state`'s output; the keys and shapes must match exactly, and ``"iterations"`` be an
+        integer ``>= 0`` (else ``ValueError``, or ``TypeError`` for a non-integer step count), checked before
+        anything changes. An optimizer not built yet is built for ``variables``; a built one takes only variables
+        it was built with."""
         variables = list(variables)
         if self.built:
             self._check_variables_are_known(variables)
@@ -335,6 +348,8 @@ class Optimizer:
         if set(state) != expected:
             raise ValueError(f"Optimizer state keys do not match: missing {sorted(expected - set(state))}, "
                              f"unexpected {sorted(set(state) - expected)}")
+        iterations = np.asarray(state["iterations"])
+        iterations = integer(iterations.item() if iterations.ndim == 0 else iterations, "iterations", minimum=0)
         arrays = {}
         for i, v in enumerate(variables):
             fresh = self.build_state(v, v.backend.xp)
@@ -348,7 +363,7 @@ class Optimizer:
         if not self.built:
             self.build(variables)
         self._state.update(arrays)
-        self.iterations = int(state["iterations"])
+        self.iterations = iterations
         for name in self.scalar_state:
             setattr(self, name, float(state[name]))
 
