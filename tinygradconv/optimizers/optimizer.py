@@ -301,11 +301,12 @@ class Optimizer:
         """Keras 3's check: once built, the optimizer updates only the variables it was built with."""
         for v in variables:
             if id(v) not in self._state:
-                described = f"'{v.name}'" if v.name else "(unnamed)"
+                described = f"'{v.name}'" if v.name else "an unnamed one"
+                count = f"{len(self._state)} variable{'s' if len(self._state) != 1 else ''}"
                 raise ValueError(f"Unknown variable: {described} of shape {v.shape}. Optimizer '{self.name}' can "
-                                 f"only be called for the {len(self._state)} variables it was originally built with "
-                                 f"(by its first apply, after {self.iterations} updates now). When working with a "
-                                 "new set of variables (another model, a layer unfrozen since), create a new "
+                                 f"only be called for the variables it was originally built with ({count}, when it was "
+                                 f"built; {self.iterations} updates so far). When working with a new set of "
+                                 "variables (another model, a layer unfrozen since), create a new "
                                  "optimizer instance, e.g. model.compile(optimizer=Adam(...)) with a new Adam.")
 
     def state_of(self, variable) -> dict:
