@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import initializers as I
@@ -181,7 +182,7 @@ def test_named_variance_scalings(name, scale, mode, uniform):
         assert np.abs(w).max() <= math.sqrt(3 * scale / n)
     else:
         assert np.abs(w).max() <= 2 * math.sqrt(scale / n) / truncated_std_factor() * (1 + 1e-12)
-    assert init.get_config() == {"seed": None}
+    assert init.get_config() == {"seed": None, "input_axes": None, "output_axes": None}
 
 
 def test_he_uniform_on_a_transposed_kernel_uses_k_times_filters():
@@ -305,8 +306,85 @@ def test_serialize_round_trip(init):
 
 def test_keras_config_keys():
     assert I.VarianceScaling().get_config() == {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal",
-                                                "seed": None}
+                                                "seed": None, "input_axes": None, "output_axes": None}
     assert I.Constant(2.0).get_config() == {"value": 2.0}
     assert I.Orthogonal().get_config() == {"gain": 1.0, "seed": None}
     assert I.Identity().get_config() == {"gain": 1.0}
     assert I.serialize(None) is None
+
+
+# ---------------------------------------------------------------------------------------- input_axes, output_axes
+AXES = [((3, 4, 5), [0, 1], [2]), ((3, 4, 5), [-1], [0]), ((3, 4, 5), [], [1]), ((6, 7), (1,), (0,)),
+        ((2, 3, 4, 5), [0, 1, 2], [3]), ((2, 3, 4, 5), [0, 2], [1, -1]), ((8,), [0], [0])]
+VARIANCE_SCALINGS = [("VarianceScaling", {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"}),
+                     ("GlorotUniform", {}), ("GlorotNormal", {}), ("HeUniform", {}), ("HeNormal", {}),
+                     ("LecunUniform", {}), ("LecunNormal", {})]
+
+
+@pytest.mark.parametrize("shape, input_axes, output_axes", AXES)
+def test_compute_fans_with_axes_as_keras(shape, input_axes, output_axes):
+    keras_on_torch("Keras 3.15's compute_fans with input_axes/output_axes is the reference")
+    from keras.src.initializers.random_initializers import compute_fans
+
+    expected = compute_fans(shape, input_axes=list(input_axes), output_axes=list(output_axes))
+    assert I.compute_fans(shape, input_axes, output_axes) == expected
+
+
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out", "fan_avg"])
+def test_variance_scaling_with_axes_uses_their_fans(mode):
+    shape = (30, 4, 500)          # default fans (120, 2000); with the axes below (15000, 4)
+    fan_in, fan_out = 30 * 500, 4
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    w = I.VarianceScaling(3.0, mode, "uniform", seed=1, input_axes=[0, -1], output_axes=[1])(shape, dtype="float64")
+    limit = math.sqrt(3 * 3.0 / n)
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.99 * limit
+    w = I.HeNormal(seed=2, input_axes=[1], output_axes=[0])(shape, dtype="float64")     # fan_in = 4
+    assert w.std() == pytest.approx(math.sqrt(2.0 / 4), rel=0.03)
+    w = I.GlorotUniform(seed=3, input_axes=[0, 2], output_axes=[1])(shape, dtype="float64")
+    assert np.abs(w).max() <= math.sqrt(6 / (fan_in + fan_out)) and np.abs(w).max() > 0.99 * math.sqrt(
+        6 / (fan_in + fan_out))
+
+
+@pytest.mark.parametrize("name, kwargs", VARIANCE_SCALINGS)
+@pytest.mark.parametrize("axes", [{}, {"input_axes": [0, 1], "output_axes": [2]}])
+def test_variance_scaling_axes_round_trip_with_keras(name, kwargs, axes):
+    keras = keras_on_torch("Keras 3.15's initializer configs (input_axes, output_axes) are the reference")
+    theirs = getattr(keras.initializers, name)(seed=4, **kwargs, **axes)
+    ours = getattr(I, name)(seed=4, **kwargs, **axes)
+    assert ours.get_config() == theirs.get_config()         # the same keys, None axes written too
+    from_keras = I.get(json.loads(json.dumps(keras.initializers.serialize(theirs))))
+    assert type(from_keras) is type(ours) and from_keras.get_config() == theirs.get_config()
+    back = keras.initializers.deserialize(json.loads(json.dumps(I.serialize(ours))))
+    assert type(back) is type(theirs) and back.get_config() == theirs.get_config()
+    shape = (3, 4, 50)
+    their_fans = keras.src.initializers.random_initializers.compute_fans(shape, theirs.input_axes,
+                                                                         theirs.output_axes)
+    assert I.compute_fans(shape, from_keras.input_axes, from_keras.output_axes) == their_fans
+
+
+def test_model_json_with_axes_both_ways():
+    keras = keras_on_torch("Keras 3.15's model JSON with a VarianceScaling(input_axes=...) kernel is the reference")
+    init = keras.initializers.VarianceScaling(2.0, input_axes=[0, 1], output_axes=[2])
+    model = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(3, 3, kernel_initializer=init)])
+    ours = tg.models.model_from_json(model.to_json())
+    assert ours.layers[0].kernel_initializer.get_config() == init.get_config()
+    again = keras.models.model_from_json(ours.to_json())
+    assert again.layers[0].kernel_initializer.get_config() == init.get_config()
+
+
+def test_axes_validation():
+    with pytest.raises(ValueError, match=r"`output_axes`.*input_axes=\[0\], output_axes=None"):
+        I.VarianceScaling(input_axes=[0])           # Keras ignores one alone, silently
+    with pytest.raises(ValueError, match=r"`input_axes`.*input_axes=None, output_axes=\[1\]"):
+        I.HeUniform(output_axes=[1])
+    with pytest.raises(TypeError, match=r"`input_axes`.*a list of integers.*input_axes=1 of type int"):
+        I.GlorotUniform(input_axes=1, output_axes=[0])
+    with pytest.raises(TypeError, match=r"`output_axes`.*output_axes=\[1.0\]"):
+        I.GlorotUniform(input_axes=[0], output_axes=[1.0])
+    init = I.VarianceScaling(input_axes=[0, 3], output_axes=[1])
+    with pytest.raises(ValueError, match=r"`input_axes`: axis 3 is out of range .*\(3, 4, 5\).*\[-3, 2\]"):
+        init((3, 4, 5))
+    with pytest.raises(ValueError, match=r"`output_axes`: axis 0 .* more than once. Received output_axes=\[0, -3\]"):
+        I.compute_fans((3, 4, 5), [1], [0, -3])
+    with pytest.raises(TypeError, match=r"argument `kernel_axes` is not supported.*input_axes.*kernel_axes=\[0\]"):
+        I.get({"class_name": "HeNormal", "config": {"kernel_axes": [0]}})

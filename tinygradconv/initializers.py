@@ -11,6 +11,10 @@ instead fixes a random seed per unseeded instance).
 Fans follow Keras ``compute_fans``: for a shape of rank >= 3 the receptive field is the product of all but the last
 two axes, ``fan_in = shape[-2] * receptive`` and ``fan_out = shape[-1] * receptive``. For a ``Conv1DTranspose`` kernel
 ``(k, filters, C_in)`` that gives ``fan_in = k * filters``, ``fan_out = k * C_in`` (Keras does exactly this).
+Every ``VarianceScaling`` (Glorot, He and LeCun too) also takes Keras 3.15's ``input_axes`` and ``output_axes``:
+lists of axes of the weight shape whose sizes multiply to ``fan_in`` and ``fan_out`` instead
+(``VarianceScaling(2.0, input_axes=[0, 1], output_axes=[2])`` on ``(3, 4, 5)``: fans ``(12, 5)``); see
+:func:`compute_fans`.
 
 ``VarianceScaling(scale, mode, distribution)`` (``n`` = fan_in, fan_out or their mean, at least 1):
 
@@ -32,6 +36,7 @@ Glorot = (1, fan_avg), He = (2, fan_in), LeCun = (1, fan_in); ``*_uniform`` uses
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -68,16 +73,31 @@ TRUNCATED_STDDEV = 0.87962566103423978
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
-def compute_fans(shape):
-    """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """``(fan_in, fan_out)`` of a weight shape, as Keras 3.15's ``compute_fans`` computes them
+    (``keras/src/initializers/random_initializers.py``).
 
-    rank 0: ``(1, 1)``; rank 1: ``(n, n)``; rank 2: ``(rows, cols)``; rank >= 3: ``(shape[-2] * r, shape[-1] * r)``
-    with ``r`` the product of the leading axes (the receptive field).
+    With ``input_axes`` and ``output_axes`` (lists of axes of ``shape``, negative ones counted from the end), each
+    fan is the product of the sizes of its axes (an empty list gives 1). Otherwise: rank 0: ``(1, 1)``; rank 1:
+    ``(n, n)``; rank 2: ``(rows, cols)``; rank >= 3: ``(shape[-2] * r, shape[-1] * r)`` with ``r`` the product of
+    the leading axes (the receptive field).
+
+    Raises:
+        TypeError: axes that are not a list or tuple of integers.
+        ValueError: only one of ``input_axes`` and ``output_axes`` (Keras ignores one given alone, silently), an
+            axis out of range for ``shape``, or the same axis twice in one list (Keras would multiply its size in
+            twice; Keras raises an ``IndexError`` for an axis out of range).
 
     >>> compute_fans((3, 32, 128))
     (96, 384)
+    >>> compute_fans((3, 32, 128), input_axes=[0, 1], output_axes=[-1])
+    (96, 128)
     """
+    input_axes, output_axes = _check_axes_pair(input_axes, output_axes)
     shape = tuple(int(n) for n in shape)
+    if input_axes is not None:
+        return (math.prod(shape[a] for a in _axes_of(shape, input_axes, "input_axes")),
+                math.prod(shape[a] for a in _axes_of(shape, output_axes, "output_axes")))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -86,6 +106,43 @@ def compute_fans(shape):
         return shape[0], shape[1]
     receptive = math.prod(shape[:-2])
     return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _check_axes(axes, name):
+    """``None``, or ``axes`` (a list or tuple of integers) as a list of ints; the positions are checked against the
+    weight shape when it is known (:func:`_axes_of`)."""
+    if axes is None:
+        return None
+    if not isinstance(axes, (list, tuple)):
+        raise TypeError(f"Invalid type for argument `{name}`. Expected a list of integers (axes of the weight shape) "
+                        f"or None. Received {name}={axes!r} of type {type(axes).__name__}")
+    return [integer(axis, name, minimum=None, shown=axes) for axis in axes]
+
+
+def _check_axes_pair(input_axes, output_axes):
+    """Both axes lists checked, given together or not at all: Keras 3.15's ``compute_fans`` uses them only when both
+    are given, and ignores one alone without a word."""
+    input_axes, output_axes = _check_axes(input_axes, "input_axes"), _check_axes(output_axes, "output_axes")
+    if (input_axes is None) != (output_axes is None):
+        given, missing = ("input_axes", "output_axes") if output_axes is None else ("output_axes", "input_axes")
+        raise ValueError(f"Invalid value for argument `{missing}`: expected a list of axes, since `{given}` is given "
+                         f"(the fans are computed from both lists or from neither; Keras ignores one alone). "
+                         f"Received input_axes={input_axes!r}, output_axes={output_axes!r}")
+    return input_axes, output_axes
+
+
+def _axes_of(shape, axes, name):
+    """``axes`` as non-negative positions in ``shape``: each in ``[-rank, rank)`` and none twice."""
+    rank, seen = len(shape), set()
+    for axis in axes:
+        if not -rank <= axis < rank:
+            raise ValueError(f"Invalid value for argument `{name}`: axis {axis} is out of range for a weight of "
+                             f"shape {shape} (expected axes in [{-rank}, {rank - 1}]). Received {name}={axes!r}")
+        if axis % rank in seen:
+            raise ValueError(f"Invalid value for argument `{name}`: axis {axis % rank} of the weight shape {shape} "
+                             f"is given more than once. Received {name}={axes!r}")
+        seen.add(axis % rank)
+    return sorted(seen)
 
 
 def _check_shape(shape):
@@ -136,6 +193,19 @@ class Initializer(_lookup.Configurable):
 
     def _generate(self, shape):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement _generate(shape)")
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """The initializer of ``get_config``'s arguments; an argument the constructor does not take (one of a newer
+        Keras, say) is a ``TypeError`` that names it and lists those it takes (not Python's bare "unexpected keyword
+        argument" from deep inside)."""
+        parameters = inspect.signature(cls).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            for key, value in config.items():
+                if key not in parameters:
+                    raise TypeError(f"Invalid config for the initializer {cls.__name__}: argument `{key}` is not "
+                                    f"supported. Expected some of {list(parameters)}. Received {key}={value!r}")
+        return cls(**config)
 
 
 class Zeros(Initializer):
@@ -269,14 +339,21 @@ class VarianceScaling(RandomInitializer):
         mode: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``.
         distribution: ``"truncated_normal"`` (``"normal"`` is an alias), ``"untruncated_normal"`` or ``"uniform"``.
         seed: None or a non-negative int.
+        input_axes, output_axes: None (the fans of :func:`compute_fans`' rules), or both lists of axes of the
+            weight shape whose sizes multiply to ``fan_in`` and ``fan_out`` (Keras 3.15's arguments, in every
+            ``VarianceScaling`` subclass; checked against the shape when called).
+
+    ``get_config`` lists ``input_axes`` and ``output_axes`` even when None, as Keras 3.15 does.
 
     >>> w = VarianceScaling(2.0, "fan_in", "uniform", seed=0)((50, 8))
     >>> bool(abs(w).max() <= (3 * 2.0 / 50) ** 0.5)
     True
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         super().__init__(seed)
+        self.input_axes, self.output_axes = _check_axes_pair(input_axes, output_axes)
         number(scale, "scale", low=0, low_open=True, finite=True, type_error=ValueError)
         if mode not in _MODES:
             raise ValueError(f"Invalid `mode` argument: {mode!r}. Please use one of {_MODES}")
@@ -288,7 +365,7 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode, self.distribution = float(scale), mode, dist
 
     def _generate(self, shape):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         rng = self._rng()
@@ -300,17 +377,22 @@ class VarianceScaling(RandomInitializer):
         return rng.uniform(-limit, limit, shape)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
+                **self._axes_config()}
+
+    def _axes_config(self):
+        return {"input_axes": None if self.input_axes is None else list(self.input_axes),
+                "output_axes": None if self.output_axes is None else list(self.output_axes)}
 
 
 class _PresetVarianceScaling(VarianceScaling):
     preset = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None):
-        super().__init__(*self.preset, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(*self.preset, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, **self._axes_config()}
 
 
 class GlorotUniform(_PresetVarianceScaling):
@@ -421,6 +503,6 @@ def get(identifier):
     ``None`` gives ``None``. An unknown name raises ``ValueError`` listing the valid ones.
 
     >>> get("he_normal")
-    HeNormal(seed=None)
+    HeNormal(seed=None, input_axes=None, output_axes=None)
     """
     return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)
