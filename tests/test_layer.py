@@ -5,6 +5,7 @@ import types
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv.layers import Dense, Layer
@@ -288,3 +289,12 @@ def test_count_params_of_an_unbuilt_model_is_keras_value_error_and_counts_once_b
         model.count_params()
     model.build((None, 4))
     assert model.count_params() == 4 * 3 + 3          # kernel and bias, by hand
+
+
+# ------------------------------------------------------------------------------------------------ dtype
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.dtype("float64"), "float64"])
+def test_layer_dtype_as_a_numpy_type(dtype):
+    keras = keras_on_torch("Keras 3's layer dtype is the reference")
+    assert Dense(2, dtype=dtype).dtype == keras.layers.Dense(2, dtype=dtype).dtype
+    with pytest.raises(ValueError, match=r"`dtype`.*float64.*Received dtype=<class 'numpy.int32'>"):
+        Dense(2, dtype=np.int32)
