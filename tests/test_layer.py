@@ -1,6 +1,7 @@
 """The Layer base class: weights, sub-layers, naming, set_weights, losses, input casting."""
 import inspect
 import os
+import re
 import types
 
 import numpy as np
@@ -291,7 +292,56 @@ def test_count_params_of_an_unbuilt_model_is_keras_value_error_and_counts_once_b
     assert model.count_params() == 4 * 3 + 3          # kernel and bias, by hand
 
 
-# ------------------------------------------------------------------------------------------------ dtype
+# ------------------------------------------------------------------------------------------------ Keras' configs
+def _keras_layers(keras):
+    """One Keras 3 layer of each class a .keras file may hold (non-default arguments), with an input for it."""
+    K = keras.layers
+    x = np.random.default_rng(0).normal(size=(2, 8, 4)).astype("float32")
+    return [
+        (K.Conv1D(3, 3, strides=2, padding="same", activation="tanh", kernel_regularizer="l2"), x),
+        (K.Conv1DTranspose(2, 3, strides=2, output_padding=1, use_bias=False), x),
+        (K.Dense(5, activation="relu", bias_initializer="ones"), x),
+        (K.BatchNormalization(momentum=0.9, epsilon=0.01, beta_initializer="ones"), x),
+        (K.LayerNormalization(epsilon=1e-4, center=False), x),
+        (K.Activation("sigmoid"), x), (K.Dropout(0.5), x), (K.Flatten(), x), (K.Reshape((4, 8)), x),
+        (K.Cropping1D((1, 2)), x), (K.UpSampling1D(3), x), (K.ZeroPadding1D((2, 1)), x),
+        (K.Add(), [x, 2 * x]), (K.Concatenate(axis=1), [x, x]), (K.Maximum(), [x, -x]),
+    ]
+
+
+def test_layer_from_config_reads_keras_configs_as_keras_computes():
+    keras = keras_on_torch("Keras 3's layer configs and outputs are the reference")
+    for reference, x in _keras_layers(keras):
+        expected = np.asarray(reference(x, training=False).detach().cpu())
+        config = reference.get_config()
+        item = keras.layers.serialize(reference)
+        for ours in (getattr(tg.layers, type(reference).__name__).from_config(config),
+                     tg.saving.deserialize_layer(item)):
+            assert type(ours).__name__ == type(reference).__name__ and ours.name == reference.name
+            ours(x)                                          # built, then given Keras' weights
+            ours.set_weights(reference.get_weights())
+            np.testing.assert_allclose(np.asarray(ours(x, training=False)), expected, rtol=1e-5, atol=1e-6,
+                                       err_msg=type(reference).__name__)
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda K: K.BatchNormalization(renorm=True), "renorm=True"),
+    (lambda K: K.LayerNormalization(rms_scaling=True), "rms_scaling=True"),
+    (lambda K: K.Dense(2, dtype="mixed_float16"), "dtype policy 'mixed_float16'"),
+])
+def test_layer_from_config_refuses_what_the_model_loaders_refuse(make, argument):
+    keras = keras_on_torch("Keras 3's layer configs are the input")
+    reference = make(keras.layers)
+    cls = getattr(tg.layers, type(reference).__name__)
+    with pytest.raises(ValueError, match=re.escape(argument)):
+        cls.from_config(reference.get_config())
+    with pytest.raises(ValueError, match=re.escape(argument)):
+        tg.saving.deserialize_layer(keras.layers.serialize(reference))
+    model = keras.Sequential([keras.Input((8, 4)), reference])
+    with pytest.raises(ValueError, match=re.escape(argument)):     # the same refusal as the model loader's
+        tg.models.model_from_json(model.to_json())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float16, np.dtype("float64"), "float64"])
 def test_layer_dtype_as_a_numpy_type(dtype):
     keras = keras_on_torch("Keras 3's layer dtype is the reference")

@@ -434,7 +434,32 @@ def _from_keras_config(class_name, config, filepath):
         raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}. Supported layers: "
                              f"{list(SUPPORTED_LAYERS)} (layer classes of your own can be saved and loaded in "
                              f"tinygradconv's .npz format only, with custom_objects)")
-    cls = getattr(our_layers, class_name)
+    return _keras_arguments(getattr(our_layers, class_name), config, where)
+
+
+def _is_keras_config(config):
+    """Whether a layer config is Keras 3's own rather than ours: its dtype is a ``DTypePolicy`` object, or it names
+    an object the way Keras does, with a ``module`` key (an initializer, a regularizer, ...). Ours hold neither."""
+    return isinstance(config.get("dtype"), dict) or any(isinstance(value, dict) and "module" in value
+                                                        for value in config.values())
+
+
+def layer_arguments(cls, config):
+    """The arguments of ``cls`` (a layer class) from ``config``: ours as they are, Keras 3's translated as the model
+    loaders translate them (dtype policy, initializers and the like, Keras' off-switch arguments dropped);
+    :meth:`Layer.from_config <tinygradconv.layers.Layer.from_config>` calls it.
+
+    Raises:
+        SavedFileError: (a ``ValueError``) an argument of a Keras config that ``cls`` cannot express, named.
+    """
+    if not isinstance(config, dict) or not _is_keras_config(config):
+        return config
+    return _keras_arguments(cls, config, f"{cls.__name__}.from_config: layer '{config.get('name', '?')}'")
+
+
+def _keras_arguments(cls, config, where):
+    """A Keras layer config as the arguments of the layer class ``cls``; ``where`` starts the messages."""
+    class_name = cls.__name__
     accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable"}
     out = {}
     for key, value in config.items():

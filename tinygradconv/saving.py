@@ -565,10 +565,16 @@ def _lookup_class(class_name, custom_objects, filepath=None):
 
 
 def deserialize_layer(item, custom_objects=None):
-    """Rebuild a layer (or model) from :func:`serialize_layer`'s output."""
+    """Rebuild a layer (or model) from :func:`serialize_layer`'s output, or from Keras 3's
+    (``keras.layers.serialize(layer)``, which has a ``module`` key), translated as the model loaders translate it
+    (:func:`tinygradconv.keras_format._our_item`: the same layers and the same refusals, named)."""
     if not isinstance(item, dict) or "class_name" not in item or not isinstance(item.get("config", {}), dict):
         raise SavedFileError(f"Malformed layer description: expected {{'class_name': ..., 'config': {{...}}}}, "
                              f"received {item!r}")
+    if "module" in item:        # Keras' own description of a layer
+        from .keras_format import _our_item
+
+        item = _our_item(item, "deserialize_layer")
     cls = _lookup_class(item["class_name"], custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")

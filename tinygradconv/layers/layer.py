@@ -351,8 +351,14 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict):
-        """Rebuild a layer from :meth:`get_config`'s output."""
-        return cls(**config)
+        """Rebuild a layer from :meth:`get_config`'s output, or from Keras 3's (``keras.layers.Dense(2).get_config()``,
+        with its ``DTypePolicy`` and ``{"module": "keras.initializers", ...}`` objects), translated as the model
+        loaders translate it (:func:`tinygradconv.keras_format.layer_arguments`): Keras' arguments that our layers
+        lack are accepted only with the value that switches the feature off (``quantization_config=None``,
+        ``renorm=False``, ``rms_scaling=False``, ...), others are a ``ValueError`` that names them."""
+        from ..keras_format import layer_arguments  # (keras_format imports the layers)
+
+        return cls(**layer_arguments(cls, config))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
