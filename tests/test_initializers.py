@@ -372,6 +372,16 @@ def test_model_json_with_axes_both_ways():
     assert again.layers[0].kernel_initializer.get_config() == init.get_config()
 
 
+def test_keras_json_leaves_out_axes_that_are_none():
+    """Keras before 3.15 takes only ``seed`` in GlorotUniform: a JSON written here must not hold None axes."""
+    keras = keras_on_torch("Keras 3.15 reads the JSON written here")
+    model = tg.models.Sequential([tg.layers.Input((8, 2)), tg.layers.Conv1D(3, 3)])
+    written = json.loads(model.to_json())["config"]["layers"][1]["config"]["kernel_initializer"]
+    assert written["config"] == {"seed": None}
+    read = keras.models.model_from_json(model.to_json()).layers[0].kernel_initializer
+    assert read.get_config() == keras.initializers.GlorotUniform().get_config()
+
+
 def test_axes_validation():
     with pytest.raises(ValueError, match=r"`output_axes`.*input_axes=\[0\], output_axes=None"):
         I.VarianceScaling(input_axes=[0])           # Keras ignores one alone, silently

@@ -76,6 +76,8 @@ _IGNORED_WHEN_OFF = {"renorm_momentum": "renorm"}  # meaningless while the featu
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
+# Initializer arguments new in Keras 3.15 (VarianceScaling's axes), written only when set (older Keras refuses them).
+_NEW_INITIALIZER_ARGUMENTS = ("input_axes", "output_axes")
 
 
 def _h5py():
@@ -130,8 +132,10 @@ def _keras_object(kind, config):
                          "Keras' activations are plain functions, without a config, so Keras could not load the "
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
-    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": config.get("config", {}),
-            "registered_name": None}
+    inner = config.get("config", {})
+    if kind == "initializer":   # None axes left out: Keras before 3.15 would refuse them
+        inner = {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
+    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
 
 
 def _keras_function(name):
