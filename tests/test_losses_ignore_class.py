@@ -34,7 +34,10 @@ def np_sparse_loop(labels, scores, from_logits, ignore_class=None, axis=-1):
 
 
 def np_reduce(values, counted, weights, reduction):
-    """Keras' reduction of masked losses, written out: the mean over the counted entries."""
+    """Keras' reduction of masked losses, written out: the mean over the counted entries. For
+    ``"mean_with_sample_weight"``, per-sample weights (``weights`` of shape ``(batch, 1)``, for losses of shape
+    ``(batch, steps)``) each count in the share of their row that is counted: a mask hiding nothing leaves Keras'
+    divisor without a mask, the sum of the weights."""
     w = np.ones_like(values) if weights is None else np.broadcast_to(weights, values.shape)
     weighted = values * w * counted
     if reduction in (None, "none"):
@@ -42,7 +45,11 @@ def np_reduce(values, counted, weights, reduction):
     if reduction == "sum":
         return weighted.sum()
     if reduction == "mean_with_sample_weight":
-        return weighted.sum() / (w * counted).sum() if (w * counted).sum() else 0.0
+        if weights is not None and np.shape(weights)[-1] == 1:
+            divisor = sum(weights[i, 0] * counted[i].sum() / counted.shape[1] for i in range(counted.shape[0]))
+        else:
+            divisor = (w * counted).sum()
+        return weighted.sum() / divisor if divisor else 0.0
     return weighted.sum() / counted.sum() if counted.sum() else 0.0
 
 

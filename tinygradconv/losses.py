@@ -66,13 +66,14 @@ def _as_pred(y_pred) -> Tensor:
     return y_pred
 
 
-def _as_like(y, like: Tensor) -> Tensor:
-    """``y`` as a tensor on ``like``'s backend with ``like``'s dtype (targets are usually plain arrays)."""
+def _as_like(y, like: Tensor, argument="y_true") -> Tensor:
+    """``y`` as a tensor on ``like``'s backend with ``like``'s dtype (targets are usually plain arrays); a Tensor
+    stays in the graph (the cast is differentiable). ``argument`` names ``y`` in the errors."""
     if y is None:
         raise TypeError("Invalid value for argument `y_true`: expected targets (an array or a Tensor). Received None")
     if isinstance(y, Tensor):
         if y.backend is not like.backend:
-            raise ValueError(f"y_true is on backend {y.backend.name!r} but y_pred is on {like.backend.name!r}")
+            raise ValueError(f"{argument} is on backend {y.backend.name!r} but y_pred is on {like.backend.name!r}")
         return y if y.dtype == like.dtype else y.astype(dtype_name(like.dtype))
     return Tensor(y, dtype=dtype_name(like.dtype), backend=like.backend)
 
@@ -570,7 +571,17 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     ``sparse_categorical_crossentropy(..., ignore_class=...)`` that are not ignored) joins the weights as Keras'
     ``apply_mask`` does: for ``"sum_over_batch_size"`` and ``"mean"`` a counted value weighs ``n / n_counted`` (0
     when nothing counts), so that dividing by the ``n`` values gives the mean over the counted ones; for the other
-    reductions it weighs 1 (and ``"mean_with_sample_weight"`` divides by the sum of the masked weights).
+    reductions it weighs 1.
+
+    ``"mean_with_sample_weight"`` divides by the sum of the weights as given (after the rank matching, before the
+    broadcast), as Keras does; with a mask each weight counts in the share of the losses it covers that are counted.
+    With weights of the losses' shape that is the sum of the masked weights, Keras' divisor; with per-sample weights
+    ``(batch,)`` for losses ``(batch, steps)`` (which Keras' ``apply_mask`` refuses, a torch ``RuntimeError``) it is
+    ``sum_i w_i * n_counted_i / steps``, so a mask that hides nothing changes nothing. Weights summing to 0 give 0,
+    or NaN when a loss is inf or NaN (Keras' ``divide_no_nan`` gives 0; see docs/special_points.md).
+
+    ``sample_weight`` may be a Tensor that requires grad: the loss is differentiable in it (the divisor of
+    ``"mean_with_sample_weight"`` included), as in Keras on torch.
 
     Raises:
         ValueError: a ``sample_weight`` whose shape does not broadcast to the losses' (the message names both).
@@ -579,7 +590,7 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     weights = None
     mask_weights = None if mask is None else _mask_weights(mask, values, reduction)
     if sample_weight is not None:
-        weights = _as_like(sample_weight, values).detach()
+        weights = _as_like(sample_weight, values, "sample_weight")
         given, losses = weights.shape, values.shape
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         if weights.ndim < values.ndim:
@@ -590,8 +601,11 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
             raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of the "
                              f"per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, or "
                              "one per loss element)") from None
+    divisor = None
     if mask_weights is not None:       # values may have gained or lost a trailing axis of 1 to the weights' rank
         mask_weights = mask_weights.reshape(*values.shape)
+        if reduction == "mean_with_sample_weight":
+            divisor = mask_weights.sum() if weights is None else _masked_weight_sum(weights, mask_weights)
         weights = mask_weights if weights is None else weights * mask_weights
     if weights is not None:
         values = values * weights
@@ -601,10 +615,22 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and weights is not None:
-        divisor = float(weights.sum().item())
-    else:
-        divisor = values.size
-    return total / divisor if divisor else total * 0.0
+        divisor = weights.sum() if divisor is None else divisor
+        # Keras' divide_no_nan would give 0 for weights summing to 0; `total * 0.0` keeps a NaN or inf loss NaN
+        return total / divisor if float(divisor.item()) else total * 0.0
+    return total / values.size if values.size else total * 0.0
+
+
+def _masked_weight_sum(weights: Tensor, mask_weights: Tensor) -> Tensor:
+    """The divisor of ``"mean_with_sample_weight"`` with a mask: the sum of ``weights``, each weighing the share of
+    the losses it covers (``mask_weights``, 1 where a loss counts, of the losses' shape) that count. Weights of the
+    losses' shape give the sum of the masked weights (Keras' divisor); per-sample weights whose mask hides nothing
+    give their plain sum, the divisor without a mask."""
+    xp = mask_weights.backend.xp
+    spread = () if weights.ndim != mask_weights.ndim else tuple(
+        axis for axis in range(weights.ndim) if weights.shape[axis] == 1 and mask_weights.shape[axis] != 1)
+    share = xp.mean(mask_weights.data, axis=spread, keepdims=True) if spread else mask_weights.data
+    return (weights * Tensor._make(share, mask_weights.backend, False, None)).sum()
 
 
 def _mask_weights(mask: Tensor, values: Tensor, reduction) -> Tensor:
