@@ -33,7 +33,7 @@ import numbers
 
 import numpy as np
 
-from . import _lookup, losses
+from . import _lookup, config, losses
 
 # Keras 3 exports these loss functions from keras.metrics too (metrics=[keras.metrics.hinge]): so does this module.
 from .losses import (  # noqa: F401 -- re-exported, documented in losses
@@ -58,7 +58,8 @@ from .validation import flag, integer, number
 
 def _ieee754(fn):
     """``fn`` with IEEE 754 special results computed silently, as in Keras and the ops (``inf - inf`` is NaN,
-    ``1e30 ** 2`` in float32 is inf): no NumPy ``RuntimeWarning`` (found by a tester)."""
+    ``1e30 ** 2`` in float32 is inf, NaN cast to an integer): no NumPy ``RuntimeWarning`` (found by a tester). The
+    means of empty slices go through :func:`_mean`, which NumPy's ``errstate`` does not silence."""
 
     @functools.wraps(fn)
     def silent(*args, **kwargs):
@@ -76,9 +77,13 @@ def _numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def _pair(y_true, y_pred, metric, squeeze=True):
+def _pair(y_true, y_pred, metric, squeeze=True, dtype=None):
     """``y_true`` and ``y_pred`` as NumPy arrays of numbers (Keras' squeeze-or-expand rule applied when ``squeeze``)
     whose shapes broadcast together, as Keras' metrics compute them.
+
+    ``dtype="y_pred"``: ``y_true`` is cast to a floating ``y_pred``'s dtype, as Keras' ``convert_to_tensor(y_true,
+    dtype=y_pred.dtype)`` (so ``0.1`` in float64 equals ``float32(0.1)``, and float16 squares overflow as in Keras);
+    another ``dtype`` (a name): both are cast to it. ``None`` keeps both dtypes.
 
     Raises:
         TypeError: an argument that is not numeric (strings, objects), naming it and the metric.
@@ -86,6 +91,10 @@ def _pair(y_true, y_pred, metric, squeeze=True):
     """
     given = _numbers(y_true, y_pred, metric)
     y_true, y_pred = squeeze_or_expand_to_same_rank(*given) if squeeze else given
+    if dtype == "y_pred":
+        y_true = y_true.astype(y_pred.dtype) if y_pred.dtype.kind == "f" else y_true
+    elif dtype is not None:
+        y_true, y_pred = y_true.astype(dtype), y_pred.astype(dtype)
     _check_broadcast(y_true, y_pred, metric, given[0].shape, given[1].shape, "broadcast together")
     return y_true, y_pred
 
@@ -102,7 +111,17 @@ def _numbers(y_true, y_pred, metric):
 
 def _mean_last(a):
     """The mean over the last axis; a rank-0 value is its own mean (as Keras' ``mean(..., axis=-1)`` on torch)."""
-    return a if a.ndim == 0 else np.mean(a, axis=-1)
+    return a if a.ndim == 0 else _mean(a, axis=-1)
+
+
+def _mean(a, axis):
+    """``np.mean(a, axis)``, and NaN over an empty axis (as ``torch.mean``) without NumPy's "Mean of empty slice"
+    warning, which ``np.errstate`` does not switch off."""
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if all(a.shape[i] for i in axes):
+        return np.mean(a, axis=axis)
+    kept = tuple(n for i, n in enumerate(a.shape) if i not in {j % a.ndim for j in axes})
+    return np.full(kept, np.nan, dtype=a.dtype if a.dtype.kind == "f" else np.float64)
 
 
 def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1=True):
@@ -121,36 +140,57 @@ def squeeze_or_expand_to_same_rank(x1: np.ndarray, x2: np.ndarray, expand_rank_1
 # ------------------------------------------------------------------------------------------------ metric functions
 @_ieee754
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
-    """``mean((y_true - y_pred)^2)`` over the last axis."""
-    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_error")
+    """``mean((y_true - y_pred)^2)`` over the last axis, in ``y_pred``'s dtype (``y_true`` is cast to it, as Keras
+    casts it: float16 predictions give float16 squares)."""
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_error", dtype="y_pred")
     return _mean_last((y_true - y_pred) ** 2)
 
 
 @_ieee754
 def mean_absolute_error(y_true, y_pred) -> np.ndarray:
-    """``mean(|y_true - y_pred|)`` over the last axis."""
-    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error")
+    """``mean(|y_true - y_pred|)`` over the last axis, in ``y_pred``'s dtype (``y_true`` is cast to it, as Keras
+    casts it)."""
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error", dtype="y_pred")
     return _mean_last(np.abs(y_true - y_pred))
 
 
+@_ieee754
 def accuracy(y_true, y_pred) -> np.ndarray:
-    """1.0 where ``y_true == y_pred`` exactly, else 0.0."""
-    y_true, y_pred = _pair(y_true, y_pred, "accuracy")
+    """1.0 where ``y_true == y_pred`` exactly, else 0.0; ``y_true`` is cast to a floating ``y_pred``'s dtype first,
+    as Keras casts it (``accuracy([0.1], float32([0.1]))`` is 1)."""
+    y_true, y_pred = _pair(y_true, y_pred, "accuracy", dtype="y_pred")
     return (y_true == y_pred).astype(np.float64)
 
 
+@_ieee754
 def binary_accuracy(y_true, y_pred, threshold=0.5) -> np.ndarray:
     """1.0 where ``y_true == (y_pred > threshold)``, else 0.0.
 
-    The threshold is compared in ``y_pred``'s floating dtype, as Keras casts it: ``float32(0.3) > float32(0.3)`` is
-    false, while ``float32(0.3) > float64(0.3)`` would be true.
+    The threshold is rounded as Keras 3 rounds it, whatever ``y_pred``'s dtype: Keras makes a float threshold a
+    tensor of ``floatx()`` (float32) and torch compares ``y_pred`` with that rank-0 tensor in ``y_pred``'s dtype
+    (a float32 threshold with float16 predictions is rounded again to float16; integer predictions are compared in
+    float32). So ``float64(0.7) > float32(0.7)`` is true (``binary_accuracy([1.0], [0.7], threshold=0.7)`` is 1,
+    as in Keras) and ``float32(0.3) > float32(0.3)`` false. An integer threshold stays exact.
     """
     y_true, y_pred = _pair(y_true, y_pred, "binary_accuracy")
+    return (y_true == (y_pred > _keras_threshold(threshold, y_pred))).astype(np.float64)
+
+
+def _keras_threshold(threshold, y_pred):
+    """``threshold`` as Keras' ``convert_to_tensor`` makes it (a float as ``floatx()``), then as torch promotes it
+    against ``y_pred``: in ``y_pred``'s floating dtype, or the threshold's dtype for integer predictions."""
+    if isinstance(threshold, (bool, numbers.Integral)):
+        value = np.int64(threshold)
+    elif isinstance(threshold, float):                      # a Python float (np.float64 included): floatx()
+        value = np.dtype(config.floatx()).type(threshold)
+    else:                                                    # a NumPy float32 or float16 keeps its dtype
+        value = np.asarray(threshold)[()]
     if y_pred.dtype.kind == "f":
-        threshold = y_pred.dtype.type(threshold)
-    return (y_true == (y_pred > threshold)).astype(np.float64)
+        return y_pred.dtype.type(value)
+    return value
 
 
+@_ieee754
 def categorical_accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where ``argmax(y_true) == argmax(y_pred)`` along the last axis (one-hot targets).
 
@@ -161,9 +201,19 @@ def categorical_accuracy(y_true, y_pred) -> np.ndarray:
     if y_true.ndim == 0 or y_pred.ndim == 0:
         raise ValueError(f"categorical_accuracy: y_true and y_pred need a class axis (the last). Received shapes "
                          f"{y_true.shape} and {y_pred.shape}")
+    _check_classes("categorical_accuracy", y_true=y_true, y_pred=y_pred)
     true_class, predicted_class = np.argmax(y_true, axis=-1), np.argmax(y_pred, axis=-1)
     _check_broadcast(true_class, predicted_class, "categorical_accuracy", y_true.shape, y_pred.shape)
     return (true_class == predicted_class).astype(np.float64)
+
+
+def _check_classes(metric, **arrays):
+    """A ValueError naming the metric, the argument and its shape for an array with an empty class axis (the last),
+    of which no class can be the arg-max (NumPy's own "attempt to get argmax of an empty sequence" names none)."""
+    for argument, array in arrays.items():
+        if array.ndim and array.shape[-1] == 0:
+            raise ValueError(f"{metric}: `{argument}` needs at least one class on its last axis. Received {argument} "
+                             f"of shape {array.shape}")
 
 
 def _check_broadcast(a, b, metric, shape_true, shape_pred, failing="describe the same samples"):
@@ -177,6 +227,7 @@ def _check_broadcast(a, b, metric, shape_true, shape_pred, failing="describe the
                          f"{failing}") from None
 
 
+@_ieee754
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis.
 
@@ -190,6 +241,7 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     if y_true.dtype.kind not in "biuf":
         raise TypeError(f"sparse_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
                         f"{y_true.dtype}")
+    _check_classes("sparse_categorical_accuracy", y_pred=y_pred)
     labels = y_true[..., 0] if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1 else y_true
     predicted_class = np.argmax(y_pred, axis=-1)
     _check_broadcast(labels, predicted_class, "sparse_categorical_accuracy", y_true.shape, y_pred.shape)
@@ -226,6 +278,7 @@ def _in_top_k(labels, scores, k, metric):
     return hit.astype(np.float64).reshape(labels.shape)
 
 
+@_ieee754
 def top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
     """1.0 where the class of the one-hot ``y_true`` (its arg-max) is among the ``k`` highest scores of
     ``y_pred``, as Keras 3's ``top_k_categorical_accuracy``; a score tied with the ``k``-th highest counts, as in
@@ -234,9 +287,11 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
     if y_true.ndim == 0:
         raise ValueError(f"top_k_categorical_accuracy: y_true needs a class axis (the last). Received y_true of "
                          f"shape {y_true.shape}")
+    _check_classes("top_k_categorical_accuracy", y_true=y_true)
     return _in_top_k(np.argmax(y_true, axis=-1), y_pred, k, "top_k_categorical_accuracy")
 
 
+@_ieee754
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
     """1.0 where the integer label ``y_true`` is among the ``k`` highest scores of ``y_pred``, as Keras 3's
     ``sparse_top_k_categorical_accuracy`` (labels of shape ``(batch,)`` or ``(batch, 1)``; the result has the
@@ -323,7 +378,7 @@ class Mean(Metric):
                 weights = weights * mask
             values, weights = squeeze_or_expand_to_same_rank(values, weights)
             if values.ndim > weights.ndim:
-                values = values.mean(axis=tuple(range(weights.ndim, values.ndim)))
+                values = _mean(values, tuple(range(weights.ndim, values.ndim)))
             try:
                 weights = np.broadcast_to(weights, values.shape)
             except ValueError:
@@ -331,12 +386,12 @@ class Mean(Metric):
                                  f"{values.shape}") from None
             values = values * weights
             if weights.ndim > 1:
-                weights = weights.mean(axis=tuple(range(1, weights.ndim)))
+                weights = _mean(weights, tuple(range(1, weights.ndim)))
             count = float(weights.sum())
         else:
             count = float(values.shape[0]) if values.ndim >= 1 else 1.0
         if values.ndim > 1:
-            values = values.mean(axis=tuple(range(1, values.ndim)))
+            values = _mean(values, tuple(range(1, values.ndim)))
         self.total += float(values.sum())
         self.count += count
 
@@ -360,6 +415,7 @@ class MeanMetricWrapper(Mean):
         if isinstance(fn, losses.Loss) or getattr(fn, "__module__", None) == losses.__name__:
             self._direction = "down"    # a loss as a metric: lower is better (EarlyStopping's mode="auto", as Keras)
 
+    @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(values, sample_weight=sample_weight)
@@ -415,6 +471,8 @@ class RootMeanSquaredError(Mean):
     """The square root of the (weighted) mean squared error over all samples seen:
     ``sqrt(sum_i w_i * mean((y_i - p_i)^2) / sum_i w_i)`` (``w_i = 1`` without ``sample_weight``), as Keras'
     ``RootMeanSquaredError``: the root is taken of the accumulated mean, not averaged per batch. Lower is better.
+    ``y_true`` and ``y_pred`` are cast to ``floatx()`` (float32) before the difference is squared, as Keras casts
+    them: float16 errors of 300 square to 90000, not to inf.
 
     >>> m = RootMeanSquaredError()
     >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
@@ -432,8 +490,8 @@ class RootMeanSquaredError(Mean):
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _pair(y_true, y_pred, self.name)
-        super().update_state((y_true - y_pred) ** 2, sample_weight=sample_weight)
+        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=config.floatx())
+        super().update_state((y_pred - y_true) ** 2, sample_weight=sample_weight)
 
     @_ieee754
     def result(self) -> float:
