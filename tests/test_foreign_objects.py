@@ -153,3 +153,14 @@ def test_fit_names_a_pytorch_data_loader():
     data = torch.utils.data.TensorDataset(torch.ones(6, 4), torch.ones(6, 1))
     with pytest.raises(ValueError, match=r"Received x as a torch\.utils\.data\.dataloader\.DataLoader: unlike Keras"):
         model.fit(torch.utils.data.DataLoader(data, batch_size=3), verbose=0)
+
+
+def test_a_keras_learning_rate_schedule_is_refused_where_it_is_given():
+    """It failed at the first step with "missing 1 required positional argument: 'step'" (found by a tester)."""
+    keras = keras_on_torch("Keras' own schedules are what a user passes by habit")
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
+    with pytest.raises(TypeError, match=FOREIGN.format(kind="learning rate schedule")):
+        tg.optimizers.Adam(schedule)
+    optimizer = tg.optimizers.SGD(0.1)
+    with pytest.raises(TypeError, match=FOREIGN.format(kind="learning rate schedule")):
+        optimizer.learning_rate = schedule

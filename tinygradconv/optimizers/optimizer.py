@@ -47,7 +47,7 @@ from ..autograd import no_grad
 from ..backend import dtype_name
 from ..ops.elementwise import ieee754
 from ..tensor import Tensor
-from ..validation import integer, number
+from ..validation import integer, number, refuse_foreign
 from . import schedules as _schedules
 
 _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
@@ -227,7 +227,11 @@ class Optimizer:
     # ------------------------------------------------------------------ learning rate
     @staticmethod
     def _check_learning_rate(learning_rate):
-        if isinstance(learning_rate, _schedules.LearningRateSchedule) or callable(learning_rate):
+        if isinstance(learning_rate, _schedules.LearningRateSchedule):
+            return learning_rate
+        if callable(learning_rate):      # Keras' schedules failed at the first step: "missing ... argument: 'step'"
+            refuse_foreign(learning_rate, "learning rate schedule", "a number, a schedule of "
+                                                                   "tinygradconv.optimizers.schedules or a function")
             return learning_rate
         rate = _scalar(learning_rate, "learning_rate")          # Keras also takes a 0-d array or tensor
         return float(number(rate, "learning_rate", low=0, finite=True))
