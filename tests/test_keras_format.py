@@ -525,3 +525,43 @@ def test_weights_h5_unbuilt_model_directory_and_plain_h5(tmp_path):
     (tmp_path / "w.weights.h5").rename(tmp_path / "w.h5")
     with pytest.raises(SavedFileError, match=r"it is an HDF5 file .*when its name ends in \.weights\.h5"):
         _bn_model(OURS).load_weights(tmp_path / "w.h5")
+
+
+def _with_bad_argument(model, tmp_path, argument, value):
+    """``model`` saved as ``bad.keras`` with ``argument`` of its Conv1D layer set to ``value`` in ``config.json``."""
+    import json
+
+    model.save(tmp_path / "good.keras")
+    with zipfile.ZipFile(tmp_path / "good.keras") as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    for item in config["config"]["layers"]:
+        if item["class_name"] == "Conv1D":
+            item["config"][argument] = value
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return tmp_path / "bad.keras"
+
+
+def _sequential_conv():
+    return models.Sequential([layers.Input((5, 2)), layers.Conv1D(3, 2, name="conv")])
+
+
+def _functional_conv():
+    inputs = layers.Input((5, 2))
+    return models.Model(inputs, layers.Conv1D(3, 2, name="conv")(inputs))
+
+
+@pytest.mark.parametrize("make", [_sequential_conv, _functional_conv])
+@pytest.mark.parametrize("argument, value, message", [
+    ("kernel_size", [0], r"The `kernel_size` argument must be a tuple of 1 integers"),
+    ("strides", "x", r"The `strides` argument must be a tuple of 1 integers"),
+])
+def test_a_bad_argument_in_a_keras_file_names_the_file_and_the_layer(tmp_path, make, argument, value, message):
+    """A hand-edited ``"kernel_size": [0]`` raised the layer's bare ValueError, naming neither (found by a tester)."""
+    pytest.importorskip("h5py", reason=".keras archives hold their weights in HDF5")
+    path = _with_bad_argument(make(), tmp_path, argument, value)
+    with pytest.raises(SavedFileError, match=r"bad\.keras.*layer 'conv' \(Conv1D\): " + message):
+        tg.saving.load_model(path)

@@ -75,6 +75,17 @@ def test_set_weights_checks_every_shape_before_assigning_anything():
     np.testing.assert_allclose(layer(np.ones((1, 3))).numpy(), np.full((1, 3), 3.0))
 
 
+@pytest.mark.parametrize("weights", [np.ones((3, 2)), tg.tensor(np.ones((2, 2)))])
+def test_set_weights_of_a_single_array_asks_for_a_list(weights):
+    """``set_weights(np.ones((3, 2)))`` said "expects 2 weight arrays, but received 3" (its rows; found by a tester),
+    and an array with as many rows as weights failed on shapes that were not the user's."""
+    layer = Dense(2)
+    layer(np.ones((1, 2)))
+    with pytest.raises(TypeError, match=r"set_weights expects a list of arrays, one per weight \(\['dense\w*/kernel', "
+                                        r"'dense\w*/bias'\]\); received a single array of shape \((3|2), 2\)"):
+        layer.set_weights(weights)
+
+
 def test_unknown_keyword_and_bad_dtype_are_rejected():
     with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to Scale: {'foo': 1}"):
         Scale(foo=1)

@@ -580,7 +580,7 @@ def _model_from_keras_json(config, where, require_shape):
     inner = config.get("config") or {}
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
-        built = [deserialize_layer(item) for item in items]
+        built = [_named_in(where, deserialize_layer, item) for item in items]
         model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))
         for layer in built:
             model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)
@@ -592,9 +592,20 @@ def _model_from_keras_json(config, where, require_shape):
                                  "build_config)")
         return model, items, True
     if class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
-        return functional_from_config(Functional, {**inner, "layers": items}), items, False
+        return _named_in(where, functional_from_config, Functional, {**inner, "layers": items}), items, False
     raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
                          "functional models; a subclassed Keras model needs its Python class)")
+
+
+def _named_in(where, build, *args):
+    """``build(*args)``, a layer's or model's constructor, with a ``ValueError`` or ``TypeError`` it raises (a bad
+    argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file)."""
+    try:
+        return build(*args)
+    except SavedFileError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise SavedFileError(f"{where}: {exc}") from None
 
 
 def model_to_json(model, **kwargs) -> str:

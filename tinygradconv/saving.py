@@ -590,10 +590,10 @@ def deserialize_layer(item, custom_objects=None):
             return cls.from_config(config)
         except SavedFileError:      # a nested layer's, named already
             raise
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:     # a bad argument, e.g. kernel_size=[0] in a hand-edited file
             hint = custom_objects_hint(exc)
             if not hint:
-                raise
+                raise type(exc)(f"layer {config.get('name')!r} ({item['class_name']}): {exc}") from None
             raise SavedFileError(f"layer {config.get('name')!r}: {exc}. {hint}") from None
 
 

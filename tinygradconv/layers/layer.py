@@ -229,8 +229,14 @@ class Layer:
         Raises:
             ValueError: a wrong number of arrays, a wrong shape, or a layer that has no weights yet because it
                 was never built (build it, or call it on data, first).
+            TypeError: a single array instead of a list of them (Keras takes its rows for the arrays and reports
+                a wrong number of weights).
         """
         own = self.weights
+        if isinstance(weights, (np.ndarray, Tensor)):        # its rows would be taken for the arrays
+            raise TypeError(f"Layer '{self.name}': set_weights expects a list of arrays, one per weight "
+                            f"({[w.name for w in own]}); received a single array of shape {tuple(weights.shape)}. "
+                            "Pass a list, e.g. set_weights([kernel, bias]) (the order of get_weights())")
         weights = list(weights)
         if len(weights) != len(own) and not self.built:
             raise ValueError(f"Cannot set the weights of '{self.name}' ({type(self).__name__}): it is not built "
