@@ -882,3 +882,16 @@ def test_iterations_must_be_a_non_negative_integer(value, error, message):
     opt.iterations = np.int64(3)                        # NumPy's integers, as a saved file gives them
     opt.set_state([w], dict(state, iterations=np.asarray(3)))
     assert opt.iterations == 3 and type(opt.iterations) is int
+
+
+@pytest.mark.parametrize("name", [3, "a/b"])
+def test_an_optimizer_name_is_a_string_without_a_slash_as_in_keras(name):
+    """``Adam(name=3)`` and ``Adam(name="a/b")`` were accepted (found by a tester); Keras 3 refuses both."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3's optimizer is the reference for its name's rule")
+    with pytest.raises(ValueError) as theirs:
+        keras.optimizers.Adam(name=name)
+    with pytest.raises(ValueError) as ours:
+        optimizers.Adam(name=name)
+    assert str(ours.value) == str(theirs.value)

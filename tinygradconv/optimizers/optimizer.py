@@ -215,6 +215,9 @@ class Optimizer:
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         if weight_decay is not None:      # an infinite one would drive every weight to -inf or NaN
             number(weight_decay, "weight_decay", low=0, finite=True)
+        if name is not None and (not isinstance(name, str) or "/" in name):   # Keras' rule and message
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                             f"name={name}")
         self.name = name if name is not None else type(self).__name__.lower()
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
