@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _lookup, config
 from . import random as _random
-from .validation import dtype_argument, integer, number
+from .validation import float_dtype_argument, integer, number
 
 __all__ = [
     "Constant",
@@ -165,12 +165,7 @@ def _check_dtype(dtype):
     :func:`~tinygradconv.validation.dtype_argument` (``torch.float64`` gave NumPy's "Cannot interpret" before)."""
     if dtype is None:
         return config.floatx()
-    floats = ("float16", "float32", "float64")
-    try:
-        return dtype_argument(dtype, floats)
-    except TypeError:
-        raise ValueError(f"Initializers produce floating-point weights: expected dtype one of {floats}. Received "
-                         f"dtype={dtype!r}") from None
+    return float_dtype_argument(dtype, "Initializers produce floating-point weights: expected dtype")
 
 
 def _truncated_standard_normal(rng, shape):

@@ -505,6 +505,26 @@ def dtype_argument(dtype, accepted, name="dtype"):
     return found
 
 
+FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+def float_dtype_argument(dtype, lead="Invalid value for argument `dtype`. Expected"):
+    """The float dtype's name from ``dtype`` as :func:`dtype_argument` reads it (a name, a NumPy dtype or scalar type
+    such as ``np.float64``, a backend or PyTorch dtype), for the weights of layers and initializers.
+
+    Raises:
+        ValueError: anything else, as Keras refuses a layer's dtype; the message starts with ``lead``.
+
+    >>> float_dtype_argument(np.float64), float_dtype_argument("float16")
+    ('float64', 'float16')
+    """
+    try:
+        return dtype_argument(dtype, FLOAT_DTYPES)
+    except TypeError:
+        raise ValueError(f"{lead} one of {FLOAT_DTYPES} (a name, or a NumPy or PyTorch dtype). Received "
+                         f"dtype={dtype!r}") from None
+
+
 # ------------------------------------------------------------------------------------------------ tensor data
 def integer_data(array, dtype):
     """Refuse Python numbers (given as ``array``, a NumPy array of them) that the integer ``dtype`` cannot hold, as

@@ -29,7 +29,7 @@ from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import dtype_argument, flag, integer
+from ..validation import flag, float_dtype_argument, integer
 from .keras_tensor import is_symbolic
 
 _name_counts: dict[str, int] = {}
@@ -64,7 +64,7 @@ class Layer:
         if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name} (of type {type(name)})")
-        dtype = config.floatx() if dtype is None else _layer_dtype(dtype)   # (checked before a name is used up)
+        dtype = config.floatx() if dtype is None else float_dtype_argument(dtype)  # (checked before a name is used up)
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
         self._trainable = flag(trainable, "trainable")     # no sub-layers yet: the setter would pass it to none
@@ -389,18 +389,6 @@ def _check_outputs(layer, outputs):
     raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) computed a {type(outputs).__module__}."
                     f"{type(outputs).__name__} where a tinygradconv Tensor was expected: no gradient flows through "
                     f"it, so the weights before it would not train; {culprit}")
-
-
-def _layer_dtype(dtype):
-    """The float dtype's name from a name, a NumPy dtype or scalar type (``np.float64``, which Keras takes too), a
-    backend or PyTorch dtype (:func:`~tinygradconv.validation.dtype_argument`); anything else is a ``ValueError``,
-    as in Keras."""
-    floats = ("float16", "float32", "float64")
-    try:
-        return dtype_argument(dtype, floats)
-    except TypeError:
-        raise ValueError(f"Invalid value for argument `dtype`. Expected one of {floats} (a name, or a NumPy or "
-                         f"PyTorch dtype). Received dtype={dtype!r}") from None
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
