@@ -82,6 +82,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx-mathjax-offline",        # MathJax 3.2.2 served from _static/mathjax (sets mathjax_path)
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",             # a copy button on code blocks that leaves out the >>> and ... prompts
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
@@ -93,6 +94,11 @@ templates_path = []
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 myst_dmath_double_inline = True
+
+# -- sphinx-copybutton: copy the code of ">>>" examples without their prompts and outputs ---------------------------
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 # -- autodoc / napoleon --------------------------------------------------------------------------------------
 autodoc_member_order = "bysource"
