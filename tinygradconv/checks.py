@@ -61,7 +61,9 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
 
     Returns ``True`` when all gradients agree. Otherwise raises :class:`GradcheckError` (or returns ``False``
     with ``raise_exception=False``) naming the worst mismatch (the input, the element index and both values) and
-    the dtype the analytic gradient was computed in.
+    the dtype the analytic gradient was computed in; the message says that both values are gradients of the weighted
+    sum ``L``, and adds that input's analytic and numeric gradients of ``sum(fn(*inputs))`` (``v = 1``), the
+    derivative a reader of an elementwise ``fn`` expects.
 
     Raises:
         ValueError: when no input requires a gradient, for an unknown ``dtype``, or for ``weights`` of another
@@ -112,29 +114,22 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     tracked, out = run(values, dtypes, True)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    weighting = "the `weights` given" if v is not None else f"a random array of the output's shape (seed={seed})"
     if v is None:
         v = rng.standard_normal(out.shape)
     elif v.shape != tuple(out.shape):
         raise ValueError(f"gradcheck: `weights` must have the output's shape {tuple(out.shape)}. Received weights of "
                          f"shape {v.shape}")
     v = v.astype(dtype_name(out.dtype)).astype(np.float64)  # same v for both sides
-    if out.requires_grad:
-        out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
+    analytics = _analytic_gradients(tracked, out, v)
 
     worst = None  # (excess, input index, element index, analytic, numeric)
-    for n, (t, tt) in enumerate(zip(inputs, tracked)):
+    for n, t in enumerate(inputs):
         if not t.requires_grad:
             continue
-        analytic = tt.grad.numpy() if tt.grad is not None else np.zeros(t.shape)
+        numerics = _numeric_gradient(run, originals, reference_dtypes, n, v, eps)
         for index in np.ndindex(*t.shape):
-            sums = []
-            for step in (eps, -eps):
-                arrays = [a.copy() for a in originals]
-                arrays[n][index] += step
-                _, o = run(arrays, reference_dtypes, False)
-                sums.append(float(np.sum(o.numpy().astype(np.float64) * v)))
-            numeric = (sums[0] - sums[1]) / (2 * eps)
-            a = float(analytic[index])
+            a, numeric = float(analytics[n][index]), float(numerics[index])
             excess = abs(a - numeric) - (atol + rtol * abs(numeric))
             if np.isnan(excess):  # a NaN gradient (or a NaN difference) is the worst mismatch of all
                 excess = np.inf
@@ -142,15 +137,57 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
                 worst = (excess, n, index, a, numeric)
     if worst is None or worst[0] <= 0:
         return True
+    if not raise_exception:
+        return False
     _, n, index, a, numeric = worst
     where = ("on float64 copies of the inputs" if dtype == "float64" else
              f"analytic gradient in the inputs' own dtype ({lowest}), finite differences in float64")
     message = (f"gradcheck failed: worst mismatch at input {n}, index {index}: analytic={a!r}, numeric={numeric!r}, "
                f"|difference|={abs(a - numeric):.3g} > atol + rtol*|numeric| = {atol + rtol * abs(numeric):.3g} "
-               f"({where}, eps={eps:g})")
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
+               f"({where}, eps={eps:g})\n"
+               f"  both numbers are dL/d(input {n}){list(index)} for L = sum(v * fn(*inputs)), v {weighting}: "
+               f"analytic from the backward, numeric from central differences of fn\n"
+               f"  {_unweighted_gradients(run, values, dtypes, originals, reference_dtypes, n, eps)}")
+    raise GradcheckError(message)
+
+
+def _analytic_gradients(tracked, out, v):
+    """The gradient of ``sum(v * out)`` for each tracked input, from the backward (zeros where none flows)."""
+    if out.requires_grad:
+        out.backward(Tensor(v, dtype=dtype_name(out.dtype), backend=out.backend))
+    return [None if not t.requires_grad else t.grad.numpy() if t.grad is not None else np.zeros(t.shape)
+            for t in tracked]
+
+
+def _numeric_gradient(run, originals, reference_dtypes, n, v, eps):
+    """The central-difference gradient of ``sum(v * fn(...))`` with respect to input ``n``, in float64."""
+    gradient = np.zeros(originals[n].shape)
+    for index in np.ndindex(*originals[n].shape):
+        sums = []
+        for step in (eps, -eps):
+            arrays = [a.copy() for a in originals]
+            arrays[n][index] += step
+            _, o = run(arrays, reference_dtypes, False)
+            sums.append(float(np.sum(o.numpy().astype(np.float64) * v)))
+        gradient[index] = (sums[0] - sums[1]) / (2 * eps)
+    return gradient
+
+
+def _unweighted_gradients(run, values, dtypes, originals, reference_dtypes, n, eps):
+    """A report line: input ``n``'s analytic and numeric gradients of ``sum(fn(...))`` (v = 1), the numbers a reader
+    of an elementwise ``fn`` expects (its derivative at each element)."""
+    tracked, out = run(values, dtypes, True)
+    ones = np.ones(out.shape)
+    analytic = _analytic_gradients(tracked, out, ones)[n]
+    numeric = _numeric_gradient(run, originals, reference_dtypes, n, ones, eps)
+    agree = " (they agree: does the backward multiply by its incoming gradient?)" if np.allclose(
+        analytic, numeric, rtol=1e-3, atol=1e-5) else ""
+    return (f"with v = 1 (L = sum(fn(*inputs)), for an elementwise fn its derivative at each element), input {n}: "
+            f"analytic={_short(analytic)}, numeric={_short(numeric)}{agree}")
+
+
+def _short(array):
+    return np.array2string(np.asarray(array, dtype=np.float64), precision=5, separator=", ", threshold=12)
 
 
 def _real_weights(weights):
