@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv.exercises import check_custom_op, check_logsumexp, check_portable_relu
 
 
 class SquareForgetsTwoA(tg.Function):
@@ -50,3 +51,60 @@ def test_gradcheck_with_weights_names_them_and_notices_a_backward_that_ignores_i
     message = str(info.value)
     assert "v the `weights` given" in message
     assert "they agree: does the backward multiply by its incoming gradient?" in message
+
+
+def report_of(checker, answer):
+    with pytest.raises(AssertionError) as info:
+        checker(answer)
+    return str(info.value)
+
+
+def numpy_logsumexp(x):
+    m = np.max(x, axis=-1, keepdims=True)                   # NumPy's functions: array-api-strict refuses them
+    return np.log(np.sum(np.exp(x - m), axis=-1)) + m[..., 0]
+
+
+def mask_relu(x):
+    """A float array times a boolean one: NumPy allows it, the array API does not."""
+    return x * (x > 0)
+
+
+@pytest.mark.parametrize("checker, answer, line", [
+    (check_logsumexp, numpy_logsumexp, "return np.log(np.sum(np.exp(x - m), axis=-1)) + m[..., 0]"),
+    (check_portable_relu, mask_relu, "return x * (x > 0)"),
+])
+def test_an_answer_failing_on_array_api_strict_gets_its_own_line_and_the_xp_hint(checker, answer, line):
+    pytest.importorskip("array_api_strict", reason="the answers fail on array-api-strict arrays only")
+    report = report_of(checker, answer)
+    assert "backend='array_api_strict'" in report
+    assert re.search(rf"\(line \d+: {re.escape(line)}\)", report), report   # the student's line
+    assert "raise TypeError" not in report                  # not array_api_strict's own source line
+    assert "use xp = x.__array_namespace__() for every function (xp.exp, not np.exp)" in report
+    assert "xp.where(x > 0, x, xp.zeros_like(x)) to choose values" in report
+
+
+def test_an_op_failing_on_array_api_strict_gets_the_same_hint_with_ctx_xp():
+    pytest.importorskip("array_api_strict", reason="the op fails on array-api-strict arrays only")
+
+    class NumpySiLU(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + np.exp(-x))                        # np.exp, where the exercise asks for ctx.xp.exp
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s))
+
+    report = report_of(check_custom_op, NumpySiLU)
+    assert "use ctx.xp for every function (ctx.xp.exp, not np.exp)" in report
+    assert re.search(r"\(line \d+: return x \* s\)", report), report  # np.exp returned NumPy; x * s refused it
+
+
+def test_an_answer_returning_numpy_for_array_api_strict_gets_the_same_hint():
+    pytest.importorskip("array_api_strict", reason="np.maximum turns array-api-strict arrays into NumPy ones")
+    report = report_of(check_portable_relu, lambda x: np.maximum(x, 0))
+    assert "the result is a numpy.ndarray, not an array of the input's namespace (array_api_strict)" in report
+    assert "use xp = x.__array_namespace__() for every function (xp.exp, not np.exp)" in report

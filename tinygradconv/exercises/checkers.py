@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
+import sysconfig
 import traceback
 
 import numpy as np
@@ -52,15 +54,45 @@ def _fail(name, inputs, expected, received, note=""):
 
 
 def _call(name, fn, inputs):
-    """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs."""
+    """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs, at which
+    line of the student's code, and (on array-api-strict arrays) what that library accepts."""
     try:
         return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
     except Exception as exc:  # the student's error, reported with the case that triggered it
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
-        where = f"\n  (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+        frame = _students_frame(exc)
+        where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
+        hint = f"\n  {_STUDENT_XP_HINT}" if _on_strict_arrays(inputs) else ""
         raise AssertionError(
             f"{name}: your function raised {type(exc).__name__}: {exc}\n"
-            "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where) from exc
+            "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where + hint) from exc
+
+
+# Where library code lives: a frame there is not the student's line (array_api_strict raising inside its __mul__).
+_LIBRARY_DIRECTORIES = tuple({os.path.dirname(os.path.dirname(__file__)) + os.sep,
+                              *(sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "purelib", "platlib"))})
+
+
+def _students_frame(exc):
+    """The innermost frame of ``exc``'s traceback in the student's own code (not in a library), or ``None``."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY_DIRECTORIES)]
+    return frames[-1] if frames else None
+
+
+def _on_strict_arrays(inputs):
+    """Whether a case of a portable-code exercise runs the student's function on array-api-strict arrays."""
+    return inputs.get("backend") == "array_api_strict"
+
+
+def _strict_arrays_hint(xp, where_from=""):
+    """What to do when a student's code fails on, or escapes from, array-api-strict arrays. ``xp``: the name of the
+    arrays' namespace in the exercise (``xp``, ``ctx.xp``), ``where_from``: how to get it, if the student must."""
+    use = f"{xp} = {where_from}" if where_from else xp
+    return (f"array-api-strict arrays accept only the array API: use {use} for every function ({xp}.exp, not "
+            f"np.exp), and {xp}.where(x > 0, x, {xp}.zeros_like(x)) to choose values (x * (x > 0) multiplies by "
+            f"booleans, which are not numbers there)")
+
+
+_STUDENT_XP_HINT = _strict_arrays_hint("xp", "x.__array_namespace__()")
 
 
 def _returned_none(name, inputs, expected, received):
@@ -166,7 +198,7 @@ def _same_namespace(name, inputs, array, result, backend, expected):
     if space is None or space() is not array.__array_namespace__():
         _fail(name, inputs, expected, result,
               f"the result is a {type(result).__module__}.{type(result).__name__}, not an array of the input's "
-              f"namespace ({array.__array_namespace__().__name__}): use xp = x.__array_namespace__() throughout")
+              f"namespace ({array.__array_namespace__().__name__})\n  {_STUDENT_XP_HINT}")
     return backend.to_numpy(result)
 
 
@@ -410,15 +442,17 @@ def _runs_on_strict_arrays(name, function, arrays):
     except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
         return
     tensors = [Tensor(a, dtype="float64", backend="array_api_strict", requires_grad=True) for a in arrays]
-    hint = ("the exercise asks for `ctx.xp` only (ctx.xp.exp, not np.exp), so that the op runs on every backend; "
-            "here ctx.xp is array_api_strict\n  inputs:   " + ", ".join(_show(a) for a in arrays) +
-            " (array-api-strict arrays)")
+    hint = ("the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is "
+            f"array_api_strict\n  {_strict_arrays_hint('ctx.xp')}\n  inputs:   "
+            + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)")
     try:
         out = function.apply(*tensors)
         out.sum().backward()
     except Exception as exc:
+        frame = _students_frame(exc)
+        where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
         raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays ({exc}): "
-                             f"{hint}") from exc
+                             f"{hint}{where}") from exc
     for what, array in [("forward", out.data)] + [("backward", t.grad.data) for t in tensors if t.grad is not None]:
         if not hasattr(array, "__array_namespace__") or array.__array_namespace__().__name__ != "array_api_strict":
             raise AssertionError(f"{name}: your {what} returns a {type(array).__module__}.{type(array).__name__} for "
