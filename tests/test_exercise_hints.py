@@ -1,12 +1,19 @@
 """The hints of the exercises' checkers and of gradcheck's report, each tried on a hand-written wrong answer whose
 mistake is known (or on PyTorch's own optimizer), so that the hint is shown for that mistake."""
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv.exercises import check_custom_op, check_logsumexp, check_portable_relu
+from tinygradconv.exercises import (
+    EXERCISES,
+    check_custom_op,
+    check_logsumexp,
+    check_portable_relu,
+    check_sgd_momentum,
+)
 
 
 class SquareForgetsTwoA(tg.Function):
@@ -108,3 +115,70 @@ def test_an_answer_returning_numpy_for_array_api_strict_gets_the_same_hint():
     report = report_of(check_portable_relu, lambda x: np.maximum(x, 0))
     assert "the result is a numpy.ndarray, not an array of the input's namespace (array_api_strict)" in report
     assert "use xp = x.__array_namespace__() for every function (xp.exp, not np.exp)" in report
+
+
+# ---------------------------------------------------------------------------------------------- SGD with momentum
+def torch_sgd_step(param, grad, velocity, learning_rate, momentum, nesterov):
+    """One step of torch.optim.SGD, its momentum buffer returned as the velocity."""
+    torch = pytest.importorskip("torch")
+    p = torch.tensor(param, requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=learning_rate, momentum=momentum, nesterov=nesterov and momentum > 0)
+    if momentum:
+        optimizer.state[p]["momentum_buffer"] = torch.tensor(velocity)
+    p.grad = torch.tensor(grad)
+    optimizer.step()
+    return p.detach().numpy(), optimizer.state[p]["momentum_buffer"].numpy() if momentum else velocity
+
+
+def keras_sgd_step(param, grad, velocity, learning_rate, momentum, nesterov):
+    """Keras 3's formulas, written out from its SGD: the reference the wrong answers below are built around."""
+    velocity = momentum * velocity - learning_rate * grad
+    return (param + momentum * velocity - learning_rate * grad if nesterov else param + velocity), velocity
+
+
+def torch_nesterov_only(param, grad, velocity, learning_rate, momentum, nesterov):
+    step = torch_sgd_step if nesterov else keras_sgd_step
+    return step(param, grad, velocity, learning_rate, momentum, nesterov)
+
+
+@pytest.mark.parametrize("answer, nesterov", [(torch_sgd_step, "nesterov=False"),
+                                              (torch_nesterov_only, "nesterov=True")])
+def test_pytorch_sgd_is_told_its_velocity_is_pytorchs_momentum_buffer(answer, nesterov):
+    """PyTorch's parameter update equals Keras' (its buffer is Keras' m / -learning_rate), so the velocity is what
+    differs, Nesterov or not."""
+    report = report_of(check_sgd_momentum, answer)
+    assert nesterov in report and "(the new velocity, at step 1" in report
+    assert "this is PyTorch's momentum buffer (buf <- momentum * buf + grad" in report
+    assert "m <- momentum * m - learning_rate * grad" in report
+
+
+def test_the_plain_momentum_step_used_for_nesterov_is_named():
+    def plain_momentum(param, grad, velocity, learning_rate, momentum, nesterov):
+        velocity = momentum * velocity - learning_rate * grad
+        return param + velocity, velocity                       # w + m, Nesterov or not
+
+    report = report_of(check_sgd_momentum, plain_momentum)
+    assert "nesterov=True" in report and "(the new parameter, at step 1)" in report
+    assert "this is the plain momentum step w + m; with nesterov=True Keras looks ahead" in report
+
+
+def test_another_wrong_nesterov_step_gets_keras_formulas():
+    def lookahead_sign_slip(param, grad, velocity, learning_rate, momentum, nesterov):
+        new_param, velocity = keras_sgd_step(param, grad, velocity, learning_rate, momentum, nesterov)
+        return (new_param + 2 * learning_rate * grad if nesterov else new_param), velocity   # + lr g, not - lr g
+
+    report = report_of(check_sgd_momentum, lookahead_sign_slip)
+    assert "nesterov=True" in report and "(the new parameter, at step 1)" in report
+    assert ("Keras' SGD: m <- momentum * m - learning_rate * grad, then w <- w + m, or with nesterov=True "
+            "w <- w + momentum * m - learning_rate * grad (with the new m)") in report
+
+
+def test_the_sgd_exercise_states_keras_nesterov_formula():
+    root = Path(__file__).resolve().parents[1]
+    task = {title: text for title, text, _ in EXERCISES["05"]}["An optimizer step"]
+    tutorial = " ".join(line.lstrip("# ").strip() for line in
+                        (root / "tutorials" / "05_train_a_toy_model.py").read_text(encoding="utf-8").splitlines())
+    page = " ".join((root / "docs" / "exercises.md").read_text(encoding="utf-8").split())
+    for text in (task, tutorial, page):
+        assert "`m <- momentum * m - learning_rate * grad`, then `w <- w + m`" in text
+        assert "Nesterov `w <- w + momentum * m - learning_rate * grad` (with the new `m`)" in text

@@ -157,7 +157,9 @@ plt.show()
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **An optimizer step.** Write one step of SGD with momentum (and Nesterov), as Keras does it. Check it
-#    with `tinygradconv.exercises.check_sgd_momentum(fn)`.
+# 1. **An optimizer step.** Write one step of SGD with momentum (and Nesterov), as Keras does it:
+#    `m <- momentum * m - learning_rate * grad`, then `w <- w + m`, or with Nesterov
+#    `w <- w + momentum * m - learning_rate * grad` (with the new `m`). Check it with
+#    `tinygradconv.exercises.check_sgd_momentum(fn)`.
 # 2. **An Adam step.** Write one step of Adam, bias correction included, as Keras does it. Check it with
 #    `tinygradconv.exercises.check_adam_step(fn)`.

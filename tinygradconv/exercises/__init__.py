@@ -57,7 +57,10 @@ EXERCISES = {
             check_custom_op),
            ("A two-input op", "Write a `Function` subclass computing $a\\,e^{b}$, with both gradients.",
             check_custom_binary_op)],
-    "05": [("An optimizer step", "Write one step of SGD with momentum (and Nesterov), as Keras does it.",
+    "05": [("An optimizer step",
+            ("Write one step of SGD with momentum (and Nesterov), as Keras does it: `m <- momentum * m - "
+             "learning_rate * grad`, then `w <- w + m`, or with Nesterov `w <- w + momentum * m - learning_rate * "
+             "grad` (with the new `m`)."),
             check_sgd_momentum),
            ("An Adam step", "Write one step of Adam, bias correction included, as Keras does it.",
             check_adam_step)],

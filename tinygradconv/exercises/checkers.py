@@ -493,13 +493,18 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
             if not isinstance(received, (tuple, list)) or len(received) != 2:
                 _fail("check_sgd_momentum", inputs, variable.numpy(), received,
                       "expected a pair (new_param, new_velocity)")
+            keras_w = variable.numpy()
+            keras_m = np.asarray(optimizer.state_of(variable)["m"], dtype=np.float64) if momentum else None
             try:
-                _compare_arrays("check_sgd_momentum", inputs, variable.numpy(), received[0])
+                _compare_arrays("check_sgd_momentum", inputs, keras_w, received[0],
+                                explain=functools.partial(_sgd_parameter_mistake, inputs=inputs, keras_w=keras_w,
+                                                          keras_m=keras_m))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step + 1})") from None
             if momentum:    # Keras' velocity (the optimizer's own state), not another convention's
                 try:
-                    _compare_arrays("check_sgd_momentum", inputs, optimizer.state_of(variable)["m"], received[1])
+                    _compare_arrays("check_sgd_momentum", inputs, keras_m, received[1],
+                                    explain=functools.partial(_pytorch_momentum_buffer, inputs=inputs))
                 except AssertionError as error:
                     raise AssertionError(
                         f"{error}\n  (the new velocity, at step {step + 1}: in Keras' SGD, without Nesterov, the "
@@ -507,6 +512,30 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
                     ) from None
             param, velocity = np.asarray(received[0], dtype=np.float64), np.asarray(received[1], dtype=np.float64)
     return True
+
+
+_KERAS_SGD = ("Keras' SGD: m <- momentum * m - learning_rate * grad, then w <- w + m, or with nesterov=True "
+              "w <- w + momentum * m - learning_rate * grad (with the new m)")
+
+
+def _sgd_parameter_mistake(got, inputs, keras_w, keras_m):
+    """The likely slip behind a wrong new parameter of an SGD step: the plain momentum update where Nesterov's is
+    asked, else Keras' formulas; ``None`` for a near miss (rounding: the generic note says more). ``keras_w``,
+    ``keras_m``: Keras' new parameter and velocity (``None`` without momentum)."""
+    if inputs["nesterov"] and keras_m is not None and np.allclose(got, inputs["param"] + keras_m, rtol=1e-7,
+                                                                  atol=1e-9):
+        return ("this is the plain momentum step w + m; with nesterov=True Keras looks ahead along the new "
+                "velocity: w <- w + momentum * m - learning_rate * grad")
+    return None if np.allclose(got, keras_w, rtol=1e-4, atol=1e-6) else _KERAS_SGD
+
+
+def _pytorch_momentum_buffer(got, inputs):
+    """A sentence when the velocity returned is PyTorch's momentum buffer, ``momentum * velocity + grad``."""
+    if np.allclose(got, inputs["momentum"] * inputs["velocity"] + inputs["grad"], rtol=1e-7, atol=1e-9):
+        return ("this is PyTorch's momentum buffer (buf <- momentum * buf + grad, the learning rate applied "
+                "afterwards, as torch.optim.SGD does, Nesterov or not); Keras' velocity is the step itself, "
+                "m <- momentum * m - learning_rate * grad")
+    return None
 
 
 # ------------------------------------------------------------------------------------------------------------
