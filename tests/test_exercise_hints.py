@@ -9,6 +9,7 @@ import pytest
 import tinygradconv as tg
 from tinygradconv.exercises import (
     EXERCISES,
+    check_conv1d,
     check_custom_op,
     check_logsumexp,
     check_portable_relu,
@@ -182,3 +183,20 @@ def test_the_sgd_exercise_states_keras_nesterov_formula():
     for text in (task, tutorial, page):
         assert "`m <- momentum * m - learning_rate * grad`, then `w <- w + m`" in text
         assert "Nesterov `w <- w + momentum * m - learning_rate * grad` (with the new `m`)" in text
+
+
+# ------------------------------------------------------------------------------------------------------- conv1d
+def test_a_true_convolution_is_asked_whether_it_flipped_the_kernel():
+    def numpy_convolve(x, w, strides):
+        return np.convolve(x, w, mode="valid")[::strides]    # NumPy flips w: a convolution, not Keras' correlation
+
+    report = report_of(check_conv1d, numpy_convolve)
+    assert "did you flip the kernel? This is the true convolution" in report
+    assert "y[i] = sum_t x[i * strides + t] * w[t]" in report
+
+
+def test_another_wrong_conv1d_is_not_told_it_flipped_the_kernel():
+    def twice(x, w, strides):
+        return 2 * np.correlate(x, w, mode="valid")[::strides]
+
+    assert "flip" not in report_of(check_conv1d, twice)

@@ -310,8 +310,18 @@ def check_conv1d(fn, cases=60, seed=0):
         inputs = {"x": rng.standard_normal(int(rng.integers(k, k + 2 + case // 6))), "w": rng.standard_normal(k),
                   "strides": int(rng.integers(1, 4))}
         expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
-        _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs))
+        flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
+        _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs),
+                        explain=functools.partial(_flipped_kernel, flipped=flipped))
     return True
+
+
+def _flipped_kernel(got, flipped):
+    """A sentence when ``got`` equals ``flipped``, the result with the kernel reversed (a true convolution)."""
+    if got.shape == flipped.shape and np.allclose(got, flipped, rtol=1e-7, atol=1e-9):
+        return ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
+                "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")
+    return None
 
 
 # ------------------------------------------------------------------------------------------------------------
