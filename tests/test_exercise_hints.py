@@ -10,6 +10,7 @@ import tinygradconv as tg
 from tinygradconv.exercises import (
     EXERCISES,
     check_conv1d,
+    check_custom_binary_op,
     check_custom_op,
     check_logsumexp,
     check_portable_relu,
@@ -200,3 +201,22 @@ def test_another_wrong_conv1d_is_not_told_it_flipped_the_kernel():
         return 2 * np.correlate(x, w, mode="valid")[::strides]
 
     assert "flip" not in report_of(check_conv1d, twice)
+
+
+# ---------------------------------------------------------------------------------------------- a two-input op
+def test_a_backward_returning_one_gradient_for_two_inputs_is_told_in_good_grammar():
+    class OneGradient(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            e = ctx.xp.exp(b)
+            ctx.save_for_backward(a, e)
+            return a * e
+
+        @staticmethod
+        def backward(ctx, grad):
+            _, e = ctx.saved_tensors
+            return grad * e                                     # the gradient of a only
+
+    report = report_of(check_custom_binary_op, OneGradient)
+    assert "your backward returned 1 gradient for 2 inputs (a, b)" in report
+    assert "as a tuple (grad_a, grad_b)" in report and "grad=[" in report

@@ -746,6 +746,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
                          lambda a, b: function.apply(_tensor(a), _tensor(b)).numpy(), inputs)
         _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
         g = _upstream(rng, shape)             # the incoming gradient, shown in a report and used by gradcheck too
+        _check_gradient_count("check_custom_binary_op (backward)", function, {**inputs, "grad": g})
         try:
             gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True), weights=g)
         except GradcheckError as error:
@@ -762,6 +763,21 @@ def check_custom_binary_op(function, cases=20, seed=0):
                                  f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
+
+
+def _check_gradient_count(name, function, inputs):
+    """Call ``function``'s backward once (``inputs``: its inputs by name, then ``grad``) and refuse, in plain words,
+    a result that is not one gradient per input."""
+    *arrays, g = inputs.values()
+    out = _call(name, lambda *args: function.apply(*[_tensor(a, True) for a in arrays]), inputs)
+    grads = _call(name, lambda *args: function.backward(out._ctx, g), inputs)
+    count = len(grads) if isinstance(grads, (tuple, list)) else 1
+    if count != len(arrays):
+        names = ", ".join(list(inputs)[:-1])
+        raise AssertionError(f"{name}: your backward returned {count} gradient{'' if count == 1 else 's'} for "
+                             f"{len(arrays)} inputs ({names}): return one per input of forward, in its order, "
+                             f"as a tuple ({', '.join(f'grad_{n}' for n in list(inputs)[:-1])})\n"
+                             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()))
 
 
 def check_adam_step(fn, cases=20, steps=5, seed=0):
