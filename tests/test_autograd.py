@@ -327,8 +327,23 @@ def test_a_backward_returning_too_many_gradients_is_named():
         def backward(ctx, grad):
             return grad, grad
 
-    with pytest.raises(RuntimeError, match="Bad.backward returned 2 gradients for 1 inputs"):
+    with pytest.raises(RuntimeError, match="Bad.backward returned 2 gradients for 1 input$"):
         Bad.apply(tensor_on([1.0], requires_grad=True)).sum().backward()
+
+
+def test_a_backward_returning_too_few_gradients_is_named_in_plain_english():
+    """It said "returned 1 gradients for 2 inputs" (found by a student tester)."""
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradient for 2 inputs$"):
+        Bad.apply(tensor_on([1.0], requires_grad=True), tensor_on([2.0], requires_grad=True)).sum().backward()
 
 
 def test_apply_rejects_non_tensors_and_mixed_backends():

@@ -437,8 +437,9 @@ def _backward(root, grad, retain_graph):
                 # optional trailing inputs left out of `apply` (a bias): their gradients are None; drop them
                 input_grads = input_grads[:len(parents)]
             if len(input_grads) != len(parents):
-                raise RuntimeError(f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for "
-                                   f"{len(parents)} inputs")
+                n, m = len(input_grads), len(parents)        # "1 gradient for 2 inputs"
+                raise RuntimeError(f"{ctx.fn.__name__}.backward returned {n} gradient{'s' * (n != 1)} for {m} "
+                                   f"input{'s' * (m != 1)}")
         if _state.observers:
             for observe in _state.observers:
                 observe(tensor, g, input_grads)
