@@ -146,3 +146,27 @@ def test_conv1d_matches_torch_on_the_grid():
                 if length < (k - 1) * d + 1)
     assert count == 2880 - short * 4 * 2           # x 4 strides x 2 groups
     assert not failures, f"{len(failures)} of {count} configs differ from torch, e.g. {failures[:5]}"
+
+
+@pytest.mark.parametrize("length, k, s", [(1, 2, 1), (1, 4, 3), (1, 4, 2)])
+@pytest.mark.parametrize("special", ["inf in the kernel", "nan in the input", "finite"])
+def test_an_empty_transposed_output_keeps_its_cropped_steps_as_zeros_of_dy(length, k, s, special):
+    """With "same" and ``output_padding=0`` these outputs have length 0: every step of the full output is cropped.
+    Torch crops after computing, so the gradients are sums of ``0 * W`` and ``0 * x``, NaN where those meet inf or
+    NaN; ours skipped the empty output and gave 0 (found by a tester). Torch's reference: the full output, then an
+    empty window."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, length, 2)), rng.standard_normal((k, 3, 2))
+    if special == "inf in the kernel":
+        w[1, 0, 1] = np.inf
+    elif special == "nan in the input":
+        x[1, 0, 0] = np.nan
+    tx, tw = (tg.Tensor(a, dtype="float64", requires_grad=True) for a in (x, w))
+    y = conv1d_transpose(tx, tw, strides=s, padding="same", output_padding=0)
+    assert y.shape == (2, 0, 3)
+    y.sum().backward()
+    xt, wt = torch.tensor(x.transpose(0, 2, 1), requires_grad=True), torch.tensor(w.transpose(2, 1, 0),
+                                                                                  requires_grad=True)
+    F.conv_transpose1d(xt, wt, stride=s)[:, :, :0].sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), xt.grad.numpy().transpose(0, 2, 1))
+    np.testing.assert_array_equal(tw.grad.numpy(), wt.grad.numpy().transpose(2, 1, 0))

@@ -291,3 +291,38 @@ def test_float16_squareplus_gradient_is_the_float32_one_rounded():
     activations.squareplus(x).sum().backward()
     exact = 0.5 * (1 + np.array([-20.0, -1.0, 0.0, 3.0]) / np.sqrt(np.array([-20.0, -1.0, 0.0, 3.0]) ** 2 + 4))
     np.testing.assert_allclose(x.grad.numpy().astype(np.float64), exact, rtol=2e-3)
+
+
+@pytest.mark.parametrize("name", ["Conv1D", "Conv1DTranspose"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_float16_convolution_layers_add_their_bias_apart_as_keras(name, data_format):
+    """Keras' convolution layers round the convolution to float16, then add the bias (``ops.add``): two roundings.
+    Ours added the bias inside the op, before its one rounding: finite 50000 where Keras overflows to inf, and one
+    float16 step off elsewhere (found by a tester). Outputs and input gradients equal Keras' bit for bit."""
+    keras = _keras()
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 7, 4)) * 30).astype(np.float16)
+    x[0, 0, :] = 200.0
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(x.transpose(0, 2, 1))
+    kwargs = {"filters": 2, "kernel_size": 3, "data_format": data_format, "dtype": "float16"}
+    ours, theirs = getattr(layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    kernel = (rng.standard_normal(ours.kernel.shape) * 30).astype(np.float16)
+    kernel[0] = 200.0
+    weights = [kernel, np.array([-30000.0, 0.37], np.float16)]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    tx = tg.tensor(x, requires_grad=True)
+    y = ours(tx)
+    kx = torch.tensor(x, requires_grad=True)
+    ky = theirs(kx)
+    np.testing.assert_array_equal(y.numpy(), ky.detach().numpy())
+    assert np.isinf(y.numpy()).any()                          # the case the single rounding got wrong
+    g = rng.standard_normal(y.shape).astype(np.float16)
+    (y * tg.tensor(g)).sum().backward()
+    (ky * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), kx.grad.numpy())

@@ -20,6 +20,7 @@ Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, fi
 from __future__ import annotations
 
 from .. import activations, config, constraints, initializers, regularizers
+from ..backend import dtype_name
 from ..ops.conv import conv1d, conv1d_transpose
 from ..ops.conv_arithmetic import conv_output_length, conv_transpose_output_length, effective_kernel_size
 from ..validation import flag, integer, standardize_padding, standardize_tuple
@@ -144,6 +145,19 @@ class _BaseConv1D(Layer):
     def _activate(self, outputs):
         return outputs if self.activation is activations.linear else self.activation(outputs)
 
+    def _bias_in_the_op(self):
+        """The bias to pass into the convolution op, which adds it before rounding the sums once; ``None`` for a
+        float16 layer, which adds it apart (:meth:`_add_bias_apart`) as Keras 3 does: Keras' convolution layers
+        round the convolution to float16 and then add the bias with ``ops.add``, a second rounding (with a bias of
+        -30000 and sums of 80000, Keras gives ``inf`` where one rounding gives 50000)."""
+        return None if self.bias is None or dtype_name(self.bias.dtype) == "float16" else self.bias
+
+    def _add_bias_apart(self, outputs):
+        """``outputs + bias`` along the channel axis, when :meth:`_bias_in_the_op` left the bias out."""
+        if self.bias is None or self._bias_in_the_op() is not None:
+            return outputs
+        return outputs + (self.bias if self.data_format == "channels_last" else self.bias.reshape((-1, 1)))
+
     def _common_config(self):
         return {
             "activation": serialize(self.activation, "activation"),
@@ -237,10 +251,11 @@ class Conv1DTranspose(_BaseConv1D):
 
     def call(self, inputs):
         self._check_input_shape(inputs.shape)
-        out = conv1d_transpose(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+        out = conv1d_transpose(inputs, self.kernel, self._bias_in_the_op(), strides=self.strides[0],
+                               padding=self.padding,
                                output_padding=None if self.output_padding is None else self.output_padding[0],
                                dilation_rate=self.dilation_rate[0], data_format=self.data_format)
-        return self._activate(out)
+        return self._activate(self._add_bias_apart(out))
 
     def compute_output_shape(self, input_shape):
         """``(batch, N, filters)`` (or channels first) for an input shape; unknown (None) lengths stay None.
@@ -331,9 +346,9 @@ class Conv1D(_BaseConv1D):
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)
-        out = conv1d(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+        out = conv1d(inputs, self.kernel, self._bias_in_the_op(), strides=self.strides[0], padding=self.padding,
                      dilation_rate=self.dilation_rate[0], groups=self.groups, data_format=self.data_format)
-        return self._activate(out)
+        return self._activate(self._add_bias_apart(out))
 
     def compute_output_shape(self, input_shape):
         """``(batch, N, filters)`` (or channels first); unknown lengths stay None.

@@ -343,8 +343,8 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     out_len = grad.shape[1]
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
-    if need_x:        # every row is written by the GEMM below, unless the output is empty
-        dx = (xp.empty if out_len else xp.zeros)(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
+    if need_x:        # every row is written by the GEMM below
+        dx = xp.empty(x.shape, dtype=grad.dtype, device=getattr(grad, "device", None))
     w_mat = xp.reshape(kernel, (k * filters, c_in))                                       # [(t, o), i]
     step = chunk_size(xp, batch, length * k * filters, grad.dtype)
 
@@ -354,8 +354,8 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
         for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
                 db += _column_sums(xp, grad[b0:b1, ...])
-            if not (need_x or need_kernel) or out_len == 0:       # (no output: zero gradients)
-                continue
+            if not (need_x or need_kernel):
+                continue    # (an empty output still has its cropped steps: zeros of dy, so that 0 * inf is NaN)
             rows = (b1 - b0) * length
             cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
             if need_x:
