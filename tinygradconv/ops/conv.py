@@ -1011,11 +1011,19 @@ def _check_bias(op, bias, filters, kernel):
                          f"{tuple(kernel.shape)}; received a bias of shape {tuple(bias.shape)}")
 
 
+#: What conv1d's ``padding`` may be, for its error messages.
+_CONV1D_PADDING = "one of ('valid', 'same', 'causal') or a tuple (left, right) of two integers"
+
+
 def _explicit_padding(padding):
-    """Check ``padding=(left, right)``: two ints (negative values drop samples instead of adding zeros)."""
-    if len(padding) != 2 or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in padding):
-        raise ValueError("Invalid value for argument `padding`. Expected one of ('valid', 'same', 'causal') or a "
-                         f"tuple (left, right) of two integers. Received padding={padding!r}")
+    """Check ``padding=(left, right)``: two ints (negative values drop samples instead of adding zeros); a
+    ``ValueError`` for another count, a ``TypeError`` for items that are not integers (``1.5``, ``True``)."""
+    if len(padding) != 2:
+        raise ValueError(f"Invalid value for argument `padding`. Expected {_CONV1D_PADDING}. Received "
+                         f"padding={padding!r}")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in padding):
+        raise TypeError(f"Invalid type for argument `padding`. Expected {_CONV1D_PADDING}. Received "
+                        f"padding={padding!r}")
     return int(padding[0]), int(padding[1])
 
 
@@ -1214,6 +1222,9 @@ class Conv1dOp(Function):
         groups = normalize_int(groups, "groups")
         if isinstance(padding, (tuple, list)):
             pad_left, pad_right = _explicit_padding(padding)
+        elif not isinstance(padding, str):     # (NumPy arrays too: a tuple is what is meant)
+            raise TypeError(f"Invalid type for argument `padding`. Expected {_CONV1D_PADDING}. Received "
+                            f"padding={padding!r} of type {type(padding).__name__}")
         else:
             padding = normalize_padding(padding, CONV_PADDINGS)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
