@@ -58,6 +58,24 @@ def test_page_examples_run(page):
     assert runner.failures == 0, "".join(output)
 
 
+def test_special_points_example_runs_twice():
+    """The pasteable example of special_points.md defines everything it uses, prints the number of special points
+    checked, and runs a second time (a notebook cell re-run), as the page says."""
+    pytest.importorskip("torch")
+    from tinygradconv.autograd import OPS
+
+    text = (DOCS / "special_points.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(import numpy as np\nimport torch\n.*?)```", text, flags=re.DOTALL).group(1)
+    printed = []
+    try:
+        for _ in range(2):
+            namespace = {"print": printed.append}
+            exec(compile(block, "special_points.md", "exec"), namespace)
+    finally:
+        OPS.pop("my_square", None)
+    assert printed == [1, 1, 1, 1]
+
+
 def test_math_page_has_examples():
     """The centrepiece page keeps its executable examples (a page without any would pass the test above)."""
     text = (DOCS / "conv1d_transpose_math.md").read_text(encoding="utf-8")
