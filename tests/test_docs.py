@@ -16,6 +16,7 @@ import doctest
 import importlib.util
 import itertools
 import re
+import runpy
 import sys
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_page_examples_run(page):
     assert runner.failures == 0, "".join(output)
 
 
-def test_special_points_example_runs_twice():
+def test_special_points_example_runs_twice(tmp_path):
     """The pasteable example of special_points.md defines everything it uses, prints the number of special points
     checked, and runs a second time (a notebook cell re-run), as the page says."""
     pytest.importorskip("torch")
@@ -66,11 +67,12 @@ def test_special_points_example_runs_twice():
 
     text = (DOCS / "special_points.md").read_text(encoding="utf-8")
     block = re.search(r"```python\n(import numpy as np\nimport torch\n.*?)```", text, flags=re.DOTALL).group(1)
+    script = tmp_path / "special_points_example.py"
+    script.write_text(block, encoding="utf-8")
     printed = []
     try:
         for _ in range(2):
-            namespace = {"print": printed.append}
-            exec(compile(block, "special_points.md", "exec"), namespace)
+            runpy.run_path(str(script), init_globals={"print": printed.append})
     finally:
         OPS.pop("my_square", None)
     assert printed == [1, 1, 1, 1]
