@@ -4,9 +4,10 @@ Both compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta
 :math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
 over. They are made of registered ops, so the gradient flows through :math:`\mu` and :math:`\sigma^2` as well.
 
-Low precision, as Keras 3: float16 inputs are cast to float32 for the statistics and the normalization (the squares
-in the variance overflow float16 above 256), and the output is cast back to float16; the moving averages are updated
-in float32 and then stored in their own dtype.
+Low precision, as Keras 3: a layer first casts its input to its own dtype (float32 by default, so a float16 input
+gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
+float32 (the squares in the variance overflow float16 above 256) and casts the output back to float16; the moving
+averages are updated in float32 and then stored in their own dtype.
 
 >>> import numpy as np
 >>> from tinygradconv.layers import LayerNormalization
