@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_exercises import NumpySiLU
 
 import tinygradconv as tg
 from tinygradconv.exercises import (
@@ -94,18 +95,6 @@ def test_an_answer_failing_on_array_api_strict_gets_its_own_line_and_the_xp_hint
 
 def test_an_op_failing_on_array_api_strict_gets_the_same_hint_with_ctx_xp():
     pytest.importorskip("array_api_strict", reason="the op fails on array-api-strict arrays only")
-
-    class NumpySiLU(tg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            s = 1 / (1 + np.exp(-x))                        # np.exp, where the exercise asks for ctx.xp.exp
-            ctx.save_for_backward(x, s)
-            return x * s
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, s = ctx.saved_tensors
-            return grad * s * (1 + x * (1 - s))
 
     report = report_of(check_custom_op, NumpySiLU)
     assert "use ctx.xp for every function (ctx.xp.exp, not np.exp)" in report
