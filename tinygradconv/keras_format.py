@@ -66,8 +66,9 @@ from .saving import SavedFileError, _require_weights, atomic_write, custom_objec
 __all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
-                    "Cropping1D", "Dense", "Dropout", "Flatten", "InputLayer", "LayerNormalization", "Maximum",
-                    "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling1D", "ZeroPadding1D")
+                    "Cropping1D", "Dense", "Dropout", "ELU", "Flatten", "InputLayer", "LayerNormalization",
+                    "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
+                    "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "renorm_clipping": None, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,

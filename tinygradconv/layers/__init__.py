@@ -10,6 +10,7 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 >>> layer.kernel.shape                          # (kernel_size, filters, in_channels)
 (3, 32, 128)
 """
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
 from .input_layer import Input, InputLayer
@@ -18,7 +19,7 @@ from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subt
 from .normalization import BatchNormalization, LayerNormalization
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
 
-__all__ = ["Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
+__all__ = ["ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
            "Convolution1DTranspose", "Cropping1D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
-           "LayerNormalization", "Maximum", "Minimum", "Multiply", "Reshape", "Subtract", "UpSampling1D",
-           "ZeroPadding1D"]
+           "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
+           "Subtract", "UpSampling1D", "ZeroPadding1D"]
