@@ -324,6 +324,10 @@ def test_our_keras_file_and_json_with_the_activation_layers_load_in_keras(tmp_pa
     reference = keras.saving.load_model(tmp_path / "acts.keras")
     assert [la.name for la in reference.layers] == [la.name for la in model.layers]
     _assert_predictions(model, reference, 4)
+    model.save_weights(tmp_path / "acts.weights.h5")     # Keras' weights layout: p_re_lu/vars/0, ...
+    twin = _model(keras)
+    twin.load_weights(tmp_path / "acts.weights.h5")
+    _assert_predictions(model, twin, 6)
     from_json = keras.models.model_from_json(model.to_json())
     from_json.set_weights(model.get_weights())
     _assert_predictions(model, from_json, 5)
