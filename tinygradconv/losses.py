@@ -26,7 +26,9 @@ Formulas, with ``e = epsilon()`` (1e-7) and ``mean``/``sum`` over the last axis:
   vector);
 * ``binary_focal_crossentropy = mean(w (1 - p_t)^gamma bce)``: ``bce`` is the binary cross-entropy of ``p``
   clipped to ``[e, 1 - e]`` (``p = sigmoid(x)`` from logits), ``p_t = y p + (1 - y)(1 - p)`` and, with
-  ``apply_class_balancing``, ``w = y alpha + (1 - y)(1 - alpha)`` (else 1).
+  ``apply_class_balancing``, ``w = y alpha + (1 - y)(1 - alpha)`` (else 1);
+* ``categorical_focal_crossentropy = sum(alpha (1 - p)^gamma (-y log(p)))`` with ``p`` (``softmax(x)`` from
+  logits) normalised to sum 1 and clipped to ``[e, 1 - e]``.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv import losses
@@ -146,6 +148,29 @@ def _check_alpha(alpha):
 
 def _check_gamma(gamma):
     return float(number(gamma, "gamma", low=0, finite=True, type_error=ValueError))
+
+
+def _check_class_alpha(alpha):
+    """The ``alpha`` of the categorical focal loss: one finite number ``>= 0`` (returned as a float), or a non-empty
+    list (tuple, 1-D array) of them, one weight per class (returned as a list of floats, rounded to float32 when
+    given as a list or tuple, as Keras' ``convert_to_tensor`` makes it). Not bounded by 1: per-class weights such
+    as inverse class frequencies exceed it."""
+    if isinstance(alpha, (list, tuple, np.ndarray)):
+        values = np.asarray(alpha, dtype=object)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError("Invalid value for argument `alpha`. Expected a finite number >= 0 or a non-empty list "
+                             f"of them (one per class). Received alpha={alpha!r}")
+        for value in values:
+            try:
+                number(value, "alpha", low=0, finite=True, type_error=ValueError)
+            except ValueError:
+                raise ValueError("Invalid value for argument `alpha`. Expected a finite number >= 0 or a non-empty "
+                                 f"list of them (one per class). Received alpha={alpha!r} (element {value!r})"
+                                 ) from None
+        floats = np.asarray(values.tolist(), dtype=np.float32 if not isinstance(alpha, np.ndarray) else None)
+        return [float(v) for v in floats.astype(np.float64)]
+    return float(number(alpha, "alpha", low=0, finite=True, type_error=ValueError,
+                        expected="a finite number >= 0 or a non-empty list of them (one per class)"))
 
 
 # ------------------------------------------------------------------------------------------------ functions
@@ -551,6 +576,80 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return loss.mean(axis=axis)
 
 
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                                   axis=-1):
+    """Per-sample categorical focal cross-entropy (Lin et al., 2018): ``sum(alpha (1 - p)^gamma (-y log p))`` over
+    the class axis ``axis``.
+
+    ``p`` is ``y_pred`` (``softmax(y_pred)`` with ``from_logits``) rescaled to sum 1 along ``axis``, then clipped
+    to ``[epsilon, 1 - epsilon]`` (``epsilon = 1e-7``; the bounds, ``gamma`` and ``alpha`` are rounded to float32
+    for float64 predictions too, as Keras 3 on torch makes them float32 tensors). The focal factor
+    ``(1 - p)^gamma`` uses that clipped ``p`` and weighs every class, the targets' zeros included (they contribute
+    nothing). As Keras 3's code: ``cce = -y log(p)``, ``focal = ((1 - p)^gamma * alpha) * cce``, summed over
+    ``axis``. With ``gamma = 0`` and ``alpha = 1`` it is :func:`categorical_crossentropy`.
+
+    Args:
+        y_true: one-hot (or probability) rows, the shape of ``y_pred`` (at least rank 1).
+        y_pred: probabilities, or logits with ``from_logits=True``; classes along ``axis``.
+        alpha: a weight for every class, a finite number ``>= 0`` (default 0.25), or a list of them, one per class
+            (e.g. inverse class frequencies), applied along ``axis``.
+        gamma: the focusing parameter, a finite number ``>= 0`` (default 2): confident predictions count less.
+        from_logits: ``y_pred`` holds logits (a row holding ``+inf`` or NaN gives NaN, as Keras' softmax on torch;
+            ``-inf`` is a class of probability 0).
+        label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + s / num_classes`` (``num_classes``: the size
+            of ``axis``).
+        axis: the class axis.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without ``axis``, in ``y_pred``'s floating dtype.
+
+    Raises:
+        ValueError: shapes that differ or rank 0, an ``axis`` out of range, an ``alpha`` that is negative, not
+            finite or not a number (or a list of another length than the classes), a ``gamma`` that is negative or
+            not finite, a ``label_smoothing`` outside ``[0, 1]``.
+        TypeError: a ``from_logits`` that is not a bool, an ``axis`` that is not an integer.
+
+    Source: Keras 3, ``keras.losses.categorical_focal_crossentropy``
+    (https://keras.io/api/losses/probabilistic_losses/#categorical_focal_crossentropy-function).
+
+    >>> [round(v, 6) for v in categorical_focal_crossentropy([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    ...                                                      [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]]).tolist()]
+    [0.000263, 0.675912]
+    """
+    name = "categorical_focal_crossentropy"
+    from_logits = flag(from_logits, "from_logits", name)
+    alpha, gamma = _check_class_alpha(alpha), _check_gamma(gamma)
+    label_smoothing = _check_smoothing(label_smoothing)
+    y_pred = _as_pred(y_pred)
+    y_true = _as_like(y_true, y_pred)
+    if y_true.shape != y_pred.shape or y_pred.ndim < 1:
+        raise ValueError(f"{name}: y_true and y_pred must have the same shape (at least rank 1, a class axis). "
+                         f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}")
+    axis = axis_index(_check_axis(axis, name), y_pred.ndim, name)
+    num_classes = y_pred.shape[axis]
+    if isinstance(alpha, list):
+        if len(alpha) != num_classes:
+            raise ValueError(f"Invalid value for argument `alpha`: {len(alpha)} weights for {num_classes} classes "
+                             f"(axis {axis} of y_pred.shape={y_pred.shape}). Received alpha={alpha!r}")
+        class_shape = [1] * y_pred.ndim
+        class_shape[axis] = num_classes
+        alpha = Tensor(np.asarray(alpha).reshape(class_shape), dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+    if from_logits:
+        y_pred = log_softmax(y_pred, axis=axis).exp()
+    # Keras 3 on torch makes the clip bounds, gamma and a scalar alpha float32 tensors (convert_to_tensor), so
+    # float64 predictions are clipped to float32(1e-7) and float32(1 - 1e-7): the same numbers here
+    eps = config.epsilon()
+    low, high = float(np.float32(eps)), float(np.float32(1.0 - eps))
+    if not isinstance(alpha, Tensor):
+        alpha = float(np.float32(alpha))
+    output = (y_pred / y_pred.sum(axis=axis, keepdims=True)).clip(low, high)
+    cce = -y_true * output.log()
+    weighting = ((1.0 - output) ** float(np.float32(gamma))) * alpha
+    return (weighting * cce).sum(axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 logcosh = log_cosh
@@ -911,10 +1010,45 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
                          gamma=_check_gamma(gamma))
 
 
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical focal cross-entropy with one-hot targets; see :func:`categorical_focal_crossentropy`.
+
+    Args:
+        alpha: a finite number ``>= 0`` (default 0.25) or a list of them, one per class.
+        gamma: a finite number ``>= 0`` (default 2.0).
+        from_logits: ``y_pred`` holds logits.
+        label_smoothing: in ``[0, 1]``.
+        axis: the class axis (checked against the rank when called).
+        reduction, name: see :class:`Loss` (default name ``"categorical_focal_crossentropy"``).
+
+    Raises:
+        ValueError: a bad ``alpha``, ``gamma``, ``label_smoothing`` or ``reduction`` (the message names it and the
+            value received).
+        TypeError: a non-boolean ``from_logits``, an ``axis`` that is not one integer.
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``alpha``, ``gamma``, ``from_logits``,
+    ``label_smoothing`` and ``axis``. Source: Keras 3, ``keras.losses.CategoricalFocalCrossentropy``
+    (https://keras.io/api/losses/probabilistic_losses/#categoricalfocalcrossentropy-class).
+
+    >>> loss = CategoricalFocalCrossentropy()
+    >>> round(loss([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], Tensor([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])).item(), 6)
+    0.233153
+    """
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy"):
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
+                         alpha=_check_class_alpha(alpha), gamma=_check_gamma(gamma),
+                         from_logits=flag(from_logits, "from_logits", "CategoricalFocalCrossentropy"),
+                         label_smoothing=_check_smoothing(label_smoothing),
+                         axis=_check_axis(axis, "CategoricalFocalCrossentropy"))
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-            Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy)
+            Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
+            CategoricalFocalCrossentropy)
 _ALIASES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -927,6 +1061,7 @@ _ALIASES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
     "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge, "poisson": Poisson,
     "cosine_similarity": CosineSimilarity, "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
 }
 _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
 
@@ -966,11 +1101,13 @@ def serialize(loss: Loss) -> dict:
     return _lookup.serialize(loss, "loss", Loss)
 
 
-__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+           "CategoricalHinge",
            "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
            "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
-           "binary_focal_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "get",
+           "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+           "categorical_hinge", "cosine_similarity", "get",
            "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
            "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]

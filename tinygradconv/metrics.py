@@ -40,6 +40,7 @@ from .losses import (  # noqa: F401 -- re-exported, documented in losses
     binary_crossentropy,
     binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
     huber,
