@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import warnings
 
 import numpy as np
 
@@ -1116,12 +1117,300 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, k=_check_k(k, type(self).__name__))
 
 
+# ------------------------------------------------------------------------------------------------ R2, F-scores
+def _two_dimensional(y_true, y_pred, metric, squeeze):
+    """``y_true`` and ``y_pred`` as float32 arrays of one shape ``(samples, outputs)`` (Keras' float32 metric
+    variables), after Keras' squeeze-or-expand rule when ``squeeze`` (R2Score applies it, the F-scores do not).
+
+    Raises:
+        TypeError: an argument that does not hold numbers.
+        ValueError: an argument that is not 2-D, or shapes that differ (Keras broadcasts them, a silent wrong
+            result), naming both shapes and the metric.
+    """
+    given = _numbers(y_true, y_pred, metric)
+    y_true, y_pred = (a.astype(np.float32) for a in given)
+    if squeeze:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if y_true.ndim != 2 or y_pred.ndim != 2:
+        raise ValueError(f"{metric} expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
+                         f"y_pred.shape={given[1].shape} and y_true.shape={given[0].shape}")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{metric}: y_true and y_pred must have the same shape. Received y_true.shape="
+                         f"{given[0].shape}, y_pred.shape={given[1].shape}")
+    return y_true, y_pred
+
+
+def _check_columns(metric, state_columns, columns, shape):
+    if state_columns is not None and columns != state_columns:
+        raise ValueError(f"{metric}: y_pred has {columns} columns (shape {shape}) but the earlier batches had "
+                         f"{state_columns}; call reset_state() first to start over with another number")
+
+
+def _reported(value):
+    """A float32 result as Keras reports it, in this package's types: a Python float, or a float64 array."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+
+
+_CLASS_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
+
+
+class R2Score(Metric):
+    """The coefficient of determination over all samples seen, per output column ``j``:
+    ``R2_j = 1 - SS_res_j / SS_tot_j`` with ``SS_res_j = sum(w (y - p)^2)`` and ``SS_tot_j = sum(w y^2) -
+    sum(w y)^2 / sum(w)``, the sums running over every batch since ``reset_state()`` (Keras 3's ``R2Score``).
+
+    A column whose ``R2`` is infinite (constant targets, ``SS_tot = 0``, with errors) counts 0; constant targets
+    predicted exactly give ``0 / 0``, NaN, as in Keras. The columns are then aggregated: their mean
+    (``"uniform_average"``), their mean weighted by ``SS_tot`` (``"variance_weighted_average"``) or not at all
+    (``None``: an array, one value per column). With ``num_regressors = k > 0`` the adjusted score
+    ``1 - (1 - R2) (n - 1) / (n - k - 1)`` is reported, ``n`` being the number of *values* seen (samples times
+    columns, as Keras counts); when ``k >= n - 1`` a ``UserWarning`` says so and the plain score is reported.
+
+    As Keras, the sums are float32 (``SS_tot`` of constant targets is rounded as Keras rounds it); the result is a
+    Python float, or a float64 array with ``class_aggregation=None``; 0.0 before the first batch.
+
+    Args:
+        class_aggregation: ``"uniform_average"`` (default), ``"variance_weighted_average"`` or None.
+        num_regressors: the number of independent variables, an integer ``>= 0`` (default 0: no adjustment).
+        name: the name the metric is logged under (default ``"r2_score"``).
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
+    outputs)`` (one of them may have one axis less when ``outputs`` is 1, Keras' squeeze-or-expand rule);
+    ``sample_weight`` of shape ``(samples,)`` or anything that broadcasts to ``(samples, outputs)``.
+
+    Raises:
+        ValueError: a ``class_aggregation`` not in the list, a negative ``num_regressors``; when updated, inputs
+            that are not 2-D, shapes that differ, another number of columns than the earlier batches, weights
+            that do not broadcast.
+        TypeError: a ``num_regressors`` that is not an integer; inputs that do not hold numbers.
+
+    Source: Keras 3, ``keras.metrics.R2Score`` (https://keras.io/api/metrics/regression_metrics/#r2score-class).
+
+    >>> m = R2Score()
+    >>> m.update_state([[1.0], [4.0], [3.0]], [[2.0], [4.0], [4.0]])
+    >>> round(m.result(), 4)     # 1 - 2 / 4.6667
+    0.5714
+    """
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score"):
+        if class_aggregation is not None and (not isinstance(class_aggregation, str)
+                                              or class_aggregation not in _CLASS_AGGREGATIONS):
+            raise ValueError(f"Invalid value for argument `class_aggregation`. Expected one of "
+                             f"{_CLASS_AGGREGATIONS}. Received: class_aggregation={class_aggregation!r}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = integer(num_regressors, "num_regressors", minimum=0)
+        self._columns = None
+        super().__init__(name=name)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    def reset_state(self):
+        """Zero sums (of the number of columns already seen, as Keras keeps its built variables)."""
+        zeros = None if self._columns is None else np.zeros(self._columns, np.float32)
+        self.sum = self.squared_sum = self.total_mse = self.count = zeros
+        self.num_samples = np.float32(0)
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _two_dimensional(y_true, y_pred, self.name, squeeze=True)
+        _check_columns(self.name, self._columns, y_pred.shape[1], y_pred.shape)
+        if self._columns is None:
+            self._columns = y_pred.shape[1]
+            self.reset_state()
+        weights = np.float32(1) if sample_weight is None else _floats(sample_weight, "sample_weight",
+                                                                     self.name).astype(np.float32)
+        given = np.shape(weights)
+        if weights.ndim == 1:
+            weights = weights[:, None]
+        try:
+            weights = np.broadcast_to(weights, y_true.shape)
+        except ValueError:
+            raise ValueError(f"{self.name}: sample_weight of shape {given} does not broadcast to y_true, of shape "
+                             f"{y_true.shape}") from None
+        weighted = y_true * weights
+        self.sum = self.sum + weighted.sum(axis=0)
+        self.squared_sum = self.squared_sum + (y_true * weighted).sum(axis=0)
+        self.total_mse = self.total_mse + ((y_true - y_pred) ** 2 * weights).sum(axis=0)
+        self.count = self.count + weights.sum(axis=0)
+        self.num_samples = np.float32(self.num_samples + np.float32(y_true.size))
+
+    @_ieee754
+    def result(self):
+        if self._columns is None:
+            return 0.0
+        mean = self.sum / self.count
+        total = self.squared_sum - self.sum * mean
+        raw = 1 - self.total_mse / total
+        raw = np.where(np.isinf(raw), np.float32(0), raw)
+        if self.class_aggregation == "uniform_average":
+            score = np.mean(raw, dtype=np.float32)
+        elif self.class_aggregation == "variance_weighted_average":
+            score = np.sum(total * raw) / np.sum(total)
+        else:
+            score = raw
+        k, n = self.num_regressors, self.num_samples
+        if k != 0:
+            if k > n - 1:
+                warnings.warn("More independent predictors than datapoints in adjusted R2 score. Falling back to "
+                              "standard R2 score.", stacklevel=2)
+            elif k == n - 1:
+                warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
+                              stacklevel=2)
+            else:
+                score = 1 - (1 - score) * (n - np.float32(1)) / (n - np.float32(k) - np.float32(1))
+        return _reported(score)
+
+    def get_config(self):
+        return {"name": self.name, "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
+_AVERAGES = (None, "micro", "macro", "weighted")
+
+
+class FBetaScore(Metric):
+    """The F-beta score of thresholded predictions over all samples seen (Keras 3's ``FBetaScore``):
+    ``(1 + beta^2) P R / (beta^2 P + R + e)`` with precision ``P = tp / (tp + fp + e)``, recall
+    ``R = tp / (tp + fn + e)`` and ``e = 1e-7``, so a class with no positive prediction or label scores 0.
+
+    Predictions become 0/1: ``p > threshold``, or, with ``threshold=None``, ``p`` equal to its row's maximum (each
+    of several tied maxima counts; a row's zeros never count: ``|p| > 1e-9``). The counts ``tp = sum(w y p)``,
+    ``fp = sum(w (1 - y) p)`` and ``fn = sum(w y (1 - p))`` (``y`` as given, not thresholded) are summed per
+    column over every batch since ``reset_state()``, or over everything with ``average="micro"``.
+
+    Args:
+        average: None (default: an array with one score per column), ``"micro"`` (the score of the summed
+            counts), ``"macro"`` (the mean of the columns' scores) or ``"weighted"`` (their mean weighted by the
+            columns' sums of ``w y``, the support).
+        beta: the weight of recall, a finite number ``> 0`` (default 1.0).
+        threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
+        name: the name the metric is logged under (default ``"fbeta_score"``).
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
+    classes)``, ``sample_weight`` of shape ``(samples,)`` (or ``(samples, 1)``).
+
+    As Keras, counts and scores are float32; the result is a Python float, or a float64 array with
+    ``average=None``; 0.0 before the first batch.
+
+    Raises:
+        ValueError: an ``average`` not in the list, a ``beta`` or ``threshold`` that is not a number or out of
+            range (Keras' exception for both); when updated, inputs that are not 2-D, shapes that differ, another
+            number of columns than the earlier batches, a ``sample_weight`` that is not one weight per sample.
+        TypeError: inputs that do not hold numbers.
+
+    Source: Keras 3, ``keras.metrics.FBetaScore`` (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = FBetaScore(beta=2.0, average="micro", threshold=0.5)
+    >>> m.update_state([[1, 0], [1, 1]], [[0.9, 0.2], [0.3, 0.8]])
+    >>> round(m.result(), 4)     # tp 2, fp 0, fn 1: P = 1, R = 2/3, 5 P R / (4 P + R)
+    0.7143
+    """
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score"):
+        if average is not None and (not isinstance(average, str) or average not in _AVERAGES):
+            raise ValueError("Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
+                             f"'weighted'}}. Received: average={average!r}")
+        self.average = average
+        self.beta = number(beta, "beta", low=0, low_open=True, finite=True, type_error=ValueError)
+        self.threshold = None if threshold is None else number(threshold, "threshold", low=0, high=1, low_open=True,
+                                                               type_error=ValueError)
+        self._shape = None
+        super().__init__(name=name)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    def reset_state(self):
+        """Zero counts (of the number of columns already seen, as Keras keeps its built variables)."""
+        zeros = None if self._shape is None else np.zeros(self._shape, np.float32)
+        self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = zeros
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _two_dimensional(y_true, y_pred, self.name, squeeze=False)
+        columns = y_pred.shape[1]
+        _check_columns(self.name, None if self._shape is None else self._columns, columns, y_pred.shape)
+        if self._shape is None:
+            self._columns, self._shape = columns, (() if self.average == "micro" else (columns,))
+            self.reset_state()
+        if self.threshold is None:
+            top = np.max(y_pred, axis=-1, keepdims=True) if columns else y_pred
+            predicted = (y_pred >= top) & (np.abs(y_pred) > np.float32(1e-9))
+        else:
+            predicted = y_pred > np.float32(self.threshold)
+        predicted = predicted.astype(np.float32)
+        weights = None
+        if sample_weight is not None:
+            weights = _floats(sample_weight, "sample_weight", self.name).astype(np.float32)
+            given = weights.shape
+            if weights.ndim == 2 and weights.shape[1] == 1:
+                weights = weights[:, 0]
+            if weights.shape != y_pred.shape[:1]:
+                raise ValueError(f"{self.name}: sample_weight must hold one weight per sample, shape "
+                                 f"{y_pred.shape[:1]}. Received sample_weight of shape {given}")
+            weights = weights[:, None]
+        axis = None if self.average == "micro" else 0
+
+        def weighted_sum(values):
+            return (values if weights is None else values * weights).sum(axis=axis)
+
+        self.true_positives = self.true_positives + weighted_sum(predicted * y_true)
+        self.false_positives = self.false_positives + weighted_sum(predicted * (1 - y_true))
+        self.false_negatives = self.false_negatives + weighted_sum((1 - predicted) * y_true)
+        self.intermediate_weights = self.intermediate_weights + weighted_sum(y_true)
+
+    @_ieee754
+    def result(self):
+        if self._shape is None:
+            return 0.0
+        e, beta2 = _EPSILON, float(self.beta) ** 2
+        tp = self.true_positives
+        precision = tp / (tp + self.false_positives + e)
+        recall = tp / (tp + self.false_negatives + e)
+        score = precision * recall / (beta2 * precision + recall + e) * (1 + beta2)
+        if self.average == "weighted":
+            weights = self.intermediate_weights / (np.sum(self.intermediate_weights) + e)
+            score = np.sum(score * weights)
+        elif self.average is not None:
+            score = np.mean(score, dtype=np.float32)
+        return _reported(score)
+
+    def get_config(self):
+        return {"name": self.name, "average": self.average, "beta": self.beta, "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """The F1 score, the harmonic mean of precision and recall: :class:`FBetaScore` with ``beta = 1``,
+    ``2 P R / (P + R + e)`` (Keras 3's ``F1Score``).
+
+    Args:
+        average: None (default; one score per column), ``"micro"``, ``"macro"`` or ``"weighted"``.
+        threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
+        name: the name the metric is logged under (default ``"f1_score"``).
+
+    Raises:
+        ValueError: as :class:`FBetaScore`.
+
+    Source: Keras 3, ``keras.metrics.F1Score`` (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = F1Score(threshold=0.5)
+    >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+    >>> m.result().round(4).tolist()      # Keras' example: one score per class
+    [0.5, 0.8, 0.6667]
+    """
+
+    def __init__(self, average=None, threshold=None, name="f1_score"):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
             TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
             SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
-            TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)
+            TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -1195,10 +1484,10 @@ def _shape(x):
 
 
 __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "CategoricalHinge", "CosineSimilarity",
-           "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-           "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
-           "Metric", "Poisson", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-           "SparseTopKCategoricalAccuracy", "SquaredHinge", "TopKCategoricalAccuracy", "TrueNegatives",
-           "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy", "cosine_similarity", "get",
-           "mean_absolute_error", "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
+           "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
+           "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
+           "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "SquaredHinge", "TopKCategoricalAccuracy",
+           "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy", "cosine_similarity",
+           "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
            "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
