@@ -838,15 +838,25 @@ def test_a_dilation_far_larger_than_the_input_needs_no_memory_for_the_full_outpu
         assert peak < 1 << 20, f"{peak} bytes"
 
 
-def test_an_empty_transposed_output_has_zero_gradients_even_next_to_inf(backend):
-    """conv1d_transpose whose output is empty ("same", L = 1, k = 2): nothing depends on the inputs, so their
-    gradients are zeros, whatever the inputs hold (torch refuses such a call; conv1d's empty outputs do the same)."""
-    x = _t(np.array([[[np.inf]]]), backend, True)
-    w = _t(np.array([[[np.inf]], [[1.0]]]), backend, True)
+@pytest.mark.parametrize("x_value, w_values, x_grad, w_grad", [
+    (np.inf, [np.inf, 1.0], [np.nan], [np.nan, np.nan]),       # 0 * inf in both sums
+    (2.0, [np.inf, 1.0], [np.nan], [0.0, 0.0]),               # dx = 0 * inf + 0 * 1; dW = 0 * 2
+    (2.0, [3.0, 1.0], [0.0], [0.0, 0.0]),
+])
+def test_an_empty_transposed_output_keeps_its_cropped_steps_in_the_gradients(backend, x_value, w_values, x_grad,
+                                                                              w_grad):
+    """conv1d_transpose whose output is empty ("same", L = 1, k = 2): both steps of the full output are cropped. As
+    for any crop (docs/special_points.md), the cropped steps are zeros of ``dy`` in the gradients, which torch
+    computes as a conv1d of ``dy`` padded by the crop: ``dx = sum_t 0 * W[t]`` and ``dW[t] = 0 * x``, NaN where
+    they meet inf, as torch's full output sliced to nothing and Keras' layer give (by hand here; against torch in
+    tests/test_conv_torch.py). They were zeros."""
+    x = _t(np.array([[[x_value]]]), backend, True)
+    w = _t(np.array(w_values).reshape(2, 1, 1), backend, True)
     y = conv1d_transpose(x, w, padding="same", output_padding=0)
     assert y.shape == (1, 0, 1)
     y.backward(_t(np.zeros((1, 0, 1)), backend))
-    assert x.grad.numpy().tolist() == [[[0.0]]] and w.grad.numpy().tolist() == [[[0.0]], [[0.0]]]
+    np.testing.assert_array_equal(x.grad.numpy().ravel(), x_grad)
+    np.testing.assert_array_equal(w.grad.numpy().ravel(), w_grad)
 
 
 @pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
