@@ -211,13 +211,12 @@ class Softmax(_Elementwise):
         axis: an int (default -1), a list of ints (one distribution spans those axes, as Keras 3's
             ``Softmax(axis=[1, 2])``) or None (every axis).
 
-    Call arguments:
-        inputs: the logits.
-        mask: optional, a boolean array (or numbers, where ``> 0.5`` keeps) broadcastable to ``inputs``, each of
-            its axes 1 or the input's size, with no more axes than ``inputs``. As in Keras 3, masked positions take
-            the logit ``-1e9`` (``-3e4`` in float16) before the softmax and the output 0 after it (0 everywhere in
-            a slice masked entirely); their gradient is 0. A mask works on data (eager calls); in a functional
-            model (symbolic inputs) it is refused with a ``ValueError``, since the model would not keep it.
+    Called as ``layer(inputs, mask=None)``: ``inputs`` are the logits; ``mask`` is a boolean array (or numbers,
+    where ``> 0.5`` keeps) broadcastable to ``inputs``, each of its axes 1 or the input's size, with no more axes
+    than ``inputs``. As in Keras 3, masked positions take the logit ``-1e9`` (``-3e4`` in float16) before the
+    softmax and the output 0 after it (0 everywhere in a slice masked entirely); their gradient is 0. A mask works
+    on data (eager calls); in a functional model (symbolic inputs) it is refused with a ``ValueError``, since the
+    model would not keep it.
 
     Input and output shape: any; the output has the input's shape.
 
