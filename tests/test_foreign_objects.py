@@ -97,6 +97,16 @@ def test_a_functional_model_refuses_a_keras_loss_for_one_of_its_outputs():
         model.compile("sgd", loss={"a": "mse", "b": keras.losses.MeanAbsoluteError()})
 
 
+def test_compile_takes_none_for_keras_options_as_keras_does():
+    """tf.keras 2's defaults, which ported scripts pass explicitly, were refused (found by a tester)."""
+    keras = keras_on_torch("Keras 3's compile is the reference for which values are accepted")
+    options = {"run_eagerly": None, "jit_compile": None, "auto_scale_loss": None}
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]).compile("sgd", "mse", **options)
+    model = tg.models.Sequential([L.Input((4,)), L.Dense(1)])
+    model.compile("sgd", "mse", **options)
+    assert model.compiled
+
+
 def test_compile_takes_keras_options_that_change_nothing_here():
     """Keras 3's ``compile(run_eagerly=..., jit_compile=..., auto_scale_loss=...)``, common in Keras scripts, was a
     TypeError for an unexpected keyword; Keras accepts the same values (checked against Keras below)."""
@@ -120,7 +130,7 @@ def test_compile_takes_keras_options_that_change_nothing_here():
     ({"jit_compile": "xla"}, ValueError, r"`jit_compile`. Expected True, False or 'auto'. Received jit_compile='xla'"),
     ({"jit_compile": 1}, TypeError, r"`jit_compile`"),
     ({"run_eagerly": "yes"}, TypeError, r"`run_eagerly`. Expected True or False. Received run_eagerly='yes'"),
-    ({"auto_scale_loss": None}, TypeError, r"`auto_scale_loss`"),
+    ({"auto_scale_loss": "yes"}, TypeError, r"`auto_scale_loss`"),
 ])
 def test_compile_refuses_bad_keras_options(options, error, message):
     model = tg.models.Sequential([L.Input((4,)), L.Dense(1)])
@@ -164,3 +174,52 @@ def test_a_keras_learning_rate_schedule_is_refused_where_it_is_given():
     optimizer = tg.optimizers.SGD(0.1)
     with pytest.raises(TypeError, match=FOREIGN.format(kind="learning rate schedule")):
         optimizer.learning_rate = schedule
+
+
+def test_a_keras_loss_inside_functools_partial_is_refused():
+    """``functools.partial(keras.losses.huber, delta=0.5)`` for one output of two passed the refusal, and that output's
+    layer was never trained, with a warning only (found by a tester)."""
+    import functools
+
+    keras = keras_on_torch("Keras' own losses are what a user passes by habit")
+    inputs = L.Input((5, 2))
+    model = tg.models.Model(inputs, [L.Conv1D(1, 2, name="a")(inputs), L.Conv1D(3, 2, name="b")(inputs)])
+    with pytest.raises(TypeError, match=FOREIGN.format(kind="loss")):
+        model.compile("sgd", loss={"a": "mse", "b": functools.partial(keras.losses.huber, delta=0.5)})
+
+
+LOSSES_WITHOUT_TENSORS = {
+    "a keras loss in a lambda": lambda keras: lambda t, p: keras.losses.mean_squared_error(t.numpy(), p.numpy()),
+    "a NumPy value": lambda keras: lambda t, p: np.mean((t.numpy() - p.numpy()) ** 2),
+    "a Python float": lambda keras: lambda t, p: 0.5,
+}
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES_WITHOUT_TENSORS))
+def test_a_loss_that_returns_no_tensor_is_a_type_error_not_an_untrained_model(loss):
+    """Such a loss has no gradient: ``fit`` failed with "No gradients provided for any variable" (one output), or
+    left a layer untrained (one output of several); found by a tester."""
+    keras = keras_on_torch("a Keras loss is what a ported script calls inside its own loss")
+    model = tg.models.Sequential([L.Input((4,)), L.Dense(1)])
+    model.compile("sgd", LOSSES_WITHOUT_TENSORS[loss](keras))
+    with pytest.raises(TypeError, match=r"The loss '<lambda>' returned a [\w.]+ where a tinygradconv Tensor was "
+                                        r"expected: no gradient flows from it"):
+        model.fit(np.ones((4, 4)), np.ones((4, 1)), verbose=0)
+
+
+def test_a_loss_that_returns_no_tensor_for_one_output_of_several_is_named():
+    inputs = L.Input((4,))
+    model = tg.models.Model(inputs, [L.Dense(1, name="a")(inputs), L.Dense(2, name="b")(inputs)])
+    model.compile("sgd", loss=["mse", lambda t, p: float(np.mean(p.numpy()))])
+    with pytest.raises(TypeError, match=r"The loss '<lambda>' returned a builtins\.float"):
+        model.fit(np.ones((4, 4)), [np.ones((4, 1)), np.ones((4, 2))], verbose=0)
+
+
+def test_a_layer_may_return_none_inside_a_structure():
+    """``(z, None)``: a structure with a missing entry, as Keras layers may return; the check refused it."""
+    class WithNone(L.Layer):
+        def call(self, inputs):
+            return inputs * 2.0, None
+
+    out, missing = WithNone()(np.ones((2, 3), np.float32))
+    assert missing is None and out.numpy().tolist() == [[2.0] * 3] * 2

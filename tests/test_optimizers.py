@@ -895,3 +895,28 @@ def test_an_optimizer_name_is_a_string_without_a_slash_as_in_keras(name):
     with pytest.raises(ValueError) as ours:
         optimizers.Adam(name=name)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_the_weight_decay_factor_is_computed_in_the_weights_dtype_as_keras_on_torch():
+    """Keras on torch computes ``1 - weight_decay * lr`` in float32 (lr is a float32 tensor); ours computed it in
+    float64 and rounded, one float32 step apart for some (lr, weight_decay) pairs (found by a tester). Pairs where
+    the two roundings differ are searched for, then one SGD step on a zero gradient is compared with Keras."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 on torch is the reference for the weight decay step")
+    import torch
+
+    rng = np.random.default_rng(0)
+    pairs = []
+    while len(pairs) < 3:
+        lr, wd = float(rng.uniform(1e-3, 0.5)), float(rng.uniform(1e-3, 0.5))
+        single = np.float32(1) - np.float32(wd) * np.float32(lr)
+        if single != np.float32(1 - wd * lr):
+            pairs.append((lr, wd))
+    for lr, wd in pairs:
+        weight = np.array([1.0, -3.0, 7.5], np.float32)
+        ours = tg.tensor(weight)
+        optimizers.SGD(lr, weight_decay=wd).apply([tg.tensor(np.zeros(3, np.float32))], [ours])
+        theirs = keras.Variable(weight)
+        keras.optimizers.SGD(lr, weight_decay=wd).apply([torch.zeros(3)], [theirs])
+        np.testing.assert_array_equal(ours.numpy(), np.asarray(theirs.numpy()))

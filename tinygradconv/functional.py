@@ -33,7 +33,15 @@ import numpy as np
 from . import losses as losses_module
 from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
 from .layers.keras_tensor import KerasTensor, is_symbolic
-from .models import Model, _as_array, _instance, _Mean, _shape_fits, refuse_foreign_compile_arguments
+from .models import (
+    Model,
+    _as_array,
+    _instance,
+    _Mean,
+    _shape_fits,
+    check_loss_value,
+    refuse_foreign_compile_arguments,
+)
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -727,8 +735,7 @@ class Functional(FunctionalMixin, Model):
             for _, loss_fn, weight, position in self._output_losses:
                 t, p = pairs[position]
                 loss = loss_fn(t, p) if sample_weight is None else loss_fn(t, p, sample_weight=sample_weight)
-                if not isinstance(loss, Tensor):
-                    loss = Tensor(loss, dtype=p.dtype, backend=p.backend)
+                check_loss_value(loss, loss_fn)
                 loss = loss.mean() if loss.ndim else loss
                 values.append(float(loss.item()))
                 total = loss * weight if total is None else total + loss * weight
@@ -741,6 +748,7 @@ class Functional(FunctionalMixin, Model):
         total = None
         for t, p in zip(y_true, y_pred):
             loss = self.loss(t, p) if sample_weight is None else self.loss(t, p, sample_weight=sample_weight)
+            check_loss_value(loss, self.loss)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         for penalty in self.losses:

@@ -241,6 +241,19 @@ def _unique_metric_names(plain, weighted):
     return specs
 
 
+def check_loss_value(value, loss):
+    """``TypeError`` when ``loss`` (the compiled loss, or one output's) returned something other than a Tensor: a
+    NumPy array, a number or another library's tensor carries no gradient, so no weight would train (a Keras loss
+    inside a lambda or ``functools.partial`` failed in ``fit`` with "No gradients provided", and on one output of
+    several it left that output's layers untrained, with a warning only)."""
+    if not isinstance(value, Tensor):
+        name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+        raise TypeError(f"The loss {name!r} returned a {type(value).__module__}.{type(value).__name__} where a "
+                        "tinygradconv Tensor was expected: no gradient flows from it, so no weight would train. "
+                        "Write it with tinygradconv ops on the Tensors it receives, or use a loss name such as "
+                        "'mse'")
+
+
 def _data_source(x):
     """The end of ``fit``'s message when ``x`` came without ``y`` and is a source of batches rather than data (a
     generator, a PyTorch ``DataLoader``, a Keras ``PyDataset``) or an ``(x, y)`` tuple; None for arrays, lists,
@@ -255,10 +268,12 @@ def _data_source(x):
 
 
 def _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss):
-    """Check the options of Keras 3's ``compile`` that change nothing here (see :meth:`Model.compile`)."""
-    flag(run_eagerly, "run_eagerly", "compile")
-    flag(auto_scale_loss, "auto_scale_loss", "compile")
-    if not isinstance(jit_compile, (bool, np.bool_)) and jit_compile != "auto":
+    """Check the options of Keras 3's ``compile`` that change nothing here (see :meth:`Model.compile`); ``None``,
+    which Keras takes for each (tf.keras 2's default, which ported scripts pass), too."""
+    for name, value in (("run_eagerly", run_eagerly), ("auto_scale_loss", auto_scale_loss)):
+        if value is not None:
+            flag(value, name, "compile")
+    if jit_compile is not None and not isinstance(jit_compile, (bool, np.bool_)) and jit_compile != "auto":
         raise (ValueError if isinstance(jit_compile, str) else TypeError)(
             f"compile: Invalid value for argument `jit_compile`. Expected True, False or 'auto'. Received "
             f"jit_compile={jit_compile!r}")
@@ -510,9 +525,10 @@ class Model(Layer):
             weighted_metrics: a list like ``metrics``, of metrics weighted by the ``sample_weight`` given to
                 ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
                 As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
-            run_eagerly, jit_compile, auto_scale_loss: accepted as Keras 3 accepts them (a bool; ``jit_compile``
-                also ``"auto"``), so that Keras scripts run unchanged, and change nothing: every step here runs
-                eagerly, nothing is compiled, and there are no mixed-precision policies whose loss would be scaled.
+            run_eagerly, jit_compile, auto_scale_loss: accepted as Keras 3 accepts them (a bool or None;
+                ``jit_compile`` also ``"auto"``), so that Keras scripts run unchanged, and change nothing: every
+                step here runs eagerly, nothing is compiled, and there are no mixed-precision policies whose loss
+                would be scaled.
             steps_per_execution: ``1``, one batch per step, the only value supported (Keras runs several batches per
                 call with more, and calls the callbacks' batch hooks once per call).
 
@@ -680,8 +696,7 @@ class Model(Layer):
             loss = self.loss(y_true, y_pred)
         else:
             loss = self.loss(y_true, y_pred, sample_weight=sample_weight)
-        if not isinstance(loss, Tensor):
-            loss = Tensor(loss, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        check_loss_value(loss, self.loss)
         if loss.ndim:
             loss = loss.mean()
         for penalty in self.losses:

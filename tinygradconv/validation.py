@@ -30,6 +30,7 @@ ValueError: Invalid value for argument `units`. Expected a strictly positive int
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -448,6 +449,8 @@ def foreign_library(value):
     >>> foreign_library(len), foreign_library(type("Adam", (), {"__module__": "keras.src.optimizers.adam"})())
     (None, 'Keras')
     """
+    while isinstance(value, functools.partial):          # functools.partial(keras.losses.huber, delta=0.5)
+        value = value.func
     module = getattr(value, "__module__", None) or type(value).__module__
     return FOREIGN_LIBRARIES.get(str(module).partition(".")[0])
 

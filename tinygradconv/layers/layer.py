@@ -380,7 +380,8 @@ def _check_outputs(layer, outputs):
     entries = outputs.values() if isinstance(outputs, dict) else outputs if isinstance(outputs, (list, tuple)) else None
     if entries is not None:
         for entry in entries:
-            _check_outputs(layer, entry)
+            if entry is not None:          # a missing entry of a structure (``(z, None)``), as Keras takes it
+                _check_outputs(layer, entry)
         return
     activation = getattr(layer, "activation", None)
     culprit = (f"its activation {getattr(activation, '__name__', activation)!r} returned it: an activation must be "

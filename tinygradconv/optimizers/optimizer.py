@@ -403,10 +403,11 @@ class Optimizer:
         an infinite weight stays infinite, where ``w - w * weight_decay * lr`` gives ``inf - inf = NaN``."""
         if not self.weight_decay:
             return
-        factor = 1 - self.weight_decay * lr
         for v in variables:
             if self._use_weight_decay(v):
-                v.data = v.data * factor
+                xp, dtype = v.backend.xp, v.data.dtype     # the factor in the weight's dtype, as Keras on torch:
+                decay, rate = (xp.asarray(n, dtype=dtype) for n in (self.weight_decay, lr))   # 1 - f32(wd)*f32(lr)
+                v.data = v.data * (xp.asarray(1, dtype=dtype) - decay * rate)
 
     # ------------------------------------------------------------------ the update
     def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
