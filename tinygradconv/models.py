@@ -241,6 +241,17 @@ def _unique_metric_names(plain, weighted):
     return specs
 
 
+def _single_input_shape(model):
+    """The batch shape of ``model``'s one input when it is known (a Sequential started with ``Input``, a
+    functional model of one input), else None: a Sequential whose first layer is such a model is built at once,
+    as Keras builds it, so that ``load_weights`` into a freshly made one works."""
+    try:
+        shape = model.input_shape
+    except AttributeError:
+        return None
+    return tuple(shape) if isinstance(shape, tuple) else None
+
+
 def check_loss_value(value, loss):
     """``TypeError`` when ``loss`` (the compiled loss, or one output's) returned something other than a Tensor: a
     NumPy array, a number or another library's tensor carries no gradient, so no weight would train (a Keras loss
@@ -1242,6 +1253,8 @@ class Sequential(Model):
                              "unique name.")
         if not self._layers and self._input_batch_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_batch_shape = (None, *layer._input_shape_arg)
+        if not self._layers and self._input_batch_shape is None and isinstance(layer, Model):
+            self._input_batch_shape = _single_input_shape(layer)    # a model with an Input first: built, as Keras
         self._layers.append(layer)
         self.built = False
         if self._input_batch_shape is not None:
