@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from .elementwise import promoted, unbroadcast
 
 
@@ -46,6 +47,12 @@ class MatMul(Function):
 
     IEEE 754 inside the sums: ``inf * 0`` is NaN, so a NaN or infinite element spreads along its row/column (as
     NumPy and PyTorch). Rank-0 operands are a ``ValueError`` (as NumPy; use ``*``).
+
+    float16 operands are multiplied as float32 and each result rounded once to float16, forward and backward, as
+    PyTorch's CPU float16 matmul (a float32 accumulator); a gradient summed over broadcast batch dimensions is summed
+    in float32 before that one rounding, as PyTorch's folded ``mm`` for ``(batch, ..., n) @ (n, m)`` (``Dense`` on a
+    3-D input). The float32 sums run in BLAS' order, not PyTorch's, so a result within a float32 rounding of a
+    float16 tie can still round the other way.
     """
 
     @staticmethod
@@ -59,12 +66,16 @@ class MatMul(Function):
                              f"({inner_a} != {inner_b})")
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
+        half = dtype_name(a.dtype) == "float16"
+        if half:  # float32 products and sums, one rounding (PyTorch's CPU float16 matmul)
+            a, b = ctx.xp.astype(a, ctx.xp.float32), ctx.xp.astype(b, ctx.xp.float32)
         try:
-            return a @ b  # the operator: the same Array API function, without array_api_compat's wrapper
+            out = a @ b  # the operator: the same Array API function, without array_api_compat's wrapper
         except ValueError:  # batch dimensions that do not broadcast
             raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} have batch dimensions "
                              f"{tuple(a.shape[:-2])} and {tuple(b.shape[:-2])} that cannot be broadcast together") \
                 from None
+        return ctx.xp.astype(out, ctx.xp.float16) if half else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -73,6 +84,9 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:  # the dot product: a rank-0 gradient scales the other vector
             return (grad * b if need_a else None), (grad * a if need_b else None)
+        half = dtype_name(a.dtype) == "float16"
+        if half:  # float32 products and batch sums, one rounding at the end
+            a, b, grad = (xp.astype(v, xp.float32) for v in (a, b, grad))
         # Promote 1-D operands to matrices, as matmul itself does, so one formula covers every case.
         a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
         b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
@@ -86,6 +100,8 @@ class MatMul(Function):
             ga = xp.reshape(unbroadcast(xp, _product(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
         if need_b:
             gb = xp.reshape(unbroadcast(xp, _product(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
+        if half:
+            ga, gb = (None if v is None else xp.astype(v, xp.float16) for v in (ga, gb))
         return ga, gb
 
 

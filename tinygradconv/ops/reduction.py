@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import reduction_axes
-from .elementwise import _in_float32
+from .elementwise import _in_float32, sum_f16_in_f32
 
 
 def _checked(op, a, axes, keepdims):
@@ -59,7 +59,11 @@ def _reduction_special_points(rng):
 
 @register_op("sum", samples=_reduction_samples, special_points=_reduction_special_points)
 class Sum(Function):
-    """Sum over ``axes``; d/dx_i = 1 for every summed element (the sum of an empty axis is 0, as NumPy)."""
+    """Sum over ``axes``; d/dx_i = 1 for every summed element (the sum of an empty axis is 0, as NumPy).
+
+    float16 is summed with a float32 accumulator and rounded once to float16, as PyTorch's CPU ``sum`` (NumPy's
+    float16 sum rounds partial sums: along a non-last axis it adds step by step in float16).
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -67,7 +71,7 @@ class Sum(Function):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         if a.dtype == ctx.xp.bool:          # counts the True values, in int64 (NumPy and PyTorch)
             a = ctx.xp.astype(a, ctx.xp.int64)
-        return ctx.xp.sum(a, axis=axes, keepdims=keepdims)
+        return sum_f16_in_f32(ctx.xp, a, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
