@@ -326,3 +326,105 @@ def test_float16_convolution_layers_add_their_bias_apart_as_keras(name, data_for
     (y * tg.tensor(g)).sum().backward()
     (ky * torch.tensor(g)).sum().backward()
     np.testing.assert_array_equal(tx.grad.numpy(), kx.grad.numpy())
+
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is the reference of the float16 sums")
+
+
+def _half(rng, shape, scale=30.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float16)
+
+
+@pytest.mark.parametrize("op", ["add", "mul"])
+@pytest.mark.parametrize("shape_b", [(3,), (1, 40, 1), (2, 1, 3)])
+def test_float16_broadcast_gradients_sum_in_float32_as_torch(op, shape_b):
+    """The gradient of a broadcast operand is the float16 upstream gradient summed over the broadcast axes: PyTorch
+    sums with a float32 accumulator and rounds once; NumPy's float16 sum rounded its partial sums (found by a tester:
+    the float16 ``Conv1D`` bias gradient was a float16 step off). Values and gradients bit for bit."""
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b, g = _half(rng, (2, 40, 3)), _half(rng, shape_b, 1.0), _half(rng, (2, 40, 3))
+        ta, tb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+        pa, pb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        y = ta + tb if op == "add" else ta * tb
+        py = pa + pb if op == "add" else pa * pb
+        np.testing.assert_array_equal(y.numpy(), py.detach().numpy())
+        y.backward(tg.tensor(g))
+        py.backward(torch.tensor(g))
+        assert ta.grad.dtype == tb.grad.dtype == np.float16
+        np.testing.assert_array_equal(ta.grad.numpy(), pa.grad.numpy())
+        np.testing.assert_array_equal(tb.grad.numpy(), pb.grad.numpy())
+
+
+def test_float16_sum_accumulates_in_float32_as_torch():
+    """torch's CPU float16 ``sum`` adds in float32 and rounds once; NumPy's adds along a non-last axis in float16."""
+    torch = _torch()
+    x = np.zeros((3, 2), np.float16)
+    x[:, 0] = [2048.0, 1.0, 1.0]
+    assert tg.tensor(x).sum(axis=0).tolist() == [2050.0, 0.0] == torch.tensor(x).sum(0).tolist()
+    rng = np.random.default_rng(1)
+    for axes in [(0,), (0, 1), (1,), (0, 2), None]:
+        x = _half(rng, (4, 30, 3))
+        ours = tg.tensor(x).sum(axis=axes)
+        theirs = torch.tensor(x).sum(dim=axes) if axes is not None else torch.tensor(x).sum()
+        assert str(ours.dtype) == "float16"
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("shapes", [((2, 7, 32), (32, 3)), ((2, 5, 32), (32,))])
+def test_float16_matmul_rounds_once_as_torch(shapes):
+    """float16 matmul: float32 products and sums, one rounding, forward and backward (PyTorch's CPU kernel). The
+    inputs are multiples of 1/64 whose float32 sums are exact in any order, so the one rounding decides the bits.
+    The kernel gradient of a batched ``(2, 7, n) @ (n, m)`` was 2 float16 products summed in float16: two roundings.
+    (NumPy's own 2-D float16 matmul already adds in float32 and rounds once: the 2-D cases were right before.)
+    """
+    torch = _torch()
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        a, b = (rng.integers(-400, 401, s).astype(np.float16) / np.float16(64) for s in shapes)
+        ta, tb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+        pa, pb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        y, py = ta @ tb, pa @ pb
+        np.testing.assert_array_equal(y.numpy(), py.detach().numpy())
+        g = rng.integers(-400, 401, y.shape).astype(np.float16) / np.float16(16)
+        y.backward(tg.tensor(g))
+        py.backward(torch.tensor(g))
+        np.testing.assert_array_equal(ta.grad.numpy(), pa.grad.numpy())
+        np.testing.assert_array_equal(tb.grad.numpy(), pb.grad.numpy())
+
+
+@pytest.mark.parametrize("name, kwargs, x_shape", [("Conv1D", {"filters": 3, "kernel_size": 3}, (2, 7, 4)),
+                                                   ("Conv1DTranspose", {"filters": 3, "kernel_size": 3}, (2, 7, 4)),
+                                                   ("Dense", {"units": 3}, (2, 7, 4)),
+                                                   ("Dense", {"units": 3}, (14, 4))])
+def test_float16_layer_weight_gradients_match_keras(name, kwargs, x_shape):
+    """The tester's case: every weight's gradient of a float16 layer equals Keras 3 on torch bit for bit (the bias
+    gradient was NumPy's float16 sum of the output gradient; ``Dense``'s kernel gradient on a 3-D input summed float16
+    per-sample products)."""
+    keras = _keras()
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=x_shape).astype("float16")
+    theirs = getattr(keras.layers, name)(dtype="float16", **kwargs)
+    theirs.build(x.shape)
+    weights = [rng.normal(size=v.shape).astype("float16") for v in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours = getattr(layers, name)(dtype="float16", **kwargs)
+    ours(x)
+    ours.set_weights(weights)
+    ky = theirs(torch.tensor(x))
+    y = ours(tg.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), ky.detach().numpy())
+    for _ in range(3):
+        g = rng.normal(size=y.shape).astype("float16") * np.float16(8)
+        for v in theirs.weights:
+            v.value.grad = None
+        for w in ours.weights:
+            w.grad = None
+        theirs(torch.tensor(x)).backward(torch.tensor(g))
+        ours(tg.tensor(x)).backward(tg.tensor(g))
+        for mine, keras_weight in zip(ours.weights, theirs.weights):
+            np.testing.assert_array_equal(mine.grad.numpy(), keras_weight.value.grad.numpy())
