@@ -149,6 +149,38 @@ def test_softmax_matches_keras_at_special_points(axis, dtype):
     _assert_same(grad, k_grad, dtype, exact_sign=False)
 
 
+# slices holding +inf without NaN: Keras' layer computes exp(x - logsumexp(x)) over several axes, which gives NaN
+# at the +inf entries and 0 at the finite ones (activations.softmax over a tuple: NaN everywhere)
+SOFTMAX_INF = np.array([
+    [[np.inf, 1.0], [2.0, 3.0]], [[np.inf, np.inf], [1.0, 3.0]], [[np.inf, -np.inf], [0.0, -0.0]],
+    [[-np.inf, 1.0], [2.0, 3.0]], [[-np.inf, -np.inf], [-np.inf, -np.inf]], [[0.5, -2.0], [1000.0, 1000.0]],
+])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [[1, 2], [2, 1], [0, 2], [0, 1, 2]])
+def test_softmax_over_several_axes_with_inf_matches_keras(axis, dtype):
+    keras, torch = _keras()
+    x = SOFTMAX_INF.astype(dtype)
+    upstream = np.random.default_rng(5).uniform(0.5, 2.0, size=x.shape).astype(dtype)
+    ours, theirs = layers.Softmax(axis=axis, dtype=dtype), keras.layers.Softmax(axis=axis, dtype=dtype)
+    (value, grad), (k_value, k_grad) = _run_both(ours, theirs, x, upstream, torch)
+    if axis == [1, 2]:   # the tester's case, by hand: NaN at the +inf entries, 0 at the finite ones
+        np.testing.assert_array_equal(value[0].ravel(), [np.nan, 0.0, 0.0, 0.0])
+        np.testing.assert_array_equal(value[1].ravel(), [np.nan, np.nan, 0.0, 0.0])
+    _assert_same(value, k_value, dtype, exact_sign=False)
+    _assert_same(grad, k_grad, dtype, exact_sign=False)
+
+
+def test_softmax_with_no_axis_is_refused_naming_axis():
+    keras, _ = _keras()
+    with pytest.raises(IndexError):     # Keras accepts axis=[] and fails when called
+        keras.layers.Softmax(axis=[])(np.zeros((1, 2), "float32"))
+    for axis in ([], ()):
+        with pytest.raises(ValueError, match=r"`axis`.*Received axis=(\[\]|\(\))"):
+            layers.Softmax(axis=axis)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mask", [
     np.array([[True, True, False, True]]),                   # broadcast over the batch and the rows

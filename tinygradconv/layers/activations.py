@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
+from ..autograd import Function
 from ..ops.elementwise import where
 from ..tensor import Tensor
 from ..validation import number
@@ -198,9 +199,47 @@ def _axis_argument(axis):
     if axis is None or is_int(axis):
         return None if axis is None else int(axis)
     if isinstance(axis, (list, tuple)) and all(is_int(a) for a in axis):
+        if not axis:
+            raise ValueError("Invalid value for argument `axis` of a Softmax layer: an empty list names no axis "
+                             f"(Keras 3 fails with an IndexError when called). Received axis={axis!r}")
         return [int(a) for a in axis]
     raise TypeError(f"Invalid value for argument `axis` of a Softmax layer. Expected an integer, a list of "
                     f"integers or None. Received axis={axis!r}")
+
+
+class _LogSumExp(Function):
+    """``torch.logsumexp`` over ``axes`` (kept): ``m + log(sum(exp(a - m)))`` with ``m`` the slice's maximum, an
+    infinite ``m`` replaced by 0 (a slice of ``-inf`` gives ``-inf``, one holding ``+inf`` gives ``inf``); the
+    gradient is torch's ``g * exp(a - result)`` (computed from the rounded result, as torch, so that Keras'
+    gradients are matched to the last bits)."""
+
+    @staticmethod
+    def forward(ctx, a, axes):
+        xp = ctx.xp
+        peak = xp.max(a, axis=axes, keepdims=True)
+        peak = xp.where(xp.abs(peak) == xp.inf, xp.zeros_like(peak), peak)
+        out = peak + xp.log(xp.sum(xp.exp(a - peak), axis=axes, keepdims=True))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return grad * ctx.xp.exp(a - out)
+
+
+def _softmax_over_axes(inputs, axis):
+    """Keras 3's ``Softmax`` layer over several axes: ``exp(x - logsumexp(x))``, with ``logsumexp`` as
+    ``torch.logsumexp`` (:class:`_LogSumExp`). It differs from ``activations.softmax`` over a tuple of axes only
+    where a slice holds ``+inf`` (and no NaN): the ``+inf`` entries are NaN and the finite ones 0 (the function:
+    NaN everywhere); the gradient is NaN in such a slice, in both."""
+    from ..ops.nn import softmax_axes
+
+    x = activations._floating(inputs)
+    axes = softmax_axes(tuple(axis), x.ndim, "Softmax")
+    if 0 in x.shape:   # nothing to normalize (and no maximum)
+        return activations.softmax(x, axis=axes)
+    return (x - _LogSumExp.apply(x, axes=axes)).exp()
 
 
 class Softmax(_Elementwise):
@@ -208,8 +247,12 @@ class Softmax(_Elementwise):
     (:func:`tinygradconv.activations.softmax` as a layer, stable for any ``x``).
 
     Args:
-        axis: an int (default -1), a list of ints (one distribution spans those axes, as Keras 3's
+        axis: an int (default -1), a non-empty list of ints (one distribution spans those axes, as Keras 3's
             ``Softmax(axis=[1, 2])``) or None (every axis).
+
+    Over several axes the layer computes ``exp(x - logsumexp(x))``, as Keras 3's layer (``torch.logsumexp``): where
+    a slice holds ``+inf`` (and no NaN), the ``+inf`` entries are NaN and the finite ones 0, with NaN gradients
+    (``activations.softmax`` over a tuple of axes, like Keras', makes the whole slice NaN).
 
     Called as ``layer(inputs, mask=None)``: ``inputs`` are the logits; ``mask`` is a boolean array (or numbers,
     where ``> 0.5`` keeps) broadcastable to ``inputs``, each of its axes 1 or the input's size, with no more axes
@@ -223,7 +266,8 @@ class Softmax(_Elementwise):
     Raises:
         TypeError: an ``axis`` that is not an int, a list of ints or None (at construction; Keras fails when
             called).
-        ValueError: an axis out of range for the input (when called); a mask with more axes than the inputs or
+        ValueError: an empty list ``axis=[]`` (at construction; Keras fails with an ``IndexError`` when called).
+        ValueError: also an axis out of range for the input (when called); a mask with more axes than the inputs or
             an axis that is neither 1 nor the input's size (Keras 3's messages); a mask on symbolic inputs.
 
     Source: Keras 3, ``keras.layers.Softmax`` (``keras/src/layers/activations/softmax.py``).
@@ -253,7 +297,10 @@ class Softmax(_Elementwise):
         if mask is not None:
             mask = self._mask(inputs, mask)
             inputs = where(mask, inputs, -3e4 if inputs.dtype == np.float16 else -1e9)
-        outputs = activations.softmax(inputs, axis=self.axis)
+        if isinstance(self.axis, list) and len(self.axis) > 1:
+            outputs = _softmax_over_axes(inputs, self.axis)
+        else:
+            outputs = activations.softmax(inputs, axis=self.axis[0] if isinstance(self.axis, list) else self.axis)
         if mask is not None:
             outputs = where(mask, outputs, 0.0)
         return outputs
