@@ -178,6 +178,24 @@ def test_config_has_keras_keys_and_round_trips():
     assert again(y, p).item() == losses.CategoricalFocalCrossentropy(**kwargs)(y, p).item()
 
 
+@pytest.mark.parametrize("alpha", [[0.2, 0.3, 0.5], (0.1, 0.7, 0.2), np.array([0.2, 0.3, 0.5]), [1, 0.3, 2]])
+def test_config_keeps_the_alpha_given_as_keras(alpha):
+    """Keras 3 stores the user's alpha (0.2), not its float32 rounding (0.20000000298023224, found by a tester);
+    the loss still computes with float32 weights, as Keras' tensors."""
+    keras = keras_on_torch(KERAS)
+    ours = losses.CategoricalFocalCrossentropy(alpha=alpha)
+    theirs = keras.losses.CategoricalFocalCrossentropy(alpha=alpha)
+    assert ours.get_config()["alpha"] == list(theirs.get_config()["alpha"])
+    if not isinstance(alpha, np.ndarray):
+        assert ours.get_config()["alpha"] == list(alpha)
+    again = losses.get({"class_name": "CategoricalFocalCrossentropy", "config": ours.get_config()})
+    assert again.get_config() == ours.get_config()
+    y, p = np.asarray(ONE_HOT[:3]), np.asarray(LOGITS[:3])
+    expected = _keras(y, p, "float32", fn=lambda keras: keras.losses.CategoricalFocalCrossentropy(alpha=alpha))
+    np.testing.assert_allclose(again(y.astype("float32"), tensor_on(p, dtype="float32")).item(), expected[0],
+                               **TOL["float32"])
+
+
 def test_functions_exported_as_metrics_too():
     """Keras exports the function from keras.metrics as well; a metric of it is its batch mean."""
     assert metrics.categorical_focal_crossentropy is losses.categorical_focal_crossentropy

@@ -1014,7 +1014,9 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
     """Categorical focal cross-entropy with one-hot targets; see :func:`categorical_focal_crossentropy`.
 
     Args:
-        alpha: a finite number ``>= 0`` (default 0.25) or a list of them, one per class.
+        alpha: a finite number ``>= 0`` (default 0.25) or a list of them, one per class. A list is rounded to
+            float32 for the computation (as Keras' tensors), but ``get_config()`` keeps the numbers given (a tuple
+            or array as a list), as Keras 3's.
         gamma: a finite number ``>= 0`` (default 2.0).
         from_logits: ``y_pred`` holds logits.
         label_smoothing: in ``[0, 1]``.
@@ -1042,6 +1044,16 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
                          from_logits=flag(from_logits, "from_logits", "CategoricalFocalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "CategoricalFocalCrossentropy"))
+        # the config keeps the user's numbers, as Keras 3's (0.2, not its float32 rounding 0.20000000298...); the
+        # loss computes with the checked, float32-rounded weights
+        if isinstance(alpha, np.ndarray):
+            alpha = alpha.tolist()
+        elif isinstance(alpha, (list, tuple)):
+            alpha = [value.item() if isinstance(value, np.generic) else value for value in alpha]
+        self._alpha_config = alpha
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self._alpha_config}
 
 
 # ------------------------------------------------------------------------------------------------ lookup
