@@ -368,3 +368,89 @@ def test_our_keras_file_and_json_with_the_activation_layers_load_in_keras(tmp_pa
         back = models.model_from_json(reference.to_json())
     assert [la.get_config() for la in back.layers[1:]] == [la.get_config() for la in model.layers[1:]]
 
+
+
+# ------------------------------------------------------------------------------------------------ a layer as activation
+AS_ACTIVATION = [("ReLU", {"max_value": 1.0, "negative_slope": 0.1, "threshold": 0.2}),
+                 ("LeakyReLU", {"negative_slope": 0.2}), ("ELU", {"alpha": 0.5}), ("Softmax", {"axis": [1, 2]}),
+                 ("Softmax", {})]
+
+
+def _conv_model(lib, name, kwargs):
+    L = lib.layers
+    dense_kwargs = {"axis": [1]} if kwargs.get("axis") == [1, 2] else kwargs    # the Dense output has rank 2
+    return lib.Sequential([L.Input((5, 3)), L.Conv1D(2, 2, activation=getattr(L, name)(**kwargs)), L.Flatten(),
+                           L.Dense(3, activation=getattr(L, name)(**dense_kwargs))])
+
+
+def _same_predictions(model, reference, seed):
+    x = np.random.default_rng(seed).normal(scale=2.0, size=(4, 5, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x), np.asarray(reference.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), AS_ACTIVATION, ids=[f"{n}-{k}" for n, k in AS_ACTIVATION])
+def test_activation_layer_as_activation_is_written_as_keras_and_loads_both_ways(name, kwargs, tmp_path):
+    """A layer used as an activation: Keras 3 writes it as {"module": "keras.layers", "class_name", "config",
+    "registered_name": None}; ours wrote "module": None, and neither Keras nor tinygradconv could read the file back
+    (found by a tester)."""
+    keras, _ = _keras()
+    ours = _conv_model(types.SimpleNamespace(layers=layers, Sequential=models.Sequential), name, kwargs)
+    _randomize(ours, 7)
+    ours.save(tmp_path / "ours.keras")
+    theirs = keras.saving.load_model(tmp_path / "ours.keras")
+    written, keras_wrote = json.loads(ours.to_json()), json.loads(theirs.to_json())
+    acts = [la["config"]["activation"] for la in written["config"]["layers"] if "activation" in la["config"]]
+    k_acts = [la["config"]["activation"] for la in keras_wrote["config"]["layers"] if "activation" in la["config"]]
+    assert len(acts) == len(k_acts) == 2
+    for act, k_act in zip(acts, k_acts):
+        assert (act["module"], act["class_name"], act["registered_name"]) == ("keras.layers", name, None)
+        assert {k: v for k, v in act["config"].items() if k != "dtype"} == \
+            {k: v for k, v in k_act["config"].items() if k != "dtype"}
+    _same_predictions(ours, theirs, 8)
+    assert type(models.load_model(tmp_path / "ours.keras").layers[0].activation) is getattr(layers, name)
+    _same_predictions(models.load_model(tmp_path / "ours.keras"), ours, 9)
+    # Keras' file and JSON here
+    reference = _conv_model(keras, name, kwargs)
+    _randomize(reference, 10)
+    reference.save(tmp_path / "theirs.keras")
+    _same_predictions(models.load_model(tmp_path / "theirs.keras"), reference, 11)
+    twin = models.model_from_json(reference.to_json())
+    twin.set_weights(reference.get_weights())
+    _same_predictions(twin, reference, 12)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), AS_ACTIVATION, ids=[f"{n}-{k}" for n, k in AS_ACTIVATION])
+def test_activation_layer_as_activation_clones_and_round_trips_npz_and_json(name, kwargs, tmp_path):
+    keras, _ = _keras()
+    model = _conv_model(types.SimpleNamespace(layers=layers, Sequential=models.Sequential), name, kwargs)
+    model.compile("adam", "mse")
+    x = np.random.default_rng(0).normal(size=(8, 5, 3)).astype("float32")
+    model.fit(x, np.random.default_rng(1).normal(size=(8, 3)), epochs=1, verbose=0)
+    model.save(tmp_path / "m.tgc.npz")
+    again = models.load_model(tmp_path / "m.tgc.npz")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    clone = models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(x), model.predict(x))
+    assert clone.layers[0].activation is not model.layers[0].activation
+    assert clone.layers[0].activation.get_config() == model.layers[0].activation.get_config()
+    twin = models.model_from_json(model.to_json())
+    twin.set_weights(model.get_weights())
+    np.testing.assert_array_equal(twin.predict(x), model.predict(x))
+    theirs = keras.models.model_from_json(model.to_json())
+    theirs.set_weights(model.get_weights())
+    _same_predictions(model, theirs, 2)
+
+
+def test_prelu_as_activation_is_refused_clearly(tmp_path):
+    """Keras tracks a PReLU activation's alpha as a weight of the layer; here a layer's activation holds no
+    weights, so it is refused at construction (and in a Keras file), naming the argument."""
+    keras, _ = _keras()
+    with pytest.raises(ValueError, match=r"PReLU layer cannot be used as the `activation`.*activation="):
+        layers.Dense(4, activation=layers.PReLU())
+    with pytest.raises(ValueError, match="PReLU layer cannot be used as the `activation`"):
+        layers.Dense(4, activation={"class_name": "PReLU", "config": {}})
+    reference = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation=keras.layers.PReLU())])
+    reference.save(tmp_path / "prelu.keras")
+    with pytest.raises(ValueError, match="PReLU.*alpha"):
+        models.load_model(tmp_path / "prelu.keras")

@@ -613,15 +613,18 @@ def test_a_keras_lambda_activation_is_named_as_such(tmp_path):
 
 
 def test_a_keras_layer_used_as_activation_is_named_as_such(tmp_path):
-    """Keras saves ``activation=keras.layers.ReLU(max_value=1.0)`` as a layer config; the error used to suggest
-    ``custom_objects={'ReLU': ReLU}``, misleading for a Keras built-in (found by a tester)."""
+    """Keras saves ``activation=keras.layers.PReLU()`` as a layer config; the error used to suggest
+    ``custom_objects={'PReLU': PReLU}``, misleading for a Keras built-in (found by a tester). The activation layers
+    ReLU, LeakyReLU, ELU and Softmax load as activations (tests/test_activation_layers.py); PReLU, whose weight a
+    layer's activation cannot hold here, and the other layers are refused, naming them."""
     keras = _keras()
-    path = str(tmp_path / "layer_activation.keras")
-    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=keras.layers.ReLU(max_value=1.0))]).save(path)
-    with pytest.raises(SavedFileError) as info:
-        models.load_model(path)
-    message = str(info.value)
-    assert "the activation is a Keras layer object (ReLU" in message and "custom_objects" not in message
+    for layer, name in ((keras.layers.PReLU(), "PReLU"), (keras.layers.Activation("relu"), "Activation")):
+        path = str(tmp_path / f"{name}.keras")
+        keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=layer)]).save(path)
+        with pytest.raises(SavedFileError) as info:
+            models.load_model(path)
+        message = str(info.value)
+        assert f"the activation is a Keras layer object ({name}" in message and "custom_objects" not in message
 
 
 # Each layer kind with one step and one tap, so that the by-hand outputs of the Dense model hold for all three.

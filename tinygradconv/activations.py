@@ -2,7 +2,10 @@ r"""Activation functions (Keras 3 names, arguments and math), differentiable, bu
 
 Each activation is a function ``Tensor -> Tensor`` (lists and arrays are converted). ``get(identifier)`` looks one up:
 ``None`` gives :func:`linear`, a name gives the function, ``{"class_name": "relu", "config": {"max_value": 6.0}}`` or
-:class:`ActivationFunction` gives one with fixed keyword arguments.
+:class:`ActivationFunction` gives one with fixed keyword arguments. The activation layers ``ReLU``, ``LeakyReLU``,
+``ELU`` and ``Softmax`` (:mod:`tinygradconv.layers`) serve as activations too, as in Keras 3: serialized as
+``{"class_name": "LeakyReLU", "config": layer.get_config()}`` (``.keras`` files add Keras' ``"module":
+"keras.layers"``) and read back as the layer; ``PReLU``, whose weight an activation cannot hold, is refused.
 
 ==============  =============================================================================================
 name            definition
@@ -959,11 +962,34 @@ class ActivationFunction:
         return f"ActivationFunction({self.name!r}{args})"
 
 
+LAYER_ACTIVATIONS = ("ReLU", "LeakyReLU", "ELU", "Softmax")  # activation layers a layer can take as its activation
+
+
+def _activation_layer(class_name):
+    """tinygradconv's activation layer class named ``class_name`` (one of :data:`LAYER_ACTIVATIONS`, and
+    ``PReLU``), unless a custom object of that name is in scope; None otherwise."""
+    if class_name not in (*LAYER_ACTIVATIONS, "PReLU") or _lookup.custom_object(class_name) is not None:
+        return None
+    from .layers import activations as activation_layers
+
+    return getattr(activation_layers, class_name)
+
+
+def _refuse_prelu(received):
+    raise ValueError("A PReLU layer cannot be used as the `activation` of another layer here: its weight `alpha` "
+                     "would be neither trained nor saved with that layer. Put the PReLU layer after the layer "
+                     f"instead (Dense(4), then PReLU()). Received activation={received!r}")
+
+
 def serialize(activation):
     """The JSON-friendly form of an activation: its name for a registered function (as Keras 3 does, e.g.
     ``"relu"``; ``None`` gives ``"linear"``), ``{"class_name": name, "config": kwargs}`` for an
     :class:`ActivationFunction`, ``{"class_name": ..., "config": obj.get_config()}`` for another object with
-    ``get_config``, and a plain function's ``__name__`` otherwise.
+    ``get_config`` (an activation layer such as ``LeakyReLU(0.2)`` too), and a plain function's ``__name__``
+    otherwise.
+
+    Raises:
+        ValueError: a class of your own named as one of tinygradconv's activation layers (loading would make ours).
     """
     if activation is None:
         return "linear"
@@ -975,7 +1001,13 @@ def serialize(activation):
         if activation is fn:
             return fn.__name__
     if hasattr(activation, "get_config"):
-        return {"class_name": _lookup.class_name(activation, "activation"), "config": activation.get_config()}
+        name = _lookup.class_name(activation, "activation")
+        ours = _activation_layer(name)
+        if ours is not None and type(activation) is not ours:
+            raise ValueError(f"Cannot serialize the activation {activation!r}: its class is named {name!r}, as "
+                             f"tinygradconv's layer {name}, which loading would read back instead. Rename your "
+                             "class or register it with register_keras_serializable")
+        return {"class_name": name, "config": activation.get_config()}
     if not getattr(activation, "__name__", None):
         raise ValueError(f"Cannot serialize the activation {activation!r}: use a registered name "
                          f"({_valid_names()}) or a named function.")
@@ -985,7 +1017,9 @@ def serialize(activation):
 def deserialize(config):
     """Inverse of :func:`serialize`: a name, ``{"class_name": name, "config": {...}}``, or Keras 3's function form
     ``{"class_name": "function", "config": "relu"}``. A class of your own (from ``custom_objects``) is made from its
-    config: ``from_config(config)`` when it has one, else ``cls(**config)``."""
+    config: ``from_config(config)`` when it has one, else ``cls(**config)``; so is an activation layer
+    (``{"class_name": "LeakyReLU", "config": {...}}``: ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``; ``PReLU`` is
+    refused with a ``ValueError``)."""
     if isinstance(config, str):
         return _lookup_name(config)
     if not isinstance(config, dict) or "class_name" not in config:
@@ -996,6 +1030,14 @@ def deserialize(config):
         return _lookup_name(inner)
     if class_name == "ActivationFunction" and isinstance(inner, dict):
         return ActivationFunction.from_config(inner)
+    layer = _activation_layer(class_name)
+    if layer is not None:         # an activation layer (Keras 3 writes it with "module": "keras.layers")
+        if inner is not None and not isinstance(inner, dict):
+            raise TypeError(f"Invalid activation config: 'config' of the layer {class_name} must be a dict. "
+                            f"Received: {config!r}")
+        if class_name == "PReLU":
+            _refuse_prelu(config)
+        return layer.from_config(dict(inner or {}))
     fn = _lookup_name(class_name)
     if inner is not None and not isinstance(inner, dict):
         raise TypeError(f"Invalid activation config: 'config' must be a dict of keyword arguments. "
@@ -1013,7 +1055,8 @@ def get(identifier):
     Raises:
         TypeError: a function or object of Keras, TensorFlow or PyTorch (``keras.activations.relu``,
             ``torch.relu``): it computes on that library's tensors, so no gradient would reach the layer's weights.
-        ValueError: anything else that is not an activation.
+        ValueError: a ``PReLU`` layer (its weight ``alpha`` would be neither trained nor saved with the layer that
+            uses it; put it after that layer), and anything else that is not an activation.
 
     >>> get("swish") is silu
     True
@@ -1024,6 +1067,9 @@ def get(identifier):
         return deserialize(identifier)
     refuse_foreign(identifier, "activation", "an activation name such as 'relu', a function of "
                                               "tinygradconv.activations or your own function of tinygradconv tensors")
+    prelu = _activation_layer("PReLU")
+    if prelu is not None and isinstance(identifier, prelu):
+        _refuse_prelu(identifier)
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. Expected a name "

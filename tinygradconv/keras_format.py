@@ -125,6 +125,10 @@ def _keras_object(kind, config):
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
     activations are plain functions, so its file could not be loaded by Keras (found by a tester)."""
     name = config["class_name"]
+    if kind == "activation" and activations._activation_layer(name) is not None:
+        # an activation layer (ReLU, LeakyReLU, ELU, Softmax) as Keras 3 writes a layer used as an activation
+        return {"module": "keras.layers", "class_name": name, "config": _to_keras_config(config.get("config") or {}),
+                "registered_name": None}
     if builtin(kind, name) is None:
         return {"module": None, "class_name": name.split(">")[-1], "config": config.get("config", {}),
                 "registered_name": name}
@@ -429,6 +433,27 @@ def _from_keras_object(value, where):
             "config": config}
 
 
+def _activation_layer_config(value, where):
+    """A Keras layer used as an activation (``{"module": "keras.layers", "class_name": "LeakyReLU", "config": ...}``)
+    as our activation config, its layer config read as ours; only the activation layers ``ReLU``, ``LeakyReLU``,
+    ``ELU`` and ``Softmax`` are taken (``PReLU``'s weight would be neither trained nor saved here)."""
+    class_name = value.get("class_name")
+    if class_name not in activations.LAYER_ACTIVATIONS:
+        extra = (" (its weight `alpha` would be neither trained nor saved with this layer here; put a PReLU layer "
+                 "after it instead)") if class_name == "PReLU" else ""
+        raise SavedFileError(f"{where}: the activation is a Keras layer object ({class_name}, config "
+                             f"{value.get('config')}); tinygradconv's layers take only the activation layers "
+                             f"{list(activations.LAYER_ACTIVATIONS)} as an activation{extra}. In Keras, give the "
+                             "activation function instead (a name such as 'relu'), or put the layer after this one, "
+                             "and save again")
+    from . import layers as our_layers
+
+    inner = value.get("config") or {}
+    return {"class_name": class_name,
+            "config": _keras_arguments(getattr(our_layers, class_name), inner,
+                                       f"{where}: activation layer '{inner.get('name', '?')}' ({class_name})")}
+
+
 def _from_keras_config(class_name, config, filepath):
     """A Keras layer config as the arguments of our layer; unsupported arguments raise SavedFileError."""
     from . import layers as our_layers
@@ -490,12 +515,9 @@ def _keras_arguments(cls, config, where):
                                      "function and save again; then load with custom_objects={'its_name': ...}")
             if isinstance(value, dict) and str(value.get("module", "")).startswith(("keras.layers",
                                                                                    "keras.src.layers")):
-                raise SavedFileError(f"{where}: the activation is a Keras layer object ({value.get('class_name')}, "
-                                     f"config {value.get('config')}), which tinygradconv's layers do not take as "
-                                     "an activation. In Keras, give the activation function instead (a name such "
-                                     "as 'relu', or a function with its arguments bound), or put the layer after "
-                                     "this one, and save again")
-            value = _from_keras_object(value, where)
+                value = _activation_layer_config(value, where)
+            else:
+                value = _from_keras_object(value, where)
             try:
                 activations.get(value)
             except (ValueError, TypeError) as exc:

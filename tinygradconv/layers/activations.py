@@ -351,6 +351,9 @@ class PReLU(Layer):
     Output shape:
         the input's.
 
+    Unlike the other activation layers, ``PReLU`` is refused as another layer's ``activation`` (``ValueError``): its
+    weight would be neither trained nor saved with that layer (Keras 3 tracks it there); put it after the layer.
+
     Raises:
         TypeError: ``shared_axes`` that is not an int, a list of ints or None.
         ValueError: a shared axis that is not an axis of the input after the batch axis (0 or negative, or past
