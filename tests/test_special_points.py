@@ -79,6 +79,7 @@ TORCH = {
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
+    "logsumexp": _reduce(torch.logsumexp),
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,

@@ -23,8 +23,8 @@ import warnings
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..autograd import Function
 from ..ops.elementwise import where
+from ..ops.reduction import logsumexp
 from ..tensor import Tensor
 from ..validation import number
 from .core import check_shape, serialize
@@ -207,39 +207,19 @@ def _axis_argument(axis):
                     f"integers or None. Received axis={axis!r}")
 
 
-class _LogSumExp(Function):
-    """``torch.logsumexp`` over ``axes`` (kept): ``m + log(sum(exp(a - m)))`` with ``m`` the slice's maximum, an
-    infinite ``m`` replaced by 0 (a slice of ``-inf`` gives ``-inf``, one holding ``+inf`` gives ``inf``); the
-    gradient is torch's ``g * exp(a - result)`` (computed from the rounded result, as torch, so that Keras'
-    gradients are matched to the last bits)."""
-
-    @staticmethod
-    def forward(ctx, a, axes):
-        xp = ctx.xp
-        peak = xp.max(a, axis=axes, keepdims=True)
-        peak = xp.where(xp.abs(peak) == xp.inf, xp.zeros_like(peak), peak)
-        out = peak + xp.log(xp.sum(xp.exp(a - peak), axis=axes, keepdims=True))
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        return grad * ctx.xp.exp(a - out)
-
-
 def _softmax_over_axes(inputs, axis):
     """Keras 3's ``Softmax`` layer over several axes: ``exp(x - logsumexp(x))``, with ``logsumexp`` as
-    ``torch.logsumexp`` (:class:`_LogSumExp`). It differs from ``activations.softmax`` over a tuple of axes only
-    where a slice holds ``+inf`` (and no NaN): the ``+inf`` entries are NaN and the finite ones 0 (the function:
-    NaN everywhere); the gradient is NaN in such a slice, in both."""
+    ``torch.logsumexp`` (the registered op :class:`tinygradconv.ops.reduction.LogSumExp`). It differs from
+    ``activations.softmax`` over a tuple of axes only where a slice holds ``+inf`` (and no NaN): the ``+inf``
+    entries are NaN and the finite ones 0 (the function: NaN everywhere); the gradient is NaN in such a slice, in
+    both."""
     from ..ops.nn import softmax_axes
 
     x = activations._floating(inputs)
     axes = softmax_axes(tuple(axis), x.ndim, "Softmax")
     if 0 in x.shape:   # nothing to normalize (and no maximum)
         return activations.softmax(x, axis=axes)
-    return (x - _LogSumExp.apply(x, axes=axes)).exp()
+    return (x - logsumexp(x, axis=axes, keepdims=True)).exp()
 
 
 class Softmax(_Elementwise):

@@ -37,7 +37,7 @@ from .elementwise import (
     sub,
     where,
 )
-from .reduction import max, mean, min, sum
+from .reduction import logsumexp, max, mean, min, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 
 
@@ -82,6 +82,7 @@ __all__ = [
     "linalg",
     "log",
     "log1p",
+    "logsumexp",
     "matmul",
     "max",
     "maximum",

@@ -81,6 +81,36 @@ class Sum(Function):
         return xp.broadcast_to(grad, ctx.shape)
 
 
+@register_op("logsumexp", samples=_reduction_samples, special_points=_reduction_special_points)
+class LogSumExp(Function):
+    """``log(sum(exp(a)))`` over ``axes``, as ``torch.logsumexp``: ``m + log(sum(exp(a - m)))`` with ``m`` the
+    slice's maximum, an infinite ``m`` replaced by 0, so a slice of ``-inf`` gives ``-inf`` and one holding ``+inf``
+    gives ``inf`` (NaN propagates); an empty slice gives ``-inf``, the log of an empty sum. d/da = ``exp(a - out)``
+    (torch's ``logsumexp_backward``, from the rounded output: NaN where ``a = out = inf``)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        xp = ctx.xp
+        axes, keepdims = _checked("logsumexp", a, axes, keepdims)
+        kept = _kept_shape(a.shape, axes)
+        if any(a.shape[i] == 0 for i in axes):
+            out = xp.full(kept, -xp.inf, dtype=a.dtype)
+        else:
+            peak = xp.max(a, axis=axes, keepdims=True)
+            peak = xp.where(xp.abs(peak) == xp.inf, xp.zeros_like(peak), peak)
+            out = peak + xp.log(xp.sum(xp.exp(a - peak), axis=axes, keepdims=True))
+        ctx.save_for_backward(a, out)
+        ctx.kept, ctx.keepdims = kept, keepdims
+        return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        if not ctx.keepdims:
+            grad = ctx.xp.reshape(grad, ctx.kept)
+        return grad * ctx.xp.exp(a - out)
+
+
 @register_op("mean", samples=_reduction_samples, special_points=_reduction_special_points)
 class Mean(Function):
     """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
@@ -196,6 +226,15 @@ def _reduce(fn, x, axis, keepdims):
 def sum(x, axis=None, keepdims=False):
     """Sum of the elements over ``axis`` (all by default)."""
     return _reduce(Sum, x, axis, keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` over ``axis`` (all by default), stable for any ``x`` (:class:`LogSumExp`).
+
+    >>> round(logsumexp([0.0, 0.0]).item(), 6)
+    0.693147
+    """
+    return _reduce(LogSumExp, x, axis, keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
