@@ -19,7 +19,7 @@ from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 def unbroadcast(xp, grad, shape):
     """Sum ``grad`` over the axes that broadcasting added or stretched, giving an array of ``shape``.
 
-    A float16 ``grad`` is summed in float32 and rounded once to float16 (:func:`sum_f16_in_f32`), as PyTorch's CPU
+    A float16 ``grad`` is summed in float32 and rounded once to float16 (:func:`_in_float32`), as PyTorch's CPU
     ``sum_to_size``; NumPy's own float16 sum rounds its partial sums.
 
     >>> import numpy as np
@@ -28,16 +28,18 @@ def unbroadcast(xp, grad, shape):
     """
     if grad.shape == shape:
         return grad
-    half = dtype_name(grad.dtype) == "float16"
-    if half:
-        grad = xp.astype(grad, xp.float32)
+    return _in_float32(xp, lambda g: _summed_to(xp, g, shape), grad)
+
+
+def _summed_to(xp, grad, shape):
+    """``grad`` summed over the leading axes it has beyond ``shape`` and over the axes where ``shape`` has 1."""
     extra = grad.ndim - len(shape)
     if extra:
         grad = xp.sum(grad, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
         grad = xp.sum(grad, axis=axes, keepdims=True)
-    return xp.astype(grad, xp.float16) if half else grad
+    return grad
 
 
 def sum_f16_in_f32(xp, a, axis=None, keepdims=False):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from .elementwise import promoted, unbroadcast
+from .elementwise import _in_float32, promoted, unbroadcast
 
 
 def _matmul_samples(rng):
@@ -38,6 +38,17 @@ def _matmul_special_points(rng):
             Sample((specials, specials[::-1].copy())), Sample((specials, np.zeros(6))),
             Sample((specials[:4], n((4, 2)))), Sample((n((2, 4)), specials[2:])),
             *[Sample(s.args) for s in _matmul_samples(rng)[5:]]]
+
+
+def _product_of(a, b):
+    """``a @ b``, the operator (the same Array API function, without array_api_compat's wrapper), with a message
+    that names both shapes when their batch dimensions do not broadcast."""
+    try:
+        return a @ b
+    except ValueError:
+        raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} have batch dimensions "
+                         f"{tuple(a.shape[:-2])} and {tuple(b.shape[:-2])} that cannot be broadcast together") \
+            from None
 
 
 @register_op("matmul", samples=_matmul_samples, special_points=_matmul_special_points)
@@ -66,16 +77,7 @@ class MatMul(Function):
                              f"({inner_a} != {inner_b})")
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
-        half = dtype_name(a.dtype) == "float16"
-        if half:  # float32 products and sums, one rounding (PyTorch's CPU float16 matmul)
-            a, b = ctx.xp.astype(a, ctx.xp.float32), ctx.xp.astype(b, ctx.xp.float32)
-        try:
-            out = a @ b  # the operator: the same Array API function, without array_api_compat's wrapper
-        except ValueError:  # batch dimensions that do not broadcast
-            raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} have batch dimensions "
-                             f"{tuple(a.shape[:-2])} and {tuple(b.shape[:-2])} that cannot be broadcast together") \
-                from None
-        return ctx.xp.astype(out, ctx.xp.float16) if half else out
+        return _in_float32(ctx.xp, _product_of, a, b)  # float16: float32 products and sums, one rounding
 
     @staticmethod
     def backward(ctx, grad):
