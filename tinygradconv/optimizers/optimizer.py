@@ -47,7 +47,7 @@ from ..autograd import no_grad
 from ..backend import dtype_name
 from ..ops.elementwise import ieee754
 from ..tensor import Tensor
-from ..validation import integer, number, refuse_foreign
+from ..validation import FLOAT_DTYPES, integer, number, refuse_foreign
 from . import schedules as _schedules
 
 _KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
@@ -595,7 +595,7 @@ def _check_floating_variable(v):
     """An optimizer updates floating-point Tensors only (an update would change an integer one's dtype)."""
     if not isinstance(v, Tensor):
         raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
-    if dtype_name(v.dtype) not in ("float16", "float32", "float64"):
+    if dtype_name(v.dtype) not in FLOAT_DTYPES:
         named = f" '{v.name}'" if v.name else ""
         raise TypeError(f"apply(): the variable{named} of shape {v.shape} has dtype {dtype_name(v.dtype)}; "
                         "optimizers update floating-point variables only (an update would change its dtype). "
