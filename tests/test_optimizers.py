@@ -920,3 +920,32 @@ def test_the_weight_decay_factor_is_computed_in_the_weights_dtype_as_keras_on_to
         theirs = keras.Variable(weight)
         keras.optimizers.SGD(lr, weight_decay=wd).apply([torch.zeros(3)], [theirs])
         np.testing.assert_array_equal(ours.numpy(), np.asarray(theirs.numpy()))
+
+
+# ------------------------------------------------------------------------------------------------ tester findings
+@pytest.mark.parametrize("second", ["grad", "array", "list"])
+def test_apply_gradients_refuses_a_swapped_pair_and_changes_nothing(second):
+    """Found by a tester: ``apply_gradients([(w, w.grad)])`` (variable first) ran silently, updating the gradient
+    with the weight. The pairs are (gradient, variable), as in Keras 3 (which fails there with an AttributeError)."""
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    w.name = "dense/kernel"
+    (tg.tensor([3.0, -1.0]) * w).sum().backward()
+    gradient = {"grad": w.grad, "array": np.array([3.0, -1.0]), "list": [3.0, -1.0]}[second]
+    opt = optimizers.SGD(learning_rate=0.1)
+    with pytest.raises(TypeError, match=r"pairs are \(gradient, variable\), gradient first.*item 1 is swapped: its "
+                                        r"first element is a trainable variable 'dense/kernel'"):
+        opt.apply_gradients([(gradient, w), (w, gradient)])
+    assert w.numpy().tolist() == [1.0, 2.0] and w.grad.numpy().tolist() == [3.0, -1.0] and opt.iterations == 0
+    opt.apply_gradients([(gradient, w)])
+    np.testing.assert_allclose(w.numpy(), [1.0 - 0.1 * 3.0, 2.0 + 0.1 * 1.0])    # hand-computed SGD step
+
+
+def test_apply_gradients_swapped_pair_fails_in_keras_too():
+    """The reference: Keras 3 refuses the swapped pair as well, with an unclear AttributeError."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for apply_gradients' pairs")
+    w = keras.Variable(np.array([1.0, 2.0], dtype=np.float32))
+    g = keras.ops.convert_to_tensor(np.array([3.0, -1.0], dtype=np.float32))
+    with pytest.raises(AttributeError):
+        keras.optimizers.SGD(learning_rate=0.1).apply_gradients([(w, g)])

@@ -468,13 +468,36 @@ class Optimizer:
         return self.iterations
 
     def apply_gradients(self, grads_and_vars):
-        """Keras' spelling: ``apply_gradients(zip(grads, variables))``."""
+        """Keras' spelling: ``apply_gradients(zip(grads, variables))``, a list of ``(gradient, variable)`` pairs,
+        gradient first (Keras 3, https://keras.io/api/optimizers/#apply_gradients-method).
+
+        Raises:
+            TypeError: an item that is not a pair, or a pair that is swapped: ``(variable, gradient)``, recognised
+                by a first element that is a trainable Tensor (``requires_grad=True``, as a layer's weights) and a
+                second that is not (a ``.grad``, an array). Keras 3 fails there with an ``AttributeError`` deep
+                inside (``'Tensor' object has no attribute 'value'``).
+            ValueError, TypeError: as :meth:`apply`.
+
+        >>> import tinygradconv as tg
+        >>> from tinygradconv.optimizers import SGD
+        >>> w = tg.tensor([1.0], requires_grad=True)
+        >>> (3.0 * w).sum().backward()
+        >>> SGD(learning_rate=0.1).apply_gradients([(w, w.grad)])
+        Traceback (most recent call last):
+        ...
+        TypeError: apply_gradients(): the pairs are (gradient, variable), gradient first, ... item 0 is swapped: ...
+        >>> SGD(learning_rate=0.1).apply_gradients([(w.grad, w)])
+        1
+        >>> round(w.item(), 4)
+        0.7
+        """
         pairs = list(grads_and_vars)
         for i, pair in enumerate(pairs):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise TypeError("apply_gradients(): expected (gradient, variable) pairs, e.g. "
                                 f"zip(grads, variables). Received item {i}: {type(pair).__name__}"
                                 + (f" of length {len(pair)}" if isinstance(pair, (tuple, list)) else ""))
+            _check_not_swapped(pair[0], pair[1], i)
         return self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def step(self, variables):
@@ -589,6 +612,23 @@ def _weight_name_patterns(var_names):
             raise ValueError(f"Invalid value for argument `var_names`: {name!r} is not a regular expression "
                              f"({error}). Received var_names={var_names!r}") from None
     return tuple(patterns)
+
+
+def _check_not_swapped(gradient, variable, index):
+    """Refuse a ``(variable, gradient)`` pair given to ``apply_gradients``: the first element a trainable Tensor
+    (``requires_grad=True``: a layer's weight, a leaf the user differentiates) and the second not (a ``.grad``, a
+    gradient array), which would otherwise update the gradient with the weight, silently."""
+    if not (isinstance(gradient, Tensor) and gradient.requires_grad):
+        return
+    if isinstance(variable, Tensor) and variable.requires_grad:
+        return
+    named = f" '{gradient.name}'" if gradient.name else ""
+    second = (f"a Tensor of shape {variable.shape} that is not" if isinstance(variable, Tensor)
+              else f"an object of type {type(variable).__name__}, not a Tensor")
+    raise TypeError(f"apply_gradients(): the pairs are (gradient, variable), gradient first, e.g. zip(grads, "
+                    f"variables); item {index} is swapped: its first element is a trainable variable{named} "
+                    f"(requires_grad=True) of shape {gradient.shape} and its second {second}. Pass (w.grad, w), "
+                    "not (w, w.grad).")
 
 
 def _check_floating_variable(v):
