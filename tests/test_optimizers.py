@@ -1,6 +1,7 @@
 """Optimizers against plain-NumPy recurrences written from Keras 3's documented update rules; clipping, weight
 decay, schedules and constraints against hand-computed values; convergence on a quadratic."""
 import math
+import re
 import warnings
 
 import numpy as np
@@ -949,3 +950,43 @@ def test_apply_gradients_swapped_pair_fails_in_keras_too():
     g = keras.ops.convert_to_tensor(np.array([3.0, -1.0], dtype=np.float32))
     with pytest.raises(AttributeError):
         keras.optimizers.SGD(learning_rate=0.1).apply_gradients([(w, g)])
+
+
+_DECAY_EXPECTED = "Invalid value for argument `weight_decay`. Expected a finite number >= 0. Received weight_decay="
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (float("inf"), ValueError, "^" + re.escape(_DECAY_EXPECTED + "inf") + "$"),
+    (-0.1, ValueError, "^" + re.escape(_DECAY_EXPECTED + "-0.1") + "$"),
+    (float("nan"), ValueError, "weight_decay=nan"),
+    ("0.1", TypeError, r"^Invalid type for argument `weight_decay`. Expected a finite number >= 0.*'0.1'"),
+    (True, TypeError, "weight_decay"),
+])
+@pytest.mark.parametrize("cls", [optimizers.SGD, optimizers.Adam, optimizers.AdamW])
+def test_weight_decay_assigned_after_construction_is_checked_as_in_the_constructor(cls, bad, error, message):
+    """Found by a tester: ``opt.weight_decay = float("inf")`` was taken (the constructor refuses it), and the next
+    update made every weight -inf or NaN."""
+    with pytest.raises(error, match=message):
+        cls(weight_decay=bad)
+    opt = cls(learning_rate=0.1, weight_decay=0.5)
+    with pytest.raises(error, match=message):
+        opt.weight_decay = bad
+    assert opt.weight_decay == 0.5                                  # unchanged
+    opt.weight_decay = 0.25
+    w = tg.tensor([2.0])
+    opt.apply([np.zeros(1)], [w])
+    assert w.item() == pytest.approx(2.0 * (1 - 0.25 * 0.1))          # hand-computed: only the decay moves it
+
+
+def test_weight_decay_none_is_no_decay_except_for_adamw():
+    opt = optimizers.SGD(learning_rate=0.1, weight_decay=0.5)
+    opt.weight_decay = None
+    w = tg.tensor([2.0])
+    opt.apply([np.zeros(1)], [w])
+    assert w.item() == 2.0
+    adamw = optimizers.AdamW()
+    with pytest.raises(ValueError, match=r"^Argument `weight_decay` must be a float. Received: weight_decay=None$"):
+        adamw.weight_decay = None
+    assert adamw.weight_decay == 0.004
+    with pytest.raises(ValueError, match=r"^Argument `weight_decay` must be a float. Received: weight_decay=None$"):
+        optimizers.AdamW(weight_decay=None)

@@ -88,7 +88,8 @@ class AdamW(Adam):
 
     Args:
         learning_rate: float or schedule, default 0.001.
-        weight_decay: ``>= 0``, default 0.004 (required: ``None`` raises ``ValueError``).
+        weight_decay: ``>= 0``, default 0.004 (required: ``None`` raises ``ValueError``, also when assigned to
+            ``weight_decay`` after construction).
         beta_1, beta_2, epsilon, amsgrad: as for :class:`Adam`.
         **kwargs: the other common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
@@ -101,10 +102,14 @@ class AdamW(Adam):
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="adamw", **kwargs):
-        if weight_decay is None:
-            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        self._check_weight_decay(weight_decay)      # before anything else, as Keras
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, name=name,
                          weight_decay=weight_decay, **kwargs)
+
+    def _check_weight_decay(self, value):
+        if value is None:       # Keras 3's message; also when set after construction
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        return super()._check_weight_decay(value)
 
 
 class Adamax(_AdamHyperparameters):

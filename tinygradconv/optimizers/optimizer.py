@@ -213,19 +213,50 @@ class Optimizer:
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
-        if weight_decay is not None:      # an infinite one would drive every weight to -inf or NaN
-            number(weight_decay, "weight_decay", low=0, finite=True)
+        self.weight_decay = weight_decay        # checked by the property's setter
         if name is not None and (not isinstance(name, str) or "/" in name):   # Keras' rule and message
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name}")
         self.name = name if name is not None else type(self).__name__.lower()
-        self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._learning_rate = self._check_learning_rate(learning_rate)
         self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
         self._exclude_ids, self._exclude_patterns = set(), ()
+
+    # ------------------------------------------------------------------ weight decay
+    @property
+    def weight_decay(self):
+        """The decoupled weight decay (``w *= 1 - weight_decay * lr`` before each update), or None for none.
+
+        Settable after construction, with the constructor's checks and messages (Keras 3 checks it in neither
+        place: an infinite decay drives every weight to -inf or NaN, a negative one makes them grow). A refused
+        value leaves the decay unchanged.
+
+        Raises:
+            ValueError: a negative number, NaN or an infinity (None for :class:`~tinygradconv.optimizers.AdamW`,
+                which requires one).
+            TypeError: not a real number (a string, a bool).
+
+        >>> from tinygradconv.optimizers import SGD
+        >>> opt = SGD()
+        >>> opt.weight_decay = 0.01
+        >>> opt.weight_decay = float("inf")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for argument `weight_decay`. Expected a finite number >= 0. Received weight_decay=inf
+        """
+        return self._weight_decay
+
+    @weight_decay.setter
+    def weight_decay(self, value):
+        self._weight_decay = self._check_weight_decay(value)
+
+    def _check_weight_decay(self, value):
+        """``value`` if it is None or a finite number ``>= 0`` (an infinite one would drive every weight to -inf or
+        NaN); else the ``ValueError`` or ``TypeError`` of :func:`~tinygradconv.validation.number`."""
+        return None if value is None else number(value, "weight_decay", low=0, finite=True)
 
     # ------------------------------------------------------------------ learning rate
     @staticmethod
