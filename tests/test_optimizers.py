@@ -990,3 +990,57 @@ def test_weight_decay_none_is_no_decay_except_for_adamw():
     assert adamw.weight_decay == 0.004
     with pytest.raises(ValueError, match=r"^Argument `weight_decay` must be a float. Received: weight_decay=None$"):
         optimizers.AdamW(weight_decay=None)
+
+
+_KERAS_VARIABLES = [("SGD", {"momentum": 0.9}), ("SGD", {}), ("RMSprop", {"momentum": 0.5, "centered": True}),
+                    ("RMSprop", {}), ("Adam", {}), ("Adam", {"amsgrad": True}), ("AdamW", {"amsgrad": True}),
+                    ("Adamax", {}), ("Nadam", {}), ("Lion", {}), ("Adagrad", {}), ("Adadelta", {})]
+
+
+@pytest.mark.parametrize("name, kwargs", _KERAS_VARIABLES, ids=[f"{n}-{k}" for n, k in _KERAS_VARIABLES])
+def test_variables_are_keras_variables_in_keras_order(name, kwargs):
+    """Found by a tester: ``optimizer.variables`` (Keras 3: the optimizer's own state) was missing."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for optimizer.variables")
+    rng = np.random.default_rng(3)
+    inits = [rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)]
+    grads = [[rng.standard_normal(w.shape).astype(np.float32) for w in inits] for _ in range(3)]
+    theirs = getattr(keras.optimizers, name)(learning_rate=0.01, **kwargs)
+    ours = getattr(optimizers, name)(learning_rate=0.01, **kwargs)
+    k_vars = [keras.Variable(w, name=n) for w, n in zip(inits, ("kernel", "bias"))]
+    o_vars = [tg.tensor(w, requires_grad=True) for w in inits]
+    o_vars[0].name, o_vars[1].name = "dense/kernel", "dense/bias"
+    assert [v.name.split("/", 1)[1] for v in ours.variables] == [v.name for v in theirs.variables] \
+        == ["iteration", "learning_rate"]
+    for g in grads:
+        theirs.apply_gradients(zip([keras.ops.convert_to_tensor(x) for x in g], k_vars))
+        ours.apply_gradients(zip(g, o_vars))
+    k_names = [v.name for v in theirs.variables]
+    if name == "Nadam":     # Keras' momentum product is an unnamed variable (auto-named "variable", "variable_1")
+        assert k_names[-1].startswith("variable")
+        k_names[-1] = "u_product"
+    assert [v.name for v in ours.variables] == [f"{ours.name}/{n}" for n in k_names]
+    for mine, keras_variable in zip(ours.variables, theirs.variables):
+        expected = keras.ops.convert_to_numpy(keras_variable.value)
+        assert mine.shape == expected.shape
+        np.testing.assert_allclose(mine.numpy(), expected, rtol=1e-4, atol=1e-7, err_msg=mine.name)
+
+
+def test_variables_without_keras():
+    """Hand-checked: before and after the first step, a schedule (no learning_rate variable, as Keras) and
+    read-only (Keras: "property 'variables' of 'SGD' object has no setter")."""
+    w = tg.tensor([1.0, -1.0], requires_grad=True)          # unnamed
+    opt = optimizers.SGD(learning_rate=0.5, momentum=0.5)
+    opt.apply([np.array([2.0, 4.0])], [w])
+    assert [v.name for v in opt.variables] == ["SGD/iteration", "SGD/learning_rate", "SGD/variable_momentum"]
+    iteration, rate, momentum = opt.variables
+    assert iteration.item() == 1 and rate.item() == 0.5
+    assert momentum.numpy().tolist() == [-1.0, -2.0]         # 0.5 * 0 - 0.5 * g
+    momentum.data[0] = 100.0                                 # a copy: the state is not changed
+    assert opt.state_of(w)["m"].tolist() == [-1.0, -2.0]
+    with pytest.raises(AttributeError):
+        opt.variables = []
+    scheduled = optimizers.Adam(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5), name="a")
+    assert [v.name for v in scheduled.variables] == ["a/iteration"]
+    assert [v.name for v in optimizers.Adam(learning_rate=lambda: 0.1, name="b").variables] == ["b/iteration"]

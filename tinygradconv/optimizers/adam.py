@@ -58,6 +58,8 @@ class Adam(_AdamHyperparameters):
     0.9
     """
 
+    keras_slots = ((("m", "momentum"), ("v", "velocity")), (("vhat", "velocity_hat"),))
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
@@ -135,6 +137,8 @@ class Adamax(_AdamHyperparameters):
     1.1
     """
 
+    keras_slots = ((("m", "momentum"), ("u", "norm")),)
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
@@ -174,6 +178,8 @@ class Nadam(_AdamHyperparameters):
     """
 
     scalar_state = ("u_product",)
+
+    keras_slots = ((("m", "momentum"), ("v", "velocity")),)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
@@ -218,6 +224,8 @@ class Lion(Optimizer):
     >>> [round(v, 4) for v in w.tolist()]
     [0.9, 1.1]
     """
+
+    keras_slots = ((("m", "momentum"),),)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)

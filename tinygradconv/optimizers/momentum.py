@@ -36,6 +36,8 @@ class SGD(Optimizer):
     [0.0, -0.0]
     """
 
+    keras_slots = ((("m", "momentum"),),)
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
@@ -80,6 +82,8 @@ class RMSprop(Optimizer):
     >>> round(w.item(), 5)   # 10 - 0.1 * 10 / sqrt(0.1 * 100 + 1e-7)
     9.68377
     """
+
+    keras_slots = ((("v", "velocity"),), (("m", "momentum"),), (("a", "average_gradient"),))
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
                  **kwargs):
@@ -137,6 +141,8 @@ class Adagrad(Optimizer):
     0.9
     """
 
+    keras_slots = ((("acc", "accumulator"),),)
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value",
@@ -177,6 +183,8 @@ class Adadelta(Optimizer):
     >>> round(w.item(), 5)   # -sqrt(0 + 1) * 1 / sqrt(1 + 1)
     -0.70711
     """
+
+    keras_slots = ((("Eg", "accumulated_grad"), ("Ed", "accumulated_delta_var")),)
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)

@@ -360,6 +360,64 @@ class Optimizer:
         return self._state[id(variable)][1]
 
     scalar_state = ()  # names of per-optimizer float attributes that are state (Nadam: the momentum product)
+    #: Keras 3's names of the slots of :meth:`build_state`, in the order Keras creates them: groups of ``(key,
+    #: Keras name)``, each group made for every variable in turn (Adam: ``kernel_momentum``, ``kernel_velocity``,
+    #: ``bias_momentum``, ... then the ``velocity_hat`` group). None: every slot under its own key, variable by
+    #: variable (an optimizer of your own).
+    keras_slots = None
+
+    @property
+    def variables(self) -> list:
+        """The optimizer's own state, as Keras 3's ``optimizer.variables`` lists it, in its order: the step count
+        ``iterations`` (named ``"<name>/iteration"``), the learning rate when it is a number
+        (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then the slots of each variable the
+        optimizer was built with, under Keras' names (``"<name>/kernel_momentum"``, ``"<name>/kernel_velocity"``,
+        ... named after the part of the variable's name after its last ``"/"``, ``"variable"`` for an unnamed one),
+        then any scalar state (Nadam's ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is
+        built, only the first two.
+
+        Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
+        value when read (Keras returns its live variables; use :meth:`get_state`/:meth:`set_state` to change the
+        state). The names are Keras' ``variable.path``; the step count is int64 and the rates float64 here (Keras:
+        int32 and float32).
+
+        Source: Keras 3, ``keras.optimizers.Optimizer.variables`` (https://keras.io/api/optimizers/), checked
+        against Keras 3.15 for every optimizer here.
+
+        >>> import tinygradconv as tg
+        >>> from tinygradconv.optimizers import Adam
+        >>> kernel = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> kernel.name = "dense/kernel"
+        >>> opt = Adam(learning_rate=0.01)
+        >>> [v.name for v in opt.variables]
+        ['adam/iteration', 'adam/learning_rate']
+        >>> opt.build([kernel])
+        >>> [v.name for v in opt.variables]
+        ['adam/iteration', 'adam/learning_rate', 'adam/kernel_momentum', 'adam/kernel_velocity']
+        >>> opt.variables[0].item(), opt.variables[1].item(), opt.variables[2].tolist()
+        (0, 0.01, [0.0, 0.0])
+        """
+        def named(value, name, dtype, backend=None):
+            tensor = Tensor(value, dtype=dtype, backend=backend)
+            tensor.name = f"{self.name}/{name}"
+            return tensor
+
+        out = [named(self.iterations, "iteration", "int64")]
+        if not callable(self._learning_rate):
+            out.append(named(self._learning_rate, "learning_rate", "float64"))
+        if not self.built:
+            return out
+        entries = list(self._state.values())
+        groups = self.keras_slots
+        if groups is None:
+            out += [named(array, f"{_own_name(v)}_{key}", dtype_name(array.dtype), v.backend)
+                    for v, state in entries for key, array in state.items()]
+        else:
+            for group in groups:
+                out += [named(state[key], f"{_own_name(v)}_{slot}", dtype_name(state[key].dtype), v.backend)
+                        for v, state in entries for key, slot in group if key in state]
+        out += [named(float(getattr(self, name)), name, "float64") for name in self.scalar_state]
+        return out
 
     def get_state(self, variables) -> dict:
         """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` and any scalars.
@@ -643,6 +701,12 @@ def _weight_name_patterns(var_names):
             raise ValueError(f"Invalid value for argument `var_names`: {name!r} is not a regular expression "
                              f"({error}). Received var_names={var_names!r}") from None
     return tuple(patterns)
+
+
+def _own_name(variable):
+    """A variable's own name, as Keras names it: the part of ours after its last ``"/"`` (``"dense/kernel"`` ->
+    ``"kernel"``), ``"variable"`` for an unnamed one."""
+    return (variable.name or "").rsplit("/", 1)[-1] or "variable"
 
 
 def _check_not_swapped(gradient, variable, index):
