@@ -636,18 +636,32 @@ class Optimizer:
 
     # ------------------------------------------------------------------ configuration
     def get_config(self) -> dict:
-        """The constructor arguments (a schedule becomes ``{"class_name": ..., "config": ...}``)."""
+        """The constructor arguments, as Keras 3's ``get_config`` writes them, so that ``keras.optimizers``'
+        ``deserialize`` and ``from_config`` read them (and ours read Keras'): a schedule as
+        :func:`~tinygradconv.optimizers.schedules.serialize` writes it, ``{"module": "keras.optimizers.schedules",
+        "class_name": ..., "config": ..., "registered_name": None}``, and a function of your own by its name,
+        ``{"module": "builtins", "class_name": "function", "config": "its_name", "registered_name": "function"}``.
+
+        Raises:
+            ValueError: the learning rate is a lambda or a nested function (no name to be found again by).
+
+        >>> from tinygradconv.optimizers import SGD, schedules
+        >>> SGD(learning_rate=schedules.CosineDecay(0.1, 100)).get_config()["learning_rate"]["module"]
+        'keras.optimizers.schedules'
+        """
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
             lr = _schedules.serialize(lr)
         elif callable(lr):      # by name, as Keras writes a function (a lambda cannot be: a ValueError says so)
-            lr = {"class_name": "function", "config": _lookup.function_name(lr, "learning rate function")}
+            lr = {"module": "builtins", "class_name": "function",
+                  "config": _lookup.function_name(lr, "learning rate function"), "registered_name": "function"}
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """A new optimizer (with fresh state) from :meth:`get_config`'s output."""
+        """A new optimizer (with fresh state) from :meth:`get_config`'s output, or from a Keras 3 optimizer's
+        ``get_config()`` (its schedule, in Keras' form, included; Keras' own features only with their defaults)."""
         config = dict(config)   # a Keras config carries Keras' own features (use_ema, ...): __init__ checks them
         rate = config.get("learning_rate")
         if isinstance(rate, dict) and rate.get("class_name") == "function":        # your function, by its name

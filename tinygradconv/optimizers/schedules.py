@@ -350,21 +350,65 @@ _SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, 
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
-    """``{"class_name": ..., "config": ...}`` for a schedule (JSON-friendly); None gives None."""
-    return serialize_object(schedule, "learning rate schedule", LearningRateSchedule)
+    """A schedule as Keras 3 serializes it (``keras.optimizers.schedules.serialize``, and so inside an optimizer's
+    ``get_config``): ``{"module": "keras.optimizers.schedules", "class_name": ..., "config": ...,
+    "registered_name": None}`` for one of the schedules here; for a class of your own, ``"module"`` is its module
+    (None for ``__main__``) and ``"registered_name"`` the ``"package>Name"`` key
+    :func:`~tinygradconv.saving.register_keras_serializable` gave it, else its class name, as Keras writes it.
+    JSON-friendly; None gives None.
+
+    Raises:
+        ValueError: an object that is not a schedule (no ``get_config``).
+
+    Source: Keras 3, ``keras.optimizers.schedules.serialize``
+    (https://keras.io/api/optimizers/learning_rate_schedules/).
+
+    >>> serialize(ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5))   # doctest: +NORMALIZE_WHITESPACE
+    {'module': 'keras.optimizers.schedules', 'class_name': 'ExponentialDecay', 'config': {'initial_learning_rate':
+    0.1, 'decay_steps': 10, 'decay_rate': 0.5, 'staircase': False, 'name': 'ExponentialDecay'},
+    'registered_name': None}
+    """
+    plain = serialize_object(schedule, "learning rate schedule", LearningRateSchedule)
+    if plain is None:
+        return None
+    cls = type(schedule)
+    if _SCHEDULES.get(cls.__name__) is cls:
+        return {"module": "keras.optimizers.schedules", "class_name": cls.__name__, "config": plain["config"],
+                "registered_name": None}
+    module = cls.__module__
+    return {"module": None if module == "__main__" else module, "class_name": cls.__name__,
+            "config": plain["config"], "registered_name": plain["class_name"]}
 
 
 def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
-    """Rebuild a schedule from :func:`serialize`'s output."""
+    """A new schedule from :func:`serialize`'s output, Keras 3's (``keras.optimizers.schedules.serialize``, or a
+    schedule inside a Keras optimizer's ``get_config``) or the ``{"class_name": ..., "config": ...}`` of earlier
+    versions. A class of your own is found by its ``registered_name`` (``"package>Name"``), else its
+    ``class_name``: in ``custom_objects``, then a :class:`~tinygradconv.saving.custom_object_scope` or
+    :func:`~tinygradconv.saving.register_keras_serializable`; then the schedules here, by class name.
+
+    Raises:
+        ValueError: not a dict with ``"class_name"``, or an unknown schedule (the message lists the known ones).
+
+    >>> deserialize({"module": "keras.optimizers.schedules", "class_name": "InverseTimeDecay",
+    ...              "config": {"initial_learning_rate": 1.0, "decay_steps": 1, "decay_rate": 0.5},
+    ...              "registered_name": None})(2)
+    0.5
+    """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A schedule config must be a dict with 'class_name' and 'config'. Received: {config!r}")
-    # your own schedule (custom_objects, then a loader's custom_object_scope), else a built-in one
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _lookup.custom_object(name) or _SCHEDULES.get(name)
+    custom = custom_objects or {}
+    name, registered = config["class_name"], config.get("registered_name")
+    cls = None
+    for key in ((registered, name) if isinstance(registered, str) and registered != name else (name,)):
+        cls = custom.get(key) or _lookup.custom_object(key)
+        if cls is not None:
+            break
+    cls = cls or _SCHEDULES.get(name)
     if cls is None:
-        known = sorted({*_SCHEDULES, *(custom_objects or {})})
-        raise ValueError(f"Unknown learning rate schedule {name!r}. Known: {known}")
-    return cls.from_config(dict(config.get("config", {})))
+        known = sorted({*_SCHEDULES, *custom})
+        raise ValueError(f"Unknown learning rate schedule {registered or name!r}. Known: {known}")
+    return cls.from_config(dict(config.get("config") or {}))
 
 
 __all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
