@@ -1,6 +1,7 @@
 """Metrics: accumulated results against explicit loops over the samples of several batches, hand-computed cases,
 Keras' weighting rules, lookup and errors."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ def test_mse_and_mae_accumulate_over_batches_weighted_by_sample_count(backend, r
     rows_mae = [[sum(abs(yi - pi)) / 4 for yi, pi in zip(y, p)] for y, p in batches]
     assert mse.result() == pytest.approx(_loop_mean(rows_mse), rel=1e-12)
     assert mae.result() == pytest.approx(_loop_mean(rows_mae), rel=1e-12)
-    assert isinstance(mse.result(), float) and mse.name == "mse"
+    assert isinstance(mse.result(), float) and mse.name == "mean_squared_error"     # Keras 3's name for "mse"
     mse.reset_state()
     assert mse.result() == 0.0
 
@@ -124,7 +125,11 @@ def test_call_updates_and_returns_the_result():
                                        ("false_negatives", metrics.FalseNegatives)])
 def test_get_by_name(name, cls):
     m = metrics.get(name)
-    assert type(m) is cls and m.name == name
+    # Keras 3's names (keras.metrics.get gives them whatever alias found the metric; checked with Keras 3.15)
+    keras_name = {"mse": "mean_squared_error", "MSE": "mean_squared_error", "AUC": "auc",
+                  "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
+                  "RootMeanSquaredError": "root_mean_squared_error"}.get(name, name)
+    assert type(m) is cls and m.name == keras_name
     assert cls.__name__ in metrics.__all__
 
 
@@ -204,7 +209,7 @@ def test_metrics_name_mismatched_batches_and_non_numeric_values():
     with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: y_true of shape \(3,\) and y_pred of shape "
                                          r"\(2, 2\)"):
         metrics.SparseCategoricalAccuracy().update_state([0, 1, 1], [[0.1, 0.9], [0.2, 0.8]])
-    with pytest.raises(TypeError, match=r"Mean: `values` must hold numbers. Received values='x'"):
+    with pytest.raises(TypeError, match=r"^mean: `values` must hold numbers. Received values='x'"):
         metrics.Mean().update_state("x")
     with pytest.raises(TypeError, match=r"mean_squared_error: `sample_weight` must hold numbers"):
         metrics.MeanSquaredError().update_state([1.0], [2.0], sample_weight="x")
@@ -299,3 +304,62 @@ def test_top_k_accuracies_by_name_default_k_and_bad_arguments():
         metrics.TopKCategoricalAccuracy(k=0)
     with pytest.raises(ValueError, match="k=7 is more than the 6 classes"):
         metrics.top_k_categorical_accuracy(np.eye(6), np.eye(6), k=7)
+
+
+# ------------------------------------------------------------------------------------------------ tester findings
+def _names_ours_accepts():
+    """Every alias string metrics.get takes: the name tables' keys, the class names, Keras' upper-case aliases."""
+    return sorted({*metrics._BY_NAME, *metrics._LOSS_METRICS, *(c.__name__ for c in metrics._CLASSES),
+                   "MSE", "MAE", "MAPE", "MSLE", "BCE"})
+
+
+@pytest.mark.parametrize("name", _names_ours_accepts())
+def test_get_names_a_metric_as_keras_get_does(name):
+    """Found by a tester: ``metrics.get("MSE")`` was named ``"MSE"``; Keras 3's ``keras.metrics.get`` names a metric
+    by its own name, whatever alias found it (``"mean_squared_error"``). Where Keras refuses the string (it is
+    case-sensitive: ``"Mse"``, ``"acc"``, ``"meansquarederror"``), ours takes it and names the metric as Keras names
+    the class it found."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the metrics' names")
+    ours = metrics.get(name)
+    try:
+        theirs = keras.metrics.get(name)
+    except ValueError:                      # refused by Keras
+        theirs = None
+    if theirs is None and name.lower() in metrics._LOSS_METRICS:      # a loss as a metric ("Bce", ...)
+        theirs = keras.metrics.get(metrics._LOSS_METRICS[name.lower()])
+    elif theirs is None:                    # the name Keras gives the class ours found
+        theirs = getattr(keras.metrics, type(ours).__name__)()
+    # Keras numbers a default name made again ("auc_1"): the name is the part before
+    assert ours.name == re.sub(r"_\d+$", "", theirs.name)
+
+
+@pytest.mark.parametrize("name, keras_name", [("mse", "mean_squared_error"), ("MSE", "mean_squared_error"),
+                                              ("Mse", "mean_squared_error"), ("acc", "accuracy"),
+                                              ("bce", "binary_crossentropy"), ("BCE", "binary_crossentropy"),
+                                              ("AUC", "auc"), ("f_beta_score", "fbeta_score"),
+                                              ("log_cosh_error", "logcosh"), ("Mean", "mean")])
+def test_get_names_by_hand(name, keras_name):
+    """The names Keras 3.15 gives (written down from keras.metrics.get; "Mse" and "acc" it refuses)."""
+    assert metrics.get(name).name == keras_name
+    assert metrics.get(name, y_true=(4, 1), y_pred=(4, 1)).name == name      # compile's rule: as given
+
+
+def test_compile_logs_a_metric_under_the_string_given_as_keras():
+    """Keras 3's compile logs ``metrics=["mse", "MSE", "bce", "AUC", ...]`` under the strings given, not the
+    metrics' names."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for the names compile logs")
+    given = ["mse", "MSE", "mae", "acc", "accuracy", "bce", "binary_crossentropy", "AUC", "Precision"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = (rng.uniform(size=(8, 1)) > 0.5).astype("float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    theirs.compile("sgd", "mse", metrics=given)
+    k_history = theirs.fit(x, y, epochs=1, verbose=0).history
+    ours = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1, activation="sigmoid")])
+    ours.compile("sgd", "mse", metrics=given)
+    history = ours.fit(x, y, epochs=1, verbose=0).history
+    assert sorted(history) == sorted(k_history) == sorted(["loss", *given])

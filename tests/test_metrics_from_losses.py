@@ -26,7 +26,7 @@ def test_by_hand():
     m = metrics.get("mape")
     m.update_state([[100.0, 200.0]], [[90.0, 210.0]])
     m.update_state([[10.0, 10.0]], [[10.0, 10.0]])
-    assert m.name == "mape" and m.result() == pytest.approx(7.5 / 2)
+    assert m.name == "mean_absolute_percentage_error" and m.result() == pytest.approx(7.5 / 2)
     by_hand = np.log(1 / 0.5) + 1e-7 * np.log(1e-7 / 0.5)      # y and p clipped to [1e-7, 1]
     assert metrics.KLDivergence()([[1.0, 0.0]], [[0.5, 0.5]]) == pytest.approx(by_hand, rel=1e-6)
 

@@ -177,8 +177,10 @@ def test_f1_reset_state_and_hand_values():
 def test_get_by_keras_names(name, cls):
     keras = keras_on_torch(KERAS)
     metric = metrics.get(name)
-    assert type(metric) is cls and metric.name == name
-    assert type(keras.metrics.get(name)).__name__ == cls.__name__
+    theirs = keras.metrics.get(name)
+    assert type(metric) is cls and type(theirs).__name__ == cls.__name__
+    assert metric.name == theirs.name == {metrics.R2Score: "r2_score", metrics.F1Score: "f1_score",
+                                          metrics.FBetaScore: "fbeta_score"}[cls]
     assert metric._direction == "up"
 
 

@@ -360,11 +360,17 @@ class Mean(Metric):
     size, or by the sum of ``sample_weight`` when given. Values that carry a mask of the entries that count (a loss
     with ``ignore_class``) have their weights masked, as Keras 3's ``Mean`` does, when ``sample_weight`` is given.
 
+    Args:
+        name: the metric's name (default ``"mean"``, Keras 3's).
+
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
-    >>> m.result()
-    2.5
+    >>> m.result(), m.name
+    (2.5, 'mean')
     """
+
+    def __init__(self, name="mean"):
+        super().__init__(name=name)
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -1441,32 +1447,49 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
 
 
 def get(identifier, y_true=None, y_pred=None):
-    """A :class:`Metric` from a name (case-insensitive; the metric is named as given), a config dict, a Metric
-    instance or class, or a callable ``(y_true, y_pred) -> per-sample values``. A name registered by
+    """A :class:`Metric` from a name (case-insensitive), a config dict, a Metric instance or class, or a callable
+    ``(y_true, y_pred) -> per-sample values``. A name registered by
     :class:`~tinygradconv.saving.custom_object_scope` (or ``custom_objects``) gives your own class or function.
 
-    Given ``y_true`` and ``y_pred`` (arrays or shapes), ``"accuracy"``/``"acc"`` resolves like Keras' ``compile``:
-    to binary, sparse categorical or categorical accuracy (see :func:`resolve_accuracy`).
+    Names: as Keras 3's ``keras.metrics.get``, a metric found by one of its names or aliases has its Keras name,
+    whatever string found it: ``get("mse")`` and ``get("MSE")`` are named ``"mean_squared_error"``, ``get("AUC")``
+    ``"auc"``, ``get("bce")`` ``"binary_crossentropy"``, ``get("f_beta_score")`` ``"fbeta_score"``,
+    ``get("acc")`` ``"accuracy"`` (Keras' ``get`` is case-sensitive and refuses ``"Mse"`` and ``"acc"``; they are
+    taken here and named the same way).
+
+    Given ``y_true`` and ``y_pred`` (arrays or shapes), as a model's ``compile`` does, it follows Keras' ``compile``
+    instead: ``"accuracy"``/``"acc"`` resolves to binary, sparse categorical or categorical accuracy (see
+    :func:`resolve_accuracy`), and every metric found by a string is named by that string (Keras logs
+    ``metrics=["mse"]`` as ``"mse"``).
 
     Raises:
         ValueError: for an unknown name (the message lists the valid ones) or an identifier of another kind.
 
+    Source: Keras 3, ``keras.metrics.get`` and ``Model.compile`` (https://keras.io/api/metrics/).
+
+    >>> get("mse").name, get("MSE").name, get("acc").name
+    ('mean_squared_error', 'mean_squared_error', 'accuracy')
     >>> get("acc", y_true=(32,), y_pred=(32, 10)).name, type(get("acc", (32,), (32, 10))).__name__
     ('acc', 'SparseCategoricalAccuracy')
     """
     if identifier is None or isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
-        if identifier.lower() in ("accuracy", "acc") and y_true is not None and y_pred is not None:
+        as_compile = y_true is not None and y_pred is not None     # Keras' compile names a metric as given
+        key = identifier.lower()
+        if key in ("accuracy", "acc") and as_compile:
             cls = resolve_accuracy(_shape(y_true), _shape(y_pred))
-        elif identifier.lower() in _LOSS_METRICS:      # a loss as a metric: its batch mean, as Keras' metrics
-            return MeanMetricWrapper(getattr(losses, _LOSS_METRICS[identifier.lower()]), name=identifier)
+        elif key in _LOSS_METRICS:      # a loss as a metric: its batch mean, as Keras' metrics
+            loss = _LOSS_METRICS[key]
+            return MeanMetricWrapper(getattr(losses, loss), name=identifier if as_compile else loss)
         else:
             cls = _lookup.lookup(_BY_NAME, identifier, "metric", lower=True, extra=sorted(_LOSS_METRICS))
             if not isinstance(cls, type):   # your own function, from custom_objects (a loaded model's metric),
                 # logged under its own name when found by its register_keras_serializable key ("pkg>name"), as Keras
                 return MeanMetricWrapper(cls, name=getattr(cls, "__name__", identifier) if ">" in identifier
                                          else identifier)
+            if not as_compile and _BY_NAME.get(key) is cls:     # one of ours: Keras' name (its default)
+                return cls()
         return cls(name=identifier)
     if isinstance(identifier, dict):
         return _lookup.deserialize_lower(identifier, _BY_NAME, "metric", _CLASSES)
