@@ -2,6 +2,7 @@
 and gradients (torch autograd) at the special points in float32 and float64, argument validation, configs, model JSON
 and ``.keras`` files both ways. Keras is the only reference (skipped, with the reason, without it)."""
 import json
+import math
 import types
 import warnings
 
@@ -51,6 +52,13 @@ ELEMENTWISE = [
     ("ReLU", {"threshold": 1.0}),
     ("ReLU", {"threshold": 0.5, "negative_slope": 0.1}),
     ("ReLU", {"threshold": 3.0, "negative_slope": 0.2, "max_value": 10.0}),
+    # found by a tester: NaN with a threshold (Keras' where(x > threshold, x, 0) makes it 0), with every option
+    ("ReLU", {"threshold": 2.5, "max_value": 6.0}),
+    ("ReLU", {"threshold": 6.0, "max_value": 2.5}),
+    ("ReLU", {"threshold": 0.5, "max_value": 0.0}),
+    ("ReLU", {"threshold": 1.0, "negative_slope": 1.0, "max_value": 6.0}),
+    ("ReLU", {"negative_slope": 0.3, "max_value": 6.0}),
+    ("ReLU", {"negative_slope": 0.3, "max_value": 0.0}),
     ("LeakyReLU", {}),
     ("LeakyReLU", {"negative_slope": 0.01}),
     ("LeakyReLU", {"negative_slope": 0.0}),
@@ -71,21 +79,9 @@ def test_elementwise_layers_match_keras_at_special_points(name, kwargs, dtype):
     theirs = getattr(keras.layers, name)(dtype=dtype, **kwargs)
     (value, grad), (k_value, k_grad) = _run_both(ours, theirs, x, upstream, torch)
     assert value.dtype == k_value.dtype == np.dtype(dtype)
-    keep = np.ones(x.shape, dtype=bool)
-    if kwargs.get("threshold"):
-        # the documented difference (tinygradconv.activations.relu): Keras' where(x > threshold, x, 0) turns NaN
-        # into 0 (and the negative part adds it back unless a max_value clips); here NaN stays NaN
-        nan = np.isnan(x)
-        assert np.isnan(value[nan]).all()
-        keep = ~nan
-    if kwargs.get("alpha", 1.0) < 0:
-        # the documented difference of ELU with a negative alpha: alpha * expm1(+-0) gives the zero of the other
-        # sign here, where torch's elu returns the input's zero
-        zero = x == 0
-        np.testing.assert_array_equal(np.signbit(value[zero]), ~np.signbit(k_value[zero]))
-        keep = ~zero
-    _assert_same(value[keep], k_value[keep], dtype)
-    _assert_same(grad[keep], k_grad[keep], dtype, exact_sign=False)
+    # everywhere, NaN with a ReLU threshold and the zeros of an ELU with a negative alpha included (found by testers)
+    _assert_same(value, k_value, dtype)
+    _assert_same(grad, k_grad, dtype, exact_sign=False)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -454,3 +450,23 @@ def test_prelu_as_activation_is_refused_clearly(tmp_path):
     reference.save(tmp_path / "prelu.keras")
     with pytest.raises(ValueError, match="PReLU.*alpha"):
         models.load_model(tmp_path / "prelu.keras")
+
+
+def test_relu_threshold_at_nan_and_elu_zeros_by_hand():
+    """Found by testers, the values Keras 3.15 on torch gives (written down): ``ReLU(threshold=t)`` turns NaN into 0
+    with gradient 0 (``where(x > t, x, 0)``), a negative part adds the NaN back with gradient ``negative_slope``;
+    ``ELU`` with a negative ``alpha`` keeps the input's zero, gradient ``alpha``."""
+    for kwargs, value, gradient in (({"threshold": 1.0}, 0.0, 0.0), ({"threshold": 1.0, "max_value": 6.0}, 0.0, 0.0),
+                                    ({"threshold": 1.0, "negative_slope": 0.5}, np.nan, 0.5),
+                                    ({"threshold": 1.0, "negative_slope": 0.5, "max_value": 6.0}, np.nan, 0.5)):
+        x = tg.tensor([np.nan, 3.0], dtype="float64", requires_grad=True)
+        y = layers.ReLU(dtype="float64", **kwargs)(x)
+        y.sum().backward()
+        np.testing.assert_array_equal(y.numpy(), [value, 3.0])
+        assert x.grad.numpy().tolist() == [gradient, 1.0]
+    x = tg.tensor([0.0, -0.0, -1.0], dtype="float64", requires_grad=True)
+    y = layers.ELU(alpha=-1.5, dtype="float64")(x)
+    y.sum().backward()
+    assert np.signbit(y.numpy()).tolist() == [False, True, False]
+    np.testing.assert_allclose(y.numpy(), [0.0, 0.0, -1.5 * math.expm1(-1.0)])
+    np.testing.assert_allclose(x.grad.numpy(), [-1.5, -1.5, -1.5 * math.exp(-1.0)])

@@ -279,6 +279,13 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     >>> relu(tg.tensor([float("nan"), -1.0])).tolist()
     [nan, 0.0]
     """
+    return _relu(x, negative_slope, max_value, threshold, keep_nan=True)
+
+
+def _relu(x, negative_slope, max_value, threshold, *, keep_nan):
+    """:func:`relu`; with ``keep_nan=False``, Keras 3's own ``where(x > threshold, x, 0)`` when ``threshold != 0``,
+    which turns NaN into 0 with gradient 0 (before the negative part, if any, adds NaN back): what the layer
+    :class:`~tinygradconv.layers.ReLU` computes, as Keras' layer does."""
     x = _t(x)
     negative_slope = float(number(negative_slope, "negative_slope", finite=True))
     if max_value is not None:
@@ -289,8 +296,10 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         return leaky_relu(x, negative_slope)
     negative_part = (threshold - x).relu() if negative_slope != 0.0 else None
     clip_max = max_value is not None
-    if threshold != 0.0:
+    if threshold != 0.0 and keep_nan:
         out = ops.where(x <= threshold, 0.0, x)  # NaN is not <= threshold: it stays NaN
+    elif threshold != 0.0:
+        out = ops.where(x > threshold, x, 0.0)   # Keras': NaN is not > threshold, so it becomes 0
     elif max_value == 6.0:
         out, clip_max = relu6(x), False
     else:
@@ -343,12 +352,16 @@ def elu(x, alpha=1.0):
     Computed with an exact ``expm1``, as PyTorch's ``elu``, so values near 0 keep every digit.
 
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
-    (the left branch); ``elu(-0.0) = -0.0``; ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with
-    gradient NaN (PyTorch's vectorised kernel, which tensors of more than a few elements take, gives NaN there too).
+    (the left branch); a zero gives the input's zero, for any ``alpha``: ``elu(-0.0) = -0.0`` and
+    ``elu(0.0) = 0.0`` (a negative ``alpha`` too, where ``alpha * expm1(x)`` would flip the sign);
+    ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's vectorised kernel,
+    which tensors of more than a few elements take, gives NaN there too).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
     [-0.6321, 2.0]
+    >>> elu(tg.tensor([0.0, -0.0]), alpha=-1.5).tolist()       # the input's zeros, as Keras on torch
+    [0.0, -0.0]
     """
     x = _t(x)
     alpha = float(number(alpha, "alpha", finite=True))
@@ -356,7 +369,12 @@ def elu(x, alpha=1.0):
     negative = ops.where(positive, 0.0, x)
     # expm1, exact near 0 (exp(x) - 1 lost the 8th digit at x = -1e-10, where torch's elu is exact) and keeping the
     # sign of zero: elu(-0.0) = -0.0 (Keras, PyTorch)
-    return ops.where(positive, x, alpha * Expm1.apply(negative))
+    curve = alpha * Expm1.apply(negative)
+    if alpha < 0.0:
+        # alpha * (+-0) is the other zero: give the input's zero (torch's), with the curve's gradient, alpha.
+        # x - (c - c) keeps x's zero (-0.0 - 0.0 = -0.0, 0.0 - 0.0 = 0.0) and passes c's gradient
+        curve = ops.where(x == 0.0, x.detach() - (curve.detach() - curve), curve)
+    return ops.where(positive, x, curve)
 
 
 def selu(x):

@@ -70,9 +70,11 @@ class ReLU(_Elementwise):
         f(x) = \min(x, m) \text{ for } x > t, \qquad f(x) = -s\,(t - x) \text{ otherwise}
 
     i.e. ``x`` above the threshold (else 0), clipped to ``[0, max_value]``, minus ``negative_slope * relu(t - x)``.
-    Values and gradients are Keras 3's (on torch): the gradient is 0 at ``x = threshold`` and 1 at
-    ``x = max_value``; ``max_value=6`` takes ``relu6`` (gradient 0 at 6), as in Keras. One difference, that of
-    :func:`~tinygradconv.activations.relu`: with a ``threshold``, NaN stays NaN here where Keras gives 0.
+    Values and gradients are Keras 3's (on torch), NaN included: the gradient is 0 at ``x = threshold`` and 1 at
+    ``x = max_value``; ``max_value=6`` takes ``relu6`` (gradient 0 at 6), as in Keras. With a ``threshold``, Keras'
+    ``where(x > threshold, x, 0)`` turns NaN into 0 (gradient 0), and so does this layer: NaN gives 0, or NaN with
+    gradient ``negative_slope`` when there is a negative part, which adds the NaN back. (The function
+    :func:`~tinygradconv.activations.relu` keeps NaN as NaN there, deliberately.)
 
     Args:
         max_value: a finite number >= 0, or ``None`` (no upper limit, the default).
@@ -91,6 +93,8 @@ class ReLU(_Elementwise):
     >>> import numpy as np
     >>> ReLU(max_value=10, negative_slope=0.5)(np.array([-10.0, -5.0, 0.0, 5.0, 10.0])).tolist()
     [-5.0, -2.5, 0.0, 5.0, 10.0]
+    >>> ReLU(threshold=1.0)(np.array([np.nan, 0.5, 2.0])).tolist()     # as Keras: NaN becomes 0
+    [0.0, 0.0, 2.0]
     >>> ReLU(negative_slope=-1.0)
     Traceback (most recent call last):
     ...
@@ -104,8 +108,7 @@ class ReLU(_Elementwise):
         self.threshold = _non_negative(threshold, "threshold", "ReLU")
 
     def call(self, inputs):
-        return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
-                                threshold=self.threshold)
+        return activations._relu(inputs, self.negative_slope, self.max_value, self.threshold, keep_nan=False)
 
     def get_config(self):
         return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
