@@ -43,6 +43,7 @@ __all__ = [
     "TRANSPOSE_PADDINGS",
     "axis_argument",
     "axis_index",
+    "dim_index",
     "dtype_argument",
     "flag",
     "integer",
@@ -291,6 +292,37 @@ def axis_index(axis, ndim, op, *, scalar_axis=False):
     if not -span <= index < span:
         raise ValueError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
                          f"axis={axis!r}")
+    return index % span
+
+
+def dim_index(dim, ndim, op, name="dim", *, insert=False):
+    """One dimension ``dim`` of a tensor with ``ndim`` dimensions, read as PyTorch reads it, as a non-negative int.
+
+    The valid range is PyTorch's: ``[-ndim, ndim - 1]``, where a rank-0 tensor has one dimension to name (``0``
+    or ``-1``); with ``insert=True`` (``unsqueeze``: the position of a new dimension) ``[-ndim - 1, ndim]``, a
+    negative ``dim`` meaning ``dim + ndim + 1``. The PyTorch-spelled methods (``squeeze``, ``argmax``, ``dim=`` of
+    the reductions, ...) use it; the NumPy-spelled ``axis`` arguments use :func:`axis_index` (a ``ValueError``).
+
+    Raises:
+        TypeError: not an integer (a bool or a float is not a dimension), as PyTorch.
+        IndexError: out of range, PyTorch's class ("Dimension out of range"), so that ``except IndexError``
+            code ports; the message names ``op``, the argument, the value and the range.
+
+    >>> dim_index(-1, 3, "squeeze"), dim_index(-1, 3, "unsqueeze", insert=True), dim_index(-1, 0, "argmax")
+    (2, 3, 0)
+    >>> dim_index(3, 3, "squeeze")
+    Traceback (most recent call last):
+    ...
+    IndexError: squeeze: Dimension out of range: `dim` must be in [-3, 2] for a tensor with 3 dimensions. Received dim=3
+    """
+    if not _is_integer(dim):
+        raise TypeError(f"{op}: Invalid type for argument `{name}`. Expected an integer. Received {name}={dim!r} "
+                        f"of type {type(dim).__name__}")
+    span = ndim + 1 if insert else max(ndim, 1)
+    index = int(operator.index(dim))
+    if not -span <= index < span:
+        raise IndexError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
+                         f"{ndim} dimensions. Received {name}={dim!r}")
     return index % span
 
 
