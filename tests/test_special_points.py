@@ -81,6 +81,7 @@ TORCH = {
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
     "logsumexp": _reduce(torch.logsumexp),
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
+    "clone": torch.clone,
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,

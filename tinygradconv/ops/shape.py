@@ -1,7 +1,8 @@
-"""Shape ops: ``reshape``, ``permute``/``transpose``, indexing, ``concat``, ``stack`` and ``pad``.
+"""Shape ops: ``reshape``, ``permute``/``transpose``, indexing, ``concat``, ``stack``, ``pad`` and ``clone``.
 
 They move elements without changing them, so each backward moves the gradient back the same way: reshape it back,
-apply the inverse permutation, scatter it into zeros, split it, or crop the padding away.
+apply the inverse permutation, scatter it into zeros, split it, or crop the padding away (``clone`` copies the
+elements into new memory, and passes the gradient back unchanged).
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
@@ -100,6 +101,26 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, grad):
         return ctx.xp.permute_dims(grad, ctx.inverse)
+
+
+def _clone_special_points(rng):
+    return [Sample((_specials(2, 6),)), Sample((np.asarray(-0.0),)), Sample((np.zeros((0, 3)),))]
+
+
+@register_op("clone", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),)),
+                                           Sample((np.asarray(0.5),))],
+             special_points=_clone_special_points)
+class Clone(Function):
+    """A copy of ``a`` in new memory (the op behind ``Tensor.clone``, as ``torch.clone``); d/da = 1, so the
+    backward passes the gradient through unchanged."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.xp.astype(a, a.dtype, copy=True)     # copy=True: never the same memory, on every backend
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
 def _target_shape(shape, old):
