@@ -38,6 +38,7 @@ import numpy as np
 
 from . import config
 from .backend import backend_of, dtype_name, get_backend
+from .torch_methods import TorchMethods
 from .validation import dtype_argument, float16_holds, gradient_for, integer_data
 
 _new_object = object.__new__
@@ -94,8 +95,11 @@ def _check_dtype(dtype) -> str:
     return dtype_argument(dtype, _DTYPES)
 
 
-class Tensor:
+class Tensor(TorchMethods):
     """A multi-dimensional array that can take part in automatic differentiation.
+
+    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``
+    come from :class:`~tinygradconv.torch_methods.TorchMethods`.
 
     Args:
         data: a Tensor, a backend array, a NumPy array, a Python number or a nested list (copied; see the

@@ -1,0 +1,267 @@
+"""PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
+``argmax`` and ``argmin``.
+
+:class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
+the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
+(values, shapes, dtypes, gradients and errors: https://pytorch.org/docs/stable/tensors.html, checked against
+PyTorch 2.13 by ``tests/test_torch_methods.py``); each docstring states where tinygradconv differs.
+
+* The shape methods (``view``, ``flatten``, ``squeeze``, ``unsqueeze``) compute the new shape and call
+  :meth:`~tinygradconv.tensor.Tensor.reshape`, so their gradient is that of the registered ``reshape`` op: the
+  output gradient reshaped back. Nothing new to differentiate, nothing new to test for gradients.
+* ``clone`` is the registered op :class:`~tinygradconv.ops.shape.Clone`: a copy in new memory, whose backward
+  passes the gradient through.
+* ``argmax``/``argmin`` return int64 indices, which have no gradient (as in PyTorch).
+
+Dimensions are read as PyTorch reads them (:func:`~tinygradconv.validation.dim_index`): negative ones count from
+the end, and one out of range is an ``IndexError`` (PyTorch's class, so that ported ``except IndexError`` code
+still works) naming the argument, the value and the valid range.
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True)
+>>> x.view(3, 2).shape, x.unsqueeze(0).shape, x.flatten().shape, x.unsqueeze(-1).squeeze().shape
+((3, 2), (1, 2, 3), (6,), (2, 3))
+>>> x.argmax(dim=1).tolist()
+[1, 0]
+>>> (x.clone() * 2).sum().backward()
+>>> x.grad.tolist()
+[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .backend import dtype_name
+from .validation import dim_index, flag
+
+
+class TorchMethods:
+    """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
+
+    __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+
+    def view(self, *shape):
+        """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
+
+        ``shape`` is given as ints (``x.view(2, 3)``) or as one tuple or list (``x.view((2, 3))``); one entry may
+        be ``-1``, inferred from the others. Same dtype, same elements in the same (row-major) order, and the
+        gradient of :meth:`~tinygradconv.tensor.Tensor.reshape`, on which it is built.
+
+        Difference from PyTorch: PyTorch's ``view`` always shares memory with the original tensor, and refuses
+        (``RuntimeError``, "use .reshape(...) instead") a tensor whose memory layout does not allow that, e.g. a
+        transposed one. Here ``view`` is :meth:`~tinygradconv.tensor.Tensor.reshape`: it shares memory when the
+        array library can and copies otherwise, without an error. Values and gradients are the same either way;
+        only a write into one tensor's memory (``t.numpy()[0] = ...``) may not show in the other. PyTorch's
+        ``view(dtype)`` (reinterpreting the bits) is not supported; a cast is
+        :meth:`~tinygradconv.tensor.Tensor.astype`.
+
+        Raises:
+            TypeError: no shape, an entry that is not an int (``2.0``, ``True``), or a dtype.
+            ValueError: a shape holding another number of elements, two ``-1``, an entry below ``-1``, or ``-1``
+                beside a ``0`` (PyTorch raises ``RuntimeError`` for these).
+
+        See https://pytorch.org/docs/stable/generated/torch.Tensor.view.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> x.view(3, -1).tolist(), x.view((6,)).shape, x.transpose().view(-1).tolist()
+        ([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], (6,), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0])
+        """
+        if not shape:
+            raise TypeError("view() needs the new shape, e.g. x.view(2, 3), x.view((2, 3)) or x.view(-1). "
+                            "Received no argument")
+        if len(shape) == 1 and _is_dtype(shape[0]):
+            raise TypeError(f"view(dtype) reinterprets the bits of the data in PyTorch; tinygradconv does not "
+                            f"support it. Received {shape[0]!r}. For a cast of the values use "
+                            f"x.astype('float32') (PyTorch's x.to(dtype))")
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """The dimensions ``start_dim`` to ``end_dim`` (both included) merged into one, as ``torch.flatten``.
+
+        The merged dimension's size is the product of theirs. A rank-0 tensor becomes shape ``(1,)``; when
+        ``start_dim`` and ``end_dim`` name the same dimension there is nothing to merge and the tensor itself is
+        returned (as PyTorch returns it). Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
+
+        Raises:
+            TypeError: a ``start_dim`` or ``end_dim`` that is not an int.
+            IndexError: one out of the range ``[-ndim, ndim - 1]`` (``[-1, 0]`` for rank 0), as PyTorch.
+            ValueError: ``start_dim`` after ``end_dim`` (PyTorch raises ``RuntimeError``).
+
+        See https://pytorch.org/docs/stable/generated/torch.flatten.html
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor(np.zeros((2, 3, 4)))
+        >>> x.flatten().shape, x.flatten(1).shape, x.flatten(0, -2).shape, tg.tensor(5.0).flatten().shape
+        ((24,), (2, 12), (6, 4), (1,))
+        """
+        start = dim_index(start_dim, self.ndim, "flatten", "start_dim")
+        end = dim_index(end_dim, self.ndim, "flatten", "end_dim")
+        if start > end:
+            raise ValueError(f"flatten: `start_dim` comes after `end_dim` (dimensions {start} and {end} of a tensor "
+                             f"with {self.ndim} dimensions). Received start_dim={start_dim!r}, end_dim={end_dim!r}")
+        if self.ndim == 0:
+            return self.reshape(1)
+        if start == end:
+            return self
+        shape = self.shape
+        return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def squeeze(self, dim=None):
+        """This tensor without dimensions of size 1, as ``torch.squeeze``.
+
+        ``dim=None`` removes every dimension of size 1; an int or a tuple (or list) of ints removes the named
+        dimensions *that have size 1* and leaves the others alone, without an error (as PyTorch). Negative dims
+        count from the end. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
+
+        Raises:
+            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints.
+            IndexError: a dim out of the range ``[-ndim, ndim - 1]`` (``[-1, 0]`` for rank 0), as PyTorch.
+            ValueError: the same dimension named twice (PyTorch raises ``RuntimeError``).
+
+        See https://pytorch.org/docs/stable/generated/torch.squeeze.html
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor(np.zeros((1, 2, 1)))
+        >>> x.squeeze().shape, x.squeeze(0).shape, x.squeeze(1).shape, x.squeeze((0, -1)).shape
+        ((2,), (2, 1), (1, 2, 1), (2,))
+        """
+        if dim is None:
+            dims = [i for i, n in enumerate(self.shape) if n == 1]
+        else:
+            items = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            dims = [dim_index(d, self.ndim, "squeeze") for d in items]
+            if len(set(dims)) != len(dims):
+                raise ValueError(f"squeeze: `dim` names the same dimension twice. Received dim={dim!r} for a tensor "
+                                 f"with {self.ndim} dimensions")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim):
+        """This tensor with a new dimension of size 1 inserted at position ``dim``, as ``torch.unsqueeze``.
+
+        ``dim`` is in ``[-ndim - 1, ndim]``: the new dimension's index in the result, a negative ``dim`` meaning
+        ``dim + ndim + 1`` (``-1`` appends it at the end). Gradient: that of
+        :meth:`~tinygradconv.tensor.Tensor.reshape`.
+
+        Raises:
+            TypeError: a ``dim`` that is not an int (a tuple too, as PyTorch).
+            IndexError: a ``dim`` out of that range, as PyTorch.
+
+        See https://pytorch.org/docs/stable/generated/torch.unsqueeze.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 2.0, 3.0])
+        >>> x.unsqueeze(0).shape, x.unsqueeze(1).shape, x.unsqueeze(-1).shape, x.unsqueeze(-2).shape
+        ((1, 3), (3, 1), (3, 1), (1, 3))
+        """
+        i = dim_index(dim, self.ndim, "unsqueeze", insert=True)
+        shape = self.shape
+        return self.reshape(shape[:i] + (1,) + shape[i:])
+
+    def clone(self):
+        """A copy of this tensor in new memory that stays in the graph, as ``torch.clone``.
+
+        Same shape, dtype, backend and values (NaN, ``-0.0`` and all). Unlike
+        :meth:`~tinygradconv.tensor.Tensor.detach`, the gradient flows back through it (d clone / dx = 1) and the
+        copy shares no memory with the original; unlike ``copy.deepcopy`` (for leaves only) the result is not a
+        leaf when the original requires grad.
+
+        See https://pytorch.org/docs/stable/generated/torch.clone.html
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0], requires_grad=True)
+        >>> y = x.clone()
+        >>> y.is_leaf, np.shares_memory(y.numpy(), x.numpy())
+        (False, False)
+        >>> (y * y).sum().backward()
+        >>> x.grad.tolist()
+        [2.0, -4.0]
+        """
+        # imported here, not at the top: tensor.py imports this module before the ops exist (see the end of tensor.py)
+        from .ops.shape import Clone
+
+        return Clone.apply(self)
+
+    def argmax(self, dim=None, keepdim=False):
+        """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
+
+        ``dim=None``: the index into the flattened tensor (rank 0, or every dimension of size 1 with
+        ``keepdim=True``). An int ``dim``: one index per slice along ``dim``, which is removed (kept with size 1
+        with ``keepdim=True``). Ties give the first index. NaN counts as the maximum, as in PyTorch: a slice
+        holding NaN gives the index of its first NaN. A rank-0 tensor gives 0.
+
+        Raises:
+            TypeError: a ``dim`` that is not None or an int (a tuple too), a ``keepdim`` that is not a bool, a bool
+                tensor (as PyTorch; cast it first, e.g. ``x.astype("uint8")``).
+            IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, an empty tensor with ``dim=None``, or a ``dim`` of
+                size 0, as PyTorch.
+
+        See https://pytorch.org/docs/stable/generated/torch.argmax.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 3.0, 3.0], [float("nan"), 9.0, 0.0]])
+        >>> x.argmax().item(), x.argmax(dim=1).tolist(), x.argmax(dim=0, keepdim=True).tolist()
+        (3, [1, 0], [[1, 1, 0]])
+        >>> str(x.argmax().dtype)
+        'int64'
+        """
+        return _first_extreme(self, "argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
+        minimum, as in PyTorch: a slice holding NaN gives the index of its first NaN; ties give the first index).
+
+        See https://pytorch.org/docs/stable/generated/torch.argmin.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 0.0, 0.0], [float("nan"), -9.0, 0.0]])
+        >>> x.argmin().item(), x.argmin(dim=1).tolist(), x.argmin(dim=-1, keepdim=True).tolist()
+        (3, [1, 0], [[1], [0]])
+        """
+        return _first_extreme(self, "argmin", dim, keepdim)
+
+
+def _is_dtype(value) -> bool:
+    """Whether ``value`` names a dtype (``"float16"``, ``np.float16``, ``np.dtype(...)``, ``torch.float16``)."""
+    return isinstance(value, (str, type, np.dtype)) or type(value).__name__ == "dtype"
+
+
+def _first_extreme(x, op, dim, keepdim):
+    """``x.argmax``/``x.argmin`` (``op``): the first index of the extreme value, or of the first NaN."""
+    keepdim = flag(keepdim, "keepdim", op)
+    if dtype_name(x.dtype) == "bool":
+        raise TypeError(f"{op}() does not support bool tensors (as PyTorch); cast first, e.g. "
+                        f"x.astype('uint8').{op}()")
+    xp, a = x.backend.xp, x.data
+    if dim is None or x.ndim == 0:
+        if dim is not None:
+            dim_index(dim, 0, op)                      # 0 or -1 for a rank-0 tensor
+        if x.size == 0:
+            raise IndexError(f"{op}(): the tensor of shape {x.shape} is empty, so there is no index to return; "
+                             f"pass a `dim` of non-zero size to get one index per slice (as PyTorch)")
+        found = _first_index(xp, op, xp.reshape(a, (-1,)), 0, False)     # an index into the flattened tensor
+        if keepdim:
+            found = xp.reshape(found, (1,) * x.ndim)
+    else:
+        axis = dim_index(dim, x.ndim, op)
+        if x.shape[axis] == 0:
+            raise IndexError(f"{op}(): dimension {axis} of the tensor of shape {x.shape} has size 0, so its slices "
+                             f"have no index to return. Received dim={dim!r}")
+        found = _first_index(xp, op, a, axis, keepdim)
+    return x._make(xp.astype(found, xp.int64), x.backend, False, None)
+
+
+def _first_index(xp, op, a, axis, keepdims):
+    """The Array API's ``argmax``/``argmin`` (the first index of a tie), with a slice holding NaN pointing at its
+    first NaN, as PyTorch (the Array API leaves NaN unspecified)."""
+    found = getattr(xp, op)(a, axis=axis, keepdims=keepdims)
+    if xp.isdtype(a.dtype, "real floating"):
+        nan = xp.isnan(a)
+        first_nan = xp.argmax(xp.astype(nan, xp.int8), axis=axis, keepdims=keepdims)
+        found = xp.where(xp.any(nan, axis=axis, keepdims=keepdims), first_nan, found)
+    return found
