@@ -345,3 +345,76 @@ def test_argmax_of_a_bool_tensor_is_refused_as_in_torch(torch, op):
         getattr(torch.tensor([False, True]), op)()
     with pytest.raises(TypeError, match=rf"{op}\(\) does not support bool tensors.*astype\('uint8'\)"):
         getattr(tg.tensor([False, True], dtype="bool"), op)()
+
+
+# ------------------------------------------------------------------------------ reductions: dim= and keepdim=
+@pytest.mark.parametrize("method", ["sum", "mean"])
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 3, 4), {"dim": 1}), ((2, 3, 4), {"dim": -1, "keepdim": True}), ((2, 3, 4), {"dim": (0, 2)}),
+    ((2, 3, 4), {"dim": [-1, 0], "keepdim": True}), ((2, 3, 4), {"dim": ()}), ((2, 3, 4), {"dim": []}),
+    ((2, 3, 4), {"dim": (), "keepdim": True}), ((2, 3, 4), {"dim": None, "keepdim": True}), ((2, 3, 4), {"dim": None}),
+    ((), {"dim": 0}), ((), {"dim": -1, "keepdim": True}), ((), {"dim": ()}), ((0, 3), {"dim": 1}),
+    ((0, 3), {"dim": 0, "keepdim": True}),
+])
+def test_sum_and_mean_take_torchs_dim_and_keepdim(torch, backend, method, shape, kwargs):
+    assert_like_torch(torch, backend, shape, method, **kwargs)
+
+
+@pytest.mark.parametrize("method, reference", [("max", "amax"), ("min", "amin")])
+def test_max_and_min_take_keepdim_as_amax_does(torch, backend, method, reference):
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((2, 3, 4))
+    x, t = ours(data, backend, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, ty = getattr(x, method)(axis=1, keepdim=True), getattr(t, reference)(dim=1, keepdim=True)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("method", ["max", "min"])
+@pytest.mark.parametrize("dim", [1, -1, (0, 1)])
+def test_max_and_min_refuse_dim_and_say_what_to_write(method, dim):
+    """PyTorch's x.max(dim=1) returns (values, indices): the same call must not return the values alone."""
+    x = tg.tensor([[1.0, 5.0], [3.0, 2.0]])
+    with pytest.raises(TypeError, match=rf"{method}\(dim=.*\(values, indices\).*x\.{method}\(axis=.*"
+                                        rf"x\.arg{method}\(dim="):
+        getattr(x, method)(dim=dim)
+
+
+def test_torchs_max_with_dim_does_return_a_pair(torch):
+    """The reason for the refusal above, as PyTorch 2 behaves."""
+    values, indices = torch.tensor([[1.0, 5.0], [3.0, 2.0]]).max(dim=1)
+    assert values.tolist() == [5.0, 3.0] and indices.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min"])
+def test_both_spellings_at_once_are_refused(method):
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    if method in ("sum", "mean"):
+        with pytest.raises(TypeError, match=rf"{method}\(\) got both `axis` and `dim`.*axis=0, dim=1"):
+            getattr(x, method)(axis=0, dim=1)
+    with pytest.raises(TypeError, match=rf"{method}\(\) got both `keepdims` and `keepdim`.*keepdims=True, "
+                                        r"keepdim=False"):
+        getattr(x, method)(axis=0, keepdims=True, keepdim=False)
+
+
+@pytest.mark.parametrize("call, ours_error, torch_error, match", [
+    (lambda x: x.sum(dim=5), IndexError, IndexError, r"sum: Dimension out of range.*\[-2, 1\].*dim=5"),
+    (lambda x: x.mean(dim=(0, -3)), IndexError, IndexError, r"mean: .*dim=-3"),
+    (lambda x: x.sum(dim=1.0), TypeError, TypeError, r"`dim`.*float"),
+    (lambda x: x.sum(dim=1, keepdim=1), TypeError, TypeError, r"`keepdim`.*keepdim=1"),
+    (lambda x: x.sum(dim=(0, 0)), ValueError, RuntimeError, r"repeated axis"),
+])
+def test_reduction_dim_bad_input(torch, call, ours_error, torch_error, match):
+    assert_both_raise(torch, ours_error, torch_error, call, match=match)
+
+
+def test_reduction_spellings_by_hand():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.sum(dim=0).tolist() == [4.0, 6.0]
+    assert x.sum(dim=()).item() == 10.0                 # PyTorch: every dimension
+    assert x.sum(axis=()).tolist() == [[1.0, 2.0], [3.0, 4.0]]   # NumPy: none
+    assert x.mean(dim=1, keepdim=True).tolist() == [[1.5], [3.5]]
+    assert x.sum(keepdim=True).tolist() == [[10.0]]    # PyTorch wants dim=None with it; accepted alone here
+    assert tg.ops.sum([[1.0, 2.0]], dim=-1).tolist() == [3.0]

@@ -99,7 +99,7 @@ class Tensor(TorchMethods):
     """A multi-dimensional array that can take part in automatic differentiation.
 
     PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``
-    come from :class:`~tinygradconv.torch_methods.TorchMethods`.
+    come from :class:`~tinygradconv.torch_methods.TorchMethods`; the reductions also take ``dim=``/``keepdim=``.
 
     Args:
         data: a Tensor, a backend array, a NumPy array, a Python number or a nested list (copied; see the
@@ -521,17 +521,21 @@ class Tensor(TorchMethods):
         """Reverse the axes (no arguments), swap two axes (``transpose(0, 1)``), or permute (one full tuple)."""
         return _ops.shape.transpose(self, *axes)
 
-    def sum(self, axis=None, keepdims=False):
-        return _ops.reduction.sum(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.sum`."""
+        return _ops.reduction.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops.reduction.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.mean`."""
+        return _ops.reduction.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops.reduction.max(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Maximum over ``axis``, the values only (``dim=`` is refused): :func:`tinygradconv.ops.reduction.max`."""
+        return _ops.reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims=False):
-        return _ops.reduction.min(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Minimum over ``axis``, the values only (``dim=`` is refused): :func:`tinygradconv.ops.reduction.min`."""
+        return _ops.reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def exp(self):
         return _ops.elementwise.Exp.apply(self)

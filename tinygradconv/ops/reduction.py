@@ -4,6 +4,10 @@ The gradient of a reduction is the output gradient broadcast back over the reduc
 divided by the count for ``mean``, and routed to the extreme elements for ``max``/``min`` (split evenly on ties).
 The axes are checked by :func:`tinygradconv.validation.reduction_axes`.
 
+The functions (and the ``Tensor`` methods that call them) also take PyTorch's spellings ``dim=`` and ``keepdim=``
+with PyTorch's meaning (:func:`sum`); ``max``/``min`` refuse ``dim=``, whose PyTorch result is a (values, indices)
+pair.
+
 >>> from tinygradconv.ops import reduction
 >>> reduction.sum([[1.0, 2.0], [3.0, 4.0]], axis=0).numpy().tolist()
 [4.0, 6.0]
@@ -14,7 +18,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..validation import reduction_axes
+from ..validation import dim_index, flag, reduction_axes
 from .elementwise import _in_float32, sum_f16_in_f32
 
 
@@ -218,14 +222,65 @@ class Min(_Extreme):
     reduce = "min"
 
 
-def _reduce(fn, x, axis, keepdims):
+def _torch_spelling(op, ndim, axis, keepdims, dim, keepdim):
+    """``(axis, keepdims)`` from NumPy's spelling or PyTorch's (``dim``, ``keepdim``), never both at once.
+
+    ``dim`` means what it means in PyTorch: an int or a tuple of ints, each in ``[-ndim, ndim - 1]`` (an
+    ``IndexError`` otherwise, as PyTorch), and ``dim=()`` every dimension (where ``axis=()`` is none, NumPy's rule).
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}() got both `axis` and `dim` (PyTorch's name for it): received axis={axis!r}, "
+                            f"dim={dim!r}. Pass one of them")
+        for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+            dim_index(d, ndim, op)
+        axis = None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim   # dim=(): all, as in PyTorch
+    if keepdim is not None:
+        if keepdims is not False:
+            raise TypeError(f"{op}() got both `keepdims` and `keepdim` (PyTorch's name for it): received "
+                            f"keepdims={keepdims!r}, keepdim={keepdim!r}. Pass one of them")
+        keepdims = flag(keepdim, "keepdim", op)
+    return axis, keepdims
+
+
+def _reduce(fn, x, axis, keepdims, dim=None, keepdim=None):
     x = x if isinstance(x, Tensor) else Tensor(x)
+    axis, keepdims = _torch_spelling(fn.name, x.ndim, axis, keepdims, dim, keepdim)
     return fn.apply(x, axes=axis, keepdims=keepdims)  # the op checks the axes, and that keepdims is a bool
 
 
-def sum(x, axis=None, keepdims=False):
-    """Sum of the elements over ``axis`` (all by default)."""
-    return _reduce(Sum, x, axis, keepdims)
+def _refuse_dim(op, dim):
+    """PyTorch's ``x.max(dim=d)`` returns ``(values, indices)``: refuse it rather than return the values alone."""
+    if dim is not None:
+        raise TypeError(f"{op}(dim={dim!r}) is PyTorch's spelling, and there it returns a (values, indices) pair; "
+                        f"tinygradconv's {op} returns the values only. Write x.{op}(axis={dim!r}) for the values "
+                        f"(PyTorch's x.a{op}(dim={dim!r})) and x.arg{op}(dim={dim!r}) for the indices")
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Sum of the elements over ``axis`` (all by default).
+
+    Args:
+        x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule).
+        axis: None (every axis), an int or a tuple of ints; ``()`` reduces over no axis (NumPy's rule).
+        keepdims: keep the reduced axes with size 1.
+        dim, keepdim: PyTorch's spellings of ``axis`` and ``keepdims`` (``torch.sum``), with PyTorch's meaning:
+            ``dim=()`` reduces over *every* dimension, and a ``dim`` out of range is an ``IndexError``, as in
+            PyTorch (an ``axis`` out of range is a ``ValueError``).
+
+    Raises:
+        TypeError: both ``axis`` and ``dim``, or both ``keepdims=True`` and ``keepdim``; a ``dim`` that is not an
+            int or a tuple of ints; a ``keepdim`` that is not a bool.
+        IndexError: a ``dim`` out of range. ``ValueError``: an ``axis`` out of range, a repeated axis.
+
+    See https://pytorch.org/docs/stable/generated/torch.sum.html for PyTorch's spelling.
+
+    >>> sum([[1.0, 2.0], [3.0, 4.0]], dim=1, keepdim=True).tolist()
+    [[3.0], [7.0]]
+    >>> sum([[1.0, 2.0], [3.0, 4.0]], dim=()).item(), sum([[1.0, 2.0], [3.0, 4.0]], axis=()).shape
+    (10.0, (2, 2))
+    """
+    return _reduce(Sum, x, axis, keepdims, dim, keepdim)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -237,16 +292,42 @@ def logsumexp(x, axis=None, keepdims=False):
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean of the elements over ``axis`` (all by default)."""
-    return _reduce(Mean, x, axis, keepdims)
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Mean of the elements over ``axis`` (all by default); ``dim``/``keepdim`` as in :func:`sum`
+    (``torch.mean``).
+
+    >>> mean([[1.0, 2.0], [3.0, 5.0]], dim=-1).tolist()
+    [1.5, 4.0]
+    """
+    return _reduce(Mean, x, axis, keepdims, dim, keepdim)
 
 
-def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis`` (all by default)."""
-    return _reduce(Max, x, axis, keepdims)
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Maximum over ``axis`` (all by default): the values only, with ``torch.amax``'s gradient (split evenly on
+    ties). ``keepdim`` is accepted for ``keepdims``.
+
+    ``dim=`` is refused with a ``TypeError`` that says what to write instead: PyTorch's ``x.max(dim=1)`` returns a
+    (values, indices) pair (and sends the gradient of a tie to one index only). Write ``x.max(axis=1)`` for the
+    values and ``x.argmax(dim=1)`` for the indices. (The positional ``x.max(1)``, which is ``axis`` here, gives the
+    values only, where PyTorch gives the pair too.)
+
+    >>> max([[1.0, 5.0], [3.0, 2.0]], axis=1).tolist()
+    [5.0, 3.0]
+    >>> max([[1.0, 5.0], [3.0, 2.0]], dim=1)
+    Traceback (most recent call last):
+    ...
+    TypeError: max(dim=1) is PyTorch's spelling, and there it returns a (values, indices) pair; ...
+    """
+    _refuse_dim("max", dim)
+    return _reduce(Max, x, axis, keepdims, None, keepdim)
 
 
-def min(x, axis=None, keepdims=False):
-    """Minimum over ``axis`` (all by default)."""
-    return _reduce(Min, x, axis, keepdims)
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Minimum over ``axis`` (all by default): the values only, as ``torch.amin``; ``dim=`` is refused as in
+    :func:`max` (write ``x.min(axis=1)`` and ``x.argmin(dim=1)``).
+
+    >>> min([[1.0, 5.0], [3.0, 2.0]], axis=0, keepdim=True).tolist()
+    [[1.0, 2.0]]
+    """
+    _refuse_dim("min", dim)
+    return _reduce(Min, x, axis, keepdims, None, keepdim)
