@@ -25,6 +25,7 @@ API_SECTIONS = [
     ("The engine", [
         "tinygradconv",
         "tinygradconv.tensor",
+        "tinygradconv.torch_methods",
         "tinygradconv.autograd",
         "tinygradconv.checks",
         "tinygradconv.backend",
