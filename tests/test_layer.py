@@ -359,3 +359,63 @@ def test_layer_dtype_as_a_numpy_type(dtype):
     assert Dense(2, dtype=dtype).dtype == keras.layers.Dense(2, dtype=dtype).dtype
     with pytest.raises(ValueError, match=r"`dtype`.*float64.*Received dtype=<class 'numpy.int32'>"):
         Dense(2, dtype=np.int32)
+
+
+def _variable_names(lib, model, attribute):
+    """The ``layer/weight`` names of ``model.<attribute>``: Keras' paths lose the outer layers' names
+    (``"seq/custom/inner/kernel"`` is ``"inner/kernel"``, our name), and its random-seed states
+    (``seed_generator_state``, which we have no equivalent of: see ``Layer.variables``) are left out."""
+    if lib is tg:
+        return [v.name for v in getattr(model, attribute)]
+    return ["/".join(v.path.split("/")[-2:]) for v in getattr(model, attribute) if "seed_generator" not in v.path]
+
+
+def test_variables_trainable_variables_and_non_trainable_variables_as_keras():
+    """Keras 3's names on layers and models (found by a tester: they did not exist), with Keras' meaning and order,
+    before and after freezing a layer and the whole model; a custom layer with its own trainable and non-trainable
+    weights and a sub-layer too."""
+    keras = keras_on_torch("Keras 3 is the reference for Layer.variables and its trainable lists")
+    attributes = ("variables", "trainable_variables", "non_trainable_variables")
+
+    def custom(lib):
+        """A layer with a trainable and a non-trainable weight of its own, and a Dense sub-layer (in ``lib``)."""
+        class Custom(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.inner = lib.layers.Dense(2, name="inner")
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(3,), name="w")
+                self.n = self.add_weight(shape=(1,), name="n", trainable=False)
+                self.inner.build(input_shape)
+
+            def call(self, inputs):
+                return self.inner(inputs * self.w) + self.n
+
+        return Custom(name="custom")
+
+    def model(lib):
+        return lib.models.Sequential([lib.layers.Input((3,)), custom(lib), lib.layers.Dense(4, name="d1"),
+                                      lib.layers.BatchNormalization(name="bn"), lib.layers.Dropout(0.5, name="drop"),
+                                      lib.layers.Dense(1, name="d2")], name="seq")
+
+    models = {lib: model(lib) for lib in (keras, tg)}
+    states = []
+    for change in (None, "freeze d1", "freeze custom's inner", "freeze the model"):
+        for m in models.values():
+            if change == "freeze d1":
+                m.get_layer("d1").trainable = False
+            elif change == "freeze custom's inner":
+                m.get_layer("custom").inner.trainable = False
+            elif change == "freeze the model":
+                m.trainable = False
+        ours = {a: _variable_names(tg, models[tg], a) for a in attributes}
+        theirs = {a: _variable_names(keras, models[keras], a) for a in attributes}
+        assert ours == theirs, change
+        states.append(ours)
+    assert states[0]["non_trainable_variables"] == ["custom/n", "bn/moving_mean", "bn/moving_variance"]
+    assert states[-1]["trainable_variables"] == [] and states[-1]["non_trainable_variables"] == states[-1]["variables"]
+    layer = models[tg].get_layer("bn")        # a layer has them too, and they are its weights themselves
+    assert [id(w) for w in layer.variables] == [id(w) for w in layer.weights]
+    assert [w.name for w in layer.non_trainable_variables] == ["bn/gamma", "bn/beta", "bn/moving_mean",
+                                                                 "bn/moving_variance"]

@@ -202,8 +202,50 @@ class Layer:
 
     @property
     def non_trainable_weights(self) -> list:
+        """The weights the optimizer leaves alone: every weight of a frozen layer; else those whose flag is off
+        (``BatchNormalization``'s moving statistics, a frozen sub-layer's weights), in the order of :attr:`weights`,
+        as Keras 3."""
         trainable = self.trainable_weights
         return [w for w in self.weights if all(w is not t for t in trainable)]
+
+    # Keras 3's other names for these lists (``keras.layers.Layer.variables``, ``trainable_variables``,
+    # ``non_trainable_variables``): PyTorch users know `parameters()`, Keras 3 users know these.
+    @property
+    def variables(self) -> list:
+        """Keras 3's ``Layer.variables``: every weight, in the order of :attr:`weights` (this layer's own, then its
+        sub-layers'), and the same Tensors (not copies).
+
+        One difference: Keras also lists here the state of the random seed of each layer that draws random numbers
+        (``Dropout``'s ``seed_generator_state``, a non-trainable integer variable); layers here draw from
+        :func:`tinygradconv.random.generator` or their own NumPy generator, which are not weights, so ``variables``
+        is the list of ``weights``.
+
+        >>> import numpy as np
+        >>> from tinygradconv.layers import BatchNormalization, Dense
+        >>> from tinygradconv.models import Sequential
+        >>> model = Sequential([Dense(2, name="d"), BatchNormalization(name="bn")])
+        >>> _ = model(np.ones((3, 4)))
+        >>> [w.name for w in model.variables]
+        ['d/kernel', 'd/bias', 'bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance']
+        >>> [w.name for w in model.non_trainable_variables]
+        ['bn/moving_mean', 'bn/moving_variance']
+        >>> model.layers[0].trainable = False
+        >>> [w.name for w in model.trainable_variables]
+        ['bn/gamma', 'bn/beta']
+        """
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list:
+        """Keras 3's ``Layer.trainable_variables``: the weights the optimizer updates, as :attr:`trainable_weights`
+        (none for a frozen layer)."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        """Keras 3's ``Layer.non_trainable_variables``: the other weights, as :attr:`non_trainable_weights` (all of
+        them for a frozen layer; Keras adds its random-seed states, see :attr:`variables`)."""
+        return self.non_trainable_weights
 
     def count_params(self) -> int:
         """The number of scalars in all weights.
