@@ -160,7 +160,7 @@ def test_flatten_and_reshape_gradients(rng):
 
 def test_reshape(rng, on_backend):
     x = _x(rng, 3, 8)
-    for target, expected in [((2, 4), (3, 2, 4)), ((-1, 2), (3, 4, 2)), ((8,), (3, 8)), (8, (3, 8))]:
+    for target, expected in [((2, 4), (3, 2, 4)), ((-1, 2), (3, 4, 2)), ((8,), (3, 8)), ([8], (3, 8))]:
         layer = Reshape(target, dtype="float64")
         out = layer(tg.tensor(x, dtype="float64"))
         assert out.shape == expected == layer.compute_output_shape((3, 8))
@@ -173,6 +173,18 @@ def test_reshape(rng, on_backend):
                                            ("ab", TypeError), ((2.0,), TypeError)])
 def test_reshape_rejects_bad_target_shapes(target, error):
     with pytest.raises(error, match="target_shape"):
+        Reshape(target)
+
+
+@pytest.mark.parametrize("target", [15, np.int64(15)])
+def test_reshape_of_an_integer_is_a_type_error_as_keras(target):
+    """Found by a tester: ``Reshape(15)`` was taken for ``Reshape((15,))``; Keras 3 refuses it with a TypeError
+    ("'int' object is not iterable"). Ours says what to write instead."""
+    keras = keras_on_torch("Keras 3 is the reference for Reshape's target_shape")
+    with pytest.raises(TypeError):
+        keras.layers.Reshape(target)
+    with pytest.raises(TypeError, match=r"`target_shape`\. Expected a tuple of integers .* target_shape=\(15,\)\. "
+                                        r"Received the integer target_shape=(np\.int64\()?15"):
         Reshape(target)
 
 

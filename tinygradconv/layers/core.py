@@ -232,13 +232,18 @@ class Reshape(Layer):
     """Reshape every sample to ``target_shape`` (the batch axis is kept).
 
     Args:
-        target_shape: a tuple of positive integers, at most one of which may be ``-1`` (inferred from the size).
+        target_shape: a tuple (or list) of positive integers, at most one of which may be ``-1`` (inferred from the
+            size); a tuple even for one axis, ``(15,)``.
 
     Output shape:
         ``(batch,) + target_shape``.
 
     Raises:
-        ValueError: at construction for a malformed ``target_shape``; at call when the sizes do not match.
+        TypeError: at construction, a ``target_shape`` that is not a tuple or list of integers: an integer alone
+            (``Reshape(15)``, refused with a ``TypeError`` by Keras 3 too: write ``Reshape((15,))``), a string, a float.
+        ValueError: at construction, a size that is 0 or below -1, or two -1; at call, sizes that do not match.
+
+    Source: ``keras.layers.Reshape`` (Keras 3).
 
     >>> import numpy as np
     >>> Reshape((-1, 2))(np.zeros((3, 8))).shape
@@ -248,7 +253,10 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         if isinstance(target_shape, (numbers.Integral, np.integer)) and not isinstance(target_shape, bool):
-            target_shape = (target_shape,)
+            # Keras 3 raises TypeError ("'int' object is not iterable"): a shape is a tuple, even of one size
+            raise TypeError(f"Invalid value for argument `target_shape`. Expected a tuple of integers (the shape "
+                            f"of one sample, without the batch axis), even for one axis: target_shape="
+                            f"({int(target_shape)},). Received the integer target_shape={target_shape!r}")
         if not isinstance(target_shape, (tuple, list)) or not all(
                 isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in target_shape):
             raise TypeError(f"Invalid value for argument `target_shape`. Expected a tuple of integers. "
