@@ -1018,6 +1018,96 @@ def _stacked_on_a_model(lib, functional):
     return lib.models.Sequential([base, lib.layers.Conv1D(1, 2)])
 
 
+def _stacked_without_an_input(lib, variant, x):
+    """``Sequential([first, Dense(1)])`` in ``lib`` (ours or Keras'), where ``first`` has no ``Input``: a Sequential
+    built by a call on ``x`` or by ``build``, or never built, one inside another, added with ``add``, a subclassed
+    model or a ``Dense`` built by a call."""
+    def dense(units):
+        return lib.layers.Dense(units, kernel_initializer="ones", bias_initializer="zeros")
+
+    def called(layer):
+        layer(x)
+        return layer
+
+    if variant == "subclassed":
+        class Twice(lib.models.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = dense(4)
+
+            def call(self, inputs):
+                return self.dense(inputs) * 2.0
+
+        first = called(Twice())
+    elif variant == "dense called":
+        first = called(dense(4))
+    else:
+        first = lib.models.Sequential([dense(4)])
+        if variant in ("called", "added", "two levels"):
+            called(first)
+        elif variant == "built":
+            first.build((None, x.shape[1]))
+    if variant == "two levels":
+        first = lib.models.Sequential([first, dense(2)])
+    if variant == "added":
+        model = lib.models.Sequential()
+        model.add(first)
+        model.add(dense(1))
+        return model
+    return lib.models.Sequential([first, dense(1)])
+
+
+@pytest.mark.parametrize("variant", ["called", "built", "added", "two levels", "never built", "subclassed",
+                                     "dense called"])
+def test_a_sequential_on_a_model_without_an_input_is_built_and_loads_when_keras_builds_it(tmp_path, variant):
+    """A Sequential whose first layer is a model *without* an ``Input`` (found by a tester: ``load_weights`` into a
+    freshly made one failed with ".npz: unexpected keys" or ".weights.h5: expected 0 variables"). Keras 3 builds it
+    at construction when that model has an ``input_shape`` (a Sequential built by a call or by ``build``) and another
+    layer follows; not for a subclassed model or a plain layer, even built, nor for a Sequential never built. Ours
+    is built in the same cases, loads Keras' own ``.weights.h5`` and our ``.npz`` into a fresh one where Keras is
+    built, and raises Keras' ``ValueError`` (a model not built yet) where Keras does, before reading the file."""
+    keras = keras_on_torch("Keras 3 is the reference for when a Sequential is built")
+    pytest.importorskip("h5py", reason=".weights.h5 files are HDF5")
+    x = np.random.default_rng(1).standard_normal((2, 3)).astype(np.float32)
+    theirs, ours = _stacked_without_an_input(keras, variant, x), _stacked_without_an_input(tg, variant, x)
+    assert ours.built == theirs.built == (variant in ("called", "built", "added", "two levels"))
+    source = _stacked_without_an_input(keras, variant, x)
+    source(x)
+    source.set_weights([w + 0.5 for w in source.get_weights()])
+    source.save_weights(tmp_path / "k.weights.h5")
+    if not theirs.built:
+        for model in (theirs, ours):
+            with pytest.raises(ValueError, match="You are loading weights into a model that has not yet been built"):
+                model.load_weights(tmp_path / "k.weights.h5")
+        with pytest.raises(ValueError, match=r"not yet been built \(model '.*'\)\. Try building the model first"):
+            ours.load_weights(tmp_path / "missing.npz")       # before the file is read, as in Keras
+        theirs(x)
+        ours(x)
+    theirs.load_weights(tmp_path / "k.weights.h5")
+    if variant == "subclassed":     # our .weights.h5 files are for Sequential and functional models only
+        ours.set_weights([np.asarray(keras.ops.convert_to_numpy(w)) for w in source.get_weights()])
+    else:
+        ours.load_weights(tmp_path / "k.weights.h5")
+    expected = keras.ops.convert_to_numpy(source(x))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs(x)), expected, rtol=1e-6)
+    np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    ours.save_weights(tmp_path / "ours.npz")
+    fresh = _stacked_without_an_input(tg, variant, x)
+    if not fresh.built:
+        fresh(x)
+    fresh.load_weights(tmp_path / "ours.npz")
+    np.testing.assert_array_equal(fresh(x).numpy(), ours(x).numpy())
+
+
+def test_loading_into_a_sequential_whose_first_layer_alone_is_built_says_why():
+    """The not-built error of a Sequential whose first layer is built says when a Sequential is built (as Keras)."""
+    first = Dense(2)
+    first(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"Its first layer '.*' \(Dense\) is built, but a Sequential is built when it "
+                                         r"is made only if it starts with layers\.Input"):
+        Sequential([first, Dense(1)]).load_weights("w.npz")
+
+
 @pytest.mark.parametrize("functional", [False, True])
 def test_a_sequential_whose_first_layer_is_a_model_with_an_input_is_built_at_once(tmp_path, functional):
     """As Keras builds it; ours stayed unbuilt, so ``load_weights`` into a freshly made one failed ("unexpected

@@ -383,9 +383,10 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
         raise IsADirectoryError(errno.EISDIR, "Expected a .weights.h5 file, found a directory", filepath)
     if not os.path.isfile(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
-    if not model.built and not model.weights:  # Keras' message
-        raise ValueError(f"You are loading weights into a model that has not yet been built (model '{model.name}'). "
-                         "Try building the model first by calling it on some data or by using build().")
+    if not model.built:  # Keras' message
+        from .saving import not_built_message
+
+        raise ValueError(not_built_message(model))
     archive = filepath.endswith(".keras")
     source = io.BytesIO(_read_archive(filepath)[1]) if archive else filepath
     h5py = _h5py()

@@ -242,9 +242,10 @@ def _unique_metric_names(plain, weighted):
 
 
 def _single_input_shape(model):
-    """The batch shape of ``model``'s one input when it is known (a Sequential started with ``Input``, a
-    functional model of one input), else None: a Sequential whose first layer is such a model is built at once,
-    as Keras builds it, so that ``load_weights`` into a freshly made one works."""
+    """The batch shape of ``model``'s one input when it is known (a Sequential started with ``Input`` or built by a
+    call or ``build``, a functional model of one input), else None: a Sequential whose first layer is such a model
+    is built at once, as Keras 3 builds it (when that model has an ``input_shape``), so that ``load_weights`` into
+    a freshly made one works. A subclassed model or a plain layer has none, even built, as in Keras."""
     try:
         shape = model.input_shape
     except AttributeError:
@@ -1231,7 +1232,12 @@ class Sequential(Model):
         """Append a layer to the stack.
 
         As in Keras 3, the first element may be ``layers.Input(shape)`` (or the first layer may have
-        ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data.
+        ``input_shape=``): the model is then built at once, and ``summary`` shows the shapes before any data. So is
+        a model whose first layer is a Sequential or functional model with a known input shape (started with an
+        ``Input``, or built by a call or ``build``), as Keras builds it; a subclassed model or a plain layer first
+        leaves it unbuilt until it is called or built, even when that layer is built, as in Keras (and
+        ``load_weights`` into it is Keras' "not yet been built" ``ValueError``). One difference: Keras waits for a
+        second layer, ours builds ``Sequential([built_model])`` already.
         """
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
             layer = layer._keras_history[0]

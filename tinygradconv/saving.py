@@ -530,15 +530,39 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
     number of weights, none stored) is skipped, keeping its weights, with one ``UserWarning`` naming the skipped
     layers; the other layers are loaded. Keras may load part of a layer before finding a mismatch; here a layer
     is loaded whole or not at all.
+
+    Raises:
+        ValueError: ``model`` is not built yet, as Keras 3 raises for every format ("You are loading weights into a
+            model that has not yet been built"), before the file is read: a model that built some of its layers
+            only (a ``Sequential`` whose first layer was built on its own, which Keras does not build either) would
+            otherwise fail on keys or counts that do not say why.
+        SavedFileError: a file that does not fit the model (see above), or is not one of these formats.
     """
     filepath = path_like(filepath)
     skip_mismatch = flag(skip_mismatch, "skip_mismatch", "load_weights")
+    if not model.built:
+        raise ValueError(not_built_message(model))
     if _is_keras_weights(filepath) or str(filepath).endswith(".keras"):
         from .keras_format import load_keras_weights
 
         return load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
     arrays, _ = _read_npz(filepath)
     _assign(model, split_optimizer_arrays(arrays)[0], filepath, skip_mismatch)
+
+
+def not_built_message(model) -> str:
+    """Keras 3's message for ``load_weights`` into a model that is not built, with the model named and, for a
+    ``Sequential`` whose first layer is built (which Keras does not build at construction either), why."""
+    message = (f"You are loading weights into a model that has not yet been built (model '{model.name}'). Try "
+               "building the model first by calling it on some data or by using build(), e.g. "
+               "model.build((None, 16, 1)) for samples of 16 steps of 1 channel.")
+    first = (getattr(model, "layers", None) or [None])[0]
+    if type(model).__name__ == "Sequential" and first is not None and first.built:
+        message += (f" Its first layer '{first.name}' ({type(first).__name__}) is built, but a Sequential is built "
+                    "when it is made only if it starts with layers.Input(shape), a layer given input_shape=, or a "
+                    "Sequential or functional model whose input shape is known, and then has another layer, as in "
+                    "Keras 3.")
+    return message
 
 
 def _lookup_class(class_name, custom_objects, filepath=None):
