@@ -1126,3 +1126,97 @@ def test_a_sequential_whose_first_layer_is_a_model_with_an_input_is_built_at_onc
     fresh = _stacked_on_a_model(tg, functional)
     fresh.load_weights(tmp_path / "ours.npz")
     np.testing.assert_array_equal(fresh(x).numpy(), ours(x).numpy())
+
+
+# ------------------------------------------------------------ Keras' per-output compile forms, for one output
+def _one_output_pair(keras, seed=0):
+    """A Sequential with an L2-regularized Dense named ``out``, ours and Keras', with the same weights."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=(3, 1)).astype("float32"), np.array([0.2], "float32")]
+    ours = Sequential([layers.Input((3,)), Dense(1, kernel_regularizer="l2", name="out")])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_regularizer="l2", name="out")])
+    for model in (ours, theirs):
+        model.set_weights(weights)
+    return ours, theirs
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("arguments", [
+    {"loss_weights": 2.5}, {"loss_weights": [2.5]}, {"loss_weights": {"out": 2.5}},
+    {"metrics": [["mae"]]}, {"metrics": {"out": ["mae", "mse"]}}, {"metrics": {"out": "mae"}},
+    {"metrics": [["mae", "mse"]], "loss_weights": 0.5}, {"weighted_metrics": [["mae"]]},
+    {"weighted_metrics": {"out": ["mae"]}}, {"metrics": {"out": [["mae"]]}}, {"loss": ["mse"]}, {"loss": [["mse"]]}])
+def test_sequential_takes_keras_per_output_compile_forms_for_its_one_output(arguments):
+    """Found by a tester: ``Sequential.compile`` refused ``loss_weights`` (functional models only), and
+    ``metrics=[["mae"]]`` and ``metrics={"out": [...]}``. Keras 3 takes them all for its one output: the loss is
+    multiplied by the weight (the regularization penalty is not), the metrics are reported by their own names. The
+    ``fit`` history and ``evaluate`` logs, with sample weights, are Keras'."""
+    keras = _keras()
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(10, 3)).astype("float32"), rng.normal(size=(10, 1)).astype("float32")
+    sw = rng.uniform(0.1, 2.0, size=10).astype("float32")
+    arguments = {"loss": "mse", **arguments}
+    ours, theirs = _one_output_pair(keras)
+    ours.compile(SGD(0.05), **arguments)
+    theirs.compile(keras.optimizers.SGD(0.05), **arguments)
+    got = ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, verbose=0).history
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, sample_weight=sw, verbose=0).history
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, err_msg=name)
+    got = ours.evaluate(x, y, sample_weight=sw, return_dict=True)
+    expected = theirs.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, err_msg=name)
+
+
+def test_loss_weights_multiply_the_loss_not_the_penalties_by_hand(tmp_path):
+    """``loss_weights * mse + l2 penalty``, computed by hand; kept through save, load_model and clone_model."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(6, 3)).astype("float32"), rng.normal(size=(6, 1)).astype("float32")
+    kernel, bias = rng.normal(size=(3, 1)).astype("float32"), np.array([0.3], "float32")
+    model = Sequential([layers.Input((3,)), Dense(1, kernel_regularizer="l2", name="out")])
+    model.set_weights([kernel, bias])
+    model.compile("sgd", "mse", loss_weights={"out": 3.0})
+    expected = 3.0 * np.mean((x @ kernel + bias - y) ** 2) + 0.01 * np.sum(kernel ** 2)
+    np.testing.assert_allclose(model.evaluate(x, y), expected, rtol=1e-5)
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_allclose(models.load_model(tmp_path / "m.npz").evaluate(x, y), expected, rtol=1e-5)
+    clone = models.clone_model(model)           # compiled as the model was, loss_weights too
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.evaluate(x, y), expected, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_one_output_compile_forms_that_describe_other_outputs_are_refused():
+    """What Keras refuses, ours refuses with its error class: several weights (Keras on the first batch, "must match
+    the number of losses"), a string weight. Where Keras passes a structure that does not describe the one output
+    (a key other than its name, a list of several lists: Keras ignores keys and nesting for one output) or fails
+    inside ``fit`` (a dict of losses), ours raises a ValueError in ``compile`` naming the argument and the value."""
+    keras = _keras()
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    _, theirs = _one_output_pair(keras)
+    theirs.compile("sgd", "mse", loss_weights=[1.0, 2.0])
+    with pytest.raises(ValueError, match="must match the number of losses"):
+        theirs.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="loss_weights"):
+        theirs.compile("sgd", "mse", loss_weights="a")
+    theirs.compile("sgd", loss={"out": "mse"})
+    with pytest.raises(TypeError):
+        theirs.fit(x, y, verbose=0)
+    ours, _ = _one_output_pair(keras)
+    cases = [
+        ({"loss_weights": [1.0, 2.0]}, r"`loss_weights` must match the number of losses, got 1 losses and 2 weights"),
+        ({"loss_weights": "a"}, r"`loss_weights`: expected a number .* Received loss_weights='a'"),
+        ({"loss_weights": {"other": 2.0}}, (r"`loss_weights`: .* takes the output's name, 'out'\. Received keys "
+                                            r"\['other'\]")),
+        ({"metrics": {"out": ["mae"], "b": ["mse"]}}, r"`metrics`: .*'out'\. Received keys \['out', 'b'\]"),
+        ({"weighted_metrics": [["mae"], ["mse"]]}, (r"`weighted_metrics`: .* holds one list.* Received 2 entries.*"
+                                                    r"weighted_metrics=\['mae', 'mse'\]")),
+        ({"loss": {"out": "mse"}}, r"`loss`: .* pass the loss itself, e\.g\. loss='mse'.* Received loss=\{'out'"),
+        ({"loss": ["mse", "mae"]}, r"`loss`: .* takes one loss\. Received a list of 2: loss=\['mse', 'mae'\]"),
+    ]
+    for arguments, message in cases:
+        with pytest.raises(ValueError, match=message):
+            ours.compile("sgd", **{"loss": "mse", **arguments})

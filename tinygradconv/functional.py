@@ -616,18 +616,10 @@ class Functional(FunctionalMixin, Model):
                 f"`loss` as a dict keyed by output name too.")
         return per_output(loss_weights, "loss_weights")
 
-    def _one_output_metrics(self, metrics, argument):
-        """Keras' per-output forms for the one output: ``{"out": ["mae"]}`` and ``[["mae"]]`` as ``["mae"]``."""
+    def _single_output_name(self):
+        """The output's name (the key of Keras' per-output compile arguments) of a model with one output."""
         names = self._output_names()
-        if isinstance(metrics, dict) and "class_name" not in metrics:
-            if list(metrics) != names:
-                raise ValueError(f"Invalid value for argument `{argument}`: expected the key {names} (the output's "
-                                 f"name). Received keys {list(metrics)}")
-            value = metrics[names[0]]
-            return list(value) if isinstance(value, (list, tuple)) else [value]
-        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
-            return list(metrics[0])
-        return metrics
+        return names[0] if len(names) == 1 else None
 
     @staticmethod
     def _by_output(loss):

@@ -305,10 +305,22 @@ def refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
     metric_expected = "a metric name such as 'mae' or a metric of tinygradconv.metrics"
     for value, kind, expected in ((loss, "loss", loss_expected), (metrics, "metric", metric_expected),
                                   (weighted_metrics, "metric", metric_expected)):
-        entries = value.values() if isinstance(value, dict) and "class_name" not in value else (
-            value if isinstance(value, (list, tuple)) else [value])
-        for entry in entries:
+        for entry in _leaves(value):
             refuse_foreign(entry, kind, expected)
+
+
+def _is_structure(value):
+    """Whether a compile argument is a list, tuple or dict of entries (one per output, Keras' forms), not one entry
+    (a dict with ``class_name`` is the config of one loss or metric)."""
+    return isinstance(value, (list, tuple)) or (isinstance(value, dict) and "class_name" not in value)
+
+
+def _leaves(value):
+    """The entries of a compile argument nested in lists, tuples and dicts (of outputs), at any depth."""
+    if not _is_structure(value):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [leaf for item in items for leaf in _leaves(item)]
 
 
 def _instance(obj, argument):
@@ -449,6 +461,7 @@ class Model(Layer):
         self._metric_specs = []  # (name, identifier) as given to compile
         self._metrics = None  # (name, metric) pairs, resolved on the first batch
         self._loss_tracker = _Mean()
+        self._loss_weight = None  # compile(loss_weights=...) of a model with one output
         self._build_input_shape = None
         self._step_cache = None  # inside fit: the weights to update, found on the first batch
 
@@ -520,8 +533,8 @@ class Model(Layer):
             self(dummy, training=False)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, *, run_eagerly=False,
-                steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, *, loss_weights=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure the model for training.
 
         Args:
@@ -537,6 +550,11 @@ class Model(Layer):
             weighted_metrics: a list like ``metrics``, of metrics weighted by the ``sample_weight`` given to
                 ``fit``/``evaluate`` (:math:`\\sum_i w_i m_i / \\sum_i w_i`; unweighted when no weights are given).
                 As in Keras 3, one that has the name of an entry of ``metrics`` is reported as ``"weighted_<name>"``.
+            loss_weights: a number that multiplies the compiled loss (not the regularization penalties), as Keras 3
+                weighs the loss of a model with one output: the training loss, and the ``loss`` that ``fit`` and
+                ``evaluate`` report, are ``loss_weights * loss + penalties``. Keras' per-output forms mean the same
+                for the one output: ``[2.0]``, or ``{"<output name>": 2.0}`` (see below). Keyword only here (the
+                third argument of Keras' ``compile``; ``metrics`` is ours, as in tf.keras 2).
             run_eagerly, jit_compile, auto_scale_loss: accepted as Keras 3 accepts them (a bool or None;
                 ``jit_compile`` also ``"auto"``), so that Keras scripts run unchanged, and change nothing: every
                 step here runs eagerly, nothing is compiled, and there are no mixed-precision policies whose loss
@@ -551,6 +569,15 @@ class Model(Layer):
         Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
         a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
 
+        Keras' per-output forms, for the one output of a ``Sequential`` or subclassed model, mean what they mean in
+        Keras 3 (checked against its ``fit`` and ``evaluate`` logs): ``metrics=[["mae", "mse"]]`` and
+        ``metrics={"<output name>": ["mae", "mse"]}`` (or ``{"<output name>": "mae"}``) are
+        ``metrics=["mae", "mse"]``, reported as ``mae`` and ``mse``, and the same for ``weighted_metrics``;
+        ``loss=["mse"]`` is ``loss="mse"``. The output's name is the last layer's for a ``Sequential``; a subclassed
+        model takes any one key. Keras ignores the keys and the nesting of these forms when a model has one output
+        (``metrics={"typo": ["mae"]}`` and ``metrics=[["mae"], ["mse"]]`` pass); here they must describe one output
+        with its name, so that a structure written for other outputs is refused rather than read as another.
+
         Raises:
             ValueError: an unknown optimizer, loss or metric name, an optimizer class instead of an instance (Keras'
                 "Could not interpret optimizer identifier"), a metric named ``"loss"``, or two metrics that
@@ -560,12 +587,22 @@ class Model(Layer):
                 TensorFlow or PyTorch optimizer, loss or metric; ``run_eagerly``, ``jit_compile`` or
                 ``auto_scale_loss`` of another type.
             ValueError: ``jit_compile`` a string other than ``"auto"``, ``steps_per_execution`` other than 1.
+            ValueError: a per-output form that does not describe one output (a key other than the output's name, a
+                list of several losses, lists or weights, ``loss`` as a dict: Keras 3.15 fails inside ``fit`` on
+                that one), ``loss_weights`` that is not a number (Keras' error class).
         """
         self._check_initialized()
         _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
                               "weighted_metrics": weighted_metrics}
+        if loss_weights is not None:
+            self._compile_call["loss_weights"] = loss_weights
+        # Keras' per-output forms for the one output (a functional model has read its own before; these pass then)
+        loss = self._one_output_loss(loss)
+        metrics = self._one_output_metrics(metrics, "metrics")
+        weighted_metrics = self._one_output_metrics(weighted_metrics, "weighted_metrics")
+        loss_weight = self._one_output_loss_weight(loss_weights)
         # a loss or metric class stands for its default instance, as in Keras 3 (``loss=losses.MeanSquaredError``)
         loss = _instance(loss, "loss")
         if isinstance(metrics, (list, tuple)):
@@ -609,10 +646,83 @@ class Model(Layer):
                              f"'loss'. Received metrics named {names} after Keras' renaming of repeated names")
         self.optimizer = optimizer
         self.loss = loss
+        self._loss_weight = loss_weight
+        if loss_weight is not None:
+            given["loss_weights"] = loss_weight
         self._metric_specs = specs
         self._metrics = None
         self._compile_args = given
         self.compiled = True
+
+    # Keras' per-output forms of compile's arguments, for a model with one output ------------------------------
+    def _single_output_name(self):
+        """The name of the model's one output (the key of Keras' per-output dicts), or None where it is not known
+        before a call (a subclassed model)."""
+
+    def _output_entry(self, value, argument):
+        """``value[name]`` for a dict of one entry keyed by the model's output name (any one key when the name is
+        unknown); ``ValueError`` naming the argument, the keys received and the name expected otherwise."""
+        name = self._single_output_name()
+        if len(value) != 1 or (name is not None and name not in value):
+            expected = f"the output's name, {name!r}" if name is not None else "one key"
+            raise ValueError(f"Invalid value for argument `{argument}`: model '{self.name}' has one output, so a "
+                             f"dict of {argument} takes {expected}. Received keys {list(value)} in {argument}="
+                             f"{value!r}. Pass {argument}={{{name or 'output'!r}: ...}}, or the value itself.")
+        return next(iter(value.values()))
+
+    def _one_output_loss(self, loss):
+        """``loss`` of a one-output model: ``["mse"]`` (and ``[["mse"]]``) as ``"mse"``, as Keras 3 takes them;
+        several losses, or a dict of losses (Keras 3.15 fails on one inside ``fit``), are a ``ValueError``."""
+        if isinstance(loss, (list, tuple)):
+            if len(loss) != 1:
+                raise ValueError(f"Invalid value for argument `loss`: model '{self.name}' has one output, so it takes "
+                                 f"one loss. Received a {type(loss).__name__} of {len(loss)}: loss={loss!r}. Pass one "
+                                 "loss, e.g. loss='mse' (to add several, write a function of your own that returns "
+                                 "their sum).")
+            return self._one_output_loss(loss[0])
+        if isinstance(loss, dict) and "class_name" not in loss:
+            raise ValueError(f"Invalid value for argument `loss`: model '{self.name}' has one output, so pass the "
+                             f"loss itself, e.g. loss='mse', not a dict of losses by output (Keras 3.15 accepts "
+                             f"it in compile and fails in fit). Received loss={loss!r}")
+        return loss
+
+    def _one_output_metrics(self, metrics, argument):
+        """``metrics`` (or ``weighted_metrics``) of a one-output model as a flat list: ``[["mae", "mse"]]`` and
+        ``{"<output name>": ["mae", "mse"]}`` (or ``{"<output name>": "mae"}``) as Keras 3 reads them for one output."""
+        if isinstance(metrics, dict) and "class_name" not in metrics:
+            value = self._output_entry(metrics, argument)
+            return self._one_output_metrics(list(value) if _is_structure(value) and not isinstance(value, dict)
+                                            else [value], argument)
+        if isinstance(metrics, (list, tuple)) and any(_is_structure(m) for m in metrics):
+            if len(metrics) != 1:
+                nested = next(m for m in metrics if _is_structure(m))
+                raise ValueError(f"Invalid value for argument `{argument}`: model '{self.name}' has one output, so "
+                                 f"a list of lists of {argument} holds one list, for it. Received {len(metrics)} "
+                                 f"entries, with {nested!r} among them: {argument}={metrics!r}. Pass one flat list, "
+                                 f"e.g. {argument}={_leaves(metrics)!r}.")
+            return self._one_output_metrics(metrics[0] if isinstance(metrics[0], dict) else list(metrics[0]),
+                                            argument)
+        return metrics
+
+    def _one_output_loss_weight(self, loss_weights):
+        """The number that ``loss_weights`` gives the one output (None for none): a number, ``[number]`` or
+        ``{"<output name>": number}``, as Keras 3 takes them."""
+        if loss_weights is None:      # (a functional model weighs its outputs in its own compile)
+            return None
+        value = loss_weights
+        if isinstance(value, dict):
+            value = self._output_entry(value, "loss_weights")
+        elif isinstance(value, (list, tuple)):
+            if len(value) != 1:       # Keras 3.15's message (it raises it on the first batch)
+                raise ValueError(f"`loss_weights` must match the number of losses, got 1 losses and {len(value)} "
+                                 f"weights. Model '{self.name}' has one output: pass one number, e.g. "
+                                 f"loss_weights=2.0. Received loss_weights={loss_weights!r}")
+            value = value[0]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
+                f"Invalid value for argument `loss_weights`: expected a number (single output case), or a list "
+                f"of one or a dict {{output name: number}}. Received loss_weights={loss_weights!r}")
+        return float(value)
 
     def _metric_list(self, metrics, argument):
         """``(name, identifier)`` for each entry of a ``metrics``/``weighted_metrics`` list given to compile."""
@@ -703,7 +813,8 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ steps
     def compute_loss(self, y_true, y_pred, sample_weight=None):
-        """The compiled loss (weighted by ``sample_weight`` if given) plus every penalty in ``model.losses``."""
+        """The compiled loss (weighted by ``sample_weight`` if given), times ``loss_weights`` if compiled with it, plus
+        every penalty in ``model.losses``."""
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
         else:
@@ -711,6 +822,8 @@ class Model(Layer):
         check_loss_value(loss, self.loss)
         if loss.ndim:
             loss = loss.mean()
+        if getattr(self, "_loss_weight", None) is not None:     # compile(loss_weights=w): w * loss, as Keras
+            loss = loss * self._loss_weight
         for penalty in self.losses:
             loss = loss + penalty
         return loss
@@ -1265,6 +1378,10 @@ class Sequential(Model):
         self.built = False
         if self._input_batch_shape is not None:
             self.build(self._input_batch_shape)
+
+    def _single_output_name(self):
+        """The last layer's name: Keras' name of a Sequential's output (the key of per-output compile arguments)."""
+        return self._layers[-1].name if self._layers else None
 
     @property
     def input_shape(self):

@@ -325,6 +325,8 @@ def _compile_config(model):
                   "loss": _library_object(args["loss"], losses),
                   "metrics": [_library_object(m, metrics) for m in args["metrics"]],
                   "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
+        if args.get("loss_weights") is not None:      # a number (a model of one output), written only when given
+            config["loss_weights"] = float(args["loss_weights"])
         json.dumps(config)
     except (TypeError, ValueError) as exc:     # e.g. a lambda as the loss
         warnings.warn(f"The compile arguments of model {model.name!r} cannot be saved ({exc}): the model will load "
