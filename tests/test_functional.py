@@ -410,6 +410,58 @@ def test_per_output_losses_and_weights_match_keras(loss, loss_weights):
         np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
 
 
+def _two_outputs_as(lib, kind):
+    """Outputs ``o1`` (2 units) and ``o2`` (1 unit) of one input, as a list or as a dict keyed by their names."""
+    a = lib.layers.Input((3,), name="a")
+    b = lib.layers.Dense(2, name="o1")(a)
+    c = lib.layers.Dense(1, name="o2")(b)
+    return lib.Model(a, [b, c] if kind == "list" else {"o1": b, "o2": c})
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("kind, loss, reference", [
+    ("list", {"o1": "mse", "o2": ["mae"]}, None), ("dict", {"o1": "mse", "o2": ["mae"]}, None),
+    ("list", [["mse"], ["mae"]], None), ("list", ["mse", ("mae",)], None), ("list", [[["mse"]], "mae"], None),
+    ("dict", [["mse"], ["mae"]], ["mse", "mae"])])
+def test_a_list_of_one_loss_stands_for_that_loss_as_keras(kind, loss, reference):
+    """Found by a tester: ``loss={"a": "mse", "b": ["mae"]}`` compiled, then ``fit`` failed with "'list' object is
+    not callable". Keras 3.15 takes a list of one loss for that loss (the logs and history are Keras'). On dict
+    outputs Keras 3.15 fails on ``[["mse"], ["mae"]]`` ("Invalid dtype: object") where it takes ``["mse", "mae"]``
+    (the sorted keys' order): ours takes both, so the reference there is Keras with ``["mse", "mae"]``."""
+    keras = _keras()
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = [rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")]
+    y = y if kind == "list" else {"o1": y[0], "o2": y[1]}
+    theirs, ours = _two_outputs_as(keras, kind), _two_outputs_as(_Lib, kind)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model, compiled in ((theirs, reference or loss), (ours, loss)):
+        model.compile("sgd", loss=compiled)
+        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+        results.append((logs, history))
+    (their_logs, their_history), (our_logs, our_history) = results
+    assert sorted(our_logs) == sorted(their_logs) == ["loss", "o1_loss", "o2_loss"]
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
+        np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
+
+
+@pytest.mark.parametrize("loss, message", [
+    ([["mse", "mae"], "mae"], (r"output 'o1' takes one loss, but received 2: \['mse', 'mae'\]\. To train it on "
+                               r"their sum, write a function")),
+    ({"o1": "mse", "o2": ["mae", "mse"]}, r"output 'o2' takes one loss, but received 2: \['mae', 'mse'\]"),
+    ({"o1": {"x": "mse"}, "o2": "mae"}, r"output 'o1' takes one loss, but received the dict \{'x': 'mse'\}")])
+def test_several_losses_or_a_dict_for_one_output_are_refused_at_compile(loss, message):
+    """Keras 3.15 adds several losses of one output to the training loss but logs only one of them as
+    ``"o1_loss"``, and fails inside ``fit`` on a dict ("The path ... can't be found"); ours refuses both in
+    ``compile``, naming the output and the value (they compiled, then ``fit`` failed: "'list' object is not
+    callable")."""
+    with pytest.raises(ValueError, match=r"Invalid value for argument `loss`: " + message):
+        _two_outputs_as(_Lib, "list").compile("sgd", loss=loss)
+
+
 def test_per_output_loss_errors_name_the_outputs():
     model = _two_output_model(_Lib)
     with pytest.raises(ValueError, match=r"expected keys \['o1', 'o2'\]"):

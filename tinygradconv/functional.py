@@ -565,7 +565,7 @@ class Functional(FunctionalMixin, Model):
             return None   # one loss for several outputs: each output's loss is logged too, as Keras
 
         def per_output(value, argument):
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "class_name" not in value:     # (not the config of one loss)
                 if sorted(value) != sorted(names):
                     raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
                                      f"layers' names), but found {argument}.keys()={list(value)}")
@@ -577,7 +577,7 @@ class Functional(FunctionalMixin, Model):
                 return list(value)
             return [value] * len(names)
 
-        specs = per_output(loss, "loss")
+        specs = [self._output_loss(name, spec) for name, spec in zip(names, per_output(loss, "loss"))]
         weights = [1.0] * len(names) if loss_weights is None else self._loss_weights(loss, loss_weights, names,
                                                                                      per_output)
         for w in weights:
@@ -591,6 +591,31 @@ class Functional(FunctionalMixin, Model):
             by_name = {entry[0]: entry for entry in entries}   # Keras logs a dict of losses in its own order
             entries = [by_name[n] for n in loss]
         return entries
+
+    @staticmethod
+    def _output_loss(name, spec):
+        """One output's entry of a per-output ``loss``: a loss, or a list (or tuple) of one loss, which stands for
+        it, as Keras 3.15 reads ``{"a": "mse", "b": ["mae"]}`` and ``[["mse"], ["mae"]]``.
+
+        Raises:
+            ValueError: several losses for the output (Keras 3.15 adds them all to the training loss but logs one
+                as ``"<output>_loss"``), or a dict (Keras 3.15 fails in ``fit``, "The path ... can't be found"),
+                naming the output and the value; before, ``compile`` took them and ``fit`` failed with "'list'
+                object is not callable".
+        """
+        value = spec
+        while isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, (list, tuple)):   # a ValueError, as every other misfit of compile's structures
+            raise ValueError(  # noqa: TRY004
+                f"Invalid value for argument `loss`: output {name!r} takes one loss, but received {len(value)}: "
+                f"{spec!r}. To train it on their sum, write a function of your own that returns it (Keras 3.15 adds "
+                f"them all but logs only one of them as '{name}_loss').")
+        if isinstance(value, dict) and "class_name" not in value:
+            raise ValueError(f"Invalid value for argument `loss`: output {name!r} takes one loss, but received the "
+                             f"dict {spec!r}: give the loss itself, e.g. {{{name!r}: 'mse'}} (Keras 3.15 fails in fit "
+                             "on a dict here).")
+        return value
 
     def _loss_weights(self, loss, loss_weights, names, per_output):
         """The weight of each output (in ``names`` order) from ``loss_weights``, refusing what Keras 3.15 refuses
