@@ -462,6 +462,17 @@ def test_several_losses_or_a_dict_for_one_output_are_refused_at_compile(loss, me
         _two_outputs_as(_Lib, "list").compile("sgd", loss=loss)
 
 
+def test_a_loss_config_with_loss_weights_is_one_loss_not_a_dict_of_outputs():
+    """``loss={"class_name": ...}`` is the config of one loss: with ``loss_weights`` its keys were taken for output
+    names ("expected keys ['o1', 'o2'] ... found ['class_name', 'config']"). By hand: zero kernels and biases, targets
+    of ones, so each output's mse is 1 and the loss is 2.5 * (1 + 1)."""
+    model = _two_outputs_as(_Lib, "list")
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    model.compile("sgd", loss={"class_name": "MeanSquaredError", "config": {}}, loss_weights=2.5)
+    logs = model.evaluate(np.ones((4, 3)), [np.ones((4, 2)), np.ones((4, 1))], return_dict=True)
+    assert logs == {"loss": 5.0, "o1_loss": 1.0, "o2_loss": 1.0}
+
+
 def test_per_output_loss_errors_name_the_outputs():
     model = _two_output_model(_Lib)
     with pytest.raises(ValueError, match=r"expected keys \['o1', 'o2'\]"):
