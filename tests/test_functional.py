@@ -960,3 +960,126 @@ def test_dict_of_weights_with_a_list_of_losses_on_list_outputs_is_refused():
             got.append(model.evaluate(x, y, batch_size=8, verbose=0))
         np.testing.assert_allclose(got[1], got[0], rtol=1e-5)
         np.testing.assert_allclose(got[1][0], got[1][1] + 10.0 * got[1][2], rtol=1e-5)   # reg 1, cls 10
+
+
+# ------------------------------------------------------------ layers that take and return structures of tensors
+def _structured_layers(lib):
+    """Layers of ``lib`` (ours or Keras') that return a dict, return a tuple holding a list holding a dict, take a
+    dict, and one that returns a dict and says its shapes (``compute_output_shape``)."""
+    class Split(lib.layers.Layer):
+        def call(self, x):
+            return {"wide": x * 2.0, "narrow": x[..., :2] + 1.0}      # written unsorted
+
+    class Nested(lib.layers.Layer):
+        def call(self, x):
+            return (x * 2.0, [x + 1.0, {"first": x[..., :1]}])
+
+    class Merge(lib.layers.Layer):
+        def call(self, parts):
+            return parts["narrow"] * 3.0 + parts["wide"][..., 1:]
+
+    class Shaped(lib.layers.Layer):
+        def call(self, x):
+            return {"head": x[..., :2], "tail": x[..., 2:]}
+
+        def compute_output_shape(self, input_shape):
+            return {"head": (*input_shape[:-1], 2), "tail": (*input_shape[:-1], input_shape[-1] - 2)}
+
+    return types.SimpleNamespace(Split=Split, Nested=Nested, Merge=Merge, Shaped=Shaped)
+
+
+def _structured_model(lib, kind):
+    """A functional model (in ``lib``) using a structured layer's outputs."""
+    made = _structured_layers(lib)
+    dense = {"kernel_initializer": "ones", "bias_initializer": "zeros"}
+    inputs = lib.layers.Input((3,), name="x")
+    if kind == "one key":
+        return lib.Model(inputs, made.Split(name="split")(inputs)["narrow"])
+    if kind == "the dict":
+        return lib.Model(inputs, made.Split(name="split")(inputs))
+    if kind == "both keys":
+        parts = made.Split(name="split")(inputs)
+        wide = lib.layers.Dense(1, name="d", **dense)(parts["wide"])
+        return lib.Model(inputs, lib.layers.Concatenate(name="cat")([parts["narrow"], wide]))
+    if kind == "nested":
+        doubled, (plus_one, inner) = made.Nested(name="nested")(inputs)
+        return lib.Model(inputs, [inner["first"], lib.layers.Add(name="add")([doubled, plus_one])])
+    if kind == "dict in, dict out":
+        parts = made.Split(name="split")(inputs)
+        merged = made.Merge(name="merge")(parts)
+        return lib.Model(inputs, [lib.layers.Dense(2, name="d", **dense)(merged), parts["wide"]])
+    raise AssertionError(kind)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("kind", ["one key", "the dict", "both keys", "nested", "dict in, dict out"])
+def test_a_layer_returning_a_structure_of_tensors_works_in_a_functional_model_as_keras(kind):
+    """Found by a tester: a layer whose ``call`` returns a dict worked on data but failed on symbolic tensors
+    ("'dict' object has no attribute 'shape'"). As in Keras 3, the symbolic call returns the structure the layer
+    returns (a dict with its keys sorted, a tuple holding a list holding a dict), a layer may take a dict, and the
+    model's predictions, config (its nodes' arguments and tensor indices) and training are Keras'."""
+    keras = _keras()
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10.0
+    theirs, ours = _structured_model(keras, kind), _structured_model(_Lib, kind)
+    expected = theirs.predict(x, verbose=0)
+    got = ours.predict(x)
+    assert type(got) is type(expected) and (not isinstance(got, dict) or sorted(got) == sorted(expected))
+    for a, b in zip(_flatten_values(got), _flatten_values(expected)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    theirs_config, ours_config = theirs.get_config(), ours.get_config()
+    assert [item["inbound_nodes"] for item in ours_config["layers"]] == [
+        _json_like(item["inbound_nodes"]) for item in theirs_config["layers"]]
+    assert _json_like(ours_config["output_layers"]) == _json_like(theirs_config["output_layers"])
+    objects = {cls.__name__: cls for cls in vars(_structured_layers(_Lib)).values()}
+    for again in (models.Model.from_config(ours_config, custom_objects=objects), models.clone_model(ours)):
+        again.set_weights(ours.get_weights())
+        for a, b in zip(_flatten_values(again.predict(x)), _flatten_values(expected)):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+    if kind in ("both keys", "dict in, dict out"):      # training through the structure: Keras' losses
+        y = [np.full_like(t, 0.5) for t in (expected if isinstance(expected, list) else [expected])]
+        y = y if len(y) > 1 else y[0]
+        histories = []
+        for model, sgd in ((theirs, keras.optimizers.SGD(0.01)), (ours, tg.optimizers.SGD(0.01))):
+            model.compile(sgd, "mse")
+            histories.append(model.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history)
+        assert sorted(histories[0]) == sorted(histories[1])
+        for key in histories[0]:
+            np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-5, err_msg=key)
+
+
+def _flatten_values(value):
+    """Arrays of a structure, dicts by sorted key (as Keras flattens them)."""
+    if isinstance(value, dict):
+        return [a for key in sorted(value) for a in _flatten_values(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _flatten_values(v)]
+    return [value]
+
+
+def _json_like(value):
+    """Keras' config values with tuples as lists (ours are written as JSON gives them back)."""
+    if isinstance(value, dict):
+        return {key: _json_like(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_like(v) for v in value]
+    return value
+
+
+def test_compute_output_shape_may_return_a_dict_of_shapes_as_keras():
+    """A layer that says its output shapes as a dict is not run on zeros (which would give length 1 for an unknown
+    length, where the shapes say None), as Keras uses ``compute_output_shape`` for its symbolic outputs."""
+    keras = _keras()
+    shapes = []
+    for lib in (keras, _Lib):
+        inputs = lib.layers.Input((None, 5))
+        parts = _structured_layers(lib).Shaped()(inputs)
+        shapes.append({key: tuple(t.shape) for key, t in parts.items()})
+        assert list(parts) == ["head", "tail"]
+        assert list(_structured_layers(lib).Split()(inputs)) == ["narrow", "wide"]     # sorted, as Keras packs
+    assert shapes[0] == shapes[1] == {"head": (None, None, 2), "tail": (None, None, 3)}
+
+
+def test_a_layer_called_on_a_structure_mixing_symbolic_tensors_and_data_is_refused():
+    inputs = layers.Input((3,))
+    with pytest.raises(TypeError, match=r"structure mixing symbolic tensors .* and data"):
+        layers.Concatenate()({"a": inputs, "b": np.ones((1, 3))})

@@ -26,7 +26,7 @@ import copy
 
 from .functional import Functional
 from .layers.input_layer import Input
-from .layers.keras_tensor import KerasTensor
+from .layers.keras_tensor import KerasTensor, flatten, map_structure
 from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential
@@ -153,13 +153,12 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         new_inputs = _flat_like_input(model, input_tensors)
     values = {id(old): new for old, new in zip(model._inputs, new_inputs)}
     for node in model._nodes:
-        args = node.inputs
-        args = [values[id(t)] for t in args] if isinstance(args, (list, tuple)) else values[id(args)]
+        args = map_structure(lambda t: values[id(t)], node.inputs)
         layer = clone_layer(node.layer)
         result = call_function(layer, args) if call_function is not None else layer(args)
-        results = list(result) if isinstance(result, (list, tuple)) else [result]
-        for old, new in zip(node.outputs, results):
-            values[id(old)] = new
+        results = flatten(result)       # the call's output tensors, by the index each old one recorded
+        for old in node.outputs:
+            values[id(old)] = results[old._keras_history[2]]
     new_outputs = [values[id(t)] for t in model._outputs]
     return Functional(_structured(new_inputs, model._input_keys, model._nested_inputs),
                       _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name)

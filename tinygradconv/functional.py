@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as losses_module
-from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of
-from .layers.keras_tensor import KerasTensor, is_symbolic
+from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of, shape_leaves
+from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 from .models import (
     Model,
     _as_array,
@@ -230,15 +230,10 @@ class FunctionalMixin:
     def call(self, inputs, training=None):
         values = {id(t): v for t, v in zip(self._inputs, self._feed(inputs))}
         for node in self._nodes:
-            args = node.inputs
-            if isinstance(args, (list, tuple)):
-                args = [values[id(t)] for t in args]
-            else:
-                args = values[id(args)]
-            result = node.layer(args, training=training)
-            results = list(result) if isinstance(result, (list, tuple)) else [result]
-            for t, r in zip(node.outputs, results):
-                values[id(t)] = r
+            result = node.layer(map_structure(lambda t: values[id(t)], node.inputs), training=training)
+            results = flatten(result)       # the call's output tensors, by the index each symbolic one recorded
+            for t in node.outputs:
+                values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
         # one output given in a list, Model([a], [o]), comes back alone on data, as Keras (not from a dict)
         return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
@@ -270,12 +265,11 @@ class FunctionalMixin:
         shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
         try:
             for node in self._nodes:
-                args = node.inputs
-                arg = [shapes[id(t)] for t in args] if isinstance(args, (list, tuple)) else shapes[id(args)]
-                out = node.layer.compute_output_shape(arg)
-                outs = self._shape_list(out) if len(node.outputs) > 1 else [tuple(out)]
-                for t, shape in zip(node.outputs, outs):
-                    shapes[id(t)] = shape
+                out = node.layer.compute_output_shape(map_structure(lambda t: shapes[id(t)], node.inputs,
+                                                                    containers=list))
+                outs = flatten(shape_leaves(out))
+                for t in node.outputs:
+                    shapes[id(t)] = outs[t._keras_history[2]].shape
         except NotImplementedError:
             return self.output_shape
         result = [shapes[id(t)] for t in self._outputs]
@@ -346,9 +340,8 @@ class FunctionalMixin:
                     return {"class_name": "__keras_tensor__",
                             "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": self._node_key(t)}}
 
-                args = node.inputs
-                args = [symbolic(t) for t in args] if isinstance(args, (list, tuple)) else symbolic(args)
-                item["inbound_nodes"].append({"args": [args], "kwargs": {}})
+                item["inbound_nodes"].append({"args": [map_structure(symbolic, node.inputs, containers=list)],
+                                              "kwargs": {}})
             layers.append(item)
         inputs = [self._node_key(t) for t in self._inputs]
         outputs = [self._node_key(t) for t in self._outputs]
@@ -389,6 +382,8 @@ def functional_from_config(cls, config, custom_objects=None):
             return produced[key][tensor_index]
         if isinstance(arg, list):
             return [resolve(a) for a in arg]
+        if isinstance(arg, dict) and "class_name" not in arg:     # a layer called on a dict of tensors
+            return {key: resolve(value) for key, value in arg.items()}
         raise SavedFileError(f"Unsupported node argument in a functional config: {arg!r}")
 
     counts = {}
@@ -405,7 +400,7 @@ def functional_from_config(cls, config, custom_objects=None):
             out = created[name](args[0])
             index = counts.get(name, 0)
             counts[name] = index + 1
-            produced[(name, index)] = out if isinstance(out, list) else [out]
+            produced[(name, index)] = flatten(out)     # indexed as the tensors' keras_history
             progress.append(entry)
         if not progress:
             raise SavedFileError(f"Functional config: cannot connect the layers {sorted({n for n, _ in pending})} "

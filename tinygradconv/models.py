@@ -503,7 +503,7 @@ class Model(Layer):
             return super().__call__(inputs, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
         shape = getattr(inputs, "shape", None)
-        if shape is None:  # lists: a nested list of numbers has a shape; a list of several inputs does not
+        if shape is None and not isinstance(inputs, dict):  # a nested list of numbers has a shape; several inputs not
             try:
                 shape = np.shape(inputs)
             except ValueError:

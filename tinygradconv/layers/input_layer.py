@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import config
 from ..autograd import no_grad
-from .keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor, flatten, map_structure, pack_as
 from .layer import Layer
 
 __all__ = ["Input", "InputLayer", "Node", "symbolic_call"]  # KerasTensor, is_symbolic: see .keras_tensor
@@ -33,7 +33,9 @@ _node_counter = itertools.count()
 
 
 class Node:
-    """One call of ``layer`` on symbolic ``inputs`` (a tensor or a list of tensors), giving ``outputs`` (a list)."""
+    """One call of ``layer`` on symbolic ``inputs`` (a tensor, or a list, tuple or dict of them at any depth),
+    giving ``outputs``: the list of its output tensors (the leaves of what the call returned, in
+    :func:`~tinygradconv.layers.keras_tensor.flatten`'s order, ``None`` leaves left out)."""
 
     def __init__(self, layer, inputs, outputs):
         self.layer = layer
@@ -45,7 +47,7 @@ class Node:
     def input_tensors(self) -> list:
         if self.inputs is None:
             return []
-        return list(self.inputs) if isinstance(self.inputs, (list, tuple)) else [self.inputs]
+        return flatten(self.inputs)
 
     @property
     def is_input(self) -> bool:
@@ -146,8 +148,36 @@ def _describe_sources(tensors):
     return ", ".join(f"'{t._keras_history[0].name}' (shape {t.shape})" for t in tensors)
 
 
-def _structure_shape(inputs):
-    return [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+def shape_structure(structure):
+    """The shapes of a structure of tensors (symbolic or not), as a layer's ``build`` and ``compute_output_shape``
+    receive them: one shape (a tuple) for a tensor; a list of them for a list or tuple of tensors; a dict for a dict;
+    nested alike (lists, never tuples, hold shapes, since a shape is a tuple itself); ``None`` stays ``None``."""
+    return map_structure(lambda t: None if t is None else tuple(t.shape), structure, containers=list)
+
+
+class _Shape:
+    """One shape among the leaves of a structure of shapes (a tuple would be taken for a structure)."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
+
+
+def shape_leaves(shapes):
+    """A structure of shapes (``compute_output_shape``'s result: a shape, or a list, tuple or dict of them at any
+    depth) with each shape made a :class:`_Shape` leaf, so that ``flatten`` stops at it."""
+    if shapes is None:
+        return None
+    if _is_shape(shapes):
+        return _Shape(shapes)
+    if isinstance(shapes, dict):
+        return {key: shape_leaves(value) for key, value in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return type(shapes)(shape_leaves(value) for value in shapes)
+    raise TypeError(f"expected a shape (a tuple of sizes), or a list, tuple or dict of shapes; received {shapes!r}")
 
 
 def _zeros_like_symbolic(tensor):
@@ -155,12 +185,25 @@ def _zeros_like_symbolic(tensor):
 
 
 def symbolic_call(layer, inputs, **kwargs):
-    """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`."""
-    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`.
+
+    ``inputs`` is a symbolic tensor or a structure of them (a list, tuple or dict, at any depth), as in Keras 3; so
+    is what the call returns. A tensor, or a flat list or tuple of tensors, comes back as before: the tensor, or a
+    list of tensors (the tensor alone for a list of one, unless ``layer`` is a model with listed outputs). Any other
+    structure (a dict, nested lists, a tuple holding a dict, ``None`` entries) comes back with the structure the
+    layer returns, dicts with their keys sorted (Keras' order), so that ``out = layer(x); Model(x, out["a"])`` works.
+    The output shapes come from ``compute_output_shape`` (which may return such a structure of shapes), or else from
+    one run of the layer on zeros.
+
+    Raises:
+        TypeError: ``inputs`` mixes symbolic tensors and data.
+        ValueError: the layer cannot take these inputs (its own error, naming the layers whose outputs it received).
+    """
+    flat = flatten(inputs)
     if not all(isinstance(t, KerasTensor) for t in flat):
-        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a list mixing symbolic "
-                        f"tensors (from Input) and data: {flat!r}. Pass only symbolic tensors, or only data.")
-    shape = _structure_shape(inputs)
+        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a structure mixing symbolic "
+                        f"tensors (from Input) and data: {inputs!r}. Pass only symbolic tensors, or only data.")
+    shape = shape_structure(inputs)
     sources = _describe_sources(flat)
     try:
         if not layer.built:
@@ -169,23 +212,25 @@ def symbolic_call(layer, inputs, **kwargs):
         else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
             layer._check_built_input(shape)
         try:
-            out_shape = layer.compute_output_shape(shape)
-            if isinstance(out_shape, list) and out_shape and isinstance(out_shape[0], (list, tuple)):
-                out_shapes = [tuple(s) for s in out_shape]
-            else:
-                out_shapes = [tuple(out_shape)]
+            out_shapes = shape_leaves(layer.compute_output_shape(shape))
         except NotImplementedError:  # no compute_output_shape: run the layer once on zeros
-            dummy = [_zeros_like_symbolic(t) for t in flat]
             with no_grad():
-                result = layer(dummy if isinstance(inputs, (list, tuple)) else dummy[0], training=False, **kwargs)
-            results = list(result) if isinstance(result, (list, tuple)) else [result]
-            out_shapes = [(flat[0].shape[0],) + tuple(r.shape[1:]) for r in results]
+                result = layer(map_structure(_zeros_like_symbolic, inputs), training=False, **kwargs)
+            batch = flat[0].shape[0]
+            out_shapes = map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])),
+                                       result)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be called on the output(s) of "
                          f"{sources}: {exc}") from exc
     nodes = _inbound_nodes(layer)
     node_index = len(nodes)
-    outputs = [KerasTensor(s, layer.dtype, history=(layer, node_index, i)) for i, s in enumerate(out_shapes)]
+    leaves = [None if s is None else KerasTensor(s.shape, layer.dtype, history=(layer, node_index, i))
+              for i, s in enumerate(flatten(out_shapes))]
+    outputs = [t for t in leaves if t is not None]
     nodes.append(Node(layer, inputs, outputs))
-    multiple = len(outputs) > 1 or getattr(layer, "_nested_outputs", False)
-    return outputs if multiple else outputs[0]
+    if isinstance(out_shapes, _Shape):
+        return outputs[0]
+    if isinstance(out_shapes, (list, tuple)) and all(isinstance(s, _Shape) for s in out_shapes) and out_shapes:
+        multiple = len(outputs) > 1 or getattr(layer, "_nested_outputs", False)   # a flat list, as before
+        return outputs if multiple else outputs[0]
+    return pack_as(out_shapes, leaves)

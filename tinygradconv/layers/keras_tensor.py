@@ -1,22 +1,28 @@
-"""The symbolic tensor of the functional API: a shape and a dtype, no data.
+"""The symbolic tensor of the functional API: a shape and a dtype, no data; and the nested structures (dicts,
+lists, tuples) that layers take and return, walked in Keras' order.
 
 It lives in a module of its own, with no imports from the package, so that :class:`~tinygradconv.layers.layer.Layer`
 can recognise one in ``__call__`` without importing :mod:`tinygradconv.layers.input_layer` (which imports the layer
 module). ``Input(shape)`` (in that module) is how a user makes one.
 
 >>> t = KerasTensor((None, 3), "float32")
->>> t.ndim, is_symbolic(t), is_symbolic([t, t]), is_symbolic([1.0])
-(2, True, True, False)
+>>> t.ndim, is_symbolic(t), is_symbolic([t, t]), is_symbolic({"a": [t]}), is_symbolic([1.0])
+(2, True, True, True, False)
+>>> flatten({"b": 2, "a": [1, (3, None)]})
+[1, 3, None, 2]
+>>> pack_as({"b": 0, "a": [0, (0, 0)]}, ["w", "x", "y", "z"])
+{'a': ['w', ('x', 'y')], 'b': 'z'}
 """
 from __future__ import annotations
 
-__all__ = ["KerasTensor", "is_symbolic"]
+__all__ = ["KerasTensor", "flatten", "is_symbolic", "map_structure", "pack_as"]
 
 
 class KerasTensor:
     """A symbolic tensor: a shape (``None`` for unknown sizes, always the batch) and a dtype, no data.
 
-    ``_keras_history`` is ``(layer, node_index, tensor_index)``: the layer call that made it.
+    ``_keras_history`` is ``(layer, node_index, tensor_index)``: the layer call that made it, and its position
+    among the leaves of that call's outputs (in :func:`flatten`'s order).
     """
 
     def __init__(self, shape, dtype, history=None, name=None):
@@ -41,8 +47,53 @@ class KerasTensor:
         self.__array__()
 
 
+def _keys(structure: dict) -> list:
+    """A dict's keys in Keras' order (``keras.tree``): sorted; in their own order when they cannot be sorted."""
+    try:
+        return sorted(structure)
+    except TypeError:
+        return list(structure)
+
+
+def flatten(structure) -> list:
+    """The leaves of a nested structure, in Keras' order (``keras.tree.flatten``): a dict's values by sorted key, a
+    list's or tuple's items in order, at any depth; anything else (a tensor, ``None``) is a leaf."""
+    if isinstance(structure, dict):
+        return [leaf for key in _keys(structure) for leaf in flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    return [structure]
+
+
+def pack_as(structure, leaves):
+    """``structure`` with its leaves replaced by ``leaves`` (in :func:`flatten`'s order), as ``keras.tree``
+    packs them: a dict comes back with its keys sorted."""
+    leaves = iter(leaves)
+
+    def pack(item):
+        if isinstance(item, dict):
+            return {key: pack(item[key]) for key in _keys(item)}
+        if isinstance(item, (list, tuple)):
+            return type(item)(pack(i) for i in item)
+        return next(leaves)
+
+    return pack(structure)
+
+
+def map_structure(fn, structure, containers=None):
+    """``fn`` applied to every leaf of ``structure``, which keeps its dicts (keys in their order), lists and tuples;
+    with ``containers=list``, lists and tuples both become lists (for shapes, which are tuples themselves)."""
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value, containers) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return (containers or type(structure))(map_structure(fn, item, containers) for item in structure)
+    return fn(structure)
+
+
 def is_symbolic(inputs) -> bool:
-    """True for a :class:`KerasTensor`, or a list/tuple whose first item is one."""
+    """True for a :class:`KerasTensor`, or a list, tuple or dict holding one (at any depth)."""
     if isinstance(inputs, KerasTensor):
         return True
-    return isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], KerasTensor)
+    if not isinstance(inputs, (list, tuple, dict)):
+        return False
+    return any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs))

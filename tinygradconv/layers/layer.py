@@ -30,7 +30,7 @@ from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import flag, float_dtype_argument, integer
-from .keras_tensor import is_symbolic
+from .keras_tensor import flatten, is_symbolic, map_structure
 
 _name_counts: dict[str, int] = {}
 
@@ -353,19 +353,38 @@ class Layer:
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def __call__(self, inputs, training=None, **kwargs):
+        """Build the layer on its first call (``build`` gets the input shape), then return ``call(inputs)``.
+
+        ``inputs``: a Tensor, a NumPy array or nested lists of numbers (one input), or, as in Keras 3, a list, tuple
+        or dict of them, at any depth (several inputs: ``call`` receives the same structure of Tensors and ``build``
+        the same structure of shapes, lists holding them). Symbolic tensors (from ``layers.Input``), alone or in
+        such a structure, record a call of the functional API instead (see
+        :func:`~tinygradconv.layers.input_layer.symbolic_call`). ``training`` (a bool or None) is passed on to a
+        ``call`` that takes it.
+
+        >>> import numpy as np
+        >>> class Difference(Layer):
+        ...     def call(self, parts):
+        ...         return parts["a"] - parts["b"]
+        >>> Difference()({"a": np.ones((1, 2)), "b": np.ones((1, 2))}).numpy().tolist()
+        [[0.0, 0.0]]
+
+        Raises:
+            TypeError: ``training`` not a bool; ``call`` returned something other than Tensors.
+        """
         if is_symbolic(inputs):
             # The functional API: record the call, compute no values (imported here: input_layer imports this module).
             from .input_layer import symbolic_call
 
             return symbolic_call(self, inputs, **kwargs)
-        if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], (Tensor, np.ndarray)):
-            inputs = type(inputs)(self._to_input(x) for x in inputs)
-            shape = [x.shape for x in inputs]
+        if _is_data_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
+            inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
+            shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
         else:
             inputs = self._to_input(inputs)
             shape = inputs.shape
         if not self.built:
-            first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+            first = next(x for x in flatten(inputs) if x is not None)
             self._backend = first.backend
             self.build(shape)
             self.built = True
@@ -432,6 +451,15 @@ def _check_outputs(layer, outputs):
     raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) computed a {type(outputs).__module__}."
                     f"{type(outputs).__name__} where a tinygradconv Tensor was expected: no gradient flows through "
                     f"it, so the weights before it would not train; {culprit}")
+
+
+def _is_data_structure(inputs) -> bool:
+    """Whether a layer's data is several inputs (as Keras 3 takes them: a dict, or a list or tuple holding arrays,
+    Tensors or dicts, at any depth) rather than one array given as nested lists of numbers."""
+    if isinstance(inputs, dict):
+        return True
+    return isinstance(inputs, (list, tuple)) and any(
+        isinstance(x, (Tensor, np.ndarray, dict)) or _is_data_structure(x) for x in inputs)
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
