@@ -388,6 +388,27 @@ def test_torchs_max_with_dim_does_return_a_pair(torch):
     assert values.tolist() == [5.0, 3.0] and indices.tolist() == [1, 0]
 
 
+@pytest.mark.parametrize("method", ["max", "min"])
+@pytest.mark.parametrize("args", [(1,), (0,), (-1, True), ((0, 1),)])
+def test_max_and_min_refuse_a_positional_axis(torch, method, args):
+    """A tester's `v, i = x.max(1)` on two rows unpacked the two maxima silently, where PyTorch gives the values
+    and the indices: the axis of the method is a keyword, and the message says what to write."""
+    x = tg.tensor([[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]])
+    with pytest.raises(TypeError, match=rf"x\.{method}\(.*\): give the axis by keyword.*\(values, indices\).*"
+                                        rf"x\.{method}\(axis=\.\.\.\).*x\.arg{method}\(dim=\.\.\.\)"):
+        getattr(x, method)(*args)
+    if not isinstance(args[0], tuple):              # PyTorch's positional call is the pair (its reason)
+        values, indices = getattr(torch.tensor(x.numpy()), method)(*args)
+        assert values.shape == indices.shape and str(indices.dtype) == "torch.int64"
+
+
+def test_max_by_keyword_gives_the_values_from_the_formula():
+    data = [[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]]
+    x = tg.tensor(data)
+    assert x.max(axis=1).tolist() == [9.0, 8.0] and x.min(axis=0).tolist() == [1.0, 2.0, 3.0]
+    assert x.max().item() == 9.0 and x.min(axis=-1, keepdims=True).tolist() == [[1.0], [2.0]]
+
+
 @pytest.mark.parametrize("method", ["sum", "mean", "max", "min"])
 def test_both_spellings_at_once_are_refused(method):
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])

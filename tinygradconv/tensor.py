@@ -98,8 +98,9 @@ def _check_dtype(dtype) -> str:
 class Tensor(TorchMethods):
     """A multi-dimensional array that can take part in automatic differentiation.
 
-    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``
-    come from :class:`~tinygradconv.torch_methods.TorchMethods`; the reductions also take ``dim=``/``keepdim=``.
+    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``,
+    and ``max``/``min`` (axis by keyword), come from :class:`~tinygradconv.torch_methods.TorchMethods`; the
+    reductions also take ``dim=``/``keepdim=``.
 
     Args:
         data: a Tensor, a backend array, a NumPy array, a Python number or a nested list (copied; see the
@@ -528,14 +529,6 @@ class Tensor(TorchMethods):
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.mean`."""
         return _ops.reduction.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Maximum over ``axis``, the values only (``dim=`` is refused): :func:`tinygradconv.ops.reduction.max`."""
-        return _ops.reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Minimum over ``axis``, the values only (``dim=`` is refused): :func:`tinygradconv.ops.reduction.min`."""
-        return _ops.reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def exp(self):
         return _ops.elementwise.Exp.apply(self)

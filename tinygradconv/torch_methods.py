@@ -1,5 +1,5 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
-``argmax`` and ``argmin``.
+``argmax`` and ``argmin``; and ``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -225,6 +225,57 @@ class TorchMethods:
         (3, [1, 0], [[1], [0]])
         """
         return _first_extreme(self, "argmin", dim, keepdim)
+
+    def max(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+        """The maximum over ``axis`` (every axis by default), the values only, as ``torch.amax`` and Keras'
+        ``ops.max``: :func:`tinygradconv.ops.reduction.max` (its gradient is split evenly between tied maxima).
+
+        The axis is given by keyword only. PyTorch's ``x.max(1)`` and ``x.max(dim=1)`` return a (values, indices)
+        pair, and NumPy's ``a.max(1)`` the values: the same call would give different results, and unpacking
+        ``v, i = x.max(1)`` would even succeed on two rows with wrong numbers. So a positional axis and ``dim=``
+        are a ``TypeError`` that says what to write: ``x.max(axis=1)`` for the values, ``x.argmax(dim=1)`` for
+        the indices. ``keepdim`` (PyTorch's) is accepted for ``keepdims``.
+
+        Raises:
+            TypeError: a positional axis, or ``dim=``.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]])
+        >>> x.max().item(), x.max(axis=1).tolist(), x.argmax(dim=1).tolist()
+        (9.0, [9.0, 8.0], [1, 2])
+        >>> x.max(1)
+        Traceback (most recent call last):
+        ...
+        TypeError: x.max(1): give the axis by keyword. ...
+        """
+        # imported here, not at the top: tensor.py imports this module before the ops exist (as in clone)
+        from .ops import reduction
+
+        _refuse_positional_axis("max", positional)
+        return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+        """The minimum over ``axis``, the values only, as ``torch.amin`` and Keras' ``ops.min``: as :meth:`max`
+        (the axis by keyword only; ``x.argmin(dim=1)`` for the indices).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]]).min(axis=0).tolist()
+        [1.0, 2.0, 3.0]
+        """
+        from .ops import reduction
+
+        _refuse_positional_axis("min", positional)
+        return reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def _refuse_positional_axis(name, positional):
+    """A ``TypeError`` for ``x.max(1)`` / ``x.min(1)``: the axis must be a keyword (see ``TorchMethods.max``)."""
+    if positional:
+        args = ", ".join(repr(a) for a in positional)
+        raise TypeError(f"x.{name}({args}): give the axis by keyword. x.{name}(axis={positional[0]!r}) returns the "
+                        f"{name}imum values only (NumPy's and Keras' meaning); PyTorch's x.{name}({args}) returns a "
+                        f"(values, indices) pair: write x.{name}(axis=...) for the values and x.arg{name}(dim=...) "
+                        "for the indices")
 
 
 def _is_dtype(value) -> bool:

@@ -308,8 +308,8 @@ def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
     ``dim=`` is refused with a ``TypeError`` that says what to write instead: PyTorch's ``x.max(dim=1)`` returns a
     (values, indices) pair (and sends the gradient of a tie to one index only). Write ``x.max(axis=1)`` for the
-    values and ``x.argmax(dim=1)`` for the indices. (The positional ``x.max(1)``, which is ``axis`` here, gives the
-    values only, where PyTorch gives the pair too.)
+    values and ``x.argmax(dim=1)`` for the indices. The method ``x.max`` takes its axis by keyword only, so
+    that PyTorch's positional ``x.max(1)`` is refused too (:meth:`~tinygradconv.torch_methods.TorchMethods.max`).
 
     >>> max([[1.0, 5.0], [3.0, 2.0]], axis=1).tolist()
     [5.0, 3.0]
