@@ -661,10 +661,13 @@ INTEGER_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(INTEGER_CASES))
-@pytest.mark.parametrize("dtype", ["int64", "int8", "bool"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "bool"])
 def test_integer_and_bool_reductions_keep_torchs_dtypes_on_every_backend(name, dtype, backend):
+    """Found by testers: array_api_strict refused `max` of int64, `relu`, the sum of bools; the sum of an unsigned
+    tensor was uint64 (NumPy's rule), where PyTorch's is int64."""
     torch = pytest.importorskip("torch", reason="PyTorch is the reference of integer ops")
-    data = [[1, -2, 3], [4, 0, -6]] if dtype != "bool" else [[True, False, True], [False, False, True]]
+    data = {"bool": [[True, False, True], [False, False, True]],
+            "uint8": [[1, 200, 3], [4, 0, 250]]}.get(dtype, [[1, -2, 3], [4, 0, -6]])
     ours, theirs = INTEGER_CASES[name]
     t = torch.tensor(data, dtype=getattr(torch, dtype))
     try:
@@ -676,6 +679,19 @@ def test_integer_and_bool_reductions_keep_torchs_dtypes_on_every_backend(name, d
     result = ours(tg.tensor(data, dtype=dtype, backend=backend))
     assert dtype_name(result.dtype) == str(expected.dtype)
     np.testing.assert_array_equal(result.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_the_sum_of_wide_unsigned_tensors_is_int64_as_torchs(dtype, backend):
+    """PyTorch sums every integer dtype in int64 (NumPy: uint64 for unsigned ones); PyTorch has few other ops for
+    these dtypes, so the sum is the one compared here."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of integer ops")
+    data = [[1, 60000, 3], [4, 0, 65535]]
+    t = torch.tensor(np.array(data, dtype=dtype))
+    for ours, theirs in ((lambda x: x.sum(), lambda x: x.sum()), (lambda x: x.sum(axis=0), lambda x: x.sum(dim=0))):
+        result, expected = ours(tg.tensor(data, dtype=dtype, backend=backend)), theirs(t).numpy()
+        assert dtype_name(result.dtype) == str(expected.dtype) == "int64"
+        np.testing.assert_array_equal(result.numpy(), expected)
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "log1p", "mean", "div"])

@@ -73,7 +73,9 @@ class Sum(Function):
     def forward(ctx, a, axes, keepdims):
         axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if a.dtype == ctx.xp.bool:          # counts the True values, in int64 (NumPy and PyTorch)
+        if not ctx.xp.isdtype(a.dtype, "real floating") and a.dtype != ctx.xp.int64:
+            # bool (counts the True values) and every integer dtype sum in int64, as PyTorch's sum: NumPy and the
+            # Array API give unsigned inputs a uint64 sum
             a = ctx.xp.astype(a, ctx.xp.int64)
         return sum_f16_in_f32(ctx.xp, a, axis=axes, keepdims=keepdims)
 
