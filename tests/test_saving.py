@@ -580,3 +580,21 @@ def test_load_weights_skip_mismatch_skips_a_layer_missing_from_the_file(tmp_path
     for a, b in zip(got[:4], source.get_weights()):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(got[4], before[4])
+
+
+@pytest.mark.parametrize("cls, old_name", [("SGD", "SGD"), ("RMSprop", "rmsprop"), ("AdamW", "adamw")])
+def test_files_with_the_old_default_optimizer_names_load(tmp_path, x, cls, old_name):
+    """The optimizers' default names became Keras' (``"sgd"``, ``"rm_sprop"``, ``"adam_w"``); a file written
+    before holds the old ones (``"SGD"``, ``"rmsprop"``, ``"adamw"``) and still loads, with its name and its
+    state (the slots are stored by position, not by name)."""
+    model = make_model()
+    optimizer = getattr(tg.optimizers, cls)(learning_rate=0.01, name=old_name)
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, np.zeros((len(x), 3)), epochs=1, verbose=0)
+    model.save(tmp_path / "old.npz")
+    loaded = load_model(tmp_path / "old.npz")
+    assert type(loaded.optimizer).__name__ == cls and loaded.optimizer.name == old_name
+    assert loaded.optimizer.iterations == optimizer.iterations > 0
+    for mine, theirs in zip(loaded.optimizer.variables, optimizer.variables):
+        assert mine.name == theirs.name and mine.name.startswith(old_name + "/")
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())

@@ -38,7 +38,7 @@ class SGD(Optimizer):
 
     keras_slots = ((("m", "momentum"),),)
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="sgd", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
         self.nesterov = flag(nesterov, "nesterov")
@@ -85,7 +85,7 @@ class RMSprop(Optimizer):
 
     keras_slots = ((("v", "velocity"),), (("m", "momentum"),), (("a", "average_gradient"),))
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rm_sprop",
                  **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))

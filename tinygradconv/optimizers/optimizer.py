@@ -181,7 +181,9 @@ class Optimizer:
         clipnorm: if set, each gradient is rescaled to an L2 norm of at most this value.
         clipvalue: if set, each gradient is clipped element-wise into ``[-clipvalue, clipvalue]``.
         global_clipnorm: if set, all gradients are rescaled together to a global L2 norm of at most this value.
-        name: the optimizer's name.
+        name: the optimizer's name; by default Keras 3's, the class name in snake case (``"sgd"``, ``"rm_sprop"``,
+            ``"adam"``, ``"adam_w"``, ...). Any name reads back: older files hold ``"SGD"``, ``"rmsprop"``,
+            ``"adamw"``, this library's defaults before it followed Keras.
 
     Raises:
         ValueError: for an out-of-range hyperparameter, when more than one of ``clipnorm``, ``clipvalue`` and
@@ -217,7 +219,8 @@ class Optimizer:
         if name is not None and (not isinstance(name, str) or "/" in name):   # Keras' rule and message
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name}")
-        self.name = name if name is not None else type(self).__name__.lower()
+        # Keras' default: the class name in snake case (an optimizer of your own, `MyOpt` -> "my_opt")
+        self.name = name if name is not None else _lookup.snake_case(type(self).__name__)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._learning_rate = self._check_learning_rate(learning_rate)
@@ -327,8 +330,12 @@ class Optimizer:
         ``build``; the first :meth:`apply` calls it with the variables it is given.
 
         Raises:
-            ValueError: the optimizer is already built (create a new one for other variables).
+            ValueError: the optimizer is already built (create a new one for other variables), or a variable is
+                given twice (as PyTorch's optimizers refuse a parameter given twice; Keras builds two sets of
+                slots for it).
         """
+        variables = list(variables)
+        _check_distinct(variables, "build")
         if self.built:
             raise ValueError(f"Optimizer '{self.name}' is already built, for {len(self._state)} variables. "
                              "When working with a new set of variables, create a new optimizer instance.")
@@ -371,18 +378,25 @@ class Optimizer:
         """The optimizer's own state, as Keras 3's ``optimizer.variables`` lists it, in its order: the step count
         ``iterations`` (named ``"<name>/iteration"``), the learning rate when it is a number
         (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then the slots of each variable the
-        optimizer was built with, under Keras' names (``"<name>/kernel_momentum"``, ``"<name>/kernel_velocity"``,
-        ... named after the part of the variable's name after its last ``"/"``, ``"variable"`` for an unnamed one),
-        then any scalar state (Nadam's ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is
-        built, only the first two.
+        optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
+        ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
+
+        A slot is named as Keras names it, ``"<name>/<variable path>_<slot>"`` with the ``"/"`` of the path written
+        ``"_"``: the weight ``"dense_1/kernel"`` gives ``"adam/dense_1_kernel_momentum"``. The path used is the
+        weight's name here, ``"<layer>/<weight>"``, which is Keras' ``variable.path`` for a layer used alone or in a
+        functional model; in a ``Sequential`` model (or a subclassed one) Keras' path also starts with the model's
+        name (``"sequential/dense_1/kernel"``, so ``"adam/sequential_dense_1_kernel_momentum"``), which the weights
+        here do not know. An unnamed variable is ``"variable"``; a name met again (two unnamed variables, two
+        layers of the same name in different models) is numbered ``"variable_1"``, ``"variable_2"``, ... in the
+        order of the variables, as Keras numbers its unnamed variables, so that every name is unique.
 
         Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
         value when read (Keras returns its live variables; use :meth:`get_state`/:meth:`set_state` to change the
-        state). The names are Keras' ``variable.path``; the step count is int64 and the rates float64 here (Keras:
-        int32 and float32).
+        state). The step count is int64 and the rates float64 here (Keras: int32 and float32).
 
-        Source: Keras 3, ``keras.optimizers.Optimizer.variables`` (https://keras.io/api/optimizers/), checked
-        against Keras 3.15 for every optimizer here.
+        Source: Keras 3, ``keras.optimizers.Optimizer.variables`` (https://keras.io/api/optimizers/); the order and
+        the names were compared with Keras 3.15's for every optimizer here, for standalone variables and a
+        functional model's weights.
 
         >>> import tinygradconv as tg
         >>> from tinygradconv.optimizers import Adam
@@ -393,7 +407,7 @@ class Optimizer:
         ['adam/iteration', 'adam/learning_rate']
         >>> opt.build([kernel])
         >>> [v.name for v in opt.variables]
-        ['adam/iteration', 'adam/learning_rate', 'adam/kernel_momentum', 'adam/kernel_velocity']
+        ['adam/iteration', 'adam/learning_rate', 'adam/dense_kernel_momentum', 'adam/dense_kernel_velocity']
         >>> opt.variables[0].item(), opt.variables[1].item(), opt.variables[2].tolist()
         (0, 0.01, [0.0, 0.0])
         """
@@ -408,14 +422,15 @@ class Optimizer:
         if not self.built:
             return out
         entries = list(self._state.values())
+        paths = _slot_prefixes([v for v, _ in entries])
         groups = self.keras_slots
         if groups is None:
-            out += [named(array, f"{_own_name(v)}_{key}", dtype_name(array.dtype), v.backend)
-                    for v, state in entries for key, array in state.items()]
+            out += [named(array, f"{path}_{key}", dtype_name(array.dtype), v.backend)
+                    for (v, state), path in zip(entries, paths) for key, array in state.items()]
         else:
             for group in groups:
-                out += [named(state[key], f"{_own_name(v)}_{slot}", dtype_name(state[key].dtype), v.backend)
-                        for v, state in entries for key, slot in group if key in state]
+                out += [named(state[key], f"{path}_{slot}", dtype_name(state[key].dtype), v.backend)
+                        for (v, state), path in zip(entries, paths) for key, slot in group if key in state]
         out += [named(float(getattr(self, name)), name, "float64") for name in self.scalar_state]
         return out
 
@@ -438,6 +453,7 @@ class Optimizer:
         anything changes. An optimizer not built yet is built for ``variables``; a built one takes only variables
         it was built with."""
         variables = list(variables)
+        _check_distinct(variables, "set_state")
         if self.built:
             self._check_variables_are_known(variables)
         expected = {"iterations", *self.scalar_state}
@@ -516,7 +532,9 @@ class Optimizer:
 
         Raises:
             ValueError: a variable the optimizer was not built with (as Keras 3: create a new optimizer for new
-                variables), mismatched lengths or shapes, or no gradient at all.
+                variables), mismatched lengths or shapes, no gradient at all, or the same variable twice (as
+                PyTorch's optimizers refuse a parameter given twice; Keras gives neither one update with the sum
+                nor two updates: pass the variable once, with the sum of its gradients).
             TypeError: a variable that is not a floating-point Tensor.
         """
         grads, variables = list(grads), list(variables)
@@ -526,6 +544,7 @@ class Optimizer:
             return self.iterations
         for v in variables:
             _check_floating_variable(v)
+        _check_distinct(variables, "apply")
         if self.built:
             self._check_variables_are_known(variables)
         pairs, missing = [], []
@@ -717,10 +736,21 @@ def _weight_name_patterns(var_names):
     return tuple(patterns)
 
 
-def _own_name(variable):
-    """A variable's own name, as Keras names it: the part of ours after its last ``"/"`` (``"dense/kernel"`` ->
-    ``"kernel"``), ``"variable"`` for an unnamed one."""
-    return (variable.name or "").rsplit("/", 1)[-1] or "variable"
+def _slot_prefixes(variables):
+    """The start of the names of each variable's slots in ``optimizer.variables``: its name with ``"/"`` written
+    ``"_"``, as Keras writes a variable's path there (``"dense/kernel"`` -> ``"dense_kernel"``), ``"variable"`` for an
+    unnamed one; a prefix met again is numbered ``_1``, ``_2``, ... (as Keras numbers ``"variable"``), so that the
+    names are unique."""
+    taken, out = set(), []
+    for v in variables:
+        base = (v.name or "variable").replace("/", "_")
+        prefix, count = base, 0
+        while prefix in taken:
+            count += 1
+            prefix = f"{base}_{count}"
+        taken.add(prefix)
+        out.append(prefix)
+    return out
 
 
 def _check_not_swapped(gradient, variable, index):
@@ -738,6 +768,20 @@ def _check_not_swapped(gradient, variable, index):
                     f"variables); item {index} is swapped: its first element is a trainable variable{named} "
                     f"(requires_grad=True) of shape {gradient.shape} and its second {second}. Pass (w.grad, w), "
                     "not (w, w.grad).")
+
+
+def _check_distinct(variables, method):
+    """Refuse a variable given twice in one call (``apply_gradients([(g, w), (g, w)])``): it would be updated twice
+    in one step, silently, its slots twice as fast as its step count (PyTorch's optimizers refuse a parameter
+    given twice; Keras 3 builds two sets of slots for it and gives yet another result)."""
+    seen = {}
+    for i, v in enumerate(variables):
+        first = seen.setdefault(id(v), i)
+        if first != i:
+            described = f"'{v.name}'" if v.name else "an unnamed one"
+            raise ValueError(f"{method}(): the variable {described} of shape {v.shape} is given twice (positions "
+                             f"{first} and {i}); expected each variable once. To update it with two gradients, "
+                             "pass it once with their sum.")
 
 
 def _check_floating_variable(v):
