@@ -295,6 +295,26 @@ def test_loading_into_an_unbuilt_model_says_build(tmp_path):
         Sequential([Dense(4)]).load_weights(tmp_path / "w.npz")
 
 
+def test_unbuilt_model_message_suggests_a_shape_that_fits_its_first_layer(tmp_path):
+    """Found by a tester: ``load_weights`` into an unbuilt ``Sequential([Dense(3), Dense(1)])`` suggested
+    ``model.build((None, 16, 1)) for samples of 16 steps of 1 channel``, a shape for sequences (a Dense built on it
+    gets a kernel of one row). Hand-written expectations: a rank-2 shape of features for a Dense, steps and
+    channels for a Conv1D, the data's own shape otherwise; and calling the model on a batch in every case."""
+    from tinygradconv.layers import Activation, Conv1D
+
+    make_model().save_weights(tmp_path / "w.npz")
+    generic = "model.build((None, *x.shape[1:])) with the shape of your data x, batch axis first"
+    cases = ((Sequential([Dense(3), Dense(1)]), "model.build((None, 8)) for samples of 8 features"),
+             (Sequential([Conv1D(2, 3), Dense(1)]), "model.build((None, 16, 1)) for samples of 16 steps of 1 channel"),
+             (Sequential([Activation("relu"), Dense(1)]), generic))
+    for model, suggestion in cases:
+        with pytest.raises(ValueError, match="not yet been built") as info:
+            model.load_weights(tmp_path / "w.npz")
+        message = str(info.value)
+        assert "model(x[:1]) on a batch of your data x" in message and suggestion in message, message
+        assert ("steps" in message) == isinstance(model.layers[0], Conv1D), message
+
+
 class Evil:
     """Unpickling this object would create a directory: proof that nothing is unpickled."""
 

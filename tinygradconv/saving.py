@@ -552,12 +552,37 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
     _assign(model, split_optimizer_arrays(arrays)[0], filepath, skip_mismatch)
 
 
+_STEPS_LAYERS = ("Conv1D", "Conv1DTranspose", "UpSampling1D", "ZeroPadding1D", "Cropping1D")
+
+
+def _build_hint(model) -> str:
+    """How to build ``model``, for its first layer: ``(None, features)`` for a ``Dense``, ``(None, steps,
+    channels)`` for a layer of sequences (``Conv1D``, ...), else the shape of the data in general."""
+    first = (getattr(model, "layers", None) or [None])[0] if type(model).__name__ == "Sequential" else None
+    kind = type(first).__name__
+    if kind == "Dense":
+        example = "model.build((None, 8)) for samples of 8 features (the first layer is a Dense)"
+    elif kind in _STEPS_LAYERS:
+        example = f"model.build((None, 16, 1)) for samples of 16 steps of 1 channel (the first layer is a {kind})"
+    else:
+        example = "model.build((None, *x.shape[1:])) with the shape of your data x, batch axis first"
+    return f"e.g. model(x[:1]) on a batch of your data x, or {example}."
+
+
 def not_built_message(model) -> str:
-    """Keras 3's message for ``load_weights`` into a model that is not built, with the model named and, for a
-    ``Sequential`` whose first layer is built (which Keras does not build at construction either), why."""
+    """Keras 3's message for ``load_weights`` into a model that is not built, with the model named, how to build
+    it (an input shape that fits its first layer) and, for a ``Sequential`` whose first layer is built (which
+    Keras does not build at construction either), why.
+
+    >>> import tinygradconv as tg
+    >>> print(not_built_message(tg.models.Sequential([tg.layers.Dense(3, name="h"), tg.layers.Dense(1)],
+    ...                                               name="mlp")))   # doctest: +NORMALIZE_WHITESPACE
+    You are loading weights into a model that has not yet been built (model 'mlp'). Try building the model first
+    by calling it on some data or by using build(), e.g. model(x[:1]) on a batch of your data x, or
+    model.build((None, 8)) for samples of 8 features (the first layer is a Dense).
+    """
     message = (f"You are loading weights into a model that has not yet been built (model '{model.name}'). Try "
-               "building the model first by calling it on some data or by using build(), e.g. "
-               "model.build((None, 16, 1)) for samples of 16 steps of 1 channel.")
+               f"building the model first by calling it on some data or by using build(), {_build_hint(model)}")
     first = (getattr(model, "layers", None) or [None])[0]
     if type(model).__name__ == "Sequential" and first is not None and first.built:
         message += (f" Its first layer '{first.name}' ({type(first).__name__}) is built, but a Sequential is built "
