@@ -65,6 +65,7 @@ ELEMENTWISE = [
     ("ELU", {}),
     ("ELU", {"alpha": 0.5}),
     ("ELU", {"alpha": -1.5}),
+    ("ELU", {"alpha": -0.0}),      # a tester: the zeros were swapped (`alpha < 0.0` misses -0.0)
 ]
 
 
@@ -470,3 +471,8 @@ def test_relu_threshold_at_nan_and_elu_zeros_by_hand():
     assert np.signbit(y.numpy()).tolist() == [False, True, False]
     np.testing.assert_allclose(y.numpy(), [0.0, 0.0, -1.5 * math.expm1(-1.0)])
     np.testing.assert_allclose(x.grad.numpy(), [-1.5, -1.5, -1.5 * math.exp(-1.0)])
+    # alpha = -0.0 (a later tester: 0.0 gave -0.0 and -0.0 gave 0.0); the negative side is -0.0 * expm1(x) = +0.0
+    x = np.array([0.0, -0.0, -1.0, 2.0])
+    for y in (layers.ELU(alpha=-0.0, dtype="float64")(x), tg.activations.elu(tg.tensor(x), alpha=-0.0)):
+        assert y.numpy().tolist() == [0.0, 0.0, 0.0, 2.0]
+        assert np.signbit(y.numpy()).tolist() == [False, True, False, False]

@@ -353,7 +353,7 @@ def elu(x, alpha=1.0):
 
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
     (the left branch); a zero gives the input's zero, for any ``alpha``: ``elu(-0.0) = -0.0`` and
-    ``elu(0.0) = 0.0`` (a negative ``alpha`` too, where ``alpha * expm1(x)`` would flip the sign);
+    ``elu(0.0) = 0.0`` (a negative ``alpha`` too, ``-0.0`` included, where ``alpha * expm1(x)`` would flip the sign);
     ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's vectorised kernel,
     which tensors of more than a few elements take, gives NaN there too).
 
@@ -361,6 +361,8 @@ def elu(x, alpha=1.0):
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
     [-0.6321, 2.0]
     >>> elu(tg.tensor([0.0, -0.0]), alpha=-1.5).tolist()       # the input's zeros, as Keras on torch
+    [0.0, -0.0]
+    >>> elu(tg.tensor([0.0, -0.0]), alpha=-0.0).tolist()
     [0.0, -0.0]
     """
     x = _t(x)
@@ -370,7 +372,7 @@ def elu(x, alpha=1.0):
     # expm1, exact near 0 (exp(x) - 1 lost the 8th digit at x = -1e-10, where torch's elu is exact) and keeping the
     # sign of zero: elu(-0.0) = -0.0 (Keras, PyTorch)
     curve = alpha * Expm1.apply(negative)
-    if alpha < 0.0:
+    if math.copysign(1.0, alpha) < 0.0:     # alpha < 0, or -0.0 (which `alpha < 0.0` misses)
         # alpha * (+-0) is the other zero: give the input's zero (torch's), with the curve's gradient, alpha.
         # x - (c - c) keeps x's zero (-0.0 - 0.0 = -0.0, 0.0 - 0.0 = 0.0) and passes c's gradient
         curve = ops.where(x == 0.0, x.detach() - (curve.detach() - curve), curve)

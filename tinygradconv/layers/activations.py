@@ -166,8 +166,8 @@ class ELU(_Elementwise):
 
     Args:
         alpha: a finite number, the limit of ``-f(x)`` as ``x -> -inf`` (default 1.0; negative values are allowed,
-            as in Keras). One difference with a negative ``alpha``: ``f(0.0)`` is ``-0.0`` and ``f(-0.0)`` is
-            ``0.0`` here (``alpha * expm1(x)``), where Keras on torch returns the input's zero.
+            as in Keras). A zero gives back the input's zero for any ``alpha``, a negative one or ``-0.0`` included
+            (where ``alpha * expm1(x)`` would flip its sign), as Keras on torch.
 
     Input and output shape: any; the output has the input's shape.
 
