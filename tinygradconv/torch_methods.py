@@ -61,7 +61,8 @@ class TorchMethods:
         Raises:
             TypeError: no shape, an entry that is not an int (``2.0``, ``True``), or a dtype.
             ValueError: a shape holding another number of elements, two ``-1``, an entry below ``-1``, or ``-1``
-                beside a ``0`` (PyTorch raises ``RuntimeError`` for these).
+                beside a ``0``, with a message naming ``view`` (PyTorch raises ``RuntimeError`` for these: "shape
+                '[4]' is invalid for input of size 6").
 
         See https://pytorch.org/docs/stable/generated/torch.Tensor.view.html
 
@@ -69,6 +70,10 @@ class TorchMethods:
         >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
         >>> x.view(3, -1).tolist(), x.view((6,)).shape, x.transpose().view(-1).tolist()
         ([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], (6,), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0])
+        >>> x.view(4)
+        Traceback (most recent call last):
+        ...
+        ValueError: view: cannot view a tensor of shape (2, 3) (6 elements) into shape (4,). Received shape=(4,)
         """
         if not shape:
             raise TypeError("view() needs the new shape, e.g. x.view(2, 3), x.view((2, 3)) or x.view(-1). "
@@ -77,6 +82,10 @@ class TorchMethods:
             raise TypeError(f"view(dtype) reinterprets the bits of the data in PyTorch; tinygradconv does not "
                             f"support it. Received {shape[0]!r}. For a cast of the values use "
                             f"x.astype('float32') (PyTorch's x.to(dtype))")
+        from .ops.shape import _target_shape
+
+        _target_shape(shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape,
+                      tuple(self.shape), op="view")        # its errors name view, not reshape
         return self.reshape(*shape)
 
     def flatten(self, start_dim=0, end_dim=-1):

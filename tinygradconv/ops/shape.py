@@ -123,11 +123,12 @@ class Clone(Function):
         return grad
 
 
-def _target_shape(shape, old):
-    """The new shape for ``reshape``: a tuple of ints (not bools, not floats) with at most one ``-1``, holding as
-    many elements as ``old``; ``-1`` is resolved. ``TypeError``/``ValueError`` naming ``shape`` otherwise."""
+def _target_shape(shape, old, op="reshape"):
+    """The new shape for ``reshape`` (or ``view``, named ``op`` in the messages): a tuple of ints (not bools, not
+    floats) with at most one ``-1``, holding as many elements as ``old``; ``-1`` is resolved. ``TypeError``/
+    ``ValueError`` naming ``shape`` otherwise."""
     if not isinstance(shape, (tuple, list)):
-        raise TypeError(f"reshape: `shape` must be a tuple of integers. Received shape={shape!r}")
+        raise TypeError(f"{op}: `shape` must be a tuple of integers. Received shape={shape!r}")
     shape = tuple(integer(n, "shape", minimum=-1, shown=shape) for n in shape)
     known = 1
     for n in shape:
@@ -136,7 +137,7 @@ def _target_shape(shape, old):
     for n in old:
         size *= n
     if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} ({size} elements) into shape {shape}. "
+        raise ValueError(f"{op}: cannot {op} a tensor of shape {old} ({size} elements) into shape {shape}. "
                          f"Received shape={shape!r}")
     return tuple(size // known if n == -1 else n for n in shape)
 
