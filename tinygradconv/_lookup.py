@@ -128,7 +128,10 @@ _REGISTERED_NAMES: dict = {}
 def register_keras_serializable(package="Custom", name=None):
     """A decorator that registers your function or class for the whole process under ``"package>name"`` (``name``:
     its ``__name__`` by default), as Keras 3's ``keras.saving.register_keras_serializable``: configs then name it by
-    that key, and loading finds it without ``custom_objects``.
+    that key, and loading finds it without ``custom_objects``. Registering does not make a format take what it
+    refuses: a layer class of your own is saved to ``.npz`` only (``.keras`` files, Keras JSON and ``.weights.h5``
+    take this package's layers only), while your own functions and initializer, regularizer and constraint classes
+    given to those layers go into ``.keras`` files too (docs/keras_compatibility.md lists what each format takes).
 
     Raises:
         ValueError: a class without ``get_config`` (Keras' rule), or a ``package`` or ``name`` that holds ``">"``.
