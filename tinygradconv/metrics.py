@@ -353,6 +353,37 @@ def _floats(data, argument, metric):
     return np.asarray(array, dtype=np.float64)
 
 
+def _samplewise(values, sample_weight, metric, reduce):
+    """Keras 3's ``reduce_to_samplewise_values``: ``values`` (weighted, when ``sample_weight`` is given) reduced
+    with ``reduce`` (a mean for :class:`Mean`, a sum for :class:`Sum`) over every axis but the first, and the number
+    of samples they count for (the batch size, or the sum of the weights). Values that carry a mask of the entries
+    that count (a loss with ``ignore_class``) have their weights masked when ``sample_weight`` is given."""
+    mask = getattr(values, "_keras_mask", None)
+    values = _floats(values, "values", metric)
+    if sample_weight is not None:
+        weights = _floats(sample_weight, "sample_weight", metric)
+        if mask is not None:            # Keras' apply_mask(..., reduction="sum"): weight 0 where not counted
+            mask, weights = squeeze_or_expand_to_same_rank(_floats(mask, "mask", metric), weights)
+            weights = weights * mask
+        values, weights = squeeze_or_expand_to_same_rank(values, weights)
+        if values.ndim > weights.ndim:
+            values = reduce(values, tuple(range(weights.ndim, values.ndim)))
+        try:
+            weights = np.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {weights.shape} does not match values of shape "
+                             f"{values.shape}") from None
+        values = values * weights
+        if weights.ndim > 1:
+            weights = reduce(weights, tuple(range(1, weights.ndim)))
+        count = float(weights.sum())
+    else:
+        count = float(values.shape[0]) if values.ndim >= 1 else 1.0
+    if values.ndim > 1:
+        values = reduce(values, tuple(range(1, values.ndim)))
+    return values, count
+
+
 class Mean(Metric):
     """The (weighted) mean of per-sample values: ``total / count``.
 
@@ -377,34 +408,58 @@ class Mean(Metric):
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        mask = getattr(values, "_keras_mask", None)
-        values = _floats(values, "values", self.name)
-        if sample_weight is not None:
-            weights = _floats(sample_weight, "sample_weight", self.name)
-            if mask is not None:            # Keras' apply_mask(..., reduction="sum"): weight 0 where not counted
-                mask, weights = squeeze_or_expand_to_same_rank(_floats(mask, "mask", self.name), weights)
-                weights = weights * mask
-            values, weights = squeeze_or_expand_to_same_rank(values, weights)
-            if values.ndim > weights.ndim:
-                values = _mean(values, tuple(range(weights.ndim, values.ndim)))
-            try:
-                weights = np.broadcast_to(weights, values.shape)
-            except ValueError:
-                raise ValueError(f"sample_weight of shape {weights.shape} does not match values of shape "
-                                 f"{values.shape}") from None
-            values = values * weights
-            if weights.ndim > 1:
-                weights = _mean(weights, tuple(range(1, weights.ndim)))
-            count = float(weights.sum())
-        else:
-            count = float(values.shape[0]) if values.ndim >= 1 else 1.0
-        if values.ndim > 1:
-            values = _mean(values, tuple(range(1, values.ndim)))
+        values, count = _samplewise(values, sample_weight, self.name, _mean)
         self.total += float(values.sum())
         self.count += count
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values seen: ``sum_i w_i * v_i`` over every batch since the last reset (``w_i = 1``
+    without ``sample_weight``), as Keras 3's ``keras.metrics.Sum``.
+
+    Values of shape ``(batch, ...)`` are first summed over the axes the weights do not have (Keras'
+    ``reduce_to_samplewise_values`` with a sum), then weighted and summed. Values that carry a mask of the entries
+    that count (a loss with ``ignore_class``) have their weights masked when ``sample_weight`` is given, as Keras.
+
+    Args:
+        name: the metric's name (default ``"sum"``, Keras 3's).
+
+    Raises:
+        TypeError: values or weights that hold no numbers.
+        ValueError: weights whose shape does not broadcast to the values'.
+
+    Source: Keras 3, ``keras.metrics.Sum`` (``keras/src/metrics/reduction_metrics.py``).
+
+    >>> m = Sum()
+    >>> m.update_state([1, 3, 5, 7])
+    >>> m.result()
+    16.0
+    >>> m.reset_state()
+    >>> m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+    >>> m.result()
+    4.0
+    """
+
+    def __init__(self, name="sum"):
+        super().__init__(name=name)
+
+    def reset_state(self):
+        self.total = 0.0
+
+    @_ieee754
+    def update_state(self, values, sample_weight=None):
+        values, _ = _samplewise(values, sample_weight, self.name, _sum)
+        self.total += float(values.sum())
+
+    def result(self) -> float:
+        return self.total
+
+
+def _sum(a, axis):
+    return np.sum(a, axis=axis)
 
 
 class MeanMetricWrapper(Mean):
@@ -628,6 +683,111 @@ class CosineSimilarity(MeanMetricWrapper):
     def __init__(self, name="cosine_similarity", axis=-1):
         super().__init__(cosine_similarity, name=name, axis=integer(axis, "axis", minimum=None))
         self._direction = "up"      # a similarity: higher is better (EarlyStopping's mode="auto", as Keras)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.binary_crossentropy` over all samples seen (each sample's value the
+    mean over its last axis), weighted by ``sample_weight`` when given, as Keras 3's
+    ``keras.metrics.BinaryCrossentropy``. Lower is better.
+
+    Args:
+        name: the metric's name (default ``"binary_crossentropy"``, Keras').
+        from_logits: ``y_pred`` holds logits (default: probabilities, clipped to ``[1e-7, 1 - 1e-7]``).
+        label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s`` (default 0).
+
+    Raises:
+        TypeError: a ``from_logits`` that is not a bool.
+        ValueError: a ``label_smoothing`` outside ``[0, 1]``; when updated, the errors of the loss function
+            (targets outside ``[0, 1]`` with probabilities, shapes that differ).
+
+    Source: Keras 3, ``keras.metrics.BinaryCrossentropy`` (https://keras.io/api/metrics/probabilistic_metrics/);
+    the example is Keras' own.
+
+    >>> m = BinaryCrossentropy()
+    >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+    >>> round(m.result(), 6)
+    0.814924
+    >>> m.reset_state()
+    >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], sample_weight=[1, 0])
+    >>> round(m.result(), 6)
+    0.916291
+    """
+
+    def __init__(self, name="binary_crossentropy", from_logits=False, label_smoothing=0):
+        from_logits = flag(from_logits, "from_logits", "BinaryCrossentropy")
+        label_smoothing = losses._check_smoothing(label_smoothing)
+        super().__init__(losses.binary_crossentropy, name=name, from_logits=from_logits,
+                         label_smoothing=label_smoothing)
+        self.from_logits, self.label_smoothing = from_logits, label_smoothing
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.categorical_crossentropy` (one-hot or soft targets) over all samples
+    seen, weighted by ``sample_weight`` when given, as Keras 3's ``keras.metrics.CategoricalCrossentropy``. Lower
+    is better.
+
+    Args:
+        name: the metric's name (default ``"categorical_crossentropy"``, Keras').
+        from_logits: ``y_pred`` holds logits (default: probabilities, rescaled to sum 1 along ``axis``).
+        label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + s / num_classes`` (default 0).
+        axis: the class axis (default -1).
+
+    Raises:
+        TypeError: a ``from_logits`` that is not a bool, an ``axis`` that is not one integer.
+        ValueError: a ``label_smoothing`` outside ``[0, 1]``; when updated, the errors of the loss function.
+
+    Source: Keras 3, ``keras.metrics.CategoricalCrossentropy``
+    (https://keras.io/api/metrics/probabilistic_metrics/); the example is Keras' own.
+
+    >>> m = CategoricalCrossentropy()
+    >>> m.update_state([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    >>> round(m.result(), 6)
+    1.176939
+    """
+
+    def __init__(self, name="categorical_crossentropy", from_logits=False, label_smoothing=0, axis=-1):
+        from_logits = flag(from_logits, "from_logits", "CategoricalCrossentropy")
+        label_smoothing = losses._check_smoothing(label_smoothing)
+        axis = losses._check_axis(axis, "CategoricalCrossentropy")
+        super().__init__(losses.categorical_crossentropy, name=name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The mean of :func:`~tinygradconv.losses.sparse_categorical_crossentropy` (integer labels) over all samples
+    seen, weighted by ``sample_weight`` when given, as Keras 3's ``keras.metrics.SparseCategoricalCrossentropy``.
+    Lower is better.
+
+    With ``ignore_class``, as Keras: the entries so labelled have value 0; without ``sample_weight`` they still
+    count as samples (Keras' ``Mean`` masks only weights), with it their weight is 0.
+
+    Args:
+        name: the metric's name (default ``"sparse_categorical_crossentropy"``, Keras').
+        from_logits: ``y_pred`` holds logits (default: probabilities).
+        ignore_class: None (default) or an integer label to leave out (e.g. -1 or 255).
+        axis: the class axis (default -1).
+
+    Raises:
+        TypeError: a ``from_logits`` that is not a bool, an ``axis`` or ``ignore_class`` that is not one integer.
+        ValueError: when updated, the errors of the loss function (labels out of range, ...).
+
+    Source: Keras 3, ``keras.metrics.SparseCategoricalCrossentropy``
+    (https://keras.io/api/metrics/probabilistic_metrics/); the example is Keras' own.
+
+    >>> m = SparseCategoricalCrossentropy()
+    >>> m.update_state([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    >>> round(m.result(), 6)
+    1.176939
+    """
+
+    def __init__(self, name="sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1):
+        from_logits = flag(from_logits, "from_logits", "SparseCategoricalCrossentropy")
+        ignore_class = losses._check_ignore_class(ignore_class)
+        axis = losses._check_axis(axis, "SparseCategoricalCrossentropy")
+        super().__init__(losses.sparse_categorical_crossentropy, name=name, from_logits=from_logits,
+                         ignore_class=ignore_class, axis=axis)
+        self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
 
 
 # ------------------------------------------------------------------------------------------------ confusion matrix
@@ -1416,7 +1576,8 @@ _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy,
             SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
             TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
             SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
-            TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score)
+            TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score, Sum,
+            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -1506,11 +1667,13 @@ def _shape(x):
     return tuple(getattr(x, "shape", None) or np.shape(x))
 
 
-__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "CategoricalHinge", "CosineSimilarity",
-           "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean",
-           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-           "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
-           "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "SquaredHinge", "TopKCategoricalAccuracy",
-           "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy", "cosine_similarity",
-           "get", "mean_absolute_error", "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+           "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
+           "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
+           "Metric", "Poisson", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
+           "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
+           "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy",
+           "binary_accuracy", "categorical_accuracy", "cosine_similarity", "get", "mean_absolute_error",
+           "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
            "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
