@@ -1083,3 +1083,74 @@ def test_a_layer_called_on_a_structure_mixing_symbolic_tensors_and_data_is_refus
     inputs = layers.Input((3,))
     with pytest.raises(TypeError, match=r"structure mixing symbolic tensors .* and data"):
         layers.Concatenate()({"a": inputs, "b": np.ones((1, 3))})
+
+
+def _three_outputs(lib, as_dict):
+    """Outputs ``a`` (2 units), ``b`` and ``c`` (1 unit) of one input, as a list or as a dict keyed by name."""
+    x = lib.layers.Input((3,), name="x")
+    a, b, c = (lib.layers.Dense(units, name=name)(x) for units, name in ((2, "a"), (1, "b"), (1, "c")))
+    return lib.Model(x, {"a": a, "b": b, "c": c} if as_dict else [a, b, c])
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")       # output b trains no weight
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("as_dict, loss, loss_weights", [
+    (True, {"a": "mse", "b": None, "c": "mae"}, None),
+    (False, ["mse", None, "mae"], [1.0, 7.0, 3.0]),
+    (True, {"c": None, "b": "mae", "a": None}, None),
+    (False, [None, "mse", None], None)])
+def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, loss_weights):
+    """Found by a tester: ``loss={"a": "mse", "b": None}`` / ``["mse", None]`` was refused in ``compile``; Keras 3.15
+    leaves that output out of the loss and of the logs (``"<output>_loss"`` only while several losses remain), its
+    weight in ``loss_weights`` unused. Keras' logs, lists, history and final weights are the reference."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for an output whose loss is None")
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = {"a": rng.normal(size=(8, 2)).astype("float32"), "b": rng.normal(size=(8, 1)).astype("float32"),
+         "c": rng.normal(size=(8, 1)).astype("float32")}
+    y = y if as_dict else [y["a"], y["b"], y["c"]]
+    theirs, ours = _three_outputs(keras, as_dict), _three_outputs(_LibTraining, as_dict)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model, lib in ((theirs, keras), (ours, _LibTraining)):
+        model.compile(lib.optimizers.SGD(0.05), loss=loss, loss_weights=loss_weights)
+        evaluated = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        names = model.metrics_names
+        trained = model.train_on_batch(x, y)
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+        results.append((names, evaluated, trained, history, model.get_weights()))
+    (names, evaluated, trained, history, weights), (our_names, our_evaluated, our_trained, our_history,
+                                                    our_weights) = results
+    losses_left = [n for n in "abc" if (loss[n] if isinstance(loss, dict) else loss["abc".index(n)]) is not None]
+    assert our_names == names and list(our_evaluated) == list(evaluated)
+    assert sorted(history) == sorted(our_history) == sorted(
+        ["loss"] + ([f"{n}_loss" for n in losses_left] if len(losses_left) > 1 else []))
+    np.testing.assert_allclose(np.ravel(our_trained), np.ravel(trained), rtol=1e-5)
+    for key in evaluated:
+        np.testing.assert_allclose(our_evaluated[key], evaluated[key], rtol=1e-5)
+        np.testing.assert_allclose(our_history[key], history[key], rtol=1e-5)
+    for mine, expected in zip(our_weights, weights):      # the untrained outputs' weights included
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_every_loss_none_is_refused_and_the_weights_of_an_output_without_loss_stay():
+    """Keras 3.15 fails in ``fit`` ("No loss to compute"); ours refuses in ``compile``, naming the value. By hand:
+    output ``b`` without a loss keeps its initial weights through training while ``a`` changes."""
+    model = _three_outputs(_LibTraining, as_dict=False)
+    with pytest.raises(ValueError, match=r"`loss`: no output of \['a', 'b', 'c'\] has a loss .* Received "
+                                         r"loss=\[None, None, None\]"):
+        model.compile("sgd", loss=[None, None, None])
+    with pytest.raises(ValueError, match=r"expected keys \['a', 'b', 'c'\] \(the output layers' names\) \(None for "
+                                         r"an output trained by no loss\)"):
+        _three_outputs(_LibTraining, as_dict=True).compile("sgd", loss={"a": "mse"})
+    before = {name: [w.copy() for w in model.get_layer(name).get_weights()] for name in "abc"}
+    model.compile(tg.optimizers.SGD(0.1), loss=["mse", None, "mae"])
+    rng = np.random.default_rng(2)
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['b/kernel', 'b/bias'\]"):
+        model.fit(rng.normal(size=(6, 3)), [rng.normal(size=(6, 2)), rng.normal(size=(6, 1)),
+                                            rng.normal(size=(6, 1))], epochs=1, verbose=0)
+    for name, changed in (("a", True), ("b", False), ("c", True)):
+        after = model.get_layer(name).get_weights()
+        assert any((w != v).any() for w, v in zip(after, before[name])) == changed, name

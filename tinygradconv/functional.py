@@ -523,12 +523,29 @@ class Functional(FunctionalMixin, Model):
         weights with a list of losses on a model with a list of outputs raises ``ValueError`` (Keras 3.15 ignores its
         keys and applies the values in sorted-key order): pass a list, or a dict of losses. The training loss is then
         ``sum_i loss_weights[i] * loss_i`` (plus penalties), and the logs add each output's unweighted loss as
-        ``"<output name>_loss"`` (with several outputs, also for one loss shared by all of them; one output logs
+        ``"<output name>_loss"`` (with several losses, also for one loss shared by several outputs; one output logs
         only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
         ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
         order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
         with per-output losses or ``loss_weights`` is saved without its compile arguments (compile it again after
-        loading)."""
+        loading).
+
+        An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
+        training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
+        weight given for it in ``loss_weights`` is unused, and with one loss left only ``"loss"`` is logged. Its
+        targets are still given in ``y`` (Keras also takes None there; this does not).
+
+        Raises:
+            ValueError: every loss None (Keras 3.15 fails in ``fit``: "No loss to compute"), a dict of losses without
+                a key for every output (write None for an output trained by no loss), and the misfits above.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.layers.Input((3,))
+        >>> model = tg.models.Model(x, [tg.layers.Dense(2, name="a")(x), tg.layers.Dense(1, name="b")(x)])
+        >>> model.compile("sgd", loss=["mse", None])
+        >>> model.metrics_names
+        ['loss']
+        """
         refuse_foreign_compile_arguments(optimizer, loss, metrics, kwargs.get("weighted_metrics"))
         if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
             raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
@@ -562,8 +579,9 @@ class Functional(FunctionalMixin, Model):
         def per_output(value, argument):
             if isinstance(value, dict) and "class_name" not in value:     # (not the config of one loss)
                 if sorted(value) != sorted(names):
+                    none = " (None for an output trained by no loss)" if argument == "loss" else ""
                     raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
-                                     f"layers' names), but found {argument}.keys()={list(value)}")
+                                     f"layers' names){none}, but found {argument}.keys()={list(value)}")
                 return [value[n] for n in names]
             if isinstance(value, (list, tuple)):
                 if len(value) != len(names):
@@ -578,13 +596,15 @@ class Functional(FunctionalMixin, Model):
         for w in weights:
             if isinstance(w, bool) or not isinstance(w, (int, float, np.floating, np.integer)):
                 raise TypeError(f"Invalid value for argument `loss_weights`: expected numbers. Received {w!r}")
-        if any(spec is None for spec in specs):
-            raise ValueError(f"Invalid value for argument `loss`: every output {names} needs a loss. Received "
-                             f"{loss!r}")
-        entries = [(n, spec, float(w), i) for i, (n, spec, w) in enumerate(zip(names, specs, weights))]
+        if all(spec is None for spec in specs):     # Keras 3.15 fails in fit: "No loss to compute"
+            raise ValueError(f"Invalid value for argument `loss`: no output of {names} has a loss (None leaves an "
+                             f"output out of training; at least one needs a loss). Received loss={loss!r}")
+        # None leaves that output out of the loss and the logs, as Keras 3.15 (its weight, if any, unused)
+        entries = [(n, spec, float(w), i) for i, (n, spec, w) in enumerate(zip(names, specs, weights))
+                   if spec is not None]
         if self._output_keys and isinstance(loss, dict) and self._by_output(loss):
             by_name = {entry[0]: entry for entry in entries}   # Keras logs a dict of losses in its own order
-            entries = [by_name[n] for n in loss]
+            entries = [by_name[n] for n in loss if n in by_name]
         return entries
 
     @staticmethod
@@ -647,9 +667,10 @@ class Functional(FunctionalMixin, Model):
         return isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss)
 
     def _logged_output_losses(self):
-        """The per-output losses that get their own log entry: with several outputs only, as Keras."""
+        """The per-output losses that get their own log entry: with several losses only, as Keras (one output, or
+        two outputs of which one has the loss None, log only ``"loss"``)."""
         per_output = getattr(self, "_output_losses", None) or []
-        return per_output if len(self._outputs) > 1 else []
+        return per_output if len(per_output) > 1 else []
 
     @property
     def metrics_names(self) -> list:
