@@ -397,17 +397,25 @@ def test_per_output_losses_and_weights_match_keras(loss, loss_weights):
     theirs = _two_output_model(keras)
     ours = _two_output_model(_Lib)
     ours.set_weights(theirs.get_weights())
+    their_logs, our_logs = _assert_logs_match([(theirs, loss), (ours, loss)], x, y, epochs=1,
+                                              loss_weights=loss_weights)
+    assert list(our_logs) == list(their_logs) == ["loss", "o1_loss", "o2_loss"]
+
+
+def _assert_logs_match(compiled, x, y, epochs, **compile_kwargs):
+    """Compile Keras' model and ours (``compiled``: their ``(model, loss)`` pairs, Keras' first) with SGD, evaluate
+    and fit both, and check that our evaluation logs and history equal Keras'; returns both evaluation logs."""
     results = []
-    for model in (theirs, ours):
-        model.compile("sgd", loss=loss, loss_weights=loss_weights)
+    for model, loss in compiled:
+        model.compile("sgd", loss=loss, **compile_kwargs)
         logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history
+        history = model.fit(x, y, batch_size=4, epochs=epochs, verbose=0, shuffle=False).history
         results.append((logs, history))
     (their_logs, their_history), (our_logs, our_history) = results
-    assert list(our_logs) == list(their_logs) == ["loss", "o1_loss", "o2_loss"]
     for key in their_logs:
         np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
         np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
+    return their_logs, our_logs
 
 
 def _two_outputs_as(lib, kind):
@@ -435,17 +443,8 @@ def test_a_list_of_one_loss_stands_for_that_loss_as_keras(kind, loss, reference)
     y = y if kind == "list" else {"o1": y[0], "o2": y[1]}
     theirs, ours = _two_outputs_as(keras, kind), _two_outputs_as(_Lib, kind)
     ours.set_weights(theirs.get_weights())
-    results = []
-    for model, compiled in ((theirs, reference or loss), (ours, loss)):
-        model.compile("sgd", loss=compiled)
-        logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
-        results.append((logs, history))
-    (their_logs, their_history), (our_logs, our_history) = results
+    their_logs, our_logs = _assert_logs_match([(theirs, reference or loss), (ours, loss)], x, y, epochs=2)
     assert sorted(our_logs) == sorted(their_logs) == ["loss", "o1_loss", "o2_loss"]
-    for key in their_logs:
-        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5)
-        np.testing.assert_allclose(our_history[key], their_history[key], rtol=1e-4)
 
 
 @pytest.mark.parametrize("loss, message", [
