@@ -15,7 +15,10 @@
 
 Matplotlib is imported only when a plotting function runs, so ``import tinygradconv.viz`` (and the functions that
 compute matrices or DOT text) work without it. Every plotting function takes an optional ``ax`` and returns the
-matplotlib object it drew (an Axes, a Figure for multi-panel plots, or the animation).
+matplotlib object it drew (an Axes, a Figure for multi-panel plots, or the animation). A figure it makes itself is
+laid out (constrained layout) to hold every title, label and legend, so a plain ``fig.savefig(path)`` saves all of
+it. A picture costs what it draws: a size too large to draw is refused with a ValueError that names the argument,
+the value and the limit, before anything is computed.
 
 >>> from tinygradconv.viz import connectivity_matrix
 >>> connectivity_matrix("conv1d", 3, kernel_size=2).astype(int).tolist()

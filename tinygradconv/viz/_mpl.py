@@ -23,6 +23,27 @@ def new_axes(ax, figsize):
     return ax
 
 
+def fit_figure(fig, pad=0.05, tries=4):
+    """Lay out ``fig`` and grow it until everything it draws lies inside it, so that a plain ``fig.savefig(path)``
+    (no ``bbox_inches="tight"``) saves all of it: titles, labels, legends and colour bars.
+
+    The layout engine (constrained layout) places the Axes; what it cannot fit (an equal-aspect Axes whose title
+    or labels need more height than the figure has) is measured on the laid-out figure and the figure grown by
+    that much, then laid out again. Only for figures a plotting function made itself (never a user's figure).
+    """
+    for _ in range(tries):
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
+        width, height = fig.get_size_inches()
+        grow_w = max(0.0, -box.x0) + max(0.0, box.x1 - width)       # how far it reaches out, in inches
+        grow_h = max(0.0, -box.y0) + max(0.0, box.y1 - height)
+        if grow_w < 0.01 and grow_h < 0.01:
+            return fig
+        fig.set_size_inches(width + (grow_w and grow_w + 2 * pad), height + (grow_h and grow_h + 2 * pad))
+    fig.draw_without_rendering()
+    return fig
+
+
 def atomic_path(path, write):
     """Call ``write(tmp)`` on a temporary file next to ``path`` (same suffix), then rename it onto ``path``.
 

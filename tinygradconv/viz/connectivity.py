@@ -1,6 +1,6 @@
 r"""Which input feeds which output, through which tap: connectivity of ``conv1d`` and ``conv1d_transpose``.
 
-Everything is computed *through the op*, never by a second implementation of the convolution. For one channel
+The matrices are computed *through the op*, never by a second implementation of the convolution. For one channel
 the op is linear in its input, so its Jacobian is a matrix ``J`` of shape ``(output_length, input_length)`` with
 
 .. math:: J_{n j} = \frac{\partial y_n}{\partial x_j},
@@ -9,7 +9,11 @@ obtained by pushing the basis vectors :math:`e_j` through the op in one batch (`
 backward pass with the basis vectors :math:`e_n` of the output as gradients (``method="backward"``, a batch of
 vector-Jacobian products). With a kernel of ones, ``J`` counts the taps linking ``x_j`` to ``y_n``; running the op
 once per tap with a one-hot kernel splits ``J`` into one 0/1 matrix per tap, :math:`J = \sum_t w_t J^{(t)}`
-(:func:`tap_matrices`), and those are the lines of :func:`plot_connectivity`.
+(:func:`tap_matrices`), and those are the lines of :func:`plot_connectivity`. The diagram draws a few dozen cells
+of a signal of any length, so it does not make these matrices: it takes the lines into the cells it shows from
+the index formula the matrices hold (tap ``t`` joins ``x_j`` to ``y_n`` when ``j = n·s + t·d − left``, conv1d, or
+``n + c_left = j·s + t·d``, conv1d_transpose), and its cost follows what it draws. Every picture refuses, with a
+ValueError naming the argument, the value and the limit, a size too large to draw, before anything is made.
 
 Lengths, paddings and crops come from :mod:`tinygradconv.ops.conv_arithmetic` (the formulas are not re-derived
 here). The conv1d of ``conv1d_transpose`` (the "matching" conv1d of the matrix view on the maths page,
@@ -22,8 +26,10 @@ docs/conv1d_transpose_math.md) has exactly the transposed matrix, which :func:`c
 """
 from __future__ import annotations
 
+import itertools
+import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,7 +49,7 @@ from ..ops.conv_arithmetic import (
 )
 from ..tensor import Tensor
 from ..validation import number
-from ._mpl import new_axes, pyplot, savefig
+from ._mpl import fit_figure, new_axes, pyplot, savefig
 from .animation import check_gif_path, save_gif
 
 __all__ = [
@@ -79,6 +85,9 @@ class ConvSetting:
     output_padding: int | None = None
     dilation_rate: int = 1
     weights: tuple = ()
+    #: Where ``weights`` come from when not given as numbers: ``weights="kernel"`` names the layer and the channel
+    #: pair drawn (a picture shows one input channel and one filter). Empty otherwise.
+    weights_source: str = field(default="", compare=False)
 
     @property
     def k_eff(self) -> int:
@@ -143,27 +152,94 @@ def _tap_values(weights, k):
         raise ValueError(f"Invalid value for argument `weights`. {expected}. Received weights={weights!r}") from None
 
 
+#: The op's arguments that a layer's configuration gives, with their defaults here: one given with a layer (not at
+#: its default) would be ignored, so it is refused.
+_LAYER_SETTINGS = (("kernel_size", None), ("strides", 1), ("padding", "valid"), ("output_padding", None),
+                   ("dilation_rate", 1))
+
+
+def layer_conflict(layer, given) -> TypeError:
+    """The TypeError for op arguments ``given`` (a dict) passed with a layer or a model, which uses its own settings.
+
+    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> print(layer_conflict(Conv1DTranspose(1, 3, strides=2), {"kernel_size": 5}))
+    Invalid argument kernel_size=5 with a Conv1DTranspose: the layer's own settings are used (kernel_size=3, strides=2, padding='valid', output_padding=None, dilation_rate=1), so kernel_size would be ignored. Pass the op's arguments with 'conv1d' / 'conv1d_transpose' instead of a layer
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
+    names = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    plural = "s" if len(given) > 1 else ""
+    what = "model" if isinstance(getattr(layer, "layers", None), list) else "layer"
+    own = ""
+    if what == "layer" and hasattr(layer, "get_config"):
+        config = layer.get_config()
+        own = " (" + ", ".join(f"{name}={_first(config.get(name, default))!r}"
+                               for name, default in _LAYER_SETTINGS) + ")"
+    return TypeError(f"Invalid argument{plural} {names} with a {type(layer).__name__}: the {what}'s own settings are "
+                     f"used{own}, so {', '.join(given)} would be ignored. Pass the op's arguments with 'conv1d' / "
+                     f"'conv1d_transpose' instead of a {what}")
+
+
+def _is_default(value, default) -> bool:
+    """Whether an op argument was left at its default (``None``, ``1``, ``"valid"``): only then may a layer set it."""
+    if default is None or value is None:
+        return value is default
+    return isinstance(value, (int, str, np.integer)) and not isinstance(value, bool) and value == default
+
+
+def _first(value):
+    """A layer config's one-integer tuple as the integer (``(3,)`` -> ``3``); other values as they are."""
+    return value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+
+
+def _kernel_source(layer, kernel):
+    """Which part of a layer's kernel ``weights="kernel"`` draws: the layer, input channel 0 and filter 0."""
+    # Conv1D kernels are (k, in, out), Conv1DTranspose kernels (k, out, in)
+    transpose = _layer_kind(layer) == "conv1d_transpose"
+    inputs, filters = (kernel.shape[2], kernel.shape[1]) if transpose else (kernel.shape[1], kernel.shape[2])
+    text = f"weights: the kernel of layer {layer.name!r}"
+    if inputs == filters == 1:
+        return text
+    pair = "input channel 0 → filter 0".replace(" ", "\u00a0")       # no-break spaces: one piece when wrapped
+    return (f"{text}, {pair} only (it has {inputs} input channel{'s' if inputs > 1 else ''} "
+            f"and {filters} filter{'s' if filters > 1 else ''})")
+
+
 def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
                  dilation_rate=1, weights=None) -> ConvSetting:
     """Validate the arguments shared by every function of this module and return a :class:`ConvSetting`.
 
     Args:
         kind: ``"conv1d"``, ``"conv1d_transpose"``, or a ``Conv1D`` / ``Conv1DTranspose`` layer (its config gives
-            every other argument but ``input_length``; ``weights="kernel"`` takes its kernel, channel 0 to 0).
+            every other argument but ``input_length``; ``weights="kernel"`` takes its kernel, input channel 0 to
+            filter 0, and ``weights_source`` says so).
         input_length: length ``L`` of the op's input (at least 1).
         kernel_size, strides, padding, output_padding, dilation_rate: as for the op (``output_padding`` only for
-            ``conv1d_transpose``).
+            ``conv1d_transpose``). With a layer they must stay at their defaults: the layer's own are used.
         weights: ``None`` (a kernel of ones: entries count the connecting taps) or ``k`` tap values.
 
     Raises:
-        ValueError, TypeError: naming the argument and the value received.
+        ValueError, TypeError: naming the argument and the value received. TypeError: an op argument given with a
+            layer (it would be ignored).
 
     >>> conv_setting("conv1d", 5, 3, padding="SAME").padding
     'same'
     """
+    return _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+
+
+def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
+             weights=None, limits=None) -> ConvSetting:
+    """:func:`conv_setting`; ``limits(setting)`` (a setting without weights) runs once the sizes are checked, before
+    anything of the size of the kernel or of the signal is made: a drawing refuses what it cannot draw there."""
+    source = ""
     if not isinstance(kind, str):
         layer = kind
         kind = _layer_kind(layer)
+        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
+                                                 ("padding", padding), ("output_padding", output_padding),
+                                                 ("dilation_rate", dilation_rate))
+                 if not _is_default(value, dict(_LAYER_SETTINGS)[name])}
+        if given:
+            raise layer_conflict(layer, given)
         config = layer.get_config()
         kernel_size, strides = config["kernel_size"], config["strides"]
         padding, dilation_rate = config["padding"], config["dilation_rate"]
@@ -171,7 +247,8 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
         if isinstance(weights, str) and weights == "kernel":
             if not getattr(layer, "built", False):
                 raise ValueError(f"weights='kernel' needs a built layer; call {layer.name!r} on an input first")
-            weights = np.asarray(layer.get_weights()[0])[:, 0, 0]
+            kernel = np.asarray(layer.get_weights()[0])
+            weights, source = kernel[:, 0, 0], _kernel_source(layer, kernel)
     if kind not in KINDS:
         raise ValueError(f"Invalid value for argument `kind`. Expected one of {KINDS} or a Conv1D / "
                          f"Conv1DTranspose layer. Received kind={kind!r}")
@@ -187,6 +264,12 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
         raise ValueError(f"Invalid value for argument `output_padding`: conv1d has none (only conv1d_transpose). "
                          f"Received output_padding={output_padding!r}")
     op = normalize_output_padding(output_padding) if kind == "conv1d_transpose" else None
+    setting = ConvSetting(kind, length, k, s, padding, op, d)
+    if setting.output_length == 0:
+        raise ValueError(f"{setting.describe()} has an empty output ({_formula(setting)}); choose a longer "
+                         f"input_length")
+    if limits is not None:
+        limits(setting)
     if weights is None:
         values = np.ones(k)
     else:
@@ -201,11 +284,7 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
                              f"Received weights of shape {values.shape}")
         if not np.all(np.isfinite(values)):
             raise ValueError(f"Invalid value for argument `weights`. Expected finite numbers. Received {values}")
-    setting = ConvSetting(kind, length, k, s, padding, op, d, tuple(float(w) for w in values))
-    if setting.output_length == 0:
-        raise ValueError(f"{setting.describe()} has an empty output ({_formula(setting)}); choose a longer "
-                         f"input_length")
-    return setting
+    return replace(setting, weights=tuple(float(w) for w in values), weights_source=source)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -485,52 +564,122 @@ _CELL = 0.84
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.9}
 
 
-def _layout(st, taps):
-    """Cells ``(x, category, index)`` of the input and output rows, and the x of every input / output index.
+class _Diagram:
+    """Where the cells and lines of the diagram go, for the x ranges drawn only (never a matrix of the signal).
 
-    conv1d: the padded input ``x_pad`` on top (``x[j]`` at ``x = j``), output ``n`` below the centre of its window
+    conv1d: the padded input on top (``x[j]`` at ``x = j``), output ``n`` below the centre of its window
     ``n*s - left + (k_eff - 1)/2``. conv1d_transpose: the equivalent direct convolution's input on top (zeros
     inserted between strided inputs and ``k_eff - 1`` padding cells on each side, ``x[j]`` at
     ``j*s + (k_eff - 1)/2``); below it the full transposed output (position ``q`` at ``x = q``), whose cells outside
-    ``[c_left, c_left + N)`` are cropped. A kept cell whose row of ``J`` is zero is bias-only.
+    ``[c_left, c_left + N)`` are cropped. Paddings, crops and lengths come from ``conv_arithmetic``; which input
+    reaches which output through tap ``t`` is the index formula of the op, ``j = n*s + t*d - left`` (conv1d) and
+    ``n + c_left = j*s + t*d`` (conv1d_transpose), the formula :func:`tap_matrices` computes through the op (the
+    tests check one against the other, and against Keras). So the cost follows the cells drawn, whatever ``L``.
     """
-    structure = taps.sum(axis=0)
-    reached = structure.any(axis=1)                     # output n gets at least one input
-    read = structure.any(axis=0)                        # input j reaches at least one output
-    L, N, s, ke = st.input_length, st.output_length, st.strides, st.k_eff
-    top, bottom, x_in, x_out = [], [], {}, {}
-    if st.kind == "conv1d":
-        left, right = conv_padding(L, st.kernel_size, s, st.padding, st.dilation_rate)
-        top += [(float(x), "padding", None) for x in range(-left, 0)]
-        for j in range(L):
-            x_in[j] = float(j)
-            top.append((float(j), "input" if read[j] else "unread", j))
-        top += [(float(x), "padding", None) for x in range(L, L + right)]
-        for n in range(N):
-            x_out[n] = n * s - left + (ke - 1) / 2
-            bottom.append((x_out[n], "output" if reached[n] else "bias", n))
-        return top, bottom, x_in, x_out
-    c_left, c_right = conv_transpose_crops(st.kernel_size, s, st.padding, st.output_padding, st.dilation_rate)
-    full = full_transpose_length(L, st.kernel_size, s, st.dilation_rate)
-    extension = max(-c_right, 0)
-    inputs_at = {(ke - 1) + j * s: j for j in range(L)}
-    span_end = (ke - 1) + (L - 1) * s
-    for m in range(full + extension + ke - 1):
-        x = m - (ke - 1) / 2
-        if m in inputs_at:
-            j = inputs_at[m]
-            x_in[j] = x
-            top.append((x, "input" if read[j] else "unread", j))
+
+    def __init__(self, st):
+        self.st = st
+        self.L, self.N, self.k, self.s, self.d = (st.input_length, st.output_length, st.kernel_size, st.strides,
+                                                  st.dilation_rate)
+        ke = st.k_eff
+        self.hs = (ke - 1) / 2                                  # half the kernel span
+        if st.kind == "conv1d":
+            self.left, self.right = conv_padding(self.L, self.k, self.s, st.padding, self.d)
+            self.lo = -self.left
+            self.hi = max(self.L + self.right - 1, (self.N - 1) * self.s - self.left + self.hs)
         else:
-            top.append((x, "zero" if ke - 1 < m < span_end else "padding", None))
-    for q in range(full + extension):
-        n = q - c_left
-        if 0 <= n < N:
-            x_out[n] = float(q)
-            bottom.append((float(q), "output" if reached[n] else "bias", n))
-        else:
-            bottom.append((float(q), "cropped", None))
-    return top, bottom, x_in, x_out
+            self.c_left, c_right = conv_transpose_crops(self.k, self.s, st.padding, st.output_padding, self.d)
+            self.full = full_transpose_length(self.L, self.k, self.s, self.d)
+            self.bottom_len = self.full + max(-c_right, 0)      # a negative crop extends the output with zeros
+            self.span_end = (ke - 1) + (self.L - 1) * self.s
+            self.lo = -self.hs
+            self.hi = self.bottom_len - 1 + self.hs
+
+    @property
+    def cells_wide(self) -> int:
+        """The x positions from the first cell to the last: the length of the diagram in one row."""
+        return round(self.hi - self.lo) + 1
+
+    def x_in(self, j):
+        return float(j) if self.st.kind == "conv1d" else j * self.s + self.hs
+
+    def x_out(self, n):
+        if self.st.kind == "conv1d":
+            return n * self.s - self.left + self.hs
+        return float(n + self.c_left)
+
+    def read(self, j) -> bool:
+        """Whether input ``j`` reaches an output (through any tap)."""
+        L, N, s, d = self.L, self.N, self.s, self.d
+        if self.st.kind == "conv1d":
+            return any((j + self.left - t * d) % s == 0 and 0 <= (j + self.left - t * d) // s < N
+                       for t in range(self.k))
+        return any(0 <= j * s + t * d - self.c_left < N for t in range(self.k)) and 0 <= j < L
+
+    def reached(self, n) -> bool:
+        """Whether output ``n`` receives an input (else it holds only the bias)."""
+        L, s, d = self.L, self.s, self.d
+        if self.st.kind == "conv1d":
+            return any(0 <= n * s + t * d - self.left < L for t in range(self.k))
+        q = n + self.c_left
+        return any((q - t * d) % s == 0 and 0 <= (q - t * d) // s < L for t in range(self.k))
+
+    def top(self, a, b) -> list:
+        """The top row's cells ``(x, category, index)`` with ``a <= x <= b``."""
+        cells = []
+        if self.st.kind == "conv1d":
+            for x in range(max(math.ceil(a), -self.left), min(math.floor(b), self.L + self.right - 1) + 1):
+                if 0 <= x < self.L:
+                    cells.append((float(x), "input" if self.read(x) else "unread", x))
+                else:
+                    cells.append((float(x), "padding", None))
+            return cells
+        ke1 = 2 * self.hs                                       # k_eff - 1
+        last = self.bottom_len + round(ke1) - 1
+        for m in range(max(math.ceil(a + self.hs), 0), min(math.floor(b + self.hs), last) + 1):
+            r = m - round(ke1)
+            if r >= 0 and r % self.s == 0 and r // self.s < self.L:
+                j = r // self.s
+                cells.append((m - self.hs, "input" if self.read(j) else "unread", j))
+            else:
+                cells.append((m - self.hs, "zero" if ke1 < m < self.span_end else "padding", None))
+        return cells
+
+    def bottom(self, a, b) -> list:
+        """The bottom row's cells ``(x, category, index)`` with ``a <= x <= b``."""
+        cells = []
+        if self.st.kind == "conv1d":
+            c0 = self.hs - self.left
+            for n in range(max(math.ceil((a - c0) / self.s), 0), min(math.floor((b - c0) / self.s), self.N - 1) + 1):
+                cells.append((self.x_out(n), "output" if self.reached(n) else "bias", n))
+            return cells
+        for q in range(max(math.ceil(a), 0), min(math.floor(b), self.bottom_len - 1) + 1):
+            n = q - self.c_left
+            if 0 <= n < self.N:
+                cells.append((float(q), "output" if self.reached(n) else "bias", n))
+            else:
+                cells.append((float(q), "cropped", None))
+        return cells
+
+    def lines(self, a, b) -> list:
+        """``("conn", j, n, t)`` for every connection whose line meets ``a <= x <= b``; for a conv1d_transpose also
+        ``("crop", j, q, t)``: tap ``t`` of input ``j`` lands on the cropped full position ``q``."""
+        found, s, d = [], self.s, self.d
+        for t in range(self.k):
+            if self.st.kind == "conv1d":      # along n: x_out = n*s + c0, and x_in = x_out + e
+                c0, e = self.hs - self.left, t * d - self.hs
+                first = max(math.ceil((a - max(0.0, e) - c0) / s), 0)
+                for n in range(first, min(math.floor((b - min(0.0, e) - c0) / s), self.N - 1) + 1):
+                    j = n * s + t * d - self.left
+                    if 0 <= j < self.L:
+                        found.append(("conn", j, n, t))
+                continue
+            e = self.hs - t * d                # along j: x_out = q = j*s + t*d, and x_in = x_out + e
+            first = max(math.ceil((a - max(0.0, e) - t * d) / s), 0)
+            for j in range(first, min(math.floor((b - min(0.0, e) - t * d) / s), self.L - 1) + 1):
+                q = j * s + t * d
+                found.append(("conn", j, q - self.c_left, t) if 0 <= q - self.c_left < self.N else ("crop", j, q, t))
+        return found
 
 
 #: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008), black last.
@@ -541,10 +690,17 @@ TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
 #: Cells per row of a connectivity diagram; longer rows wrap, and beyond MAX_ROWS rows the middle is left out.
 ROW_CELLS = 24
 MAX_ROWS = 3
-#: The longest full output an animation draws (cells in one row).
+#: The widest kernel a connectivity diagram draws, ``k_eff`` cells: one row, so that a row holds a whole window
+#: (and up to 24 taps all differ in colour or dash pattern, and the legend stays short).
+MAX_KERNEL_SPAN = ROW_CELLS
+#: The most cells of a diagram drawn into a given Axes, which holds it in one row (a new figure wraps it).
+MAX_ONE_ROW_CELLS = 150
+#: The longest diagram (in cells, before its middle is left out): positions stay exact integers in a float.
+MAX_DIAGRAM_CELLS = 2 ** 50
 MAX_MATRIX_SIDE = 100
 """The longest matrix side :func:`plot_conv_matrix` draws (cells stay visible)."""
 MAX_ANIMATION_CELLS = 20
+"""The longest full output an animation draws (cells in one row)."""
 
 
 def _tap_colors(k):
@@ -555,28 +711,37 @@ def _tap_styles(k):
     return [TAP_STYLES[(t // len(TAP_COLORS) + t) % len(TAP_STYLES)] for t in range(k)]
 
 
-def _cropped_connections(st):
-    """``(j, q, t)`` for every tap of a conv1d_transpose that lands on a *cropped* position ``q`` of the full output.
+def _diagram_limits(st, one_row=False):
+    """Refuse, before anything is drawn or allocated, a diagram that cannot be drawn: a kernel wider than a row,
+    positions too large for exact floats, or too many cells for the one row of a given Axes."""
+    ke = st.k_eff
+    if ke > MAX_KERNEL_SPAN:
+        name = "dilation_rate" if st.dilation_rate > 1 else "kernel_size"
+        raise ValueError(f"Invalid value for argument `{name}`: kernel_size={st.kernel_size} with "
+                         f"dilation_rate={st.dilation_rate} spans k_eff = (k − 1)·d + 1 = {ke} cells, more than the "
+                         f"diagram draws in a row (at most {MAX_KERNEL_SPAN} cells). Draw a "
+                         f"smaller kernel: every tap connects the same way, shifted")
+    wide = _Diagram(st).cells_wide
+    name = "strides" if st.strides > st.input_length else "input_length"
+    if wide > MAX_DIAGRAM_CELLS:
+        raise ValueError(f"Invalid value for argument `{name}`: input_length={st.input_length} with "
+                         f"strides={st.strides} makes a diagram {wide} cells long, too long to place exactly (at most "
+                         f"2**50 cells)")
+    if one_row and wide > MAX_ONE_ROW_CELLS:
+        raise ValueError(f"Invalid value for argument `{name}`: input_length={st.input_length} with "
+                         f"strides={st.strides} makes a diagram {wide} cells long, too many for the one row of a "
+                         f"given Axes (at most {MAX_ONE_ROW_CELLS}). Leave ax=None: a new figure wraps long rows and "
+                         f"leaves out the middle")
 
-    Computed through the op: the same transposed convolution with ``padding="valid", output_padding=0`` keeps
-    every full position, so its per-tap matrices hold every ``(input, tap) -> q`` connection.
-    """
-    if st.kind != "conv1d_transpose":
-        return []
-    full = ConvSetting("conv1d_transpose", st.input_length, st.kernel_size, st.strides, "valid", 0,
-                       st.dilation_rate, st.weights)
-    c_left, _ = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
-    return [(j, q, t) for j, q, t in _connections(_taps(full)) if not 0 <= q - c_left < st.output_length]
 
-
-def _windows(xs):
+def _windows(lo, hi):
     """The x ranges of the rows: all cells in one row, or rows of ROW_CELLS cells, the middle ones left out."""
-    lo, hi = min(xs), max(xs)
     n = round(hi - lo) + 1
     if n <= ROW_CELLS + 4:
         return [(lo, hi)], 0
-    rows = [(lo + r * ROW_CELLS, min(lo + (r + 1) * ROW_CELLS - 1, hi)) for r in range(-(-n // ROW_CELLS))]
-    if len(rows) <= MAX_ROWS:
+    count = -(-n // ROW_CELLS)
+    rows = [(lo + r * ROW_CELLS, min(lo + (r + 1) * ROW_CELLS - 1, hi)) for r in range(min(count, MAX_ROWS))]
+    if count <= MAX_ROWS:
         return rows, 0
     last = (hi - ROW_CELLS + 1, hi)
     kept = rows[: MAX_ROWS - 1] + [last]
@@ -589,30 +754,42 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
 
     Lines are coloured *and* dashed by tap index (a colour-blind-safe palette, Okabe & Ito, with a different dash
     pattern for neighbouring taps); with ``weights`` given their width follows ``|w_t|`` and the legend gives each
-    tap's value. Padding cells, zeros inserted between strided inputs (conv1d_transpose), cropped output positions
-    and bias-only output positions (no input reaches them) are hatched in distinct colours and named in the
-    legend. The lines of a conv1d_transpose into *cropped* positions are drawn too, faint and thin: those values
-    are computed and then dropped. The title states the op and its output-length formula with the numbers. The
-    lines come from :func:`tap_matrices` (one-hot kernels through the op); the cell positions from
-    ``conv_arithmetic``.
+    tap's value (the legend lists the taps whose lines are drawn). Padding cells, zeros inserted between strided
+    inputs (conv1d_transpose), cropped output positions and bias-only output positions (no input reaches them) are
+    hatched in distinct colours and named in the legend. The lines of a conv1d_transpose into *cropped* positions
+    are drawn too, faint and thin: those values are computed and then dropped. The title states the op and its
+    output-length formula with the numbers (and, with ``weights="kernel"``, which channel pair of the layer's
+    kernel is drawn). The cell positions come from ``conv_arithmetic``; the lines from the op's index formula
+    (``j = n·s + t·d − left`` for conv1d, ``n + c_left = j·s + t·d`` for conv1d_transpose), for the cells drawn
+    only, so that a long input costs no more than a short one (the formula is the one :func:`tap_matrices`
+    computes through the op).
 
-    Long rows wrap: a row holds at most 24 cells; with more than three rows, the middle rows are left out and an
-    ellipsis says how many cells are not drawn (the pattern repeats every output of a conv1d, every input of a
-    conv1d_transpose: every ``strides`` cells of the other row).
+    Long rows wrap: a row holds at most 24 cells, every row at the same scale; with more than three rows, the
+    middle rows are left out and an ellipsis says how many cells are not drawn (the pattern repeats every output of
+    a conv1d, every input of a conv1d_transpose: every ``strides`` cells of the other row). An index too long for
+    its cell is written on every second (third, ...) cell only.
 
     Args:
         kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights: as for
-            :func:`connectivity_matrix` (``kind`` may be a layer; ``weights="kernel"`` then draws its kernel).
+            :func:`connectivity_matrix` (``kind`` may be a layer, whose own settings are used: ``kernel_size``,
+            ``strides``, ... must then be left out; ``weights="kernel"`` draws its kernel, input channel 0 to
+            filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
-            A given Axes receives the whole diagram in one row.
-        annotate: write ``x0``, ``y0``, ... in the cells (default: yes, except in a given Axes holding more than 64
+            A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells.
+        annotate: write ``x0``, ``y0``, ... in the cells (default: yes, except in a given Axes holding more than 56
             cells).
 
     Returns:
         The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
         a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for padding, zero-inserted and cropped
-        cells); every connection a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped full
-        position ``q``).
+        cells); every connection drawn a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped
+        full position ``q``), in the row (or rows) it crosses. Each row's ``window`` attribute is the x range
+        ``(first, last)`` of the cell centres it shows whole (a cell at ``x`` spans ``x ± 0.42``).
+
+    Raises:
+        ValueError: a kernel spanning more than ``MAX_KERNEL_SPAN`` (24) cells, a diagram too long for a given
+            Axes, or any invalid argument (naming it and the value received), before anything is drawn.
+        TypeError: an op argument given with a layer or a model, whose own settings are used.
 
     >>> ax = plot_connectivity("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
     >>> sum(line.get_gid().startswith("conn:") for line in ax.lines)    # 3 inputs x 3 taps, one cropped
@@ -622,18 +799,25 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     """
     if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
+        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
+                                                 ("padding", padding), ("output_padding", output_padding),
+                                                 ("dilation_rate", dilation_rate), ("ax", ax),
+                                                 ("annotate", annotate))
+                 if not _is_default(value, dict(_LAYER_SETTINGS, ax=None, annotate=None)[name])}
+        if given:
+            raise layer_conflict(kind, given)
         return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     annotate = _annotate(annotate)
-    st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
-    taps = _taps(st)
-    layout = _layout(st, taps)
-    xs = [x for x, _, _ in layout[0] + layout[1]]
     if ax is not None:
         ax = new_axes(ax, None)
-        rows, skipped, axes = [(min(xs), max(xs))], 0, [ax]
+    st = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
+                  limits=lambda setting: _diagram_limits(setting, one_row=ax is not None))
+    geo = _Diagram(st)
+    if ax is not None:
+        rows, skipped, axes = [(geo.lo, geo.hi)], 0, [ax]
     else:
-        rows, skipped = _windows(xs)
+        rows, skipped = _windows(geo.lo, geo.hi)
         width = max(r[1] - r[0] for r in rows) + (6.2 if len(rows) > 1 else 5.0)
         inch = min(0.42, 10.0 / width)
         # constrained layout: the title and the legend below the last row stay inside the saved figure, with a
@@ -642,32 +826,62 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
                                     squeeze=False, layout="constrained")
         axes = list(axes[:, 0])
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
-        annotate = True if len(axes) > 1 or ax is None else len(xs) <= 2 * (ROW_CELLS + 4)
-    cropped = _cropped_connections(st)
+        annotate = True if len(axes) > 1 or ax is None else geo.cells_wide <= 2 * (ROW_CELLS + 4)
+    span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
+    drawn = {"categories": set(), "taps": set(), "cropped": False, "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
-        _draw_connectivity(row_ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=len(rows) > 1)
+        _draw_connectivity(row_ax, geo, window, span, annotate, weighted, drawn, wrapped=len(rows) > 1)
         if skipped and r == MAX_ROWS - 2:
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(_nine_point_chars(width), 40)                          # 9-point characters across the Axes
-    axes[0].set_title("\n".join([wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)]
-                                 + _keras_lines(st, chars)), fontsize=9)
+    title = [wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)] + _keras_lines(st, chars)
+    if st.weights_source:
+        title.append(textwrap.fill(st.weights_source, chars))
+    axes[0].set_title("\n".join(title), fontsize=9)
     # a given Axes on a figure without a layout engine: nothing makes room for a legend below it
     inside = ax is not None and ax.figure.get_layout_engine() is None
-    legend_rows = _connectivity_legend(axes[-1], st, layout, weighted, bool(cropped), inside, ax is None)
+    legend_rows = _connectivity_legend(axes[-1], st, drawn, weighted, inside, ax is None)
+    fig = axes[0].figure
     if ax is None:      # a new figure: tall enough for the title, the rows of cells and the legend's rows
-        fig = axes[0].figure
         title_lines = axes[0].get_title().count("\n") + 1
         x0, x1 = axes[0].get_xlim()
         row_h = 3.2 * min(0.42, (fig.get_figwidth() - 0.3) / (x1 - x0)) + 0.1    # the cells' height in inches
         fig.set_size_inches(fig.get_figwidth(), 0.3 + 0.19 * title_lines + row_h * len(axes)
                             + 0.2 * legend_rows + 0.3 * bool(skipped))
-        # lay it out once now: from the initial (full-figure) Axes box, the constrained layout's first pass can
-        # leave the equal-aspect cells as wide as the figure and push a tall title out of it; the next pass, the
-        # one any savefig or display runs, starts from a laid-out box and keeps the title and legend inside
+        # lay it out now (from the initial full-figure Axes box, the constrained layout's first pass can leave the
+        # equal-aspect cells as wide as the figure and push a tall title out of it), and grow the figure if the
+        # title or the legend still reach out of it: a plain savefig saves all of it
+        fit_figure(fig)
+    else:
         fig.draw_without_rendering()
+    _thin_labels(fig, drawn["labels"])
     return axes[0]
+
+
+def _thin_labels(fig, rows):
+    """Where the index labels of a row of cells are wider than a cell, write the label of every ``m``-th index only
+    (``m`` the fewest that keeps two labels apart), on a white patch, and none that would reach past the row's
+    first or last cell (into the row's name): no two labels overlap. ``rows``: ``(ax, [(index, Text)], (x0, x1))``,
+    the x range of the row's cells, measured on the laid-out figure."""
+    renderer = fig.canvas.get_renderer()
+    for ax, labels, (x0, x1) in rows:
+        if not labels:
+            continue
+        to_px = ax.transData.transform
+        pitch = abs(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])            # pixels per cell
+        boxes = [text.get_window_extent(renderer) for _, text in labels]
+        widest = max(box.width for box in boxes)
+        if widest <= _CELL * pitch - 2.0:
+            continue
+        xs = sorted(text.get_position()[0] for _, text in labels)
+        step = min((b - a for a, b in itertools.pairwise(xs)), default=1.0)    # cells between two indices
+        every = max(1, math.ceil((widest + 3.0) / (step * pitch)))
+        left, right = sorted((to_px((x0, 0.0))[0], to_px((x1, 0.0))[0]))
+        for (index, text), box in zip(labels, boxes):
+            text.set_visible(index % every == 0 and box.x0 >= left - 0.5 and box.x1 <= right + 0.5)
+            text.set_bbox(_LABEL_BOX)
 
 
 def _repeat_note(st):
@@ -683,73 +897,82 @@ def _repeat_note(st):
     return f"the pattern repeats every {one} (every {cells})"
 
 
-def _draw_connectivity(ax, st, taps, layout, cropped, window, annotate, weighted, wrapped=False):
-    """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped).
+def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped=False):
+    """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped) on an
+    x axis ``span`` cells wide (so that a short last row keeps the scale of the others).
 
     ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    ``drawn`` collects the cell categories, the taps and whether any cropped line are drawn, and the labels.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    top, bottom, x_in, x_out = layout
+    st = geo.st
     half = _CELL / 2
     y_top, y_bottom = 2.0, 0.0
     lo, hi = window
     # everything is clipped to the cells of this row (a wrapped row's lines stop at its first and last cell)
     clip = Rectangle((lo - half - 0.05, -1.0), hi - lo + _CELL + 0.1, 4.0, transform=ax.transData)
-    for row, y in ((top, y_top), (bottom, y_bottom)):
-        for x, category, index in row:
-            if not lo - 1 <= x <= hi + 1:
-                continue
+    edge = _CELL + 0.04                      # cells that show at least partly inside the clip
+    for cells, y in ((geo.top(lo - edge, hi + edge), y_top), (geo.bottom(lo - edge, hi + edge), y_bottom)):
+        labels = []
+        for x, category, index in cells:
             face, hatch, _ = CELL_STYLES[category]
             ax.add_patch(Rectangle((x - half, y - half), _CELL, _CELL, facecolor=face, hatch=hatch,
                                    edgecolor="#555555", linewidth=0.8,
                                    gid=f"{category}:{'' if index is None else index}")).set_clip_path(clip)
+            if lo - 0.5 <= x <= hi + 0.5:                  # at least half of the cell shows
+                drawn["categories"].add(category)
             if annotate and lo - 0.01 <= x <= hi + 0.01:
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
                 if wrapped and label:
                     label = label[1:]
                 if label:
-                    ax.text(x, y, label, ha="center", va="center", fontsize=8 if len(label) <= 3 else 7,
-                            zorder=3, clip_on=True, bbox=_LABEL_BOX if hatch else None)
+                    labels.append((index, ax.text(x, y, label, ha="center", va="center",
+                                                  fontsize=8 if len(label) <= 3 else 7, zorder=3, clip_on=True,
+                                                  bbox=_LABEL_BOX if hatch else None)))
+        drawn["labels"].append((ax, labels, (lo - half, hi + half)))
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
-    x_full = {x: x for x, _, _ in bottom}
-    for j, n, t in _connections(taps):
-        width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
-        ax.add_line(Line2D([x_in[j], x_out[n]], [y_top - half, y_bottom + half], color=colors[t], linewidth=width,
-                           linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")).set_clip_path(clip)
-    for j, q, t in cropped:
-        if float(q) in x_full:
-            ax.add_line(Line2D([x_in[j], float(q)], [y_top - half, y_bottom + half], color=colors[t],
-                               linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2,
-                               gid=f"crop:{j}:{q}:{t}")).set_clip_path(clip)
+    for what, j, n, t in geo.lines(lo - half - 0.05, hi + half + 0.05):
+        if what == "conn":
+            width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
+            line = Line2D([geo.x_in(j), geo.x_out(n)], [y_top - half, y_bottom + half], color=colors[t],
+                          linewidth=width, linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")
+        else:                                   # into the cropped full position q = n
+            line = Line2D([geo.x_in(j), float(n)], [y_top - half, y_bottom + half], color=colors[t],
+                          linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2, gid=f"crop:{j}:{n}:{t}")
+            drawn["cropped"] = True
+        ax.add_line(line).set_clip_path(clip)
+        drawn["taps"].add(t)
     ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
     ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
-    ax.set_xlim(lo - (4.6 if wrapped else 3.4), hi + 1.0)
+    ax.set_xlim(lo - (4.6 if wrapped else 3.4), lo + span + 1.0)
+    ax.window = window
     ax.set_ylim(-0.6, 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
 
 
-def _connectivity_legend(ax, st, layout, weighted, has_cropped, inside=False, new_figure=False):
-    """The legend under the cells; returns its number of rows. ``inside``: in a given Axes of a figure without a
-    layout engine (nothing makes room around the Axes), the legend goes inside the Axes, in room made for it below
-    the output row, so it never reaches into another Axes below; otherwise it hangs below the Axes and the layout
-    engine (a new figure's constrained layout) makes room for it. ``new_figure``: the legend may span the figure's
-    width (the constrained layout gives the Axes nearly all of it)."""
+def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False):
+    """The legend under the cells (the cell categories and the taps drawn); returns its number of rows.
+    ``inside``: in a given Axes of a figure without a layout engine (nothing makes room around the Axes), the
+    legend goes inside the Axes, in room made for it below the output row, so it never reaches into another Axes
+    below; otherwise it hangs below the Axes and the layout engine (a new figure's constrained layout) makes room
+    for it. ``new_figure``: the legend may span the figure's width (the constrained layout gives the Axes nearly
+    all of it)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    present = {category for x, category, _ in layout[0] + layout[1]}
     colors, styles, w = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size), st.weights
     handles = [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
-                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in present]
+                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in drawn["categories"]]
     handles += [Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=2,
-                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else "")) for t in range(st.kernel_size)]
-    if has_cropped:
+                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else ""))
+                for t in range(st.kernel_size) if t in drawn["taps"]]
+    if drawn["cropped"]:
         handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
                               label="faint: into a cropped cell"))
     fig = ax.figure
@@ -845,18 +1068,22 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
             raise TypeError(f"Invalid value for argument `ax`. {expected}. Received ax={ax!r}")
         if len(ax) != 2:
             raise ValueError(f"Invalid value for argument `ax`. {expected}. Received {len(ax)} Axes")
-    st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    st = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
+                  limits=_matrix_limits)
     if weights is None:
         weights = np.arange(1.0, st.kernel_size + 1.0)              # taps told apart by their value
-        st = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    if not isinstance(kind, str):                                   # the layer's own settings, its kernel or ours
+        kind, kernel_size, strides, padding = st.kind, st.kernel_size, st.strides, st.padding
+        output_padding, dilation_rate = st.output_padding, st.dilation_rate
+        weights = st.weights if st.weights_source else weights
+    source = st.weights_source
+    st = replace(conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate,
+                              weights), weights_source=source)
     c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
     n_short, n_long = c.shape
-    if n_long > MAX_MATRIX_SIDE:
-        raise ValueError(f"Invalid value for argument `input_length`: input_length={st.input_length} gives a "
-                         f"{n_long}×{n_short} matrix, too many cells to read (at most {MAX_MATRIX_SIDE} on the long "
-                         f"side). Draw a shorter input: the band is the same on every row, shifted by the stride")
     annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
+    new_figure = ax is None
     if ax is None:
         cell = min(0.36, 7.0 / (n_short + n_long))
         width = max(7.5, cell * (n_short + n_long) + 3.5)
@@ -866,7 +1093,6 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
                                     layout="constrained", width_ratios=[n_long, n_short])
     else:
         fig = ax[0].figure
-    n_short, n_long = c.shape
     if st.kind == "conv1d_transpose":
         left, right = matching_conv_padding(k, s, st.padding, st.output_padding, d)
         keras = conv_padding(n_long, k, s, st.padding, d)
@@ -890,10 +1116,28 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = _nine_point_chars(fig.get_figwidth())
     weights_text = "weights (taps 0..k-1) = [" + ", ".join(f"{w:.3g}" for w in st.weights) + "]"
-    fig.suptitle("\n".join([wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars),
-                            wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)] + _keras_lines(st, chars)),
-                 fontsize=9)
+    lines = [wrap_formula(st.describe(), chars), wrap_formula(weights_text, chars)]
+    if st.weights_source:
+        lines.append(textwrap.fill(st.weights_source, chars))
+    fig.suptitle("\n".join(lines + [wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]
+                           + _keras_lines(st, chars)), fontsize=9)
+    if new_figure:
+        fit_figure(fig)                 # a plain savefig keeps every label (the narrow T's too)
     return fig
+
+
+def _matrix_limits(st):
+    """Refuse, before any matrix is made, a matrix too long to read, or more taps than its long side shows."""
+    if st.k_eff > MAX_MATRIX_SIDE:
+        name = "dilation_rate" if st.dilation_rate > 1 else "kernel_size"
+        raise ValueError(f"Invalid value for argument `{name}`: kernel_size={st.kernel_size} with "
+                         f"dilation_rate={st.dilation_rate} spans k_eff = (k − 1)·d + 1 = {st.k_eff} steps, more than "
+                         f"the matrix shows (at most {MAX_MATRIX_SIDE} on the long side)")
+    n_short, n_long = sorted((st.input_length, st.output_length))
+    if n_long > MAX_MATRIX_SIDE:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={st.input_length} gives a "
+                         f"{n_long}×{n_short} matrix, too many cells to read (at most {MAX_MATRIX_SIDE} on the long "
+                         f"side). Draw a shorter input: the band is the same on every row, shifted by the stride")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -914,6 +1158,22 @@ def _values(arg, name, default):
         raise ValueError(f"Invalid value for argument `{name}`. Expected an integer length or a non-empty 1-D "
                          f"sequence of finite numbers. Received {name} of shape {values.shape}")
     return values
+
+
+def _is_length(arg) -> bool:
+    return isinstance(arg, (int, np.integer)) and not isinstance(arg, bool)
+
+
+def _animation_limits(st):
+    """Refuse, before the scatter is computed, a full output too long for one row of an animation."""
+    _, c_right = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
+    frame_len = full_transpose_length(st.input_length, st.kernel_size, st.strides, st.dilation_rate) \
+        + max(-c_right, 0)
+    if frame_len > MAX_ANIMATION_CELLS:
+        raise ValueError(f"Invalid value for argument `inputs`: {st.input_length} inputs make a full output of "
+                         f"{frame_len} cells, too many to read in one animation (at most {MAX_ANIMATION_CELLS}). "
+                         f"Animate a shorter input (the scatter repeats every input), or draw plot_connectivity, "
+                         f"which wraps long rows")
 
 
 def _fps(fps):
@@ -988,9 +1248,16 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     fps = _fps(fps)
     check_gif_path(path)
-    x = _values(inputs, "inputs", lambda n: np.arange(1.0, n + 1.0))
-    w = _values(kernel, "kernel", np.ones)
-    st = conv_setting("conv1d_transpose", x.size, w.size, strides, padding, output_padding, dilation_rate, w)
+    # the lengths first (an integer makes no array yet): a too long animation is refused before anything is made
+    x = None if _is_length(inputs) else _values(inputs, "inputs", None)
+    w = None if _is_length(kernel) else _values(kernel, "kernel", None)
+    _setting("conv1d_transpose", normalize_int(inputs, "inputs") if x is None else x.size,
+             normalize_int(kernel, "kernel") if w is None else w.size, strides, padding, output_padding,
+             dilation_rate, limits=_animation_limits)
+    x = _values(inputs, "inputs", lambda n: np.arange(1.0, n + 1.0)) if x is None else x
+    w = _values(kernel, "kernel", np.ones) if w is None else w
+    st = _setting("conv1d_transpose", x.size, w.size, strides, padding, output_padding, dilation_rate, w,
+                  limits=_animation_limits)
     s, d, L = st.strides, st.dilation_rate, st.input_length
     partials, counts = scatter_steps(x, w, s, d)
     c_left, c_right = conv_transpose_crops(st.kernel_size, s, st.padding, st.output_padding, d)
@@ -1001,11 +1268,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               Tensor(w.reshape(-1, 1, 1), dtype="float64", backend="numpy"), strides=s,
                               padding=st.padding, output_padding=st.output_padding,
                               dilation_rate=d).numpy()[0, :, 0]
-    if frame_len > MAX_ANIMATION_CELLS:
-        raise ValueError(f"Invalid value for argument `inputs`: {L} inputs make a full output of {frame_len} cells, "
-                         f"too many to read in one animation (at most {MAX_ANIMATION_CELLS}). Animate a shorter input "
-                         f"(the scatter repeats every input), or draw plot_connectivity, which wraps long rows")
     inch = min(0.55, 10.0 / (frame_len + 4))
+    new_figure = ax is None
     if ax is None:
         width = max(6.5, inch * (frame_len + 4))
         fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + 4.6 * width / (frame_len + 4)),
@@ -1089,6 +1353,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         return []
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
+    if new_figure:      # the first frame, laid out: the figure saved or shown as it is holds all of it
+        draw(0)
+        fig.draw_without_rendering()
     anim.partials, anim.counts, anim.output = partials, counts, output
     anim.figure, anim.fps = fig, fps
     if path is not None:
