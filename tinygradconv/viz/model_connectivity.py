@@ -21,7 +21,9 @@ count of routes, not their Jacobian (see :func:`model_connectivity_matrix`).
 Each layer's own matrix is computed through the layer or its op (never re-derived): Conv1D and Conv1DTranspose by
 :func:`~tinygradconv.viz.connectivity.connectivity_matrix` with the layer's configuration, the resampling layers
 (UpSampling1D, ZeroPadding1D, Cropping1D) by pushing the basis vectors through the layer itself, element-wise
-layers (activations, dropout, normalization) as the identity, and a nested model by its own path matrix. Layers
+layers (activations, dropout, normalization) as the identity, Dense too (on ``(batch, steps, channels)`` it acts on
+each step's channels alone, so across the steps it is the identity; a channels_first model, where its last axis is
+the steps, is refused), and a nested model by its own path matrix. Layers
 are taken in order from :func:`model_layers`, the one place that knows how to walk a model.
 
 >>> from tinygradconv.models import Sequential
@@ -37,20 +39,26 @@ import numpy as np
 from ..backend import dtype_name
 from ..layers.input_layer import InputLayer
 from ..tensor import Tensor
-from ._mpl import new_axes, pyplot
+from ._mpl import fit_figure, new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
-from .connectivity import wrap_formula
+from .connectivity import conv_setting, layer_conflict, wrap_formula
 from .graph import title_chars
 
-__all__ = ["ELEMENTWISE", "MERGES", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
+__all__ = ["ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
            "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
            "plot_overlap_counts", "plot_receptive_field"]
 
 CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
 RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
 ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "InputLayer")
+#: Layers that act on each step alone, mixing its channels: across the steps, the identity (like ELEMENTWISE).
+#: Dense works on the last axis, the channels of a channels_last signal ``(batch, steps, channels)``.
+PER_STEP = ("Dense",)
 MAX_LAYER_CELLS = 40
 """The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
+MAX_DRAWN_STEPS = 400
+"""The longest signal (in any layer) that :func:`plot_model_connectivity` (as a path-count matrix),
+:func:`plot_receptive_field` and :func:`plot_overlap_counts` draw: beyond, a ValueError, before any matrix is made."""
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
 
 
@@ -107,7 +115,7 @@ def _kind(layer):
     if is_model(layer):
         return "Model"
     for cls in type(layer).__mro__:
-        if cls.__name__ in CONVOLUTIONS + RESAMPLING + ELEMENTWISE + MERGES:
+        if cls.__name__ in CONVOLUTIONS + RESAMPLING + ELEMENTWISE + PER_STEP + MERGES:
             return cls.__name__
     return None
 
@@ -167,8 +175,8 @@ def model_layers(model) -> list:
         kind = _kind(layer)
         if kind is None or (kind in MERGES and not functional):
             raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here. "
-                            f"Supported: {', '.join(CONVOLUTIONS + RESAMPLING + ELEMENTWISE)}, nested models, and "
-                            f"in a functional model the merges {', '.join(MERGES)}")
+                            f"Supported: {', '.join(CONVOLUTIONS + RESAMPLING + ELEMENTWISE + PER_STEP)}, nested "
+                            f"models, and in a functional model the merges {', '.join(MERGES)}")
     return layers
 
 
@@ -182,9 +190,30 @@ def _through_layer(layer, length):
     return np.ascontiguousarray(y.T)
 
 
+def _in_channels(layer):
+    """The input channels of a layer with a kernel: Conv1D (k, in, out), Conv1DTranspose (k, out, in), Dense
+    (in, units); resampling and element-wise layers keep the channels."""
+    shape = layer.kernel.shape
+    return shape[0] if _kind(layer) in PER_STEP else shape[1] if _kind(layer) == "Conv1D" else shape[2]
+
+
 def _channels(layer):
     kernel = getattr(layer, "kernel", None)
     return None if kernel is None else kernel.shape
+
+
+def _layer_length(layer, length):
+    """The number of steps a one-input layer makes of ``length`` (no matrix: from the layer's arithmetic)."""
+    kind = _kind(layer)
+    if kind in CONVOLUTIONS:
+        return conv_setting(layer, length).output_length
+    if kind in RESAMPLING:
+        channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
+        shape = layer.compute_output_shape((None, 1, length) if channels_first else (None, length, 1))
+        return int(shape[2 if channels_first else 1])
+    if kind == "Model":
+        return _graph_steps(layer, length, matrices=False)[-1][2]
+    return length
 
 
 def _layer_matrix(layer, length):
@@ -196,7 +225,7 @@ def _layer_matrix(layer, length):
         matrix = _through_layer(layer, length)
     elif kind == "Model":
         matrix = model_connectivity_matrix(layer, length)
-    else:
+    else:                                       # element-wise, or per step (Dense): the identity across steps
         matrix = np.eye(length)
     if matrix.shape[0] == 0:
         raise ValueError(f"Layer {layer.name!r} leaves no steps from an input of {length}: choose a longer "
@@ -237,22 +266,25 @@ def _merge_blocks(layer, lengths, steps_axis):
     return [np.eye(n_out) if n == n_out else np.ones((n_out, 1)) for n in lengths]
 
 
-def _graph_steps(model, input_length):
+def _graph_steps(model, input_length, matrices=True):
     """The model as a list of steps ``(layer, [(source, B)], length)``, step 0 the input, in topological order.
 
     Step ``k``'s path matrix is ``P_k = sum over its sources (s, B) of B @ P_s``, with ``P_0`` the identity: a
     one-input layer has one source with its own matrix, a merge one source per input. For a Sequential every step's
-    only source is the one before.
+    only source is the one before. ``matrices=False``: the lengths only (every ``B`` is None), from the layers'
+    arithmetic, so that a drawing can refuse a signal too long before any matrix is made.
     """
     from ..ops.conv_arithmetic import normalize_int
 
     length = normalize_int(input_length, "input_length")
     layers = model_layers(model)
+    _check_per_step(model, layers)
     steps = [(None, [], length)]
     if not is_functional(model):
         for layer in layers:
-            matrix = _layer_matrix(layer, steps[-1][2])
-            steps.append((layer, [(len(steps) - 1, matrix)], matrix.shape[0]))
+            block = _layer_matrix(layer, steps[-1][2]) if matrices else None
+            n = block.shape[0] if matrices else _nonempty(layer, _layer_length(layer, steps[-1][2]), steps[-1][2])
+            steps.append((layer, [(len(steps) - 1, block)], n))
         return steps
     steps_axis = _steps_axis(model)
     index = {id(model._inputs[0]): 0}
@@ -262,16 +294,54 @@ def _graph_steps(model, input_length):
         sources = [index[id(t)] for t in node.input_tensors]
         lengths = [steps[s][2] for s in sources]
         if _kind(node.layer) in MERGES:
-            blocks = _merge_blocks(node.layer, lengths, steps_axis)
+            if matrices:
+                blocks = _merge_blocks(node.layer, lengths, steps_axis)
+                n = blocks[0].shape[0]
+            else:
+                blocks = [None] * len(sources)
+                along_steps = _kind(node.layer) == "Concatenate" and node.layer.axis % 3 == steps_axis
+                n = sum(lengths) if along_steps else max(lengths)
         elif len(sources) != 1:
             raise ValueError(f"Layer {node.layer.name!r} ({type(node.layer).__name__}) is called on {len(sources)} "
                              f"tensors: only merge layers take several inputs here")
-        else:
+        elif matrices:
             blocks = [_layer_matrix(node.layer, lengths[0])]
+            n = blocks[0].shape[0]
+        else:
+            blocks, n = [None], _nonempty(node.layer, _layer_length(node.layer, lengths[0]), lengths[0])
         index[id(node.outputs[0])] = len(steps)
-        steps.append((node.layer, list(zip(sources, blocks)), blocks[0].shape[0]))
+        steps.append((node.layer, list(zip(sources, blocks)), n))
     out = index[id(model._outputs[0])]
     return steps[:out + 1]
+
+
+def _nonempty(layer, n, length):
+    if n <= 0:
+        raise ValueError(f"Layer {layer.name!r} leaves no steps from an input of {length}: choose a longer "
+                         f"input_length")
+    return n
+
+
+def _check_per_step(model, layers):
+    """A Dense works on the last axis: the channels in a channels_last model, but the *steps* in a channels_first
+    one, where it would connect every step to every unit; that case is refused rather than drawn as the identity."""
+    dense = [layer for layer in layers if _kind(layer) in PER_STEP]
+    if dense and _steps_axis(model) == 2:
+        raise TypeError(f"Layer {dense[0].name!r} ({type(dense[0]).__name__}) of a channels_first model works on the "
+                        f"last axis, which is the steps axis there: every step feeds every unit, and such a layer "
+                        f"has no connectivity drawn here. Use channels_last, where it acts on each step alone")
+
+
+def _check_drawable(model, input_length, what):
+    """Refuse, before any matrix is made, a model whose signal gets longer than ``MAX_DRAWN_STEPS`` at this
+    ``input_length``."""
+    lengths = [n for _, _, n in _graph_steps(model, input_length, matrices=False)]
+    widest = max(lengths)
+    if widest > MAX_DRAWN_STEPS:
+        where = "its input" if widest == lengths[0] else f"a layer's output ({lengths[0]} input steps)"
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} makes a signal "
+                         f"of {widest} steps in {where}, too long for {what} (at most {MAX_DRAWN_STEPS} steps in any "
+                         f"layer). Draw a shorter input: the pattern repeats along the signal")
 
 
 def _path_matrices(steps):
@@ -288,7 +358,8 @@ def layer_matrices(model, input_length) -> list:
     """``[(layer, A)]`` for each layer of a chain ``model`` in order, ``A`` its one-channel matrix ``(N_out, N_in)``.
 
     Conv1D / Conv1DTranspose: all-ones kernel, no bias, no activation, through the op with the layer's strides,
-    padding, output padding and dilation. Resampling layers: through the layer. Element-wise layers: the identity.
+    padding, output padding and dilation. Resampling layers: through the layer. Element-wise layers and Dense (per
+    step): the identity.
     A functional model is accepted when it is a chain (no merges).
 
     Raises:
@@ -325,8 +396,7 @@ def _model_jacobian(model, input_length, at=None):
             raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of "
                              f"shape {shape}. Received input_length={input_length}")
     else:
-        # kernels: Conv1D (k, in, out), Conv1DTranspose (k, out, in); resampling layers keep the channels
-        steps_axis, in_channels = 1, first.kernel.shape[1] if _kind(first) == "Conv1D" else first.kernel.shape[2]
+        steps_axis, in_channels = 1, _in_channels(first)
     if at is None:
         point = np.ones((input_length, in_channels))
     else:
@@ -371,7 +441,8 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
 
     Args:
         model: a Sequential model, or a functional model with one input and one output, of Conv1D,
-            Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, nested models and
+            Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, Dense (channels_last:
+            the identity across steps), nested models and
             (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
         input_length: ``L``, the number of input steps.
         weights: ``None`` (default): every layer with one channel, all-ones kernels, no bias and no activation, so
@@ -422,9 +493,7 @@ def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
     """
     if kwargs and not isinstance(model_or_layer, str):
         # a model or a layer brings its own kernel sizes, strides and paddings: an op argument would be ignored
-        raise TypeError(f"Invalid arguments {', '.join(f'{k}={v!r}' for k, v in kwargs.items())}: the op's "
-                        f"arguments go with 'conv1d' / 'conv1d_transpose' only; a model or a layer takes its own "
-                        f"from its configuration. Received a {type(model_or_layer).__name__}")
+        raise layer_conflict(model_or_layer, kwargs)
     if is_model(model_or_layer):
         matrix = model_connectivity_matrix(model_or_layer, input_length)
     else:
@@ -437,11 +506,27 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
 
     Returns the Axes; the bars are ``ax.patches``, the title gives the minimum and maximum inside the output.
 
+    Raises:
+        ValueError: more than ``MAX_DRAWN_STEPS`` (400) steps in any signal (refused before any matrix is made).
+        TypeError: op arguments in ``kwargs`` with a model or a layer, whose own settings are used.
+
     >>> ax = plot_overlap_counts("conv1d_transpose", 3, kernel_size=3, strides=2)
     >>> [int(p.get_height()) for p in ax.patches]
     [1, 1, 2, 1, 2, 1, 1]
     """
+    if kwargs and not isinstance(model_or_layer, str):
+        raise layer_conflict(model_or_layer, kwargs)
+    what = "a bar chart of the paths per output step"
+    if is_model(model_or_layer):
+        _check_drawable(model_or_layer, input_length, what)
+    else:
+        st = conv_setting(model_or_layer, input_length, **kwargs)
+        if max(st.input_length, st.output_length) > MAX_DRAWN_STEPS:
+            raise ValueError(f"Invalid value for argument `input_length`: {st.describe()} has {st.output_length} "
+                             f"output steps, too many for {what} (at most {MAX_DRAWN_STEPS} steps). Draw a shorter "
+                             f"input: the pattern repeats along the signal")
     counts = overlap_counts(model_or_layer, input_length, **kwargs)
+    new_figure = ax is None
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.18 * counts.size)), 2.8))
     ax.bar(np.arange(counts.size), counts, color="#4c72b0", width=0.85, label=label)
     ax.set_xlabel("output step")
@@ -452,6 +537,8 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
                              ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    if new_figure:
+        fit_figure(ax.figure)
     return ax
 
 
@@ -489,7 +576,22 @@ def _layer_text(layer):
         return f"Cropping1D({tuple(layer.cropping)})"
     if kind == "Model":
         return f"model {layer.name!r}"
+    if kind in PER_STEP:
+        return f"Dense({layer.units}), per step: identity across steps"
+    if kind == "Activation":
+        return f"Activation({_activation_name(layer)!r})"
     return kind
+
+
+def _activation_name(layer):
+    """The name of an Activation layer's function, as its config gives it (``"tanh"``), ours or Keras'."""
+    value = layer.get_config().get("activation")
+    if isinstance(value, dict):                     # a serialized function or object: its name
+        inner = value.get("config")
+        value = inner if isinstance(inner, str) else (inner or {}).get("name") or value.get("class_name")
+    if not isinstance(value, str):
+        value = getattr(getattr(layer, "activation", None), "__name__", None) or "linear"
+    return value
 
 
 def _row_name(steps, k):
@@ -547,11 +649,12 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     in its cell (all-ones kernels: ``weights`` must be ``None``).
 
     A functional model is drawn in topological order, one row per layer call, labelled ``name: layer``; a merge
-    row names its inputs. Lines join a row to the row just above it; an input that comes from further up (a branch
-    or a skip connection) is drawn as one bracket on the right, from the row it comes from to the merge row that
-    takes it or, for a one-input layer, to a dashed copy of that row drawn just above the layer, so that the
-    layer's own connections are drawn too. A count too long for its cell is rounded (``1.2e5``), or not written
-    when even that does not fit (the title says so).
+    row names its inputs. A row label says what the layer is: ``Conv1D(k=3, s=1, same)``, ``Activation('tanh')``,
+    ``Dense(4), per step: identity across steps``. Lines join a row to the row just above it; an input that comes
+    from further up (a branch or a skip connection) is drawn as one bracket on the right, from the row it comes
+    from to the merge row that takes it or, for a one-input layer, to a dashed copy of that row drawn just above
+    the layer, so that the layer's own connections are drawn too. A count too long for its cell is rounded
+    (``1.2e5``), or not written when even that does not fit (the title says so).
 
     A signal wider than ``MAX_LAYER_CELLS`` (40) steps leaves no room for the counts nor for distinct lines: the
     figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
@@ -564,7 +667,9 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
 
     Raises:
         ValueError: ``weights`` is not None (the matrix with the model's own weights is
-            ``model_connectivity_matrix(model, input_length, weights="model")``).
+            ``model_connectivity_matrix(model, input_length, weights="model")``); a signal longer than
+            ``MAX_DRAWN_STEPS`` (400) steps in any layer (refused before any matrix is made).
+        TypeError: a layer with no connectivity here (see :func:`model_connectivity_matrix`).
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
@@ -575,6 +680,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if weights is not None:
         raise ValueError(f"Invalid value for argument `weights`. The layer-by-layer drawing counts paths (all-ones "
                          f"kernels): expected None. Received weights={weights!r}")
+    _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
     paths = _path_matrices(steps)
@@ -608,6 +714,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     # each row's name sits just left of its own first cell: the room it needs left of the widest row, in inches
     # (8 pt, about 0.07 inch a character; 0.3 inch a cell)
     label_width = max(0.07 * len(label) - 0.3 * left(k) for label, (k, _) in zip(labels, reversed(shown)))
+    new_figure = fig is None
     if fig is None:
         fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + max(label_width, 0.0) + 0.3 * widest
                                                 + 0.25 * len(brackets))),
@@ -677,6 +784,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += "; counts too long for the narrow cells are not written (fig.path_matrix has the last row's)"
     if rounded or left_out:
         fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    if new_figure:
+        fit_figure(fig)
     fig.path_matrix = paths[-1]
     fig.skips = skips
     fig.layer_by_layer = True
@@ -699,6 +808,10 @@ def _several_channels(model):
             kernel = getattr(layer, "kernel", None)                   # (k, in, out) or (k, out, in), once built
             if layer.filters > 1 or (kernel is not None and max(kernel.shape[1:]) > 1):
                 return True
+        if _kind(layer) in PER_STEP:
+            kernel = getattr(layer, "kernel", None)                   # (in, units), once built
+            if layer.units > 1 or (kernel is not None and kernel.shape[0] > 1):
+                return True
     return False
 
 
@@ -709,6 +822,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
 
     plt = pyplot()
     n_out, n_in = matrix.shape
+    new_figure = fig is None
     if fig is None:
         fig = plt.figure(figsize=(7.5, min(6.5, 2.4 + 0.12 * n_out)), layout="constrained")
     ax = fig.subplots()
@@ -731,6 +845,8 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     if _several_channels(model):
         title += f"; {_CHANNELS_NOTE}"
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
+    if new_figure:
+        fit_figure(fig)
     fig.path_matrix = matrix
     fig.skips = skips
     fig.layer_by_layer = False
@@ -760,13 +876,15 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`.
 
     Raises:
-        ValueError: ``output_index`` outside ``[0, output_length)``.
+        ValueError: ``output_index`` outside ``[0, output_length)``; a signal longer than ``MAX_DRAWN_STEPS`` (400)
+            in any layer at this ``input_length`` (refused before any matrix is made).
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
     >>> plot_receptive_field(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3, 2).receptive_field.tolist()
     [1.0, 1.0, 0.0]
     """
+    _check_drawable(model, input_length, "a bar chart of the receptive field")
     matrix = model_connectivity_matrix(model, input_length)
     n_out = matrix.shape[0]
     if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)) \
@@ -774,6 +892,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
         raise ValueError(f"Invalid value for argument `output_index`. Expected an integer in [0, {n_out}). "
                          f"Received output_index={output_index!r}")
     row = matrix[output_index]
+    new_figure = ax is None
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
@@ -786,4 +905,6 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
     ax.set_xlim(-0.6, row.size - 0.4)
     ax.receptive_field = row
+    if new_figure:
+        fit_figure(ax.figure)
     return ax
