@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
-from ._mpl import pyplot
+from ._mpl import fit_figure, pyplot
 from .animation import check_gif_path, save_gif
 from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, wrap_title
 
@@ -314,6 +314,10 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
 # ------------------------------------------------------------------------------------------------------------
 # conv1d's input gradient is a transposed convolution
 # ------------------------------------------------------------------------------------------------------------
+MAX_GRADIENT_STEPS = 200
+"""The longest input :func:`plot_gradient_as_transpose` draws (one bar per step, each still visible)."""
+
+
 def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=2, seed=0, fig=None):
     r"""Show that the input gradient of ``conv1d`` is ``conv1d_transpose`` of the output gradient.
 
@@ -324,7 +328,8 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     other; the title gives their largest difference.
 
     Args:
-        input_length: ``L``, the length of ``x`` (at least the kernel size).
+        input_length: ``L``, the length of ``x`` (at least the kernel size, at most ``MAX_GRADIENT_STEPS``, 200:
+            one bar a step).
         kernel: the ``k`` tap values of ``w``.
         strides: ``s``.
         seed: the seed of the random ``x`` and ``g``.
@@ -334,13 +339,15 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
         The Figure, with ``fig.autograd_grad`` and ``fig.transpose_grad`` (the two NumPy vectors of length ``L``).
 
     Raises:
-        ValueError: an empty, non-numeric or non-finite ``kernel``, a kernel longer than the input, or a
-            non-positive ``strides``.
+        ValueError: an empty, non-numeric or non-finite ``kernel``, a kernel longer than the input, an input longer
+            than ``MAX_GRADIENT_STEPS`` (before anything is computed), or a non-positive ``strides``.
 
     >>> fig = plot_gradient_as_transpose(8, kernel=(1.0, -2.0, 0.5), strides=2)
     >>> bool(abs(fig.autograd_grad - fig.transpose_grad).max() < 1e-12)
     True
     """
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
     from ..ops.conv import conv1d, conv1d_transpose
 
     try:
@@ -354,6 +361,10 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     if not isinstance(input_length, (int, np.integer)) or isinstance(input_length, bool) or input_length < max(k, 1):
         raise ValueError(f"Invalid value for argument `input_length`. Expected an integer at least the kernel size "
                          f"{k}. Received input_length={input_length!r}")
+    if input_length > MAX_GRADIENT_STEPS:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length} steps are too many "
+                         f"bars to read (at most {MAX_GRADIENT_STEPS}). Draw a shorter input: the gradient is the "
+                         f"same transposed convolution at any length")
     if not isinstance(strides, (int, np.integer)) or isinstance(strides, bool) or strides < 1:
         raise ValueError(f"Invalid value for argument `strides`. Expected a positive integer. "
                          f"Received strides={strides!r}")
@@ -369,26 +380,34 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     by_transpose = conv1d_transpose(Tensor(g, dtype="float64", backend="numpy"), wt, strides=strides,
                                     output_padding=output_padding).numpy().ravel()
     plt = pyplot()
+    new_figure = fig is None
     if fig is None:
         fig = plt.figure(figsize=(8.0, 6.0), layout="constrained")
     axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1.4]})
     n_out = g.size
     axes[0].stem(np.arange(n_out), g.ravel(), basefmt="k-")
-    axes[0].set_title(f"the output gradient g = dL/dy of y = conv1d(x, w, strides={strides}): {n_out} steps",
+    axes[0].set_title(f"the output gradient g = dL/dy of y = conv1d(x, w, strides={strides}): {n_out} "
+                      f"step{'s' if n_out != 1 else ''}",
                       fontsize=10)
     axes[0].set_xlabel("output step n")
     axes[0].set_xlim(-0.7, n_out - 0.3)
-    axes[0].xaxis.get_major_locator().set_params(integer=True)
+    for axis, n in ((axes[0].xaxis, n_out), (axes[1].xaxis, length)):     # whole steps only (n = 1: just 0)
+        axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(integer=True))
     steps = np.arange(length)
     axes[1].bar(steps, by_autograd, color="#9ecae1", label="dL/dx from backward() through conv1d")
     axes[1].plot(steps, by_transpose, "o", color="#d62728", markersize=7,
                  label=f"conv1d_transpose(g, w, strides={strides}, output_padding={output_padding})")
     axes[1].axhline(0.0, color="black", linewidth=0.8)
+    low, high = min(by_autograd.min(), by_transpose.min(), 0.0), max(by_autograd.max(), by_transpose.max(), 0.0)
+    margin = 0.08 * ((high - low) or 1.0)       # room beyond the bars: a marker at 0 is not cut by the frame
+    axes[1].set_ylim(low - margin, high + margin)
     axes[1].set_xlim(-0.7, length - 0.3)
     axes[1].set_xlabel("input step j")
     diff = float(np.max(np.abs(by_autograd - by_transpose)))
     axes[1].set_title(f"the input gradient, two ways (w = {[float(v) for v in w]}): max difference {diff:.1e}",
                       fontsize=10)
     axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+    if new_figure:
+        fit_figure(fig)
     fig.autograd_grad, fig.transpose_grad = by_autograd, by_transpose
     return fig
