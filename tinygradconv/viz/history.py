@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._mpl import pyplot
+from ._mpl import fit_figure, pyplot
 
 __all__ = ["history_dict", "plot_history"]
 
@@ -66,10 +66,22 @@ def _draw(ax, data, name, color):
             continue
         epochs = np.arange(1, values.size + 1)
         style = style if values.size <= 30 else {"linestyle": style["linestyle"]}
-        ax.plot(epochs, values, color=color, label=f"{'validation' if kind == 'val' else 'training'} {name}",
-                gid=f"{kind}:{name}", **style)
+        label = f"{'validation' if kind == 'val' else 'training'} {name}"
+        ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
+        bad = ~np.isfinite(values)
+        for i, epoch in enumerate(epochs[bad]):  # a line has no point there: a shaded band says so (legend: why)
+            ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=0.15 if kind == "val" else 0.3, linewidth=0,
+                       zorder=0, gid=f"not_finite:{kind}:{name}:{epoch}",
+                       label=f"{label}: {_not_finite(values)}" if i == 0 else "_nolegend_")
         drawn = True
     return drawn
+
+
+def _not_finite(values):
+    """What a curve lacks: ``"NaN"``, ``"NaN or inf"``, ..."""
+    kinds = [word for word, hit in (("NaN", np.isnan(values).any()), ("inf", np.isposinf(values).any()),
+                                    ("-inf", np.isneginf(values).any())) if hit]
+    return f"{' or '.join(kinds)}, not drawn"
 
 
 def plot_history(history, metrics=None, ax=None, logy=False):
@@ -83,8 +95,10 @@ def plot_history(history, metrics=None, ax=None, logy=False):
 
     Returns:
         The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
-        ...). A legend redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so that
-        the dashes of the validation swatch stay visible.
+        ...). A value that is not a finite number (a NaN loss) leaves a gap in its line: its epochs are marked by
+        a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the legend. A legend
+        redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so that the dashes of
+        the validation swatch stay visible.
 
     Raises:
         TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, unknown metric, or a
@@ -93,6 +107,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     from matplotlib.ticker import MaxNLocator
 
     data = history_dict(history)
+    new_figure = ax is None
     available = _base_names(data)
     names = available if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
     unknown = [m for m in names if m not in available]
@@ -123,4 +138,6 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         panel.grid(alpha=0.3)
         panel.set_title(", ".join(names) if shared else name, fontsize=10)
         panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)
+    if new_figure:
+        fit_figure(axes[0].figure)
     return axes[0].figure
