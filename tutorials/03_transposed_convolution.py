@@ -39,7 +39,7 @@ def save(fig, name):
     """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
     if FIGURES:
         os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=80, bbox_inches="tight")
+        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
 
 
 def column(values):
