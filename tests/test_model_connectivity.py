@@ -15,8 +15,8 @@ from tinygradconv.layers import (
     Conv1D,
     Conv1DTranspose,
     Cropping1D,
-    Dense,
     Dropout,
+    Flatten,
     UpSampling1D,
     ZeroPadding1D,
 )
@@ -168,8 +168,8 @@ def test_plots_and_receptive_field():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(TypeError, match="Dense"):
-        viz.connectivity_matrix(Sequential([Dense(2)]), 4)
+    with pytest.raises(TypeError, match="Flatten.*no connectivity matrix"):   # (Dense is drawn: per step)
+        viz.connectivity_matrix(Sequential([Flatten()]), 4)
     with pytest.raises(ValueError, match="weights"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="input_length"):
