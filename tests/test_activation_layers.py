@@ -128,6 +128,16 @@ def test_prelu_default_alpha_and_input_spec_as_keras():
             ours(np.zeros(shape, "float32"))
 
 
+def _softmax_both(x, axis, dtype, seed):
+    """Our Softmax layer and Keras' on ``x``, with an upstream gradient drawn from ``seed``: (value, grad) of each."""
+    keras, torch = _keras()
+    x = x.astype(dtype)
+    upstream = np.random.default_rng(seed).uniform(0.5, 2.0, size=x.shape).astype(dtype)
+    ours, theirs = layers.Softmax(axis=axis, dtype=dtype), keras.layers.Softmax(axis=axis, dtype=dtype)
+    (value, grad), (k_value, k_grad) = _run_both(ours, theirs, x, upstream, torch)
+    return value, grad, k_value, k_grad
+
+
 SOFTMAX_X = np.array([
     [[1.0, 2.0, 3.0, 0.5], [1000.0, 1000.0, -1000.0, 0.0], [np.nan, 1.0, 2.0, 3.0], [np.inf, 1.0, 0.0, -1.0]],
     [[-np.inf, 0.0, 1.0, 2.0], [-np.inf] * 4, [0.0, -0.0, 0.0, 0.0], [-3.0, 4.0, 4.0, 1e-8]],
@@ -137,11 +147,7 @@ SOFTMAX_X = np.array([
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("axis", [-1, 1, [1], [1, 2], 0])
 def test_softmax_matches_keras_at_special_points(axis, dtype):
-    keras, torch = _keras()
-    x = SOFTMAX_X.astype(dtype)
-    upstream = np.random.default_rng(2).uniform(0.5, 2.0, size=x.shape).astype(dtype)
-    ours, theirs = layers.Softmax(axis=axis, dtype=dtype), keras.layers.Softmax(axis=axis, dtype=dtype)
-    (value, grad), (k_value, k_grad) = _run_both(ours, theirs, x, upstream, torch)
+    value, grad, k_value, k_grad = _softmax_both(SOFTMAX_X, axis, dtype, seed=2)
     _assert_same(value, k_value, dtype, exact_sign=False)
     _assert_same(grad, k_grad, dtype, exact_sign=False)
 
@@ -157,11 +163,7 @@ SOFTMAX_INF = np.array([
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("axis", [[1, 2], [2, 1], [0, 2], [0, 1, 2]])
 def test_softmax_over_several_axes_with_inf_matches_keras(axis, dtype):
-    keras, torch = _keras()
-    x = SOFTMAX_INF.astype(dtype)
-    upstream = np.random.default_rng(5).uniform(0.5, 2.0, size=x.shape).astype(dtype)
-    ours, theirs = layers.Softmax(axis=axis, dtype=dtype), keras.layers.Softmax(axis=axis, dtype=dtype)
-    (value, grad), (k_value, k_grad) = _run_both(ours, theirs, x, upstream, torch)
+    value, grad, k_value, k_grad = _softmax_both(SOFTMAX_INF, axis, dtype, seed=5)
     if axis == [1, 2]:   # the tester's case, by hand: NaN at the +inf entries, 0 at the finite ones
         np.testing.assert_array_equal(value[0].ravel(), [np.nan, 0.0, 0.0, 0.0])
         np.testing.assert_array_equal(value[1].ravel(), [np.nan, np.nan, 0.0, 0.0])
