@@ -36,6 +36,7 @@ API_SECTIONS = [
     ("Differentiable ops", [
         "tinygradconv.ops",
         "tinygradconv.ops.conv",
+        "tinygradconv.ops.conv_phases",
         "tinygradconv.ops.conv_arithmetic",
         "tinygradconv.ops.elementwise",
         "tinygradconv.ops.reduction",

@@ -43,7 +43,10 @@ chosen by a small rule and tested against the plain path:
   enough for OpenBLAS's unpacked small-matrix kernels),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
   ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
-  ``channels_first`` input copied chunk by chunk).
+  ``channels_first`` input copied chunk by chunk),
+* :mod:`~tinygradconv.ops.conv_phases` (NumPy, ``conv1d`` on a ``channels_first`` input with ``1 < s <= k``, no
+  dilation, one group: the forward and the kernel gradient with the stride's phases stacked as channels, in the
+  input's own layout; :func:`_takes_phases`).
 """
 from __future__ import annotations
 
@@ -74,6 +77,7 @@ from .conv_batching import (
     sum_parts,
     zeros,
 )
+from .conv_phases import conv1d_forward_phases, conv1d_kernel_grad_phases, takes_phase_path
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
@@ -382,7 +386,10 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     taps, read straight from ``x``, no gather) computes the same sums. The padding zeros are real zeros, as in
     torch (which pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets
     padding makes those outputs NaN. The optimised path leaves those products out, so it serves only when no step
-    reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`).
+    reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`). A ``channels_first`` input
+    with a stride (:func:`_takes_phases`) goes through its phases instead
+    (:func:`~tinygradconv.ops.conv_phases.conv1d_forward_phases`), padding zeros included, and gets ``y`` back in
+    its own layout (a permuted view here).
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
@@ -391,6 +398,9 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
+    if _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups):
+        y = conv1d_forward_phases(xp, _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left, out_len, bias)
+        return _swap_layout(xp, y, "channels_first")
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
@@ -413,6 +423,14 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
 
 #: Set to ``False`` to force the gather (im2col) path of :func:`conv1d_forward` (tests compare both).
 BLOCKED_FORWARD = True
+
+
+def _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups):
+    """Whether conv1d's forward and backward take the phase path of :mod:`~tinygradconv.ops.conv_phases`: a
+    ``channels_first`` input (a permuted view, :func:`_steps_contiguous`), nothing empty, and the shapes of
+    :func:`~tinygradconv.ops.conv_phases.takes_phase_path` (NumPy, ``1 < s <= k``, ``d == 1``, one group)."""
+    return (_steps_contiguous(x) and out_len > 0 and min(x.shape) > 0
+            and takes_phase_path(xp, kernel.shape[0], strides, dilation_rate, groups))
 
 
 def _takes_blocked_conv1d_forward(kernel_size, strides, dilation_rate):
@@ -484,13 +502,16 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
 
     With ``strides == 1`` and both wanted, :func:`_conv1d_backward_shared` computes the two from one gather of
     ``dy`` instead, when the numbers its zeros meet are finite (:func:`_shared_gather_is_nan_safe`) and the
-    overlap-add's products are not small-matrix GEMMs (:func:`_overlap_add_takes_small_gemms`). Returns
-    ``(dx, dW, db)``, ``None`` for each one not needed.
+    overlap-add's products are not small-matrix GEMMs (:func:`_overlap_add_takes_small_gemms`). For a
+    ``channels_first`` input with a stride (:func:`_takes_phases`) ``dW`` and ``db`` come from the input's phases
+    (:func:`~tinygradconv.ops.conv_phases.conv1d_kernel_grad_phases`). Returns ``(dx, dW, db)``, ``None`` for each
+    one not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
+    by_phases = _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups) and min(grad.shape) > 0
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
@@ -509,6 +530,10 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)
+    if by_phases:       # a channels_first input: dW and db through the stride's phases (conv_phases)
+        return (dx, *conv1d_kernel_grad_phases(xp, _swap_layout(xp, grad, "channels_first"),
+                                               _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left,
+                                               need_kernel=need_kernel, need_bias=need_bias))
     step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
 
     blocked = _takes_blocked_kernel_grad(k, strides, dilation_rate) and _edge_steps_finite(xp, grad, ranges, k)
@@ -793,7 +818,10 @@ def _input_rows(xp, x, b0, b1, channels=slice(None), tap_strides=None):
     For the tap groups with ``tap_strides == 1`` the chunk stays a view in every layout: each tap reads a slice of
     steps, which BLAS reads straight from a ``channels_first`` chunk as a transposed matrix (only groups of ``s > 1``
     taps need C order, to see adjacent steps as one row). Skipping that copy made conv1d's forward on
-    ``channels_first`` inputs with stride 1 8-14 % faster (64 and 256 channels, one thread, 2026-12-01).
+    ``channels_first`` inputs with stride 1 8-14 % faster (64 and 256 channels, one thread, 2026-12-01). With a
+    stride and no dilation, the forward and kernel gradient of a ``channels_first`` input split it into its phases
+    instead (:mod:`~tinygradconv.ops.conv_phases`); these copies then serve dilated and grouped inputs, CuPy, and
+    ``s > k``.
     """
     contiguous = getattr(xp, "ascontiguousarray", None)
     if contiguous is None or tap_strides == 1 or _c_ordered(x):
