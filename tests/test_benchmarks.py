@@ -864,7 +864,10 @@ def test_rendering_a_file_that_is_not_renderable_results_is_a_one_line_error(tmp
     bad_json.write_text("{")
     a_list = tmp_path / "list.json"
     a_list.write_text("[]")
-    migrated = ROOT / "docs" / "performance" / "amd-epyc-avx2.json"
+    migrated = tmp_path / "migrated.json"          # a results file marked as parsed from an old page
+    results = json.loads((ROOT / "docs" / "performance" / "intel-xeon-avx512.json").read_text(encoding="utf-8"))
+    migrated.write_text(json.dumps({"migrated": "figures parsed from an old docs/performance.md", **results}),
+                        encoding="utf-8")
     cases = [(tmp_path / "missing.json", "cannot read results"), (bad_json, "cannot read results"),
              (a_list, "not results written by `run.py --json`"),
              (migrated, "these figures were migrated from an old page")]

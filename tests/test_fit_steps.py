@@ -125,7 +125,7 @@ def test_evaluate_and_predict_with_steps_follow_keras():
         np.testing.assert_allclose(ours.evaluate(X, Y, batch_size=2, steps=steps),
                                    theirs.evaluate(X, Y, batch_size=2, steps=steps, verbose=0), rtol=1e-6)
         np.testing.assert_allclose(ours.predict(X, batch_size=2, steps=steps),
-                                   theirs.predict(X, batch_size=2, steps=steps, verbose=0), rtol=1e-6)
+                                   theirs.predict(X, batch_size=2, steps=steps, verbose=0), rtol=1e-6, atol=1e-6)
 
 
 def test_without_batch_size_steps_choose_it_so_that_the_data_fills_them():
@@ -156,4 +156,4 @@ def test_without_batch_size_steps_follow_keras():
         np.testing.assert_allclose(ours.evaluate(x, y, steps=steps), theirs.evaluate(x, y, steps=steps, verbose=0),
                                    rtol=1e-6)
         np.testing.assert_allclose(ours.predict(x, steps=steps), theirs.predict(x, steps=steps, verbose=0),
-                                   rtol=1e-6)
+                                   rtol=1e-6, atol=1e-6)

@@ -358,7 +358,7 @@ def test_keras_sequential_config_is_accepted_built():
     assert [w.shape for w in model.weights] == [tuple(w.shape) for w in reference.weights]
     model.set_weights(reference.get_weights())
     x = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(model.predict(x), reference.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
     for argument in ("sparse", "ragged"):
         with pytest.raises(ValueError, match=f"Received {argument}=True"):
             layers.InputLayer(shape=(3,), **{argument: True})

@@ -139,11 +139,21 @@ def test_float16_convolutions_sum_their_taps_in_float32(backend):
     assert x5.grad.numpy().ravel().tolist() == [-40000.0, 0.0, 40000.0, np.inf, 40000.0]
 
 
+def _within_one_float16_step(ours, exact, what):
+    """``ours`` (float16) is ``exact`` (float64) rounded, give or take one float16 step (the float32 sums' own
+    rounding may tip a value over a float16 rounding boundary); inf and NaN in the same places."""
+    assert ours.dtype == np.float16, what
+    np.testing.assert_allclose(ours.astype(np.float64), exact, rtol=2 ** -10, atol=2 ** -24, err_msg=what)
+
+
 @pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
-def test_float16_convolutions_round_like_torch(op):
-    """256 taps: values, input, kernel and bias gradients equal torch's float16 results (float32 sums, one
-    rounding) within one float16 step; summed in float16 the error was about 10x torch's."""
-    torch = pytest.importorskip("torch", reason="PyTorch is the reference of float16 convolutions")
+def test_float16_convolutions_round_once_from_the_exact_sums(op):
+    """256 taps: values, input, kernel and bias gradients are the exact sums (torch in float64) rounded once to
+    float16, within one float16 step, and never further from them than torch's own float16 results; summed in float16
+    our error was about 10x torch's. (On an AVX-512 Xeon torch's float16 kernels round once, and ours equal theirs;
+    on an AMD EPYC with AVX2, torch's transposed-convolution kernel, which also gives conv1d's input gradient, rounds
+    partial sums: 6x further from the exact sums than ours, measured 2026-12-03.)"""
+    torch = pytest.importorskip("torch", reason="PyTorch in float64 is the reference of the exact sums")
     from tinygradconv.ops import conv1d, conv1d_transpose
 
     rng = np.random.default_rng(0)
@@ -151,20 +161,22 @@ def test_float16_convolutions_round_like_torch(op):
     w = (rng.random((256, 2, 2)) / 16).astype(np.float16)
     b = rng.random(2).astype(np.float16)
     tx, tw, tb = (tg.tensor(a, requires_grad=True) for a in (x, w, b))
-    rx, rw, rb = (torch.tensor(a, requires_grad=True) for a in (x.transpose(0, 2, 1), w.transpose(2, 1, 0), b))
-    if op == "conv1d":
-        y, ref = conv1d(tx, tw, tb), torch.nn.functional.conv1d(rx, rw, rb)
-    else:                                  # torch's transposed kernel is (in, out, k), ours (k, out, in)
-        y, ref = conv1d_transpose(tx, tw, tb), torch.nn.functional.conv_transpose1d(rx, rw, rb)
+    torch_call = torch.nn.functional.conv1d if op == "conv1d" else torch.nn.functional.conv_transpose1d
+    y = (conv1d if op == "conv1d" else conv1d_transpose)(tx, tw, tb)   # torch's transposed kernel is (in, out, k)
     g = rng.random(y.shape).astype(np.float16)
     y.backward(tg.tensor(g))
-    ref.backward(torch.tensor(g.transpose(0, 2, 1)))
-    pairs = [(y.numpy(), ref.detach().numpy().transpose(0, 2, 1)),
-             (tx.grad.numpy(), rx.grad.numpy().transpose(0, 2, 1)),
-             (tw.grad.numpy(), rw.grad.numpy().transpose(2, 1, 0)), (tb.grad.numpy(), rb.grad.numpy())]
-    for ours, theirs in pairs:
-        assert ours.dtype == np.float16
-        np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=2 ** -10, atol=0)
+    theirs = {}
+    for dtype in (np.float16, np.float64):
+        rx, rw, rb = (torch.tensor(a.astype(dtype), requires_grad=True)
+                      for a in (x.transpose(0, 2, 1), w.transpose(2, 1, 0), b))
+        ref = torch_call(rx, rw, rb)
+        ref.backward(torch.tensor(g.transpose(0, 2, 1).astype(dtype)))
+        theirs[dtype] = [ref.detach().numpy().transpose(0, 2, 1), rx.grad.numpy().transpose(0, 2, 1),
+                         rw.grad.numpy().transpose(2, 1, 0), rb.grad.numpy()]
+    ours = [y.numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()]
+    for what, mine, exact, torch16 in zip(("y", "dx", "dW", "db"), ours, theirs[np.float64], theirs[np.float16]):
+        _within_one_float16_step(mine, exact, what)
+        assert np.abs(mine - exact).max() <= np.abs(torch16.astype(np.float64) - exact).max(), what
 
 
 @pytest.mark.parametrize("name, steps", [("sigmoid", 1), ("tanh", 1), ("softplus", 1), ("silu", 1), ("gelu", 8),
@@ -293,12 +305,40 @@ def test_float16_squareplus_gradient_is_the_float32_one_rounded():
     np.testing.assert_allclose(x.grad.numpy().astype(np.float64), exact, rtol=2e-3)
 
 
+def _close_to_keras16(mine, keras16):
+    """Our float16 result against Keras' own: overflows in the same places, the finite values within one float16 step
+    of the largest one (where torch's float16 kernels round partial sums, their errors are of that order)."""
+    np.testing.assert_array_equal(np.isinf(mine), np.isinf(keras16))
+    finite = np.isfinite(mine)
+    scale = np.abs(mine[finite].astype(np.float64)).max()
+    np.testing.assert_allclose(mine[finite].astype(np.float64), keras16[finite].astype(np.float64), rtol=0,
+                               atol=2 ** -10 * scale)
+
+
+def _float64_layer(keras, name, kwargs, x, weights, upstream):
+    """Keras' layer ``name`` in float64 with the float16 ``weights`` (cast exactly): its output and the gradients of
+    ``sum(y * upstream)`` for the input and every weight, the exact sums that float16 rounds."""
+    import torch
+
+    layer = getattr(keras.layers, name)(**{**kwargs, "dtype": "float64"})
+    layer.build(x.shape)
+    layer.set_weights([w.astype(np.float64) for w in weights])
+    kx = torch.tensor(x.astype(np.float64), requires_grad=True)
+    ky = layer(kx)
+    (ky * torch.tensor(upstream.astype(np.float64))).sum().backward()
+    return ky.detach().numpy(), kx.grad.numpy(), [v.value.grad.numpy() for v in layer.weights]
+
+
 @pytest.mark.parametrize("name", ["Conv1D", "Conv1DTranspose"])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_float16_convolution_layers_add_their_bias_apart_as_keras(name, data_format):
     """Keras' convolution layers round the convolution to float16, then add the bias (``ops.add``): two roundings.
     Ours added the bias inside the op, before its one rounding: finite 50000 where Keras overflows to inf, and one
-    float16 step off elsewhere (found by a tester). Outputs and input gradients equal Keras' bit for bit."""
+    float16 step off elsewhere (found by a tester). The output is the exact convolution (Keras in float64, no bias)
+    rounded to float16, plus the bias in float16, bit for bit; the input gradient is the exact one rounded (within
+    one float16 step). Keras' own float16 results agree with these where torch's float16 kernels round once (an
+    AVX-512 Xeon: bit for bit); on an AMD EPYC with AVX2 its transposed-convolution kernel rounds partial sums, so
+    they are compared here to within one float16 step of the largest value, and the overflows in the same places."""
     keras = _keras()
     import torch
 
@@ -313,19 +353,25 @@ def test_float16_convolution_layers_add_their_bias_apart_as_keras(name, data_for
     theirs.build(x.shape)
     kernel = (rng.standard_normal(ours.kernel.shape) * 30).astype(np.float16)
     kernel[0] = 200.0
-    weights = [kernel, np.array([-30000.0, 0.37], np.float16)]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
+    bias = np.array([-30000.0, 0.37], np.float16)
+    ours.set_weights([kernel, bias])
+    theirs.set_weights([kernel, bias])
     tx = tg.tensor(x, requires_grad=True)
     y = ours(tx)
+    g = rng.standard_normal(y.shape).astype(np.float16)
+    conv, dx, _ = _float64_layer(keras, name, {**kwargs, "use_bias": False}, x, [kernel], g)
+    bias_shape = (-1, 1) if data_format == "channels_first" else (-1,)
+    with np.errstate(over="ignore"):
+        expected = conv.astype(np.float16) + bias.reshape(bias_shape)          # two float16 roundings
+    np.testing.assert_array_equal(y.numpy(), expected)
+    assert np.isinf(y.numpy()).any()                          # the case the single rounding got wrong
+    (y * tg.tensor(g)).sum().backward()
+    _within_one_float16_step(tx.grad.numpy(), dx, "dx")
     kx = torch.tensor(x, requires_grad=True)
     ky = theirs(kx)
-    np.testing.assert_array_equal(y.numpy(), ky.detach().numpy())
-    assert np.isinf(y.numpy()).any()                          # the case the single rounding got wrong
-    g = rng.standard_normal(y.shape).astype(np.float16)
-    (y * tg.tensor(g)).sum().backward()
     (ky * torch.tensor(g)).sum().backward()
-    np.testing.assert_array_equal(tx.grad.numpy(), kx.grad.numpy())
+    for mine, keras16 in ((y.numpy(), ky.detach().numpy()), (tx.grad.numpy(), kx.grad.numpy())):
+        _close_to_keras16(mine, keras16)
 
 
 def _torch():
@@ -400,9 +446,11 @@ def test_float16_matmul_rounds_once_as_torch(shapes):
                                                    ("Dense", {"units": 3}, (2, 7, 4)),
                                                    ("Dense", {"units": 3}, (14, 4))])
 def test_float16_layer_weight_gradients_match_keras(name, kwargs, x_shape):
-    """The tester's case: every weight's gradient of a float16 layer equals Keras 3 on torch bit for bit (the bias
-    gradient was NumPy's float16 sum of the output gradient; ``Dense``'s kernel gradient on a 3-D input summed float16
-    per-sample products)."""
+    """The tester's case: every weight's gradient of a float16 layer is the exact one (Keras in float64) rounded,
+    within one float16 step, and for ``Dense`` equals Keras 3 on torch bit for bit (the bias gradient was NumPy's
+    float16 sum of the output gradient; ``Dense``'s kernel gradient on a 3-D input summed float16 per-sample
+    products). The convolutions are compared with Keras' float16 results only loosely, because torch's float16
+    convolution kernels round partial sums on some CPUs (see above)."""
     keras = _keras()
     import torch
 
@@ -417,7 +465,10 @@ def test_float16_layer_weight_gradients_match_keras(name, kwargs, x_shape):
     ours.set_weights(weights)
     ky = theirs(torch.tensor(x))
     y = ours(tg.tensor(x))
-    np.testing.assert_array_equal(y.numpy(), ky.detach().numpy())
+    if name == "Dense":
+        np.testing.assert_array_equal(y.numpy(), ky.detach().numpy())
+    else:           # torch's float16 convolution kernels round partial sums on some CPUs (AVX2): see above
+        _close_to_keras16(y.numpy(), ky.detach().numpy())
     for _ in range(3):
         g = rng.normal(size=y.shape).astype("float16") * np.float16(8)
         for v in theirs.weights:
@@ -426,5 +477,8 @@ def test_float16_layer_weight_gradients_match_keras(name, kwargs, x_shape):
             w.grad = None
         theirs(torch.tensor(x)).backward(torch.tensor(g))
         ours(tg.tensor(x)).backward(tg.tensor(g))
-        for mine, keras_weight in zip(ours.weights, theirs.weights):
-            np.testing.assert_array_equal(mine.grad.numpy(), keras_weight.value.grad.numpy())
+        exact = _float64_layer(keras, name, kwargs, x, weights, g)[2]
+        for mine, keras_weight, exact_grad in zip(ours.weights, theirs.weights, exact):
+            _within_one_float16_step(mine.grad.numpy(), exact_grad, keras_weight.path)
+            if name == "Dense":
+                np.testing.assert_array_equal(mine.grad.numpy(), keras_weight.value.grad.numpy())
