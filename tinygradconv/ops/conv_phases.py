@@ -25,6 +25,10 @@ Its gradients are those of a stride-1 convolution, taken back through the phases
 
     dW_q = \sum_b X[b, :, q:q+N]\, dy[b]^\top, \qquad d\text{bias} = \sum_{b, p} dy[b, :, p].
 
+This module computes ``y``, ``dW`` and ``dbias`` so; the input gradient ``dx`` is left to the blocked overlap-add
+of :mod:`~tinygradconv.ops.conv`, which was faster than the same products through the phases
+(:func:`conv1d_kernel_grad_phases` says by how much).
+
 ``W_q`` holds the rows of taps ``q*s .. min(q*s + s, k) - 1``, which are rows ``q*s*C ..`` of the kernel read as a
 ``(k*C, F)`` matrix, and the first ``rows_q`` rows of ``X``: the last ``q`` reads only the phases it has taps for,
 so no product multiplies a tap that is not in the kernel.
@@ -62,6 +66,9 @@ def takes_phase_path(xp, kernel_size, strides, dilation_rate, groups):
     chunk-by-chunk transposing copies of :mod:`~tinygradconv.ops.conv`, the forward alone 5.3-5.8 ms against
     6.2-6.7 ms. With ``s > k`` some phases would be copied and never read; with dilation the taps of one phase
     are not ``s`` apart.
+
+    >>> takes_phase_path(np, 5, 2, 1, 1), takes_phase_path(np, 5, 1, 1, 1), takes_phase_path(np, 5, 2, 2, 1)
+    (True, False, False)
     """
     return (PHASE_PATH and is_numpy_namespace(xp) and 1 < strides <= kernel_size and dilation_rate == 1
             and groups == 1)
@@ -121,6 +128,10 @@ def conv1d_forward_phases(xp, x, kernel, strides, pad_left, out_len, bias=None):
     Per batch chunk, the phases ``X`` (:func:`_split_phases`), then for each ``q`` one stack of per-sample GEMMs
     ``W_q^T (F, rows_q) @ X[b, :rows_q, q:q + N]``: the first written into ``y`` (``matmul(..., out=)``), the others
     added. The batch is shared between threads as in :mod:`~tinygradconv.ops.conv_batching`.
+
+    >>> x = np.arange(10.0).reshape(1, 1, 10)                 # one sample, one channel, steps 0..9
+    >>> conv1d_forward_phases(np, x, np.ones((2, 1, 1)), 2, 0, 5)[0, 0].tolist()    # k = 2, s = 2: x[2p] + x[2p+1]
+    [1.0, 5.0, 9.0, 13.0, 17.0]
     """
     batch, c, _ = x.shape
     k, _, filters = kernel.shape
@@ -162,6 +173,11 @@ def conv1d_kernel_grad_phases(xp, grad, x, kernel, strides, pad_left, need_kerne
     the same products through the phases, which then have to be added at their shifts and interleaved back into
     the input's steps (9.2-9.7 against 7.6-8.2 ms, medium shape in ``channels_first``, one core of an AMD EPYC,
     2026-12-03).
+
+    >>> x = np.arange(10.0).reshape(1, 1, 10)
+    >>> dw, db = conv1d_kernel_grad_phases(np, np.ones((1, 1, 5)), x, np.ones((2, 1, 1)), 2, 0, need_bias=True)
+    >>> dw.ravel().tolist(), db.tolist()                     # dW[t] = sum_p x[2p + t]: 0+2+4+6+8 and 1+3+5+7+9
+    ([20.0, 25.0], [5.0])
     """
     batch, c, _ = x.shape
     k, _, filters = kernel.shape
