@@ -511,7 +511,6 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
-    by_phases = _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups) and min(grad.shape) > 0
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
@@ -530,7 +529,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)
-    if by_phases:       # a channels_first input: dW and db through the stride's phases (conv_phases)
+    if _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups) and min(grad.shape) > 0:
+        # a channels_first input: dW and db through the stride's phases (conv_phases)
         return (dx, *conv1d_kernel_grad_phases(xp, _swap_layout(xp, grad, "channels_first"),
                                                _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left,
                                                need_kernel=need_kernel, need_bias=need_bias))
