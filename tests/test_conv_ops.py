@@ -632,6 +632,35 @@ def test_conv1d_input_gradient_is_the_transposed_convolution_of_dy(backend, monk
         np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
 
 
+def test_channels_first_input_gradient_as_a_window_of_the_full_output(backend, monkeypatch):
+    """conv1d's dx of a channels_first input, which the blocked overlap-add may return as the window of the full
+    output F built for the whole batch (a view, when the rows outside take no more memory than a chunk buffer),
+    against the copying path and the reference adjoint; crops at both ends included."""
+    rng = np.random.default_rng(14)
+    windows = 0
+    for length, k, s, d, padding in itertools.product((5, 8, 9), (2, 3, 5), (1, 2, 3), (1, 2),
+                                                      ("valid", "same", "causal", (2, -1))):
+        if d > 1 and s > 1:
+            continue
+        x, w = rng.standard_normal((3, 4, length)), rng.standard_normal((k, 4, 2))
+        nlc = x.transpose(0, 2, 1)
+        v = rng.standard_normal(ref_conv1d(nlc, w, None, s, padding, d, 1).shape).transpose(0, 2, 1)
+        grads = []
+        for in_place in (True, False):
+            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
+            tx = _t(x, backend, True)
+            conv1d(tx, _t(w, backend), strides=s, padding=padding, dilation_rate=d,
+                   data_format="channels_first").backward(_t(v, backend))
+            grads.append(tx.grad)
+        base = getattr(grads[0].data, "base", None)
+        windows += base is not None and base.size > x.size            # a view of the larger F
+        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v: np.sum(
+            ref_conv1d(e.transpose(0, 2, 1), w, None, s, p, d, 1) * v.transpose(0, 2, 1)), x.shape)
+        np.testing.assert_allclose(grads[0].numpy(), grads[1].numpy(), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(grads[0].numpy(), expected, atol=1e-12)
+    assert windows > 20 or backend != "numpy"                      # the window view serves on NumPy
+
+
 def test_fused_transpose_backward_matches_the_literal_reference(backend, monkeypatch):
     """conv1d_transpose_backward (one shared gather) against
     conv1d_transpose_backward_reference, which calls the conv1d kernels on their plain gather paths:
