@@ -441,3 +441,47 @@ def test_reduction_spellings_by_hand():
     assert x.mean(dim=1, keepdim=True).tolist() == [[1.5], [3.5]]
     assert x.sum(keepdim=True).tolist() == [[10.0]]    # PyTorch wants dim=None with it; accepted alone here
     assert tg.ops.sum([[1.0, 2.0]], dim=-1).tolist() == [3.0]
+
+
+# ------------------------------------------------------------------------------------------- PyTorch's aliases
+@pytest.mark.parametrize("shape, method, kwargs", [
+    ((2, 3), "view", {"size": (3, 2)}), ((2, 3), "view", {"size": [-1]}),
+    ((1, 2, 1), "squeeze", {"axis": 0}), ((1, 2, 1), "squeeze", {"axis": (0, -1)}),
+    ((2, 3), "unsqueeze", {"axis": -1}), ((2, 3), "clone", {"memory_format": "preserve_format"}),
+    ((2, 3), "clone", {"memory_format": "contiguous_format"}), ((1, 2, 3, 4), "clone", {"memory_format": "channels_last"}),
+    ((1, 2, 1, 3, 4), "clone", {"memory_format": "channels_last_3d"}), ((2, 3), "clone", {"memory_format": None}),
+])
+def test_torchs_keyword_aliases_give_torchs_results(torch, backend, shape, method, kwargs):
+    """``view(size=)``, ``squeeze(axis=)``, ``unsqueeze(axis=)``, ``clone(memory_format=)``: PyTorch accepts them."""
+    if isinstance(kwargs.get("memory_format"), str):
+        kwargs = {"memory_format": getattr(torch, kwargs["memory_format"])}
+    assert_like_torch(torch, backend, shape, method, **kwargs)
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("kwargs", [{"axis": 1}, {"axis": -1, "keepdims": True}, {"dim": 0, "keepdims": True},
+                                    {"keepdims": True}])
+def test_argmax_and_argmin_take_axis_and_keepdims_as_torch(torch, backend, op, kwargs):
+    data = np.array([[1.0, NAN, 3.0], [4.0, 4.0, -INF]])
+    got = getattr(ours(data, backend), op)(**kwargs)
+    expected = getattr(torch.tensor(data), op)(**kwargs)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("call, ours_error, torch_error, match", [
+    (lambda x: x.squeeze(0, axis=0), TypeError, TypeError, "not both"),
+    (lambda x: x.unsqueeze(dim=0, axis=0), TypeError, TypeError, "not both"),
+    (lambda x: x.unsqueeze(), TypeError, TypeError, "`dim`.*NoneType"),
+    (lambda x: x.view(6, size=(6,)), TypeError, TypeError, "not both"),
+    (lambda x: x.argmax(dim=1, axis=1), TypeError, TypeError, "not both"),
+    (lambda x: x.clone(memory_format="contiguous_format"), TypeError, TypeError, "memory formats"),
+    (lambda x: x.clone(memory_format=_torch().channels_last), ValueError, RuntimeError, "rank 4"),
+])
+def test_torchs_aliases_bad_input(torch, call, ours_error, torch_error, match):
+    assert_both_raise(torch, ours_error, torch_error, call, match=match)
+
+
+def _torch():
+    import torch
+    return torch

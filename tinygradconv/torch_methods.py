@@ -43,11 +43,11 @@ class TorchMethods:
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
 
-    def view(self, *shape):
+    def view(self, *shape, size=None):
         """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
 
-        ``shape`` is given as ints (``x.view(2, 3)``) or as one tuple or list (``x.view((2, 3))``); one entry may
-        be ``-1``, inferred from the others. Same dtype, same elements in the same (row-major) order, and the
+        ``shape`` is given as ints (``x.view(2, 3)``), as one tuple or list (``x.view((2, 3))``) or by PyTorch's
+        keyword ``size`` (``x.view(size=(2, 3))``); one entry may be ``-1``, inferred from the others. Same dtype, same elements in the same (row-major) order, and the
         gradient of :meth:`~tinygradconv.tensor.Tensor.reshape`, on which it is built.
 
         Difference from PyTorch: PyTorch's ``view`` always shares memory with the original tensor, and refuses
@@ -59,7 +59,8 @@ class TorchMethods:
         :meth:`~tinygradconv.tensor.Tensor.astype`.
 
         Raises:
-            TypeError: no shape, an entry that is not an int (``2.0``, ``True``), or a dtype.
+            TypeError: no shape, a shape given both ways, an entry that is not an int (``2.0``, ``True``), or a
+                dtype.
             ValueError: a shape holding another number of elements, two ``-1``, an entry below ``-1``, or ``-1``
                 beside a ``0``, with a message naming ``view`` (PyTorch raises ``RuntimeError`` for these: "shape
                 '[4]' is invalid for input of size 6").
@@ -75,6 +76,11 @@ class TorchMethods:
         ...
         ValueError: view: cannot view a tensor of shape (2, 3) (6 elements) into shape (4,). Received shape=(4,)
         """
+        if size is not None:
+            if shape:
+                raise TypeError(f"view() takes the shape either as arguments or as `size`, not both. Received "
+                                f"{shape!r} and size={size!r}")
+            shape = (size,)
         if not shape:
             raise TypeError("view() needs the new shape, e.g. x.view(2, 3), x.view((2, 3)) or x.view(-1). "
                             "Received no argument")
@@ -120,15 +126,16 @@ class TorchMethods:
         shape = self.shape
         return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None, *, axis=None):
         """This tensor without dimensions of size 1, as ``torch.squeeze``.
 
         ``dim=None`` removes every dimension of size 1; an int or a tuple (or list) of ints removes the named
         dimensions *that have size 1* and leaves the others alone, without an error (as PyTorch). Negative dims
-        count from the end. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
+        count from the end; ``axis`` is accepted for ``dim``, as PyTorch accepts it. Gradient: that of
+        :meth:`~tinygradconv.tensor.Tensor.reshape`.
 
         Raises:
-            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints.
+            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints; both ``dim`` and ``axis``.
             IndexError: a dim out of the range ``[-ndim, ndim - 1]`` (``[-1, 0]`` for rank 0), as PyTorch.
             ValueError: the same dimension named twice (PyTorch raises ``RuntimeError``).
 
@@ -140,6 +147,7 @@ class TorchMethods:
         >>> x.squeeze().shape, x.squeeze(0).shape, x.squeeze(1).shape, x.squeeze((0, -1)).shape
         ((2,), (2, 1), (1, 2, 1), (2,))
         """
+        dim = _dim_or_axis("squeeze", dim, axis)
         if dim is None:
             dims = [i for i, n in enumerate(self.shape) if n == 1]
         else:
@@ -150,15 +158,16 @@ class TorchMethods:
                                  f"with {self.ndim} dimensions")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim=None, *, axis=None):
         """This tensor with a new dimension of size 1 inserted at position ``dim``, as ``torch.unsqueeze``.
 
         ``dim`` is in ``[-ndim - 1, ndim]``: the new dimension's index in the result, a negative ``dim`` meaning
-        ``dim + ndim + 1`` (``-1`` appends it at the end). Gradient: that of
-        :meth:`~tinygradconv.tensor.Tensor.reshape`.
+        ``dim + ndim + 1`` (``-1`` appends it at the end); ``axis`` is accepted for ``dim``, as PyTorch accepts it.
+        Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
 
         Raises:
-            TypeError: a ``dim`` that is not an int (a tuple too, as PyTorch).
+            TypeError: no ``dim`` or a ``dim`` that is not an int (a tuple too, as PyTorch), both ``dim`` and
+                ``axis``.
             IndexError: a ``dim`` out of that range, as PyTorch.
 
         See https://pytorch.org/docs/stable/generated/torch.unsqueeze.html
@@ -168,17 +177,28 @@ class TorchMethods:
         >>> x.unsqueeze(0).shape, x.unsqueeze(1).shape, x.unsqueeze(-1).shape, x.unsqueeze(-2).shape
         ((1, 3), (3, 1), (3, 1), (1, 3))
         """
-        i = dim_index(dim, self.ndim, "unsqueeze", insert=True)
+        i = dim_index(_dim_or_axis("unsqueeze", dim, axis), self.ndim, "unsqueeze", insert=True)
         shape = self.shape
         return self.reshape(shape[:i] + (1,) + shape[i:])
 
-    def clone(self):
+    def clone(self, *, memory_format=None):
         """A copy of this tensor in new memory that stays in the graph, as ``torch.clone``.
 
         Same shape, dtype, backend and values (NaN, ``-0.0`` and all). Unlike
         :meth:`~tinygradconv.tensor.Tensor.detach`, the gradient flows back through it (d clone / dx = 1) and the
         copy shares no memory with the original; unlike ``copy.deepcopy`` (for leaves only) the result is not a
         leaf when the original requires grad.
+
+        ``memory_format`` (PyTorch's ``torch.preserve_format``, the default, or ``torch.contiguous_format``) is
+        accepted and changes nothing here: tinygradconv does not choose memory layouts (the array library's copy
+        keeps the original's). ``torch.channels_last`` (rank 4) and ``torch.channels_last_3d`` (rank 5) are layouts
+        of image tensors; as in PyTorch they are refused for other ranks, and for those ranks they give the same
+        values as the others.
+
+        Raises:
+            TypeError: a ``memory_format`` that is not one of PyTorch's memory formats (nor None).
+            ValueError: ``torch.channels_last`` for a tensor not of rank 4, ``torch.channels_last_3d`` not of rank
+                5 (PyTorch raises ``RuntimeError``).
 
         See https://pytorch.org/docs/stable/generated/torch.clone.html
 
@@ -195,19 +215,22 @@ class TorchMethods:
         # imported here, not at the top: tensor.py imports this module before the ops exist (see the end of tensor.py)
         from .ops.shape import Clone
 
+        _check_memory_format(memory_format, self.ndim)
         return Clone.apply(self)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
         ``dim=None``: the index into the flattened tensor (rank 0, or every dimension of size 1 with
         ``keepdim=True``). An int ``dim``: one index per slice along ``dim``, which is removed (kept with size 1
         with ``keepdim=True``). Ties give the first index. NaN counts as the maximum, as in PyTorch: a slice
-        holding NaN gives the index of its first NaN. A rank-0 tensor gives 0.
+        holding NaN gives the index of its first NaN. A rank-0 tensor gives 0. ``axis`` and ``keepdims`` are
+        accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         Raises:
             TypeError: a ``dim`` that is not None or an int (a tuple too), a ``keepdim`` that is not a bool, a bool
-                tensor (as PyTorch; cast it first, e.g. ``x.astype("uint8")``).
+                tensor (as PyTorch; cast it first, e.g. ``x.astype("uint8")``), both ``dim`` and ``axis``, both
+                ``keepdim`` and ``keepdims``.
             IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, an empty tensor with ``dim=None``, or a ``dim`` of
                 size 0, as PyTorch.
 
@@ -220,9 +243,10 @@ class TorchMethods:
         >>> str(x.argmax().dtype)
         'int64'
         """
-        return _first_extreme(self, "argmax", dim, keepdim)
+        return _first_extreme(self, "argmax", _dim_or_axis("argmax", dim, axis),
+                              _keepdim_or_keepdims("argmax", keepdim, keepdims))
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
         minimum, as in PyTorch: a slice holding NaN gives the index of its first NaN; ties give the first index).
 
@@ -233,7 +257,8 @@ class TorchMethods:
         >>> x.argmin().item(), x.argmin(dim=1).tolist(), x.argmin(dim=-1, keepdim=True).tolist()
         (3, [1, 0], [[1], [0]])
         """
-        return _first_extreme(self, "argmin", dim, keepdim)
+        return _first_extreme(self, "argmin", _dim_or_axis("argmin", dim, axis),
+                              _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
     def max(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
         """The maximum over ``axis`` (every axis by default), the values only, as ``torch.amax`` and Keras'
@@ -285,6 +310,50 @@ def _refuse_positional_axis(name, positional):
                         f"{name}imum values only (NumPy's and Keras' meaning); PyTorch's x.{name}({args}) returns a "
                         f"(values, indices) pair: write x.{name}(axis=...) for the values and x.arg{name}(dim=...) "
                         "for the indices")
+
+
+def _dim_or_axis(op, dim, axis):
+    """``dim``, or PyTorch's alias ``axis`` when only that is given; both at once is a ``TypeError`` (as PyTorch).
+
+    >>> _dim_or_axis("squeeze", None, 1), _dim_or_axis("squeeze", 0, None)
+    (1, 0)
+    """
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}")
+    return axis
+
+
+def _keepdim_or_keepdims(op, keepdim, keepdims):
+    """``keepdim``, or PyTorch's alias ``keepdims`` when given; both given is a ``TypeError``."""
+    if keepdims is None:
+        return keepdim
+    if keepdim is not False:
+        raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
+                        f"keepdims={keepdims!r}")
+    return keepdims
+
+
+#: PyTorch's memory formats (``str(torch.preserve_format)`` etc.) and the rank each one needs (None: any).
+_MEMORY_FORMATS = {"torch.preserve_format": None, "torch.contiguous_format": None, "torch.channels_last": 4,
+                   "torch.channels_last_3d": 5}
+
+
+def _check_memory_format(memory_format, ndim):
+    """Refuse what ``torch.Tensor.clone`` refuses: a ``memory_format`` that is not a PyTorch memory format (nor
+    None), or a channels-last format for a tensor of another rank."""
+    if memory_format is None:
+        return
+    name = str(memory_format)
+    if type(memory_format).__name__ != "memory_format" or name not in _MEMORY_FORMATS:
+        raise TypeError(f"clone(): `memory_format` must be one of PyTorch's memory formats "
+                        f"({', '.join(_MEMORY_FORMATS)}) or None. Received {memory_format!r} of type "
+                        f"{type(memory_format).__name__}")
+    rank = _MEMORY_FORMATS[name]
+    if rank is not None and ndim != rank:
+        raise ValueError(f"clone(): memory_format={name} is for tensors of rank {rank}; this one has rank {ndim} "
+                         f"(PyTorch refuses it too)")
 
 
 def _is_dtype(value) -> bool:
