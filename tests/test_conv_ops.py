@@ -202,10 +202,12 @@ def test_zero_length_output_and_its_gradient(backend):
 def test_zero_batch_and_zero_length_input(backend):
     w = _t(np.ones((3, 2, 3)), backend)
     assert conv1d_transpose(_t(np.ones((0, 5, 3)), backend), w, strides=2).shape == (0, 11, 2)
-    # L = 0 is unspecified in Keras (backends disagree); we return the formula's length filled with the bias.
+    # L = 0 with samples and channels: a ValueError, as torch's "Only zero batch or zero channel inputs are
+    # supported" (Keras on torch raises that too); with an empty batch too an empty output
     b = _t(np.array([1.0, 2.0]), backend)
-    y = conv1d_transpose(_t(np.ones((1, 0, 3)), backend), w, b, strides=2).numpy()
-    assert y.shape == (1, 1, 2) and y.tolist() == [[[1.0, 2.0]]]
+    with pytest.raises(ValueError, match=r"0 steps.*Received an input of 1 samples of 0 steps and 3 channels"):
+        conv1d_transpose(_t(np.ones((1, 0, 3)), backend), w, b, strides=2)
+    assert conv1d_transpose(_t(np.ones((0, 0, 3)), backend), w, b, strides=2).shape[0] == 0
     assert conv1d(_t(np.ones((0, 5, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (0, 3, 2)
     assert conv1d(_t(np.ones((1, 2, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (1, 0, 2)
 

@@ -170,3 +170,21 @@ def test_an_empty_transposed_output_keeps_its_cropped_steps_as_zeros_of_dy(lengt
     F.conv_transpose1d(xt, wt, stride=s)[:, :, :0].sum().backward()
     np.testing.assert_array_equal(tx.grad.numpy(), xt.grad.numpy().transpose(0, 2, 1))
     np.testing.assert_array_equal(tw.grad.numpy(), wt.grad.numpy().transpose(2, 1, 0))
+
+
+@pytest.mark.parametrize("x_shape, raises", [((2, 3, 0), True), ((0, 3, 0), False), ((2, 3, 4), False)])
+def test_zero_steps_raise_where_torch_raises(x_shape, raises):
+    """conv_transpose1d of 0 steps: torch refuses it unless the batch is empty ("Only zero batch or zero channel
+    inputs are supported"), and so do we, with a ValueError."""
+    w = np.ones((3, 4, 2))                                       # torch (C_in, F, k); ours (k, F, C_in) below
+    x = np.ones(x_shape)
+    if raises:
+        with pytest.raises(RuntimeError, match="Only zero batch or zero channel"):
+            F.conv_transpose1d(torch.tensor(x), torch.tensor(w))
+        with pytest.raises(ValueError, match="0 steps"):
+            conv1d_transpose(x, w.transpose(2, 1, 0), data_format="channels_first")
+    else:
+        expected = F.conv_transpose1d(torch.tensor(x), torch.tensor(w)).numpy()
+        got = conv1d_transpose(x, w.transpose(2, 1, 0), data_format="channels_first").numpy()
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-13)

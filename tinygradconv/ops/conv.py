@@ -1214,6 +1214,12 @@ class Conv1dTransposeOp(Function):
                              f"channels={x.shape[2]}, kernel input channels={kernel_in} (kernel shape "
                              f"{tuple(kernel.shape)}), data_format='{data_format}'.")
         _check_bias(op, bias, filters, kernel)
+        if x.shape[1] == 0 and x.shape[0] > 0 and x.shape[2] > 0:
+            # torch (and Keras on it): "Only zero batch or zero channel inputs are supported"
+            raise ValueError(f"`{op}`: the input has 0 steps (shape {tuple(x.shape)} in channels_last order), which "
+                             "has no transposed convolution; as in PyTorch and Keras, only an empty batch or 0 "
+                             "input channels may go with 0 steps. Received an input of "
+                             f"{x.shape[0]} samples of 0 steps and {x.shape[2]} channels.")
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
         _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}, "
@@ -1370,7 +1376,8 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
 
     Raises:
         ValueError: wrong ranks, channel mismatch, bias shape, bad padding / strides / dilation / output_padding,
-            an output too large for one array or (NumPy) for this machine's memory.
+            an output too large for one array or (NumPy) for this machine's memory, an input of 0 steps with
+            samples and channels (PyTorch and Keras refuse it too; an empty batch or 0 channels give an output).
         TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
             integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
 
