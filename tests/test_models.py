@@ -878,6 +878,22 @@ def test_sequential_build_names_a_bad_input_shape(shape, exc, match):
         model.build(shape)
 
 
+@pytest.mark.parametrize("first, shape, meaning", [
+    (lambda: Dense(2), (None, 8), "for samples of 8 features (the first layer is a Dense)"),
+    (lambda: tg.layers.Conv1D(4, 3), (None, 16, 1),
+     "for samples of 16 steps of 1 channel (the first layer is a Conv1D)"),
+])
+def test_sequential_build_errors_give_an_example_that_fits_the_first_layer(first, shape, meaning):
+    """The example shape in Model.build's errors is one the first layer takes (a tester built a Dense model with
+    the (None, 16, 1) of the message): built with it, the model works."""
+    model = Sequential([first()])
+    for bad in ("16", (None,)):
+        with pytest.raises((TypeError, ValueError), match=re.escape(f"e.g. {shape} {meaning}")):
+            model.build(bad)
+    model.build(shape)
+    assert model(np.ones((2, *shape[1:]))).shape[0] == 2
+
+
 def test_a_dict_given_to_a_single_input_model_says_where_dicts_go():
     model = Sequential([Dense(1)])
     model.compile(optimizer="sgd", loss="mse")

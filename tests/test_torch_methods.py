@@ -448,7 +448,8 @@ def test_reduction_spellings_by_hand():
     ((2, 3), "view", {"size": (3, 2)}), ((2, 3), "view", {"size": [-1]}),
     ((1, 2, 1), "squeeze", {"axis": 0}), ((1, 2, 1), "squeeze", {"axis": (0, -1)}),
     ((2, 3), "unsqueeze", {"axis": -1}), ((2, 3), "clone", {"memory_format": "preserve_format"}),
-    ((2, 3), "clone", {"memory_format": "contiguous_format"}), ((1, 2, 3, 4), "clone", {"memory_format": "channels_last"}),
+    ((2, 3), "clone", {"memory_format": "contiguous_format"}),
+    ((1, 2, 3, 4), "clone", {"memory_format": "channels_last"}),
     ((1, 2, 1, 3, 4), "clone", {"memory_format": "channels_last_3d"}), ((2, 3), "clone", {"memory_format": None}),
 ])
 def test_torchs_keyword_aliases_give_torchs_results(torch, backend, shape, method, kwargs):

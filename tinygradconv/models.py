@@ -1421,8 +1421,10 @@ class Sequential(Model):
             ValueError: a size that is not a non-negative integer or ``None``, or a shape a layer cannot take (its
                 message, with a reminder that the first entry is the batch axis).
         """
+        example, meaning = saving.build_example(self)
+        joint = "with" if example.startswith("(None, *") else "for"
         expected = ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
-                    "e.g. (None, 16, 1) for 16 steps of 1 channel.")
+                    f"e.g. {example} {joint} {meaning}.")
         if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)):
             raise TypeError(f"Invalid value for argument `input_shape`. {expected} Received input_shape="
                             f"{input_shape!r}")
@@ -1440,7 +1442,7 @@ class Sequential(Model):
                     if i:
                         raise
                     raise ValueError(f"{exc} (Model.build received input_shape={tuple(input_shape)!r}; its first "
-                                     "entry is the batch axis, e.g. (None, 16, 1) for 16 steps of 1 channel)") from exc
+                                     f"entry is the batch axis, e.g. {example} {joint} {meaning})") from exc
                 layer.built = True
             else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
                 layer._check_built_input(shape)

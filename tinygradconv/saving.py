@@ -555,18 +555,29 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
 _STEPS_LAYERS = ("Conv1D", "Conv1DTranspose", "UpSampling1D", "ZeroPadding1D", "Cropping1D")
 
 
-def _build_hint(model) -> str:
-    """How to build ``model``, for its first layer: ``(None, features)`` for a ``Dense``, ``(None, steps,
-    channels)`` for a layer of sequences (``Conv1D``, ...), else the shape of the data in general."""
+def build_example(model):
+    """``(shape, meaning)``: an input shape that fits ``model``'s first layer and what it stands for: ``(None, 8)``
+    for a ``Dense``, ``(None, 16, 1)`` for a layer of sequences (``Conv1D``, ...), else the shape of the data in
+    general (used by ``Model.build``'s errors too).
+
+    >>> from tinygradconv import layers, models
+    >>> build_example(models.Sequential([layers.Dense(2)]))
+    ('(None, 8)', 'samples of 8 features (the first layer is a Dense)')
+    """
     first = (getattr(model, "layers", None) or [None])[0] if type(model).__name__ == "Sequential" else None
     kind = type(first).__name__
     if kind == "Dense":
-        example = "model.build((None, 8)) for samples of 8 features (the first layer is a Dense)"
-    elif kind in _STEPS_LAYERS:
-        example = f"model.build((None, 16, 1)) for samples of 16 steps of 1 channel (the first layer is a {kind})"
-    else:
-        example = "model.build((None, *x.shape[1:])) with the shape of your data x, batch axis first"
-    return f"e.g. model(x[:1]) on a batch of your data x, or {example}."
+        return "(None, 8)", "samples of 8 features (the first layer is a Dense)"
+    if kind in _STEPS_LAYERS:
+        return "(None, 16, 1)", f"samples of 16 steps of 1 channel (the first layer is a {kind})"
+    return "(None, *x.shape[1:])", "the shape of your data x, batch axis first"
+
+
+def _build_hint(model) -> str:
+    """How to build ``model``: on a batch of data, or with :func:`build_example`'s shape."""
+    shape, meaning = build_example(model)
+    joint = "with" if shape.startswith("(None, *") else "for"
+    return f"e.g. model(x[:1]) on a batch of your data x, or model.build({shape}) {joint} {meaning}."
 
 
 def not_built_message(model) -> str:

@@ -47,8 +47,9 @@ class TorchMethods:
         """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
 
         ``shape`` is given as ints (``x.view(2, 3)``), as one tuple or list (``x.view((2, 3))``) or by PyTorch's
-        keyword ``size`` (``x.view(size=(2, 3))``); one entry may be ``-1``, inferred from the others. Same dtype, same elements in the same (row-major) order, and the
-        gradient of :meth:`~tinygradconv.tensor.Tensor.reshape`, on which it is built.
+        keyword ``size`` (``x.view(size=(2, 3))``); one entry may be ``-1``, inferred from the others. Same
+        dtype, same elements in the same (row-major) order, and the gradient of
+        :meth:`~tinygradconv.tensor.Tensor.reshape`, on which it is built.
 
         Difference from PyTorch: PyTorch's ``view`` always shares memory with the original tensor, and refuses
         (``RuntimeError``, "use .reshape(...) instead") a tensor whose memory layout does not allow that, e.g. a
