@@ -1093,15 +1093,21 @@ def _three_outputs(lib, as_dict):
 
 @pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")       # output b trains no weight
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
-@pytest.mark.parametrize("as_dict, loss, loss_weights", [
-    (True, {"a": "mse", "b": None, "c": "mae"}, None),
-    (False, ["mse", None, "mae"], [1.0, 7.0, 3.0]),
-    (True, {"c": None, "b": "mae", "a": None}, None),
-    (False, [None, "mse", None], None)])
-def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, loss_weights):
+@pytest.mark.parametrize("as_dict, loss, loss_weights, untrained", [
+    (True, {"a": "mse", "b": None, "c": "mae"}, None, "given"),
+    (False, ["mse", None, "mae"], [1.0, 7.0, 3.0], "given"),
+    (True, {"c": None, "b": "mae", "a": None}, None, "given"),
+    (False, [None, "mse", None], None, "given"),
+    (True, {"a": "mse", "b": None, "c": "mae"}, None, "None"),
+    (True, {"c": None, "b": "mae", "a": None}, None, "missing"),
+    (False, ["mse", None, "mae"], [1.0, 7.0, 3.0], "None"),
+    (True, {"a": "mse", "c": "mae"}, None, "missing")])       # a dict of outputs: a missing key is None (Keras)
+def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, loss_weights, untrained):
     """Found by a tester: ``loss={"a": "mse", "b": None}`` / ``["mse", None]`` was refused in ``compile``; Keras 3.15
     leaves that output out of the loss and of the logs (``"<output>_loss"`` only while several losses remain), its
-    weight in ``loss_weights`` unused. Keras' logs, lists, history and final weights are the reference."""
+    weight in ``loss_weights`` unused. The targets of such an output may be ``None`` or (in a dict) left out, as
+    Keras takes them (a tester found them required). Keras' logs, lists, history and final weights are the
+    reference."""
     from helpers import keras_on_torch
 
     keras = keras_on_torch("Keras 3 is the reference for an output whose loss is None")
@@ -1109,6 +1115,12 @@ def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, los
     x = rng.normal(size=(8, 3)).astype("float32")
     y = {"a": rng.normal(size=(8, 2)).astype("float32"), "b": rng.normal(size=(8, 1)).astype("float32"),
          "c": rng.normal(size=(8, 1)).astype("float32")}
+    untrained_names = [n for n in "abc" if (loss.get(n) if as_dict else loss["abc".index(n)]) is None]
+    for n in untrained_names:
+        if untrained == "None":
+            y[n] = None
+        elif untrained == "missing":
+            del y[n]
     y = y if as_dict else [y["a"], y["b"], y["c"]]
     theirs, ours = _three_outputs(keras, as_dict), _three_outputs(_LibTraining, as_dict)
     ours.set_weights(theirs.get_weights())
@@ -1122,7 +1134,7 @@ def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, los
         results.append((names, evaluated, trained, history, model.get_weights()))
     (names, evaluated, trained, history, weights), (our_names, our_evaluated, our_trained, our_history,
                                                     our_weights) = results
-    losses_left = [n for n in "abc" if (loss[n] if isinstance(loss, dict) else loss["abc".index(n)]) is not None]
+    losses_left = [n for n in "abc" if (loss.get(n) if isinstance(loss, dict) else loss["abc".index(n)]) is not None]
     assert our_names == names and list(our_evaluated) == list(evaluated)
     assert sorted(history) == sorted(our_history) == sorted(
         ["loss"] + ([f"{n}_loss" for n in losses_left] if len(losses_left) > 1 else []))
@@ -1143,7 +1155,9 @@ def test_every_loss_none_is_refused_and_the_weights_of_an_output_without_loss_st
         model.compile("sgd", loss=[None, None, None])
     with pytest.raises(ValueError, match=r"expected keys \['a', 'b', 'c'\] \(the output layers' names\) \(None for "
                                          r"an output trained by no loss\)"):
-        _three_outputs(_LibTraining, as_dict=True).compile("sgd", loss={"a": "mse"})
+        # a list of outputs: Keras 3.15 refuses it too ("Expected keys ['a', 'b'] in loss dict"); a dict of outputs
+        # takes a missing key as None (test_an_output_whose_loss_is_none_is_not_trained_as_keras)
+        _three_outputs(_LibTraining, as_dict=False).compile("sgd", loss={"a": "mse"})
     before = {name: [w.copy() for w in model.get_layer(name).get_weights()] for name in "abc"}
     model.compile(tg.optimizers.SGD(0.1), loss=["mse", None, "mae"])
     rng = np.random.default_rng(2)

@@ -441,13 +441,16 @@ class Columns(list):
         return len(list.__getitem__(self, 0))
 
 
-def _columns(data, tensors, argument, names=None):
+def _columns(data, tensors, argument, names=None, optional=()):
     """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
-    ``names``: the keys of a dict of data (default: the tensors' layer names)."""
+    ``names``: the keys of a dict of data (default: the tensors' layer names). ``optional``: the names of outputs
+    trained by no loss, whose targets may be ``None`` or (in a dict) missing, as in Keras; they get an array of
+    ``(samples, 0)`` that nothing reads."""
     if getattr(data, "is_columns", False):  # already split (validation data, a batch of predict_on_batch)
         return data
     names = names or [t._keras_history[0].name for t in tensors]
     if isinstance(data, dict):
+        data = {**{n: None for n in optional}, **data}
         missing = [n for n in names if n not in data]
         extra = [k for k in data if k not in names]
         if extra and not argument.startswith("x"):  # targets for no output (a misspelt key): an error, as Keras
@@ -474,7 +477,10 @@ def _columns(data, tensors, argument, names=None):
                          f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
                          f"{len(tensors)} arrays. Received {type(data).__name__}"
                          f"{f' of length {len(data)}' if hasattr(data, '__len__') else ''}")
-    arrays = [_as_array(d, f"{argument}[{i}]") for i, d in enumerate(data)]
+    arrays = [None if d is None and n in optional else _as_array(d, f"{argument}[{i}]")
+              for i, (n, d) in enumerate(zip(names, data))]
+    given = [a for a in arrays if a is not None]
+    arrays = [np.zeros((len(given[0]) if given else 0, 0), np.float32) if a is None else a for a in arrays]
     sizes = {len(a) for a in arrays}
     if len(sizes) > 1:
         raise ValueError(f"Data cardinality is ambiguous: the arrays of `{argument}` have "
@@ -578,6 +584,8 @@ class Functional(FunctionalMixin, Model):
 
         def per_output(value, argument):
             if isinstance(value, dict) and "class_name" not in value:     # (not the config of one loss)
+                if argument == "loss" and self._output_keys and set(value) < set(names):
+                    value = {n: value.get(n) for n in names}    # a dict of outputs: a missing key is None (Keras)
                 if sorted(value) != sorted(names):
                     none = " (None for an output trained by no loss)" if argument == "loss" else ""
                     raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
@@ -700,7 +708,7 @@ class Functional(FunctionalMixin, Model):
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names()),
                                _columns(validation_data[1], self._outputs, "validation_data[1]",
-                                        self._output_names()),
+                                        self._output_names(), self._outputs_without_loss()),
                                *validation_data[2:])
         return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)
@@ -750,7 +758,16 @@ class Functional(FunctionalMixin, Model):
                              "arrays")
 
     def _y(self, y):
-        return _columns(y, self._outputs, "y", self._output_names())
+        return _columns(y, self._outputs, "y", self._output_names(), self._outputs_without_loss())
+
+    def _outputs_without_loss(self):
+        """The names of the outputs that a per-output ``loss`` leaves out with ``None``: their targets may be
+        ``None`` or missing, as in Keras."""
+        per_output = getattr(self, "_output_losses", None)
+        if not per_output:
+            return ()
+        trained = {position for *_, position in per_output}
+        return tuple(n for i, n in enumerate(self._output_names()) if i not in trained)
 
     def _targets(self, y, y_pred):
         if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
