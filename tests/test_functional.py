@@ -1167,3 +1167,94 @@ def test_every_loss_none_is_refused_and_the_weights_of_an_output_without_loss_st
     for name, changed in (("a", True), ("b", False), ("c", True)):
         after = model.get_layer(name).get_weights()
         assert any((w != v).any() for w, v in zip(after, before[name])) == changed, name
+
+
+# ----------------------------------------------------------------------------- integer inputs (found by a tester)
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "bool"])
+def test_an_integer_input_casts_its_data_and_the_dense_layer_computes_in_floats_as_keras(dtype, tmp_path):
+    """``Input(dtype="int32")`` was refused. As in Keras 3, float data given to it are cast to its dtype
+    (0.7 -> 0), and a Dense layer after it computes in its own float32 (Keras promotes int32 with float32 to
+    float32): predict, fit and a saved model against Keras' on the same weights."""
+    keras = _keras()
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, 2 if dtype == "bool" else 5, size=(6, 4)).astype(dtype)
+    y = rng.normal(size=(6, 2)).astype("float32")
+    results = []
+    for lib in (keras, _LibTraining):
+        inputs = lib.layers.Input((4,), dtype=dtype, name="ids")
+        model = lib.Model(inputs, lib.layers.Dense(2, name="d")(inputs))
+        model.set_weights([np.linspace(-1, 1, 8, dtype="float32").reshape(4, 2), np.full(2, 0.5, "float32")])
+        got = [model.predict(data, verbose=0) for data in (x, x.astype("float32") + 0.7 * (dtype != "bool"))]
+        model.compile(lib.optimizers.SGD(0.1), "mse")
+        history = model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0).history["loss"]
+        results.append((str(inputs.dtype), got, history, model.get_weights()))
+    (k_dtype, k_got, k_history, k_weights), (dtype_seen, ours, history, weights) = results
+    assert dtype_seen == k_dtype.replace("torch.", "") == dtype
+    for mine, theirs in zip(ours, k_got):
+        assert mine.dtype == theirs.dtype == np.float32
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(history, k_history, rtol=1e-5)
+    for mine, theirs in zip(weights, k_weights):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    path = tmp_path / "ids.keras"
+    inputs = layers.Input((4,), dtype=dtype, name="ids")
+    model = models.Model(inputs, layers.Dense(2)(inputs))
+    model.save(path)
+    loaded = tg.saving.load_model(path)
+    assert str(loaded.inputs[0].dtype) == dtype
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("make", [
+    lambda L: L.Dense(2), lambda L: L.PReLU(), lambda L: L.BatchNormalization(), lambda L: L.LayerNormalization(),
+    lambda L: L.Flatten(), lambda L: L.Reshape((24,)), lambda L: L.Dropout(0.5), lambda L: L.ReLU(),
+    lambda L: L.Activation("relu"), lambda L: L.UpSampling1D(), lambda L: L.ZeroPadding1D(), lambda L: L.Cropping1D(),
+])
+def test_layers_on_int32_data_give_keras_dtype_and_values(make):
+    """The layers that compute in floats with weights or means give their float dtype on int32 data, the others
+    keep int32, as Keras 3's layers do (on its torch backend). The values are those of Keras' layer on the same
+    data in float32 (Keras' LayerNormalization on int32 data truncates its results to whole numbers; ours does
+    not)."""
+    keras = _keras()
+    data = np.arange(-12, 36, dtype="int32").reshape(2, 6, 4) % 7 - 3
+    theirs_layer, ours_layer = make(keras.layers), make(layers)
+    theirs = theirs_layer(keras.ops.convert_to_tensor(data))
+    ours_layer.build(data.shape)
+    ours_layer.set_weights(theirs_layer.get_weights())
+    ours = ours_layer(tg.Tensor(data, dtype="int32"))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    expected = keras.ops.convert_to_numpy(theirs_layer(keras.ops.convert_to_tensor(data.astype("float32"))))
+    np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_an_input_of_an_unknown_dtype_is_refused():
+    with pytest.raises(ValueError, match=r"Invalid value for argument `dtype`\. Expected one of \('float16', .*'int32'"
+                                         r".*'bool'\).*Received dtype='complex64'"):
+        layers.Input((3,), dtype="complex64")
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_a_sequential_with_an_integer_input_matches_keras_and_keeps_it_when_saved_and_cloned(tmp_path):
+    """The same on a Sequential that starts with ``Input(dtype="int64")``: float data cast to it, a float32 Dense
+    after it; its .keras file (which Keras loads) and its clone keep the input's dtype."""
+    keras = _keras()
+    x = np.arange(12).reshape(3, 4) % 5 + 0.6                      # float data: cast to int64 (0.6 -> 0)
+    weights = [np.linspace(-1, 1, 4, dtype="float32").reshape(4, 1), np.full(1, 0.5, "float32")]
+    theirs = keras.Sequential([keras.layers.Input((4,), dtype="int64"), keras.layers.Dense(1)])
+    ours = models.Sequential([layers.Input((4,), dtype="int64"), layers.Dense(1)])
+    for model in (theirs, ours):
+        model.set_weights(weights)
+    expected = theirs.predict(x, verbose=0)
+    got = ours.predict(x, verbose=0)
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    path = str(tmp_path / "seq.keras")
+    ours.save(path)
+    loaded = keras.models.load_model(path)
+    assert str(loaded.inputs[0].dtype).replace("torch.", "") == "int64"
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+    for again in (tg.saving.load_model(path), models.clone_model(ours)):
+        again.set_weights(weights)
+        np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as losses_module
+from .backend import dtype_name
 from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of, shape_leaves
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 from .models import (
@@ -219,6 +220,8 @@ class FunctionalMixin:
         values = []
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
+            if not layer.dtype.startswith("float") and dtype_name(value.dtype) != layer.dtype:
+                value = value.astype(layer.dtype)       # an integer or bool Input casts its data, as Keras'
             shape = tuple(value.shape)
             expected = layer.batch_shape
             if not _shape_fits(shape, expected):

@@ -61,6 +61,7 @@ import numpy as np
 from . import activations
 from ._lookup import builtin, custom_object_scope, defined_here, snake_case
 from .backend import dtype_name
+from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
 __all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
@@ -194,8 +195,8 @@ def _model_json(model, what="a .keras file"):
                              "data, or start it with layers.Input(shape).")
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
-             "config": {"batch_shape": list(shape), "dtype": model.dtype, "sparse": False, "ragged": False,
-                        "name": f"{model.name}_input"}, "registered_name": None}]
+             "config": {"batch_shape": list(shape), "dtype": model._input_dtype or model.dtype, "sparse": False,
+                        "ragged": False, "name": f"{model.name}_input"}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
                   "layers": input_layer + [_keras_layer(layer) for layer in model.layers]}
@@ -497,8 +498,9 @@ def _keras_arguments(cls, config, where):
         if key == "dtype":
             if isinstance(value, dict):
                 value = (value.get("config") or {}).get("name")
-            if value not in _FLOAT_POLICIES:
-                raise SavedFileError(f"{where}: dtype policy {value!r} is not supported (only {_FLOAT_POLICIES})")
+            accepted_dtypes = INPUT_DTYPES if class_name == "InputLayer" else _FLOAT_POLICIES   # integer data
+            if value not in accepted_dtypes:
+                raise SavedFileError(f"{where}: dtype policy {value!r} is not supported (only {accepted_dtypes})")
         elif key in _IGNORED_WHEN_OFF and not config.get(_IGNORED_WHEN_OFF[key]):
             continue
         elif key not in accepted or key in _OFF_VALUES:

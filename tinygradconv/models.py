@@ -1327,6 +1327,7 @@ class Sequential(Model):
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         self._input_layer_name = None  # the name of that Input, kept in the config
+        self._input_dtype = None  # that Input's dtype when it is not a float one (integer data, cast to it)
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -1360,6 +1361,7 @@ class Sequential(Model):
                                  f"{layer.name!r} after {[existing.name for existing in self._layers]}")
             self._input_batch_shape = layer.batch_shape
             self._input_layer_name = layer.name
+            self._input_dtype = None if layer.dtype.startswith("float") else layer.dtype
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
@@ -1460,6 +1462,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
+        if self._input_dtype is not None and isinstance(x, Tensor) and dtype_name(x.dtype) != self._input_dtype:
+            x = x.astype(self._input_dtype)         # an integer or bool Input casts its data, as Keras'
         for layer in self._layers:
             x = layer(x, training=training)
             if isinstance(x, Tensor):
@@ -1508,7 +1512,8 @@ class Sequential(Model):
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_layer_name or f"{self.name}_input"
-            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self.dtype, name=name)))
+            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._input_dtype or self.dtype,
+                                                               name=name)))
             config["build_input_shape"] = list(shape)
         return {**config, "layers": layers}
 

@@ -351,6 +351,8 @@ class PReLU(Layer):
     ([[[-2.0, 3.0], [1.0, -1.0]]], (1, 2))
     """
 
+    casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
+
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
         super().__init__(**kwargs)

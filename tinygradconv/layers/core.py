@@ -98,6 +98,8 @@ class Dense(Layer):
     ((2, 5, 3), (4, 3))
     """
 
+    casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):

@@ -22,12 +22,17 @@ import itertools
 
 import numpy as np
 
-from .. import config
 from ..autograd import no_grad
+from ..validation import FLOAT_DTYPES, dtype_argument
 from .keras_tensor import KerasTensor, flatten, map_structure, pack_as
 from .layer import Layer
 
-__all__ = ["Input", "InputLayer", "Node", "symbolic_call"]  # KerasTensor, is_symbolic: see .keras_tensor
+#: The dtypes an :func:`Input` may have: the float ones of layers, and integer and bool ones for data such as
+#: indices or counts.
+INPUT_DTYPES = (*FLOAT_DTYPES, "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool")
+
+# KerasTensor, is_symbolic: see .keras_tensor
+__all__ = ["INPUT_DTYPES", "Input", "InputLayer", "Node", "symbolic_call"]
 
 _node_counter = itertools.count()
 
@@ -86,7 +91,11 @@ class InputLayer(Layer):
             if value:
                 raise ValueError(f"Invalid value for argument `{argument}` of InputLayer {name!r}: tinygradconv has "
                                  f"dense, required inputs only. Received {argument}={value!r} (expected False)")
-        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
+        data_dtype = None if dtype is None else _input_dtype(dtype)
+        # the Layer machinery holds float dtypes only; an integer or bool input keeps its own (as Keras' Input)
+        super().__init__(name=name, dtype=data_dtype if data_dtype in FLOAT_DTYPES else None, **kwargs)
+        if data_dtype is not None:
+            self.dtype = data_dtype
         if batch_shape is None:
             if shape is None:
                 raise ValueError("InputLayer needs `shape` (the shape of one sample) or `batch_shape`")
@@ -119,13 +128,27 @@ class InputLayer(Layer):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
 
 
+def _input_dtype(dtype):
+    """The name of an ``Input``'s dtype: a float one, or an integer or bool one for data such as indices (Keras'
+    ``Input(dtype="int32")``); layers then cast such data to their own float dtype, as Keras does.
+
+    >>> _input_dtype("int32"), _input_dtype(np.float64)
+    ('int32', 'float64')
+    """
+    try:
+        return dtype_argument(dtype, INPUT_DTYPES)
+    except TypeError as error:
+        raise ValueError(str(error)) from None
+
+
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
     """A symbolic input of ``shape`` (one sample, without the batch axis), to start a functional model.
 
     Args:
         shape: a tuple of sizes (``None`` for a size known only at run time, e.g. a variable length).
         batch_size: a fixed batch size (default ``None``: any).
-        dtype: ``"float32"`` (default ``config.floatx()``), ``"float64"`` or ``"float16"``.
+        dtype: ``"float32"`` (default ``config.floatx()``), ``"float64"`` or ``"float16"``; or an integer or bool
+            dtype (``"int32"``, ...), as in Keras, for data that the first layers cast to their float dtype.
         name: the input layer's name (default ``input_layer``, ``input_layer_1``, ...).
         batch_shape: instead of ``shape`` and ``batch_size``, the full shape.
 
@@ -133,7 +156,8 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
         a :class:`KerasTensor` of shape ``(batch_size, *shape)``.
 
     Raises:
-        ValueError: a shape that is not a tuple of non-negative integers or None.
+        ValueError: a shape that is not a tuple of non-negative integers or None; a dtype that is none of
+            :data:`INPUT_DTYPES`.
 
     Source: ``keras.Input`` (Keras 3).
 

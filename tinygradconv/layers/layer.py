@@ -53,7 +53,16 @@ class Layer:
 
     Subclasses implement ``build(input_shape)`` (create weights) and ``call(inputs[, training])``, and usually
     ``compute_output_shape`` and ``get_config``.
+
+    Inputs of another float dtype are cast to the layer's, as Keras casts them. Integer and bool inputs are cast
+    too by the layers that compute in floats with their own weights or means (``casts_integer_inputs``: ``Dense``,
+    ``PReLU``, the normalizations, ``Average``), whose Keras outputs are then of the layer's dtype (Keras promotes
+    ``int32`` with ``float32`` to ``float32``, where NumPy gives ``float64``); the others keep them, as in Keras
+    (``Flatten`` of ``int32`` data is ``int32``).
     """
+
+    #: Whether integer and bool inputs are cast to the layer's float dtype (see the class docstring).
+    casts_integer_inputs = False
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
         input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
@@ -347,7 +356,7 @@ class Layer:
     def _to_input(self, inputs):
         if isinstance(inputs, Tensor):
             name = dtype_name(inputs.dtype)
-            if name != self.dtype and name.startswith("float"):
+            if name != self.dtype and (name.startswith("float") or self.casts_integer_inputs):
                 return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
             return inputs
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)

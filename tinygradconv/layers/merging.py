@@ -152,6 +152,8 @@ class Average(_Merge):
     [[2.0, 2.0]]
     """
 
+    casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
+
     def _merge(self, inputs):
         return reduce(ops.add, inputs) / len(inputs)
 

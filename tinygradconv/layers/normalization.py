@@ -68,6 +68,8 @@ def _normalize(layer, inputs, mean, variance, broadcast):
 class _Normalization(Layer):
     """The arguments and weights ``gamma``/``beta`` shared by both normalization layers."""
 
+    casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
+
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
