@@ -1571,13 +1571,122 @@ class F1Score(FBetaScore):
         return config
 
 
+class BinaryIoU(Metric):
+    """The intersection-over-union of thresholded binary predictions over all samples seen (Keras 3's
+    ``BinaryIoU``), averaged over the classes ``target_class_ids`` (0: negatives, 1: positives).
+
+    Each entry of ``y_true`` is a class ``0`` or ``1`` (cast to an integer, as Keras does: ``0.7`` counts as
+    ``0``; entries outside ``[0, 2)`` and NaN are not counted), each entry of ``y_pred`` is predicted as
+    ``1`` where ``y_pred >= threshold`` (NaN: ``0``). Every pair adds its weight to the confusion matrix
+    ``cm[true, predicted]``. For a class ``c``, with ``tp = cm[c, c]``,
+
+    .. math::
+
+        \\text{IoU}_c = \\frac{tp}{\\sum_j cm[c, j] + \\sum_i cm[i, c] - tp + \\epsilon},
+
+    and the result is the sum of the IoUs of the target classes whose denominator is not 0, divided by their
+    number (``+ e``, ``e = 1e-7``): a class absent from both labels and predictions is left out. 0.0 before the
+    first batch.
+
+    Args:
+        target_class_ids: the classes to average over, a tuple or list of 0 and/or 1 (default ``(0, 1)``).
+        threshold: the decision threshold of the predictions (default 0.5).
+        name: the name the metric is logged under (default ``"binary_io_u"``, Keras' name).
+        dtype: the dtype of the confusion matrix: ``"int32"`` (Keras' default: float sample weights are cut to
+            whole numbers, with Keras' warning) or ``"float32"``/``"float64"`` (weights kept).
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: arrays of the same number of entries, flattened;
+    ``sample_weight`` one weight per entry (flattened) or one for all.
+
+    Raises:
+        ValueError: a target class outside ``[0, 2)`` (Keras' message), a threshold that is not a finite number, a
+            dtype not in the list; when updated, inputs with different numbers of entries, a ``sample_weight`` that
+            fits neither.
+        TypeError: inputs that do not hold numbers.
+
+    Source: Keras 3, ``keras.metrics.BinaryIoU`` (https://keras.io/api/metrics/segmentation_metrics/).
+
+    >>> m = BinaryIoU()
+    >>> m.update_state([0, 1, 0, 1], [0.2, 0.6, 0.7, 0.1])      # cm [[1, 1], [1, 1]]: IoU 1/3 for both classes
+    >>> round(m.result(), 6)
+    0.333333
+    """
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name="binary_io_u", dtype="int32"):
+        ids = list(target_class_ids) if isinstance(target_class_ids, (list, tuple)) else None
+        if not ids or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in ids):
+            raise ValueError(f"Invalid value for argument `target_class_ids`. Expected a non-empty list of class "
+                             f"ids 0 and 1. Received target_class_ids={target_class_ids!r}")
+        if max(ids) >= 2 or min(ids) < 0:
+            raise ValueError(f"Target class id {max(ids) if max(ids) >= 2 else min(ids)} is out of range, which is "
+                             "[0, 2).")
+        self.target_class_ids = [int(c) for c in ids]
+        self.threshold = number(threshold, "threshold", finite=True, type_error=ValueError)
+        if dtype not in ("int32", "float32", "float64"):
+            raise ValueError(f"Invalid value for argument `dtype`. Expected 'int32', 'float32' or 'float64' (the "
+                             f"confusion matrix's). Received dtype={dtype!r}")
+        self.dtype = dtype
+        super().__init__(name=name)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    def reset_state(self):
+        self.total_cm = np.zeros((2, 2), dtype=np.int64 if self.dtype == "int32" else self.dtype)
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = _floats(y_true, "y_true", self.name).ravel()
+        y_pred = _floats(y_pred, "y_pred", self.name).astype(np.float32).ravel()
+        if y_true.size != y_pred.size:
+            raise ValueError(f"{self.name}: y_true and y_pred must hold as many entries. Received {y_true.size} and "
+                             f"{y_pred.size}")
+        counted = (y_true >= 0) & (y_true < 2)                  # (NaN: False) Keras' bounds mask
+        labels = np.where(counted, y_true, 0).astype(np.int64)   # 0.7 -> 0, as Keras' cast to int
+        predicted = (y_pred >= np.float32(self.threshold)).astype(np.int64)
+        if sample_weight is None:
+            weights = np.ones(y_true.shape)
+        else:
+            weights = _floats(sample_weight, "sample_weight", self.name).ravel()
+            if weights.size not in (1, y_true.size):
+                raise ValueError(f"{self.name}: sample_weight must hold one weight per entry ({y_true.size}) or one "
+                                 f"for all. Received sample_weight of shape {np.shape(_numpy(sample_weight))}")
+            if self.dtype == "int32" and "float" in str(getattr(sample_weight, "dtype", "")):     # as Keras
+                warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
+                              "weight due to type casting Consider using integer weights.", stacklevel=2)
+            weights = np.broadcast_to(weights, y_true.shape)
+        weights = np.where(counted, weights, 0)
+        weights = np.trunc(weights).astype(np.int64) if self.dtype == "int32" else weights.astype(self.dtype)
+        cm = np.zeros_like(self.total_cm)
+        np.add.at(cm, (labels, predicted), weights)
+        self.total_cm = self.total_cm + cm
+
+    @_ieee754
+    def result(self):
+        cm = self.total_cm.astype(np.float32)
+        tp = np.diag(cm)
+        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - tp)[self.target_class_ids]
+        tp = tp[self.target_class_ids]
+        valid = denominator > np.float32(1e-9)
+        iou = np.where(valid, tp / (denominator + np.float32(_EPSILON)), np.float32(0))
+        return _reported(np.float32(iou.sum(dtype=np.float32) / (valid.sum(dtype=np.float32)
+                                                                 + np.float32(_EPSILON))))
+
+    def get_config(self):
+        return {"name": self.name, "target_class_ids": list(self.target_class_ids), "threshold": self.threshold,
+                "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        """The metric of ``get_config()``'s output or of Keras' config (whose ``dtype`` is the confusion matrix's)."""
+        return cls(**config)
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy, RootMeanSquaredError, Precision, Recall, AUC, TruePositives, FalsePositives,
             TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
             SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
             TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score, Sum,
-            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
+            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryIoU)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -1667,7 +1776,7 @@ def _shape(x):
     return tuple(getattr(x, "shape", None) or np.shape(x))
 
 
-__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
            "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
            "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
