@@ -729,3 +729,47 @@ def test_an_integer_and_a_float_tensor_promote_as_numpy_on_every_backend(name, i
     np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
     result.sum().backward()
     assert dtype_name(b.grad.dtype) == floating
+
+
+def test_clip_with_tensor_bounds_matches_torch_clamp(backend):
+    """Bounds given as tensors (a tester found them refused): values and the gradients of the input and of both
+    bounds, broadcast bounds (summed gradients), a number beside a tensor, an array or list bound (a constant),
+    crossed bounds (the output is max) and ties, against ``torch.clamp``."""
+    torch = pytest.importorskip("torch", reason="torch.clamp is the reference of clip with tensor bounds")
+    rng = np.random.default_rng(4)
+    x = np.round(rng.uniform(-2, 2, (4, 5)), 1)
+    low = np.round(rng.uniform(-1.5, 0.5, (1, 5)), 1)
+    high = np.round(rng.uniform(-0.5, 1.5, (4, 1)), 1)      # crosses low in some entries; ties from the rounding
+    g = rng.standard_normal((4, 5))
+    for lo, hi in ((low, high), (low, None), (None, high), (low, 0.8), (-0.3, high)):
+        tx = tensor_on(x, backend, requires_grad=True)
+        tlo = tensor_on(lo, backend, requires_grad=True) if isinstance(lo, np.ndarray) else lo
+        thi = tensor_on(hi, backend, requires_grad=True) if isinstance(hi, np.ndarray) else hi
+        y = ops.clip(tx, tlo, thi)
+        (y * tensor_on(g, backend)).sum().backward()
+        rx = torch.tensor(x, requires_grad=True)
+        rlo = torch.tensor(lo, requires_grad=True) if isinstance(lo, np.ndarray) else None
+        rhi = torch.tensor(hi, requires_grad=True) if isinstance(hi, np.ndarray) else None
+        as_bound = [rlo if rlo is not None else (None if lo is None else torch.tensor(lo, dtype=torch.float64)),
+                    rhi if rhi is not None else (None if hi is None else torch.tensor(hi, dtype=torch.float64))]
+        ry = torch.clamp(rx, *as_bound)
+        (ry * torch.tensor(g)).sum().backward()
+        np.testing.assert_array_equal(y.numpy(), ry.detach().numpy())
+        np.testing.assert_allclose(tx.grad.numpy(), rx.grad.numpy(), rtol=1e-15)
+        for ours, theirs in ((tlo, rlo), (thi, rhi)):
+            if theirs is not None:
+                np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15, atol=1e-15)
+    constant = ops.clip(tensor_on(x, backend), [-0.5] * 5, np.full((4, 1), 0.5))   # arrays and lists: constants
+    np.testing.assert_array_equal(constant.numpy(), np.minimum(np.maximum(x, -0.5), 0.5))
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda t: ops.clip(t, "a", tg.tensor(1.0)), TypeError, r"`min` must be a number, a tensor or array, or None\. "
+                                                             r"Received min='a'"),
+    (lambda t: ops.clip(t, tg.tensor([1.0, 2.0]), None), ValueError, r"`min` of shape \(2,\) must broadcast to the "
+                                                                     r"input's shape \(3,\)"),
+    (lambda t: t.clip(None, tg.tensor(np.ones((2, 3)))), ValueError, r"`max` of shape \(2, 3\) must broadcast"),
+])
+def test_clip_with_bad_tensor_bounds(call, error, words):
+    with pytest.raises(error, match=words):
+        call(tg.tensor([0.0, 1.0, 2.0]))

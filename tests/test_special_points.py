@@ -77,6 +77,7 @@ TORCH = {
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
+    "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
     "logsumexp": _reduce(torch.logsumexp),

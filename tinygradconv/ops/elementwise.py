@@ -888,6 +888,84 @@ class Clip(Function):
         return ctx.xp.where(inside, grad, 0.0)
 
 
+def _clip_bounds_samples(rng):
+    a = rng.uniform(-2, 2, (3, 4))
+    low = rng.uniform(-1.5, -0.1, (3, 4))
+    low[0, 0] = a[0, 0] - 0.3           # (no ties in the gradient checks' samples)
+    return [Sample((a, low, rng.uniform(0.1, 1.5, (4,)))), Sample((a, None, rng.uniform(0.1, 1.5, (3, 1)))),
+            Sample((a, np.asarray(-0.5))), Sample((np.asarray(1.5), np.asarray(-1.0), np.asarray(1.0))),
+            Sample((np.zeros((0, 2)), np.zeros(2), None))]
+
+
+def _clip_bounds_special_points(rng):
+    x = special_values(-1.0, 1.0)
+    low, high = np.full(x.shape, -1.0), np.full(x.shape, 1.0)
+    crossed = np.where(np.arange(x.size) % 2 == 0, 2.0, -1.0)        # some low > high: the output is high
+    return [Sample((x, low, high)), Sample((x, None, high)), Sample((x, low, None)),
+            Sample((x, np.where(np.arange(x.size) % 3 == 0, np.nan, -1.0), high)), Sample((x, crossed, high)),
+            Sample((x, x, x[::-1].copy())), Sample((np.asarray(np.nan), np.asarray(0.0), np.asarray(1.0))),
+            Sample((np.zeros((0, 3)), np.full(3, -1.0), np.asarray(1.0)))]
+
+
+def _broadcasts_to(xp, shape, target):
+    """Whether an array of ``shape`` broadcasts to ``target`` without changing it."""
+    try:
+        return tuple(xp.broadcast_shapes(tuple(shape), tuple(target))) == tuple(target)
+    except ValueError:
+        return False
+
+
+@register_op("clip_bounds", samples=_clip_bounds_samples, special_points=_clip_bounds_special_points)
+class ClipBounds(Function):
+    """Clamp into ``[low, high]`` given as arrays (either may be None), broadcast to the input's shape, as
+    ``torch.clamp(a, min=tensor, max=tensor)``: ``out = minimum(maximum(a, low), high)`` applied in that order, so
+    that where ``low > high`` the output is ``high``.
+
+    Gradient (PyTorch's ``clamp_backward_min_max``, comparisons with the input ``a``): to ``a`` where
+    ``low <= a <= high``, ties included; to ``low`` where ``a < low < high``; to ``high`` where ``a > high`` or
+    ``high < low`` (there the output is ``high``); each bound's summed over the entries it was broadcast to. A
+    comparison with NaN is false, so NaN in ``a`` sends no gradient anywhere, and NaN in a bound none to ``a`` (an
+    infinite ``a`` above ``high`` still sends its gradient to ``high``, as in PyTorch).
+    """
+
+    @staticmethod
+    def forward(ctx, a, low=None, high=None):
+        xp = ctx.xp
+        for name, bound in (("min", low), ("max", high)):
+            if bound is not None and not xp.isdtype(bound.dtype, ("real floating", "integral")):
+                raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype {bound.dtype}")
+            if bound is not None and not _broadcasts_to(xp, bound.shape, a.shape):
+                raise ValueError(f"clip(): `{name}` of shape {tuple(bound.shape)} must broadcast to the input's "
+                                 f"shape {tuple(a.shape)} (as torch.clamp's bounds)")
+        kept = a
+        if low is not None:
+            a, low = promoted(xp, a, low)
+            kept = xp.where(xp.isnan(low), low, xp.where(a < low, low, a))
+        out = kept
+        if high is not None:
+            kept, high = promoted(xp, kept, high)
+            out = xp.where(xp.isnan(high), high, xp.where(kept > high, high, kept))
+        out = xp.broadcast_to(out, a.shape) if out.shape != a.shape else out
+        ctx.save_for_backward(a, low, high)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, low, high = ctx.saved_tensors
+        to_a = xp.ones(a.shape, dtype=xp.bool)                      # (comparisons with NaN are False)
+        if low is not None:
+            to_a = to_a & (a >= low)
+            to_low = (a < low) if high is None else (a < low) & (low < high)
+        if high is not None:
+            to_a = to_a & (a <= high)
+            to_high = (a > high) if low is None else (a > high) | (high < low)
+        zero = xp.zeros_like(grad)
+        return (xp.where(to_a, grad, zero),
+                None if low is None else unbroadcast(xp, xp.where(to_low, grad, zero), low.shape),
+                None if high is None else unbroadcast(xp, xp.where(to_high, grad, zero), high.shape))
+
+
 @register_op("cast", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),), {"dtype": "float64"}),
                                           Sample((np.asarray(0.5),), {"dtype": "float64"}),
                                           Sample((np.zeros((0, 2)),), {"dtype": "float64"})],
@@ -1135,9 +1213,35 @@ def _check_bounds(min, max):
 
 
 def clip(x, min=None, max=None):
-    """Clamp ``x`` into ``[min, max]`` (numbers; either may be None; checked by the op).
+    """Clamp ``x`` into ``[min, max]``: either bound a number, a tensor (or array) that broadcasts to ``x``'s shape,
+    or None. Number bounds go through :class:`Clip`, tensor bounds through :class:`ClipBounds` (whose gradient
+    reaches the bounds too, as ``torch.clamp``'s; a NumPy array or list is a constant bound).
 
     Raises:
-        TypeError: a bound that is not a number; ValueError: ``min > max``.
+        TypeError: a bound that is neither a number, a tensor nor None; ValueError: number bounds with
+            ``min > max`` (tensor bounds with ``min > max`` give ``max`` there, as ``torch.clamp``), a tensor bound
+            that does not broadcast to ``x``'s shape.
+
+    >>> import tinygradconv as tg
+    >>> x, high = tg.tensor([-2.0, 0.5, 3.0]), tg.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    >>> y = clip(x, -1.0, high)
+    >>> y.tolist()
+    [-1.0, 0.5, 2.0]
+    >>> y.sum().backward()
+    >>> high.grad.tolist()
+    [0.0, 0.0, 1.0]
     """
-    return Clip.apply(_as_tensor(x), min=min, max=max)
+    x = _as_tensor(x)
+    if any(isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape") for b in (min, max)):   # not numbers
+        return ClipBounds.apply(x, *(_bound_tensor(x, b, name) for b, name in ((min, "min"), (max, "max"))))
+    return Clip.apply(x, min=min, max=max)
+
+
+def _bound_tensor(x, bound, name):
+    """A bound of :func:`clip` as a tensor beside ``x`` (None stays None; a number takes ``x``'s dtype)."""
+    if bound is None or isinstance(bound, Tensor):
+        return bound
+    if isinstance(bound, (str, bytes, bool)) or not (isinstance(bound, (numbers.Real, list, tuple))
+                                                     or hasattr(bound, "shape")):
+        raise TypeError(f"clip(): `{name}` must be a number, a tensor or array, or None. Received {name}={bound!r}")
+    return x._lift(bound)
