@@ -764,10 +764,10 @@ def test_clip_with_tensor_bounds_matches_torch_clamp(backend):
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda t: ops.clip(t, "a", tg.tensor(1.0)), TypeError, r"`min` must be a number, a tensor or array, or None\. "
-                                                             r"Received min='a'"),
-    (lambda t: ops.clip(t, tg.tensor([1.0, 2.0]), None), ValueError, r"`min` of shape \(2,\) must broadcast to the "
-                                                                     r"input's shape \(3,\)"),
+    (lambda t: ops.clip(t, "a", tg.tensor(1.0)), TypeError,
+     r"`min` must be a number, a tensor or array, or None\. Received min='a'"),
+    (lambda t: ops.clip(t, tg.tensor([1.0, 2.0]), None), ValueError,
+     r"`min` of shape \(2,\) must broadcast to the input's shape \(3,\)"),
     (lambda t: t.clip(None, tg.tensor(np.ones((2, 3)))), ValueError, r"`max` of shape \(2, 3\) must broadcast"),
 ])
 def test_clip_with_bad_tensor_bounds(call, error, words):
