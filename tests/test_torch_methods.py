@@ -476,6 +476,12 @@ def test_argmax_and_argmin_take_axis_and_keepdims_as_torch(torch, backend, op, k
     (lambda x: x.unsqueeze(), TypeError, TypeError, "`dim`.*NoneType"),
     (lambda x: x.view(6, size=(6,)), TypeError, TypeError, "not both"),
     (lambda x: x.argmax(dim=1, axis=1), TypeError, TypeError, "not both"),
+    (lambda x: x.argmin(dim=1, axis=None), TypeError, TypeError, "not both"),
+    (lambda x: x.argmax(keepdims=None), TypeError, TypeError, "keepdims"),
+    (lambda x: x.squeeze(axis=None), TypeError, TypeError, "axis=None"),
+    (lambda x: x.unsqueeze(axis=None), TypeError, TypeError, "axis=None"),
+    (lambda x: x.view(size=-1), TypeError, TypeError, r"tuple or list.*size=-1"),
+    (lambda x: x.view(size=5), TypeError, TypeError, r"size=5"),
     (lambda x: x.clone(memory_format="contiguous_format"), TypeError, TypeError, "memory formats"),
     (lambda x: x.clone(memory_format=_torch().channels_last), ValueError, RuntimeError, "rank 4"),
 ])

@@ -38,12 +38,23 @@ from .backend import dtype_name
 from .validation import dim_index, flag
 
 
+class _NotGiven:
+    """The default of PyTorch's keyword aliases (``axis=``, ``keepdims=``, ``size=``): told apart from an explicit
+    ``None``, which PyTorch refuses for them."""
+
+    def __repr__(self):
+        return "<not given>"
+
+
+NOT_GIVEN = _NotGiven()
+
+
 class TorchMethods:
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
 
-    def view(self, *shape, size=None):
+    def view(self, *shape, size=NOT_GIVEN):
         """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
 
         ``shape`` is given as ints (``x.view(2, 3)``), as one tuple or list (``x.view((2, 3))``) or by PyTorch's
@@ -77,10 +88,13 @@ class TorchMethods:
         ...
         ValueError: view: cannot view a tensor of shape (2, 3) (6 elements) into shape (4,). Received shape=(4,)
         """
-        if size is not None:
+        if size is not NOT_GIVEN:
             if shape:
                 raise TypeError(f"view() takes the shape either as arguments or as `size`, not both. Received "
                                 f"{shape!r} and size={size!r}")
+            if not isinstance(size, (tuple, list)) and type(size).__name__ != "Size":
+                raise TypeError(f"view(size=...) takes the shape as a tuple or list (as PyTorch). Received "
+                                f"size={size!r}")
             shape = (size,)
         if not shape:
             raise TypeError("view() needs the new shape, e.g. x.view(2, 3), x.view((2, 3)) or x.view(-1). "
@@ -127,7 +141,7 @@ class TorchMethods:
         shape = self.shape
         return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
-    def squeeze(self, dim=None, *, axis=None):
+    def squeeze(self, dim=None, *, axis=NOT_GIVEN):
         """This tensor without dimensions of size 1, as ``torch.squeeze``.
 
         ``dim=None`` removes every dimension of size 1; an int or a tuple (or list) of ints removes the named
@@ -159,7 +173,7 @@ class TorchMethods:
                                  f"with {self.ndim} dimensions")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
-    def unsqueeze(self, dim=None, *, axis=None):
+    def unsqueeze(self, dim=None, *, axis=NOT_GIVEN):
         """This tensor with a new dimension of size 1 inserted at position ``dim``, as ``torch.unsqueeze``.
 
         ``dim`` is in ``[-ndim - 1, ndim]``: the new dimension's index in the result, a negative ``dim`` meaning
@@ -219,7 +233,7 @@ class TorchMethods:
         _check_memory_format(memory_format, self.ndim)
         return Clone.apply(self)
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def argmax(self, dim=None, keepdim=False, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
         ``dim=None``: the index into the flattened tensor (rank 0, or every dimension of size 1 with
@@ -247,7 +261,7 @@ class TorchMethods:
         return _first_extreme(self, "argmax", _dim_or_axis("argmax", dim, axis),
                               _keepdim_or_keepdims("argmax", keepdim, keepdims))
 
-    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def argmin(self, dim=None, keepdim=False, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
         minimum, as in PyTorch: a slice holding NaN gives the index of its first NaN; ties give the first index).
 
@@ -314,26 +328,30 @@ def _refuse_positional_axis(name, positional):
 
 
 def _dim_or_axis(op, dim, axis):
-    """``dim``, or PyTorch's alias ``axis`` when only that is given; both at once is a ``TypeError`` (as PyTorch).
+    """``dim``, or PyTorch's alias ``axis`` when that is given instead; ``axis`` beside a ``dim``, or ``axis=None``
+    where ``None`` does not mean "every dimension" (``squeeze``, ``unsqueeze``), is a ``TypeError``, as PyTorch.
 
-    >>> _dim_or_axis("squeeze", None, 1), _dim_or_axis("squeeze", 0, None)
+    >>> _dim_or_axis("squeeze", None, 1), _dim_or_axis("squeeze", 0, NOT_GIVEN)
     (1, 0)
     """
-    if axis is None:
+    if axis is NOT_GIVEN:
         return dim
     if dim is not None:
         raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}")
+    if axis is None and op in ("squeeze", "unsqueeze"):
+        raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
+                        "axis=None")
     return axis
 
 
 def _keepdim_or_keepdims(op, keepdim, keepdims):
-    """``keepdim``, or PyTorch's alias ``keepdims`` when given; both given is a ``TypeError``."""
-    if keepdims is None:
+    """``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead (a bool); both is a ``TypeError``."""
+    if keepdims is NOT_GIVEN:
         return keepdim
     if keepdim is not False:
         raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
                         f"keepdims={keepdims!r}")
-    return keepdims
+    return flag(keepdims, "keepdims", op)
 
 
 #: PyTorch's memory formats (``str(torch.preserve_format)`` etc.) and the rank each one needs (None: any).

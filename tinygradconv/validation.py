@@ -15,7 +15,8 @@ Two families of messages exist on purpose:
   :func:`standardize_padding`), so that the convolution layers fail exactly as Keras does, check for check.
 
 Axes (:func:`axis_index`, :func:`reduction_axes`) name the operation first (``concat: axis 2 is out of range
-...``), because the same ``axis`` argument reaches many ops.
+...``), because the same ``axis`` argument reaches many ops; an axis out of range is an :class:`AxisError`, both a
+``ValueError`` and an ``IndexError``, as NumPy's.
 
 >>> integer(3, "units"), normalize_int((2,), "strides"), standardize_tuple([2], "strides")
 (3, 2, (2,))
@@ -265,6 +266,12 @@ def _is_integer(value):
     return not isinstance(value, bool) and hasattr(value, "__index__") and getattr(value, "ndim", 0) == 0
 
 
+class AxisError(ValueError, IndexError):
+    """An axis out of range for a tensor's rank: a ``ValueError`` (NumPy's and Keras' class for it, and this
+    package's for bad argument values) that is also an ``IndexError`` (PyTorch's "Dimension out of range"), as
+    NumPy's own ``AxisError`` is, so that ``except`` clauses written for either library catch it."""
+
+
 def axis_index(axis, ndim, op, *, scalar_axis=False):
     """One axis of a tensor with ``ndim`` axes, an int in ``[-ndim, ndim)``, as a non-negative int.
 
@@ -274,14 +281,15 @@ def axis_index(axis, ndim, op, *, scalar_axis=False):
 
     Raises:
         TypeError: not an integer (a bool is not an axis).
-        ValueError: out of range; the message names ``op`` first.
+        AxisError: out of range (a ``ValueError`` and an ``IndexError``); the message names ``op`` first.
 
     >>> axis_index(-1, 2, "concat")
     1
-    >>> axis_index(2, 2, "concat")
-    Traceback (most recent call last):
-    ...
-    ValueError: concat: axis 2 is out of range for a tensor with 2 dimensions. Received: axis=2
+    >>> try:
+    ...     axis_index(2, 2, "concat")
+    ... except ValueError as error:
+    ...     print(error, isinstance(error, IndexError))
+    concat: axis 2 is out of range for a tensor with 2 dimensions. Received: axis=2 True
     >>> axis_index(-1, 0, "log_softmax", scalar_axis=True)
     0
     """
@@ -290,7 +298,7 @@ def axis_index(axis, ndim, op, *, scalar_axis=False):
     index = int(operator.index(axis))
     span = max(ndim, 1) if scalar_axis else ndim
     if not -span <= index < span:
-        raise ValueError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
+        raise AxisError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
                          f"axis={axis!r}")
     return index % span
 
@@ -333,7 +341,8 @@ def reduction_axes(axis, ndim, op):
 
     Raises:
         TypeError: not None, an integer or a tuple/list of integers.
-        ValueError: an axis out of range, or the same axis twice.
+        AxisError: an axis out of range (a ``ValueError`` and an ``IndexError``).
+        ValueError: the same axis twice.
 
     >>> reduction_axes(None, 2, "sum"), reduction_axes(-1, 3, "sum")
     ((0, 1), (2,))
@@ -354,7 +363,7 @@ def reduction_axes(axis, ndim, op):
     for a in items:
         a = int(operator.index(a))
         if not -span <= a < span:
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions. Received: "
+            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions. Received: "
                              f"axis={axis!r}")
         seen.append(a % span)
     if len(set(seen)) != len(seen):
