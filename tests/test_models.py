@@ -879,19 +879,38 @@ def test_sequential_build_names_a_bad_input_shape(shape, exc, match):
 
 
 @pytest.mark.parametrize("first, shape, meaning", [
-    (lambda: Dense(2), (None, 8), "for samples of 8 features (the first layer is a Dense)"),
-    (lambda: tg.layers.Conv1D(4, 3), (None, 16, 1),
+    (lambda: [Dense(2)], (None, 8), "for samples of 8 features (the first layer is a Dense)"),
+    (lambda: [tg.layers.Conv1D(4, 3)], (None, 16, 1),
      "for samples of 16 steps of 1 channel (the first layer is a Conv1D)"),
 ])
 def test_sequential_build_errors_give_an_example_that_fits_the_first_layer(first, shape, meaning):
     """The example shape in Model.build's errors is one the first layer takes (a tester built a Dense model with
     the (None, 16, 1) of the message): built with it, the model works."""
-    model = Sequential([first()])
+    model = Sequential(first())
     for bad in ("16", (None,)):
         with pytest.raises((TypeError, ValueError), match=re.escape(f"e.g. {shape} {meaning}")):
             model.build(bad)
     model.build(shape)
     assert model(np.ones((2, *shape[1:]))).shape[0] == 2
+
+
+@pytest.mark.parametrize("stack", [
+    lambda L: [L.Conv1D(4, 20)], lambda L: [L.Conv1D(4, 3, data_format="channels_first")],
+    lambda L: [L.Conv1D(4, 3, groups=2)], lambda L: [L.Conv1D(4, 5, dilation_rate=4)],
+    lambda L: [L.Conv1D(4, 9), L.Conv1D(4, 9)], lambda L: [L.Cropping1D((10, 10))],
+    lambda L: [L.Dense(4), L.Conv1D(2, 3)],
+])
+def test_the_example_of_a_build_error_builds_every_layer(stack):
+    """Found by a fresh tester: the example shape failed for a kernel longer than 16 steps, channels_first, groups,
+    dilation, a second convolution, cropping and a Dense before a Conv1D. Whatever the stack, the example in the
+    error builds the model and runs it."""
+    model = Sequential(stack(tg.layers))
+    with pytest.raises(TypeError, match=r"e\.g\. \(None") as error:
+        model.build("16")
+    example = tuple(None if n == "None" else int(n) for n in re.search(r"e\.g\. \(([^)]*)\)", str(error.value))
+                    .group(1).split(", "))
+    model.build(example)
+    assert model(np.ones((2, *example[1:]), np.float32)).shape[0] == 2
 
 
 def test_a_dict_given_to_a_single_input_model_says_where_dicts_go():

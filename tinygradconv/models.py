@@ -1298,6 +1298,12 @@ def _readable_size(size):
 
 
 # ----------------------------------------------------------------------------------------------- Sequential
+def _build_example_text(model):
+    """``"e.g. (None, 8) for samples of 8 features ..."``: :func:`~tinygradconv.saving.build_example` in words."""
+    example, meaning = saving.build_example(model)
+    return f"e.g. {example} {'with' if example.startswith('(None, *') else 'for'} {meaning}"
+
+
 class Sequential(Model):
     """A plain stack of layers, each fed the previous one's output.
 
@@ -1423,33 +1429,33 @@ class Sequential(Model):
             ValueError: a size that is not a non-negative integer or ``None``, or a shape a layer cannot take (its
                 message, with a reminder that the first entry is the batch axis).
         """
-        example, meaning = saving.build_example(self)
-        joint = "with" if example.startswith("(None, *") else "for"
-        expected = ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
-                    f"e.g. {example} {joint} {meaning}.")
+        def expected():     # (an example that builds: found only when needed, on copies of the model)
+            return ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
+                    f"{_build_example_text(self)}.")
+
         if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)):
-            raise TypeError(f"Invalid value for argument `input_shape`. {expected} Received input_shape="
+            raise TypeError(f"Invalid value for argument `input_shape`. {expected()} Received input_shape="
                             f"{input_shape!r}")
         for d in input_shape:
             if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0):
-                raise ValueError(f"Invalid value for argument `input_shape`. {expected} Received input_shape="
+                raise ValueError(f"Invalid value for argument `input_shape`. {expected()} Received input_shape="
                                  f"{tuple(input_shape)!r}")
         shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
-            if not layer.built:
-                try:
-                    layer.build(shape)
-                except ValueError as exc:
-                    if i:
-                        raise
-                    raise ValueError(f"{exc} (Model.build received input_shape={tuple(input_shape)!r}; its first "
-                                     f"entry is the batch axis, e.g. {example} {joint} {meaning})") from exc
-                layer.built = True
-            else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
-                layer._check_built_input(shape)
             try:
+                if not layer.built:
+                    layer.build(shape)
+                    layer.built = True
+                else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
+                    layer._check_built_input(shape)
                 shape = tuple(layer.compute_output_shape(shape))
+            except ValueError as exc:
+                where = (f"Model.build received input_shape={tuple(input_shape)!r}; its first entry is the "
+                         "batch axis")
+                if i or layer.built:       # some layers are built now: no example is tried
+                    raise ValueError(f"{exc} (in layer {i}, {layer.name!r}, of the stack; {where})") from exc
+                raise ValueError(f"{exc} ({where}, {_build_example_text(self)})") from exc
             except NotImplementedError:
                 dummy = np.zeros(tuple(1 if d is None else d for d in shape), dtype=layer.dtype)
                 with no_grad():

@@ -53,12 +53,14 @@ Errors (each message names the file once):
 """
 from __future__ import annotations
 
+import copy
 import errno
 import inspect
 import json
 import os
 import secrets
 import stat
+import threading
 import warnings
 import zipfile
 
@@ -556,21 +558,65 @@ _STEPS_LAYERS = ("Conv1D", "Conv1DTranspose", "UpSampling1D", "ZeroPadding1D", "
 
 
 def build_example(model):
-    """``(shape, meaning)``: an input shape that fits ``model``'s first layer and what it stands for: ``(None, 8)``
-    for a ``Dense``, ``(None, 16, 1)`` for a layer of sequences (``Conv1D``, ...), else the shape of the data in
-    general (used by ``Model.build``'s errors too).
+    """``(shape, meaning)``: an input shape that ``model`` builds with, and what it stands for, e.g.
+    ``("(None, 8)", "samples of 8 features (the first layer is a Dense)")``; used by the messages of
+    ``Model.build`` and ``load_weights`` for a model that is not built.
+
+    For a ``Sequential`` that starts with a ``Dense`` or a layer of sequences, candidate shapes are tried on a copy
+    of the model, most familiar first (8 features for a ``Dense``; 16 steps of 1 channel for a layer of sequences,
+    then longer signals and more channels, in the first layer's ``data_format``), so that the example fits every
+    layer: a kernel longer than 16 steps, ``groups``, cropping. Other models, and a stack that no candidate fits,
+    get the data's own shape in general.
 
     >>> from tinygradconv import layers, models
     >>> build_example(models.Sequential([layers.Dense(2)]))
     ('(None, 8)', 'samples of 8 features (the first layer is a Dense)')
+    >>> build_example(models.Sequential([layers.Conv1D(4, 20, groups=2)]))
+    ('(None, 64, 2)', 'samples of 64 steps of 2 channels (the first layer is a Conv1D)')
     """
-    first = (getattr(model, "layers", None) or [None])[0] if type(model).__name__ == "Sequential" else None
+    generic = "(None, *x.shape[1:])", "the shape of your data x, batch axis first"
+    stack = getattr(model, "layers", None) if type(model).__name__ == "Sequential" else None
+    if (not stack or type(stack[0]).__name__ not in ("Dense", *_STEPS_LAYERS) or any(layer.built for layer in stack)
+            or _trying_examples.active):
+        return generic
+    _trying_examples.active = True         # a copy that fails to build asks for an example too: not again
+    try:
+        return _first_example_that_builds(model, stack) or generic
+    finally:
+        _trying_examples.active = False
+
+
+class _TryingExamples(threading.local):
+    active = False
+
+
+_trying_examples = _TryingExamples()
+
+
+def _first_example_that_builds(model, stack):
+    """The first candidate of :func:`build_example` that a copy of ``model`` builds with, as ``(shape,
+    meaning)``; None when none does."""
+    first = stack[0]
     kind = type(first).__name__
-    if kind == "Dense":
-        return "(None, 8)", "samples of 8 features (the first layer is a Dense)"
-    if kind in _STEPS_LAYERS:
-        return "(None, 16, 1)", f"samples of 16 steps of 1 channel (the first layer is a {kind})"
-    return "(None, *x.shape[1:])", "the shape of your data x, batch axis first"
+    channels_first = getattr(first, "data_format", "channels_last") == "channels_first"
+    sequences = [(None, steps, channels) for steps in (16, 64, 256, 1024) for channels in (1, 2, 4, 8)]
+    candidates = [(None, 8), *sequences] if kind == "Dense" else [*sequences, (None, 8)]
+    for shape in candidates:
+        if len(shape) == 3 and channels_first:
+            shape = (None, shape[2], shape[1])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                copy.deepcopy(model).build(shape)
+        except (ValueError, TypeError):
+            continue
+        if len(shape) == 2:
+            return str(shape), f"samples of {shape[1]} features (the first layer is a {kind})"
+        steps, channels = (shape[2], shape[1]) if channels_first else shape[1:]
+        order = ", channels first" if channels_first else ""
+        return str(shape), (f"samples of {steps} steps of {channels} channel{'s' if channels > 1 else ''}{order} "
+                            f"(the first layer is a {kind})")
+    return None
 
 
 def _build_hint(model) -> str:
