@@ -311,3 +311,14 @@ def test_pad_of_integers_with_a_whole_value_keeps_the_dtype():
     """By hand: 3 fits int64 and uint8; a bool tensor takes 0 and 1."""
     np.testing.assert_array_equal(tg.ops.pad(tg.tensor([1, 0], dtype="uint8"), ((1, 0),), value=3).numpy(), [3, 1, 0])
     assert tg.ops.pad(tg.tensor([True], dtype="bool"), ((1, 0),), value=0).numpy().tolist() == [False, True]
+
+
+@pytest.mark.parametrize("call", [lambda x: x.max(axis=2), lambda x: x.sum(axis=-3), lambda x: x.mean(axis=(0, 5)),
+                                  lambda x: tg.ops.concat([x, x], axis=2)])
+def test_an_axis_out_of_range_is_both_a_value_error_and_an_index_error(call):
+    """As NumPy's AxisError: ``except ValueError`` (NumPy, Keras) and ``except IndexError`` (PyTorch's "Dimension
+    out of range") both catch it; the message names the op, the axis and the rank."""
+    x = tg.tensor(np.zeros((2, 3)))
+    with pytest.raises(IndexError, match=r"axis -?\d is out of range for a tensor with 2 dimensions") as error:
+        call(x)
+    assert isinstance(error.value, ValueError) and isinstance(error.value, V.AxisError)

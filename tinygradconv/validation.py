@@ -40,6 +40,7 @@ import os
 import numpy as np
 
 __all__ = [
+    "AxisError",
     "CONV_PADDINGS",
     "TRANSPOSE_PADDINGS",
     "axis_argument",

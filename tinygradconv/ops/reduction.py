@@ -268,12 +268,14 @@ def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
         keepdims: keep the reduced axes with size 1.
         dim, keepdim: PyTorch's spellings of ``axis`` and ``keepdims`` (``torch.sum``), with PyTorch's meaning:
             ``dim=()`` reduces over *every* dimension, and a ``dim`` out of range is an ``IndexError``, as in
-            PyTorch (an ``axis`` out of range is a ``ValueError``).
+            PyTorch (an ``axis`` out of range is an :class:`~tinygradconv.validation.AxisError`, both a
+            ``ValueError`` and an ``IndexError``, as NumPy's).
 
     Raises:
         TypeError: both ``axis`` and ``dim``, or both ``keepdims=True`` and ``keepdim``; a ``dim`` that is not an
             int or a tuple of ints; a ``keepdim`` that is not a bool.
-        IndexError: a ``dim`` out of range. ``ValueError``: an ``axis`` out of range, a repeated axis.
+        IndexError: a ``dim`` out of range. ``AxisError`` (a ``ValueError`` and an ``IndexError``): an ``axis`` out
+            of range. ``ValueError``: a repeated axis.
 
     See https://pytorch.org/docs/stable/generated/torch.sum.html for PyTorch's spelling.
 
