@@ -40,9 +40,9 @@ import os
 import numpy as np
 
 __all__ = [
-    "AxisError",
     "CONV_PADDINGS",
     "TRANSPOSE_PADDINGS",
+    "AxisError",
     "axis_argument",
     "axis_index",
     "dim_index",
