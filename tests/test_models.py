@@ -1255,3 +1255,21 @@ def test_one_output_compile_forms_that_describe_other_outputs_are_refused():
     for arguments, message in cases:
         with pytest.raises(ValueError, match=message):
             ours.compile("sgd", **{"loss": "mse", **arguments})
+
+
+@pytest.mark.parametrize("shape", [(5,), (None, 6), (3, 5), (None, 5)])
+def test_building_a_sequential_that_has_an_input_with_another_shape_is_refused_as_keras(shape):
+    """Found by a fresh tester: ``Sequential([Input((5,)), Dense(1)]).build((5,))`` said "found ndim=1" with no word
+    of the Input; Keras refuses any other shape with its own message, and takes the configured one."""
+    keras = keras_on_torch("Keras 3 is the reference for building a Sequential configured by an Input")
+    theirs = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)], name="seq")
+    ours = Sequential([tg.layers.Input((5,)), Dense(1)], name="seq")
+    try:
+        theirs.build(shape)
+    except ValueError as error:
+        with pytest.raises(ValueError) as ours_error:
+            ours.build(shape)
+        assert str(ours_error.value) == str(error)
+    else:
+        ours.build(shape)
+        assert ours.built

@@ -1440,6 +1440,10 @@ class Sequential(Model):
             if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0):
                 raise ValueError(f"Invalid value for argument `input_shape`. {expected()} Received input_shape="
                                  f"{tuple(input_shape)!r}")
+        configured = self._input_batch_shape
+        if configured is not None and tuple(input_shape) != tuple(configured):
+            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                             f"{tuple(configured)}. You cannot build it with input_shape {tuple(input_shape)}")
         shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
