@@ -1273,3 +1273,15 @@ def test_building_a_sequential_that_has_an_input_with_another_shape_is_refused_a
     else:
         ours.build(shape)
         assert ours.built
+
+
+def test_building_with_an_empty_shape_has_no_batch_axis_to_make_none():
+    """Found by a fresh tester: ``build(())`` was read as ``(None,)``, so ``[Flatten(), Dense(1)]`` built with a
+    ``(1, 1)`` kernel; Keras refuses it in Flatten ("expected min_ndim=1, found ndim=0"), and so do we."""
+    keras = keras_on_torch("Keras 3 is the reference for build(())")
+    with pytest.raises(ValueError, match="min_ndim=1, found ndim=0"):
+        keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(1)]).build(())
+    model = Sequential([tg.layers.Flatten(), Dense(1)])
+    with pytest.raises(ValueError, match=r"Flatten needs inputs with a batch axis; received the shape \(\)"):
+        model.build(())
+    assert not model.built

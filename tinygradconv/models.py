@@ -1444,7 +1444,8 @@ class Sequential(Model):
         if configured is not None and tuple(input_shape) != tuple(configured):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{tuple(configured)}. You cannot build it with input_shape {tuple(input_shape)}")
-        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
+        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:]) if len(input_shape) \
+            else ()         # () has no batch axis to make None: the layers refuse it, as Keras'
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
             try:
