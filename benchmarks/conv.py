@@ -26,20 +26,19 @@ Method:
   kernel for the real CPU; the BLAS in use is reported through threadpoolctl when it is installed; each such
   process is pinned to as many CPUs as it has threads, the same ones for both frameworks
   (:func:`benchmarks.harness.pin_cpus`);
-* time: a framework's median over ``rounds`` rounds of ``calls_per_draw(repeats) * DRAWS`` calls (``repeats``
-  >= 7, 3 with ``--quick``), spread over :data:`DRAWS` sets of inputs built one after the other
-  (``ceil(repeats / DRAWS)`` calls each, after 1 warm-up call): where the arrays lie in memory changed torch's time
-  for the same work by up to 2x. In a round, one process per framework (and op and thread count) stays alive and
-  the two take turns set by set ("slots": each builds its own inputs for the slot, same shape and seed number),
-  torch first in every other slot (:func:`torch_goes_first`); timing starts only once both have imported their
-  library and run a tiny case. "x" (ours / torch) is the median over the slots of our median on the slot over
-  torch's (:func:`paired_ratio`): the two halves of a pair are timed one right after the other, at nearly the same
-  speed of the machine (a shared machine's speed drifts by tens of percent within a minute). It is not the
-  quotient of the two frameworks' median times. "cpu x" is the quotient of the median process CPU times of
-  fwd+bwd (not paired): on a busy machine it is steadier than wall-clock time (with several threads it also
-  counts their waiting). "fwd" is the forward without gradient recording; "fwd+bwd" is forward plus backward of
-  ``sum(y * g)`` for a fixed ``g``, computing gradients for input, kernel and bias (``.grad`` reset to ``None``
-  before each call, on both sides);
+* time: a framework's median over ``rounds`` rounds of ``calls_per_draw(repeats) * DRAWS`` calls (``repeats`` >= 7, 3
+  with ``--quick``), spread over :data:`DRAWS` sets of inputs built one after the other (``ceil(repeats / DRAWS)`` calls
+  each, after warm-up calls for :data:`WARMUP_S` seconds, at least one): where the arrays lie in memory changed torch's
+  time for the same work by up to 2x. In a round, one process per framework (and op and thread count) stays alive and
+  the two take turns set by set ("slots": each builds its own inputs for the slot, same shape and seed number), torch
+  first in every other slot (:func:`torch_goes_first`); timing starts only once both have imported their library and run
+  a tiny case. "x" (ours / torch) is the median over the slots of our median on the slot over torch's
+  (:func:`paired_ratio`): the two halves of a pair are timed one right after the other, at nearly the same speed of the
+  machine (a shared machine's speed drifts by tens of percent within a minute). It is not the quotient of the two
+  frameworks' median times. "cpu x" is the quotient of the median process CPU times of fwd+bwd (not paired): on a busy
+  machine it is steadier than wall-clock time (with several threads it also counts their waiting). "fwd" is the forward
+  without gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing
+  gradients for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
 * memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
   on a tiny problem, then reads the resident-set high-water mark (``ru_maxrss``) before and after one fwd+bwd call;
   the growth is what the call needed beyond its inputs (output, gradients, temporaries). Both frameworks are measured
@@ -216,12 +215,16 @@ def make_closures(call, x, w, b, g, no_grad):
     return fwd, fwd_bwd
 
 
-def _times_ms(fn, repeats, warmup=2):
-    """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls, and the page faults
-    each call took (minor ones: pages the system maps when the process first touches them, such as memory it had
-    given back and takes again; ``None`` where ``resource`` is missing)."""
-    for _ in range(warmup):
+def _times_ms(fn, repeats, warmup=2, warmup_s=0.0):
+    """Wall-clock and process-CPU milliseconds of ``repeats`` calls after ``warmup`` calls (more while less than
+    ``warmup_s`` seconds have passed since the first), and the page faults each call took (minor ones: pages the
+    system maps when the process first touches them, such as memory it had given back and takes again; ``None``
+    where ``resource`` is missing)."""
+    start = time.perf_counter()
+    calls = 0
+    while calls < warmup or time.perf_counter() - start < warmup_s:
         fn()
+        calls += 1
     wall, cpu, faults = [], [], []
     for _ in range(repeats):
         f0 = _minor_faults()
@@ -272,6 +275,18 @@ def _blas_info():
 #: spread is page faults: 2,500-4,000 per call in some states of its process's heap, none in others.)
 DRAWS = 3
 
+#: Seconds of untimed calls before each set's timed calls (at least one call). A worker times right after the
+#: machine sat idle for :data:`~benchmarks.harness.SETTLE_S`, and on a 2-vCPU KVM guest (AMD EPYC, cpuidle
+#: ``haltpoll``, 2026-12-04) our first 2-thread calls after such a pause ran at one thread's speed for about 35 ms
+#: (conv1d, dilation 3: forward 3.1-3.2 ms instead of 1.8-1.9, forward+backward 8-10 ms instead of 5.5): the guest
+#: woke our helper thread on the caller's vCPU, the other one having been given up to the host while idle, and
+#: its load balancer moved it back some 30 ms later (pinning the two threads to different vCPUs removed the slowdown;
+#: spinning before blocking on the task queue did not). torch's OpenMP threads spin while they wait and kept their
+#: vCPU (their first call was 5 % slower). With one warm-up call the 3 timed calls of a set all fell in that window,
+#: so the benchmark measured the wake-up and not the steady state of a training loop; both frameworks now get the
+#: same warm-up time.
+WARMUP_S = 0.05
+
 
 def calls_per_draw(repeats):
     """Timed calls per set of inputs: ``repeats`` spread over :data:`DRAWS` sets, at least one each.
@@ -287,9 +302,9 @@ def _time_worker(framework, op, threads, repeats):
 
     * ``"<shape> <draw>"``: time one of the :data:`DRAWS` sets of inputs of a shape ("draw", seed ``draw``), built
       anew by this framework, ``ceil(repeats / DRAWS)`` calls of the forward and as many of forward+backward, each
-      after one warm-up call. The row lists every call's time and the draw's medians (``draw_fwd_ms``,
-      ``draw_fwd_bwd_ms``). New inputs are built while the last draw's still exist, so that they lie at new
-      addresses.
+      after warm-up calls for :data:`WARMUP_S` seconds (at least one). The row lists every call's time and the
+      draw's medians (``draw_fwd_ms``, ``draw_fwd_bwd_ms``). New inputs are built while the last draw's still
+      exist, so that they lie at new addresses.
     * ``"<shape> gemm"`` (ours, after the shape's last draw): the tracemalloc peak of one fwd+bwd call on the last
       inputs, and the time of the shape's reference GEMM (:func:`_gemm_ms`, ``gemm_ms``), so that the two times
       that "% GEMM" divides are taken at the same speed of the machine: taken minutes apart at the end of the
@@ -337,7 +352,7 @@ def _time_worker(framework, op, threads, repeats):
             layout = {} if framework == "torch" else {"data_format": data_format(name)}
             closures = make(op, shape, seed=draw, **layout)     # built while the last draw's inputs still exist
             for fn, key in zip(closures, ("fwd", "fwd_bwd")):
-                wall, cpu, faults = _times_ms(fn, calls, warmup=1)
+                wall, cpu, faults = _times_ms(fn, calls, warmup=1, warmup_s=WARMUP_S)
                 row.update({f"{key}_ms": wall, f"{key}_cpu_ms": cpu, f"draw_{key}_ms": statistics.median(wall)})
             row["fwd_bwd_faults"] = faults
         if threads > 1:

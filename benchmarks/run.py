@@ -747,15 +747,20 @@ METHOD = """\
   virtual machine (2026-12-01) a lone unpinned thread ran 1.4-1.9x slower in some runs, moved by the guest between its
   vCPUs.
 * A convolution time is a framework's median over its 27 calls: in each of 3 rounds, 3 sets of inputs built one after
-  the other, 3 calls each after 1 warm-up call (1 call per set in 1 round with `--quick`). In a round one process per
-  framework stays alive, and the two take turns set by set: for each of the 9 slots (round and set), each framework
-  builds its own inputs for the case (same shape and seed number, its own random generator) and times them, one
-  framework right after the other, torch first in 5 of the 9 slots. A ratio "x" is the median over the 9 slots of our
-  median on the slot over torch's, so it is in general not the quotient of the "ms" columns. Next to each convolution
-  ratio, the targets table gives a distribution-free 96 % interval for the median of the pair ratios, treating the 9
-  pairs as independent: the 2nd smallest to the 2nd largest. The speed of a shared machine drifts by tens of percent
-  within a minute; the two halves of a pair are timed one right after the other, at nearly the same speed (a half
-  takes up to a few seconds, on the large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44
+  the other, 3 calls each after 50 ms of untimed calls (at least one; 1 timed call per set in 1 round with `--quick`).
+  In a round one process per framework stays alive, and the two take turns set by set: for each of the 9 slots (round
+  and set), each framework builds its own inputs for the case (same shape and seed number, its own random generator) and
+  times them, one framework right after the other, torch first in 5 of the 9 slots. The 50 ms warm-up measures the
+  steady state of a training loop, not a wake-up: with several threads each worker pauses before it answers (below), and
+  on a 2-vCPU KVM guest (AMD EPYC, 2026-12-04) our first 2-thread calls after such a pause ran at one thread's speed for
+  about 35 ms (conv1d, dilation 3: forward 3.1 ms instead of 1.9), because the guest woke our helper thread on the
+  caller's vCPU; torch's OpenMP threads spin while they wait and kept theirs. With a single warm-up call, as before
+  2026-12-04, every timed call fell in that window. A ratio "x" is the median over the 9 slots of our median on the slot
+  over torch's, so it is in general not the quotient of the "ms" columns. Next to each convolution ratio, the targets
+  table gives a distribution-free 96 % interval for the median of the pair ratios, treating the 9 pairs as independent:
+  the 2nd smallest to the 2nd largest. The speed of a shared machine drifts by tens of percent within a minute; the two
+  halves of a pair are timed one right after the other, at nearly the same speed (a half takes up to a few seconds, on
+  the large case), and in the first two paired runs, on an AVX-512 Xeon (2026-12-01, 44
   cases each), the paired ratio had 40 % and 64 % of the variance of an unpaired one (median over the cases). Pairing
   does not remove differences in a process's own state, such as where its arrays lie or whether glibc has given memory
   back. Results recorded before 2026-12-01 evening (their JSON rows have no `ratio_fwd_bwd_of_medians`, the AMD EPYC

@@ -994,3 +994,23 @@ def test_a_disturbed_window_is_named_on_the_page_and_in_the_console():
     for row in results["conv"]:
         del row["other_cpus"]                                 # results recorded before it was measured
     assert "| CPUs other processes" not in run.render_markdown(results)
+
+
+def test_times_ms_warms_up_for_the_given_time_then_times_the_given_calls():
+    """The warm-up lasts at least ``warmup_s`` (calls of 5 ms: at least 6 in 30 ms) and at least ``warmup`` calls;
+    only the ``repeats`` calls after it are timed."""
+    starts = []
+
+    def call():
+        starts.append(time.perf_counter())
+        time.sleep(0.005)
+
+    wall, cpu, faults = conv._times_ms(call, 3, warmup=1, warmup_s=0.03)
+    assert len(wall) == len(cpu) == len(faults) == 3
+    warm = len(starts) - 3
+    assert warm >= 6
+    assert starts[warm] - starts[0] >= 0.03
+    assert all(ms >= 5 for ms in wall)
+    starts.clear()
+    conv._times_ms(call, 2, warmup=2)               # no time given: exactly the warm-up calls asked for
+    assert len(starts) == 4

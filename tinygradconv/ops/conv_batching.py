@@ -15,7 +15,10 @@ the page ``docs/conv1d_transpose_math.md``.
   ``(1280, 64) @ (64, 64)`` gain only ~1.5x from two threads (``(1280, 64) @ (64, 192)`` ~2x), so the shapes with
   64 channels and one product per tap scale least. And after a product that OpenBLAS itself ran on several threads
   (a Dense layer, a batch too small to split), its worker threads keep polling for work for about 0.1 s; parts run
-  during that time share the cores with them, measured up to 1.6x slower.
+  during that time share the cores with them, measured up to 1.6x slower. Our helper threads block while they wait
+  (torch's OpenMP threads spin): on a 2-vCPU KVM guest (AMD EPYC, 2026-12-04) the first calls after the machine sat
+  idle for 0.2 s ran at one thread's speed for about 35 ms, the guest having woken the helper on the caller's vCPU
+  until its load balancer moved it (``benchmarks/conv.py``, ``WARMUP_S``). A training loop does not pause like that.
 """
 from __future__ import annotations
 
