@@ -1036,7 +1036,9 @@ In the tables below, x is ours / torch (lower is better), a missed target is mar
 measured on that kind; a ratio that was not a target when its kind was measured is shown without a verdict. Where a
 kind's JSON rows were timed in pairs (one run of each framework right after the other), x is the median of the
 per-pair ratios; in older rows it is the quotient of the two frameworks' median times. Each kind's page says which,
-under Method.
+under Method. Since 2026-12-04 each set of convolution inputs gets 50 ms of untimed calls before it is timed, so that
+the 2-thread figures are those of a running loop; earlier pages (their Method says "after 1 warm-up call") timed the
+first calls after a pause, when our second thread could still share the first one's vCPU.
 """
 
 
