@@ -215,7 +215,12 @@ def _helper_queues(count):
     calls). A plain thread per queue, not a ``concurrent.futures`` pool: handing out a part and collecting its result
     through ``SimpleQueue`` costs about 10 us, through ``ThreadPoolExecutor`` futures about 50 us (2 vCPUs of an
     AVX-512 Xeon, 2026-12-01), and a convolution's forward+backward hands out two or three: 1.5-7 % of conv1d and
-    conv1d_transpose forward+backward with 2 threads on the dilated benchmark shapes."""
+    conv1d_transpose forward+backward with 2 threads on the dilated benchmark shapes. On 2 vCPUs of an AMD EPYC
+    (KVM, 2026-12-04) a part that does nothing costs about 90 us, a ``SimpleQueue`` round trip between two threads
+    64 us, so work under about a millisecond is not worth sharing there: the forward of conv1d with one sample
+    (the ``batch1`` benchmark case) split into two halves of its output steps took 0.42 ms against 0.19 ms in one
+    thread, and its input and kernel gradients computed side by side 0.50 ms against 0.48 ms one after the other.
+    That is why a batch that is one chunk runs in the calling thread (:func:`map_batch_parts`)."""
     while len(_helpers) < count:
         tasks = queue.SimpleQueue()
         threading.Thread(target=_run_parts, args=(tasks,), name=f"tinygradconv-{len(_helpers) + 1}",
