@@ -16,7 +16,8 @@
 # skipped, each with a line "SKIPPED: ... (why)", nothing is written, and the exit status is 0.
 #
 # Usage: benchmarks/gpu_check.sh [--dry-run] [--quick] [OUTPUT_FOLDER]
-#   --dry-run  install nothing and run nothing on the GPU: check the wheels and the GPU, say what would run
+#   --dry-run  install nothing and run nothing on the GPU: import from the pure-Python wheels themselves (zip files
+#              on PYTHONPATH), check the GPU, say what would run
 #   --quick    the GPU benchmark on two cases only
 # Exit status: 0 when everything that ran passed (or was skipped for want of a GPU); 1 when tests failed or a step
 # failed or ran out of time; 2 for a bad argument.
@@ -54,6 +55,11 @@ if [ ${#wheels[@]} -eq 0 ]; then
     say "no wheels in .whl/ (run 'make gpu-wheels' where there is network): using the packages installed here"
 elif [ $dry_run -eq 1 ]; then
     say "dry run: would install ${#wheels[@]} wheels into $SITE: $(basename -a "${wheels[@]}" | tr '\n' ' ')"
+    # Install nothing, but import from the pure-Python wheels themselves (zip files on PYTHONPATH), so that the
+    # import check below tests what the wheels provide.
+    for wheel in "${wheels[@]}"; do
+        if [[ $wheel == *-none-any.whl ]]; then export PYTHONPATH="$PWD/$wheel${PYTHONPATH:+:$PYTHONPATH}"; fi
+    done
 else
     say "installing ${#wheels[@]} wheels from .whl/ into $SITE"
     if ! "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" \
