@@ -23,7 +23,7 @@ def _keras_result(metric):
                                     {"threshold": 0.9}, {"dtype": "float32"}])
 @pytest.mark.parametrize("weighted", ["none", "integers", "floats"])
 def test_matches_keras_after_every_batch(kwargs, weighted):
-    """Labels 0/1 with some outside [0, 2), fractional and NaN; predictions with ties at the threshold and NaN;
+    """Labels 0/1 with some outside [0, 2), fractional (-0.5 too) and NaN; predictions with ties at the threshold and NaN;
     integer or fractional weights (Keras' int32 matrix cuts the fractions, with its warning)."""
     keras = keras_on_torch(KERAS)
     rng = np.random.default_rng(5)
@@ -32,6 +32,7 @@ def test_matches_keras_after_every_batch(kwargs, weighted):
     for batch in range(4):
         y = rng.integers(0, 2, size=(6, 3)).astype("float32")
         y[0, 0], y[1, 1], y[2, 2], y[3, 0] = 2.0, -1.0, 0.7, np.nan
+        y[4, 2], y[5, 2] = -0.5, 1.7        # int32: cast first (class 0 and 1); float: -0.5 is outside [0, 2)
         p = rng.uniform(0, 1, size=(6, 3)).astype("float32")
         p[4, 0], p[5, 1] = threshold, np.nan
         w = {"none": None, "integers": rng.integers(0, 3, size=(6, 3)).astype("float32"),

@@ -1576,7 +1576,8 @@ class BinaryIoU(Metric):
     ``BinaryIoU``), averaged over the classes ``target_class_ids`` (0: negatives, 1: positives).
 
     Each entry of ``y_true`` is a class ``0`` or ``1`` (cast to an integer, as Keras does: ``0.7`` counts as
-    ``0``; entries outside ``[0, 2)`` and NaN are not counted), each entry of ``y_pred`` is predicted as
+    ``0``; entries outside ``[0, 2)`` and NaN are not counted; with the default ``dtype="int32"`` Keras casts
+    before it checks the bounds, so ``-0.5`` counts as ``0`` too), each entry of ``y_pred`` is predicted as
     ``1`` where ``y_pred >= threshold`` (NaN: ``0``). Every pair adds its weight to the confusion matrix
     ``cm[true, predicted]``. For a class ``c``, with ``tp = cm[c, c]``,
 
@@ -1639,6 +1640,8 @@ class BinaryIoU(Metric):
         if y_true.size != y_pred.size:
             raise ValueError(f"{self.name}: y_true and y_pred must hold as many entries. Received {y_true.size} and "
                              f"{y_pred.size}")
+        if self.dtype == "int32":      # Keras casts y_true to the int dtype first: -0.5 -> 0 counts as class 0
+            y_true = np.trunc(y_true)
         counted = (y_true >= 0) & (y_true < 2)                  # (NaN: False) Keras' bounds mask
         labels = np.where(counted, y_true, 0).astype(np.int64)   # 0.7 -> 0, as Keras' cast to int
         predicted = (y_pred >= np.float32(self.threshold)).astype(np.int64)
