@@ -24,8 +24,7 @@ def _keras_result(metric):
 @pytest.mark.parametrize("weighted", ["none", "integers", "floats"])
 def test_matches_keras_after_every_batch(kwargs, weighted):
     """Labels 0/1 with some outside [0, 2), fractional (-0.5 too) and NaN; predictions with ties at the threshold
-    and NaN;
-    integer or fractional weights (Keras' int32 matrix cuts the fractions, with its warning)."""
+    and NaN; integer or fractional weights (Keras' int32 matrix cuts the fractions, with its warning)."""
     keras = keras_on_torch(KERAS)
     rng = np.random.default_rng(5)
     ours, theirs = metrics.BinaryIoU(**kwargs), keras.metrics.BinaryIoU(**kwargs)
