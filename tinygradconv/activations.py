@@ -288,6 +288,9 @@ def _relu(x, negative_slope, max_value, threshold, *, keep_nan):
     :class:`~tinygradconv.layers.ReLU` computes, as Keras' layer does."""
     x = _t(x)
     negative_slope = float(number(negative_slope, "negative_slope", finite=True))
+    if _is_integer(x) and (negative_slope != 0.0 or max_value is not None or threshold != 0.0):
+        # Keras keeps an integer input's dtype: the formula in float64 (exact for int32), cut back (2.5 -> 2)
+        return _relu(x.astype("float64"), negative_slope, max_value, threshold, keep_nan=keep_nan).astype(x.dtype)
     if max_value is not None:
         max_value = float(number(max_value, "max_value", low=0, finite=True,
                                  expected="a non-negative number or None"))
@@ -327,7 +330,15 @@ def relu6(x):
     >>> relu6(tg.tensor([-1.0, 3.0, 9.0])).tolist()
     [0.0, 3.0, 6.0]
     """
-    return _hard_clip(_t(x), 0.0, 6.0)
+    x = _t(x)
+    if _is_integer(x):                 # Keras keeps an integer input's dtype
+        return _hard_clip(x.astype("float64"), 0.0, 6.0).astype(x.dtype)
+    return _hard_clip(x, 0.0, 6.0)
+
+
+def _is_integer(x):
+    """Whether the tensor ``x`` holds integers (signed or unsigned) or bools."""
+    return np.dtype(dtype_name(x.dtype)).kind in "iub"
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -673,6 +684,9 @@ def hard_tanh(x):
     >>> hard_tanh(tg.tensor([-2.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
+    x = _t(x)
+    if _is_integer(x) and dtype_name(x.dtype) != "bool":   # Keras keeps an integer input's dtype
+        return _hard_clip(x.astype("float64"), -1.0, 1.0).astype(x.dtype)
     return _hard_clip(_floating(x), -1.0, 1.0)
 
 

@@ -174,9 +174,20 @@ class Activation(Layer):
     [[0.0, 2.0]]
     """
 
+    #: The built-in activations that keep an integer input's dtype in Keras 3 (on torch); the others return the
+    #: layer's float dtype for integer and bool inputs (Keras gives ``float32`` or fails), a callable of the user's
+    #: gets the input as it is.
+    INTEGER_ACTIVATIONS = ("linear", "relu", "relu6", "hard_tanh")
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)     # None: linear, as Keras 3
+
+    @property
+    def casts_integer_inputs(self):
+        """Whether integer and bool inputs are cast to the layer's dtype (see :data:`INTEGER_ACTIVATIONS`)."""
+        name = getattr(self.activation, "__name__", None)
+        return activations.ALL_OBJECTS.get(name) is self.activation and name not in self.INTEGER_ACTIVATIONS
 
     def call(self, inputs):
         return self.activation(inputs)
