@@ -27,6 +27,7 @@ from __future__ import annotations
 from functools import reduce
 
 from .. import ops
+from ..backend import dtype_name
 from .layer import Layer
 
 __all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
@@ -90,6 +91,7 @@ class _Merge(Layer):
             raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "  # noqa: TRY004
                              f"inputs. Received a single {type(inputs).__name__}")
         self.build([tuple(x.shape) for x in inputs])
+        inputs = _integers_to_float(inputs)
         rank = max(x.ndim for x in inputs)
         # Keras: a lower-rank input gets new axes at 1 (after the batch axis), never in front of the batch axis
         return self._merge([x if x.ndim == rank or x.ndim == 0 else
@@ -240,7 +242,18 @@ class Concatenate(Layer):
             raise ValueError(f"A `Concatenate` layer ('{self.name}') should be called on a list of inputs. "  # noqa: TRY004
                              f"Received a single {type(inputs).__name__}")
         _, axis = self._check([tuple(x.shape) for x in inputs])
-        return ops.concat(list(inputs), axis=axis)
+        return ops.concat(_integers_to_float(inputs), axis=axis)
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)
+
+
+def _integers_to_float(inputs):
+    """The inputs, integer and bool ones cast to the widest float dtype among them when there is one: Keras 3
+    (PyTorch's promotion) merges ``int32`` with ``float32`` into ``float32``, where NumPy would give ``float64``."""
+    names = [dtype_name(x.dtype) for x in inputs]
+    floats = [name for name in names if name.startswith("float")]
+    if not floats or len(floats) == len(names):
+        return list(inputs)
+    widest = max(floats, key=lambda name: int(name[len("float"):]))
+    return [x if name.startswith("float") else x.astype(widest) for x, name in zip(inputs, names)]

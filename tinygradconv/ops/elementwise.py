@@ -533,6 +533,8 @@ def _signed_zero_ties(xp, a, b, out, larger):
     """``out`` with IEEE 754-2019's order of zeros (``-0.0 < 0.0``) where both inputs are zeros: ``maximum(0.0,
     -0.0) = 0.0``, ``minimum(0.0, -0.0) = -0.0`` in either order. (On zeros, ``a + b`` is ``-0.0`` only when both
     are ``-0.0``: the maximum; ``-(-a - b)`` is ``0.0`` only when both are ``0.0``: the minimum.)"""
+    if not xp.isdtype(out.dtype, "real floating"):      # only floats have signed zeros (bool has no minus)
+        return out
     zeros = (a == 0) & (b == 0)
     return xp.where(zeros, (a + b) if larger else -((-a) - b), out)
 
