@@ -1274,6 +1274,33 @@ def test_merging_integer_and_float_inputs_gives_keras_dtype_and_values(name, dty
     np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("make", [
+    lambda L: L.Flatten(), lambda L: L.Reshape((8,)), lambda L: L.ReLU(max_value=2.0), lambda L: L.LeakyReLU(),
+    lambda L: L.ELU(), lambda L: L.Softmax(), lambda L: L.PReLU(), lambda L: L.Dense(2),
+    lambda L: L.Activation("sigmoid"), lambda L: L.Activation("linear"), lambda L: L.Dropout(0.5),
+    lambda L: L.BatchNormalization(), lambda L: L.LayerNormalization(), lambda L: L.UpSampling1D(),
+    lambda L: L.ZeroPadding1D(), lambda L: L.Cropping1D(),
+])
+@pytest.mark.parametrize("dtype", ["int32", "bool"])
+def test_the_symbolic_dtype_is_the_dtype_of_the_data_out(make, dtype):
+    """A tester found ``Flatten()(Input(dtype="int32")).dtype`` reading float32 while the data came out int32 (Keras:
+    int32 for both). The symbolic tensor's dtype is now the one the layer gives the data."""
+    inputs = layers.Input((4, 2), dtype=dtype)
+    symbolic = make(layers)(inputs)
+    data = (np.arange(16).reshape(2, 4, 2) % 5).astype(dtype)
+    assert str(models.Model(inputs, symbolic).predict(data, verbose=0).dtype) == str(symbolic.dtype)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("dtype", ["int32", "bool"])
+def test_flatten_and_reshape_keep_the_symbolic_integer_dtype_as_keras(dtype):
+    keras = _keras()
+    for name, args in (("Flatten", ()), ("Reshape", ((8,),))):
+        theirs = getattr(keras.layers, name)(*args)(keras.Input((4, 2), dtype=dtype))
+        ours = getattr(layers, name)(*args)(layers.Input((4, 2), dtype=dtype))
+        assert str(ours.dtype) == str(theirs.dtype) == dtype
+
+
 def test_an_input_of_an_unknown_dtype_is_refused():
     with pytest.raises(ValueError, match=r"Invalid value for argument `dtype`\. Expected one of \('float16', .*'int32'"
                                          r".*'bool'\).*Received dtype='complex64'"):

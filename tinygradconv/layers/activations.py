@@ -140,6 +140,8 @@ class LeakyReLU(_Elementwise):
     [-0.3, 0.0, 2.0]
     """
 
+    casts_integer_inputs = True    # integer inputs give float32 (Keras 3 on torch fails on them)
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -181,6 +183,8 @@ class ELU(_Elementwise):
     >>> [round(v, 4) for v in ELU(alpha=2.0)(np.array([-1.0, 0.0, 3.0])).tolist()]
     [-1.2642, 0.0, 3.0]
     """
+
+    casts_integer_inputs = True    # integer inputs give float32 (Keras 3 on torch fails on them)
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -262,6 +266,8 @@ class Softmax(_Elementwise):
     >>> [round(v, 6) for v in out[0].tolist()]
     [0.268941, 0.731059, 0.0]
     """
+
+    casts_integer_inputs = True    # integer inputs give float32 (Keras 3 on torch fails on them)
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -248,7 +248,8 @@ def symbolic_call(layer, inputs, **kwargs):
                          f"{sources}: {exc}") from exc
     nodes = _inbound_nodes(layer)
     node_index = len(nodes)
-    leaves = [None if s is None else KerasTensor(s.shape, layer.dtype, history=(layer, node_index, i))
+    dtype = _output_dtype(layer, flat)
+    leaves = [None if s is None else KerasTensor(s.shape, dtype, history=(layer, node_index, i))
               for i, s in enumerate(flatten(out_shapes))]
     outputs = [t for t in leaves if t is not None]
     nodes.append(Node(layer, inputs, outputs))
@@ -258,3 +259,13 @@ def symbolic_call(layer, inputs, **kwargs):
         multiple = len(outputs) > 1 or getattr(layer, "_nested_outputs", False)   # a flat list, as before
         return outputs if multiple else outputs[0]
     return pack_as(out_shapes, leaves)
+
+
+def _output_dtype(layer, inputs):
+    """The dtype of ``layer``'s outputs on the symbolic ``inputs``: the layer's own, except that a layer which does
+    not cast integer and bool inputs (``Flatten``, ``ReLU``, ..., see ``Layer.casts_integer_inputs``) keeps the
+    dtype of inputs that are all integers or bools, as Keras 3's symbolic tensors do."""
+    names = [str(t.dtype) for t in inputs]
+    if not names or layer.casts_integer_inputs or any(name.startswith("float") for name in names):
+        return layer.dtype
+    return names[0]
