@@ -322,3 +322,14 @@ def test_an_axis_out_of_range_is_both_a_value_error_and_an_index_error(call):
     with pytest.raises(IndexError, match=r"axis -?\d is out of range for a tensor with 2 dimensions") as error:
         call(x)
     assert isinstance(error.value, ValueError) and isinstance(error.value, V.AxisError)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.sum(dim=5), lambda x: x.mean(dim=-9), lambda x: x.argmax(axis=5),
+                                  lambda x: x.argmin(dim=2), lambda x: x.squeeze(5), lambda x: x.unsqueeze(4)])
+def test_a_dim_out_of_range_is_the_same_axis_error(call):
+    """A tester found ``x.sum(dim=5)`` raising a plain ``IndexError`` where ``x.sum(axis=5)`` raises the
+    ``AxisError``: both spellings now raise it (``IndexError`` as PyTorch, ``ValueError`` as NumPy)."""
+    x = tg.tensor(np.zeros((2, 3)))
+    with pytest.raises(IndexError, match=r"Dimension out of range: `dim` must be in \[-\d, \d\]") as error:
+        call(x)
+    assert isinstance(error.value, ValueError) and isinstance(error.value, V.AxisError)

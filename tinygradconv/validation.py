@@ -314,15 +314,17 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
 
     Raises:
         TypeError: not an integer (a bool or a float is not a dimension), as PyTorch.
-        IndexError: out of range, PyTorch's class ("Dimension out of range"), so that ``except IndexError``
-            code ports; the message names ``op``, the argument, the value and the range.
+        AxisError: out of range: an ``IndexError``, PyTorch's class ("Dimension out of range"), so that
+            ``except IndexError`` code ports, and a ``ValueError`` as the ``axis=`` spellings raise; the message
+            names ``op``, the argument, the value and the range.
 
     >>> dim_index(-1, 3, "squeeze"), dim_index(-1, 3, "unsqueeze", insert=True), dim_index(-1, 0, "argmax")
     (2, 3, 0)
-    >>> dim_index(3, 3, "squeeze")
-    Traceback (most recent call last):
-    ...
-    IndexError: squeeze: Dimension out of range: `dim` must be in [-3, 2] for a tensor with 3 dimensions. Received dim=3
+    >>> try:
+    ...     dim_index(3, 3, "squeeze")
+    ... except IndexError as error:
+    ...     print(error, isinstance(error, ValueError))
+    squeeze: Dimension out of range: `dim` must be in [-3, 2] for a tensor with 3 dimensions. Received dim=3 True
     """
     if not _is_integer(dim):
         raise TypeError(f"{op}: Invalid type for argument `{name}`. Expected an integer. Received {name}={dim!r} "
@@ -330,7 +332,7 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
     span = ndim + 1 if insert else max(ndim, 1)
     index = int(operator.index(dim))
     if not -span <= index < span:
-        raise IndexError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
+        raise AxisError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
                          f"{ndim} dimensions. Received {name}={dim!r}")
     return index % span
 
