@@ -492,3 +492,24 @@ def test_torchs_aliases_bad_input(torch, call, ours_error, torch_error, match):
 def _torch():
     import torch
     return torch
+
+
+def test_clamp_is_torch_clamp():
+    """A tester looked for ``Tensor.clamp`` (PyTorch's name for clip): values and gradients against torch.clamp,
+    with number and tensor bounds and ties at the bounds (torch wants both bounds tensors when one is; ours takes
+    the number as it is)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for clamp")
+    data = np.array([-2.0, -1.0, 0.5, 1.0, 3.0])
+    high = np.array([1.0, 1.0, 0.0, 1.0, 2.0])
+    ours = tg.tensor(data, dtype="float64", requires_grad=True)
+    ours_high = tg.tensor(high, dtype="float64", requires_grad=True)
+    theirs = torch.tensor(data, requires_grad=True)
+    theirs_high = torch.tensor(high, requires_grad=True)
+    low = torch.tensor(-1.0, dtype=torch.float64)
+    got, want = ours.clamp(min=-1.0, max=ours_high), torch.clamp(theirs, min=low, max=theirs_high)
+    np.testing.assert_array_equal(got.numpy(), want.detach().numpy())
+    got.sum().backward()
+    want.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    np.testing.assert_array_equal(ours_high.grad.numpy(), theirs_high.grad.numpy())
+    np.testing.assert_array_equal(tg.tensor(data).clamp(max=0.0).numpy(), torch.tensor(data).clamp(max=0.0).numpy())

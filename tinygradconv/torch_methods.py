@@ -1,5 +1,6 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
-``argmax`` and ``argmin``; and ``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
+``argmax``, ``argmin`` and ``clamp``; and ``max``/``min``, whose axis is a keyword here (see
+:meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -14,8 +15,9 @@ PyTorch 2.13 by ``tests/test_torch_methods.py``); each docstring states where ti
 * ``argmax``/``argmin`` return int64 indices, which have no gradient (as in PyTorch).
 
 Dimensions are read as PyTorch reads them (:func:`~tinygradconv.validation.dim_index`): negative ones count from
-the end, and one out of range is an ``IndexError`` (PyTorch's class, so that ported ``except IndexError`` code
-still works) naming the argument, the value and the valid range. The reductions' PyTorch spellings (``dim=``,
+the end, and one out of range is an :class:`~tinygradconv.validation.AxisError`, an ``IndexError`` (PyTorch's
+class, so that ported ``except IndexError`` code still works) and a ``ValueError``, naming the argument, the value
+and the valid range. The reductions' PyTorch spellings (``dim=``,
 ``keepdim=``) are in :mod:`tinygradconv.ops.reduction`.
 
 >>> import tinygradconv as tg
@@ -232,6 +234,18 @@ class TorchMethods:
 
         _check_memory_format(memory_format, self.ndim)
         return Clone.apply(self)
+
+    def clamp(self, min=None, max=None):
+        """``torch.clamp``: the same as :meth:`clip` (:func:`tinygradconv.ops.clip`), whose bounds are numbers,
+        tensors or None, with its values, gradients and errors.
+
+        See https://pytorch.org/docs/stable/generated/torch.clamp.html
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-2.0, 0.5, 3.0]).clamp(min=-1.0, max=1.0).tolist()
+        [-1.0, 0.5, 1.0]
+        """
+        return self.clip(min, max)
 
     def argmax(self, dim=None, keepdim=False, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
