@@ -1285,3 +1285,13 @@ def test_building_with_an_empty_shape_has_no_batch_axis_to_make_none():
     with pytest.raises(ValueError, match=r"Flatten needs inputs with a batch axis; received the shape \(\)"):
         model.build(())
     assert not model.built
+
+
+def test_building_a_sequential_without_layers_is_keras_value_error():
+    """A tester found ``Sequential([]).build((None, 3))`` succeeding; Keras 3 refuses it with this message."""
+    keras = keras_on_torch("Keras 3 is the reference for this message")
+    with pytest.raises(ValueError) as theirs:
+        keras.Sequential([], name="empty").build((None, 3))
+    with pytest.raises(ValueError) as ours:
+        tg.models.Sequential([], name="empty").build((None, 3))
+    assert str(ours.value) == str(theirs.value)

@@ -1426,8 +1426,9 @@ class Sequential(Model):
 
         Raises:
             TypeError: ``input_shape`` is not a tuple or list of sizes (``None``, a string, a number).
-            ValueError: a size that is not a non-negative integer or ``None``, or a shape a layer cannot take (its
-                message, with a reminder that the first entry is the batch axis).
+            ValueError: a size that is not a non-negative integer or ``None``, a shape a layer cannot take (its
+                message, with a reminder that the first entry is the batch axis), or a model without layers (as
+                Keras).
         """
         def expected():     # (an example that builds: found only when needed, on copies of the model)
             return ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
@@ -1441,6 +1442,9 @@ class Sequential(Model):
                 raise ValueError(f"Invalid value for argument `input_shape`. {expected()} Received input_shape="
                                  f"{tuple(input_shape)!r}")
         configured = self._input_batch_shape
+        if not self._layers and configured is None:    # Keras' message (an Input alone builds, as there)
+            raise ValueError(f"Sequential model {self.name} cannot be built because it has no layers. Call "
+                             "`model.add(layer)`.")
         if configured is not None and tuple(input_shape) != tuple(configured):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{tuple(configured)}. You cannot build it with input_shape {tuple(input_shape)}")
