@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from functools import reduce
 
+import numpy as np
+
 from .. import ops
 from ..backend import dtype_name
 from .layer import Layer
@@ -255,5 +257,5 @@ def _integers_to_float(inputs):
     floats = [name for name in names if name.startswith("float")]
     if not floats or len(floats) == len(names):
         return list(inputs)
-    widest = max(floats, key=lambda name: int(name[len("float"):]))
+    widest = np.result_type(*floats).name
     return [x if name.startswith("float") else x.astype(widest) for x, name in zip(inputs, names)]
