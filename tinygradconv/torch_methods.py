@@ -17,8 +17,8 @@ PyTorch 2.13 by ``tests/test_torch_methods.py``); each docstring states where ti
 Dimensions are read as PyTorch reads them (:func:`~tinygradconv.validation.dim_index`): negative ones count from
 the end, and one out of range is an :class:`~tinygradconv.validation.AxisError`, an ``IndexError`` (PyTorch's
 class, so that ported ``except IndexError`` code still works) and a ``ValueError``, naming the argument, the value
-and the valid range. The reductions' PyTorch spellings (``dim=``,
-``keepdim=``) are in :mod:`tinygradconv.ops.reduction`.
+and the valid range. The reductions' PyTorch spellings (``dim=``, ``keepdim=``) are in
+:mod:`tinygradconv.ops.reduction`.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True)

@@ -333,7 +333,7 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
     index = int(operator.index(dim))
     if not -span <= index < span:
         raise AxisError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
-                         f"{ndim} dimensions. Received {name}={dim!r}")
+                        f"{ndim} dimensions. Received {name}={dim!r}")
     return index % span
 
 

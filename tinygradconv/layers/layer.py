@@ -57,9 +57,9 @@ class Layer:
     Inputs of another float dtype are cast to the layer's, as Keras casts them. Integer and bool inputs are cast
     too by the layers that compute in floats with their own weights or means (``casts_integer_inputs``: ``Dense``,
     ``PReLU``, the normalizations, ``Average``, and ``Activation`` with a float activation such as ``sigmoid``),
-    whose Keras outputs are then of the layer's dtype (Keras promotes
-    ``int32`` with ``float32`` to ``float32``, where NumPy gives ``float64``); the others keep them, as in Keras
-    (``Flatten`` of ``int32`` data is ``int32``).
+    whose Keras outputs are then of the layer's dtype (Keras promotes ``int32`` with ``float32`` to ``float32``,
+    where NumPy gives ``float64``); the others keep them, as in Keras (``Flatten`` of ``int32`` data is
+    ``int32``).
     """
 
     #: Whether integer and bool inputs are cast to the layer's float dtype (see the class docstring).
