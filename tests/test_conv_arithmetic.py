@@ -172,6 +172,9 @@ def test_conv_sweep_matches_reference():
         n_brute = sum(1 for start in range(0, left + length + right, s) if start + k_eff <= left + length + right)
         assert conv_output_length(length, k, s, padding, d) == n_brute
         assert explicit_conv_output_length(length, k, s, left, right, d) == n_brute
+        # the unchecked cores that the ops call
+        assert ca.conv_pads(length, k_eff, s, padding) == (left, right)
+        assert ca.conv_steps(left + length + right, k_eff, s) == n_brute
 
 
 # ---------------------------------------------------------------------------------------------------------------

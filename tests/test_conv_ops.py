@@ -609,6 +609,30 @@ def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
     assert blocked_taken > 100 and plain_taken > 100 and in_place_taken > 20    # the grid takes every path
 
 
+def test_blocked_overlap_add_of_one_sample_builds_the_output_as_a_window_of_f(backend, monkeypatch):
+    """With one sample the blocked overlap-add builds F in place and returns its window (C-ordered), crops and all:
+    against the buffered and plain paths and the loop reference."""
+    rng = np.random.default_rng(15)
+    windows = 0
+    for length, k, s, d, padding, op in _optimised_grid():
+        x, w = rng.standard_normal((1, length, 2)), rng.standard_normal((k, 3, 2))
+        results = []
+        for blocked, in_place in ((True, True), (True, False), (False, True)):
+            monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
+            results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
+                                            output_padding=op, dilation_rate=d).data)
+        base = getattr(results[0], "base", None)
+        if base is not None and base.size > results[0].size:        # a window of the larger F
+            windows += 1
+            assert results[0].flags.c_contiguous
+        for result in results[:2]:
+            np.testing.assert_allclose(np.asarray(result), np.asarray(results[2]), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(np.asarray(results[2]), ref_conv1d_transpose(x, w, None, s, padding, op, d),
+                                   atol=1e-12)
+    assert windows > 20 or backend != "numpy"                      # the window serves on NumPy
+
+
 def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():
     assert conv_module._takes_blocked_overlap_add(3, 2, 1) and conv_module._takes_blocked_overlap_add(4, 4, 1)
     assert conv_module._takes_blocked_overlap_add(3, 1, 1)          # strides 1: every tap is a group of its own

@@ -612,11 +612,11 @@ def gradient_for(tensor, value):
     """``value`` when it may be ``tensor.grad``: None, or a Tensor of ``tensor``'s shape, dtype and backend, as
     PyTorch checks ``t.grad = ...``; else a ``TypeError`` (not a Tensor: wrap an array with ``tg.tensor``) or a
     ``ValueError`` (another shape, dtype or backend)."""
+    if value is None:               # first: clearing ``.grad`` is the common case (every training step)
+        return None
     from .backend import dtype_name
     from .tensor import Tensor  # (validation is imported by the tensor module)
 
-    if value is None:
-        return None
     if value is tensor:
         raise ValueError("Invalid value for `grad`: a tensor cannot be its own gradient (as in PyTorch)")
     name = dtype_name(tensor.dtype)

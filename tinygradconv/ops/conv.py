@@ -67,13 +67,14 @@ from ..validation import (
     normalize_output_padding,
     normalize_padding,
 )
-from .conv_arithmetic import conv_padding, explicit_conv_output_length, transpose_window
+from .conv_arithmetic import conv_pads, conv_steps, transpose_window
 from .conv_batching import (
     ChunkedCols,
     blas_library,
     chunk_size,
     chunks,
     contiguous_copy,
+    float_bytes,
     map_batch_parts,
     sum_parts,
     zeros,
@@ -261,7 +262,9 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
     outside the window take no more memory than the chunk buffer that copying would need
     (:func:`_window_view_fits`). conv1d's input gradient of a ``channels_first`` input does so (it goes back as a
     permuted view anyway): on the medium shape, stride 2 and k = 5 make ``F`` one step longer than the input, and
-    the copy took 0.4 of 5.9 ms (one core of an AMD EPYC, 2026-12-03). Returns ``y`` and the per-batch-part worker
+    the copy took 0.4 of 5.9 ms (one core of an AMD EPYC, 2026-12-03). A single sample's window is C-ordered, so
+    with ``batch == 1`` ``y`` is that window in every layout (the ``batch1`` benchmark case: conv1d's input
+    gradient, one step shorter than ``F``). Returns ``y`` and the per-batch-part worker
     that fills it, ``step`` samples at a time. See "The blocked overlap-add" in ``docs/conv1d_transpose_math.md``.
     """
     batch, length, c_in = x.shape
@@ -285,7 +288,7 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
     covered = n0 == 0 and n1 == out_len                             # y is all inside F: no zeros needed
     in_place = IN_PLACE_BLOCKS and is_numpy_namespace(xp) and (
         (c_left == 0 and out_len == blocks * s)
-        or (window_view and covered and _window_view_fits(batch, blocks * s, out_len, step)))
+        or ((window_view or batch == 1) and covered and _window_view_fits(batch, blocks * s, out_len, step)))
     if in_place:                                                    # F of the whole batch; y: its window
         whole = np.empty((batch, blocks * s, filters), dtype=x.dtype)
         y = whole[:, c_left:c_left + out_len, :]
@@ -419,7 +422,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
-    out_len = explicit_conv_output_length(length, k, strides, pad_left, pad_right, dilation_rate)
+    out_len = conv_steps(pad_left + length + pad_right, (k - 1) * dilation_rate + 1, strides)
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
@@ -755,11 +758,17 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
         if _steps_contiguous(grad):        # a channels_first dy: its samples are row-major (filters, steps)
             per_sample = xp.matmul(xp.matrix_transpose(grad[:, p0:p1, :]), rows)
-            dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(xp.sum(per_sample, axis=0))
+            dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(_sum_of_samples(xp, per_sample))
         else:
             per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
-            dw[t0 * c_group:t1 * c_group, :] += xp.sum(per_sample, axis=0)
+            dw[t0 * c_group:t1 * c_group, :] += _sum_of_samples(xp, per_sample)
     return dw
+
+
+def _sum_of_samples(xp, a):
+    """``a.sum(axis=0)`` of per-sample products ``(b, m, n)``; with one sample ``a[0]``, a view (the sum would copy
+    it)."""
+    return a[0, ...] if a.shape[0] == 1 else xp.sum(a, axis=0)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1148,7 +1157,7 @@ def _check_output_size(xp, op, x, out_len, filters, arguments):
     """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large: more bytes
     than an index can count, or (NumPy-based backends) more than this machine's memory, before NumPy's own
     ``MemoryError: Unable to allocate 54.6 TiB`` from deep inside (``strides=10**12``, found by a tester)."""
-    size = x.shape[0] * out_len * filters * (xp.finfo(x.dtype).bits // 8)
+    size = x.shape[0] * out_len * filters * float_bytes(xp, x.dtype)
     if size > np.iinfo(np.int64).max:
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters), "
                          f"more than one array can hold. Received {arguments}.")
@@ -1159,6 +1168,7 @@ def _check_output_size(xp, op, x, out_len, filters, arguments):
                          f"Received {arguments}.")
 
 
+@functools.lru_cache(maxsize=1)
 def _physical_memory():
     """This machine's physical memory in bytes (``sysconf``), or ``None`` where the system does not say."""
     try:
@@ -1300,10 +1310,10 @@ class Conv1dOp(Function):
             raise ValueError(f"The number of filters must be divisible by `groups`. Received: filters={filters} "
                              f"(kernel shape {tuple(kernel.shape)}), groups={groups}.")
         _check_bias(op, bias, filters, kernel)
+        k_eff = (k - 1) * dilation_rate + 1
         if isinstance(padding, str):
-            pad_left, pad_right = conv_padding(x.shape[1], k, strides, padding, dilation_rate)
-        _check_output_size(xp, op, x, explicit_conv_output_length(x.shape[1], k, strides, pad_left, pad_right,
-                                                                   dilation_rate), filters,
+            pad_left, pad_right = conv_pads(x.shape[1], k_eff, strides, padding)
+        _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters,
                            f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
         dtype = x.dtype

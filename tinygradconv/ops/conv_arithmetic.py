@@ -45,6 +45,8 @@ __all__ = [
     "TRANSPOSE_PADDINGS",
     "conv_output_length",
     "conv_padding",
+    "conv_pads",
+    "conv_steps",
     "conv_transpose_crops",
     "conv_transpose_output_length",
     "effective_kernel_size",
@@ -90,12 +92,22 @@ def conv_padding(input_length, kernel_size, strides=1, padding="valid", dilation
     k_eff = effective_kernel_size(kernel_size, dilation_rate)
     s = normalize_int(strides, "strides")
     padding = normalize_padding(padding, CONV_PADDINGS)
+    if length is None and padding == "same":
+        return None
+    return conv_pads(length, k_eff, s, padding)
+
+
+def conv_pads(length, k_eff, s, padding):
+    """``(left, right)`` for already validated plain ints (``padding`` lower-case; ``length`` may be ``None``
+    unless it is ``"same"``): the unchecked core of :func:`conv_padding`, for the ops' hot path.
+
+    >>> conv_pads(10, 4, 1, "same")
+    (1, 2)
+    """
     if padding == "valid":
         return (0, 0)
     if padding == "causal":
         return (k_eff - 1, 0)
-    if length is None:
-        return None
     n_out = -(-length // s)
     pad_total = max((n_out - 1) * s + k_eff - length, 0)
     return (pad_total // 2, pad_total - pad_total // 2)
@@ -114,10 +126,19 @@ def explicit_conv_output_length(input_length, kernel_size, strides=1, pad_left=0
     s = normalize_int(strides, "strides")
     if length is None:
         return None
-    padded = pad_left + length + pad_right
-    if padded < k_eff:
+    return conv_steps(pad_left + length + pad_right, k_eff, s)
+
+
+def conv_steps(padded_length, k_eff, s):
+    """``N`` for already validated plain ints: the unchecked core of :func:`explicit_conv_output_length`, for the
+    ops' hot path, given the padded length ``P``.
+
+    >>> conv_steps(12, 3, 2), conv_steps(2, 3, 2)
+    (5, 0)
+    """
+    if padded_length < k_eff:
         return 0
-    return (padded - k_eff) // s + 1
+    return (padded_length - k_eff) // s + 1
 
 
 def conv_output_length(input_length, kernel_size, strides=1, padding="valid", dilation_rate=1):
