@@ -305,7 +305,7 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
                 full = whole[b0:b1, ...].reshape(nb, blocks, s * filters)      # a view: y is F or its window
             else:
                 full = xp.empty((nb, blocks, s * filters), dtype=x.dtype, device=getattr(x, "device", None))
-            full[:, :length, :row] = _chunk_products(xp, xc, w_groups[0])                   # offsets[0] = 0
+            _chunk_products_into(xp, xc, w_groups[0], full[:, :length, :row])                # offsets[0] = 0
             full[:, length:, :] = 0
             for off, w_g in zip(offsets[1:], w_groups[1:]):
                 full[:, off:off + length, :] += _chunk_products(xp, xc, w_g)
@@ -893,6 +893,22 @@ def _chunk_products(xp, x, w):
         b, length, c = x.shape
         return xp.reshape(_product(xp, xp.reshape(x, (b * length, c)), w), (b, length, w.shape[1]))
     return _product(xp, x, w)
+
+
+def _chunk_products_into(xp, x, w, out):
+    """``out[...] = x @ w`` for a batch chunk ``x`` ``(b, L, C)`` and ``out`` ``(b, L, N)`` (:func:`_chunk_products`).
+
+    On NumPy, when ``x`` is not C-ordered (a ``channels_first`` output gradient: per-sample GEMMs anyway) and each
+    sample of ``out`` is a matrix BLAS can write (rows of unit stride), ``matmul`` writes the products straight
+    into ``out`` instead of into a temporary that is then copied: on conv1d's input gradient of the
+    ``channels_first`` benchmark case (32 samples, 515 steps, 64 channels, k = 5, s = 2) that copy was about
+    0.3 ms of 5.2 (one core of an AMD EPYC, 2026-12-04). A C-ordered ``x`` keeps its one GEMM over all ``b*L`` rows.
+    """
+    if (type(out) is np.ndarray and type(x) is np.ndarray and not _c_ordered(x) and out.strides[-1] == out.itemsize
+            and not _small_gemm_rows(x, w)):
+        np.matmul(x, w, out=out)
+    else:
+        out[...] = _chunk_products(xp, x, w)
 
 
 def _product(xp, a, b):
