@@ -216,8 +216,6 @@ def test_clip_values(backend, rng):
     np.testing.assert_array_equal(tensor_on(x, backend).clip(-1.0, 2.0).numpy(), [min(max(v, -1.0), 2.0) for v in x])
     np.testing.assert_array_equal(tensor_on(x, backend).clip(max=0.5).numpy(), [min(v, 0.5) for v in x])
     np.testing.assert_array_equal(ops.clip(tensor_on(x, backend), min=0.0).numpy(), [max(v, 0.0) for v in x])
-    with pytest.raises(ValueError, match="min"):
-        tensor_on(x, backend).clip(2.0, 1.0)
     with pytest.raises(TypeError, match="min"):
         tensor_on(x, backend).clip("a", 1.0)
 
@@ -280,17 +278,66 @@ def test_reductions_refuse_a_keepdims_or_axis_of_the_wrong_type(backend, name):
                                   reference(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1, keepdims=True))
 
 
-def test_clip_of_an_integer_tensor_takes_only_bounds_it_holds(backend):
-    """Found by a tester: int64 clip(0.5, 2.5) gave [0, 1, 2] silently (torch promotes to float: [0.5, 1, 2.5]);
-    as ``t + 0.5`` it is now a TypeError naming the bound, and integer bounds clip as a loop does."""
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("bounds", [(0.5, 2.5), (0, 2.0), (None, 1.5), (0.5, None), (np.float32(0.5), 2)])
+def test_clip_of_an_integer_tensor_with_a_float_bound_is_float32_as_torch_and_keras(backend, dtype, bounds):
+    """Found by a tester: int32 clip(0.5, 2.5) was refused (as ``t + 0.5`` is); ``torch.clamp`` and
+    ``keras.ops.clip`` both give float32 there ([0.5, 1, 2, 2.5]). The Tensor method is compared with torch,
+    ``ops.clip`` with Keras (each skipped visibly without its reference)."""
+    from helpers import keras_on_torch
+
+    torch = pytest.importorskip("torch", reason="torch.clamp is the reference of Tensor.clip")
+    data = np.array([0, 1, 2, 3]).astype(dtype)
+    t = tg.Tensor(data, dtype=dtype, backend=backend)
+    want = torch.clamp(torch.from_numpy(data), *bounds)
+    for got in (t.clip(*bounds), t.clamp(*bounds)):
+        assert dtype_name(got.dtype) == str(want.dtype).replace("torch.", "") == "float32"
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    keras = keras_on_torch("keras.ops.clip is the reference of ops.clip")
+    low, high = (0.0 if bounds[0] is None else bounds[0]), (3.0 if bounds[1] is None else bounds[1])
+    theirs = keras.ops.convert_to_numpy(keras.ops.clip(data, low, high))    # (Keras' clip needs both bounds)
+    got = ops.clip(t, low, high)
+    assert dtype_name(got.dtype) == str(theirs.dtype) == "float32"
+    np.testing.assert_array_equal(got.numpy(), theirs)
+
+
+def test_clip_of_an_integer_tensor_with_integer_bounds_keeps_its_dtype(backend):
+    """Integer bounds clip an integer tensor in its own dtype, as a loop does (and as torch and Keras keep it); one
+    the dtype cannot hold, or an integer bound on a bool tensor (torch gives int64 there, Keras int32), is a
+    TypeError naming the bound."""
     t = tg.Tensor(np.array([-1, 1, 5]), dtype="int64", backend=backend)
-    with pytest.raises(TypeError, match=r"a int64 tensor cannot be clipped to min=0\.5 without changing the bound"):
-        t.clip(0.5, 2.5)
-    with pytest.raises(TypeError, match=r"max=2\.0"):
-        t.clip(0, 2.0)
     out = t.clip(0, 2)
     assert out.numpy().dtype == np.int64
     np.testing.assert_array_equal(out.numpy(), [min(max(v, 0), 2) for v in (-1, 1, 5)])
+    with pytest.raises(TypeError, match=r"a int8 tensor cannot be clipped to max=1000 without changing the bound"):
+        tg.Tensor(np.array([1, 2]), dtype="int8", backend=backend).clip(0, 1000)
+    with pytest.raises(TypeError, match=r"a bool tensor takes float bounds only .* not min=0"):
+        tg.Tensor(np.array([True, False]), dtype="bool", backend=backend).clip(0, 1)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+def test_crossed_number_bounds_give_max_as_torch_and_keras(backend, dtype):
+    """Found by a tester: clip(x, 3, 1) was refused; ``torch.clamp`` and ``keras.ops.clip`` give ``max`` everywhere
+    (NaN stays NaN), and torch's gradient is 0 everywhere (no value lies inside [3, 1])."""
+    from helpers import keras_on_torch
+
+    torch = pytest.importorskip("torch", reason="torch.clamp is the reference of clip")
+    data = np.array([-2.0, 0.0, 1.0, 1.5, 3.0, 5.0] + ([np.nan] if dtype != "int32" else [])).astype(dtype)
+    floating = dtype != "int32"
+    t = tg.Tensor(data, dtype=dtype, backend=backend, requires_grad=floating)
+    r = torch.tensor(data, requires_grad=floating)
+    got, want = t.clip(3, 1), torch.clamp(r, 3, 1)
+    assert dtype_name(got.dtype) == dtype
+    np.testing.assert_array_equal(got.numpy(), want.detach().numpy())
+    if floating:
+        got.sum().backward()
+        want.sum().backward()
+        np.testing.assert_array_equal(t.grad.numpy(), r.grad.numpy())
+    keras = keras_on_torch("keras.ops.clip is the reference of ops.clip")
+    np.testing.assert_array_equal(ops.clip(tg.Tensor(data, dtype=dtype, backend=backend), 3, 1).numpy(),
+                                  keras.ops.convert_to_numpy(keras.ops.clip(data, 3, 1)))
 
 
 def test_where_values(backend, rng):

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .. import config
 from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
@@ -850,6 +851,7 @@ def _clip_special_points(rng):
     return [Sample((x,), {"min": -1.0, "max": 1.0}), Sample((x,), {"min": None, "max": 0.5}),
             Sample((x,), {"min": 0.0}), Sample((x,), {"min": 1.0, "max": 1.0}),
             Sample((x,), {"min": math.nan, "max": 1.0}), Sample((x,), {"max": math.nan}),   # NaN bounds: all NaN
+            Sample((x,), {"min": 1.0, "max": -1.0}),        # crossed bounds: max everywhere (NaN stays), gradient 0
             *[Sample(edge.args, {"min": 0.0, "max": 1.0}) for edge in unary_special_points()(rng)[1:]]]
 
 
@@ -859,8 +861,10 @@ class Clip(Function):
     bounds included (``min <= a <= max``, as ``torch.clamp``).
 
     NaN propagates (``clip(nan) = nan``) with gradient 0 there, as ``torch.clamp``; ``+-inf`` are clipped. A NaN
-    bound makes every output NaN, with gradient 0, as ``torch.clamp``. An integer tensor takes only bounds that it
-    holds exactly (``clip(0.5, 2.5)`` on int64 is a TypeError, as ``t + 0.5`` is; cast first).
+    bound makes every output NaN, with gradient 0, as ``torch.clamp``. Crossed bounds (``min > max``) give ``max``
+    everywhere (NaN stays NaN) with gradient 0, as ``torch.clamp`` and ``keras.ops.clip``: the input is raised to
+    ``min`` first, then lowered to ``max``, and no value lies inside. An integer tensor takes only integer bounds
+    that it holds (:func:`clip` casts it to a float type first for a float bound).
     """
 
     @staticmethod
@@ -870,6 +874,9 @@ class Clip(Function):
         name = dtype_name(a.dtype)
         if not xp.isdtype(a.dtype, "real floating"):
             for bound, value in (("min", min), ("max", max)):
+                if value is not None and name == "bool":    # (PyTorch gives int64 here, Keras int32)
+                    raise TypeError(f"clip(): a bool tensor takes float bounds only (the result is float), not "
+                                    f"{bound}={value!r}; cast the tensor first, e.g. t.astype('int32')")
                 if value is not None and not _number_fits(value, name):
                     raise TypeError(f"clip(): a {name} tensor cannot be clipped to {bound}={value!r} without changing "
                                     "the bound; cast the tensor first, e.g. t.astype('float32')")
@@ -1210,8 +1217,11 @@ def _check_bounds(min, max):
     for name, value in (("min", min), ("max", max)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
             raise TypeError(f"clip(): `{name}` must be a number or None. Received {name}={value!r}")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip(): `min` must not exceed `max`. Received min={min}, max={max}")
+
+
+def _is_number(bound):
+    """Whether a bound of :func:`clip` is a number (a NumPy one too), not a tensor, array or list."""
+    return isinstance(bound, numbers.Real) and not isinstance(bound, (bool, np.bool_))
 
 
 def clip(x, min=None, max=None):
@@ -1219,10 +1229,19 @@ def clip(x, min=None, max=None):
     or None. Number bounds go through :class:`Clip`, tensor bounds through :class:`ClipBounds` (whose gradient
     reaches the bounds too, as ``torch.clamp``'s; a NumPy array or list is a constant bound).
 
+    Where the bounds cross (``min > max``) the result is ``max``, with no gradient to ``x``, as ``torch.clamp`` and
+    ``keras.ops.clip`` give it.
+
+    dtype: ``x``'s, except for an integer or bool ``x`` with a float number bound (``clip(int32_tensor, 0.5,
+    2.5)``), which gives the configured float type :func:`~tinygradconv.config.floatx` (``float32`` by default),
+    as both ``torch.clamp`` (its default dtype) and ``keras.ops.clip`` give ``float32`` there. Integer bounds keep
+    an integer ``x``'s dtype, as in both. (The two differ for a bool ``x`` with integer bounds: ``int64`` in
+    PyTorch, ``int32`` in Keras; that stays a ``TypeError`` here: cast first.)
+
     Raises:
-        TypeError: a bound that is neither a number, a tensor nor None; ValueError: number bounds with
-            ``min > max`` (tensor bounds with ``min > max`` give ``max`` there, as ``torch.clamp``), a tensor bound
-            that does not broadcast to ``x``'s shape.
+        TypeError: a bound that is neither a number, a tensor nor None; an integer bound outside an integer
+            ``x``'s dtype (``clip(int8_tensor, 0, 1000)``), or any number bound on a bool ``x`` other than a float
+            one. ValueError: a tensor bound that does not broadcast to ``x``'s shape.
 
     >>> import tinygradconv as tg
     >>> x, high = tg.tensor([-2.0, 0.5, 3.0]), tg.tensor([1.0, 1.0, 2.0], requires_grad=True)
@@ -1234,8 +1253,12 @@ def clip(x, min=None, max=None):
     [0.0, 0.0, 1.0]
     """
     x = _as_tensor(x)
-    if any(isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape") for b in (min, max)):   # not numbers
+    if any(not _is_number(b) and (isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape")) for b in (min, max)):
         return ClipBounds.apply(x, *(_bound_tensor(x, b, name) for b, name in ((min, "min"), (max, "max"))))
+    if dtype_name(x.dtype) not in _FLOAT_KINDS and any(_is_number(b) and not isinstance(b, numbers.Integral)
+                                                       for b in (min, max)):
+        x = x.astype(config.floatx())       # a float bound makes the result float, as torch.clamp and Keras
+    min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))   # NumPy numbers as Python's
     return Clip.apply(x, min=min, max=max)
 
 
