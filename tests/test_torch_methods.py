@@ -489,6 +489,42 @@ def test_torchs_aliases_bad_input(torch, call, ours_error, torch_error, match):
     assert_both_raise(torch, ours_error, torch_error, call, match=match)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x: x.argmax(dim=None, axis=1), lambda x: x.argmin(None, axis=1), lambda x: x.squeeze(dim=None, axis=0),
+    lambda x: x.unsqueeze(dim=None, axis=0), lambda x: x.argmax(1, keepdim=False, keepdims=True),
+    lambda x: x.argmin(1, False, keepdims=False),
+])
+def test_both_spellings_are_refused_even_at_their_defaults_as_torch(torch, call):
+    """Found by a tester: ``argmax(dim=None, axis=1)`` and ``argmax(keepdim=False, keepdims=True)`` were taken
+    silently (one of them ignored); PyTorch refuses both spellings of one argument whatever their values
+    (``TypeError``: "unexpected keyword argument"). Ours is a TypeError naming both, with the values received."""
+    both = r"takes `(dim` or its alias `axis|keepdim` or its alias `keepdims)`, not both\. Received (dim|keepdim)="
+    assert_both_raise(torch, TypeError, TypeError, call, match=both)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: x.argmax(axis=5), "axis=5"), (lambda x: x.argmin(axis=-3), "axis=-3"),
+    (lambda x: x.squeeze(axis=(0, 7)), "axis=7"), (lambda x: x.unsqueeze(axis=4), "axis=4"),
+    (lambda x: x.argmax(dim=5), "dim=5"),
+])
+def test_a_dim_out_of_range_names_the_spelling_given(torch, call, name):
+    """Found by a tester: ``argmax(axis=5)`` said "`dim` must be in [-2, 1] ... Received dim=5": the message names
+    the argument the user wrote (PyTorch raises IndexError for both spellings, naming neither)."""
+    argument = name.split("=")[0]
+    assert_both_raise(torch, IndexError, IndexError, call,
+                      match=rf"Dimension out of range: `{argument}` must be in .* Received {name}")
+
+
+def test_a_type_error_names_the_spelling_given():
+    x = tg.tensor(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match=r"argument `axis`\. Expected an integer\. Received axis=1\.0"):
+        x.argmax(axis=1.0)
+    with pytest.raises(TypeError, match=r"argument `keepdims`\. Expected True or False\. Received keepdims=1"):
+        x.argmin(0, keepdims=1)
+    with pytest.raises(IndexError, match=r"has size 0, so its slices have no index to return\. Received axis=0"):
+        tg.tensor(np.zeros((0, 3))).argmax(axis=0)
+
+
 def _torch():
     import torch
     return torch

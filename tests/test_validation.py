@@ -324,12 +324,14 @@ def test_an_axis_out_of_range_is_both_a_value_error_and_an_index_error(call):
     assert isinstance(error.value, ValueError) and isinstance(error.value, V.AxisError)
 
 
-@pytest.mark.parametrize("call", [lambda x: x.sum(dim=5), lambda x: x.mean(dim=-9), lambda x: x.argmax(axis=5),
-                                  lambda x: x.argmin(dim=2), lambda x: x.squeeze(5), lambda x: x.unsqueeze(4)])
-def test_a_dim_out_of_range_is_the_same_axis_error(call):
+@pytest.mark.parametrize("call, name", [(lambda x: x.sum(dim=5), "dim"), (lambda x: x.mean(dim=-9), "dim"),
+                                        (lambda x: x.argmax(axis=5), "axis"), (lambda x: x.argmin(dim=2), "dim"),
+                                        (lambda x: x.squeeze(5), "dim"), (lambda x: x.unsqueeze(4), "dim")])
+def test_a_dim_out_of_range_is_the_same_axis_error(call, name):
     """A tester found ``x.sum(dim=5)`` raising a plain ``IndexError`` where ``x.sum(axis=5)`` raises the
-    ``AxisError``: both spellings now raise it (``IndexError`` as PyTorch, ``ValueError`` as NumPy)."""
+    ``AxisError``: both spellings now raise it (``IndexError`` as PyTorch, ``ValueError`` as NumPy), naming the
+    argument given (a second tester found ``argmax(axis=5)`` told about `dim`)."""
     x = tg.tensor(np.zeros((2, 3)))
-    with pytest.raises(IndexError, match=r"Dimension out of range: `dim` must be in \[-\d, \d\]") as error:
+    with pytest.raises(IndexError, match=rf"Dimension out of range: `{name}` must be in \[-\d, \d\]") as error:
         call(x)
     assert isinstance(error.value, ValueError) and isinstance(error.value, V.AxisError)

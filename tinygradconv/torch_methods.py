@@ -143,16 +143,17 @@ class TorchMethods:
         shape = self.shape
         return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
-    def squeeze(self, dim=None, *, axis=NOT_GIVEN):
+    def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
         """This tensor without dimensions of size 1, as ``torch.squeeze``.
 
-        ``dim=None`` removes every dimension of size 1; an int or a tuple (or list) of ints removes the named
-        dimensions *that have size 1* and leaves the others alone, without an error (as PyTorch). Negative dims
-        count from the end; ``axis`` is accepted for ``dim``, as PyTorch accepts it. Gradient: that of
-        :meth:`~tinygradconv.tensor.Tensor.reshape`.
+        No ``dim`` (or ``dim=None``) removes every dimension of size 1; an int or a tuple (or list) of ints
+        removes the named dimensions *that have size 1* and leaves the others alone, without an error (as
+        PyTorch). Negative dims count from the end; ``axis`` is accepted for ``dim``, as PyTorch accepts it, and
+        errors name the spelling given. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
 
         Raises:
-            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints; both ``dim`` and ``axis``.
+            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints; both ``dim`` and ``axis`` (even
+                ``dim=None``, as PyTorch).
             IndexError: a dim out of the range ``[-ndim, ndim - 1]`` (``[-1, 0]`` for rank 0), as PyTorch.
             ValueError: the same dimension named twice (PyTorch raises ``RuntimeError``).
 
@@ -164,27 +165,27 @@ class TorchMethods:
         >>> x.squeeze().shape, x.squeeze(0).shape, x.squeeze(1).shape, x.squeeze((0, -1)).shape
         ((2,), (2, 1), (1, 2, 1), (2,))
         """
-        dim = _dim_or_axis("squeeze", dim, axis)
+        dim, name = _dim_or_axis("squeeze", dim, axis)
         if dim is None:
             dims = [i for i, n in enumerate(self.shape) if n == 1]
         else:
             items = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-            dims = [dim_index(d, self.ndim, "squeeze") for d in items]
+            dims = [dim_index(d, self.ndim, "squeeze", name) for d in items]
             if len(set(dims)) != len(dims):
-                raise ValueError(f"squeeze: `dim` names the same dimension twice. Received dim={dim!r} for a tensor "
-                                 f"with {self.ndim} dimensions")
+                raise ValueError(f"squeeze: `{name}` names the same dimension twice. Received {name}={dim!r} for a "
+                                 f"tensor with {self.ndim} dimensions")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
-    def unsqueeze(self, dim=None, *, axis=NOT_GIVEN):
+    def unsqueeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
         """This tensor with a new dimension of size 1 inserted at position ``dim``, as ``torch.unsqueeze``.
 
         ``dim`` is in ``[-ndim - 1, ndim]``: the new dimension's index in the result, a negative ``dim`` meaning
-        ``dim + ndim + 1`` (``-1`` appends it at the end); ``axis`` is accepted for ``dim``, as PyTorch accepts it.
-        Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
+        ``dim + ndim + 1`` (``-1`` appends it at the end); ``axis`` is accepted for ``dim``, as PyTorch accepts it,
+        and errors name the spelling given. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
 
         Raises:
             TypeError: no ``dim`` or a ``dim`` that is not an int (a tuple too, as PyTorch), both ``dim`` and
-                ``axis``.
+                ``axis`` (even ``dim=None``).
             IndexError: a ``dim`` out of that range, as PyTorch.
 
         See https://pytorch.org/docs/stable/generated/torch.unsqueeze.html
@@ -194,7 +195,8 @@ class TorchMethods:
         >>> x.unsqueeze(0).shape, x.unsqueeze(1).shape, x.unsqueeze(-1).shape, x.unsqueeze(-2).shape
         ((1, 3), (3, 1), (3, 1), (1, 3))
         """
-        i = dim_index(_dim_or_axis("unsqueeze", dim, axis), self.ndim, "unsqueeze", insert=True)
+        dim, name = _dim_or_axis("unsqueeze", dim, axis)
+        i = dim_index(dim, self.ndim, "unsqueeze", name, insert=True)
         shape = self.shape
         return self.reshape(shape[:i] + (1,) + shape[i:])
 
@@ -247,19 +249,20 @@ class TorchMethods:
         """
         return self.clip(min, max)
 
-    def argmax(self, dim=None, keepdim=False, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
         ``dim=None``: the index into the flattened tensor (rank 0, or every dimension of size 1 with
         ``keepdim=True``). An int ``dim``: one index per slice along ``dim``, which is removed (kept with size 1
         with ``keepdim=True``). Ties give the first index. NaN counts as the maximum, as in PyTorch: a slice
-        holding NaN gives the index of its first NaN. A rank-0 tensor gives 0. ``axis`` and ``keepdims`` are
-        accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
+        holding NaN gives the index of its first NaN. A rank-0 tensor gives 0. ``dim`` defaults to None and
+        ``keepdim`` to False; ``axis`` and ``keepdims`` are accepted for them, as PyTorch accepts them, and errors
+        name the spelling that was given.
 
         Raises:
             TypeError: a ``dim`` that is not None or an int (a tuple too), a ``keepdim`` that is not a bool, a bool
-                tensor (as PyTorch; cast it first, e.g. ``x.astype("uint8")``), both ``dim`` and ``axis``, both
-                ``keepdim`` and ``keepdims``.
+                tensor (as PyTorch; cast it first, e.g. ``x.astype("uint8")``), both ``dim`` and ``axis`` (even
+                ``dim=None``), both ``keepdim`` and ``keepdims`` (even ``keepdim=False``), as PyTorch refuses them.
             IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, an empty tensor with ``dim=None``, or a ``dim`` of
                 size 0, as PyTorch.
 
@@ -275,7 +278,7 @@ class TorchMethods:
         return _first_extreme(self, "argmax", _dim_or_axis("argmax", dim, axis),
                               _keepdim_or_keepdims("argmax", keepdim, keepdims))
 
-    def argmin(self, dim=None, keepdim=False, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def argmin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
         minimum, as in PyTorch: a slice holding NaN gives the index of its first NaN; ties give the first index).
 
@@ -342,30 +345,34 @@ def _refuse_positional_axis(name, positional):
 
 
 def _dim_or_axis(op, dim, axis):
-    """``dim``, or PyTorch's alias ``axis`` when that is given instead; ``axis`` beside a ``dim``, or ``axis=None``
-    where ``None`` does not mean "every dimension" (``squeeze``, ``unsqueeze``), is a ``TypeError``, as PyTorch.
+    """``(dim, name)``: ``dim``, or PyTorch's alias ``axis`` when that is given instead, with the name of the one
+    given (for error messages); neither given is ``(None, "dim")``. Both given, even ``dim=None``, is a
+    ``TypeError``, as PyTorch refuses them; so is ``axis=None`` where ``None`` does not mean "every dimension"
+    (``squeeze``, ``unsqueeze``).
 
-    >>> _dim_or_axis("squeeze", None, 1), _dim_or_axis("squeeze", 0, NOT_GIVEN)
-    (1, 0)
+    >>> _dim_or_axis("squeeze", NOT_GIVEN, 1), _dim_or_axis("squeeze", 0, NOT_GIVEN)
+    ((1, 'axis'), (0, 'dim'))
     """
     if axis is NOT_GIVEN:
-        return dim
-    if dim is not None:
+        return (None if dim is NOT_GIVEN else dim), "dim"
+    if dim is not NOT_GIVEN:
         raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}")
     if axis is None and op in ("squeeze", "unsqueeze"):
         raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
                         "axis=None")
-    return axis
+    return axis, "axis"
 
 
 def _keepdim_or_keepdims(op, keepdim, keepdims):
-    """``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead (a bool); both is a ``TypeError``."""
+    """``(keepdim, name)``: ``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead, with the name of
+    the one given; neither is ``(False, "keepdim")``. Both given, even ``keepdim=False``, is a ``TypeError``, as
+    PyTorch refuses them."""
     if keepdims is NOT_GIVEN:
-        return keepdim
-    if keepdim is not False:
+        return (False if keepdim is NOT_GIVEN else keepdim), "keepdim"
+    if keepdim is not NOT_GIVEN:
         raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
                         f"keepdims={keepdims!r}")
-    return flag(keepdims, "keepdims", op)
+    return keepdims, "keepdims"
 
 
 #: PyTorch's memory formats (``str(torch.preserve_format)`` etc.) and the rank each one needs (None: any).
@@ -394,16 +401,18 @@ def _is_dtype(value) -> bool:
     return isinstance(value, (str, type, np.dtype)) or type(value).__name__ == "dtype"
 
 
-def _first_extreme(x, op, dim, keepdim):
-    """``x.argmax``/``x.argmin`` (``op``): the first index of the extreme value, or of the first NaN."""
-    keepdim = flag(keepdim, "keepdim", op)
+def _first_extreme(x, op, dim_and_name, keepdim_and_name):
+    """``x.argmax``/``x.argmin`` (``op``): the first index of the extreme value, or of the first NaN. ``dim`` and
+    ``keepdim`` come with the names the user gave them (``axis``, ``keepdims``), for the error messages."""
+    (dim, name), (keepdim, keepdim_name) = dim_and_name, keepdim_and_name
+    keepdim = flag(keepdim, keepdim_name, op)
     if dtype_name(x.dtype) == "bool":
         raise TypeError(f"{op}() does not support bool tensors (as PyTorch); cast first, e.g. "
                         f"x.astype('uint8').{op}()")
     xp, a = x.backend.xp, x.data
     if dim is None or x.ndim == 0:
         if dim is not None:
-            dim_index(dim, 0, op)                      # 0 or -1 for a rank-0 tensor
+            dim_index(dim, 0, op, name)                # 0 or -1 for a rank-0 tensor
         if x.size == 0:
             raise IndexError(f"{op}(): the tensor of shape {x.shape} is empty, so there is no index to return; "
                              f"pass a `dim` of non-zero size to get one index per slice (as PyTorch)")
@@ -411,10 +420,10 @@ def _first_extreme(x, op, dim, keepdim):
         if keepdim:
             found = xp.reshape(found, (1,) * x.ndim)
     else:
-        axis = dim_index(dim, x.ndim, op)
+        axis = dim_index(dim, x.ndim, op, name)
         if x.shape[axis] == 0:
             raise IndexError(f"{op}(): dimension {axis} of the tensor of shape {x.shape} has size 0, so its slices "
-                             f"have no index to return. Received dim={dim!r}")
+                             f"have no index to return. Received {name}={dim!r}")
         found = _first_index(xp, op, a, axis, keepdim)
     return x._make(xp.astype(found, xp.int64), x.backend, False, None)
 
