@@ -1229,6 +1229,35 @@ def test_layers_on_int32_data_give_keras_dtype_and_values(make):
     np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
+def _integer_input_models(lib, dtype):
+    """A Sequential and a functional model whose ``Input`` has ``dtype``, passing the data on unchanged."""
+    sequential = lib.Sequential([lib.layers.Input((4,), dtype=dtype), lib.layers.Flatten()])
+    inputs = lib.layers.Input((4,), dtype=dtype)
+    return sequential, lib.Model(inputs, lib.layers.Flatten()(inputs))
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("dtype, data", [
+    ("int32", np.array([[2**31 + 5, -2**31 - 7, 2**24 + 1, -3]], dtype="int64")),
+    ("int32", [[2**31 + 5, -2**31 - 7, 2**24 + 1, -3]]),            # nested lists: int64, then cast
+    ("uint8", np.array([[300, -1, 255, 7]], dtype="int64")),
+    ("int64", np.array([[2**62 + 1, -(2**53) - 1, 0, 1]], dtype="int64")),
+    ("int8", np.array([[200, -129, 2**40 + 3, 1]], dtype="int64")),
+])
+def test_integer_data_reaches_the_input_dtype_in_one_cast_as_keras(dtype, data):
+    """Found by a tester: int64 data beyond the int32 range, fed to ``Input(dtype="int32")``, came out as -2**31
+    (and 2**24 + 1 as 2**24): the models turned it into float32 before the Input's cast. It is now cast from its
+    own dtype, wrapping as NumPy's ``astype`` (the reference here, with Keras' predict and call)."""
+    keras = _keras()
+    expected = np.asarray(data).astype(dtype)
+    for ours, theirs in zip(_integer_input_models(_Lib, dtype), _integer_input_models(keras, dtype)):
+        keras_out = theirs.predict(np.asarray(data), verbose=0)
+        for got in (ours.predict(data, verbose=0), ours(data).numpy()):
+            assert got.dtype == expected.dtype == keras_out.dtype
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(got, keras_out)
+
+
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
 @pytest.mark.parametrize("make", [
     lambda L: L.ReLU(max_value=2.0), lambda L: L.ReLU(max_value=2.5), lambda L: L.ReLU(max_value=6.0),

@@ -41,6 +41,7 @@ from .models import (
     _Mean,
     _shape_fits,
     check_loss_value,
+    integer_data_tensor,
     refuse_foreign_compile_arguments,
 )
 from .tensor import Tensor
@@ -220,8 +221,11 @@ class FunctionalMixin:
         values = []
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
-            if not layer.dtype.startswith("float") and dtype_name(value.dtype) != layer.dtype:
-                value = value.astype(layer.dtype)       # an integer or bool Input casts its data, as Keras'
+            given = dtype_name(value.dtype)
+            if given != layer.dtype and not (given.startswith("float") and layer.dtype.startswith("float")):
+                # an integer or bool Input casts its data, and a float Input integer or bool data, as Keras' (float
+                # data keeps its float dtype here: each layer casts it to its own)
+                value = value.astype(layer.dtype)
             shape = tuple(value.shape)
             expected = layer.batch_shape
             if not _shape_fits(shape, expected):
@@ -229,6 +233,13 @@ class FunctionalMixin:
                                  f"size), but received data of shape {shape}")
             values.append(value)
         return values
+
+    def _to_input(self, inputs):
+        if not isinstance(inputs, Tensor):
+            kept = integer_data_tensor(inputs, self._backend)
+            if kept is not None:
+                return kept     # integer or bool data: _feed casts it to its Input's dtype in one step
+        return super()._to_input(inputs)
 
     def call(self, inputs, training=None):
         values = {id(t): v for t, v in zip(self._inputs, self._feed(inputs))}

@@ -91,6 +91,33 @@ def _as_array(data, name):
     return array
 
 
+_INTEGER_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def integer_data_tensor(data, backend):
+    """``data`` (user data, not a Tensor) as a Tensor of its own dtype when it holds integers or bools (a NumPy or
+    backend array, nested lists of Python ints), else None.
+
+    Models give their inputs' data to their ``Input`` layers this way, so that integer data reaches an integer
+    ``Input``'s dtype in one cast, wrapping as NumPy's ``astype`` does (and Keras' cast): by ``Tensor``'s rule it
+    became ``floatx()`` first, so that ids above 2**24 were rounded and those beyond the int32 range became
+    -2**31 (found by a tester).
+
+    >>> integer_data_tensor(np.array([2**31 + 5], dtype=np.int64), "numpy").astype("int32").tolist()
+    [-2147483643]
+    >>> integer_data_tensor([0.5], "numpy") is None
+    True
+    """
+    dtype = getattr(data, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(data).dtype
+        except (ValueError, TypeError):    # ragged lists and the like: Tensor's rule says what is wrong
+            return None
+    name = dtype_name(dtype)
+    return Tensor(data, dtype=name, backend=backend) if name in _INTEGER_DTYPES else None
+
+
 def _check_cardinality(arrays, allow_empty=False):
     """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
     unless ``allow_empty``; return the number of samples."""
@@ -1386,6 +1413,13 @@ class Sequential(Model):
         self.built = False
         if self._input_batch_shape is not None:
             self.build(self._input_batch_shape)
+
+    def _to_input(self, inputs):
+        if self._input_dtype is not None and not isinstance(inputs, Tensor):   # an integer or bool Input
+            kept = integer_data_tensor(inputs, self._backend)
+            if kept is not None:
+                return kept             # cast to the Input's dtype in call(), in one step
+        return super()._to_input(inputs)
 
     def _single_output_name(self):
         """The last layer's name: Keras' name of a Sequential's output (the key of per-output compile arguments)."""
