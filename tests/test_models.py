@@ -1295,3 +1295,70 @@ def test_building_a_sequential_without_layers_is_keras_value_error():
     with pytest.raises(ValueError) as ours:
         tg.models.Sequential([], name="empty").build((None, 3))
     assert str(ours.value) == str(theirs.value)
+
+
+class _Doubled(Layer):
+    """A layer without ``compute_output_shape``: ``Sequential.build`` runs it on zeros to learn its shape."""
+
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("shape, stack", [
+    ((2, 3), lambda L: [L.Dense(4, name="d1"), L.Dense(1, name="d2")]),
+    ((5, 3, 4), lambda L: [L.Flatten(name="flat"), L.Dense(2, name="d")]),
+    ((None, 3), lambda L: [L.Dense(4, name="d1")]),
+    ((2, 3), lambda L: [L.Dense(4, name="d1"), _Doubled(name="twice")] if L is layers else
+        [L.Dense(4, name="d1"), L.Lambda(lambda x: x * 2.0, name="twice")]),
+])
+def test_sequential_build_keeps_the_batch_size_as_keras(shape, stack):
+    """Found by a tester: after ``build((2, 3))`` our ``output_shape`` read ``(None, 1)`` where Keras keeps 2. The
+    model's input and output shapes, each layer's output shape in ``summary``, the config's ``build_input_shape``
+    and ``inputs`` are compared with Keras'; data of another batch size still runs, as in Keras."""
+    keras = keras_on_torch("Keras 3 is the reference for Sequential.build's shapes")
+    theirs, ours = keras.Sequential(stack(keras.layers)), Sequential(stack(layers))
+    theirs.build(shape)
+    ours.build(shape)
+    assert ours.input_shape == theirs.input_shape == shape
+    assert ours.output_shape == theirs.output_shape
+    if not any(isinstance(layer, _Doubled) for layer in ours.layers):     # (it has no compute_output_shape)
+        assert ours.compute_output_shape(shape) == theirs.compute_output_shape(shape)
+    assert [tuple(t.shape) for t in ours.inputs] == [tuple(t.shape) for t in theirs.inputs] == [shape]
+    assert tuple(ours.get_config()["build_input_shape"]) == tuple(theirs.get_config()["build_input_shape"])
+    lines = []
+    ours.summary(print_fn=lines.append)
+    assert [row[1] for row in _summary_rows(lines)] == [str(tuple(layer.output.shape)) for layer in theirs.layers]
+    more = np.zeros((7,) + tuple(1 if d is None else d for d in shape[1:]), dtype="float32")
+    assert ours(more).shape == tuple(theirs(more).shape)
+    lines = []
+    ours.summary(print_fn=lines.append)       # a call does not change the shapes of the build (nor in Keras)
+    assert [row[1] for row in _summary_rows(lines)] == [str(tuple(layer.output.shape)) for layer in theirs.layers]
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_sequential_inputs_as_keras():
+    """Found by a tester: ``Sequential.inputs`` was missing. As in Keras 3: an ``AttributeError`` until the input
+    shape is known, then a list of one symbolic tensor of the input's shape and dtype, the same object each time;
+    the ``Input``'s own tensor when the model starts with one; usable to start a functional model."""
+    keras = keras_on_torch("Keras 3 is the reference for Sequential.inputs")
+    for lib in (keras, types.SimpleNamespace(layers=layers, Sequential=Sequential)):
+        unbuilt = lib.Sequential([lib.layers.Dense(2)])
+        assert not hasattr(unbuilt, "inputs")         # (an AttributeError)
+    ids = layers.Input((3,), dtype="int32", name="ids")
+    theirs_ids = keras.Input((3,), dtype="int32", name="ids")
+    ours, theirs = Sequential([ids, Dense(2)]), keras.Sequential([theirs_ids, keras.layers.Dense(2)])
+    assert ours.inputs[0] is ids and theirs.inputs[0] is theirs_ids
+    assert ours.inputs[0] is ours.inputs[0]
+    assert str(ours.inputs[0].dtype) == keras.backend.standardize_dtype(theirs.inputs[0].dtype) == "int32"
+    called, theirs_called = Sequential([Dense(2)]), keras.Sequential([keras.layers.Dense(2)])
+    called(np.zeros((5, 3), dtype="float32"))
+    theirs_called(np.zeros((5, 3), dtype="float32"))
+    assert len(called.inputs) == len(theirs_called.inputs) == 1
+    assert called.inputs[0].shape[1:] == tuple(theirs_called.inputs[0].shape[1:]) == (3,)
+    assert called.inputs[0].shape[0] is None      # Keras records the first batch's size (5) here: see the docs
+    built = Sequential([Dense(2, name="d")])
+    built.build((None, 3))
+    functional = models.Model(built.inputs, built.get_layer("d")(built.inputs[0]))
+    x = np.arange(6.0, dtype="float32").reshape(2, 3)
+    np.testing.assert_array_equal(functional.predict(x, verbose=0), built.predict(x, verbose=0))

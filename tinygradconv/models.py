@@ -1361,6 +1361,7 @@ class Sequential(Model):
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         self._input_layer_name = None  # the name of that Input, kept in the config
         self._input_dtype = None  # that Input's dtype when it is not a float one (integer data, cast to it)
+        self._input_tensor = None  # that Input's symbolic tensor, or one made for `inputs` once the shape is known
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -1394,6 +1395,7 @@ class Sequential(Model):
                                  f"{layer.name!r} after {[existing.name for existing in self._layers]}")
             self._input_batch_shape = layer.batch_shape
             self._input_layer_name = layer.name
+            self._input_tensor = layer.output
             self._input_dtype = None if layer.dtype.startswith("float") else layer.dtype
             return
         if not isinstance(layer, Layer):
@@ -1435,6 +1437,28 @@ class Sequential(Model):
         return tuple(shape)
 
     @property
+    def inputs(self) -> list:
+        """Keras 3's ``Sequential.inputs``: once the input shape is known (see :attr:`input_shape`), a list of one
+        symbolic tensor of that shape and the input's dtype (the ``Input``'s own when the model starts with one),
+        which can start a functional model on the model's layers. Before that an ``AttributeError``, as in Keras.
+
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Dense(2)], name="stack")
+        >>> model.build((4, 3))
+        >>> model.inputs
+        [<KerasTensor shape=(4, 3), dtype=float32, from layer 'stack_input'>]
+        """
+        shape = self._input_batch_shape or self._build_input_shape
+        if shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no `inputs` yet (no input shape): start it "
+                                 "with layers.Input(shape), or build it (call it on data, or .build(input_shape))")
+        if self._input_tensor is None or self._input_tensor.shape != tuple(shape):
+            name = self._input_layer_name or f"{self.name}_input"       # (the name get_config gives it)
+            self._input_tensor = InputLayer(batch_shape=shape, dtype=self._input_dtype or self.dtype,
+                                            name=name).output
+        return [self._input_tensor]
+
+    @property
     def output_shape(self):
         """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
         try:
@@ -1457,6 +1481,8 @@ class Sequential(Model):
         """Build every layer for inputs of ``input_shape`` (the batch size may be ``None``).
 
         Output shapes come from each layer's ``compute_output_shape``; a layer without it is run once on zeros.
+        As in Keras 3 the shape is kept as given, batch size included: after ``build((2, 3))``, ``input_shape``
+        is ``(2, 3)`` and ``output_shape`` and ``summary`` show a batch of 2 (data of any batch size still runs).
 
         Raises:
             TypeError: ``input_shape`` is not a tuple or list of sizes (``None``, a string, a number).
@@ -1482,8 +1508,7 @@ class Sequential(Model):
         if configured is not None and tuple(input_shape) != tuple(configured):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{tuple(configured)}. You cannot build it with input_shape {tuple(input_shape)}")
-        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:]) if len(input_shape) \
-            else ()         # () has no batch axis to make None: the layers refuse it, as Keras'
+        shape = tuple(None if d is None else int(d) for d in input_shape)    # the batch size kept, as Keras
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
             try:
@@ -1504,9 +1529,9 @@ class Sequential(Model):
                 with no_grad():
                     for rest in self._layers[i:]:
                         dummy = rest(dummy, training=False)
-                        self._output_shapes[id(rest)] = (None,) + dummy.shape[1:]
+                        self._output_shapes[id(rest)] = shape[:1] + dummy.shape[1:]     # the batch size built for
                 break
-            self._output_shapes[id(layer)] = (None,) + shape[1:]
+            self._output_shapes[id(layer)] = shape
         self.built = True
 
     def call(self, inputs, training=None):
@@ -1515,7 +1540,7 @@ class Sequential(Model):
             x = x.astype(self._input_dtype)         # an integer or bool Input casts its data, as Keras'
         for layer in self._layers:
             x = layer(x, training=training)
-            if isinstance(x, Tensor):
+            if isinstance(x, Tensor) and id(layer) not in self._output_shapes:   # (those of a build stay, as Keras')
                 self._output_shapes[id(layer)] = (None,) + x.shape[1:]
         return x
 
@@ -1548,7 +1573,7 @@ class Sequential(Model):
                 shape = self._build_input_shape
                 for layer in self._layers:
                     shape = tuple(layer.compute_output_shape(shape))
-                    self._output_shapes[id(layer)] = (None,) + shape[1:]
+                    self._output_shapes[id(layer)] = shape
             except NotImplementedError:
                 pass
         return dict(self._output_shapes)
