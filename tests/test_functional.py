@@ -1146,6 +1146,111 @@ def test_an_output_whose_loss_is_none_is_not_trained_as_keras(as_dict, loss, los
         np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
 
 
+def _targets_and_weights(n_outputs, seed=31):
+    """Inputs, one target per output (``a``: 2 units, the others 1) and two sets of sample weights."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    ys = [rng.normal(size=(8, 2 if i == 0 else 1)).astype("float32") for i in range(n_outputs)]
+    return x, ys, rng.uniform(0.5, 2.0, size=8).astype("float32"), rng.uniform(0.0, 3.0, size=8).astype("float32")
+
+
+def _outputs(lib, n_outputs):
+    x = lib.layers.Input((3,), name="x")
+    outputs = [lib.layers.Dense(2 if i == 0 else 1, name="abc"[i])(x) for i in range(n_outputs)]
+    return lib.Model(x, outputs)
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")       # an output without a loss
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("loss, data", [
+    (["mse", None], lambda y, w, v: (y[0], None)),
+    (["mse", None], lambda y, w, v: ([y[0]], None)),
+    (["mse", None], lambda y, w, v: ((y[0],), None)),
+    (["mse", None], lambda y, w, v: (y[0], [w, None])),
+    (["mse", None], lambda y, w, v: (y[0], [None, w])),      # the weight of the output without a loss: unused
+    (["mse", None], lambda y, w, v: ([y[0], None], [w, None])),
+    (["mse", None], lambda y, w, v: ([y[0]], [w])),
+    (["mse", None], lambda y, w, v: (y[0], w)),
+    ([None, "mae"], lambda y, w, v: (y[1], None)),
+    ([None, "mae"], lambda y, w, v: ([None, y[1]], [None, w])),
+    ([None, "mae"], lambda y, w, v: (y[1], [None, w])),
+    ([None, "mae"], lambda y, w, v: ([y[1]], [w])),            # Keras 3.15: IndexError; see below
+    (["mse", "mae"], lambda y, w, v: (y, [w, None])),
+    (["mse", "mae"], lambda y, w, v: (y, [None, v])),
+    (["mse", "mae"], lambda y, w, v: (y, [w, v])),
+    ("mse", lambda y, w, v: (y, [w, v])),
+    (["mse", None, "mae"], lambda y, w, v: ([y[0], y[2]], None)),
+    (["mse", None, "mae"], lambda y, w, v: ([y[0], None, y[2]], [w, None, v])),
+    (["mse", None, "mae"], lambda y, w, v: ([y[0], y[2]], [w, None, v])),   # Keras 3.15 refuses: see below
+    (["mse", None, "mae"], lambda y, w, v: ([y[0], y[2]], [w, v])),         # Keras 3.15 refuses: see below
+])
+def test_targets_and_sample_weights_by_output_as_keras(loss, data):
+    """Found by a tester: with ``loss=["mse", None]`` Keras 3.15 takes ``fit(x, ya)``, ``fit(x, [ya])`` (the
+    targets of the outputs that have a loss only) and ``sample_weight=[w, None]`` (one entry per output, by
+    position); we refused all three. Keras' ``evaluate``, ``train_on_batch``, ``fit`` history with
+    ``validation_data`` and final weights are the reference, for each form Keras accepts. Three forms Keras 3.15
+    refuses by accident of its checks (a list of targets and a list of weights of different lengths: "one
+    `sample_weight` array per output in `y`"; ``[w]`` for the second output: an ``IndexError``) are compared with
+    Keras given the same entries with one per output (None for the outputs without a loss)."""
+    from helpers import keras_on_torch
+
+    keras = keras_on_torch("Keras 3 is the reference for targets and sample weights given by output")
+    n_outputs = 3 if isinstance(loss, list) and len(loss) == 3 else 2
+    x, ys, w, v = _targets_and_weights(n_outputs)
+    y, sample_weight = data(ys, w, v)
+    trained = [i for i in range(n_outputs) if not isinstance(loss, list) or loss[i] is not None]
+
+    def one_per_output(values, number):     # the entries of the outputs with a loss, put at their places
+        if not isinstance(values, list) or len(values) != len(trained) or len(trained) == n_outputs:
+            return values
+        placed = [None] * number
+        for i, value in zip(trained, values):
+            placed[i] = value
+        return placed
+
+    keras_data = (one_per_output(y, n_outputs), one_per_output(sample_weight, n_outputs))
+    theirs, ours = _outputs(keras, n_outputs), _outputs(_LibTraining, n_outputs)
+    ours.set_weights(theirs.get_weights())
+    results = []
+    for model, lib in ((theirs, keras), (ours, _LibTraining)):
+        y, sample_weight = keras_data if lib is keras else data(ys, w, v)
+        model.compile(lib.optimizers.SGD(0.05), loss=loss)
+        evaluated = model.evaluate(x, y, sample_weight=sample_weight, batch_size=8, verbose=0, return_dict=True)
+        trained = model.train_on_batch(x, y, sample_weight=sample_weight, return_dict=True)
+        history = model.fit(x, y, sample_weight=sample_weight, batch_size=4, epochs=2, shuffle=False, verbose=0,
+                            validation_data=(x, y) if sample_weight is None else (x, y, sample_weight)).history
+        results.append((evaluated, trained, history, model.get_weights()))
+    (evaluated, trained, history, weights), (our_evaluated, our_trained, our_history, our_weights) = results
+    for theirs_logs, our_logs in ((evaluated, our_evaluated), (trained, our_trained), (history, our_history)):
+        assert sorted(our_logs) == sorted(theirs_logs)
+        for key in theirs_logs:
+            np.testing.assert_allclose(our_logs[key], theirs_logs[key], rtol=1e-5, err_msg=key)
+    for mine, expected in zip(our_weights, weights):
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_targets_and_sample_weights_by_output_that_fit_no_output_are_refused():
+    """Lists of another length than the outputs (or the outputs with a loss) are a ValueError naming the argument
+    and the outputs (Keras 3.15 refuses the targets too; it takes ``sample_weight=[w, w, w]`` for two outputs)."""
+    x, (ya, yb), w, _ = _targets_and_weights(2)
+    model = _outputs(_LibTraining, 2)
+    model.compile("sgd", loss=["mse", None])
+    with pytest.raises(ValueError, match=r"`sample_weight`: the model has 2 outputs \['a', 'b'\], so a list of sample "
+                                         r"weights holds one array \(or None\) per output, or one per output that has "
+                                         r"a loss \(1\), in order\. Received a list of 3"):
+        model.fit(x, ya, sample_weight=[w, w, w], verbose=0)
+    with pytest.raises(ValueError, match=r"`y`: the model has 2 outputs, so it expects a list of 2 arrays, or 1 for "
+                                         r"the outputs that have a loss\. Received list of length 3"):
+        model.fit(x, [ya, yb, yb], verbose=0)
+    with pytest.raises(ValueError, match=r"the arrays of `sample_weight` have \[8, 5\] samples"):
+        model.evaluate(x, [ya, yb], sample_weight=[w, w[:5]])
+    both = _outputs(_LibTraining, 2)
+    both.compile("sgd", loss=["mse", "mse"])
+    with pytest.raises(ValueError, match=r"so a list of sample weights holds one array \(or None\) per output, in "
+                                         r"order\. Received a list of 1"):
+        both.train_on_batch(x, [ya, yb], sample_weight=[w])
+
+
 def test_every_loss_none_is_refused_and_the_weights_of_an_output_without_loss_stay():
     """Keras 3.15 fails in ``fit`` ("No loss to compute"); ours refuses in ``compile``, naming the value. By hand:
     output ``b`` without a loss keeps its initial weights through training while ``a`` changes."""

@@ -441,7 +441,8 @@ class Columns(list):
     """Several arrays with the same number of samples (one per model input or output), sliced together.
 
     ``fit``/``evaluate``/``predict`` batch a model's data with ``data[index]``; for a model with several inputs
-    (or outputs) the data is one array per input, and a batch takes the same samples from each.
+    (or outputs) the data is one array per input, and a batch takes the same samples from each. An entry may be
+    None (the sample weights of an output left unweighted), and stays None in every batch.
     """
 
     is_columns = True
@@ -449,10 +450,11 @@ class Columns(list):
     def __getitem__(self, index):
         if isinstance(index, (int, np.integer)):  # one of the arrays
             return list.__getitem__(self, index)
-        return Columns(array[index] for array in list.__iter__(self))  # the same samples of every array
+        # the same samples of every array
+        return Columns(None if array is None else array[index] for array in list.__iter__(self))
 
     def __len__(self):  # the number of samples
-        return len(list.__getitem__(self, 0))
+        return next(len(array) for array in list.__iter__(self) if array is not None)
 
 
 def _columns(data, tensors, argument, names=None, optional=()):
@@ -487,9 +489,11 @@ def _columns(data, tensors, argument, names=None, optional=()):
                              f"stacked into one). Pass one array, or a dict {{{names[0]!r}: array}}.")
         return data
     if not isinstance(data, (list, tuple)) or len(data) != len(tensors):
+        trained = len(tensors) - len(optional)      # (targets for the outputs with a loss only: Functional._y)
+        alone = f", or {trained} for the outputs that have a loss" if optional else ""
         raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(tensors)} "
                          f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
-                         f"{len(tensors)} arrays. Received {type(data).__name__}"
+                         f"{len(tensors)} arrays{alone}. Received {type(data).__name__}"
                          f"{f' of length {len(data)}' if hasattr(data, '__len__') else ''}")
     arrays = [None if d is None and n in optional else _as_array(d, f"{argument}[{i}]")
               for i, (n, d) in enumerate(zip(names, data))]
@@ -553,7 +557,9 @@ class Functional(FunctionalMixin, Model):
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
         weight given for it in ``loss_weights`` is unused, and with one loss left only ``"loss"`` is logged. Its
-        targets are still given in ``y`` (Keras also takes None there; this does not).
+        targets may be None (``y=[ya, None]``), left out of a dict, or left out altogether: as in Keras 3.15, ``y``
+        may hold the targets of the outputs that have a loss only, in order (``fit(x, ya)`` or ``fit(x, [ya])``
+        above), and so may a list of per-output ``sample_weight`` (see :meth:`fit`).
 
         Raises:
             ValueError: every loss None (Keras 3.15 fails in ``fit``: "No loss to compute"), a dict of losses without
@@ -719,11 +725,22 @@ class Functional(FunctionalMixin, Model):
             tracker.update(value, batch)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        """As :meth:`Model.fit`. With several outputs, ``y`` is one array per output (a list, or a dict keyed by
+        output name), and ``sample_weight`` (also the third entry of ``validation_data``) one array for every
+        output, or, as in Keras 3.15, a list of one array per output (in the outputs' order; None leaves an output
+        unweighted), whose loss each weighs. With outputs whose loss is None, ``y`` and such a list may hold the
+        entries of the outputs that have a loss only (``fit(x, ya, sample_weight=[w])`` for ``loss=["mse",
+        None]``), and the entry of an output without a loss is unused.
+
+        Differences from Keras 3.15, which is looser or stricter by accident of its structure checks: a list of
+        sample weights of another length (Keras takes ``[w, w, w]`` for two outputs beside a bare ``y``, and
+        fails with an ``IndexError`` on ``[w]`` when the output with a loss is the second) is a ``ValueError``
+        here, and a list of targets need not match the list of weights in length (Keras refuses ``y=[ya]`` with
+        ``sample_weight=[w, None]``: "one `sample_weight` array per output in `y`").
+        """
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names()),
-                               _columns(validation_data[1], self._outputs, "validation_data[1]",
-                                        self._output_names(), self._outputs_without_loss()),
-                               *validation_data[2:])
+                               self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
         return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)
 
@@ -771,8 +788,63 @@ class Functional(FunctionalMixin, Model):
                              f"the keys {self._given_keys[0]}. Received a {type(data).__name__} of {len(data)} "
                              "arrays")
 
-    def _y(self, y):
-        return _columns(y, self._outputs, "y", self._output_names(), self._outputs_without_loss())
+    def _y(self, y, argument="y"):
+        """The targets as :class:`Columns` (one array per output; None for an output without a loss)."""
+        return _columns(self._entries_per_output(y, "targets"), self._outputs, argument, self._output_names(),
+                        self._outputs_without_loss())
+
+    def _entries_per_output(self, values, what):
+        """``values`` (targets, or a list of sample weights) with one entry per output, when they are given for the
+        outputs that have a loss only, in order, on a model where some output has none, as Keras 3.15 takes them:
+        for ``loss=["mse", None]``, ``fit(x, ya)``, ``fit(x, [ya])`` and ``sample_weight=[w]``. The other outputs
+        get None. Anything else is returned as it is. ``what`` is ``"targets"`` (then one array, not in a list,
+        counts as one entry: a list of numbers or of lists is one array, as :func:`_columns` reads it) or
+        ``"weights"``."""
+        without, names = self._outputs_without_loss(), self._output_names()
+        if not without or values is None or isinstance(values, dict) or getattr(values, "is_columns", False):
+            return values
+        if isinstance(values, (list, tuple)) and len(values) == len(names):
+            return values           # one entry per output
+        listed = isinstance(values, (list, tuple)) and (what == "weights" or (
+            len(values) > 0 and all(isinstance(v, (np.ndarray, Tensor)) for v in values)))
+        given = list(values) if listed else [values]
+        if len(given) != len(names) - len(without):
+            return values
+        remaining = iter(given)
+        return [None if name in without else next(remaining) for name in names]
+
+    def _check_sample_weight(self, sample_weight, name="sample_weight"):
+        """As :meth:`Model._check_sample_weight`, and with several outputs, as Keras 3.15 takes them, a list (or
+        tuple) of one weight array or None per output (or per output that has a loss:
+        :meth:`_entries_per_output`), as :class:`Columns`; all None is no weights at all.
+
+        Raises:
+            ValueError: a list of another length, naming the outputs; arrays of different lengths.
+        """
+        if getattr(sample_weight, "is_columns", False):    # checked already (validation data, inside fit)
+            return sample_weight
+        per_output = len(self._outputs) > 1 and isinstance(sample_weight, (list, tuple)) and any(
+            w is None or isinstance(w, (np.ndarray, Tensor)) for w in sample_weight)
+        if not per_output:         # one array (a list of numbers too) weighs every output's loss
+            return super()._check_sample_weight(sample_weight, name)
+        names, without = self._output_names(), self._outputs_without_loss()
+        weights = self._entries_per_output(sample_weight, "weights")
+        if len(weights) != len(names):
+            trained = f", or one per output that has a loss ({len(names) - len(without)})" if without else ""
+            raise ValueError(f"Invalid value for argument `{name}`: the model has {len(names)} outputs {names}, so a "
+                             f"list of sample weights holds one array (or None) per output{trained}, in order. "
+                             f"Received a {type(sample_weight).__name__} of {len(sample_weight)}. Or pass one array, "
+                             "which weighs every output")
+        arrays = [None if w is None else super(Functional, self)._check_sample_weight(w, f"{name}[{i}]")
+                  for i, w in enumerate(weights)]
+        sizes = [len(a) for a in arrays if a is not None]
+        if not sizes:
+            return None
+        if len(set(sizes)) > 1:
+            raise ValueError(f"Data cardinality is ambiguous: the arrays of `{name}` have "
+                             f"{[None if a is None else len(a) for a in arrays]} samples. Make sure all arrays contain "
+                             "the same number of samples.")
+        return Columns(arrays)
 
     def _outputs_without_loss(self):
         """The names of the outputs that a per-output ``loss`` leaves out with ``None``: their targets may be
@@ -784,8 +856,8 @@ class Functional(FunctionalMixin, Model):
         return tuple(n for i, n in enumerate(self._output_names()) if i not in trained)
 
     def _targets(self, y, y_pred):
-        if isinstance(y_pred, list) and isinstance(y, list):  # one target array per output
-            return [super(Functional, self)._targets(t, p) for t, p in zip(y, y_pred)]
+        if isinstance(y_pred, list) and isinstance(y, list):  # one target (or weight) array per output, or None
+            return [None if t is None else super(Functional, self)._targets(t, p) for t, p in zip(y, y_pred)]
         if isinstance(y_pred, list):  # sample weights: one array for every output
             return super()._targets(y, y_pred[0])
         return super()._targets(y, y_pred)
@@ -798,7 +870,8 @@ class Functional(FunctionalMixin, Model):
             total, values = None, []
             for _, loss_fn, weight, position in self._output_losses:
                 t, p = pairs[position]
-                loss = loss_fn(t, p) if sample_weight is None else loss_fn(t, p, sample_weight=sample_weight)
+                w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
+                loss = loss_fn(t, p) if w is None else loss_fn(t, p, sample_weight=w)
                 check_loss_value(loss, loss_fn)
                 loss = loss.mean() if loss.ndim else loss
                 values.append(float(loss.item()))
@@ -810,8 +883,9 @@ class Functional(FunctionalMixin, Model):
         if not isinstance(y_pred, list):
             return super().compute_loss(y_true, y_pred, sample_weight)
         total = None
-        for t, p in zip(y_true, y_pred):
-            loss = self.loss(t, p) if sample_weight is None else self.loss(t, p, sample_weight=sample_weight)
+        for i, (t, p) in enumerate(zip(y_true, y_pred)):
+            w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
+            loss = self.loss(t, p) if w is None else self.loss(t, p, sample_weight=w)
             check_loss_value(loss, self.loss)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss

@@ -951,7 +951,8 @@ class Model(Layer):
                 ``sample_weight``, nor for a model with several outputs (Keras refuses both).
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
                 (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
-                of the batch losses, as in Keras).
+                of the batch losses, as in Keras). A model with several outputs also takes a list of one array (or
+                None) per output (:meth:`tinygradconv.functional.Functional.fit`).
             initial_epoch: the epoch to start from (for resuming).
             steps_per_epoch: the batches of each epoch (default: all, one pass over the data). As in Keras 3, the
                 epochs take their batches one after the other from a pass that goes on across epochs: an epoch
