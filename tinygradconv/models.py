@@ -1539,10 +1539,11 @@ class Sequential(Model):
         x = inputs
         if self._input_dtype is not None and isinstance(x, Tensor) and dtype_name(x.dtype) != self._input_dtype:
             x = x.astype(self._input_dtype)         # an integer or bool Input casts its data, as Keras'
+        batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
             x = layer(x, training=training)
-            if isinstance(x, Tensor) and id(layer) not in self._output_shapes:   # (those of a build stay, as Keras')
-                self._output_shapes[id(layer)] = (None,) + x.shape[1:]
+            if isinstance(x, Tensor):
+                self._output_shapes[id(layer)] = batch + x.shape[1:]
         return x
 
     def compute_output_shape(self, input_shape):
