@@ -1362,3 +1362,29 @@ def test_sequential_inputs_as_keras():
     functional = models.Model(built.inputs, built.get_layer("d")(built.inputs[0]))
     x = np.arange(6.0, dtype="float32").reshape(2, 3)
     np.testing.assert_array_equal(functional.predict(x, verbose=0), built.predict(x, verbose=0))
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("how", ["build", "call"])
+def test_adding_a_layer_to_a_built_sequential_builds_it_as_keras(how, tmp_path):
+    """Found by a tester: a layer added after ``build`` (or a first call) stayed unbuilt, so the model's weights and
+    its saved file left it out. As in Keras 3, the model is built again with the new layer: ``built``, the weights
+    (shapes, count) and the output are Keras' for the same weights, and a saved file has all of them."""
+    keras = keras_on_torch("Keras 3 is the reference for Sequential.add after build")
+    x = np.random.default_rng(3).normal(size=(2, 3)).astype("float32")
+    theirs, ours = keras.Sequential([keras.layers.Dense(4)]), Sequential([Dense(4)])
+    for model in (theirs, ours):
+        model.build((2, 3)) if how == "build" else model(x)
+    theirs.add(keras.layers.Dense(5))
+    ours.add(Dense(5))
+    assert ours.built and theirs.built
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
+    assert ours.count_params() == theirs.count_params() == 3 * 4 + 4 + 4 * 5 + 5
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    path = tmp_path / "stack.weights.npz"
+    ours.save_weights(path)
+    again = Sequential([Dense(4), Dense(5)])
+    again.build((None, 3))
+    again.load_weights(path)                       # every weight is in the file
+    np.testing.assert_allclose(again.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6)

@@ -208,7 +208,9 @@ class FunctionalMixin:
         return list(self._graph_layers)
 
     def _feed(self, inputs):
-        """The model's inputs as a list of Tensors, checked against the Input shapes."""
+        """The model's inputs as a list of Tensors, checked against the Input shapes: the rank and every size but
+        the batch size, which data may change (the last, shorter batch of ``predict``), as Keras 3 runs a model
+        whose ``Input`` has a ``batch_size`` on other batch sizes."""
         if isinstance(inputs, dict):
             inputs = _columns(inputs, self._inputs, "inputs", self._input_names())
             inputs = inputs if isinstance(inputs, list) else [inputs]
@@ -228,7 +230,7 @@ class FunctionalMixin:
                 value = value.astype(layer.dtype)
             shape = tuple(value.shape)
             expected = layer.batch_shape
-            if not _shape_fits(shape, expected):
+            if len(shape) != len(expected) or not _shape_fits(shape[1:], expected[1:]):    # any batch size
                 raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
                                  f"size), but received data of shape {shape}")
             values.append(value)
@@ -816,13 +818,17 @@ class Functional(FunctionalMixin, Model):
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         """As :meth:`Model._check_sample_weight`, and with several outputs, as Keras 3.15 takes them, a list (or
         tuple) of one weight array or None per output (or per output that has a loss:
-        :meth:`_entries_per_output`), as :class:`Columns`; all None is no weights at all.
+        :meth:`_entries_per_output`), or a dict of them keyed by output name (names left out: None), as
+        :class:`Columns`; all None is no weights at all.
 
         Raises:
-            ValueError: a list of another length, naming the outputs; arrays of different lengths.
+            ValueError: a list of another length, naming the outputs; a dict key that names no output; arrays of
+                different lengths.
         """
         if getattr(sample_weight, "is_columns", False):    # checked already (validation data, inside fit)
             return sample_weight
+        if isinstance(sample_weight, dict) and len(self._outputs) > 1:
+            sample_weight = self._weights_by_output_name(sample_weight, name)
         per_output = len(self._outputs) > 1 and isinstance(sample_weight, (list, tuple)) and any(
             w is None or isinstance(w, (np.ndarray, Tensor)) for w in sample_weight)
         if not per_output:         # one array (a list of numbers too) weighs every output's loss
@@ -845,6 +851,21 @@ class Functional(FunctionalMixin, Model):
                              f"{[None if a is None else len(a) for a in arrays]} samples. Make sure all arrays contain "
                              "the same number of samples.")
         return Columns(arrays)
+
+    def _weights_by_output_name(self, weights, name):
+        """A dict of sample weights keyed by output name (``{"a": w, "b": None}``, as Keras 3 takes it for a model
+        with several outputs) as the list of one entry per output, in order, None for a name left out.
+
+        Raises:
+            ValueError: a key that is not an output name, naming the outputs.
+        """
+        names = self._output_names()
+        unknown = [key for key in weights if key not in names]
+        if unknown:
+            raise ValueError(f"Invalid value for argument `{name}`: a dict of sample weights is keyed by the model's "
+                             f"output names {names}. Received the keys {list(weights)}, of which {unknown} name no "
+                             "output")
+        return [weights.get(n) for n in names]
 
     def _outputs_without_loss(self):
         """The names of the outputs that a per-output ``loss`` leaves out with ``None``: their targets may be

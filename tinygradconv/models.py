@@ -1412,10 +1412,12 @@ class Sequential(Model):
             self._input_batch_shape = (None, *layer._input_shape_arg)
         if not self._layers and self._input_batch_shape is None and isinstance(layer, Model):
             self._input_batch_shape = _single_input_shape(layer)    # a model with an Input first: built, as Keras
+        built_for = self._build_input_shape if self.built else None     # built before by build() or a call
         self._layers.append(layer)
         self.built = False
-        if self._input_batch_shape is not None:
-            self.build(self._input_batch_shape)
+        shape = self._input_batch_shape if self._input_batch_shape is not None else built_for
+        if shape is not None:           # the new layer built too, as Keras rebuilds (its weights saved with the rest)
+            self.build(shape)
 
     def _to_input(self, inputs):
         if self._input_dtype is not None and not isinstance(inputs, Tensor):   # an integer or bool Input
