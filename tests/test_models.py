@@ -1388,3 +1388,20 @@ def test_adding_a_layer_to_a_built_sequential_builds_it_as_keras(how, tmp_path):
     again.build((None, 3))
     again.load_weights(path)                       # every weight is in the file
     np.testing.assert_allclose(again.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_building_a_built_sequential_with_another_shape_is_refused_as_keras():
+    """Found by a tester: ``build((2, 3))`` then ``build((4, 3))`` changed the model silently; Keras 3 refuses it
+    with this message. The same shape again is fine in both."""
+    keras = keras_on_torch("Keras 3 is the reference for building a Sequential twice")
+    theirs, ours = keras.Sequential([keras.layers.Dense(4)]), Sequential([Dense(4)])
+    for model in (theirs, ours):
+        model.build((2, 3))
+        model.build((2, 3))
+    message = r"has already been configured to use input shape \(2, 3\)\. You cannot build it with input_shape \(4, 3\)"
+    with pytest.raises(ValueError, match=message):
+        theirs.build((4, 3))
+    with pytest.raises(ValueError, match=message):
+        ours.build((4, 3))
+    assert ours.input_shape == (2, 3)

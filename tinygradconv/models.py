@@ -1490,8 +1490,9 @@ class Sequential(Model):
         Raises:
             TypeError: ``input_shape`` is not a tuple or list of sizes (``None``, a string, a number).
             ValueError: a size that is not a non-negative integer or ``None``, a shape a layer cannot take (its
-                message, with a reminder that the first entry is the batch axis), or a model without layers (as
-                Keras).
+                message, with a reminder that the first entry is the batch axis), a model without layers, or
+                (as Keras) a model built already, whose shape this one contradicts (a known size that differs:
+                ``build((2, 3))`` then ``build((4, 3))``; a size of ``None`` on either side matches any).
         """
         def expected():     # (an example that builds: found only when needed, on copies of the model)
             return ("Expected the input shape with the batch axis first, as a tuple of sizes (None for unknown), "
@@ -1511,6 +1512,10 @@ class Sequential(Model):
         if configured is not None and tuple(input_shape) != tuple(configured):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{tuple(configured)}. You cannot build it with input_shape {tuple(input_shape)}")
+        built_for = self._build_input_shape if self.built and configured is None else None
+        if built_for is not None and not _shape_fits(tuple(input_shape), built_for):   # as Keras (None: any size)
+            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                             f"{built_for}. You cannot build it with input_shape {tuple(input_shape)}")
         shape = tuple(None if d is None else int(d) for d in input_shape)    # the batch size kept, as Keras
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
