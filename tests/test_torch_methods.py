@@ -158,6 +158,7 @@ def test_flatten_bad_input(torch, call, data, ours_error, torch_error, match):
     ((1, 2, 1), ()), ((1, 2, 1), (0,)), ((1, 2, 1), (1,)), ((1, 2, 1), (-1,)), ((1, 2, 1), ((0, 2),)),
     ((1, 2, 1), ([0, 1],)), ((1, 2, 1), ((),)), ((1, 2, 1), ((-3, -1),)), ((2, 3), ()), ((), ()), ((), (0,)),
     ((), (-1,)), ((), ((0,),)), ((0, 1), ()), ((1, 0, 1), (0,)), ((1, 1, 1), ()),
+    ((1, 2, 1), (0, 2)), ((1, 2, 1), (-1, 0)), ((1, 2, 1), (0, 1, 2)),        # dims one by one
 ])
 def test_squeeze_matches_torch(torch, backend, shape, args):
     assert_like_torch(torch, backend, shape, "squeeze", *args)
@@ -178,6 +179,10 @@ def test_squeeze_with_a_keyword(torch, backend):
     (lambda x: x.squeeze((0, -3)), np.zeros((1, 2, 1)), ValueError, RuntimeError, r"twice"),
     (lambda x: x.squeeze(1.0), np.zeros((1, 2)), TypeError, TypeError, r"`dim`.*1.0 of type float"),
     (lambda x: x.squeeze(True), np.zeros((1, 2)), TypeError, TypeError, r"`dim`.*True of type bool"),
+    (lambda x: x.squeeze(0, 0), np.zeros((1, 2, 1)), ValueError, RuntimeError, r"twice.*\(0, 0\)"),
+    (lambda x: x.squeeze(0, 5), np.zeros((1, 2, 1)), IndexError, IndexError, r"dim=5"),
+    (lambda x: x.squeeze((0,), 2), np.zeros((1, 2, 1)), TypeError, TypeError, r"one by one must be ints.*\(0,\), 2"),
+    (lambda x: x.squeeze(None, 0), np.zeros((1, 2, 1)), TypeError, TypeError, r"one by one must be ints.*None, 0"),
 ])
 def test_squeeze_bad_input(torch, call, data, ours_error, torch_error, match):
     assert_both_raise(torch, ours_error, torch_error, call, data=data, match=match)

@@ -33,6 +33,7 @@ and the valid range. The reductions' PyTorch spellings (``dim=``, ``keepdim=``) 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -143,17 +144,18 @@ class TorchMethods:
         shape = self.shape
         return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
-    def squeeze(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    def squeeze(self, dim=NOT_GIVEN, *more_dims, axis=NOT_GIVEN):
         """This tensor without dimensions of size 1, as ``torch.squeeze``.
 
         No ``dim`` (or ``dim=None``) removes every dimension of size 1; an int or a tuple (or list) of ints
         removes the named dimensions *that have size 1* and leaves the others alone, without an error (as
-        PyTorch). Negative dims count from the end; ``axis`` is accepted for ``dim``, as PyTorch accepts it, and
-        errors name the spelling given. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
+        PyTorch). Several ints may also be given one by one, ``x.squeeze(0, 2)``, as in PyTorch. Negative dims
+        count from the end; ``axis`` is accepted for ``dim``, as PyTorch accepts it, and errors name the spelling
+        given. Gradient: that of :meth:`~tinygradconv.tensor.Tensor.reshape`.
 
         Raises:
-            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints; both ``dim`` and ``axis`` (even
-                ``dim=None``, as PyTorch).
+            TypeError: a ``dim`` that is not None, an int or a tuple/list of ints; dims given one by one that are
+                not all ints; both ``dim`` and ``axis`` (even ``dim=None``, as PyTorch).
             IndexError: a dim out of the range ``[-ndim, ndim - 1]`` (``[-1, 0]`` for rank 0), as PyTorch.
             ValueError: the same dimension named twice (PyTorch raises ``RuntimeError``).
 
@@ -165,6 +167,12 @@ class TorchMethods:
         >>> x.squeeze().shape, x.squeeze(0).shape, x.squeeze(1).shape, x.squeeze((0, -1)).shape
         ((2,), (2, 1), (1, 2, 1), (2,))
         """
+        if more_dims:               # x.squeeze(0, 2): PyTorch takes the dims one by one too, ints only
+            given = (dim, *more_dims)
+            if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in given):
+                raise TypeError(f"squeeze: dims given one by one must be ints, as in PyTorch. Received "
+                                f"{', '.join(repr(d) for d in given)}; pass one tuple instead, e.g. squeeze((0, 2))")
+            dim = given
         dim, name = _dim_or_axis("squeeze", dim, axis)
         if dim is None:
             dims = [i for i, n in enumerate(self.shape) if n == 1]
