@@ -160,6 +160,23 @@ def test_conv_output_length_and_conv1d_wrong_answers():
     fails(check_conv_output_length,
           lambda input_length, kernel_size, strides, padding, dilation_rate:
           right(input_length, kernel_size, strides, "valid", dilation_rate), "padding='same'")
+
+    def tutorial_formula(input_length, kernel_size, strides, padding, dilation_rate):     # no clamp at 0
+        k_eff = (kernel_size - 1) * dilation_rate + 1
+        return (input_length - k_eff) // strides + 1 if padding == "valid" else -(-input_length // strides)
+
+    def ignores_the_stride(input_length, kernel_size, strides, padding, dilation_rate):   # no clamp either
+        return tutorial_formula(input_length, kernel_size, 1, padding, dilation_rate)
+
+    # k_eff = (2 - 1) * 2 + 1 = 3 > L = 1: no window fits, length 0; the formula gives (1 - 3) // 1 + 1 = -1
+    report = fails(check_conv_output_length, tutorial_formula,
+                   "input_length=1, kernel_size=2, strides=1, padding='valid', dilation_rate=2",
+                   "a length cannot be negative", "k_eff = (k - 1) d + 1 = 3", "clamp it, max(0, ...)")
+    assert "expected: 0" in report and "received: -1" in report
+    # the ordinary cases come first: L = 2, k = 1, s = 2 gives floor(1 / 2) + 1 = 1 window, not 2
+    report = fails(check_conv_output_length, ignores_the_stride,
+                   "input_length=2, kernel_size=1, strides=2, padding='valid', dilation_rate=1")
+    assert "expected: 1" in report and "received: 2" in report and "clamp" not in report
     right_conv = solution("conv1d")
     fails(check_conv1d, lambda x, w, strides: right_conv(x, w[::-1], strides), "first difference")
 

@@ -203,13 +203,14 @@ def _same_namespace(name, inputs, array, result, backend, expected):
     return backend.to_numpy(result)
 
 
-def _check_int(name, inputs, expected, received):
+def _check_int(name, inputs, expected, received, note=""):
+    """``received`` must be the integer ``expected``; ``note``: the checker's own diagnosis, shown on a mismatch."""
     _returned_none(name, inputs, expected, received)
     if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
         if isinstance(received, (bool, np.bool_)):
             note = "the value received is a bool (True/False), not an integer"
-        else:
-            note = "" if isinstance(received, (int, np.integer)) else "the value received is not an integer"
+        elif not isinstance(received, (int, np.integer)):
+            note = "the value received is not an integer"
         _fail(name, inputs, expected, received, note)
 
 
@@ -271,7 +272,9 @@ def check_manual_gradient(fn, cases=50, seed=0):
 def check_conv_output_length(fn, seed=0):
     """``fn(input_length, kernel_size, strides, padding, dilation_rate)`` returns the ``Conv1D`` output length.
 
-    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``. Checked on every small case against the op's output.
+    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``. Checked on every small case against the op's output:
+    first the cases where the dilated kernel fits in the input, then those where it is longer than the input
+    (``"valid"`` only), whose output is empty: length 0.
 
     >>> import math
     >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
@@ -282,13 +285,26 @@ def check_conv_output_length(fn, seed=0):
     >>> check_conv_output_length(fn)
     True
     """
+    ordinary, too_long = [], []         # the edge cases last, so that they do not hide another mistake
     for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
                                                       ("valid", "same", "causal"), (1, 2)):
         if s > 1 and d > 1:
             continue
+        span = (k - 1) * d + 1
+        (too_long if padding == "valid" and span > length else ordinary).append((length, k, s, padding, d))
+    for length, k, s, padding, d in ordinary + too_long:
         inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
         expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
-        _check_int("check_conv_output_length", inputs, expected, _call("check_conv_output_length", fn, inputs))
+        received = _call("check_conv_output_length", fn, inputs)
+        span = (k - 1) * d + 1
+        note = ""
+        if (span > length and isinstance(received, (int, np.integer)) and not isinstance(received, bool)
+                and received < 0):
+            note = (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, "
+                    f"more than the input's {length}, so no window fits and the output is empty (length 0); the "
+                    "formula floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, "
+                    "max(0, ...)")
+        _check_int("check_conv_output_length", inputs, expected, received, note)
     return True
 
 
