@@ -148,6 +148,20 @@ def test_conv1d_transpose_wrong_answers():
     x_values = re.search(r"x=\[(.*?)\]", report).group(1)
     assert x_values                                          # the inputs are printed
     fails(check_conv1d_transpose, lambda x, w, strides: np.convolve(x, w), "strides=")        # ignores the stride
+
+    def keras_valid_length(x, w, strides):       # tutorial 3's table, (L - 1) s + max(k, s): a zero tail if s > k
+        y = np.zeros((len(x) - 1) * strides + max(len(w), strides))
+        for j, value in enumerate(x):
+            y[j * strides: j * strides + len(w)] += value * w
+        return y
+
+    # the first case with s > k: L = 2, k = 1, s = 2, full length (2 - 1) * 2 + 1 = 3, Keras' valid one 4
+    fails(check_conv1d_transpose, keras_valid_length, "strides=2", "expected (3,), received (4,)",
+          "(L - 1) * strides + k = (2 - 1) * 2 + 1 = 3", "(L - 1) * strides + max(k, strides) = 4",
+          "Keras' padding=\"valid\" output")
+    report = fails(check_conv1d_transpose, lambda x, w, strides: right(x, w, strides)[:-1], "the shapes differ",
+                   "(L - 1) * strides + k")
+    assert "Keras' padding" not in report                    # that note is for Keras' length only
     report = fails(check_conv1d_transpose, lambda x, w, strides: x.undefined_attribute, "raised AttributeError")
     assert "x.undefined_attribute" in report
 

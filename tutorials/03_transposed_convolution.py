@@ -199,5 +199,9 @@ viz.show_animation(anim)          # in a notebook: the animation, as an embedded
 #
 # 1. **Conv1DTranspose output length.** Write `fn(input_length, kernel_size, strides, padding, output_padding,
 #    dilation_rate)`. Check it with `tinygradconv.exercises.check_output_length(fn)`.
-# 2. **conv1d_transpose by hand.** Write `fn(x, w, strides)`: the full transposed convolution. Check it with
+# 2. **conv1d_transpose by hand.** Write `fn(x, w, strides)`: the full transposed convolution of one channel,
+#    every input step $x_j$ adding $x_j w_t$ to output step $j s + t$. It has $(L - 1)s + k$ values, where the last
+#    input's copy of the kernel ends. That is Keras' `valid` output of the table above when $k \ge s$; when the
+#    stride is longer than the kernel ($s > k$), Keras' $(L - 1)s + \max(k, s)$ adds $s - k$ zeros at the end,
+#    which no input reaches, and the full output leaves them out. Check it with
 #    `tinygradconv.exercises.check_conv1d_transpose(fn)`.

@@ -102,9 +102,11 @@ def _returned_none(name, inputs, expected, received):
               "your function returned None: does it end with a `return` of its result?")
 
 
-def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None):
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None,
+                    explain_shape=None):
     """Compare as float64; ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a
-    checker's own diagnosis of a mismatch (a sentence, or ``None`` when it does not recognise the mistake)."""
+    checker's own diagnosis of a mismatch of values (a sentence, or ``None`` when it does not recognise the
+    mistake); ``explain_shape(got)``: the same for a mismatch of shapes."""
     shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
@@ -115,7 +117,9 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
     except (TypeError, ValueError):
         _fail(name, inputs, shown, received, "the value received is not an array of numbers")
     if got.shape != expected.shape:
-        _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}")
+        diagnosis = explain_shape(got) if explain_shape is not None else None
+        _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
+              + (f"\n  {diagnosis}" if diagnosis else ""))
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -392,8 +396,23 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         inputs = {"x": rng.standard_normal(int(rng.integers(1, size + 1))),
                   "w": rng.standard_normal(int(rng.integers(1, size))), "strides": int(rng.integers(1, 4))}
         expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
-        _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs))
+        _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs),
+                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs))
     return True
+
+
+def _transpose_length_mistake(got, inputs):
+    """Why the full transposed convolution has ``(L - 1) * s + k`` values, and, for a result of the length of
+    Keras' ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ."""
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    full = (length - 1) * s + k
+    note = (f"the full transposed convolution has (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full} "
+            "values: the last input's copy of the kernel ends there")
+    if s > k and got.shape == ((length - 1) * s + s,):
+        note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.shape[0]}, is Keras' padding=\"valid\" "
+                 f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} more "
+                 "step(s) that no input reaches (zeros); the exercise asks for the full result, without them")
+    return note
 
 
 # ------------------------------------------------------------------------------------------------------------
