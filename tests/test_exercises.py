@@ -254,7 +254,24 @@ def test_logsumexp_wrong_answers():
         m = np.max(x, axis=-1, keepdims=True)
         return np.log(np.sum(np.exp(x - m), axis=-1)) + m[..., 0]
 
+    def last_axis_is_axis_1(x):                            # the 2-D answer: right on 2-D inputs only
+        xp = x.__array_namespace__()
+        m = xp.max(x, axis=1, keepdims=True)
+        return xp.log(xp.sum(xp.exp(x - m), axis=1)) + m[:, 0]
+
+    def vectors_and_matrices(x):                           # 1-D as a row; axis 1 of a 3-D array is not the last
+        return last_axis_is_axis_1(x[None, :])[0] if x.ndim == 1 else last_axis_is_axis_1(x)
+
     fails(check_logsumexp, overflows, "inf")
+    fails(check_logsumexp, last_axis_is_axis_1, "raised", "(shape (3,))", "x has 1 dimension here",
+          "reduce the last axis, axis=-1")
+    report = fails(check_logsumexp, vectors_and_matrices, "the shapes differ", "x has 3 dimensions here")
+    assert re.search(r"x=.*\(shape \(\d, \d, \d\)\)", report), report
+    # the reference on a 1-D and a 3-D array, against log(sum(exp)) computed directly (small values: no overflow)
+    logsumexp = solution("logsumexp")
+    assert np.allclose(logsumexp(np.array([0.0, np.log(3.0)])), np.log(4.0))
+    cube = np.arange(12.0).reshape(2, 3, 2) / 10
+    assert np.allclose(logsumexp(cube), np.log(np.exp(cube).sum(axis=-1)))
     pytest.importorskip("array_api_strict", reason="the NumPy-only answer fails on array-api-strict arrays")
     fails(check_logsumexp, numpy_only, "backend='array_api_strict'")
 
@@ -623,17 +640,46 @@ def test_portable_relu_is_compared_exactly():
     report = fails(check_portable_relu, leaky(1e-10), "first difference at index (0,): expected 0.0, received -1e-10")
     assert "x=[-1.,  0.,  2., -0.]" in report
 
-    def half_sum(x):
-        xp = x.__array_namespace__()
-        return (x + xp.abs(x)) / 2
-
     def maximum(x):
         xp = x.__array_namespace__()
         return xp.maximum(x, xp.zeros_like(x))
 
     def clip(x):
         xp = x.__array_namespace__()
+        return xp.clip(x, 0, None)                         # an integer bound: 0.0 would make integers floats
+
+    for correct in (maximum, clip, solution("relu")):
+        assert check_portable_relu(correct)
+
+
+def test_portable_relu_keeps_the_dtype_of_float32_and_integer_arrays_of_any_rank():
+    """The exercise asks to keep the dtype: answers that return float64 whatever x is, or divide (integers become
+    floats), passed while only float64 vectors were tried."""
+    def always_float64(x):
+        xp = x.__array_namespace__()
+        return xp.astype(xp.where(x > 0, x, xp.zeros_like(x)), xp.float64)
+
+    def half_sum(x):                                       # right for floats; for integers / makes floats
+        xp = x.__array_namespace__()
+        return (x + xp.abs(x)) / 2
+
+    def float_zero_bound(x):
+        xp = x.__array_namespace__()
         return xp.clip(x, 0.0, None)
 
-    for correct in (half_sum, maximum, clip, solution("relu")):
-        assert check_portable_relu(correct)
+    def vectors_only(x):                                   # right for 1-D arrays only
+        xp = x.__array_namespace__()
+        return xp.stack([xp.where(x[i] > 0, x[i], xp.zeros_like(x[i])) for i in range(x.shape[0])])
+
+    report = fails(check_portable_relu, always_float64, "dtype='float32'",
+                   "the dtype changed: x is float32, your result is float64", "xp.zeros_like(x)")
+    assert "expected: [0.] (shape (1,))" in report                        # relu(-0.1321...) = 0, as float32
+    report = fails(check_portable_relu, half_sum, "dtype='int64'", "the dtype changed: x is int64, your result is "
+                   "float64", "a division (/ 2) or a float constant (0.0) turns integers into floats")
+    assert "x=[-2] (shape (1,))" in report and "expected: [0] (shape (1,))" in report     # max(-2, 0) = 0
+    fails(check_portable_relu, float_zero_bound, "the dtype changed: x is int64")
+    report = fails(check_portable_relu, vectors_only, "x=[[")                              # a 2-D case
+    for dtype in ("float64", "float32", "int64"):                        # every correct answer keeps each dtype
+        x = np.array([[-3, 0], [2, -1]], dtype=dtype)
+        result = solution("relu")(x)
+        assert result.dtype == dtype and result.tolist() == [[0, 0], [2, 0]]

@@ -136,7 +136,9 @@ else:
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **Code for every backend.** Write a stable `logsumexp` with `x.__array_namespace__()` only. Check it with
-#    `tinygradconv.exercises.check_logsumexp(fn)`.
-# 2. **A portable ReLU.** Write $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the dtype. Check it
-#    with `tinygradconv.exercises.check_portable_relu(fn)`.
+# 1. **Code for every backend.** Write `fn(x)`, a stable `logsumexp` over the last axis (`axis=-1`) of a float64
+#    array of any number of dimensions, that axis removed from the result, with `x.__array_namespace__()` only.
+#    It must not overflow for values near 1000. Check it with `tinygradconv.exercises.check_logsumexp(fn)`.
+# 2. **A portable ReLU.** Write `fn(x)` returning $\max(x, 0)$ elementwise with `x.__array_namespace__()` only,
+#    keeping the shape and the dtype (float64, float32 or integer). Check it with
+#    `tinygradconv.exercises.check_portable_relu(fn)`.

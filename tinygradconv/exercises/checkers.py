@@ -588,9 +588,10 @@ def _pytorch_momentum_buffer(got, inputs):
 # Tutorial 06: code for every backend
 # ------------------------------------------------------------------------------------------------------------
 def check_logsumexp(fn, cases=30, seed=0):
-    """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis, written with ``x.__array_namespace__()`` only, so
-    that it runs on every backend; it must not overflow for large values. Checked with NumPy arrays and with
-    array-api-strict arrays (when installed), against the framework's ops.
+    """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis (``axis=-1``) of an array of any number of
+    dimensions, that axis removed, written with ``x.__array_namespace__()`` only, so that it runs on every backend;
+    it must not overflow for large values. Checked on 1-, 2- and 3-dimensional float64 arrays, with NumPy arrays
+    and with array-api-strict arrays (when installed), against the framework's ops.
 
     >>> def fn(x):
     ...     xp = x.__array_namespace__()
@@ -607,18 +608,27 @@ def check_logsumexp(fn, cases=30, seed=0):
         pass
     rng = np.random.default_rng(seed)
     for case in range(cases):
-        values = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 6)))) * (500.0 if case % 3 == 0
-                                                                                             else 2.0)
+        ndim = (2, 1, 3)[case % 3]                   # 2-D first, then 1-D and 3-D: the last axis, whatever the rank
+        shape = tuple(int(n) for n in rng.integers(1, 4, ndim - 1)) + (int(rng.integers(1, 6)),)
+        values = rng.standard_normal(shape) * (500.0 if case % 2 == 0 else 2.0)
         t = _tensor(values)
         m = t.max(axis=-1, keepdims=True)
-        expected = ((t - m).exp().sum(axis=-1).log() + m.reshape(-1)).numpy()
+        expected = ((t - m).exp().sum(axis=-1, keepdims=True).log() + m).numpy()[..., 0]
+        rank_note = (f"x has {ndim} dimension{'s' if ndim > 1 else ''} here: reduce the last axis, axis=-1 (not "
+                     "axis=1, nor an index such as m[:, 0]), so that the function works whatever the rank")
         for name in namespaces:
             backend = get_backend(name)
             array = backend.asarray(values, dtype="float64", copy=True)
             inputs = {"x": values, "backend": name}
-            result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
+            try:
+                result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
+            except AssertionError as error:
+                if ndim == 2:
+                    raise
+                raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
             received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
-            _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10)
+            _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
+                            explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     return True
 
 
@@ -912,8 +922,9 @@ def _within_rounding(result, got, expected, which, beta, inputs):
 
 
 def check_portable_relu(fn, cases=20, seed=0):
-    """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only. Checked on NumPy
-    and array-api-strict arrays (when installed) against the framework's ``relu``; the result keeps ``x``'s dtype.
+    """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only, with ``x``'s
+    shape and dtype. Checked on 1- and 2-dimensional float64, float32 and int64 arrays, on NumPy and
+    array-api-strict arrays (when installed), against the framework's ``relu``.
 
     >>> def fn(x):
     ...     xp = x.__array_namespace__()
@@ -929,24 +940,47 @@ def check_portable_relu(fn, cases=20, seed=0):
         pass
     rng = np.random.default_rng(seed)
     for case in range(cases):
-        values = rng.standard_normal(int(rng.integers(1, 2 + case // 4)))
+        dtype = ("float64", "float32", "int64")[case % 3]
+        shape = (int(rng.integers(1, 2 + case // 4)),) if case < cases // 2 else tuple(rng.integers(1, 4, 2))
+        if dtype == "int64":
+            values = rng.integers(-5, 6, shape).astype(np.float64)
+        else:                                           # values that float32 holds exactly
+            values = rng.standard_normal(shape).astype(dtype).astype(np.float64)
         if case == 0:
             values = np.array([-1.0, 0.0, 2.0, -0.0])
         expected = _tensor(values).relu().numpy()
         for name in names:
             backend = get_backend(name)
-            array = backend.asarray(values, dtype="float64", copy=True)
-            inputs = {"x": values, "backend": name}
-            result = _call("check_portable_relu", lambda x, backend, array=array: fn(array), inputs)
+            array = backend.asarray(values, dtype=dtype, copy=True)
+            inputs = {"x": values.astype(dtype), "dtype": dtype, "backend": name}
+            result = _call("check_portable_relu", lambda x, dtype, backend, array=array: fn(array), inputs)
             received = _same_namespace("check_portable_relu", inputs, array, result, backend, expected)
-            if getattr(received, "dtype", None) != np.float64:
-                _fail("check_portable_relu", inputs, expected, received,
-                      f"the dtype changed: expected float64, received {getattr(received, 'dtype', type(received))}")
-            # exact: max(x, 0) only selects values, and in float64 (the dtype checked above) every correct way
-            # of writing it (where, maximum, (x + |x|) / 2, x * (x > 0)) returns them unchanged, so any tolerance
-            # would only let a leaky ReLU with a tiny slope through
+            if getattr(received, "dtype", None) != np.dtype(dtype):
+                _fail("check_portable_relu", inputs, expected.astype(dtype), received,
+                      _relu_dtype_note(dtype, received))
+            # exact: max(x, 0) only selects values, so every correct way of writing it (where, maximum, clip,
+            # and for floats (x + |x|) / 2 or x * (x > 0)) returns them unchanged, in x's dtype (checked above);
+            # any tolerance would only let a leaky ReLU with a tiny slope through
             _compare_arrays("check_portable_relu", inputs, expected, received, rtol=0.0, atol=0.0)
     return True
+
+
+def _relu_dtype_note(dtype, received):
+    """What changed the dtype of a ReLU's result (``dtype``: the input's) to ``received``'s."""
+    got = getattr(received, "dtype", type(received))
+    note = (f"the dtype changed: x is {dtype}, your result is {got}; max(x, 0) only selects values, so the "
+            f"result keeps x's dtype")
+    kind = np.dtype(got).kind if isinstance(got, np.dtype) else ""
+    if dtype.startswith("int") and kind == "f":
+        note += ("\n  a division (/ 2) or a float constant (0.0) turns integers into floats: choose the values "
+                 "instead, xp.where(x > 0, x, xp.zeros_like(x))")
+    elif kind == "b" or (kind in ("i", "u") and not dtype.startswith("int")):
+        note += ("\n  is this the mask x > 0 (True/False), or the mask as numbers? Use it to choose the values: "
+                 "xp.where(x > 0, x, xp.zeros_like(x))")
+    elif kind == "f":
+        note += ("\n  make the zeros with xp.zeros_like(x), which keeps x's dtype; xp.zeros(shape) without dtype= "
+                 "is float64, and so is a conversion to float64")
+    return note
 
 
 def check_resize_overlap(fn, seed=0):
