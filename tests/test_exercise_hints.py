@@ -143,14 +143,37 @@ def test_pytorch_sgd_is_told_its_velocity_is_pytorchs_momentum_buffer(answer, ne
     assert "m <- momentum * m - learning_rate * grad" in report
 
 
-def test_the_plain_momentum_step_used_for_nesterov_is_named():
-    def plain_momentum(param, grad, velocity, learning_rate, momentum, nesterov):
-        velocity = momentum * velocity - learning_rate * grad
-        return param + velocity, velocity                       # w + m, Nesterov or not
+def plain_momentum(param, grad, velocity, learning_rate, momentum, nesterov):
+    velocity = momentum * velocity - learning_rate * grad
+    return param + velocity, velocity                           # w + m, Nesterov or not
 
-    report = report_of(check_sgd_momentum, plain_momentum)
-    assert "nesterov=True" in report and "(the new parameter, at step 1)" in report
-    assert "this is the plain momentum step w + m; with nesterov=True Keras looks ahead" in report
+
+def lookahead_along_old_velocity(param, grad, velocity, learning_rate, momentum, nesterov):
+    new_velocity = momentum * velocity - learning_rate * grad
+    if nesterov:
+        return param + momentum * velocity - learning_rate * grad, new_velocity      # the old velocity
+    return param + new_velocity, new_velocity
+
+
+def right_first(slip):
+    """Keras' step while the velocity is zero, then ``slip``: a wrong step the checker meets at step 2."""
+    def answer(param, grad, velocity, learning_rate, momentum, nesterov):
+        step = keras_sgd_step if not np.any(velocity) else slip
+        return step(param, grad, velocity, learning_rate, momentum, nesterov)
+    return answer
+
+
+@pytest.mark.parametrize("answer, step", [(plain_momentum, 1), (lookahead_along_old_velocity, 1),
+                                          (right_first(plain_momentum), 2),
+                                          (right_first(lookahead_along_old_velocity), 2)])
+def test_a_nesterov_step_without_the_new_velocity_is_named_both_ways(answer, step):
+    """w + m (m the new velocity) is w + momentum * velocity - learning_rate * grad with the old one: a Nesterov
+    step along the old velocity is the plain momentum step, at every step, so the hint names both."""
+    report = report_of(check_sgd_momentum, answer)
+    assert "nesterov=True" in report and f"(the new parameter, at step {step})" in report
+    assert ("this is the plain momentum step w + m, which is also a look-ahead along the old velocity, "
+            "w + momentum * velocity - learning_rate * grad (velocity: the one given); with nesterov=True Keras "
+            "looks ahead along the new velocity") in report
 
 
 def test_another_wrong_nesterov_step_gets_keras_formulas():

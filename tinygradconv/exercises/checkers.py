@@ -565,13 +565,17 @@ _KERAS_SGD = ("Keras' SGD: m <- momentum * m - learning_rate * grad, then w <- w
 
 
 def _sgd_parameter_mistake(got, inputs, keras_w, keras_m):
-    """The likely slip behind a wrong new parameter of an SGD step: the plain momentum update where Nesterov's is
-    asked, else Keras' formulas; ``None`` for a near miss (rounding: the generic note says more). ``keras_w``,
-    ``keras_m``: Keras' new parameter and velocity (``None`` without momentum)."""
+    """The likely slip behind a wrong new parameter of an SGD step: with Nesterov, a step that does not look ahead
+    along the new velocity, else Keras' formulas; ``None`` for a near miss (rounding: the generic note says more).
+    ``keras_w``, ``keras_m``: Keras' new parameter and velocity (``None`` without momentum)."""
+    # The plain momentum step w + m (m the new velocity) and a look-ahead along the old velocity,
+    # w + momentum * velocity - learning_rate * grad, are one and the same formula: the hint names both.
     if inputs["nesterov"] and keras_m is not None and np.allclose(got, inputs["param"] + keras_m, rtol=1e-7,
                                                                   atol=1e-9):
-        return ("this is the plain momentum step w + m; with nesterov=True Keras looks ahead along the new "
-                "velocity: w <- w + momentum * m - learning_rate * grad")
+        return ("this is the plain momentum step w + m, which is also a look-ahead along the old velocity, "
+                "w + momentum * velocity - learning_rate * grad (velocity: the one given); with nesterov=True Keras "
+                "looks ahead along the new velocity: w <- w + momentum * m - learning_rate * grad, m the new "
+                "velocity")
     return None if np.allclose(got, keras_w, rtol=1e-4, atol=1e-6) else _KERAS_SGD
 
 
