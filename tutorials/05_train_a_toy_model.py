@@ -157,9 +157,12 @@ plt.show()
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **An optimizer step.** Write one step of SGD with momentum (and Nesterov), as Keras does it:
+# 1. **An optimizer step.** Write `fn(param, grad, velocity, learning_rate, momentum, nesterov)` returning
+#    `(new_param, new_velocity)`: one step of SGD with momentum (and Nesterov), as Keras does it:
 #    `m <- momentum * m - learning_rate * grad`, then `w <- w + m`, or with Nesterov
-#    `w <- w + momentum * m - learning_rate * grad` (with the new `m`). Check it with
+#    `w <- w + momentum * m - learning_rate * grad` (with the new `m`). The velocity starts at zeros. Check it with
 #    `tinygradconv.exercises.check_sgd_momentum(fn)`.
-# 2. **An Adam step.** Write one step of Adam, bias correction included, as Keras does it. Check it with
+# 2. **An Adam step.** Write `fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)` returning
+#    `(param, m, v)` after one step of Adam, bias correction included, as Keras does it (`iteration` counts from 1;
+#    `m` and `v` start at zeros and are returned without bias correction). Check it with
 #    `tinygradconv.exercises.check_adam_step(fn)`.
