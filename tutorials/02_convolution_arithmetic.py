@@ -39,7 +39,7 @@ def save(fig, name):
 # ## `conv1d` on a small signal
 #
 # Layouts are Keras': a batch of signals `(batch, steps, channels)` and a kernel `(k, in_channels, filters)`.
-# With `padding="valid"` and stride 1 the definition is a cross-correlation (no kernel flip):
+# With `padding="valid"`, stride `s` and dilation `d` the definition is a cross-correlation (no kernel flip):
 #
 # $$
 # y_n = \sum_{t=0}^{k-1} w_t\, x_{n s + t d}

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Backends: NumPy, array-api-strict and CuPy
 #
-# Every op is written once, against the `Python Array API <https://data-apis.org/array-api/>`_ namespace `xp` of
+# Every op is written once, against the [Python Array API](https://data-apis.org/array-api/) namespace `xp` of
 # its inputs. The same code therefore runs on **NumPy** (the default), on **CuPy** (NVIDIA GPUs), and on
 # **array-api-strict**, a CPU stand-in that refuses everything the standard does not promise, so that code which
 # would only break on a GPU breaks on a laptop instead. This tutorial runs one training step on each available
