@@ -170,11 +170,15 @@ flat = {k: conv1d_transpose(ones, tg.tensor(np.ones((k, 1, 1)), dtype="float64")
 for k, values in flat.items():
     print(f"k={k}, s=2:", values.astype(int).tolist())
 
-fig, axis = plt.subplots(figsize=(6, 2.6))
-for k, values in flat.items():
-    axis.step(np.arange(values.size), values, where="mid", label=f"kernel size {k}, stride 2")
-axis.set(xlabel="output position", ylabel="output", title="A constant input, upsampled by 2")
-axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)   # beside the plot, off the curves
+fig, axes = plt.subplots(2, 1, figsize=(6, 3.6), sharex=True, sharey=True)   # one panel each: no line hides another
+for axis, (k, values), color in zip(axes, flat.items(), ("tab:blue", "tab:orange")):
+    axis.step(np.arange(values.size), values, where="mid", color=color)
+    axis.plot(np.arange(values.size), values, "o", color=color, markersize=3)
+    axis.set(ylabel="output", title=f"kernel size {k}, stride 2", yticks=[0, 1, 2])
+    axis.set_ylim(0, 2.6)
+axes[1].set_xlabel("output position")
+fig.suptitle("A constant input, upsampled by 2")
+fig.tight_layout()
 save(fig, "03_checkerboard.png")
 
 # %% [markdown]
