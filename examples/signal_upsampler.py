@@ -84,24 +84,24 @@ try:
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
     for row, factor in enumerate((2, 4)):
         r = results[factor]
         plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation = the test set
         axes[row, 0].axhline(r["mse_linear"], color="grey", linestyle=":", label="linear interpolation (test)")
         axes[row, 0].set(ylabel="MSE", title=f"factor {factor}: training")
-        axes[row, 0].legend(fontsize=7, handlelength=LEGEND_HANDLELENGTH)   # the dashes of "validation" show
+        axes[row, 0].legend(fontsize=9, handlelength=LEGEND_HANDLELENGTH)   # the dashes of "validation" show
         t = np.arange(len(r["y"]))
         axes[row, 1].plot(t, r["y"][:, 0], color="black", lw=1, label="truth")
         axes[row, 1].plot(t[::factor], r["x"][:, 0], "o", ms=3, color="grey", label="noisy low resolution")
         axes[row, 1].plot(t, r["linear"][:, 0], color="C1", lw=1, label="linear interpolation")
         axes[row, 1].plot(t, r["prediction"][:, 0], color="C0", lw=1.5, label="model")
-        axes[row, 1].set(xlabel="step", title=f"factor {factor}: a test signal")
-        axes[row, 1].legend(fontsize=7)
-    fig.tight_layout()
+        axes[row, 1].set(xlabel="step", ylabel="signal value", title=f"factor {factor}: a test signal")
+    # one legend for both signal panels, beside them: inside, it covered the signal
+    fig.legend(*axes[0, 1].get_legend_handles_labels(), loc="outside right center", fontsize=10)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
-        fig.savefig(os.path.join(args.out, "signal_upsampler.png"), dpi=100)
+        fig.savefig(os.path.join(args.out, "signal_upsampler.png"), dpi=150)
         print("wrote", os.path.join(args.out, "signal_upsampler.png"))
 
 # %%

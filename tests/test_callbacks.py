@@ -2,6 +2,9 @@
 Keras's docs."""
 import csv
 import math
+import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,6 +181,59 @@ def test_verbose_1_shows_a_bar_per_epoch_with_running_values(problem, capsys):
     assert "Evaluate" in capsys.readouterr().out
     model.predict(x, verbose=1)
     assert "Predict" in capsys.readouterr().out
+
+
+def test_verbose_1_off_a_terminal_prints_each_bar_once_as_one_line(problem, capsys, monkeypatch):
+    """Piped (``python -m tinygradconv demo | cat``), redirected or captured, stdout is no terminal: tqdm's redraws,
+    each starting with ``\\r``, piled up on one line per epoch (its 0% bar, then its 100% bar). Now each bar is
+    printed once, complete, on its own line."""
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)       # not in a notebook either
+    x, y, _, _ = problem
+    model = make(problem, lr=0.01)
+    history = model.fit(x, y, batch_size=2, epochs=2, validation_split=0.4, verbose=1)
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    lines = out.splitlines()
+    assert len(lines) == 2, lines
+    for epoch, line in enumerate(lines):
+        assert line.startswith(f"Epoch {epoch + 1}/2: 100%|") and "| 2/2 [" in line, line
+        assert f"loss: {history.history['loss'][epoch]:.4f}" in line
+        assert f"val_loss: {history.history['val_loss'][epoch]:.4f}" in line
+    model.evaluate(x, y, verbose=1)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("Evaluate: 100%|") and "| 1/1 [" in line
+
+
+def test_verbose_1_in_a_notebook_without_ipywidgets_prints_the_text_bar_without_a_warning(tmp_path):
+    """In Jupyter without ``ipywidgets``, ``tqdm.auto`` warned "IProgress not found. Please update jupyter and
+    ipywidgets" before its text bar; Keras prints its text bar there without a word. Run in a real kernel."""
+    nbclient = pytest.importorskip("nbclient", reason="a Jupyter kernel runs the notebook (pip install -e .[dev])")
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("ipykernel")
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "docs" / "_ext"))
+    try:
+        import tgc_docs
+    finally:
+        sys.path.pop(0)
+    kernel = tgc_docs.register_kernel(tmp_path / "jupyter")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\nsys.modules['ipywidgets'] = None   # as if it were not installed"),
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nimport tinygradconv as tg\n"
+            "model = tg.models.Sequential([tg.layers.Dense(1)])\nmodel.compile(optimizer='sgd', loss='mse')\n"
+            "history = model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4, epochs=2)"),
+    ])
+    client = nbclient.NotebookClient(notebook, kernel_name=kernel, timeout=120,
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env={**os.environ, "PYTHONPATH": str(root)})
+    outputs = notebook.cells[1].outputs
+    assert [(o.output_type, o.get("name")) for o in outputs if o.get("name") != "stdout"] == [], outputs
+    out = "".join(o.text for o in outputs)
+    assert "IProgress" not in out
+    # the text bar, redrawn in place by the notebook (a \r before each redraw), as in a terminal
+    finals = [part for part in out.replace("\n", "\r").split("\r") if "100%|" in part]
+    assert [part.split(":")[0] for part in finals] == ["Epoch 1/2", "Epoch 2/2"], out
 
 
 # ------------------------------------------------------------------------------------------ EarlyStopping

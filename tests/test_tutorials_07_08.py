@@ -1,6 +1,7 @@
 """Tutorials 07 (checkerboard) and 08 (backprop, drawn) run as scripts in their short version, and what they print
 is checked against values computed here independently: overlap counts by naive scatter loops, gradients by PyTorch.
 """
+import json
 import os
 import re
 import subprocess
@@ -15,16 +16,47 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# runs a tutorial as a script does, noting the titles and axis labels of each figure it saves (by file name)
+RUN_NOTING_AXES = """
+import json, os, runpy, sys
+import matplotlib.figure
+
+report, script = sys.argv[1], sys.argv[2]
+axes, savefig = {}, matplotlib.figure.Figure.savefig
+
+def noting_savefig(self, fname, *args, **kwargs):
+    if isinstance(fname, (str, os.PathLike)):        # not the animation's frames, drawn into buffers
+        axes[os.path.basename(fname)] = [{"title": ax.get_title(), "xlabel": ax.get_xlabel(),
+                                          "ylabel": ax.get_ylabel()} for ax in self.axes]
+    return savefig(self, fname, *args, **kwargs)
+
+matplotlib.figure.Figure.savefig = noting_savefig
+sys.argv = [script]
+try:
+    runpy.run_path(script, run_name="__main__")
+finally:
+    with open(report, "w") as file:
+        json.dump(axes, file)
+"""
+
+
 def run(name, tmp_path):
-    work, figures = tmp_path / "work", tmp_path / "figures"
+    """Run a tutorial's short version; return what it printed, its figures' folder, and each saved figure's axes
+    (title and labels, by file name)."""
+    work, figures, report = tmp_path / "work", tmp_path / "figures", tmp_path / "axes.json"
     work.mkdir()
     env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "TINYGRADCONV_FIGURES": str(figures),
            "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, str(ROOT / "tutorials" / name)], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run([sys.executable, "-c", RUN_NOTING_AXES, str(report), str(ROOT / "tutorials" / name)],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not list(work.iterdir()), "the tutorial wrote into its working folder"
-    return proc.stdout, figures
+    return proc.stdout, figures, json.loads(report.read_text())
+
+
+def assert_labelled(axes):
+    """Every panel has a label on both axes."""
+    assert axes and all(ax["xlabel"].strip() and ax["ylabel"].strip() for ax in axes), axes
 
 
 def number(out, pattern):
@@ -49,7 +81,7 @@ def resize_counts(counts, k):
 
 
 def test_tutorial_07_checkerboard(tmp_path):
-    out, figures = run("07_checkerboard.py", tmp_path)
+    out, figures, axes = run("07_checkerboard.py", tmp_path)
     L = 10
     for k in (2, 3, 4, 5, 6):
         counts = scatter_counts(np.ones(L), k, 2)
@@ -82,11 +114,19 @@ def test_tutorial_07_checkerboard(tmp_path):
     for name in names:
         with Image.open(figures / name) as image:
             assert image.format == "PNG" and min(image.size) > 100
+    assert_labelled(axes["07_trained.png"])
+    # the receptive field's title names its input steps plainly (it said "steps 4 to 5 (all 2)"): step 40 of the
+    # stack's output gets 3 paths from input step 4 and 1 from step 5, by the scatter loops
+    one_hot = [scatter_counts(scatter_counts(scatter_counts(np.eye(L)[j], 3, 2), 3, 2), 3, 2)[40] for j in range(L)]
+    assert [int(c) for c in one_hot] == [0, 0, 0, 0, 3, 1, 0, 0, 0, 0]
+    (field,) = axes["07_receptive_field.png"]
+    assert field["title"].startswith("output step 40 sees 2 input steps (4, 5), by 4 paths in all"), field
+    assert_labelled([field])
 
 
 def test_tutorial_08_backprop_drawn(tmp_path):
     torch = pytest.importorskip("torch", reason="PyTorch is the independent reference for the gradients")
-    out, figures = run("08_backprop_drawn.py", tmp_path)
+    out, figures, axes = run("08_backprop_drawn.py", tmp_path)
     rng = np.random.default_rng(8)                         # the tutorial's draws, in its order
     x_values, y_values = rng.standard_normal((1, 6, 1)), rng.standard_normal((1, 9, 1))
     w1, b1 = rng.standard_normal((3, 1, 2)), rng.standard_normal(2) * 0.1
@@ -112,10 +152,16 @@ def test_tutorial_08_backprop_drawn(tmp_path):
     # conv/bias, conv/kernel): ten steps, eleven frames with the seed
     steps = re.findall(r"^step (\d+): ", out, flags=re.MULTILINE)
     assert [int(s) for s in steps] == list(range(1, 11))
+    # one line per step, each ending with its norm: an op label of two lines ("pow_scalar\nx ** 2") split one
+    step_lines = [line for line in out.splitlines() if line.startswith("step ")]
+    assert len(step_lines) == 10
+    assert all(re.fullmatch(r"step \d+: .+, gradient norm \d+\.\d{6}", line) for line in step_lines), step_lines
+    assert "step 2: the output of pow_scalar, gradient norm" in out
     assert "animation: 11 frames for 10 nodes" in out
     assert number(out, r"conv1d input gradient vs conv1d_transpose: max difference (\S+)") < 1e-12
     names = ["08_backward.gif", "08_gradient_as_transpose.png", "08_graph.png", "08_graph_grads.png"]
     assert sorted(p.name for p in figures.iterdir()) == names
+    assert_labelled(axes["08_gradient_as_transpose.png"])
     with Image.open(figures / "08_backward.gif") as image:
         assert image.format == "GIF" and image.n_frames == 11
 

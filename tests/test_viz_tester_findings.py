@@ -371,6 +371,20 @@ def test_the_signal_upsampler_figure_tells_training_from_validation(tmp_path, mo
     fig = plt.figure(number)
     for row in range(2):
         _assert_train_and_val_swatches_differ(fig.axes[2 * row].get_legend())
+    # the signal panels' legend covered the signal (steps 60-90), in 7-point text saved at 100 dpi (~10 pixels):
+    # one legend now, beside the panels, its text at least 20 pixels high in the saved PNG
+    from PIL import Image
+
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+    for row in range(2):
+        assert fig.axes[2 * row + 1].get_legend() is None and fig.axes[2 * row + 1].get_ylabel()
+    with Image.open(tmp_path / "signal_upsampler.png") as image:
+        dpi = image.info["dpi"][0]
+    assert min(text.get_fontsize() for text in legend.get_texts()) * dpi / 72 >= 20
     plt.close(fig)
 
 

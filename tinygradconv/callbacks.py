@@ -35,6 +35,7 @@ Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (ad
 from __future__ import annotations
 
 import csv
+import importlib.util
 import inspect
 import math
 import numbers
@@ -240,11 +241,39 @@ def _format_logs(logs):
     return " - ".join(f"{key}: {_format_value(value)}" for key, value in logs.items())
 
 
+def _in_notebook():
+    """Whether we run in a Jupyter kernel (its front end redraws a text bar in place, as a terminal does)."""
+    return "ipykernel" in sys.modules
+
+
+def _redrawn(stream):
+    """Whether a bar on ``stream`` can be redrawn in place: a terminal, or a notebook's output."""
+    isatty = getattr(stream, "isatty", None)
+    return _in_notebook() or bool(isatty and isatty())
+
+
+def _tqdm_class():
+    """tqdm's notebook widget in a notebook that has ``ipywidgets``; tqdm's text bar everywhere else.
+
+    (``tqdm.auto`` chooses the same, but warns "IProgress not found. Please update jupyter and ipywidgets" when a
+    notebook lacks ``ipywidgets``; Keras prints its text bar there without a word, and so do we.)
+    """
+    if _in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
+
+
 class ProgbarLogger(Callback):
     """Progress output on ``sys.stdout`` (so that ``capsys`` sees it), by ``params["verbose"]``.
 
     * ``verbose=1``: a ``tqdm`` bar per epoch (``Epoch 3/10``), with the running loss and metrics in its postfix and,
-      when the epoch ends, the ``val_`` values; a bar for ``evaluate`` and ``predict`` too.
+      when the epoch ends, the ``val_`` values; a bar for ``evaluate`` and ``predict`` too. In a notebook the bar is
+      tqdm's widget when ``ipywidgets`` is installed, else its text bar (without tqdm's "IProgress not found"
+      warning, as Keras). When ``sys.stdout`` is neither a terminal nor a notebook (piped, redirected to a file,
+      captured), a redrawn bar would pile up its redraws on one line, joined by ``\r``: there each bar is printed
+      once, as one line, when it is complete.
     * ``verbose=2``: one line per epoch, ``Epoch 3/10 - 0s - loss: 0.1234 - val_loss: 0.2345``.
     * ``verbose=0``: nothing (``fit`` does not even add this callback).
     """
@@ -252,6 +281,7 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self._bar = None
+        self._redrawn = True        # whether the bar is redrawn in place (a terminal, a notebook), set with each bar
         self._in_fit = False
         self._start = 0.0
         self._last_postfix = 0.0
@@ -261,14 +291,14 @@ class ProgbarLogger(Callback):
         return self.params.get("verbose", 1)
 
     def _open(self, desc, total):
-        from tqdm.auto import tqdm
-
         self._close()
         self._start = time.perf_counter()
         self._last_postfix = 0.0
         if self.verbose == 1:
-            self._bar = tqdm(total=total, desc=desc, file=sys.stdout, unit="step", leave=True, dynamic_ncols=False,
-                             ascii=True)
+            self._redrawn = _redrawn(sys.stdout)
+            # off a terminal, a delay that never ends: tqdm draws nothing, and _close prints the final bar
+            self._bar = _tqdm_class()(total=total, desc=desc, file=sys.stdout, unit="step", leave=True,
+                                      dynamic_ncols=False, ascii=True, delay=0 if self._redrawn else math.inf)
 
     def _update(self, logs):
         if self._bar is not None:
@@ -284,8 +314,11 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             if logs:
                 self._bar.set_postfix_str(_format_logs(logs), refresh=False)
+            line = None if self._redrawn else str(self._bar)     # the complete bar, as tqdm writes it
             self._bar.close()
             self._bar = None
+            if line is not None:
+                print(line, file=sys.stdout, flush=True)
 
     def _line(self, head, logs):
         elapsed = time.perf_counter() - self._start

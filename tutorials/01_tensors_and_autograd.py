@@ -115,8 +115,9 @@ print("gradcheck:", ok)
 # %% [markdown]
 # ## The graph
 #
-# `tinygradconv.viz.plot_graph` draws the recorded graph (ops as ellipses, tensors as boxes with their shape,
-# data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph as Graphviz text.
+# `tinygradconv.viz.plot_graph` draws the recorded graph (ops as small yellow boxes with the op's name, tensors as
+# larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph
+# as Graphviz text (there the ops are ellipses).
 # Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
 
 # %%
@@ -137,8 +138,9 @@ for t in (x, w, b):
 print("after zero_grad:", x.grad)
 
 # %% [markdown]
-# **Backward frees the graph.** Without `retain_graph=True` the nodes release their saved arrays and inputs, so a
-# second pass (or a drawing) finds nothing left.
+# **Backward frees the graph.** Without `retain_graph=True` every node releases its saved arrays and its inputs.
+# A second pass raises an error, and a drawing finds one edge left: `loss` still knows the op that made it (`sum`,
+# marked "freed by backward"), but that op no longer knows its inputs, so everything above it is gone.
 
 # %%
 loss.backward()

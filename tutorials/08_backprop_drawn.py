@@ -82,12 +82,17 @@ save(ax.figure, "08_graph.png")
 with viz.record_backward() as trace:
     loss.backward()
 names = {f"t{i}": (t.name or "") for i, t in enumerate(trace.tensors)}
-ops = {n.id: n.label for n in trace.nodes if n.kind == "op"}
+# an op's label can have a second line, as drawn ("pow_scalar", then "x ** 2"): the op's name is its first line
+ops = {n.id: n.label.split("\n")[0] for n in trace.nodes if n.kind == "op"}
 for number, step in enumerate(trace.steps):                 # numbered as the animation's frames below
     op = ops.get(f"op{step.node[1:]}")
-    what = names[step.node] or f"the output of {op}"
-    origin = f"made by {op}" if op else "a leaf: its gradient is final"
-    print(f"step {number + 1}: {what} ({origin}), gradient norm {np.linalg.norm(step.grad):.6f}")
+    if op is None:
+        what = f"{names[step.node]} (a leaf: its gradient is final)"
+    elif names[step.node]:
+        what = f"{names[step.node]} (made by {op})"
+    else:
+        what = f"the output of {op}"
+    print(f"step {number + 1}: {what}, gradient norm {np.linalg.norm(step.grad):.6f}")
 print("h.grad after backward:", h.grad)
 
 # %% [markdown]
@@ -136,6 +141,9 @@ viz.show_animation(anim)          # in a notebook: the animation, as an embedded
 
 # %%
 fig = viz.plot_gradient_as_transpose(9, kernel=(1.0, 2.0, -1.0), strides=2)
+output_panel, input_panel = fig.axes
+output_panel.set_ylabel(r"$g_n = \partial L / \partial y_n$")
+input_panel.set_ylabel(r"$\partial L / \partial x_j$")
 print(f"conv1d input gradient vs conv1d_transpose: max difference "
       f"{np.abs(fig.autograd_grad - fig.transpose_grad).max():.1e}")
 save(fig, "08_gradient_as_transpose.png")
