@@ -583,6 +583,19 @@ def _optimised_grid():
             yield length, k, s, d, padding, op
 
 
+def _overlap_add_paths(backend, monkeypatch, x, w, s, padding, op, d):
+    """conv1d_transpose of ``x`` by ``w`` through the blocked overlap-add building F in place, the same building F
+    in a buffer, and the plain path (in that order), as Tensors; the switches are set back to the blocked path."""
+    results = []
+    for blocked, in_place in ((True, True), (True, False), (False, True)):
+        monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
+        monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
+        results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
+                                        output_padding=op, dilation_rate=d))
+    monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
+    return results
+
+
 def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
     """The blocked overlap-add, building F in a buffer or (NumPy, window = all of F) in the output itself, against
     the plain path and the loop reference."""
@@ -590,13 +603,7 @@ def test_blocked_overlap_add_matches_plain_path(backend, monkeypatch):
     blocked_taken = plain_taken = in_place_taken = 0
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((3, length, 2)), rng.standard_normal((k, 3, 2))
-        results = []
-        for blocked, in_place in ((True, True), (True, False), (False, True)):
-            monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
-            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
-            results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
-                                            output_padding=op, dilation_rate=d).numpy())
-        monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", True)
+        results = [r.numpy() for r in _overlap_add_paths(backend, monkeypatch, x, w, s, padding, op, d)]
         takes_blocked = (conv_module._takes_blocked_overlap_add(k, s, d)
                          and conv_module._full_output_fits(length, k, s, d))
         blocked_taken += takes_blocked
@@ -616,12 +623,7 @@ def test_blocked_overlap_add_of_one_sample_builds_the_output_as_a_window_of_f(ba
     windows = 0
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((1, length, 2)), rng.standard_normal((k, 3, 2))
-        results = []
-        for blocked, in_place in ((True, True), (True, False), (False, True)):
-            monkeypatch.setattr(conv_module, "BLOCKED_OVERLAP_ADD", blocked)
-            monkeypatch.setattr(conv_module, "IN_PLACE_BLOCKS", in_place)
-            results.append(conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding,
-                                            output_padding=op, dilation_rate=d).data)
+        results = [r.data for r in _overlap_add_paths(backend, monkeypatch, x, w, s, padding, op, d)]
         base = getattr(results[0], "base", None)
         if base is not None and base.size > results[0].size:        # a window of the larger F
             windows += 1

@@ -1160,6 +1160,18 @@ def _outputs(lib, n_outputs):
     return lib.Model(x, outputs)
 
 
+def _assert_logs_and_weights_like_keras(theirs, ours):
+    """``theirs`` and ``ours``: the same tuple of log dicts (evaluate, fit history, ...) followed by the final
+    weights, from Keras and from us; every log key and value, and every weight, must agree."""
+    for their_logs, our_logs in zip(theirs[:-1], ours[:-1]):
+        assert sorted(our_logs) == sorted(their_logs)
+        for key in their_logs:
+            np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5, err_msg=key)
+    assert len(ours[-1]) == len(theirs[-1])
+    for mine, expected in zip(ours[-1], theirs[-1]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")       # an output without a loss
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
 @pytest.mark.parametrize("loss, data", [
@@ -1220,13 +1232,7 @@ def test_targets_and_sample_weights_by_output_as_keras(loss, data):
         history = model.fit(x, y, sample_weight=sample_weight, batch_size=4, epochs=2, shuffle=False, verbose=0,
                             validation_data=(x, y) if sample_weight is None else (x, y, sample_weight)).history
         results.append((evaluated, trained, history, model.get_weights()))
-    (evaluated, trained, history, weights), (our_evaluated, our_trained, our_history, our_weights) = results
-    for theirs_logs, our_logs in ((evaluated, our_evaluated), (trained, our_trained), (history, our_history)):
-        assert sorted(our_logs) == sorted(theirs_logs)
-        for key in theirs_logs:
-            np.testing.assert_allclose(our_logs[key], theirs_logs[key], rtol=1e-5, err_msg=key)
-    for mine, expected in zip(our_weights, weights):
-        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+    _assert_logs_and_weights_like_keras(*results)
 
 
 def test_targets_and_sample_weights_by_output_that_fit_no_output_are_refused():
@@ -1516,13 +1522,7 @@ def test_sample_weights_keyed_by_output_name_as_keras(weights):
         evaluated = model.evaluate(x, y, sample_weight=given, batch_size=8, verbose=0, return_dict=True)
         history = model.fit(x, y, sample_weight=given, batch_size=4, epochs=2, shuffle=False, verbose=0).history
         results.append((evaluated, history, model.get_weights()))
-    (evaluated, history, weights_), (our_evaluated, our_history, our_weights) = results
-    for theirs_logs, our_logs in ((evaluated, our_evaluated), (history, our_history)):
-        assert sorted(our_logs) == sorted(theirs_logs)
-        for key in theirs_logs:
-            np.testing.assert_allclose(our_logs[key], theirs_logs[key], rtol=1e-5, err_msg=key)
-    for mine, expected in zip(our_weights, weights_):
-        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+    _assert_logs_and_weights_like_keras(*results)
 
 
 def test_sample_weights_keyed_by_a_name_that_is_no_output_are_refused():

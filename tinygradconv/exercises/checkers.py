@@ -295,12 +295,11 @@ def check_conv_output_length(fn, seed=0):
         if s > 1 and d > 1:
             continue
         span = (k - 1) * d + 1
-        (too_long if padding == "valid" and span > length else ordinary).append((length, k, s, padding, d))
-    for length, k, s, padding, d in ordinary + too_long:
+        (too_long if padding == "valid" and span > length else ordinary).append((length, k, s, padding, d, span))
+    for length, k, s, padding, d, span in ordinary + too_long:
         inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
         expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
         received = _call("check_conv_output_length", fn, inputs)
-        span = (k - 1) * d + 1
         note = ""
         if (span > length and isinstance(received, (int, np.integer)) and not isinstance(received, bool)
                 and received < 0):
