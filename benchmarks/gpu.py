@@ -177,8 +177,12 @@ def _worker(shapes, repeats, steps):
 
     from benchmarks import train_step
 
+    # Full float32 on both sides: by default cuDNN may run torch's float32 convolutions on TF32 tensor cores (a
+    # 10-bit mantissa), which would compare a cheaper, less exact computation with ours.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     syncs = {"ours": cupy.cuda.Device().synchronize, "torch": torch.cuda.synchronize}
-    results = {"machine": _machine(), "repeats": repeats, "conv": []}
+    results = {"machine": _machine(), "repeats": repeats, "torch_tf32": False, "conv": []}
     for op in OPS:
         for name in shapes:
             row = {"op": op, "shape": name}
@@ -284,6 +288,9 @@ def render_markdown(results):
              "call is bracketed by a device synchronisation (`cupy.cuda.Device().synchronize()`, "
              f"`torch.cuda.synchronize()`); a time is the median of {results['repeats']} calls after 3 warm-up calls. "
              "fwd+bwd is the forward plus the backward of `sum(y * g)`, gradients of input, kernel and bias. "
+             + ("torch's TF32 is off (`torch.backends.cudnn.allow_tf32 = False`, likewise for matmul), so both "
+                "sides compute in full float32. " if results.get("torch_tf32") is False else "")
+             + 
              "\"x\" is ours / torch: lower is better. The last column compares the two forward outputs."), "",
              "## Machine", "",
              _markdown_table(["item", "value"], [

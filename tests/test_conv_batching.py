@@ -186,6 +186,7 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     """Three threads, one sample per chunk: the kernel and bias gradients are sums of per-part partial sums; they
     must equal the gradients computed from the naive reference (linear in the kernel: its value on basis kernels)."""
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREADS", 3)
     rng = np.random.default_rng(1)
@@ -313,6 +314,7 @@ def test_three_threads_match_one_thread_and_the_reference(backend, monkeypatch, 
         kwargs = {"strides": 2, "padding": "same"}
         op, reference = conv1d_transpose, ref_conv1d_transpose(x, w, b, 2, "same", None, 1)
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     results = {}
     for threads in (1, 3):
@@ -333,6 +335,7 @@ def test_parts_in_helper_threads_meet_inf_silently(op, monkeypatch):
     reference loop, NaN where it has NaN."""
     monkeypatch.setattr(conv_batching, "THREADS", 2)
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 256)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 256)
     x = np.ones((6, 9, 2))
     x[3:, 3, :], x[3:, 4, :] = np.inf, -np.inf                # samples 3-5: in the second part, a helper's
@@ -346,3 +349,18 @@ def test_parts_in_helper_threads_meet_inf_silently(op, monkeypatch):
     np.testing.assert_array_equal(np.isnan(y.numpy()), np.isnan(expected))
     assert np.isnan(expected[3:]).any() and not np.isnan(expected[:3]).any()
     np.testing.assert_allclose(y.numpy()[:3], expected[:3])
+
+
+def test_chunks_on_a_gpu_namespace_use_the_device_bound(monkeypatch):
+    """A namespace that is neither NumPy nor array-api-strict (CuPy) chunks by DEVICE_CHUNK_BYTES, not by the CPU's
+    cache-sized CHUNK_BYTES: each chunk costs kernel launches there, whatever its size."""
+    import types
+
+    gpu_like = types.ModuleType("gpu_like")
+    gpu_like.finfo = np.finfo
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 8000)
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
+    assert conv_batching.chunk_size(np, 50, 10, np.float64) == 12          # CPU: floor(1000 / 80)
+    assert conv_batching.chunk_size(gpu_like, 50, 10, np.float64) == 50    # device: floor(8000 / 80) = 100, capped
+    assert conv_batching.chunk_size(gpu_like, 500, 10, np.float64) == 100

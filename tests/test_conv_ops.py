@@ -335,6 +335,7 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
     results = []
     for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
         monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
@@ -352,6 +353,7 @@ def test_threaded_parts_restore_blas_threads(monkeypatch):
     output (checked against the naive reference)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_batching, "THREADS", 2)
     rng = np.random.default_rng(7)
@@ -623,15 +625,16 @@ def test_blocked_overlap_add_of_one_sample_builds_the_output_as_a_window_of_f(ba
     windows = 0
     for length, k, s, d, padding, op in _optimised_grid():
         x, w = rng.standard_normal((1, length, 2)), rng.standard_normal((k, 3, 2))
-        results = [r.data for r in _overlap_add_paths(backend, monkeypatch, x, w, s, padding, op, d)]
-        base = getattr(results[0], "base", None)
-        if base is not None and base.size > results[0].size:        # a window of the larger F
+        tensors = _overlap_add_paths(backend, monkeypatch, x, w, s, padding, op, d)
+        first = tensors[0].data
+        base = getattr(first, "base", None)
+        if base is not None and base.size > first.size:              # a window of the larger F
             windows += 1
-            assert results[0].flags.c_contiguous
+            assert first.flags.c_contiguous
+        results = [t.numpy() for t in tensors]
         for result in results[:2]:
-            np.testing.assert_allclose(np.asarray(result), np.asarray(results[2]), rtol=1e-13, atol=1e-13)
-        np.testing.assert_allclose(np.asarray(results[2]), ref_conv1d_transpose(x, w, None, s, padding, op, d),
-                                   atol=1e-12)
+            np.testing.assert_allclose(result, results[2], rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(results[2], ref_conv1d_transpose(x, w, None, s, padding, op, d), atol=1e-12)
     assert windows > 20 or backend != "numpy"                      # the window serves on NumPy
 
 

@@ -109,6 +109,7 @@ def test_chunks_and_threads_give_the_same_numbers(monkeypatch):
     expected = _both_paths(monkeypatch, x, w, b, strides=2, padding="causal")
     for chunk_bytes, threads in ((1, 1), (1, 2), (1 << 30, 2)):
         monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         got = _value_and_grads(x, w, b, strides=2, padding="causal")

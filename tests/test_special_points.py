@@ -210,6 +210,10 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
 
 @pytest.mark.parametrize("name", WITH_POINTS)
 def test_special_points_match_pytorch(name, backend):
+    if name == "clip" and tuple(int(v) for v in torch.__version__.split(".")[:2]) < (2, 13):
+        # Seen on torch 2.11 (the GPU machine's): clamp(x, max=nan) kept the numbers (tensor([nan, 0., 1.])) where
+        # torch 2.13, our reference (pinned in .ci/run), gives NaN everywhere.
+        pytest.skip(f"torch {torch.__version__} clamps to a NaN bound unlike torch 2.13, the reference of clip")
     assert check_special_points(name, backend, reference=torch_reference(name), rtol=1e-8, atol=1e-12) > 0
 
 

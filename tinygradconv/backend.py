@@ -86,7 +86,22 @@ class Backend:
                 data = np.asarray(data)
                 dtype = dtype if dtype is not None else self.dtype(data.dtype.name)
                 return self.xp.asarray(data, dtype=dtype, copy=copy)
-        return self.xp.asarray(data, dtype=dtype)  # host -> device: always a copy
+        return self._to_device(data, dtype, copy)
+
+    def _to_device(self, data, dtype, copy):
+        """A CuPy array of ``data``: a device array as it is (copied when asked), host data through NumPy first
+        (so that casts overflow silently, as on the numpy backend) and then copied to the device.
+
+        A 0-d host array travels as a 1-element array: CuPy 14.2 turned a 0-d ``-0.0`` into ``+0.0`` on the way
+        (seen on an H200, 2026-12-04), and the sign of zero is a special point (``1 / -0.0`` is ``-inf``).
+        """
+        if isinstance(data, self.array_type):
+            return self.xp.asarray(data, dtype=dtype, copy=copy)
+        with np.errstate(over="ignore", invalid="ignore"):
+            host = np.asarray(data, dtype=dtype)
+        if host.ndim == 0:
+            return self.xp.asarray(host.reshape(1)).reshape(())
+        return self.xp.asarray(host)                      # host -> device: always a copy
 
     def scalar(self, value, dtype):
         """A 0-d array of ``dtype`` holding the Python number ``value``.
@@ -102,7 +117,7 @@ class Backend:
         if self.name == "array_api_strict":           # the CPU test double: NumPy underneath, speed no matter
             with np.errstate(over="ignore"):
                 return self.xp.asarray(value, dtype=dtype)
-        return self.xp.asarray(value, dtype=dtype)
+        return self._to_device(value, self.dtype(dtype), None)
 
     def to_numpy(self, array) -> np.ndarray:
         """Copy a backend array into a NumPy array (from the GPU when needed)."""

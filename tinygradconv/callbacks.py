@@ -272,8 +272,8 @@ class ProgbarLogger(Callback):
       when the epoch ends, the ``val_`` values; a bar for ``evaluate`` and ``predict`` too. In a notebook the bar is
       tqdm's widget when ``ipywidgets`` is installed, else its text bar (without tqdm's "IProgress not found"
       warning, as Keras). When ``sys.stdout`` is neither a terminal nor a notebook (piped, redirected to a file,
-      captured), a redrawn bar would pile up its redraws on one line, joined by carriage returns: there each bar is printed
-      once, as one line, when it is complete.
+      captured), a redrawn bar would pile up its redraws on one line, joined by carriage returns: there each bar is
+      printed once, as one line, when it is complete.
     * ``verbose=2``: one line per epoch, ``Epoch 3/10 - 0s - loss: 0.1234 - val_loss: 0.2345``.
     * ``verbose=0``: nothing (``fit`` does not even add this callback).
     """

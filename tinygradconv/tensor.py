@@ -76,8 +76,9 @@ def _source(data):
     """``(backend, array)`` for data already on a backend, ``(None, numpy_array)`` for anything else."""
     if isinstance(data, Tensor):
         return data.backend, data.data
-    if isinstance(data, (np.ndarray, np.generic)) or not hasattr(data, "__array_namespace__"):
-        return None, _to_numpy_data(data)
+    if isinstance(data, (np.ndarray, np.generic)) or not (hasattr(data, "__array_namespace__")
+                                                          or type(data).__module__.startswith("cupy")):
+        return None, _to_numpy_data(data)          # (CuPy 14's arrays have no __array_namespace__)
     try:
         return backend_of(data), data
     except TypeError:  # an array of a library we have no backend for: go through NumPy
