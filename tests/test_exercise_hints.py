@@ -232,3 +232,18 @@ def test_a_backward_returning_one_gradient_for_two_inputs_is_told_in_good_gramma
     report = report_of(check_custom_binary_op, OneGradient)
     assert "your backward returned 1 gradient for 2 inputs (a, b)" in report
     assert "as a tuple (grad_a, grad_b)" in report and "grad=[" in report
+
+
+def test_every_short_task_gives_the_signature_that_its_tutorial_gives():
+    """``EXERCISES`` is what a student reads away from the tutorial: each task names the function to write,
+    ``fn(...)`` as the tutorial's exercise cell spells it (or the ``Function`` subclass to write)."""
+    root = Path(__file__).resolve().parents[1]
+    for number, items in EXERCISES.items():
+        (path,) = (root / "tutorials").glob(f"{number}_*.py")
+        tutorial = " ".join(line.lstrip("# ").strip() for line in path.read_text(encoding="utf-8").splitlines())
+        for title, task, _ in items:
+            signature = re.search(r"`(fn\([^`]*\))`", task)
+            if signature is None:
+                assert "`Function` subclass" in task, (number, title, task)
+                continue
+            assert f"`{signature.group(1)}`" in tutorial, (number, title, signature.group(1))

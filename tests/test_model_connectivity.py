@@ -158,7 +158,9 @@ def test_plots_and_receptive_field():
     np.testing.assert_array_equal(ax.receptive_field, expected[9])
     # one bar per input step, as tall as its path count: a step with no path draws nothing (no grey stub)
     assert [p.get_height() for p in ax.patches] == expected[9].tolist()
-    assert "sees steps" in ax.get_title()
+    seen = np.nonzero(expected[9])[0]
+    assert f"sees {seen.size} input steps ({seen[0]}" in ax.get_title()
+    assert f"by {expected[9].sum():g} paths in all" in ax.get_title()
     with pytest.raises(ValueError, match="output_index"):
         viz.plot_receptive_field(model, 4, 19)
     ax = viz.plot_overlap_counts(model, 4)

@@ -40,9 +40,9 @@ def test_row_labels_show_dilation_and_padding_and_the_receptive_field_its_steps(
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "Conv1D(k=5, s=1, same)" in labels and "Conv1DTranspose(k=3, s=2, output_padding=1)" in labels
     ax = viz.plot_receptive_field(Sequential([Conv1D(1, 3, dilation_rate=4)]), 12, 0)
-    assert "sees 3 steps: 0, 4, 8 of the input" in ax.get_title() and "0 to 8" not in ax.get_title()
+    assert "sees 3 input steps (0, 4, 8), by 3 paths in all" in ax.get_title() and "0 to 8" not in ax.get_title()
     ax = viz.plot_receptive_field(Sequential([Conv1D(1, 3)]), 12, 2)
-    assert "sees steps 2 to 4 (all 3)" in ax.get_title()
+    assert "sees 3 input steps (2 to 4), by 3 paths in all" in ax.get_title()
 
 
 def _last_frame(anim):
@@ -423,3 +423,10 @@ def test_the_cli_names_a_setting_by_its_options(argv, message, capsys, tmp_path)
     error = capsys.readouterr().err
     assert message in error and error.rstrip().endswith("choose a longer --input-length")
     assert "L=" not in error and "k=" not in error and "input_length" not in error and "'valid'" not in error
+
+
+def test_gradient_as_transpose_labels_both_y_axes_itself():
+    """The y labels were set only in tutorial 08: every caller of the function gets them now."""
+    output_panel, input_panel = viz.plot_gradient_as_transpose(9).axes
+    assert output_panel.get_ylabel() == r"$g_n = \partial L / \partial y_n$"
+    assert input_panel.get_ylabel() == r"$\partial L / \partial x_j$"

@@ -94,10 +94,6 @@ save(fig, "07_stacks.png")
 fig = viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)]), 4)
 save(fig, "07_paths.png")
 ax = viz.plot_receptive_field(transposed, L, 40)
-seen = np.nonzero(ax.receptive_field)[0]                   # the input steps with at least one path to step 40
-ax.set_title(f"output step 40 sees {seen.size} input steps ({', '.join(str(j) for j in seen)}), "
-             f"by {ax.receptive_field.sum():g} paths in all\nthrough three Conv1DTranspose(k=3, s=2) layers",
-             fontsize=9)
 save(ax.figure, "07_receptive_field.png")
 
 # %% [markdown]

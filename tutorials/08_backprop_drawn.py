@@ -141,9 +141,6 @@ viz.show_animation(anim)          # in a notebook: the animation, as an embedded
 
 # %%
 fig = viz.plot_gradient_as_transpose(9, kernel=(1.0, 2.0, -1.0), strides=2)
-output_panel, input_panel = fig.axes
-output_panel.set_ylabel(r"$g_n = \partial L / \partial y_n$")
-input_panel.set_ylabel(r"$\partial L / \partial x_j$")
 print(f"conv1d input gradient vs conv1d_transpose: max difference "
       f"{np.abs(fig.autograd_grad - fig.transpose_grad).max():.1e}")
 save(fig, "08_gradient_as_transpose.png")

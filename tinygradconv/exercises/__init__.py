@@ -53,20 +53,29 @@ EXERCISES = {
             check_output_length),
            ("conv1d_transpose by hand", "Write `fn(x, w, strides)`: the full transposed convolution.",
             check_conv1d_transpose)],
-    "04": [("A custom op: SiLU", r"Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward.",
+    "04": [("A custom op: SiLU",
+            (r"Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward (`forward(ctx, x)`, "
+             r"`backward(ctx, grad)`)."),
             check_custom_op),
            ("A two-input op", "Write a `Function` subclass computing $a\\,e^{b}$, with both gradients.",
             check_custom_binary_op)],
     "05": [("An optimizer step",
-            ("Write one step of SGD with momentum (and Nesterov), as Keras does it: `m <- momentum * m - "
+            ("Write `fn(param, grad, velocity, learning_rate, momentum, nesterov)` returning `(new_param, "
+             "new_velocity)`: one step of SGD with momentum (and Nesterov), as Keras does it: `m <- momentum * m - "
              "learning_rate * grad`, then `w <- w + m`, or with Nesterov `w <- w + momentum * m - learning_rate * "
              "grad` (with the new `m`)."),
             check_sgd_momentum),
-           ("An Adam step", "Write one step of Adam, bias correction included, as Keras does it.",
+           ("An Adam step",
+            ("Write `fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)` returning "
+             "`(param, m, v)` after one step of Adam, bias correction included, as Keras does it (`iteration` "
+             "counts from 1)."),
             check_adam_step)],
-    "06": [("Code for every backend", "Write a stable `logsumexp` with `x.__array_namespace__()` only.",
+    "06": [("Code for every backend",
+            ("Write `fn(x)`: a stable `logsumexp` over the last axis, that axis removed, with "
+             "`x.__array_namespace__()` only."),
             check_logsumexp),
-           ("A portable ReLU", r"Write $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the dtype.",
+           ("A portable ReLU",
+            r"Write `fn(x)`: $\max(x, 0)$ with `x.__array_namespace__()` only, keeping the shape and dtype.",
             check_portable_relu)],
     "07": [("Overlap counts", "Write `fn(input_length, kernel_size, strides)`: paths reaching each output step.",
             check_overlap_counts),

@@ -390,6 +390,7 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
                       f"step{'s' if n_out != 1 else ''}",
                       fontsize=10)
     axes[0].set_xlabel("output step n")
+    axes[0].set_ylabel(r"$g_n = \partial L / \partial y_n$")
     axes[0].set_xlim(-0.7, n_out - 0.3)
     for axis, n in ((axes[0].xaxis, n_out), (axes[1].xaxis, length)):     # whole steps only (n = 1: just 0)
         axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(integer=True))
@@ -403,6 +404,7 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     axes[1].set_ylim(low - margin, high + margin)
     axes[1].set_xlim(-0.7, length - 0.3)
     axes[1].set_xlabel("input step j")
+    axes[1].set_ylabel(r"$\partial L / \partial x_j$")
     diff = float(np.max(np.abs(by_autograd - by_transpose)))
     axes[1].set_title(f"the input gradient, two ways (w = {[float(v) for v in w]}): max difference {diff:.1e}",
                       fontsize=10)

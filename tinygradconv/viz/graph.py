@@ -333,7 +333,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     """Draw the graph behind ``tensor`` with matplotlib, top to bottom (a layered layout computed here).
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
-    or their mean and largest magnitude, and the gradient when there is one); op ellipses show the op name. Long
+    or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap.
 

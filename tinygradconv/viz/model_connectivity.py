@@ -854,20 +854,20 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
 
 
 def _steps_text(seen):
-    """The input steps an output sees, in words: a contiguous range, or (with gaps, e.g. a dilated kernel) which ones.
+    """The input steps an output sees, in words: how many, then which (a range when they are contiguous).
 
-    >>> _steps_text(np.array([0, 4, 8])), _steps_text(np.array([2, 3, 4, 5]))
-    ('3 steps: 0, 4, 8', 'steps 2 to 5 (all 4)')
+    >>> _steps_text(np.array([0, 4, 8])), _steps_text(np.array([2, 3, 4, 5])), _steps_text(np.array([4, 5]))
+    ('3 input steps (0, 4, 8)', '4 input steps (2 to 5)', '2 input steps (4, 5)')
     """
     if not seen.size:
         return "no input step"
     if seen.size == 1:
-        return f"only step {seen[0]}"
-    if seen.max() - seen.min() + 1 == seen.size:
-        return f"steps {seen.min()} to {seen.max()} (all {seen.size})"
+        return f"1 input step ({seen[0]})"
+    if seen.size > 2 and seen.max() - seen.min() + 1 == seen.size:
+        return f"{seen.size} input steps ({seen.min()} to {seen.max()})"
     shown = ", ".join(str(j) for j in seen) if seen.size <= 8 else \
         ", ".join(str(j) for j in seen[:3]) + ", ..., " + ", ".join(str(j) for j in seen[-2:])
-    return f"{seen.size} steps: {shown}"
+    return f"{seen.size} input steps ({shown})"
 
 
 def plot_receptive_field(model, input_length, output_index, ax=None):
@@ -897,7 +897,9 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
     span = _steps_text(seen)
-    ax.set_title(_wrap_title(f"output step {output_index} sees {span} of the input ({row.sum():g} paths)\n"
+    paths = row.sum()
+    ax.set_title(_wrap_title(f"output step {output_index} sees {span}, by {paths:g} path{'' if paths == 1 else 's'}"
+                             f" in all\n"
                              f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
