@@ -277,6 +277,19 @@ def tests_from_junit(path):
     return counts
 
 
+#: How to read the GPU figures (the same on every run; the figures themselves are in the tables).
+READING = (
+    "Each of our convolutions is a sequence of CuPy calls, the same array code as on the CPU: a strided gather into "
+    "the im2col buffer, one matrix product per group of taps, scatter-adds for the transposed convolution, the bias; "
+    "every call is a kernel launch of its own, with some Python around it. torch runs one cuDNN kernel per "
+    "direction. At these sizes the GPU finishes each of our kernels in microseconds, so our times are mostly launches "
+    "and Python (on the H200, 2026-12-04, a profile of one conv1d forward+backward on the medium case counted 10 "
+    "matrix products among 43 array calls), and the forward alone, with the fewest kernels to share that cost, "
+    "shows the largest ratios. Fused "
+    "kernels (a CuPy `RawKernel`, or cuDNN itself) would close the gap; they are not written yet. The last column "
+    "is the check that matters here: both sides compute the same float32 convolution.")
+
+
 def render_markdown(results):
     """The page ``docs/performance/gpu/<gpu-kind>.md`` (MyST Markdown) from :func:`measure`'s results."""
     m = results["machine"]
@@ -305,7 +318,7 @@ def render_markdown(results):
                   f"failed, {tests['errors']} errors, {tests['skipped']} skipped (of {tests['tests']})."), ""]
     else:
         lines += ["Not recorded with these figures (run `benchmarks/gpu_check.sh` for both).", ""]
-    lines += ["## Convolutions", "", _markdown_table(CONV_HEADERS, conv_rows(results["conv"])), ""]
+    lines += ["## Convolutions", "", _markdown_table(CONV_HEADERS, conv_rows(results["conv"])), "", READING, ""]
     t = results.get("train")
     if t and "error" in t:
         lines += ["## Training step", "", f"FAILED: {t['error']}", ""]
