@@ -279,15 +279,16 @@ def tests_from_junit(path):
 
 #: How to read the GPU figures (the same on every run; the figures themselves are in the tables).
 READING = (
-    "Each of our convolutions is a sequence of CuPy calls, the same array code as on the CPU: a strided gather into "
-    "the im2col buffer, one matrix product per group of taps, scatter-adds for the transposed convolution, the bias; "
-    "every call is a kernel launch of its own, with some Python around it. torch runs one cuDNN kernel per "
-    "direction. At these sizes the GPU finishes each of our kernels in microseconds, so our times are mostly launches "
-    "and Python (on the H200, 2026-12-04, a profile of one conv1d forward+backward on the medium case counted 10 "
-    "matrix products among 43 array calls), and the forward alone, with the fewest kernels to share that cost, "
-    "shows the largest ratios. Fused "
-    "kernels (a CuPy `RawKernel`, or cuDNN itself) would close the gap; they are not written yet. The last column "
-    "is the check that matters here: both sides compute the same float32 convolution.")
+    "Each of our convolutions is a sequence of CuPy calls, the same array code as on the CPU: per batch chunk (64 "
+    "MiB on a GPU) a gather into the im2col buffer (one strided copy per tap) and one matrix product, "
+    "scatter-adds for the transposed convolution, the bias. The paths tuned for the CPU (products by groups of "
+    "taps, one gather shared by conv1d's two gradients) are off on a GPU, where they made more and slower calls "
+    "(`tinygradconv.ops.conv._tuned_for_cpu`). Every call is a kernel launch with some Python around it, while "
+    "torch runs one cuDNN kernel per direction. At these sizes the GPU waits for the host: `cupyx.profiler."
+    "benchmark` measured the same host and GPU time for our calls, and far less host than GPU time for torch's "
+    "(H200, 2026-12-04). The forward alone, with the fewest calls to share that cost, shows the largest ratios. "
+    "Fused kernels (a CuPy `RawKernel`, or cuDNN itself) would close the gap; they are not written yet. The last "
+    "column is the check that matters here: both sides compute the same float32 convolution.")
 
 
 def render_markdown(results):

@@ -41,6 +41,7 @@ __all__ = [
     "chunks",
     "contiguous_copy",
     "map_batch_parts",
+    "on_cpu",
     "sum_parts",
     "zeros",
 ]
@@ -90,7 +91,7 @@ def chunk_size(xp, batch, elements_per_sample, dtype):
     100
     """
     per_sample = max(elements_per_sample * float_bytes(xp, dtype), 1)
-    bound = CHUNK_BYTES if _on_cpu(xp) else DEVICE_CHUNK_BYTES
+    bound = CHUNK_BYTES if on_cpu(xp) else DEVICE_CHUNK_BYTES
     step = max(1, min(batch, bound // per_sample))
     n = _threads(xp, batch) if step < batch else 1
     if n > 1:
@@ -99,8 +100,13 @@ def chunk_size(xp, batch, elements_per_sample, dtype):
 
 
 @functools.lru_cache(maxsize=8)
-def _on_cpu(xp):
-    """Whether ``xp`` computes on the CPU (NumPy, array-api-strict), rather than on a GPU (CuPy)."""
+def on_cpu(xp):
+    """Whether ``xp`` computes on the CPU (NumPy, array-api-strict), rather than on a GPU (CuPy).
+
+    >>> import numpy as np
+    >>> on_cpu(np)
+    True
+    """
     return is_numpy_namespace(xp) or is_array_api_strict_namespace(xp)
 
 
