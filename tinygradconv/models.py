@@ -1741,6 +1741,22 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`).
-    ``safe_mode`` is accepted as in Keras 3 and changes nothing: this loader never runs code from a file."""
+    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`); a
+    model saved compiled comes back compiled, its optimizer's state restored, from our ``.npz`` files and from Keras
+    3's ``.keras`` files (ours or Keras', see :mod:`tinygradconv.keras_format`), as Keras' ``load_model`` does;
+    ``compile=False`` gives it uncompiled. ``safe_mode`` is accepted as in Keras 3 and changes nothing: this loader
+    never runs code from a file.
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from tinygradconv import layers
+    >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    >>> model.compile("adam", "mse")
+    >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.tgc.npz")       # or "m.keras" (needs h5py)
+    >>> model.save(path)
+    >>> loaded = load_model(path)
+    >>> loaded.compiled, loaded.optimizer.iterations, load_model(path, compile=False).compiled
+    (True, 2, False)
+    """
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
