@@ -607,11 +607,19 @@ def test_a_registered_metric_keeps_its_name_after_loading(tmp_path, registry):
     assert sorted(models.load_model(path).fit(X, y, epochs=1, verbose=0).history) == ["loss", "my_mae"]
 
 
-def test_keras_files_say_that_they_hold_no_compile_arguments(tmp_path):
+def test_keras_files_hold_the_compile_arguments_with_your_functions_by_name(tmp_path):
     pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
-    model = _compiled("mse")
-    with pytest.warns(UserWarning, match="holds no compile arguments"):
-        model.save(str(tmp_path / "m.keras"))
+    path = str(tmp_path / "m.keras")
+    _compiled(halved_squares, [largest_error]).save(path)
+    loaded = models.load_model(path, custom_objects={"halved_squares": halved_squares, "largest_error": largest_error})
+    assert loaded.compiled and loaded.loss.fn is halved_squares
+    assert sorted(loaded.fit(X, np.ones((4, 2), np.float32), epochs=1, verbose=0).history) == ["largest_error", "loss"]
+    with pytest.warns(UserWarning, match=r"could not be compiled again.*custom_objects=\{'halved_squares': "):
+        assert not models.load_model(path).compiled
+    model = _compiled(mse)       # your own `mse` is not written as a name: it would load back as the built-in
+    with pytest.warns(UserWarning, match="cannot be written as Keras 3 writes them.*loads uncompiled"):
+        model.save(path)
+    assert not models.load_model(path).compiled
 
 
 def test_a_missing_function_in_a_nested_model_is_hinted_once(tmp_path):
@@ -623,13 +631,19 @@ def test_a_missing_function_in_a_nested_model_is_hinted_once(tmp_path):
     assert str(info.value).count("If 'doubled_relu' is your own") == 1 and ".." not in str(info.value)
 
 
-def test_a_compiled_keras_file_loads_uncompiled_with_a_warning(tmp_path):
+def test_a_keras_file_compiled_with_your_loss_loads_compiled_with_custom_objects(tmp_path):
     keras = _keras()
+
+    def keras_halved(y_true, y_pred):
+        return keras.ops.mean((y_true - y_pred) ** 2, axis=-1) * 0.5
+
+    keras_halved.__name__ = "halved_squares"
     k_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    k_model.compile(optimizer="adam", loss="mse")
+    k_model.compile(optimizer="adam", loss=keras_halved)
     path = str(tmp_path / "k.keras")
     k_model.save(path)
-    with pytest.warns(UserWarning, match="compile arguments .* are not read: the model loads uncompiled"):
+    assert models.load_model(path, custom_objects={"halved_squares": halved_squares}).loss.fn is halved_squares
+    with pytest.warns(UserWarning, match=r"could not be compiled again.*custom_objects=\{'halved_squares': "):
         assert not models.load_model(path).compiled
 
 

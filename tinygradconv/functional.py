@@ -553,8 +553,8 @@ class Functional(FunctionalMixin, Model):
         only ``"loss"``, as Keras). Those entries (in ``metrics_names``, and in the lists ``evaluate``,
         ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
         order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
-        with per-output losses or ``loss_weights`` is saved without its compile arguments (compile it again after
-        loading).
+        with per-output losses or ``loss_weights`` keeps its compile arguments in ``.keras`` files (as Keras writes
+        them), not in our ``.npz`` files (compile it again after loading one).
 
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a

@@ -23,6 +23,17 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   empty ``vars`` group and its own layers below its path (``layers/sequential/layers/dense/vars/0``), and its
   config (with its own ``layers``) stands in the outer model's ``config["layers"]``.
 
+A compiled model's file also holds, as Keras 3 writes them, its compile arguments, ``config.json``'s
+``compile_config`` (``{"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {...}}, "loss":
+"mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None, "run_eagerly": False,
+"steps_per_execution": 1, "jit_compile": False}``: :func:`keras_compile_config`), and its optimizer's variables,
+``optimizer/vars/<i>`` in ``model.weights.h5``, in the order of Keras' ``optimizer.variables``: the step count, the
+learning rate (when it is a number), each slot of each trainable weight (Adam: every ``momentum``, then every
+``velocity``... as Keras creates them), the scalar state (Nadam's). ``load_model(path)`` (``compile=True``) then
+returns the model compiled, with the optimizer's state restored, here and in Keras, so ``fit`` goes on where it
+stopped; ``compile=False`` returns it uncompiled. A model compiled but never trained has only the step count and the
+rate (Keras' optimizer is built at the first step).
+
 A ``.weights.h5`` file (Keras 3's ``model.save_weights``) is that same HDF5 file on its own (Keras adds its
 optimizer's state under ``optimizer/vars`` for a compiled model, which is ignored here):
 :func:`save_keras_weights` and :func:`load_keras_weights`, which ``save_weights`` / ``load_weights`` call for such a
@@ -30,8 +41,7 @@ path, read it by layer path into a model of the same architecture.
 
 Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
 not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
-policy, and any model other than ``Sequential`` and functional ones. The optimizer is not read or written here: a
-model loaded from a ``.keras`` file is not compiled (use our ``.npz`` format to resume training).
+policy, and any model other than ``Sequential`` and functional ones.
 
 Source: the Keras 3 saving format (``keras.saving.save_model``, https://keras.io/api/models/model_saving_apis/).
 
@@ -44,6 +54,12 @@ Source: the Keras 3 saving format (``keras.saving.save_model``, https://keras.io
 >>> x = np.ones((1, 8, 2))
 >>> bool(np.allclose(models.load_model(path).predict(x), model.predict(x)))  # doctest: +SKIP
 True
+>>> model.compile("adam", "mse")
+>>> _ = model.fit(x, np.ones((1, 1)), epochs=3, verbose=0)
+>>> model.save(path)                                        # doctest: +SKIP
+>>> loaded = models.load_model(path)                        # doctest: +SKIP
+>>> loaded.compiled, type(loaded.optimizer).__name__, loaded.optimizer.iterations   # doctest: +SKIP
+(True, 'Adam', 3)
 """
 from __future__ import annotations
 
@@ -64,7 +80,8 @@ from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
-__all__ = ["SUPPORTED_LAYERS", "load_keras", "load_keras_weights", "save_keras", "save_keras_weights"]
+__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "load_keras", "load_keras_weights", "our_compile_arguments",
+           "save_keras", "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
                     "Cropping1D", "Dense", "Dropout", "ELU", "Flatten", "InputLayer", "LayerNormalization",
@@ -224,7 +241,10 @@ def _weight_paths(layers_in_order, skip_inputs):
 
 def save_keras(model, filepath) -> None:
     """Write ``model`` (Sequential or functional, built) to ``filepath`` as a Keras 3 ``.keras`` archive, atomically:
-    architecture and weights only (a ``UserWarning`` says so for a compiled model).
+    architecture and weights, and for a compiled model its compile arguments (``compile_config``) and its optimizer's
+    state (``optimizer/vars``), as Keras 3 writes them (:func:`keras_compile_config`), so that ``load_model`` here or
+    in Keras returns it compiled. A compile that Keras cannot describe (a lambda as the loss, an optimizer object
+    without ``get_config``) is left out, with a ``UserWarning`` that says why: the model then loads uncompiled.
 
     Raises:
         ValueError: a subclassed model, an unbuilt one, or a layer Keras does not have (e.g. your own class).
@@ -236,7 +256,18 @@ def save_keras(model, filepath) -> None:
     config = _model_json(model)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
-    buffer = _weights_h5(h5py, model)
+    compile_config = None
+    if getattr(model, "compiled", False):
+        try:
+            compile_config = keras_compile_config(model)
+        except (TypeError, ValueError) as exc:
+            warnings.warn(f"{os.fspath(filepath)!r}: the compile arguments of model {model.name!r} cannot be written "
+                          f"as Keras 3 writes them ({exc}): the file holds no compile arguments and no optimizer "
+                          "state, so the model loads uncompiled, here and in Keras; compile it again after loading",
+                          stacklevel=4)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -245,16 +276,200 @@ def save_keras(model, filepath) -> None:
             archive.writestr("model.weights.h5", buffer, compress_type=zipfile.ZIP_STORED)
 
     atomic_write(filepath, write)
-    if getattr(model, "compiled", False):
-        warnings.warn(f"{os.fspath(filepath)!r}: a .keras file written by tinygradconv holds no compile arguments "
-                      "and no optimizer state (the model loads uncompiled, here and in Keras); to resume training, "
-                      "save to a .tgc.npz file", stacklevel=4)
 
 
-def _weights_h5(h5py, model) -> bytes:
+# ----------------------------------------------------------------------------------------------- compile arguments
+_KERAS_MODULES = {"loss": "keras.losses", "metric": "keras.metrics", "optimizer": "keras.optimizers"}
+
+
+def _keras_compile_entry(obj, kind):
+    """One loss, metric or optimizer of ``compile`` as Keras 3 writes it in ``compile_config``: a name stays a name;
+    one of our objects is ``{"module": "keras.losses", "class_name", "config", "registered_name": None}`` (Keras'
+    arguments, which ours share); a function of tinygradconv's by its name; your own function as Keras writes a plain
+    function (``{"module": "builtins", "class_name": "function", "config": name, ...}``) and your own class with its
+    ``registered_name``, found again by name when loading (``custom_objects``), as in Keras.
+
+    Raises:
+        ValueError: a lambda, or your own function or class named like a built-in (see
+            :func:`tinygradconv.saving._library_object`).
+        TypeError: an object without ``get_config`` that is not a function.
+    """
+    from . import losses, metrics, optimizers
+    from .saving import _library_object
+
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, type):           # a class given to compile stands for its default instance, as in Keras
+        obj = obj()
+    if isinstance(obj, dict):           # a config given to compile: Keras' own stays as it is
+        if "module" in obj:
+            return obj
+        item = obj
+    else:
+        item = _library_object(obj, {"loss": losses, "metric": metrics, "optimizer": optimizers}[kind])
+    if isinstance(item, str):
+        return item if defined_here(obj) else _keras_function(item)
+    name = item["class_name"]
+    ours = builtin(kind, name) is not None and (isinstance(obj, dict) or defined_here(type(obj)))
+    if ours:
+        return {"module": _KERAS_MODULES[kind], "class_name": name, "config": item.get("config") or {},
+                "registered_name": None}
+    return {"module": None, "class_name": name.split(">")[-1], "config": item.get("config") or {},
+            "registered_name": name}
+
+
+def _keras_compile_structure(value, kind):
+    """``value`` (an entry, or a list or dict of them per output, at any depth) with each entry written by
+    :func:`_keras_compile_entry`."""
+    if isinstance(value, (list, tuple)):
+        return [_keras_compile_structure(item, kind) for item in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: _keras_compile_structure(item, kind) for key, item in value.items()}
+    return _keras_compile_entry(value, kind)
+
+
+def _plain_numbers(value):
+    """``loss_weights`` (a number, or a list or dict of them) as JSON numbers."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_plain_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    return float(value)
+
+
+def keras_compile_config(model) -> dict:
+    """The ``compile_config`` of ``model``'s ``config.json`` in a ``.keras`` file, as Keras 3.15 writes it: the
+    optimizer with its current settings (``{"module", "class_name", "config", "registered_name"}``), the loss, the
+    metrics and the weighted metrics as they were given to ``compile`` (names stay names, per-output lists and dicts
+    stay so; objects as :func:`_keras_compile_entry` writes them), ``loss_weights``, and Keras' ``run_eagerly``,
+    ``steps_per_execution`` and ``jit_compile``.
+
+    >>> from tinygradconv import layers, models, optimizers
+    >>> model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    >>> model.compile(optimizers.Adam(learning_rate=0.003), "mse", metrics=["mae"])
+    >>> config = keras_compile_config(model)
+    >>> config["optimizer"]["class_name"], config["optimizer"]["config"]["learning_rate"], config["loss"]
+    ('Adam', 0.003, 'mse')
+
+    Raises:
+        ValueError: the model is not compiled; or an entry Keras cannot describe (a lambda).
+        TypeError: an optimizer, loss or metric without ``get_config`` that is not a function.
+    """
+    call = getattr(model, "_compile_call", None)
+    if not getattr(model, "compiled", False) or call is None:
+        raise ValueError(f"Model '{model.name}' is not compiled: it has no compile arguments to write")
+    return {"optimizer": _keras_compile_entry(model.optimizer, "optimizer"),    # its current settings
+            "loss": _keras_compile_structure(call.get("loss"), "loss"),
+            "loss_weights": _plain_numbers(call.get("loss_weights")),
+            "metrics": _keras_compile_structure(call.get("metrics"), "metric"),
+            "weighted_metrics": _keras_compile_structure(call.get("weighted_metrics"), "metric"),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def _our_compile_structure(value, where):
+    """A ``compile_config`` entry (or a list or dict of them per output) written by Keras 3 as our compile takes it:
+    Keras' objects as ``{"class_name", "config"}`` (:func:`_from_keras_object`), functions by name."""
+    if isinstance(value, list):
+        return [_our_compile_structure(item, where) for item in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: _our_compile_structure(item, where) for key, item in value.items()}
+    return _from_keras_object(value, where)
+
+
+def our_compile_arguments(config, filepath):
+    """The arguments of ``model.compile`` from a ``compile_config`` written by Keras 3 (or by :func:`save_keras`):
+    the optimizer, loss, metrics, weighted metrics and loss weights, translated; ``run_eagerly`` and
+    ``jit_compile`` are dropped (they change nothing here), and ``steps_per_execution`` other than 1 (which our
+    ``compile`` refuses: every step runs one batch) is dropped with a ``UserWarning``.
+
+    >>> our_compile_arguments({"optimizer": {"module": "keras.optimizers", "class_name": "SGD",
+    ...                                      "config": {"learning_rate": 0.1}, "registered_name": None},
+    ...                        "loss": "mse", "metrics": ["mae"], "jit_compile": False}, "m.keras")
+    {'optimizer': {'class_name': 'SGD', 'config': {'learning_rate': 0.1}}, 'loss': 'mse', 'metrics': ['mae']}
+    """
+    where = f"{os.fspath(filepath)!r}: compile_config"
+    if not isinstance(config, dict):
+        raise SavedFileError(f"{where} is not a JSON object of compile arguments (damaged config.json?). Received "
+                             f"{config!r}")
+    steps = config.get("steps_per_execution", 1)
+    if steps not in (None, 1):
+        warnings.warn(f"{where}: steps_per_execution={steps!r} is not supported here (every step of fit runs one "
+                      "batch, and calls the callbacks' batch hooks once): the model is compiled with 1", stacklevel=6)
+    arguments = {}
+    for key in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights"):
+        if config.get(key) is not None:
+            arguments[key] = (config[key] if key == "loss_weights"
+                              else _our_compile_structure(config[key], f"{where}['{key}']"))
+    return arguments
+
+
+def _optimizer_datasets(h5py, h5, filepath):
+    """The arrays of ``optimizer/vars`` in the open weights file ``h5``, in order (``"0"``, ``"1"``, ...); None
+    when there is no such group (a model saved uncompiled)."""
+    group = h5.get("optimizer/vars")
+    if group is None:
+        return None
+    keys = sorted(group.keys()) if isinstance(group, h5py.Group) else None
+    if keys is None or keys != sorted(str(i) for i in range(len(keys))) or \
+            not all(isinstance(group[k], h5py.Dataset) for k in keys):
+        raise SavedFileError(f"{filepath!r}: 'optimizer/vars' does not hold the datasets '0', '1', ... of an "
+                             "optimizer's variables (damaged model.weights.h5?)")
+    try:
+        return [np.asarray(group[str(i)]) for i in range(len(keys))]
+    except (OSError, KeyError) as exc:
+        raise SavedFileError(f"{filepath!r}: the optimizer's variables under 'optimizer/vars' cannot be read "
+                             f"(damaged model.weights.h5): {exc}") from None
+
+
+def _restore_keras_optimizer(model, arrays, filepath):
+    """Put the optimizer's variables of a ``.keras`` file (``arrays``, in Keras' order: see
+    ``Optimizer.variables``) into the compiled ``model``'s new optimizer, as Keras 3's ``load_model`` restores them:
+    the step count, the learning rate (a number), each slot of each trainable weight, and the scalar state. A file
+    of a model compiled but never trained holds the first one or two only: they are restored, and the optimizer is
+    built at the first step (Keras warns there, and skips them). Another number of variables is Keras' warning
+    ("Skipping variable loading for optimizer"), and nothing is restored.
+
+    Raises:
+        SavedFileError: a variable of another shape than its weight's, or a step count that is not an integer
+            ``>= 0``.
+    """
+    optimizer = model.optimizer
+    if not hasattr(optimizer, "_keras_variable_keys"):
+        return
+    variables = model.trainable_weights
+    keys = optimizer._keras_variable_keys(variables)
+    unbuilt = 1 if callable(optimizer._learning_rate) else 2
+    if len(arrays) not in (len(keys), unbuilt):
+        warnings.warn(f"{os.fspath(filepath)!r}: Skipping variable loading for optimizer '{optimizer.name}', because "
+                      f"it has {len(keys)} variables whereas the saved optimizer has {len(arrays)} variables (the "
+                      "optimizer starts afresh: step 0, no moments).", stacklevel=6)
+        return
+    values = dict(zip(keys, arrays))
+    state = {"iterations": values["iterations"]}
+    state.update({f"{key[0]}/{key[1]}": value for key, value in values.items() if isinstance(key, tuple)})
+    state.update({key: value for key, value in values.items() if key in optimizer.scalar_state})
+    try:
+        if len(arrays) == len(keys):
+            optimizer.set_state(variables, state)
+        else:    # never trained: the step count (and the rate) only, the slots made at the first step
+            optimizer.iterations = int(np.asarray(values["iterations"]).item())
+    except (ValueError, TypeError) as exc:
+        raise SavedFileError(f"{os.fspath(filepath)!r}: the optimizer's variables under 'optimizer/vars' do not fit "
+                             f"optimizer {type(optimizer).__name__} of model '{model.name}': {exc}") from None
+    if "learning_rate" in values:     # Keras keeps it in float32: the configured rate stays unless it differs more
+        rate = float(np.asarray(values["learning_rate"]).reshape(()))
+        if np.float32(float(optimizer.learning_rate)) != np.float32(rate):
+            optimizer.learning_rate = rate
+
+
+def _weights_h5(h5py, model, optimizer=None) -> bytes:
     """The HDF5 file of ``model``'s weights as Keras 3 writes it (``model.weights.h5`` in a ``.keras`` archive, or a
     ``.weights.h5`` file): each layer's weights as ``layers/<path>/vars/<i>`` (:func:`_weight_paths`), a nested
-    model's layers below its own path, and an empty ``vars`` group named after the model."""
+    model's layers below its own path, and an empty ``vars`` group named after the model; with ``optimizer``, its
+    variables as ``optimizer/vars/<i>`` in Keras' order (``Optimizer.variables``: the step count, the learning
+    rate, the slots, the scalar state)."""
     from .functional import Functional
     from .models import Model
 
@@ -271,6 +486,11 @@ def _weights_h5(h5py, model) -> bytes:
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         write_layers(h5, "", model)
+        if optimizer is not None:
+            group = h5.create_group("optimizer").create_group("vars")
+            group.attrs["name"] = optimizer.name
+            for i, variable in enumerate(optimizer.variables):
+                group.create_dataset(str(i), data=variable.numpy())
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
 
@@ -667,23 +887,25 @@ def model_from_json(json_string, custom_objects=None):
         return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]
 
 
-def load_keras(filepath, custom_objects=None):
-    """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights (not compiled: a
-    ``UserWarning`` says so when the file holds compile arguments).
+def load_keras(filepath, custom_objects=None, compile=True):
+    """Build the model stored in the Keras 3 ``.keras`` file ``filepath`` and load its weights; with ``compile`` (as
+    Keras 3's ``load_model``), compile it again with the file's ``compile_config`` (:func:`our_compile_arguments`)
+    and restore its optimizer's state (:func:`_restore_keras_optimizer`), so that ``fit`` goes on where it stopped.
+    A compile config that cannot be used here (a loss of your own not given in ``custom_objects``, a loss or
+    metric tinygradconv lacks) leaves the model uncompiled, with a ``UserWarning`` that says why (Keras raises).
 
     ``custom_objects`` (``{"name": function}``) gives your own functions named in the file (activations,
-    initializers, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model` passes its own.
+    initializers, losses, metrics, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model`
+    passes its own.
 
     Raises:
         SavedFileError: not a ``.keras`` archive, a model other than Sequential/functional, a layer or argument
-            this package does not have (named in the message), or weights that do not fit.
+            this package does not have (named in the message), weights that do not fit, or optimizer variables
+            of other shapes than the weights'.
         ImportError: h5py is not installed.
     """
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
-    if isinstance(config, dict) and config.get("compile_config"):
-        warnings.warn(f"{os.fspath(filepath)!r}: the file's compile arguments (optimizer, loss, metrics) are not "
-                      "read: the model loads uncompiled; call model.compile(...) before fit", stacklevel=4)
     with custom_object_scope(custom_objects):
         model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
     try:
@@ -708,7 +930,31 @@ def load_keras(filepath, custom_objects=None):
                 continue
             assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))
 
+    compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
     with h5:
         collect(model, items, skip, "")
+        optimizer_arrays = _optimizer_datasets(h5py, h5, filepath) if compile_config else None
     _assign_all(assignments)
+    if compile_config:
+        _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects)
     return model
+
+
+def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects):
+    """Compile ``model`` (loaded from ``filepath``) with the file's ``compile_config`` and restore its optimizer's
+    state; a ``UserWarning`` when it cannot be compiled (the model stays uncompiled), as :mod:`tinygradconv.saving`
+    loads its own files."""
+    from .saving import _with_custom_metrics
+
+    try:
+        with custom_object_scope(custom_objects):
+            model.compile(**_with_custom_metrics(our_compile_arguments(compile_config, filepath)))
+    except (ValueError, TypeError) as exc:
+        hint = custom_objects_hint(exc)
+        model.compiled = False
+        warnings.warn(f"{os.fspath(filepath)!r}: the model was loaded but could not be compiled again with the "
+                      f"file's compile_config ({exc}); {hint + ' Or c' if hint else 'c'}all model.compile(...) "
+                      "yourself", stacklevel=5)
+        return
+    if optimizer_arrays is not None:
+        _restore_keras_optimizer(model, optimizer_arrays, filepath)

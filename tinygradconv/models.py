@@ -48,9 +48,9 @@ from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
-from .layers.input_layer import InputLayer
-from .layers.keras_tensor import KerasTensor, is_symbolic
-from .layers.layer import Layer
+from .layers.input_layer import InputLayer, _inbound_nodes
+from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
+from .layers.layer import Layer, _call_tensors
 from .tensor import Tensor
 from .validation import flag, integer, number, refuse_foreign
 
@@ -1363,6 +1363,8 @@ class Sequential(Model):
         self._input_layer_name = None  # the name of that Input, kept in the config
         self._input_dtype = None  # that Input's dtype when it is not a float one (integer data, cast to it)
         self._input_tensor = None  # that Input's symbolic tensor, or one made for `inputs` once the shape is known
+        self._graph = None  # [(layer, node, output)]: each layer called on symbolic tensors once built (_connect)
+        self._graph_error = None  # why the last _connect made no graph, for `outputs`' message
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
@@ -1462,6 +1464,98 @@ class Sequential(Model):
         return [self._input_tensor]
 
     @property
+    def outputs(self) -> list:
+        """Keras 3's ``Sequential.outputs``: once the input shape is known (see :attr:`input_shape`), a list of the
+        symbolic tensor(s) the last layer returns in the model's graph, where each layer was called once on
+        symbolic tensors from :attr:`inputs`, as Keras 3 builds a ``Sequential`` model into a graph. So each layer
+        has ``input`` and ``output`` too (:attr:`Layer.output <tinygradconv.layers.Layer.output>`), and
+        ``models.Model(model.inputs, [layer.output for layer in model.layers])`` gives every layer's features.
+        Before that an ``AttributeError``, as in Keras.
+
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(4, name="hidden"), layers.Dense(1, name="out")])
+        >>> model.outputs
+        [<KerasTensor shape=(None, 1), dtype=float32, from layer 'out'>]
+        >>> model.get_layer("hidden").output.shape
+        (None, 4)
+        """
+        return flatten(self._stack_graph("outputs")[-1][2])
+
+    @property
+    def input(self):
+        """The symbolic input of the model (``inputs[0]``, see :attr:`inputs`); for a model called on symbolic
+        tensors as a layer of another model, the tensor that call received, as Keras 3 gives it (each layer's
+        ``input``: :attr:`Layer.input <tinygradconv.layers.Layer.input>`), so that the features of a nested
+        ``Sequential`` connect to the outer model's input. Keras 3.15's ``Sequential`` has only the second (an
+        ``AttributeError`` for a model that was not called so); tf.keras 2's had the first."""
+        if self._symbolic_calls():
+            return _call_tensors(self, "input")
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        """The symbolic output of the model's graph (the last layer's, see :attr:`outputs`), or the output of its
+        call as a layer of another model, by the rules of :attr:`input`."""
+        if self._symbolic_calls():
+            return _call_tensors(self, "output")
+        return self._stack_graph("output")[-1][2]
+
+    def _symbolic_calls(self):
+        """The calls of the model itself on symbolic tensors (as a layer of another model)."""
+        return [node for node in _inbound_nodes(self) if not node.superseded]
+
+    def _stack_graph(self, what):
+        """The model's graph (:meth:`_connect`), made now if the input shape is known and it is missing or out of
+        date; the ``AttributeError`` of :attr:`outputs` for ``what`` when there is none."""
+        if self._graph is None or [entry[0] for entry in self._graph] != self._layers:
+            if self._input_batch_shape is None and self._build_input_shape is None:
+                raise AttributeError(f"Sequential model '{self.name}' has no `{what}` yet (no input shape): start "
+                                     "it with layers.Input(shape), or build it (call it on data, or "
+                                     ".build(input_shape))")
+            self._connect()
+        if self._graph is None:
+            reason = self._graph_error or "it has no layers"
+            raise AttributeError(f"Sequential model '{self.name}' has no `{what}`: its layers could not be called "
+                                 f"on symbolic tensors ({reason})")
+        return self._graph
+
+    def _connect(self):
+        """Call the layers one after the other on symbolic tensors from :attr:`inputs`, as Keras 3 builds a
+        ``Sequential`` model whose input shape is known into a functional graph: each layer then has ``input`` and
+        ``output``, and the model ``outputs``. The calls of the previous graph are kept while they still fit (the
+        same input tensor and the same layers before: a layer added at the end is the only one called again), and
+        the others are marked superseded, so that every layer of the stack keeps one call of its own. A stack
+        that cannot be called on symbolic tensors gets no graph (``outputs`` then says why) and builds as before."""
+        previous, self._graph, self._graph_error = self._graph or [], None, None
+        graph, made = [], []
+        # a layer without compute_output_shape is run once on zeros: the penalties of the last call on data (which
+        # the loss of a training step adds, when this runs after the first call) are kept
+        penalties = [(layer, layer._call_losses) for layer in (self, *self._nested_layers())]
+        if (self._input_batch_shape or self._build_input_shape) is not None and self._layers:
+            x = self.inputs[0]
+            try:
+                for i, layer in enumerate(self._layers):
+                    if i < len(previous) and previous[i][0] is layer and previous[i][1].inputs is x:
+                        graph.append(previous[i])
+                    else:
+                        result = layer(x)
+                        made.append(_inbound_nodes(layer)[-1])
+                        graph.append((layer, made[-1], result))
+                    x = graph[-1][2]
+            except (ValueError, TypeError, NotImplementedError) as exc:
+                self._graph_error = f"{type(exc).__name__}: {exc}"
+                for node in made:
+                    node.superseded = True
+                graph = []
+        for layer, kept_penalties in penalties:
+            layer._call_losses = kept_penalties
+        kept = {id(entry[1]) for entry in graph}
+        for _, node, _ in previous:
+            if id(node) not in kept:
+                node.superseded = True
+        self._graph = graph or None
+
+    @property
     def output_shape(self):
         """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
         try:
@@ -1478,6 +1572,8 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()
         self._output_shapes.pop(id(layer), None)
+        if self._graph is not None:     # the graph ends one layer earlier (the popped layer's call superseded)
+            self._connect()
         return layer
 
     def build(self, input_shape):
@@ -1541,6 +1637,14 @@ class Sequential(Model):
                 break
             self._output_shapes[id(layer)] = shape
         self.built = True
+        self._connect()
+
+    def __call__(self, inputs, training=None, **kwargs):
+        connect = not self.built
+        outputs = super().__call__(inputs, training=training, **kwargs)
+        if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too
+            self._connect()
+        return outputs
 
     def call(self, inputs, training=None):
         x = inputs
@@ -1637,6 +1741,22 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`).
-    ``safe_mode`` is accepted as in Keras 3 and changes nothing: this loader never runs code from a file."""
+    """Rebuild a model saved with :meth:`Model.save` and reload its weights (see :mod:`tinygradconv.saving`); a
+    model saved compiled comes back compiled, its optimizer's state restored, from our ``.npz`` files and from Keras
+    3's ``.keras`` files (ours or Keras', see :mod:`tinygradconv.keras_format`), as Keras' ``load_model`` does;
+    ``compile=False`` gives it uncompiled. ``safe_mode`` is accepted as in Keras 3 and changes nothing: this loader
+    never runs code from a file.
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from tinygradconv import layers
+    >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    >>> model.compile("adam", "mse")
+    >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.tgc.npz")       # or "m.keras" (needs h5py)
+    >>> model.save(path)
+    >>> loaded = load_model(path)
+    >>> loaded.compiled, loaded.optimizer.iterations, load_model(path, compile=False).compiled
+    (True, 2, False)
+    """
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

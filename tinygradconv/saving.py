@@ -308,13 +308,17 @@ def _library_object(obj, module):
 
 def _with_custom_metrics(config):
     """``config`` with each metric that names a custom object (your own function or class, ``custom_objects``) made
-    now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch."""
+    now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
+    Per-output lists and dicts of metrics (Keras' forms, in ``.keras`` files) keep their structure."""
     def made(metric):
+        if isinstance(metric, (list, tuple)):
+            return [made(m) for m in metric]
+        if isinstance(metric, dict) and "class_name" not in metric:      # metrics by output name
+            return {key: made(m) for key, m in metric.items()}
         name = metric.get("class_name") if isinstance(metric, dict) else metric
         return metrics.get(metric) if isinstance(name, str) and custom_object(name) is not None else metric
 
-    return dict(config, **{key: [made(m) for m in config[key] or []] for key in ("metrics", "weighted_metrics")
-                           if key in config})
+    return dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
 
 
 def _compile_config(model):
@@ -730,7 +734,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         custom_objects: ``{"name": object}`` for your own layer and model classes and for your own functions
             (activations, initializers, regularizers, constraints, losses, metrics) named in the file, as in Keras
             (looked up before :func:`get_custom_objects` and the built-ins; see :class:`custom_object_scope`).
-        compile: compile the model again with the saved optimizer, loss and metrics (when they were saved).
+        compile: compile the model again with the saved optimizer, loss and metrics (when they were saved), and
+            restore the optimizer's state, as Keras 3's ``load_model(compile=True)``; ``False``: an uncompiled
+            model. For our ``.npz`` files and ``.keras`` files alike (those written by Keras too).
         safe_mode: accepted for Keras 3 compatibility (``True`` or ``False``), with no effect here. In Keras it
             refuses to deserialize ``Lambda`` layers and other code stored in the file (marshalled Python
             bytecode); this loader never runs code from a file in either mode: it reads JSON and numeric arrays
@@ -738,19 +744,20 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Raises:
         FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
-        TypeError: ``filepath`` is not a path (``None``, a number).
+        TypeError: ``filepath`` is not a path (``None``, a number); ``compile`` or ``safe_mode`` is not a bool.
     """
     filepath = path_like(filepath)
     flag(safe_mode, "safe_mode", "load_model")
+    compile = flag(compile, "compile", "load_model")
     with custom_object_scope(custom_objects):
         return _load_model(filepath, custom_objects, compile)
 
 
 def _load_model(filepath, custom_objects, compile):
-    if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format); never compiled
+    if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format)
         from .keras_format import load_keras
 
-        return load_keras(filepath, custom_objects)
+        return load_keras(filepath, custom_objects, compile=compile)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "

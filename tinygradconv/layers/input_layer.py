@@ -40,13 +40,18 @@ _node_counter = itertools.count()
 class Node:
     """One call of ``layer`` on symbolic ``inputs`` (a tensor, or a list, tuple or dict of them at any depth),
     giving ``outputs``: the list of its output tensors (the leaves of what the call returned, in
-    :func:`~tinygradconv.layers.keras_tensor.flatten`'s order, ``None`` leaves left out)."""
+    :func:`~tinygradconv.layers.keras_tensor.flatten`'s order, ``None`` leaves left out).
+
+    ``superseded`` marks a call that a ``Sequential`` model made for a graph it has since replaced (built again for
+    another input shape, a layer popped): models made from its tensors still run it, but it no longer counts as one
+    of the layer's calls for ``layer.input`` and ``layer.output``."""
 
     def __init__(self, layer, inputs, outputs):
         self.layer = layer
         self.inputs = inputs
         self.outputs = outputs
         self.order = next(_node_counter)
+        self.superseded = False
 
     @property
     def input_tensors(self) -> list:
@@ -115,8 +120,9 @@ class InputLayer(Layer):
             raise ValueError("Give InputLayer either `shape` or `batch_shape`, not both")
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.built = True
-        self.output = KerasTensor(self.batch_shape, self.dtype, history=(self, 0, 0), name=self.name)
-        _inbound_nodes(self).append(Node(self, None, [self.output]))
+        # its one node: its output (``self.output``, as every layer's) is the symbolic input
+        tensor = KerasTensor(self.batch_shape, self.dtype, history=(self, 0, 0), name=self.name)
+        _inbound_nodes(self).append(Node(self, None, [tensor]))
 
     def call(self, inputs):
         return inputs

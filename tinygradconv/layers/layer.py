@@ -413,6 +413,40 @@ class Layer:
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape()")
 
+    # ------------------------------------------------------------------ the functional API
+    @property
+    def input(self):
+        """The symbolic tensor (a list of them for several) that the layer's call on symbolic tensors received, as
+        Keras 3's ``Layer.input``: see :attr:`output`, which follows the same rules."""
+        return _call_tensors(self, "input")
+
+    @property
+    def output(self):
+        """The symbolic tensor (a list of them for several) that the layer's call on symbolic tensors returned, as
+        Keras 3's ``Layer.output``: the layer was called on ``layers.Input`` (or on tensors made from one), or is a
+        layer of a ``Sequential`` model whose input shape is known (Keras builds such a model into a graph, calling
+        each layer once). So a model that returns the features of inner layers can be made from them, the Keras
+        pattern of feature extraction:
+
+        >>> import numpy as np
+        >>> from tinygradconv import layers, models
+        >>> model = models.Sequential([layers.Input((8, 2)), layers.Conv1D(4, 3, name="c1"),
+        ...                            layers.Conv1D(3, 3, name="c2"), layers.Dense(1)])
+        >>> model.get_layer("c1").output
+        <KerasTensor shape=(None, 6, 4), dtype=float32, from layer 'c1'>
+        >>> features = models.Model(model.inputs, [layer.output for layer in model.layers])
+        >>> [f.shape for f in features.predict(np.ones((2, 8, 2)))]
+        [(2, 6, 4), (2, 4, 3), (2, 4, 1)]
+
+        Raises:
+            AttributeError: the layer was never called on symbolic tensors (a call on data records no graph), as
+                Keras raises it ("has never been called and thus has no defined output"); or it was called on
+                symbolic tensors several times (a layer shared by two calls or two models), which makes the output
+                ambiguous. Keras 3.15 returns the first call's there, silently; ours names the calls, and the
+                tensor each call returned is the one to use (``y = layer(x)``).
+        """
+        return _call_tensors(self, "output")
+
     def _check_built_input(self, input_shape) -> None:
         """Once built, check an input shape against what the weights were built for (Keras' ``input_spec``).
 
@@ -439,6 +473,38 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+def _call_tensors(layer, what):
+    """``layer.input`` or ``layer.output`` (``what``): the tensors of the layer's one call on symbolic tensors (its
+    one node that is not superseded), alone when there is one; the ``AttributeError`` of :attr:`Layer.output`
+    otherwise."""
+    nodes = [node for node in layer.__dict__.get("_inbound_nodes", ()) if not node.superseded]
+    described = f"Layer '{layer.name}' ({type(layer).__name__})"
+    if not nodes and layer.__dict__.get("_inbound_nodes"):
+        raise AttributeError(
+            f"{described} has no defined {what} now: it was called on symbolic tensors only in the graph of a "
+            f"Sequential model that has replaced that graph since (the layer was popped, or the model built again "
+            f"for another input shape). Read `{what}` of the layers of the model as it is now, or call the layer on "
+            f"a symbolic tensor again.")
+    if not nodes:
+        raise AttributeError(
+            f"{described} has never been called on a symbolic tensor and thus has no defined {what} (a call on data, "
+            f"or building it, records no graph). Call it on one first, e.g. y = layer(layers.Input(shape)), or read "
+            f"`{what}` of a layer of a Sequential model that starts with layers.Input(shape) (or is built).")
+    if len(nodes) > 1:
+        def sources(node):
+            names = [f"'{t._keras_history[0].name}'" for t in node.input_tensors]
+            return names[0] if len(names) == 1 else f"[{', '.join(names)}]"
+
+        fix = ("the tensor that the call you mean returned (y = layer(x))" if what == "output" else
+               "the tensor that the call you mean was given (x in y = layer(x))")
+        raise AttributeError(
+            f"{described} has been called {len(nodes)} times on symbolic tensors (on the output of "
+            f"{', then of '.join(sources(node) for node in nodes)}), so its `{what}` is ambiguous (Keras 3.15 "
+            f"silently returns the first call's). Use {fix} instead of layer.{what}.")
+    tensors = nodes[0].input_tensors if what == "input" else list(nodes[0].outputs)
+    return tensors[0] if len(tensors) == 1 else tensors
 
 
 def _check_outputs(layer, outputs):

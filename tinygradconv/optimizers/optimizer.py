@@ -434,6 +434,22 @@ class Optimizer:
         out += [named(float(getattr(self, name)), name, "float64") for name in self.scalar_state]
         return out
 
+    def _keras_variable_keys(self, variables) -> list:
+        """What each entry of :attr:`variables` would hold for this optimizer built on ``variables``, in Keras 3's
+        order (the order of the ``optimizer/vars`` datasets of a ``.keras`` file): ``"iterations"``,
+        ``"learning_rate"`` (a number only), ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
+        as Keras creates them, then the names of the scalar state. Before the optimizer is built, :attr:`variables`
+        holds the first one or two only."""
+        keys = ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+        fresh = [self.build_state(v, v.backend.xp) for v in variables]
+        groups = self.keras_slots
+        if groups is None:
+            keys += [(i, slot) for i, state in enumerate(fresh) for slot in state]
+        else:
+            for group in groups:
+                keys += [(i, slot) for i, state in enumerate(fresh) for slot, _ in group if slot in state]
+        return keys + list(self.scalar_state)
+
     def get_state(self, variables) -> dict:
         """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` and any scalars.
 
