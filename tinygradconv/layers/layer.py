@@ -440,10 +440,10 @@ class Layer:
 
         Raises:
             AttributeError: the layer was never called on symbolic tensors (a call on data records no graph), as
-                Keras raises it ("has never been called and thus has no defined output"); or it was called on
-                symbolic tensors several times (a layer shared by two calls or two models), which makes the output
-                ambiguous. Keras 3.15 returns the first call's there, silently; ours names the calls, and the
-                tensor each call returned is the one to use (``y = layer(x)``).
+                Keras raises it ("has never been called and thus has no defined output").
+
+        A layer called on symbolic tensors several times (shared by two calls or two models) gives its first
+        call's tensor, as Keras 3.15; the tensor each call returned (``y = layer(x)``) is the one to use there.
         """
         return _call_tensors(self, "output")
 
@@ -476,9 +476,9 @@ class Layer:
 
 
 def _call_tensors(layer, what):
-    """``layer.input`` or ``layer.output`` (``what``): the tensors of the layer's one call on symbolic tensors (its
-    one node that is not superseded), alone when there is one; the ``AttributeError`` of :attr:`Layer.output`
-    otherwise."""
+    """``layer.input`` or ``layer.output`` (``what``): the tensors of the layer's first call on symbolic tensors that
+    is not superseded (Keras' node 0), alone when there is one; the ``AttributeError`` of :attr:`Layer.output`
+    when there is no such call."""
     nodes = [node for node in layer.__dict__.get("_inbound_nodes", ()) if not node.superseded]
     described = f"Layer '{layer.name}' ({type(layer).__name__})"
     if not nodes and layer.__dict__.get("_inbound_nodes"):
@@ -492,17 +492,6 @@ def _call_tensors(layer, what):
             f"{described} has never been called on a symbolic tensor and thus has no defined {what} (a call on data, "
             f"or building it, records no graph). Call it on one first, e.g. y = layer(layers.Input(shape)), or read "
             f"`{what}` of a layer of a Sequential model that starts with layers.Input(shape) (or is built).")
-    if len(nodes) > 1:
-        def sources(node):
-            names = [f"'{t._keras_history[0].name}'" for t in node.input_tensors]
-            return names[0] if len(names) == 1 else f"[{', '.join(names)}]"
-
-        fix = ("the tensor that the call you mean returned (y = layer(x))" if what == "output" else
-               "the tensor that the call you mean was given (x in y = layer(x))")
-        raise AttributeError(
-            f"{described} has been called {len(nodes)} times on symbolic tensors (on the output of "
-            f"{', then of '.join(sources(node) for node in nodes)}), so its `{what}` is ambiguous (Keras 3.15 "
-            f"silently returns the first call's). Use {fix} instead of layer.{what}.")
     tensors = nodes[0].input_tensors if what == "input" else list(nodes[0].outputs)
     return tensors[0] if len(tensors) == 1 else tensors
 
