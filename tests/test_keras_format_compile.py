@@ -275,6 +275,40 @@ def test_optimizer_variables_that_do_not_fit(tmp_path):
         models.load_model(tmp_path / "m.keras")
 
 
+def test_a_compiled_model_file_without_optimizer_variables_warns_as_keras(tmp_path):
+    """Found by a tester: with 'optimizer/vars' gone from a trained model's file the model loaded with a fresh
+    optimizer silently; Keras warns that the saved optimizer has 0 variables, and so does this now."""
+    import h5py
+
+    keras = keras_on_torch("Keras 3 is the reference of the warning")
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    model.save(tmp_path / "m.keras")
+
+    def drop_optimizer(path):
+        with zipfile.ZipFile(path) as archive:
+            entries = {name: archive.read(name) for name in archive.namelist()}
+        buffer = io.BytesIO(entries["model.weights.h5"])
+        with h5py.File(buffer, "a") as h5:
+            del h5["optimizer"]
+        entries["model.weights.h5"] = buffer.getvalue()
+        os.remove(path)
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in entries.items():
+                archive.writestr(name, data)
+
+    drop_optimizer(tmp_path / "m.keras")
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'adam', because it has 6 variables "
+                                         "whereas the saved optimizer has 0 variables"):
+        loaded = models.load_model(tmp_path / "m.keras")
+    assert loaded.compiled and loaded.optimizer.iterations == 0
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'adam', because it has 6 variables "
+                                         "whereas the saved optimizer has 0 variables"):
+        theirs = keras.models.load_model(tmp_path / "m.keras")        # Keras, on the same file
+    assert int(theirs.optimizer.iterations) == 0
+
+
 def test_steps_per_execution_of_a_keras_file_is_named_and_one_step_used(tmp_path):
     keras = keras_on_torch(REASON)
     reference = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])

@@ -210,3 +210,23 @@ def test_the_penalties_of_a_first_call_survive_the_graph():
     model(x)
     assert model.layers[1].output.shape == (None, 2)
     np.testing.assert_allclose(float(model.losses[0].numpy()), 16.0)
+
+
+def test_a_model_from_a_middle_tensor_is_refused_with_the_way_round():
+    """Found by a tester: Keras 3 builds Model(layer.input, outputs) from a middle layer's tensor (it makes an Input
+    in its place); here that is a ValueError naming the layer and the way round, which gives Keras' predictions."""
+    keras = keras_on_torch(REASON)
+    model = models.Sequential([layers.Input((10, 3)), layers.Conv1D(4, 3, name="c1"), layers.Dense(2, name="d"),
+                               layers.Dense(1, name="last")])
+    with pytest.raises(ValueError, match=r"comes from layer 'c1'.*Keras 3 makes an Input in its place.*new "
+                                         r"layers\.Input\(shape\)"):
+        models.Model(model.get_layer("d").input, model.outputs)
+    head_input = layers.Input((8, 4))
+    head = models.Model(head_input, model.get_layer("last")(model.get_layer("d")(head_input)))
+    theirs = keras.Sequential([keras.Input((10, 3)), keras.layers.Conv1D(4, 3), keras.layers.Dense(2),
+                               keras.layers.Dense(1)])
+    theirs.set_weights(model.get_weights())
+    their_head = keras.Model(theirs.layers[1].input, theirs.outputs)       # Keras: accepted
+    features = np.random.default_rng(0).standard_normal((2, 8, 4)).astype("float32")
+    np.testing.assert_allclose(head.predict(features, verbose=0), their_head.predict(features, verbose=0),
+                               rtol=1e-5, atol=1e-6)

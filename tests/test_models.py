@@ -1405,3 +1405,17 @@ def test_building_a_built_sequential_with_another_shape_is_refused_as_keras():
     with pytest.raises(ValueError, match=message):
         ours.build((4, 3))
     assert ours.input_shape == (2, 3)
+
+
+def test_a_known_class_with_a_bad_config_is_named_by_its_reason_not_as_unknown():
+    """Found by a tester: a `.keras` file's Adam with `use_ema=True` (or a loss config with a stray key) warned
+    "unknown optimizer {...}", the reason last; a class we know is now named with what is wrong in its config."""
+    model = Sequential([layers.Input((3,)), layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"^Invalid value for argument `optimizer`: the optimizer Adam cannot be made "
+                                         r"from this config: Argument `use_ema` is not supported"):
+        model.compile(optimizer={"class_name": "Adam", "config": {"use_ema": True}}, loss="mse")
+    with pytest.raises(ValueError, match=r"^Invalid value for argument `loss`: the loss MeanSquaredError cannot be "
+                                         r"made from this config: .*bogus"):
+        model.compile(optimizer="adam", loss={"class_name": "MeanSquaredError", "config": {"bogus": 1}})
+    with pytest.raises(ValueError, match=r"unknown optimizer \{'class_name': 'Nope'"):
+        model.compile(optimizer={"class_name": "Nope", "config": {}}, loss="mse")

@@ -146,10 +146,12 @@ class FunctionalMixin:
         self._inputs = _flatten(inputs, "inputs")
         self._outputs = _flatten(outputs, "outputs")
         not_inputs = [t for t in self._inputs if not isinstance(t._keras_history[0], InputLayer)]
-        if not_inputs:  # a symbolic tensor, but computed by a layer: ValueError, as Keras
+        if not_inputs:  # a symbolic tensor computed by a layer (Keras 3 clones an Input for it: not done here)
             raise ValueError(f"Invalid value for argument `inputs`: {not_inputs[0]!r} is not the output of an Input "
                              f"(it comes from layer '{not_inputs[0]._keras_history[0].name}'). Model inputs must "
-                             "come from layers.Input.")
+                             "come from layers.Input here (Keras 3 makes an Input in its place; tinygradconv does "
+                             "not yet). For the rest of a model from a middle layer on, call its later layers on a "
+                             "new layers.Input(shape) of that tensor's shape: they keep their weights.")
         nodes, layers = map_graph(self._inputs, self._outputs)
         self._nodes = [n for n in nodes if not n.is_input]
         self._graph_layers = layers

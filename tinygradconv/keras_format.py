@@ -933,7 +933,8 @@ def load_keras(filepath, custom_objects=None, compile=True):
     compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
     with h5:
         collect(model, items, skip, "")
-        optimizer_arrays = _optimizer_datasets(h5py, h5, filepath) if compile_config else None
+        # a compiled model's file without 'optimizer/vars' has 0 variables: Keras' warning (_restore_keras_optimizer)
+        optimizer_arrays = (_optimizer_datasets(h5py, h5, filepath) or []) if compile_config else None
     _assign_all(assignments)
     if compile_config:
         _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects)

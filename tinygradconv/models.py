@@ -781,8 +781,21 @@ class Model(Layer):
             return module.get(identifier)
         except (ValueError, KeyError, TypeError) as exc:
             kind = {optimizers: "optimizer", losses: "loss", metrics_module: "metric"}[module]
+            class_name = identifier.get("class_name") if isinstance(identifier, dict) else None
+            if isinstance(class_name, str) and Model._known(module, class_name):   # a known class, a bad config
+                raise ValueError(f"Invalid value for argument `{argument}`: the {kind} {class_name} cannot be made "
+                                 f"from this config: {exc} (received {identifier!r})") from None
             raise ValueError(f"Invalid value for argument `{argument}`: unknown {kind} {identifier!r}. "
                              f"({exc})") from None
+
+    @staticmethod
+    def _known(module, class_name):
+        """Whether ``module`` (optimizers, losses, metrics) knows the class ``class_name`` by that name."""
+        try:
+            module.get(class_name)
+        except (ValueError, KeyError, TypeError):
+            return False
+        return True
 
     def _check_compiled(self, method):
         self._check_initialized()
@@ -1280,9 +1293,12 @@ class Model(Layer):
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def save(self, filepath, overwrite=True):
-        """Write the architecture (JSON) and the weights to one ``.npz`` file; reload with :func:`load_model`.
-        ``overwrite`` as in Keras 3's ``model.save``: ``True`` replaces an existing file; with ``False`` Keras asks
-        on the terminal, where this raises ``FileExistsError`` (no prompt) and leaves the file as it was."""
+        """Write the model to one file; reload it with :func:`load_model`. A path ending in ``.keras`` writes a
+        Keras 3 archive (architecture, weights, and the compile state with the optimizer's variables, so that a
+        loaded model trains on where it stopped; Keras' ``load_model`` reads it too); a path ending in ``.npz``
+        writes our own file of the same. ``overwrite`` as in Keras 3's ``model.save``: ``True`` replaces an
+        existing file; with ``False`` Keras asks on the terminal, where this raises ``FileExistsError`` (no prompt)
+        and leaves the file as it was."""
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def to_json(self, **kwargs) -> str:
