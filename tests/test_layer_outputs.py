@@ -212,21 +212,33 @@ def test_the_penalties_of_a_first_call_survive_the_graph():
     np.testing.assert_allclose(float(model.losses[0].numpy()), 16.0)
 
 
-def test_a_model_from_a_middle_tensor_is_refused_with_the_way_round():
-    """Found by a tester: Keras 3 builds Model(layer.input, outputs) from a middle layer's tensor (it makes an Input
-    in its place); here that is a ValueError naming the layer and the way round, which gives Keras' predictions."""
+def test_a_model_from_a_middle_tensor_runs_the_rest_of_the_model_as_keras():
+    """Found by a tester: Keras 3 builds Model(layer.input, outputs) from a middle layer's tensor (it puts an Input in
+    its place and calls the later layers again); the predictions agree with Keras', and the original model and its
+    layers' outputs are unchanged."""
     keras = keras_on_torch(REASON)
     model = models.Sequential([layers.Input((10, 3)), layers.Conv1D(4, 3, name="c1"), layers.Dense(2, name="d"),
                                layers.Dense(1, name="last")])
-    with pytest.raises(ValueError, match=r"comes from layer 'c1'.*Keras 3 makes an Input in its place.*new "
-                                         r"layers\.Input\(shape\)"):
-        models.Model(model.get_layer("d").input, model.outputs)
-    head_input = layers.Input((8, 4))
-    head = models.Model(head_input, model.get_layer("last")(model.get_layer("d")(head_input)))
+    before = model.get_layer("last").output
+    tail = models.Model(model.get_layer("d").input, model.outputs)
+    assert [layer.name for layer in tail.layers][1:] == ["d", "last"] and tail.input_shape == (None, 8, 4)
+    assert model.get_layer("last").output is before and model.outputs == [before]
     theirs = keras.Sequential([keras.Input((10, 3)), keras.layers.Conv1D(4, 3), keras.layers.Dense(2),
                                keras.layers.Dense(1)])
     theirs.set_weights(model.get_weights())
-    their_head = keras.Model(theirs.layers[1].input, theirs.outputs)       # Keras: accepted
+    their_tail = keras.Model(theirs.layers[1].input, theirs.outputs)
     features = np.random.default_rng(0).standard_normal((2, 8, 4)).astype("float32")
-    np.testing.assert_allclose(head.predict(features, verbose=0), their_head.predict(features, verbose=0),
+    np.testing.assert_allclose(tail.predict(features, verbose=0), their_tail.predict(features, verbose=0),
                                rtol=1e-5, atol=1e-6)
+    # two inputs, one of them a real Input, the other a middle tensor; the whole model still runs as before
+    a, b = layers.Input((3,), name="a"), layers.Input((3,), name="b")
+    hidden = layers.Dense(4, name="h")(a)
+    joined = layers.Concatenate(name="cat")([hidden, b])
+    out = layers.Dense(1, name="o")(joined)
+    whole = models.Model([a, b], out)
+    part = models.Model([hidden, b], out)
+    h, bb = np.ones((2, 4), "float32"), np.full((2, 3), 2.0, "float32")
+    expected = np.concatenate([h, bb], axis=1) @ whole.get_layer("o").get_weights()[0] + \
+        whole.get_layer("o").get_weights()[1]
+    np.testing.assert_allclose(part.predict([h, bb], verbose=0), expected, rtol=1e-6)
+    assert whole.predict([np.ones((2, 3)), bb], verbose=0).shape == (2, 1)

@@ -128,6 +128,26 @@ def map_graph(inputs, outputs):
     return nodes, ordered_layers
 
 
+def _with_inputs_in_place(inputs, outputs):
+    """Model inputs that a layer computed (``Model(model.layers[2].input, model.outputs)``, the rest of a model from
+    a middle layer on), as Keras 3 takes them: each such tensor gets a new ``Input`` of its shape and dtype in its
+    place, and every call between it and the outputs is made again on the new tensors, by the same layers (so with
+    the same weights). The original graph is left as it was (its layers keep their first call as ``output``).
+    Returns the new flat ``(inputs, outputs)``."""
+    replaced = {}
+    for t in inputs:
+        if not isinstance(t._keras_history[0], InputLayer) and id(t) not in replaced:
+            replaced[id(t)] = Input(batch_shape=t.shape, dtype=t.dtype)
+    nodes, _ = map_graph(inputs, outputs)        # stops at the given inputs: their own calls are not in it
+    for node in nodes:
+        if node.is_input or not any(id(t) in replaced for t in node.input_tensors):
+            continue                             # a call that does not depend on a replaced tensor stays
+        node.layer(map_structure(lambda t: replaced.get(id(t), t), node.inputs))
+        new_node = _inbound_nodes(node.layer)[-1]
+        replaced.update({id(old): new for old, new in zip(node.outputs, new_node.outputs)})
+    return [replaced.get(id(t), t) for t in inputs], [replaced.get(id(t), t) for t in outputs]
+
+
 class FunctionalMixin:
     """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
 
@@ -145,13 +165,8 @@ class FunctionalMixin:
         self._nested_outputs = isinstance(outputs, (list, tuple))
         self._inputs = _flatten(inputs, "inputs")
         self._outputs = _flatten(outputs, "outputs")
-        not_inputs = [t for t in self._inputs if not isinstance(t._keras_history[0], InputLayer)]
-        if not_inputs:  # a symbolic tensor computed by a layer (Keras 3 clones an Input for it: not done here)
-            raise ValueError(f"Invalid value for argument `inputs`: {not_inputs[0]!r} is not the output of an Input "
-                             f"(it comes from layer '{not_inputs[0]._keras_history[0].name}'). Model inputs must "
-                             "come from layers.Input here (Keras 3 makes an Input in its place; tinygradconv does "
-                             "not yet). For the rest of a model from a middle layer on, call its later layers on a "
-                             "new layers.Input(shape) of that tensor's shape: they keep their weights.")
+        if any(not isinstance(t._keras_history[0], InputLayer) for t in self._inputs):
+            self._inputs, self._outputs = _with_inputs_in_place(self._inputs, self._outputs)
         nodes, layers = map_graph(self._inputs, self._outputs)
         self._nodes = [n for n in nodes if not n.is_input]
         self._graph_layers = layers
