@@ -580,9 +580,24 @@ class Functional(FunctionalMixin, Model):
         may hold the targets of the outputs that have a loss only, in order (``fit(x, ya)`` or ``fit(x, [ya])``
         above), and so may a list of per-output ``sample_weight`` (see :meth:`fit`).
 
+        With several outputs, ``metrics`` and ``weighted_metrics`` are per output, as in Keras 3.15
+        (``keras/src/trainers/compile_utils.py``, ``CompileMetrics``): a dict keyed by output name (an output left
+        out has no metrics) or a list of one entry per output, in order: a metric, a list of metrics, or None (so a
+        flat list as long as the outputs is one metric per output). Each is logged as ``"<output name>_<metric>"``
+        (``reg_mae``, ``cls_accuracy``, and ``val_cls_accuracy`` in ``fit``); a repeat for one output is ``reg_mae_1``
+        among ``metrics``, ``reg_weighted_mae`` among ``weighted_metrics``. ``"accuracy"`` is binary, sparse or
+        categorical from that output's targets and predictions; weighted metrics take that output's sample weights
+        (or the one array given for all). ``evaluate`` returns ``loss``, the per-output losses, then the metrics in
+        sorted order, as Keras, and ``metrics_names`` names that list (Keras' own reads ``'compile_metrics'`` for
+        the metrics).
+
         Raises:
             ValueError: every loss None (Keras 3.15 fails in ``fit``: "No loss to compute"), a dict of losses without
-                a key for every output (write None for an output trained by no loss), and the misfits above.
+                a key for every output (write None for an output trained by no loss), and the misfits above; with
+                several outputs, a dict of metrics with a key that names no output, a list of metrics of another
+                length than the outputs (Keras 3.15 fails in ``fit``: "Node arity mismatch"), None inside an
+                output's list of metrics, a metric named ``"loss"``.
+            TypeError: with several outputs, ``metrics`` that is neither a list nor a dict.
 
         >>> import tinygradconv as tg
         >>> x = tg.layers.Input((3,))
@@ -592,16 +607,23 @@ class Functional(FunctionalMixin, Model):
         ['loss']
         """
         refuse_foreign_compile_arguments(optimizer, loss, metrics, kwargs.get("weighted_metrics"))
-        if (metrics or kwargs.get("weighted_metrics")) and len(self._outputs) > 1:
-            raise ValueError(f"Model '{self.name}' has {len(self._outputs)} outputs: metrics are supported for "
-                             "models with one output only. Compile without `metrics`, or evaluate each output apart.")
         call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
+        output_metrics = None
+        if len(self._outputs) > 1 and (metrics or kwargs.get("weighted_metrics")):
+            output_metrics = self._per_output_metrics(metrics, kwargs.get("weighted_metrics"))
+            metrics, kwargs["weighted_metrics"] = None, None
         metrics = self._one_output_metrics(metrics, "metrics")
         if kwargs.get("weighted_metrics") is not None:
             kwargs["weighted_metrics"] = self._one_output_metrics(kwargs["weighted_metrics"], "weighted_metrics")
         per_output = self._per_output_losses(loss, loss_weights)
         super().compile(optimizer=optimizer, loss=per_output[0][1] if per_output else loss, metrics=metrics,
                         **kwargs)
+        self._metric_positions = None
+        if output_metrics:
+            self._check_output_metric_names(output_metrics)
+            self._metric_specs = [(name, spec, weighted) for name, spec, weighted, _ in output_metrics]
+            self._metric_positions = [position for *_, position in output_metrics]
+            self._compile_args = None  # not expressible in the saved compile config of our .npz files
         if per_output:
             per_output = [(name, self._get(losses_module, spec, "loss") if isinstance(spec, (str, dict))
                            else _instance(spec, "loss"), weight, position)
@@ -703,6 +725,83 @@ class Functional(FunctionalMixin, Model):
                 f"`loss` as a dict keyed by output name too.")
         return per_output(loss_weights, "loss_weights")
 
+    def _per_output_metrics(self, metrics, weighted_metrics):
+        """``[(reported name, metric, weighted, output position)]`` for the ``metrics`` and ``weighted_metrics`` of a
+        model with several outputs, sorted by reported name (the order of Keras 3.15's logs and of the lists
+        ``evaluate`` returns after the losses), as Keras 3.15's ``CompileMetrics`` builds and names them
+        (keras/src/trainers/compile_utils.py, ``_build_metrics_set`` and ``result``): each is
+        ``"<output name>_<metric name>"``; a name repeated for one output gets ``_1``, ``_2``, ... among
+        ``metrics``, and becomes ``"<output name>_weighted_<metric name>"`` (then ``_1``, ...) among
+        ``weighted_metrics``."""
+        names, counts, specs = self._output_names(), {}, []
+        for argument, value, weighted in (("metrics", metrics, False), ("weighted_metrics", weighted_metrics, True)):
+            for position, (output, entry) in enumerate(zip(names, self._metrics_by_output(value, argument, names))):
+                if entry is None:
+                    continue
+                entries = list(entry) if isinstance(entry, (list, tuple)) else [entry]
+                if any(e is None for e in entries):     # Keras 3.15: "Expected metric, received `None`"
+                    raise ValueError(f"Invalid value for argument `{argument}`: the list of output {output!r} holds "
+                                     f"None: {entry!r}. None stands for a whole output without {argument} (e.g. "
+                                     f"{argument}=[None, ['mae']]), not for an entry of its list.")
+                for name, spec in self._metric_list([_instance(e, argument) for e in entries], argument):
+                    reported = f"{output}_{name}"
+                    if reported not in counts:
+                        counts[reported] = 1
+                    elif not weighted:
+                        counts[reported] += 1
+                        reported = f"{reported}_{counts[reported] - 1}"
+                    else:
+                        reported = f"{output}_weighted_{name}"
+                        if reported not in counts:
+                            counts[reported] = 1
+                        else:
+                            counts[reported] += 1
+                            reported = f"{reported}_{counts[reported] - 1}"
+                    specs.append((reported, spec, weighted, position))
+        return sorted(specs, key=lambda entry: entry[0])
+
+    @staticmethod
+    def _metrics_by_output(value, argument, names):
+        """One entry per output (in ``names`` order) from a per-output ``metrics``/``weighted_metrics``: a list (or
+        tuple) with one entry per output, by position, or a dict keyed by output name (a name left out: None), the
+        two forms Keras 3.15 takes for a model with several outputs.
+
+        Raises:
+            ValueError: a dict key that names no output, or a list of another length than the outputs (a flat
+                ``["mae"]`` on two outputs: Keras 3.15 fails in ``fit``, "Node arity mismatch"; a flat list of as
+                many metrics as outputs is one metric per output, as in Keras).
+            TypeError: anything else (a single metric, not in a list).
+        """
+        if not value:
+            return [None] * len(names)
+        if isinstance(value, dict) and "class_name" not in value:
+            unknown = [key for key in value if key not in names]
+            if unknown:
+                raise ValueError(f"Invalid value for argument `{argument}`: a dict of {argument} is keyed by the "
+                                 f"model's output names {names}. Received the keys {list(value)}, of which "
+                                 f"{unknown} name no output")
+            return [value.get(n) for n in names]
+        if isinstance(value, (list, tuple)):
+            if len(value) != len(names):
+                example = [list(value) if len(value) > 1 else value[0]] * len(names)
+                raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(names)} outputs "
+                                 f"{names}, so a list of {argument} holds one entry per output, in order (a metric, "
+                                 f"a list of metrics, or None), as in Keras. Received {len(value)}: {value!r}. For "
+                                 f"the same metrics on every output write e.g. {argument}={example!r}, or a dict "
+                                 "keyed by output name.")
+            return list(value)
+        raise TypeError(f"Invalid value for argument `{argument}`. Expected a list (one entry per output) or a dict "
+                        f"keyed by the output names {names}. Received {argument}={value!r}")
+
+    def _check_output_metric_names(self, output_metrics):
+        """``ValueError`` for per-output metrics reported under the name of another log (``"loss"`` or an output's
+        ``"<name>_loss"``: a metric named ``"loss"``), where Keras 3.15 would overwrite one with the other."""
+        taken = {"loss"} | {f"{n}_loss" for n in self._output_names()}
+        clash = sorted(name for name, *_ in output_metrics if name in taken)
+        if clash:
+            raise ValueError(f"Invalid value for argument `metrics`: the metrics would be reported as {clash}, the "
+                             f"name of a loss in the logs. Give them another name.")
+
     def _single_output_name(self):
         """The output's name (the key of Keras' per-output compile arguments) of a model with one output."""
         names = self._output_names()
@@ -738,8 +837,34 @@ class Functional(FunctionalMixin, Model):
         first = {"loss": logs.pop("loss")}
         return {**first, **extra, **logs}
 
+    def _build_metrics(self, y_true, y_pred):
+        positions = getattr(self, "_metric_positions", None)
+        if not positions:
+            return super()._build_metrics(y_true, y_pred)
+        names = self._output_names()
+        for position in set(positions):
+            if y_true[position] is None:
+                raise ValueError(f"Output {names[position]!r} has metrics but no targets: give its targets in `y`.")
+        # each output's "accuracy" resolves from that output's shapes, as Keras 3.15 (get_metric per output)
+        self._metrics = [(name, self._metric_for(name, spec, y_true[position], y_pred[position]), weighted)
+                         for (name, spec, weighted), position in zip(self._metric_specs, positions)]
+        return None
+
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
-        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
+        positions = getattr(self, "_metric_positions", None)
+        if not positions:
+            super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
+        else:
+            self._loss_tracker.update(loss_value, batch)
+            if self._metrics is None:
+                self._build_metrics(y_true, y_pred)
+            for (_, metric, weighted), position in zip(self._metrics, positions):
+                t, p = y_true[position].detach(), y_pred[position].detach()
+                w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
+                if w is None or not weighted:   # plain metrics ignore sample_weight, as in Keras 3
+                    metric.update_state(t, p)
+                else:
+                    metric.update_state(t, p, sample_weight=w)
         for tracker, value in zip(getattr(self, "_output_trackers", ()), getattr(self, "_last_output_losses", ())):
             tracker.update(value, batch)
 

@@ -807,19 +807,22 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ metrics
     def _build_metrics(self, y_true, y_pred):
-        metrics = []
-        for name, spec, weighted in self._metric_specs:
-            if isinstance(spec, str):
-                # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
-                # first batch, as in Keras's compile
-                metric = metrics_module.get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
-            elif _is_metric(spec):
-                metric = spec
-            else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
-                metric = metrics_module.MeanMetricWrapper(spec, name=name)
-            metric.reset_state()
-            metrics.append((name, metric, weighted))
-        self._metrics = metrics
+        self._metrics = [(name, self._metric_for(name, spec, y_true, y_pred), weighted)
+                         for name, spec, weighted in self._metric_specs]
+
+    @staticmethod
+    def _metric_for(name, spec, y_true, y_pred):
+        """The metric object of one compiled metric, reset, for targets and predictions like ``y_true``/``y_pred``."""
+        if isinstance(spec, str):
+            # "accuracy"/"acc" become binary, sparse categorical or categorical accuracy from the shapes of the
+            # first batch, as in Keras's compile
+            metric = metrics_module.get(spec, y_true=y_true.shape, y_pred=y_pred.shape)
+        elif _is_metric(spec):
+            metric = spec
+        else:  # a function of (y_true, y_pred) giving per-sample values: their mean over the samples seen
+            metric = metrics_module.MeanMetricWrapper(spec, name=name)
+        metric.reset_state()
+        return metric
 
     @property
     def metrics_names(self) -> list:
