@@ -171,16 +171,19 @@ def test_a_layer_called_twice_gives_its_first_call_as_keras():
     assert k_shared.output is k_first and k_shared.input is ka
 
 
-def test_a_layer_in_two_sequential_models_gives_the_first_and_a_popped_one_is_named():
+def test_a_layer_in_two_sequential_models_gives_the_first_and_a_popped_one_keeps_its_own():
+    keras = keras_on_torch(REASON)
     dense = layers.Dense(2, name="twice")
     first = models.Sequential([layers.Input((3,)), dense])
     models.Sequential([layers.Input((3,)), dense])
     assert dense.output is first.output
     model = models.Sequential([layers.Input((3,)), layers.Dense(4, name="h"), layers.Dense(1, name="last")])
-    before = model.get_layer("h").output
+    before, last = model.get_layer("h").output, model.get_layer("last").output
     popped = model.pop()
-    with pytest.raises(AttributeError, match="Layer 'last' .*the layer was popped"):
-        _ = popped.output
+    assert popped.output is last and popped.input is before           # as Keras keeps them (found by a tester)
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    their_last = theirs.layers[-1].output
+    assert theirs.pop().output is their_last
     assert model.outputs == [before] and model.get_layer("h").output is before
     model.add(layers.Dense(5, name="new"))     # the layers before keep their one call
     assert model.get_layer("h").output is before and model.output.shape == (None, 5)

@@ -477,21 +477,17 @@ class Layer:
 
 def _call_tensors(layer, what):
     """``layer.input`` or ``layer.output`` (``what``): the tensors of the layer's first call on symbolic tensors that
-    is not superseded (Keras' node 0), alone when there is one; the ``AttributeError`` of :attr:`Layer.output`
-    when there is no such call."""
-    nodes = [node for node in layer.__dict__.get("_inbound_nodes", ()) if not node.superseded]
-    described = f"Layer '{layer.name}' ({type(layer).__name__})"
-    if not nodes and layer.__dict__.get("_inbound_nodes"):
-        raise AttributeError(
-            f"{described} has no defined {what} now: it was called on symbolic tensors only in the graph of a "
-            f"Sequential model that has replaced that graph since (the layer was popped, or the model built again "
-            f"for another input shape). Read `{what}` of the layers of the model as it is now, or call the layer on "
-            f"a symbolic tensor again.")
+    is not superseded (Keras' node 0), alone when there is one; when every call is superseded (a layer popped from a
+    ``Sequential`` model), the first one's, as Keras keeps it; the ``AttributeError`` of :attr:`Layer.output` when
+    the layer was never called on symbolic tensors."""
+    every = layer.__dict__.get("_inbound_nodes", ())
+    nodes = [node for node in every if not node.superseded] or list(every)
     if not nodes:
         raise AttributeError(
-            f"{described} has never been called on a symbolic tensor and thus has no defined {what} (a call on data, "
-            f"or building it, records no graph). Call it on one first, e.g. y = layer(layers.Input(shape)), or read "
-            f"`{what}` of a layer of a Sequential model that starts with layers.Input(shape) (or is built).")
+            f"Layer '{layer.name}' ({type(layer).__name__}) has never been called on a symbolic tensor and thus has "
+            f"no defined {what} (a call on data, or building it, records no graph). Call it on one first, e.g. "
+            f"y = layer(layers.Input(shape)), or read `{what}` of a layer of a Sequential model that starts with "
+            f"layers.Input(shape) (or is built).")
     tensors = nodes[0].input_tensors if what == "input" else list(nodes[0].outputs)
     return tensors[0] if len(tensors) == 1 else tensors
 
