@@ -565,3 +565,23 @@ def test_a_bad_argument_in_a_keras_file_names_the_file_and_the_layer(tmp_path, m
     path = _with_bad_argument(make(), tmp_path, argument, value)
     with pytest.raises(SavedFileError, match=r"bad\.keras.*layer 'conv' \(Conv1D\): " + message):
         tg.saving.load_model(path)
+
+
+def test_an_unbuilt_sequential_is_saved_without_weights_as_keras_saves_it(tmp_path):
+    """Found by a tester: Keras 3 saves a Sequential model not built yet (with a warning) and loads it unbuilt; ours
+    refused to save it. Both directions, compiled too (its optimizer is built at the first step after loading)."""
+    ours = models.Sequential([layers.Dense(2, name="d")])
+    ours.compile("adam", "mse")
+    with pytest.warns(UserWarning, match="has not been built yet: the file holds no weights"):
+        ours.save(tmp_path / "ours.keras")
+    theirs = keras.Sequential([keras.layers.Dense(2, name="d")])
+    theirs.compile("adam", "mse")
+    with pytest.warns(UserWarning, match="not yet been built"):
+        theirs.save(tmp_path / "theirs.keras")
+    for path in ("ours.keras", "theirs.keras"):
+        loaded = models.load_model(tmp_path / path)
+        assert not loaded.built and loaded.compiled and loaded.weights == []
+        loaded.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+        assert loaded.optimizer.iterations == 1 and loaded.get_layer("d").kernel.shape == (3, 2)
+        in_keras = keras.models.load_model(tmp_path / path)
+        assert not in_keras.built and in_keras.weights == []

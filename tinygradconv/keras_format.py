@@ -207,9 +207,10 @@ def _model_json(model, what="a .keras file"):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
-        if shape is None and what == "a .keras file":     # its weights file needs the built layers
-            raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: call it on "
-                             "data, or start it with layers.Input(shape).")
+        if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
+            warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds no "
+                          "weights (Keras' warning). Build it first (call it on data, or start it with "
+                          "layers.Input(shape)) to keep them.", stacklevel=5)
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._input_dtype or model.dtype, "sparse": False,
@@ -247,8 +248,11 @@ def save_keras(model, filepath) -> None:
     without ``get_config``) is left out, with a ``UserWarning`` that says why: the model then loads uncompiled.
 
     Raises:
-        ValueError: a subclassed model, an unbuilt one, or a layer Keras does not have (e.g. your own class).
+        ValueError: a subclassed model, or a layer Keras does not have (e.g. your own class).
         ImportError: h5py is not installed.
+
+    A ``Sequential`` model not built yet is written without weights, with Keras' warning, as Keras 3 writes it; it
+    loads unbuilt (its weights made at its first call), here and in Keras.
     """
     from . import __version__
 
@@ -451,9 +455,9 @@ def _restore_keras_optimizer(model, arrays, filepath):
     state.update({f"{key[0]}/{key[1]}": value for key, value in values.items() if isinstance(key, tuple)})
     state.update({key: value for key, value in values.items() if key in optimizer.scalar_state})
     try:
-        if len(arrays) == len(keys):
+        if len(arrays) == len(keys) and variables:
             optimizer.set_state(variables, state)
-        else:    # never trained: the step count (and the rate) only, the slots made at the first step
+        else:    # never trained, or a model not built: the step count (and the rate), the slots made at the first step
             optimizer.iterations = int(np.asarray(values["iterations"]).item())
     except (ValueError, TypeError) as exc:
         raise SavedFileError(f"{os.fspath(filepath)!r}: the optimizer's variables under 'optimizer/vars' do not fit "
@@ -907,7 +911,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed
     h5py = _h5py()
     with custom_object_scope(custom_objects):
-        model, items, skip = _model_from_keras_json(config, filepath, require_shape=True)
+        model, items, skip = _model_from_keras_json(config, filepath, require_shape=False)   # unbuilt: no weights
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
     except OSError as exc:  # truncated or not HDF5
