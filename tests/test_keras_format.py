@@ -585,3 +585,21 @@ def test_an_unbuilt_sequential_is_saved_without_weights_as_keras_saves_it(tmp_pa
         assert loaded.optimizer.iterations == 1 and loaded.get_layer("d").kernel.shape == (3, 2)
         in_keras = keras.models.load_model(tmp_path / path)
         assert not in_keras.built and in_keras.weights == []
+
+
+def test_an_unbuilt_sequential_of_built_layers_is_refused_rather_than_written_unloadable(tmp_path):
+    """Found by a tester: a trained layer reused in a Sequential without Input (model unbuilt, layer built) was
+    written without its input shape, and the file loaded nowhere; now it is a ValueError saying to build the model,
+    after which the file loads here and in Keras with the layer's weights."""
+    base = models.Sequential([layers.Input((4,)), layers.Dense(3, name="feat")])
+    new = models.Sequential([base.layers[0], layers.Dense(2, name="head")])
+    with pytest.raises(ValueError, match=r"before it is built: its layers hold weights.*model\.build\(input_shape\)"):
+        new.save(tmp_path / "tl.keras")
+    assert not (tmp_path / "tl.keras").exists()
+    new.build((None, 4))
+    new.save(tmp_path / "tl.keras")
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(models.load_model(tmp_path / "tl.keras").predict(x, verbose=0),
+                               new.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "tl.keras").predict(x, verbose=0),
+                               new.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

@@ -207,6 +207,13 @@ def _model_json(model, what="a .keras file"):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
+        if shape is None and what == "a .keras file" and model.weights:
+            # layers built before the model (a trained layer reused): Keras writes each one's build_config, which
+            # this writer and its reader do not (yet), so such a file would not load
+            raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
+                             "weights already (built or trained before), which the file could not give back. Build "
+                             "the model first: model.build(input_shape), call it on data, or start it with "
+                             "layers.Input(shape).")
         if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
             warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds no "
                           "weights (Keras' warning). Build it first (call it on data, or start it with "
@@ -252,7 +259,8 @@ def save_keras(model, filepath) -> None:
         ImportError: h5py is not installed.
 
     A ``Sequential`` model not built yet is written without weights, with Keras' warning, as Keras 3 writes it; it
-    loads unbuilt (its weights made at its first call), here and in Keras.
+    loads unbuilt (its weights made at its first call), here and in Keras. Such a model whose layers hold weights
+    already is refused (a ``ValueError``: build the model first); Keras writes each built layer's input shape.
     """
     from . import __version__
 
