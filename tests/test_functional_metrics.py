@@ -116,3 +116,20 @@ def test_per_output_metrics_round_trip_in_keras_files(tmp_path):
         got = model.evaluate(X, Y, verbose=0, return_dict=True)
         assert list(got) == list(expected)
         np.testing.assert_allclose(list(got.values()), list(expected.values()), rtol=2e-4, atol=1e-5)
+
+
+def test_an_output_with_metrics_but_no_targets_is_named():
+    """Found by a tester: a None target for an output without a loss but with metrics named a shape (30, 0) deep in
+    the metric (Keras fails too: "Invalid dtype: object"); the output is named now, before any batch is measured."""
+    x = tg.layers.Input((4,))
+    outputs = [tg.layers.Dense(1, name="a")(x), tg.layers.Dense(3, activation="softmax", name="b")(x),
+               tg.layers.Dense(3, activation="softmax", name="c")(x)]
+    model = tg.models.Model(x, outputs)
+    model.compile(tg.optimizers.SGD(), loss=["mse", None, None], metrics=[None, "accuracy", "accuracy"])
+    data, ya, yc = np.ones((30, 4)), np.ones((30, 1)), np.zeros(30)
+    with pytest.raises(ValueError, match=r"^Output 'b' has metrics but no targets \(None\): give its targets in `y`"):
+        model.evaluate(data, [ya, None, yc], verbose=0)
+    logs = model.evaluate(data, [ya, yc, yc], verbose=0, return_dict=True)       # with its targets: measured
+    _, pb, pc = model.predict(data, verbose=0)
+    assert logs["b_accuracy"] == pytest.approx(np.mean(pb.argmax(-1) == yc))      # sparse accuracy, by hand
+    assert logs["c_accuracy"] == pytest.approx(np.mean(pc.argmax(-1) == yc))

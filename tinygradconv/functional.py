@@ -842,9 +842,11 @@ class Functional(FunctionalMixin, Model):
         if not positions:
             return super()._build_metrics(y_true, y_pred)
         names = self._output_names()
-        for position in set(positions):
-            if y_true[position] is None:
-                raise ValueError(f"Output {names[position]!r} has metrics but no targets: give its targets in `y`.")
+        for position in sorted(set(positions)):
+            target = y_true[position]       # a None target of an output without a loss travels as (n, 0) zeros
+            if target is None or tuple(target.shape[1:]) == (0,):
+                raise ValueError(f"Output {names[position]!r} has metrics but no targets (None): give its targets "
+                                 "in `y`, or compile it without metrics.")
         # each output's "accuracy" resolves from that output's shapes, as Keras 3.15 (get_metric per output)
         self._metrics = [(name, self._metric_for(name, spec, y_true[position], y_pred[position]), weighted)
                          for (name, spec, weighted), position in zip(self._metric_specs, positions)]
