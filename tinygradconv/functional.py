@@ -734,6 +734,11 @@ class Functional(FunctionalMixin, Model):
         ``metrics``, and becomes ``"<output name>_weighted_<metric name>"`` (then ``_1``, ...) among
         ``weighted_metrics``."""
         names, counts, specs = self._output_names(), {}, []
+
+        def unique(base):       # the first one as it is, then base_1, base_2, ...
+            counts[base] = counts.get(base, 0) + 1
+            return base if counts[base] == 1 else f"{base}_{counts[base] - 1}"
+
         for argument, value, weighted in (("metrics", metrics, False), ("weighted_metrics", weighted_metrics, True)):
             for position, (output, entry) in enumerate(zip(names, self._metrics_by_output(value, argument, names))):
                 if entry is None:
@@ -745,18 +750,8 @@ class Functional(FunctionalMixin, Model):
                                      f"{argument}=[None, ['mae']]), not for an entry of its list.")
                 for name, spec in self._metric_list([_instance(e, argument) for e in entries], argument):
                     reported = f"{output}_{name}"
-                    if reported not in counts:
-                        counts[reported] = 1
-                    elif not weighted:
-                        counts[reported] += 1
-                        reported = f"{reported}_{counts[reported] - 1}"
-                    else:
-                        reported = f"{output}_weighted_{name}"
-                        if reported not in counts:
-                            counts[reported] = 1
-                        else:
-                            counts[reported] += 1
-                            reported = f"{reported}_{counts[reported] - 1}"
+                    # a weighted metric whose name is taken is "<output>_weighted_<name>" (then _1, ...)
+                    reported = unique(f"{output}_weighted_{name}" if weighted and reported in counts else reported)
                     specs.append((reported, spec, weighted, position))
         return sorted(specs, key=lambda entry: entry[0])
 

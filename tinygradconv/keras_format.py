@@ -207,14 +207,14 @@ def _model_json(model, what="a .keras file"):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
-        if shape is None and what == "a .keras file" and model.weights:
-            # layers built before the model (a trained layer reused): Keras writes each one's build_config, which
-            # this writer and its reader do not (yet), so such a file would not load
-            raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
-                             "weights already (built or trained before), which the file could not give back. Build "
-                             "the model first: model.build(input_shape), call it on data, or start it with "
-                             "layers.Input(shape).")
         if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
+            if model.weights:
+                # layers built before the model (a trained layer reused): Keras writes each one's build_config,
+                # which this writer and its reader do not (yet), so such a file would not load
+                raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
+                                 "weights already (built or trained before), which the file could not give back. "
+                                 "Build the model first: model.build(input_shape), call it on data, or start it "
+                                 "with layers.Input(shape).")
             warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds no "
                           "weights (Keras' warning). Build it first (call it on data, or start it with "
                           "layers.Input(shape)) to keep them.", stacklevel=5)
