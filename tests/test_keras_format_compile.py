@@ -240,13 +240,18 @@ def test_a_lambda_loss_is_named_when_saving_and_the_model_loads_uncompiled(tmp_p
 
 def _edit_optimizer_vars(path, edit):
     """Rewrite ``path`` with ``edit(group)`` applied to the ``optimizer/vars`` group of its weights."""
+    _edit_weights_h5(path, lambda h5: edit(h5["optimizer/vars"]))
+
+
+def _edit_weights_h5(path, edit):
+    """Rewrite the ``.keras`` archive ``path`` with ``edit(h5)`` applied to its open ``model.weights.h5``."""
     import h5py
 
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
     buffer = io.BytesIO(entries["model.weights.h5"])
     with h5py.File(buffer, "a") as h5:
-        edit(h5["optimizer/vars"])
+        edit(h5)
     entries["model.weights.h5"] = buffer.getvalue()
     os.remove(path)
     with zipfile.ZipFile(path, "w") as archive:
@@ -278,27 +283,13 @@ def test_optimizer_variables_that_do_not_fit(tmp_path):
 def test_a_compiled_model_file_without_optimizer_variables_warns_as_keras(tmp_path):
     """Found by a tester: with 'optimizer/vars' gone from a trained model's file the model loaded with a fresh
     optimizer silently; Keras warns that the saved optimizer has 0 variables, and so does this now."""
-    import h5py
-
     keras = keras_on_torch("Keras 3 is the reference of the warning")
     model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
     model.compile("adam", "mse")
     model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
     model.save(tmp_path / "m.keras")
 
-    def drop_optimizer(path):
-        with zipfile.ZipFile(path) as archive:
-            entries = {name: archive.read(name) for name in archive.namelist()}
-        buffer = io.BytesIO(entries["model.weights.h5"])
-        with h5py.File(buffer, "a") as h5:
-            del h5["optimizer"]
-        entries["model.weights.h5"] = buffer.getvalue()
-        os.remove(path)
-        with zipfile.ZipFile(path, "w") as archive:
-            for name, data in entries.items():
-                archive.writestr(name, data)
-
-    drop_optimizer(tmp_path / "m.keras")
+    _edit_weights_h5(tmp_path / "m.keras", lambda h5: h5.__delitem__("optimizer"))
     with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'adam', because it has 6 variables "
                                          "whereas the saved optimizer has 0 variables"):
         loaded = models.load_model(tmp_path / "m.keras")
