@@ -952,6 +952,7 @@ def _with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
     """Make the block rule hold on any CPU (the kernels' presence is the only machine-dependent part), optionally
     with thresholds small enough for the tests' small shapes."""
     monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: True)
+    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "GenuineIntel")   # the Xeon's limits, on every CPU
     if mnk is not None:
         monkeypatch.setattr(conv_module, "SMALL_GEMM_MNK", mnk)
     if min_rows is not None:
@@ -978,6 +979,84 @@ def test_small_gemm_rows_rule(monkeypatch):
     xps = pytest.importorskip("array_api_strict")
     _with_small_gemm_kernels(monkeypatch)
     assert rows(xps.asarray(f32), xps.asarray(w)) == 0
+
+
+def test_small_gemm_rows_rule_on_an_amd_core(monkeypatch):
+    """On an AMD core (Zen 4) narrow products (N <= 64) take blocks for K up to 768 and down to 8 rows per block;
+    wider products keep the Xeon's limits."""
+    _with_small_gemm_kernels(monkeypatch)
+    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "AuthenticAMD")
+    f32 = np.float32
+    rows = lambda m, k, n: conv_module._small_gemm_rows(np.zeros((m, k), f32), np.zeros((k, n), f32))
+    assert rows(4096, 192, 64) == 4096 // 51            # 10**6 // (192*64) = 81 fit: 51 blocks of 80
+    assert rows(4096, 768, 64) == 4096 // 205           # 20 fit: 205 blocks of 19 (Xeon: none, K > 128)
+    assert rows(4096, 769, 64) == 0                     # K above 768
+    assert rows(4096, 768, 128) == 0                    # N > 64: the Xeon's limits (K > 128)
+    assert rows(4096, 64, 128) == 4096 // 34            # N > 64, K <= 128, 122 rows per block: as on the Xeon
+    assert rows(4096, 512, 256) == 0                    # 7 rows per block: too few on either
+    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "GenuineIntel")
+    assert rows(4096, 192, 64) == 0
+
+
+def test_cpu_vendor_is_the_vendor_id_of_proc_cpuinfo():
+    """_cpu_vendor against a plain read of /proc/cpuinfo (the first vendor_id line), or "" without that file."""
+    conv_module._cpu_vendor.cache_clear()
+    try:
+        with open("/proc/cpuinfo") as f:
+            expected = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), "")
+    except OSError:
+        expected = ""
+    assert conv_module._cpu_vendor() == expected
+
+
+def test_per_sample_products_in_row_blocks_match_the_formula(monkeypatch):
+    """_per_sample_products (the kernel gradient's stacks of per-sample products) in row blocks, with a remainder,
+    a transposed a and float32, against sums written from the formula in float64; a column-major b takes no
+    blocks."""
+    _with_small_gemm_kernels(monkeypatch, mnk=7 * 5 * 3, min_rows=2)          # 7 rows per block for K=5, N=3
+    rng = np.random.default_rng(23)
+    b = rng.standard_normal((4, 5, 3))
+    for a in (rng.standard_normal((4, 30, 5)), rng.standard_normal((4, 5, 16)).transpose(0, 2, 1),
+              rng.standard_normal((4, 23, 5)).astype(np.float32)):
+        bb = b.astype(a.dtype)
+        expected = np.einsum("smk,skn->smn", a.astype(np.float64), bb.astype(np.float64))
+        tol = 1e-5 if a.dtype == np.float32 else 1e-13
+        assert conv_module._small_gemm_block(a.shape[1], 5, 3, a.dtype) > 0
+        np.testing.assert_allclose(conv_module._per_sample_products(np, a, bb), expected, rtol=tol, atol=tol)
+    taken = []
+    real = conv_module._small_gemm_block
+    monkeypatch.setattr(conv_module, "_small_gemm_block", lambda *args: taken.append(real(*args)) or taken[-1])
+    a = rng.standard_normal((4, 30, 5))
+    conv_module._per_sample_products(np, a, np.asfortranarray(b.transpose(1, 2, 0)).transpose(2, 0, 1))
+    assert not taken                                    # b column-major: no blocks asked for
+
+
+def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, monkeypatch):
+    """conv1d on channels_first inputs with 1 < strides <= k (the phase path of the forward and kernel gradient),
+    with the products in row blocks (the output gradient then copied into row-major order) against one GEMM per
+    product and, for the forward, the loop reference."""
+    rng = np.random.default_rng(24)
+    _with_small_gemm_kernels(monkeypatch, mnk=4 * 4 * 2, min_rows=2)
+    taken = []
+    real = conv_module._small_gemm_block
+    monkeypatch.setattr(conv_module, "_small_gemm_block", lambda *args: taken.append(real(*args)) or taken[-1])
+    for length, k, s, padding in itertools.product((9, 14), (2, 3, 5), (2, 3), ("valid", "same")):
+        if s > k:
+            continue
+        x, b, w = rng.standard_normal((3, length, 4)), rng.standard_normal(2), rng.standard_normal((k, 4, 2))
+        fn = lambda x_, w_, b_, s=s, p=padding: conv1d(x_, w_, b_, strides=s, padding=p, data_format="channels_first")
+        results = []
+        for blocks in (True, False):
+            monkeypatch.setattr(conv_module, "SMALL_GEMM_BLOCKS", blocks)
+            results.append(_conv_and_grads(fn, (x.transpose(0, 2, 1), w, b), backend))
+        for fast, plain in zip(*results):
+            np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=str((length, k, s, padding)))
+        np.testing.assert_allclose(results[0][0].transpose(0, 2, 1), ref_conv1d(x, w, b, s, padding, 1, 1),
+                                   atol=1e-12)
+    if backend == "numpy":
+        assert sum(1 for m in taken if m) > 20                    # the blocks really ran
+    else:
+        assert not any(taken)
 
 
 def test_matmul_into_by_row_blocks_matches_the_formula(monkeypatch):

@@ -41,8 +41,9 @@ chosen by a small rule and tested against the plain path:
   ``dy``, its im2col matrix for the convolution with the flipped kernel, while the numbers at the edges are finite);
   the tap groups and this shared gather serve the CPU only (:func:`_tuned_for_cpu`): on a GPU the plain gather
   and its one GEMM per chunk make fewer calls, and were up to 2x faster there,
-* :func:`_small_gemm_rows` (NumPy with OpenBLAS on an AVX-512 core: the tap products in blocks of rows small
-  enough for OpenBLAS's unpacked small-matrix kernels),
+* :func:`_small_gemm_rows` and :func:`_per_sample_products` (NumPy with OpenBLAS on an AVX-512 core: the tap
+  products and the kernel gradient's per-sample products in blocks of rows small enough for OpenBLAS's unpacked
+  small-matrix kernels, with limits measured per CPU maker),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
   ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
   ``channels_first`` input copied chunk by chunk),
@@ -775,10 +776,10 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
         if _steps_contiguous(grad):        # a channels_first dy: its samples are row-major (filters, steps)
-            per_sample = xp.matmul(xp.matrix_transpose(grad[:, p0:p1, :]), rows)
+            per_sample = _per_sample_products(xp, xp.matrix_transpose(grad[:, p0:p1, :]), rows)
             dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(_sum_of_samples(xp, per_sample))
         else:
-            per_sample = xp.matmul(xp.matrix_transpose(rows), grad[:, p0:p1, :])
+            per_sample = _per_sample_products(xp, xp.matrix_transpose(rows), grad[:, p0:p1, :])
             dw[t0 * c_group:t1 * c_group, :] += _sum_of_samples(xp, per_sample)
     return dw
 
@@ -977,6 +978,16 @@ SMALL_GEMM_MNK = 100 ** 3
 #: Fewest rows per block worth a GEMM of its own (fewer were slower than one GEMM, see :func:`_small_gemm_rows`).
 SMALL_GEMM_MIN_ROWS = 80
 
+#: Largest ``K`` for which blocks paid (``K = 256`` was 0.7x at 30 rows, :func:`_small_gemm_rows`).
+SMALL_GEMM_MAX_K = 128
+
+#: On an AMD Zen 4 core (OpenBLAS runs the same AVX-512 kernels there), blocks paid for products of at most
+#: ``ZEN_NARROW_N`` columns for every ``K`` measured up to 768, with as few as 8 rows per block
+#: (:func:`_small_gemm_rows`).
+ZEN_NARROW_N = 64
+ZEN_SMALL_GEMM_MAX_K = 768
+ZEN_SMALL_GEMM_MIN_ROWS = 8
+
 #: OpenBLAS's names (``threadpoolctl``'s ``architecture``) of the AVX-512 cores whose kernels include small-matrix
 #: GEMMs.
 SMALL_GEMM_CORES = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
@@ -988,9 +999,11 @@ def _small_gemm_rows(a, b):
 
     Blocks are used for NumPy float32/float64 arrays with ``K <= 128``, a row-major ``b``, a BLAS with those
     kernels (OpenBLAS on an AVX-512 core, :data:`SMALL_GEMM_CORES`) and at least :data:`SMALL_GEMM_MIN_ROWS` rows
-    per block. The rows are shared evenly between the blocks (256 rows with room for 244: two blocks of 128), so
-    that no block is tiny (the rest, fewer rows than there are blocks, is one more GEMM). Measured on one core of
-    an AVX-512 Xeon (OpenBLAS 0.3.31, 2026-12-01), blocks against one GEMM, ``(n*256, K) @ (K, N)``:
+    per block; on an AMD core, for products of at most 64 columns, ``K <= 768`` and at least 8 rows
+    (:func:`_small_gemm_limits`). The rows are shared evenly between the blocks (256 rows with room for 244: two
+    blocks of 128), so that no block is tiny (the rest, fewer rows than there are blocks, is one more GEMM).
+    Measured on one core of an AVX-512 Xeon (OpenBLAS 0.3.31, 2026-12-01), blocks against one GEMM,
+    ``(n*256, K) @ (K, N)``:
 
     * faster: ``K = N = 64`` (the dilated convolutions) 1.3-1.4x, also in float64 and with ``a`` column-major;
       ``K = 64, N = 128`` 1.2x; ``K = 64, N = 192`` 1.1-1.2x; ``K = 128, N = 64`` 1.1-1.15x; ``K = 16, N = 512``
@@ -998,6 +1011,14 @@ def _small_gemm_rows(a, b):
     * slower: 61 rows per block (``K = 64, N = 256``: 0.75x; ``K = 128, N = 128``: 0.8-0.95x), ``K = 256``
       (0.7x at 30 rows), and a column-major ``b`` (0.7-0.9x), so the kernels' weight matrices are made row-major
       (:func:`_row_major`).
+
+    On one core of an AMD EPYC (Zen 4, OpenBLAS 0.3.31 with the same SkylakeX kernels, 2026-12-04), ``(4096, K) @
+    (K, N)`` in blocks of the most rows that fit, against one GEMM: 0.65-0.86x the time for every ``N <= 64`` and
+    ``K`` from 16 to 768 (8 to 3,906 rows per block), 0.88-0.93x for ``N = 128`` with 40 to 122 rows, and level or
+    slower for ``N = 256`` and below 40 rows (up to 1.12x). Blocks of 60 rows for ``K = N = 128`` made the
+    transposed convolution on the large shape 3 % slower, so the AMD limits cover the narrow products only; with
+    them forward+backward ran 3-10 % faster on the medium, dilated, ``k = 8, s = 4`` and ``channels_first``
+    shapes (both ops).
     """
     if (type(a) is not np.ndarray or type(b) is not np.ndarray or b.ndim != 2 or a.dtype != b.dtype
             or b.strides[1] != b.itemsize):
@@ -1007,18 +1028,62 @@ def _small_gemm_rows(a, b):
 
 def _small_gemm_block(rows, k, n, dtype):
     """:func:`_small_gemm_rows` from the sizes: a matrix of ``rows`` rows times a row-major ``(k, n)`` one."""
-    if not SMALL_GEMM_BLOCKS or k > 128 or np.dtype(dtype).char not in "fd" or not _has_small_gemm_kernels():
+    if not SMALL_GEMM_BLOCKS or np.dtype(dtype).char not in "fd" or not _has_small_gemm_kernels():
         return 0
+    max_k, min_rows = _small_gemm_limits(n)
     m = SMALL_GEMM_MNK // max(k * n, 1)
-    if m < SMALL_GEMM_MIN_ROWS or rows <= m:
+    if k > max_k or m < min_rows or rows <= m:
         return 0
     return rows // -(-rows // m)             # as many rows per block as evenly as fits: 256 rows -> 2 x 128
 
 
+def _small_gemm_limits(n):
+    """``(largest K, fewest rows per block)`` for which blocks paid on this CPU, for products of ``n`` columns:
+    :data:`SMALL_GEMM_MAX_K` and :data:`SMALL_GEMM_MIN_ROWS` (measured on an AVX-512 Xeon), except for narrow
+    products (``n <=`` :data:`ZEN_NARROW_N`) on an AMD core (:func:`_cpu_vendor`; Zen 4):
+    :data:`ZEN_SMALL_GEMM_MAX_K` and :data:`ZEN_SMALL_GEMM_MIN_ROWS`."""
+    if n <= ZEN_NARROW_N and _cpu_vendor() == "AuthenticAMD":
+        return ZEN_SMALL_GEMM_MAX_K, ZEN_SMALL_GEMM_MIN_ROWS
+    return SMALL_GEMM_MAX_K, SMALL_GEMM_MIN_ROWS
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_vendor():
+    """The CPU's maker as Linux names it (``vendor_id`` in ``/proc/cpuinfo``: ``"GenuineIntel"``,
+    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _per_sample_products(xp, a, b):
+    """``a @ b`` for stacks of per-sample matrices ``a`` ``(S, M, K)`` and ``b`` ``(S, K, N)`` (the kernel
+    gradient's products, :func:`_kernel_grad_blocked`), in blocks of :func:`_small_gemm_block` rows of ``a`` where
+    that says so (NumPy, ``b`` of rows of unit stride), else one GEMM per sample. Measured on one core of an AMD
+    EPYC (Zen 4, 2026-12-04), ``(32, 64, 256) @ (32, 256, 64)`` (the dilated shapes' per-sample products) took 0.76
+    of one GEMM per sample's time in 2 blocks of 32 rows, and ``(32, 128, 256) @ (32, 256, 64)`` (the medium shape's
+    groups of 2 taps) 0.80 in 3 blocks of 43."""
+    m = (_small_gemm_block(a.shape[-2], b.shape[-2], b.shape[-1], a.dtype)
+         if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype and b.strides[-1] == b.itemsize
+         else 0)
+    if not m:
+        return xp.matmul(a, b)
+    out = np.empty(a.shape[:-1] + (b.shape[-1],), dtype=a.dtype)
+    for i in range(0, a.shape[-2], m):
+        np.matmul(a[..., i:i + m, :], b, out=out[..., i:i + m, :])
+    return out
+
+
 def _row_major(xp, w, rows):
-    """The weight matrix ``w`` ``(k, n)`` in row-major order when it is a transposed view and its products with
-    matrices of ``rows`` rows take :func:`_small_gemm_rows`' blocks (a small copy, once per call); else ``w``."""
-    if type(w) is np.ndarray and not w.flags.c_contiguous and _small_gemm_block(rows, *w.shape, w.dtype):
+    """The weight matrix ``w`` ``(k, n)`` (or a stack of them, ``(S, k, n)``) in row-major order when it is a
+    transposed view and its products with matrices of ``rows`` rows take :func:`_small_gemm_rows`' blocks (a copy,
+    once per call or chunk, that serves every product with it); else ``w``."""
+    if type(w) is np.ndarray and not w.flags.c_contiguous and _small_gemm_block(rows, *w.shape[-2:], w.dtype):
         return np.ascontiguousarray(w)
     return w
 
