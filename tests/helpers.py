@@ -42,3 +42,17 @@ def fixed_keras_sparsemax(x, axis):
     k = support.sum(dim=axis, keepdim=True)
     tau = (torch.where(support, ordered, 0.0).sum(dim=axis, keepdim=True) - 1) / k
     return torch.clamp(z - tau, min=0.0)
+
+
+def with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
+    """Make the small-matrix block rule of ``tinygradconv.ops.gemm_blocks`` hold on any CPU, with the Xeon's limits
+    (the kernels' presence and the CPU's maker are its machine-dependent parts), optionally with thresholds small
+    enough for the tests' small shapes."""
+    from tinygradconv.ops import gemm_blocks
+
+    monkeypatch.setattr(gemm_blocks, "has_small_gemm_kernels", lambda: True)
+    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "GenuineIntel")
+    if mnk is not None:
+        monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MNK", mnk)
+    if min_rows is not None:
+        monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MIN_ROWS", min_rows)

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 from helpers import tensor_on as _t  # the tests' one tensor helper
+from helpers import with_small_gemm_kernels
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
@@ -16,7 +17,7 @@ import tinygradconv as tg
 from tinygradconv import config
 from tinygradconv.backend import get_backend
 from tinygradconv.ops import conv as conv_module
-from tinygradconv.ops import conv_batching
+from tinygradconv.ops import conv_batching, gemm_blocks
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 
@@ -948,98 +949,15 @@ def test_inf_and_nan_inputs_print_no_runtime_warning(backend, op):
 # ---------------------------------------------------------------------------------------------------------------
 # Products in row blocks small enough for OpenBLAS's small-matrix kernels (issue 13)
 # ---------------------------------------------------------------------------------------------------------------
-def _with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
-    """Make the block rule hold on any CPU (the kernels' presence is the only machine-dependent part), optionally
-    with thresholds small enough for the tests' small shapes."""
-    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: True)
-    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "GenuineIntel")   # the Xeon's limits, on every CPU
-    if mnk is not None:
-        monkeypatch.setattr(conv_module, "SMALL_GEMM_MNK", mnk)
-    if min_rows is not None:
-        monkeypatch.setattr(conv_module, "SMALL_GEMM_MIN_ROWS", min_rows)
-
-
-def test_small_gemm_rows_rule(monkeypatch):
-    """Blocks of rows under m*N*K <= 10**6, shared evenly; none for K > 128, a column-major b, float16, another
-    namespace, too few rows, or a BLAS without the kernels."""
-    _with_small_gemm_kernels(monkeypatch)
-    f32 = np.zeros((32, 256, 64), np.float32)
-    w = np.zeros((64, 64), np.float32)
-    rows = conv_module._small_gemm_rows
-    assert rows(f32, w) == 128                                   # 244 fit: two blocks of 128 per sample
-    assert rows(np.zeros((1024, 64)), np.zeros((64, 64))) == 1024 // 5    # float64 too; 5 blocks of 204
-    assert rows(np.zeros((1000, 64), np.float32), np.zeros((64, 128), np.float32)) == 1000 // 9   # 122 fit
-    assert rows(np.zeros((4096, 192), np.float32), np.zeros((192, 64), np.float32)) == 0          # K > 128
-    assert rows(np.zeros((4096, 64), np.float32), np.zeros((64, 256), np.float32)) == 0   # 61 rows: too few
-    assert rows(f32, np.asfortranarray(w)) == 0                  # b column-major
-    assert rows(f32.astype(np.float16), w.astype(np.float16)) == 0
-    assert rows(f32[:, :200], w) == 0                            # 200 rows: one GEMM holds them
-    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: False)
-    assert rows(f32, w) == 0
-    xps = pytest.importorskip("array_api_strict")
-    _with_small_gemm_kernels(monkeypatch)
-    assert rows(xps.asarray(f32), xps.asarray(w)) == 0
-
-
-def test_small_gemm_rows_rule_on_an_amd_core(monkeypatch):
-    """On an AMD core (Zen 4) narrow products (N <= 64) take blocks for K up to 768 and down to 8 rows per block;
-    wider products keep the Xeon's limits."""
-    _with_small_gemm_kernels(monkeypatch)
-    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "AuthenticAMD")
-    f32 = np.float32
-    rows = lambda m, k, n: conv_module._small_gemm_rows(np.zeros((m, k), f32), np.zeros((k, n), f32))
-    assert rows(4096, 192, 64) == 4096 // 51            # 10**6 // (192*64) = 81 fit: 51 blocks of 80
-    assert rows(4096, 768, 64) == 4096 // 205           # 20 fit: 205 blocks of 19 (Xeon: none, K > 128)
-    assert rows(4096, 769, 64) == 0                     # K above 768
-    assert rows(4096, 768, 128) == 0                    # N > 64: the Xeon's limits (K > 128)
-    assert rows(4096, 64, 128) == 4096 // 34            # N > 64, K <= 128, 122 rows per block: as on the Xeon
-    assert rows(4096, 512, 256) == 0                    # 7 rows per block: too few on either
-    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "GenuineIntel")
-    assert rows(4096, 192, 64) == 0
-
-
-def test_cpu_vendor_is_the_vendor_id_of_proc_cpuinfo():
-    """_cpu_vendor against a plain read of /proc/cpuinfo (the first vendor_id line), or "" without that file."""
-    conv_module._cpu_vendor.cache_clear()
-    try:
-        with open("/proc/cpuinfo") as f:
-            expected = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), "")
-    except OSError:
-        expected = ""
-    assert conv_module._cpu_vendor() == expected
-
-
-def test_per_sample_products_in_row_blocks_match_the_formula(monkeypatch):
-    """_per_sample_products (the kernel gradient's stacks of per-sample products) in row blocks, with a remainder,
-    a transposed a and float32, against sums written from the formula in float64; a column-major b takes no
-    blocks."""
-    _with_small_gemm_kernels(monkeypatch, mnk=7 * 5 * 3, min_rows=2)          # 7 rows per block for K=5, N=3
-    rng = np.random.default_rng(23)
-    b = rng.standard_normal((4, 5, 3))
-    for a in (rng.standard_normal((4, 30, 5)), rng.standard_normal((4, 5, 16)).transpose(0, 2, 1),
-              rng.standard_normal((4, 23, 5)).astype(np.float32)):
-        bb = b.astype(a.dtype)
-        expected = np.einsum("smk,skn->smn", a.astype(np.float64), bb.astype(np.float64))
-        tol = 1e-5 if a.dtype == np.float32 else 1e-13
-        assert conv_module._small_gemm_block(a.shape[1], 5, 3, a.dtype) > 0
-        np.testing.assert_allclose(conv_module._per_sample_products(np, a, bb), expected, rtol=tol, atol=tol)
-    taken = []
-    real = conv_module._small_gemm_block
-    monkeypatch.setattr(conv_module, "_small_gemm_block", lambda *args: taken.append(real(*args)) or taken[-1])
-    a = rng.standard_normal((4, 30, 5))
-    conv_module._per_sample_products(np, a, np.asfortranarray(b.transpose(1, 2, 0)).transpose(2, 0, 1))
-    assert not taken                                    # b column-major: no blocks asked for
-
-
 def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, monkeypatch):
     """conv1d on channels_first inputs with 1 < strides <= k (the phase path of the forward and kernel gradient),
     with the products in row blocks (the output gradient then copied into row-major order) against one GEMM per
     product and, for the forward, the loop reference."""
     rng = np.random.default_rng(24)
-    _with_small_gemm_kernels(monkeypatch, mnk=4 * 4 * 2, min_rows=2)
+    with_small_gemm_kernels(monkeypatch, mnk=4 * 4 * 2, min_rows=2)
     taken = []
-    real = conv_module._small_gemm_block
-    monkeypatch.setattr(conv_module, "_small_gemm_block", lambda *args: taken.append(real(*args)) or taken[-1])
+    real = gemm_blocks.rows_per_block_of_sizes
+    monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes", lambda *args: taken.append(real(*args)) or taken[-1])
     for length, k, s, padding in itertools.product((9, 14), (2, 3, 5), (2, 3), ("valid", "same")):
         if s > k:
             continue
@@ -1047,7 +965,7 @@ def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, m
         fn = lambda x_, w_, b_, s=s, p=padding: conv1d(x_, w_, b_, strides=s, padding=p, data_format="channels_first")
         results = []
         for blocks in (True, False):
-            monkeypatch.setattr(conv_module, "SMALL_GEMM_BLOCKS", blocks)
+            monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
             results.append(_conv_and_grads(fn, (x.transpose(0, 2, 1), w, b), backend))
         for fast, plain in zip(*results):
             np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=str((length, k, s, padding)))
@@ -1059,37 +977,15 @@ def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, m
         assert not any(taken)
 
 
-def test_matmul_into_by_row_blocks_matches_the_formula(monkeypatch):
-    """_matmul_into and _product with blocks (a remainder, a stack of samples, a column-major and a strided a)
-    against sums written from the formula in float64."""
-    _with_small_gemm_kernels(monkeypatch, mnk=7 * 5 * 3, min_rows=2)          # 7 rows per block for K=5, N=3
-    rng = np.random.default_rng(21)
-    w = rng.standard_normal((5, 3))
-    base = rng.standard_normal((4, 40, 5))
-    cases = [base[0, :30], base[:, 3:33], np.asfortranarray(base[1]), base[:, 1:38:2], base[2, :16].astype(
-        np.float32)]
-    for a in cases:
-        b = w.astype(a.dtype)
-        assert conv_module._small_gemm_rows(a, b) > 0
-        expected = np.zeros(a.shape[:-1] + (3,))
-        for k in range(5):
-            expected += a[..., k:k + 1].astype(np.float64) * b[k].astype(np.float64)
-        out = np.empty(a.shape[:-1] + (3,), a.dtype)
-        conv_module._matmul_into(np, a, b, out)
-        tol = 1e-5 if a.dtype == np.float32 else 1e-13
-        np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
-        np.testing.assert_allclose(conv_module._product(np, a, b), expected, rtol=tol, atol=tol)
-
-
 def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
     """Both ops, forward and every gradient, with the products in row blocks (thresholds lowered so that the small
     shapes take them, and conv1d's backward then taking the separate paths instead of the shared gather) against
     one GEMM per product, and the forward against the loop reference."""
     rng = np.random.default_rng(22)
-    _with_small_gemm_kernels(monkeypatch, mnk=3 * 4 * 4, min_rows=2)
+    with_small_gemm_kernels(monkeypatch, mnk=3 * 4 * 4, min_rows=2)
     taken = []
-    real_rows = conv_module._small_gemm_rows
-    monkeypatch.setattr(conv_module, "_small_gemm_rows", lambda a, b: taken.append(real_rows(a, b)) or taken[-1])
+    real_rows = gemm_blocks.rows_per_block
+    monkeypatch.setattr(gemm_blocks, "rows_per_block", lambda a, b: taken.append(real_rows(a, b)) or taken[-1])
     for length, k, s, d, padding in itertools.product((5, 9), (1, 3, 4), (1, 2), (1, 2), ("valid", "same", (2, -1))):
         x, b = rng.standard_normal((3, length, 4)), rng.standard_normal(4)
         w = rng.standard_normal((k, 4, 4))
@@ -1101,7 +997,7 @@ def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
                                                                                 dilation_rate=d), (x, w), None)):
             results = []
             for blocks in (True, False):
-                monkeypatch.setattr(conv_module, "SMALL_GEMM_BLOCKS", blocks)
+                monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
                 results.append(_conv_and_grads(fn, args, backend))
             for fast, plain in zip(*results):
                 np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)

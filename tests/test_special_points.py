@@ -9,7 +9,7 @@ The conventions followed are listed in ``docs/special_points.md``.
 
 import numpy as np
 import pytest
-from helpers import fixed_keras_sparsemax, keras_on_torch
+from helpers import fixed_keras_sparsemax, keras_on_torch, with_small_gemm_kernels
 
 import tinygradconv as tg
 import tinygradconv.activations  # registers erf
@@ -435,13 +435,11 @@ def test_convolutions_meet_inf_and_nan_like_torch_on_every_path(op, backend, sma
     a padding zero by inf or NaN, finite where torch never forms such a product (issue 13). Also with the products
     in small-matrix blocks forced on these small shapes, which sends conv1d's backward with strides 1 down the
     overlap-add and the kernel gradient by tap groups instead of the shared gather."""
-    from tinygradconv.ops import conv as conv_module
+    from tinygradconv.ops import gemm_blocks
     from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
-    monkeypatch.setattr(conv_module, "_has_small_gemm_kernels", lambda: small_gemm_blocks)
-    monkeypatch.setattr(conv_module, "_cpu_vendor", lambda: "GenuineIntel")   # the same limits on every CPU
-    monkeypatch.setattr(conv_module, "SMALL_GEMM_MNK", 2 * 2 * 2)          # blocks of 2 rows for K = N = 2
-    monkeypatch.setattr(conv_module, "SMALL_GEMM_MIN_ROWS", 2)
+    with_small_gemm_kernels(monkeypatch, mnk=2 * 2 * 2, min_rows=2)          # blocks of 2 rows for K = N = 2
+    monkeypatch.setattr(gemm_blocks, "has_small_gemm_kernels", lambda: small_gemm_blocks)
 
     fn = conv1d if op == "conv1d" else conv1d_transpose
     rng = np.random.default_rng(16)

@@ -41,9 +41,9 @@ chosen by a small rule and tested against the plain path:
   ``dy``, its im2col matrix for the convolution with the flipped kernel, while the numbers at the edges are finite);
   the tap groups and this shared gather serve the CPU only (:func:`_tuned_for_cpu`): on a GPU the plain gather
   and its one GEMM per chunk make fewer calls, and were up to 2x faster there,
-* :func:`_small_gemm_rows` and :func:`_per_sample_products` (NumPy with OpenBLAS on an AVX-512 core: the tap
-  products and the kernel gradient's per-sample products in blocks of rows small enough for OpenBLAS's unpacked
-  small-matrix kernels, with limits measured per CPU maker),
+* :mod:`~tinygradconv.ops.gemm_blocks` (NumPy with OpenBLAS on an AVX-512 core: the tap products and the kernel
+  gradient's per-sample products in blocks of rows small enough for OpenBLAS's unpacked small-matrix kernels,
+  with limits measured per CPU maker),
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
   ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
   ``channels_first`` input copied chunk by chunk),
@@ -70,10 +70,10 @@ from ..validation import (
     normalize_output_padding,
     normalize_padding,
 )
+from . import gemm_blocks
 from .conv_arithmetic import conv_pads, conv_steps, transpose_window
 from .conv_batching import (
     ChunkedCols,
-    blas_library,
     chunk_size,
     chunks,
     contiguous_copy,
@@ -197,8 +197,8 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
                                              window_view)
     else:
         y = zeros(xp, (batch, out_len, filters), x)
-        w_mat = _row_major(xp, xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters)),   # [i, (t, o)]
-                           step * length)
+        w_mat = gemm_blocks.row_major(xp, xp.reshape(xp.permute_dims(kernel, (2, 0, 1)), (c_in, k * filters)),
+                                      step * length)                                        # [i, (t, o)]
 
         def part(lo, hi):
             for b0, b1 in chunks(lo, hi, step):
@@ -283,10 +283,11 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
     blocks = length + ((k - 1) * dilation_rate) // s                    # rows of s steps that hold all of F
     w = xp.permute_dims(kernel, (2, 0, 1))                              # [i, t, o]
     chunk_rows = step * length                                          # rows of the products' matrices, at most
-    w_groups = [_row_major(xp, xp.reshape(w[:, g * width:(g + 1) * width, :], (c_in, width * filters)), chunk_rows)
+    w_groups = [gemm_blocks.row_major(xp, xp.reshape(w[:, g * width:(g + 1) * width, :], (c_in, width * filters)),
+                                      chunk_rows)
                 for g in range(len(offsets))]
-    w_rest = (_row_major(xp, xp.reshape(w[:, rest:, :], (c_in, (k - rest) * filters)), chunk_rows) if rest < k
-              else None)
+    w_rest = (gemm_blocks.row_major(xp, xp.reshape(w[:, rest:, :], (c_in, (k - rest) * filters)), chunk_rows)
+              if rest < k else None)
     rest_ranges = [(t - rest, p0, p1, n0, n1) for t, p0, p1, n0, n1 in _tap_ranges(length, blocks * s, k, s, 1, 0)
                    if t >= rest]
     n0, n1 = max(0, -c_left), min(out_len, blocks * s - c_left)    # the part of y that F covers
@@ -372,8 +373,8 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
 
     Reading ``dy`` by tap groups instead, as conv1d's blocked paths read ``x`` (the two conv1d kernels of the
     reference), was 2-10 % slower than this shared gather on the benchmark shapes (2026-12-01); with their products
-    in small-matrix blocks (:func:`_small_gemm_rows`) it was 1.5-6 % faster with one thread on the dilated shapes
-    and 0-6 % slower with two, so the shared gather stays.
+    in small-matrix blocks (:func:`.gemm_blocks.rows_per_block`) it was 1.5-6 % faster with one thread on the
+    dilated shapes and 0-6 % slower with two, so the shared gather stays.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
@@ -396,7 +397,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
             rows = (b1 - b0) * length
             cols = xp.reshape(_gather(grad, cols, ranges, strides, rows=slice(b0, b1)), (rows, k * filters))
             if need_x:
-                _matmul_into(xp, cols, w_mat, dx[b0:b1, ...])
+                gemm_blocks.matmul_into(xp, cols, w_mat, dx[b0:b1, ...])
             if need_kernel:
                 dw += xp.matmul(xp.matrix_transpose(cols), xp.reshape(x[b0:b1, ...], (rows, c_in)))
         return dw, db
@@ -448,7 +449,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
                 for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
                     rows = (b1 - b0) * out_len
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), cols, ranges, strides)
-                    _matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
+                    gemm_blocks.matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
 
     map_batch_parts(xp, batch, step, _then_add_bias(xp, part, y, bias))
     return y
@@ -516,9 +517,9 @@ def _tap_block_products(xp, x, kernel, blocks, strides, y):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
         w = xp.reshape(kernel[t0:t1, ...], ((t1 - t0) * c, kernel.shape[2]))
         if i == 0 and first_covers_all:
-            _matmul_into(xp, rows, w, y)
+            gemm_blocks.matmul_into(xp, rows, w, y)
         else:
-            y[:, p0:p1, :] += _product(xp, rows, w)
+            y[:, p0:p1, :] += gemm_blocks.product(xp, rows, w)
 
 
 def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_right, groups,
@@ -614,9 +615,10 @@ def _takes_shared_gather(xp, strides, need_x, need_kernel):
 
 def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
     """Whether the input gradient's overlap-add (:func:`conv1d_transpose_forward` of ``dy``, ``groups == 1``) runs
-    its products ``dy (rows, filters) @ W_t^T (filters, C_in)`` as small-matrix GEMMs (:func:`_small_gemm_block`).
-    Then the separate paths beat :func:`_conv1d_backward_shared`, whose one product has ``K = k*filters``: measured
-    on one core of an AVX-512 Xeon (2026-12-01), forward+backward on the dilated shape 6.5 % faster."""
+    its products ``dy (rows, filters) @ W_t^T (filters, C_in)`` as small-matrix GEMMs
+    (:func:`.gemm_blocks.rows_per_block_of_sizes`). Then the separate paths beat :func:`_conv1d_backward_shared`,
+    whose one product has ``K = k*filters``: measured on one core of an AVX-512 Xeon (2026-12-01), forward+backward
+    on the dilated shape 6.5 % faster (level, within 4 %, on an AMD EPYC with the AMD limits, 2026-12-04)."""
     if groups != 1 or type(grad) is not np.ndarray:
         return False
     batch, out_len, filters = grad.shape
@@ -624,7 +626,7 @@ def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
     rows = out_len                                    # per sample for a permuted dy (_chunk_products), else per chunk
     if _c_ordered(grad):
         rows *= chunk_size(xp, batch, out_len * k * c_in, grad.dtype)
-    return bool(_small_gemm_block(rows, filters, c_in, grad.dtype))
+    return bool(gemm_blocks.rows_per_block_of_sizes(rows, filters, c_in, grad.dtype))
 
 
 def _flipped_tap_ranges(length, out_len, kernel_size, dilation_rate, pad_left):
@@ -722,7 +724,7 @@ def _conv1d_backward_shared(xp, grad, x, kernel, h_ranges, groups, need_bias):
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 rows = (b1 - b0) * length
                 h = xp.reshape(_gather(grad[:, :, f_sl], cols, h_ranges, 1, rows=slice(b0, b1)), (rows, k * f_group))
-                _matmul_into(xp, h, w_mats[g], dx[b0:b1, :, c_sl])
+                gemm_blocks.matmul_into(xp, h, w_mats[g], dx[b0:b1, :, c_sl])
                 x_rows = xp.reshape(_input_rows(xp, x, b0, b1, c_sl), (rows, c_group))
                 dw_g += xp.matmul(xp.matrix_transpose(x_rows), h)
             dw[:, :, f_sl] = xp.flip(xp.permute_dims(xp.reshape(dw_g, (c_group, k, f_group)), (1, 0, 2)), axis=0)
@@ -776,10 +778,10 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
         if _steps_contiguous(grad):        # a channels_first dy: its samples are row-major (filters, steps)
-            per_sample = _per_sample_products(xp, xp.matrix_transpose(grad[:, p0:p1, :]), rows)
+            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(grad[:, p0:p1, :]), rows)
             dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(_sum_of_samples(xp, per_sample))
         else:
-            per_sample = _per_sample_products(xp, xp.matrix_transpose(rows), grad[:, p0:p1, :])
+            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(rows), grad[:, p0:p1, :])
             dw[t0 * c_group:t1 * c_group, :] += _sum_of_samples(xp, per_sample)
     return dw
 
@@ -907,11 +909,11 @@ def _chunk_products(xp, x, w):
     otherwise (conv1d's input gradient of a ``channels_first`` output gradient, a permuted view) one GEMM per sample
     that reads its sample as a transposed matrix, which spares copying ``x`` into C order (measured 2026-12-01 on
     the medium shape, 1 thread: 0.63 instead of 1.0 ms for one product of the batch, 1.8 instead of 2.1 ms for
-    three). Either way in row blocks where :func:`_small_gemm_rows` says so."""
+    three). Either way in row blocks where :func:`.gemm_blocks.rows_per_block` says so."""
     if _c_ordered(x):
         b, length, c = x.shape
-        return xp.reshape(_product(xp, xp.reshape(x, (b * length, c)), w), (b, length, w.shape[1]))
-    return _product(xp, x, w)
+        return xp.reshape(gemm_blocks.product(xp, xp.reshape(x, (b * length, c)), w), (b, length, w.shape[1]))
+    return gemm_blocks.product(xp, x, w)
 
 
 def _chunk_products_into(xp, x, w, out):
@@ -924,175 +926,10 @@ def _chunk_products_into(xp, x, w, out):
     0.3 ms of 5.2 (one core of an AMD EPYC, 2026-12-04). A C-ordered ``x`` keeps its one GEMM over all ``b*L`` rows.
     """
     if (type(out) is np.ndarray and type(x) is np.ndarray and not _c_ordered(x) and out.strides[-1] == out.itemsize
-            and not _small_gemm_rows(x, w)):
+            and not gemm_blocks.rows_per_block(x, w)):
         np.matmul(x, w, out=out)
     else:
         out[...] = _chunk_products(xp, x, w)
-
-
-def _product(xp, a, b):
-    """``a @ b`` (``a`` a matrix or a stack of them, ``b`` a matrix) as a new array, in row blocks where
-    :func:`_small_gemm_rows` says so."""
-    m = _small_gemm_rows(a, b)
-    if not m:
-        return xp.matmul(a, b)
-    out = np.empty(a.shape[:-1] + (b.shape[-1],), dtype=a.dtype)       # _small_gemm_rows: a, b of one dtype
-    _matmul_in_blocks(a, b, out, m)
-    return out
-
-
-def _matmul_into(xp, a, b, out):
-    """``out[...] = reshape(a @ b, out.shape)``; on NumPy, when ``out`` is contiguous, the product is written there
-    directly (``matmul(..., out=)``, not in the Array API) instead of into a temporary that is then copied, in
-    blocks of :func:`_small_gemm_rows` rows where that pays (:func:`_matmul_in_blocks`)."""
-    if type(out) is np.ndarray and out.flags.c_contiguous:
-        out = out.reshape(*a.shape[:-1], b.shape[-1])
-        m = _small_gemm_rows(a, b)
-        if m:
-            _matmul_in_blocks(a, b, out, m)
-        else:
-            np.matmul(a, b, out=out)
-    else:
-        out[...] = xp.reshape(xp.matmul(a, b), out.shape)
-
-
-def _matmul_in_blocks(a, b, out, m):
-    """``out = a @ b`` (NumPy; ``out`` shaped like the product) in blocks of ``m`` rows: the rows axis split into
-    ``(q, m)`` is a view of ``a`` and of ``out``, so ``matmul`` runs one GEMM per block, and a last GEMM takes the
-    rest."""
-    lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
-    main = rows - rows % m
-    np.matmul(a[..., :main, :].reshape(*lead, main // m, m, k), b,
-              out=out[..., :main, :].reshape(*lead, main // m, m, n))
-    if main < rows:
-        np.matmul(a[..., main:, :], b, out=out[..., main:, :])
-
-
-#: Set to ``False`` to run every product as one GEMM per matrix (tests compare both).
-SMALL_GEMM_BLOCKS = True
-
-#: OpenBLAS's GEMM takes its "small matrix" kernel, which skips packing the operands, when ``M*N*K`` is at most
-#: this, on the CPUs it has those kernels for (:data:`SMALL_GEMM_CORES`).
-SMALL_GEMM_MNK = 100 ** 3
-
-#: Fewest rows per block worth a GEMM of its own (fewer were slower than one GEMM, see :func:`_small_gemm_rows`).
-SMALL_GEMM_MIN_ROWS = 80
-
-#: Largest ``K`` for which blocks paid (``K = 256`` was 0.7x at 30 rows, :func:`_small_gemm_rows`).
-SMALL_GEMM_MAX_K = 128
-
-#: On an AMD Zen 4 core (OpenBLAS runs the same AVX-512 kernels there), blocks paid for products of at most
-#: ``ZEN_NARROW_N`` columns for every ``K`` measured up to 768, with as few as 8 rows per block
-#: (:func:`_small_gemm_rows`).
-ZEN_NARROW_N = 64
-ZEN_SMALL_GEMM_MAX_K = 768
-ZEN_SMALL_GEMM_MIN_ROWS = 8
-
-#: OpenBLAS's names (``threadpoolctl``'s ``architecture``) of the AVX-512 cores whose kernels include small-matrix
-#: GEMMs.
-SMALL_GEMM_CORES = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
-
-
-def _small_gemm_rows(a, b):
-    """Rows per GEMM for ``a (..., M, K) @ b (K, N)`` so that each GEMM is small enough for OpenBLAS's small-matrix
-    kernel (``m*N*K <=`` :data:`SMALL_GEMM_MNK`), or ``0``: one GEMM per matrix.
-
-    Blocks are used for NumPy float32/float64 arrays with ``K <= 128``, a row-major ``b``, a BLAS with those
-    kernels (OpenBLAS on an AVX-512 core, :data:`SMALL_GEMM_CORES`) and at least :data:`SMALL_GEMM_MIN_ROWS` rows
-    per block; on an AMD core, for products of at most 64 columns, ``K <= 768`` and at least 8 rows
-    (:func:`_small_gemm_limits`). The rows are shared evenly between the blocks (256 rows with room for 244: two
-    blocks of 128), so that no block is tiny (the rest, fewer rows than there are blocks, is one more GEMM).
-    Measured on one core of an AVX-512 Xeon (OpenBLAS 0.3.31, 2026-12-01), blocks against one GEMM,
-    ``(n*256, K) @ (K, N)``:
-
-    * faster: ``K = N = 64`` (the dilated convolutions) 1.3-1.4x, also in float64 and with ``a`` column-major;
-      ``K = 64, N = 128`` 1.2x; ``K = 64, N = 192`` 1.1-1.2x; ``K = 128, N = 64`` 1.1-1.15x; ``K = 16, N = 512``
-      1.6x;
-    * slower: 61 rows per block (``K = 64, N = 256``: 0.75x; ``K = 128, N = 128``: 0.8-0.95x), ``K = 256``
-      (0.7x at 30 rows), and a column-major ``b`` (0.7-0.9x), so the kernels' weight matrices are made row-major
-      (:func:`_row_major`).
-
-    On one core of an AMD EPYC (Zen 4, OpenBLAS 0.3.31 with the same SkylakeX kernels, 2026-12-04), ``(4096, K) @
-    (K, N)`` in blocks of the most rows that fit, against one GEMM: 0.65-0.86x the time for every ``N <= 64`` and
-    ``K`` from 16 to 768 (8 to 3,906 rows per block), 0.88-0.93x for ``N = 128`` with 40 to 122 rows, and level or
-    slower for ``N = 256`` and below 40 rows (up to 1.12x). Blocks of 60 rows for ``K = N = 128`` made the
-    transposed convolution on the large shape 3 % slower, so the AMD limits cover the narrow products only; with
-    them forward+backward ran 3-10 % faster on the medium, dilated, ``k = 8, s = 4`` and ``channels_first``
-    shapes (both ops).
-    """
-    if (type(a) is not np.ndarray or type(b) is not np.ndarray or b.ndim != 2 or a.dtype != b.dtype
-            or b.strides[1] != b.itemsize):
-        return 0
-    return _small_gemm_block(a.shape[-2], *b.shape, a.dtype)
-
-
-def _small_gemm_block(rows, k, n, dtype):
-    """:func:`_small_gemm_rows` from the sizes: a matrix of ``rows`` rows times a row-major ``(k, n)`` one."""
-    if not SMALL_GEMM_BLOCKS or np.dtype(dtype).char not in "fd" or not _has_small_gemm_kernels():
-        return 0
-    max_k, min_rows = _small_gemm_limits(n)
-    m = SMALL_GEMM_MNK // max(k * n, 1)
-    if k > max_k or m < min_rows or rows <= m:
-        return 0
-    return rows // -(-rows // m)             # as many rows per block as evenly as fits: 256 rows -> 2 x 128
-
-
-def _small_gemm_limits(n):
-    """``(largest K, fewest rows per block)`` for which blocks paid on this CPU, for products of ``n`` columns:
-    :data:`SMALL_GEMM_MAX_K` and :data:`SMALL_GEMM_MIN_ROWS` (measured on an AVX-512 Xeon), except for narrow
-    products (``n <=`` :data:`ZEN_NARROW_N`) on an AMD core (:func:`_cpu_vendor`; Zen 4):
-    :data:`ZEN_SMALL_GEMM_MAX_K` and :data:`ZEN_SMALL_GEMM_MIN_ROWS`."""
-    if n <= ZEN_NARROW_N and _cpu_vendor() == "AuthenticAMD":
-        return ZEN_SMALL_GEMM_MAX_K, ZEN_SMALL_GEMM_MIN_ROWS
-    return SMALL_GEMM_MAX_K, SMALL_GEMM_MIN_ROWS
-
-
-@functools.lru_cache(maxsize=1)
-def _cpu_vendor():
-    """The CPU's maker as Linux names it (``vendor_id`` in ``/proc/cpuinfo``: ``"GenuineIntel"``,
-    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("vendor_id"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return ""
-
-
-def _per_sample_products(xp, a, b):
-    """``a @ b`` for stacks of per-sample matrices ``a`` ``(S, M, K)`` and ``b`` ``(S, K, N)`` (the kernel
-    gradient's products, :func:`_kernel_grad_blocked`), in blocks of :func:`_small_gemm_block` rows of ``a`` where
-    that says so (NumPy, ``b`` of rows of unit stride), else one GEMM per sample. Measured on one core of an AMD
-    EPYC (Zen 4, 2026-12-04), ``(32, 64, 256) @ (32, 256, 64)`` (the dilated shapes' per-sample products) took 0.76
-    of one GEMM per sample's time in 2 blocks of 32 rows, and ``(32, 128, 256) @ (32, 256, 64)`` (the medium shape's
-    groups of 2 taps) 0.80 in 3 blocks of 43."""
-    m = (_small_gemm_block(a.shape[-2], b.shape[-2], b.shape[-1], a.dtype)
-         if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype and b.strides[-1] == b.itemsize
-         else 0)
-    if not m:
-        return xp.matmul(a, b)
-    out = np.empty(a.shape[:-1] + (b.shape[-1],), dtype=a.dtype)
-    for i in range(0, a.shape[-2], m):
-        np.matmul(a[..., i:i + m, :], b, out=out[..., i:i + m, :])
-    return out
-
-
-def _row_major(xp, w, rows):
-    """The weight matrix ``w`` ``(k, n)`` (or a stack of them, ``(S, k, n)``) in row-major order when it is a
-    transposed view and its products with matrices of ``rows`` rows take :func:`_small_gemm_rows`' blocks (a copy,
-    once per call or chunk, that serves every product with it); else ``w``."""
-    if type(w) is np.ndarray and not w.flags.c_contiguous and _small_gemm_block(rows, *w.shape[-2:], w.dtype):
-        return np.ascontiguousarray(w)
-    return w
-
-
-@functools.lru_cache(maxsize=1)
-def _has_small_gemm_kernels():
-    """Whether NumPy's BLAS is OpenBLAS running its kernels for an AVX-512 core (:data:`SMALL_GEMM_CORES`)."""
-    blas = blas_library()
-    return bool(blas) and blas.internal_api == "openblas" and getattr(blas, "architecture", None) in SMALL_GEMM_CORES
 
 
 #: Set to ``False`` to make :func:`_add_bias` use the plain broadcast add on NumPy too (tests compare both).

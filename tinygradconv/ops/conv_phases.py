@@ -47,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
+from . import gemm_blocks
 from .conv_batching import chunk_size, chunks, map_batch_parts, sum_parts
 
 __all__ = ["PHASE_PATH", "conv1d_forward_phases", "conv1d_kernel_grad_phases", "takes_phase_path"]
@@ -169,7 +170,7 @@ def conv1d_kernel_grad_phases(xp, grad, x, kernel, strides, pad_left, need_kerne
     Per batch chunk the phases are split again (keeping the forward pass's would hold the input's size for the
     whole step), then for each ``q`` one stack of per-sample GEMMs ``X[b, :rows_q, q:q+N] @ dy[b]^T``, summed over
     the samples into the rows of ``W_q`` (in the small-matrix blocks of rows of
-    :func:`~tinygradconv.ops.conv._per_sample_products` where they pay, ``dy^T`` then copied into row-major order once
+    :func:`~tinygradconv.ops.gemm_blocks.product` where they pay, ``dy^T`` then copied into row-major order once
     per chunk: on one core of an AMD EPYC, Zen 4, forward+backward of the ``channels_first`` benchmark case took 0.95
     of the time without them, 2026-12-04); ``db`` by a GEMV per sample. The input gradient is not computed here: the
     transposed convolution of ``dy`` in :mod:`~tinygradconv.ops.conv` (its blocked overlap-add) was faster than
@@ -182,8 +183,6 @@ def conv1d_kernel_grad_phases(xp, grad, x, kernel, strides, pad_left, need_kerne
     >>> dw.ravel().tolist(), db.tolist()                     # dW[t] = sum_p x[2p + t]: 0+2+4+6+8 and 1+3+5+7+9
     ([20.0, 25.0], [5.0])
     """
-    from .conv import _per_sample_products, _row_major  # here: conv imports this module
-
     batch, c, _ = x.shape
     k, _, filters = kernel.shape
     out_len = grad.shape[2]
@@ -204,10 +203,10 @@ def conv1d_kernel_grad_phases(xp, grad, x, kernel, strides, pad_left, need_kerne
                 db += xp.sum(xp.matmul(g, ones), axis=0)
             if need_kernel:
                 x_phases = _split_phases(x[b0:b1], s, pad_left, phases[:b1 - b0])
-                g_t = _row_major(xp, xp.matrix_transpose(g), rows[0].stop - rows[0].start)     # (b, N, F)
+                g_t = gemm_blocks.row_major(xp, xp.matrix_transpose(g), rows[0].stop - rows[0].start)   # (b, N, F)
                 for q, w_rows in enumerate(rows):
                     x_q = x_phases[:, :w_rows.stop - w_rows.start, q:q + out_len]
-                    dw[w_rows, :] += xp.sum(_per_sample_products(xp, x_q, g_t), axis=0)
+                    dw[w_rows, :] += xp.sum(gemm_blocks.product(xp, x_q, g_t), axis=0)
         return dw, db
 
     dw, db = (sum_parts(p) for p in zip(*map_batch_parts(xp, batch, step, part)))
