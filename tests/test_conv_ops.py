@@ -977,6 +977,39 @@ def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, m
         assert not any(taken)
 
 
+def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backend, monkeypatch):
+    """Both ops, forward and every gradient, with an AMD core's limits (narrow products with K up to 768) at their
+    real sizes: with 48 channels, 64 filters and strides 3, the forward's groups of 3 taps (K = 144) and the kernel
+    gradient's per-sample products (K = 133 steps) take blocks there only;
+    against one GEMM per product, and conv1d's forward against the loop reference."""
+    rng = np.random.default_rng(26)
+    with_small_gemm_kernels(monkeypatch)
+    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "AuthenticAMD")
+    taken = []
+    real = gemm_blocks.rows_per_block_of_sizes
+    monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes",
+                        lambda *args: taken.append((args[1], real(*args))) or taken[-1][1])
+    x, w, b = rng.standard_normal((3, 400, 48)), rng.standard_normal((3, 48, 64)), rng.standard_normal(64)
+    wt = rng.standard_normal((3, 64, 48))
+    for s, data_format in itertools.product((1, 2, 3), ("channels_last", "channels_first")):
+        xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+        cases = ((lambda x_, w_, b_, s=s, f=data_format: conv1d(x_, w_, b_, strides=s, data_format=f), (xs, w, b)),
+                 (lambda x_, w_, s=s, f=data_format: conv1d_transpose(x_, w_, strides=s, data_format=f), (xs, wt)))
+        for fn, args in cases:
+            results = []
+            for blocks in (True, False):
+                monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
+                results.append(_conv_and_grads(fn, args, backend))
+            for fast, plain in zip(*results):
+                np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=str((s, data_format)))
+    np.testing.assert_allclose(conv1d(_t(x, backend), _t(w, backend), _t(b, backend), strides=3).numpy(),
+                               ref_conv1d(x, w, b, 3, "valid", 1, 1), atol=1e-12)
+    if backend == "numpy":
+        assert any(m and k > 128 for k, m in taken)               # blocks with K > 128: the AMD limits at work
+    else:
+        assert not any(m for _, m in taken)
+
+
 def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
     """Both ops, forward and every gradient, with the products in row blocks (thresholds lowered so that the small
     shapes take them, and conv1d's backward then taking the separate paths instead of the shared gather) against
