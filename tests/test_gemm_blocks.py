@@ -21,7 +21,7 @@ def test_rows_per_block_on_a_xeon(monkeypatch):
     rows = gemm_blocks.rows_per_block
     assert rows(f32, w) == 128                                   # 244 fit: two blocks of 128 per sample
     assert _rows(1024, 64, 64, np.float64) == 205                # float64 too; 5 blocks: 205 x 4 + 204
-    assert _rows(1000, 64, 128) == 112                           # 122 fit: 9 blocks, 112 x 8 + 104
+    assert _rows(1000, 64, 128) == 112                           # 122 fit: 9 blocks, one of 112 and 8 of 111
     assert _rows(4096, 192, 64) == 0                             # K > 128
     assert _rows(4096, 64, 256) == 0                             # 61 rows fit: too few
     assert _rows(130, 64, 128) == 0                              # 122 fit, but 2 blocks would hold 65 each
@@ -36,12 +36,12 @@ def test_rows_per_block_on_a_xeon(monkeypatch):
 
 
 def test_rows_per_block_on_an_amd_core(monkeypatch):
-    """On an AMD core (measured on Zen 4) narrow products (N <= 64) take blocks for K up to 768 and down to 20 rows
+    """On an AMD core (measured on Zen 4) narrow products (N <= 64) take blocks for K up to 768 and down to 16 rows
     per block; wider products keep the Xeon's limits."""
     with_small_gemm_kernels(monkeypatch)
     monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "AuthenticAMD")
-    assert _rows(4096, 192, 64) == 81                   # 10**6 // (192*64) = 81 fit: 51 blocks, 81 x 50 + 46
-    assert _rows(4096, 768, 64) == 20                   # 20 fit: 205 blocks (Xeon: none, K > 128)
+    assert _rows(4096, 192, 64) == 81                   # 10**6 // (192*64) = 81 fit: 51 blocks of 81 or 80
+    assert _rows(4096, 768, 64) == 20                   # 20 fit: 205 blocks of 20 or 19 (Xeon: none, K > 128)
     assert _rows(4096, 769, 64) == 0                    # K above 768
     assert _rows(4096, 768, 128) == 0                   # N > 64: the Xeon's limits (K > 128)
     assert _rows(4096, 64, 128) == 121                  # N > 64, K <= 128, 122 fit: as on the Xeon
@@ -117,3 +117,27 @@ def test_row_major_copies_a_transposed_weight_only_where_blocks_take_it(monkeypa
         assert gemm_blocks.row_major(np, w, 5) is w                   # 5 rows: one GEMM, no blocks
     c_ordered = rng.standard_normal((5, 3))
     assert gemm_blocks.row_major(np, c_ordered, 30) is c_ordered
+
+
+def test_matmul_in_blocks_shares_the_rows_evenly(monkeypatch):
+    """The blocks of matmul_in_blocks: ceil(rows / m) of them, none longer than m, none more than one row shorter than
+    another (1000 rows with m = 112: one block of 112 and 8 of 111; 19 rows with m = 7: 7, 6 and 6), and the
+    product right."""
+    sizes = []
+    real = np.matmul
+
+    def spy(a, b, **kwargs):
+        sizes.extend([a.shape[-2]] * (a.shape[-3] if a.ndim > 2 else 1))
+        return real(a, b, **kwargs)
+
+    rng = np.random.default_rng(27)
+    for rows, m, expected in ((1000, 112, [112] + [111] * 8), (19, 7, [7, 6, 6]), (128, 43, [43, 43, 42]),
+                              (60, 20, [20, 20, 20])):
+        a, b = rng.standard_normal((rows, 5)), rng.standard_normal((5, 3))
+        out = np.empty((rows, 3))
+        sizes.clear()
+        monkeypatch.setattr(np, "matmul", spy)
+        gemm_blocks.matmul_in_blocks(a, b, out, m)
+        monkeypatch.setattr(np, "matmul", real)
+        assert sizes == expected
+        np.testing.assert_allclose(out, a @ b, rtol=1e-13, atol=1e-13)

@@ -4,7 +4,7 @@ OpenBLAS's kernels for AVX-512 cores include "small matrix" GEMMs, which skip pa
 layout; it takes them when ``M*N*K <= 10**6``. The convolutions' products have few inner terms (``K``: a tap's
 channels) and many rows (the steps of a sample or of a batch chunk), so one GEMM of them is over that size and
 spends a large share of its time packing. Split into blocks of rows that fit under it, the same products ran up to
-1.5x faster (:func:`rows_per_block` has the figures). The rows axis seen as ``(blocks, rows per block)`` is a view of
+1.6x faster (:func:`rows_per_block` has the figures). The rows axis seen as ``(blocks, rows per block)`` is a view of
 both the input and the output, so NumPy's ``matmul`` runs one GEMM per block without a copy.
 
 Which shapes gain depends on the CPU, so the limits are per CPU maker (:func:`limits`). Everywhere else (another
@@ -52,10 +52,10 @@ SMALL_GEMM_MAX_K = 128
 
 #: On an AMD core (measured on Zen 4, where OpenBLAS runs the same AVX-512 kernels), blocks paid for products of at
 #: most ``AMD_NARROW_N`` columns for every ``K`` measured up to 768, down to the 20 rows per block that fit at
-#: ``K = 768`` (:func:`rows_per_block`).
+#: ``K = 768`` (and a last block of 16 rows, :func:`rows_per_block`).
 AMD_NARROW_N = 64
 AMD_SMALL_GEMM_MAX_K = 768
-AMD_SMALL_GEMM_MIN_ROWS = 20
+AMD_SMALL_GEMM_MIN_ROWS = 16
 
 #: OpenBLAS's names (``threadpoolctl``'s ``architecture``) of the AVX-512 cores whose kernels include small-matrix
 #: GEMMs.
@@ -90,16 +90,22 @@ def matmul_into(xp, a, b, out):
 
 
 def matmul_in_blocks(a, b, out, m):
-    """``out = a @ b`` (NumPy; ``out`` shaped like the product) in blocks of ``m`` rows: the rows axis split into
-    ``(q, m)`` is a view of ``a`` and of ``out``, so ``matmul`` runs one GEMM per block, and a last GEMM takes the
-    rest. A stack of matrices ``b`` ``(S, K, N)`` gets an axis for the blocks (``(S, 1, K, N)``)."""
+    """``out = a @ b`` (NumPy; ``out`` shaped like the product) in ``ceil(rows / m)`` blocks of at most ``m`` rows,
+    as even as they come: the first ones one row longer than the others where the rows do not divide (128 rows
+    with ``m = 43``: 43, 43 and 42). Each part's rows axis split into ``(blocks, rows per block)`` is a view of ``a``
+    and of ``out``, so ``matmul`` runs one GEMM per block without a copy. A stack of matrices ``b`` ``(S, K, N)``
+    gets an axis for the blocks (``(S, 1, K, N)``)."""
     lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
-    main = rows - rows % m
+    count = -(-rows // m)
+    size, longer = divmod(rows, count)              # `longer` blocks of size + 1 rows, then blocks of size rows
     per_block_b = b[..., None, :, :] if b.ndim > 2 else b
-    np.matmul(a[..., :main, :].reshape(*lead, main // m, m, k), per_block_b,
-              out=out[..., :main, :].reshape(*lead, main // m, m, n))
-    if main < rows:
-        np.matmul(a[..., main:, :], b, out=out[..., main:, :])
+    start = 0
+    for blocks, rows_each in ((longer, size + 1), (count - longer, size)):
+        if blocks:
+            stop = start + blocks * rows_each
+            np.matmul(a[..., start:stop, :].reshape(*lead, blocks, rows_each, k), per_block_b,
+                      out=out[..., start:stop, :].reshape(*lead, blocks, rows_each, n))
+            start = stop
 
 
 def rows_per_block(a, b):
@@ -110,8 +116,9 @@ def rows_per_block(a, b):
     Blocks are used for NumPy float32/float64 arrays with a row-major ``b`` (rows of unit stride) and a BLAS with
     those kernels (OpenBLAS on an AVX-512 core, :data:`SMALL_GEMM_CORES`), within the limits of :func:`limits`:
     ``K <= 128`` and at least 80 rows per block, or on an AMD core for products of at most 64 columns ``K <= 768``
-    and at least 20 rows. The rows are shared evenly between the blocks (256 rows with room for 244: two blocks
-    of 128; 128 rows with room for 61: 43, 43 and 42), so that no block is tiny. Measured on one core of an AVX-512
+    and at least 16 rows. The rows are shared evenly between the blocks (256 rows with room for 244: two blocks
+    of 128; 128 rows with room for 61: 43, 43 and 42, :func:`matmul_in_blocks`), so that no block is tiny; the
+    returned ``m`` is the longest block. Measured on one core of an AVX-512
     Xeon (OpenBLAS 0.3.31, 2026-12-01), blocks against one GEMM, ``(n*256, K) @ (K, N)``:
 
     * faster: ``K = N = 64`` (the dilated convolutions) 1.3-1.4x, also in float64 and with ``a`` column-major;
@@ -129,7 +136,7 @@ def rows_per_block(a, b):
     cover the narrow products only. The kernel gradient's per-sample products (a stack ``b``) gain the same way:
     ``(32, 64, 256) @ (32, 256, 64)`` (the dilated shapes) took 0.76 of the time of one GEMM per sample in blocks
     of 32 rows, ``(32, 128, 256) @ (32, 256, 64)`` (the medium shape's groups of two taps) 0.80 in blocks of 43.
-    With these limits forward+backward ran 3-10 % faster on the medium, dilated, ``k = 8, s = 4`` and
+    With these limits forward+backward ran 2-10 % faster on the medium, dilated, ``k = 8, s = 4`` and
     ``channels_first`` shapes (both ops).
     """
     if (type(a) is not np.ndarray or type(b) is not np.ndarray or b.ndim not in (2, a.ndim) or b.ndim > 3
@@ -152,9 +159,9 @@ def rows_per_block_of_sizes(rows, k, n, dtype):
     fit = SMALL_GEMM_MNK // max(k * n, 1)
     if k > max_k or fit < 1 or rows <= fit:              # one GEMM holds them all
         return 0
-    blocks = -(-rows // fit)
-    m = -(-rows // blocks)                   # as many rows per block as evenly as fits: 256 rows -> 2 x 128
-    return m if m >= min_rows else 0
+    m = -(-rows // -(-rows // fit))          # as many rows per block as evenly as fits: 256 rows -> 2 x 128
+    shortest = rows // -(-rows // m)         # the blocks of matmul_in_blocks hold this many rows or one more
+    return m if shortest >= min_rows else 0
 
 
 def limits(n):
