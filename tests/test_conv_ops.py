@@ -949,32 +949,50 @@ def test_inf_and_nan_inputs_print_no_runtime_warning(backend, op):
 # ---------------------------------------------------------------------------------------------------------------
 # Products in row blocks small enough for OpenBLAS's small-matrix kernels (issue 13)
 # ---------------------------------------------------------------------------------------------------------------
+def _block_decisions(monkeypatch):
+    """Record every decision of gemm_blocks.rows_per_block_of_sizes as ``(K, rows per block or 0)``."""
+    taken = []
+    real = gemm_blocks.rows_per_block_of_sizes
+
+    def record(rows, k, n, dtype):
+        taken.append((k, real(rows, k, n, dtype)))
+        return taken[-1][1]
+
+    monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes", record)
+    return taken
+
+
+def _blocks_against_one_gemm(monkeypatch, fn, args, backend, err_msg=""):
+    """fn's output and gradients (_conv_and_grads) with the products in row blocks and as one GEMM per product:
+    the same to 1e-12; returns the blocked results."""
+    results = []
+    for blocks in (True, False):
+        monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
+        results.append(_conv_and_grads(fn, args, backend))
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=err_msg)
+    return results[0]
+
+
 def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, monkeypatch):
     """conv1d on channels_first inputs with 1 < strides <= k (the phase path of the forward and kernel gradient),
     with the products in row blocks (the output gradient then copied into row-major order) against one GEMM per
     product and, for the forward, the loop reference."""
     rng = np.random.default_rng(24)
     with_small_gemm_kernels(monkeypatch, mnk=4 * 4 * 2, min_rows=2)
-    taken = []
-    real = gemm_blocks.rows_per_block_of_sizes
-    monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes", lambda *args: taken.append(real(*args)) or taken[-1])
+    taken = _block_decisions(monkeypatch)
     for length, k, s, padding in itertools.product((9, 14), (2, 3, 5), (2, 3), ("valid", "same")):
         if s > k:
             continue
         x, b, w = rng.standard_normal((3, length, 4)), rng.standard_normal(2), rng.standard_normal((k, 4, 2))
         fn = lambda x_, w_, b_, s=s, p=padding: conv1d(x_, w_, b_, strides=s, padding=p, data_format="channels_first")
-        results = []
-        for blocks in (True, False):
-            monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
-            results.append(_conv_and_grads(fn, (x.transpose(0, 2, 1), w, b), backend))
-        for fast, plain in zip(*results):
-            np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=str((length, k, s, padding)))
-        np.testing.assert_allclose(results[0][0].transpose(0, 2, 1), ref_conv1d(x, w, b, s, padding, 1, 1),
-                                   atol=1e-12)
+        y = _blocks_against_one_gemm(monkeypatch, fn, (x.transpose(0, 2, 1), w, b), backend,
+                                     str((length, k, s, padding)))[0]
+        np.testing.assert_allclose(y.transpose(0, 2, 1), ref_conv1d(x, w, b, s, padding, 1, 1), atol=1e-12)
     if backend == "numpy":
-        assert sum(1 for m in taken if m) > 20                    # the blocks really ran
+        assert sum(1 for _, m in taken if m) > 20                 # the blocks really ran
     else:
-        assert not any(taken)
+        assert not any(m for _, m in taken)
 
 
 def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backend, monkeypatch):
@@ -985,10 +1003,7 @@ def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backen
     rng = np.random.default_rng(26)
     with_small_gemm_kernels(monkeypatch)
     monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "AuthenticAMD")
-    taken = []
-    real = gemm_blocks.rows_per_block_of_sizes
-    monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes",
-                        lambda *args: taken.append((args[1], real(*args))) or taken[-1][1])
+    taken = _block_decisions(monkeypatch)
     x, w, b = rng.standard_normal((3, 400, 48)), rng.standard_normal((3, 48, 64)), rng.standard_normal(64)
     wt = rng.standard_normal((3, 64, 48))
     for s, data_format in itertools.product((1, 2, 3), ("channels_last", "channels_first")):
@@ -996,12 +1011,7 @@ def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backen
         cases = ((lambda x_, w_, b_, s=s, f=data_format: conv1d(x_, w_, b_, strides=s, data_format=f), (xs, w, b)),
                  (lambda x_, w_, s=s, f=data_format: conv1d_transpose(x_, w_, strides=s, data_format=f), (xs, wt)))
         for fn, args in cases:
-            results = []
-            for blocks in (True, False):
-                monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
-                results.append(_conv_and_grads(fn, args, backend))
-            for fast, plain in zip(*results):
-                np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12, err_msg=str((s, data_format)))
+            _blocks_against_one_gemm(monkeypatch, fn, args, backend, str((s, data_format)))
     np.testing.assert_allclose(conv1d(_t(x, backend), _t(w, backend), _t(b, backend), strides=3).numpy(),
                                ref_conv1d(x, w, b, 3, "valid", 1, 1), atol=1e-12)
     if backend == "numpy":
@@ -1028,14 +1038,9 @@ def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
                  (x, w, b), ref_conv1d(x, w, b, s, padding, d, 1)),
                 (lambda x_, w_, s=s, p=transpose_padding, d=d: conv1d_transpose(x_, w_, strides=s, padding=p,
                                                                                 dilation_rate=d), (x, w), None)):
-            results = []
-            for blocks in (True, False):
-                monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_BLOCKS", blocks)
-                results.append(_conv_and_grads(fn, args, backend))
-            for fast, plain in zip(*results):
-                np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+            y = _blocks_against_one_gemm(monkeypatch, fn, args, backend)[0]
             if ref is not None:
-                np.testing.assert_allclose(results[0][0], ref, atol=1e-12)
+                np.testing.assert_allclose(y, ref, atol=1e-12)
     if backend == "numpy":
         assert sum(1 for m in taken if m) > 100                   # the blocks really ran
     else:

@@ -96,16 +96,26 @@ def matmul_in_blocks(a, b, out, m):
     and of ``out``, so ``matmul`` runs one GEMM per block without a copy. A stack of matrices ``b`` ``(S, K, N)``
     gets an axis for the blocks (``(S, 1, K, N)``)."""
     lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
-    count = -(-rows // m)
-    size, longer = divmod(rows, count)              # `longer` blocks of size + 1 rows, then blocks of size rows
     per_block_b = b[..., None, :, :] if b.ndim > 2 else b
     start = 0
-    for blocks, rows_each in ((longer, size + 1), (count - longer, size)):
+    for blocks, rows_each in _even_blocks(rows, m):
         if blocks:
             stop = start + blocks * rows_each
             np.matmul(a[..., start:stop, :].reshape(*lead, blocks, rows_each, k), per_block_b,
                       out=out[..., start:stop, :].reshape(*lead, blocks, rows_each, n))
             start = stop
+
+
+def _even_blocks(rows, m):
+    """How :func:`matmul_in_blocks` splits ``rows`` rows into ``ceil(rows / m)`` blocks: ``((count, rows each),
+    (count, rows each))``, the longer blocks first, one row longer than the others.
+
+    >>> _even_blocks(128, 43), _even_blocks(60, 20)
+    (((2, 43), (1, 42)), ((0, 21), (3, 20)))
+    """
+    count = -(-rows // m)
+    size, longer = divmod(rows, count)
+    return (longer, size + 1), (count - longer, size)
 
 
 def rows_per_block(a, b):
@@ -118,8 +128,8 @@ def rows_per_block(a, b):
     ``K <= 128`` and at least 80 rows per block, or on an AMD core for products of at most 64 columns ``K <= 768``
     and at least 16 rows. The rows are shared evenly between the blocks (256 rows with room for 244: two blocks
     of 128; 128 rows with room for 61: 43, 43 and 42, :func:`matmul_in_blocks`), so that no block is tiny; the
-    returned ``m`` is the longest block. Measured on one core of an AVX-512
-    Xeon (OpenBLAS 0.3.31, 2026-12-01), blocks against one GEMM, ``(n*256, K) @ (K, N)``:
+    returned ``m`` is the longest block. Measured on one core of an AVX-512 Xeon (OpenBLAS 0.3.31, 2026-12-01),
+    blocks against one GEMM, ``(n*256, K) @ (K, N)``:
 
     * faster: ``K = N = 64`` (the dilated convolutions) 1.3-1.4x, also in float64 and with ``a`` column-major;
       ``K = 64, N = 128`` 1.2x; ``K = 64, N = 192`` 1.1-1.2x; ``K = 128, N = 64`` 1.1-1.15x; ``K = 16, N = 512``
@@ -160,7 +170,7 @@ def rows_per_block_of_sizes(rows, k, n, dtype):
     if k > max_k or fit < 1 or rows <= fit:              # one GEMM holds them all
         return 0
     m = -(-rows // -(-rows // fit))          # as many rows per block as evenly as fits: 256 rows -> 2 x 128
-    shortest = rows // -(-rows // m)         # the blocks of matmul_in_blocks hold this many rows or one more
+    shortest = _even_blocks(rows, m)[1][1]
     return m if shortest >= min_rows else 0
 
 
