@@ -6,7 +6,9 @@ What it measures, on one NVIDIA GPU:
   alone and forward+backward (the backward of ``sum(y * g)`` for a fixed ``g``, gradients of input, kernel and
   bias), ours on channels_last CuPy arrays, torch on its native NCW layout; and, once per case, the largest
   difference between the two forward outputs (both computed from the same float32 data), so that a wrong CuPy path
-  cannot hide behind a good time;
+  cannot hide behind a good time; and ours again with the gather and overlap-add as one strided slice per tap
+  (``tinygradconv.ops.conv_cuda.FUSED_KERNELS = False``), the path that the CUDA kernels of ``ops/conv_cuda.py``
+  replaced;
 * one training step of :mod:`benchmarks.train_step` (Conv1DTranspose, mean squared error, Adam), ours on CuPy and
   torch on CUDA from the same starting weights.
 
@@ -155,6 +157,25 @@ def _timed_ms(fn, sync, repeats, warmup=3):
     return statistics.median(times)
 
 
+def _fused_and_slices_ms(fn, sync, repeats, rounds=None):
+    """Median milliseconds of ``fn`` with the CUDA gather and overlap-add (``conv_cuda.FUSED_KERNELS``) and with the
+    tap-by-tap slices, timed in alternation: ``rounds`` rounds of ``max(3, repeats // rounds)`` calls per variant,
+    the order swapped every round, so that a drift of the machine's speed hits both alike; each figure is the
+    median of its rounds' medians."""
+    from tinygradconv.ops import conv_cuda
+
+    rounds = rounds or ROUNDS
+    medians = {True: [], False: []}
+    try:
+        for r in range(rounds):
+            for fused in ((True, False) if r % 2 == 0 else (False, True)):
+                conv_cuda.FUSED_KERNELS = fused
+                medians[fused].append(_timed_ms(fn, sync, max(3, repeats // rounds)))
+    finally:
+        conv_cuda.FUSED_KERNELS = True
+    return statistics.median(medians[True]), statistics.median(medians[False])
+
+
 def _machine():
     import cupy
     import numpy
@@ -182,15 +203,19 @@ def _worker(shapes, repeats, steps):
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
     syncs = {"ours": cupy.cuda.Device().synchronize, "torch": torch.cuda.synchronize}
-    results = {"machine": _machine(), "repeats": repeats, "torch_tf32": False, "conv": []}
+    results = {"machine": _machine(), "repeats": repeats, "torch_tf32": False, "slices_timing": "alternating",
+               "conv": []}
     for op in OPS:
         for name in shapes:
             row = {"op": op, "shape": name}
             try:
                 closures, diff, dims = _conv_case(op, name)
                 row.update(dims=list(dims), max_abs_diff_fwd=diff)
-                for key, fn in closures.items():
-                    row[f"{key}_ms"] = _timed_ms(fn, syncs[key.split("_")[0]], repeats)
+                for key in ("torch_fwd", "torch_fwd_bwd"):
+                    row[f"{key}_ms"] = _timed_ms(closures[key], syncs["torch"], repeats)
+                for key in ("ours_fwd", "ours_fwd_bwd"):
+                    row[f"{key}_ms"], row[f"{key}_slices_ms"] = _fused_and_slices_ms(closures[key], syncs["ours"],
+                                                                                     repeats)
                 row["ratio_fwd"] = row["ours_fwd_ms"] / row["torch_fwd_ms"]
                 row["ratio_fwd_bwd"] = row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"]
                 del closures
@@ -242,7 +267,7 @@ def measure(shapes=GPU_SHAPES, repeats=20, steps=20):
 
 # ------------------------------------------------------------------------------------------------ reporting
 CONV_HEADERS = ["op", "case", "dims (N, L, C_in, filters, k, s, d)", "ours fwd ms", "torch fwd ms", "fwd x",
-                "ours f+b ms", "torch f+b ms", "f+b x", "max |ours - torch| fwd"]
+                "ours f+b ms", "torch f+b ms", "f+b x", "ours f+b ms, tap slices", "max |ours - torch| fwd"]
 
 
 def conv_rows(rows):
@@ -253,7 +278,9 @@ def conv_rows(rows):
                 ""] * (len(CONV_HEADERS) - 4)
         return [r["op"], r["shape"], str(tuple(r["dims"])), f"{r['ours_fwd_ms']:.3f}", f"{r['torch_fwd_ms']:.3f}",
                 f"{r['ratio_fwd']:.2f}", f"{r['ours_fwd_bwd_ms']:.3f}", f"{r['torch_fwd_bwd_ms']:.3f}",
-                f"{r['ratio_fwd_bwd']:.2f}", f"{r['max_abs_diff_fwd']:.1e}"]
+                f"{r['ratio_fwd_bwd']:.2f}",
+                f"{r['ours_fwd_bwd_slices_ms']:.3f}" if "ours_fwd_bwd_slices_ms" in r else "-",
+                f"{r['max_abs_diff_fwd']:.1e}"]
 
     return [cells(r) for r in rows]
 
@@ -280,15 +307,33 @@ def tests_from_junit(path):
 #: How to read the GPU figures (the same on every run; the figures themselves are in the tables).
 READING = (
     "Each of our convolutions is a sequence of CuPy calls, the same array code as on the CPU: per batch chunk (64 "
-    "MiB on a GPU) a gather into the im2col buffer (one strided copy per tap) and one matrix product, "
-    "scatter-adds for the transposed convolution, the bias. The paths tuned for the CPU (products by groups of "
-    "taps, one gather shared by conv1d's two gradients) are off on a GPU, where they made more and slower calls "
+    "MiB on a GPU) a gather into the im2col buffer and one matrix product, an overlap-add for the transposed "
+    "convolution, the bias. The gather and the overlap-add are one CUDA kernel each, over every tap "
+    "(`tinygradconv/ops/conv_cuda.py`); the column \"tap slices\" is the same call with them as one strided copy "
+    "or add per tap, the path they replaced. The paths tuned for the CPU (products by groups of taps, one gather "
+    "shared by conv1d's two gradients) are off on a GPU, where they made more and slower calls "
     "(`tinygradconv.ops.conv._tuned_for_cpu`). Every call is a kernel launch with some Python around it, while "
     "torch runs one cuDNN kernel per direction. At these sizes the GPU waits for the host: `cupyx.profiler."
     "benchmark` measured the same host and GPU time for our calls, and far less host than GPU time for torch's "
     "(H200, 2026-12-04). The forward alone, with the fewest calls to share that cost, shows the largest ratios. "
-    "Fused kernels (a CuPy `RawKernel`, or cuDNN itself) would close the gap; they are not written yet. The last "
-    "column is the check that matters here: both sides compute the same float32 convolution.")
+    "A whole convolution in one kernel, as cuDNN runs it, is not written. Single runs are noisy on these shared "
+    "machines: between two runs on 2026-12-04, torch's own forward+backward of the medium conv1d took 0.195 and "
+    "0.355 ms. The last column is the check that matters here: both sides compute the same float32 convolution.")
+
+
+ROUNDS = 4
+
+
+def slices_timing(results):
+    """How the two times of ours (CUDA kernels, tap slices) were taken, by the results' ``slices_timing``."""
+    if results.get("slices_timing") == "alternating":
+        calls = max(3, results["repeats"] // ROUNDS)
+        return (f"Ours with the CUDA gather and overlap-add and ours with the tap slices are timed in alternation, "
+                f"{ROUNDS} rounds of {calls} calls each (after 3 warm-up calls), the order swapped every round; "
+                f"each is the median of its {ROUNDS} round medians.")
+    return (f"Ours with the tap slices was timed right after ours with the CUDA kernels, each over "
+            f"{results['repeats']} calls (this run predates the alternating timing: a drift of the machine's speed "
+            "between the two shows as a difference).")
 
 
 def render_markdown(results):
@@ -305,7 +350,8 @@ def render_markdown(results):
              + ("torch's TF32 is off (`torch.backends.cudnn.allow_tf32 = False`, likewise for matmul), so both "
                 "sides compute in full float32. " if results.get("torch_tf32") is False else "")
              + 
-             "\"x\" is ours / torch: lower is better. The last column compares the two forward outputs."), "",
+             "\"x\" is ours / torch: lower is better. The last column compares the two forward outputs. "
+             + slices_timing(results)), "",
              "## Machine", "",
              _markdown_table(["item", "value"], [
                  ["GPU", f"{m['device']} ({m['memory_gib']:.0f} GiB, {m['multiprocessors']} multiprocessors)"],

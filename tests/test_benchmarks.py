@@ -316,7 +316,8 @@ def test_markdown_page():
 def _fake_gpu(kind="test-gpu", ratio=2.0):
     row = {"op": "conv1d", "shape": "large", "dims": [64, 1024, 128, 128, 7, 2, 1], "ours_fwd_ms": 1.0,
            "torch_fwd_ms": 0.5, "ratio_fwd": 2.0, "ours_fwd_bwd_ms": 3.0 * ratio, "torch_fwd_bwd_ms": 3.0,
-           "ratio_fwd_bwd": ratio, "max_abs_diff_fwd": 1e-6}
+           "ratio_fwd_bwd": ratio, "ours_fwd_slices_ms": 1.5, "ours_fwd_bwd_slices_ms": 7.5,
+           "max_abs_diff_fwd": 1e-6}
     return {"machine": {"device": "Test GPU", "kind": kind, "memory_gib": 80.0, "multiprocessors": 100,
                         "cuda_runtime": 13000, "cuda_driver": 13000, "cupy": "14.0", "torch": "2.11",
                         "torch_cuda": "13.0", "numpy": "2.5", "python": "3.12", "platform": "Linux",
@@ -331,7 +332,10 @@ def test_markdown_page_with_gpu_rows():
     page = run.render_markdown(_fake_results(gpu=_fake_gpu()))
     assert "Test GPU" in page
     assert ("| conv1d | large | (64, 1024, 128, 128, 7, 2, 1) | 1.000 | 0.500 | 2.00 "
-            "| 6.000 | 3.000 | 2.00 | 1.0e-06 |") in page
+            "| 6.000 | 3.000 | 2.00 | 7.500 | 1.0e-06 |") in page
+    older = _fake_gpu()                                 # results from before the tap-slices column: a dash there
+    del older["conv"][0]["ours_fwd_bwd_slices_ms"]
+    assert "| 6.000 | 3.000 | 2.00 | - | 1.0e-06 |" in run.render_markdown(_fake_results(gpu=older))
     assert "Training step: ours 0.500 ms, torch 1.000 ms (0.50x)" in page
     assert run.NO_GPU not in page
 
@@ -1014,3 +1018,26 @@ def test_times_ms_warms_up_for_the_given_time_then_times_the_given_calls():
     starts.clear()
     conv._times_ms(call, 2, warmup=2)               # no time given: exactly the warm-up calls asked for
     assert len(starts) == 4
+
+
+def test_gpu_timing_of_fused_kernels_and_tap_slices_alternates():
+    """The two variants of ours take turns, the order swapped every round, and the switch is back on afterwards,
+    also when a call raises; the page says which way a run was timed."""
+    from tinygradconv.ops import conv_cuda
+
+    seen = []
+    fused, sliced = gpu._fused_and_slices_ms(lambda: seen.append(conv_cuda.FUSED_KERNELS), lambda: None, 20)
+    per_round = 3 + 20 // gpu.ROUNDS                                   # warm-up calls, then timed calls
+    firsts = [seen[i] for i in range(0, len(seen), per_round)]
+    assert firsts == [True, False, False, True, True, False, False, True] and len(seen) == 8 * per_round
+    assert fused >= 0 and sliced >= 0 and conv_cuda.FUSED_KERNELS is True
+
+    def boom():
+        if not conv_cuda.FUSED_KERNELS:
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        gpu._fused_and_slices_ms(boom, lambda: None, 20)
+    assert conv_cuda.FUSED_KERNELS is True
+    assert "alternation, 4 rounds of 5 calls" in gpu.slices_timing({"slices_timing": "alternating", "repeats": 20})
+    assert "right after" in gpu.slices_timing({"repeats": 20})

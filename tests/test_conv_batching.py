@@ -74,6 +74,16 @@ def test_chunked_cols_reuses_one_zeroed_buffer_per_chunk_length():
     assert all(not c.any() and c.dtype == np.float64 for _, _, c in seen)
 
 
+def test_chunked_cols_without_zero_fill_makes_the_same_buffers_unfilled(monkeypatch):
+    """``zero_filled=False`` (for the CUDA gather, which writes every entry) asks for ``empty``, never ``zeros``."""
+    calls = []
+    monkeypatch.setattr(conv_batching, "zeros", lambda *args: calls.append(args))
+    seen = list(conv_batching.ChunkedCols(np, 0, 7, 3, 4, 2, 5, np.ones(1, np.float32), zero_filled=False))
+    assert not calls
+    assert [c.shape for _, _, c in seen] == [(3, 4, 2, 5), (3, 4, 2, 5), (1, 4, 2, 5)]
+    assert seen[0][2] is seen[1][2] and all(c.dtype == np.float32 for _, _, c in seen)
+
+
 # ------------------------------------------------------------------------------------------------ threads
 def test_map_batch_parts_runs_every_part_and_keeps_their_order(monkeypatch):
     monkeypatch.setattr(conv_batching, "THREADS", 3)

@@ -36,6 +36,8 @@ chosen by a small rule and tested against the plain path:
 * :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
 * :func:`_conv1d_forward_blocked` (conv1d's forward by the same tap groups, :func:`_tap_blocks`),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
+* :mod:`~tinygradconv.ops.conv_cuda` (CuPy: the gather and the overlap-add as one CUDA kernel each, over every tap,
+  instead of one slice per tap),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
 * :func:`_conv1d_backward_shared` (conv1d with ``s == 1`` and both gradients wanted: both from one gather of
   ``dy``, its im2col matrix for the convolution with the flipped kernel, while the numbers at the edges are finite);
@@ -70,7 +72,7 @@ from ..validation import (
     normalize_output_padding,
     normalize_padding,
 )
-from . import gemm_blocks
+from . import conv_cuda, gemm_blocks
 from .conv_arithmetic import conv_pads, conv_steps, transpose_window
 from .conv_batching import (
     ChunkedCols,
@@ -119,8 +121,11 @@ def _gather(long, cols, ranges, strides, rows=slice(None)):
 
     ``cols`` must hold zeros where no sample is met (see :class:`~tinygradconv.ops.conv_batching.ChunkedCols`);
     those entries are never written. On NumPy the rows that every tap covers are copied by
-    :func:`_gather_strided_numpy` (one copy instead of ``k``), the others tap by tap as here.
+    :func:`_gather_strided_numpy` (one copy instead of ``k``), the others tap by tap as here; CuPy arrays take one
+    CUDA kernel for every tap (:func:`.conv_cuda.gather`, which writes the zeros too).
     """
+    if conv_cuda.serves(long, cols):
+        return conv_cuda.gather(long, cols, ranges, strides, rows)
     if STRIDED_GATHER and type(long) is np.ndarray and len(ranges) == cols.shape[2]:
         return _gather_strided_numpy(long, cols, ranges, strides, rows)
     for t, p0, p1, n0, n_stop in ranges:
@@ -164,7 +169,10 @@ def _gather_strided_numpy(long, cols, ranges, strides, rows):
 
 def _scatter_add(cols, long, ranges, strides, rows=slice(None)):
     """``long[b, p*s + t*d - offset, :] += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1``; terms that fall
-    outside ``long`` are dropped."""
+    outside ``long`` are dropped. CuPy arrays take one CUDA kernel for every tap (:func:`.conv_cuda.scatter_add`,
+    the same sums in the same order)."""
+    if conv_cuda.serves(cols, long):
+        return conv_cuda.scatter_add(cols, long, ranges, strides, rows)
     for t, p0, p1, n0, n_stop in ranges:
         long[rows, n0:n_stop:strides, :] += cols[:, p0:p1, t, :]
     return long
@@ -389,7 +397,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     def part(lo, hi):
         dw = zeros(xp, (k * filters, c_in), grad) if need_kernel else None
         db = zeros(xp, (filters,), grad) if need_bias else None
-        for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad):
+        for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad, not conv_cuda.serves(grad)):
             if need_bias:
                 db += _column_sums(xp, grad[b0:b1, ...])
             if not (need_x or need_kernel):
@@ -446,7 +454,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
             for g in range(groups):
                 c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
                 w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
-                for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x):
+                for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x, not conv_cuda.serves(x)):
                     rows = (b1 - b0) * out_len
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), cols, ranges, strides)
                     gemm_blocks.matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
@@ -581,7 +589,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dw_g = zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
-            buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x)
+            buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x, not conv_cuda.serves(x))
             for b0, b1 in chunks(lo, hi, step):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
@@ -719,7 +727,7 @@ def _conv1d_backward_shared(xp, grad, x, kernel, h_ranges, groups, need_bias):
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dw_g = zeros(xp, (c_group, k * f_group), grad)                             # [i, (u, o)]
-            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, f_group, grad):
+            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, f_group, grad, not conv_cuda.serves(grad)):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 rows = (b1 - b0) * length

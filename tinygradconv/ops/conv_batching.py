@@ -136,18 +136,22 @@ class ChunkedCols:
     """Batch chunks of ``lo:hi`` whose ``cols`` buffers ``(chunk, P, k, C)`` hold ``step`` samples at most.
 
     Iterating gives ``(b0, b1, cols)``; one zero-filled buffer is reused for every full chunk (the entries that the
-    gather never writes stay zero), a second one serves a shorter last chunk.
+    gather never writes stay zero), a second one serves a shorter last chunk. ``zero_filled=False`` leaves them
+    unfilled, for a gather that writes every entry, zeros included (the CUDA kernel of :func:`.conv_cuda.gather`).
     """
 
-    def __init__(self, xp, lo, hi, step, short_len, kernel_size, channels, like):
+    def __init__(self, xp, lo, hi, step, short_len, kernel_size, channels, like, zero_filled=True):
         self.xp, self.lo, self.hi, self.step, self.like = xp, lo, hi, step, like
         self.tail = (short_len, kernel_size, channels)
+        self.zero_filled = zero_filled
         self._buffers = {}
 
     def buffer(self, n):
-        """The zero-filled ``(n, P, k, C)`` buffer (created once per ``n``)."""
+        """The ``(n, P, k, C)`` buffer (created once per ``n``), zero-filled unless ``zero_filled=False``."""
         if n not in self._buffers:
-            self._buffers[n] = zeros(self.xp, (n, *self.tail), self.like)
+            shape, like = (n, *self.tail), self.like
+            self._buffers[n] = (zeros(self.xp, shape, like) if self.zero_filled
+                                else self.xp.empty(shape, dtype=like.dtype, device=getattr(like, "device", None)))
         return self._buffers[n]
 
     def __iter__(self):
