@@ -274,3 +274,46 @@ def test_both_bodies_on_random_cases(cpu_kernels, rng):
         expected = _reference_scatter_add(cols, v, ranges, s)
         got = scatter(v.copy(), cols, table, long_len, k, c, s)          # a C-ordered copy, added to in place
         np.testing.assert_array_equal(got, expected, err_msg=str(case))
+
+
+@needs_cxx
+def test_wrappers_pass_shapes_rows_and_table_as_the_kernels_expect(cpu_kernels, monkeypatch, rng):
+    """``gather`` and ``scatter_add`` themselves, with each CuPy kernel replaced by its body compiled for the CPU
+    and the table kept on the host: a window of the batch (``rows``), a strided signal, an empty signal."""
+    monkeypatch.setattr(conv_cuda, "_taps_on_device", lambda v, ranges, k, s: conv_cuda.tap_table(ranges, k, s))
+
+    def kernel_on_cpu(source):
+        def call(*args):
+            *inputs, out = args
+            contiguous = np.ascontiguousarray(out)
+            cpu_kernels[(source.name, out.dtype.type)](contiguous, *inputs)
+            out[...] = contiguous                  # (a window of the output: the body writes a contiguous one)
+        return call
+
+    monkeypatch.setattr(conv_cuda, "_kernel", kernel_on_cpu)
+    for batch, length, c, short_len, k, s, d, offset in [(4, 11, 3, 5, 3, 2, 1, 1), (3, 6, 2, 9, 4, 3, 2, -2),
+                                                         (3, 0, 2, 2, 3, 1, 1, 2)]:
+        long = rng.standard_normal((batch, length, c + 1))[:, :, 1:]
+        ranges, rows = conv._tap_ranges(short_len, length, k, s, d, offset), slice(1, 3)
+        got = conv_cuda.gather(long, np.full((2, short_len, k, c), np.nan), ranges, s, rows)
+        np.testing.assert_array_equal(got, _reference_gather(long[rows], short_len, k, ranges, s))
+        cols = rng.standard_normal((2, short_len, k, c))
+        expected = long.copy()
+        expected[rows] = _reference_scatter_add(cols, long[rows], ranges, s)
+        assert conv_cuda.scatter_add(cols, long, ranges, s, rows) is long
+        np.testing.assert_array_equal(long, expected)
+
+
+@pytest.mark.parametrize("cols_shape, ranges", [
+    ((2, 4, 3, 5), ((0, 0, 4, 0, 4),)),          # 5 channels against the signal's 2
+    ((3, 4, 3, 2), ((0, 0, 4, 0, 4),)),          # 3 samples against 2
+    ((2, 4, 3, 2), ((3, 0, 4, 0, 4),)),          # tap 3 of 3 taps
+    ((2, 4, 3, 2), ((0, 0, 5, 0, 5),)),          # steps beyond cols
+    ((2, 9, 3, 2), ((0, 0, 9, 0, 9),)),          # steps beyond the signal's 6
+])
+def test_wrappers_refuse_shapes_and_ranges_that_do_not_fit(cols_shape, ranges):
+    """A clear ValueError before any kernel runs, where the slices would have raised (or read out of bounds)."""
+    with pytest.raises(ValueError, match="do not fit together"):
+        conv_cuda.gather(np.zeros((2, 6, 2)), np.zeros(cols_shape), ranges, 1)
+    with pytest.raises(ValueError, match="do not fit together"):
+        conv_cuda.scatter_add(np.zeros(cols_shape), np.zeros((2, 6, 2)), ranges, 1)

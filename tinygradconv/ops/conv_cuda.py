@@ -131,24 +131,42 @@ def _kernel(source):
     return cupy.ElementwiseKernel(*source)
 
 
+def _taps_on_device(v, ranges, kernel_size, strides):
+    """The tap table of ``ranges`` on the GPU of ``v`` (:func:`_device_tap_table`)."""
+    return _device_tap_table(ranges, kernel_size, strides, v.device.id)
+
+
+def _check_geometry(v, cols, ranges):
+    """A ValueError unless ``v`` ``(B, M, C)``, ``cols`` ``(B, P, k, C)`` and ``ranges`` fit together: the kernels
+    read and write by index, where a slice would have raised (a programming error, never a user's input)."""
+    batch, length, channels = v.shape
+    if (cols.shape[0] != batch or cols.shape[3] != channels
+            or any(t >= cols.shape[2] or p1 > cols.shape[1] or n_stop > length for t, _, p1, _, n_stop in ranges)):
+        raise ValueError(f"conv_cuda: signal {tuple(v.shape)}, cols {tuple(cols.shape)} and tap ranges {ranges} do "
+                         "not fit together (expected cols (B, P, k, C) for a signal (B, M, C), every range inside "
+                         "both)")
+
+
 def gather(long, cols, ranges, strides, rows=slice(None)):
     """:func:`~tinygradconv.ops.conv._gather` in one kernel (:data:`GATHER`): ``cols[b - b0, p, t, :] =
     long[b, p*s + shift_t, :]`` for ``b`` in ``rows = b0:b1``, zeros where tap ``t`` does not cover step ``p``;
-    returns ``cols`` ``(b1 - b0, P, k, C)``."""
+    returns ``cols`` ``(b1 - b0, P, k, C)``. Raises ValueError when the shapes and ranges do not fit together."""
+    v = long[rows, :, :]
+    _check_geometry(v, cols, ranges)
     if cols.size:
-        v = long[rows, :, :]
         _, steps, k, c = cols.shape
-        _kernel(GATHER)(v, _device_tap_table(ranges, k, strides, v.device.id), steps, k, c, strides, cols)
+        _kernel(GATHER)(v, _taps_on_device(v, ranges, k, strides), steps, k, c, strides, cols)
     return cols
 
 
 def scatter_add(cols, long, ranges, strides, rows=slice(None)):
     """:func:`~tinygradconv.ops.conv._scatter_add` in one kernel (:data:`SCATTER_ADD`): ``long[b, p*s + shift_t, :]
     += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1`` and every tap ``t`` covering step ``p``; returns
-    ``long``."""
+    ``long``. Raises ValueError when the shapes and ranges do not fit together."""
     v = long[rows, :, :]
+    _check_geometry(v, cols, ranges)
     if v.size and cols.size:
         _, length, c = v.shape
         k = cols.shape[2]
-        _kernel(SCATTER_ADD)(cols, _device_tap_table(ranges, k, strides, v.device.id), length, k, c, strides, v)
+        _kernel(SCATTER_ADD)(cols, _taps_on_device(v, ranges, k, strides), length, k, c, strides, v)
     return long
