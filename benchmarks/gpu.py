@@ -52,6 +52,8 @@ OPS = ("conv1d_transpose", "conv1d")
 GPU_SHAPES = ("medium", "large", "dilated", "dilated4", "wide", "channels256", "long")
 QUICK_SHAPES = ("medium", "large")
 SKIPPED = "SKIPPED"
+#: Rounds of the alternating timing of ours with the CUDA kernels and with the tap slices (`_fused_and_slices_ms`).
+ROUNDS = 4
 
 
 # ------------------------------------------------------------------------------------------------ probing
@@ -157,14 +159,13 @@ def _timed_ms(fn, sync, repeats, warmup=3):
     return statistics.median(times)
 
 
-def _fused_and_slices_ms(fn, sync, repeats, rounds=None):
+def _fused_and_slices_ms(fn, sync, repeats, rounds=ROUNDS):
     """Median milliseconds of ``fn`` with the CUDA gather and overlap-add (``conv_cuda.FUSED_KERNELS``) and with the
     tap-by-tap slices, timed in alternation: ``rounds`` rounds of ``max(3, repeats // rounds)`` calls per variant,
     the order swapped every round, so that a drift of the machine's speed hits both alike; each figure is the
     median of its rounds' medians."""
     from tinygradconv.ops import conv_cuda
 
-    rounds = rounds or ROUNDS
     medians = {True: [], False: []}
     try:
         for r in range(rounds):
@@ -319,9 +320,6 @@ READING = (
     "A whole convolution in one kernel, as cuDNN runs it, is not written. Single runs are noisy on these shared "
     "machines: between two runs on 2026-12-04, torch's own forward+backward of the medium conv1d took 0.195 and "
     "0.355 ms. The last column is the check that matters here: both sides compute the same float32 convolution.")
-
-
-ROUNDS = 4
 
 
 def slices_timing(results):

@@ -3,8 +3,8 @@
 Two ways in: on a GPU, the kernels themselves on CuPy arrays (skipped, visibly, without one); everywhere a C++
 compiler is, the kernels' bodies compiled for the CPU with a small stand-in for CuPy's array class (``CArray``:
 a data pointer, a shape and byte strides) and run entry by entry, so that their index arithmetic is checked on the
-machines without a GPU. The reference is the portable path of ``conv._gather`` / ``conv._scatter_add`` on NumPy
-(one strided slice per tap), on zeros or, for the overlap-add, on random starting values.
+machines without a GPU. The reference is the tap-by-tap slices of ``conv._gather`` / ``conv._scatter_add`` (one
+strided slice per tap), written out here on NumPy, on zeros or, for the overlap-add, on random starting values.
 """
 import ctypes
 import shutil

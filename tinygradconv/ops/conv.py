@@ -167,6 +167,13 @@ def _gather_strided_numpy(long, cols, ranges, strides, rows):
     return cols
 
 
+def _im2col_buffers(xp, lo, hi, step, short_len, kernel_size, channels, like):
+    """The :class:`~tinygradconv.ops.conv_batching.ChunkedCols` buffers for :func:`_gather`: zero-filled, except
+    where the gather writes every entry itself (CuPy arrays, :func:`.conv_cuda.gather`)."""
+    return ChunkedCols(xp, lo, hi, step, short_len, kernel_size, channels, like,
+                       zero_filled=not conv_cuda.serves(like))
+
+
 def _scatter_add(cols, long, ranges, strides, rows=slice(None)):
     """``long[b, p*s + t*d - offset, :] += cols[b - b0, p, t, :]`` for ``b`` in ``rows = b0:b1``; terms that fall
     outside ``long`` are dropped. CuPy arrays take one CUDA kernel for every tap (:func:`.conv_cuda.scatter_add`,
@@ -397,7 +404,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     def part(lo, hi):
         dw = zeros(xp, (k * filters, c_in), grad) if need_kernel else None
         db = zeros(xp, (filters,), grad) if need_bias else None
-        for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, filters, grad, not conv_cuda.serves(grad)):
+        for b0, b1, cols in _im2col_buffers(xp, lo, hi, step, length, k, filters, grad):
             if need_bias:
                 db += _column_sums(xp, grad[b0:b1, ...])
             if not (need_x or need_kernel):
@@ -454,7 +461,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
             for g in range(groups):
                 c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
                 w_mat = xp.reshape(kernel[:, :, f_sl], (k * c_group, f_group))                # [(t, i), o]
-                for b0, b1, cols in ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x, not conv_cuda.serves(x)):
+                for b0, b1, cols in _im2col_buffers(xp, lo, hi, step, out_len, k, c_group, x):
                     rows = (b1 - b0) * out_len
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), cols, ranges, strides)
                     gemm_blocks.matmul_into(xp, xp.reshape(cols, (rows, k * c_group)), w_mat, y[b0:b1, :, f_sl])
@@ -589,7 +596,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dw_g = zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
-            buffers = ChunkedCols(xp, lo, hi, step, out_len, k, c_group, x, not conv_cuda.serves(x))
+            buffers = _im2col_buffers(xp, lo, hi, step, out_len, k, c_group, x)
             for b0, b1 in chunks(lo, hi, step):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
@@ -727,7 +734,7 @@ def _conv1d_backward_shared(xp, grad, x, kernel, h_ranges, groups, need_bias):
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dw_g = zeros(xp, (c_group, k * f_group), grad)                             # [i, (u, o)]
-            for b0, b1, cols in ChunkedCols(xp, lo, hi, step, length, k, f_group, grad, not conv_cuda.serves(grad)):
+            for b0, b1, cols in _im2col_buffers(xp, lo, hi, step, length, k, f_group, grad):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 rows = (b1 - b0) * length
