@@ -86,6 +86,7 @@ from .conv_batching import (
     zeros,
 )
 from .conv_phases import conv1d_forward_phases, conv1d_kernel_grad_phases, takes_phase_path
+from .conv_winograd import conv1d_winograd, kernel_grad_winograd, kernel_transform, takes_winograd
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
@@ -205,6 +206,11 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     if not ranges or batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
+    if _takes_winograd(xp, x, kernel, strides, 1, c_in, filters):
+        u = kernel_transform(np.transpose(kernel[::-1, ...], (0, 2, 1)))       # the flipped kernel, [u, i, o]
+        y = _winograd(xp, x, u, dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
+        if y is not None:
+            return y
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
     if (_takes_blocked_overlap_add(xp, k, strides, dilation_rate)
             and _full_output_fits(length, k, strides, dilation_rate)):
@@ -235,6 +241,19 @@ def _then_add_bias(xp, part, y, bias):
         _add_bias(xp, y, bias, rows=slice(lo, hi))
 
     return part_with_bias
+
+
+def _takes_winograd(xp, x, kernel, strides, groups, channels, filters):
+    """Whether a product of ``channels`` by ``filters`` goes through Winograd's F(2, 3)
+    (:func:`~tinygradconv.ops.conv_winograd.takes_winograd`; ``x`` and ``kernel`` of one dtype)."""
+    return x.dtype == kernel.dtype and takes_winograd(xp, x.dtype, kernel.shape[0], strides, groups, channels, filters)
+
+
+def _winograd(xp, x, u, dilation_rate, pad_left, out_len, bias):
+    """:func:`~tinygradconv.ops.conv_winograd.conv1d_winograd` with ``bias`` added by each batch part; ``None``: the
+    caller takes its direct paths."""
+    then = None if bias is None else (lambda y, lo, hi: _add_bias(xp, y, bias, rows=slice(lo, hi)))
+    return conv1d_winograd(x, u, dilation_rate, pad_left, out_len, then)
 
 
 #: Set to ``False`` to force the plain overlap-add path of :func:`conv1d_transpose_forward` (tests compare both).
@@ -394,6 +413,13 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
     out_len = grad.shape[1]
+    if (min(*x.shape, out_len) > 0 and (need_x or need_kernel) and x.dtype == grad.dtype
+            and _takes_winograd(xp, grad, kernel, strides, 1, filters, c_in)):
+        # Winograd's F(2, 3): dx is the conv1d of dy with the same kernel, dW that conv1d's kernel gradient (x as dy)
+        dx = _winograd(xp, grad, kernel_transform(kernel), dilation_rate, c_left, length, None) if need_x else None
+        dw = kernel_grad_winograd(grad, x, dilation_rate, c_left) if need_kernel else None
+        if (dx is not None or not need_x) and (dw is not None or not need_kernel):
+            return dx, dw, _column_sums(xp, grad) if need_bias else None
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
     if need_x:        # every row is written by the GEMM below
@@ -450,6 +476,10 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     if _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups):
         y = conv1d_forward_phases(xp, _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left, out_len, bias)
         return _swap_layout(xp, y, "channels_first")
+    if out_len > 0 and _takes_winograd(xp, x, kernel, strides, groups, c_group, filters):
+        y = _winograd(xp, x, kernel_transform(kernel), dilation_rate, pad_left, out_len, bias)
+        if y is not None:
+            return y
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
 
@@ -563,7 +593,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     out_len = grad.shape[1]
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
-            and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
+            and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)
+            and not _takes_winograd(xp, grad, kernel, strides, groups, c_group, filters)):
         h_ranges = _flipped_tap_ranges(length, out_len, k, dilation_rate, pad_left)
         if _shared_gather_is_nan_safe(xp, grad, x, kernel, ranges, h_ranges):
             return _conv1d_backward_shared(xp, grad, x, kernel, h_ranges, groups, need_bias)
@@ -578,6 +609,11 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dx[:, :, c_sl] = conv1d_transpose_forward(xp, grad[:, :, f_sl], kernel[:, :, f_sl], strides,
                                                       dilation_rate, pad_left, length)
+    if (need_kernel and batch and out_len > 0 and x.dtype == grad.dtype
+            and _takes_winograd(xp, x, kernel, strides, groups, c_group, filters)):
+        dw = kernel_grad_winograd(x, grad, dilation_rate, pad_left)               # Winograd's F(2, 3)
+        if dw is not None:
+            return dx, dw, _column_sums(xp, grad) if need_bias else None
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)
