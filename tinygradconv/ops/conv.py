@@ -256,6 +256,16 @@ def _winograd(xp, x, u, dilation_rate, pad_left, out_len, bias):
     return conv1d_winograd(x, u, dilation_rate, pad_left, out_len, then)
 
 
+def _winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, bias_of=None):
+    """:func:`~tinygradconv.ops.conv_winograd.kernel_grad_winograd` of ``x`` and ``grad``, with the column sums of
+    ``bias_of`` (the op's output gradient: the bias gradient) taken by the same batch parts: ``(dW, db)``,
+    ``(None, None)`` where it declines. (Summed outside the parts, the column sums ran on OpenBLAS's own threads,
+    which then kept polling for work and slowed the calling thread's next parts 1.5-2x: 2 vCPUs of an AMD EPYC,
+    2026-12-04.)"""
+    also = None if bias_of is None else (lambda lo, hi: _column_sums(xp, bias_of[lo:hi]))
+    return kernel_grad_winograd(x, grad, dilation_rate, pad_left, also)
+
+
 #: Set to ``False`` to force the plain overlap-add path of :func:`conv1d_transpose_forward` (tests compare both).
 BLOCKED_OVERLAP_ADD = True
 
@@ -417,9 +427,10 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
             and _takes_winograd(xp, grad, kernel, strides, 1, filters, c_in)):
         # Winograd's F(2, 3): dx is the conv1d of dy with the same kernel, dW that conv1d's kernel gradient (x as dy)
         dx = _winograd(xp, grad, kernel_transform(kernel), dilation_rate, c_left, length, None) if need_x else None
-        dw = kernel_grad_winograd(grad, x, dilation_rate, c_left) if need_kernel else None
+        dw, db = (_winograd_kernel_grad(xp, grad, x, dilation_rate, c_left, grad if need_bias else None)
+                  if need_kernel else (None, None))
         if (dx is not None or not need_x) and (dw is not None or not need_kernel):
-            return dx, dw, _column_sums(xp, grad) if need_bias else None
+            return dx, dw, db if need_kernel or not need_bias else _column_sums(xp, grad)
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
     if need_x:        # every row is written by the GEMM below
@@ -611,9 +622,9 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
                                                       dilation_rate, pad_left, length)
     if (need_kernel and batch and out_len > 0 and x.dtype == grad.dtype
             and _takes_winograd(xp, x, kernel, strides, groups, c_group, filters)):
-        dw = kernel_grad_winograd(x, grad, dilation_rate, pad_left)               # Winograd's F(2, 3)
+        dw, db = _winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, grad if need_bias else None)
         if dw is not None:
-            return dx, dw, _column_sums(xp, grad) if need_bias else None
+            return dx, dw, db
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)

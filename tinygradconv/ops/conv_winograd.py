@@ -56,7 +56,7 @@ import math
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
-from .conv_batching import chunk_size, chunks, map_batch_parts, sum_parts
+from .conv_batching import chunks, map_batch_parts, sum_parts
 
 __all__ = ["MAX_EDGE_BLOCKS", "MIN_CHANNELS", "WINOGRAD", "conv1d_winograd", "kernel_grad_winograd", "kernel_transform",
            "takes_winograd"]
@@ -67,6 +67,9 @@ WINOGRAD = True
 
 #: The fewest input channels and filters (both) for which :func:`takes_winograd` holds (see the module docstring).
 MIN_CHANNELS = 128
+
+#: About how many bytes the transformed inputs and products of one piece of work take (:func:`_pieces`).
+PIECE_BYTES = 2 << 20
 
 #: The most edge blocks (blocks built zero-padded, see :func:`conv1d_winograd`) for which it serves: a padding or
 #: dilation that large leaves few interior blocks to gain on.
@@ -125,15 +128,15 @@ def conv1d_winograd(x, u, dilation_rate, pad_left, out_len, then=None):
     if plan is None:
         return None
     y = np.empty((batch, out_len, filters), dtype=x.dtype)
-    step = chunk_size(np, batch, 2 * out_len * (channels + filters), x.dtype)
+    step, run = _pieces(batch, plan, channels + filters, x.dtype)
 
     def part(lo, hi):
-        v = np.empty((4, plan.rows(min(step, hi - lo)), channels), dtype=x.dtype)        # V_i
+        v = np.empty((4, plan.rows(min(step, hi - lo), run), channels), dtype=x.dtype)   # V_i
         m = np.empty((4, v.shape[1], filters), dtype=x.dtype)                             # M_i
         finite = True
         with np.errstate(all="ignore"):         # an inf or NaN hands over to the direct paths, which warn as usual
             for b0, b1 in chunks(lo, hi, step):
-                for xq, yq, put in plan.pieces(x[b0:b1], y[b0:b1]):
+                for xq, yq, put in plan.pieces(_rows_in_c_order(x[b0:b1]), y[b0:b1], run):
                     _forward_blocks(xq, u, yq, v, m)
                     put()
                 finite = finite and math.isfinite(np.sum(y[b0:b1]))
@@ -144,9 +147,10 @@ def conv1d_winograd(x, u, dilation_rate, pad_left, out_len, then=None):
     return y if all(map_batch_parts(np, batch, step, part)) else None
 
 
-def kernel_grad_winograd(x, dy, dilation_rate, pad_left):
+def kernel_grad_winograd(x, dy, dilation_rate, pad_left, also=None):
     """The kernel gradient of :func:`conv1d_winograd`, ``dW[t] = sum_{b, n} x_pad[b, n + t*d]^T dy[b, n]``
-    ``(3, C, F)``, by the same blocks, or ``None`` where :func:`conv1d_winograd` would decline.
+    ``(3, C, F)``, by the same blocks; returns ``(dW, total)``, or ``(None, None)`` where :func:`conv1d_winograd`
+    would decline or ``dW`` is not finite.
 
     ``y = A^T [(B^T d) * (G W)]`` per block (the three transforms of the module docstring as matrices), so the
     gradient of ``sum_i dy_i . y_i`` with respect to ``W`` is ``G^T [(B^T d) * (A dy)]`` summed over the blocks:
@@ -156,32 +160,35 @@ def kernel_grad_winograd(x, dy, dilation_rate, pad_left):
 
         ``dW_0 = P_0 + (P_1 + P_2)/2``,  ``dW_1 = (P_1 - P_2)/2``,  ``dW_2 = (P_1 + P_2)/2 + P_3``.
 
-    ``x`` is ``(B, L, C)``, ``dy`` ``(B, N, F)``, any strides; the result is C-ordered. Steps of ``dy`` past ``N``
-    (a ragged last block) count as zeros.
+    ``x`` is ``(B, L, C)``, ``dy`` ``(B, N, F)``, any strides; ``dW`` is C-ordered. Steps of ``dy`` past ``N``
+    (a ragged last block) count as zeros. ``also(lo, hi)``, if given, runs in each batch part beside its products
+    (the bias gradient: so that it runs on the parts' threads, with a single-threaded BLAS), and ``total`` is the
+    sum of its results over the parts (``None`` without it).
 
     >>> import numpy as np
     >>> x = np.arange(6.0).reshape(1, 6, 1)
-    >>> kernel_grad_winograd(x, np.ones((1, 4, 1)), 1, 0)[:, 0, 0].tolist()    # sum_n x[n + t], t = 0, 1, 2
+    >>> kernel_grad_winograd(x, np.ones((1, 4, 1)), 1, 0)[0][:, 0, 0].tolist()   # sum_n x[n + t], t = 0, 1, 2
     [6.0, 10.0, 14.0]
     """
     batch, length, channels = x.shape
     out_len, filters = dy.shape[1:]
     plan = _Blocks.plan(length, out_len, dilation_rate, pad_left)
     if plan is None:
-        return None
-    step = chunk_size(np, batch, 2 * out_len * (channels + filters), x.dtype)
+        return None, None
+    step, run = _pieces(batch, plan, channels + filters, x.dtype)
 
     def part(lo, hi):
-        v = np.empty((4, plan.rows(min(step, hi - lo)), channels), dtype=x.dtype)        # V_i
+        v = np.empty((4, plan.rows(min(step, hi - lo), run), channels), dtype=x.dtype)   # V_i
         e = np.empty((4, v.shape[1], filters), dtype=x.dtype)                             # E_i (E_3 holds +g_1)
         p = np.zeros((4, channels, filters), dtype=x.dtype)
         with np.errstate(all="ignore"):
             for b0, b1 in chunks(lo, hi, step):
-                for xq, gq, _ in plan.pieces(x[b0:b1], dy[b0:b1], read_y=True):
+                for xq, gq, _ in plan.pieces(_rows_in_c_order(x[b0:b1]), _rows_in_c_order(dy[b0:b1]), run,
+                                             read_y=True):
                     _kernel_grad_blocks(xq, gq, p, v, e)
-        return p
+        return p, None if also is None else also(lo, hi)
 
-    p = sum_parts(map_batch_parts(np, batch, step, part))
+    p, total = (sum_parts(parts) for parts in zip(*map_batch_parts(np, batch, step, part)))
     dw = np.empty((3, channels, filters), dtype=x.dtype)
     with np.errstate(all="ignore"):
         half = (p[1] + p[2]) * 0.5
@@ -189,7 +196,24 @@ def kernel_grad_winograd(x, dy, dilation_rate, pad_left):
         np.subtract(p[1], p[2], out=dw[1])
         dw[1] *= 0.5
         np.subtract(half, p[3], out=dw[2])
-        return dw if math.isfinite(np.sum(dw)) else None
+        return (dw, total) if math.isfinite(np.sum(dw)) else (None, None)
+
+
+def _pieces(batch, plan, width, dtype):
+    """``(step, run)``: batch chunks of ``step`` samples and runs of at most ``run`` interior blocks, so that a
+    piece's ``V`` and ``M`` (``4 * width`` values per step pair: ``width = C + F``) take about :data:`PIECE_BYTES`."""
+    per_block = 4 * plan.d * width * np.dtype(dtype).itemsize
+    blocks = max(plan.q_hi - plan.q_lo, len(plan.edges), 1)
+    run = max(1, PIECE_BYTES // per_block)
+    return max(1, min(batch, run // blocks)), run
+
+
+def _rows_in_c_order(a):
+    """A batch chunk ``a`` ``(b, steps, channels)`` whose channels lie apart in memory (a ``channels_first`` array
+    seen as ``channels_last``, a permuted view) copied into C order, else ``a`` itself: the transforms read rows of
+    channels, and reading them across a permuted chunk made conv1d forward+backward on 256 channels 8 % slower than
+    the direct paths instead of faster (one core of an AMD EPYC, 2026-12-04)."""
+    return np.ascontiguousarray(a) if a.strides[2] != a.itemsize and a.shape[2] > 1 else a
 
 
 def _quads(xq):
@@ -269,23 +293,24 @@ class _Blocks:
             return None
         return cls(length, out_len, d, pad_left, q_lo, q_hi, edges)
 
-    def rows(self, samples):
-        """Scratch rows that the pieces of ``samples`` samples need."""
-        return samples * max(self.q_hi - self.q_lo, len(self.edges)) * self.d
+    def rows(self, samples, run):
+        """Scratch rows that the pieces of ``samples`` samples need, with runs of at most ``run`` interior blocks."""
+        return samples * max(min(self.q_hi - self.q_lo, run), len(self.edges)) * self.d
 
-    def pieces(self, x, y, read_y=False):
-        """``(xq, yq, put)`` for one batch chunk ``x`` ``(b, L, C)``, ``y`` ``(b, N, F)``: the interior blocks as
-        views ``(b, Q, 2, 2d, C)`` and ``(b, Q, 2d, F)`` (``xq[:, q, 1]`` is ``xq[:, q + 1, 0]``: neighbouring blocks
-        share a row), then the edge blocks in buffers. ``put()`` copies the edge outputs back into ``y``;
-        ``read_y=True`` fills the buffer from ``y`` instead (zeros past its end), for an output gradient."""
+    def pieces(self, x, y, run, read_y=False):
+        """``(xq, yq, put)`` for one batch chunk ``x`` ``(b, L, C)``, ``y`` ``(b, N, F)``: the interior blocks in
+        runs of at most ``run``, as views ``(b, Q, 2, 2d, C)`` and ``(b, Q, 2d, F)`` (``xq[:, q, 1]`` is
+        ``xq[:, q + 1, 0]``: neighbouring blocks share a row), then the edge blocks in buffers. ``put()`` copies the
+        edge outputs back into ``y``; ``read_y=True`` fills the buffer from ``y`` instead (zeros past its end), for
+        an output gradient."""
         d, nb, channels = self.d, x.shape[0], x.shape[2]
-        interior = self.q_hi - self.q_lo
-        if interior:
-            start = 2 * d * self.q_lo - self.pad_left
-            rows = x[:, start:start + 2 * d * (interior + 1), :].reshape(nb, interior + 1, 2 * d, channels)
-            xq = np.lib.stride_tricks.as_strided(rows, (nb, interior, 2, 2 * d, channels),
+        for q0 in range(self.q_lo, self.q_hi, run):
+            q1 = min(q0 + run, self.q_hi)
+            start = 2 * d * q0 - self.pad_left
+            rows = x[:, start:start + 2 * d * (q1 - q0 + 1), :].reshape(nb, q1 - q0 + 1, 2 * d, channels)
+            xq = np.lib.stride_tricks.as_strided(rows, (nb, q1 - q0, 2, 2 * d, channels),
                                                  (rows.strides[0], rows.strides[1], *rows.strides[1:]))
-            yq = y[:, 2 * d * self.q_lo:2 * d * self.q_hi, :].reshape(nb, interior, 2 * d, y.shape[2])
+            yq = y[:, 2 * d * q0:2 * d * q1, :].reshape(nb, q1 - q0, 2 * d, y.shape[2])
             yield xq, yq, _nothing
         if self.edges:
             xe = np.zeros((nb, len(self.edges), 4 * d, channels), dtype=x.dtype)
