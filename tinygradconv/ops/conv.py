@@ -51,7 +51,11 @@ chosen by a small rule and tested against the plain path:
   ``channels_first`` input copied chunk by chunk),
 * :mod:`~tinygradconv.ops.conv_phases` (NumPy, ``conv1d`` on a ``channels_first`` input with ``1 < s <= k``, no
   dilation, one group: the forward and the kernel gradient with the stride's phases stacked as channels, in the
-  input's own layout; :func:`_takes_phases`).
+  input's own layout; :func:`_takes_phases`),
+* :mod:`~tinygradconv.ops.conv_winograd` (NumPy, ``k == 3``, ``s == 1``, one group, float32/float64, at least 128
+  input channels and filters: Winograd's F(2, 3), the forward pass and both gradients of both ops in four GEMMs
+  per two output steps instead of six; :func:`_takes_winograd`; where an output is not finite the paths above
+  compute it again).
 """
 from __future__ import annotations
 
@@ -199,7 +203,9 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     (``strides == 1``, or ``1 < strides <= k`` without dilation, while ``F`` is small: :func:`_full_output_fits`)
     computes the same sum with contiguous adds. ``window_view=True`` lets it return ``y`` as a view, the window of a
     larger array (for a caller that returns a permuted view anyway: see :func:`_transpose_forward_blocked`);
-    otherwise ``y`` is C-ordered.
+    otherwise ``y`` is C-ordered. With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`) the sum is
+    the correlation of ``x``, padded by ``2d - c_left``, with the flipped kernel, and goes through Winograd's F(2, 3)
+    (:mod:`~tinygradconv.ops.conv_winograd`) unless an output comes out not finite.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
@@ -418,7 +424,10 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     Reading ``dy`` by tap groups instead, as conv1d's blocked paths read ``x`` (the two conv1d kernels of the
     reference), was 2-10 % slower than this shared gather on the benchmark shapes (2026-12-01); with their products
     in small-matrix blocks (:func:`.gemm_blocks.rows_per_block`) it was 1.5-6 % faster with one thread on the
-    dilated shapes and 0-6 % slower with two, so the shared gather stays.
+    dilated shapes and 0-6 % slower with two, so the shared gather stays. With ``k == 3``, ``s == 1`` and wide
+    channels (:func:`_takes_winograd`) both gradients go through Winograd's F(2, 3) instead
+    (:mod:`~tinygradconv.ops.conv_winograd`: ``dx`` the conv1d of ``dy``, ``dW`` that conv1d's kernel gradient with
+    ``x`` as its output gradient), unless their outputs come out not finite.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
@@ -475,7 +484,8 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`). A ``channels_first`` input
     with a stride (:func:`_takes_phases`) goes through its phases instead
     (:func:`~tinygradconv.ops.conv_phases.conv1d_forward_phases`), padding zeros included, and gets ``y`` back in
-    its own layout (a permuted view here).
+    its own layout (a permuted view here). With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`)
+    Winograd's F(2, 3) serves first (:mod:`~tinygradconv.ops.conv_winograd`), unless an output comes out not finite.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
@@ -595,8 +605,10 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     ``dy`` instead, when the numbers its zeros meet are finite (:func:`_shared_gather_is_nan_safe`) and the
     overlap-add's products are not small-matrix GEMMs (:func:`_overlap_add_takes_small_gemms`). For a
     ``channels_first`` input with a stride (:func:`_takes_phases`) ``dW`` and ``db`` come from the input's phases
-    (:func:`~tinygradconv.ops.conv_phases.conv1d_kernel_grad_phases`). Returns ``(dx, dW, db)``, ``None`` for each
-    one not needed.
+    (:func:`~tinygradconv.ops.conv_phases.conv1d_kernel_grad_phases`). With ``k == 3``, ``s == 1`` and wide channels
+    (:func:`_takes_winograd`) ``dx`` (through :func:`conv1d_transpose_forward`) and ``dW`` go through Winograd's
+    F(2, 3) instead of the shared gather, each unless its outputs come out not finite. Returns ``(dx, dW, db)``,
+    ``None`` for each one not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
