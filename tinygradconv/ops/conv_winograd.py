@@ -44,10 +44,10 @@ float64 reference was 1.2-1.7x the direct path's (both about ``1e-6`` of the out
 ``inf - inf`` inside a transform can turn the direct path's inf into NaN, and a padding zero times an infinite
 ``U_i`` gives NaN where the transposed convolution (which forms no such product) gives a finite number. So each
 batch chunk checks that its outputs are all finite (by their sum, which is finite only then; one that overflows
-hands over too), and :func:`conv1d_winograd` returns ``None`` otherwise: the caller then computes the whole output by the direct paths,
-which give torch's numbers there. An input inf or NaN always reaches some output of its block here (each ``d_i``
-enters some ``V_j``, and an inf or NaN times any row of ``U_j`` is not finite), so no non-finite input goes
-unnoticed.
+hands over too), and :func:`conv1d_winograd` returns ``None`` otherwise: the caller then computes the whole
+output by the direct paths, which give torch's numbers there. An input inf or NaN always reaches some output of
+its block here (each ``d_i`` enters some ``V_j``, and an inf or NaN times any row of ``U_j`` is not finite), so no
+non-finite input goes unnoticed.
 """
 from __future__ import annotations
 
