@@ -90,7 +90,7 @@ from .conv_batching import (
     zeros,
 )
 from .conv_phases import conv1d_forward_phases, conv1d_kernel_grad_phases, takes_phase_path
-from .conv_winograd import conv1d_winograd, kernel_grad_winograd, kernel_transform, takes_winograd
+from .conv_winograd import conv1d_winograd, kernel_grad_winograd, takes_winograd
 
 __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 
@@ -193,7 +193,8 @@ def _scatter_add(cols, long, ranges, strides, rows=slice(None)):
 # ----------------------------------------------------------------------------------------------------------------
 # Array-level kernels (channels_last, raw backend arrays), used by the Functions below
 # ----------------------------------------------------------------------------------------------------------------
-def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias=None, window_view=False):
+def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias=None, window_view=False,
+                             winograd=True):
     """``y[b, n, o] = sum_{j, t, i: j*s + t*d = n + c_left} x[b, j, i] * W[t, o, i]`` for ``0 <= n < out_len``,
     plus ``bias[o]`` when a bias is given (added by each batch part, :func:`_add_bias`).
 
@@ -205,16 +206,16 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     larger array (for a caller that returns a permuted view anyway: see :func:`_transpose_forward_blocked`);
     otherwise ``y`` is C-ordered. With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`) the sum is
     the correlation of ``x``, padded by ``2d - c_left``, with the flipped kernel, and goes through Winograd's F(2, 3)
-    (:mod:`~tinygradconv.ops.conv_winograd`) unless an output comes out not finite.
+    (:mod:`~tinygradconv.ops.conv_winograd`) unless an output comes out not finite (``winograd=False``: never).
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     if not ranges or batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
-    if _takes_winograd(xp, x, kernel, strides, 1, c_in, filters):
-        u = kernel_transform(np.transpose(kernel[::-1, ...], (0, 2, 1)))       # the flipped kernel, [u, i, o]
-        y = _winograd(xp, x, u, dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
+    if winograd and _takes_winograd(xp, x, kernel, strides, 1, c_in, filters):
+        flipped = np.transpose(kernel[::-1, ...], (0, 2, 1))                    # the flipped kernel, [u, i, o]
+        y = _winograd(xp, x, flipped, dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
         if y is not None:
             return y
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
@@ -255,11 +256,11 @@ def _takes_winograd(xp, x, kernel, strides, groups, channels, filters):
     return x.dtype == kernel.dtype and takes_winograd(xp, x.dtype, kernel.shape[0], strides, groups, channels, filters)
 
 
-def _winograd(xp, x, u, dilation_rate, pad_left, out_len, bias):
+def _winograd(xp, x, w, dilation_rate, pad_left, out_len, bias):
     """:func:`~tinygradconv.ops.conv_winograd.conv1d_winograd` with ``bias`` added by each batch part; ``None``: the
     caller takes its direct paths."""
     then = None if bias is None else (lambda y, lo, hi: _add_bias(xp, y, bias, rows=slice(lo, hi)))
-    return conv1d_winograd(x, u, dilation_rate, pad_left, out_len, then)
+    return conv1d_winograd(x, w, dilation_rate, pad_left, out_len, then)
 
 
 def _winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, bias_of=None):
@@ -435,7 +436,7 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     if (min(*x.shape, out_len) > 0 and (need_x or need_kernel) and x.dtype == grad.dtype
             and _takes_winograd(xp, grad, kernel, strides, 1, filters, c_in)):
         # Winograd's F(2, 3): dx is the conv1d of dy with the same kernel, dW that conv1d's kernel gradient (x as dy)
-        dx = _winograd(xp, grad, kernel_transform(kernel), dilation_rate, c_left, length, None) if need_x else None
+        dx = _winograd(xp, grad, kernel, dilation_rate, c_left, length, None) if need_x else None
         dw, db = (_winograd_kernel_grad(xp, grad, x, dilation_rate, c_left, grad if need_bias else None)
                   if need_kernel else (None, None))
         if (dx is not None or not need_x) and (dw is not None or not need_kernel):
@@ -498,7 +499,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
         y = conv1d_forward_phases(xp, _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left, out_len, bias)
         return _swap_layout(xp, y, "channels_first")
     if out_len > 0 and _takes_winograd(xp, x, kernel, strides, groups, c_group, filters):
-        y = _winograd(xp, x, kernel_transform(kernel), dilation_rate, pad_left, out_len, bias)
+        y = _winograd(xp, x, kernel, dilation_rate, pad_left, out_len, bias)
         if y is not None:
             return y
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
@@ -606,18 +607,27 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     overlap-add's products are not small-matrix GEMMs (:func:`_overlap_add_takes_small_gemms`). For a
     ``channels_first`` input with a stride (:func:`_takes_phases`) ``dW`` and ``db`` come from the input's phases
     (:func:`~tinygradconv.ops.conv_phases.conv1d_kernel_grad_phases`). With ``k == 3``, ``s == 1`` and wide channels
-    (:func:`_takes_winograd`) ``dx`` (through :func:`conv1d_transpose_forward`) and ``dW`` go through Winograd's
-    F(2, 3) instead of the shared gather, each unless its outputs come out not finite. Returns ``(dx, dW, db)``,
-    ``None`` for each one not needed.
+    (:func:`_takes_winograd`) ``dx`` (the correlation of ``dy`` with the flipped kernel) and ``dW`` go through
+    Winograd's F(2, 3) first; if either's outputs come out not finite, everything is computed by the paths above,
+    as with :data:`~tinygradconv.ops.conv_winograd.WINOGRAD` off. Returns ``(dx, dW, db)``, ``None`` for each one
+    not needed.
     """
     batch, length, _ = x.shape
     k, c_group, filters = kernel.shape
     f_group = filters // groups
     out_len = grad.shape[1]
+    if (min(*x.shape, out_len) > 0 and (need_x or need_kernel) and x.dtype == grad.dtype
+            and _takes_winograd(xp, grad, kernel, strides, groups, c_group, filters)):
+        # Winograd's F(2, 3): dx is the correlation of dy with the flipped kernel (as conv1d_transpose_forward's)
+        dx = (_winograd(xp, grad, np.transpose(kernel[::-1, ...], (0, 2, 1)), dilation_rate,
+                        (k - 1) * dilation_rate - pad_left, length, None) if need_x else None)
+        dw, db = (_winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, grad if need_bias else None)
+                  if need_kernel else (None, None))
+        if (dx is not None or not need_x) and (dw is not None or not need_kernel):
+            return dx, dw, db if need_kernel or not need_bias else _column_sums(xp, grad)
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
-            and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)
-            and not _takes_winograd(xp, grad, kernel, strides, groups, c_group, filters)):
+            and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
         h_ranges = _flipped_tap_ranges(length, out_len, k, dilation_rate, pad_left)
         if _shared_gather_is_nan_safe(xp, grad, x, kernel, ranges, h_ranges):
             return _conv1d_backward_shared(xp, grad, x, kernel, h_ranges, groups, need_bias)
@@ -625,18 +635,13 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     if need_x and groups == 1:
         # a channels_first input gets dx back as a permuted view: it may be a window of a larger array too
         dx = conv1d_transpose_forward(xp, grad, kernel, strides, dilation_rate, pad_left, length,
-                                      window_view=_steps_contiguous(x))
+                                      window_view=_steps_contiguous(x), winograd=False)
     elif need_x:
         dx = zeros(xp, x.shape, grad)
         for g in range(groups):
             c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
             dx[:, :, c_sl] = conv1d_transpose_forward(xp, grad[:, :, f_sl], kernel[:, :, f_sl], strides,
-                                                      dilation_rate, pad_left, length)
-    if (need_kernel and batch and out_len > 0 and x.dtype == grad.dtype
-            and _takes_winograd(xp, x, kernel, strides, groups, c_group, filters)):
-        dw, db = _winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, grad if need_bias else None)
-        if dw is not None:
-            return dx, dw, db
+                                                      dilation_rate, pad_left, length, winograd=False)
     if batch == 0 or not (need_kernel or need_bias):
         return (dx, zeros(xp, kernel.shape, grad) if need_kernel else None,
                 zeros(xp, (filters,), grad) if need_bias else None)
