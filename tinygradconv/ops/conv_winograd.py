@@ -29,18 +29,29 @@ Networks", CVPR 2016, arXiv:1509.09308) gets both from four:
 the four products are four GEMMs ``(rows, C) @ (C, F)`` with half as many rows as the output has steps: 2/3 of the
 multiply-adds of the direct convolution, for some additions on ``(B, N, C)`` and ``(B, N, F)`` arrays. The output
 steps go in blocks of ``2d``: block ``q`` pairs steps ``2dq + r`` and ``2dq + d + r`` (``r < d``), whose inputs are
-two rows of ``2d`` steps of ``x_pad``, so every ``d_i`` is a strided view of ``x``. Blocks whose inputs reach past
-either end of ``x`` (the padding, a ragged last block) are built zero-padded in a small buffer first.
+two rows of ``2d`` steps of ``x_pad``, so every ``d_i`` is a strided view of ``x``. The few blocks whose inputs
+reach past either end of ``x`` (the padding, a ragged last block) are copied zero-padded into a small buffer and
+computed by the direct sums (see Rounding).
 
 When it pays: the GEMMs save time in proportion to ``C*F`` per step, the transforms cost time in proportion to
 ``C + F``. Measured on one core of an AMD EPYC (Zen 4, OpenBLAS 0.3.31, 2026-12-04), the forward pass alone
 against the direct paths of :mod:`~tinygradconv.ops.conv`: 0.76-0.80 of the time with 128 to 512 channels on both
 sides, 0.90 with 64 to 256, 0.94 with 96 to 96, 0.98 with 256 to 64; 1.15x slower with 64 to 64 and 1.8x with 32 to
-16. Hence :data:`MIN_CHANNELS`.
+16. Forward+backward, ops against ops: 0.80-0.92 of the time with 256 channels on one side and 128 or more on the
+other (32 to 512 steps), but with 128 to 128 from 0.88 to 1.21x depending on the length, and 1.1x (16 steps) to
+2.8x (1 to 6 steps, where every block is an edge) on short signals. Hence :data:`MIN_CHANNELS`,
+:data:`MIN_CHANNEL_PRODUCT` and :data:`MIN_STEPS`.
 
 Rounding: the transforms add and halve (exact in binary floating point) before the products, so the sums are
 formed in another order than the direct convolution's; over random float32 data the largest error against a
-float64 reference was 1.2-1.7x the direct path's (both about ``1e-6`` of the output's scale). Non-finite numbers:
+float64 reference was 1.2-1.7x the direct path's (both about ``1e-6`` of the output's scale). The error of an
+output is bounded by the products of its block's inputs with every tap, not only with the taps that meet them
+(the transforms form cross terms such as ``d_2 W_0`` that cancel): where an output's own terms are much smaller
+than those, because a tap far larger than the others meets zeros, it is larger than the direct sums'. Padding is
+such zeros, so the edge blocks are summed directly; zeros inside ``x`` are not (a signal zero-padded in front,
+kernel taps 10x, 100x, 1000x apart: up to 4e-6, 4e-5, 4e-4 relative error in float32 at the step where the
+zeros end, against 4e-7 for the direct sums; taps of similar size: 7e-7). ``WINOGRAD = False`` gives the direct
+sums everywhere. Non-finite numbers:
 ``inf - inf`` inside a transform can turn the direct path's inf into NaN, and a padding zero times an infinite
 ``U_i`` gives NaN where the transposed convolution (which forms no such product) gives a finite number. So each
 batch chunk checks that its outputs are all finite (by their sum, which is finite only then; one that overflows
