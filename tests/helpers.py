@@ -16,6 +16,18 @@ def tensor_on(data, backend="numpy", requires_grad=False, dtype="float64"):
     return tg.Tensor(np.asarray(data), dtype=dtype, backend=backend, requires_grad=requires_grad)
 
 
+def value_and_grads(op, x, w, b, upstream=None, dtype="float64", **kwargs):
+    """``y = op(x, w, b, **kwargs)`` (a convolution; ``b`` may be ``None``) and the gradients of
+    ``sum(y * upstream)`` for every input that is given (``upstream`` fixed: a cosine pattern unless given), as
+    NumPy arrays ``[y, dx, dW, db]`` (``None`` for a missing bias)."""
+    leaves = [tensor_on(a, requires_grad=True, dtype=dtype) for a in (x, w, b)]
+    y = op(*leaves, **kwargs)
+    if upstream is None:
+        upstream = np.cos(np.arange(y.numpy().size)).reshape(y.shape)
+    (y * tensor_on(upstream, dtype=dtype)).sum().backward()
+    return [y.numpy()] + [None if t is None else t.grad.numpy() for t in leaves]
+
+
 def keras_on_torch(reason):
     """Keras 3 on its torch backend, the reference named by ``reason``; the test is skipped, visibly and with that
     reason, when Keras is not installed or already runs on another backend."""

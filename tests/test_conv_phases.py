@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 from helpers import tensor_on as _t
+from helpers import value_and_grads
 from reference_conv import ref_conv1d, ref_conv_padding
 
 import tinygradconv as tg
@@ -34,14 +35,8 @@ def count_phase_calls(monkeypatch):
 
 
 def _value_and_grads(x, w, b, upstream=None, dtype="float64", **kwargs):
-    """conv1d on the channels_first ``x`` and the gradients of ``sum(y * upstream)`` (``upstream`` fixed: a cosine
-    pattern) for every input that is given, as NumPy arrays."""
-    leaves = [_t(a, requires_grad=True, dtype=dtype) for a in (x, w, b)]
-    y = conv1d(*leaves, data_format="channels_first", **kwargs)
-    if upstream is None:
-        upstream = np.cos(np.arange(y.numpy().size)).reshape(y.shape)
-    (y * _t(upstream, dtype=dtype)).sum().backward()
-    return [y.numpy()] + [None if t is None else t.grad.numpy() for t in leaves]
+    """conv1d on the channels_first ``x``: its value and gradients (:func:`helpers.value_and_grads`)."""
+    return value_and_grads(conv1d, x, w, b, upstream, dtype, data_format="channels_first", **kwargs)
 
 
 def _both_paths(monkeypatch, *args, **kwargs):

@@ -9,7 +9,7 @@ import itertools
 import array_api_strict
 import numpy as np
 import pytest
-from helpers import tensor_on as _t
+from helpers import value_and_grads
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 from tinygradconv.ops import conv as conv_module
@@ -131,23 +131,12 @@ def test_the_rule():
 
 
 # ------------------------------------------------------------------------------------------- through the ops
-def _value_and_grads(op, x, w, b, dtype="float64", upstream=None, **kwargs):
-    """``op`` and the gradients of ``sum(y * upstream)`` (``upstream`` fixed: a cosine pattern) for each input, as
-    NumPy arrays."""
-    leaves = [_t(a, requires_grad=True, dtype=dtype) for a in (x, w, b)]
-    y = op(*leaves, **kwargs)
-    if upstream is None:
-        upstream = np.cos(np.arange(y.numpy().size)).reshape(y.shape)
-    (y * _t(upstream, dtype=dtype)).sum().backward()
-    return [y.numpy()] + [None if t is None else t.grad.numpy() for t in leaves]
-
-
 def _both_paths(monkeypatch, *args, **kwargs):
-    """``_value_and_grads`` through F(2, 3) and through the direct paths."""
+    """``value_and_grads`` through F(2, 3) and through the direct paths."""
     results = []
     for on in (True, False):
         monkeypatch.setattr(conv_winograd, "WINOGRAD", on)
-        results.append(_value_and_grads(*args, **kwargs))
+        results.append(value_and_grads(*args, **kwargs))
     monkeypatch.setattr(conv_winograd, "WINOGRAD", True)
     return results
 
@@ -249,8 +238,8 @@ def test_chunks_and_threads_give_the_same_numbers(monkeypatch, small_shapes_too,
     for threads, chunk in ((1, 1 << 20), (2, 1 << 20), (2, 1), (1, 1)):
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk)
-        results.append((_value_and_grads(conv1d, x, w, b, padding="same", dilation_rate=2),
-                        _value_and_grads(conv1d_transpose, x, w.transpose(0, 2, 1), b, padding="valid")))
+        results.append((value_and_grads(conv1d, x, w, b, padding="same", dilation_rate=2),
+                        value_and_grads(conv1d_transpose, x, w.transpose(0, 2, 1), b, padding="valid")))
     for r in results[1:]:
         for a, e in zip(r, results[0]):
             _assert_same(a, e, context="chunks and threads")
@@ -308,7 +297,7 @@ def test_a_large_tap_that_meets_padding_keeps_its_accuracy(monkeypatch, winograd
     kwargs = {"padding": "same", "dilation_rate": 16}
     func = conv1d if op == "conv1d" else conv1d_transpose
     upstream = rng.standard_normal((2, 16, 128))
-    exact = _value_and_grads(func, x, w, None, upstream=upstream, **kwargs)
+    exact = value_and_grads(func, x, w, None, upstream=upstream, **kwargs)
     fast, plain = _both_paths(monkeypatch, func, x, w, None, dtype="float32", upstream=upstream, **kwargs)
     for name, a, e, ref in zip(("y", "dx", "dW"), fast, plain, exact):
         scale_ref = np.abs(ref).max()
@@ -332,7 +321,7 @@ def test_conv1d_backward_falls_back_to_exactly_the_direct_paths(winograd_calls):
     for on in (True, False):
         conv_winograd.WINOGRAD = on
         try:
-            results.append(_value_and_grads(conv1d, x, w, None, dtype="float32", upstream=upstream))
+            results.append(value_and_grads(conv1d, x, w, None, dtype="float32", upstream=upstream))
         finally:
             conv_winograd.WINOGRAD = True
     for a, e in zip(*results):
