@@ -214,8 +214,7 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     if not ranges or batch == 0:
         return _add_bias(xp, zeros(xp, (batch, out_len, filters), x), bias)
     if winograd and _takes_winograd(xp, x, kernel, strides, 1, c_in, filters):
-        flipped = np.transpose(kernel[::-1, ...], (0, 2, 1))                    # the flipped kernel, [u, i, o]
-        y = _winograd(xp, x, flipped, dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
+        y = _winograd(xp, x, _flipped(kernel), dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
         if y is not None:
             return y
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
@@ -263,14 +262,29 @@ def _winograd(xp, x, w, dilation_rate, pad_left, out_len, bias):
     return conv1d_winograd(x, w, dilation_rate, pad_left, out_len, then)
 
 
-def _winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, bias_of=None):
-    """:func:`~tinygradconv.ops.conv_winograd.kernel_grad_winograd` of ``x`` and ``grad``, with the column sums of
-    ``bias_of`` (the op's output gradient: the bias gradient) taken by the same batch parts: ``(dW, db)``,
-    ``(None, None)`` where it declines. (Summed outside the parts, the column sums ran on OpenBLAS's own threads,
-    which then kept polling for work and slowed the calling thread's next parts 1.5-2x: 2 vCPUs of an AMD EPYC,
-    2026-12-04.)"""
-    also = None if bias_of is None else (lambda lo, hi: _column_sums(xp, bias_of[lo:hi]))
-    return kernel_grad_winograd(x, grad, dilation_rate, pad_left, also)
+def _flipped(kernel):
+    """A kernel ``(k, A, B)`` read as the flipped, transposed kernel ``(k, B, A)``: tap ``u`` holds
+    ``kernel[k-1-u].T`` (a view). With stride 1 a transposed convolution is the correlation with it."""
+    return np.transpose(kernel[::-1, ...], (0, 2, 1))
+
+
+def _winograd_backward(xp, grad, dx_kernel, dx_pad, dx_len, dw_signal, dw_grad, dw_pad, dilation_rate, need):
+    """A backward pass by Winograd's F(2, 3): ``dx``, the correlation of ``grad`` with ``dx_kernel`` ``(3, C, F)``
+    padded by ``dx_pad`` (``dx_len`` steps), and ``dW``, :func:`~tinygradconv.ops.conv_winograd.kernel_grad_winograd`
+    of ``dw_signal`` and ``dw_grad`` padded by ``dw_pad``, with the bias gradient (``grad``'s column sums) taken by
+    the same batch parts; ``need`` is ``(need_x, need_kernel, need_bias)``. Returns ``(dx, dW, db)``, ``None`` for
+    each one not needed, or ``None`` where a wanted gradient declines (the caller then takes its direct paths).
+    (Summed outside the parts, the column sums ran on OpenBLAS's own threads, which then kept polling for work and
+    slowed the calling thread's next parts 1.5-2x: 2 vCPUs of an AMD EPYC, 2026-12-04.)"""
+    need_x, need_kernel, need_bias = need
+    dx = _winograd(xp, grad, dx_kernel, dilation_rate, dx_pad, dx_len, None) if need_x else None
+    dw = db = None
+    if need_kernel:
+        also = (lambda lo, hi: _column_sums(xp, grad[lo:hi])) if need_bias else None
+        dw, db = kernel_grad_winograd(dw_signal, dw_grad, dilation_rate, dw_pad, also)
+    if (need_x and dx is None) or (need_kernel and dw is None):
+        return None
+    return dx, dw, db if need_kernel or not need_bias else _column_sums(xp, grad)
 
 
 #: Set to ``False`` to force the plain overlap-add path of :func:`conv1d_transpose_forward` (tests compare both).
@@ -435,12 +449,11 @@ def conv1d_transpose_backward(xp, grad, x, kernel, strides, dilation_rate, c_lef
     out_len = grad.shape[1]
     if (min(*x.shape, out_len) > 0 and (need_x or need_kernel) and x.dtype == grad.dtype
             and _takes_winograd(xp, grad, kernel, strides, 1, filters, c_in)):
-        # Winograd's F(2, 3): dx is the conv1d of dy with the same kernel, dW that conv1d's kernel gradient (x as dy)
-        dx = _winograd(xp, grad, kernel, dilation_rate, c_left, length, None) if need_x else None
-        dw, db = (_winograd_kernel_grad(xp, grad, x, dilation_rate, c_left, grad if need_bias else None)
-                  if need_kernel else (None, None))
-        if (dx is not None or not need_x) and (dw is not None or not need_kernel):
-            return dx, dw, db if need_kernel or not need_bias else _column_sums(xp, grad)
+        # dx is the conv1d of dy with the same kernel, dW that conv1d's kernel gradient (x as its output gradient)
+        grads = _winograd_backward(xp, grad, kernel, c_left, length, grad, x, c_left, dilation_rate,
+                                   (need_x, need_kernel, need_bias))
+        if grads is not None:
+            return grads
     ranges = _tap_ranges(length, out_len, k, strides, dilation_rate, c_left)
     dx = None
     if need_x:        # every row is written by the GEMM below
@@ -618,13 +631,11 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     out_len = grad.shape[1]
     if (min(*x.shape, out_len) > 0 and (need_x or need_kernel) and x.dtype == grad.dtype
             and _takes_winograd(xp, grad, kernel, strides, groups, c_group, filters)):
-        # Winograd's F(2, 3): dx is the correlation of dy with the flipped kernel (as conv1d_transpose_forward's)
-        dx = (_winograd(xp, grad, np.transpose(kernel[::-1, ...], (0, 2, 1)), dilation_rate,
-                        (k - 1) * dilation_rate - pad_left, length, None) if need_x else None)
-        dw, db = (_winograd_kernel_grad(xp, x, grad, dilation_rate, pad_left, grad if need_bias else None)
-                  if need_kernel else (None, None))
-        if (dx is not None or not need_x) and (dw is not None or not need_kernel):
-            return dx, dw, db if need_kernel or not need_bias else _column_sums(xp, grad)
+        # dx is the correlation of dy with the flipped kernel (as conv1d_transpose_forward's), dW the kernel gradient
+        grads = _winograd_backward(xp, grad, _flipped(kernel), (k - 1) * dilation_rate - pad_left, length, x, grad,
+                                   pad_left, dilation_rate, (need_x, need_kernel, need_bias))
+        if grads is not None:
+            return grads
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
