@@ -53,7 +53,8 @@ kernel taps 10x, 100x, 1000x apart: up to 4e-6, 4e-5, 4e-4 relative error in flo
 zeros end, against 4e-7 for the direct sums; taps of similar size: 7e-7). ``WINOGRAD = False`` gives the direct
 sums everywhere. Non-finite numbers:
 ``inf - inf`` inside a transform can turn the direct path's inf into NaN, and a padding zero times an infinite
-``U_i`` gives NaN where the transposed convolution (which forms no such product) gives a finite number. So each
+tap (in an edge block's buffer) gives NaN where the transposed convolution, which forms no such product, gives a
+finite number. So each
 batch chunk checks that its outputs are all finite (by their sum, which is finite only then; one that overflows
 hands over too), and :func:`conv1d_winograd` returns ``None`` otherwise: the caller then computes the whole
 output by the direct paths, which give torch's numbers there. An input inf or NaN always reaches some output of
