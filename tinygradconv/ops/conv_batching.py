@@ -207,8 +207,11 @@ def map_batch_parts(xp, batch, step, work):
     GEMM between the threads and make each chunk wait for all of them. A batch of one part (one chunk) runs in the
     calling thread, also with a single-threaded BLAS: its products are small, and a product run on OpenBLAS's own
     threads leaves them polling for work afterwards, which slowed the next split calls up to 2x for a few hundred
-    milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). The BLAS thread
-    count is restored afterwards, also when ``work`` raises.
+    milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). That costs one
+    sample its second core: on 2 vCPUs of an AMD EPYC (2026-12-04) the ``batch1`` case on OpenBLAS's threads, one
+    GEMM per matrix, took 0.73 of the time, but split calls in the next 100-150 ms ran 1.7x slower, and split calls
+    on OpenBLAS's threads instead of ours 1.3-1.9x slower (``docs/conv1d_transpose_math.md``, "Measured and not
+    adopted"). The BLAS thread count is restored afterwards, also when ``work`` raises.
 
     Recent threadpoolctl (3.8 here) lets one thread set OpenBLAS's thread count, which is process-wide: the first
     one that sets it, usually the main thread; from any other thread its ``set_num_threads`` silently does nothing.
