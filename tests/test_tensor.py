@@ -449,7 +449,9 @@ def test_an_object_array_of_ints_that_fit_converts_like_the_ints():
         tg.Tensor(np.array([1, 2**64], dtype=object))
 
 
-@pytest.mark.parametrize("data", [2**70, -(2**63) - 1, [1, 2**64], [[2**100]]])
+# 2**63 .. 2**64 - 1 are uint64 in NumPy (float64 beside negative integers): found by a tester, they went through
+@pytest.mark.parametrize("data", [2**70, -(2**63) - 1, [1, 2**64], [[2**100]], 2**63, [2**64 - 1], [-1, 2**63],
+                                  [[True], [2**63]]], ids=repr)
 def test_integers_too_large_for_int64_say_so(data):
     torch = pytest.importorskip("torch")
     with pytest.raises((RuntimeError, ValueError), match="Overflow"):  # torch 2.13: ValueError
@@ -457,6 +459,43 @@ def test_integers_too_large_for_int64_say_so(data):
     with pytest.raises(ValueError, match="too large for int64"):
         tg.tensor(data)
     assert tg.tensor(2**63 - 1).dtype == np.float32  # in range: the conversion rule as before
+
+
+@pytest.mark.parametrize("data", [[[1.5], [2**63]], [float("nan"), 2**63], [1.5, 2**64], [2**100, 2.0],
+                                  [-(2**63), 1.5]], ids=repr)
+def test_large_integers_beside_floats_are_floating_data_as_in_torch(data):
+    """A float among the numbers makes the data floating in ``torch.tensor``, which then converts even integers
+    beyond int64 (``[1.5, 2**64]`` was refused as "object type" here)."""
+    torch = pytest.importorskip("torch", reason="torch.tensor is the reference for the conversion")
+    expected = torch.tensor(data, dtype=torch.float64).numpy().astype(np.float32)
+    np.testing.assert_array_equal(tg.tensor(data).numpy(), expected)
+    # an explicit dtype reads them as torch does too
+    np.testing.assert_array_equal(tg.tensor(data, dtype="float64").numpy(),
+                                  torch.tensor(data, dtype=torch.float64).numpy())
+
+
+def test_torch_tensors_that_require_grad_or_are_parameters_are_copied():
+    """Found by a tester: ``tg.tensor(torch.ones(2, requires_grad=True))`` (and a layer called on the output of a
+    torch model) raised torch's ``RuntimeError: Can't call numpy() on Tensor that requires grad``. ``torch.tensor``
+    copies such a tensor; so do we, outside either autograd."""
+    torch = pytest.importorskip("torch")
+    source = torch.arange(6, dtype=torch.float64).reshape(2, 3).requires_grad_(True)
+    for data in (source, torch.nn.Parameter(source.detach().clone())):
+        t = tg.tensor(data)
+        assert dtype_of(t) == "float64" and not t.requires_grad            # floating data keeps its dtype
+        np.testing.assert_array_equal(t.numpy(), [[0, 1, 2], [3, 4, 5]])
+    with torch.no_grad():
+        source.add_(10.0)
+    np.testing.assert_array_equal(t.numpy(), [[0, 1, 2], [3, 4, 5]])    # a copy: torch's in-place change stays there
+    layer = tg.layers.Dense(2, use_bias=False)
+    out = layer(torch.ones(1, 3, requires_grad=True))
+    np.testing.assert_allclose(out.numpy(), np.ones((1, 3), np.float32) @ layer.kernel.numpy(), rtol=1e-6)
+
+
+def test_torch_bfloat16_is_refused_by_name():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"torch\.bfloat16 tensor: tinygradconv has no bfloat16 .* t\.float\(\)"):
+        tg.tensor(torch.ones(2, dtype=torch.bfloat16))
 
 
 @pytest.mark.parametrize("tensor_dtype, array_dtype, value",

@@ -6,8 +6,11 @@ Data conversion rule, applied by ``Tensor(data)`` when ``dtype`` is not given:
   ``float32``, ``float64``);
 * Python numbers and (nested) lists or tuples, and integer or boolean data of any kind, become the configured float
   type ``floatx()`` (``float32`` by default), so that every tensor built from user data is differentiable;
+* PyTorch tensors are read through NumPy, also those that require grad (copied outside either autograd, as
+  ``torch.tensor`` copies them); ``torch.bfloat16``, which NumPy lacks, raises ``TypeError``;
 * anything else raises: strings, bytes, complex numbers and arbitrary objects ``TypeError``; ragged (inhomogeneous)
-  nested lists, and Python integers too large for int64 (``2**70``; PyTorch overflows too), ``ValueError``.
+  nested lists, and Python integers outside int64 (``2**63``, ``2**70``; ``torch.tensor`` overflows too) unless a
+  float among the numbers makes the data floating (``[1.5, 2**70]``, as in torch), ``ValueError``.
 
 Pass ``dtype=`` to choose explicitly (``"bool"`` and integer dtypes are allowed there, for masks and indices).
 
@@ -51,6 +54,8 @@ def _to_numpy_data(data):
     """Turn user data (scalars, lists, NumPy arrays) into a NumPy array, with clear errors."""
     if isinstance(data, (str, bytes)):
         raise TypeError(f"Cannot make a Tensor from a string: received {data!r}")
+    if type(data).__module__.partition(".")[0] == "torch" and hasattr(data, "detach"):  # also nn.Parameter
+        data = _from_torch(data)
     try:
         array = np.asarray(data)
     except ValueError as exc:  # ragged nested lists
@@ -59,8 +64,13 @@ def _to_numpy_data(data):
         big = next((v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max), None)
         if big is None:          # an object array of Python ints that all fit: the int64 array they make
             return array.astype(np.int64)
-        raise ValueError(f"Cannot make a Tensor from the integer {big}: it is too large for int64 (an overflow, "
-                         "as in PyTorch); write it as a float (e.g. 1e21) for a floating tensor")
+        raise _int64_overflow(big)
+    if array.dtype == object and array.size and all(isinstance(v, numbers.Real) for v in array.flat):
+        try:                     # integers beyond uint64 beside floats: all floats, as torch.tensor reads them
+            return array.astype(np.float64)
+        except OverflowError:
+            raise ValueError("Cannot make a Tensor from an integer too large for even float64 (above about "
+                             "1.8e308)") from None
     if array.dtype == object:
         raise TypeError("Cannot make a Tensor from data of object type (ragged lists, None or arbitrary Python "
                         f"objects); received {type(data).__name__}")
@@ -70,6 +80,51 @@ def _to_numpy_data(data):
     if array.dtype.kind == "c":
         raise TypeError(f"Complex data is not supported by tinygradconv (dtype {array.dtype})")
     return array
+
+
+def _int64_overflow(big):
+    """The error for a Python integer outside int64 in data without a ``dtype``: ``torch.tensor`` reads Python
+    integers as int64 and raises ``Overflow when unpacking long long`` there."""
+    return ValueError(f"Cannot make a Tensor from the integer {big}: it is too large for int64, the type Python "
+                      "integers are read as (an overflow, as in torch.tensor); write it as a float (e.g. 1e21) to "
+                      "get a floating tensor")
+
+
+def _check_python_integers(data, array):
+    """Raise :func:`_int64_overflow` for a Python integer in ``data`` (a number or nested lists, converted without
+    a ``dtype`` into ``array``) that int64 cannot hold. NumPy holds ``2**63 .. 2**64 - 1`` as uint64, and beside
+    smaller or negative integers as float64, so only arrays with such magnitudes are searched. Data with a float
+    among its numbers is floating data, whose integers ``torch.tensor`` converts to floats, whatever their size.
+
+    >>> _check_python_integers([1, 2**63], np.asarray([1, 2**63]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Cannot make a Tensor from the integer 9223372036854775808: it is too large for int64, ...
+    >>> _check_python_integers([1.5, 2**63], np.asarray([1.5, 2**63]))    # floating data: fine, as in torch
+    """
+    if array.dtype.kind not in "uf" or not array.size or not (np.any(array >= 2.0**63) or np.any(array <= -2.0**63)):
+        return
+    big, pending = None, [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif not isinstance(item, numbers.Integral):
+            return                                  # a float: floating data
+        elif not -2**63 <= item < 2**63:
+            big = item
+    if big is not None:
+        raise _int64_overflow(big)
+
+
+def _from_torch(data):
+    """A PyTorch tensor's values as a NumPy array, also for one that requires grad or lies on a GPU (``torch.tensor``
+    copies those too; the copy takes no part in torch's autograd). ``bfloat16``, which has no NumPy counterpart, is
+    refused."""
+    if str(data.dtype) == "torch.bfloat16":
+        raise TypeError("Cannot make a Tensor from a torch.bfloat16 tensor: tinygradconv has no bfloat16 (the "
+                        "floating dtypes are float16, float32 and float64); convert it first, e.g. t.float()")
+    return data.detach().cpu().numpy()
 
 
 def _source(data):
@@ -104,8 +159,8 @@ class Tensor(TorchMethods):
     reductions also take ``dim=``/``keepdim=``.
 
     Args:
-        data: a Tensor, a backend array, a NumPy array, a Python number or a nested list (copied; see the
-            conversion rule in the module docstring).
+        data: a Tensor, a backend array, a NumPy array, a PyTorch tensor, a Python number or a nested list
+            (copied; see the conversion rule in the module docstring).
         requires_grad: whether ``backward`` should compute a gradient for this tensor (floating dtypes only).
         dtype: e.g. ``"float32"``; by default the conversion rule in the module docstring applies.
         backend: ``"numpy"``, ``"cupy"`` or ``"array_api_strict"``; by default the backend of ``data`` when it is
@@ -131,6 +186,8 @@ class Tensor(TorchMethods):
         if dtype is None:
             name = dtype_name(array.dtype)
             from_python = isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic)
+            if from_python:
+                _check_python_integers(data, array)
             dtype = name if (name in _FLOAT_KINDS and not from_python) else config.floatx()
         else:
             dtype = _check_dtype(dtype)
