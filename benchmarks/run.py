@@ -1022,7 +1022,10 @@ results page per **CPU kind**: the vendor, the family and the widest vector exte
 it and its scaling plot, replacing only that kind's earlier results, and regenerates this page from every kind's
 JSON file, so that machines measured at different times stand side by side. `benchmarks/gpu_check.sh` does the same
 for GPUs under `docs/performance/gpu/`. The method, the machine (CPU model, vector extensions, BLAS kernel,
-versions, threads, load) and every figure are on each kind's page.
+versions, threads, load) and every figure are on each kind's page. `benchmarks/ab.py` compares our own paths
+instead: one case with a path switch flipped (`python benchmarks/ab.py conv1d dilated3 --variant
+conv.BLOCKED_FORWARD=False`; `--list` names the switches), the variants timed in alternation, with their results'
+largest difference, so that the measurements behind the choice of paths can be repeated on any machine.
 
 Targets (the speed and memory goals this project sets itself): `conv1d_transpose` and `conv1d` forward+backward
 at most **1.0x** torch's time with 1 thread and **1.25x** with 2 threads, on every case; the peak extra memory of
