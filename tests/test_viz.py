@@ -483,6 +483,21 @@ def test_plot_graph_layered_layout():
     assert viz.plot_graph(x * 2, ax=own) is own
 
 
+def test_plot_graph_bends_both_edges_of_a_repeated_input_apart():
+    """``a * a``: the two edges from ``a`` into ``mul`` are mirror images, neither straight (a tester saw a straight
+    edge and one bent by 0.35 as a single bent arrow between two close nodes); their drawn paths are apart."""
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    ax = viz.plot_graph((a * a).sum())
+    ax.figure.canvas.draw()
+    repeated = [t for t in ax.texts if (t.get_gid() or "").startswith("edge:t") and "->op" in t.get_gid()
+                and sum(u.get_gid() == t.get_gid() for u in ax.texts) == 2]
+    assert len(repeated) == 2
+    rads = sorted(float(t.arrowprops["connectionstyle"].split("rad=")[1]) for t in repeated)
+    assert rads[0] == -rads[1] and rads[1] >= 0.5
+    middles = [t.arrow_patch.get_path().vertices.mean(axis=0) for t in repeated]    # display coordinates (pixels)
+    assert abs(middles[0][0] - middles[1][0]) > 5
+
+
 def test_plot_graph_tells_unnamed_inputs_from_constants():
     """x and the target y (arrays that need no gradient) are inputs; the factor of ``* 2.0`` is the constant 2; the
     exponent of ``** 2`` is an attribute of its op, drawn in the op's box (``x ** 2``)."""
@@ -728,9 +743,16 @@ def test_taps_differ_in_colour_and_dash_pattern_from_a_colour_blind_safe_palette
     # Okabe & Ito's eight colours, as published (independent list)
     assert set(TAP_COLORS) == {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
                                "#000000"}
-    pairs = list(zip(_tap_colors(9), map(str, _tap_styles(9))))
-    assert len(set(pairs)) == 9
-    assert all(pairs[t][1] != pairs[t + 1][1] for t in range(8))       # neighbours never share a dash pattern
+    pairs = list(zip(_tap_colors(24), map(str, _tap_styles(24))))
+    assert len(set(pairs)) == 24                                        # the widest kernel a diagram draws
+    assert all(pairs[t][1] != pairs[t + 1][1] for t in range(23))      # neighbours never share a dash pattern
+    # the look-alike colours (found by a tester: taps 1 and 5 of a 7-tap diagram were both orange and dashed)
+    look_alike = [("#0072B2", "#56B4E9"), ("#E69F00", "#D55E00"), ("#009E73", "#F0E442")]
+    for first, second in look_alike:
+        for t, (colour, style) in enumerate(pairs):
+            for u, (other, other_style) in enumerate(pairs[t + 1:t + 8], start=t + 1):
+                if {colour, other} == {first, second}:
+                    assert style != other_style, (t, u)
 
 
 def test_conv_matrix_default_weights_tell_the_taps_apart_and_values_fit():

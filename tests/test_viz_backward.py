@@ -185,3 +185,21 @@ def test_a_second_backward_through_a_retained_graph_is_not_recorded():
     assert len(first) == 6                           # x, w, a, b, s, loss: every tensor of the graph needs a gradient
     assert [step.node for step in trace.steps] == first
     np.testing.assert_allclose(x.grad.numpy(), 2 * (np.array([0.5, -1.0]) + 2 * np.array([1.0, 2.0])))
+
+
+def test_a_recording_of_a_freed_graph_says_so():
+    """Found by a tester: a notebook cell ``with viz.record_backward() as trace: loss.backward()`` run twice raised
+    (the first run freed the graph), and the next cell's ``trace.grad(h)`` then said only that the tensor is not
+    part of the recorded graph. It now says that nothing was recorded, and what to do."""
+    x, _w, a, _b, _s, loss = small_graph()
+    loss.backward()
+    with pytest.raises(RuntimeError), viz.record_backward() as trace:
+        loss.backward()
+    with pytest.raises(KeyError, match=r"recorded no backward pass.*run the forward pass again"):
+        trace.grad(a)
+    x2, _w2, _a2, _b2, _s2, loss2 = small_graph()
+    with viz.record_backward() as trace2:
+        loss2.backward()
+    with pytest.raises(KeyError, match="not part of the recorded graph"):
+        trace2.grad(x)                                       # a tensor of another graph
+    np.testing.assert_array_equal(trace2.grad(x2), x2.grad.numpy())

@@ -92,9 +92,13 @@ print("by hand: dL/dx =", hand["x"], " dL/dw =", hand["w"], " dL/db =", hand["b"
 # ## Gradients by the engine
 #
 # `backward()` visits the nodes in reverse topological order and calls each op's `backward` with the gradient
-# of its output. We keep the graph (`retain_graph=True`) so that we can draw it afterwards.
+# of its output. We keep the graph (`retain_graph=True`) so that we can draw it afterwards. The cell first sets
+# every `.grad` to `None`: gradients add up (see "Two rules worth knowing" below), and this way running the cell
+# again gives the same numbers.
 
 # %%
+for t in (x, w, b):
+    t.grad = None
 loss.backward(retain_graph=True)
 engine = {"x": x.grad.numpy(), "w": w.grad.numpy(), "b": b.grad.numpy()}
 worst = max(float(np.max(np.abs(engine[k] - hand[k]))) for k in hand)
@@ -131,8 +135,11 @@ print(viz.to_dot(loss).splitlines()[0], "...", viz.to_dot(loss).count("->"), "ed
 # **Gradients accumulate.** A second `backward` adds to `.grad` (as in PyTorch); clear it between steps.
 
 # %%
+for t in (x, w, b):
+    t.grad = None
 loss.backward(retain_graph=True)
-print("after a second backward, dL/db doubled:", np.isclose(b.grad.item(), 2 * hand["b"]))
+loss.backward(retain_graph=True)
+print("after two backward passes, dL/db doubled:", np.isclose(b.grad.item(), 2 * hand["b"]))
 for t in (x, w, b):
     t.zero_grad()
 print("after zero_grad:", x.grad)
@@ -140,9 +147,11 @@ print("after zero_grad:", x.grad)
 # %% [markdown]
 # **Backward frees the graph.** Without `retain_graph=True` every node releases its saved arrays and its inputs.
 # A second pass raises an error, and a drawing finds one edge left: `loss` still knows the op that made it (`sum`,
-# marked "freed by backward"), but that op no longer knows its inputs, so everything above it is gone.
+# marked "freed by backward"), but that op no longer knows its inputs, so everything above it is gone. (The cell
+# builds the loss anew first, so that it can run again.)
 
 # %%
+loss = (((x * w + b).tanh()) ** 2).sum()
 loss.backward()
 try:
     loss.backward()

@@ -68,7 +68,17 @@ class BackwardTrace:
         return {s.node: s.grad for s in self.steps if s.grad is not None}
 
     def grad(self, tensor) -> np.ndarray:
-        """The gradient recorded at ``tensor`` (a NumPy array). Raises ``KeyError`` if the pass did not reach it."""
+        """The gradient recorded at ``tensor`` (a NumPy array).
+
+        Raises:
+            KeyError: the pass did not reach ``tensor``, or nothing was recorded at all (``backward()`` raised inside
+                the ``with`` block, e.g. run a second time on a graph that the first run freed: a notebook cell run
+                twice); the message says which.
+        """
+        if not self.steps:
+            raise KeyError("this trace recorded no backward pass: backward() did not run to the end inside the "
+                           "`with viz.record_backward()` block (a graph can be walked once: if that cell ran twice, "
+                           "run the forward pass again, then the recording)")
         for i, t in enumerate(self.tensors):
             if t is tensor:
                 return self.grads[f"t{i}"]

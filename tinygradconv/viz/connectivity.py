@@ -684,8 +684,9 @@ class _Diagram:
 
 #: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008), black last.
 TAP_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-#: Line styles cycled with a different period than the colours, so that any two taps of k <= 24 differ in colour
-#: or style (readers who cannot tell two colours apart still see the dash pattern).
+#: Line styles, so that any two taps of k <= 24 differ in colour or style (readers who cannot tell two colours apart
+#: still see the dash pattern), and taps 4 apart, whose colours are the palette's look-alikes (blue and sky blue,
+#: orange and vermilion, green and yellow), differ in style too (:func:`_tap_styles`).
 TAP_STYLES = ("-", "--", ":", (0, (6, 2, 1, 2)))
 #: Cells per row of a connectivity diagram; longer rows wrap, and beyond MAX_ROWS rows the middle is left out.
 ROW_CELLS = 24
@@ -708,7 +709,14 @@ def _tap_colors(k):
 
 
 def _tap_styles(k):
-    return [TAP_STYLES[(t // len(TAP_COLORS) + t) % len(TAP_STYLES)] for t in range(k)]
+    """The dash pattern of each of ``k`` taps: the four patterns in turn, shifted by one more every 4 taps and every
+    16, so that neighbours, taps 4 apart (look-alike colours: in a 7-tap diagram taps 1 and 5 were both orange and
+    dashed, found by a tester) and taps of the same colour (8 and 16 apart) never share a pattern, up to 24 taps.
+
+    >>> [TAP_STYLES.index(style) for style in _tap_styles(10)]
+    [0, 1, 2, 3, 1, 2, 3, 0, 2, 3]
+    """
+    return [TAP_STYLES[(t + t // 4 + t // 16) % len(TAP_STYLES)] for t in range(k)]
 
 
 def _diagram_limits(st, one_row=False):

@@ -269,14 +269,19 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
 
 
 _RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
+#: The bends of edges that join the same two nodes (``x * x``): none straight, the first two mirror images, so that
+#: the edges make a lens even when the two nodes are close (a straight edge beside one bent by 0.35 looked like a
+#: single bent arrow, found by a tester).
+_REPEATED_RADS = (0.6, -0.6, 0.9, -0.9, 0.35, -0.35)
 
 
-def _edge_rad(pos, sizes, src, dst, taken=()):
+def _edge_rad(pos, sizes, src, dst, taken=(), repeated=False):
     """The bend (matplotlib's ``arc3`` ``rad``) of the edge ``src -> dst``: straight when that passes no other box,
     else the least bend that goes around them, so that an edge never seems to run through a node it skips.
 
     The edge runs from the bottom of ``src`` to the top of ``dst`` (``pos``, ``sizes``: inches, as
-    :func:`graph_layout` uses them); ``taken``: bends already used between the same two nodes (``x * x``).
+    :func:`graph_layout` uses them); ``taken``: bends already used between the same two nodes (``x * x``);
+    ``repeated``: the two nodes are joined by more than one edge, whose bends come from :data:`_REPEATED_RADS`.
     """
     (xs, ys), (xd, yd) = pos[src], pos[dst]
     p0 = np.array([xs, ys - sizes[src][1] / 2])
@@ -287,7 +292,7 @@ def _edge_rad(pos, sizes, src, dst, taken=()):
     hi = max(x + w / 2 for (x, _), (w, _) in ((pos[i], sizes[i]) for i in pos))
     t = np.linspace(0.04, 0.96, 47)[:, None]
     best, fewest = None, None
-    for rad in _RADS:
+    for rad in _REPEATED_RADS if repeated else _RADS:
         if any(abs(rad - r) < 0.1 for r in taken):
             continue
         d = p2 - p0
@@ -417,7 +422,8 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
     for n in nodes:
         used = {}
         for src in n.inputs:
-            rad = _edge_rad(pos, sizes, src, n.id, used.setdefault(src, []))   # x * x: two edges, bent apart
+            rad = _edge_rad(pos, sizes, src, n.id, used.setdefault(src, []),   # x * x: two edges, bent apart
+                            repeated=n.inputs.count(src) > 1)
             k = len(used[src])
             used[src].append(rad)
             edges[(src, n.id, k)] = ax.annotate(
