@@ -584,3 +584,16 @@ def test_torch_refuses_the_same_gradients():
     for bad in (torch.ones(3), torch.zeros(2, dtype=torch.float64), np.ones(2, dtype=np.float32)):
         with pytest.raises((RuntimeError, TypeError)):
             w.grad = bad
+
+
+def test_a_missing_top_level_op_points_at_tg_ops_and_the_method():
+    """``tg.tanh(x)`` (a PyTorch habit, found by a tester) was a bare AttributeError: the message now names
+    ``tg.ops.tanh`` and ``x.tanh()``, where those exist, and stays an AttributeError (``hasattr`` is False)."""
+    with pytest.raises(AttributeError, match=r"'tanh'; .* tg\.ops\.tanh\(\.\.\.\), or the Tensor method x\.tanh\(\)"):
+        tg.tanh                                                   # noqa: B018
+    assert tg.ops.tanh(tg.tensor([0.0])).tolist() == [0.0] and hasattr(tg.Tensor, "tanh")
+    with pytest.raises(AttributeError, match=r"'conv1d'; .* tg\.ops\.conv1d\(\.\.\.\)$"):
+        tg.conv1d                                                 # noqa: B018  (a function, no Tensor method)
+    with pytest.raises(AttributeError, match=r"^module 'tinygradconv' has no attribute 'no_such_op'$"):
+        tg.no_such_op                                             # noqa: B018
+    assert not hasattr(tg, "tanh") and not hasattr(tg, "Tanh")   # a Function class is not offered as an op

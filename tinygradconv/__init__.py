@@ -25,7 +25,13 @@ _LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constr
 def __getattr__(name):
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'tinygradconv' has no attribute {name!r}")
+    op = None if name.startswith("_") else getattr(importlib.import_module(".ops", __name__), name, None)
+    hint = ""
+    if callable(op) and not isinstance(op, type):    # torch.tanh(x) habits (found by a tester)
+        hint = f"; the ops are functions of tinygradconv.ops (as in keras.ops): tg.ops.{name}(...)"
+        if hasattr(Tensor, name):
+            hint += f", or the Tensor method x.{name}() (as in PyTorch)"
+    raise AttributeError(f"module 'tinygradconv' has no attribute {name!r}{hint}")
 
 
 __all__ = ["Function", "GradcheckError", "Tensor", "available_backends", "config", "enable_grad", "get_backend",
