@@ -5,16 +5,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_exercises import NumpySiLU
+from test_exercises import NumpySiLU, SiluWithoutGrad, solution
 
 import tinygradconv as tg
 from tinygradconv.exercises import (
     EXERCISES,
+    check_adam_step,
     check_conv1d,
     check_custom_binary_op,
     check_custom_op,
     check_logsumexp,
+    check_output_length,
     check_portable_relu,
+    check_resize_overlap,
     check_sgd_momentum,
 )
 
@@ -247,3 +250,220 @@ def test_every_short_task_gives_the_signature_that_its_tutorial_gives():
                 assert "`Function` subclass" in task, (number, title, task)
                 continue
             assert f"`{signature.group(1)}`" in tutorial, (number, title, signature.group(1))
+
+
+# ------------------------------------------------------------------------------------------ what forward saved
+NOTHING_SAVED = "your backward raised while ctx.saved_tensors was empty: your forward saved nothing; did forward call"
+
+
+class SiluSavesNothing(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))                           # forgets ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class SiluSavesTwice(SiluSavesNothing):
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x)
+        ctx.save_for_backward(s)                                # replaces x: one array saved
+        return x * s
+
+
+class SiluIndexesNothing(SiluSavesNothing):
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors[0], ctx.saved_tensors[1]       # an IndexError, forward having saved nothing
+        return grad * s * (1 + x * (1 - s))
+
+
+class SiluBackwardRaises(SiluSavesNothing):
+    """Saves what backward reads; its backward raises a ValueError of its own."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, _ = ctx.saved_tensors
+        raise ValueError("not enough values to unpack (a message of the student's own)")
+
+
+def test_a_backward_reading_what_forward_did_not_save_gets_its_line_and_the_hint():
+    report = report_of(check_custom_op, SiluSavesNothing)
+    assert "the op raised ValueError: not enough values to unpack (expected 2, got 0)" in report
+    assert re.search(r"\(line \d+: x, s = ctx.saved_tensors\)", report), report
+    assert NOTHING_SAVED + " ctx.save_for_backward(...) with the arrays backward reads?" in report
+
+    report = report_of(check_custom_op, SiluIndexesNothing)
+    assert "the op raised IndexError" in report and NOTHING_SAVED in report, report
+
+    report = report_of(check_custom_op, SiluSavesTwice)
+    assert re.search(r"\(line \d+: x, s = ctx.saved_tensors\)", report), report
+    assert ("your backward unpacks 2 arrays from ctx.saved_tensors, but your forward saved 1: save every array "
+            "backward reads in one call, ctx.save_for_backward(a, b, ...)") in report
+    assert NOTHING_SAVED not in report
+
+
+def test_a_two_input_op_that_saved_nothing_gets_the_same_hint():
+    class SavesNothing(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * ctx.xp.exp(b)
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, e = ctx.saved_tensors
+            return grad * e, grad * a * e
+
+    report = report_of(check_custom_binary_op, SavesNothing)
+    assert re.search(r"\(line \d+: a, e = ctx.saved_tensors\)", report) and NOTHING_SAVED in report, report
+
+
+def test_other_ops_are_not_told_about_saved_tensors():
+    assert check_custom_op(solution("SiLU"))
+    report = report_of(check_custom_op, SiluBackwardRaises)          # raised in backward, everything saved
+    assert re.search(r"\(line \d+: raise ValueError", report) and "saved" not in report, report
+    assert "saved" not in report_of(check_custom_op, SiluWithoutGrad)   # a wrong gradient, nothing raised
+
+    class AttributesOnly(SiluSavesNothing):                             # saves nothing, reads ctx.s: allowed
+        @staticmethod
+        def forward(ctx, x):
+            ctx.s = 1 / (1 + ctx.xp.exp(-x))
+            return x * ctx.s
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise ValueError("a mistake of the student's own")
+
+    report = report_of(check_custom_op, AttributesOnly)
+    assert "the op raised ValueError: a mistake" in report and "saved" not in report, report
+
+
+@pytest.mark.parametrize("not_a_class", [solution("SiLU")(), lambda x: x * (1 / (1 + np.exp(-x)))])
+def test_an_instance_or_a_function_is_not_a_solution_at_all(not_a_class):
+    with pytest.raises(TypeError, match="expected a tinygradconv.Function subclass"):
+        check_custom_op(not_a_class)
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "exercises.md").read_text("utf-8").split())
+    assert "raise `TypeError` instead" in page
+
+
+# ------------------------------------------------------------------------------- Conv1DTranspose output length
+def none_as_zero(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    right = solution("transpose_output_length")
+    return right(input_length, kernel_size, strides, padding, output_padding or 0, dilation_rate)
+
+
+def pytorch_length(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    return (input_length - 1) * strides + dilation_rate * (kernel_size - 1) + (output_padding or 0) + 1
+
+
+NONE_IS_NOT_ZERO = "output_padding=None is not 0: your lengths are those of output_padding=0"
+PYTORCH_FORMULA = "your lengths follow PyTorch's ConvTranspose1d formula"
+
+
+def test_output_padding_none_taken_as_zero_is_told_so():
+    report = report_of(check_output_length, none_as_zero)
+    assert "padding='valid', output_padding=None" in report and "expected: 2\n  received: 1" in report
+    assert NONE_IS_NOT_ZERO in report and PYTORCH_FORMULA not in report
+    assert ("with None, Keras chooses the length itself, (L - 1) * strides + max(k_eff, strides) = (1 - 1) * 2 + "
+            'max(1, 2) = 2 for padding="valid", and L * strides for "same"') in report
+
+
+def test_pytorch_length_formula_is_told_how_keras_differs():
+    report = report_of(check_output_length, pytorch_length)
+    assert PYTORCH_FORMULA in report and NONE_IS_NOT_ZERO not in report
+    assert ('with an integer output_padding it is that formula with padding = k_eff // 2 for "same" (0 for '
+            '"valid")') in report
+    assert 'with output_padding=None Keras chooses the length, L * strides for "same"' in report
+
+
+def test_other_output_lengths_get_neither_hint():
+    """A first guess that agrees with both slips on the first failing case, and an answer off by one."""
+    right = solution("transpose_output_length")
+
+    def first_guess(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return (input_length - 1) * strides + kernel_size
+
+    def off_by_one(*args):
+        return right(*args) - 1
+
+    for answer in (first_guess, off_by_one):
+        report = report_of(check_output_length, answer)
+        assert NONE_IS_NOT_ZERO not in report and PYTORCH_FORMULA not in report, report
+    assert check_output_length(right)
+
+
+# ------------------------------------------------------------------------------------ resize-convolution overlap
+def resize_overlap_with_left(left_of):
+    def fn(input_length, size, kernel_size):
+        n, left = input_length * size, left_of(kernel_size)
+        return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
+    return fn
+
+
+LARGER_HALF_LEFT = "your counts are those of left = kernel_size // 2"
+
+
+def test_same_padding_with_the_larger_half_on_the_left_is_told_how_keras_splits_it():
+    report = report_of(check_resize_overlap, resize_overlap_with_left(lambda k: k // 2))
+    assert "input_length=1, size=2, kernel_size=2" in report
+    assert "expected: [2, 1] (shape (2,))" in report and "expected 2, received 1" in report     # counts, as integers
+    assert ('with an even kernel_size, "same" cannot pad both ends equally: Keras, like TensorFlow, puts the smaller '
+            "half on the left, left = (kernel_size - 1) // 2 = 0 zero(s), and the larger half, kernel_size // 2 = 1, "
+            "on the right") in report and LARGER_HALF_LEFT in report
+
+
+def test_other_resize_overlaps_are_not_told_about_the_split():
+    assert check_resize_overlap(resize_overlap_with_left(lambda k: (k - 1) // 2))
+    def as_if_valid(input_length, size, kernel_size):
+        return np.full(input_length * size, kernel_size)      # forgets the ends, where the padding is
+
+    report = report_of(check_resize_overlap, as_if_valid)
+    assert "kernel_size=2" in report and LARGER_HALF_LEFT not in report and "cannot pad" not in report
+
+
+# ---------------------------------------------------------------------------------------------------- Adam step
+def adam_with(update):
+    """Keras' moments, then ``update(param, m_hat, v_hat, m, v, alpha, learning_rate, epsilon)``."""
+    def fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad * grad - v) * (1 - beta_2)
+        m_hat, v_hat = m / (1 - beta_1 ** iteration), v / (1 - beta_2 ** iteration)
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)
+        return update(param, m_hat, v_hat, m, v, alpha, learning_rate, epsilon), m, v
+    return fn
+
+
+EPSILON_INSIDE = "epsilon is inside the square root: your step divides by"
+
+
+@pytest.mark.parametrize("update, root", [
+    (lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - lr * m_hat / np.sqrt(v_hat + eps), "sqrt(v_hat + epsilon)"),
+    (lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - alpha * m / np.sqrt(v + eps), "sqrt(v + epsilon)"),
+])
+def test_adam_with_epsilon_inside_the_square_root_is_told_where_keras_adds_it(update, root):
+    report = report_of(check_adam_step, adam_with(update))
+    assert f"{EPSILON_INSIDE} {root}; Keras adds epsilon outside it, to sqrt(v) itself: param - alpha * m / " \
+           "(sqrt(v) + epsilon), with alpha = learning_rate * sqrt(1 - beta_2 ** iteration) / " \
+           "(1 - beta_1 ** iteration)" in report
+    assert "(the new parameter, at step 1)" in report
+
+
+def test_other_adam_steps_are_not_told_epsilon_is_inside():
+    assert check_adam_step(adam_with(lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - alpha * m / (np.sqrt(v) + eps)))
+    paper = adam_with(lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - lr * m_hat / (np.sqrt(v_hat) + eps))
+    report = report_of(check_adam_step, paper)                     # epsilon on sqrt(v_hat): its own, older hint
+    assert EPSILON_INSIDE not in report and "look for where epsilon goes: Keras adds it to sqrt(v)" in report
+    no_correction = adam_with(lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - lr * m / (np.sqrt(v) + eps))
+    assert EPSILON_INSIDE not in report_of(check_adam_step, no_correction)

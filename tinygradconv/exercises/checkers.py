@@ -362,6 +362,7 @@ def check_output_length(fn, seed=0):
     >>> check_output_length(fn)
     True
     """
+    cases = []                                           # (inputs, the framework's length), in checking order
     for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
                                                       (1, 2)):
         if s > 1 and d > 1:
@@ -369,8 +370,61 @@ def check_output_length(fn, seed=0):
         for op in (None, *range(s)):
             inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding,
                       "output_padding": op, "dilation_rate": d}
-            expected = int(_conv1d_transpose(np.zeros(length), np.ones(k), s, padding, op, d).size)
-            _check_int("check_output_length", inputs, expected, _call("check_output_length", fn, inputs))
+            cases.append((inputs, int(_conv1d_transpose(np.zeros(length), np.ones(k), s, padding, op, d).size)))
+    for inputs, expected in cases:
+        received = _call("check_output_length", fn, inputs)
+        note = ""
+        if isinstance(received, (int, np.integer)) and not isinstance(received, bool) and received != expected:
+            note = _output_length_mistake(fn, inputs, received, cases)
+        _check_int("check_output_length", inputs, expected, received, note)
+    return True
+
+
+def _output_length_mistake(fn, inputs, received, cases):
+    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``output_padding=None``
+    taken as 0, or PyTorch's formula. A slip is named when ``fn`` gives that slip's length here and on every case
+    where the slip's length is not Keras' (``cases``: ``(inputs, Keras' length)`` pairs); else ``""``."""
+    keras = {tuple(case.values()): length for case, length in cases}
+
+    def none_as_zero(case):                              # Keras' length for output_padding=0 when None is given
+        return keras[tuple({**case, "output_padding": case["output_padding"] or 0}.values())]
+
+    def pytorch(case):                                   # torch.nn.ConvTranspose1d with padding=0
+        return ((case["input_length"] - 1) * case["strides"] + case["dilation_rate"] * (case["kernel_size"] - 1)
+                + (case["output_padding"] or 0) + 1)
+
+    length, s = inputs["input_length"], inputs["strides"]
+    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+    if received == none_as_zero(inputs) and _follows(fn, none_as_zero, cases):
+        if inputs["padding"] == "valid":
+            here = (f'(L - 1) * strides + max(k_eff, strides) = ({length} - 1) * {s} + max({span}, {s}) = '
+                    f'{(length - 1) * s + max(span, s)} for padding="valid", and L * strides for "same"')
+        else:
+            here = (f'L * strides = {length} * {s} = {length * s} for padding="same", and (L - 1) * strides + '
+                    'max(k_eff, strides) for "valid"')
+        return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras chooses "
+                f"the length itself, {here} (k_eff = (kernel_size - 1) * dilation_rate + 1, the dilated kernel)")
+    if received == pytorch(inputs) and _follows(fn, pytorch, cases):
+        return ("your lengths follow PyTorch's ConvTranspose1d formula, (L - 1) * strides - 2 * padding + "
+                "dilation_rate * (kernel_size - 1) + output_padding + 1, with padding 0 (and None taken as 0); "
+                "Keras' rule differs: with an integer output_padding it is that formula with padding = k_eff // 2 "
+                'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
+                'with output_padding=None Keras chooses the length, L * strides for "same" and (L - 1) * strides '
+                '+ max(k_eff, strides) for "valid"')
+    return ""
+
+
+def _follows(fn, formula, cases):
+    """Whether ``fn`` gives ``formula(inputs)`` on every case of ``cases`` (``(inputs, expected)`` pairs) where
+    that differs from the expected value: the student's function makes that mistake, and only that one."""
+    for inputs, expected in cases:
+        wrong = formula(inputs)
+        if wrong != expected:
+            try:
+                if fn(*inputs.values()) != wrong:
+                    return False
+            except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+                return False
     return True
 
 
@@ -464,10 +518,46 @@ def check_custom_op(function, cases=20, seed=0):
                   f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
                   f"{_GRADCHECK_NOTE.format('')}{error}")
         except Exception as exc:
-            raise AssertionError(f"check_custom_op: the op raised {type(exc).__name__}: {exc}\n"
-                                 f"  inputs:   x={_show(values)}") from exc
+            raise _op_raised("check_custom_op", function, exc, inputs) from exc
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+def _op_raised(name, function, exc, inputs):
+    """The report of an op (``function``) that raised ``exc`` on ``inputs`` (its arrays by name) during the gradient
+    check: the error, the inputs, the line of the student's code, and what was missing from ``ctx.saved_tensors``
+    when backward raised reading it."""
+    frame = _students_frame(exc)
+    where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
+    hint = _unsaved_hint(function, exc, list(inputs.values()))
+    return AssertionError(f"{name}: the op raised {type(exc).__name__}: {exc}\n"
+                          "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where
+                          + (f"\n  {hint}" if hint else ""))
+
+
+def _unsaved_hint(function, exc, arrays):
+    """A sentence when ``exc`` was raised in ``function``'s backward reading more arrays from ``ctx.saved_tensors``
+    than its forward saved: an unpacking error that got as many as were saved, or an index error when none were
+    (the forward is run again on ``arrays`` to see what it saves); else ``None``."""
+    backward = getattr(function.backward, "__code__", None)
+    if not any(frame.f_code is backward for frame, _ in traceback.walk_tb(exc.__traceback__)):
+        return None                                      # raised elsewhere (forward, the engine)
+    try:
+        ctx = function.apply(*(_tensor(a, True) for a in arrays))._ctx
+    except Exception:  # noqa: BLE001 - the forward failing now: no diagnosis
+        return None
+    saved = () if ctx is None else ctx.saved_tensors
+    unpacked = re.fullmatch(r"not enough values to unpack \(expected (\d+), got (\d+)\)", str(exc))
+    read_too_many = ((isinstance(exc, ValueError) and unpacked and int(unpacked.group(2)) == len(saved))
+                     or (isinstance(exc, IndexError) and not saved))
+    if not read_too_many:
+        return None
+    if not saved:
+        return ("your backward raised while ctx.saved_tensors was empty: your forward saved nothing; did forward "
+                "call ctx.save_for_backward(...) with the arrays backward reads?")
+    return (f"your backward unpacks {unpacked.group(1)} arrays from ctx.saved_tensors, but your forward saved "
+            f"{len(saved)}: save every array backward reads in one call, ctx.save_for_backward(a, b, ...), in the "
+            "order backward unpacks them (a second call replaces what the first saved)")
 
 
 _GRADCHECK_NOTE = ("gradcheck, on the same sum with the same `grad` (analytic: your backward; numeric: central "
@@ -810,8 +900,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
             hint = _gradient_count_hint("check_custom_binary_op (backward)", exc, {**inputs, "grad": g})
             if hint is not None:
                 raise hint from None
-            raise AssertionError(f"check_custom_binary_op: the op raised {type(exc).__name__}: {exc}\n"
-                                 f"  inputs:   a={_show(a)}, b={_show(b)}") from exc
+            raise _op_raised("check_custom_binary_op", function, exc, inputs) from exc
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
 
@@ -864,7 +953,8 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
             if not isinstance(received, (tuple, list)) or len(received) != 3:
                 _fail("check_adam_step", inputs, variable.numpy(), received, "expected a triple (param, m, v)")
             try:
-                _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9)
+                _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9,
+                                explain=functools.partial(_adam_epsilon_inside, inputs=inputs))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
             state = optimizer.state_of(variable)       # Keras' m and v (the optimizer's own state)
@@ -879,6 +969,23 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
                     raise AssertionError(f"{error}\n  (the new {which}, at step {step})") from None
             param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
     return True
+
+
+def _adam_epsilon_inside(got, inputs):
+    """A sentence when ``got``, the new parameter of an Adam step, puts epsilon inside the square root, as
+    ``sqrt(v_hat + epsilon)`` or ``sqrt(v + epsilon)``; Keras adds it to ``sqrt(v)``."""
+    param, grad, t, lr = inputs["param"], inputs["grad"], inputs["iteration"], inputs["learning_rate"]
+    b1, b2, eps = inputs["beta_1"], inputs["beta_2"], inputs["epsilon"]
+    m = inputs["m"] + (grad - inputs["m"]) * (1 - b1)
+    v = inputs["v"] + (grad * grad - inputs["v"]) * (1 - b2)
+    alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    for root, step in (("sqrt(v_hat + epsilon)", lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps)),
+                       ("sqrt(v + epsilon)", alpha * m / np.sqrt(v + eps))):
+        if got.shape == param.shape and np.allclose(got, param - step, rtol=1e-9, atol=1e-12):
+            return (f"epsilon is inside the square root: your step divides by {root}; Keras adds epsilon outside "
+                    "it, to sqrt(v) itself: param - alpha * m / (sqrt(v) + epsilon), with alpha = learning_rate * "
+                    "sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)")
+    return None
 
 
 def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
@@ -1003,8 +1110,21 @@ def check_resize_overlap(fn, seed=0):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
         expected = overlap_counts(model, length)
-        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs))
+        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs),
+                        integer=True, explain=functools.partial(_same_padding_split, inputs=inputs))
     return True
+
+
+def _same_padding_split(got, inputs):
+    """A sentence when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
+    kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
+    n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
+    larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
+    if k % 2 or got.shape != (n,) or not np.array_equal(got, larger_left):
+        return None
+    return ('with an even kernel_size, "same" cannot pad both ends equally: Keras, like TensorFlow, puts the '
+            f"smaller half on the left, left = (kernel_size - 1) // 2 = {(k - 1) // 2} zero(s), and the larger half, "
+            f"kernel_size // 2 = {k // 2}, on the right; your counts are those of left = kernel_size // 2")
 
 
 def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
