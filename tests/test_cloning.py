@@ -220,7 +220,7 @@ def test_json_errors_are_named():
     a = layers.Input((2,), name="a")
     config = json.loads(models.Model(a, layers.Dense(1, name="d")(a)).to_json())
     config["config"]["output_layers"] = ["zzz", 0, 0]           # a bare KeyError: ('zzz', 0) before
-    with pytest.raises(ValueError, match=r"output_layers name \['zzz'\], which are not layers of the config"):
+    with pytest.raises(ValueError, match=r"output_layers name 'zzz', which is not a layer of the config"):
         models.model_from_json(json.dumps(config))
     custom = {"class_name": "Sequential", "config": {"name": "s", "layers": [
         {"module": "my_layers", "class_name": "Mine", "config": {"name": "m"}, "registered_name": "Custom>Mine"}]}}

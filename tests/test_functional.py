@@ -1533,3 +1533,16 @@ def test_sample_weights_keyed_by_a_name_that_is_no_output_are_refused():
                                          r"names \['a', 'b'\]\. Received the keys \['a', 'c'\], of which \['c'\] "
                                          r"name no output"):
         model.fit(x, {"a": ya, "b": yb}, sample_weight={"a": w, "c": w}, verbose=0)
+
+
+@pytest.mark.parametrize("use", [lambda t: t * 2.0, lambda t: 2.0 * t, lambda t: t + t, lambda t: t[:, :2],
+                                 lambda t: -t, lambda t: t @ t, lambda t: t < 1.0],
+                         ids=["mul", "rmul", "add", "index", "neg", "matmul", "compare"])
+def test_arithmetic_on_symbolic_tensors_names_the_layers_to_use(use):
+    """Keras 3 records these as op layers; here they raised Python's bare "unsupported operand type(s)" or "not
+    subscriptable" (found by a tester). Identity comparisons stay as they were."""
+    t = layers.Input((4,))
+    with pytest.raises(TypeError, match=r"is symbolic: arithmetic and indexing .* Use layers: Add, Subtract"):
+        use(t)
+    other = layers.Input((4,))
+    assert t != other and t in [other, t] and [t].index(t) == 0           # equality is identity, as before

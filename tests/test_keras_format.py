@@ -255,6 +255,52 @@ def test_nested_models_both_ways(tmp_path, which):
     np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x), rtol=1e-5, atol=1e-6)
 
 
+def _nested_called_twice(lib):
+    """A functional model called on two inputs, both calls' outputs the outer model's outputs (found by a tester:
+    Keras counts a nested functional model's nodes from 1 in ``output_layers``, ours wrote them from 0)."""
+    L = lib.layers
+    i = L.Input((4,), name="i")
+    inner = lib.Model(i, L.Dense(2, name="q")(i), name="inner")
+    x, y = L.Input((4,), name="x"), L.Input((4,), name="y")
+    return lib.Model([x, y], [inner(x), inner(y)], name="outer")
+
+
+def test_a_nested_model_called_twice_as_outputs_both_ways(tmp_path):
+    x = np.random.default_rng(5).normal(size=(3, 4)).astype("float32")
+    inputs = [x, x + 5.0]                              # the two outputs differ: a swap would show
+    reference, ours = _nested_called_twice(keras), _nested_called_twice(OURS)
+    _randomize_keras(reference)
+    ours.set_weights([np.asarray(w) for w in reference.get_weights()])
+    expected = reference.predict(inputs, verbose=0)
+    assert ours.get_config()["output_layers"] == reference.get_config()["output_layers"] == [["inner", 1, 0],
+                                                                                             ["inner", 2, 0]]
+    reference.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    read = [models.load_model(tmp_path / "theirs.keras"), models.load_model(tmp_path / "ours.keras"),
+            models.model_from_json(reference.to_json())]
+    read[2].set_weights([np.asarray(w) for w in reference.get_weights()])
+    for model in read:
+        for got, want in zip(model.predict(inputs), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    for theirs in (keras.saving.load_model(tmp_path / "ours.keras"), keras.models.model_from_json(ours.to_json())):
+        theirs.set_weights(reference.get_weights())
+        for got, want in zip(theirs.predict(inputs, verbose=0), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_nested_model_counted_from_zero_by_an_older_version_is_still_read():
+    """Configs written before the fix named the nested model's nodes 0 and 1 in ``output_layers``; no Keras config
+    names node 0 of a nested functional model, so those are read as they were meant."""
+    model = _nested_called_twice(OURS)
+    config = model.get_config()
+    config["output_layers"] = [["inner", 0, 0], ["inner", 1, 0]]
+    old = models.Model.from_config(config)
+    old.set_weights(model.get_weights())
+    x = np.random.default_rng(6).normal(size=(2, 4)).astype("float32")
+    for got, want in zip(old.predict([x, x + 5.0]), model.predict([x, x + 5.0])):
+        np.testing.assert_array_equal(got, want)
+
+
 def _positive(seed, shape):
     """Random weights in [0.5, 1.5): a valid moving variance too, so no NaN can hide a difference."""
     return np.random.default_rng(seed).uniform(0.5, 1.5, size=shape).astype("float32")

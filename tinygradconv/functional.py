@@ -355,6 +355,16 @@ class FunctionalMixin:
         own = [n for n in _inbound_nodes(layer) if n.is_input or n in self._nodes]
         return [layer.name, own.index(node), tensor_index]
 
+    def _endpoint_key(self, tensor):
+        """:meth:`_node_key` as Keras 3 writes it in ``input_layers`` and ``output_layers``: there a nested
+        functional model's nodes count from 1, its node 0 being the one its own construction made (Keras'
+        ``Functional.get_config``), while ``inbound_nodes`` references count from 0. Written from 0 before
+        (found by a tester), Keras read a nested model called twice with both outputs swapped."""
+        key = self._node_key(tensor)
+        if isinstance(tensor._keras_history[0], FunctionalMixin):
+            key[1] += 1
+        return key
+
     def get_config(self):
         """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
         layers."""
@@ -376,8 +386,8 @@ class FunctionalMixin:
                 item["inbound_nodes"].append({"args": [map_structure(symbolic, node.inputs, containers=list)],
                                               "kwargs": {}})
             layers.append(item)
-        inputs = [self._node_key(t) for t in self._inputs]
-        outputs = [self._node_key(t) for t in self._outputs]
+        inputs = [self._endpoint_key(t) for t in self._inputs]
+        outputs = [self._endpoint_key(t) for t in self._outputs]
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0]) if self._input_keys
                                  else inputs if self._nested_inputs else inputs[0]),
@@ -440,15 +450,32 @@ def functional_from_config(cls, config, custom_objects=None):
                                  "(their inbound nodes refer to layers that are not in the config)")
         pending = [p for p in pending if all(p is not q for q in progress)]
 
+    def endpoints(keys):
+        """The ``[layer, node, tensor]`` entries of ``input_layers``/``output_layers``, flat."""
+        if isinstance(keys, dict):
+            return [k for value in keys.values() for k in endpoints(value)]
+        return keys if isinstance(keys[0], list) else [keys]
+
+    # A nested functional model's nodes count from 1 there (Keras 3: node 0 is its own construction, see
+    # FunctionalMixin._endpoint_key); files written by tinygradconv before 2026-12-04 counted from 0, and only they
+    # name node 0 of such a model.
+    written_from_zero = {k[0] for k in endpoints(config["input_layers"]) + endpoints(config["output_layers"])
+                         if isinstance(created.get(k[0]), FunctionalMixin) and k[1] == 0}
+
+    def node_key(k):
+        nested_model = isinstance(created.get(k[0]), FunctionalMixin) and k[0] not in written_from_zero
+        return (k[0], k[1] - 1 if nested_model else k[1])
+
     def lookup(keys):
         if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
             return {key: lookup(value) for key, value in keys.items()}
         nested = isinstance(keys[0], list)
-        unknown = [k[0] for k in (keys if nested else [keys]) if (k[0], k[1]) not in produced]
+        unknown = [f"{k[0]!r}, which is not a layer of the config" if k[0] not in created else
+                   f"node {k[1]} of {k[0]!r}, which the config's inbound nodes do not make"
+                   for k in (keys if nested else [keys]) if node_key(k) not in produced]
         if unknown:   # a bare KeyError('zzz', 0) before
-            raise SavedFileError(f"Functional config: its input_layers/output_layers name {unknown}, which are not "
-                                 "layers of the config (or have no such node)")
-        tensors = [produced[(k[0], k[1])][k[2]] for k in (keys if nested else [keys])]
+            raise SavedFileError(f"Functional config: its input_layers/output_layers name {'; '.join(unknown)}")
+        tensors = [produced[node_key(k)][k[2]] for k in (keys if nested else [keys])]
         return tensors if nested else tensors[0]
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}

@@ -46,6 +46,18 @@ class KerasTensor:
     def numpy(self):
         self.__array__()
 
+    def _no_symbolic_ops(self, *args, **kwargs):
+        """Arithmetic, comparisons and indexing on a symbolic tensor: a clear ``TypeError`` (Keras 3 records them
+        as op layers; here they were Python's bare "unsupported operand type(s)", found by a tester)."""
+        raise TypeError(f"{self!r} is symbolic: arithmetic and indexing on it (x * 2.0, a + b, x[:, :2]) are not "
+                        "recorded here, unlike in Keras 3. Use layers: Add, Subtract, Multiply, Average, Maximum, "
+                        "Minimum, Concatenate, Cropping1D, Reshape, or a Layer subclass of your own whose call does "
+                        "the computation")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _no_symbolic_ops
+    __floordiv__ = __rfloordiv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __mod__ = __rmod__ = _no_symbolic_ops
+    __neg__ = __pos__ = __abs__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = _no_symbolic_ops
+
 
 def _keys(structure: dict) -> list:
     """A dict's keys in Keras' order (``keras.tree``): sorted; in their own order when they cannot be sorted."""
