@@ -1546,3 +1546,18 @@ def test_arithmetic_on_symbolic_tensors_names_the_layers_to_use(use):
         use(t)
     other = layers.Input((4,))
     assert t != other and t in [other, t] and [t].index(t) == 0           # equality is identity, as before
+
+
+def test_output_names_are_the_output_layers_names_as_in_keras():
+    """``model.output_names`` was missing (found by a tester). Keras 3 is the reference where installed; the
+    expected lists are also written out from its rule (the layer of each output, a dict in sorted-key order)."""
+    def build(lib):
+        L = lib.layers
+        x = L.Input((3,), name="x")
+        a, b = L.Dense(2, name="da")(x), L.Dense(1, name="db")(x)
+        return [lib.Model(x, [b, a]), lib.Model(x, {"zz": a, "yy": b}), lib.Model(x, a), lib.Model(x, [a, a])]
+
+    ours = [m.output_names for m in build(types.SimpleNamespace(layers=layers, Model=models.Model))]
+    assert ours == [["db", "da"], ["db", "da"], ["da"], ["da", "da"]]
+    assert not hasattr(models.Sequential([layers.Input((3,)), layers.Dense(2)]), "output_names")
+    assert ours == [m.output_names for m in build(_keras())]

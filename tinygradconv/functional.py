@@ -184,6 +184,13 @@ class FunctionalMixin:
         return self._output_keys or [t._keras_history[0].name for t in self._outputs]
 
     @property
+    def output_names(self):
+        """Keras 3's ``Functional.output_names``: the name of the layer that makes each output, in the order of
+        :attr:`outputs` (a dict of outputs in its sorted keys' order; the keys themselves are what ``fit``, the
+        losses and the logs use). A ``Sequential`` has none, as in Keras."""
+        return [t._keras_history[0].name for t in self._outputs]
+
+    @property
     def inputs(self):
         return list(self._inputs)
 

@@ -41,6 +41,7 @@ import numpy as np
 
 from . import config
 from .backend import backend_of, dtype_name, get_backend
+from .conversion import check_python_integers, to_numpy_data
 from .torch_methods import TorchMethods
 from .validation import dtype_argument, float16_holds, gradient_for, integer_data
 
@@ -50,94 +51,17 @@ _FLOAT_KINDS = ("float16", "float32", "float64")
 _DTYPES = _FLOAT_KINDS + ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
-def _to_numpy_data(data):
-    """Turn user data (scalars, lists, NumPy arrays) into a NumPy array, with clear errors."""
-    if isinstance(data, (str, bytes)):
-        raise TypeError(f"Cannot make a Tensor from a string: received {data!r}")
-    if type(data).__module__.partition(".")[0] == "torch" and hasattr(data, "detach"):  # also nn.Parameter
-        data = _from_torch(data)
-    try:
-        array = np.asarray(data)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) nested lists: {exc}") from None
-    if array.dtype == object and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
-        big = next((v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max), None)
-        if big is None:          # an object array of Python ints that all fit: the int64 array they make
-            return array.astype(np.int64)
-        raise _int64_overflow(big)
-    if array.dtype == object and array.size and all(isinstance(v, numbers.Real) for v in array.flat):
-        try:                     # integers beyond uint64 beside floats: all floats, as torch.tensor reads them
-            return array.astype(np.float64)
-        except OverflowError:
-            raise ValueError("Cannot make a Tensor from an integer too large for even float64 (above about "
-                             "1.8e308)") from None
-    if array.dtype == object:
-        raise TypeError("Cannot make a Tensor from data of object type (ragged lists, None or arbitrary Python "
-                        f"objects); received {type(data).__name__}")
-    if array.dtype.kind in "USVMm":
-        raise TypeError(f"Cannot make a Tensor from strings, raw bytes or dates (dtype {array.dtype}); "
-                        f"received {type(data).__name__}")
-    if array.dtype.kind == "c":
-        raise TypeError(f"Complex data is not supported by tinygradconv (dtype {array.dtype})")
-    return array
-
-
-def _int64_overflow(big):
-    """The error for a Python integer outside int64 in data without a ``dtype``: ``torch.tensor`` reads Python
-    integers as int64 and raises ``Overflow when unpacking long long`` there."""
-    return ValueError(f"Cannot make a Tensor from the integer {big}: it is too large for int64, the type Python "
-                      "integers are read as (an overflow, as in torch.tensor); write it as a float (e.g. 1e21) to "
-                      "get a floating tensor")
-
-
-def _check_python_integers(data, array):
-    """Raise :func:`_int64_overflow` for a Python integer in ``data`` (a number or nested lists, converted without
-    a ``dtype`` into ``array``) that int64 cannot hold. NumPy holds ``2**63 .. 2**64 - 1`` as uint64, and beside
-    smaller or negative integers as float64, so only arrays with such magnitudes are searched. Data with a float
-    among its numbers is floating data, whose integers ``torch.tensor`` converts to floats, whatever their size.
-
-    >>> _check_python_integers([1, 2**63], np.asarray([1, 2**63]))
-    Traceback (most recent call last):
-    ...
-    ValueError: Cannot make a Tensor from the integer 9223372036854775808: it is too large for int64, ...
-    >>> _check_python_integers([1.5, 2**63], np.asarray([1.5, 2**63]))    # floating data: fine, as in torch
-    """
-    if array.dtype.kind not in "uf" or not array.size or not (np.any(array >= 2.0**63) or np.any(array <= -2.0**63)):
-        return
-    big, pending = None, [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, (list, tuple)):
-            pending.extend(item)
-        elif not isinstance(item, numbers.Integral):
-            return                                  # a float: floating data
-        elif not -2**63 <= item < 2**63:
-            big = item
-    if big is not None:
-        raise _int64_overflow(big)
-
-
-def _from_torch(data):
-    """A PyTorch tensor's values as a NumPy array, also for one that requires grad or lies on a GPU (``torch.tensor``
-    copies those too; the copy takes no part in torch's autograd). ``bfloat16``, which has no NumPy counterpart, is
-    refused."""
-    if str(data.dtype) == "torch.bfloat16":
-        raise TypeError("Cannot make a Tensor from a torch.bfloat16 tensor: tinygradconv has no bfloat16 (the "
-                        "floating dtypes are float16, float32 and float64); convert it first, e.g. t.float()")
-    return data.detach().cpu().numpy()
-
-
 def _source(data):
     """``(backend, array)`` for data already on a backend, ``(None, numpy_array)`` for anything else."""
     if isinstance(data, Tensor):
         return data.backend, data.data
     if isinstance(data, (np.ndarray, np.generic)) or not (hasattr(data, "__array_namespace__")
                                                           or type(data).__module__.startswith("cupy")):
-        return None, _to_numpy_data(data)          # (CuPy 14's arrays have no __array_namespace__)
+        return None, to_numpy_data(data)          # (CuPy 14's arrays have no __array_namespace__)
     try:
         return backend_of(data), data
     except TypeError:  # an array of a library we have no backend for: go through NumPy
-        return None, _to_numpy_data(data)
+        return None, to_numpy_data(data)
 
 
 def _number_fits(value, dtype) -> bool:
@@ -187,7 +111,7 @@ class Tensor(TorchMethods):
             name = dtype_name(array.dtype)
             from_python = isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic)
             if from_python:
-                _check_python_integers(data, array)
+                check_python_integers(data, array)
             dtype = name if (name in _FLOAT_KINDS and not from_python) else config.floatx()
         else:
             dtype = _check_dtype(dtype)
