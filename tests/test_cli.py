@@ -159,6 +159,8 @@ def test_demo_options_and_its_quality_check(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "Trained 1 epoch in" in captured.out
     assert "did not beat linear interpolation" in captured.err
+    mse, linear = map(float, re.search(r"Test MSE: (\S+) \(linear interpolation (\S+),", captured.out).groups())
+    assert mse > linear and f"{mse / linear - 1:.0%} higher)" in captured.out    # "-66% lower" before (a tester)
     assert [p.name for p in out.iterdir()] == ["upsampler.weights.npz"]
     for bad in (["--epochs", "0"], ["--epochs", "x"], ["--seed", "-1"]):
         with pytest.raises(SystemExit) as exc:
@@ -171,6 +173,23 @@ def test_demo_reports_an_unwritable_folder(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert main(["demo", "--fast", "--quiet", "--out", str(blocker / "sub")]) == 2
     assert "cannot create the output folder" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_folder_it_cannot_write_before_training(tmp_path, capsys, monkeypatch):
+    """A read-only folder gave a PermissionError traceback after the training (found by a tester). The folder is
+    probed first; here the probe is made to fail as in a read-only folder (the tests may run as root, whom file
+    permissions do not stop)."""
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    assert main(["demo", "--fast", "--quiet", "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write into {str(tmp_path)!r}: Permission denied" in captured.err
+    assert "Data:" not in captured.out and not list(tmp_path.iterdir())          # nothing trained, nothing written
 
 
 def test_demo_runs_as_a_module_with_a_progress_bar(tmp_path):

@@ -425,6 +425,11 @@ def _bn_model(lib):
     (lambda h5: (h5["layers/dense/vars"].__delitem__("0"), h5["layers/dense/vars"].create_dataset(
         "0", data=np.zeros((4, 2), "float32"))), r"weight 'd/kernel' has shape \(3, 2\), the file has \(4, 2\)"),
     (lambda h5: h5.__delitem__("layers/dense"), "Layer 'd' expected 2 variables, but received 0"),
+    # a renamed dataset, and a group in a dataset's place ("expected 2 variables, but received 2" before: a tester)
+    (lambda h5: h5["layers/dense/vars"].move("1", "x"),
+     r"received 2 variables .*datasets \['0', 'x'\] .* expected the datasets \['0', '1'\]"),
+    (lambda h5: (h5["layers/dense/vars"].__delitem__("1"), h5["layers/dense/vars"].create_group("1")),
+     r"layer 'd': \['layers/dense/vars/1'\] is a group, not datasets of weights"),
 ])
 def test_a_damaged_weights_h5_file_is_refused_and_the_model_unchanged(tmp_path, edit, message):
     import h5py
@@ -440,6 +445,48 @@ def test_a_damaged_weights_h5_file_is_refused_and_the_model_unchanged(tmp_path, 
     assert str(info.value).count("damaged.weights.h5") == 1
     for old, now in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, now)
+
+
+def test_an_unreadable_weights_h5_file_raises_what_open_raises(tmp_path):
+    """A .weights.h5 file we may not read was reported as damaged (h5py's OSError; found by a tester): the error is
+    now the one ``open`` gives, PermissionError, as for the other formats and in Keras. (As root, whom file
+    permissions do not stop, both read it.)"""
+    path = tmp_path / "private.weights.h5"
+    model = _bn_model(OURS)
+    model.save_weights(path)
+    os.chmod(path, 0)
+    try:
+        try:
+            with open(path, "rb"):
+                pass
+        except PermissionError:
+            with pytest.raises(PermissionError):
+                model.load_weights(path)
+        else:
+            model.load_weights(path)
+    finally:
+        os.chmod(path, 0o644)
+
+
+def test_damaged_model_configs_name_the_file(tmp_path):
+    """A config.json whose "layers" is not a list of layer objects raised AttributeError ('str' object has no
+    attribute 'get'), without the file's name (found by a tester); model_from_json did the same."""
+    import json
+
+    model = _bn_model(OURS)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    for bad in ("abc", [5], None, {"x": 1}):
+        config = json.loads(members["config.json"])
+        config["config"]["layers"] = bad
+        with zipfile.ZipFile(tmp_path / "bad.keras", "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, json.dumps(config) if name == "config.json" else data)
+        with pytest.raises(SavedFileError, match=r"bad\.keras.*(layers|layer of the config)"):
+            models.load_model(tmp_path / "bad.keras")
+        with pytest.raises(SavedFileError, match=r"model_from_json.*(layers|layer of the config)"):
+            models.model_from_json(json.dumps(config))
 
 
 def test_a_weights_h5_path_that_is_not_hdf5_or_missing(tmp_path):

@@ -1,4 +1,5 @@
 """Saving: round trips, the key layout, atomic writes, and refusal of damaged, mismatched or pickle-bearing files."""
+import json
 import os
 import zipfile
 
@@ -348,6 +349,59 @@ def test_corrupted_metadata(tmp_path):
         np.savez(f, **arrays)
     with pytest.raises(SavedFileError, match="metadata"):
         load_model(tmp_path / "meta.npz")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("format_version", "2", "format_version '2' is not an integer"),
+    ("format_version", None, "format_version None is not an integer"),
+    ("build_input_shape", "abc", "build_input_shape 'abc' is not a list of integers"),
+])
+def test_metadata_of_the_wrong_type_is_named(tmp_path, key, value, message):
+    """Found by a tester: ``"format_version": "2"`` raised a bare TypeError ('>' between str and int), and a
+    string ``build_input_shape`` an error about an argument the user never passed."""
+    model = make_model()
+    model.save(tmp_path / "m.npz")
+    arrays = dict(np.load(tmp_path / "m.npz"))
+    meta = json.loads(arrays[saving.META_KEY].tobytes())
+    meta[key] = value
+    arrays[saving.META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    with open(tmp_path / "bad.npz", "wb") as f:
+        np.savez(f, **arrays)
+    with pytest.raises(SavedFileError, match=rf"bad\.npz.*{message}"):
+        load_model(tmp_path / "bad.npz")
+
+
+def test_overwriting_a_file_open_may_not_write_is_refused_as_open_refuses_it(tmp_path, monkeypatch):
+    """A read-only destination was replaced (the move needs only the folder to be writable), where Keras, ``open``
+    and ``np.savez`` raise PermissionError (found by a tester). The check is ``open``'s own: a user whom
+    permissions do not stop (root) may still write, so the refusal is also checked with the destination made
+    unwritable for this process by a stand-in ``os.open``."""
+    model = make_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    try:
+        open(path, "ab").close()
+    except PermissionError:
+        with pytest.raises(PermissionError):
+            model.save_weights(path)
+    else:
+        model.save_weights(path)
+    real_open = os.open
+
+    def refuse_the_destination(name, flags, *args, **kwargs):
+        if os.fspath(name) == str(path) and flags & os.O_WRONLY:
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, flags, *args, **kwargs)
+
+    os.chmod(path, 0o644)
+    path.write_bytes(before)
+    monkeypatch.setattr(os, "open", refuse_the_destination)
+    with pytest.raises(PermissionError, match="Permission denied"):
+        model.save_weights(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["w.npz"]  # no temp file
 
 
 def test_custom_layer_without_config_support_needs_custom_objects(tmp_path):

@@ -522,11 +522,17 @@ def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.wei
             raise SavedFileError(f"{filepath!r}: '{path}/vars' is a {type(group).__name__}, not a group of datasets "
                                  f"(damaged {weights_file}?)")
         keys = [] if group is None else list(group.keys())
-        if sorted(keys) != sorted(expected) or not all(isinstance(group[k], h5py.Dataset) for k in keys):
+        if sorted(keys) != sorted(expected):
             # Keras' message (its Layer.load_own_variables), with the file and the h5 path
             raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
                                  f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
-                                 f"under '{path}/vars'). Expected: {[w.name for w in layer.weights]}")
+                                 f"under '{path}/vars', expected the datasets {expected} for the weights "
+                                 f"{[w.name for w in layer.weights]})")
+        not_data = [k for k in expected if not isinstance(group[k], h5py.Dataset)]
+        if not_data:      # "expected 2 variables, but received 2" before (found by a tester)
+            raise SavedFileError(f"{filepath!r}: layer '{name}': {[f'{path}/vars/{k}' for k in not_data]} "
+                                 f"{'is a group' if len(not_data) == 1 else 'are groups'}, not datasets of "
+                                 f"weights (damaged {weights_file}?)")
         stored = [np.asarray(group[k]) for k in expected]
     except (OSError, KeyError) as exc:  # data past the end of a truncated file, a dangling link
         raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
@@ -621,6 +627,9 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 
         raise ValueError(not_built_message(model))
     archive = filepath.endswith(".keras")
+    if not archive:   # h5py's OSError for a file we may not read looked like a damaged file (found by a tester)
+        with open(filepath, "rb"):
+            pass
     source = io.BytesIO(_read_archive(filepath)[1]) if archive else filepath
     h5py = _h5py()
     try:
@@ -764,9 +773,15 @@ def _keras_arguments(cls, config, where):
 
 
 def _our_item(item, filepath):
+    if not isinstance(item, dict):      # a damaged config: 'int' object has no attribute 'get' before (a tester)
+        raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
+                             f"config), found {item!r}")
     class_name = item.get("class_name")
     if class_name in ("Functional", "Sequential", "Model"):  # a nested model
         inner = item.get("config") or {}
+        if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
+            raise SavedFileError(f"{filepath!r}: the config of model {item.get('name')!r} is damaged: expected "
+                                 "a JSON object whose 'layers' is a list")
         if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
                                       "keras.src.models.sequential") or \
                 (class_name == "Model" and "input_layers" not in inner):
@@ -836,6 +851,9 @@ def _model_from_keras_json(config, where, require_shape):
                              f"'config'). Received a {type(config).__name__}")
     class_name = config.get("class_name")
     inner = config.get("config") or {}
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
+        raise SavedFileError(f"{where}: the model config is damaged: expected a JSON object whose 'layers' is a "
+                             f"list, found {inner if not isinstance(inner, dict) else inner.get('layers')!r}")
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]

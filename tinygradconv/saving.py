@@ -149,10 +149,14 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
     as ``open``, ``np.savez`` and Keras do. Every file tinygradconv writes (weights, models, figures, GIFs) goes
     through here.
 
-    A symbolic link is written through, as ``open`` does: its target gets the new content and the link stays.
+    A symbolic link is written through, as ``open`` does: its target gets the new content and the link stays. An
+    existing file that ``open(path, "w")`` may not write (read-only, for a user without the right to override
+    that) is refused as ``open`` refuses it, although the move would only need the folder to be writable (found by
+    a tester: a read-only file was replaced, where Keras, ``open`` and ``np.savez`` raise ``PermissionError``).
 
     Raises:
         FileNotFoundError: the destination's directory does not exist.
+        PermissionError: the destination exists and may not be written, or its folder may not be written.
     """
     filepath = os.fspath(filepath)
     if os.path.islink(filepath):
@@ -160,6 +164,8 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
     directory = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, "Cannot save: the directory to save into does not exist", filepath)
+    if os.path.isfile(filepath):      # the check open(path, "w") makes, without truncating anything
+        os.close(os.open(filepath, os.O_WRONLY))
     stem, suffix = os.path.splitext(os.path.basename(filepath))
     tmp = os.path.join(directory, f".{stem}.{secrets.token_hex(6)}.tmp{suffix}")
     try:
@@ -447,7 +453,11 @@ def _read_npz(filepath):
             raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: {exc}") from None
         if not isinstance(meta, dict):
             raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: not a JSON object")
-        if meta.get("format_version", 0) > FORMAT_VERSION:
+        version = meta.get("format_version", 0)
+        if isinstance(version, bool) or not isinstance(version, int):    # "2" > 1 was a bare TypeError
+            raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: format_version "
+                                 f"{version!r} is not an integer")
+        if version > FORMAT_VERSION:
             raise SavedFileError(f"{filepath!r} was written in format version {meta.get('format_version')}, newer "
                                  f"than this tinygradconv reads ({FORMAT_VERSION}); upgrade tinygradconv")
     return arrays, meta
@@ -768,6 +778,9 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r}: {exc}") from None
     shape = meta.get("build_input_shape")
     if shape is not None:
+        if not isinstance(shape, list) or not all(d is None or type(d) is int for d in shape):
+            raise SavedFileError(f"{filepath!r}: corrupted metadata: build_input_shape {shape!r} is not a list of "
+                                 "integers and nulls")
         model.build(tuple(shape))
     arrays, optimizer_state = split_optimizer_arrays(arrays)
     _assign(model, arrays, filepath)
