@@ -116,6 +116,46 @@ def test_float16_softmax_matches_float64(name, backend):
     np.testing.assert_allclose(out.astype(np.float64), expected.astype(np.float64), rtol=2e-3, atol=1e-3)
 
 
+def _float16_steps(a, b):
+    """How many float16 values lie between ``a`` and ``b`` (element-wise; 0 where equal, NaN where either is)."""
+    order = [np.where(v.view(np.int16) < 0, -32768 - v.view(np.int16).astype(np.int64), v.view(np.int16))
+             for v in (np.asarray(a, np.float16), np.asarray(b, np.float16))]
+    return np.abs(order[0] - order[1])
+
+
+def test_float16_log_softmax_and_softplus_ops_round_once_from_float32():
+    """``ops.nn.log_softmax`` and ``ops.nn.softplus`` computed float16 step by step (found by a tester: up to 71
+    float16 steps off in log_softmax, one in softplus). Now within one step of the exact value rounded to float16
+    (float32, then float16: a double rounding), values and gradients, against float64 formulas written out here;
+    softplus is PyTorch's too, bit for bit, where installed."""
+    from tinygradconv.ops import nn
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((200, 4)) * 4).astype(np.float16)
+    g = rng.standard_normal((200, 4)).astype(np.float16)
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    shifted = x64 - x64.max(axis=1, keepdims=True)
+    exact_log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    exact_softplus = np.logaddexp(0.0, x64)
+    total = g64.sum(axis=1, keepdims=True)
+    for op, exact, exact_grad, grad_scale in (
+            (lambda t: nn.log_softmax(t, axis=1), exact_log_softmax,
+             g64 - np.exp(exact_log_softmax) * total, np.abs(g64) + np.exp(exact_log_softmax) * np.abs(total)),
+            (nn.softplus, exact_softplus, g64 / (1.0 + np.exp(-x64)), np.abs(g64))):
+        t = tg.tensor(x, dtype="float16", requires_grad=True)
+        out = op(t)
+        out.backward(tg.tensor(g, dtype="float16"))
+        assert out.numpy().dtype == t.grad.numpy().dtype == np.float16
+        assert _float16_steps(out.numpy(), exact.astype(np.float16)).max() <= 1
+        # the gradient works from the rounded float16 output, as PyTorch's backward does, and log_softmax's cancels
+        # (g - p * sum(g)): within a few float16 epsilons of the terms' size
+        error = np.abs(t.grad.numpy().astype(np.float64) - exact_grad)
+        assert np.all(error <= 4 * 2.0 ** -10 * grad_scale)
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for softplus in float16")
+    ours = nn.softplus(tg.tensor(x, dtype="float16")).numpy()
+    np.testing.assert_array_equal(ours, torch.nn.functional.softplus(torch.tensor(x)).numpy())
+
+
 # ------------------------------------------------------------------------------------------------ convolutions
 W16 = np.array([200.0, 200.0, 200.0], dtype=np.float16).reshape(3, 1, 1)
 

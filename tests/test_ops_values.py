@@ -211,6 +211,26 @@ def test_abs_operator(backend):
     assert abs(tensor_on([-2.0, 3.0], backend)).tolist() == [2.0, 3.0]
 
 
+def test_abs_gradient_is_a_product_with_the_sign_as_in_torch(backend):
+    """At ``x = 0`` (and NaN) the gradient is ``grad * 0``, as PyTorch's ``grad * x.sgn()``: NaN for a NaN or
+    infinite incoming gradient, ``-0.0`` for a negative one (a ``where`` gave +0 there, hiding the NaN; found by a
+    tester). Written out by hand; torch too where installed."""
+    xs = [0.0, -0.0, 0.0, -0.0, math.nan, math.nan, 0.0, 2.0, -3.0]
+    gs = [-1.0, -1.0, 1.0, 1.0, 1.0, -1.0, math.inf, math.nan, 2.0]
+    expected = np.array([-0.0, -0.0, 0.0, 0.0, 0.0, -0.0, math.nan, math.nan, -2.0])
+    x = tensor_on(xs, backend, dtype="float64", requires_grad=True)
+    ops.abs(x).backward(tensor_on(gs, backend, dtype="float64"))
+    signed = ~np.isnan(expected)                        # the sign bit of a NaN means nothing
+    got = x.grad.numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got)[signed], np.signbit(expected)[signed])
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for abs' gradient")
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    t.abs().backward(torch.tensor(gs, dtype=torch.float64))
+    np.testing.assert_array_equal(t.grad.numpy(), expected)
+    np.testing.assert_array_equal(np.signbit(t.grad.numpy())[signed], np.signbit(expected)[signed])
+
+
 def test_clip_values(backend, rng):
     x = rng.uniform(-3, 3, (20,))
     np.testing.assert_array_equal(tensor_on(x, backend).clip(-1.0, 2.0).numpy(), [min(max(v, -1.0), 2.0) for v in x])

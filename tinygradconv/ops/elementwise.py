@@ -742,7 +742,12 @@ class Sqrt(Function):
 
 @register_op("abs", samples=_unary_samples(), special_points=unary_special_points())
 class Abs(Function):
-    """``|a|``; d/da = sign(a): 0 at 0 and, as PyTorch, 0 at NaN (the value, NaN, already carries it)."""
+    """``|a|``; d/da = sign(a): 0 at 0 and, as PyTorch, 0 at NaN (the value, NaN, already carries it).
+
+    The gradient is ``grad * sign(a)``, a product even where the sign is 0, as PyTorch's ``grad * a.sgn()``: a NaN
+    or infinite incoming gradient at ``a = 0`` gives NaN, and a negative one ``-0.0`` (a ``where`` that returned
+    0 there hid a NaN gradient, found by a tester).
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -754,7 +759,8 @@ class Abs(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         xp = ctx.xp
-        return xp.where(a > 0, grad, xp.where(a < 0, -grad, 0.0))
+        sign = xp.astype(a > 0, grad.dtype) - xp.astype(a < 0, grad.dtype)     # +1, -1, or +0 (at +-0 and NaN)
+        return grad * sign
 
 
 @register_op("tanh", samples=_unary_samples(), special_points=unary_special_points())
@@ -945,7 +951,8 @@ class ClipBounds(Function):
                 raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype {bound.dtype}")
             if bound is not None and not _broadcasts_to(xp, bound.shape, a.shape):
                 raise ValueError(f"clip(): `{name}` of shape {tuple(bound.shape)} must broadcast to the input's "
-                                 f"shape {tuple(a.shape)} (as torch.clamp's bounds)")
+                                 f"shape {tuple(a.shape)}: the output keeps the input's shape (torch.clamp would "
+                                 "broadcast the output to both shapes instead)")
         kept = a
         if low is not None:
             a, low = promoted(xp, a, low)
