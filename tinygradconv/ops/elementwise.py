@@ -909,7 +909,8 @@ def _clip_bounds_samples(rng):
     low[0, 0] = a[0, 0] - 0.3           # (no ties in the gradient checks' samples)
     return [Sample((a, low, rng.uniform(0.1, 1.5, (4,)))), Sample((a, None, rng.uniform(0.1, 1.5, (3, 1)))),
             Sample((a, np.asarray(-0.5))), Sample((np.asarray(1.5), np.asarray(-1.0), np.asarray(1.0))),
-            Sample((np.zeros((0, 2)), np.zeros(2), None))]
+            Sample((np.zeros((0, 2)), np.zeros(2), None)),
+            Sample((rng.uniform(-2, 2, (3, 1)), rng.uniform(-1.5, -0.1, (1, 2)), None))]     # the output broadcast
 
 
 def _clip_bounds_special_points(rng):
@@ -922,19 +923,13 @@ def _clip_bounds_special_points(rng):
             Sample((np.zeros((0, 3)), np.full(3, -1.0), np.asarray(1.0)))]
 
 
-def _broadcasts_to(xp, shape, target):
-    """Whether an array of ``shape`` broadcasts to ``target`` without changing it."""
-    try:
-        return tuple(xp.broadcast_shapes(tuple(shape), tuple(target))) == tuple(target)
-    except ValueError:
-        return False
-
-
 @register_op("clip_bounds", samples=_clip_bounds_samples, special_points=_clip_bounds_special_points)
 class ClipBounds(Function):
-    """Clamp into ``[low, high]`` given as arrays (either may be None), broadcast to the input's shape, as
-    ``torch.clamp(a, min=tensor, max=tensor)``: ``out = minimum(maximum(a, low), high)`` applied in that order, so
-    that where ``low > high`` the output is ``high``.
+    """Clamp into ``[low, high]`` given as arrays (either may be None), as ``torch.clamp(a, min=tensor,
+    max=tensor)``: ``out = minimum(maximum(a, low), high)`` applied in that order, so that where ``low > high`` the
+    output is ``high``. The three shapes broadcast together, the output too (``(3, 1)`` clipped to bounds of shape
+    ``(1, 2)`` is ``(3, 2)``, as in PyTorch and ``keras.ops.clip``; refused before, found by a tester), and ``a``'s
+    gradient is summed back to ``a``'s shape.
 
     Gradient (PyTorch's ``clamp_backward_min_max``, comparisons with the input ``a``): to ``a`` where
     ``low <= a <= high``, ties included; to ``low`` where ``a < low < high``; to ``high`` where ``a > high`` or
@@ -949,10 +944,12 @@ class ClipBounds(Function):
         for name, bound in (("min", low), ("max", high)):
             if bound is not None and not xp.isdtype(bound.dtype, ("real floating", "integral")):
                 raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype {bound.dtype}")
-            if bound is not None and not _broadcasts_to(xp, bound.shape, a.shape):
-                raise ValueError(f"clip(): `{name}` of shape {tuple(bound.shape)} must broadcast to the input's "
-                                 f"shape {tuple(a.shape)}: the output keeps the input's shape (torch.clamp would "
-                                 "broadcast the output to both shapes instead)")
+        try:
+            shape = tuple(xp.broadcast_shapes(*(tuple(t.shape) for t in (a, low, high) if t is not None)))
+        except ValueError:
+            raise broadcast_error("clip", *(t for t in (a, low, high) if t is not None)) from None
+        ctx.input_shape = tuple(a.shape)
+        a = xp.broadcast_to(a, shape) if tuple(a.shape) != shape else a
         kept = a
         if low is not None:
             a, low = promoted(xp, a, low)
@@ -977,7 +974,7 @@ class ClipBounds(Function):
             to_a = to_a & (a <= high)
             to_high = (a > high) if low is None else (a > high) | (high < low)
         zero = xp.zeros_like(grad)
-        return (xp.where(to_a, grad, zero),
+        return (unbroadcast(xp, xp.where(to_a, grad, zero), ctx.input_shape),
                 None if low is None else unbroadcast(xp, xp.where(to_low, grad, zero), low.shape),
                 None if high is None else unbroadcast(xp, xp.where(to_high, grad, zero), high.shape))
 
