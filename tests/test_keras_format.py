@@ -696,3 +696,20 @@ def test_an_unbuilt_sequential_of_built_layers_is_refused_rather_than_written_un
                                new.predict(x, verbose=0), rtol=1e-6)
     np.testing.assert_allclose(keras.models.load_model(tmp_path / "tl.keras").predict(x, verbose=0),
                                new.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_an_activity_regularizer_on_any_layer_both_ways(tmp_path):
+    """Keras' files of a ReLU with an activity regularizer were refused ("not supported by tinygradconv's ReLU");
+    every layer now takes one, as in Keras 3 (found by a tester)."""
+    reference = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d"),
+                                  keras.layers.ReLU(activity_regularizer="l1", name="r")])
+    reference.save(tmp_path / "theirs.keras")
+    ours = models.load_model(tmp_path / "theirs.keras")
+    x = np.random.default_rng(7).normal(size=(4, 3)).astype("float32")
+    ours(x)
+    reference(x)
+    assert float(ours.losses[0].numpy()) == pytest.approx(float(reference.losses[0]), rel=1e-6)
+    ours.save(tmp_path / "ours.keras")
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    again(x)
+    assert float(again.losses[0]) == pytest.approx(float(reference.losses[0]), rel=1e-6)

@@ -419,3 +419,46 @@ def test_variables_trainable_variables_and_non_trainable_variables_as_keras():
     assert [id(w) for w in layer.variables] == [id(w) for w in layer.weights]
     assert [w.name for w in layer.non_trainable_variables] == ["bn/gamma", "bn/beta", "bn/moving_mean",
                                                                  "bn/moving_variance"]
+
+
+@pytest.mark.parametrize("make", [lambda m: m.ReLU(activity_regularizer="l1"),
+                                  lambda m: m.Softmax(activity_regularizer="l2"),
+                                  lambda m: m.Reshape((6,), activity_regularizer="l1"),
+                                  lambda m: m.LayerNormalization(activity_regularizer="l1")],
+                         ids=["ReLU", "Softmax", "Reshape", "LayerNormalization"])
+def test_every_layer_takes_an_activity_regularizer_as_in_keras(make):
+    """Keras 3's base Layer takes ``activity_regularizer``; ours only Dense and the convolutions did (found by a
+    tester). The penalty, ``regularizer(output) / batch``, by hand and against Keras where installed; the config
+    has the key only when one is set, as Keras' has."""
+    from tinygradconv import layers as ours_layers
+    from tinygradconv import regularizers
+
+    x = np.random.default_rng(0).standard_normal((2, 2, 3)).astype("float32")
+    layer = make(ours_layers)
+    out = layer(x).numpy()
+    regularizer = regularizers.get(layer.get_config()["activity_regularizer"])
+    expected = float(regularizer(tg.tensor(out)).numpy()) / 2
+    assert len(layer.losses) == 1 and float(layer.losses[0].numpy()) == pytest.approx(expected, rel=1e-6)
+    assert type(layer).from_config(layer.get_config()).activity_regularizer is not None
+    assert "activity_regularizer" not in ours_layers.ReLU().get_config()
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="Keras 3 is the reference for activity regularizers")
+    theirs = make(keras.layers)
+    theirs(x)
+    assert float(theirs.losses[0]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_input_dim_is_input_shape_of_one_axis_as_in_keras():
+    from tinygradconv import layers, models
+
+    model = models.Sequential([layers.Dense(2, input_dim=3)])
+    assert model.input_shape == (None, 3)
+    with pytest.raises(ValueError, match="Do not pass both `input_shape` and `input_dim`"):
+        layers.Dense(2, input_dim=3, input_shape=(3,))
+
+
+def test_concatenate_takes_a_numpy_integer_axis_as_keras():
+    from tinygradconv import layers
+
+    out = layers.Concatenate(axis=np.int64(1))([np.ones((2, 3, 1)), np.ones((2, 2, 1))])
+    assert out.shape == (2, 5, 1) and layers.Concatenate(axis=np.int64(1)).get_config()["axis"] == 1

@@ -733,7 +733,7 @@ def layer_arguments(cls, config):
 def _keras_arguments(cls, config, where):
     """A Keras layer config as the arguments of the layer class ``cls``; ``where`` starts the messages."""
     class_name = cls.__name__
-    accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable"}
+    accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable", "activity_regularizer"}
     out = {}
     for key, value in config.items():
         if key == "dtype":

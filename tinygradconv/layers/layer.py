@@ -67,6 +67,14 @@ class Layer:
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
         input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
+        input_dim = kwargs.pop("input_dim", None)      # Keras 3: input_shape=(input_dim,)
+        if input_dim is not None:
+            if input_shape is not None:
+                raise ValueError("Do not pass both `input_shape` and `input_dim` to a layer (Keras' rule). Received "
+                                 f"input_shape={input_shape!r}, input_dim={input_dim!r}")
+            input_shape = (input_dim,)
+        # every Keras 3 layer takes an activity regularizer (found by a tester: only Dense and the convolutions did)
+        activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -83,7 +91,7 @@ class Layer:
         self._trainable_variables: list[Tensor] = []  # the weights created trainable: `trainable` switches them
         self._regularizers: list = []  # (weight, regularizer) pairs
         self._call_losses: list[Tensor] = []
-        self.activity_regularizer = None
+        self.activity_regularizer = activity_regularizer
         self._backend = None  # the backend of the first input: weights are created there
         self._input_shape_arg = None
         if input_shape is not None:
@@ -457,8 +465,12 @@ class Layer:
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
-        """The constructor arguments, as JSON-friendly values."""
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The constructor arguments, as JSON-friendly values (``activity_regularizer`` only when there is one, as
+        in Keras 3)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
