@@ -45,12 +45,11 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.conv import OPS, SHAPES, data_format
-from benchmarks.harness import pin_cpus, worker_env
+from benchmarks.conv import OPS, SHAPES, _times_ms, data_format
+from benchmarks.harness import check_minimums, pin_cpus, worker_env
 
 #: The modules of ``tinygradconv.ops`` whose upper-case names are path switches and tuning limits.
 SWITCH_MODULES = ("conv", "conv_batching", "conv_cuda", "conv_phases", "conv_winograd", "gemm_blocks")
@@ -168,17 +167,9 @@ def _results(fwd_bwd):
 
 
 def _median_of_calls(fn, calls, warmup_s):
-    """``fn``'s median time in ms over ``calls`` calls, after ``warmup_s`` seconds of untimed calls (at least one)."""
-    end = time.perf_counter() + warmup_s
-    fn()
-    while time.perf_counter() < end:
-        fn()
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    """``fn``'s median time in ms over ``calls`` calls, after ``warmup_s`` seconds of untimed calls (at least one),
+    timed as ``make bench`` times them (:func:`benchmarks.conv._times_ms`)."""
+    return statistics.median(_times_ms(fn, calls, warmup=1, warmup_s=warmup_s)[0])
 
 
 def run_worker(spec):
@@ -224,10 +215,7 @@ def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0):
     if not variants:
         raise ValueError("Nothing to compare: give at least one --variant (python benchmarks/ab.py --list shows "
                          "the switches)")
-    for name, value in (("rounds", rounds), ("calls", calls)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"Invalid value for argument `{name}`. Expected an integer of at least 1. "
-                             f"Received {name}={value!r}")
+    check_minimums({"rounds": 1, "calls": 1}, rounds=rounds, calls=calls)
     parsed = [parse_variant(v) for v in variants]
     spec = {"op": op, "case": case, "variants": [[]] + parsed, "rounds": rounds, "calls": calls,
             "warmup_ms": warmup_ms}

@@ -28,6 +28,17 @@ def value_and_grads(op, x, w, b, upstream=None, dtype="float64", **kwargs):
     return [y.numpy()] + [None if t is None else t.grad.numpy() for t in leaves]
 
 
+def switched_on_and_off(monkeypatch, module, switch, compute, *args, **kwargs):
+    """``[compute(*args, **kwargs)]`` with the path switch ``module.<switch>`` on, then off (left on): the results of
+    a fast path and of the paths it replaces, for a test to compare."""
+    results = []
+    for on in (True, False):
+        monkeypatch.setattr(module, switch, on)
+        results.append(compute(*args, **kwargs))
+    monkeypatch.setattr(module, switch, True)
+    return results
+
+
 def keras_on_torch(reason):
     """Keras 3 on its torch backend, the reference named by ``reason``; the test is skipped, visibly and with that
     reason, when Keras is not installed or already runs on another backend."""

@@ -7,8 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import switched_on_and_off, value_and_grads
 from helpers import tensor_on as _t
-from helpers import value_and_grads
 from reference_conv import ref_conv1d, ref_conv_padding
 
 import tinygradconv as tg
@@ -41,12 +41,7 @@ def _value_and_grads(x, w, b, upstream=None, dtype="float64", **kwargs):
 
 def _both_paths(monkeypatch, *args, **kwargs):
     """``_value_and_grads`` through the phase path and through the other paths."""
-    results = []
-    for phases in (True, False):
-        monkeypatch.setattr(conv_phases, "PHASE_PATH", phases)
-        results.append(_value_and_grads(*args, **kwargs))
-    monkeypatch.setattr(conv_phases, "PHASE_PATH", True)
-    return results
+    return switched_on_and_off(monkeypatch, conv_phases, "PHASE_PATH", _value_and_grads, *args, **kwargs)
 
 
 def test_phase_path_matches_the_other_paths_and_the_loop_reference(monkeypatch, count_phase_calls):

@@ -9,7 +9,7 @@ import itertools
 import array_api_strict
 import numpy as np
 import pytest
-from helpers import value_and_grads
+from helpers import switched_on_and_off, value_and_grads
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 from tinygradconv.ops import conv as conv_module
@@ -133,12 +133,7 @@ def test_the_rule():
 # ------------------------------------------------------------------------------------------- through the ops
 def _both_paths(monkeypatch, *args, **kwargs):
     """``value_and_grads`` through F(2, 3) and through the direct paths."""
-    results = []
-    for on in (True, False):
-        monkeypatch.setattr(conv_winograd, "WINOGRAD", on)
-        results.append(value_and_grads(*args, **kwargs))
-    monkeypatch.setattr(conv_winograd, "WINOGRAD", True)
-    return results
+    return switched_on_and_off(monkeypatch, conv_winograd, "WINOGRAD", value_and_grads, *args, **kwargs)
 
 
 def _assert_same(a_list, e_list, rtol=1e-12, context=""):

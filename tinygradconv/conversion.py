@@ -30,7 +30,7 @@ def to_numpy_data(data):
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"Cannot make a Tensor from ragged (inhomogeneous) nested lists: {exc}") from None
     if array.dtype == object and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
-        big = next((v for v in array.flat if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max), None)
+        big = next((v for v in array.flat if not _fits_int64(v)), None)
         if big is None:          # an object array of Python ints that all fit: the int64 array they make
             return array.astype(np.int64)
         raise _int64_overflow(big)
@@ -49,6 +49,11 @@ def to_numpy_data(data):
     if array.dtype.kind == "c":
         raise TypeError(f"Complex data is not supported by tinygradconv (dtype {array.dtype})")
     return array
+
+
+def _fits_int64(value):
+    """Whether the Python integer ``value`` is one int64 holds."""
+    return -2**63 <= value < 2**63
 
 
 def _int64_overflow(big):
@@ -80,7 +85,7 @@ def check_python_integers(data, array):
             pending.extend(item)
         elif not isinstance(item, numbers.Integral):
             return                                  # a float: floating data
-        elif not -2**63 <= item < 2**63:
+        elif not _fits_int64(item):
             big = item
     if big is not None:
         raise _int64_overflow(big)

@@ -181,7 +181,7 @@ class FunctionalMixin:
 
     def _output_names(self):
         """The keys of targets, per-output losses and logs: the ``outputs`` dict's keys, else the layers' names."""
-        return self._output_keys or [t._keras_history[0].name for t in self._outputs]
+        return self._output_keys or self.output_names
 
     @property
     def output_names(self):

@@ -772,6 +772,14 @@ def _keras_arguments(cls, config, where):
     return out
 
 
+def _check_layer_list(inner, what):
+    """A ``SavedFileError`` starting with ``what`` unless the model config ``inner`` is a JSON object whose
+    ``layers`` (when present) is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester)."""
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
+        raise SavedFileError(f"{what} is damaged: expected a JSON object whose 'layers' is a list, found "
+                             f"{inner.get('layers') if isinstance(inner, dict) else inner!r}")
+
+
 def _our_item(item, filepath):
     if not isinstance(item, dict):      # a damaged config: 'int' object has no attribute 'get' before (a tester)
         raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
@@ -779,9 +787,7 @@ def _our_item(item, filepath):
     class_name = item.get("class_name")
     if class_name in ("Functional", "Sequential", "Model"):  # a nested model
         inner = item.get("config") or {}
-        if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
-            raise SavedFileError(f"{filepath!r}: the config of model {item.get('name')!r} is damaged: expected "
-                                 "a JSON object whose 'layers' is a list")
+        _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
         if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
                                       "keras.src.models.sequential") or \
                 (class_name == "Model" and "input_layers" not in inner):
@@ -851,9 +857,7 @@ def _model_from_keras_json(config, where, require_shape):
                              f"'config'). Received a {type(config).__name__}")
     class_name = config.get("class_name")
     inner = config.get("config") or {}
-    if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
-        raise SavedFileError(f"{where}: the model config is damaged: expected a JSON object whose 'layers' is a "
-                             f"list, found {inner if not isinstance(inner, dict) else inner.get('layers')!r}")
+    _check_layer_list(inner, f"{where}: the model config")
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]

@@ -458,7 +458,7 @@ def _read_npz(filepath):
             raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: format_version "
                                  f"{version!r} is not an integer")
         if version > FORMAT_VERSION:
-            raise SavedFileError(f"{filepath!r} was written in format version {meta.get('format_version')}, newer "
+            raise SavedFileError(f"{filepath!r} was written in format version {version}, newer "
                                  f"than this tinygradconv reads ({FORMAT_VERSION}); upgrade tinygradconv")
     return arrays, meta
 

@@ -71,8 +71,7 @@ class _BaseConv1D(Layer):
     def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):
         # Layer names it as Keras does: the snake case of the class name, made unique ("conv1d_transpose"; a
         # subclass MyUp gets "my_up"), and only after checking kwargs.
-        super().__init__(name=name, **kwargs)
-        self.activity_regularizer = regularizers.get(activity_regularizer)  # Keras' Layer.__init__ resolves it first
+        super().__init__(name=name, activity_regularizer=activity_regularizer, **kwargs)  # resolved first, as Keras
         self.kernel_size = standardize_tuple(kernel_size, "kernel_size")
         self.strides = standardize_tuple(strides, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, "dilation_rate")

@@ -74,7 +74,7 @@ class Layer:
                                  f"input_shape={input_shape!r}, input_dim={input_dim!r}")
             input_shape = (input_dim,)
         # every Keras 3 layer takes an activity regularizer (found by a tester: only Dense and the convolutions did)
-        activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
+        activity_regularizer = kwargs.pop("activity_regularizer", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -91,7 +91,6 @@ class Layer:
         self._trainable_variables: list[Tensor] = []  # the weights created trainable: `trainable` switches them
         self._regularizers: list = []  # (weight, regularizer) pairs
         self._call_losses: list[Tensor] = []
-        self.activity_regularizer = activity_regularizer
         self._backend = None  # the backend of the first input: weights are created there
         self._input_shape_arg = None
         if input_shape is not None:
@@ -102,6 +101,7 @@ class Layer:
                                  f"integers or None (one sample, without the batch axis). Received "
                                  f"input_shape={input_shape!r}")
             self._input_shape_arg = tuple(input_shape)
+        self.activity_regularizer = regularizers.get(activity_regularizer)   # after the checks above, as Keras
 
     @property
     def trainable(self) -> bool:

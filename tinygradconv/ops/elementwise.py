@@ -958,7 +958,6 @@ class ClipBounds(Function):
         if high is not None:
             kept, high = promoted(xp, kept, high)
             out = xp.where(xp.isnan(high), high, xp.where(kept > high, high, kept))
-        out = xp.broadcast_to(out, a.shape) if out.shape != a.shape else out
         ctx.save_for_backward(a, low, high)
         return out
 
