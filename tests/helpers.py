@@ -67,6 +67,16 @@ def fixed_keras_sparsemax(x, axis):
     return torch.clamp(z - tau, min=0.0)
 
 
+def set_chunk_bytes(monkeypatch, nbytes):
+    """Every batch-chunk bound of ``tinygradconv.ops.conv_batching`` set to ``nbytes`` (the CPU's, one AMD thread's,
+    the threads', the GPU's), so that a test's chunks are the same on every machine: ``1`` gives one sample per
+    chunk, a huge value one chunk per batch part."""
+    from tinygradconv.ops import conv_batching
+
+    for name in ("CHUNK_BYTES", "AMD_CHUNK_BYTES", "THREAD_CHUNK_BYTES", "DEVICE_CHUNK_BYTES"):
+        monkeypatch.setattr(conv_batching, name, nbytes)
+
+
 def with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
     """Make the small-matrix block rule of ``tinygradconv.ops.gemm_blocks`` hold on any CPU, with the Xeon's limits
     (the kernels' presence and the CPU's maker are its machine-dependent parts), optionally with thresholds small

@@ -4,6 +4,7 @@ The convolution results with forced chunking and threading are checked against t
 tests/reference_conv.py, not against the package's own unchunked path.
 """
 
+import functools
 import gc
 import os
 import signal
@@ -14,6 +15,7 @@ import weakref
 
 import numpy as np
 import pytest
+from helpers import set_chunk_bytes
 from hypothesis import given
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
@@ -44,7 +46,24 @@ def test_part_bounds_cover_the_batch_exactly_once(batch, n):
     assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
 
 
-def test_chunk_size_respects_the_byte_budget(monkeypatch):
+def test_cpu_vendor_is_the_vendor_id_of_proc_cpuinfo():
+    """cpu_vendor against a plain read of /proc/cpuinfo (the first vendor_id line), or "" without that file."""
+    conv_batching.cpu_vendor.cache_clear()
+    try:
+        with open("/proc/cpuinfo") as f:
+            expected = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), "")
+    except OSError:
+        expected = ""
+    assert conv_batching.cpu_vendor() == expected
+
+
+@pytest.fixture
+def intel_cpu(monkeypatch):
+    """The CPU's maker pinned to Intel, whose one-thread chunks are CHUNK_BYTES (AMD's: AMD_CHUNK_BYTES)."""
+    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "GenuineIntel")
+
+
+def test_chunk_size_respects_the_byte_budget(monkeypatch, intel_cpu):
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
     monkeypatch.setattr(conv_batching, "THREADS", 1)
     assert conv_batching.chunk_size(np, 50, 10, np.float64) == 12      # 80 bytes per sample: floor(1000 / 80)
@@ -53,7 +72,32 @@ def test_chunk_size_respects_the_byte_budget(monkeypatch):
     assert conv_batching.chunk_size(np, 50, 0, np.float32) == 50       # empty samples: one chunk
 
 
-def test_chunk_size_with_threads_takes_the_larger_budget_but_at_most_one_part(monkeypatch):
+def test_chunk_size_in_one_thread_on_an_amd_core_takes_its_budget(monkeypatch):
+    """One thread on an AMD core, a path without a cols buffer: chunks of up to AMD_CHUNK_BYTES once the batch does
+    not fit in one of CHUNK_BYTES; a batch that fits stays one chunk, a buffered path, threads and a GPU namespace
+    keep their bounds."""
+    import types
+
+    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 4000)
+    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 2000)
+    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 8000)
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
+    size = functools.partial(conv_batching.chunk_size, buffered=False)
+    assert size(np, 500, 10, np.float64) == 50                         # floor(4000 / 80)
+    assert conv_batching.chunk_size(np, 500, 10, np.float64) == 12     # with a cols buffer: floor(1000 / 80)
+    assert size(np, 30, 10, np.float64) == 30                          # capped at the batch
+    assert size(np, 10, 10, np.float64) == 10                          # fits 1000 bytes: one chunk
+    assert size(np, 50, 100, np.float64) == 5                          # 800 bytes per sample: floor(4000 / 800)
+    gpu_like = types.ModuleType("gpu_like")
+    gpu_like.finfo = np.finfo
+    assert size(gpu_like, 500, 10, np.float64) == 100                  # floor(8000 / 80), not AMD's
+    monkeypatch.setattr(conv_batching, "THREADS", 2)
+    assert size(np, 500, 10, np.float64) == 25                         # threads: floor(2000 / 80)
+
+
+def test_chunk_size_with_threads_takes_the_larger_budget_but_at_most_one_part(monkeypatch, intel_cpu):
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 4000)
     monkeypatch.setattr(conv_batching, "THREADS", 2)
@@ -195,9 +239,7 @@ def test_sum_parts_merges_partial_sums():
 def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     """Three threads, one sample per chunk: the kernel and bias gradients are sums of per-part partial sums; they
     must equal the gradients computed from the naive reference (linear in the kernel: its value on basis kernels)."""
-    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
+    set_chunk_bytes(monkeypatch, 1)
     monkeypatch.setattr(conv_batching, "THREADS", 3)
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal((7, 5, 3)), rng.standard_normal((3, 2, 3)), rng.standard_normal(2)
@@ -323,9 +365,7 @@ def test_three_threads_match_one_thread_and_the_reference(backend, monkeypatch, 
         x, w, b = rng.standard_normal((7, 6, 4)), rng.standard_normal((4, 3, 4)), rng.standard_normal(3)
         kwargs = {"strides": 2, "padding": "same"}
         op, reference = conv1d_transpose, ref_conv1d_transpose(x, w, b, 2, "same", None, 1)
-    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
+    set_chunk_bytes(monkeypatch, 1)
     results = {}
     for threads in (1, 3):
         monkeypatch.setattr(conv_batching, "THREADS", threads)
@@ -344,9 +384,7 @@ def test_parts_in_helper_threads_meet_inf_silently(op, monkeypatch):
     (each thread has its own NumPy error state; found while fixing the testers' warnings). Values against the
     reference loop, NaN where it has NaN."""
     monkeypatch.setattr(conv_batching, "THREADS", 2)
-    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 256)
-    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 256)
-    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 256)
+    set_chunk_bytes(monkeypatch, 256)
     x = np.ones((6, 9, 2))
     x[3:, 3, :], x[3:, 4, :] = np.inf, -np.inf                # samples 3-5: in the second part, a helper's
     w = np.ones((3, 2, 2))
@@ -361,7 +399,7 @@ def test_parts_in_helper_threads_meet_inf_silently(op, monkeypatch):
     np.testing.assert_allclose(y.numpy()[:3], expected[:3])
 
 
-def test_chunks_on_a_gpu_namespace_use_the_device_bound(monkeypatch):
+def test_chunks_on_a_gpu_namespace_use_the_device_bound(monkeypatch, intel_cpu):
     """A namespace that is neither NumPy nor array-api-strict (CuPy) chunks by DEVICE_CHUNK_BYTES, not by the CPU's
     cache-sized CHUNK_BYTES: each chunk costs kernel launches there, whatever its size."""
     import types
@@ -374,3 +412,41 @@ def test_chunks_on_a_gpu_namespace_use_the_device_bound(monkeypatch):
     assert conv_batching.chunk_size(np, 50, 10, np.float64) == 12          # CPU: floor(1000 / 80)
     assert conv_batching.chunk_size(gpu_like, 50, 10, np.float64) == 50    # device: floor(8000 / 80) = 100, capped
     assert conv_batching.chunk_size(gpu_like, 500, 10, np.float64) == 100
+
+
+def test_conv1d_tap_group_paths_take_the_amd_chunks_and_keep_their_numbers(monkeypatch):
+    """On an AMD core, one thread: conv1d's bufferless paths (forward and kernel gradient in tap groups) ask for
+    chunks without a cols buffer and get AMD_CHUNK_BYTES' larger ones, while the input gradient's overlap-add keeps
+    CHUNK_BYTES; value and gradients against the naive loop reference and finite sums of it."""
+    from tinygradconv.ops import conv as conv_module
+
+    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
+    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)              # one sample per chunk with a buffer
+    monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 1 << 30)    # the whole batch without one
+    asked = []
+
+    def spy(*args, **kwargs):
+        step = conv_batching.chunk_size(*args, **kwargs)
+        asked.append((kwargs.get("buffered", True), step))
+        return step
+
+    monkeypatch.setattr(conv_module, "chunk_size", spy)
+    rng = np.random.default_rng(11)
+    x, w, b = rng.standard_normal((5, 12, 3)), rng.standard_normal((3, 3, 4)), rng.standard_normal(4)
+    tx, tw, tb = (tg.Tensor(a, dtype="float64", requires_grad=True) for a in (x, w, b))
+    y = conv1d(tx, tw, tb, dilation_rate=2)
+    np.testing.assert_allclose(y.numpy(), ref_conv1d(x, w, b, 1, "valid", 2, 1), rtol=1e-12, atol=1e-12)
+    g = np.cos(np.arange(y.numpy().size)).reshape(y.shape)
+    (y * tg.Tensor(g, dtype="float64")).sum().backward()
+    assert (False, 5) in asked and (True, 1) in asked
+    # the gradients of sum(y * g), linear in each argument: against the reference at basis directions
+    for arg, grad, call in ((x, tx.grad.numpy(), lambda d: ref_conv1d(d, w, 0 * b, 1, "valid", 2, 1)),
+                            (w, tw.grad.numpy(), lambda d: ref_conv1d(x, d, 0 * b, 1, "valid", 2, 1))):
+        expected = np.zeros(arg.shape)
+        for index in np.ndindex(arg.shape):
+            basis = np.zeros(arg.shape)
+            basis[index] = 1.0
+            expected[index] = (call(basis) * g).sum()
+        np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tb.grad.numpy(), g.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)

@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
+from helpers import set_chunk_bytes, with_small_gemm_kernels
 from helpers import tensor_on as _t  # the tests' one tensor helper
-from helpers import with_small_gemm_kernels
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
@@ -337,9 +337,7 @@ def test_chunked_path_matches_single_chunk(backend, monkeypatch, op_name):
         x, w, b = rng.standard_normal((5, 6, 4)), rng.standard_normal((3, 6, 4)), rng.standard_normal(6)
     results = []
     for chunk_bytes, threads in ((1 << 30, 1), (1, 1), (1, 3)):
-        monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", chunk_bytes)
+        set_chunk_bytes(monkeypatch, chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         ts = [_t(a, backend, True) for a in (x, w, b)]
         y = fn(*ts)
@@ -355,9 +353,7 @@ def test_threaded_parts_restore_blas_threads(monkeypatch):
     """The batch split sets NumPy's BLAS to one thread only while the parts run, and gives every sample its own
     output (checked against the naive reference)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 1)
+    set_chunk_bytes(monkeypatch, 1)
     monkeypatch.setattr(conv_batching, "THREADS", 2)
     rng = np.random.default_rng(7)
     x, w = rng.standard_normal((4, 5, 3)), rng.standard_normal((3, 2, 3))

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import switched_on_and_off, value_and_grads
+from helpers import set_chunk_bytes, switched_on_and_off, value_and_grads
 from helpers import tensor_on as _t
 from reference_conv import ref_conv1d, ref_conv_padding
 
@@ -98,9 +98,7 @@ def test_chunks_and_threads_give_the_same_numbers(monkeypatch):
     x, w, b = rng.standard_normal((7, 6, 40)), rng.standard_normal((5, 6, 4)), rng.standard_normal(4)
     expected = _both_paths(monkeypatch, x, w, b, strides=2, padding="causal")
     for chunk_bytes, threads in ((1, 1), (1, 2), (1 << 30, 2)):
-        monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_batching, "DEVICE_CHUNK_BYTES", chunk_bytes)
-        monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", chunk_bytes)
+        set_chunk_bytes(monkeypatch, chunk_bytes)
         monkeypatch.setattr(conv_batching, "THREADS", threads)
         got = _value_and_grads(x, w, b, strides=2, padding="causal")
         for reference in expected:

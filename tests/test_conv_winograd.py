@@ -9,7 +9,7 @@ import itertools
 import array_api_strict
 import numpy as np
 import pytest
-from helpers import switched_on_and_off, value_and_grads
+from helpers import set_chunk_bytes, switched_on_and_off, value_and_grads
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 from tinygradconv.ops import conv as conv_module
@@ -232,7 +232,7 @@ def test_chunks_and_threads_give_the_same_numbers(monkeypatch, small_shapes_too,
     results = []
     for threads, chunk in ((1, 1 << 20), (2, 1 << 20), (2, 1), (1, 1)):
         monkeypatch.setattr(conv_batching, "THREADS", threads)
-        monkeypatch.setattr(conv_batching, "CHUNK_BYTES", chunk)
+        set_chunk_bytes(monkeypatch, chunk)
         results.append((value_and_grads(conv1d, x, w, b, padding="same", dilation_rate=2),
                         value_and_grads(conv1d_transpose, x, w.transpose(0, 2, 1), b, padding="valid")))
     for r in results[1:]:

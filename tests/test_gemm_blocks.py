@@ -51,17 +51,6 @@ def test_rows_per_block_on_an_amd_core(monkeypatch):
     assert _rows(4096, 192, 64) == 0
 
 
-def test_cpu_vendor_is_the_vendor_id_of_proc_cpuinfo():
-    """cpu_vendor against a plain read of /proc/cpuinfo (the first vendor_id line), or "" without that file."""
-    gemm_blocks.cpu_vendor.cache_clear()
-    try:
-        with open("/proc/cpuinfo") as f:
-            expected = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), "")
-    except OSError:
-        expected = ""
-    assert gemm_blocks.cpu_vendor() == expected
-
-
 def test_matmul_into_and_product_by_row_blocks_match_the_formula(monkeypatch):
     """matmul_into and product with blocks (a remainder, a stack of samples, a column-major and a strided a, float32)
     against sums written from the formula in float64."""

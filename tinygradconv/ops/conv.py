@@ -516,10 +516,11 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
         if y is not None:
             return y
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
-    step = chunk_size(xp, batch, out_len * k * c_group, x.dtype)
+    blocked = (ranges and _takes_blocked_conv1d_forward(xp, k, strides, dilation_rate)
+               and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel)))
+    step = chunk_size(xp, batch, out_len * k * c_group, x.dtype, buffered=not blocked)
 
-    if (ranges and _takes_blocked_conv1d_forward(xp, k, strides, dilation_rate)
-            and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel))):
+    if blocked:
         part = _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step)
     else:
         def part(lo, hi):
@@ -661,9 +662,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
         return (dx, *conv1d_kernel_grad_phases(xp, _swap_layout(xp, grad, "channels_first"),
                                                _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left,
                                                need_kernel=need_kernel, need_bias=need_bias))
-    step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype)
-
     blocked = _takes_blocked_kernel_grad(xp, k, strides, dilation_rate) and _edge_steps_finite(xp, grad, ranges, k)
+    step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype, buffered=not (blocked and need_kernel))
 
     def part(lo, hi):
         dw = zeros(xp, kernel.shape, grad) if need_kernel else None

@@ -5,7 +5,8 @@ the page ``docs/conv1d_transpose_math.md``.
 
 * **Chunks.** The im2col / col2im intermediate ``cols`` of a whole batch can be far larger than the input, so the
   kernels work on chunks of samples ``b0:b1`` whose buffer stays below :data:`CHUNK_BYTES`
-  (:func:`chunk_size`, :func:`chunks`, :class:`ChunkedCols`).
+  (:func:`chunk_size`, :func:`chunks`, :class:`ChunkedCols`); below :data:`AMD_CHUNK_BYTES` for one thread on an
+  AMD core in the paths without such a buffer, :data:`THREAD_CHUNK_BYTES` for threads sharing the batch.
 * **Threads.** On NumPy with a multi-threaded BLAS the batch is split once into one contiguous part per BLAS thread
   (as torch splits it); the parts run at once, each with a single-threaded BLAS, and the kernel and bias gradients
   are the sums of the parts' partial sums (:func:`map_batch_parts`, :func:`sum_parts`). Other backends (CuPy,
@@ -31,6 +32,7 @@ import numpy as np
 from array_api_compat import is_array_api_strict_namespace, is_numpy_namespace
 
 __all__ = [
+    "AMD_CHUNK_BYTES",
     "CHUNK_BYTES",
     "DEVICE_CHUNK_BYTES",
     "THREADS",
@@ -40,14 +42,29 @@ __all__ = [
     "chunk_size",
     "chunks",
     "contiguous_copy",
+    "cpu_vendor",
     "map_batch_parts",
     "on_cpu",
     "sum_parts",
     "zeros",
 ]
 
-#: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate) on the CPU.
+#: Upper bound (bytes) of the per-chunk ``cols`` buffer (the im2col / col2im intermediate) on the CPU. A batch
+#: whose intermediate fits in one such chunk is too little work to share between threads (:func:`thread_count`).
 CHUNK_BYTES = 1 << 20
+
+#: The same bound for one thread on an AMD core (:func:`cpu_vendor`), for the paths that keep no ``cols`` buffer
+#: (:func:`chunk_size`'s ``buffered=False``), when the batch does not fit in one chunk of :data:`CHUNK_BYTES`:
+#: fewer, larger chunks cost fewer NumPy calls, and there that paid. On one core of an AMD EPYC (Zen 4, OpenBLAS
+#: 0.3.31, 2026-12-05, ``benchmarks/ab.py``, 8 rounds), with every chunk of 4 MiB instead of 1 MiB, forward+backward
+#: took: ``conv1d`` 0.90x on the medium and dilated (d = 2, 3, 4) shapes, 0.93x with s = 4, k = 8, 0.84x on the long
+#: signal; ``conv1d_transpose`` 0.95-0.98x; level on the 256-channel, large and small shapes (both ops). 16 MiB was
+#: slower on the large shape (1.05-1.07x) and with s = 4, k = 8 (1.16x), 2 MiB in between. But the larger ``cols``
+#: buffers of the other paths raised ``conv1d_transpose``'s peak memory above torch's (medium 12.4 against 12.3 MiB,
+#: dilated 10.1 against 8.4, channels_first 14.4 against 12.5), so only the bufferless paths take it. On an AVX-512
+#: Xeon (2026-12-01, before the tap-group paths) 2 and 4 MiB were 1-2 % slower than 1 MiB, so other CPUs keep
+#: :data:`CHUNK_BYTES`.
+AMD_CHUNK_BYTES = 4 << 20
 
 #: The same bound on a GPU (CuPy). There every chunk costs a few kernel launches of some microseconds each, whatever
 #: its size, and the device memory is large: with 1 MiB chunks, conv1d forward+backward on the ``large`` benchmark
@@ -79,24 +96,45 @@ def zeros(xp, shape, like):
 # ----------------------------------------------------------------------------------------------------------------
 # Chunks of the batch
 # ----------------------------------------------------------------------------------------------------------------
-def chunk_size(xp, batch, elements_per_sample, dtype):
+def chunk_size(xp, batch, elements_per_sample, dtype, buffered=True):
     """How many samples of ``elements_per_sample`` values of ``dtype`` fit in :data:`CHUNK_BYTES` (1 to ``batch``;
     :data:`DEVICE_CHUNK_BYTES` on a GPU).
 
     When that makes several chunks and the batch is shared between ``n > 1`` threads, chunks of up to
-    :data:`THREAD_CHUNK_BYTES` instead, at most one part (``ceil(batch / n)`` samples) each.
+    :data:`THREAD_CHUNK_BYTES` instead, at most one part (``ceil(batch / n)`` samples) each. In one thread on an
+    AMD core (:func:`cpu_vendor`), a path that keeps no ``cols`` buffer (``buffered=False``: the tap-group products
+    of ``conv1d``'s forward and kernel gradient, whose chunks hold only their products' temporaries) takes chunks of
+    up to :data:`AMD_CHUNK_BYTES`, still counted in ``cols`` sizes.
 
     >>> import numpy as np
     >>> chunk_size(np, 100, 1024, np.float32)           # 4 KiB per sample: 256 fit in 1 MiB, capped at the batch
     100
     """
     per_sample = max(elements_per_sample * float_bytes(xp, dtype), 1)
-    bound = CHUNK_BYTES if on_cpu(xp) else DEVICE_CHUNK_BYTES
-    step = max(1, min(batch, bound // per_sample))
-    n = _threads(xp, batch) if step < batch else 1
+    cpu = on_cpu(xp)
+    step = max(1, min(batch, (CHUNK_BYTES if cpu else DEVICE_CHUNK_BYTES) // per_sample))
+    if step == batch:
+        return step
+    n = _threads(xp, batch)
     if n > 1:
-        step = max(step, min(THREAD_CHUNK_BYTES // per_sample, -(-batch // n)))
+        return max(step, min(THREAD_CHUNK_BYTES // per_sample, -(-batch // n)))
+    if cpu and not buffered and cpu_vendor() == "AuthenticAMD":
+        return max(step, min(batch, AMD_CHUNK_BYTES // per_sample))
     return step
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_vendor():
+    """The CPU's maker as Linux names it (``vendor_id`` in ``/proc/cpuinfo``: ``"GenuineIntel"``,
+    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return ""
 
 
 @functools.lru_cache(maxsize=8)

@@ -23,10 +23,9 @@ import functools
 
 import numpy as np
 
-from .conv_batching import blas_library
+from .conv_batching import blas_library, cpu_vendor
 
 __all__ = [
-    "cpu_vendor",
     "has_small_gemm_kernels",
     "limits",
     "matmul_in_blocks",
@@ -177,25 +176,11 @@ def rows_per_block_of_sizes(rows, k, n, dtype):
 def limits(n):
     """``(largest K, fewest rows per block)`` for which blocks paid on this CPU, for products of ``n`` columns:
     :data:`SMALL_GEMM_MAX_K` and :data:`SMALL_GEMM_MIN_ROWS` (measured on an AVX-512 Xeon), except for narrow
-    products (``n <=`` :data:`AMD_NARROW_N`) on an AMD core (:func:`cpu_vendor`; measured on Zen 4):
+    products (``n <=`` :data:`AMD_NARROW_N`) on an AMD core (:func:`~.conv_batching.cpu_vendor`; measured on Zen 4):
     :data:`AMD_SMALL_GEMM_MAX_K` and :data:`AMD_SMALL_GEMM_MIN_ROWS`."""
     if n <= AMD_NARROW_N and cpu_vendor() == "AuthenticAMD":
         return AMD_SMALL_GEMM_MAX_K, AMD_SMALL_GEMM_MIN_ROWS
     return SMALL_GEMM_MAX_K, SMALL_GEMM_MIN_ROWS
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_vendor():
-    """The CPU's maker as Linux names it (``vendor_id`` in ``/proc/cpuinfo``: ``"GenuineIntel"``,
-    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("vendor_id"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return ""
 
 
 def row_major(xp, w, rows):
