@@ -516,7 +516,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
         if y is not None:
             return y
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
-    blocked = (ranges and _takes_blocked_conv1d_forward(xp, k, strides, dilation_rate)
+    blocked = (bool(ranges) and _takes_blocked_conv1d_forward(xp, k, strides, dilation_rate)
                and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel)))
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype, buffered=not blocked)
 

@@ -61,7 +61,8 @@ CHUNK_BYTES = 1 << 20
 #: signal; ``conv1d_transpose`` 0.95-0.98x; level on the 256-channel, large and small shapes (both ops). 16 MiB was
 #: slower on the large shape (1.05-1.07x) and with s = 4, k = 8 (1.16x), 2 MiB in between. But the larger ``cols``
 #: buffers of the other paths raised ``conv1d_transpose``'s peak memory above torch's (medium 12.4 against 12.3 MiB,
-#: dilated 10.1 against 8.4, channels_first 14.4 against 12.5), so only the bufferless paths take it. On an AVX-512
+#: dilated 10.1 against 8.4, channels_first 14.4 against 12.5), so only the bufferless paths take it: ``conv1d``
+#: forward+backward then took 0.94x the time of 1 MiB chunks (dilated3, medium, s = 4, k = 8, long). On an AVX-512
 #: Xeon (2026-12-01, before the tap-group paths) 2 and 4 MiB were 1-2 % slower than 1 MiB, so other CPUs keep
 #: :data:`CHUNK_BYTES`.
 AMD_CHUNK_BYTES = 4 << 20
