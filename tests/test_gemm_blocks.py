@@ -73,6 +73,29 @@ def test_matmul_into_and_product_by_row_blocks_match_the_formula(monkeypatch):
         np.testing.assert_allclose(gemm_blocks.product(np, a, b), expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("blocks", [True, False])
+def test_matmul_into_a_window_writes_there_and_nowhere_else(monkeypatch, blocks):
+    """matmul_into with ``out`` the first rows and columns of each sample of a larger array (rows of unit stride,
+    not contiguous: the blocked overlap-add's first product) writes the product there, in row blocks or one GEMM
+    per sample, and leaves the rest of the array as it was; a transposed a, as from a channels_first gradient."""
+    with_small_gemm_kernels(monkeypatch, mnk=7 * 5 * 3 if blocks else 1, min_rows=2)     # 7 rows fit for K=5, N=3
+    rng = np.random.default_rng(25)
+    a = rng.standard_normal((4, 5, 30)).transpose(0, 2, 1)                 # (4, 30, 5), column-major samples
+    b = rng.standard_normal((5, 3))
+    assert (gemm_blocks.rows_per_block(a, b) > 0) == blocks
+    whole = rng.standard_normal((4, 33, 8))
+    before = whole.copy()
+    window = whole[:, :30, :3]
+    gemm_blocks.matmul_into(np, a, b, window)
+    expected = np.zeros((4, 30, 3))
+    for k in range(5):
+        expected += a[..., k:k + 1] * b[k]
+    np.testing.assert_allclose(whole[:, :30, :3], expected, rtol=1e-13, atol=1e-13)
+    outside = np.ones(whole.shape, bool)
+    outside[:, :30, :3] = False
+    np.testing.assert_array_equal(whole[outside], before[outside])
+
+
 def test_per_sample_products_by_row_blocks_match_the_formula(monkeypatch):
     """product with one matrix b per sample (the kernel gradient's stacks ``(S, M, K) @ (S, K, N)``) in row blocks,
     with a remainder, a transposed a and float32, against sums written from the formula in float64; a column-major

@@ -497,8 +497,9 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     padding makes those outputs NaN. The optimised path leaves those products out, so it serves only when no step
     reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`). A ``channels_first`` input
     with a stride (:func:`_takes_phases`) goes through its phases instead
-    (:func:`~tinygradconv.ops.conv_phases.conv1d_forward_phases`), padding zeros included, and gets ``y`` back in
-    its own layout (a permuted view here). With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`)
+    (:func:`~tinygradconv.ops.conv_phases.conv1d_forward_phases`), padding zeros included, and gets ``y`` back
+    C-ordered in this function's ``(B, N, F)`` layout (so the op returns a ``channels_first`` ``y`` as a permuted
+    view, as it returns ``dx``). With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`)
     Winograd's F(2, 3) serves first (:mod:`~tinygradconv.ops.conv_winograd`), unless an output comes out not finite.
     """
     batch, length, _ = x.shape
@@ -1011,13 +1012,15 @@ def _chunk_products_into(xp, x, w, out):
 
     On NumPy, when ``x`` is not C-ordered (a ``channels_first`` output gradient: per-sample GEMMs anyway) and each
     sample of ``out`` is a matrix BLAS can write (rows of unit stride), ``matmul`` writes the products straight
-    into ``out`` instead of into a temporary that is then copied: on conv1d's input gradient of the
-    ``channels_first`` benchmark case (32 samples, 515 steps, 64 channels, k = 5, s = 2) that copy was about
-    0.3 ms of 5.2 (one core of an AMD EPYC, 2026-12-04). A C-ordered ``x`` keeps its one GEMM over all ``b*L`` rows.
+    into ``out`` (:func:`.gemm_blocks.matmul_into`, in row blocks where they pay) instead of into a temporary that
+    is then copied: on conv1d's input gradient of the ``channels_first`` benchmark case (32 samples, 515 steps, 64
+    channels, k = 5, s = 2) that copy was about 0.3 ms of 5.2 (one core of an AMD EPYC, 2026-12-04). Products in
+    row blocks were still copied so until :func:`.gemm_blocks.matmul_into` learnt to write blocks into such an
+    ``out``: forward+backward then took 0.99 of the time (2026-12-05). A C-ordered ``x`` keeps its one GEMM over all
+    ``b*L`` rows.
     """
-    if (type(out) is np.ndarray and type(x) is np.ndarray and not _c_ordered(x) and out.strides[-1] == out.itemsize
-            and not gemm_blocks.rows_per_block(x, w)):
-        np.matmul(x, w, out=out)
+    if type(out) is np.ndarray and type(x) is np.ndarray and not _c_ordered(x) and out.strides[-1] == out.itemsize:
+        gemm_blocks.matmul_into(xp, x, w, out)
     else:
         out[...] = _chunk_products(xp, x, w)
 

@@ -37,9 +37,10 @@ Why: a ``channels_first`` input has its steps next to each other, and a stride p
 apart, where BLAS cannot read them. :mod:`~tinygradconv.ops.conv` copies each batch chunk into ``(B, L, C)``
 order for that, a transposing copy. Here one copy splits the steps into their phases instead (reading with a
 stride, writing contiguous rows: about half the time of the transposing copy), after which every product reads
-contiguous rows of ``X`` and writes ``y`` (and reads ``dy``) in the ``(B, F, N)`` layout the op returns and gets
-back, one stack of per-sample GEMMs ``(F, rows_q) @ (rows_q, N)`` per ``q``. Padding is written into ``X`` as real
-zeros, so an inf or NaN in a tap that meets padding gives NaN, as in torch (which pads, then convolves) and in the
+contiguous rows of ``X``: in the forward pass one stack of per-sample GEMMs ``X_q^T (N, rows_q) @ W_q (rows_q, F)``
+per ``q``, which writes ``y``'s steps as rows (so ``y`` comes back as a permuted view, see
+:func:`conv1d_forward_phases`), in the kernel gradient ``(rows_q, N) @ (N, F)``. Padding is written into ``X`` as
+real zeros, so an inf or NaN in a tap that meets padding gives NaN, as in torch (which pads, then convolves) and in the
 other paths. Measured: see :func:`takes_phase_path`.
 """
 from __future__ import annotations
@@ -123,12 +124,18 @@ def _blas_readable(a):
 
 
 def conv1d_forward_phases(xp, x, kernel, strides, pad_left, out_len, bias=None):
-    """``y[b, :, p] = sum_q W_q^T X[b, :, p + q] (+ bias)`` for a ``channels_first`` ``x`` ``(B, C, L)``: a new
-    C-ordered ``y`` ``(B, F, out_len)`` (the module docstring has the maths; ``out_len >= 1``, ``B >= 1``).
+    """``y[b, :, p] = sum_q W_q^T X[b, :, p + q] (+ bias)`` for a ``channels_first`` ``x`` ``(B, C, L)``: ``y``
+    ``(B, F, out_len)``, the permuted view of a new C-ordered ``(B, out_len, F)`` array (the module docstring has
+    the maths; ``out_len >= 1``, ``B >= 1``).
 
     Per batch chunk, the phases ``X`` (:func:`_split_phases`), then for each ``q`` one stack of per-sample GEMMs
-    ``W_q^T (F, rows_q) @ X[b, :rows_q, q:q + N]``: the first written into ``y`` (``matmul(..., out=)``), the others
-    added. The batch is shared between threads as in :mod:`~tinygradconv.ops.conv_batching`.
+    ``X[b, :rows_q, q:q + N]^T (N, rows_q) @ W_q (rows_q, F)``, which BLAS reads as a transposed matrix: the first
+    written into ``y`` (``matmul(..., out=)``), the others added. Each writes the output's steps as rows of ``F``
+    columns, a narrow product that OpenBLAS's small-matrix kernels serve in blocks of rows
+    (:func:`~tinygradconv.ops.gemm_blocks.product`); ``(F, rows_q) @ (rows_q, N)`` into ``(F, N)`` rows, which
+    they do not serve, took 1.12x the time (forward of the ``channels_first`` benchmark case, one core of an AMD
+    EPYC, Zen 4, 2026-12-05). So ``y`` comes back with its steps' axis strided, as ``dx`` does from the backward
+    pass. The batch is shared between threads as in :mod:`~tinygradconv.ops.conv_batching`.
 
     >>> x = np.arange(10.0).reshape(1, 1, 10)                 # one sample, one channel, steps 0..9
     >>> conv1d_forward_phases(np, x, np.ones((2, 1, 1)), 2, 0, 5)[0, 0].tolist()    # k = 2, s = 2: x[2p] + x[2p+1]
@@ -140,26 +147,24 @@ def conv1d_forward_phases(xp, x, kernel, strides, pad_left, out_len, bias=None):
     w = xp.reshape(kernel, (k * c, filters))
     rows = _phase_rows(k, c, s)
     length = out_len + len(rows) - 1
-    y = np.empty((batch, filters, out_len), dtype=x.dtype)
+    y_steps = np.empty((batch, out_len, filters), dtype=x.dtype)          # y[b, :, p] is y_steps[b, p]
     step = chunk_size(xp, batch, max(s * c * length, filters * out_len), x.dtype)
-    bias_column = None if bias is None else xp.reshape(bias, (filters, 1))
 
     def part(lo, hi):
         phases = np.empty((min(step, hi - lo), s * c, length), dtype=x.dtype)
         for b0, b1 in chunks(lo, hi, step):
             x_phases = _split_phases(x[b0:b1], s, pad_left, phases[:b1 - b0])
             for q, w_rows in enumerate(rows):
-                w_q = xp.matrix_transpose(w[w_rows, :])                       # (F, rows_q)
-                x_q = x_phases[:, :w_rows.stop - w_rows.start, q:q + out_len]
+                x_q = xp.matrix_transpose(x_phases[:, :w_rows.stop - w_rows.start, q:q + out_len])   # (b, N, rows_q)
                 if q == 0:
-                    np.matmul(w_q, x_q, out=y[b0:b1])
+                    gemm_blocks.matmul_into(xp, x_q, w[w_rows, :], y_steps[b0:b1])
                 else:
-                    y[b0:b1] += np.matmul(w_q, x_q)
-            if bias_column is not None:
-                y[b0:b1] += bias_column
+                    y_steps[b0:b1] += gemm_blocks.product(xp, x_q, w[w_rows, :])
+            if bias is not None:
+                y_steps[b0:b1] += bias
 
     map_batch_parts(xp, batch, step, part)
-    return y
+    return xp.permute_dims(y_steps, (0, 2, 1))
 
 
 def conv1d_kernel_grad_phases(xp, grad, x, kernel, strides, pad_left, need_kernel=True, need_bias=False):

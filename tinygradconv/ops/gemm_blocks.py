@@ -74,11 +74,14 @@ def product(xp, a, b):
 
 
 def matmul_into(xp, a, b, out):
-    """``out[...] = reshape(a @ b, out.shape)``; on NumPy, when ``out`` is contiguous, the product is written there
-    directly (``matmul(..., out=)``, not in the Array API) instead of into a temporary that is then copied, in
-    blocks of :func:`rows_per_block` rows where that pays (:func:`matmul_in_blocks`)."""
-    if type(out) is np.ndarray and out.flags.c_contiguous:
-        out = out.reshape(*a.shape[:-1], b.shape[-1])
+    """``out[...] = reshape(a @ b, out.shape)``; on NumPy, when ``out`` is contiguous, or shaped like the product
+    with each matrix's rows of unit stride (a window of a larger array, such as the first rows of each sample),
+    the product is written there directly (``matmul(..., out=)``, not in the Array API) instead of into a
+    temporary that is then copied, in blocks of :func:`rows_per_block` rows where that pays
+    (:func:`matmul_in_blocks`)."""
+    shape = (*a.shape[:-1], b.shape[-1])
+    if type(out) is np.ndarray and (out.flags.c_contiguous or (out.shape == shape and out.strides[-1] == out.itemsize)):
+        out = out.reshape(shape)
         m = rows_per_block(a, b)
         if m:
             matmul_in_blocks(a, b, out, m)
@@ -92,7 +95,8 @@ def matmul_in_blocks(a, b, out, m):
     """``out = a @ b`` (NumPy; ``out`` shaped like the product) in ``ceil(rows / m)`` blocks of at most ``m`` rows,
     as even as they come: the first ones one row longer than the others where the rows do not divide (128 rows
     with ``m = 43``: 43, 43 and 42). Each part's rows axis split into ``(blocks, rows per block)`` is a view of ``a``
-    and of ``out``, so ``matmul`` runs one GEMM per block without a copy. A stack of matrices ``b`` ``(S, K, N)``
+    and of ``out`` (splitting one axis in two is always a view, whatever the strides), so ``matmul`` runs one GEMM
+    per block without a copy. A stack of matrices ``b`` ``(S, K, N)``
     gets an axis for the blocks (``(S, 1, K, N)``)."""
     lead, rows, k, n = a.shape[:-2], a.shape[-2], a.shape[-1], b.shape[-1]
     per_block_b = b[..., None, :, :] if b.ndim > 2 else b
