@@ -309,6 +309,25 @@ def test_predict_works_in_batches_without_graph(data):
     assert all(weight.grad is None for weight in model.weights)
 
 
+@pytest.mark.parametrize("batch_size", [None, 2, 5])
+def test_predict_returns_c_ordered_arrays_as_keras(batch_size):
+    """A channels_first Conv1D with a stride computes its output's steps as rows, so its output is a permuted view;
+    predict (one batch or several) and predict_on_batch still return new C-ordered arrays, as Keras does, with the
+    values of the model's call: a convolution written as a loop from the formula."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 3, 12))
+    conv = layers.Conv1D(4, 3, strides=2, data_format="channels_first", dtype="float64")
+    model = Sequential([layers.Input((3, 12)), conv])
+    kernel, bias = (v.numpy() for v in conv.weights)
+    expected = np.empty((5, 4, 5))
+    for n, f, p in np.ndindex(*expected.shape):
+        expected[n, f, p] = bias[f] + sum(x[n, c, 2 * p + t] * kernel[t, c, f] for t in range(3) for c in range(3))
+    assert not model(x).numpy().flags.c_contiguous                 # the permuted view this test is about
+    for out in (model.predict(x, batch_size=batch_size), model.predict_on_batch(x)):
+        assert out.flags.c_contiguous and out.flags.owndata
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------------------------------------ structure
 def test_sequential_add_pop_layers_and_weights(data):
     _, _, w, b = data

@@ -368,6 +368,21 @@ def _shape_fits(shape, expected):
     return len(shape) == len(expected) and all(e is None or d is None or e == d for e, d in zip(expected, shape))
 
 
+def _joined_batches(parts):
+    """The per-batch outputs of :meth:`Model.predict` as one new C-ordered array, as Keras returns them.
+
+    ``np.concatenate`` alone would keep the batches' memory layout, and some outputs are permuted views (a
+    ``channels_first`` convolution computes its steps as rows), which ``torch.from_numpy(...).view`` or
+    ``np.frombuffer`` then refuse.
+
+    >>> a = np.arange(6.0).reshape(1, 3, 2).transpose(0, 2, 1)          # a permuted view
+    >>> _joined_batches([a, a]).flags.c_contiguous, _joined_batches([a, a]).shape
+    (True, (2, 2, 3))
+    """
+    out = np.empty((sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=np.result_type(*parts))
+    return np.concatenate(parts, out=out)
+
+
 def _returned_logs(logs, return_dict):
     """What ``evaluate``/``train_on_batch`` return, as Keras: the loss alone (a float) when it is the only log, else
     the list of the logs' values in order (``metrics_names``' order); with ``return_dict`` a dict with the keys in
@@ -1170,8 +1185,8 @@ class Model(Layer):
                 callback_list.on_predict_batch_end(step, {"outputs": out})
         callback_list.on_predict_end()
         if isinstance(outputs[0], list):
-            return [np.concatenate(parts) for parts in zip(*outputs)]
-        return np.concatenate(outputs)
+            return [_joined_batches(parts) for parts in zip(*outputs)]
+        return _joined_batches(outputs)
 
     def predict_on_batch(self, x):
         """The outputs on one batch, as NumPy."""

@@ -1413,7 +1413,10 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
         data_format: ``"channels_last"``, ``"channels_first"``, or ``None`` for ``config.image_data_format()``.
 
     Returns:
-        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``.
+        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``. The kernels compute in the
+        ``channels_last`` layout, so on NumPy a ``channels_first`` result (and its input gradient) holds a permuted
+        view of a C-ordered ``(batch, N, filters)`` array: the same values, but ``.numpy()`` is not C-contiguous
+        (``np.ascontiguousarray`` copies it; ``Model.predict`` returns C-ordered arrays, as Keras).
 
     Raises:
         ValueError: wrong ranks, channel mismatch, bias shape, bad padding / strides / dilation / output_padding,
@@ -1463,7 +1466,10 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
         data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (the configured default).
 
     Returns:
-        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``.
+        A Tensor ``(batch, N, filters)`` (``channels_last``) or ``(batch, filters, N)``. The kernels compute in the
+        ``channels_last`` layout, so on NumPy a ``channels_first`` result (and its input gradient) holds a permuted
+        view of a C-ordered ``(batch, N, filters)`` array: the same values, but ``.numpy()`` is not C-contiguous
+        (``np.ascontiguousarray`` copies it; ``Model.predict`` returns C-ordered arrays, as Keras).
 
     Raises:
         ValueError: wrong ranks, channel or group mismatch, bias shape, bad padding / strides / dilation / groups,
