@@ -31,7 +31,8 @@ Usage::
         --variant gemm_blocks.SMALL_GEMM_BLOCKS=False,conv_batching.CHUNK_BYTES=4194304
 
 A variant is one or more ``module.NAME=value`` settings separated by commas; ``value`` is a Python literal of the
-switch's type (``True``, ``4194304``, ``None`` where the switch may be ``None``). The cases are those of
+switch's type (``True``, ``4194304``, ``None`` where the switch may be ``None``), or for a name setting such as
+``conv_batching.CPU_VENDOR`` the name itself (``AuthenticAMD``: that maker's limits on this CPU). The cases are those of
 :mod:`benchmarks.conv` (``small``, ``medium``, ``dilated3``, ``channels_first``, ...).
 """
 from __future__ import annotations
@@ -54,6 +55,8 @@ from benchmarks.harness import check_minimums, pin_cpus, worker_env
 #: The modules of ``tinygradconv.ops`` whose upper-case names are path switches and tuning limits.
 SWITCH_MODULES = ("conv", "conv_batching", "conv_cuda", "conv_phases", "conv_winograd", "gemm_blocks")
 PARTS = ("fwd", "fwd_bwd")
+#: Settings whose value is a name (a string, or ``None`` for the default) rather than a number or a bool.
+NAME_SETTINGS = frozenset({"CPU_VENDOR"})
 
 
 def parse_variant(text):
@@ -80,10 +83,13 @@ def parse_variant(text):
 def checked_setting(module, name, literal):
     """``(module, name, value)`` once ``module`` is one of :data:`SWITCH_MODULES`, ``name`` an upper-case name it
     defines, and ``literal`` a Python literal of that name's type (an int for a float limit too; ``None`` or an
-    int where the switch is ``None``, as ``conv_batching.THREADS``).
+    int where the switch is ``None``, as ``conv_batching.THREADS``), or for :data:`NAME_SETTINGS` the text itself
+    (``None``: the default).
 
     >>> checked_setting("conv_winograd", "MIN_CHANNELS", "64")
     ('conv_winograd', 'MIN_CHANNELS', 64)
+    >>> checked_setting("conv_batching", "CPU_VENDOR", "AuthenticAMD")      # a name (NAME_SETTINGS): as written
+    ('conv_batching', 'CPU_VENDOR', 'AuthenticAMD')
     >>> checked_setting("conv", "BLOCKED_FORWARD", "0")
     Traceback (most recent call last):
     ...
@@ -100,6 +106,8 @@ def checked_setting(module, name, literal):
         raise ValueError(f"Invalid value for argument `variant`: tinygradconv.ops.{module} has no switch {name!r}. "
                          f"Expected one of {', '.join(sorted(current_values))}")
     current = current_values[name]
+    if name in NAME_SETTINGS:                        # a name, such as a CPU maker's: the text itself, or None
+        return module, name, None if literal == "None" else literal.strip("'\"")
     try:
         value = ast.literal_eval(literal)
     except (ValueError, SyntaxError):
@@ -119,7 +127,8 @@ def switches():
     for module in SWITCH_MODULES:
         namespace = vars(importlib.import_module(f"tinygradconv.ops.{module}"))
         found[module] = {name: value for name, value in namespace.items()
-                         if name.isupper() and (value is None or type(value) in (bool, int, float))}
+                         if name.isupper() and (value is None or type(value) in (bool, int, float)
+                                                or (name in NAME_SETTINGS and type(value) is str))}
     return found
 
 

@@ -36,6 +36,10 @@ def test_settings_of_each_type_are_parsed():
         ("conv_batching", "THREADS", 2), ("conv_batching", "THREADS", None)]
     assert ab.parse_variant("conv_winograd.MIN_STEPS=1,conv.TILED_BIAS_ADD=False") == [
         ("conv_winograd", "MIN_STEPS", 1), ("conv", "TILED_BIAS_ADD", False)]
+    assert ab.parse_variant("conv_batching.CPU_VENDOR=GenuineIntel,conv_batching.CPU_VENDOR='AuthenticAMD',"
+                            "conv_batching.CPU_VENDOR=None") == [
+        ("conv_batching", "CPU_VENDOR", "GenuineIntel"), ("conv_batching", "CPU_VENDOR", "AuthenticAMD"),
+        ("conv_batching", "CPU_VENDOR", None)]
 
 
 def test_switched_sets_and_puts_back_also_on_error():

@@ -15,13 +15,13 @@ import weakref
 
 import numpy as np
 import pytest
-from helpers import set_chunk_bytes
+from helpers import set_chunk_bytes, with_small_gemm_kernels
 from hypothesis import given
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 import tinygradconv as tg
-from tinygradconv.ops import conv_batching
+from tinygradconv.ops import conv_batching, gemm_blocks
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 
@@ -48,13 +48,28 @@ def test_part_bounds_cover_the_batch_exactly_once(batch, n):
 
 def test_cpu_vendor_is_the_vendor_id_of_proc_cpuinfo():
     """cpu_vendor against a plain read of /proc/cpuinfo (the first vendor_id line), or "" without that file."""
-    conv_batching.cpu_vendor.cache_clear()
+    conv_batching._cpuinfo_vendor.cache_clear()
     try:
         with open("/proc/cpuinfo") as f:
             expected = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), "")
     except OSError:
         expected = ""
     assert conv_batching.cpu_vendor() == expected
+
+
+def test_cpu_vendor_setting_stands_in_for_the_machine_s(monkeypatch):
+    """CPU_VENDOR replaces the machine's maker in cpu_vendor and so in the per-maker limits: a bufferless path's
+    chunks (AMD: AMD_CHUNK_BYTES) and the small-matrix block limits (AMD: K up to 768 for narrow products)."""
+    set_chunk_bytes(monkeypatch, 1024)
+    monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 4096)
+    monkeypatch.setattr(conv_batching, "THREADS", 1)
+    with_small_gemm_kernels(monkeypatch)
+    monkeypatch.setattr(gemm_blocks, "cpu_vendor", conv_batching.cpu_vendor)      # as imported, not patched
+    for vendor, chunk, max_k in (("AuthenticAMD", 16, 768), ("GenuineIntel", 4, 128)):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor)
+        assert conv_batching.cpu_vendor() == vendor
+        assert conv_batching.chunk_size(np, 100, 64, np.float32, buffered=False) == chunk     # 256 bytes a sample
+        assert gemm_blocks.limits(64)[0] == max_k
 
 
 @pytest.fixture

@@ -82,6 +82,11 @@ THREAD_CHUNK_BYTES = 4 << 20
 #: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
 THREADS = None
 
+#: The CPU maker that the per-maker limits go by (:func:`cpu_vendor`); ``None``: this machine's. A name such as
+#: ``"AuthenticAMD"`` or ``"GenuineIntel"`` stands in for it, so that one maker's limits can be measured on the
+#: other's CPU (``python benchmarks/ab.py conv1d medium --variant conv_batching.CPU_VENDOR=AuthenticAMD``).
+CPU_VENDOR = None
+
 _blas_controller = None          # threadpoolctl's controller of NumPy's BLAS; False when there is none
 _helpers = []                    # the task queue of each helper thread that runs parts 1, 2, ... (part 0: caller)
 _in_helper = threading.local()    # .active is True in the helper threads
@@ -124,10 +129,20 @@ def chunk_size(xp, batch, elements_per_sample, dtype, buffered=True):
     return step
 
 
-@functools.lru_cache(maxsize=1)
 def cpu_vendor():
     """The CPU's maker as Linux names it (``vendor_id`` in ``/proc/cpuinfo``: ``"GenuineIntel"``,
-    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing."""
+    ``"AuthenticAMD"``), or ``""`` where that file is missing or says nothing; :data:`CPU_VENDOR` instead when set.
+
+    >>> import tinygradconv.ops.conv_batching as conv_batching
+    >>> cpu_vendor() == (conv_batching.CPU_VENDOR or _cpuinfo_vendor())
+    True
+    """
+    return _cpuinfo_vendor() if CPU_VENDOR is None else CPU_VENDOR
+
+
+@functools.lru_cache(maxsize=1)
+def _cpuinfo_vendor():
+    """``vendor_id`` of ``/proc/cpuinfo`` (read once), or ``""``."""
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
             for line in f:
