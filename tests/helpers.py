@@ -79,12 +79,12 @@ def set_chunk_bytes(monkeypatch, nbytes):
 
 def with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
     """Make the small-matrix block rule of ``tinygradconv.ops.gemm_blocks`` hold on any CPU, with the Xeon's limits
-    (the kernels' presence and the CPU's maker are its machine-dependent parts), optionally with thresholds small
-    enough for the tests' small shapes."""
-    from tinygradconv.ops import gemm_blocks
+    (the kernels' presence and the CPU's maker are its machine-dependent parts; the maker, ``CPU_VENDOR``, also
+    gives Intel's batch chunks), optionally with thresholds small enough for the tests' small shapes."""
+    from tinygradconv.ops import conv_batching, gemm_blocks
 
     monkeypatch.setattr(gemm_blocks, "has_small_gemm_kernels", lambda: True)
-    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "GenuineIntel")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "GenuineIntel")
     if mnk is not None:
         monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MNK", mnk)
     if min_rows is not None:

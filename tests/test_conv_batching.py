@@ -64,7 +64,6 @@ def test_cpu_vendor_setting_stands_in_for_the_machine_s(monkeypatch):
     monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 4096)
     monkeypatch.setattr(conv_batching, "THREADS", 1)
     with_small_gemm_kernels(monkeypatch)
-    monkeypatch.setattr(gemm_blocks, "cpu_vendor", conv_batching.cpu_vendor)      # as imported, not patched
     for vendor, chunk, max_k in (("AuthenticAMD", 16, 768), ("GenuineIntel", 4, 128)):
         monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor)
         assert conv_batching.cpu_vendor() == vendor
@@ -75,7 +74,7 @@ def test_cpu_vendor_setting_stands_in_for_the_machine_s(monkeypatch):
 @pytest.fixture
 def intel_cpu(monkeypatch):
     """The CPU's maker pinned to Intel, whose one-thread chunks are CHUNK_BYTES (AMD's: AMD_CHUNK_BYTES)."""
-    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "GenuineIntel")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "GenuineIntel")
 
 
 def test_chunk_size_respects_the_byte_budget(monkeypatch, intel_cpu):
@@ -93,7 +92,7 @@ def test_chunk_size_in_one_thread_on_an_amd_core_takes_its_budget(monkeypatch):
     keep their bounds."""
     import types
 
-    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "AuthenticAMD")
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1000)
     monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 4000)
     monkeypatch.setattr(conv_batching, "THREAD_CHUNK_BYTES", 2000)
@@ -435,7 +434,7 @@ def test_conv1d_tap_group_paths_take_the_amd_chunks_and_keep_their_numbers(monke
     CHUNK_BYTES; value and gradients against the naive loop reference and finite sums of it."""
     from tinygradconv.ops import conv as conv_module
 
-    monkeypatch.setattr(conv_batching, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "AuthenticAMD")
     monkeypatch.setattr(conv_batching, "THREADS", 1)
     monkeypatch.setattr(conv_batching, "CHUNK_BYTES", 1)              # one sample per chunk with a buffer
     monkeypatch.setattr(conv_batching, "AMD_CHUNK_BYTES", 1 << 30)    # the whole batch without one

@@ -998,7 +998,7 @@ def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backen
     against one GEMM per product, and conv1d's forward against the loop reference."""
     rng = np.random.default_rng(26)
     with_small_gemm_kernels(monkeypatch)
-    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "AuthenticAMD")
     taken = _block_decisions(monkeypatch)
     x, w, b = rng.standard_normal((3, 400, 48)), rng.standard_normal((3, 48, 64)), rng.standard_normal(64)
     wt = rng.standard_normal((3, 64, 48))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from helpers import with_small_gemm_kernels
 
-from tinygradconv.ops import gemm_blocks
+from tinygradconv.ops import conv_batching, gemm_blocks
 
 
 def _rows(m, k, n, dtype=np.float32):
@@ -39,7 +39,7 @@ def test_rows_per_block_on_an_amd_core(monkeypatch):
     """On an AMD core (measured on Zen 4) narrow products (N <= 64) take blocks for K up to 768 and down to 16 rows
     per block; wider products keep the Xeon's limits."""
     with_small_gemm_kernels(monkeypatch)
-    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "AuthenticAMD")
     assert _rows(4096, 192, 64) == 81                   # 10**6 // (192*64) = 81 fit: 51 blocks of 81 or 80
     assert _rows(4096, 768, 64) == 20                   # 20 fit: 205 blocks of 20 or 19 (Xeon: none, K > 128)
     assert _rows(4096, 769, 64) == 0                    # K above 768
@@ -47,7 +47,7 @@ def test_rows_per_block_on_an_amd_core(monkeypatch):
     assert _rows(4096, 64, 128) == 121                  # N > 64, K <= 128, 122 fit: as on the Xeon
     assert _rows(4096, 512, 256) == 0                   # 7 rows fit: too few on either
     assert _rows(30, 768, 64) == 0                      # 20 fit, but 2 blocks would hold 15 each
-    monkeypatch.setattr(gemm_blocks, "cpu_vendor", lambda: "GenuineIntel")
+    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "GenuineIntel")
     assert _rows(4096, 192, 64) == 0
 
 
