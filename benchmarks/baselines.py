@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -35,7 +34,7 @@ import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import OPENBLAS_OVERRIDES, THREAD_VARIABLES, pin_cpus, worker_env  # noqa: F401  (re-exported)
+from benchmarks.harness import run_worker
 
 
 # ------------------------------------------------------------------------------------------- the baselines
@@ -169,17 +168,6 @@ def median_ms(fn, repeats, warmup=1):
     return statistics.median(times)
 
 
-def run_worker(script, args, threads, extra_env=None):
-    """Run ``script --worker ...`` in a fresh process with :func:`worker_env`; return its JSON output."""
-    env = worker_env(threads)
-    env.update(extra_env or {})
-    out = subprocess.run([sys.executable, script, *args], env=env, capture_output=True, text=True, check=False,
-                         preexec_fn=pin_cpus(threads))
-    if out.returncode:
-        raise RuntimeError(f"benchmark worker {os.path.basename(script)} {' '.join(args)} failed:\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
 def run_baselines(shapes, threads=(1, 2), ops=("conv1d_transpose", "conv1d"), repeats=7):
     """Time the naive baselines: one fresh process per (op, threads); return ``{(op, threads, shape): row}``.
 
@@ -197,72 +185,6 @@ def run_baselines(shapes, threads=(1, 2), ops=("conv1d_transpose", "conv1d"), re
     return results
 
 
-# ----------------------------------------------------------------------------------------------- memory
-#: glibc: serve every allocation of 64 KiB or more with its own mmap, returned to the system on free, so the resident
-#: set follows the live arrays (no reuse of freed heap memory hides an allocation); the same for both frameworks.
-MEMORY_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536"}
-
-
-def needed_mb(op, shape):
-    """MiB that any implementation of one fwd+bwd call must allocate: output and input, kernel, bias gradients."""
-    batch, length, c_in, filters, k, s, d = shape
-    if op == "conv1d_transpose":
-        out_len, in_len = (length - 1) * s + max((k - 1) * d + 1, s), length
-    else:
-        out_len, in_len = length, full_length(shape)
-    return 4 * (batch * out_len * filters + batch * in_len * c_in + k * c_in * filters + filters) / 2**20
-
-
-def peak_memory(framework, op, shape_name, threads=1):
-    """Peak extra resident memory (MiB) of one fwd+bwd call of ``framework`` (``"tinygradconv"`` or ``"torch"``).
-
-    Measured in a fresh process (see :data:`MEMORY_ENV`) with the closures of :mod:`benchmarks.conv`: inputs are
-    created and the library is warmed up on a tiny problem, then the kernel's resident-set high-water mark is reset
-    (``/proc/self/clear_refs``) and the call's peak is ``VmHWM`` after the call minus ``VmRSS`` before it. Where the
-    reset is not possible, the growth of ``ru_maxrss`` is used instead (it misses peaks below earlier ones), and
-    ``method`` says so.
-    """
-    return run_worker(os.path.abspath(__file__), ["--worker", "memory", "--shapes", json.dumps([framework, op,
-                                                                                              shape_name])],
-                      threads, extra_env=MEMORY_ENV)
-
-
-def _status_mib(key):
-    with open("/proc/self/status", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(key)
-
-
-def _memory_worker(framework, op, shape_name):
-    import resource
-
-    from benchmarks import conv
-
-    make = conv._make_ours if framework == "tinygradconv" else conv._make_torch
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    for fn in make(op, (2, 8, 4, 4, 3, 2, 1)):
-        fn()                                            # load and initialise the library's code paths
-    layout = {} if framework == "torch" else {"data_format": conv.data_format(shape_name)}
-    _, fwd_bwd = make(op, conv.SHAPES[shape_name], **layout)
-    try:
-        rss = _status_mib("VmRSS")
-        with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
-            f.write("5")                                # reset VmHWM to the current resident set
-        fwd_bwd()
-        result = {"peak_mb": _status_mib("VmHWM") - rss, "method": "VmHWM"}
-    except OSError:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        fwd_bwd()
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        result = {"peak_mb": (after - before) / 1024, "method": "ru_maxrss"}
-    json.dump(result, sys.stdout)
-
-
 def _worker(op, shapes, repeats):
     rows = {}
     for name, shape in shapes.items():
@@ -273,14 +195,11 @@ def _worker(op, shapes, repeats):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--worker", choices=["conv1d_transpose", "conv1d", "memory"], required=True)
+    parser.add_argument("--worker", choices=["conv1d_transpose", "conv1d"], required=True)
     parser.add_argument("--shapes", required=True, help="JSON {name: [B, L, C_in, filters, k, s, d]}")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    if args.worker == "memory":
-        _memory_worker(*json.loads(args.shapes))
-    else:
-        _worker(args.worker, json.loads(args.shapes), args.repeats)
+    _worker(args.worker, json.loads(args.shapes), args.repeats)
 
 
 if __name__ == "__main__":

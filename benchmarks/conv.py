@@ -39,12 +39,12 @@ Method:
   machine it is steadier than wall-clock time (with several threads it also counts their waiting). "fwd" is the forward
   without gradient recording; "fwd+bwd" is forward plus backward of ``sum(y * g)`` for a fixed ``g``, computing
   gradients for input, kernel and bias (``.grad`` reset to ``None`` before each call, on both sides);
-* memory, "peak extra": for each (framework, op, shape) a fresh subprocess creates the inputs, warms the library up
-  on a tiny problem, then reads the resident-set high-water mark (``ru_maxrss``) before and after one fwd+bwd call;
-  the growth is what the call needed beyond its inputs (output, gradients, temporaries). Both frameworks are measured
-  this same way; for ours, the tracemalloc peak of the same call (NumPy reports its allocations to tracemalloc) is
-  given too, as a precise figure. ``ru_maxrss`` has page granularity and cannot see memory reused from earlier frees,
-  so small shapes read close to 0 for both.
+* memory, "peak extra" (:func:`peak_memory`): for each (framework, op, shape) a fresh subprocess, in which glibc
+  maps every allocation of 64 KiB or more on its own (:data:`MEMORY_ENV`), creates the inputs, warms the library up
+  on a tiny problem, resets the resident-set high-water mark and reads it after one fwd+bwd call (``VmHWM`` minus
+  ``VmRSS`` before the call); the growth is what the call needed beyond its inputs (output, gradients,
+  temporaries). Both frameworks are measured this same way, as ``make bench`` does; for ours, the tracemalloc peak
+  of the same call (NumPy reports its allocations to tracemalloc) is given too;
 * without torch: absolute times, GFLOP/s, and the time of a NumPy GEMM with the same FLOP count
   (``(B*L, C_in) @ (C_in, k*filters)``), a practical ceiling for a GEMM-based convolution.
 
@@ -75,9 +75,8 @@ from benchmarks.harness import (
     OtherLoad,
     kill_running,
     paired_ratio,
-    pin_cpus,
+    run_worker,
     torch_first_in_slot,
-    worker_env,
 )
 
 SHAPES = {
@@ -372,8 +371,47 @@ class _Worker(LineWorker):
                          threads)
 
 
+# ------------------------------------------------------------------------------------------------ memory
+#: glibc: serve every allocation of 64 KiB or more with its own mmap, returned to the system on free, so the resident
+#: set follows the live arrays (no reuse of freed heap memory hides an allocation); the same for both frameworks.
+MEMORY_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536"}
+
+
+def needed_mb(op, shape):
+    """MiB that any implementation of one fwd+bwd call must allocate: output and input, kernel, bias gradients."""
+    batch, length, c_in, filters, k, s, d = shape
+    if op == "conv1d_transpose":
+        out_len, in_len = (length - 1) * s + max((k - 1) * d + 1, s), length
+    else:
+        out_len, in_len = length, full_length(shape)
+    return 4 * (batch * out_len * filters + batch * in_len * c_in + k * c_in * filters + filters) / 2**20
+
+
+def peak_memory(framework, op, shape_name, threads=1):
+    """Peak extra resident memory of one fwd+bwd call of ``framework`` (``"tinygradconv"`` or ``"torch"``):
+    ``{"peak_mb": MiB, "method": "VmHWM" or "ru_maxrss"}``.
+
+    Measured in a fresh process (:data:`MEMORY_ENV`, :func:`_memory_worker`): the inputs are created and the
+    library is warmed up on a tiny problem, then the kernel's resident-set high-water mark is reset
+    (``/proc/self/clear_refs``) and the call's peak is ``VmHWM`` after the call minus ``VmRSS`` before it. Where
+    the reset is not possible, the growth of ``ru_maxrss`` is used instead (it misses peaks below earlier ones),
+    and ``method`` says so.
+    """
+    return run_worker(os.path.abspath(__file__), ["--worker", "memory", "--framework", framework, "--op", op,
+                                                  "--shapes", shape_name], threads, extra_env=MEMORY_ENV)
+
+
+def _status_mib(key):
+    """The figure of ``key`` (``VmRSS``, ``VmHWM``) in ``/proc/self/status``, in MiB."""
+    with open("/proc/self/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(key)
+
+
 def _memory_worker(framework, op, shape_name):
-    """In a fresh subprocess: ru_maxrss growth (MiB) over one fwd+bwd call after the inputs exist."""
+    """In the fresh process of :func:`peak_memory`: print its result as JSON."""
     import resource
 
     make = _make_ours if framework == "tinygradconv" else _make_torch
@@ -385,21 +423,21 @@ def _memory_worker(framework, op, shape_name):
         fn()                                            # load and initialise the library's code paths
     layout = {} if framework == "torch" else {"data_format": data_format(shape_name)}
     _, fwd_bwd = make(op, SHAPES[shape_name], **layout)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fwd_bwd()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    json.dump({"rss_peak_extra_mb": (after - before) / 1024}, sys.stdout)   # ru_maxrss is in KiB on Linux
+    try:
+        rss = _status_mib("VmRSS")
+        with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
+            f.write("5")                                # reset VmHWM to the current resident set
+        fwd_bwd()
+        result = {"peak_mb": _status_mib("VmHWM") - rss, "method": "VmHWM"}
+    except OSError:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        fwd_bwd()
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = {"peak_mb": (after - before) / 1024, "method": "ru_maxrss"}     # ru_maxrss is in KiB on Linux
+    json.dump(result, sys.stdout)
 
 
 # ------------------------------------------------------------------------------------------------ the driver
-def _run(args, threads):
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], env=worker_env(threads),
-                         capture_output=True, text=True, check=False, preexec_fn=pin_cpus(threads))
-    if out.returncode:
-        raise RuntimeError(f"benchmark worker {args} failed:\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
 def median_faults(counts):
     """The median page faults per call, ``None`` when they were not counted.
 
@@ -445,9 +483,10 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
     ``ours_fwd_bwd_faults`` (the median page faults per fwd+bwd call, :func:`_times_ms`) plus, with torch, the same
     ``torch_...`` figures, ``torch_first`` (per slot, whether torch went first), the paired ratios ``ratio_fwd,
     ratio_fwd_bwd``, the ratios of medians above, ``ratio_fwd_bwd_cpu`` (of the median CPU times, not paired) and,
-    with ``memory``, ``ours_rss_peak_extra_mb, torch_rss_peak_extra_mb`` (measured once, in processes with the
-    smallest thread count); ``other_cpus``, per round, the CPUs that other processes kept busy while that round
-    timed the shapes of ``op`` with ``n`` threads (:class:`harness.OtherLoad`, one figure for all its shapes).
+    with ``memory``, ``needed_mb`` (:func:`needed_mb`), ``ours_peak_mb, torch_peak_mb`` and ``memory_method``
+    (:func:`peak_memory`, measured once, in processes with the smallest thread count); ``other_cpus``, per round,
+    the CPUs that other processes kept busy while that round timed the shapes of ``op`` with ``n`` threads
+    (:class:`harness.OtherLoad`, one figure for all its shapes).
     """
     shapes = expand_shapes(shapes)
     repeats = repeats or (3 if quick else 7)
@@ -513,10 +552,11 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                                ratio_fwd_bwd_of_medians=row["ours_fwd_bwd_ms"] / row["torch_fwd_bwd_ms"],
                                ratio_fwd_bwd_cpu=row["ours_fwd_bwd_cpu_ms"] / row["torch_fwd_bwd_cpu_ms"])
                 if memory and n == min(threads):
+                    row["needed_mb"] = needed_mb(op, SHAPES[name])
                     for framework in frameworks:
-                        got = _run(["--worker", "memory", "--framework", framework, "--op", op, "--shapes", name], n)
+                        got = peak_memory(framework, op, name, threads=n)
                         key = "ours" if framework == "tinygradconv" else "torch"
-                        row[f"{key}_rss_peak_extra_mb"] = got["rss_peak_extra_mb"]
+                        row[f"{key}_peak_mb"], row["memory_method"] = got["peak_mb"], got["method"]
                 rows.append(row)
     return rows
 
@@ -538,11 +578,11 @@ def format_table(rows):
         if with_torch:
             line += (f" {r['torch_fwd_ms']:>9.2f} {r['torch_fwd_bwd_ms']:>9.2f} {r['ratio_fwd']:>6.2f} "
                      f"{r['ratio_fwd_bwd']:>6.2f} {r['ratio_fwd_bwd_cpu']:>6.2f}")
-        mem = r.get("ours_rss_peak_extra_mb")
+        mem = r.get("ours_peak_mb")
         line += f" {r['gflop'] * 1e3 / r['ours_fwd_ms']:>8.1f} {r['gemm_ms']:>8.2f} "
         line += f"{mem:>8.1f}" if mem is not None else f"{'':>8}"
         if with_torch:
-            tmem = r.get("torch_rss_peak_extra_mb")
+            tmem = r.get("torch_peak_mb")
             line += f" {tmem:>9.1f}" if tmem is not None else f" {'':>9}"
         line += f" {r['ours_tracemalloc_peak_mb']:>8.1f}"
         lines.append(line)
@@ -584,7 +624,8 @@ def main(argv=None):
         print(f"float32, channels_last (ours) vs NCW (torch); median of "
               f"{rows[0]['calls_per_draw'] * rows[0]['draws']} calls x {rows[0]['rounds']} process rounds; x = ours / "
               "torch (wall clock), the median of the per-slot ratios (see the module docstring); cpu x = ratio of the "
-              "median CPU times of fwd+bwd; MiB = ru_maxrss growth over one fwd+bwd (smallest thread count); "
+              "median CPU times of fwd+bwd; MiB = peak extra resident memory of one fwd+bwd (peak_memory, smallest "
+              "thread count); "
               "tracemal = tracemalloc peak of ours (MiB)")
     if rows and rows[0].get("blas"):
         print("BLAS:", rows[0]["blas"])

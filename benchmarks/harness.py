@@ -65,6 +65,19 @@ def pin_cpus(threads):
     return pin
 
 
+def run_worker(script, args, threads, extra_env=None):
+    """Run ``script`` with ``args`` (its ``--worker ...`` options) in a fresh process with :func:`worker_env`
+    (plus ``extra_env``), pinned by :func:`pin_cpus`; return what it printed, read as JSON. A worker that fails
+    raises ``RuntimeError`` with its standard error."""
+    env = worker_env(threads)
+    env.update(extra_env or {})
+    out = subprocess.run([sys.executable, script, *args], env=env, capture_output=True, text=True, check=False,
+                         preexec_fn=pin_cpus(threads))
+    if out.returncode:
+        raise RuntimeError(f"benchmark worker {os.path.basename(script)} {' '.join(args)} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
 def torch_version(env=None):
     """PyTorch's version as seen by a subprocess with ``env``, or None when torch is not installed there."""
     probe = "import importlib.util as u; print(u.find_spec('torch') is not None)"

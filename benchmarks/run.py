@@ -513,7 +513,7 @@ def _loadavg():
 def machine_info(threads, removed):
     """A dict describing the machine and software, gathered in a subprocess with the benchmark environment."""
     model, flags, kind = cpu_info()
-    got = baselines.run_worker(os.path.abspath(__file__), ["--worker", "machine"], threads)
+    got = harness.run_worker(os.path.abspath(__file__), ["--worker", "machine"], threads)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     got.update(cpu=model, cpu_flags=flags, kind=kind, cores=cores, removed_env=removed, load_start=_loadavg(),
                date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
@@ -613,7 +613,7 @@ def run_all(sections, threads, quick, gpu=False, shapes=None, ops=None, memory=T
     """
     from benchmarks import conv
 
-    removed = {name: os.environ.pop(name) for name in baselines.OPENBLAS_OVERRIDES if name in os.environ}
+    removed = {name: os.environ.pop(name) for name in harness.OPENBLAS_OVERRIDES if name in os.environ}
     shapes = conv.expand_shapes(shapes or (QUICK_SHAPES if quick else tuple(conv.SHAPES)))
     ops = tuple(ops or conv.OPS)
     results = {"quick": quick, "threads": list(threads), "sections": list(sections), "timings_s": {},
@@ -625,21 +625,13 @@ def run_all(sections, threads, quick, gpu=False, shapes=None, ops=None, memory=T
         _log(f"conv: {len(shapes)} cases x {len(ops)} ops x threads {list(threads)} ...")
         # 3 rounds: on a shared machine whose speed drifts by tens of percent, one round leaves too much to chance
         rows = conv.run_benchmarks(tuple(threads), ops, shapes, quick=quick, repeats=repeats,
-                                   rounds=1 if quick else 3, memory=False)
+                                   rounds=1 if quick else 3, memory=memory)
         if naive:   # the baselines work on channels_last arrays: no naive figure for a channels_first case
             cases = {name: conv.SHAPES[name] for name in shapes if conv.data_format(name) == "channels_last"}
             naive_rows = baselines.run_baselines(cases, tuple(threads), ops, repeats=repeats) if cases else {}
-        torch_ok = any("torch_fwd_ms" in r for r in rows)
         for r in rows:
             if naive:
                 r.update(naive_rows.get((r["op"], r["threads"], r["shape"]), {}))
-            if memory and r["threads"] == min(threads):
-                r["needed_mb"] = baselines.needed_mb(r["op"], conv.SHAPES[r["shape"]])
-                for framework, key in (("tinygradconv", "ours"), ("torch", "torch")):
-                    if framework == "torch" and not torch_ok:
-                        continue
-                    got = baselines.peak_memory(framework, r["op"], r["shape"], threads=r["threads"])
-                    r[f"{key}_peak_mb"], r["memory_method"] = got["peak_mb"], got["method"]
         results["conv"] = rows
         results["timings_s"]["conv"] = time.perf_counter() - t0
     if "engine" in sections:

@@ -104,19 +104,51 @@ def test_make_case_builds_both_ops_and_refuses_others():
 
 def test_needed_memory_counts_output_and_gradients():
     # transposed: output (2, (4 - 1) * 2 + 3, 5), input (2, 4, 3), kernel 3 * 5 * 3, bias 5; float32
-    assert baselines.needed_mb("conv1d_transpose", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 9 * 5 + 24 + 45 + 5)
+    assert conv.needed_mb("conv1d_transpose", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 9 * 5 + 24 + 45 + 5)
     # strides 4 > k_eff 2: Keras' valid output is (4 - 1) * 4 + 4 = 16 long
-    assert baselines.needed_mb("conv1d_transpose", (1, 4, 1, 1, 2, 4, 1)) * 2**20 == 4 * (16 + 4 + 2 + 1)
+    assert conv.needed_mb("conv1d_transpose", (1, 4, 1, 1, 2, 4, 1)) * 2**20 == 4 * (16 + 4 + 2 + 1)
     # conv1d: input of length 9 (the transposed output), output of length 4
-    assert baselines.needed_mb("conv1d", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 4 * 5 + 2 * 9 * 3 + 45 + 5)
+    assert conv.needed_mb("conv1d", (2, 4, 3, 5, 3, 2, 1)) * 2**20 == 4 * (2 * 4 * 5 + 2 * 9 * 3 + 45 + 5)
+
+
+def test_peak_memory_sees_what_one_call_allocates():
+    """In its fresh process, one fwd+bwd call of conv1d on the medium case allocates at least its output, the input
+    gradient, the kernel and the bias gradients (float32): the measured peak must hold them, and not be wildly more
+    (the inputs, made before the call, are not counted)."""
+    batch, length, c_in, filters, k, _, _ = conv.SHAPES["medium"]
+    steps = conv.full_length(conv.SHAPES["medium"])
+    allocated = 4 * (batch * length * filters + batch * steps * c_in + k * c_in * filters + filters) / 2**20
+    got = conv.peak_memory("tinygradconv", "conv1d", "medium")
+    assert got["method"] in ("VmHWM", "ru_maxrss")
+    assert 0.95 * allocated <= got["peak_mb"] <= allocated + 16, (got, allocated)
+
+
+def test_run_benchmarks_measures_memory_once_per_case_at_the_fewest_threads(monkeypatch):
+    """With ``memory``, each case's row at the smallest thread count gets both frameworks' peaks and the memory any
+    implementation needs; the rows of other thread counts get none."""
+    asked = []
+
+    def fake_peak_memory(framework, op, shape_name, threads=1):
+        asked.append((framework, op, shape_name, threads))
+        return {"peak_mb": 1.0 if framework == "tinygradconv" else 2.0, "method": "VmHWM"}
+
+    monkeypatch.setattr(conv, "_Worker", _FakeWorker)
+    monkeypatch.setattr(conv, "peak_memory", fake_peak_memory)
+    rows = conv.run_benchmarks(threads=(1, 2), ops=("conv1d",), shapes=("small",), repeats=3, rounds=1, torch=True,
+                               memory=True)
+    assert asked == [("tinygradconv", "conv1d", "small", 1), ("torch", "conv1d", "small", 1)]
+    one, two = rows
+    assert (one["ours_peak_mb"], one["torch_peak_mb"], one["memory_method"]) == (1.0, 2.0, "VmHWM")
+    assert one["needed_mb"] == conv.needed_mb("conv1d", conv.SHAPES["small"])
+    assert "ours_peak_mb" not in two and "needed_mb" not in two
 
 
 def test_worker_env_fixes_threads_and_drops_openblas_overrides(monkeypatch):
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
     monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
-    env = baselines.worker_env(2)
+    env = harness.worker_env(2)
     assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
-    assert all(env[name] == "2" for name in baselines.THREAD_VARIABLES)
+    assert all(env[name] == "2" for name in harness.THREAD_VARIABLES)
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="the platform cannot pin processes to CPUs")
 def test_pin_cpus_pins_a_worker_to_as_many_cpus_as_it_has_threads():
