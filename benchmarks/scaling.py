@@ -33,7 +33,8 @@ import time
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.baselines import median_ms, run_worker
+from benchmarks.baselines import median_ms
+from benchmarks.harness import run_worker
 
 IN_CHANNELS, FILTERS, KERNEL_SIZE, STRIDES = 64, 64, 5, 2
 BASE_BATCH, BASE_LENGTH = 32, 256
