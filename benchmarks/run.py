@@ -516,8 +516,26 @@ def machine_info(threads, removed):
     got = harness.run_worker(os.path.abspath(__file__), ["--worker", "machine"], threads)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     got.update(cpu=model, cpu_flags=flags, kind=kind, cores=cores, removed_env=removed, load_start=_loadavg(),
-               date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+               date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               code=code_version())
     return got
+
+
+def code_version(root=harness.ROOT):
+    """The commit the measured code was checked out at, ``"+ changes"`` added where the working tree differs from
+    it (kept in the JSON file for developers: which code a kind's figures belong to); ``None`` outside a git
+    checkout or without git."""
+    def git(*args):
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=False)
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no")
+    except OSError:
+        return None
+    if head.returncode or changed.returncode:
+        return None
+    return head.stdout.strip() + (" + changes" if changed.stdout.strip() else "")
 
 
 def _blas_text(info):
@@ -1074,6 +1092,31 @@ def was_target(results, op, shape, threads):
                for row in results["targets"])
 
 
+def older_kinds_note(kinds):
+    """A sentence for the index when its kinds were measured at different times: each ran the code of its own date,
+    so the older ones do not show what has changed since (``None`` when all share the newest date).
+
+    >>> older_kinds_note({"a": {"machine": {"date": "2026-12-02 08:47 UTC"}},
+    ...                   "b": {"machine": {"date": "2026-12-05 04:05 UTC"}}})        # doctest: +NORMALIZE_WHITESPACE
+    'Each kind ran the code of the day it was measured. `a` (2026-12-02 08:47 UTC) was measured before the newest
+    kind, `b` (2026-12-05 04:05 UTC): its figures do not include what has changed since (the [changelog](changelog.md)
+    lists it) and are refreshed by running `make bench` on such a machine.'
+    """
+    dates = {kind: res["machine"]["date"] for kind, res in kinds.items()}
+    if not dates:
+        return None
+    newest = max(dates, key=dates.get)
+    older = sorted((kind for kind in dates if dates[kind] < dates[newest]), key=dates.get)
+    if not older:
+        return None
+    named = [f"`{kind}` ({dates[kind]})" for kind in older]
+    names = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    verb, its = ("was", "its") if len(older) == 1 else ("were", "their")
+    return (f"Each kind ran the code of the day it was measured. {names} {verb} measured before the newest kind, "
+            f"`{newest}` ({dates[newest]}): {its} figures do not include what has changed since (the "
+            f"[changelog](changelog.md) lists it) and are refreshed by running `make bench` on such a machine.")
+
+
 def render_index(kinds, gpus=None):
     """``docs/performance.md``: the kinds of ``kinds`` (``{kind: results}``) and GPUs side by side, and the toctree."""
     gpus = gpus or {}
@@ -1099,6 +1142,9 @@ def render_index(kinds, gpus=None):
         notes = [f"* `{kind}`: {_reader_text(res['migrated'])}" for kind, res in kinds.items() if res.get("migrated")]
         if notes:
             lines += notes + [""]
+        older = older_kinds_note(kinds)
+        if older:
+            lines += [older, ""]
         conv = {(kind, r["op"], r["shape"], r["threads"]): r for kind, res in kinds.items()
                 for r in res.get("conv") or []}
         cases = [(op, shape) for op in ("conv1d_transpose", "conv1d")

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -467,6 +468,45 @@ def test_index_sets_the_kinds_side_by_side():
     assert "performance/amd-epyc-avx2\nperformance/intel-xeon-avx512\n```" in toctree
     for table in re.findall(r"(?:^\|.*\|\n)+", page, flags=re.MULTILINE):
         assert len({line.count(" | ") for line in table.splitlines()}) == 1, table
+
+
+def test_code_version_names_the_commit_and_whether_the_tree_differs(tmp_path):
+    """Against git itself: a fresh repository's HEAD, then "+ changes" once a tracked file is edited; None outside a
+    repository."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed here")
+    repo = str(tmp_path / "repo")
+
+    def git(*args):
+        return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    os.makedirs(repo)
+    git("init", "-q")
+    (tmp_path / "repo" / "a.txt").write_text("one\n", encoding="utf-8")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "one")
+    head = git("rev-parse", "--short=12", "HEAD")
+    assert run.code_version(repo) == head
+    (tmp_path / "repo" / "a.txt").write_text("two\n", encoding="utf-8")
+    assert run.code_version(repo) == head + " + changes"
+    assert run.code_version(str(tmp_path)) is None
+
+
+def test_index_says_which_kinds_ran_older_code():
+    """Kinds measured on different days ran different code: the index names those measured before the newest one,
+    oldest first, and says nothing when all share one date."""
+    kinds = {name: _kind_results(name, "CPU", 1.0) for name in ("amd-epyc-avx2", "amd-epyc-avx512",
+                                                                 "intel-xeon-avx512")}
+    for name, date in (("amd-epyc-avx2", "2026-12-04 08:03 UTC"), ("amd-epyc-avx512", "2026-12-05 04:05 UTC"),
+                       ("intel-xeon-avx512", "2026-12-02 08:47 UTC")):
+        kinds[name]["machine"]["date"] = date
+    page = run.render_index(kinds)
+    assert ("`intel-xeon-avx512` (2026-12-02 08:47 UTC) and `amd-epyc-avx2` (2026-12-04 08:03 UTC) were measured "
+            "before the newest kind, `amd-epyc-avx512` (2026-12-05 04:05 UTC): their figures do not include") in page
+    for name in kinds:
+        kinds[name]["machine"]["date"] = "2026-12-05 04:05 UTC"
+    assert "measured before the newest" not in run.render_index(kinds)
+    assert run.older_kinds_note({}) is None
 
 
 def _paired_kind(kind, cpu):
