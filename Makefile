@@ -8,11 +8,11 @@ export MPLBACKEND ?= Agg
 
 .PHONY: test demo docs docs-check notebooks bench gpu-wheels gpu-check figures lint clean
 
-# Everything: the package with its test, docs and plotting tools.
+# Everything: the package with its test, docs and plotting tools, and h5py for the .keras file tests.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,docs,viz]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs,viz,keras-format]"
 	touch $(STAMP) $(DEMO_STAMP)
 
 # Only what the demo needs: the package and its plotting extra (matplotlib, Pillow).
