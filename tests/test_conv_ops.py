@@ -537,7 +537,7 @@ def test_dtype_validation():
 def test_an_output_larger_than_the_memory_is_a_clear_error(call, received, monkeypatch):
     """Found by a tester: NumPy's "MemoryError: Unable to allocate 54.6 TiB" from deep inside. The machine's
     memory is set to 1 GiB here, so that the check does not depend on the machine."""
-    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 2**30)
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 2**30)
     x, w = np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32)
     with pytest.raises(ValueError, match=r"GiB, more than this machine's memory \(1 GiB\)\. Received .*"
                        + re.escape(received)):
@@ -551,10 +551,10 @@ def test_an_output_too_large_for_any_array_is_a_clear_error():
 
 
 def test_an_output_that_fits_in_the_memory_is_computed(monkeypatch):
-    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 4 * 30)      # 30 float32 values exactly
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30)      # 30 float32 values exactly
     y = conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
     assert y.shape == (1, 10, 3)
-    monkeypatch.setattr(conv_module, "_physical_memory", lambda: 4 * 30 - 1)
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30 - 1)
     with pytest.raises(ValueError, match="more than this machine's memory"):
         conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
 

@@ -292,6 +292,35 @@ def test_add_weight_accepts_integer_shapes():
     assert layer.add_weight((0, 2)).shape == (0, 2)
 
 
+@pytest.mark.parametrize("initializer, dtype, fits_at", [
+    ("glorot_uniform", "float32", 12 * 30),         # float64 draws, then cast: 8 + 4 bytes a value
+    ("zeros", "float64", 16 * 30),                  # the float64 value and the weight's copy
+    (lambda shape, dtype=None: np.zeros(shape, dtype), "float32", 8 * 30),   # a callable: value and copy
+])
+def test_a_weight_larger_than_the_memory_is_a_clear_error(initializer, dtype, fits_at, monkeypatch):
+    """Found by a tester: ``Conv1DTranspose(10**9, 3)`` was killed by the system while its kernel was drawn. The
+    machine's memory is set here so that a 30-value weight fits exactly, and one byte less refuses it, before
+    anything is allocated, naming the layer, the weight, its shape and dtype."""
+    from tinygradconv import validation
+
+    monkeypatch.setattr(validation, "physical_memory", lambda: fits_at)
+    layer = tg.layers.Layer(name="big")
+    assert layer.add_weight((5, 6), initializer, dtype, name="kernel").shape == (5, 6)
+    monkeypatch.setattr(validation, "physical_memory", lambda: fits_at - 1)
+    with pytest.raises(ValueError, match=r"Layer 'big': creating the weight `kernel` of shape \(5, 6\) and dtype "
+                       + dtype + r" needs at least .* GiB .*more than this machine's memory"):
+        layer.add_weight((5, 6), initializer, dtype, name="kernel")
+    assert len(layer.weights) == 1
+
+
+def test_a_conv_layer_of_a_billion_filters_is_refused_before_it_allocates(monkeypatch):
+    from tinygradconv import validation
+
+    monkeypatch.setattr(validation, "physical_memory", lambda: 2**34)       # 16 GiB; the kernel alone: 11.2 GiB
+    with pytest.raises(ValueError, match=r"Layer 'conv1d_transpose.*`kernel` of shape \(3, 1000000000, 1\)"):
+        tg.layers.Conv1DTranspose(10**9, 3)(np.ones((1, 5, 1), np.float32))
+
+
 def test_count_params_of_an_unbuilt_model_is_keras_value_error_and_counts_once_built():
     """Found by a Keras user: an unbuilt Sequential counted 0 parameters; Keras 3 raises this ValueError."""
     from tinygradconv import layers, models

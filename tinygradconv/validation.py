@@ -53,9 +53,11 @@ __all__ = [
     "normalize_output_padding",
     "normalize_padding",
     "number",
+    "physical_memory",
     "reduction_axes",
     "standardize_padding",
     "standardize_tuple",
+    "weight_fits",
 ]
 
 CONV_PADDINGS = ("valid", "same", "causal")
@@ -628,3 +630,39 @@ def gradient_for(tensor, value):
                          f"{tensor.backend.name} backend gets a gradient of the same shape, dtype and backend. "
                          f"Received shape {value.shape}, dtype {dtype_name(value.dtype)}, backend {value.backend.name}")
     return value
+
+
+# ------------------------------------------------------------------------------------------------ memory
+@functools.lru_cache(maxsize=1)
+def physical_memory():
+    """This machine's physical memory in bytes (``sysconf``), or ``None`` where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):           # no sysconf (Windows), or no such name
+        return None
+
+
+def weight_fits(layer, name, shape, dtype, float64_first=False):
+    """A ``ValueError`` before a weight of ``shape`` and ``dtype`` is created when making it would take more than
+    this machine's memory: at least its initial value and the weight's copy of it, twice its size, or, where the
+    initial value is computed in float64 first (``float64_first``: the initializers of
+    :mod:`~tinygradconv.initializers`), that float64 array and its cast together. Without the check, a
+    ``Conv1DTranspose(10**9, 3)`` was killed by the system (found by a tester), and ``Conv1D(1, 10**12)`` got
+    NumPy's ``MemoryError`` from deep inside an initializer.
+
+    >>> weight_fits("dense", "kernel", (3, 4), "float32")
+    >>> weight_fits("dense", "kernel", (10**8, 10**8), "float32")
+    Traceback (most recent call last):
+    ...
+    ValueError: Layer 'dense': creating the weight `kernel` of shape (100000000, 100000000) and dtype float32 ...
+    """
+    itemsize = np.dtype(dtype).itemsize
+    values = math.prod(shape)
+    needed = values * max(2 * itemsize, 8 + itemsize if float64_first else 0)
+    memory = physical_memory()
+    if memory is not None and needed > memory:
+        raise ValueError(f"Layer {layer!r}: creating the weight `{name}` of shape {tuple(shape)} and dtype {dtype} "
+                         f"needs at least {needed / 2**30:.4g} GiB (the weight alone takes "
+                         f"{values * itemsize / 2**30:.4g} GiB), more than this machine's memory "
+                         f"({memory / 2**30:.4g} GiB). Check the layer's size arguments (units, filters, kernel_size, "
+                         "...)")

@@ -29,7 +29,7 @@ from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import flag, float_dtype_argument, integer
+from ..validation import flag, float_dtype_argument, integer, weight_fits
 from .keras_tensor import flatten, is_symbolic, map_structure
 
 _name_counts: dict[str, int] = {}
@@ -144,6 +144,10 @@ class Layer:
 
         Returns:
             the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
+
+        Raises:
+            ValueError: a name given by position; a weight whose creation would take more than this machine's memory
+                (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated.
         """
         if isinstance(shape, str):
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
@@ -160,6 +164,7 @@ class Layer:
                 count += 1
                 name = f"variable_{count}"
         init = initializers.get(initializer)
+        weight_fits(self.name, name, shape, dtype, float64_first=isinstance(init, initializers.Initializer))
         value = init(shape, dtype=dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         # a weight created in a frozen layer is frozen too, until the layer is unfrozen (Keras' _track_variable)

@@ -60,7 +60,6 @@ chosen by a small rule and tested against the plain path:
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 from array_api_compat import is_numpy_namespace
@@ -75,6 +74,7 @@ from ..validation import (
     normalize_int,
     normalize_output_padding,
     normalize_padding,
+    physical_memory,
 )
 from . import conv_cuda, gemm_blocks
 from .conv_arithmetic import conv_pads, conv_steps, transpose_window
@@ -1192,20 +1192,11 @@ def _check_output_size(xp, op, x, out_len, filters, arguments):
     if size > np.iinfo(np.int64).max:
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters), "
                          f"more than one array can hold. Received {arguments}.")
-    memory = _physical_memory() if type(x).__module__.startswith(("numpy", "array_api_strict")) else None
+    memory = physical_memory() if type(x).__module__.startswith(("numpy", "array_api_strict")) else None
     if memory is not None and size > memory:
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters): "
                          f"{size / 2**30:.4g} GiB, more than this machine's memory ({memory / 2**30:.4g} GiB). "
                          f"Received {arguments}.")
-
-
-@functools.lru_cache(maxsize=1)
-def _physical_memory():
-    """This machine's physical memory in bytes (``sysconf``), or ``None`` where the system does not say."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):           # no sysconf (Windows), or no such name
-        return None
 
 
 # ----------------------------------------------------------------------------------------------------------------
