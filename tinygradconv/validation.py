@@ -651,7 +651,7 @@ def weight_fits(layer, name, shape, dtype, float64_first=False):
     NumPy's ``MemoryError`` from deep inside an initializer.
 
     >>> weight_fits("dense", "kernel", (3, 4), "float32")
-    >>> weight_fits("dense", "kernel", (10**8, 10**8), "float32")
+    >>> weight_fits("dense", "kernel", (10**8, 10**8), "float32")     # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: Layer 'dense': creating the weight `kernel` of shape (100000000, 100000000) and dtype float32 ...
