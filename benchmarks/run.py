@@ -790,9 +790,14 @@ METHOD = """\
   faulting state against 5.7 ms with glibc told to keep freed memory. In the runs of 2026-12-01 ours paid them only on
   the large case, whose largest array (67 MB: the output of `conv1d_transpose`, the input gradient of `conv1d`) is
   above glibc's 32 MiB ceiling for reusing freed memory, so that every call maps it anew, as any implementation must
-  (with far fewer faults than 4 KiB pages where the system maps transparent huge pages). The benchmark leaves glibc's
-  settings at their defaults, as a user has them; a ratio measured where torch pays no faults is the harder comparison
-  for us.
+  (with far fewer faults than 4 KiB pages where the system maps transparent huge pages). On a 2-vCPU KVM guest
+  (Firecracker, AMD EPYC, 2026-12-05) mapping that array cost far more right after torch's process had freed its
+  memory: conv1d_transpose's forward on the large case with 2 threads took about 162 ms instead of 92 in about half
+  of the sets, mostly those that torch timed first, with 600-880 instead of 100-130 ms of system time per set of 6
+  calls (the same user time);
+  without torch in the run no set was slow. Such sets count as they come, in the ratios and the GEMM rates. The
+  benchmark leaves glibc's settings at their defaults, as a user has them; a ratio measured where torch pays no
+  faults is the harder comparison for us.
 * The training step and the per-op overhead (engine) are timed in pairs too: in each of 2 rounds one process per
   framework, the two taking turns batch by batch (7 batches of 50 steps or chains each, 1 round of 10-step or 10-chain
   batches with `--quick`), torch first in every other pair; a framework's time is its median over its batches and "x"
