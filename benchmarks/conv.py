@@ -297,6 +297,25 @@ def calls_per_draw(repeats):
     return max(1, -(-repeats // DRAWS))
 
 
+def _warmed_up(framework, op, threads):
+    """In a worker process: ``make(name, seed=0)``, the ``(fwd, fwd_bwd)`` closures of ``framework`` for ``op`` on
+    case ``name`` (ours in the case's layout), once a tiny case has run, so that the library is imported and its code
+    paths are loaded before anything is measured (torch's threads set to ``threads`` first)."""
+    maker = _make_ours if framework == "tinygradconv" else _make_torch
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    for fn in maker(op, TINY):
+        fn()
+
+    def make(name, seed=0):
+        layout = {} if framework == "torch" else {"data_format": data_format(name)}
+        return maker(op, SHAPES[name], seed=seed, **layout)
+
+    return make
+
+
 def _time_worker(framework, op, threads, repeats):
     """In a subprocess: answer each line on stdin with one JSON line on stdout.
 
@@ -321,13 +340,7 @@ def _time_worker(framework, op, threads, repeats):
     for about 0.1 s after a product, which slowed the next timed calls by up to 1.6x, so a worker with several
     threads waits :data:`SETTLE_S` before each answer, "ready" included (torch's OpenMP threads may spin too).
     """
-    make = _make_ours if framework == "tinygradconv" else _make_torch
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    for fn in make(op, TINY):          # the library imported and its code paths loaded before any timing
-        fn()
+    make = _warmed_up(framework, op, threads)
     if threads > 1:
         time.sleep(SETTLE_S)               # its warm-up's idle threads stop polling before the other one times
     print(json.dumps({"ready": framework}), flush=True)
@@ -349,8 +362,7 @@ def _time_worker(framework, op, threads, repeats):
             row["gemm_ms"] = _gemm_ms(shape, repeats)
         else:
             row["draw"] = draw = int(what)
-            layout = {} if framework == "torch" else {"data_format": data_format(name)}
-            closures = make(op, shape, seed=draw, **layout)     # built while the last draw's inputs still exist
+            closures = make(name, seed=draw)     # built while the last draw's inputs still exist
             for fn, key in zip(closures, ("fwd", "fwd_bwd")):
                 wall, cpu, faults = _times_ms(fn, calls, warmup=1, warmup_s=WARMUP_S)
                 row.update({f"{key}_ms": wall, f"{key}_cpu_ms": cpu, f"draw_{key}_ms": statistics.median(wall)})
@@ -414,15 +426,7 @@ def _memory_worker(framework, op, shape_name):
     """In the fresh process of :func:`peak_memory`: print its result as JSON."""
     import resource
 
-    make = _make_ours if framework == "tinygradconv" else _make_torch
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    for fn in make(op, TINY):
-        fn()                                            # load and initialise the library's code paths
-    layout = {} if framework == "torch" else {"data_format": data_format(shape_name)}
-    _, fwd_bwd = make(op, SHAPES[shape_name], **layout)
+    _, fwd_bwd = _warmed_up(framework, op, int(os.environ.get("OMP_NUM_THREADS", "1")))(shape_name)
     try:
         rss = _status_mib("VmRSS")
         with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
