@@ -794,10 +794,9 @@ METHOD = """\
   (Firecracker, AMD EPYC, 2026-12-05) mapping that array cost far more right after torch's process had freed its
   memory: conv1d_transpose's forward on the large case with 2 threads took about 162 ms instead of 92 in about half
   of the sets, mostly those that torch timed first, with 600-880 instead of 100-130 ms of system time per set of 6
-  calls (the same user time);
-  without torch in the run no set was slow. Such sets count as they come, in the ratios and the GEMM rates. The
-  benchmark leaves glibc's settings at their defaults, as a user has them; a ratio measured where torch pays no
-  faults is the harder comparison for us.
+  calls (the same user time); without torch in the run no set was slow. Such sets count as they come, in the ratios
+  and the GEMM rates. The benchmark leaves glibc's settings at their defaults, as a user has them; a ratio measured
+  where torch pays no faults is the harder comparison for us.
 * The training step and the per-op overhead (engine) are timed in pairs too: in each of 2 rounds one process per
   framework, the two taking turns batch by batch (7 batches of 50 steps or chains each, 1 round of 10-step or 10-chain
   batches with `--quick`), torch first in every other pair; a framework's time is its median over its batches and "x"

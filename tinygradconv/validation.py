@@ -647,8 +647,8 @@ def weight_fits(layer, name, shape, dtype, float64_first=False):
     this machine's memory: at least its initial value and the weight's copy of it, twice its size, or, where the
     initial value is computed in float64 first (``float64_first``: the initializers of
     :mod:`~tinygradconv.initializers`), that float64 array and its cast together. Without the check, a
-    ``Conv1DTranspose(10**9, 3)`` was killed by the system (found by a tester), and ``Conv1D(1, 10**12)`` got
-    NumPy's ``MemoryError`` from deep inside an initializer.
+    ``Conv1DTranspose(10**9, 3)`` was killed by the system (found by a tester), and ``Conv1DTranspose(1, 10**12)``
+    got NumPy's ``MemoryError`` from deep inside an initializer.
 
     >>> weight_fits("dense", "kernel", (3, 4), "float32")
     >>> weight_fits("dense", "kernel", (10**8, 10**8), "float32")     # doctest: +ELLIPSIS
