@@ -502,6 +502,69 @@ def cpu_info():
     return model, flags, cpu_kind(model, flags)
 
 
+#: Where Linux tells how it maps memory: transparent huge pages, and the virtio devices of a virtual machine.
+THP_DIR = "/sys/kernel/mm/transparent_hugepage"
+VIRTIO_DIR = "/sys/bus/virtio/devices"
+#: The virtio device id of a memory balloon, and the feature bit by which it reports free pages to the host
+#: (``VIRTIO_BALLOON_F_REPORTING``; the virtio specification, section 5.5.3).
+BALLOON_DEVICE, BALLOON_REPORTING_BIT = 0x0005, 5
+
+
+def memory_settings(thp_dir=THP_DIR, virtio_dir=VIRTIO_DIR):
+    r"""How the system maps memory, which changes what mapping a large array costs (see the Method's paragraph on
+    page faults): ``{"thp": ..., "thp_defrag": ..., "free_page_reporting": ...}``.
+
+    ``thp`` and ``thp_defrag`` are the selected settings of transparent huge pages (``always``, ``madvise``,
+    ``never``...; NumPy asks for huge pages on its large arrays, so ``madvise`` gives them to ours), ``None`` where
+    the system does not say. ``free_page_reporting`` is whether a virtio memory balloon reports freed memory to the
+    virtual machine's host, which takes the pages back until they are touched again (``False`` without such a
+    device, as on most machines that are not virtual).
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name, text in {"thp/enabled": "always [madvise] never", "thp/defrag": "always defer [madvise] never",
+    ...                    "virtio/virtio0/device": "0x0005", "virtio/virtio0/features": "011001010000"}.items():
+    ...     path = root / name
+    ...     path.parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = path.write_text(text + "\n")
+    >>> memory_settings(root / "thp", root / "virtio")
+    {'thp': 'madvise', 'thp_defrag': 'madvise', 'free_page_reporting': True}
+    """
+    def read(path):
+        try:
+            with open(path, encoding="ascii") as f:
+                return f.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def selected(name):
+        found = re.search(r"\[([^\]]+)\]", read(os.path.join(thp_dir, name)) or "")
+        return found.group(1) if found else None
+
+    reporting = False
+    try:
+        devices = sorted(os.listdir(virtio_dir))
+    except OSError:
+        devices = []
+    for device in devices:
+        kind, features = (read(os.path.join(virtio_dir, device, name)) for name in ("device", "features"))
+        if kind and features and int(kind, 16) == BALLOON_DEVICE:
+            reporting = reporting or features[BALLOON_REPORTING_BIT:BALLOON_REPORTING_BIT + 1] == "1"
+    return {"thp": selected("enabled"), "thp_defrag": selected("defrag"), "free_page_reporting": reporting}
+
+
+def _memory_text(info):
+    """The Machine table's memory row, from :func:`memory_settings` (``"not recorded"`` in older results)."""
+    settings = info.get("memory")
+    if settings is None:
+        return "not recorded"
+    thp = (f"transparent huge pages {settings['thp']} (defrag {settings['thp_defrag']})" if settings["thp"]
+           else "transparent huge pages: not reported")
+    reporting = ("free memory reported to the virtual machine's host (virtio-balloon free page reporting)"
+                 if settings["free_page_reporting"] else "no free page reporting to a host")
+    return f"{thp}; {reporting}"
+
+
 def _loadavg():
     try:
         with open("/proc/loadavg", encoding="utf-8") as f:
@@ -517,7 +580,7 @@ def machine_info(threads, removed):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     got.update(cpu=model, cpu_flags=flags, kind=kind, cores=cores, removed_env=removed, load_start=_loadavg(),
                date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               code=code_version())
+               code=code_version(), memory=memory_settings())
     return got
 
 
@@ -557,6 +620,7 @@ def machine_rows(info, threads, other=None):
             ["vector extensions", f"{', '.join(info['cpu_flags']) or 'none'} (looked for: {', '.join(VECTOR_FLAGS)})"],
             ["load average (1, 5, 15 min) at start / end", f"{info['load_start']} / {info.get('load_end', 'n/a')}"],
             ["platform", info["platform"]],
+            ["memory", _memory_text(info)],
             ["Python", info["python"]],
             ["NumPy", info["numpy"]],
             ["NumPy BLAS (threadpoolctl)", _blas_text(info)],
@@ -791,12 +855,15 @@ METHOD = """\
   the large case, whose largest array (67 MB: the output of `conv1d_transpose`, the input gradient of `conv1d`) is
   above glibc's 32 MiB ceiling for reusing freed memory, so that every call maps it anew, as any implementation must
   (with far fewer faults than 4 KiB pages where the system maps transparent huge pages). On a 2-vCPU KVM guest
-  (Firecracker, AMD EPYC, 2026-12-05) mapping that array cost far more right after torch's process had freed its
-  memory: conv1d_transpose's forward on the large case with 2 threads took about 162 ms instead of 92 in about half
-  of the sets, mostly those that torch timed first, with 600-880 instead of 100-130 ms of system time per set of 6
-  calls (the same user time); without torch in the run no set was slow. Such sets count as they come, in the ratios
-  and the GEMM rates. The benchmark leaves glibc's settings at their defaults, as a user has them; a ratio measured
-  where torch pays no faults is the harder comparison for us.
+  (Firecracker, AMD EPYC, 2026-12-05) mapping that array sometimes cost far more: conv1d_transpose's forward on the
+  large case with 2 threads took about 162 ms instead of 92 in about half of the sets, mostly those that torch timed
+  first, with 600-880 instead of 100-130 ms of system time per set of 6 calls (the same user time and the same
+  number of page faults). Driven by hand on a second such guest, it happened in 4 of 8 sets right after torch's
+  calls, whether or not 3 s passed in between, and in 1 of 12 sets of a run without torch. That guest reports freed
+  memory to its host, which takes the pages back until they are touched again (the Machine table's "memory" row):
+  a likely cause, not a proven one. Such sets count as they come, in the ratios and the GEMM rates. The benchmark
+  leaves glibc's settings at their defaults, as a user has them; a ratio measured where torch pays no faults is the
+  harder comparison for us.
 * The training step and the per-op overhead (engine) are timed in pairs too: in each of 2 rounds one process per
   framework, the two taking turns batch by batch (7 batches of 50 steps or chains each, 1 round of 10-step or 10-chain
   batches with `--quick`), torch first in every other pair; a framework's time is its median over its batches and "x"

@@ -1113,3 +1113,43 @@ def test_gpu_timing_of_fused_kernels_and_tap_slices_alternates():
     assert conv_cuda.FUSED_KERNELS is True
     assert "alternation, 4 rounds of 5 calls" in gpu.slices_timing({"slices_timing": "alternating", "repeats": 20})
     assert "right after" in gpu.slices_timing({"repeats": 20})
+
+
+# ------------------------------------------------------------------------------------------------ memory settings
+def _sysfs(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    return root / "thp", root / "virtio"
+
+
+@pytest.mark.parametrize("files,expected", [
+    # a balloon that reports free pages (bit 5 set), beside a network device whose bit 5 means something else
+    ({"thp/enabled": "[always] madvise never", "thp/defrag": "always defer defer+madvise [madvise] never",
+      "virtio/virtio0/device": "0x0001", "virtio/virtio0/features": "000001",
+      "virtio/virtio1/device": "0x0005", "virtio/virtio1/features": "0110010100000000"},
+     {"thp": "always", "thp_defrag": "madvise", "free_page_reporting": True}),
+    # a balloon without the feature; a network device with bit 5 set is not a balloon
+    ({"thp/enabled": "always madvise [never]", "thp/defrag": "[never]",
+      "virtio/virtio0/device": "0x0001", "virtio/virtio0/features": "000001",
+      "virtio/virtio1/device": "0x0005", "virtio/virtio1/features": "0110000000000000"},
+     {"thp": "never", "thp_defrag": "never", "free_page_reporting": False}),
+    # no transparent huge pages and no virtio devices (a machine that is not virtual, or not Linux)
+    ({}, {"thp": None, "thp_defrag": None, "free_page_reporting": False}),
+])
+def test_memory_settings_read_the_selected_values_and_the_balloon_feature(tmp_path, files, expected):
+    assert run.memory_settings(*_sysfs(tmp_path, files)) == expected
+
+
+def test_machine_table_names_the_memory_settings():
+    info = _fake_results()["machine"]
+    rows = dict(run.machine_rows(dict(info, memory={"thp": "madvise", "thp_defrag": "defer",
+                                                   "free_page_reporting": True}), [1, 2]))
+    assert rows["memory"] == ("transparent huge pages madvise (defrag defer); free memory reported to the virtual "
+                              "machine's host (virtio-balloon free page reporting)")
+    rows = dict(run.machine_rows(dict(info, memory={"thp": None, "thp_defrag": None, "free_page_reporting": False}),
+                                 [1]))
+    assert rows["memory"] == "transparent huge pages: not reported; no free page reporting to a host"
+    info.pop("memory", None)
+    assert dict(run.machine_rows(info, [1]))["memory"] == "not recorded"        # results from before 2026-12-05
