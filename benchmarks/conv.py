@@ -539,7 +539,8 @@ def run_benchmarks(threads=(1, 2), ops=OPS, shapes=tuple(SHAPES), quick=False, r
                        "gemm_ms": statistics.median(g["gemm_ms"] for g in gemm[(op, n, name)]),
                        "ours_tracemalloc_peak_mb": gemm[(op, n, name)][-1]["tracemalloc_peak_mb"],
                        "blas": blas, "repeats": repeats, "rounds": rounds, "draws": DRAWS,
-                       "calls_per_draw": calls_per_draw(repeats), "other_cpus": other[(op, n)]}
+                       "calls_per_draw": calls_per_draw(repeats), "warmup_s": WARMUP_S,
+                       "other_cpus": other[(op, n)]}
                 for framework in frameworks:
                     key = "ours" if framework == "tinygradconv" else "torch"
                     row.update({f"{key}_fwd_ms": statistics.median(column(framework, "fwd_ms")),

@@ -1153,3 +1153,33 @@ def test_machine_table_names_the_memory_settings():
     assert rows["memory"] == "transparent huge pages: not reported; no free page reporting to a host"
     info.pop("memory", None)
     assert dict(run.machine_rows(info, [1]))["memory"] == "not recorded"        # results from before 2026-12-05
+
+
+# ------------------------------------------------------------------------------------------------ the Method's warm-up
+def test_a_page_rendered_again_says_the_warm_up_its_run_had():
+    old = _fake_results()                                   # dated 2026-01-01, rows without warmup_s: one call
+    page = " ".join(run.render_markdown(old).split())      # words, not the lines they wrap into
+    assert "3 calls each after 1 warm-up call (1 call per set" in page
+    assert "after 50 ms of untimed calls" not in page and "The 50 ms warm-up" not in page
+    assert "since then every set of inputs gets 50 ms of untimed calls first" in page
+    new = _fake_results()
+    for row in new["conv"]:
+        row["warmup_s"] = 0.2
+    page = " ".join(run.render_markdown(new).split())
+    assert "3 calls each after 200 ms of untimed calls (at least one;" in page
+    assert "The 200 ms warm-up measures the steady state" in page and "after 1 warm-up call" not in page
+    unrecorded = _fake_results()                            # between 2026-12-04 and the rows' warmup_s: 50 ms
+    unrecorded["machine"]["date"] = run.WARMUP_SINCE
+    assert "3 calls each after 50 ms of untimed calls" in " ".join(run.render_markdown(unrecorded).split())
+
+
+def test_the_method_keeps_every_bullet_and_wraps_its_lines():
+    for warmup in (0.0, 0.05):
+        results = _fake_results()
+        for row in results["conv"]:
+            row["warmup_s"] = warmup
+        text = run.method_text(results)
+        assert "<WARM-UP>" not in text
+        assert text.count("\n* ") == run.METHOD.count("\n* ")
+        assert max(len(line) for line in text.splitlines()) <= 120
+        assert "\n\n" not in text.strip()                     # one list: no blank line between its bullets
