@@ -90,7 +90,7 @@ def test_every_builtin_op_is_registered():
                 "maximum", "minimum", "where", "clip", "sum", "mean", "max", "min", "reshape", "permute", "getitem",
                 "concat", "stack", "pad", "matmul", "conv1d", "conv1d_transpose", "softplus",
                 "log_softmax", "erf", "squared_difference", "binary_crossentropy_with_logits",
-                "binary_crossentropy", "pow_scalar", "scalar_pow", "reciprocal", "clone", "clip_bounds"}
+                "binary_crossentropy", "pow_scalar", "scalar_pow", "reciprocal", "clone", "clip_bounds", "to_backend"}
     assert expected <= set(OPS)
 
 

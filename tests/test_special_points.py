@@ -83,6 +83,7 @@ TORCH = {
     "logsumexp": _reduce(torch.logsumexp),
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "clone": torch.clone,
+    "to_backend": lambda x, backend: x.to("cpu", copy=True),   # PyTorch's move between devices, here on one
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,

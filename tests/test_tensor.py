@@ -212,6 +212,53 @@ def test_to_moves_between_backends(target, backend):
     assert (y is x) == (target == backend)
 
 
+def _other(backend):
+    return "array_api_strict" if backend == "numpy" else "numpy"
+
+
+def test_to_is_differentiable_as_in_pytorch(backend):
+    """``x.to(other)`` is an op's output, as PyTorch's ``x.to(device)`` (``ToCopyBackward0``): the gradient of a
+    loss computed on the other backend reaches ``x`` on its own backend; the copy itself keeps none. (It was a
+    leaf with ``requires_grad`` before 2026-12-05: the gradient stopped at the copy, and ``x.grad`` stayed None.)"""
+    data = np.array([1.5, -0.0, 2.0, -3.0])
+    x = tg.tensor(data, dtype="float64", backend=backend, requires_grad=True)
+    y = x.to(_other(backend))
+    assert not y.is_leaf and y.requires_grad
+    ((y * y).sum() + y.tanh().sum()).backward()
+    expected = 2 * data + 1 - np.tanh(data) ** 2          # d/dx (x^2 + tanh x), by hand
+    assert x.grad.backend.name == backend and dtype_of(x.grad) == "float64" and y.grad is None
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15)
+    z = x.to(_other(backend)).to(backend)             # there and back: still one graph
+    (z * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected + 3.0, rtol=1e-15)
+
+
+def test_to_copies_the_values_and_keeps_special_points(backend):
+    data = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-45], dtype=np.float32)
+    x = tg.tensor(data, backend=backend)
+    y = x.to(_other(backend))
+    moved = y.numpy()
+    assert moved.dtype == np.float32 and not np.shares_memory(moved, x.numpy())
+    np.testing.assert_array_equal(moved, data)
+    assert np.array_equal(np.signbit(moved), np.signbit(data))
+    rank0 = tg.tensor(np.float64(-0.0), dtype="float64", backend=backend).to(_other(backend))
+    assert rank0.shape == () and np.signbit(rank0.numpy())
+
+
+def test_to_records_nothing_without_a_gradient(backend):
+    x = tg.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    with tg.no_grad():
+        y = x.to(_other(backend))
+    assert not y.requires_grad and y.is_leaf          # as torch: x.to(...) under no_grad() is a leaf
+    assert not tg.tensor([1.0], backend=backend).to(_other(backend)).requires_grad
+    assert not tg.tensor([1, 2], dtype="int32", backend=backend).to(_other(backend)).requires_grad
+
+
+def test_to_an_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="jax"):
+        tg.tensor([1.0], requires_grad=True).to("jax")
+
+
 def test_repr_shows_values_dtype_and_flags():
     assert repr(tg.tensor([1.0, 2.0], requires_grad=True)) == \
         "tensor([1., 2.], dtype=float32, requires_grad=True)"

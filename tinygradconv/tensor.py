@@ -271,12 +271,19 @@ class Tensor(TorchMethods):
         return Tensor._make(self.data, self.backend, False, None)
 
     def to(self, backend) -> Tensor:
-        """A copy of this tensor on another backend (a leaf; gradients do not flow back across backends)."""
+        """A copy of this tensor on another backend (``"numpy"``, ``"array_api_strict"``, ``"cupy"``), of the same
+        dtype; the tensor itself when it is there already (as PyTorch's ``Tensor.to(device)``).
+
+        Differentiable, as in PyTorch: the copy is an op's output (not a leaf), and a backward pass through it
+        brings the gradient back to this tensor's backend (``ops.shape.ToBackend``).
+
+        Raises:
+            ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
+        """
         target = get_backend(backend)
         if target is self.backend:
             return self
-        return Tensor(self.backend.to_numpy(self.data), requires_grad=self.requires_grad,
-                      dtype=dtype_name(self.dtype), backend=target)
+        return _ops.shape.ToBackend.apply(self, backend=target)
 
     def __copy__(self):
         return self.__deepcopy__({})

@@ -1,8 +1,10 @@
-"""Shape ops: ``reshape``, ``permute``/``transpose``, indexing, ``concat``, ``stack``, ``pad`` and ``clone``.
+"""Shape ops: ``reshape``, ``permute``/``transpose``, indexing, ``concat``, ``stack``, ``pad``, ``clone`` and the
+move to another backend (``to_backend``).
 
 They move elements without changing them, so each backward moves the gradient back the same way: reshape it back,
 apply the inverse permutation, scatter it into zeros, split it, or crop the padding away (``clone`` copies the
-elements into new memory, and passes the gradient back unchanged).
+elements into new memory, and passes the gradient back unchanged; ``to_backend`` copies them to another backend,
+and the gradient back to the first).
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
@@ -19,8 +21,8 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, Sample, register_op
-from ..backend import dtype_name
+from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
+from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import Tensor, _number_fits
 from ..validation import axis_index, integer
 from .elementwise import refuse_torch_tensor, special_values
@@ -121,6 +123,64 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def _to_backend_samples(rng):
+    # to every backend that loads here (numpy, array_api_strict; cupy on a GPU machine), from the one under test
+    return [Sample((rng.standard_normal((2, 3)),), {"backend": name}) for name in available_backends()] + \
+        [Sample((np.asarray(0.5),), {"backend": "numpy"})]
+
+
+def _to_backend_special_points(rng):
+    # -0.0 in a 0-d array is a special point of its own: CuPy 14.2 once turned it into +0.0 on the way to the GPU
+    return [Sample((_specials(2, 6),), {"backend": name}) for name in available_backends()] + \
+        [Sample((np.asarray(-0.0),), {"backend": "numpy"}), Sample((np.zeros((0, 3)),), {"backend": "numpy"})]
+
+
+@register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
+class ToBackend(Function):
+    """The same values on another backend (the op behind ``Tensor.to``, as PyTorch's ``Tensor.to(device)``):
+    ``y = a``, so ``dL/da = dL/dy``, copied back to ``a``'s backend. The values are copied, never shared, and keep
+    their dtype; NaN, infinities and the sign of zero travel unchanged.
+
+    It is the one op whose output lies on another backend than its input, so it makes its graph node itself
+    (:meth:`apply`) rather than through :meth:`Function.apply`, which keeps every op on one backend.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, -2.0], requires_grad=True)
+    >>> y = ToBackend.apply(x, backend="array_api_strict")
+    >>> (y.backend.name, y.requires_grad, y.is_leaf)
+    ('array_api_strict', True, False)
+    >>> (y * y).sum().backward()
+    >>> x.grad.tolist(), x.grad.backend.name
+    ([2.0, -4.0], 'numpy')
+    """
+
+    @classmethod
+    def apply(cls, a, backend):
+        """``a`` (a Tensor) copied to ``backend`` (a name such as ``"numpy"``, or a backend), recording a node
+        when ``a`` requires a gradient and recording is on.
+
+        Raises:
+            TypeError: when ``a`` is not a Tensor.
+            ValueError: for an unknown or unavailable ``backend`` (from :func:`~tinygradconv.backend.get_backend`).
+        """
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{cls.__name__} expects a Tensor input, got {type(a).__name__}")
+        target = get_backend(backend)
+        recording = a.requires_grad and is_grad_enabled()
+        ctx = Context(a.backend.xp, (a,), cls if recording else None)
+        out = cls.forward(ctx, a.data, source=a.backend, target=target)
+        return Tensor._make(out, target, recording, ctx if recording else None)
+
+    @staticmethod
+    def forward(ctx, a, source, target):
+        ctx.source, ctx.target = source, target
+        return target.asarray(source.to_numpy(a), dtype=dtype_name(a.dtype), copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.source.asarray(ctx.target.to_numpy(grad), dtype=dtype_name(grad.dtype), copy=True)
 
 
 def _target_shape(shape, old, op="reshape"):
