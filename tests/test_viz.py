@@ -516,6 +516,19 @@ def test_plot_graph_tells_unnamed_inputs_from_constants():
     plt.close(ax.figure)
 
 
+def test_plot_graph_names_both_backends_of_a_move():
+    """``x.to(...)`` is an op of the graph (as PyTorch's ``ToCopyBackward0``), drawn with where it moves the values,
+    and the backward picture follows the gradient back across it."""
+    pytest.importorskip("array_api_strict")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.to("array_api_strict") ** 2).sum()
+    ax = viz.plot_graph(loss)
+    ops = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("op:")]
+    assert "to_backend\nnumpy -> array_api_strict" in ops
+    plt.close(ax.figure)
+    np.testing.assert_array_equal(viz.trace_backward(loss).grad(x), [2.0, 4.0])      # d/dx x^2 = 2x
+
+
 def test_graph_of_a_deep_chain_has_no_recursion_limit():
     x = tg.tensor(1.0, requires_grad=True)
     y = x

@@ -179,6 +179,11 @@ class ToBackend(Function):
         return target.asarray(source.to_numpy(a), dtype=dtype_name(a.dtype), copy=True)
 
     @staticmethod
+    def describe(ctx):
+        """The op as drawn in graphs (:func:`~tinygradconv.viz.plot_graph`): ``numpy -> array_api_strict``."""
+        return f"{ctx.source.name} -> {ctx.target.name}"
+
+    @staticmethod
     def backward(ctx, grad):
         return ctx.source.asarray(ctx.target.to_numpy(grad), dtype=dtype_name(grad.dtype), copy=True)
 
