@@ -741,8 +741,7 @@ def test_in_place_on_other_tensors_gives_a_new_tensor_with_torchs_values_and_gra
 
 def test_in_place_under_no_grad_leaves_a_computed_tensor_and_plain_data_alone(backend):
     """Only a parameter (a leaf that requires grad) is written in place: a computed tensor may be saved by a graph
-    not yet differentiated (PyTorch would refuse that backward; we have no version counter), and plain data keeps
-    the earlier rebinding (documented)."""
+    not yet differentiated, and plain data keeps the earlier rebinding (documented)."""
     x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
     y = x * 3.0
     z = y * y                                      # saves y for its backward
@@ -754,6 +753,62 @@ def test_in_place_under_no_grad_leaves_a_computed_tensor_and_plain_data_alone(ba
     assert y is not alias and alias.numpy().tolist() == [3.0, 6.0] and kept.numpy().tolist() == [5.0]
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0])   # d(9 x^2)/dx, from the saved y
+
+
+IN_PLACE_BEFORE_BACKWARD = {
+    # name: (forward of x and w, does it save x?); torch refuses a backward exactly where the graph saved x
+    "x * x": (lambda x, w: (x * x).sum(), True),
+    "x @ w": (lambda x, w: (x @ w).sum(), True),
+    "x[1:] * w[0]": (lambda x, w: (x[1:] * w[0]).sum(), True),      # a view of x saved (getitem, then mul)
+    "x + 1": (lambda x, w: (x + 1.0).sum(), False),
+    "x.exp() * 2": (lambda x, w: (x.exp() * 2.0).sum(), False),     # exp saves its output, not x
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE_BEFORE_BACKWARD))
+def test_a_parameter_changed_in_place_before_backward_is_refused_where_torch_refuses(name, backend):
+    """``y = f(x); x -= 1 (no_grad); y.backward()`` used the new values of x silently where the graph had saved it
+    ([0, 2] for the [2, 4] of d(x^2)/dx at the recorded x; found by a tester). PyTorch's version counter refuses
+    that backward; where the graph did not save x (``x + 1``), both give the gradient."""
+    torch = pytest.importorskip("torch", reason="the reference is PyTorch's version counter")
+    forward, saves = IN_PLACE_BEFORE_BACKWARD[name]
+    data, weights = np.array([1.0, 2.0]), np.array([[0.5], [-1.0]])
+    x, w = (tensor_on(a, backend, requires_grad=True) for a in (data, weights))
+    tx, tw = (torch.tensor(a, requires_grad=True) for a in (data, weights))
+    y, ty = forward(x, w), forward(tx, tw)
+    with tg.no_grad():
+        x -= 1.0
+    with torch.no_grad():
+        tx -= 1.0
+    if saves:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            ty.backward()
+        with pytest.raises(RuntimeError, match=r"modified by an inplace operation: an array of shape \(\d?,?\) "
+                                               r"and dtype float64 that \w+ saved in its forward pass"):
+            y.backward()
+    else:
+        ty.backward()
+        y.backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
+
+
+def test_the_usual_loop_updates_after_backward_and_runs_again(backend):
+    """Forward, backward, update in place, forward again: each graph saved the version it sees, so nothing is
+    refused; a retained graph is refused after an update, as in PyTorch."""
+    start = np.array([1.0, 2.0])
+    x = tensor_on(start, backend, requires_grad=True)
+    for step in range(3):
+        x.grad = None
+        (x * x).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * (start - 0.25 * step))     # d(x^2)/dx at this step's x
+        with tg.no_grad():
+            x -= 0.25
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    with tg.no_grad():
+        x += 1.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
 
 
 def test_requires_grad_false_on_a_computed_tensor_is_refused_as_torch(backend):

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..autograd import Function, Sample, is_grad_enabled, register_op
+from ..autograd import Function, Sample, is_grad_enabled, note_in_place_write, register_op
 from ..backend import dtype_name
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 
@@ -1057,8 +1057,9 @@ def in_place(tensor, other, operator, symbol):
       array, as PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad``
       changes the parameters (Python would otherwise rebind the loop variable ``p`` only, and the update was lost
       silently). The result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the
-      shape, as in PyTorch). Update after ``backward``, as that loop does: a graph not yet differentiated that saved
-      the tensor would read its new values (PyTorch refuses such a ``backward``; there is no version counter here).
+      shape, as in PyTorch). Update after ``backward``, as that loop does: a ``backward`` through a graph that
+      saved the tensor (or a view of it) before the update raises a ``RuntimeError``, as PyTorch's "modified by an
+      inplace operation" (it would otherwise use the new values; :func:`~tinygradconv.autograd.note_in_place_write`).
     * A leaf that requires grad, while gradients are recorded: a ``RuntimeError``, as PyTorch's "a leaf Variable
       that requires grad is being used in an in-place operation".
     * Any other tensor: a new tensor (``t = t + other``), the same value and gradient as PyTorch's in-place
@@ -1076,6 +1077,7 @@ def in_place(tensor, other, operator, symbol):
                          f"{tuple(tensor.shape)} (broadcasting would change the tensor's shape)")
     xp = tensor.backend.xp
     tensor.data[...] = xp.astype(result.data, tensor.data.dtype, copy=False)
+    note_in_place_write(tensor.data)
     return tensor
 
 
