@@ -204,8 +204,10 @@ def test_metrics_name_mismatched_batches_and_non_numeric_values():
     """Found by a tester: these raised NumPy's "operands could not be broadcast together with shapes (2,) (3,)" and
     "could not convert string to float", naming no argument."""
     with pytest.raises(ValueError, match=r"categorical_accuracy: y_true of shape \(2, 2\) and y_pred of shape "
-                                         r"\(3, 3\) do not describe the same samples"):
-        metrics.CategoricalAccuracy().update_state(np.eye(2), np.eye(3))
+                                         r"\(3, 2\) do not describe the same samples"):
+        metrics.CategoricalAccuracy().update_state(np.eye(2), np.eye(3)[:, :2])
+    with pytest.raises(ValueError, match=r"categorical_accuracy: y_true has 2 classes on its last axis and y_pred 3"):
+        metrics.CategoricalAccuracy().update_state(np.eye(2), np.eye(3)[:2])
     with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: y_true of shape \(3,\) and y_pred of shape "
                                          r"\(2, 2\)"):
         metrics.SparseCategoricalAccuracy().update_state([0, 1, 1], [[0.1, 0.9], [0.2, 0.8]])
@@ -215,6 +217,41 @@ def test_metrics_name_mismatched_batches_and_non_numeric_values():
         metrics.MeanSquaredError().update_state([1.0], [2.0], sample_weight="x")
     # what fits still counts as before: labels with a trailing axis of 1, by hand
     assert metrics.SparseCategoricalAccuracy()([[0], [1]], [[0.9, 0.1], [0.8, 0.2]]) == 0.5
+
+
+def test_accuracies_refuse_integer_labels_where_keras_scores_them_silently():
+    """Found by a tester: ``CategoricalAccuracy`` given the labels ``[2, 2]`` (shape ``(2,)``) beside predictions of
+    class 0 reported 1.0, as Keras 3.15 does (the arg-max of the labels over the batch), and in ``fit`` with
+    ``loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"]`` an accuracy that was not one; the
+    sparse accuracy scored labels out of range (5 of 3 classes) or not whole (1.5) as misses. The losses refuse the
+    same inputs."""
+    predictions = np.array([[0.8, 0.1, 0.1]] * 2)
+    for labels in (np.array([2.0, 2.0]), np.array([[2], [2]])):
+        for update in (metrics.CategoricalAccuracy().update_state, metrics.categorical_accuracy):
+            with pytest.raises(ValueError, match=r"categorical_accuracy: y_true needs one-hot rows, one column per "
+                                                 r"class as y_pred \(3\).*use sparse_categorical_accuracy"):
+                update(labels, predictions)
+        with pytest.raises(ValueError, match=r"top_k_categorical_accuracy: .*use sparse_top_k_categorical_accuracy"):
+            metrics.top_k_categorical_accuracy(labels, predictions, k=1)
+    for labels, shown in (([5, 0], r"from 0 to 5"), ([-1, 0], r"from -1 to 0"), ([1.5, 0], r"the label 1\.5"),
+                          ([np.nan, 0], r"the label nan")):
+        with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels must be whole numbers in "
+                                             r"\[0, 3\).*" + shown):
+            metrics.SparseCategoricalAccuracy().update_state(labels, predictions)
+    # the right metric for each kind of target, by hand: both rows predict class 0
+    assert metrics.SparseCategoricalAccuracy()(np.array([2, 0]), predictions) == 0.5
+    assert metrics.CategoricalAccuracy()(np.eye(3)[[2, 0]], predictions) == 0.5
+    assert metrics.SparseCategoricalAccuracy()(np.array([[2.0], [0.0]]), predictions) == 0.5   # whole floats
+
+
+def test_fit_with_integer_labels_and_the_one_hot_accuracy_says_which_metric():
+    from tinygradconv import layers, models
+
+    model = models.Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"])
+    x, y = np.ones((8, 4), "float32"), np.full(8, 2)
+    with pytest.raises(ValueError, match=r"use sparse_categorical_accuracy"):
+        model.fit(x, y, epochs=1, verbose=0)
 
 
 def test_losses_as_metrics_are_named_and_computed_as_keras():

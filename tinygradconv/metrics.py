@@ -196,17 +196,41 @@ def _keras_threshold(threshold, y_pred):
 def categorical_accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where ``argmax(y_true) == argmax(y_pred)`` along the last axis (one-hot targets).
 
+    ``y_true`` needs one column per class, as ``y_pred``: integer labels (shape ``(n,)`` or ``(n, 1)`` beside
+    ``(n, classes)``) are refused, where Keras 3 takes the arg-max of the labels over the whole batch and reports
+    a number that is not the accuracy (1.0 for the labels ``[2, 2]`` beside predictions of class 0), silently;
+    ``sparse_categorical_accuracy`` is the metric for them, as the losses refuse the same shapes.
+
+    >>> categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]).tolist()
+    [1.0, 0.0]
+
     Raises:
-        ValueError: rank-0 inputs (no class axis), or shapes that do not broadcast together.
+        ValueError: rank-0 inputs (no class axis), another number of classes in ``y_true`` than in ``y_pred``
+            (integer labels), or shapes that do not broadcast together.
     """
     y_true, y_pred = _numbers(y_true, y_pred, "categorical_accuracy")
     if y_true.ndim == 0 or y_pred.ndim == 0:
         raise ValueError(f"categorical_accuracy: y_true and y_pred need a class axis (the last). Received shapes "
                          f"{y_true.shape} and {y_pred.shape}")
     _check_classes("categorical_accuracy", y_true=y_true, y_pred=y_pred)
+    _check_one_hot("categorical_accuracy", y_true, y_pred)
     true_class, predicted_class = np.argmax(y_true, axis=-1), np.argmax(y_pred, axis=-1)
     _check_broadcast(true_class, predicted_class, "categorical_accuracy", y_true.shape, y_pred.shape)
     return (true_class == predicted_class).astype(np.float64)
+
+
+def _check_one_hot(metric, y_true, y_pred):
+    """A ValueError naming the metric when ``y_true`` has another number of columns than ``y_pred`` has classes:
+    integer labels given to a metric of one-hot targets (Keras 3 takes their arg-max over the batch, silently)."""
+    if y_true.shape[-1] == y_pred.shape[-1]:
+        return
+    shapes = f"Received y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape}"
+    if y_true.ndim == y_pred.ndim - 1 or y_true.shape[-1] == 1:        # labels, as a sparse metric takes them
+        raise ValueError(f"{metric}: y_true needs one-hot rows, one column per class as y_pred "
+                         f"({y_pred.shape[-1]}). {shapes}; for integer labels use sparse_{metric} "
+                         f"(\"sparse_{metric}\" in compile)")
+    raise ValueError(f"{metric}: y_true has {y_true.shape[-1]} classes on its last axis and y_pred "
+                     f"{y_pred.shape[-1]}. {shapes}")
 
 
 def _check_classes(metric, **arrays):
@@ -233,8 +257,16 @@ def _check_broadcast(a, b, metric, shape_true, shape_pred, failing="describe the
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis.
 
+    Labels must be whole numbers in ``[0, classes)``, as ``sparse_categorical_crossentropy`` requires: Keras 3
+    scores a label of 5 (of 3 classes), 1.5 or NaN as a miss, silently; here they are a ``ValueError``.
+
+    >>> sparse_categorical_accuracy([2, 1], [[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]).tolist()
+    [1.0, 0.0]
+
     Raises:
-        ValueError: a rank-0 ``y_pred`` (no class axis), or labels whose shape does not fit ``y_pred``'s.
+        ValueError: a rank-0 ``y_pred`` (no class axis), labels whose shape does not fit ``y_pred``'s, or labels
+            that are not whole numbers in ``[0, classes)``.
+        TypeError: labels that are not numbers.
     """
     y_true, y_pred = _numpy(y_true), _numpy(y_pred)
     if y_pred.ndim == 0:
@@ -244,11 +276,27 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
         raise TypeError(f"sparse_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
                         f"{y_true.dtype}")
     _check_classes("sparse_categorical_accuracy", y_pred=y_pred)
+    _check_labels(y_true, y_pred.shape[-1], "sparse_categorical_accuracy")
     labels = y_true[..., 0] if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1 else y_true
     predicted_class = np.argmax(y_pred, axis=-1)
     _check_broadcast(labels, predicted_class, "sparse_categorical_accuracy", y_true.shape, y_pred.shape)
     matches = (labels == predicted_class).astype(np.float64)
     return matches[..., 0] if matches.ndim > 1 and matches.shape[-1] == 1 else matches
+
+
+def _check_labels(labels, classes, metric):
+    """A ValueError naming the metric when ``labels`` (a NumPy array of numbers) are not all whole numbers in
+    ``[0, classes)``, with the smallest and largest received (or the first that is not whole)."""
+    if labels.size == 0:
+        return
+    numbers = labels.astype(np.float64)
+    whole = np.isfinite(numbers) & (numbers == np.floor(numbers))
+    if not whole.all():
+        raise ValueError(f"{metric}: labels must be whole numbers in [0, {classes}). Received the label "
+                         f"{float(numbers[~whole].flat[0])!r}")
+    if numbers.min() < 0 or numbers.max() >= classes:
+        raise ValueError(f"{metric}: labels must be whole numbers in [0, {classes}) (y_pred has {classes} classes). "
+                         f"Received labels from {numbers.min():g} to {numbers.max():g}")
 
 
 def _check_k(k, metric):
@@ -290,6 +338,8 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
         raise ValueError(f"top_k_categorical_accuracy: y_true needs a class axis (the last). Received y_true of "
                          f"shape {y_true.shape}")
     _check_classes("top_k_categorical_accuracy", y_true=y_true)
+    if y_pred.ndim:
+        _check_one_hot("top_k_categorical_accuracy", y_true, y_pred)
     return _in_top_k(np.argmax(y_true, axis=-1), y_pred, k, "top_k_categorical_accuracy")
 
 
