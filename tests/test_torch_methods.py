@@ -1,6 +1,9 @@
 """PyTorch's spellings of Tensor methods (tinygradconv/torch_methods.py) and of the reductions' arguments
 (``dim=``, ``keepdim=``), on every backend: values, shapes, dtypes, gradients and errors against PyTorch itself
 (the tests that need it are skipped, visibly, without it), plus a few hand-computed values that need no PyTorch."""
+import ast
+import re
+
 import numpy as np
 import pytest
 
@@ -380,13 +383,27 @@ def test_max_and_min_take_keepdim_as_amax_does(torch, backend, method, reference
 
 
 @pytest.mark.parametrize("method", ["max", "min"])
-@pytest.mark.parametrize("dim", [1, -1, (0, 1)])
+@pytest.mark.parametrize("dim", [1, -1])
 def test_max_and_min_refuse_dim_and_say_what_to_write(method, dim):
     """PyTorch's x.max(dim=1) returns (values, indices): the same call must not return the values alone."""
     x = tg.tensor([[1.0, 5.0], [3.0, 2.0]])
     with pytest.raises(TypeError, match=rf"{method}\(dim=.*\(values, indices\).*x\.{method}\(axis=.*"
                                         rf"x\.arg{method}\(dim="):
         getattr(x, method)(dim=dim)
+
+
+@pytest.mark.parametrize("method", ["max", "min"])
+@pytest.mark.parametrize("dim", [(), (0, 1), [1], (1,)])
+def test_max_and_min_with_several_dims_suggest_what_computes_torchs_amax(torch, method, dim):
+    """``x.max(dim=())`` suggested ``x.max(axis=())``, which reduces nothing (NumPy's rule), where PyTorch's
+    ``amax(dim=())`` reduces every axis (found by a tester). The axis the message suggests gives amax's values."""
+    data = np.array([[1.0, 5.0], [3.0, 2.0]])
+    x = tg.tensor(data)
+    with pytest.raises(TypeError, match=rf"{method}\(dim=.*one int dim.*\(values, indices\)") as refused:
+        getattr(x, method)(dim=dim)
+    suggested = re.search(rf"write x\.{method}\(axis=(.*?)\)(?: \(|$)", str(refused.value)).group(1)
+    expected = getattr(torch, f"a{method}")(torch.tensor(data), dim=dim)
+    np.testing.assert_array_equal(getattr(x, method)(axis=ast.literal_eval(suggested)).numpy(), expected.numpy())
 
 
 def test_torchs_max_with_dim_does_return_a_pair(torch):

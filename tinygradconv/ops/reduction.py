@@ -253,6 +253,12 @@ def _reduce(fn, x, axis, keepdims, dim=None, keepdim=None):
 
 def _refuse_dim(op, dim):
     """PyTorch's ``x.max(dim=d)`` returns ``(values, indices)``: refuse it rather than return the values alone."""
+    if isinstance(dim, (tuple, list)):           # not even PyTorch's max: its dim is one int
+        axis = tuple(dim) or None                 # PyTorch's amax(dim=()) reduces every axis; axis=() none here
+        every = " (every axis: our axis=() reduces none, as NumPy)" if axis is None else ""
+        raise TypeError(f"{op}(dim={dim!r}): PyTorch's {op} takes one int dim, and returns a (values, indices) "
+                        f"pair. For the values over {'every axis' if axis is None else 'these axes'}, as PyTorch's "
+                        f"x.a{op}(dim={dim!r}), write x.{op}(axis={axis!r}){every}")
     if dim is not None:
         raise TypeError(f"{op}(dim={dim!r}) is PyTorch's spelling, and there it returns a (values, indices) pair; "
                         f"tinygradconv's {op} returns the values only. Write x.{op}(axis={dim!r}) for the values "
