@@ -219,6 +219,21 @@ def test_metrics_name_mismatched_batches_and_non_numeric_values():
     assert metrics.SparseCategoricalAccuracy()([[0], [1]], [[0.9, 0.1], [0.8, 0.2]]) == 0.5
 
 
+@pytest.mark.parametrize("update, argument, metric", [
+    (lambda ragged: metrics.MeanSquaredError().update_state(ragged, [[1.0], [1.0]]), "y_true", "mean_squared_error"),
+    (lambda ragged: metrics.Mean().update_state(ragged), "values", "mean"),
+    (lambda ragged: metrics.SparseCategoricalAccuracy().update_state([0, 1], ragged), "y_pred",
+     "sparse_categorical_accuracy"),
+    (lambda ragged: metrics.AUC().update_state([1, 0], ragged), "y_pred", "auc"),
+])
+def test_ragged_lists_are_refused_naming_the_metric_and_the_argument(update, argument, metric):
+    """Found by a tester: NumPy's "setting an array element with a sequence ... inhomogeneous shape" named neither."""
+    with pytest.raises(ValueError, match=rf"^{metric}: `{argument}` must be an array of one shape, not ragged "
+                                         rf"\(inhomogeneous\) nested lists\. Received {argument}=\[\[1\.0\], \[1\.0, "
+                                         rf"2\.0\]\]$"):
+        update([[1.0], [1.0, 2.0]])
+
+
 def test_accuracies_refuse_integer_labels_where_keras_scores_them_silently():
     """Found by a tester: ``CategoricalAccuracy`` given the labels ``[2, 2]`` (shape ``(2,)``) beside predictions of
     class 0 reported 1.0, as Keras 3.15 does (the arg-max of the labels over the batch), and in ``fit`` with

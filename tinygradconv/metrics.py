@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import reprlib
 import warnings
 
 import numpy as np
@@ -71,12 +72,18 @@ def _ieee754(fn):
     return silent
 
 
-def _numpy(x) -> np.ndarray:
+def _numpy(x, argument="an input", metric="a metric") -> np.ndarray:
+    """``x`` (a Tensor, a backend array, NumPy data or nested lists) as a NumPy array; a ValueError naming
+    ``argument`` and ``metric`` for ragged nested lists (NumPy's "inhomogeneous shape" message names neither)."""
     if isinstance(x, Tensor):
         return x.numpy()
     if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
         return Tensor(x).numpy()  # a backend array (CuPy, array_api_strict)
-    return np.asarray(x)
+    try:
+        return np.asarray(x)
+    except ValueError:            # ragged nested lists
+        raise ValueError(f"{metric}: `{argument}` must be an array of one shape, not ragged (inhomogeneous) nested "
+                         f"lists. Received {argument}={reprlib.repr(x)}") from None
 
 
 def _pair(y_true, y_pred, metric, squeeze=True, dtype=None):
@@ -104,7 +111,7 @@ def _pair(y_true, y_pred, metric, squeeze=True, dtype=None):
 def _numbers(y_true, y_pred, metric):
     """``y_true`` and ``y_pred`` as NumPy arrays; a TypeError naming the argument and the metric for one that does
     not hold numbers (NumPy's own error from inside, e.g. ``UFuncTypeError``, names neither)."""
-    arrays = (_numpy(y_true), _numpy(y_pred))
+    arrays = (_numpy(y_true, "y_true", metric), _numpy(y_pred, "y_pred", metric))
     for name, array in zip(("y_true", "y_pred"), arrays):
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{metric}: `{name}` must hold numbers. Received {name} of dtype {array.dtype}")
@@ -268,7 +275,8 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
             that are not whole numbers in ``[0, classes)``.
         TypeError: labels that are not numbers.
     """
-    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    name = "sparse_categorical_accuracy"
+    y_true, y_pred = _numpy(y_true, "y_true", name), _numpy(y_pred, "y_pred", name)
     if y_pred.ndim == 0:
         raise ValueError(f"sparse_categorical_accuracy: y_pred needs a class axis (the last). Received y_pred of "
                          f"shape {y_pred.shape}")
@@ -348,7 +356,8 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
     """1.0 where the integer label ``y_true`` is among the ``k`` highest scores of ``y_pred``, as Keras 3's
     ``sparse_top_k_categorical_accuracy`` (labels of shape ``(batch,)`` or ``(batch, 1)``; the result has the
     labels' shape); a score tied with the ``k``-th highest counts, as in Keras 3 on torch."""
-    y_true, y_pred = _numpy(y_true), _numpy(y_pred)
+    name = "sparse_top_k_categorical_accuracy"
+    y_true, y_pred = _numpy(y_true, "y_true", name), _numpy(y_pred, "y_pred", name)
     if y_true.dtype.kind not in "biuf":
         raise TypeError(f"sparse_top_k_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
                         f"{y_true.dtype}")
@@ -396,7 +405,7 @@ class Metric:
 def _floats(data, argument, metric):
     """``data`` as a float64 array; a TypeError naming ``argument`` and the metric for data that holds no numbers
     (NumPy's "could not convert string to float" names neither)."""
-    array = _numpy(data)
+    array = _numpy(data, argument, metric)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{metric}: `{argument}` must hold numbers. Received {argument}={data!r} of dtype "
                         f"{array.dtype}")
@@ -915,7 +924,7 @@ def _confusion_counts(y_true, y_pred, thresholds, metric, *, evenly=False, sampl
         ValueError: shapes that differ (after Keras' squeeze of a trailing axis of 1), weights that do not
             broadcast to the predictions, ``top_k``/``class_id`` beyond the classes of ``y_pred``.
     """
-    given = [np.shape(_numpy(y_true)), np.shape(_numpy(y_pred))]
+    given = [np.shape(_numpy(y_true, "y_true", metric)), np.shape(_numpy(y_pred, "y_pred", metric))]
     labels, scores = (a.astype(np.float32) for a in _numbers(y_true, y_pred, metric))
     scores, labels = squeeze_or_expand_to_same_rank(scores, labels)
     if labels.shape != scores.shape:
@@ -1240,7 +1249,7 @@ class AUC(_ConfusionMetric):
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        scores = _numpy(y_pred)
+        scores = _numpy(y_pred, "y_pred", self.name)
         if self.multi_label:
             if scores.ndim != 2:
                 raise ValueError(f"{self.name}: y_pred must have rank 2, (samples, labels), with multi_label=True. "
