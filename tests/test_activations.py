@@ -66,6 +66,29 @@ def test_gelu_approximate():
         A.gelu(x, approximate="yes")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_at_plus_infinity_and_in_its_float32_left_tail(dtype):
+    """As docs/special_points.md says (found by a tester comparing with Keras on torch, whose float32 kernel gives
+    NaN at +inf in a tensor of 2 or more elements): gelu(+inf) = +inf, gelu(-inf) = NaN, and in float32 the left
+    tail keeps the relative error the page gives, against the exact value computed in float64 from math.erf."""
+    out = A.gelu(tg.tensor([np.inf, -np.inf, 1.0], dtype=dtype)).numpy()
+    assert out[0] == np.inf and np.isnan(out[1])
+    x = np.linspace(-3.0, 0.0, 601, dtype=dtype)[:-1]
+    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
+    error = np.abs(A.gelu(tg.tensor(x, dtype=dtype)).numpy() - exact) / np.abs(exact)
+    assert error.max() <= (5.5e-5 if dtype == "float32" else 1e-12)
+
+
+def test_clip_at_a_tensor_bound_keeps_the_zero_of_x(backend):
+    """docs/special_points.md: at a bound, clip gives x itself (which equals the bound), with tensor bounds as with
+    number bounds: -0.0 clipped to min=0.0 stays -0.0, whatever the length (PyTorch's clamp changes by length)."""
+    for n in (1, 17, 64):
+        x = tg.tensor(np.full(n, -0.0), dtype="float64", backend=backend)
+        low = tg.tensor(np.zeros(n), dtype="float64", backend=backend)
+        for out in (tg.ops.clip(x, low, None), tg.ops.clip(x, 0.0, None)):
+            assert np.signbit(out.numpy()).all()
+
+
 @pytest.mark.parametrize("kwargs", [
     {}, {"negative_slope": 0.5}, {"max_value": 5.0}, {"threshold": 5.0}, {"negative_slope": 0.1, "max_value": 4.0},
     {"negative_slope": 0.3, "threshold": 2.0}, {"threshold": -2.0}, {"threshold": 1.0, "max_value": 3.0},
