@@ -24,9 +24,10 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
+
+from . import in_place
 
 
 class _GradState(threading.local):
@@ -118,7 +119,7 @@ class Context:
     # Class-level defaults: an op call only pays for the attributes it actually sets.
     saved_tensors = ()
     released = False
-    written_before = math.inf   # the in-place writes counted when forward saved arrays (see note_in_place_write)
+    written_before = math.inf   # in-place writes so far when forward saved arrays (tinygradconv.in_place)
 
     def __init__(self, xp, inputs, fn):
         self.xp = xp
@@ -223,42 +224,9 @@ class Function:
                 _FP_WARNINGS.reset(token)
         if recording and dtype_name(out.dtype) in _FLOATS:
             if ctx.saved_tensors:
-                ctx.written_before = _in_place.writes
+                ctx.written_before = in_place.writes
             return Tensor._make(out, backend, True, ctx)
         return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
-
-
-# --------------------------------------------------------------------------------------------- in-place writes
-class _InPlaceWrites:
-    """The in-place writes so far (``writes``), and for each array written, the count after its last write
-    (``last``, by the ``id`` of the array that owns the memory: a view is written through its owner)."""
-
-    writes = 0
-    last: ClassVar[dict] = {}
-
-
-_in_place = _InPlaceWrites()
-
-
-def note_in_place_write(array):
-    """Record that ``array`` (and so every view of its memory) was just changed in place (``p -= lr * g`` under
-    ``no_grad()``, :func:`~tinygradconv.ops.elementwise.in_place`)."""
-    _in_place.writes += 1
-    _in_place.last[id(memory_owner(array))] = _in_place.writes
-
-
-def _check_saved_arrays(ctx):
-    """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward saved, or the memory it views, was
-    changed in place since: the backward would silently use the new values. PyTorch counts versions per tensor
-    for the same check; here a count of writes per array's memory covers views (``x[1:]``) too."""
-    for a in ctx.saved_tensors:
-        if a is not None and _in_place.last.get(id(memory_owner(a)), -1) > ctx.written_before:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-                f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
-                f"in its forward pass was changed in place since (`-=`, `+=`, `*=` or `/=` under no_grad()). "
-                f"Update parameters after backward() (as an optimizer step does), or run the forward pass again "
-                f"after the update")
 
 
 # --------------------------------------------------------------------------------------------- registry
@@ -445,7 +413,7 @@ def backward(root, grad=None, retain_graph=False):
 
 
 def _backward(root, grad, retain_graph):
-    writes = _in_place.writes
+    writes = in_place.writes
     grads = {root: _initial_grad(root, grad)}
     owned = set()      # tensors whose pending gradient is a new array that nothing else holds
     uses = _count_uses(root)
@@ -470,7 +438,7 @@ def _backward(root, grad, retain_graph):
             input_grads = (None,) * len(parents)
         else:
             if ctx.written_before < writes:       # an array was written in place since this node's forward
-                _check_saved_arrays(ctx)
+                in_place.check_saved_arrays(ctx)
             input_grads = ctx.fn.backward(ctx, g)
             if type(input_grads) is not tuple:
                 input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
@@ -506,6 +474,6 @@ def _backward(root, grad, retain_graph):
 # Imported at the end, not the top: tensor.py imports the ops, and the ops import Function and register_op
 # from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
 # -> autograd), explained at the end of tensor.py.
-from .backend import dtype_name, memory_owner
+from .backend import dtype_name
 from .tensor import _FLOAT_KINDS as _FLOATS
 from .tensor import Tensor

@@ -128,15 +128,6 @@ class Backend:
         return np.from_dlpack(array) if hasattr(array, "__dlpack__") else np.asarray(array)
 
 
-def memory_owner(array):
-    """The array that owns ``array``'s memory: ``array`` itself, or the array it is a view of (NumPy and CuPy give
-    a view of a view the owner as its ``base``; an array_api_strict array wraps a NumPy array). Two arrays with the
-    same owner may share elements; the engine uses it to notice a saved array changed in place through another."""
-    inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
-    base = getattr(inner, "base", None)
-    return inner if base is None else base
-
-
 def dtype_name(dtype) -> str:
     """A dtype's plain name (``"float32"``) whatever namespace it comes from.
 
@@ -227,6 +218,8 @@ def get_backend(name=None) -> Backend:
         return name
     if name is None:
         name = _current[-1] if _current else config.default_backend_name()
+    if not isinstance(name, str):
+        raise TypeError(f"`backend` must be a backend's name, one of {list(_LOADERS)}. Received backend={name!r}")
     backend = _cache.get(name)
     if backend is not None:
         return backend

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+import warnings
 
 import numpy as np
 
@@ -314,7 +315,15 @@ class Tensor(TorchMethods):
         It may be set, as in PyTorch, to ``None`` or to such a Tensor (e.g. by hand before ``optimizer.step``);
         anything else raises, as PyTorch's ``t.grad = ...`` does: a ``TypeError`` for a value that is not a Tensor
         (wrap an array with ``tg.tensor(array, dtype=...)``), a ``ValueError`` for another shape, dtype or backend.
+
+        Reading it on an op's output (not a leaf) that does not :meth:`retain_grad` warns, as PyTorch does: the
+        backward pass fills only the ``.grad`` of leaves, so it is ``None`` there.
         """
+        if self._ctx is not None and self._grad is None and not self._retains_grad:
+            warnings.warn("The .grad attribute of a tensor that is not a leaf (an op's output) is being read: "
+                          "backward() fills only the .grad of leaves, so it is None here. Call .retain_grad() on "
+                          "this tensor before backward() to keep its gradient (as in PyTorch)", UserWarning,
+                          stacklevel=2)
         return self._grad
 
     @grad.setter

@@ -27,6 +27,7 @@ API_SECTIONS = [
         "tinygradconv.tensor",
         "tinygradconv.torch_methods",
         "tinygradconv.autograd",
+        "tinygradconv.in_place",
         "tinygradconv.checks",
         "tinygradconv.backend",
         "tinygradconv.config",

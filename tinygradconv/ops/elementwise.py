@@ -12,8 +12,9 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..autograd import Function, Sample, is_grad_enabled, note_in_place_write, register_op
+from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
+from ..in_place import note_in_place_write
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 
 
@@ -1059,7 +1060,7 @@ def in_place(tensor, other, operator, symbol):
       silently). The result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the
       shape, as in PyTorch). Update after ``backward``, as that loop does: a ``backward`` through a graph that
       saved the tensor (or a view of it) before the update raises a ``RuntimeError``, as PyTorch's "modified by an
-      inplace operation" (it would otherwise use the new values; :func:`~tinygradconv.autograd.note_in_place_write`).
+      inplace operation" (it would otherwise use the new values; :mod:`tinygradconv.in_place`).
     * A leaf that requires grad, while gradients are recorded: a ``RuntimeError``, as PyTorch's "a leaf Variable
       that requires grad is being used in an in-place operation".
     * Any other tensor: a new tensor (``t = t + other``), the same value and gradient as PyTorch's in-place

@@ -21,8 +21,8 @@ so it can be drawn afterwards:
 ...     (a * 3).sum().backward()
 >>> trace.grad(a).tolist()                     # d sum(3a) / da: kept although `a` is not a leaf
 [3.0, 3.0]
->>> a.grad is None                             # and nothing was retained on the tensor itself
-True
+>>> x.grad.tolist()                           # the leaf's .grad as usual: d sum(3 x^2) / dx = 6x
+[6.0, 12.0]
 """
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
     if any(t._ctx is not None and t._ctx.released for t in tensors):
         raise RuntimeError("The graph was freed by backward(): call backward(retain_graph=True), or record the pass "
                            "with `with viz.record_backward() as trace: loss.backward()` and draw `trace`")
-    kept = [(t, t.grad) for t in tensors]
+    kept = [(t, t._grad) for t in tensors]
     try:
         with record_backward() as trace:
             tensor.backward(grad, retain_graph=True)

@@ -148,7 +148,7 @@ def graph_nodes(tensor, grads=None) -> list:
             label = op_name + ("\n(freed by backward)" if freed else "")
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
             nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
-        grad = (grads or {}).get(f"t{i}", None if t.grad is None else t.grad.numpy())
+        grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
         nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad), role,
                           [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad)))
     return nodes

@@ -1,0 +1,60 @@
+"""In-place writes, and the check that keeps a backward pass from using values written after its forward pass.
+
+``p -= lr * p.grad`` under ``no_grad()`` writes a parameter's array in place
+(:func:`~tinygradconv.ops.elementwise.in_place`). A graph recorded before that write may have saved the array, or
+a view of it (``x[1:]``), for its backward pass, which would then compute the gradient at the new values, silently.
+PyTorch refuses such a backward ("modified by an inplace operation") by counting versions per tensor; here every
+in-place write is counted, with the count after the last write of each array's memory:
+
+* :func:`note_in_place_write` counts a write;
+* ``Function.apply`` notes on a node that saved arrays the count at its forward pass (``ctx.written_before``);
+* the backward pass calls :func:`check_saved_arrays` on a node only when some write came after its forward pass,
+  so a training loop that updates after ``backward()`` pays one comparison per node.
+
+>>> import tinygradconv as tg
+>>> w = tg.tensor([1.0, 2.0], requires_grad=True)
+>>> loss = (w * w).sum()
+>>> with tg.no_grad():
+...     w -= 0.5
+>>> loss.backward()
+Traceback (most recent call last):
+...
+RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation: ...
+"""
+from __future__ import annotations
+
+from .backend import dtype_name
+
+#: In-place writes so far.
+writes = 0
+#: For each array written in place, by the ``id`` of the array owning its memory: ``writes`` after its last write.
+last_write: dict[int, int] = {}
+
+
+def memory_owner(array):
+    """The array that owns ``array``'s memory: ``array`` itself, or the array it is a view of (NumPy and CuPy give
+    a view of a view the owner as its ``base``; an array_api_strict array wraps a NumPy array). Two arrays with the
+    same owner may share elements."""
+    inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
+    base = getattr(inner, "base", None)
+    return inner if base is None else base
+
+
+def note_in_place_write(array):
+    """Count a write of ``array`` in place (and so of every view of its memory)."""
+    global writes
+    writes += 1
+    last_write[id(memory_owner(array))] = writes
+
+
+def check_saved_arrays(ctx):
+    """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward pass saved, or the memory it views,
+    was written in place since that forward pass."""
+    for a in ctx.saved_tensors:
+        if a is not None and last_write.get(id(memory_owner(a)), -1) > ctx.written_before:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
+                f"in its forward pass was changed in place since (`-=`, `+=`, `*=` or `/=` under no_grad()). "
+                f"Update parameters after backward() (as an optimizer step does), or run the forward pass again "
+                f"after the update")
