@@ -27,7 +27,8 @@ from .backend import dtype_name
 
 #: In-place writes so far.
 writes = 0
-#: For each array written in place, by the ``id`` of the array owning its memory: ``writes`` after its last write.
+#: The count ``writes`` reached at the last in-place write of each array, keyed by the ``id`` of the array that
+#: owns its memory.
 last_write: dict[int, int] = {}
 
 
