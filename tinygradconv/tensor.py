@@ -280,6 +280,7 @@ class Tensor(TorchMethods):
 
         Raises:
             ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
+            TypeError: for a ``backend`` that is not a name (nor a backend).
         """
         target = get_backend(backend)
         if target is self.backend:
