@@ -763,6 +763,12 @@ IN_PLACE_BEFORE_BACKWARD = {
     "x[1:] * w[0]": (lambda x, w: (x[1:] * w[0]).sum(), True),      # a view of x saved (getitem, then mul)
     "x + 1": (lambda x, w: (x + 1.0).sum(), False),
     "x.exp() * 2": (lambda x, w: (x.exp() * 2.0).sum(), False),     # exp saves its output, not x
+    # a constant beside x: the backward reads only x's shape (found by a tester: these raised, torch goes on)
+    "x * 3": (lambda x, w: (x * 3.0).sum(), False),
+    "x / 2": (lambda x, w: (x / 2.0).sum(), False),
+    "x @ c": (lambda x, w: (x @ w.detach()).sum(), False),
+    "c @ x": (lambda x, w: (w.detach().reshape(1, 2) @ x).sum(), False),
+    "x * x.detach()": (lambda x, w: (x * x.detach()).sum(), True),   # d/dx reads the detached x: x's memory
 }
 
 
@@ -791,6 +797,35 @@ def test_a_parameter_changed_in_place_before_backward_is_refused_where_torch_ref
         ty.backward()
         y.backward()
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("updated, refused", [(0, False), (1, True)])
+def test_updating_a_dense_kernel_before_backward_is_refused_where_torch_refuses(updated, refused):
+    """Two Dense layers fed with data (found by a tester): the first kernel multiplies a constant, so the backward
+    reads only its shape and goes on after it is updated, as torch.nn.Linear does; the second kernel multiplies the
+    first layer's output, whose gradient reads it: refused, as in torch."""
+    torch = pytest.importorskip("torch", reason="the reference is PyTorch's version counter")
+    from tinygradconv import layers, models
+
+    x = np.arange(6.0, dtype="float32").reshape(2, 3) / 6
+    model = models.Sequential([layers.Dense(5, activation="tanh"), layers.Dense(1)])
+    loss = (model(x) ** 2).sum()
+    net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+    torch_loss = (net(torch.tensor(x)) ** 2).sum()
+    kernel = [layer for layer in model.layers][updated].kernel
+    with tg.no_grad():
+        kernel -= 0.1
+    with torch.no_grad():
+        net[2 * updated].weight -= 0.1
+    if refused:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            torch_loss.backward()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+    else:
+        torch_loss.backward()
+        loss.backward()
+        assert kernel.grad is not None
 
 
 def test_the_usual_loop_updates_after_backward_and_runs_again(backend):

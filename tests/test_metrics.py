@@ -248,11 +248,20 @@ def test_accuracies_refuse_integer_labels_where_keras_scores_them_silently():
                 update(labels, predictions)
         with pytest.raises(ValueError, match=r"top_k_categorical_accuracy: .*use sparse_top_k_categorical_accuracy"):
             metrics.top_k_categorical_accuracy(labels, predictions, k=1)
-    for labels, shown in (([5, 0], r"from 0 to 5"), ([-1, 0], r"from -1 to 0"), ([1.5, 0], r"the label 1\.5"),
-                          ([np.nan, 0], r"the label nan")):
-        with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels must be whole numbers in "
-                                             r"\[0, 3\).*" + shown):
+    for labels, shown in (([5, 0], r"below 3 .*from 0 to 5"), ([1.5, 0], r"below 3\. Received the label 1\.5"),
+                          ([np.nan, 0], r"below 3\. Received the label nan")):
+        with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels must be whole numbers " + shown):
             metrics.SparseCategoricalAccuracy().update_state(labels, predictions)
+    # as many rows as classes: integer labels of shape (n,) are still labels (found by a second tester)
+    three = np.array([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [0.7, 0.2, 0.1]])
+    with pytest.raises(ValueError, match=r"categorical_accuracy: y_true needs one-hot rows.*sparse_categorical"):
+        metrics.categorical_accuracy([2, 2, 1], three)
+    with pytest.raises(ValueError, match=r"top_k_categorical_accuracy: y_true needs one-hot rows"):
+        metrics.top_k_categorical_accuracy([2, 2, 1], three, k=1)
+    # a negative label (an ignore_class padding) matches no class, as in Keras: weight 0 leaves it out
+    weighted = metrics.SparseCategoricalAccuracy()
+    weighted.update_state([0, 1, -1], three, sample_weight=[1.0, 1.0, 0.0])
+    assert weighted.result() == 0.5
     # the right metric for each kind of target, by hand: both rows predict class 0
     assert metrics.SparseCategoricalAccuracy()(np.array([2, 0]), predictions) == 0.5
     assert metrics.CategoricalAccuracy()(np.eye(3)[[2, 0]], predictions) == 0.5

@@ -148,6 +148,7 @@ def test_tutorial_08_backprop_drawn(tmp_path):
         assert number(out, rf"{name} (\d+\.\d+)") == pytest.approx(grad.grad.norm().item(), abs=2e-6), name
     assert number(out, r"max \|recorded - 2\(y_hat - y\)/N\| = (\S+)") < 1e-12
     assert "h.grad after backward: None" in out
+    assert "and reading it warned: The .grad attribute of a tensor that is not a leaf" in out
     # the graph: ten tensors need a gradient (loss, pow, sub, y_hat, up/bias, up/kernel, h, conv1d's output,
     # conv/bias, conv/kernel): ten steps, eleven frames with the seed
     steps = re.findall(r"^step (\d+): ", out, flags=re.MULTILINE)

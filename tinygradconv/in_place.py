@@ -50,9 +50,14 @@ def note_in_place_write(array):
 
 def check_saved_arrays(ctx):
     """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward pass saved, or the memory it views,
-    was written in place since that forward pass."""
-    for a in ctx.saved_tensors:
-        if a is not None and last_write.get(id(memory_owner(a)), -1) > ctx.written_before:
+    was written in place since that forward pass.
+
+    An op may say which saved arrays its backward pass reads the values of (``ctx.values_read``, one bool per saved
+    array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
+    so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
+    read = getattr(ctx, "values_read", None) or (True,) * len(ctx.saved_tensors)
+    for a, needed in zip(ctx.saved_tensors, read):
+        if needed and a is not None and last_write.get(id(memory_owner(a)), -1) > ctx.written_before:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "

@@ -229,7 +229,7 @@ def categorical_accuracy(y_true, y_pred) -> np.ndarray:
 def _check_one_hot(metric, y_true, y_pred):
     """A ValueError naming the metric when ``y_true`` has another number of columns than ``y_pred`` has classes:
     integer labels given to a metric of one-hot targets (Keras 3 takes their arg-max over the batch, silently)."""
-    if y_true.shape[-1] == y_pred.shape[-1]:
+    if y_true.shape[-1] == y_pred.shape[-1] and y_true.ndim >= y_pred.ndim:
         return
     shapes = f"Received y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape}"
     if y_true.ndim == y_pred.ndim - 1 or y_true.shape[-1] == 1:        # labels, as a sparse metric takes them
@@ -264,15 +264,16 @@ def _check_broadcast(a, b, metric, shape_true, shape_pred, failing="describe the
 def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
     """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)`` along the last axis.
 
-    Labels must be whole numbers in ``[0, classes)``, as ``sparse_categorical_crossentropy`` requires: Keras 3
-    scores a label of 5 (of 3 classes), 1.5 or NaN as a miss, silently; here they are a ``ValueError``.
+    Labels must be whole numbers below the number of classes: Keras 3 scores a label of 5 (of 3 classes), 1.5 or
+    NaN as a miss, silently; here they are a ``ValueError``. A negative label (the padding of a loss's
+    ``ignore_class=-1``) matches no class, as in Keras: a miss, or nothing where its weight is 0.
 
     >>> sparse_categorical_accuracy([2, 1], [[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]).tolist()
     [1.0, 0.0]
 
     Raises:
         ValueError: a rank-0 ``y_pred`` (no class axis), labels whose shape does not fit ``y_pred``'s, or labels
-            that are not whole numbers in ``[0, classes)``.
+            that are not whole numbers below the number of classes.
         TypeError: labels that are not numbers.
     """
     name = "sparse_categorical_accuracy"
@@ -293,17 +294,19 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
 
 
 def _check_labels(labels, classes, metric):
-    """A ValueError naming the metric when ``labels`` (a NumPy array of numbers) are not all whole numbers in
-    ``[0, classes)``, with the smallest and largest received (or the first that is not whole)."""
+    """A ValueError naming the metric when ``labels`` (a NumPy array of numbers) are not all whole numbers below
+    ``classes``, with the smallest and largest received (or the first that is not whole). A negative label is let
+    through: it matches no class (a miss, or nothing where its weight or the loss's ``ignore_class`` mask is 0), as
+    Keras scores the padding label of ``ignore_class=-1``."""
     if labels.size == 0:
         return
     numbers = labels.astype(np.float64)
     whole = np.isfinite(numbers) & (numbers == np.floor(numbers))
     if not whole.all():
-        raise ValueError(f"{metric}: labels must be whole numbers in [0, {classes}). Received the label "
+        raise ValueError(f"{metric}: labels must be whole numbers below {classes}. Received the label "
                          f"{float(numbers[~whole].flat[0])!r}")
-    if numbers.min() < 0 or numbers.max() >= classes:
-        raise ValueError(f"{metric}: labels must be whole numbers in [0, {classes}) (y_pred has {classes} classes). "
+    if numbers.max() >= classes:      # a negative label (an ignore_class padding) matches no class, as in Keras
+        raise ValueError(f"{metric}: labels must be whole numbers below {classes} (y_pred has {classes} classes). "
                          f"Received labels from {numbers.min():g} to {numbers.max():g}")
 
 

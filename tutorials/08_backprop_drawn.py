@@ -14,6 +14,7 @@
 
 # %%
 import os
+import warnings
 
 import numpy as np
 
@@ -76,7 +77,7 @@ save(ax.figure, "08_graph.png")
 #
 # `viz.record_backward()` listens to the engine while `backward()` runs: at each node it records the gradient
 # that arrived and what the node's op sent to each input. Nothing is retained on the tensors themselves
-# (`h.grad` stays `None`), yet every intermediate gradient is there to look at. `backward()` frees the graph as it
+# (`h.grad` stays `None`, and reading it warns, as PyTorch does for a tensor that is not a leaf), yet every intermediate gradient is there to look at. `backward()` frees the graph as it
 # goes, so it can walk it only once: to run this cell again, run the forward pass above first.
 
 # %%
@@ -94,7 +95,10 @@ for number, step in enumerate(trace.steps):                 # numbered as the an
     else:
         what = f"the output of {op}"
     print(f"step {number + 1}: {what}, gradient norm {np.linalg.norm(step.grad):.6f}")
-print("h.grad after backward:", h.grad)
+with warnings.catch_warnings(record=True) as caught:      # h is not a leaf: reading .grad warns, as in PyTorch
+    warnings.simplefilter("always")
+    print("h.grad after backward:", h.grad)
+print("and reading it warned:", caught[0].message)
 
 # %% [markdown]
 # The first steps can be checked by hand. The mean squared error sends

@@ -256,6 +256,7 @@ class Mul(Function):
     def forward(ctx, a, b):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
+        ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)   # d/db reads a, d/da b
         try:
             return a * b
         except ValueError:
@@ -283,6 +284,7 @@ class Div(Function):
             a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)   # integers: NumPy's true division
         a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
+        ctx.values_read = (ctx.inputs[1]._requires_grad, True)      # d/db reads a and b, d/da reads b
         try:
             return a / b
         except ValueError:

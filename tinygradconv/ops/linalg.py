@@ -77,6 +77,7 @@ class MatMul(Function):
                              f"({inner_a} != {inner_b})")
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
+        ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)   # d/db reads a, d/da b
         return _in_float32(ctx.xp, _product_of, a, b)  # float16: float32 products and sums, one rounding
 
     @staticmethod
