@@ -77,8 +77,9 @@ save(ax.figure, "08_graph.png")
 #
 # `viz.record_backward()` listens to the engine while `backward()` runs: at each node it records the gradient
 # that arrived and what the node's op sent to each input. Nothing is retained on the tensors themselves
-# (`h.grad` stays `None`, and reading it warns, as PyTorch does for a tensor that is not a leaf), yet every intermediate gradient is there to look at. `backward()` frees the graph as it
-# goes, so it can walk it only once: to run this cell again, run the forward pass above first.
+# (`h.grad` stays `None`, and reading it warns, as PyTorch does for a tensor that is not a leaf), yet every
+# intermediate gradient is there to look at. `backward()` frees the graph as it goes, so it can walk it only once:
+# to run this cell again, run the forward pass above first.
 
 # %%
 with viz.record_backward() as trace:
