@@ -259,6 +259,17 @@ def test_to_records_nothing_without_a_gradient(backend):
 def test_to_an_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="jax"):
         tg.tensor([1.0], requires_grad=True).to("jax")
+    with pytest.raises(TypeError, match=r"Received backend=\[1\]"):
+        tg.tensor([1.0]).to([1])
+
+
+def test_to_none_keeps_the_tensor_and_a_dtype_name_points_to_astype(backend):
+    """As PyTorch's ``t.to(None)``: nothing to move (it went to the default backend); ``t.to("float64")``, PyTorch's
+    cast, said "Unknown backend 'float64'" (found by a tester)."""
+    x = tg.tensor([1.0], backend=backend, requires_grad=True)
+    assert x.to(None) is x and x.to(backend) is x
+    with pytest.raises(TypeError, match=r"names a dtype.*x\.astype\('float64'\)"):
+        x.to("float64")
 
 
 def test_repr_shows_values_dtype_and_flags():

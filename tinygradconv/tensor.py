@@ -278,14 +278,13 @@ class Tensor(TorchMethods):
         Differentiable, as in PyTorch: the copy is an op's output (not a leaf), and a backward pass through it
         brings the gradient back to this tensor's backend (``ops.shape.ToBackend``).
 
+        ``None`` moves nothing, as PyTorch's ``t.to(None)``.
+
         Raises:
             ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
-            TypeError: for a ``backend`` that is not a name (nor a backend).
+            TypeError: for a ``backend`` that is not a name (nor a backend), or a dtype's name (``astype`` casts).
         """
-        target = get_backend(backend)
-        if target is self.backend:
-            return self
-        return _ops.shape.ToBackend.apply(self, backend=target)
+        return self if backend is None else _ops.shape.ToBackend.apply(self, backend=backend)
 
     def __copy__(self):
         return self.__deepcopy__({})
