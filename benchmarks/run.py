@@ -1122,6 +1122,8 @@ first calls after a pause, when our second thread could still share the first on
 #: When ``make bench`` began to time each set of convolution inputs after :data:`conv.WARMUP_S` seconds of untimed
 #: calls instead of one call; rows have recorded it (``warmup_s``) since 2026-12-05.
 WARMUP_SINCE = "2026-12-04 03:41 UTC"
+#: The warm-up of the runs from :data:`WARMUP_SINCE` until rows recorded theirs (``conv.WARMUP_S`` in those days).
+UNRECORDED_WARMUP_S = 0.05
 _SAME_SLOT = ("In a round one process per framework stays alive, and the two take turns set by set: for each of the 9 "
               "slots (round and set), each framework builds its own inputs for the case (same shape and seed number, "
               "its own random generator) and times them, one framework right after the other, torch first in 5 of "
@@ -1147,7 +1149,7 @@ def warmup_of(results):
     recorded = {row["warmup_s"] for row in results.get("conv", ()) if "warmup_s" in row}
     if recorded:
         return max(recorded)
-    return 0.05 if results["machine"]["date"] >= WARMUP_SINCE else 0.0
+    return UNRECORDED_WARMUP_S if results["machine"]["date"] >= WARMUP_SINCE else 0.0
 
 
 def method_text(results):
@@ -1163,7 +1165,7 @@ def method_text(results):
         text = (f"after 1 warm-up call (1 call per set in 1 round with `--quick`). {_SAME_SLOT} These runs came "
                 "before 2026-12-04, when the timed calls were found to fall into a wake-up: " + _WAKE_UP +
                 " So this page's 2-thread figures may show ours slower than in a running loop; since then every "
-                "set of inputs gets 50 ms of untimed calls first.")
+                f"set of inputs gets {UNRECORDED_WARMUP_S * 1e3:.0f} ms of untimed calls first.")
     bullets = METHOD.split("\n* ")
     for i, bullet in enumerate(bullets):
         if "<WARM-UP>" in bullet:

@@ -22,8 +22,8 @@ import numbers
 import numpy as np
 
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
-from ..backend import available_backends, dtype_name, get_backend, known_backends
-from ..tensor import Tensor, _number_fits
+from ..backend import available_backends, dtype_name, get_backend
+from ..tensor import _DTYPES, Tensor, _number_fits
 from ..validation import axis_index, integer
 from .elementwise import refuse_torch_tensor, special_values
 
@@ -125,14 +125,6 @@ class Clone(Function):
         return grad
 
 
-def _is_dtype_name(name):
-    try:
-        np.dtype(name)
-    except TypeError:
-        return False
-    return True
-
-
 def _to_backend_samples(rng):
     # to every backend that loads here (numpy, array_api_strict; cupy on a GPU machine), from the one under test
     return [Sample((rng.standard_normal((2, 3)),), {"backend": name}) for name in available_backends()] + \
@@ -175,7 +167,7 @@ class ToBackend(Function):
         """
         if not isinstance(a, Tensor):
             raise TypeError(f"{cls.__name__} expects a Tensor input, got {type(a).__name__}")
-        if isinstance(backend, str) and backend not in known_backends() and _is_dtype_name(backend):
+        if isinstance(backend, str) and backend in _DTYPES:      # the dtypes astype takes: no backend's name
             raise TypeError(f"`backend` names a dtype, not a backend: received backend={backend!r}. PyTorch's "
                             f"x.to({backend!r}) casts; here write x.astype({backend!r})")
         target = get_backend(backend)
