@@ -87,5 +87,6 @@ def with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
     monkeypatch.setattr(conv_batching, "CPU_VENDOR", "GenuineIntel")
     if mnk is not None:
         monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MNK", mnk)
-    if min_rows is not None:
+    if min_rows is not None:          # the narrow limits' too (the per-sample stacks take them on every core)
         monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MIN_ROWS", min_rows)
+        monkeypatch.setattr(gemm_blocks, "AMD_SMALL_GEMM_MIN_ROWS", min(min_rows, gemm_blocks.AMD_SMALL_GEMM_MIN_ROWS))

@@ -950,8 +950,8 @@ def _block_decisions(monkeypatch):
     taken = []
     real = gemm_blocks.rows_per_block_of_sizes
 
-    def record(rows, k, n, dtype):
-        taken.append((k, real(rows, k, n, dtype)))
+    def record(rows, k, n, dtype, per_sample=False):
+        taken.append((k, real(rows, k, n, dtype, per_sample)))
         return taken[-1][1]
 
     monkeypatch.setattr(gemm_blocks, "rows_per_block_of_sizes", record)

@@ -56,6 +56,16 @@ AMD_NARROW_N = 64
 AMD_SMALL_GEMM_MAX_K = 768
 AMD_SMALL_GEMM_MIN_ROWS = 16
 
+#: Set to ``False`` to keep the narrow limits above to AMD cores for the per-sample products too. On other cores
+#: they serve the stacks of per-sample products ``(S, M, K) @ (S, K, N)`` (the kernel gradient's, one matrix ``b``
+#: per sample) with ``N <=`` :data:`AMD_NARROW_N`: on one core of an AVX-512 Xeon (2 vCPUs under KVM, OpenBLAS
+#: 0.3.31, 2026-12-05) those took 0.75-0.90 of the time in blocks (``(32, 64, 256) @ (32, 256, 64)``, the dilated
+#: shapes' kernel gradient, in blocks of 32 rows: 0.90; ``(16, 64, 1024) @ (16, 1024, 16)``, the long signal's:
+#: 0.75), but one matrix ``b`` for all rows did not gain the same way: conv1d's forward with ``k = 8, s = 4``
+#: (``(rows, 256) @ (256, 64)``) ran 1.08x slower in blocks, so on those cores the 2-D products keep
+#: :data:`SMALL_GEMM_MAX_K` and :data:`SMALL_GEMM_MIN_ROWS`.
+NARROW_SAMPLE_PRODUCTS = True
+
 #: OpenBLAS's names (``threadpoolctl``'s ``architecture``) of the AVX-512 cores whose kernels include small-matrix
 #: GEMMs.
 SMALL_GEMM_CORES = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
@@ -155,11 +165,12 @@ def rows_per_block(a, b):
     if (type(a) is not np.ndarray or type(b) is not np.ndarray or b.ndim not in (2, a.ndim) or b.ndim > 3
             or a.dtype != b.dtype or b.strides[-1] != b.itemsize):
         return 0
-    return rows_per_block_of_sizes(a.shape[-2], *b.shape[-2:], a.dtype)
+    return rows_per_block_of_sizes(a.shape[-2], *b.shape[-2:], a.dtype, per_sample=b.ndim == 3)
 
 
-def rows_per_block_of_sizes(rows, k, n, dtype):
-    """:func:`rows_per_block` from the sizes: a matrix of ``rows`` rows times a row-major ``(k, n)`` one.
+def rows_per_block_of_sizes(rows, k, n, dtype, per_sample=False):
+    """:func:`rows_per_block` from the sizes: a matrix of ``rows`` rows times a row-major ``(k, n)`` one
+    (``per_sample``: one such matrix per sample of a stack).
 
     >>> import numpy as np
     >>> sizes = rows_per_block_of_sizes(128, 256, 64, np.float32)
@@ -168,7 +179,7 @@ def rows_per_block_of_sizes(rows, k, n, dtype):
     """
     if not SMALL_GEMM_BLOCKS or np.dtype(dtype).char not in "fd" or not has_small_gemm_kernels():
         return 0
-    max_k, min_rows = limits(n)
+    max_k, min_rows = limits(n, per_sample)
     fit = SMALL_GEMM_MNK // max(k * n, 1)
     if k > max_k or fit < 1 or rows <= fit:              # one GEMM holds them all
         return 0
@@ -177,12 +188,17 @@ def rows_per_block_of_sizes(rows, k, n, dtype):
     return m if shortest >= min_rows else 0
 
 
-def limits(n):
+def limits(n, per_sample=False):
     """``(largest K, fewest rows per block)`` for which blocks paid on this CPU, for products of ``n`` columns:
     :data:`SMALL_GEMM_MAX_K` and :data:`SMALL_GEMM_MIN_ROWS` (measured on an AVX-512 Xeon), except for narrow
-    products (``n <=`` :data:`AMD_NARROW_N`) on an AMD core (:func:`~.conv_batching.cpu_vendor`; measured on Zen 4):
-    :data:`AMD_SMALL_GEMM_MAX_K` and :data:`AMD_SMALL_GEMM_MIN_ROWS`."""
-    if n <= AMD_NARROW_N and cpu_vendor() == "AuthenticAMD":
+    products (``n <=`` :data:`AMD_NARROW_N`) on an AMD core (:func:`~.conv_batching.cpu_vendor`; measured on Zen 4),
+    and for narrow stacks of per-sample products (``per_sample``) on every core (:data:`NARROW_SAMPLE_PRODUCTS`;
+    measured on a Xeon too): :data:`AMD_SMALL_GEMM_MAX_K` and :data:`AMD_SMALL_GEMM_MIN_ROWS`.
+
+    >>> limits(64, per_sample=True)
+    (768, 16)
+    """
+    if n <= AMD_NARROW_N and ((per_sample and NARROW_SAMPLE_PRODUCTS) or cpu_vendor() == "AuthenticAMD"):
         return AMD_SMALL_GEMM_MAX_K, AMD_SMALL_GEMM_MIN_ROWS
     return SMALL_GEMM_MAX_K, SMALL_GEMM_MIN_ROWS
 
@@ -192,7 +208,7 @@ def row_major(xp, w, rows):
     transposed view and its products with matrices of ``rows`` rows take :func:`rows_per_block`' blocks (a copy,
     once per call or chunk, that serves every product with it); else ``w``."""
     if (type(w) is np.ndarray and not w.flags.c_contiguous
-            and rows_per_block_of_sizes(rows, *w.shape[-2:], w.dtype)):
+            and rows_per_block_of_sizes(rows, *w.shape[-2:], w.dtype, per_sample=w.ndim == 3)):
         return np.ascontiguousarray(w)
     return w
 
