@@ -57,6 +57,8 @@ SWITCH_MODULES = ("conv", "conv_batching", "conv_cuda", "conv_phases", "conv_win
 PARTS = ("fwd", "fwd_bwd")
 #: Settings whose value is a name (a string, or ``None`` for the default) rather than a number or a bool.
 NAME_SETTINGS = frozenset({"CPU_VENDOR"})
+#: Switches that are ``None`` (decided by the CPU's maker) or a bool (forced on or off), rather than ``None`` or an int.
+BOOL_OR_NONE_SETTINGS = frozenset({"WINOGRAD"})
 
 
 def parse_variant(text):
@@ -83,7 +85,8 @@ def parse_variant(text):
 def checked_setting(module, name, literal):
     """``(module, name, value)`` once ``module`` is one of :data:`SWITCH_MODULES`, ``name`` an upper-case name it
     defines, and ``literal`` a Python literal of that name's type (an int for a float limit too; ``None`` or an
-    int where the switch is ``None``, as ``conv_batching.THREADS``), or for :data:`NAME_SETTINGS` the text itself
+    int where the switch is ``None``, as ``conv_batching.THREADS``; ``None`` or a bool for
+    :data:`BOOL_OR_NONE_SETTINGS`, as ``conv_winograd.WINOGRAD``), or for :data:`NAME_SETTINGS` the text itself
     (``None``: the default).
 
     >>> checked_setting("conv_winograd", "MIN_CHANNELS", "64")
@@ -114,6 +117,8 @@ def checked_setting(module, name, literal):
         raise ValueError(f"Invalid value for argument `variant`: {module}.{name}={literal} is not a Python "
                          f"literal (True, False, None, a number)") from None
     expected = {bool: (bool,), int: (int,), float: (int, float), type(None): (int, type(None))}.get(type(current))
+    if name in BOOL_OR_NONE_SETTINGS:
+        expected = (bool, type(None))
     if expected is None or type(value) not in expected:
         raise ValueError(f"Invalid value for argument `variant`: {module}.{name} is a {type(current).__name__} "
                          f"(now {current!r}). Received {literal}")

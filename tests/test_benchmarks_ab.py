@@ -36,6 +36,9 @@ def test_settings_of_each_type_are_parsed():
         ("conv_batching", "THREADS", 2), ("conv_batching", "THREADS", None)]
     assert ab.parse_variant("conv_winograd.MIN_STEPS=1,conv.TILED_BIAS_ADD=False") == [
         ("conv_winograd", "MIN_STEPS", 1), ("conv", "TILED_BIAS_ADD", False)]
+    assert ab.parse_variant("conv_winograd.WINOGRAD=True") == [("conv_winograd", "WINOGRAD", True)]
+    with pytest.raises(ValueError, match="WINOGRAD is a NoneType"):
+        ab.parse_variant("conv_winograd.WINOGRAD=3")
     assert ab.parse_variant("conv_batching.CPU_VENDOR=GenuineIntel,conv_batching.CPU_VENDOR='AuthenticAMD',"
                             "conv_batching.CPU_VENDOR=None") == [
         ("conv_batching", "CPU_VENDOR", "GenuineIntel"), ("conv_batching", "CPU_VENDOR", "AuthenticAMD"),
@@ -73,6 +76,7 @@ def test_the_worker_applies_each_variant_and_the_paths_agree(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(conv, "conv1d_winograd", spy)
+    monkeypatch.setattr(conv_winograd, "WINOGRAD", True)                  # on any CPU (None: AMD's only)
     lowered = ab.parse_variant("conv_winograd.MIN_CHANNELS=1,conv_winograd.MIN_CHANNEL_PRODUCT=1")
     counts = []
 

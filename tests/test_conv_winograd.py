@@ -21,6 +21,15 @@ from tinygradconv.ops.conv_winograd import (
     takes_winograd,
 )
 
+#: The switch as the package sets it, before this module's tests force the path on.
+DEFAULT_SWITCH = conv_winograd.WINOGRAD
+
+
+@pytest.fixture(autouse=True)
+def winograd_on_any_cpu(monkeypatch):
+    """These tests exercise F(2, 3) whatever the CPU's maker (by default only AMD CPUs take it)."""
+    monkeypatch.setattr(conv_winograd, "WINOGRAD", True)
+
 
 @pytest.fixture
 def winograd_calls(monkeypatch):
@@ -117,9 +126,10 @@ def test_block_functions_refuse_non_finite_numbers(small_shapes_too, where, valu
         assert kernel_grad_winograd(x, dy, 1, 0) == (None, None)
 
 
-def test_the_rule():
+def test_the_rule(monkeypatch):
     """NumPy, float32 or float64, k = 3, stride 1, one group, 128 channels or more on each side and 256 on one; at
     least 32 output steps."""
+    monkeypatch.setattr(conv_winograd, "WINOGRAD", True)
     assert takes_winograd(np, np.float32, 3, 1, 1, 256, 128) and takes_winograd(np, np.float64, 3, 1, 1, 128, 512)
     for args in ((np, np.float16, 3, 1, 1, 256, 256), (np, np.float32, 5, 1, 1, 256, 256),
                  (np, np.float32, 3, 2, 1, 256, 256), (np, np.float32, 3, 1, 2, 256, 256),
@@ -128,6 +138,24 @@ def test_the_rule():
         assert not takes_winograd(*args), args
     x, w = np.ones((1, 40, 2)), np.ones((3, 2, 2))
     assert conv1d_winograd(x, w, 1, 0, 31) is None and conv1d_winograd(x, w, 1, 0, 32) is not None
+
+
+def test_by_default_the_cpu_maker_decides(monkeypatch):
+    """WINOGRAD None (the default): AMD CPUs take F(2, 3), others (an AVX-512 Xeon measured it slower) do not;
+    True and False override the maker."""
+    from tinygradconv.ops import conv_batching
+    assert DEFAULT_SWITCH is None
+    monkeypatch.setattr(conv_winograd, "WINOGRAD", None)
+    wide = (np, np.float32, 3, 1, 1, 256, 128)
+    for vendor, on in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor or None)
+        if not vendor:
+            monkeypatch.setattr(conv_batching, "_cpuinfo_vendor", lambda: "")
+        assert takes_winograd(*wide) is on, vendor
+        for forced in (True, False):
+            monkeypatch.setattr(conv_winograd, "WINOGRAD", forced)
+            assert takes_winograd(*wide) is forced
+        monkeypatch.setattr(conv_winograd, "WINOGRAD", None)
 
 
 # ------------------------------------------------------------------------------------------- through the ops
@@ -301,7 +329,7 @@ def test_a_large_tap_that_meets_padding_keeps_its_accuracy(monkeypatch, winograd
     assert len(winograd_calls) == 6 and not any(declined for _, declined in winograd_calls)   # float64 and 32
 
 
-def test_conv1d_backward_falls_back_to_exactly_the_direct_paths(winograd_calls):
+def test_conv1d_backward_falls_back_to_exactly_the_direct_paths(monkeypatch, winograd_calls):
     """An output gradient with an inf and a product that overflows float32 (found by a tester): Winograd's kernel
     gradient declines, and all of conv1d's backward is then computed as with the path off (the shared gather),
     so inf, -inf and NaN land where they land there, and torch agrees."""
@@ -314,11 +342,8 @@ def test_conv1d_backward_falls_back_to_exactly_the_direct_paths(winograd_calls):
     upstream[1, 3, 1] = upstream[1, 5, 1] = 1.5
     results = []
     for on in (True, False):
-        conv_winograd.WINOGRAD = on
-        try:
-            results.append(value_and_grads(conv1d, x, w, None, dtype="float32", upstream=upstream))
-        finally:
-            conv_winograd.WINOGRAD = True
+        monkeypatch.setattr(conv_winograd, "WINOGRAD", on)
+        results.append(value_and_grads(conv1d, x, w, None, dtype="float32", upstream=upstream))
     for a, e in zip(*results):
         if e is not None:
             np.testing.assert_array_equal(a, e)

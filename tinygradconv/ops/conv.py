@@ -52,10 +52,10 @@ chosen by a small rule and tested against the plain path:
 * :mod:`~tinygradconv.ops.conv_phases` (NumPy, ``conv1d`` on a ``channels_first`` input with ``1 < s <= k``, no
   dilation, one group: the forward and the kernel gradient with the stride's phases stacked as channels, in the
   input's own layout; :func:`_takes_phases`),
-* :mod:`~tinygradconv.ops.conv_winograd` (NumPy, ``k == 3``, ``s == 1``, one group, float32/float64, at least 128
-  input channels and filters, 256 on one side, at least 32 output steps: Winograd's F(2, 3), the forward pass and
-  both gradients of both ops in four GEMMs per two output steps instead of six; :func:`_takes_winograd`; where an
-  output is not finite the paths above compute it again).
+* :mod:`~tinygradconv.ops.conv_winograd` (NumPy on an AMD CPU by default, where it was measured to pay; ``k == 3``,
+  ``s == 1``, one group, float32/float64, at least 128 input channels and filters, 256 on one side, at least 32
+  output steps: Winograd's F(2, 3), the forward pass and both gradients of both ops in four GEMMs per two output
+  steps instead of six; :func:`_takes_winograd`; where an output is not finite the paths above compute it again).
 """
 from __future__ import annotations
 

@@ -40,7 +40,9 @@ sides, 0.90 with 64 to 256, 0.94 with 96 to 96, 0.98 with 256 to 64; 1.15x slowe
 16. Forward+backward, ops against ops: 0.80-0.92 of the time with 256 channels on one side and 128 or more on the
 other (32 to 512 steps), but with 128 to 128 from 0.88 to 1.21x depending on the length, and 1.1x (16 steps) to
 2.8x (1 to 6 steps, where every block is an edge) on short signals. Hence :data:`MIN_CHANNELS`,
-:data:`MIN_CHANNEL_PRODUCT` and :data:`MIN_STEPS`.
+:data:`MIN_CHANNEL_PRODUCT` and :data:`MIN_STEPS`. On an AVX-512 Xeon (2026-12-05) the direct paths were faster on
+nearly all of those shapes, by up to 1.44x with two threads, so by default only AMD CPUs take this path
+(:data:`WINOGRAD_VENDORS` has the figures).
 
 Rounding: the transforms add and halve (exact in binary floating point) before the products, so the sums are
 formed in another order than the direct convolution's; over random float32 data the largest error against a
@@ -68,14 +70,25 @@ import math
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
-from .conv_batching import chunks, map_batch_parts, sum_parts
+from .conv_batching import chunks, cpu_vendor, map_batch_parts, sum_parts
 
-__all__ = ["MAX_EDGE_BLOCKS", "MIN_CHANNELS", "MIN_CHANNEL_PRODUCT", "MIN_STEPS", "WINOGRAD", "conv1d_winograd",
+__all__ = ["MAX_EDGE_BLOCKS", "MIN_CHANNELS", "MIN_CHANNEL_PRODUCT", "MIN_STEPS", "WINOGRAD", "WINOGRAD_VENDORS",
+           "conv1d_winograd",
            "kernel_grad_winograd", "kernel_transform", "takes_winograd"]
 
-#: Set to ``False`` to send every convolution through the direct paths of :mod:`~tinygradconv.ops.conv` (tests
-#: compare both).
-WINOGRAD = True
+#: ``None`` (the default): F(2, 3) serves on the CPU makers where it was measured to pay, AMD's
+#: (:data:`WINOGRAD_VENDORS`); ``True``: on every CPU; ``False``: nowhere, every convolution goes through the direct
+#: paths of :mod:`~tinygradconv.ops.conv` (tests compare both).
+WINOGRAD = None
+
+#: The CPU makers (:func:`~tinygradconv.ops.conv_batching.cpu_vendor`) on which :data:`WINOGRAD` ``None`` takes
+#: F(2, 3). On 2 vCPUs of an AVX-512 Xeon (KVM, OpenBLAS 0.3.31, 2026-12-05) the direct paths, whose products run
+#: in OpenBLAS's small-matrix blocks or as one GEMM, were faster on the shapes the rule admits: forward+backward with
+#: F(2, 3) against without, ``conv1d`` with 256 to 128 channels (8 samples, 512 steps) 1.06x the time with one
+#: thread and 1.32x with two; ``conv1d_transpose`` 1.09x and 1.44x; with 128 to 256 or 256 to 256 channels 0.96-1.04x
+#: with one thread and 1.12-1.31x with two; only ``conv1d`` with 512 to 512 channels gained (0.93x, 0.73x), and
+#: ``conv1d_transpose`` there lost (1.07x, 1.24x).
+WINOGRAD_VENDORS = frozenset({"AuthenticAMD"})
 
 #: The fewest input channels and filters (each) for which :func:`takes_winograd` holds (see the module docstring).
 MIN_CHANNELS = 128
@@ -95,16 +108,21 @@ MAX_EDGE_BLOCKS = 4
 
 
 def takes_winograd(xp, dtype, kernel_size, strides, groups, channels, filters):
-    """Whether a convolution with these settings goes through :func:`conv1d_winograd`: NumPy, ``float32`` or
-    ``float64``, ``kernel_size == 3``, ``strides == 1``, one group, at least :data:`MIN_CHANNELS` input channels
-    and filters and a product of the two of at least :data:`MIN_CHANNEL_PRODUCT` (any dilation and padding).
-    :func:`conv1d_winograd` may still decline (``None``).
+    """Whether a convolution with these settings goes through :func:`conv1d_winograd`: :data:`WINOGRAD` on (by
+    default: an AMD CPU, :data:`WINOGRAD_VENDORS`), NumPy, ``float32`` or ``float64``, ``kernel_size == 3``,
+    ``strides == 1``, one group, at least :data:`MIN_CHANNELS` input channels and filters and a product of the two
+    of at least :data:`MIN_CHANNEL_PRODUCT` (any dilation and padding). :func:`conv1d_winograd` may still decline
+    (``None``).
 
     >>> import numpy as np
+    >>> from tinygradconv.ops import conv_winograd
+    >>> conv_winograd.WINOGRAD = True                    # on any CPU (None: by the CPU's maker)
     >>> [takes_winograd(np, np.float32, 3, 1, 1, c, f) for c, f in ((256, 128), (128, 128), (64, 512))]
     [True, False, False]
+    >>> conv_winograd.WINOGRAD = None
     """
-    return (WINOGRAD and is_numpy_namespace(xp) and kernel_size == 3 and strides == 1 and groups == 1
+    on = cpu_vendor() in WINOGRAD_VENDORS if WINOGRAD is None else WINOGRAD
+    return (on and is_numpy_namespace(xp) and kernel_size == 3 and strides == 1 and groups == 1
             and dtype in (np.float32, np.float64) and min(channels, filters) >= MIN_CHANNELS
             and channels * filters >= MIN_CHANNEL_PRODUCT)
 
