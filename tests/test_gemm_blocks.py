@@ -55,13 +55,12 @@ def test_per_sample_stacks_take_the_narrow_limits_on_every_core(monkeypatch):
     """A stack of per-sample products (one matrix b per sample, the kernel gradient's) with N <= 64 takes the narrow
     limits (K up to 768, 16 rows) on a Xeon too, measured there (2026-12-05); one matrix b for all rows does not,
     and NARROW_SAMPLE_PRODUCTS = False keeps them to AMD cores."""
-    with_small_gemm_kernels(monkeypatch)
-    monkeypatch.setattr(conv_batching, "CPU_VENDOR", "GenuineIntel")
+    with_small_gemm_kernels(monkeypatch)                            # an Intel core
     stack, one = np.zeros((32, 64, 256), np.float32), np.zeros((256, 64), np.float32)
     per_sample = np.zeros((32, 256, 64), np.float32)
     assert gemm_blocks.rows_per_block(stack, per_sample) == 32     # 10**6 // (256*64) = 61 fit: 2 blocks of 32
     assert gemm_blocks.rows_per_block(stack, one) == 0              # 2-D b: K > 128 on a Xeon
-    assert gemm_blocks.rows_per_block(np.zeros((32, 64, 256), np.float32), np.zeros((32, 256, 128), np.float32)) == 0
+    assert gemm_blocks.rows_per_block(stack, np.zeros((32, 256, 128), np.float32)) == 0       # N > 64: not narrow
     monkeypatch.setattr(gemm_blocks, "NARROW_SAMPLE_PRODUCTS", False)
     assert gemm_blocks.rows_per_block(stack, per_sample) == 0
     monkeypatch.setattr(conv_batching, "CPU_VENDOR", "AuthenticAMD")

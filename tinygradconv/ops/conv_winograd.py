@@ -73,8 +73,7 @@ from array_api_compat import is_numpy_namespace
 from .conv_batching import chunks, cpu_vendor, map_batch_parts, sum_parts
 
 __all__ = ["MAX_EDGE_BLOCKS", "MIN_CHANNELS", "MIN_CHANNEL_PRODUCT", "MIN_STEPS", "WINOGRAD", "WINOGRAD_VENDORS",
-           "conv1d_winograd",
-           "kernel_grad_winograd", "kernel_transform", "takes_winograd"]
+           "conv1d_winograd", "kernel_grad_winograd", "kernel_transform", "takes_winograd"]
 
 #: ``None`` (the default): F(2, 3) serves on the CPU makers where it was measured to pay, AMD's
 #: (:data:`WINOGRAD_VENDORS`); ``True``: on every CPU; ``False``: nowhere, every convolution goes through the direct
