@@ -270,6 +270,47 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("one_split", [True, False])
+@pytest.mark.parametrize("strides, dilation, padding", [(1, 2, "valid"), (1, 1, "same"), (2, 1, "causal")])
+def test_conv1d_backward_shares_the_batch_once_for_all_three_gradients(monkeypatch, one_split, strides, dilation,
+                                                                       padding):
+    """Three threads, one sample per chunk: with ONE_SPLIT_BACKWARD, conv1d's backward hands the batch to the
+    threads once (dx's samples, then their share of dW and db), without it twice; either way every gradient equals
+    the naive reference's (conv1d is linear in x and in W: the gradient's entries are the reference's outputs for
+    basis inputs and basis kernels, dotted with the output gradient)."""
+    from tinygradconv.ops import conv as conv_module
+
+    set_chunk_bytes(monkeypatch, 1)
+    monkeypatch.setattr(conv_batching, "THREADS", 3)
+    monkeypatch.setattr(conv_module, "ONE_SPLIT_BACKWARD", one_split)
+    monkeypatch.setattr(conv_module, "SHARED_GATHER_BACKWARD", False)      # the separate paths: dx, then dW
+    splits = []
+    counted = conv_batching.map_batch_parts
+    monkeypatch.setattr(conv_module, "map_batch_parts", lambda *a: splits.append(a[1]) or counted(*a))
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((7, 9, 2)), rng.standard_normal((3, 2, 3)), rng.standard_normal(3)
+    ts = [tg.Tensor(a, dtype="float64", requires_grad=True) for a in (x, w, b)]
+    y = conv1d(*ts, strides=strides, padding=padding, dilation_rate=dilation)
+    v = rng.standard_normal(y.shape)
+    splits.clear()
+    y.backward(tg.Tensor(v, dtype="float64"))
+    assert splits == ([7] if one_split else [7, 7])
+
+    def reference_gradient(a, call):
+        expected = np.zeros_like(a)
+        for idx in np.ndindex(*a.shape):
+            e = np.zeros_like(a)
+            e[idx] = 1.0
+            expected[idx] = np.sum(call(e) * v)
+        return expected
+
+    np.testing.assert_allclose(ts[0].grad.numpy(), reference_gradient(
+        x, lambda e: ref_conv1d(e, w, None, strides, padding, dilation, 1)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ts[1].grad.numpy(), reference_gradient(
+        w, lambda e: ref_conv1d(x, e, None, strides, padding, dilation, 1)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ts[2].grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
+
+
 def _blas_thread_counts(threadpoolctl):
     """The thread count of every BLAS loaded in this process, as threadpoolctl reports them."""
     return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
