@@ -1016,6 +1016,35 @@ def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backen
         assert not any(m for _, m in taken)
 
 
+@pytest.mark.parametrize("into_window", [True, False])
+def test_blocked_overlap_add_writes_c_ordered_products_into_its_window(backend, monkeypatch, into_window):
+    """The blocked overlap-add with its products in row blocks (thresholds lowered for the small shapes): with
+    PRODUCTS_INTO_WINDOW the products of a C-ordered chunk are written straight into the rows of F (a window of it,
+    whose samples are longer than the input), without it through a temporary; both against the loop reference,
+    through conv1d_transpose and conv1d's input gradient (the reference's adjoint)."""
+    rng = np.random.default_rng(27)
+    with_small_gemm_kernels(monkeypatch, mnk=3 * 4 * 4, min_rows=2)
+    monkeypatch.setattr(conv_module, "PRODUCTS_INTO_WINDOW", into_window)
+    direct = []
+    real_into = gemm_blocks.matmul_into
+    monkeypatch.setattr(gemm_blocks, "matmul_into", lambda xp, a, b, out, m=None: direct.append(
+        isinstance(a, np.ndarray) and a.ndim == 3 and a.flags.c_contiguous and not out.flags.c_contiguous)
+        or real_into(xp, a, b, out, m))
+    for length, k, s, d, padding in itertools.product((6, 9), (2, 3, 4), (1, 2), (1, 2), ("valid", "same")):
+        if s > 1 and d > 1:
+            continue
+        x, w = rng.standard_normal((3, length, 4)), rng.standard_normal((k, 4, 4))
+        y = conv1d_transpose(_t(x, backend), _t(w, backend), strides=s, padding=padding, dilation_rate=d)
+        np.testing.assert_allclose(y.numpy(), ref_conv1d_transpose(x, w, None, s, padding, None, d), atol=1e-12)
+        v = rng.standard_normal(ref_conv1d(x, w, None, s, padding, d, 1).shape)
+        tx = _t(x, backend, True)
+        conv1d(tx, _t(w, backend), strides=s, padding=padding, dilation_rate=d).backward(_t(v, backend))
+        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v:
+                                    np.sum(ref_conv1d(e, w, None, s, p, d, 1) * v), x.shape)
+        np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
+    assert any(direct) == (into_window and backend == "numpy")      # the products really went into the window
+
+
 def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
     """Both ops, forward and every gradient, with the products in row blocks (thresholds lowered so that the small
     shapes take them, and conv1d's backward then taking the separate paths instead of the shared gather) against

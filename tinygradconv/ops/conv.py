@@ -586,7 +586,8 @@ def _conv1d_forward_blocked(xp, x, kernel, ranges, strides, groups, y, step):
     _, c_group, filters = kernel.shape
     f_group = filters // groups
     blocks = _tap_blocks(ranges, kernel.shape[0], strides)
-    weights = [(c_sl, f_sl, _tap_block_weights(xp, x[:1, :, c_sl], kernel[:, :, f_sl], blocks, strides))
+    weights = [(c_sl, f_sl, _tap_block_weights(xp, _input_rows(xp, x, 0, 1, c_sl, strides), kernel[:, :, f_sl], blocks,
+                                               strides))
                for c_sl, f_sl in (_group_slices(g, groups, c_group, f_group) for g in range(groups))]
 
     def part(lo, hi):
@@ -700,19 +701,23 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     blocked = _takes_blocked_kernel_grad(xp, k, strides, dilation_rate) and _edge_steps_finite(xp, grad, ranges, k)
     step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype, buffered=not (blocked and need_kernel))
 
+    group_slices = [_group_slices(g, groups, c_group, f_group) for g in range(groups)]
+    if need_kernel and blocked:            # the tap groups' products, prepared once per call
+        products = [_kernel_grad_products(xp, _input_rows(xp, x, 0, 1, c_sl, strides), grad[:1, :, f_sl], ranges,
+                                          strides, k) for c_sl, f_sl in group_slices]
+
     def part(lo, hi):
         dw = zeros(xp, kernel.shape, grad) if need_kernel else None
         db = zeros(xp, (filters,), grad) if need_bias else None
-        for g in range(groups):
-            c_sl, f_sl = _group_slices(g, groups, c_group, f_group)
+        for g, (c_sl, f_sl) in enumerate(group_slices):
             dw_g = zeros(xp, (k * c_group, f_group), grad) if need_kernel else None
             buffers = _im2col_buffers(xp, lo, hi, step, out_len, k, c_group, x)
             for b0, b1 in chunks(lo, hi, step):
                 if need_bias:
                     db[f_sl] += _column_sums(xp, grad[b0:b1, :, f_sl])
                 if need_kernel and blocked:
-                    _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl, strides), grad[b0:b1, :, f_sl], ranges,
-                                         strides, k, dw_g)
+                    _kernel_grad_blocked(xp, _input_rows(xp, x, b0, b1, c_sl, strides), grad[b0:b1, :, f_sl], strides,
+                                         products[g], dw_g)
                 elif need_kernel:
                     cols = _gather(_input_rows(xp, x, b0, b1, c_sl), buffers.buffer(b1 - b0), ranges, strides)
                     rows = (b1 - b0) * out_len
@@ -894,7 +899,7 @@ def _tuned_for_cpu(xp):
     return on_cpu(xp)
 
 
-def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
+def _kernel_grad_blocked(xp, x, grad, strides, products, dw):
     """Optimised path of conv1d's kernel gradient: ``dW[t] += sum_{b, p} x[b, p*s + t*d - pad_left]^T dy[b, p]``
     by the groups of taps of :func:`_tap_blocks`, their rows read straight from ``x`` (:func:`_block_rows`) without
     the im2col copy. ``x`` and ``grad`` are one batch chunk's samples, restricted to one group's ``C_g`` channels
@@ -910,17 +915,36 @@ def _kernel_grad_blocked(xp, x, grad, ranges, strides, kernel_size, dw):
     :func:`_steps_contiguous`) gives the transposed products ``dy_b[p0:p1]^T @ rows_b`` instead, so that BLAS reads
     both operands row by row: 10-14 % faster for the kernel gradient of the channels_first benchmark case (s = 2,
     k = 5, 64 channels; one core, 2026-12-01), 1-5 % for its forward+backward; level on a C-ordered ``dy``.
+
+    ``products`` (:func:`_kernel_grad_products`) holds the groups and whether ``dy`` is such a permuted view,
+    prepared once per call.
     """
     c_group = x.shape[2]
-    for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
+    transposed, groups = products
+    for (t0, t1, p0, p1, n0), m in groups:
         rows = _block_rows(xp, x, t0, t1, p0, p1, n0, strides)
-        if _steps_contiguous(grad):        # a channels_first dy: its samples are row-major (filters, steps)
-            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(grad[:, p0:p1, :]), rows)
+        if transposed:                     # a channels_first dy: its samples are row-major (filters, steps)
+            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(grad[:, p0:p1, :]), rows, m)
             dw[t0 * c_group:t1 * c_group, :] += xp.matrix_transpose(_sum_of_samples(xp, per_sample))
         else:
-            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(rows), grad[:, p0:p1, :])
+            per_sample = gemm_blocks.product(xp, xp.matrix_transpose(rows), grad[:, p0:p1, :], m)
             dw[t0 * c_group:t1 * c_group, :] += _sum_of_samples(xp, per_sample)
     return dw
+
+
+def _kernel_grad_products(xp, x_sample, grad_sample, ranges, strides, kernel_size):
+    """What :func:`_kernel_grad_blocked` needs for every batch chunk of one call, decided once on one sample
+    (``x_sample`` ``(1, L, C_g)`` as the chunks' rows are read, ``grad_sample`` ``(1, N, F_g)``): whether ``dy`` is a
+    permuted (``channels_first``) view, and each group of :func:`_tap_blocks` with the rows per block of its
+    per-sample products (:func:`.gemm_blocks.rows_per_block`; every chunk's products are stacks of the same
+    per-sample matrices)."""
+    transposed = _steps_contiguous(grad_sample)
+    groups = []
+    for t0, t1, p0, p1, n0 in _tap_blocks(ranges, kernel_size, strides):
+        rows, g = _block_rows(xp, x_sample, t0, t1, p0, p1, n0, strides), grad_sample[:, p0:p1, :]
+        a, b = (xp.matrix_transpose(g), rows) if transposed else (xp.matrix_transpose(rows), g)
+        groups.append(((t0, t1, p0, p1, n0), gemm_blocks.rows_per_block(a, b)))
+    return transposed, groups
 
 
 def _sum_of_samples(xp, a):
@@ -1062,13 +1086,25 @@ def _chunk_products_into(xp, x, w, out):
     is then copied: on conv1d's input gradient of the ``channels_first`` benchmark case (32 samples, 515 steps, 64
     channels, k = 5, s = 2) that copy was about 0.3 ms of 5.2 (one core of an AMD EPYC, 2026-12-04). Products in
     row blocks were still copied so until :func:`.gemm_blocks.matmul_into` learnt to write blocks into such an
-    ``out``: forward+backward then took 0.99 of the time (2026-12-05). A C-ordered ``x`` keeps its one GEMM over all
-    ``b*L`` rows.
+    ``out``: forward+backward then took 0.99 of the time (2026-12-05).
+
+    A C-ordered ``x`` does the same where its per-sample products take row blocks anyway
+    (:func:`.gemm_blocks.rows_per_block` of one sample's ``(L, C)`` matrix; :data:`PRODUCTS_INTO_WINDOW`): one GEMM
+    over all ``b*L`` rows into a temporary, then copied into the window, cost that copy. On one core of an AVX-512
+    Xeon (2026-12-05, ``benchmarks/ab.py``, 8-10 rounds): ``conv1d_transpose``'s forward took 0.91x the time on the
+    long signal, 0.96-0.97x on the medium and dilated shapes; ``conv1d`` forward+backward 0.92x on the long signal,
+    0.97-0.99x on the medium and dilated ones; level elsewhere. Elsewhere (no blocks) ``x`` keeps its one GEMM.
     """
-    if type(out) is np.ndarray and type(x) is np.ndarray and not _c_ordered(x) and out.strides[-1] == out.itemsize:
+    if type(out) is np.ndarray and type(x) is np.ndarray and out.strides[-1] == out.itemsize and (
+            not _c_ordered(x) or (PRODUCTS_INTO_WINDOW and gemm_blocks.rows_per_block(x, w))):
         gemm_blocks.matmul_into(xp, x, w, out)
     else:
         out[...] = _chunk_products(xp, x, w)
+
+
+#: Set to ``False`` to make :func:`_chunk_products_into` write a C-ordered chunk's products into a temporary first,
+#: as without row blocks (tests compare both).
+PRODUCTS_INTO_WINDOW = True
 
 
 #: Set to ``False`` to make :func:`_add_bias` use the plain broadcast add on NumPy too (tests compare both).
