@@ -378,6 +378,9 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
         y = (xp.empty if covered else xp.zeros)((batch, out_len, filters), dtype=x.dtype,
                                                  device=getattr(x, "device", None))
     row = width * filters
+    # whether each sample's products take row blocks, the same for every chunk and group, is decided once per call:
+    # asking for every product took 1.08x the time of conv1d_transpose's forward on the dilated shape (Xeon, 1 thread)
+    sample_blocks = gemm_blocks.rows_per_block(x[:1, ...], w_groups[0])
 
     def part(lo, hi):
         for b0, b1 in chunks(lo, hi, step):
@@ -387,10 +390,10 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
                 full = whole[b0:b1, ...].reshape(nb, blocks, s * filters)      # a view: y is F or its window
             else:
                 full = xp.empty((nb, blocks, s * filters), dtype=x.dtype, device=getattr(x, "device", None))
-            _chunk_products_into(xp, xc, w_groups[0], full[:, :length, :row])                # offsets[0] = 0
+            _chunk_products_into(xp, xc, w_groups[0], full[:, :length, :row], sample_blocks)  # offsets[0] = 0
             full[:, length:, :] = 0
             for off, w_g in zip(offsets[1:], w_groups[1:]):
-                full[:, off:off + length, :] += _chunk_products(xp, xc, w_g)
+                full[:, off:off + length, :] += _chunk_products(xp, xc, w_g, sample_blocks)
             full = xp.reshape(full, (nb, blocks * s, filters))
             if w_rest is not None:
                 cols = xp.reshape(_chunk_products(xp, xc, w_rest), (nb, length, k - rest, filters))
@@ -1065,19 +1068,23 @@ def _c_ordered(a):
     return getattr(getattr(a, "flags", None), "c_contiguous", True)
 
 
-def _chunk_products(xp, x, w):
+def _chunk_products(xp, x, w, sample_blocks=None):
     """``x (b, L, C) @ w (C, N)`` as a ``(b, L, N)`` array: one GEMM over the ``b*L`` rows when ``x`` is C-ordered;
     otherwise (conv1d's input gradient of a ``channels_first`` output gradient, a permuted view) one GEMM per sample
     that reads its sample as a transposed matrix, which spares copying ``x`` into C order (measured 2026-12-01 on
     the medium shape, 1 thread: 0.63 instead of 1.0 ms for one product of the batch, 1.8 instead of 2.1 ms for
-    three). Either way in row blocks where :func:`.gemm_blocks.rows_per_block` says so."""
+    three). Either way in row blocks where :func:`.gemm_blocks.rows_per_block` says so. ``sample_blocks``: the
+    caller's :func:`.gemm_blocks.rows_per_block` of one sample's product, when it has it; if nonzero, the products
+    are one stack of per-sample products in blocks of that many rows, whatever the layout of ``x``."""
+    if sample_blocks:
+        return gemm_blocks.product(xp, x, w, sample_blocks)
     if _c_ordered(x):
         b, length, c = x.shape
         return xp.reshape(gemm_blocks.product(xp, xp.reshape(x, (b * length, c)), w), (b, length, w.shape[1]))
     return gemm_blocks.product(xp, x, w)
 
 
-def _chunk_products_into(xp, x, w, out):
+def _chunk_products_into(xp, x, w, out, sample_blocks=None):
     """``out[...] = x @ w`` for a batch chunk ``x`` ``(b, L, C)`` and ``out`` ``(b, L, N)`` (:func:`_chunk_products`).
 
     On NumPy, when ``x`` is not C-ordered (a ``channels_first`` output gradient: per-sample GEMMs anyway) and each
@@ -1094,10 +1101,13 @@ def _chunk_products_into(xp, x, w, out):
     Xeon (2026-12-05, ``benchmarks/ab.py``, 8-10 rounds): ``conv1d_transpose``'s forward took 0.91x the time on the
     long signal, 0.96-0.97x on the medium and dilated shapes; ``conv1d`` forward+backward 0.92x on the long signal,
     0.97-0.99x on the medium and dilated ones; level elsewhere. Elsewhere (no blocks) ``x`` keeps its one GEMM.
+    ``sample_blocks`` as in :func:`_chunk_products`; ``None``: decided here.
     """
+    if sample_blocks is None:
+        sample_blocks = gemm_blocks.rows_per_block(x, w)
     if type(out) is np.ndarray and type(x) is np.ndarray and out.strides[-1] == out.itemsize and (
-            not _c_ordered(x) or (PRODUCTS_INTO_WINDOW and gemm_blocks.rows_per_block(x, w))):
-        gemm_blocks.matmul_into(xp, x, w, out)
+            not _c_ordered(x) or (PRODUCTS_INTO_WINDOW and sample_blocks)):
+        gemm_blocks.matmul_into(xp, x, w, out, sample_blocks)
     else:
         out[...] = _chunk_products(xp, x, w)
 
