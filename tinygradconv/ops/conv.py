@@ -1084,7 +1084,7 @@ def _chunk_products(xp, x, w, sample_blocks=None):
     return gemm_blocks.product(xp, x, w)
 
 
-def _chunk_products_into(xp, x, w, out, sample_blocks=None):
+def _chunk_products_into(xp, x, w, out, sample_blocks):
     """``out[...] = x @ w`` for a batch chunk ``x`` ``(b, L, C)`` and ``out`` ``(b, L, N)`` (:func:`_chunk_products`).
 
     On NumPy, when ``x`` is not C-ordered (a ``channels_first`` output gradient: per-sample GEMMs anyway) and each
@@ -1101,10 +1101,8 @@ def _chunk_products_into(xp, x, w, out, sample_blocks=None):
     Xeon (2026-12-05, ``benchmarks/ab.py``, 8-10 rounds): ``conv1d_transpose``'s forward took 0.91x the time on the
     long signal, 0.96-0.97x on the medium and dilated shapes; ``conv1d`` forward+backward 0.92x on the long signal,
     0.97-0.99x on the medium and dilated ones; level elsewhere. Elsewhere (no blocks) ``x`` keeps its one GEMM.
-    ``sample_blocks`` as in :func:`_chunk_products`; ``None``: decided here.
+    ``sample_blocks``: :func:`.gemm_blocks.rows_per_block` of one sample's product, as in :func:`_chunk_products`.
     """
-    if sample_blocks is None:
-        sample_blocks = gemm_blocks.rows_per_block(x, w)
     if type(out) is np.ndarray and type(x) is np.ndarray and out.strides[-1] == out.itemsize and (
             not _c_ordered(x) or (PRODUCTS_INTO_WINDOW and sample_blocks)):
         gemm_blocks.matmul_into(xp, x, w, out, sample_blocks)
