@@ -67,6 +67,16 @@ def fixed_keras_sparsemax(x, axis):
     return torch.clamp(z - tau, min=0.0)
 
 
+def linear_gradient(loss, shape):
+    """Gradient of a function that is linear in its argument: its values on the basis vectors (float64)."""
+    grad = np.zeros(shape)
+    for idx in np.ndindex(*shape):
+        e = np.zeros(shape)
+        e[idx] = 1.0
+        grad[idx] = loss(e)
+    return grad
+
+
 def set_chunk_bytes(monkeypatch, nbytes):
     """Every batch-chunk bound of ``tinygradconv.ops.conv_batching`` set to ``nbytes`` (the CPU's, one AMD thread's,
     the threads', the GPU's), so that a test's chunks are the same on every machine: ``1`` gives one sample per

@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 import pytest
-from helpers import set_chunk_bytes, with_small_gemm_kernels
+from helpers import linear_gradient, set_chunk_bytes, with_small_gemm_kernels
 from hypothesis import given
 from hypothesis import strategies as st
 from reference_conv import ref_conv1d, ref_conv1d_transpose
@@ -261,11 +261,7 @@ def test_partial_kernel_and_bias_gradients_merge_to_the_reference(monkeypatch):
     y = conv1d_transpose(tg.Tensor(x, dtype="float64"), tw, tb, strides=2)
     v = rng.standard_normal(y.shape)
     y.backward(tg.Tensor(v, dtype="float64"))
-    expected_w = np.zeros_like(w)
-    for idx in np.ndindex(*w.shape):
-        e = np.zeros_like(w)
-        e[idx] = 1.0
-        expected_w[idx] = np.sum(ref_conv1d_transpose(x, e, None, 2, "valid", None, 1) * v)
+    expected_w = linear_gradient(lambda e: np.sum(ref_conv1d_transpose(x, e, None, 2, "valid", None, 1) * v), w.shape)
     np.testing.assert_allclose(tw.grad.numpy(), expected_w, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
 
@@ -296,18 +292,10 @@ def test_conv1d_backward_shares_the_batch_once_for_all_three_gradients(monkeypat
     y.backward(tg.Tensor(v, dtype="float64"))
     assert splits == ([7] if one_split else [7, 7])
 
-    def reference_gradient(a, call):
-        expected = np.zeros_like(a)
-        for idx in np.ndindex(*a.shape):
-            e = np.zeros_like(a)
-            e[idx] = 1.0
-            expected[idx] = np.sum(call(e) * v)
-        return expected
-
-    np.testing.assert_allclose(ts[0].grad.numpy(), reference_gradient(
-        x, lambda e: ref_conv1d(e, w, None, strides, padding, dilation, 1)), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(ts[1].grad.numpy(), reference_gradient(
-        w, lambda e: ref_conv1d(x, e, None, strides, padding, dilation, 1)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ts[0].grad.numpy(), linear_gradient(
+        lambda e: np.sum(ref_conv1d(e, w, None, strides, padding, dilation, 1) * v), x.shape), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ts[1].grad.numpy(), linear_gradient(
+        lambda e: np.sum(ref_conv1d(x, e, None, strides, padding, dilation, 1) * v), w.shape), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ts[2].grad.numpy(), v.sum(axis=(0, 1)), rtol=1e-12, atol=1e-12)
 
 

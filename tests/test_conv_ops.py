@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import set_chunk_bytes, with_small_gemm_kernels
+from helpers import linear_gradient, set_chunk_bytes, with_small_gemm_kernels
 from helpers import tensor_on as _t  # the tests' one tensor helper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,16 +77,6 @@ def test_conv1d_sweep_matches_reference(backend, data_format):
     assert not failures, f"{len(failures)} of {count} configs differ, e.g. {failures[:5]}"
 
 
-def _linear_gradient(loss, shape):
-    """Gradient of a function that is linear in its argument: its values on the basis vectors."""
-    grad = np.zeros(shape)
-    for idx in np.ndindex(*shape):
-        e = np.zeros(shape)
-        e[idx] = 1.0
-        grad[idx] = loss(e)
-    return grad
-
-
 def test_sweep_gradients_match_reference_adjoint(backend):
     """Backward against the reference: for a linear op, d<y, v>/dx is the reference's Jacobian^T v (built from the
     reference applied to basis vectors); kernel/bias gradients by linearity in the kernel and bias likewise."""
@@ -103,9 +93,9 @@ def test_sweep_gradients_match_reference_adjoint(backend):
         def ref_loss(xx, ww, s=s, padding=padding, op=op, d=d, v=v):
             return np.sum(ref_conv1d_transpose(xx, ww, None, s, padding, op, d) * v)
 
-        np.testing.assert_allclose(tx.grad.numpy(), _linear_gradient(lambda e, w=w: ref_loss(e, w), x.shape),
+        np.testing.assert_allclose(tx.grad.numpy(), linear_gradient(lambda e, w=w: ref_loss(e, w), x.shape),
                                    atol=1e-12)
-        np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e, x=x: ref_loss(x, e), w.shape),
+        np.testing.assert_allclose(tw.grad.numpy(), linear_gradient(lambda e, x=x: ref_loss(x, e), w.shape),
                                    atol=1e-12)
         np.testing.assert_allclose(tb.grad.numpy(), v.sum(axis=(0, 1)), atol=1e-12)
 
@@ -661,7 +651,7 @@ def test_conv1d_input_gradient_is_the_transposed_convolution_of_dy(backend, monk
         v = rng.standard_normal(ref_conv1d(x, w, None, s, padding, 1, groups).shape)
         tx = _t(x, backend, True)
         conv1d(tx, _t(w, backend), strides=s, padding=padding, groups=groups).backward(_t(v, backend))
-        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, g=groups, v=v:
+        expected = linear_gradient(lambda e, w=w, s=s, p=padding, g=groups, v=v:
                                     np.sum(ref_conv1d(e, w, None, s, p, 1, g) * v), x.shape)
         np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
 
@@ -688,7 +678,7 @@ def test_channels_first_input_gradient_as_a_window_of_the_full_output(backend, m
             grads.append(tx.grad)
         base = getattr(grads[0].data, "base", None)
         windows += base is not None and base.size > x.size            # a view of the larger F
-        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v: np.sum(
+        expected = linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v: np.sum(
             ref_conv1d(e.transpose(0, 2, 1), w, None, s, p, d, 1) * v.transpose(0, 2, 1)), x.shape)
         np.testing.assert_allclose(grads[0].numpy(), grads[1].numpy(), rtol=1e-13, atol=1e-13)
         np.testing.assert_allclose(grads[0].numpy(), expected, atol=1e-12)
@@ -751,9 +741,9 @@ def test_function_apply_without_bias(backend, function, kwargs, shapes, bias_for
     np.testing.assert_allclose(y.numpy(), reference(x, w), atol=1e-12)
     v = rng.standard_normal(y.shape)
     y.backward(_t(v, backend))
-    np.testing.assert_allclose(tx.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(e, w) * v), x.shape),
+    np.testing.assert_allclose(tx.grad.numpy(), linear_gradient(lambda e: np.sum(reference(e, w) * v), x.shape),
                                atol=1e-12)
-    np.testing.assert_allclose(tw.grad.numpy(), _linear_gradient(lambda e: np.sum(reference(x, e) * v), w.shape),
+    np.testing.assert_allclose(tw.grad.numpy(), linear_gradient(lambda e: np.sum(reference(x, e) * v), w.shape),
                                atol=1e-12)
 
 
@@ -1039,7 +1029,7 @@ def test_blocked_overlap_add_writes_c_ordered_products_into_its_window(backend, 
         v = rng.standard_normal(ref_conv1d(x, w, None, s, padding, d, 1).shape)
         tx = _t(x, backend, True)
         conv1d(tx, _t(w, backend), strides=s, padding=padding, dilation_rate=d).backward(_t(v, backend))
-        expected = _linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v:
+        expected = linear_gradient(lambda e, w=w, s=s, p=padding, d=d, v=v:
                                     np.sum(ref_conv1d(e, w, None, s, p, d, 1) * v), x.shape)
         np.testing.assert_allclose(tx.grad.numpy(), expected, atol=1e-12)
     assert any(direct) == (into_window and backend == "numpy")      # the products really went into the window

@@ -126,10 +126,9 @@ def test_block_functions_refuse_non_finite_numbers(small_shapes_too, where, valu
         assert kernel_grad_winograd(x, dy, 1, 0) == (None, None)
 
 
-def test_the_rule(monkeypatch):
+def test_the_rule():
     """NumPy, float32 or float64, k = 3, stride 1, one group, 128 channels or more on each side and 256 on one; at
-    least 32 output steps."""
-    monkeypatch.setattr(conv_winograd, "WINOGRAD", True)
+    least 32 output steps (with the switch on, as this module's fixture sets it)."""
     assert takes_winograd(np, np.float32, 3, 1, 1, 256, 128) and takes_winograd(np, np.float64, 3, 1, 1, 128, 512)
     for args in ((np, np.float16, 3, 1, 1, 256, 256), (np, np.float32, 5, 1, 1, 256, 256),
                  (np, np.float32, 3, 2, 1, 256, 256), (np, np.float32, 3, 1, 2, 256, 256),
