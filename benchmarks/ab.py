@@ -58,7 +58,7 @@ PARTS = ("fwd", "fwd_bwd")
 #: Settings whose value is a name (a string, or ``None`` for the default) rather than a number or a bool.
 NAME_SETTINGS = frozenset({"CPU_VENDOR"})
 #: Switches that are ``None`` (decided by the CPU's maker) or a bool (forced on or off), rather than ``None`` or an int.
-BOOL_OR_NONE_SETTINGS = frozenset({"WINOGRAD"})
+BOOL_OR_NONE_SETTINGS = frozenset({"PHASE_PATH", "WINOGRAD"})
 
 
 def parse_variant(text):

@@ -17,6 +17,13 @@ from tinygradconv.ops import conv_batching, conv_phases
 from tinygradconv.ops.conv import conv1d
 
 PADDINGS = ("valid", "same", "causal", (2, -1), (-1, 3), (5, 5), (0, -2))
+DEFAULT_SWITCH = conv_phases.PHASE_PATH
+
+
+@pytest.fixture(autouse=True)
+def _phase_path_on_any_cpu(monkeypatch):
+    """The phase path on whatever CPU runs the tests (by default only AMD CPUs take it, ``PHASE_PATH_VENDORS``)."""
+    monkeypatch.setattr(conv_phases, "PHASE_PATH", True)
 
 
 @pytest.fixture
@@ -117,6 +124,38 @@ def test_low_precision_matches_the_other_paths(monkeypatch, dtype):
     for a, e in zip(fast, plain):
         assert a.dtype == e.dtype == np.dtype(dtype)
         np.testing.assert_allclose(a.astype("float64"), e.astype("float64"), rtol=tolerance, atol=tolerance)
+
+
+def test_by_default_the_cpu_maker_decides(monkeypatch):
+    """PHASE_PATH None (the default): AMD CPUs take the phase path, others (an AVX-512 Xeon measured it slower) do
+    not; True and False override the maker."""
+    assert DEFAULT_SWITCH is None
+    monkeypatch.setattr(conv_phases, "PHASE_PATH", None)
+    for vendor, on in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor or None)
+        if not vendor:
+            monkeypatch.setattr(conv_batching, "_cpuinfo_vendor", lambda: "")
+        assert conv_phases.takes_phase_path(np, 5, 2, 1, 1) is on, vendor
+        for forced in (True, False):
+            monkeypatch.setattr(conv_phases, "PHASE_PATH", forced)
+            assert conv_phases.takes_phase_path(np, 5, 2, 1, 1) is forced
+        monkeypatch.setattr(conv_phases, "PHASE_PATH", None)
+
+
+def test_the_default_decides_the_path_through_the_op(monkeypatch, count_phase_calls):
+    """Through ``conv1d`` itself: with PHASE_PATH None, a channels_first input with a stride takes the phase path on
+    an AMD CPU and the other paths elsewhere, with the same numbers."""
+    monkeypatch.setattr(conv_phases, "PHASE_PATH", None)
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((3, 4, 21)), rng.standard_normal((5, 4, 3)) * 0.3, rng.standard_normal(3)
+    results = {}
+    for vendor in ("AuthenticAMD", "GenuineIntel"):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor)
+        before = list(count_phase_calls)
+        results[vendor] = _value_and_grads(x, w, b, strides=2)
+        assert (count_phase_calls != before) is (vendor == "AuthenticAMD"), vendor
+    for a, e in zip(results["AuthenticAMD"], results["GenuineIntel"]):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
 
 
 def test_the_rule():

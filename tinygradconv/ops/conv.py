@@ -49,9 +49,9 @@ chosen by a small rule and tested against the plain path:
 * :func:`_add_bias` (NumPy: the bias as one contiguous add), :func:`_to_channels_last` (``conv1d_transpose``:
   ``channels_first`` inputs copied once to the kernels' layout) and :func:`_input_rows` (``conv1d``: a
   ``channels_first`` input copied chunk by chunk),
-* :mod:`~tinygradconv.ops.conv_phases` (NumPy, ``conv1d`` on a ``channels_first`` input with ``1 < s <= k``, no
-  dilation, one group: the forward and the kernel gradient with the stride's phases stacked as channels, in the
-  input's own layout; :func:`_takes_phases`),
+* :mod:`~tinygradconv.ops.conv_phases` (NumPy on an AMD CPU by default, where it was measured to pay; ``conv1d``
+  on a ``channels_first`` input with ``1 < s <= k``, no dilation, one group: the forward and the kernel gradient
+  with the stride's phases stacked as channels, in the input's own layout; :func:`_takes_phases`),
 * :mod:`~tinygradconv.ops.conv_winograd` (NumPy on an AMD CPU by default, where it was measured to pay; ``k == 3``,
   ``s == 1``, one group, float32/float64, at least 128 input channels and filters, 256 on one side, at least 32
   output steps: Winograd's F(2, 3), the forward pass and both gradients of both ops in four GEMMs per two output
@@ -510,7 +510,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
     torch (which pads, then convolves): the gather's zeros multiply the kernel, so an inf or NaN in a tap that meets
     padding makes those outputs NaN. The optimised path leaves those products out, so it serves only when no step
     reads padding or the kernel is finite (:func:`_covers_every_step`, :func:`_finite`). A ``channels_first`` input
-    with a stride (:func:`_takes_phases`) goes through its phases instead
+    with a stride (on an AMD CPU by default, :func:`_takes_phases`) goes through its phases instead
     (:func:`~tinygradconv.ops.conv_phases.conv1d_forward_phases`), padding zeros included, and gets ``y`` back
     C-ordered in this function's ``(B, N, F)`` layout (so the op returns a ``channels_first`` ``y`` as a permuted
     view, as it returns ``dx``). With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`)
@@ -558,7 +558,8 @@ BLOCKED_FORWARD = True
 def _takes_phases(xp, x, out_len, kernel, strides, dilation_rate, groups):
     """Whether conv1d's forward and backward take the phase path of :mod:`~tinygradconv.ops.conv_phases`: a
     ``channels_first`` input (a permuted view, :func:`_steps_contiguous`), nothing empty, and the shapes of
-    :func:`~tinygradconv.ops.conv_phases.takes_phase_path` (NumPy, ``1 < s <= k``, ``d == 1``, one group)."""
+    :func:`~tinygradconv.ops.conv_phases.takes_phase_path` (by default an AMD CPU; NumPy, ``1 < s <= k``, ``d == 1``,
+    one group)."""
     return (_steps_contiguous(x) and out_len > 0 and min(x.shape) > 0
             and takes_phase_path(xp, kernel.shape[0], strides, dilation_rate, groups))
 

@@ -49,18 +49,30 @@ import numpy as np
 from array_api_compat import is_numpy_namespace
 
 from . import gemm_blocks
-from .conv_batching import chunk_size, chunks, map_batch_parts, sum_parts
+from .conv_batching import chunk_size, chunks, cpu_vendor, map_batch_parts, sum_parts
 
-__all__ = ["PHASE_PATH", "conv1d_forward_phases", "conv1d_kernel_grad_phases", "takes_phase_path"]
+__all__ = ["PHASE_PATH", "PHASE_PATH_VENDORS", "conv1d_forward_phases", "conv1d_kernel_grad_phases", "takes_phase_path"]
 
-#: Set to ``False`` to send ``channels_first`` inputs through :mod:`~tinygradconv.ops.conv`'s paths (tests compare
-#: both).
-PHASE_PATH = True
+#: ``None`` (the default): the phase path serves on the CPU makers where it was measured to pay, AMD's
+#: (:data:`PHASE_PATH_VENDORS`); ``True``: on every CPU; ``False``: nowhere, ``channels_first`` inputs go through
+#: :mod:`~tinygradconv.ops.conv`'s paths (tests compare both).
+PHASE_PATH = None
+
+#: The CPU makers (:func:`~tinygradconv.ops.conv_batching.cpu_vendor`) on which :data:`PHASE_PATH` ``None`` takes
+#: the phase path. On an AVX-512 Xeon (2 vCPUs under KVM, OpenBLAS 0.3.31, 2026-12-05) the chunk-by-chunk copies of
+#: :mod:`~tinygradconv.ops.conv` were faster:
+#: ``conv1d`` forward+backward on ``channels_first`` inputs without the phase path against with it, the two
+#: alternating in one process, 10 rounds, took 0.87x the time on the long signal (16 samples, 2,048 steps, 32 -> 16
+#: channels, k = 4, s = 2), 0.95-0.96x on the medium shape (``benchmarks/ab.py``, 8 rounds: forward 0.935x), level
+#: with s = 4, k = 8 and on the large shape (one thread), 1.05x slower only on the small one (4 samples, 0.2 ms); with
+#: two threads 0.88x (long), 0.96x (s = 4, k = 8), level on the medium shape.
+PHASE_PATH_VENDORS = frozenset({"AuthenticAMD"})
 
 
 def takes_phase_path(xp, kernel_size, strides, dilation_rate, groups):
-    """Whether a conv1d on a ``channels_first`` input takes this module's path: NumPy, ``1 < strides <= k``, no
-    dilation, one group (the caller checks the layout and that no array is empty).
+    """Whether a conv1d on a ``channels_first`` input takes this module's path: :data:`PHASE_PATH` on (by default:
+    an AMD CPU, :data:`PHASE_PATH_VENDORS`), NumPy, ``1 < strides <= k``, no dilation, one group (the caller checks
+    the layout and that no array is empty).
 
     Measured on one core of an AMD EPYC (AVX2, OpenBLAS 0.3.31 Haswell kernels, 2026-12-03), forward+backward of the
     kernels on the medium benchmark shape in ``channels_first`` (32 samples, 515 steps, 64 -> 64 channels, k = 5,
@@ -69,10 +81,14 @@ def takes_phase_path(xp, kernel_size, strides, dilation_rate, groups):
     6.2-6.7 ms. With ``s > k`` some phases would be copied and never read; with dilation the taps of one phase
     are not ``s`` apart.
 
-    >>> takes_phase_path(np, 5, 2, 1, 1), takes_phase_path(np, 5, 1, 1, 1), takes_phase_path(np, 5, 2, 2, 1)
-    (True, False, False)
+    >>> from tinygradconv.ops.conv_batching import cpu_vendor
+    >>> takes_phase_path(np, 5, 2, 1, 1) == (cpu_vendor() in PHASE_PATH_VENDORS)   # k = 5, s = 2: by the CPU's maker
+    True
+    >>> takes_phase_path(np, 5, 1, 1, 1), takes_phase_path(np, 5, 2, 2, 1)          # stride 1; dilation: never
+    (False, False)
     """
-    return (PHASE_PATH and is_numpy_namespace(xp) and 1 < strides <= kernel_size and dilation_rate == 1
+    on = cpu_vendor() in PHASE_PATH_VENDORS if PHASE_PATH is None else PHASE_PATH
+    return (on and is_numpy_namespace(xp) and 1 < strides <= kernel_size and dilation_rate == 1
             and groups == 1)
 
 
