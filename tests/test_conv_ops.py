@@ -205,6 +205,22 @@ def test_zero_batch_and_zero_length_input(backend):
     assert conv1d(_t(np.ones((1, 2, 3)), backend), _t(np.ones((3, 3, 2)), backend)).shape == (1, 0, 2)
 
 
+@pytest.mark.parametrize("length, padding, data_format", [
+    (2, (-4, 7), "channels_first"), (0, (2, -1), "channels_last"), (1, (3, -3), "channels_first"),
+    (4, (-3, -3), "channels_last"), (4, (0, -5), "channels_last")])
+def test_conv1d_refuses_a_crop_past_the_input(backend, length, padding, data_format):
+    """Negative explicit padding that drops more steps than the input has: a ValueError naming the padding and the
+    input's length, where torch's ``pad`` raises too (found by a tester, who got an output of zeros); dropping
+    exactly every step leaves an empty output, like the other empty outputs of the functional op."""
+    x = np.ones((1, 1, length) if data_format == "channels_first" else (1, length, 1))
+    with pytest.raises(ValueError, match=re.escape(f"drop more steps than the input has ({length}).") + ".*"
+                                         + re.escape(f"Received padding={padding!r}.")):
+        conv1d(_t(x, backend), _t(np.ones((1, 1, 1)), backend), padding=padding, data_format=data_format)
+    whole = (-(length // 2), -(length - length // 2))               # every step dropped
+    assert conv1d(_t(x, backend), _t(np.ones((1, 1, 1)), backend), padding=whole,
+                  data_format=data_format).shape[1 if data_format == "channels_last" else 2] == 0
+
+
 @pytest.mark.parametrize("strides, dilation", [(1, 1), (2, 1), (3, 1), (2, 2)])
 def test_conv1d_with_no_input_channels(backend, strides, dilation):
     """C_in = 0: the output is the bias on every step, dx is empty, dW is empty, db sums dy (every conv1d path,

@@ -1426,6 +1426,10 @@ class Conv1dOp(Function):
         k_eff = (k - 1) * dilation_rate + 1
         if isinstance(padding, str):
             pad_left, pad_right = conv_pads(x.shape[1], k_eff, strides, padding)
+        elif x.shape[1] + min(pad_left, 0) + min(pad_right, 0) < 0:     # as torch's pad: no crop past the input
+            raise ValueError(f"Invalid value for argument `padding`: its negative values drop more steps than the "
+                             f"input has ({x.shape[1]}). Expected negative values that drop at most {x.shape[1]} of its steps in all. "
+                             f"Received padding={padding!r}.")
         _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters,
                            f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
@@ -1554,8 +1558,9 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
         (``np.ascontiguousarray`` copies it; ``Model.predict`` returns C-ordered arrays, as Keras).
 
     Raises:
-        ValueError: wrong ranks, channel or group mismatch, bias shape, bad padding / strides / dilation / groups,
-            an output too large for one array or (NumPy) for this machine's memory.
+        ValueError: wrong ranks, channel or group mismatch, bias shape, bad padding / strides / dilation / groups
+            (also a ``(left, right)`` whose negative values drop more steps than the input has, which torch's
+            ``pad`` refuses too), an output too large for one array or (NumPy) for this machine's memory.
         TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
             integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
 
