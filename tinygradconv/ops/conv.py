@@ -1428,8 +1428,8 @@ class Conv1dOp(Function):
             pad_left, pad_right = conv_pads(x.shape[1], k_eff, strides, padding)
         elif x.shape[1] + min(pad_left, 0) + min(pad_right, 0) < 0:     # as torch's pad: no crop past the input
             raise ValueError(f"Invalid value for argument `padding`: its negative values drop more steps than the "
-                             f"input has ({x.shape[1]}). Expected negative values that drop at most {x.shape[1]} of its steps in all. "
-                             f"Received padding={padding!r}.")
+                             f"input has ({x.shape[1]}). Expected negative values that drop at most {x.shape[1]} of "
+                             f"its steps in all. Received padding={padding!r}.")
         _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters,
                            f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
