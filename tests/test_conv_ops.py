@@ -503,7 +503,7 @@ def test_conv1d_transpose_validation(args, kwargs, exc, match):
          r"filters must be divisible by `groups`. Received: filters=3"),
         ((_ones(1, 5, 4), _ones(3, 4, 2)), {"groups": 0}, ValueError, r"Received groups=0"),
         ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": "full"}, ValueError,
-         r"Expected one of \('valid', 'same', 'causal'\). Received padding='full'"),
+         r"\('valid', 'same', 'causal'\) or a tuple \(left, right\) of two integers. Received padding='full'"),
         ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (1, 2, 3)}, ValueError,
          r"tuple \(left, right\) of two integers. Received padding=\(1, 2, 3\)"),
         ((_ones(1, 5, 4), _ones(3, 4, 2)), {"padding": (1.5, 2)}, TypeError,

@@ -1409,6 +1409,9 @@ class Conv1dOp(Function):
         elif not isinstance(padding, str):     # (NumPy arrays too: a tuple is what is meant)
             raise TypeError(f"Invalid type for argument `padding`. Expected {_CONV1D_PADDING}. Received "
                             f"padding={padding!r} of type {type(padding).__name__}")
+        elif padding.lower() not in CONV_PADDINGS:       # (the op, unlike the layer, takes a tuple too: say so)
+            raise ValueError(f"Invalid value for argument `padding`. Expected {_CONV1D_PADDING}. Received "
+                             f"padding={padding!r}")
         else:
             padding = normalize_padding(padding, CONV_PADDINGS)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
