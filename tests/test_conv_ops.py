@@ -17,7 +17,7 @@ import tinygradconv as tg
 from tinygradconv import config
 from tinygradconv.backend import get_backend
 from tinygradconv.ops import conv as conv_module
-from tinygradconv.ops import conv_batching, gemm_blocks
+from tinygradconv.ops import conv_batching, conv_phases, gemm_blocks
 from tinygradconv.ops.conv import conv1d, conv1d_transpose
 
 
@@ -982,17 +982,23 @@ def test_small_gemm_blocks_in_the_phase_path_of_channels_first_inputs(backend, m
     product and, for the forward, the loop reference."""
     rng = np.random.default_rng(24)
     with_small_gemm_kernels(monkeypatch, mnk=4 * 4 * 2, min_rows=2)
+    monkeypatch.setattr(conv_phases, "PHASE_PATH", True)          # on any CPU (by default AMD's only)
+    calls = []
+    for name in ("conv1d_forward_phases", "conv1d_kernel_grad_phases"):
+        original = getattr(conv_module, name)
+        monkeypatch.setattr(conv_module, name, lambda *a, _f=original, _n=name, **kw: calls.append(_n) or _f(*a, **kw))
     taken = _block_decisions(monkeypatch)
     for length, k, s, padding in itertools.product((9, 14), (2, 3, 5), (2, 3), ("valid", "same")):
         if s > k:
             continue
         x, b, w = rng.standard_normal((3, length, 4)), rng.standard_normal(2), rng.standard_normal((k, 4, 2))
         fn = lambda x_, w_, b_, s=s, p=padding: conv1d(x_, w_, b_, strides=s, padding=p, data_format="channels_first")
-        y = _blocks_against_one_gemm(monkeypatch, fn, (x.transpose(0, 2, 1), w, b), backend,
-                                     str((length, k, s, padding)))[0]
+        x_first = np.ascontiguousarray(x.transpose(0, 2, 1))   # (B, C, L) in C order: its steps are adjacent
+        y = _blocks_against_one_gemm(monkeypatch, fn, (x_first, w, b), backend, str((length, k, s, padding)))[0]
         np.testing.assert_allclose(y.transpose(0, 2, 1), ref_conv1d(x, w, b, s, padding, 1, 1), atol=1e-12)
     if backend == "numpy":
         assert sum(1 for _, m in taken if m) > 20                 # the blocks really ran
+        assert {"conv1d_forward_phases", "conv1d_kernel_grad_phases"} <= set(calls)   # in the phase path
     else:
         assert not any(m for _, m in taken)
 

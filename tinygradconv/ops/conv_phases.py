@@ -65,7 +65,9 @@ PHASE_PATH = None
 #: alternating in one process, 10 rounds, took 0.87x the time on the long signal (16 samples, 2,048 steps, 32 -> 16
 #: channels, k = 4, s = 2), 0.95-0.96x on the medium shape (``benchmarks/ab.py``, 8 rounds: forward 0.935x), level
 #: with s = 4, k = 8 and on the large shape (one thread), 1.05x slower only on the small one (4 samples, 0.2 ms); with
-#: two threads 0.88x (long), 0.96x (s = 4, k = 8), level on the medium shape.
+#: two threads 0.88x (long), 0.96x (s = 4, k = 8), level on the medium shape. The maker stands in for the two
+#: machines measured (an AMD core with AVX2, an Intel core with AVX-512); AMD's AVX-512 cores were not measured for
+#: this choice (``python benchmarks/ab.py conv1d channels_first --variant conv_phases.PHASE_PATH=True``).
 PHASE_PATH_VENDORS = frozenset({"AuthenticAMD"})
 
 
@@ -84,12 +86,18 @@ def takes_phase_path(xp, kernel_size, strides, dilation_rate, groups):
     >>> from tinygradconv.ops.conv_batching import cpu_vendor
     >>> takes_phase_path(np, 5, 2, 1, 1) == (cpu_vendor() in PHASE_PATH_VENDORS)   # k = 5, s = 2: by the CPU's maker
     True
-    >>> takes_phase_path(np, 5, 1, 1, 1), takes_phase_path(np, 5, 2, 2, 1)          # stride 1; dilation: never
-    (False, False)
     """
     on = cpu_vendor() in PHASE_PATH_VENDORS if PHASE_PATH is None else PHASE_PATH
-    return (on and is_numpy_namespace(xp) and 1 < strides <= kernel_size and dilation_rate == 1
-            and groups == 1)
+    return on and is_numpy_namespace(xp) and _phase_shapes(kernel_size, strides, dilation_rate, groups)
+
+
+def _phase_shapes(kernel_size, strides, dilation_rate, groups):
+    """The shapes of :func:`takes_phase_path`, whatever the CPU: ``1 < strides <= k``, no dilation, one group.
+
+    >>> _phase_shapes(5, 2, 1, 1), _phase_shapes(5, 1, 1, 1), _phase_shapes(2, 3, 1, 1), _phase_shapes(5, 2, 2, 1)
+    (True, False, False, False)
+    """
+    return 1 < strides <= kernel_size and dilation_rate == 1 and groups == 1
 
 
 def _phase_span(r, strides, pad_left, in_len, length):

@@ -116,13 +116,24 @@ def takes_winograd(xp, dtype, kernel_size, strides, groups, channels, filters):
     >>> import numpy as np
     >>> takes_winograd(np, np.float32, 3, 1, 1, 256, 128) == (cpu_vendor() in WINOGRAD_VENDORS)   # by the maker
     True
-    >>> [takes_winograd(np, np.float32, 3, 1, 1, c, f) for c, f in ((128, 128), (64, 512))]   # too few channels
-    [False, False]
     """
     on = cpu_vendor() in WINOGRAD_VENDORS if WINOGRAD is None else WINOGRAD
-    return (on and is_numpy_namespace(xp) and kernel_size == 3 and strides == 1 and groups == 1
-            and dtype in (np.float32, np.float64) and min(channels, filters) >= MIN_CHANNELS
-            and channels * filters >= MIN_CHANNEL_PRODUCT)
+    return on and is_numpy_namespace(xp) and _winograd_shapes(dtype, kernel_size, strides, groups, channels, filters)
+
+
+def _winograd_shapes(dtype, kernel_size, strides, groups, channels, filters):
+    """The settings of :func:`takes_winograd`, whatever the CPU: ``float32`` or ``float64``, ``kernel_size == 3``,
+    ``strides == 1``, one group, at least :data:`MIN_CHANNELS` input channels and filters, and a product of the two
+    of at least :data:`MIN_CHANNEL_PRODUCT`.
+
+    >>> import numpy as np
+    >>> [_winograd_shapes(np.float32, 3, 1, 1, c, f) for c, f in ((256, 128), (128, 128), (64, 512))]
+    [True, False, False]
+    >>> _winograd_shapes(np.float32, 5, 1, 1, 256, 256), _winograd_shapes(np.float16, 3, 1, 1, 256, 256)
+    (False, False)
+    """
+    return (kernel_size == 3 and strides == 1 and groups == 1 and dtype in (np.float32, np.float64)
+            and min(channels, filters) >= MIN_CHANNELS and channels * filters >= MIN_CHANNEL_PRODUCT)
 
 
 def kernel_transform(w):
