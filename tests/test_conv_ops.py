@@ -46,7 +46,7 @@ def test_conv1d_transpose_sweep_matches_reference(backend, data_format):
         b = rng.standard_normal(2) if (length + k) % 2 else None
         expected = ref_conv1d_transpose(x, w, b, s, padding, op, d)
         if data_format == "channels_first":
-            x, expected = x.transpose(0, 2, 1), expected.transpose(0, 2, 1)
+            x, expected = np.ascontiguousarray(x.transpose(0, 2, 1)), expected.transpose(0, 2, 1)
         y = conv1d_transpose(_t(x, backend), _t(w, backend), _t(b, backend), strides=s, padding=padding,
                              output_padding=op, dilation_rate=d, data_format=data_format).numpy()
         count += 1
@@ -67,7 +67,7 @@ def test_conv1d_sweep_matches_reference(backend, data_format):
         b = rng.standard_normal(6) if (length + k) % 2 else None
         expected = ref_conv1d(x, w, b, s, padding, d, groups)
         if data_format == "channels_first":
-            x, expected = x.transpose(0, 2, 1), expected.transpose(0, 2, 1)
+            x, expected = np.ascontiguousarray(x.transpose(0, 2, 1)), expected.transpose(0, 2, 1)
         y = conv1d(_t(x, backend), _t(w, backend), _t(b, backend), strides=s, padding=padding, dilation_rate=d,
                    groups=groups, data_format=data_format).numpy()
         count += 1
@@ -826,7 +826,7 @@ def test_shared_gather_backward_on_channels_first_inputs(backend, monkeypatch):
         results = {}
         for shared, data_format in itertools.product((True, False), ("channels_last", "channels_first")):
             monkeypatch.setattr(conv_module, "SHARED_GATHER_BACKWARD", shared)
-            xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+            xs = x if data_format == "channels_last" else np.ascontiguousarray(x.transpose(0, 2, 1))
             fn = lambda x_, w_, b_, p=padding, d=d, g=groups, f=data_format: conv1d(
                 x_, w_, b_, padding=p, dilation_rate=d, groups=g, data_format=f)
             results[shared, data_format] = _conv_and_grads(fn, (xs, w, b), backend)
@@ -864,7 +864,7 @@ def test_tiled_bias_add_matches_broadcast_add(backend, monkeypatch, op_name):
     w = rng.standard_normal((3, 4, 5)) if op_name == "conv1d" else rng.standard_normal((3, 5, 4))
     fn = conv1d if op_name == "conv1d" else conv1d_transpose
     for data_format in ("channels_last", "channels_first"):
-        xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+        xs = x if data_format == "channels_last" else np.ascontiguousarray(x.transpose(0, 2, 1))
         without = fn(_t(xs, backend), _t(w, backend), None, strides=2, data_format=data_format).numpy()
         expected = without + (b if data_format == "channels_last" else b[:, None])
         for tiled in (True, False):
@@ -1015,7 +1015,7 @@ def test_small_gemm_blocks_with_the_amd_limits_give_the_same_convolutions(backen
     x, w, b = rng.standard_normal((3, 400, 48)), rng.standard_normal((3, 48, 64)), rng.standard_normal(64)
     wt = rng.standard_normal((3, 64, 48))
     for s, data_format in itertools.product((1, 2, 3), ("channels_last", "channels_first")):
-        xs = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+        xs = x if data_format == "channels_last" else np.ascontiguousarray(x.transpose(0, 2, 1))
         cases = ((lambda x_, w_, b_, s=s, f=data_format: conv1d(x_, w_, b_, strides=s, data_format=f), (xs, w, b)),
                  (lambda x_, w_, s=s, f=data_format: conv1d_transpose(x_, w_, strides=s, data_format=f), (xs, wt)))
         for fn, args in cases:
