@@ -10,7 +10,7 @@ Method:
 
 * one worker process, whose thread pools are fixed before NumPy is imported and which is pinned to as many CPUs as
   it has threads (:func:`benchmarks.harness.worker_env`, :func:`benchmarks.harness.pin_cpus`), builds the inputs of
-  the case once (:func:`benchmarks.conv._make_ours`, float32, the case's layout);
+  the case once (:func:`benchmarks.conv._make_ours`, float32, the case's layout or ``--data-format``'s);
 * in each of ``--rounds`` rounds, every variant in turn (the baseline, the settings as they are, then each
   ``--variant``; the order rotates from round to round) sets its switches, runs ``--warmup-ms`` of untimed calls,
   times ``--calls`` calls of the forward pass and of forward+backward, and puts its switches back;
@@ -29,11 +29,14 @@ Usage::
     python benchmarks/ab.py conv1d_transpose channels256 --threads 2 --variant conv_winograd.WINOGRAD=False
     python benchmarks/ab.py conv1d batch1 --threads 2 \\
         --variant gemm_blocks.SMALL_GEMM_BLOCKS=False,conv_batching.CHUNK_BYTES=4194304
+    python benchmarks/ab.py conv1d long --data-format channels_first --variant conv_phases.PHASE_PATH=True
 
 A variant is one or more ``module.NAME=value`` settings separated by commas; ``value`` is a Python literal of the
 switch's type (``True``, ``4194304``, ``None`` where the switch may be ``None``), or for a name setting such as
 ``conv_batching.CPU_VENDOR`` the name itself (``AuthenticAMD``: that maker's limits on this CPU). The cases are those of
-:mod:`benchmarks.conv` (``small``, ``medium``, ``dilated3``, ``channels_first``, ...).
+:mod:`benchmarks.conv` (``small``, ``medium``, ``dilated3``, ``channels_first``, ...), each in its own layout
+(``channels_first`` for the ``channels_first`` case, else ``channels_last``) unless ``--data-format`` names another:
+the inputs are then built in that layout, the same shapes and seed.
 """
 from __future__ import annotations
 
@@ -55,6 +58,8 @@ from benchmarks.harness import check_minimums, pin_cpus, worker_env
 #: The modules of ``tinygradconv.ops`` whose upper-case names are path switches and tuning limits.
 SWITCH_MODULES = ("conv", "conv_batching", "conv_cuda", "conv_phases", "conv_winograd", "gemm_blocks")
 PARTS = ("fwd", "fwd_bwd")
+#: The layouts ``--data-format`` may name.
+LAYOUTS = ("channels_last", "channels_first")
 #: Settings whose value is a name (a string, or ``None`` for the default) rather than a number or a bool.
 NAME_SETTINGS = frozenset({"CPU_VENDOR"})
 #: Switches that are ``None`` (decided by the CPU's maker) or a bool (forced on or off), rather than ``None`` or an int.
@@ -192,7 +197,7 @@ def run_worker(spec):
     from benchmarks.conv import _make_ours
 
     case = spec["case"]
-    fwd, fwd_bwd = _make_ours(spec["op"], SHAPES[case], data_format=data_format(case))
+    fwd, fwd_bwd = _make_ours(spec["op"], SHAPES[case], data_format=spec.get("data_format") or data_format(case))
     closures = {"fwd": fwd, "fwd_bwd": fwd_bwd}
     variants = [[tuple(s) for s in v] for v in spec["variants"]]
     reference = _results(fwd_bwd)
@@ -210,14 +215,16 @@ def run_worker(spec):
     return {"times": times, "diff": diffs}
 
 
-def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0):
+def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, layout=None):
     """Run :func:`run_worker` in a subprocess with ``threads`` threads (pinned, thread pools fixed) and summarise:
     one row per variant (the baseline first) with its label, its max diff, and per part its median time over rounds
     (``"<part>_ms"``), its median ratio to the baseline (``"<part>_x"``) and that median's interval
     (``"<part>_interval"``, ``(low, high, coverage)`` or ``None``).
 
+    ``layout``: ``"channels_last"`` or ``"channels_first"`` for the inputs, ``None`` for the case's own.
+
     Raises:
-        ValueError: an unknown op or case, no variant, or fewer than 1 round or call.
+        ValueError: an unknown op, case or layout, no variant, or fewer than 1 round or call.
         RuntimeError: the worker failed (its error output is included).
     """
     from benchmarks.run import median_interval
@@ -226,13 +233,16 @@ def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0):
         raise ValueError(f"Invalid value for argument `op`. Expected one of {', '.join(OPS)}. Received {op!r}")
     if case not in SHAPES:
         raise ValueError(f"Invalid value for argument `case`. Expected one of {', '.join(SHAPES)}. Received {case!r}")
+    if layout not in (None, *LAYOUTS):
+        raise ValueError(f"Invalid value for argument `layout`. Expected one of {', '.join(LAYOUTS)} or None. "
+                         f"Received {layout!r}")
     if not variants:
         raise ValueError("Nothing to compare: give at least one --variant (python benchmarks/ab.py --list shows "
                          "the switches)")
     check_minimums({"rounds": 1, "calls": 1}, rounds=rounds, calls=calls)
     parsed = [parse_variant(v) for v in variants]
     spec = {"op": op, "case": case, "variants": [[]] + parsed, "rounds": rounds, "calls": calls,
-            "warmup_ms": warmup_ms}
+            "warmup_ms": warmup_ms, "data_format": layout}
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
                          env=worker_env(threads), capture_output=True, text=True, check=False,
                          preexec_fn=pin_cpus(threads))
@@ -277,6 +287,7 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[],
                         help="module.NAME=value[,module.NAME=value...]; repeat for more variants")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data-format", choices=LAYOUTS, help="the inputs' layout (default: the case's own)")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--calls", type=int, default=15, help="timed calls per round, variant and part")
     parser.add_argument("--warmup-ms", type=float, default=20.0, help="untimed calls before each round's timing")
@@ -295,13 +306,15 @@ def main(argv=None):
     if not (args.op and args.case):
         parser.error("give an op and a case (or --list)")
     try:
-        rows = compare(args.op, args.case, args.variant, args.threads, args.rounds, args.calls, args.warmup_ms)
+        rows = compare(args.op, args.case, args.variant, args.threads, args.rounds, args.calls, args.warmup_ms,
+                       args.data_format)
     except ValueError as error:
         parser.error(str(error))
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(format_rows(rows, f"{args.op} {args.case} {SHAPES[args.case]}, {data_format(args.case)}, "
+        layout = args.data_format or data_format(args.case)
+        print(format_rows(rows, f"{args.op} {args.case} {SHAPES[args.case]}, {layout}, "
                                 f"{args.threads} thread(s), {args.rounds} rounds x {args.calls} calls"))
     return 0
 

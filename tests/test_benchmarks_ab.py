@@ -12,6 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import ab
+from benchmarks import conv as bc
 from tinygradconv.ops import conv, conv_batching, conv_winograd
 
 
@@ -106,9 +107,33 @@ def test_compare_runs_a_worker_process_and_summarises():
     assert "conv.BLOCKED_OVERLAP_ADD=False" in ab.format_rows(rows, "title")
 
 
+def test_the_worker_builds_the_inputs_in_the_layout_asked_for(monkeypatch):
+    """``data_format`` in the spec (``--data-format``) builds the case's inputs in that layout: a channels_first
+    input of the long case reaches conv1d as a (B, C, L) array; without it the case's own layout, channels_last."""
+    seen = []
+    real = conv.conv1d
+
+    def spy(x, *args, **kwargs):
+        seen.append((kwargs.get("data_format"), tuple(x.shape)))
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(conv, "conv1d", spy)
+    monkeypatch.setattr(ab, "_median_of_calls", lambda fn, n, warmup_s: 1.0)
+    off = ab.parse_variant("conv.BLOCKED_FORWARD=False")
+    batch, _, c_in = bc.SHAPES["long"][:3]
+    steps = bc.full_length(bc.SHAPES["long"])                          # conv1d's input length for the case
+    for layout, shape in (("channels_first", (batch, c_in, steps)), (None, (batch, steps, c_in))):
+        seen.clear()
+        result = ab.run_worker({"op": "conv1d", "case": "long", "variants": [[], off], "rounds": 1, "calls": 1,
+                                "warmup_ms": 0.0, "data_format": layout})
+        assert seen and set(seen) == {(layout or "channels_last", shape)}, layout
+        assert result["diff"][1] < 1e-5
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"op": "conv2d"}, "argument `op`"), ({"case": "huge"}, "argument `case`"), ({"variants": []}, "Nothing to"),
     ({"rounds": 0}, "argument `rounds`"), ({"calls": True}, "argument `calls`"),
+    ({"layout": "NCW"}, "argument `layout`"),
 ])
 def test_compare_refuses_bad_arguments_before_starting_a_worker(kwargs, message):
     arguments = {"op": "conv1d", "case": "small", "variants": ["conv.BLOCKED_FORWARD=False"]} | kwargs

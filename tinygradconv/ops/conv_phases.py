@@ -67,7 +67,8 @@ PHASE_PATH = None
 #: with s = 4, k = 8 and on the large shape (one thread), 1.05x slower only on the small one (4 samples, 0.2 ms); with
 #: two threads 0.88x (long), 0.96x (s = 4, k = 8), level on the medium shape. The maker stands in for the two
 #: machines measured (an AMD core with AVX2, an Intel core with AVX-512); AMD's AVX-512 cores were not measured for
-#: this choice (``python benchmarks/ab.py conv1d channels_first --variant conv_phases.PHASE_PATH=True``).
+#: this choice (``python benchmarks/ab.py conv1d long --data-format channels_first --variant
+#: conv_phases.PHASE_PATH=True``).
 PHASE_PATH_VENDORS = frozenset({"AuthenticAMD"})
 
 
