@@ -41,7 +41,8 @@ contiguous rows of ``X``: in the forward pass one stack of per-sample GEMMs ``X_
 per ``q``, which writes ``y``'s steps as rows (so ``y`` comes back as a permuted view, see
 :func:`conv1d_forward_phases`), in the kernel gradient ``(rows_q, N) @ (N, F)``. Padding is written into ``X`` as
 real zeros, so an inf or NaN in a tap that meets padding gives NaN, as in torch (which pads, then convolves) and in the
-other paths. Measured: see :func:`takes_phase_path`.
+other paths. Measured: see :func:`takes_phase_path` and :data:`PHASE_PATH_VENDORS`; by default only AMD CPUs take
+this path, where it paid (on an AVX-512 Xeon the chunk-by-chunk copies were faster).
 """
 from __future__ import annotations
 
