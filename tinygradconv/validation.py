@@ -213,8 +213,10 @@ def standardize_tuple(value, name, allow_zero=False):
 
 
 # ---------------------------------------------------------------------------------------------- padding names
-def normalize_padding(value, allowed=CONV_PADDINGS):
+def normalize_padding(value, allowed=CONV_PADDINGS, expected=None):
     """The lower-cased padding name of an op, checked against ``allowed`` (no strip: ``" same"`` is an error).
+    ``expected``: what the error message says is accepted, for an op that takes more than these names (``conv1d``
+    also takes a ``(left, right)`` tuple); by default ``one of <allowed>``.
 
     Raises:
         TypeError: not a string.
@@ -232,7 +234,7 @@ def normalize_padding(value, allowed=CONV_PADDINGS):
                         f"Received padding={value!r} of type {type(value).__name__}")
     lowered = value.lower()
     if lowered not in allowed:
-        raise ValueError(f"Invalid value for argument `padding`. Expected one of {tuple(allowed)}. "
+        raise ValueError(f"Invalid value for argument `padding`. Expected {expected or f'one of {tuple(allowed)}'}. "
                          f"Received padding={value!r}")
     return lowered
 

@@ -1409,11 +1409,8 @@ class Conv1dOp(Function):
         elif not isinstance(padding, str):     # (NumPy arrays too: a tuple is what is meant)
             raise TypeError(f"Invalid type for argument `padding`. Expected {_CONV1D_PADDING}. Received "
                             f"padding={padding!r} of type {type(padding).__name__}")
-        elif padding.lower() not in CONV_PADDINGS:       # (the op, unlike the layer, takes a tuple too: say so)
-            raise ValueError(f"Invalid value for argument `padding`. Expected {_CONV1D_PADDING}. Received "
-                             f"padding={padding!r}")
-        else:
-            padding = normalize_padding(padding, CONV_PADDINGS)
+        else:                                  # (the op, unlike the layer, takes a tuple too: its error says so)
+            padding = normalize_padding(padding, CONV_PADDINGS, expected=_CONV1D_PADDING)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, input_channels / groups, filters)")
         _check_dtypes(xp, op, x, kernel, bias)
         x = _swap_layout(xp, x, data_format)          # channels_first: copied chunk by chunk (_input_rows)
