@@ -100,3 +100,35 @@ def with_small_gemm_kernels(monkeypatch, mnk=None, min_rows=None):
     if min_rows is not None:          # the narrow limits' too (the per-sample stacks take them on every core)
         monkeypatch.setattr(gemm_blocks, "SMALL_GEMM_MIN_ROWS", min_rows)
         monkeypatch.setattr(gemm_blocks, "AMD_SMALL_GEMM_MIN_ROWS", min(min_rows, gemm_blocks.AMD_SMALL_GEMM_MIN_ROWS))
+
+
+def assert_cpu_maker_decides(monkeypatch, module, switch, takes):
+    """A path switch ``module.<switch>`` that is ``None`` by default leaves the choice to the CPU's maker:
+    ``takes()`` holds on an AMD CPU only (not on an Intel one, nor where ``/proc/cpuinfo`` names none), and
+    ``True`` and ``False`` override the maker."""
+    from tinygradconv.ops import conv_batching
+
+    monkeypatch.setattr(module, switch, None)
+    for vendor, on in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor or None)
+        if not vendor:
+            monkeypatch.setattr(conv_batching, "_cpuinfo_vendor", lambda: "")
+        assert takes() is on, vendor
+        for forced in (True, False):
+            monkeypatch.setattr(module, switch, forced)
+            assert takes() is forced
+        monkeypatch.setattr(module, switch, None)
+
+
+def count_calls(monkeypatch, module, names):
+    """Wrap each function ``module.<name>`` so that it counts its calls: a list of counters, one per name."""
+    counts = [0] * len(names)
+    for i, name in enumerate(names):
+        original = getattr(module, name)
+
+        def counted(*args, _original=original, _i=i, **kwargs):
+            counts[_i] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return counts

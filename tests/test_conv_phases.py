@@ -7,7 +7,13 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import set_chunk_bytes, switched_on_and_off, value_and_grads
+from helpers import (
+    assert_cpu_maker_decides,
+    count_calls,
+    set_chunk_bytes,
+    switched_on_and_off,
+    value_and_grads,
+)
 from helpers import tensor_on as _t
 from reference_conv import ref_conv1d, ref_conv_padding
 
@@ -29,16 +35,7 @@ def _phase_path_on_any_cpu(monkeypatch):
 @pytest.fixture
 def count_phase_calls(monkeypatch):
     """How many forward and kernel-gradient calls went through the phase path (a list of two counters)."""
-    counts = [0, 0]
-    for i, name in enumerate(("conv1d_forward_phases", "conv1d_kernel_grad_phases")):
-        original = getattr(conv_module, name)
-
-        def counted(*args, _original=original, _i=i, **kwargs):
-            counts[_i] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(conv_module, name, counted)
-    return counts
+    return count_calls(monkeypatch, conv_module, ("conv1d_forward_phases", "conv1d_kernel_grad_phases"))
 
 
 def _value_and_grads(x, w, b, upstream=None, dtype="float64", **kwargs):
@@ -130,16 +127,8 @@ def test_by_default_the_cpu_maker_decides(monkeypatch):
     """PHASE_PATH None (the default): AMD CPUs take the phase path, others (an AVX-512 Xeon measured it slower) do
     not; True and False override the maker."""
     assert DEFAULT_SWITCH is None
-    monkeypatch.setattr(conv_phases, "PHASE_PATH", None)
-    for vendor, on in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
-        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor or None)
-        if not vendor:
-            monkeypatch.setattr(conv_batching, "_cpuinfo_vendor", lambda: "")
-        assert conv_phases.takes_phase_path(np, 5, 2, 1, 1) is on, vendor
-        for forced in (True, False):
-            monkeypatch.setattr(conv_phases, "PHASE_PATH", forced)
-            assert conv_phases.takes_phase_path(np, 5, 2, 1, 1) is forced
-        monkeypatch.setattr(conv_phases, "PHASE_PATH", None)
+    takes = conv_phases.takes_phase_path
+    assert_cpu_maker_decides(monkeypatch, conv_phases, "PHASE_PATH", lambda: takes(np, 5, 2, 1, 1))
 
 
 def test_the_default_decides_the_path_through_the_op(monkeypatch, count_phase_calls):

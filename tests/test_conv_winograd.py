@@ -9,7 +9,7 @@ import itertools
 import array_api_strict
 import numpy as np
 import pytest
-from helpers import set_chunk_bytes, switched_on_and_off, value_and_grads
+from helpers import assert_cpu_maker_decides, set_chunk_bytes, switched_on_and_off, value_and_grads
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 from tinygradconv.ops import conv as conv_module
@@ -142,19 +142,9 @@ def test_the_rule():
 def test_by_default_the_cpu_maker_decides(monkeypatch):
     """WINOGRAD None (the default): AMD CPUs take F(2, 3), others (an AVX-512 Xeon measured it slower) do not;
     True and False override the maker."""
-    from tinygradconv.ops import conv_batching
     assert DEFAULT_SWITCH is None
-    monkeypatch.setattr(conv_winograd, "WINOGRAD", None)
     wide = (np, np.float32, 3, 1, 1, 256, 128)
-    for vendor, on in (("AuthenticAMD", True), ("GenuineIntel", False), ("", False)):
-        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor or None)
-        if not vendor:
-            monkeypatch.setattr(conv_batching, "_cpuinfo_vendor", lambda: "")
-        assert takes_winograd(*wide) is on, vendor
-        for forced in (True, False):
-            monkeypatch.setattr(conv_winograd, "WINOGRAD", forced)
-            assert takes_winograd(*wide) is forced
-        monkeypatch.setattr(conv_winograd, "WINOGRAD", None)
+    assert_cpu_maker_decides(monkeypatch, conv_winograd, "WINOGRAD", lambda: takes_winograd(*wide))
 
 
 # ------------------------------------------------------------------------------------------- through the ops
