@@ -918,7 +918,10 @@ def _kernel_grad_blocked(xp, x, grad, strides, products, dw):
     A ``channels_first`` ``dy`` (a permuted view, whose samples are row-major ``(filters, steps)`` matrices,
     :func:`_steps_contiguous`) gives the transposed products ``dy_b[p0:p1]^T @ rows_b`` instead, so that BLAS reads
     both operands row by row: 10-14 % faster for the kernel gradient of the channels_first benchmark case (s = 2,
-    k = 5, 64 channels; one core, 2026-12-01), 1-5 % for its forward+backward; level on a C-ordered ``dy``.
+    k = 5, 64 channels; one core, 2026-12-01), 1-5 % for its forward+backward; level on a C-ordered ``dy``. Copying
+    each chunk of such a ``dy`` into C order for the untransposed products instead (2026-12-05, ``benchmarks/ab.py``,
+    one core, 8-16 rounds) made forward+backward 1-2 % faster on that case, but 4 % slower on the long signal
+    (s = 2, k = 4, 32 to 16 channels) and level with s = 4, k = 8 and on the large shape, so the view stays.
 
     ``products`` (:func:`_kernel_grad_products`) holds the groups and whether ``dy`` is such a permuted view,
     prepared once per call.
