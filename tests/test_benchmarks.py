@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from helpers import linear_gradient
 from reference_conv import ref_conv1d, ref_conv1d_transpose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,17 +57,8 @@ def test_naive_conv1d_matches_the_loop_reference(length, k, s, d):
 
 def _reference_grads(ref, x, w, g, **kw):
     """d sum(ref(x, w) * g) / dx and / dw, one unit vector at a time (the op is linear in each argument)."""
-    dx = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[idx] = 1.0
-        dx[idx] = np.sum(ref(e, w, **kw) * g)
-    dw = np.zeros_like(w)
-    for idx in np.ndindex(w.shape):
-        e = np.zeros_like(w)
-        e[idx] = 1.0
-        dw[idx] = np.sum(ref(x, e, **kw) * g)
-    return dx, dw
+    return (linear_gradient(lambda e: np.sum(ref(e, w, **kw) * g), x.shape),
+            linear_gradient(lambda e: np.sum(ref(x, e, **kw) * g), w.shape))
 
 
 @pytest.mark.parametrize("length,k,s,d", [(3, 3, 2, 1), (2, 2, 3, 1), (3, 2, 1, 2), (2, 3, 4, 1)])
