@@ -1147,6 +1147,51 @@ def test_machine_table_names_the_memory_settings():
     assert dict(run.machine_rows(info, [1]))["memory"] == "not recorded"        # results from before 2026-12-05
 
 
+# ------------------------------------------------------------------------------------------------ idle CPUs
+def _idle_sysfs(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    return root / "cpuidle", root / "haltpoll"
+
+
+@pytest.mark.parametrize("files,expected", [
+    # a KVM guest with the haltpoll driver, polling off (the Xeon guest of 2026-12-06)
+    ({"cpuidle/current_driver": "haltpoll", "cpuidle/current_governor_ro": "haltpoll",
+      "haltpoll/guest_halt_poll_ns": "0"}, {"driver": "haltpoll", "governor": "haltpoll", "halt_poll_ns": 0}),
+    # a writable governor file wins over the read-only one; polling up to 200 us
+    ({"cpuidle/current_driver": "haltpoll", "cpuidle/current_governor": "haltpoll",
+      "cpuidle/current_governor_ro": "menu", "haltpoll/guest_halt_poll_ns": "200000"},
+     {"driver": "haltpoll", "governor": "haltpoll", "halt_poll_ns": 200000}),
+    # a machine that is not a KVM guest: another driver, no haltpoll module
+    ({"cpuidle/current_driver": "intel_idle", "cpuidle/current_governor_ro": "menu"},
+     {"driver": "intel_idle", "governor": "menu", "halt_poll_ns": None}),
+    # nothing reported (not Linux), and a value that is not a number
+    ({}, {"driver": None, "governor": None, "halt_poll_ns": None}),
+    ({"haltpoll/guest_halt_poll_ns": "fast"}, {"driver": None, "governor": None, "halt_poll_ns": None}),
+])
+def test_idle_settings_read_the_cpuidle_driver_and_the_guest_halt_polling(tmp_path, files, expected):
+    assert run.idle_settings(*_idle_sysfs(tmp_path, files)) == expected
+
+
+def test_machine_table_names_the_idle_settings():
+    info = _fake_results()["machine"]
+
+    def row(idle):
+        return dict(run.machine_rows(dict(info, idle=idle), [1, 2]))["idle CPUs"]
+
+    assert row({"driver": "haltpoll", "governor": "haltpoll", "halt_poll_ns": 0}) == (
+        "cpuidle driver haltpoll, governor haltpoll; guest halt polling off (guest_halt_poll_ns 0: an idle vCPU "
+        "halts at once)")
+    assert row({"driver": "haltpoll", "governor": "haltpoll", "halt_poll_ns": 200000}) == (
+        "cpuidle driver haltpoll, governor haltpoll; guest halt polling up to 200 us before an idle vCPU halts")
+    assert row({"driver": None, "governor": "menu", "halt_poll_ns": None}) == (
+        "cpuidle driver not reported, governor menu; no guest halt polling driver")
+    info.pop("idle", None)
+    assert dict(run.machine_rows(info, [1]))["idle CPUs"] == "not recorded"        # results from before 2026-12-06
+
+
 # ------------------------------------------------------------------------------------------------ the Method's warm-up
 def test_a_page_rendered_again_says_the_warm_up_its_run_had():
     old = _fake_results()                                   # dated 2026-01-01, rows without warmup_s: one call
