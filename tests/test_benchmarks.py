@@ -1108,11 +1108,16 @@ def test_gpu_timing_of_fused_kernels_and_tap_slices_alternates():
 
 
 # ------------------------------------------------------------------------------------------------ memory settings
-def _sysfs(root, files):
+def _write_files(root, files):
+    """Write ``files`` (relative path: text) under ``root``, each with a newline, as sysfs gives them."""
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n")
+
+
+def _sysfs(root, files):
+    _write_files(root, files)
     return root / "thp", root / "virtio"
 
 
@@ -1149,10 +1154,7 @@ def test_machine_table_names_the_memory_settings():
 
 # ------------------------------------------------------------------------------------------------ idle CPUs
 def _idle_sysfs(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n")
+    _write_files(root, files)
     return root / "cpuidle", root / "haltpoll"
 
 
