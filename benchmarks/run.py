@@ -511,6 +511,15 @@ VIRTIO_DIR = "/sys/bus/virtio/devices"
 BALLOON_DEVICE, BALLOON_REPORTING_BIT = 0x0005, 5
 
 
+def _read_setting(path):
+    """The text of a one-line system file (``/sys``), stripped; ``None`` where it is missing, unreadable or empty."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def memory_settings(thp_dir=THP_DIR, virtio_dir=VIRTIO_DIR):
     r"""How the system maps memory, which changes what mapping a large array costs (see the Method's paragraph on
     page faults): ``{"thp": ..., "thp_defrag": ..., "free_page_reporting": ...}``.
@@ -531,15 +540,8 @@ def memory_settings(thp_dir=THP_DIR, virtio_dir=VIRTIO_DIR):
     >>> memory_settings(root / "thp", root / "virtio")
     {'thp': 'madvise', 'thp_defrag': 'madvise', 'free_page_reporting': True}
     """
-    def read(path):
-        try:
-            with open(path, encoding="ascii") as f:
-                return f.read().strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-
     def selected(name):
-        found = re.search(r"\[([^\]]+)\]", read(os.path.join(thp_dir, name)) or "")
+        found = re.search(r"\[([^\]]+)\]", _read_setting(os.path.join(thp_dir, name)) or "")
         return found.group(1) if found else None
 
     reporting = False
@@ -548,7 +550,7 @@ def memory_settings(thp_dir=THP_DIR, virtio_dir=VIRTIO_DIR):
     except OSError:
         devices = []
     for device in devices:
-        kind, features = (read(os.path.join(virtio_dir, device, name)) for name in ("device", "features"))
+        kind, features = (_read_setting(os.path.join(virtio_dir, device, name)) for name in ("device", "features"))
         if kind and features and int(kind, 16) == BALLOON_DEVICE:
             reporting = reporting or features[BALLOON_REPORTING_BIT:BALLOON_REPORTING_BIT + 1] == "1"
     return {"thp": selected("enabled"), "thp_defrag": selected("defrag"), "free_page_reporting": reporting}
@@ -593,17 +595,12 @@ def idle_settings(cpuidle_dir=CPUIDLE_DIR, haltpoll_dir=HALTPOLL_DIR):
     >>> idle_settings(root / "idle", root / "poll")
     {'driver': 'haltpoll', 'governor': 'haltpoll', 'halt_poll_ns': 0}
     """
-    def read(path):
-        try:
-            with open(path, encoding="ascii") as f:
-                return f.read().strip() or None
-        except (OSError, UnicodeDecodeError):
-            return None
+    def cpuidle(name):
+        return _read_setting(os.path.join(cpuidle_dir, name))
 
-    governor = read(os.path.join(cpuidle_dir, "current_governor")) or read(os.path.join(cpuidle_dir,
-                                                                                       "current_governor_ro"))
-    poll = read(os.path.join(haltpoll_dir, "guest_halt_poll_ns"))
-    return {"driver": read(os.path.join(cpuidle_dir, "current_driver")), "governor": governor,
+    poll = _read_setting(os.path.join(haltpoll_dir, "guest_halt_poll_ns"))
+    return {"driver": cpuidle("current_driver"),
+            "governor": cpuidle("current_governor") or cpuidle("current_governor_ro"),
             "halt_poll_ns": int(poll) if poll and poll.isdigit() else None}
 
 
