@@ -192,12 +192,13 @@ def _median_of_calls(fn, calls, warmup_s):
 
 
 def run_worker(spec):
-    """Time the variants of ``spec`` (op, case, variants as lists of settings, rounds, calls, warmup_ms) in this
-    process: ``{"times": [[{part: ms} per round] per variant], "diff": [max diff per variant]}``."""
+    """Time the variants of ``spec`` (op, case, data_format, variants as lists of settings, rounds, calls,
+    warmup_ms) in this process: ``{"times": [[{part: ms} per round] per variant], "diff": [max diff per
+    variant]}``."""
     from benchmarks.conv import _make_ours
 
     case = spec["case"]
-    fwd, fwd_bwd = _make_ours(spec["op"], SHAPES[case], data_format=spec.get("data_format") or data_format(case))
+    fwd, fwd_bwd = _make_ours(spec["op"], SHAPES[case], data_format=spec["data_format"])
     closures = {"fwd": fwd, "fwd_bwd": fwd_bwd}
     variants = [[tuple(s) for s in v] for v in spec["variants"]]
     reference = _results(fwd_bwd)
@@ -217,9 +218,9 @@ def run_worker(spec):
 
 def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, layout=None):
     """Run :func:`run_worker` in a subprocess with ``threads`` threads (pinned, thread pools fixed) and summarise:
-    one row per variant (the baseline first) with its label, its max diff, and per part its median time over rounds
-    (``"<part>_ms"``), its median ratio to the baseline (``"<part>_x"``) and that median's interval
-    (``"<part>_interval"``, ``(low, high, coverage)`` or ``None``).
+    one row per variant (the baseline first) with its label, the inputs' layout (``"data_format"``), its max diff,
+    and per part its median time over rounds (``"<part>_ms"``), its median ratio to the baseline (``"<part>_x"``)
+    and that median's interval (``"<part>_interval"``, ``(low, high, coverage)`` or ``None``).
 
     ``layout``: ``"channels_last"`` or ``"channels_first"`` for the inputs, ``None`` for the case's own.
 
@@ -241,6 +242,7 @@ def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, 
                          "the switches)")
     check_minimums({"rounds": 1, "calls": 1}, rounds=rounds, calls=calls)
     parsed = [parse_variant(v) for v in variants]
+    layout = layout or data_format(case)
     spec = {"op": op, "case": case, "variants": [[]] + parsed, "rounds": rounds, "calls": calls,
             "warmup_ms": warmup_ms, "data_format": layout}
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
@@ -251,7 +253,7 @@ def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, 
     result = json.loads(out.stdout)
     rows = []
     for label, times, diff in zip(["baseline"] + list(variants), result["times"], result["diff"]):
-        row = {"variant": label, "max_diff": diff}
+        row = {"variant": label, "data_format": layout, "max_diff": diff}
         for part in PARTS:
             mine = [t[part] for t in times]
             ratios = [a[part] / b[part] for a, b in zip(times, result["times"][0])]
@@ -313,8 +315,7 @@ def main(argv=None):
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        layout = args.data_format or data_format(args.case)
-        print(format_rows(rows, f"{args.op} {args.case} {SHAPES[args.case]}, {layout}, "
+        print(format_rows(rows, f"{args.op} {args.case} {SHAPES[args.case]}, {rows[0]['data_format']}, "
                                 f"{args.threads} thread(s), {args.rounds} rounds x {args.calls} calls"))
     return 0
 

@@ -89,7 +89,7 @@ def test_the_worker_applies_each_variant_and_the_paths_agree(monkeypatch):
 
     monkeypatch.setattr(ab, "_median_of_calls", counting_median)
     result = ab.run_worker({"op": "conv1d", "case": "dilated", "variants": [[], lowered], "rounds": 2, "calls": 1,
-                            "warmup_ms": 0.0})
+                            "warmup_ms": 0.0, "data_format": "channels_last"})
     # per round and variant: fwd (one Winograd call), then fwd_bwd (the forward and the input gradient's); round 0
     # runs the baseline first, round 1 the variant first
     assert counts == [0, 0, 1, 2, 1, 2, 0, 0]
@@ -101,6 +101,7 @@ def test_compare_runs_a_worker_process_and_summarises():
     rows = ab.compare("conv1d_transpose", "small", ["conv.BLOCKED_OVERLAP_ADD=False"], rounds=2, calls=1,
                       warmup_ms=0.0)
     assert [r["variant"] for r in rows] == ["baseline", "conv.BLOCKED_OVERLAP_ADD=False"]
+    assert {r["data_format"] for r in rows} == {"channels_last"}     # no layout asked for: the case's own
     assert rows[0]["fwd_x"] == rows[0]["fwd_bwd_x"] == 1.0 and rows[0]["max_diff"] == 0.0
     assert all(r[f"{part}_ms"] > 0 and r[f"{part}_interval"] is None for r in rows for part in ab.PARTS)
     assert rows[1]["max_diff"] < 1e-5                               # the plain path: the same sums
@@ -109,7 +110,7 @@ def test_compare_runs_a_worker_process_and_summarises():
 
 def test_the_worker_builds_the_inputs_in_the_layout_asked_for(monkeypatch):
     """``data_format`` in the spec (``--data-format``) builds the case's inputs in that layout: a channels_first
-    input of the long case reaches conv1d as a (B, C, L) array; without it the case's own layout, channels_last."""
+    input of the long case reaches conv1d as a (B, C, L) array, a channels_last one as (B, L, C)."""
     seen = []
     real = conv.conv1d
 
@@ -122,11 +123,11 @@ def test_the_worker_builds_the_inputs_in_the_layout_asked_for(monkeypatch):
     off = ab.parse_variant("conv.BLOCKED_FORWARD=False")
     batch, _, c_in = bc.SHAPES["long"][:3]
     steps = bc.full_length(bc.SHAPES["long"])                          # conv1d's input length for the case
-    for layout, shape in (("channels_first", (batch, c_in, steps)), (None, (batch, steps, c_in))):
+    for layout, shape in (("channels_first", (batch, c_in, steps)), ("channels_last", (batch, steps, c_in))):
         seen.clear()
         result = ab.run_worker({"op": "conv1d", "case": "long", "variants": [[], off], "rounds": 1, "calls": 1,
                                 "warmup_ms": 0.0, "data_format": layout})
-        assert seen and set(seen) == {(layout or "channels_last", shape)}, layout
+        assert seen and set(seen) == {(layout, shape)}, layout
         assert result["diff"][1] < 1e-5
 
 

@@ -71,6 +71,26 @@ def test_cpu_vendor_setting_stands_in_for_the_machine_s(monkeypatch):
         assert gemm_blocks.limits(64)[0] == max_k
 
 
+@pytest.mark.parametrize("module, switch, vendors, rule", [
+    ("conv_phases", "PHASE_PATH", "PHASE_PATH_VENDORS", lambda m: m.takes_phase_path(np, 5, 2, 1, 1)),
+    ("conv_winograd", "WINOGRAD", "WINOGRAD_VENDORS", lambda m: m.takes_winograd(np, np.float32, 3, 1, 1, 256, 128)),
+])
+def test_per_maker_switches_follow_the_maker_unless_set(monkeypatch, module, switch, vendors, rule):
+    """The phase path and Winograd's F(2, 3), on shapes both admit: with their switch None, on exactly the makers of
+    their vendor set (AMD's); True or False, on or off whatever the maker."""
+    import importlib
+
+    mod = importlib.import_module(f"tinygradconv.ops.{module}")
+    assert getattr(mod, vendors) == frozenset({"AuthenticAMD"})
+    for vendor in ("AuthenticAMD", "GenuineIntel", ""):
+        monkeypatch.setattr(conv_batching, "CPU_VENDOR", vendor)
+        monkeypatch.setattr(mod, switch, None)
+        assert rule(mod) is (vendor == "AuthenticAMD")
+        for setting in (True, False):
+            monkeypatch.setattr(mod, switch, setting)
+            assert rule(mod) is setting
+
+
 @pytest.fixture
 def intel_cpu(monkeypatch):
     """The CPU's maker pinned to Intel, whose one-thread chunks are CHUNK_BYTES (AMD's: AMD_CHUNK_BYTES)."""

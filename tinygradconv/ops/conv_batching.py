@@ -45,6 +45,7 @@ __all__ = [
     "cpu_vendor",
     "map_batch_parts",
     "on_cpu",
+    "on_for_this_cpu",
     "sum_parts",
     "zeros",
 ]
@@ -138,6 +139,17 @@ def cpu_vendor():
     True
     """
     return _cpuinfo_vendor() if CPU_VENDOR is None else CPU_VENDOR
+
+
+def on_for_this_cpu(switch, vendors):
+    """A per-CPU switch's value: ``switch`` when it is set (``True`` or ``False``), else (``None``, the default)
+    whether this CPU's maker (:func:`cpu_vendor`) is one of ``vendors``, those on which the path was measured to pay
+    (:data:`~tinygradconv.ops.conv_phases.PHASE_PATH`, :data:`~tinygradconv.ops.conv_winograd.WINOGRAD`).
+
+    >>> on_for_this_cpu(None, {cpu_vendor()}), on_for_this_cpu(None, set()), on_for_this_cpu(False, {cpu_vendor()})
+    (True, False, False)
+    """
+    return cpu_vendor() in vendors if switch is None else switch
 
 
 @functools.lru_cache(maxsize=1)

@@ -50,7 +50,7 @@ import numpy as np
 from array_api_compat import is_numpy_namespace
 
 from . import gemm_blocks
-from .conv_batching import chunk_size, chunks, cpu_vendor, map_batch_parts, sum_parts
+from .conv_batching import chunk_size, chunks, map_batch_parts, on_for_this_cpu, sum_parts
 
 __all__ = ["PHASE_PATH", "PHASE_PATH_VENDORS", "conv1d_forward_phases", "conv1d_kernel_grad_phases", "takes_phase_path"]
 
@@ -89,8 +89,8 @@ def takes_phase_path(xp, kernel_size, strides, dilation_rate, groups):
     >>> takes_phase_path(np, 5, 2, 1, 1) == (cpu_vendor() in PHASE_PATH_VENDORS)   # k = 5, s = 2: by the CPU's maker
     True
     """
-    on = cpu_vendor() in PHASE_PATH_VENDORS if PHASE_PATH is None else PHASE_PATH
-    return on and is_numpy_namespace(xp) and _phase_shapes(kernel_size, strides, dilation_rate, groups)
+    return (on_for_this_cpu(PHASE_PATH, PHASE_PATH_VENDORS) and is_numpy_namespace(xp)
+            and _phase_shapes(kernel_size, strides, dilation_rate, groups))
 
 
 def _phase_shapes(kernel_size, strides, dilation_rate, groups):

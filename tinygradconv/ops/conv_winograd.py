@@ -70,7 +70,7 @@ import math
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
-from .conv_batching import chunks, cpu_vendor, map_batch_parts, sum_parts
+from .conv_batching import chunks, map_batch_parts, on_for_this_cpu, sum_parts
 
 __all__ = ["MAX_EDGE_BLOCKS", "MIN_CHANNELS", "MIN_CHANNEL_PRODUCT", "MIN_STEPS", "WINOGRAD", "WINOGRAD_VENDORS",
            "conv1d_winograd", "kernel_grad_winograd", "kernel_transform", "takes_winograd"]
@@ -114,11 +114,12 @@ def takes_winograd(xp, dtype, kernel_size, strides, groups, channels, filters):
     (``None``).
 
     >>> import numpy as np
+    >>> from tinygradconv.ops.conv_batching import cpu_vendor
     >>> takes_winograd(np, np.float32, 3, 1, 1, 256, 128) == (cpu_vendor() in WINOGRAD_VENDORS)   # by the maker
     True
     """
-    on = cpu_vendor() in WINOGRAD_VENDORS if WINOGRAD is None else WINOGRAD
-    return on and is_numpy_namespace(xp) and _winograd_shapes(dtype, kernel_size, strides, groups, channels, filters)
+    return (on_for_this_cpu(WINOGRAD, WINOGRAD_VENDORS) and is_numpy_namespace(xp)
+            and _winograd_shapes(dtype, kernel_size, strides, groups, channels, filters))
 
 
 def _winograd_shapes(dtype, kernel_size, strides, groups, channels, filters):
