@@ -439,6 +439,38 @@ def test_gradcheck_with_given_weights_reports_the_gradient_of_that_weighted_sum(
 
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"eps": 0}, ValueError, r"`eps`\. Expected a finite number > 0\. Received eps=0"),
+    ({"eps": float("inf")}, ValueError, r"Received eps=inf"),
+    ({"eps": "1e-6"}, TypeError, r"`eps`.*Received eps='1e-6'"),
+    ({"eps": True}, TypeError, r"`eps`.*Received eps=True"),
+    ({"atol": "a"}, TypeError, r"`atol`.*Received atol='a'"),
+    ({"atol": -1.0}, ValueError, r"`atol`\. Expected a finite number >= 0\. Received atol=-1\.0"),
+    ({"rtol": [1e-3]}, TypeError, r"`rtol`.*Received rtol=\[0\.001\]"),
+    ({"rtol": float("nan")}, ValueError, r"`rtol`.*Received rtol=nan"),
+    ({"seed": -1}, ValueError, r"`seed`.*Received seed=-1"),
+    ({"seed": 1.5}, TypeError, r"`seed`.*Received seed=1\.5"),
+    ({"raise_exception": 1}, TypeError, r"`raise_exception`.*Received raise_exception=1"),
+])
+def test_gradcheck_refuses_bad_steps_tolerances_and_settings_naming_them(kwargs, error, message):
+    """A tester's inputs: eps=0 gave ZeroDivisionError, a string eps or atol Python's own operand errors, and
+    atol=-1, rtol=nan or eps=inf called the correct gradient of ``a * a`` wrong (a GradcheckError); all are refused
+    before fn runs. The same call with valid settings passes."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+
+    def fn(t):
+        calls.append(t)
+        return t * t
+
+    with pytest.raises(error, match=message):
+        tg.gradcheck(fn, x, **kwargs)
+    assert calls == []
+    with pytest.raises(TypeError, match=r"`fn` must be a function.*Received fn=5 of type int"):
+        tg.gradcheck(5, x)
+    assert tg.gradcheck(fn, x, eps=1e-4, atol=0, rtol=1e-2, seed=None, raise_exception=np.bool_(True))
+
+
 def test_gradcheck_refuses_complex_non_numeric_and_non_finite_weights_naming_them():
     """Complex weights lost their imaginary part with only NumPy's ComplexWarning (and the check passed), a string
     gave NumPy's own "could not convert string to float" without naming `weights`, and a NaN or infinite weight

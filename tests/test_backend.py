@@ -67,6 +67,23 @@ def test_set_backend_changes_where_new_tensors_live():
     assert tg.tensor([1.0]).backend.name == "numpy"
 
 
+def test_a_model_left_on_the_old_backend_is_named_in_the_error_and_model_to_mends_it():
+    """Found by a tester: a model built on NumPy, then ``set_backend("array_api_strict")``, then ``predict`` raised
+    "Conv1dOp got tensors on different backends ... Move one with .to(...)", about a tensor the user never made. The
+    message now points to ``model.to(...)``, which makes the same prediction on the new backend."""
+    model = tg.models.Sequential([tg.layers.Input((8, 2)), tg.layers.Conv1D(3, 2)])
+    x = np.linspace(-1.0, 1.0, 16, dtype=np.float32).reshape(1, 8, 2)
+    expected = model.predict(x, verbose=0)
+    try:
+        set_backend("array_api_strict")
+        with pytest.raises(ValueError, match=r"different backends: 'array_api_strict' and 'numpy'\..*model\.to\("):
+            model.predict(x, verbose=0)
+        model.to("array_api_strict")
+        np.testing.assert_allclose(np.asarray(model.predict(x, verbose=0)), expected, rtol=1e-6, atol=1e-6)
+    finally:
+        set_backend("numpy")
+
+
 def test_backend_of_recognises_arrays():
     assert backend_of(np.zeros(2)).name == "numpy"
     strict = get_backend("array_api_strict").xp

@@ -104,6 +104,18 @@ def test_validation():
             C.MinMaxNorm(0.0, 1.0, rate=rate)
 
 
+@pytest.mark.parametrize("constraint, shown", [(C.MaxNorm(1.0, axis=5), "axis=5"),
+                                               (C.UnitNorm(axis=[0, -3]), r"axis=\[0, -3\]"),
+                                               (C.MinMaxNorm(axis=-3), "axis=-3")])
+def test_an_axis_beyond_the_weight_names_the_constraint(constraint, shown):
+    """Found by a tester: MaxNorm(axis=5) on a 2-D weight raised an error naming ``sum`` (the norm inside). Now the
+    constraint, the weight's shape and the axis received; an AxisError is a ValueError."""
+    name = type(constraint).__name__
+    with pytest.raises(ValueError, match=rf"^{name} \(a weight of shape \(3, 4\)\): axis -?\d is out of range for a "
+                                         rf"tensor with 2 dimensions\. Received: {shown}$"):
+        constraint(np.ones((3, 4), np.float32))
+
+
 @pytest.mark.parametrize("name, cls", [("max_norm", C.MaxNorm), ("MaxNorm", C.MaxNorm), ("min_max_norm", C.MinMaxNorm),
                                        ("non_neg", C.NonNeg), ("NonNeg", C.NonNeg), ("unit_norm", C.UnitNorm)])
 def test_get_by_name(name, cls):

@@ -624,6 +624,6 @@ def test_a_padding_name_in_the_strides_position_is_explained():
     """``Conv1D(4, 3, "same")`` (a tester's slip: the third positional argument is ``strides``): Keras' TypeError,
     with the hint."""
     for cls in (Conv1D, Conv1DTranspose):
-        with pytest.raises(TypeError, match=r"Received strides=same of type str \(the third positional argument of "
+        with pytest.raises(TypeError, match=r"Received strides='same' of type str \(the third positional argument of "
                                             r"the conv layers is `strides`: pass padding='same'\)"):
             cls(4, 3, "same")

@@ -345,6 +345,15 @@ def test_float16_squareplus_gradient_is_the_float32_one_rounded():
     np.testing.assert_allclose(x.grad.numpy().astype(np.float64), exact, rtol=2e-3)
 
 
+def test_float16_squareplus_does_not_overflow_where_float32_does_not():
+    """Computed in float32 and rounded once (documented; Keras, in float16 steps, gives inf beyond |x| = 256): at
+    +-300 (a tester's input) and 6e4 the value is the formula's in float32 steps, rounded to float16."""
+    values = np.array([300.0, -300.0, 6e4], np.float32)
+    y = activations.squareplus(tg.tensor(values.astype(np.float16))).numpy()
+    assert y.dtype == np.float16 and np.isfinite(y).all()
+    np.testing.assert_array_equal(y, ((values + np.sqrt(values * values + np.float32(4))) / 2).astype(np.float16))
+
+
 def _close_to_keras16(mine, keras16):
     """Our float16 result against Keras' own: overflows in the same places, the finite values within one float16 step
     of the largest one (where torch's float16 kernels round partial sums, their errors are of that order)."""

@@ -313,3 +313,28 @@ def test_layernorm_of_a_1d_input_normalizes_it_as_keras():
     keras = _keras()
     expected = keras.ops.convert_to_numpy(keras.layers.LayerNormalization()(x.astype("float32")))
     np.testing.assert_allclose(y, expected, rtol=1e-6)
+
+
+def test_layer_normalization_of_float16_data_keeps_float32_digits_where_keras_rounds_them():
+    """The documented difference (docs/keras_compatibility.md): a float32 LayerNormalization given float16 data
+    computes in float32 (against the formula in float32 here), while Keras 3's output is float16 numbers within half
+    a float16 step of it; BatchNormalization agrees with Keras."""
+    from helpers import keras_on_torch
+
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((4, 16)) * 3 + 1).astype(np.float16)
+    x32 = x.astype(np.float32)
+    mean = x32.mean(axis=-1, keepdims=True)
+    expected = (x32 - mean) / np.sqrt(((x32 - mean) ** 2).mean(axis=-1, keepdims=True) + np.float32(1e-3))
+    ours = tg.layers.LayerNormalization()(tg.tensor(x)).numpy()
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6)
+    keras = keras_on_torch("Keras 3's LayerNormalization of float16 data")
+    theirs = keras.ops.convert_to_numpy(keras.layers.LayerNormalization()(x))
+    assert theirs.dtype == np.float32
+    np.testing.assert_array_equal(theirs, theirs.astype(np.float16).astype(np.float32))   # float16 numbers
+    step = np.spacing(np.abs(expected).astype(np.float16)).astype(np.float32)
+    assert np.all(np.abs(theirs - ours) <= step / 2 + 1e-6) and np.abs(theirs - ours).max() > 1e-4
+    ours_bn = tg.layers.BatchNormalization()(tg.tensor(x), training=True).numpy()
+    theirs_bn = keras.ops.convert_to_numpy(keras.layers.BatchNormalization()(x, training=True))
+    np.testing.assert_allclose(ours_bn, theirs_bn, rtol=1e-5, atol=1e-5)

@@ -127,8 +127,8 @@ def test_standardize_tuple_accepts():
                                    "Received kernel_size=3 of type numpy.int64 (only a Python int or a list of one "
                                    "integer is accepted here, as in Keras: pass int(kernel_size))")),
     ("3", {}, TypeError, ("The `kernel_size` argument must be a tuple of 1 integers. "
-                          "Received kernel_size=3 of type "
-                          "str")),
+                          "Received kernel_size='3' of type "
+                          "str")),       # quoted: found by a tester ("kernel_size=3 of type str")
     (["3"], {}, TypeError, ("The `kernel_size` argument must be a tuple of 1 integers. "
                             "Received kernel_size=['3'], "
                             "including element '3' of type <class 'str'>")),

@@ -846,8 +846,10 @@ def squareplus(x, b=4):
     """``(x + sqrt(x^2 + b)) / 2``, a smooth ReLU (``b`` sets the smoothness).
 
     Computed as Keras 3 on torch, step by step in the input's dtype: ``x^2`` overflows for ``|x|`` beyond about
-    ``1.3e154`` (float64), ``1.8e19`` (float32) or 256 (float16), and then ``squareplus(x) = inf``, also for a large
-    negative ``x``, as in Keras.
+    ``1.3e154`` (float64) or ``1.8e19`` (float32), and then ``squareplus(x) = inf``, also for a large negative
+    ``x``, as in Keras. float16 is computed in float32 and rounded once, so its ``x^2`` never overflows (Keras, in
+    float16 steps, gives ``inf`` beyond ``|x| = 256``, and at ``x = -20`` the gradient ``0.0022`` against the exact
+    ``0.0025``; ``docs/keras_compatibility.md``).
 
     Args:
         b: a finite number ``>= 0`` (default 4). Keras accepts a negative ``b``, which gives NaN near 0.

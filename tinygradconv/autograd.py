@@ -207,7 +207,8 @@ class Function:
                 if backend is not None:
                     raise ValueError(
                         f"{cls.__name__} got tensors on different backends: {backend.name!r} and "
-                        f"{t.backend.name!r}. Move one with .to({backend.name!r}).")
+                        f"{t.backend.name!r}. Move one with .to({backend.name!r}); a model's weights move with "
+                        f"model.to(...) (tensors made after tg.set_backend(...) are on the new default backend).")
                 backend = t.backend
             if t._requires_grad:      # the slot behind the property, read directly on this hot path
                 requires_grad = True

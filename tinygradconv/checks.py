@@ -12,6 +12,7 @@ import numpy as np
 from .autograd import OPS, no_grad
 from .backend import dtype_name
 from .tensor import Tensor
+from .validation import flag, integer, number
 
 __all__ = ["GradcheckError", "check_special_points", "evaluate_sample", "gradcheck", "sample_inputs"]
 
@@ -66,9 +67,12 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     derivative a reader of an elementwise ``fn`` expects.
 
     Raises:
-        ValueError: when no input requires a gradient, for an unknown ``dtype``, or for ``weights`` of another
-            shape than the output's or with a NaN or infinite value.
-        TypeError: when ``fn`` does not return a Tensor, or for ``weights`` that are not real numbers.
+        ValueError: when no input requires a gradient, for an unknown ``dtype``, for ``weights`` of another
+            shape than the output's or with a NaN or infinite value, for an ``eps`` that is not finite and
+            ``> 0``, for an ``atol`` or ``rtol`` that is not finite and ``>= 0``, or a negative ``seed``.
+        TypeError: when ``fn`` is not callable or does not return a Tensor, for ``weights`` that are not real
+            numbers, for ``eps``, ``atol`` or ``rtol`` that are not real numbers (a bool included), a ``seed``
+            that is not an integer or ``None``, or a ``raise_exception`` that is not a bool.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
@@ -79,8 +83,18 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     >>> tg.gradcheck(lambda a: a * a, tg.tensor([0.5, 1.5], dtype="float16", requires_grad=True), dtype="input")
     True
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: `fn` must be a function of Tensors returning a Tensor. Received fn={fn!r} of "
+                        f"type {type(fn).__name__}")
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
+    if eps is not None:
+        number(eps, "eps", low=0, low_open=True, finite=True)
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if tolerance is not None:
+            number(tolerance, name, low=0, finite=True)
+    seed = integer(seed, "seed", minimum=0, optional=True)
+    raise_exception = flag(raise_exception, "raise_exception", "gradcheck")
     v = None if weights is None else _real_weights(weights)     # checked before fn runs
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
     if not any(t.requires_grad for t in inputs):

@@ -26,7 +26,7 @@ from . import _lookup, config
 from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
-from .validation import axis_argument, number
+from .validation import axis_argument, number, reduction_axes
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
 
@@ -35,8 +35,10 @@ def _as_tensor(w):
     return w if isinstance(w, Tensor) else Tensor(w)
 
 
-def _norms(w, axis):
-    axis = tuple(axis) if isinstance(axis, list) else axis
+def _norms(w, axis, constraint):
+    """The L2 norms of ``w`` over ``axis`` (kept as size-1 axes); an axis out of ``w``'s range raises an
+    ``AxisError`` (a ``ValueError``) that names the ``constraint``, not the sum inside it."""
+    axis = reduction_axes(axis, w.ndim, f"{constraint} (a weight of shape {tuple(w.shape)})")
     return (w * w).sum(axis=axis, keepdims=True).sqrt()
 
 
@@ -65,7 +67,7 @@ class MaxNorm(Constraint):
         self.axis = axis_argument(axis)
 
     def _project(self, w):
-        norms = _norms(w, self.axis)
+        norms = _norms(w, self.axis, type(self).__name__)
         desired = norms.clip(0.0, float(self.max_value))
         return w * (desired / (config.epsilon() + norms))
 
@@ -94,7 +96,7 @@ class MinMaxNorm(Constraint):
         self.axis = axis_argument(axis)
 
     def _project(self, w):
-        norms = _norms(w, self.axis)
+        norms = _norms(w, self.axis, type(self).__name__)
         desired = self.rate * norms.clip(float(self.min_value), float(self.max_value)) + (1 - self.rate) * norms
         return w * (desired / (config.epsilon() + norms))
 
@@ -129,7 +131,7 @@ class UnitNorm(Constraint):
         self.axis = axis_argument(axis)
 
     def _project(self, w):
-        return w / (config.epsilon() + _norms(w, self.axis))
+        return w / (config.epsilon() + _norms(w, self.axis, type(self).__name__))
 
     def get_config(self):
         return {"axis": self.axis}

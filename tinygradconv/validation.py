@@ -188,7 +188,9 @@ def standardize_tuple(value, name, allow_zero=False):
             hint = ""
             if name == "strides" and str(value).lower() in CONV_PADDINGS:   # Conv1D(4, 3, "same"): third is strides
                 hint = f" (the third positional argument of the conv layers is `strides`: pass padding={value!r})"
-            raise TypeError(f"{message} of type {type(value).__name__}{hint}")
+            # quoted (Keras shows values unquoted): "Received kernel_size=3 of type str" reads as a contradiction
+            raise TypeError(f"The `{name}` argument must be a tuple of 1 integers. Received {name}={value!r} of type "
+                            f"{type(value).__name__}{hint}")
         try:
             items = tuple(value)
         except TypeError:  # Keras' message, plus the type: "Received kernel_size=3" alone reads as if 3 were wrong

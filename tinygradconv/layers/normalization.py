@@ -7,7 +7,10 @@ over. They are made of registered ops, so the gradient flows through :math:`\mu`
 Low precision, as Keras 3: a layer first casts its input to its own dtype (float32 by default, so a float16 input
 gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
 float32 (the squares in the variance overflow float16 above 256) and casts the output back to float16; the moving
-averages are updated in float32 and then stored in their own dtype.
+averages are updated in float32 and then stored in their own dtype. One difference: Keras 3's
+``LayerNormalization`` (3.15, on torch) normalizes a float16 input in float16 and only then casts it, so its float32
+outputs are float16 numbers (up to half a float16 step, about ``5e-4`` near 1, from ours), as its integer inputs
+give whole numbers; ours computes in the layer's float32 throughout (``docs/keras_compatibility.md``).
 
 >>> import numpy as np
 >>> from tinygradconv.layers import LayerNormalization
