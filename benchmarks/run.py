@@ -655,12 +655,23 @@ def code_version(root=harness.ROOT):
     return head.stdout.strip() + (" + changes" if changed.stdout.strip() else "")
 
 
-def _blas_text(info):
+def _blas_text(info, library_file=True):
+    """NumPy's BLAS as threadpoolctl reports it: library, version, kernel, threading and (with ``library_file``) the
+    shared library's file name, a long word that the index's side-by-side table leaves to each kind's page.
+
+    >>> info = {"numpy_pools": [{"user_api": "blas", "internal_api": "openblas", "version": "0.3.31",
+    ...                          "architecture": "Haswell", "threading_layer": "pthreads", "filepath": "/x/libo.so"}]}
+    >>> _blas_text(info)
+    'openblas 0.3.31, kernel Haswell, pthreads threading (libo.so)'
+    >>> _blas_text(info, library_file=False)
+    'openblas 0.3.31, kernel Haswell, pthreads threading'
+    """
     pools = info.get("numpy_pools")
     if not pools:
         return "unknown (install threadpoolctl to report it)"
     return "; ".join(f"{p.get('internal_api')} {p.get('version')}, kernel {p.get('architecture')}, "
-                     f"{p.get('threading_layer')} threading ({os.path.basename(p.get('filepath', ''))})"
+                     f"{p.get('threading_layer')} threading"
+                     + (f" ({os.path.basename(p.get('filepath', ''))})" if library_file else "")
                      for p in pools if p.get("user_api") == "blas") or "none found"
 
 
@@ -1168,7 +1179,7 @@ at most **1.0x** torch's time with 1 thread and **1.25x** with 2 threads, on eve
 one forward+backward call at most torch's; the training step at most 1.0x torch's; the per-op overhead at most 2x
 torch's; and `conv1d_transpose` on the `large` case, forward and forward+backward, with 1 and 2 threads, at least
 **70 %** of the GFLOP/s of a reference GEMM (a NumPy matrix product with the forward pass's FLOP count). The GEMM
-targets appear only on each kind's page. The Machines table counts a kind's targets in two columns, those shown in
+targets appear only on each kind's page. The Machines table counts a kind's targets in two rows, those shown in
 the tables below and the GEMM targets; together they make the total on the kind's page.
 
 In the tables below, x is ours / torch (lower is better), a missed target is marked **missed**, and - means not
@@ -1310,17 +1321,18 @@ def render_index(kinds, gpus=None):
     if not kinds:
         lines += ["No results yet: run `make bench`.", ""]
     else:
-        rows = []
+        columns = []    # one column per kind, one row per item: the kinds side by side fit a page's width
         for kind, res in kinds.items():
             m = res["machine"]
             torch_text = f"{m['torch']} ({m.get('torch_capability') or 'n/a'})" if m.get("torch") else "not installed"
-            rows.append([f"[{kind}](performance/{kind}.md)", m["cpu"], ", ".join(m["cpu_flags"]) or "none",
-                         _blas_text(m), f"{m['numpy']}", torch_text, m["date"] + (" (quick)" if res["quick"] else ""),
-                         *_targets_met(res)])
-        lines += ["## Machines", "", markdown_table(["kind", "CPU", "vector extensions", "NumPy BLAS (threadpoolctl)",
-                                                     "NumPy", "PyTorch (CPU capability)", "measured",
-                                                     "targets in the tables below", "GEMM targets (its page)"],
-                                                    rows), ""]
+            columns.append([m["cpu"], ", ".join(m["cpu_flags"]) or "none", _blas_text(m, library_file=False),
+                            f"{m['numpy']}",
+                            torch_text, m["date"] + (" (quick)" if res["quick"] else ""), *_targets_met(res)])
+        items = ["CPU", "vector extensions", "NumPy BLAS (threadpoolctl)", "NumPy", "PyTorch (CPU capability)",
+                 "measured", "targets in the tables below", "GEMM targets (its page)"]
+        lines += ["## Machines", "",
+                  markdown_table(["kind"] + [f"[{kind}](performance/{kind}.md)" for kind in kinds],
+                                 [[item] + [column[i] for column in columns] for i, item in enumerate(items)]), ""]
         notes = [f"* `{kind}`: {_reader_text(res['migrated'])}" for kind, res in kinds.items() if res.get("migrated")]
         if notes:
             lines += notes + [""]

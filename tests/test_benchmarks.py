@@ -454,7 +454,10 @@ def test_index_sets_the_kinds_side_by_side():
     assert "| conv1d_transpose | large | 0.83 | 0.83 |" in page                  # peak memory, 10 vs 12 MiB
     assert "| training step, 1 thread | 0.50 | 0.50 |" in page
     assert "| per-op overhead, 1 thread | **2.50 missed** | **2.50 missed** |" in page
-    assert "[intel-xeon-avx512](performance/intel-xeon-avx512.md) | Intel Xeon |" in page
+    machines = page.split("## Machines")[1].split("\n\n")[1]         # one column per kind, one row per item
+    assert machines.startswith("| kind | [amd-epyc-avx2](performance/amd-epyc-avx2.md) | "
+                               "[intel-xeon-avx512](performance/intel-xeon-avx512.md) |")
+    assert "\n| CPU | AMD EPYC | Intel Xeon |\n" in machines
     assert "No GPU results yet" in page
     toctree = page.split("```{toctree}")[1]
     assert "performance/amd-epyc-avx2\nperformance/intel-xeon-avx512\n```" in toctree
