@@ -131,7 +131,8 @@ def register_keras_serializable(package="Custom", name=None):
     that key, and loading finds it without ``custom_objects``. Registering does not make a format take what it
     refuses: a layer class of your own is saved to ``.npz`` only (``.keras`` files, Keras JSON and ``.weights.h5``
     take this package's layers only), while your own functions and initializer, regularizer and constraint classes
-    given to those layers go into ``.keras`` files too (docs/keras_compatibility.md lists what each format takes).
+    given to those layers go into ``.keras`` files too (:doc:`docs/keras_compatibility.md </keras_compatibility>`
+    lists what each format takes).
 
     Raises:
         ValueError: a class without ``get_config`` (Keras' rule), or a ``package`` or ``name`` that holds ``">"``.

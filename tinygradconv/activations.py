@@ -53,7 +53,7 @@ primitives, and no branch of a ``where`` computes an overflowing value that it r
 At the special points (kinks, NaN, infinities) values and gradients follow Keras 3 (on its torch backend): the
 gradient at a kink is that of Keras (0 for ``relu`` at 0 and ``relu6``/``hard_sigmoid`` at their corners, the left
 branch's slope for ``leaky_relu``, ``elu`` and ``selu``), and NaN is never hidden: every activation of NaN is NaN.
-Each function's docstring states its points; ``docs/special_points.md`` collects them.
+Each function's docstring states its points; :doc:`docs/special_points.md </special_points>` collects them.
 
 ``erf`` is a primitive here (the Array API has none): :class:`Erf` evaluates the odd series
 :math:`\mathrm{erf}(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} \sum_{n \ge 0} \tfrac{2^n x^{2n+1}}{(2n+1)!!}` for
@@ -849,7 +849,7 @@ def squareplus(x, b=4):
     ``1.3e154`` (float64) or ``1.8e19`` (float32), and then ``squareplus(x) = inf``, also for a large negative
     ``x``, as in Keras. float16 is computed in float32 and rounded once, so its ``x^2`` never overflows (Keras, in
     float16 steps, gives ``inf`` beyond ``|x| = 256``, and at ``x = -20`` the gradient ``0.0022`` against the exact
-    ``0.0025``; ``docs/keras_compatibility.md``).
+    ``0.0025``; :doc:`docs/keras_compatibility.md </keras_compatibility>`).
 
     Args:
         b: a finite number ``>= 0`` (default 4). Keras accepts a negative ``b``, which gives NaN near 0.

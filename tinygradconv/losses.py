@@ -677,7 +677,8 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     With weights of the losses' shape that is the sum of the masked weights, Keras' divisor; with per-sample weights
     ``(batch,)`` for losses ``(batch, steps)`` (which Keras' ``apply_mask`` refuses, a torch ``RuntimeError``) it is
     ``sum_i w_i * n_counted_i / steps``, so a mask that hides nothing changes nothing. Weights summing to 0 give 0,
-    or NaN when a loss is inf or NaN (Keras' ``divide_no_nan`` gives 0; see docs/special_points.md).
+    or NaN when a loss is inf or NaN (Keras' ``divide_no_nan`` gives 0; see
+    :doc:`docs/special_points.md </special_points>`).
 
     ``sample_weight`` may be a Tensor that requires grad: the loss is differentiable in it (the divisor of
     ``"mean_with_sample_weight"`` included), as in Keras on torch.

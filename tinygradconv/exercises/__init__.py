@@ -3,9 +3,9 @@
 Write the function an exercise asks for, then pass it to its checker. The checker runs it against the framework
 on many random (or all small) cases and returns ``True`` when every case agrees; otherwise it raises
 ``AssertionError`` with the first counterexample in plain words: the inputs, the value expected, the value received
-and where they differ. The solutions are in the docs (``docs/exercises.md``), folded away. (A checker of a
-``Function`` subclass raises ``TypeError`` when given anything else, an instance or a plain function: that is not a
-solution at all.)
+and where they differ. The solutions are in the docs (:doc:`docs/exercises.md </exercises>`), folded away. (A
+checker of a ``Function`` subclass raises ``TypeError`` when given anything else, an instance or a plain function:
+that is not a solution at all.)
 
 :data:`EXERCISES` lists them by tutorial: ``EXERCISES["03"]`` gives ``(title, task, checker)`` triples; a task
 is Markdown (code in backticks, maths in ``$...$``), the text of the exercise cell at the end of its tutorial.

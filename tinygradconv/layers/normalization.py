@@ -10,7 +10,8 @@ float32 (the squares in the variance overflow float16 above 256) and casts the o
 averages are updated in float32 and then stored in their own dtype. One difference: Keras 3's
 ``LayerNormalization`` (3.15, on torch) normalizes a float16 input in float16 and only then casts it, so its float32
 outputs are float16 numbers (up to half a float16 step, about ``5e-4`` near 1, from ours), as its integer inputs
-give whole numbers; ours computes in the layer's float32 throughout (``docs/keras_compatibility.md``).
+give whole numbers; ours computes in the layer's float32 throughout
+(:doc:`docs/keras_compatibility.md </keras_compatibility>`).
 
 >>> import numpy as np
 >>> from tinygradconv.layers import LayerNormalization

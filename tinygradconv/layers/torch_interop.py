@@ -35,7 +35,7 @@ For example torch's ``ConvTranspose1d(kernel_size=4, stride=2, padding=1)`` crop
 (1, 1)
 
 Source: ``torch.nn.Conv1d`` / ``torch.nn.ConvTranspose1d`` (PyTorch docs, output-length formulas), Keras 3
-``Conv1D`` / ``Conv1DTranspose``; the crops are those of docs/conv1d_transpose_math.md.
+``Conv1D`` / ``Conv1DTranspose``; the crops are those of :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`.
 """
 from __future__ import annotations
 

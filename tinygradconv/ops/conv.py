@@ -28,8 +28,8 @@ and the gradients are the mirror images (the adjoint of a gather is a scatter-ad
 Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``, ``permute_dims``, ``zeros`` and
 exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. How a batch is cut into chunks
 and shared between threads lives in :mod:`~tinygradconv.ops.conv_batching`. The derivations and the matrix view
-are on the page ``docs/conv1d_transpose_math.md``, and so are the optimised paths, each a named function below,
-chosen by a small rule and tested against the plain path:
+are on the page :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`, and so are the optimised paths,
+each a named function below, chosen by a small rule and tested against the plain path:
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``, while
   the full output is no longer than ``k*L``),
@@ -346,7 +346,8 @@ def _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, ou
     the copy took 0.4 of 5.9 ms (one core of an AMD EPYC, 2026-12-03). A single sample's window is C-ordered, so
     with ``batch == 1`` ``y`` is that window in every layout (the ``batch1`` benchmark case: conv1d's input
     gradient, one step shorter than ``F``). Returns ``y`` and the per-batch-part worker
-    that fills it, ``step`` samples at a time. See "The blocked overlap-add" in ``docs/conv1d_transpose_math.md``.
+    that fills it, ``step`` samples at a time. See "The blocked overlap-add" in
+    :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`.
     """
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape

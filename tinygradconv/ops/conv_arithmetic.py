@@ -2,7 +2,7 @@
 
 Pure integer functions on plain Python ints (no arrays), shared by the ops, the layers, the visualisations and the
 docs. Every formula follows Keras 3 exactly; the derivations are on the maths page,
-docs/conv1d_transpose_math.md.
+:doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`.
 
 Notation (one spatial dimension): input length ``L``, kernel taps ``k``, stride ``s``, dilation ``d``, effective
 kernel size ``k_eff = (k - 1) * d + 1``, output padding ``op`` (``None`` or an int).
@@ -207,7 +207,7 @@ def conv_transpose_output_length(
     input_length, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1
 ):
     """Output length ``N`` of Keras ``Conv1DTranspose`` (the table on the maths page,
-    docs/conv1d_transpose_math.md).
+    :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`).
 
     ========  ==============  ==================================
     padding   output_padding  N
@@ -262,7 +262,7 @@ def matching_conv_padding(kernel_size, strides=1, padding="valid", output_paddin
     zero-extends) means: drop the last ``-right`` samples. While ``output_padding < strides`` those samples are never
     read by any window, so ``(left, max(right, 0))`` gives the same result; it equals Keras ``conv_padding(N, ...)``
     with the same padding name, except for ``"same"`` with ``k_eff % 2 + output_padding == 0`` (see the matrix
-    view on the maths page, docs/conv1d_transpose_math.md).
+    view on the maths page, :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`).
 
     >>> matching_conv_padding(3, 2, "same"), matching_conv_padding(4, 2, "same", 0)
     ((0, 1), (2, 2))
@@ -271,8 +271,8 @@ def matching_conv_padding(kernel_size, strides=1, padding="valid", output_paddin
 
 
 def torch_conv_transpose_args(kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1):
-    """Map Keras arguments to ``torch.nn.functional.conv_transpose1d`` (docs/conv1d_transpose_math.md,
-    "Mapping to PyTorch").
+    """Map Keras arguments to ``torch.nn.functional.conv_transpose1d``
+    (:doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`, "Mapping to PyTorch").
 
     Returns ``(torch_padding, torch_output_padding, drop_right)``: call torch with these ``padding`` and
     ``output_padding`` and then drop the last ``drop_right`` outputs (1 when ``c_tot`` is odd and positive, which

@@ -1,7 +1,7 @@
 """How the convolution kernels of :mod:`tinygradconv.ops.conv` walk through a batch: chunks and threads.
 
 None of this changes what is computed, only in which pieces; the maths is in :mod:`~tinygradconv.ops.conv` and on
-the page ``docs/conv1d_transpose_math.md``.
+the page :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`.
 
 * **Chunks.** The im2col / col2im intermediate ``cols`` of a whole batch can be far larger than the input, so the
   kernels work on chunks of samples ``b0:b1`` whose buffer stays below :data:`CHUNK_BYTES`
@@ -276,8 +276,9 @@ def map_batch_parts(xp, batch, step, work):
     milliseconds (a ``batch=1`` call before the dilated benchmark case, 2 threads, 2026-12-01). That costs one
     sample its second core: on 2 vCPUs of an AMD EPYC (2026-12-04) the ``batch1`` case on OpenBLAS's threads, one
     GEMM per matrix, took 0.73 of the time, but split calls in the next 100-150 ms ran 1.7x slower, and split calls
-    on OpenBLAS's threads instead of ours 1.3-1.9x slower (``docs/conv1d_transpose_math.md``, "Measured and not
-    adopted"). The BLAS thread count is restored afterwards, also when ``work`` raises.
+    on OpenBLAS's threads instead of ours 1.3-1.9x slower
+    (:doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`, "Measured and not adopted"). The BLAS thread
+    count is restored afterwards, also when ``work`` raises.
 
     Recent threadpoolctl (3.8 here) lets one thread set OpenBLAS's thread count, which is process-wide: the first
     one that sets it, usually the main thread; from any other thread its ``set_num_threads`` silently does nothing.

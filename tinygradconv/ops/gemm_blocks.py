@@ -10,7 +10,7 @@ both the input and the output, so NumPy's ``matmul`` runs one GEMM per block wit
 Which shapes gain depends on the CPU, so the limits are per CPU maker (:func:`limits`). Everywhere else (another
 BLAS, another core, CuPy, array-api-strict, float16) every product stays one GEMM per matrix. The convolutions in
 :mod:`~tinygradconv.ops.conv` and :mod:`~tinygradconv.ops.conv_phases` call :func:`product`, :func:`matmul_into`
-and :func:`row_major`; the docs page ``docs/conv1d_transpose_math.md`` has the measurements.
+and :func:`row_major`; the docs page :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>` has the measurements.
 
 >>> import numpy as np
 >>> a, b = np.ones((4, 3)), np.ones((3, 2))
