@@ -108,11 +108,14 @@ print(f"path matrix {paths.shape}: output step {middle} is reached from input st
       f"by {paths[middle].sum():.0f} paths")
 
 # %%
-# Plots: a test signal, the training curve, and the whole model's connectivity.
+# Plots: a test signal and the training curve. (Each figure has its own cell, so that the docs show each one at
+# the page's full width.)
 try:
     import matplotlib.pyplot as plt
 except ImportError:  # plots are optional
     plt = None
+if args.out:
+    os.makedirs(args.out, exist_ok=True)
 if plt is not None:
     fig = plt.figure(figsize=(10, 3.4), layout="constrained")
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
@@ -127,14 +130,18 @@ if plt is not None:
     ax2.axhline(mse_baseline, color="C1", linestyle=":", label="moving average (test)")
     ax2.set(ylabel="MSE", title="Training")
     ax2.legend(fontsize=8)
-    # The whole model, layer call by layer call, on 16 steps (16 -> 8 -> 4 -> 8 -> 16) so that the cells stay
-    # readable: a model-level view of the path counts, with the skips drawn as brackets.
+    if args.out:
+        fig.savefig(os.path.join(args.out, "unet_1d.png"), dpi=100)
+        print("wrote", os.path.join(args.out, "unet_1d.png"))
+
+# %%
+# The whole model, layer call by layer call, on 16 steps (16 -> 8 -> 4 -> 8 -> 16) so that the cells stay
+# readable: a model-level view of the path counts, with the skips drawn as brackets.
+if plt is not None:
     graph = plot_connectivity(model, 16)
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        for figure, name in ((fig, "unet_1d.png"), (graph, "unet_1d_connectivity.png")):
-            figure.savefig(os.path.join(args.out, name), dpi=100)
-            print("wrote", os.path.join(args.out, name))
+        graph.savefig(os.path.join(args.out, "unet_1d_connectivity.png"), dpi=100)
+        print("wrote", os.path.join(args.out, "unet_1d_connectivity.png"))
 
 # %%
 # The stated quality.
