@@ -93,8 +93,12 @@ if plt is not None:
     for i, (name, n) in enumerate(norms.items()):
         ax3.bar(np.arange(n.size) + 0.4 * i, n, width=0.4, label=name)
     ax3.axhline(LIMIT, color="red", linestyle="--", label=f"MaxNorm limit {LIMIT}")
-    ax3.set(xlabel="filter / channel", ylabel="L2 norm", title="Kernel norms after training", ylim=(0, 1.4 * LIMIT))
-    ax3.legend(fontsize=8, ncol=3, loc="upper left")
+    # The legend in two rows (one row is wider than the panel), in the free band above the limit that no bar can
+    # pass: encoder and decoder side by side, the limit below them (a legend fills its columns one after the other).
+    ax3.set(xlabel="filter / channel", ylabel="L2 norm", title="Kernel norms after training", ylim=(0, 1.5 * LIMIT))
+    handles, labels = ax3.get_legend_handles_labels()
+    order = [labels.index(name) for name in ("encoder", f"MaxNorm limit {LIMIT}", "decoder")]
+    ax3.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, ncol=2, loc="upper center")
     fig.tight_layout()
     if args.out:
         os.makedirs(args.out, exist_ok=True)
