@@ -5,9 +5,10 @@ The Keras ``Conv1DTranspose`` example, step by step
 Keras documents ``Conv1DTranspose`` with one example: 32 filters, kernel size 3, stride 2, ReLU, applied to a batch
 of 4 signals of 10 steps and 128 channels, giving ``(4, 21, 32)``. Here it is in tinygradconv, with the shape of
 every piece, and a check of the output against the definition of the transposed convolution written as plain
-NumPy loops.
+NumPy loops. A figure shows where the 21 output steps come from.
 
-Run it with ``python examples/seed_example.py`` (``--fast`` is accepted and changes nothing: it is instant).
+Run it with ``python examples/seed_example.py [--out DIR]`` (``--fast`` is accepted and changes nothing: it is
+instant).
 """
 
 # %%
@@ -19,9 +20,10 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
+from tinygradconv.viz import plot_connectivity
 
 parser = argparse.ArgumentParser(description="The Keras Conv1DTranspose example.")
-parser.add_argument("--out", help="folder for plots (this example draws none)")
+parser.add_argument("--out", help="folder for the plot (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
@@ -42,8 +44,21 @@ print("output:", y.shape)                # (10 - 1) * 2 + max(3, 2) = 21 steps
 
 # %%
 # Why 21 steps? With ``padding="valid"`` each of the 10 input steps writes a copy of the kernel (3 taps) into the
-# output, each copy 2 steps after the previous one: ``(10 - 1) * 2 + 3 = 21``.
-#
+# output, each copy 2 steps after the previous one: ``(10 - 1) * 2 + 3 = 21``. The picture shows it for this
+# layer (``viz.plot_connectivity(layer, 10)``, which reads the layer's kernel size, stride and padding): one line
+# per input step and tap. Every pair of the 128 input and 32 output channels connects the same steps.
+try:
+    import matplotlib.pyplot as plt
+except ImportError:  # plots are optional
+    plt = None
+if plt is not None:
+    ax = plot_connectivity(layer, 10)
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        ax.figure.savefig(os.path.join(args.out, "seed_example.png"), dpi=100, bbox_inches="tight")
+        print("wrote", os.path.join(args.out, "seed_example.png"))
+
+# %%
 # The definition, as loops
 # ------------------------
 # ``out[b, j*s + t, o] += sum_i x[b, j, i] * W[t, o, i]``, then bias and ReLU. The layer computes the same thing
