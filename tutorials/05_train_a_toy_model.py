@@ -133,19 +133,26 @@ print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel'
       f"{data.kernel.min():.3f}); final loss {history_nn.history['loss'][-1]:.4f}")
 
 # %% [markdown]
-# The hidden kernel and the three learned ones, tap by tap, for both input channels.
+# The hidden kernel (black bars) and the three learned ones, tap by tap, for both input channels. The three learned
+# values of a tap are drawn side by side, shifted 0.2 to the left (`fit`), not shifted (`fit + L2`) and shifted
+# 0.2 to the right (`fit + NonNeg`), so that none hides another; all three belong to the tap numbered below them,
+# and each one's height is its value.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, layout="constrained")
 taps = np.arange(4)
+learned = ((layer, "fit", "x", "C0", -0.2), (layer_l2, "fit + L2", "s", "C1", 0.0),
+           (layer_nn, "fit + NonNeg", "^", "C2", 0.2))
 for channel, axis in enumerate(axes):
-    axis.plot(taps, data.kernel[:, 0, channel], "ko", mfc="none", markersize=12, label="hidden")
-    for lay, label, marker in ((layer, "fit", "x"), (layer_l2, "fit + L2", "s"), (layer_nn, "fit + NonNeg", "^")):
-        axis.plot(taps, lay.kernel.numpy()[:, 0, channel], marker, label=label)
-    axis.axhline(0.0, color="grey", linewidth=0.5)
-    axis.set(xlabel="tap", xticks=taps, title=f"Kernel taps, input channel {channel}")
+    axis.hlines(data.kernel[:, 0, channel], taps - 0.35, taps + 0.35, color="black", linewidth=2, label="hidden",
+                zorder=2)
+    for lay, label, marker, color, shift in learned:  # open markers, drawn over the bars
+        axis.plot(taps + shift, lay.kernel.numpy()[:, 0, channel], marker, color=color, mfc="none", markersize=7,
+                  markeredgewidth=1.5, label=label, zorder=3)
+    axis.axhline(0.0, color="grey", linewidth=0.5, zorder=1)
+    axis.set(xlabel="tap", xticks=taps, xlim=(-0.6, 3.6), title=f"Kernel taps, input channel {channel}")
 axes[0].set_ylabel("weight")
-axes[1].legend(fontsize=8)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
 save(fig, "05_kernels.png")
 
 plt.show()
