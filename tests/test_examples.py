@@ -1,7 +1,9 @@
 """Every example runs in its short version (``--fast``, as the docs build runs them) and reaches its stated quality.
 
-Each script is run in a fresh process, as a user would run it, and what it prints is checked.
+Each script is run in a fresh process, as a user would run it, and what it prints is checked. Each is also run the
+way the docs' sphinx-gallery runs it, code block by code block, and the figures each block shows are checked.
 """
+import json
 import os
 import re
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
 EXAMPLES = ROOT / "examples"
 
 
@@ -38,14 +41,15 @@ def test_examples_are_gallery_scripts(path):
     assert "# %%" in text
 
 
-def test_seed_example():
-    out = run_example("seed_example.py", "--fast")
+def test_seed_example(tmp_path):
+    out = run_example("seed_example.py", "--fast", "--out", str(tmp_path))
     assert "input:  (4, 10, 128)" in out
     assert "kernel: (3, 32, 128)" in out
     assert "bias:   (32,)" in out
     assert "output: (4, 21, 32)" in out
     error = float(re.search(r"max \|layer - loops\| = (\S+)", out).group(1))
     assert error <= 1e-4
+    assert (tmp_path / "seed_example.png").stat().st_size > 0      # the connectivity picture (the gallery's thumbnail)
 
 
 def test_learn_hidden_kernel(tmp_path):
@@ -82,4 +86,87 @@ def test_unet_1d(tmp_path):
     required = float(re.search(r"required (\d+)%", out).group(1)) / 100
     assert required == 0.20 and unet <= (1 - required) * baseline   # the environment variable selected the short run
     assert (tmp_path / "unet_1d.png").stat().st_size > 0
+    assert (tmp_path / "unet_1d_connectivity.png").stat().st_size > 0
     assert "OK:" in out
+
+
+# ------------------------------------------------------------------------------------- as the gallery shows them
+def legend_problems(fig) -> list[str]:
+    """A legend that reaches past the frame of its Axes, or covers one of its bars (in the drawn figure). Axes drawn
+    without a frame (the connectivity diagrams) may hold their legend below their cells."""
+    from matplotlib.patches import Rectangle
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+        title = repr(ax.get_title())
+        if ax.axison and (box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1 or box.y0 < frame.y0 - 1
+                          or box.y1 > frame.y1 + 1):
+            problems.append(f"the legend of the Axes {title} reaches past its frame")
+        bars = [patch for patch in ax.patches if isinstance(patch, Rectangle) and patch.get_visible()]
+        if any(box.overlaps(bar.get_window_extent(renderer)) for bar in bars):
+            problems.append(f"the legend of the Axes {title} covers a bar")
+    return problems
+
+
+def run_as_gallery(script, report):
+    """Run ``script`` as sphinx-gallery does: its code blocks one after another in one namespace, the figures that a
+    block leaves open shown after it (side by side when there are several) and then closed. Writes, per code block,
+    its first line and the problems of each figure it shows (``figure_check`` as the docs save them, with a tight
+    bounding box, and :func:`legend_problems`) to the JSON file ``report``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import figure_check
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    _, blocks = split_code_and_text_blocks(str(script))
+    sys.argv = [str(script)]
+    namespace = {"__name__": "__main__", "__file__": str(script)}
+    shown = []
+    for block in blocks:
+        if block.type != "code":
+            continue
+        exec(compile("\n" * (block.lineno - 1) + block.content, str(script), "exec"), namespace)  # noqa: S102
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+        shown.append({"line": block.lineno, "figures": [figure_check.figure_problems(fig, bbox_inches="tight")
+                                                        + legend_problems(fig) for fig in figures]})
+        plt.close("all")
+    Path(report).write_text(json.dumps(shown))
+
+
+@pytest.fixture(scope="module")
+def gallery_runs(tmp_path_factory):
+    """Every example run as the gallery runs it (short version), each in a fresh process: its report, or its error."""
+    pytest.importorskip("sphinx_gallery", reason="the docs' gallery parser (pip install -e .[docs])")
+    runs = {}
+    for path in sorted(EXAMPLES.glob("[!_]*.py")):
+        report = tmp_path_factory.mktemp(path.stem) / "shown.json"
+        code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_examples; "
+                f"test_examples.run_as_gallery({str(path)!r}, {str(report)!r})")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT,
+                                env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT), TINYGRADCONV_FAST="1"),
+                                timeout=180)
+        runs[path.name] = json.loads(report.read_text()) if result.returncode == 0 else result.stderr
+    return runs
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("[!_]*.py")))
+def test_gallery_shows_each_figure_alone_readable_with_its_legends_inside(gallery_runs, name):
+    """sphinx-gallery puts the figures of one code block in a row, each a fraction of the page wide: every block
+    shows at most one, so that each figure takes the page's width. Every example shows at least one (its card's
+    thumbnail; without a figure the gallery shows a placeholder), and every figure passes the checks."""
+    shown = gallery_runs[name]
+    assert not isinstance(shown, str), f"{name} failed when run block by block:\n{shown}"
+    crowded = [block["line"] for block in shown if len(block["figures"]) > 1]
+    assert not crowded, f"{name}: the code blocks starting at lines {crowded} show several figures side by side"
+    assert sum(len(block["figures"]) for block in shown) >= 1, f"{name} shows no figure (no thumbnail)"
+    problems = [f"line {block['line']}: {problem}" for block in shown for figure in block["figures"]
+                for problem in figure]
+    assert not problems, f"{name}: " + "\n  ".join(problems)
