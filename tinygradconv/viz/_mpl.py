@@ -23,6 +23,36 @@ def new_axes(ax, figsize):
     return ax
 
 
+def relative_luminance(color) -> float:
+    """The relative luminance of a matplotlib colour (WCAG 2: sRGB channels linearised, weighted 0.2126, 0.7152,
+    0.0722): 0 for black, 1 for white.
+
+    >>> relative_luminance("white"), relative_luminance("black")
+    (1.0, 0.0)
+    """
+    from matplotlib.colors import to_rgb
+
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def contrast_ratio(first, second) -> float:
+    """The WCAG 2 contrast ratio of two colours, ``(L_light + 0.05) / (L_dark + 0.05)``: 1 (the same) to 21."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_color_on(face) -> str:
+    """``"black"`` or ``"white"``, whichever contrasts more with the background colour ``face``: numbers written
+    on cells of a colour scale stay readable from its lightest to its darkest shade (the ratio is at least 4.58,
+    above the 4.5 that WCAG asks of text).
+
+    >>> text_color_on("#ffffff"), text_color_on("#08306b")      # white, and the darkest blue of "Blues"
+    ('black', 'white')
+    """
+    return "black" if contrast_ratio("black", face) >= contrast_ratio("white", face) else "white"
+
+
 def fit_figure(fig, pad=0.05, tries=4):
     """Lay out ``fig`` and grow it until everything it draws lies inside it, so that a plain ``fig.savefig(path)``
     (no ``bbox_inches="tight"``) saves all of it: titles, labels, legends and colour bars.

@@ -49,7 +49,7 @@ from ..ops.conv_arithmetic import (
 )
 from ..tensor import Tensor
 from ..validation import number
-from ._mpl import fit_figure, new_axes, pyplot, savefig
+from ._mpl import fit_figure, new_axes, pyplot, savefig, text_color_on
 from .animation import check_gif_path, save_gif
 
 __all__ = [
@@ -1232,9 +1232,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     Frame 0 shows the empty full output; frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
     positions ``j*s + t*d`` (lines coloured by tap), adding to what is already there; cell colour counts the
     contributions received (overlap; a legend gives the counts), so a kernel size that is not a multiple of the
-    stride shows its checkerboard. Inputs whose full output exceeds 20 cells are refused with a ValueError.
-    The last frame crops the full output to ``[c_left, c_left + N)`` and shows ``conv1d_transpose``'s result.
-    The accumulated values come from :func:`scatter_steps` (through the op).
+    stride shows its checkerboard; each cell's number is black or white, whichever contrasts more with its shade.
+    Inputs whose full output exceeds 20 cells are refused with a ValueError. The last frame crops the full output
+    to ``[c_left, c_left + N)`` and shows ``conv1d_transpose``'s result. The accumulated values come from
+    :func:`scatter_steps` (through the op).
 
     Args:
         inputs: the input values (1-D), or a length ``L`` (values ``1 .. L``).
@@ -1247,7 +1248,14 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     Returns:
         The ``matplotlib.animation.FuncAnimation`` (``L + 2`` frames); its ``partials`` attribute holds the
         accumulated full outputs and ``output`` the final, cropped one, ``figure`` the figure it redraws and
-        ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
+        ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook. In a frame, the full
+        output's cell ``q`` is the Rectangle with gid ``"output:q"`` and its number the Text with gid ``"value:q"``.
+
+    >>> anim = animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2)
+    >>> anim._func(2)                                  # both inputs scattered: cell 2 received two copies
+    []
+    >>> [(t.get_text(), t.get_color()) for t in anim.figure.axes[0].texts if t.get_gid() in ("value:1", "value:2")]
+    [('1', 'black'), ('3', 'white')]
     """
     from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Patch, Rectangle
@@ -1322,11 +1330,14 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             elif final and kept and count == 0:
                 face, hatch = CELL_STYLES["bias"][0], CELL_STYLES["bias"][1]
             ax.add_patch(Rectangle((q - half, -half), _CELL, _CELL, facecolor=face, hatch=hatch,
-                                   edgecolor="#555555", linewidth=0.8))
+                                   edgecolor="#555555", linewidth=0.8, gid=f"output:{q}"))
             shown = output[q - c_left] if final and kept else value
-            if not (final and not kept):            # on a hatched cell, the label sits on a white patch
+            # on a hatched cell, the label sits on a white patch; else black or white, whichever contrasts more
+            # with the cell's shade (a cell that received two copies is dark blue: its number is white)
+            if not (final and not kept):
                 ax.text(q, 0.0, f"{shown:.2g}", ha="center", va="center", fontsize=8, zorder=3,
-                        bbox=_LABEL_BOX if hatch else None)
+                        color="black" if hatch else text_color_on(face), bbox=_LABEL_BOX if hatch else None,
+                        gid=f"value:{q}")
         if 0 <= step < L:
             for t in range(st.kernel_size):
                 q = step * s + t * d
