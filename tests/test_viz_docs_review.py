@@ -2,12 +2,18 @@
 size the page shows them, and animation titles broken inside a formula. Each checked from the artists and the
 saved image: contrast computed here from the colour map (WCAG's formula written out), pixel sizes of the PNG
 that a notebook's inline backend writes, and the lines of every frame's title."""
+import io
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from figure_check import figure_problems
+from PIL import Image
 
+import tinygradconv as tg
 from tinygradconv import viz
+from tinygradconv.layers import Conv1D, Conv1DTranspose
 
 
 def _luminance(rgb):
@@ -63,3 +69,67 @@ def test_every_number_of_the_scatter_animation_contrasts_with_its_cell(inputs, k
             white_numbers += color == (1.0, 1.0, 1.0)
     assert white_numbers > 0                     # the dark cells of the most copies have white numbers
     plt.close(anim.figure)
+
+
+# --------------------------------------------------------------------------- 2. graph labels, as the page shows them
+def _tutorial_08_loss():
+    """Tutorial 08's model: Conv1D(2, 3, relu) then Conv1DTranspose(1, 3, strides=2), the mean squared error."""
+    rng = np.random.default_rng(8)
+    conv, up = Conv1D(2, 3, activation="relu", name="conv"), Conv1DTranspose(1, 3, strides=2, name="up")
+    x = tg.tensor(rng.standard_normal((1, 6, 1)), dtype="float64")
+    y = tg.tensor(rng.standard_normal((1, 9, 1)), dtype="float64")
+    x.name, y.name = "x", "target y"
+    h = conv(x)
+    y_hat = up(h)
+    loss = ((y_hat - y) ** 2).mean()
+    h.name, y_hat.name, loss.name = "h", "y_hat", "loss L"
+    return loss
+
+
+def _tutorial_01_loss():
+    x = tg.tensor([0.5, -1.0, 2.0], dtype="float64", requires_grad=True)
+    w = tg.tensor([1.5, 0.3, -0.4], dtype="float64", requires_grad=True)
+    b = tg.tensor(0.1, dtype="float64", requires_grad=True)
+    x.name, w.name, b.name = "x", "w", "b"
+    a = (x * w + b).tanh()
+    loss = (a * a).sum()
+    loss.backward(retain_graph=True)
+    return loss
+
+
+def _inline_png(fig):
+    """The PNG that a notebook's inline backend (and so the docs build) shows: IPython's print_figure, which saves
+    at the figure's own dpi with a tight bounding box."""
+    try:
+        from IPython.core.pylabtools import print_figure
+    except ImportError:                                  # the same call, spelled out
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+        data = buffer.getvalue()
+    else:
+        data = print_figure(fig, "png")
+    return Image.open(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("which, grads, least_width", [
+    ("tutorial01", False, 540), ("tutorial08", False, 700), ("tutorial08", True, 750)])
+def test_the_graph_is_shown_inline_large_enough_to_read(which, grads, least_width):
+    """Found in the docs: tutorials 01 and 08's graphs were shown at their own size, 380 to 540 pixels wide, the
+    labels' letters about 7 pixels tall. The figure now has GRAPH_DPI (150) dots per inch: the inline PNG is half
+    as wide again, and 8-point labels are 17 pixels (one em) tall, as large as a web page's body text."""
+    loss = _tutorial_01_loss() if which == "tutorial01" else _tutorial_08_loss()
+    ax = viz.plot_graph(loss, grads=grads)
+    fig = ax.figure
+    assert fig.dpi == viz.graph.GRAPH_DPI == 150
+    image = _inline_png(fig)
+    renderer = fig.canvas.get_renderer()
+    width = fig.get_tightbbox(renderer).width + 2 * matplotlib.rcParams["savefig.pad_inches"]     # inches
+    assert abs(image.size[0] - width * fig.dpi) <= 2                      # the tight box at the figure's dpi
+    assert image.size[0] >= least_width, image.size
+    labels = [t for t in ax.texts if (t.get_gid() or "").startswith(("tensor:", "op:"))]
+    for text in labels:
+        assert text.get_fontsize() * fig.dpi / 72 >= 16                   # one em, in pixels of the PNG
+        extent = text.get_window_extent(renderer)                         # rendered at the figure's dpi
+        assert extent.height / (text.get_text().count("\n") + 1) >= 18, text.get_text()
+    assert figure_problems(fig, bbox_inches="tight") == []                # and nothing overlaps or is cut
+    plt.close(fig)

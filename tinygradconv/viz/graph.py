@@ -34,7 +34,7 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from ._mpl import pyplot
 
-__all__ = ["draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "plot_graph", "to_dot"]
+__all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "plot_graph", "to_dot"]
 
 _FREED_NOTE = "graph freed by backward(); call backward(retain_graph=True) to keep it"
 
@@ -193,6 +193,11 @@ def to_dot(tensor, name="tinygradconv") -> str:
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
 _FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
 _HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
+GRAPH_DPI = 150
+"""Resolution (dots per inch) of the figures that :func:`plot_graph` makes: the ones a notebook shows inline
+(and the docs build keeps) at the image's own size. A graph 3.5 to 6 inches wide is then 550 to 900 pixels wide
+and its 8-point labels 17 pixels (one em) tall, the size of a web page's body text; at matplotlib's default 100
+dpi they were 11 pixels, too small to read. The layout is measured in inches, so the drawing is the same at any dpi."""
 
 
 def _layers(nodes):
@@ -340,7 +345,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap.
+    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A new figure has
+    :data:`GRAPH_DPI` (150) dots per inch, so that a notebook shows it inline large enough to read.
 
     Args:
         tensor: the Tensor whose graph to draw.
@@ -392,13 +398,13 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
 def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
-    With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), with room for ``title_lines``
-    lines of title (default: the lines of ``title``).
+    With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
+    inch, with room for ``title_lines`` lines of title (default: the lines of ``title``).
     """
     plt = pyplot()
     own_figure = ax is None
     if own_figure:
-        fig, ax = plt.subplots(figsize=(4.0, 3.0))
+        fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=GRAPH_DPI)
     elif not hasattr(ax, "add_patch"):
         raise TypeError(f"Invalid value for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
     fig = ax.figure
