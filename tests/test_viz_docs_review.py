@@ -133,3 +133,50 @@ def test_the_graph_is_shown_inline_large_enough_to_read(which, grads, least_widt
         assert extent.height / (text.get_text().count("\n") + 1) >= 18, text.get_text()
     assert figure_problems(fig, bbox_inches="tight") == []                # and nothing overlaps or is cut
     plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- 3. the backward animation's titles
+def _narrow_loss():
+    """A graph two boxes wide (the narrowest figure, 3 inches): its titles must wrap."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.name = "my input x"
+    loss = (x ** 2).sum()
+    loss.name = "the loss"
+    return loss
+
+
+@pytest.mark.parametrize("which", ["tutorial08", "narrow"])
+def test_backward_titles_wrap_between_words_never_inside_a_formula_or_a_label(which):
+    """Found in the docs: step 0 read "d output / d\\noutput = 1", and at step 2 the op's own label break landed
+    mid-sentence ("pow_scalar\\nx ** 2) has ..."). Each title now has one clause a line, wrapped between words;
+    the formula, each quoted name and the op's form (its label's second line, in brackets) stay on one line;
+    and every frame's title fits the figure without covering a node."""
+    loss = _tutorial_08_loss() if which == "tutorial08" else _narrow_loss()
+    anim = viz.animate_backward(loss)
+    fig, ax = anim.figure, anim.figure.axes[0]
+    nodes = anim.trace.nodes
+    names = {n.id: n.short.split("\n")[0] for n in nodes}
+    forms = {n.id: n.label.split("\n")[1] for n in nodes if n.kind == "op" and "\n" in n.label}
+    assert forms                                          # x ** 2: an op whose label has a second line
+    seen_forms, wrapped = 0, 0
+    for i, step in enumerate([None, *anim.trace.steps]):
+        anim._func(i)
+        lines = [line.replace("\u00a0", " ") for line in ax.get_title().split("\n")]
+        title = " ".join(lines)
+        assert title == anim.titles[i].replace("\u00a0", " ").replace("\n", " ")
+        wrapped += len(lines) > anim.titles[i].count("\n") + 1
+        assert len(lines) <= 4, lines
+        assert figure_problems(fig) == [], (i, figure_problems(fig))
+        if step is None:
+            assert "d output / d output = 1" in lines
+            continue
+        assert f"backward, step {i} of {len(anim.trace.steps)}:" in title
+        assert any(f"'{names[step.node]}'" in line for line in lines), lines
+        op = f"op{step.node[1:]}"
+        if op in forms:
+            name, form = next(n.label for n in nodes if n.id == op).split("\n")
+            assert any(f"{name} ({form})" in line for line in lines), lines
+            seen_forms += 1
+    assert seen_forms == len(forms)
+    assert wrapped > 0 if which == "narrow" else wrapped == 0     # 3 inches wide: the long clauses wrapped
+    plt.close(fig)

@@ -196,6 +196,22 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
 _ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", "#bbbbbb"
 
 
+def _unbroken(text):
+    """``text`` with no-break spaces: a formula or a name that a wrapped title keeps on one line."""
+    return text.replace(" ", "\u00a0")
+
+
+def _op_title(label):
+    r"""An op node's label as a sentence says it: the op's name, then its own form (a second line) in brackets, kept
+    whole.
+
+    >>> _op_title("pow_scalar\nx ** 2").replace("\u00a0", " ")
+    'pow_scalar (x ** 2)'
+    """
+    name, *rest = label.split("\n")
+    return " ".join([name, *(_unbroken(f"({line})") for line in rest)])
+
+
 def _frames(trace):
     """For each frame: (the step being taken or None, {node: (partial sum, uses received, uses)}, sent edges)."""
     uses = {}
@@ -224,12 +240,28 @@ def _frames(trace):
     return frames
 
 
+def _titles(trace, frames):
+    """The title of each frame, one clause a line (each wrapped later to the figure's width, between words)."""
+    names = {n.id: _unbroken(f"'{n.short.split(chr(10), 1)[0]}'") for n in trace.nodes}
+    ops = {n.id: _op_title(n.label) for n in trace.nodes if n.kind == "op"}
+    seed = _brief(trace.steps[0].grad) if trace.steps else "-"
+    titles = [f"backward, step 0: the output's gradient is the seed,\n{_unbroken(f'd output / d output = {seed}')}"]
+    for i, (step, _, _) in enumerate(frames[1:], 1):
+        op = ops.get(f"op{step.node[1:]}")
+        what = f"its op {op} sends a gradient along each red arrow" if op else "a leaf: its gradient is final"
+        titles.append(f"backward, step {i} of {len(frames) - 1}: {names[step.node]} has its complete gradient;"
+                      f"\n{what}")
+    return titles
+
+
 def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     """Animate the backward pass from ``loss``: one frame per node, in the engine's reverse topological order.
 
     Frame 0 shows the graph with the seed gradient (1 for a scalar loss). Each following frame takes one tensor
     (highlighted in red) whose gradient is complete, and shows what its op sends back along each input edge (red
     arrows); a tensor used twice shows its partial sum ("1 of 2 uses") until both contributions have arrived.
+    The title says what happens, wrapped between words but never inside a formula or a name (no-break spaces
+    there: ``d output / d output = 1``, an op's form such as ``(x ** 2)``, a name such as ``'loss L'``).
     Gradients are recorded by :func:`trace_backward` (the engine's own pass, the ``.grad`` of every tensor left as
     it was), so the graph of ``loss`` must still be there.
 
@@ -242,7 +274,8 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
 
     Returns:
         The ``matplotlib.animation.FuncAnimation``; ``anim.trace`` is the :class:`BackwardTrace`,
-        ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame), ``anim.figure`` the
+        ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame), ``anim.titles`` the
+        title of every frame (before it is wrapped to the figure's width), ``anim.figure`` the
         figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
     >>> import tinygradconv as tg
@@ -261,9 +294,6 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     fps = _fps(fps)
     check_gif_path(path)
     trace = trace_backward(loss, grad)
-    title_lines = 3
-    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, "backward", title_lines=title_lines)
-    fig = ax.figure
     base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}
     frames = _frames(trace)
     labels = []
@@ -281,9 +311,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
                 line = f"grad {_brief(entry[0])}"
             frame[n.id] = f"{base[n.id]}\n{line}"
         labels.append(frame)
-
-    names = {n.id: n.short.split("\n", 1)[0] for n in trace.nodes}
-    ops = {n.id: n.label for n in trace.nodes if n.kind == "op"}
+    titles = _titles(trace, frames)
+    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles)
+    fig = ax.figure
 
     def draw(i):
         step, _, sent = frames[i]
@@ -300,21 +330,12 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
             arrow.arrow_patch.set_color(_ARRIVING if active else _WAITING)
             arrow.arrow_patch.set_linewidth(2.0 if active else 1.0)
             arrow.arrow_patch.set_arrowstyle("<|-" if active else "-|>")   # a gradient flows against the arrow
-        if step is None:
-            title = ("backward, step 0: the output's gradient is the seed, "
-                     f"d output / d output = {_brief(trace.steps[0].grad) if trace.steps else '-'}")
-        else:
-            op = ops.get(op_taken)
-            what = (f"its op {op} sends a gradient to each input (red arrows)" if op
-                    else "a leaf: its gradient is final")
-            title = (f"backward, step {i} of {len(frames) - 1}: '{names[step.node]}'"
-                     f"{f' (made by {op})' if op else ''} has its complete gradient; {what}")
-        ax.set_title(wrap_title(title, fig.get_size_inches()[0]), fontsize=9)
+        ax.set_title(wrap_title(titles[i], fig.get_size_inches()[0]), fontsize=9)
         return []
 
     draw(0)
     anim = FuncAnimation(fig, draw, frames=len(frames), interval=1000.0 / fps, blit=False, repeat=True)
-    anim.trace, anim.frame_texts = trace, labels
+    anim.trace, anim.frame_texts, anim.titles = trace, labels, titles
     anim.figure, anim.fps = fig, fps
     if path is not None:
         save_gif(anim, path)

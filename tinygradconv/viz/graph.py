@@ -395,11 +395,12 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None, titles=()):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
-    inch, with room for ``title_lines`` lines of title (default: the lines of ``title``).
+    inch, with room for the longest of ``title`` and ``titles`` (the titles an animation will show in turn) once
+    wrapped to the figure's width, and for at least ``title_lines`` lines of title.
     """
     plt = pyplot()
     own_figure = ax is None
@@ -440,7 +441,8 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None):
     if own_figure:
         fig_w = max(width + 2 * _MARGIN, 3.0)
         title = wrap_title(title, fig_w)
-        lines = max(title_lines or 0, title.count("\n") + 1 if title else 0)
+        lines = max([title_lines or 0, title.count("\n") + 1 if title else 0]
+                    + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
         fig_h = height + 2 * _MARGIN + title_h
         fig.set_size_inches(fig_w, fig_h)
