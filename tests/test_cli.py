@@ -192,6 +192,37 @@ def test_demo_refuses_a_folder_it_cannot_write_before_training(tmp_path, capsys,
     assert "Data:" not in captured.out and not list(tmp_path.iterdir())          # nothing trained, nothing written
 
 
+@pytest.mark.parametrize("blocked, plots", [("upsampler.weights.npz", []), ("training_curve.png", []),
+                                             ("predictions.png", ["--no-plots"])])
+def test_demo_refuses_a_folder_in_a_file_s_place_before_training(tmp_path, capsys, blocked, plots):
+    """Found by a tester: a folder named upsampler.weights.npz made the demo train, then die with an
+    IsADirectoryError traceback. Now an error before training, exit status 2; with --no-plots the plots' names do
+    not matter."""
+    (tmp_path / blocked).mkdir()
+    status = main(["demo", "--fast", "--quiet", "--epochs", "1", "--out", str(tmp_path), *plots])
+    captured = capsys.readouterr()
+    if plots:              # predictions.png is not written: nothing in the way (1 epoch may not beat the baseline)
+        assert status in (0, 1) and "error" not in captured.err and (tmp_path / "upsampler.weights.npz").is_file()
+        return
+    assert status == 2
+    assert f"cannot write {str(tmp_path / blocked)!r}: a folder of that name is in the way" in captured.err
+    assert "Data:" not in captured.out and sorted(p.name for p in tmp_path.iterdir()) == [blocked]
+
+
+def test_demo_reports_a_write_that_fails_after_training(tmp_path, capsys, monkeypatch):
+    """A folder made while it trained (checked before, but it may change): still an error line, not a traceback."""
+    import errno
+
+    from tinygradconv import models
+
+    def fails(self, filepath, *args, **kwargs):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", filepath)
+
+    monkeypatch.setattr(models.Model, "save_weights", fails)
+    assert main(["demo", "--fast", "--quiet", "--epochs", "1", "--no-plots", "--out", str(tmp_path)]) == 2
+    assert f"error: cannot write into {str(tmp_path)!r}: Is a directory" in capsys.readouterr().err
+
+
 def test_demo_runs_as_a_module_with_a_progress_bar(tmp_path):
     result = _run("-m", "tinygradconv", "demo", "--no-plots", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
     assert result.returncode == 0, result.stderr
@@ -212,6 +243,22 @@ def test_gif_needs_a_gif_path_and_the_weights_help_says_what_the_matrix_draws(tm
         main(["connectivity", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--matrix numbers the taps 1, 2, ..., k" in help_text and "default: ones" not in help_text
+
+
+def test_connectivity_refuses_an_empty_output_name_and_a_too_long_gif_says_drop_gif(tmp_path, capsys,
+                                                                                      monkeypatch):
+    """Found by a tester: ``-o ""`` wrote connectivity.png silently, and a GIF of 40 inputs suggested "draw
+    plot_connectivity", a Python function, where the command's way is to drop --gif."""
+    monkeypatch.chdir(tmp_path)
+    for argv, message in ((["connectivity", "-o", ""], "-o/--output: give a file name, not ''"),
+                          (["connectivity", "--gif", "--input-length", "40", "-o", "a.gif"],
+                           "or drop --gif for a still drawing, which wraps long rows")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and "plot_connectivity" not in err
+    assert not list(tmp_path.iterdir())
 
 
 def test_viz_commands_are_dispatched(tmp_path, capsys):

@@ -91,6 +91,8 @@ def _needs_matplotlib(parser):
 def _connectivity(args, parser):
     from . import connectivity as conn
 
+    if args.output is not None and not args.output.strip():   # "" wrote connectivity.png silently (a tester)
+        parser.error(f"-o/--output: give a file name, not {args.output!r}")
     output = args.output or ("connectivity.gif" if args.gif else "connectivity.png")
     common = {"strides": args.strides, "padding": args.padding, "output_padding": args.output_padding,
               "dilation_rate": args.dilation_rate}
@@ -148,6 +150,7 @@ def _option_names(message):
             message = re.sub(rf"(?<![\w`-]){name}\b", option, message)
     for short, option in (("L", "--input-length"), ("k", "--kernel-size")):      # ConvSetting.describe()
         message = re.sub(rf"(?<![\w-]){short}=", f"{option} ", message)
+    message = message.replace("draw plot_connectivity", "drop --gif for a still drawing")    # the CLI's way
     return re.sub(r"(--[a-z-]+) '([\w-]*)'", r"\1 \2", message)          # --padding 'valid': as typed
 
 
