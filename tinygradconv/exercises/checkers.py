@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import numbers
 import os
 import re
 import sysconfig
@@ -34,14 +35,36 @@ __all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "ch
 # ------------------------------------------------------------------------------------------------------------
 # Reporting
 # ------------------------------------------------------------------------------------------------------------
+def _repr(value, limit=300):
+    """``repr(value)``, shortened past ``limit`` characters; never raises (an object whose repr fails is shown by
+    its type)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a student's object with a broken __repr__: its type says enough
+        return f"<{_type_name(value)} object>"
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
+
+
+def _type_name(value):
+    """``value``'s type as a report names it: ``float``, ``dict``, ``numpy.ndarray``, ``torch.Tensor``."""
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
 def _show(value):
-    if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
-        array = np.asarray(value)
-        text = np.array2string(array, precision=5, separator=", ", threshold=24, max_line_width=100)
-        return f"{text} (shape {array.shape})" if array.ndim else text
-    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
-        return "(" + ", ".join(_show(v) for v in value) + ")"
-    return repr(value)
+    """``value`` as a report shows it: an array by its values (and shape), anything else by its repr. Never raises:
+    what NumPy cannot read (a tensor that requires grad, on the meta device, in bfloat16) is shown by its repr."""
+    try:
+        if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+            array = np.asarray(value)
+            text = np.array2string(array, precision=5, separator=", ", threshold=24, max_line_width=100)
+            return f"{text} (shape {array.shape})" if array.ndim else text
+        if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+            return "(" + ", ".join(_show(v) for v in value) + ")"
+    except Exception:  # noqa: BLE001 - not readable as an array: shown by its repr
+        return _repr(value)
+    return _repr(value)
 
 
 def _fail(name, inputs, expected, received, note=""):
@@ -102,20 +125,85 @@ def _returned_none(name, inputs, expected, received):
               "your function returned None: does it end with a `return` of its result?")
 
 
+def _readable(value):
+    """``np.asarray(value)``, or ``None`` when NumPy cannot read it (whatever it raises)."""
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 - any object a student returns: unreadable is an answer here
+        return None
+
+
+def _read(name, inputs, shown, received):
+    """``received`` read by NumPy, as ``(array, values)``: the array in its own dtype (to tell a float32 result)
+    and its values as float64. Anything else is the checker's ``AssertionError`` saying what was received:
+    ``None``, text (strings, bytes: NumPy would parse ``"3"`` as 3), objects that are not numbers, complex
+    numbers, and whatever fails to convert (a torch tensor that requires grad, ``10 ** 400``), with that error."""
+    _returned_none(name, inputs, shown, received)
+    try:
+        array = np.asarray(received)
+    except Exception as exc:  # noqa: BLE001 - whatever the object raises is the student's to see
+        _unreadable(name, inputs, shown, received, exc)
+    kind = array.dtype.kind
+    if kind in "US" or (kind == "O" and any(isinstance(v, (str, bytes)) for v in array.flat)):
+        text = next((v for v in array.flat if isinstance(v, (str, bytes))), "")
+        text = str(text) if isinstance(text, str) else bytes(text)            # np.str_('1') shown as '1'
+        _fail(name, inputs, shown, received,
+              f"the value received holds text ({_repr(text, 40)}), not numbers: return the numbers themselves "
+              "(int or float), not their text")
+    if kind == "O":
+        others = [v for v in array.flat if not isinstance(v, (numbers.Number, np.number, np.bool_))]
+        if others:
+            _fail(name, inputs, shown, received,
+                  f"the value received holds a {_type_name(others[0])} ({_repr(others[0], 60)}), not a number: "
+                  "return an array of numbers (int or float)")
+    _refuse_complex(name, inputs, shown, received, array)
+    if kind not in "biufO":
+        _fail(name, inputs, shown, received,
+              f"the value received is an array of {array.dtype}, not of numbers (int or float)")
+    try:
+        values = array.astype(np.float64)
+    except Exception as exc:  # noqa: BLE001 - an object array of numbers float64 cannot hold (10 ** 400)
+        _unreadable(name, inputs, shown, received, exc)
+    return array, values
+
+
+def _unreadable(name, inputs, shown, received, exc):
+    """The report of a value that NumPy could not read (``exc``: what it raised), with what to do for a torch
+    tensor."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    hint = _torch_hint(received)
+    _fail(name, inputs, shown, received,
+          f"the value received could not be read as an array of numbers: {type(exc).__name__}: {message}"
+          + (f"\n  {hint}" if hint else ""))
+
+
+def _torch_hint(value):
+    """What to do when ``value`` (or an item of it) is a torch tensor NumPy cannot read; else ``""``."""
+    items = [value, *(value if isinstance(value, (list, tuple)) else ())]
+    tensor = next((v for v in items if type(v).__module__.split(".")[0] == "torch" and hasattr(v, "detach")), None)
+    if tensor is None:
+        return ""
+    convert = "return a NumPy array, t.detach().cpu().numpy()"
+    if str(getattr(getattr(tensor, "device", None), "type", "")) == "meta":
+        return (f"a tensor on PyTorch's meta device holds no values, only a shape: compute on the CPU, and {convert}")
+    if str(getattr(tensor, "dtype", "")) == "torch.bfloat16":
+        return (f"NumPy has no bfloat16 (which keeps about 3 digits): compute in float64 (torch.float64), and "
+                f"{convert}")
+    return (f"this is a torch tensor: {convert} (detach(): NumPy cannot take a tensor that requires grad as it is; "
+            "cpu(): nor one on a GPU)")
+
+
 def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None,
-                    explain_shape=None):
-    """Compare as float64; ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a
-    checker's own diagnosis of a mismatch of values (a sentence, or ``None`` when it does not recognise the
-    mistake); ``explain_shape(got)``: the same for a mismatch of shapes."""
+                    explain_shape=None, precision=True):
+    """Compare as float64, and return the values received as float64 (a checker passes them on to its next step).
+    ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a checker's own diagnosis of a
+    mismatch of values (a sentence, or ``None`` when it does not recognise the mistake); ``explain_shape(got)``: the
+    same for a mismatch of shapes. ``precision``: a float32 (float16) result is a lower precision than asked for
+    (``False`` where the exercise asks to keep the input's float32)."""
     shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
-    _returned_none(name, inputs, shown, received)
-    _refuse_complex(name, inputs, shown, received)
-    try:
-        got = np.asarray(received, dtype=np.float64)
-    except (TypeError, ValueError):
-        _fail(name, inputs, shown, received, "the value received is not an array of numbers")
+    array, got = _read(name, inputs, shown, received)
     if got.shape != expected.shape:
         diagnosis = explain_shape(got) if explain_shape is not None else None
         _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
@@ -127,22 +215,27 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
         received_text = repr(int(received_value)) if whole else repr(float(received_value))
         note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
-        diagnosis = explain(got) if explain is not None else None
-        if diagnosis:
-            note += f"\n  {diagnosis}"
-        elif _show(shown) == _show(received):     # the printouts agree: say why they still differ
-            note += _small_difference(name, received, rtol)
+        lower = array.dtype if precision and _lower_precision(array.dtype) else None
+        same_printout = _show(shown) == _show(received)
+        if lower is not None and _within_precision(got, expected, lower, atol):
+            # float32 rounding explains the difference: say so first, before any diagnosis of the formula
+            note += ("\n  the values agree to the digits shown, but " if same_printout else
+                     f"\n  the difference is no more than {lower.name} rounding can make: ") + _precision_note(lower)
+        else:
+            diagnosis = explain(got) if explain is not None else None
+            if diagnosis:
+                note += f"\n  {diagnosis}"
+            elif same_printout:     # the printouts agree: say why they still differ
+                note += _small_difference(name, lower, rtol)
         _fail(name, inputs, shown, received, note)
+    return got
 
 
-def _refuse_complex(name, inputs, shown, received):
-    """A complex result is refused whatever its imaginary part: converting it to float would silently drop that
-    part (NumPy only warns), so a wrong answer could pass. The report says how large the imaginary part is and
-    whether ``.real`` is the fix (rounding noise, as after an FFT) or would hide an error."""
-    try:
-        array = np.asarray(received)
-    except Exception:  # noqa: BLE001 - not an array at all: the float conversion that follows reports it
-        return
+def _refuse_complex(name, inputs, shown, received, array):
+    """A complex result (``array``, ``received`` read by NumPy) is refused whatever its imaginary part: converting
+    it to float would silently drop that part (NumPy only warns), so a wrong answer could pass. The report says how
+    large the imaginary part is and whether ``.real`` is the fix (rounding noise, as after an FFT) or would hide an
+    error."""
     if array.dtype.kind != "c":
         return
     imaginary = float(np.max(np.abs(array.imag), initial=0.0))
@@ -175,23 +268,31 @@ _SMALL_DIFFERENCES = {
 _SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"
 
 
-def _lower_precision(received):
-    """Whether ``received`` is a floating array of less than float64's precision (float32, float16)."""
-    dtype = getattr(received, "dtype", None)
-    return dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8
+def _lower_precision(dtype):
+    """Whether ``dtype`` (a NumPy dtype, or ``None``) is a floating dtype of less than float64's precision
+    (float32, float16). Take it from the array NumPy reads, not from the object's own ``.dtype`` (a torch dtype)."""
+    return dtype is not None and dtype.kind == "f" and dtype.itemsize < 8
 
 
-def _precision_note(received):
-    dtype = np.dtype(received.dtype)
+def _within_precision(got, expected, dtype, atol=0.0):
+    """Whether ``got`` differs from ``expected`` by no more than computing in ``dtype`` (float32) could: half the
+    digits of that dtype (``sqrt(eps)``: 3e-4 for float32), against each value and the array's largest one."""
+    tolerance = float(np.sqrt(np.finfo(dtype).eps))
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.abs(got - expected) <= atol + tolerance * (np.abs(expected) + scale)))
+
+
+def _precision_note(dtype):
     return (f"your result is {dtype.name}, which keeps about {np.finfo(dtype).precision} digits: compute in "
             f"float64, as the inputs are")
 
 
-def _small_difference(name, received, rtol):
-    """Why values that print the same are still refused: a lower precision, or a detail of the formula that
-    matters for this checker (``name``)."""
-    if _lower_precision(received):
-        return f"\n  the values agree to the digits shown, but {_precision_note(received)}"
+def _small_difference(name, lower, rtol):
+    """Why values that print the same are still refused: a lower precision (``lower``, the result's float32 or
+    float16 dtype, else ``None``), or a detail of the formula that matters for this checker (``name``)."""
+    if lower is not None:
+        return f"\n  the values agree to the digits shown, but {_precision_note(lower)}"
     detail = _SMALL_DIFFERENCES.get(name.split(" ")[0], _SMALL_DIFFERENCE)
     return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): look for "
             f"{detail}")
@@ -199,22 +300,60 @@ def _small_difference(name, received, rtol):
 
 def _same_namespace(name, inputs, array, result, backend, expected):
     """``result`` as NumPy, after checking that it is an array of ``array``'s own namespace (portable code)."""
+    _returned_none(name, inputs, expected, result)
     space = getattr(result, "__array_namespace__", None)
     if space is None or space() is not array.__array_namespace__():
+        hint = (_STUDENT_XP_HINT if _on_strict_arrays(inputs) else
+                "compute with xp = x.__array_namespace__() only (xp.exp, xp.sum, xp.where, ...): its functions "
+                "return arrays of x's namespace")
         _fail(name, inputs, expected, result,
-              f"the result is a {type(result).__module__}.{type(result).__name__}, not an array of the input's "
-              f"namespace ({array.__array_namespace__().__name__})\n  {_STUDENT_XP_HINT}")
+              f"the result is a {_type_name(result)}, not an array of the input's namespace "
+              f"({array.__array_namespace__().__name__})\n  {hint}")
     return backend.to_numpy(result)
 
 
+def _as_int(value):
+    """``value`` as a Python int when it is an integer: an ``int``, a NumPy integer, or a 0-d NumPy array of
+    integers (``np.array(3)``: one integer all the same); ``None`` for anything else, a bool included."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return None
+
+
+def _not_an_integer(value):
+    """What the value received is, when an integer (a length, a count) was expected, and how to make one."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.ndim == 0
+                                               and value.dtype.kind == "b"):
+        return "the value received is a bool (True/False), not an integer"
+    expected = "expected an integer (a Python int)"
+    if isinstance(value, (float, np.floating)):
+        how = ("use int(...) on it, or // (floor division) and math.ceil, which give integers, rather than /"
+               if float(value).is_integer() else "a length is a whole number of steps: round it the way the "
+               "formula asks (// floor division, math.ceil), which gives an int")
+        return f"the value received is not an integer: {expected}; received a {_type_name(value)}: {how}"
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return (f"the value received is not an integer: {expected}; received a 0-d numpy.ndarray of dtype "
+                    f"{value.dtype}: use int(...) on a whole number")
+        return (f"the value received is not an integer: {expected}; received a numpy.ndarray of shape "
+                f"{value.shape}: return the number itself, not an array")
+    if isinstance(value, str):
+        return f"the value received is not an integer: {expected}; received a str, the text of a number"
+    return f"the value received is not an integer: {expected}; received a {_type_name(value)}"
+
+
 def _check_int(name, inputs, expected, received, note=""):
-    """``received`` must be the integer ``expected``; ``note``: the checker's own diagnosis, shown on a mismatch."""
+    """``received`` must be the integer ``expected`` (see :func:`_as_int`); ``note``: the checker's own diagnosis,
+    shown on a mismatch."""
     _returned_none(name, inputs, expected, received)
-    if isinstance(received, bool) or not isinstance(received, (int, np.integer)) or received != expected:
-        if isinstance(received, (bool, np.bool_)):
-            note = "the value received is a bool (True/False), not an integer"
-        elif not isinstance(received, (int, np.integer)):
-            note = "the value received is not an integer"
+    value = _as_int(received)
+    if value is None:
+        _fail(name, inputs, expected, received, _not_an_integer(received))
+    if value != expected:
         _fail(name, inputs, expected, received, note)
 
 
@@ -301,8 +440,8 @@ def check_conv_output_length(fn, seed=0):
         expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
         received = _call("check_conv_output_length", fn, inputs)
         note = ""
-        if (span > length and isinstance(received, (int, np.integer)) and not isinstance(received, bool)
-                and received < 0):
+        value = _as_int(received)
+        if span > length and value is not None and value < 0:
             note = (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, "
                     f"more than the input's {length}, so no window fits and the output is empty (length 0); the "
                     "formula floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, "
@@ -374,8 +513,9 @@ def check_output_length(fn, seed=0):
     for inputs, expected in cases:
         received = _call("check_output_length", fn, inputs)
         note = ""
-        if isinstance(received, (int, np.integer)) and not isinstance(received, bool) and received != expected:
-            note = _output_length_mistake(fn, inputs, received, cases)
+        value = _as_int(received)
+        if value is not None and value != expected:
+            note = _output_length_mistake(fn, inputs, value, cases)
         _check_int("check_output_length", inputs, expected, received, note)
     return True
 
@@ -503,7 +643,7 @@ def check_custom_op(function, cases=20, seed=0):
         inputs = {"x": values}
         x = _tensor(values)
         expected = (x * x.sigmoid()).numpy()
-        received = _call("check_custom_op (forward)", lambda x: function.apply(_tensor(x)).numpy(), inputs)
+        received = _op_forward("check_custom_op", function, inputs, expected)
         _compare_arrays("check_custom_op (forward)", inputs, expected, received)
         g = _upstream(rng, values.shape)      # the incoming gradient, shown in a report and used by gradcheck too
         try:
@@ -513,14 +653,101 @@ def check_custom_op(function, cases=20, seed=0):
             (t * t.sigmoid() * _tensor(g)).sum().backward()
             mine = _tensor(values, True)
             (function.apply(mine) * _tensor(g)).sum().backward()
-            _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(),
-                  None if mine.grad is None else mine.grad.numpy(),
-                  f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
-                  f"{_GRADCHECK_NOTE.format('')}{error}")
+            received = None if mine.grad is None else mine.grad.numpy()
+            note = (f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
+                    f"{_GRADCHECK_NOTE.format('')}{error}")
+            _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(), received,
+                  _with_precision_note(note, _op_precision(function, [values]), [t.grad.numpy()], [received]))
         except Exception as exc:
+            wrong = _non_array_gradient("check_custom_op", function, {**inputs, "grad": g}, exc)
+            if wrong is not None:
+                raise wrong from exc
             raise _op_raised("check_custom_op", function, exc, inputs) from exc
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+def _is_array(value):
+    """Whether ``value`` is an array (it has a shape and a dtype), as ``ctx.xp``'s functions return."""
+    try:
+        return hasattr(value, "shape") and hasattr(value, "dtype")
+    except Exception:  # noqa: BLE001 - a student's object whose attributes raise: not an array
+        return False
+
+
+def _op_forward(name, function, inputs, expected):
+    """The output of ``function`` (a ``Function`` subclass) on ``inputs`` (float64 arrays by name), after refusing
+    one that is not an array (``None``, a ``str``, a ``dict``, a ``float``: the engine would carry it along)."""
+    name = f"{name} (forward)"
+    out = _call(name, lambda *arrays: function.apply(*(_tensor(a) for a in arrays)).data, inputs)
+    if out is None:
+        _fail(name, inputs, expected, out, "your op's forward returned None: does it end with a `return` of its "
+                                           "result?")
+    if not _is_array(out):
+        _fail(name, inputs, expected, out,
+              f"your op's forward returned a {_type_name(out)} where an array was expected: compute the output "
+              "from the input arrays with ctx.xp's functions (ctx.xp.exp, ...) and arithmetic, which return arrays")
+    return out
+
+
+def _non_array_gradient(name, function, inputs, exc):
+    """For an op whose backward returns something that is not an array (a ``str``, a ``dict``, a ``float``: the
+    engine then fails reading its ``.shape``), the report in plain words: which gradient, of which type. ``inputs``:
+    the op's inputs by name, then ``grad``. ``None`` when the backward returns arrays (``None`` for an input is
+    allowed) or cannot be run again outside the engine."""
+    *names, _ = inputs
+    arrays = [inputs[n] for n in names]
+    try:
+        ctx = function.apply(*(_tensor(a, True) for a in arrays))._ctx
+        grads = None if ctx is None else function.backward(ctx, np.asarray(inputs["grad"], dtype=np.float64))
+    except Exception:  # noqa: BLE001 - the op failing now: no diagnosis here, the error is reported as raised
+        return None
+    grads = grads if type(grads) is tuple else tuple(grads) if isinstance(grads, list) else (grads,)
+    if len(grads) != len(names):                        # the engine's count refusal says more
+        return None
+    for input_name, grad in zip(names, grads):
+        if grad is not None and not _is_array(grad):
+            return AssertionError(
+                f"{name} (backward): your op's backward returned a {_type_name(grad)} where an array was expected "
+                f"(the gradient for {input_name}): compute it from `grad` and the saved arrays with ctx.xp's "
+                "functions and arithmetic, which return arrays\n"
+                "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
+                + f"\n  received: {_show(grad)}\n  (the error it caused: {type(exc).__name__}: {exc})")
+    return None
+
+
+def _op_precision(function, arrays):
+    """The float32 (float16) dtype ``function`` computes in on float64 ``arrays``: its forward's output's, or an
+    array's it saves for backward; ``None`` when it keeps float64 (or fails)."""
+    try:
+        out = function.apply(*(_tensor(a, True) for a in arrays))
+    except Exception:  # noqa: BLE001 - the op failing now: no diagnosis
+        return None
+    saved = () if out._ctx is None else out._ctx.saved_tensors
+    for array in (out.data, *saved):
+        read = _readable(array)
+        if read is not None and _lower_precision(read.dtype):
+            return read.dtype
+    return None
+
+
+def _with_precision_note(note, dtype, expected, received):
+    """``note`` (a backward report's) with the note on an op computing in ``dtype`` (float32; ``None``: ``note``
+    unchanged): first when the gradients ``expected`` and ``received`` agree to that precision, so that the
+    precision is the first thing to fix, last (the gradient differs more than that) otherwise."""
+    if dtype is None:
+        return note
+    precision = (f"your op computes in {dtype.name} (its forward returns or saves {dtype.name} arrays for float64 "
+                 f"inputs), which keeps about {np.finfo(dtype).precision} digits: compute in float64, as the inputs "
+                 f"are; gradcheck's finite differences of a {dtype.name} forward measure its rounding more than its "
+                 f"slope (ctx.xp's functions keep the inputs' float64; a cast to {dtype.name} drops digits)")
+    try:
+        got = np.concatenate([np.ravel(np.asarray(r, dtype=np.float64)) for r in received])
+        want = np.concatenate([np.ravel(np.asarray(e, dtype=np.float64)) for e in expected])
+        first = got.shape == want.shape and _within_precision(got, want, dtype)
+    except Exception:  # noqa: BLE001 - a gradient missing (None) or unreadable: the precision note last
+        first = False
+    return f"{precision}\n  {note}" if first else f"{note}\n  also: {precision}"
 
 
 def _op_raised(name, function, exc, inputs):
@@ -631,21 +858,21 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
             keras_w = variable.numpy()
             keras_m = np.asarray(optimizer.state_of(variable)["m"], dtype=np.float64) if momentum else None
             try:
-                _compare_arrays("check_sgd_momentum", inputs, keras_w, received[0],
-                                explain=functools.partial(_sgd_parameter_mistake, inputs=inputs, keras_w=keras_w,
-                                                          keras_m=keras_m))
+                new_param = _compare_arrays("check_sgd_momentum", inputs, keras_w, received[0],
+                                            explain=functools.partial(_sgd_parameter_mistake, inputs=inputs,
+                                                                      keras_w=keras_w, keras_m=keras_m))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step + 1})") from None
             if momentum:    # Keras' velocity (the optimizer's own state), not another convention's
                 try:
-                    _compare_arrays("check_sgd_momentum", inputs, keras_m, received[1],
-                                    explain=functools.partial(_pytorch_momentum_buffer, inputs=inputs))
+                    velocity = _compare_arrays("check_sgd_momentum", inputs, keras_m, received[1],
+                                               explain=functools.partial(_pytorch_momentum_buffer, inputs=inputs))
                 except AssertionError as error:
                     raise AssertionError(
                         f"{error}\n  (the new velocity, at step {step + 1}: in Keras' SGD, without Nesterov, the "
                         "velocity is exactly what is added to the parameter, learning rate and sign included)"
                     ) from None
-            param, velocity = np.asarray(received[0], dtype=np.float64), np.asarray(received[1], dtype=np.float64)
+            param = new_param       # without momentum the velocity is not compared, nor read: it stays zeros
     return True
 
 
@@ -881,8 +1108,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
         a, b = rng.standard_normal(shape), rng.standard_normal(shape)
         inputs = {"a": a, "b": b}
         expected = (_tensor(a) * _tensor(b).exp()).numpy()
-        received = _call("check_custom_binary_op (forward)",
-                         lambda a, b: function.apply(_tensor(a), _tensor(b)).numpy(), inputs)
+        received = _op_forward("check_custom_binary_op", function, inputs, expected)
         _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
         g = _upstream(rng, shape)             # the incoming gradient, shown in a report and used by gradcheck too
         try:
@@ -892,14 +1118,19 @@ def check_custom_binary_op(function, cases=20, seed=0):
             (ta * tb.exp() * _tensor(g)).sum().backward()
             ma, mb = _tensor(a, True), _tensor(b, True)
             (function.apply(ma, mb) * _tensor(g)).sum().backward()
-            _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, (ta.grad.numpy(), tb.grad.numpy()),
-                  tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb)),
-                  f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
-                  f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{error}")
+            expected_grads = (ta.grad.numpy(), tb.grad.numpy())
+            received = tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb))
+            note = (f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
+                    f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{error}")
+            _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, expected_grads, received,
+                  _with_precision_note(note, _op_precision(function, [a, b]), expected_grads, received))
         except Exception as exc:
             hint = _gradient_count_hint("check_custom_binary_op (backward)", exc, {**inputs, "grad": g})
             if hint is not None:
                 raise hint from None
+            wrong = _non_array_gradient("check_custom_binary_op", function, {**inputs, "grad": g}, exc)
+            if wrong is not None:
+                raise wrong from exc
             raise _op_raised("check_custom_binary_op", function, exc, inputs) from exc
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
@@ -953,21 +1184,22 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
             if not isinstance(received, (tuple, list)) or len(received) != 3:
                 _fail("check_adam_step", inputs, variable.numpy(), received, "expected a triple (param, m, v)")
             try:
-                _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6, atol=1e-9,
-                                explain=functools.partial(_adam_epsilon_inside, inputs=inputs))
+                new_param = _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6,
+                                            atol=1e-9, explain=functools.partial(_adam_epsilon_inside, inputs=inputs))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
             state = optimizer.state_of(variable)       # Keras' m and v (the optimizer's own state)
             moments = {"m": np.asarray(state["m"], dtype=np.float64), "v": np.asarray(state["v"], dtype=np.float64)}
+            new = {}                                   # the student's m and v, as float64, for the next step
             for position, (which, beta) in enumerate((("m", b1), ("v", b2)), start=1):
                 explain = functools.partial(_adam_moment_mistake, which, received=received, moments=moments,
                                             beta=beta, step=step, inputs=inputs)
                 try:
-                    _compare_arrays("check_adam_step", inputs, moments[which], received[position], rtol=1e-6,
-                                    atol=1e-12, explain=explain)
+                    new[which] = _compare_arrays("check_adam_step", inputs, moments[which], received[position],
+                                                 rtol=1e-6, atol=1e-12, explain=explain)
                 except AssertionError as error:
                     raise AssertionError(f"{error}\n  (the new {which}, at step {step})") from None
-            param, m, v = (np.asarray(r, dtype=np.float64) for r in received)
+            param, m, v = new_param, new["m"], new["v"]
     return True
 
 
@@ -994,19 +1226,17 @@ def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
     precision (float32, float16) and the difference is no more than that precision's rounding, the formula is right
     and the note is on the dtype (``None``: the generic note of :func:`_compare_arrays` gives it)."""
     def close(value, reference):
-        value = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else value
-        if getattr(value, "dtype", np.dtype(float)).kind == "c":      # refused anyway, and not cast (no warning)
+        array = _readable(value)
+        if array is None or array.dtype.kind not in "biuf":   # refused anyway (complex, text), and not cast
             return False
-        try:
-            value = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return False
+        value = array.astype(np.float64)
         return value.shape == reference.shape and np.allclose(value, reference, rtol=1e-6, atol=1e-12)
 
     mine = received[1 if which == "m" else 2]
-    if _within_rounding(mine, got, moments[which], which, beta, inputs):
+    dtype = _readable(mine).dtype                     # read already: _compare_arrays calls this once it has
+    if _within_rounding(dtype, got, moments[which], which, beta, inputs):
         # the generic note of _compare_arrays when the printouts agree, the same note here when they do not
-        return None if _show(np.asarray(moments[which])) == _show(mine) else _precision_note(mine)
+        return None if _show(np.asarray(moments[which])) == _show(mine) else _precision_note(dtype)
     if close(received[1], moments["v"]) and close(received[2], moments["m"]):
         return "m and v are swapped: return (param, m, v) in that order"
     corrected = moments[which] / (1 - beta ** step)
@@ -1019,15 +1249,18 @@ def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
     return "Keras' second moment is v <- beta_2 * v + (1 - beta_2) * grad ** 2, without bias correction"
 
 
-def _within_rounding(result, got, expected, which, beta, inputs):
-    """Whether a float32 (or float16) moment differs from Keras' float64 one by no more than computing the right
-    formula in that precision would: a few roundings of the two terms ``beta * previous`` and ``(1 - beta) *
-    new`` (``new`` is ``grad`` for ``m``, ``grad ** 2`` for ``v``), each element against its own terms' size."""
-    if not _lower_precision(result):
+def _within_rounding(dtype, got, expected, which, beta, inputs):
+    """Whether a float32 (or float16) moment (``dtype``: the result's) differs from Keras' float64 one by no more
+    than computing the right formula in that precision would: a few roundings of the two terms ``beta * previous``
+    and ``(1 - beta) * new`` (``new`` is ``grad`` for ``m``, ``grad ** 2`` for ``v``), each element against its
+    own terms' size, and of ``beta`` itself (``np.float32(0.999)``: its rounding error, relative to ``beta``, is
+    a thousand times larger relative to ``1 - beta``, and moves the result by ``beta * (previous - new)`` times
+    it)."""
+    if not _lower_precision(dtype):
         return False
-    dtype = np.dtype(result.dtype)
     new = inputs["grad"] if which == "m" else inputs["grad"] ** 2
-    size = np.abs(beta * inputs[which]) + np.abs((1 - beta) * new) + np.abs(expected)
+    size = (np.abs(beta * inputs[which]) + np.abs((1 - beta) * new) + np.abs(expected)
+            + np.abs(beta) * (np.abs(inputs[which]) + np.abs(new)))
     return bool(np.all(np.abs(got - expected) <= 1e-12 + 1e-6 * np.abs(expected) + 8 * np.finfo(dtype).eps * size))
 
 
