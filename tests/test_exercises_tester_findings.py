@@ -1,6 +1,7 @@
 """A tester's findings on the exercises' checkers: return values that crashed a checker from inside (torch tensors
 NumPy cannot read, text, numbers float64 cannot hold), a float32 answer blamed on its formula, and reports that did
 not say what was received. Each is now the checker's ``AssertionError`` saying, in plain words, what was received."""
+import inspect
 import math
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from test_exercises import solution
 
 import tinygradconv as tg
+from tinygradconv import exercises
 from tinygradconv.exercises import (
     check_adam_step,
     check_conv1d,
@@ -272,3 +274,62 @@ def test_an_op_returning_something_other_than_an_array_is_told_so(checker, value
     if value is not None:                                # None for an input's gradient: no gradient, allowed
         report(checker, backward_returning(value, binary=checker is check_custom_binary_op), "(backward)",
                f"your op's backward returned {kind}", "(the gradient for ")
+
+
+# ------------------------------------------------------------------------------------ arguments, refused first
+CHECKERS = [getattr(exercises, name) for name in exercises.__all__ if name != "EXERCISES"]
+FUNCTION_CHECKERS = [c for c in CHECKERS if "fn" in inspect.signature(c).parameters]
+
+
+@pytest.mark.parametrize("fn, shown", [(42, "fn=42 of type int"), (None, "fn=None of type NoneType"),
+                                       ("conv1d", "fn='conv1d' of type str"),
+                                       (np.zeros(2), "of type ndarray")], ids=["int", "None", "str", "array"])
+@pytest.mark.parametrize("checker", FUNCTION_CHECKERS, ids=lambda c: c.__name__)
+def test_a_checker_refuses_what_cannot_be_called_naming_the_argument(checker, fn, shown):
+    """``check_conv1d(42)`` said "your function raised TypeError: 'int' object is not callable", blaming the answer."""
+    with pytest.raises(TypeError) as info:
+        checker(fn)
+    message = str(info.value)
+    assert message.startswith(f"{checker.__name__}: Invalid type for argument `fn`. Expected a function"), message
+    assert shown in message and "Pass the function itself" in message, message
+    if isinstance(fn, str):
+        assert f"without quotes: {checker.__name__}(conv1d)" in message, message
+
+
+SETTINGS = [(checker, setting) for checker in CHECKERS for setting in ("cases", "steps", "seed")
+            if setting in inspect.signature(checker).parameters]
+
+
+@pytest.mark.parametrize("value, error, words", [
+    (0, ValueError, "Invalid value for argument `{}`. Expected a strictly positive integer. Received {}=0"),
+    (-3, ValueError, "Invalid value for argument `{}`"),
+    (2.5, TypeError, ("Invalid type for argument `{}`. Expected a strictly positive integer. Received {}=2.5 of "
+                      "type float")),
+    ("5", TypeError, "Received {}='5' of type str"),
+    (True, TypeError, "not a bool"),
+], ids=["zero", "negative", "float", "str", "bool"])
+@pytest.mark.parametrize("checker, setting", SETTINGS, ids=lambda v: getattr(v, "__name__", v))
+def test_settings_out_of_range_or_of_the_wrong_type_are_refused_before_a_case_runs(checker, setting, value, error,
+                                                                                    words):
+    """``cases=0`` (or ``steps=0``) checked nothing and passed any answer; ``cases=2.5`` gave "'float' object cannot
+    be interpreted as an integer", ``seed=-1`` NumPy's "expected non-negative integer"."""
+    if setting == "seed":
+        if value == 0:
+            return                                        # seed=0 is a seed
+        words = words.replace("a strictly positive integer", "a non-negative integer or None")
+    calls = []
+    answer = solution("SiLU") if "function" in inspect.signature(checker).parameters else calls.append
+    with pytest.raises(error) as info:
+        checker(answer, **{setting: value})
+    assert str(info.value).startswith(f"{checker.__name__}: "), info.value
+    assert words.format(setting, setting) in str(info.value), info.value
+    assert calls == []                                    # refused before the answer ran
+
+
+def test_a_seed_may_be_none_and_numpy_integers_are_integers():
+    assert check_conv1d(solution("conv1d"), cases=np.int64(5), seed=None)
+    assert check_sgd_momentum(solution("sgd_step"), cases=2, steps=np.int32(2), seed=np.uint8(3))
+    with pytest.raises(ValueError, match="check_custom_op: Invalid value for argument `cases`"):
+        check_custom_op(solution("SiLU"), cases=0)
+    with pytest.raises(TypeError, match="check_custom_binary_op: Invalid type for argument `seed`"):
+        check_custom_binary_op(solution("ScaledExp"), seed="0")

@@ -24,12 +24,40 @@ from ..models import Sequential
 from ..ops.conv import conv1d, conv1d_transpose
 from ..optimizers import SGD, Adam
 from ..tensor import Tensor
+from ..validation import integer as _integer_argument
 from ..viz.model_connectivity import overlap_counts
 
 __all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
            "check_conv1d_transpose", "check_conv_output_length", "check_custom_binary_op", "check_custom_op",
            "check_finite_differences", "check_logsumexp", "check_manual_gradient", "check_output_length",
            "check_overlap_counts", "check_portable_relu", "check_resize_overlap", "check_sgd_momentum"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Arguments: refused before any case runs
+# ------------------------------------------------------------------------------------------------------------
+def _answer(name, fn):
+    """Refuse an ``fn`` that cannot be called (a number, a name in quotes, a function's result): ``TypeError``
+    naming the argument and the value received, before any case runs, so the report does not blame the answer."""
+    if callable(fn):
+        return fn
+    hint = (f" Pass the function itself, without quotes: {name}({fn})" if isinstance(fn, str) and fn.isidentifier()
+            else f" Pass the function itself, without calling it: {name}(my_function)")
+    raise TypeError(f"{name}: Invalid type for argument `fn`. Expected a function (your answer, called on each "
+                    f"case). Received fn={_repr(fn, 80)} of type {type(fn).__name__}.{hint}")
+
+
+def _settings(name, **settings):
+    """The checker's own settings as plain ints: ``cases`` and ``steps`` at least 1 (zero cases would check
+    nothing and pass anything), ``seed`` a non-negative integer or ``None``. ``TypeError`` for a value of the wrong
+    type (``2.5``, ``"5"``, a bool), ``ValueError`` for one out of range, both naming the argument."""
+    values = []
+    for key, value in settings.items():
+        try:
+            values.append(_integer_argument(value, key, minimum=0 if key == "seed" else 1, optional=key == "seed"))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{name}: {error}") from None
+    return values
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -391,6 +419,8 @@ def check_manual_gradient(fn, cases=50, seed=0):
     >>> check_manual_gradient(fn)
     True
     """
+    fn = _answer("check_manual_gradient", fn)
+    cases, seed = _settings("check_manual_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
         n = int(rng.integers(1, min(6, 2 + case // 10)))
@@ -428,6 +458,8 @@ def check_conv_output_length(fn, seed=0):
     >>> check_conv_output_length(fn)
     True
     """
+    fn = _answer("check_conv_output_length", fn)
+    _settings("check_conv_output_length", seed=seed)
     ordinary, too_long = [], []         # the edge cases last, so that they do not hide another mistake
     for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
                                                       ("valid", "same", "causal"), (1, 2)):
@@ -463,6 +495,8 @@ def check_conv1d(fn, cases=60, seed=0):
     >>> check_conv1d(fn)
     True
     """
+    fn = _answer("check_conv1d", fn)
+    cases, seed = _settings("check_conv1d", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small
         k = int(rng.integers(1, min(5, 2 + case // 8)))
@@ -501,6 +535,8 @@ def check_output_length(fn, seed=0):
     >>> check_output_length(fn)
     True
     """
+    fn = _answer("check_output_length", fn)
+    _settings("check_output_length", seed=seed)
     cases = []                                           # (inputs, the framework's length), in checking order
     for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
                                                       (1, 2)):
@@ -583,6 +619,8 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
     >>> check_conv1d_transpose(fn)
     True
     """
+    fn = _answer("check_conv1d_transpose", fn)
+    cases, seed = _settings("check_conv1d_transpose", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small
         size = 2 + case // 10
@@ -635,6 +673,7 @@ def check_custom_op(function, cases=20, seed=0):
     if not (isinstance(function, type) and issubclass(function, Function)):
         raise TypeError(f"check_custom_op: expected a tinygradconv.Function subclass (a class with static "
                         f"forward and backward), received {function!r}")
+    cases, seed = _settings("check_custom_op", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
         values = rng.standard_normal(int(rng.integers(1, 6))) * (3.0 if case % 2 else 1.0)
@@ -837,6 +876,8 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
     >>> check_sgd_momentum(fn)
     True
     """
+    fn = _answer("check_sgd_momentum", fn)
+    cases, steps, seed = _settings("check_sgd_momentum", cases=cases, steps=steps, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
         n = int(rng.integers(1, 5))
@@ -920,6 +961,8 @@ def check_logsumexp(fn, cases=30, seed=0):
     >>> check_logsumexp(fn)
     True
     """
+    fn = _answer("check_logsumexp", fn)
+    cases, seed = _settings("check_logsumexp", cases=cases, seed=seed)
     namespaces = ["numpy"]
     try:
         get_backend("array_api_strict")
@@ -969,6 +1012,8 @@ def check_overlap_counts(fn, seed=0):
     >>> check_overlap_counts(fn)
     True
     """
+    fn = _answer("check_overlap_counts", fn)
+    _settings("check_overlap_counts", seed=seed)
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
@@ -993,6 +1038,8 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
     >>> check_conv1d_input_gradient(fn)
     True
     """
+    fn = _answer("check_conv1d_input_gradient", fn)
+    cases, seed = _settings("check_conv1d_input_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small
         k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
@@ -1036,6 +1083,8 @@ def check_finite_differences(fn, cases=30, seed=0):
     >>> check_finite_differences(fn)
     True
     """
+    fn = _answer("check_finite_differences", fn)
+    cases, seed = _settings("check_finite_differences", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
         name, numpy_f, tensor_f = _SCALAR_FUNCTIONS[case % len(_SCALAR_FUNCTIONS)]
@@ -1102,6 +1151,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
     """
     if not (isinstance(function, type) and issubclass(function, Function)):
         raise TypeError(f"check_custom_binary_op: expected a tinygradconv.Function subclass, received {function!r}")
+    cases, seed = _settings("check_custom_binary_op", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(cases):
         shape = (int(rng.integers(1, 4)),)
@@ -1166,6 +1216,8 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
     >>> check_adam_step(fn)
     True
     """
+    fn = _answer("check_adam_step", fn)
+    cases, steps, seed = _settings("check_adam_step", cases=cases, steps=steps, seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(cases):
         n = int(rng.integers(1, 5))
@@ -1275,6 +1327,8 @@ def check_portable_relu(fn, cases=20, seed=0):
     >>> check_portable_relu(fn)
     True
     """
+    fn = _answer("check_portable_relu", fn)
+    cases, seed = _settings("check_portable_relu", cases=cases, seed=seed)
     names = ["numpy"]
     try:
         get_backend("array_api_strict")
@@ -1339,6 +1393,8 @@ def check_resize_overlap(fn, seed=0):
     >>> check_resize_overlap(fn)
     True
     """
+    fn = _answer("check_resize_overlap", fn)
+    _settings("check_resize_overlap", seed=seed)
     for length, size, k in itertools.product(range(1, 6), range(1, 4), range(1, 6)):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
@@ -1370,6 +1426,8 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     >>> check_conv1d_kernel_gradient(fn)
     True
     """
+    fn = _answer("check_conv1d_kernel_gradient", fn)
+    cases, seed = _settings("check_conv1d_kernel_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
         k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
