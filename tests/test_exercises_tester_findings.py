@@ -251,6 +251,16 @@ def test_a_length_that_is_not_an_integer_is_named_by_its_type(convert, words):
 def test_a_portable_function_returning_none_is_told_so_without_the_array_api_hint():
     text = report(check_logsumexp, lambda x: None, "your function returned None", "backend='numpy'")
     assert "array-api-strict" not in text and "NoneType" not in text, text
+    # not an array on a NumPy case: the namespace to use, without array-api-strict's rules
+    text = report(check_logsumexp, lambda x: [1.0], "the result is a list, not an array of the input's namespace",
+                  "compute with xp = x.__array_namespace__() only", "backend='numpy'")
+    assert "array-api-strict" not in text, text
+
+    class NamespaceRaises:
+        def __array_namespace__(self):
+            raise RuntimeError("no namespace")
+
+    report(check_logsumexp, lambda x: NamespaceRaises(), "NamespaceRaises, not an array of the input's namespace")
 
 
 def forward_returning(value):

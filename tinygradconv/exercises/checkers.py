@@ -329,15 +329,21 @@ def _small_difference(name, lower, rtol):
 def _same_namespace(name, inputs, array, result, backend, expected):
     """``result`` as NumPy, after checking that it is an array of ``array``'s own namespace (portable code)."""
     _returned_none(name, inputs, expected, result)
-    space = getattr(result, "__array_namespace__", None)
-    if space is None or space() is not array.__array_namespace__():
+    try:
+        space = result.__array_namespace__()
+    except Exception:  # noqa: BLE001 - no namespace (a list, a float), or one that fails: not the input's
+        space = None
+    if space is not array.__array_namespace__():
         hint = (_STUDENT_XP_HINT if _on_strict_arrays(inputs) else
                 "compute with xp = x.__array_namespace__() only (xp.exp, xp.sum, xp.where, ...): its functions "
                 "return arrays of x's namespace")
         _fail(name, inputs, expected, result,
               f"the result is a {_type_name(result)}, not an array of the input's namespace "
               f"({array.__array_namespace__().__name__})\n  {hint}")
-    return backend.to_numpy(result)
+    try:
+        return backend.to_numpy(result)
+    except Exception as exc:  # noqa: BLE001 - an array of the namespace that NumPy cannot take
+        _unreadable(name, inputs, expected, result, exc)
 
 
 def _as_int(value):
