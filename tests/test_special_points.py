@@ -727,3 +727,19 @@ def test_relu6_gradient_at_nan_is_0_whatever_the_length(name, length):
     t = torch.full((64,), float("nan"), requires_grad=True)
     F.relu6(t).sum().backward()
     assert 0.0 in t.grad.tolist()  # the convention is PyTorch's vectorised kernel's answer
+
+
+@pytest.mark.parametrize("args, kwargs, error, words", [
+    (("nope",), {}, ValueError, "no op named 'nope' is registered. Registered ops: "),
+    ((5,), {}, TypeError, "`name` must be a registered op's name (a string). Received name=5 of type int"),
+    (("add",), {"reference": 5}, TypeError, "`reference` must be a function of a sample"),
+    (("add",), {"reference": lambda sample: None}, TypeError, "`reference` must return a pair (output, grads)"),
+    (("add",), {"rtol": "a"}, TypeError, "Invalid type for argument `rtol`"),
+    (("add",), {"atol": -1.0}, ValueError, "Invalid value for argument `atol`. Expected a finite number >= 0"),
+])
+def test_check_special_points_refuses_bad_arguments_naming_them(args, kwargs, error, words):
+    """A tester's inputs: an unknown name gave a bare KeyError, a non-callable reference "'int' object is not
+    callable", a reference returning None "Value after * must be an iterable", and rtol='a' or -1 were taken."""
+    with pytest.raises(error) as info:
+        check_special_points(*args, **kwargs)
+    assert str(info.value).startswith("check_special_points: ") and words in str(info.value), info.value

@@ -286,7 +286,8 @@ def run_demo(args) -> int:
             for path in _demo_plots(args.out, history, x_test, y_test, prediction, linear, factor):
                 print(f"wrote {path}")
     except OSError as exc:
-        print(f"error: cannot write into {args.out!r}: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot write into {args.out!r}: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     if not mse < mse_linear:
         print("The model did not beat linear interpolation (try more --epochs).", file=sys.stderr)

@@ -68,8 +68,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
 
     Raises:
         ValueError: when no input requires a gradient, for an unknown ``dtype``, for ``weights`` of another
-            shape than the output's or with a NaN or infinite value, for an ``eps`` that is not finite and
-            ``> 0``, for an ``atol`` or ``rtol`` that is not finite and ``>= 0``, or a negative ``seed``.
+            shape than the output's or with a NaN or infinite value, for an ``eps`` that is not a finite number
+            ``> 0``, for an ``atol`` or ``rtol`` that is not a finite number ``>= 0``, or a negative ``seed``.
         TypeError: when ``fn`` is not callable or does not return a Tensor, for ``weights`` that are not real
             numbers, for ``eps``, ``atol`` or ``rtol`` that are not real numbers (a bool included), a ``seed``
             that is not an integer or ``None``, or a ``raise_exception`` that is not a bool.
@@ -88,12 +88,15 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
                         f"type {type(fn).__name__}")
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
-    if eps is not None:
-        number(eps, "eps", low=0, low_open=True, finite=True)
-    for name, tolerance in (("atol", atol), ("rtol", rtol)):
-        if tolerance is not None:
-            number(tolerance, name, low=0, finite=True)
-    seed = integer(seed, "seed", minimum=0, optional=True)
+    try:                                   # each error named with its argument, after "gradcheck: "
+        if eps is not None:
+            number(eps, "eps", low=0, low_open=True, finite=True)
+        for name, tolerance in (("atol", atol), ("rtol", rtol)):
+            if tolerance is not None:
+                number(tolerance, name, low=0, finite=True)
+        seed = integer(seed, "seed", minimum=0, optional=True)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"gradcheck: {error}") from None
     raise_exception = flag(raise_exception, "raise_exception", "gradcheck")
     v = None if weights is None else _real_weights(weights)     # checked before fn runs
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
@@ -293,8 +296,27 @@ def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-
     (``0.0`` is not ``-0.0``: ``1 / x`` tells them apart). Every gradient must have its input's shape.
 
     Returns the number of samples checked. Raises :class:`GradcheckError` naming the sample, the element and both
-    values at the first mismatch, and ``ValueError`` when the op has no special points.
+    values at the first mismatch; ``ValueError`` for an op that is not registered or has no special points, or an
+    ``rtol``/``atol`` that is not a finite number ``>= 0``; ``TypeError`` for a ``name`` that is not a string, a
+    ``reference`` that is not callable or does not return a pair ``(output, grads)``.
+
+    >>> check_special_points("relu") > 0
+    True
     """
+    if not isinstance(name, str):
+        raise TypeError(f"check_special_points: `name` must be a registered op's name (a string). Received "
+                        f"name={name!r} of type {type(name).__name__}")
+    if name not in OPS:
+        raise ValueError(f"check_special_points: no op named {name!r} is registered. Registered ops: "
+                         f"{', '.join(sorted(OPS))}")
+    if reference is not None and not callable(reference):
+        raise TypeError(f"check_special_points: `reference` must be a function of a sample returning (output, "
+                        f"grads), or None. Received reference={reference!r}")
+    try:
+        for key, tolerance in (("rtol", rtol), ("atol", atol)):
+            number(tolerance, key, low=0, finite=True)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"check_special_points: {error}") from None
     info = OPS[name]
     if info.special_points is None:
         raise ValueError(f"The op {name!r} registers no special points"
@@ -310,7 +332,11 @@ def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-
         if sample.expected is not None or sample.expected_grads is not None:
             wanted.append(("expected", sample.expected, sample.expected_grads))
         if reference is not None:
-            wanted.append(("reference", *reference(sample)))
+            result = reference(sample)
+            if not (isinstance(result, (tuple, list)) and len(result) == 2):
+                raise TypeError(f"check_special_points: `reference` must return a pair (output, grads); for {name}'s "
+                                f"special point {k} it returned {result!r}")
+            wanted.append(("reference", *result))
         for source, value, expected_grads in wanted:
             if value is not None:
                 problems.append(_compare(f"output vs {source}", out, value, rtol, atol))

@@ -279,6 +279,15 @@ class AxisError(ValueError, IndexError):
     NumPy's own ``AxisError`` is, so that ``except`` clauses written for either library catch it."""
 
 
+def _dimensions(ndim):
+    """``"1 dimension"``, ``"3 dimensions"``: a tensor's rank in words.
+
+    >>> _dimensions(1), _dimensions(0)
+    ('1 dimension', '0 dimensions')
+    """
+    return f"{ndim} dimension{'' if ndim == 1 else 's'}"
+
+
 def axis_index(axis, ndim, op, *, scalar_axis=False):
     """One axis of a tensor with ``ndim`` axes, an int in ``[-ndim, ndim)``, as a non-negative int.
 
@@ -305,7 +314,7 @@ def axis_index(axis, ndim, op, *, scalar_axis=False):
     index = int(operator.index(axis))
     span = max(ndim, 1) if scalar_axis else ndim
     if not -span <= index < span:
-        raise AxisError(f"{op}: axis {index} is out of range for a tensor with {ndim} dimensions. Received: "
+        raise AxisError(f"{op}: axis {index} is out of range for a tensor with {_dimensions(ndim)}. Received: "
                          f"axis={axis!r}")
     return index % span
 
@@ -339,7 +348,7 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
     index = int(operator.index(dim))
     if not -span <= index < span:
         raise AxisError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
-                        f"{ndim} dimensions. Received {name}={dim!r}")
+                        f"{_dimensions(ndim)}. Received {name}={dim!r}")
     return index % span
 
 
@@ -372,7 +381,7 @@ def reduction_axes(axis, ndim, op):
     for a in items:
         a = int(operator.index(a))
         if not -span <= a < span:
-            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions. Received: "
+            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {_dimensions(ndim)}. Received: "
                              f"axis={axis!r}")
         seen.append(a % span)
     if len(set(seen)) != len(seen):

@@ -133,8 +133,8 @@ print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel'
       f"{data.kernel.min():.3f}); final loss {history_nn.history['loss'][-1]:.4f}")
 
 # %% [markdown]
-# The hidden kernel (black bars) and the three learned ones, tap by tap, for both input channels. The three learned
-# values of a tap are drawn side by side, shifted 0.2 to the left (`fit`), not shifted (`fit + L2`) and shifted
+# The hidden kernel (short black lines) and the three learned ones, tap by tap, for both input channels. The three
+# learned values of a tap are drawn side by side, shifted 0.2 to the left (`fit`), not shifted (`fit + L2`) and shifted
 # 0.2 to the right (`fit + NonNeg`), so that none hides another; all three belong to the tap numbered below them,
 # and each one's height is its value.
 
@@ -146,7 +146,7 @@ learned = ((layer, "fit", "x", "C0", -0.2), (layer_l2, "fit + L2", "s", "C1", 0.
 for channel, axis in enumerate(axes):
     axis.hlines(data.kernel[:, 0, channel], taps - 0.35, taps + 0.35, color="black", linewidth=2, label="hidden",
                 zorder=2)
-    for lay, label, marker, color, shift in learned:  # open markers, drawn over the bars
+    for lay, label, marker, color, shift in learned:  # open markers, drawn over the lines
         axis.plot(taps + shift, lay.kernel.numpy()[:, 0, channel], marker, color=color, mfc="none", markersize=7,
                   markeredgewidth=1.5, label=label, zorder=3)
     axis.axhline(0.0, color="grey", linewidth=0.5, zorder=1)

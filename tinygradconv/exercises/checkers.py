@@ -24,6 +24,7 @@ from ..models import Sequential
 from ..ops.conv import conv1d, conv1d_transpose
 from ..optimizers import SGD, Adam
 from ..tensor import Tensor
+from ..validation import _type_name, foreign_library
 from ..validation import integer as _integer_argument
 from ..viz.model_connectivity import overlap_counts
 
@@ -44,7 +45,7 @@ def _answer(name, fn):
     hint = (f" Pass the function itself, without quotes: {name}({fn})" if isinstance(fn, str) and fn.isidentifier()
             else f" Pass the function itself, without calling it: {name}(my_function)")
     raise TypeError(f"{name}: Invalid type for argument `fn`. Expected a function (your answer, called on each "
-                    f"case). Received fn={_repr(fn, 80)} of type {type(fn).__name__}.{hint}")
+                    f"case). Received fn={_repr(fn, 80)} of type {_type_name(fn)}.{hint}")
 
 
 def _settings(name, **settings):
@@ -71,13 +72,6 @@ def _repr(value, limit=300):
     except Exception:  # noqa: BLE001 - a student's object with a broken __repr__: its type says enough
         return f"<{_type_name(value)} object>"
     return text if len(text) <= limit else text[:limit - 4] + " ..."
-
-
-def _type_name(value):
-    """``value``'s type as a report names it: ``float``, ``dict``, ``numpy.ndarray``, ``torch.Tensor``."""
-    kind = type(value)
-    module = kind.__module__.split(".")[0]
-    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
 
 
 def _show(value):
@@ -184,6 +178,11 @@ def _read(name, inputs, shown, received):
             _fail(name, inputs, shown, received,
                   f"the value received holds a {_type_name(others[0])} ({_repr(others[0], 60)}), not a number: "
                   "return an array of numbers (int or float)")
+        if any(isinstance(v, (complex, np.complexfloating)) for v in array.flat):
+            try:                           # numbers with a complex among them: the complex report below
+                array = array.astype(np.complex128)
+            except Exception as exc:  # noqa: BLE001 - a number complex() cannot take
+                _unreadable(name, inputs, shown, received, exc)
     _refuse_complex(name, inputs, shown, received, array)
     if kind not in "biufO":
         _fail(name, inputs, shown, received,
@@ -208,7 +207,7 @@ def _unreadable(name, inputs, shown, received, exc):
 def _torch_hint(value):
     """What to do when ``value`` (or an item of it) is a torch tensor NumPy cannot read; else ``""``."""
     items = [value, *(value if isinstance(value, (list, tuple)) else ())]
-    tensor = next((v for v in items if type(v).__module__.split(".")[0] == "torch" and hasattr(v, "detach")), None)
+    tensor = next((v for v in items if foreign_library(v) == "PyTorch" and hasattr(v, "detach")), None)
     if tensor is None:
         return ""
     convert = "return a NumPy array, t.detach().cpu().numpy()"
@@ -222,12 +221,12 @@ def _torch_hint(value):
 
 
 def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None,
-                    explain_shape=None, precision=True):
+                    explain_shape=None):
     """Compare as float64, and return the values received as float64 (a checker passes them on to its next step).
     ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a checker's own diagnosis of a
     mismatch of values (a sentence, or ``None`` when it does not recognise the mistake); ``explain_shape(got)``: the
-    same for a mismatch of shapes. ``precision``: a float32 (float16) result is a lower precision than asked for
-    (``False`` where the exercise asks to keep the input's float32)."""
+    same for a mismatch of shapes. A float32 (float16) result that differs by little is asked to be computed in
+    float64 first, before any diagnosis of the formula."""
     shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
@@ -243,12 +242,13 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
         received_text = repr(int(received_value)) if whole else repr(float(received_value))
         note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
-        lower = array.dtype if precision and _lower_precision(array.dtype) else None
+        lower = array.dtype if _lower_precision(array.dtype) else None
         same_printout = _show(shown) == _show(received)
         if lower is not None and _within_precision(got, expected, lower, atol):
-            # float32 rounding explains the difference: say so first, before any diagnosis of the formula
+            # too close to judge the formula in float32: say so first, before any diagnosis of the formula
             note += ("\n  the values agree to the digits shown, but " if same_printout else
-                     f"\n  the difference is no more than {lower.name} rounding can make: ") + _precision_note(lower)
+                     f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
+                     "formula is not judged: ") + _precision_note(lower)
         else:
             diagnosis = explain(got) if explain is not None else None
             if diagnosis:
@@ -303,8 +303,10 @@ def _lower_precision(dtype):
 
 
 def _within_precision(got, expected, dtype, atol=0.0):
-    """Whether ``got`` differs from ``expected`` by no more than computing in ``dtype`` (float32) could: half the
-    digits of that dtype (``sqrt(eps)``: 3e-4 for float32), against each value and the array's largest one."""
+    """Whether ``got`` is within half the digits of ``dtype`` (``sqrt(eps)``: 3e-4 for float32) of ``expected``,
+    against each value and the array's largest one: too close for the checker to tell a float32 rounding (a float32
+    constant such as ``1 - float32(0.999)`` is off by 1e-5) from a small error in the formula, so the report asks
+    for float64 rather than judging the formula."""
     tolerance = float(np.sqrt(np.finfo(dtype).eps))
     scale = float(np.max(np.abs(expected), initial=0.0))
     with np.errstate(invalid="ignore"):
@@ -455,6 +457,9 @@ def check_conv_output_length(fn, seed=0):
     first the cases where the dilated kernel fits in the input, then those where it is longer than the input
     (``"valid"`` only), whose output is empty: length 0.
 
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
+
     >>> import math
     >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
     ...     span = (kernel_size - 1) * dilation_rate + 1
@@ -530,6 +535,9 @@ def check_output_length(fn, seed=0):
     """``fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`` returns the
     ``Conv1DTranspose`` output length (Keras 3), ``padding`` ``"valid"`` or ``"same"``, ``output_padding`` ``None``
     or an integer below ``strides``. Checked on every small case against the op's output.
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
 
     >>> def fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
     ...     span = (kernel_size - 1) * dilation_rate + 1
@@ -712,12 +720,28 @@ def check_custom_op(function, cases=20, seed=0):
     return True
 
 
+#: The array libraries whose arrays an op computes on (``ctx.xp``): not torch's tensors, nor this package's Tensors.
+_OP_ARRAY_LIBRARIES = ("numpy", "cupy", "array_api_strict")
+
+
 def _is_array(value):
-    """Whether ``value`` is an array (it has a shape and a dtype), as ``ctx.xp``'s functions return."""
+    """Whether ``value`` is an array of numbers of the libraries the ops compute on (NumPy, CuPy,
+    array-api-strict), as ``ctx.xp``'s functions return: not a torch tensor or a ``Tensor`` (whose methods the
+    engine does not call), nor an array of text or objects."""
     try:
-        return hasattr(value, "shape") and hasattr(value, "dtype")
+        if type(value).__module__.partition(".")[0] not in _OP_ARRAY_LIBRARIES or not hasattr(value, "shape"):
+            return False
+        kind = getattr(getattr(value, "dtype", None), "kind", None)     # array-api-strict's dtypes: all numbers
+        return kind is None or kind in "biufc"
     except Exception:  # noqa: BLE001 - a student's object whose attributes raise: not an array
         return False
+
+
+def _array_kind(value):
+    """What a report calls ``value``: its type, and for an array of text or objects its dtype too."""
+    dtype = getattr(value, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    return f"{_type_name(value)} of dtype {dtype}" if kind in ("U", "S", "O") else _type_name(value)
 
 
 def _op_forward(name, function, inputs, expected):
@@ -730,7 +754,7 @@ def _op_forward(name, function, inputs, expected):
                                            "result?")
     if not _is_array(out):
         _fail(name, inputs, expected, out,
-              f"your op's forward returned a {_type_name(out)} where an array was expected: compute the output "
+              f"your op's forward returned a {_array_kind(out)} where an array was expected: compute the output "
               "from the input arrays with ctx.xp's functions (ctx.xp.exp, ...) and arithmetic, which return arrays")
     return out
 
@@ -747,13 +771,16 @@ def _non_array_gradient(name, function, inputs, exc):
         grads = None if ctx is None else function.backward(ctx, np.asarray(inputs["grad"], dtype=np.float64))
     except Exception:  # noqa: BLE001 - the op failing now: no diagnosis here, the error is reported as raised
         return None
-    grads = grads if type(grads) is tuple else tuple(grads) if isinstance(grads, list) else (grads,)
+    if isinstance(grads, list):            # a list of gradients, as a tuple
+        grads = tuple(grads)
+    elif type(grads) is not tuple:         # one gradient (a tuple's subclass, a namedtuple, is one value too)
+        grads = (grads,)
     if len(grads) != len(names):                        # the engine's count refusal says more
         return None
     for input_name, grad in zip(names, grads):
         if grad is not None and not _is_array(grad):
             return AssertionError(
-                f"{name} (backward): your op's backward returned a {_type_name(grad)} where an array was expected "
+                f"{name} (backward): your op's backward returned a {_array_kind(grad)} where an array was expected "
                 f"(the gradient for {input_name}): compute it from `grad` and the saved arrays with ctx.xp's "
                 "functions and arithmetic, which return arrays\n"
                 "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
@@ -1008,6 +1035,9 @@ def check_overlap_counts(fn, seed=0):
     """``fn(input_length, kernel_size, strides)`` returns how many input steps reach each output step of a
     ``Conv1DTranspose`` with ``padding="valid"`` (no output padding given): an integer array of the output length.
     Compared with :func:`tinygradconv.viz.overlap_counts` (the row sums of the all-ones path matrix).
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
 
     >>> import numpy as np
     >>> def fn(input_length, kernel_size, strides):
@@ -1390,6 +1420,9 @@ def check_resize_overlap(fn, seed=0):
     """``fn(input_length, size, kernel_size)`` returns how many paths reach each output step of
     ``UpSampling1D(size)`` followed by ``Conv1D(kernel_size, padding="same")`` (all-ones kernel). Compared with
     :func:`tinygradconv.viz.overlap_counts` on that model.
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
 
     >>> import numpy as np
     >>> def fn(input_length, size, kernel_size):

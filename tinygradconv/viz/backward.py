@@ -35,7 +35,7 @@ from .. import autograd
 from ..tensor import Tensor
 from ._mpl import fit_figure, pyplot
 from .animation import check_gif_path, save_gif
-from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, wrap_title
+from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, op_node_id, wrap_title
 
 __all__ = ["BackwardStep", "BackwardTrace", "animate_backward", "plot_gradient_as_transpose", "record_backward",
            "trace_backward"]
@@ -227,7 +227,7 @@ def _frames(trace):
     frames = [(None, dict(state), [])]
     for step in trace.steps:
         edges = []
-        op = f"op{step.node[1:]}"
+        op = op_node_id(step.node)
         for k, (src, g) in enumerate(step.sent):
             if g is None:
                 continue
@@ -247,7 +247,7 @@ def _titles(trace, frames):
     seed = _brief(trace.steps[0].grad) if trace.steps else "-"
     titles = [f"backward, step 0: the output's gradient is the seed,\n{_unbroken(f'd output / d output = {seed}')}"]
     for i, (step, _, _) in enumerate(frames[1:], 1):
-        op = ops.get(f"op{step.node[1:]}")
+        op = ops.get(op_node_id(step.node))
         what = f"its op {op} sends a gradient along each red arrow" if op else "a leaf: its gradient is final"
         titles.append(f"backward, step {i} of {len(frames) - 1}: {names[step.node]} has its complete gradient;"
                       f"\n{what}")
@@ -317,7 +317,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
 
     def draw(i):
         step, _, sent = frames[i]
-        op_taken = None if step is None else f"op{step.node[1:]}"
+        op_taken = None if step is None else op_node_id(step.node)
         for n in trace.nodes:
             current = step is not None and n.id in (step.node, op_taken)
             patch = texts[n.id].get_bbox_patch()

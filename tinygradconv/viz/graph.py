@@ -34,7 +34,8 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from ._mpl import pyplot
 
-__all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "plot_graph", "to_dot"]
+__all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "op_node_id", "plot_graph",
+           "to_dot"]
 
 _FREED_NOTE = "graph freed by backward(); call backward(retain_graph=True) to keep it"
 
@@ -123,6 +124,16 @@ def graph_tensors(tensor) -> list:
         if t._ctx is not None:
             stack.extend((p, False) for p in reversed(t._ctx.inputs) if p is not None and id(p) not in seen)
     return order
+
+
+def op_node_id(tensor_id):
+    """The id of the op node that computed the tensor node ``tensor_id`` (:func:`graph_nodes` numbers both alike:
+    ``"t3"`` comes from ``"op3"``).
+
+    >>> op_node_id("t3")
+    'op3'
+    """
+    return "op" + tensor_id[1:]
 
 
 def graph_nodes(tensor, grads=None) -> list:
@@ -395,12 +406,12 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None, titles=()):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
     inch, with room for the longest of ``title`` and ``titles`` (the titles an animation will show in turn) once
-    wrapped to the figure's width, and for at least ``title_lines`` lines of title.
+    wrapped to the figure's width.
     """
     plt = pyplot()
     own_figure = ax is None
@@ -441,7 +452,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", title_lines=None, titles=()
     if own_figure:
         fig_w = max(width + 2 * _MARGIN, 3.0)
         title = wrap_title(title, fig_w)
-        lines = max([title_lines or 0, title.count("\n") + 1 if title else 0]
+        lines = max([title.count("\n") + 1 if title else 0]
                     + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
         fig_h = height + 2 * _MARGIN + title_h
