@@ -1,0 +1,394 @@
+"""How the exercise checkers (:mod:`~tinygradconv.exercises.checkers`) take a student's answer and report on it.
+
+* Arguments: a checker refuses, before any case runs, an answer that is not a function and settings (``cases``,
+  ``steps``, ``seed``) that are not integers in range (``TypeError``/``ValueError`` naming them).
+* Reading: whatever an answer returns is read by NumPy safely (:func:`_read`); what cannot be read as numbers (a
+  torch tensor that requires grad, text, complex numbers, ``None``) is the checker's ``AssertionError`` in plain
+  words, never the conversion's own error.
+* Reporting: :func:`_fail` writes the report (the inputs, the value expected, the value received, and a note on
+  where they differ), :func:`_compare_arrays` compares and explains, :func:`_call` reports an answer that raised,
+  with its line.
+
+A report, for an answer that returned the text of the right numbers:
+
+>>> import numpy as np
+>>> try:
+...     _compare_arrays("check_demo", {"x": np.array([1.0, 2.0])}, np.array([2.0, 4.0]), ["2", "4"])
+... except AssertionError as report:
+...     print(report)
+check_demo: your function disagrees with the framework on this case.
+  inputs:   x=[1., 2.] (shape (2,))
+  expected: [2., 4.] (shape (2,))
+  received: ['2', '4']
+  the value received holds text ('2'), not numbers: return the numbers themselves (int or float), not their text
+"""
+from __future__ import annotations
+
+import numbers
+import os
+import sysconfig
+import traceback
+
+import numpy as np
+
+from ..validation import _type_name, foreign_library
+from ..validation import integer as _integer_argument
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Arguments: refused before any case runs
+# ------------------------------------------------------------------------------------------------------------
+def _answer(name, fn):
+    """Refuse an ``fn`` that cannot be called (a number, a name in quotes, a function's result): ``TypeError``
+    naming the argument and the value received, before any case runs, so the report does not blame the answer."""
+    if callable(fn):
+        return fn
+    hint = (f" Pass the function itself, without quotes: {name}({fn})" if isinstance(fn, str) and fn.isidentifier()
+            else f" Pass the function itself, without calling it: {name}(my_function)")
+    raise TypeError(f"{name}: Invalid type for argument `fn`. Expected a function (your answer, called on each "
+                    f"case). Received fn={_repr(fn, 80)} of type {_type_name(fn)}.{hint}")
+
+
+def _settings(name, **settings):
+    """The checker's own settings as plain ints: ``cases`` and ``steps`` at least 1 (zero cases would check
+    nothing and pass anything), ``seed`` a non-negative integer or ``None``. ``TypeError`` for a value of the wrong
+    type (``2.5``, ``"5"``, a bool), ``ValueError`` for one out of range, both naming the argument."""
+    values = []
+    for key, value in settings.items():
+        try:
+            values.append(_integer_argument(value, key, minimum=0 if key == "seed" else 1, optional=key == "seed"))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{name}: {error}") from None
+    return values
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Reporting
+# ------------------------------------------------------------------------------------------------------------
+def _repr(value, limit=300):
+    """``repr(value)``, shortened past ``limit`` characters; never raises (an object whose repr fails is shown by
+    its type)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a student's object with a broken __repr__: its type says enough
+        return f"<{_type_name(value)} object>"
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
+
+
+def _show(value):
+    """``value`` as a report shows it: an array by its values (and shape), anything else by its repr. Never raises:
+    what NumPy cannot read (a tensor that requires grad, on the meta device, in bfloat16) is shown by its repr."""
+    try:
+        if isinstance(value, np.ndarray) or (hasattr(value, "shape") and hasattr(value, "dtype")):
+            array = np.asarray(value)
+            text = np.array2string(array, precision=5, separator=", ", threshold=24, max_line_width=100)
+            return f"{text} (shape {array.shape})" if array.ndim else text
+        if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+            return "(" + ", ".join(_show(v) for v in value) + ")"
+    except Exception:  # noqa: BLE001 - not readable as an array: shown by its repr
+        return _repr(value)
+    return _repr(value)
+
+
+def _fail(name, inputs, expected, received, note=""):
+    lines = [f"{name}: your function disagrees with the framework on this case.",
+             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
+             f"  expected: {_show(expected)}",
+             f"  received: {_show(received)}"]
+    if note:
+        lines.append(f"  {note}")
+    raise AssertionError("\n".join(lines))
+
+
+def _call(name, fn, inputs):
+    """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs, at which
+    line of the student's code, and (on array-api-strict arrays) what that library accepts."""
+    try:
+        return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
+    except Exception as exc:  # the student's error, reported with the case that triggered it
+        frame = _students_frame(exc)
+        where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
+        hint = f"\n  {_STUDENT_XP_HINT}" if _on_strict_arrays(inputs) else ""
+        raise AssertionError(
+            f"{name}: your function raised {type(exc).__name__}: {exc}\n"
+            "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where + hint) from exc
+
+
+# Where library code lives: a frame there is not the student's line (array_api_strict raising inside its __mul__).
+_LIBRARY_DIRECTORIES = tuple({os.path.dirname(os.path.dirname(__file__)) + os.sep,
+                              *(sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "purelib", "platlib"))})
+
+
+def _students_frame(exc):
+    """The innermost frame of ``exc``'s traceback in the student's own code (not in a library), or ``None``."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY_DIRECTORIES)]
+    return frames[-1] if frames else None
+
+
+def _on_strict_arrays(inputs):
+    """Whether a case of a portable-code exercise runs the student's function on array-api-strict arrays."""
+    return inputs.get("backend") == "array_api_strict"
+
+
+def _strict_arrays_hint(xp, where_from=""):
+    """What to do when a student's code fails on, or escapes from, array-api-strict arrays. ``xp``: the name of the
+    arrays' namespace in the exercise (``xp``, ``ctx.xp``), ``where_from``: how to get it, if the student must."""
+    use = f"{xp} = {where_from}" if where_from else xp
+    return (f"array-api-strict arrays accept only the array API: use {use} for every function ({xp}.exp, not "
+            f"np.exp), and {xp}.where(x > 0, x, {xp}.zeros_like(x)) to choose values (x * (x > 0) multiplies by "
+            f"booleans, which are not numbers there)")
+
+
+_STUDENT_XP_HINT = _strict_arrays_hint("xp", "x.__array_namespace__()")
+
+
+def _returned_none(name, inputs, expected, received):
+    if received is None:
+        _fail(name, inputs, expected, received,
+              "your function returned None: does it end with a `return` of its result?")
+
+
+def _readable(value):
+    """``np.asarray(value)``, or ``None`` when NumPy cannot read it (whatever it raises)."""
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 - any object a student returns: unreadable is an answer here
+        return None
+
+
+def _read(name, inputs, shown, received):
+    """``received`` read by NumPy, as ``(array, values)``: the array in its own dtype (to tell a float32 result)
+    and its values as float64. Anything else is the checker's ``AssertionError`` saying what was received:
+    ``None``, text (strings, bytes: NumPy would parse ``"3"`` as 3), objects that are not numbers, complex
+    numbers, and whatever fails to convert (a torch tensor that requires grad, ``10 ** 400``), with that error."""
+    _returned_none(name, inputs, shown, received)
+    try:
+        array = np.asarray(received)
+    except Exception as exc:  # noqa: BLE001 - whatever the object raises is the student's to see
+        _unreadable(name, inputs, shown, received, exc)
+    kind = array.dtype.kind
+    if kind in "US" or (kind == "O" and any(isinstance(v, (str, bytes)) for v in array.flat)):
+        text = next((v for v in array.flat if isinstance(v, (str, bytes))), "")
+        text = str(text) if isinstance(text, str) else bytes(text)            # np.str_('1') shown as '1'
+        _fail(name, inputs, shown, received,
+              f"the value received holds text ({_repr(text, 40)}), not numbers: return the numbers themselves "
+              "(int or float), not their text")
+    if kind == "O":
+        others = [v for v in array.flat if not isinstance(v, (numbers.Number, np.number, np.bool_))]
+        if others:
+            _fail(name, inputs, shown, received,
+                  f"the value received holds a {_type_name(others[0])} ({_repr(others[0], 60)}), not a number: "
+                  "return an array of numbers (int or float)")
+        if any(isinstance(v, (complex, np.complexfloating)) for v in array.flat):
+            try:                           # numbers with a complex among them: the complex report below
+                array = array.astype(np.complex128)
+            except Exception as exc:  # noqa: BLE001 - a number complex() cannot take
+                _unreadable(name, inputs, shown, received, exc)
+    _refuse_complex(name, inputs, shown, received, array)
+    if kind not in "biufO":
+        _fail(name, inputs, shown, received,
+              f"the value received is an array of {array.dtype}, not of numbers (int or float)")
+    try:
+        values = array.astype(np.float64)
+    except Exception as exc:  # noqa: BLE001 - an object array of numbers float64 cannot hold (10 ** 400)
+        _unreadable(name, inputs, shown, received, exc)
+    return array, values
+
+
+def _unreadable(name, inputs, shown, received, exc):
+    """The report of a value that NumPy could not read (``exc``: what it raised), with what to do for a torch
+    tensor."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    hint = _torch_hint(received)
+    _fail(name, inputs, shown, received,
+          f"the value received could not be read as an array of numbers: {type(exc).__name__}: {message}"
+          + (f"\n  {hint}" if hint else ""))
+
+
+def _torch_hint(value):
+    """What to do when ``value`` (or an item of it) is a torch tensor NumPy cannot read; else ``""``."""
+    items = [value, *(value if isinstance(value, (list, tuple)) else ())]
+    tensor = next((v for v in items if foreign_library(v) == "PyTorch" and hasattr(v, "detach")), None)
+    if tensor is None:
+        return ""
+    convert = "return a NumPy array, t.detach().cpu().numpy()"
+    if str(getattr(getattr(tensor, "device", None), "type", "")) == "meta":
+        return (f"a tensor on PyTorch's meta device holds no values, only a shape: compute on the CPU, and {convert}")
+    if str(getattr(tensor, "dtype", "")) == "torch.bfloat16":
+        return (f"NumPy has no bfloat16 (which keeps about 3 digits): compute in float64 (torch.float64), and "
+                f"{convert}")
+    return (f"this is a torch tensor: {convert} (detach(): NumPy cannot take a tensor that requires grad as it is; "
+            "cpu(): nor one on a GPU)")
+
+
+def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, integer=False, explain=None,
+                    explain_shape=None):
+    """Compare as float64, and return the values received as float64 (a checker passes them on to its next step).
+    ``integer``: the expected values are counts, shown as integers. ``explain(got)``: a checker's own diagnosis of a
+    mismatch of values (a sentence, or ``None`` when it does not recognise the mistake); ``explain_shape(got)``: the
+    same for a mismatch of shapes. A float32 (float16) result that differs by little is asked to be computed in
+    float64 first, before any diagnosis of the formula."""
+    shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
+    expected = np.asarray(expected, dtype=np.float64)
+    number = int if integer else float
+    array, got = _read(name, inputs, shown, received)
+    if got.shape != expected.shape:
+        diagnosis = explain_shape(got) if explain_shape is not None else None
+        _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
+              + (f"\n  {diagnosis}" if diagnosis else ""))
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        received_value = got[index]
+        whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
+        received_text = repr(int(received_value)) if whole else repr(float(received_value))
+        note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
+        lower = array.dtype if _lower_precision(array.dtype) else None
+        same_printout = _show(shown) == _show(received)
+        if lower is not None and _within_precision(got, expected, lower, atol):
+            # too close to judge the formula in float32: say so first, before any diagnosis of the formula
+            note += ("\n  the values agree to the digits shown, but " if same_printout else
+                     f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
+                     "formula is not judged: ") + _precision_note(lower)
+        else:
+            diagnosis = explain(got) if explain is not None else None
+            if diagnosis:
+                note += f"\n  {diagnosis}"
+            elif same_printout:     # the printouts agree: say why they still differ
+                note += _small_difference(name, lower, rtol)
+        _fail(name, inputs, shown, received, note)
+    return got
+
+
+def _refuse_complex(name, inputs, shown, received, array):
+    """A complex result (``array``, ``received`` read by NumPy) is refused whatever its imaginary part: converting
+    it to float would silently drop that part (NumPy only warns), so a wrong answer could pass. The report says how
+    large the imaginary part is and whether ``.real`` is the fix (rounding noise, as after an FFT) or would hide an
+    error."""
+    if array.dtype.kind != "c":
+        return
+    imaginary = float(np.max(np.abs(array.imag), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(array.real), initial=0.0)))
+    if imaginary <= 1e-12 * scale:
+        advice = ("within rounding noise (as an FFT leaves): return `result.real`, or compute without complex "
+                  "numbers")
+    else:
+        advice = ("far more than rounding noise, so `result.real` would only hide an error: find where the "
+                  "imaginary part comes from")
+    _fail(name, inputs, shown, received,
+          f"your result is complex ({array.dtype.name}): the exercise asks for real numbers, and any complex "
+          f"dtype is refused, even with a zero imaginary part\n  its largest imaginary part is {imaginary:.3g}, "
+          f"{advice}")
+
+
+# The small differences worth looking for, by checker, when the values print the same but are refused.
+_SMALL_DIFFERENCES = {
+    "check_finite_differences": (
+        "the step. Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with the eps given are off by "
+        "O(eps^2), about 1e-10 here, within the tolerance; a one-sided difference (f(x + eps e_i) - f(x)) / eps "
+        "is off by O(eps), about 1e-5; a step other than the eps given errs more: O(step^2) for a larger one, "
+        "rounding (about 1e-16 / step) for a much smaller one"),
+    "check_manual_gradient": "an approximation where the exact derivative is asked (a finite difference)",
+    "check_adam_step": (
+        "where epsilon goes: Keras adds it to sqrt(v) and puts the bias correction into the step size, "
+        "learning_rate * sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)"),
+    "check_logsumexp": "an approximation: a clipped exp, or a step computed in float32",
+}
+_SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"
+
+
+def _lower_precision(dtype):
+    """Whether ``dtype`` (a NumPy dtype, or ``None``) is a floating dtype of less than float64's precision
+    (float32, float16). Take it from the array NumPy reads, not from the object's own ``.dtype`` (a torch dtype)."""
+    return dtype is not None and dtype.kind == "f" and dtype.itemsize < 8
+
+
+def _within_precision(got, expected, dtype, atol=0.0):
+    """Whether ``got`` is within half the digits of ``dtype`` (``sqrt(eps)``: 3e-4 for float32) of ``expected``,
+    against each value and the array's largest one: too close for the checker to tell a float32 rounding (a float32
+    constant such as ``1 - float32(0.999)`` is off by 1e-5) from a small error in the formula, so the report asks
+    for float64 rather than judging the formula."""
+    tolerance = float(np.sqrt(np.finfo(dtype).eps))
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.abs(got - expected) <= atol + tolerance * (np.abs(expected) + scale)))
+
+
+def _precision_note(dtype):
+    return (f"your result is {dtype.name}, which keeps about {np.finfo(dtype).precision} digits: compute in "
+            f"float64, as the inputs are")
+
+
+def _small_difference(name, lower, rtol):
+    """Why values that print the same are still refused: a lower precision (``lower``, the result's float32 or
+    float16 dtype, else ``None``), or a detail of the formula that matters for this checker (``name``)."""
+    if lower is not None:
+        return f"\n  the values agree to the digits shown, but {_precision_note(lower)}"
+    detail = _SMALL_DIFFERENCES.get(name.split(" ")[0], _SMALL_DIFFERENCE)
+    return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): look for "
+            f"{detail}")
+
+
+def _same_namespace(name, inputs, array, result, backend, expected):
+    """``result`` as NumPy, after checking that it is an array of ``array``'s own namespace (portable code)."""
+    _returned_none(name, inputs, expected, result)
+    try:
+        space = result.__array_namespace__()
+    except Exception:  # noqa: BLE001 - no namespace (a list, a float), or one that fails: not the input's
+        space = None
+    if space is not array.__array_namespace__():
+        hint = (_STUDENT_XP_HINT if _on_strict_arrays(inputs) else
+                "compute with xp = x.__array_namespace__() only (xp.exp, xp.sum, xp.where, ...): its functions "
+                "return arrays of x's namespace")
+        _fail(name, inputs, expected, result,
+              f"the result is a {_type_name(result)}, not an array of the input's namespace "
+              f"({array.__array_namespace__().__name__})\n  {hint}")
+    try:
+        return backend.to_numpy(result)
+    except Exception as exc:  # noqa: BLE001 - an array of the namespace that NumPy cannot take
+        _unreadable(name, inputs, expected, result, exc)
+
+
+def _as_int(value):
+    """``value`` as a Python int when it is an integer: an ``int``, a NumPy integer, or a 0-d NumPy array of
+    integers (``np.array(3)``: one integer all the same); ``None`` for anything else, a bool included."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return None
+
+
+def _not_an_integer(value):
+    """What the value received is, when an integer (a length, a count) was expected, and how to make one."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.ndim == 0
+                                               and value.dtype.kind == "b"):
+        return "the value received is a bool (True/False), not an integer"
+    expected = "expected an integer (a Python int)"
+    if isinstance(value, (float, np.floating)):
+        how = ("use int(...) on it, or // (floor division) and math.ceil, which give integers, rather than /"
+               if float(value).is_integer() else "a length is a whole number of steps: round it the way the "
+               "formula asks (// floor division, math.ceil), which gives an int")
+        return f"the value received is not an integer: {expected}; received a {_type_name(value)}: {how}"
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return (f"the value received is not an integer: {expected}; received a 0-d numpy.ndarray of dtype "
+                    f"{value.dtype}: use int(...) on a whole number")
+        return (f"the value received is not an integer: {expected}; received a numpy.ndarray of shape "
+                f"{value.shape}: return the number itself, not an array")
+    if isinstance(value, str):
+        return f"the value received is not an integer: {expected}; received a str, the text of a number"
+    return f"the value received is not an integer: {expected}; received a {_type_name(value)}"
+
+
+def _check_int(name, inputs, expected, received, note=""):
+    """``received`` must be the integer ``expected`` (see :func:`_as_int`); ``note``: the checker's own diagnosis,
+    shown on a mismatch."""
+    _returned_none(name, inputs, expected, received)
+    value = _as_int(received)
+    if value is None:
+        _fail(name, inputs, expected, received, _not_an_integer(received))
+    if value != expected:
+        _fail(name, inputs, expected, received, note)
