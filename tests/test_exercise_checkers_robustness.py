@@ -362,3 +362,30 @@ def test_a_backward_returning_a_torch_tensor_is_told_so():
             return torch.ones(grad.shape, dtype=torch.float64)
 
     report(check_custom_op, Bad, "your op's backward returned a torch.Tensor where an array was expected")
+
+
+def test_a_backward_that_passes_gradcheck_but_is_not_exact_is_refused():
+    """Found on re-checking: a SiLU backward multiplied by 1.0005 passed check_custom_op (gradcheck's relative
+    1e-3, as PyTorch's), and so did such a gradient for b in check_custom_binary_op. Both are now compared with the
+    exact derivative too (the framework's gradient, to relative 1e-7); the documented solutions still pass."""
+    silu, scaled_exp = solution("SiLU"), solution("ScaledExp")
+
+    class Off(silu):
+        @staticmethod
+        def backward(ctx, grad):
+            return silu.backward(ctx, grad) * 1.0005
+
+    class OffForB(scaled_exp):
+        @staticmethod
+        def backward(ctx, grad):
+            grad_a, grad_b = scaled_exp.backward(ctx, grad)
+            return grad_a, grad_b * 1.0005
+
+    def point():
+        return tg.tensor([0.5, -1.5], dtype="float64", requires_grad=True)
+
+    assert tg.gradcheck(Off.apply, point()) and tg.gradcheck(OffForB.apply, point(), point())   # gradcheck passes
+    loose = "passes gradcheck, whose tolerance (relative 1e-3, as PyTorch's) is loose"
+    report(check_custom_op, Off, "check_custom_op (backward)", loose)
+    report(check_custom_binary_op, OffForB, "check_custom_binary_op (backward, the gradient for b)", loose)
+    assert check_custom_op(silu) and check_custom_binary_op(scaled_exp)

@@ -324,7 +324,9 @@ def check_custom_op(function, cases=20, seed=0):
     with :math:`dy/dx = \sigma(x)\,(1 + x\,(1 - \sigma(x)))`.
 
     Its forward is compared with ``x * sigmoid(x)`` through the framework's ops, and its backward with float64
-    finite differences by :func:`~tinygradconv.gradcheck`, on random inputs (with zeros and large values).
+    finite differences by :func:`~tinygradconv.gradcheck`, then with the exact derivative (the framework's gradient
+    of ``x * sigmoid(x)``, to relative ``1e-7``: gradcheck's ``1e-3``, as PyTorch's, lets a gradient off by 0.05 %
+    pass), on random inputs (with zeros and large values).
 
     >>> import tinygradconv as tg
     >>> class SiLU(tg.Function):
@@ -372,8 +374,23 @@ def check_custom_op(function, cases=20, seed=0):
             if wrong is not None:
                 raise wrong from exc
             raise _op_raised("check_custom_op", function, exc, inputs) from exc
+        # gradcheck's tolerance (relative 1e-3, as PyTorch's) lets a gradient off by 0.05 % pass: against the exact
+        # one too, the framework's own gradient of x * sigmoid(x)
+        t, mine = _tensor(values, True), _tensor(values, True)
+        (t * t.sigmoid() * _tensor(g)).sum().backward()
+        (function.apply(mine) * _tensor(g)).sum().backward()
+        _compare_arrays("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(),
+                        None if mine.grad is None else mine.grad.numpy(), explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+def _not_exact_note(got):
+    """The note of a backward that passed ``gradcheck`` but not the exact comparison (``got``: unused; the
+    ``explain`` of :func:`~tinygradconv.exercises.reports._compare_arrays`)."""
+    return ("your backward passes gradcheck, whose tolerance (relative 1e-3, as PyTorch's) is loose, but it is not "
+            "the exact derivative: an approximation (a finite difference, a rounded constant) or a small slip in "
+            "the formula")
 
 
 #: The array libraries whose arrays an op computes on (``ctx.xp``): not torch's tensors, nor this package's Tensors.
@@ -825,7 +842,8 @@ class _Named:
 def check_custom_binary_op(function, cases=20, seed=0):
     r"""``function`` is a :class:`~tinygradconv.Function` of two inputs computing :math:`y = a\,e^{b}` (same shapes),
     whose backward returns :math:`(g\,e^{b},\ g\,a\,e^{b})`. Forward compared with the framework's ``a * b.exp()``,
-    backward with :func:`~tinygradconv.gradcheck` on both inputs.
+    backward with :func:`~tinygradconv.gradcheck` on both inputs, then with the exact derivatives (the framework's
+    gradients of ``a * b.exp()``, to relative ``1e-7``), as in :func:`check_custom_op`.
 
     >>> import tinygradconv as tg
     >>> class ScaledExp(tg.Function):
@@ -874,6 +892,13 @@ def check_custom_binary_op(function, cases=20, seed=0):
             if wrong is not None:
                 raise wrong from exc
             raise _op_raised("check_custom_binary_op", function, exc, inputs) from exc
+        ta, tb, ma, mb = (_tensor(v, True) for v in (a, b, a, b))       # against the exact gradients too
+        (ta * tb.exp() * _tensor(g)).sum().backward()
+        (function.apply(ma, mb) * _tensor(g)).sum().backward()
+        for which, exact, received in (("a", ta, ma), ("b", tb, mb)):
+            _compare_arrays(f"check_custom_binary_op (backward, the gradient for {which})", {**inputs, "grad": g},
+                            exact.grad.numpy(), None if received.grad is None else received.grad.numpy(),
+                            explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
 
