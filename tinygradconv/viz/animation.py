@@ -34,9 +34,13 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     Raises:
         ValueError: a ``path`` that does not end in ``.gif`` (Pillow's own "unknown file extension" does not say
             what is expected).
+        TypeError: ``anim`` is not a matplotlib animation.
     """
-    from matplotlib.animation import PillowWriter
+    from matplotlib.animation import Animation, PillowWriter
 
+    if not isinstance(anim, Animation):
+        raise TypeError(f"Invalid value for argument `anim`. Expected a matplotlib animation (from "
+                        f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
     check_gif_path(path)
 
     fps = getattr(anim, "fps", 1.0) if fps is None else fps

@@ -35,7 +35,16 @@ from .. import autograd
 from ..tensor import Tensor
 from ._mpl import fit_figure, pyplot
 from .animation import check_gif_path, save_gif
-from .graph import _FILL, _brief, draw_nodes, graph_nodes, graph_tensors, op_node_id, wrap_title
+from .graph import (
+    _FILL,
+    _brief,
+    _check_fontsize,
+    draw_nodes,
+    graph_nodes,
+    graph_tensors,
+    op_node_id,
+    wrap_title,
+)
 
 __all__ = ["BackwardStep", "BackwardTrace", "animate_backward", "plot_gradient_as_transpose", "record_backward",
            "trace_backward"]
@@ -292,6 +301,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     from .connectivity import _fps
 
     fps = _fps(fps)
+    _check_fontsize(fontsize)
     check_gif_path(path)
     trace = trace_backward(loss, grad)
     base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}

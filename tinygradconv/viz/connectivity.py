@@ -343,12 +343,22 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     Returns:
         A float64 NumPy array.
 
+    Raises:
+        TypeError: an op argument (``kernel_size``, ``strides``, ...) or ``method`` given with a model, whose own
+            settings are used (as :func:`plot_connectivity` refuses them).
+
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
     if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
         # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
         from .model_connectivity import model_connectivity_matrix
+        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
+                                                 ("padding", padding), ("output_padding", output_padding),
+                                                 ("dilation_rate", dilation_rate), ("method", method))
+                 if not _is_default(value, dict(_LAYER_SETTINGS, method="forward")[name])}
+        if given:      # the model's own settings are used: an op argument would be silently ignored
+            raise layer_conflict(kind, given)
         return model_connectivity_matrix(kind, input_length, weights=weights)
     setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     return _jacobian(setting, setting.weights, method)

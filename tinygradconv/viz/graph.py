@@ -32,6 +32,7 @@ import numpy as np
 
 from ..backend import dtype_name
 from ..tensor import Tensor
+from ..validation import number
 from ._mpl import pyplot
 
 __all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "op_node_id", "plot_graph",
@@ -173,6 +174,11 @@ _FILL = {"leaf": "#cfe2f3", "constant": "#eeeeee", "intermediate": "#d9ead3", "o
          "op": "#fff2cc", "freed": "#f4cccc"}
 
 
+def _check_fontsize(fontsize):
+    """``fontsize`` as given: a finite number > 0 (points), else a ValueError/TypeError naming it."""
+    return number(fontsize, "fontsize", low=0, low_open=True, finite=True)
+
+
 def to_dot(tensor, name="tinygradconv") -> str:
     """The graph behind ``tensor`` as Graphviz DOT text (no dependency; render it with ``dot -Tpng`` if you like).
 
@@ -184,6 +190,9 @@ def to_dot(tensor, name="tinygradconv") -> str:
     >>> print(to_dot(tg.tensor(2.0, requires_grad=True) * 3).splitlines()[0])
     digraph "tinygradconv" {
     """
+    if not isinstance(name, str):
+        raise TypeError(f"Invalid type for argument `name`. Expected a string (the graph's name). "
+                        f"Received name={name!r} of type {type(name).__name__}")
     nodes = graph_nodes(tensor)
     lines = [f"digraph {_dot_string(name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     if any(n.role == "freed" for n in nodes):
@@ -345,6 +354,15 @@ def _trace_for(tensor, grads):
     if grads is True:
         return trace_backward(tensor)
     if isinstance(grads, BackwardTrace):
+        if grads.root is None or not grads.steps:
+            raise ValueError("Invalid value for argument `grads`: this trace recorded no backward pass (backward() "
+                             "did not run to the end inside the `with viz.record_backward()` block). Expected a "
+                             "BackwardTrace holding the backward pass of `tensor`")
+        if grads.root is not tensor:
+            raise ValueError(f"Invalid value for argument `grads`: the trace was recorded for another tensor's "
+                             f"backward (its root has shape {tuple(grads.root.shape)}), not for `tensor` "
+                             f"(shape {tuple(tensor.shape)}). Pass the tensor whose backward() the trace "
+                             f"recorded, or grads=True to record a pass from `tensor`")
         return grads
     raise TypeError(f"Invalid value for argument `grads`. Expected False, True or a BackwardTrace from "
                     f"viz.record_backward(). Received grads={grads!r}")
@@ -373,7 +391,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
             recorded, even after ``backward`` freed the graph.
 
     Raises:
-        ValueError: the graph has more than ``max_nodes`` nodes.
+        ValueError: the graph has more than ``max_nodes`` nodes; ``grads`` is a trace that recorded no backward
+            pass, or the backward pass of another tensor than ``tensor``; ``fontsize`` is not a finite number > 0.
         TypeError: ``tensor`` is not a Tensor, or ``grads`` is none of the above.
         RuntimeError: ``grads=True`` on a graph already freed by ``backward()``.
 
@@ -389,6 +408,10 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     >>> [t.get_text().splitlines()[-1] for t in ax.texts if t.get_gid() == "tensor:t1"]   # d sum / d (x*x)
     ['grad [1, 1]']
     """
+    _check_fontsize(fontsize)
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
+                        f"Received {type(tensor).__name__}")
     if grads is not False:
         nodes = _trace_for(tensor, grads).nodes
     else:

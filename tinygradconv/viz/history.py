@@ -58,13 +58,34 @@ _STYLES = (("", "train", {"linestyle": "-", "marker": "o", "markersize": 3}),
 LEGEND_HANDLELENGTH = 3.5          # long enough for the dashes to show on both sides of a marker
 
 
-def _draw(ax, data, name, color):
+def _history_epochs(history):
+    """The 0-based epoch indices of a History (``.epoch``: ``[3, 4]`` after ``fit(..., initial_epoch=3)``), or None
+    for a dict or a History without them (its values are then epochs 0, 1, ...)."""
+    epochs = getattr(history, "epoch", None)
+    if not isinstance(history, Mapping) and isinstance(epochs, (list, tuple, np.ndarray)) and len(epochs):
+        try:
+            return np.asarray(epochs, dtype=np.int64).reshape(-1)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _epoch_numbers(size, seen):
+    """The x positions (1-based epoch numbers) of ``size`` values: ``seen + 1`` when there is one index a value,
+    else ``1, 2, ...`` shifted to start at the first epoch seen (values recorded every few epochs keep their count)."""
+    if seen is not None and seen.size == size:
+        return seen + 1
+    first = 1 if seen is None else int(seen[0]) + 1
+    return np.arange(first, first + size)
+
+
+def _draw(ax, data, name, color, seen=None):
     drawn = False
     for prefix, kind, style in _STYLES:
         values = data.get(prefix + name)
         if values is None or values.size == 0:
             continue
-        epochs = np.arange(1, values.size + 1)
+        epochs = _epoch_numbers(values.size, seen)
         style = style if values.size <= 30 else {"linestyle": style["linestyle"]}
         label = f"{'validation' if kind == 'val' else 'training'} {name}"
         ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
@@ -95,14 +116,15 @@ def plot_history(history, metrics=None, ax=None, logy=False):
 
     Returns:
         The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
-        ...). A value that is not a finite number (a NaN loss) leaves a gap in its line: its epochs are marked by
-        a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the legend. A legend
-        redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so that the dashes of
-        the validation swatch stay visible.
+        ...), counted from 1: a History's own ``epoch`` indices plus one (4, 5 after ``fit(..., epochs=5,
+        initial_epoch=3)``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
+        epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the
+        legend. A legend redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so
+        that the dashes of the validation swatch stay visible.
 
     Raises:
-        TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, unknown metric, or a
-        wrong number of Axes.
+        TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, a metric with no value
+        (``{"loss": []}``: nothing to draw), unknown metric, or a wrong number of Axes.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -114,6 +136,13 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     if unknown or not names:
         raise ValueError(f"Invalid value for argument `metrics`. Expected names among {available}. "
                          f"Received metrics={metrics!r}")
+    empty = [m for m in names
+             if all(data.get(prefix + m, np.empty(0)).size == 0 for prefix, _, _ in _STYLES)]
+    if empty:
+        raise ValueError(f"Invalid value for argument `history`: nothing to draw for metric{'s' * (len(empty) > 1)} "
+                         f"{', '.join(map(repr, empty))}: no value recorded (was fit() run for 0 epochs?). "
+                         f"Received {({m: data.get(m, np.empty(0)).tolist() for m in empty})!r}")
+    seen = _history_epochs(history)
     plt = pyplot()
     if ax is None:
         _fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False,
@@ -129,7 +158,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     shared = len(set(map(id, axes))) < len(axes)                 # several metrics in one given Axes
     for i, (name, panel) in enumerate(zip(names, axes)):
-        _draw(panel, data, name, cycle[i % len(cycle)])
+        _draw(panel, data, name, cycle[i % len(cycle)], seen)
         panel.set_xlabel("epoch")
         panel.set_ylabel("value" if shared else name)
         panel.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -1,0 +1,99 @@
+"""Argument checks of the picture API (tester findings): refused with a message, before anything is drawn."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+import tinygradconv.viz as V
+from tinygradconv import layers
+from tinygradconv.models import Sequential
+
+
+def _recorded():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with V.record_backward() as trace:
+        ((x * x).sum() * 3).backward()
+    return trace
+
+
+def test_plot_graph_refuses_a_trace_of_another_tensor():
+    trace = _recorded()
+    other = (tg.tensor([5.0, 6.0], requires_grad=True) + 1).sum()
+    with pytest.raises(ValueError, match=r"`grads`.*another tensor's backward"):
+        V.plot_graph(other, grads=trace)
+
+
+def test_plot_graph_draws_the_trace_of_its_own_tensor():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum() * 3
+    with V.record_backward() as trace:
+        loss.backward()
+    ax = V.plot_graph(loss, grads=trace)
+    assert sum(t.get_gid().startswith("op:") for t in ax.texts) == 3
+
+
+def test_plot_graph_refuses_an_empty_trace():
+    with V.record_backward() as trace:
+        pass
+    with pytest.raises(ValueError, match="recorded no backward"):
+        V.plot_graph(tg.tensor([1.0], requires_grad=True).sum(), grads=trace)
+
+
+@pytest.mark.parametrize("fontsize, error", [(math.nan, ValueError), ("big", TypeError), (0, ValueError),
+                                             (-3, ValueError), (math.inf, ValueError), (True, TypeError)])
+def test_fontsize_is_a_finite_positive_number(fontsize, error):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(error, match=r"`fontsize`.*fontsize="):
+        V.plot_graph((x * x).sum(), fontsize=fontsize)
+    with pytest.raises(error, match=r"`fontsize`.*fontsize="):
+        V.animate_backward((x * x).sum(), fontsize=fontsize)
+
+
+def test_save_gif_refuses_a_non_animation(tmp_path):
+    with pytest.raises(TypeError, match=r"`anim`.*animation.*anim='x'"):
+        V.save_gif("x", str(tmp_path / "a.gif"))
+    assert not (tmp_path / "a.gif").exists()
+
+
+def test_to_dot_refuses_a_name_that_is_not_a_string():
+    with pytest.raises(TypeError, match=r"`name`.*string.*name=5"):
+        V.to_dot(tg.tensor(2.0, requires_grad=True) * 3, name=5)
+
+
+def _seq():
+    return Sequential([layers.Conv1DTranspose(1, 3, strides=2)])
+
+
+@pytest.mark.parametrize("given", [{"kernel_size": 3}, {"strides": 2}, {"padding": "same"}, {"dilation_rate": 2},
+                                   {"output_padding": 1}, {"method": "backward"}])
+def test_connectivity_matrix_refuses_op_arguments_with_a_model(given):
+    name = next(iter(given))
+    with pytest.raises(TypeError, match=rf"Invalid argument {name}=.* with a Sequential"):
+        V.connectivity_matrix(_seq(), 5, **given)
+
+
+def test_connectivity_matrix_of_a_model_without_op_arguments():
+    assert V.connectivity_matrix(_seq(), 2).shape == (5, 2)
+
+
+def test_plot_history_uses_the_history_epochs():
+    model = Sequential([layers.Input((1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 1), dtype="float32")
+    h = model.fit(x, x, epochs=5, initial_epoch=3, verbose=0, validation_data=(x, x))
+    assert list(h.epoch) == [3, 4]
+    fig = V.plot_history(h)
+    lines = {line.get_gid(): line for line in fig.axes[0].lines}
+    assert list(lines["train:loss"].get_xdata()) == [4, 5]
+    assert list(lines["val:loss"].get_xdata()) == [4, 5]
+
+
+def test_plot_history_of_a_dict_counts_epochs_from_one():
+    fig = V.plot_history({"loss": [1.0, 0.5, 0.25]})
+    assert list(fig.axes[0].lines[0].get_xdata()) == [1, 2, 3]
+
+
+def test_plot_history_refuses_a_metric_with_no_value():
+    with pytest.raises(ValueError, match=r"`history`.*nothing to draw.*'loss'"):
+        V.plot_history({"loss": []})
