@@ -116,15 +116,16 @@ def plot_history(history, metrics=None, ax=None, logy=False):
 
     Returns:
         The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
-        ...), counted from 1: a History's own ``epoch`` indices plus one (4, 5 after ``fit(..., epochs=5,
-        initial_epoch=3)``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
+        ...), counted from 1: a History's own ``epoch`` indices plus one (4 and 5 after ``fit`` with ``epochs=5``
+        and ``initial_epoch=3``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
         epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the
         legend. A legend redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so
         that the dashes of the validation swatch stay visible.
 
     Raises:
-        TypeError: ``history`` is neither a History nor a dict. ValueError: empty history, a metric with no value
-        (``{"loss": []}``: nothing to draw), unknown metric, or a wrong number of Axes.
+        TypeError: ``history`` is neither a History nor a dict.
+        ValueError: empty history, a metric with no values, such as ``{"loss": []}`` (nothing to draw), unknown
+            metric, or a wrong number of Axes.
     """
     from matplotlib.ticker import MaxNLocator
 
