@@ -12,7 +12,7 @@ import numpy as np
 from .autograd import OPS, no_grad
 from .backend import dtype_name
 from .tensor import Tensor
-from .validation import flag, integer, number
+from .validation import flag, integer, named_by, number
 
 __all__ = ["GradcheckError", "check_special_points", "evaluate_sample", "gradcheck", "sample_inputs"]
 
@@ -88,15 +88,13 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
                         f"type {type(fn).__name__}")
     if dtype not in ("float64", "input"):
         raise ValueError(f"gradcheck: `dtype` must be 'float64' or 'input'. Received dtype={dtype!r}")
-    try:                                   # each error named with its argument, after "gradcheck: "
+    with named_by("gradcheck"):             # each error named with its argument, after "gradcheck: "
         if eps is not None:
             number(eps, "eps", low=0, low_open=True, finite=True)
         for name, tolerance in (("atol", atol), ("rtol", rtol)):
             if tolerance is not None:
                 number(tolerance, name, low=0, finite=True)
         seed = integer(seed, "seed", minimum=0, optional=True)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"gradcheck: {error}") from None
     raise_exception = flag(raise_exception, "raise_exception", "gradcheck")
     v = None if weights is None else _real_weights(weights)     # checked before fn runs
     inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
@@ -312,11 +310,9 @@ def check_special_points(name, backend=None, reference=None, rtol=1e-9, atol=1e-
     if reference is not None and not callable(reference):
         raise TypeError(f"check_special_points: `reference` must be a function of a sample returning (output, "
                         f"grads), or None. Received reference={reference!r}")
-    try:
+    with named_by("check_special_points"):
         for key, tolerance in (("rtol", rtol), ("atol", atol)):
             number(tolerance, key, low=0, finite=True)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"check_special_points: {error}") from None
     info = OPS[name]
     if info.special_points is None:
         raise ValueError(f"The op {name!r} registers no special points"

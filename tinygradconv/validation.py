@@ -31,6 +31,7 @@ ValueError: Invalid value for argument `units`. Expected a strictly positive int
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
@@ -458,6 +459,23 @@ def number(value, name, *, low=None, high=None, low_open=False, high_open=False,
         raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}. "
                          f"Received {name}={value!r}")
     return value
+
+
+@contextlib.contextmanager
+def named_by(where):
+    """Within the block, a ``TypeError`` or ``ValueError`` of the checks above (:func:`number`, :func:`integer`)
+    comes out with ``where`` (the function whose arguments they check) in front of its message.
+
+    >>> with named_by("gradcheck"):
+    ...     number(-1.0, "atol", low=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: gradcheck: Invalid value for argument `atol`. Expected a number >= 0. Received atol=-1.0
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: {error}") from None
 
 
 def flag(value, name, where=""):

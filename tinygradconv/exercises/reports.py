@@ -31,7 +31,7 @@ import traceback
 
 import numpy as np
 
-from ..validation import _type_name, foreign_library
+from ..validation import _type_name, foreign_library, named_by
 from ..validation import integer as _integer_argument
 
 
@@ -53,13 +53,9 @@ def _settings(name, **settings):
     """The checker's own settings as plain ints: ``cases`` and ``steps`` at least 1 (zero cases would check
     nothing and pass anything), ``seed`` a non-negative integer or ``None``. ``TypeError`` for a value of the wrong
     type (``2.5``, ``"5"``, a bool), ``ValueError`` for one out of range, both naming the argument."""
-    values = []
-    for key, value in settings.items():
-        try:
-            values.append(_integer_argument(value, key, minimum=0 if key == "seed" else 1, optional=key == "seed"))
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"{name}: {error}") from None
-    return values
+    with named_by(name):
+        return [_integer_argument(value, key, minimum=0 if key == "seed" else 1, optional=key == "seed")
+                for key, value in settings.items()]
 
 
 # ------------------------------------------------------------------------------------------------------------

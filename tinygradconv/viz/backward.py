@@ -182,10 +182,7 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
         TypeError: ``tensor`` is not a Tensor.
         RuntimeError: the graph was freed, or ``tensor`` does not require a gradient.
     """
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
-                        f"Received {type(tensor).__name__}")
-    tensors = graph_tensors(tensor)
+    tensors = graph_tensors(tensor)                   # a TypeError for anything but a Tensor
     if any(t._ctx is not None and t._ctx.released for t in tensors):
         raise RuntimeError("The graph was freed by backward(): call backward(retain_graph=True), or record the pass "
                            "with `with viz.record_backward() as trace: loss.backward()` and draw `trace`")

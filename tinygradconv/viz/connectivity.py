@@ -178,6 +178,16 @@ def layer_conflict(layer, given) -> TypeError:
                      f"'conv1d_transpose' instead of a {what}")
 
 
+def _refuse_op_arguments(layer, arguments, **other_defaults):
+    """Raise :func:`layer_conflict` for the ``arguments`` (a dict, in the order of the signature) given with a layer
+    or a model but not at their defaults (those of :data:`_LAYER_SETTINGS`, and ``other_defaults`` for the other
+    arguments that a layer or a model leaves no room for)."""
+    defaults = dict(_LAYER_SETTINGS, **other_defaults)
+    given = {name: value for name, value in arguments.items() if not _is_default(value, defaults[name])}
+    if given:
+        raise layer_conflict(layer, given)
+
+
 def _is_default(value, default) -> bool:
     """Whether an op argument was left at its default (``None``, ``1``, ``"valid"``): only then may a layer set it."""
     if default is None or value is None:
@@ -234,12 +244,8 @@ def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", o
     if not isinstance(kind, str):
         layer = kind
         kind = _layer_kind(layer)
-        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
-                                                 ("padding", padding), ("output_padding", output_padding),
-                                                 ("dilation_rate", dilation_rate))
-                 if not _is_default(value, dict(_LAYER_SETTINGS)[name])}
-        if given:
-            raise layer_conflict(layer, given)
+        _refuse_op_arguments(layer, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
+                                     "output_padding": output_padding, "dilation_rate": dilation_rate})
         config = layer.get_config()
         kernel_size, strides = config["kernel_size"], config["strides"]
         padding, dilation_rate = config["padding"], config["dilation_rate"]
@@ -353,12 +359,9 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
         # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
         from .model_connectivity import model_connectivity_matrix
-        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
-                                                 ("padding", padding), ("output_padding", output_padding),
-                                                 ("dilation_rate", dilation_rate), ("method", method))
-                 if not _is_default(value, dict(_LAYER_SETTINGS, method="forward")[name])}
-        if given:      # the model's own settings are used: an op argument would be silently ignored
-            raise layer_conflict(kind, given)
+        _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
+                                    "output_padding": output_padding, "dilation_rate": dilation_rate,
+                                    "method": method}, method="forward")
         return model_connectivity_matrix(kind, input_length, weights=weights)
     setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     return _jacobian(setting, setting.weights, method)
@@ -817,13 +820,9 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     """
     if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
-        given = {name: value for name, value in (("kernel_size", kernel_size), ("strides", strides),
-                                                 ("padding", padding), ("output_padding", output_padding),
-                                                 ("dilation_rate", dilation_rate), ("ax", ax),
-                                                 ("annotate", annotate))
-                 if not _is_default(value, dict(_LAYER_SETTINGS, ax=None, annotate=None)[name])}
-        if given:
-            raise layer_conflict(kind, given)
+        _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
+                                    "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
+                                    "annotate": annotate}, ax=None, annotate=None)
         return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     annotate = _annotate(annotate)

@@ -102,15 +102,20 @@ def _short_label(t, role, grad):
     return "\n".join(lines)
 
 
+def _require_tensor(tensor):
+    """A TypeError naming ``tensor`` unless it is a Tensor (the graph functions take only this package's)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
+                        f"Received {type(tensor).__name__}")
+
+
 def graph_tensors(tensor) -> list:
     """The tensors of the graph behind ``tensor``, inputs before the tensors made from them (a topological order).
 
     Tensor ``i`` of this list is node ``ti`` of :func:`graph_nodes`. Uses an explicit stack, so graphs of any depth
     work.
     """
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
-                        f"Received {type(tensor).__name__}")
+    _require_tensor(tensor)
     order, seen = [], set()
     stack = [(tensor, False)]
     while stack:
@@ -409,9 +414,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     ['grad [1, 1]']
     """
     _check_fontsize(fontsize)
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
-                        f"Received {type(tensor).__name__}")
+    _require_tensor(tensor)
     if grads is not False:
         nodes = _trace_for(tensor, grads).nodes
     else:
