@@ -206,3 +206,4 @@ def _reread_everything(app, env, added, changed, removed):
 
 def setup(app):
     app.connect("env-get-outdated", _reread_everything)
+    app.connect("html-page-context", tgc_docs.navigation_breaks_after_dots, priority=900)  # after Furo's (500)

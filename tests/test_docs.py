@@ -370,3 +370,19 @@ def test_the_content_column_fits_the_tutorials_code_where_the_side_columns_show(
     starts.sort()
     assert starts[0][0] <= 1280 / 16                                  # from laptops' 1280 px on
     assert all(a[1] == b[0] for a, b in itertools.pairwise(starts)) and starts[-1][1] is None   # no gap above
+
+
+def test_navigation_names_break_after_dots_only():
+    """Furo wrapped ``tinygradconv.torch_methods`` as ``tinygradconv.torch_method`` / ``s`` in its left column:
+    the module names shown as code get a ``<wbr>`` after each dot (and nothing else changes; the browser check in
+    ``docs_check.navigation_problems`` measures the rendered column)."""
+    nav = ('<a href="x.html"><code><span class="pre">tinygradconv.viz.model_connectivity</span></code></a>'
+           '<a href="y.html">Keras compatibility. A title.</a><span class="pre">plain_name</span>')
+    out = tgc_docs.break_after_dots(nav)
+    assert '<span class="pre">tinygradconv.<wbr>viz.<wbr>model_connectivity</span>' in out
+    assert out.replace("<wbr>", "") == nav
+    assert out.count("<wbr>") == 2
+    context = {"furo_navigation_tree": nav}
+    tgc_docs.navigation_breaks_after_dots(None, "index", "page.html", context, None)
+    assert context["furo_navigation_tree"] == out
+    tgc_docs.navigation_breaks_after_dots(None, "index", "page.html", {}, None)      # no navigation: nothing to do

@@ -106,25 +106,69 @@ _MEASURE = """<script>window.addEventListener("load", function () {
     if (pre.scrollWidth > pre.clientWidth + 1) { wide.push(pre.textContent.split("\\n")[0].slice(0, 60)); }
   });
   var note = document.createElement("div");
-  note.id = "tgc-docs-check-overflow";
-  note.setAttribute("data-wide", JSON.stringify(wide));
+  note.id = "tgc-docs-check-result";
+  note.setAttribute("data-found", JSON.stringify(wide));
+  document.body.appendChild(note);
+});</script>"""
+
+# The module names in the navigation that wrap elsewhere than after a dot: each character's line is read from its
+# box (a Range over it), and a new line must start right after a ".".
+_NAVIGATION_BREAKS = """<script>window.addEventListener("load", function () {
+  var bad = [];
+  document.querySelectorAll(".sidebar-tree code").forEach(function (code) {
+    var text = "", tops = [];
+    code.querySelectorAll("span.pre").forEach(function (span) {
+      span.childNodes.forEach(function (node) {
+        if (node.nodeType !== 3) { return; }
+        for (var i = 0; i < node.length; i++) {
+          var range = document.createRange();
+          range.setStart(node, i); range.setEnd(node, i + 1);
+          tops.push(range.getBoundingClientRect().top); text += node.data[i];
+        }
+      });
+    });
+    for (var i = 1; i < tops.length; i++) {
+      if (tops[i] > tops[i - 1] + 1 && text[i - 1] !== ".") { bad.push(text.slice(0, i) + " / " + text.slice(i)); }
+    }
+  });
+  var note = document.createElement("div");
+  note.id = "tgc-docs-check-result";
+  note.setAttribute("data-found", JSON.stringify(bad));
   document.body.appendChild(note);
 });</script>"""
 
 
-def overflow_problems(chromium, page: Path, name) -> list[str]:
-    """Code blocks of ``page`` that scroll sideways in a 1400-pixel window (measured in a copy of the page)."""
-    probe = page.with_name(f".docs-check-{page.name}")
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+def probe(chromium, page: Path, script: str, width: int = 1400) -> list | None:
+    """What ``script`` found in ``page`` rendered at ``width`` pixels (measured in a copy of the page, to which the
+    script adds its findings as JSON), or ``None`` when Chromium gave no answer."""
+    copy = page.with_name(f".docs-check-{page.name}")
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
     try:
-        dom = rendered_dom(chromium, probe)
+        dom = rendered_dom(chromium, copy, width)
     finally:
-        probe.unlink()
-    match = re.search(r'id="tgc-docs-check-overflow" data-wide="([^"]*)"', dom)
-    if not match:
+        copy.unlink()
+    match = re.search(r'id="tgc-docs-check-result" data-found="([^"]*)"', dom)
+    return json.loads(html.unescape(match.group(1))) if match else None
+
+
+def overflow_problems(chromium, page: Path, name) -> list[str]:
+    """Code blocks of ``page`` that scroll sideways in a 1400-pixel window."""
+    wide = probe(chromium, page, _MEASURE)
+    if wide is None:
         return [f"{name}: could not measure the code blocks in Chromium"]
-    wide = json.loads(html.unescape(match.group(1)))
     return [f"{name}: a code block scrolls sideways at 1400 px: {line!r}" for line in wide]
+
+
+def navigation_problems(chromium, page: Path, name, widths=(1100, 1400)) -> list[str]:
+    """Module names in the left column of ``page`` that wrap mid-name (they may wrap after a dot only; see
+    ``tgc_docs.break_after_dots``), in windows of ``widths`` pixels."""
+    problems = []
+    for width in widths:
+        breaks = probe(chromium, page, _NAVIGATION_BREAKS, width)
+        if breaks is None:
+            problems.append(f"{name}: could not measure the navigation in Chromium at {width} px")
+        problems += [f"{name}: a name in the navigation wraps mid-name at {width} px: {b!r}" for b in breaks or ()]
+    return problems
 
 
 def maths_problems(name, page, dom) -> list[str]:
@@ -165,8 +209,10 @@ def main(argv=None) -> int:
         tutorials = sorted((site / "tutorials").glob("[0-9][0-9]_*.html"))
         for path in tutorials:
             problems += overflow_problems(chromium, path, path.relative_to(site))
+        api_page = site / "gen_modules" / "tinygradconv.html"       # its navigation lists every module
+        problems += navigation_problems(chromium, api_page, api_page.relative_to(site))
         print(f"docs-check: {len(with_maths)} pages with maths rendered in headless Chromium; code width measured "
-              f"on {len(tutorials)} tutorial pages")
+              f"on {len(tutorials)} tutorial pages; module names in the navigation measured on one")
     for problem in problems:
         print(f"docs-check: {problem}", file=sys.stderr)
     if problems:

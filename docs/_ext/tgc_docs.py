@@ -338,3 +338,26 @@ def write_tutorial_pages(docs_dir: Path, root: Path = ROOT) -> list[Path]:
             if stale.name not in keep:
                 stale.unlink()
     return pages
+
+
+#: A dotted name shown as code in the navigation: ``<span class="pre">tinygradconv.viz.model_connectivity</span>``.
+_NAV_DOTTED_NAME = re.compile(r'(<span class="pre">)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(</span>)')
+
+
+def break_after_dots(navigation_html: str) -> str:
+    """The navigation with a line-break opportunity (``<wbr>``) after each dot of the module names shown as code.
+
+    Furo lets a long name such as ``tinygradconv.viz.model_connectivity`` wrap anywhere in its narrow left column
+    (``tinygradconv.torch_method`` / ``s``); with these it wraps after a dot. ``<wbr>`` is not a character, so
+    copying the name copies it unchanged.
+
+    >>> break_after_dots('<span class="pre">tinygradconv.ops.conv</span>')
+    '<span class="pre">tinygradconv.<wbr>ops.<wbr>conv</span>'
+    """
+    return _NAV_DOTTED_NAME.sub(lambda m: m.group(1) + m.group(2).replace(".", ".<wbr>") + m.group(3), navigation_html)
+
+
+def navigation_breaks_after_dots(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context`` handler, connected after Furo's: :func:`break_after_dots` on its navigation tree."""
+    if "furo_navigation_tree" in context:
+        context["furo_navigation_tree"] = break_after_dots(context["furo_navigation_tree"])
