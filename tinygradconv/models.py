@@ -153,6 +153,26 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
+def _check_shuffle(shuffle):
+    """``shuffle`` of :meth:`Model.fit`: True or False (NumPy's bool too), or ``"batch"``, as Keras 3 takes it for
+    arrays.
+
+    Raises:
+        ValueError: a string other than ``"batch"`` (Keras 3 reads any other string, ``"False"`` included, as
+            True: a full shuffle).
+        TypeError: neither a bool nor a string (Keras reads ``None``, 0 and 1 by their truth value).
+    """
+    if isinstance(shuffle, str):
+        if shuffle != "batch":
+            raise ValueError("Invalid value for argument `shuffle`. Expected True, False or 'batch'. "
+                             f"Received shuffle={shuffle!r}")
+        return shuffle
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError("Invalid type for argument `shuffle`. Expected True, False or 'batch'. "
+                        f"Received shuffle={shuffle!r} of type {type(shuffle).__name__}")
+    return bool(shuffle)
+
+
 def _batch_size(batch_size, n, steps):
     """``batch_size`` checked, or Keras 3's default for ``n`` samples: enough samples per batch for ``steps`` batches
     to cover them all when ``steps`` is given, else 32."""
@@ -192,6 +212,10 @@ class _TrainingPasses:
     take ``steps_per_epoch`` batches each from a pass that goes on across epochs: with 5 batches per pass and
     ``steps_per_epoch=3``, epoch 1 trains on batches 1-3, epoch 2 on batches 4-5 only (the pass runs out: Keras'
     "ran out of data" warning), epoch 3 on batches 1-3 of a new pass.
+
+    ``shuffle``: False (the data's order), True (a permutation of all samples per pass) or ``"batch"`` (Keras 3's
+    array adapter: batch ``i`` holds the samples ``i * batch_size`` to ``(i + 1) * batch_size - 1``, the batches in
+    order, the samples within each one permuted anew in each pass).
     """
 
     def __init__(self, n, batch_size, shuffle, steps_per_epoch):
@@ -205,8 +229,7 @@ class _TrainingPasses:
         from . import random
 
         if self._rest is None or self.steps_per_epoch is None:
-            order = random.generator().permutation(self.n) if self.shuffle else None
-            self._rest, self._taken = _batches(self.n, self.batch_size, order), 0
+            self._rest, self._taken = _batches(self.n, self.batch_size, self._order(random.generator())), 0
         for _ in range(self.steps_per_epoch or self.per_pass):
             if self._taken >= self.per_pass:
                 _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size,
@@ -216,6 +239,16 @@ class _TrainingPasses:
             yield next(self._rest)
         if self._taken >= self.per_pass:
             self._rest = None
+
+    def _order(self, generator):
+        """The order of the samples in a new pass: None (the data's order), a permutation of all of them, or for
+        ``"batch"`` a permutation within each block of ``batch_size`` consecutive samples."""
+        if self.shuffle == "batch":
+            order = np.arange(self.n)
+            for start in range(0, self.n, self.batch_size):
+                generator.shuffle(order[start:start + self.batch_size])     # in place, within the block
+            return order
+        return generator.permutation(self.n) if self.shuffle else None
 
 
 def _float(value):
@@ -974,8 +1007,13 @@ class Model(Layer):
                 each epoch. Checked before the first epoch: samples shaped unlike the training samples are refused
                 unless the model runs on them and ``y_val`` fits its outputs (a model that takes any length).
                 With 0 samples validation is skipped, as in Keras 3 (no ``val_`` logs), with a ``UserWarning``.
-            shuffle: reshuffle the training samples before each epoch (with
-                :func:`tinygradconv.random.generator`, so :func:`~tinygradconv.random.set_seed` makes it repeatable).
+            shuffle: ``True`` reshuffles the training samples before each epoch (any sample may land in any
+                batch); ``False`` keeps their order; ``"batch"``, as Keras 3 for arrays, keeps the batches as the
+                consecutive blocks of ``batch_size`` samples, in order (batch ``i`` holds samples
+                ``i * batch_size`` to ``(i + 1) * batch_size - 1``), and shuffles only the order of the samples
+                within each batch, anew each epoch. Shuffles use :func:`tinygradconv.random.generator`, so
+                :func:`~tinygradconv.random.set_seed` makes them repeatable. Other strings are refused (Keras
+                reads any other string as ``True``).
             class_weight: ``{class index: weight}``: each training sample is weighted by its class's weight (1 for
                 a class not listed), as Keras 3 does: the class is the label itself (rounded) for integer labels or
                 one column, the arg-max for one-hot rows. Validation data is not weighted. Not with
@@ -1000,8 +1038,10 @@ class Model(Layer):
             one value per epoch, and so does each metric and its ``val_`` version.
 
         Raises:
-            NotCompiledError: the model was not compiled. ValueError: bad arguments or data (checked before any
-            training starts).
+            NotCompiledError: the model was not compiled.
+            ValueError: bad arguments or data (checked before any training starts).
+            TypeError: an argument of the wrong type (``epochs`` not an integer, ``shuffle`` not a bool or a
+                string, a ``class_weight`` that is not a dict with integer class keys and number weights).
         """
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
@@ -1017,7 +1057,7 @@ class Model(Layer):
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
         initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
-        flag(shuffle, "shuffle")
+        shuffle = _check_shuffle(shuffle)
         number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
         val = None
         if validation_data is not None:
