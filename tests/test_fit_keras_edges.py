@@ -138,3 +138,59 @@ def test_other_shuffle_values_are_refused_before_training(shuffle, error, messag
     if shuffle == "False":
         keras = keras_on_torch("Keras 3 reads the string 'False' as True")
         assert _keras_batches(keras, 10, batch_size=4, shuffle="False") != _blocks(10, 4)
+
+
+# ------------------------------------------------------------------------------------------------ class_weight
+def _class_weighted_loss(lib, class_weight):
+    """The loss of one epoch (one batch of the 8 samples, learning rate 0) with ``class_weight``: the mean of the
+    per-sample squared errors weighted by their class's weight (the class is the rounded label)."""
+    x = np.linspace(-1.0, 1.0, 16, dtype="float32").reshape(8, 2)
+    y = np.array([[0], [1], [2], [1], [0], [2], [1], [0]], dtype="float32")
+    a = lib.layers.Input((2,))
+    model = lib.Model(a, lib.layers.Dense(1)(a))
+    model.set_weights([np.array([[0.5], [-0.25]], "float32"), np.array([0.1], "float32")])
+    model.compile(lib.optimizers.SGD(0.0), "mse")
+    return model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0,
+                     class_weight=class_weight).history["loss"][0]
+
+
+_OURS = type("Ours", (), {"layers": layers, "Model": models.Model, "optimizers": tg.optimizers})
+
+
+@pytest.mark.parametrize("class_weight", [
+    {np.int64(1): 5.0, np.uint8(2): 0.5},
+    {1.0: 5.0, np.float32(2.0): 0.5},       # a float equal to an integer finds that class, as in Keras
+    {True: 5.0, False: 0.5},                # True is class 1, False class 0, as in Keras
+    {np.True_: 5.0},
+    {-1: 3.0, 2: 0.5},                      # a class that no label has weighs nothing
+], ids=["numpy-int", "float", "bool", "numpy-bool", "negative"])
+def test_class_weight_keys_that_keras_matches(class_weight):
+    """Keras 3 (``data_adapter_utils.class_weight_to_sample_weights``) looks up ``class_weight.get(int(label))``,
+    so any key equal to an integer finds its class. Ours refused floats and bools with a TypeError."""
+    keras = keras_on_torch("Keras 3 is the reference for the keys of class_weight")
+    theirs = _class_weighted_loss(keras, class_weight)
+    ours = _class_weighted_loss(_OURS, class_weight)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    assert theirs != pytest.approx(_class_weighted_loss(keras, None))      # the weights did count
+
+
+@pytest.mark.parametrize("class_weight, error, message", [
+    ({"0": 5.0}, TypeError, ("Invalid type for a key of argument `class_weight`. Expected an integer class index "
+                             r".*Received the key '0' of type str .*write the integer 0")),
+    ({None: 5.0}, TypeError, "Received the key None of type NoneType"),
+    ({(1,): 5.0}, TypeError, r"Received the key \(1,\) of type tuple"),
+    ({1.5: 5.0}, ValueError, ("Invalid key in argument `class_weight`. Expected integer class indices; the key "
+                              "1.5 is not a whole number")),
+    ({float("nan"): 5.0}, ValueError, "the key nan is not a whole number"),
+    ({1: "5"}, TypeError, ("Invalid type for a weight of argument `class_weight`. Expected a number. Received "
+                           "the weight '5' of type str for the key 1")),
+    ([1.0, 5.0], TypeError, r"Invalid type for argument `class_weight`. Expected a dict \{class index: weight\}"),
+], ids=["string-key", "None-key", "tuple-key", "fraction-key", "nan-key", "string-weight", "list"])
+def test_class_weight_keys_that_match_no_class_are_refused(class_weight, error, message):
+    """A key Keras never matches (a string, a number with a fraction, None) has its weight ignored there, silently:
+    refused here, naming `class_weight`, the key and what is expected."""
+    with pytest.raises(error, match=message):
+        _class_weighted_loss(_OURS, class_weight)
+    if isinstance(class_weight, dict) and class_weight != {1: "5"}:
+        keras = keras_on_torch("Keras 3 ignores a key that is not an integer")
+        assert _class_weighted_loss(keras, class_weight) == pytest.approx(_class_weighted_loss(keras, None))

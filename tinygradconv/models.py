@@ -426,21 +426,60 @@ def _returned_logs(logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
+def _class_index(key, class_weight):
+    """A key of ``class_weight`` as the class index it stands for: Keras 3 looks each class up with
+    ``class_weight.get(int(label))``, so a key is matched by Python's ``==``: an int, a NumPy integer, a bool
+    (``True`` is class 1) or a float equal to a whole number (``1.0``) all find their class; a string (``"0"``),
+    a number with a fractional part (``1.5``) or ``None`` finds none and Keras ignores its weight, silently:
+    those are refused here.
+
+    Raises:
+        TypeError: a key that is not a number (a string, None, a tuple).
+        ValueError: a number that is not a whole number (``1.5``, NaN, an infinity).
+    """
+    if isinstance(key, (numbers.Integral, np.bool_)):
+        return int(key)
+    if isinstance(key, numbers.Real):
+        if math.isfinite(key) and float(key).is_integer():
+            return int(key)
+        raise ValueError(f"Invalid key in argument `class_weight`. Expected integer class indices; the key {key!r} "
+                         "is not a whole number, so it matches no class (Keras 3 ignores its weight, silently). "
+                         f"Received class_weight={class_weight!r}")
+    hint = ""
+    if isinstance(key, str):
+        try:
+            hint = f"; write the integer {int(key)}, since the string {key!r} matches no class (Keras 3 ignores " \
+                   "its weight, silently)"
+        except ValueError:      # not the digits of an integer
+            pass
+    raise TypeError("Invalid type for a key of argument `class_weight`. Expected an integer class index (an int; "
+                    "a float or bool equal to an integer, such as 1.0 or True, is read as that integer, as in "
+                    "Keras 3). "
+                    f"Received the key {key!r} of type {type(key).__name__} in class_weight={class_weight!r}{hint}")
+
+
 def _class_weights_per_sample(class_weight, y, sample_weight):
     """One weight per sample from ``{class: weight}``, by Keras 3's rule (``class_weight_to_sample_weights``): the
     class of a sample is its label rounded (integer labels, or one column), or the arg-max of a one-hot row; a class
-    not in the dict weighs 1.
+    not in the dict weighs 1. The keys are read by :func:`_class_index`.
 
     Raises:
-        TypeError: ``class_weight`` is not a dict of numbers keyed by integers.
-        ValueError: ``sample_weight`` given too, or targets for several outputs (Keras' messages), or targets that
-            do not give one class per sample.
+        TypeError: ``class_weight`` is not a dict, a key is not a number or a weight is not a real number.
+        ValueError: a key that is not a whole number, ``sample_weight`` given too, or targets for several outputs
+            (Keras' messages), or targets that do not give one class per sample.
     """
-    if not isinstance(class_weight, dict) or not all(
-            isinstance(k, (int, np.integer)) and not isinstance(k, bool) and isinstance(v, numbers.Real)
-            and not isinstance(v, bool) for k, v in class_weight.items()):
-        raise TypeError("Invalid value for argument `class_weight`. Expected a dict {class index: weight} of "
-                        f"integers to numbers. Received class_weight={class_weight!r}")
+    if not isinstance(class_weight, dict):
+        raise TypeError("Invalid type for argument `class_weight`. Expected a dict {class index: weight} of "
+                        f"integers to numbers. Received class_weight={class_weight!r} of type "
+                        f"{type(class_weight).__name__}")
+    table = {}
+    for key, weight in class_weight.items():
+        index = _class_index(key, class_weight)
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+            raise TypeError(f"Invalid type for a weight of argument `class_weight`. Expected a number. Received the "
+                            f"weight {weight!r} of type {type(weight).__name__} for the key {key!r} in "
+                            f"class_weight={class_weight!r}")
+        table[index] = float(weight)
     if sample_weight is not None:
         raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
     if getattr(y, "is_columns", False):
@@ -457,7 +496,7 @@ def _class_weights_per_sample(class_weight, y, sample_weight):
         raise ValueError(f"Invalid value for argument `class_weight`: it needs one class per sample, but targets of "
                          f"shape {np.shape(y)} give {labels.shape[1:]} classes per sample")
     classes = np.round(labels).astype(np.int64)
-    return np.array([float(class_weight.get(int(c), 1.0)) for c in classes])
+    return np.array([table.get(int(c), 1.0) for c in classes])
 
 
 def _is_metric(obj):
@@ -1017,7 +1056,10 @@ class Model(Layer):
             class_weight: ``{class index: weight}``: each training sample is weighted by its class's weight (1 for
                 a class not listed), as Keras 3 does: the class is the label itself (rounded) for integer labels or
                 one column, the arg-max for one-hot rows. Validation data is not weighted. Not with
-                ``sample_weight``, nor for a model with several outputs (Keras refuses both).
+                ``sample_weight``, nor for a model with several outputs (Keras refuses both). A key is matched as
+                Keras matches it, by ``==``: a float or bool equal to an integer (``1.0``, ``True``) stands for
+                that class; a key that matches no class (the string ``"0"``, ``1.5``), whose weight Keras ignores
+                silently, is refused.
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
                 (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
                 of the batch losses, as in Keras). A model with several outputs also takes a list of one array (or
