@@ -27,6 +27,7 @@ class GradcheckError(AssertionError):
 # gradient wrong by a factor of 2 is always caught, in float16 too.
 _GRADCHECK_TOLERANCES = {"float64": (1e-5, 1e-3), "float32": (1e-4, 1e-3), "float16": (1e-2, 2e-2)}
 _GRADCHECK_EPS = 1e-6
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)     # 2.2250738585072014e-308; below it, subnormal numbers
 
 
 def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_exception=True, dtype="float64",
@@ -42,7 +43,17 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     Args:
         fn: a function of Tensors returning a Tensor.
         inputs: Tensors (or data); those with ``requires_grad`` are checked.
-        eps: the finite-difference step (default ``1e-6``, for float64).
+        eps: the finite-difference step (default ``1e-6``, for float64). It must move every element ``x`` of a
+            checked input in float64, the dtype of the differences: ``x + eps`` and ``x - eps`` must both differ
+            from ``x``, which needs ``eps`` above half the spacing of the float64 numbers at ``x`` (at most
+            ``1.1e-16 * |x|``); else the difference there is 0 (or one-sided) whatever ``fn`` is, and a correct
+            gradient is reported wrong, so such an ``eps`` is refused before ``fn`` runs. A subnormal ``eps``
+            (below ``2.2250738585072014e-308``) is refused too: numbers that small are multiples of ``5e-324``,
+            with fewer than float64's 53 significant bits, so even at ``x = 0``, which it moves, the differences
+            are rounded beyond the tolerances. An ``eps`` that passes these checks can still be too small to be
+            accurate: the differences carry rounding errors of about ``1.1e-16 * |fn| / eps`` (for ``fn``
+            proportional to ``x``, ``1.1e-16 * |x| / eps`` of the gradient: ``1e-3``, the default ``rtol``, for
+            ``eps=1e-13`` at ``x = 1``); ``1e-6 * max(1, |x|)`` suits most functions.
         atol, rtol: the tolerances; by default chosen for the dtype the analytic gradient is computed in (float64:
             ``1e-5, 1e-3``; float32: ``1e-4, 1e-3``; float16: ``1e-2, 2e-2``).
         seed: the seed of ``v``.
@@ -69,7 +80,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     Raises:
         ValueError: when no input requires a gradient, for an unknown ``dtype``, for ``weights`` of another
             shape than the output's or with a NaN or infinite value, for an ``eps`` that is not a finite number
-            ``> 0``, for an ``atol`` or ``rtol`` that is not a finite number ``>= 0``, or a negative ``seed``.
+            ``> 0``, is subnormal or leaves an element of a checked input unchanged in float64 (see ``eps``), for
+            an ``atol`` or ``rtol`` that is not a finite number ``>= 0``, or a negative ``seed``.
         TypeError: when ``fn`` is not callable or does not return a Tensor, for ``weights`` that are not real
             numbers, for ``eps``, ``atol`` or ``rtol`` that are not real numbers (a bool included), a ``seed``
             that is not an integer or ``None``, or a ``raise_exception`` that is not a bool.
@@ -91,6 +103,13 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     with named_by("gradcheck"):             # each error named with its argument, after "gradcheck: "
         if eps is not None:
             number(eps, "eps", low=0, low_open=True, finite=True)
+            if eps < _SMALLEST_NORMAL:
+                raise ValueError(f"Invalid value for argument `eps`. Expected a finite number >= "
+                                 f"{_SMALLEST_NORMAL!r}, the smallest normal float64: a subnormal step keeps fewer "
+                                 "than float64's 53 significant bits (numbers that small are multiples of "
+                                 f"5e-324, {5e-324 / eps:.1g} of this eps), so the differences of fn are rounded "
+                                 "beyond the tolerances (the default eps is 1e-6). "
+                                 f"Received eps={eps!r}")
         for name, tolerance in (("atol", atol), ("rtol", rtol)):
             if tolerance is not None:
                 number(tolerance, name, low=0, finite=True)
@@ -111,12 +130,14 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     checked = [d for d, t in zip(dtypes, inputs) if t.requires_grad]
     lowest = min(checked, key=floating.index)  # the least precise dtype sets the default tolerances
     default_atol, default_rtol = _GRADCHECK_TOLERANCES[lowest]
-    eps = _GRADCHECK_EPS if eps is None else eps
+    given_eps, eps = eps, _GRADCHECK_EPS if eps is None else eps
     atol = default_atol if atol is None else atol
     rtol = default_rtol if rtol is None else rtol
     rng = np.random.default_rng(seed)
     values = [t.numpy().astype(d) for t, d in zip(inputs, dtypes)]  # the values fn sees, in the analytic dtype
     originals = [a.astype(d) for a, d in zip(values, reference_dtypes)]  # the same values, in float64
+    _check_step(eps, given_eps is None, [a for a, t in zip(originals, inputs) if t.requires_grad],
+                [n for n, t in enumerate(inputs) if t.requires_grad])
 
     def run(arrays, arrays_dtypes, track):
         ts = [Tensor(a, dtype=d, backend=t.backend, requires_grad=track and t.requires_grad)
@@ -164,6 +185,26 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
                f"analytic from the backward, numeric from central differences of fn\n"
                f"  {_unweighted_gradients(run, values, dtypes, originals, reference_dtypes, n, eps)}")
     raise GradcheckError(message)
+
+
+def _check_step(eps, default, arrays, numbers):
+    """Refuse an ``eps`` that leaves an element of a checked input (``arrays``, float64, the inputs ``numbers``)
+    unchanged on either side in float64: there ``(L(x + eps) - L(x - eps)) / (2 eps)`` is 0 (or a one-sided
+    difference divided by twice its step) whatever ``fn`` is. Infinite and NaN elements are left alone."""
+    for n, a in zip(numbers, arrays):
+        vanished = np.isfinite(a) & ((a + eps == a) | (a - eps == a))
+        if not vanished.any():
+            continue
+        index = tuple(int(i) for i in np.argwhere(vanished)[0])
+        x = float(a[index])
+        largest = max(float(np.max(np.abs(b), where=np.isfinite(b), initial=1.0)) for b in arrays)
+        raise ValueError(f"gradcheck: Invalid value for argument `eps`. The step eps={eps!r}"
+                         f"{' (the default)' if default else ''} vanishes in float64 (the dtype of the finite "
+                         f"differences) at input {n}, index {index}: x = {x!r}, and x + eps or x - eps rounds back "
+                         f"to x (float64 numbers are {np.spacing(abs(x)):.3g} apart there), so the difference there "
+                         "would be 0 (or one-sided) whatever fn is, and a correct gradient would be reported wrong. "
+                         "Expected an eps above half that spacing, and for an accurate difference far above it: "
+                         f"1e-6 * max(1, |x|) is safe (eps={1e-6 * largest:.1g} for these inputs)")
 
 
 def _analytic_gradients(tracked, out, v):
