@@ -4,8 +4,10 @@ import re
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
+from tinygradconv import constraints as C
 
 SPACING_AT_1 = float(np.spacing(1.0))           # 2.220446049250313e-16, the float64 numbers just above 1.0
 SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
@@ -74,3 +76,37 @@ def test_gradcheck_step_rule_leaves_infinite_and_nan_inputs_alone():
     before (its gradient does not match), not refused for its step."""
     x = tg.tensor([np.inf, np.nan, 1.0], dtype="float64", requires_grad=True)
     assert tg.gradcheck(lambda t: t * t, x, raise_exception=False) is False
+
+
+# --------------------------------------------------------------------------------------------------- constraints
+@pytest.mark.parametrize("cls", [C.MaxNorm, C.MinMaxNorm, C.UnitNorm])
+@pytest.mark.parametrize("axis, detail", [
+    ("0", "Received axis='0' of type str"),
+    (0.0, "Received axis=0.0 of type float"),
+    (True, "Received axis=True of type bool"),
+    ([0, "1"], "Received axis=[0, '1'] of type list (the item '1' is of type str)"),
+])
+def test_norm_constraints_refuse_an_axis_that_is_not_an_integer_naming_it(cls, axis, detail):
+    """The message began "Invalid value" for a TypeError and gave no type. Keras 3 takes any axis when the
+    constraint is made and fails in its first call, with torch's own TypeError (checked here); refused when made
+    here, naming the constraint, `axis`, the value, its type and what is expected."""
+    keras = keras_on_torch("Keras 3 is the reference for the constraints' axis")
+    made = getattr(keras.constraints, cls.__name__)(axis=axis)        # Keras takes it ...
+    with pytest.raises(TypeError, match="sum"):                         # ... and fails when called
+        made(np.ones((2, 3), "float32"))
+    expected = (f"{cls.__name__}: Invalid type for argument `axis`. Expected an integer, a list or tuple of integers, "
+                f"or None. {detail}")
+    with pytest.raises(TypeError, match="^" + re.escape(expected) + "$"):
+        cls(axis=axis)
+
+
+@pytest.mark.parametrize("cls", [C.MaxNorm, C.MinMaxNorm, C.UnitNorm])
+def test_norm_constraints_take_integer_axes_as_keras(cls):
+    """The other side: integers, tuples of them and None are taken and project as Keras' constraints do (a NumPy
+    integer too, which Keras 3 on torch fails on)."""
+    keras = keras_on_torch("Keras 3 is the reference for the constraints")
+    w = np.arange(-2.0, 4.0, dtype="float32").reshape(2, 3)
+    for axis in (0, 1, -1, (0, 1), None):
+        theirs = keras.ops.convert_to_numpy(getattr(keras.constraints, cls.__name__)(axis=axis)(w))
+        np.testing.assert_allclose(cls(axis=axis)(tg.tensor(w)).numpy(), theirs, rtol=1e-6)
+    np.testing.assert_array_equal(cls(axis=np.int64(1))(tg.tensor(w)).numpy(), cls(axis=1)(tg.tensor(w)).numpy())

@@ -26,13 +26,31 @@ from . import _lookup, config
 from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
-from .validation import axis_argument, number, reduction_axes
+from .validation import _is_integer, axis_argument, number, reduction_axes
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
 
 
 def _as_tensor(w):
     return w if isinstance(w, Tensor) else Tensor(w)
+
+
+def _axis(axis, constraint):
+    """``axis`` of a norm constraint, checked when the constraint is made (Keras 3 stores any value and fails in
+    the first call, with the backend's error: on torch, ``sum(): argument 'dim' must be tuple of ints, not str``).
+
+    Raises:
+        TypeError: not None, an integer or a list or tuple of integers (a string such as ``'0'``, a float, a
+            bool), naming the constraint, the argument, the value and its type.
+    """
+    try:
+        return axis_argument(axis)
+    except TypeError:
+        items = axis if isinstance(axis, (list, tuple)) else [axis]
+        wrong = next(a for a in items if not _is_integer(a))
+        item = f" (the item {wrong!r} is of type {type(wrong).__name__})" if wrong is not axis else ""
+        raise TypeError(f"{constraint}: Invalid type for argument `axis`. Expected an integer, a list or tuple of "
+                        f"integers, or None. Received axis={axis!r} of type {type(axis).__name__}{item}") from None
 
 
 def _norms(w, axis, constraint):
@@ -64,7 +82,7 @@ class MaxNorm(Constraint):
 
     def __init__(self, max_value=2, axis=0):
         self.max_value = number(max_value, "max_value", low=0, finite=True)
-        self.axis = axis_argument(axis)
+        self.axis = _axis(axis, type(self).__name__)
 
     def _project(self, w):
         norms = _norms(w, self.axis, type(self).__name__)
@@ -93,7 +111,7 @@ class MinMaxNorm(Constraint):
         if min_value > max_value:
             raise ValueError(f"Invalid values for arguments `min_value` and `max_value`: min_value must not exceed "
                              f"max_value. Received min_value={min_value!r}, max_value={max_value!r}")
-        self.axis = axis_argument(axis)
+        self.axis = _axis(axis, type(self).__name__)
 
     def _project(self, w):
         norms = _norms(w, self.axis, type(self).__name__)
@@ -128,7 +146,7 @@ class UnitNorm(Constraint):
     """
 
     def __init__(self, axis=0):
-        self.axis = axis_argument(axis)
+        self.axis = _axis(axis, type(self).__name__)
 
     def _project(self, w):
         return w / (config.epsilon() + _norms(w, self.axis, type(self).__name__))
