@@ -97,3 +97,39 @@ def test_plot_history_of_a_dict_counts_epochs_from_one():
 def test_plot_history_refuses_a_metric_with_no_value():
     with pytest.raises(ValueError, match=r"`history`.*nothing to draw.*'loss'"):
         V.plot_history({"loss": []})
+
+
+# ------------------------------------------------------------------------------------------ second tester round
+def _no_figure():
+    import matplotlib.pyplot as plt
+
+    return plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"fig": "f"}, TypeError, r"`fig`.*Figure.*fig='f'"),
+    ({"seed": -1}, ValueError, r"`seed`.*non-negative integer.*seed=-1"),
+    ({"seed": 1.5}, ValueError, r"`seed`.*seed=1.5"),
+    ({"seed": True}, ValueError, r"`seed`.*not a bool.*seed=True"),
+])
+def test_plot_gradient_as_transpose_refuses_a_bad_fig_or_seed(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        V.plot_gradient_as_transpose(**kwargs)
+    assert _no_figure()
+
+
+def test_plot_gradient_as_transpose_seeds_as_the_package_does():
+    first, second = V.plot_gradient_as_transpose(seed=3), V.plot_gradient_as_transpose(seed=np.int64(3))
+    np.testing.assert_array_equal(first.autograd_grad, second.autograd_grad)
+    tg.set_seed(5)
+    a = V.plot_gradient_as_transpose(seed=None).autograd_grad
+    tg.set_seed(5)
+    b = V.plot_gradient_as_transpose(seed=None).autograd_grad     # None: the package's generator, as set_seed set it
+    np.testing.assert_array_equal(a, b)
+
+
+def test_plot_gradient_as_transpose_draws_into_a_given_figure():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    assert V.plot_gradient_as_transpose(fig=fig) is fig and len(fig.axes) == 2

@@ -23,6 +23,18 @@ def new_axes(ax, figsize):
     return ax
 
 
+def check_figure(fig):
+    """``fig`` when it is None or a matplotlib Figure (a SubFigure too), else a TypeError naming it, before anything
+    is drawn (drawing into a string failed with an AttributeError from deep inside)."""
+    if fig is not None:
+        from matplotlib.figure import FigureBase
+
+        if not isinstance(fig, FigureBase):
+            raise TypeError(f"Invalid value for argument `fig`. Expected a matplotlib Figure or None. "
+                            f"Received fig={fig!r}")
+    return fig
+
+
 def relative_luminance(color) -> float:
     """The relative luminance of a matplotlib colour (WCAG 2: sRGB channels linearised, weighted 0.2126, 0.7152,
     0.0722): 0 for black, 1 for white.

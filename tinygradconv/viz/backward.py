@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import autograd
+from ..random import generator
 from ..tensor import Tensor
-from ._mpl import fit_figure, pyplot
+from ..validation import integer
+from ._mpl import check_figure, fit_figure, pyplot
 from .animation import check_gif_path, save_gif
 from .graph import (
     _FILL,
@@ -370,7 +372,8 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
             one bar a step).
         kernel: the ``k`` tap values of ``w``.
         strides: ``s``.
-        seed: the seed of the random ``x`` and ``g``.
+        seed: the seed of the random ``x`` and ``g``, a non-negative integer; ``None`` draws them from the
+            package's generator (repeatable after :func:`tinygradconv.set_seed`).
         fig: a matplotlib Figure to draw into (default: a new one).
 
     Returns:
@@ -378,7 +381,9 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
 
     Raises:
         ValueError: an empty, non-numeric or non-finite ``kernel``, a kernel longer than the input, an input longer
-            than ``MAX_GRADIENT_STEPS`` (before anything is computed), or a non-positive ``strides``.
+            than ``MAX_GRADIENT_STEPS`` (before anything is computed), a non-positive ``strides``, or a ``seed``
+            that is neither a non-negative integer nor None (as :func:`tinygradconv.set_seed` refuses it).
+        TypeError: ``fig`` is neither None nor a matplotlib Figure.
 
     >>> fig = plot_gradient_as_transpose(8, kernel=(1.0, -2.0, 0.5), strides=2)
     >>> bool(abs(fig.autograd_grad - fig.transpose_grad).max() < 1e-12)
@@ -406,7 +411,8 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     if not isinstance(strides, (int, np.integer)) or isinstance(strides, bool) or strides < 1:
         raise ValueError(f"Invalid value for argument `strides`. Expected a positive integer. "
                          f"Received strides={strides!r}")
-    rng = np.random.default_rng(seed)
+    rng = generator(integer(seed, "seed", minimum=0, optional=True, type_error=ValueError))
+    check_figure(fig)
     length = int(input_length)
     x = Tensor(rng.standard_normal((1, length, 1)), dtype="float64", backend="numpy", requires_grad=True)
     wt = Tensor(w.reshape(k, 1, 1), dtype="float64", backend="numpy")
