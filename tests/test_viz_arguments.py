@@ -133,3 +133,22 @@ def test_plot_gradient_as_transpose_draws_into_a_given_figure():
 
     fig = plt.figure()
     assert V.plot_gradient_as_transpose(fig=fig) is fig and len(fig.axes) == 2
+
+
+@pytest.mark.parametrize("max_lines, error", [("a", TypeError), (2.5, TypeError), (True, TypeError),
+                                              (-1, ValueError)])
+def test_plot_model_connectivity_refuses_a_bad_max_lines(max_lines, error):
+    with pytest.raises(error, match=rf"`max_lines`.*max_lines={max_lines!r}"):
+        V.plot_model_connectivity(_seq(), 3, max_lines=max_lines)
+    assert _no_figure()
+
+
+def test_plot_model_connectivity_refuses_a_fig_that_is_not_a_figure():
+    with pytest.raises(TypeError, match=r"`fig`.*Figure.*fig='f'"):
+        V.plot_model_connectivity(_seq(), 3, fig="f")
+    assert _no_figure()
+
+
+def test_plot_model_connectivity_max_lines_zero_draws_the_cells_only():
+    fig = V.plot_model_connectivity(_seq(), 3, max_lines=0)
+    assert len(fig.axes[0].lines) == 0 and len(fig.axes[0].patches) == 3 + 7

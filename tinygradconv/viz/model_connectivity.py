@@ -39,7 +39,8 @@ import numpy as np
 from ..backend import dtype_name
 from ..layers.input_layer import InputLayer
 from ..tensor import Tensor
-from ._mpl import fit_figure, new_axes, pyplot
+from ..validation import integer
+from ._mpl import check_figure, fit_figure, new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
 from .connectivity import conv_setting, layer_conflict, wrap_formula
 from .graph import title_chars
@@ -660,6 +661,14 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
     colour-coded with a colour bar, and its title says so (a shorter ``input_length`` draws the layers).
 
+    Args:
+        model: a model, as for :func:`model_connectivity_matrix`.
+        input_length: ``L``, the number of input steps.
+        fig: a matplotlib Figure to draw into (default: a new one).
+        max_lines: a non-negative integer: at most ``max_lines`` times the number of rows below the input are
+            drawn in all, the first ones found, top row first (0: the cells and their counts only).
+        weights: must be None: the drawing counts paths (all-ones kernels).
+
     Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
     :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from step, to step)`` pairs of inputs that come from
     further up (step 0: the input, then one per layer call; none drawn for the matrix), ``fig.layer_by_layer``
@@ -668,8 +677,10 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     Raises:
         ValueError: ``weights`` is not None (the matrix with the model's own weights is
             ``model_connectivity_matrix(model, input_length, weights="model")``); a signal longer than
-            ``MAX_DRAWN_STEPS`` (400) steps in any layer (refused before any matrix is made).
-        TypeError: a layer with no connectivity here (see :func:`model_connectivity_matrix`).
+            ``MAX_DRAWN_STEPS`` (400) steps in any layer (refused before any matrix is made); a negative
+            ``max_lines``.
+        TypeError: a layer with no connectivity here (see :func:`model_connectivity_matrix`); a ``max_lines`` that is
+            not an integer; a ``fig`` that is not a matplotlib Figure.
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
@@ -680,6 +691,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if weights is not None:
         raise ValueError(f"Invalid value for argument `weights`. The layer-by-layer drawing counts paths (all-ones "
                          f"kernels): expected None. Received weights={weights!r}")
+    max_lines = integer(max_lines, "max_lines", minimum=0)
+    check_figure(fig)
     _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
