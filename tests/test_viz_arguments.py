@@ -152,3 +152,25 @@ def test_plot_model_connectivity_refuses_a_fig_that_is_not_a_figure():
 def test_plot_model_connectivity_max_lines_zero_draws_the_cells_only():
     fig = V.plot_model_connectivity(_seq(), 3, max_lines=0)
     assert len(fig.axes[0].lines) == 0 and len(fig.axes[0].patches) == 3 + 7
+
+
+@pytest.mark.parametrize("ax", ["a", 5, ["a"]])
+def test_plot_history_refuses_an_ax_that_is_not_axes(ax):
+    with pytest.raises(TypeError, match=rf"`ax`.*Axes.*ax={ax!r}".replace("[", r"\[").replace("]", r"\]")):
+        V.plot_history({"loss": [1.0, 0.5]}, ax=ax)
+    assert _no_figure()
+
+
+@pytest.mark.parametrize("metrics", [5, 2.5, b"loss"])
+def test_plot_history_refuses_metrics_that_are_not_names(metrics):
+    with pytest.raises(TypeError, match=rf"`metrics`.*metrics={metrics!r}"):
+        V.plot_history({"loss": [1.0, 0.5]}, metrics=metrics)
+    assert _no_figure()
+
+
+def test_plot_history_draws_the_metrics_asked_for_into_the_axes_given():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    assert V.plot_history({"loss": [1.0, 0.5], "mae": [2.0, 1.0]}, metrics=("mae", "loss"), ax=axes) is fig
+    assert [ax.get_title() for ax in axes] == ["mae", "loss"]

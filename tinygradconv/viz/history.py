@@ -12,7 +12,7 @@ the dashes behind a marker).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -105,6 +105,30 @@ def _not_finite(values):
     return f"{' or '.join(kinds)}, not drawn"
 
 
+def _metric_names(metrics):
+    """``metrics`` as a list: one name, or a list (any iterable) of names; else a TypeError naming it."""
+    names = [metrics] if isinstance(metrics, str) else metrics
+    names = None if isinstance(names, (bytes, bytearray)) or not isinstance(names, Iterable) else list(names)
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise TypeError(f"Invalid type for argument `metrics`. Expected None, a metric name or a list of metric "
+                        f"names (strings, without 'val_'). Received metrics={metrics!r}")
+    return names
+
+
+def _given_axes(ax, names):
+    """The Axes of each metric: one Axes for all, or one per metric (a list, or an array from ``plt.subplots``)."""
+    if hasattr(ax, "add_patch"):
+        return [ax] * len(names)
+    axes = None if isinstance(ax, (str, bytes)) or not isinstance(ax, Iterable) else list(ax)
+    if axes is None or not all(hasattr(a, "add_patch") for a in axes):
+        raise TypeError(f"Invalid value for argument `ax`. Expected None, a matplotlib Axes, or a list of Axes (one "
+                        f"per metric {names}). Received ax={ax!r}")
+    if len(axes) != len(names):
+        raise ValueError(f"Invalid value for argument `ax`. Expected one Axes or {len(names)} (one per metric "
+                         f"{names}). Received {len(axes)} Axes")
+    return axes
+
+
 def plot_history(history, metrics=None, ax=None, logy=False):
     """Plot training (solid, dots) and validation (dashed, open squares) curves, one panel per metric.
 
@@ -123,7 +147,8 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         that the dashes of the validation swatch stay visible.
 
     Raises:
-        TypeError: ``history`` is neither a History nor a dict.
+        TypeError: ``history`` is neither a History nor a dict; ``metrics`` is neither a name nor a list of names;
+            ``ax`` is neither None, an Axes nor a list of Axes.
         ValueError: empty history, a metric with no values, such as ``{"loss": []}`` (nothing to draw), unknown
             metric, or a wrong number of Axes.
     """
@@ -132,7 +157,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     data = history_dict(history)
     new_figure = ax is None
     available = _base_names(data)
-    names = available if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
+    names = available if metrics is None else _metric_names(metrics)
     unknown = [m for m in names if m not in available]
     if unknown or not names:
         raise ValueError(f"Invalid value for argument `metrics`. Expected names among {available}. "
@@ -143,19 +168,14 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         raise ValueError(f"Invalid value for argument `history`: nothing to draw for metric{'s' * (len(empty) > 1)} "
                          f"{', '.join(map(repr, empty))}: no value recorded (was fit() run for 0 epochs?). "
                          f"Received {({m: data.get(m, np.empty(0)).tolist() for m in empty})!r}")
+    if ax is not None:
+        axes = _given_axes(ax, names)
     seen = _history_epochs(history)
     plt = pyplot()
     if ax is None:
         _fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False,
                                  layout="constrained")
         axes = list(axes[0])
-    elif hasattr(ax, "plot"):
-        axes = [ax] * len(names)
-    else:
-        axes = list(ax)
-        if len(axes) != len(names):
-            raise ValueError(f"Invalid value for argument `ax`. Expected one Axes or {len(names)} (one per metric "
-                             f"{names}). Received {len(axes)} Axes")
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     shared = len(set(map(id, axes))) < len(axes)                 # several metrics in one given Axes
     for i, (name, panel) in enumerate(zip(names, axes)):
