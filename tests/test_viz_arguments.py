@@ -174,3 +174,40 @@ def test_plot_history_draws_the_metrics_asked_for_into_the_axes_given():
     fig, axes = plt.subplots(1, 2)
     assert V.plot_history({"loss": [1.0, 0.5], "mae": [2.0, 1.0]}, metrics=("mae", "loss"), ax=axes) is fig
     assert [ax.get_title() for ax in axes] == ["mae", "loss"]
+
+
+def _built_two_channel_model():
+    model = Sequential([layers.Conv1D(3, 3, padding="same")])
+    model(tg.tensor(np.ones((1, 5, 2))))
+    return model
+
+
+def test_model_connectivity_matrix_refuses_an_at_that_is_not_numbers():
+    with pytest.raises(TypeError, match=r"`at`.*at='a'"):
+        V.model_connectivity_matrix(_built_two_channel_model(), 5, weights="model", at="a")
+    with pytest.raises(TypeError, match=r"`at`.*at='a'"):         # before the model is looked at
+        V.model_connectivity_matrix(_seq(), 5, weights="model", at="a")
+    with pytest.raises(ValueError, match=r"`at`.*finite.*at=\[\['x'"):
+        V.model_connectivity_matrix(_built_two_channel_model(), 5, weights="model", at=[["x", 1.0]] * 5)
+
+
+def test_model_connectivity_matrix_refuses_an_at_of_another_shape():
+    model = _built_two_channel_model()
+    with pytest.raises(ValueError, match=r"`at`.*shape \(5, 2\).*Received an array of shape \(2, 5\)"):
+        V.model_connectivity_matrix(model, 5, weights="model", at=np.ones((2, 5)))     # transposed: 10 numbers too
+    with pytest.raises(ValueError, match=r"`at`.*finite"):
+        V.model_connectivity_matrix(model, 5, weights="model", at=np.full((5, 2), np.nan))
+
+
+def test_model_connectivity_matrix_refuses_at_without_the_model_weights():
+    with pytest.raises(ValueError, match=r"`at`.*only with weights='model'.*weights=None"):
+        V.model_connectivity_matrix(_seq(), 5, at=np.ones((5, 1)))
+
+
+def test_model_connectivity_matrix_takes_the_jacobian_at_the_point_given():
+    model = Sequential([layers.Conv1D(1, 1, activation="relu", use_bias=False, kernel_initializer="ones")])
+    model(tg.tensor(np.ones((1, 3, 1))))
+    at = np.array([[1.0], [-1.0], [2.0]])
+    np.testing.assert_array_equal(V.model_connectivity_matrix(model, 3, weights="model", at=at), np.diag([1, 0, 1]))
+    np.testing.assert_array_equal(V.model_connectivity_matrix(model, 3, weights="model", at=at[:, 0]),
+                                  np.diag([1, 0, 1]))                 # one channel: the steps alone will do

@@ -139,17 +139,27 @@ def _layer_kind(layer):
                     f"Conv1DTranspose layer. Received kind={layer!r} of type {type(layer).__name__}")
 
 
-def _tap_values(weights, k):
-    """``weights`` as a float64 array, or a ValueError naming the argument (text, complex numbers, ragged lists)."""
-    expected = f"Expected None, {k} real numbers (kernel_size={k}), or 'kernel' with a layer"
-    raw = weights.numpy() if isinstance(weights, Tensor) else weights
+def real_values(value, name, expected):
+    """``value`` (numbers, nested lists of them, an array or a Tensor) as a float64 array, or a ValueError naming
+    the argument ``name`` and saying ``expected`` (text, complex numbers, ragged lists).
+
+    >>> real_values([[1, 2]], "at", "Expected numbers").tolist()
+    [[1.0, 2.0]]
+    """
+    raw = value.numpy() if isinstance(value, Tensor) else value
     try:
         array = np.asarray(raw)
         if array.dtype.kind in "cSU":         # complex numbers, or text that NumPy would read as numbers
             raise TypeError(array.dtype.name)
         return np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"Invalid value for argument `weights`. {expected}. Received weights={weights!r}") from None
+        raise ValueError(f"Invalid value for argument `{name}`. {expected}. Received {name}={value!r}") from None
+
+
+def _tap_values(weights, k):
+    """``weights`` as a float64 array, or a ValueError naming the argument (text, complex numbers, ragged lists)."""
+    return real_values(weights, "weights", f"Expected None, {k} real numbers (kernel_size={k}), or 'kernel' with a "
+                                           f"layer")
 
 
 #: The op's arguments that a layer's configuration gives, with their defaults here: one given with a layer (not at

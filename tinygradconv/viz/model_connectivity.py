@@ -42,7 +42,7 @@ from ..tensor import Tensor
 from ..validation import integer
 from ._mpl import check_figure, fit_figure, new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
-from .connectivity import conv_setting, layer_conflict, wrap_formula
+from .connectivity import conv_setting, layer_conflict, real_values, wrap_formula
 from .graph import title_chars
 
 __all__ = ["ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
@@ -379,7 +379,8 @@ def layer_matrices(model, input_length) -> list:
 
 
 def _model_jacobian(model, input_length, at=None):
-    """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones)."""
+    """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones; else a float64
+    array from :func:`_point`, whose shape is checked here)."""
     layers = model_layers(model)
     first = next((layer for layer in layers if _channels(layer) is not None), None)
     functional = is_functional(model)
@@ -401,11 +402,14 @@ def _model_jacobian(model, input_length, at=None):
     if at is None:
         point = np.ones((input_length, in_channels))
     else:
-        point = np.asarray(at, dtype=np.float64)
-        if point.size != input_length * in_channels:
-            raise ValueError(f"Invalid value for argument `at`. Expected an input of shape ({input_length}, "
-                             f"{in_channels}) (steps, channels). Received shape {point.shape}")
-        point = point.reshape(input_length, in_channels)
+        point, shape = at, (input_length, in_channels)
+        # (steps, channels), or a batch of one, or the steps alone for one channel; never another shape of as many
+        # numbers: (channels, steps) read as (steps, channels) would be another point, without a word
+        if point.shape not in (shape, (1, *shape)) and (in_channels != 1 or point.shape != (input_length,)):
+            also = f" or ({input_length},)" if in_channels == 1 else ""
+            raise ValueError(f"Invalid value for argument `at`. Expected an input of shape {shape} (steps, "
+                             f"channels){also}. Received an array of shape {point.shape}")
+        point = point.reshape(shape)
     if steps_axis == 2:
         point = point.T
     probe = model(Tensor(point[None], dtype=dtype, backend="numpy"), training=False)
@@ -420,6 +424,18 @@ def _model_jacobian(model, input_length, at=None):
         seed[np.arange(n_out), :, np.arange(n_out)] = 1.0
     y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
     return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
+
+
+def _point(at):
+    """``at`` as a float64 array of finite numbers, or a TypeError (a string) or ValueError naming it."""
+    expected = "Expected an input of finite real numbers, (steps, channels)"
+    if isinstance(at, (str, bytes)):
+        raise TypeError(f"Invalid type for argument `at`. {expected}. Received at={at!r}")
+    point = real_values(at, "at", expected)
+    if not np.all(np.isfinite(point)):
+        raise ValueError(f"Invalid value for argument `at`. {expected}: the Jacobian at NaN or inf is not a number. "
+                         f"Received at={at!r}")
+    return point
 
 
 def model_connectivity_matrix(model, input_length, weights=None, at=None):
@@ -451,13 +467,16 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
             weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over channels, by
             one backward pass; for a model with non-linear activations or merges it depends on the point ``at``).
         at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
-            ones).
+            ones); finite numbers, of that shape (or ``(1, input_length, channels)``; ``(input_length,)`` for one
+            channel).
 
     Raises:
-        TypeError: not a Sequential or functional model, or a layer with no matrix here.
+        TypeError: not a Sequential or functional model, or a layer with no matrix here; an ``at`` that is a
+            string.
         ValueError: a bad ``input_length`` or ``weights``, a layer that leaves no steps, merged branches whose
             lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
-            several inputs or outputs (the message says how to pick one of each).
+            several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
+            numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point).
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
@@ -470,12 +489,17 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     >>> model_connectivity_matrix(models.Model(x, y), 4).astype(int).tolist()  # the skip adds 1 on the diagonal
     [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]]
     """
+    model_weights = isinstance(weights, str) and weights == "model"
+    if at is not None and not model_weights:
+        raise ValueError(f"Invalid value for argument `at`: the point where the Jacobian is taken is used only with "
+                         f"weights='model' (the path counts are the same at every point). Received an `at` of type "
+                         f"{type(at).__name__} with weights={weights!r}")
     if weights is None:
         return _path_matrices(_graph_steps(model, input_length))[-1]
-    if isinstance(weights, str) and weights == "model":
+    if model_weights:
         from ..ops.conv_arithmetic import normalize_int
 
-        return _model_jacobian(model, normalize_int(input_length, "input_length"), at)
+        return _model_jacobian(model, normalize_int(input_length, "input_length"), None if at is None else _point(at))
     raise ValueError(f"Invalid value for argument `weights`. Expected None or 'model'. Received weights={weights!r}")
 
 
