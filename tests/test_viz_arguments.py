@@ -1,5 +1,6 @@
 """Argument checks of the picture API (tester findings): refused with a message, before anything is drawn."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -211,3 +212,25 @@ def test_model_connectivity_matrix_takes_the_jacobian_at_the_point_given():
     np.testing.assert_array_equal(V.model_connectivity_matrix(model, 3, weights="model", at=at), np.diag([1, 0, 1]))
     np.testing.assert_array_equal(V.model_connectivity_matrix(model, 3, weights="model", at=at[:, 0]),
                                   np.diag([1, 0, 1]))                 # one channel: the steps alone will do
+
+
+@pytest.mark.parametrize("save", [
+    lambda path: V.animate_transposed_conv(2, 3, path=path),
+    lambda path: V.animate_backward((tg.tensor([1.0], requires_grad=True) * 2).sum(), path=path),
+    lambda path: V.save_gif(V.animate_transposed_conv(2, 3), path),
+], ids=["animate_transposed_conv", "animate_backward", "save_gif"])
+def test_an_animation_path_that_is_not_a_path_is_named(save, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=r"`path`.*Expected a path.*Received 5"):
+        save(5)
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_gif_needs_a_path():
+    with pytest.raises(TypeError, match=r"`path`.*Expected a path.*Received None"):
+        V.save_gif(V.animate_transposed_conv(2, 3), None)
+
+
+def test_an_animation_is_saved_to_a_bytes_path(tmp_path):
+    path = V.save_gif(V.animate_transposed_conv(2, 3), os.fsencode(tmp_path / "a.gif"))
+    assert path == tmp_path / "a.gif" and path.read_bytes()[:6] == b"GIF89a"

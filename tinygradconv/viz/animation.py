@@ -13,18 +13,30 @@ import os
 import tempfile
 import warnings
 
+from ..validation import path_like
 from ._mpl import atomic_path, pyplot
 
 GIF_DPI = 120
 """Resolution of every GIF the package writes: 9-point text is 15 pixels tall, readable at the GIF's own size."""
 
 
-def check_gif_path(path):
-    """``path`` if it ends in ``.gif`` (or is None), else a ValueError saying so: the animate functions check it
-    before drawing anything."""
-    if path is not None and not os.fspath(path).lower().endswith(".gif"):
+def check_gif_path(path, required=False):
+    """``path`` as a string (from a string, bytes or a ``pathlib.Path``) if it ends in ``.gif``, or None when it is
+    None and not ``required``: the animate functions check it before drawing anything.
+
+    Raises:
+        TypeError: ``path`` is not a path (a number; None when ``required``), naming the argument.
+        ValueError: ``path`` does not end in ``.gif``.
+
+    >>> check_gif_path(None), check_gif_path(b"anim.GIF")
+    (None, 'anim.GIF')
+    """
+    if path is None and not required:
+        return None
+    path = os.fsdecode(path_like(path, "path"))
+    if not path.lower().endswith(".gif"):
         raise ValueError(f"Invalid value for argument `path`: animations are written as GIF files, so the path must "
-                         f"end in .gif. Received path={os.fspath(path)!r}")
+                         f"end in .gif. Received path={path!r}")
     return path
 
 
@@ -34,14 +46,15 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     Raises:
         ValueError: a ``path`` that does not end in ``.gif`` (Pillow's own "unknown file extension" does not say
             what is expected).
-        TypeError: ``anim`` is not a matplotlib animation.
+        TypeError: ``anim`` is not a matplotlib animation, or ``path`` is not a path (a string, bytes or a
+            ``pathlib.Path``).
     """
     from matplotlib.animation import Animation, PillowWriter
 
     if not isinstance(anim, Animation):
         raise TypeError(f"Invalid value for argument `anim`. Expected a matplotlib animation (from "
                         f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
-    check_gif_path(path)
+    path = check_gif_path(path, required=True)
 
     fps = getattr(anim, "fps", 1.0) if fps is None else fps
     return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))

@@ -286,6 +286,13 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
         title of every frame (before it is wrapped to the figure's width), ``anim.figure`` the
         figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
+    Raises:
+        ValueError: an ``fps`` or ``fontsize`` that is not finite or not > 0, or a ``path`` that does not end in
+            ``.gif``, before anything is drawn.
+        TypeError: ``loss`` is not a Tensor; an ``fps`` or ``fontsize`` that is not a number, or a ``path`` that is
+            not a path.
+        RuntimeError: the graph of ``loss`` was freed by ``backward()``.
+
     >>> import tinygradconv as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
     >>> anim = animate_backward((x * x).sum())
@@ -301,7 +308,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
 
     fps = _fps(fps)
     _check_fontsize(fontsize)
-    check_gif_path(path)
+    path = check_gif_path(path)
     trace = trace_backward(loss, grad)
     base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}
     frames = _frames(trace)

@@ -1270,6 +1270,13 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         ``fps`` its frame rate. :func:`show_animation` plays it inline in a notebook. In a frame, the full
         output's cell ``q`` is the Rectangle with gid ``"output:q"`` and its number the Text with gid ``"value:q"``.
 
+    Raises:
+        ValueError: an invalid value of any argument (naming it and the value received), a ``path`` that does not
+            end in ``.gif``, or a full output longer than ``MAX_ANIMATION_CELLS`` (20) cells, before anything is
+            drawn.
+        TypeError: an argument of the wrong kind (a string ``inputs``, a ``path`` that is not a path, an ``ax`` that
+            is not an Axes), before anything is drawn.
+
     >>> anim = animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2)
     >>> anim._func(2)                                  # both inputs scattered: cell 2 received two copies
     []
@@ -1282,7 +1289,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     from ..ops.conv import conv1d_transpose
 
     fps = _fps(fps)
-    check_gif_path(path)
+    path = check_gif_path(path)
     # the lengths first (an integer makes no array yet): a too long animation is refused before anything is made
     x = None if _is_length(inputs) else _values(inputs, "inputs", None)
     w = None if _is_length(kernel) else _values(kernel, "kernel", None)
