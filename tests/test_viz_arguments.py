@@ -1,6 +1,7 @@
 """Argument checks of the picture API (tester findings): refused with a message, before anything is drawn."""
 import math
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -234,3 +235,74 @@ def test_save_gif_needs_a_path():
 def test_an_animation_is_saved_to_a_bytes_path(tmp_path):
     path = V.save_gif(V.animate_transposed_conv(2, 3), os.fsencode(tmp_path / "a.gif"))
     assert path == tmp_path / "a.gif" and path.read_bytes()[:6] == b"GIF89a"
+
+
+def _peak(call):
+    """``(result or exception, peak bytes)`` of ``call()`` under tracemalloc (NumPy reports its arrays to it)."""
+    tracemalloc.start()
+    try:
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001  (the caller looks at what was raised)
+            result = exc
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _deep_model():
+    return Sequential([layers.Conv1DTranspose(1, 3, strides=2), layers.Conv1D(1, 3)])
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: V.connectivity_matrix("conv1d", 10 ** 9, kernel_size=3), r"`input_length`.*input_length=1000000000"),
+    (lambda: V.connectivity_matrix("conv1d", 10 ** 5, kernel_size=3, method="backward"), r"input_length=100000"),
+    (lambda: V.connectivity_matrix("conv1d_transpose", 3, kernel_size=3, strides=10 ** 9),
+     r"`strides`: strides=1000000000 makes a 3000000000×3 matrix.*Choose a smaller strides"),
+    (lambda: V.connectivity_matrix("conv1d_transpose", 3, kernel_size=10 ** 12), r"`kernel_size`"),
+    (lambda: V.connectivity_matrix("conv1d_transpose", 3, kernel_size=3, dilation_rate=10 ** 12),
+     r"`dilation_rate`"),
+    (lambda: V.tap_matrices("conv1d", 10 ** 6, kernel_size=3), r"input_length=1000000"),
+    (lambda: V.connections("conv1d", 10 ** 6, kernel_size=3), r"input_length=1000000"),
+    (lambda: V.conv_matrices("conv1d_transpose", 10 ** 5, kernel_size=3), r"input_length=100000"),
+    (lambda: V.overlap_counts("conv1d_transpose", 10 ** 6, kernel_size=3), r"input_length=1000000"),
+    (lambda: V.model_connectivity_matrix(_deep_model(), 10 ** 6), r"`input_length`.*input_length=1000000"),
+    (lambda: V.connectivity_matrix(_deep_model(), 10 ** 6), r"input_length=1000000"),
+    (lambda: V.overlap_counts(_deep_model(), 10 ** 6), r"input_length=1000000"),
+    (lambda: V.layer_matrices(_deep_model(), 10 ** 6), r"input_length=1000000"),
+    (lambda: V.model_connectivity_matrix(_built_two_channel_model(), 10 ** 9, weights="model"),
+     r"input_length=1000000000"),
+], ids=["conv1d", "backward", "strides", "kernel_size", "dilation_rate", "tap_matrices", "connections",
+        "conv_matrices", "overlap_counts", "model", "model-via-connectivity_matrix", "model-overlap_counts",
+        "layer_matrices", "model-weights"])
+def test_a_matrix_too_large_to_build_is_refused_before_any_allocation(call, words):
+    error, peak = _peak(call)
+    assert isinstance(error, ValueError), error
+    assert __import__("re").search(words, str(error)), str(error)
+    assert "cells" in str(error) and "GiB" in str(error) and f"{V.connectivity.MAX_MATRIX_CELLS:,}" in str(error)
+    assert peak < 1 * 2 ** 20, f"{peak / 2 ** 20:.1f} MB allocated before refusing"
+
+
+def test_a_model_jacobian_too_large_is_refused_after_one_forward_pass():
+    # 20000 output steps: a batch of 20000 inputs of 20000 steps x 2 channels and its gradient (1.6e9 cells), the
+    # outputs (20000 x 20000 x 3) and their seed (2.4e9), the result (4e8); the one forward pass that gives the
+    # output's length holds about 20000 x 5 values
+    error, peak = _peak(lambda: V.model_connectivity_matrix(_built_two_channel_model(), 20000, weights="model"))
+    assert isinstance(error, ValueError), error
+    assert "a batch of 20000 inputs of 20000 steps × 2 channels" in str(error)
+    assert "at least 4,400,000,000 float64 cells" in str(error)
+    assert peak < 8 * 2 ** 20, f"{peak / 2 ** 20:.1f} MB allocated before refusing"
+
+
+def test_the_matrix_limit_counts_the_basis_and_the_matrix(monkeypatch):
+    # forward: the L basis vectors of length L, then the N x L matrix: 7 * 7 + 5 * 7 = 84 cells at L = 7, k = 3
+    monkeypatch.setattr(V.connectivity, "MAX_MATRIX_CELLS", 84)
+    assert V.connectivity_matrix("conv1d", 7, kernel_size=3).shape == (5, 7)
+    with pytest.raises(ValueError, match=r"at least 112 float64 cells"):                      # 8 * 8 + 6 * 8
+        V.connectivity_matrix("conv1d", 8, kernel_size=3)
+    # a model: the path matrix of every step (7 + 15 + 13 rows of 7 columns: 245 cells) and every layer's matrix
+    # with the basis it is computed from (7 * 7 + 15 * 7 = 154, then 15 * 15 + 13 * 15 = 420): 819 cells at L = 7
+    monkeypatch.setattr(V.connectivity, "MAX_MATRIX_CELLS", 819)
+    assert V.model_connectivity_matrix(_deep_model(), 7).shape == (13, 7)
+    with pytest.raises(ValueError, match=r"at least 1,064 float64 cells"):    # 320 + (64 + 136) + (289 + 255)
+        V.model_connectivity_matrix(_deep_model(), 8)

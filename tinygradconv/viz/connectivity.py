@@ -306,6 +306,78 @@ def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", o
 # ------------------------------------------------------------------------------------------------------------
 # Through the op
 # ------------------------------------------------------------------------------------------------------------
+MAX_MATRIX_CELLS = 10 ** 8
+"""The most float64 cells (0.745 GiB) that one call of a matrix function (:func:`connectivity_matrix`,
+:func:`tap_matrices`, :func:`conv_matrices`, :func:`~tinygradconv.viz.model_connectivity_matrix`, ...) makes: its
+matrices and the basis vectors pushed through the op or the model, counted from the lengths before anything is made.
+A larger call is refused with a ValueError that says how many cells and GiB it needs (it got NumPy's
+``MemoryError`` from deep inside, or was killed by the system). The pictures refuse far smaller sizes first."""
+
+
+def _gib(cells) -> str:
+    """The size of ``cells`` float64 values in GiB, to 3 significant digits.
+
+    >>> _gib(2 ** 27)
+    '1'
+    """
+    return f"{cells * 8 / 2 ** 30:.3g}"
+
+
+def matrix_fits(cells, name, value, what):
+    """Refuse, before anything is made, a call that needs more than :data:`MAX_MATRIX_CELLS` float64 cells:
+    ``cells``, a lower bound of what it makes; ``name`` and ``value``, the argument that makes it so large (the
+    message names it, and says to choose a shorter input or a smaller value of it); ``what``, which matrices those
+    cells are.
+
+    >>> matrix_fits(84, "input_length", 7, "a 5×7 matrix")
+    >>> matrix_fits(10 ** 10, "input_length", 10 ** 5, "a 99998×100000 matrix")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `input_length`: input_length=100000 makes a 99998×100000 matrix, which needs at least 10,000,000,000 float64 cells (74.5 GiB), more than the 100,000,000 cells (0.745 GiB) that one call may make (MAX_MATRIX_CELLS). Choose a shorter input: the pattern repeats along the signal
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
+    if cells > MAX_MATRIX_CELLS:
+        raise ValueError(f"Invalid value for argument `{name}`: {name}={value!r} makes {what}, which needs at least "
+                         f"{cells:,} float64 cells ({_gib(cells)} GiB), more than the {MAX_MATRIX_CELLS:,} cells "
+                         f"({_gib(MAX_MATRIX_CELLS)} GiB) that one call may make (MAX_MATRIX_CELLS). "
+                         + ("Choose a shorter input: the pattern repeats along the signal" if name == "input_length"
+                            else f"Choose a smaller {name}"))
+
+
+def _size_argument(st):
+    """``(name, value)`` of the argument that makes the op's matrix long: ``input_length``, except for a
+    conv1d_transpose whose output is long for its ``strides``, ``kernel_size``, ``dilation_rate`` or
+    ``output_padding`` (its output has ``(L − 1)·s + k_eff + output_padding`` steps, about).
+
+    >>> _size_argument(conv_setting("conv1d_transpose", 3, 3, strides=10 ** 9))
+    ('strides', 1000000000)
+    """
+    if st.kind == "conv1d_transpose":
+        spread, extra = (st.input_length - 1) * st.strides, st.output_padding or 0
+        if max(st.k_eff, extra) > max(spread, st.input_length):
+            if extra > st.k_eff:
+                return "output_padding", st.output_padding
+            return ("dilation_rate", st.dilation_rate) if st.dilation_rate > 1 else ("kernel_size", st.kernel_size)
+        if st.strides > st.input_length:
+            return "strides", st.strides
+    return "input_length", st.input_length
+
+
+def _jacobian_limits(st, method="forward", matrices=1):
+    """Refuse an op whose ``matrices`` matrices (``N × L``: one, or one per tap) and the basis vectors pushed
+    through it (``L`` of length ``L`` forward, ``N`` of length ``N`` backward) exceed :data:`MAX_MATRIX_CELLS`."""
+    n, length = st.output_length, st.input_length
+    batch = length if method == "forward" else n
+    what = f"a {n}×{length} matrix" if matrices == 1 else f"{matrices} tap matrices of {n}×{length}"
+    matrix_fits(batch * batch + matrices * n * length, *_size_argument(st),
+                f"{what} ({st.describe()}), computed from {batch} basis vectors of length {batch}")
+
+
+def _check_method(method):
+    if method not in ("forward", "backward"):
+        raise ValueError(f"Invalid value for argument `method`. Expected 'forward' or 'backward'. "
+                         f"Received method={method!r}")
+
+
 def _run(setting, x, kernel):
     """The op on a batch of single-channel signals: ``x`` is a Tensor ``(B, L, 1)``, ``kernel`` ``k`` values."""
     from ..ops.conv import conv1d, conv1d_transpose
@@ -324,6 +396,7 @@ def _basis(n):
 
 def _jacobian(setting, kernel, method="forward"):
     length, n_out = setting.input_length, setting.output_length
+    _check_method(method)
     if method == "forward":
         y = _run(setting, _basis(length), kernel)                  # y[j, n] = response to e_j = J[n, j]
         jac = y.numpy()[:, :, 0].T
@@ -332,9 +405,6 @@ def _jacobian(setting, kernel, method="forward"):
         y = _run(setting, x, kernel)                               # sample b asks for d y_b / d x
         y.backward(_basis(n_out))
         jac = x.grad.numpy()[:, :, 0]
-    else:
-        raise ValueError(f"Invalid value for argument `method`. Expected 'forward' or 'backward'. "
-                         f"Received method={method!r}")
     if jac.shape != (n_out, length):
         raise RuntimeError(f"{setting.describe()} gave an output of length {jac.shape[0]}, but conv_arithmetic "
                            f"says {n_out}")
@@ -362,6 +432,8 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
     Raises:
         TypeError: an op argument (``kernel_size``, ``strides``, ...) or ``method`` given with a model, whose own
             settings are used (as :func:`plot_connectivity` refuses them).
+        ValueError: an invalid argument (naming it and the value received), or a matrix and basis vectors that
+            need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before anything is made).
 
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
@@ -373,7 +445,9 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
                                     "output_padding": output_padding, "dilation_rate": dilation_rate,
                                     "method": method}, method="forward")
         return model_connectivity_matrix(kind, input_length, weights=weights)
-    setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    _check_method(method)
+    setting = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
+                       limits=lambda st: _jacobian_limits(st, method))
     return _jacobian(setting, setting.weights, method)
 
 
@@ -384,10 +458,15 @@ def tap_matrices(kind, input_length, kernel_size=None, strides=1, padding="valid
     ``T[t, n, j] = 1`` when tap ``t`` carries ``x_j`` into ``y_n``; for any kernel ``w``,
     :math:`J = \sum_t w_t T^{(t)}`. Each matrix is computed through the op. Returns ``(k, N, L)``.
 
+    Raises:
+        ValueError: an invalid argument, or matrices that need more than ``MAX_MATRIX_CELLS`` float64 cells (as
+            :func:`connectivity_matrix`).
+
     >>> tap_matrices("conv1d", 3, kernel_size=2)[1].astype(int).tolist()
     [[0, 1, 0], [0, 0, 1]]
     """
-    setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate)
+    setting = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate,
+                       limits=lambda st: _jacobian_limits(st, matrices=st.kernel_size))
     return _taps(setting)
 
 
@@ -427,6 +506,10 @@ def conv_matrices(kind, input_length, kernel_size=None, strides=1, padding="vali
     Either way ``T == C.T`` holds exactly, which is the point: the transposed convolution is the transpose of the
     convolution's matrix. Returns ``(C, T)`` as float64 NumPy arrays.
 
+    Raises:
+        ValueError: an invalid argument, or matrices that need more than ``MAX_MATRIX_CELLS`` float64 cells: the
+            two matrices and the basis vectors of both sides (refused before anything is made).
+
     >>> c, t = conv_matrices("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
     >>> bool((t == c.T).all()), c.shape
     (True, (3, 6))
@@ -434,7 +517,8 @@ def conv_matrices(kind, input_length, kernel_size=None, strides=1, padding="vali
     from ..ops.conv import conv1d, conv1d_transpose
     from ..ops.shape import pad
 
-    setting = conv_setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
+    setting = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
+                       limits=_conv_matrices_limits)
     k, s, d = setting.kernel_size, setting.strides, setting.dilation_rate
     w = Tensor(np.asarray(setting.weights).reshape(k, 1, 1), dtype="float64", backend="numpy")
     direct = _jacobian(setting, setting.weights)
@@ -454,6 +538,14 @@ def conv_matrices(kind, input_length, kernel_size=None, strides=1, padding="vali
     y = conv1d_transpose(_basis(n_short), w, strides=s, padding="valid", output_padding=extra, dilation_rate=d)
     y = y.numpy()[:, left: left + setting.input_length, 0]
     return direct, np.ascontiguousarray(y.T)
+
+
+def _conv_matrices_limits(st):
+    """Refuse the two ``N × L`` matrices of :func:`conv_matrices` and the basis vectors of both sides (``L`` of
+    length ``L``, ``N`` of length ``N``) beyond :data:`MAX_MATRIX_CELLS`."""
+    n, length = st.output_length, st.input_length
+    matrix_fits(length * length + n * n + 2 * n * length, *_size_argument(st),
+                f"two {n}×{length} matrices ({st.describe()}), computed from the basis vectors of both sides")
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from ..tensor import Tensor
 from ..validation import integer
 from ._mpl import check_figure, fit_figure, new_axes, pyplot
 from .connectivity import connectivity_matrix as _conv_matrix
-from .connectivity import conv_setting, layer_conflict, real_values, wrap_formula
+from .connectivity import conv_setting, layer_conflict, matrix_fits, real_values, wrap_formula
 from .graph import title_chars
 
 __all__ = ["ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
@@ -345,6 +345,37 @@ def _check_drawable(model, input_length, what):
                          f"layer). Draw a shorter input: the pattern repeats along the signal")
 
 
+def _model_cells(model, input_length, paths=True):
+    """A lower bound of the float64 cells that the matrices of ``model`` take at ``input_length``, from the lengths
+    alone (:func:`_graph_steps` without matrices, as :func:`_check_drawable`): each layer's matrix (``N_out × N_in``)
+    with the basis vectors pushed through a convolution or a resampling layer to make it (``N_in × N_in``), a nested
+    model's own, and with ``paths`` the path matrix of every step (``N × L``: :func:`_path_matrices` keeps them all).
+    Returns ``(cells, steps)``."""
+    steps = _graph_steps(model, input_length, matrices=False)
+    length = steps[0][2]
+    cells = sum(n * length for _, _, n in steps) if paths else 0
+    for layer, sources, n in steps[1:]:
+        kind = _kind(layer)
+        for source, _ in sources:
+            m = steps[source][2]
+            if kind == "Model":
+                cells += _model_cells(layer, m)[0]
+            else:
+                cells += n * m + (m * m if kind in CONVOLUTIONS + RESAMPLING else 0)
+    return cells, steps
+
+
+def _check_buildable(model, input_length, paths=True):
+    """Refuse, before any matrix is made, a model whose matrices need more than ``MAX_MATRIX_CELLS`` float64 cells
+    at this ``input_length`` (see :func:`~tinygradconv.viz.connectivity.matrix_fits`)."""
+    cells, steps = _model_cells(model, input_length, paths)
+    calls, widest = len(steps) - 1, max(n for *_, n in steps)
+    what = f"the {'path' if paths else 'layer'} matrices of model {model.name!r} ({calls} layer call" \
+           f"{'s' * (calls != 1)}, signals of up to {widest} steps"
+    what += f", a {steps[-1][2]}×{steps[0][2]} path matrix at the output)" if paths else ")"
+    matrix_fits(cells, "input_length", input_length, what)
+
+
 def _path_matrices(steps):
     paths = [np.eye(steps[0][2])]
     for _, sources, length in steps[1:]:
@@ -364,8 +395,10 @@ def layer_matrices(model, input_length) -> list:
     A functional model is accepted when it is a chain (no merges).
 
     Raises:
-        ValueError: a functional model with merges (its path matrix is :func:`model_connectivity_matrix`).
+        ValueError: a functional model with merges (its path matrix is :func:`model_connectivity_matrix`); matrices
+            that need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before any is made).
     """
+    _check_buildable(model, input_length, paths=False)
     steps = _graph_steps(model, input_length)
     out = []
     for k, (layer, sources, _) in enumerate(steps[1:], start=1):
@@ -399,6 +432,7 @@ def _model_jacobian(model, input_length, at=None):
                              f"shape {shape}. Received input_length={input_length}")
     else:
         steps_axis, in_channels = 1, _in_channels(first)
+    _jacobian_fits(model, input_length, in_channels)
     if at is None:
         point = np.ones((input_length, in_channels))
     else:
@@ -414,6 +448,7 @@ def _model_jacobian(model, input_length, at=None):
         point = point.T
     probe = model(Tensor(point[None], dtype=dtype, backend="numpy"), training=False)
     n_out = probe.shape[steps_axis]
+    _jacobian_fits(model, input_length, in_channels, n_out, probe.shape[3 - steps_axis])
     x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend="numpy",
                requires_grad=True)
     y = model(x, training=False)
@@ -424,6 +459,18 @@ def _model_jacobian(model, input_length, at=None):
         seed[np.arange(n_out), :, np.arange(n_out)] = 1.0
     y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
     return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
+
+
+def _jacobian_fits(model, input_length, in_channels, n_out=None, out_channels=1):
+    """Refuse a Jacobian (``weights="model"``) whose batch of ``n_out`` inputs (one per output step), its gradient,
+    the outputs and their seed and the result need more than ``MAX_MATRIX_CELLS`` float64 cells; ``n_out=None``,
+    before the output's length is known: as for one output step."""
+    n = 1 if n_out is None else n_out
+    cells = 2 * n * input_length * in_channels + 2 * n * n * out_channels + n * input_length
+    batch = "a batch of inputs" if n_out is None else f"a batch of {n_out} inputs"
+    matrix_fits(cells, "input_length", input_length,
+                f"the Jacobian of model {model.name!r} (weights='model'), computed on {batch} of {input_length} "
+                f"steps × {in_channels} channels (one per output step)")
 
 
 def _point(at):
@@ -476,7 +523,9 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         ValueError: a bad ``input_length`` or ``weights``, a layer that leaves no steps, merged branches whose
             lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
             several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
-            numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point).
+            numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point);
+            matrices that need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before they are made; with
+            ``weights="model"``, after one forward pass of one input, which gives the number of output steps).
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
@@ -495,6 +544,7 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
                          f"weights='model' (the path counts are the same at every point). Received an `at` of type "
                          f"{type(at).__name__} with weights={weights!r}")
     if weights is None:
+        _check_buildable(model, input_length)
         return _path_matrices(_graph_steps(model, input_length))[-1]
     if model_weights:
         from ..ops.conv_arithmetic import normalize_int
