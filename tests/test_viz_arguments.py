@@ -306,3 +306,37 @@ def test_the_matrix_limit_counts_the_basis_and_the_matrix(monkeypatch):
     assert V.model_connectivity_matrix(_deep_model(), 7).shape == (13, 7)
     with pytest.raises(ValueError, match=r"at least 1,064 float64 cells"):    # 320 + (64 + 136) + (289 + 255)
         V.model_connectivity_matrix(_deep_model(), 8)
+
+
+def test_after_backward_freed_the_graph_the_message_says_what_draws_the_trace():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    with V.record_backward() as trace:
+        loss.backward()
+    for call in (lambda: V.animate_backward(loss), lambda: V.plot_graph(loss, grads=True)):
+        with pytest.raises(RuntimeError) as error:
+            call()
+        assert "plot_graph(loss, grads=trace)" in str(error.value)
+        assert "animate_backward(trace)" in str(error.value)
+    assert V.plot_graph(loss, grads=trace).texts                    # what the message says works
+    anim = V.animate_backward(trace)
+    fresh = tg.tensor([1.0, 2.0], requires_grad=True)
+    again = V.animate_backward((fresh * fresh).sum())                 # the same pass, on a graph still there
+    assert anim.trace is trace and anim.frame_texts == again.frame_texts and anim.titles == again.titles
+
+
+def test_animate_backward_refuses_an_empty_trace_or_a_gradient_with_a_trace():
+    with V.record_backward() as empty:
+        pass
+    with pytest.raises(ValueError, match=r"`loss`.*recorded no backward"):
+        V.animate_backward(empty)
+    trace = _recorded()
+    with pytest.raises(ValueError, match=r"`grad`.*trace.*grad=1.0"):
+        V.animate_backward(trace, grad=1.0)
+    assert _no_figure()
+
+
+def test_animate_backward_names_loss_when_it_is_neither_a_tensor_nor_a_trace():
+    with pytest.raises(TypeError, match=r"`loss`.*Tensor or a BackwardTrace.*Received str"):
+        V.animate_backward("loss")
+    assert _no_figure()

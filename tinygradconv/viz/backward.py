@@ -9,7 +9,7 @@ so it can be drawn afterwards:
 
 * :func:`~tinygradconv.viz.plot_graph` with ``grads=trace`` (or ``grads=True``, which records a pass itself);
 * :func:`animate_backward`: one frame per node, the gradient arriving along each edge and adding up where a
-  tensor is used twice (the chain rule's sum over uses);
+  tensor is used twice (the chain rule's sum over uses), from a tensor whose graph is still there or from a trace;
 * :func:`plot_gradient_as_transpose`: for ``y = conv1d(x, w)``, the gradient ``dL/dx`` that backward computes is
   ``conv1d_transpose(dL/dy, w)``, drawn from both ops.
 
@@ -94,6 +94,17 @@ class BackwardTrace:
             if t is tensor:
                 return self.grads[f"t{i}"]
         raise KeyError("this tensor is not part of the recorded graph")
+
+
+def require_recorded(trace, name, of=""):
+    """``trace`` when it holds a backward pass, else a ValueError naming the argument ``name`` (a trace whose
+    ``backward()`` raised inside the ``with`` block, or that saw none). ``of``: whose pass is expected, for the
+    message."""
+    if trace.root is None or not trace.steps:
+        raise ValueError(f"Invalid value for argument `{name}`: this trace recorded no backward pass (backward() "
+                         f"did not run to the end inside the `with viz.record_backward()` block). Expected a "
+                         f"BackwardTrace holding the backward pass{of}")
+    return trace
 
 
 def _numpy(tensor, array):
@@ -186,8 +197,10 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
     """
     tensors = graph_tensors(tensor)                   # a TypeError for anything but a Tensor
     if any(t._ctx is not None and t._ctx.released for t in tensors):
-        raise RuntimeError("The graph was freed by backward(): call backward(retain_graph=True), or record the pass "
-                           "with `with viz.record_backward() as trace: loss.backward()` and draw `trace`")
+        raise RuntimeError("The graph was freed by backward(): run the forward pass again and draw it before "
+                           "backward() (or call backward(retain_graph=True)), or record the backward pass with `with "
+                           "viz.record_backward() as trace: loss.backward()` and draw the trace, which keeps the "
+                           "graph: viz.plot_graph(loss, grads=trace) or viz.animate_backward(trace)")
     kept = [(t, t._grad) for t in tensors]
     try:
         with record_backward() as trace:
@@ -271,14 +284,15 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     The title says what happens, wrapped between words but never inside a formula or a name (no-break spaces
     there: ``d output / d output = 1``, an op's form such as ``(x ** 2)``, a name such as ``'loss L'``).
     Gradients are recorded by :func:`trace_backward` (the engine's own pass, the ``.grad`` of every tensor left as
-    it was), so the graph of ``loss`` must still be there.
+    it was), so the graph of ``loss`` must still be there; or ``loss`` is the :class:`BackwardTrace` of your own
+    ``backward()``, recorded by :func:`record_backward`, which keeps the graph that ``backward()`` frees.
 
     Args:
-        loss: the output tensor (its graph not yet freed).
+        loss: the output tensor (its graph not yet freed), or a :class:`BackwardTrace` (drawn as it was recorded).
         path: save the animation as a GIF there (through Pillow), written atomically.
         fps: frames per second of the GIF.
         fontsize: the labels' font size (points).
-        grad: the output gradient, for a non-scalar ``loss``.
+        grad: the output gradient, for a non-scalar ``loss`` (None with a trace, which holds the one it used).
 
     Returns:
         The ``matplotlib.animation.FuncAnimation``; ``anim.trace`` is the :class:`BackwardTrace`,
@@ -287,11 +301,12 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
         figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
     Raises:
-        ValueError: an ``fps`` or ``fontsize`` that is not finite or not > 0, or a ``path`` that does not end in
-            ``.gif``, before anything is drawn.
-        TypeError: ``loss`` is not a Tensor; an ``fps`` or ``fontsize`` that is not a number, or a ``path`` that is
-            not a path.
-        RuntimeError: the graph of ``loss`` was freed by ``backward()``.
+        ValueError: an ``fps`` or ``fontsize`` that is not finite or not > 0, a ``path`` that does not end in
+            ``.gif``, a trace that recorded no backward pass, or a ``grad`` given with a trace, before anything is
+            drawn.
+        TypeError: ``loss`` is neither a Tensor nor a BackwardTrace; an ``fps`` or ``fontsize`` that is not a
+            number, or a ``path`` that is not a path.
+        RuntimeError: the graph of ``loss`` was freed by ``backward()`` (record the pass to draw it afterwards).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -301,6 +316,11 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     >>> from tinygradconv.viz import show_animation
     >>> show_animation(anim).format                    # in a notebook: the last line of a cell plays it
     'gif'
+    >>> with record_backward() as trace:               # your own backward(), which frees the graph
+    ...     (x * x).sum().backward()
+    >>> replay = animate_backward(trace)
+    >>> len(replay.frame_texts), show_animation(replay).format
+    (4, 'gif')
     """
     from matplotlib.animation import FuncAnimation
 
@@ -309,7 +329,16 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     fps = _fps(fps)
     _check_fontsize(fontsize)
     path = check_gif_path(path)
-    trace = trace_backward(loss, grad)
+    if isinstance(loss, BackwardTrace):
+        trace = require_recorded(loss, "loss")
+        if grad is not None:
+            raise ValueError(f"Invalid value for argument `grad`: a trace holds the output gradient of the pass it "
+                             f"recorded, so expected None with a trace. Received grad={grad!r}")
+    elif isinstance(loss, Tensor):
+        trace = trace_backward(loss, grad)
+    else:
+        raise TypeError(f"Invalid value for argument `loss`. Expected a tinygradconv Tensor or a BackwardTrace from "
+                        f"viz.record_backward(). Received {type(loss).__name__}")
     base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}
     frames = _frames(trace)
     labels = []

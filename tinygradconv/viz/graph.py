@@ -354,15 +354,12 @@ def wrap_title(title, width_inches, fontsize=9):
 
 def _trace_for(tensor, grads):
     """The :class:`~tinygradconv.viz.backward.BackwardTrace` behind ``grads=`` (``True``: record one now)."""
-    from .backward import BackwardTrace, trace_backward
+    from .backward import BackwardTrace, require_recorded, trace_backward
 
     if grads is True:
         return trace_backward(tensor)
     if isinstance(grads, BackwardTrace):
-        if grads.root is None or not grads.steps:
-            raise ValueError("Invalid value for argument `grads`: this trace recorded no backward pass (backward() "
-                             "did not run to the end inside the `with viz.record_backward()` block). Expected a "
-                             "BackwardTrace holding the backward pass of `tensor`")
+        require_recorded(grads, "grads", " of `tensor`")
         if grads.root is not tensor:
             raise ValueError(f"Invalid value for argument `grads`: the trace was recorded for another tensor's "
                              f"backward (its root has shape {tuple(grads.root.shape)}), not for `tensor` "
