@@ -124,17 +124,13 @@ save(ax.figure, "08_graph_grads.png")
 # %% [markdown]
 # ## One node per frame
 #
-# `viz.animate_backward` replays the pass on a graph that is still there: one frame per node, the node taken in
-# red, the gradients it sends back along its input edges in red, partial sums where a tensor is used more than
-# once. We rebuild the forward pass (backward freed the first graph) and animate it; the drawing runs its own
-# recorded pass and leaves every `.grad` as it was. `viz.show_animation` plays it here, as an embedded GIF.
+# `viz.animate_backward` replays the pass: one frame per node, the node taken in red, the gradients it sends back
+# along its input edges in red, partial sums where a tensor is used more than once. It takes the trace recorded
+# above, whose graph `backward()` has freed since. (Given a loss whose graph is still there, it records a pass of
+# its own and leaves every `.grad` as it was.) `viz.show_animation` plays it here, as an embedded GIF.
 
 # %%
-h2 = conv(x)
-y_hat2 = up(h2)
-loss2 = ((y_hat2 - y) ** 2).mean()
-h2.name, y_hat2.name, loss2.name = "h", "y_hat", "loss L"
-anim = viz.animate_backward(loss2, path=os.path.join(FIGURES, "08_backward.gif") if FIGURES else None)
+anim = viz.animate_backward(trace, path=os.path.join(FIGURES, "08_backward.gif") if FIGURES else None)
 print(f"animation: {len(anim.frame_texts)} frames for {len(anim.trace.steps)} nodes")
 viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF; a script without IPython warns
 
