@@ -340,3 +340,31 @@ def test_animate_backward_names_loss_when_it_is_neither_a_tensor_nor_a_trace():
     with pytest.raises(TypeError, match=r"`loss`.*Tensor or a BackwardTrace.*Received str"):
         V.animate_backward("loss")
     assert _no_figure()
+
+
+def test_plot_model_connectivity_max_lines_spreads_its_share_and_says_so():
+    """A row with more connections than max_lines drew only the first ones found (the top output steps), and the
+    title did not say so: Conv1D(1, 40, "same") on 40 steps drew 400 lines, all from its first ten output steps."""
+    from tinygradconv.layers import Conv1D
+    from tinygradconv.models import Sequential
+
+    model = Sequential([Conv1D(1, 40, padding="same")])
+    model.build((None, 40, 1))
+    # "same" with k = 40: 19 zeros on the left, 20 on the right; output n reads inputs n - 19 .. n + 20
+    expected = sum(1 for n in range(40) for j in range(40) if n - 19 <= j <= n + 20)
+    fig = V.plot_model_connectivity(model, 40, max_lines=100)
+    ax = fig.axes[0]
+    assert (fig.lines_drawn, fig.lines_in_all) == (100, expected) and len(ax.lines) == 100
+    assert f"100 of the {expected} connections drawn" in fig._suptitle.get_text().replace("\n", " ")
+    ends = sorted({round(line.get_xdata()[1]) for line in ax.lines})     # the output steps the lines reach
+    assert ends[0] <= 1 and ends[-1] >= 38 and len(ends) > 30
+    full = V.plot_model_connectivity(model, 40, max_lines=expected)
+    assert full.lines_drawn == full.lines_in_all == expected and "connections drawn" not in full._suptitle.get_text()
+
+
+@pytest.mark.parametrize("logy", ["no", 0, None])
+def test_plot_history_refuses_a_logy_that_is_not_a_bool(logy):
+    """logy="no" drew a logarithmic axis without a word (Python reads the string as true)."""
+    with pytest.raises(TypeError, match=rf"`logy`.*logy={logy!r}"):
+        V.plot_history({"loss": [1.0, 0.5]}, logy=logy)
+    assert _no_figure()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from ..validation import flag
 from ._mpl import fit_figure, pyplot
 
 __all__ = ["history_dict", "plot_history"]
@@ -148,12 +149,13 @@ def plot_history(history, metrics=None, ax=None, logy=False):
 
     Raises:
         TypeError: ``history`` is neither a History nor a dict; ``metrics`` is neither a name nor a list of names;
-            ``ax`` is neither None, an Axes nor a list of Axes.
+            ``ax`` is neither None, an Axes nor a list of Axes; ``logy`` is not True or False.
         ValueError: empty history, a metric with no values, such as ``{"loss": []}`` (nothing to draw), unknown
             metric, or a wrong number of Axes.
     """
     from matplotlib.ticker import MaxNLocator
 
+    logy = flag(logy, "logy", "plot_history")
     data = history_dict(history)
     new_figure = ax is None
     available = _base_names(data)

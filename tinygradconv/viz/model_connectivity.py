@@ -739,8 +739,10 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         model: a model, as for :func:`model_connectivity_matrix`.
         input_length: ``L``, the number of input steps.
         fig: a matplotlib Figure to draw into (default: a new one).
-        max_lines: a non-negative integer: at most ``max_lines`` times the number of rows below the input are
-            drawn in all, the first ones found, top row first (0: the cells and their counts only).
+        max_lines: a non-negative integer: at most ``max_lines`` lines are drawn between a row and the row
+            above it; a row with more connections gets an evenly spread share of them (every ``m``-th, in the
+            order of its output steps), and the title says how many of all were drawn (0: the cells and their
+            counts only). ``fig.lines_drawn`` and ``fig.lines_in_all`` count them (``None`` for the matrix).
         weights: must be None: the drawing counts paths (all-ones kernels).
 
     Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
@@ -820,7 +822,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
                                               linestyle="--" if copy else "-"))
             cells.append((ax.text(left(k) + j, y, _count_text(counts[k][j]), ha="center", va="center",
                                   fontsize=fontsize), cell))
-    drawn = 0
+    lines_drawn = lines_in_all = 0
     for r, (k, copy) in enumerate(shown):
         if copy or not r:
             continue
@@ -828,12 +830,14 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         for s_, block in steps[k][1]:
             if s_ != above:
                 continue
-            for n, j in zip(*np.nonzero(block)):
-                if drawn >= max_lines * (rows - 1):
-                    break
+            ends = list(zip(*np.nonzero(block)))
+            lines_in_all += len(ends)
+            if len(ends) > max_lines:                         # an evenly spread share, so every step keeps some
+                ends = [ends[i] for i in np.linspace(0, len(ends) - 1, max_lines).round().astype(int)]
+            for n, j in ends:
                 ax.plot([left(s_) + j, left(k) + n], [rows - r - 0.18, rows - 1 - r + 0.18], color="#555555",
                         linewidth=0.6 + 0.6 * (min(block[n, j], 4) - 1), alpha=0.7)
-                drawn += 1
+            lines_drawn += len(ends)
     for i, (r_from, r_to) in enumerate(brackets):             # an input from further up: a bracket on the right
         x = widest - 0.1 + 0.7 * i + 0.35
         k_from, k_to = shown[r_from][0], shown[r_to][0]
@@ -860,6 +864,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += "; red brackets: an input taken from a row further up"
     if copies:
         title += " (a dashed row repeats it above the layer that reads it)"
+    if lines_drawn < lines_in_all:
+        title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
         title += f"; {_CHANNELS_NOTE}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
@@ -876,6 +882,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     fig.path_matrix = paths[-1]
     fig.skips = skips
     fig.layer_by_layer = True
+    fig.lines_drawn, fig.lines_in_all = lines_drawn, lines_in_all
     return fig
 
 
@@ -937,6 +944,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     fig.path_matrix = matrix
     fig.skips = skips
     fig.layer_by_layer = False
+    fig.lines_drawn = fig.lines_in_all = None                 # no lines in the matrix
     return fig
 
 
