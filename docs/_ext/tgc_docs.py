@@ -41,6 +41,7 @@ API_SECTIONS = [
         "tinygradconv.ops.conv_arithmetic",
         "tinygradconv.ops.elementwise",
         "tinygradconv.ops.reduction",
+        "tinygradconv.ops.summation",
         "tinygradconv.ops.shape",
         "tinygradconv.ops.linalg",
     ]),

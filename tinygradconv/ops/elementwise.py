@@ -16,6 +16,7 @@ from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
 from ..in_place import note_in_place_write
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
+from .summation import accurate_sum
 
 
 def unbroadcast(xp, grad, shape):
@@ -34,29 +35,15 @@ def unbroadcast(xp, grad, shape):
 
 
 def _summed_to(xp, grad, shape):
-    """``grad`` summed over the leading axes it has beyond ``shape`` and over the axes where ``shape`` has 1."""
+    """``grad`` summed over the leading axes it has beyond ``shape`` and over the axes where ``shape`` has 1
+    (pairwise along every axis, :func:`.summation.accurate_sum`: a bias's gradient sums down the batch)."""
     extra = grad.ndim - len(shape)
     if extra:
-        grad = xp.sum(grad, axis=tuple(range(extra)))
+        grad = accurate_sum(xp, grad, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
-        grad = xp.sum(grad, axis=axes, keepdims=True)
+        grad = accurate_sum(xp, grad, axis=axes, keepdims=True)
     return grad
-
-
-def sum_f16_in_f32(xp, a, axis=None, keepdims=False):
-    """``xp.sum(a, axis, keepdims)``; a float16 ``a`` is summed with a float32 accumulator and rounded once to
-    float16, as PyTorch's CPU ``sum`` (NumPy's float16 ``sum`` rounds its partial sums: ``g.sum((0, 1))`` can be a
-    float16 step away from the exact sum rounded; along a non-last axis it adds in float16 step by step).
-
-    >>> import numpy as np
-    >>> x = np.array([[2048.0, 0.0], [1.0, 0.0], [1.0, 0.0]], dtype=np.float16)
-    >>> np.sum(x, axis=0).tolist(), sum_f16_in_f32(np, x, axis=0).tolist()
-    ([2048.0, 0.0], [2050.0, 0.0])
-    """
-    if dtype_name(a.dtype) != "float16":
-        return xp.sum(a, axis=axis, keepdims=keepdims)
-    return xp.astype(xp.sum(a, axis=axis, keepdims=keepdims, dtype=xp.float32), xp.float16)
 
 
 _FLOAT_OF_SIZE = {1: "float16", 2: "float32"}   # NumPy's math functions: bool and 8-bit -> float16, 16-bit -> float32

@@ -39,6 +39,7 @@ from .elementwise import (
     unary_special_points,
     unbroadcast,
 )
+from .summation import accurate_sum
 
 
 def _softplus_samples(rng):
@@ -152,7 +153,7 @@ class LogSoftmax(Function):
             def formula(x):
                 # inf - inf and log(0) inside a slice of -inf or NaN: NaN and -inf, silently (Function.apply)
                 shifted = x - xp.max(x, axis=axes, keepdims=True)
-                return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axes, keepdims=True))
+                return shifted - xp.log(accurate_sum(xp, xp.exp(shifted), axis=axes, keepdims=True))
 
             out = _in_float32(xp, formula, a)
         ctx.save_for_backward(out)
@@ -164,7 +165,7 @@ class LogSoftmax(Function):
         (out,) = ctx.saved_tensors
 
         def formula(g, y):
-            total = xp.sum(g, axis=ctx.axes, keepdims=True) if ctx.axes else g
+            total = accurate_sum(xp, g, axis=ctx.axes, keepdims=True) if ctx.axes else g
             return g - xp.exp(y) * total
 
         return _in_float32(xp, formula, grad, out)
