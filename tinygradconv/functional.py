@@ -43,6 +43,7 @@ from .models import (
     check_loss_value,
     integer_data_tensor,
     refuse_foreign_compile_arguments,
+    single_input_data,
 )
 from .tensor import Tensor
 
@@ -236,7 +237,7 @@ class FunctionalMixin:
         the batch size, which data may change (the last, shorter batch of ``predict``), as Keras 3 runs a model
         whose ``Input`` has a ``batch_size`` on other batch sizes."""
         if isinstance(inputs, dict):
-            inputs = _columns(inputs, self._inputs, "inputs", self._input_names())
+            inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), model=self, as_arrays=False)
             inputs = inputs if isinstance(inputs, list) else [inputs]
         flat = list(inputs) if isinstance(inputs, (list, tuple)) and self._nested_inputs else [inputs]
         if isinstance(inputs, (list, tuple)) and not self._nested_inputs and len(inputs) == 1:
@@ -510,19 +511,23 @@ class Columns(list):
         return next(len(array) for array in list.__iter__(self) if array is not None)
 
 
-def _columns(data, tensors, argument, names=None, optional=()):
+def _columns(data, tensors, argument, names=None, optional=(), model=None, as_arrays=True):
     """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
     ``names``: the keys of a dict of data (default: the tensors' layer names). ``optional``: the names of outputs
     trained by no loss, whose targets may be ``None`` or (in a dict) missing, as in Keras; they get an array of
-    ``(samples, 0)`` that nothing reads."""
+    ``(samples, 0)`` that nothing reads. ``model``: the model whose inputs these are (``argument`` ``x`` or
+    ``inputs``), named when a list of several arrays is given for its one input
+    (:func:`~tinygradconv.models.single_input_data`). ``as_arrays=False`` (a call of the model): the data of a dict
+    comes back as a plain list in the inputs' order, Tensors untouched, so that their gradients flow."""
     if getattr(data, "is_columns", False):  # already split (validation data, a batch of predict_on_batch)
         return data
     names = names or [t._keras_history[0].name for t in tensors]
+    inputs = argument.startswith(("x", "inputs"))
     if isinstance(data, dict):
         data = {**{n: None for n in optional}, **data}
         missing = [n for n in names if n not in data]
         extra = [k for k in data if k not in names]
-        if extra and not argument.startswith("x"):  # targets for no output (a misspelt key): an error, as Keras
+        if extra and not inputs:  # targets for no output (a misspelt key): an error, as Keras
             raise ValueError(f"Invalid value for argument `{argument}`: targets for {extra}, which are not outputs of "
                              f"the model. Expected a dict with keys {names}. Received keys {sorted(data)}")
         if missing:
@@ -531,21 +536,24 @@ def _columns(data, tensors, argument, names=None, optional=()):
         data = [data[n] for n in names]
         if len(tensors) == 1:
             return data[0]
+        if not as_arrays:
+            return data
+    if len(tensors) == 1 and inputs:
+        return single_input_data(model, data, argument, names)
     if data is None or len(tensors) == 1:
         if isinstance(data, (list, tuple)) and all(isinstance(d, (np.ndarray, Tensor)) for d in data) and data:
             if len(data) == 1:
                 return data[0]
-            # Keras: a list of arrays is never stacked into one input (list of numbers / lists still is one array)
-            what = "input" if argument.startswith("x") else "output"
-            raise ValueError(f"Invalid value for argument `{argument}`: the model expects 1 named {what} with keys "
-                             f"{names}, but it received {len(data)} {what} arrays (a list of arrays is never "
+            # Keras: a list of arrays is never stacked into one output (list of numbers / lists still is one array)
+            raise ValueError(f"Invalid value for argument `{argument}`: the model expects 1 named output with keys "
+                             f"{names}, but it received {len(data)} output arrays (a list of arrays is never "
                              f"stacked into one). Pass one array, or a dict {{{names[0]!r}: array}}.")
         return data
     if not isinstance(data, (list, tuple)) or len(data) != len(tensors):
         trained = len(tensors) - len(optional)      # (targets for the outputs with a loss only: Functional._y)
         alone = f", or {trained} for the outputs that have a loss" if optional else ""
         raise ValueError(f"Invalid value for argument `{argument}`: the model has {len(tensors)} "
-                         f"{'inputs' if argument.startswith('x') else 'outputs'}, so it expects a list of "
+                         f"{'inputs' if inputs else 'outputs'}, so it expects a list of "
                          f"{len(tensors)} arrays{alone}. Received {type(data).__name__}"
                          f"{f' of length {len(data)}' if hasattr(data, '__len__') else ''}")
     arrays = [None if d is None and n in optional else _as_array(d, f"{argument}[{i}]")
@@ -937,22 +945,30 @@ class Functional(FunctionalMixin, Model):
         return self.predict(x, batch_size=max(len(x), 1))
 
     def __call__(self, inputs, training=None, **kwargs):
+        """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
+        per input, or a dict keyed by input name; symbolic tensors alike.
+
+        Raises:
+            ValueError: a list of several arrays for a model of one input (never stacked into one), data keyed
+                otherwise than by the input names.
+        """
         if isinstance(inputs, dict) and any(isinstance(v, KerasTensor) for v in inputs.values()):
             names = self._input_names()   # symbolic tensors keyed by input name: in the inputs' order, as Keras
             missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
             if missing or extra:
                 raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys {list(inputs)}")
             inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
-        elif isinstance(inputs, dict):  # data keyed by input name (or by the keys of a Model({...}, ...))
-            inputs = self._x(inputs)
-            inputs = list(inputs) if isinstance(inputs, Columns) else inputs
         elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
             self._require_keys(inputs)   # data, not symbolic tensors
+            if isinstance(inputs, dict) or len(self._inputs) == 1:
+                # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
+                # are passed on as they are (their gradients flow)
+                inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), model=self, as_arrays=False)
         return super().__call__(inputs, training=training, **kwargs)
 
     def _x(self, x):
         self._require_keys(x)
-        return _columns(x, self._inputs, "x", self._input_names())
+        return _columns(x, self._inputs, "x", self._input_names(), model=self)
 
     def _require_keys(self, data):
         """A model built on a dict of several inputs takes its data keyed: a list or tuple would be mapped by the

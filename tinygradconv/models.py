@@ -50,7 +50,7 @@ from .autograd import no_grad
 from .backend import dtype_name
 from .layers.input_layer import InputLayer, _inbound_nodes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
-from .layers.layer import Layer, _call_tensors
+from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
 from .validation import flag, integer, number, refuse_foreign
 
@@ -116,6 +116,22 @@ def integer_data_tensor(data, backend):
             return None
     name = dtype_name(dtype)
     return Tensor(data, dtype=name, backend=backend) if name in _INTEGER_DTYPES else None
+
+
+def single_input_data(model, data, argument, names=None):
+    """``data`` for ``model``, which takes one input: a list or tuple of one array (or symbolic tensor) is that one,
+    as Keras 3 takes it; a list, tuple or dict of several (or a dict, for a model without input names) is
+    refused, never stacked into one batch (:func:`~tinygradconv.layers.layer.several_inputs_error`, naming
+    ``argument`` and the model; ``names``: its input's name, for a functional model).
+
+    Raises:
+        ValueError: several arrays (or a dict) where one is expected.
+    """
+    if isinstance(data, (list, tuple)) and len(data) == 1 and (is_array(data[0]) or isinstance(data[0], KerasTensor)):
+        return data[0]
+    if is_structure(data):
+        raise several_inputs_error(model, data, argument, names)
+    return data
 
 
 def _check_cardinality(arrays, allow_empty=False):
@@ -1246,9 +1262,10 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
         with ``steps``, on the first ``steps`` batches only (more than there are: Keras' "ran out of data" warning).
-        ``batch_size`` defaults as in :meth:`evaluate`."""
+        ``batch_size`` defaults as in :meth:`evaluate`. A model that takes one input (a ``Sequential``) refuses a
+        list of several arrays, as Keras does: they are never stacked into one."""
         self._check_initialized()
-        x = _as_array(x, "x")
+        x = self._predict_data(x)
         n = _check_cardinality({"x": x})
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
@@ -1273,6 +1290,13 @@ class Model(Layer):
     def predict_on_batch(self, x):
         """The outputs on one batch, as NumPy."""
         return self.predict(x, batch_size=max(len(_as_array(x, "x")), 1))
+
+    def _predict_data(self, x):
+        """``x`` of :meth:`predict` as an array (or one per input), with a batch axis: for a model that takes one
+        input (``single_input``), a list of several arrays is refused (:func:`single_input_data`)."""
+        if self.single_input:
+            x = single_input_data(self, x, "x")
+        return _as_array(x, "x")
 
     # ------------------------------------------------------------------ summary
     def _layer_output_shapes(self):
@@ -1470,6 +1494,8 @@ class Sequential(Model):
     >>> model.pop().__class__.__name__
     'AddOne'
     """
+
+    single_input = True     # a list of several arrays is refused (a list of one is that array, as Keras)
 
     def __init__(self, layers=None, name=None, dtype=None, trainable=True, **kwargs):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
@@ -1756,6 +1782,13 @@ class Sequential(Model):
         self._connect()
 
     def __call__(self, inputs, training=None, **kwargs):
+        """Run the stack on ``inputs`` (one array or tensor, or a symbolic tensor), as Keras 3: a list or tuple of one
+        is that one.
+
+        Raises:
+            ValueError: a list, tuple or dict of several arrays (never stacked into one).
+        """
+        inputs = single_input_data(self, inputs, "inputs")
         connect = not self.built
         outputs = super().__call__(inputs, training=training, **kwargs)
         if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too

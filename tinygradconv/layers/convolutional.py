@@ -68,6 +68,8 @@ class _BaseConv1D(Layer):
     then checks the arguments against each other: Keras' order, so that the first bad argument is the one named.
     """
 
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+
     def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):
         # Layer names it as Keras does: the snake case of the class name, made unique ("conv1d_transpose"; a
         # subclass MyUp gets "my_up"), and only after checking kwargs.

@@ -99,6 +99,7 @@ class Dense(Layer):
     """
 
     casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -174,6 +175,8 @@ class Activation(Layer):
     [[0.0, 2.0]]
     """
 
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+
     #: The built-in activations that keep an integer input's dtype in Keras 3 (on torch); the others return the
     #: layer's float dtype for integer and bool inputs (Keras gives ``float32`` or fails), a callable of the user's
     #: gets the input as it is.
@@ -214,6 +217,8 @@ class Flatten(Layer):
     >>> Flatten()(np.zeros((2, 3, 4))).shape
     (2, 12)
     """
+
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -262,6 +267,8 @@ class Reshape(Layer):
     >>> Reshape((-1, 2))(np.zeros((3, 8))).shape
     (3, 4, 2)
     """
+
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -339,6 +346,8 @@ class Dropout(Layer):
     >>> sorted(set(layer(np.ones((2, 4)), training=True).numpy().ravel()) - {0.0, 2.0})
     []
     """
+
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

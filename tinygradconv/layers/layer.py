@@ -30,7 +30,7 @@ from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import flag, float_dtype_argument, integer, weight_fits
-from .keras_tensor import flatten, is_symbolic, map_structure
+from .keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 
 _name_counts: dict[str, int] = {}
 
@@ -64,6 +64,9 @@ class Layer:
 
     #: Whether integer and bool inputs are cast to the layer's float dtype (see the class docstring).
     casts_integer_inputs = False
+    #: Whether the layer takes one tensor only: a list, tuple or dict of tensors is then refused by ``__call__``
+    #: (every built-in layer but the merge layers; a layer of your own may take structures, so False here).
+    single_input = False
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
         input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
@@ -392,15 +395,22 @@ class Layer:
         >>> Difference()({"a": np.ones((1, 2)), "b": np.ones((1, 2))}).numpy().tolist()
         [[0.0, 0.0]]
 
+        A layer that takes one tensor (``single_input``: every built-in layer but the merge layers) refuses a list,
+        tuple or dict of tensors, as Keras' input specs refuse several (``Layer "dense" expects 1 input(s), but it
+        received 2 input tensors``): two arrays are never stacked into one batch.
+
         Raises:
             TypeError: ``training`` not a bool; ``call`` returned something other than Tensors.
+            ValueError: a structure of tensors given to a layer that takes one (:func:`several_inputs_error`).
         """
+        if self.single_input and is_structure(inputs):
+            raise several_inputs_error(self, inputs)
         if is_symbolic(inputs):
             # The functional API: record the call, compute no values (imported here: input_layer imports this module).
             from .input_layer import symbolic_call
 
             return symbolic_call(self, inputs, **kwargs)
-        if _is_data_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
+        if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
             inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
         else:
@@ -531,13 +541,50 @@ def _check_outputs(layer, outputs):
                     f"it, so the weights before it would not train; {culprit}")
 
 
-def _is_data_structure(inputs) -> bool:
-    """Whether a layer's data is several inputs (as Keras 3 takes them: a dict, or a list or tuple holding arrays,
-    Tensors or dicts, at any depth) rather than one array given as nested lists of numbers."""
+def is_array(value) -> bool:
+    """Whether ``value`` is one array of data: a Tensor, a NumPy array, or another library's tensor (PyTorch,
+    CuPy, ...: it has a ``shape``, a ``dtype`` and ``__array__``), not a NumPy scalar.
+
+    >>> is_array(np.ones(3)), is_array([1.0, 2.0]), is_array(np.float32(1))
+    (True, False, False)
+    """
+    if isinstance(value, (Tensor, np.ndarray)):
+        return True
+    return (not isinstance(value, (np.generic, KerasTensor)) and hasattr(value, "__array__")
+            and hasattr(value, "shape") and hasattr(value, "dtype"))
+
+
+def is_structure(inputs) -> bool:
+    """Whether a layer's inputs are several (as Keras 3 takes them: a dict, or a list or tuple holding arrays,
+    tensors, symbolic tensors or dicts, at any depth) rather than one array given as nested lists of numbers.
+
+    >>> is_structure([np.ones(3), np.ones(3)]), is_structure({"a": np.ones(3)}), is_structure([[1.0, 2.0]])
+    (True, True, False)
+    """
     if isinstance(inputs, dict):
         return True
     return isinstance(inputs, (list, tuple)) and any(
-        isinstance(x, (Tensor, np.ndarray, dict)) or _is_data_structure(x) for x in inputs)
+        is_array(x) or isinstance(x, KerasTensor) or is_structure(x) for x in inputs)
+
+
+def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError:
+    """The ``ValueError`` for ``inputs``, a list, tuple or dict of tensors (:func:`is_structure`), given to
+    ``layer``, which takes one: Keras' "expects 1 input(s), but it received 2 input tensors" (its input specs),
+    with the layer named. For a model, ``argument`` is the argument that received them (``"inputs"`` of a call,
+    ``"x"`` of ``predict``) and ``names`` the name of a functional model's one input (a dict keyed by it is the
+    other way to pass it).
+
+    >>> print(several_inputs_error(Layer(name="layer"), [np.ones(3), np.ones(3)]))
+    Layer 'layer' (Layer) expects 1 input, but it received 2 input tensors (a list of 2). Pass one tensor or array (a list of arrays is never stacked into one).
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
+    count = len(flatten(inputs))
+    held = f"a dict with keys {list(inputs)}" if isinstance(inputs, dict) else f"a {type(inputs).__name__} of {count}"
+    who = f"{'Model' if argument else 'Layer'} '{layer.name}' ({type(layer).__name__})"
+    expected = f"1 named input with keys {names}" if names else "1 input"
+    hint = f"Pass one array, or a dict {{{names[0]!r}: array}}" if names else "Pass one tensor or array"
+    stacked = " (a list of arrays is never stacked into one)" if count > 1 else ""
+    return ValueError(f"{f'Invalid value for argument `{argument}`: ' if argument else ''}{who} expects {expected}, "
+                      f"but it received {count} input tensor{'' if count == 1 else 's'} ({held}). {hint}{stacked}.")
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})

@@ -53,6 +53,8 @@ class UpSampling1D(Layer):
     (2, 12, 5)
     """
 
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
         self.size = integer(size, "size")
@@ -89,6 +91,8 @@ class ZeroPadding1D(Layer):
     >>> ZeroPadding1D((1, 2))(np.ones((1, 2, 1))).numpy().ravel().tolist()
     [0.0, 1.0, 1.0, 0.0, 0.0]
     """
+
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -131,6 +135,8 @@ class Cropping1D(Layer):
     >>> Cropping1D((1, 2))(np.arange(5.0).reshape(1, 5, 1)).numpy().ravel().tolist()
     [1.0, 2.0]
     """
+
+    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)

@@ -1,0 +1,132 @@
+"""What layers and models take when called (and in ``predict``), against Keras 3 on torch: a list of several arrays
+for one input, a torch tensor, call keywords, the dtype of symbolic outputs on integer inputs, empty batches, and
+two damaged ``.keras`` cases (found by a tester)."""
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import layers, models
+
+
+def _keras():
+    return keras_on_torch("Keras 3 is the reference for what a layer or model call accepts")
+
+
+def _same_weights(ours, theirs):
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+
+
+# ----------------------------------------------------------------------------------------------- one input, a list
+@pytest.mark.parametrize(("shape", "make"), [((4, 3), lambda lib: lib.layers.Conv1D(2, 3, name="c")),
+                                             ((3,), lambda lib: lib.layers.Dense(2, name="c"))])
+def test_one_input_functional_call_refuses_a_list_of_arrays_as_keras(shape, make):
+    """It stacked the two samples into a batch of 2 (the call only; predict refused them already)."""
+    keras = _keras()
+    two = [np.ones(shape, "float32"), 2 * np.ones(shape, "float32")]
+    for lib in (keras, tg):
+        a = lib.layers.Input(shape, name="a")
+        model = lib.models.Model(a, make(lib)(a))
+        for run in (model, model.predict, model.predict_on_batch):
+            with pytest.raises(ValueError, match=r"expects 1 named input"):
+                run(two)
+    with pytest.raises(ValueError, match=r"argument `inputs`: Model 'functional\w*' \(Functional\) expects 1 named "
+                                         r"input with keys \['a'\], but it received 2 input tensors"):
+        model(two)
+    x = np.random.default_rng(0).normal(size=(2, *shape)).astype("float32")
+    np.testing.assert_array_equal(model([x]).numpy(), model(x).numpy())     # a list of one is that one, as Keras
+
+
+def test_sequential_refuses_a_list_of_arrays_in_call_and_predict():
+    """Keras 3.15 refuses ``[np.ones(3), np.ones(3)]`` (Invalid input shape); here the call raised AttributeError
+    ('list' object has no attribute 'ndim') and predict stacked the two samples silently."""
+    keras = _keras()
+    two = [np.ones(3, "float32"), 2 * np.ones(3, "float32")]
+    reference = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(1)])
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)], name="stack")
+    for run in (reference, reference.predict, reference.predict_on_batch):
+        with pytest.raises(ValueError):
+            run(two)
+    for run, argument in ((model, "inputs"), (model.predict, "x"), (model.predict_on_batch, "x")):
+        with pytest.raises(ValueError, match=rf"argument `{argument}`: Model 'stack' \(Sequential\) expects 1 input, "
+                                             r"but it received 2 input tensors"):
+            run(two)
+    conv = models.Sequential([layers.Input((8, 3)), layers.Conv1D(2, 3)], name="conv_stack")
+    with pytest.raises(ValueError, match="Model 'conv_stack' \\(Sequential\\) expects 1 input, but it received 2"):
+        conv([np.ones((8, 3)), np.ones((8, 3))])
+    with pytest.raises(ValueError, match=r"Model 'stack' \(Sequential\) expects 1 input, but it received 1 input "
+                                         r"tensor \(a dict"):
+        model({"a": np.ones((2, 3))})
+    # a list of one array is that array, as Keras' built Sequential takes it
+    x = np.random.default_rng(1).normal(size=(2, 3)).astype("float32")
+    _same_weights(model, reference)
+    expected = reference.predict(x, verbose=0)
+    for run in (lambda m, v: _numpy(m(v)), lambda m, v: m.predict(v, verbose=0), lambda m, v: m.predict_on_batch(v)):
+        np.testing.assert_allclose(run(reference, [x]), expected, rtol=1e-6)
+        np.testing.assert_allclose(run(model, [x]), expected, rtol=1e-6)
+
+
+def _numpy(result):
+    return result.numpy() if isinstance(result, tg.Tensor) else result.detach().numpy()
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.layers.Flatten(name="x"), lambda lib: lib.layers.UpSampling1D(2, name="x"),
+    lambda lib: lib.layers.ZeroPadding1D(1, name="x"), lambda lib: lib.layers.Cropping1D(1, name="x"),
+    lambda lib: lib.layers.Dense(2, name="x"), lambda lib: lib.layers.Conv1D(2, 3, name="x"),
+    lambda lib: lib.layers.Conv1DTranspose(2, 3, name="x"),
+])
+def test_single_input_layers_refuse_several_tensors_with_keras_words(make):
+    keras = _keras()
+    two = [np.ones((2, 4, 3), "float32"), np.ones((2, 4, 3), "float32")]
+    with pytest.raises(ValueError, match=r"Layer \"x\" expects 1 input\(s\), but it received 2 input tensors"):
+        make(keras)(two)
+    layer = make(tg)
+    kind = type(layer).__name__
+    with pytest.raises(ValueError, match=rf"Layer 'x' \({kind}\) expects 1 input, but it received 2 input tensors"):
+        layer(two)
+    a, b = layers.Input((4, 3)), layers.Input((4, 3))
+    with pytest.raises(ValueError, match=rf"Layer 'x' \({kind}\) expects 1 input, but it received 2 input tensors"):
+        make(tg)([a, b])
+    assert not layer.built
+
+
+@pytest.mark.parametrize("make", [layers.BatchNormalization, layers.LayerNormalization, layers.Softmax, layers.ReLU,
+                                  layers.PReLU, lambda: layers.Dropout(0.5), lambda: layers.Reshape((-1,)),
+                                  lambda: models.Sequential([layers.Dense(2)])])
+@pytest.mark.parametrize("given", ["list", "dict", "list of one"])
+def test_every_single_input_layer_refuses_a_structure(make, given):
+    """Keras fails here with KeyError: -1 (normalizations on a dict), AttributeError (Softmax, Reshape) or stacks
+    the list (ReLU); here each raised KeyError: 0, AttributeError or stacked the two arrays silently (Softmax)."""
+    layer = make()
+    if isinstance(layer, models.Sequential) and given == "list of one":
+        return                      # a model takes a list of one array as that array (see above)
+    x = np.ones((2, 4, 3), "float32")
+    data = {"list": [x, x], "dict": {"a": x}, "list of one": [x]}[given]
+    count = {"list": 2, "dict": 1, "list of one": 1}[given]
+    word = "tensors" if count > 1 else "tensor"
+    with pytest.raises(ValueError, match=rf"{layer.name}' \({type(layer).__name__}\) expects 1 input, but it received "
+                                         rf"{count} input {word}"):
+        layer(data)
+
+
+def test_merge_layers_and_structure_layers_still_take_lists():
+    x, y = np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32")
+    assert layers.Add()([x, y]).numpy().tolist() == [[3.0] * 3] * 2
+    assert layers.Concatenate()([x, y]).shape == (2, 6)
+
+    class Difference(layers.Layer):
+        def call(self, parts):
+            return parts["a"] - parts["b"]
+
+    assert Difference()({"a": y, "b": x}).numpy().tolist() == [[1.0] * 3] * 2
+
+
+def test_a_dict_of_tensors_keeps_its_gradients():
+    """A model of several inputs called on a dict of Tensors converted them to NumPy: no gradient reached them."""
+    a, b = layers.Input((3,), name="a"), layers.Input((3,), name="b")
+    model = models.Model([a, b], layers.Multiply()([a, b]))
+    x = tg.tensor(np.full((2, 3), 2.0), requires_grad=True)
+    y = tg.tensor(np.full((2, 3), 5.0), requires_grad=True)
+    model({"b": y, "a": x}).sum().backward()
+    assert x.grad.numpy().tolist() == [[5.0] * 3] * 2 and y.grad.numpy().tolist() == [[2.0] * 3] * 2
