@@ -130,3 +130,26 @@ def test_a_dict_of_tensors_keeps_its_gradients():
     y = tg.tensor(np.full((2, 3), 5.0), requires_grad=True)
     model({"b": y, "a": x}).sum().backward()
     assert x.grad.numpy().tolist() == [[5.0] * 3] * 2 and y.grad.numpy().tolist() == [[2.0] * 3] * 2
+
+
+# ----------------------------------------------------------------------------------------------- torch tensors
+def test_functional_model_takes_a_torch_tensor_as_keras():
+    """It raised "TypeError: Cannot interpret 'torch.float32' as a data type" (the dtype look-up for integer data)."""
+    keras = _keras()
+    import torch
+
+    x = torch.from_numpy(np.random.default_rng(2).normal(size=(2, 8, 3)).astype("float32"))
+
+    def make(lib):
+        a = lib.layers.Input((8, 3))
+        return lib.models.Model(a, lib.layers.Dense(2)(lib.layers.Conv1D(2, 3)(a)))
+
+    reference, model = make(keras), make(tg)
+    _same_weights(model, reference)
+    expected = reference(x).detach().numpy()
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    ints = layers.Input((3,), dtype="int32")
+    counts = models.Model(ints, layers.Flatten()(ints))
+    assert counts(torch.tensor([[1, 2, 3]])).numpy().tolist() == [[1, 2, 3]]
+    assert str(counts(torch.tensor([[1, 2, 3]])).dtype) == "int32"

@@ -52,7 +52,7 @@ from .layers.input_layer import InputLayer, _inbound_nodes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
-from .validation import flag, integer, number, refuse_foreign
+from .validation import dtype_argument, flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
@@ -107,6 +107,10 @@ def integer_data_tensor(data, backend):
     [-2147483643]
     >>> integer_data_tensor([0.5], "numpy") is None
     True
+
+    Another library's tensor is read by its dtype too (a PyTorch dtype as
+    :func:`~tinygradconv.validation.dtype_argument` reads it: a float ``torch.Tensor`` raised "Cannot interpret
+    'torch.float32' as a data type").
     """
     dtype = getattr(data, "dtype", None)
     if dtype is None:
@@ -114,8 +118,11 @@ def integer_data_tensor(data, backend):
             dtype = np.asarray(data).dtype
         except (ValueError, TypeError):    # ragged lists and the like: Tensor's rule says what is wrong
             return None
-    name = dtype_name(dtype)
-    return Tensor(data, dtype=name, backend=backend) if name in _INTEGER_DTYPES else None
+    try:
+        name = dtype_argument(dtype, _INTEGER_DTYPES)
+    except TypeError:                      # a float (or unknown) dtype: Tensor's rule
+        return None
+    return Tensor(data, dtype=name, backend=backend)
 
 
 def single_input_data(model, data, argument, names=None):
