@@ -153,3 +153,40 @@ def test_functional_model_takes_a_torch_tensor_as_keras():
     counts = models.Model(ints, layers.Flatten()(ints))
     assert counts(torch.tensor([[1, 2, 3]])).numpy().tolist() == [[1, 2, 3]]
     assert str(counts(torch.tensor([[1, 2, 3]])).dtype) == "int32"
+
+
+# ----------------------------------------------------------------------------------------------- call keywords
+def _functional(lib):
+    a = lib.layers.Input((3,))
+    return lib.models.Model(a, lib.layers.Dense(1)(lib.layers.Dropout(0.5)(a)), name="net")
+
+
+def _sequential(lib):
+    return lib.models.Sequential([lib.layers.Input((3,)), lib.layers.Dropout(0.5), lib.layers.Dense(1)], name="net")
+
+
+@pytest.mark.parametrize("make", [_functional, _sequential])
+def test_model_call_keywords_as_keras(make):
+    """``mask=None`` and ``training`` are accepted by both, as in Keras 3; an unknown keyword was a TypeError naming
+    an internal class ("FunctionalMixin.call() got an unexpected keyword argument 'mask'")."""
+    keras = _keras()
+    x = np.random.default_rng(3).normal(size=(4, 3)).astype("float32")
+    reference, model = make(keras), make(tg)
+    _same_weights(model, reference)
+    expected = reference(x).detach().numpy()
+    for keywords in ({"mask": None}, {"training": False}, {"mask": None, "training": False}):
+        reference(x, **keywords)
+        np.testing.assert_allclose(model(x, **keywords).numpy(), expected, rtol=1e-6)
+    dropped = model(np.ones((200, 3), "float32"), training=True).numpy()
+    assert len(np.unique(dropped)) > 1          # dropout ran: training=True reached the layers
+    symbolic = layers.Input((3,))
+    assert model(symbolic, mask=None).shape == reference(keras.layers.Input((3,)), mask=None).shape == (None, 1)
+    # Keras refuses an unknown keyword on symbolic tensors (TypeError) and ignores it on data; refused here in both
+    with pytest.raises(TypeError):
+        reference(keras.layers.Input((3,)), foo=1)
+    for given in (x, symbolic):
+        with pytest.raises(TypeError, match=r"Model 'net' \(\w+\) got an unexpected keyword argument 'foo'"):
+            model(given, foo=1)
+    with pytest.raises(ValueError, match=r"Model 'net' \(\w+\): masks are not supported.*Received mask of type "
+                                         r"ndarray"):
+        model(x, mask=np.ones((4,), bool))

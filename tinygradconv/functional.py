@@ -40,6 +40,7 @@ from .models import (
     _instance,
     _Mean,
     _shape_fits,
+    check_call_keywords,
     check_loss_value,
     integer_data_tensor,
     refuse_foreign_compile_arguments,
@@ -946,12 +947,15 @@ class Functional(FunctionalMixin, Model):
 
     def __call__(self, inputs, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
-        per input, or a dict keyed by input name; symbolic tensors alike.
+        per input, or a dict keyed by input name; symbolic tensors alike. ``mask=None`` is accepted, as in Keras 3.
 
         Raises:
             ValueError: a list of several arrays for a model of one input (never stacked into one), data keyed
-                otherwise than by the input names.
+                otherwise than by the input names, a mask other than None.
+            TypeError: a keyword other than ``training`` and ``mask``
+                (:func:`~tinygradconv.models.check_call_keywords`); ``training`` not a bool.
         """
+        check_call_keywords(self, kwargs)
         if isinstance(inputs, dict) and any(isinstance(v, KerasTensor) for v in inputs.values()):
             names = self._input_names()   # symbolic tensors keyed by input name: in the inputs' order, as Keras
             missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
@@ -964,7 +968,7 @@ class Functional(FunctionalMixin, Model):
                 # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
                 # are passed on as they are (their gradients flow)
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), model=self, as_arrays=False)
-        return super().__call__(inputs, training=training, **kwargs)
+        return super().__call__(inputs, training=training)
 
     def _x(self, x):
         self._require_keys(x)

@@ -141,6 +141,29 @@ def single_input_data(model, data, argument, names=None):
     return data
 
 
+def check_call_keywords(model, kwargs):
+    """The keywords of a call of a ``Sequential`` or functional model besides ``training``: ``mask=None`` is
+    accepted (and does nothing), as Keras 3 accepts it.
+
+    Keras 3 takes a mask too, and ignores any other keyword given with data (it refuses one on symbolic tensors);
+    there are no masks here, and an unknown keyword would do nothing (a misspelt ``training`` would be ignored), so
+    both are refused.
+
+    Raises:
+        ValueError: a mask other than None.
+        TypeError: any other keyword, naming the model and the keyword.
+    """
+    mask = kwargs.pop("mask", None)
+    if kwargs:
+        name = next(iter(kwargs))
+        raise TypeError(f"Model '{model.name}' ({type(model).__name__}) got an unexpected keyword argument {name!r}: "
+                        "its call takes `training` (True, False or None) and `mask=None` only (Keras 3 ignores other "
+                        "keywords given with data, and refuses them on symbolic tensors)")
+    if mask is not None:
+        raise ValueError(f"Model '{model.name}' ({type(model).__name__}): masks are not supported (tinygradconv has "
+                         f"no masking), so `mask` may only be None. Received mask of type {type(mask).__name__}")
+
+
 def _check_cardinality(arrays, allow_empty=False):
     """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
     unless ``allow_empty``; return the number of samples."""
@@ -1790,14 +1813,17 @@ class Sequential(Model):
 
     def __call__(self, inputs, training=None, **kwargs):
         """Run the stack on ``inputs`` (one array or tensor, or a symbolic tensor), as Keras 3: a list or tuple of one
-        is that one.
+        is that one, and ``mask=None`` is accepted.
 
         Raises:
-            ValueError: a list, tuple or dict of several arrays (never stacked into one).
+            ValueError: a list, tuple or dict of several arrays (never stacked into one); a mask other than None.
+            TypeError: a keyword other than ``training`` and ``mask`` (:func:`check_call_keywords`); ``training``
+                not a bool.
         """
+        check_call_keywords(self, kwargs)
         inputs = single_input_data(self, inputs, "inputs")
         connect = not self.built
-        outputs = super().__call__(inputs, training=training, **kwargs)
+        outputs = super().__call__(inputs, training=training)
         if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too
             self._connect()
         return outputs
