@@ -190,3 +190,57 @@ def test_model_call_keywords_as_keras(make):
     with pytest.raises(ValueError, match=r"Model 'net' \(\w+\): masks are not supported.*Received mask of type "
                                          r"ndarray"):
         model(x, mask=np.ones((4,), bool))
+
+
+# ----------------------------------------------------------------------------------------------- symbolic dtypes
+def test_nested_model_on_an_integer_input_has_the_dtype_its_data_gets():
+    """The inner model casts integer data to its float Input: its output is float32, as Keras' symbolic tensor and as
+    predict returns it (the symbolic tensor said int32)."""
+    keras = _keras()
+    for lib in (keras, tg):
+        a = lib.layers.Input((4, 3))
+        inner = lib.models.Model(a, lib.layers.Dense(3, name="d")(a), name="inner")
+        ints = lib.layers.Input((4, 3), dtype="int32")
+        hidden = inner(ints)
+        assert str(hidden.dtype) == "float32"
+        out = lib.layers.Conv1D(2, 3, name="c")(hidden)
+        assert str(out.dtype) == "float32"
+        assert lib.models.Model(ints, out).predict(np.ones((1, 4, 3), "int32"), verbose=0).dtype == np.float32
+    stack = models.Sequential([layers.Input((4, 3)), layers.Dense(2)])
+    assert stack(layers.Input((4, 3), dtype="int32")).dtype == "float32"
+
+
+def test_nested_model_that_keeps_integers_says_so():
+    """A model whose integer Input reaches its output through Flatten returns integers when called on data; so does
+    its symbolic call."""
+    a = layers.Input((2, 3), dtype="int32")
+    inner = models.Model(a, layers.Flatten()(a))
+    ints = layers.Input((2, 3), dtype="int32")
+    assert inner(ints).dtype == "int32"
+    outer = models.Model(ints, inner(ints))
+    got = outer.predict(np.arange(6, dtype="int32").reshape(1, 2, 3))
+    assert got.dtype == np.int32 and got.tolist() == [[0, 1, 2, 3, 4, 5]]
+    stack = models.Sequential([layers.Input((2, 3), dtype="int32"), layers.Flatten()])
+    assert stack(layers.Input((2, 3), dtype="int32")).dtype == "int32"
+    assert stack(layers.Input((2, 3))).dtype == "int32"        # its integer Input casts float data, as on data
+    assert str(stack(np.ones((1, 2, 3), "float32")).dtype) == "int32"
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.layers.Conv1D(2, 3, name="c"),
+                                  lambda lib: lib.layers.Conv1DTranspose(2, 3, name="c")])
+def test_convolutions_cast_integer_inputs_to_their_dtype(make):
+    """Keras' symbolic tensor is float32; on data Keras 3.15 on torch fails (PyTorch's "expected scalar type Int");
+    here the symbolic tensor said int32 and predict failed with "`conv1d` needs floating-point arrays"."""
+    keras = _keras()
+    assert make(keras)(keras.layers.Input((8, 3), dtype="int32")).dtype == "float32"
+    ints = layers.Input((8, 3), dtype="int32")
+    out = make(tg)(ints)
+    assert out.dtype == "float32"
+    model = models.Model(ints, out)
+    data = np.arange(48).reshape(2, 8, 3)
+    got = model.predict(data.astype("int32"))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, model.get_layer("c")(data.astype("float32")).numpy(), rtol=1e-6)
+    eager = model.get_layer("c")(tg.tensor(data, dtype="int32"))
+    assert str(eager.dtype) == "float32"
+    np.testing.assert_allclose(eager.numpy(), got, rtol=1e-6)

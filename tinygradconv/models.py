@@ -48,7 +48,7 @@ from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
-from .layers.input_layer import InputLayer, _inbound_nodes
+from .layers.input_layer import InputLayer, _inbound_nodes, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
@@ -1844,6 +1844,16 @@ class Sequential(Model):
         for layer in self._layers:
             shape = tuple(layer.compute_output_shape(shape))
         return shape
+
+    def _output_dtypes(self, dtypes):
+        """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
+        :meth:`call` computes it (an integer or bool ``Input`` casts the data first), for a symbolic call of the
+        model (see :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
+        dtype = self._input_dtype or dtypes[0]
+        for layer in self._layers:
+            out = output_dtypes(layer, [dtype])
+            dtype = out if isinstance(out, str) else out[0]
+        return [dtype]
 
     def _check_built_input(self, input_shape):
         """The model called on a symbolic tensor (used as a layer): the shape must fit its ``Input`` (``None``: any

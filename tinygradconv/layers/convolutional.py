@@ -68,6 +68,7 @@ class _BaseConv1D(Layer):
     then checks the arguments against each other: Keras' order, so that the first bad argument is the one named.
     """
 
+    casts_integer_inputs = True    # integer inputs give the layer's dtype (Keras 3 on torch fails on them)
     single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
 
     def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):

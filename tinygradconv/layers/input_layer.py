@@ -254,8 +254,9 @@ def symbolic_call(layer, inputs, **kwargs):
                          f"{sources}: {exc}") from exc
     nodes = _inbound_nodes(layer)
     node_index = len(nodes)
-    dtype = _output_dtype(layer, flat)
-    leaves = [None if s is None else KerasTensor(s.shape, dtype, history=(layer, node_index, i))
+    dtypes = output_dtypes(layer, [str(t.dtype) for t in flat])
+    leaves = [None if s is None else KerasTensor(s.shape, dtypes if isinstance(dtypes, str) else dtypes[i],
+                                                 history=(layer, node_index, i))
               for i, s in enumerate(flatten(out_shapes))]
     outputs = [t for t in leaves if t is not None]
     nodes.append(Node(layer, inputs, outputs))
@@ -267,11 +268,21 @@ def symbolic_call(layer, inputs, **kwargs):
     return pack_as(out_shapes, leaves)
 
 
-def _output_dtype(layer, inputs):
-    """The dtype of ``layer``'s outputs on the symbolic ``inputs``: the layer's own, except that a layer which does
-    not cast integer and bool inputs (``Flatten``, ``ReLU``, ..., see ``Layer.casts_integer_inputs``) keeps the
-    dtype of inputs that are all integers or bools, as Keras 3's symbolic tensors do."""
-    names = [str(t.dtype) for t in inputs]
-    if not names or layer.casts_integer_inputs or any(name.startswith("float") for name in names):
+def output_dtypes(layer, dtypes):
+    """The dtype of ``layer``'s outputs when called on data of ``dtypes`` (the names of its inputs' dtypes, in
+    :func:`~tinygradconv.layers.keras_tensor.flatten`'s order), as the call on data gives it: the layer's own,
+    except that a layer which does not cast integer and bool inputs (``Flatten``, ``ReLU``, ..., see
+    ``Layer.casts_integer_inputs``) keeps the dtype of inputs that are all integers or bools, as Keras 3 does on
+    data. A model (a ``Sequential`` or functional one) says what its own layers give, one dtype per output
+    (its ``_output_dtypes``): called on an integer input, a model whose ``Input`` is float casts the data to it
+    first, so its ``Dense`` gives float32 (the symbolic tensor said int32, where ``predict`` gave float32).
+
+    Returns:
+        one dtype name for every output, or, for a model, a list of one per output.
+    """
+    own = getattr(layer, "_output_dtypes", None)
+    if own is not None:
+        return own(dtypes)
+    if not dtypes or layer.casts_integer_inputs or any(name.startswith("float") for name in dtypes):
         return layer.dtype
-    return names[0]
+    return dtypes[0]

@@ -55,11 +55,13 @@ class Layer:
     ``compute_output_shape`` and ``get_config``.
 
     Inputs of another float dtype are cast to the layer's, as Keras casts them. Integer and bool inputs are cast
-    too by the layers that compute in floats with their own weights or means (``casts_integer_inputs``: ``Dense``,
-    ``PReLU``, the normalizations, ``Average``, and ``Activation`` with a float activation such as ``sigmoid``),
-    whose Keras outputs are then of the layer's dtype (Keras promotes ``int32`` with ``float32`` to ``float32``,
-    where NumPy gives ``float64``); the others keep them, as in Keras (``Flatten`` of ``int32`` data is
-    ``int32``).
+    too by the layers that compute in floats (``casts_integer_inputs``): those with their own weights or means
+    (``Dense``, ``Conv1D``, ``Conv1DTranspose``, ``PReLU``, the normalizations, ``Average``) and the float
+    activations (``Softmax``, ``ELU``, ``LeakyReLU``, and ``Activation`` with one such as ``sigmoid``), whose
+    outputs are then of the layer's dtype, as Keras' symbolic tensors say (Keras promotes ``int32`` with
+    ``float32`` to ``float32``, where NumPy gives ``float64``; on integer data Keras 3.15 on torch fails in the
+    convolutions and in those activation layers, with PyTorch's "expected scalar type"); the others keep them, as
+    in Keras (``Flatten`` of ``int32`` data is ``int32``).
     """
 
     #: Whether integer and bool inputs are cast to the layer's float dtype (see the class docstring).
