@@ -244,3 +244,20 @@ def test_convolutions_cast_integer_inputs_to_their_dtype(make):
     eager = model.get_layer("c")(tg.tensor(data, dtype="int32"))
     assert str(eager.dtype) == "float32"
     np.testing.assert_allclose(eager.numpy(), got, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------- empty batches
+@pytest.mark.parametrize("make", [_functional, _sequential])
+def test_predict_on_batch_of_zero_samples_as_keras(make):
+    keras = _keras()
+    x = np.ones((4, 3), "float32")
+    assert keras_shape(make(keras).predict_on_batch(x[:0])) == (0, 1)
+    model = make(tg)
+    got = model.predict_on_batch(x[:0])
+    assert isinstance(got, np.ndarray) and got.shape == (0, 1) and got.dtype == np.float32
+    assert model(x[:0]).shape == (0, 1)
+    np.testing.assert_array_equal(model.predict_on_batch(x), model.predict(x))
+
+
+def keras_shape(result):
+    return tuple(np.asarray(result).shape)

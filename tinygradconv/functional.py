@@ -963,8 +963,8 @@ class Functional(FunctionalMixin, Model):
         return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def predict_on_batch(self, x):
-        x = self._x(x)
-        return self.predict(x, batch_size=max(len(x), 1))
+        out = super().predict_on_batch(self._x(x))
+        return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def __call__(self, inputs, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array

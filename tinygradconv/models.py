@@ -1318,8 +1318,21 @@ class Model(Layer):
         return _joined_batches(outputs)
 
     def predict_on_batch(self, x):
-        """The outputs on one batch, as NumPy."""
-        return self.predict(x, batch_size=max(len(_as_array(x, "x")), 1))
+        """The outputs on one batch, as NumPy, computed in inference mode (no graph, no callbacks), as Keras 3's
+        ``predict_on_batch``; a batch of 0 samples gives outputs of 0 samples, as there (``predict`` refuses it).
+
+        >>> import numpy as np
+        >>> from tinygradconv import layers
+        >>> Sequential([layers.Input((3,)), layers.Dense(1)]).predict_on_batch(np.ones((0, 3))).shape
+        (0, 1)
+        """
+        self._check_initialized()
+        x = self._predict_data(x)
+        with no_grad():
+            out = self(x, training=False)
+        if isinstance(out, (list, tuple)):
+            return [_joined_batches([o.numpy()]) for o in out]
+        return _joined_batches([out.numpy()])
 
     def _predict_data(self, x):
         """``x`` of :meth:`predict` as an array (or one per input), with a batch axis: for a model that takes one
