@@ -1,12 +1,16 @@
 """What layers and models take when called (and in ``predict``), against Keras 3 on torch: a list of several arrays
 for one input, a torch tensor, call keywords, the dtype of symbolic outputs on integer inputs, empty batches, and
 two damaged ``.keras`` cases (found by a tester)."""
+import json
+import zipfile
+
 import numpy as np
 import pytest
 from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import layers, models
+from tinygradconv.saving import SavedFileError
 
 
 def _keras():
@@ -261,3 +265,32 @@ def test_predict_on_batch_of_zero_samples_as_keras(make):
 
 def keras_shape(result):
     return tuple(np.asarray(result).shape)
+
+
+# ----------------------------------------------------------------------------------------------- .keras files
+def test_keras_file_without_a_config_entry_names_the_file(tmp_path):
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    path = tmp_path / "good.keras"
+    models.Sequential([layers.Input((6, 2)), layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)]).save(path)
+    damaged = tmp_path / "nocfg.keras"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "config.json":
+                config = json.loads(data)
+                del config["config"]
+                data = json.dumps(config).encode()
+            target.writestr(name, data)
+    with pytest.raises(SavedFileError, match=r"nocfg\.keras.*no 'config'"):
+        models.load_model(damaged)
+
+
+def test_loading_a_folder_says_a_keras_file_is_expected(tmp_path):
+    keras = _keras()
+    folder = tmp_path / "folder.keras"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="accessible `.keras` zip file"):
+        keras.models.load_model(folder)
+    with pytest.raises(SavedFileError, match=r"folder\.keras'? is a directory: expected a \.keras file \(a zip "
+                                             r"archive"):
+        models.load_model(folder)

@@ -824,9 +824,20 @@ def _our_item(item, filepath):
 
 
 def _read_archive(filepath):
+    """``(config, weights)`` of the ``.keras`` file ``filepath``: its parsed ``config.json`` and the bytes of its
+    ``model.weights.h5``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        SavedFileError: a directory (Keras 3 raises a ``ValueError`` there too; it was a bare
+            ``IsADirectoryError``), not a zip archive, or one without those two files.
+    """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+    if os.path.isdir(filepath):
+        raise SavedFileError(f"{filepath!r} is a directory: expected a .keras file (a zip archive, as "
+                             "model.save('model.keras') writes it)")
     try:
         with zipfile.ZipFile(filepath) as archive:
             names = set(archive.namelist())
@@ -856,7 +867,10 @@ def _model_from_keras_json(config, where, require_shape):
         raise SavedFileError(f"{where}: expected a Keras model config (a JSON object with 'class_name' and "
                              f"'config'). Received a {type(config).__name__}")
     class_name = config.get("class_name")
-    inner = config.get("config") or {}
+    if "config" not in config:      # (Sequential's "cannot be built because it has no layers" before)
+        raise SavedFileError(f"{where}: the model config is damaged: it has no 'config' entry (the model's name "
+                             f"and layers). Received the keys {sorted(config)}")
+    inner = config["config"] or {}
     _check_layer_list(inner, f"{where}: the model config")
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
@@ -866,7 +880,7 @@ def _model_from_keras_json(config, where, require_shape):
             model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)
         shape = (config.get("build_config") or {}).get("input_shape")
         if not model.built and shape is not None:
-            model.build(tuple(shape))
+            _named_in(where, model.build, tuple(shape))     # (a config without layers: Keras' ValueError, named)
         elif not model.built and require_shape:
             raise SavedFileError(f"{where}: the Sequential model has no input shape (no InputLayer and no "
                                  "build_config)")
@@ -933,9 +947,9 @@ def load_keras(filepath, custom_objects=None, compile=True):
     passes its own.
 
     Raises:
-        SavedFileError: not a ``.keras`` archive, a model other than Sequential/functional, a layer or argument
-            this package does not have (named in the message), weights that do not fit, or optimizer variables
-            of other shapes than the weights'.
+        SavedFileError: not a ``.keras`` archive (a directory too), a damaged ``config.json``, a model other than
+            Sequential/functional, a layer or argument this package does not have (named in the message), weights
+            that do not fit, or optimizer variables of other shapes than the weights'.
         ImportError: h5py is not installed.
     """
     config, weights = _read_archive(filepath)      # a missing or foreign file is named before h5py is needed

@@ -753,7 +753,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             only (never unpickles), and builds only registered classes or those in ``custom_objects``.
 
     Raises:
-        FileNotFoundError: no such file. SavedFileError: a damaged file, a weights-only file, or an unknown class.
+        FileNotFoundError: no such file.
+        IsADirectoryError: a directory in place of an ``.npz`` file.
+        SavedFileError: a damaged file, a weights-only file, an unknown class, or a directory in place of a
+            ``.keras`` file (a ``ValueError``, as Keras 3 raises there).
         TypeError: ``filepath`` is not a path (``None``, a number); ``compile`` or ``safe_mode`` is not a bool.
     """
     filepath = path_like(filepath)
