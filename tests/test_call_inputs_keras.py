@@ -294,3 +294,38 @@ def test_loading_a_folder_says_a_keras_file_is_expected(tmp_path):
     with pytest.raises(SavedFileError, match=r"folder\.keras'? is a directory: expected a \.keras file \(a zip "
                                              r"archive"):
         models.load_model(folder)
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+def test_one_input_model_fit_evaluate_and_validation_data_take_a_list_as_keras(kind):
+    """fit, evaluate and validation_data: a list of one array is that array; of two, refused, naming the argument, as
+    Keras' functional models refuse it (Sequential stacked them into a batch of 2 and failed on the cardinality; a
+    functional model said it "expects 1 named output")."""
+    keras = _keras()
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+
+    def model(lib):
+        if kind == "sequential":
+            return lib.models.Sequential([lib.layers.Input((3,)), lib.layers.Dense(1)])
+        a = lib.layers.Input((3,))
+        return lib.models.Model(a, lib.layers.Dense(1)(a))
+
+    for lib in (keras, tg):
+        m = model(lib)
+        m.compile(optimizer="sgd", loss="mse")
+        assert "val_loss" in m.fit(x, y, validation_data=([x], y), epochs=1, verbose=0).history
+        assert "loss" in m.fit([x], y, epochs=1, verbose=0).history
+        m.evaluate([x], y, verbose=0)
+        if lib is keras and kind == "sequential":
+            continue        # Keras' Sequential takes the first of [x, x] with a warning; calls refuse it here too
+        for run in (lambda: m.fit(x, y, validation_data=([x, x], y), epochs=1, verbose=0),
+                    lambda: m.fit([x, x], y, epochs=1, verbose=0), lambda: m.evaluate([x, x], y, verbose=0)):
+            with pytest.raises(ValueError):
+                run()
+    m = model(tg)
+    m.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"argument `validation_data\[0\]`: Model '\w+' \(\w+\) expects 1 "
+                                         r"(named )?input.*received 2 input tensors"):
+        m.fit(x, y, validation_data=([x, x], y), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"argument `x`: Model '\w+' \(\w+\) expects 1 (named )?input"):
+        m.evaluate([x, x], y, verbose=0)

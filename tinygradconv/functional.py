@@ -544,7 +544,7 @@ def _columns(data, tensors, argument, names=None, optional=(), model=None, as_ar
     if getattr(data, "is_columns", False):  # already split (validation data, a batch of predict_on_batch)
         return data
     names = names or [t._keras_history[0].name for t in tensors]
-    inputs = argument.startswith(("x", "inputs"))
+    inputs = argument.startswith(("x", "inputs", "validation_data[0]"))     # data for the inputs, not targets
     if isinstance(data, dict):
         data = {**{n: None for n in optional}, **data}
         missing = [n for n in names if n not in data]
@@ -944,7 +944,8 @@ class Functional(FunctionalMixin, Model):
         ``sample_weight=[w, None]``: "one `sample_weight` array per output in `y`").
         """
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
-            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names()),
+            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
+                                        model=self),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
         return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)

@@ -1070,7 +1070,7 @@ class Model(Layer):
         if x is None or y is None:
             source = _data_source(x) if y is None else None
             raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}{source or ''}")
-        x, y = _as_array(x, "x"), _as_array(y, "y")
+        x, y = self._input_data(x), _as_array(y, "y")
         sample_weight = self._check_sample_weight(sample_weight)
         return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
 
@@ -1153,7 +1153,7 @@ class Model(Layer):
                 raise ValueError("Invalid value for argument `validation_data`. Expected a tuple (x_val, y_val) or "
                                  f"(x_val, y_val, sample_weight_val). Received {type(validation_data).__name__} of "
                                  f"length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
-            val = (_as_array(validation_data[0], "validation_data[0]"),
+            val = (self._input_data(validation_data[0], "validation_data[0]"),
                    _as_array(validation_data[1], "validation_data[1]"),
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
@@ -1295,7 +1295,7 @@ class Model(Layer):
         ``batch_size`` defaults as in :meth:`evaluate`. A model that takes one input (a ``Sequential``) refuses a
         list of several arrays, as Keras does: they are never stacked into one."""
         self._check_initialized()
-        x = self._predict_data(x)
+        x = self._input_data(x)
         n = _check_cardinality({"x": x})
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
@@ -1327,19 +1327,20 @@ class Model(Layer):
         (0, 1)
         """
         self._check_initialized()
-        x = self._predict_data(x)
+        x = self._input_data(x)
         with no_grad():
             out = self(x, training=False)
         if isinstance(out, (list, tuple)):
             return [_joined_batches([o.numpy()]) for o in out]
         return _joined_batches([out.numpy()])
 
-    def _predict_data(self, x):
-        """``x`` of :meth:`predict` as an array (or one per input), with a batch axis: for a model that takes one
-        input (``single_input``), a list of several arrays is refused (:func:`single_input_data`)."""
+    def _input_data(self, x, argument="x"):
+        """``x`` (the inputs of :meth:`predict`, :meth:`fit`, :meth:`evaluate`, or ``validation_data[0]``) as an
+        array (or one per input), with a batch axis: for a model that takes one input (``single_input``), a list of
+        one array is that array and a list of several is refused (:func:`single_input_data`)."""
         if self.single_input:
-            x = single_input_data(self, x, "x")
-        return _as_array(x, "x")
+            x = single_input_data(self, x, argument)
+        return _as_array(x, argument)
 
     # ------------------------------------------------------------------ summary
     def _layer_output_shapes(self):
