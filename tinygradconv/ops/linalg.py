@@ -59,11 +59,27 @@ class MatMul(Function):
     IEEE 754 inside the sums: ``inf * 0`` is NaN, so a NaN or infinite element spreads along its row/column (as
     NumPy and PyTorch). Rank-0 operands are a ``ValueError`` (as NumPy; use ``*``).
 
-    float16 operands are multiplied as float32 and each result rounded once to float16, forward and backward, as
-    PyTorch's CPU float16 matmul (a float32 accumulator); a gradient summed over broadcast batch dimensions is summed
-    in float32 before that one rounding, as PyTorch's folded ``mm`` for ``(batch, ..., n) @ (n, m)`` (``Dense`` on a
-    3-D input). The float32 sums run in BLAS' order, not PyTorch's, so a result within a float32 rounding of a
-    float16 tie can still round the other way.
+    Operands of two float dtypes promote as the element-wise operators promote them (the backend's own rule, which
+    ``a * b`` follows too): float16 with float32 is float32 and float16 or float32 with float64 is float64, in
+    either order, and each gradient comes back in its own input's dtype, rounded once (as ``torch.mul``'s).
+    PyTorch's ``matmul`` refuses two dtypes; ``a.float() @ b`` is what it computes here. An integer operand with a
+    float one promotes by NumPy's rule, as ``a * b`` (:func:`~tinygradconv.ops.elementwise.promoted`).
+
+    Two float16 operands are multiplied as float32 and each result rounded once to float16, forward and backward,
+    as PyTorch's CPU float16 matmul (a float32 accumulator); a gradient summed over broadcast batch dimensions is
+    summed in float32 before that one rounding, as PyTorch's folded ``mm`` for ``(batch, ..., n) @ (n, m)``
+    (``Dense`` on a 3-D input). The float32 sums run in BLAS' order, not PyTorch's, so a result within a float32
+    rounding of a float16 tie can still round the other way.
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> a = tg.tensor(np.full((2, 3), 1.0001), dtype="float16", requires_grad=True)
+    >>> b = tg.tensor(np.full((3, 2), 3000.123), dtype="float32")
+    >>> str((a @ b).dtype), str((b.T @ a.T).dtype), str((a @ np.ones((3, 2))).dtype)
+    ('float32', 'float32', 'float64')
+    >>> (a @ b).sum().backward()
+    >>> str(a.grad.dtype), a.grad.tolist()[0]
+    ('float16', [6000.0, 6000.0, 6000.0])
     """
 
     @staticmethod
@@ -78,6 +94,8 @@ class MatMul(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)   # d/db reads a, d/da b
+        if _two_floats(ctx.xp, a, b):  # `@` promotes them as `a * b` does (float16 @ float32: float32)
+            return _product_of(a, b)
         return _in_float32(ctx.xp, _product_of, a, b)  # float16: float32 products and sums, one rounding
 
     @staticmethod
@@ -87,7 +105,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:  # the dot product: a rank-0 gradient scales the other vector
             return (grad * b if need_a else None), (grad * a if need_b else None)
-        half = dtype_name(a.dtype) == "float16"
+        half = dtype_name(a.dtype) == "float16" and not _two_floats(xp, a, b)  # (two floats: in the wider one)
         if half:  # float32 products and batch sums, one rounding at the end
             a, b, grad = (xp.astype(v, xp.float32) for v in (a, b, grad))
         # Promote 1-D operands to matrices, as matmul itself does, so one formula covers every case.
@@ -106,6 +124,12 @@ class MatMul(Function):
         if half:
             ga, gb = (None if v is None else xp.astype(v, xp.float16) for v in (ga, gb))
         return ga, gb
+
+
+def _two_floats(xp, a, b):
+    """Whether ``a`` and ``b`` hold floats of two dtypes (``float16`` and ``float32``), which the backend's ``@``
+    promotes to the wider one as its ``*`` does."""
+    return a.dtype != b.dtype and xp.isdtype(a.dtype, "real floating") and xp.isdtype(b.dtype, "real floating")
 
 
 def _product(x, y):
