@@ -1,6 +1,7 @@
 """``@`` with operands of two float dtypes promotes as the element-wise operators do, in every arrangement, with
-each gradient in its own input's dtype. Found by a tester; compared with PyTorch throughout (skipped, visibly,
-without it)."""
+each gradient in its own input's dtype; indexing with integers beside arrays follows PyTorch's rule (the integers
+first, the arrays after), values and gradients. Found by a tester; compared with PyTorch throughout (skipped,
+visibly, without it)."""
 import numpy as np
 import pytest
 from helpers import tensor_on
@@ -99,3 +100,146 @@ def test_float16_at_float16_still_accumulates_in_float32():
     y = a @ b
     assert str(y.dtype) == "float16" and y.tolist() == [[2050.0]]
     assert y.tolist() == (torch.tensor(a.numpy()) @ torch.tensor(b.numpy())).tolist()
+
+
+# ------------------------------------------------------------------------------------------- indexing
+SHAPE = (2, 3, 4, 5)
+
+
+def _torch_index(t, index, shape):
+    """``t[index]`` in PyTorch, with each slice of negative step (which PyTorch refuses) spelled as a flip of its
+    axis and a slice of positive step, and NumPy arrays as tensors."""
+    widths = [0 if i is None or i is Ellipsis or isinstance(i, bool) else
+              (i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1) for i in index]
+    out, axis = [], 0
+    for item, width in zip(index, widths):
+        if item is Ellipsis:
+            axis += len(shape) - sum(widths)
+        elif isinstance(item, slice) and (item.step or 1) < 0:
+            n = shape[axis]
+            picks = range(*item.indices(n))
+            t = torch.flip(t, (axis,))
+            if len(picks):  # element i is at n - 1 - i once flipped
+                start = n - 1 - picks[0]
+                item = slice(start, start + (len(picks) - 1) * -item.step + 1, -item.step)
+            else:
+                item = slice(0, 0)
+        elif isinstance(item, np.ndarray):
+            item = torch.as_tensor(item)
+        out.append(item)
+        axis += width
+    return t[tuple(out)]
+
+
+def _random_index(rng):
+    """A random index for a tensor of ``SHAPE``: integers (negative ones, 0-d integer arrays), slices (negative
+    steps, out-of-range bounds), integer arrays (repeated and negative entries, 2-D ones), boolean masks over one or
+    two axes, ``None``, ``...`` and Python bools, in any order; None when it would index more axes than there are."""
+    kinds = ["int", "int", "slice", "slice", "array", "array", "mask", "mask2", "none", "ellipsis", "bool", "int0d"]
+    chosen = [kinds[k] for k in rng.integers(0, len(kinds), int(rng.integers(1, 6)))]
+    if chosen.count("ellipsis") > 1:
+        return None
+    width = {"none": 0, "bool": 0, "ellipsis": 0, "mask2": 2}
+    spare = len(SHAPE) - sum(width.get(k, 1) for k in chosen)    # the axes an `...` covers
+    if spare < 0:
+        return None
+    index, axis = [], 0
+    for kind in chosen:
+        n = SHAPE[axis] if axis < len(SHAPE) else 0
+        if kind == "ellipsis":
+            index.append(Ellipsis)
+        elif kind == "none":
+            index.append(None)
+        elif kind == "bool":
+            index.append(bool(rng.integers(0, 4)))     # mostly True
+        elif kind in ("int", "int0d"):
+            value = int(rng.integers(-n, n))
+            index.append(value if kind == "int" else np.array(value))
+        elif kind == "slice":
+            start, stop = (None if rng.random() < 0.4 else int(rng.integers(-n - 2, n + 2)) for _ in range(2))
+            index.append(slice(start, stop, [None, 1, 2, -1, -2][int(rng.integers(0, 5))]))
+        elif kind == "array":
+            shape = (int(rng.integers(1, 4)),) if rng.random() < 0.7 else (2, 2)
+            index.append(rng.integers(-n, n, shape))  # repeats likely: their gradients must add up
+        else:
+            index.append(rng.random(SHAPE[axis:axis + width.get(kind, 1)]) < 0.5)
+        axis += spare if kind == "ellipsis" else width.get(kind, 1)
+    return tuple(index)
+
+
+def _indices(count, seed):
+    rng = np.random.default_rng(seed)
+    found = []
+    while len(found) < count:
+        index = _random_index(rng)
+        if index is not None:
+            found.append(index)
+    return found
+
+
+def _compare_with_torch(index, backend="numpy"):
+    x = np.random.default_rng(3).standard_normal(SHAPE)
+    t, reference = tensor_on(x, backend, requires_grad=True), torch.tensor(x, requires_grad=True)
+    try:
+        expected = _torch_index(reference, index, SHAPE)
+    except (IndexError, RuntimeError) as exc:  # e.g. arrays that do not broadcast together: refused by both
+        with pytest.raises(IndexError):
+            t[index]
+        return str(exc)
+    out = t[index]
+    assert out.shape == tuple(expected.shape), (index, out.shape, tuple(expected.shape))
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    upstream = np.random.default_rng(4).standard_normal(out.shape)
+    (out * tensor_on(upstream, backend)).sum().backward()
+    (expected * torch.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), reference.grad.numpy(), rtol=1e-12, atol=1e-12)
+    return None
+
+
+@pytest.mark.parametrize("index", [
+    (0, slice(None), [1, 1]),           # the tester's (NumPy: (2, 3, 5) here, PyTorch (3, 2, 5))
+    (0, slice(None), [1, 1], 2),
+    (slice(None), 0, [1, 2]),
+    ([0], slice(None), 1),
+    ([0, 1], slice(None), [1, 2]),
+    (-1, None, [2, 0, 2]),
+    (0, Ellipsis, [4, -1]),
+    (1, slice(None, None, -1), np.array([True, False, True, True])),
+    (np.array(1), slice(None), [3, 3]),                 # a 0-d integer array: an integer in PyTorch
+    (slice(None), [0, 1], Ellipsis, [1, 4]),            # an `...` over no axis is between nothing
+    (slice(None), np.arange(12).reshape(3, 4) % 7 == 1, Ellipsis, [0, 4]),   # a mask with two True
+    (0, slice(1, None), True, [[0, 3], [3, 3]]),
+    (0, slice(None), False, [1]),
+    (1, [0, 2], -2),
+])
+def test_mixed_indices_follow_torch(index):
+    assert _compare_with_torch(index) is None
+
+
+def test_the_testers_mixed_index():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t, reference = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    assert x[0, :, [1, 1]].shape == (2, 3)      # NumPy's rule: the integer 0 is an array, set apart by the slice
+    assert t[0, :, [1, 1]].shape == tuple(reference[0, :, [1, 1]].shape) == (3, 2)
+    assert t[0, :, [1, 1]].tolist() == [[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]] == reference[0, :, [1, 1]].tolist()
+    (t[0, :, [1, 1]] * tg.tensor([[1.0, 10.0]] * 3, dtype="float64")).sum().backward()
+    assert t.grad[0].tolist() == [[0.0, 11.0, 0.0, 0.0]] * 3 and t.grad[1].tolist() == [[0.0] * 4] * 3
+    for index in [(slice(None), 0, [1, 2]), ([0], slice(None), 1), ([0, 1], slice(None), [1, 2])]:  # as before
+        assert t[index].shape == tuple(reference[index].shape) == x[index].shape
+
+
+@pytest.mark.parametrize("chunk", range(8))
+def test_generated_indices_match_torch(chunk):
+    """Values, shapes and the gradient of a random upstream gradient, for 400 generated indices (50 a chunk)."""
+    refused = 0
+    for index in _indices(400, seed=7)[chunk * 50:(chunk + 1) * 50]:
+        refused += _compare_with_torch(index) is not None
+    assert refused < 25, "most generated indices must be valid ones"
+
+
+@pytest.mark.parametrize("index", [(0, slice(None), [1, 1]), (np.array(0), slice(1, None), [-1, 0, -1]),
+                                   (1, slice(None), slice(None), [3, 0]), (slice(None), -1, [2, 2]), (0, [2, 0])])
+def test_integers_beside_one_array_on_every_backend(index, backend):
+    """With the integers applied first, one integer array among whole slices is left: that works on every
+    backend (on array_api_strict ``x[0, [2, 0]]`` was refused)."""
+    assert _compare_with_torch(index, backend) is None

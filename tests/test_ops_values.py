@@ -538,12 +538,14 @@ def test_getitem_with_a_tuple_inside_the_index_reads_it_as_a_list(backend):
 
 def test_getitem_mixes_that_array_api_strict_cannot_index_get_our_message():
     """array_api_strict allows an integer array only with integer indices; its own IndexError named a tuple with an
-    Ellipsis the user never wrote (found by a tester). Indexing in two steps works there."""
+    Ellipsis the user never wrote (found by a tester). Indexing in two steps works there, and so does an integer
+    beside the array (``x[0, [2, 0]]``: the integer is applied first, as PyTorch applies it)."""
     x = tg.tensor(np.arange(24.0).reshape(2, 3, 4), backend="array_api_strict")
-    for pick in (lambda a: a[0, [2, 0]], lambda a: a[[0], 1:], lambda a: a[..., [3, 0]], lambda a: a[None, [1]]):
+    for pick in (lambda a: a[[0], 1:], lambda a: a[..., [3, 0]], lambda a: a[None, [1]]):
         with pytest.raises(IndexError, match="can be combined only with whole slices .* index in two steps"):
             pick(x)
     np.testing.assert_array_equal(x[0][[2, 0]].numpy(), np.arange(24.0).reshape(2, 3, 4)[0, [2, 0]])
+    np.testing.assert_array_equal(x[0, [2, 0]].numpy(), np.arange(24.0).reshape(2, 3, 4)[0, [2, 0]])
 
 
 @pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]", "(0, 1),", "(2, 0, 2),",

@@ -47,7 +47,11 @@ def _getitem_special_points(rng):
     x = _specials(3, 4)
     return [Sample((x,), {"index": (slice(1, 3),)}), Sample((x,), {"index": (np.array([0, 0, 2]),)}),
             Sample((x,), {"index": (slice(0, 0),)}), Sample((np.asarray(np.nan),), {"index": ()}),
-            Sample((x,), {"index": (1, 2)}), Sample((np.zeros((0, 3)),), {"index": (slice(None), 1)})]
+            Sample((x,), {"index": (1, 2)}), Sample((np.zeros((0, 3)),), {"index": (slice(None), 1)}),
+            # PyTorch's order, the integer first and then the array: NumPy's rule gives the transpose of the first,
+            # and shape (1, 0) instead of (0, 1) for the second
+            Sample((_specials(2, 3, 4),), {"index": (0, slice(None), np.array([1, 1, -1]))}),
+            Sample((np.zeros((2, 0, 4)),), {"index": (-1, slice(None), np.array([3]))})]
 
 
 def _join_special_points(rng):
@@ -220,17 +224,30 @@ def _getitem_samples(rng):
     x = rng.standard_normal((4, 5))
     return [Sample((x,), {"index": (slice(1, 3), slice(None, None, 2))}), Sample((x,), {"index": (2,)}),
             Sample((x,), {"index": (Ellipsis, None, slice(0, 4, 3))}),
-            Sample((x,), {"index": (np.array([3, 0, 3]),)})]  # repeated rows: gradients must add up
+            Sample((x,), {"index": (np.array([3, 0, 3]),)}),  # repeated rows: gradients must add up
+            Sample((rng.standard_normal((2, 3, 4)),), {"index": (0, slice(None), np.array([1, 1]))})]  # PyTorch's
 
 
 @register_op("getitem", samples=_getitem_samples, special_points=_getitem_special_points)
 class GetItem(Function):
-    """``a[index]``; the backward scatters the gradient into zeros of ``a``'s shape (adding repeated picks)."""
+    """``a[index]`` with PyTorch's rule for mixed indices; the backward scatters the gradient into zeros of ``a``'s
+    shape (adding repeated picks).
+
+    Integers (and 0-d integer arrays) are applied first, as selections that remove their axes, and the integer and
+    boolean arrays after, to what remains (as PyTorch's indexing): where the remaining arrays stand next to each
+    other (no slice, ``None`` or axis between them) their result axes take their place, otherwise they go first.
+    NumPy counts an integer as one of the arrays instead, so ``a[0, :, [1, 1]]`` is ``(3, 2)`` here and in PyTorch
+    but ``(2, 3)`` in NumPy; an ``...`` that covers no axis separates nothing (NumPy's does).
+    """
 
     @staticmethod
     def forward(ctx, a, index):
         xp = ctx.xp
-        index = _backend_index(xp, index, tuple(a.shape))
+        ctx.first, index = _torch_order(_backend_index(xp, index, tuple(a.shape)))
+        if ctx.first is not None:     # the integers first, as a view (PyTorch's `select`); the arrays after
+            ctx.first_shape = a.shape
+            a = a[ctx.first]
+        index = _leading_mask_as_rows(xp, index, tuple(a.shape))
         ctx.shape, ctx.index, ctx.basic = a.shape, index, _is_basic(index) or _is_mask(index)
         taken = None if ctx.basic else _taken_axis(index)
         if taken is not None:  # a[int_array], a[:, int_array]: whole slices along one axis (portably: `take`)
@@ -243,33 +260,101 @@ class GetItem(Function):
             if "Integer index arrays are only allowed" not in str(exc):
                 raise
             raise IndexError("On the array_api_strict backend an integer index array can be combined only with "
-                             "whole slices (x[:, [3, 1]]); index in two steps instead, e.g. x[0][[2, 0]] for "
-                             "x[0, [2, 0]] or x[:, 1:][[0]] for x[[0], 1:]") from None
+                             "whole slices and integers (x[:, [3, 1]], x[0, [2, 0]]); index in two steps instead, "
+                             "e.g. x[:, 1:][[0]] for x[[0], 1:]") from None
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        index = ctx.index
-        full = xp.zeros(ctx.shape, dtype=grad.dtype)
-        if ctx.basic:
-            if any(i is None for i in index):  # new axes hold no elements of `a`: drop them from index and grad
-                index = tuple(i for i in index if i is not None)
-                grad = xp.reshape(grad, tuple(full[index].shape))
-            full[index] = grad
-            return full
-        if isinstance(full, np.ndarray):
-            np.add.at(full, index, grad)
-            return full
-        taken = _taken_axis(index)
-        if taken is not None:  # slices picked along one axis: a one-hot product adds them
-            axis, picks = taken
-            picks = xp.reshape(picks, (-1,))
-            picks = xp.where(picks < 0, picks + ctx.shape[axis], picks)   # -1 is the last slice (in range: forward)
-            grad = xp.reshape(grad, tuple(ctx.shape[:axis]) + (picks.shape[0],) + tuple(ctx.shape[axis + 1:]))
-            onehot = xp.astype(picks[:, None] == xp.arange(ctx.shape[axis])[None, :], grad.dtype)
-            return xp.moveaxis(xp.matmul(xp.moveaxis(grad, axis, -1), onehot), -1, axis)
-        raise NotImplementedError("The gradient of indexing with several integer arrays is only implemented on "
-                                  "the numpy backend")
+        grad = _scattered(ctx, xp, grad)
+        if ctx.first is None:
+            return grad
+        return _scatter_basic(xp, ctx.first_shape, ctx.first, grad)
+
+
+def _scatter_basic(xp, shape, index, grad):
+    """Zeros of ``shape`` with ``grad`` written where the basic ``index`` (integers, slices, ``None``, ``...``)
+    picks: each element is picked at most once."""
+    full = xp.zeros(shape, dtype=grad.dtype)
+    if any(i is None for i in index):  # new axes hold no elements of `a`: drop them from index and grad
+        index = tuple(i for i in index if i is not None)
+        grad = xp.reshape(grad, tuple(full[index].shape))
+    full[index] = grad
+    return full
+
+
+def _scattered(ctx, xp, grad):
+    """The gradient of ``a[ctx.index]`` (NumPy's rule) for ``a`` of ``ctx.shape``: ``grad`` scattered into zeros,
+    repeated picks added."""
+    index = ctx.index
+    if ctx.basic:
+        return _scatter_basic(xp, ctx.shape, index, grad)
+    full = xp.zeros(ctx.shape, dtype=grad.dtype)
+    if isinstance(full, np.ndarray):
+        np.add.at(full, index, grad)
+        return full
+    taken = _taken_axis(index)
+    if taken is not None:  # slices picked along one axis: a one-hot product adds them
+        axis, picks = taken
+        picks = xp.reshape(picks, (-1,))
+        picks = xp.where(picks < 0, picks + ctx.shape[axis], picks)   # -1 is the last slice (in range: forward)
+        grad = xp.reshape(grad, tuple(ctx.shape[:axis]) + (picks.shape[0],) + tuple(ctx.shape[axis + 1:]))
+        onehot = xp.astype(picks[:, None] == xp.arange(ctx.shape[axis])[None, :], grad.dtype)
+        return xp.moveaxis(xp.matmul(xp.moveaxis(grad, axis, -1), onehot), -1, axis)
+    raise NotImplementedError("The gradient of indexing with several integer arrays is only implemented on "
+                              "the numpy backend")
+
+
+def _is_integer(item):
+    """Whether ``item`` is an integer index (a Python ``bool`` is not: it is a mask in NumPy and PyTorch)."""
+    return isinstance(item, int) and not isinstance(item, bool)
+
+
+def _is_advanced(item):
+    """Whether ``item`` is an advanced index: an integer or boolean array, or a Python ``bool``."""
+    return hasattr(item, "dtype") or isinstance(item, bool)
+
+
+def _torch_order(index):
+    """``(first, rest)``: the normalized ``index`` (:func:`_backend_index`) split as PyTorch applies it, so that
+    ``a[first][rest]`` under NumPy's rules is PyTorch's ``a[index]``; ``first`` is None when NumPy's rule already
+    gives PyTorch's result.
+
+    PyTorch applies the integers first (``select``: each removes its axis) together with the slices, ``None`` and
+    ``...``, then the integer and boolean arrays (and Python bools), each standing at its axis of what remains; NumPy
+    counts the integers as arrays, which moves the arrays' axes when a slice separates an integer from an array
+    (``a[0, :, [1, 1]]``). ``first`` holds the integers, slices, ``None`` and ``...`` with a whole slice for each
+    axis an array indexes; ``rest`` the arrays, with a whole slice for each axis left by a slice or ``None``. A
+    0-d integer array is an integer (as PyTorch's 0-d integer tensor), and an ``...`` that covers no axis is dropped
+    (PyTorch does not count it between arrays; NumPy does): :func:`_backend_index` has done both.
+
+    >>> import numpy as np
+    >>> _torch_order((0, slice(None), np.array([1, 1])))
+    ((0, slice(None, None, None), slice(None, None, None)), (slice(None, None, None), array([1, 1])))
+    >>> _torch_order((slice(None), np.array([1, 1])))
+    (None, (slice(None, None, None), array([1, 1])))
+    """
+    if not (any(_is_advanced(i) for i in index) and any(_is_integer(i) for i in index)):
+        return None, index      # no integer, or nothing but basic indices: the same in NumPy and PyTorch
+    first, rest = [], []
+    for item in index:
+        if item is Ellipsis:
+            first.append(item)
+            rest.append(item)
+        elif item is None:
+            first.append(None)
+            rest.append(slice(None))
+        elif isinstance(item, bool):    # PyTorch: a new axis of size 1, indexed by [0] (True) or [] (False)
+            rest.append(item)
+        elif isinstance(item, int):
+            first.append(item)
+        elif isinstance(item, slice):
+            first.append(item)
+            rest.append(slice(None))
+        else:
+            first.extend([slice(None)] * _axes_taken(item))
+            rest.append(item)
+    return tuple(first), tuple(rest)
 
 
 def _taken_axis(index):
@@ -292,8 +377,8 @@ def _is_mask(index):
 
 
 def _axes_taken(item):
-    """How many axes of the indexed array one index item consumes."""
-    if item is None or item is Ellipsis:
+    """How many axes of the indexed array one index item consumes (a Python ``bool`` none: it adds one)."""
+    if item is None or item is Ellipsis or isinstance(item, bool):
         return 0
     dtype = getattr(item, "dtype", None)
     return item.ndim if dtype is not None and "bool" in str(dtype) else 1
@@ -362,7 +447,9 @@ def _check_in_range(xp, item, axis, shape):
 
 def _backend_index(xp, index, shape):
     """The index as a tuple of backend-ready items: arrays on the backend, slices clipped into range (NumPy
-    semantics on every backend), and a trailing ``...`` made explicit (the Array API needs it)."""
+    semantics on every backend), a trailing ``...`` made explicit (the Array API needs it), a 0-d integer array
+    read as an integer and, beside an advanced index, an ``...`` that covers no axis dropped (both as PyTorch reads
+    them; NumPy counts either as an array or a separator)."""
     out = [_backend_item(xp, item) for item in (index if isinstance(index, tuple) else (index,))]
     if sum(item is Ellipsis for item in out) > 1:
         raise IndexError(f"An index can hold at most one ellipsis ('...'); received {index!r}")
@@ -385,23 +472,69 @@ def _backend_index(xp, index, shape):
         else:
             if item is not None:
                 _check_in_range(xp, item, axis, shape)
+                if hasattr(item, "dtype") and item.ndim == 0 and "int" in str(item.dtype):
+                    out[k] = int(item)          # PyTorch's 0-d integer tensor is a `select`, as an integer
             axis += widths[k]
-    if not out:  # x[()] of a rank-0 tensor: the whole tensor
-        return ()
-    first = out[0]
-    if len(out) == 2 and out[1] is Ellipsis and "bool" in str(getattr(first, "dtype", "")) and first.ndim < ndim:
-        # a[mask] with a mask over the leading axes only: the Array API specifies masks that cover every axis
-        if first.ndim != 1 and not isinstance(first, np.ndarray):
-            raise IndexError(f"A boolean mask of shape {tuple(first.shape)} over the leading axes of a tensor of "
-                             f"shape {shape} is supported on the numpy backend only; use a 1-D mask or one of the "
-                             f"tensor's full shape")
-        if first.ndim == 1:  # the rows it selects, as integer indices (the `take` path, on every backend)
-            out[0] = xp.nonzero(first)[0]
+    if consumed == ndim and any(_is_advanced(item) for item in out):
+        out = [item for item in out if item is not Ellipsis]    # x[:, [0], ..., [1]] of a 3-D x: adjacent arrays
     return tuple(out)
 
 
+def _leading_mask_as_rows(xp, index, shape):
+    """``index`` (normalized, :func:`_backend_index`) with a 1-D mask over the first axis, the other axes whole, as
+    the integer indices of the rows it selects (the `take` path, on every backend): the Array API specifies masks
+    that cover every axis only."""
+    if len(index) != 2 or index[1] is not Ellipsis or "bool" not in str(getattr(index[0], "dtype", "")) or \
+            index[0].ndim >= len(shape):
+        return index
+    first = index[0]
+    if first.ndim != 1 and not isinstance(first, np.ndarray):
+        raise IndexError(f"A boolean mask of shape {tuple(first.shape)} over the leading axes of a tensor of "
+                         f"shape {shape} is supported on the numpy backend only; use a 1-D mask or one of the "
+                         f"tensor's full shape")
+    if first.ndim == 1:
+        return (xp.nonzero(first)[0], Ellipsis)
+    return index
+
+
 def getitem(x, index):
-    """``x[index]``: basic slicing, integer arrays and boolean masks."""
+    """``x[index]``: integers, slices (negative steps too), ``None``, ``...``, integer arrays and boolean masks,
+    with PyTorch's values and gradients (repeated picks add up in the gradient).
+
+    Mixed indices follow PyTorch, not NumPy: the integers are applied first, each removing its axis, and the
+    arrays after, to the axes that remain. Arrays that stand next to each other there (no slice, ``None`` or other
+    axis between them) put their result axes in their place; arrays separated by one put them first. So
+    ``x[0, :, [1, 1]]`` of a ``(2, 3, 4)`` tensor is ``x[0][:, [1, 1]]``, of shape ``(3, 2)`` as in PyTorch, where
+    NumPy counts the ``0`` as an array separated from ``[1, 1]`` by the slice and gives ``(2, 3)``. A 0-d integer
+    array is an integer, and an ``...`` that covers no axis separates nothing (both as PyTorch; NumPy differs).
+    Without integers beside arrays, and without ``...`` between arrays, NumPy's rule is the same.
+
+    Args:
+        x: the tensor.
+        index: an integer, slice, ``None``, ``...``, integer or boolean array (a list, a NumPy array or a
+            Tensor), or a tuple of them.
+
+    Returns:
+        Tensor: the picked elements.
+
+    Raises:
+        IndexError: for an integer out of range, a mask whose shape differs from the axes it covers, more
+            indices than axes, or two ``...``.
+        TypeError: for an ``x`` that is not a Tensor, an index array of floats, or an index of another type (a
+            PyTorch tensor among them).
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    >>> y = x[0, :, [1, 1]]
+    >>> y.shape, np.arange(24.0).reshape(2, 3, 4)[0, :, [1, 1]].shape
+    ((3, 2), (2, 3))
+    >>> y.tolist()
+    [[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]]
+    >>> y.sum().backward()
+    >>> x.grad[0].tolist()
+    [[0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]]
+    """
     return GetItem.apply(x, index=index)
 
 
