@@ -318,10 +318,10 @@ def test_one_input_model_fit_evaluate_and_validation_data_take_a_list_as_keras(k
         m.evaluate([x], y, verbose=0)
         if lib is keras and kind == "sequential":
             continue        # Keras' Sequential takes the first of [x, x] with a warning; calls refuse it here too
-        for run in (lambda: m.fit(x, y, validation_data=([x, x], y), epochs=1, verbose=0),
-                    lambda: m.fit([x, x], y, epochs=1, verbose=0), lambda: m.evaluate([x, x], y, verbose=0)):
+        for method, args, kwargs in (("fit", (x, y), {"validation_data": ([x, x], y), "epochs": 1}),
+                                     ("fit", ([x, x], y), {"epochs": 1}), ("evaluate", ([x, x], y), {})):
             with pytest.raises(ValueError):
-                run()
+                getattr(m, method)(*args, verbose=0, **kwargs)
     m = model(tg)
     m.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match=r"argument `validation_data\[0\]`: Model '\w+' \(\w+\) expects 1 "

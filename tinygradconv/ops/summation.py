@@ -68,8 +68,7 @@ def _sum(xp, a, axes, keepdims):
 def _summed_last(xp, a, axes, keepdims):
     """The sum over ``axes`` of ``a``, added pairwise: over trailing axes by ``xp.sum`` on their C-ordered merge
     (NumPy adds its innermost axis pairwise), else by :func:`_pairwise_rows` on the summed axes moved first and
-    merged into rows (a view for a C-ordered ``a`` whose summed axes lead, the batch axes of a gradient; a copy
-    otherwise)."""
+    merged into one (a view where the strides allow it, such as the leading batch axes of a gradient)."""
     kept = [i for i in range(a.ndim) if i not in axes]
     kept_shape = tuple(a.shape[i] for i in kept)
     count = math.prod(a.shape[i] for i in axes)
@@ -77,8 +76,10 @@ def _summed_last(xp, a, axes, keepdims):
         # flattening copies in C order unless ``a`` is C-ordered already (then both reshapes are views)
         total = _sum(xp, xp.reshape(xp.reshape(a, (-1,)), (*kept_shape, count)), (len(kept),), False)
     else:
-        rows = xp.reshape(xp.reshape(xp.permute_dims(a, (*axes, *kept)), (-1,)), (count, *kept_shape))
-        total = _pairwise_rows(xp, rows)
+        # the halving adds whole rows, so they need not be contiguous: the merge is a view when the axes allow it
+        leading = axes == tuple(range(len(axes)))
+        rows = xp.reshape(a if leading else xp.permute_dims(a, (*axes, *kept)), (count, math.prod(kept_shape)))
+        total = xp.reshape(_pairwise_rows(xp, rows), kept_shape)
     if keepdims:
         total = xp.reshape(total, tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
     return total
@@ -94,7 +95,7 @@ def _pairwise_rows(xp, rows):
     """``rows.sum(axis=0)`` added pairwise: while there are more than :data:`PLAIN_ROWS` rows, the first half of the
     rows plus the second (an odd row out added to the first), each step one vectorised add; then the rest one after
     the other. float16 in float32."""
-    half16 = dtype_name(rows.dtype) == "float16"
+    half16 = rows.dtype == xp.float16 if hasattr(xp, "float16") else False     # array-api-strict has no float16
     if half16 and rows.shape[0] > PLAIN_ROWS:
         rows = xp.astype(rows, xp.float32)
     while rows.shape[0] > PLAIN_ROWS:
