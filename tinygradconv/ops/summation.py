@@ -13,13 +13,12 @@ PyTorch gives 99999.945:
 >>> float(np.sum(x, axis=0)[0]), float(accurate_sum(np, x, axis=0)[0])
 (100958.34375, 100000.015625)
 
-:func:`accurate_sum` therefore adds pairwise along every axis: trailing axes by NumPy's own sum, the others by
-halving (the first half of the rows plus the second, and again), after moving them first when they are not (one
-C-ordered copy; none for the leading axes of a C-ordered array, such as the batch axes of a gradient). It does so
-on the CPU only (NumPy and array-api-strict): CuPy's reductions add in a tree on every axis already. A float16
-array is summed with a float32 accumulator and rounded once to float16, as PyTorch's CPU ``sum`` computes half
-precision (NumPy's float16 sum rounds each partial sum, and along a non-last axis stops growing at 2048 ones).
-Integer arrays are summed as they are (exactly).
+:func:`accurate_sum` therefore leaves to NumPy the sums it adds pairwise (every axis, or the trailing axes of a
+C-ordered array) and adds along the other axes by halving: the first half of the rows plus the second, and again (on
+a view with the axis moved first: nothing is copied). It does so on the CPU only (NumPy and array-api-strict):
+CuPy's reductions add in a tree on every axis already. A float16 array is summed with a float32 accumulator and
+rounded once to float16, as PyTorch's CPU ``sum`` computes half precision (NumPy's float16 sum rounds each partial
+sum, and along a non-last axis stops growing at 2048 ones). Integer arrays are summed as they are (exactly).
 """
 from __future__ import annotations
 
@@ -30,6 +29,11 @@ from array_api_compat import is_array_api_strict_namespace, is_numpy_namespace
 from ..backend import dtype_name
 
 __all__ = ["accurate_sum"]
+
+#: Up to this many terms are added one after the other (an error of up to this many roundings, as a sum of 16 terms
+#: in PyTorch's cascade and in NumPy's unrolled pairwise loop has): halving pays only for longer sums, and costs a
+#: few microseconds a step.
+PLAIN_ROWS = 16
 
 
 def accurate_sum(xp, a, axis=None, keepdims=False):
@@ -52,10 +56,21 @@ def accurate_sum(xp, a, axis=None, keepdims=False):
     ([2048.0, 0.0], [2050.0, 0.0])
     """
     axes = tuple(range(a.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
-    on_cpu = is_numpy_namespace(xp) or is_array_api_strict_namespace(xp)
-    if on_cpu and math.prod(a.shape[i] for i in axes) > PLAIN_ROWS and xp.isdtype(a.dtype, "real floating"):
-        return _summed_last(xp, a, axes, keepdims)
-    return _sum(xp, a, axes, keepdims)
+    if (math.prod(a.shape[i] for i in axes) <= PLAIN_ROWS or _numpy_adds_pairwise(a, axes)
+            or not (is_numpy_namespace(xp) or is_array_api_strict_namespace(xp))
+            or not xp.isdtype(a.dtype, "real floating")):
+        return _sum(xp, a, axes, keepdims)
+    return _pairwise_sum(xp, a, axes, keepdims)
+
+
+def _numpy_adds_pairwise(a, axes):
+    """Whether NumPy's own sum adds ``axes`` of ``a`` pairwise already: every axis (it adds the whole array in
+    memory order, pairwise within its buffers), or the trailing axes of a C-ordered array (its inner loop runs over
+    them). An array-api-strict array, which shows no ``flags``, is summed by halving unless every axis is summed."""
+    if len(axes) == a.ndim:
+        return True
+    trailing = axes == tuple(range(a.ndim - len(axes), a.ndim))
+    return trailing and bool(getattr(getattr(a, "flags", None), "c_contiguous", False))
 
 
 def _sum(xp, a, axes, keepdims):
@@ -65,38 +80,27 @@ def _sum(xp, a, axes, keepdims):
     return xp.astype(xp.sum(a, axis=axes, keepdims=keepdims, dtype=xp.float32), xp.float16)
 
 
-def _summed_last(xp, a, axes, keepdims):
-    """The sum over ``axes`` of ``a``, added pairwise: over trailing axes by ``xp.sum`` on their C-ordered merge
-    (NumPy adds its innermost axis pairwise), else by :func:`_pairwise_rows` on the summed axes moved first and
-    merged into one (a view where the strides allow it, such as the leading batch axes of a gradient)."""
-    kept = [i for i in range(a.ndim) if i not in axes]
-    kept_shape = tuple(a.shape[i] for i in kept)
-    count = math.prod(a.shape[i] for i in axes)
-    if axes == tuple(range(len(kept), a.ndim)):
-        # flattening copies in C order unless ``a`` is C-ordered already (then both reshapes are views)
-        total = _sum(xp, xp.reshape(xp.reshape(a, (-1,)), (*kept_shape, count)), (len(kept),), False)
-    else:
-        # the halving adds whole rows, so they need not be contiguous: the merge is a view when the axes allow it
-        leading = axes == tuple(range(len(axes)))
-        rows = xp.reshape(a if leading else xp.permute_dims(a, (*axes, *kept)), (count, math.prod(kept_shape)))
-        total = xp.reshape(_pairwise_rows(xp, rows), kept_shape)
+def _pairwise_sum(xp, a, axes, keepdims):
+    """The sum over ``axes`` of ``a``, one axis at a time, the last first: an axis that NumPy adds pairwise itself
+    (:func:`_numpy_adds_pairwise`) by its sum, any other by :func:`_halved` on a view with that axis moved first.
+    Nothing is copied: the halving adds whole rows, which need not be contiguous."""
+    total = a
+    for axis in sorted(axes, reverse=True):
+        if _numpy_adds_pairwise(total, (axis,)):
+            total = _sum(xp, total, (axis,), False)
+        else:
+            total = _halved(xp, xp.moveaxis(total, axis, 0))
     if keepdims:
         total = xp.reshape(total, tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
     return total
 
 
-#: Up to this many terms are added one after the other (an error of up to this many roundings, as a sum of 16 terms
-#: in PyTorch's cascade and in NumPy's unrolled pairwise loop has): halving pays only for longer sums, and costs a
-#: few microseconds a step.
-PLAIN_ROWS = 16
-
-
-def _pairwise_rows(xp, rows):
+def _halved(xp, rows):
     """``rows.sum(axis=0)`` added pairwise: while there are more than :data:`PLAIN_ROWS` rows, the first half of the
     rows plus the second (an odd row out added to the first), each step one vectorised add; then the rest one after
-    the other. float16 in float32."""
-    half16 = rows.dtype == xp.float16 if hasattr(xp, "float16") else False     # array-api-strict has no float16
-    if half16 and rows.shape[0] > PLAIN_ROWS:
+    the other. float16 in float32, rounded once."""
+    half16 = dtype_name(rows.dtype) == "float16"
+    if half16:
         rows = xp.astype(rows, xp.float32)
     while rows.shape[0] > PLAIN_ROWS:
         half = rows.shape[0] // 2
@@ -104,5 +108,5 @@ def _pairwise_rows(xp, rows):
         if rows.shape[0] % 2:
             pairs[0, ...] = pairs[0, ...] + rows[2 * half, ...]
         rows = pairs
-    total = _sum(xp, rows, (0,), False)
-    return xp.astype(total, xp.float16) if half16 and total.dtype != xp.float16 else total
+    total = xp.sum(rows, axis=0)
+    return xp.astype(total, xp.float16) if half16 else total
