@@ -368,3 +368,15 @@ def test_plot_history_refuses_a_logy_that_is_not_a_bool(logy):
     with pytest.raises(TypeError, match=rf"`logy`.*logy={logy!r}"):
         V.plot_history({"loss": [1.0, 0.5]}, logy=logy)
     assert _no_figure()
+
+
+def test_plot_model_connectivity_max_lines_counts_every_block_of_a_row():
+    """Add()([h, h]) reads the row above twice: the budget was per block, so max_lines=10 drew 20 lines there."""
+    from tinygradconv.layers import Add, Conv1D, Input
+    from tinygradconv.models import Model
+
+    i = Input((30, 1))
+    h = Conv1D(1, 3, padding="same")(i)
+    fig = V.plot_model_connectivity(Model(i, Add()([h, h])), 30, max_lines=10)
+    # the conv row: 30 steps, 3 taps, minus the 2 that meet padding (88); the Add row: twice the identity (60)
+    assert fig.lines_in_all == 88 + 60 and fig.lines_drawn == 20 and len(fig.axes[0].lines) >= 20

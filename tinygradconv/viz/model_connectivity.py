@@ -827,17 +827,15 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         if copy or not r:
             continue
         above = shown[r - 1][0]                               # the step drawn just above (itself, or a copy)
-        for s_, block in steps[k][1]:
-            if s_ != above:
-                continue
-            ends = list(zip(*np.nonzero(block)))
-            lines_in_all += len(ends)
-            if len(ends) > max_lines:                         # an evenly spread share, so every step keeps some
-                ends = [ends[i] for i in np.linspace(0, len(ends) - 1, max_lines).round().astype(int)]
-            for n, j in ends:
-                ax.plot([left(s_) + j, left(k) + n], [rows - r - 0.18, rows - 1 - r + 0.18], color="#555555",
-                        linewidth=0.6 + 0.6 * (min(block[n, j], 4) - 1), alpha=0.7)
-            lines_drawn += len(ends)
+        # every connection between the two rows: a merge of a row with itself (Add()([h, h])) has two blocks
+        ends = [(n, j, block[n, j]) for s_, block in steps[k][1] if s_ == above for n, j in zip(*np.nonzero(block))]
+        lines_in_all += len(ends)
+        if len(ends) > max_lines:                             # an evenly spread share, so every step keeps some
+            ends = [ends[i] for i in np.linspace(0, len(ends) - 1, max_lines).round().astype(int)]
+        for n, j, count in ends:
+            ax.plot([left(above) + j, left(k) + n], [rows - r - 0.18, rows - 1 - r + 0.18], color="#555555",
+                    linewidth=0.6 + 0.6 * (min(count, 4) - 1), alpha=0.7)
+        lines_drawn += len(ends)
     for i, (r_from, r_to) in enumerate(brackets):             # an input from further up: a bracket on the right
         x = widest - 0.1 + 0.7 * i + 0.35
         k_from, k_to = shown[r_from][0], shown[r_to][0]
