@@ -213,9 +213,11 @@ def test_axis_argument():
     assert V.axis_argument(None) is None
     assert V.axis_argument(np.int64(1)) == 1
     assert V.axis_argument((0, 1)) == [0, 1]
-    with raises(TypeError, "Invalid value for argument `axis`. Expected an integer or a list of integers. "
-                           "Received axis=[0, '1']"):
+    with raises(TypeError, "Invalid type for argument `axis`. Expected an integer, a list or tuple of integers, or "
+                           "None. Received axis=[0, '1'] of type list (the item '1' is of type str)"):
         V.axis_argument([0, "1"])
+    with pytest.raises(TypeError, match=r"Received axis=1\.5 of type float$"):
+        V.axis_argument(1.5)
 
 
 # ------------------------------------------------------------------------------------------------ numbers

@@ -26,7 +26,7 @@ from . import _lookup, config
 from .autograd import no_grad
 from .ops import where
 from .tensor import Tensor
-from .validation import _is_integer, axis_argument, number, reduction_axes
+from .validation import axis_argument, named_by, number, reduction_axes
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "serialize"]
 
@@ -36,21 +36,16 @@ def _as_tensor(w):
 
 
 def _axis(axis, constraint):
-    """``axis`` of a norm constraint, checked when the constraint is made (Keras 3 stores any value and fails in
-    the first call, with the backend's error: on torch, ``sum(): argument 'dim' must be tuple of ints, not str``).
+    """``axis`` of a norm constraint, checked when the constraint is made by
+    :func:`~tinygradconv.validation.axis_argument` (Keras 3 stores any value and fails in the first call, with the
+    backend's error: on torch, ``sum(): argument 'dim' must be tuple of ints, not str``).
 
     Raises:
         TypeError: not None, an integer or a list or tuple of integers (a string such as ``'0'``, a float, a
             bool), naming the constraint, the argument, the value and its type.
     """
-    try:
+    with named_by(constraint):
         return axis_argument(axis)
-    except TypeError:
-        items = axis if isinstance(axis, (list, tuple)) else [axis]
-        wrong = next(a for a in items if not _is_integer(a))
-        item = f" (the item {wrong!r} is of type {type(wrong).__name__})" if wrong is not axis else ""
-        raise TypeError(f"{constraint}: Invalid type for argument `axis`. Expected an integer, a list or tuple of "
-                        f"integers, or None. Received axis={axis!r} of type {type(axis).__name__}{item}") from None
 
 
 def _norms(w, axis, constraint):

@@ -396,17 +396,19 @@ def axis_argument(axis, name="axis"):
 
     >>> axis_argument(0), axis_argument((0, 1)), axis_argument(None)
     (0, [0, 1], None)
-    >>> axis_argument(1.5)
+    >>> axis_argument([0, "1"])
     Traceback (most recent call last):
     ...
-    TypeError: Invalid value for argument `axis`. Expected an integer or a list of integers. Received axis=1.5
-    """
+    TypeError: Invalid type for argument `axis`. Expected an integer, a list or tuple of integers, or None. Received axis=[0, '1'] of type list (the item '1' is of type str)
+    """  # noqa: E501 (doctest output: an exception message cannot wrap)
     if axis is None:
         return None
     items = axis if isinstance(axis, (list, tuple)) else [axis]
-    if not all(_is_integer(a) for a in items):
-        raise TypeError(f"Invalid value for argument `{name}`. Expected an integer or a list of integers. "
-                        f"Received {name}={axis!r}")
+    wrong = next((a for a in items if not _is_integer(a)), None)
+    if wrong is not None:
+        item = f" (the item {wrong!r} is of type {type(wrong).__name__})" if wrong is not axis else ""
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an integer, a list or tuple of integers, or "
+                        f"None. Received {name}={axis!r} of type {type(axis).__name__}{item}")
     if isinstance(axis, (list, tuple)):
         return [int(operator.index(a)) for a in axis]
     return int(operator.index(axis))
