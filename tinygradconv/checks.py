@@ -60,7 +60,8 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
         weights: ``v`` itself, an array of the output's shape, instead of a random one: to report a mismatch with
             the same incoming gradient a reader already sees (the exercises' checkers do).
             They must be real and finite: complex, non-numeric, NaN or infinite weights are refused.
-        raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``).
+        raise_exception: raise :class:`GradcheckError` on a mismatch (else return ``False``); bad arguments raise
+            their ``ValueError`` or ``TypeError`` either way.
         dtype: which code path the analytic gradient comes from.
             ``"float64"`` (the default): ``fn`` and its backward run on **float64 copies** of the floating inputs,
             whatever their own dtype (float32 rounding would otherwise swamp the differences and call correct
@@ -103,13 +104,6 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     with named_by("gradcheck"):             # each error named with its argument, after "gradcheck: "
         if eps is not None:
             number(eps, "eps", low=0, low_open=True, finite=True)
-            if eps < _SMALLEST_NORMAL:
-                raise ValueError(f"Invalid value for argument `eps`. Expected a finite number >= "
-                                 f"{_SMALLEST_NORMAL!r}, the smallest normal float64: a subnormal step keeps fewer "
-                                 "than float64's 53 significant bits (numbers that small are multiples of "
-                                 f"5e-324, {5e-324 / eps:.1g} of this eps), so the differences of fn are rounded "
-                                 "beyond the tolerances (the default eps is 1e-6). "
-                                 f"Received eps={eps!r}")
         for name, tolerance in (("atol", atol), ("rtol", rtol)):
             if tolerance is not None:
                 number(tolerance, name, low=0, finite=True)
@@ -187,24 +181,37 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0, raise_excepti
     raise GradcheckError(message)
 
 
-def _check_step(eps, default, arrays, numbers):
-    """Refuse an ``eps`` that leaves an element of a checked input (``arrays``, float64, the inputs ``numbers``)
-    unchanged on either side in float64: there ``(L(x + eps) - L(x - eps)) / (2 eps)`` is 0 (or a one-sided
-    difference divided by twice its step) whatever ``fn`` is. Infinite and NaN elements are left alone."""
-    for n, a in zip(numbers, arrays):
-        vanished = np.isfinite(a) & ((a + eps == a) | (a - eps == a))
-        if not vanished.any():
-            continue
-        index = tuple(int(i) for i in np.argwhere(vanished)[0])
-        x = float(a[index])
+def _check_step(eps, default, arrays, indices):
+    """Refuse a finite-difference step ``eps`` (a finite number > 0) that cannot give a meaningful difference in
+    float64, the dtype of the differences, naming the rule it breaks:
+
+    * a subnormal ``eps`` (below ``2.2e-308``): such numbers are multiples of ``5e-324`` with fewer than float64's
+      53 significant bits, so even where the step moves ``x`` the differences are rounded beyond the tolerances;
+    * an ``eps`` that leaves an element of a checked input (``arrays``, in float64; ``indices``: their places among
+      the inputs) unchanged on either side: there ``(L(x + eps) - L(x - eps)) / (2 eps)`` is 0 (or a one-sided
+      difference divided by twice its step) whatever ``fn`` is. Infinite and NaN elements are left alone.
+
+    Argument errors, raised before ``fn`` runs whatever ``raise_exception`` says."""
+    with named_by("gradcheck"):
+        if eps < _SMALLEST_NORMAL:
+            raise ValueError(f"Invalid value for argument `eps`. Expected a finite number >= {_SMALLEST_NORMAL!r}, "
+                             "the smallest normal float64: a smaller, subnormal step has fewer than float64's 53 "
+                             "significant bits (it is a whole multiple of 5e-324), so the differences of fn would be "
+                             f"rounded beyond the tolerances (the default eps is 1e-6). Received eps={eps!r}")
         largest = max(float(np.max(np.abs(b), where=np.isfinite(b), initial=1.0)) for b in arrays)
-        raise ValueError(f"gradcheck: Invalid value for argument `eps`. The step eps={eps!r}"
-                         f"{' (the default)' if default else ''} vanishes in float64 (the dtype of the finite "
-                         f"differences) at input {n}, index {index}: x = {x!r}, and x + eps or x - eps rounds back "
-                         f"to x (float64 numbers are {np.spacing(abs(x)):.3g} apart there), so the difference there "
-                         "would be 0 (or one-sided) whatever fn is, and a correct gradient would be reported wrong. "
-                         "Expected an eps above half that spacing, and for an accurate difference far above it: "
-                         f"1e-6 * max(1, |x|) is safe (eps={1e-6 * largest:.1g} for these inputs)")
+        for n, a in zip(indices, arrays):
+            vanished = np.isfinite(a) & ((a + eps == a) | (a - eps == a))
+            if vanished.any():
+                index = tuple(int(i) for i in np.argwhere(vanished)[0])
+                x = float(a[index])
+                raise ValueError(f"Invalid value for argument `eps`. The step eps={eps!r}"
+                                 f"{' (the default)' if default else ''} vanishes in float64 (the dtype of the "
+                                 f"finite differences) at input {n}, index {index}: x = {x!r}, and x + eps or x - eps "
+                                 f"rounds back to x (float64 numbers are {np.spacing(abs(x)):.3g} apart there), so "
+                                 "the difference there would be 0 (or one-sided) whatever fn is, and a correct "
+                                 "gradient would be reported wrong. Expected an eps above half that spacing, and for "
+                                 f"an accurate difference far above it: 1e-6 * max(1, |x|) is safe "
+                                 f"(eps={1e-6 * largest:.1g} for these inputs)")
 
 
 def _analytic_gradients(tracked, out, v):
