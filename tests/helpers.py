@@ -1,6 +1,7 @@
 """Helpers shared by the tests (imported as ``from helpers import tensor_on``: pytest puts this folder on the
 path, as for ``reference_conv``)."""
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -132,3 +133,17 @@ def count_calls(monkeypatch, module, names):
 
         monkeypatch.setattr(module, name, counted)
     return counts
+
+
+def peak_memory(call):
+    """``(result or exception, peak bytes)`` of ``call()`` under tracemalloc (NumPy reports its arrays to it): for
+    tests that a refusal comes before anything large is made."""
+    tracemalloc.start()
+    try:
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001  (the caller looks at what was raised)
+            result = exc
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -115,6 +115,11 @@ def test_shuffle_batch_is_repeatable_with_set_seed():
         _our_batches(10, seed=5, batch_size=4, epochs=2, shuffle="batch")
 
 
+def test_numpy_bool_shuffle_is_a_bool():
+    assert _our_batches(10, batch_size=4, shuffle=np.True_) != _blocks(10, 4)
+    assert _our_batches(10, batch_size=4, shuffle=np.False_) == _blocks(10, 4)
+
+
 @pytest.mark.parametrize("shuffle, error, message", [
     ("Batch", ValueError, ("Invalid value for argument `shuffle`. Expected True, False or 'batch'. "
                            "Received shuffle='Batch'")),
@@ -134,7 +139,6 @@ def test_other_shuffle_values_are_refused_before_training(shuffle, error, messag
     with pytest.raises(error, match=re.escape(message)):
         model.fit(x, x, batch_size=4, shuffle=shuffle, verbose=0)
     assert recorder.batches == []
-    assert _our_batches(10, batch_size=4, shuffle=np.True_) != _blocks(10, 4)       # NumPy's bool is a bool
     if shuffle == "False":
         keras = keras_on_torch("Keras 3 reads the string 'False' as True")
         assert _keras_batches(keras, 10, batch_size=4, shuffle="False") != _blocks(10, 4)

@@ -1,10 +1,10 @@
 """Argument checks of the picture API (tester findings): refused with a message, before anything is drawn."""
 import math
 import os
-import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import peak_memory
 
 import tinygradconv as tg
 import tinygradconv.viz as V
@@ -237,19 +237,6 @@ def test_an_animation_is_saved_to_a_bytes_path(tmp_path):
     assert path == tmp_path / "a.gif" and path.read_bytes()[:6] == b"GIF89a"
 
 
-def _peak(call):
-    """``(result or exception, peak bytes)`` of ``call()`` under tracemalloc (NumPy reports its arrays to it)."""
-    tracemalloc.start()
-    try:
-        try:
-            result = call()
-        except Exception as exc:  # noqa: BLE001  (the caller looks at what was raised)
-            result = exc
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _deep_model():
     return Sequential([layers.Conv1DTranspose(1, 3, strides=2), layers.Conv1D(1, 3)])
 
@@ -276,7 +263,7 @@ def _deep_model():
         "conv_matrices", "overlap_counts", "model", "model-via-connectivity_matrix", "model-overlap_counts",
         "layer_matrices", "model-weights"])
 def test_a_matrix_too_large_to_build_is_refused_before_any_allocation(call, words):
-    error, peak = _peak(call)
+    error, peak = peak_memory(call)
     assert isinstance(error, ValueError), error
     assert __import__("re").search(words, str(error)), str(error)
     assert "cells" in str(error) and "GiB" in str(error) and f"{V.connectivity.MAX_MATRIX_CELLS:,}" in str(error)
@@ -287,7 +274,7 @@ def test_a_model_jacobian_too_large_is_refused_after_one_forward_pass():
     # 20000 output steps: a batch of 20000 inputs of 20000 steps x 2 channels and its gradient (1.6e9 cells), the
     # outputs (20000 x 20000 x 3) and their seed (2.4e9), the result (4e8); the one forward pass that gives the
     # output's length holds about 20000 x 5 values
-    error, peak = _peak(lambda: V.model_connectivity_matrix(_built_two_channel_model(), 20000, weights="model"))
+    error, peak = peak_memory(lambda: V.model_connectivity_matrix(_built_two_channel_model(), 20000, weights="model"))
     assert isinstance(error, ValueError), error
     assert "a batch of 20000 inputs of 20000 steps × 2 channels" in str(error)
     assert "at least 4,400,000,000 float64 cells" in str(error)

@@ -4,11 +4,11 @@ The memory bounds are measured with ``tracemalloc`` (NumPy reports its arrays to
 and NumPy allocate while the picture is made, not a time. The connections drawn are checked against the index
 formula written out here, and against the naive references of ``reference_connectivity`` (Keras' formulas).
 """
-import tracemalloc
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from helpers import peak_memory
 from reference_connectivity import naive_conv, naive_transpose
 
 from tinygradconv import viz
@@ -17,19 +17,6 @@ from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.models import Sequential
 
 MB = 2 ** 20
-
-
-def _peak(call):
-    """``(result or exception, peak bytes)`` of ``call()`` under tracemalloc."""
-    tracemalloc.start()
-    try:
-        try:
-            result = call()
-        except Exception as exc:  # noqa: BLE001  (the caller looks at what was raised)
-            result = exc
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _rows(ax):
@@ -53,7 +40,7 @@ def _rows(ax):
     ("conv1d_transpose", 4000, 4, 3, "valid"),
 ])
 def test_a_long_input_costs_what_is_drawn_and_its_lines_follow_the_index_formula(kind, L, k, s, padding):
-    ax, peak = _peak(lambda: viz.plot_connectivity(kind, L, k, strides=s, padding=padding))
+    ax, peak = peak_memory(lambda: viz.plot_connectivity(kind, L, k, strides=s, padding=padding))
     assert not isinstance(ax, Exception), ax
     # an L x L matrix of float64 would be 8 L^2 bytes (800 TB at L = 10**7; 128 MB at L = 4000)
     assert peak < 40 * MB, f"{peak / MB:.0f} MB allocated to draw about 72 cells"
@@ -115,7 +102,7 @@ def test_every_connection_is_drawn_once_the_rows_cover_the_signal(kind, L, k, s,
     ({"kernel_size": 13, "dilation_rate": 2}, "dilation_rate", "k_eff = (k − 1)·d + 1 = 25"),
 ])
 def test_a_kernel_wider_than_the_diagram_is_refused_before_anything_is_made(kwargs, name, value):
-    error, peak = _peak(lambda: viz.plot_connectivity("conv1d_transpose", 5, **kwargs))
+    error, peak = peak_memory(lambda: viz.plot_connectivity("conv1d_transpose", 5, **kwargs))
     assert isinstance(error, ValueError)
     assert f"argument `{name}`" in str(error) and value in str(error) and "at most 24" in str(error)
     assert peak < 1 * MB and plt.get_fignums() == []
@@ -147,7 +134,7 @@ def test_a_given_axes_holds_one_row_and_refuses_more_than_it_can():
 ], ids=["matrix-long", "matrix-kernel", "animation-inputs", "animation-kernel", "gradient-1e5", "gradient-1e7",
         "model", "model-via-plot_connectivity", "receptive-field", "overlap-model", "overlap-op"])
 def test_a_picture_too_large_to_draw_is_refused_before_any_allocation(call, message):
-    error, peak = _peak(call)
+    error, peak = peak_memory(call)
     assert isinstance(error, ValueError), error
     assert "Invalid value for argument `" in str(error)
     assert __import__("re").search(message, str(error)), str(error)

@@ -112,10 +112,6 @@ def ieee754(xp):
     return contextlib.nullcontext()
 
 
-def _float_mask(xp, condition, dtype):
-    return xp.astype(condition, dtype)
-
-
 # ------------------------------------------------------------------------------------------- sample inputs
 # The special inputs of a real function: NaN, both zeros, both infinities, and ordinary values on either side.
 SPECIAL_VALUES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 0.5, -2.5, 3.0)
