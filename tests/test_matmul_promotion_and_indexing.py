@@ -177,11 +177,14 @@ def _indices(count, seed):
     return found
 
 
-def _compare_with_torch(index, backend="numpy"):
-    x = np.random.default_rng(3).standard_normal(SHAPE)
+def _compare_with_torch(index, backend="numpy", shape=SHAPE):
+    """``t[index]`` against PyTorch's, values and the gradient of a random upstream gradient, for a tensor of
+    ``shape`` on ``backend``; the error's text (and no comparison) when PyTorch refuses the index, as must we, with
+    an ``IndexError``."""
+    x = np.random.default_rng(3).standard_normal(shape)
     t, reference = tensor_on(x, backend, requires_grad=True), torch.tensor(x, requires_grad=True)
     try:
-        expected = _torch_index(reference, index, SHAPE)
+        expected = _torch_index(reference, index, shape)
     except (IndexError, RuntimeError) as exc:  # e.g. arrays that do not broadcast together: refused by both
         with pytest.raises(IndexError):
             t[index]
@@ -229,11 +232,13 @@ def test_the_testers_mixed_index():
 
 
 @pytest.mark.parametrize("chunk", range(8))
-def test_generated_indices_match_torch(chunk):
-    """Values, shapes and the gradient of a random upstream gradient, for 400 generated indices (50 a chunk)."""
+def test_generated_indices_match_torch(chunk, backend):
+    """Values, shapes and the gradient of a random upstream gradient, for 400 generated indices (50 a chunk), on
+    every backend (array_api_strict raised its own errors for more than half of them: Python bools, ``...`` or
+    ``None`` beside an array, masks beside anything, several arrays)."""
     refused = 0
     for index in _indices(400, seed=7)[chunk * 50:(chunk + 1) * 50]:
-        refused += _compare_with_torch(index) is not None
+        refused += _compare_with_torch(index, backend) is not None
     assert refused < 25, "most generated indices must be valid ones"
 
 
@@ -243,3 +248,37 @@ def test_integers_beside_one_array_on_every_backend(index, backend):
     """With the integers applied first, one integer array among whole slices is left: that works on every
     backend (on array_api_strict ``x[0, [2, 0]]`` was refused)."""
     assert _compare_with_torch(index, backend) is None
+
+
+MASK = np.array([False, True])      # over the first axis of a (2, 3, 4) tensor
+
+
+@pytest.mark.parametrize("index, shape", [
+    ((True,), (1, 2, 3, 4)), ((0, True), (1, 3, 4)), ((Ellipsis, False), (2, 3, 4, 0)),   # Python bools
+    ((np.array(True), 1), (1, 3, 4)), ((False, [1]), (0, 3, 4)), ((True, [0, 1]), (2, 3, 4)),
+    ((Ellipsis, [1, 3]), (2, 3, 2)), ((slice(None), slice(None), [1, 3]), (2, 3, 2)),     # `...` as whole slices
+    ((None, [1, 0]), (1, 2, 3, 4)), ((Ellipsis, None, [2, 2, 0]), (2, 3, 1, 3)),          # None beside an array
+    ((MASK, None), (1, 1, 3, 4)), ((None, MASK), (1, 1, 3, 4)), ((MASK, Ellipsis, None), (1, 3, 4, 1)),
+    ((slice(None), [True, False, True]), (2, 2, 4)), ((Ellipsis, [True, True, False, True]), (2, 3, 3)),
+    ((np.arange(6).reshape(2, 3) % 5 == 0,), (2, 4)), ((slice(None), np.arange(12).reshape(3, 4) % 5 == 0), (2, 3)),
+    (([[0], [1]], slice(1, None), [3, 0]), (2, 2, 2)), (([1, 0], slice(None, None, 2), [3, 3]), (2, 2)),
+    (([1, 1], [2, 0], [-1, 0]), (2,)), ((MASK, [2, 0]), (2, 4)), ((MASK, Ellipsis, [3, 3, 1]), (3, 3)),
+    (([[1], [0]], None, [2, 0, 1]), (2, 3, 1, 4)), ((slice(None), [[2, 0]], Ellipsis), (2, 1, 2, 4)),
+])
+def test_the_testers_array_api_strict_indices_match_torch(index, shape, backend):
+    """The tester's indices on array_api_strict (its own IndexError for a Python bool, a refusal of ``...`` or
+    ``None`` beside an array, "masking is only specified..." for a mask beside ``None``), and masks and several
+    arrays that it also refused: PyTorch's shapes, values and gradients on every backend."""
+    x = np.zeros((2, 3, 4))
+    assert tuple(_torch_index(torch.tensor(x), index, x.shape).shape) == shape
+    assert tg.tensor(x, backend=backend)[index].shape == shape
+    assert _compare_with_torch(index, backend, shape=x.shape) is None
+
+
+@pytest.mark.parametrize("index", [([0, 1], [0, 1, 2]), (False, [1, 0]), ([[0, 1]], Ellipsis, [0, 1, 2])])
+def test_arrays_that_do_not_broadcast_are_our_index_error(index, backend):
+    """Refused as by PyTorch, with an ``IndexError`` that says why (array_api_strict's would not)."""
+    with pytest.raises(IndexError, match="broadcast"):
+        tg.tensor(np.zeros((2, 3, 4)), backend=backend)[index]
+    with pytest.raises(IndexError):
+        torch.zeros(2, 3, 4)[tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)]

@@ -536,16 +536,23 @@ def test_getitem_with_a_tuple_inside_the_index_reads_it_as_a_list(backend):
         t[(0.0, 1.0),]
 
 
-def test_getitem_mixes_that_array_api_strict_cannot_index_get_our_message():
-    """array_api_strict allows an integer array only with integer indices; its own IndexError named a tuple with an
-    Ellipsis the user never wrote (found by a tester). Indexing in two steps works there, and so does an integer
-    beside the array (``x[0, [2, 0]]``: the integer is applied first, as PyTorch applies it)."""
-    x = tg.tensor(np.arange(24.0).reshape(2, 3, 4), backend="array_api_strict")
-    for pick in (lambda a: a[[0], 1:], lambda a: a[..., [3, 0]], lambda a: a[None, [1]]):
-        with pytest.raises(IndexError, match="can be combined only with whole slices .* index in two steps"):
-            pick(x)
-    np.testing.assert_array_equal(x[0][[2, 0]].numpy(), np.arange(24.0).reshape(2, 3, 4)[0, [2, 0]])
-    np.testing.assert_array_equal(x[0, [2, 0]].numpy(), np.arange(24.0).reshape(2, 3, 4)[0, [2, 0]])
+@pytest.mark.parametrize("pick", ["x[[0], 1:]", "x[..., [3, 0]]", "x[None, [1]]", "x[True]", "x[0, True]",
+                                  "x[..., False]", "x[[True, False], None]", "x[None, [False, True]]",
+                                  "x[[1, 0], :, [3, 3]]", "x[0, [True, False, True]]", "x[[1, 1], [2, 0], [0, 3]]"])
+def test_getitem_mixes_that_array_api_strict_refused_match_torch(pick, backend):
+    """array_api_strict allows an integer array only beside integers, a mask only alone and no Python bool: these
+    were its raw IndexErrors or our refusal ("index in two steps instead", found by a tester); now PyTorch's values
+    and gradients on every backend."""
+    torch = pytest.importorskip("torch")
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x, reference = tensor_on(data, backend, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, expected = eval(pick, {"x": x}), eval(pick, {"x": reference})
+    assert out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    weights = np.random.default_rng(0).standard_normal(out.shape)
+    (out * tensor_on(weights, backend)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy(), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]", "(0, 1),", "(2, 0, 2),",

@@ -51,7 +51,14 @@ def _getitem_special_points(rng):
             # PyTorch's order, the integer first and then the array: NumPy's rule gives the transpose of the first,
             # and shape (1, 0) instead of (0, 1) for the second
             Sample((_specials(2, 3, 4),), {"index": (0, slice(None), np.array([1, 1, -1]))}),
-            Sample((np.zeros((2, 0, 4)),), {"index": (-1, slice(None), np.array([3]))})]
+            Sample((np.zeros((2, 0, 4)),), {"index": (-1, slice(None), np.array([3]))}),
+            # a Python bool is a new axis indexed by [0] or [] (False: nothing picked), `...` is the whole slices it
+            # stands for, and None beside a mask or arrays a new axis: as PyTorch, on every backend
+            Sample((_specials(2, 3, 4),), {"index": (Ellipsis, False)}),
+            Sample((_specials(2, 3, 4),), {"index": (0, True, Ellipsis, np.array([[3, 0], [0, 3]]))}),
+            Sample((x,), {"index": (np.array([True, False, True]), None)}),
+            Sample((x,), {"index": (None, np.array([2, -1]), np.array([0, 3]))}),
+            Sample((_specials(2, 3, 4),), {"index": (np.array([1, 0]), slice(None, None, 2), np.array([3, 3]))})]
 
 
 def _join_special_points(rng):
@@ -216,16 +223,17 @@ def _target_shape(shape, old, op="reshape"):
     return tuple(size // known if n == -1 else n for n in shape)
 
 
-def _is_basic(index):
-    return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
-
-
 def _getitem_samples(rng):
-    x = rng.standard_normal((4, 5))
+    x, x3 = rng.standard_normal((4, 5)), rng.standard_normal((2, 3, 4))
     return [Sample((x,), {"index": (slice(1, 3), slice(None, None, 2))}), Sample((x,), {"index": (2,)}),
             Sample((x,), {"index": (Ellipsis, None, slice(0, 4, 3))}),
             Sample((x,), {"index": (np.array([3, 0, 3]),)}),  # repeated rows: gradients must add up
-            Sample((rng.standard_normal((2, 3, 4)),), {"index": (0, slice(None), np.array([1, 1]))})]  # PyTorch's
+            Sample((x3,), {"index": (0, slice(None), np.array([1, 1]))}),  # PyTorch's order
+            Sample((x3,), {"index": (Ellipsis, np.array([3, 1, 3]))}),     # `...` beside an array
+            Sample((x3,), {"index": (None, np.array([1, 0, 1]), True)}),   # new axes beside an array
+            Sample((x3,), {"index": (np.array([1, 0, 1]), slice(None), np.array([[3], [0]]))}),  # arrays apart
+            Sample((x3,), {"index": (np.array([True, False]), None)}),
+            Sample((x3,), {"index": (slice(None), np.array([[True, False, True, True]] * 3))})]  # a 2-D mask
 
 
 @register_op("getitem", samples=_getitem_samples, special_points=_getitem_special_points)
@@ -233,151 +241,157 @@ class GetItem(Function):
     """``a[index]`` with PyTorch's rule for mixed indices; the backward scatters the gradient into zeros of ``a``'s
     shape (adding repeated picks).
 
-    Integers (and 0-d integer arrays) are applied first, as selections that remove their axes, and the integer and
-    boolean arrays after, to what remains (as PyTorch's indexing): where the remaining arrays stand next to each
-    other (no slice, ``None`` or axis between them) their result axes take their place, otherwise they go first.
+    The index is normalized once (:func:`_normalized_index`) into the two steps PyTorch takes: the integers,
+    slices and new axes first, as a view, and the integer and boolean arrays after, to what remains, with NumPy's
+    rule (where the arrays stand next to each other their result axes take their place, otherwise they go first).
     NumPy counts an integer as one of the arrays instead, so ``a[0, :, [1, 1]]`` is ``(3, 2)`` here and in PyTorch
-    but ``(2, 3)`` in NumPy; an ``...`` that covers no axis separates nothing (NumPy's does).
+    but ``(2, 3)`` in NumPy. The numpy backend picks with its own indexing; the others with ``take`` or a leading
+    mask (:class:`_Picks`), which is all the Array API specifies.
     """
 
     @staticmethod
     def forward(ctx, a, index):
         xp = ctx.xp
-        ctx.first, index = _torch_order(_backend_index(xp, index, tuple(a.shape)))
-        if ctx.first is not None:     # the integers first, as a view (PyTorch's `select`); the arrays after
-            ctx.first_shape = a.shape
-            a = a[ctx.first]
-        index = _leading_mask_as_rows(xp, index, tuple(a.shape))
-        ctx.shape, ctx.index, ctx.basic = a.shape, index, _is_basic(index) or _is_mask(index)
-        taken = None if ctx.basic else _taken_axis(index)
-        if taken is not None:  # a[int_array], a[:, int_array]: whole slices along one axis (portably: `take`)
-            axis, picks = taken  # (`take` wants 1-D indices: an n-D array is taken flat, then its axes restored)
-            out = xp.take(a, xp.reshape(picks, (-1,)), axis=axis)
-            return xp.reshape(out, tuple(a.shape[:axis]) + tuple(picks.shape) + tuple(a.shape[axis + 1:]))
-        try:
-            return a[index]
-        except IndexError as exc:     # array_api_strict: integer arrays only with integers (its own words)
-            if "Integer index arrays are only allowed" not in str(exc):
-                raise
-            raise IndexError("On the array_api_strict backend an integer index array can be combined only with "
-                             "whole slices and integers (x[:, [3, 1]], x[0, [2, 0]]); index in two steps instead, "
-                             "e.g. x[:, 1:][[0]] for x[[0], 1:]") from None
+        ctx.shape = tuple(a.shape)
+        ctx.first, ctx.rest = _normalized_index(xp, index, ctx.shape)
+        if not _takes_everything(ctx.first):
+            a = a[ctx.first]    # integers, slices and new axes: a view (PyTorch's select, slice and unsqueeze)
+        if ctx.rest is None:
+            return a
+        ctx.picked_shape = tuple(a.shape)
+        if isinstance(a, np.ndarray):
+            return a[ctx.rest]
+        ctx.picks = _Picks(xp, ctx.rest, ctx.picked_shape)
+        return ctx.picks.gather(a)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        grad = _scattered(ctx, xp, grad)
-        if ctx.first is None:
+        if ctx.rest is not None:
+            if isinstance(grad, np.ndarray):
+                picked = np.zeros(ctx.picked_shape, dtype=grad.dtype)
+                if _lone_mask(ctx.rest) is not None:
+                    picked[ctx.rest] = grad         # a mask picks each element once
+                else:
+                    np.add.at(picked, ctx.rest, grad)   # repeated picks add up
+                grad = picked
+            else:
+                grad = ctx.picks.scatter(grad)
+        if _takes_everything(ctx.first):
             return grad
-        return _scatter_basic(xp, ctx.first_shape, ctx.first, grad)
+        return _scatter_basic(xp, ctx.shape, ctx.first, grad)
+
+
+def _lone_mask(rest):
+    """The boolean mask that is the only array of ``rest`` (arrays among whole slices), or None."""
+    arrays = [item for item in rest if not isinstance(item, slice)]
+    return arrays[0] if len(arrays) == 1 and "bool" in str(arrays[0].dtype) else None
+
+
+def _takes_everything(index):
+    """Whether the basic ``index`` (one item per axis) is all whole slices, ``a[index]`` being ``a`` itself."""
+    return all(isinstance(item, slice) and item == slice(None) for item in index)
 
 
 def _scatter_basic(xp, shape, index, grad):
-    """Zeros of ``shape`` with ``grad`` written where the basic ``index`` (integers, slices, ``None``, ``...``)
-    picks: each element is picked at most once."""
+    """Zeros of ``shape`` with ``grad`` written where the basic ``index`` (integers, slices and ``None``, one item
+    per axis) picks: each element is picked at most once."""
+    index = tuple(i for i in index if i is not None)  # new axes hold no elements of `a`: drop them from index, grad
+    if _takes_everything(index):
+        return xp.reshape(grad, shape)
     full = xp.zeros(shape, dtype=grad.dtype)
-    if any(i is None for i in index):  # new axes hold no elements of `a`: drop them from index and grad
-        index = tuple(i for i in index if i is not None)
-        grad = xp.reshape(grad, tuple(full[index].shape))
-    full[index] = grad
+    full[index] = xp.reshape(grad, tuple(full[index].shape))
     return full
 
 
-def _scattered(ctx, xp, grad):
-    """The gradient of ``a[ctx.index]`` (NumPy's rule) for ``a`` of ``ctx.shape``: ``grad`` scattered into zeros,
-    repeated picks added."""
-    index = ctx.index
-    if ctx.basic:
-        return _scatter_basic(xp, ctx.shape, index, grad)
-    full = xp.zeros(ctx.shape, dtype=grad.dtype)
-    if isinstance(full, np.ndarray):
-        np.add.at(full, index, grad)
-        return full
-    taken = _taken_axis(index)
-    if taken is not None:  # slices picked along one axis: a one-hot product adds them
-        axis, picks = taken
-        picks = xp.reshape(picks, (-1,))
-        picks = xp.where(picks < 0, picks + ctx.shape[axis], picks)   # -1 is the last slice (in range: forward)
-        grad = xp.reshape(grad, tuple(ctx.shape[:axis]) + (picks.shape[0],) + tuple(ctx.shape[axis + 1:]))
-        onehot = xp.astype(picks[:, None] == xp.arange(ctx.shape[axis])[None, :], grad.dtype)
-        return xp.moveaxis(xp.matmul(xp.moveaxis(grad, axis, -1), onehot), -1, axis)
-    raise NotImplementedError("The gradient of indexing with several integer arrays is only implemented on "
-                              "the numpy backend")
+class _Picks:
+    """``a[rest]`` and its gradient on a backend that has only what the Array API specifies: ``rest`` holds integer
+    and boolean arrays among whole slices, one item per axis of ``a`` (of ``shape``), read with NumPy's rule.
 
-
-def _is_integer(item):
-    """Whether ``item`` is an integer index (a Python ``bool`` is not: it is a mask in NumPy and PyTorch)."""
-    return isinstance(item, int) and not isinstance(item, bool)
-
-
-def _is_advanced(item):
-    """Whether ``item`` is an advanced index: an integer or boolean array, or a Python ``bool``."""
-    return hasattr(item, "dtype") or isinstance(item, bool)
-
-
-def _torch_order(index):
-    """``(first, rest)``: the normalized ``index`` (:func:`_backend_index`) split as PyTorch applies it, so that
-    ``a[first][rest]`` under NumPy's rules is PyTorch's ``a[index]``; ``first`` is None when NumPy's rule already
-    gives PyTorch's result.
-
-    PyTorch applies the integers first (``select``: each removes its axis) together with the slices, ``None`` and
-    ``...``, then the integer and boolean arrays (and Python bools), each standing at its axis of what remains; NumPy
-    counts the integers as arrays, which moves the arrays' axes when a slice separates an integer from an array
-    (``a[0, :, [1, 1]]``). ``first`` holds the integers, slices, ``None`` and ``...`` with a whole slice for each
-    axis an array indexes; ``rest`` the arrays, with a whole slice for each axis left by a slice or ``None``. A
-    0-d integer array is an integer (as PyTorch's 0-d integer tensor), and an ``...`` that covers no axis is dropped
-    (PyTorch does not count it between arrays; NumPy does): :func:`_backend_index` has done both.
-
-    >>> import numpy as np
-    >>> _torch_order((0, slice(None), np.array([1, 1])))
-    ((0, slice(None, None, None), slice(None, None, None)), (slice(None, None, None), array([1, 1])))
-    >>> _torch_order((slice(None), np.array([1, 1])))
-    (None, (slice(None, None, None), array([1, 1])))
+    A boolean mask alone is applied at the front (its axes moved there first: the Array API's one form of mask),
+    and its gradient written back through it. Otherwise each mask becomes the integer arrays of its ``True``
+    positions (as NumPy and PyTorch read it), the arrays are broadcast together, the axes they index merged into
+    one (moved to the front first when the arrays stand apart) and ``take`` picks their flat positions; the
+    gradient sums repeated picks with a one-hot product over the distinct positions (at most one per pick) and
+    writes the sums back through a mask of the positions picked.
     """
-    if not (any(_is_advanced(i) for i in index) and any(_is_integer(i) for i in index)):
-        return None, index      # no integer, or nothing but basic indices: the same in NumPy and PyTorch
-    first, rest = [], []
-    for item in index:
-        if item is Ellipsis:
-            first.append(item)
-            rest.append(item)
-        elif item is None:
-            first.append(None)
-            rest.append(slice(None))
-        elif isinstance(item, bool):    # PyTorch: a new axis of size 1, indexed by [0] (True) or [] (False)
-            rest.append(item)
-        elif isinstance(item, int):
-            first.append(item)
-        elif isinstance(item, slice):
-            first.append(item)
-            rest.append(slice(None))
+
+    def __init__(self, xp, rest, shape):
+        self.xp, self.shape = xp, shape
+        where = [k for k, item in enumerate(rest) if not isinstance(item, slice)]
+        first = where[0] + sum(_axes_taken(item) - 1 for item in rest[:where[0]])  # the first axis indexed
+        self.mask = _lone_mask(rest)
+        if self.mask is not None:
+            self.start = first
+            axes = tuple(range(first, first + self.mask.ndim))
+            self.order = axes + tuple(k for k in range(len(shape)) if k not in axes) if first else None
+            return
+        axes, arrays = [], []       # the axes of `a` the arrays index, and one integer array for each
+        for k in where:
+            item, axis = rest[k], k + sum(_axes_taken(i) - 1 for i in rest[:k])
+            if "bool" in str(item.dtype):
+                axes += range(axis, axis + item.ndim)
+                arrays += xp.nonzero(item)
+            else:
+                picks = xp.astype(item, xp.int64)
+                axes.append(axis)
+                arrays.append(xp.where(picks < 0, picks + shape[axis], picks))  # in range: checked already
+        try:
+            arrays = xp.broadcast_arrays(*arrays)
+        except ValueError:
+            raise IndexError("The index arrays cannot be broadcast together: shapes "
+                             f"{', '.join(str(tuple(a.shape)) for a in arrays)}") from None
+        self.sizes = tuple(shape[k] for k in axes)
+        flat = arrays[0]
+        for picks, size in zip(arrays[1:], self.sizes[1:]):   # row-major: the last axis varies fastest
+            flat = flat * size + picks
+        self.picks_shape = tuple(arrays[0].shape)
+        self.flat = xp.reshape(flat, (_size(self.picks_shape),))
+        adjacent = where == list(range(where[0], where[0] + len(where)))
+        self.start = first if adjacent else 0       # where the picks' axes go in the result
+        self.order = None if adjacent else tuple(axes) + tuple(k for k in range(len(shape)) if k not in axes)
+
+    def gather(self, a):
+        """``a[rest]``: PyTorch's (and NumPy's) result for the arrays among whole slices."""
+        xp = self.xp
+        if self.order is not None:
+            a = xp.permute_dims(a, self.order)
+        if self.mask is not None:
+            out = a[self.mask]
+            return xp.moveaxis(out, 0, self.start) if self.start else out
+        before, after = tuple(a.shape[:self.start]), tuple(a.shape[self.start + len(self.sizes):])
+        merged = xp.reshape(a, before + (_size(self.sizes),) + after)
+        return xp.reshape(xp.take(merged, self.flat, axis=self.start), before + self.picks_shape + after)
+
+    def scatter(self, grad):
+        """The gradient of :meth:`gather`: ``grad`` added into zeros of ``a``'s shape where each pick came from."""
+        xp, start = self.xp, self.start
+        moved = self.shape if self.order is None else tuple(self.shape[k] for k in self.order)
+        if self.mask is not None:
+            full = xp.zeros(moved, dtype=grad.dtype)
+            full[self.mask] = xp.moveaxis(grad, start, 0) if start else grad  # each element picked once
         else:
-            first.extend([slice(None)] * _axes_taken(item))
-            rest.append(item)
-    return tuple(first), tuple(rest)
+            before, after = moved[:start], moved[start + len(self.sizes):]
+            full = xp.zeros((_size(self.sizes),) + before + after, dtype=grad.dtype)   # the merged axis first
+            spots, which = xp.unique_inverse(self.flat)   # the distinct flat positions; each pick's among them
+            if spots.shape[0]:
+                grad = xp.moveaxis(xp.reshape(grad, before + (self.flat.shape[0],) + after), start, -1)
+                onehot = xp.astype(which[:, None] == xp.arange(spots.shape[0])[None, :], grad.dtype)
+                sums = xp.moveaxis(xp.matmul(grad, onehot), -1, 0)   # one per distinct position, in order
+                every = xp.arange(full.shape[0])
+                found = xp.clip(xp.searchsorted(spots, every), max=spots.shape[0] - 1)
+                full[xp.take(spots, found, axis=0) == every] = sums
+            full = xp.reshape(xp.moveaxis(full, 0, start), moved)
+        return full if self.order is None else xp.permute_dims(full, tuple(int(k) for k in np.argsort(self.order)))
 
 
-def _taken_axis(index):
-    """``(axis, int_array)`` for an index that picks along one axis with one integer array and takes every other
-    axis whole (``a[int_array]``, ``a[:, int_array]``, ``a[:, int_array, ...]``); None for any other index."""
-    full = slice(None)
-    arrays = [k for k, i in enumerate(index) if hasattr(i, "dtype")]
-    if len(arrays) != 1:
-        return None
-    axis = arrays[0]
-    picks = index[axis]
-    if "int" not in str(picks.dtype) or picks.ndim == 0 or any(i != full for i in index[:axis]) or \
-            any(i is not Ellipsis and i != full for i in index[axis + 1:]):
-        return None
-    return axis, picks
-
-
-def _is_mask(index):
-    return len(index) == 1 and hasattr(index[0], "dtype") and "bool" in str(index[0].dtype)
+def _size(shape):
+    """The number of elements of an array of ``shape``."""
+    return int(np.prod(shape, dtype=np.int64))
 
 
 def _axes_taken(item):
-    """How many axes of the indexed array one index item consumes (a Python ``bool`` none: it adds one)."""
+    """How many axes of the indexed array one index item consumes (``None``, ``...`` and a Python ``bool`` none)."""
     if item is None or item is Ellipsis or isinstance(item, bool):
         return 0
     dtype = getattr(item, "dtype", None)
@@ -399,26 +413,33 @@ def _clip_slice(s, n):
 
 
 def _backend_item(xp, item):
-    """One index item made backend-ready (index arrays onto the backend), with a clear error for anything else."""
+    """One index item made backend-ready: an index array onto the backend, a 0-d integer array read as an integer
+    and a 0-d boolean one as a Python ``bool`` (both as PyTorch reads them); a clear error for anything else."""
+    if isinstance(item, (bool, np.bool_)):
+        return bool(item)
     if isinstance(item, (int, slice)) or item is None or item is Ellipsis:
         return item
+    if isinstance(item, np.integer):
+        return int(item)
     if isinstance(item, Tensor):
         if not ("int" in str(item.dtype) or "bool" in str(item.dtype)):
             raise TypeError(f"Index tensors must hold integers or booleans; received dtype {item.dtype}")
-        return item.data
-    if isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as in NumPy
+        array = item.data
+    elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
             raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
-        return xp.asarray(array)
-    if isinstance(item, np.integer):
-        return int(item)
-    refuse_torch_tensor(item, "index a tinygradconv tensor with")
-    if hasattr(item, "dtype"):
-        return item
-    raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
+        array = xp.asarray(array)
+    else:
+        refuse_torch_tensor(item, "index a tinygradconv tensor with")
+        if not hasattr(item, "dtype"):
+            raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
+        array = item
+    if array.ndim == 0:
+        return bool(array) if "bool" in str(array.dtype) else int(array)
+    return array
 
 
 def _check_in_range(xp, item, axis, shape):
@@ -431,12 +452,10 @@ def _check_in_range(xp, item, axis, shape):
             raise IndexError(f"The boolean mask of shape {tuple(item.shape)} does not match the shape {covered} of "
                              f"the {axes} it indexes (tensor of shape {shape})")
         return
-    if isinstance(item, bool) or axis >= len(shape):  # t[True] adds an axis, as NumPy
-        return
     n = shape[axis]
     if isinstance(item, int):
         low = high = item
-    elif getattr(item, "size", 0) == 0 and getattr(item, "ndim", 1) > 0:
+    elif item.size == 0:
         return
     else:
         low, high = int(xp.min(item)), int(xp.max(item))
@@ -445,56 +464,59 @@ def _check_in_range(xp, item, axis, shape):
             raise IndexError(f"Index {i} is out of range for axis {axis} of size {n} (tensor of shape {shape})")
 
 
-def _backend_index(xp, index, shape):
-    """The index as a tuple of backend-ready items: arrays on the backend, slices clipped into range (NumPy
-    semantics on every backend), a trailing ``...`` made explicit (the Array API needs it), a 0-d integer array
-    read as an integer and, beside an advanced index, an ``...`` that covers no axis dropped (both as PyTorch reads
-    them; NumPy counts either as an array or a separator)."""
-    out = [_backend_item(xp, item) for item in (index if isinstance(index, tuple) else (index,))]
-    if sum(item is Ellipsis for item in out) > 1:
+def _normalized_index(xp, index, shape):
+    """``(first, rest)``: ``index`` for an array of ``shape`` in the two steps PyTorch applies it, in forms every
+    backend takes, so that ``a[first][rest]``, ``rest`` read with NumPy's rule, is PyTorch's ``a[index]``.
+
+    ``first`` holds one item per axis of ``a`` and per new axis: the integers (range-checked: PyTorch's
+    ``select``), the slices (clipped into range as NumPy; the Array API needs it), ``None``, and a whole slice for
+    each axis an array indexes. ``rest``, None when there is no index array, indexes what ``first`` leaves, one
+    item per axis: the integer and boolean arrays (on the backend, range- and shape-checked), each at its axis, and
+    a whole slice for every other axis. An ``...`` becomes the whole slices it stands for, and so does the one
+    left implicit at the end (so an ``...`` over no axis separates no arrays, as in PyTorch); a Python ``bool`` is,
+    as in PyTorch, a new axis indexed by ``[0]`` (``True``) or ``[]`` (``False``); a 0-d integer array is an
+    integer. NumPy would count the integers as arrays, which moves the arrays' axes when a slice separates an
+    integer from an array (``a[0, :, [1, 1]]``).
+
+    >>> import numpy as np
+    >>> first, rest = _normalized_index(np, (0, Ellipsis, [2, 1]), (2, 3, 4))
+    >>> first, rest
+    ((0, slice(None, None, None), slice(None, None, None)), (slice(None, None, None), array([2, 1])))
+    >>> _normalized_index(np, True, (2,))      # x[True]: x[None][[0]]
+    ((None, slice(None, None, None)), (array([0]), slice(None, None, None)))
+    """
+    items = [_backend_item(xp, item) for item in (index if isinstance(index, tuple) else (index,))]
+    if sum(item is Ellipsis for item in items) > 1:
         raise IndexError(f"An index can hold at most one ellipsis ('...'); received {index!r}")
-    ndim = len(shape)
-    widths = [_axes_taken(item) for item in out]
-    consumed = sum(widths)
-    if consumed > ndim:
+    consumed = sum(_axes_taken(item) for item in items)
+    if consumed > len(shape):
         raise IndexError(f"too many indices for a tensor of shape {shape}: {consumed} axes indexed")
-    if not any(item is Ellipsis for item in out) and consumed < ndim:
-        out.append(Ellipsis)
-        widths.append(0)
-    axis = 0  # the axis of `shape` that the current item indexes
-    for k, item in enumerate(out):
-        if item is Ellipsis:
-            axis = ndim - sum(widths[k + 1:])
+    whole = slice(None)
+    spread = [whole] * (len(shape) - consumed)      # the axes that `...`, or the end of the index, stands for
+    at = next((k for k, item in enumerate(items) if item is Ellipsis), len(items))
+    items[at:at + 1] = spread
+    first, rest, axis = [], [], 0   # `axis`: the axis of `shape` the item indexes
+    for item in items:
+        if isinstance(item, bool):
+            first.append(None)
+            rest.append(xp.asarray([0] if item else [], dtype=xp.int64))
+        elif item is None:
+            first.append(None)
+            rest.append(whole)
+        elif isinstance(item, int):
+            _check_in_range(xp, item, axis, shape)
+            first.append(item)
+            axis += 1
         elif isinstance(item, slice):
-            if item.start is not None or item.stop is not None:  # `:` and `::step` are valid everywhere
-                out[k] = _clip_slice(item, shape[axis])
+            first.append(item if item.start is None and item.stop is None else _clip_slice(item, shape[axis]))
+            rest.append(whole)
             axis += 1
         else:
-            if item is not None:
-                _check_in_range(xp, item, axis, shape)
-                if hasattr(item, "dtype") and item.ndim == 0 and "int" in str(item.dtype):
-                    out[k] = int(item)          # PyTorch's 0-d integer tensor is a `select`, as an integer
-            axis += widths[k]
-    if consumed == ndim and any(_is_advanced(item) for item in out):
-        out = [item for item in out if item is not Ellipsis]    # x[:, [0], ..., [1]] of a 3-D x: adjacent arrays
-    return tuple(out)
-
-
-def _leading_mask_as_rows(xp, index, shape):
-    """``index`` (normalized, :func:`_backend_index`) with a 1-D mask over the first axis, the other axes whole, as
-    the integer indices of the rows it selects (the `take` path, on every backend): the Array API specifies masks
-    that cover every axis only."""
-    if len(index) != 2 or index[1] is not Ellipsis or "bool" not in str(getattr(index[0], "dtype", "")) or \
-            index[0].ndim >= len(shape):
-        return index
-    first = index[0]
-    if first.ndim != 1 and not isinstance(first, np.ndarray):
-        raise IndexError(f"A boolean mask of shape {tuple(first.shape)} over the leading axes of a tensor of "
-                         f"shape {shape} is supported on the numpy backend only; use a 1-D mask or one of the "
-                         f"tensor's full shape")
-    if first.ndim == 1:
-        return (xp.nonzero(first)[0], Ellipsis)
-    return index
+            _check_in_range(xp, item, axis, shape)
+            first += [whole] * _axes_taken(item)
+            rest.append(item)
+            axis += _axes_taken(item)
+    return tuple(first), (tuple(rest) if any(hasattr(item, "dtype") for item in rest) else None)
 
 
 def getitem(x, index):
@@ -506,8 +528,11 @@ def getitem(x, index):
     axis between them) put their result axes in their place; arrays separated by one put them first. So
     ``x[0, :, [1, 1]]`` of a ``(2, 3, 4)`` tensor is ``x[0][:, [1, 1]]``, of shape ``(3, 2)`` as in PyTorch, where
     NumPy counts the ``0`` as an array separated from ``[1, 1]`` by the slice and gives ``(2, 3)``. A 0-d integer
-    array is an integer, and an ``...`` that covers no axis separates nothing (both as PyTorch; NumPy differs).
-    Without integers beside arrays, and without ``...`` between arrays, NumPy's rule is the same.
+    array is an integer, an ``...`` that covers no axis separates nothing (both as PyTorch; NumPy differs), and a
+    Python ``bool`` is a new axis indexed by ``[0]`` (``True``) or ``[]`` (``False``), so ``x[True]`` of a
+    ``(2, 3, 4)`` tensor is ``(1, 2, 3, 4)``. Without integers beside arrays, and without ``...`` between arrays,
+    NumPy's rule is the same. Every backend takes every index, array_api_strict too (the Array API itself
+    specifies integer arrays only beside integers, and a mask only alone).
 
     Args:
         x: the tensor.
@@ -518,8 +543,8 @@ def getitem(x, index):
         Tensor: the picked elements.
 
     Raises:
-        IndexError: for an integer out of range, a mask whose shape differs from the axes it covers, more
-            indices than axes, or two ``...``.
+        IndexError: for an integer out of range, a mask whose shape differs from the axes it covers, index
+            arrays that do not broadcast together, more indices than axes, or two ``...``.
         TypeError: for an ``x`` that is not a Tensor, an index array of floats, or an index of another type (a
             PyTorch tensor among them).
 
