@@ -555,6 +555,20 @@ def test_getitem_mixes_that_array_api_strict_refused_match_torch(pick, backend):
     np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy(), rtol=1e-12, atol=0)
 
 
+def test_getitem_with_an_index_tensor_of_another_backend(backend):
+    """An integer index tensor made on another backend picks as one made on the tensor's own (a numpy one raised
+    array_api_strict's "Only real numeric dtypes are allowed in min" there)."""
+    torch = pytest.importorskip("torch")
+    data = np.arange(24.0).reshape(2, 3, 4)
+    for other in ("numpy", "array_api_strict"):
+        x, reference = tensor_on(data, backend, requires_grad=True), torch.tensor(data, requires_grad=True)
+        out, expected = x[tensor_on([1, 1], other, dtype="int64"), 0], reference[[1, 1], 0]
+        np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+        out.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), reference.grad.numpy())
+
+
 @pytest.mark.parametrize("index", ["[]", ":, []", "[], ...", ":, [3, 1, 3]", "[2, 0, 2]", "(0, 1),", "(2, 0, 2),",
                                    ":, (3, 1, 3)", "(),", ":, ()", "(True, False, True),", "((0, 1), (1, 1)),",
                                    "[-1]", ":, [-1, 1]", "[-1, 0, -1]"])     # negative: found by a tester

@@ -424,7 +424,7 @@ def _backend_item(xp, item):
     if isinstance(item, Tensor):
         if not ("int" in str(item.dtype) or "bool" in str(item.dtype)):
             raise TypeError(f"Index tensors must hold integers or booleans; received dtype {item.dtype}")
-        array = item.data
+        array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
