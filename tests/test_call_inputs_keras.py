@@ -230,6 +230,32 @@ def test_nested_model_that_keeps_integers_says_so():
     assert str(stack(np.ones((1, 2, 3), "float32")).dtype) == "int32"
 
 
+@pytest.mark.parametrize("start", ["float Input", "no Input"])
+def test_sequential_casts_integer_data_to_its_float_input_as_keras(start):
+    """Integer data reaches a float ``Input`` (or the one Keras builds for a Sequential without one) as float32, so
+    Flatten gives float32 whether the data is a NumPy array or a Tensor, called alone or nested on an int32 Input,
+    as Keras 3 (an int32 Tensor went through as int32, and so did the nested model's symbolic output and predict).
+    (Keras' symbolic output says int32 for a Sequential without Input that data built first, while its predict
+    gives float32: a fresh model is nested here.)"""
+    keras = _keras()
+    import torch
+
+    ints = np.arange(6, dtype="int32").reshape(2, 3)
+    for lib, tensor in ((keras, torch.from_numpy), (tg, lambda a: tg.tensor(a, dtype="int32"))):
+        def stack(lib=lib):
+            return lib.models.Sequential(([lib.layers.Input((3,))] if start == "float Input" else [])
+                                         + [lib.layers.Flatten()])
+
+        for data in (ints, tensor(ints)):
+            got = stack()(data)
+            assert str(got.dtype).replace("torch.", "") == "float32"
+            assert _numpy(got).tolist() == ints.tolist()
+        given = lib.layers.Input((3,), dtype="int32")
+        out = stack()(given)
+        assert str(out.dtype) == "float32"
+        assert lib.models.Model(given, out).predict(ints, verbose=0).dtype == np.float32
+
+
 @pytest.mark.parametrize("make", [lambda lib: lib.layers.Conv1D(2, 3, name="c"),
                                   lambda lib: lib.layers.Conv1DTranspose(2, 3, name="c")])
 def test_convolutions_cast_integer_inputs_to_their_dtype(make):

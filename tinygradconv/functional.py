@@ -32,7 +32,16 @@ import numpy as np
 
 from . import losses as losses_module
 from .backend import dtype_name
-from .layers.input_layer import Input, InputLayer, Node, _inbound_nodes, _node_of, output_dtypes, shape_leaves
+from .layers.input_layer import (
+    Input,
+    InputLayer,
+    Node,
+    _inbound_nodes,
+    _node_of,
+    fed_dtype,
+    output_dtypes,
+    shape_leaves,
+)
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 from .models import (
     Model,
@@ -150,17 +159,6 @@ def _with_inputs_in_place(inputs, outputs):
     return [replaced.get(id(t), t) for t in inputs], [replaced.get(id(t), t) for t in outputs]
 
 
-def _fed_dtype(given, expected):
-    """The dtype that data of dtype ``given`` has in a functional model after its ``Input`` of dtype ``expected``:
-    an integer or bool ``Input`` casts its data, and a float ``Input`` integer or bool data, as Keras' (float data
-    keeps its float dtype here: each layer casts it to its own).
-
-    >>> _fed_dtype("int32", "float32"), _fed_dtype("float64", "float32"), _fed_dtype("float32", "int32")
-    ('float32', 'float64', 'int32')
-    """
-    return given if given.startswith("float") and expected.startswith("float") else expected
-
-
 class FunctionalMixin:
     """The graph part of :class:`Functional`, kept apart from the training loop of ``models.Model``."""
 
@@ -261,7 +259,7 @@ class FunctionalMixin:
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
             given = dtype_name(value.dtype)
-            if _fed_dtype(given, layer.dtype) != given:
+            if fed_dtype(given, layer.dtype) != given:
                 value = value.astype(layer.dtype)
             shape = tuple(value.shape)
             expected = layer.batch_shape
@@ -275,7 +273,7 @@ class FunctionalMixin:
         """The dtypes of the outputs when the model is called on data of ``dtypes`` (one per input), layer by layer
         as :meth:`call` computes them, for a symbolic call of the model (see
         :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
-        known = {id(t): _fed_dtype(given, layer.dtype)
+        known = {id(t): fed_dtype(given, layer.dtype)
                  for t, layer, given in zip(self._inputs, self._input_layers, dtypes)}
         for node in self._nodes:
             out = output_dtypes(node.layer, [known[id(t)] for t in node.input_tensors])

@@ -48,7 +48,7 @@ from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name
-from .layers.input_layer import InputLayer, _inbound_nodes, output_dtypes
+from .layers.input_layer import InputLayer, _inbound_nodes, fed_dtype, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
@@ -1608,11 +1608,17 @@ class Sequential(Model):
             self.build(shape)
 
     def _to_input(self, inputs):
-        if self._input_dtype is not None and not isinstance(inputs, Tensor):   # an integer or bool Input
+        if not isinstance(inputs, Tensor):
             kept = integer_data_tensor(inputs, self._backend)
             if kept is not None:
-                return kept             # cast to the Input's dtype in call(), in one step
+                return kept             # integer or bool data: cast to the Input's dtype in call(), in one step
         return super()._to_input(inputs)
+
+    def _fed_input_dtype(self):
+        """The dtype of the model's ``Input``: its own when it is an integer or bool one, else the model's (as
+        it is saved, and as Keras builds the ``Input`` of a ``Sequential`` without one of its first layer's
+        dtype). Data reaches the first layer as :func:`~tinygradconv.layers.input_layer.fed_dtype` says."""
+        return self._input_dtype or self.dtype
 
     def _single_output_name(self):
         """The last layer's name: Keras' name of a Sequential's output (the key of per-output compile arguments)."""
@@ -1844,8 +1850,9 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
-        if self._input_dtype is not None and isinstance(x, Tensor) and dtype_name(x.dtype) != self._input_dtype:
-            x = x.astype(self._input_dtype)         # an integer or bool Input casts its data, as Keras'
+        if isinstance(x, Tensor):
+            dtype = fed_dtype(dtype_name(x.dtype), self._fed_input_dtype())
+            x = x if dtype == dtype_name(x.dtype) else x.astype(dtype)     # the Input casts its data, as Keras'
         batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
             x = layer(x, training=training)
@@ -1861,9 +1868,10 @@ class Sequential(Model):
 
     def _output_dtypes(self, dtypes):
         """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
-        :meth:`call` computes it (an integer or bool ``Input`` casts the data first), for a symbolic call of the
+        :meth:`call` computes it (the ``Input`` casts the data first, as
+        :func:`~tinygradconv.layers.input_layer.fed_dtype` says), for a symbolic call of the
         model (see :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
-        dtype = self._input_dtype or dtypes[0]
+        dtype = fed_dtype(dtypes[0], self._fed_input_dtype())
         for layer in self._layers:
             out = output_dtypes(layer, [dtype])
             dtype = out if isinstance(out, str) else out[0]
