@@ -58,8 +58,8 @@ def test_sequential_refuses_a_list_of_arrays_in_call_and_predict():
     conv = models.Sequential([layers.Input((8, 3)), layers.Conv1D(2, 3)], name="conv_stack")
     with pytest.raises(ValueError, match="Model 'conv_stack' \\(Sequential\\) expects 1 input, but it received 2"):
         conv([np.ones((8, 3)), np.ones((8, 3))])
-    with pytest.raises(ValueError, match=r"Model 'stack' \(Sequential\) expects 1 input, but it received 1 input "
-                                         r"tensor \(a dict"):
+    with pytest.raises(ValueError, match=r"Model 'stack' \(Sequential\) expects 1 input, but it received a dict "
+                                         r"with keys \['a'\]\. A dict of arrays, one per named Input layer"):
         model({"a": np.ones((2, 3))})
     # a list of one array is that array, as Keras' built Sequential takes it
     x = np.random.default_rng(1).normal(size=(2, 3)).astype("float32")
@@ -107,11 +107,53 @@ def test_every_single_input_layer_refuses_a_structure(make, given):
         return                      # a model takes a list of one array as that array (see above)
     x = np.ones((2, 4, 3), "float32")
     data = {"list": [x, x], "dict": {"a": x}, "list of one": [x]}[given]
-    count = {"list": 2, "dict": 1, "list of one": 1}[given]
-    word = "tensors" if count > 1 else "tensor"
+    received = {"list": "2 input tensors", "dict": r"a dict with keys \['a'\]",
+                "list of one": "a list holding one tensor: pass the tensor itself"}[given]
     with pytest.raises(ValueError, match=rf"{layer.name}' \({type(layer).__name__}\) expects 1 input, but it received "
-                                         rf"{count} input {word}"):
+                                         rf"{received}"):
         layer(data)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.layers.Dense(2, name="x"),
+                                  lambda lib: lib.layers.Conv1D(2, 3, name="x")])
+def test_a_layer_refuses_a_list_holding_one_tensor_as_keras(make):
+    """Keras 3 refuses ``Dense(2)([x])`` (ValueError: "Cannot convert '((2, 4, 3), 2)' to a shape"; Conv1D: a
+    TypeError); the message here said "expects 1 input, but it received 1 input tensor (a list of 1)", and counted
+    ``[x, None]`` as 2 tensors."""
+    keras = _keras()
+    x = np.ones((2, 4, 3), "float32")
+    for given in ([x], [x, None]):
+        with pytest.raises((ValueError, TypeError)):
+            make(keras)(given)
+        with pytest.raises(ValueError, match=r"Layer 'x' \(\w+\) expects 1 input, but it received a list holding one "
+                                             r"tensor: pass the tensor itself\.$"):
+            make(tg)(given)
+    with pytest.raises(ValueError, match=r"received a tuple holding one tensor: pass the tensor itself"):
+        make(tg)((layers.Input((4, 3)),))
+
+
+def test_a_dict_for_a_sequential_says_where_dicts_go_as_keras():
+    """Keras 3 refuses a dict given to a ``Sequential`` with a ``ValueError`` ("The structure of `inputs` doesn't
+    match") in a call, predict, fit, evaluate and validation_data; here in each of them with the hint that dicts are
+    for functional models with named Inputs (fit and evaluate said "received 1 input tensor (a dict ...)")."""
+    keras = _keras()
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    for lib in (keras, tg):
+        model = lib.models.Sequential([lib.layers.Input((3,)), lib.layers.Dense(1)], name="stack")
+        model.compile(optimizer="sgd", loss="mse")
+        for argument, run in (("inputs", lambda m: m({"x": x})), ("x", lambda m: m.predict({"x": x}, verbose=0)),
+                              ("x", lambda m: m.fit({"x": x}, y, verbose=0)),
+                              ("x", lambda m: m.evaluate({"x": x}, y, verbose=0)),
+                              ("validation_data\\[0\\]",
+                               lambda m: m.fit(x, y, validation_data=({"x": x}, y), verbose=0))):
+            if lib is keras:
+                with pytest.raises(ValueError):
+                    run(model)
+                continue
+            with pytest.raises(ValueError, match=rf"argument `{argument}`: Model 'stack' \(Sequential\) expects 1 "
+                                                 r"input, but it received a dict with keys \['x'\]\. A dict of arrays, "
+                                                 r"one per named Input layer, is taken by functional models"):
+                run(model)
 
 
 def test_merge_layers_and_structure_layers_still_take_lists():

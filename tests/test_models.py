@@ -935,8 +935,8 @@ def test_the_example_of_a_build_error_builds_every_layer(stack):
 def test_a_dict_given_to_a_single_input_model_says_where_dicts_go():
     model = Sequential([Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(TypeError, match=r"Received x of type dict with dtype object\. A dict of arrays, one per named "
-                                        r"Input layer, is taken by functional models"):
+    with pytest.raises(ValueError, match=r"argument `x`: .* received a dict with keys \['x'\]\. A dict of arrays, one "
+                                         r"per named Input layer, is taken by functional models"):
         model.fit({"x": np.ones((4, 3))}, np.ones((4, 1)), verbose=0)
 
 

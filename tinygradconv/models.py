@@ -80,9 +80,9 @@ def _as_array(data, name):
             raise ValueError(f"Invalid value for argument `{name}`: cannot make an array of it ({exc})") from None
     if array.dtype == object or array.dtype.kind not in "biuf":
         hint = ""
-        if isinstance(data, dict):   # a dict (or list) of arrays, one per input, is for functional models
-            hint = (" A dict of arrays, one per named Input layer, is taken by functional models "
-                    "(models.Model(inputs, outputs)); this model has a single input: pass the array itself.")
+        if isinstance(data, dict):   # targets or weights (inputs: several_inputs_error, from Model._input_data)
+            hint = (" A dict of arrays, one per named output, is taken by functional models "
+                    "(models.Model(inputs, outputs)); this model has a single output: pass the array itself.")
         raise TypeError(f"Invalid value for argument `{name}`. Expected numeric data (a NumPy array, a list or a "
                         f"Tensor). Received {name} of type {type(data).__name__} with dtype {array.dtype}.{hint}")
     if array.ndim == 0:
@@ -129,10 +129,10 @@ def single_input_data(model, data, argument, names=None):
     """``data`` for ``model``, which takes one input: a list or tuple of one array (or symbolic tensor) is that one,
     as Keras 3 takes it; a list, tuple or dict of several (or a dict, for a model without input names) is
     refused, never stacked into one batch (:func:`~tinygradconv.layers.layer.several_inputs_error`, naming
-    ``argument`` and the model; ``names``: its input's name, for a functional model).
+    ``argument`` and the model, and saying where dicts go; ``names``: its input's name, for a functional model).
 
     Raises:
-        ValueError: several arrays (or a dict) where one is expected.
+        ValueError: several arrays, or a dict, where one array is expected.
     """
     if isinstance(data, (list, tuple)) and len(data) == 1 and (is_array(data[0]) or isinstance(data[0], KerasTensor)):
         return data[0]
@@ -1337,8 +1337,14 @@ class Model(Layer):
     def _input_data(self, x, argument="x"):
         """``x`` (the inputs of :meth:`predict`, :meth:`fit`, :meth:`evaluate`, or ``validation_data[0]``) as an
         array (or one per input), with a batch axis: for a model that takes one input (``single_input``), a list of
-        one array is that array and a list of several is refused (:func:`single_input_data`)."""
-        if self.single_input:
+        one array is that array and a list of several is refused (:func:`single_input_data`); so is a dict, for any
+        model that gets here (a functional model with named inputs splits its dict before).
+
+        Raises:
+            ValueError: several arrays, or a dict, for one input (:func:`single_input_data`).
+            TypeError: data that is not numeric (:func:`_as_array`).
+        """
+        if self.single_input or isinstance(x, dict):
             x = single_input_data(self, x, argument)
         return _as_array(x, argument)
 

@@ -571,22 +571,44 @@ def is_structure(inputs) -> bool:
 
 def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError:
     """The ``ValueError`` for ``inputs``, a list, tuple or dict of tensors (:func:`is_structure`), given to
-    ``layer``, which takes one: Keras' "expects 1 input(s), but it received 2 input tensors" (its input specs),
-    with the layer named. For a model, ``argument`` is the argument that received them (``"inputs"`` of a call,
-    ``"x"`` of ``predict``) and ``names`` the name of a functional model's one input (a dict keyed by it is the
-    other way to pass it).
+    ``layer``, which takes one tensor. For a model, ``argument`` is the argument that received them (``"inputs"``
+    of a call, ``"x"`` of ``predict``, ``fit`` or ``evaluate``, ``"validation_data[0]"``) and ``names`` the name of
+    a functional model's one input (a dict keyed by it is the other way to pass it). The tensors counted are the
+    leaves that are not None:
+
+    - several: Keras' "expects 1 input(s), but it received 2 input tensors" (its input specs), with the layer
+      named;
+    - a list or tuple holding one (Keras refuses it too, with a shape error; a model takes a list of one array as
+      that array, and never gets here with one): pass the tensor itself;
+    - a dict, for a model without input names: dicts of arrays are for functional models with named ``Input``
+      layers (Keras 3 refuses a dict given to a ``Sequential``: "The structure of `inputs` doesn't match").
 
     >>> print(several_inputs_error(Layer(name="layer"), [np.ones(3), np.ones(3)]))
     Layer 'layer' (Layer) expects 1 input, but it received 2 input tensors (a list of 2). Pass one tensor or array (a list of arrays is never stacked into one).
+    >>> print(several_inputs_error(Layer(name="layer"), [np.ones(3), None]))
+    Layer 'layer' (Layer) expects 1 input, but it received a list holding one tensor: pass the tensor itself.
     """  # noqa: E501 (doctest output: an exception message cannot wrap)
-    count = len(flatten(inputs))
-    held = f"a dict with keys {list(inputs)}" if isinstance(inputs, dict) else f"a {type(inputs).__name__} of {count}"
+    count = sum(leaf is not None for leaf in flatten(inputs))
     who = f"{'Model' if argument else 'Layer'} '{layer.name}' ({type(layer).__name__})"
     expected = f"1 named input with keys {names}" if names else "1 input"
-    hint = f"Pass one array, or a dict {{{names[0]!r}: array}}" if names else "Pass one tensor or array"
-    stacked = " (a list of arrays is never stacked into one)" if count > 1 else ""
+    keyed = f", or a dict {{{names[0]!r}: array}}" if names else ""
+    if isinstance(inputs, dict) and not names:
+        received = f"a dict with keys {list(inputs)}"
+        advice = ": pass the tensor itself"
+        if argument:
+            advice = (". A dict of arrays, one per named Input layer, is taken by functional models "
+                      "(models.Model(inputs, outputs)); this model has a single input: pass the array itself")
+    elif count == 1:
+        received = f"a {type(inputs).__name__} holding one tensor"
+        advice = f": pass the tensor itself{keyed}"
+    else:
+        kind = type(inputs).__name__
+        held = f"a dict with keys {list(inputs)}" if isinstance(inputs, dict) else f"a {kind} of {count}"
+        received = f"{count} input tensors ({held})"
+        advice = f". Pass one {'array' if names else 'tensor or array'}{keyed} (a list of arrays is never stacked " \
+                 "into one)"
     return ValueError(f"{f'Invalid value for argument `{argument}`: ' if argument else ''}{who} expects {expected}, "
-                      f"but it received {count} input tensor{'' if count == 1 else 's'} ({held}). {hint}{stacked}.")
+                      f"but it received {received}{advice}.")
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
