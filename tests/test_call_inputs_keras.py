@@ -156,6 +156,19 @@ def test_a_dict_for_a_sequential_says_where_dicts_go_as_keras():
                 run(model)
 
 
+def test_every_built_in_layer_but_the_merge_layers_takes_one_tensor():
+    """``single_input`` is a flag each built-in layer class sets (the check is in ``Layer.__call__``): a new layer
+    that forgets it would take a list of tensors silently. Every public layer class but the merge layers (and
+    ``Layer`` and ``InputLayer``, which take what they are given) sets it; the merge layers, which take a list,
+    must not."""
+    merging = set(layers.merging.__all__)
+    classes = {name: getattr(layers, name) for name in layers.__all__ if isinstance(getattr(layers, name), type)}
+    assert merging <= set(classes) and len(classes) > len(merging) + 10
+    for name, cls in classes.items():
+        expected = name not in merging and cls not in (layers.Layer, layers.InputLayer)
+        assert cls.single_input is expected, f"{name}.single_input should be {expected}"
+
+
 def test_merge_layers_and_structure_layers_still_take_lists():
     x, y = np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32")
     assert layers.Add()([x, y]).numpy().tolist() == [[3.0] * 3] * 2

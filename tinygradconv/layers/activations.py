@@ -55,7 +55,7 @@ def _non_negative(value, name, layer, *, optional=False):
 class _Elementwise(Layer):
     """An activation layer without weights: the output has the input's shape."""
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def compute_output_shape(self, input_shape):
         check_shape(self, input_shape)
@@ -360,7 +360,7 @@ class PReLU(Layer):
     """
 
     casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):

@@ -69,7 +69,7 @@ class _BaseConv1D(Layer):
     """
 
     casts_integer_inputs = True    # integer inputs give the layer's dtype (Keras 3 on torch fails on them)
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def _init_sizes(self, name, kwargs, activity_regularizer, kernel_size, strides, dilation_rate, padding):
         # Layer names it as Keras does: the snake case of the class name, made unique ("conv1d_transpose"; a

@@ -99,7 +99,7 @@ class Dense(Layer):
     """
 
     casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -175,7 +175,7 @@ class Activation(Layer):
     [[0.0, 2.0]]
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     #: The built-in activations that keep an integer input's dtype in Keras 3 (on torch); the others return the
     #: layer's float dtype for integer and bool inputs (Keras gives ``float32`` or fails), a callable of the user's
@@ -218,7 +218,7 @@ class Flatten(Layer):
     (2, 12)
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -268,7 +268,7 @@ class Reshape(Layer):
     (3, 4, 2)
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -347,7 +347,7 @@ class Dropout(Layer):
     []
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -66,8 +66,9 @@ class Layer:
 
     #: Whether integer and bool inputs are cast to the layer's float dtype (see the class docstring).
     casts_integer_inputs = False
-    #: Whether the layer takes one tensor only: a list, tuple or dict of tensors is then refused by ``__call__``
-    #: (every built-in layer but the merge layers; a layer of your own may take structures, so False here).
+    #: Whether the layer takes one tensor only: a list, tuple or dict of tensors is then refused by ``__call__``.
+    #: Every built-in layer class but the merge layers sets it (a test checks each); a layer of your own may take
+    #: structures, so False here.
     single_input = False
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):

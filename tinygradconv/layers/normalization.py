@@ -73,7 +73,7 @@ class _Normalization(Layer):
     """The arguments and weights ``gamma``/``beta`` shared by both normalization layers."""
 
     casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):

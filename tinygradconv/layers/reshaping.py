@@ -53,7 +53,7 @@ class UpSampling1D(Layer):
     (2, 12, 5)
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
@@ -92,7 +92,7 @@ class ZeroPadding1D(Layer):
     [0.0, 1.0, 1.0, 0.0, 0.0]
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -136,7 +136,7 @@ class Cropping1D(Layer):
     [1.0, 2.0]
     """
 
-    single_input = True            # a list, tuple or dict of tensors is refused (Layer.__call__)
+    single_input = True
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
