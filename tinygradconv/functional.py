@@ -247,7 +247,7 @@ class FunctionalMixin:
         the batch size, which data may change (the last, shorter batch of ``predict``), as Keras 3 runs a model
         whose ``Input`` has a ``batch_size`` on other batch sizes."""
         if isinstance(inputs, dict):
-            inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), model=self, as_arrays=False)
+            inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
             inputs = inputs if isinstance(inputs, list) else [inputs]
         flat = list(inputs) if isinstance(inputs, (list, tuple)) and self._nested_inputs else [inputs]
         if isinstance(inputs, (list, tuple)) and not self._nested_inputs and len(inputs) == 1:
@@ -531,18 +531,25 @@ class Columns(list):
         return next(len(array) for array in list.__iter__(self) if array is not None)
 
 
-def _columns(data, tensors, argument, names=None, optional=(), model=None, as_arrays=True):
+def _columns(data, tensors, argument, names=None, optional=(), inputs_of=None, as_arrays=True):
     """``data`` as :class:`Columns` when the model has several ``tensors`` (inputs or outputs), else unchanged.
-    ``names``: the keys of a dict of data (default: the tensors' layer names). ``optional``: the names of outputs
-    trained by no loss, whose targets may be ``None`` or (in a dict) missing, as in Keras; they get an array of
-    ``(samples, 0)`` that nothing reads. ``model``: the model whose inputs these are (``argument`` ``x`` or
-    ``inputs``), named when a list of several arrays is given for its one input
-    (:func:`~tinygradconv.models.single_input_data`). ``as_arrays=False`` (a call of the model): the data of a dict
-    comes back as a plain list in the inputs' order, Tensors untouched, so that their gradients flow."""
+    ``argument``: the argument that gave ``data``, named in errors. ``names``: the keys of a dict of data (default:
+    the tensors' layer names). ``optional``: the names of outputs trained by no loss, whose targets may be ``None``
+    or (in a dict) missing, as in Keras; they get an array of ``(samples, 0)`` that nothing reads. ``inputs_of``:
+    the model whose inputs ``data`` are (None: ``data`` are targets), named when a list of several arrays is given
+    for its one input (:func:`~tinygradconv.models.single_input_data`). ``as_arrays=False`` (a call of the model):
+    the data of a dict comes back as a plain list in the inputs' order, Tensors untouched, so that their gradients
+    flow.
+
+    Raises:
+        ValueError: a dict without the keys of ``names`` (targets: or with others), a list of another length than
+            ``tensors``, several arrays for one input or output, or arrays of different lengths.
+        TypeError: data that is not numeric (:func:`~tinygradconv.models._as_array`).
+    """
     if getattr(data, "is_columns", False):  # already split (validation data, a batch of predict_on_batch)
         return data
     names = names or [t._keras_history[0].name for t in tensors]
-    inputs = argument.startswith(("x", "inputs", "validation_data[0]"))     # data for the inputs, not targets
+    inputs = inputs_of is not None
     if isinstance(data, dict):
         data = {**{n: None for n in optional}, **data}
         missing = [n for n in names if n not in data]
@@ -559,7 +566,7 @@ def _columns(data, tensors, argument, names=None, optional=(), model=None, as_ar
         if not as_arrays:
             return data
     if len(tensors) == 1 and inputs:
-        return single_input_data(model, data, argument, names)
+        return single_input_data(inputs_of, data, argument, names)
     if data is None or len(tensors) == 1:
         if isinstance(data, (list, tuple)) and all(isinstance(d, (np.ndarray, Tensor)) for d in data) and data:
             if len(data) == 1:
@@ -943,7 +950,7 @@ class Functional(FunctionalMixin, Model):
         """
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
-                                        model=self),
+                                        inputs_of=self),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
         return super().fit(self._x(x), self._y(y), *args,
                            validation_data=validation_data, **kwargs)
@@ -987,12 +994,12 @@ class Functional(FunctionalMixin, Model):
             if isinstance(inputs, dict) or len(self._inputs) == 1:
                 # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
                 # are passed on as they are (their gradients flow)
-                inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), model=self, as_arrays=False)
+                inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
         return super().__call__(inputs, training=training)
 
     def _x(self, x):
         self._require_keys(x)
-        return _columns(x, self._inputs, "x", self._input_names(), model=self)
+        return _columns(x, self._inputs, "x", self._input_names(), inputs_of=self)
 
     def _require_keys(self, data):
         """A model built on a dict of several inputs takes its data keyed: a list or tuple would be mapped by the
