@@ -475,9 +475,10 @@ def _returned_logs(logs, return_dict):
 def _class_index(key, class_weight):
     """A key of ``class_weight`` as the class index it stands for: Keras 3 looks each class up with
     ``class_weight.get(int(label))``, so a key is matched by Python's ``==``: an int, a NumPy integer, a bool
-    (``True`` is class 1) or a float equal to a whole number (``1.0``) all find their class; a string (``"0"``),
-    a number with a fractional part (``1.5``) or ``None`` finds none and Keras ignores its weight, silently:
-    those are refused here.
+    (``True`` is class 1) or a float equal to a whole number (``1.0``) all find their class. A key that can never
+    equal an integer label (a string such as ``"0"``, a number with a fractional part such as ``1.5``, ``None``),
+    whose weight Keras ignores silently, is refused here; a whole number that no label equals (``-1``, ``99``) is
+    accepted, as in Keras (it weighs no sample).
 
     Raises:
         TypeError: a key that is not a number (a string, None, a tuple).
@@ -1104,8 +1105,9 @@ class Model(Layer):
                 one column, the arg-max for one-hot rows. Validation data is not weighted. Not with
                 ``sample_weight``, nor for a model with several outputs (Keras refuses both). A key is matched as
                 Keras matches it, by ``==``: a float or bool equal to an integer (``1.0``, ``True``) stands for
-                that class; a key that matches no class (the string ``"0"``, ``1.5``), whose weight Keras ignores
-                silently, is refused.
+                that class; a key that can never equal an integer label (a string such as ``"0"``, ``1.5``,
+                None), whose weight Keras ignores silently, is refused. A whole-number key that no label in the
+                data equals (``-1``, ``99``) is accepted and weighs nothing, as in Keras.
             sample_weight: one weight per sample, passed to the loss and the ``weighted_metrics`` of ``compile``
                 (plain ``metrics`` ignore it, as in Keras 3; the reported loss is still the batch-size-weighted mean
                 of the batch losses, as in Keras). A model with several outputs also takes a list of one array (or
