@@ -410,3 +410,24 @@ def test_one_input_model_fit_evaluate_and_validation_data_take_a_list_as_keras(k
         m.fit(x, y, validation_data=([x, x], y), epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"argument `x`: Model '\w+' \(\w+\) expects 1 (named )?input"):
         m.evaluate([x, x], y, verbose=0)
+
+
+def test_sequential_takes_targets_as_a_list_of_one_array_as_keras():
+    """fit(x, [y]) and the like: Keras takes [y] or (y,) as y; a Sequential read [y] as one array of shape
+    (1, 8, 2) and failed on the cardinality (a functional model already took it)."""
+    keras = _keras()
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    losses = {}
+    for lib in (keras, tg):
+        model = lib.models.Sequential([lib.layers.Input((3,)), lib.layers.Dense(2, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss="mse")
+        history = model.fit(x, [y], validation_data=(x, (y,)), epochs=1, batch_size=8, shuffle=False, verbose=0)
+        losses[lib] = (history.history["loss"][0], history.history["val_loss"][0], model.evaluate(x, [y], verbose=0),
+                       model.train_on_batch(x, (y,)))
+    np.testing.assert_allclose(losses[tg], losses[keras], rtol=1e-5)
+    model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"argument `y`: Model '\w+' \(Sequential\) has 1 output, but it received 2 "
+                                         r"target arrays"):
+        model.fit(x, [y, y], verbose=0)

@@ -141,6 +141,22 @@ def single_input_data(model, data, argument, names=None):
     return data
 
 
+def single_output_targets(model, data, argument):
+    """Targets ``data`` for ``model``, which has one output (a ``Sequential``): a list or tuple of one array is that
+    array, as Keras 3 takes ``fit(x, [y])``; of several arrays, refused, never stacked into one.
+
+    Raises:
+        ValueError: several arrays, naming ``argument`` and the model.
+    """
+    if isinstance(data, (list, tuple)) and data and all(is_array(d) for d in data):
+        if len(data) == 1:
+            return data[0]
+        raise ValueError(f"Invalid value for argument `{argument}`: Model '{model.name}' ({type(model).__name__}) has "
+                         f"1 output, but it received {len(data)} target arrays (a list of arrays is never stacked into "
+                         "one). Pass one array.")
+    return data
+
+
 def check_call_keywords(model, kwargs):
     """The keywords of a call of a ``Sequential`` or functional model besides ``training``: ``mask=None`` is
     accepted (and does nothing), as Keras 3 accepts it.
@@ -1071,7 +1087,7 @@ class Model(Layer):
         if x is None or y is None:
             source = _data_source(x) if y is None else None
             raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}{source or ''}")
-        x, y = self._input_data(x), _as_array(y, "y")
+        x, y = self._input_data(x), self._target_data(y)
         sample_weight = self._check_sample_weight(sample_weight)
         return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
 
@@ -1156,7 +1172,7 @@ class Model(Layer):
                                  f"(x_val, y_val, sample_weight_val). Received {type(validation_data).__name__} of "
                                  f"length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
             val = (self._input_data(validation_data[0], "validation_data[0]"),
-                   _as_array(validation_data[1], "validation_data[1]"),
+                   self._target_data(validation_data[1], "validation_data[1]"),
                    self._check_sample_weight(validation_data[2] if len(validation_data) == 3 else None,
                                              "validation_data[2]"))
             if _check_cardinality({"x_val": val[0], "y_val": val[1], "sample_weight_val": val[2]}, allow_empty=True):
@@ -1349,6 +1365,14 @@ class Model(Layer):
         if self.single_input or isinstance(x, dict):
             x = single_input_data(self, x, argument)
         return _as_array(x, argument)
+
+    def _target_data(self, y, argument="y"):
+        """``y`` (the targets of :meth:`fit`, :meth:`evaluate`, or ``validation_data[1]``) as an array with a batch
+        axis: for a model with one output (``single_input``: a ``Sequential``), a list of one array is that array and
+        a list of several is refused (:func:`single_output_targets`)."""
+        if self.single_input:
+            y = single_output_targets(self, y, argument)
+        return _as_array(y, argument)
 
     # ------------------------------------------------------------------ summary
     def _layer_output_shapes(self):
