@@ -254,7 +254,8 @@ class GetItem(Function):
         xp = ctx.xp
         ctx.shape = tuple(a.shape)
         ctx.first, ctx.rest = _normalized_index(xp, index, ctx.shape)
-        if not _takes_everything(ctx.first):
+        ctx.whole = _takes_everything(ctx.first)
+        if not ctx.whole:
             a = a[ctx.first]    # integers, slices and new axes: a view (PyTorch's select, slice and unsqueeze)
         if ctx.rest is None:
             return a
@@ -277,7 +278,7 @@ class GetItem(Function):
                 grad = picked
             else:
                 grad = ctx.picks.scatter(grad)
-        if _takes_everything(ctx.first):
+        if ctx.whole:
             return grad
         return _scatter_basic(xp, ctx.shape, ctx.first, grad)
 
@@ -296,11 +297,11 @@ def _takes_everything(index):
 def _scatter_basic(xp, shape, index, grad):
     """Zeros of ``shape`` with ``grad`` written where the basic ``index`` (integers, slices and ``None``, one item
     per axis) picks: each element is picked at most once."""
-    index = tuple(i for i in index if i is not None)  # new axes hold no elements of `a`: drop them from index, grad
-    if _takes_everything(index):
+    kept = tuple(i for i in index if i is not None)  # new axes hold no elements of `a`: drop them from index, grad
+    if _takes_everything(kept):
         return xp.reshape(grad, shape)
     full = xp.zeros(shape, dtype=grad.dtype)
-    full[index] = xp.reshape(grad, tuple(full[index].shape))
+    full[kept] = grad if len(kept) == len(index) else xp.reshape(grad, tuple(full[kept].shape))
     return full
 
 
