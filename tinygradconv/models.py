@@ -119,10 +119,13 @@ def integer_data_tensor(data, backend):
         except (ValueError, TypeError):    # ragged lists and the like: Tensor's rule says what is wrong
             return None
     try:
-        name = dtype_argument(dtype, _INTEGER_DTYPES)
-    except TypeError:                      # a float (or unknown) dtype: Tensor's rule
-        return None
-    return Tensor(data, dtype=name, backend=backend)
+        name = dtype_name(dtype)           # a NumPy or backend dtype (the usual case, in every training step)
+    except (TypeError, ValueError):
+        try:                               # another library's (PyTorch's), read as dtype_argument reads it
+            name = dtype_argument(dtype, _INTEGER_DTYPES)
+        except TypeError:                  # an unknown dtype: Tensor's rule says what is wrong
+            return None
+    return Tensor(data, dtype=name, backend=backend) if name in _INTEGER_DTYPES else None
 
 
 def single_input_data(model, data, argument, names=None):
