@@ -12,8 +12,12 @@
 # $j$ to output step $n$, so the row sums count everything that reaches step $n$), then trains a small upsampler
 # both ways and looks for the pattern in what was learned.
 #
-# Run it with `python tutorials/07_checkerboard.py` (`TINYGRADCONV_FAST=1` for a short run,
-# `TINYGRADCONV_FIGURES=DIR` to save the figures).
+# Open it as a notebook (`make notebooks` writes `notebooks/07_checkerboard.ipynb`; Jupyter with jupytext opens
+# this `.py` file directly), or run it as a script: `python tutorials/07_checkerboard.py`
+# (`TINYGRADCONV_FAST=1` for a short run, `TINYGRADCONV_FIGURES=DIR` to save the figures).
+
+# %% [markdown]
+# ## Setup
 
 # %%
 import os

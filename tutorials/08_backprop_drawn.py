@@ -9,8 +9,12 @@
 # $$h = \mathrm{relu}(\mathrm{conv1d}(x, W_1) + b_1), \qquad \hat y = \mathrm{conv1d\_transpose}(h, W_2) + b_2,
 # \qquad L = \frac{1}{N} \sum_n (\hat y_n - y_n)^2 .$$
 #
-# Run it with `python tutorials/08_backprop_drawn.py` (`TINYGRADCONV_FIGURES=DIR` saves the figures and the
-# animation).
+# Open it as a notebook (`make notebooks` writes `notebooks/08_backprop_drawn.ipynb`; Jupyter with jupytext opens
+# this `.py` file directly), or run it as a script: `python tutorials/08_backprop_drawn.py`
+# (`TINYGRADCONV_FIGURES=DIR` saves the figures and the animation).
+
+# %% [markdown]
+# ## Setup
 
 # %%
 import os
