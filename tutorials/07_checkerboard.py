@@ -198,7 +198,11 @@ save(fig, "07_trained.png")
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
 # 1. **Overlap counts.** Write `fn(input_length, kernel_size, strides)` returning how many input steps reach
-#    each output step of a `"valid"` transposed convolution. Check it with
+#    each output step of a `"valid"` transposed convolution: an integer array of Keras' output length
+#    $(L - 1)s + \max(k, s)$. Note that this differs from tutorial 03's exercise, which asks for the full output
+#    of $(L - 1)s + k$ steps: here the counts are those of the layer's own output (what `viz.overlap_counts` and
+#    the plots above show), and when the stride is longer than the kernel ($s > k$) Keras' output ends with
+#    $s - k$ steps that no input reaches, each with count 0. Check it with
 #    `tinygradconv.exercises.check_overlap_counts(fn)`.
 # 2. **Resize-convolution overlap.** Write `fn(input_length, size, kernel_size)`: the same count for
 #    `UpSampling1D(size)` followed by `Conv1D(kernel_size, padding="same")`. Check it with
