@@ -170,6 +170,12 @@ plt.show()
 #    `w <- w + momentum * m - learning_rate * grad` (with the new `m`). The velocity starts at zeros. Check it with
 #    `tinygradconv.exercises.check_sgd_momentum(fn)`.
 # 2. **An Adam step.** Write `fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)` returning
-#    `(param, m, v)` after one step of Adam, bias correction included, as Keras does it (`iteration` counts from 1;
-#    `m` and `v` start at zeros and are returned without bias correction). Check it with
-#    `tinygradconv.exercises.check_adam_step(fn)`.
+#    `(param, m, v)` after one step of Adam, bias correction included, as Keras does it:
+#    `m <- beta_1 * m + (1 - beta_1) * grad`, `v <- beta_2 * v + (1 - beta_2) * grad**2`, then
+#    `param <- param - alpha * m / (sqrt(v) + epsilon)` with the bias correction folded into the step size,
+#    `alpha = learning_rate * sqrt(1 - beta_2**iteration) / (1 - beta_1**iteration)` (`iteration` counts from 1;
+#    `m` and `v` start at zeros and are returned without bias correction). The textbook form (Kingma and Ba),
+#    `param - learning_rate * m_hat / (sqrt(v_hat) + epsilon)` with `m_hat = m / (1 - beta_1**iteration)` and
+#    `v_hat = v / (1 - beta_2**iteration)`, is the same step with `epsilon` scaled by
+#    `sqrt(1 - beta_2**iteration)`: it differs from Keras' in the last digits, enough for the checker to refuse it.
+#    Check it with `tinygradconv.exercises.check_adam_step(fn)`.
