@@ -13,6 +13,9 @@
 
 # %% [markdown]
 # ## Setup
+#
+# The shapes of the problem are named once here and used everywhere below, so that changing one of them (a longer
+# kernel, another stride) works through the whole notebook.
 
 # %%
 import os
@@ -28,6 +31,11 @@ from tinygradconv.ops import conv1d_transpose
 FAST = os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
 FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
 EPOCHS = 15 if FAST else 40
+STEPS = 16            # input signal length
+IN_CHANNELS = 2
+FILTERS = 1           # output channels
+KERNEL_SIZE = 4
+STRIDES = 2
 
 
 def save(fig, name):
@@ -40,13 +48,15 @@ def save(fig, name):
 # %% [markdown]
 # ## The data
 #
-# 2 input channels, 1 output channel, a kernel of 4 taps, stride 2, `padding="same"`: every signal of 16 steps
-# becomes 32.
+# The sizes are the constants of the Setup cell: `IN_CHANNELS` input channels, `FILTERS` output channels, a kernel
+# of `KERNEL_SIZE` taps, stride `STRIDES`, `padding="same"`, so that every signal of `STEPS` steps becomes
+# `STEPS * STRIDES` steps long (the shapes are printed below). The hidden kernel has Keras' transposed layout,
+# `(KERNEL_SIZE, FILTERS, IN_CHANNELS)`.
 
 # %%
 tg.random.set_seed(0)
-data = tg.datasets.hidden_kernel(256, steps=16, in_channels=2, filters=1, kernel_size=4,
-                                 strides=2, padding="same", noise=0.02, seed=0)
+data = tg.datasets.hidden_kernel(256, steps=STEPS, in_channels=IN_CHANNELS, filters=FILTERS,
+                                 kernel_size=KERNEL_SIZE, strides=STRIDES, padding="same", noise=0.02, seed=0)
 print("x", data.x.shape, "-> y", data.y.shape, "; hidden kernel", data.kernel.shape)
 
 # %% [markdown]
@@ -58,8 +68,9 @@ print("x", data.x.shape, "-> y", data.y.shape, "; hidden kernel", data.kernel.sh
 
 # %%
 rng = np.random.default_rng(0)
-kernel = tg.tensor(0.1 * rng.standard_normal((4, 1, 2)), dtype="float32", requires_grad=True)
-bias = tg.tensor(np.zeros(1), dtype="float32", requires_grad=True)
+kernel = tg.tensor(0.1 * rng.standard_normal((KERNEL_SIZE, FILTERS, IN_CHANNELS)), dtype="float32",
+                   requires_grad=True)
+bias = tg.tensor(np.zeros(FILTERS), dtype="float32", requires_grad=True)
 x_all, y_all = tg.tensor(data.x), tg.tensor(data.y)
 learning_rate, batch = 0.1, 32
 hand_losses = []
@@ -69,7 +80,7 @@ for epoch in range(EPOCHS):
     for start in range(0, len(order), batch):
         index = order[start:start + batch]
         xb, yb = x_all[index], y_all[index]
-        prediction = conv1d_transpose(xb, kernel, bias, strides=2, padding="same")
+        prediction = conv1d_transpose(xb, kernel, bias, strides=STRIDES, padding="same")
         loss = ((prediction - yb) ** 2).mean()
         loss.backward()
         with tg.no_grad():
@@ -90,7 +101,7 @@ print(f"hand-written loop: max |kernel - hidden| = {np.max(np.abs(kernel.numpy()
 # %%
 def make_model(**layer_options):
     tg.random.set_seed(0)
-    layer = Conv1DTranspose(1, 4, strides=2, padding="same", **layer_options)
+    layer = Conv1DTranspose(FILTERS, KERNEL_SIZE, strides=STRIDES, padding="same", **layer_options)
     model = tg.models.Sequential([layer])
     model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.05), loss="mse")
     return model, layer
@@ -133,14 +144,16 @@ print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel'
       f"{data.kernel.min():.3f}); final loss {history_nn.history['loss'][-1]:.4f}")
 
 # %% [markdown]
-# The hidden kernel (short black lines) and the three learned ones, tap by tap, for both input channels. The three
+# The hidden kernel (short black lines) and the three learned ones, tap by tap, for each input channel. The three
 # learned values of a tap are drawn side by side, shifted 0.2 to the left (`fit`), not shifted (`fit + L2`) and shifted
 # 0.2 to the right (`fit + NonNeg`), so that none hides another; all three belong to the tap numbered below them,
 # and each one's height is its value.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, layout="constrained")
-taps = np.arange(4)
+fig, axes = plt.subplots(1, IN_CHANNELS, figsize=(4 * IN_CHANNELS, 3.2), sharey=True, layout="constrained",
+                         squeeze=False)
+axes = axes[0]                                    # one panel per input channel
+taps = np.arange(KERNEL_SIZE)
 learned = ((layer, "fit", "x", "C0", -0.2), (layer_l2, "fit + L2", "s", "C1", 0.0),
            (layer_nn, "fit + NonNeg", "^", "C2", 0.2))
 for channel, axis in enumerate(axes):
@@ -150,7 +163,8 @@ for channel, axis in enumerate(axes):
         axis.plot(taps + shift, lay.kernel.numpy()[:, 0, channel], marker, color=color, mfc="none", markersize=7,
                   markeredgewidth=1.5, label=label, zorder=3)
     axis.axhline(0.0, color="grey", linewidth=0.5, zorder=1)
-    axis.set(xlabel="tap", xticks=taps, xlim=(-0.6, 3.6), title=f"Kernel taps, input channel {channel}")
+    axis.set(xlabel="tap", xticks=taps, xlim=(-0.6, KERNEL_SIZE - 0.4),
+             title=f"Kernel taps, input channel {channel}")
 axes[0].set_ylabel("weight")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
 save(fig, "05_kernels.png")
