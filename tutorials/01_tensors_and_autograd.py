@@ -56,16 +56,28 @@ print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 # z = x \odot w + b, \qquad a = \tanh(z), \qquad L = \sum_i a_i^2
 # $$
 #
-# Each line below runs one op *and* records it: `z._ctx` is the node that made `z` (its op and its inputs);
-# leaves (tensors we made ourselves) have no node.
+# The function is written once, as two Python functions that every cell below calls (change it here, and the
+# gradients, the checks and the graph all follow). Each op they run is also recorded: `z._ctx` is the node that
+# made `z` (its op and its inputs); leaves (tensors we made ourselves) have no node, and an input without a name is
+# labelled below by the op that made it.
 
 # %%
-z = x * w + b
-a = z.tanh()
-loss = (a * a).sum()
+def f(x, w, b):
+    """z = x * w + b (on tensors, and on NumPy arrays for the gradients by hand)."""
+    return x * w + b
+
+
+def squashed_loss(z):
+    """a = tanh(z) and L = sum_i a_i^2."""
+    a = z.tanh()
+    return a, (a * a).sum()
+
+
+z = f(x, w, b)
+a, loss = squashed_loss(z)
 z.name, a.name, loss.name = "z", "a", "loss"
 print("loss =", loss.item())
-print("z was made by:", z._ctx.fn.name, "from", [t.name or "x * w" for t in z._ctx.inputs])
+print("z was made by:", z._ctx.fn.name, "from", [t.name or f"the output of {t._ctx.fn.name}" for t in z._ctx.inputs])
 print("x is a leaf:", x._ctx is None)
 
 # %% [markdown]
@@ -83,7 +95,7 @@ print("x is a leaf:", x._ctx is None)
 
 # %%
 xv, wv, bv = x.numpy(), w.numpy(), b.numpy()
-av = np.tanh(xv * wv + bv)
+av = np.tanh(f(xv, wv, bv))
 dz = 2 * av * (1 - av**2)
 hand = {"x": dz * wv, "w": dz * xv, "b": dz.sum()}
 print("by hand: dL/dx =", hand["x"], " dL/dw =", hand["w"], " dL/db =", hand["b"])
@@ -113,7 +125,7 @@ print(f"max |engine - hand| = {worst:.1e}")
 # mismatch when they disagree.
 
 # %%
-ok = tg.gradcheck(lambda x, w, b: (((x * w + b).tanh()) ** 2).sum(), x, w, b)
+ok = tg.gradcheck(lambda x, w, b: squashed_loss(f(x, w, b))[1], x, w, b)
 print("gradcheck:", ok)
 
 # %% [markdown]
@@ -151,7 +163,7 @@ print("after zero_grad:", x.grad)
 # builds the loss anew first, so that it can run again.)
 
 # %%
-loss = (((x * w + b).tanh()) ** 2).sum()
+_, loss = squashed_loss(f(x, w, b))
 loss.backward()
 try:
     loss.backward()
