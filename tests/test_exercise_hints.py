@@ -12,9 +12,13 @@ from tinygradconv.exercises import (
     EXERCISES,
     check_adam_step,
     check_conv1d,
+    check_conv1d_input_gradient,
+    check_conv1d_transpose,
     check_custom_binary_op,
     check_custom_op,
+    check_finite_differences,
     check_logsumexp,
+    check_manual_gradient,
     check_output_length,
     check_portable_relu,
     check_resize_overlap,
@@ -467,3 +471,143 @@ def test_other_adam_steps_are_not_told_epsilon_is_inside():
     assert EPSILON_INSIDE not in report and "look for where epsilon goes: Keras adds it to sqrt(v)" in report
     no_correction = adam_with(lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - lr * m / (np.sqrt(v) + eps))
     assert EPSILON_INSIDE not in report_of(check_adam_step, no_correction)
+
+
+# ------------------------------------------------- known mistakes: the wrong answer's output, computed and compared
+def scatter(values, w, strides, length, flip=False, add=True):
+    """``y[j * strides + t] += values[j] * w[t]``; ``flip``: with w reversed; ``add=False``: with ``=``."""
+    y = np.zeros(length)
+    for j, value in enumerate(values):
+        copy = value * (w[::-1] if flip else w)
+        if add:
+            y[j * strides: j * strides + len(w)] += copy
+        else:
+            y[j * strides: j * strides + len(w)] = copy
+    return y
+
+
+def transpose(flip=False, add=True):
+    return lambda x, w, strides: scatter(x, w, strides, (len(x) - 1) * strides + len(w), flip, add)
+
+
+def input_gradient(flip=False, add=True):
+    return lambda g, w, strides, input_length: scatter(g, w, strides, input_length, flip, add)
+
+
+@pytest.mark.parametrize("checker, answer", [(check_conv1d_transpose, transpose),
+                                             (check_conv1d_input_gradient, input_gradient)])
+def test_a_scatter_with_a_flipped_kernel_or_overwritten_copies_is_told_so(checker, answer):
+    assert checker(answer())                                 # the right answer passes
+    report = report_of(checker, answer(flip=True))
+    assert "did you flip the kernel?" in report and "w as given" in report
+    assert "overwriting" not in report
+    report = report_of(checker, answer(add=False))
+    assert "overlapping contributions must be added" in report and "written with `=`" in report
+    assert "did you flip" not in report
+
+
+def test_another_wrong_scatter_gets_neither_hint():
+    report = report_of(check_conv1d_transpose, lambda x, w, strides: 2 * transpose()(x, w, strides))
+    assert "first difference" in report
+    assert "did you flip" not in report and "must be added" not in report
+
+
+def test_a_logsumexp_without_the_maximum_subtracted_is_told_to_subtract_it():
+    def naive(x):
+        xp = x.__array_namespace__()
+        return xp.log(xp.sum(xp.exp(x), axis=-1))
+
+    def right(x):
+        xp = x.__array_namespace__()
+        m = xp.max(x, axis=-1, keepdims=True)
+        return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+
+    assert check_logsumexp(right)
+    with np.errstate(over="ignore", divide="ignore"):
+        report = report_of(check_logsumexp, naive)
+    assert "received inf" in report and "exp overflowed" in report and "subtract the maximum first" in report
+    assert "exp overflowed" not in report_of(check_logsumexp, lambda x: right(x) + 1.0)
+
+
+def manual_gradient(x, w, b):
+    y = np.tanh(x * w + b)
+    d = 2 * y * (1 - y ** 2)
+    return d * w, d * x, d.sum()
+
+
+def test_dx_and_dw_swapped_are_told_so():
+    assert check_manual_gradient(manual_gradient)
+    report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b)[1::-1] + (manual_gradient(
+        x, w, b)[2],))
+    assert "dx and dw are swapped" in report and "(in dL/dx)" in report
+    report = report_of(check_manual_gradient, lambda x, w, b: tuple(2 * g for g in manual_gradient(x, w, b)))
+    assert "swapped" not in report
+
+
+def central_differences(f, x, eps):
+    grad = np.zeros_like(x)
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("first", [1, -1])
+def test_finite_differences_that_never_restore_x_fail_and_are_told_to_restore_it(first):
+    def unrestored(f, x, eps):                   # x[i] moved in place, left moved by -first * eps
+        grad = np.zeros_like(x)
+        for i in range(x.size):
+            x[i] += first * eps
+            here = f(x)
+            x[i] -= 2 * first * eps
+            grad[i] = (here - f(x)) / (2 * first * eps)
+        return grad
+
+    assert check_finite_differences(central_differences)
+    report = report_of(check_finite_differences, unrestored)
+    assert "sum(tanh(x)) ** 2" in report                     # the function with cross terms tells it
+    assert "each perturbed element must be restored" in report
+    assert "restored" not in report_of(check_finite_differences,
+                                       lambda f, x, eps: 2 * central_differences(f, x, eps))
+
+
+class SiLUWithSelf(tg.Function):
+    """SiLU written as methods taking ``self`` (no ``@staticmethod``), as an ``nn.Module``'s forward."""
+
+    def forward(self, ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    def backward(self, ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class SiLUBackwardWithSelf(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    def backward(self, ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+def test_an_op_without_staticmethod_is_told_to_add_it():
+    report = report_of(check_custom_op, SiLUWithSelf)
+    assert "missing 1 required positional argument: 'x'" in report
+    assert "forward and backward are not @staticmethods" in report and "drop `self`" in report
+    report = report_of(check_custom_op, SiLUBackwardWithSelf)
+    assert "backward is not a @staticmethod" in report and "SiLUBackwardWithSelf.backward(ctx, ...)" in report
+    assert "@staticmethod" not in report_of(check_custom_op, SiluWithoutGrad)
+
+
+def test_the_custom_op_report_names_gradchecks_weights_grad_as_it_shows_them():
+    report = report_of(check_custom_op, SiluWithoutGrad)
+    assert "grad=" in report
+    assert "`weights`" not in report
+    assert "v the incoming gradient `grad` given above" in report

@@ -9,6 +9,7 @@ knows about its exercise (the cases, the reference, the diagnoses of common mist
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import re
 import traceback
@@ -95,9 +96,14 @@ def check_manual_gradient(fn, cases=50, seed=0):
         received = _call("check_manual_gradient", fn, inputs)
         if not isinstance(received, (tuple, list)) or len(received) != 3:
             _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
+        order = "return (dL/dx, dL/dw, dL/db) in that order (dL/dx carries the factor w, dL/dw the factor x)"
+        swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
+                   "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
+            mistakes = [swapped[name]] if name in swapped else []
             try:
-                _compare_arrays("check_manual_gradient", inputs, e, r)
+                _compare_arrays("check_manual_gradient", inputs, e, r,
+                                explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
@@ -176,12 +182,52 @@ def check_conv1d(fn, cases=60, seed=0):
     return True
 
 
+def _known_mistake(got, *mistakes):
+    """The diagnosis of a known mistake: ``mistakes`` are ``(wrong, sentence)`` pairs, ``wrong`` the output that
+    mistake gives on this case (computed by the checker); the sentence of the first whose output ``got`` equals
+    (infinities and NaNs where ``wrong`` has them included), else ``None``. Every checker diagnoses its exercise's
+    common mistakes this one way, as the ``explain`` of :func:`~tinygradconv.exercises.reports._compare_arrays`."""
+    for wrong, sentence in mistakes:
+        wrong = np.asarray(wrong, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-7, atol=1e-9, equal_nan=True):
+                return sentence
+    return None
+
+
+_FLIPPED_KERNEL = ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
+                   "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")
+
+
 def _flipped_kernel(got, flipped):
     """A sentence when ``got`` equals ``flipped``, the result with the kernel reversed (a true convolution)."""
-    if got.shape == flipped.shape and np.allclose(got, flipped, rtol=1e-7, atol=1e-9):
-        return ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
-                "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")
-    return None
+    return _known_mistake(got, (flipped, _FLIPPED_KERNEL))
+
+
+def _scatter(values, w, strides, length, add=True):
+    """``y[j * strides + t] += values[j] * w[t]`` into ``length`` zeros (the transposed convolution, the input
+    gradient of a convolution); ``add=False``: with ``=``, each copy overwriting the one before where they overlap."""
+    y = np.zeros(length)
+    for j, value in enumerate(values):
+        if add:
+            y[j * strides: j * strides + len(w)] += value * w
+        else:
+            y[j * strides: j * strides + len(w)] = value * w
+    return y
+
+
+def _scatter_mistakes(values, w, strides, length, what, formula):
+    """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
+    it, ``formula``: the scatter in its names), as :func:`_known_mistake` takes them: a flipped kernel, and ``=``
+    where ``+=`` adds the overlapping copies."""
+    flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
+            "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
+            "each output step, and only there)")
+    overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
+                 "was written with `=`, overwriting the one before; overlapping contributions must be added, "
+                 "y[j * strides: j * strides + k] += value * w")
+    return (_scatter(values, w[::-1], strides, length), flip), (_scatter(values, w, strides, length, add=False),
+                                                                overwrite)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -297,7 +343,11 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         inputs = {"x": rng.standard_normal(int(rng.integers(1, size + 1))),
                   "w": rng.standard_normal(int(rng.integers(1, size))), "strides": int(rng.integers(1, 4))}
         expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
+        mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
+                                     "the transposed convolution",
+                                     "y[j * strides + t] += x[j] * w[t]")
         _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs),
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs))
     return True
 
@@ -366,7 +416,7 @@ def check_custom_op(function, cases=20, seed=0):
             (function.apply(mine) * _tensor(g)).sum().backward()
             received = None if mine.grad is None else mine.grad.numpy()
             note = (f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
-                    f"{_GRADCHECK_NOTE.format('')}{error}")
+                    f"{_GRADCHECK_NOTE.format('')}{_as_grad(error)}")
             _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(), received,
                   _with_precision_note(note, _op_precision(function, [values]), [t.grad.numpy()], [received]))
         except Exception as exc:
@@ -421,7 +471,13 @@ def _op_forward(name, function, inputs, expected):
     """The output of ``function`` (a ``Function`` subclass) on ``inputs`` (float64 arrays by name), after refusing
     one that is not an array (``None``, a ``str``, a ``dict``, a ``float``: the engine would carry it along)."""
     name = f"{name} (forward)"
-    out = _call(name, lambda *arrays: function.apply(*(_tensor(a) for a in arrays)).data, inputs)
+    try:
+        out = _call(name, lambda *arrays: function.apply(*(_tensor(a) for a in arrays)).data, inputs)
+    except AssertionError as error:
+        hint = _missing_staticmethod(function)
+        if hint is None:
+            raise
+        raise AssertionError(f"{error}\n  {hint}") from error.__cause__
     if out is None:
         _fail(name, inputs, expected, out, "your op's forward returned None: does it end with a `return` of its "
                                            "result?")
@@ -501,7 +557,7 @@ def _op_raised(name, function, exc, inputs):
     when backward raised reading it."""
     frame = _students_frame(exc)
     where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-    hint = _unsaved_hint(function, exc, list(inputs.values()))
+    hint = _missing_staticmethod(function) or _unsaved_hint(function, exc, list(inputs.values()))
     return AssertionError(f"{name}: the op raised {type(exc).__name__}: {exc}\n"
                           "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where
                           + (f"\n  {hint}" if hint else ""))
@@ -534,6 +590,35 @@ def _unsaved_hint(function, exc, arrays):
 
 _GRADCHECK_NOTE = ("gradcheck, on the same sum with the same `grad` (analytic: your backward; numeric: central "
                    "differences of your forward{}): ")
+
+
+def _as_grad(error):
+    """gradcheck's report (``error``) in the exercise's words: its weights ``v`` are the incoming gradient, which the
+    checker's report names `grad`."""
+    return str(error).replace("v the `weights` given", "v the incoming gradient `grad` given above")
+
+
+def _missing_staticmethod(function):
+    """A sentence when ``function``'s ``forward`` or ``backward`` is a plain method taking ``self`` (no
+    ``@staticmethod``): the engine calls ``YourOp.forward(ctx, x)`` on the class, so ``self`` receives ``ctx`` and
+    every argument after it shifts by one; else ``None``."""
+    plain = []
+    for name in ("forward", "backward"):
+        attribute = inspect.getattr_static(function, name, None)
+        if inspect.isfunction(attribute):                # not a staticmethod (nor a classmethod)
+            try:
+                first = next(iter(inspect.signature(attribute).parameters), None)
+            except (TypeError, ValueError):
+                continue
+            if first != "ctx":
+                plain.append(name)
+    if not plain:
+        return None
+    names = " and ".join(plain)
+    return (f"{names} {'is not a @staticmethod' if len(plain) == 1 else 'are not @staticmethods'}: the engine "
+            f"calls {function.__name__}.{plain[0]}(ctx, ...) on the class, never on an instance, so `self` receives "
+            "ctx and the other arguments shift by one; write @staticmethod above each, and drop `self`: "
+            "def forward(ctx, x), def backward(ctx, grad)")
 
 
 def _upstream(rng, shape):
@@ -683,6 +768,8 @@ def check_logsumexp(fn, cases=30, seed=0):
         t = _tensor(values)
         m = t.max(axis=-1, keepdims=True)
         expected = ((t - m).exp().sum(axis=-1, keepdims=True).log() + m).numpy()[..., 0]
+        with np.errstate(over="ignore", divide="ignore"):
+            naive = np.log(np.sum(np.exp(values), axis=-1))         # the known mistake: no maximum subtracted
         rank_note = (f"x has {ndim} dimension{'s' if ndim > 1 else ''} here: reduce the last axis, axis=-1 (not "
                      "axis=1, nor an index such as m[:, 0]), so that the function works whatever the rank")
         for name in namespaces:
@@ -697,8 +784,15 @@ def check_logsumexp(fn, cases=30, seed=0):
                 raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
             received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
             _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
+                            explain=lambda got, naive=naive: _known_mistake(got, (naive, _NAIVE_LOGSUMEXP)),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     return True
+
+
+_NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf once a value passes about 709 "
+                    "(and -inf when every exp underflows); subtract the maximum first, m = xp.max(x, axis=-1, "
+                    "keepdims=True), and return log(sum(exp(x - m), axis=-1)) + m[..., 0]: the largest exp is then "
+                    "exp(0) = 1")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -761,8 +855,11 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"g": g, "w": w, "strides": s, "input_length": length}
+        mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
+                                     "dx[n * strides + t] += g[n] * w[t]")
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
-                        _call("check_conv1d_input_gradient", fn, inputs))
+                        _call("check_conv1d_input_gradient", fn, inputs),
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
     return True
 
 
@@ -773,6 +870,9 @@ _SCALAR_FUNCTIONS = (
     ("sum(tanh(x) * x)", lambda np_, x: np_.sum(np_.tanh(x) * x), lambda t: (t.tanh() * t).sum()),
     ("sum(x ** 3)", lambda np_, x: np_.sum(x ** 3), lambda t: (t ** 3).sum()),
     ("sum(exp(x) * x ** 2)", lambda np_, x: np_.sum(np_.exp(x) * x ** 2), lambda t: (t.exp() * t ** 2).sum()),
+    # cross terms: each partial derivative depends on the other elements, so that an answer that moves x[i] and
+    # never restores it (the later partials taken at a moved x) is told, which the elementwise sums above cannot
+    ("sum(tanh(x)) ** 2", lambda np_, x: np_.sum(np_.tanh(x)) ** 2, lambda t: t.tanh().sum() ** 2),
 )
 
 
@@ -807,8 +907,29 @@ def check_finite_differences(fn, cases=30, seed=0):
         inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
                         _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
-                        explain=lambda got, f=f, x=x: _one_sided(got, f, x, 1e-5))
+                        explain=lambda got, f=f, x=x: _one_sided(got, f, x, 1e-5)
+                        or _known_mistake(got, *_unrestored(f, x, 1e-5)))
     return True
+
+
+def _unrestored(f, x, eps):
+    """The known mistake of moving ``x[i]`` in place and never putting it back, as :func:`_known_mistake` takes it:
+    the estimates of ``x[i] += eps``, then ``x[i] -= 2 * eps`` (or the other way round), each element left moved
+    by ``-eps`` (``+eps``) for the elements after it."""
+    sentence = ("each perturbed element must be restored: your x[i] stays moved by eps after its difference, so "
+                "every later partial derivative is taken at a moved point (f's cross terms show it, as in "
+                "sum(tanh(x)) ** 2, whose every partial depends on all of x); put x[i] back before the next i, "
+                "or perturb a copy, x + step with step[i] = eps")
+    mistakes = []
+    for first in (eps, -eps):
+        moved, estimate = x.copy(), np.zeros(x.size)
+        for i in range(x.size):
+            moved[i] += first
+            here = f(moved)
+            moved[i] -= 2 * first
+            estimate[i] = (here - f(moved)) / (2 * first)
+        mistakes.append((estimate, sentence))
+    return mistakes
 
 
 def _one_sided(got, f, x, eps):
@@ -881,7 +1002,7 @@ def check_custom_binary_op(function, cases=20, seed=0):
             expected_grads = (ta.grad.numpy(), tb.grad.numpy())
             received = tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb))
             note = (f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
-                    f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{error}")
+                    f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{_as_grad(error)}")
             _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, expected_grads, received,
                   _with_precision_note(note, _op_precision(function, [a, b]), expected_grads, received))
         except Exception as exc:
