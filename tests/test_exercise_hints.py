@@ -572,29 +572,34 @@ def test_finite_differences_that_never_restore_x_fail_and_are_told_to_restore_it
                                        lambda f, x, eps: 2 * central_differences(f, x, eps))
 
 
+def _silu_forward(ctx, x):
+    s = 1 / (1 + ctx.xp.exp(-x))
+    ctx.save_for_backward(x, s)
+    return x * s
+
+
+def _silu_backward(ctx, grad):
+    x, s = ctx.saved_tensors
+    return grad * s * (1 + x * (1 - s))
+
+
 class SiLUWithSelf(tg.Function):
     """SiLU written as methods taking ``self`` (no ``@staticmethod``), as an ``nn.Module``'s forward."""
 
     def forward(self, ctx, x):
-        s = 1 / (1 + ctx.xp.exp(-x))
-        ctx.save_for_backward(x, s)
-        return x * s
+        return _silu_forward(ctx, x)
 
     def backward(self, ctx, grad):
-        x, s = ctx.saved_tensors
-        return grad * s * (1 + x * (1 - s))
+        return _silu_backward(ctx, grad)
 
 
 class SiLUBackwardWithSelf(tg.Function):
-    @staticmethod
-    def forward(ctx, x):
-        s = 1 / (1 + ctx.xp.exp(-x))
-        ctx.save_for_backward(x, s)
-        return x * s
+    """The same with a correct ``@staticmethod`` forward, and only the backward taking ``self``."""
+
+    forward = staticmethod(_silu_forward)
 
     def backward(self, ctx, grad):
-        x, s = ctx.saved_tensors
-        return grad * s * (1 + x * (1 - s))
+        return _silu_backward(ctx, grad)
 
 
 def test_an_op_without_staticmethod_is_told_to_add_it():
