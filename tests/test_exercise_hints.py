@@ -473,6 +473,31 @@ def test_other_adam_steps_are_not_told_epsilon_is_inside():
     assert EPSILON_INSIDE not in report_of(check_adam_step, no_correction)
 
 
+def test_adam_without_bias_correction_is_told_so():
+    no_correction = adam_with(lambda p, m_hat, v_hat, m, v, alpha, lr, eps: p - lr * m / (np.sqrt(v) + eps))
+    report = report_of(check_adam_step, no_correction)
+    assert "no bias correction: the first steps of m and v are too small" in report
+    assert "(the new parameter, at step 1)" in report
+
+
+@pytest.mark.parametrize("shift", [1, -1])
+def test_adam_with_the_iteration_one_off_is_told_it_counts_from_1(shift):
+    """``iteration + 1`` (counting from 0 and adding one too many) fails at step 1; ``iteration - 1`` would divide by
+    zero at step 1 (an inf step, no hint), so it is checked from step 2 on, where it gives a finite wrong step."""
+    def fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        t = iteration + shift if iteration + shift > 0 else iteration
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad * grad - v) * (1 - beta_2)
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+    report = report_of(check_adam_step, fn)
+    step = 1 if shift == 1 else 2
+    assert f"the bias correction uses iteration {step + shift} at step {step}: iteration counts from 1" in report
+    assert f"(the new parameter, at step {step})" in report
+    assert "no bias correction" not in report and EPSILON_INSIDE not in report
+
+
 # ------------------------------------------------- known mistakes: the wrong answer's output, computed and compared
 def scatter(values, w, strides, length, flip=False, add=True):
     """``y[j * strides + t] += values[j] * w[t]``; ``flip``: with w reversed; ``add=False``: with ``=``."""

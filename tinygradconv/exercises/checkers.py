@@ -182,15 +182,16 @@ def check_conv1d(fn, cases=60, seed=0):
     return True
 
 
-def _known_mistake(got, *mistakes):
+def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
     """The diagnosis of a known mistake: ``mistakes`` are ``(wrong, sentence)`` pairs, ``wrong`` the output that
     mistake gives on this case (computed by the checker); the sentence of the first whose output ``got`` equals
-    (infinities and NaNs where ``wrong`` has them included), else ``None``. Every checker diagnoses its exercise's
-    common mistakes this one way, as the ``explain`` of :func:`~tinygradconv.exercises.reports._compare_arrays`."""
+    within ``rtol``/``atol`` (infinities and NaNs where ``wrong`` has them included), else ``None``. Every checker
+    diagnoses its exercise's common mistakes this one way, as the ``explain`` of
+    :func:`~tinygradconv.exercises.reports._compare_arrays`."""
     for wrong, sentence in mistakes:
         wrong = np.asarray(wrong, dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-7, atol=1e-9, equal_nan=True):
+            if got.shape == wrong.shape and np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True):
                 return sentence
     return None
 
@@ -1075,7 +1076,7 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
                 _fail("check_adam_step", inputs, variable.numpy(), received, "expected a triple (param, m, v)")
             try:
                 new_param = _compare_arrays("check_adam_step", inputs, variable.numpy(), received[0], rtol=1e-6,
-                                            atol=1e-9, explain=functools.partial(_adam_epsilon_inside, inputs=inputs))
+                                            atol=1e-9, explain=functools.partial(_adam_step_mistake, inputs=inputs))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (the new parameter, at step {step})") from None
             state = optimizer.state_of(variable)       # Keras' m and v (the optimizer's own state)
@@ -1093,21 +1094,37 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
     return True
 
 
-def _adam_epsilon_inside(got, inputs):
-    """A sentence when ``got``, the new parameter of an Adam step, puts epsilon inside the square root, as
-    ``sqrt(v_hat + epsilon)`` or ``sqrt(v + epsilon)``; Keras adds it to ``sqrt(v)``."""
+_KERAS_ADAM_STEP = ("param - alpha * m / (sqrt(v) + epsilon), with alpha = learning_rate * sqrt(1 - beta_2 ** "
+                    "iteration) / (1 - beta_1 ** iteration)")
+
+
+def _adam_step_mistake(got, inputs):
+    """A sentence when ``got``, the new parameter of an Adam step, is a known slip (:func:`_known_mistake`):
+    epsilon inside the square root (``sqrt(v_hat + epsilon)``, ``sqrt(v + epsilon)``; Keras adds it to
+    ``sqrt(v)``), no bias correction at all, or the bias correction with ``iteration`` one step off."""
     param, grad, t, lr = inputs["param"], inputs["grad"], inputs["iteration"], inputs["learning_rate"]
     b1, b2, eps = inputs["beta_1"], inputs["beta_2"], inputs["epsilon"]
     m = inputs["m"] + (grad - inputs["m"]) * (1 - b1)
     v = inputs["v"] + (grad * grad - inputs["v"]) * (1 - b2)
-    alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-    for root, step in (("sqrt(v_hat + epsilon)", lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps)),
-                       ("sqrt(v + epsilon)", alpha * m / np.sqrt(v + eps))):
-        if got.shape == param.shape and np.allclose(got, param - step, rtol=1e-9, atol=1e-12):
-            return (f"epsilon is inside the square root: your step divides by {root}; Keras adds epsilon outside "
-                    "it, to sqrt(v) itself: param - alpha * m / (sqrt(v) + epsilon), with alpha = learning_rate * "
-                    "sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)")
-    return None
+
+    def alpha(iteration):
+        return lr * np.sqrt(1 - b2 ** iteration) / (1 - b1 ** iteration)
+
+    inside = ("epsilon is inside the square root: your step divides by {}; Keras adds epsilon outside it, to sqrt(v) "
+              f"itself: {_KERAS_ADAM_STEP}")
+    off_by_one = (f"the bias correction uses iteration {{}} at step {t}: iteration counts from 1 (the first step "
+                  f"has iteration=1), and Keras' step is {_KERAS_ADAM_STEP}")
+    uncorrected = ("no bias correction: the first steps of m and v are too small (they start at zeros), which Keras "
+                   f"corrects in the step size: {_KERAS_ADAM_STEP}")
+    mistakes = [(param - lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps),
+                 inside.format("sqrt(v_hat + epsilon)")),
+                (param - alpha(t) * m / np.sqrt(v + eps), inside.format("sqrt(v + epsilon)")),
+                (param - lr * m / (np.sqrt(v) + eps), uncorrected),
+                (param - alpha(t + 1) * m / (np.sqrt(v) + eps), off_by_one.format(t + 1))]
+    if t > 1:
+        mistakes.append((param - alpha(t - 1) * m / (np.sqrt(v) + eps), off_by_one.format(t - 1)))
+    # tight: epsilon (1e-7) inside or outside the square root moves the step by about 1e-7 of itself
+    return _known_mistake(got, *mistakes, rtol=1e-9, atol=1e-12)
 
 
 def _adam_moment_mistake(which, got, received, moments, beta, step, inputs):
