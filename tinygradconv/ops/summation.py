@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import math
 
-from array_api_compat import is_array_api_strict_namespace, is_numpy_namespace
-
 from ..backend import dtype_name
+from .conv_batching import on_cpu
 
 __all__ = ["accurate_sum"]
 
@@ -60,7 +59,7 @@ def accurate_sum(xp, a, axis=None, keepdims=False):
     """
     axes = tuple(range(a.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
     if (math.prod(a.shape[i] for i in axes) <= PLAIN_ROWS or _numpy_adds_pairwise(a, axes)
-            or not (is_numpy_namespace(xp) or is_array_api_strict_namespace(xp))
+            or not on_cpu(xp)
             or dtype_name(a.dtype) not in ("float32", "float64")):
         return _sum(xp, a, axes, keepdims)
     return _pairwise_sum(xp, a, axes, keepdims)
