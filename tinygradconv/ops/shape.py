@@ -17,6 +17,7 @@ and the gradient back to the first).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -286,7 +287,7 @@ class GetItem(Function):
 def _lone_mask(rest):
     """The boolean mask that is the only array of ``rest`` (arrays among whole slices), or None."""
     arrays = [item for item in rest if not isinstance(item, slice)]
-    return arrays[0] if len(arrays) == 1 and "bool" in str(arrays[0].dtype) else None
+    return arrays[0] if len(arrays) == 1 and _is_mask(arrays[0]) else None
 
 
 def _takes_everything(index):
@@ -330,7 +331,7 @@ class _Picks:
         axes, arrays = [], []       # the axes of `a` the arrays index, and one integer array for each
         for k in where:
             item, axis = rest[k], k + sum(_axes_taken(i) - 1 for i in rest[:k])
-            if "bool" in str(item.dtype):
+            if _is_mask(item):
                 axes += range(axis, axis + item.ndim)
                 arrays += xp.nonzero(item)
             else:
@@ -347,7 +348,7 @@ class _Picks:
         for picks, size in zip(arrays[1:], self.sizes[1:]):   # row-major: the last axis varies fastest
             flat = flat * size + picks
         self.picks_shape = tuple(arrays[0].shape)
-        self.flat = xp.reshape(flat, (_size(self.picks_shape),))
+        self.flat = xp.reshape(flat, (math.prod(self.picks_shape),))
         adjacent = where == list(range(where[0], where[0] + len(where)))
         self.start = first if adjacent else 0       # where the picks' axes go in the result
         self.order = None if adjacent else tuple(axes) + tuple(k for k in range(len(shape)) if k not in axes)
@@ -361,7 +362,7 @@ class _Picks:
             out = a[self.mask]
             return xp.moveaxis(out, 0, self.start) if self.start else out
         before, after = tuple(a.shape[:self.start]), tuple(a.shape[self.start + len(self.sizes):])
-        merged = xp.reshape(a, before + (_size(self.sizes),) + after)
+        merged = xp.reshape(a, before + (math.prod(self.sizes),) + after)
         return xp.reshape(xp.take(merged, self.flat, axis=self.start), before + self.picks_shape + after)
 
     def scatter(self, grad):
@@ -373,7 +374,7 @@ class _Picks:
             full[self.mask] = xp.moveaxis(grad, start, 0) if start else grad  # each element picked once
         else:
             before, after = moved[:start], moved[start + len(self.sizes):]
-            full = xp.zeros((_size(self.sizes),) + before + after, dtype=grad.dtype)   # the merged axis first
+            full = xp.zeros((math.prod(self.sizes),) + before + after, dtype=grad.dtype)   # the merged axis first
             spots, which = xp.unique_inverse(self.flat)   # the distinct flat positions; each pick's among them
             if spots.shape[0]:
                 grad = xp.moveaxis(xp.reshape(grad, before + (self.flat.shape[0],) + after), start, -1)
@@ -386,17 +387,16 @@ class _Picks:
         return full if self.order is None else xp.permute_dims(full, tuple(int(k) for k in np.argsort(self.order)))
 
 
-def _size(shape):
-    """The number of elements of an array of ``shape``."""
-    return int(np.prod(shape, dtype=np.int64))
-
-
 def _axes_taken(item):
     """How many axes of the indexed array one index item consumes (``None``, ``...`` and a Python ``bool`` none)."""
     if item is None or item is Ellipsis or isinstance(item, bool):
         return 0
-    dtype = getattr(item, "dtype", None)
-    return item.ndim if dtype is not None and "bool" in str(dtype) else 1
+    return item.ndim if _is_mask(item) else 1
+
+
+def _is_mask(item):
+    """Whether an index item is a boolean array (a mask; a 0-d one too)."""
+    return "bool" in str(getattr(item, "dtype", ""))
 
 
 def _clip_slice(s, n):
@@ -423,7 +423,7 @@ def _backend_item(xp, item):
     if isinstance(item, np.integer):
         return int(item)
     if isinstance(item, Tensor):
-        if not ("int" in str(item.dtype) or "bool" in str(item.dtype)):
+        if not ("int" in str(item.dtype) or _is_mask(item)):
             raise TypeError(f"Index tensors must hold integers or booleans; received dtype {item.dtype}")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
@@ -439,14 +439,14 @@ def _backend_item(xp, item):
             raise TypeError(f"Unsupported index {item!r} of type {type(item).__name__}")
         array = item
     if array.ndim == 0:
-        return bool(array) if "bool" in str(array.dtype) else int(array)
+        return bool(array) if _is_mask(array) else int(array)
     return array
 
 
 def _check_in_range(xp, item, axis, shape):
     """``IndexError`` naming the axis, the index and the size for an integer (or integer array) out of range, or a
     boolean mask whose shape differs from the axes it covers (as PyTorch; NumPy's message would blame an index)."""
-    if "bool" in str(getattr(item, "dtype", "")):
+    if _is_mask(item):
         covered = shape[axis:axis + item.ndim]
         if tuple(item.shape) != covered:
             axes = f"axis {axis}" if item.ndim == 1 else f"axes {axis} to {axis + item.ndim - 1}"
