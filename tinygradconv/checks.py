@@ -198,10 +198,10 @@ def _check_step(eps, default, arrays, indices):
                              "the smallest normal float64: a smaller, subnormal step has fewer than float64's 53 "
                              "significant bits (it is a whole multiple of 5e-324), so the differences of fn would be "
                              f"rounded beyond the tolerances (the default eps is 1e-6). Received eps={eps!r}")
-        largest = max(float(np.max(np.abs(b), where=np.isfinite(b), initial=1.0)) for b in arrays)
         for n, a in zip(indices, arrays):
             vanished = np.isfinite(a) & ((a + eps == a) | (a - eps == a))
             if vanished.any():
+                largest = max(float(np.max(np.abs(b), where=np.isfinite(b), initial=1.0)) for b in arrays)
                 index = tuple(int(i) for i in np.argwhere(vanished)[0])
                 x = float(a[index])
                 raise ValueError(f"Invalid value for argument `eps`. The step eps={eps!r}"

@@ -396,7 +396,6 @@ def _basis(n):
 
 def _jacobian(setting, kernel, method="forward"):
     length, n_out = setting.input_length, setting.output_length
-    _check_method(method)
     if method == "forward":
         y = _run(setting, _basis(length), kernel)                  # y[j, n] = response to e_j = J[n, j]
         jac = y.numpy()[:, :, 0].T
