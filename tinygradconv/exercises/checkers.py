@@ -178,7 +178,7 @@ def check_conv1d(fn, cases=60, seed=0):
         expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs),
-                        explain=functools.partial(_flipped_kernel, flipped=flipped))
+                        explain=lambda got, flipped=flipped: _known_mistake(got, (flipped, _FLIPPED_KERNEL)))
     return True
 
 
@@ -198,11 +198,6 @@ def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
 
 _FLIPPED_KERNEL = ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
                    "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")
-
-
-def _flipped_kernel(got, flipped):
-    """A sentence when ``got`` equals ``flipped``, the result with the kernel reversed (a true convolution)."""
-    return _known_mistake(got, (flipped, _FLIPPED_KERNEL))
 
 
 def _scatter(values, w, strides, length, add=True):
@@ -908,7 +903,8 @@ def check_finite_differences(fn, cases=30, seed=0):
         inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
                         _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
-                        explain=lambda got, f=f, x=x: _one_sided(got, f, x, 1e-5)
+                        explain=lambda got, f=f, x=x: _known_mistake(got, *_one_sided(f, x, 1e-5), rtol=1e-9,
+                                                                     atol=1e-12)
                         or _known_mistake(got, *_unrestored(f, x, 1e-5)))
     return True
 
@@ -933,19 +929,21 @@ def _unrestored(f, x, eps):
     return mistakes
 
 
-def _one_sided(got, f, x, eps):
-    """A sentence when ``got`` is a one-sided difference quotient of ``f`` at ``x`` (forward or backward)."""
+def _one_sided(f, x, eps):
+    """The known mistake of one-sided difference quotients of ``f`` at ``x`` (forward, then backward), as
+    :func:`_known_mistake` takes them: their estimates, each with its sentence."""
     steps = np.eye(x.size) * eps
     here = f(x)
+    mistakes = []
     for side, quotient in (("forward", lambda e: (f(x + e) - here) / eps),
                            ("backward", lambda e: (here - f(x - e)) / eps)):
-        estimate = np.array([quotient(e) for e in steps])
-        if got.shape == estimate.shape and np.allclose(got, estimate, rtol=1e-9, atol=1e-12):
-            formula = "(f(x + eps e_i) - f(x)) / eps" if side == "forward" else "(f(x) - f(x - eps e_i)) / eps"
-            return (f"these are one-sided ({side}) differences {formula}: their error is O(eps), about eps * f''/2 "
-                    "(of the order of 1e-5 here); central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) "
-                    "cancel that term and are off by O(eps^2) only (about 1e-10), within the tolerance")
-    return None
+        formula = "(f(x + eps e_i) - f(x)) / eps" if side == "forward" else "(f(x) - f(x - eps e_i)) / eps"
+        sentence = (f"these are one-sided ({side}) differences {formula}: their error is O(eps), about "
+                    "eps * f''/2 (of the order of 1e-5 here); central differences (f(x + eps e_i) - "
+                    "f(x - eps e_i)) / (2 eps) cancel that term and are off by O(eps^2) only (about 1e-10), "
+                    "within the tolerance")
+        mistakes.append((np.array([quotient(e) for e in steps]), sentence))
+    return mistakes
 
 
 class _Named:
