@@ -398,23 +398,18 @@ def check_custom_op(function, cases=20, seed=0):
         if case == 0:
             values = np.array([0.0, -20.0, 20.0, 1e-3])
         inputs = {"x": values}
-        x = _tensor(values)
-        expected = (x * x.sigmoid()).numpy()
+        expected = _silu(_tensor(values)).numpy()
         received = _op_forward("check_custom_op", function, inputs, expected)
         _compare_arrays("check_custom_op (forward)", inputs, expected, received)
         g = _upstream(rng, values.shape)      # the incoming gradient, shown in a report and used by gradcheck too
         try:
             gradcheck(lambda t: function.apply(t), _tensor(values, True), weights=g)
         except GradcheckError as error:
-            t = _tensor(values, True)
-            (t * t.sigmoid() * _tensor(g)).sum().backward()
-            mine = _tensor(values, True)
-            (function.apply(mine) * _tensor(g)).sum().backward()
-            received = None if mine.grad is None else mine.grad.numpy()
+            (exact,), (received,) = _weighted_gradients(_silu, function, [values], g)
             note = (f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
                     f"{_GRADCHECK_NOTE.format('')}{_as_grad(error)}")
-            _fail("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(), received,
-                  _with_precision_note(note, _op_precision(function, [values]), [t.grad.numpy()], [received]))
+            _fail("check_custom_op (backward)", {**inputs, "grad": g}, exact, received,
+                  _with_precision_note(note, _op_precision(function, [values]), [exact], [received]))
         except Exception as exc:
             wrong = _non_array_gradient("check_custom_op", function, {**inputs, "grad": g}, exc)
             if wrong is not None:
@@ -422,13 +417,30 @@ def check_custom_op(function, cases=20, seed=0):
             raise _op_raised("check_custom_op", function, exc, inputs) from exc
         # gradcheck's tolerance (relative 1e-3, as PyTorch's) lets a gradient off by 0.05 % pass: against the exact
         # one too, the framework's own gradient of x * sigmoid(x)
-        t, mine = _tensor(values, True), _tensor(values, True)
-        (t * t.sigmoid() * _tensor(g)).sum().backward()
-        (function.apply(mine) * _tensor(g)).sum().backward()
-        _compare_arrays("check_custom_op (backward)", {**inputs, "grad": g}, t.grad.numpy(),
-                        None if mine.grad is None else mine.grad.numpy(), explain=_not_exact_note)
+        (exact,), (received,) = _weighted_gradients(_silu, function, [values], g)
+        _compare_arrays("check_custom_op (backward)", {**inputs, "grad": g}, exact, received, explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
+
+
+def _silu(x):
+    """The function of :func:`check_custom_op`, by the framework's own ops."""
+    return x * x.sigmoid()
+
+
+def _a_exp_b(a, b):
+    """The function of :func:`check_custom_binary_op`, by the framework's own ops."""
+    return a * b.exp()
+
+
+def _weighted_gradients(reference, function, arrays, g):
+    """The gradients of ``sum(g * reference(*x))`` (the framework's own ops: the exact ones) and of
+    ``sum(g * function.apply(*x))`` (the answer's op) with respect to each ``x`` of ``arrays``: two tuples of arrays,
+    ``None`` for an input the op gave no gradient."""
+    exact, mine = [_tensor(v, True) for v in arrays], [_tensor(v, True) for v in arrays]
+    (reference(*exact) * _tensor(g)).sum().backward()
+    (function.apply(*mine) * _tensor(g)).sum().backward()
+    return tuple(t.grad.numpy() for t in exact), tuple(None if t.grad is None else t.grad.numpy() for t in mine)
 
 
 def _not_exact_note(got):
@@ -987,19 +999,14 @@ def check_custom_binary_op(function, cases=20, seed=0):
         shape = (int(rng.integers(1, 4)),)
         a, b = rng.standard_normal(shape), rng.standard_normal(shape)
         inputs = {"a": a, "b": b}
-        expected = (_tensor(a) * _tensor(b).exp()).numpy()
+        expected = _a_exp_b(_tensor(a), _tensor(b)).numpy()
         received = _op_forward("check_custom_binary_op", function, inputs, expected)
         _compare_arrays("check_custom_binary_op (forward)", inputs, expected, received)
         g = _upstream(rng, shape)             # the incoming gradient, shown in a report and used by gradcheck too
         try:
             gradcheck(lambda x, y: function.apply(x, y), _tensor(a, True), _tensor(b, True), weights=g)
         except GradcheckError as error:
-            ta, tb = _tensor(a, True), _tensor(b, True)
-            (ta * tb.exp() * _tensor(g)).sum().backward()
-            ma, mb = _tensor(a, True), _tensor(b, True)
-            (function.apply(ma, mb) * _tensor(g)).sum().backward()
-            expected_grads = (ta.grad.numpy(), tb.grad.numpy())
-            received = tuple(None if t.grad is None else t.grad.numpy() for t in (ma, mb))
+            expected_grads, received = _weighted_gradients(_a_exp_b, function, [a, b], g)
             note = (f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
                     f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{_as_grad(error)}")
             _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, expected_grads, received,
@@ -1012,13 +1019,9 @@ def check_custom_binary_op(function, cases=20, seed=0):
             if wrong is not None:
                 raise wrong from exc
             raise _op_raised("check_custom_binary_op", function, exc, inputs) from exc
-        ta, tb, ma, mb = (_tensor(v, True) for v in (a, b, a, b))       # against the exact gradients too
-        (ta * tb.exp() * _tensor(g)).sum().backward()
-        (function.apply(ma, mb) * _tensor(g)).sum().backward()
-        for which, exact, received in (("a", ta, ma), ("b", tb, mb)):
+        for which, exact, received in zip("ab", *_weighted_gradients(_a_exp_b, function, [a, b], g)):  # exact too
             _compare_arrays(f"check_custom_binary_op (backward, the gradient for {which})", {**inputs, "grad": g},
-                            exact.grad.numpy(), None if received.grad is None else received.grad.numpy(),
-                            explain=_not_exact_note)
+                            exact, received, explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
 
