@@ -5,6 +5,7 @@ The environment and the configuration file are read once, at import, so those te
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv import config
 from tinygradconv.backend import available_backends, backend_of, get_backend, known_backends, set_backend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,21 +135,49 @@ def test_environment_overrides_the_configuration_file(tmp_path):
 
 
 @pytest.mark.parametrize("content, pattern", [
-    ({"floatx": "float8"}, "floatx"),
+    ({"floatx": "float8"}, r"`floatx` from the configuration file .*config\.json: expected one of "
+                           r"\('float16', 'float32', 'float64'\)\. Received floatx='float8'"),
     ("[1, 2]", "JSON object"),
     ("{not json", "Could not read"),
-    ({"image_data_format": "channels_middle"}, "data_format"),
+    ({"image_data_format": "channels_middle"}, r"`image_data_format` from the configuration file .*"
+                                               r"Received image_data_format='channels_middle'"),
+    ({"backend": "jax"}, r"`backend` from the configuration file .*'numpy', 'cupy', 'array_api_strict'.*"
+                         r"Received backend='jax'"),
+    ({"epsilon": "tiny"}, r"`epsilon` from the configuration file .*between 0 and 1.*Received epsilon='tiny'"),
+    ({"epsilon": -1e-7}, r"`epsilon` .*Received epsilon=-1e-07"),
 ])
 def test_bad_configuration_files_are_reported(tmp_path, content, pattern):
     out = run_fresh(tmp_path, config_file=content)
     assert out.returncode != 0
-    assert "ValueError" in out.stderr and pattern in out.stderr
+    assert "ValueError" in out.stderr and re.search(pattern, out.stderr), out.stderr
 
 
-def test_unknown_backend_in_the_environment_is_reported_on_use(tmp_path):
-    out = run_fresh(tmp_path, {"TINYGRADCONV_BACKEND": "tpu"})
+@pytest.mark.parametrize("variable, value, pattern", [
+    ("TINYGRADCONV_BACKEND", "tpu", r"`backend` from the environment variable TINYGRADCONV_BACKEND: expected one of "
+                                    r"\('numpy', 'cupy', 'array_api_strict'\)\. Received backend='tpu'"),
+    ("TINYGRADCONV_FLOATX", "float8", r"`floatx` from the environment variable TINYGRADCONV_FLOATX: .*float8"),
+    ("TINYGRADCONV_IMAGE_DATA_FORMAT", "nchw", r"`image_data_format` from the environment variable "
+                                               r"TINYGRADCONV_IMAGE_DATA_FORMAT: expected one of "
+                                               r"\('channels_last', 'channels_first'\)\. .*'nchw'"),
+])
+def test_bad_environment_variables_are_reported_at_import_naming_the_variable(tmp_path, variable, value, pattern):
+    """Refused when the package is imported (also by ``python -m tinygradconv --help``), before any use, with the
+    variable to mend in the message."""
+    out = run_fresh(tmp_path, {variable: value}, code="import tinygradconv")
     assert out.returncode != 0
-    assert "Unknown backend 'tpu'" in out.stderr and "numpy" in out.stderr
+    assert re.search(r"^ValueError: Invalid value for the setting " + pattern, out.stderr, re.MULTILINE), out.stderr
+
+
+def test_settings_are_checked_case_as_keras_checks_them(tmp_path):
+    """A data format is matched without regard to case (as ``standardize_data_format`` does); a float type is not."""
+    out = run_fresh(tmp_path, {"TINYGRADCONV_IMAGE_DATA_FORMAT": "Channels_First"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[2] == "channels_first"
+    assert run_fresh(tmp_path, {"TINYGRADCONV_FLOATX": "Float32"}).returncode != 0
+
+
+def test_the_configuration_knows_every_backend_by_name():
+    assert config.BACKENDS == known_backends()
 
 
 def test_dtype_name_gives_each_namespace_s_dtypes_their_plain_name_every_time():

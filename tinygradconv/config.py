@@ -5,6 +5,13 @@ Values come, in increasing order of priority, from the built-in defaults, the JS
 ``TINYGRADCONV_FLOATX``, ``TINYGRADCONV_IMAGE_DATA_FORMAT`` and ``TINYGRADCONV_BACKEND``, and finally the setter
 functions below.
 
+The file and the environment are read once, when the package is imported. A value that is not one of the choices
+(``floatx``: ``"float16"``, ``"float32"``, ``"float64"``; ``image_data_format``: ``"channels_last"``,
+``"channels_first"``, in any case; ``backend``: ``"numpy"``, ``"cupy"``, ``"array_api_strict"``; ``epsilon``, file
+only: a number between 0 and 1) makes that import raise a ``ValueError`` naming the setting, the file or variable
+it came from and the value, as Keras 3 refuses a bad ``KERAS_BACKEND`` or ``keras.json`` when it is imported.
+Whether the chosen backend loads here (CuPy needs a GPU) is found out when it is first used.
+
 >>> from tinygradconv import config
 >>> config.floatx()
 'float32'
@@ -18,12 +25,19 @@ from pathlib import Path
 _FLOAT_TYPES = ("float16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
 
+#: The backends' names (:func:`tinygradconv.backend.known_backends`); whether one loads on this machine is found
+#: out when it is first used.
+BACKENDS = ("numpy", "cupy", "array_api_strict")
+
 _DEFAULTS = {
     "floatx": "float32",
     "image_data_format": "channels_last",
     "backend": "numpy",
     "epsilon": 1e-7,
 }
+
+#: The settings that the environment may set, each from ``TINYGRADCONV_<NAME>`` (``epsilon`` only from the file).
+_FROM_ENVIRONMENT = ("floatx", "image_data_format", "backend")
 
 
 def config_path() -> Path:
@@ -34,7 +48,11 @@ def config_path() -> Path:
 
 
 def _load() -> dict:
+    """The settings, each checked with the place it came from named in the error: a bad value in the file or the
+    environment is a ``ValueError`` at import (as Keras 3 refuses a bad ``KERAS_BACKEND`` or ``keras.json``), which
+    says which file or variable to mend."""
     settings = dict(_DEFAULTS)
+    sources = dict.fromkeys(_DEFAULTS, "the default")
     path = config_path()
     if path.is_file():
         try:
@@ -43,13 +61,22 @@ def _load() -> dict:
             raise ValueError(f"Could not read the configuration file {path}: {exc}") from exc
         if not isinstance(loaded, dict):
             raise ValueError(f"The configuration file {path} must hold a JSON object. Received: {loaded!r}")
-        settings.update({k: v for k, v in loaded.items() if k in _DEFAULTS})
-    for key in ("floatx", "image_data_format", "backend"):
-        env = os.environ.get(f"TINYGRADCONV_{key.upper()}")
-        if env:
-            settings[key] = env
-    _check_floatx(settings["floatx"])
-    settings["image_data_format"] = standardize_data_format(settings["image_data_format"])
+        for key in _DEFAULTS.keys() & loaded.keys():
+            settings[key], sources[key] = loaded[key], f"the configuration file {path}"
+    for key in _FROM_ENVIRONMENT:
+        name = f"TINYGRADCONV_{key.upper()}"
+        if os.environ.get(name):
+            settings[key], sources[key] = os.environ[name], f"the environment variable {name}"
+    for key, choices in (("floatx", _FLOAT_TYPES), ("image_data_format", _DATA_FORMATS), ("backend", BACKENDS)):
+        value = settings[key].lower() if key == "image_data_format" and isinstance(settings[key], str) else settings[key]
+        if value not in choices:
+            raise ValueError(f"Invalid value for the setting `{key}` from {sources[key]}: expected one of "
+                             f"{choices}. Received {key}={settings[key]!r}")
+        settings[key] = value
+    epsilon = settings["epsilon"]
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon < 1:
+        raise ValueError(f"Invalid value for the setting `epsilon` from {sources['epsilon']}: expected a number "
+                         f"between 0 and 1 (Keras' default is 1e-7). Received epsilon={epsilon!r}")
     return settings
 
 
@@ -57,7 +84,6 @@ def _check_floatx(value):
     if value not in _FLOAT_TYPES:
         raise ValueError(f"Invalid value for argument `floatx`. Expected one of {_FLOAT_TYPES}. "
                          f"Received floatx={value!r}")
-
 
 
 def floatx() -> str:
