@@ -464,9 +464,35 @@ def test_functional_errors_say_what_to_do():
         viz.connectivity_matrix(tg.models.Model([x, x2], tg.layers.Add()([x, x2])), 6)
     with pytest.raises(ValueError, match="batch axis"):
         viz.connectivity_matrix(tg.models.Model(x, tg.layers.Concatenate(axis=0)([x, x])), 6)
-    with pytest.raises(ValueError, match=r"\[4, 3\] steps.*another input_length"):
-        viz.connectivity_matrix(unet(8).model(), 6)                  # 6 -> 3 -> 2 -> 4, merged with 3
+    free = tg.layers.Input((None, 1))                                # a residual encoder-decoder of any length
+    skip = tg.models.Model(free, tg.layers.Add()([free, Conv1DTranspose(1, 3, strides=2, padding="same")(
+        Conv1D(1, 3, strides=2, padding="same")(free))]))
+    with pytest.raises(ValueError, match=r"\[5, 6\] steps.*another input_length"):
+        viz.connectivity_matrix(skip, 5)                             # 5 -> 3 -> 6, added to 5
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 8, 2\), of 8 steps.*input_length=6"):
+        viz.connectivity_matrix(unet(8).model(), 6)                  # its Input fixes 8 steps
     with pytest.raises(ValueError, match="not a chain"):
         viz.layer_matrices(unet(8).model(), 8)
     with pytest.raises(ValueError, match="input_length"):
         viz.model_connectivity_matrix(unet(8).model(), 6, weights="model")
+
+
+@pytest.mark.parametrize("weights", [None, "model"])
+def test_a_model_whose_input_fixes_its_length_refuses_another_input_length(weights):
+    """Both a functional model and a Sequential started with an Input of 10 steps: the matrices at 4 steps would
+    describe a model never built (a (2, 4) matrix came back for the path counts); at 10 steps the 3-tap valid
+    convolution's band, written out by hand."""
+    x = tg.layers.Input((10, 1))
+    functional = tg.models.Model(x, Conv1D(1, 3)(x))
+    sequential = Sequential([tg.layers.Input((10, 1)), Conv1D(1, 3)])
+    band = np.array([[1.0 if n <= j < n + 3 else 0.0 for j in range(10)] for n in range(8)])
+    for model in (functional, sequential):
+        with pytest.raises(ValueError, match=r"`input_length`: model '\w+' takes inputs of shape \(None, 10, 1\), "
+                                             r"of 10 steps\. Received input_length=4"):
+            viz.model_connectivity_matrix(model, 4, weights=weights)
+        if weights is None:
+            np.testing.assert_array_equal(viz.model_connectivity_matrix(model, 10), band)
+        else:
+            assert viz.model_connectivity_matrix(model, 10, weights="model").shape == (8, 10)
+    free = tg.layers.Input((None, 1))
+    assert viz.model_connectivity_matrix(tg.models.Model(free, Conv1D(1, 3)(free)), 4).shape == (2, 4)

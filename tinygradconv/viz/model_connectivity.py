@@ -427,9 +427,6 @@ def _model_jacobian(model, input_length, at=None):
         if in_channels is None:
             raise ValueError(f"weights='model' needs the number of input channels: the input of model "
                              f"{model.name!r} has shape {shape}")
-        if shape[steps_axis] not in (None, input_length):
-            raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of "
-                             f"shape {shape}. Received input_length={input_length}")
     else:
         steps_axis, in_channels = 1, _in_channels(first)
     _jacobian_fits(model, input_length, in_channels)
@@ -520,7 +517,8 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     Raises:
         TypeError: not a Sequential or functional model, or a layer with no matrix here; an ``at`` that is a
             string.
-        ValueError: a bad ``input_length`` or ``weights``, a layer that leaves no steps, merged branches whose
+        ValueError: a bad ``input_length`` or ``weights``, an ``input_length`` other than the one the model's
+            ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches whose
             lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
             several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
             numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point);
@@ -543,14 +541,32 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         raise ValueError(f"Invalid value for argument `at`: the point where the Jacobian is taken is used only with "
                          f"weights='model' (the path counts are the same at every point). Received an `at` of type "
                          f"{type(at).__name__} with weights={weights!r}")
+    if weights is not None and not model_weights:
+        raise ValueError(f"Invalid value for argument `weights`. Expected None or 'model'. Received "
+                         f"weights={weights!r}")
+    _check_declared_length(model, input_length)
     if weights is None:
         _check_buildable(model, input_length)
         return _path_matrices(_graph_steps(model, input_length))[-1]
-    if model_weights:
-        from ..ops.conv_arithmetic import normalize_int
+    from ..ops.conv_arithmetic import normalize_int
 
-        return _model_jacobian(model, normalize_int(input_length, "input_length"), None if at is None else _point(at))
-    raise ValueError(f"Invalid value for argument `weights`. Expected None or 'model'. Received weights={weights!r}")
+    return _model_jacobian(model, normalize_int(input_length, "input_length"), None if at is None else _point(at))
+
+
+def _check_declared_length(model, input_length):
+    """Refuse an ``input_length`` other than the one the model's ``Input`` fixes (a functional model, or a
+    Sequential that starts with an ``Input`` or has an ``input_shape``): its matrices would describe a model that
+    was never declared. A Sequential built by a call on data fixes no length, as it takes other lengths after.
+    Several inputs are refused afterwards, each named (:func:`_graph_steps`)."""
+    if is_functional(model):
+        shape = model._inputs[0].shape if len(model._inputs) == 1 else None
+    else:                                       # a Sequential built on data of some length takes any other too
+        shape = getattr(model, "_input_batch_shape", None)
+    if shape is None or isinstance(input_length, bool) or not isinstance(input_length, int):
+        return                                  # no Input, or a bad input_length that the paths refuse, named
+    if len(shape) == 3 and shape[_steps_axis(model)] not in (None, input_length):
+        raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of shape "
+                         f"{shape}, of {shape[_steps_axis(model)]} steps. Received input_length={input_length}")
 
 
 def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
