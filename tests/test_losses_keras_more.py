@@ -670,7 +670,7 @@ def test_a_name_that_is_not_a_string_and_missing_targets_are_named():
     with pytest.raises(ValueError, match="Argument `name` must be a string. Received name=3"):     # Keras' words
         losses.Hinge(name=3)
     for y_true, y_pred, argument in ((None, [[0.5]], "y_true"), ([[1.0]], None, "y_pred")):
-        with pytest.raises(TypeError, match=f"Invalid value for argument `{argument}`.*Received None"):
+        with pytest.raises(TypeError, match=f"Invalid type for argument `{argument}`.*Received None"):
             losses.MeanSquaredError()(y_true, y_pred)
 
 

@@ -472,7 +472,7 @@ def test_a_path_that_is_not_one_is_a_type_error_naming_the_argument(call, value)
              "ModelCheckpoint": lambda: callbacks.ModelCheckpoint(value),
              "save": lambda: model.save(value), "save_weights": lambda: model.save_weights(value)}
     name = "filename" if call == "CSVLogger" else "filepath"
-    with pytest.raises(TypeError, match=rf"Invalid value for argument `{name}`\. Expected a path\. Received {value}$"):
+    with pytest.raises(TypeError, match=rf"Invalid type for argument `{name}`\. Expected a path\. Received {value}$"):
         calls[call]()
 
 

@@ -126,7 +126,7 @@ def test_bad_dtype_and_backend_arguments():
 @pytest.mark.parametrize("bad", [list, 3, 2.5, object, "foo", "float8", complex, [1]])
 def test_a_dtype_that_is_not_one_is_refused_by_name(bad, backend):
     # NumPy's "Cannot interpret '3' as a data type" came from deep inside; astype said only "no dtype 'foo'"
-    expected = re.escape("Invalid value for argument `dtype`. Expected one of ('float16', 'float32', 'float64', "
+    expected = re.escape("Invalid type for argument `dtype`. Expected one of ('float16', 'float32', 'float64', "
                          "'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64')")
     received = re.escape(f"Received dtype={bad!r}")
     with pytest.raises(TypeError, match=f"^{expected}.*{received}"):

@@ -413,7 +413,7 @@ def gelu(x, approximate=False):
     """
     x = _t(x)
     if not isinstance(approximate, (bool, np.bool_)):
-        raise TypeError(f"Invalid value for argument `approximate`. Expected a bool. "
+        raise TypeError(f"Invalid type for argument `approximate`. Expected a bool. "
                         f"Received approximate={approximate!r}")
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))

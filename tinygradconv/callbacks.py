@@ -147,7 +147,7 @@ class CallbackList(Callback):
         elif isinstance(callbacks, Callback):       # one callback alone, as Keras takes it (it flattens the argument)
             callbacks = [callbacks]
         if not isinstance(callbacks, (list, tuple)):
-            raise TypeError(f"Invalid value for argument `callbacks`. Expected a list of callbacks. Received "
+            raise TypeError(f"Invalid type for argument `callbacks`. Expected a list of callbacks. Received "
                             f"callbacks={callbacks!r}")
         callbacks = list(callbacks)
         for callback in callbacks:
@@ -421,7 +421,7 @@ def _improves(value, reference, mode, min_delta):
 
 def _check_monitor(monitor):
     if not isinstance(monitor, str):
-        raise TypeError(f"Invalid value for argument `monitor`. Expected a string. Received monitor={monitor!r}")
+        raise TypeError(f"Invalid type for argument `monitor`. Expected a string. Received monitor={monitor!r}")
     return monitor
 
 
@@ -782,7 +782,7 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, verbose=0):
         super().__init__()
         if not callable(schedule):
-            raise TypeError("Invalid value for argument `schedule`. Expected a function. "
+            raise TypeError("Invalid type for argument `schedule`. Expected a function. "
                             f"Received schedule={schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
@@ -889,7 +889,7 @@ class LambdaCallback(Callback):
             if name not in _HOOKS:
                 raise ValueError(f"Unknown hook {name!r} for LambdaCallback. Expected one of {list(_HOOKS)}")
             if not callable(fn):
-                raise TypeError(f"Invalid value for argument `{name}`: expected a function, received {fn!r}")
+                raise TypeError(f"Invalid type for argument `{name}`: expected a function, received {fn!r}")
             setattr(self, name, _lambda_hook(name, fn))
 
 

@@ -29,15 +29,10 @@ _DATA_FORMATS = ("channels_last", "channels_first")
 #: out when it is first used.
 BACKENDS = ("numpy", "cupy", "array_api_strict")
 
-_DEFAULTS = {
-    "floatx": "float32",
-    "image_data_format": "channels_last",
-    "backend": "numpy",
-    "epsilon": 1e-7,
-}
+_DEFAULTS = {"floatx": "float32", "image_data_format": "channels_last", "backend": "numpy", "epsilon": 1e-7}
 
-#: The settings that the environment may set, each from ``TINYGRADCONV_<NAME>`` (``epsilon`` only from the file).
-_FROM_ENVIRONMENT = ("floatx", "image_data_format", "backend")
+#: The choices of each setting that the environment may set too, from ``TINYGRADCONV_<NAME>``.
+_CHOICES = {"floatx": _FLOAT_TYPES, "image_data_format": _DATA_FORMATS, "backend": BACKENDS}
 
 
 def config_path() -> Path:
@@ -63,11 +58,9 @@ def _load() -> dict:
             raise ValueError(f"The configuration file {path} must hold a JSON object. Received: {loaded!r}")
         for key in _DEFAULTS.keys() & loaded.keys():
             settings[key], sources[key] = loaded[key], f"the configuration file {path}"
-    for key in _FROM_ENVIRONMENT:
-        name = f"TINYGRADCONV_{key.upper()}"
-        if os.environ.get(name):
+    for key, choices in _CHOICES.items():
+        if os.environ.get(name := f"TINYGRADCONV_{key.upper()}"):
             settings[key], sources[key] = os.environ[name], f"the environment variable {name}"
-    for key, choices in (("floatx", _FLOAT_TYPES), ("image_data_format", _DATA_FORMATS), ("backend", BACKENDS)):
         value = settings[key].lower() if key == "image_data_format" and isinstance(settings[key], str) else settings[key]
         if value not in choices:
             raise ValueError(f"Invalid value for the setting `{key}` from {sources[key]}: expected one of "

@@ -68,7 +68,7 @@ def _flatten(tensors, argument):
         raise ValueError(f"Invalid value for argument `{argument}`: expected at least one symbolic tensor")
     for t in items:
         if not isinstance(t, KerasTensor):
-            raise TypeError(f"Invalid value for argument `{argument}`. Expected symbolic tensors (from "
+            raise TypeError(f"Invalid type for argument `{argument}`. Expected symbolic tensors (from "
                             f"layers.Input, or layers called on them). Received {t!r} of type {type(t).__name__}")
     return items
 
@@ -733,7 +733,7 @@ class Functional(FunctionalMixin, Model):
                                                                                      per_output)
         for w in weights:
             if isinstance(w, bool) or not isinstance(w, (int, float, np.floating, np.integer)):
-                raise TypeError(f"Invalid value for argument `loss_weights`: expected numbers. Received {w!r}")
+                raise TypeError(f"Invalid type for argument `loss_weights`: expected numbers. Received {w!r}")
         if all(spec is None for spec in specs):     # Keras 3.15 fails in fit: "No loss to compute"
             raise ValueError(f"Invalid value for argument `loss`: no output of {names} has a loss (None leaves an "
                              f"output out of training; at least one needs a loss). Received loss={loss!r}")
@@ -854,7 +854,7 @@ class Functional(FunctionalMixin, Model):
                                  f"the same metrics on every output write e.g. {argument}={example!r}, or a dict "
                                  "keyed by output name.")
             return list(value)
-        raise TypeError(f"Invalid value for argument `{argument}`. Expected a list (one entry per output) or a dict "
+        raise TypeError(f"Invalid type for argument `{argument}`. Expected a list (one entry per output) or a dict "
                         f"keyed by the output names {names}. Received {argument}={value!r}")
 
     def _check_output_metric_names(self, output_metrics):

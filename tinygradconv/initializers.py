@@ -151,7 +151,7 @@ def _check_shape(shape):
     try:
         dims = tuple(shape)
     except TypeError:
-        raise TypeError(f"Invalid value for argument `shape`. Expected a tuple of non-negative integers. "
+        raise TypeError(f"Invalid type for argument `shape`. Expected a tuple of non-negative integers. "
                         f"Received shape={shape!r}") from None
     for n in dims:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -235,7 +235,7 @@ class Constant(Initializer):
     def __init__(self, value=0.0):
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
-            raise TypeError(f"Invalid value for argument `value`. Expected a finite number. Received value={value!r}")
+            raise TypeError(f"Invalid type for argument `value`. Expected a finite number. Received value={value!r}")
         self.value = float(array) if array.ndim == 0 else array.astype(np.float64)
 
     def _generate(self, shape):

@@ -929,7 +929,7 @@ def model_from_json(json_string, custom_objects=None):
             not have (:class:`~tinygradconv.saving.SavedFileError`, naming it).
     """
     if not isinstance(json_string, (str, bytes, bytearray)):
-        raise TypeError(f"Invalid value for argument `json_string`: expected the str from model.to_json(). "
+        raise TypeError(f"Invalid type for argument `json_string`: expected the str from model.to_json(). "
                         f"Received {json_string!r} of type {type(json_string).__name__}")
     with custom_object_scope(custom_objects):
         return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]

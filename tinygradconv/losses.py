@@ -59,7 +59,7 @@ REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sam
 # ------------------------------------------------------------------------------------------------ helpers
 def _as_pred(y_pred) -> Tensor:
     if y_pred is None:
-        raise TypeError("Invalid value for argument `y_pred`: expected predictions (a Tensor or an array). Received "
+        raise TypeError("Invalid type for argument `y_pred`: expected predictions (a Tensor or an array). Received "
                         "None")
     if not isinstance(y_pred, Tensor):
         return Tensor(y_pred)
@@ -72,7 +72,7 @@ def _as_like(y, like: Tensor, argument="y_true") -> Tensor:
     """``y`` as a tensor on ``like``'s backend with ``like``'s dtype (targets are usually plain arrays); a Tensor
     stays in the graph (the cast is differentiable). ``argument`` names ``y`` in the errors."""
     if y is None:
-        raise TypeError("Invalid value for argument `y_true`: expected targets (an array or a Tensor). Received None")
+        raise TypeError("Invalid type for argument `y_true`: expected targets (an array or a Tensor). Received None")
     if isinstance(y, Tensor):
         if y.backend is not like.backend:
             raise ValueError(f"{argument} is on backend {y.backend.name!r} but y_pred is on {like.backend.name!r}")

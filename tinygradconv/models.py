@@ -83,7 +83,7 @@ def _as_array(data, name):
         if isinstance(data, dict):   # targets or weights (inputs: several_inputs_error, from Model._input_data)
             hint = (" A dict of arrays, one per named output, is taken by functional models "
                     "(models.Model(inputs, outputs)); this model has a single output: pass the array itself.")
-        raise TypeError(f"Invalid value for argument `{name}`. Expected numeric data (a NumPy array, a list or a "
+        raise TypeError(f"Invalid type for argument `{name}`. Expected numeric data (a NumPy array, a list or a "
                         f"Tensor). Received {name} of type {type(data).__name__} with dtype {array.dtype}.{hint}")
     if array.ndim == 0:
         raise ValueError(f"Invalid value for argument `{name}`. Expected an array with a batch axis, received a "
@@ -802,7 +802,7 @@ class Model(Layer):
                 f"Could not interpret optimizer identifier: {optimizer!r}, a class. Pass an instance, "
                 f"e.g. optimizer={name}(), or its name, e.g. optimizer={name.lower()!r}.")
         elif not hasattr(optimizer, "apply"):
-            raise TypeError(f"Invalid value for argument `optimizer`. Expected an optimizer (with an `apply` method) "
+            raise TypeError(f"Invalid type for argument `optimizer`. Expected an optimizer (with an `apply` method) "
                             f"or its name. Received optimizer={optimizer!r}")
         if getattr(loss, "reduction", "mean") in ("none", None):
             # Keras fails later, inside fit ("grad can be implicitly created only for scalar outputs")
@@ -815,7 +815,7 @@ class Model(Layer):
             elif callable(loss):
                 resolved = loss
             else:
-                raise TypeError(f"Invalid value for argument `loss`. Expected a loss name or a callable "
+                raise TypeError(f"Invalid type for argument `loss`. Expected a loss name or a callable "
                                 f"loss(y_true, y_pred). Received loss={loss!r}")
             loss = resolved
         specs = _unique_metric_names(self._metric_list(metrics, "metrics"),
@@ -909,7 +909,7 @@ class Model(Layer):
         if metrics is None:
             return []
         if isinstance(metrics, (str, dict)) or _is_metric(metrics) or callable(metrics):
-            raise TypeError(f"Invalid value for argument `{argument}`. Expected a list of metrics. Received "
+            raise TypeError(f"Invalid type for argument `{argument}`. Expected a list of metrics. Received "
                             f"{argument}={metrics!r}")
         specs = []
         for metric in metrics:
@@ -1588,7 +1588,7 @@ class Sequential(Model):
         self._graph_error = None  # why the last _connect made no graph, for `outputs`' message
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
-                raise TypeError(f"Invalid value for argument `layers`. Expected a list of layers. Received "
+                raise TypeError(f"Invalid type for argument `layers`. Expected a list of layers. Received "
                                 f"layers={layers!r}")
             for layer in layers:
                 self.add(layer)
@@ -1822,7 +1822,7 @@ class Sequential(Model):
                     f"{_build_example_text(self)}.")
 
         if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)):
-            raise TypeError(f"Invalid value for argument `input_shape`. {expected()} Received input_shape="
+            raise TypeError(f"Invalid type for argument `input_shape`. {expected()} Received input_shape="
                             f"{input_shape!r}")
         for d in input_shape:
             if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0):

@@ -507,12 +507,12 @@ def path_like(value, name="filepath"):
     >>> path_like(None)
     Traceback (most recent call last):
     ...
-    TypeError: Invalid value for argument `filepath`. Expected a path. Received None
+    TypeError: Invalid type for argument `filepath`. Expected a path. Received None
     """
     try:
         return os.fspath(value)
     except TypeError:
-        raise TypeError(f"Invalid value for argument `{name}`. Expected a path. Received {value!r}") from None
+        raise TypeError(f"Invalid type for argument `{name}`. Expected a path. Received {value!r}") from None
 
 
 # ------------------------------------------------------------------------------------------------ other libraries
@@ -567,7 +567,7 @@ def dtype_argument(dtype, accepted, name="dtype"):
     >>> dtype_argument(3, ("float32", "int64"))
     Traceback (most recent call last):
     ...
-    TypeError: Invalid value for argument `dtype`. Expected one of ('float32', 'int64') (a name, or a NumPy or PyTorch dtype). Received dtype=3 of type int
+    TypeError: Invalid type for argument `dtype`. Expected one of ('float32', 'int64') (a name, or a NumPy or PyTorch dtype). Received dtype=3 of type int
     """  # noqa: E501 (doctest output: an exception message cannot wrap)
     from .backend import dtype_name  # (validation is imported by the engine core)
 
@@ -582,7 +582,7 @@ def dtype_argument(dtype, accepted, name="dtype"):
             pass
     if found not in accepted:
         shown = "" if isinstance(dtype, (str, type)) else f" of type {_type_name(dtype)}"  # (a class shows itself)
-        raise TypeError(f"Invalid value for argument `{name}`. Expected one of {tuple(accepted)} (a name, or a NumPy "
+        raise TypeError(f"Invalid type for argument `{name}`. Expected one of {tuple(accepted)} (a name, or a NumPy "
                         f"or PyTorch dtype). Received {name}={dtype!r}{shown}")
     return found
 

@@ -212,7 +212,7 @@ def _axis_argument(axis):
             raise ValueError("Invalid value for argument `axis` of a Softmax layer: an empty list names no axis "
                              f"(Keras 3 fails with an IndexError when called). Received axis={axis!r}")
         return [int(a) for a in axis]
-    raise TypeError(f"Invalid value for argument `axis` of a Softmax layer. Expected an integer, a list of "
+    raise TypeError(f"Invalid type for argument `axis` of a Softmax layer. Expected an integer, a list of "
                     f"integers or None. Received axis={axis!r}")
 
 
@@ -372,7 +372,7 @@ class PReLU(Layer):
             shared_axes = [shared_axes] if not isinstance(shared_axes, (list, tuple)) else list(shared_axes)
             if not all(isinstance(a, (numbers.Integral, np.integer)) and not isinstance(a, bool)
                        for a in shared_axes):
-                raise TypeError(f"Invalid value for argument `shared_axes` of a PReLU layer. Expected an integer, "
+                raise TypeError(f"Invalid type for argument `shared_axes` of a PReLU layer. Expected an integer, "
                                 f"a list of integers or None. Received shared_axes={shared_axes!r}")
             shared_axes = [int(a) for a in shared_axes]
             if any(a < 1 for a in shared_axes):

@@ -274,12 +274,12 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         if isinstance(target_shape, (numbers.Integral, np.integer)) and not isinstance(target_shape, bool):
             # Keras 3 raises TypeError ("'int' object is not iterable"): a shape is a tuple, even of one size
-            raise TypeError(f"Invalid value for argument `target_shape`. Expected a tuple of integers (the shape "
+            raise TypeError(f"Invalid type for argument `target_shape`. Expected a tuple of integers (the shape "
                             f"of one sample, without the batch axis), even for one axis: target_shape="
                             f"({int(target_shape)},). Received the integer target_shape={target_shape!r}")
         if not isinstance(target_shape, (tuple, list)) or not all(
                 isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in target_shape):
-            raise TypeError(f"Invalid value for argument `target_shape`. Expected a tuple of integers. "
+            raise TypeError(f"Invalid type for argument `target_shape`. Expected a tuple of integers. "
                             f"Received target_shape={target_shape!r}")
         target_shape = tuple(int(d) for d in target_shape)
         if any(d == 0 or d < -1 for d in target_shape) or target_shape.count(-1) > 1:

@@ -84,7 +84,7 @@ class Layer:
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"Invalid value for argument `name`. Expected a string. Received name={name!r}")
+            raise TypeError(f"Invalid type for argument `name`. Expected a string. Received name={name!r}")
         if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name} (of type {type(name)})")

@@ -204,7 +204,7 @@ class Concatenate(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):    # np.int64(1) too, as in Keras
-            raise TypeError(f"Invalid value for argument `axis`. Expected an integer. Received axis={axis!r}")
+            raise TypeError(f"Invalid type for argument `axis`. Expected an integer. Received axis={axis!r}")
         self.axis = int(axis)
 
     def _check(self, input_shape):

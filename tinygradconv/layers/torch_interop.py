@@ -59,7 +59,7 @@ def _check_module(module, class_name):
     else:
         expected = getattr(torch.nn, class_name)
     if expected is None or not isinstance(module, expected) or not hasattr(module, "weight"):
-        raise TypeError(f"Invalid value for argument `module`. Expected a torch.nn.{class_name} (or a subclass). "
+        raise TypeError(f"Invalid type for argument `module`. Expected a torch.nn.{class_name} (or a subclass). "
                         f"Received {type(module).__name__}")
     if getattr(module, "padding_mode", "zeros") != "zeros":
         raise ValueError(f"torch.nn.{class_name} with padding_mode={module.padding_mode!r} has no Keras equivalent: "

@@ -1257,7 +1257,7 @@ def _as_tensor(value, like=None):
 def _required_tensor(value, name, like=None):
     """``value`` as a Tensor (:func:`_as_tensor`); ``None`` is a TypeError naming the argument."""
     if value is None:
-        raise TypeError(f"Invalid value for argument `{name}`. Expected a tensor or array. Received {name}=None")
+        raise TypeError(f"Invalid type for argument `{name}`. Expected a tensor or array. Received {name}=None")
     return _as_tensor(value, like)
 
 

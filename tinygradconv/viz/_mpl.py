@@ -17,7 +17,7 @@ def new_axes(ax, figsize):
     """``ax`` itself, or a fresh Axes on a new pyplot figure of ``figsize`` inches."""
     if ax is not None:
         if not hasattr(ax, "add_patch"):
-            raise TypeError(f"Invalid value for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
+            raise TypeError(f"Invalid type for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
         return ax
     _, ax = pyplot().subplots(figsize=figsize)
     return ax
@@ -30,7 +30,7 @@ def check_figure(fig):
         from matplotlib.figure import FigureBase
 
         if not isinstance(fig, FigureBase):
-            raise TypeError(f"Invalid value for argument `fig`. Expected a matplotlib Figure or None. "
+            raise TypeError(f"Invalid type for argument `fig`. Expected a matplotlib Figure or None. "
                             f"Received fig={fig!r}")
     return fig
 

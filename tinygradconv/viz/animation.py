@@ -52,7 +52,7 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     from matplotlib.animation import Animation, PillowWriter
 
     if not isinstance(anim, Animation):
-        raise TypeError(f"Invalid value for argument `anim`. Expected a matplotlib animation (from "
+        raise TypeError(f"Invalid type for argument `anim`. Expected a matplotlib animation (from "
                         f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
     path = check_gif_path(path, required=True)
 
@@ -89,7 +89,7 @@ def show_animation(anim, fps=None, dpi=GIF_DPI):
     from matplotlib.animation import Animation
 
     if not isinstance(anim, Animation):
-        raise TypeError(f"Invalid value for argument `anim`. Expected a matplotlib animation (from "
+        raise TypeError(f"Invalid type for argument `anim`. Expected a matplotlib animation (from "
                         f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
     try:
         from IPython.display import Image

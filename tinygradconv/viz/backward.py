@@ -337,7 +337,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     elif isinstance(loss, Tensor):
         trace = trace_backward(loss, grad)
     else:
-        raise TypeError(f"Invalid value for argument `loss`. Expected a tinygradconv Tensor or a BackwardTrace from "
+        raise TypeError(f"Invalid type for argument `loss`. Expected a tinygradconv Tensor or a BackwardTrace from "
                         f"viz.record_backward(). Received {type(loss).__name__}")
     base = {n.id: n.short.rsplit("\ngrad ", 1)[0] for n in trace.nodes}
     frames = _frames(trace)

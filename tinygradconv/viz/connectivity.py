@@ -135,7 +135,7 @@ def _layer_kind(layer):
         return "conv1d_transpose"
     if "Conv1D" in names:
         return "conv1d"
-    raise TypeError(f"Invalid value for argument `kind`. Expected 'conv1d', 'conv1d_transpose' or a Conv1D / "
+    raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose' or a Conv1D / "
                     f"Conv1DTranspose layer. Received kind={layer!r} of type {type(layer).__name__}")
 
 
@@ -1183,7 +1183,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="v
     if ax is not None:
         expected = "Expected a pair of Axes (C left, T right), e.g. plt.subplots(1, 2)[1]"
         if hasattr(ax, "add_patch") or not hasattr(ax, "__len__") or not all(hasattr(a, "add_patch") for a in ax):
-            raise TypeError(f"Invalid value for argument `ax`. {expected}. Received ax={ax!r}")
+            raise TypeError(f"Invalid type for argument `ax`. {expected}. Received ax={ax!r}")
         if len(ax) != 2:
             raise ValueError(f"Invalid value for argument `ax`. {expected}. Received {len(ax)} Axes")
     st = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
@@ -1304,7 +1304,7 @@ def _annotate(annotate):
     """``annotate``: None (the default rule) or a bool; anything else is refused (``"no"`` is not False)."""
     if annotate is None or isinstance(annotate, (bool, np.bool_)):
         return annotate if annotate is None else bool(annotate)
-    raise TypeError(f"Invalid value for argument `annotate`. Expected True, False or None (the default). "
+    raise TypeError(f"Invalid type for argument `annotate`. Expected True, False or None (the default). "
                     f"Received annotate={annotate!r}")
 
 

@@ -105,7 +105,7 @@ def _short_label(t, role, grad):
 def _require_tensor(tensor):
     """A TypeError naming ``tensor`` unless it is a Tensor (the graph functions take only this package's)."""
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"Invalid value for argument `tensor`. Expected a tinygradconv Tensor. "
+        raise TypeError(f"Invalid type for argument `tensor`. Expected a tinygradconv Tensor. "
                         f"Received {type(tensor).__name__}")
 
 
@@ -366,7 +366,7 @@ def _trace_for(tensor, grads):
                              f"(shape {tuple(tensor.shape)}). Pass the tensor whose backward() the trace "
                              f"recorded, or grads=True to record a pass from `tensor`")
         return grads
-    raise TypeError(f"Invalid value for argument `grads`. Expected False, True or a BackwardTrace from "
+    raise TypeError(f"Invalid type for argument `grads`. Expected False, True or a BackwardTrace from "
                     f"viz.record_backward(). Received grads={grads!r}")
 
 
@@ -441,7 +441,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     if own_figure:
         fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=GRAPH_DPI)
     elif not hasattr(ax, "add_patch"):
-        raise TypeError(f"Invalid value for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
+        raise TypeError(f"Invalid type for argument `ax`. Expected a matplotlib Axes. Received ax={ax!r}")
     fig = ax.figure
     texts = {}
     for n in nodes:

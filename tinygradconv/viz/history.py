@@ -26,7 +26,7 @@ def history_dict(history) -> dict:
     """``{name: float64 array}`` from a History object (``.history``) or a mapping, validated."""
     data = getattr(history, "history", history)
     if not isinstance(data, Mapping):
-        raise TypeError(f"Invalid value for argument `history`. Expected a History (with a `history` dict) or a "
+        raise TypeError(f"Invalid type for argument `history`. Expected a History (with a `history` dict) or a "
                         f"dict of lists. Received {type(history).__name__}")
     if not data:
         raise ValueError("Invalid value for argument `history`: it holds no metric (was fit() run for 0 epochs?)")
@@ -122,7 +122,7 @@ def _given_axes(ax, names):
         return [ax] * len(names)
     axes = None if isinstance(ax, (str, bytes)) or not isinstance(ax, Iterable) else list(ax)
     if axes is None or not all(hasattr(a, "add_patch") for a in axes):
-        raise TypeError(f"Invalid value for argument `ax`. Expected None, a matplotlib Axes, or a list of Axes (one "
+        raise TypeError(f"Invalid type for argument `ax`. Expected None, a matplotlib Axes, or a list of Axes (one "
                         f"per metric {names}). Received ax={ax!r}")
     if len(axes) != len(names):
         raise ValueError(f"Invalid value for argument `ax`. Expected one Axes or {len(names)} (one per metric "

@@ -154,11 +154,11 @@ def model_layers(model) -> list:
         ValueError: a model with no layers, or a functional model with several inputs or outputs.
     """
     if not is_model(model):
-        raise TypeError(f"Invalid value for argument `model`. Expected a Sequential or functional model (or a "
+        raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model (or a "
                         f"single Conv1D / Conv1DTranspose layer). Received {type(model).__name__}")
     functional = is_functional(model)
     if not functional and type(model).__name__ != "Sequential":
-        raise TypeError(f"Invalid value for argument `model`. Expected a Sequential or functional model "
+        raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model "
                         f"(models.Model(inputs, outputs)). Received a {type(model).__name__}, whose layers are "
                         f"not a chain or a graph that can be walked")
     if functional:
