@@ -135,14 +135,14 @@ def test_environment_overrides_the_configuration_file(tmp_path):
 
 
 @pytest.mark.parametrize("content, pattern", [
-    ({"floatx": "float8"}, r"`floatx` from the configuration file .*config\.json: expected one of "
-                           r"\('float16', 'float32', 'float64'\)\. Received floatx='float8'"),
+    ({"floatx": "float8"}, (r"`floatx` from the configuration file .*config\.json: expected one of "
+                           r"\('float16', 'float32', 'float64'\)\. Received floatx='float8'")),
     ("[1, 2]", "JSON object"),
     ("{not json", "Could not read"),
-    ({"image_data_format": "channels_middle"}, r"`image_data_format` from the configuration file .*"
-                                               r"Received image_data_format='channels_middle'"),
-    ({"backend": "jax"}, r"`backend` from the configuration file .*'numpy', 'cupy', 'array_api_strict'.*"
-                         r"Received backend='jax'"),
+    ({"image_data_format": "channels_middle"}, (r"`image_data_format` from the configuration file .*"
+                                               r"Received image_data_format='channels_middle'")),
+    ({"backend": "jax"}, (r"`backend` from the configuration file .*'numpy', 'cupy', 'array_api_strict'.*"
+                         r"Received backend='jax'")),
     ({"epsilon": "tiny"}, r"`epsilon` from the configuration file .*between 0 and 1.*Received epsilon='tiny'"),
     ({"epsilon": -1e-7}, r"`epsilon` .*Received epsilon=-1e-07"),
 ])
@@ -153,12 +153,12 @@ def test_bad_configuration_files_are_reported(tmp_path, content, pattern):
 
 
 @pytest.mark.parametrize("variable, value, pattern", [
-    ("TINYGRADCONV_BACKEND", "tpu", r"`backend` from the environment variable TINYGRADCONV_BACKEND: expected one of "
-                                    r"\('numpy', 'cupy', 'array_api_strict'\)\. Received backend='tpu'"),
+    ("TINYGRADCONV_BACKEND", "tpu", (r"`backend` from the environment variable TINYGRADCONV_BACKEND: expected one of "
+                                    r"\('numpy', 'cupy', 'array_api_strict'\)\. Received backend='tpu'")),
     ("TINYGRADCONV_FLOATX", "float8", r"`floatx` from the environment variable TINYGRADCONV_FLOATX: .*float8"),
-    ("TINYGRADCONV_IMAGE_DATA_FORMAT", "nchw", r"`image_data_format` from the environment variable "
+    ("TINYGRADCONV_IMAGE_DATA_FORMAT", "nchw", (r"`image_data_format` from the environment variable "
                                                r"TINYGRADCONV_IMAGE_DATA_FORMAT: expected one of "
-                                               r"\('channels_last', 'channels_first'\)\. .*'nchw'"),
+                                               r"\('channels_last', 'channels_first'\)\. .*'nchw'")),
 ])
 def test_bad_environment_variables_are_reported_at_import_naming_the_variable(tmp_path, variable, value, pattern):
     """Refused when the package is imported (also by ``python -m tinygradconv --help``), before any use, with the
