@@ -61,7 +61,8 @@ def _load() -> dict:
     for key, choices in _CHOICES.items():
         if os.environ.get(name := f"TINYGRADCONV_{key.upper()}"):
             settings[key], sources[key] = os.environ[name], f"the environment variable {name}"
-        value = settings[key].lower() if key == "image_data_format" and isinstance(settings[key], str) else settings[key]
+        value = settings[key]
+        value = value.lower() if key == "image_data_format" and isinstance(value, str) else value
         if value not in choices:
             raise ValueError(f"Invalid value for the setting `{key}` from {sources[key]}: expected one of "
                              f"{choices}. Received {key}={settings[key]!r}")
