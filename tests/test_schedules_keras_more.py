@@ -270,3 +270,49 @@ def test_a_schedule_of_your_own_is_written_and_read_as_keras_does():
         is Flat
     with pytest.raises(ValueError, match="Unknown learning rate schedule 'Flat'"):
         optimizers.SGD.from_config({"learning_rate": plain})
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_a_growing_exponential_rate_overflows_to_inf_as_in_keras(staircase):
+    """``decay_rate > 1`` (a learning-rate range test): Python's float power raised ``OverflowError`` past the float
+    range, in ``schedule(step)`` and inside ``optimizer.apply``; Keras 3 gives inf. By hand: 1e-6 * 10 ** 10 at step
+    100, inf from step 4000 (10 ** 400). The optimizer refuses that infinite rate by name, as any (where Keras would
+    make the weights inf or NaN)."""
+    ours = schedules.ExponentialDecay(1e-6, decay_steps=10, decay_rate=10.0, staircase=staircase)
+    assert ours(100) == pytest.approx(1e4, rel=1e-12)
+    assert ours(4000) == math.inf and ours(10**6) == math.inf
+    sgd = optimizers.SGD(learning_rate=ours)
+    sgd.iterations = 4000
+    w = tg.tensor([1.0])
+    with pytest.raises(ValueError, match=r"`learning_rate` ExponentialDecay\(.*\) gave inf at iteration 4000"):
+        sgd.apply([tg.tensor([1.0])], [w])
+    assert w.numpy().tolist() == [1.0]
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    theirs = keras.optimizers.schedules.ExponentialDecay(1e-6, 10, 10.0, staircase=staircase)
+    for step in (100, 380, 390, 4000, 10**6):      # float32's range ends near 10 ** 38.5: 10 ** 39 is inf there
+        assert ours(step) == theirs(torch.tensor(step)).item(), step
+
+
+STEP_DECAYS = [{"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+               {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": True},
+               {"initial_learning_rate": 0.03, "decay_steps": 7.5, "decay_rate": 0.96},
+               {"initial_learning_rate": 0.3, "decay_steps": 3, "decay_rate": 1.7, "staircase": True},
+               {"initial_learning_rate": 1e-6, "decay_steps": 100, "decay_rate": 10.0}]
+
+
+@pytest.mark.parametrize("name", ["ExponentialDecay", "InverseTimeDecay"])
+@pytest.mark.parametrize("kwargs", STEP_DECAYS, ids=str)
+def test_exponential_and_inverse_time_decay_match_keras_step_by_step(name, kwargs):
+    """Both compute in float32 as Keras 3 does (they computed in float64 before 2026-12-06, a few float32 spacings
+    off): the same float32 numbers, to one spacing for ``pow``, over 0 to 3000 and the huge steps."""
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    expected = _keras_values(keras, torch, name, kwargs, STEPS)
+    got = np.array([getattr(schedules, name)(**kwargs)(step) for step in STEPS])
+    assert np.all(got == got.astype(np.float32))
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(got[~finite], expected[~finite])
+    assert np.all(np.abs(got - expected)[finite] <= np.spacing(expected[finite])), np.abs(got - expected).max()

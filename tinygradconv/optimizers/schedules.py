@@ -14,14 +14,19 @@ The optimizer calls ``schedule(optimizer.iterations)`` before each update, so th
 * ``CosineDecayRestarts``: cosine decay over periods of ``first_decay_steps * t_mul ** i`` steps, the ``i``-th
   starting from ``lr0 * m_mul ** i`` (SGDR, Loshchilov & Hutter).
 
-``PolynomialDecay`` and ``CosineDecayRestarts`` compute in ``config.floatx()`` (float32 by default) operation by
-operation as Keras 3 does, step included (a step above ``2 ** 24`` is rounded to float32 first), so that their
-values are Keras' own float32 numbers, cycle boundaries and restarts included; the others compute in float64.
+``ExponentialDecay``, ``InverseTimeDecay``, ``PolynomialDecay`` and ``CosineDecayRestarts`` compute in
+``config.floatx()`` (float32 by default) operation by operation as Keras 3 does, step included (a step above
+``2 ** 24`` is rounded to float32 first), so that their values are Keras' own float32 numbers, cycle boundaries,
+restarts and an exponential rate that grows past float32's range (inf) included; ``CosineDecay`` computes in
+float64.
 
 >>> from tinygradconv.optimizers.schedules import ExponentialDecay
 >>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
->>> schedule(0), schedule(10), schedule(20)
-(0.1, 0.05, 0.025)
+>>> schedule(0), schedule(10), schedule(20)        # float32 numbers, as Keras 3's
+(0.10000000149011612, 0.05000000074505806, 0.02500000037252903)
+>>> import numpy as np
+>>> schedule(20) == float(np.float32(0.025))
+True
 """
 from __future__ import annotations
 
@@ -64,9 +69,11 @@ class _StepDecay(LearningRateSchedule):
         self.staircase = flag(staircase, "staircase", type(self).__name__)
         self.name = name
 
-    def _progress(self, step):
-        p = _step(step) / self.decay_steps
-        return math.floor(p) if self.staircase else p
+    def _progress(self, f, step):
+        """``p = step / decay_steps`` in the float type ``f``, each number rounded to it first as Keras 3 casts them
+        (floored with ``staircase``)."""
+        p = f(_step(step)) / f(self.decay_steps)
+        return np.floor(p) if self.staircase else p
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -91,7 +98,9 @@ class ExponentialDecay(_StepDecay):
         super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.decay_rate**self._progress(step)
+        f = _floatx()
+        with np.errstate(all="ignore"):     # a growing rate (decay_rate > 1) overflows to inf, as in Keras 3
+            return float(f(self.initial_learning_rate) * _power(f, f(self.decay_rate), self._progress(f, step)))
 
 
 class InverseTimeDecay(_StepDecay):
@@ -112,7 +121,9 @@ class InverseTimeDecay(_StepDecay):
         super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
+        f = _floatx()
+        with np.errstate(all="ignore"):
+            return float(f(self.initial_learning_rate) / (f(1.0) + f(self.decay_rate) * self._progress(f, step)))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
