@@ -392,3 +392,26 @@ def test_sparsemax_special_points_against_keras_where_keras_is_right():
                     dtype="float64")
     out = A.sparsemax(bad).numpy()
     assert np.isnan(out[:3]).all() and out[3].tolist() == [1.0, 0.0, 0.0]
+
+
+KEEP_INTEGERS = {"linear", "relu", "relu6", "hard_tanh"}     # integer in, integer out, as torch's kernels
+
+
+@pytest.mark.parametrize("name", sorted(set(A.ALL_OBJECTS) | {"erf"}))
+@pytest.mark.parametrize("dtype, float_dtype", [("int64", "float64"), ("int8", "float16"), ("uint8", "float16")])
+def test_every_activation_takes_integer_tensors_as_the_ops_convert_them(name, dtype, float_dtype):
+    """An integer tensor is converted as the ops convert it (NumPy's rule: int64 to float64, 8-bit to float16;
+    docs/keras_compatibility.md, "Integer tensors"), and gives the values of that float tensor. softsign, gelu,
+    elu, selu, leaky_relu, hard_sigmoid and erf raised "Cannot combine a int64 tensor with the number 1.0" (or
+    NumPy's UFuncTypeError), naming a constant the user never passed (found by a tester)."""
+    kwargs = {"threshold": 0.5, "default_value": 0.0} if name == "threshold" else {}
+    fn = getattr(A, name)
+    values = np.array([-2, 0, 1, 3, 7, -5]) if dtype.startswith("int") else np.array([0, 1, 3, 7, 200, 5])
+    got = fn(tg.tensor(values, dtype=dtype), **kwargs)
+    expected = fn(tg.tensor(values.astype(float_dtype)), **kwargs)
+    if name in KEEP_INTEGERS:
+        assert got.numpy().dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy().astype(dtype))
+    else:
+        assert got.numpy().dtype == np.dtype(float_dtype)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())

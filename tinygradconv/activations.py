@@ -138,11 +138,12 @@ def _float32_inside(fn):
     """``fn`` computed in float32 for a float16 ``x``, its result rounded back to float16 (gradient too, through
     the casts): PyTorch's CPU kernels, which Keras 3 calls on torch, compute half-precision activations in float32
     the same way. Step by step in float16, ``gelu(-5)`` lost every digit (``1 + erf(x / sqrt 2)`` cancels) and the
-    gradient of ``sigmoid`` or ``softmax`` was off by hundreds of float16 steps (found by a tester)."""
+    gradient of ``sigmoid`` or ``softmax`` was off by hundreds of float16 steps (found by a tester). An integer or
+    bool ``x`` is converted first (:func:`_floating`; int8 and bool to float16, then computed as float16 is)."""
 
     @functools.wraps(fn)
     def computed(x, *args, **kwargs):
-        x = _t(x)
+        x = _floating(x)
         if dtype_name(x.dtype) != "float16":
             return fn(x, *args, **kwargs)
         return fn(x.astype("float32"), *args, **kwargs).astype("float16")
@@ -244,7 +245,7 @@ def erf(x):
     >>> round(erf(tg.tensor([1.0], dtype="float64")).item(), 12)
     0.84270079295
     """
-    return Erf.apply(_t(x))
+    return Erf.apply(_floating(x))
 
 
 # ---------------------------------------------------------------------------------------------------------- activations
@@ -351,7 +352,7 @@ def leaky_relu(x, negative_slope=0.2):
     >>> leaky_relu(tg.tensor([-1.0, 2.0])).tolist()
     [-0.20000000298023224, 2.0]
     """
-    x = _t(x)
+    x = _floating(x)
     negative_slope = float(number(negative_slope, "negative_slope", finite=True))
     return ops.where(x > 0.0, x, negative_slope * x)
 
@@ -456,7 +457,7 @@ def hard_sigmoid(x):
     >>> hard_sigmoid(tg.tensor([-4.0, 0.0, 4.0])).tolist()
     [0.0, 0.5, 1.0]
     """
-    return relu6(_t(x) + 3.0) / 6.0
+    return relu6(_floating(x) + 3.0) / 6.0
 
 
 def tanh(x):
@@ -489,7 +490,7 @@ def softsign(x):
     >>> softsign(tg.tensor([-1.0, 3.0])).tolist()
     [-0.5, 0.75]
     """
-    x = _t(x)
+    x = _floating(x)
     return x / (x.abs() + 1.0)
 
 
