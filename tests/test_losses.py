@@ -346,6 +346,21 @@ def test_a_nan_or_inf_label_is_named_without_a_numpy_warning(labels, holding, ca
             call(labels, tg.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]))
 
 
+@pytest.mark.parametrize("labels, shown", [(np.array([-0.5, 1.0]), "-0.5"), ([0.0, 1.7], "1.7"),
+                                           (tg.tensor([2.0, 0.25]), "0.25")])
+@pytest.mark.parametrize("call", [lambda y, p: losses.SparseCategoricalCrossentropy()(y, p),
+                                  losses.sparse_categorical_crossentropy], ids=["class", "function"])
+def test_a_fractional_label_is_refused_and_whole_float_labels_are_classes(labels, shown, call):
+    """Keras 3 cuts 1.7 to class 1 and -0.5 to class 0 and trains on them silently (found by a tester against
+    Keras); refused here, naming the label, as the metrics refuse it. Whole float labels are the classes they
+    name: -log of the probability of that class, by hand."""
+    p = tg.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    with pytest.raises(ValueError, match=rf"labels must be whole numbers in \[0, 3\).*Received the label {shown}$"):
+        call(labels, p)
+    got = losses.sparse_categorical_crossentropy(np.array([2.0, 0.0]), p).numpy()
+    np.testing.assert_allclose(got, [-np.log(0.5), -np.log(0.1)], rtol=1e-6)
+
+
 def test_errors_name_the_argument_and_value():
     with pytest.raises(ValueError, match="reduction='avg'"):
         losses.MeanSquaredError(reduction="avg")

@@ -303,7 +303,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
     Raises:
         ValueError: mismatched shapes, an axis out of range, labels (other than ``ignore_class``) outside
-            ``[0, num_classes)`` or not finite.
+            ``[0, num_classes)``, not finite or not whole numbers (Keras 3 casts 1.7 to class 1; refused here, as
+            the metrics refuse it).
         TypeError: an ``ignore_class`` that is not None or an integer.
 
     Source: Keras 3, ``keras.losses.sparse_categorical_crossentropy``
@@ -329,9 +330,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     else:
         on_host = isinstance(y_true, np.ndarray) or not hasattr(y_true, "__array_namespace__")  # not CuPy's
         given = np.asarray(y_true) if on_host else y_true          # converted once, checked before the int cast
-        if on_host and given.dtype.kind == "f" and not np.all(np.isfinite(given)):
-            raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
-                             f"Received labels holding {_non_finite_name(given)}")
+        if on_host and given.dtype.kind == "f":
+            _check_whole_labels(np, given, num_classes)
         labels = Tensor(given, dtype="int64", backend=y_pred.backend)
     if labels.backend is not y_pred.backend:
         raise ValueError(f"y_true is on backend {labels.backend.name!r} but y_pred is on {y_pred.backend.name!r}")
@@ -342,9 +342,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ValueError("Arguments `target` and `output` must have the same shape up until the last dimension "
                          f"(here: but for the class axis {axis}): target.shape={labels.shape}, "
                          f"output.shape={y_pred.shape}")
-    if xp.isdtype(labels.data.dtype, "real floating") and labels.size and not bool(xp.all(xp.isfinite(labels.data))):
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
-                         f"Received labels holding {_non_finite_name(labels.numpy())}")
+    if xp.isdtype(labels.data.dtype, "real floating"):
+        _check_whole_labels(xp, labels.data, num_classes)
     ids = xp.astype(labels.data, xp.int64)
     valid = None if ignore_class is None else ids != ignore_class
     outside = (ids < 0) | (ids >= num_classes)
@@ -386,6 +385,21 @@ def _check_ignore_class(ignore_class):
         raise TypeError("Invalid type for argument `ignore_class`. Expected None or an integer (the label to leave "
                         f"out, e.g. -1 or 255). Received ignore_class={ignore_class!r} of type "
                         f"{type(ignore_class).__name__}") from None
+
+
+def _check_whole_labels(xp, labels, num_classes):
+    """A ``ValueError`` for float ``labels`` that are not all whole numbers: NaN, inf or a fraction such as 1.7.
+    Keras 3 casts them to integers (1.7 and -0.5 become classes 1 and 0), which trains a mislabelled sample
+    silently; the metrics refuse them as well (found by a tester)."""
+    if labels.size == 0 or bool(xp.all(xp.isfinite(labels)) and xp.all(xp.floor(labels) == labels)):
+        return
+    host = np.asarray(labels.get() if hasattr(labels, "get") else labels)
+    if not np.all(np.isfinite(host)):
+        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
+                         f"Received labels holding {_non_finite_name(host)}")
+    raise ValueError(f"sparse_categorical_crossentropy: labels must be whole numbers in [0, {num_classes}) (Keras "
+                     f"would cut a fraction to an integer class). Received the label "
+                     f"{float(host[np.floor(host) != host].flat[0])}")
 
 
 def _non_finite_name(labels):
