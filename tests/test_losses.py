@@ -8,7 +8,7 @@ import pytest
 from helpers import tensor_on
 
 import tinygradconv as tg
-from tinygradconv import losses
+from tinygradconv import losses, optimizers
 from tinygradconv.autograd import OPS
 from tinygradconv.ops import nn
 
@@ -534,3 +534,24 @@ def test_compile_refuses_a_loss_that_is_not_reduced(reduction):
     with pytest.raises(ValueError, match=rf"has reduction={reduction!r}, so it returns one value per sample"):
         model.compile("sgd", losses.MeanSquaredError(reduction=reduction))
     model.compile("sgd", losses.MeanSquaredError(reduction="sum"))         # a sum is one number: accepted
+
+
+def test_one_hot_targets_given_to_the_sparse_loss_are_told_the_expected_label_shape():
+    """The message showed target.shape=(1, 2) and output.shape=(1, 2), which look alike (found by a tester): it
+    now gives the labels' expected shape, (1,), and where one-hot targets go."""
+    with pytest.raises(ValueError, match=r"target\.shape=\(1, 2\), output\.shape=\(1, 2\)\. Expected integer labels "
+                                         r"of shape \(1,\) .*categorical_crossentropy"):
+        losses.SparseCategoricalCrossentropy()([[0, 1]], [[0.5, 0.5]])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)("a"), r"`step` .*Received step='a'"),
+    (lambda: optimizers.schedules.InverseTimeDecay(0.1, 10, 0.5)(None), r"`step` .*Received step=None"),
+    (lambda: optimizers.schedules.PiecewiseConstantDecay("a", [1.0]), r"`boundaries`.*list of numbers.*'a'"),
+    (lambda: optimizers.schedules.PiecewiseConstantDecay([1], "ab"), r"`values`.*list of numbers.*'ab'"),
+])
+def test_schedules_name_a_step_or_a_list_of_the_wrong_type(call, message):
+    """``float('a')``'s "could not convert string to float" named neither the step nor the schedule, and a string of
+    boundaries was split into characters (found by a tester)."""
+    with pytest.raises(TypeError, match=rf"^Invalid type for argument {message}"):
+        call()

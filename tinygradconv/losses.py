@@ -341,7 +341,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if labels.shape != expected:
         raise ValueError("Arguments `target` and `output` must have the same shape up until the last dimension "
                          f"(here: but for the class axis {axis}): target.shape={labels.shape}, "
-                         f"output.shape={y_pred.shape}")
+                         f"output.shape={y_pred.shape}. Expected integer labels of shape {expected} (one class "
+                         "index per entry; one-hot targets go to categorical_crossentropy)")
     if xp.isdtype(labels.data.dtype, "real floating"):
         _check_whole_labels(xp, labels.data, num_classes)
     ids = xp.astype(labels.data, xp.int64)

@@ -42,9 +42,13 @@ from ..validation import flag, number
 
 
 def _step(step) -> float:
-    """The step as a float (accepts ints, floats, 0-d arrays and one-element Tensors)."""
+    """The step as a float (accepts ints, floats, 0-d arrays and one-element Tensors); anything else is a
+    ``TypeError`` naming ``step`` (``float("a")`` said only "could not convert string to float")."""
     if hasattr(step, "item"):
         step = step.item()
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Invalid type for argument `step` of a learning-rate schedule. Expected a number (the "
+                        f"optimizer's iterations). Received step={step!r}")
     return float(step)
 
 
@@ -140,6 +144,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
+        for argument, given in (("boundaries", boundaries), ("values", values)):
+            if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):
+                raise TypeError(f"Invalid type for argument `{argument}`. Expected a list of numbers. Received "
+                                f"{argument}={given!r}")
         boundaries, values = list(boundaries), list(values)
         if len(boundaries) != len(values) - 1:
             raise ValueError("The length of boundaries should be 1 less than the length of values. Received: "
