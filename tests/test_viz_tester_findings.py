@@ -430,3 +430,21 @@ def test_gradient_as_transpose_labels_both_y_axes_itself():
     output_panel, input_panel = viz.plot_gradient_as_transpose(9).axes
     assert output_panel.get_ylabel() == r"$g_n = \partial L / \partial y_n$"
     assert input_panel.get_ylabel() == r"$\partial L / \partial x_j$"
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"dpi": 0}, ValueError, r"`dpi`.*positive number of dots per inch.*Received dpi=0"),
+    ({"dpi": -5}, ValueError, r"`dpi`.*Received dpi=-5"),
+    ({"dpi": "x"}, TypeError, r"`dpi`"),
+    ({"fps": 0.001}, ValueError, r"`fps`.*at least 0\.01 \(a GIF frame lasts at most 655 s\).*Received fps=0\.001"),
+    ({"fps": float("nan")}, ValueError, r"`fps`"),
+    ({"fps": float("inf")}, ValueError, r"`fps`"),
+])
+def test_save_gif_refuses_a_bad_dpi_or_fps_by_name_before_writing(tmp_path, kwargs, error, words):
+    """matplotlib's IndexError (dpi 0), Pillow's OverflowError (fps 0.001) and "cannot convert float NaN to
+    integer" came from inside, and fps=inf was written (found by a tester); nothing is left on disk."""
+    anim = viz.animate_transposed_conv([1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(error, match=words):
+        viz.save_gif(anim, tmp_path / "x.gif", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+    assert viz.save_gif(anim, tmp_path / "ok.gif", fps=0.01, dpi=40).read_bytes()[:6] == b"GIF89a"

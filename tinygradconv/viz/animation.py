@@ -13,8 +13,20 @@ import os
 import tempfile
 import warnings
 
-from ..validation import path_like
+from ..validation import number, path_like
 from ._mpl import atomic_path, pyplot
+
+#: The fewest frames per second a GIF can hold: its frame delays are counted in hundredths of a second in 16 bits,
+#: so a frame lasts at most 655.35 s.
+MIN_FPS = 0.01
+
+
+def frames_per_second(fps):
+    """``fps`` as a float, or a ValueError / TypeError naming the argument (before any drawing): a finite number
+    of at least :data:`MIN_FPS`."""
+    return float(number(fps, "fps", low=MIN_FPS, finite=True,
+                        expected=f"a number of frames per second of at least {MIN_FPS} (a GIF frame lasts at most "
+                                 f"655 s)"))
 
 GIF_DPI = 120
 """Resolution of every GIF the package writes: 9-point text is 15 pixels tall, readable at the GIF's own size."""
@@ -47,7 +59,9 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
         ValueError: a ``path`` that does not end in ``.gif`` (Pillow's own "unknown file extension" does not say
             what is expected).
         TypeError: ``anim`` is not a matplotlib animation, or ``path`` is not a path (a string, bytes or a
-            ``pathlib.Path``).
+            ``pathlib.Path``); an ``fps`` or ``dpi`` that is not a number.
+        ValueError: an ``fps`` under :data:`MIN_FPS` or not finite, a ``dpi`` not positive and finite (they
+            failed inside matplotlib and Pillow, with ``IndexError`` or ``OverflowError``).
     """
     from matplotlib.animation import Animation, PillowWriter
 
@@ -56,7 +70,8 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
                         f"viz.animate_transposed_conv or viz.animate_backward). Received anim={anim!r}")
     path = check_gif_path(path, required=True)
 
-    fps = getattr(anim, "fps", 1.0) if fps is None else fps
+    fps = frames_per_second(getattr(anim, "fps", 1.0) if fps is None else fps)
+    dpi = number(dpi, "dpi", low=0, low_open=True, finite=True, expected="a positive number of dots per inch")
     return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
 
 

@@ -36,7 +36,7 @@ from ..random import generator
 from ..tensor import Tensor
 from ..validation import integer
 from ._mpl import check_figure, fit_figure, pyplot
-from .animation import check_gif_path, save_gif
+from .animation import check_gif_path, frames_per_second, save_gif
 from .graph import (
     _FILL,
     _brief,
@@ -324,9 +324,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     """
     from matplotlib.animation import FuncAnimation
 
-    from .connectivity import _fps
-
-    fps = _fps(fps)
+    fps = frames_per_second(fps)
     _check_fontsize(fontsize)
     path = check_gif_path(path)
     if isinstance(loss, BackwardTrace):

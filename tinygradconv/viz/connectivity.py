@@ -50,7 +50,7 @@ from ..ops.conv_arithmetic import (
 from ..tensor import Tensor
 from ..validation import number
 from ._mpl import fit_figure, new_axes, pyplot, savefig, text_color_on
-from .animation import check_gif_path, save_gif
+from .animation import check_gif_path, frames_per_second, save_gif
 
 __all__ = [
     "KINDS",
@@ -1294,12 +1294,6 @@ def _animation_limits(st):
                          f"which wraps long rows")
 
 
-def _fps(fps):
-    """``fps`` as a float, or a ValueError / TypeError naming the argument (before any drawing)."""
-    return float(number(fps, "fps", low=0, low_open=True, finite=True,
-                        expected="a positive number of frames per second"))
-
-
 def _annotate(annotate):
     """``annotate``: None (the default rule) or a bool; anything else is refused (``"no"`` is not False)."""
     if annotate is None or isinstance(annotate, (bool, np.bool_)):
@@ -1379,7 +1373,7 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
 
     from ..ops.conv import conv1d_transpose
 
-    fps = _fps(fps)
+    fps = frames_per_second(fps)
     path = check_gif_path(path)
     # the lengths first (an integer makes no array yet): a too long animation is refused before anything is made
     x = None if _is_length(inputs) else _values(inputs, "inputs", None)
