@@ -24,13 +24,14 @@ import tinygradconv as tg
 from tinygradconv.constraints import MaxNorm
 from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.regularizers import L2
+from tinygradconv.scripts import fast_run
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Train a convolutional denoising autoencoder with MaxNorm.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
-FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FAST = args.fast or fast_run()
 N_TRAIN, EPOCHS = (256, 8) if FAST else (512, 20)
 REQUIRED = 0.60 if FAST else 0.70
 LIMIT = 0.3  # the MaxNorm limit on each filter's L2 norm

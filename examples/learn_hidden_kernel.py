@@ -19,13 +19,14 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
+from tinygradconv.scripts import fast_run
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Recover a hidden Conv1DTranspose kernel by training.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
-FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FAST = args.fast or fast_run()
 EPOCHS = 20 if FAST else 40
 TOLERANCE = 1e-2 if FAST else 1e-4
 

@@ -20,13 +20,14 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
+from tinygradconv.scripts import fast_run
 from tinygradconv.viz import plot_connectivity
 
 parser = argparse.ArgumentParser(description="The Keras Conv1DTranspose example.")
 parser.add_argument("--out", help="folder for the plot (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
-FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FAST = args.fast or fast_run()
 
 # %%
 # The layer and its input

@@ -22,13 +22,14 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
+from tinygradconv.scripts import fast_run
 from tinygradconv.viz.history import LEGEND_HANDLELENGTH, plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
-FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FAST = args.fast or fast_run()
 N_TRAIN, EPOCHS = (256, 12) if FAST else (512, 30)
 MARGIN = 0.15 if FAST else 0.30          # required relative MSE reduction over linear interpolation
 

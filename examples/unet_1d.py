@@ -33,13 +33,14 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv import layers
+from tinygradconv.scripts import fast_run
 from tinygradconv.viz import connectivity_matrix, plot_connectivity, plot_history
 
 parser = argparse.ArgumentParser(description="Train a 1-D U-Net to denoise signals.")
 parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
-FAST = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+FAST = args.fast or fast_run()
 N_TRAIN, EPOCHS = (512, 10) if FAST else (2048, 10)  # 10: where the validation loss stops falling
 REQUIRED = 0.20 if FAST else 0.25
 STEPS, NOISE = 64, 0.5

@@ -136,7 +136,7 @@ def test_tutorial_file_format(path):
         assert rst not in prose, f"reStructuredText {rst!r} left in the Markdown prose of {path.name}"
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert not re.search(r"^# \S.*\n# -{3,}$", code, re.MULTILINE), "a section heading inside a code cell"
-    assert 'os.environ.get("TINYGRADCONV_FAST"' in text or "FAST" not in text
+    assert "FAST = fast_run()" in text or "FAST" not in text          # the one reading of TINYGRADCONV_FAST
 
 
 def test_maths_is_dollar_maths():

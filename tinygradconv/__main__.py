@@ -229,7 +229,9 @@ def run_demo(args) -> int:
     import tinygradconv as tg
     from tinygradconv.layers import Conv1D, Conv1DTranspose
 
-    fast = args.fast or os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
+    from tinygradconv.scripts import fast_run
+
+    fast = args.fast or fast_run()
     n_train, epochs = (256, 10) if fast else (512, 30)
     epochs = args.epochs or epochs
     factor = 4

@@ -17,23 +17,12 @@
 # `TINYGRADCONV_FIGURES` (optional) names a folder where the figures are saved as PNG files as well.
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygradconv as tg
 from tinygradconv import viz
-
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
-
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
-
+from tinygradconv.scripts import save_figure
 
 # %% [markdown]
 # ## Tensors
@@ -138,7 +127,7 @@ print("gradcheck:", ok)
 
 # %%
 ax = viz.plot_graph(loss)
-save(ax.figure, "01_graph.png")
+save_figure(ax.figure, "01_graph.png")
 print(viz.to_dot(loss).splitlines()[0], "...", viz.to_dot(loss).count("->"), "edges")
 
 # %% [markdown]

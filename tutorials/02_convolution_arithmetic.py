@@ -15,8 +15,6 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -24,16 +22,7 @@ import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.ops import conv1d
 from tinygradconv.ops.conv_arithmetic import conv_output_length, conv_padding, effective_kernel_size
-
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
-
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
-
+from tinygradconv.scripts import save_figure
 
 # %% [markdown]
 # ## `conv1d` on a small signal
@@ -98,7 +87,7 @@ for padding in ("valid", "same", "causal"):
 
 # %%
 ax = viz.plot_connectivity("conv1d", 9, 3, strides=2, padding="same", dilation_rate=2)
-save(ax.figure, "02_connectivity.png")
+save_figure(ax.figure, "02_connectivity.png")
 
 # %% [markdown]
 # ## The convolution as a matrix
@@ -126,7 +115,7 @@ print("forward and backward give the same matrix:", np.array_equal(C, C_backward
 
 # %%
 fig = viz.plot_conv_matrix("conv1d", 8, 3, strides=2, padding="same", weights=taps)
-save(fig, "02_conv_matrix.png")
+save_figure(fig, "02_conv_matrix.png")
 
 plt.show()
 

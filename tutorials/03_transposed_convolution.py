@@ -18,8 +18,6 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -31,15 +29,7 @@ from tinygradconv.ops.conv_arithmetic import (
     conv_transpose_output_length,
     matching_conv_padding,
 )
-
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
-
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
+from tinygradconv.scripts import figure_path, save_figure
 
 
 def column(values):
@@ -85,7 +75,7 @@ print("input gradient of conv1d equals conv1d_transpose:", np.allclose(x.grad.nu
 
 # %%
 fig = viz.plot_conv_matrix("conv1d_transpose", 4, 3, strides=2, padding="same", weights=taps)
-save(fig, "03_conv_matrix.png")
+save_figure(fig, "03_conv_matrix.png")
 
 # %% [markdown]
 # ## Output lengths, and `output_padding=None` versus `0`
@@ -122,7 +112,7 @@ print(viz.output_length_formula("conv1d_transpose", L, 2, strides=3, output_padd
 
 # %%
 ax = viz.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
-save(ax.figure, "03_connectivity_same.png")
+save_figure(ax.figure, "03_connectivity_same.png")
 
 # %% [markdown]
 # With a kernel shorter than the stride and `output_padding=None`, some outputs receive no input at all: they
@@ -130,14 +120,14 @@ save(ax.figure, "03_connectivity_same.png")
 
 # %%
 ax = viz.plot_connectivity("conv1d_transpose", 4, 2, strides=3, weights=[1.0, -0.5])
-save(ax.figure, "03_connectivity_bias_only.png")
+save_figure(ax.figure, "03_connectivity_bias_only.png")
 
 # %% [markdown]
 # Dilation spreads the taps `d` samples apart: `k_eff = (k - 1) d + 1`.
 
 # %%
 ax = viz.plot_connectivity("conv1d_transpose", 4, 3, strides=2, dilation_rate=2)
-save(ax.figure, "03_connectivity_dilated.png")
+save_figure(ax.figure, "03_connectivity_dilated.png")
 
 # %% [markdown]
 # ## The one exception to "same transposes same"
@@ -154,7 +144,7 @@ for k, op in ((3, None), (4, 0)):
     print(f"k={k}, output_padding={op}: N={n}, matching conv1d pads {matching_conv_padding(k, 2, 'same', op)}, "
           f"Keras 'same' would pad {conv_padding(n, k, 2, 'same')}")
 fig = viz.plot_conv_matrix("conv1d_transpose", 5, 4, strides=2, padding="same", output_padding=0)
-save(fig, "03_same_exception.png")
+save_figure(fig, "03_same_exception.png")
 
 # %% [markdown]
 # ## The checkerboard
@@ -179,7 +169,7 @@ for axis, (k, values), color in zip(axes, flat.items(), ("tab:blue", "tab:orange
 axes[1].set_xlabel("output position")
 fig.suptitle("A constant input, upsampled by 2")
 fig.tight_layout()
-save(fig, "03_checkerboard.png")
+save_figure(fig, "03_checkerboard.png")
 
 # %% [markdown]
 # The overlap, step by step: `tinygradconv.viz.animate_transposed_conv` scatters one input per frame (the
@@ -189,7 +179,7 @@ save(fig, "03_checkerboard.png")
 
 # %%
 anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2, padding="same",
-                                   path=os.path.join(FIGURES, "03_scatter.gif") if FIGURES else None)
+                                   path=figure_path("03_scatter.gif"))
 partials, counts = viz.scatter_steps([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2)
 print("overlap count per full-output position:", counts[-1].astype(int).tolist())
 viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF; a script without IPython warns

@@ -18,8 +18,6 @@
 # kernel, another stride) works through the whole notebook.
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -27,9 +25,9 @@ import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.layers import Conv1DTranspose
 from tinygradconv.ops import conv1d_transpose
+from tinygradconv.scripts import fast_run, save_figure
 
-FAST = os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
+FAST = fast_run()
 EPOCHS = 15 if FAST else 40
 STEPS = 16            # input signal length
 IN_CHANNELS = 2
@@ -37,12 +35,6 @@ FILTERS = 1           # output channels
 KERNEL_SIZE = 4
 STRIDES = 2
 
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
 
 
 # %% [markdown]
@@ -114,7 +106,7 @@ print(f"fit: loss {history.history['loss'][0]:.4f} -> {history.history['loss'][-
       f"val_loss -> {history.history['val_loss'][-1]:.4f}")
 print(f"fit: max |kernel - hidden| = {plain_error:.3f}")
 fig = viz.plot_history(history, logy=True)
-save(fig, "05_history.png")
+save_figure(fig, "05_history.png")
 
 
 # %% [markdown]
@@ -167,7 +159,7 @@ for channel, axis in enumerate(axes):
              title=f"Kernel taps, input channel {channel}")
 axes[0].set_ylabel("weight")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
-save(fig, "05_kernels.png")
+save_figure(fig, "05_kernels.png")
 
 plt.show()
 

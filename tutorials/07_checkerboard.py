@@ -20,8 +20,6 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -29,16 +27,10 @@ import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.layers import Conv1D, Conv1DTranspose, UpSampling1D
 from tinygradconv.models import Sequential
+from tinygradconv.scripts import fast_run, save_figure
 
-FAST = os.environ.get("TINYGRADCONV_FAST", "0") not in ("", "0")
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
+FAST = fast_run()
 
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
 
 
 def inside(counts, margin):
@@ -63,7 +55,7 @@ for k in (2, 3, 4, 5, 6):
 fig, axes = plt.subplots(2, 1, figsize=(8, 5.2), layout="constrained")
 viz.plot_overlap_counts(Conv1DTranspose(1, 3, strides=2), L, ax=axes[0], label="Conv1DTranspose(k=3, s=2)")
 viz.plot_overlap_counts(Conv1DTranspose(1, 4, strides=2), L, ax=axes[1], label="Conv1DTranspose(k=4, s=2)")
-save(fig, "07_single_layer.png")
+save_figure(fig, "07_single_layer.png")
 
 # %% [markdown]
 # ## Stacked layers compound it
@@ -89,16 +81,16 @@ print("path matrix equals the product of the layer matrices:",
 fig, axes = plt.subplots(2, 1, figsize=(9, 5.2), layout="constrained")
 viz.plot_overlap_counts(transposed, L, ax=axes[0], label="three Conv1DTranspose(k=3, s=2)")
 viz.plot_overlap_counts(resize, L, ax=axes[1], label="three UpSampling1D(2) + Conv1D(k=3, same)")
-save(fig, "07_stacks.png")
+save_figure(fig, "07_stacks.png")
 
 # %% [markdown]
 # Layer by layer, for a short input: the number in each cell counts the paths from the input that reach it.
 
 # %%
 fig = viz.plot_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2), Conv1DTranspose(1, 3, strides=2)]), 4)
-save(fig, "07_paths.png")
+save_figure(fig, "07_paths.png")
 ax = viz.plot_receptive_field(transposed, L, 40)
-save(ax.figure, "07_receptive_field.png")
+save_figure(ax.figure, "07_receptive_field.png")
 
 # %% [markdown]
 # ## Skip connections add paths
@@ -118,7 +110,7 @@ for name, model in (("transposed branch", tg.models.Model(inputs, transposed_bra
                     ("resize branch", tg.models.Model(inputs, resize_branch)), ("their sum", both)):
     print(f"{name}: counts {viz.overlap_counts(model, 6).astype(int).tolist()}")
 fig = viz.plot_connectivity(both, 6)
-save(fig, "07_skip.png")
+save_figure(fig, "07_skip.png")
 
 # %% [markdown]
 # ## In training
@@ -184,7 +176,7 @@ for ax, kind in zip(axes, ("transposed", "resize")):
     ax.set_xlabel("step")
     ax.set_ylabel("signal value")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-save(fig, "07_trained.png")
+save_figure(fig, "07_trained.png")
 
 # %% [markdown]
 # The transposed stack's response to a constant wobbles with period 4: the checkerboard, learned. The

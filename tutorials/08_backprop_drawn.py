@@ -17,7 +17,6 @@
 # ## Setup
 
 # %%
-import os
 import warnings
 
 import numpy as np
@@ -25,16 +24,7 @@ import numpy as np
 import tinygradconv as tg
 from tinygradconv import viz
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-
-FIGURES = os.environ.get("TINYGRADCONV_FIGURES")
-
-
-def save(fig, name):
-    """Save ``fig`` into ``$TINYGRADCONV_FIGURES`` when that is set."""
-    if FIGURES:
-        os.makedirs(FIGURES, exist_ok=True)
-        fig.savefig(os.path.join(FIGURES, name), dpi=150, bbox_inches="tight")
-
+from tinygradconv.scripts import figure_path, save_figure
 
 # %% [markdown]
 # ## The model and its forward pass
@@ -74,7 +64,7 @@ print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.i
 
 # %%
 ax = viz.plot_graph(loss)
-save(ax.figure, "08_graph.png")
+save_figure(ax.figure, "08_graph.png")
 
 # %% [markdown]
 # ## The backward pass, step by step
@@ -123,7 +113,7 @@ print(f"gradient norms: W1 {np.linalg.norm(conv.kernel.grad.numpy()):.6f}, "
 
 # %%
 ax = viz.plot_graph(loss, grads=trace)
-save(ax.figure, "08_graph_grads.png")
+save_figure(ax.figure, "08_graph_grads.png")
 
 # %% [markdown]
 # ## One node per frame
@@ -134,7 +124,7 @@ save(ax.figure, "08_graph_grads.png")
 # its own and leaves every `.grad` as it was.) `viz.show_animation` plays it here, as an embedded GIF.
 
 # %%
-anim = viz.animate_backward(trace, path=os.path.join(FIGURES, "08_backward.gif") if FIGURES else None)
+anim = viz.animate_backward(trace, path=figure_path("08_backward.gif"))
 print(f"animation: {len(anim.frame_texts)} frames for {len(anim.trace.steps)} nodes")
 viz.show_animation(anim)          # in a notebook: the animation, as an embedded GIF; a script without IPython warns
 
@@ -149,7 +139,7 @@ viz.show_animation(anim)          # in a notebook: the animation, as an embedded
 fig = viz.plot_gradient_as_transpose(9, kernel=(1.0, 2.0, -1.0), strides=2)
 print(f"conv1d input gradient vs conv1d_transpose: max difference "
       f"{np.abs(fig.autograd_grad - fig.transpose_grad).max():.1e}")
-save(fig, "08_gradient_as_transpose.png")
+save_figure(fig, "08_gradient_as_transpose.png")
 tg.config.set_floatx("float32")
 
 # %% [markdown]

@@ -62,6 +62,7 @@ API_SECTIONS = [
     ("Data, files and pictures", [
         "tinygradconv.saving",
         "tinygradconv.datasets",
+        "tinygradconv.scripts",
         "tinygradconv.viz",
     ]),
 ]

@@ -48,7 +48,6 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
-from ..validation import number
 from ._mpl import fit_figure, new_axes, pyplot, savefig, text_color_on
 from .animation import check_gif_path, frames_per_second, save_gif
 

@@ -1,0 +1,51 @@
+"""``tinygradconv.scripts``: how the tutorials and examples read ``TINYGRADCONV_FAST`` and
+``TINYGRADCONV_FIGURES``. Found by a tester: ``TINYGRADCONV_FAST=no`` (or ``false``) meant a short run, a
+``TINYGRADCONV_FIGURES`` naming a file raised ``FileExistsError`` from ``os.makedirs``, and a mistyped one created
+folders anywhere."""
+import matplotlib
+import pytest
+
+from tinygradconv.scripts import fast_run, figure_path, figures_folder, save_figure
+
+matplotlib.use("Agg")
+
+
+@pytest.mark.parametrize("value, short", [(None, False), ("", False), ("0", False), ("no", False), ("False", False),
+                                          ("off", False), ("1", True), ("yes", True), ("TRUE", True), (" on ", True)])
+def test_fast_run_reads_yes_and_no_words(monkeypatch, value, short):
+    if value is None:
+        monkeypatch.delenv("TINYGRADCONV_FAST", raising=False)
+    else:
+        monkeypatch.setenv("TINYGRADCONV_FAST", value)
+    assert fast_run() is short
+
+
+@pytest.mark.parametrize("value", ["2", "fast", "nope"])
+def test_fast_run_refuses_other_values_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("TINYGRADCONV_FAST", value)
+    with pytest.raises(ValueError, match=rf"environment variable TINYGRADCONV_FAST: .*Received '{value}'"):
+        fast_run()
+
+
+def test_figures_go_into_the_named_folder_and_nowhere_without_one(monkeypatch, tmp_path):
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    monkeypatch.delenv("TINYGRADCONV_FIGURES", raising=False)
+    assert figures_folder() is None and figure_path("a.gif") is None and save_figure(fig, "a.png") is None
+    monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "figures"))   # created: its parent exists
+    saved = save_figure(fig, "a.png")
+    assert saved == tmp_path / "figures" / "a.png" and saved.read_bytes()[:4] == b"\x89PNG"
+    assert figure_path("b.gif") == tmp_path / "figures" / "b.gif"
+    plt.close(fig)
+
+
+def test_a_figures_path_that_is_a_file_or_has_no_parent_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "file"))
+    with pytest.raises(ValueError, match=r"TINYGRADCONV_FIGURES: .*file' is a file, not a folder"):
+        figures_folder()
+    monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "missing" / "figures"))
+    with pytest.raises(ValueError, match=r"TINYGRADCONV_FIGURES: the folder .*missing' .* does not exist"):
+        figures_folder()
+    assert not (tmp_path / "missing").exists()

@@ -1,0 +1,72 @@
+"""What the tutorials and examples read from the environment, read one way: ``TINYGRADCONV_FAST`` (a short run)
+and ``TINYGRADCONV_FIGURES`` (a folder to save their figures in). The tests and the docs build run them short.
+
+>>> import os
+>>> from tinygradconv.scripts import fast_run
+>>> os.environ["TINYGRADCONV_FAST"] = "yes"
+>>> fast_run()
+True
+>>> del os.environ["TINYGRADCONV_FAST"]
+>>> fast_run()
+False
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["fast_run", "figure_path", "figures_folder", "save_figure"]
+
+_YES = ("1", "true", "yes", "on")
+_NO = ("", "0", "false", "no", "off")
+
+
+def fast_run() -> bool:
+    """Whether ``TINYGRADCONV_FAST`` asks for a short run: ``1``, ``true``, ``yes`` or ``on`` (any case); unset,
+    empty, ``0``, ``false``, ``no`` or ``off`` is a full run.
+
+    Raises:
+        ValueError: any other value, naming the variable (``no`` and ``false`` used to mean a short run).
+    """
+    value = os.environ.get("TINYGRADCONV_FAST", "").strip().lower()
+    if value not in _YES + _NO:
+        raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FAST: expected one of {_YES} "
+                         f"for a short run or {_NO} for a full one. Received {os.environ['TINYGRADCONV_FAST']!r}")
+    return value in _YES
+
+
+def figures_folder() -> Path | None:
+    """The folder named by ``TINYGRADCONV_FIGURES`` (None when unset or empty), created if its parent exists.
+
+    Raises:
+        ValueError: a path that is an existing file, or whose parent folder does not exist (a mistyped path
+            would otherwise create folders anywhere).
+    """
+    given = os.environ.get("TINYGRADCONV_FIGURES")
+    if not given:
+        return None
+    folder = Path(given).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: {given!r} is a file, "
+                         f"not a folder to save the figures in")
+    if not folder.parent.is_dir():
+        raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: the folder "
+                         f"{str(folder.parent)!r} that should hold {folder.name!r} does not exist")
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def figure_path(name) -> Path | None:
+    """Where a figure or animation called ``name`` (``"scatter.gif"``) goes: in :func:`figures_folder`, or None
+    when ``TINYGRADCONV_FIGURES`` is unset (the ``path`` the animate functions take: None writes nothing)."""
+    folder = figures_folder()
+    return None if folder is None else folder / name
+
+
+def save_figure(fig, name, dpi=150) -> Path | None:
+    """Save the matplotlib figure ``fig`` as ``name`` (e.g. ``"graph.png"``) in :func:`figures_folder`, when
+    ``TINYGRADCONV_FIGURES`` names one; return its path, or None (nothing saved)."""
+    path = figure_path(name)
+    if path is not None:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
