@@ -228,7 +228,6 @@ def run_demo(args) -> int:
 
     import tinygradconv as tg
     from tinygradconv.layers import Conv1D, Conv1DTranspose
-
     from tinygradconv.scripts import fast_run
 
     fast = args.fast or fast_run()
