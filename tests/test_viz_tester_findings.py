@@ -336,9 +336,9 @@ def _legend_styles(legend):
             for text, handle in zip(legend.get_texts(), legend.legend_handles)}
 
 
-def _assert_train_and_val_swatches_differ(legend, name="loss"):
+def _assert_train_and_val_swatches_differ(legend):
     styles = _legend_styles(legend)
-    train, val = styles[f"training {name}"], styles[f"validation {name}"]
+    train, val = styles["training"], styles["validation"]      # a panel's title names its one metric
     # the same colour and, with <= 30 epochs, markers on both: the dashes alone told them apart, and a marker in
     # a 2-font-size swatch hid them; now the markers differ too, and the swatch is long enough for the dashes
     assert train[1:] != val[1:], styles
@@ -448,3 +448,27 @@ def test_save_gif_refuses_a_bad_dpi_or_fps_by_name_before_writing(tmp_path, kwar
         viz.save_gif(anim, tmp_path / "x.gif", **kwargs)
     assert list(tmp_path.iterdir()) == []
     assert viz.save_gif(anim, tmp_path / "ok.gif", fps=0.01, dpi=40).read_bytes()[:6] == b"GIF89a"
+
+
+def test_many_metrics_wrap_into_rows_and_long_names_into_lines():
+    """Five metrics made one row 21 inches wide, and legends repeating a long metric name ran wider than their
+    panel (found by a tester): at most three panels a row, the legend says "training"/"validation" (the title
+    names the metric, wrapped after an underscore), and every title and legend stays inside the figure."""
+    names = ["loss", "reg_loss", "cls_loss", "cls_sparse_categorical_accuracy", "reg_mean_absolute_error"]
+    history = {name: [3.0, 2.0, 1.0] for name in names} | {f"val_{name}": [3.5, 2.5, 1.5] for name in names}
+    fig = viz.plot_history(history)
+    assert len(fig.axes) == 5 and fig.get_size_inches()[0] <= 3 * 4.2 + 1e-9
+    rows = sorted({round(ax.get_position().y0, 3) for ax in fig.axes})
+    assert len(rows) == 2
+    long_panel = fig.axes[3]
+    assert long_panel.get_title() == "cls_sparse_categorical_\naccuracy"
+    assert [t.get_text() for t in long_panel.get_legend().get_texts()] == ["training", "validation"]
+    fig.canvas.draw()
+    inside = fig.bbox.padded(1)
+    for ax in fig.axes:
+        for artist in (ax.title, ax.get_legend(), ax.yaxis.label):
+            box = artist.get_window_extent()
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+    shared = viz.plot_history(history, metrics=["loss", "cls_loss"], ax=plt.subplots()[1])
+    assert "training cls_loss" in [t.get_text() for t in shared.axes[0].get_legend().get_texts()]
+    plt.close("all")

@@ -57,6 +57,8 @@ def _base_names(data):
 _STYLES = (("", "train", {"linestyle": "-", "marker": "o", "markersize": 3}),
            ("val_", "val", {"linestyle": "--", "marker": "s", "markersize": 3.5, "markerfacecolor": "white"}))
 LEGEND_HANDLELENGTH = 3.5          # long enough for the dashes to show on both sides of a marker
+MAX_COLUMNS = 3                    # panels per row of a new figure: five metrics made one row 21 inches wide
+TITLE_WIDTH = 28                   # characters per line of a panel's title and y label (wrapped after "_")
 
 
 def _history_epochs(history):
@@ -80,7 +82,9 @@ def _epoch_numbers(size, seen):
     return np.arange(first, first + size)
 
 
-def _draw(ax, data, name, color, seen=None):
+def _draw(ax, data, name, color, seen=None, named=True):
+    """The training and validation curves of metric ``name`` in ``ax``; their legend labels name the metric when
+    ``named`` (several metrics share the Axes), else say only "training" and "validation" (the title names it)."""
     drawn = False
     for prefix, kind, style in _STYLES:
         values = data.get(prefix + name)
@@ -88,7 +92,7 @@ def _draw(ax, data, name, color, seen=None):
             continue
         epochs = _epoch_numbers(values.size, seen)
         style = style if values.size <= 30 else {"linestyle": style["linestyle"]}
-        label = f"{'validation' if kind == 'val' else 'training'} {name}"
+        label = f"{'validation' if kind == 'val' else 'training'}" + (f" {name}" if named else "")
         ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
         bad = ~np.isfinite(values)
         for i, epoch in enumerate(epochs[bad]):  # a line has no point there: a shaded band says so (legend: why)
@@ -97,6 +101,24 @@ def _draw(ax, data, name, color, seen=None):
                        label=f"{label}: {_not_finite(values)}" if i == 0 else "_nolegend_")
         drawn = True
     return drawn
+
+
+def _wrapped(name, width=TITLE_WIDTH):
+    """``name`` broken into lines of at most about ``width`` characters after its underscores (a metric name such
+    as ``cls_sparse_categorical_accuracy`` ran past its panel); a name without them stays whole.
+
+    >>> _wrapped("cls_sparse_categorical_accuracy", 20)
+    'cls_sparse_\ncategorical_accuracy'
+    """
+    lines, line = [], ""
+    for part in name.split("_"):
+        piece = part if not line else "_" + part
+        if line and len(line) + len(piece) > width:
+            lines.append(line + "_")
+            line = part
+        else:
+            line += piece
+    return "\n".join(lines + [line])
 
 
 def _not_finite(values):
@@ -136,11 +158,14 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     Args:
         history: a ``History`` (what ``fit`` returns) or a dict ``{"loss": [...], "val_loss": [...], ...}``.
         metrics: the metric names to plot (without ``val_``); default all, in the order of the history.
-        ax: ``None`` (a new figure, one panel per metric), one Axes (every metric in it), or one Axes per metric.
+        ax: ``None`` (a new figure, one panel per metric, at most :data:`MAX_COLUMNS` in a row), one Axes (every
+            metric in it), or one Axes per metric.
         logy: use a logarithmic y axis (for losses spanning decades).
 
     Returns:
-        The matplotlib Figure. Lines carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
+        The matplotlib Figure. Each panel's title names its metric (long names wrapped after an underscore), and
+        its legend says "training" and "validation" (with the metric's name when metrics share one Axes). Lines
+        carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
         ...), counted from 1: a History's own ``epoch`` indices plus one (4 and 5 after ``fit`` with ``epochs=5``
         and ``initial_epoch=3``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
         epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the
@@ -175,20 +200,24 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     seen = _history_epochs(history)
     plt = pyplot()
     if ax is None:
-        _fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False,
-                                 layout="constrained")
-        axes = list(axes[0])
+        columns = min(len(names), MAX_COLUMNS)
+        rows = -(-len(names) // columns)
+        _fig, grid = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False,
+                                  layout="constrained")
+        axes = list(grid.flat[:len(names)])
+        for spare in grid.flat[len(names):]:            # the empty cells of the last row
+            spare.remove()
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     shared = len(set(map(id, axes))) < len(axes)                 # several metrics in one given Axes
     for i, (name, panel) in enumerate(zip(names, axes)):
-        _draw(panel, data, name, cycle[i % len(cycle)], seen)
+        _draw(panel, data, name, cycle[i % len(cycle)], seen, named=shared)
         panel.set_xlabel("epoch")
-        panel.set_ylabel("value" if shared else name)
+        panel.set_ylabel("value" if shared else _wrapped(name))
         panel.xaxis.set_major_locator(MaxNLocator(integer=True))
         if logy:
             panel.set_yscale("log")
         panel.grid(alpha=0.3)
-        panel.set_title(", ".join(names) if shared else name, fontsize=10)
+        panel.set_title(", ".join(names) if shared else _wrapped(name), fontsize=10)
         panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)
     if new_figure:
         fit_figure(axes[0].figure)
