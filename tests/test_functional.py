@@ -1442,7 +1442,7 @@ def test_flatten_and_reshape_keep_the_symbolic_integer_dtype_as_keras(dtype):
 
 
 def test_an_input_of_an_unknown_dtype_is_refused():
-    with pytest.raises(ValueError, match=r"Invalid type for argument `dtype`\. Expected one of \('float16', .*'int32'"
+    with pytest.raises(ValueError, match=r"Invalid value for argument `dtype`\. Expected one of \('float16', .*'int32'"
                                          r".*'bool'\).*Received dtype='complex64'"):
         layers.Input((3,), dtype="complex64")
 

@@ -50,10 +50,10 @@ def test_integer_accepts():
      ("Invalid type for argument `units`. Expected a strictly positive integer. "
       "Received units=None of type NoneType")),
     (2.5, {"type_error": ValueError}, ValueError,
-     ("Invalid type for argument `units`. Expected a strictly positive integer. "
+     ("Invalid value for argument `units`. Expected a strictly positive integer. "
       "Received units=2.5 of type float")),
     (False, {"type_error": ValueError}, ValueError,
-     ("Invalid type for argument `units`. Expected a strictly positive integer, not a bool. "
+     ("Invalid value for argument `units`. Expected a strictly positive integer, not a bool. "
       "Received units=False")),
 ])
 def test_integer_rejects(value, kwargs, exc, message):
@@ -231,7 +231,7 @@ def test_number_accepts_and_keeps_the_value():
 @pytest.mark.parametrize("value, kwargs, exc, message", [
     ("1", {}, TypeError, "Invalid type for argument `x`. Expected a number. Received x='1'"),
     (True, {}, TypeError, "Invalid type for argument `x`. Expected a number. Received x=True"),
-    (None, {"type_error": ValueError}, ValueError, ("Invalid type for argument `x`. Expected a number. "
+    (None, {"type_error": ValueError}, ValueError, ("Invalid value for argument `x`. Expected a number. "
                                                     "Received x=None")),
     (float("nan"), {}, ValueError, "Invalid value for argument `x`. Expected a number. Received x=nan"),
     (float("inf"), {"finite": True}, ValueError,

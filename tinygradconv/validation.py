@@ -76,6 +76,16 @@ def _integer_requirement(minimum):
     return f"an integer >= {minimum}"
 
 
+def _kind(error):
+    """The word for what is wrong in an argument error: "type" for a ``TypeError``, "value" for the ``ValueError``
+    raised where Keras raises one for a wrong type (``set_random_seed("a")``).
+
+    >>> _kind(TypeError), _kind(ValueError)
+    ('type', 'value')
+    """
+    return "type" if issubclass(error, TypeError) else "value"
+
+
 def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_error=TypeError, shown=None):
     """``value`` as a plain ``int >= minimum`` (anything with ``__index__``: ``numpy.int64`` too).
 
@@ -104,12 +114,12 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     shown = value if shown is None else shown
     requirement = _integer_requirement(minimum) + (" or None" if optional else "")
     if isinstance(value, bool) and not allow_bool:
-        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}, not a bool. "
+        raise type_error(f"Invalid {_kind(type_error)} for argument `{name}`. Expected {requirement}, not a bool. "
                          f"Received {name}={shown!r}")
     try:
         result = int(operator.index(value))
     except TypeError:
-        raise type_error(f"Invalid type for argument `{name}`. Expected {requirement}. "
+        raise type_error(f"Invalid {_kind(type_error)} for argument `{name}`. Expected {requirement}. "
                          f"Received {name}={shown!r} of type {type(value).__name__}") from None
     if minimum is not None and result < minimum:
         raise ValueError(f"Invalid value for argument `{name}`. Expected {requirement}. "
@@ -453,7 +463,7 @@ def number(value, name, *, low=None, high=None, low_open=False, high_open=False,
         if low is not None or high is not None:
             expected += " " + _interval(low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise type_error(f"Invalid type for argument `{name}`. Expected {expected}. "
+        raise type_error(f"Invalid {_kind(type_error)} for argument `{name}`. Expected {expected}. "
                          f"Received {name}={value!r}")
     below = low is not None and (value <= low if low_open else value < low)
     above = high is not None and (value >= high if high_open else value > high)

@@ -143,8 +143,8 @@ def _input_dtype(dtype):
     """
     try:
         return dtype_argument(dtype, INPUT_DTYPES)
-    except TypeError as error:
-        raise ValueError(str(error)) from None
+    except TypeError as error:                  # Keras refuses an Input's dtype with a ValueError
+        raise ValueError(str(error).replace("Invalid type for argument", "Invalid value for argument", 1)) from None
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
