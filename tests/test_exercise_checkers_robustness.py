@@ -389,3 +389,21 @@ def test_a_backward_that_passes_gradcheck_but_is_not_exact_is_refused():
     report(check_custom_op, Off, "check_custom_op (backward)", loose)
     report(check_custom_binary_op, OffForB, "check_custom_binary_op (backward, the gradient for b)", loose)
     assert check_custom_op(silu) and check_custom_binary_op(scaled_exp)
+
+
+def test_a_slip_hidden_by_the_first_case_is_reported_by_gradcheck_not_as_an_approximation():
+    """A SiLU backward without the product rule's second term, ``grad * s``, is off by 5e-4 at the first case's
+    x = 1e-3 and about 27 % at x = 1, but the first case (0, -20, 20, 1e-3) passes gradcheck: the report called it
+    "an approximation or a small slip" (found by a tester). The exact comparison now waits until every case has
+    passed gradcheck, so a later case's gradcheck failure is what the student reads."""
+    silu = solution("SiLU")
+
+    class NoProductRule(silu):
+        @staticmethod
+        def backward(ctx, grad):
+            _, s = ctx.saved_tensors                     # the solution saves (x, s)
+            return grad * s
+
+    with pytest.raises(AssertionError) as error:
+        check_custom_op(NoProductRule)
+    assert "gradcheck failed" in str(error.value) and "is loose" not in str(error.value)
