@@ -557,12 +557,55 @@ def test_an_output_too_large_for_any_array_is_a_clear_error():
 
 
 def test_an_output_that_fits_in_the_memory_is_computed(monkeypatch):
-    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30)      # 30 float32 values exactly
+    monkeypatch.setattr(conv_module, "TAP_PLAN_BYTES", 1)
+    plan = 2                                                                 # two taps' plans, one byte each
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30 + plan)      # 30 float32 values exactly
     y = conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
     assert y.shape == (1, 10, 3)
-    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30 - 1)
-    with pytest.raises(ValueError, match="more than this machine's memory"):
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30 + plan - 1)
+    with pytest.raises(ValueError, match="a kernel of 2 taps needs a plan .* more than this machine's memory"):
         conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 4 * 30 - 1)
+    with pytest.raises(ValueError, match="the output would have 10 steps .* more than this machine's memory"):
+        conv1d_transpose(np.ones((1, 5, 2), np.float32), np.ones((2, 3, 2), np.float32), strides=2)
+
+
+def test_a_kernel_whose_plan_cannot_fit_is_refused_before_any_work(monkeypatch):
+    """``Conv1DTranspose(1, 10**8)`` on 3 steps was killed by the system after two minutes at 24 GB (found by a
+    tester): its output (400 MB) fits, the plan of its 10**8 taps (about 20 GB) did not. The same at a smaller
+    scale: 10**5 taps, a 400 kB output, and a machine of 10 MB."""
+    monkeypatch.setattr(conv_module, "physical_memory", lambda: 10 * 2**20)
+    with pytest.raises(ValueError, match=r"`conv1d_transpose`: a kernel of 100000 taps needs a plan of about 200 "
+                                         r"bytes a tap .*more than this machine's memory \(0\.009766 GiB\) allows "
+                                         r".*Received a kernel_size of 100000"):
+        conv1d_transpose(np.ones((1, 3, 1), np.float32), np.ones((10**5, 1, 1), np.float32))
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_transpose"])
+def test_a_kernel_longer_than_the_signal_takes_the_plain_path_against_the_loop_reference(op, monkeypatch):
+    """The tap-group paths and the shared gather serve only when the taps do not outnumber the rows of their
+    products: with 10**4 taps on a few steps they took 0.07-2 s where the plain path takes about 0.01 s, and the
+    shared gather of 10**5 taps asked for 74.5 GiB (found by a tester). Values and gradients against the loop
+    reference, float64, for a kernel of 40 taps on 3 to 45 steps."""
+    rng = np.random.default_rng(3)
+    for length in (3, 45):
+        w = rng.standard_normal((40, 2, 2))
+        x = rng.standard_normal((2, length, 2))
+        if op == "conv1d" and length < 40:
+            x = rng.standard_normal((2, 44, 2))            # conv1d: a valid output of 5 steps, 40 taps
+        reference = ref_conv1d(x, w, None, 1, "valid") if op == "conv1d" else ref_conv1d_transpose(x, w, None, 1,
+                                                                                                   "valid")
+        tx, tw = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+        y = (conv1d if op == "conv1d" else conv1d_transpose)(tx, tw)
+        np.testing.assert_allclose(y.numpy(), reference, atol=1e-12)
+        y.sum().backward()
+        eps, probe = 1e-6, (0, 1, 1)
+        for t, a in ((tx, x), (tw, w)):
+            bumped = a.copy()
+            bumped[probe] += eps
+            up = (ref_conv1d(bumped if t is tx else x, bumped if t is tw else w, None, 1, "valid") if op == "conv1d"
+                  else ref_conv1d_transpose(bumped if t is tx else x, bumped if t is tw else w, None, 1, "valid"))
+            assert abs(t.grad.numpy()[probe] - (up.sum() - reference.sum()) / eps) < 1e-5
 
 
 def test_a_list_or_integer_kernel_and_bias_take_the_inputs_dtype():

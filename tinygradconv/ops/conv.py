@@ -29,7 +29,9 @@ Everything goes through the Array API namespace ``xp`` (``matmul``, ``reshape``,
 exact, in-range slices), so the same code runs on NumPy, CuPy and array-api-strict. How a batch is cut into chunks
 and shared between threads lives in :mod:`~tinygradconv.ops.conv_batching`. The derivations and the matrix view
 are on the page :doc:`docs/conv1d_transpose_math.md </conv1d_transpose_math>`, and so are the optimised paths,
-each a named function below, chosen by a small rule and tested against the plain path:
+each a named function below, chosen by a small rule and tested against the plain path (the tap groups and the
+shared gather only while the taps do not outnumber the steps of their products, :func:`_rows_outnumber_taps`: a
+kernel longer than the signal takes the plain path):
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``, while
   the full output is no longer than ``k*L``),
@@ -98,16 +100,27 @@ __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 # ----------------------------------------------------------------------------------------------------------------
 # The shared index helpers: gather (im2col) and scatter-add (col2im)
 # ----------------------------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1024)
+#: The longest kernel whose tap plans :func:`_tap_ranges` keeps in its cache (a plan takes about
+#: :data:`TAP_PLAN_BYTES` a tap: a cached plan of 10**6 taps held 200 MB until the process ended).
+CACHED_TAPS = 4096
+
+
 def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset):
     """For each tap ``t``, the short positions ``p`` in ``[p0, p1)`` whose partner ``n = p*s + t*d - offset`` lies in
     ``[0, long_len)``; returned as ``(t, p0, p1, n0, n_stop)`` with the exact slice ``v[n0:n_stop:s]``.
-    Taps that meet no sample are left out. A tuple, cached: a pure function of integers, needed several times
-    per forward and backward call, whose few microseconds count on small inputs.
+    Taps that meet no sample are left out. A tuple, cached up to :data:`CACHED_TAPS` taps: a pure function of
+    integers, needed several times per forward and backward call, whose few microseconds count on small inputs.
 
     >>> _tap_ranges(3, 7, 2, 2, 1, 0)
     ((0, 0, 3, 0, 5), (1, 0, 3, 1, 6))
     """
+    if kernel_size > CACHED_TAPS:
+        return _tap_ranges_of(short_len, long_len, kernel_size, strides, dilation_rate, offset)
+    return _cached_tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset)
+
+
+def _tap_ranges_of(short_len, long_len, kernel_size, strides, dilation_rate, offset):
+    """:func:`_tap_ranges`, computed."""
     s, d = strides, dilation_rate
     ranges = []
     for t in range(kernel_size):
@@ -118,6 +131,9 @@ def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset
             n0 = p0 * s + shift
             ranges.append((t, p0, p1, n0, n0 + (p1 - p0 - 1) * s + 1))
     return tuple(ranges)
+
+
+_cached_tap_ranges = functools.lru_cache(maxsize=1024)(_tap_ranges_of)
 
 
 def _gather(long, cols, ranges, strides, rows=slice(None)):
@@ -231,7 +247,7 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
             return y, None, None
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
     if (_takes_blocked_overlap_add(xp, k, strides, dilation_rate)
-            and _full_output_fits(length, k, strides, dilation_rate)):
+            and _full_output_fits(length, k, strides, dilation_rate) and _rows_outnumber_taps(length, k)):
         y, part = _transpose_forward_blocked(xp, x, kernel, strides, dilation_rate, c_left, out_len, step,
                                              window_view)
     else:
@@ -533,7 +549,7 @@ def conv1d_forward(xp, x, kernel, strides, dilation_rate, pad_left, pad_right, g
             return y
     y = xp.empty((batch, out_len, filters), dtype=x.dtype, device=getattr(x, "device", None))   # all written
     blocked = (bool(ranges) and _takes_blocked_conv1d_forward(xp, k, strides, dilation_rate)
-               and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel)))
+               and _rows_outnumber_taps(out_len, k) and (_covers_every_step(ranges, k, out_len) or _finite(xp, kernel)))
     step = chunk_size(xp, batch, out_len * k * c_group, x.dtype, buffered=not blocked)
 
     if blocked:
@@ -676,6 +692,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
             return grads
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
+            and _rows_outnumber_taps(out_len, (k - 1) * dilation_rate + 1)
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
         h_ranges = _flipped_tap_ranges(length, out_len, k, dilation_rate, pad_left)
         if _shared_gather_is_nan_safe(xp, grad, x, kernel, ranges, h_ranges):
@@ -703,7 +720,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
         return (dx, *conv1d_kernel_grad_phases(xp, _swap_layout(xp, grad, "channels_first"),
                                                _swap_layout(xp, x, "channels_first"), kernel, strides, pad_left,
                                                need_kernel=need_kernel, need_bias=need_bias))
-    blocked = _takes_blocked_kernel_grad(xp, k, strides, dilation_rate) and _edge_steps_finite(xp, grad, ranges, k)
+    blocked = (_takes_blocked_kernel_grad(xp, k, strides, dilation_rate) and _rows_outnumber_taps(out_len, k)
+               and _edge_steps_finite(xp, grad, ranges, k))
     step = chunk_size(xp, batch, out_len * k * c_group, grad.dtype, buffered=not (blocked and need_kernel))
 
     group_slices = [_group_slices(g, groups, c_group, f_group) for g in range(groups)]
@@ -969,6 +987,21 @@ def _has_tap_blocks(kernel_size, strides, dilation_rate):
     ``1 < strides <= k`` without dilation; the blocked overlap-add (:func:`_takes_blocked_overlap_add`) has the same
     rule."""
     return strides == 1 or (dilation_rate == 1 and strides <= kernel_size)
+
+
+def _rows_outnumber_taps(steps, taps):
+    """Whether the paths tuned for short kernels serve: no more ``taps`` (or, for the shared gather of conv1d's
+    backward, steps of the dilated kernel's span) than the ``steps`` that each tap's product has as rows. The tap
+    groups make one GEMM per tap, and the shared gather an im2col matrix of the input's length times ``k``: for a
+    kernel longer than the signal (``Conv1DTranspose(1, 10**4)`` on 3 steps, ``conv1d`` with ``k = 10**4`` on
+    ``10**4 + 10`` steps, one sample, one channel) they took 0.067 s and 2.0 s against 0.012 s and 0.015 s for the
+    plain path's one product and ``k`` slice copies, and at ``k = 10**5`` the shared gather asked for 74.5 GiB
+    (found by a tester). Every benchmark shape has ``k`` far below its steps.
+
+    >>> _rows_outnumber_taps(256, 3), _rows_outnumber_taps(3, 10**4)
+    (True, False)
+    """
+    return taps <= steps
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1279,10 +1312,18 @@ def _rounded(xp, arrays, dtype):
     return tuple(a if a is None or a.dtype == dtype else xp.astype(a, dtype) for a in arrays)
 
 
-def _check_output_size(xp, op, x, out_len, filters, arguments):
+#: About how many bytes the plan of one tap takes (:func:`_tap_ranges`: a tuple of five Python integers; measured
+#: 200 MB for a kernel of 10**6 taps).
+TAP_PLAN_BYTES = 200
+
+
+def _check_output_size(xp, op, x, out_len, filters, kernel_size, arguments):
     """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large: more bytes
     than an index can count, or (NumPy-based backends) more than this machine's memory, before NumPy's own
-    ``MemoryError: Unable to allocate 54.6 TiB`` from deep inside (``strides=10**12``, found by a tester)."""
+    ``MemoryError: Unable to allocate 54.6 TiB`` from deep inside (``strides=10**12``, found by a tester). The
+    per-tap plan (:data:`TAP_PLAN_BYTES` a tap) counts too, and may take at most a quarter of the memory:
+    ``Conv1DTranspose(1, 10**8)`` on 3 steps, whose output fits, was killed by the system after two minutes
+    (found by a tester), and took 20 GB for 3.5 minutes where it survived."""
     size = x.shape[0] * out_len * filters * float_bytes(xp, x.dtype)
     if size > np.iinfo(np.int64).max:
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters), "
@@ -1292,6 +1333,12 @@ def _check_output_size(xp, op, x, out_len, filters, arguments):
         raise ValueError(f"`{op}`: the output would have {out_len} steps (batch {x.shape[0]}, {filters} filters): "
                          f"{size / 2**30:.4g} GiB, more than this machine's memory ({memory / 2**30:.4g} GiB). "
                          f"Received {arguments}.")
+    plan = kernel_size * TAP_PLAN_BYTES
+    if memory is not None and (size + plan > memory or plan > memory / 4):
+        raise ValueError(f"`{op}`: a kernel of {kernel_size} taps needs a plan of about {TAP_PLAN_BYTES} bytes a "
+                         f"tap ({plan / 2**30:.4g} GiB) besides the output ({size / 2**30:.4g} GiB): more than "
+                         f"this machine's memory ({memory / 2**30:.4g} GiB) allows (the plan at most a quarter of "
+                         f"it). Received a kernel_size of {kernel_size} and {arguments}.")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1349,7 +1396,7 @@ class Conv1dTransposeOp(Function):
                              f"{x.shape[0]} samples of 0 steps and {x.shape[2]} channels.")
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
-        _check_output_size(xp, op, x, out_len, filters, f"strides={strides}, output_padding={output_padding}, "
+        _check_output_size(xp, op, x, out_len, filters, k, f"strides={strides}, output_padding={output_padding}, "
                            f"dilation_rate={dilation_rate}")
         dtype = x.dtype
         x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
@@ -1434,7 +1481,7 @@ class Conv1dOp(Function):
             raise ValueError(f"Invalid value for argument `padding`: its negative values drop more steps than the "
                              f"input has ({x.shape[1]}). Expected negative values that drop at most {x.shape[1]} of "
                              f"its steps in all. Received padding={padding!r}.")
-        _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters,
+        _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters, k,
                            f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
         dtype = x.dtype
