@@ -496,3 +496,23 @@ def test_a_model_whose_input_fixes_its_length_refuses_another_input_length(weigh
             assert viz.model_connectivity_matrix(model, 10, weights="model").shape == (8, 10)
     free = tg.layers.Input((None, 1))
     assert viz.model_connectivity_matrix(tg.models.Model(free, Conv1D(1, 3)(free)), 4).shape == (2, 4)
+
+
+def test_crossing_brackets_pass_over_each_other():
+    """Tutorial 07's skip model: a bracket from the input to its repeated row and one from the transposed branch to
+    the Add overlap without nesting, so they must cross; the two red lines met in a plain cross (found by a
+    tester). Each is drawn over a white halo wider than itself, so the later one cuts a gap where it passes."""
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+    from matplotlib import patheffects
+
+    inputs = tg.layers.Input((None, 1))
+    merged = tg.layers.Add()([Conv1DTranspose(1, 3, strides=2, padding="same")(inputs), UpSampling1D(2)(inputs)])
+    fig = viz.plot_connectivity(tg.models.Model(inputs, merged), 6)
+    brackets = [line for line in fig.axes[0].lines if (line.get_gid() or "").startswith("bracket:")]
+    spans = sorted(tuple(int(r) for r in line.get_gid().split(":")[1:]) for line in brackets)
+    assert spans == [(0, 2), (1, 4)]                               # overlapping, not nested: they cross
+    for line in brackets:
+        (halo,) = [e for e in line.get_path_effects() if isinstance(e, patheffects.withStroke)]
+        assert mcolors.to_hex(halo._gc["foreground"]) == "#ffffff" and halo._gc["linewidth"] > line.get_linewidth()
+    plt.close(fig)

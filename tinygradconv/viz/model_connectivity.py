@@ -792,6 +792,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     lengths = [length for _, _, length in steps]
     skips = [(s, k) for k, (_, sources, _) in enumerate(steps) for s, _ in sources if s != k - 1]
     plt = pyplot()
+    from matplotlib import patheffects
+
     widest = max(lengths)
     if widest > MAX_LAYER_CELLS:
         return _plot_path_matrix(model, paths[-1], widest, skips, fig)
@@ -852,14 +854,19 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
             ax.plot([left(above) + j, left(k) + n], [rows - r - 0.18, rows - 1 - r + 0.18], color="#555555",
                     linewidth=0.6 + 0.6 * (min(count, 4) - 1), alpha=0.7)
         lines_drawn += len(ends)
+    # Brackets whose rows overlap without nesting must cross (a skip from row 1 to 4 beside one from row 0 to 2):
+    # each is drawn over a white halo, so where a later one crosses an earlier one it cuts a gap in it and is seen
+    # to pass over, instead of two red lines meeting in a cross whose four arms could pair either way.
+    halo = [patheffects.withStroke(linewidth=5, foreground="white")]
     for i, (r_from, r_to) in enumerate(brackets):             # an input from further up: a bracket on the right
         x = widest - 0.1 + 0.7 * i + 0.35
         k_from, k_to = shown[r_from][0], shown[r_to][0]
         y_from, y_to = rows - 1 - r_from, rows - 1 - r_to
-        ax.plot([left(k_from) + lengths[k_from] - 0.4, x, x], [y_from, y_from, y_to], color="#c44e52",
-                linewidth=1.2)
-        ax.annotate("", xy=(left(k_to) + lengths[k_to] - 0.4, y_to), xytext=(x, y_to),
-                    arrowprops={"arrowstyle": "-|>", "color": "#c44e52", "linewidth": 1.2})
+        x_to = left(k_to) + lengths[k_to] - 0.4
+        ax.plot([left(k_from) + lengths[k_from] - 0.4, x, x, x_to + 0.3], [y_from, y_from, y_to, y_to],
+                color="#c44e52", linewidth=1.2, path_effects=halo, gid=f"bracket:{r_from}:{r_to}")
+        ax.annotate("", xy=(x_to, y_to), xytext=(x_to + 0.3, y_to),       # the head only: one line, no gap
+                    arrowprops={"arrowstyle": "-|>", "color": "#c44e52", "linewidth": 1.2, "path_effects": halo})
     # the layer names are the y tick labels: the layout keeps them inside the figure and clear of the cells. Each
     # is moved to just left of its row's first cell, so a narrow (centred) row is not left far from its name
     ax.set_yticks(range(rows), labels, fontsize=8)
