@@ -472,3 +472,22 @@ def test_many_metrics_wrap_into_rows_and_long_names_into_lines():
     shared = viz.plot_history(history, metrics=["loss", "cls_loss"], ax=plt.subplots()[1])
     assert "training cls_loss" in [t.get_text() for t in shared.axes[0].get_legend().get_texts()]
     plt.close("all")
+
+
+def test_a_wrapped_diagram_draws_every_cell_whole_in_one_row():
+    """conv1d_transpose(L=4, k=2, strides=7): the outputs sit half a step off the inputs, and y23, at the end of
+    the first row, was cut in two, half there and half at the start of the second (found by a tester). Every output
+    cell is now drawn once, whole and unclipped, inside its row's Axes."""
+    ax = viz.plot_connectivity("conv1d_transpose", 4, 2, strides=7)
+    assert len(ax.figure.axes) == 2                                # two rows of cells
+    seen = []
+    for row in ax.figure.axes:
+        x0, x1 = row.get_xlim()
+        for patch in row.patches:
+            kind, _, index = (patch.get_gid() or "").partition(":")
+            if kind in ("output", "bias"):
+                seen.append(int(index))
+                assert patch.get_clip_path() is None
+                assert x0 <= patch.get_x() and patch.get_x() + patch.get_width() <= x1
+    assert sorted(seen) == list(range(28))                         # each of the 28 outputs once
+    plt.close(ax.figure)

@@ -1033,14 +1033,18 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     edge = _CELL + 0.04                      # cells that show at least partly inside the clip
     for cells, y in ((geo.top(lo - edge, hi + edge), y_top), (geo.bottom(lo - edge, hi + edge), y_bottom)):
         labels = []
+        if wrapped:       # each cell whole in one row: the row whose x range (lo - 1/2, hi + 1/2] holds its centre
+            cells = [cell for cell in cells if lo - 0.5 + 1e-9 < cell[0] <= hi + 0.5 + 1e-9]
         for x, category, index in cells:
             face, hatch, _ = CELL_STYLES[category]
-            ax.add_patch(Rectangle((x - half, y - half), _CELL, _CELL, facecolor=face, hatch=hatch,
-                                   edgecolor="#555555", linewidth=0.8,
-                                   gid=f"{category}:{'' if index is None else index}")).set_clip_path(clip)
+            patch = ax.add_patch(Rectangle((x - half, y - half), _CELL, _CELL, facecolor=face, hatch=hatch,
+                                           edgecolor="#555555", linewidth=0.8,
+                                           gid=f"{category}:{'' if index is None else index}"))
+            if not wrapped:   # (a cell half a step off the inputs', at a row's end, was cut in two across rows)
+                patch.set_clip_path(clip)
             if lo - 0.5 <= x <= hi + 0.5:                  # at least half of the cell shows
                 drawn["categories"].add(category)
-            if annotate and lo - 0.01 <= x <= hi + 0.01:
+            if annotate and (wrapped or lo - 0.01 <= x <= hi + 0.01):
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
                 if wrapped and label:
