@@ -104,7 +104,7 @@ def _draw(ax, data, name, color, seen=None, named=True):
 
 
 def _wrapped(name, width=TITLE_WIDTH):
-    """``name`` broken into lines of at most about ``width`` characters after its underscores (a metric name such
+    r"""``name`` broken into lines of at most about ``width`` characters after its underscores (a metric name such
     as ``cls_sparse_categorical_accuracy`` ran past its panel); a name without them stays whole.
 
     >>> _wrapped("cls_sparse_categorical_accuracy", 20)
