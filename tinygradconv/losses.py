@@ -50,7 +50,7 @@ from .ops import elementwise
 from .ops.nn import binary_crossentropy as probability_crossentropy
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
-from .validation import axis_index, flag, integer, number
+from .validation import axis_index, flag, float_dtype_argument, integer, number
 
 _FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -78,6 +78,15 @@ def _as_like(y, like: Tensor, argument="y_true") -> Tensor:
             raise ValueError(f"{argument} is on backend {y.backend.name!r} but y_pred is on {like.backend.name!r}")
         return y if y.dtype == like.dtype else y.astype(dtype_name(like.dtype))
     return Tensor(y, dtype=dtype_name(like.dtype), backend=like.backend)
+
+
+def _is_float_data(y) -> bool:
+    """Whether targets ``y`` (a Tensor, an array or a list) hold floats: they follow a loss's ``dtype``, integer
+    labels stay exact."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None:
+        return y is not None and np.asarray(y).dtype.kind == "f"
+    return dtype_name(dtype).startswith("float")
 
 
 def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor, expand_rank_1=True):
@@ -781,14 +790,20 @@ class Loss(_lookup.Configurable):
     Args:
         name: the loss's name.
         reduction: see :data:`REDUCTIONS`; default ``"sum_over_batch_size"``.
+        dtype: ``None`` (default): computed in the predictions' float dtype (float16 in float32); or a float dtype
+            (``"float32"``, ``"float64"``, ``"float16"``) that the predictions and float targets are cast to
+            first, as Keras 3's ``dtype``. Keras' default (``None``) is ``floatx()``, so that float64 predictions
+            are computed in float32 there; here they keep float64 unless ``dtype`` says otherwise. Not in the
+            config, as in Keras.
     """
 
-    def __init__(self, name=None, reduction="sum_over_batch_size"):
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Argument `name` must be a string. Received name={name!r} (of type "
                              f"{type(name).__name__})")
         self.name = name or type(self).__name__
         self.reduction = standardize_reduction(reduction)
+        self.dtype = None if dtype is None else float_dtype_argument(dtype)
 
     def call(self, y_true, y_pred):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -797,7 +812,11 @@ class Loss(_lookup.Configurable):
         """The reduced loss. float16 predictions are cast to float32 first (a differentiable cast), as Keras 3's
         losses compute in float32: squares and sums of float16 values overflow at 65504."""
         y_pred = _as_pred(y_pred)
-        if dtype_name(y_pred.dtype) == "float16":
+        if self.dtype is not None:                # Keras' dtype: predictions and float targets cast first
+            y_pred = y_pred.astype(self.dtype)
+            if _is_float_data(y_true):
+                y_true = _as_like(y_true, y_pred)
+        elif dtype_name(y_pred.dtype) == "float16":
             y_pred = y_pred.astype("float32")
         values = self.call(y_true, y_pred)
         # a mask the per-sample function set (sparse_categorical_crossentropy's ignore_class), as Keras' keras_mask
@@ -814,8 +833,8 @@ class LossFunctionWrapper(Loss):
     2.0
     """
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn, self._fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):
@@ -838,37 +857,37 @@ class LossFunctionWrapper(Loss):
 class MeanSquaredError(LossFunctionWrapper):
     """Mean of squared errors; see :func:`mean_squared_error`."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
-        super().__init__(mean_squared_error, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
 
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of absolute errors; see :func:`mean_absolute_error`."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
-        super().__init__(mean_absolute_error, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
 
 
 class Huber(LossFunctionWrapper):
     """Huber loss; see :func:`huber`."""
 
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
-        super().__init__(huber, reduction=reduction, name=name, delta=_check_delta(delta))
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=_check_delta(delta))
 
 
 class LogCosh(LossFunctionWrapper):
     """Logarithm of the hyperbolic cosine of the error; see :func:`log_cosh`."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="log_cosh"):
-        super().__init__(log_cosh, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy; see :func:`binary_crossentropy`."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_crossentropy"):
-        super().__init__(binary_crossentropy, reduction=reduction, name=name,
+                 name="binary_crossentropy", dtype=None):
+        super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=flag(from_logits, "from_logits", "BinaryCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "BinaryCrossentropy"))
@@ -878,8 +897,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     """Categorical cross-entropy with one-hot targets; see :func:`categorical_crossentropy`."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="categorical_crossentropy"):
-        super().__init__(categorical_crossentropy, reduction=reduction, name=name,
+                 name="categorical_crossentropy", dtype=None):
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=flag(from_logits, "from_logits", "CategoricalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "CategoricalCrossentropy"))
@@ -912,8 +931,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
-                 name="sparse_categorical_crossentropy"):
-        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=flag(from_logits, "from_logits", "SparseCategoricalCrossentropy"),
                          ignore_class=_check_ignore_class(ignore_class),
                          axis=_check_axis(axis, "SparseCategoricalCrossentropy"))
@@ -922,8 +941,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 class KLDivergence(LossFunctionWrapper):
     """Kullback-Leibler divergence; see :func:`kl_divergence`."""
 
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
-        super().__init__(kl_divergence, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
+        super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
 
 
 class MeanAbsolutePercentageError(LossFunctionWrapper):
@@ -933,8 +952,8 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
     6.1111
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
-        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name, dtype=dtype)
 
 
 class MeanSquaredLogarithmicError(LossFunctionWrapper):
@@ -944,8 +963,8 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
     0.2402
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
-        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name, dtype=dtype)
 
 
 class Hinge(LossFunctionWrapper):
@@ -955,8 +974,8 @@ class Hinge(LossFunctionWrapper):
     0.8
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="hinge"):
-        super().__init__(hinge, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
 
 
 class SquaredHinge(LossFunctionWrapper):
@@ -966,8 +985,8 @@ class SquaredHinge(LossFunctionWrapper):
     0.845
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
-        super().__init__(squared_hinge, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(squared_hinge, reduction=reduction, name=name, dtype=dtype)
 
 
 class CategoricalHinge(LossFunctionWrapper):
@@ -977,8 +996,8 @@ class CategoricalHinge(LossFunctionWrapper):
     2.3
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
-        super().__init__(categorical_hinge, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
+        super().__init__(categorical_hinge, reduction=reduction, name=name, dtype=dtype)
 
 
 class Poisson(LossFunctionWrapper):
@@ -988,8 +1007,8 @@ class Poisson(LossFunctionWrapper):
     1.5
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
-        super().__init__(poisson, reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
 
 
 class CosineSimilarity(LossFunctionWrapper):
@@ -1002,8 +1021,8 @@ class CosineSimilarity(LossFunctionWrapper):
     -0.5
     """
 
-    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
-        super().__init__(cosine_similarity, reduction=reduction, name=name,
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, dtype=dtype,
                          axis=_check_axis(axis, "CosineSimilarity"))
 
 
@@ -1016,8 +1035,8 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
     """
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
-                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy"):
-        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
+                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy", dtype=None):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=flag(from_logits, "from_logits", "BinaryFocalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
                          axis=_check_axis(axis, "BinaryFocalCrossentropy"),
@@ -1054,8 +1073,8 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
     """
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy"):
-        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy", dtype=None):
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          alpha=_check_class_alpha(alpha), gamma=_check_gamma(gamma),
                          from_logits=flag(from_logits, "from_logits", "CategoricalFocalCrossentropy"),
                          label_smoothing=_check_smoothing(label_smoothing),
