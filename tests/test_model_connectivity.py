@@ -487,9 +487,13 @@ def test_a_model_whose_input_fixes_its_length_refuses_another_input_length(weigh
     sequential = Sequential([tg.layers.Input((10, 1)), Conv1D(1, 3)])
     band = np.array([[1.0 if n <= j < n + 3 else 0.0 for j in range(10)] for n in range(8)])
     for model in (functional, sequential):
-        with pytest.raises(ValueError, match=r"`input_length`: model '\w+' takes inputs of shape \(None, 10, 1\), "
-                                             r"of 10 steps\. Received input_length=4"):
-            viz.model_connectivity_matrix(model, 4, weights=weights)
+        for length in (4, np.int64(4)):             # a NumPy integer slipped past as "not an int" (a re-tester)
+            with pytest.raises(ValueError, match=r"`input_length`: model '\w+' takes inputs of shape \(None, 10, "
+                                                 r"1\), of 10 steps\. Received input_length=4"):
+                viz.model_connectivity_matrix(model, length, weights=weights)
+        if weights is None:                         # and the drawing, which did not ask (a re-tester)
+            with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 10, 1\)"):
+                viz.plot_model_connectivity(model, 4)
         if weights is None:
             np.testing.assert_array_equal(viz.model_connectivity_matrix(model, 10), band)
         else:
@@ -516,3 +520,14 @@ def test_crossing_brackets_pass_over_each_other():
         (halo,) = [e for e in line.get_path_effects() if isinstance(e, patheffects.withStroke)]
         assert mcolors.to_hex(halo._gc["foreground"]) == "#ffffff" and halo._gc["linewidth"] > line.get_linewidth()
     plt.close(fig)
+
+
+def test_the_jacobian_of_a_channels_first_sequential_is_fed_in_its_own_layout():
+    """weights="model" fed a channels_first Sequential (1, steps, channels), which its Conv1D refused at its own
+    length (found by a re-tester). With an all-ones kernel and no bias the Jacobian summed over channels is the
+    path-count matrix, whose band is written out by hand."""
+    model = Sequential([tg.layers.Input((2, 10)), Conv1D(1, 3, data_format="channels_first", use_bias=False,
+                                                          kernel_initializer="ones")])
+    band = np.array([[1.0 if n <= j < n + 3 else 0.0 for j in range(10)] for n in range(8)])
+    np.testing.assert_allclose(viz.model_connectivity_matrix(model, 10, weights="model"), 2 * band)  # 2 channels
+    np.testing.assert_array_equal(viz.model_connectivity_matrix(model, 10), band)

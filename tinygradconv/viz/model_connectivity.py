@@ -427,8 +427,8 @@ def _model_jacobian(model, input_length, at=None):
         if in_channels is None:
             raise ValueError(f"weights='model' needs the number of input channels: the input of model "
                              f"{model.name!r} has shape {shape}")
-    else:
-        steps_axis, in_channels = 1, _in_channels(first)
+    else:                        # a channels_first Sequential is fed (1, channels, steps), as a functional model
+        steps_axis, in_channels = _steps_axis(model), _in_channels(first)
     _jacobian_fits(model, input_length, in_channels)
     if at is None:
         point = np.ones((input_length, in_channels))
@@ -562,8 +562,10 @@ def _check_declared_length(model, input_length):
         shape = model._inputs[0].shape if len(model._inputs) == 1 else None
     else:                                       # a Sequential built on data of some length takes any other too
         shape = getattr(model, "_input_batch_shape", None)
-    if shape is None or isinstance(input_length, bool) or not isinstance(input_length, int):
+    if shape is None or isinstance(input_length, (bool, np.bool_)) or not isinstance(input_length,
+                                                                                    (int, np.integer)):
         return                                  # no Input, or a bad input_length that the paths refuse, named
+    input_length = int(input_length)           # numpy.int64(4) too (it slipped past as "not an int")
     if len(shape) == 3 and shape[_steps_axis(model)] not in (None, input_length):
         raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of shape "
                          f"{shape}, of {shape[_steps_axis(model)]} steps. Received input_length={input_length}")
@@ -785,6 +787,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
                          f"kernels): expected None. Received weights={weights!r}")
     max_lines = integer(max_lines, "max_lines", minimum=0)
     check_figure(fig)
+    _check_declared_length(model, input_length)
     _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
