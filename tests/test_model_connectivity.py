@@ -469,37 +469,42 @@ def test_functional_errors_say_what_to_do():
         Conv1D(1, 3, strides=2, padding="same")(free))]))
     with pytest.raises(ValueError, match=r"\[5, 6\] steps.*another input_length"):
         viz.connectivity_matrix(skip, 5)                             # 5 -> 3 -> 6, added to 5
-    with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 8, 2\), of 8 steps.*input_length=6"):
-        viz.connectivity_matrix(unet(8).model(), 6)                  # its Input fixes 8 steps
+    with pytest.raises(ValueError, match=r"\[4, 3\] steps.*another input_length"):
+        viz.connectivity_matrix(unet(8).model(), 6)                  # 6 -> 3 -> 2 -> 4, merged with 3
     with pytest.raises(ValueError, match="not a chain"):
         viz.layer_matrices(unet(8).model(), 8)
     with pytest.raises(ValueError, match="input_length"):
         viz.model_connectivity_matrix(unet(8).model(), 6, weights="model")
 
 
-@pytest.mark.parametrize("weights", [None, "model"])
-def test_a_model_whose_input_fixes_its_length_refuses_another_input_length(weights):
-    """Both a functional model and a Sequential started with an Input of 10 steps: the matrices at 4 steps would
-    describe a model never built (a (2, 4) matrix came back for the path counts); at 10 steps the 3-tap valid
-    convolution's band, written out by hand."""
+def test_the_jacobian_of_a_model_whose_input_fixes_its_length_refuses_another_length():
+    """weights="model" runs the model, which (as Keras') takes its Input's length only: a functional model and a
+    Sequential started with an Input of 10 steps refuse 4, a NumPy integer too (it slipped past as "not an int",
+    found by a re-tester); at 10 steps the 3-tap valid convolution's band of an all-ones kernel."""
     x = tg.layers.Input((10, 1))
-    functional = tg.models.Model(x, Conv1D(1, 3)(x))
-    sequential = Sequential([tg.layers.Input((10, 1)), Conv1D(1, 3)])
+    functional = tg.models.Model(x, Conv1D(1, 3, use_bias=False, kernel_initializer="ones")(x))
+    sequential = Sequential([tg.layers.Input((10, 1)), Conv1D(1, 3, use_bias=False, kernel_initializer="ones")])
     band = np.array([[1.0 if n <= j < n + 3 else 0.0 for j in range(10)] for n in range(8)])
     for model in (functional, sequential):
-        for length in (4, np.int64(4)):             # a NumPy integer slipped past as "not an int" (a re-tester)
+        for length in (4, np.int64(4)):
             with pytest.raises(ValueError, match=r"`input_length`: model '\w+' takes inputs of shape \(None, 10, "
                                                  r"1\), of 10 steps\. Received input_length=4"):
-                viz.model_connectivity_matrix(model, length, weights=weights)
-        if weights is None:                         # and the drawing, which did not ask (a re-tester)
-            with pytest.raises(ValueError, match=r"takes inputs of shape \(None, 10, 1\)"):
-                viz.plot_model_connectivity(model, 4)
-        if weights is None:
-            np.testing.assert_array_equal(viz.model_connectivity_matrix(model, 10), band)
-        else:
-            assert viz.model_connectivity_matrix(model, 10, weights="model").shape == (8, 10)
-    free = tg.layers.Input((None, 1))
-    assert viz.model_connectivity_matrix(tg.models.Model(free, Conv1D(1, 3)(free)), 4).shape == (2, 4)
+                viz.model_connectivity_matrix(model, length, weights="model")
+        np.testing.assert_allclose(viz.model_connectivity_matrix(model, 10, weights="model"), band)
+
+
+def test_the_path_counts_of_a_model_are_its_layers_at_any_length():
+    """The path counts depend on the layers' settings only: a U-Net-like model declared for 8 steps is drawn on 16
+    (examples/unet_1d.py draws its 64-step model on 16, to keep the cells readable), and gives the counts of the
+    same layers behind an Input of open length, whose graph the test builds by hand (route_sum)."""
+    declared, open_length = unet(8), unet(16)
+    np.testing.assert_array_equal(viz.connectivity_matrix(declared.model(), 16),
+                                  route_sum(open_length.graph, len(open_length.graph) - 1))
+    fig = viz.plot_model_connectivity(declared.model(), 16)
+    assert fig.axes
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def test_crossing_brackets_pass_over_each_other():

@@ -433,10 +433,13 @@ def test_gradient_as_transpose_labels_both_y_axes_itself():
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    ({"dpi": 0}, ValueError, r"`dpi`.*positive number of dots per inch.*Received dpi=0"),
+    ({"dpi": 0}, ValueError, r"`dpi`.*dots per inch from 10 to 600.*Received dpi=0"),
     ({"dpi": -5}, ValueError, r"`dpi`.*Received dpi=-5"),
+    ({"dpi": 1}, ValueError, r"`dpi`.*Received dpi=1"),           # matplotlib grabbed no frame: IndexError
+    ({"dpi": 3000}, ValueError, r"`dpi`.*Received dpi=3000"),     # Pillow: a "decompression bomb", after 96 s
     ({"dpi": "x"}, TypeError, r"`dpi`"),
-    ({"fps": 0.001}, ValueError, r"`fps`.*at least 0\.01 \(a GIF frame lasts at most 655 s\).*Received fps=0\.001"),
+    ({"fps": 0.001}, ValueError, r"`fps`.*from 0\.01 \(a GIF frame lasts at most 655 s\).*Received fps=0\.001"),
+    ({"fps": 1000}, ValueError, r"`fps`.*to 50 \(browsers play shorter frames slower\).*Received fps=1000"),
     ({"fps": float("nan")}, ValueError, r"`fps`"),
     ({"fps": float("inf")}, ValueError, r"`fps`"),
 ])
@@ -447,7 +450,12 @@ def test_save_gif_refuses_a_bad_dpi_or_fps_by_name_before_writing(tmp_path, kwar
     with pytest.raises(error, match=words):
         viz.save_gif(anim, tmp_path / "x.gif", **kwargs)
     assert list(tmp_path.iterdir()) == []
-    assert viz.save_gif(anim, tmp_path / "ok.gif", fps=0.01, dpi=40).read_bytes()[:6] == b"GIF89a"
+    for fps, dpi in ((0.01, 10), (50, 40)):                        # both ends
+        assert viz.save_gif(anim, tmp_path / "ok.gif", fps=fps, dpi=dpi).read_bytes()[:6] == b"GIF89a"
+    from PIL import Image
+
+    with Image.open(tmp_path / "ok.gif") as gif:                   # 50 fps: 20 ms a frame, as written
+        assert gif.info["duration"] == 20
 
 
 def test_many_metrics_wrap_into_rows_and_long_names_into_lines():

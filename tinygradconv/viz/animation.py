@@ -20,13 +20,21 @@ from ._mpl import atomic_path, pyplot
 #: so a frame lasts at most 655.35 s.
 MIN_FPS = 0.01
 
+#: The most: a delay under two hundredths of a second is written as none (above 100 fps) or played by browsers as a
+#: tenth of a second, slower than 50 fps (found by a re-tester: ``fps=1000`` wrote frames without a delay).
+MAX_FPS = 50
+
+#: The resolutions a GIF is written at: under 5 dots per inch matplotlib grabbed no frame (an ``IndexError`` from
+#: inside it), and at 3,000 Pillow refused the image as a "decompression bomb" after a minute and a half.
+MIN_DPI, MAX_DPI = 10, 600
+
 
 def frames_per_second(fps):
     """``fps`` as a float, or a ValueError / TypeError naming the argument (before any drawing): a finite number
-    of at least :data:`MIN_FPS`."""
-    return float(number(fps, "fps", low=MIN_FPS, finite=True,
-                        expected=f"a number of frames per second of at least {MIN_FPS} (a GIF frame lasts at most "
-                                 f"655 s)"))
+    from :data:`MIN_FPS` to :data:`MAX_FPS`."""
+    return float(number(fps, "fps", low=MIN_FPS, high=MAX_FPS,
+                        expected=f"a number of frames per second from {MIN_FPS} (a GIF frame lasts at most 655 s) "
+                                 f"to {MAX_FPS} (browsers play shorter frames slower)"))
 
 GIF_DPI = 120
 """Resolution of every GIF the package writes: 9-point text is 15 pixels tall, readable at the GIF's own size."""
@@ -60,8 +68,9 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
             what is expected).
         TypeError: ``anim`` is not a matplotlib animation, or ``path`` is not a path (a string, bytes or a
             ``pathlib.Path``); an ``fps`` or ``dpi`` that is not a number.
-        ValueError: an ``fps`` under :data:`MIN_FPS` or not finite, a ``dpi`` not positive and finite (they
-            failed inside matplotlib and Pillow, with ``IndexError`` or ``OverflowError``).
+        ValueError: an ``fps`` outside :data:`MIN_FPS` to :data:`MAX_FPS`, a ``dpi`` outside :data:`MIN_DPI` to
+            :data:`MAX_DPI`, or either not a number (they failed inside matplotlib and Pillow, with ``IndexError``
+            or ``OverflowError``, or wrote frames without a delay).
     """
     from matplotlib.animation import Animation, PillowWriter
 
@@ -71,7 +80,8 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     path = check_gif_path(path, required=True)
 
     fps = frames_per_second(getattr(anim, "fps", 1.0) if fps is None else fps)
-    dpi = number(dpi, "dpi", low=0, low_open=True, finite=True, expected="a positive number of dots per inch")
+    dpi = number(dpi, "dpi", low=MIN_DPI, high=MAX_DPI,
+                 expected=f"a number of dots per inch from {MIN_DPI} to {MAX_DPI}")
     return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
 
 

@@ -505,7 +505,10 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
             Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, Dense (channels_last:
             the identity across steps), nested models and
             (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
-        input_length: ``L``, the number of input steps.
+        input_length: ``L``, the number of input steps. For the path counts (``weights=None``) it may differ from
+            the length the model's ``Input`` fixes: they depend on the layers' settings only, so that a model
+            declared for 64 steps can be drawn on 16 (``examples/unet_1d.py``). ``weights="model"`` runs the model,
+            which takes its own length only.
         weights: ``None`` (default): every layer with one channel, all-ones kernels, no bias and no activation, so
             ``P[n, j]`` counts the paths from input step ``j`` to output step ``n``. ``"model"``: the model's own
             weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over channels, by
@@ -517,8 +520,8 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     Raises:
         TypeError: not a Sequential or functional model, or a layer with no matrix here; an ``at`` that is a
             string.
-        ValueError: a bad ``input_length`` or ``weights``, an ``input_length`` other than the one the model's
-            ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches whose
+        ValueError: a bad ``input_length`` or ``weights``, with ``weights="model"`` an ``input_length`` other than
+            the one the model's ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches whose
             lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
             several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
             numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point);
@@ -544,20 +547,20 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     if weights is not None and not model_weights:
         raise ValueError(f"Invalid value for argument `weights`. Expected None or 'model'. Received "
                          f"weights={weights!r}")
-    _check_declared_length(model, input_length)
-    if weights is None:
+    if weights is None:               # the path counts depend on the layers' settings only: any length they take
         _check_buildable(model, input_length)
         return _path_matrices(_graph_steps(model, input_length))[-1]
     from ..ops.conv_arithmetic import normalize_int
 
+    _check_declared_length(model, input_length)    # the Jacobian runs the model, which takes its own length only
     return _model_jacobian(model, normalize_int(input_length, "input_length"), None if at is None else _point(at))
 
 
 def _check_declared_length(model, input_length):
-    """Refuse an ``input_length`` other than the one the model's ``Input`` fixes (a functional model, or a
-    Sequential that starts with an ``Input`` or has an ``input_shape``): its matrices would describe a model that
-    was never declared. A Sequential built by a call on data fixes no length, as it takes other lengths after.
-    Several inputs are refused afterwards, each named (:func:`_graph_steps`)."""
+    """For ``weights="model"``: refuse an ``input_length`` other than the one the model's ``Input`` fixes (a
+    functional model, or a Sequential that starts with an ``Input`` or has an ``input_shape``), which the model's
+    own forward pass refuses, as Keras'. A Sequential built by a call on data fixes no length, as it takes other
+    lengths after. Several inputs are refused afterwards, each named (:func:`_graph_steps`)."""
     if is_functional(model):
         shape = model._inputs[0].shape if len(model._inputs) == 1 else None
     else:                                       # a Sequential built on data of some length takes any other too
@@ -787,7 +790,6 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
                          f"kernels): expected None. Received weights={weights!r}")
     max_lines = integer(max_lines, "max_lines", minimum=0)
     check_figure(fig)
-    _check_declared_length(model, input_length)
     _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
