@@ -521,9 +521,9 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         TypeError: not a Sequential or functional model, or a layer with no matrix here; an ``at`` that is a
             string.
         ValueError: a bad ``input_length`` or ``weights``, with ``weights="model"`` an ``input_length`` other than
-            the one the model's ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches whose
-            lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model with
-            several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
+            the one the model's ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches
+            whose lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model
+            with several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
             numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point);
             matrices that need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before they are made; with
             ``weights="model"``, after one forward pass of one input, which gives the number of output steps).
