@@ -555,3 +555,17 @@ def test_schedules_name_a_step_or_a_list_of_the_wrong_type(call, message):
     boundaries was split into characters (found by a tester)."""
     with pytest.raises(TypeError, match=rf"^Invalid type for argument {message}"):
         call()
+
+
+@pytest.mark.parametrize("call", [lambda y, p: losses.SparseCategoricalCrossentropy()(y, p),
+                                  losses.sparse_categorical_crossentropy], ids=["class", "function"])
+def test_soft_targets_get_the_shape_diagnosis_and_a_huge_label_its_own_value(call):
+    """Found by a re-tester: soft targets given to the sparse loss by mistake were told "labels must be whole
+    numbers ... 0.05" (the wholeness check ran before the shape check; Keras gives the shape error), and a whole
+    label of 1e20 was shown as "labels from -9223372036854775808" (its int64 cast wrapped)."""
+    p = tg.tensor(np.full((4, 3), 1 / 3))
+    with pytest.raises(ValueError, match=r"target\.shape=\(4, 3\).*Expected integer labels of shape \(4,\) .*"
+                                         r"one-hot targets go to categorical_crossentropy"):
+        call([[0.05, 0.9, 0.05]] * 4, p)
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\)\. Received the label 1e\+20$"):
+        call([1e20, 2.0, 0.0, 2.0], p)

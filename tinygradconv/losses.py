@@ -339,9 +339,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     else:
         on_host = isinstance(y_true, np.ndarray) or not hasattr(y_true, "__array_namespace__")  # not CuPy's
         given = np.asarray(y_true) if on_host else y_true          # converted once, checked before the int cast
-        if on_host and given.dtype.kind == "f":
-            _check_whole_labels(np, given, num_classes)
-        labels = Tensor(given, dtype="int64", backend=y_pred.backend)
+        floats = given.dtype.kind == "f" if on_host else xp.isdtype(given.dtype, "real floating")
+        labels = Tensor(given, dtype="float64" if floats else "int64", backend=y_pred.backend)   # floats checked below
     if labels.backend is not y_pred.backend:
         raise ValueError(f"y_true is on backend {labels.backend.name!r} but y_pred is on {y_pred.backend.name!r}")
     if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:      # Keras squeezes the class axis of the labels
@@ -401,12 +400,16 @@ def _check_whole_labels(xp, labels, num_classes):
     """A ``ValueError`` for float ``labels`` that are not all whole numbers: NaN, inf or a fraction such as 1.7.
     Keras 3 casts them to integers (1.7 and -0.5 become classes 1 and 0), which trains a mislabelled sample
     silently; the metrics refuse them as well (found by a tester)."""
-    if labels.size == 0 or bool(xp.all(xp.isfinite(labels)) and xp.all(xp.floor(labels) == labels)):
-        return
+    if labels.size == 0 or bool(xp.all(xp.abs(labels) < 2.0**62) and xp.all(xp.floor(labels) == labels)):
+        return                                      # (NaN and inf fail the first test: < is False for them)
     host = np.asarray(labels.get() if hasattr(labels, "get") else labels)
     if not np.all(np.isfinite(host)):
         raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
                          f"Received labels holding {_non_finite_name(host)}")
+    huge = host[np.abs(host) >= 2.0**62]
+    if huge.size:                                   # whole, but past int64: its cast would wrap
+        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
+                         f"Received the label {float(huge.flat[0]):g}")
     raise ValueError(f"sparse_categorical_crossentropy: labels must be whole numbers in [0, {num_classes}) (Keras "
                      f"would cut a fraction to an integer class). Received the label "
                      f"{float(host[np.floor(host) != host].flat[0])}")
