@@ -270,3 +270,17 @@ def test_viz_commands_are_dispatched(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["connectivity", "--strides", "0"])
     assert exc.value.code == 2
+
+
+def test_info_reports_an_unavailable_default_backend_and_ignores_empty_variables(tmp_path):
+    """``TINYGRADCONV_BACKEND=cupy`` on a machine without CuPy made ``info`` (where one looks for "cupy: not
+    available") end in a traceback, and empty variables were listed as if they set something (found by a
+    re-tester)."""
+    result = _run("-m", "tinygradconv", "info", "--json",
+                  env={"TINYGRADCONV_BACKEND": "cupy", "TINYGRADCONV_FLOATX": "", "TINYGRADCONV_IMAGE_DATA_FORMAT": "",
+                       "TINYGRADCONV_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    cupy_here = info["backends"]["cupy"] == "available"
+    assert info["default_backend"] == "cupy" + ("" if cupy_here else " (not available here)")
+    assert info["environment"] == {"TINYGRADCONV_BACKEND": "cupy", "TINYGRADCONV_HOME": str(tmp_path)}

@@ -159,14 +159,15 @@ def collect_info() -> dict:
         "python": f"{platform.python_version()} ({platform.python_implementation()}, {platform.platform()})",
         "numpy": np.__version__,
         "backends": backends,
-        "default_backend": backend.get_backend().name,
+        "default_backend": config.default_backend_name() + ("" if backends.get(config.default_backend_name()) ==
+                                                            "available" else " (not available here)"),
         "blas": _blas_info(),
         "config": {"floatx": config.floatx(), "image_data_format": config.image_data_format(),
                    "backend": config.default_backend_name(), "epsilon": config.epsilon()},
         "config_file": {"path": str(path), "exists": path.is_file()},
         "environment": {name: os.environ[name] for name in ("TINYGRADCONV_FLOATX", "TINYGRADCONV_IMAGE_DATA_FORMAT",
                                                             "TINYGRADCONV_BACKEND", "TINYGRADCONV_HOME")
-                        if name in os.environ},
+                        if os.environ.get(name)},           # an empty variable sets nothing (config.py)
         "optional_packages": {name: _package_version(name) for name in
                               ("array-api-strict", "cupy-cuda12x", "cupy-cuda13x", "matplotlib", "tqdm", "torch")},
     }
