@@ -316,3 +316,20 @@ def test_exponential_and_inverse_time_decay_match_keras_step_by_step(name, kwarg
     finite = np.isfinite(expected)
     np.testing.assert_array_equal(got[~finite], expected[~finite])
     assert np.all(np.abs(got - expected)[finite] <= np.spacing(expected[finite])), np.abs(got - expected).max()
+
+
+def test_piecewise_constant_values_are_keras_float32_numbers_and_steps_are_one_number():
+    """Found by a re-tester: PiecewiseConstantDecay returned the values as given (0.1 in float64, an int, a
+    numpy.float32) where Keras 3 returns float32 tensors; a step that is an array of several numbers raised NumPy's
+    "can only convert an array of size 1", and 10**400 an OverflowError."""
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    ours = schedules.PiecewiseConstantDecay([3, 6], [1, 0.5, 0.1])
+    theirs = keras.optimizers.schedules.PiecewiseConstantDecay([3, 6], [1.0, 0.5, 0.1])
+    for step in range(9):
+        assert ours(step) == theirs(torch.tensor(step)).item()
+    for steps in (np.array([1, 2]), tg.tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match=r"`step` .*Expected one number .*Received an array of shape \(2,\)"):
+            ours(steps)
+    assert schedules.ExponentialDecay(0.1, 1, 0.5)(10**400) == 0.0      # an inf step: the rate decays to 0

@@ -45,11 +45,18 @@ def _step(step) -> float:
     """The step as a float (accepts ints, floats, 0-d arrays and one-element Tensors); anything else is a
     ``TypeError`` naming ``step`` (``float("a")`` said only "could not convert string to float")."""
     if hasattr(step, "item"):
+        count = step.numel() if callable(getattr(step, "numel", None)) else getattr(step, "size", 1)   # torch: numel
+        if count != 1:
+            raise TypeError(f"Invalid type for argument `step` of a learning-rate schedule. Expected one number "
+                            f"(the optimizer's iterations). Received an array of shape {tuple(step.shape)}")
         step = step.item()
     if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
         raise TypeError(f"Invalid type for argument `step` of a learning-rate schedule. Expected a number (the "
                         f"optimizer's iterations). Received step={step!r}")
-    return float(step)
+    try:
+        return float(step)
+    except OverflowError:                       # an int past float's range, such as 10**400
+        return math.inf
 
 
 class LearningRateSchedule(Configurable):
@@ -139,8 +146,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         name: kept for Keras compatibility.
 
     >>> schedule = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
-    >>> schedule(10), schedule(11), schedule(21)
-    (1.0, 0.5, 0.1)
+    >>> schedule(10), schedule(11), schedule(21)          # float32 numbers, as Keras 3's
+    (1.0, 0.5, 0.10000000149011612)
     """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
@@ -163,10 +170,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __call__(self, step):
         step = _step(step)
-        for boundary, value in zip(self.boundaries, self.values):
-            if step <= boundary:
-                return value
-        return self.values[-1]
+        value = next((v for b, v in zip(self.boundaries, self.values) if step <= b), self.values[-1])
+        return float(_floatx()(value))          # a float32 number, as Keras 3's tensor of the value
 
     def get_config(self):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
