@@ -499,3 +499,18 @@ def test_a_wrapped_diagram_draws_every_cell_whole_in_one_row():
                 assert x0 <= patch.get_x() and patch.get_x() + patch.get_width() <= x1
     assert sorted(seen) == list(range(28))                         # each of the 28 outputs once
     plt.close(ax.figure)
+
+
+def test_plot_history_wraps_names_without_underscores_and_takes_a_grid_of_axes():
+    """Found by a re-tester: a 60-character name without underscores ran past its panel (its y label over the
+    figure's height), and plt.subplots(2, 2)'s array of Axes was refused as a TypeError."""
+    name = "averyveryverylongmetricnamewithoutanyunderscoresatallreally"
+    history = {"loss": [3.0, 2.0, 1.0], name: [1.0, 2.0, 3.0], "mae": [1.0, 0.5, 0.2], "acc": [0.1, 0.5, 0.9]}
+    fig = viz.plot_history(history)
+    panel = fig.axes[1]
+    assert panel.get_title().replace("\n", "") == name and max(map(len, panel.get_title().split("\n"))) <= 28
+    assert panel.get_ylabel() == "value"
+    grid_fig, grid = plt.subplots(2, 2)
+    assert viz.plot_history(history, ax=grid) is grid_fig
+    assert [ax.get_title().split("\n")[0] for ax in grid.ravel()] == ["loss", name[:28], "mae", "acc"]
+    plt.close("all")

@@ -109,6 +109,8 @@ def _wrapped(name, width=TITLE_WIDTH):
 
     >>> _wrapped("cls_sparse_categorical_accuracy", 20)
     'cls_sparse_\ncategorical_accuracy'
+    >>> _wrapped("averylongmetricname", 8)
+    'averylon\ngmetricn\name'
     """
     lines, line = [], ""
     for part in name.split("_"):
@@ -118,7 +120,9 @@ def _wrapped(name, width=TITLE_WIDTH):
             line = part
         else:
             line += piece
-    return "\n".join(lines + [line])
+    lines.append(line)
+    # a part longer than a line (a name without underscores) is cut every `width` characters
+    return "\n".join(chunk for text in lines for chunk in (text[i:i + width] for i in range(0, len(text), width)))
 
 
 def _not_finite(values):
@@ -142,6 +146,8 @@ def _given_axes(ax, names):
     """The Axes of each metric: one Axes for all, or one per metric (a list, or an array from ``plt.subplots``)."""
     if hasattr(ax, "add_patch"):
         return [ax] * len(names)
+    if isinstance(ax, np.ndarray):                  # plt.subplots(2, 2)'s grid of Axes, read row by row
+        ax = ax.ravel()
     axes = None if isinstance(ax, (str, bytes)) or not isinstance(ax, Iterable) else list(ax)
     if axes is None or not all(hasattr(a, "add_patch") for a in axes):
         raise TypeError(f"Invalid type for argument `ax`. Expected None, a matplotlib Axes, or a list of Axes (one "
@@ -212,7 +218,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     for i, (name, panel) in enumerate(zip(names, axes)):
         _draw(panel, data, name, cycle[i % len(cycle)], seen, named=shared)
         panel.set_xlabel("epoch")
-        panel.set_ylabel("value" if shared else _wrapped(name))
+        panel.set_ylabel("value" if shared or len(name) > TITLE_WIDTH else name)    # a long name: in the title
         panel.xaxis.set_major_locator(MaxNLocator(integer=True))
         if logy:
             panel.set_yscale("log")
