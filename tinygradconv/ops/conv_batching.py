@@ -77,7 +77,10 @@ DEVICE_CHUNK_BYTES = 64 << 20
 #: The same bound when the batch is shared between threads. Every chunk costs some NumPy calls whose Python part
 #: holds the GIL, so threads working on small chunks wait for each other: on 2 vCPUs of an AVX-512 Xeon
 #: (2026-12-01), conv1d forward+backward on the dilated benchmark shapes took 6.7 ms with 1 MiB chunks and 5.7 ms
-#: with 4 MiB (one thread: 1 MiB is best, 7.6 ms against 8.3 ms).
+#: with 4 MiB (one thread: 1 MiB is best, 7.6 ms against 8.3 ms). Measured again with the tap-group paths
+#: (2026-12-06, ``benchmarks/ab.py``, 10 rounds, forward+backward): 2 MiB was level on the dilated, medium and
+#: 256-channel shapes and slower on the long signal (conv1d 1.12x, conv1d_transpose 1.06x) and on
+#: conv1d_transpose's dilated and medium shapes (1.07-1.09x).
 THREAD_CHUNK_BYTES = 4 << 20
 
 #: Threads that share the batch; ``None``: as many as NumPy's BLAS uses (through ``threadpoolctl``, 1 without it).
