@@ -407,3 +407,17 @@ def test_a_slip_hidden_by_the_first_case_is_reported_by_gradcheck_not_as_an_appr
     with pytest.raises(AssertionError) as error:
         check_custom_op(NoProductRule)
     assert "gradcheck failed" in str(error.value) and "is loose" not in str(error.value)
+
+
+def test_two_gradients_returned_in_the_wrong_order_are_named():
+    """check_custom_binary_op with backward returning (grad_b, grad_a) got only gradcheck's mismatch on input 1
+    (found by a re-tester): the report now asks whether the two were returned in the wrong order."""
+    scaled_exp = solution("ScaledExp")
+
+    class Swapped(scaled_exp):
+        @staticmethod
+        def backward(ctx, grad):
+            grad_a, grad_b = scaled_exp.backward(ctx, grad)
+            return grad_b, grad_a
+
+    report(check_custom_binary_op, Swapped, "did you return the two gradients in the wrong order?", "gradcheck")

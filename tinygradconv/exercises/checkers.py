@@ -1016,6 +1016,10 @@ def check_custom_binary_op(function, cases=20, seed=0):
             expected_grads, received = _weighted_gradients(_a_exp_b, function, [a, b], g)
             note = (f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
                     f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{_as_grad(error)}")
+            if all(r is not None for r in received):        # both gradients, in the other order (a re-tester)
+                swapped = _known_mistake(np.concatenate(received), (np.concatenate(expected_grads[::-1]),
+                                                                    _SWAPPED_GRADIENTS))
+                note = f"{swapped}\n  {note}" if swapped else note
             _fail("check_custom_binary_op (backward)", {**inputs, "grad": g}, expected_grads, received,
                   _with_precision_note(note, _op_precision(function, [a, b]), expected_grads, received))
         except Exception as exc:
@@ -1033,6 +1037,10 @@ def check_custom_binary_op(function, cases=20, seed=0):
                             exact, received, explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
+
+
+_SWAPPED_GRADIENTS = ("did you return the two gradients in the wrong order? backward returns one gradient per input "
+                      "of forward, in forward's order: (grad_a, grad_b)")
 
 
 def _gradient_count_hint(name, exc, inputs):
