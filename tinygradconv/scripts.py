@@ -64,7 +64,7 @@ def figure_path(name) -> Path | None:
 
 
 def save_figure(fig, name, dpi=150) -> Path | None:
-    """Save the matplotlib figure ``fig`` as ``name`` (e.g. ``"graph.png"``) in :func:`figures_folder`, when
+    """Save the matplotlib figure ``fig`` as ``name``, such as ``"graph.png"``, in :func:`figures_folder` when
     ``TINYGRADCONV_FIGURES`` names one; return its path, or None (nothing saved)."""
     path = figure_path(name)
     if path is not None:
