@@ -49,3 +49,11 @@ def test_a_figures_path_that_is_a_file_or_has_no_parent_is_refused(monkeypatch, 
     with pytest.raises(ValueError, match=r"TINYGRADCONV_FIGURES: the folder .*missing' .* does not exist"):
         figures_folder()
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_figures_path_under_a_file_says_so(monkeypatch, tmp_path):
+    """``/tmp/afile/sub`` with ``/tmp/afile`` a file was told that the folder "does not exist" (a re-tester)."""
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "afile" / "sub"))
+    with pytest.raises(ValueError, match=r"the folder .*afile' that should hold 'sub' is a file, not a folder"):
+        figures_folder()

@@ -50,8 +50,9 @@ def figures_folder() -> Path | None:
         raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: {given!r} is a file, "
                          f"not a folder to save the figures in")
     if not folder.parent.is_dir():
+        what = "is a file, not a folder" if folder.parent.exists() else "does not exist"
         raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: the folder "
-                         f"{str(folder.parent)!r} that should hold {folder.name!r} does not exist")
+                         f"{str(folder.parent)!r} that should hold {folder.name!r} {what}")
     folder.mkdir(exist_ok=True)
     return folder
 
