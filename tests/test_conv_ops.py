@@ -1122,3 +1122,40 @@ def test_small_gemm_blocks_give_the_same_convolutions(backend, monkeypatch):
         assert sum(1 for m in taken if m) > 100                   # the blocks really ran
     else:
         assert not any(taken)                                      # NumPy only
+
+
+def test_the_shared_gather_serves_only_while_one_sample_of_it_fits_whatever_the_padding(monkeypatch):
+    """Found by a reviewer: with "same" or "causal" padding a kernel as long as the signal kept the shared gather,
+    whose im2col is the input's length times k (74.5 GiB at k = L = 10**5). Its rule now bounds that buffer: with
+    the bound at 64 KiB, a 300-tap kernel on 300 steps (703 KiB in float64) takes the separate paths, a 3-tap one
+    the shared gather; gradients against the loop reference's finite differences."""
+    taken = []
+    shared = conv_module._conv1d_backward_shared
+    monkeypatch.setattr(conv_module, "_conv1d_backward_shared",
+                        lambda *args, **kwargs: taken.append(True) or shared(*args, **kwargs))
+    monkeypatch.setattr(conv_module.conv_batching, "THREAD_CHUNK_BYTES", 64 << 10)
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((1, 300, 1)), rng.standard_normal((300, 1, 1))
+    for padding in ("same", "causal"):
+        tx, tw = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+        conv1d(tx, tw, padding=padding).sum().backward()
+        for probe in ((0, 7, 0), (0, 150, 0)):
+            bumped = x.copy()
+            bumped[probe] += 1e-6
+            numeric = (ref_conv1d(bumped, w, None, 1, padding).sum() - ref_conv1d(x, w, None, 1, padding).sum()) / 1e-6
+            assert abs(tx.grad.numpy()[probe] - numeric) < 1e-4
+    assert not taken
+    conv1d(tg.tensor(x[:, :40], requires_grad=True), tg.tensor(w[:3], requires_grad=True)).sum().backward()
+    assert taken
+
+
+def test_a_long_kernel_plan_is_not_cached_and_taps_that_meet_nothing_cost_nothing():
+    """Found by a reviewer: _tap_blocks cached plans of any size (a kernel of 2*10**5 taps held 84 MB), and the
+    memory check counted every tap where the plan keeps only those that meet a sample (3.2*10**7 taps, "same", on 3
+    steps: 5 kept; it was refused)."""
+    conv_module._cached_tap_blocks.cache_clear()
+    k = conv_module.CACHED_TAPS + 1
+    conv1d(np.ones((1, 2 * k, 1), np.float32), np.ones((k, 1, 1), np.float32))
+    assert conv_module._cached_tap_blocks.cache_info().currsize == 0
+    assert conv_module._planned_taps(3, 3, 32_000_000, 1, 1) == 6
+    assert conv_module._planned_taps(3, 10**8 + 2, 10**8, 1, 1) == 10**8     # a transposed convolution: every tap

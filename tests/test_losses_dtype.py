@@ -69,3 +69,20 @@ def test_dtype_keeps_the_gradient_and_integer_labels_and_stays_out_of_the_config
 def test_a_dtype_that_is_not_a_float_type_is_refused_by_name(bad, error):
     with pytest.raises(error, match=r"`dtype`.*Received dtype="):
         losses.MeanSquaredError(dtype=bad)
+
+
+def test_dtype_takes_targets_of_any_library_and_leaves_class_labels_unrounded():
+    """Found by a reviewer: a torch tensor of targets raised "Cannot interpret 'torch.float32' as a data type", and
+    with dtype="float16" the sparse loss rounded the labels 1.0004 and 2049 to whole classes (2049 to 2048) before
+    the checks that refuse them."""
+    torch = pytest.importorskip("torch", reason="torch tensors as targets")
+    probs = np.array([[0.2, 0.8], [0.6, 0.4]])
+    got = losses.MeanSquaredError(dtype="float64")(torch.tensor([1.0, 2.0]), np.array([1.5, 2.0], np.float32))
+    assert got.item() == 0.125
+    sparse = losses.SparseCategoricalCrossentropy(dtype="float16")
+    np.testing.assert_allclose(sparse(torch.tensor([1, 0]), probs).item(), -(np.log(0.8) + np.log(0.6)) / 2,
+                               rtol=1e-3)
+    with pytest.raises(ValueError, match=r"whole numbers .*Received the label 1\.0004"):
+        sparse(np.array([1.0004, 1.0]), probs)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)\. Received labels from 1 to 2049"):
+        sparse(np.array([2049.0, 1.0]), probs)

@@ -78,7 +78,7 @@ from ..validation import (
     normalize_padding,
     physical_memory,
 )
-from . import conv_cuda, gemm_blocks
+from . import conv_batching, conv_cuda, gemm_blocks
 from .conv_arithmetic import conv_pads, conv_steps, transpose_window
 from .conv_batching import (
     ChunkedCols,
@@ -692,7 +692,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
             return grads
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
-            and _rows_outnumber_taps(out_len, (k - 1) * dilation_rate + 1)
+            and _shared_gather_fits(length, k, f_group, float_bytes(xp, grad.dtype))
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
         h_ranges = _flipped_tap_ranges(length, out_len, k, dilation_rate, pad_left)
         if _shared_gather_is_nan_safe(xp, grad, x, kernel, ranges, h_ranges):
@@ -776,6 +776,20 @@ def _takes_shared_gather(xp, strides, need_x, need_kernel):
     ``strides == 1`` (any dilation, padding and groups) and both ``dx`` and ``dW`` wanted. :func:`conv1d_backward`
     also requires non-empty arrays and :func:`_shared_gather_is_nan_safe`."""
     return SHARED_GATHER_BACKWARD and _tuned_for_cpu(xp) and strides == 1 and need_x and need_kernel
+
+
+def _shared_gather_fits(length, kernel_size, filters, itemsize):
+    """Whether one sample's gather ``H`` of :func:`_conv1d_backward_shared` (``length x k x filters`` values of
+    ``itemsize`` bytes) takes at most :data:`~tinygradconv.ops.conv_batching.THREAD_CHUNK_BYTES`: it grows with the
+    input's length times ``k``, whatever the padding, where the separate paths' tap groups keep no such buffer. A
+    kernel as long as the signal (``k = L = 20000``, "same", one channel) took 8.3 s and 1.6 GB in it against 2.1 s
+    and 69 MB, and at ``k = L = 10**5`` it asked for 74.5 GiB (found by a tester and a reviewer). The benchmark
+    shapes' gathers take at most 786 KiB (256 channels in, 128 out, 512 steps, ``k = 3``).
+
+    >>> _shared_gather_fits(256, 3, 64, 4), _shared_gather_fits(20000, 20000, 1, 4)
+    (True, False)
+    """
+    return length * kernel_size * filters * itemsize <= conv_batching.THREAD_CHUNK_BYTES
 
 
 def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
@@ -990,13 +1004,11 @@ def _has_tap_blocks(kernel_size, strides, dilation_rate):
 
 
 def _rows_outnumber_taps(steps, taps):
-    """Whether the paths tuned for short kernels serve: no more ``taps`` (or, for the shared gather of conv1d's
-    backward, steps of the dilated kernel's span) than the ``steps`` that each tap's product has as rows. The tap
-    groups make one GEMM per tap, and the shared gather an im2col matrix of the input's length times ``k``: for a
-    kernel longer than the signal (``Conv1DTranspose(1, 10**4)`` on 3 steps, ``conv1d`` with ``k = 10**4`` on
-    ``10**4 + 10`` steps, one sample, one channel) they took 0.067 s and 2.0 s against 0.012 s and 0.015 s for the
-    plain path's one product and ``k`` slice copies, and at ``k = 10**5`` the shared gather asked for 74.5 GiB
-    (found by a tester). Every benchmark shape has ``k`` far below its steps.
+    """Whether the tap-group paths serve: no more ``taps`` than the ``steps`` that each tap's product has as rows.
+    They make one GEMM per tap group: for a kernel longer than the signal (``Conv1DTranspose(1, 10**4)`` on 3 steps,
+    ``conv1d`` with ``k = 10**4`` on ``10**4 + 10`` steps, one sample, one channel) they and the shared gather
+    (:func:`_shared_gather_fits`) took 0.067 s and 2.0 s against 0.012 s and 0.015 s for the plain path's one
+    product and ``k`` slice copies (found by a tester). Every benchmark shape has ``k`` far below its steps.
 
     >>> _rows_outnumber_taps(256, 3), _rows_outnumber_taps(3, 10**4)
     (True, False)
@@ -1004,8 +1016,16 @@ def _rows_outnumber_taps(steps, taps):
     return taps <= steps
 
 
-@functools.lru_cache(maxsize=1024)
 def _tap_blocks(ranges, kernel_size, strides):
+    """:func:`_tap_blocks_of`, cached (keyed on the whole plan) only up to :data:`CACHED_TAPS` taps, as
+    :func:`_tap_ranges`: a cached kernel of 2*10**5 taps held 84 MB until the process ended (found by a reviewer).
+    """
+    if kernel_size > CACHED_TAPS:
+        return _tap_blocks_of(ranges, kernel_size, strides)
+    return _cached_tap_blocks(ranges, kernel_size, strides)
+
+
+def _tap_blocks_of(ranges, kernel_size, strides):
     """The products of conv1d's blocked paths: ``(t0, t1, p0, p1, n0)``, taps ``t0 .. t1-1`` at output steps
     ``p0 .. p1-1``, tap ``t0`` reading input row ``n0`` at step ``p0`` (``ranges`` from :func:`_tap_ranges`).
 
@@ -1052,6 +1072,9 @@ def _tap_blocks(ranges, kernel_size, strides):
     for t in range(grouped, kernel_size):               # leftover taps (k % s)
         add_tap(t, -1, 1 << 62)
     return tuple(blocks)
+
+
+_cached_tap_blocks = functools.lru_cache(maxsize=1024)(_tap_blocks_of)
 
 
 def _block_rows(xp, x, t0, t1, p0, p1, n0, strides):
@@ -1317,6 +1340,17 @@ def _rounded(xp, arrays, dtype):
 TAP_PLAN_BYTES = 200
 
 
+def _planned_taps(short_len, long_len, kernel_size, strides, dilation_rate):
+    """At most how many taps :func:`_tap_ranges` keeps a plan for: those that meet a sample, whose ``t*d`` lies
+    within ``(short_len - 1)*s + long_len`` steps, however the two signals are offset (a kernel of 3.2*10**7 taps
+    with "same" padding on 3 steps keeps 5; counting every tap refused it, found by a reviewer).
+
+    >>> _planned_taps(3, 3, 32_000_000, 1, 1), _planned_taps(3, 10**8 + 2, 10**8, 1, 1)
+    (6, 100000000)
+    """
+    return max(0, min(kernel_size, (long_len + (short_len - 1) * strides) // dilation_rate + 1))
+
+
 def _check_output_size(xp, op, x, out_len, filters, kernel_size, arguments):
     """A ValueError naming the arguments that make the output of ``x`` (float, channels_last) too large: more bytes
     than an index can count, or (NumPy-based backends) more than this machine's memory, before NumPy's own
@@ -1396,8 +1430,8 @@ class Conv1dTransposeOp(Function):
                              f"{x.shape[0]} samples of 0 steps and {x.shape[2]} channels.")
 
         c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
-        _check_output_size(xp, op, x, out_len, filters, k, f"strides={strides}, output_padding={output_padding}, "
-                           f"dilation_rate={dilation_rate}")
+        _check_output_size(xp, op, x, out_len, filters, _planned_taps(x.shape[1], out_len, k, strides, dilation_rate),
+                           f"strides={strides}, output_padding={output_padding}, dilation_rate={dilation_rate}")
         dtype = x.dtype
         x, kernel, bias = _summing_dtype(xp, x, kernel, bias)       # float16: sums in float32, as torch
         # inf or NaN in the inputs: NaN outputs, silently (as torch; Function.apply)
@@ -1481,7 +1515,8 @@ class Conv1dOp(Function):
             raise ValueError(f"Invalid value for argument `padding`: its negative values drop more steps than the "
                              f"input has ({x.shape[1]}). Expected negative values that drop at most {x.shape[1]} of "
                              f"its steps in all. Received padding={padding!r}.")
-        _check_output_size(xp, op, x, conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides), filters, k,
+        out_len = conv_steps(pad_left + x.shape[1] + pad_right, k_eff, strides)
+        _check_output_size(xp, op, x, out_len, filters, _planned_taps(out_len, x.shape[1], k, strides, dilation_rate),
                            f"padding={padding!r}, strides={strides}, dilation_rate={dilation_rate}")
 
         dtype = x.dtype

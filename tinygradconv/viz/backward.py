@@ -290,7 +290,8 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     Args:
         loss: the output tensor (its graph not yet freed), or a :class:`BackwardTrace` (drawn as it was recorded).
         path: save the animation as a GIF there (through Pillow), written atomically.
-        fps: frames per second of the GIF.
+        fps: frames per second of the GIF, from 0.01 to 50 (``viz.animation.MIN_FPS``, ``MAX_FPS``), checked also
+            without ``path``, for :func:`show_animation`.
         fontsize: the labels' font size (points).
         grad: the output gradient, for a non-scalar ``loss`` (None with a trace, which holds the one it used).
 
@@ -301,9 +302,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
         figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
     Raises:
-        ValueError: an ``fps`` or ``fontsize`` that is not finite or not > 0, a ``path`` that does not end in
-            ``.gif``, a trace that recorded no backward pass, or a ``grad`` given with a trace, before anything is
-            drawn.
+        ValueError: an ``fps`` outside 0.01 to 50, a ``fontsize`` that is not finite or not > 0, a ``path`` that
+            does not end in ``.gif``, a trace that recorded no backward pass, or a ``grad`` given with a trace,
+            before anything is drawn.
         TypeError: ``loss`` is neither a Tensor nor a BackwardTrace; an ``fps`` or ``fontsize`` that is not a
             number, or a ``path`` that is not a path.
         RuntimeError: the graph of ``loss`` was freed by ``backward()`` (record the pass to draw it afterwards).

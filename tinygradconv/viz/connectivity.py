@@ -1349,7 +1349,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         kernel: the tap values (1-D), or a kernel size ``k`` (ones).
         strides, padding, output_padding, dilation_rate: as for ``conv1d_transpose``.
         path: when given, save the animation there (a ``.gif``, Pillow writer), atomically.
-        fps: frames per second of the saved GIF.
+        fps: frames per second of the saved GIF, from 0.01 to 50 (``viz.animation.MIN_FPS``, ``MAX_FPS``: a GIF
+            frame lasts at most 655 s, and browsers play frames shorter than 1/50 s slower); checked also without
+            ``path``, for :func:`show_animation`.
         ax: the Axes to draw into (default: a new figure).
 
     Returns:

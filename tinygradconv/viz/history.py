@@ -104,8 +104,8 @@ def _draw(ax, data, name, color, seen=None, named=True):
 
 
 def _wrapped(name, width=TITLE_WIDTH):
-    r"""``name`` broken into lines of at most about ``width`` characters after its underscores (a metric name such
-    as ``cls_sparse_categorical_accuracy`` ran past its panel); a name without them stays whole.
+    r"""``name`` broken into lines of at most ``width`` characters, after its underscores where it has them (a
+    metric name such as ``cls_sparse_categorical_accuracy`` ran past its panel), else every ``width`` characters.
 
     >>> _wrapped("cls_sparse_categorical_accuracy", 20)
     'cls_sparse_\ncategorical_accuracy'
