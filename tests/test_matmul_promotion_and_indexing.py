@@ -282,3 +282,14 @@ def test_arrays_that_do_not_broadcast_are_our_index_error(index, backend):
         tg.tensor(np.zeros((2, 3, 4)), backend=backend)[index]
     with pytest.raises(IndexError):
         torch.zeros(2, 3, 4)[tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)]
+
+
+@pytest.mark.parametrize("index", [(False, [5]), ([5], False), (False, slice(None), [9]), (0, False, [7])])
+def test_out_of_range_picks_that_a_false_empties_are_not_checked_as_in_torch(index, backend):
+    """A Python ``False`` broadcasts the index arrays to nothing: PyTorch makes no pick and checks no range, so
+    ``x[False, [5]]`` of 3 rows is empty; it was refused as out of range (noted in session 37). Shapes, values and
+    gradients against torch; an integer is still checked, and so is an array beside ``True``."""
+    assert _compare_with_torch(index, backend, shape=(3, 4, 2)) is None
+    for checked in ((False, 5), (True, [5])):
+        with pytest.raises(IndexError, match="out of range"):
+            tg.tensor(np.zeros((3, 4, 2)), backend=backend)[checked]

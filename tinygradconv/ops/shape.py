@@ -500,6 +500,7 @@ def _normalized_index(xp, index, shape):
     at = next((k for k, item in enumerate(items) if item is Ellipsis), len(items))
     items[at:at + 1] = spread
     first, rest, axis = [], [], 0   # `axis`: the axis of `shape` the item indexes
+    arrays = []                     # (integer array, its axis): range-checked once all are known
     for item in items:
         if isinstance(item, bool):
             first.append(None)
@@ -516,10 +517,18 @@ def _normalized_index(xp, index, shape):
             rest.append(whole)
             axis += 1
         else:
-            _check_in_range(xp, item, axis, shape)
+            if _is_mask(item):
+                _check_in_range(xp, item, axis, shape)
+            else:
+                arrays.append((item, axis))
             first += [whole] * _axes_taken(item)
             rest.append(item)
             axis += _axes_taken(item)
+    # the integer arrays broadcast together: when one is empty (a False), no pick is made and, as in PyTorch,
+    # none is range-checked (x[False, [5]] of 3 rows is empty)
+    if not any(hasattr(item, "dtype") and not _is_mask(item) and item.size == 0 for item in rest):
+        for item, at_axis in arrays:
+            _check_in_range(xp, item, at_axis, shape)
     return tuple(first), (tuple(rest) if any(hasattr(item, "dtype") for item in rest) else None)
 
 
