@@ -563,14 +563,15 @@ def refuse_foreign(value, kind, expected):
 
 
 # ------------------------------------------------------------------------------------------------ dtypes
-def dtype_argument(dtype, accepted, name="dtype"):
+def dtype_argument(dtype, accepted, name="dtype", type_error=TypeError):
     """The plain name (``"float32"``) of a dtype argument given as a name, a NumPy or backend dtype, a NumPy scalar
     type, Python's ``float``/``int``/``bool``, or a PyTorch dtype (``torch.float64`` is ``"float64"``, for users
     coming from PyTorch; torch is never imported here), checked against the names in ``accepted``.
 
     Raises:
-        TypeError: anything else (an unknown name, a dtype not in ``accepted``, ``None``, an int, a class such as
-            ``list``), naming the argument, the value received and the accepted names.
+        TypeError: (or ``type_error``, a ``ValueError`` where Keras raises one) anything else (an unknown name, a
+            dtype not in ``accepted``, ``None``, an int, a class such as ``list``), naming the argument, the value
+            received and the accepted names.
 
     >>> dtype_argument(np.float32, ("float32", "int64")), dtype_argument("int64", ("float32", "int64"))
     ('float32', 'int64')
@@ -592,8 +593,8 @@ def dtype_argument(dtype, accepted, name="dtype"):
             pass
     if found not in accepted:
         shown = "" if isinstance(dtype, (str, type)) else f" of type {_type_name(dtype)}"  # (a class shows itself)
-        raise TypeError(f"Invalid type for argument `{name}`. Expected one of {tuple(accepted)} (a name, or a NumPy "
-                        f"or PyTorch dtype). Received {name}={dtype!r}{shown}")
+        raise type_error(f"Invalid {_kind(type_error)} for argument `{name}`. Expected one of {tuple(accepted)} (a "
+                         f"name, or a NumPy or PyTorch dtype). Received {name}={dtype!r}{shown}")
     return found
 
 

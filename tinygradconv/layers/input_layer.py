@@ -141,10 +141,7 @@ def _input_dtype(dtype):
     >>> _input_dtype("int32"), _input_dtype(np.float64)
     ('int32', 'float64')
     """
-    try:
-        return dtype_argument(dtype, INPUT_DTYPES)
-    except TypeError as error:                  # Keras refuses an Input's dtype with a ValueError
-        raise ValueError(str(error).replace("Invalid type for argument", "Invalid value for argument", 1)) from None
+    return dtype_argument(dtype, INPUT_DTYPES, type_error=ValueError)     # Keras refuses an Input's with a ValueError
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
