@@ -1153,9 +1153,9 @@ def test_a_long_kernel_plan_is_not_cached_and_taps_that_meet_nothing_cost_nothin
     """Found by a reviewer: _tap_blocks cached plans of any size (a kernel of 2*10**5 taps held 84 MB), and the
     memory check counted every tap where the plan keeps only those that meet a sample (3.2*10**7 taps, "same", on 3
     steps: 5 kept; it was refused)."""
-    conv_module._cached_tap_blocks.cache_clear()
+    conv_module._tap_blocks.cache_clear()
     k = conv_module.CACHED_TAPS + 1
     conv1d(np.ones((1, 2 * k, 1), np.float32), np.ones((k, 1, 1), np.float32))
-    assert conv_module._cached_tap_blocks.cache_info().currsize == 0
+    assert conv_module._tap_blocks.cache_info().currsize == 0
     assert conv_module._planned_taps(3, 3, 32_000_000, 1, 1) == 6
     assert conv_module._planned_taps(3, 10**8 + 2, 10**8, 1, 1) == 10**8     # a transposed convolution: every tap

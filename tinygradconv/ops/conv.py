@@ -100,11 +100,30 @@ __all__ = ["Conv1dOp", "Conv1dTransposeOp", "conv1d", "conv1d_transpose"]
 # ----------------------------------------------------------------------------------------------------------------
 # The shared index helpers: gather (im2col) and scatter-add (col2im)
 # ----------------------------------------------------------------------------------------------------------------
-#: The longest kernel whose tap plans :func:`_tap_ranges` keeps in its cache (a plan takes about
-#: :data:`TAP_PLAN_BYTES` a tap: a cached plan of 10**6 taps held 200 MB until the process ended).
+#: The longest kernel whose tap plans (:func:`_tap_ranges`, :func:`_tap_blocks`) are kept in a cache (a plan takes
+#: about :data:`TAP_PLAN_BYTES` a tap: a cached plan of 10**6 taps held 200 MB until the process ended).
 CACHED_TAPS = 4096
 
 
+def _plan_cache(kernel_arg):
+    """Decorate a pure function of a kernel's plan with an LRU cache of 1024 calls that it takes only for kernels of
+    at most :data:`CACHED_TAPS` taps (the ``kernel_arg``-th positional argument); longer kernels' plans are
+    computed each time and freed after (a reviewer found a cache holding 84 MB of one such plan)."""
+    def decorate(plan):
+        cached = functools.lru_cache(maxsize=1024)(plan)
+
+        @functools.wraps(plan)
+        def planned(*args):
+            return (cached if args[kernel_arg] <= CACHED_TAPS else plan)(*args)
+
+        planned.cache_clear = cached.cache_clear
+        planned.cache_info = cached.cache_info
+        return planned
+
+    return decorate
+
+
+@_plan_cache(kernel_arg=2)
 def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset):
     """For each tap ``t``, the short positions ``p`` in ``[p0, p1)`` whose partner ``n = p*s + t*d - offset`` lies in
     ``[0, long_len)``; returned as ``(t, p0, p1, n0, n_stop)`` with the exact slice ``v[n0:n_stop:s]``.
@@ -114,13 +133,6 @@ def _tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset
     >>> _tap_ranges(3, 7, 2, 2, 1, 0)
     ((0, 0, 3, 0, 5), (1, 0, 3, 1, 6))
     """
-    if kernel_size > CACHED_TAPS:
-        return _tap_ranges_of(short_len, long_len, kernel_size, strides, dilation_rate, offset)
-    return _cached_tap_ranges(short_len, long_len, kernel_size, strides, dilation_rate, offset)
-
-
-def _tap_ranges_of(short_len, long_len, kernel_size, strides, dilation_rate, offset):
-    """:func:`_tap_ranges`, computed."""
     s, d = strides, dilation_rate
     ranges = []
     for t in range(kernel_size):
@@ -131,9 +143,6 @@ def _tap_ranges_of(short_len, long_len, kernel_size, strides, dilation_rate, off
             n0 = p0 * s + shift
             ranges.append((t, p0, p1, n0, n0 + (p1 - p0 - 1) * s + 1))
     return tuple(ranges)
-
-
-_cached_tap_ranges = functools.lru_cache(maxsize=1024)(_tap_ranges_of)
 
 
 def _gather(long, cols, ranges, strides, rows=slice(None)):
@@ -1016,16 +1025,8 @@ def _rows_outnumber_taps(steps, taps):
     return taps <= steps
 
 
+@_plan_cache(kernel_arg=1)
 def _tap_blocks(ranges, kernel_size, strides):
-    """:func:`_tap_blocks_of`, cached (keyed on the whole plan) only up to :data:`CACHED_TAPS` taps, as
-    :func:`_tap_ranges`: a cached kernel of 2*10**5 taps held 84 MB until the process ended (found by a reviewer).
-    """
-    if kernel_size > CACHED_TAPS:
-        return _tap_blocks_of(ranges, kernel_size, strides)
-    return _cached_tap_blocks(ranges, kernel_size, strides)
-
-
-def _tap_blocks_of(ranges, kernel_size, strides):
     """The products of conv1d's blocked paths: ``(t0, t1, p0, p1, n0)``, taps ``t0 .. t1-1`` at output steps
     ``p0 .. p1-1``, tap ``t0`` reading input row ``n0`` at step ``p0`` (``ranges`` from :func:`_tap_ranges`).
 
@@ -1034,7 +1035,7 @@ def _tap_blocks_of(ranges, kernel_size, strides):
     from ``p*s + q*s - pad_left``, one row of ``s*C`` values of ``x`` seen as rows of ``s`` steps; over the steps
     that all of them cover this is one product. The steps outside (padding) and the ``k % s`` leftover taps come
     tap by tap (``t1 = t0 + 1``), through every ``s``-th row. Every covered ``(t, p)`` appears exactly once, the
-    groups in tap order. A tuple, cached like :func:`_tap_ranges`.
+    groups in tap order. A tuple, cached like :func:`_tap_ranges` (keyed on the whole plan).
 
     >>> _tap_blocks(_tap_ranges(3, 7, 2, 2, 1, 0), 2, 2)          # k = 2, s = 2, valid: one group of both taps
     ((0, 2, 0, 3, 0),)
@@ -1072,9 +1073,6 @@ def _tap_blocks_of(ranges, kernel_size, strides):
     for t in range(grouped, kernel_size):               # leftover taps (k % s)
         add_tap(t, -1, 1 << 62)
     return tuple(blocks)
-
-
-_cached_tap_blocks = functools.lru_cache(maxsize=1024)(_tap_blocks_of)
 
 
 def _block_rows(xp, x, t0, t1, p0, p1, n0, strides):
