@@ -552,8 +552,9 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         return _path_matrices(_graph_steps(model, input_length))[-1]
     from ..ops.conv_arithmetic import normalize_int
 
+    input_length = normalize_int(input_length, "input_length")
     _check_declared_length(model, input_length)    # the Jacobian runs the model, which takes its own length only
-    return _model_jacobian(model, normalize_int(input_length, "input_length"), None if at is None else _point(at))
+    return _model_jacobian(model, input_length, None if at is None else _point(at))
 
 
 def _check_declared_length(model, input_length):
@@ -565,13 +566,10 @@ def _check_declared_length(model, input_length):
         shape = model._inputs[0].shape if len(model._inputs) == 1 else None
     else:                                       # a Sequential built on data of some length takes any other too
         shape = getattr(model, "_input_batch_shape", None)
-    if shape is None or isinstance(input_length, (bool, np.bool_)) or not isinstance(input_length,
-                                                                                    (int, np.integer)):
-        return                                  # no Input, or a bad input_length that the paths refuse, named
-    input_length = int(input_length)           # numpy.int64(4) too (it slipped past as "not an int")
-    if len(shape) == 3 and shape[_steps_axis(model)] not in (None, input_length):
+    steps = shape[_steps_axis(model)] if shape is not None and len(shape) == 3 else None
+    if steps not in (None, input_length):       # (input_length: a plain int, from normalize_int)
         raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of shape "
-                         f"{shape}, of {shape[_steps_axis(model)]} steps. Received input_length={input_length}")
+                         f"{shape}, of {steps} steps. Received input_length={input_length}")
 
 
 def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
