@@ -691,6 +691,25 @@ def test_fit_predict_save_on_every_backend(backend, data, tmp_path):
     np.testing.assert_array_equal(reloaded, out)
 
 
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_copied_compiled_model_trains_on(data, copier):
+    """``copy.deepcopy``/``pickle`` of a model fitted for one epoch, then one more epoch on the copy: the weights of
+    two epochs of SGD written out in NumPy (the copy's optimizer had refused the copied weights as unknown)."""
+    import copy
+    import pickle
+
+    x, y, w, b = data
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="mse")
+    model.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    twin = copy.deepcopy(model) if copier == "deepcopy" else pickle.loads(pickle.dumps(model))
+    twin.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    w_ref, b_ref, _ = numpy_sgd(x, y, w, b, 0.05, 3, 2)
+    np.testing.assert_allclose(twin.predict(x, verbose=0), x @ w_ref + b_ref, rtol=1e-10)
+    w_one, b_one, _ = numpy_sgd(x, y, w, b, 0.05, 3, 1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), x @ w_one + b_one, rtol=1e-10)   # the original as it was
+
+
 # ----------------------------------------------------------------------------------------------- Keras seams
 def _keras():
     """Keras 3 on its torch backend, the reference for Keras behaviour (skipped, visibly, when not installed)."""

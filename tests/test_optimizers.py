@@ -237,6 +237,35 @@ def test_weight_decay_is_decoupled_and_applied_after_clipping(backend):
     np.testing.assert_allclose(w.numpy(), [1.85])
 
 
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_goes_on_with_the_copied_variables(backend, copier):
+    """A model copied with its optimizer (``copy.deepcopy`` or ``pickle``, as PyTorch users copy models) trains on:
+    the copy's Adam moments and weight-decay exclusions belong to the copied variables (they were keyed by the ids
+    of the original ones, and the copy refused its own variables as unknown)."""
+    import copy
+    import pickle
+
+    def duplicate(obj):
+        return copy.deepcopy(obj) if copier == "deepcopy" else pickle.loads(pickle.dumps(obj))
+
+    w0, g1, g2 = np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([-1.0, 2.0])
+    w = tg.Tensor(w0, dtype="float64", backend=backend)
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.apply([g1], [w])
+    w_copy, opt_copy = duplicate((w, opt))
+    opt_copy.apply([g2], [w_copy])
+    np.testing.assert_allclose(w_copy.numpy(), ref_adam(w0, [g1, g2], lr=0.1)[-1], rtol=1e-12)
+    np.testing.assert_allclose(w.numpy(), ref_adam(w0, [g1], lr=0.1)[-1], rtol=1e-12)   # the original untouched
+    assert opt_copy.iterations == 2 and opt.iterations == 1
+
+    kept, decayed = (tg.Tensor([1.0], dtype="float64", backend=backend) for _ in range(2))
+    sgd = optimizers.SGD(learning_rate=0.5, weight_decay=0.2)
+    sgd.exclude_from_weight_decay(var_list=[kept])
+    kept_copy, decayed_copy, sgd_copy = duplicate((kept, decayed, sgd))
+    sgd_copy.apply([np.zeros(1)] * 2, [kept_copy, decayed_copy])
+    assert (kept_copy.item(), decayed_copy.item()) == (1.0, 0.9)          # w * (1 - 0.2 * 0.5) for the other only
+
+
 def test_exclude_from_weight_decay_by_name_and_variable(backend):
     w = tg.Tensor([1.0], dtype="float64", backend=backend)
     b = tg.Tensor([1.0], dtype="float64", backend=backend)

@@ -328,6 +328,21 @@ def test_copy_and_deepcopy_of_leaves(backend):
         copy.deepcopy(x * 2.0)
 
 
+def test_pickle_of_leaves_and_a_clear_error_for_op_outputs(backend):
+    import pickle
+
+    x = tg.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    x.name = "w"
+    (x * x).sum().backward()
+    y = pickle.loads(pickle.dumps(x))
+    assert y.tolist() == [1.0, 2.0] and y.requires_grad and y.name == "w" and y.dtype == x.dtype
+    assert y.backend is x.backend and y.grad.tolist() == [2.0, 4.0]
+    assert pickle.loads(pickle.dumps(x.backend)) is x.backend
+    with pytest.raises(TypeError, match=r"made by an op.*detach\(\)"):      # torch drops the graph silently
+        pickle.dumps(x * 2.0)
+    assert pickle.loads(pickle.dumps((x * 2.0).detach())).tolist() == [2.0, 4.0]
+
+
 def test_name_and_constraint_attributes_default_to_none():
     t = tg.tensor([1.0])
     assert t.name is None and t.constraint is None

@@ -133,6 +133,9 @@ class Context:
             return (False,) * len(self.inputs)
         return tuple([t is not None and t.requires_grad for t in self.inputs])
 
+    def __reduce__(self):  # pickling an op's output reaches here: say what to do, not "cannot pickle 'module'"
+        raise TypeError("Cannot pickle a tensor made by an op (its graph is not saved); pickle `t.detach()` instead")
+
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` (raw backend arrays) for ``backward``."""
         self.saved_tensors = arrays

@@ -55,11 +55,8 @@ class Backend:
     def __repr__(self):
         return f"Backend({self.name!r})"
 
-    def __copy__(self):  # one Backend object per name: copies are the backend itself
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
+    def __reduce__(self):  # one Backend object per name: copies and unpickled backends are the backend itself
+        return get_backend, (self.name,)
 
     def dtype(self, name):
         """The namespace's dtype object for a name such as ``"float32"``."""

@@ -226,7 +226,15 @@ class Optimizer:
         self._learning_rate = self._check_learning_rate(learning_rate)
         self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
-        self._exclude_ids, self._exclude_patterns = set(), ()
+        self._excluded, self._exclude_patterns = {}, ()   # id(variable) -> variable, kept out of weight decay
+
+    def __setstate__(self, state):
+        """Restore a copy (``copy.deepcopy``, ``pickle``) of the optimizer: its state and exclusions are keyed by
+        ``id(variable)``, so they are keyed again by the ids of the copied variables (copied with it, as the
+        variables of a model copied together with its optimizer are the model's own copies)."""
+        self.__dict__.update(state)
+        self._state = {id(entry[0]): entry for entry in self._state.values()}
+        self._excluded = {id(v): v for v in self._excluded.values()}
 
     # ------------------------------------------------------------------ weight decay
     @property
@@ -510,11 +518,11 @@ class Optimizer:
                 holds something other than strings.
             ValueError: a pattern that is not a regular expression.
         """
-        self._exclude_ids = {id(v) for v in (var_list or ())}
+        self._excluded = {id(v): v for v in (var_list or ())}
         self._exclude_patterns = _weight_name_patterns(var_names)
 
     def _use_weight_decay(self, variable):
-        if id(variable) in self._exclude_ids:
+        if id(variable) in self._excluded:
             return False
         own_name = (variable.name or "").rsplit("/", 1)[-1]        # what Keras' variable.name is
         return not any(pattern.search(own_name) for pattern in self._exclude_patterns)
