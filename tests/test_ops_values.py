@@ -428,6 +428,50 @@ def test_max_gradient_splits_ties(backend):
     assert x.grad.tolist() == [0.0, 0.5, 0.5, 0.0]
 
 
+@pytest.mark.parametrize("ties", [3, 2049, 70000])
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_float16_ties_share_the_gradient_counted_exactly(op, ties):
+    """``g / count`` per tie, divided once and rounded to float16 (torch.amax's backward): counted in float16, 2049
+    ties became 2048 and 70000 became inf, a gradient of 0 everywhere (found by a tester)."""
+    x = tensor_on(np.ones(ties), dtype="float16", requires_grad=True)
+    (getattr(x, op)() * 3.0).backward()
+    expected = np.float16(np.float32(3.0) / np.float32(ties))
+    assert x.grad.dtype == tg.get_backend("numpy").xp.float16 and expected > 0
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(ties, expected, np.float16))
+
+
+def test_mean_of_an_empty_integer_or_bool_axis_is_a_float64_nan(backend):
+    for dtype in ("int64", "int32", "uint8", "bool"):
+        t = tensor_on(np.zeros((0, 3)), backend, dtype=dtype)
+        for result, shape in ((t.mean(axis=0), (3,)), (t.mean(), ()), (t.mean(axis=1), (0,))):
+            assert dtype_name(result.dtype) == "float64" and result.shape == shape, (dtype, result)
+            assert np.isnan(result.numpy()).all()
+
+
+def test_logsumexp_of_integers_and_bools_as_of_their_float_values(backend):
+    """Converted first, as ``exp`` converts them (bool and 8-bit: float16, wider: float64): ``a - max(a)`` in int8
+    wrapped to inf, bools were refused by NumPy's subtraction, and an empty input gave the int64 minimum."""
+    to_float16 = [([-100, 100], "int8"), ([0, 200], "uint8"), ([True, False, True], "bool")]
+    to_float64 = [([1, 2, 3], "int64"), ([-7, 40000], "int32")]
+    # the strict backend has no float16: its 8-bit case is checked below
+    for values, dtype in to_float64 + (to_float16 if backend != "array_api_strict" else []):
+        result = ops.logsumexp(tensor_on(values, backend, dtype=dtype))
+        expected = np.log(np.sum(np.exp(np.asarray(values, np.float64) - max(values)))) + max(values)
+        np.testing.assert_allclose(result.numpy(), expected, rtol=1e-15 if (values, dtype) in to_float64 else 1e-3)
+        assert dtype_name(result.dtype).startswith("float")
+    empty = ops.logsumexp(tensor_on(np.zeros(0), backend, dtype="int64"))
+    assert empty.item() == -np.inf and dtype_name(empty.dtype) == "float64"
+    if backend == "array_api_strict":
+        result = ops.logsumexp(tensor_on([0, 200], backend, dtype="uint8"))
+        assert dtype_name(result.dtype) == "float32" and result.item() == pytest.approx(200.0)
+
+
+def test_clamp_needs_a_bound_as_torch():
+    with pytest.raises(ValueError, match=r"at least one of `min` and `max`.*min=None, max=None"):
+        tensor_on([1.0, 2.0]).clamp()
+    assert tensor_on([1.0, 2.0]).clip().tolist() == [1.0, 2.0]      # NumPy's clip returns the input there
+
+
 # ------------------------------------------------------------------------------------------- shape ops
 def test_reshape_values_and_errors(backend, rng):
     x = rng.standard_normal((2, 6))

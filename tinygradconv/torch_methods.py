@@ -254,7 +254,13 @@ class TorchMethods:
         >>> import tinygradconv as tg
         >>> tg.tensor([-2.0, 0.5, 3.0]).clamp(min=-1.0, max=1.0).tolist()
         [-1.0, 0.5, 1.0]
+
+        Raises:
+            ValueError: neither bound given, as ``torch.clamp`` (NumPy's ``clip`` returns the input there).
         """
+        if min is None and max is None:
+            raise ValueError("Invalid value: clamp() needs at least one of `min` and `max` (as torch.clamp). "
+                             "Received min=None, max=None")
         return self.clip(min, max)
 
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):

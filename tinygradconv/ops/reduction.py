@@ -21,7 +21,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
 from ..validation import dim_index, flag, reduction_axes
-from .elementwise import _in_float32
+from .elementwise import _in_float32, float_input
 from .summation import accurate_sum
 
 
@@ -96,12 +96,15 @@ class LogSumExp(Function):
     """``log(sum(exp(a)))`` over ``axes``, as ``torch.logsumexp``: ``m + log(sum(exp(a - m)))`` with ``m`` the
     slice's maximum, an infinite ``m`` replaced by 0, so a slice of ``-inf`` gives ``-inf`` and one holding ``+inf``
     gives ``inf`` (NaN propagates); an empty slice gives ``-inf``, the log of an empty sum. d/da = ``exp(a - out)``
-    (torch's ``logsumexp_backward``, from the rounded output: NaN where ``a = out = inf``)."""
+    (torch's ``logsumexp_backward``, from the rounded output: NaN where ``a = out = inf``). Integer and bool inputs
+    are first converted as ``exp`` converts them (:func:`.elementwise.float_input`: bool and 8-bit integers to
+    float16, 16-bit to float32, wider to float64; PyTorch gives float32 to all), so that ``a - m`` cannot wrap."""
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
         axes, keepdims = _checked("logsumexp", a, axes, keepdims)
+        a = float_input(xp, a)  # integers and bools as exp takes them: a - peak in int8 wrapped, bools refused it
         kept = _kept_shape(a.shape, axes)
         if any(a.shape[i] == 0 for i in axes):
             out = xp.full(kept, -xp.inf, dtype=a.dtype)
@@ -136,12 +139,12 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a float64 mean, as NumPy's
+            a = xp.astype(a, xp.float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
             return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),
                            float("nan"), dtype=a.dtype)
-        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a float64 mean, as NumPy's
-            a = xp.astype(a, xp.float64)
         count = math.prod(a.shape[i] for i in axes)
         return _in_float32(xp, lambda x: accurate_sum(xp, x, axis=axes, keepdims=keepdims) / count, a)
 
@@ -177,15 +180,19 @@ class _Extreme(Function):
             flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
             out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
         hits = xp.astype(a == out, a.dtype)
-        # a slice holding NaN has no hit: 0/0, its gradient NaN (as torch.amax), silently (Function.apply)
-        ctx.save_for_backward(hits / xp.sum(hits, axis=axes, keepdims=True))
+        # the ties counted exactly: in float16 a count over 2048 rounds, over 65504 it is inf
+        counted = hits if a.dtype != getattr(xp, "float16", None) else xp.astype(hits, xp.float32)
+        ctx.save_for_backward(hits, xp.sum(counted, axis=axes, keepdims=True))
         ctx.shape, ctx.axes = a.shape, axes
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, grad):
-        (share,) = ctx.saved_tensors
-        return share * ctx.xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
+        # g / count for each hit, divided in float32 for float16 and rounded once, as torch.amax's backward; a slice
+        # holding NaN has no hit: g / 0 times 0, its gradient NaN (as torch.amax), silently (Function.apply)
+        hits, count = ctx.saved_tensors
+        grad = ctx.xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
+        return hits * _in_float32(ctx.xp, lambda g, n: g / n, grad, count)
 
 
 def _distinct_samples(rng):
