@@ -64,6 +64,31 @@ def test_top_k_and_class_id_by_hand():
     assert metrics.Recall(top_k=2, thresholds=0.65)(y, p) == 0.25     # only 0.7 passes both
 
 
+def test_top_k_ranks_nan_first_as_torch_topk():
+    """A NaN prediction takes a top-k place and is never above the threshold (Keras' torch.topk ranks NaN above
+    every number); NumPy's sort put it last, so the next score moved up: a row gone NaN scored as a hit."""
+    y = [[0, 1, 0], [1, 0, 1]]
+    p = [[0.0, 0.9, np.nan], [0.8, np.nan, 0.7]]
+    # top 1: row 1 {NaN} (not positive), row 2 {NaN}: no positive predictions at all; top 2: row 1 {NaN, 0.9},
+    # row 2 {NaN, 0.8}: 0.9 and 0.8 right, of 3 labels
+    assert metrics.Precision(top_k=1)(y, p) == 0.0 and metrics.Recall(top_k=1)(y, p) == 0.0
+    assert metrics.Precision(top_k=2)(y, p) == 1.0 and metrics.Recall(top_k=2)(y, p) == pytest.approx(2 / 3)
+
+
+def test_top_k_with_nan_and_inf_matches_keras():
+    keras = keras_on_torch(REASON)
+    rng = np.random.default_rng(0)
+    y = (rng.random((6, 5)) > 0.5).astype("float32")
+    p = rng.random((6, 5)).astype("float32")
+    p[0, 2], p[3, [1, 4]], p[4, 0], p[5, 3] = np.nan, np.nan, np.inf, -np.inf
+    for name in ("Precision", "Recall"):
+        for k in (1, 2, 3):
+            ours, theirs = getattr(metrics, name)(top_k=k), getattr(keras.metrics, name)(top_k=k)
+            ours.update_state(y, p)
+            theirs.update_state(y, p)
+            assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-6), (name, k)
+
+
 def test_auc_trapezoid_by_hand():
     # num_thresholds=3: thresholds -1e-7, 0.5, 1 + 1e-7. Predictions 0, 0.5, 0.3, 0.9 with labels 0, 0, 1, 1:
     # at -1e-7 everything is positive: (fpr, tpr) = (1, 1); at 0.5 only 0.9: (0, 0.5); at 1 + 1e-7: (0, 0)

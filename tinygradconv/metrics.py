@@ -897,11 +897,13 @@ def _divide_no_nan(a, b):
 
 def _keep_top_k(scores, k, metric, given_shape):
     """``scores`` with all but the ``k`` largest of each row (last axis) set to ``_NEG_INF``; among equal scores the
-    first ones are kept (Keras leaves ties to ``torch.topk``, whose choice is unspecified)."""
+    first ones are kept (Keras leaves ties to ``torch.topk``, whose choice is unspecified). NaN ranks above every
+    number, as in ``torch.topk``: a NaN prediction takes a top-k place (where it is never above a threshold), and
+    the next score is not moved up into it (NumPy's sort puts NaN last: a row gone NaN had scored as a hit)."""
     if scores.ndim == 0 or scores.shape[-1] < k:
         raise ValueError(f"{metric}: top_k={k} needs predictions with at least {k} classes on the last axis. "
                          f"Received y_pred of shape {given_shape}")
-    order = np.argsort(-scores, axis=-1, kind="stable")[..., :k]
+    order = np.lexsort((-scores, ~np.isnan(scores)), axis=-1)[..., :k]   # NaN first, then the largest first
     keep = np.zeros(scores.shape, dtype=bool)
     np.put_along_axis(keep, order, True, axis=-1)
     return np.where(keep, scores, np.float32(_NEG_INF))
