@@ -177,6 +177,47 @@ def test_add_weight_takes_keras_3_arguments():
     assert set(ours) - {"self"} <= set(theirs) - {"args", "self"}  # no argument Keras does not have
 
 
+BUILDS = [(lambda layers: layers.Dense(2), (None, 3)), (lambda layers: layers.Conv1D(2, 3), (None, 5, 3)),
+          (lambda layers: layers.Conv1DTranspose(2, 3), (None, 5, 3)),
+          (lambda layers: layers.BatchNormalization(), (None, 3)),
+          (lambda layers: layers.LayerNormalization(), (None, 3)), (lambda layers: layers.PReLU(), (None, 3)),
+          (lambda layers: layers.Activation("relu"), (None, 3))]
+
+
+@pytest.mark.parametrize("make, shape", BUILDS)
+def test_a_built_layer_takes_no_new_weights_as_keras(make, shape):
+    """A second ``build`` (the same shape or another) and ``add_weight`` on a built layer raise, as in Keras 3: a
+    Dense built twice had kept a second kernel and bias, counted twice and saved to a file it could not read."""
+    keras = keras_on_torch("Keras 3 is the reference for building a layer twice")
+    for framework, create in ((tg.layers, lambda layer: layer.add_weight((2,))),
+                              (keras.layers, lambda layer: layer.add_weight(shape=(2,)))):
+        layer = make(framework)
+        layer.build(shape)
+        count = len(layer.weights)
+        rebuilds = ((layer.build, shape), (layer.build, (*shape[:-1], 4))) if count else ()
+        for again, argument in (*rebuilds, (create, layer)):      # a layer without weights may build again
+            # (the convolutions check another width against their kernel first: "incompatible with the layer")
+            with pytest.raises(ValueError, match="already built|incompatible with the layer"):
+                again(argument)
+        assert len(layer.weights) == count and layer.built, framework
+
+
+def test_a_build_may_add_weights_after_calling_super_build():
+    """Only the outermost ``build`` locks the layer (Keras 3 wraps the build method of the instance's class)."""
+    class Late(Layer):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.late = self.add_weight((input_shape[-1],), initializer="ones", name="late")
+
+        def call(self, inputs):
+            return inputs * self.late
+
+    layer = Late()
+    assert layer(np.full((1, 3), 2.0)).tolist() == [[2.0, 2.0, 2.0]] and len(layer.weights) == 1
+    with pytest.raises(ValueError, match="already built"):
+        layer.add_weight((1,))
+
+
 def test_add_weight_in_the_keras_2_order_is_refused_as_keras_3_does():
     keras = _keras()
 

@@ -1,7 +1,9 @@
 """``Layer``: the base class of every layer (and of models).
 
 A layer owns weights (trainable Tensors created with :meth:`Layer.add_weight`) and computes ``call(inputs)``.
-It is built on its first call, when the input shape is known (``build(input_shape)`` creates the weights).
+It is built on its first call, when the input shape is known (``build(input_shape)`` creates the weights), and
+only once: when its ``build`` has returned, :meth:`Layer.add_weight` raises, as in Keras 3 (a second ``build`` of a
+``Dense`` would otherwise add a second kernel and bias).
 
 Keras conventions kept here: weights are named ``"<layer name>/<weight name>"``; ``get_weights``/``set_weights``
 use Keras layouts; ``losses`` holds the penalties of the last call (``add_loss``, activity regularizers) then the
@@ -21,6 +23,7 @@ regularization penalties of the trainable weights (computed from their current v
 from __future__ import annotations
 
 import collections
+import functools
 import inspect
 
 import numpy as np
@@ -40,6 +43,25 @@ def unique_name(prefix):
     count = _name_counts.get(prefix, 0)
     _name_counts[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def _build_then_lock(build):
+    """Wrap a layer class's ``build`` so that, once the outermost ``build`` of a layer returns, the layer is built
+    and takes no new weights (:meth:`Layer.add_weight` raises), as Keras 3 wraps ``build``: a ``build`` called again
+    added a second kernel and bias beside the first (found by a tester). A ``build`` that calls ``super().build()``
+    first may still add weights after it: only the outermost call locks."""
+    @functools.wraps(build)
+    def build_then_lock(self, *args, **kwargs):
+        depth = self.__dict__.get("_build_depth", 0)
+        self.__dict__["_build_depth"] = depth + 1
+        try:
+            build(self, *args, **kwargs)
+        finally:
+            self.__dict__["_build_depth"] = depth
+        if depth == 0:
+            self.built = self._state_locked = True
+
+    return build_then_lock
 
 
 class Layer:
@@ -71,6 +93,11 @@ class Layer:
     #: structures, so False here.
     single_input = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in vars(cls):
+            cls.build = _build_then_lock(vars(cls)["build"])
+
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
         input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
         input_dim = kwargs.pop("input_dim", None)      # Keras 3: input_shape=(input_dim,)
@@ -93,6 +120,7 @@ class Layer:
         self.dtype = dtype
         self._trainable = flag(trainable, "trainable")     # no sub-layers yet: the setter would pass it to none
         self.built = False
+        self._state_locked = False  # True once a build has finished: add_weight then refuses (Keras 3)
         self._own_weights: list[Tensor] = []
         self._trainable_variables: list[Tensor] = []  # the weights created trainable: `trainable` switches them
         self._regularizers: list = []  # (weight, regularizer) pairs
@@ -153,8 +181,13 @@ class Layer:
 
         Raises:
             ValueError: a name given by position; a weight whose creation would take more than this machine's memory
-                (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated.
+                (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated; a layer already built
+                (its ``build`` has finished: a second ``build`` would add a second set of weights), as Keras 3.
         """
+        if self._state_locked:
+            raise ValueError(f"Layer '{self.name}' is already built, so it cannot add weights any more: create every "
+                             "weight in `build()` (or `__init__()`), as in Keras 3. Calling `build()` again on a "
+                             "built layer would make a second set of weights; make a new layer instead")
         if isinstance(shape, str):
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
                 f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
@@ -366,6 +399,7 @@ class Layer:
         return out
 
     # ------------------------------------------------------------------ calling
+    @_build_then_lock
     def build(self, input_shape) -> None:
         """Create the weights, knowing the input shape. The default creates none."""
         self.built = True
@@ -423,7 +457,7 @@ class Layer:
             first = next(x for x in flatten(inputs) if x is not None)
             self._backend = first.backend
             self.build(shape)
-            self.built = True
+            self.built = self._state_locked = True
         self._call_losses = []
         if training is not None:                # "False" would read as true (found by a tester)
             flag(training, "training", f"Layer '{self.name}'")
