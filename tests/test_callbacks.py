@@ -446,9 +446,23 @@ def test_csv_logger(problem, tmp_path):
         rows = list(csv.reader(f))
     assert len(rows) == 6 and rows[0][0] == "epoch" and [r[0] for r in rows[4:]] == ["0", "1"]
     model.fit(x, y, epochs=1, verbose=0, callbacks=[CSVLogger(path, separator=";")])
-    assert path.read_text().splitlines()[0] == "epoch;loss"
+    assert path.read_text().splitlines()[:2] == ["epoch;loss;val_loss", f"0;{model.history.history['loss'][0]};NA"]
     with pytest.raises(ValueError, match="separator"):
         CSVLogger(path, separator=";;")
+
+
+def test_csv_logger_keeps_validation_that_comes_every_other_epoch_as_keras(problem, tmp_path):
+    """``validation_freq=2``: the first epoch has no ``val_loss``; Keras writes the column from the start, with
+    ``NA`` where an epoch has none (found by a tester: the header was fixed without it, and the values were lost)."""
+    x, y, _, _ = problem
+    path = tmp_path / "log.csv"
+    history = make(problem, lr=0.01).fit(x, y, epochs=3, validation_split=0.4, validation_freq=2, verbose=0,
+                                         callbacks=[CSVLogger(path)])
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "loss", "val_loss"]
+    assert [r[2] for r in rows[1:]] == ["NA", str(history.history["val_loss"][0]), "NA"]
+    assert [float(r[1]) for r in rows[1:]] == history.history["loss"]
 
 
 def test_history_values_match_a_numpy_recomputation(problem):

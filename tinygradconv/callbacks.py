@@ -544,7 +544,8 @@ class ModelCheckpoint(Callback):
         monitor: the log compared when ``save_best_only``.
         verbose: 1 prints a message at each save.
         save_best_only: save only when ``monitor`` improved on the best value so far (the file is then the best
-            model seen).
+            model seen). An epoch whose logs lack ``monitor`` (``validation_freq > 1``) warns and saves nothing:
+            Keras 3.15 saves there, overwriting the best model with one it never compared.
         save_weights_only: write only the weights (``model.save_weights``) instead of the whole model
             (``model.save``).
         mode: ``"min"``, ``"max"`` or ``"auto"``, as for :class:`EarlyStopping`.
@@ -822,6 +823,10 @@ def _csv_value(value):
 class CSVLogger(Callback):
     """Stream the logs of each epoch to a CSV file: a header ``epoch,<sorted log names>``, then one row per epoch.
 
+    The columns are those of the first epoch's logs. Where these hold no validation values, a ``val_`` column is
+    added for each of them, as Keras 3 does, so that ``validation_freq > 1`` loses nothing; epochs without a value
+    there get ``NA`` (every epoch of a fit without validation data, as in Keras).
+
     The file is a log, written row by row and flushed after each epoch (not rewritten atomically); ``epoch`` counts
     from 0, as in Keras.
 
@@ -860,6 +865,10 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
+            if not any(key.startswith("val_") for key in self.keys):
+                # as Keras: validation may come in later epochs only (validation_freq > 1), so its columns are
+                # there from the start, "NA" where an epoch has none (also in a fit without validation)
+                self.keys += [f"val_{key}" for key in self.keys]
         if self.writer is None:
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep,
                                          lineterminator="\n", extrasaction="ignore")
