@@ -431,3 +431,79 @@ def test_sequential_takes_targets_as_a_list_of_one_array_as_keras():
     with pytest.raises(ValueError, match=r"argument `y`: Model '\w+' \(Sequential\) has 1 output, but it received 2 "
                                          r"target arrays"):
         model.fit(x, [y, y], verbose=0)
+
+
+# ----------------------------------------------------------------------------------------- several tensor arguments
+def _two_argument_layer(lib):
+    """A layer of one's own whose ``call`` takes two tensors and a number, defined the same way in both libraries."""
+    class Blend(lib.layers.Layer):
+        def call(self, query, value, scale=1.0):
+            return query * scale + value
+
+    return Blend
+
+
+@pytest.mark.parametrize("how", ["positional", "keyword"])
+def test_a_layer_takes_a_second_tensor_as_keras(how, tmp_path):
+    """``call(self, query, value)`` called as ``layer(q, v)`` or ``layer(q, value=v)``: on data, on symbolic
+    tensors in a model, in the model's config, its .npz file and its clone (found by a tester: the second tensor was
+    read as ``training``, or "missing 1 required positional argument")."""
+    keras = _keras()
+    rng = np.random.default_rng(0)
+    q, v = rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(3, 4)).astype("float32")
+    results, configs = {}, {}
+    for lib in (keras, tg):
+        blend = _two_argument_layer(lib)
+        a, b = lib.layers.Input((4,), name="q"), lib.layers.Input((4,), name="v")
+        joined = blend(name="blend")(a, b, scale=2.0) if how == "positional" else blend(name="blend")(a, value=b,
+                                                                                                       scale=2.0)
+        model = lib.models.Model([a, b], lib.layers.Dense(1, name="d")(joined))
+        if lib is tg:
+            _same_weights(model, results["keras_model"])
+        eager = blend()(q, v, scale=2.0) if how == "positional" else blend()(q, value=v, scale=2.0)
+        results[lib.__name__] = (np.asarray(eager), np.asarray(model.predict([q, v], verbose=0)), joined.shape)
+        results[f"{lib.__name__}_model"] = model
+        configs[lib.__name__] = [[node["args"][1:], sorted(node["kwargs"])] for layer in model.get_config()["layers"]
+                                 if layer["name"] == "blend" for node in layer["inbound_nodes"]]
+    np.testing.assert_allclose(results["tinygradconv"][0], q * 2.0 + v, rtol=1e-6)            # by hand
+    np.testing.assert_allclose(results["keras"][0], q * 2.0 + v, rtol=1e-6)
+    np.testing.assert_allclose(results["tinygradconv"][1], results["keras"][1], rtol=1e-5, atol=1e-6)
+    assert results["tinygradconv"][2] == results["keras"][2] == (None, 4)
+    ours, theirs = configs["tinygradconv"], configs["keras"]
+    assert [sorted(kwargs) for _, kwargs in ours] == [sorted(kwargs) for _, kwargs in theirs]    # the same keys
+    assert len(ours[0][0]) == len(theirs[0][0])                  # as many further positional arguments as Keras
+    model = results["tinygradconv_model"]
+    model.save(tmp_path / "blend.npz")
+    blend_class = _two_argument_layer(tg)
+    loaded = tg.saving.load_model(tmp_path / "blend.npz", custom_objects={"Blend": blend_class})
+    clone = tg.models.clone_model(model)             # new weights, as Keras' clone_model: given the model's here
+    clone.set_weights(model.get_weights())
+    for other in (loaded, clone):
+        np.testing.assert_allclose(other.predict([q, v], verbose=0), results["tinygradconv"][1], rtol=1e-6)
+
+
+def test_only_tensors_come_by_position_as_keras():
+    """Keras 3 refuses a number, string or bool given by position after the first argument (``training`` too)."""
+    keras = _keras()
+    for lib in (keras, tg):
+        class Mode(lib.layers.Layer):
+            def call(self, inputs, training=None):
+                return inputs * (2.0 if training else 1.0)
+
+        with pytest.raises(ValueError, match=r"(?i)only (input )?tensors may be passed .*positional|by position"):
+            Mode()(np.ones((1, 2), "float32"), True)
+        np.testing.assert_array_equal(np.asarray(Mode()(np.ones((1, 2), "float32"), training=True)), [[2.0, 2.0]])
+    with pytest.raises(ValueError, match=r"Layer 'mode' \(Blend\): .*by name.*: 0\.5 \(of type float\)"):
+        _two_argument_layer(tg)(name="mode")(np.ones((1, 2)), np.ones((1, 2)), 0.5)
+
+
+def test_a_model_of_several_inputs_loads_from_its_own_npz_file(tmp_path):
+    """Its ``build_input_shape`` is one shape per input: the loader called the file corrupted (found by a tester)."""
+    a, b = layers.Input((5,)), layers.Input((3,))
+    model = models.Model([a, b], layers.Dense(1)(layers.Concatenate()([a, b])))
+    model.save(tmp_path / "two.npz")
+    data = [np.ones((2, 5)), np.full((2, 3), 2.0)]
+    kernel, bias = model.get_weights()
+    expected = np.concatenate(data, axis=1) @ kernel + bias                                   # by hand
+    np.testing.assert_allclose(tg.saving.load_model(tmp_path / "two.npz").predict(data, verbose=0), expected,
+                               rtol=1e-6)

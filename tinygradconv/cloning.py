@@ -23,10 +23,11 @@ True
 from __future__ import annotations
 
 import copy
+import functools
 
 from .functional import Functional
 from .layers.input_layer import Input
-from .layers.keras_tensor import KerasTensor, flatten, map_structure
+from .layers.keras_tensor import KerasTensor, flatten
 from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential
@@ -154,9 +155,11 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         new_inputs = _flat_like_input(model, input_tensors)
     values = {id(old): new for old, new in zip(model._inputs, new_inputs)}
     for node in model._nodes:
-        args = map_structure(lambda t: values[id(t)], node.inputs)
         layer = clone_layer(node.layer)
-        result = call_function(layer, args) if call_function is not None else layer(args)
+        if call_function is None:
+            result = node.call_again(lambda t: values[id(t)], layer=layer)
+        else:   # Keras 3 calls call_function(layer, *args, **kwargs) with the call's own arguments
+            result = node.call_again(lambda t: values[id(t)], layer=functools.partial(call_function, layer))
         results = flatten(result)       # the call's output tensors, by the index each old one recorded
         for old in node.outputs:
             values[id(old)] = results[old._keras_history[2]]

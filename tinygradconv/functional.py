@@ -28,6 +28,8 @@ outputs cannot be computed from the inputs (a "disconnected" graph), or when dat
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from . import losses as losses_module
@@ -153,7 +155,7 @@ def _with_inputs_in_place(inputs, outputs):
     for node in nodes:
         if node.is_input or not any(id(t) in replaced for t in node.input_tensors):
             continue                             # a call that does not depend on a replaced tensor stays
-        node.layer(map_structure(lambda t: replaced.get(id(t), t), node.inputs))
+        node.call_again(lambda t: replaced.get(id(t), t))
         new_node = _inbound_nodes(node.layer)[-1]
         replaced.update({id(old): new for old, new in zip(node.outputs, new_node.outputs)})
     return [replaced.get(id(t), t) for t in inputs], [replaced.get(id(t), t) for t in outputs]
@@ -291,7 +293,7 @@ class FunctionalMixin:
     def call(self, inputs, training=None):
         values = {id(t): v for t, v in zip(self._inputs, self._feed(inputs))}
         for node in self._nodes:
-            result = node.layer(map_structure(lambda t: values[id(t)], node.inputs), training=training)
+            result = node.call_again(lambda t: values[id(t)], training=training)
             results = flatten(result)       # the call's output tensors, by the index each symbolic one recorded
             for t in node.outputs:
                 values[id(t)] = results[t._keras_history[2]]
@@ -326,6 +328,8 @@ class FunctionalMixin:
         shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
         try:
             for node in self._nodes:
+                if node.args or node.kwargs:    # compute_output_shape(input_shape) knows only the first argument
+                    raise NotImplementedError
                 out = node.layer.compute_output_shape(map_structure(lambda t: shapes[id(t)], node.inputs,
                                                                     containers=list))
                 outs = flatten(shape_leaves(out))
@@ -411,8 +415,14 @@ class FunctionalMixin:
                     return {"class_name": "__keras_tensor__",
                             "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": self._node_key(t)}}
 
-                item["inbound_nodes"].append({"args": [map_structure(symbolic, node.inputs, containers=list)],
-                                              "kwargs": {}})
+                def written(leaf):      # the call's other arguments: its symbolic tensors, or values as they are
+                    return symbolic(leaf) if isinstance(leaf, KerasTensor) else leaf
+
+                item["inbound_nodes"].append({
+                    "args": [map_structure(symbolic, node.inputs, containers=list),
+                             *map_structure(written, list(node.args), containers=list)],
+                    "kwargs": {key: map_structure(written, value, containers=list)
+                               for key, value in node.kwargs.items()}})
             layers.append(item)
         inputs = [self._endpoint_key(t) for t in self._inputs]
         outputs = [self._endpoint_key(t) for t in self._outputs]
@@ -444,7 +454,9 @@ def functional_from_config(cls, config, custom_objects=None):
             produced[(name, 0)] = [layer.output]
         pending.extend((name, node) for node in item.get("inbound_nodes", []))
 
-    def resolve(arg):
+    def resolve(arg, plain=False):
+        """A recorded argument with its symbolic tensors; ``plain``: values other than tensors (numbers, strings,
+        None) may be there too, as in a call's arguments after the first."""
         if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
             layer_name, node_index, tensor_index = arg["config"]["keras_history"]
             key = (layer_name, node_index)
@@ -452,10 +464,13 @@ def functional_from_config(cls, config, custom_objects=None):
                 raise KeyError(key)
             return produced[key][tensor_index]
         if isinstance(arg, list):
-            return [resolve(a) for a in arg]
+            return [resolve(a, plain) for a in arg]
         if isinstance(arg, dict) and "class_name" not in arg:     # a layer called on a dict of tensors
-            return {key: resolve(value) for key, value in arg.items()}
+            return {key: resolve(value, plain) for key, value in arg.items()}
+        if plain and (arg is None or isinstance(arg, (bool, int, float, str))):
+            return arg
         raise SavedFileError(f"Unsupported node argument in a functional config: {arg!r}")
+
 
     counts = {}
     while pending:
@@ -463,12 +478,17 @@ def functional_from_config(cls, config, custom_objects=None):
         for entry in pending:
             name, node = entry
             try:
-                args = [resolve(a) for a in node.get("args", [])]
+                recorded = node.get("args", [])
+                if not recorded:
+                    raise SavedFileError(f"Layer {name!r}: a call without arguments in the functional config")
+                first, *args = [resolve(recorded[0])] + [resolve(a, plain=True) for a in recorded[1:]]
+                kwargs = {k: resolve(v, plain=True) for k, v in node.get("kwargs", {}).items()}
+                # a keyword the layer's call does not take is left out when it is None (Keras writes `mask=None`
+                # for some calls); any other is passed, and a call that does not take it says so
+                kwargs = {k: v for k, v in kwargs.items() if v is not None or _call_takes(created[name], k)}
             except KeyError:
                 continue
-            if len(args) != 1:
-                raise SavedFileError(f"Layer {name!r}: expected one positional argument per call, found {len(args)}")
-            out = created[name](args[0])
+            out = created[name](first, *args, **kwargs)
             index = counts.get(name, 0)
             counts[name] = index + 1
             produced[(name, index)] = flatten(out)     # indexed as the tensors' keras_history
@@ -508,6 +528,12 @@ def functional_from_config(cls, config, custom_objects=None):
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
     return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+
+
+def _call_takes(layer, keyword):
+    """Whether ``layer.call`` takes an argument named ``keyword`` (or any keyword: ``**kwargs``)."""
+    parameters = inspect.signature(type(layer).call).parameters
+    return keyword in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 # ----------------------------------------------------------------------------------------------- the model

@@ -42,22 +42,39 @@ class Node:
     giving ``outputs``: the list of its output tensors (the leaves of what the call returned, in
     :func:`~tinygradconv.layers.keras_tensor.flatten`'s order, ``None`` leaves left out).
 
+    ``args`` and ``kwargs`` are the call's other arguments, as Keras 3 records them: a custom layer's
+    ``call(self, query, value)`` called as ``layer(q, v)`` or ``layer(q, value=v)`` has ``v`` there. Symbolic
+    tensors among them are inputs of the call too (:attr:`input_tensors`); anything else is passed as it is.
+
     ``superseded`` marks a call that a ``Sequential`` model made for a graph it has since replaced (built again for
     another input shape, a layer popped): models made from its tensors still run it, but it no longer counts as one
     of the layer's calls for ``layer.input`` and ``layer.output``."""
 
-    def __init__(self, layer, inputs, outputs):
+    def __init__(self, layer, inputs, outputs, args=(), kwargs=None):
         self.layer = layer
         self.inputs = inputs
         self.outputs = outputs
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs or {})
         self.order = next(_node_counter)
         self.superseded = False
 
     @property
     def input_tensors(self) -> list:
-        if self.inputs is None:
-            return []
-        return flatten(self.inputs)
+        """Every symbolic tensor the call received: those of ``inputs``, then those among ``args`` and ``kwargs``."""
+        tensors = [] if self.inputs is None else flatten(self.inputs)
+        return tensors + [t for t in flatten([list(self.args), self.kwargs]) if isinstance(t, KerasTensor)]
+
+    def call_again(self, value_of, layer=None, **extra):
+        """Call ``layer`` (the node's own by default) as the node's layer was called, each symbolic tensor ``t`` of
+        the recorded call replaced by ``value_of(t)`` (data, or a new symbolic tensor); ``extra`` keyword arguments
+        (``training``) are added."""
+        def swap(leaf):
+            return value_of(leaf) if isinstance(leaf, KerasTensor) else leaf
+
+        args = map_structure(swap, list(self.args))
+        kwargs = {key: map_structure(swap, value) for key, value in self.kwargs.items()}
+        return (layer or self.layer)(map_structure(value_of, self.inputs), *args, **extra, **kwargs)
 
     @property
     def is_input(self) -> bool:
@@ -211,8 +228,12 @@ def _zeros_like_symbolic(tensor):
     return np.zeros(tuple(1 if d is None else d for d in tensor.shape), dtype=tensor.dtype)
 
 
-def symbolic_call(layer, inputs, **kwargs):
+def symbolic_call(layer, inputs, *args, **kwargs):
     """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`.
+
+    ``args`` and ``kwargs``: the call's other arguments (symbolic tensors among them are inputs too, as in Keras 3:
+    ``layer(q, v)`` for ``call(self, query, value)``). The layer is built with the shape of ``inputs`` alone; the
+    output shapes of such a call come from one run on zeros.
 
     ``inputs`` is a symbolic tensor or a structure of them (a list, tuple or dict, at any depth), as in Keras 3; so
     is what the call returns. A tensor, or a flat list or tuple of tensors, comes back as before: the tensor, or a
@@ -231,7 +252,8 @@ def symbolic_call(layer, inputs, **kwargs):
         raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a structure mixing symbolic "
                         f"tensors (from Input) and data: {inputs!r}. Pass only symbolic tensors, or only data.")
     shape = shape_structure(inputs)
-    sources = _describe_sources(flat)
+    extra = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
+    sources = _describe_sources(flat + extra)
     try:
         if not layer.built:
             layer.build(shape)
@@ -239,10 +261,16 @@ def symbolic_call(layer, inputs, **kwargs):
         else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
             layer._check_built_input(shape)
         try:
+            if args or kwargs:     # compute_output_shape(input_shape) knows nothing of the other arguments
+                raise NotImplementedError
             out_shapes = shape_leaves(layer.compute_output_shape(shape))
         except NotImplementedError:  # no compute_output_shape: run the layer once on zeros
+            def zeros(leaf):
+                return _zeros_like_symbolic(leaf) if isinstance(leaf, KerasTensor) else leaf
+
             with no_grad():
-                result = layer(map_structure(_zeros_like_symbolic, inputs), training=False, **kwargs)
+                result = layer(map_structure(_zeros_like_symbolic, inputs), *map_structure(zeros, list(args)),
+                               training=False, **{key: map_structure(zeros, value) for key, value in kwargs.items()})
             batch = flat[0].shape[0]
             out_shapes = map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])),
                                        result)
@@ -256,7 +284,7 @@ def symbolic_call(layer, inputs, **kwargs):
                                                  history=(layer, node_index, i))
               for i, s in enumerate(flatten(out_shapes))]
     outputs = [t for t in leaves if t is not None]
-    nodes.append(Node(layer, inputs, outputs))
+    nodes.append(Node(layer, inputs, outputs, args, kwargs))
     if isinstance(out_shapes, _Shape):
         return outputs[0]
     if isinstance(out_shapes, (list, tuple)) and all(isinstance(s, _Shape) for s in out_shapes) and out_shapes:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import numbers
 
 import numpy as np
 
@@ -415,7 +416,14 @@ class Layer:
             return inputs
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def _to_argument(self, value):
+        """An argument of ``call`` other than ``inputs``: a NumPy array or a Tensor converted as ``inputs`` are (an
+        integer or bool array keeps its dtype unless the layer casts such inputs), anything else as it is."""
+        if isinstance(value, np.ndarray):
+            value = Tensor(value, dtype=dtype_name(value.dtype), backend=self._backend)
+        return self._to_input(value) if isinstance(value, Tensor) else value
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
         """Build the layer on its first call (``build`` gets the input shape), then return ``call(inputs)``.
 
         ``inputs``: a Tensor, a NumPy array or nested lists of numbers (one input), or, as in Keras 3, a list, tuple
@@ -432,21 +440,37 @@ class Layer:
         >>> Difference()({"a": np.ones((1, 2)), "b": np.ones((1, 2))}).numpy().tolist()
         [[0.0, 0.0]]
 
+        Other arguments (``args``, ``kwargs``) go to ``call`` as they are given, as in Keras 3: a layer of your own
+        with ``call(self, query, value)`` is called as ``layer(q, v)`` or ``layer(q, value=v)``. NumPy arrays and
+        Tensors among them are converted as ``inputs`` is (float ones to the layer's dtype); symbolic tensors among
+        them are inputs of the recorded call (a model gets them from the graph). ``build`` gets the shape of
+        ``inputs`` only. As in Keras 3, only tensors may come by position: numbers, strings and bools (``training``
+        too) are passed by name.
+
+        >>> class Attend(Layer):
+        ...     def call(self, query, value):
+        ...         return query * value.sum(axis=-1, keepdims=True)
+        >>> Attend()(np.ones((1, 2)), np.full((1, 3), 2.0)).numpy().tolist()
+        [[6.0, 6.0]]
+
         A layer that takes one tensor (``single_input``: every built-in layer but the merge layers) refuses a list,
         tuple or dict of tensors, as Keras' input specs refuse several (``Layer "dense" expects 1 input(s), but it
         received 2 input tensors``): two arrays are never stacked into one batch.
 
         Raises:
             TypeError: ``training`` not a bool; ``call`` returned something other than Tensors.
-            ValueError: a structure of tensors given to a layer that takes one (:func:`several_inputs_error`).
+            ValueError: a structure of tensors given to a layer that takes one (:func:`several_inputs_error`); a
+                number, string or bool given by position after ``inputs``.
         """
         if self.single_input and is_structure(inputs):
             raise several_inputs_error(self, inputs)
-        if is_symbolic(inputs):
+        if args:
+            _check_positional_tensors(self, args)
+        if is_symbolic(inputs) or is_symbolic([list(args), kwargs]):
             # The functional API: record the call, compute no values (imported here: input_layer imports this module).
             from .input_layer import symbolic_call
 
-            return symbolic_call(self, inputs, **kwargs)
+            return symbolic_call(self, inputs, *args, **kwargs)
         if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
             inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
@@ -458,12 +482,15 @@ class Layer:
             self._backend = first.backend
             self.build(shape)
             self.built = self._state_locked = True
+        if args or kwargs:      # after the build: the first input's backend is the layer's
+            args = map_structure(self._to_argument, list(args))
+            kwargs = {key: map_structure(self._to_argument, value) for key, value in kwargs.items()}
         self._call_losses = []
         if training is not None:                # "False" would read as true (found by a tester)
             flag(training, "training", f"Layer '{self.name}'")
         if _accepts_training(type(self)):
             kwargs["training"] = training
-        outputs = self.call(inputs, **kwargs)
+        outputs = self.call(inputs, *args, **kwargs)
         _check_outputs(self, outputs)
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
             batch = outputs.shape[0] if outputs.ndim else 1
@@ -648,6 +675,18 @@ def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
 _training_cache: dict[type, bool] = {}
+
+
+def _check_positional_tensors(layer, args):
+    """Keras 3's rule: the arguments of a call given by position after the first are tensors (or arrays, or
+    structures of them, or None); a number, string or bool there is a ``ValueError`` saying to pass it by name (so
+    ``layer(x, True)`` is refused: ``training=True``)."""
+    for leaf in flatten(list(args)):
+        if isinstance(leaf, (numbers.Number, str, bytes, np.bool_)):
+            raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
+                f"Layer '{layer.name}' ({type(layer).__name__}): only tensors may be passed by position "
+                f"after the first argument (as in Keras 3). Pass this one by name, as a keyword argument: {leaf!r} "
+                f"(of type {type(leaf).__name__})")
 
 
 def _accepts_training(cls) -> bool:
