@@ -533,6 +533,33 @@ def test_summary_expand_nested_and_show_trainable_as_keras(monkeypatch):
     assert _summary_rows(theirs) == by_hand
 
 
+def _total_lines(model):
+    """The "... params: ..." lines of ``model.summary()`` (either library), stripped."""
+    lines = []
+    model.summary(print_fn=lambda line, **kwargs: lines.extend(line.splitlines()))
+    return [line.strip() for line in lines if "params:" in line]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd_momentum", "adam"])
+def test_summary_counts_the_optimizer_variables_once_built_as_keras(optimizer, monkeypatch):
+    """Keras 3 adds "Optimizer params" (and counts them in the total) once the optimizer is built: the step count
+    (int32), the learning rate (float32) and the slots (found by a tester: the totals differed from Keras')."""
+    keras = keras_on_torch("Keras 3 is the reference for the summary's totals")
+    monkeypatch.setenv("COLUMNS", "250")
+    totals = {}
+    for lib in (keras, types.SimpleNamespace(layers=layers, Sequential=Sequential, optimizers=tg.optimizers)):
+        model = lib.Sequential([lib.layers.Input((4,)), lib.layers.Dense(3), lib.layers.BatchNormalization()])
+        model.compile(optimizer=lib.optimizers.SGD(momentum=0.9) if optimizer == "sgd_momentum"
+                      else lib.optimizers.Adam(), loss="mse")
+        before = _total_lines(model)
+        model.fit(np.ones((4, 4), "float32"), np.ones((4, 3), "float32"), verbose=0)
+        totals[lib is keras] = (before, _total_lines(model))
+    assert totals[False] == totals[True]
+    slots = 21 if optimizer == "sgd_momentum" else 42          # momentum, or m and v, for the 21 trainable values
+    assert totals[False][1][-1] == f"Optimizer params: {slots + 2} ({(slots + 2) * 4:.2f} B)"    # by hand
+    assert not any("Optimizer" in line for line in totals[False][0])
+
+
 def test_a_sequential_refuses_a_built_layer_or_nested_model_that_does_not_fit_when_made():
     """Keras 3 refuses both when the model is made ("expected shape=(None, 4), found shape=(None, 2)"); the model
     used to be accepted and failed only when run (found by a tester)."""

@@ -1405,7 +1405,9 @@ class Model(Layer):
         return shapes
 
     def summary(self, print_fn=None, line_length=None, expand_nested=False, show_trainable=False):
-        """Print each layer's name, class, output shape and parameter count, then the totals.
+        """Print each layer's name, class, output shape and parameter count, then the totals: as in Keras 3, once
+        the optimizer of a compiled model is built (after a training step, or loaded), its variables count as
+        "Optimizer params" and in the total.
 
         Args:
             print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
@@ -1470,11 +1472,19 @@ class Model(Layer):
         for cells in rows[1:]:
             print_fn(row(cells))
         print_fn("=" * width)
-        trainable = self.trainable_weights
-        non_trainable = self.non_trainable_weights
-        for label, weights in (("Total", self.weights), ("Trainable", trainable), ("Non-trainable", non_trainable)):
-            count = sum(w.size for w in weights)
-            size = sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights)
+        def counted(weights):
+            return (sum(w.size for w in weights), sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights))
+
+        lines = [("Trainable", *counted(self.trainable_weights)),
+                 ("Non-trainable", *counted(self.non_trainable_weights))]
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and optimizer.built:   # as Keras 3, once the optimizer has its variables
+            state = optimizer.variables
+            # the step count and the learning rate (and Nadam's product) are Keras' int32 and float32 scalars
+            lines.append(("Optimizer", sum(v.size for v in state),
+                          sum(4 if v.ndim == 0 else v.size * np.dtype(dtype_name(v.dtype)).itemsize for v in state)))
+        print_fn(f"Total params: {sum(n for _, n, _ in lines):,} ({_readable_size(sum(b for _, _, b in lines))})")
+        for label, count, size in lines:
             print_fn(f"{label} params: {count:,} ({_readable_size(size)})")
         print_fn("_" * width)
 
