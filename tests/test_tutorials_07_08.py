@@ -153,7 +153,7 @@ def test_tutorial_08_backprop_drawn(tmp_path):
     # conv/bias, conv/kernel): ten steps, eleven frames with the seed
     steps = re.findall(r"^step (\d+): ", out, flags=re.MULTILINE)
     assert [int(s) for s in steps] == list(range(1, 11))
-    # one line per step, each ending with its norm: an op label of two lines ("pow_scalar\nx ** 2") split one
+    # one line per step, each ending with its norm: an op label of two lines ("pow_scalar\n(·) ** 2") split one
     step_lines = [line for line in out.splitlines() if line.startswith("step ")]
     assert len(step_lines) == 10
     assert all(re.fullmatch(r"step \d+: .+, gradient norm \d+\.\d{6}", line) for line in step_lines), step_lines

@@ -500,7 +500,7 @@ def test_plot_graph_bends_both_edges_of_a_repeated_input_apart():
 
 def test_plot_graph_tells_unnamed_inputs_from_constants():
     """x and the target y (arrays that need no gradient) are inputs; the factor of ``* 2.0`` is the constant 2; the
-    exponent of ``** 2`` is an attribute of its op, drawn in the op's box (``x ** 2``)."""
+    exponent of ``** 2`` is an attribute of its op, drawn in the op's box (``(·) ** 2``)."""
     x = tg.tensor(np.arange(4.0).reshape(4, 1))
     y = tg.tensor(np.ones((4, 1)))
     w = tg.tensor([[0.5]], requires_grad=True)
@@ -512,7 +512,7 @@ def test_plot_graph_tells_unnamed_inputs_from_constants():
     assert "constant" not in [t.split(" ")[0] for t in titles if t != "constant 2"]
     assert 'label="constant 2' in viz.to_dot(loss) and 'label="input' in viz.to_dot(loss)
     ops = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("op:")]
-    assert "pow_scalar\nx ** 2" in ops and 'label="pow_scalar\\nx ** 2"' in viz.to_dot(loss)
+    assert "pow_scalar\n(·) ** 2" in ops and 'label="pow_scalar\\n(·) ** 2"' in viz.to_dot(loss)
     plt.close(ax.figure)
 
 

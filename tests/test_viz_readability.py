@@ -148,7 +148,7 @@ def _narrow_loss():
 @pytest.mark.parametrize("which", ["tutorial08", "narrow"])
 def test_backward_titles_wrap_between_words_never_inside_a_formula_or_a_label(which):
     """Found in the docs: step 0 read "d output / d\\noutput = 1", and at step 2 the op's own label break landed
-    mid-sentence ("pow_scalar\\nx ** 2) has ..."). Each title now has one clause a line, wrapped between words;
+    mid-sentence ("pow_scalar\\n(·) ** 2) has ..."). Each title now has one clause a line, wrapped between words;
     the formula, each quoted name and the op's form (its label's second line, in brackets) stay on one line;
     and every frame's title fits the figure without covering a node."""
     loss = _tutorial_08_loss() if which == "tutorial08" else _narrow_loss()

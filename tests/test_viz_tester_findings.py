@@ -514,3 +514,57 @@ def test_plot_history_wraps_names_without_underscores_and_takes_a_grid_of_axes()
     assert viz.plot_history(history, ax=grid) is grid_fig
     assert [ax.get_title().split("\n")[0] for ax in grid.ravel()] == ["loss", name[:28], "mae", "acc"]
     plt.close("all")
+
+
+# --------------------------------------------------------------------------------------- a student's findings
+def test_one_epoch_is_ticked_as_a_whole_epoch():
+    """``fit(epochs=1)``: the axis ticked 0.945, 0.960, ... around the single point (matplotlib's integer locator
+    wants two ticks by default)."""
+    ax = viz.plot_history({"loss": [0.5], "val_loss": [0.7]}).axes[0]
+    ax.figure.canvas.draw()
+    low, high = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if low <= t <= high]
+    assert ticks == [1.0] and [t.get_text() for t in ax.get_xticklabels() if t.get_position()[0] == 1.0] == ["1"]
+    plt.close(ax.figure)
+
+
+def test_log_axis_marks_values_at_or_below_zero_as_not_drawn():
+    """With ``logy`` a 0 or a negative value has no place on the axis: matplotlib clipped it, drawing a line that
+    fell off the bottom, unmarked; it is now a gap with a band named in the legend, as NaN is."""
+    fig = viz.plot_history({"loss": [1.0, 0.0, 0.1, 0.05], "r2": [-0.5, 0.3, 0.5, 0.6]}, logy=True)
+    for ax, epoch in zip(fig.axes, (2, 1)):
+        assert [p.get_gid() for p in ax.patches] == [f"not_finite:train:{ax.get_title()}:{epoch}"]
+        assert "training: <= 0 on a log axis, not drawn" in [t.get_text() for t in ax.get_legend().get_texts()]
+        line = next(line for line in ax.lines if line.get_gid() == f"train:{ax.get_title()}")
+        low = ax.get_ylim()[0]
+        drawn = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))   # masked: NaN
+        assert np.isnan(drawn[epoch - 1]).any() and low > 0
+    assert len(viz.plot_history({"loss": [1.0, 0.0]}).axes[0].patches) == 0      # a linear axis draws 0 as it is
+    plt.close("all")
+
+
+def test_an_empty_receptive_field_has_a_count_axis_from_zero():
+    ax = viz.plot_receptive_field(Sequential([Conv1DTranspose(1, 2, strides=4)]), 3, 3)
+    assert ax.receptive_field.sum() == 0 and ax.get_ylim() == (0.0, 1.0)
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda m: viz.plot_receptive_field(m, 4, 1.0), TypeError, r"Invalid type for argument `output_index`.*1\.0"),
+    (lambda m: viz.plot_receptive_field(m, 4, None), TypeError, r"Invalid type for argument `output_index`.*None"),
+    (lambda m: viz.plot_receptive_field(m, 4, 99), ValueError, r"Invalid value for argument `output_index`.*99"),
+    (lambda m: viz.plot_gradient_as_transpose(9, kernel=3), TypeError, r"Invalid type for argument `kernel`.*kernel=3"),
+    (lambda m: viz.animate_transposed_conv("abc", 3), TypeError, r"Invalid type for argument `inputs`.*'abc'"),
+    (lambda m: viz.animate_transposed_conv([1, np.nan], 2), ValueError, r"Received inputs=\[1\.0, nan\]"),
+])
+def test_a_wrong_type_is_a_type_error_and_a_bad_value_shows_itself(call, error, words):
+    with pytest.raises(error, match=words):
+        call(Sequential([Conv1DTranspose(1, 3, strides=2)]))
+
+
+def test_a_power_is_labelled_with_its_input_not_x():
+    """Tutorial 08's graph holds a tensor named ``x``: its op label ``x ** 2`` read as that tensor squared."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    ops = [t.get_text() for t in viz.plot_graph(((x - 1.0) ** 2).sum()).texts]
+    assert any("pow_scalar\n(·) ** 2" in text for text in ops) and not any("x ** 2" in text for text in ops)
+    plt.close("all")

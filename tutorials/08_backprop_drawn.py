@@ -79,7 +79,7 @@ save_figure(ax.figure, "08_graph.png")
 with viz.record_backward() as trace:
     loss.backward()
 names = {f"t{i}": (t.name or "") for i, t in enumerate(trace.tensors)}
-# an op's label can have a second line, as drawn ("pow_scalar", then "x ** 2"): the op's name is its first line
+# an op's label can have a second line, as drawn ("pow_scalar", then "(·) ** 2"): the op's name is its first line
 ops = {n.id: n.label.split("\n")[0] for n in trace.nodes if n.kind == "op"}
 for number, step in enumerate(trace.steps):                 # numbered as the animation's frames below
     op = ops.get(f"op{step.node[1:]}")

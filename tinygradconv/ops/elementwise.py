@@ -388,8 +388,9 @@ class PowScalar(Function):
 
     @staticmethod
     def describe(ctx):
-        """The op as drawn in graphs (:func:`~tinygradconv.viz.plot_graph`): ``x ** 2``."""
-        return f"x ** {ctx.exponent:g}"
+        """The op as drawn in graphs (:func:`~tinygradconv.viz.plot_graph`): ``(·) ** 2`` (not ``x``, which a
+        graph may hold as a tensor's name: a tester read ``x ** 2`` as the model's input squared)."""
+        return f"(·) ** {ctx.exponent:g}"
 
     @staticmethod
     def backward(ctx, grad):
@@ -477,8 +478,8 @@ class ScalarPow(Function):
 
     @staticmethod
     def describe(ctx):
-        """The op as drawn in graphs: ``2 ** x``."""
-        return f"{ctx.base:g} ** x"
+        """The op as drawn in graphs: ``2 ** (·)``."""
+        return f"{ctx.base:g} ** (·)"
 
     @staticmethod
     def backward(ctx, grad):

@@ -27,6 +27,7 @@ so it can be drawn afterwards:
 from __future__ import annotations
 
 import contextlib
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -418,7 +419,8 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
         ValueError: an empty, non-numeric or non-finite ``kernel``, a kernel longer than the input, an input longer
             than ``MAX_GRADIENT_STEPS`` (before anything is computed), a non-positive ``strides``, or a ``seed``
             that is neither a non-negative integer nor None (as :func:`tinygradconv.set_seed` refuses it).
-        TypeError: ``fig`` is neither None nor a matplotlib Figure.
+        TypeError: ``fig`` is neither None nor a matplotlib Figure; ``kernel`` a number or a string (a kernel size
+            where its taps are asked for).
 
     >>> fig = plot_gradient_as_transpose(8, kernel=(1.0, -2.0, 0.5), strides=2)
     >>> bool(abs(fig.autograd_grad - fig.transpose_grad).max() < 1e-12)
@@ -428,8 +430,11 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
 
     from ..ops.conv import conv1d, conv1d_transpose
 
+    if isinstance(kernel, (str, bytes, numbers.Number)):       # a kernel size where the taps are asked for
+        raise TypeError(f"Invalid type for argument `kernel`. Expected a non-empty 1-D sequence of finite numbers "
+                        f"(the taps, e.g. (1.0, -2.0, 0.5)). Received kernel={kernel!r}")
     try:
-        w = np.asarray(kernel, dtype=np.float64) if not isinstance(kernel, (str, bytes)) else np.array([np.nan])
+        w = np.asarray(kernel, dtype=np.float64)
     except (TypeError, ValueError):
         w = np.array([np.nan])                          # refused just below, with the value received
     if w.ndim != 1 or w.size == 0 or not np.all(np.isfinite(w)):

@@ -1267,17 +1267,18 @@ def _matrix_limits(st):
 def _values(arg, name, default):
     if isinstance(arg, (int, np.integer)) and not isinstance(arg, bool):
         return default(normalize_int(arg, name))
-    expected = f"Invalid value for argument `{name}`. Expected an integer length or a non-empty 1-D sequence of " \
-               f"finite numbers. Received {name}={arg!r}"
+    expected = "Expected an integer length or a non-empty 1-D sequence of finite numbers"
     if isinstance(arg, (str, bytes)):
-        raise TypeError(expected)
+        raise TypeError(f"Invalid type for argument `{name}`. {expected}. Received {name}={arg!r}")
     try:
         values = np.asarray(arg.numpy() if isinstance(arg, Tensor) else arg, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(expected) from None
+        raise ValueError(f"Invalid value for argument `{name}`. {expected}. Received {name}={arg!r}") from None
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(f"Invalid value for argument `{name}`. Expected an integer length or a non-empty 1-D "
-                         f"sequence of finite numbers. Received {name} of shape {values.shape}")
+        # the values themselves where they are few enough to read (a NaN among them: found by a tester)
+        shown = f"{name}={values.tolist()!r}" if values.ndim == 1 and 0 < values.size <= 20 else \
+            f"{name} of shape {values.shape}"
+        raise ValueError(f"Invalid value for argument `{name}`. {expected}. Received {shown}")
     return values
 
 

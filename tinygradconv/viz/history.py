@@ -82,9 +82,10 @@ def _epoch_numbers(size, seen):
     return np.arange(first, first + size)
 
 
-def _draw(ax, data, name, color, seen=None, named=True):
+def _draw(ax, data, name, color, seen=None, named=True, logy=False):
     """The training and validation curves of metric ``name`` in ``ax``; their legend labels name the metric when
-    ``named`` (several metrics share the Axes), else say only "training" and "validation" (the title names it)."""
+    ``named`` (several metrics share the Axes), else say only "training" and "validation" (the title names it).
+    With ``logy``, values at or below 0 have no place on the axis either: they are marked as the non-finite ones."""
     drawn = False
     for prefix, kind, style in _STYLES:
         values = data.get(prefix + name)
@@ -95,10 +96,13 @@ def _draw(ax, data, name, color, seen=None, named=True):
         label = f"{'validation' if kind == 'val' else 'training'}" + (f" {name}" if named else "")
         ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
         bad = ~np.isfinite(values)
+        if logy:
+            with np.errstate(invalid="ignore"):
+                bad |= values <= 0
         for i, epoch in enumerate(epochs[bad]):  # a line has no point there: a shaded band says so (legend: why)
             ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=0.15 if kind == "val" else 0.3, linewidth=0,
                        zorder=0, gid=f"not_finite:{kind}:{name}:{epoch}",
-                       label=f"{label}: {_not_finite(values)}" if i == 0 else "_nolegend_")
+                       label=f"{label}: {_not_finite(values, logy)}" if i == 0 else "_nolegend_")
         drawn = True
     return drawn
 
@@ -125,10 +129,13 @@ def _wrapped(name, width=TITLE_WIDTH):
     return "\n".join(chunk for text in lines for chunk in (text[i:i + width] for i in range(0, len(text), width)))
 
 
-def _not_finite(values):
-    """What a curve lacks: ``"NaN"``, ``"NaN or inf"``, ..."""
+def _not_finite(values, logy=False):
+    """What a curve lacks: ``"NaN"``, ``"NaN or inf"``, ``"<= 0 on a log axis"``, ..."""
+    with np.errstate(invalid="ignore"):
+        not_positive = logy and bool((np.isfinite(values) & (values <= 0)).any())
     kinds = [word for word, hit in (("NaN", np.isnan(values).any()), ("inf", np.isposinf(values).any()),
-                                    ("-inf", np.isneginf(values).any())) if hit]
+                                    ("-inf", np.isneginf(values).any()),
+                                    ("<= 0 on a log axis", not_positive)) if hit]
     return f"{' or '.join(kinds)}, not drawn"
 
 
@@ -166,7 +173,8 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         metrics: the metric names to plot (without ``val_``); default all, in the order of the history.
         ax: ``None`` (a new figure, one panel per metric, at most :data:`MAX_COLUMNS` in a row), one Axes (every
             metric in it), or one Axes per metric.
-        logy: use a logarithmic y axis (for losses spanning decades).
+        logy: use a logarithmic y axis (for losses spanning decades); values at or below 0 are then not drawn,
+            and marked as NaN is.
 
     Returns:
         The matplotlib Figure. Each panel's title names its metric (long names wrapped after an underscore), and
@@ -216,12 +224,13 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     shared = len(set(map(id, axes))) < len(axes)                 # several metrics in one given Axes
     for i, (name, panel) in enumerate(zip(names, axes)):
-        _draw(panel, data, name, cycle[i % len(cycle)], seen, named=shared)
+        _draw(panel, data, name, cycle[i % len(cycle)], seen, named=shared, logy=logy)
         panel.set_xlabel("epoch")
         panel.set_ylabel("value" if shared or len(name) > TITLE_WIDTH else name)    # a long name: in the title
-        panel.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if logy:
-            panel.set_yscale("log")
+        # whole epochs, also for one epoch (with the default of two ticks at least, it ticked 0.945, 0.96, ...)
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        if logy:        # a value <= 0 leaves a gap, marked as NaN is (clipped, it drew a line off the axis)
+            panel.set_yscale("log", nonpositive="mask")
         panel.grid(alpha=0.3)
         panel.set_title(", ".join(names) if shared else _wrapped(name), fontsize=10)
         panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)

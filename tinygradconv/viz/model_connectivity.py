@@ -995,6 +995,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`.
 
     Raises:
+        TypeError: ``output_index`` not an integer.
         ValueError: ``output_index`` outside ``[0, output_length)``; a signal longer than ``MAX_DRAWN_STEPS`` (400)
             in any layer at this ``input_length`` (refused before any matrix is made).
 
@@ -1006,8 +1007,10 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     _check_drawable(model, input_length, "a bar chart of the receptive field")
     matrix = model_connectivity_matrix(model, input_length)
     n_out = matrix.shape[0]
-    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)) \
-            or not 0 <= output_index < n_out:
+    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
+        raise TypeError(f"Invalid type for argument `output_index`. Expected an integer in [0, {n_out}). "
+                        f"Received output_index={output_index!r}")
+    if not 0 <= output_index < n_out:
         raise ValueError(f"Invalid value for argument `output_index`. Expected an integer in [0, {n_out}). "
                          f"Received output_index={output_index!r}")
     row = matrix[output_index]
@@ -1025,6 +1028,8 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
     ax.set_xlim(-0.6, row.size - 0.4)
+    if not seen.size:       # no bar at all: a count axis from 0 (matplotlib centred it on 0, ticking -0.04 .. 0.04)
+        ax.set_ylim(0, 1)
     ax.receptive_field = row
     if new_figure:
         fit_figure(ax.figure)
