@@ -627,6 +627,16 @@ def test_small_difference_hints_belong_to_the_checker():
     report = fails(check_conv1d, through_float32, "agree to the digits shown", "a step computed in float32")
     assert "bias correction" not in report
 
+    def bias_in_float32(x, w, b):          # a tester's answer: autograd, with b made a float32 tensor
+        leaves = [tg.tensor(x, dtype="float64", requires_grad=True), tg.tensor(w, dtype="float64", requires_grad=True),
+                  tg.tensor(b, requires_grad=True)]
+        ((leaves[0] * leaves[1] + leaves[2]).tanh() ** 2).sum().backward()
+        return tuple(t.grad.numpy().astype(np.float64) for t in leaves)
+
+    report = fails(check_manual_gradient, bias_in_float32, "agree to the digits shown",
+                   "look for a step computed in float32 along the way",
+                   "without dtype='float64', is float32); else an approximation")
+
 
 def test_portable_relu_is_compared_exactly():
     """A leaky ReLU of slope 1e-10 passed (|1e-10 x| is under the absolute tolerance 1e-9); max(x, 0) selects

@@ -251,7 +251,7 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
             if diagnosis:
                 note += f"\n  {diagnosis}"
             elif same_printout:     # the printouts agree: say why they still differ
-                note += _small_difference(name, lower, rtol)
+                note += _small_difference(name, lower, rtol, float32_close=_within_float32(got, expected))
         _fail(name, inputs, shown, received, note)
     return got
 
@@ -315,14 +315,31 @@ def _precision_note(dtype):
             f"float64, as the inputs are")
 
 
-def _small_difference(name, lower, rtol):
+def _small_difference(name, lower, rtol, float32_close=False):
     """Why values that print the same are still refused: a lower precision (``lower``, the result's float32 or
-    float16 dtype, else ``None``), or a detail of the formula that matters for this checker (``name``)."""
+    float16 dtype, else ``None``), or a detail of the formula that matters for this checker (``name``). A float64
+    result within float32's rounding of the expected one (``float32_close``) has most likely been computed in
+    float32 somewhere: that is said first (found by a tester: a tensor made from a Python number is float32, and
+    the report sent the student looking for a finite difference)."""
     if lower is not None:
         return f"\n  the values agree to the digits shown, but {_precision_note(lower)}"
     detail = _SMALL_DIFFERENCES.get(name.split(" ")[0], _SMALL_DIFFERENCE)
+    if float32_close:
+        detail = ("a step computed in float32 along the way: the difference is about float32's rounding (a tensor "
+                  "made from a Python number or a list, without dtype='float64', is float32); else " + detail)
     return (f"\n  the values agree to the digits shown, but not to the tolerance (relative {rtol:g}): look for "
             f"{detail}")
+
+
+def _within_float32(got, expected):
+    """Whether ``got`` differs from ``expected`` by no more than a few float32 roundings of each value (4 float32
+    epsilons, relative: about 5e-7), and somewhere by more than float64's. (Relative to each value alone: against
+    the array's largest value, Adam's epsilon put on ``sqrt(v_hat)`` passed for a rounding.)"""
+    tolerance = 4 * float(np.finfo(np.float32).eps)
+    with np.errstate(invalid="ignore"):
+        difference = np.abs(got - expected)
+        return bool(np.all(difference <= tolerance * np.abs(expected))
+                    and np.any(difference > 1e-12 * np.abs(expected)))
 
 
 def _same_namespace(name, inputs, array, result, backend, expected):

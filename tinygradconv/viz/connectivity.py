@@ -896,7 +896,10 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
             ``strides``, ... must then be left out; ``weights="kernel"`` draws its kernel, input channel 0 to
             filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
-            A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells.
+            A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
+            figure is the caller's, left as it is: give it room and a layout engine, e.g.
+            ``plt.subplots(figsize=(10, 3), layout="constrained")`` (the default 6.4 x 4.8 inches of a plain
+            ``plt.subplots()`` leave a thin strip and cut off the title's first line, found by a student).
         annotate: write ``x0``, ``y0``, ... in the cells (default: yes, except in a given Axes holding more than 56
             cells).
 
