@@ -214,10 +214,21 @@ def test_softmax_refuses_the_masks_keras_refuses(mask_shape):
     assert str(ours.value) in str(keras_error.value).replace("torch.Size([", "(").replace("])", ")")
 
 
-def test_softmax_mask_in_a_functional_model_is_refused_clearly():
-    inputs = layers.Input((3,))
-    with pytest.raises(ValueError, match="mask.*symbolic"):
-        layers.Softmax()(inputs, mask=np.ones((1, 3), dtype=bool))
+def test_softmax_mask_in_a_functional_model_as_keras():
+    """A mask from an ``Input`` is an input of the call, kept by the model (it was refused, the model having no way
+    to keep it); a mask given as data to a symbolic call cannot go into the model's config: a TypeError."""
+    keras, _ = _keras()
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], "float32")
+    mask = np.array([[True, True, False], [False, True, True]])
+    results = []
+    for lib in (keras, tg):
+        logits, keep = lib.layers.Input((3,)), lib.layers.Input((3,), dtype="bool")
+        model = lib.models.Model([logits, keep], lib.layers.Softmax()(logits, mask=keep))
+        results.append(np.asarray(model.predict([x, mask], verbose=0)))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(layers.Softmax()(x, mask)), results[0], rtol=1e-6, atol=1e-7)  # by position
+    with pytest.raises(TypeError, match=r"data among its other arguments \(an array of shape \(1, 3\)\)"):
+        layers.Softmax()(layers.Input((3,)), mask=np.ones((1, 3), dtype=bool))
 
 
 # ------------------------------------------------------------------------------------------------ validation

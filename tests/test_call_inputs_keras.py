@@ -507,3 +507,57 @@ def test_a_model_of_several_inputs_loads_from_its_own_npz_file(tmp_path):
     expected = np.concatenate(data, axis=1) @ kernel + bias                                   # by hand
     np.testing.assert_allclose(tg.saving.load_model(tmp_path / "two.npz").predict(data, verbose=0), expected,
                                rtol=1e-6)
+
+
+def test_output_shapes_keep_unknown_sizes_with_other_arguments_as_keras():
+    """A call with other arguments (``mask=None``, or a second tensor) took its shape from one run on zeros, every
+    unknown size 1: ``(None, 1, 4)`` where Keras keeps ``(None, None, 4)``, and a Conv1D after it failed."""
+    keras = _keras()
+    shapes = {}
+    for lib in (keras, tg):
+        class WithShape(lib.layers.Layer):
+            def call(self, x, mask=None):
+                return x * 2.0
+
+            def compute_output_shape(self, input_shape):
+                return input_shape
+
+        a, b = lib.layers.Input((None, 4)), lib.layers.Input((None, 4))
+        masked = WithShape()(a, mask=None)
+        blended = _two_argument_layer(lib)()(a, b)
+        shapes[lib.__name__] = (masked.shape, lib.layers.Conv1D(2, 3)(masked).shape, blended.shape,
+                                lib.layers.Conv1D(2, 3)(blended).shape)
+    assert shapes["tinygradconv"] == shapes["keras"] == ((None, None, 4), (None, None, 2), (None, None, 4),
+                                                         (None, None, 2))
+
+
+def test_a_subclassed_model_takes_two_tensors_as_keras():
+    keras = _keras()
+    q, v = np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32")
+    for lib in (keras, tg):
+        class Two(lib.models.Model):
+            def __init__(self, dense_class=lib.layers.Dense):
+                super().__init__()
+                self.dense = dense_class(2, kernel_initializer="ones")
+
+            def call(self, q, v):
+                return self.dense(q + v)
+
+        eager = Two()(q, v)
+        eager = eager.detach() if hasattr(eager, "detach") else eager                    # torch's output
+        np.testing.assert_array_equal(np.asarray(eager), np.full((2, 2), 9.0))          # 3 * (1 + 2)
+        a, b = lib.layers.Input((3,)), lib.layers.Input((3,))
+        model = lib.models.Model([a, b], Two()(a, v=b))
+        np.testing.assert_array_equal(np.asarray(model.predict([q, v], verbose=0)), np.full((2, 2), 9.0))
+        with pytest.raises(ValueError, match=r"(?i)only (input )?tensors may be passed"):
+            lib.models.Sequential([lib.layers.Dense(2)])(q, True)
+
+
+def test_numpy_numbers_among_the_arguments_are_written_as_python_numbers():
+    """``get_config`` kept ``np.float32(2.0)``, which JSON cannot write: the model could not be saved."""
+    a = layers.Input((3,))
+    blend = _two_argument_layer(tg)
+    model = models.Model([a, b := layers.Input((3,))], blend(name="blend")(a, b, scale=np.float32(2.0)))
+    config = json.loads(json.dumps(model.get_config()))
+    node = next(layer for layer in config["layers"] if layer["name"] == "blend")["inbound_nodes"][0]
+    assert node["kwargs"] == {"scale": 2.0} and type(node["kwargs"]["scale"]) is float

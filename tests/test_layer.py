@@ -532,3 +532,20 @@ def test_concatenate_takes_a_numpy_integer_axis_as_keras():
 
     out = layers.Concatenate(axis=np.int64(1))([np.ones((2, 3, 1)), np.ones((2, 2, 1))])
     assert out.shape == (2, 5, 1) and layers.Concatenate(axis=np.int64(1)).get_config()["axis"] == 1
+
+
+def test_a_build_from_a_mixin_locks_the_layer_too():
+    """A ``build`` inherited from a class that is not a Layer was not wrapped: built twice, two sets of weights."""
+    class Scaling:
+        def build(self, input_shape):
+            self.scale = self.add_weight((input_shape[-1],), initializer="ones", name="scale")
+
+    class Scaled(Scaling, Layer):
+        def call(self, inputs):
+            return inputs * self.scale
+
+    layer = Scaled()
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match="already built"):
+        layer.build((None, 3))
+    assert len(layer.weights) == 1

@@ -719,6 +719,21 @@ def test_fit_predict_save_on_every_backend(backend, data, tmp_path):
 
 
 @pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_fitted_model_with_an_activity_regularizer_copies(copier):
+    """The last call's penalty (an op's output) was copied with the layer: pickle refused it, deepcopy too."""
+    import copy
+    import pickle
+
+    model = Sequential([layers.Input((3,)), Dense(2, activity_regularizer="l2")])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 3)), np.ones((4, 2))
+    model.fit(x, y, verbose=0)
+    twin = copy.deepcopy(model) if copier == "deepcopy" else pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert twin.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)   # the penalty recomputed alike
+
+
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
 def test_a_copied_compiled_model_trains_on(data, copier):
     """``copy.deepcopy``/``pickle`` of a model fitted for one epoch, then one more epoch on the copy: the weights of
     two epochs of SGD written out in NumPy (the copy's optimizer had refused the copied weights as unknown)."""

@@ -415,8 +415,10 @@ class FunctionalMixin:
                     return {"class_name": "__keras_tensor__",
                             "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": self._node_key(t)}}
 
-                def written(leaf):      # the call's other arguments: its symbolic tensors, or values as they are
-                    return symbolic(leaf) if isinstance(leaf, KerasTensor) else leaf
+                def written(leaf):      # the call's other arguments: its symbolic tensors, or values (NumPy's as
+                    if isinstance(leaf, KerasTensor):           # Python's, which JSON writes, as Keras writes them)
+                        return symbolic(leaf)
+                    return leaf.item() if isinstance(leaf, np.generic) else leaf
 
                 item["inbound_nodes"].append({
                     "args": [map_structure(symbolic, node.inputs, containers=list),
@@ -998,7 +1000,7 @@ class Functional(FunctionalMixin, Model):
         out = super().predict_on_batch(self._x(x))
         return dict(zip(self._output_keys, out)) if self._output_keys else out
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
         per input, or a dict keyed by input name; symbolic tensors alike. ``mask=None`` is accepted, as in Keras 3.
 
@@ -1021,7 +1023,7 @@ class Functional(FunctionalMixin, Model):
                 # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
                 # are passed on as they are (their gradients flow)
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
-        return super().__call__(inputs, training=training)
+        return super().__call__(inputs, *args, training=training)
 
     def _x(self, x):
         self._require_keys(x)

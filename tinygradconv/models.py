@@ -677,10 +677,10 @@ class Model(Layer):
         # A model does not cast its inputs: each of its layers casts them to its own dtype.
         return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._backend)  # see Model.to
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         self._check_initialized()
-        if self.built or is_symbolic(inputs):  # symbolic inputs: see tinygradconv.functional
-            return super().__call__(inputs, training=training, **kwargs)
+        if self.built or is_symbolic(inputs) or is_symbolic([list(args), kwargs]):   # see tinygradconv.functional
+            return super().__call__(inputs, *args, training=training, **kwargs)
         # First call: the sub-layers build themselves inside call(); remember the input shape for save/summary.
         shape = getattr(inputs, "shape", None)
         if shape is None and not isinstance(inputs, dict):  # a nested list of numbers has a shape; several inputs not
@@ -690,7 +690,7 @@ class Model(Layer):
                 shape = None
         self.built = True
         try:
-            outputs = super().__call__(inputs, training=training, **kwargs)
+            outputs = super().__call__(inputs, *args, training=training, **kwargs)
         except BaseException:
             self.built = False
             raise
@@ -1876,7 +1876,7 @@ class Sequential(Model):
         self.built = True
         self._connect()
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the stack on ``inputs`` (one array or tensor, or a symbolic tensor), as Keras 3: a list or tuple of one
         is that one, and ``mask=None`` is accepted.
 
@@ -1888,7 +1888,7 @@ class Sequential(Model):
         check_call_keywords(self, kwargs)
         inputs = single_input_data(self, inputs, "inputs")
         connect = not self.built
-        outputs = super().__call__(inputs, training=training)
+        outputs = super().__call__(inputs, *args, training=training)
         if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too
             self._connect()
         return outputs

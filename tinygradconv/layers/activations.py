@@ -28,7 +28,6 @@ from ..ops.reduction import logsumexp
 from ..tensor import Tensor
 from ..validation import number
 from .core import check_shape, serialize
-from .keras_tensor import is_symbolic
 from .layer import Layer, incompatible_input
 
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
@@ -247,8 +246,8 @@ class Softmax(_Elementwise):
     where ``> 0.5`` keeps) broadcastable to ``inputs``, each of its axes 1 or the input's size, with no more axes
     than ``inputs``. As in Keras 3, masked positions take the logit ``-1e9`` (``-3e4`` in float16) before the
     softmax and the output 0 after it (0 everywhere in a slice masked entirely); their gradient is 0. A mask works
-    on data (eager calls); in a functional model (symbolic inputs) it is refused with a ``ValueError``, since the
-    model would not keep it.
+    on data and in a functional model (a symbolic mask, from an ``Input``, is an input of the call there, as in
+    Keras 3), by name or by position (``layer(x, mask)``).
 
     Input and output shape: any; the output has the input's shape.
 
@@ -257,7 +256,7 @@ class Softmax(_Elementwise):
             called).
         ValueError: an empty list ``axis=[]`` (at construction; Keras fails with an ``IndexError`` when called).
         ValueError: also an axis out of range for the input (when called); a mask with more axes than the inputs or
-            an axis that is neither 1 nor the input's size (Keras 3's messages); a mask on symbolic inputs.
+            an axis that is neither 1 nor the input's size (Keras 3's messages).
 
     Source: Keras 3, ``keras.layers.Softmax`` (``keras/src/layers/activations/softmax.py``).
 
@@ -274,15 +273,6 @@ class Softmax(_Elementwise):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = _axis_argument(axis)
-
-    def __call__(self, inputs, training=None, mask=None, **kwargs):
-        if mask is not None and (is_symbolic(inputs) or is_symbolic(mask)):
-            raise ValueError(f"Layer '{self.name}' (Softmax): a `mask` on symbolic inputs (a functional model) is not "
-                             "supported, as the model would not keep it; call the layer on data with the mask, or "
-                             "set the masked logits to a large negative number before the layer")
-        if mask is not None:
-            kwargs["mask"] = mask
-        return super().__call__(inputs, training=training, **kwargs)
 
     def call(self, inputs, mask=None):
         if mask is not None:

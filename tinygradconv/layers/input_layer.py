@@ -18,6 +18,7 @@ shapes.
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 
 import numpy as np
@@ -224,16 +225,63 @@ def shape_leaves(shapes):
     raise TypeError(f"expected a shape (a tuple of sizes), or a list, tuple or dict of shapes; received {shapes!r}")
 
 
-def _zeros_like_symbolic(tensor):
-    return np.zeros(tuple(1 if d is None else d for d in tensor.shape), dtype=tensor.dtype)
+def _zeros_like_symbolic(tensor, unknown=1):
+    return np.zeros(tuple(unknown if d is None else d for d in tensor.shape), dtype=tensor.dtype)
+
+
+def _takes_one_shape(layer) -> bool:
+    """Whether ``layer.compute_output_shape`` takes one shape (that of the call's first argument, as Keras 3 gives
+    it where the call has several tensor arguments)."""
+    parameters = [p for p in inspect.signature(layer.compute_output_shape).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(parameters) == 1
+
+
+def _shapes_from_zeros(layer, inputs, args, kwargs, tensors):
+    """The output shapes (:class:`_Shape` leaves) of ``layer`` called on symbolic ``inputs`` (and ``args``,
+    ``kwargs``), from a run on zeros: each unknown size taken as 1; where a size other than the batch's is unknown
+    (among ``tensors``, every symbolic tensor of the call), a second run with 2 there, and the output sizes that
+    change with it are unknown too (a custom layer on ``Input((None, 4))`` gave ``(None, 1, 4)``, found by a
+    reviewer)."""
+    batch = flatten(inputs)[0].shape[0]
+
+    def run(unknown):
+        def zeros(leaf):
+            return _zeros_like_symbolic(leaf, unknown) if isinstance(leaf, KerasTensor) else leaf
+
+        with no_grad():
+            result = layer(map_structure(zeros, inputs), *map_structure(zeros, list(args)), training=False,
+                           **{key: map_structure(zeros, value) for key, value in kwargs.items()})
+        return map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])), result)
+
+    first = run(1)
+    if not any(d is None for t in tensors for d in t.shape[1:]):
+        return first
+    try:
+        second = flatten(run(2))
+    except (ValueError, TypeError):     # a layer that takes only the sizes of the first run: those stay
+        return first
+    leaves = flatten(first)
+    if len(second) != len(leaves) or any((a is None) != (b is None) for a, b in zip(leaves, second)):
+        return first
+    partner = {id(a): b for a, b in zip(leaves, second)}        # the same leaf of the second run
+
+    def unknown_where_changed(leaf):
+        if leaf is None or len(leaf.shape) != len(partner[id(leaf)].shape):
+            return leaf
+        return _Shape(tuple(a if a == b else None for a, b in zip(leaf.shape, partner[id(leaf)].shape)))
+
+    return map_structure(unknown_where_changed, first)
 
 
 def symbolic_call(layer, inputs, *args, **kwargs):
     """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`.
 
-    ``args`` and ``kwargs``: the call's other arguments (symbolic tensors among them are inputs too, as in Keras 3:
-    ``layer(q, v)`` for ``call(self, query, value)``). The layer is built with the shape of ``inputs`` alone; the
-    output shapes of such a call come from one run on zeros.
+    ``args`` and ``kwargs``: the call's other arguments, symbolic tensors or plain values (numbers, strings, None:
+    a model writes them in its config). Symbolic tensors among them are inputs too, as in Keras 3: ``layer(q, v)``
+    for ``call(self, query, value)``. The layer is built with the shape of ``inputs`` alone, and its
+    ``compute_output_shape`` gets that shape alone where it takes one (Keras' rule); else the output shapes come
+    from running the layer on zeros.
 
     ``inputs`` is a symbolic tensor or a structure of them (a list, tuple or dict, at any depth), as in Keras 3; so
     is what the call returns. A tensor, or a flat list or tuple of tensors, comes back as before: the tensor, or a
@@ -244,36 +292,42 @@ def symbolic_call(layer, inputs, *args, **kwargs):
     one run of the layer on zeros.
 
     Raises:
-        TypeError: ``inputs`` mixes symbolic tensors and data.
+        TypeError: ``inputs`` mixes symbolic tensors and data; an array or Tensor among the other arguments (a model
+            could not write it in its config: make it an ``Input``, or a weight of the layer).
         ValueError: the layer cannot take these inputs (its own error, naming the layers whose outputs it received).
     """
     flat = flatten(inputs)
     if not all(isinstance(t, KerasTensor) for t in flat):
         raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a structure mixing symbolic "
                         f"tensors (from Input) and data: {inputs!r}. Pass only symbolic tensors, or only data.")
+    others = flatten([list(args), kwargs])
+    data = [leaf for leaf in others if not isinstance(leaf, KerasTensor) and hasattr(leaf, "shape")
+            and not isinstance(leaf, np.generic)]
+    if data:
+        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on symbolic tensors with data among "
+                        f"its other arguments (an array of shape {tuple(data[0].shape)}): a model records a call's "
+                        "arguments in its config, where an array cannot be kept. Make it an Input of the model, or "
+                        "a weight of the layer")
     shape = shape_structure(inputs)
-    extra = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
+    extra = [t for t in others if isinstance(t, KerasTensor)]
     sources = _describe_sources(flat + extra)
     try:
-        if not layer.built:
-            layer.build(shape)
-            layer.built = True
-        else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
-            layer._check_built_input(shape)
-        try:
-            if args or kwargs:     # compute_output_shape(input_shape) knows nothing of the other arguments
-                raise NotImplementedError
-            out_shapes = shape_leaves(layer.compute_output_shape(shape))
-        except NotImplementedError:  # no compute_output_shape: run the layer once on zeros
-            def zeros(leaf):
-                return _zeros_like_symbolic(leaf) if isinstance(leaf, KerasTensor) else leaf
-
-            with no_grad():
-                result = layer(map_structure(_zeros_like_symbolic, inputs), *map_structure(zeros, list(args)),
-                               training=False, **{key: map_structure(zeros, value) for key, value in kwargs.items()})
-            batch = flat[0].shape[0]
-            out_shapes = map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])),
-                                       result)
+        if extra and not layer.built:
+            # several tensors: the layer builds in its first call, on zeros (a model's build would run its call on
+            # the first input alone)
+            out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
+        else:
+            if not layer.built:
+                layer.build(shape)
+                layer.built = True
+            else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
+                layer._check_built_input(shape)
+            try:
+                if extra and not _takes_one_shape(layer):  # compute_output_shape(a_shape, b_shape): not guessed
+                    raise NotImplementedError
+                out_shapes = shape_leaves(layer.compute_output_shape(shape))
+            except NotImplementedError:  # no compute_output_shape: run the layer on zeros
+                out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be called on the output(s) of "
                          f"{sources}: {exc}") from exc

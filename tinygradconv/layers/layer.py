@@ -62,6 +62,7 @@ def _build_then_lock(build):
         if depth == 0:
             self.built = self._state_locked = True
 
+    build_then_lock.locks_when_built = True
     return build_then_lock
 
 
@@ -96,8 +97,14 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "build" in vars(cls):
-            cls.build = _build_then_lock(vars(cls)["build"])
+        if not getattr(cls.build, "locks_when_built", False):    # its own build, or a mixin's
+            cls.build = _build_then_lock(cls.build)
+
+    def __getstate__(self):
+        """A copy (``copy.deepcopy``, ``pickle``) leaves out the penalties of the last call (:attr:`losses` of
+        ``add_loss``): op outputs, part of that call's graph, which is not copied (they are recomputed by the next
+        call). A fitted model with an activity regularizer could be neither pickled nor deep-copied."""
+        return {**self.__dict__, "_call_losses": []}
 
     def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
         input_shape = kwargs.pop("input_shape", None)  # Keras 3: the first layer of a Sequential may say its input
@@ -417,11 +424,14 @@ class Layer:
         return Tensor(inputs, dtype=self.dtype, backend=self._backend)
 
     def _to_argument(self, value):
-        """An argument of ``call`` other than ``inputs``: a NumPy array or a Tensor converted as ``inputs`` are (an
-        integer or bool array keeps its dtype unless the layer casts such inputs), anything else as it is."""
+        """An argument of ``call`` other than ``inputs``: a NumPy array made a Tensor of its dtype, then a float one
+        cast to the layer's dtype, as Keras 3 converts them (integers and bools, such as a mask, keep theirs);
+        anything else as it is."""
         if isinstance(value, np.ndarray):
             value = Tensor(value, dtype=dtype_name(value.dtype), backend=self._backend)
-        return self._to_input(value) if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor) and dtype_name(value.dtype).startswith("float"):
+            return self._to_input(value)
+        return value
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Build the layer on its first call (``build`` gets the input shape), then return ``call(inputs)``.
