@@ -30,7 +30,7 @@ from .layers.input_layer import Input
 from .layers.keras_tensor import KerasTensor, flatten
 from .layers.layer import Layer
 from .metrics import Metric
-from .models import Model, Sequential
+from .models import Model, Sequential, call_takes_one_tensor
 from .optimizers.optimizer import Optimizer, fresh_copy
 from .saving import custom_objects_hint
 
@@ -86,7 +86,8 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                              f"'{type(model).__name__}'")
         clone = type(model).from_config(model.get_config())
         shape = getattr(model, "_build_input_shape", None)
-        if model.built and shape is not None:       # built as the model was, as Keras' build_config does
+        # built as the model was, as Keras' build_config does; a call of several tensors builds on its first call
+        if model.built and shape is not None and call_takes_one_tensor(model):
             clone.build(shape)
     if getattr(model, "compiled", False):
         clone.compile(**_fresh_compile_arguments(model))

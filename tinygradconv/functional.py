@@ -43,6 +43,7 @@ from .layers.input_layer import (
     fed_dtype,
     output_dtypes,
     shape_leaves,
+    takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 from .models import (
@@ -328,7 +329,8 @@ class FunctionalMixin:
         shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
         try:
             for node in self._nodes:
-                if node.args or node.kwargs:    # compute_output_shape(input_shape) knows only the first argument
+                # the shape of the call's first argument, where compute_output_shape takes only that (Keras' rule)
+                if len(node.input_tensors) > len(flatten(node.inputs)) and not takes_one_shape(node.layer):
                     raise NotImplementedError
                 out = node.layer.compute_output_shape(map_structure(lambda t: shapes[id(t)], node.inputs,
                                                                     containers=list))
@@ -485,9 +487,11 @@ def functional_from_config(cls, config, custom_objects=None):
                     raise SavedFileError(f"Layer {name!r}: a call without arguments in the functional config")
                 first, *args = [resolve(recorded[0])] + [resolve(a, plain=True) for a in recorded[1:]]
                 kwargs = {k: resolve(v, plain=True) for k, v in node.get("kwargs", {}).items()}
-                # a keyword the layer's call does not take is left out when it is None (Keras writes `mask=None`
-                # for some calls); any other is passed, and a call that does not take it says so
-                kwargs = {k: v for k, v in kwargs.items() if v is not None or _call_takes(created[name], k)}
+                # a keyword the layer's call does not take is left out when it holds only None (Keras writes
+                # `mask=None`, and `mask=[None, None]` for a nested model of two inputs); any other is passed, and a
+                # call that does not take it says so
+                kwargs = {k: v for k, v in kwargs.items()
+                          if _call_takes(created[name], k) or any(leaf is not None for leaf in flatten(v))}
             except KeyError:
                 continue
             out = created[name](first, *args, **kwargs)

@@ -1379,8 +1379,10 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ summary
     def _layer_output_shapes(self):
-        """Output shape of each direct sub-layer, found by running the model once on zeros (batch axis None)."""
-        if self._build_input_shape is None:
+        """Output shape of each direct sub-layer, found by running the model once on zeros (batch axis None); none
+        for a model whose ``call`` takes several tensors (only the first one's shape is known: the summary shows
+        "?", where it raised the call's ``TypeError``)."""
+        if self._build_input_shape is None or not call_takes_one_tensor(self):
             return {}
         shapes = {}
         layers = self.layers
@@ -1980,6 +1982,14 @@ class Sequential(Model):
         if not model.built and shape is not None and model.layers:
             model.build(tuple(shape))
         return model
+
+
+def call_takes_one_tensor(model) -> bool:
+    """Whether ``model.call`` needs one tensor only (no other argument without a default): a model whose call takes
+    several (``call(self, q, v)``) cannot be built, summarised or rebuilt from the shape of its first input."""
+    parameters = list(inspect.signature(type(model).call).parameters.values())[2:]     # after self and inputs
+    return not any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                   for p in parameters)
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False):

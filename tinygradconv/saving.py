@@ -791,6 +791,13 @@ def _load_model(filepath, custom_objects, compile):
             raise SavedFileError(f"{filepath!r}: corrupted metadata: build_input_shape {shape!r} is not a list of "
                                  "integers and nulls")
         if not model.built:
+            from .models import call_takes_one_tensor
+
+            if not call_takes_one_tensor(model):
+                raise SavedFileError(
+                    f"{filepath!r}: model {model.name!r} ({type(model).__name__}) calls on several tensors, so it "
+                    "cannot be built again from the shape of its first input: make it in code, call it once on data "
+                    "to build it, then model.load_weights(path)")
             model.build(tuple(shape))
     arrays, optimizer_state = split_optimizer_arrays(arrays)
     _assign(model, arrays, filepath)

@@ -68,14 +68,17 @@ class Node:
 
     def call_again(self, value_of, layer=None, **extra):
         """Call ``layer`` (the node's own by default) as the node's layer was called, each symbolic tensor ``t`` of
-        the recorded call replaced by ``value_of(t)`` (data, or a new symbolic tensor); ``extra`` keyword arguments
-        (``training``) are added."""
+        the recorded call replaced by ``value_of(t)`` (data, or a new symbolic tensor). ``extra`` keyword arguments
+        (the model's ``training``) take the place of the recorded ones unless they are None, as Keras 3 runs a
+        graph: ``Dropout(0.5)(x, training=True)`` drops in ``model(x)``, and ``model(x, training=False)`` overrides
+        it."""
         def swap(leaf):
             return value_of(leaf) if isinstance(leaf, KerasTensor) else leaf
 
         args = map_structure(swap, list(self.args))
         kwargs = {key: map_structure(swap, value) for key, value in self.kwargs.items()}
-        return (layer or self.layer)(map_structure(value_of, self.inputs), *args, **extra, **kwargs)
+        kwargs.update((key, value) for key, value in extra.items() if value is not None or key not in kwargs)
+        return (layer or self.layer)(map_structure(value_of, self.inputs), *args, **kwargs)
 
     @property
     def is_input(self) -> bool:
@@ -229,7 +232,7 @@ def _zeros_like_symbolic(tensor, unknown=1):
     return np.zeros(tuple(unknown if d is None else d for d in tensor.shape), dtype=tensor.dtype)
 
 
-def _takes_one_shape(layer) -> bool:
+def takes_one_shape(layer) -> bool:
     """Whether ``layer.compute_output_shape`` takes one shape (that of the call's first argument, as Keras 3 gives
     it where the call has several tensor arguments)."""
     parameters = [p for p in inspect.signature(layer.compute_output_shape).parameters.values()
@@ -237,30 +240,37 @@ def _takes_one_shape(layer) -> bool:
     return len(parameters) == 1
 
 
+#: The sizes that the runs of :func:`_shapes_from_zeros` give the unknown sizes other than the batch's (two runs,
+#: whose output sizes that differ are unknown): larger than a small kernel, so that a convolution inside the layer
+#: has steps to produce (with 1, a Conv1D of 3 taps failed: "Computed output size would be zero or negative").
+UNKNOWN_SIZES = (8, 9)
+
+
 def _shapes_from_zeros(layer, inputs, args, kwargs, tensors):
     """The output shapes (:class:`_Shape` leaves) of ``layer`` called on symbolic ``inputs`` (and ``args``,
-    ``kwargs``), from a run on zeros: each unknown size taken as 1; where a size other than the batch's is unknown
-    (among ``tensors``, every symbolic tensor of the call), a second run with 2 there, and the output sizes that
-    change with it are unknown too (a custom layer on ``Input((None, 4))`` gave ``(None, 1, 4)``, found by a
-    reviewer)."""
+    ``kwargs``), from runs on zeros of one sample, the first output axis being the batch's. Where a size other
+    than the batch's is unknown (among ``tensors``, every symbolic tensor of the call), two runs with the sizes of
+    :data:`UNKNOWN_SIZES` there, and the output sizes that differ between them are unknown too (a custom layer on
+    ``Input((None, 4))`` gave ``(None, 1, 4)``, found by a reviewer); a layer that fails on those sizes is run once
+    with 1 there, as before."""
     batch = flatten(inputs)[0].shape[0]
 
     def run(unknown):
         def zeros(leaf):
             return _zeros_like_symbolic(leaf, unknown) if isinstance(leaf, KerasTensor) else leaf
 
+        keywords = {key: map_structure(zeros, value) for key, value in kwargs.items()}
+        keywords["training"] = False
         with no_grad():
-            result = layer(map_structure(zeros, inputs), *map_structure(zeros, list(args)), training=False,
-                           **{key: map_structure(zeros, value) for key, value in kwargs.items()})
+            result = layer(map_structure(zeros, inputs), *map_structure(zeros, list(args)), **keywords)
         return map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])), result)
 
-    first = run(1)
     if not any(d is None for t in tensors for d in t.shape[1:]):
-        return first
+        return run(1)
     try:
-        second = flatten(run(2))
-    except (ValueError, TypeError):     # a layer that takes only the sizes of the first run: those stay
-        return first
+        first, second = run(UNKNOWN_SIZES[0]), flatten(run(UNKNOWN_SIZES[1]))
+    except (ValueError, TypeError, IndexError):     # a layer that takes only some sizes: the old guess, size 1
+        return run(1)
     leaves = flatten(first)
     if len(second) != len(leaves) or any((a is None) != (b is None) for a, b in zip(leaves, second)):
         return first
@@ -312,8 +322,8 @@ def symbolic_call(layer, inputs, *args, **kwargs):
     extra = [t for t in others if isinstance(t, KerasTensor)]
     sources = _describe_sources(flat + extra)
     try:
-        if extra and not layer.built:
-            # several tensors: the layer builds in its first call, on zeros (a model's build would run its call on
+        if extra and not layer.built and hasattr(layer, "_run_on_zeros"):
+            # a model called on several tensors builds in its first call, on zeros (its build would run its call on
             # the first input alone)
             out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
         else:
@@ -323,7 +333,7 @@ def symbolic_call(layer, inputs, *args, **kwargs):
             else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
                 layer._check_built_input(shape)
             try:
-                if extra and not _takes_one_shape(layer):  # compute_output_shape(a_shape, b_shape): not guessed
+                if extra and not takes_one_shape(layer):  # compute_output_shape(a_shape, b_shape): not guessed
                     raise NotImplementedError
                 out_shapes = shape_leaves(layer.compute_output_shape(shape))
             except NotImplementedError:  # no compute_output_shape: run the layer on zeros

@@ -427,8 +427,8 @@ class Layer:
         """An argument of ``call`` other than ``inputs``: a NumPy array made a Tensor of its dtype, then a float one
         cast to the layer's dtype, as Keras 3 converts them (integers and bools, such as a mask, keep theirs);
         anything else as it is."""
-        if isinstance(value, np.ndarray):
-            value = Tensor(value, dtype=dtype_name(value.dtype), backend=self._backend)
+        if isinstance(value, (np.ndarray, np.generic)):      # a NumPy number too, as Keras 3 converts it
+            value = Tensor(np.asarray(value), dtype=dtype_name(value.dtype), backend=self._backend)
         if isinstance(value, Tensor) and dtype_name(value.dtype).startswith("float"):
             return self._to_input(value)
         return value
@@ -454,8 +454,10 @@ class Layer:
         with ``call(self, query, value)`` is called as ``layer(q, v)`` or ``layer(q, value=v)``. NumPy arrays and
         Tensors among them are converted as ``inputs`` is (float ones to the layer's dtype); symbolic tensors among
         them are inputs of the recorded call (a model gets them from the graph). ``build`` gets the shape of
-        ``inputs`` only. As in Keras 3, only tensors may come by position: numbers, strings and bools (``training``
-        too) are passed by name.
+        ``inputs`` only. As in Keras 3, only tensors (and NumPy numbers) may come by position: Python numbers,
+        strings and bools (``training`` too) are passed by name. ``training`` given to a call on symbolic tensors
+        (``Dropout(0.5)(x, training=True)``) is recorded with it, as Keras records it: the model then applies it
+        unless it is called with a ``training`` of its own.
 
         >>> class Attend(Layer):
         ...     def call(self, query, value):
@@ -480,6 +482,10 @@ class Layer:
             # The functional API: record the call, compute no values (imported here: input_layer imports this module).
             from .input_layer import symbolic_call
 
+            if args or kwargs:      # what call() would refuse, refused where the model is written (as Keras)
+                _check_call_arguments(self, inputs, args, kwargs)
+            if training is not None:    # recorded with the call, as Keras 3 records it (see Node.call_again)
+                kwargs["training"] = flag(training, "training", f"Layer '{self.name}'")
             return symbolic_call(self, inputs, *args, **kwargs)
         if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
             inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
@@ -687,12 +693,22 @@ _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regulariz
 _training_cache: dict[type, bool] = {}
 
 
+def _check_call_arguments(layer, inputs, args, kwargs):
+    """A ``TypeError`` naming the layer when ``call`` does not take these arguments (``Dense(2)(x, foo=1)``): on
+    symbolic tensors a built layer is not run, and the model failed only when run."""
+    try:
+        inspect.signature(type(layer).call).bind(layer, inputs, *args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}): its call() does not take these arguments: "
+                        f"{exc}") from None
+
+
 def _check_positional_tensors(layer, args):
-    """Keras 3's rule: the arguments of a call given by position after the first are tensors (or arrays, or
-    structures of them, or None); a number, string or bool there is a ``ValueError`` saying to pass it by name (so
-    ``layer(x, True)`` is refused: ``training=True``)."""
+    """Keras 3's rule: the arguments of a call given by position after the first are tensors (or arrays, NumPy
+    numbers, structures of them, or None); a Python number, string or bool there is a ``ValueError`` saying to
+    pass it by name (so ``layer(x, True)`` is refused: ``training=True``)."""
     for leaf in flatten(list(args)):
-        if isinstance(leaf, (numbers.Number, str, bytes, np.bool_)):
+        if isinstance(leaf, (numbers.Number, str, bytes)) and not isinstance(leaf, np.generic):
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
                 f"Layer '{layer.name}' ({type(layer).__name__}): only tensors may be passed by position "
                 f"after the first argument (as in Keras 3). Pass this one by name, as a keyword argument: {leaf!r} "
