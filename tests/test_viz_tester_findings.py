@@ -568,3 +568,35 @@ def test_a_power_is_labelled_with_its_input_not_x():
     ops = [t.get_text() for t in viz.plot_graph(((x - 1.0) ** 2).sum()).texts]
     assert any("pow_scalar\n(·) ** 2" in text for text in ops) and not any("x ** 2" in text for text in ops)
     plt.close("all")
+
+
+def test_edges_between_the_bands_of_a_folded_graph_pass_over_no_box():
+    """A chain of 40 ops is folded into side-by-side bands; the edges from one band to the next ran straight (or
+    bent) across the drawing over the boxes between. They now go along the gaps and the gutters: no edge's path
+    passes through a box other than its own two ends."""
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(40):
+        y = (y * 1.01).tanh()
+    ax = viz.plot_graph(y.sum())
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = {t.get_gid().split(":", 1)[1]: t.get_bbox_patch().get_window_extent(renderer)
+             for t in ax.texts if (t.get_gid() or "").startswith(("tensor:", "op:"))}
+    xs = sorted({round(box.x0) for box in boxes.values()})
+    assert xs[-1] - xs[0] > fig.bbox.width / 2                   # folded: boxes spread across the figure
+    routed = 0
+    for edge in (t for t in ax.texts if (t.get_gid() or "").startswith("edge:")):
+        src, dst = edge.get_gid()[len("edge:"):].split("->")
+        path = edge.arrow_patch.get_path()                       # in pixels, as drawn
+        points = path.interpolated(40).vertices
+        for name, box in boxes.items():
+            if name in (src, dst):
+                continue
+            inside = ((points[:, 0] > box.x0 + 1) & (points[:, 0] < box.x1 - 1)
+                      & (points[:, 1] > box.y0 + 1) & (points[:, 1] < box.y1 - 1))
+            assert not inside.any(), (edge.get_gid(), name)
+        routed += len(path.vertices) > 4
+    assert routed >= 3                                           # the edges into the second, third, ... band
+    plt.close(fig)

@@ -245,6 +245,9 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
     by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
     than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
+    ``graph_layout.bands`` is then ``({id: band}, band_width)``: which band holds each node, and how wide a band is
+    (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from one band
+    to the next (:class:`_GutterRoute`).
     """
     layer = _layers(nodes)
     by_layer = {}
@@ -295,7 +298,44 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
                 x += w + _HGAP
             y -= row_h[r] + _VGAP
     width = len(bands) * band_w + (len(bands) - 1) * _BAND_GAP
+    graph_layout.bands = ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
     return pos, width, height
+
+
+class _GutterRoute:
+    """The path of an edge from one band of a folded graph to a later one (matplotlib's connection style: called
+    with the two ends, in pixels, it returns the path): down out of the source box, right along the gap below its
+    row to the gutter between the bands, up the gutter to the gap above the target's row, along it, and down into
+    the target. A straight or bent edge ran across the drawing over the boxes between (found by a student); the
+    gutters and the gaps between rows hold no box. ``points`` are the corners, in data coordinates (inches of
+    :func:`graph_layout`), turned into pixels when drawn, so that the route follows the axes' limits."""
+
+    def __init__(self, ax, points):
+        self.ax, self.points = ax, np.asarray(points, dtype=float)
+
+    def __call__(self, posA, posB, shrinkA=2.0, shrinkB=2.0, patchA=None, patchB=None):
+        from matplotlib.path import Path
+
+        vertices = self.ax.transData.transform(self.points)
+        return Path(vertices, [Path.MOVETO] + [Path.LINETO] * (len(vertices) - 1))
+
+
+def _gutter_points(pos, sizes, src, dst, band_of, band_w, lane):
+    """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: from
+    :attr:`graph_layout.bands`); ``lane``: the how-many-th such edge through the same gutter, each a little apart
+    (centred on the gutter's middle), so that two edges through it are two lines."""
+    (xs, ys), (xd, yd) = pos[src], pos[dst]
+    below, above = ys - sizes[src][1] / 2, yd + sizes[dst][1] / 2
+    lane %= _LANES
+    gutter = band_of[dst] * (band_w + _BAND_GAP) - _BAND_GAP / 2 + ((_LANES - 1) / 2 - lane) * _LANE_GAP
+    # the later lanes run lower below the sources, further left in the gutter and higher above the targets: so
+    # a route never runs along another, and (from sources left to right) never crosses it
+    step = _LANE_GAP * (lane + 1)
+    return [(xs, below), (xs, below - step), (gutter, below - step), (gutter, above + step), (xd, above + step),
+            (xd, above)]
+
+
+_LANES, _LANE_GAP = 5, 0.07        # the routes through one gutter: up to five lanes, 0.07 inch apart
 
 
 _RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
@@ -376,7 +416,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A new figure has
+    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
+    to the next runs along the gaps between rows and the gutter between the bands, over no box. A new figure has
     :data:`GRAPH_DPI` (150) dots per inch, so that a notebook shows it inline large enough to read.
 
     Args:
@@ -460,33 +501,44 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
     edges = {}
+    band_of, band_w = graph_layout.bands
+    lanes = {}                                          # gutter -> edges routed through it so far
     for n in nodes:
         used = {}
         for src in n.inputs:
-            rad = _edge_rad(pos, sizes, src, n.id, used.setdefault(src, []),   # x * x: two edges, bent apart
-                            repeated=n.inputs.count(src) > 1)
-            k = len(used[src])
-            used[src].append(rad)
+            if band_of[src] != band_of[n.id]:          # into a later band: along the gaps, never over a box
+                lane = lanes.setdefault(band_of[n.id], 0)
+                lanes[band_of[n.id]] += 1
+                style = _GutterRoute(ax, _gutter_points(pos, sizes, src, n.id, band_of, band_w, lane))
+                used.setdefault(src, []).append(None)
+            else:
+                rad = _edge_rad(pos, sizes, src, n.id, [r for r in used.setdefault(src, []) if r is not None],
+                                repeated=n.inputs.count(src) > 1)      # x * x: two edges, bent apart
+                used[src].append(rad)
+                style = f"arc3,rad={rad:g}"
+            k = len(used[src]) - 1
             edges[(src, n.id, k)] = ax.annotate(
                 "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
                 arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 3, "shrinkB": 3,
-                            "connectionstyle": f"arc3,rad={rad:g}"},
+                            "connectionstyle": style},
                 gid=f"edge:{src}->{n.id}", zorder=2)
+    # room above and below the bands for the lanes of the routes between them
+    margin = max(_MARGIN, _LANE_GAP * (min(max(lanes.values(), default=0), _LANES) + 1))
     if own_figure:
         fig_w = max(width + 2 * _MARGIN, 3.0)
         title = wrap_title(title, fig_w)
         lines = max([title.count("\n") + 1 if title else 0]
                     + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
-        fig_h = height + 2 * _MARGIN + title_h
+        fig_h = height + 2 * margin + title_h
         fig.set_size_inches(fig_w, fig_h)
         ax.set_position([0.0, 0.0, 1.0, (fig_h - title_h) / fig_h])
         extra = (fig_w - width) / 2
         ax.set_xlim(-extra, width + extra)
-        ax.set_ylim(-_MARGIN, height + _MARGIN)
+        ax.set_ylim(-margin, height + margin)
     else:
         ax.set_xlim(-_MARGIN, width + _MARGIN)
-        ax.set_ylim(-_MARGIN, height + _MARGIN)
+        ax.set_ylim(-margin, height + margin)
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
