@@ -14,7 +14,8 @@ Run it with ``python examples/denoising_autoencoder.py [--out DIR] [--fast]``.
 """
 
 # %%
-# Command-line options (shared by every example): ``--out DIR`` for plots, ``--fast`` for a short run.
+# Command-line options (shared by every example): ``--out DIR`` for plots (else TINYGRADCONV_FIGURES), ``--fast``
+# for a short run (else TINYGRADCONV_FAST).
 import argparse
 import os
 
@@ -24,7 +25,7 @@ import tinygradconv as tg
 from tinygradconv.constraints import MaxNorm
 from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.regularizers import L2
-from tinygradconv.scripts import fast_run
+from tinygradconv.scripts import fast_run, figures_folder
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Train a convolutional denoising autoencoder with MaxNorm.")
@@ -32,6 +33,7 @@ parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
+OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
 N_TRAIN, EPOCHS = (256, 8) if FAST else (512, 20)
 REQUIRED = 0.60 if FAST else 0.70
 LIMIT = 0.3  # the MaxNorm limit on each filter's L2 norm
@@ -101,10 +103,10 @@ if plt is not None:
     order = [labels.index(name) for name in ("encoder", f"MaxNorm limit {LIMIT}", "decoder")]
     ax3.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, ncol=2, loc="upper center")
     fig.tight_layout()
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        fig.savefig(os.path.join(args.out, "denoising_autoencoder.png"), dpi=100)
-        print("wrote", os.path.join(args.out, "denoising_autoencoder.png"))
+    if OUT:
+        os.makedirs(OUT, exist_ok=True)
+        fig.savefig(os.path.join(OUT, "denoising_autoencoder.png"), dpi=100)
+        print("wrote", os.path.join(OUT, "denoising_autoencoder.png"))
 
 # %%
 # The stated quality: denoising works, and the constraint holds (up to float32 rounding).

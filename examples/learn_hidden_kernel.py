@@ -11,7 +11,8 @@ Run it with ``python examples/learn_hidden_kernel.py [--out DIR] [--fast]``.
 """
 
 # %%
-# Command-line options (shared by every example): ``--out DIR`` for plots, ``--fast`` for a short run.
+# Command-line options (shared by every example): ``--out DIR`` for plots (else TINYGRADCONV_FIGURES), ``--fast``
+# for a short run (else TINYGRADCONV_FAST).
 import argparse
 import os
 
@@ -19,7 +20,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
-from tinygradconv.scripts import fast_run
+from tinygradconv.scripts import fast_run, figures_folder
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Recover a hidden Conv1DTranspose kernel by training.")
@@ -27,6 +28,7 @@ parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
+OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
 EPOCHS = 20 if FAST else 40
 TOLERANCE = 1e-2 if FAST else 1e-4
 
@@ -89,10 +91,10 @@ if plt is not None:
     ax2.set(xlabel="tap", ylabel="weight", title="Kernel taps", xticks=taps)
     ax2.legend(fontsize=8)
     fig.tight_layout()
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        fig.savefig(os.path.join(args.out, "learn_hidden_kernel.png"), dpi=100)
-        print("wrote", os.path.join(args.out, "learn_hidden_kernel.png"))
+    if OUT:
+        os.makedirs(OUT, exist_ok=True)
+        fig.savefig(os.path.join(OUT, "learn_hidden_kernel.png"), dpi=100)
+        print("wrote", os.path.join(OUT, "learn_hidden_kernel.png"))
 
 # %%
 # The stated quality: every kernel entry within the tolerance.

@@ -12,7 +12,8 @@ instant).
 """
 
 # %%
-# Command-line options (shared by every example): ``--out DIR`` for plots, ``--fast`` for a short run.
+# Command-line options (shared by every example): ``--out DIR`` for plots (else TINYGRADCONV_FIGURES), ``--fast``
+# for a short run (else TINYGRADCONV_FAST).
 import argparse
 import os
 
@@ -20,7 +21,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
-from tinygradconv.scripts import fast_run
+from tinygradconv.scripts import fast_run, figures_folder
 from tinygradconv.viz import plot_connectivity
 
 parser = argparse.ArgumentParser(description="The Keras Conv1DTranspose example.")
@@ -28,6 +29,7 @@ parser.add_argument("--out", help="folder for the plot (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
+OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
 
 # %%
 # The layer and its input
@@ -54,10 +56,10 @@ except ImportError:  # plots are optional
     plt = None
 if plt is not None:
     ax = plot_connectivity(layer, 10)
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        ax.figure.savefig(os.path.join(args.out, "seed_example.png"), dpi=100, bbox_inches="tight")
-        print("wrote", os.path.join(args.out, "seed_example.png"))
+    if OUT:
+        os.makedirs(OUT, exist_ok=True)
+        ax.figure.savefig(os.path.join(OUT, "seed_example.png"), dpi=100, bbox_inches="tight")
+        print("wrote", os.path.join(OUT, "seed_example.png"))
 
 # %%
 # The definition, as loops

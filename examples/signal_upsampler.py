@@ -14,7 +14,8 @@ Run it with ``python examples/signal_upsampler.py [--out DIR] [--fast]``.
 """
 
 # %%
-# Command-line options (shared by every example): ``--out DIR`` for plots, ``--fast`` for a short run.
+# Command-line options (shared by every example): ``--out DIR`` for plots (else TINYGRADCONV_FIGURES), ``--fast``
+# for a short run (else TINYGRADCONV_FAST).
 import argparse
 import os
 
@@ -22,7 +23,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-from tinygradconv.scripts import fast_run
+from tinygradconv.scripts import fast_run, figures_folder
 from tinygradconv.viz.history import LEGEND_HANDLELENGTH, plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
@@ -30,6 +31,7 @@ parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
+OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
 N_TRAIN, EPOCHS = (256, 12) if FAST else (512, 30)
 MARGIN = 0.15 if FAST else 0.30          # required relative MSE reduction over linear interpolation
 
@@ -100,10 +102,10 @@ if plt is not None:
         axes[row, 1].set(xlabel="step", ylabel="signal value", title=f"factor {factor}: a test signal")
     # one legend for both signal panels, beside them: inside, it covered the signal
     fig.legend(*axes[0, 1].get_legend_handles_labels(), loc="outside right center", fontsize=10)
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        fig.savefig(os.path.join(args.out, "signal_upsampler.png"), dpi=150)
-        print("wrote", os.path.join(args.out, "signal_upsampler.png"))
+    if OUT:
+        os.makedirs(OUT, exist_ok=True)
+        fig.savefig(os.path.join(OUT, "signal_upsampler.png"), dpi=150)
+        print("wrote", os.path.join(OUT, "signal_upsampler.png"))
 
 # %%
 # The stated quality.

@@ -25,7 +25,8 @@ Run it with ``python examples/unet_1d.py [--out DIR] [--fast]``.
 """
 
 # %%
-# Command-line options (shared by every example): ``--out DIR`` for plots, ``--fast`` for a short run.
+# Command-line options (shared by every example): ``--out DIR`` for plots (else TINYGRADCONV_FIGURES), ``--fast``
+# for a short run (else TINYGRADCONV_FAST).
 import argparse
 import os
 
@@ -33,7 +34,7 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv import layers
-from tinygradconv.scripts import fast_run
+from tinygradconv.scripts import fast_run, figures_folder
 from tinygradconv.viz import connectivity_matrix, plot_connectivity, plot_history
 
 parser = argparse.ArgumentParser(description="Train a 1-D U-Net to denoise signals.")
@@ -41,6 +42,7 @@ parser.add_argument("--out", help="folder for the plots (created if needed)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
+OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
 N_TRAIN, EPOCHS = (512, 10) if FAST else (2048, 10)  # 10: where the validation loss stops falling
 REQUIRED = 0.20 if FAST else 0.25
 STEPS, NOISE = 64, 0.5
@@ -115,8 +117,8 @@ try:
     import matplotlib.pyplot as plt
 except ImportError:  # plots are optional
     plt = None
-if args.out:
-    os.makedirs(args.out, exist_ok=True)
+if OUT:
+    os.makedirs(OUT, exist_ok=True)
 if plt is not None:
     fig = plt.figure(figsize=(10, 3.4), layout="constrained")
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
@@ -131,18 +133,18 @@ if plt is not None:
     ax2.axhline(mse_baseline, color="C1", linestyle=":", label="moving average (test)")
     ax2.set(ylabel="MSE", title="Training")
     ax2.legend(fontsize=8)
-    if args.out:
-        fig.savefig(os.path.join(args.out, "unet_1d.png"), dpi=100)
-        print("wrote", os.path.join(args.out, "unet_1d.png"))
+    if OUT:
+        fig.savefig(os.path.join(OUT, "unet_1d.png"), dpi=100)
+        print("wrote", os.path.join(OUT, "unet_1d.png"))
 
 # %%
 # The whole model, layer call by layer call, on 16 steps (16 -> 8 -> 4 -> 8 -> 16) so that the cells stay
 # readable: a model-level view of the path counts, with the skips drawn as brackets.
 if plt is not None:
     graph = plot_connectivity(model, 16)
-    if args.out:
-        graph.savefig(os.path.join(args.out, "unet_1d_connectivity.png"), dpi=100)
-        print("wrote", os.path.join(args.out, "unet_1d_connectivity.png"))
+    if OUT:
+        graph.savefig(os.path.join(OUT, "unet_1d_connectivity.png"), dpi=100)
+        print("wrote", os.path.join(OUT, "unet_1d_connectivity.png"))
 
 # %%
 # The stated quality.

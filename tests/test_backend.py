@@ -71,15 +71,17 @@ def test_set_backend_changes_where_new_tensors_live():
 
 def test_a_model_left_on_the_old_backend_is_named_in_the_error_and_model_to_mends_it():
     """Found by a tester: a model built on NumPy, then ``set_backend("array_api_strict")``, then ``predict`` raised
-    "Conv1dOp got tensors on different backends ... Move one with .to(...)", about a tensor the user never made. The
-    message now points to ``model.to(...)``, which makes the same prediction on the new backend."""
+    "Conv1dOp got tensors on different backends ... Move one with .to(...)", about a tensor the user never made.
+    NumPy data now goes to the model's own backend (as a lone layer's does: found by another tester); a tensor of
+    the new backend gets a message that points to ``model.to(...)``, which makes the same prediction there."""
     model = tg.models.Sequential([tg.layers.Input((8, 2)), tg.layers.Conv1D(3, 2)])
     x = np.linspace(-1.0, 1.0, 16, dtype=np.float32).reshape(1, 8, 2)
     expected = model.predict(x, verbose=0)
     try:
         set_backend("array_api_strict")
+        np.testing.assert_array_equal(model.predict(x, verbose=0), expected)        # on the model's NumPy weights
         with pytest.raises(ValueError, match=r"different backends: 'array_api_strict' and 'numpy'\..*model\.to\("):
-            model.predict(x, verbose=0)
+            model(tg.tensor(x))
         model.to("array_api_strict")
         np.testing.assert_allclose(np.asarray(model.predict(x, verbose=0)), expected, rtol=1e-6, atol=1e-6)
     finally:
@@ -174,6 +176,37 @@ def test_settings_are_checked_case_as_keras_checks_them(tmp_path):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)[2] == "channels_first"
     assert run_fresh(tmp_path, {"TINYGRADCONV_FLOATX": "Float32"}).returncode != 0
+
+
+def test_a_folder_in_place_of_the_configuration_file_is_reported(tmp_path):
+    """It was taken for an absent file and silently ignored (found by a tester)."""
+    (tmp_path / "config.json").mkdir()
+    out = run_fresh(tmp_path)
+    assert out.returncode != 0
+    assert re.search(r"Could not read the configuration file .*config\.json: .*Is a directory", out.stderr), out.stderr
+
+
+def test_a_model_built_on_another_backend_takes_numpy_data_on_its_own(backend):
+    """Built while ``backend`` was the default, then the default set back to NumPy: the model put NumPy data on the
+    new default and failed with "different backends" (a lone layer took it, found by a tester)."""
+    from tinygradconv.layers import Dense
+    from tinygradconv.models import Sequential
+
+    previous = tg.get_backend().name
+    tg.set_backend(backend)
+    try:
+        model = Sequential([Dense(2, kernel_initializer="ones")])
+        model.build((None, 3))
+        model.compile(optimizer="sgd", loss="mse")
+    finally:
+        tg.set_backend("numpy")
+    try:
+        x = np.ones((2, 3), "float32")
+        assert model(x).backend.name == backend
+        np.testing.assert_array_equal(model.predict(x, verbose=0), np.full((2, 2), 3.0))     # 1 + 1 + 1, bias 0
+        model.fit(x, np.zeros((2, 2), "float32"), verbose=0)
+    finally:
+        tg.set_backend(previous)
 
 
 def test_the_configuration_knows_every_backend_by_name():

@@ -168,6 +168,21 @@ def test_demo_options_and_its_quality_check(tmp_path, capsys):
         assert exc.value.code == 2
 
 
+def test_demo_reports_a_backend_that_does_not_load_before_making_its_folder(tmp_path):
+    """``TINYGRADCONV_BACKEND=cupy`` without a GPU: a traceback ending in a hint about Model.build's input shape,
+    and an empty folder left behind (found by a tester); now one line and exit status 2, nothing made."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINYGRADCONV_")}
+    env.update(TINYGRADCONV_BACKEND="cupy", TINYGRADCONV_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    out = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "tinygradconv", "demo", "--fast", "--quiet", "--out", str(out)],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode == 0:
+        pytest.skip("CuPy loads here (a GPU): the backend is available")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: The 'cupy' backend needs CuPy") and "Traceback" not in result.stderr
+    assert "Model.build" not in result.stderr and not out.exists()
+
+
 def test_demo_reports_an_unwritable_folder(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

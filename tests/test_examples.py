@@ -52,6 +52,16 @@ def test_seed_example(tmp_path):
     assert (tmp_path / "seed_example.png").stat().st_size > 0      # the connectivity picture (the gallery's thumbnail)
 
 
+def test_examples_save_their_figures_where_tinygradconv_figures_says(tmp_path):
+    """``TINYGRADCONV_FIGURES`` names the folder, as for the tutorials (``tinygradconv.scripts``); the examples read
+    only ``--out`` and wrote nothing (found by a tester). ``--out`` still wins."""
+    run_example("seed_example.py", "--fast", env={"TINYGRADCONV_FIGURES": str(tmp_path / "figures")})
+    assert (tmp_path / "figures" / "seed_example.png").stat().st_size > 0
+    run_example("seed_example.py", "--fast", "--out", str(tmp_path / "given"),
+                env={"TINYGRADCONV_FIGURES": str(tmp_path / "other")})
+    assert (tmp_path / "given" / "seed_example.png").exists() and not (tmp_path / "other").exists()
+
+
 def test_learn_hidden_kernel(tmp_path):
     out = run_example("learn_hidden_kernel.py", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
     error = float(re.search(r"max kernel error: (\S+) \(tolerance (\S+)\)", out).group(1))

@@ -235,6 +235,11 @@ def run_demo(args) -> int:
     n_train, epochs = (256, 10) if fast else (512, 30)
     epochs = args.epochs or epochs
     factor = 4
+    try:       # the configured backend, before any folder is made (CuPy without a GPU: a traceback, found by a tester)
+        tg.get_backend()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:

@@ -258,9 +258,9 @@ class FunctionalMixin:
         if len(flat) != len(self._inputs):
             raise ValueError(f"Model '{self.name}' expects {len(self._inputs)} input(s) "
                              f"{[layer.name for layer in self._input_layers]}, but received {len(flat)}")
-        values = []
+        values, backend = [], self._data_backend()
         for value, layer in zip(flat, self._input_layers):
-            value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=self._backend)
+            value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=backend)
             given = dtype_name(value.dtype)
             if fed_dtype(given, layer.dtype) != given:
                 value = value.astype(layer.dtype)
@@ -286,7 +286,7 @@ class FunctionalMixin:
 
     def _to_input(self, inputs):
         if not isinstance(inputs, Tensor):
-            kept = integer_data_tensor(inputs, self._backend)
+            kept = integer_data_tensor(inputs, self._data_backend())
             if kept is not None:
                 return kept     # integer or bool data: _feed casts it to its Input's dtype in one step
         return super()._to_input(inputs)

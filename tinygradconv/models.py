@@ -47,7 +47,7 @@ from . import callbacks as callbacks_module  # `callbacks` and `metrics` are als
 from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
-from .backend import dtype_name
+from .backend import dtype_name, get_backend
 from .layers.input_layer import InputLayer, _inbound_nodes, fed_dtype, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
@@ -675,7 +675,16 @@ class Model(Layer):
 
     def _to_input(self, inputs):
         # A model does not cast its inputs: each of its layers casts them to its own dtype.
-        return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._backend)  # see Model.to
+        return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._data_backend())  # see Model.to
+
+    def _data_backend(self):
+        """The backend that data given as arrays goes to: the model's (:meth:`to`, or its first input's), else that
+        of its weights. A model built while another backend was the default keeps its weights there, and NumPy
+        data went to the new default, a "different backends" error (found by a tester; a lone layer took it)."""
+        if self._backend is None:
+            weights = self.weights
+            return weights[0].backend if weights else None
+        return self._backend
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         self._check_initialized()
@@ -1656,7 +1665,7 @@ class Sequential(Model):
 
     def _to_input(self, inputs):
         if not isinstance(inputs, Tensor):
-            kept = integer_data_tensor(inputs, self._backend)
+            kept = integer_data_tensor(inputs, self._data_backend())
             if kept is not None:
                 return kept             # integer or bool data: cast to the Input's dtype in call(), in one step
         return super()._to_input(inputs)
@@ -1852,6 +1861,8 @@ class Sequential(Model):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{built_for}. You cannot build it with input_shape {tuple(input_shape)}")
         shape = tuple(None if d is None else int(d) for d in input_shape)    # the batch size kept, as Keras
+        # the backend the weights go to loads, or its own error (CuPy without a GPU), not one taken for a shape's
+        get_backend(self._backend)
         self._build_input_shape = shape
         for i, layer in enumerate(self._layers):
             try:
