@@ -183,6 +183,18 @@ def test_demo_reports_a_backend_that_does_not_load_before_making_its_folder(tmp_
     assert "Model.build" not in result.stderr and not out.exists()
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """``info --json | head``: the closed pipe gave a ``BrokenPipeError`` traceback (found by a tester). Here the
+    reader closes its end before reading anything."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "tinygradconv", "info", "--json"], stdout=write_end,
+                            stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False)
+    os.close(write_end)
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+
+
 def test_demo_reports_an_unwritable_folder(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
