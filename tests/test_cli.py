@@ -57,6 +57,14 @@ def test_unknown_command_is_a_usage_error(capsys):
     assert "invalid choice: 'train'" in capsys.readouterr().err
 
 
+def test_figures_write_into_a_folder_of_their_own_by_default():
+    """The default was ``docs/_static``, made wherever the command ran (found by a tester)."""
+    from tinygradconv.__main__ import build_parser
+
+    assert build_parser("figures").parse_args(["figures"]).out == "tinygradconv-figures"
+    assert "--out docs/_static" in (Path(__file__).resolve().parents[1] / "Makefile").read_text()   # make figures
+
+
 @pytest.mark.parametrize("argv", [["connectivity", "-o", "x.png"], ["figures", "--out", "figs"]])
 def test_plotting_commands_without_matplotlib_say_how_to_install_it(argv, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)

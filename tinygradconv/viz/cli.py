@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 from pathlib import Path
 
@@ -71,7 +70,10 @@ def register(subparsers):
     f = subparsers.add_parser("figures", help="regenerate the README figures (deterministic; runs the demo)",
                               description=f"Regenerate the README figures {', '.join(FIGURES)} (seeded, "
                                           "deterministic).")
-    f.add_argument("--out", default=os.path.join("docs", "_static"), help="output folder (default docs/_static)")
+    # a folder of its own by default, as demo's ./tinygradconv-demo/ (docs/_static made a docs folder wherever it
+    # ran, found by a tester); `make figures` names the repository's docs/_static
+    f.add_argument("--out", default="tinygradconv-figures",
+                   help="output folder (default ./tinygradconv-figures; `make figures` writes docs/_static)")
     f.add_argument("--epochs", type=positive_int, default=None,
                    help="epochs of the demo run whose training curve is drawn (default: the demo's 30)")
     f.set_defaults(func=functools.partial(_figures, parser=f))
