@@ -236,7 +236,8 @@ def _loads(name):
 
 
 def set_backend(name: str) -> Backend:
-    """Make ``name`` the default backend of new tensors (``"numpy"``, ``"cupy"``, ``"array_api_strict"``)."""
+    """Make ``name`` the default backend of new tensors (``"numpy"``, ``"cupy"``, ``"array_api_strict"``, or a
+    :class:`Backend`; ``None`` keeps the current default), and return it."""
     backend = get_backend(name)
     _current[:] = [backend.name]
     return backend
