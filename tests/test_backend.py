@@ -186,6 +186,15 @@ def test_a_folder_in_place_of_the_configuration_file_is_reported(tmp_path):
     assert re.search(r"Could not read the configuration file .*config\.json: .*Is a directory", out.stderr), out.stderr
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_named_pipe_in_place_of_the_configuration_file_is_skipped(tmp_path):
+    """Reading it blocked the import until a writer came (found by a tester); only a file or a folder is read."""
+    os.mkfifo(tmp_path / "config.json")
+    out = run_fresh(tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["numpy", "float32", "channels_last"]      # the defaults
+
+
 def test_a_model_built_on_another_backend_takes_numpy_data_on_its_own(backend):
     """Built while ``backend`` was the default, then the default set back to NumPy: the model put NumPy data on the
     new default and failed with "different backends" (a lone layer took it, found by a tester)."""

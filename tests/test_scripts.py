@@ -57,3 +57,12 @@ def test_a_figures_path_under_a_file_says_so(monkeypatch, tmp_path):
     monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "afile" / "sub"))
     with pytest.raises(ValueError, match=r"the folder .*afile' that should hold 'sub' is a file, not a folder"):
         figures_folder()
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_figures_folder_is_unset(monkeypatch, tmp_path, blank):
+    """``TINYGRADCONV_FIGURES=" "`` made a folder named " " where the script ran (found by a tester)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TINYGRADCONV_FIGURES", blank)
+    assert figures_folder() is None and figure_path("x.png") is None
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,8 @@
 """A teacher's review of the pictures: each finding (wrong or misleading information, then readability, then
 argument checks) checked from the artists themselves (texts, legend labels, extents on the rendered figure)."""
 
+import itertools
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -570,33 +572,54 @@ def test_a_power_is_labelled_with_its_input_not_x():
     plt.close("all")
 
 
-def test_edges_between_the_bands_of_a_folded_graph_pass_over_no_box():
-    """A chain of 40 ops is folded into side-by-side bands; the edges from one band to the next ran straight (or
-    bent) across the drawing over the boxes between. They now go along the gaps and the gutters: no edge's path
-    passes through a box other than its own two ends."""
+def _folded(kind):
+    """A graph that :func:`viz.plot_graph` folds into bands: a chain of 40 ops (``"chain"``), the same with the
+    input added at the end (``"skip"``: an edge from the first band into the last), or 30 residual steps
+    ``h = 0.5 h + x`` (``"residual"``: many edges from one tensor into every band)."""
     x = tg.tensor([1.0], requires_grad=True)
     y = x
-    for _ in range(40):
-        y = (y * 1.01).tanh()
-    ax = viz.plot_graph(y.sum())
+    for _ in range(30 if kind == "residual" else 40):
+        y = (y * 0.5) + x if kind == "residual" else (y * 1.01).tanh()
+    return ((y + x) if kind == "skip" else y).sum()
+
+
+@pytest.mark.parametrize("kind", ["chain", "skip", "residual"])
+def test_edges_between_the_bands_of_a_folded_graph_pass_over_no_box(kind):
+    """The edges from one band of a folded graph to a later one ran across the drawing over the boxes between
+    (found by a student); routed along the gaps and gutters, an edge that skipped a band still crossed it at its
+    source's height, and routes shared lines or reached into the next row (found by a tester). Now no route passes
+    through a box other than its own two, and no two routes run along the same line."""
+    from tinygradconv.viz.graph import _GutterRoute
+
+    ax = viz.plot_graph(_folded(kind))
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     boxes = {t.get_gid().split(":", 1)[1]: t.get_bbox_patch().get_window_extent(renderer)
              for t in ax.texts if (t.get_gid() or "").startswith(("tensor:", "op:"))}
-    xs = sorted({round(box.x0) for box in boxes.values()})
-    assert xs[-1] - xs[0] > fig.bbox.width / 2                   # folded: boxes spread across the figure
-    routed = 0
+    routes = {}
     for edge in (t for t in ax.texts if (t.get_gid() or "").startswith("edge:")):
-        src, dst = edge.get_gid()[len("edge:"):].split("->")
-        path = edge.arrow_patch.get_path()                       # in pixels, as drawn
-        points = path.interpolated(40).vertices
-        for name, box in boxes.items():
-            if name in (src, dst):
+        style = edge.arrow_patch.get_connectionstyle()
+        if isinstance(style, _GutterRoute):
+            routes[edge.get_gid()] = ax.transData.transform(style.points)                # pixels, as drawn
+    assert len(routes) >= (3 if kind == "chain" else 4)
+    segments = []
+    for gid, corners in routes.items():
+        src, dst = gid[len("edge:"):].split("->")
+        for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+            points = np.column_stack([np.linspace(x0, x1, 50), np.linspace(y0, y1, 50)])
+            for name, box in boxes.items():
+                if name not in (src, dst):
+                    inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                              & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+                    assert not inside.any(), (gid, name)
+            segments.append((gid, round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1)))
+    for i, (gid, x0, y0, x1, y1) in enumerate(segments):     # two routes never share a stretch of one line
+        for other, u0, v0, u1, v1 in segments[i + 1:]:
+            if other == gid:
                 continue
-            inside = ((points[:, 0] > box.x0 + 1) & (points[:, 0] < box.x1 - 1)
-                      & (points[:, 1] > box.y0 + 1) & (points[:, 1] < box.y1 - 1))
-            assert not inside.any(), (edge.get_gid(), name)
-        routed += len(path.vertices) > 4
-    assert routed >= 3                                           # the edges into the second, third, ... band
+            if x0 == x1 and u0 == u1 and x0 == u0:
+                assert min(max(y0, y1), max(v0, v1)) - max(min(y0, y1), min(v0, v1)) < 2, (gid, other)
+            if y0 == y1 and v0 == v1 and y0 == v0:
+                assert min(max(x0, x1), max(u0, u1)) - max(min(x0, x1), min(u0, u1)) < 2, (gid, other)
     plt.close(fig)

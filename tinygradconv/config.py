@@ -49,7 +49,7 @@ def _load() -> dict:
     settings = dict(_DEFAULTS)
     sources = dict.fromkeys(_DEFAULTS, "the default")
     path = config_path()
-    if path.exists():      # a folder in its place is an error too (IsADirectoryError), not "absent"
+    if path.is_file() or path.is_dir():     # a folder in its place is an error (IsADirectoryError), not "absent"
         try:
             loaded = json.loads(path.read_text())
         except (OSError, ValueError) as exc:

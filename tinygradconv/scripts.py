@@ -36,14 +36,14 @@ def fast_run() -> bool:
 
 
 def figures_folder() -> Path | None:
-    """The folder named by ``TINYGRADCONV_FIGURES`` (None when unset or empty), created if its parent exists.
+    """The folder named by ``TINYGRADCONV_FIGURES`` (None when unset, empty or blank), created if its parent exists.
 
     Raises:
         ValueError: a path that is an existing file, or whose parent folder does not exist (a mistyped path
             would otherwise create folders anywhere).
     """
     given = os.environ.get("TINYGRADCONV_FIGURES")
-    if not given:
+    if not given or not given.strip():      # blank is unset, as for TINYGRADCONV_FAST (it made a folder named " ")
         return None
     folder = Path(given).expanduser()
     if folder.exists() and not folder.is_dir():

@@ -181,19 +181,31 @@ def make_figures(out, epochs=None):
         plt.close(ax.figure)
         with tempfile.TemporaryDirectory() as folder:
             demo = argparse.Namespace(out=folder, fast=False, epochs=epochs, seed=0, no_plots=False, quiet=True)
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                command_line.run_demo(demo)
+            errors = io.StringIO()
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+                status = command_line.run_demo(demo)
             source = Path(folder) / "training_curve.png"
+            if not source.exists():    # the demo stopped (status 2) or did not plot: say why, not "cannot write"
+                raise RuntimeError(f"the demo run made no training curve (status {status}): "
+                                   f"{errors.getvalue().strip() or 'no message'}")
             paths.append(atomic_path(out / FIGURES[1], lambda tmp: shutil.copyfile(source, tmp)))
     return paths
 
 
 def _figures(args, parser):
     _needs_matplotlib(parser)
+    from ..backend import get_backend
+
+    try:        # the demo's backend, before anything is written (found by a tester: a false "cannot write" error)
+        get_backend()
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         paths = make_figures(args.out, args.epochs)
     except OSError as exc:
         parser.error(f"cannot write into {args.out!r}: {exc.strerror or exc}")  # the path once
+    except RuntimeError as exc:
+        parser.error(str(exc))
     for path in paths:
         print(f"wrote {path}")
     return 0

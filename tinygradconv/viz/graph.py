@@ -239,15 +239,15 @@ def _layers(nodes):
     return {i: deepest - d for i, d in depth.items()}
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
     by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
     than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    ``graph_layout.bands`` is then ``({id: band}, band_width)``: which band holds each node, and how wide a band is
-    (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from one band
-    to the next (:class:`_GutterRoute`).
+    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
+    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
+    one band to a later one (:func:`_gutter_points`).
     """
     layer = _layers(nodes)
     by_layer = {}
@@ -298,17 +298,21 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT):
                 x += w + _HGAP
             y -= row_h[r] + _VGAP
     width = len(bands) * band_w + (len(bands) - 1) * _BAND_GAP
-    graph_layout.bands = ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
+    if with_bands:
+        return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
     return pos, width, height
 
 
 class _GutterRoute:
     """The path of an edge from one band of a folded graph to a later one (matplotlib's connection style: called
     with the two ends, in pixels, it returns the path): down out of the source box, right along the gap below its
-    row to the gutter between the bands, up the gutter to the gap above the target's row, along it, and down into
-    the target. A straight or bent edge ran across the drawing over the boxes between (found by a student); the
-    gutters and the gaps between rows hold no box. ``points`` are the corners, in data coordinates (inches of
-    :func:`graph_layout`), turned into pixels when drawn, so that the route follows the axes' limits."""
+    row to the gutter after its band, (past skipped bands along the margin below all the bands,) up the gutter
+    before the target's band to the gap above the target's row, along it, and down into the target
+    (:func:`_gutter_points`). A straight or bent edge ran across the drawing over the boxes between (found by a
+    student); the gutters, the margin and the gaps between rows hold no box. Only in a figure that
+    :func:`draw_nodes` makes, whose data units are the layout's inches. ``points`` are the corners, in data
+    coordinates (inches of :func:`graph_layout`), turned into pixels when drawn, so that the route follows the
+    axes' limits."""
 
     def __init__(self, ax, points):
         self.ax, self.points = ax, np.asarray(points, dtype=float)
@@ -320,22 +324,36 @@ class _GutterRoute:
         return Path(vertices, [Path.MOVETO] + [Path.LINETO] * (len(vertices) - 1))
 
 
-def _gutter_points(pos, sizes, src, dst, band_of, band_w, lane):
-    """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: from
-    :attr:`graph_layout.bands`); ``lane``: the how-many-th such edge through the same gutter, each a little apart
-    (centred on the gutter's middle), so that two edges through it are two lines."""
+def _gutter_points(pos, sizes, src, dst, band_of, band_w, lane, step, ends=(0.0, 0.0)):
+    """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: the bands of
+    :func:`graph_layout`). ``lane`` (0, 1, ...: each route of the figure its own) sets how far below its source's
+    row and above its target's row the route runs (``(lane + 1) * step``) and where in each gutter (``step`` to
+    the right per lane, around the gutter's middle), so that no two routes share a line. An edge that skips bands
+    goes down its source band's right gutter, along the margin below all the bands, and up the gutter before its
+    target's band (across the bands between, at the height of its source's row, it ran over their boxes: found by a
+    tester). ``ends``: how far from the centres of the two boxes the route leaves and arrives (inches), so that two
+    routes into one box have two arrowheads."""
     (xs, ys), (xd, yd) = pos[src], pos[dst]
+    xs, xd = xs + ends[0], xd + ends[1]
     below, above = ys - sizes[src][1] / 2, yd + sizes[dst][1] / 2
-    lane %= _LANES
-    gutter = band_of[dst] * (band_w + _BAND_GAP) - _BAND_GAP / 2 + ((_LANES - 1) / 2 - lane) * _LANE_GAP
-    # the later lanes run lower below the sources, further left in the gutter and higher above the targets: so
-    # a route never runs along another, and (from sources left to right) never crosses it
-    step = _LANE_GAP * (lane + 1)
-    return [(xs, below), (xs, below - step), (gutter, below - step), (gutter, above + step), (xd, above + step),
-            (xd, above)]
+    offset = (lane + 1) * step
+
+    def gutter(band):         # in the gutter right of ``band``: 0.05 inch from the band's edge, then a step a lane
+        return band * (band_w + _BAND_GAP) + band_w + 0.05 + lane * step
+
+    first, last = gutter(band_of[src]), gutter(band_of[dst] - 1)
+    points = [(xs, below), (xs, below - offset), (first, below - offset)]
+    if last != first:         # bands skipped: along the margin below every band
+        points += [(first, -offset), (last, -offset)]
+    return points + [(last, above + offset), (xd, above + offset), (xd, above)]
 
 
-_LANES, _LANE_GAP = 5, 0.07        # the routes through one gutter: up to five lanes, 0.07 inch apart
+#: The most room a route's lanes take below and above a row (inches): less than the gap between rows, so that the
+#: lowest lane never touches the row under it (five lanes of 0.07 inch reached into it: found by a tester).
+_LANES_ROOM = 0.26
+#: The widest step between two lanes (inches); with many routes the steps are smaller, to fit :data:`_LANES_ROOM`
+#: and the gutter.
+_LANE_GAP = 0.07
 
 
 _RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
@@ -417,7 +435,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
-    to the next runs along the gaps between rows and the gutter between the bands, over no box. A new figure has
+    to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
+    no box (in the figure made here; in a given ``ax`` it bends as any other edge). A new figure has
     :data:`GRAPH_DPI` (150) dots per inch, so that a notebook shows it inline large enough to read.
 
     Args:
@@ -497,19 +516,39 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     for n in nodes:
         extent = texts[n.id].get_window_extent(renderer)
         sizes[n.id] = (extent.width / fig.dpi + pad, extent.height / fig.dpi + pad)
-    pos, width, height = graph_layout(nodes, sizes)
+    pos, width, height, (band_of, band_w) = graph_layout(nodes, sizes, with_bands=True)
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
     edges = {}
-    band_of, band_w = graph_layout.bands
-    lanes = {}                                          # gutter -> edges routed through it so far
+    # the edges into a later band, in the figure made here (whose data units are inches, as the layout's: in a
+    # given Axes the boxes keep their size in points while the data units differ, so such edges bend as any other)
+    routed = [(src, n.id) for n in nodes for src in n.inputs if band_of[src] != band_of[n.id]] if own_figure else []
+    # each its own lane (no two routes share a line; they may cross), the sources of one row right to left, so that
+    # the routes leaving a row do not cross there
+    routed.sort(key=lambda e: (band_of[e[0]], -pos[e[0]][1], -pos[e[0]][0]))
+    step = min(_LANE_GAP, _LANES_ROOM / max(len(routed), 1), (_BAND_GAP - 0.1) / max(len(routed), 1))
+    lanes = {}
+    for lane, (src, dst) in enumerate(routed):
+        lanes.setdefault((src, dst), []).append(lane)
+    arrivals, departures = {}, {}            # how many routes end at (leave) each box, to spread their ends
+    for src, dst in routed:
+        arrivals[dst] = arrivals.get(dst, 0) + 1
+        departures[src] = departures.get(src, 0) + 1
+    arrived, departed = {}, {}
+
+    def spread(node, count, done):          # the ``done``-th of ``count`` ends on one box, 0.08 inch apart at most
+        gap = min(0.08, sizes[node][0] / (count + 1))
+        return (done - (count - 1) / 2) * gap
+
     for n in nodes:
         used = {}
         for src in n.inputs:
-            if band_of[src] != band_of[n.id]:          # into a later band: along the gaps, never over a box
-                lane = lanes.setdefault(band_of[n.id], 0)
-                lanes[band_of[n.id]] += 1
-                style = _GutterRoute(ax, _gutter_points(pos, sizes, src, n.id, band_of, band_w, lane))
+            if lanes.get((src, n.id)):                # into a later band: along the gaps, never over a box
+                lane = lanes[(src, n.id)].pop(0)
+                ends = (spread(src, departures[src], departed.get(src, 0)),
+                        spread(n.id, arrivals[n.id], arrived.get(n.id, 0)))
+                departed[src], arrived[n.id] = departed.get(src, 0) + 1, arrived.get(n.id, 0) + 1
+                style = _GutterRoute(ax, _gutter_points(pos, sizes, src, n.id, band_of, band_w, lane, step, ends))
                 used.setdefault(src, []).append(None)
             else:
                 rad = _edge_rad(pos, sizes, src, n.id, [r for r in used.setdefault(src, []) if r is not None],
@@ -523,7 +562,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
                             "connectionstyle": style},
                 gid=f"edge:{src}->{n.id}", zorder=2)
     # room above and below the bands for the lanes of the routes between them
-    margin = max(_MARGIN, _LANE_GAP * (min(max(lanes.values(), default=0), _LANES) + 1))
+    margin = max(_MARGIN, step * (len(routed) + 1) + 0.04)
     if own_figure:
         fig_w = max(width + 2 * _MARGIN, 3.0)
         title = wrap_title(title, fig_w)
