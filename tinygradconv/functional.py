@@ -330,7 +330,7 @@ class FunctionalMixin:
         try:
             for node in self._nodes:
                 # the shape of the call's first argument, where compute_output_shape takes only that (Keras' rule)
-                if len(node.input_tensors) > len(flatten(node.inputs)) and not takes_one_shape(node.layer):
+                if node.extra_tensors and not takes_one_shape(node.layer):
                     raise NotImplementedError
                 out = node.layer.compute_output_shape(map_structure(lambda t: shapes[id(t)], node.inputs,
                                                                     containers=list))
@@ -474,7 +474,6 @@ def functional_from_config(cls, config, custom_objects=None):
         if plain and (arg is None or isinstance(arg, (bool, int, float, str))):
             return arg
         raise SavedFileError(f"Unsupported node argument in a functional config: {arg!r}")
-
 
     counts = {}
     while pending:

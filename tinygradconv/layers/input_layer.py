@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..validation import FLOAT_DTYPES, dtype_argument
-from .keras_tensor import KerasTensor, flatten, map_structure, pack_as
+from .keras_tensor import KerasTensor, flatten, map_call_arguments, map_structure, pack_as
 from .layer import Layer
 
 #: The dtypes an :func:`Input` may have: the float ones of layers, and integer and bool ones for data such as
@@ -62,9 +62,13 @@ class Node:
 
     @property
     def input_tensors(self) -> list:
-        """Every symbolic tensor the call received: those of ``inputs``, then those among ``args`` and ``kwargs``."""
-        tensors = [] if self.inputs is None else flatten(self.inputs)
-        return tensors + [t for t in flatten([list(self.args), self.kwargs]) if isinstance(t, KerasTensor)]
+        """Every symbolic tensor the call received: those of ``inputs``, then the :attr:`extra_tensors`."""
+        return ([] if self.inputs is None else flatten(self.inputs)) + self.extra_tensors
+
+    @property
+    def extra_tensors(self) -> list:
+        """The symbolic tensors among the call's other arguments (``args``, ``kwargs``)."""
+        return symbolic_arguments(self.args, self.kwargs)
 
     def call_again(self, value_of, layer=None, **extra):
         """Call ``layer`` (the node's own by default) as the node's layer was called, each symbolic tensor ``t`` of
@@ -75,8 +79,7 @@ class Node:
         def swap(leaf):
             return value_of(leaf) if isinstance(leaf, KerasTensor) else leaf
 
-        args = map_structure(swap, list(self.args))
-        kwargs = {key: map_structure(swap, value) for key, value in self.kwargs.items()}
+        args, kwargs = map_call_arguments(swap, self.args, self.kwargs)
         kwargs.update((key, value) for key, value in extra.items() if value is not None or key not in kwargs)
         return (layer or self.layer)(map_structure(value_of, self.inputs), *args, **kwargs)
 
@@ -228,6 +231,12 @@ def shape_leaves(shapes):
     raise TypeError(f"expected a shape (a tuple of sizes), or a list, tuple or dict of shapes; received {shapes!r}")
 
 
+def symbolic_arguments(args, kwargs) -> list:
+    """The symbolic tensors among a call's arguments after the first (``args``, ``kwargs``), in
+    :func:`~tinygradconv.layers.keras_tensor.flatten`'s order."""
+    return [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
+
+
 def _zeros_like_symbolic(tensor, unknown=1):
     return np.zeros(tuple(unknown if d is None else d for d in tensor.shape), dtype=tensor.dtype)
 
@@ -259,10 +268,10 @@ def _shapes_from_zeros(layer, inputs, args, kwargs, tensors):
         def zeros(leaf):
             return _zeros_like_symbolic(leaf, unknown) if isinstance(leaf, KerasTensor) else leaf
 
-        keywords = {key: map_structure(zeros, value) for key, value in kwargs.items()}
+        zeroed_args, keywords = map_call_arguments(zeros, args, kwargs)
         keywords["training"] = False
         with no_grad():
-            result = layer(map_structure(zeros, inputs), *map_structure(zeros, list(args)), **keywords)
+            result = layer(map_structure(zeros, inputs), *zeroed_args, **keywords)
         return map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])), result)
 
     if not any(d is None for t in tensors for d in t.shape[1:]):
@@ -310,16 +319,15 @@ def symbolic_call(layer, inputs, *args, **kwargs):
     if not all(isinstance(t, KerasTensor) for t in flat):
         raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on a structure mixing symbolic "
                         f"tensors (from Input) and data: {inputs!r}. Pass only symbolic tensors, or only data.")
-    others = flatten([list(args), kwargs])
-    data = [leaf for leaf in others if not isinstance(leaf, KerasTensor) and hasattr(leaf, "shape")
-            and not isinstance(leaf, np.generic)]
+    data = [leaf for leaf in flatten([list(args), kwargs]) if not isinstance(leaf, KerasTensor)
+            and hasattr(leaf, "shape") and not isinstance(leaf, np.generic)]
     if data:
         raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) was called on symbolic tensors with data among "
                         f"its other arguments (an array of shape {tuple(data[0].shape)}): a model records a call's "
                         "arguments in its config, where an array cannot be kept. Make it an Input of the model, or "
                         "a weight of the layer")
     shape = shape_structure(inputs)
-    extra = [t for t in others if isinstance(t, KerasTensor)]
+    extra = symbolic_arguments(args, kwargs)
     sources = _describe_sources(flat + extra)
     try:
         if extra and not layer.built and hasattr(layer, "_run_on_zeros"):

@@ -15,7 +15,7 @@ module). ``Input(shape)`` (in that module) is how a user makes one.
 """
 from __future__ import annotations
 
-__all__ = ["KerasTensor", "flatten", "is_symbolic", "map_structure", "pack_as"]
+__all__ = ["KerasTensor", "flatten", "is_symbolic", "map_call_arguments", "map_structure", "pack_as"]
 
 
 class KerasTensor:
@@ -100,6 +100,16 @@ def map_structure(fn, structure, containers=None):
     if isinstance(structure, (list, tuple)):
         return (containers or type(structure))(map_structure(fn, item, containers) for item in structure)
     return fn(structure)
+
+
+def map_call_arguments(fn, args, kwargs):
+    """``(args, kwargs)`` of a layer call, after its first argument, with ``fn`` applied to every leaf of each
+    (:func:`map_structure`): a list and a dict, ready for ``layer(inputs, *args, **kwargs)``.
+
+    >>> map_call_arguments(lambda leaf: leaf * 2, (1, [2, 3]), {"scale": 4})
+    ([2, [4, 6]], {'scale': 8})
+    """
+    return map_structure(fn, list(args)), {key: map_structure(fn, value) for key, value in kwargs.items()}
 
 
 def is_symbolic(inputs) -> bool:

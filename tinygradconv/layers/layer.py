@@ -34,7 +34,7 @@ from .._lookup import snake_case
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import flag, float_dtype_argument, integer, weight_fits
-from .keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
+from .keras_tensor import KerasTensor, flatten, is_symbolic, map_call_arguments, map_structure
 
 _name_counts: dict[str, int] = {}
 
@@ -496,11 +496,10 @@ class Layer:
         if not self.built:
             first = next(x for x in flatten(inputs) if x is not None)
             self._backend = first.backend
-            self.build(shape)
-            self.built = self._state_locked = True
+            self.build(shape)           # which locks the layer (_build_then_lock)
+            self.built = True
         if args or kwargs:      # after the build: the first input's backend is the layer's
-            args = map_structure(self._to_argument, list(args))
-            kwargs = {key: map_structure(self._to_argument, value) for key, value in kwargs.items()}
+            args, kwargs = map_call_arguments(self._to_argument, args, kwargs)
         self._call_losses = []
         if training is not None:                # "False" would read as true (found by a tester)
             flag(training, "training", f"Layer '{self.name}'")
