@@ -26,6 +26,7 @@ folding a tall drawing into side-by-side bands so that the figure stays under 10
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -327,12 +328,12 @@ class _GutterRoute:
 def _gutter_points(pos, sizes, src, dst, band_of, band_w, lane, step, ends=(0.0, 0.0)):
     """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: the bands of
     :func:`graph_layout`). ``lane`` (0, 1, ...: each route of the figure its own) sets how far below its source's
-    row and above its target's row the route runs (``(lane + 1) * step``) and where in each gutter (``step`` to
-    the right per lane, around the gutter's middle), so that no two routes share a line. An edge that skips bands
-    goes down its source band's right gutter, along the margin below all the bands, and up the gutter before its
-    target's band (across the bands between, at the height of its source's row, it ran over their boxes: found by a
-    tester). ``ends``: how far from the centres of the two boxes the route leaves and arrives (inches), so that two
-    routes into one box have two arrowheads."""
+    row and above its target's row the route runs (``(lane + 1) * step``) and where in each gutter (0.05 inch
+    from the band's edge, then ``step`` to the right per lane), so that no two routes share a line. An edge that
+    skips bands goes down its source band's right gutter, along the margin below all the bands, and up the gutter
+    before its target's band (across the bands between, at the height of its source's row, it ran over their
+    boxes: found by a tester). ``ends``: how far from the centres of the two boxes the route leaves and arrives
+    (inches), so that two routes into one box have two arrowheads."""
     (xs, ys), (xd, yd) = pos[src], pos[dst]
     xs, xd = xs + ends[0], xd + ends[1]
     below, above = ys - sizes[src][1] / 2, yd + sizes[dst][1] / 2
@@ -527,28 +528,23 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     # the routes leaving a row do not cross there
     routed.sort(key=lambda e: (band_of[e[0]], -pos[e[0]][1], -pos[e[0]][0]))
     step = min(_LANE_GAP, _LANES_ROOM / max(len(routed), 1), (_BAND_GAP - 0.1) / max(len(routed), 1))
-    lanes = {}
+    # the ends on one box spread over it, 0.08 inch apart at most, so that two routes into one box have two heads
+    leaving, entering = Counter(src for src, _ in routed), Counter(dst for _, dst in routed)
+    left, entered, routes = Counter(), Counter(), {}       # routes: (src, dst) -> corners, in lane order
+
+    def spread(node, count, done):
+        return (done - (count - 1) / 2) * min(0.08, sizes[node][0] / (count + 1))
+
     for lane, (src, dst) in enumerate(routed):
-        lanes.setdefault((src, dst), []).append(lane)
-    arrivals, departures = {}, {}            # how many routes end at (leave) each box, to spread their ends
-    for src, dst in routed:
-        arrivals[dst] = arrivals.get(dst, 0) + 1
-        departures[src] = departures.get(src, 0) + 1
-    arrived, departed = {}, {}
-
-    def spread(node, count, done):          # the ``done``-th of ``count`` ends on one box, 0.08 inch apart at most
-        gap = min(0.08, sizes[node][0] / (count + 1))
-        return (done - (count - 1) / 2) * gap
-
+        ends = (spread(src, leaving[src], left[src]), spread(dst, entering[dst], entered[dst]))
+        left[src], entered[dst] = left[src] + 1, entered[dst] + 1
+        routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lane, step,
+                                                                ends))
     for n in nodes:
         used = {}
         for src in n.inputs:
-            if lanes.get((src, n.id)):                # into a later band: along the gaps, never over a box
-                lane = lanes[(src, n.id)].pop(0)
-                ends = (spread(src, departures[src], departed.get(src, 0)),
-                        spread(n.id, arrivals[n.id], arrived.get(n.id, 0)))
-                departed[src], arrived[n.id] = departed.get(src, 0) + 1, arrived.get(n.id, 0) + 1
-                style = _GutterRoute(ax, _gutter_points(pos, sizes, src, n.id, band_of, band_w, lane, step, ends))
+            if routes.get((src, n.id)):               # into a later band: along the gaps, never over a box
+                style = _GutterRoute(ax, routes[(src, n.id)].pop(0))
                 used.setdefault(src, []).append(None)
             else:
                 rad = _edge_rad(pos, sizes, src, n.id, [r for r in used.setdefault(src, []) if r is not None],
