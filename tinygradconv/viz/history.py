@@ -95,10 +95,7 @@ def _draw(ax, data, name, color, seen=None, named=True, logy=False):
         style = style if values.size <= 30 else {"linestyle": style["linestyle"]}
         label = f"{'validation' if kind == 'val' else 'training'}" + (f" {name}" if named else "")
         ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
-        bad = ~np.isfinite(values)
-        if logy:
-            with np.errstate(invalid="ignore"):
-                bad |= values <= 0
+        bad = _not_drawn(values, logy)
         for i, epoch in enumerate(epochs[bad]):  # a line has no point there: a shaded band says so (legend: why)
             ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=0.15 if kind == "val" else 0.3, linewidth=0,
                        zorder=0, gid=f"not_finite:{kind}:{name}:{epoch}",
@@ -129,10 +126,15 @@ def _wrapped(name, width=TITLE_WIDTH):
     return "\n".join(chunk for text in lines for chunk in (text[i:i + width] for i in range(0, len(text), width)))
 
 
+def _not_drawn(values, logy=False):
+    """Where a curve has no point: values that are not finite, and with ``logy`` those at or below 0."""
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(values) | (logy & (values <= 0))
+
+
 def _not_finite(values, logy=False):
     """What a curve lacks: ``"NaN"``, ``"NaN or inf"``, ``"<= 0 on a log axis"``, ..."""
-    with np.errstate(invalid="ignore"):
-        not_positive = logy and bool((np.isfinite(values) & (values <= 0)).any())
+    not_positive = bool((np.isfinite(values) & _not_drawn(values, logy)).any())
     kinds = [word for word, hit in (("NaN", np.isnan(values).any()), ("inf", np.isposinf(values).any()),
                                     ("-inf", np.isneginf(values).any()),
                                     ("<= 0 on a log axis", not_positive)) if hit]
