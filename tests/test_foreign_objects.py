@@ -43,10 +43,15 @@ def _model(activation):
 
 
 def test_an_activation_that_returns_an_array_is_a_type_error_not_an_untrained_layer():
-    """A NumPy function as activation: the first layer's weights stayed at their initial values through ``fit``."""
+    """A NumPy function as activation: the first layer's weights stayed at their initial values through ``fit``.
+    While gradients are recorded, NumPy's ufunc refuses the tensor that requires grad (``numpy_protocol``); without
+    them (``predict``, ``no_grad``) it computes, and the layer refuses the array it returns."""
+    model = _model(lambda v: np.maximum(v, 0))
+    with pytest.raises(TypeError, match=r"np\.maximum\(\.\.\.\) got a tensor that requires grad.*t\.maximum\(\)"):
+        model(np.ones((2, 5, 2), np.float32))
     with pytest.raises(TypeError, match=r"Layer 'conv1d\w*' \(Conv1D\) computed a numpy\.ndarray where a "
                                         r"tinygradconv Tensor was expected.*activation '<lambda>'"):
-        _model(lambda v: np.maximum(v, 0))(np.ones((2, 5, 2), np.float32))
+        model.predict(np.ones((2, 5, 2), np.float32), verbose=0)
 
 
 def test_an_activation_of_tinygradconv_tensors_still_trains_every_layer():

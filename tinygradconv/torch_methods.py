@@ -5,7 +5,9 @@
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
 (values, shapes, dtypes, gradients and errors: https://pytorch.org/docs/stable/tensors.html, checked against
-PyTorch 2.13 by ``tests/test_torch_methods.py``); each docstring states where tinygradconv differs.
+PyTorch 2.13 by ``tests/test_torch_methods.py``); each docstring states where tinygradconv differs. Through
+:class:`~tinygradconv.numpy_protocol.NumpyUfuncs` the mixin also answers NumPy's functions as PyTorch does: they
+refuse a tensor that requires grad (``np.exp(t)``), where they would drop it from the graph.
 
 * The shape methods (``view``, ``flatten``, ``squeeze``, ``unsqueeze``) compute the new shape and call
   :meth:`~tinygradconv.tensor.Tensor.reshape`, so their gradient is that of the registered ``reshape`` op: the
@@ -38,6 +40,7 @@ import numbers
 import numpy as np
 
 from .backend import dtype_name
+from .numpy_protocol import NumpyUfuncs
 from .validation import dim_index, flag
 
 
@@ -52,7 +55,7 @@ class _NotGiven:
 NOT_GIVEN = _NotGiven()
 
 
-class TorchMethods:
+class TorchMethods(NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
