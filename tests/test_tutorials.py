@@ -56,20 +56,22 @@ def _execute(path, base, kernel):
         client.execute(env=env)
     except Exception as exc:  # noqa: BLE001  (reported by the test of that tutorial)
         error = f"{type(exc).__name__}: {exc}"
-    out, images, html, gifs = [], [], [], []
+    out, images, html, gifs, results = [], [], [], [], []
     for cell in notebook.cells[1:]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 out.append(output["text"])
             data = output.get("data", {})
+            if output.get("output_type") == "execute_result" and "text/plain" in data:
+                results.append(data["text/plain"])
             if "image/png" in data:
                 images.append(base64.b64decode(data["image/png"]))
             if "text/html" in data:
                 html.append(data["text/html"])
             if "image/gif" in data:
                 gifs.append(base64.b64decode(data["image/gif"]))
-    return {"error": error, "out": "".join(out), "images": images, "html": html, "gifs": gifs, "work": work,
-            "figures": figures, "report": json.loads(report.read_text()) if report.exists() else None}
+    return {"error": error, "out": "".join(out), "images": images, "html": html, "gifs": gifs, "results": results,
+            "work": work, "figures": figures, "report": json.loads(report.read_text()) if report.exists() else None}
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,13 @@ def test_every_figure_of_the_tutorial_is_readable(runs, name):
     _run(runs, name)
     report = runs[name]["report"]
     assert report == [], f"{name}: figures that fail the figure check:\n{json.dumps(report, indent=1)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_cell_shows_where_its_figure_was_saved(runs, name):
+    """A cell ending with ``save_figure(...)`` showed ``PosixPath('.../02_connectivity.png')`` under its picture."""
+    _run(runs, name)
+    assert not [result for result in runs[name]["results"] if "Path(" in result]
 
 
 def _number(out, pattern):

@@ -64,10 +64,11 @@ def figure_path(name) -> Path | None:
     return None if folder is None else folder / name
 
 
-def save_figure(fig, name, dpi=150) -> Path | None:
+def save_figure(fig, name, dpi=150) -> None:
     """Save the matplotlib figure ``fig`` as ``name``, such as ``"graph.png"``, in :func:`figures_folder` when
-    ``TINYGRADCONV_FIGURES`` names one; return its path, or None (nothing saved)."""
+    ``TINYGRADCONV_FIGURES`` names one (nothing is saved otherwise). It returns None, so that a notebook cell that
+    ends with it shows no output (it returned the path, which every such cell printed); :func:`figure_path` tells
+    where the figure went."""
     path = figure_path(name)
     if path is not None:
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path

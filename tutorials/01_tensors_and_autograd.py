@@ -45,8 +45,10 @@ print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 # z = x \odot w + b, \qquad a = \tanh(z), \qquad L = \sum_i a_i^2
 # $$
 #
-# The function is written once, as two Python functions that every cell below calls (change it here, and the
-# gradients, the checks and the graph all follow). Each op they run is also recorded: `z._ctx` is the node that
+# The function is written once, as two Python functions that every cell below calls: change it here, and the
+# engine's gradients, the checks and the graph all follow. The gradients by hand do not: they are derived below
+# for this $z$, so change that derivation too, and the comparison with the engine tells you whether it is right.
+# Each op they run is also recorded: `z._ctx` is the node that
 # made `z` (its op and its inputs); leaves (tensors we made ourselves) have no node, and an input without a name is
 # labelled below by the op that made it.
 

@@ -123,7 +123,9 @@ ax = viz.plot_connectivity("conv1d_transpose", 4, 2, strides=3, weights=[1.0, -0
 save_figure(ax.figure, "03_connectivity_bias_only.png")
 
 # %% [markdown]
-# Dilation spreads the taps `d` samples apart: `k_eff = (k - 1) d + 1`.
+# Dilation spreads the taps `d` samples apart: `k_eff = (k - 1) d + 1`. With a stride of 2 too, as here, only the
+# functional op takes it (as `keras.ops.conv_transpose` does): the `Conv1DTranspose` layer, Keras' and this
+# package's, refuses `strides > 1` together with `dilation_rate > 1`.
 
 # %%
 ax = viz.plot_connectivity("conv1d_transpose", 4, 3, strides=2, dilation_rate=2)

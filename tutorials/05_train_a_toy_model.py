@@ -139,26 +139,27 @@ print(f"NonNeg: smallest tap {layer_nn.kernel.numpy().min():.3f} (hidden kernel'
 # The hidden kernel (short black lines) and the three learned ones, tap by tap, for each input channel. The three
 # learned values of a tap are drawn side by side, shifted 0.2 to the left (`fit`), not shifted (`fit + L2`) and shifted
 # 0.2 to the right (`fit + NonNeg`), so that none hides another; all three belong to the tap numbered below them,
-# and each one's height is its value.
+# and each one's height is its value. With more than one filter (`FILTERS` in the Setup cell), each filter has a
+# row of its own.
 
 # %%
-fig, axes = plt.subplots(1, IN_CHANNELS, figsize=(4 * IN_CHANNELS, 3.2), sharey=True, layout="constrained",
-                         squeeze=False)
-axes = axes[0]                                    # one panel per input channel
+fig, axes = plt.subplots(FILTERS, IN_CHANNELS, figsize=(4 * IN_CHANNELS, 3.2 * FILTERS), sharey=True,
+                         layout="constrained", squeeze=False)   # a row per filter, a column per input channel
 taps = np.arange(KERNEL_SIZE)
 learned = ((layer, "fit", "x", "C0", -0.2), (layer_l2, "fit + L2", "s", "C1", 0.0),
            (layer_nn, "fit + NonNeg", "^", "C2", 0.2))
-for channel, axis in enumerate(axes):
-    axis.hlines(data.kernel[:, 0, channel], taps - 0.35, taps + 0.35, color="black", linewidth=2, label="hidden",
-                zorder=2)
+for (filter_index, channel), axis in np.ndenumerate(axes):
+    axis.hlines(data.kernel[:, filter_index, channel], taps - 0.35, taps + 0.35, color="black", linewidth=2,
+                label="hidden", zorder=2)
     for lay, label, marker, color, shift in learned:  # open markers, drawn over the lines
-        axis.plot(taps + shift, lay.kernel.numpy()[:, 0, channel], marker, color=color, mfc="none", markersize=7,
-                  markeredgewidth=1.5, label=label, zorder=3)
+        axis.plot(taps + shift, lay.kernel.numpy()[:, filter_index, channel], marker, color=color, mfc="none",
+                  markersize=7, markeredgewidth=1.5, label=label, zorder=3)
     axis.axhline(0.0, color="grey", linewidth=0.5, zorder=1)
     axis.set(xlabel="tap", xticks=taps, xlim=(-0.6, KERNEL_SIZE - 0.4),
-             title=f"Kernel taps, input channel {channel}")
-axes[0].set_ylabel("weight")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
+             title=f"Kernel taps, input channel {channel}" + (f", filter {filter_index}" if FILTERS > 1 else ""))
+for axis in axes[:, 0]:
+    axis.set_ylabel("weight")
+fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
 save_figure(fig, "05_kernels.png")
 
 plt.show()
