@@ -585,3 +585,11 @@ def test_labels_of_another_library_and_float16_labels_are_read_without_a_warning
         np.testing.assert_allclose(
             losses.sparse_categorical_crossentropy(tg.tensor([1, 0], dtype="float16"), probs).numpy(), expected,
             rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "binary_crossentropy_with_logits", "squared_difference"])
+def test_the_two_operand_nn_ops_name_themselves_and_both_shapes_when_they_do_not_broadcast(name):
+    """They passed NumPy's own error through from inside their formula, with the shapes in the other order."""
+    first, second = tg.tensor(np.full((3, 4), 0.5)), tg.tensor(np.ones((2, 4)))
+    with pytest.raises(ValueError, match=rf"^{name}: operands of shapes \(3, 4\) and \(2, 4\) cannot be broadcast"):
+        getattr(nn, name)(first, second)

@@ -34,6 +34,7 @@ from ..validation import _is_integer, axis_index
 from .elementwise import (
     _in_float32,
     binary_special_points,
+    broadcast_error,
     float_input,
     stable_sigmoid,
     unary_special_points,
@@ -246,6 +247,15 @@ class Sparsemax(Function):
         return through - xp.where(in_support, total / k, 0.0)
 
 
+def _broadcastable(name, a, b):
+    """Refuse operands whose shapes do not broadcast, with the message of ``add`` (``broadcast_error``) naming the
+    op and both shapes in order, before NumPy's own error from inside the formula (found by a tester)."""
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+
 def _squared_difference_samples(rng):
     return [Sample((rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))),
             Sample((rng.standard_normal((2, 3)), rng.standard_normal((3,)))),
@@ -258,6 +268,7 @@ class SquaredDifference(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _broadcastable("squared_difference", a, b)
         diff = a - b
         ctx.save_for_backward(diff)
         ctx.shapes = (a.shape, b.shape)
@@ -290,12 +301,14 @@ class BinaryCrossentropyWithLogits(Function):
     This is ``torch.nn.functional.binary_cross_entropy_with_logits`` (``reduction="none"``), which Keras 3 calls on
     its torch backend, written the same way so that the rounding agrees too: ``2.06e-9`` for ``y = 1, x = 20``
     (``softplus(x) - x y`` rounds it to 0), ``inf`` for ``y = 0, x = inf``, NaN for ``y = 1, x = -inf``
-    (``0 * -inf``).
+    (``0 * -inf``). ``x`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses
+    a target of another shape than ``x`` (``ValueError``). Shapes that do not broadcast are a ``ValueError``.
     """
 
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
+        _broadcastable("binary_crossentropy_with_logits", x, y)
         ctx.save_for_backward(x, y)
         log_sigmoid = xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
         return (1.0 - y) * x - log_sigmoid
@@ -346,11 +359,14 @@ class BinaryCrossentropy(Function):
     ``log(1 - p)`` as ``log1p(-p)`` (for ``y = 0, p = 1e-7`` in float32 that is ``1.0e-7``, where ``log(1 - p)``
     gives ``1.19e-7``), each logarithm floored at -100 (so ``p = 0`` costs 100, not ``inf``), and the gradient's
     denominator floored at ``1e-12``. PyTorch refuses a ``p`` outside ``[0, 1]``; here it is computed (NaN).
+    ``p`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses a target of
+    another shape than ``p`` (``ValueError``). Shapes that do not broadcast are a ``ValueError`` naming both.
     """
 
     @staticmethod
     def forward(ctx, p, y):
         xp = ctx.xp
+        _broadcastable("binary_crossentropy", p, y)
         ctx.save_for_backward(p, y)
         return (y - 1.0) * xp.maximum(xp.log1p(-p), -100.0) - y * xp.maximum(xp.log(p), -100.0)
 
