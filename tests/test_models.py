@@ -317,7 +317,7 @@ def test_predict_returns_c_ordered_arrays_as_keras(batch_size):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((5, 3, 12))
     conv = layers.Conv1D(4, 3, strides=2, data_format="channels_first", dtype="float64")
-    model = Sequential([layers.Input((3, 12)), conv])
+    model = Sequential([layers.Input((3, 12), dtype="float64"), conv])
     kernel, bias = (v.numpy() for v in conv.weights)
     expected = np.empty((5, 4, 5))
     for n, f, p in np.ndindex(*expected.shape):

@@ -142,7 +142,7 @@ def _clone_sequential(model, clone_layer, input_tensors):
     else:
         shape = model._input_batch_shape or model._build_input_shape
         if shape is not None:
-            new_layers.insert(0, Input(batch_shape=tuple(shape), dtype=model._input_dtype or model.dtype,
+            new_layers.insert(0, Input(batch_shape=tuple(shape), dtype=model._fed_input_dtype(),
                                        name=model._input_layer_name))
     return Sequential(new_layers, name=model.name, trainable=model.trainable)
 

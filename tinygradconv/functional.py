@@ -40,7 +40,6 @@ from .layers.input_layer import (
     Node,
     _inbound_nodes,
     _node_of,
-    fed_dtype,
     output_dtypes,
     shape_leaves,
     takes_one_shape,
@@ -261,8 +260,7 @@ class FunctionalMixin:
         values, backend = [], self._data_backend()
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=backend)
-            given = dtype_name(value.dtype)
-            if fed_dtype(given, layer.dtype) != given:
+            if dtype_name(value.dtype) != layer.dtype:     # the Input casts its data, as Keras' Functional
                 value = value.astype(layer.dtype)
             shape = tuple(value.shape)
             expected = layer.batch_shape
@@ -276,8 +274,7 @@ class FunctionalMixin:
         """The dtypes of the outputs when the model is called on data of ``dtypes`` (one per input), layer by layer
         as :meth:`call` computes them, for a symbolic call of the model (see
         :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
-        known = {id(t): fed_dtype(given, layer.dtype)
-                 for t, layer, given in zip(self._inputs, self._input_layers, dtypes)}
+        known = {id(t): layer.dtype for t, layer in zip(self._inputs, self._input_layers)}   # cast by the Input
         for node in self._nodes:
             out = output_dtypes(node.layer, [known[id(t)] for t in node.input_tensors])
             for t in node.outputs:

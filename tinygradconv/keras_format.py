@@ -220,7 +220,7 @@ def _model_json(model, what="a .keras file"):
                           "layers.Input(shape)) to keep them.", stacklevel=5)
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
-             "config": {"batch_shape": list(shape), "dtype": model._input_dtype or model.dtype, "sparse": False,
+             "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
                         "ragged": False, "name": f"{model.name}_input"}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],

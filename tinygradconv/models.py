@@ -48,7 +48,7 @@ from . import losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
-from .layers.input_layer import InputLayer, _inbound_nodes, fed_dtype, output_dtypes
+from .layers.input_layer import InputLayer, _inbound_nodes, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
@@ -1603,7 +1603,7 @@ class Sequential(Model):
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         self._input_layer_name = None  # the name of that Input, kept in the config
-        self._input_dtype = None  # that Input's dtype when it is not a float one (integer data, cast to it)
+        self._input_dtype = None  # the dtype of an Input first element (its data is cast to it, as in Keras)
         self._input_tensor = None  # that Input's symbolic tensor, or one made for `inputs` once the shape is known
         self._graph = None  # [(layer, node, output)]: each layer called on symbolic tensors once built (_connect)
         self._graph_error = None  # why the last _connect made no graph, for `outputs`' message
@@ -1641,7 +1641,7 @@ class Sequential(Model):
             self._input_batch_shape = layer.batch_shape
             self._input_layer_name = layer.name
             self._input_tensor = layer.output
-            self._input_dtype = None if layer.dtype.startswith("float") else layer.dtype
+            self._input_dtype = layer.dtype
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only instances of `tinygradconv.layers.Layer` can be added to a Sequential model. "
@@ -1671,10 +1671,13 @@ class Sequential(Model):
         return super()._to_input(inputs)
 
     def _fed_input_dtype(self):
-        """The dtype of the model's ``Input``: its own when it is an integer or bool one, else the model's (as
-        it is saved, and as Keras builds the ``Input`` of a ``Sequential`` without one of its first layer's
-        dtype). Data reaches the first layer as :func:`~tinygradconv.layers.input_layer.fed_dtype` says."""
-        return self._input_dtype or self.dtype
+        """The dtype of the model's ``Input``, which its data is cast to, as Keras' ``Functional`` casts it
+        (``convert_to_tensor(x, dtype=input.dtype)``): the ``Input``'s own when the model starts with one, else its
+        first layer's dtype, of which Keras builds the ``Input`` of a ``Sequential`` without one (the model's own
+        while it has no layers)."""
+        if self._input_dtype is not None:
+            return self._input_dtype
+        return self._layers[0].dtype if self._layers else self.dtype
 
     def _single_output_name(self):
         """The last layer's name: Keras' name of a Sequential's output (the key of per-output compile arguments)."""
@@ -1707,7 +1710,7 @@ class Sequential(Model):
                                  "with layers.Input(shape), or build it (call it on data, or .build(input_shape))")
         if self._input_tensor is None or self._input_tensor.shape != tuple(shape):
             name = self._input_layer_name or f"{self.name}_input"       # (the name get_config gives it)
-            self._input_tensor = InputLayer(batch_shape=shape, dtype=self._input_dtype or self.dtype,
+            self._input_tensor = InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                             name=name).output
         return [self._input_tensor]
 
@@ -1909,7 +1912,7 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = inputs
         if isinstance(x, Tensor):
-            dtype = fed_dtype(dtype_name(x.dtype), self._fed_input_dtype())
+            dtype = self._fed_input_dtype()
             x = x if dtype == dtype_name(x.dtype) else x.astype(dtype)     # the Input casts its data, as Keras'
         batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
@@ -1926,10 +1929,9 @@ class Sequential(Model):
 
     def _output_dtypes(self, dtypes):
         """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
-        :meth:`call` computes it (the ``Input`` casts the data first, as
-        :func:`~tinygradconv.layers.input_layer.fed_dtype` says), for a symbolic call of the
-        model (see :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
-        dtype = fed_dtype(dtypes[0], self._fed_input_dtype())
+        :meth:`call` computes it (the ``Input`` casts the data first, to :meth:`_fed_input_dtype`), for a symbolic
+        call of the model (see :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
+        dtype = self._fed_input_dtype()
         for layer in self._layers:
             out = output_dtypes(layer, [dtype])
             dtype = out if isinstance(out, str) else out[0]
@@ -1971,7 +1973,7 @@ class Sequential(Model):
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_layer_name or f"{self.name}_input"
-            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._input_dtype or self.dtype,
+            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                name=name)))
             config["build_input_shape"] = list(shape)
         return {**config, "layers": layers}

@@ -384,15 +384,3 @@ def output_dtypes(layer, dtypes):
         return layer.dtype
     return dtypes[0]
 
-
-def fed_dtype(given, expected):
-    """The dtype that data of dtype ``given`` has after an ``Input`` of dtype ``expected``, in a functional model
-    or a ``Sequential`` one (whose ``Input`` is the model's dtype when it has none, as Keras builds one of its first
-    layer's dtype): an integer or bool ``Input`` casts its data, and a float ``Input`` integer or bool data, as
-    Keras' (float data keeps its float dtype here: each layer casts it to its own). The one rule for both the call
-    on data and the dtypes of a symbolic call.
-
-    >>> fed_dtype("int32", "float32"), fed_dtype("float64", "float32"), fed_dtype("float32", "int32")
-    ('float32', 'float64', 'int32')
-    """
-    return given if given.startswith("float") and expected.startswith("float") else expected
