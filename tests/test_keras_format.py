@@ -713,3 +713,68 @@ def test_an_activity_regularizer_on_any_layer_both_ways(tmp_path):
     again = keras.saving.load_model(tmp_path / "ours.keras")
     again(x)
     assert float(again.losses[0]) == pytest.approx(float(reference.losses[0]), rel=1e-6)
+
+
+def _nested_objects(lib):
+    """Layers holding each kind of nested object: activation layers, initializers, regularizers, constraints."""
+    L = lib.layers
+    return [
+        L.Conv1DTranspose(3, 3, activation=L.LeakyReLU(0.1), kernel_initializer=lib.initializers.HeNormal(seed=3),
+                          kernel_regularizer=lib.regularizers.L2(0.5), activity_regularizer=lib.regularizers.L1(0.25),
+                          bias_constraint=lib.constraints.NonNeg()),
+        L.Conv1D(4, 3, activation=L.ReLU(max_value=6.0), bias_initializer=lib.initializers.Constant(0.5),
+                 kernel_constraint=lib.constraints.MaxNorm(2.0, axis=0)),
+        L.Dense(2, activation=L.ELU(alpha=0.5), bias_regularizer=lib.regularizers.L1L2(0.25, 0.5),
+                kernel_initializer=lib.initializers.VarianceScaling(2.0, input_axes=[0], output_axes=[1])),
+        L.Dense(2, activation=L.Softmax(axis=-1), kernel_initializer="orthogonal"),
+        L.BatchNormalization(gamma_regularizer=lib.regularizers.L2(0.5), beta_constraint=lib.constraints.UnitNorm()),
+        L.PReLU(alpha_initializer=lib.initializers.Constant(0.25), alpha_constraint=lib.constraints.NonNeg()),
+        L.Activation(activation=L.LeakyReLU(0.5)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_layer_get_config_is_read_by_keras_from_config(index):
+    """A layer's ``get_config`` writes its nested objects (activation layers, initializers, regularizers,
+    constraints) as Keras 3's ``serialize_keras_object`` does, so that Keras' ``from_config`` reads it (found by a
+    tester: ``Conv1DTranspose(activation=LeakyReLU(0.1)).get_config()`` was "Could not locate class 'LeakyReLU'");
+    our ``from_config`` reads both that form and the plain ``{"class_name", "config"}`` one."""
+    ours = _nested_objects(tg)[index]
+    theirs = _nested_objects(keras)[index]
+    config, their_config = ours.get_config(), theirs.get_config()
+    for key, value in their_config.items():
+        if isinstance(value, dict) and "module" in value and key != "dtype":
+            # the same description: module, class, registered name, and the arguments (Keras' float32 rounding aside)
+            assert {k: v for k, v in config[key].items() if k != "config"} == \
+                {k: v for k, v in value.items() if k != "config"}, key
+            assert set(config[key]["config"]) == set(value["config"]), key
+    read = type(theirs).from_config(config)         # Keras reads our config
+    for key, value in read.get_config().items():
+        if key != "name":
+            assert _approx(value) == _approx(their_config[key]), key
+    again = type(ours).from_config(config)          # and so do we, from Keras' config too
+    assert again.get_config() == config
+    assert type(ours).from_config(their_config).get_config().keys() == config.keys()
+
+
+def _approx(value):
+    """``value`` with its floats rounded to float32's precision (Keras keeps regularizer factors in float32) and
+    without the names of nested layers (numbered by how many were made before)."""
+    if isinstance(value, dict):
+        return {key: _approx(item) for key, item in value.items() if key != "name"}
+    if isinstance(value, (list, tuple)):
+        return [_approx(item) for item in value]
+    return float(np.float32(value)) if isinstance(value, float) else value
+
+
+def test_layer_from_config_reads_the_plain_form_of_nested_objects():
+    """Configs written before (our ``.npz`` files) name nested objects as ``{"class_name", "config"}``."""
+    config = {"name": "t", "filters": 3, "kernel_size": 3,
+              "activation": {"class_name": "LeakyReLU", "config": {"negative_slope": 0.1}},
+              "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": 3}},
+              "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.5}},
+              "bias_constraint": {"class_name": "NonNeg", "config": {}}}
+    layer = layers.Conv1DTranspose.from_config(config)
+    assert layer.activation.negative_slope == 0.1 and layer.kernel_initializer.seed == 3
+    assert layer.kernel_regularizer.l2 == 0.5 and type(layer.bias_constraint).__name__ == "NonNeg"
+    assert layer.get_config()["activation"]["module"] == "keras.layers"

@@ -80,8 +80,8 @@ from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
-__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "load_keras", "load_keras_weights", "our_compile_arguments",
-           "save_keras", "save_keras_weights"]
+__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
+           "our_compile_arguments", "save_keras", "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
                     "Cropping1D", "Dense", "Dropout", "ELU", "Flatten", "InputLayer", "LayerNormalization",
@@ -136,12 +136,22 @@ def _to_keras_config(config):
     return out
 
 
-def _keras_object(kind, config):
+def _keras_object(kind, config, for_file=True):
     """Keras 3's description of an object with a config (``{"class_name": ..., "config": ...}``), of ``kind``
     ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
     class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
-    activations are plain functions, so its file could not be loaded by Keras (found by a tester)."""
+    activations are plain functions, so its file could not be loaded by Keras (found by a tester).
+
+    ``for_file`` (a ``.keras`` file or model JSON): an initializer's None ``input_axes`` and ``output_axes`` are
+    left out, for Keras before 3.15; a layer's ``get_config`` (:func:`keras_object_config`) keeps them, as Keras
+    3.15's does. A description in Keras' form already (with ``module``) is kept as it is (less those axes)."""
+    if "module" in config:      # from a layer's get_config, written by keras_object_config
+        if for_file and kind == "initializer" and config.get("module") == _OBJECT_MODULES[kind]:
+            inner = config.get("config") or {}
+            config = {**config, "config": {k: v for k, v in inner.items()
+                                           if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}}
+        return config
     name = config["class_name"]
     if kind == "activation" and activations._activation_layer(name) is not None:
         # an activation layer (ReLU, LeakyReLU, ELU, Softmax) as Keras 3 writes a layer used as an activation
@@ -156,9 +166,32 @@ def _keras_object(kind, config):
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
     inner = config.get("config", {})
-    if kind == "initializer":   # None axes left out: Keras before 3.15 would refuse them
+    if kind == "initializer" and for_file:   # None axes left out: Keras before 3.15 would refuse them
         inner = {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
     return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
+
+
+def keras_object_config(kind, item):
+    """A nested object of a layer's ``get_config`` (``item``: an initializer, regularizer, constraint or activation
+    of ``kind``, as :func:`tinygradconv.layers.core.serialize` describes it) as Keras 3's
+    ``keras.saving.serialize_keras_object`` writes it in a layer's config, so that Keras' ``from_config`` reads our
+    config: ``{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {...}, "registered_name":
+    None}``; an activation layer as ``{"module": "keras.layers", "class_name": "LeakyReLU", "config": (its config as
+    Keras writes it), "registered_name": None}``; a class of your own with ``module`` None and its
+    ``registered_name``. Names (a built-in or your own function), None, and an activation of ours with arguments
+    (which Keras cannot describe: ``ActivationFunction("leaky_relu", negative_slope=0.1)``) are kept as they are.
+    :func:`model_to_json` and ``.keras`` files write the same (:func:`_to_keras_config`).
+
+    >>> from tinygradconv import layers
+    >>> layers.Dense(2, kernel_regularizer="l2").get_config()["kernel_regularizer"]
+    {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.01}, 'registered_name': None}
+    """
+    if not (isinstance(item, dict) and "class_name" in item) or "module" in item:
+        return item
+    name = item["class_name"]
+    if kind == "activation" and activations._activation_layer(name) is None and builtin(kind, name) is not None:
+        return item     # ActivationFunction("leaky_relu", negative_slope=0.1): no form in Keras
+    return _keras_object(kind, item, for_file=False)
 
 
 def _keras_function(name):
@@ -733,7 +766,11 @@ def layer_arguments(cls, config):
 def _keras_arguments(cls, config, where):
     """A Keras layer config as the arguments of the layer class ``cls``; ``where`` starts the messages."""
     class_name = cls.__name__
-    accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable", "activity_regularizer"}
+    parameters = inspect.signature(cls.__init__).parameters
+    accepted = set(parameters) | {"name", "dtype", "trainable", "activity_regularizer"}
+    # a layer class of your own that takes **kwargs gets the arguments it does not name as they are (its get_config
+    # writes its objects in Keras' form when it calls ours: layers.core.serialize, Layer.get_config)
+    passed_on = not defined_here(cls) and any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     out = {}
     for key, value in config.items():
         if key == "dtype":
@@ -746,6 +783,9 @@ def _keras_arguments(cls, config, where):
             continue
         elif key not in accepted or key in _OFF_VALUES:
             if key in _OFF_VALUES and value == _OFF_VALUES[key]:
+                continue
+            if passed_on and key not in _OFF_VALUES:
+                out[key] = value
                 continue
             raise SavedFileError(f"{where}: argument {key}={value!r} is not supported by tinygradconv's "
                                  f"{class_name}")

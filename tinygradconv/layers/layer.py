@@ -564,9 +564,11 @@ class Layer:
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-friendly values (``activity_regularizer`` only when there is one, as
         in Keras 3)."""
+        from .core import serialize  # (core imports this module)
+
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self.activity_regularizer is not None:
-            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if self.activity_regularizer is not None:   # in Keras' form, as every layer's objects (core.serialize)
+            config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
         return config
 
     @classmethod
