@@ -1,6 +1,7 @@
 """Keras 3 ``.keras`` files both ways, with Keras itself as the reference (optional: skipped without it)."""
 import os
 import types
+import warnings
 import zipfile
 
 import numpy as np
@@ -778,3 +779,80 @@ def test_layer_from_config_reads_the_plain_form_of_nested_objects():
     assert layer.activation.negative_slope == 0.1 and layer.kernel_initializer.seed == 3
     assert layer.kernel_regularizer.l2 == 0.5 and type(layer.bias_constraint).__name__ == "NonNeg"
     assert layer.get_config()["activation"]["module"] == "keras.layers"
+
+
+def _with_config(src, dst, edit):
+    """The ``.keras`` file ``src`` copied to ``dst`` with its ``config.json`` changed by ``edit(config)``."""
+    import json
+
+    with zipfile.ZipFile(src) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    edit(config)
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(dst, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return dst
+
+
+def test_keras_sequential_of_a_built_layer_loads_as_in_keras(tmp_path):
+    """``keras.Sequential([d])`` with ``d`` built has no input shape of its own: Keras writes ``d``'s
+    ``build_config`` and builds ``d`` from it before loading its weights; here the file was refused ("Layer 'dense'
+    expected 0 variables, but received 2", found by a tester)."""
+    rng = np.random.default_rng(0)
+    dense = keras.layers.Dense(2)
+    dense.build((None, 3))
+    conv = keras.layers.Conv1D(4, 3)
+    conv.build((None, 8, 2))
+    cases = [(keras.Sequential([dense]), (5, 3)),
+             (keras.Sequential([keras.Sequential([conv])]), (5, 8, 2))]    # nested: built from its build_config too
+    for i, (theirs, shape) in enumerate(cases):
+        path = str(tmp_path / f"built{i}.keras")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.save(path)
+        ours, read_by_keras = models.load_model(path), keras.saving.load_model(path)
+        assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in read_by_keras.weights]
+        for mine, stored in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(mine, stored)
+        x = rng.normal(size=shape).astype("float32")
+        np.testing.assert_allclose(ours.predict(x, verbose=0), read_by_keras.predict(x, verbose=0), atol=1e-5)
+        # model_from_json builds such a layer too (new weights), as Keras' does
+        from_json, keras_from_json = models.model_from_json(theirs.to_json()), keras.models.model_from_json(
+            theirs.to_json())
+        assert [tuple(w.shape) for w in from_json.weights] == [tuple(w.shape) for w in keras_from_json.weights]
+
+
+def test_built_layer_beside_an_unbuilt_one_as_in_keras(tmp_path):
+    dense = keras.layers.Dense(4)
+    dense.build((None, 3))
+    theirs = keras.Sequential([dense, keras.layers.Dense(2)])       # the second one unbuilt: no weights written
+    path = str(tmp_path / "half.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.save(path)
+    ours, read_by_keras = models.load_model(path), keras.saving.load_model(path)
+    assert [layer.built for layer in ours.layers] == [layer.built for layer in read_by_keras.layers] == [True, False]
+    for mine, stored in zip(ours.layers[0].get_weights(), dense.get_weights()):
+        np.testing.assert_array_equal(mine, stored)
+    assert ours.predict(np.ones((2, 3), "float32"), verbose=0).shape == (2, 2)
+
+
+@pytest.mark.parametrize("shape, message", [("three", r"input_shape 'three' is not a list of non-negative integers"),
+                                            ([None, -3], r"input_shape \[None, -3\] is not a list"),
+                                            ([None, None], (r"layer 'dense' \(Dense\), built from its build_config "
+                                                           r"\(input_shape=\[None, None\]\): The last dimension"))])
+def test_a_damaged_build_config_is_named(tmp_path, shape, message):
+    dense = keras.layers.Dense(2, name="dense")
+    dense.build((None, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        keras.Sequential([dense]).save(str(tmp_path / "good.keras"))
+
+    def edit(config):
+        config["config"]["layers"][0]["build_config"]["input_shape"] = shape
+
+    path = _with_config(tmp_path / "good.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(SavedFileError, match=message):
+        models.load_model(path)

@@ -6,7 +6,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
 * ``metadata.json``: ``{"keras_version": ..., "date_saved": ...}``;
 * ``config.json``: the model as ``{"module", "class_name", "config", "registered_name", "build_config"}``. For a
   ``Sequential`` model, ``config["layers"]`` lists an ``InputLayer`` (its ``batch_shape``) then each layer's
-  ``{"module": "keras.layers", "class_name", "config"}``; for a functional model (``class_name`` ``"Functional"``)
+  ``{"module": "keras.layers", "class_name", "config"}`` (Keras adds a built layer's ``build_config``,
+  ``{"input_shape": [null, 3]}``: a layer the model leaves unbuilt is built from it before its weights are
+  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``)
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
@@ -242,8 +244,8 @@ def _model_json(model, what="a .keras file"):
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
         if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
             if model.weights:
-                # layers built before the model (a trained layer reused): Keras writes each one's build_config,
-                # which this writer and its reader do not (yet), so such a file would not load
+                # layers built before the model (a trained layer reused): Keras writes each one's build_config
+                # (read by _build_from_configs), which this writer does not (yet), so such a file would not load
                 raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
                                  "weights already (built or trained before), which the file could not give back. "
                                  "Build the model first: model.build(input_shape), call it on data, or start it "
@@ -857,10 +859,48 @@ def _our_item(item, filepath):
         config = {"batch_shape": config.get("batch_shape") or config.get("batch_input_shape"),
                   "dtype": config.get("dtype"), "name": config.get("name")}
     out = {"class_name": class_name, "config": config}
-    for key in ("name", "inbound_nodes"):
+    for key in ("name", "inbound_nodes", "build_config"):    # build_config: read by _build_from_configs
         if key in item:
             out[key] = item[key]
     return out
+
+
+def _build_from_configs(model, items, where):
+    """Build each layer of ``model`` (``items``: their configs, as :func:`_our_item` gives them) that the model left
+    unbuilt from its ``build_config`` (``{"input_shape": [null, 3]}``), as Keras 3 builds a layer before loading its
+    weights: a ``Sequential`` without an input shape holding a layer built before it (``keras.Sequential([d])`` with
+    ``d`` built) is written so, and its weights could not be loaded into the unbuilt layer (found by a tester).
+    Nested models are walked too.
+
+    Raises:
+        SavedFileError: a ``build_config`` that is not a shape, or one the layer cannot be built with.
+    """
+    by_name = {layer.name: layer for layer in model.layers}
+    for item in items:
+        layer = by_name.get((item.get("config") or {}).get("name"))
+        if layer is None:
+            continue
+        if item["class_name"] in ("Sequential", "Functional"):
+            _build_from_configs(layer, item["config"].get("layers", []), where)
+            continue
+        build_config = item.get("build_config")
+        if layer.built or not isinstance(build_config, dict) or build_config.get("input_shape") is None:
+            continue
+        shape = build_config["input_shape"]
+
+        def is_shape(s):
+            return isinstance(s, list) and all(d is None or (type(d) is int and d >= 0) for d in s)
+
+        if is_shape(shape):
+            built_with = tuple(shape)
+        elif isinstance(shape, list) and shape and all(is_shape(s) for s in shape):     # a merge layer's inputs
+            built_with = [tuple(s) for s in shape]
+        else:
+            raise SavedFileError(f"{where}: layer '{layer.name}' ({item['class_name']}): its build_config's "
+                                 f"input_shape {shape!r} is not a list of non-negative integers and nulls (an input "
+                                 "shape, batch axis first), nor a list of such shapes")
+        _named_in(f"{where}: layer '{layer.name}' ({item['class_name']}), built from its build_config "
+                  f"(input_shape={shape})", layer.build, built_with)
 
 
 def _read_archive(filepath):
@@ -924,9 +964,12 @@ def _model_from_keras_json(config, where, require_shape):
         elif not model.built and require_shape:
             raise SavedFileError(f"{where}: the Sequential model has no input shape (no InputLayer and no "
                                  "build_config)")
+        _build_from_configs(model, items, where)
         return model, items, True
     if class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
-        return _named_in(where, functional_from_config, Functional, {**inner, "layers": items}), items, False
+        model = _named_in(where, functional_from_config, Functional, {**inner, "layers": items})
+        _build_from_configs(model, items, where)
+        return model, items, False
     raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
                          "functional models; a subclassed Keras model needs its Python class)")
 
