@@ -856,3 +856,24 @@ def test_a_damaged_build_config_is_named(tmp_path, shape, message):
     path = _with_config(tmp_path / "good.keras", tmp_path / "bad.keras", edit)
     with pytest.raises(SavedFileError, match=message):
         models.load_model(path)
+
+
+@pytest.mark.parametrize("make, op", [(lambda x: keras.layers.Dense(2)(x) * 2.0, "Multiply"),
+                                      (lambda x: x[:, :5], "GetItem"),
+                                      (lambda x: keras.ops.relu(keras.layers.Dense(2)(x)), "Relu"),
+                                      (lambda x: keras.layers.Dense(3)(x) + x, "Add")])
+def test_keras_op_nodes_are_named_as_ops(tmp_path, make, op):
+    """Keras records tensor arithmetic and keras.ops calls on symbolic tensors as op nodes (module
+    ``keras.src.ops.*``): they were called "a custom class" (found by a tester)."""
+    inputs = keras.Input((10, 3))
+    theirs = keras.Model(inputs, make(inputs))
+    path = str(tmp_path / "op.keras")
+    theirs.save(path)
+    message = (rf"node '\w+' of the model is not a layer but the Keras op '{op}' \(module 'keras\.src\.ops\.\w+'\).*"
+               r"x \* 2\.0.*keras\.ops\.relu\(x\).*cannot load op nodes.*express the step with a layer.*"
+               r"Supported layers: \['Activation', 'Add'")
+    with pytest.raises(SavedFileError, match=message) as raised:
+        models.load_model(path)
+    assert "custom class" not in str(raised.value)
+    with pytest.raises(SavedFileError, match=message):
+        models.model_from_json(theirs.to_json())

@@ -850,7 +850,10 @@ def _our_item(item, filepath):
             if key in item:
                 out[key] = item[key]
         return out
-    if item.get("module") not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
+    module = item.get("module")
+    if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
+        raise SavedFileError(_op_node_message(item, filepath))
+    if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
                              f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
@@ -901,6 +904,20 @@ def _build_from_configs(model, items, where):
                                  "shape, batch axis first), nor a list of such shapes")
         _named_in(f"{where}: layer '{layer.name}' ({item['class_name']}), built from its build_config "
                   f"(input_shape={shape})", layer.build, built_with)
+
+
+def _op_node_message(item, filepath):
+    """What a functional model's node that is a Keras op (``{"module": "keras.src.ops.numpy", "class_name":
+    "Multiply", ...}``, recorded from ``x * 2.0``, ``x[:, :5]`` or ``keras.ops.relu(x)`` on symbolic tensors) is,
+    and what to do: it named such a node "a custom class" before (found by a tester)."""
+    name = (item.get("config") or {}).get("name") or item.get("name")
+    return (f"{filepath!r}: node {name!r} of the model is not a layer but the Keras op {item.get('class_name')!r} "
+            f"(module {item.get('module')!r}), which Keras records when a model is built from tensor arithmetic or a "
+            "keras.ops function on symbolic tensors (x * 2.0, x + y, x[:, :5], keras.ops.relu(x), ...). tinygradconv "
+            "cannot load op nodes: in Keras, express the step with a layer (layers.Multiply or layers.Add of two "
+            "tensors, layers.Activation('relu'), layers.Cropping1D for a slice of steps, layers.Reshape, ...; a "
+            "constant factor or offset has none here: fold it into the layer before, or apply it outside the model) "
+            f"and save again. Supported layers: {list(SUPPORTED_LAYERS)}")
 
 
 def _read_archive(filepath):
