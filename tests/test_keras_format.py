@@ -877,3 +877,52 @@ def test_keras_op_nodes_are_named_as_ops(tmp_path, make, op):
     assert "custom class" not in str(raised.value)
     with pytest.raises(SavedFileError, match=message):
         models.model_from_json(theirs.to_json())
+
+
+def test_load_model_on_a_weights_file_says_to_load_weights(tmp_path):
+    """``load_model("w.weights.h5")`` said the file "is not a tinygradconv archive ... read as such when its name
+    ends in .weights.h5", which it does (found by a tester)."""
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = str(tmp_path / "w.weights.h5")
+    theirs.save_weights(path)
+    with pytest.raises(SavedFileError, match=r"w\.weights\.h5' is a weights file .*holds only weights, no "
+                                             r"architecture\. Build the model in code and call "
+                                             r"model\.load_weights\(path\) instead") as raised:
+        models.load_model(path)
+    assert "not a tinygradconv archive" not in str(raised.value)
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    ours.load_weights(path)                              # as the message says
+    for mine, stored in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(mine, stored)
+    with pytest.raises(FileNotFoundError):
+        models.load_model(str(tmp_path / "missing.weights.h5"))
+
+
+@pytest.mark.parametrize("name", ["m.KERAS", "m", "m.zip"])
+def test_a_keras_archive_by_another_name_is_recognised(tmp_path, name):
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(str(tmp_path / "m.keras"))
+    os.rename(tmp_path / "m.keras", tmp_path / name)
+    with pytest.raises(SavedFileError, match=r"it looks like a Keras 3 \.keras archive \(it holds .*config\.json.*\): "
+                                             r"name it with the \.keras suffix"):
+        models.load_model(str(tmp_path / name))
+    with pytest.raises(ValueError, match="extension"):        # Keras refuses such a name too
+        keras.saving.load_model(str(tmp_path / name))
+
+
+@pytest.mark.parametrize("inner, found", [(None, r"found None"),
+                                          ({"name": "s"}, r"found no 'layers' \(keys \['name'\]\)"),
+                                          ({"name": "s", "layers": "dense"}, "found 'dense'")])
+def test_a_model_config_without_layers_is_an_error_not_an_empty_model(tmp_path, inner, found):
+    """``{"class_name": "Sequential", "config": null}`` loaded as an empty model, leaving out the file's weights
+    (found by a tester)."""
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(str(tmp_path / "good.keras"))
+
+    def edit(config):
+        config["config"] = inner
+
+    path = _with_config(tmp_path / "good.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(SavedFileError, match=rf"the model config is damaged: .*{found}; the model and its weights "
+                                             r"cannot be read from it"):
+        models.load_model(path)
+    with pytest.raises(Exception):  # noqa: B017 - Keras fails too (a TypeError or KeyError of its own)
+        keras.saving.load_model(str(path))

@@ -816,10 +816,16 @@ def _keras_arguments(cls, config, where):
 
 def _check_layer_list(inner, what):
     """A ``SavedFileError`` starting with ``what`` unless the model config ``inner`` is a JSON object whose
-    ``layers`` (when present) is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester)."""
-    if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
+    ``layers`` is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester). A config that
+    is null, or has no ``layers``, loaded as an empty model, silently leaving out the weights in the file (found by a
+    tester); Keras' ``from_config`` fails there too."""
+    if not isinstance(inner, dict):
+        raise SavedFileError(f"{what} is damaged: expected a JSON object with the model's name and 'layers' (a "
+                             f"list), found {inner!r}; the model and its weights cannot be read from it")
+    if not isinstance(inner.get("layers"), list):
+        found = f"{inner['layers']!r}" if "layers" in inner else f"no 'layers' (keys {sorted(inner)})"
         raise SavedFileError(f"{what} is damaged: expected a JSON object whose 'layers' is a list, found "
-                             f"{inner.get('layers') if isinstance(inner, dict) else inner!r}")
+                             f"{found}; the model and its weights cannot be read from it")
 
 
 def _our_item(item, filepath):
@@ -828,7 +834,7 @@ def _our_item(item, filepath):
                              f"config), found {item!r}")
     class_name = item.get("class_name")
     if class_name in ("Functional", "Sequential", "Model"):  # a nested model
-        inner = item.get("config") or {}
+        inner = item.get("config")
         _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
         if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
                                       "keras.src.models.sequential") or \
@@ -967,7 +973,7 @@ def _model_from_keras_json(config, where, require_shape):
     if "config" not in config:      # (Sequential's "cannot be built because it has no layers" before)
         raise SavedFileError(f"{where}: the model config is damaged: it has no 'config' entry (the model's name "
                              f"and layers). Received the keys {sorted(config)}")
-    inner = config["config"] or {}
+    inner = config["config"]
     _check_layer_list(inner, f"{where}: the model config")
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
