@@ -521,9 +521,11 @@ def test_transpose_config_has_exactly_the_keras_keys():
     assert config["kernel_size"] == (3,) and config["strides"] == (2,) and config["padding"] == "same"
     assert config["output_padding"] == (1,) and config["dilation_rate"] == (1,)
     assert config["activation"] == "linear" and config["use_bias"] is True
-    assert config["kernel_initializer"] == {"class_name": "GlorotUniform",
-                                            "config": {"seed": None, "input_axes": None, "output_axes": None}}
-    assert config["bias_initializer"] == {"class_name": "Zeros", "config": {}}
+    assert config["kernel_initializer"] == {"module": "keras.initializers", "class_name": "GlorotUniform",    # Keras'
+                                            "config": {"seed": None, "input_axes": None, "output_axes": None},
+                                            "registered_name": None}
+    assert config["bias_initializer"] == {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                                          "registered_name": None}
     assert config["kernel_regularizer"] is None and config["bias_constraint"] is None
 
 

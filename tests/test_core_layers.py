@@ -389,15 +389,14 @@ def test_every_layer_survives_a_model_save_and_load(tmp_path, rng):
 @pytest.mark.parametrize("make", [lambda: tg.layers.Dense(2, use_bias="no"), lambda: tg.layers.Conv1D(2, 3, use_bias=1),
                                   lambda: tg.layers.Conv1DTranspose(2, 3, use_bias="False"),
                                   lambda: tg.layers.BatchNormalization(center="no"),
-                                  lambda: tg.layers.LayerNormalization(scale=0),
-                                  lambda: tg.layers.Dense(2, trainable="false")])
+                                  lambda: tg.layers.LayerNormalization(scale=0)])
 def test_flags_of_layers_must_be_bools(make):
     """Keras reads any value as a bool: ``use_bias="no"`` meant True, silently (found by a tester, in hand-edited
     saved configs)."""
-    with pytest.raises(TypeError, match=r"Invalid type for argument `(use_bias|center|scale|trainable)`. Expected True "
+    with pytest.raises(TypeError, match=r"Invalid type for argument `(use_bias|center|scale)`. Expected True "
                                         r"or False"):
         make()
-    layer = tg.layers.Dense(2)
+    layer = tg.layers.Dense(2)      # Keras' setter reads any value as a bool; here it must be one
     with pytest.raises(TypeError, match="Invalid type for argument `trainable`"):
         layer.trainable = "false"
     assert layer.trainable is True
@@ -417,3 +416,23 @@ def test_every_layer_writes_its_activation_as_keras_layers_write_it(identifier):
     kinds.append((Activation(identifier), keras.layers.Activation(identifier)))
     for ours, theirs in kinds:
         assert ours.get_config()["activation"] == theirs.get_config()["activation"], type(ours).__name__
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.layers.Conv1D(4, 3, trainable=None),
+                                  lambda lib: lib.layers.Dense(2, trainable="false"),
+                                  lambda lib: lib.layers.BatchNormalization(trainable=0),
+                                  lambda lib: lib.layers.Conv1D(4, 3, name=3),
+                                  lambda lib: lib.layers.Conv1DTranspose(4, 3, name=b"conv"),
+                                  lambda lib: lib.layers.Input((3,), name=3),
+                                  lambda lib: lib.models.Sequential(trainable=None),
+                                  lambda lib: lib.models.Sequential(name=3)])
+def test_trainable_and_name_at_construction_are_keras_value_errors(make):
+    """A ``trainable`` that is not a bool and a ``name`` that is not a string are a ``ValueError`` at construction,
+    in Keras 3's words (found by a tester: a ``TypeError`` here)."""
+    keras = keras_on_torch("Keras 3.15's exception class and message are the reference")
+    with pytest.raises(ValueError) as theirs:
+        make(keras)
+    with pytest.raises(ValueError) as ours:
+        make(tg)
+    assert str(ours.value) == str(theirs.value)
+    assert "trainable=" in str(ours.value) or "name=" in str(ours.value)

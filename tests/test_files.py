@@ -225,12 +225,19 @@ def test_a_single_npy_array_and_a_zip_of_other_files(tmp_path):
         with zipfile.ZipFile(tmp_path / name, "w") as archive:
             archive.writestr("config.json", "{}")
             archive.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as archive:
+        archive.writestr("notes.txt", "hello")
+        archive.writestr("config.json", "{}")
     for path, kind in ((tmp_path / "one.npy", "a single NumPy .npy array"),
-                       (tmp_path / "model.zip", "a zip archive of other files (config.json, model.weights.h5)")):
+                       (tmp_path / "notes.zip", "a zip archive of other files (notes.txt, config.json)")):
         with pytest.raises(SavedFileError) as info:
             small_model().load_weights(path)
         assert str(info.value) == f"{str(path)!r} is not a tinygradconv archive (a .npz file written by " \
                                   f"save_weights or save): it is {kind}"
+    for load in (small_model().load_weights, load_model):     # a .keras file renamed: the suffix is the advice
+        with pytest.raises(SavedFileError, match=r"model.zip' .*it looks like a Keras 3 .keras archive \(it holds "
+                                                 r"config.json, model.weights.h5\): name it with the .keras suffix"):
+            load(tmp_path / "model.zip")
     pytest.importorskip("h5py", reason="a .keras archive's weights are read with h5py")
     with pytest.raises(SavedFileError, match="model.keras': its model.weights.h5 is not a readable HDF5 file"):
         small_model().load_weights(tmp_path / "model.keras")   # read as Keras 3 reads it: its weights are damaged

@@ -398,3 +398,25 @@ def test_axes_validation():
         I.compute_fans((3, 4, 5), [1], [0, -3])
     with pytest.raises(TypeError, match=r"argument `kernel_axes` is not supported.*input_axes.*kernel_axes=\[0\]"):
         I.get({"class_name": "HeNormal", "config": {"kernel_axes": [0]}})
+
+
+def test_names_are_keras_name_table():
+    """Every name Keras 3's ``initializers.get`` knows (its ALL_OBJECTS_DICT, aliases included) gives the initializer
+    of the same class here; only STFT, which this package lacks, is refused, and said to be not supported."""
+    keras = keras_on_torch("Keras 3.15's table of initializer names is the reference")
+    from keras.src import initializers as keras_initializers
+
+    theirs = keras_initializers.ALL_OBJECTS_DICT
+    stft = {"STFT", "STFTInitializer", "stft"}
+    assert set(I.ALL_OBJECTS) == set(theirs) - stft
+    for name in sorted(set(theirs) - stft - {"Constant", "constant"}):       # Keras' get("constant") fails
+        assert type(I.get(name)).__name__ == type(keras.initializers.get(name)).__name__, name
+    assert type(I.get("IdentityInitializer")) is I.Identity
+    assert type(I.get({"class_name": "OrthogonalInitializer", "config": {"gain": 2.0}})) is I.Orthogonal
+    for name in sorted(stft):
+        with pytest.raises(ValueError, match=rf"'{name}' is Keras 3's STFT initializer .* does not support"):
+            I.get(name)
+    with pytest.raises(ValueError, match="'STFT' .* does not support"):
+        I.deserialize({"class_name": "STFT", "config": {}})
+    with pytest.raises(ValueError, match=r"Unknown initializer: 'Orthogonal_Initializer'. Valid names: \["):
+        I.get("Orthogonal_Initializer")

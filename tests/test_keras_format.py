@@ -1,6 +1,7 @@
 """Keras 3 ``.keras`` files both ways, with Keras itself as the reference (optional: skipped without it)."""
 import os
 import types
+import warnings
 import zipfile
 
 import numpy as np
@@ -713,3 +714,215 @@ def test_an_activity_regularizer_on_any_layer_both_ways(tmp_path):
     again = keras.saving.load_model(tmp_path / "ours.keras")
     again(x)
     assert float(again.losses[0]) == pytest.approx(float(reference.losses[0]), rel=1e-6)
+
+
+def _nested_objects(lib):
+    """Layers holding each kind of nested object: activation layers, initializers, regularizers, constraints."""
+    L = lib.layers
+    return [
+        L.Conv1DTranspose(3, 3, activation=L.LeakyReLU(0.1), kernel_initializer=lib.initializers.HeNormal(seed=3),
+                          kernel_regularizer=lib.regularizers.L2(0.5), activity_regularizer=lib.regularizers.L1(0.25),
+                          bias_constraint=lib.constraints.NonNeg()),
+        L.Conv1D(4, 3, activation=L.ReLU(max_value=6.0), bias_initializer=lib.initializers.Constant(0.5),
+                 kernel_constraint=lib.constraints.MaxNorm(2.0, axis=0)),
+        L.Dense(2, activation=L.ELU(alpha=0.5), bias_regularizer=lib.regularizers.L1L2(0.25, 0.5),
+                kernel_initializer=lib.initializers.VarianceScaling(2.0, input_axes=[0], output_axes=[1])),
+        L.Dense(2, activation=L.Softmax(axis=-1), kernel_initializer="orthogonal"),
+        L.BatchNormalization(gamma_regularizer=lib.regularizers.L2(0.5), beta_constraint=lib.constraints.UnitNorm()),
+        L.PReLU(alpha_initializer=lib.initializers.Constant(0.25), alpha_constraint=lib.constraints.NonNeg()),
+        L.Activation(activation=L.LeakyReLU(0.5)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_layer_get_config_is_read_by_keras_from_config(index):
+    """A layer's ``get_config`` writes its nested objects (activation layers, initializers, regularizers,
+    constraints) as Keras 3's ``serialize_keras_object`` does, so that Keras' ``from_config`` reads it (found by a
+    tester: ``Conv1DTranspose(activation=LeakyReLU(0.1)).get_config()`` was "Could not locate class 'LeakyReLU'");
+    our ``from_config`` reads both that form and the plain ``{"class_name", "config"}`` one."""
+    ours = _nested_objects(tg)[index]
+    theirs = _nested_objects(keras)[index]
+    config, their_config = ours.get_config(), theirs.get_config()
+    for key, value in their_config.items():
+        if isinstance(value, dict) and "module" in value and key != "dtype":
+            # the same description: module, class, registered name, and the arguments (Keras' float32 rounding aside)
+            assert {k: v for k, v in config[key].items() if k != "config"} == \
+                {k: v for k, v in value.items() if k != "config"}, key
+            assert set(config[key]["config"]) == set(value["config"]), key
+    read = type(theirs).from_config(config)         # Keras reads our config
+    for key, value in read.get_config().items():
+        if key != "name":
+            assert _approx(value) == _approx(their_config[key]), key
+    again = type(ours).from_config(config)          # and so do we, from Keras' config too
+    assert again.get_config() == config
+    assert type(ours).from_config(their_config).get_config().keys() == config.keys()
+
+
+def _approx(value):
+    """``value`` with its floats rounded to float32's precision (Keras keeps regularizer factors in float32) and
+    without the names of nested layers (numbered by how many were made before)."""
+    if isinstance(value, dict):
+        return {key: _approx(item) for key, item in value.items() if key != "name"}
+    if isinstance(value, (list, tuple)):
+        return [_approx(item) for item in value]
+    return float(np.float32(value)) if isinstance(value, float) else value
+
+
+def test_layer_from_config_reads_the_plain_form_of_nested_objects():
+    """Configs written before (our ``.npz`` files) name nested objects as ``{"class_name", "config"}``."""
+    config = {"name": "t", "filters": 3, "kernel_size": 3,
+              "activation": {"class_name": "LeakyReLU", "config": {"negative_slope": 0.1}},
+              "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": 3}},
+              "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.5}},
+              "bias_constraint": {"class_name": "NonNeg", "config": {}}}
+    layer = layers.Conv1DTranspose.from_config(config)
+    assert layer.activation.negative_slope == 0.1 and layer.kernel_initializer.seed == 3
+    assert layer.kernel_regularizer.l2 == 0.5 and type(layer.bias_constraint).__name__ == "NonNeg"
+    assert layer.get_config()["activation"]["module"] == "keras.layers"
+
+
+def _with_config(src, dst, edit):
+    """The ``.keras`` file ``src`` copied to ``dst`` with its ``config.json`` changed by ``edit(config)``."""
+    import json
+
+    with zipfile.ZipFile(src) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    edit(config)
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(dst, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return dst
+
+
+def test_keras_sequential_of_a_built_layer_loads_as_in_keras(tmp_path):
+    """``keras.Sequential([d])`` with ``d`` built has no input shape of its own: Keras writes ``d``'s
+    ``build_config`` and builds ``d`` from it before loading its weights; here the file was refused ("Layer 'dense'
+    expected 0 variables, but received 2", found by a tester)."""
+    rng = np.random.default_rng(0)
+    dense = keras.layers.Dense(2)
+    dense.build((None, 3))
+    conv = keras.layers.Conv1D(4, 3)
+    conv.build((None, 8, 2))
+    cases = [(keras.Sequential([dense]), (5, 3)),
+             (keras.Sequential([keras.Sequential([conv])]), (5, 8, 2))]    # nested: built from its build_config too
+    for i, (theirs, shape) in enumerate(cases):
+        path = str(tmp_path / f"built{i}.keras")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.save(path)
+        ours, read_by_keras = models.load_model(path), keras.saving.load_model(path)
+        assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in read_by_keras.weights]
+        for mine, stored in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(mine, stored)
+        x = rng.normal(size=shape).astype("float32")
+        np.testing.assert_allclose(ours.predict(x, verbose=0), read_by_keras.predict(x, verbose=0), atol=1e-5)
+        # model_from_json builds such a layer too (new weights), as Keras' does
+        from_json, keras_from_json = models.model_from_json(theirs.to_json()), keras.models.model_from_json(
+            theirs.to_json())
+        assert [tuple(w.shape) for w in from_json.weights] == [tuple(w.shape) for w in keras_from_json.weights]
+
+
+def test_built_layer_beside_an_unbuilt_one_as_in_keras(tmp_path):
+    dense = keras.layers.Dense(4)
+    dense.build((None, 3))
+    theirs = keras.Sequential([dense, keras.layers.Dense(2)])       # the second one unbuilt: no weights written
+    path = str(tmp_path / "half.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.save(path)
+    ours, read_by_keras = models.load_model(path), keras.saving.load_model(path)
+    assert [layer.built for layer in ours.layers] == [layer.built for layer in read_by_keras.layers] == [True, False]
+    for mine, stored in zip(ours.layers[0].get_weights(), dense.get_weights()):
+        np.testing.assert_array_equal(mine, stored)
+    assert ours.predict(np.ones((2, 3), "float32"), verbose=0).shape == (2, 2)
+
+
+@pytest.mark.parametrize("shape, message", [("three", r"input_shape 'three' is not a list of non-negative integers"),
+                                            ([None, -3], r"input_shape \[None, -3\] is not a list"),
+                                            ([None, None], (r"layer 'dense' \(Dense\), built from its build_config "
+                                                           r"\(input_shape=\[None, None\]\): The last dimension"))])
+def test_a_damaged_build_config_is_named(tmp_path, shape, message):
+    dense = keras.layers.Dense(2, name="dense")
+    dense.build((None, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        keras.Sequential([dense]).save(str(tmp_path / "good.keras"))
+
+    def edit(config):
+        config["config"]["layers"][0]["build_config"]["input_shape"] = shape
+
+    path = _with_config(tmp_path / "good.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(SavedFileError, match=message):
+        models.load_model(path)
+
+
+@pytest.mark.parametrize("make, op", [(lambda x: keras.layers.Dense(2)(x) * 2.0, "Multiply"),
+                                      (lambda x: x[:, :5], "GetItem"),
+                                      (lambda x: keras.ops.relu(keras.layers.Dense(2)(x)), "Relu"),
+                                      (lambda x: keras.layers.Dense(3)(x) + x, "Add")])
+def test_keras_op_nodes_are_named_as_ops(tmp_path, make, op):
+    """Keras records tensor arithmetic and keras.ops calls on symbolic tensors as op nodes (module
+    ``keras.src.ops.*``): they were called "a custom class" (found by a tester)."""
+    inputs = keras.Input((10, 3))
+    theirs = keras.Model(inputs, make(inputs))
+    path = str(tmp_path / "op.keras")
+    theirs.save(path)
+    message = (rf"node '\w+' of the model is not a layer but the Keras op '{op}' \(module 'keras\.src\.ops\.\w+'\).*"
+               r"x \* 2\.0.*keras\.ops\.relu\(x\).*cannot load op nodes.*express the step with a layer.*"
+               r"Supported layers: \['Activation', 'Add'")
+    with pytest.raises(SavedFileError, match=message) as raised:
+        models.load_model(path)
+    assert "custom class" not in str(raised.value)
+    with pytest.raises(SavedFileError, match=message):
+        models.model_from_json(theirs.to_json())
+
+
+def test_load_model_on_a_weights_file_says_to_load_weights(tmp_path):
+    """``load_model("w.weights.h5")`` said the file "is not a tinygradconv archive ... read as such when its name
+    ends in .weights.h5", which it does (found by a tester)."""
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = str(tmp_path / "w.weights.h5")
+    theirs.save_weights(path)
+    with pytest.raises(SavedFileError, match=r"w\.weights\.h5' is a weights file .*holds only weights, no "
+                                             r"architecture\. Build the model in code and call "
+                                             r"model\.load_weights\(path\) instead") as raised:
+        models.load_model(path)
+    assert "not a tinygradconv archive" not in str(raised.value)
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    ours.load_weights(path)                              # as the message says
+    for mine, stored in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(mine, stored)
+    with pytest.raises(FileNotFoundError):
+        models.load_model(str(tmp_path / "missing.weights.h5"))
+
+
+@pytest.mark.parametrize("name", ["m.KERAS", "m", "m.zip"])
+def test_a_keras_archive_by_another_name_is_recognised(tmp_path, name):
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(str(tmp_path / "m.keras"))
+    os.rename(tmp_path / "m.keras", tmp_path / name)
+    with pytest.raises(SavedFileError, match=r"it looks like a Keras 3 \.keras archive \(it holds .*config\.json.*\): "
+                                             r"name it with the \.keras suffix"):
+        models.load_model(str(tmp_path / name))
+    with pytest.raises(ValueError, match="extension"):        # Keras refuses such a name too
+        keras.saving.load_model(str(tmp_path / name))
+
+
+@pytest.mark.parametrize("inner, found", [(None, r"found None"),
+                                          ({"name": "s"}, r"found no 'layers' \(keys \['name'\]\)"),
+                                          ({"name": "s", "layers": "dense"}, "found 'dense'")])
+def test_a_model_config_without_layers_is_an_error_not_an_empty_model(tmp_path, inner, found):
+    """``{"class_name": "Sequential", "config": null}`` loaded as an empty model, leaving out the file's weights
+    (found by a tester)."""
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(str(tmp_path / "good.keras"))
+
+    def edit(config):
+        config["config"] = inner
+
+    path = _with_config(tmp_path / "good.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(SavedFileError, match=rf"the model config is damaged: .*{found}; the model and its weights "
+                                             r"cannot be read from it"):
+        models.load_model(path)
+    with pytest.raises(Exception):  # noqa: B017 - Keras fails too (a TypeError or KeyError of its own)
+        keras.saving.load_model(str(path))

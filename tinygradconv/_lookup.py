@@ -235,15 +235,19 @@ def serialize(obj, kind: str, base: type):
 
 def deserialize(config, table: dict, kind: str):
     """A new object from :func:`serialize`'s output; the class name is looked up exactly (Keras' extra keys
-    ``module``, ``registered_name``, ... are ignored). A name that a :class:`custom_object_scope` maps to a function
-    gives that function, and so does Keras 3's form of a plain function, ``{"class_name": "function", "config":
-    "its_name"}``."""
+    ``module``, ... are ignored; a ``registered_name`` ``"package>Name"`` is looked up instead of the class name,
+    as Keras' ``serialize_keras_object`` writes a registered class). A name that a :class:`custom_object_scope`
+    maps to a function gives that function, and so does Keras 3's form of a plain function, ``{"class_name":
+    "function", "config": "its_name"}``."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Invalid {kind} config: expected a dict with 'class_name' and 'config'. "
                          f"Received: {config!r}")
     name, inner = config["class_name"], config.get("config")
     if name == "function" and isinstance(inner, str):
         name, inner = inner, None
+    registered = config.get("registered_name")
+    if isinstance(registered, str) and ">" in registered:   # Keras' form of a registered class: "package>Name"
+        name = registered
     found = lookup(table, name, kind)
     if isinstance(found, type):
         return found.from_config(dict(inner or {}))

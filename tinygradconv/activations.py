@@ -4,8 +4,9 @@ Each activation is a function ``Tensor -> Tensor`` (lists and arrays are convert
 ``None`` gives :func:`linear`, a name gives the function, ``{"class_name": "relu", "config": {"max_value": 6.0}}`` or
 :class:`ActivationFunction` gives one with fixed keyword arguments. The activation layers ``ReLU``, ``LeakyReLU``,
 ``ELU`` and ``Softmax`` (:mod:`tinygradconv.layers`) serve as activations too, as in Keras 3: serialized as
-``{"class_name": "LeakyReLU", "config": layer.get_config()}`` (``.keras`` files add Keras' ``"module":
-"keras.layers"``) and read back as the layer; ``PReLU``, whose weight an activation cannot hold, is refused.
+``{"class_name": "LeakyReLU", "config": layer.get_config()}`` (a layer's ``get_config``, ``.keras`` files and model
+JSON write Keras' form, with ``"module": "keras.layers"``) and read back as the layer; ``PReLU``, whose weight an
+activation cannot hold, is refused.
 
 ==============  =============================================================================================
 name            definition

@@ -478,8 +478,27 @@ class Identity(Initializer):
 # ---------------------------------------------------------------------------------------------------------- lookup
 _CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
             GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity)
+# Keras 3's aliases (its ALL_OBJECTS_DICT): the short names, the ``...Initializer`` spellings of Identity and
+# Orthogonal, and the base class itself (whose call raises NotImplementedError, as Keras' does).
 ALL_OBJECTS = _lookup.name_table(_CLASSES, {"uniform": RandomUniform, "normal": RandomNormal, "one": Ones,
-                                            "zero": Zeros})
+                                            "zero": Zeros, "IdentityInitializer": Identity,
+                                            "OrthogonalInitializer": Orthogonal, "Initializer": Initializer,
+                                            "initializer": Initializer})
+# Keras 3 initializers that tinygradconv does not have: named as such when asked for.
+_NOT_SUPPORTED = {"STFT": "STFT", "STFTInitializer": "STFT", "stft": "STFT"}
+
+
+def _unsupported_named(exc):
+    """``exc`` (the ``ValueError`` of an unknown name), or for a Keras initializer this package lacks one that says
+    so, keeping its ``unknown_name`` (for the loaders' hint on ``custom_objects``)."""
+    kind, name = getattr(exc, "unknown_name", (None, None))
+    if name not in _NOT_SUPPORTED:
+        return exc
+    error = ValueError(f"Unknown initializer: {name!r} is Keras 3's {_NOT_SUPPORTED[name]} initializer (of short-time "
+                       "Fourier transform kernels), which tinygradconv does not support. Valid names: "
+                       f"{sorted(ALL_OBJECTS)}")
+    error.unknown_name = (kind, name)
+    return error
 
 
 def serialize(initializer) -> dict:
@@ -489,15 +508,24 @@ def serialize(initializer) -> dict:
 
 def deserialize(config: dict) -> Initializer:
     """Rebuild an initializer from :func:`serialize`'s output (Keras' extra keys ``module``, ... are ignored)."""
-    return _lookup.deserialize(config, ALL_OBJECTS, "initializer")
+    try:
+        return _lookup.deserialize(config, ALL_OBJECTS, "initializer")
+    except ValueError as exc:
+        raise _unsupported_named(exc) from None
 
 
 def get(identifier):
     """An initializer from a name (``"glorot_uniform"``), a config dict, an instance, a class or a callable.
 
-    ``None`` gives ``None``. An unknown name raises ``ValueError`` listing the valid ones.
+    ``None`` gives ``None``. Names are Keras 3's, aliases included (``"IdentityInitializer"``, ``"uniform"``...).
+    An unknown name raises ``ValueError`` listing the valid ones; Keras' ``"STFT"`` is refused as not supported.
 
     >>> get("he_normal")
     HeNormal(seed=None, input_axes=None, output_axes=None)
+    >>> get("OrthogonalInitializer")
+    Orthogonal(gain=1.0, seed=None)
     """
-    return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)
+    try:
+        return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)
+    except ValueError as exc:
+        raise _unsupported_named(exc) from None

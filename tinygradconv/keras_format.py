@@ -6,7 +6,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
 * ``metadata.json``: ``{"keras_version": ..., "date_saved": ...}``;
 * ``config.json``: the model as ``{"module", "class_name", "config", "registered_name", "build_config"}``. For a
   ``Sequential`` model, ``config["layers"]`` lists an ``InputLayer`` (its ``batch_shape``) then each layer's
-  ``{"module": "keras.layers", "class_name", "config"}``; for a functional model (``class_name`` ``"Functional"``)
+  ``{"module": "keras.layers", "class_name", "config"}`` (Keras adds a built layer's ``build_config``,
+  ``{"input_shape": [null, 3]}``: a layer the model leaves unbuilt is built from it before its weights are
+  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``)
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
@@ -80,8 +82,8 @@ from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
 
-__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "load_keras", "load_keras_weights", "our_compile_arguments",
-           "save_keras", "save_keras_weights"]
+__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
+           "our_compile_arguments", "save_keras", "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
                     "Cropping1D", "Dense", "Dropout", "ELU", "Flatten", "InputLayer", "LayerNormalization",
@@ -136,12 +138,22 @@ def _to_keras_config(config):
     return out
 
 
-def _keras_object(kind, config):
+def _keras_object(kind, config, for_file=True):
     """Keras 3's description of an object with a config (``{"class_name": ..., "config": ...}``), of ``kind``
     ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
     class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
-    activations are plain functions, so its file could not be loaded by Keras (found by a tester)."""
+    activations are plain functions, so its file could not be loaded by Keras (found by a tester).
+
+    ``for_file`` (a ``.keras`` file or model JSON): an initializer's None ``input_axes`` and ``output_axes`` are
+    left out, for Keras before 3.15; a layer's ``get_config`` (:func:`keras_object_config`) keeps them, as Keras
+    3.15's does. A description in Keras' form already (with ``module``) is kept as it is (less those axes)."""
+    if "module" in config:      # from a layer's get_config, written by keras_object_config
+        if for_file and kind == "initializer" and config.get("module") == _OBJECT_MODULES[kind]:
+            inner = config.get("config") or {}
+            config = {**config, "config": {k: v for k, v in inner.items()
+                                           if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}}
+        return config
     name = config["class_name"]
     if kind == "activation" and activations._activation_layer(name) is not None:
         # an activation layer (ReLU, LeakyReLU, ELU, Softmax) as Keras 3 writes a layer used as an activation
@@ -156,9 +168,32 @@ def _keras_object(kind, config):
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
     inner = config.get("config", {})
-    if kind == "initializer":   # None axes left out: Keras before 3.15 would refuse them
+    if kind == "initializer" and for_file:   # None axes left out: Keras before 3.15 would refuse them
         inner = {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
     return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
+
+
+def keras_object_config(kind, item):
+    """A nested object of a layer's ``get_config`` (``item``: an initializer, regularizer, constraint or activation
+    of ``kind``, as :func:`tinygradconv.layers.core.serialize` describes it) as Keras 3's
+    ``keras.saving.serialize_keras_object`` writes it in a layer's config, so that Keras' ``from_config`` reads our
+    config: ``{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {...}, "registered_name":
+    None}``; an activation layer as ``{"module": "keras.layers", "class_name": "LeakyReLU", "config": (its config as
+    Keras writes it), "registered_name": None}``; a class of your own with ``module`` None and its
+    ``registered_name``. Names (a built-in or your own function), None, and an activation of ours with arguments
+    (which Keras cannot describe: ``ActivationFunction("leaky_relu", negative_slope=0.1)``) are kept as they are.
+    :func:`model_to_json` and ``.keras`` files write the same (:func:`_to_keras_config`).
+
+    >>> from tinygradconv import layers
+    >>> layers.Dense(2, kernel_regularizer="l2").get_config()["kernel_regularizer"]
+    {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.01}, 'registered_name': None}
+    """
+    if not (isinstance(item, dict) and "class_name" in item) or "module" in item:
+        return item
+    name = item["class_name"]
+    if kind == "activation" and activations._activation_layer(name) is None and builtin(kind, name) is not None:
+        return item     # ActivationFunction("leaky_relu", negative_slope=0.1): no form in Keras
+    return _keras_object(kind, item, for_file=False)
 
 
 def _keras_function(name):
@@ -209,8 +244,8 @@ def _model_json(model, what="a .keras file"):
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
         if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
             if model.weights:
-                # layers built before the model (a trained layer reused): Keras writes each one's build_config,
-                # which this writer and its reader do not (yet), so such a file would not load
+                # layers built before the model (a trained layer reused): Keras writes each one's build_config
+                # (read by _build_from_configs), which this writer does not (yet), so such a file would not load
                 raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
                                  "weights already (built or trained before), which the file could not give back. "
                                  "Build the model first: model.build(input_shape), call it on data, or start it "
@@ -733,7 +768,11 @@ def layer_arguments(cls, config):
 def _keras_arguments(cls, config, where):
     """A Keras layer config as the arguments of the layer class ``cls``; ``where`` starts the messages."""
     class_name = cls.__name__
-    accepted = set(inspect.signature(cls.__init__).parameters) | {"name", "dtype", "trainable", "activity_regularizer"}
+    parameters = inspect.signature(cls.__init__).parameters
+    accepted = set(parameters) | {"name", "dtype", "trainable", "activity_regularizer"}
+    # a layer class of your own that takes **kwargs gets the arguments it does not name as they are (its get_config
+    # writes its objects in Keras' form when it calls ours: layers.core.serialize, Layer.get_config)
+    passed_on = not defined_here(cls) and any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     out = {}
     for key, value in config.items():
         if key == "dtype":
@@ -746,6 +785,9 @@ def _keras_arguments(cls, config, where):
             continue
         elif key not in accepted or key in _OFF_VALUES:
             if key in _OFF_VALUES and value == _OFF_VALUES[key]:
+                continue
+            if passed_on and key not in _OFF_VALUES:
+                out[key] = value
                 continue
             raise SavedFileError(f"{where}: argument {key}={value!r} is not supported by tinygradconv's "
                                  f"{class_name}")
@@ -774,10 +816,16 @@ def _keras_arguments(cls, config, where):
 
 def _check_layer_list(inner, what):
     """A ``SavedFileError`` starting with ``what`` unless the model config ``inner`` is a JSON object whose
-    ``layers`` (when present) is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester)."""
-    if not isinstance(inner, dict) or not isinstance(inner.get("layers", []), list):
+    ``layers`` is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester). A config that
+    is null, or has no ``layers``, loaded as an empty model, silently leaving out the weights in the file (found by a
+    tester); Keras' ``from_config`` fails there too."""
+    if not isinstance(inner, dict):
+        raise SavedFileError(f"{what} is damaged: expected a JSON object with the model's name and 'layers' (a "
+                             f"list), found {inner!r}; the model and its weights cannot be read from it")
+    if not isinstance(inner.get("layers"), list):
+        found = f"{inner['layers']!r}" if "layers" in inner else f"no 'layers' (keys {sorted(inner)})"
         raise SavedFileError(f"{what} is damaged: expected a JSON object whose 'layers' is a list, found "
-                             f"{inner.get('layers') if isinstance(inner, dict) else inner!r}")
+                             f"{found}; the model and its weights cannot be read from it")
 
 
 def _our_item(item, filepath):
@@ -786,7 +834,7 @@ def _our_item(item, filepath):
                              f"config), found {item!r}")
     class_name = item.get("class_name")
     if class_name in ("Functional", "Sequential", "Model"):  # a nested model
-        inner = item.get("config") or {}
+        inner = item.get("config")
         _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
         if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
                                       "keras.src.models.sequential") or \
@@ -808,7 +856,10 @@ def _our_item(item, filepath):
             if key in item:
                 out[key] = item[key]
         return out
-    if item.get("module") not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
+    module = item.get("module")
+    if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
+        raise SavedFileError(_op_node_message(item, filepath))
+    if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
                              f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
@@ -817,10 +868,62 @@ def _our_item(item, filepath):
         config = {"batch_shape": config.get("batch_shape") or config.get("batch_input_shape"),
                   "dtype": config.get("dtype"), "name": config.get("name")}
     out = {"class_name": class_name, "config": config}
-    for key in ("name", "inbound_nodes"):
+    for key in ("name", "inbound_nodes", "build_config"):    # build_config: read by _build_from_configs
         if key in item:
             out[key] = item[key]
     return out
+
+
+def _build_from_configs(model, items, where):
+    """Build each layer of ``model`` (``items``: their configs, as :func:`_our_item` gives them) that the model left
+    unbuilt from its ``build_config`` (``{"input_shape": [null, 3]}``), as Keras 3 builds a layer before loading its
+    weights: a ``Sequential`` without an input shape holding a layer built before it (``keras.Sequential([d])`` with
+    ``d`` built) is written so, and its weights could not be loaded into the unbuilt layer (found by a tester).
+    Nested models are walked too.
+
+    Raises:
+        SavedFileError: a ``build_config`` that is not a shape, or one the layer cannot be built with.
+    """
+    by_name = {layer.name: layer for layer in model.layers}
+    for item in items:
+        layer = by_name.get((item.get("config") or {}).get("name"))
+        if layer is None:
+            continue
+        if item["class_name"] in ("Sequential", "Functional"):
+            _build_from_configs(layer, item["config"].get("layers", []), where)
+            continue
+        build_config = item.get("build_config")
+        if layer.built or not isinstance(build_config, dict) or build_config.get("input_shape") is None:
+            continue
+        shape = build_config["input_shape"]
+
+        def is_shape(s):
+            return isinstance(s, list) and all(d is None or (type(d) is int and d >= 0) for d in s)
+
+        if is_shape(shape):
+            built_with = tuple(shape)
+        elif isinstance(shape, list) and shape and all(is_shape(s) for s in shape):     # a merge layer's inputs
+            built_with = [tuple(s) for s in shape]
+        else:
+            raise SavedFileError(f"{where}: layer '{layer.name}' ({item['class_name']}): its build_config's "
+                                 f"input_shape {shape!r} is not a list of non-negative integers and nulls (an input "
+                                 "shape, batch axis first), nor a list of such shapes")
+        _named_in(f"{where}: layer '{layer.name}' ({item['class_name']}), built from its build_config "
+                  f"(input_shape={shape})", layer.build, built_with)
+
+
+def _op_node_message(item, filepath):
+    """What a functional model's node that is a Keras op (``{"module": "keras.src.ops.numpy", "class_name":
+    "Multiply", ...}``, recorded from ``x * 2.0``, ``x[:, :5]`` or ``keras.ops.relu(x)`` on symbolic tensors) is,
+    and what to do: it named such a node "a custom class" before (found by a tester)."""
+    name = (item.get("config") or {}).get("name") or item.get("name")
+    return (f"{filepath!r}: node {name!r} of the model is not a layer but the Keras op {item.get('class_name')!r} "
+            f"(module {item.get('module')!r}), which Keras records when a model is built from tensor arithmetic or a "
+            "keras.ops function on symbolic tensors (x * 2.0, x + y, x[:, :5], keras.ops.relu(x), ...). tinygradconv "
+            "cannot load op nodes: in Keras, express the step with a layer (layers.Multiply or layers.Add of two "
+            "tensors, layers.Activation('relu'), layers.Cropping1D for a slice of steps, layers.Reshape, ...; a "
+            "constant factor or offset has none here: fold it into the layer before, or apply it outside the model) "
+            f"and save again. Supported layers: {list(SUPPORTED_LAYERS)}")
 
 
 def _read_archive(filepath):
@@ -870,7 +973,7 @@ def _model_from_keras_json(config, where, require_shape):
     if "config" not in config:      # (Sequential's "cannot be built because it has no layers" before)
         raise SavedFileError(f"{where}: the model config is damaged: it has no 'config' entry (the model's name "
                              f"and layers). Received the keys {sorted(config)}")
-    inner = config["config"] or {}
+    inner = config["config"]
     _check_layer_list(inner, f"{where}: the model config")
     items = [_our_item(item, where) for item in inner.get("layers", [])]
     if class_name == "Sequential":
@@ -884,9 +987,12 @@ def _model_from_keras_json(config, where, require_shape):
         elif not model.built and require_shape:
             raise SavedFileError(f"{where}: the Sequential model has no input shape (no InputLayer and no "
                                  "build_config)")
+        _build_from_configs(model, items, where)
         return model, items, True
     if class_name == "Functional" or (class_name == "Model" and "input_layers" in inner):
-        return _named_in(where, functional_from_config, Functional, {**inner, "layers": items}), items, False
+        model = _named_in(where, functional_from_config, Functional, {**inner, "layers": items})
+        _build_from_configs(model, items, where)
+        return model, items, False
     raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
                          "functional models; a subclassed Keras model needs its Python class)")
 

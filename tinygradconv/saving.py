@@ -425,6 +425,11 @@ def _read_npz(filepath):
         try:
             with np.load(f, allow_pickle=False) as data:
                 others = [name for name in data.zip.namelist() if not name.endswith(".npy")]
+                if {"config.json", "model.weights.h5"} <= set(others):    # a .keras file by another name
+                    raise SavedFileError(
+                        f"{filepath!r} {_NOT_OURS}: it looks like a Keras 3 .keras archive (it holds "
+                        f"{', '.join(others[:5])}): name it with the .keras suffix (in lower case), as Keras 3 "
+                        "does, by which load_model and load_weights read it as one")
                 if others:
                     raise SavedFileError(f"{filepath!r} {_NOT_OURS}: it is a zip archive of other files "
                                          f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''})")
@@ -767,6 +772,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _load_model(filepath, custom_objects, compile):
+    if _is_keras_weights(filepath) and os.path.isfile(filepath):    # (it said "not a tinygradconv archive" before)
+        raise SavedFileError(f"{filepath!r} is a weights file (Keras 3's model.save_weights, or ours, writes "
+                             ".weights.h5 files): it holds only weights, no architecture. Build the model in code "
+                             "and call model.load_weights(path) instead")
     if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format)
         from .keras_format import load_keras
 

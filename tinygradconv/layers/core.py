@@ -32,18 +32,24 @@ def serialize(obj, kind="function"):
 
     ``None`` and strings are kept; an activation is written by :func:`tinygradconv.activations.serialize` (its
     resolved name, ``"linear"`` for none and ``"silu"`` for ``"swish"``, as Keras 3's layers write it); other
-    objects with ``get_config`` become ``{"class_name": ..., "config": ...}`` (the form Keras uses, which the
-    ``get`` functions accept); plain functions become their name. Your own function or class is written under the
-    key :func:`~tinygradconv.saving.register_keras_serializable` gave it, else its name, and refused when that
+    objects with ``get_config`` (an activation layer too) become ``{"module": "keras.initializers", "class_name":
+    ..., "config": ..., "registered_name": None}``, as Keras 3's ``serialize_keras_object`` writes them, so that
+    Keras' ``from_config`` reads the layer's config (:func:`~tinygradconv.keras_format.keras_object_config`; the
+    ``get`` functions and ``from_config`` here read both that form and the plain ``{"class_name": ..., "config":
+    ...}``); plain functions become their name. Your own function or class is written under the key
+    :func:`~tinygradconv.saving.register_keras_serializable` gave it, else its name, and refused when that
     name is one of tinygradconv's own of that kind, which would load back as the built-in
     (:func:`~tinygradconv._lookup.function_name`, :func:`~tinygradconv._lookup.class_name`).
     """
+    from ..keras_format import keras_object_config  # (keras_format imports the layers)
+
     if obj is None or isinstance(obj, (str, dict)):
         return obj
     if kind == "activation":
-        return activations.serialize(obj)
+        return keras_object_config(kind, activations.serialize(obj))
     if hasattr(obj, "get_config"):
-        return {"class_name": _lookup.class_name(obj, kind), "config": obj.get_config()}
+        item = {"class_name": _lookup.class_name(obj, kind), "config": obj.get_config()}
+        return keras_object_config(kind, item) if kind != "function" else item
     return _lookup.function_name(obj, kind)
 
 

@@ -118,11 +118,14 @@ class Layer:
         activity_regularizer = kwargs.pop("activity_regularizer", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"Invalid type for argument `name`. Expected a string. Received name={name!r}")
-        if name is not None and "/" in name:  # "/" separates the layer from the weight name (Keras refuses it too)
+        # a ValueError for a name that is not a string too, as Keras 3 raises it (with Keras' words); "/" separates
+        # the layer from the weight name (Keras refuses it too)
+        if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name} (of type {type(name)})")
+        if not isinstance(trainable, (bool, np.bool_)):     # Keras 3's ValueError at construction, in its words
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "  # noqa: TRY004
+                             f"(of type {type(trainable)})")
         dtype = config.floatx() if dtype is None else float_dtype_argument(dtype)  # (checked before a name is used up)
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
@@ -561,9 +564,11 @@ class Layer:
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-friendly values (``activity_regularizer`` only when there is one, as
         in Keras 3)."""
+        from .core import serialize  # (core imports this module)
+
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self.activity_regularizer is not None:
-            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if self.activity_regularizer is not None:   # in Keras' form, as every layer's objects (core.serialize)
+            config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
         return config
 
     @classmethod
