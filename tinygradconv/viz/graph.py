@@ -566,12 +566,15 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
     inch, with room for the longest of ``title`` and ``titles`` (the titles an animation will show in turn) once
-    wrapped to the figure's width.
+    wrapped to the figure's width. ``labels``: the texts an animation will show in the boxes in turn (``{id:
+    text}`` a frame); each box is laid out for the widest and the tallest of its texts, so that no frame's box
+    reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
+    found by a student).
     """
     plt = pyplot()
     own_figure = ax is None
@@ -591,8 +594,14 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     pad = 2 * 0.3 * fontsize / 72 + 0.04                 # the box's padding on both sides, plus its outline
     sizes = {}
     for n in nodes:
-        extent = texts[n.id].get_window_extent(renderer)
-        sizes[n.id] = (extent.width / fig.dpi + pad, extent.height / fig.dpi + pad)
+        widths, heights = [], []
+        for text in [n.short] + [frame[n.id] for frame in labels if n.id in frame]:
+            texts[n.id].set_text(text)
+            extent = texts[n.id].get_window_extent(renderer)
+            widths.append(extent.width)
+            heights.append(extent.height)
+        texts[n.id].set_text(n.short)
+        sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
     pos, width, height, (band_of, band_w) = graph_layout(nodes, sizes, with_bands=True)
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
