@@ -686,3 +686,25 @@ def test_a_route_between_bands_has_its_own_arrowhead_and_its_own_start(graph):
             # a head's width from the edges the source has in its own band; apart from its other routes
             assert np.hypot(*(start - other_line.vertices[0])) >= (1 if other_routed else width), (src, dst, other_dst)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 150])
+def test_the_history_legend_covers_no_curve_at_any_dpi(dpi):
+    """matplotlib's "best" legend place was chosen when drawing, in pixels: saved at 100 dpi the legend sat over
+    both curves between epochs 1 and 2, at 150 dpi lower left (found by a student). Now, at every dpi, no point
+    of a curve as drawn (its markers, and its segments sampled) lies under the legend."""
+    fig = viz.plot_history({"loss": [1, 0.1, 0.0, 0.01], "val_loss": [1, 0.2, 0.05, 0.0]}, logy=True)
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    t = np.linspace(0, 1, 100)[:, None]
+    for line in ax.lines:
+        xy = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))        # pixels, as drawn
+        drawn = [xy[np.isfinite(xy).all(axis=1)]]
+        drawn += [a + t * (b - a) for a, b in itertools.pairwise(xy) if np.isfinite([a, b]).all()]
+        drawn = np.concatenate(drawn)
+        under = ((drawn[:, 0] > legend.x0 - 3) & (drawn[:, 0] < legend.x1 + 3)
+                 & (drawn[:, 1] > legend.y0 - 3) & (drawn[:, 1] < legend.y1 + 3))
+        assert not under.any(), (line.get_gid(), drawn[under][:3], legend)
+    plt.close(fig)
