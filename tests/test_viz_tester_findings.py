@@ -708,3 +708,26 @@ def test_the_history_legend_covers_no_curve_at_any_dpi(dpi):
                  & (drawn[:, 1] > legend.y0 - 3) & (drawn[:, 1] < legend.y1 + 3))
         assert not under.any(), (line.get_gid(), drawn[under][:3], legend)
     plt.close(fig)
+
+
+def test_a_count_of_kernel_copies_has_one_colour_in_every_animation():
+    """The shades were scaled to each animation's largest count: 1 copy was the darkest blue where no cell got 2
+    (valid padding, stride 3, k = 2) and a light blue where some did (k = 4, stride 2): found by a student. Now a
+    count has the same colour in every animation, and more copies are darker."""
+    from matplotlib.colors import to_hex
+
+    from tinygradconv.viz._mpl import relative_luminance
+
+    colour_of = {}
+    for kernel, strides in ((2, 3), (4, 2), (5, 1)):
+        anim = viz.animate_transposed_conv(4, kernel, strides=strides)
+        scattered = 4                                      # frame 4: every input scattered, nothing cropped yet
+        anim._func(scattered)
+        cells = {p.get_gid(): p for p in anim.figure.axes[0].patches if (p.get_gid() or "").startswith("output:")}
+        for q, count in enumerate(anim.counts[scattered]):
+            face = to_hex(cells[f"output:{q}"].get_facecolor())
+            assert colour_of.setdefault(int(count), face) == face, (kernel, strides, q, count)
+        plt.close(anim.figure)
+    assert set(colour_of) >= {0, 1, 2, 3, 4}
+    lightness = [relative_luminance(colour_of[c]) for c in sorted(colour_of)]
+    assert all(a > b for a, b in itertools.pairwise(lightness)), colour_of
