@@ -203,3 +203,26 @@ def test_a_recording_of_a_freed_graph_says_so():
     with pytest.raises(KeyError, match="not part of the recorded graph"):
         trace2.grad(x)                                       # a tensor of another graph
     np.testing.assert_array_equal(trace2.grad(x2), x2.grad.numpy())
+
+
+def test_every_box_of_every_frame_lies_inside_the_figure():
+    """The figure was laid out for the first frame's labels: a later "so far [0.13, 0.417, 0.126] (1 of 2)" ran
+    past the right edge of the GIF, its box's border cut off (found by a student). Now every box, in every frame,
+    lies inside the figure."""
+    x = tg.tensor([0.897, 0.449, 0.274], dtype="float64")
+    x.name = "x"
+    w = tg.tensor([0.146, 0.989, 0.464], dtype="float64", requires_grad=True)
+    w.name = "w"
+    loss = ((x * w).tanh() * w).sum()
+    anim = viz.animate_backward(loss)
+    fig = anim.figure
+    width, height = fig.canvas.get_width_height()
+    assert any("so far" in text for frame in anim.frame_texts for text in frame.values())
+    for i in range(len(anim.frame_texts)):
+        anim._func(i)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for text in (t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("tensor:")):
+            box = text.get_bbox_patch().get_window_extent(renderer)
+            assert 0 <= box.x0 and box.x1 <= width and 0 <= box.y0 and box.y1 <= height, (i, text.get_text())
+    plt.close(fig)

@@ -623,3 +623,111 @@ def test_edges_between_the_bands_of_a_folded_graph_pass_over_no_box(kind):
             if y0 == y1 and v0 == v1 and y0 == v0:
                 assert min(max(x0, x1), max(u0, u1)) - max(min(x0, x1), min(u0, u1)) < 2, (gid, other)
     plt.close(fig)
+
+
+def _student_graph():
+    """The graph a student drew: folded into two bands, with routes from ``a`` and ``b`` in the left band into ops
+    of the right band that also have an input from their own band."""
+    x = tg.tensor(np.linspace(0.2, 0.9, 4), dtype="float64", requires_grad=True)
+    x.name = "x"
+    a = x.tanh()
+    a.name = "a"
+    b = a * 2
+    b.name = "b"
+    c = b.exp()
+    c.name = "c"
+    d = c + x
+    d.name = "d"
+    e = d * a
+    e.name = "e"
+    return (e + b).sum()
+
+
+def _drawn_edges(ax):
+    """``[(src, dst, routed, line, tip, head_width)]`` for every edge as drawn, in pixels: the line without its
+    arrowhead, the tip of the head and the head's width (its base, from one barb to the other)."""
+    from tinygradconv.viz.graph import _GutterRoute
+
+    found = []
+    for edge in (t for t in ax.texts if (t.get_gid() or "").startswith("edge:")):
+        src, dst = edge.get_gid()[len("edge:"):].split("->")
+        line, head = edge.arrow_patch._get_path_in_displaycoord()[0]
+        barb, tip, other_barb = head.vertices[:3]
+        found.append((src, dst, isinstance(edge.arrow_patch.get_connectionstyle(), _GutterRoute), line, tip,
+                      float(np.hypot(*(barb - other_barb)))))
+    return found
+
+
+@pytest.mark.parametrize("graph", ["student", "skip", "residual"])
+def test_a_route_between_bands_has_its_own_arrowhead_and_its_own_start(graph):
+    """A route from an earlier band joined the edge that entered the same op from its own band just above it, so
+    two inputs showed as one arrowhead, and it left its source where the source's own edge left (found by a
+    student). Now a route's arrowhead touches its target's box at least one head's width away from every other
+    arrowhead there, its line crosses no other edge into that box, and it starts apart from every other edge of
+    its source."""
+    ax = viz.plot_graph(_student_graph() if graph == "student" else _folded(graph))
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = {t.get_gid().split(":", 1)[1]: t.get_bbox_patch().get_window_extent(renderer)
+             for t in ax.texts if (t.get_gid() or "").startswith(("tensor:", "op:"))}
+    edges = _drawn_edges(ax)
+    routes = [e for e in edges if e[2]]
+    assert len(routes) >= (2 if graph == "student" else 4)
+    for src, dst, _, line, tip, width in routes:
+        box = boxes[dst]
+        assert box.x0 - 2 <= tip[0] <= box.x1 + 2 and box.y0 - 2 <= tip[1] <= box.y1 + 2, (src, dst, tip, box)
+        others = [e for e in edges if e[1] == dst and e[3] is not line]
+        for other_src, _, _, other_line, other_tip, _ in others:
+            assert np.hypot(*(tip - other_tip)) >= width, (src, other_src, dst)
+            assert not line.intersects_path(other_line, filled=False), (src, other_src, dst)
+        start = line.vertices[0]
+        for _, other_dst, other_routed, other_line, _, _ in (e for e in edges if e[0] == src and e[3] is not line):
+            # a head's width from the edges the source has in its own band; apart from its other routes
+            assert np.hypot(*(start - other_line.vertices[0])) >= (1 if other_routed else width), (src, dst, other_dst)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 150])
+def test_the_history_legend_covers_no_curve_at_any_dpi(dpi):
+    """matplotlib's "best" legend place was chosen when drawing, in pixels: saved at 100 dpi the legend sat over
+    both curves between epochs 1 and 2, at 150 dpi lower left (found by a student). Now, at every dpi, no point
+    of a curve as drawn (its markers, and its segments sampled) lies under the legend."""
+    fig = viz.plot_history({"loss": [1, 0.1, 0.0, 0.01], "val_loss": [1, 0.2, 0.05, 0.0]}, logy=True)
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    t = np.linspace(0, 1, 100)[:, None]
+    for line in ax.lines:
+        xy = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))        # pixels, as drawn
+        drawn = [xy[np.isfinite(xy).all(axis=1)]]
+        drawn += [a + t * (b - a) for a, b in itertools.pairwise(xy) if np.isfinite([a, b]).all()]
+        drawn = np.concatenate(drawn)
+        under = ((drawn[:, 0] > legend.x0 - 3) & (drawn[:, 0] < legend.x1 + 3)
+                 & (drawn[:, 1] > legend.y0 - 3) & (drawn[:, 1] < legend.y1 + 3))
+        assert not under.any(), (line.get_gid(), drawn[under][:3], legend)
+    plt.close(fig)
+
+
+def test_a_count_of_kernel_copies_has_one_colour_in_every_animation():
+    """The shades were scaled to each animation's largest count: 1 copy was the darkest blue where no cell got 2
+    (valid padding, stride 3, k = 2) and a light blue where some did (k = 4, stride 2): found by a student. Now a
+    count has the same colour in every animation, and more copies are darker."""
+    from matplotlib.colors import to_hex
+
+    from tinygradconv.viz._mpl import relative_luminance
+
+    colour_of = {}
+    for kernel, strides in ((2, 3), (4, 2), (5, 1)):
+        anim = viz.animate_transposed_conv(4, kernel, strides=strides)
+        scattered = 4                                      # frame 4: every input scattered, nothing cropped yet
+        anim._func(scattered)
+        cells = {p.get_gid(): p for p in anim.figure.axes[0].patches if (p.get_gid() or "").startswith("output:")}
+        for q, count in enumerate(anim.counts[scattered]):
+            face = to_hex(cells[f"output:{q}"].get_facecolor())
+            assert colour_of.setdefault(int(count), face) == face, (kernel, strides, q, count)
+        plt.close(anim.figure)
+    assert set(colour_of) >= {0, 1, 2, 3, 4}
+    lightness = [relative_luminance(colour_of[c]) for c in sorted(colour_of)]
+    assert all(a > b for a, b in itertools.pairwise(lightness)), colour_of

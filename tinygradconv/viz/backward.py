@@ -357,7 +357,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
             frame[n.id] = f"{base[n.id]}\n{line}"
         labels.append(frame)
     titles = _titles(trace, frames)
-    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles)
+    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles, labels=labels)
     fig = ax.figure
 
     def draw(i):

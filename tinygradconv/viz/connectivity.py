@@ -59,6 +59,7 @@ __all__ = [
     "connectivity_matrix",
     "conv_matrices",
     "conv_setting",
+    "copies_shade",
     "output_length_formula",
     "plot_connectivity",
     "plot_conv_matrix",
@@ -1336,17 +1337,34 @@ def scatter_steps(inputs, kernel, strides=1, dilation_rate=1):
     return run(x, w), run(np.ones_like(x), np.ones_like(w))
 
 
+def copies_shade(count):
+    """The colour of an output cell of :func:`animate_transposed_conv` that has received ``count`` kernel copies:
+    white for none, then darker blues (matplotlib's ``"Blues"`` at ``0.9 - 0.6 * 0.6 ** (count - 1)``: 1 copy
+    0.30, 2 copies 0.54, 3 copies 0.68, 4 copies 0.77, ..., never past 0.9). One fixed scale, so that a count has
+    the same colour in every animation (scaled to each animation's largest count, 1 copy was the darkest blue where no
+    cell got 2, and a light one elsewhere: found by a student).
+
+    >>> copies_shade(0)
+    '#ffffff'
+    >>> copies_shade(1) == copies_shade(1.0) and copies_shade(2) != copies_shade(1)
+    True
+    """
+    if not count:
+        return "#ffffff"
+    return pyplot().get_cmap("Blues")(0.9 - 0.6 * 0.6 ** (int(count) - 1))
+
+
 def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_padding=None, dilation_rate=1,
                             path=None, fps=1.5, ax=None):
     """A GIF-ready animation of the kernel scattering each input into the output, with overlap accumulation.
 
     Frame 0 shows the empty full output; frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
     positions ``j*s + t*d`` (lines coloured by tap), adding to what is already there; cell colour counts the
-    contributions received (overlap; a legend gives the counts), so a kernel size that is not a multiple of the
-    stride shows its checkerboard; each cell's number is black or white, whichever contrasts more with its shade.
-    Inputs whose full output exceeds 20 cells are refused with a ValueError. The last frame crops the full output
-    to ``[c_left, c_left + N)`` and shows ``conv1d_transpose``'s result. The accumulated values come from
-    :func:`scatter_steps` (through the op).
+    contributions received (overlap; a legend gives the counts; one fixed scale, :func:`copies_shade`), so a kernel
+    size that is not a multiple of the stride shows its checkerboard; each cell's number is black or white,
+    whichever contrasts more with its shade. Inputs whose full output exceeds 20 cells are refused with a
+    ValueError. The last frame crops the full output to ``[c_left, c_left + N)`` and shows ``conv1d_transpose``'s
+    result. The accumulated values come from :func:`scatter_steps` (through the op).
 
     Args:
         inputs: the input values (1-D), or a length ``L`` (values ``1 .. L``).
@@ -1372,10 +1390,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             is not an Axes), before anything is drawn.
 
     >>> anim = animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2)
-    >>> anim._func(2)                                  # both inputs scattered: cell 2 received two copies
+    >>> anim._func(2)                                  # both inputs scattered: cell 2 received two copies (mid blue)
     []
     >>> [(t.get_text(), t.get_color()) for t in anim.figure.axes[0].texts if t.get_gid() in ("value:1", "value:2")]
-    [('1', 'black'), ('3', 'white')]
+    [('1', 'black'), ('3', 'black')]
     """
     from matplotlib.animation import FuncAnimation
     from matplotlib.patches import Patch, Rectangle
@@ -1416,12 +1434,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         fig = ax.figure
     chars = _nine_point_chars(fig.get_figwidth())
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
-    cmap = pyplot().get_cmap("Blues")
     top_count = max(int(counts[-1].max()), 1)
     half = _CELL / 2
-
-    def shade(count):
-        return cmap(0.15 + 0.7 * count / top_count) if count else "#ffffff"
+    shade = copies_shade
 
     def draw(frame):
         ax.clear()
@@ -1487,7 +1502,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         else:
             handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
         ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, borderaxespad=0.0,
-                  title="cell colour: kernel copies added to the output cell so far", title_fontsize=8,
+                  title="cell colour: kernel copies added to the output cell so far (the same in every animation)",
+                  title_fontsize=8,
                   frameon=False, handlelength=1.4, columnspacing=1.0)
         return []
 

@@ -26,7 +26,6 @@ folding a tall drawing into side-by-side bands so that the figure stays under 10
 from __future__ import annotations
 
 import textwrap
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -308,9 +307,9 @@ class _GutterRoute:
     """The path of an edge from one band of a folded graph to a later one (matplotlib's connection style: called
     with the two ends, in pixels, it returns the path): down out of the source box, right along the gap below its
     row to the gutter after its band, (past skipped bands along the margin below all the bands,) up the gutter
-    before the target's band to the gap above the target's row, along it, and down into the target
-    (:func:`_gutter_points`). A straight or bent edge ran across the drawing over the boxes between (found by a
-    student); the gutters, the margin and the gaps between rows hold no box. Only in a figure that
+    before the target's band to the gap above the target's row, along it, and down beside the target into its
+    left side (:func:`_gutter_points`). A straight or bent edge ran across the drawing over the boxes between
+    (found by a student); the gutters, the margin and the gaps between rows hold no box. Only in a figure that
     :func:`draw_nodes` makes, whose data units are the layout's inches. ``points`` are the corners, in data
     coordinates (inches of :func:`graph_layout`), turned into pixels when drawn, so that the route follows the
     axes' limits."""
@@ -325,28 +324,101 @@ class _GutterRoute:
         return Path(vertices, [Path.MOVETO] + [Path.LINETO] * (len(vertices) - 1))
 
 
-def _gutter_points(pos, sizes, src, dst, band_of, band_w, lane, step, ends=(0.0, 0.0)):
+def _row_edges(pos, sizes, node, band_of):
+    """``(bottom, top)`` of the row holding ``node``, in inches: the boxes of its band whose centres are at its
+    height (:func:`graph_layout` centres every box of a row on one line). A route runs below the lowest box and
+    above the highest one of a row, so that it passes over no taller neighbour of its own two boxes."""
+    y = pos[node][1]
+    row = [i for i, (_, yi) in pos.items() if band_of[i] == band_of[node] and abs(yi - y) < 1e-9]
+    return (min(y - sizes[i][1] / 2 for i in row), max(y + sizes[i][1] / 2 for i in row))
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """Where one route between bands runs (see :func:`_route_lanes`): ``lane``, its column in the gutters (each
+    route its own); ``below`` and ``above``, the ranks of its runs in the gaps under its source's row and over its
+    target's row (``(rank + 1) * step`` from the row, each route its own rank); ``leave``, how far right of its
+    source's centre it leaves the bottom of that box; ``arrive = (dy, dx)``, how far above its target's centre it
+    meets the left side of that box, coming down a column ``dx`` left of that side."""
+
+    lane: int
+    below: int
+    above: int
+    leave: float
+    arrive: tuple
+
+
+def _gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step):
     """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: the bands of
-    :func:`graph_layout`). ``lane`` (0, 1, ...: each route of the figure its own) sets how far below its source's
-    row and above its target's row the route runs (``(lane + 1) * step``) and where in each gutter (0.05 inch
-    from the band's edge, then ``step`` to the right per lane), so that no two routes share a line. An edge that
-    skips bands goes down its source band's right gutter, along the margin below all the bands, and up the gutter
-    before its target's band (across the bands between, at the height of its source's row, it ran over their
-    boxes: found by a tester). ``ends``: how far from the centres of the two boxes the route leaves and arrives
-    (inches), so that two routes into one box have two arrowheads."""
+    :func:`graph_layout`; ``lanes``: a :class:`_Lanes`; ``step``: inches between two lanes). The route leaves the
+    bottom of its source right of the centre (the source's own edges leave from the centre), runs along the gap
+    below its source's row to the gutter after its band, (past skipped bands along the margin below all the
+    bands,) up or down the gutter before its target's band to the gap above its target's row, along it, down a
+    column beside the target and into the target's left side (its edges from its own band arrive at the top). No
+    two routes share a line: each has its own column in a gutter (0.05 inch from the band's edge, then ``step`` to
+    the right per lane) and its own height in a gap. An edge that skipped bands crossed them at its source's
+    height, over their boxes (found by a tester); a route that joined its target at the top, next to an edge
+    from the same band, showed two inputs as one arrowhead (found by a student)."""
     (xs, ys), (xd, yd) = pos[src], pos[dst]
-    xs, xd = xs + ends[0], xd + ends[1]
-    below, above = ys - sizes[src][1] / 2, yd + sizes[dst][1] / 2
-    offset = (lane + 1) * step
+    below = _row_edges(pos, sizes, src, band_of)[0] - (lanes.below + 1) * step
+    above = _row_edges(pos, sizes, dst, band_of)[1] + (lanes.above + 1) * step
+    start = xs + lanes.leave
+    # the outline: sizes count 0.02 inch of room on each side of it; matplotlib draws the arrowhead's point
+    # about 0.015 inch short of the path's end (a line width back, for the mitre)
+    side = xd - sizes[dst][0] / 2 + 0.035
+    dy, dx = lanes.arrive
 
     def gutter(band):         # in the gutter right of ``band``: 0.05 inch from the band's edge, then a step a lane
-        return band * (band_w + _BAND_GAP) + band_w + 0.05 + lane * step
+        return band * (band_w + _BAND_GAP) + band_w + 0.05 + lanes.lane * step
 
     first, last = gutter(band_of[src]), gutter(band_of[dst] - 1)
-    points = [(xs, below), (xs, below - offset), (first, below - offset)]
+    points = [(start, ys - sizes[src][1] / 2 + 0.02), (start, below), (first, below)]
     if last != first:         # bands skipped: along the margin below every band
-        points += [(first, -offset), (last, -offset)]
-    return points + [(last, above + offset), (xd, above + offset), (xd, above)]
+        points += [(first, -(lanes.below + 1) * step), (last, -(lanes.below + 1) * step)]
+    return points + [(last, above), (side - dx, above), (side - dx, yd + dy), (side, yd + dy)]
+
+
+def _route_lanes(routed, pos, sizes, band_of):
+    """A :class:`_Lanes` for each route of ``routed`` (``(src, dst)`` pairs; the list's order gives the lanes),
+    chosen so that the routes into one box never cross one another, nor those out of one box.
+
+    A route *climbs* the gutter before its target when its target's row is higher than its source's, or when it
+    comes from the margin below the bands; else it *descends*. Into one box, climbing routes turn off the gutter
+    below descending ones, and the further right a climbing route's column the lower it turns (for descending
+    ones, the higher): then no route's turn crosses another's column. Out of one box: climbing routes run
+    (below their row) above descending ones, a climbing one the higher the nearer its column, a descending one the
+    lower. Where a route meets a box
+    follows the same order: from a source, the highest run leaves rightmost, the others further left (at most 0.08
+    inch apart, and 0.1 inch right of the centre at least); into a target, the highest run arrives highest on the
+    left side down the column nearest to the box, the others lower (their arrowheads 0.1 inch apart at most, as far
+    as the side allows) from columns further out (0.05 to 0.15 inch from the side)."""
+    def climbs(src, dst):
+        skips = band_of[dst] - band_of[src] > 1
+        return skips or _row_edges(pos, sizes, dst, band_of)[1] > _row_edges(pos, sizes, src, band_of)[0]
+
+    def ranks(key):
+        order = sorted(range(len(routed)), key=key)
+        return {lane: rank for rank, lane in enumerate(order)}
+
+    # the smaller the rank, the nearer its row the run
+    below = ranks(lambda k: (not climbs(*routed[k]), k if climbs(*routed[k]) else -k))
+    above = ranks(lambda k: (not climbs(*routed[k]), -k if climbs(*routed[k]) else k))
+    leaving, arriving = {}, {}
+    for lane, (src, dst) in enumerate(routed):
+        leaving.setdefault(src, []).append(lane)
+        arriving.setdefault(dst, []).append(lane)
+    leave, arrive = {}, {}
+    for src, lanes in leaving.items():
+        width = sizes[src][0]
+        gap = min(0.08, max(width / 2 - 0.16, 0.0) / max(len(lanes) - 1, 1))   # 0.1 inch right of the centre
+        for k, lane in enumerate(sorted(lanes, key=below.get)):
+            leave[lane] = width / 2 - 0.06 - k * gap
+    for dst, lanes in arriving.items():
+        height, n = sizes[dst][1], len(lanes)
+        gap = min(0.1, (height - 0.08) / max(n - 1, 1))
+        for k, lane in enumerate(sorted(lanes, key=above.get, reverse=True)):
+            arrive[lane] = ((n - 1) / 2 * gap - k * gap, 0.05 + k * min(0.04, 0.1 / n))
+    return [_Lanes(k, below[k], above[k], leave[k], arrive[k]) for k in range(len(routed))]
 
 
 #: The most room a route's lanes take below and above a row (inches): less than the gap between rows, so that the
@@ -355,6 +427,9 @@ _LANES_ROOM = 0.26
 #: The widest step between two lanes (inches); with many routes the steps are smaller, to fit :data:`_LANES_ROOM`
 #: and the gutter.
 _LANE_GAP = 0.07
+#: The part of a gutter that the lanes take (inches from its left edge, 0.05 in): the rest, 0.2 inch next to the
+#: band on the right, holds the columns down which routes arrive at the left side of their targets.
+_GUTTER_ROOM = _BAND_GAP - 0.25
 
 
 _RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
@@ -437,7 +512,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
-    no box (in the figure made here; in a given ``ax`` it bends as any other edge). A new figure has
+    no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
+    other edge), so that each input has its own arrowhead. A new figure has
     :data:`GRAPH_DPI` (150) dots per inch, so that a notebook shows it inline large enough to read.
 
     Args:
@@ -490,12 +566,15 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
     inch, with room for the longest of ``title`` and ``titles`` (the titles an animation will show in turn) once
-    wrapped to the figure's width.
+    wrapped to the figure's width. ``labels``: the texts an animation will show in the boxes in turn (``{id:
+    text}`` a frame); each box is laid out for the widest and the tallest of its texts, so that no frame's box
+    reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
+    found by a student).
     """
     plt = pyplot()
     own_figure = ax is None
@@ -515,8 +594,14 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     pad = 2 * 0.3 * fontsize / 72 + 0.04                 # the box's padding on both sides, plus its outline
     sizes = {}
     for n in nodes:
-        extent = texts[n.id].get_window_extent(renderer)
-        sizes[n.id] = (extent.width / fig.dpi + pad, extent.height / fig.dpi + pad)
+        widths, heights = [], []
+        for text in [n.short] + [frame[n.id] for frame in labels if n.id in frame]:
+            texts[n.id].set_text(text)
+            extent = texts[n.id].get_window_extent(renderer)
+            widths.append(extent.width)
+            heights.append(extent.height)
+        texts[n.id].set_text(n.short)
+        sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
     pos, width, height, (band_of, band_w) = graph_layout(nodes, sizes, with_bands=True)
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
@@ -527,19 +612,10 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=()):
     # each its own lane (no two routes share a line; they may cross), the sources of one row right to left, so that
     # the routes leaving a row do not cross there
     routed.sort(key=lambda e: (band_of[e[0]], -pos[e[0]][1], -pos[e[0]][0]))
-    step = min(_LANE_GAP, _LANES_ROOM / max(len(routed), 1), (_BAND_GAP - 0.1) / max(len(routed), 1))
-    # the ends on one box spread over it, 0.08 inch apart at most, so that two routes into one box have two heads
-    leaving, entering = Counter(src for src, _ in routed), Counter(dst for _, dst in routed)
-    left, entered, routes = Counter(), Counter(), {}       # routes: (src, dst) -> corners, in lane order
-
-    def spread(node, count, done):
-        return (done - (count - 1) / 2) * min(0.08, sizes[node][0] / (count + 1))
-
-    for lane, (src, dst) in enumerate(routed):
-        ends = (spread(src, leaving[src], left[src]), spread(dst, entering[dst], entered[dst]))
-        left[src], entered[dst] = left[src] + 1, entered[dst] + 1
-        routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lane, step,
-                                                                ends))
+    step = min(_LANE_GAP, _LANES_ROOM / max(len(routed), 1), _GUTTER_ROOM / max(len(routed), 1))
+    routes = {}                                            # (src, dst) -> corners, in lane order
+    for (src, dst), lanes in zip(routed, _route_lanes(routed, pos, sizes, band_of)):
+        routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step))
     for n in nodes:
         used = {}
         for src in n.inputs:
