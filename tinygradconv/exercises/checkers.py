@@ -27,6 +27,7 @@ from ..tensor import Tensor
 from ..validation import _type_name
 from ..viz.model_connectivity import overlap_counts
 from .reports import (
+    _a,
     _answer,
     _as_int,
     _call,
@@ -497,7 +498,7 @@ def _op_forward(name, function, inputs, expected):
                                            "result?")
     if not _is_array(out):
         _fail(name, inputs, expected, out,
-              f"your op's forward returned a {_array_kind(out)} where an array was expected: compute the output "
+              f"your op's forward returned {_a(_array_kind(out))} where an array was expected: compute the output "
               "from the input arrays with ctx.xp's functions (ctx.xp.exp, ...) and arithmetic, which return arrays")
     return out
 
@@ -523,7 +524,7 @@ def _non_array_gradient(name, function, inputs, exc):
     for input_name, grad in zip(names, grads):
         if grad is not None and not _is_array(grad):
             return AssertionError(
-                f"{name} (backward): your op's backward returned a {_array_kind(grad)} where an array was expected "
+                f"{name} (backward): your op's backward returned {_a(_array_kind(grad))} where an array was expected "
                 f"(the gradient for {input_name}): compute it from `grad` and the saved arrays with ctx.xp's "
                 "functions and arithmetic, which return arrays\n"
                 "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
@@ -661,7 +662,8 @@ def _runs_on_strict_arrays(name, function, arrays):
                              f"{hint}{where}") from exc
     for what, array in [("forward", out.data)] + [("backward", t.grad.data) for t in tensors if t.grad is not None]:
         if not hasattr(array, "__array_namespace__") or array.__array_namespace__().__name__ != "array_api_strict":
-            raise AssertionError(f"{name}: your {what} returns a {type(array).__module__}.{type(array).__name__} for "
+            kind = _a(f"{type(array).__module__}.{type(array).__name__}")
+            raise AssertionError(f"{name}: your {what} returns {kind} for "
                                  f"array-api-strict inputs: {hint}")
 
 

@@ -86,6 +86,14 @@ def _show(value):
     return _repr(value)
 
 
+def _a(word):
+    """``word`` with its indefinite article: "an int", "an ndarray", "a float", "a numpy.ndarray", "a uint8" (the
+    article goes by the sound: a vowel, except a "u" said "you")."""
+    lower = word.lower()
+    vowel = lower[:1] in ("a", "e", "i", "o") or (lower[:1] == "u" and not lower.startswith(("uint", "uni", "us")))
+    return f"{'an' if vowel else 'a'} {word}"
+
+
 def _fail(name, inputs, expected, received, note=""):
     lines = [f"{name}: your function disagrees with the framework on this case.",
              "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
@@ -173,7 +181,7 @@ def _read(name, inputs, shown, received):
         others = [v for v in array.flat if not isinstance(v, (numbers.Number, np.number, np.bool_))]
         if others:
             _fail(name, inputs, shown, received,
-                  f"the value received holds a {_type_name(others[0])} ({_repr(others[0], 60)}), not a number: "
+                  f"the value received holds {_a(_type_name(others[0]))} ({_repr(others[0], 60)}), not a number: "
                   "return an array of numbers (int or float)")
         if any(isinstance(v, (complex, np.complexfloating)) for v in array.flat):
             try:                           # numbers with a complex among them: the complex report below
@@ -354,7 +362,7 @@ def _same_namespace(name, inputs, array, result, backend, expected):
                 "compute with xp = x.__array_namespace__() only (xp.exp, xp.sum, xp.where, ...): its functions "
                 "return arrays of x's namespace")
         _fail(name, inputs, expected, result,
-              f"the result is a {_type_name(result)}, not an array of the input's namespace "
+              f"the result is {_a(_type_name(result))}, not an array of the input's namespace "
               f"({array.__array_namespace__().__name__})\n  {hint}")
     try:
         return backend.to_numpy(result)
@@ -384,7 +392,7 @@ def _not_an_integer(value):
         how = ("use int(...) on it, or // (floor division) and math.ceil, which give integers, rather than /"
                if float(value).is_integer() else "a length is a whole number of steps: round it the way the "
                "formula asks (// floor division, math.ceil), which gives an int")
-        return f"the value received is not an integer: {expected}; received a {_type_name(value)}: {how}"
+        return f"the value received is not an integer: {expected}; received {_a(_type_name(value))}: {how}"
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return (f"the value received is not an integer: {expected}; received a 0-d numpy.ndarray of dtype "
@@ -393,7 +401,7 @@ def _not_an_integer(value):
                 f"{value.shape}: return the number itself, not an array")
     if isinstance(value, str):
         return f"the value received is not an integer: {expected}; received a str, the text of a number"
-    return f"the value received is not an integer: {expected}; received a {_type_name(value)}"
+    return f"the value received is not an integer: {expected}; received {_a(_type_name(value))}"
 
 
 def _check_int(name, inputs, expected, received, note=""):
