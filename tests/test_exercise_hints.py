@@ -569,6 +569,29 @@ def test_dx_and_dw_swapped_are_told_so():
     assert "swapped" not in report
 
 
+def test_gradients_read_before_backward_are_told_they_are_none():
+    """A tester returned X.grad, W.grad, B.grad without calling backward(): the report said "your function returned
+    None: does it end with a `return`?", though it had returned a tuple."""
+    def grads_without_backward(x, w, b):
+        X, W, B = (tg.tensor(v, dtype="float64", requires_grad=True) for v in (x, w, b))
+        (X * W + B).tanh() ** 2                        # the loss, never summed nor back-propagated
+        return X.grad, W.grad, B.grad
+
+    report = report_of(check_manual_gradient, grads_without_backward)
+    assert "received: (None, None, None)" in report
+    assert "dL/dx, dL/dw and dL/db are None" in report and "was backward() called" in report
+    assert "requires_grad=True" in report and "does it end with a `return`" not in report
+
+    def db_without_grad(x, w, b):                      # b made without requires_grad: its .grad stays None
+        X, W, B = tg.tensor(x, dtype="float64", requires_grad=True), tg.tensor(w, dtype="float64",
+                                                                                 requires_grad=True), tg.tensor(b)
+        ((X * W + B).tanh() ** 2).sum().backward()
+        return X.grad.numpy(), W.grad.numpy(), B.grad
+
+    report = report_of(check_manual_gradient, db_without_grad)
+    assert "dL/db is None, not an array of numbers" in report and "dL/dx" not in report.splitlines()[-1]
+
+
 def central_differences(f, x, eps):
     grad = np.zeros_like(x)
     for i in range(x.size):

@@ -97,6 +97,9 @@ def check_manual_gradient(fn, cases=50, seed=0):
         received = _call("check_manual_gradient", fn, inputs)
         if not isinstance(received, (tuple, list)) or len(received) != 3:
             _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
+        missing = [name for name, r in zip(("dL/dx", "dL/dw", "dL/db"), received) if r is None]
+        if missing:
+            _fail("check_manual_gradient", inputs, expected, received, _none_gradients(missing))
         order = "return (dL/dx, dL/dw, dL/db) in that order (dL/dx carries the factor w, dL/dw the factor x)"
         swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
@@ -108,6 +111,18 @@ def check_manual_gradient(fn, cases=50, seed=0):
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
+
+
+def _none_gradients(missing):
+    """The note for gradients returned as ``None`` (``missing``: their names), as a tensor's ``.grad`` is before
+    ``backward()`` (a tester's answer returned ``X.grad, W.grad, B.grad`` without calling it)."""
+    if len(missing) == 1:
+        what = f"{missing[0]} is None, not an array of numbers: if it is a tensor's .grad"
+    else:
+        names = f"{', '.join(missing[:-1])} and {missing[-1]}"
+        what = f"{names} are None, not arrays of numbers: if they are tensors' .grad"
+    return (f"{what}, that stays None until backward() has run on the loss (was backward() called, on L?), and for "
+            "a tensor made without requires_grad=True")
 
 
 # ------------------------------------------------------------------------------------------------------------
