@@ -659,6 +659,47 @@ def test_an_op_without_staticmethod_is_told_to_add_it():
     assert "@staticmethod" not in report_of(check_custom_op, SiluWithoutGrad)
 
 
+class SiluForwardOnly(tg.Function):
+    """No backward: Function's own, which raises a bare NotImplementedError, runs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x / (1 + ctx.xp.exp(-x))
+
+
+class SiluBackwards(SiluForwardOnly):
+    @staticmethod
+    def backwards(ctx, grad):                           # misspelled: the engine never calls it
+        return grad
+
+
+class ScaledExpForwardOnly(tg.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * ctx.xp.exp(b)
+
+
+class BackwardOnly(tg.Function):
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_an_op_without_backward_or_forward_is_told_to_define_it():
+    """The report read "the op raised NotImplementedError: ", with nothing after the colon."""
+    for checker, op in ((check_custom_op, SiluForwardOnly), (check_custom_binary_op, ScaledExpForwardOnly)):
+        report = report_of(checker, op)
+        assert "the op raised NotImplementedError\n" in report, report       # no colon left dangling
+        assert "your class defines no backward, so Function's own ran" in report
+        assert "define @staticmethod def backward(ctx, grad) in the class" in report
+    report = report_of(check_custom_op, SiluBackwards)
+    assert "your class has `backwards`: the engine looks for `backward`, spelled exactly so" in report
+    report = report_of(check_custom_op, BackwardOnly)
+    assert "raised NotImplementedError\n" in report and "your class defines no forward" in report
+    assert "define @staticmethod def forward(ctx, x) in the class" in report
+    assert "defines no" not in report_of(check_custom_op, SiLUWithSelf)   # a forward taking self: its own hint
+
+
 def test_the_custom_op_report_names_gradchecks_weights_grad_as_it_shows_them():
     report = report_of(check_custom_op, SiluWithoutGrad)
     assert "grad=" in report

@@ -8,6 +8,7 @@ knows about its exercise (the cases, the reference, the diagnoses of common mist
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import itertools
@@ -33,6 +34,7 @@ from .reports import (
     _call,
     _check_int,
     _compare_arrays,
+    _error,
     _fail,
     _lower_precision,
     _precision_note,
@@ -504,7 +506,7 @@ def _op_forward(name, function, inputs, expected):
     try:
         out = _call(name, lambda *arrays: function.apply(*(_tensor(a) for a in arrays)).data, inputs)
     except AssertionError as error:
-        hint = _missing_staticmethod(function)
+        hint = _missing_method(function, inputs) or _missing_staticmethod(function)
         if hint is None:
             raise
         raise AssertionError(f"{error}\n  {hint}") from error.__cause__
@@ -543,7 +545,7 @@ def _non_array_gradient(name, function, inputs, exc):
                 f"(the gradient for {input_name}): compute it from `grad` and the saved arrays with ctx.xp's "
                 "functions and arithmetic, which return arrays\n"
                 "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
-                + f"\n  received: {_show(grad)}\n  (the error it caused: {type(exc).__name__}: {exc})")
+                + f"\n  received: {_show(grad)}\n  (the error it caused: {_error(exc)})")
     return None
 
 
@@ -587,8 +589,9 @@ def _op_raised(name, function, exc, inputs):
     when backward raised reading it."""
     frame = _students_frame(exc)
     where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-    hint = _missing_staticmethod(function) or _unsaved_hint(function, exc, list(inputs.values()))
-    return AssertionError(f"{name}: the op raised {type(exc).__name__}: {exc}\n"
+    hint = (_missing_method(function, inputs) or _missing_staticmethod(function)
+            or _unsaved_hint(function, exc, list(inputs.values())))
+    return AssertionError(f"{name}: the op raised {_error(exc)}\n"
                           "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where
                           + (f"\n  {hint}" if hint else ""))
 
@@ -626,6 +629,27 @@ def _as_grad(error):
     """gradcheck's report (``error``) in the exercise's words: its weights ``v`` are the incoming gradient, which the
     checker's report names `grad`."""
     return str(error).replace("v the `weights` given", "v the incoming gradient `grad` given above")
+
+
+def _missing_method(function, inputs):
+    """A sentence when ``function`` defines no ``forward`` or no ``backward`` of its own (nor inherits one from a
+    class of its own): ``Function``'s, which only raises ``NotImplementedError``, runs instead; with the name of a
+    method it has that looks like a misspelling (``backwards``). ``inputs``: the names of forward's inputs. Else
+    ``None``."""
+    missing = [name for name in ("forward", "backward")
+               if inspect.getattr_static(function, name, None) is inspect.getattr_static(Function, name)]
+    if not missing:
+        return None
+    name = missing[0]
+    signature = f"forward(ctx, {', '.join(inputs)})" if name == "forward" else "backward(ctx, grad)"
+    own = [n for klass in function.__mro__ if klass is not Function and issubclass(klass, Function)
+           for n in vars(klass) if not n.startswith("__")]
+    close = difflib.get_close_matches(name, own, n=1, cutoff=0.7)
+    spelled = f" (your class has `{close[0]}`: the engine looks for `{name}`, spelled exactly so)" if close else ""
+    return (f"your class defines no {name}{spelled}, so Function's own ran, which only raises NotImplementedError: "
+            f"define @staticmethod def {signature} in the class, "
+            + ("returning the op's output array" if name == "forward" else
+               "returning one gradient per input of forward, from the incoming gradient `grad`"))
 
 
 def _missing_staticmethod(function):

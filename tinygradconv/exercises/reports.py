@@ -114,8 +114,15 @@ def _call(name, fn, inputs):
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
         hint = f"\n  {_STUDENT_XP_HINT}" if _on_strict_arrays(inputs) else ""
         raise AssertionError(
-            f"{name}: your function raised {type(exc).__name__}: {exc}\n"
+            f"{name}: your function raised {_error(exc)}\n"
             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where + hint) from exc
+
+
+def _error(exc):
+    """``exc`` as a report names it: ``ValueError: its message``, or only its type when the message is empty (a bare
+    ``raise NotImplementedError``), without a colon left dangling."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message.strip() else type(exc).__name__
 
 
 # Where library code lives: a frame there is not the student's line (array_api_strict raising inside its __mul__).
