@@ -700,6 +700,93 @@ def test_an_op_without_backward_or_forward_is_told_to_define_it():
     assert "defines no" not in report_of(check_custom_op, SiLUWithSelf)   # a forward taking self: its own hint
 
 
+class SiluOverflows(tg.Function):
+    """SiLU with sigmoid as exp(x) / (1 + exp(x)): right for |x| <= 20, where the random cases are, but nan above
+    x = 709.78 (float64), where exp(x) is inf. A tester's answer, which the checker passed."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = ctx.xp.exp(x)
+        s = e / (1 + e)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class SiluOverflowsInFloat32(SiluOverflows):
+    """exp(x) capped at exp(700): finite in float64, inf in float32 above x = 88.72."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = ctx.xp.exp(ctx.xp.minimum(x, 700.0))
+        s = e / (1 + e)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+
+class SiluBackwardOverflows(SiluForwardOnly):
+    """A stable forward, and a backward with exp(-x), which is inf below x = -709.78."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        e = ctx.xp.exp(-x)
+        return grad * (1 / (1 + e) + x * e / (1 + e) ** 2)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + ctx.xp.exp(-x))
+
+
+class SiluStable(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))                          # at most 1: never overflows
+        s = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * (s + x * s * (1 - s))
+
+
+class SiluByTanh(SiluStable):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: exactly 0 at x = -50 (SiLU is -9.6e-21 there), a correct formula."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 0.5 * (1 + ctx.xp.tanh(x / 2))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+
+def test_a_silu_that_overflows_at_large_inputs_is_told_where_and_why():
+    report = report_of(check_custom_op, SiluOverflows)
+    assert report.startswith("check_custom_op (forward, large inputs)")
+    assert "your forward gives nan at x = 1000 (float64) where the reference gives 1000.0: exp overflows?" in report
+    assert "exp(x) is inf above x = 709.78 in float64" in report
+    report = report_of(check_custom_op, SiluOverflowsInFloat32)
+    assert "your forward gives nan at x = 100 (float32) where the reference gives 100.0" in report
+    assert "exp(x) is inf above x = 88.72 in float32" in report
+    report = report_of(check_custom_op, SiluBackwardOverflows)
+    assert report.startswith("check_custom_op (backward, large inputs)")
+    assert "your backward gives the derivative nan at x = -1000 (float64) where the reference gives 0.0" in report
+
+
+def test_stable_silus_pass_at_large_inputs():
+    assert check_custom_op(SiluStable)
+    assert check_custom_op(SiluByTanh)
+    assert check_custom_op(solution("SiLU"))          # 1 / (1 + exp(-x)): exp(1000) is inf, and 1 / inf is 0
+
+
 def test_the_custom_op_report_names_gradchecks_weights_grad_as_it_shows_them():
     report = report_of(check_custom_op, SiluWithoutGrad)
     assert "grad=" in report

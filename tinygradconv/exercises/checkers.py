@@ -390,7 +390,9 @@ def check_custom_op(function, cases=20, seed=0):
     Its forward is compared with ``x * sigmoid(x)`` through the framework's ops, and its backward with float64
     finite differences by :func:`~tinygradconv.gradcheck`, then with the exact derivative (the framework's gradient
     of ``x * sigmoid(x)``, to relative ``1e-7``: gradcheck's ``1e-3``, as PyTorch's, lets a gradient off by 0.05 %
-    pass), on random inputs (with zeros and large values).
+    pass), on random inputs (with zeros and values up to 20); then forward and gradient at large inputs, ``+-50``,
+    ``+-100`` and ``+-1000`` in float64 and in float32, where ``exp(x)`` or ``exp(-x)`` overflows (``nan`` from
+    ``exp(x) / (1 + exp(x))`` is reported as such).
 
     >>> import tinygradconv as tg
     >>> class SiLU(tg.Function):
@@ -443,6 +445,7 @@ def check_custom_op(function, cases=20, seed=0):
         (exact,), (received,) = _weighted_gradients(_silu, function, [values], g)
         _compare_arrays("check_custom_op (backward)", {"x": values, "grad": g}, exact, received,
                         explain=_not_exact_note)
+    _large_inputs("check_custom_op", function)
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
 
@@ -450,6 +453,58 @@ def check_custom_op(function, cases=20, seed=0):
 def _silu(x):
     """The function of :func:`check_custom_op`, by the framework's own ops."""
     return x * x.sigmoid()
+
+
+#: Inputs of large magnitude, where SiLU is finite but exp(x) or exp(-x) overflows: above 709.78 in float64, above
+#: 88.72 in float32 (the random cases stay within |x| <= 20, where no formula overflows).
+_LARGE_INPUTS = np.array([50.0, -50.0, 100.0, -100.0, 1000.0, -1000.0])
+
+
+def _large_inputs(name, function):
+    """The forward of ``function`` (SiLU), then its gradient of ``sum(op(x))``, at :data:`_LARGE_INPUTS` in float64
+    and in float32, against the framework's ``x * sigmoid(x)`` computed in the same dtype, wherever that is finite.
+    The first difference is reported with its dtype, and a NaN or an infinity there as an overflow along the
+    way. A value within a few roundings of ``|x|`` passes: ``x * (1 + tanh(x / 2)) / 2`` is ``-0.0`` at
+    ``x = -50``, where SiLU is ``-9.6e-21``, and ``1 / (1 + exp(100))`` is 0 in float32, correct formulas both."""
+    for dtype in ("float64", "float32"):
+        exact, mine = (Tensor(_LARGE_INPUTS, dtype=dtype, backend="numpy", requires_grad=True) for _ in range(2))
+        reference = _silu(exact)
+        reference.sum().backward()
+        inputs = {"x": _LARGE_INPUTS, "dtype": dtype}
+        try:
+            out = function.apply(mine)
+            out.sum().backward()
+        except Exception as exc:
+            raise _op_raised(f"{name} (large inputs)", function, exc, {"x": _LARGE_INPUTS}) from exc
+        grad = np.zeros(_LARGE_INPUTS.shape) if mine.grad is None else mine.grad.numpy()
+        for what, expected, received in (("forward", reference.numpy(), out.numpy()),
+                                         ("backward", exact.grad.numpy(), grad)):
+            _compare_large(name, inputs, what, np.asarray(expected, dtype=np.float64),
+                           np.asarray(received, dtype=np.float64), dtype)
+
+
+def _compare_large(name, inputs, what, expected, received, dtype):
+    """The report of :func:`_large_inputs` at the first input where ``received`` differs from a finite ``expected``
+    by more than relative 1e-7 (float64; 1e-5 in float32) and 4 roundings of ``|x|`` in ``dtype``."""
+    rtol = 1e-7 if dtype == "float64" else 1e-5
+    atol = 4 * float(np.finfo(dtype).eps) * np.abs(_LARGE_INPUTS)
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(expected) & ~(np.abs(received - expected) <= atol + rtol * np.abs(expected))
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))
+    x, got, want = float(_LARGE_INPUTS[i]), float(received[i]), float(expected[i])
+    gives = "your forward gives" if what == "forward" else "your backward gives the derivative"
+    note = f"{gives} {got!r} at x = {x:g} ({dtype}) where the reference gives {want!r}"
+    limit = np.log(np.finfo(dtype).max)
+    if not np.isfinite(got):
+        note += (f": exp overflows? exp(x) is inf above x = {limit:.2f} in {dtype} (and exp(-x) below "
+                 f"-{limit:.2f}), and then inf / inf, inf - inf or 0 * inf is nan; arrange the formula so that exp "
+                 "never sees a large positive argument (exp(-|x|) is at most 1), for either sign of x")
+    else:
+        note += ("; at inputs this large exp overflows to inf or underflows to 0, and a formula that loses "
+                 "precision there (or clips x) gives another value")
+    _fail(f"{name} ({what}, large inputs)", inputs, expected, received, note)
 
 
 def _a_exp_b(a, b):
