@@ -13,6 +13,7 @@ from tinygradconv.exercises import (
     check_adam_step,
     check_conv1d,
     check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
     check_conv1d_transpose,
     check_custom_binary_op,
     check_custom_op,
@@ -20,6 +21,7 @@ from tinygradconv.exercises import (
     check_logsumexp,
     check_manual_gradient,
     check_output_length,
+    check_overlap_counts,
     check_portable_relu,
     check_resize_overlap,
     check_sgd_momentum,
@@ -618,6 +620,97 @@ def test_finite_differences_that_never_restore_x_fail_and_are_told_to_restore_it
     assert "each perturbed element must be restored" in report
     assert "restored" not in report_of(check_finite_differences,
                                        lambda f, x, eps: 2 * central_differences(f, x, eps))
+
+
+def central_differences_with_step(step):
+    """Central differences with a step of their own, ignoring the eps given."""
+    return lambda f, x, eps: central_differences(f, x, step)
+
+
+def test_finite_differences_with_a_larger_step_are_told_about_the_step():
+    report = report_of(check_finite_differences, central_differences_with_step(1e-2))
+    assert "these are central differences with a step of 0.01, not the eps given (1e-05)" in report
+    assert "use the eps passed to your function" in report
+    report = report_of(check_finite_differences, central_differences_with_step(3e-2))   # not a usual step
+    assert "your values are close to the gradient, within 1 %, but not to the tolerance: look for the step" in report
+    report = report_of(check_finite_differences, lambda f, x, eps: 2 * central_differences(f, x, eps))
+    assert "step" not in report.splitlines()[-1]          # far off: not a matter of the step
+
+
+def central_differences_into_integers(f, x, eps):
+    grad = np.zeros(x.shape, dtype=int)                 # every estimate truncated to its whole part
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def transpose_into_integers(x, w, strides):
+    y = np.zeros((len(x) - 1) * strides + len(w), dtype=int)
+    for j, value in enumerate(x):
+        y[j * strides: j * strides + len(w)] += (value * w).astype(int)
+    return y
+
+
+@pytest.mark.parametrize("checker, answer", [(check_finite_differences, central_differences_into_integers),
+                                             (check_conv1d_transpose, transpose_into_integers)])
+def test_an_integer_result_is_told_it_was_truncated(checker, answer):
+    report = report_of(checker, answer)
+    assert "received: [0] (shape (1,))" in report or "received: [0, 0, 0] (shape (3,))" in report, report
+    assert "your result is an array of int64 (integers), where the expected values have fractions" in report
+    assert "was it made with dtype=int" in report
+    assert "int64" not in report_of(check_finite_differences, lambda f, x, eps: 2 * central_differences(f, x, eps))
+
+
+def test_integer_counts_are_not_told_they_were_truncated():
+    report = report_of(check_overlap_counts, lambda n, k, s: np.ones(n * s + k, dtype=int))
+    assert "truncated" not in report and "whole part" not in report
+
+
+def full_transpose_counts(input_length, kernel_size, strides):
+    """The counts over the full transposed convolution's (L - 1) s + k steps: Keras' output is longer when s > k."""
+    counts = np.zeros((input_length - 1) * strides + kernel_size, dtype=int)
+    for j in range(input_length):
+        counts[j * strides: j * strides + kernel_size] += 1
+    return counts
+
+
+def test_overlap_counts_over_the_full_length_are_told_keras_output_is_longer():
+    report = report_of(check_overlap_counts, full_transpose_counts)
+    assert "the shapes differ: expected (2,), received (1,)" in report
+    assert "your length, (L - 1) * strides + k = (1 - 1) * 2 + 1 = 1, is the full transposed convolution's" in report
+    assert "when strides > k it ends with strides - k = 1 more step(s) that no input reaches (count 0)" in report
+    report = report_of(check_overlap_counts, lambda n, k, s: np.ones(n * s + k + 5, dtype=int))
+    assert "full transposed convolution" not in report
+
+
+def kernel_gradient(x, g, kernel_size, strides):
+    return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+
+
+def test_a_reversed_kernel_gradient_is_asked_whether_it_flipped():
+    assert check_conv1d_kernel_gradient(kernel_gradient)
+    report = report_of(check_conv1d_kernel_gradient, lambda *args: kernel_gradient(*args)[::-1])
+    assert "your result is the kernel gradient reversed along the taps: did you flip?" in report
+    report = report_of(check_conv1d_kernel_gradient, lambda *args: 2 * kernel_gradient(*args))
+    assert "flip" not in report
+
+
+@pytest.mark.parametrize("factor, which, words", [
+    (-1, 0, "your answer is exactly -1 times the expected one: a sign?"),
+    (0.5, 1, "your answer is exactly half the expected one: a factor of 2 missing?"),
+    (2, 2, "your answer is exactly twice the expected one: a factor of 2 too many?"),
+])
+def test_a_manual_gradient_off_by_a_constant_factor_is_told_the_factor(factor, which, words):
+    def scaled(x, w, b):
+        gradients = list(manual_gradient(x, w, b))
+        gradients[which] = gradients[which] * factor
+        return tuple(gradients)
+
+    report = report_of(check_manual_gradient, scaled)
+    assert words in report and f"(in {('dL/dx', 'dL/dw', 'dL/db')[which]})" in report
+    assert "exactly" not in report_of(check_manual_gradient, lambda x, w, b: (*manual_gradient(x, w, b)[:2], 0.77))
 
 
 def _silu_forward(ctx, x):

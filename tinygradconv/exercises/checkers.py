@@ -28,6 +28,7 @@ from ..tensor import Tensor
 from ..validation import _type_name
 from ..viz.model_connectivity import overlap_counts
 from .reports import (
+    _SMALL_DIFFERENCES,
     _a,
     _answer,
     _as_int,
@@ -106,13 +107,23 @@ def check_manual_gradient(fn, cases=50, seed=0):
         swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
-            mistakes = [swapped[name]] if name in swapped else []
+            mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
             try:
                 _compare_arrays("check_manual_gradient", inputs, e, r,
                                 explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
+
+
+def _constant_factors(expected):
+    """The known mistakes of a gradient off by an exact constant factor (-1, 1/2, 2), as :func:`_known_mistake` takes
+    them: a lost sign, a factor of 2 lost or doubled (an array of zeros matches each: it is left out)."""
+    if not np.any(expected):
+        return []
+    return [(-expected, "your answer is exactly -1 times the expected one: a sign?"),
+            (expected / 2, "your answer is exactly half the expected one: a factor of 2 missing?"),
+            (expected * 2, "your answer is exactly twice the expected one: a factor of 2 too many?")]
 
 
 def _none_gradients(missing):
@@ -931,8 +942,22 @@ def check_overlap_counts(fn, seed=0):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
         _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
-                        integer=True)
+                        integer=True, explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
+
+
+def _overlap_length_mistake(got, inputs):
+    """A sentence when ``got`` has the length of the full transposed convolution, ``(L - 1) * s + k``, where Keras'
+    ``padding="valid"`` output, whose counts are asked, is ``(L - 1) * s + max(k, s)`` long (``strides > k``): the
+    mistake opposite to the one :func:`_transpose_length_mistake` explains."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if s <= k or got.shape != ((length - 1) * s + k,):
+        return None
+    return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
+            "transposed convolution's (conv1d_transpose by hand, tutorial 3), which ends with the last input's copy "
+            "of the kernel; the counts asked are those of Keras' Conv1DTranspose with padding=\"valid\", whose "
+            f"output is (L - 1) * strides + max(k, strides) steps long: when strides > k it ends with strides - k = "
+            f"{s - k} more step(s) that no input reaches (count 0)")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1017,10 +1042,40 @@ def check_finite_differences(fn, cases=30, seed=0):
         inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
                         _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
-                        explain=lambda got, f=f, x=x: _known_mistake(got, *_one_sided(f, x, 1e-5), rtol=1e-9,
-                                                                     atol=1e-12)
-                        or _known_mistake(got, *_unrestored(f, x, 1e-5)))
+                        explain=functools.partial(_finite_difference_mistake, f=f, x=x, eps=1e-5,
+                                                  exact=t.grad.numpy()))
     return True
+
+
+def _finite_difference_mistake(got, f, x, eps, exact):
+    """The likely slip behind finite differences ``got`` of ``f`` at ``x`` that miss the gradient ``exact``:
+    one-sided differences, an ``x`` never restored, a larger step than ``eps``, and for another near miss (within
+    1 %, but printed differently: values printed the same get the generic note of ``_compare_arrays``) what to
+    look for in the step; else ``None``."""
+    known = (_known_mistake(got, *_one_sided(f, x, eps), rtol=1e-9, atol=1e-12)
+             or _known_mistake(got, *_unrestored(f, x, eps))
+             or _known_mistake(got, *_other_steps(f, x, eps), rtol=1e-9, atol=1e-12))
+    near = got.shape == exact.shape and np.allclose(got, exact, rtol=1e-2, atol=1e-6)
+    if known is None and near and _show(got) != _show(exact):   # printed the same, the generic note says it
+        return (f"your values are close to the gradient, within 1 %, but not to the tolerance: look for "
+                f"{_SMALL_DIFFERENCES['check_finite_differences']}")
+    return known
+
+
+def _other_steps(f, x, eps):
+    """The known mistake of central differences with a step larger than the ``eps`` given (a step written into the
+    function, ``1e-2``, ignoring its argument), as :func:`_known_mistake` takes it: their estimates for the usual
+    steps, each with its sentence. (A much smaller step is told by the note on values that print the same: its
+    rounding errors are not reproducible here.)"""
+    mistakes = []
+    for step in (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4):
+        steps = np.eye(x.size) * step
+        estimate = np.array([(f(x + e) - f(x - e)) / (2 * step) for e in steps])
+        sentence = (f"these are central differences with a step of {step:g}, not the eps given ({eps:g}): their "
+                    "truncation error, O(step^2) (step^2 / 6 times the third derivative), grows with the step; use "
+                    "the eps passed to your function")
+        mistakes.append((estimate, sentence))
+    return mistakes
 
 
 def _unrestored(f, x, eps):
@@ -1409,6 +1464,14 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
-        _compare_arrays("check_conv1d_kernel_gradient", inputs, w.grad.numpy().ravel(),
-                        _call("check_conv1d_kernel_gradient", fn, inputs))
+        expected = w.grad.numpy().ravel()
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
+                        _call("check_conv1d_kernel_gradient", fn, inputs),
+                        explain=lambda got, reversed_=expected[::-1]: _known_mistake(got, (reversed_,
+                                                                                           _REVERSED_TAPS)))
     return True
+
+
+_REVERSED_TAPS = ("your result is the kernel gradient reversed along the taps: did you flip? dL/dw[t] pairs each g[n] "
+                  "with the input step that w[t] multiplied in the forward pass, n * strides + t, for t = 0 .. k - 1 "
+                  "in order: no reversal (the forward pass is a cross-correlation, not a true convolution)")

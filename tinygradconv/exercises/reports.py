@@ -261,6 +261,8 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
             note += ("\n  the values agree to the digits shown, but " if same_printout else
                      f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
                      "formula is not judged: ") + _precision_note(lower)
+        elif not integer and array.dtype.kind in "iu" and not np.all(expected == np.round(expected)):
+            note += "\n  " + _truncated_note(array.dtype)
         else:
             diagnosis = explain(got) if explain is not None else None
             if diagnosis:
@@ -269,6 +271,13 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
                 note += _small_difference(name, lower, rtol, float32_close=_within_float32(got, expected))
         _fail(name, inputs, shown, received, note)
     return got
+
+
+def _truncated_note(dtype):
+    """Why an integer result (``dtype``) cannot hold the fractions asked for."""
+    return (f"your result is an array of {dtype.name} (integers), where the expected values have fractions: an "
+            "integer array keeps only the whole part of what is written into it (0.7 becomes 0); was it made with "
+            "dtype=int, or from an array of integers? Make it a float array")
 
 
 def _refuse_complex(name, inputs, shown, received, array):
