@@ -117,6 +117,58 @@ def test_an_answer_returning_numpy_for_array_api_strict_gets_the_same_hint():
     assert "use xp = x.__array_namespace__() for every function (xp.exp, not np.exp)" in report
 
 
+def logsumexp_by_transposes(x):
+    """A tester's answer: x.T works on NumPy arrays of any rank, on array-api-strict ones only on 2 dimensions."""
+    xp = x.__array_namespace__()
+    m = xp.max(x, axis=-1, keepdims=True)
+    return xp.log(xp.sum(xp.exp((x.T - m.T).T), axis=-1)) + m[..., 0]
+
+
+def relu_by_list_index(x):
+    """Indexes with a list, which the array API does not allow: an error no hint explains."""
+    xp = x.__array_namespace__()
+    return xp.where(x > 0, x, xp.zeros_like(x))[list(range(x.shape[0]))]
+
+
+def logsumexp_by_methods(x):
+    xp = x.__array_namespace__()
+    m = x.max(axis=-1, keepdims=True)                       # a NumPy method, not the array API's
+    return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+
+
+def test_array_api_strict_errors_get_the_hint_that_explains_them_only():
+    """x.T on a 1-dimensional array was told "xp.exp, not np.exp ... x * (x > 0)", which does not apply."""
+    pytest.importorskip("array_api_strict", reason="the answers fail on array-api-strict arrays only")
+    report = report_of(check_logsumexp, logsumexp_by_transposes)
+    assert "x.T requires x to have 2 dimensions" in report
+    assert "under the array API, x.T is defined for 2-dimensional arrays only" in report
+    assert "xp.permute_dims(x, axes), or xp.matrix_transpose(x)" in report
+    assert "np.exp" not in report and "x * (x > 0)" not in report
+    report = report_of(check_portable_relu, relu_by_list_index)
+    assert "raised IndexError" in report and "backend='array_api_strict'" in report
+    assert "np.exp" not in report and "x * (x > 0)" not in report
+    report = report_of(check_logsumexp, logsumexp_by_methods)
+    assert "array-api-strict arrays have few methods, and x.max is not one: call the namespace's functions" in report
+    assert "(xp.max(x, ...) where the array API has one)" in report and "xp.exp, not np.exp" in report
+
+    class SiluByTransposes(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return (x.T * s.T).T
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s))
+
+    report = report_of(check_custom_op, SiluByTransposes)
+    assert "your op raised ValueError on array-api-strict arrays (x.T requires x to have 2 dimensions" in report
+    assert "use ctx.xp.permute_dims(x, axes), or ctx.xp.matrix_transpose(x)" in report
+    assert "np.exp" not in report
+
+
 # ---------------------------------------------------------------------------------------------- SGD with momentum
 def torch_sgd_step(param, grad, velocity, learning_rate, momentum, nesterov):
     """One step of torch.optim.SGD, its momentum buffer returned as the velocity."""

@@ -44,6 +44,7 @@ from .reports import (
     _settings,
     _show,
     _strict_arrays_hint,
+    _strict_error_hint,
     _students_frame,
     _within_precision,
 )
@@ -754,17 +755,19 @@ def _runs_on_strict_arrays(name, function, arrays):
     except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
         return
     tensors = [Tensor(a, dtype="float64", backend="array_api_strict", requires_grad=True) for a in arrays]
-    hint = ("the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is "
-            f"array_api_strict\n  {_strict_arrays_hint('ctx.xp')}\n  inputs:   "
-            + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)")
+    intro = "the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is array_api_strict"
+    shown = "\n  inputs:   " + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)"
     try:
         out = function.apply(*tensors)
         out.sum().backward()
     except Exception as exc:
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-        raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays ({exc}): "
-                             f"{hint}{where}") from exc
+        hint = _strict_error_hint(exc, "ctx.xp")
+        message = f" ({exc})" if str(exc).strip() else ""
+        raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays{message}: "
+                             f"{intro}" + (f"\n  {hint}" if hint else "") + f"{shown}{where}") from exc
+    hint = f"{intro}\n  {_strict_arrays_hint('ctx.xp')}{shown}"
     for what, array in [("forward", out.data)] + [("backward", t.grad.data) for t in tensors if t.grad is not None]:
         if not hasattr(array, "__array_namespace__") or array.__array_namespace__().__name__ != "array_api_strict":
             kind = _a(f"{type(array).__module__}.{type(array).__name__}")

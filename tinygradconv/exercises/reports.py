@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import sysconfig
 import traceback
 
@@ -112,7 +113,8 @@ def _call(name, fn, inputs):
     except Exception as exc:  # the student's error, reported with the case that triggered it
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-        hint = f"\n  {_STUDENT_XP_HINT}" if _on_strict_arrays(inputs) else ""
+        hint = _strict_error_hint(exc, "xp", "x.__array_namespace__()") if _on_strict_arrays(inputs) else None
+        hint = f"\n  {hint}" if hint else ""
         raise AssertionError(
             f"{name}: your function raised {_error(exc)}\n"
             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where + hint) from exc
@@ -151,6 +153,31 @@ def _strict_arrays_hint(xp, where_from=""):
 
 
 _STUDENT_XP_HINT = _strict_arrays_hint("xp", "x.__array_namespace__()")
+
+
+def _strict_error_hint(exc, xp, where_from=""):
+    """The hint for ``exc``, raised by a student's code on array-api-strict arrays, when it is an error a hint
+    explains; else ``None`` (the generic hint of :func:`_strict_arrays_hint` was attached to every error, and a
+    tester's ``x.T`` on a 1-dimensional array was told about np.exp and booleans):
+
+    * ``x.T`` on an array of other than 2 dimensions: the array API's axes functions;
+    * a method the array API does not define on arrays (``x.max()``): the namespace's function, and the generic
+      hint;
+    * arithmetic on booleans (``x * (x > 0)``) or with a NumPy array (what ``np.exp`` returns): the generic hint."""
+    message = str(exc)
+    if isinstance(exc, ValueError) and ".T requires" in message:
+        return (f"under the array API, x.T is defined for 2-dimensional arrays only: to reorder axes use "
+                f"{xp}.permute_dims(x, axes), or {xp}.matrix_transpose(x) for the last two; arrays of the same shape, "
+                "or one reduced with keepdims=True (its axis kept, of length 1), combine with x as they are, without "
+                "a transpose")
+    method = re.fullmatch(r"'Array' object has no attribute '(\w+)'", message)
+    if isinstance(exc, AttributeError) and method:
+        name = method.group(1)
+        return (f"array-api-strict arrays have few methods, and x.{name} is not one: call the namespace's "
+                f"functions ({xp}.{name}(x, ...) where the array API has one)\n  {_strict_arrays_hint(xp, where_from)}")
+    if isinstance(exc, TypeError) and re.search(r"Only numeric dtypes are allowed|numpy|__array__", message):
+        return _strict_arrays_hint(xp, where_from)
+    return None
 
 
 def _returned_none(name, inputs, expected, received):
