@@ -498,6 +498,9 @@ def _large_inputs(name, function):
 def _compare_large(name, inputs, what, expected, received, dtype):
     """The report of :func:`_large_inputs` at the first input where ``received`` differs from a finite ``expected``
     by more than relative 1e-7 (float64; 1e-5 in float32) and 4 roundings of ``|x|`` in ``dtype``."""
+    if received.shape != expected.shape:
+        _fail(f"{name} ({what}, large inputs)", inputs, expected, received,
+              f"the shapes differ: expected {expected.shape}, received {received.shape}")
     rtol = 1e-7 if dtype == "float64" else 1e-5
     atol = 4 * float(np.finfo(dtype).eps) * np.abs(_LARGE_INPUTS)
     with np.errstate(invalid="ignore"):
