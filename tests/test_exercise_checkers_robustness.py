@@ -20,6 +20,8 @@ from tinygradconv.exercises import (
     check_manual_gradient,
     check_output_length,
     check_overlap_counts,
+    check_portable_relu,
+    check_resize_overlap,
     check_sgd_momentum,
 )
 
@@ -238,6 +240,14 @@ def test_a_length_that_is_not_an_integer_is_named_by_its_type(convert, words):
     right = solution("conv_output_length")
     expected = () if "bool" in words else ("expected an integer (a Python int)",)
     report(check_conv_output_length, lambda *args: convert(right(*args)), *expected, words)
+
+
+def test_a_type_name_starting_with_a_vowel_takes_an():
+    """A tester read "the result is a int"."""
+    report(check_portable_relu, lambda x: 3, "the result is an int, not an array of the input's namespace")
+    report(check_conv_output_length, lambda *args: object(), "expected an integer (a Python int); received an object")
+    report(check_resize_overlap, lambda *args: [Ellipsis], "the value received holds an ellipsis (Ellipsis)")
+    report(check_custom_op, forward_returning(3), "your op's forward returned an int where an array was expected")
 
 
 def test_a_portable_function_returning_none_is_told_so_without_the_array_api_hint():

@@ -13,6 +13,7 @@ from tinygradconv.exercises import (
     check_adam_step,
     check_conv1d,
     check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
     check_conv1d_transpose,
     check_custom_binary_op,
     check_custom_op,
@@ -20,6 +21,7 @@ from tinygradconv.exercises import (
     check_logsumexp,
     check_manual_gradient,
     check_output_length,
+    check_overlap_counts,
     check_portable_relu,
     check_resize_overlap,
     check_sgd_momentum,
@@ -113,6 +115,58 @@ def test_an_answer_returning_numpy_for_array_api_strict_gets_the_same_hint():
     report = report_of(check_portable_relu, lambda x: np.maximum(x, 0))
     assert "the result is a numpy.ndarray, not an array of the input's namespace (array_api_strict)" in report
     assert "use xp = x.__array_namespace__() for every function (xp.exp, not np.exp)" in report
+
+
+def logsumexp_by_transposes(x):
+    """A tester's answer: x.T works on NumPy arrays of any rank, on array-api-strict ones only on 2 dimensions."""
+    xp = x.__array_namespace__()
+    m = xp.max(x, axis=-1, keepdims=True)
+    return xp.log(xp.sum(xp.exp((x.T - m.T).T), axis=-1)) + m[..., 0]
+
+
+def relu_by_list_index(x):
+    """Indexes with a list, which the array API does not allow: an error no hint explains."""
+    xp = x.__array_namespace__()
+    return xp.where(x > 0, x, xp.zeros_like(x))[list(range(x.shape[0]))]
+
+
+def logsumexp_by_methods(x):
+    xp = x.__array_namespace__()
+    m = x.max(axis=-1, keepdims=True)                       # a NumPy method, not the array API's
+    return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+
+
+def test_array_api_strict_errors_get_the_hint_that_explains_them_only():
+    """x.T on a 1-dimensional array was told "xp.exp, not np.exp ... x * (x > 0)", which does not apply."""
+    pytest.importorskip("array_api_strict", reason="the answers fail on array-api-strict arrays only")
+    report = report_of(check_logsumexp, logsumexp_by_transposes)
+    assert "x.T requires x to have 2 dimensions" in report
+    assert "under the array API, x.T is defined for 2-dimensional arrays only" in report
+    assert "xp.permute_dims(x, axes), or xp.matrix_transpose(x)" in report
+    assert "np.exp" not in report and "x * (x > 0)" not in report
+    report = report_of(check_portable_relu, relu_by_list_index)
+    assert "raised IndexError" in report and "backend='array_api_strict'" in report
+    assert "np.exp" not in report and "x * (x > 0)" not in report
+    report = report_of(check_logsumexp, logsumexp_by_methods)
+    assert "array-api-strict arrays have few methods, and x.max is not one: call the namespace's functions" in report
+    assert "(xp.max(x, ...) where the array API has one)" in report and "xp.exp, not np.exp" in report
+
+    class SiluByTransposes(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return (x.T * s.T).T
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s))
+
+    report = report_of(check_custom_op, SiluByTransposes)
+    assert "your op raised ValueError on array-api-strict arrays (x.T requires x to have 2 dimensions" in report
+    assert "use ctx.xp.permute_dims(x, axes), or ctx.xp.matrix_transpose(x)" in report
+    assert "np.exp" not in report
 
 
 # ---------------------------------------------------------------------------------------------- SGD with momentum
@@ -569,6 +623,29 @@ def test_dx_and_dw_swapped_are_told_so():
     assert "swapped" not in report
 
 
+def test_gradients_read_before_backward_are_told_they_are_none():
+    """A tester returned X.grad, W.grad, B.grad without calling backward(): the report said "your function returned
+    None: does it end with a `return`?", though it had returned a tuple."""
+    def grads_without_backward(x, w, b):
+        X, W, B = (tg.tensor(v, dtype="float64", requires_grad=True) for v in (x, w, b))
+        (X * W + B).tanh() ** 2                        # the loss, never summed nor back-propagated
+        return X.grad, W.grad, B.grad
+
+    report = report_of(check_manual_gradient, grads_without_backward)
+    assert "received: (None, None, None)" in report
+    assert "dL/dx, dL/dw and dL/db are None" in report and "was backward() called" in report
+    assert "requires_grad=True" in report and "does it end with a `return`" not in report
+
+    def db_without_grad(x, w, b):                      # b made without requires_grad: its .grad stays None
+        X, W, B = tg.tensor(x, dtype="float64", requires_grad=True), tg.tensor(w, dtype="float64",
+                                                                                 requires_grad=True), tg.tensor(b)
+        ((X * W + B).tanh() ** 2).sum().backward()
+        return X.grad.numpy(), W.grad.numpy(), B.grad
+
+    report = report_of(check_manual_gradient, db_without_grad)
+    assert "dL/db is None, not an array of numbers" in report and "dL/dx" not in report.splitlines()[-1]
+
+
 def central_differences(f, x, eps):
     grad = np.zeros_like(x)
     for i in range(x.size):
@@ -595,6 +672,97 @@ def test_finite_differences_that_never_restore_x_fail_and_are_told_to_restore_it
     assert "each perturbed element must be restored" in report
     assert "restored" not in report_of(check_finite_differences,
                                        lambda f, x, eps: 2 * central_differences(f, x, eps))
+
+
+def central_differences_with_step(step):
+    """Central differences with a step of their own, ignoring the eps given."""
+    return lambda f, x, eps: central_differences(f, x, step)
+
+
+def test_finite_differences_with_a_larger_step_are_told_about_the_step():
+    report = report_of(check_finite_differences, central_differences_with_step(1e-2))
+    assert "these are central differences with a step of 0.01, not the eps given (1e-05)" in report
+    assert "use the eps passed to your function" in report
+    report = report_of(check_finite_differences, central_differences_with_step(3e-2))   # not a usual step
+    assert "your values are close to the gradient, within 1 %, but not to the tolerance: look for the step" in report
+    report = report_of(check_finite_differences, lambda f, x, eps: 2 * central_differences(f, x, eps))
+    assert "step" not in report.splitlines()[-1]          # far off: not a matter of the step
+
+
+def central_differences_into_integers(f, x, eps):
+    grad = np.zeros(x.shape, dtype=int)                 # every estimate truncated to its whole part
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def transpose_into_integers(x, w, strides):
+    y = np.zeros((len(x) - 1) * strides + len(w), dtype=int)
+    for j, value in enumerate(x):
+        y[j * strides: j * strides + len(w)] += (value * w).astype(int)
+    return y
+
+
+@pytest.mark.parametrize("checker, answer", [(check_finite_differences, central_differences_into_integers),
+                                             (check_conv1d_transpose, transpose_into_integers)])
+def test_an_integer_result_is_told_it_was_truncated(checker, answer):
+    report = report_of(checker, answer)
+    assert "received: [0] (shape (1,))" in report or "received: [0, 0, 0] (shape (3,))" in report, report
+    assert "your result is an array of int64 (integers), where the expected values have fractions" in report
+    assert "was it made with dtype=int" in report
+    assert "int64" not in report_of(check_finite_differences, lambda f, x, eps: 2 * central_differences(f, x, eps))
+
+
+def test_integer_counts_are_not_told_they_were_truncated():
+    report = report_of(check_overlap_counts, lambda n, k, s: np.ones(n * s + k, dtype=int))
+    assert "truncated" not in report and "whole part" not in report
+
+
+def full_transpose_counts(input_length, kernel_size, strides):
+    """The counts over the full transposed convolution's (L - 1) s + k steps: Keras' output is longer when s > k."""
+    counts = np.zeros((input_length - 1) * strides + kernel_size, dtype=int)
+    for j in range(input_length):
+        counts[j * strides: j * strides + kernel_size] += 1
+    return counts
+
+
+def test_overlap_counts_over_the_full_length_are_told_keras_output_is_longer():
+    report = report_of(check_overlap_counts, full_transpose_counts)
+    assert "the shapes differ: expected (2,), received (1,)" in report
+    assert "your length, (L - 1) * strides + k = (1 - 1) * 2 + 1 = 1, is the full transposed convolution's" in report
+    assert "when strides > k it ends with strides - k = 1 more step(s) that no input reaches (count 0)" in report
+    report = report_of(check_overlap_counts, lambda n, k, s: np.ones(n * s + k + 5, dtype=int))
+    assert "full transposed convolution" not in report
+
+
+def kernel_gradient(x, g, kernel_size, strides):
+    return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+
+
+def test_a_reversed_kernel_gradient_is_asked_whether_it_flipped():
+    assert check_conv1d_kernel_gradient(kernel_gradient)
+    report = report_of(check_conv1d_kernel_gradient, lambda *args: kernel_gradient(*args)[::-1])
+    assert "your result is the kernel gradient reversed along the taps: did you flip?" in report
+    report = report_of(check_conv1d_kernel_gradient, lambda *args: 2 * kernel_gradient(*args))
+    assert "flip" not in report
+
+
+@pytest.mark.parametrize("factor, which, words", [
+    (-1, 0, "your answer is exactly -1 times the expected one: a sign?"),
+    (0.5, 1, "your answer is exactly half the expected one: a factor of 2 missing?"),
+    (2, 2, "your answer is exactly twice the expected one: a factor of 2 too many?"),
+])
+def test_a_manual_gradient_off_by_a_constant_factor_is_told_the_factor(factor, which, words):
+    def scaled(x, w, b):
+        gradients = list(manual_gradient(x, w, b))
+        gradients[which] = gradients[which] * factor
+        return tuple(gradients)
+
+    report = report_of(check_manual_gradient, scaled)
+    assert words in report and f"(in {('dL/dx', 'dL/dw', 'dL/db')[which]})" in report
+    assert "exactly" not in report_of(check_manual_gradient, lambda x, w, b: (*manual_gradient(x, w, b)[:2], 0.77))
 
 
 def _silu_forward(ctx, x):
@@ -634,6 +802,134 @@ def test_an_op_without_staticmethod_is_told_to_add_it():
     report = report_of(check_custom_op, SiLUBackwardWithSelf)
     assert "backward is not a @staticmethod" in report and "SiLUBackwardWithSelf.backward(ctx, ...)" in report
     assert "@staticmethod" not in report_of(check_custom_op, SiluWithoutGrad)
+
+
+class SiluForwardOnly(tg.Function):
+    """No backward: Function's own, which raises a bare NotImplementedError, runs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x / (1 + ctx.xp.exp(-x))
+
+
+class SiluBackwards(SiluForwardOnly):
+    @staticmethod
+    def backwards(ctx, grad):                           # misspelled: the engine never calls it
+        return grad
+
+
+class ScaledExpForwardOnly(tg.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * ctx.xp.exp(b)
+
+
+class BackwardOnly(tg.Function):
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_an_op_without_backward_or_forward_is_told_to_define_it():
+    """The report read "the op raised NotImplementedError: ", with nothing after the colon."""
+    for checker, op in ((check_custom_op, SiluForwardOnly), (check_custom_binary_op, ScaledExpForwardOnly)):
+        report = report_of(checker, op)
+        assert "the op raised NotImplementedError\n" in report, report       # no colon left dangling
+        assert "your class defines no backward, so Function's own ran" in report
+        assert "define @staticmethod def backward(ctx, grad) in the class" in report
+    report = report_of(check_custom_op, SiluBackwards)
+    assert "your class has `backwards`: the engine looks for `backward`, spelled exactly so" in report
+    report = report_of(check_custom_op, BackwardOnly)
+    assert "raised NotImplementedError\n" in report and "your class defines no forward" in report
+    assert "define @staticmethod def forward(ctx, x) in the class" in report
+    assert "defines no" not in report_of(check_custom_op, SiLUWithSelf)   # a forward taking self: its own hint
+
+
+class SiluOverflows(tg.Function):
+    """SiLU with sigmoid as exp(x) / (1 + exp(x)): right for |x| <= 20, where the random cases are, but nan above
+    x = 709.78 (float64), where exp(x) is inf. A tester's answer, which the checker passed."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = ctx.xp.exp(x)
+        s = e / (1 + e)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class SiluOverflowsInFloat32(SiluOverflows):
+    """exp(x) capped at exp(700): finite in float64, inf in float32 above x = 88.72."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = ctx.xp.exp(ctx.xp.minimum(x, 700.0))
+        s = e / (1 + e)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+
+class SiluBackwardOverflows(SiluForwardOnly):
+    """A stable forward, and a backward with exp(-x), which is inf below x = -709.78."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        e = ctx.xp.exp(-x)
+        return grad * (1 / (1 + e) + x * e / (1 + e) ** 2)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + ctx.xp.exp(-x))
+
+
+class SiluStable(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))                          # at most 1: never overflows
+        s = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * (s + x * s * (1 - s))
+
+
+class SiluByTanh(SiluStable):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: exactly 0 at x = -50 (SiLU is -9.6e-21 there), a correct formula."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 0.5 * (1 + ctx.xp.tanh(x / 2))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+
+def test_a_silu_that_overflows_at_large_inputs_is_told_where_and_why():
+    report = report_of(check_custom_op, SiluOverflows)
+    assert report.startswith("check_custom_op (forward, large inputs)")
+    assert "your forward gives nan at x = 1000 (float64) where the reference gives 1000.0: exp overflows?" in report
+    assert "exp(x) is inf above x = 709.78 in float64" in report
+    report = report_of(check_custom_op, SiluOverflowsInFloat32)
+    assert "your forward gives nan at x = 100 (float32) where the reference gives 100.0" in report
+    assert "exp(x) is inf above x = 88.72 in float32" in report
+    report = report_of(check_custom_op, SiluBackwardOverflows)
+    assert report.startswith("check_custom_op (backward, large inputs)")
+    assert "your backward gives the derivative nan at x = -1000 (float64) where the reference gives 0.0" in report
+
+
+def test_stable_silus_pass_at_large_inputs():
+    assert check_custom_op(SiluStable)
+    assert check_custom_op(SiluByTanh)
+    assert check_custom_op(solution("SiLU"))          # 1 / (1 + exp(-x)): exp(1000) is inf, and 1 / inf is 0
 
 
 def test_the_custom_op_report_names_gradchecks_weights_grad_as_it_shows_them():

@@ -612,8 +612,8 @@ def test_small_difference_hints_belong_to_the_checker():
     def backward_sided(f, x, eps):
         return np.array([(f(x) - f(x - e)) / eps for e in np.eye(x.size) * eps])
 
-    def own_step(f, x, eps):                                 # central, with a step 100 times the one given
-        return solution("central_differences")(f, x, 1e-3)
+    def own_step(f, x, eps):                                 # central, with a step 120 times the one given
+        return solution("central_differences")(f, x, 1.2e-3)
 
     for fn, side in ((one_sided, "forward"), (backward_sided, "backward")):
         report = fails(check_finite_differences, fn, f"one-sided ({side}) differences", "O(eps)", "O(eps^2)")

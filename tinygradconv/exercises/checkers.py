@@ -8,6 +8,7 @@ knows about its exercise (the cases, the reference, the diagnoses of common mist
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import itertools
@@ -27,11 +28,14 @@ from ..tensor import Tensor
 from ..validation import _type_name
 from ..viz.model_connectivity import overlap_counts
 from .reports import (
+    _SMALL_DIFFERENCES,
+    _a,
     _answer,
     _as_int,
     _call,
     _check_int,
     _compare_arrays,
+    _error,
     _fail,
     _lower_precision,
     _precision_note,
@@ -40,6 +44,7 @@ from .reports import (
     _settings,
     _show,
     _strict_arrays_hint,
+    _strict_error_hint,
     _students_frame,
     _within_precision,
 )
@@ -96,17 +101,42 @@ def check_manual_gradient(fn, cases=50, seed=0):
         received = _call("check_manual_gradient", fn, inputs)
         if not isinstance(received, (tuple, list)) or len(received) != 3:
             _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
+        missing = [name for name, r in zip(("dL/dx", "dL/dw", "dL/db"), received) if r is None]
+        if missing:
+            _fail("check_manual_gradient", inputs, expected, received, _none_gradients(missing))
         order = "return (dL/dx, dL/dw, dL/db) in that order (dL/dx carries the factor w, dL/dw the factor x)"
         swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
-            mistakes = [swapped[name]] if name in swapped else []
+            mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
             try:
                 _compare_arrays("check_manual_gradient", inputs, e, r,
                                 explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
+
+
+def _constant_factors(expected):
+    """The known mistakes of a gradient off by an exact constant factor (-1, 1/2, 2), as :func:`_known_mistake` takes
+    them: a lost sign, a factor of 2 lost or doubled (an array of zeros matches each: it is left out)."""
+    if not np.any(expected):
+        return []
+    return [(-expected, "your answer is exactly -1 times the expected one: a sign?"),
+            (expected / 2, "your answer is exactly half the expected one: a factor of 2 missing?"),
+            (expected * 2, "your answer is exactly twice the expected one: a factor of 2 too many?")]
+
+
+def _none_gradients(missing):
+    """The note for gradients returned as ``None`` (``missing``: their names), as a tensor's ``.grad`` is before
+    ``backward()`` (a tester's answer returned ``X.grad, W.grad, B.grad`` without calling it)."""
+    if len(missing) == 1:
+        what = f"{missing[0]} is None, not an array of numbers: if it is a tensor's .grad"
+    else:
+        names = f"{', '.join(missing[:-1])} and {missing[-1]}"
+        what = f"{names} are None, not arrays of numbers: if they are tensors' .grad"
+    return (f"{what}, that stays None until backward() has run on the loss (was backward() called, on L?), and for "
+            "a tensor made without requires_grad=True")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -372,7 +402,9 @@ def check_custom_op(function, cases=20, seed=0):
     Its forward is compared with ``x * sigmoid(x)`` through the framework's ops, and its backward with float64
     finite differences by :func:`~tinygradconv.gradcheck`, then with the exact derivative (the framework's gradient
     of ``x * sigmoid(x)``, to relative ``1e-7``: gradcheck's ``1e-3``, as PyTorch's, lets a gradient off by 0.05 %
-    pass), on random inputs (with zeros and large values).
+    pass), on random inputs (with zeros and values up to 20); then forward and gradient at large inputs, ``+-50``,
+    ``+-100`` and ``+-1000`` in float64 and in float32, where ``exp(x)`` or ``exp(-x)`` overflows (``nan`` from
+    ``exp(x) / (1 + exp(x))`` is reported as such).
 
     >>> import tinygradconv as tg
     >>> class SiLU(tg.Function):
@@ -425,6 +457,7 @@ def check_custom_op(function, cases=20, seed=0):
         (exact,), (received,) = _weighted_gradients(_silu, function, [values], g)
         _compare_arrays("check_custom_op (backward)", {"x": values, "grad": g}, exact, received,
                         explain=_not_exact_note)
+    _large_inputs("check_custom_op", function)
     _runs_on_strict_arrays("check_custom_op", function, [np.array([0.5, -1.0, 2.0])])
     return True
 
@@ -432,6 +465,61 @@ def check_custom_op(function, cases=20, seed=0):
 def _silu(x):
     """The function of :func:`check_custom_op`, by the framework's own ops."""
     return x * x.sigmoid()
+
+
+#: Inputs of large magnitude, where SiLU is finite but exp(x) or exp(-x) overflows: above 709.78 in float64, above
+#: 88.72 in float32 (the random cases stay within |x| <= 20, where no formula overflows).
+_LARGE_INPUTS = np.array([50.0, -50.0, 100.0, -100.0, 1000.0, -1000.0])
+
+
+def _large_inputs(name, function):
+    """The forward of ``function`` (SiLU), then its gradient of ``sum(op(x))``, at :data:`_LARGE_INPUTS` in float64
+    and in float32, against the framework's ``x * sigmoid(x)`` computed in the same dtype, wherever that is finite.
+    The first difference is reported with its dtype, and a NaN or an infinity there as an overflow along the
+    way. A value within a few roundings of ``|x|`` passes: ``x * (1 + tanh(x / 2)) / 2`` is ``-0.0`` at
+    ``x = -50``, where SiLU is ``-9.6e-21``, and ``1 / (1 + exp(100))`` is 0 in float32, correct formulas both."""
+    for dtype in ("float64", "float32"):
+        exact, mine = (Tensor(_LARGE_INPUTS, dtype=dtype, backend="numpy", requires_grad=True) for _ in range(2))
+        reference = _silu(exact)
+        reference.sum().backward()
+        inputs = {"x": _LARGE_INPUTS, "dtype": dtype}
+        try:
+            out = function.apply(mine)
+            out.sum().backward()
+        except Exception as exc:
+            raise _op_raised(f"{name} (large inputs)", function, exc, {"x": _LARGE_INPUTS}) from exc
+        grad = np.zeros(_LARGE_INPUTS.shape) if mine.grad is None else mine.grad.numpy()
+        for what, expected, received in (("forward", reference.numpy(), out.numpy()),
+                                         ("backward", exact.grad.numpy(), grad)):
+            _compare_large(name, inputs, what, np.asarray(expected, dtype=np.float64),
+                           np.asarray(received, dtype=np.float64), dtype)
+
+
+def _compare_large(name, inputs, what, expected, received, dtype):
+    """The report of :func:`_large_inputs` at the first input where ``received`` differs from a finite ``expected``
+    by more than relative 1e-7 (float64; 1e-5 in float32) and 4 roundings of ``|x|`` in ``dtype``."""
+    if received.shape != expected.shape:
+        _fail(f"{name} ({what}, large inputs)", inputs, expected, received,
+              f"the shapes differ: expected {expected.shape}, received {received.shape}")
+    rtol = 1e-7 if dtype == "float64" else 1e-5
+    atol = 4 * float(np.finfo(dtype).eps) * np.abs(_LARGE_INPUTS)
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(expected) & ~(np.abs(received - expected) <= atol + rtol * np.abs(expected))
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))
+    x, got, want = float(_LARGE_INPUTS[i]), float(received[i]), float(expected[i])
+    gives = "your forward gives" if what == "forward" else "your backward gives the derivative"
+    note = f"{gives} {got!r} at x = {x:g} ({dtype}) where the reference gives {want!r}"
+    limit = np.log(np.finfo(dtype).max)
+    if not np.isfinite(got):
+        note += (f": exp overflows? exp(x) is inf above x = {limit:.2f} in {dtype} (and exp(-x) below "
+                 f"-{limit:.2f}), and then inf / inf, inf - inf or 0 * inf is nan; arrange the formula so that exp "
+                 "never sees a large positive argument (exp(-|x|) is at most 1), for either sign of x")
+    else:
+        note += ("; at inputs this large exp overflows to inf or underflows to 0, and a formula that loses "
+                 "precision there (or clips x) gives another value")
+    _fail(f"{name} ({what}, large inputs)", inputs, expected, received, note)
 
 
 def _a_exp_b(a, b):
@@ -488,7 +576,7 @@ def _op_forward(name, function, inputs, expected):
     try:
         out = _call(name, lambda *arrays: function.apply(*(_tensor(a) for a in arrays)).data, inputs)
     except AssertionError as error:
-        hint = _missing_staticmethod(function)
+        hint = _missing_method(function, inputs) or _missing_staticmethod(function)
         if hint is None:
             raise
         raise AssertionError(f"{error}\n  {hint}") from error.__cause__
@@ -497,7 +585,7 @@ def _op_forward(name, function, inputs, expected):
                                            "result?")
     if not _is_array(out):
         _fail(name, inputs, expected, out,
-              f"your op's forward returned a {_array_kind(out)} where an array was expected: compute the output "
+              f"your op's forward returned {_a(_array_kind(out))} where an array was expected: compute the output "
               "from the input arrays with ctx.xp's functions (ctx.xp.exp, ...) and arithmetic, which return arrays")
     return out
 
@@ -523,11 +611,11 @@ def _non_array_gradient(name, function, inputs, exc):
     for input_name, grad in zip(names, grads):
         if grad is not None and not _is_array(grad):
             return AssertionError(
-                f"{name} (backward): your op's backward returned a {_array_kind(grad)} where an array was expected "
+                f"{name} (backward): your op's backward returned {_a(_array_kind(grad))} where an array was expected "
                 f"(the gradient for {input_name}): compute it from `grad` and the saved arrays with ctx.xp's "
                 "functions and arithmetic, which return arrays\n"
                 "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items())
-                + f"\n  received: {_show(grad)}\n  (the error it caused: {type(exc).__name__}: {exc})")
+                + f"\n  received: {_show(grad)}\n  (the error it caused: {_error(exc)})")
     return None
 
 
@@ -571,8 +659,9 @@ def _op_raised(name, function, exc, inputs):
     when backward raised reading it."""
     frame = _students_frame(exc)
     where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-    hint = _missing_staticmethod(function) or _unsaved_hint(function, exc, list(inputs.values()))
-    return AssertionError(f"{name}: the op raised {type(exc).__name__}: {exc}\n"
+    hint = (_missing_method(function, inputs) or _missing_staticmethod(function)
+            or _unsaved_hint(function, exc, list(inputs.values())))
+    return AssertionError(f"{name}: the op raised {_error(exc)}\n"
                           "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where
                           + (f"\n  {hint}" if hint else ""))
 
@@ -612,6 +701,27 @@ def _as_grad(error):
     return str(error).replace("v the `weights` given", "v the incoming gradient `grad` given above")
 
 
+def _missing_method(function, inputs):
+    """A sentence when ``function`` defines no ``forward`` or no ``backward`` of its own (nor inherits one from a
+    class of its own): ``Function``'s, which only raises ``NotImplementedError``, runs instead; with the name of a
+    method it has that looks like a misspelling (``backwards``). ``inputs``: the names of forward's inputs. Else
+    ``None``."""
+    missing = [name for name in ("forward", "backward")
+               if inspect.getattr_static(function, name, None) is inspect.getattr_static(Function, name)]
+    if not missing:
+        return None
+    name = missing[0]
+    signature = f"forward(ctx, {', '.join(inputs)})" if name == "forward" else "backward(ctx, grad)"
+    own = [n for klass in function.__mro__ if klass is not Function and issubclass(klass, Function)
+           for n in vars(klass) if not n.startswith("__")]
+    close = difflib.get_close_matches(name, own, n=1, cutoff=0.7)
+    spelled = f" (your class has `{close[0]}`: the engine looks for `{name}`, spelled exactly so)" if close else ""
+    return (f"your class defines no {name}{spelled}, so Function's own ran, which only raises NotImplementedError: "
+            f"define @staticmethod def {signature} in the class, "
+            + ("returning the op's output array" if name == "forward" else
+               "returning one gradient per input of forward, from the incoming gradient `grad`"))
+
+
 def _missing_staticmethod(function):
     """A sentence when ``function``'s ``forward`` or ``backward`` is a plain method taking ``self`` (no
     ``@staticmethod``): the engine calls ``YourOp.forward(ctx, x)`` on the class, so ``self`` receives ``ctx`` and
@@ -648,20 +758,23 @@ def _runs_on_strict_arrays(name, function, arrays):
     except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
         return
     tensors = [Tensor(a, dtype="float64", backend="array_api_strict", requires_grad=True) for a in arrays]
-    hint = ("the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is "
-            f"array_api_strict\n  {_strict_arrays_hint('ctx.xp')}\n  inputs:   "
-            + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)")
+    intro = "the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is array_api_strict"
+    shown = "\n  inputs:   " + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)"
     try:
         out = function.apply(*tensors)
         out.sum().backward()
     except Exception as exc:
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-        raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays ({exc}): "
-                             f"{hint}{where}") from exc
+        hint = _strict_error_hint(exc, "ctx.xp")
+        message = f" ({exc})" if str(exc).strip() else ""
+        raise AssertionError(f"{name}: your op raised {type(exc).__name__} on array-api-strict arrays{message}: "
+                             f"{intro}" + (f"\n  {hint}" if hint else "") + f"{shown}{where}") from exc
+    hint = f"{intro}\n  {_strict_arrays_hint('ctx.xp')}{shown}"
     for what, array in [("forward", out.data)] + [("backward", t.grad.data) for t in tensors if t.grad is not None]:
         if not hasattr(array, "__array_namespace__") or array.__array_namespace__().__name__ != "array_api_strict":
-            raise AssertionError(f"{name}: your {what} returns a {type(array).__module__}.{type(array).__name__} for "
+            kind = _a(f"{type(array).__module__}.{type(array).__name__}")
+            raise AssertionError(f"{name}: your {what} returns {kind} for "
                                  f"array-api-strict inputs: {hint}")
 
 
@@ -835,8 +948,22 @@ def check_overlap_counts(fn, seed=0):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
         _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
-                        integer=True)
+                        integer=True, explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
+
+
+def _overlap_length_mistake(got, inputs):
+    """A sentence when ``got`` has the length of the full transposed convolution, ``(L - 1) * s + k``, where Keras'
+    ``padding="valid"`` output, whose counts are asked, is ``(L - 1) * s + max(k, s)`` long (``strides > k``): the
+    mistake opposite to the one :func:`_transpose_length_mistake` explains."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if s <= k or got.shape != ((length - 1) * s + k,):
+        return None
+    return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
+            "transposed convolution's (conv1d_transpose by hand, tutorial 3), which ends with the last input's copy "
+            "of the kernel; the counts asked are those of Keras' Conv1DTranspose with padding=\"valid\", whose "
+            f"output is (L - 1) * strides + max(k, strides) steps long: when strides > k it ends with strides - k = "
+            f"{s - k} more step(s) that no input reaches (count 0)")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -921,10 +1048,40 @@ def check_finite_differences(fn, cases=30, seed=0):
         inputs = {"f": _Named(f, name), "x": x, "eps": 1e-5}
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
                         _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
-                        explain=lambda got, f=f, x=x: _known_mistake(got, *_one_sided(f, x, 1e-5), rtol=1e-9,
-                                                                     atol=1e-12)
-                        or _known_mistake(got, *_unrestored(f, x, 1e-5)))
+                        explain=functools.partial(_finite_difference_mistake, f=f, x=x, eps=1e-5,
+                                                  exact=t.grad.numpy()))
     return True
+
+
+def _finite_difference_mistake(got, f, x, eps, exact):
+    """The likely slip behind finite differences ``got`` of ``f`` at ``x`` that miss the gradient ``exact``:
+    one-sided differences, an ``x`` never restored, a larger step than ``eps``, and for another near miss (within
+    1 %, but printed differently: values printed the same get the generic note of ``_compare_arrays``) what to
+    look for in the step; else ``None``."""
+    known = (_known_mistake(got, *_one_sided(f, x, eps), rtol=1e-9, atol=1e-12)
+             or _known_mistake(got, *_unrestored(f, x, eps))
+             or _known_mistake(got, *_other_steps(f, x, eps), rtol=1e-9, atol=1e-12))
+    near = got.shape == exact.shape and np.allclose(got, exact, rtol=1e-2, atol=1e-6)
+    if known is None and near and _show(got) != _show(exact):   # printed the same, the generic note says it
+        return (f"your values are close to the gradient, within 1 %, but not to the tolerance: look for "
+                f"{_SMALL_DIFFERENCES['check_finite_differences']}")
+    return known
+
+
+def _other_steps(f, x, eps):
+    """The known mistake of central differences with a step larger than the ``eps`` given (a step written into the
+    function, ``1e-2``, ignoring its argument), as :func:`_known_mistake` takes it: their estimates for the usual
+    steps, each with its sentence. (A much smaller step is told by the note on values that print the same: its
+    rounding errors are not reproducible here.)"""
+    mistakes = []
+    for step in (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4):
+        steps = np.eye(x.size) * step
+        estimate = np.array([(f(x + e) - f(x - e)) / (2 * step) for e in steps])
+        sentence = (f"these are central differences with a step of {step:g}, not the eps given ({eps:g}): their "
+                    "truncation error, O(step^2) (step^2 / 6 times the third derivative), grows with the step; use "
+                    "the eps passed to your function")
+        mistakes.append((estimate, sentence))
+    return mistakes
 
 
 def _unrestored(f, x, eps):
@@ -1313,6 +1470,14 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
-        _compare_arrays("check_conv1d_kernel_gradient", inputs, w.grad.numpy().ravel(),
-                        _call("check_conv1d_kernel_gradient", fn, inputs))
+        expected = w.grad.numpy().ravel()
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
+                        _call("check_conv1d_kernel_gradient", fn, inputs),
+                        explain=lambda got, reversed_=expected[::-1]: _known_mistake(got, (reversed_,
+                                                                                           _REVERSED_TAPS)))
     return True
+
+
+_REVERSED_TAPS = ("your result is the kernel gradient reversed along the taps: did you flip? dL/dw[t] pairs each g[n] "
+                  "with the input step that w[t] multiplied in the forward pass, n * strides + t, for t = 0 .. k - 1 "
+                  "in order: no reversal (the forward pass is a cross-correlation, not a true convolution)")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import sysconfig
 import traceback
 
@@ -86,6 +87,14 @@ def _show(value):
     return _repr(value)
 
 
+def _a(word):
+    """``word`` with its indefinite article: "an int", "an ndarray", "a float", "a numpy.ndarray", "a uint8" (the
+    article goes by the sound: a vowel, except a "u" said "you")."""
+    lower = word.lower()
+    vowel = lower[:1] in ("a", "e", "i", "o") or (lower[:1] == "u" and not lower.startswith(("uint", "uni", "us")))
+    return f"{'an' if vowel else 'a'} {word}"
+
+
 def _fail(name, inputs, expected, received, note=""):
     lines = [f"{name}: your function disagrees with the framework on this case.",
              "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
@@ -104,10 +113,18 @@ def _call(name, fn, inputs):
     except Exception as exc:  # the student's error, reported with the case that triggered it
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-        hint = f"\n  {_STUDENT_XP_HINT}" if _on_strict_arrays(inputs) else ""
+        hint = _strict_error_hint(exc, "xp", "x.__array_namespace__()") if _on_strict_arrays(inputs) else None
+        hint = f"\n  {hint}" if hint else ""
         raise AssertionError(
-            f"{name}: your function raised {type(exc).__name__}: {exc}\n"
+            f"{name}: your function raised {_error(exc)}\n"
             "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()) + where + hint) from exc
+
+
+def _error(exc):
+    """``exc`` as a report names it: ``ValueError: its message``, or only its type when the message is empty (a bare
+    ``raise NotImplementedError``), without a colon left dangling."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message.strip() else type(exc).__name__
 
 
 # Where library code lives: a frame there is not the student's line (array_api_strict raising inside its __mul__).
@@ -136,6 +153,31 @@ def _strict_arrays_hint(xp, where_from=""):
 
 
 _STUDENT_XP_HINT = _strict_arrays_hint("xp", "x.__array_namespace__()")
+
+
+def _strict_error_hint(exc, xp, where_from=""):
+    """The hint for ``exc``, raised by a student's code on array-api-strict arrays, when it is an error a hint
+    explains; else ``None`` (the generic hint of :func:`_strict_arrays_hint` was attached to every error, and a
+    tester's ``x.T`` on a 1-dimensional array was told about np.exp and booleans):
+
+    * ``x.T`` on an array of other than 2 dimensions: the array API's axes functions;
+    * a method the array API does not define on arrays (``x.max()``): the namespace's function, and the generic
+      hint;
+    * arithmetic on booleans (``x * (x > 0)``) or with a NumPy array (what ``np.exp`` returns): the generic hint."""
+    message = str(exc)
+    if isinstance(exc, ValueError) and ".T requires" in message:
+        return (f"under the array API, x.T is defined for 2-dimensional arrays only: to reorder axes use "
+                f"{xp}.permute_dims(x, axes), or {xp}.matrix_transpose(x) for the last two; arrays of the same shape, "
+                "or one reduced with keepdims=True (its axis kept, of length 1), combine with x as they are, without "
+                "a transpose")
+    method = re.fullmatch(r"'Array' object has no attribute '(\w+)'", message)
+    if isinstance(exc, AttributeError) and method:
+        name = method.group(1)
+        return (f"array-api-strict arrays have few methods, and x.{name} is not one: call the namespace's "
+                f"functions ({xp}.{name}(x, ...) where the array API has one)\n  {_strict_arrays_hint(xp, where_from)}")
+    if isinstance(exc, TypeError) and re.search(r"Only numeric dtypes are allowed|numpy|__array__", message):
+        return _strict_arrays_hint(xp, where_from)
+    return None
 
 
 def _returned_none(name, inputs, expected, received):
@@ -173,7 +215,7 @@ def _read(name, inputs, shown, received):
         others = [v for v in array.flat if not isinstance(v, (numbers.Number, np.number, np.bool_))]
         if others:
             _fail(name, inputs, shown, received,
-                  f"the value received holds a {_type_name(others[0])} ({_repr(others[0], 60)}), not a number: "
+                  f"the value received holds {_a(_type_name(others[0]))} ({_repr(others[0], 60)}), not a number: "
                   "return an array of numbers (int or float)")
         if any(isinstance(v, (complex, np.complexfloating)) for v in array.flat):
             try:                           # numbers with a complex among them: the complex report below
@@ -246,6 +288,8 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
             note += ("\n  the values agree to the digits shown, but " if same_printout else
                      f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
                      "formula is not judged: ") + _precision_note(lower)
+        elif not integer and array.dtype.kind in "iu" and not np.all(expected == np.round(expected)):
+            note += "\n  " + _truncated_note(array.dtype)
         else:
             diagnosis = explain(got) if explain is not None else None
             if diagnosis:
@@ -254,6 +298,13 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
                 note += _small_difference(name, lower, rtol, float32_close=_within_float32(got, expected))
         _fail(name, inputs, shown, received, note)
     return got
+
+
+def _truncated_note(dtype):
+    """Why an integer result (``dtype``) cannot hold the fractions asked for."""
+    return (f"your result is an array of {dtype.name} (integers), where the expected values have fractions: an "
+            "integer array keeps only the whole part of what is written into it (0.7 becomes 0); was it made with "
+            "dtype=int, or from an array of integers? Make it a float array")
 
 
 def _refuse_complex(name, inputs, shown, received, array):
@@ -354,7 +405,7 @@ def _same_namespace(name, inputs, array, result, backend, expected):
                 "compute with xp = x.__array_namespace__() only (xp.exp, xp.sum, xp.where, ...): its functions "
                 "return arrays of x's namespace")
         _fail(name, inputs, expected, result,
-              f"the result is a {_type_name(result)}, not an array of the input's namespace "
+              f"the result is {_a(_type_name(result))}, not an array of the input's namespace "
               f"({array.__array_namespace__().__name__})\n  {hint}")
     try:
         return backend.to_numpy(result)
@@ -384,7 +435,7 @@ def _not_an_integer(value):
         how = ("use int(...) on it, or // (floor division) and math.ceil, which give integers, rather than /"
                if float(value).is_integer() else "a length is a whole number of steps: round it the way the "
                "formula asks (// floor division, math.ceil), which gives an int")
-        return f"the value received is not an integer: {expected}; received a {_type_name(value)}: {how}"
+        return f"the value received is not an integer: {expected}; received {_a(_type_name(value))}: {how}"
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return (f"the value received is not an integer: {expected}; received a 0-d numpy.ndarray of dtype "
@@ -393,7 +444,7 @@ def _not_an_integer(value):
                 f"{value.shape}: return the number itself, not an array")
     if isinstance(value, str):
         return f"the value received is not an integer: {expected}; received a str, the text of a number"
-    return f"the value received is not an integer: {expected}; received a {_type_name(value)}"
+    return f"the value received is not an integer: {expected}; received {_a(_type_name(value))}"
 
 
 def _check_int(name, inputs, expected, received, note=""):
