@@ -68,9 +68,10 @@ def test_keras_casts_the_same(input_dtype, layer_dtype, x):
     differs from NumPy's float64 product by 2e-7 by itself, so it cannot serve as the reference here)."""
     keras = keras_on_torch("Keras 3's Functional is the reference for the Input's cast")
     inputs = keras.Input((4,), dtype=input_dtype)
-    expected = keras.Model(inputs, keras.layers.Activation("linear", dtype=layer_dtype)(inputs)).predict(x, verbose=0)
+    reference = keras.Model(inputs, keras.layers.Activation("linear", dtype=layer_dtype)(inputs))
+    expected = np.asarray(keras.ops.convert_to_numpy(reference(x)))  # called directly: predict rounds float64 first
     ours = L.Input((4,), dtype=input_dtype)
-    got = models.Model(ours, L.Activation("linear", dtype=layer_dtype)(ours)).predict(x, verbose=0)
+    got = models.Model(ours, L.Activation("linear", dtype=layer_dtype)(ours))(x).numpy()
     assert got.dtype == expected.dtype == np.dtype(layer_dtype)
     np.testing.assert_array_equal(got, expected)
     assert not np.array_equal(got, x.astype(layer_dtype))           # the data was rounded on its way in
@@ -81,3 +82,31 @@ def test_the_symbolic_output_dtype_follows_the_cast():
     model = models.Model(inputs, L.Activation("linear", dtype="float16")(inputs))
     outer = L.Input((4,), dtype="float64")
     assert model(outer).dtype == "float16"            # the inner Input casts the float64 tensor to float16
+
+
+def test_a_first_layers_input_shape_makes_an_input_of_the_default_dtype():
+    """Keras' ``Sequential.add`` turns ``input_shape=`` into ``InputLayer(shape=...)`` of the default dtype, not of
+    the layer's (a reviewer found float64 in the config where Keras writes float32)."""
+    model = models.Sequential([L.Activation("linear", dtype="float64", input_shape=(2,))])
+    x = np.array([[1 / 3, 2.5]])
+    assert model.inputs[0].dtype == "float32"
+    assert model.get_config()["layers"][0]["config"]["dtype"] == "float32"
+    np.testing.assert_array_equal(model(x).numpy(), x.astype(np.float32).astype(np.float64))
+
+
+def test_keras_gives_a_first_layers_input_shape_the_default_dtype():
+    keras = keras_on_torch("Keras 3's Sequential is the reference for the Input made of input_shape=")
+    reference = keras.Sequential([keras.layers.Activation("linear", dtype="float64", input_shape=(2,))])
+    x = np.array([[1 / 3, 2.5]])
+    assert reference.inputs[0].dtype == "float32"
+    ours = models.Sequential([L.Activation("linear", dtype="float64", input_shape=(2,))])
+    np.testing.assert_array_equal(ours(x).numpy(), keras.ops.convert_to_numpy(reference(x)))
+
+
+def test_a_backend_without_the_inputs_dtype_keeps_the_datas():
+    """array-api-strict has no float16: a float16 Input there lets float32 data through, as before the cast."""
+    inputs = L.Input((2,), dtype="float16")
+    model = models.Model(inputs, L.Dense(1, kernel_initializer="ones")(inputs))
+    model.to("array_api_strict")
+    np.testing.assert_array_equal(model.predict(np.array([[0.1, 0.2]], np.float32), verbose=0),
+                                  np.array([[np.float32(0.1) + np.float32(0.2)]], np.float32))

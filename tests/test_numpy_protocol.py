@@ -112,3 +112,28 @@ def test_comparisons_with_an_array_on_the_left_read_as_with_it_on_the_right():
     assert (a >= x).tolist() == [False, True, True]
     assert (a == x).tolist() == [False, True, False]
     assert (a != x).tolist() == [True, False, True]
+
+
+def test_explicit_operator_ufuncs_with_the_tensor_first_compute_on_the_data():
+    """``np.add(g, 1)`` on a tensor without grad (a ``.grad``) stays NumPy code: an array, which ``np.sum`` and the
+    like take (a reviewer found them failing on the Tensor it had returned). With grad it is refused."""
+    g = tg.tensor([1.0, 2.0])
+    for ufunc, expected in ((np.add, [2.0, 3.0]), (np.multiply, [1.0, 4.0]), (np.subtract, [0.0, 1.0]),
+                            (np.less, [False, False])):
+        result = ufunc(g, g) if ufunc is np.multiply else ufunc(g, 1.0)
+        assert type(result) is np.ndarray and result.tolist() == expected
+    assert float(np.sum(np.multiply(g, g))) == 5.0
+    with pytest.raises(TypeError, match=r"np\.add\(\.\.\.\) got a tensor that requires grad"):
+        np.add(tg.tensor([1.0], requires_grad=True), 1.0)
+
+
+@pytest.mark.parametrize("operator", ["//", "%", "&", "|", "^", "<<", ">>"])
+def test_operators_tensors_lack_are_unsupported_with_a_numpy_scalar_on_the_left_too(operator):
+    """As ``7 // t``: the ufunc answers NotImplemented, and Python raises (a tensor without grad had come back as
+    an array, one with grad was told of an op that does not exist)."""
+    for t in (tg.tensor([7.0, 8.0]), tg.tensor([7.0, 8.0], requires_grad=True)):
+        for left in (np.float32(7), np.array([7.0, 8.0], np.float32)):
+            with pytest.raises(TypeError, match="unsupported operand|NotImplemented"):
+                eval(f"left {operator} t")
+        with pytest.raises(TypeError, match="unsupported operand"):
+            eval(f"7 {operator} t")

@@ -33,13 +33,13 @@ import inspect
 import numpy as np
 
 from . import losses as losses_module
-from .backend import dtype_name
 from .layers.input_layer import (
     Input,
     InputLayer,
     Node,
     _inbound_nodes,
     _node_of,
+    cast_to_input,
     output_dtypes,
     shape_leaves,
     takes_one_shape,
@@ -260,8 +260,7 @@ class FunctionalMixin:
         values, backend = [], self._data_backend()
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=backend)
-            if dtype_name(value.dtype) != layer.dtype:     # the Input casts its data, as Keras' Functional
-                value = value.astype(layer.dtype)
+            value = cast_to_input(value, layer.dtype)     # the Input casts its data, as Keras' Functional
             shape = tuple(value.shape)
             expected = layer.batch_shape
             if len(shape) != len(expected) or not _shape_fits(shape[1:], expected[1:]):    # any batch size

@@ -44,11 +44,11 @@ import warnings
 import numpy as np
 
 from . import callbacks as callbacks_module  # `callbacks` and `metrics` are also argument names here
-from . import losses, optimizers, saving
+from . import config, losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
-from .layers.input_layer import InputLayer, _inbound_nodes, output_dtypes
+from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
 from .tensor import Tensor
@@ -674,7 +674,7 @@ class Model(Layer):
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in layers]}")
 
     def _to_input(self, inputs):
-        # A model does not cast its inputs: each of its layers casts them to its own dtype.
+        # Data becomes a Tensor of its own dtype here; the Input's cast comes in call() (Sequential, Functional).
         return inputs if isinstance(inputs, Tensor) else Tensor(inputs, backend=self._data_backend())  # see Model.to
 
     def _data_backend(self):
@@ -1654,6 +1654,7 @@ class Sequential(Model):
                              "unique name.")
         if not self._layers and self._input_batch_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_batch_shape = (None, *layer._input_shape_arg)
+            self._input_dtype = config.floatx()     # Keras' InputLayer(shape=...) of the default dtype
         if not self._layers and self._input_batch_shape is None and isinstance(layer, Model):
             self._input_batch_shape = _single_input_shape(layer)    # a model with an Input first: built, as Keras
         built_for = self._build_input_shape if self.built else None     # built before by build() or a call
@@ -1672,9 +1673,10 @@ class Sequential(Model):
 
     def _fed_input_dtype(self):
         """The dtype of the model's ``Input``, which its data is cast to, as Keras' ``Functional`` casts it
-        (``convert_to_tensor(x, dtype=input.dtype)``): the ``Input``'s own when the model starts with one, else its
-        first layer's dtype, of which Keras builds the ``Input`` of a ``Sequential`` without one (the model's own
-        while it has no layers)."""
+        (``convert_to_tensor(x, dtype=input.dtype)``): the ``Input``'s own when the model starts with one,
+        ``floatx()`` when its first layer has ``input_shape=`` (Keras makes an ``InputLayer`` of the default dtype
+        of it), else its first layer's dtype, of which Keras builds the ``Input`` of a ``Sequential`` without one
+        (the model's own while it has no layers)."""
         if self._input_dtype is not None:
             return self._input_dtype
         return self._layers[0].dtype if self._layers else self.dtype
@@ -1912,8 +1914,7 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = inputs
         if isinstance(x, Tensor):
-            dtype = self._fed_input_dtype()
-            x = x if dtype == dtype_name(x.dtype) else x.astype(dtype)     # the Input casts its data, as Keras'
+            x = cast_to_input(x, self._fed_input_dtype())     # the Input casts its data, as Keras'
         batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
             x = layer(x, training=training)

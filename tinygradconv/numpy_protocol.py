@@ -11,15 +11,19 @@ What is still allowed, as before:
 
 * the arithmetic and comparison operators with a NumPy array or scalar on the left (``array + t``,
   ``np.float32(2) * t``, ``array < t``) are the tensor's own differentiable operators, as with the array on the
-  right;
+  right. NumPy runs them as ``np.add(array, t)``, so such an explicit call, with the tensor second, is the
+  operator too; the operators that tensors lack (``np.float32(7) // t``, ``%``) are Python's "unsupported
+  operand" ``TypeError``, as ``7 // t`` is;
 * ufuncs whose result is boolean (``np.isnan(t)``, ``np.isfinite(t)``, ``np.signbit(t)``): no gradient flows
   through a comparison, in PyTorch neither;
-* every ufunc on tensors that do not require grad: it computes on their data (``np.asarray(t)``) and returns a
-  NumPy array, so that NumPy code keeps working on results that are only read (plots, checks).
+* every other ufunc call on tensors that do not require grad (``np.exp(t)``, ``np.add(t, 1)``): it computes on
+  their data (``np.asarray(t)``) and returns a NumPy array, so that NumPy code keeps working on results that are
+  only read (plots, checks).
 
 A tensor as a ufunc's ``out=`` is refused (``TypeError``), as it was before this protocol: write into
-``t.numpy()`` instead. NumPy's other functions (``np.sum``, ``np.dot``, ``np.clip``) are not part of this
-protocol; use the tensor's methods for them.
+``t.numpy()`` instead. NumPy's other functions (``np.sum``, ``np.dot``, ``np.clip``, ``np.where``) are not
+ufuncs and not covered: they still compute on the data and drop the gradient without a word (PyTorch refuses
+them too). Use the tensor's methods for them.
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -56,6 +60,12 @@ OPERATORS = {
     np.greater_equal: ("__ge__", "__le__"),
 }
 
+#: The ufuncs behind Python operators that tensors do not have (``//``, ``%``, ``divmod``, the bitwise ones): with an
+#: array or NumPy scalar on the left (``np.float32(7) // t``) they answer ``NotImplemented``, so that Python raises
+#: its "unsupported operand" ``TypeError``, as for ``7 // t``.
+NOT_OPERATORS = frozenset({np.floor_divide, np.remainder, np.divmod, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+                           np.left_shift, np.right_shift})
+
 #: NumPy's ufunc names whose tensor method has another name.
 METHOD_NAMES = {"absolute": "abs", "fabs": "abs"}
 
@@ -71,7 +81,7 @@ def _own_op(ufunc, tensor_type) -> str:
     name = METHOD_NAMES.get(ufunc.__name__, ufunc.__name__)
     if hasattr(tensor_type, name):
         return f"the tensor's own op, t.{name}(),"
-    return "tinygradconv's ops (the Tensor methods and operators),"
+    return "the tensor's methods and operators where they can express it,"
 
 
 class NumpyUfuncs:
@@ -80,11 +90,12 @@ class NumpyUfuncs:
     __slots__ = ()
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs and len(inputs) == 2 and ufunc in OPERATORS:
-            left, right = inputs
-            if isinstance(left, NumpyUfuncs):
-                return getattr(left, OPERATORS[ufunc][0])(right)
-            return getattr(right, OPERATORS[ufunc][1])(left)
+        if method == "__call__" and not kwargs and len(inputs) == 2 and not isinstance(inputs[0], NumpyUfuncs):
+            # an array or NumPy scalar on the left: how NumPy runs ``array + t``
+            if ufunc in OPERATORS:
+                return getattr(inputs[1], OPERATORS[ufunc][1])(inputs[0])
+            if ufunc in NOT_OPERATORS:
+                return NotImplemented
         call = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         if any(isinstance(array, NumpyUfuncs) for array in kwargs.get("out", ())):
             raise TypeError(f"{call}(..., out=...) cannot write into a tensor; pass its array, t.numpy()")

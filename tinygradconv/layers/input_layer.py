@@ -24,6 +24,7 @@ import itertools
 import numpy as np
 
 from ..autograd import no_grad
+from ..backend import dtype_name
 from ..validation import FLOAT_DTYPES, dtype_argument
 from .keras_tensor import KerasTensor, flatten, map_call_arguments, map_structure, pack_as
 from .layer import Layer
@@ -33,7 +34,7 @@ from .layer import Layer
 INPUT_DTYPES = (*FLOAT_DTYPES, "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool")
 
 # KerasTensor, is_symbolic: see .keras_tensor
-__all__ = ["INPUT_DTYPES", "Input", "InputLayer", "Node", "symbolic_call"]
+__all__ = ["INPUT_DTYPES", "Input", "InputLayer", "Node", "cast_to_input", "symbolic_call"]
 
 _node_counter = itertools.count()
 
@@ -384,3 +385,16 @@ def output_dtypes(layer, dtypes):
         return layer.dtype
     return dtypes[0]
 
+
+def cast_to_input(value, dtype):
+    """``value`` (a Tensor given to a model) cast to its ``Input``'s ``dtype``, as Keras' ``Functional`` casts its
+    data. A backend without that dtype (array-api-strict has no float16) keeps the data's own dtype, as before the
+    cast was made, instead of failing.
+
+    >>> import tinygradconv as tg
+    >>> cast_to_input(tg.tensor([1 / 3], dtype="float64"), "float32").dtype
+    dtype('float32')
+    """
+    if dtype_name(value.dtype) == dtype or not hasattr(value.backend.xp, dtype):
+        return value
+    return value.astype(dtype)
