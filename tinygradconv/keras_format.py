@@ -150,9 +150,7 @@ def _keras_object(kind, config, for_file=True):
     3.15's does. A description in Keras' form already (with ``module``) is kept as it is (less those axes)."""
     if "module" in config:      # from a layer's get_config, written by keras_object_config
         if for_file and kind == "initializer" and config.get("module") == _OBJECT_MODULES[kind]:
-            inner = config.get("config") or {}
-            config = {**config, "config": {k: v for k, v in inner.items()
-                                           if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}}
+            config = {**config, "config": _without_none_axes(config.get("config") or {})}
         return config
     name = config["class_name"]
     if kind == "activation" and activations._activation_layer(name) is not None:
@@ -168,9 +166,15 @@ def _keras_object(kind, config, for_file=True):
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
     inner = config.get("config", {})
-    if kind == "initializer" and for_file:   # None axes left out: Keras before 3.15 would refuse them
-        inner = {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
+    if kind == "initializer" and for_file:
+        inner = _without_none_axes(inner)
     return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
+
+
+def _without_none_axes(inner):
+    """An initializer's config without its None ``input_axes`` and ``output_axes``, which Keras before 3.15 would
+    refuse (:data:`_NEW_INITIALIZER_ARGUMENTS`)."""
+    return {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
 
 
 def keras_object_config(kind, item):
@@ -896,13 +900,9 @@ def _build_from_configs(model, items, where):
         if layer.built or not isinstance(build_config, dict) or build_config.get("input_shape") is None:
             continue
         shape = build_config["input_shape"]
-
-        def is_shape(s):
-            return isinstance(s, list) and all(d is None or (type(d) is int and d >= 0) for d in s)
-
-        if is_shape(shape):
+        if _is_json_shape(shape):
             built_with = tuple(shape)
-        elif isinstance(shape, list) and shape and all(is_shape(s) for s in shape):     # a merge layer's inputs
+        elif isinstance(shape, list) and shape and all(_is_json_shape(s) for s in shape):  # a merge layer's inputs
             built_with = [tuple(s) for s in shape]
         else:
             raise SavedFileError(f"{where}: layer '{layer.name}' ({item['class_name']}): its build_config's "
@@ -910,6 +910,11 @@ def _build_from_configs(model, items, where):
                                  "shape, batch axis first), nor a list of such shapes")
         _named_in(f"{where}: layer '{layer.name}' ({item['class_name']}), built from its build_config "
                   f"(input_shape={shape})", layer.build, built_with)
+
+
+def _is_json_shape(shape) -> bool:
+    """Whether ``shape``, read from JSON, is a shape: a list of non-negative integers and nulls (unknown sizes)."""
+    return isinstance(shape, list) and all(d is None or (type(d) is int and d >= 0) for d in shape)
 
 
 def _op_node_message(item, filepath):

@@ -1603,7 +1603,7 @@ class Sequential(Model):
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         self._input_layer_name = None  # the name of that Input, kept in the config
-        self._input_dtype = None  # the dtype of an Input first element (its data is cast to it, as in Keras)
+        self._input_dtype = None  # an Input first element's dtype, or floatx() for input_shape= (data is cast to it)
         self._input_tensor = None  # that Input's symbolic tensor, or one made for `inputs` once the shape is known
         self._graph = None  # [(layer, node, output)]: each layer called on symbolic tensors once built (_connect)
         self._graph_error = None  # why the last _connect made no graph, for `outputs`' message
