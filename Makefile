@@ -50,10 +50,12 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Wheels for a GPU machine without network (Python 3.12, CuPy, PyTorch and pytest already there): this package and its
-# pure-Python dependencies, into the git-ignored .whl/; benchmarks/gpu_check.sh installs them from there.
+# Wheels for a GPU machine without network (Python 3.12, CuPy, PyTorch, pytest and hypothesis already there): this
+# package and its pure-Python dependencies, into the git-ignored .whl/; benchmarks/gpu_check.sh installs them from
+# there. Not hypothesis: the GPU image has it, and its wheels are now built per Python version (6.170 ships cp312
+# wheels only for 3.12), so a carried one would not install on the CPU machine where `make gpu-check` is tried first.
 WHEELS := .whl
-GPU_WHEEL_DEPS := array-api-compat array-api-strict threadpoolctl tqdm hypothesis
+GPU_WHEEL_DEPS := array-api-compat array-api-strict threadpoolctl tqdm
 gpu-wheels:
 	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
 	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
