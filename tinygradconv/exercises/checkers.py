@@ -47,6 +47,7 @@ from .reports import (
     _strict_error_hint,
     _students_frame,
     _within_precision,
+    time_limited,
 )
 
 __all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
@@ -76,6 +77,7 @@ def _conv1d_transpose(x, w, strides, padding="valid", output_padding=None, dilat
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 01: gradients by hand
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_manual_gradient(fn, cases=50, seed=0):
     """``fn(x, w, b)`` returns ``(dL/dx, dL/dw, dL/db)`` for ``L = sum(tanh(x * w + b) ** 2)``.
 
@@ -142,6 +144,7 @@ def _none_gradients(missing):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 02: convolution arithmetic
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_conv_output_length(fn, seed=0):
     """``fn(input_length, kernel_size, strides, padding, dilation_rate)`` returns the ``Conv1D`` output length.
 
@@ -185,6 +188,7 @@ def check_conv_output_length(fn, seed=0):
     return True
 
 
+@time_limited
 def check_conv1d(fn, cases=60, seed=0):
     """``fn(x, w, strides)`` returns ``conv1d(x, w)`` with ``padding="valid"``: ``y[n] = sum_t x[n*s + t] w[t]``.
 
@@ -259,6 +263,7 @@ def _scatter_mistakes(values, w, strides, length, what, formula):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 03: the transposed convolution
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_output_length(fn, seed=0):
     """``fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`` returns the
     ``Conv1DTranspose`` output length (Keras 3), ``padding`` ``"valid"`` or ``"same"``, ``output_padding`` ``None``
@@ -346,6 +351,7 @@ def _follows(fn, formula, cases):
     return True
 
 
+@time_limited
 def check_conv1d_transpose(fn, cases=60, seed=0):
     """``fn(x, w, strides)`` returns the full transposed convolution: ``y[j*s + t] += x[j] * w[t]``.
 
@@ -395,6 +401,7 @@ def _transpose_length_mistake(got, inputs):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 04: a custom op
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_custom_op(function, cases=20, seed=0):
     r"""``function`` is a :class:`~tinygradconv.Function` subclass computing SiLU (swish), :math:`y = x\,\sigma(x)`,
     with :math:`dy/dx = \sigma(x)\,(1 + x\,(1 - \sigma(x)))`.
@@ -781,6 +788,7 @@ def _runs_on_strict_arrays(name, function, arrays):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 05: an optimizer update
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
     """``fn(param, grad, velocity, learning_rate, momentum, nesterov)`` returns ``(new_param, new_velocity)``: one
     step of Keras' SGD with momentum (``velocity`` starts at zeros). Compared, step after step, with
@@ -866,6 +874,7 @@ def _pytorch_momentum_buffer(got, inputs):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 06: code for every backend
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_logsumexp(fn, cases=30, seed=0):
     """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis (``axis=-1``) of an array of any number of
     dimensions, that axis removed, written with ``x.__array_namespace__()`` only, so that it runs on every backend;
@@ -925,6 +934,7 @@ _NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 07: the checkerboard
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_overlap_counts(fn, seed=0):
     """``fn(input_length, kernel_size, strides)`` returns how many input steps reach each output step of a
     ``Conv1DTranspose`` with ``padding="valid"`` (no output padding given): an integer array of the output length.
@@ -969,6 +979,7 @@ def _overlap_length_mistake(got, inputs):
 # ------------------------------------------------------------------------------------------------------------
 # Tutorial 08: backprop through a convolution
 # ------------------------------------------------------------------------------------------------------------
+@time_limited
 def check_conv1d_input_gradient(fn, cases=60, seed=0):
     """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
     given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
@@ -1017,6 +1028,7 @@ _SCALAR_FUNCTIONS = (
 )
 
 
+@time_limited
 def check_finite_differences(fn, cases=30, seed=0):
     """``fn(f, x, eps)`` estimates the gradient of the scalar function ``f`` at ``x`` (a float64 array) by central
     differences, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every ``i``. Compared with ``backward()``
@@ -1134,6 +1146,7 @@ class _Named:
         return f"<f(x) = {self.name}>"
 
 
+@time_limited
 def check_custom_binary_op(function, cases=20, seed=0):
     r"""``function`` is a :class:`~tinygradconv.Function` of two inputs computing :math:`y = a\,e^{b}` (same shapes),
     whose backward returns :math:`(g\,e^{b},\ g\,a\,e^{b})`. Forward compared with the framework's ``a * b.exp()``,
@@ -1215,6 +1228,7 @@ def _gradient_count_hint(name, exc, inputs):
                           "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()))
 
 
+@time_limited
 def check_adam_step(fn, cases=20, steps=5, seed=0):
     """``fn(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)`` returns ``(param, m, v)`` after
     one step of Keras' Adam (``iteration`` counts from 1; ``m`` and ``v`` start at zeros). Compared, step after
@@ -1346,6 +1360,7 @@ def _within_rounding(dtype, got, expected, which, beta, inputs):
     return bool(np.all(np.abs(got - expected) <= 1e-12 + 1e-6 * np.abs(expected) + 8 * np.finfo(dtype).eps * size))
 
 
+@time_limited
 def check_portable_relu(fn, cases=20, seed=0):
     """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only, with ``x``'s
     shape and dtype. Checked on 1- and 2-dimensional float64, float32 and int64 arrays, on NumPy and
@@ -1410,6 +1425,7 @@ def _relu_dtype_note(dtype, received):
     return note
 
 
+@time_limited
 def check_resize_overlap(fn, seed=0):
     """``fn(input_length, size, kernel_size)`` returns how many paths reach each output step of
     ``UpSampling1D(size)`` followed by ``Conv1D(kernel_size, padding="same")`` (all-ones kernel). Compared with
@@ -1449,6 +1465,7 @@ def _same_padding_split(got, inputs):
             f"kernel_size // 2 = {k // 2}, on the right; your counts are those of left = kernel_size // 2")
 
 
+@time_limited
 def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
     strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.

@@ -8,6 +8,8 @@
 * Reporting: :func:`_fail` writes the report (the inputs, the value expected, the value received, and a note on
   where they differ), :func:`_compare_arrays` compares and explains, :func:`_call` reports an answer that raised,
   with its line.
+* Time: a checker stops after ``TIME_LIMIT_S`` seconds (:func:`time_limited`) and reports the line the answer was
+  running, so that an answer caught in an endless loop gets a report instead of a cell that never finishes.
 
 A report, for an answer that returned the text of the right numbers:
 
@@ -24,10 +26,15 @@ check_demo: your function disagrees with the framework on this case.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 import os
 import re
+import signal
 import sysconfig
+import threading
+import time
 import traceback
 
 import numpy as np
@@ -57,6 +64,72 @@ def _settings(name, **settings):
     with named_by(name):
         return [_integer_argument(value, key, minimum=0 if key == "seed" else 1, optional=key == "seed")
                 for key, value in settings.items()]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Time: an answer that never returns
+# ------------------------------------------------------------------------------------------------------------
+TIME_LIMIT_S = 30.0
+"""How long a checker may run, in seconds, before it stops the answer and reports where it was. The checkers' cases
+are small (at most a few dozen elements): a correct answer, even one written with Python loops, takes well under a
+second for all of them. The limit needs ``SIGALRM``: it holds in the main thread on Linux and macOS (a script, a
+Jupyter notebook) and is not applied on Windows or in other threads, where the checker runs without it. ``None`` or
+``0`` turns it off."""
+
+
+class _OutOfTime(BaseException):
+    """Raised inside the answer when the time is up. A ``BaseException``, as ``KeyboardInterrupt`` is, so that
+    neither the checkers' ``except Exception`` (which reports an answer's own errors) nor a ``try``/``except
+    Exception`` in the answer's loop can swallow it."""
+
+
+def _can_time():
+    """Whether a time limit can be set here: ``SIGALRM`` exists (not on Windows) and this is the main thread (the
+    only one that may set signal handlers)."""
+    return hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _time_limit(name, seconds):
+    """Run the block for at most ``seconds``; past that, an ``AssertionError`` that says so and names the line of
+    the student's code that was running. A timer and ``SIGALRM`` handler set by the caller (pytest-timeout's, for
+    one) are put back afterwards, the timer with the time it had left."""
+    if not seconds or not _can_time():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, stop)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OutOfTime as exc:
+        frame = _students_frame(exc)
+        where = f"\n  it was running line {frame.lineno}: {frame.line}" if frame else ""
+        raise AssertionError(
+            f"{name}: stopped after {seconds:g} s: your function had not returned. A correct answer takes well "
+            "under a second on these small cases, so look for a loop that never ends: a `while` whose condition "
+            "never becomes false (a counter that is never increased), or a loop that appends to the list it walks "
+            f"over.{where}\n  (The limit is tinygradconv.exercises.reports.TIME_LIMIT_S.)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay > 0:      # the caller's timer, with what it had left (at least a moment, so it still fires)
+            left = max(previous_delay - (time.monotonic() - started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
+
+
+def time_limited(checker):
+    """A checker that stops after :data:`TIME_LIMIT_S` seconds (read at each call, so that a notebook can change
+    it) with a report instead of running forever. The checker's name, signature and docstring are kept."""
+    @functools.wraps(checker)
+    def checked(*args, **kwargs):
+        with _time_limit(checker.__name__, TIME_LIMIT_S):
+            return checker(*args, **kwargs)
+    return checked
 
 
 # ------------------------------------------------------------------------------------------------------------
