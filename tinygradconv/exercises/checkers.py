@@ -172,20 +172,63 @@ def check_conv_output_length(fn, seed=0):
         if s > 1 and d > 1:
             continue
         span = (k - 1) * d + 1
-        (too_long if padding == "valid" and span > length else ordinary).append((length, k, s, padding, d, span))
-    for length, k, s, padding, d, span in ordinary + too_long:
         inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
-        expected = int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size)
+        case = (inputs, int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size))
+        (too_long if padding == "valid" and span > length else ordinary).append(case)
+    cases = ordinary + too_long
+    for inputs, expected in cases:
         received = _call("check_conv_output_length", fn, inputs)
-        note = ""
         value = _as_int(received)
-        if span > length and value is not None and value < 0:
-            note = (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, "
-                    f"more than the input's {length}, so no window fits and the output is empty (length 0); the "
-                    "formula floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, "
-                    "max(0, ...)")
+        note = "" if value is None or value == expected else _conv_length_mistake(fn, inputs, value, cases)
         _check_int("check_conv_output_length", inputs, expected, received, note)
     return True
+
+
+def _conv_length_mistake(fn, inputs, received, cases):
+    """The likely slip behind a wrong ``Conv1D`` length ``received`` on ``inputs``: a negative length, ``int()``
+    (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
+    or the dilation left out. A slip is named when ``fn`` gives that slip's length here and on every case where it
+    differs from the right one (``cases``: ``(inputs, length)`` pairs); else ``""``."""
+    length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
+    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+    if span > length and received < 0:
+        return (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, more "
+                f"than the input's {length}, so no window fits and the output is empty (length 0); the formula "
+                "floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, max(0, ...)")
+
+    def valid_only(formula):            # a slip in the "valid" formula: the padded lengths as they should be
+        right = {tuple(case.values()): expected for case, expected in cases}
+        return lambda case: (formula(case["input_length"], (case["kernel_size"] - 1) * case["dilation_rate"] + 1,
+                                     case["kernel_size"], case["strides"])
+                             if case["padding"] == "valid" else right[tuple(case.values())])
+
+    slips = (
+        (valid_only(lambda L, k_eff, k, s: max(0, int((L - k_eff) / s) + 1)),
+         (f"int() rounds towards zero, and the count of windows needs floor: (L - k_eff) / s = "
+          f"({length} - {span}) / {s} = {(length - span) / s:g} here, int() of it is {int((length - span) / s)} "
+          f"but floor is {(length - span) // s}; write (L - k_eff) // s + 1 (// floors), clamped with max(0, ...)")),
+        (valid_only(lambda L, k_eff, k, s: max(0, L - k_eff + 1)),
+         (f"the stride is missing: with strides={s} the windows start every {s} steps, so there are "
+          "floor((L - k_eff) / s) + 1 of them, not L - k_eff + 1")),
+        (valid_only(lambda L, k_eff, k, s: max(0, (L - k) // s + 1)),
+         (f"the dilation is missing: a kernel of {inputs['kernel_size']} taps with dilation_rate="
+          f"{inputs['dilation_rate']} spans k_eff = (k - 1) * d + 1 = {span} steps; use k_eff where the formula has "
+          "the kernel's length")),
+        (lambda case: (case["input_length"] // case["strides"] if case["padding"] != "valid"
+                       else _conv_length_of(case, cases)),
+         (f'padding="{padding}" keeps a last, partial window: the output has ceil(L / s) = ceil({length} / {s}) = '
+          f"{-(-length // s)} steps, not floor(L / s) = {length // s} (in integers, (L + s - 1) // s, or "
+          "math.ceil(L / s))")),
+    )
+    for slip, sentence in slips:
+        if received == slip(inputs) and _follows(fn, slip, cases):
+            return sentence
+    return ""
+
+
+def _conv_length_of(inputs, cases):
+    """The right length of ``inputs`` among ``cases``, ``(inputs, length)`` pairs."""
+    return next(expected for case, expected in cases if case == inputs)
 
 
 @time_limited
@@ -316,8 +359,23 @@ def _output_length_mistake(fn, inputs, received, cases):
         return ((case["input_length"] - 1) * case["strides"] + case["dilation_rate"] * (case["kernel_size"] - 1)
                 + (case["output_padding"] or 0) + 1)
 
+    def pad_rounded_down(case):                          # "same" cropping (k_eff - 1) // 2, not k_eff // 2, per end
+        if case["padding"] == "valid" or case["output_padding"] is None:
+            return keras[tuple(case.values())]
+        span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+        return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
+
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+    if received == pad_rounded_down(inputs) and _follows(fn, pad_rounded_down, cases):
+        keras_length = (length - 1) * s + span - 2 * (span // 2) + inputs["output_padding"]
+        empty = (" So Keras' output really is empty here: the transposed convolution makes "
+                 f"(L - 1) * strides + k_eff = {(length - 1) * s + span} steps and crops {span // 2} from each end"
+                 if keras_length == 0 else "")
+        return ('with an integer output_padding and padding="same", Keras crops pad = k_eff // 2 steps from each '
+                f"end (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span} here, so pad = {span // 2}), not "
+                f"(k_eff - 1) // 2 = {(span - 1) // 2}: the two differ for an even k_eff. The length is "
+                f"(L - 1) * strides + k_eff - 2 * pad + output_padding = {keras_length}.{empty}")
     if received == none_as_zero(inputs) and _follows(fn, none_as_zero, cases):
         if inputs["padding"] == "valid":
             here = (f'(L - 1) * strides + max(k_eff, strides) = ({length} - 1) * {s} + max({span}, {s}) = '
@@ -1071,6 +1129,7 @@ def _finite_difference_mistake(got, f, x, eps, exact):
     1 %, but printed differently: values printed the same get the generic note of ``_compare_arrays``) what to
     look for in the step; else ``None``."""
     known = (_known_mistake(got, *_one_sided(f, x, eps), rtol=1e-9, atol=1e-12)
+             or _known_mistake(got, *_central_slips(f, x, eps), rtol=1e-9, atol=1e-12)
              or _known_mistake(got, *_unrestored(f, x, eps))
              or _known_mistake(got, *_other_steps(f, x, eps), rtol=1e-9, atol=1e-12))
     near = got.shape == exact.shape and np.allclose(got, exact, rtol=1e-2, atol=1e-6)
@@ -1078,6 +1137,19 @@ def _finite_difference_mistake(got, f, x, eps, exact):
         return (f"your values are close to the gradient, within 1 %, but not to the tolerance: look for "
                 f"{_SMALL_DIFFERENCES['check_finite_differences']}")
     return known
+
+
+def _central_slips(f, x, eps):
+    """The known slips in writing the central difference itself, as :func:`_known_mistake` takes them: the 2 of
+    ``2 eps`` left out (twice the gradient), and ``/ 2 * eps``, which Python reads as ``(... / 2) * eps``."""
+    steps = np.eye(x.size) * eps
+    differences = np.array([f(x + e) - f(x - e) for e in steps])
+    return [(differences / eps,
+             ("your values are exactly twice the gradient: the two points x + eps e_i and x - eps e_i are 2 eps "
+              "apart, so divide their difference by 2 * eps, not by eps")),
+            (differences / 2 * eps,
+             ("your values are the difference times eps / 2: Python reads `/ 2 * eps` from left to right, as "
+              "(difference / 2) * eps; write `/ (2 * eps)`"))]
 
 
 def _other_steps(f, x, eps):
