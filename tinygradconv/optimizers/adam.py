@@ -1,7 +1,9 @@
 """Adam, AdamW, Adamax, Nadam and Lion, with Keras 3's update rules.
 
 Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
-(``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero.
+(``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero. As in Keras 3, the
+scalars of a step (``lr``, ``t``, the betas, the bias correction, Nadam's momentum schedule) are computed in the
+weight's dtype (:func:`in_dtype_of`): float16 steps are Keras' to the bit.
 """
 from __future__ import annotations
 
@@ -17,6 +19,14 @@ def moving_average(average, value, beta):
     step made the weight NaN, where Keras on torch leaves it unchanged (found by a tester).
     """
     return average * beta + value * (1 - beta)
+
+
+def in_dtype_of(w, xp, *values):
+    """``values`` as 0-d arrays of ``w``'s dtype: Keras 3 casts each scalar of a step (the learning rate, the step
+    count, the betas) to the variable's dtype before it computes with them, so that in float16 the bias correction
+    is rounded as Keras rounds it (found by a tester: in float64, a float16 Adam step where ``v`` had underflowed to
+    0 was 1.5 against Keras' 1.0)."""
+    return (xp.asarray(value, dtype=w.dtype) for value in values)
 
 
 class _AdamHyperparameters(Optimizer):
@@ -72,8 +82,8 @@ class Adam(_AdamHyperparameters):
         return state
 
     def update_step(self, g, w, lr, state, xp):
-        t = self.iterations + 1
-        alpha = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)
+        lr, t, beta_1, beta_2 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1, self.beta_2)
+        alpha = lr * xp.sqrt(1 - beta_2**t) / (1 - beta_1**t)
         m = state["m"] = moving_average(state["m"], g, self.beta_1)
         v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
         if self.amsgrad:
@@ -146,10 +156,10 @@ class Adamax(_AdamHyperparameters):
         return {"m": xp.zeros_like(variable.data), "u": xp.zeros_like(variable.data)}
 
     def update_step(self, g, w, lr, state, xp):
-        t = self.iterations + 1
+        lr, t, beta_1 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1)
         m = state["m"] = moving_average(state["m"], g, self.beta_1)
         u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
-        return w - (lr * m) / ((1 - self.beta_1**t) * (u + self.epsilon))
+        return w - (lr * m) / ((1 - beta_1**t) * (u + self.epsilon))
 
 
 class Nadam(_AdamHyperparameters):
@@ -185,22 +195,28 @@ class Nadam(_AdamHyperparameters):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.u_product = 1.0
 
-    def _mu(self, t):
-        return self.beta_1 * (1.0 - 0.5 * 0.96**t)
+    def _mu(self, t, w, xp):
+        """Dozat's momentum ``mu_t``, computed in ``w``'s dtype as Keras does."""
+        beta_1, decay, t = in_dtype_of(w, xp, self.beta_1, 0.96, t)
+        return beta_1 * (1.0 - 0.5 * decay**t)
 
-    def before_update(self):
-        self.u_product *= self._mu(self.iterations + 1)
+    def before_update(self, variables):
+        # Keras keeps the running product in a variable of the first variable's dtype: rounded to it at every step
+        w, xp = variables[0].data, variables[0].backend.xp
+        (product,) = in_dtype_of(w, xp, self.u_product)
+        self.u_product = float(product * self._mu(self.iterations + 1, w, xp))
 
     def build_state(self, variable, xp):
         return {"m": xp.zeros_like(variable.data), "v": xp.zeros_like(variable.data)}
 
     def update_step(self, g, w, lr, state, xp):
         t = self.iterations + 1
-        u_t, u_next = self._mu(t), self._mu(t + 1)
+        u_t, u_next = self._mu(t, w, xp), self._mu(t + 1, w, xp)
+        lr, t, beta_2, product = in_dtype_of(w, xp, lr, t, self.beta_2, self.u_product)
         m = state["m"] = moving_average(state["m"], g, self.beta_1)
         v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
-        m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * g / (1 - self.u_product)
-        v_hat = v / (1 - self.beta_2**t)
+        m_hat = m * u_next / (1 - product * u_next) + g * (1 - u_t) / (1 - product)
+        v_hat = v / (1 - beta_2**t)
         return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
 
 

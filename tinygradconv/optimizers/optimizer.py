@@ -544,8 +544,9 @@ class Optimizer:
         the learning rate (a float), its ``state`` dict (updated in place) and the array namespace ``xp``."""
         raise NotImplementedError
 
-    def before_update(self):
-        """Hook run once per :meth:`apply` before the per-variable updates (Nadam keeps a running product)."""
+    def before_update(self, variables):
+        """Hook run once per :meth:`apply` before the per-variable updates, given the variables it updates (Nadam
+        keeps a running product, in the first one's dtype as Keras does)."""
 
     def apply(self, grads, variables):
         """Update ``variables`` (Tensors, in place) with ``grads`` (Tensors, backend or NumPy arrays, or None). The
@@ -589,7 +590,7 @@ class Optimizer:
             arrays = self._clip([g for g, _ in pairs], xp)
             lr = self._current_rate()
             self._apply_weight_decay(updated, lr)
-            self.before_update()
+            self.before_update(updated)
             for g, v in zip(arrays, updated):
                 v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
         self.iterations += 1
