@@ -177,7 +177,9 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         ax: ``None`` (a new figure, one panel per metric, at most :data:`MAX_COLUMNS` in a row), one Axes (every
             metric in it), or one Axes per metric.
         logy: use a logarithmic y axis (for losses spanning decades); values at or below 0 are then not drawn,
-            and marked as NaN is.
+            and marked as NaN is. The y label says "(log scale)", and an axis within a few decades has at least
+            three labelled ticks, written as plain numbers (``0.05``, ``0.07``, ``0.1``; see
+            :data:`LOG_TICK_MANTISSAS`).
 
     Returns:
         The matplotlib Figure. Each panel's title names its metric (long names wrapped after an underscore), and
@@ -231,7 +233,8 @@ def plot_history(history, metrics=None, ax=None, logy=False):
     for i, (name, panel) in enumerate(zip(names, axes)):
         _draw(panel, data, name, cycle[i % len(cycle)], seen, named=shared, logy=logy)
         panel.set_xlabel("epoch")
-        panel.set_ylabel("value" if shared or len(name) > TITLE_WIDTH else name)    # a long name: in the title
+        label = "value" if shared or len(name) > TITLE_WIDTH else name                 # a long name: in the title
+        panel.set_ylabel(f"{label} (log scale)" if logy else label)
         # whole epochs, also for one epoch (with the default of two ticks at least, it ticked 0.945, 0.96, ...)
         panel.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         if logy:        # a value <= 0 leaves a gap, marked as NaN is (clipped, it drew a line off the axis)
@@ -243,7 +246,37 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         fit_figure(axes[0].figure)
     for panel in axes:                    # once the panels have their final size
         _place_legend(panel)
+        if logy:
+            _label_log_ticks(panel)
     return axes[0].figure
+
+
+#: The mantissas tried for a log axis' labelled ticks, fewest first: the first set that puts at least
+#: ``MIN_LOG_LABELS`` ticks within the axis is used.
+LOG_TICK_MANTISSAS = ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0), tuple(range(1, 10)))
+MIN_LOG_LABELS = 3
+
+
+def _label_log_ticks(ax):
+    """At least :data:`MIN_LOG_LABELS` labelled ticks on a log y axis, written as plain numbers (``0.005``, not
+    ``5 x 10^-3``): matplotlib labels only powers of 10, and a loss within one decade showed one or two labels (the
+    demo's MAE panel: ``6 x 10^-2`` and ``10^-1``, found by a student). Axes that span more decades than
+    mantissa sets can fill keep matplotlib's own ticks."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    low, high = ax.get_ylim()
+    if not (np.isfinite([low, high]).all() and 0 < low < high):
+        return
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    for mantissas in LOG_TICK_MANTISSAS:
+        ticks = [m * 10.0 ** e for e in decades for m in mantissas if low <= m * 10.0 ** e <= high]
+        if len(ticks) >= MIN_LOG_LABELS:
+            break
+    if not MIN_LOG_LABELS <= len(ticks) <= 9:   # a sliver of a decade: matplotlib labels its minor ticks itself
+        return
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 #: Where a legend may go, in the order tried: the first corner that covers the fewest points of the curves wins.
