@@ -212,8 +212,21 @@ def _keras_layer(layer):
 
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    out = {"module": "keras.layers", "class_name": type(layer).__name__,
+           "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    build_config = layer.get_build_config()
+    if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
+        out["build_config"] = _json_shapes(build_config)
+    return out
+
+
+def _json_shapes(value):
+    """``value`` (a build config: shapes in dicts and lists) with every tuple made a list, as JSON holds it."""
+    if isinstance(value, dict):
+        return {key: _json_shapes(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_shapes(item) for item in value]
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def _is_ours_in_keras(layer):
@@ -246,17 +259,18 @@ def _model_json(model, what="a .keras file"):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
-        if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
+        if shape is None and what == "a .keras file":     # Keras 3 warns, and saves it
             if model.weights:
-                # layers built before the model (a trained layer reused): Keras writes each one's build_config
-                # (read by _build_from_configs), which this writer does not (yet), so such a file would not load
-                raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
-                                 "weights already (built or trained before), which the file could not give back. "
-                                 "Build the model first: model.build(input_shape), call it on data, or start it "
-                                 "with layers.Input(shape).")
-            warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds no "
-                          "weights (Keras' warning). Build it first (call it on data, or start it with "
-                          "layers.Input(shape)) to keep them.", stacklevel=5)
+                # layers built before the model (a trained layer reused): each is written with its weights and its
+                # build_config, from which it is built again before its weights are loaded (here and in Keras)
+                warnings.warn(f"You are saving model '{model.name}', which has not been built yet (Keras' warning): "
+                              "its layers built before it are written with their weights and input shapes, the "
+                              "others without weights. Build it first (call it on data, or start it with "
+                              "layers.Input(shape)) to keep every layer's.", stacklevel=5)
+            else:
+                warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
+                              "no weights (Keras' warning). Build it first (call it on data, or start it with "
+                              "layers.Input(shape)) to keep them.", stacklevel=5)
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
@@ -297,9 +311,12 @@ def save_keras(model, filepath) -> None:
         ValueError: a subclassed model, or a layer Keras does not have (e.g. your own class).
         ImportError: h5py is not installed.
 
-    A ``Sequential`` model not built yet is written without weights, with Keras' warning, as Keras 3 writes it; it
-    loads unbuilt (its weights made at its first call), here and in Keras. Such a model whose layers hold weights
-    already is refused (a ``ValueError``: build the model first); Keras writes each built layer's input shape.
+    Each built layer is written with its ``build_config`` (the input shape it was built with,
+    :meth:`~tinygradconv.layers.Layer.get_build_config`), as Keras 3 writes it. A ``Sequential`` model not built yet
+    is written without an input shape, with Keras' warning, as Keras 3 writes it: its layers built before it (a
+    ``Dense`` called on data, then put in ``Sequential([...])``) keep their weights, and are built from their
+    ``build_config`` when the file is loaded, here and in Keras; its other layers load unbuilt (their weights made
+    at the model's first call).
     """
     from . import __version__
 

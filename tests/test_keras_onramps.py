@@ -1,0 +1,203 @@
+"""What a Keras user hits first, each checked against Keras 3 itself run on the same code (``KERAS_BACKEND=torch``):
+``build_config`` in ``.keras`` files, ``build(self, a_shape, b_shape)`` for a call of two tensors, metrics with a
+``dtype``, the ``trainable`` setter, and layer names with a dot."""
+import json
+import os
+import types
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+
+from tinygradconv import layers, models
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras", reason="Keras 3 is the reference of these tests")
+OURS = types.SimpleNamespace(layers=layers, Model=models.Model, Sequential=models.Sequential)
+
+
+def _config(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+# ------------------------------------------------------------------------------------ 1. build_config in .keras files
+def test_unbuilt_sequential_of_a_built_dense_saves_as_keras_writes_it_and_loads_both_ways(tmp_path):
+    """The exact input of the issue: Dense(3) built by a call on a (2, 4) batch, put in Sequential([...]) never
+    called, saved as .keras. Keras writes the layer's build_config {"input_shape": [2, 4]}; so does our writer, and
+    our file loads in Keras (and Keras' in ours) with the same weights and predictions."""
+    x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    ours = layers.Dense(3)
+    ours(x)
+    theirs = keras.layers.Dense(3)
+    theirs(x)
+    theirs.set_weights(ours.get_weights())
+    with pytest.warns(UserWarning, match="has not been built yet"):
+        models.Sequential([ours]).save(tmp_path / "ours.keras")
+    with pytest.warns(UserWarning, match="has not yet been built"):
+        keras.Sequential([theirs]).save(tmp_path / "theirs.keras")
+    written, reference = _config(tmp_path / "ours.keras"), _config(tmp_path / "theirs.keras")
+    assert written["config"]["layers"][0]["build_config"] == {"input_shape": [2, 4]}
+    assert written["config"]["layers"][0]["build_config"] == reference["config"]["layers"][0]["build_config"]
+    assert "build_config" not in written and "build_config" not in reference     # the model itself: unbuilt
+
+    expected = x @ ours.get_weights()[0] + ours.get_weights()[1]      # the layer's own formula, in NumPy
+    in_keras = keras.saving.load_model(tmp_path / "ours.keras")       # ours -> Keras
+    mine = models.load_model(tmp_path / "theirs.keras")               # Keras -> ours
+    for loaded in (in_keras, mine):
+        for got, saved in zip(loaded.get_weights(), ours.get_weights()):
+            np.testing.assert_array_equal(got, saved)
+    np.testing.assert_allclose(in_keras.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mine.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(models.load_model(tmp_path / "ours.keras").predict(x, verbose=0), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_build_configs_of_a_model_from_input_match_keras(tmp_path):
+    """Every built layer has its build_config, as Keras writes it (its input shape with the batch axis None), in
+    Sequential and functional models, in .keras files and to_json."""
+    def sequential(lib):
+        return lib.Sequential([lib.layers.Input((8, 2)), lib.layers.Conv1D(3, 3), lib.layers.Flatten(),
+                               lib.layers.Dense(2)])
+
+    def functional(lib):
+        a, b = lib.layers.Input((4,)), lib.layers.Input((4,))
+        return lib.Model([a, b], lib.layers.Dense(1)(lib.layers.Add()([a, b])))
+
+    for build in (sequential, functional):
+        ours, theirs = build(OURS), build(keras)
+        ours.save(tmp_path / "ours.keras")
+        theirs.save(tmp_path / "theirs.keras")
+        written, reference = _config(tmp_path / "ours.keras"), _config(tmp_path / "theirs.keras")
+        assert written["build_config"] == reference["build_config"]
+        got = [item.get("build_config") for item in written["config"]["layers"]]
+        assert got == [item.get("build_config") for item in reference["config"]["layers"]]
+        assert got[-1] is not None
+        assert [item.get("build_config") for item in json.loads(ours.to_json())["config"]["layers"]] == got
+
+
+def test_get_build_config_as_keras():
+    x = np.ones((2, 4), "float32")
+    ours, theirs = layers.Dense(3), keras.layers.Dense(3)
+    assert ours.get_build_config() is theirs.get_build_config() is None
+    ours(x)
+    theirs(x)
+    assert ours.get_build_config() == theirs.get_build_config() == {"input_shape": (2, 4)}
+    rebuilt = layers.Dense(3)
+    rebuilt.build_from_config(ours.get_build_config())
+    assert rebuilt.built and rebuilt.kernel.shape == (4, 3)
+
+
+# ------------------------------------------------------------------------- 2. build(self, a_shape, b_shape)
+def _pair(base, matmul):
+    class Pair(base):
+        def build(self, a_shape, b_shape):
+            self.seen = (a_shape, b_shape)
+            self.w = self.add_weight(shape=(a_shape[-1], b_shape[-1]), initializer="ones", name="w")
+
+        def call(self, a, b):
+            return matmul(a, self.w) * b
+
+    return Pair
+
+
+OURS_PAIR = _pair(layers.Layer, lambda a, w: a @ w)
+KERAS_PAIR = _pair(keras.layers.Layer, lambda a, w: keras.ops.matmul(a, w))
+
+
+@pytest.mark.parametrize("by_name", [False, True])
+def test_build_gets_one_shape_per_call_argument_as_in_keras(by_name):
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    b = np.full((2, 4), 2.0, "float32")
+    ours, theirs = OURS_PAIR(), KERAS_PAIR()
+    got = ours(a, b=b) if by_name else ours(a, b)
+    expected = theirs(a, b=b) if by_name else theirs(a, b)
+    assert ours.seen == theirs.seen == ((2, 3), (2, 4))
+    np.testing.assert_allclose(got.numpy(), keras.ops.convert_to_numpy(expected))
+    np.testing.assert_allclose(got.numpy(), (a @ np.ones((3, 4))) * b)        # by hand
+    assert ours.get_build_config() == theirs.get_build_config() == {"shapes_dict": {"a_shape": (2, 3),
+                                                                                   "b_shape": (2, 4)}}
+
+
+def test_two_argument_build_in_a_functional_model_as_in_keras():
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    b = np.full((2, 4), 2.0, "float32")
+    ours, theirs = OURS_PAIR(), KERAS_PAIR()
+    ia, ib = layers.Input((3,)), layers.Input((4,))
+    ka, kb = keras.Input((3,)), keras.Input((4,))
+    model, reference = models.Model([ia, ib], ours(ia, ib)), keras.Model([ka, kb], theirs(ka, kb))
+    assert ours.seen == theirs.seen == ((None, 3), (None, 4))
+    np.testing.assert_allclose(model.predict([a, b], verbose=0), reference.predict([a, b], verbose=0))
+
+
+def test_build_argument_rules_as_in_keras():
+    """Keras' rules: an argument of call() that got no tensor is not passed (the build's default is used), nor is a
+    mask; a list of tensors gives a list of shapes; a build of one argument gets the first shape; other names are
+    Keras' ValueError."""
+    a, b = np.ones((2, 3), "float32"), np.ones((2, 4), "float32")
+
+    def record(base):
+        class Optional(base):
+            def build(self, a_shape, b_shape=None):
+                self.seen = (a_shape, b_shape)
+
+            def call(self, a, b=None):
+                return a
+
+        class Masked(base):
+            def build(self, a_shape, mask_shape=None):
+                self.seen = (a_shape, mask_shape)
+
+            def call(self, a, mask=None):
+                return a
+
+        class Listed(base):
+            def build(self, a_shape, b_shape):
+                self.seen = (a_shape, [tuple(s) for s in b_shape])
+
+            def call(self, a, b):
+                return a
+
+        class One(base):
+            def build(self, shape):
+                self.seen = shape
+
+            def call(self, a, b):
+                return a
+
+        seen = []
+        for layer, args, kwargs in [(Optional(), (a,), {}), (Optional(), (a, b), {}), (Masked(), (a,), {"mask": b}),
+                                    (Listed(), (a, [b, b]), {}), (One(), (a, b), {})]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")         # Keras' warning that Masked does not support masking
+                layer(*args, **kwargs)
+            seen.append(layer.seen)
+        return seen
+
+    assert record(layers.Layer) == record(keras.layers.Layer) == [
+        ((2, 3), None), ((2, 3), (2, 4)), ((2, 3), None), ((2, 3), [(2, 4), (2, 4)]), (2, 3)]
+
+    def errors(base):
+        class NotShape(base):
+            def build(self, x, y):
+                pass
+
+            def call(self, a, b):
+                return a
+
+        class Unknown(base):
+            def build(self, a_shape, c_shape):
+                pass
+
+            def call(self, a, b):
+                return a
+
+        out = []
+        for cls in (NotShape, Unknown):
+            with pytest.raises(ValueError) as info:
+                cls()(a, b)
+            out.append(str(info.value).split("For layer")[1].strip().lower())   # (Keras: "Received", "received")
+        return out
+
+    assert errors(layers.Layer) == errors(keras.layers.Layer)
