@@ -201,3 +201,106 @@ def test_build_argument_rules_as_in_keras():
         return out
 
     assert errors(layers.Layer) == errors(keras.layers.Layer)
+
+
+# ----------------------------------------------------------------------------------------- 4. the trainable setter
+TRAINABLE_VALUES = [1, 0, np.bool_(False), np.bool_(True), "yes", "False", "", None, 2.5, [], np.int64(1)]
+
+
+@pytest.mark.parametrize("value", TRAINABLE_VALUES, ids=repr)
+def test_trainable_setter_reads_a_value_as_keras_3_does(value):
+    ours, theirs = layers.Dense(2), keras.layers.Dense(2)
+    ours.build((None, 3))
+    theirs.build((None, 3))
+    ours.trainable = value
+    theirs.trainable = value
+    assert type(ours.trainable) is type(theirs.trainable) is bool
+    assert ours.trainable == theirs.trainable == bool(value)
+    assert len(ours.trainable_weights) == len(theirs.trainable_weights)
+    assert [w.requires_grad for w in ours.weights] == [w.trainable for w in theirs.weights]
+
+
+def test_trainable_setter_on_a_model_sets_its_layers_as_keras():
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    for value in (0, "yes"):
+        ours.trainable = value
+        theirs.trainable = value
+        assert ours.layers[0].trainable is theirs.layers[0].trainable is bool(value)
+        assert len(ours.trainable_weights) == len(theirs.trainable_weights)
+
+
+def test_trainable_at_construction_is_still_a_bool_as_keras():
+    for value in (1, "yes"):
+        with pytest.raises(ValueError, match="Expected `trainable` to be a boolean"):
+            keras.layers.Dense(2, trainable=value)
+        with pytest.raises(ValueError, match="Expected `trainable` to be a boolean"):
+            layers.Dense(2, trainable=value)
+
+
+# ------------------------------------------------------------------------------------- 5. layer names with a dot
+def _dotted_warnings(save):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save()
+    return [str(w.message) for w in caught if "PyTorch backend" in str(w.message)]
+
+
+def _loads_in_keras(path):
+    """Whether Keras (on torch) loads the file and predicts with it (which builds any layer left unbuilt)."""
+    try:
+        model = keras.saving.load_model(path)
+        model.predict(np.ones((2, 4), "float32"), verbose=0)
+    except KeyError as error:
+        assert "parameter name can" in error.args[0]
+        return False
+    return True
+
+
+def _dotted_models():
+    inner = models.Sequential([layers.Input((4,)), layers.Dense(2)], name="in.ner")
+    a = layers.Input((4,), name="in.put")
+    b = layers.Input((4,))
+    return {
+        "dense": models.Sequential([layers.Input((4,)), layers.Dense(3, name="block.dense")]),
+        "batch_norm": models.Sequential([layers.Input((4,)), layers.BatchNormalization(name="b.n")]),
+        "functional_dense": models.Model(b, layers.Dense(2, name="d.x")(b)),
+        "unbuilt_dense": models.Sequential([layers.Dense(2, name="u.d")]),
+        "unbuilt_in_dotted_sequential": models.Sequential([layers.Dense(2)], name="s.q"),
+        "flatten": models.Sequential([layers.Input((4,)), layers.Flatten(name="f.x"), layers.Dense(2)]),
+        "functional_named": models.Model(a, layers.Dense(2)(a), name="f.unc"),
+        "built_in_dotted_sequential": models.Sequential([layers.Input((4,)), layers.Dense(3)], name="my.model"),
+        "nested": models.Sequential([layers.Input((4,)), inner]),
+    }
+
+
+@pytest.mark.parametrize("case", list(_dotted_models()))
+def test_a_dotted_name_warns_exactly_when_keras_on_torch_cannot_use_the_file(tmp_path, case):
+    """Keras 3 on torch accepts a name with a dot when the layer is made, and refuses it when a layer with weights
+    is built (PyTorch's KeyError); other backends accept it. Saving warns, naming the layers, exactly for the files
+    that Keras on torch cannot load or run; the file always loads here, with the same predictions."""
+    model = _dotted_models()[case]
+    path = tmp_path / "m.keras"
+    found = _dotted_warnings(lambda: model.save(path))
+    assert bool(found) is not _loads_in_keras(path)
+    if found:
+        assert "'.' in the name of" in found[0] and "JAX or TensorFlow" in found[0]
+        assert [name for name in ("block.dense", "b.n", "d.x", "u.d", "s.q") if f"'{name}'" in found[0]]
+        assert _dotted_warnings(model.to_json)
+    x = np.ones((2, 4), "float32")
+    loaded = models.load_model(path)
+    if model.built:
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+
+
+def test_keras_on_torch_refuses_a_dotted_name_when_building_not_when_making():
+    """The reference behaviour the warning is about (Keras 3.15 on torch)."""
+    dense = keras.layers.Dense(3, name="block.dense")
+    assert dense.name == "block.dense"
+    with pytest.raises(KeyError, match="parameter name can"):
+        dense.build((None, 4))
+    keras.layers.Flatten(name="f.x")(np.ones((2, 4), "float32"))      # no weights: accepted
+    ours = layers.Dense(3, name="block.dense")
+    ours.build((None, 4))
+    assert [w.name for w in ours.weights] == ["block.dense/kernel", "block.dense/bias"]

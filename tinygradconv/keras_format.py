@@ -286,6 +286,50 @@ def _model_json(model, what="a .keras file"):
                      "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
 
 
+def _dotted_names(model) -> list:
+    """The layers and models of ``model`` whose name with a dot (``Dense(3, name="block.dense")``) makes its Keras 3
+    file unusable by Keras on the PyTorch backend, each as ``"'name' (Class)"``. Keras names each weight by the path
+    of the layers that create it, and PyTorch refuses a parameter name with a dot (``KeyError: 'parameter name can't
+    contain "."'``) when Keras builds the layer. Keras builds a built layer from its ``build_config`` when loading,
+    outside its model, so only the layer's name counts (``"block.dense/kernel"``); a layer not built yet is built
+    by its ``Sequential`` model's first call, inside it, so the names of the ``Sequential`` models around it count
+    too (``"my.model/dense/kernel"``: up to the nearest functional model, whose layers are built outside it). A
+    weightless built layer's name (``Flatten``), an ``Input``'s and a functional model's do not count (all checked
+    in Keras 3.15 on torch)."""
+    from .functional import Functional
+    from .models import Sequential
+
+    found = []
+
+    def walk(model, sequentials):
+        for layer in model.layers:
+            if type(layer) in (Sequential, Functional):
+                walk(layer, [*sequentials, layer] if type(layer) is Sequential else [])
+                continue
+            holders = [layer] if layer.weights else [*sequentials, layer] if not layer.built else []
+            for holder in holders:
+                named = f"'{holder.name}' ({type(holder).__name__})"
+                if "." in holder.name and named not in found:
+                    found.append(named)
+
+    walk(model, [model] if type(model) is Sequential else [])
+    return found
+
+
+def _warn_dotted_names(model, what, stacklevel):
+    """A ``UserWarning`` naming the layers whose dotted names Keras on PyTorch cannot load (:func:`_dotted_names`)
+    in ``what`` (the file written)."""
+    dotted = _dotted_names(model)
+    if dotted:
+        warnings.warn(f"{what}: Keras 3 on the PyTorch backend cannot load it (or build its layers), because of "
+                      f"the '.' in the name of "
+                      f"{', '.join(dotted)}: Keras names each weight by the path of its layers, and PyTorch refuses "
+                      "a '.' in a parameter name (KeyError: 'parameter name can't contain \".\"'). Keras on JAX or "
+                      "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
+                      "(name='block_dense'), e.g. by building the model again with them and set_weights",
+                      stacklevel=stacklevel)
+
+
 def _weight_paths(layers_in_order, skip_inputs):
     """``[(layer, "layers/<path>")]``: Keras' h5 path of each layer (snake-case class name, numbered)."""
     used, out = {}, []
@@ -317,11 +361,17 @@ def save_keras(model, filepath) -> None:
     ``Dense`` called on data, then put in ``Sequential([...])``) keep their weights, and are built from their
     ``build_config`` when the file is loaded, here and in Keras; its other layers load unbuilt (their weights made
     at the model's first call).
+
+    A name with a dot on a layer that holds weights (``Dense(3, name="block.dense")``), or on a ``Sequential``
+    model around a layer not built yet, is written with a ``UserWarning``: Keras 3 on the PyTorch backend cannot
+    load such a file, or build the layer (PyTorch refuses a ``.`` in a parameter name); Keras on JAX or
+    TensorFlow, and this package, can.
     """
     from . import __version__
 
     h5py = _h5py()
     config = _model_json(model)
+    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written", stacklevel=5)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
     compile_config = None
@@ -1037,7 +1087,9 @@ def model_to_json(model, **kwargs) -> str:
     Raises:
         ValueError: a model or layer Keras 3 does not have (named), or a Sequential model without an input shape.
     """
-    return json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+    text = json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written", stacklevel=4)
+    return text
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -159,16 +159,28 @@ class Layer:
         """Whether the layer's weights are trained (and, for ``BatchNormalization``, whether ``training=True``
         uses batch statistics). Setting it sets every sub-layer's too, as Keras 3 does: a frozen model freezes all
         its layers, nested ones included, and unfreezing it unfreezes them all. As in Keras, the flag is kept on
-        each weight (``requires_grad``): a layer unfrozen inside a frozen model trains again."""
+        each weight (``requires_grad``): a layer unfrozen inside a frozen model trains again.
+
+        The setter takes any value as Python's ``bool()`` reads it, as Keras 3's setter does (``value =
+        bool(value)``): ``layer.trainable = 1`` or ``np.bool_(True)`` is True, ``0``, ``None`` or
+        ``np.bool_(False)`` is False, and so is ``[]``; beware that any non-empty string, ``"False"`` too, is True.
+        The constructor's ``trainable=`` takes only a bool (a ``ValueError`` otherwise, as Keras' constructor).
+
+        >>> from tinygradconv.layers import Dense
+        >>> layer = Dense(2)
+        >>> layer.trainable = np.bool_(False)
+        >>> layer.trainable
+        False
+        """
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = flag(value, "trainable")
+        self._trainable = bool(value)       # as Keras 3's setter (see the getter)
         for weight in self._trainable_variables:     # those created trainable (not BN's moving statistics)
             weight.requires_grad_(self._trainable)
         for layer in self._sublayers():
-            layer.trainable = value
+            layer.trainable = self._trainable
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
@@ -240,7 +252,9 @@ class Layer:
         # on every training step. Lists and tuples are remembered whatever they hold now: they may grow later.
         object.__setattr__(self, name, value)
         holders = self.__dict__.setdefault("_layer_attributes", {})
-        if isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS:
+        # (a property's setter keeps the value elsewhere: `layer.trainable = []` is False, as in Keras)
+        if (isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS
+                and not isinstance(getattr(type(self), name, None), property)):
             holders[name] = None
         else:
             holders.pop(name, None)
