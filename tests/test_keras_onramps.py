@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from tinygradconv import layers, models
+from tinygradconv import layers, metrics, models
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras", reason="Keras 3 is the reference of these tests")
@@ -304,3 +304,115 @@ def test_keras_on_torch_refuses_a_dotted_name_when_building_not_when_making():
     ours = layers.Dense(3, name="block.dense")
     ours.build((None, 4))
     assert [w.name for w in ours.weights] == ["block.dense/kernel", "block.dense/bias"]
+
+
+# ---------------------------------------------------------------------------------------------- 3. a metric's dtype
+def _metric_data(name):
+    rng = np.random.default_rng(0)
+    labels = (rng.random((6, 3)) > 0.5).astype("float32")
+    scores = rng.random((6, 3)).astype("float32")
+    classes = np.array([0, 2, 1, 1, 0, 2])
+    one_hot = np.eye(3, dtype="float32")[classes]
+    if name in ("Mean", "Sum"):
+        return (scores,)
+    if name.startswith("Sparse"):
+        return classes, scores
+    if name in ("CategoricalAccuracy", "TopKCategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+                "KLDivergence", "F1Score", "FBetaScore"):
+        return one_hot, scores
+    return labels, scores
+
+
+METRIC_CLASSES = sorted(name for name in dir(metrics) if isinstance(getattr(metrics, name), type)
+                        and issubclass(getattr(metrics, name), metrics.Metric) and hasattr(keras.metrics, name)
+                        and name not in ("Metric", "MeanMetricWrapper", "BinaryIoU"))
+#: Keras 3.15 on torch reports float32 there whatever the dtype (see docs/keras_compatibility.md)
+KERAS_ALWAYS_FLOAT32 = ("AUC", "Precision", "Recall", "R2Score", "TruePositives", "FalsePositives", "TrueNegatives",
+                        "FalseNegatives")
+
+
+def test_every_metric_class_keras_has_is_compared():
+    assert len(METRIC_CLASSES) >= 33 and "MeanSquaredError" in METRIC_CLASSES and "Precision" in METRIC_CLASSES
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", METRIC_CLASSES)
+def test_metric_dtype_as_keras(name, dtype):
+    """Each metric class with dtype=, updated twice (once with sample weights), against Keras' same class: the
+    value to the dtype's precision, and the result's dtype, which is Keras' but where Keras on torch reports float32
+    (its float64 means, and the classes that ignore the dtype)."""
+    extra = {"k": 2} if "TopK" in name else {}
+    ours, theirs = getattr(metrics, name)(dtype=dtype, **extra), getattr(keras.metrics, name)(dtype=dtype, **extra)
+    weights = np.array([1, 0.5, 2, 1, 0, 3], "float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for metric in (ours, theirs):
+            metric.update_state(*_metric_data(name))
+            metric.update_state(*_metric_data(name), sample_weight=weights)
+    got, expected = ours.result(), keras.ops.convert_to_numpy(theirs.result())
+    assert isinstance(got, (np.generic, np.ndarray)) and got.dtype == np.dtype(dtype)
+    assert ours.dtype == theirs.dtype == dtype
+    if dtype != "float64" and name not in KERAS_ALWAYS_FLOAT32:
+        assert expected.dtype == np.dtype(dtype)
+    tolerance = {"float16": 2e-3, "float32": 1e-5, "float64": 1e-6}[dtype]
+    np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(expected, np.float64), rtol=tolerance,
+                               atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_issue_metrics_with_a_dtype_by_hand(dtype):
+    """The exact inputs of the issue, against Keras and against the formula in NumPy."""
+    y_true, y_pred = np.array([[0.1, 0.7], [0.3, 0.2]]), np.array([[0.15, 0.5], [0.35, 0.9]])
+    cases = [("MeanSquaredError", (y_true, y_pred), np.mean((y_true - y_pred) ** 2)),
+             ("Mean", (y_pred,), np.mean(y_pred)),
+             ("Accuracy", (np.round(y_true), np.round(y_pred)), np.mean(np.round(y_true) == np.round(y_pred)))]
+    for name, data, by_hand in cases:
+        ours, theirs = getattr(metrics, name)(dtype=dtype), getattr(keras.metrics, name)(dtype=dtype)
+        ours.update_state(*data)
+        theirs.update_state(*data)
+        got = ours.result()
+        assert got.dtype == np.dtype(dtype)
+        tolerance = 1e-3 if dtype == "float16" else 1e-6
+        np.testing.assert_allclose(float(got), by_hand, rtol=tolerance)
+        np.testing.assert_allclose(float(got), float(keras.ops.convert_to_numpy(theirs.result())), rtol=tolerance)
+
+
+def test_metric_float16_sums_stop_as_keras_variables_do():
+    ours, theirs = metrics.Mean(dtype="float16"), keras.metrics.Mean(dtype="float16")
+    for _ in range(2500):
+        ours.update_state([1.0])
+        theirs.update_state([1.0])
+    assert float(ours.count) == float(keras.ops.convert_to_numpy(theirs.count)) == 2048.0
+
+
+def test_metric_without_a_dtype_is_unchanged_and_configs_round_trip():
+    plain = metrics.MeanSquaredError()
+    plain.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+    assert type(plain.result()) is float and plain.dtype is None and "dtype" not in plain.get_config()
+    given = metrics.Precision(thresholds=0.3, dtype="float64")
+    assert given.get_config()["dtype"] == "float64"
+    assert metrics.Precision.from_config(given.get_config()).dtype == "float64"
+    # Keras writes its default "float32" always: read as the default; another dtype is kept
+    assert metrics.MeanSquaredError.from_config(keras.metrics.MeanSquaredError().get_config()).dtype is None
+    assert metrics.MeanSquaredError.from_config(
+        keras.metrics.MeanSquaredError(dtype="float64").get_config()).dtype == "float64"
+    assert keras.metrics.Precision.from_config(given.get_config()).dtype == "float64"
+
+
+@pytest.mark.parametrize("dtype", ["int32", "bool", "uint8"])
+def test_a_metric_dtype_that_truncates_every_value_is_refused(dtype):
+    """Keras accepts these, and its results mean nothing (MeanSquaredError 0.0 for an error of 0.25): refused."""
+    reference = keras.metrics.MeanSquaredError(dtype=dtype)
+    reference.update_state([[0.0, 1.0]], [[0.5, 1.5]])
+    assert float(keras.ops.convert_to_numpy(reference.result())) != 0.25
+    for cls in (metrics.MeanSquaredError, metrics.Mean, metrics.Accuracy, metrics.AUC):
+        with pytest.raises(ValueError, match=rf"Invalid value for argument `dtype` of {cls.__name__}.*"
+                                             rf"Received dtype='{dtype}' \(Keras accepts it but truncates"):
+            cls(dtype=dtype)
+
+
+def test_metric_dtype_given_by_position_as_in_keras():
+    ours, theirs = metrics.BinaryAccuracy("acc", "float64", 0.7), keras.metrics.BinaryAccuracy("acc", "float64", 0.7)
+    assert ours.get_config()["threshold"] == theirs.get_config()["threshold"] == 0.7
+    assert ours.dtype == theirs.dtype == "float64"
+    assert metrics.MeanSquaredError("m", "float16").dtype == "float16"
