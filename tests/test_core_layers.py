@@ -396,10 +396,7 @@ def test_flags_of_layers_must_be_bools(make):
     with pytest.raises(TypeError, match=r"Invalid type for argument `(use_bias|center|scale)`. Expected True "
                                         r"or False"):
         make()
-    layer = tg.layers.Dense(2)      # Keras' setter reads any value as a bool; here it must be one
-    with pytest.raises(TypeError, match="Invalid type for argument `trainable`"):
-        layer.trainable = "false"
-    assert layer.trainable is True
+    # (the trainable setter reads any value with bool(), as Keras 3's: tests/test_keras_onramps.py)
 
 
 # The activations Keras 3 accepts, and what its layers write for each (its configs write the resolved function's name).

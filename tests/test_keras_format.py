@@ -1,4 +1,5 @@
 """Keras 3 ``.keras`` files both ways, with Keras itself as the reference (optional: skipped without it)."""
+import json
 import os
 import types
 import warnings
@@ -681,22 +682,28 @@ def test_an_unbuilt_sequential_is_saved_without_weights_as_keras_saves_it(tmp_pa
         assert not in_keras.built and in_keras.weights == []
 
 
-def test_an_unbuilt_sequential_of_built_layers_is_refused_rather_than_written_unloadable(tmp_path):
+def test_an_unbuilt_sequential_of_built_layers_is_written_with_their_build_configs(tmp_path):
     """Found by a tester: a trained layer reused in a Sequential without Input (model unbuilt, layer built) was
-    written without its input shape, and the file loaded nowhere; now it is a ValueError saying to build the model,
-    after which the file loads here and in Keras with the layer's weights."""
+    written without its input shape, and the file loaded nowhere; then it was refused. Now each built layer is
+    written with its ``build_config``, as Keras 3 writes it (with Keras' warning for the unbuilt model), and the file
+    loads here and in Keras with the layer's weights; the unbuilt layer is made at the first call, in both."""
     base = models.Sequential([layers.Input((4,)), layers.Dense(3, name="feat")])
     new = models.Sequential([base.layers[0], layers.Dense(2, name="head")])
-    with pytest.raises(ValueError, match=r"before it is built: its layers hold weights.*model\.build\(input_shape\)"):
+    with pytest.warns(UserWarning, match="has not been built yet"):
         new.save(tmp_path / "tl.keras")
-    assert not (tmp_path / "tl.keras").exists()
-    new.build((None, 4))
-    new.save(tmp_path / "tl.keras")
+    with zipfile.ZipFile(tmp_path / "tl.keras") as archive:
+        written = json.loads(archive.read("config.json"))
+    assert [item.get("build_config") for item in written["config"]["layers"]] == [{"input_shape": [None, 4]}, None]
+    ours, theirs = models.load_model(tmp_path / "tl.keras"), keras.models.load_model(tmp_path / "tl.keras")
+    assert [layer.built for layer in ours.layers] == [layer.built for layer in theirs.layers] == [True, False]
+    for mine, in_keras, saved in zip(ours.layers[0].get_weights(), theirs.layers[0].get_weights(),
+                                     base.layers[0].get_weights()):
+        np.testing.assert_array_equal(mine, saved)
+        np.testing.assert_array_equal(in_keras, saved)
     x = np.ones((2, 4), "float32")
-    np.testing.assert_allclose(models.load_model(tmp_path / "tl.keras").predict(x, verbose=0),
-                               new.predict(x, verbose=0), rtol=1e-6)
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "tl.keras").predict(x, verbose=0),
-                               new.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.layers[0](x).numpy(), base.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs.layers[0](x)), base.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_an_activity_regularizer_on_any_layer_both_ways(tmp_path):

@@ -212,8 +212,21 @@ def _keras_layer(layer):
 
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    out = {"module": "keras.layers", "class_name": type(layer).__name__,
+           "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    build_config = layer.get_build_config()
+    if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
+        out["build_config"] = _json_shapes(build_config)
+    return out
+
+
+def _json_shapes(value):
+    """``value`` (a build config: shapes in dicts and lists) with every tuple made a list, as JSON holds it."""
+    if isinstance(value, dict):
+        return {key: _json_shapes(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_shapes(item) for item in value]
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def _is_ours_in_keras(layer):
@@ -246,17 +259,18 @@ def _model_json(model, what="a .keras file"):
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
-        if shape is None and what == "a .keras file":     # saved without weights, as Keras 3 saves it
+        if shape is None and what == "a .keras file":     # Keras 3 warns, and saves it
             if model.weights:
-                # layers built before the model (a trained layer reused): Keras writes each one's build_config
-                # (read by _build_from_configs), which this writer does not (yet), so such a file would not load
-                raise ValueError(f"Cannot save model '{model.name}' as {what} before it is built: its layers hold "
-                                 "weights already (built or trained before), which the file could not give back. "
-                                 "Build the model first: model.build(input_shape), call it on data, or start it "
-                                 "with layers.Input(shape).")
-            warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds no "
-                          "weights (Keras' warning). Build it first (call it on data, or start it with "
-                          "layers.Input(shape)) to keep them.", stacklevel=5)
+                # layers built before the model (a trained layer reused): each is written with its weights and its
+                # build_config, from which it is built again before its weights are loaded (here and in Keras)
+                warnings.warn(f"You are saving model '{model.name}', which has not been built yet (Keras' warning): "
+                              "its layers built before it are written with their weights and input shapes, the "
+                              "others without weights. Build it first (call it on data, or start it with "
+                              "layers.Input(shape)) to keep every layer's.", stacklevel=5)
+            else:
+                warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
+                              "no weights (Keras' warning). Build it first (call it on data, or start it with "
+                              "layers.Input(shape)) to keep them.", stacklevel=5)
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
@@ -270,6 +284,50 @@ def _model_json(model, what="a .keras file"):
         return out
     raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}) as {what}: only Sequential "
                      "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
+
+
+def _dotted_names(model) -> list:
+    """The layers and models of ``model`` whose name with a dot (``Dense(3, name="block.dense")``) makes its Keras 3
+    file unusable by Keras on the PyTorch backend, each as ``"'name' (Class)"``. Keras names each weight by the path
+    of the layers that create it, and PyTorch refuses a parameter name with a dot (``KeyError: 'parameter name can't
+    contain "."'``) when Keras builds the layer. Keras builds a built layer from its ``build_config`` when loading,
+    outside its model, so only the layer's name counts (``"block.dense/kernel"``); a layer not built yet is built
+    by its ``Sequential`` model's first call, inside it, so the names of the ``Sequential`` models around it count
+    too (``"my.model/dense/kernel"``: up to the nearest functional model, whose layers are built outside it). A
+    weightless built layer's name (``Flatten``), an ``Input``'s and a functional model's do not count (all checked
+    in Keras 3.15 on torch)."""
+    from .functional import Functional
+    from .models import Sequential
+
+    found = []
+
+    def walk(model, sequentials):
+        for layer in model.layers:
+            if type(layer) in (Sequential, Functional):
+                walk(layer, [*sequentials, layer] if type(layer) is Sequential else [])
+                continue
+            holders = [layer] if layer.weights else [*sequentials, layer] if not layer.built else []
+            for holder in holders:
+                named = f"'{holder.name}' ({type(holder).__name__})"
+                if "." in holder.name and named not in found:
+                    found.append(named)
+
+    walk(model, [model] if type(model) is Sequential else [])
+    return found
+
+
+def _warn_dotted_names(model, what, stacklevel):
+    """A ``UserWarning`` naming the layers whose dotted names Keras on PyTorch cannot load (:func:`_dotted_names`)
+    in ``what`` (the file written)."""
+    dotted = _dotted_names(model)
+    if dotted:
+        warnings.warn(f"{what}: Keras 3 on the PyTorch backend cannot load it (or build its layers), because of "
+                      f"the '.' in the name of "
+                      f"{', '.join(dotted)}: Keras names each weight by the path of its layers, and PyTorch refuses "
+                      "a '.' in a parameter name (KeyError: 'parameter name can't contain \".\"'). Keras on JAX or "
+                      "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
+                      "(name='block_dense'), e.g. by building the model again with them and set_weights",
+                      stacklevel=stacklevel)
 
 
 def _weight_paths(layers_in_order, skip_inputs):
@@ -297,14 +355,23 @@ def save_keras(model, filepath) -> None:
         ValueError: a subclassed model, or a layer Keras does not have (e.g. your own class).
         ImportError: h5py is not installed.
 
-    A ``Sequential`` model not built yet is written without weights, with Keras' warning, as Keras 3 writes it; it
-    loads unbuilt (its weights made at its first call), here and in Keras. Such a model whose layers hold weights
-    already is refused (a ``ValueError``: build the model first); Keras writes each built layer's input shape.
+    Each built layer is written with its ``build_config`` (the input shape it was built with,
+    :meth:`~tinygradconv.layers.Layer.get_build_config`), as Keras 3 writes it. A ``Sequential`` model not built yet
+    is written without an input shape, with Keras' warning, as Keras 3 writes it: its layers built before it (a
+    ``Dense`` called on data, then put in ``Sequential([...])``) keep their weights, and are built from their
+    ``build_config`` when the file is loaded, here and in Keras; its other layers load unbuilt (their weights made
+    at the model's first call).
+
+    A name with a dot on a layer that holds weights (``Dense(3, name="block.dense")``), or on a ``Sequential``
+    model around a layer not built yet, is written with a ``UserWarning``: Keras 3 on the PyTorch backend cannot
+    load such a file, or build the layer (PyTorch refuses a ``.`` in a parameter name); Keras on JAX or
+    TensorFlow, and this package, can.
     """
     from . import __version__
 
     h5py = _h5py()
     config = _model_json(model)
+    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written", stacklevel=5)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
     compile_config = None
@@ -1020,7 +1087,9 @@ def model_to_json(model, **kwargs) -> str:
     Raises:
         ValueError: a model or layer Keras 3 does not have (named), or a Sequential model without an input shape.
     """
-    return json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+    text = json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written", stacklevel=4)
+    return text
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -56,7 +56,7 @@ from .losses import (  # noqa: F401 -- re-exported, documented in losses
 )
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import flag, integer, number
+from .validation import dtype_argument, flag, integer, number
 
 
 def _ieee754(fn):
@@ -368,13 +368,81 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ metric objects
+#: The dtypes a metric computes and reports its result in (``dtype=`` of every metric class but BinaryIoU's).
+METRIC_DTYPES = ("float16", "float32", "float64")
+
+
+def metric_dtype(dtype, metric):
+    """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: a Python float,
+    computed in float64), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a name, a NumPy dtype or type
+    (``np.float64``) or a PyTorch dtype.
+
+    Keras 3 takes any dtype policy there, but its results are meaningless for the others (``"int32"`` truncates
+    every value: ``MeanSquaredError(dtype="int32")`` reports 0.0), and NumPy has no ``bfloat16``: they are refused.
+
+    Raises:
+        ValueError: another dtype, or something that is not one.
+
+    >>> metric_dtype(np.float64, "Mean"), metric_dtype(None, "Mean")
+    ('float64', None)
+    """
+    if dtype is None:
+        return None
+    try:
+        return dtype_argument(dtype, METRIC_DTYPES)
+    except TypeError:
+        pass
+    text = str(getattr(dtype, "__name__", dtype))
+    keras_note = (" (Keras accepts it but truncates every value, so that its result means nothing)"
+                  if "int" in text or "bool" in text else "")
+    raise ValueError(f"Invalid value for argument `dtype` of {metric}. Expected one of {METRIC_DTYPES} (a name, "
+                     "or a NumPy or PyTorch dtype: the dtype the metric computes and reports its result in), or None "
+                     f"for a Python float. Received dtype={dtype!r}{keras_note}")
+
+
 class Metric:
     """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``; calling a metric updates it
-    and returns the result."""
+    and returns the result.
 
-    def __init__(self, name=None):
+    Args:
+        name: the name the metric is logged under.
+        dtype: None (default): the result is a Python float (or a float64 array, one value per threshold or
+            class), computed in float64. ``"float16"``, ``"float32"`` or ``"float64"`` (a name, a NumPy or
+            PyTorch dtype), as Keras 3's ``dtype=``: the result is a NumPy scalar (or array) of that dtype; the
+            means (``Mean``, ``Sum``, every metric of a function such as ``MeanSquaredError`` or ``Accuracy``, and
+            ``RootMeanSquaredError``) accumulate their sums in it too, as Keras' variables do (so in float16 the
+            count stops at 2048, as in Keras); the others (confusion counts, ``AUC``, ``R2Score``,
+            ``FBetaScore``) count in float64 and report their result in the dtype.
+
+    Raises:
+        ValueError: a ``dtype`` other than those (Keras takes ``"int32"`` but truncates every value).
+
+    Keras 3.15 on PyTorch differs in two places: its means report float32 for ``dtype="float64"`` (its
+    ``divide_no_nan`` promotes float64 with a Python float to float32; ``Sum`` and ``FBetaScore`` keep float64),
+    and its confusion-matrix metrics, ``AUC``, ``R2Score`` and the IoU metrics report float32 whatever the
+    ``dtype``. Here the result is always in the dtype asked for; the values agree to the precision of Keras'.
+
+    >>> from tinygradconv import metrics
+    >>> m = metrics.MeanSquaredError(dtype="float64")
+    >>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+    >>> m.result(), m.result().dtype
+    (np.float64(0.5), dtype('float64'))
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__:           # every result() reports in the metric's dtype (see the class doc)
+            cls.result = _in_result_dtype(cls.__dict__["result"])
+
+    def __init__(self, name=None, dtype=None):
         self.name = name or type(self).__name__
+        self._result_dtype = metric_dtype(dtype, type(self).__name__)
         self.reset_state()
+
+    @property
+    def dtype(self):
+        """The ``dtype`` the metric was made with (a name), or None (a Python float, computed in float64)."""
+        return self._result_dtype
 
     def reset_state(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -390,13 +458,16 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        """The metric's name, and its ``dtype`` when one was given."""
+        return {"name": self.name} if self._result_dtype is None else {"name": self.name, "dtype": self._result_dtype}
 
     @classmethod
     def from_config(cls, config):
-        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config: Keras' ``dtype`` (the dtype of
-        its state variables) is left out, since these metrics count in float64 and report Python floats."""
-        return cls(**{key: value for key, value in config.items() if key != "dtype"})
+        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config. Keras writes a ``dtype`` always,
+        ``floatx()`` (``"float32"``) by default: that one is left out (the metric reports Python floats, computed
+        in float64), another (``"float64"``) is kept."""
+        return cls(**{key: value for key, value in config.items()
+                      if not (key == "dtype" and value in (None, _floatx()))})
 
     def __repr__(self):
         result = self.result()
@@ -405,27 +476,50 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r} result={shown}>"
 
 
-def _floats(data, argument, metric):
-    """``data`` as a float64 array; a TypeError naming ``argument`` and the metric for data that holds no numbers
-    (NumPy's "could not convert string to float" names neither)."""
+def _floatx():
+    """``config.floatx()`` (the dtype Keras writes in a metric's config by default)."""
+    return config.floatx()
+
+
+def _in_result_dtype(result):
+    """``result`` (a metric's method) reporting in the metric's ``dtype`` when one was given: a NumPy scalar of it,
+    or an array of it (one value per threshold or class); else as it is."""
+
+    @functools.wraps(result)
+    def in_dtype(self):
+        value = result(self)
+        dtype = self.__dict__.get("_result_dtype")
+        if dtype is None:
+            return value
+        with ieee754(np):          # (a float64 count beyond float16's range is inf there, as a cast in Keras)
+            return np.asarray(value, dtype=dtype)[()]
+
+    return in_dtype
+
+
+def _floats(data, argument, metric, dtype=None):
+    """``data`` as a float64 array (or one of ``dtype``); a TypeError naming ``argument`` and the metric for data
+    that holds no numbers (NumPy's "could not convert string to float" names neither)."""
     array = _numpy(data, argument, metric)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{metric}: `{argument}` must hold numbers. Received {argument}={data!r} of dtype "
                         f"{array.dtype}")
-    return np.asarray(array, dtype=np.float64)
+    return np.asarray(array, dtype=dtype or np.float64)
 
 
-def _samplewise(values, sample_weight, metric, reduce):
+def _samplewise(values, sample_weight, metric, reduce, dtype=None):
     """Keras 3's ``reduce_to_samplewise_values``: ``values`` (weighted, when ``sample_weight`` is given) reduced
     with ``reduce`` (a mean for :class:`Mean`, a sum for :class:`Sum`) over every axis but the first, and the number
     of samples they count for (the batch size, or the sum of the weights). Values that carry a mask of the entries
-    that count (a loss with ``ignore_class``) have their weights masked when ``sample_weight`` is given."""
+    that count (a loss with ``ignore_class``) have their weights masked when ``sample_weight`` is given. Computed
+    in float64, the count a Python float; with ``dtype`` (a metric's), in that dtype, the count a NumPy scalar of
+    it, as Keras casts the values and the weights to the metric's dtype first."""
     mask = getattr(values, "_keras_mask", None)
-    values = _floats(values, "values", metric)
+    values = _floats(values, "values", metric, dtype)
     if sample_weight is not None:
-        weights = _floats(sample_weight, "sample_weight", metric)
+        weights = _floats(sample_weight, "sample_weight", metric, dtype)
         if mask is not None:            # Keras' apply_mask(..., reduction="sum"): weight 0 where not counted
-            mask, weights = squeeze_or_expand_to_same_rank(_floats(mask, "mask", metric), weights)
+            mask, weights = squeeze_or_expand_to_same_rank(_floats(mask, "mask", metric, dtype), weights)
             weights = weights * mask
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         if values.ndim > weights.ndim:
@@ -438,12 +532,12 @@ def _samplewise(values, sample_weight, metric, reduce):
         values = values * weights
         if weights.ndim > 1:
             weights = reduce(weights, tuple(range(1, weights.ndim)))
-        count = float(weights.sum())
+        count = weights.sum()
     else:
-        count = float(values.shape[0]) if values.ndim >= 1 else 1.0
+        count = values.shape[0] if values.ndim >= 1 else 1
     if values.ndim > 1:
         values = reduce(values, tuple(range(1, values.ndim)))
-    return values, count
+    return values, float(count) if dtype is None else np.asarray(count, dtype=dtype)[()]
 
 
 class Mean(Metric):
@@ -455,6 +549,8 @@ class Mean(Metric):
 
     Args:
         name: the metric's name (default ``"mean"``, Keras 3's).
+        dtype: None (a Python float, computed in float64), or the dtype the total and the count are kept in and
+            the result reported in (see :class:`Metric`).
 
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
@@ -462,20 +558,25 @@ class Mean(Metric):
     (2.5, 'mean')
     """
 
-    def __init__(self, name="mean"):
-        super().__init__(name=name)
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total, self.count = 0.0, 0.0
+        self.total = self.count = _zero(self._result_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values, count = _samplewise(values, sample_weight, self.name, _mean)
-        self.total += float(values.sum())
+        values, count = _samplewise(values, sample_weight, self.name, _mean, self._result_dtype)
+        self.total += values.sum() if self._result_dtype else float(values.sum())
         self.count += count
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
+
+
+def _zero(dtype):
+    """0.0, or a NumPy zero of ``dtype`` (a metric's sums are kept in its dtype, as Keras' variables)."""
+    return 0.0 if dtype is None else np.zeros((), dtype=dtype)[()]
 
 
 class Sum(Metric):
@@ -488,6 +589,8 @@ class Sum(Metric):
 
     Args:
         name: the metric's name (default ``"sum"``, Keras 3's).
+        dtype: None (a Python float, computed in float64), or the dtype the sum is kept and reported in (see
+            :class:`Metric`).
 
     Raises:
         TypeError: values or weights that hold no numbers.
@@ -505,16 +608,16 @@ class Sum(Metric):
     4.0
     """
 
-    def __init__(self, name="sum"):
-        super().__init__(name=name)
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total = 0.0
+        self.total = _zero(self._result_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values, _ = _samplewise(values, sample_weight, self.name, _sum)
-        self.total += float(values.sum())
+        values, _ = _samplewise(values, sample_weight, self.name, _sum, self._result_dtype)
+        self.total += values.sum() if self._result_dtype else float(values.sum())
 
     def result(self) -> float:
         return self.total
@@ -533,10 +636,10 @@ class MeanMetricWrapper(Mean):
     1.5
     """
 
-    def __init__(self, fn, name=None, **kwargs):
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
         self._fn, self._fn_kwargs = fn, kwargs
         # a loss object has the name Keras logs it under ("huber_loss"); a function its __name__
-        super().__init__(name=name or getattr(fn, "name", None) or getattr(fn, "__name__", None))
+        super().__init__(name=name or getattr(fn, "name", None) or getattr(fn, "__name__", None), dtype=dtype)
         if isinstance(fn, losses.Loss) or getattr(fn, "__module__", None) == losses.__name__:
             self._direction = "down"    # a loss as a metric: lower is better (EarlyStopping's mode="auto", as Keras)
 
@@ -552,52 +655,52 @@ class MeanMetricWrapper(Mean):
 class MeanSquaredError(MeanMetricWrapper):
     """Mean of squared errors over all samples seen."""
 
-    def __init__(self, name="mean_squared_error"):
-        super().__init__(mean_squared_error, name=name)
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, name=name, dtype=dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     """Mean of absolute errors over all samples seen."""
 
-    def __init__(self, name="mean_absolute_error"):
-        super().__init__(mean_absolute_error, name=name)
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, name=name, dtype=dtype)
 
 
 class Accuracy(MeanMetricWrapper):
     """How often predictions equal targets exactly."""
 
-    def __init__(self, name="accuracy"):
-        super().__init__(accuracy, name=name)
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``(y_pred > threshold)`` equals the binary target."""
 
-    def __init__(self, name="binary_accuracy", threshold=0.5):
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         number(threshold, "threshold")
-        super().__init__(binary_accuracy, name=name, threshold=threshold)
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often the arg-max of the prediction matches the one-hot target."""
 
-    def __init__(self, name="categorical_accuracy"):
-        super().__init__(categorical_accuracy, name=name)
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often the arg-max of the prediction matches the integer target."""
 
-    def __init__(self, name="sparse_categorical_accuracy"):
-        super().__init__(sparse_categorical_accuracy, name=name)
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class RootMeanSquaredError(Mean):
     """The square root of the (weighted) mean squared error over all samples seen:
     ``sqrt(sum_i w_i * mean((y_i - p_i)^2) / sum_i w_i)`` (``w_i = 1`` without ``sample_weight``), as Keras'
     ``RootMeanSquaredError``: the root is taken of the accumulated mean, not averaged per batch. Lower is better.
-    ``y_true`` and ``y_pred`` are cast to ``floatx()`` (float32) before the difference is squared, as Keras casts
-    them: float16 errors of 300 square to 90000, not to inf.
+    ``y_true`` and ``y_pred`` are cast to ``floatx()`` (float32), or to the ``dtype`` given, before the difference is
+    squared, as Keras casts them: float16 errors of 300 square to 90000, not to inf.
 
     >>> m = RootMeanSquaredError()
     >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
@@ -609,18 +712,19 @@ class RootMeanSquaredError(Mean):
     0.707107
     """
 
-    def __init__(self, name="root_mean_squared_error"):
-        super().__init__(name=name)
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
         self._direction = "down"    # an error: lower is better (EarlyStopping's mode="auto", as Keras)
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=config.floatx())
+        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=self._result_dtype or config.floatx())
         super().update_state((y_pred - y_true) ** 2, sample_weight=sample_weight)
 
     @_ieee754
     def result(self) -> float:
-        return float(np.sqrt(super().result()))
+        mean = super().result()
+        return float(np.sqrt(mean)) if self._result_dtype is None else np.sqrt(mean)
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
@@ -633,8 +737,8 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
     7.5
     """
 
-    def __init__(self, name="mean_absolute_percentage_error"):
-        super().__init__(losses.mean_absolute_percentage_error, name=name)
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
 class MeanSquaredLogarithmicError(MeanMetricWrapper):
@@ -647,8 +751,8 @@ class MeanSquaredLogarithmicError(MeanMetricWrapper):
     0.2402
     """
 
-    def __init__(self, name="mean_squared_logarithmic_error"):
-        super().__init__(losses.mean_squared_logarithmic_error, name=name)
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
 class Hinge(MeanMetricWrapper):
@@ -658,8 +762,8 @@ class Hinge(MeanMetricWrapper):
     1.35
     """
 
-    def __init__(self, name="hinge"):
-        super().__init__(losses.hinge, name=name)
+    def __init__(self, name="hinge", dtype=None):
+        super().__init__(losses.hinge, name=name, dtype=dtype)
 
 
 class SquaredHinge(MeanMetricWrapper):
@@ -669,8 +773,8 @@ class SquaredHinge(MeanMetricWrapper):
     0.845
     """
 
-    def __init__(self, name="squared_hinge"):
-        super().__init__(losses.squared_hinge, name=name)
+    def __init__(self, name="squared_hinge", dtype=None):
+        super().__init__(losses.squared_hinge, name=name, dtype=dtype)
 
 
 class CategoricalHinge(MeanMetricWrapper):
@@ -680,8 +784,8 @@ class CategoricalHinge(MeanMetricWrapper):
     2.3
     """
 
-    def __init__(self, name="categorical_hinge"):
-        super().__init__(losses.categorical_hinge, name=name)
+    def __init__(self, name="categorical_hinge", dtype=None):
+        super().__init__(losses.categorical_hinge, name=name, dtype=dtype)
 
 
 class Poisson(MeanMetricWrapper):
@@ -691,8 +795,8 @@ class Poisson(MeanMetricWrapper):
     1.5
     """
 
-    def __init__(self, name="poisson"):
-        super().__init__(losses.poisson, name=name)
+    def __init__(self, name="poisson", dtype=None):
+        super().__init__(losses.poisson, name=name, dtype=dtype)
 
 
 class KLDivergence(MeanMetricWrapper):
@@ -702,8 +806,8 @@ class KLDivergence(MeanMetricWrapper):
     0.0
     """
 
-    def __init__(self, name="kl_divergence"):
-        super().__init__(losses.kl_divergence, name=name)
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(losses.kl_divergence, name=name, dtype=dtype)
 
 
 class LogCoshError(MeanMetricWrapper):
@@ -714,8 +818,8 @@ class LogCoshError(MeanMetricWrapper):
     0.433781
     """
 
-    def __init__(self, name="logcosh"):
-        super().__init__(losses.log_cosh, name=name)
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(losses.log_cosh, name=name, dtype=dtype)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -734,6 +838,7 @@ class CosineSimilarity(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"cosine_similarity"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
         axis: the axis of the vectors.
 
     >>> m = CosineSimilarity()
@@ -742,8 +847,8 @@ class CosineSimilarity(MeanMetricWrapper):
     0.5
     """
 
-    def __init__(self, name="cosine_similarity", axis=-1):
-        super().__init__(cosine_similarity, name=name, axis=integer(axis, "axis", minimum=None))
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=integer(axis, "axis", minimum=None))
         self._direction = "up"      # a similarity: higher is better (EarlyStopping's mode="auto", as Keras)
 
 
@@ -754,6 +859,7 @@ class BinaryCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"binary_crossentropy"``, Keras').
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, clipped to ``[1e-7, 1 - 1e-7]``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s`` (default 0).
 
@@ -775,10 +881,10 @@ class BinaryCrossentropy(MeanMetricWrapper):
     0.916291
     """
 
-    def __init__(self, name="binary_crossentropy", from_logits=False, label_smoothing=0):
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
         from_logits = flag(from_logits, "from_logits", "BinaryCrossentropy")
         label_smoothing = losses._check_smoothing(label_smoothing)
-        super().__init__(losses.binary_crossentropy, name=name, from_logits=from_logits,
+        super().__init__(losses.binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing)
         self.from_logits, self.label_smoothing = from_logits, label_smoothing
 
@@ -790,6 +896,7 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"categorical_crossentropy"``, Keras').
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, rescaled to sum 1 along ``axis``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + s / num_classes`` (default 0).
         axis: the class axis (default -1).
@@ -807,11 +914,11 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     1.176939
     """
 
-    def __init__(self, name="categorical_crossentropy", from_logits=False, label_smoothing=0, axis=-1):
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
         from_logits = flag(from_logits, "from_logits", "CategoricalCrossentropy")
         label_smoothing = losses._check_smoothing(label_smoothing)
         axis = losses._check_axis(axis, "CategoricalCrossentropy")
-        super().__init__(losses.categorical_crossentropy, name=name, from_logits=from_logits,
+        super().__init__(losses.categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
@@ -826,6 +933,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"sparse_categorical_crossentropy"``, Keras').
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities).
         ignore_class: None (default) or an integer label to leave out (e.g. -1 or 255).
         axis: the class axis (default -1).
@@ -843,11 +951,12 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     1.176939
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1):
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
         from_logits = flag(from_logits, "from_logits", "SparseCategoricalCrossentropy")
         ignore_class = losses._check_ignore_class(ignore_class)
         axis = losses._check_axis(axis, "SparseCategoricalCrossentropy")
-        super().__init__(losses.sparse_categorical_crossentropy, name=name, from_logits=from_logits,
+        super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
                          ignore_class=ignore_class, axis=axis)
         self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
 
@@ -994,11 +1103,11 @@ class _ConfusionMetric(Metric):
     ``false_negatives`` (float64 arrays, one entry per threshold) summed over the batches by
     :func:`_confusion_counts`; subclasses compute ``result()`` from them."""
 
-    def __init__(self, thresholds, name, top_k=None, class_id=None, evenly=None):
+    def __init__(self, thresholds, name, top_k=None, class_id=None, evenly=None, dtype=None):
         self._thresholds = list(thresholds)
         self._evenly = _evenly_spaced(self._thresholds) if evenly is None else evenly
         self.top_k, self.class_id = top_k, class_id
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def _state_shape(self):
         return (len(self._thresholds),)
@@ -1029,16 +1138,16 @@ class _CountMetric(_ConfusionMetric):
 
     _counter = None     # the attribute reported by result()
 
-    def __init__(self, thresholds=None, name=None):
+    def __init__(self, thresholds=None, name=None, dtype=None):
         self._init_thresholds = thresholds
         super().__init__([0.5] if thresholds is None else _threshold_list(thresholds),
-                         name or _lookup.snake_case(type(self).__name__))
+                         name or _lookup.snake_case(type(self).__name__), dtype=dtype)
 
     def result(self):
         return self._per_threshold(getattr(self, self._counter))
 
     def get_config(self):
-        return {"name": self.name, "thresholds": _plain(self._init_thresholds)}
+        return {**super().get_config(), "thresholds": _plain(self._init_thresholds)}
 
 
 def _plain(value):
@@ -1053,6 +1162,7 @@ class TruePositives(_CountMetric):
         thresholds: a number in ``[0, 1]`` (default 0.5) or a list of them; with a list ``result()`` is an array
             with one count per threshold.
         name: the name the metric is logged under (default ``"true_positives"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
 
     >>> m = TruePositives()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1106,7 +1216,7 @@ class FalseNegatives(_CountMetric):
 class _PrecisionRecall(_ConfusionMetric):
     """Precision or recall: ``thresholds``, ``top_k`` and ``class_id`` as Keras, maximised by EarlyStopping."""
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         self._init_thresholds = thresholds
         top_k = integer(top_k, "top_k", minimum=1, optional=True)
         class_id = integer(class_id, "class_id", minimum=0, optional=True)
@@ -1114,11 +1224,12 @@ class _PrecisionRecall(_ConfusionMetric):
             listed = _threshold_list(thresholds)
         else:       # with top_k, every one of the k largest predictions counts as positive
             listed = [0.5 if top_k is None else _NEG_INF]
-        super().__init__(listed, name or _lookup.snake_case(type(self).__name__), top_k=top_k, class_id=class_id)
+        super().__init__(listed, name or _lookup.snake_case(type(self).__name__), top_k=top_k, class_id=class_id,
+                         dtype=dtype)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
 
     def get_config(self):
-        return {"name": self.name, "thresholds": _plain(self._init_thresholds), "top_k": self.top_k,
+        return {**super().get_config(), "thresholds": _plain(self._init_thresholds), "top_k": self.top_k,
                 "class_id": self.class_id}
 
 
@@ -1134,6 +1245,7 @@ class Precision(_PrecisionRecall):
             as negatives (ties: the first ones are kept).
         class_id: compute the metric for this column (class) of ``(samples, classes)`` data only.
         name: the name the metric is logged under (default ``"precision"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
 
     >>> m = Precision()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1197,6 +1309,7 @@ class AUC(_ConfusionMetric):
         curve: ``"ROC"`` (default), ``"PR"`` or ``"PRGAIN"``.
         summation_method: ``"interpolation"`` (default), ``"minoring"`` or ``"majoring"``.
         name: the name the metric is logged under (default ``"auc"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
         thresholds: the inner thresholds (numbers in ``[0, 1]``), instead of ``num_thresholds`` evenly spaced ones.
         multi_label: with predictions of shape ``(samples, labels)``, compute one AUC per label and report their
             mean (weighted by ``label_weights``) instead of the AUC of all predictions flattened.
@@ -1210,8 +1323,8 @@ class AUC(_ConfusionMetric):
     0.75
     """
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, thresholds=None,
-                 multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
+                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
         self.curve = _choice(curve, "curve", _CURVES, str.upper)
         self.summation_method = _choice(summation_method, "summation_method", _SUMMATIONS, str.lower)
         self.multi_label, self._from_logits = flag(multi_label, "multi_label"), flag(from_logits, "from_logits")
@@ -1239,7 +1352,7 @@ class AUC(_ConfusionMetric):
             inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
             evenly = True
         self._num_labels = self.num_labels
-        super().__init__([-_EPSILON] + inner + [1 + _EPSILON], name or "auc", evenly=evenly)
+        super().__init__([-_EPSILON] + inner + [1 + _EPSILON], name or "auc", evenly=evenly, dtype=dtype)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
 
     @property
@@ -1309,7 +1422,7 @@ class AUC(_ConfusionMetric):
         return self._average((x[:-1] - x[1:]) * heights)
 
     def get_config(self):
-        config = {"name": self.name, "num_thresholds": self.num_thresholds, "curve": self.curve,
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
                   "summation_method": self.summation_method, "multi_label": self.multi_label,
                   "num_labels": self.num_labels,
                   "label_weights": None if self.label_weights is None else self.label_weights.tolist(),
@@ -1336,15 +1449,16 @@ def _interpolated_pr_auc(tp, fp, fn):
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot target's class is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy"):
-        super().__init__(top_k_categorical_accuracy, name=name, k=_check_k(k, type(self).__name__))
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k, type(self).__name__))
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer target is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy"):
-        super().__init__(sparse_top_k_categorical_accuracy, name=name, k=_check_k(k, type(self).__name__))
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype,
+                         k=_check_k(k, type(self).__name__))
 
 
 # ------------------------------------------------------------------------------------------------ R2, F-scores
@@ -1403,6 +1517,7 @@ class R2Score(Metric):
         class_aggregation: ``"uniform_average"`` (default), ``"variance_weighted_average"`` or None.
         num_regressors: the number of independent variables, an integer ``>= 0`` (default 0: no adjustment).
         name: the name the metric is logged under (default ``"r2_score"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     outputs)`` (one of them may have one axis less when ``outputs`` is 1, Keras' squeeze-or-expand rule);
@@ -1422,7 +1537,7 @@ class R2Score(Metric):
     0.5714
     """
 
-    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score"):
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         if class_aggregation is not None and (not isinstance(class_aggregation, str)
                                               or class_aggregation not in _CLASS_AGGREGATIONS):
             raise ValueError(f"Invalid value for argument `class_aggregation`. Expected one of "
@@ -1430,7 +1545,7 @@ class R2Score(Metric):
         self.class_aggregation = class_aggregation
         self.num_regressors = integer(num_regressors, "num_regressors", minimum=0)
         self._columns = None
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
 
     def reset_state(self):
@@ -1490,7 +1605,7 @@ class R2Score(Metric):
         return _reported(score)
 
     def get_config(self):
-        return {"name": self.name, "class_aggregation": self.class_aggregation,
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
                 "num_regressors": self.num_regressors}
 
 
@@ -1514,6 +1629,7 @@ class FBetaScore(Metric):
         beta: the weight of recall, a finite number ``> 0`` (default 1.0).
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"fbeta_score"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     classes)``, ``sample_weight`` of shape ``(samples,)`` (or ``(samples, 1)``).
@@ -1535,7 +1651,7 @@ class FBetaScore(Metric):
     0.7143
     """
 
-    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score"):
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         if average is not None and (not isinstance(average, str) or average not in _AVERAGES):
             raise ValueError("Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
                              f"'weighted'}}. Received: average={average!r}")
@@ -1544,7 +1660,7 @@ class FBetaScore(Metric):
         self.threshold = None if threshold is None else number(threshold, "threshold", low=0, high=1, low_open=True,
                                                                type_error=ValueError)
         self._shape = None
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
 
     def reset_state(self):
@@ -1603,7 +1719,7 @@ class FBetaScore(Metric):
         return _reported(score)
 
     def get_config(self):
-        return {"name": self.name, "average": self.average, "beta": self.beta, "threshold": self.threshold}
+        return {**super().get_config(), "average": self.average, "beta": self.beta, "threshold": self.threshold}
 
 
 class F1Score(FBetaScore):
@@ -1614,6 +1730,7 @@ class F1Score(FBetaScore):
         average: None (default; one score per column), ``"micro"``, ``"macro"`` or ``"weighted"``.
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"f1_score"``).
+        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
 
     Raises:
         ValueError: as :class:`FBetaScore`.
@@ -1626,8 +1743,8 @@ class F1Score(FBetaScore):
     [0.5, 0.8, 0.6667]
     """
 
-    def __init__(self, average=None, threshold=None, name="f1_score"):
-        super().__init__(average=average, beta=1.0, threshold=threshold, name=name)
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -1690,9 +1807,15 @@ class BinaryIoU(Metric):
         if dtype not in ("int32", "float32", "float64"):
             raise ValueError(f"Invalid value for argument `dtype`. Expected 'int32', 'float32' or 'float64' (the "
                              f"confusion matrix's). Received dtype={dtype!r}")
-        self.dtype = dtype
+        self._cm_dtype = dtype
         super().__init__(name=name)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    @property
+    def dtype(self):
+        """The dtype of the confusion matrix (``"int32"``, ``"float32"`` or ``"float64"``), as Keras' ``BinaryIoU``
+        takes it; its result is a Python float (float32 values) whatever it is."""
+        return self._cm_dtype
 
     def reset_state(self):
         self.total_cm = np.zeros((2, 2), dtype=np.int64 if self.dtype == "int32" else self.dtype)

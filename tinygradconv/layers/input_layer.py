@@ -27,7 +27,7 @@ from ..autograd import no_grad
 from ..backend import dtype_name
 from ..validation import FLOAT_DTYPES, dtype_argument
 from .keras_tensor import KerasTensor, flatten, map_call_arguments, map_structure, pack_as
-from .layer import Layer
+from .layer import Layer, build_arguments
 
 #: The dtypes an :func:`Input` may have: the float ones of layers, and integer and bool ones for data such as
 #: indices or counts.
@@ -299,9 +299,10 @@ def symbolic_call(layer, inputs, *args, **kwargs):
 
     ``args`` and ``kwargs``: the call's other arguments, symbolic tensors or plain values (numbers, strings, None:
     a model writes them in its config). Symbolic tensors among them are inputs too, as in Keras 3: ``layer(q, v)``
-    for ``call(self, query, value)``. The layer is built with the shape of ``inputs`` alone, and its
-    ``compute_output_shape`` gets that shape alone where it takes one (Keras' rule); else the output shapes come
-    from running the layer on zeros.
+    for ``call(self, query, value)``. The layer is built as a call on data builds it
+    (:func:`~tinygradconv.layers.layer.build_arguments`: the shape of ``inputs`` alone, or one shape per tensor
+    argument for ``build(self, query_shape, value_shape)``), and its ``compute_output_shape`` gets that shape alone
+    where it takes one (Keras' rule); else the output shapes come from running the layer on zeros.
 
     ``inputs`` is a symbolic tensor or a structure of them (a list, tuple or dict, at any depth), as in Keras 3; so
     is what the call returns. A tensor, or a flat list or tuple of tensors, comes back as before: the tensor, or a
@@ -337,7 +338,7 @@ def symbolic_call(layer, inputs, *args, **kwargs):
             out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
         else:
             if not layer.built:
-                layer.build(shape)
+                layer.build(**build_arguments(layer, shape, inputs, args, kwargs))
                 layer.built = True
             else:  # a built layer reused: the shape must fit its weights (Keras' input_spec)
                 layer._check_built_input(shape)

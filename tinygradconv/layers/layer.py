@@ -50,7 +50,9 @@ def _build_then_lock(build):
     """Wrap a layer class's ``build`` so that, once the outermost ``build`` of a layer returns, the layer is built
     and takes no new weights (:meth:`Layer.add_weight` raises), as Keras 3 wraps ``build``: a ``build`` called again
     added a second kernel and bias beside the first (found by a tester). A ``build`` that calls ``super().build()``
-    first may still add weights after it: only the outermost call locks."""
+    first may still add weights after it: only the outermost call locks. The arguments of the first outermost build
+    are kept by name (``{"input_shape": (2, 4)}``), as Keras' ``build_wrapper`` keeps them: they are the layer's
+    :meth:`Layer.get_build_config`, which ``.keras`` files hold."""
     @functools.wraps(build)
     def build_then_lock(self, *args, **kwargs):
         depth = self.__dict__.get("_build_depth", 0)
@@ -60,6 +62,10 @@ def _build_then_lock(build):
         finally:
             self.__dict__["_build_depth"] = depth
         if depth == 0:
+            if self.__dict__.get("_build_shapes_dict") is None:   # the first build's shapes (a merge layer's call
+                # builds again on data: the shapes it was built with stay, as Keras writes them)
+                arguments = inspect.signature(build).bind(self, *args, **kwargs).arguments
+                self.__dict__["_build_shapes_dict"] = {key: value for key, value in list(arguments.items())[1:]}
             self.built = self._state_locked = True
 
     build_then_lock.locks_when_built = True
@@ -153,16 +159,28 @@ class Layer:
         """Whether the layer's weights are trained (and, for ``BatchNormalization``, whether ``training=True``
         uses batch statistics). Setting it sets every sub-layer's too, as Keras 3 does: a frozen model freezes all
         its layers, nested ones included, and unfreezing it unfreezes them all. As in Keras, the flag is kept on
-        each weight (``requires_grad``): a layer unfrozen inside a frozen model trains again."""
+        each weight (``requires_grad``): a layer unfrozen inside a frozen model trains again.
+
+        The setter takes any value as Python's ``bool()`` reads it, as Keras 3's setter does (``value =
+        bool(value)``): ``layer.trainable = 1`` or ``np.bool_(True)`` is True, ``0``, ``None`` or
+        ``np.bool_(False)`` is False, and so is ``[]``; beware that any non-empty string, ``"False"`` too, is True.
+        The constructor's ``trainable=`` takes only a bool (a ``ValueError`` otherwise, as Keras' constructor).
+
+        >>> from tinygradconv.layers import Dense
+        >>> layer = Dense(2)
+        >>> layer.trainable = np.bool_(False)
+        >>> layer.trainable
+        False
+        """
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = flag(value, "trainable")
+        self._trainable = bool(value)       # as Keras 3's setter (see the getter)
         for weight in self._trainable_variables:     # those created trainable (not BN's moving statistics)
             weight.requires_grad_(self._trainable)
         for layer in self._sublayers():
-            layer.trainable = value
+            layer.trainable = self._trainable
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
@@ -234,7 +252,9 @@ class Layer:
         # on every training step. Lists and tuples are remembered whatever they hold now: they may grow later.
         object.__setattr__(self, name, value)
         holders = self.__dict__.setdefault("_layer_attributes", {})
-        if isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS:
+        # (a property's setter keeps the value elsewhere: `layer.trainable = []` is False, as in Keras)
+        if (isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS
+                and not isinstance(getattr(type(self), name, None), property)):
             holders[name] = None
         else:
             holders.pop(name, None)
@@ -457,8 +477,10 @@ class Layer:
         with ``call(self, query, value)`` is called as ``layer(q, v)`` or ``layer(q, value=v)``. NumPy arrays and
         Tensors among them are converted as ``inputs`` is (float ones to the layer's dtype); symbolic tensors among
         them are inputs of the recorded call (a model gets them from the graph). ``build`` gets the shape of
-        ``inputs`` only. As in Keras 3, only tensors (and NumPy numbers) may come by position: Python numbers,
-        strings and bools (``training`` too) are passed by name. ``training`` given to a call on symbolic tensors
+        ``inputs`` only, unless it takes several arguments named after those of ``call``, as Keras 3 matches them:
+        ``build(self, query_shape, value_shape)`` gets one shape for each (:func:`build_arguments`). As in Keras
+        3, only tensors (and NumPy numbers) may come by position: Python numbers, strings and bools (``training``
+        too) are passed by name. ``training`` given to a call on symbolic tensors
         (``Dropout(0.5)(x, training=True)``) is recorded with it, as Keras records it: the model then applies it
         unless it is called with a ``training`` of its own.
 
@@ -499,7 +521,7 @@ class Layer:
         if not self.built:
             first = next(x for x in flatten(inputs) if x is not None)
             self._backend = first.backend
-            self.build(shape)           # which locks the layer (_build_then_lock)
+            self.build(**build_arguments(self, shape, inputs, args, kwargs))   # which locks the layer
             self.built = True
         if args or kwargs:      # after the build: the first input's backend is the layer's
             args, kwargs = map_call_arguments(self._to_argument, args, kwargs)
@@ -561,6 +583,35 @@ class Layer:
         """
 
     # ------------------------------------------------------------------ config
+    def get_build_config(self):
+        """The shapes the layer was built with, as Keras 3's ``Layer.get_build_config`` gives them (``.keras`` files
+        hold it as each layer's ``build_config``): ``{"input_shape": shape}`` for a ``build`` of one argument (the
+        shape as ``build`` received it: ``(2, 4)`` after a call on a batch of 2, ``(None, 4)`` when built by a model
+        from ``layers.Input((4,))``); ``{"shapes_dict": {"a_shape": ..., "b_shape": ...}}`` for a ``build`` of
+        several (see :meth:`__call__`); None for a layer not built (or built without its ``build``).
+
+        >>> from tinygradconv.layers import Dense
+        >>> dense = Dense(3)
+        >>> _ = dense(np.ones((2, 4)))
+        >>> dense.get_build_config()
+        {'input_shape': (2, 4)}
+        """
+        shapes = self.__dict__.get("_build_shapes_dict")
+        if shapes is None:
+            return None
+        if len(shapes) == 1:
+            return {"input_shape": next(iter(shapes.values()))}
+        return {"shapes_dict": dict(shapes)}
+
+    def build_from_config(self, config) -> None:
+        """Build the layer from :meth:`get_build_config`'s output, as Keras 3's ``Layer.build_from_config``:
+        ``build(config["input_shape"])``, or ``build(**config["shapes_dict"])``; nothing for None or ``{}``."""
+        if config:
+            if "input_shape" in config:
+                self.build(config["input_shape"])
+            elif "shapes_dict" in config:
+                self.build(**config["shapes_dict"])
+
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-friendly values (``activity_regularizer`` only when there is one, as
         in Keras 3)."""
@@ -695,6 +746,75 @@ def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
 _training_cache: dict[type, bool] = {}
+
+
+def build_arguments(layer, input_shape, inputs, args, kwargs) -> dict:
+    """The keyword arguments of ``layer.build`` for its first call ``layer(inputs, *args, **kwargs)``, by Keras 3's
+    rule (``Layer._maybe_build``, ``update_shapes_dict_for_target_fn``):
+
+    - a ``build`` of one argument (``build(self, input_shape)``, whatever its name) gets ``input_shape``, the
+      shape (or structure of shapes) of ``inputs``;
+    - a ``build`` of several gets one shape per tensor argument of ``call``, each by the name of that argument
+      with ``_shape`` added: ``build(self, a_shape, b_shape)`` for ``call(self, a, b)``. An argument of ``call``
+      that received no tensor (None, a number) is not passed, so the ``build``'s default is used. A list, tuple or
+      dict of tensors gives a list or dict of shapes, as ``input_shape`` does. ``mask`` is never passed.
+
+    Tensors are Tensors, arrays (NumPy, another library's) and symbolic tensors (``layers.Input``).
+
+    Raises:
+        ValueError: a ``build`` of several arguments where one does not end in ``_shape``, or names no argument of
+            ``call``, in Keras 3's words.
+
+    >>> class Pair(Layer):
+    ...     def build(self, a_shape, b_shape):
+    ...         self.w = self.add_weight((a_shape[-1], b_shape[-1]), initializer="ones", name="w")
+    ...     def call(self, a, b):
+    ...         return (a @ self.w) * b
+    >>> Pair()(np.ones((2, 3)), np.full((2, 4), 2.0)).numpy().tolist()
+    [[6.0, 6.0, 6.0, 6.0], [6.0, 6.0, 6.0, 6.0]]
+    """
+    parameters = [p for p in inspect.signature(layer.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if len(parameters) == 1:
+        return {parameters[0].name: input_shape}
+    call_parameters = inspect.signature(type(layer).call).parameters
+    if "training" not in call_parameters:       # (a symbolic call records it; such a call() is not given it)
+        kwargs = {key: value for key, value in kwargs.items() if key != "training"}
+    _check_call_arguments(layer, inputs, args, kwargs)
+    bound = inspect.signature(type(layer).call).bind(layer, inputs, *args, **kwargs)
+    bound.apply_defaults()
+    shapes = {}
+    for position, (name, value) in enumerate(bound.arguments.items()):
+        if position == 0 or name == "mask" or call_parameters[name].kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                                             inspect.Parameter.VAR_KEYWORD):
+            continue          # self; a mask and the catch-alls are left out, as Keras leaves them out
+        if position == 1:
+            shapes[f"{name}_shape"] = input_shape
+        elif _is_tensor(value):
+            shapes[f"{name}_shape"] = tuple(value.shape)
+        elif isinstance(value, (list, tuple, dict)) and value and all(
+                leaf is None or _is_tensor(leaf) for leaf in flatten(value)):
+            shapes[f"{name}_shape"] = map_structure(lambda t: None if t is None else tuple(t.shape), value,
+                                                    containers=list)
+    out = {}
+    for parameter in parameters:
+        name = parameter.name
+        lead = ("For a `build()` method with more than one argument, all arguments should have a `_shape` suffix "
+                "and match an argument from `call()`. E.g. `build(self, foo_shape, bar_shape)`. For layer "
+                f"'{type(layer).__name__}', ")
+        if not name.endswith("_shape"):
+            raise ValueError(f"{lead}received `build()` argument `{name}`, which does not end in `_shape`.")
+        if name[:-len("_shape")] not in call_parameters:
+            raise ValueError(f"{lead}received `build()` argument `{name}`, but `call()` does not have argument "
+                             f"`{name[:-len('_shape')]}`.")
+        if name in shapes:
+            out[name] = shapes[name]
+    return out
+
+
+def _is_tensor(value) -> bool:
+    """A tensor argument of a call, for :func:`build_arguments`: a Tensor, an array, a symbolic tensor."""
+    return isinstance(value, KerasTensor) or is_array(value)
 
 
 def _check_call_arguments(layer, inputs, args, kwargs):
