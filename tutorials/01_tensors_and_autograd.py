@@ -49,8 +49,10 @@ print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 # engine's gradients, the checks and the graph all follow. The gradients by hand do not: they are derived below
 # for this $z$, so change that derivation too, and the comparison with the engine tells you whether it is right.
 # Each op they run is also recorded: `z._ctx` is the node that
-# made `z` (its op and its inputs); leaves (tensors we made ourselves) have no node, and an input without a name is
-# labelled below by the op that made it.
+# made `z` (its op and its inputs). The underscore marks it as the engine's own record, read here to see how the
+# engine works; PyTorch calls its counterpart `z.grad_fn`. Leaves (tensors we made ourselves) have no node
+# (`x.is_leaf`). An input without a name is called below after the op that made it; the graph draws it as a box
+# titled "tensor", under that op's small box.
 
 # %%
 def f(x, w, b):
@@ -69,7 +71,7 @@ a, loss = squashed_loss(z)
 z.name, a.name, loss.name = "z", "a", "loss"
 print("loss =", loss.item())
 print("z was made by:", z._ctx.fn.name, "from", [t.name or f"the output of {t._ctx.fn.name}" for t in z._ctx.inputs])
-print("x is a leaf:", x._ctx is None)
+print("x is a leaf:", x.is_leaf)
 
 # %% [markdown]
 # ## Gradients by hand

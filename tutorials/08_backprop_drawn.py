@@ -88,7 +88,7 @@ for number, step in enumerate(trace.steps):                 # numbered as the an
     elif names[step.node]:
         what = f"{names[step.node]} (made by {op})"
     else:
-        what = f"the output of {op}"
+        what = f"the output of {op} (the unnamed 'tensor' box under that op)"
     print(f"step {number + 1}: {what}, gradient norm {np.linalg.norm(step.grad):.6f}")
 with warnings.catch_warnings(record=True) as caught:      # h is not a leaf: reading .grad warns, as in PyTorch
     warnings.simplefilter("always")
