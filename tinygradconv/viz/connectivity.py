@@ -162,47 +162,81 @@ def _tap_values(weights, k):
                                            f"layer")
 
 
-#: The op's arguments that a layer's configuration gives, with their defaults here: one given with a layer (not at
-#: its default) would be ignored, so it is refused.
+#: The op's arguments that a layer's configuration gives, with their defaults here.
 _LAYER_SETTINGS = (("kernel_size", None), ("strides", 1), ("padding", "valid"), ("output_padding", None),
                    ("dilation_rate", 1))
 
 
-def layer_conflict(layer, given) -> TypeError:
-    """The TypeError for op arguments ``given`` (a dict) passed with a layer or a model, which uses its own settings.
+class _Default:
+    """An argument left out: its default ``value``, told apart from the same value given. A layer or a model brings
+    its own settings, so every op argument given with one is refused, even at its default value (``strides=1`` with
+    a layer of strides 2 was ignored silently while ``strides=2`` was refused: found by a student). Its repr is the
+    value's, so that a signature reads ``strides=1``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+#: The defaults of the op arguments in the signatures: left out, they are told apart from the same value given.
+_KERNEL_SIZE, _STRIDES, _PADDING, _OUTPUT_PADDING, _DILATION_RATE = (_Default(value) for _, value in _LAYER_SETTINGS)
+_METHOD = _Default("forward")
+
+
+def _given(value):
+    """``value`` itself when it was given; the default it stands for when it is a :class:`_Default`."""
+    return value.value if isinstance(value, _Default) else value
+
+
+class LayerSettingsError(ValueError, TypeError):
+    """An op argument (``kernel_size``, ``strides``, ...) given with a layer or a model, whose own settings are
+    used. A ValueError (the value given cannot be used), and a TypeError as well, as it was before: code that caught
+    the TypeError still does."""
+
+
+def layer_conflict(layer, given) -> LayerSettingsError:
+    """The error for op arguments ``given`` (a dict) passed with a layer or a model, which uses its own settings: a
+    :class:`LayerSettingsError` (a ValueError, and a TypeError as before) naming each argument, the value given and
+    the layer's own value.
 
     >>> from tinygradconv.layers import Conv1DTranspose
-    >>> print(layer_conflict(Conv1DTranspose(1, 3, strides=2), {"kernel_size": 5}))
-    Invalid argument kernel_size=5 with a Conv1DTranspose: the layer's own settings are used (kernel_size=3, strides=2, padding='valid', output_padding=None, dilation_rate=1), so kernel_size would be ignored. Pass the op's arguments with 'conv1d' / 'conv1d_transpose' instead of a layer
+    >>> print(layer_conflict(Conv1DTranspose(1, 3, strides=2), {"strides": 1}))
+    Invalid value for argument `strides`: strides=1 given with a Conv1DTranspose layer would be ignored: the layer's own strides=2 is used (its settings: kernel_size=3, strides=2, padding='valid', output_padding=None, dilation_rate=1). Leave strides out, or pass 'conv1d' / 'conv1d_transpose' with the op's arguments instead of a layer
     """  # noqa: E501 (doctest output: an exception message cannot wrap)
-    names = ", ".join(f"{name}={value!r}" for name, value in given.items())
-    plural = "s" if len(given) > 1 else ""
+    names = list(given)
+    received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    arguments = ", ".join(f"`{name}`" for name in names)
+    kind = type(layer).__name__
     what = "model" if isinstance(getattr(layer, "layers", None), list) else "layer"
-    own = ""
     if what == "layer" and hasattr(layer, "get_config"):
         config = layer.get_config()
-        own = " (" + ", ".join(f"{name}={_first(config.get(name, default))!r}"
-                               for name, default in _LAYER_SETTINGS) + ")"
-    return TypeError(f"Invalid argument{plural} {names} with a {type(layer).__name__}: the {what}'s own settings are "
-                     f"used{own}, so {', '.join(given)} would be ignored. Pass the op's arguments with 'conv1d' / "
-                     f"'conv1d_transpose' instead of a {what}")
+        own = [f"{name}={_first(config[name])!r}" for name in names if name in config]
+        lacking = [name for name in names if name not in config]
+        used = f"the layer's own {', '.join(own)} {'is' if len(own) == 1 else 'are'} used" if own else ""
+        if lacking:
+            used += ("; " if used else "") + f"a {kind} has no {' or '.join(lacking)}"
+        used += " (its settings: " + ", ".join(f"{name}={_first(config[name])!r}" for name, _ in _LAYER_SETTINGS
+                                              if name in config) + ")"
+    else:
+        used = "a model uses its layers' own settings"
+    return LayerSettingsError(
+        f"Invalid value for argument{'s' if len(names) > 1 else ''} {arguments}: {received} given with a {kind} "
+        f"{what} would be ignored: {used}. Leave {' and '.join(names)} out, or pass 'conv1d' / "
+        f"'conv1d_transpose' with the op's arguments instead of a {what}")
 
 
-def _refuse_op_arguments(layer, arguments, **other_defaults):
+def _refuse_op_arguments(layer, arguments):
     """Raise :func:`layer_conflict` for the ``arguments`` (a dict, in the order of the signature) given with a layer
-    or a model but not at their defaults (those of :data:`_LAYER_SETTINGS`, and ``other_defaults`` for the other
-    arguments that a layer or a model leaves no room for)."""
-    defaults = dict(_LAYER_SETTINGS, **other_defaults)
-    given = {name: value for name, value in arguments.items() if not _is_default(value, defaults[name])}
+    or a model: every one that is not a :class:`_Default` (left out), whatever its value; ``ax=None`` and
+    ``annotate=None`` say "the default" themselves, so they are not refused."""
+    given = {name: value for name, value in arguments.items()
+             if not isinstance(value, _Default) and not (name in ("ax", "annotate") and value is None)}
     if given:
         raise layer_conflict(layer, given)
-
-
-def _is_default(value, default) -> bool:
-    """Whether an op argument was left at its default (``None``, ``1``, ``"valid"``): only then may a layer set it."""
-    if default is None or value is None:
-        return value is default
-    return isinstance(value, (int, str, np.integer)) and not isinstance(value, bool) and value == default
 
 
 def _first(value):
@@ -223,8 +257,8 @@ def _kernel_source(layer, kernel):
             f"and {filters} filter{'s' if filters > 1 else ''})")
 
 
-def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                 dilation_rate=1, weights=None) -> ConvSetting:
+def conv_setting(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                 output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None) -> ConvSetting:
     """Validate the arguments shared by every function of this module and return a :class:`ConvSetting`.
 
     Args:
@@ -233,12 +267,14 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
             filter 0, and ``weights_source`` says so).
         input_length: length ``L`` of the op's input (at least 1).
         kernel_size, strides, padding, output_padding, dilation_rate: as for the op (``output_padding`` only for
-            ``conv1d_transpose``). With a layer they must stay at their defaults: the layer's own are used.
+            ``conv1d_transpose``). With a layer they must be left out (a value given, even the default one, is
+            refused): the layer's own are used.
         weights: ``None`` (a kernel of ones: entries count the connecting taps) or ``k`` tap values.
 
     Raises:
-        ValueError, TypeError: naming the argument and the value received. TypeError: an op argument given with a
-            layer (it would be ignored).
+        ValueError, TypeError: naming the argument and the value received. :class:`LayerSettingsError` (a
+            ValueError, and a TypeError): an op argument given with a layer, whatever its value (it would be
+            ignored).
 
     >>> conv_setting("conv1d", 5, 3, padding="SAME").padding
     'same'
@@ -246,8 +282,8 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
     return _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
 
 
-def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
-             weights=None, limits=None) -> ConvSetting:
+def _setting(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+             output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, limits=None) -> ConvSetting:
     """:func:`conv_setting`; ``limits(setting)`` (a setting without weights) runs once the sizes are checked, before
     anything of the size of the kernel or of the signal is made: a drawing refuses what it cannot draw there."""
     source = ""
@@ -265,6 +301,9 @@ def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", o
                 raise ValueError(f"weights='kernel' needs a built layer; call {layer.name!r} on an input first")
             kernel = np.asarray(layer.get_weights()[0])
             weights, source = kernel[:, 0, 0], _kernel_source(layer, kernel)
+    else:           # the op's arguments: those left out take their defaults
+        kernel_size, strides, padding = _given(kernel_size), _given(strides), _given(padding)
+        output_padding, dilation_rate = _given(output_padding), _given(dilation_rate)
     if kind not in KINDS:
         raise ValueError(f"Invalid value for argument `kind`. Expected one of {KINDS} or a Conv1D / "
                          f"Conv1DTranspose layer. Received kind={kind!r}")
@@ -410,8 +449,8 @@ def _jacobian(setting, kernel, method="forward"):
     return np.ascontiguousarray(jac)
 
 
-def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                        dilation_rate=1, weights=None, method="forward"):
+def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                        output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, method=_METHOD):
     r"""The ``(output_length, input_length)`` matrix :math:`J_{nj} = \partial y_n / \partial x_j` of one channel.
 
     Computed through the op itself: ``method="forward"`` pushes the ``L`` basis vectors through it in one batch,
@@ -429,8 +468,9 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
         A float64 NumPy array.
 
     Raises:
-        TypeError: an op argument (``kernel_size``, ``strides``, ...) or ``method`` given with a model, whose own
-            settings are used (as :func:`plot_connectivity` refuses them).
+        LayerSettingsError: (a ValueError, and a TypeError) an op argument (``kernel_size``, ``strides``, ...)
+            given with a layer, or ``method`` too with a model, whatever its value: their own settings are used
+            (as :func:`plot_connectivity` refuses them).
         ValueError: an invalid argument (naming it and the value received), or a matrix and basis vectors that
             need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before anything is made).
 
@@ -442,16 +482,17 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
         from .model_connectivity import model_connectivity_matrix
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate,
-                                    "method": method}, method="forward")
+                                    "method": method})
         return model_connectivity_matrix(kind, input_length, weights=weights)
+    method = _given(method)
     _check_method(method)
     setting = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
                        limits=lambda st: _jacobian_limits(st, method))
     return _jacobian(setting, setting.weights, method)
 
 
-def tap_matrices(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                 dilation_rate=1):
+def tap_matrices(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                 output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE):
     r"""The per-tap decomposition: ``T[t]`` is the connectivity with the one-hot kernel :math:`e_t`.
 
     ``T[t, n, j] = 1`` when tap ``t`` carries ``x_j`` into ``y_n``; for any kernel ``w``,
@@ -474,8 +515,8 @@ def _taps(setting):
     return np.stack([_jacobian(setting, eye[t]) for t in range(setting.kernel_size)])
 
 
-def connections(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                dilation_rate=1):
+def connections(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE):
     """Every ``(j, n, t)``: input ``j`` reaches output ``n`` through tap ``t`` (from :func:`tap_matrices`).
 
     >>> connections("conv1d_transpose", 2, kernel_size=2, strides=2)
@@ -490,8 +531,8 @@ def _connections(taps):
     return sorted(found)
 
 
-def conv_matrices(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                  dilation_rate=1, weights=None):
+def conv_matrices(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                  output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None):
     r"""The matrix ``C`` of a conv1d and the matrix ``T`` of the matching conv1d_transpose, each through its op.
 
     ``kind="conv1d_transpose"``: ``T`` is the described op's matrix ``(N, L)``; ``C`` is the matrix of the matching
@@ -550,8 +591,8 @@ def _conv_matrices_limits(st):
 # ------------------------------------------------------------------------------------------------------------
 # Titles
 # ------------------------------------------------------------------------------------------------------------
-def output_length_formula(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                          dilation_rate=1) -> str:
+def output_length_formula(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                          output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE) -> str:
     """The output-length formula of the case, then with the numbers, then the length (from conv_arithmetic).
 
     >>> output_length_formula("conv1d_transpose", 5, 3, strides=2, padding="same")
@@ -870,8 +911,9 @@ def _windows(lo, hi):
     return kept, round(last[0] - rows[MAX_ROWS - 2][1]) - 1
 
 
-def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                      dilation_rate=1, weights=None, ax=None, annotate=None):
+def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                      output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, ax=None,
+                      annotate=None):
     """Draw which input feeds which output: input cells above, output cells below, one line per (input, tap).
 
     Lines are coloured *and* dashed by tap index (a colour-blind-safe palette, Okabe & Ito, with a different dash
@@ -894,7 +936,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     Args:
         kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights: as for
             :func:`connectivity_matrix` (``kind`` may be a layer, whose own settings are used: ``kernel_size``,
-            ``strides``, ... must then be left out; ``weights="kernel"`` draws its kernel, input channel 0 to
+            ``strides``, ... must then be left out, a value given is refused even when it is the default one or
+            the layer's own; ``weights="kernel"`` draws its kernel, input channel 0 to
             filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
@@ -914,7 +957,8 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     Raises:
         ValueError: a kernel spanning more than ``MAX_KERNEL_SPAN`` (24) cells, a diagram too long for a given
             Axes, or any invalid argument (naming it and the value received), before anything is drawn.
-        TypeError: an op argument given with a layer or a model, whose own settings are used.
+        LayerSettingsError: (a ValueError, and a TypeError) an op argument given with a layer or a model, whose
+            own settings are used, whatever its value (``strides=1`` too).
 
     >>> ax = plot_connectivity("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
     >>> sum(line.get_gid().startswith("conn:") for line in ax.lines)    # 3 inputs x 3 taps, one cropped
@@ -926,7 +970,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
-                                    "annotate": annotate}, ax=None, annotate=None)
+                                    "annotate": annotate})
         return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     annotate = _annotate(annotate)
@@ -1160,8 +1204,9 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     return image
 
 
-def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                     dilation_rate=1, weights=None, ax=None, annotate=None):
+def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                     output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, ax=None,
+                     annotate=None):
     """The matrix ``C`` of a conv1d beside the matrix ``T`` of the matching conv1d_transpose: ``T = Cᵀ``.
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
