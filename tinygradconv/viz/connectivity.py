@@ -1126,7 +1126,7 @@ def _label_taps(axes, geo) -> list:
         x, y = (geo.x_in(j), 2.0 - half - 0.2) if conv else (geo.x_out(n), half + 0.2)
         row = next((ax for ax, (lo, hi) in rows if lo - 0.5 < x <= hi + 0.5 + 1e-9), None)
         if row is not None:
-            texts.append(row.text(x, y, f"t{t}", ha="center", va="center", fontsize=7, zorder=4, gid=f"tap:{t}",
+            texts.append(row.text(x, y, f"t{t}", ha="center", va="center", fontsize=7.5, zorder=4, gid=f"tap:{t}",
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
     return texts
@@ -1233,7 +1233,7 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
                                    alpha=line.get_alpha(), zorder=3, gid=f"cut:{side}:{line.get_gid()}"))
     ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
     ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
-    note = {"fontsize": 7, "style": "italic", "color": "#444444", "va": "center", "linespacing": 1.1}
+    note = {"fontsize": 7.5, "style": "italic", "color": "#444444", "va": "center", "linespacing": 1.1}
     if cut[0]:
         ax.text(lo - 0.8, (y_top + y_bottom) / 2, "continued\nfrom above ▸", ha="right", gid="continues:in", **note)
     if cut[1]:
