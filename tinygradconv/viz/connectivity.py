@@ -222,7 +222,7 @@ def layer_conflict(layer, given) -> LayerSettingsError:
         used += " (its settings: " + ", ".join(f"{name}={_first(config[name])!r}" for name, _ in _LAYER_SETTINGS
                                               if name in config) + ")"
     else:
-        used = "a model uses its layers' own settings"
+        used = "a model uses its layers' own settings" if what == "model" else "the layer's own settings are used"
     return LayerSettingsError(
         f"Invalid value for argument{'s' if len(names) > 1 else ''} {arguments}: {received} given with a {kind} "
         f"{what} would be ignored: {used}. Leave {' and '.join(names)} out, or pass 'conv1d' / "
