@@ -68,10 +68,12 @@ def _seq():
 
 
 @pytest.mark.parametrize("given", [{"kernel_size": 3}, {"strides": 2}, {"padding": "same"}, {"dilation_rate": 2},
-                                   {"output_padding": 1}, {"method": "backward"}])
+                                   {"output_padding": 1}, {"method": "backward"}, {"strides": 1},
+                                   {"method": "forward"}])          # the default values too: they'd be ignored
 def test_connectivity_matrix_refuses_op_arguments_with_a_model(given):
     name = next(iter(given))
-    with pytest.raises(TypeError, match=rf"Invalid argument {name}=.* with a Sequential"):
+    with pytest.raises(ValueError, match=rf"Invalid value for argument `{name}`: {name}=.* given with a Sequential "
+                                         rf"model would be ignored"):
         V.connectivity_matrix(_seq(), 5, **given)
 
 

@@ -139,22 +139,26 @@ def test_a_plain_savefig_keeps_every_label(name):
 ])
 def test_an_op_argument_given_with_a_layer_is_refused_not_ignored(call, argument):
     layer = Conv1DTranspose(1, 3, strides=2)
-    with pytest.raises(TypeError) as info:
+    # a ValueError now (the value given cannot be used), still a TypeError for code that caught that before
+    with pytest.raises(ValueError) as info:
         call(layer)
+    assert isinstance(info.value, TypeError)
     message = str(info.value)
-    assert f"Invalid argument {argument} with a Conv1DTranspose" in message
-    assert "the layer's own settings are used (kernel_size=3, strides=2" in message and "would be ignored" in message
+    name = argument.split("=")[0]
+    assert message.startswith(f"Invalid value for argument `{name}`: {argument} given with a Conv1DTranspose layer")
+    assert "would be ignored" in message and "(its settings: kernel_size=3, strides=2" in message
     assert plt.get_fignums() == []
 
 
 def test_a_model_refuses_op_arguments_and_axes_too():
     model = Sequential([Conv1DTranspose(1, 3, strides=2)])
-    with pytest.raises(TypeError, match=r"Invalid argument strides=2 with a Sequential: the model's own settings"):
+    with pytest.raises(ValueError, match=r"`strides`: strides=2 given with a Sequential model would be ignored: a "
+                                         r"model uses its layers' own settings"):
         viz.plot_connectivity(model, 4, strides=2)
-    with pytest.raises(TypeError, match=r"Invalid argument kernel_size=3 with a Sequential: the model's own"):
+    with pytest.raises(ValueError, match=r"`kernel_size`: kernel_size=3 given with a Sequential model would be"):
         viz.overlap_counts(model, 4, kernel_size=3)
     _, ax = plt.subplots()
-    with pytest.raises(TypeError, match=r"ax=<Axes"):
+    with pytest.raises(ValueError, match=r"ax=<Axes"):
         viz.plot_connectivity(model, 4, ax=ax)
     plt.close("all")
 
@@ -184,9 +188,9 @@ def test_long_indices_are_thinned_never_overlapping_and_name_their_own_cell(L, s
                     int(gid.split(":")[1])
     labels = _visible_labels(fig)
     assert len(labels) >= 20
-    for text in labels:                                   # each label is the index of the cell under it
+    for text in labels:             # each label is the index of the cell it is on, or above (inputs) or below
         x, y = text.get_position()
-        assert int(text.get_text().lstrip("xy")) == cells[(text.axes, round(x, 3), y)]
+        assert int(text.get_text().lstrip("xy")) == cells[(text.axes, round(x, 3), 2.0 if y > 1 else 0.0)]
     assert any(len(t.get_text()) >= 7 for t in labels)    # the long indices are written, on fewer cells
     plt.close(fig)
 

@@ -162,47 +162,81 @@ def _tap_values(weights, k):
                                            f"layer")
 
 
-#: The op's arguments that a layer's configuration gives, with their defaults here: one given with a layer (not at
-#: its default) would be ignored, so it is refused.
+#: The op's arguments that a layer's configuration gives, with their defaults here.
 _LAYER_SETTINGS = (("kernel_size", None), ("strides", 1), ("padding", "valid"), ("output_padding", None),
                    ("dilation_rate", 1))
 
 
-def layer_conflict(layer, given) -> TypeError:
-    """The TypeError for op arguments ``given`` (a dict) passed with a layer or a model, which uses its own settings.
+class _Default:
+    """An argument left out: its default ``value``, told apart from the same value given. A layer or a model brings
+    its own settings, so every op argument given with one is refused, even at its default value (``strides=1`` with
+    a layer of strides 2 was ignored silently while ``strides=2`` was refused: found by a student). Its repr is the
+    value's, so that a signature reads ``strides=1``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+#: The defaults of the op arguments in the signatures: left out, they are told apart from the same value given.
+_KERNEL_SIZE, _STRIDES, _PADDING, _OUTPUT_PADDING, _DILATION_RATE = (_Default(value) for _, value in _LAYER_SETTINGS)
+_METHOD = _Default("forward")
+
+
+def _given(value):
+    """``value`` itself when it was given; the default it stands for when it is a :class:`_Default`."""
+    return value.value if isinstance(value, _Default) else value
+
+
+class LayerSettingsError(ValueError, TypeError):
+    """An op argument (``kernel_size``, ``strides``, ...) given with a layer or a model, whose own settings are
+    used. A ValueError (the value given cannot be used), and a TypeError as well, as it was before: code that caught
+    the TypeError still does."""
+
+
+def layer_conflict(layer, given) -> LayerSettingsError:
+    """The error for op arguments ``given`` (a dict) passed with a layer or a model, which uses its own settings: a
+    :class:`LayerSettingsError` (a ValueError, and a TypeError as before) naming each argument, the value given and
+    the layer's own value.
 
     >>> from tinygradconv.layers import Conv1DTranspose
-    >>> print(layer_conflict(Conv1DTranspose(1, 3, strides=2), {"kernel_size": 5}))
-    Invalid argument kernel_size=5 with a Conv1DTranspose: the layer's own settings are used (kernel_size=3, strides=2, padding='valid', output_padding=None, dilation_rate=1), so kernel_size would be ignored. Pass the op's arguments with 'conv1d' / 'conv1d_transpose' instead of a layer
+    >>> print(layer_conflict(Conv1DTranspose(1, 3, strides=2), {"strides": 1}))
+    Invalid value for argument `strides`: strides=1 given with a Conv1DTranspose layer would be ignored: the layer's own strides=2 is used (its settings: kernel_size=3, strides=2, padding='valid', output_padding=None, dilation_rate=1). Leave strides out, or pass 'conv1d' / 'conv1d_transpose' with the op's arguments instead of a layer
     """  # noqa: E501 (doctest output: an exception message cannot wrap)
-    names = ", ".join(f"{name}={value!r}" for name, value in given.items())
-    plural = "s" if len(given) > 1 else ""
+    names = list(given)
+    received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    arguments = ", ".join(f"`{name}`" for name in names)
+    kind = type(layer).__name__
     what = "model" if isinstance(getattr(layer, "layers", None), list) else "layer"
-    own = ""
     if what == "layer" and hasattr(layer, "get_config"):
         config = layer.get_config()
-        own = " (" + ", ".join(f"{name}={_first(config.get(name, default))!r}"
-                               for name, default in _LAYER_SETTINGS) + ")"
-    return TypeError(f"Invalid argument{plural} {names} with a {type(layer).__name__}: the {what}'s own settings are "
-                     f"used{own}, so {', '.join(given)} would be ignored. Pass the op's arguments with 'conv1d' / "
-                     f"'conv1d_transpose' instead of a {what}")
+        own = [f"{name}={_first(config[name])!r}" for name in names if name in config]
+        lacking = [name for name in names if name not in config]
+        used = f"the layer's own {', '.join(own)} {'is' if len(own) == 1 else 'are'} used" if own else ""
+        if lacking:
+            used += ("; " if used else "") + f"a {kind} has no {' or '.join(lacking)}"
+        used += " (its settings: " + ", ".join(f"{name}={_first(config[name])!r}" for name, _ in _LAYER_SETTINGS
+                                              if name in config) + ")"
+    else:
+        used = "a model uses its layers' own settings" if what == "model" else "the layer's own settings are used"
+    return LayerSettingsError(
+        f"Invalid value for argument{'s' if len(names) > 1 else ''} {arguments}: {received} given with a {kind} "
+        f"{what} would be ignored: {used}. Leave {' and '.join(names)} out, or pass 'conv1d' / "
+        f"'conv1d_transpose' with the op's arguments instead of a {what}")
 
 
-def _refuse_op_arguments(layer, arguments, **other_defaults):
+def _refuse_op_arguments(layer, arguments):
     """Raise :func:`layer_conflict` for the ``arguments`` (a dict, in the order of the signature) given with a layer
-    or a model but not at their defaults (those of :data:`_LAYER_SETTINGS`, and ``other_defaults`` for the other
-    arguments that a layer or a model leaves no room for)."""
-    defaults = dict(_LAYER_SETTINGS, **other_defaults)
-    given = {name: value for name, value in arguments.items() if not _is_default(value, defaults[name])}
+    or a model: every one that is not a :class:`_Default` (left out), whatever its value; ``ax=None`` and
+    ``annotate=None`` say "the default" themselves, so they are not refused."""
+    given = {name: value for name, value in arguments.items()
+             if not isinstance(value, _Default) and not (name in ("ax", "annotate") and value is None)}
     if given:
         raise layer_conflict(layer, given)
-
-
-def _is_default(value, default) -> bool:
-    """Whether an op argument was left at its default (``None``, ``1``, ``"valid"``): only then may a layer set it."""
-    if default is None or value is None:
-        return value is default
-    return isinstance(value, (int, str, np.integer)) and not isinstance(value, bool) and value == default
 
 
 def _first(value):
@@ -223,8 +257,8 @@ def _kernel_source(layer, kernel):
             f"and {filters} filter{'s' if filters > 1 else ''})")
 
 
-def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                 dilation_rate=1, weights=None) -> ConvSetting:
+def conv_setting(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                 output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None) -> ConvSetting:
     """Validate the arguments shared by every function of this module and return a :class:`ConvSetting`.
 
     Args:
@@ -233,12 +267,14 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
             filter 0, and ``weights_source`` says so).
         input_length: length ``L`` of the op's input (at least 1).
         kernel_size, strides, padding, output_padding, dilation_rate: as for the op (``output_padding`` only for
-            ``conv1d_transpose``). With a layer they must stay at their defaults: the layer's own are used.
+            ``conv1d_transpose``). With a layer they must be left out (a value given, even the default one, is
+            refused): the layer's own are used.
         weights: ``None`` (a kernel of ones: entries count the connecting taps) or ``k`` tap values.
 
     Raises:
-        ValueError, TypeError: naming the argument and the value received. TypeError: an op argument given with a
-            layer (it would be ignored).
+        ValueError, TypeError: naming the argument and the value received. :class:`LayerSettingsError` (a
+            ValueError, and a TypeError): an op argument given with a layer, whatever its value (it would be
+            ignored).
 
     >>> conv_setting("conv1d", 5, 3, padding="SAME").padding
     'same'
@@ -246,8 +282,8 @@ def conv_setting(kind, input_length, kernel_size=None, strides=1, padding="valid
     return _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
 
 
-def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
-             weights=None, limits=None) -> ConvSetting:
+def _setting(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+             output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, limits=None) -> ConvSetting:
     """:func:`conv_setting`; ``limits(setting)`` (a setting without weights) runs once the sizes are checked, before
     anything of the size of the kernel or of the signal is made: a drawing refuses what it cannot draw there."""
     source = ""
@@ -265,6 +301,9 @@ def _setting(kind, input_length, kernel_size=None, strides=1, padding="valid", o
                 raise ValueError(f"weights='kernel' needs a built layer; call {layer.name!r} on an input first")
             kernel = np.asarray(layer.get_weights()[0])
             weights, source = kernel[:, 0, 0], _kernel_source(layer, kernel)
+    else:           # the op's arguments: those left out take their defaults
+        kernel_size, strides, padding = _given(kernel_size), _given(strides), _given(padding)
+        output_padding, dilation_rate = _given(output_padding), _given(dilation_rate)
     if kind not in KINDS:
         raise ValueError(f"Invalid value for argument `kind`. Expected one of {KINDS} or a Conv1D / "
                          f"Conv1DTranspose layer. Received kind={kind!r}")
@@ -410,8 +449,8 @@ def _jacobian(setting, kernel, method="forward"):
     return np.ascontiguousarray(jac)
 
 
-def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                        dilation_rate=1, weights=None, method="forward"):
+def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                        output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, method=_METHOD):
     r"""The ``(output_length, input_length)`` matrix :math:`J_{nj} = \partial y_n / \partial x_j` of one channel.
 
     Computed through the op itself: ``method="forward"`` pushes the ``L`` basis vectors through it in one batch,
@@ -429,8 +468,9 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
         A float64 NumPy array.
 
     Raises:
-        TypeError: an op argument (``kernel_size``, ``strides``, ...) or ``method`` given with a model, whose own
-            settings are used (as :func:`plot_connectivity` refuses them).
+        LayerSettingsError: (a ValueError, and a TypeError) an op argument (``kernel_size``, ``strides``, ...)
+            given with a layer, or ``method`` too with a model, whatever its value: their own settings are used
+            (as :func:`plot_connectivity` refuses them).
         ValueError: an invalid argument (naming it and the value received), or a matrix and basis vectors that
             need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before anything is made).
 
@@ -442,16 +482,17 @@ def connectivity_matrix(kind, input_length, kernel_size=None, strides=1, padding
         from .model_connectivity import model_connectivity_matrix
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate,
-                                    "method": method}, method="forward")
+                                    "method": method})
         return model_connectivity_matrix(kind, input_length, weights=weights)
+    method = _given(method)
     _check_method(method)
     setting = _setting(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights,
                        limits=lambda st: _jacobian_limits(st, method))
     return _jacobian(setting, setting.weights, method)
 
 
-def tap_matrices(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                 dilation_rate=1):
+def tap_matrices(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                 output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE):
     r"""The per-tap decomposition: ``T[t]`` is the connectivity with the one-hot kernel :math:`e_t`.
 
     ``T[t, n, j] = 1`` when tap ``t`` carries ``x_j`` into ``y_n``; for any kernel ``w``,
@@ -474,8 +515,8 @@ def _taps(setting):
     return np.stack([_jacobian(setting, eye[t]) for t in range(setting.kernel_size)])
 
 
-def connections(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                dilation_rate=1):
+def connections(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE):
     """Every ``(j, n, t)``: input ``j`` reaches output ``n`` through tap ``t`` (from :func:`tap_matrices`).
 
     >>> connections("conv1d_transpose", 2, kernel_size=2, strides=2)
@@ -490,8 +531,8 @@ def _connections(taps):
     return sorted(found)
 
 
-def conv_matrices(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                  dilation_rate=1, weights=None):
+def conv_matrices(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                  output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None):
     r"""The matrix ``C`` of a conv1d and the matrix ``T`` of the matching conv1d_transpose, each through its op.
 
     ``kind="conv1d_transpose"``: ``T`` is the described op's matrix ``(N, L)``; ``C`` is the matrix of the matching
@@ -550,8 +591,8 @@ def _conv_matrices_limits(st):
 # ------------------------------------------------------------------------------------------------------------
 # Titles
 # ------------------------------------------------------------------------------------------------------------
-def output_length_formula(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                          dilation_rate=1) -> str:
+def output_length_formula(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                          output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE) -> str:
     """The output-length formula of the case, then with the numbers, then the length (from conv_arithmetic).
 
     >>> output_length_formula("conv1d_transpose", 5, 3, strides=2, padding="same")
@@ -857,25 +898,43 @@ def _diagram_limits(st, one_row=False):
 
 
 def _windows(lo, hi):
-    """The x ranges of the rows: all cells in one row, or rows of ROW_CELLS cells, the middle ones left out."""
+    """The x ranges ``(first, last)`` of the rows, and how many cells are left out between the last two.
+
+    All cells in one row when they are at most ``ROW_CELLS + 4``; else as few rows of at most ``ROW_CELLS`` cells
+    as hold them, balanced: their lengths differ by one cell at most (rows of 24 and 7 cells left a second row of
+    padding and one output, found by a student); beyond ``MAX_ROWS`` rows, full rows: the first ones and the last,
+    the middle left out.
+
+    >>> _windows(-5.5, 24.5)                  # 31 cells: 16 and 15, not 24 and 7
+    ([(-5.5, 9.5), (10.5, 24.5)], 0)
+    """
     n = round(hi - lo) + 1
     if n <= ROW_CELLS + 4:
         return [(lo, hi)], 0
     count = -(-n // ROW_CELLS)
-    rows = [(lo + r * ROW_CELLS, min(lo + (r + 1) * ROW_CELLS - 1, hi)) for r in range(min(count, MAX_ROWS))]
     if count <= MAX_ROWS:
+        shorter, longer = divmod(n, count)             # the first ``longer`` rows hold one cell more
+        rows, first = [], lo
+        for r in range(count):
+            cells = shorter + (r < longer)
+            rows.append((first, first + cells - 1))
+            first += cells
         return rows, 0
+    rows = [(lo + r * ROW_CELLS, lo + (r + 1) * ROW_CELLS - 1) for r in range(MAX_ROWS - 1)]
     last = (hi - ROW_CELLS + 1, hi)
-    kept = rows[: MAX_ROWS - 1] + [last]
-    return kept, round(last[0] - rows[MAX_ROWS - 2][1]) - 1
+    return rows + [last], round(last[0] - rows[-1][1]) - 1
 
 
-def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                      dilation_rate=1, weights=None, ax=None, annotate=None):
+def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                      output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, ax=None,
+                      annotate=None):
     """Draw which input feeds which output: input cells above, output cells below, one line per (input, tap).
 
     Lines are coloured *and* dashed by tap index (a colour-blind-safe palette, Okabe & Ito, with a different dash
-    pattern for neighbouring taps); with ``weights`` given their width follows ``|w_t|`` and the legend gives each
+    pattern for neighbouring taps, and for taps of one colour: no two taps of the widest kernel drawn, 24, share
+    both); with more than 8 taps, whose colours repeat, the lines of one whole window (a conv1d's output, a
+    conv1d_transpose's input) also carry their tap's number ``t0``, ``t1``, ... at the end where they fan out
+    (Texts with gid ``"tap:t"``). With ``weights`` given their width follows ``|w_t|`` and the legend gives each
     tap's value (the legend lists the taps whose lines are drawn). Padding cells, zeros inserted between strided
     inputs (conv1d_transpose), cropped output positions and bias-only output positions (no input reaches them) are
     hatched in distinct colours and named in the legend. The lines of a conv1d_transpose into *cropped* positions
@@ -886,15 +945,21 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     only, so that a long input costs no more than a short one (the formula is the one :func:`tap_matrices`
     computes through the op).
 
-    Long rows wrap: a row holds at most 24 cells, every row at the same scale; with more than three rows, the
-    middle rows are left out and an ellipsis says how many cells are not drawn (the pattern repeats every output of
-    a conv1d, every input of a conv1d_transpose: every ``strides`` cells of the other row). An index too long for
-    its cell is written on every second (third, ...) cell only.
+    Long rows wrap: a row holds at most 24 cells, every row at the same scale, and the rows are balanced (their
+    lengths differ by one cell at most: never a last row of a few cells); with more than three rows, the middle
+    rows are left out and an ellipsis says how many cells are not drawn (the pattern repeats every output of a
+    conv1d, every input of a conv1d_transpose: every ``strides`` cells of the other row). Where a row is cut, a
+    note says that it continues below (and, on the next row, that it is continued from above), and each line that
+    crosses the cut is drawn to it and ends there in a small triangle of its colour, where it comes in again on
+    the next row. An index too long for its cell (7 digits) is written above the input cells and below the output
+    cells instead, on every second (third, ...) cell when it is wider than a cell: no label covers another or
+    another cell.
 
     Args:
         kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights: as for
             :func:`connectivity_matrix` (``kind`` may be a layer, whose own settings are used: ``kernel_size``,
-            ``strides``, ... must then be left out; ``weights="kernel"`` draws its kernel, input channel 0 to
+            ``strides``, ... must then be left out, a value given is refused even when it is the default one or
+            the layer's own; ``weights="kernel"`` draws its kernel, input channel 0 to
             filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
@@ -908,13 +973,17 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
         a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for padding, zero-inserted and cropped
         cells); every connection drawn a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped
-        full position ``q``), in the row (or rows) it crosses. Each row's ``window`` attribute is the x range
-        ``(first, last)`` of the cell centres it shows whole (a cell at ``x`` spans ``x ± 0.42``).
+        full position ``q``), in the row (or rows) it crosses; where it crosses a row's cut, a triangle marker
+        with gid ``"cut:out:<its gid>"`` (the row's right end) or ``"cut:in:<its gid>"`` (the next row's left
+        end), and the notes are Texts with gids ``"continues:out"`` and ``"continues:in"``. Each row's ``window``
+        attribute is the x range ``(first, last)`` of the cell centres it shows whole (a cell at ``x`` spans
+        ``x ± 0.42``).
 
     Raises:
         ValueError: a kernel spanning more than ``MAX_KERNEL_SPAN`` (24) cells, a diagram too long for a given
             Axes, or any invalid argument (naming it and the value received), before anything is drawn.
-        TypeError: an op argument given with a layer or a model, whose own settings are used.
+        LayerSettingsError: (a ValueError, and a TypeError) an op argument given with a layer or a model, whose
+            own settings are used, whatever its value (``strides=1`` too).
 
     >>> ax = plot_connectivity("conv1d_transpose", 3, kernel_size=3, strides=2, padding="same")
     >>> sum(line.get_gid().startswith("conn:") for line in ax.lines)    # 3 inputs x 3 taps, one cropped
@@ -926,7 +995,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
-                                    "annotate": annotate}, ax=None, annotate=None)
+                                    "annotate": annotate})
         return plot_model_connectivity(kind, input_length, weights=weights)
     weighted = weights is not None
     annotate = _annotate(annotate)
@@ -939,7 +1008,7 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
         rows, skipped, axes = [(geo.lo, geo.hi)], 0, [ax]
     else:
         rows, skipped = _windows(geo.lo, geo.hi)
-        width = max(r[1] - r[0] for r in rows) + (6.2 if len(rows) > 1 else 5.0)
+        width = max(r[1] - r[0] for r in rows) + (_LEFT_MARGIN + _RIGHT_MARGIN + 1.0 if len(rows) > 1 else 5.0)
         inch = min(0.42, 10.0 / width)
         # constrained layout: the title and the legend below the last row stay inside the saved figure, with a
         # plain savefig too
@@ -951,12 +1020,15 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
     drawn = {"categories": set(), "taps": set(), "cropped": False, "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
-        _draw_connectivity(row_ax, geo, window, span, annotate, weighted, drawn, wrapped=len(rows) > 1)
+        # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below)
+        cut = (r > 0, r < len(rows) - 1)
+        _draw_connectivity(row_ax, geo, window, span, annotate, weighted, drawn, wrapped=len(rows) > 1, cut=cut)
         if skipped and r == MAX_ROWS - 2:
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(_nine_point_chars(width), 40)                          # 9-point characters across the Axes
+    tap_labels = _label_taps(axes, geo) if st.kernel_size > len(TAP_COLORS) else []
     title = [wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)] + _keras_lines(st, chars)
     if st.weights_source:
         title.append(textwrap.fill(st.weights_source, chars))
@@ -965,44 +1037,112 @@ def plot_connectivity(kind, input_length, kernel_size=None, strides=1, padding="
     inside = ax is not None and ax.figure.get_layout_engine() is None
     legend_rows = _connectivity_legend(axes[-1], st, drawn, weighted, inside, ax is None)
     fig = axes[0].figure
-    if ax is None:      # a new figure: tall enough for the title, the rows of cells and the legend's rows
-        title_lines = axes[0].get_title().count("\n") + 1
-        x0, x1 = axes[0].get_xlim()
-        row_h = 3.2 * min(0.42, (fig.get_figwidth() - 0.3) / (x1 - x0)) + 0.1    # the cells' height in inches
-        fig.set_size_inches(fig.get_figwidth(), 0.3 + 0.19 * title_lines + row_h * len(axes)
-                            + 0.2 * legend_rows + 0.3 * bool(skipped))
-        # lay it out now (from the initial full-figure Axes box, the constrained layout's first pass can leave the
-        # equal-aspect cells as wide as the figure and push a tall title out of it), and grow the figure if the
-        # title or the legend still reach out of it: a plain savefig saves all of it
-        fit_figure(fig)
-    else:
-        fig.draw_without_rendering()
-    _thin_labels(fig, drawn["labels"])
+
+    def lay_out():
+        if ax is None:      # a new figure: tall enough for the title, the rows of cells and the legend's rows
+            title_lines = axes[0].get_title().count("\n") + 1
+            (x0, x1), (y0, y1) = axes[0].get_xlim(), axes[0].get_ylim()
+            inch = min(0.42, (fig.get_figwidth() - 0.3) / (x1 - x0))            # inches per cell
+            fig.set_size_inches(fig.get_figwidth(), 0.3 + 0.19 * title_lines + ((y1 - y0) * inch + 0.1) * len(axes)
+                                + 0.2 * legend_rows + 0.3 * bool(skipped))
+            # lay it out now (from the initial full-figure Axes box, the constrained layout's first pass can leave
+            # the equal-aspect cells as wide as the figure and push a tall title out of it), and grow the figure if
+            # the title or the legend still reach out of it: a plain savefig saves all of it
+            fit_figure(fig)
+        else:
+            fig.draw_without_rendering()
+
+    lay_out()
+    _fit_labels(fig, drawn["labels"], lay_out)
+    _fit_tap_labels(fig, tap_labels)
     return axes[0]
 
 
-def _thin_labels(fig, rows):
-    """Where the index labels of a row of cells are wider than a cell, write the label of every ``m``-th index only
-    (``m`` the fewest that keeps two labels apart), on a white patch, and none that would reach past the row's
-    first or last cell (into the row's name): no two labels overlap. ``rows``: ``(ax, [(index, Text)], (x0, x1))``,
-    the x range of the row's cells, measured on the laid-out figure."""
+def _pitch(ax) -> float:
+    """Pixels per cell (one unit of x) of a row of the diagram, on the laid-out figure."""
+    to_px = ax.transData.transform
+    return abs(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])
+
+
+def _fit_labels(fig, rows, lay_out):
+    """Index labels that fit their cells: each label inside its own cell when every label of the diagram fits one
+    (measured on the laid-out figure); else every label moves out of the cells, above the inputs and below the
+    outputs, where the rows get room for them (``lay_out()`` then lays the figure out again), and a row whose
+    labels are wider than a cell writes those of every ``m``-th index only (``m`` the fewest that keeps two labels
+    apart), none reaching past the row's first or last cell. A 7-digit index was wider than its cell and covered its
+    neighbours (found by a teacher): now no label overlaps another label or another cell.
+
+    ``rows``: ``(ax, [(index, Text)], (x0, x1))``, the x range of the row's cells."""
     renderer = fig.canvas.get_renderer()
+    rows = [(ax, labels, span) for ax, labels, span in rows if labels]
+    if all(max(text.get_window_extent(renderer).width for _, text in labels) <= _CELL * _pitch(ax) - 2.0
+           for ax, labels, _ in rows):
+        return
+    half, gap = _CELL / 2, 0.1
+    tall = 0.0
+    for ax, labels, _ in rows:
+        for _, text in labels:
+            x, y = text.get_position()
+            above = y > 1.0                                     # the input row's label goes above it
+            text.set_position((x, y + (half + gap) * (1 if above else -1)))
+            text.set_verticalalignment("bottom" if above else "top")
+            text.set_bbox(None)                                 # no hatch or line behind it any more
+            tall = max(tall, text.get_window_extent(renderer).height / _pitch(ax))
+    for ax in {ax for ax, _, _ in rows}:                        # the same room on every row: one scale
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim(y0 - tall - gap, y1 + tall + gap)
+    lay_out()
     for ax, labels, (x0, x1) in rows:
-        if not labels:
-            continue
-        to_px = ax.transData.transform
-        pitch = abs(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])            # pixels per cell
+        pitch = _pitch(ax)
         boxes = [text.get_window_extent(renderer) for _, text in labels]
         widest = max(box.width for box in boxes)
-        if widest <= _CELL * pitch - 2.0:
-            continue
-        xs = sorted(text.get_position()[0] for _, text in labels)
+        xs = sorted({text.get_position()[0] for _, text in labels})
         step = min((b - a for a, b in itertools.pairwise(xs)), default=1.0)    # cells between two indices
         every = max(1, math.ceil((widest + 3.0) / (step * pitch)))
-        left, right = sorted((to_px((x0, 0.0))[0], to_px((x1, 0.0))[0]))
+        left, right = sorted((ax.transData.transform((x0, 0.0))[0], ax.transData.transform((x1, 0.0))[0]))
         for (index, text), box in zip(labels, boxes):
             text.set_visible(index % every == 0 and box.x0 >= left - 0.5 and box.x1 <= right + 0.5)
-            text.set_bbox(_LABEL_BOX)
+
+
+def _label_taps(axes, geo) -> list:
+    """Write each tap's number ``t0``, ``t1``, ... at the end of its line in one whole window (a conv1d's output:
+    its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
+    where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
+    the numbers tell them apart. The window is the first one drawn with the most taps. Returns the Texts."""
+    st, rows = geo.st, [(ax, ax.window) for ax in axes]
+    half = _CELL / 2
+    conv = st.kind == "conv1d"
+    windows = {}
+    for _, (lo, hi) in rows:
+        for what, j, n, t in geo.lines(lo - 0.5, hi + 0.5):
+            if what == "conn":
+                windows.setdefault(n if conv else j, set()).add((j, n, t))
+    if not windows:
+        return []
+    most = max(len(lines) for lines in windows.values())
+    key = min(key for key, lines in windows.items() if len(lines) == most)
+    colors, texts = _tap_colors(st.kernel_size), []
+    for j, n, t in sorted(windows[key], key=lambda line: line[2]):
+        x, y = (geo.x_in(j), 2.0 - half - 0.2) if conv else (geo.x_out(n), half + 0.2)
+        row = next((ax for ax, (lo, hi) in rows if lo - 0.5 < x <= hi + 0.5 + 1e-9), None)
+        if row is not None:
+            texts.append(row.text(x, y, f"t{t}", ha="center", va="center", fontsize=7.5, zorder=4, gid=f"tap:{t}",
+                                  bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
+                                        "linewidth": 1.0}))
+    return texts
+
+
+def _fit_tap_labels(fig, texts):
+    """Hide the tap numbers when two of them would overlap (a given Axes holding many cells): the legend names the
+    taps then."""
+    if not texts:
+        return
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_bbox_patch().get_window_extent(renderer) if text.get_bbox_patch() else
+             text.get_window_extent(renderer) for text in texts]
+    if any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2)):
+        for text in texts:
+            text.set_visible(False)
 
 
 def _repeat_note(st):
@@ -1018,11 +1158,19 @@ def _repeat_note(st):
     return f"the pattern repeats every {one} (every {cells})"
 
 
-def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped=False):
+#: Cells of room left of a wrapped row (its names) and right of it (the "continues below" note).
+_LEFT_MARGIN, _RIGHT_MARGIN = 4.6, 3.0
+
+
+def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped=False, cut=(False, False)):
     """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped) on an
     x axis ``span`` cells wide (so that a short last row keeps the scale of the others).
 
     ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    ``cut``: ``(left, right)``, whether the row goes on from the row above (left) and in the row below (right).
+    At such a cut, a line that crosses it is drawn to the cut and ends there in a small triangle of its colour
+    (gid ``"cut:out:conn:j:n:t"`` on the right, ``"cut:in:..."`` on the left, where it comes in), and a note says
+    "continues below" or "continued from above" (gids ``"continues:out"``, ``"continues:in"``).
     ``drawn`` collects the cell categories, the taps and whether any cropped line are drawn, and the labels.
     """
     from matplotlib.lines import Line2D
@@ -1032,8 +1180,10 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     half = _CELL / 2
     y_top, y_bottom = 2.0, 0.0
     lo, hi = window
-    # everything is clipped to the cells of this row (a wrapped row's lines stop at its first and last cell)
-    clip = Rectangle((lo - half - 0.05, -1.0), hi - lo + _CELL + 0.1, 4.0, transform=ax.transData)
+    # everything is clipped to the cells of this row (a wrapped row's lines stop at its first and last cell); a
+    # wrapped row holds the cells whose centre lies in (lo - 1/2, hi + 1/2]: a line is cut there
+    left, right = (lo - 0.5, hi + 0.5) if wrapped else (lo - half - 0.05, hi + half + 0.05)
+    clip = Rectangle((left, -1.0), right - left, 4.0, transform=ax.transData)
     edge = _CELL + 0.04                      # cells that show at least partly inside the clip
     for cells, y in ((geo.top(lo - edge, hi + edge), y_top), (geo.bottom(lo - edge, hi + edge), y_bottom)):
         labels = []
@@ -1061,20 +1211,34 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
-    for what, j, n, t in geo.lines(lo - half - 0.05, hi + half + 0.05):
+    for what, j, n, t in geo.lines(left - 0.05, right + 0.05):
+        x0, x1 = geo.x_in(j), (geo.x_out(n) if what == "conn" else float(n))
+        if wrapped and (max(x0, x1) <= left + 1e-9 or min(x0, x1) > right + 1e-9):
+            continue                            # wholly in the row before or after (it meets this one at the cut)
         if what == "conn":
             width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
-            line = Line2D([geo.x_in(j), geo.x_out(n)], [y_top - half, y_bottom + half], color=colors[t],
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
                           linewidth=width, linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")
         else:                                   # into the cropped full position q = n
-            line = Line2D([geo.x_in(j), float(n)], [y_top - half, y_bottom + half], color=colors[t],
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
                           linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2, gid=f"crop:{j}:{n}:{t}")
             drawn["cropped"] = True
         ax.add_line(line).set_clip_path(clip)
         drawn["taps"].add(t)
+        for side, edge, crosses in (("in", left, cut[0] and min(x0, x1) <= left + 1e-9),
+                                    ("out", right, cut[1] and max(x0, x1) > right + 1e-9)):
+            if crosses:                         # where the line meets the cut: y along the line at x = edge
+                y = (y_top - half) + (y_bottom - y_top + _CELL) * (edge - x0) / (x1 - x0)
+                ax.add_line(Line2D([edge], [y], marker=">", markersize=5, color=colors[t], linestyle="none",
+                                   alpha=line.get_alpha(), zorder=3, gid=f"cut:{side}:{line.get_gid()}"))
     ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
     ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
-    ax.set_xlim(lo - (4.6 if wrapped else 3.4), lo + span + 1.0)
+    note = {"fontsize": 7.5, "style": "italic", "color": "#444444", "va": "center", "linespacing": 1.1}
+    if cut[0]:
+        ax.text(lo - 0.8, (y_top + y_bottom) / 2, "continued\nfrom above ▸", ha="right", gid="continues:in", **note)
+    if cut[1]:
+        ax.text(hi + 1.1, (y_top + y_bottom) / 2, "▸ continues\nbelow", ha="left", gid="continues:out", **note)
+    ax.set_xlim(lo - (_LEFT_MARGIN if wrapped else 3.4), lo + span + (_RIGHT_MARGIN if wrapped else 1.0))
     ax.window = window
     ax.set_ylim(-0.6, 2.6)
     ax.set_aspect("equal")
@@ -1160,8 +1324,9 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     return image
 
 
-def plot_conv_matrix(kind, input_length, kernel_size=None, strides=1, padding="valid", output_padding=None,
-                     dilation_rate=1, weights=None, ax=None, annotate=None):
+def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRIDES, padding=_PADDING,
+                     output_padding=_OUTPUT_PADDING, dilation_rate=_DILATION_RATE, weights=None, ax=None,
+                     annotate=None):
     """The matrix ``C`` of a conv1d beside the matrix ``T`` of the matching conv1d_transpose: ``T = Cᵀ``.
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
