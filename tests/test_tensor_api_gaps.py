@@ -1,0 +1,87 @@
+"""Gaps a PyTorch user found in the tensor API: NumPy's non-ufunc functions on tensors that require grad, both
+spellings of keepdims, ``-`` of a bool tensor, ``//``, ``%``, ``__index__`` and item assignment. References: NumPy
+on the plain arrays, PyTorch 2.13 (optional, ``importorskip``), and gradients computed by hand."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+
+VALUES = np.array([-1.0, 0.5, 2.0])
+
+#: NumPy functions that are not ufuncs, each with the tinygradconv spelling its refusal names.
+REFUSED = [
+    ("clip", lambda t: np.clip(t, 0, 1), r"t\.clip\(min, max\)"),
+    ("where", lambda t: np.where(t > 0, t, 0), r"tg\.ops\.where\(condition, a, b\)"),
+    ("dot", lambda t: np.dot(t, t), r"a @ b"),
+    ("concatenate", lambda t: np.concatenate([t, t]), r"tg\.ops\.concat\(tensors, axis\)"),
+    ("stack", lambda t: np.stack([t, t]), r"tg\.ops\.stack\(tensors, axis\)"),
+    ("sum", lambda t: np.sum(t), r"t\.sum\(\.\.\.\)"),
+    ("mean", lambda t: np.mean(t), r"t\.mean\(\.\.\.\)"),
+    ("max", lambda t: np.max(t), r"t\.max\(\.\.\.\)"),
+    ("min", lambda t: np.min(t), r"t\.min\(\.\.\.\)"),
+    ("linalg.norm", lambda t: np.linalg.norm(t), r"t\.detach\(\)"),
+    ("concatenate", lambda t: np.concatenate([np.ones(2), t]), r"tg\.ops\.concat"),   # the tensor second
+]
+
+
+@pytest.mark.parametrize("name, call, spelling", REFUSED, ids=[r[0] for r in REFUSED])
+def test_numpy_functions_refuse_a_tensor_that_requires_grad(name, call, spelling):
+    t = tg.tensor(VALUES, requires_grad=True)
+    with pytest.raises(TypeError, match=rf"np\.{name}\(\.\.\.\) got a tensor that requires grad") as error:
+        call(t)
+    assert error.match(spelling) and error.match(r"t\.detach\(\)")
+
+
+@pytest.mark.parametrize("name, call, spelling", REFUSED, ids=[r[0] for r in REFUSED])
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")    # torch's own __array__, for np.dot
+def test_pytorch_refuses_the_same_calls(name, call, spelling):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for the refusal")
+    t = torch.tensor(VALUES, requires_grad=True)
+    with pytest.raises((RuntimeError, TypeError)):     # "Can't call numpy() on Tensor that requires grad"
+        call(t)
+
+
+@pytest.mark.parametrize("name, call, spelling", REFUSED, ids=[r[0] for r in REFUSED])
+def test_numpy_functions_compute_on_the_data_of_a_tensor_without_grad(name, call, spelling):
+    result = call(tg.tensor(VALUES))
+    assert isinstance(result, (np.ndarray, np.generic))
+    np.testing.assert_array_equal(result, call(VALUES.copy()))
+
+
+def test_the_spellings_named_keep_the_gradient():
+    t = tg.tensor(VALUES, requires_grad=True)
+    (t.clip(0, 1).sum() + tg.ops.where(t > 0, t, 0).sum() + (t @ t) + tg.ops.concat([t, t]).sum()
+     + tg.ops.stack([t, t]).sum()).backward()
+    # by hand: clip 1 inside (0, 1); where 1 where t > 0; d(t.t) = 2t; concat and stack 2 each
+    np.testing.assert_array_equal(t.grad.numpy(), [0 + 0 + -2 + 4, 1 + 1 + 1 + 4, 0 + 1 + 4 + 4])
+
+
+def test_functions_whose_result_holds_no_gradient_take_a_tensor_that_requires_grad():
+    t = tg.tensor(VALUES, requires_grad=True)
+    assert np.shape(t) == (3,) and np.ndim(t) == 1 and np.size(t) == 3
+    assert np.allclose(t, VALUES) and np.array_equal(t, VALUES)
+    assert np.isclose(t, 0.5).tolist() == [False, True, False]
+    assert np.argmax(t) == 2 and np.argmin(t) == 0 and np.count_nonzero(t) == 3
+    assert np.nonzero(t > 0)[0].tolist() == [1, 2]
+
+
+def test_reading_the_values_stays_allowed_with_or_without_grad():
+    for t in (tg.tensor(VALUES, requires_grad=True), tg.tensor(VALUES)):
+        np.testing.assert_allclose(t, VALUES)
+        np.testing.assert_array_equal(np.asarray(t), VALUES)
+        assert np.array(t).tolist() == VALUES.tolist()
+
+
+def test_a_tensor_as_out_of_a_numpy_function_is_refused():
+    with pytest.raises(TypeError, match=r"np\.sum\(\.\.\., out=\.\.\.\) cannot write into a tensor"):
+        np.sum(np.ones((2, 2)), axis=0, out=tg.tensor([0.0, 0.0]))
+
+
+def test_numpy_reductions_of_a_tensor_without_grad_are_those_of_its_data():
+    """PyTorch raises a TypeError here, with or without grad (NumPy passes ``out=`` to ``torch.Tensor.sum``):
+    a documented difference; ours are NumPy's reductions of the data."""
+    data = np.array([[1.0, -2.0], [3.5, 4.0]], dtype=np.float32)
+    t = tg.tensor(data)
+    for f in (np.sum, np.mean, np.max, np.min):
+        assert f(t) == f(data) and f(t).dtype == np.float32
+        np.testing.assert_array_equal(f(t, axis=1, keepdims=True), f(data, axis=1, keepdims=True))
