@@ -85,3 +85,35 @@ def test_numpy_reductions_of_a_tensor_without_grad_are_those_of_its_data():
     for f in (np.sum, np.mean, np.max, np.min):
         assert f(t) == f(data) and f(t).dtype == np.float32
         np.testing.assert_array_equal(f(t, axis=1, keepdims=True), f(data, axis=1, keepdims=True))
+
+
+# ------------------------------------------------------------------ keepdims and keepdim both given
+BOTH = [{"keepdims": False, "keepdim": True}, {"keepdim": True, "keepdims": False},
+        {"keepdims": True, "keepdim": True}, {"keepdim": False, "keepdims": False}]
+
+
+@pytest.mark.parametrize("kwargs", BOTH, ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+def test_keepdims_beside_keepdim_is_refused_in_either_order(reduce, kwargs):
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for call in (lambda: getattr(x, reduce)(axis=1, **kwargs), lambda: getattr(tg.ops, reduce)(x, axis=1, **kwargs)):
+        with pytest.raises(TypeError, match="got both `keepdims` and `keepdim`"):
+            call()
+
+
+@pytest.mark.parametrize("kwargs", BOTH, ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+def test_pytorch_refuses_both_spellings_too(reduce, kwargs):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    with pytest.raises(TypeError):
+        getattr(torch, reduce)(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, **kwargs)
+
+
+def test_either_spelling_alone_keeps_its_meaning():
+    data = np.array([[1.0, 2.0], [3.0, 5.0]])
+    x = tg.tensor(data)
+    for name in ("keepdims", "keepdim"):
+        assert x.sum(axis=1, **{name: True}).tolist() == data.sum(axis=1, keepdims=True).tolist()
+        assert x.mean(axis=0, **{name: False}).tolist() == data.mean(axis=0).tolist()
+        assert x.max(axis=1, **{name: True}).tolist() == data.max(axis=1, keepdims=True).tolist()
+    assert x.sum(1, True).shape == (2, 1) and x.sum(1).shape == (2,)    # NumPy's positional keepdims

@@ -309,7 +309,7 @@ class TorchMethods(NumpyUfuncs):
         return _first_extreme(self, "argmin", _dim_or_axis("argmin", dim, axis),
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
-    def max(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+    def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
         """The maximum over ``axis`` (every axis by default), the values only, as ``torch.amax`` and Keras'
         ``ops.max``: :func:`tinygradconv.ops.reduction.max` (its gradient is split evenly between tied maxima).
 
@@ -337,7 +337,7 @@ class TorchMethods(NumpyUfuncs):
         _refuse_positional_axis("max", positional)
         return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+    def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
         """The minimum over ``axis``, the values only, as ``torch.amin`` and Keras' ``ops.min``: as :meth:`max`
         (the axis by keyword only; ``x.argmin(dim=1)`` for the indices).
 
