@@ -117,3 +117,45 @@ def test_either_spelling_alone_keeps_its_meaning():
         assert x.mean(axis=0, **{name: False}).tolist() == data.mean(axis=0).tolist()
         assert x.max(axis=1, **{name: True}).tolist() == data.max(axis=1, keepdims=True).tolist()
     assert x.sum(1, True).shape == (2, 1) and x.sum(1).shape == (2,)    # NumPy's positional keepdims
+
+
+# ------------------------------------------------------------------ - of a bool tensor, and ~
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+def test_negating_a_bool_tensor_is_a_type_error_pointing_to_invert(backend):
+    pytest.importorskip(backend)
+    mask = tg.tensor([True, False], dtype="bool", backend=backend)
+    with pytest.raises(TypeError, match=r"dtype bool .*`~t`") as error:
+        _ = -mask
+    assert "numpy" not in str(error.value).lower()
+    assert (~mask).tolist() == [False, True]
+
+
+def test_pytorch_refuses_negating_a_bool_tensor():
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    with pytest.raises(RuntimeError, match="use the `~` or `logical_not\\(\\)`"):
+        _ = -torch.tensor([True, False])
+
+
+def test_bool_data_without_a_dtype_is_float_and_negates():
+    """The conversion rule makes bool data float32 unless ``dtype="bool"`` is given: ``-`` is then the float one."""
+    assert (-tg.tensor(np.array([True, False]))).tolist() == [-1.0, -0.0]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int64"])
+def test_invert_matches_numpy_and_pytorch(dtype):
+    data = np.array([True, False]) if dtype == "bool" else np.array([5, 0, 3], dtype=dtype)
+    result = ~tg.tensor(data, dtype=dtype)
+    assert result.tolist() == (~data).tolist() and str(result.dtype) == dtype and not result.requires_grad
+    torch = pytest.importorskip("torch", reason="PyTorch is the second reference")
+    assert (~torch.tensor(data)).tolist() == result.tolist()
+
+
+def test_invert_refuses_a_float_tensor_as_pytorch():
+    with pytest.raises(TypeError, match="float32"):
+        _ = ~tg.tensor([1.0])
+
+
+def test_negation_keeps_its_gradient():
+    x = tg.tensor([1.0, -2.0, 0.0], requires_grad=True)
+    (-x * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [-1.0, -2.0, -3.0]          # d(-x * c)/dx = -c

@@ -470,9 +470,6 @@ class Tensor(TorchMethods):
     def __rmatmul__(self, other):
         return _ops.linalg.MatMul.apply(self._lift(other), self)
 
-    def __neg__(self):
-        return _ops.elementwise.Neg.apply(self)
-
     def __pos__(self):
         return self
 

@@ -266,6 +266,39 @@ class TorchMethods(NumpyUfuncs):
                              "Received min=None, max=None")
         return self.clip(min, max)
 
+    def __neg__(self):
+        """``-t``: :class:`~tinygradconv.ops.elementwise.Neg` (d/dt = -1).
+
+        Raises:
+            TypeError: a bool tensor, as PyTorch refuses it ("Negation, the `-` operator, on a bool tensor is not
+                supported"): invert a mask with ``~t``.
+        """
+        if dtype_name(self.dtype) == "bool":
+            raise TypeError("Negation, the `-` operator, is not defined for a tensor of dtype bool (as in PyTorch). "
+                            "To invert a mask use `~t`; for numbers, cast first, e.g. -t.astype('float32')")
+        from .ops.elementwise import Neg
+
+        return Neg.apply(self)
+
+    def __invert__(self):
+        """``~t``: the logical not of a bool tensor, the bitwise not of an integer one (``~5 == -6``), as
+        ``torch.bitwise_not``; not differentiable (bool and integer tensors have no gradient).
+
+        Raises:
+            TypeError: a floating tensor, as PyTorch refuses it.
+
+        >>> import tinygradconv as tg
+        >>> (~tg.tensor([True, False], dtype="bool")).tolist(), (~tg.tensor([5, -1], dtype="int64")).tolist()
+        ([False, True], [-6, 0])
+        """
+        kind = dtype_name(self.dtype)
+        if kind.startswith("float"):
+            raise TypeError(f"`~` (bitwise not) is defined for bool and integer tensors, not for {kind} (as in "
+                            "PyTorch). For a mask write `~(t > 0)`; for the negative, `-t`")
+        xp = self.backend.xp
+        inverted = xp.logical_not(self.data) if kind == "bool" else xp.bitwise_invert(self.data)
+        return self._make(inverted, self.backend, False, None)
+
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
