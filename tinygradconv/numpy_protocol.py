@@ -1,4 +1,5 @@
-"""NumPy's functions called on tensors (``np.exp(t)``, ``array + t``): NumPy's ufunc protocol, ``__array_ufunc__``.
+"""NumPy's functions called on tensors (``np.exp(t)``, ``array + t``, ``np.clip(t, 0, 1)``): NumPy's ufunc protocol,
+``__array_ufunc__``, and its protocol for the other functions, ``__array_function__`` (NEP 18).
 
 A NumPy function computes on arrays, outside the autograd graph: ``np.tanh(t)`` reads the tensor's data and
 returns a plain array, and no gradient flows back through it. Where the tensor requires grad this loses its
@@ -7,23 +8,37 @@ gradient without a word (``layer2(np.tanh(layer1(x)))`` leaves ``layer1``'s weig
 ``np.exp(t)`` on a ``torch.Tensor`` that requires grad raises "Can't call numpy() on Tensor that requires grad"
 (https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html).
 
+The same holds for NumPy's functions that are not ufuncs (``np.clip``, ``np.where``, ``np.dot``,
+``np.concatenate``, ``np.stack``, ``np.sum``, ``np.mean``, ``np.max``, ...): given a tensor that requires grad,
+anywhere among their arguments (``np.concatenate([t, t])`` too), they raise the same ``TypeError``, naming the
+tinygradconv spelling (``t.clip(min, max)``, ``tg.ops.where(condition, a, b)``, ``tg.ops.concat(tensors, axis)``,
+``a @ b``), as PyTorch refuses them. Only those whose result holds no gradient take it (:data:`NO_GRADIENT`):
+shape queries (``np.shape``, ``np.ndim``, ``np.size``), comparisons of whole arrays (``np.allclose``,
+``np.array_equal``, ``np.isclose``) and indices (``np.argmax``, ``np.nonzero``, ``np.count_nonzero``, ``np.any``).
+PyTorch refuses those too, except ``np.shape`` and ``np.ndim``; here they follow the rule of the boolean ufuncs
+below: no gradient would be lost.
+
 What is still allowed, as before:
 
 * the arithmetic and comparison operators with a NumPy array or scalar on the left (``array + t``,
   ``np.float32(2) * t``, ``array < t``) are the tensor's own differentiable operators, as with the array on the
-  right. NumPy runs them as ``np.add(array, t)``, so such an explicit call, with the tensor second, is the
-  operator too; the operators that tensors lack (``np.float32(7) // t``, ``%``) are Python's "unsupported
-  operand" ``TypeError``, as ``7 // t`` is;
+  right, ``//`` and ``%`` included (``array // t``). NumPy runs them as ``np.add(array, t)``, so such an
+  explicit call, with the tensor second, is the operator too; the operators that tensors lack
+  (``np.int64(7) & t``, ``<<``) are Python's "unsupported operand" ``TypeError``, as ``7 & t`` is;
 * ufuncs whose result is boolean (``np.isnan(t)``, ``np.isfinite(t)``, ``np.signbit(t)``): no gradient flows
   through a comparison, in PyTorch neither;
-* every other ufunc call on tensors that do not require grad (``np.exp(t)``, ``np.add(t, 1)``): it computes on
-  their data (``np.asarray(t)``) and returns a NumPy array, so that NumPy code keeps working on results that are
-  only read (plots, checks).
+* every other NumPy call on tensors that do not require grad (``np.exp(t)``, ``np.add(t, 1)``, ``np.clip(t, 0,
+  1)``, ``np.concatenate([t, t])``, ``np.sum(t)``): it computes on their data (``np.asarray(t)``) and returns
+  NumPy arrays or scalars, so that NumPy code keeps working on results that are only read (plots, checks).
+  PyTorch differs for ``np.sum(t)``, ``np.mean(t)``, ``np.max(t)``: NumPy calls the tensor's own method there
+  with NumPy's keywords (``out=``), which ``torch.Tensor.sum`` does not take, so PyTorch raises a ``TypeError``
+  for them with or without grad. Here they are the sum, mean and maximum of the data, as ``np.sum(t.numpy())``.
+* ``np.asarray(t)``, ``np.array(t)`` and ``np.testing.assert_allclose(t, ...)`` read any tensor's data, with or
+  without grad: converting is asking for the values (PyTorch refuses a tensor that requires grad there too, and
+  asks for ``t.detach().numpy()``).
 
-A tensor as a ufunc's ``out=`` is refused (``TypeError``), as it was before this protocol: write into
-``t.numpy()`` instead. NumPy's other functions (``np.sum``, ``np.dot``, ``np.clip``, ``np.where``) are not
-ufuncs and not covered: they still compute on the data and drop the gradient without a word (PyTorch refuses
-them too). Use the tensor's methods for them.
+A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into ``t.numpy()``
+instead.
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -36,6 +51,12 @@ True
 Traceback (most recent call last):
     ...
 TypeError: np.exp(...) got a tensor that requires grad: NumPy computes outside the autograd graph, ... t.exp(), ...
+>>> np.clip(x, 0, 1)
+Traceback (most recent call last):
+    ...
+TypeError: np.clip(...) got a tensor that requires grad: NumPy computes outside the autograd graph, ... t.clip(...
+>>> np.shape(x), np.allclose(x, [0.0, 1.0]), float(np.sum(x.detach()))
+((2,), True, 1.0)
 """
 from __future__ import annotations
 
@@ -51,6 +72,8 @@ OPERATORS = {
     np.multiply: ("__mul__", "__rmul__"),
     np.true_divide: ("__truediv__", "__rtruediv__"),
     np.power: ("__pow__", "__rpow__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"),
+    np.remainder: ("__mod__", "__rmod__"),
     np.matmul: ("__matmul__", "__rmatmul__"),
     np.equal: ("__eq__", "__eq__"),
     np.not_equal: ("__ne__", "__ne__"),
@@ -60,10 +83,10 @@ OPERATORS = {
     np.greater_equal: ("__ge__", "__le__"),
 }
 
-#: The ufuncs behind Python operators that tensors do not have (``//``, ``%``, ``divmod``, the bitwise ones): with an
-#: array or NumPy scalar on the left (``np.float32(7) // t``) they answer ``NotImplemented``, so that Python raises
-#: its "unsupported operand" ``TypeError``, as for ``7 // t``.
-NOT_OPERATORS = frozenset({np.floor_divide, np.remainder, np.divmod, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+#: The ufuncs behind Python operators that tensors do not have (``divmod``, the bitwise ones): with an array or NumPy
+#: scalar on the left (``np.int64(7) & t``) they answer ``NotImplemented``, so that Python raises its "unsupported
+#: operand" ``TypeError``, as for ``7 & t``.
+NOT_OPERATORS = frozenset({np.divmod, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
                            np.left_shift, np.right_shift})
 
 #: NumPy's ufunc names whose tensor method has another name.
@@ -84,8 +107,59 @@ def _own_op(ufunc, tensor_type) -> str:
     return "the tensor's methods and operators where they can express it,"
 
 
+def _refusal(call, hint) -> TypeError:
+    """The error for a NumPy call that got a tensor that requires grad (``hint``: the tinygradconv spelling)."""
+    return TypeError(f"{call}(...) got a tensor that requires grad: NumPy computes outside the autograd graph, so "
+                     f"no gradient would reach the tensor. Use {hint} or pass t.detach() where no gradient is "
+                     "wanted")
+
+
+#: NumPy's functions (not ufuncs) whose result holds no gradient: shapes, booleans and indices. They take a tensor
+#: that requires grad, as the boolean ufuncs do; every other one refuses it.
+NO_GRADIENT = frozenset({np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.allclose,
+                         np.isclose, np.array_equal, np.array_equiv, np.isposinf, np.isneginf, np.argmax, np.argmin,
+                         np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.count_nonzero, np.any, np.all})
+
+#: The tinygradconv spelling of NumPy functions whose name differs, or that are functions of ``tg.ops``.
+SPELLINGS = {"clip": "t.clip(min, max)", "concatenate": "tg.ops.concat(tensors, axis)",
+             "concat": "tg.ops.concat(tensors, axis)", "stack": "tg.ops.stack(tensors, axis)",
+             "where": "tg.ops.where(condition, a, b)", "dot": "a @ b (tg.ops.matmul)",
+             "inner": "a @ b (tg.ops.matmul)", "amax": "t.max(axis=...)", "amin": "t.min(axis=...)",
+             "expand_dims": "t.unsqueeze(axis)", "pad": "tg.ops.pad(...)"}
+
+
+def _spelling(func, tensor_type) -> str:
+    """The hint for a refused NumPy function: its tinygradconv spelling, where there is one."""
+    if func.__name__ in SPELLINGS:
+        return f"tinygradconv's {SPELLINGS[func.__name__]}"
+    if hasattr(tensor_type, func.__name__):
+        return f"the tensor's own op, t.{func.__name__}(...),"
+    return "the tensor's methods and operators where they can express it,"
+
+
+def _tensors_in(value) -> list:
+    """The tensors in ``value``, looking into lists and tuples (``np.concatenate([t, t])``)."""
+    if isinstance(value, NumpyUfuncs):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [tensor for item in value for tensor in _tensors_in(item)]
+    return []
+
+
+def _as_arrays(value):
+    """``value`` with each tensor replaced by its data (``np.asarray``), in lists and tuples too."""
+    if isinstance(value, NumpyUfuncs):
+        return np.asarray(value)
+    if isinstance(value, list):
+        return [_as_arrays(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_as_arrays(item) for item in value)
+    return value
+
+
 class NumpyUfuncs:
-    """NumPy's ufunc protocol for tensors (a mixin of ``Tensor``, through ``TorchMethods``); see the module."""
+    """NumPy's protocols for tensors, that of ufuncs and that of the other functions (a mixin of ``Tensor``,
+    through ``TorchMethods``); see the module."""
 
     __slots__ = ()
 
@@ -101,8 +175,17 @@ class NumpyUfuncs:
             raise TypeError(f"{call}(..., out=...) cannot write into a tensor; pass its array, t.numpy()")
         tensors = [value for value in inputs if isinstance(value, NumpyUfuncs)]
         if not _boolean_result(ufunc) and any(tensor.requires_grad for tensor in tensors):
-            raise TypeError(f"{call}(...) got a tensor that requires grad: NumPy computes outside the autograd "
-                            f"graph, so no gradient would reach the tensor. Use {_own_op(ufunc, type(self))} or "
-                            "pass t.detach() where no gradient is wanted")
+            raise _refusal(call, _own_op(ufunc, type(self)))
         arrays = [np.asarray(value) if isinstance(value, NumpyUfuncs) else value for value in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """NEP 18: NumPy's functions that are not ufuncs (``np.clip(t, 0, 1)``, ``np.concatenate([t, t])``)
+        compute on the tensors' data and return NumPy's result; a tensor that requires grad is refused, unless
+        ``func`` is in :data:`NO_GRADIENT` (see the module)."""
+        name = func.__module__.replace("numpy", "np", 1) + "." + func.__name__
+        if _tensors_in(kwargs.get("out")):
+            raise TypeError(f"{name}(..., out=...) cannot write into a tensor; pass its array, t.numpy()")
+        if func not in NO_GRADIENT and any(t.requires_grad for t in _tensors_in([args, list(kwargs.values())])):
+            raise _refusal(name, _spelling(func, type(self)))
+        return func(*_as_arrays(args), **{key: _as_arrays(value) for key, value in kwargs.items()})

@@ -43,7 +43,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .torch_methods import TorchMethods
+from .torch_methods import NOT_GIVEN, TorchMethods
 from .validation import dtype_argument, float16_holds, gradient_for, integer_data
 
 _new_object = object.__new__
@@ -470,9 +470,6 @@ class Tensor(TorchMethods):
     def __rmatmul__(self, other):
         return _ops.linalg.MatMul.apply(self._lift(other), self)
 
-    def __neg__(self):
-        return _ops.elementwise.Neg.apply(self)
-
     def __pos__(self):
         return self
 
@@ -520,11 +517,11 @@ class Tensor(TorchMethods):
         """Reverse the axes (no arguments), swap two axes (``transpose(0, 1)``), or permute (one full tuple)."""
         return _ops.shape.transpose(self, *axes)
 
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def sum(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Sum over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.sum`."""
         return _ops.reduction.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def mean(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Mean over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.mean`."""
         return _ops.reduction.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 

@@ -266,6 +266,175 @@ class TorchMethods(NumpyUfuncs):
                              "Received min=None, max=None")
         return self.clip(min, max)
 
+    def __floordiv__(self, other):
+        """``t // other``: ``floor(t / other)``, as ``torch.floor_divide``
+        (:class:`~tinygradconv.ops.elementwise.FloorDivide`). No gradient, as in PyTorch: a backward pass that
+        reaches it raises ``RuntimeError`` (write ``(t // 2).detach()`` where none is wanted).
+
+        >>> import tinygradconv as tg
+        >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
+        ([-2.0, 3.0], [3.0, -4.0])
+        """
+        from .ops.elementwise import FloorDivide
+
+        return FloorDivide.apply(self, self._lift(other))
+
+    def __rfloordiv__(self, other):
+        from .ops.elementwise import FloorDivide
+
+        return FloorDivide.apply(self._lift(other), self)
+
+    def __mod__(self, other):
+        """``t % other``, of the sign of ``other``, as ``torch.remainder`` and Python's ``%``
+        (:class:`~tinygradconv.ops.elementwise.Remainder`): d/dt = 1, d/dother = ``-floor(t / other)``.
+
+        Difference from PyTorch: ``7 % t`` (a number on the left) has the gradient ``-floor(7 / t)`` here, that of
+        ``torch.remainder(torch.tensor(7.0), t)``; PyTorch's ``remainder(Scalar, Tensor)`` has no derivative and
+        raises in ``backward``.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([-7.0, 7.0, 2.5], requires_grad=True)
+        >>> y = x % 2
+        >>> y.tolist()
+        [1.0, 1.0, 0.5]
+        >>> y.sum().backward()
+        >>> x.grad.tolist()
+        [1.0, 1.0, 1.0]
+        """
+        from .ops.elementwise import Remainder
+
+        return Remainder.apply(self, self._lift(other))
+
+    def __rmod__(self, other):
+        from .ops.elementwise import Remainder
+
+        return Remainder.apply(self._lift(other), self)
+
+    def __index__(self):
+        """``operator.index(t)`` for a one-element integer or bool tensor, as PyTorch: ``range(t)``, ``[...][t]``,
+        ``hex(t)`` take it.
+
+        Raises:
+            TypeError: a floating tensor or one with another number of elements, as PyTorch ("only integer tensors
+                of a single element can be converted to an index").
+
+        >>> import tinygradconv as tg
+        >>> n = tg.tensor(3, dtype="int64")
+        >>> list(range(n)), ["a", "b", "c", "d"][n]
+        ([0, 1, 2], 'd')
+        """
+        kind = dtype_name(self.dtype)
+        if kind.startswith("float") or self.size != 1:
+            raise TypeError(f"Only integer tensors of a single element can be converted to an index (as in "
+                            f"PyTorch); this one is {kind} of shape {tuple(self.shape)}. For a float tensor write "
+                            "int(t)")
+        return int(self.item())
+
+    def __setitem__(self, index, value):
+        """``t[index] = value``: writes ``value`` (a number, array or tensor, broadcast to ``t[index]``'s shape and
+        cast to ``t``'s dtype) into ``t``'s memory where ``t[index]`` reads, with the index rules of
+        :func:`~tinygradconv.ops.shape.getitem` (PyTorch's, for mixed indices). Views and ``t.numpy()`` see it.
+
+        Where the write is outside the autograd graph it is done, as PyTorch does it, and counted as an in-place
+        write (:mod:`tinygradconv.in_place`): a ``backward`` through a graph that saved ``t``'s data before the
+        write raises ``RuntimeError``, as PyTorch's "modified by an inplace operation". That is: a tensor that does
+        not require grad, given a value that does not (data, masks, buffers), and any tensor under ``no_grad()``
+        (a parameter updated by hand, as ``p -= lr * p.grad``).
+
+        Written while gradients are recorded into a tensor that requires grad, or with a value that does, the
+        write would have to be part of the graph: PyTorch rewrites the tensor's history in place (``CopySlices``:
+        the gradient then reaches ``value``, and the old values' gradient is 0 where they were overwritten), and so
+        changes every other reference to that tensor too. tinygradconv's graph has no such in-place node (its
+        ``+=`` on an op's output makes a new tensor instead), so these are refused: a leaf that requires grad with
+        PyTorch's ``RuntimeError``, the others with a ``TypeError`` that says how to write it out of place, e.g.
+        ``t = tg.ops.where(mask, value, t)`` or ``tg.ops.concat([t[:i], value, t[i + 1:]])``, which keep the
+        gradient of both.
+
+        Raises:
+            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch).
+            TypeError: an op's output that requires grad, or a value that requires grad, while gradients are
+                recorded; a floating value written into an integer or bool tensor (cast first; PyTorch truncates
+                silently), or a number the tensor's dtype cannot hold.
+            IndexError: an index out of range, as :func:`~tinygradconv.ops.shape.getitem`.
+            ValueError: a value that does not broadcast to ``t[index]``'s shape.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x[0] = 0.0
+        >>> x[x > 3] = -1.0
+        >>> x.tolist()
+        [[0.0, 0.0], [3.0, -1.0]]
+        """
+        from .autograd import is_grad_enabled
+        from .in_place import note_in_place_write
+        from .ops.shape import _normalized_index
+
+        value = self._lift(value)
+        kind, value_kind = dtype_name(self.dtype), dtype_name(value.dtype)
+        if value_kind.startswith("float") and not kind.startswith("float"):
+            raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
+                            "tensor without changing it; cast it first, e.g. value.astype(...)")
+        if is_grad_enabled() and (self.requires_grad or value.requires_grad):
+            if self.requires_grad and self.is_leaf:
+                raise RuntimeError("A leaf tensor that requires grad cannot be written in place (`t[...] = ...`) "
+                                   "while gradients are recorded (as in PyTorch): do it under `with tg.no_grad():`, "
+                                   "or build a new tensor, e.g. t = tg.ops.where(mask, value, t)")
+            raise TypeError("`t[index] = value` with a tensor that requires grad, while gradients are recorded, "
+                            "would have to be part of the autograd graph, which has no in-place node: write it out "
+                            "of place, e.g. t = tg.ops.where(mask, value, t) or "
+                            "t = tg.ops.concat([t[:i], value, t[i + 1:]]), or under `with tg.no_grad():` where no "
+                            "gradient is wanted")
+        if value.backend is not self.backend:
+            value = value.to(self.backend)
+        array, written = self.data, value.data
+        xp = self.backend.xp
+        if hasattr(array, "_array"):          # array_api_strict's Array: write into the NumPy array it holds
+            array, written, xp = array._array, np.asarray(written._array), np
+        first, rest = _normalized_index(xp, index, tuple(self.shape))
+        written = written.astype(array.dtype, copy=False)
+        try:
+            if rest is None:
+                array[first] = written
+            else:                               # the arrays index a view: integers, slices and new axes first
+                array[first][rest] = written
+        except ValueError:
+            raise ValueError(f"Invalid value for argument `value`: shape {tuple(value.shape)} does not broadcast to "
+                             f"the shape of t[index], {tuple(self.detach()[index].shape)}") from None
+        note_in_place_write(self.data)
+
+    def __neg__(self):
+        """``-t``: :class:`~tinygradconv.ops.elementwise.Neg` (d/dt = -1).
+
+        Raises:
+            TypeError: a bool tensor, as PyTorch refuses it ("Negation, the `-` operator, on a bool tensor is not
+                supported"): invert a mask with ``~t``.
+        """
+        if dtype_name(self.dtype) == "bool":
+            raise TypeError("Negation, the `-` operator, is not defined for a tensor of dtype bool (as in PyTorch). "
+                            "To invert a mask use `~t`; for numbers, cast first, e.g. -t.astype('float32')")
+        from .ops.elementwise import Neg
+
+        return Neg.apply(self)
+
+    def __invert__(self):
+        """``~t``: the logical not of a bool tensor, the bitwise not of an integer one (``~5 == -6``), as
+        ``torch.bitwise_not``; not differentiable (bool and integer tensors have no gradient).
+
+        Raises:
+            TypeError: a floating tensor, as PyTorch refuses it.
+
+        >>> import tinygradconv as tg
+        >>> (~tg.tensor([True, False], dtype="bool")).tolist(), (~tg.tensor([5, -1], dtype="int64")).tolist()
+        ([False, True], [-6, 0])
+        """
+        kind = dtype_name(self.dtype)
+        if kind.startswith("float"):
+            raise TypeError(f"`~` (bitwise not) is defined for bool and integer tensors, not for {kind} (as in "
+                            "PyTorch). For a mask write `~(t > 0)`; for the negative, `-t`")
+        xp = self.backend.xp
+        inverted = xp.logical_not(self.data) if kind == "bool" else xp.bitwise_invert(self.data)
+        return self._make(inverted, self.backend, False, None)
+
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
@@ -309,7 +478,7 @@ class TorchMethods(NumpyUfuncs):
         return _first_extreme(self, "argmin", _dim_or_axis("argmin", dim, axis),
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
-    def max(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+    def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
         """The maximum over ``axis`` (every axis by default), the values only, as ``torch.amax`` and Keras'
         ``ops.max``: :func:`tinygradconv.ops.reduction.max` (its gradient is split evenly between tied maxima).
 
@@ -337,7 +506,7 @@ class TorchMethods(NumpyUfuncs):
         _refuse_positional_axis("max", positional)
         return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, *positional, axis=None, keepdims=False, dim=None, keepdim=None):
+    def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
         """The minimum over ``axis``, the values only, as ``torch.amin`` and Keras' ``ops.min``: as :meth:`max`
         (the axis by keyword only; ``x.argmin(dim=1)`` for the indices).
 

@@ -625,6 +625,98 @@ class Where(Function):
                 unbroadcast(xp, xp.where(condition, 0.0, grad), sb))
 
 
+# ------------------------------------------------------------------------------------------- // and %
+def _integer_division_checked(xp, a, b, symbol):
+    """``(a, b)`` promoted for ``//`` or ``%``: bool operands are a ``TypeError`` and an integer division by zero a
+    ``ZeroDivisionError``, as in PyTorch ("ZeroDivisionError"; NumPy would give 0 with a warning)."""
+    if a.dtype == xp.bool or b.dtype == xp.bool:
+        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined for bool tensors (as in PyTorch); "
+                        "cast first, e.g. t.astype('int64')")
+    a, b = promoted(xp, a, b)
+    if not xp.isdtype(a.dtype, "real floating") and bool(xp.any(b == 0)):
+        raise ZeroDivisionError(f"integer division or modulo by zero (`{symbol}` of integer tensors), as in Python "
+                                "and PyTorch; a floating tensor gives inf or nan there instead")
+    return a, b
+
+
+class FloorDivide(Function):
+    """``a // b``: ``floor(a / b)``, as ``torch.floor_divide`` and NumPy's ``floor_divide`` (the two agree at every
+    special value: ``1 // 0 = inf``, ``0 // 0 = nan``, ``-5 // inf = -1``). Integers stay integers (floored towards
+    minus infinity: ``-7 // 2 = -4``); an integer division by zero is a ``ZeroDivisionError``.
+
+    No gradient, as in PyTorch ("derivative for aten::floor_divide is not implemented"): the result may require grad
+    (it is part of the graph), but a backward pass that reaches it raises a ``RuntimeError``. The function is
+    piecewise constant: write ``(a // b).detach()`` where no gradient through it is wanted. Not registered for the
+    gradient check, having no gradient; its values are checked against PyTorch by ``tests/test_tensor_api_gaps.py``.
+    """
+
+    name = "floor_divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        a, b = _integer_division_checked(xp, a, b, "//")
+        try:
+            return xp.floor_divide(a, b)
+        except ValueError:
+            raise broadcast_error("floor_divide", a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("The derivative of floor_divide (`//`) is not implemented, as in PyTorch: a // b is "
+                           "piecewise constant. Use (a // b).detach() where no gradient through it is wanted")
+
+
+def _remainder_samples(rng):
+    """Inputs away from the jumps of ``a % b`` (where ``a / b`` is an integer): ``a = (k + f) * b``, ``f`` in
+    ``[0.2, 0.8]``, in the shapes of :func:`_binary_samples`; where ``b`` broadcasts over ``a``'s axes it holds one
+    repeated value."""
+    def pair(shape_a, shape_b, one_b=False):
+        b = rng.choice([-1.0, 1.0], shape_b) * rng.uniform(0.5, 2.0, shape_b)
+        if one_b:                                       # one value of b: a / b away from integers however broadcast
+            b = np.full(shape_b, b.flat[0])
+        a = (rng.integers(-3, 3, shape_a) + rng.uniform(0.2, 0.8, shape_a)) * (b.flat[0] if one_b else b)
+        return Sample((a, b))
+
+    return [pair((3, 4), (3, 4)), pair((2, 3), (3,)), pair((2, 1, 3), (4, 1), one_b=True), pair((), ()),
+            pair((), (3,), one_b=True), Sample((np.zeros((0, 3)), np.full(3, 1.5)))]
+
+
+@register_op("remainder", samples=_remainder_samples, special_points=binary_special_points())
+class Remainder(Function):
+    """``a % b``: ``a - b * floor(a / b)``, of the sign of ``b``, as ``torch.remainder`` and Python's ``%``
+    (``-7 % 2 = 1``, ``7 % -2 = -1``). d/da = 1, d/db = ``-floor(a / b)``, PyTorch's ``remainder`` derivatives
+    (``-grad * a.div(b, rounding_mode="floor")``); both jump where ``a / b`` is an integer.
+
+    Special values as PyTorch: ``x % 0 = nan``, ``inf % b = nan``, ``5 % inf = 5``, ``-5 % inf = inf``; a zero
+    result keeps the sign of ``a`` (PyTorch's, from C's ``fmod``: ``-4.0 % 2.0 = -0.0``), where NumPy gives it the
+    sign of ``b``. Integers stay integers; an integer remainder by zero is a ``ZeroDivisionError``, bool operands a
+    ``TypeError``, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        a, b = _integer_division_checked(xp, a, b, "%")
+        ctx.save_for_backward(a, b)
+        ctx.values_read = (False, True) if not ctx.inputs[1]._requires_grad else (True, True)
+        try:
+            out = xp.remainder(a, b)
+        except ValueError:
+            raise broadcast_error("remainder", a, b) from None
+        if xp.isdtype(out.dtype, "real floating"):
+            out = xp.where(out == 0, xp.copysign(out, a), out)      # zeros of the sign of a, as PyTorch
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
+        return (unbroadcast(xp, grad, a.shape) if need_a else None,
+                unbroadcast(xp, -grad * xp.floor_divide(a, b), b.shape) if need_b else None)
+
+
 # ------------------------------------------------------------------------------------------- unary ops
 @register_op("neg", samples=_unary_samples(), special_points=unary_special_points())
 class Neg(Function):
@@ -1166,6 +1258,16 @@ def _scalar(x):
 def _floating(t):
     """Whether the tensor or array ``t`` holds float16, float32 or float64."""
     return dtype_name(t.dtype) in _FLOAT_KINDS
+
+
+def floor_divide(a, b):
+    """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch)."""
+    return _binary(FloorDivide, a, b)
+
+
+def remainder(a, b):
+    """``a % b`` with broadcasting, of the sign of ``b`` (:class:`Remainder`)."""
+    return _binary(Remainder, a, b)
 
 
 def maximum(a, b):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, flag, reduction_axes
 from .elementwise import _in_float32, float_input
 from .summation import accurate_sum
@@ -240,6 +241,8 @@ def _torch_spelling(op, ndim, axis, keepdims, dim, keepdim):
 
     ``dim`` means what it means in PyTorch: an int or a tuple of ints, each in ``[-ndim, ndim - 1]`` (an
     ``IndexError`` otherwise, as PyTorch), and ``dim=()`` every dimension (where ``axis=()`` is none, NumPy's rule).
+    ``keepdims`` defaults to :data:`~tinygradconv.torch_methods.NOT_GIVEN` (False), so that ``keepdims`` given
+    together with ``keepdim`` is refused whatever their values and order, as ``torch.sum`` refuses both.
     """
     if dim is not None:
         if axis is not None:
@@ -249,11 +252,11 @@ def _torch_spelling(op, ndim, axis, keepdims, dim, keepdim):
             dim_index(d, ndim, op)
         axis = None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim   # dim=(): all, as in PyTorch
     if keepdim is not None:
-        if keepdims is not False:
+        if keepdims is not NOT_GIVEN:
             raise TypeError(f"{op}() got both `keepdims` and `keepdim` (PyTorch's name for it): received "
                             f"keepdims={keepdims!r}, keepdim={keepdim!r}. Pass one of them")
         keepdims = flag(keepdim, "keepdim", op)
-    return axis, keepdims
+    return axis, (False if keepdims is NOT_GIVEN else keepdims)
 
 
 def _reduce(fn, x, axis, keepdims, dim=None, keepdim=None):
@@ -276,7 +279,7 @@ def _refuse_dim(op, dim):
                         f"(PyTorch's x.a{op}(dim={dim!r})) and x.arg{op}(dim={dim!r}) for the indices")
 
 
-def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def sum(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     """Sum of the elements over ``axis`` (all by default).
 
     Args:
@@ -289,8 +292,9 @@ def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
             ``ValueError`` and an ``IndexError``, as NumPy's).
 
     Raises:
-        TypeError: both ``axis`` and ``dim``, or both ``keepdims=True`` and ``keepdim``; a ``dim`` that is not an
-            int or a tuple of ints; a ``keepdim`` that is not a bool.
+        TypeError: both ``axis`` and ``dim``, or both ``keepdims`` and ``keepdim`` (whatever their values and
+            order, as ``torch.sum``); a ``dim`` that is not an int or a tuple of ints; a ``keepdim`` that is not a
+            bool.
         IndexError: a ``dim`` out of range. ``AxisError`` (a ``ValueError`` and an ``IndexError``): an ``axis`` out
             of range. ``ValueError``: a repeated axis.
 
@@ -313,7 +317,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def mean(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     """Mean of the elements over ``axis`` (all by default); ``dim``/``keepdim`` as in :func:`sum`
     (``torch.mean``).
 
@@ -323,7 +327,7 @@ def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _reduce(Mean, x, axis, keepdims, dim, keepdim)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def max(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     """Maximum over ``axis`` (all by default): the values only, with ``torch.amax``'s gradient (split evenly on
     ties). ``keepdim`` is accepted for ``keepdims``.
 
@@ -343,7 +347,7 @@ def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _reduce(Max, x, axis, keepdims, None, keepdim)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def min(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     """Minimum over ``axis`` (all by default): the values only, as ``torch.amin``; ``dim=`` is refused as in
     :func:`max` (write ``x.min(axis=1)`` and ``x.argmin(dim=1)``).
 
