@@ -316,3 +316,30 @@ def test_seven_digit_labels_are_written_outside_their_cells_and_short_ones_insid
     assert len(long) >= 10 and all(text.get_position()[1] not in (0.0, 2.0) for text in long)
     fig = viz.plot_connectivity("conv1d", 10, kernel_size=3).figure
     assert {text.get_position()[1] for _, _, text in _index_labels(fig)} == {0.0, 2.0}        # the cells' centres
+
+
+def test_the_animation_states_the_length_of_the_row_it_draws():
+    """A student read "N = L·s = 4·2 = 8" above the 9 cells of the full output (tutorial 03's animation). While it
+    scatters, a frame now gives the full length, F = (L - 1)·s + k_eff, equal to the output cells it draws; the
+    last frame gives the op's N, the length conv1d_transpose returns."""
+    import re
+
+    import tinygradconv as tg
+
+    anim = viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0], strides=2, padding="same")
+    ax = anim.figure.axes[0]
+    frames = anim._save_count                     # the start, one frame per input, the crop
+    assert frames == 1 + 4 + 1
+    for i in range(frames):
+        anim._func(i)
+        title = ax.get_title().replace("\n", " ")
+        cells = {p.get_gid() for p in ax.patches if (p.get_gid() or "").startswith("output:")}
+        if i < frames - 1:
+            full = int(re.search(r"full output F = .* = (\d+) cells", title).group(1))
+            assert full == len(cells) == (4 - 1) * 2 + 3, title
+            assert "the crop keeps N = 8" in title
+        else:
+            out = tg.ops.conv1d_transpose(tg.tensor(np.ones((1, 4, 1))), tg.tensor(np.ones((3, 1, 1))), strides=2,
+                                          padding="same")
+            assert f"N = L·s = 4·2 = {out.shape[1]}" in title and "full output F" not in title
+    plt.close(anim.figure)

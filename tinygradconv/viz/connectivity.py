@@ -1652,7 +1652,12 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                      f"values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        ax.set_title("\n".join([textwrap.fill(title, chars), wrap_formula(_formula(st), chars)]
+        # while scattering, the frame holds the full output, (L - 1)·s + k_eff cells: its formula, and how many the
+        # crop keeps; the last frame, after the crop, gives the op's own N (a student read "N = 8" above 9 cells)
+        length_line = _formula(st) if final else (
+            f"full output F = (L − 1)·s + k_eff = ({L} − 1)·{s} + {st.k_eff} = {full} cells; "
+            f"the crop keeps N = {n_out}")
+        ax.set_title("\n".join([textwrap.fill(title, chars), wrap_formula(length_line, chars)]
                                + _keras_lines(st, chars)), fontsize=9)
         # the legend names what this frame draws: the colour scale while scattering; in the last frame only the
         # counts of the kept cells that received something, then "cropped" and "bias only" when there are any
