@@ -96,3 +96,22 @@ def test_the_limit_covers_custom_ops_backward(short_limit):
 
     with pytest.raises(AssertionError, match="check_custom_op: stopped after 0.3 s"):
         check_custom_op(EndlessBackward)
+
+
+def test_a_callers_nearer_deadline_is_kept():
+    """Found by a reviewer: a caller's timer due in 0.2 s (pytest-timeout's, say) was replaced by the checker's 30 s
+    and fired only after the checker. Now the endless answer is stopped at the caller's deadline, and the caller's
+    own handler still runs right after."""
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(time.monotonic()))
+    try:
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        cut_short = r"(?s)stopped after 0\.2 s: .*\(The limit is the caller's own timer\.\)"
+        with pytest.raises(AssertionError, match=cut_short):
+            check_conv1d(endless_conv1d)
+        time.sleep(0.05)
+        assert len(fired) == 1 and fired[0] - start < 2
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

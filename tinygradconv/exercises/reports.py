@@ -93,28 +93,36 @@ def _can_time():
 def _time_limit(name, seconds):
     """Run the block for at most ``seconds``; past that, an ``AssertionError`` that says so and names the line of
     the student's code that was running. A timer and ``SIGALRM`` handler set by the caller (pytest-timeout's, for
-    one) are put back afterwards, the timer with the time it had left."""
+    one) are put back afterwards, the timer with the time it had left; a caller's timer due sooner than ``seconds``
+    cuts the block short at its own deadline, and then fires."""
     if not seconds or not _can_time():
         yield
         return
+    armed = [True]
 
     def stop(signum, frame):
-        raise _OutOfTime
+        if armed[0]:            # not once the block is over: a late alarm must not escape from the clean-up
+            raise _OutOfTime
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, stop)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_delay, previous_interval = signal.getitimer(signal.ITIMER_REAL)
+    callers = 0 < previous_delay < seconds  # the caller's deadline comes first when it is nearer: never postponed
+    seconds = previous_delay if callers else seconds
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     except _OutOfTime as exc:
         frame = _students_frame(exc)
         where = f"\n  it was running line {frame.lineno}: {frame.line}" if frame else ""
+        limit = "the caller's own timer" if callers else "tinygradconv.exercises.reports.TIME_LIMIT_S"
         raise AssertionError(
-            f"{name}: stopped after {seconds:g} s: your function had not returned. A correct answer takes well "
+            f"{name}: stopped after {seconds:.3g} s: your function had not returned. A correct answer takes well "
             "under a second on these small cases, so look for a loop that never ends: a `while` whose condition "
             "never becomes false (a counter that is never increased), or a loop that appends to the list it walks "
-            f"over.{where}\n  (The limit is tinygradconv.exercises.reports.TIME_LIMIT_S.)") from None
+            f"over.{where}\n  (The limit is {limit}.)") from None
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay > 0:      # the caller's timer, with what it had left (at least a moment, so it still fires)

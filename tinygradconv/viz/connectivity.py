@@ -1020,8 +1020,10 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
     drawn = {"categories": set(), "taps": set(), "cropped": False, "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
-        # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below)
-        cut = (r > 0, r < len(rows) - 1)
+        # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below);
+        # not beside the left-out rows: the row after them does not continue the one before (the ellipsis says so)
+        gap_below, gap_above = skipped and r == MAX_ROWS - 2, skipped and r == MAX_ROWS - 1
+        cut = (r > 0 and not gap_above, r < len(rows) - 1 and not gap_below)
         _draw_connectivity(row_ax, geo, window, span, annotate, weighted, drawn, wrapped=len(rows) > 1, cut=cut)
         if skipped and r == MAX_ROWS - 2:
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
