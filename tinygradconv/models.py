@@ -1019,7 +1019,14 @@ class Model(Layer):
     # ------------------------------------------------------------------ steps
     def compute_loss(self, y_true, y_pred, sample_weight=None):
         """The compiled loss (weighted by ``sample_weight`` if given), times ``loss_weights`` if compiled with it, plus
-        every penalty in ``model.losses``."""
+        every penalty in ``model.losses``.
+
+        A loss of your own (a function, not a :class:`~tinygradconv.losses.Loss`) receives a float16 prediction cast
+        to float32, as Keras 3 wraps such a function in a ``LossFunctionWrapper`` of dtype ``floatx()``; the
+        targets and weights are float32 already (see :meth:`_targets`)."""
+        if not isinstance(self.loss, losses.Loss) and isinstance(y_pred, Tensor) \
+                and dtype_name(y_pred.dtype) == "float16":
+            y_pred = y_pred.astype("float32")
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
         else:
@@ -1034,7 +1041,15 @@ class Model(Layer):
         return loss
 
     def _targets(self, y, y_pred):
-        return Tensor(y, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        """Targets (or sample weights) ``y`` as a Tensor on ``y_pred``'s backend, in the dtype the loss computes in:
+        the prediction's, but float32 for a float16 prediction. Keras 3's losses cast the predictions, targets and
+        weights to their own dtype (``floatx()``, float32) before computing, so a float16 model's targets and
+        weights are never rounded to float16 there: a target of 7e4 (float16's largest is 65504) or a weight of
+        1e-8 (below float16's smallest, 6e-8) keeps its value, and the loss its float32 value, as in Keras. The
+        loss's gradient is cast back to float16 at the prediction (:class:`~tinygradconv.losses.Loss` casts the
+        float16 prediction to float32, a differentiable cast)."""
+        dtype = dtype_name(y_pred.dtype)
+        return Tensor(y, dtype="float32" if dtype == "float16" else dtype, backend=y_pred.backend)
 
     def train_step(self, x, y, sample_weight=None):
         """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""

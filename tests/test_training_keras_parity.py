@@ -1,0 +1,122 @@
+"""Training results that a Keras 3 user compares step by step (found by a tester against Keras 3.15.1 on torch).
+
+1. A float16 model computes its loss in float32 from float32 targets and sample weights, as Keras 3's losses cast
+   everything to their own dtype (``floatx()``): before, the targets and weights were rounded to float16 first
+   (a target of 7e4 became inf, a weight of 1e-8 became 0).
+
+The references: Keras 3 itself (skipped visibly without it) and cases computed by hand.
+"""
+
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+from tinygradconv import layers, metrics, models, optimizers
+
+# ----------------------------------------------------------------------------------- 1. float16 models' losses
+F16 = "float16"
+
+
+def _float16_pair(keras):
+    """A float16 Dense model of ours and Keras' with the same float16 weights (the tester's model)."""
+    make = lambda lib: [lib.Input((4,), dtype=F16), lib.Dense(5, "tanh", dtype=F16), lib.Dense(2, dtype=F16)]
+    theirs, ours = keras.Sequential(make(keras.layers)), models.Sequential(make(layers))
+    rng = np.random.default_rng(0)
+    weights = [(rng.normal(size=w.shape) * 0.5).astype(F16) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    return ours, theirs
+
+
+def _tester_data():
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(10, 4)).astype("float32"), rng.normal(size=(10, 2)).astype("float32")
+
+
+def _big_target():
+    y = _tester_data()[1].copy()
+    y[0, 0] = 7e4               # above float16's largest value, 65504
+    return y
+
+
+def _big_weight():
+    w = np.ones(10, "float32")
+    w[1] = 1e5                  # above float16's largest value
+    return w
+
+
+@pytest.mark.parametrize("case", ["plain", "target 7e4", "weight 1e5", "weights 1e-8"])
+def test_float16_model_evaluates_its_loss_in_float32_as_keras(case):
+    keras = keras_on_torch("Keras 3's loss of a float16 model is the reference")
+    x, y = _tester_data()
+    sample_weight = None
+    if case == "target 7e4":
+        y = _big_target()
+    elif case == "weight 1e5":
+        sample_weight = _big_weight()
+    elif case == "weights 1e-8":
+        sample_weight = np.full(10, 1e-8, "float32")     # below float16's smallest value, 6e-8
+    ours, theirs = _float16_pair(keras)
+    ours.compile(optimizer="sgd", loss="mse")
+    theirs.compile(optimizer="sgd", loss="mse")
+    expected = theirs.evaluate(x, y, sample_weight=sample_weight, verbose=0)
+    got = ours.evaluate(x, y, sample_weight=sample_weight)
+    assert np.isfinite(got) and got > 0
+    assert got == pytest.approx(expected, rel=1e-6)     # before: 0.566950 vs 0.566823, inf, inf and 0.0
+
+
+def test_float16_model_trains_as_keras_with_float32_targets_and_weights():
+    """Three epochs of SGD and Adam: the float16 weights equal Keras' bit for bit (the float32 loss's gradient is
+    cast back to float16 at the prediction), and the logged losses and metrics agree."""
+    keras = keras_on_torch("Keras 3's training of a float16 model is the reference")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(10, 4)).astype("float32")
+    y = (rng.normal(size=(10, 2)) * 3 + 0.1234567).astype("float32")     # not float16 numbers
+    sample_weight = (rng.uniform(size=10) + 1e-4).astype("float32")
+    for optimizer in ("sgd", "adam"):
+        ours, theirs = _float16_pair(keras)
+        ours.compile(optimizer=optimizer, loss="mse", metrics=["mae", metrics.R2Score()], weighted_metrics=["mae"])
+        theirs.compile(optimizer=optimizer, loss="mse", metrics=["mae", keras.metrics.R2Score()],
+                       weighted_metrics=["mae"])
+        kwargs = {"sample_weight": sample_weight, "epochs": 3, "batch_size": 4, "shuffle": False, "verbose": 0}
+        history = ours.fit(x, y, **kwargs).history
+        expected = theirs.fit(x, y, **kwargs).history
+        for a, b in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        assert sorted(history) == sorted(expected)
+        for name in expected:
+            np.testing.assert_allclose(history[name], expected[name], rtol=2e-6, err_msg=name)
+
+
+def test_float16_model_loss_and_step_by_hand():
+    """One float16 weight w = 1000, x = 1, y = 1000.3 (float16 would round it to 1000.5): the loss is
+    float32((1000 - 1000.3)**2) = 0.09 (not 0.25), and one SGD step of rate 1 moves w by the float16 gradient
+    -2 * 0.3 = -0.6001, to float16(1000.6) = 1000.5 (with the rounded target: 1001)."""
+    model = models.Sequential([layers.Input((1,), dtype=F16), layers.Dense(1, use_bias=False, dtype=F16)])
+    model.set_weights([np.array([[1000.0]], F16)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1.0), loss="mse")
+    x, y = np.ones((1, 1), "float32"), np.array([[1000.3]], "float32")
+    expected = float((np.float32(1000.0) - np.float32(1000.3)) ** 2)
+    assert model.evaluate(x, y) == pytest.approx(expected, rel=1e-6)
+    assert model.evaluate(x, y, sample_weight=np.array([1e-8], "float32")) == pytest.approx(1e-8 * expected,
+                                                                                            rel=1e-6)
+    model.fit(x, y, verbose=0)
+    assert model.get_weights()[0].dtype == np.float16
+    assert model.get_weights()[0][0, 0] == np.float16(1000.5)
+
+
+def test_float16_model_with_a_target_beyond_float16_gives_a_finite_loss_by_hand():
+    """pred 0, target 7e4: the loss is 7e4**2 = 4.9e9 in float32 (finite), as in Keras; it was inf."""
+    model = models.Sequential([layers.Input((1,), dtype=F16), layers.Dense(1, use_bias=False, dtype=F16)])
+    model.set_weights([np.zeros((1, 1), F16)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.evaluate(np.ones((1, 1), "float32"), np.array([[7e4]], "float32")) == pytest.approx(4.9e9, rel=1e-6)
+
+
+def test_a_loss_function_of_your_own_gets_a_float32_prediction_from_a_float16_model():
+    """Keras 3 wraps a plain function in a LossFunctionWrapper of dtype float32, so (300 * p)**2 for p = 1 is 90000
+    there (float16 overflows at 65504: it was inf here)."""
+    model = models.Sequential([layers.Input((1,), dtype=F16), layers.Dense(1, use_bias=False, dtype=F16)])
+    model.set_weights([np.ones((1, 1), F16)])
+    model.compile(optimizer="sgd", loss=lambda y_true, y_pred: ((y_pred * 300.0) ** 2).mean(axis=-1))
+    assert model.evaluate(np.ones((1, 1), "float32"), np.zeros((1, 1), "float32")) == 90000.0
