@@ -3,6 +3,8 @@
 1. A float16 model computes its loss in float32 from float32 targets and sample weights, as Keras 3's losses cast
    everything to their own dtype (``floatx()``): before, the targets and weights were rounded to float16 first
    (a target of 7e4 became inf, a weight of 1e-8 became 0).
+2. ``compile`` again with ``metrics=None`` keeps the metrics of the previous ``compile``, and ``loss=None`` its
+   loss, as Keras 3's ``Trainer.compile`` does (keras-team/keras#20602).
 
 The references: Keras 3 itself (skipped visibly without it) and cases computed by hand.
 """
@@ -120,3 +122,87 @@ def test_a_loss_function_of_your_own_gets_a_float32_prediction_from_a_float16_mo
     model.set_weights([np.ones((1, 1), F16)])
     model.compile(optimizer="sgd", loss=lambda y_true, y_pred: ((y_pred * 300.0) ** 2).mean(axis=-1))
     assert model.evaluate(np.ones((1, 1), "float32"), np.zeros((1, 1), "float32")) == 90000.0
+
+
+# ---------------------------------------------------------------------------------- 2. compile a second time
+def _data():
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    return x, x[:, :1] * 2
+
+
+def _logged_after_recompile(lib, first, second, fit_kwargs=None):
+    model = lib.Sequential([lib.Input((3,)) if lib is not models else layers.Input((3,)),
+                            (lib.layers if lib is not models else layers).Dense(1)])
+    model.compile(**first)
+    model.compile(**second)
+    x, y = _data()
+    return sorted(model.fit(x, y, verbose=0, **(fit_kwargs or {})).history)
+
+
+@pytest.mark.parametrize(("second", "fit_kwargs"), [
+    ({"optimizer": "sgd", "loss": "mse"}, None),                                   # metrics=None: kept
+    ({"optimizer": "adam"}, None),                                                 # loss=None too: kept
+    ({"optimizer": "sgd", "loss": "mse", "metrics": []}, None),                    # [] drops them
+    ({"optimizer": "sgd", "loss": "mse", "metrics": ["mse"]}, None),               # replaced, weighted ones too
+    ({"optimizer": "sgd", "weighted_metrics": ["mse"]}, {"sample_weight": np.ones(8)}),
+])
+def test_compiling_again_keeps_what_is_not_given_as_keras(second, fit_kwargs):
+    keras = keras_on_torch("Keras 3's Trainer.compile is the reference")
+    first = {"optimizer": "sgd", "loss": "mse", "metrics": ["mae"], "weighted_metrics": ["mse"]}
+    assert _logged_after_recompile(models, first, second, fit_kwargs) == \
+        _logged_after_recompile(keras, first, second, fit_kwargs)
+
+
+def test_compiling_again_with_metrics_none_keeps_the_metrics_by_hand():
+    x, y = _data()
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.0))        # a new optimizer only
+    logs = model.evaluate(x, y, return_dict=True)
+    assert sorted(logs) == ["loss", "mae"]                             # the predictions are 0
+    assert logs["loss"] == pytest.approx(float(np.mean(y.astype(np.float64) ** 2)), rel=1e-6)
+    assert logs["mae"] == pytest.approx(float(np.mean(np.abs(y.astype(np.float64)))), rel=1e-6)
+    assert model.metrics_names == ["loss", "mae"]
+    model.compile(optimizer="sgd", loss="mae", metrics=[])
+    assert model.metrics_names == ["loss"]
+
+
+def test_kept_metrics_are_saved_and_cloned(tmp_path):
+    """Keras 3.15 writes the second call's arguments (metrics=None) in the file, so its reloaded model loses the
+    metrics it logged; here the file holds what the model uses."""
+    x, y = _data()
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"], weighted_metrics=["mse"])
+    model.compile(optimizer="adam")
+    for name in ("model.keras", "model.npz"):
+        model.save(tmp_path / name)
+        loaded = models.load_model(tmp_path / name)
+        assert sorted(loaded.evaluate(x, y, return_dict=True)) == ["loss", "mae", "mse"], name
+        assert type(loaded.optimizer).__name__ == "Adam"
+    clone = models.clone_model(model)
+    assert clone.metrics_names == ["loss", "mae", "mse"]
+
+
+def test_loss_weights_without_a_loss_when_compiling_again_are_refused():
+    """Keras 3 keeps the previous loss and ignores the new weights, silently."""
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `loss_weights`.*loss=None.*"
+                                         r"Received loss_weights=2\.0"):
+        model.compile(optimizer="sgd", loss_weights=2.0)
+
+
+def test_a_functional_model_of_two_outputs_keeps_its_losses_and_metrics_as_keras():
+    keras = keras_on_torch("Keras 3's Trainer.compile is the reference")
+    x, y = _data()
+    targets = [y, np.hstack([y, -y])]
+    logged = []
+    for lib, lay in ((models, layers), (keras, keras.layers)):
+        inputs = lay.Input((3,))
+        model = (models.Model if lib is models else keras.Model)(
+            inputs, [lay.Dense(1, name="a")(inputs), lay.Dense(2, name="b")(inputs)])
+        model.compile(optimizer="sgd", loss=["mse", "mae"], metrics={"a": ["mae"], "b": ["mse"]},
+                      loss_weights=[1.0, 0.5])
+        model.compile(optimizer="adam")
+        logged.append(sorted(model.fit(x, targets, verbose=0).history))
+    assert logged[0] == logged[1] == ["a_loss", "a_mae", "b_loss", "b_mse", "loss"]

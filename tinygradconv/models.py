@@ -755,6 +755,10 @@ class Model(Layer):
         tinygradconv tensors): Keras' and PyTorch's own objects compute on their own tensors, so they are refused
         here with a ``TypeError`` rather than failing inside ``fit`` with a misleading error.
 
+        Compiling again replaces only what is given, as Keras 3: ``loss=None`` keeps the previous loss (with its
+        ``loss_weights``), and ``metrics=None`` with ``weighted_metrics=None`` keeps the previous metrics of both
+        kinds (``metrics=[]`` drops them); so ``model.compile(optimizer=Adam(1e-5))`` changes the optimizer only.
+
         Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
         a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
 
@@ -779,8 +783,12 @@ class Model(Layer):
             ValueError: a per-output form that does not describe one output (a key other than the output's name, a
                 list of several losses, lists or weights, ``loss`` as a dict: Keras 3.15 fails inside ``fit`` on
                 that one), ``loss_weights`` that is not a number (Keras' error class).
+            ValueError: compiling again with ``loss_weights`` but no ``loss`` (Keras keeps the previous loss and
+                ignores the new weights silently).
         """
         self._check_initialized()
+        loss, loss_weights, metrics, weighted_metrics = self._kept_compile_arguments(loss, loss_weights, metrics,
+                                                                                     weighted_metrics)
         _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
@@ -842,6 +850,32 @@ class Model(Layer):
         self._metrics = None
         self._compile_args = given
         self.compiled = True
+
+    def _kept_compile_arguments(self, loss, loss_weights, metrics, weighted_metrics):
+        """``loss``, ``loss_weights``, ``metrics`` and ``weighted_metrics`` of a ``compile`` call, with Keras 3's rule
+        for a model compiled before: ``loss=None`` keeps the previous loss (and its ``loss_weights``), and
+        ``metrics=None`` with ``weighted_metrics=None`` keeps the previous metrics and weighted metrics (Keras 3's
+        ``Trainer.compile`` replaces its compiled loss only when a loss is given, and its compiled metrics only when
+        ``metrics`` or ``weighted_metrics`` is given: keras-team/keras#20602, which keeps a GAN's discriminator
+        metrics when it is compiled again). ``metrics=[]`` drops them.
+
+        Raises:
+            ValueError: ``loss_weights`` with ``loss=None`` on a model compiled with a loss (Keras keeps its previous
+                loss and weights and ignores the new weights, silently).
+        """
+        previous = getattr(self, "_compile_call", None) if self.compiled else None
+        if not previous:
+            return loss, loss_weights, metrics, weighted_metrics
+        if loss is None and previous.get("loss") is not None:
+            if loss_weights is not None:
+                raise ValueError(f"Invalid value for argument `loss_weights`: compile(loss=None) keeps the loss that "
+                                 f"model '{self.name}' was compiled with, {previous['loss']!r}, and its weights (as "
+                                 f"Keras 3, which ignores the new weights). Received loss_weights={loss_weights!r}: "
+                                 "pass the loss with them, e.g. compile(..., loss=model.loss, loss_weights=...)")
+            loss, loss_weights = previous["loss"], previous.get("loss_weights")
+        if metrics is None and weighted_metrics is None:
+            metrics, weighted_metrics = previous.get("metrics"), previous.get("weighted_metrics")
+        return loss, loss_weights, metrics, weighted_metrics
 
     # Keras' per-output forms of compile's arguments, for a model with one output ------------------------------
     def _single_output_name(self):
