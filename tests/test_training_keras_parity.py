@@ -5,15 +5,19 @@
    (a target of 7e4 became inf, a weight of 1e-8 became 0).
 2. ``compile`` again with ``metrics=None`` keeps the metrics of the previous ``compile``, and ``loss=None`` its
    loss, as Keras 3's ``Trainer.compile`` does (keras-team/keras#20602).
+3. A metric whose result is an array of one value (``F1Score(average=None)``, ``R2Score(class_aggregation=None)``
+   of one output) is logged as that array, ``array([0.4])``, as Keras 3 logs it; a scalar metric stays a float.
 
 The references: Keras 3 itself (skipped visibly without it) and cases computed by hand.
 """
+import re
 
 import numpy as np
 import pytest
 from helpers import keras_on_torch
 
-from tinygradconv import layers, metrics, models, optimizers
+import tinygradconv as tg
+from tinygradconv import callbacks, layers, metrics, models, optimizers
 
 # ----------------------------------------------------------------------------------- 1. float16 models' losses
 F16 = "float16"
@@ -206,3 +210,85 @@ def test_a_functional_model_of_two_outputs_keeps_its_losses_and_metrics_as_keras
         model.compile(optimizer="adam")
         logged.append(sorted(model.fit(x, targets, verbose=0).history))
     assert logged[0] == logged[1] == ["a_loss", "a_mae", "b_loss", "b_mse", "loss"]
+
+
+# ---------------------------------------------------------------------------- 3. metrics of one value per class
+def _fixed_predictions_model(metric_list):
+    """Predictions equal to x (a Dense of kernel 1, no bias, frozen): the metrics see known predictions."""
+    model = models.Sequential([layers.Input((1,)), layers.Dense(1, use_bias=False, kernel_initializer="ones",
+                                                                trainable=False)])
+    model.compile(optimizer="sgd", loss="mse", metrics=metric_list)
+    return model
+
+
+P = np.array([[0.9], [0.2], [0.3], [0.8]], "float32")
+Y = np.array([[1.0], [0.0], [1.0], [1.0]], "float32")
+
+
+def test_an_f1_score_of_one_class_is_logged_as_an_array_by_hand():
+    """threshold 0.5: tp = 2, fp = 0, fn = 1, so precision 1, recall 2/3, F1 = 0.8, logged as array([0.8]) in
+    evaluate (dict and list), the History (and its val_ entries) and train_on_batch; mae stays a float."""
+    model = _fixed_predictions_model([metrics.F1Score(average=None, threshold=0.5), "mae"])
+    logs = model.evaluate(P, Y, return_dict=True)
+    assert isinstance(logs["f1_score"], np.ndarray) and logs["f1_score"].shape == (1,)
+    np.testing.assert_allclose(logs["f1_score"], [0.8], rtol=1e-6)
+    assert type(logs["mae"]) is float and type(logs["loss"]) is float
+    listed = model.evaluate(P, Y)
+    assert listed[1].shape == (1,) and type(listed[2]) is float
+    history = model.fit(P, Y, validation_data=(P, Y), verbose=0).history
+    for name in ("f1_score", "val_f1_score"):
+        assert history[name][0].shape == (1,), name
+        np.testing.assert_allclose(history[name][0], [0.8], rtol=1e-6)
+    assert type(history["val_mae"][0]) is float
+    assert model.train_on_batch(P, Y, return_dict=True)["f1_score"].shape == (1,)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.metrics.F1Score(average=None, threshold=0.5),
+                                  lambda lib: lib.metrics.R2Score(class_aggregation=None),
+                                  lambda lib: lib.metrics.Precision(thresholds=[0.5]),
+                                  lambda lib: lib.metrics.AUC(thresholds=[0.5])],
+                         ids=["F1Score", "R2Score", "Precision", "AUC"])
+def test_metric_shapes_in_the_logs_are_keras(make):
+    keras = keras_on_torch("Keras 3's logs are the reference")
+
+    def logged(lib, model):
+        model.compile(optimizer="sgd", loss="mse", metrics=[make(lib), "mae"])
+        kwargs = {"verbose": 0} if lib is keras else {}
+        as_dict = model.evaluate(P, Y, return_dict=True, **kwargs)
+        as_list = model.evaluate(P, Y, **kwargs)
+        history = model.fit(P, Y, validation_data=(P, Y), verbose=0).history
+        shapes = {key: np.shape(value) for key, value in as_dict.items()}
+        shapes.update({f"list {i}": np.shape(value) for i, value in enumerate(as_list)})
+        shapes.update({f"history {key}": np.shape(value[0]) for key, value in history.items()})
+        return shapes, as_dict
+
+    ours = _fixed_predictions_model([])
+    theirs = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, trainable=False,
+                                                                     kernel_initializer="ones")])
+    (our_shapes, our_logs), (their_shapes, their_logs) = logged(tg, ours), logged(keras, theirs)
+    assert our_shapes == their_shapes
+    for key in their_logs:
+        np.testing.assert_allclose(our_logs[key], their_logs[key], rtol=1e-5, err_msg=key)
+
+
+def test_callbacks_take_a_metric_of_one_class(tmp_path, capsys):
+    """EarlyStopping compares its value (Keras compares the array of one); ModelCheckpoint(save_best_only) warns
+    and saves every epoch, as Keras 3.15 does for any array; the progress line shows the number, as Keras'; and
+    plot_history draws it."""
+    model = _fixed_predictions_model([metrics.F1Score(average=None, threshold=0.5)])
+    stop = callbacks.EarlyStopping(monitor="val_f1_score", mode="max", patience=0)
+    path = str(tmp_path / "epoch{epoch}.weights.h5")
+    checkpoint = callbacks.ModelCheckpoint(path, monitor="val_f1_score", mode="max", save_best_only=True,
+                                           save_weights_only=True)
+    with pytest.warns(UserWarning, match=r"only when `monitor` is a scalar value\. Received: \[0\.(8|7999)"):
+        history = model.fit(P, Y, epochs=4, validation_data=(P, Y), verbose=2, callbacks=[stop, checkpoint])
+    assert len(history.epoch) == 2                      # the same value again: no improvement, patience 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch1.weights.h5", "epoch2.weights.h5"]
+    assert re.search(r"val_f1_score: 0\.8000", capsys.readouterr().out)
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from tinygradconv.viz import plot_history
+
+    figure = plot_history(history)
+    drawn = [line.get_ydata() for ax in figure.axes for line in ax.get_lines() if len(line.get_ydata()) == 2]
+    plt.close("all")
+    assert any(np.allclose(values, 0.8) for values in drawn)     # the F1 curves, one number per epoch

@@ -1034,8 +1034,11 @@ class Model(Layer):
     def _logs(self):
         logs = {"loss": self._loss_tracker.result()}
         for name, metric, _ in self._metrics or ():
-            result = metric.result()    # an array for a metric with several thresholds, as in Keras' logs
-            logs[name] = _float(result) if np.size(result) == 1 else np.asarray(result, dtype=np.float64)
+            # A float for a metric of one value (shape ()), else an array of the result's shape, as Keras 3 logs
+            # them: several thresholds, or one value per class (F1Score(average=None), R2Score(
+            # class_aggregation=None)) also when there is one class, array([0.4]) and not 0.4.
+            result = metric.result()
+            logs[name] = _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
         return logs
 
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
@@ -1330,7 +1333,8 @@ class Model(Layer):
 
         Returns:
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
-            ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
+            ``{"loss": ..., "mae": ...}`` with ``return_dict=True``. Each metric is a float, or an array where its
+            result is one (several thresholds, one value per class: ``array([0.4])`` for one class), as Keras 3.
         """
         x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
         verbose = _check_verbose(verbose)
