@@ -7,10 +7,12 @@
    loss, as Keras 3's ``Trainer.compile`` does (keras-team/keras#20602).
 3. A metric whose result is an array of one value (``F1Score(average=None)``, ``R2Score(class_aggregation=None)``
    of one output) is logged as that array, ``array([0.4])``, as Keras 3 logs it; a scalar metric stays a float.
+4. ``batch_size=0`` is refused (Keras 3 reads it as None, its default of 32); the message says so.
 
 The references: Keras 3 itself (skipped visibly without it) and cases computed by hand.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -292,3 +294,41 @@ def test_callbacks_take_a_metric_of_one_class(tmp_path, capsys):
     drawn = [line.get_ydata() for ax in figure.axes for line in ax.get_lines() if len(line.get_ydata()) == 2]
     plt.close("all")
     assert any(np.allclose(values, 0.8) for values in drawn)     # the F1 curves, one number per epoch
+
+
+# ----------------------------------------------------------------------------------------- 4. batch_size=0
+@pytest.mark.parametrize("call", [
+    lambda m, x, y: m.fit(x, y, batch_size=0, verbose=0),
+    lambda m, x, y: m.fit(x, y, validation_data=(x, y), validation_batch_size=0, verbose=0),
+    lambda m, x, y: m.evaluate(x, y, batch_size=0),
+    lambda m, x, y: m.predict(x, batch_size=0),
+], ids=["fit", "validation", "evaluate", "predict"])
+def test_a_batch_size_of_0_is_refused_with_keras_reading(call):
+    x, y = _data()
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match=r"Invalid value for argument `(validation_)?batch_size`\. Expected a "
+                                         r"strictly positive integer, or None for the default \(32\)\. Received "
+                                         r"(validation_)?batch_size=0\. \(Keras 3 reads 0 as None"):
+        call(model, x, y)
+    for a, b in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)             # refused before any training
+
+
+def test_keras_still_reads_a_batch_size_of_0_as_its_default():
+    """The difference documented in docs/keras_compatibility.md: Keras 3 trains 70 samples in 3 batches (of 32)."""
+    keras = keras_on_torch("Keras 3's reading of batch_size=0 is what the docs describe")
+    x = np.zeros((70, 3), "float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    steps = []
+
+    class Count(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(batch)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, x[:, :1], batch_size=0, verbose=0, callbacks=[Count()])
+    assert len(steps) == 3

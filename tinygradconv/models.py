@@ -204,6 +204,25 @@ def _check_int(value, name, minimum, default=None, type_error=ValueError):
     return integer(value, name, minimum=minimum, type_error=type_error)
 
 
+def _check_batch_size(batch_size, name="batch_size"):
+    """A positive ``batch_size`` (``validation_batch_size``), as an int.
+
+    Keras 3 reads 0 (and ``0.0``, ``False``) as None: its array adapter tests ``if not batch_size`` and then takes
+    its default, 32 samples (or enough for ``steps`` batches). 0 samples per batch is no size a student means (it
+    is what ``len(x) // 100`` gives for fewer than 100 samples), so here it is refused, with that hint; pass None
+    for the default.
+
+    Raises:
+        ValueError: 0, a negative number, a float or a bool (Keras raises ValueError for those but 0).
+    """
+    if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, (bool, np.bool_)) and batch_size == 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer, or None for "
+                         f"the default (32). Received {name}={batch_size!r}. (Keras 3 reads 0 as None, its default "
+                         "of 32 samples per batch; here a batch of 0 samples is refused, as it is most likely a "
+                         "mistake.)")
+    return _check_int(batch_size, name, 1)
+
+
 def _check_steps(steps, name):
     """None (all the batches) or a positive int (Keras takes 0 as None and loops forever on a negative count)."""
     return integer(steps, name, minimum=1, optional=True)
@@ -242,7 +261,7 @@ def _batch_size(batch_size, n, steps):
     """``batch_size`` checked, or Keras 3's default for ``n`` samples: enough samples per batch for ``steps`` batches
     to cover them all when ``steps`` is given, else 32."""
     if batch_size is not None:
-        return _check_int(batch_size, "batch_size", 1)
+        return _check_batch_size(batch_size)
     return max(1, math.ceil(n / steps)) if steps else 32
 
 
@@ -1163,7 +1182,8 @@ class Model(Layer):
         Args:
             x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
             batch_size: samples per gradient step (default 32, or with ``steps_per_epoch`` as many as make the data
-                fill that many batches, as Keras); the last batch of an epoch may be smaller.
+                fill that many batches, as Keras); the last batch of an epoch may be smaller. 0 is a
+                ``ValueError`` (Keras 3 reads it as None).
             epochs: the index of the final epoch (training runs epochs ``initial_epoch .. epochs - 1``).
             verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch, ``"auto"`` = 1.
             callbacks: a list of :class:`tinygradconv.callbacks.Callback`.
@@ -1216,9 +1236,9 @@ class Model(Layer):
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
         if batch_size is not None:
-            batch_size = _check_int(batch_size, "batch_size", 1)
+            batch_size = _check_batch_size(batch_size)
         if validation_batch_size is not None:
-            validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1)
+            validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
