@@ -229,9 +229,10 @@ class History(Callback):
 
 # ----------------------------------------------------------------------------------------------- progress
 def _format_value(value):
-    """Keras's progress-bar style: 4 decimals, or scientific notation for tiny values."""
+    """Keras's progress-bar style: 4 decimals, or scientific notation for tiny values. An array of one value
+    (``F1Score(average=None)`` of one class) is shown as that value, as Keras shows it; a longer one as a list."""
     try:
-        value = float(value)
+        value = float(np.asarray(value).reshape(())) if np.size(value) == 1 else float(value)
     except (TypeError, ValueError):
         return str(value)
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
@@ -426,11 +427,13 @@ def _check_monitor(monitor):
 
 
 def _one_value(current, monitor, who):
-    """The monitored value as a float; a metric with one value per threshold (an array) raises a ``ValueError``."""
+    """The monitored value as a float; a metric with several values (an array: one per threshold or class) raises a
+    ``ValueError``. An array of one value (``F1Score(average=None)`` of one class, logged as Keras logs it,
+    ``array([0.4])``) is that value, as Keras compares it."""
     if np.size(current) != 1:
-        raise ValueError(f"{who}: monitor={monitor!r} has one value per threshold ({current}); monitor a metric "
-                         "with one value, e.g. Precision(thresholds=0.5)")
-    return float(current)
+        raise ValueError(f"{who}: monitor={monitor!r} has one value per threshold or class ({current}); monitor a "
+                         "metric with one value, e.g. Precision(thresholds=0.5)")
+    return float(np.asarray(current).reshape(()))
 
 
 def _check_mode(mode):
@@ -630,7 +633,7 @@ class ModelCheckpoint(Callback):
                 return
             if self._mode is None:
                 self._mode = _direction(self.monitor, self.model, self.mode, "ModelCheckpoint")
-            if np.size(current) != 1:   # as Keras: warn and save, as without save_best_only
+            if np.ndim(current) > 0:    # an array, even of one value: as Keras, warn and save (no "best")
                 warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
                               "Falling back to `save_best_only=False`.", stacklevel=2)
                 self._write(path)

@@ -702,12 +702,14 @@ class Functional(FunctionalMixin, Model):
         >>> model.metrics_names
         ['loss']
         """
+        loss, loss_weights, metrics, kwargs["weighted_metrics"] = self._kept_compile_arguments(
+            loss, loss_weights, metrics, kwargs.get("weighted_metrics"))      # compiled again: Keras 3 keeps these
         refuse_foreign_compile_arguments(optimizer, loss, metrics, kwargs.get("weighted_metrics"))
         call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
         output_metrics = None
         if len(self._outputs) > 1 and (metrics or kwargs.get("weighted_metrics")):
             output_metrics = self._per_output_metrics(metrics, kwargs.get("weighted_metrics"))
-            metrics, kwargs["weighted_metrics"] = None, None
+            metrics, kwargs["weighted_metrics"] = [], []       # (not None: Model.compile would keep the old ones)
         metrics = self._one_output_metrics(metrics, "metrics")
         if kwargs.get("weighted_metrics") is not None:
             kwargs["weighted_metrics"] = self._one_output_metrics(kwargs["weighted_metrics"], "weighted_metrics")

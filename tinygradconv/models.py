@@ -204,6 +204,25 @@ def _check_int(value, name, minimum, default=None, type_error=ValueError):
     return integer(value, name, minimum=minimum, type_error=type_error)
 
 
+def _check_batch_size(batch_size, name="batch_size"):
+    """A positive ``batch_size`` (``validation_batch_size``), as an int.
+
+    Keras 3 reads 0 (and ``0.0``, ``False``) as None: its array adapter tests ``if not batch_size`` and then takes
+    its default, 32 samples (or enough for ``steps`` batches). 0 samples per batch is no size a student means (it
+    is what ``len(x) // 100`` gives for fewer than 100 samples), so here it is refused, with that hint; pass None
+    for the default.
+
+    Raises:
+        ValueError: 0, a negative number, a float or a bool (Keras raises ValueError for those but 0).
+    """
+    if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, (bool, np.bool_)) and batch_size == 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer, or None for "
+                         f"the default (32). Received {name}={batch_size!r}. (Keras 3 reads 0 as None, its default "
+                         "of 32 samples per batch; here a batch of 0 samples is refused, as it is most likely a "
+                         "mistake.)")
+    return _check_int(batch_size, name, 1)
+
+
 def _check_steps(steps, name):
     """None (all the batches) or a positive int (Keras takes 0 as None and loops forever on a negative count)."""
     return integer(steps, name, minimum=1, optional=True)
@@ -242,7 +261,7 @@ def _batch_size(batch_size, n, steps):
     """``batch_size`` checked, or Keras 3's default for ``n`` samples: enough samples per batch for ``steps`` batches
     to cover them all when ``steps`` is given, else 32."""
     if batch_size is not None:
-        return _check_int(batch_size, "batch_size", 1)
+        return _check_batch_size(batch_size)
     return max(1, math.ceil(n / steps)) if steps else 32
 
 
@@ -755,6 +774,10 @@ class Model(Layer):
         tinygradconv tensors): Keras' and PyTorch's own objects compute on their own tensors, so they are refused
         here with a ``TypeError`` rather than failing inside ``fit`` with a misleading error.
 
+        Compiling again replaces only what is given, as Keras 3: ``loss=None`` keeps the previous loss (with its
+        ``loss_weights``), and ``metrics=None`` with ``weighted_metrics=None`` keeps the previous metrics of both
+        kinds (``metrics=[]`` drops them); so ``model.compile(optimizer=Adam(1e-5))`` changes the optimizer only.
+
         Names repeat as in Keras 3: ``metrics=["mae", "mae"]`` reports ``mae`` and ``mae_1`` (then ``mae_2``, ...);
         a repeated weighted ``mae`` is ``weighted_mae``, then ``weighted_mae_1``, ...
 
@@ -779,8 +802,12 @@ class Model(Layer):
             ValueError: a per-output form that does not describe one output (a key other than the output's name, a
                 list of several losses, lists or weights, ``loss`` as a dict: Keras 3.15 fails inside ``fit`` on
                 that one), ``loss_weights`` that is not a number (Keras' error class).
+            ValueError: compiling again with ``loss_weights`` but no ``loss`` (Keras keeps the previous loss and
+                ignores the new weights silently).
         """
         self._check_initialized()
+        loss, loss_weights, metrics, weighted_metrics = self._kept_compile_arguments(loss, loss_weights, metrics,
+                                                                                     weighted_metrics)
         _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
@@ -842,6 +869,32 @@ class Model(Layer):
         self._metrics = None
         self._compile_args = given
         self.compiled = True
+
+    def _kept_compile_arguments(self, loss, loss_weights, metrics, weighted_metrics):
+        """``loss``, ``loss_weights``, ``metrics`` and ``weighted_metrics`` of a ``compile`` call, with Keras 3's rule
+        for a model compiled before: ``loss=None`` keeps the previous loss (and its ``loss_weights``), and
+        ``metrics=None`` with ``weighted_metrics=None`` keeps the previous metrics and weighted metrics (Keras 3's
+        ``Trainer.compile`` replaces its compiled loss only when a loss is given, and its compiled metrics only when
+        ``metrics`` or ``weighted_metrics`` is given: keras-team/keras#20602, which keeps a GAN's discriminator
+        metrics when it is compiled again). ``metrics=[]`` drops them.
+
+        Raises:
+            ValueError: ``loss_weights`` with ``loss=None`` on a model compiled with a loss (Keras keeps its previous
+                loss and weights and ignores the new weights, silently).
+        """
+        previous = getattr(self, "_compile_call", None) if self.compiled else None
+        if not previous:
+            return loss, loss_weights, metrics, weighted_metrics
+        if loss is None and previous.get("loss") is not None:
+            if loss_weights is not None:
+                raise ValueError(f"Invalid value for argument `loss_weights`: compile(loss=None) keeps the loss that "
+                                 f"model '{self.name}' was compiled with, {previous['loss']!r}, and its weights (as "
+                                 f"Keras 3, which ignores the new weights). Received loss_weights={loss_weights!r}: "
+                                 "pass the loss with them, e.g. compile(..., loss=model.loss, loss_weights=...)")
+            loss, loss_weights = previous["loss"], previous.get("loss_weights")
+        if metrics is None and weighted_metrics is None:
+            metrics, weighted_metrics = previous.get("metrics"), previous.get("weighted_metrics")
+        return loss, loss_weights, metrics, weighted_metrics
 
     # Keras' per-output forms of compile's arguments, for a model with one output ------------------------------
     def _single_output_name(self):
@@ -1000,8 +1053,11 @@ class Model(Layer):
     def _logs(self):
         logs = {"loss": self._loss_tracker.result()}
         for name, metric, _ in self._metrics or ():
-            result = metric.result()    # an array for a metric with several thresholds, as in Keras' logs
-            logs[name] = _float(result) if np.size(result) == 1 else np.asarray(result, dtype=np.float64)
+            # A float for a metric of one value (shape ()), else an array of the result's shape, as Keras 3 logs
+            # them: several thresholds, or one value per class (F1Score(average=None), R2Score(
+            # class_aggregation=None)) also when there is one class, array([0.4]) and not 0.4.
+            result = metric.result()
+            logs[name] = _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
         return logs
 
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
@@ -1019,7 +1075,14 @@ class Model(Layer):
     # ------------------------------------------------------------------ steps
     def compute_loss(self, y_true, y_pred, sample_weight=None):
         """The compiled loss (weighted by ``sample_weight`` if given), times ``loss_weights`` if compiled with it, plus
-        every penalty in ``model.losses``."""
+        every penalty in ``model.losses``.
+
+        A loss of your own (a function, not a :class:`~tinygradconv.losses.Loss`) receives a float16 prediction cast
+        to float32, as Keras 3 wraps such a function in a ``LossFunctionWrapper`` of dtype ``floatx()``; the
+        targets and weights are float32 already (see :meth:`_targets`)."""
+        if not isinstance(self.loss, losses.Loss) and isinstance(y_pred, Tensor) \
+                and dtype_name(y_pred.dtype) == "float16":
+            y_pred = y_pred.astype("float32")
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
         else:
@@ -1034,7 +1097,15 @@ class Model(Layer):
         return loss
 
     def _targets(self, y, y_pred):
-        return Tensor(y, dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        """Targets (or sample weights) ``y`` as a Tensor on ``y_pred``'s backend, in the dtype the loss computes in:
+        the prediction's, but float32 for a float16 prediction. Keras 3's losses cast the predictions, targets and
+        weights to their own dtype (``floatx()``, float32) before computing, so a float16 model's targets and
+        weights are never rounded to float16 there: a target of 7e4 (float16's largest is 65504) or a weight of
+        1e-8 (below float16's smallest, 6e-8) keeps its value, and the loss its float32 value, as in Keras. The
+        loss's gradient is cast back to float16 at the prediction (:class:`~tinygradconv.losses.Loss` casts the
+        float16 prediction to float32, a differentiable cast)."""
+        dtype = dtype_name(y_pred.dtype)
+        return Tensor(y, dtype="float32" if dtype == "float16" else dtype, backend=y_pred.backend)
 
     def train_step(self, x, y, sample_weight=None):
         """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""
@@ -1111,7 +1182,8 @@ class Model(Layer):
         Args:
             x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
             batch_size: samples per gradient step (default 32, or with ``steps_per_epoch`` as many as make the data
-                fill that many batches, as Keras); the last batch of an epoch may be smaller.
+                fill that many batches, as Keras); the last batch of an epoch may be smaller. 0 is a
+                ``ValueError`` (Keras 3 reads it as None).
             epochs: the index of the final epoch (training runs epochs ``initial_epoch .. epochs - 1``).
             verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch, ``"auto"`` = 1.
             callbacks: a list of :class:`tinygradconv.callbacks.Callback`.
@@ -1164,9 +1236,9 @@ class Model(Layer):
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
         if batch_size is not None:
-            batch_size = _check_int(batch_size, "batch_size", 1)
+            batch_size = _check_batch_size(batch_size)
         if validation_batch_size is not None:
-            validation_batch_size = _check_int(validation_batch_size, "validation_batch_size", 1)
+            validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
         validation_freq = _check_int(validation_freq, "validation_freq", 1)
@@ -1281,7 +1353,8 @@ class Model(Layer):
 
         Returns:
             the loss (a float) when there are no metrics, else ``[loss, metric1, ...]``; a dict
-            ``{"loss": ..., "mae": ...}`` with ``return_dict=True``.
+            ``{"loss": ..., "mae": ...}`` with ``return_dict=True``. Each metric is a float, or an array where its
+            result is one (several thresholds, one value per class: ``array([0.4])`` for one class), as Keras 3.
         """
         x, y, sample_weight, n = self._check_labelled_data("evaluate", x, y, sample_weight)
         verbose = _check_verbose(verbose)

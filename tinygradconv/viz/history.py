@@ -38,6 +38,8 @@ def history_dict(history) -> dict:
         except (TypeError, ValueError):
             raise ValueError(f"Invalid value for argument `history`: metric {name!r} must be a list of numbers. "
                              f"Received {values!r}") from None
+        if array.ndim == 2 and array.shape[1] == 1:
+            array = array[:, 0]     # a metric of one class logged as Keras logs it, array([0.4]) each epoch
         if array.ndim != 1:
             raise ValueError(f"Invalid value for argument `history`: metric {name!r} must be one number per "
                              f"epoch. Received an array of shape {array.shape}")
