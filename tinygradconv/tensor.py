@@ -79,9 +79,10 @@ def _check_dtype(dtype) -> str:
 class Tensor(TorchMethods):
     """A multi-dimensional array that can take part in automatic differentiation.
 
-    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``,
-    and ``max``/``min`` (axis by keyword), come from :class:`~tinygradconv.torch_methods.TorchMethods`; the
-    reductions also take ``dim=``/``keepdim=``.
+    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``t``, ``clone``, ``argmax``,
+    ``argmin``, ``pow``, ``float``/``double``/``half``/``long``, ``numel``, ``dim``, ``size()``, ``zero_``,
+    ``abs_`` and ``max``/``min`` (axis by keyword), and the checked ``data`` attribute, come from
+    :class:`~tinygradconv.torch_methods.TorchMethods`; the reductions also take ``dim=``/``keepdim=``.
 
     Args:
         data: a Tensor, a backend array, a NumPy array, a PyTorch tensor, a Python number or a nested list
@@ -98,8 +99,9 @@ class Tensor(TorchMethods):
     """
 
     # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
-    # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
-    __slots__ = ("__dict__", "__weakref__", "_ctx", "_grad", "_requires_grad", "backend", "data")
+    # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap. The array is the
+    # slot `_data`, behind the property `data` (TorchMethods.data), whose setter checks what a user assigns.
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "_data", "_grad", "_requires_grad", "backend")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
     constraint = None
@@ -125,7 +127,7 @@ class Tensor(TorchMethods):
             if source is not None:
                 array = source.to_numpy(array)
             array = target.asarray(array, dtype=dtype, copy=True)
-        self.data = array
+        self._data = array
         self.backend = target
         self._grad = None
         self._ctx = None
@@ -137,7 +139,7 @@ class Tensor(TorchMethods):
     def _make(array, backend, requires_grad, ctx):
         """Wrap a backend array without any conversion or copy (used by ops: the fast path)."""
         t = _new_object(Tensor)
-        t.data = array
+        t._data = array
         t.backend = backend
         t._requires_grad = requires_grad
         t._grad = None
@@ -147,23 +149,16 @@ class Tensor(TorchMethods):
     # ------------------------------------------------------------------ properties
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        n = 1
-        for d in self.data.shape:
-            n *= d
-        return n
+        return self._data.ndim
 
     @property
     def dtype(self):
         """The backend's dtype object (compare with ``str(t.dtype)`` or ``dtype_name``)."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -213,7 +208,7 @@ class Tensor(TorchMethods):
         >>> t.tolist()
         [5.0, 2.0]
         """
-        return self.backend.to_numpy(self.data)
+        return self.backend.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
@@ -241,8 +236,9 @@ class Tensor(TorchMethods):
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        if self.size != 1:     # (PyTorch: "a Tensor with 6 elements cannot be converted to Scalar")
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape} ({self.size} "
+                             "elements). Use t.tolist() for all the values, or t[i].item() for one of them")
         return self.numpy().reshape(()).item()
 
     def __float__(self):
@@ -269,7 +265,7 @@ class Tensor(TorchMethods):
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (``requires_grad=False``)."""
-        return Tensor._make(self.data, self.backend, False, None)
+        return Tensor._make(self._data, self.backend, False, None)
 
     def to(self, backend) -> Tensor:
         """A copy of this tensor on another backend (``"numpy"``, ``"array_api_strict"``, ``"cupy"``), of the same
