@@ -375,3 +375,52 @@ def test_divmods_remainder_has_the_gradient_of_torch_remainder(torch):
     divmod(x, 2)[1].sum().backward()
     torch.remainder(t, 2).sum().backward()
     assert x.grad.tolist() == t.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+# ------------------------------------------------------------------------------------------------ numpy() with grad
+def test_a_write_through_numpy_of_a_tensor_that_requires_grad_is_refused_where_it_changed_the_gradient(torch):
+    """The tester's case: the write changed the input the graph saved, so ``x.grad`` was ``[200, -4, 6]``."""
+    x = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x * x
+    a = x.numpy()
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 100
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, -4.0, 6.0]                   # 2x, by hand
+    assert np.shares_memory(a, x.detach().numpy()) and a.tolist() == [1.0, -2.0, 3.0]   # still read, not copied
+    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):     # PyTorch refuses numpy() there
+        torch.tensor([1.0, -2.0, 3.0], requires_grad=True).numpy()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_numpy_of_a_tensor_that_requires_grad_is_read_only_on_every_backend(backend):
+    pytest.importorskip(backend)
+    x = tg.tensor([1.0, 2.0], requires_grad=True, backend=backend)
+    for array in (x.numpy(), np.asarray(x)):
+        assert not array.flags.writeable and array.tolist() == [1.0, 2.0]
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0.0
+    assert x.tolist() == [1.0, 2.0]
+    for writable in (x.detach().numpy(), tg.tensor([1.0, 2.0], backend=backend).numpy(), np.array(x),
+                     x.numpy().copy()):
+        assert writable.flags.writeable
+    copy = np.array(x)
+    copy[0] = 9.0
+    assert x.tolist() == [1.0, 2.0]
+
+
+def test_the_read_only_array_still_shows_the_parameters_later_updates():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    view = w.numpy()
+    (w * w).sum().backward()
+    with tg.no_grad():
+        w -= 0.25 * w.grad                                      # w - 0.25 * 2w = w / 2
+    assert view.tolist() == [0.5, 1.0] and w.data.flags.writeable     # the tensor's own array stays writable
+
+
+def test_a_write_through_detach_numpy_is_the_explicit_escape_hatch_as_in_torch(torch):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.detach().numpy()[0] = 5.0
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    t.detach().numpy()[0] = 5.0
+    assert x.tolist() == t.tolist() == [5.0, 2.0]

@@ -35,7 +35,8 @@ What is still allowed, as before:
   for them with or without grad. Here they are the sum, mean and maximum of the data, as ``np.sum(t.numpy())``.
 * ``np.asarray(t)``, ``np.array(t)`` and ``np.testing.assert_allclose(t, ...)`` read any tensor's data, with or
   without grad: converting is asking for the values (PyTorch refuses a tensor that requires grad there too, and
-  asks for ``t.detach().numpy()``).
+  asks for ``t.detach().numpy()``). For a tensor that requires grad, ``np.asarray(t)`` is read-only, as
+  ``t.numpy()`` is (:meth:`~tinygradconv.tensor.Tensor.numpy`): a write would change what the graph saved.
 
 A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into ``t.numpy()``
 instead.

@@ -19,8 +19,9 @@ Memory, shared or copied as PyTorch, NumPy and Keras do it:
 * ``Tensor(data)`` and ``tensor(data)`` always *copy* ``data`` (like ``torch.tensor``, unlike
   ``torch.as_tensor``), so later in-place changes of either side never leak into the other;
 * ``t.numpy()`` and ``np.asarray(t)`` *share* the tensor's memory on the CPU backends (like
-  ``torch.Tensor.numpy``), and so does ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)``
-  raises when it cannot share (a cast, a GPU tensor), as NumPy 2's protocol asks;
+  ``torch.Tensor.numpy``), read-only for a tensor that requires grad (see :meth:`Tensor.numpy`), and so does
+  ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)`` raises when it cannot share (a cast,
+  a GPU tensor), as NumPy 2's protocol asks;
 * ``tolist()``, ``item()``, ``float(t)``, ``int(t)`` return Python values; ``Layer.get_weights`` returns copies and
   ``Layer.set_weights`` copies the arrays it is given, as Keras does;
 * ops wrap their results without copying.
@@ -201,20 +202,35 @@ class Tensor(TorchMethods):
         (an optimizer step, ``set_weights``) show in it. Call ``.copy()`` on it to keep a snapshot. On ``cupy`` it
         is a copy from the GPU. (:meth:`tolist`, :meth:`item` and ``Layer.get_weights`` always return copies.)
 
+        A tensor that requires grad gives a *read-only* array (NumPy's ``flags.writeable`` is False; a write raises
+        NumPy's ``ValueError: assignment destination is read-only``), on every backend: the graph saves this memory
+        for the backward pass, so a write would change the gradient silently (``y = x * x``, then
+        ``x.numpy()[0] = 100``, gave ``x.grad[0] == 200``). Reading stays allowed, as plots and checks need it.
+        PyTorch refuses ``numpy()`` on such a tensor altogether ("Use tensor.detach().numpy() instead"); the
+        escape hatch is the same here: ``t.detach().numpy()`` shares the memory and is writable (a write through it
+        still changes what the graph saved), and ``np.array(t)`` or ``t.numpy().copy()`` is a writable copy.
+
         >>> import tinygradconv as tg
         >>> t = tg.tensor([1.0, 2.0])
         >>> view = t.numpy()
         >>> view[0] = 5.0
         >>> t.tolist()
         [5.0, 2.0]
+        >>> tg.tensor([1.0, 2.0], requires_grad=True).numpy().flags.writeable
+        False
         """
-        return self.backend.to_numpy(self._data)
+        array = self.backend.to_numpy(self._data)
+        if self._requires_grad:       # read-only (see above): a view, so that t.data itself stays writable
+            array = array.view()
+            array.flags.writeable = False
+        return array
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
 
         ``copy=None`` (the default of ``np.asarray``) copies only when needed: the result shares the tensor's
-        memory, as :meth:`numpy` does, unless ``dtype`` differs or the data is on a GPU. ``copy=True`` always copies.
+        memory, as :meth:`numpy` does (read-only for a tensor that requires grad), unless ``dtype`` differs or the
+        data is on a GPU. ``copy=True`` always copies (a writable array).
         ``copy=False`` never copies and raises ``ValueError`` when a copy cannot be avoided, as NumPy's protocol
         requires.
 
