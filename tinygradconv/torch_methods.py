@@ -64,8 +64,8 @@ class Size(int):
     (``np.zeros(t.size)``, ``t.size == 6``) and PyTorch code (``batch = x.size(0)``) both work. It is an ``int`` in
     every other way: arithmetic gives plain ints, and it is saved (pickled) as a plain int.
 
-    Raises (when called):
-        TypeError: a ``dim`` that is not an int (as PyTorch).
+    Raises:
+        TypeError: when called with a ``dim`` that is not an int (as PyTorch).
         IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, or any ``dim`` of a rank-0 tensor (as PyTorch: "Dimension
             specified as 0 but tensor has no dimensions").
 
