@@ -12,8 +12,6 @@ import pytest
 import tinygradconv as tg
 from tinygradconv.backend import dtype_name
 
-BACKENDS = ["numpy", "array_api_strict"]
-
 
 @pytest.fixture
 def torch():
@@ -331,9 +329,7 @@ def test_item_of_several_elements_says_what_to_write_instead(torch):
 
 
 # ------------------------------------------------------------------------------------------------ ops
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_ops_neg_of_a_bool_tensor_is_refused_as_the_operator_is(torch, backend):
-    pytest.importorskip(backend)
     mask = tg.tensor([True, False], dtype="bool", backend=backend)
     for negate in (tg.ops.neg, lambda t: -t):
         with pytest.raises(TypeError, match=r"Invalid type for argument `x`.*dtype bool.*`~t`") as error:
@@ -392,9 +388,7 @@ def test_a_write_through_numpy_of_a_tensor_that_requires_grad_is_refused_where_i
         torch.tensor([1.0, -2.0, 3.0], requires_grad=True).numpy()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_numpy_of_a_tensor_that_requires_grad_is_read_only_on_every_backend(backend):
-    pytest.importorskip(backend)
     x = tg.tensor([1.0, 2.0], requires_grad=True, backend=backend)
     for array in (x.numpy(), np.asarray(x)):
         assert not array.flags.writeable and array.tolist() == [1.0, 2.0]
