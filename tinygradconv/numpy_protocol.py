@@ -22,7 +22,7 @@ What is still allowed, as before:
 
 * the arithmetic and comparison operators with a NumPy array or scalar on the left (``array + t``,
   ``np.float32(2) * t``, ``array < t``) are the tensor's own differentiable operators, as with the array on the
-  right, ``//`` and ``%`` included (``array // t``). NumPy runs them as ``np.add(array, t)``, so such an
+  right, ``//``, ``%`` and ``divmod`` included (``array // t``). NumPy runs them as ``np.add(array, t)``, so such an
   explicit call, with the tensor second, is the operator too; the operators that tensors lack
   (``np.int64(7) & t``, ``<<``) are Python's "unsupported operand" ``TypeError``, as ``7 & t`` is;
 * ufuncs whose result is boolean (``np.isnan(t)``, ``np.isfinite(t)``, ``np.signbit(t)``): no gradient flows
@@ -35,7 +35,8 @@ What is still allowed, as before:
   for them with or without grad. Here they are the sum, mean and maximum of the data, as ``np.sum(t.numpy())``.
 * ``np.asarray(t)``, ``np.array(t)`` and ``np.testing.assert_allclose(t, ...)`` read any tensor's data, with or
   without grad: converting is asking for the values (PyTorch refuses a tensor that requires grad there too, and
-  asks for ``t.detach().numpy()``).
+  asks for ``t.detach().numpy()``). For a tensor that requires grad, ``np.asarray(t)`` is read-only, as
+  ``t.numpy()`` is (:meth:`~tinygradconv.tensor.Tensor.numpy`): a write would change what the graph saved.
 
 A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into ``t.numpy()``
 instead.
@@ -74,6 +75,7 @@ OPERATORS = {
     np.power: ("__pow__", "__rpow__"),
     np.floor_divide: ("__floordiv__", "__rfloordiv__"),
     np.remainder: ("__mod__", "__rmod__"),
+    np.divmod: ("__divmod__", "__rdivmod__"),
     np.matmul: ("__matmul__", "__rmatmul__"),
     np.equal: ("__eq__", "__eq__"),
     np.not_equal: ("__ne__", "__ne__"),
@@ -83,10 +85,10 @@ OPERATORS = {
     np.greater_equal: ("__ge__", "__le__"),
 }
 
-#: The ufuncs behind Python operators that tensors do not have (``divmod``, the bitwise ones): with an array or NumPy
+#: The ufuncs behind Python operators that tensors do not have (the bitwise ones): with an array or NumPy
 #: scalar on the left (``np.int64(7) & t``) they answer ``NotImplemented``, so that Python raises its "unsupported
 #: operand" ``TypeError``, as for ``7 & t``.
-NOT_OPERATORS = frozenset({np.divmod, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+NOT_OPERATORS = frozenset({np.bitwise_and, np.bitwise_or, np.bitwise_xor,
                            np.left_shift, np.right_shift})
 
 #: NumPy's ufunc names whose tensor method has another name.

@@ -19,8 +19,9 @@ Memory, shared or copied as PyTorch, NumPy and Keras do it:
 * ``Tensor(data)`` and ``tensor(data)`` always *copy* ``data`` (like ``torch.tensor``, unlike
   ``torch.as_tensor``), so later in-place changes of either side never leak into the other;
 * ``t.numpy()`` and ``np.asarray(t)`` *share* the tensor's memory on the CPU backends (like
-  ``torch.Tensor.numpy``), and so does ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)``
-  raises when it cannot share (a cast, a GPU tensor), as NumPy 2's protocol asks;
+  ``torch.Tensor.numpy``), read-only for a tensor that requires grad (see :meth:`Tensor.numpy`), and so does
+  ``t.detach()``; ``np.array(t)`` copies, and ``np.asarray(t, copy=False)`` raises when it cannot share (a cast,
+  a GPU tensor), as NumPy 2's protocol asks;
 * ``tolist()``, ``item()``, ``float(t)``, ``int(t)`` return Python values; ``Layer.get_weights`` returns copies and
   ``Layer.set_weights`` copies the arrays it is given, as Keras does;
 * ops wrap their results without copying.
@@ -79,9 +80,10 @@ def _check_dtype(dtype) -> str:
 class Tensor(TorchMethods):
     """A multi-dimensional array that can take part in automatic differentiation.
 
-    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``, ``argmax`` and ``argmin``,
-    and ``max``/``min`` (axis by keyword), come from :class:`~tinygradconv.torch_methods.TorchMethods`; the
-    reductions also take ``dim=``/``keepdim=``.
+    PyTorch's spellings ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``t``, ``clone``, ``argmax``,
+    ``argmin``, ``pow``, ``float``/``double``/``half``/``long``, ``numel``, ``dim``, ``size()``, ``zero_``,
+    ``abs_`` and ``max``/``min`` (axis by keyword), and the checked ``data`` attribute, come from
+    :class:`~tinygradconv.torch_methods.TorchMethods`; the reductions also take ``dim=``/``keepdim=``.
 
     Args:
         data: a Tensor, a backend array, a NumPy array, a PyTorch tensor, a Python number or a nested list
@@ -98,8 +100,9 @@ class Tensor(TorchMethods):
     """
 
     # The hot attributes are slots; the rarely set ones (name, constraint, _retains_grad) default to the class
-    # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap.
-    __slots__ = ("__dict__", "__weakref__", "_ctx", "_grad", "_requires_grad", "backend", "data")
+    # attributes below and live in the instance __dict__ only once set, which keeps `_make` cheap. The array is the
+    # slot `_data`, behind the property `data` (TorchMethods.data), whose setter checks what a user assigns.
+    __slots__ = ("__dict__", "__weakref__", "_ctx", "_data", "_grad", "_requires_grad", "backend")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
     constraint = None
@@ -125,7 +128,7 @@ class Tensor(TorchMethods):
             if source is not None:
                 array = source.to_numpy(array)
             array = target.asarray(array, dtype=dtype, copy=True)
-        self.data = array
+        self._data = array
         self.backend = target
         self._grad = None
         self._ctx = None
@@ -137,7 +140,7 @@ class Tensor(TorchMethods):
     def _make(array, backend, requires_grad, ctx):
         """Wrap a backend array without any conversion or copy (used by ops: the fast path)."""
         t = _new_object(Tensor)
-        t.data = array
+        t._data = array
         t.backend = backend
         t._requires_grad = requires_grad
         t._grad = None
@@ -147,23 +150,16 @@ class Tensor(TorchMethods):
     # ------------------------------------------------------------------ properties
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        n = 1
-        for d in self.data.shape:
-            n *= d
-        return n
+        return self._data.ndim
 
     @property
     def dtype(self):
         """The backend's dtype object (compare with ``str(t.dtype)`` or ``dtype_name``)."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -206,20 +202,35 @@ class Tensor(TorchMethods):
         (an optimizer step, ``set_weights``) show in it. Call ``.copy()`` on it to keep a snapshot. On ``cupy`` it
         is a copy from the GPU. (:meth:`tolist`, :meth:`item` and ``Layer.get_weights`` always return copies.)
 
+        A tensor that requires grad gives a *read-only* array (NumPy's ``flags.writeable`` is False; a write raises
+        NumPy's ``ValueError: assignment destination is read-only``), on every backend: the graph saves this memory
+        for the backward pass, so a write would change the gradient silently (``y = x * x``, then
+        ``x.numpy()[0] = 100``, gave ``x.grad[0] == 200``). Reading stays allowed, as plots and checks need it.
+        PyTorch refuses ``numpy()`` on such a tensor altogether ("Use tensor.detach().numpy() instead"); the
+        escape hatch is the same here: ``t.detach().numpy()`` shares the memory and is writable (a write through it
+        still changes what the graph saved), and ``np.array(t)`` or ``t.numpy().copy()`` is a writable copy.
+
         >>> import tinygradconv as tg
         >>> t = tg.tensor([1.0, 2.0])
         >>> view = t.numpy()
         >>> view[0] = 5.0
         >>> t.tolist()
         [5.0, 2.0]
+        >>> tg.tensor([1.0, 2.0], requires_grad=True).numpy().flags.writeable
+        False
         """
-        return self.backend.to_numpy(self.data)
+        array = self.backend.to_numpy(self._data)
+        if self._requires_grad:       # read-only (see above): a view, so that t.data itself stays writable
+            array = array.view()
+            array.flags.writeable = False
+        return array
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
 
         ``copy=None`` (the default of ``np.asarray``) copies only when needed: the result shares the tensor's
-        memory, as :meth:`numpy` does, unless ``dtype`` differs or the data is on a GPU. ``copy=True`` always copies.
+        memory, as :meth:`numpy` does (read-only for a tensor that requires grad), unless ``dtype`` differs or the
+        data is on a GPU. ``copy=True`` always copies (a writable array).
         ``copy=False`` never copies and raises ``ValueError`` when a copy cannot be avoided, as NumPy's protocol
         requires.
 
@@ -241,8 +252,9 @@ class Tensor(TorchMethods):
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        if self.size != 1:     # (PyTorch: "a Tensor with 6 elements cannot be converted to Scalar")
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape} ({self.size} "
+                             "elements). Use t.tolist() for all the values, or t[i].item() for one of them")
         return self.numpy().reshape(()).item()
 
     def __float__(self):
@@ -269,7 +281,7 @@ class Tensor(TorchMethods):
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (``requires_grad=False``)."""
-        return Tensor._make(self.data, self.backend, False, None)
+        return Tensor._make(self._data, self.backend, False, None)
 
     def to(self, backend) -> Tensor:
         """A copy of this tensor on another backend (``"numpy"``, ``"array_api_strict"``, ``"cupy"``), of the same

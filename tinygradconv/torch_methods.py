@@ -39,7 +39,7 @@ import numbers
 
 import numpy as np
 
-from .backend import dtype_name
+from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
 from .validation import dim_index, flag
 
@@ -55,10 +55,204 @@ class _NotGiven:
 NOT_GIVEN = _NotGiven()
 
 
+class Size(int):
+    """The number of elements of a tensor (``t.size``), an ``int`` as NumPy's ``a.size``, that can also be called as
+    PyTorch's method ``t.size(dim=None)``: ``t.size()`` is the shape (PyTorch's ``torch.Size``, a tuple) and
+    ``t.size(d)`` the length of dimension ``d`` (negative ``d`` counting from the end).
+
+    NumPy's attribute and PyTorch's method share the name ``size``; this one value answers both, so that NumPy code
+    (``np.zeros(t.size)``, ``t.size == 6``) and PyTorch code (``batch = x.size(0)``) both work. It is an ``int`` in
+    every other way: arithmetic gives plain ints, and it is saved (pickled) as a plain int.
+
+    Raises:
+        TypeError: when called with a ``dim`` that is not an int (as PyTorch).
+        IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, or any ``dim`` of a rank-0 tensor (as PyTorch: "Dimension
+            specified as 0 but tensor has no dimensions").
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> x.size, x.size(), x.size(0), x.size(-1), x.size + 1
+    (6, (2, 3), 2, 3, 7)
+    """
+
+    def __new__(cls, shape):
+        size = super().__new__(cls, math.prod(shape))
+        size.shape = tuple(shape)
+        return size
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        if not self.shape:
+            dim_index(dim, 0, "size")       # a TypeError for a dim that is not an int, as PyTorch
+            raise IndexError(f"size: Dimension specified as {dim!r} but tensor has no dimensions (as in PyTorch); "
+                             f"t.size() is its shape, ()")
+        return self.shape[dim_index(dim, len(self.shape), "size")]
+
+    def __reduce__(self):
+        return int, (int(self),)
+
+
 class TorchMethods(NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+
+    @property
+    def data(self):
+        """The tensor's array on its backend (a ``numpy.ndarray`` on the ``numpy`` backend), itself, not a copy.
+
+        Assigning replaces it, as PyTorch's ``t.data = ...`` does: ``t.data = array`` (an array of a backend,
+        which the tensor then shares; a NumPy scalar is taken as a 0-d array) or ``t.data = other`` (a Tensor, whose
+        array the tensor then shares; its graph and ``requires_grad`` are not taken, as in PyTorch). As in PyTorch,
+        the new data may have another shape, another floating dtype, or another backend (PyTorch's device: the
+        tensor moves there, as ``t.data = t.data.cuda()`` moves it); ``requires_grad``, ``grad`` (of the old shape,
+        dtype and backend, until the next ``backward`` or ``grad = None``) and the graph recorded so far are kept:
+        a backward pass through that graph uses the values it saved, the old ones (PyTorch uses the new ones
+        there, or fails when the shape changed).
+
+        Differences from PyTorch: reading ``t.data`` gives the backend array, not a Tensor sharing it (PyTorch's
+        ``t.data`` is ``t.detach()`` without the in-place checks), so ``t.data = array`` takes an array, which
+        PyTorch refuses ("Variable data has to be a tensor").
+
+        Raises:
+            TypeError: anything else (a Python number or list: wrap it with ``tg.tensor(value)``); an unsupported
+                dtype; integer or bool data for a tensor that requires grad, as PyTorch refuses it ("data set to a
+                tensor that requires gradients must be floating point") and as the constructor does.
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data = np.array([5.0, 6.0, 7.0], dtype=np.float32)
+        >>> w
+        tensor([5., 6., 7.], dtype=float32, requires_grad=True)
+        >>> w.data = np.ones(3, dtype=int)
+        Traceback (most recent call last):
+        ...
+        TypeError: Invalid type for argument `data`: a tensor that requires grad must hold floating-point data ...
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data, self.backend = _checked_data(self, value)
+
+    @property
+    def size(self) -> Size:
+        """The number of elements, an int (NumPy's ``a.size``), also callable as PyTorch's ``t.size(dim=None)``:
+        ``t.size()`` is the shape and ``t.size(d)`` the length of dimension ``d`` (see :class:`Size`)."""
+        return Size(self._data.shape)
+
+    def numel(self) -> int:
+        """The number of elements, as ``torch.Tensor.numel`` (NumPy's ``a.size``).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).numel()
+        6
+        """
+        return math.prod(self._data.shape)
+
+    def dim(self) -> int:
+        """The number of dimensions, as ``torch.Tensor.dim`` (NumPy's ``a.ndim``, also :attr:`ndim` here)."""
+        return self._data.ndim
+
+    def float(self):
+        """This tensor as float32, as ``torch.Tensor.float``: the tensor itself when it is float32 already (as
+        PyTorch returns it), else :meth:`~tinygradconv.tensor.Tensor.astype` ``("float32")``, differentiable from
+        a floating tensor (the gradient is cast back), and not requiring grad from an integer or bool one.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1, 2], dtype="int64")
+        >>> x.float(), x.float().requires_grad
+        (tensor([1., 2.], dtype=float32), False)
+        """
+        return self._cast("float32")
+
+    def double(self):
+        """This tensor as float64, as ``torch.Tensor.double``: as :meth:`float` with float64."""
+        return self._cast("float64")
+
+    def half(self):
+        """This tensor as float16, as ``torch.Tensor.half``: as :meth:`float` with float16 (a ``TypeError`` on the
+        ``array_api_strict`` backend, which has no float16)."""
+        return self._cast("float16")
+
+    def long(self):
+        """This tensor as int64 (class labels, indices), as ``torch.Tensor.long``: floats are truncated towards
+        zero, as in PyTorch; no gradient flows back through it (an integer result never requires grad).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([2.7, -2.7]).long().tolist()
+        [2, -2]
+        """
+        return self._cast("int64")
+
+    def _cast(self, dtype):
+        return self if dtype_name(self.dtype) == dtype else self.astype(dtype)
+
+    def pow(self, exponent):
+        """``t ** exponent``, as ``torch.Tensor.pow``: :func:`tinygradconv.ops.elementwise.power` (a number or a
+        tensor exponent, broadcasting, with its gradients).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        >>> x.pow(2).sum().backward()
+        >>> x.grad.tolist()
+        [2.0, -4.0, 6.0]
+        """
+        from .ops.elementwise import power
+
+        return power(self, exponent)
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions, as ``torch.Tensor.t``: a 2-D tensor's axes swapped
+        (:meth:`~tinygradconv.tensor.Tensor.permute` ``(1, 0)``, the same as :attr:`T`); a 0-D or 1-D tensor is
+        returned as it is.
+
+        Raises:
+            ValueError: a tensor of more than 2 dimensions (PyTorch raises ``RuntimeError``); use
+                ``transpose(dim0, dim1)`` or ``permute`` there.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0, 3.0]]).t().shape, tg.tensor([1.0, 2.0]).t().shape
+        ((3, 1), (2,))
+        """
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions (as in PyTorch); this one has shape "
+                             f"{tuple(self.shape)}. Use transpose(dim0, dim1) or permute(...)")
+        return self.permute(1, 0) if self.ndim == 2 else self
+
+    def zero_(self):
+        """Fill this tensor with zeros in place and return it, as ``torch.Tensor.zero_``: ``x.grad.zero_()``, or a
+        buffer's reset. The in-place rules of ``t[index] = value`` apply (see :meth:`__setitem__`): under
+        ``no_grad()``, or for a tensor outside the graph; a leaf that requires grad, while gradients are recorded,
+        raises ``RuntimeError``, as in PyTorch.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad.zero_()
+        tensor([0., 0.], dtype=float32)
+        """
+        _refuse_in_graph_write(self, None, "t.zero_()", "t = tg.tensor(np.zeros(t.shape), dtype=str(t.dtype))")
+        self[...] = False if dtype_name(self.dtype) == "bool" else 0
+        return self
+
+    def abs_(self):
+        """Replace this tensor's values by their absolute values in place and return it, as ``torch.Tensor.abs_``,
+        with the in-place rules of :meth:`zero_`.
+
+        Difference from PyTorch: on an op's output that requires grad, PyTorch rewrites the graph in place; here
+        that is a ``TypeError`` that says to write ``t = t.abs()``, which gives the same values and gradients.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0])
+        >>> x.abs_() is x, x.tolist()
+        (True, [1.0, 2.0])
+        """
+        _refuse_in_graph_write(self, None, "t.abs_()", "t = t.abs()")
+        self[...] = self.abs()
+        return self
 
     def view(self, *shape, size=NOT_GIVEN):
         """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
@@ -310,6 +504,23 @@ class TorchMethods(NumpyUfuncs):
 
         return Remainder.apply(self._lift(other), self)
 
+    def __divmod__(self, other):
+        """``divmod(t, other)``: the pair ``(t // other, t % other)``, as Python's and NumPy's ``divmod``
+        (``other * q + r == t``), each with its own gradient: none for the quotient, that of ``%`` for the remainder.
+
+        Difference from PyTorch: ``torch.Tensor`` has no ``__divmod__``, so ``divmod(t, 2)`` is a ``TypeError``
+        there; here it is the two operators above.
+
+        >>> import tinygradconv as tg
+        >>> q, r = divmod(tg.tensor([7.0, -7.0]), 2)
+        >>> q.tolist(), r.tolist()
+        ([3.0, -4.0], [1.0, 1.0])
+        """
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
     def __index__(self):
         """``operator.index(t)`` for a one-element integer or bool tensor, as PyTorch: ``range(t)``, ``[...][t]``,
         ``hex(t)`` take it.
@@ -365,7 +576,6 @@ class TorchMethods(NumpyUfuncs):
         >>> x.tolist()
         [[0.0, 0.0], [3.0, -1.0]]
         """
-        from .autograd import is_grad_enabled
         from .in_place import note_in_place_write
         from .ops.shape import _normalized_index
 
@@ -374,16 +584,8 @@ class TorchMethods(NumpyUfuncs):
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
                             "tensor without changing it; cast it first, e.g. value.astype(...)")
-        if is_grad_enabled() and (self.requires_grad or value.requires_grad):
-            if self.requires_grad and self.is_leaf:
-                raise RuntimeError("A leaf tensor that requires grad cannot be written in place (`t[...] = ...`) "
-                                   "while gradients are recorded (as in PyTorch): do it under `with tg.no_grad():`, "
-                                   "or build a new tensor, e.g. t = tg.ops.where(mask, value, t)")
-            raise TypeError("`t[index] = value` with a tensor that requires grad, while gradients are recorded, "
-                            "would have to be part of the autograd graph, which has no in-place node: write it out "
-                            "of place, e.g. t = tg.ops.where(mask, value, t) or "
-                            "t = tg.ops.concat([t[:i], value, t[i + 1:]]), or under `with tg.no_grad():` where no "
-                            "gradient is wanted")
+        _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t) or "
+                               "t = tg.ops.concat([t[:i], value, t[i + 1:]])")
         if value.backend is not self.backend:
             value = value.to(self.backend)
         array, written = self.data, value.data
@@ -407,11 +609,8 @@ class TorchMethods(NumpyUfuncs):
 
         Raises:
             TypeError: a bool tensor, as PyTorch refuses it ("Negation, the `-` operator, on a bool tensor is not
-                supported"): invert a mask with ``~t``.
+                supported"): invert a mask with ``~t``. The op refuses it, so ``tg.ops.neg(t)`` does too.
         """
-        if dtype_name(self.dtype) == "bool":
-            raise TypeError("Negation, the `-` operator, is not defined for a tensor of dtype bool (as in PyTorch). "
-                            "To invert a mask use `~t`; for numbers, cast first, e.g. -t.astype('float32')")
         from .ops.elementwise import Neg
 
         return Neg.apply(self)
@@ -518,6 +717,51 @@ class TorchMethods(NumpyUfuncs):
 
         _refuse_positional_axis("min", positional)
         return reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def _checked_data(tensor, value):
+    """``(array, backend)`` for ``tensor.data = value`` (see ``TorchMethods.data``), or the error it raises."""
+    from .tensor import _DTYPES, _FLOAT_KINDS, Tensor
+
+    if isinstance(value, Tensor):
+        value, backend = value._data, value.backend
+    else:
+        if isinstance(value, np.generic):
+            value = np.asarray(value)                   # NumPy's result of arithmetic on 0-d arrays
+        try:
+            backend = backend_of(value)
+        except TypeError:
+            raise TypeError(f"Invalid type for argument `data`. Expected an array of a tinygradconv backend (a NumPy "
+                            f"array, ...) or a Tensor, as PyTorch takes only a tensor there; make a tensor of it, "
+                            f"e.g. t.data = tg.tensor(value, dtype=...). Received a "
+                            f"{type(value).__module__}.{type(value).__name__}") from None
+    kind = dtype_name(value.dtype)
+    if kind not in _DTYPES:
+        raise TypeError(f"Invalid type for argument `data`: tensors hold {', '.join(_DTYPES)}. Received data of "
+                        f"dtype {kind}")
+    if tensor.requires_grad and kind not in _FLOAT_KINDS:
+        raise TypeError(f"Invalid type for argument `data`: a tensor that requires grad must hold floating-point data "
+                        f"(as in PyTorch, and as the constructor requires). Received data of dtype {kind}. Cast it "
+                        f"first, e.g. array.astype('float32'), or call t.requires_grad_(False) before")
+    return value, backend
+
+
+def _refuse_in_graph_write(tensor, value, spelling, instead):
+    """Refuse an in-place write (``spelling``: ``t[index] = value``, ``t.zero_()``, ...) into ``tensor`` that would
+    have to be recorded in the autograd graph, which has no in-place node: while gradients are recorded, into a
+    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad raises
+    PyTorch's ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
+    from .autograd import is_grad_enabled
+
+    if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
+        return
+    if tensor.requires_grad and tensor.is_leaf:
+        raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
+                           f"are recorded (as in PyTorch): do it under `with tg.no_grad():`, or build a new tensor, "
+                           f"e.g. {instead}")
+    raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
+                    f"of the autograd graph, which has no in-place node: write it out of place, e.g. {instead}, or "
+                    f"under `with tg.no_grad():` where no gradient is wanted")
 
 
 def _refuse_positional_axis(name, positional):

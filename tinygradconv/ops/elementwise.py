@@ -720,10 +720,19 @@ class Remainder(Function):
 # ------------------------------------------------------------------------------------------- unary ops
 @register_op("neg", samples=_unary_samples(), special_points=unary_special_points())
 class Neg(Function):
-    """``-a``; d/da = -1 (``-0.0`` for 0, NaN stays NaN)."""
+    """``-a``; d/da = -1 (``-0.0`` for 0, NaN stays NaN).
+
+    Raises:
+        TypeError: a bool tensor, as PyTorch refuses it ("Negation, the `-` operator, on a bool tensor is not
+            supported"): for ``-t`` and ``tg.ops.neg(t)`` alike. To invert a mask use ``~t``.
+    """
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == ctx.xp.bool:
+            raise TypeError("Invalid type for argument `x`: negation (`-t`, tg.ops.neg) is not defined for a "
+                            "tensor of dtype bool (as in PyTorch). To invert a mask use `~t`; for numbers, cast "
+                            "first, e.g. -t.astype('float32')")
         return -a
 
     @staticmethod
