@@ -215,7 +215,7 @@ class Function:
                 backend = t.backend
             if t._requires_grad:      # the slot behind the property, read directly on this hot path
                 requires_grad = True
-            arrays.append(t.data)
+            arrays.append(t._data)
         if backend is None:
             raise TypeError(f"{cls.__name__} needs at least one Tensor input")
         recording = requires_grad and _state.enabled
@@ -396,7 +396,7 @@ def _count_uses(root):
 
 def _wrong_shape(ctx, input_grads):
     for i, (parent, pg) in enumerate(zip(ctx.inputs, input_grads)):
-        if parent is not None and pg is not None and pg.shape != parent.data.shape:
+        if parent is not None and pg is not None and pg.shape != parent._data.shape:
             return RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} for "
                                 f"input {i} of shape {parent.shape}")
     raise AssertionError("unreachable")  # pragma: no cover
@@ -427,7 +427,7 @@ def _backward(root, grad, retain_graph):
         g = grads.pop(tensor, None)
         ctx = tensor._ctx
         if g is not None:
-            dtype = tensor.data.dtype
+            dtype = tensor._data.dtype
             if g.dtype is not dtype and g.dtype != dtype:  # an op promoted (float32 + float64): cast back
                 g = tensor.backend.xp.astype(g, dtype)
             if ctx is None or tensor._retains_grad:
@@ -461,7 +461,7 @@ def _backward(root, grad, retain_graph):
             if parent is None or not parent.requires_grad:
                 continue
             if pg is not None:
-                if pg.shape != parent.data.shape:
+                if pg.shape != parent._data.shape:
                     raise _wrong_shape(ctx, input_grads)
                 previous = grads.get(parent)
                 grads[parent] = pg if previous is None else previous + pg
