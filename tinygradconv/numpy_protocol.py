@@ -14,7 +14,8 @@ anywhere among their arguments (``np.concatenate([t, t])`` too), they raise the 
 tinygradconv spelling (``t.clip(min, max)``, ``tg.ops.where(condition, a, b)``, ``tg.ops.concat(tensors, axis)``,
 ``a @ b``), as PyTorch refuses them. Only those whose result holds no gradient take it (:data:`NO_GRADIENT`):
 shape queries (``np.shape``, ``np.ndim``, ``np.size``), comparisons of whole arrays (``np.allclose``,
-``np.array_equal``, ``np.isclose``) and indices (``np.argmax``, ``np.nonzero``, ``np.count_nonzero``, ``np.any``).
+``np.array_equal``, ``np.isclose``), indices (``np.argmax``, ``np.nonzero``, ``np.count_nonzero``, ``np.any``),
+and new arrays that take only the tensor's shape and dtype (``np.zeros_like``, ``np.full_like``).
 PyTorch refuses those too, except ``np.shape`` and ``np.ndim``; here they follow the rule of the boolean ufuncs
 below: no gradient would be lost.
 
@@ -120,7 +121,11 @@ def _refusal(call, hint) -> TypeError:
 #: that requires grad, as the boolean ufuncs do; every other one refuses it.
 NO_GRADIENT = frozenset({np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.allclose,
                          np.isclose, np.array_equal, np.array_equiv, np.isposinf, np.isneginf, np.argmax, np.argmin,
-                         np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.count_nonzero, np.any, np.all})
+                         np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.count_nonzero, np.any, np.all,
+                         # new arrays of the tensor's shape and dtype, that do not read its values (a student's
+                         # optimizer buffer, np.zeros_like(param)), and questions about its memory
+                         np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.may_share_memory,
+                         np.shares_memory})
 
 #: The tinygradconv spelling of NumPy functions whose name differs, or that are functions of ``tg.ops``.
 SPELLINGS = {"clip": "t.clip(min, max)", "concatenate": "tg.ops.concat(tensors, axis)",

@@ -522,12 +522,18 @@ class TorchMethods(NumpyUfuncs):
         return other // self, other % self
 
     def __index__(self):
-        """``operator.index(t)`` for a one-element integer or bool tensor, as PyTorch: ``range(t)``, ``[...][t]``,
-        ``hex(t)`` take it.
+        """``operator.index(t)`` for a 0-d integer tensor, as PyTorch: ``range(t)``, ``[...][t]``, ``hex(t)`` take
+        it.
+
+        Unlike PyTorch, a tensor of shape ``(1,)`` and a bool tensor are not indices: NumPy asks ``__index__`` first
+        when it indexes, so ``array[tg.tensor([2])]`` would lose an axis (``(2,)`` for a ``(5, 2)`` array, where
+        ``array[np.array([2])]`` and ``t[tg.tensor([2])]`` give ``(1, 2)``), and a one-element mask would pick
+        element 0 or 1 instead of masking (found by a reviewer).
 
         Raises:
-            TypeError: a floating tensor or one with another number of elements, as PyTorch ("only integer tensors
-                of a single element can be converted to an index").
+            TypeError: a floating or bool tensor, or one that is not 0-d, as PyTorch refuses the first ("only
+                integer tensors of a single element can be converted to an index"). ``int(t)`` converts any
+                one-element tensor.
 
         >>> import tinygradconv as tg
         >>> n = tg.tensor(3, dtype="int64")
@@ -535,10 +541,10 @@ class TorchMethods(NumpyUfuncs):
         ([0, 1, 2], 'd')
         """
         kind = dtype_name(self.dtype)
-        if kind.startswith("float") or self.size != 1:
-            raise TypeError(f"Only integer tensors of a single element can be converted to an index (as in "
-                            f"PyTorch); this one is {kind} of shape {tuple(self.shape)}. For a float tensor write "
-                            "int(t)")
+        if kind.startswith("float") or kind == "bool" or self.ndim != 0:
+            raise TypeError(f"Only 0-d integer tensors can be converted to an index; this one is {kind} of shape "
+                            f"{tuple(self.shape)}. Write int(t) for one element (t.reshape(()) for an index), or "
+                            "index with the tensor's array as NumPy does, array[t.numpy()]")
         return int(self.item())
 
     def __setitem__(self, index, value):
@@ -578,9 +584,17 @@ class TorchMethods(NumpyUfuncs):
         """
         from .in_place import note_in_place_write
         from .ops.shape import _normalized_index
+        from .tensor import _number_fits
 
+        kind = dtype_name(self.dtype)
+        if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
+            # (before _lift, whose advice, to cast the tensor, would write into a copy)
+            article = "an" if kind.startswith("int") else "a"
+            wanted = "True or False" if kind == "bool" else f"an integer within {kind}'s range, e.g. int(value)"
+            raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
+                            f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write {wanted}")
         value = self._lift(value)
-        kind, value_kind = dtype_name(self.dtype), dtype_name(value.dtype)
+        value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
                             "tensor without changing it; cast it first, e.g. value.astype(...)")
@@ -594,6 +608,9 @@ class TorchMethods(NumpyUfuncs):
             array, written, xp = array._array, np.asarray(written._array), np
         first, rest = _normalized_index(xp, index, tuple(self.shape))
         written = written.astype(array.dtype, copy=False)
+        target_ndim = self.detach()[index].ndim
+        while written.ndim > target_ndim and written.shape[0] == 1:
+            written = written[0]            # leading axes of length 1 dropped, as PyTorch: x[0] = tensor([5.])
         try:
             if rest is None:
                 array[first] = written
