@@ -245,10 +245,11 @@ def test_an_f1_score_of_one_class_is_logged_as_an_array_by_hand():
     assert model.train_on_batch(P, Y, return_dict=True)["f1_score"].shape == (1,)
 
 
-@pytest.mark.parametrize("make", [lambda lib: lib.metrics.F1Score(average=None, threshold=0.5),
-                                  lambda lib: lib.metrics.R2Score(class_aggregation=None),
-                                  lambda lib: lib.metrics.Precision(thresholds=[0.5]),
-                                  lambda lib: lib.metrics.AUC(thresholds=[0.5])],
+# named: Keras numbers a default name once it has been used in the process (precision_34 after other tests)
+@pytest.mark.parametrize("make", [lambda lib: lib.metrics.F1Score(average=None, threshold=0.5, name="f1"),
+                                  lambda lib: lib.metrics.R2Score(class_aggregation=None, name="r2"),
+                                  lambda lib: lib.metrics.Precision(thresholds=[0.5], name="precision"),
+                                  lambda lib: lib.metrics.AUC(thresholds=[0.5], name="auc")],
                          ids=["F1Score", "R2Score", "Precision", "AUC"])
 def test_metric_shapes_in_the_logs_are_keras(make):
     keras = keras_on_torch("Keras 3's logs are the reference")
