@@ -39,8 +39,8 @@ What is still allowed, as before:
   asks for ``t.detach().numpy()``). For a tensor that requires grad, ``np.asarray(t)`` is read-only, as
   ``t.numpy()`` is (:meth:`~tinygradconv.tensor.Tensor.numpy`): a write would change what the graph saved.
 
-A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into ``t.numpy()``
-instead.
+A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into its array, ``t.data``
+(``t.numpy()`` of a tensor that requires grad is read-only), instead.
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -179,7 +179,8 @@ class NumpyUfuncs:
                 return NotImplemented
         call = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         if any(isinstance(array, NumpyUfuncs) for array in kwargs.get("out", ())):
-            raise TypeError(f"{call}(..., out=...) cannot write into a tensor; pass its array, t.numpy()")
+            raise TypeError(f"{call}(..., out=...) cannot write into a tensor; pass its array, t.data (for a "
+                            "tensor that requires grad, whose t.numpy() is read-only, under `with tg.no_grad():`)")
         tensors = [value for value in inputs if isinstance(value, NumpyUfuncs)]
         if not _boolean_result(ufunc) and any(tensor.requires_grad for tensor in tensors):
             raise _refusal(call, _own_op(ufunc, type(self)))
@@ -192,7 +193,8 @@ class NumpyUfuncs:
         ``func`` is in :data:`NO_GRADIENT` (see the module)."""
         name = func.__module__.replace("numpy", "np", 1) + "." + func.__name__
         if _tensors_in(kwargs.get("out")):
-            raise TypeError(f"{name}(..., out=...) cannot write into a tensor; pass its array, t.numpy()")
+            raise TypeError(f"{name}(..., out=...) cannot write into a tensor; pass its array, t.data (for a "
+                            "tensor that requires grad, whose t.numpy() is read-only, under `with tg.no_grad():`)")
         if func not in NO_GRADIENT and any(t.requires_grad for t in _tensors_in([args, list(kwargs.values())])):
             raise _refusal(name, _spelling(func, type(self)))
         return func(*_as_arrays(args), **{key: _as_arrays(value) for key, value in kwargs.items()})

@@ -506,7 +506,8 @@ class TorchMethods(NumpyUfuncs):
 
     def __divmod__(self, other):
         """``divmod(t, other)``: the pair ``(t // other, t % other)``, as Python's and NumPy's ``divmod``
-        (``other * q + r == t``), each with its own gradient: none for the quotient, that of ``%`` for the remainder.
+        (``other * q + r == t``), each with its own gradient: the remainder that of ``%``; a backward through the
+        quotient raises, as through ``//``.
 
         Difference from PyTorch: ``torch.Tensor`` has no ``__divmod__``, so ``divmod(t, 2)`` is a ``TypeError``
         there; here it is the two operators above.
@@ -587,12 +588,17 @@ class TorchMethods(NumpyUfuncs):
         from .tensor import _number_fits
 
         kind = dtype_name(self.dtype)
+        if kind == "bool" and type(value) is int and value in (0, 1):
+            value = bool(value)             # 0 and 1 into a mask, as PyTorch and NumPy take them
         if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
             # (before _lift, whose advice, to cast the tensor, would write into a copy)
             article = "an" if kind.startswith("int") else "a"
-            wanted = "True or False" if kind == "bool" else f"an integer within {kind}'s range, e.g. int(value)"
+            if kind == "bool":
+                raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into a bool tensor; "
+                                "write True or False (or 0 or 1)")
             raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
-                            f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write {wanted}")
+                            f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within "
+                            f"{kind}'s range, e.g. int(value)")
         value = self._lift(value)
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
@@ -608,18 +614,21 @@ class TorchMethods(NumpyUfuncs):
             array, written, xp = array._array, np.asarray(written._array), np
         first, rest = _normalized_index(xp, index, tuple(self.shape))
         written = written.astype(array.dtype, copy=False)
-        target_ndim = self.detach()[index].ndim
-        while written.ndim > target_ndim and written.shape[0] == 1:
-            written = written[0]            # leading axes of length 1 dropped, as PyTorch: x[0] = tensor([5.])
+        if written.ndim and written.shape[0] == 1:   # leading axes of length 1 dropped, as PyTorch: x[0] = tensor([5.])
+            target_ndim = np.ndim(array[first] if rest is None else array[first][rest])
+            while written.ndim > target_ndim and written.shape[0] == 1:
+                written = written[0]
         try:
             if rest is None:
                 array[first] = written
             else:                               # the arrays index a view: integers, slices and new axes first
                 array[first][rest] = written
-        except ValueError:
+        except ValueError as error:
+            if "broadcast" not in str(error):   # only NumPy's shape error is the value's shape (not, say, read-only)
+                raise
             raise ValueError(f"Invalid value for argument `value`: shape {tuple(value.shape)} does not broadcast to "
                              f"the shape of t[index], {tuple(self.detach()[index].shape)}") from None
-        note_in_place_write(self.data)
+        note_in_place_write(self._data)
 
     def __neg__(self):
         """``-t``: :class:`~tinygradconv.ops.elementwise.Neg` (d/dt = -1).
@@ -760,7 +769,23 @@ def _checked_data(tensor, value):
         raise TypeError(f"Invalid type for argument `data`: a tensor that requires grad must hold floating-point data "
                         f"(as in PyTorch, and as the constructor requires). Received data of dtype {kind}. Cast it "
                         f"first, e.g. array.astype('float32'), or call t.requires_grad_(False) before")
-    return value, backend
+    return _writable(value), backend
+
+
+def _writable(array):
+    """``array``, or the writable array it is a read-only view of: ``w.numpy()`` of a tensor that requires grad is a
+    read-only view of ``w``'s own array, and ``v.data = w.numpy()`` must share that array, as PyTorch's
+    ``v.data = w.data`` does, not leave ``v`` unable to be written (``v.data -= 1`` failed, found by a reviewer).
+    Another read-only NumPy array (``np.broadcast_to``'s) is copied, as every tensor's own array is writable."""
+    if not isinstance(array, np.ndarray) or array.flags.writeable:
+        return array
+    base = array.base
+    if isinstance(base, np.ndarray) and base.flags.writeable and base.shape == array.shape and \
+            base.dtype == array.dtype and np.shares_memory(base, array) and \
+            base.__array_interface__["data"][0] == array.__array_interface__["data"][0] and \
+            base.strides == array.strides:
+        return base
+    return array.copy()
 
 
 def _refuse_in_graph_write(tensor, value, spelling, instead):

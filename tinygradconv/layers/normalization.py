@@ -219,7 +219,7 @@ class BatchNormalization(_Normalization):
                 old, value = xp.astype(old, xp.float32), xp.astype(value, xp.float32)
             elif value.dtype != old.dtype:
                 value = xp.astype(value, old.dtype)
-            moving.data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving.data.dtype)
+            moving._data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving._data.dtype)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,

@@ -536,7 +536,7 @@ class Optimizer:
             if self._use_weight_decay(v):
                 xp, dtype = v.backend.xp, v.data.dtype     # the factor in the weight's dtype, as Keras on torch:
                 decay, rate = (xp.asarray(n, dtype=dtype) for n in (self.weight_decay, lr))   # 1 - f32(wd)*f32(lr)
-                v.data = v.data * (xp.asarray(1, dtype=dtype) - decay * rate)
+                v._data = v._data * (xp.asarray(1, dtype=dtype) - decay * rate)   # (the slot: no checks needed)
 
     # ------------------------------------------------------------------ the update
     def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
@@ -592,7 +592,9 @@ class Optimizer:
             self._apply_weight_decay(updated, lr)
             self.before_update(updated)
             for g, v in zip(arrays, updated):
-                v.data = self.update_step(g, v.data, lr, self.state_of(v), v.backend.xp)
+                # the slot behind `data`: the update is an array of v's own backend and dtype, and the checked
+                # setter cost 1.9 us of a 4.5 us update per variable (measured by a reviewer)
+                v._data = self.update_step(g, v._data, lr, self.state_of(v), v.backend.xp)
         self.iterations += 1
         with no_grad():
             for v in updated:
