@@ -771,12 +771,14 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 
 # ----------------------------------------------------------------------------------------------- configs: Keras -> ours
 def _from_keras_object(value, where):
-    """A Keras ``{"module", "class_name", "config"}`` object as ours (keys Keras adds with None values dropped)."""
+    """A Keras ``{"module", "class_name", "config"}`` object as ours, its config as written: a None is kept, as it
+    may differ from the default (``R2Score(class_aggregation=None)``, a loss's ``reduction=None``, a constraint's
+    ``axis=None``); dropping the Nones silently gave the defaults back (found by a tester)."""
     if not isinstance(value, dict) or "class_name" not in value:
         return value
     if value["class_name"] == "function" and isinstance(value.get("config"), str):
         return value["config"]         # a plain function, by name (found in custom_objects)
-    config = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
+    config = dict(value.get("config") or {})
     registered = value.get("registered_name")       # "package>ClassName": registered by the user, found by that key
     return {"class_name": registered if isinstance(registered, str) and ">" in registered else value["class_name"],
             "config": config}

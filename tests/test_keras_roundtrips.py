@@ -1,0 +1,83 @@
+"""Round trips a Keras user makes: a ``.keras`` file written here or by Keras 3 (torch backend, the reference) and
+read back, a metric's ``get_config``/``from_config``, the model attributes Keras has; found by a tester."""
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import constraints, losses
+from tinygradconv import layers as L
+from tinygradconv import metrics as TM
+from tinygradconv import models as M
+
+pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
+REASON = "Keras 3 is the reference of what a .keras file means"
+
+RNG = np.random.default_rng(0)
+X = RNG.random((40, 4)).astype("float32")
+Y = RNG.random((40, 2)).astype("float32")
+
+
+def _twin_models(keras):
+    """A Keras model and ours with the same weights."""
+    keras.utils.set_random_seed(0)
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")])
+    ours = M.Sequential([L.Input((4,)), L.Dense(2, name="d")])
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    return theirs, ours
+
+
+# ---------------------------------------------------------------- 1. a None that is not the default survives loading
+def test_r2score_without_aggregation_survives_our_keras_file(tmp_path):
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    reference = keras.metrics.R2Score(class_aggregation=None)
+    reference.update_state(Y, theirs.predict(X, verbose=0))
+    ours.compile("sgd", "mse", metrics=[TM.R2Score(class_aggregation=None, name="r2")])
+    path = str(tmp_path / "r2.keras")
+    ours.save(path)
+    loaded = M.load_model(path)
+    r2 = loaded.evaluate(X, Y, return_dict=True, verbose=0)["r2"]
+    assert np.shape(r2) == (2,)
+    np.testing.assert_allclose(r2, np.asarray(reference.result()), rtol=1e-5)
+
+
+def test_r2score_without_aggregation_survives_a_keras_file(tmp_path):
+    keras = keras_on_torch(REASON)
+    theirs, _ = _twin_models(keras)
+    theirs.compile("sgd", "mse", metrics=[keras.metrics.R2Score(class_aggregation=None, name="r2")])
+    expected = np.asarray(theirs.evaluate(X, Y, return_dict=True, verbose=0)["r2"])
+    path = str(tmp_path / "k.keras")
+    theirs.save(path)
+    r2 = M.load_model(path).evaluate(X, Y, return_dict=True, verbose=0)["r2"]
+    assert expected.shape == (2,)
+    np.testing.assert_allclose(r2, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["MaxNorm", "UnitNorm", "MinMaxNorm"])
+def test_a_constraint_over_all_axes_survives_a_keras_file(tmp_path, name):
+    """``axis=None`` (the norm of the whole kernel) is not the default ``axis=0``; it became 0 on loading."""
+    keras = keras_on_torch(REASON)
+    keras.utils.set_random_seed(0)
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        3, name="d", kernel_constraint=getattr(keras.constraints, name)(axis=None))])
+    path = str(tmp_path / "c.keras")
+    theirs.save(path)
+    constraint = M.load_model(path).get_layer("d").kernel_constraint
+    assert isinstance(constraint, getattr(constraints, name)) and constraint.axis is None
+    kernel = RNG.normal(size=(4, 3)).astype("float32") * 3
+    expected = np.asarray(getattr(keras.constraints, name)(axis=None)(keras.ops.convert_to_tensor(kernel)))
+    np.testing.assert_allclose(np.asarray(constraint(tg.tensor(kernel)).numpy()), expected, rtol=1e-5)
+
+
+def test_a_loss_without_reduction_survives_a_keras_file(tmp_path):
+    """``reduction=None`` (one loss per sample) is not the default ``"sum_over_batch_size"``."""
+    keras = keras_on_torch(REASON)
+    theirs, _ = _twin_models(keras)
+    theirs.compile("sgd", keras.losses.MeanSquaredError(reduction=None))
+    path = str(tmp_path / "l.keras")
+    theirs.save(path)
+    loss = M.load_model(path).loss
+    assert isinstance(loss, losses.MeanSquaredError)
+    expected = np.asarray(keras.losses.MeanSquaredError(reduction=None)(Y, X[:, :2]))
+    np.testing.assert_allclose(np.asarray(loss(tg.tensor(Y), tg.tensor(X[:, :2])).numpy()), expected, rtol=1e-6)
