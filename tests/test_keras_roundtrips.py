@@ -81,3 +81,28 @@ def test_a_loss_without_reduction_survives_a_keras_file(tmp_path):
     assert isinstance(loss, losses.MeanSquaredError)
     expected = np.asarray(keras.losses.MeanSquaredError(reduction=None)(Y, X[:, :2]))
     np.testing.assert_allclose(np.asarray(loss(tg.tensor(Y), tg.tensor(X[:, :2])).numpy()), expected, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- 2. Mean and Sum take one value, not (y_true, y_pred)
+@pytest.mark.parametrize("argument", ["metrics", "weighted_metrics"])
+@pytest.mark.parametrize("metric", ["mean", "sum"])
+def test_mean_and_sum_are_refused_by_compile_as_keras_refuses_them(metric, argument):
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    cls_name = metric.capitalize()
+    theirs.compile("sgd", "mse", **{argument: [getattr(keras.metrics, cls_name)()]})
+    with pytest.raises(TypeError, match="got multiple values for argument 'sample_weight'"):
+        theirs.evaluate(X, Y, verbose=0)
+    for given in (getattr(TM, cls_name)(), getattr(TM, cls_name), metric):
+        with pytest.raises(TypeError, match=rf"Invalid type for argument `{argument}`: {cls_name} takes one value "
+                                            r"per call .*MeanMetricWrapper\(fn"):
+            ours.compile("sgd", "mse", **{argument: [given]})
+
+
+def test_a_mean_of_a_function_is_still_taken_by_compile():
+    """The advice of the message works: a MeanMetricWrapper of a function, checked by a loop over the samples."""
+    _, ours = _twin_models(keras_on_torch(REASON))
+    ours.compile("sgd", "mse", metrics=[TM.MeanMetricWrapper(lambda t, p: (p - t).max(axis=-1), name="top")])
+    predictions = ours.predict(X, verbose=0)
+    expected = np.mean([np.max(p - t) for t, p in zip(Y, predictions)])
+    assert ours.evaluate(X, Y, return_dict=True, verbose=0)["top"] == pytest.approx(expected, rel=1e-5)

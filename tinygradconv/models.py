@@ -588,6 +588,26 @@ def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
 
 
+def _refuse_one_value_metric(spec, argument):
+    """A ``TypeError`` for a ``Mean`` or ``Sum`` (an object, its class or its name ``"mean"``/``"sum"``) given to
+    compile: their ``update_state(values, sample_weight=None)`` takes one value per call, so compile's call
+    ``update_state(y_true, y_pred)`` would take the predictions as sample weights and report a meaningless
+    ``sum(y_true * y_pred) / sum(y_pred)``, silently (found by a tester). Keras 3 raises a ``TypeError`` at the first
+    batch ("Mean.update_state() got multiple values for argument 'sample_weight'"); here compile refuses it."""
+    metric = metrics_module.get(spec) if isinstance(spec, str) else spec
+    cls = metric if isinstance(metric, type) else type(metric)
+    one_value = {metrics_module.Mean.update_state, metrics_module.Sum.update_state}
+    if isinstance(cls, type) and issubclass(cls, (metrics_module.Mean, metrics_module.Sum)) \
+            and getattr(cls, "update_state", None) in one_value:
+        raise TypeError(
+            f"Invalid type for argument `{argument}`: {cls.__name__} takes one value per call "
+            f"(update_state(values, sample_weight=None)), not (y_true, y_pred): compiled, it would take the "
+            f"predictions as sample weights. Received {spec!r}. To track the mean of a value computed from y_true "
+            f"and y_pred, give a function fn(y_true, y_pred) -> one value per sample, or "
+            f"metrics.MeanMetricWrapper(fn, name=...); to track another value, update a Mean yourself in a "
+            f"callback")
+
+
 def _json_friendly(value):
     try:
         json.dumps(value)
@@ -988,6 +1008,7 @@ class Model(Layer):
             else:
                 raise TypeError(f"Invalid value in argument `{argument}`. Expected metric names, metric objects or "
                                 f"functions. Received {metric!r}")
+            _refuse_one_value_metric(specs[-1][1], argument)
         return specs
 
     @staticmethod
