@@ -106,3 +106,45 @@ def test_a_mean_of_a_function_is_still_taken_by_compile():
     predictions = ours.predict(X, verbose=0)
     expected = np.mean([np.max(p - t) for t, p in zip(Y, predictions)])
     assert ours.evaluate(X, Y, return_dict=True, verbose=0)["top"] == pytest.approx(expected, rel=1e-5)
+
+
+# ---------------------------------------------------------------- 3. a layer config without "name"
+def _without_name(source, target, position):
+    """A copy of the .keras file ``source`` whose layer ``position`` has no "name" in its config."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    del config["config"]["layers"][position]["config"]["name"]
+    files["config.json"] = json.dumps(config)
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+@pytest.mark.parametrize("position", [0, 1])       # the Input, a Dense
+def test_a_layer_without_a_name_loads_with_a_generated_one_as_in_keras(tmp_path, kind, position):
+    keras = keras_on_torch(REASON)
+    keras.utils.set_random_seed(0)
+    if kind == "sequential":
+        theirs = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(3, name="d1"),
+                                   keras.layers.Dense(2, name="d2")])
+    else:
+        inputs = keras.Input((4,), name="x")
+        theirs = keras.Model(inputs, keras.layers.Dense(2, name="d2")(keras.layers.Dense(3, name="d1")(inputs)))
+    theirs.save(str(tmp_path / "m.keras"))
+    path = _without_name(str(tmp_path / "m.keras"), str(tmp_path / "nameless.keras"), position)
+    reference = keras.saving.load_model(path)
+    ours = M.load_model(path)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), reference.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    dropped = "x" if position == 0 else "d1"
+    # Keras names it after its class ("dense", "input_layer"; a suffix _1, _2, ... when taken in this process)
+    for names in ([layer.name for layer in reference.layers], [layer.name for layer in ours.layers]):
+        assert dropped not in names and len(set(names)) == len(names)
+    prefix = "input_layer" if position == 0 else "dense"
+    if kind == "functional" or position == 1:     # (a Sequential model does not list its Input)
+        assert any(name.startswith(prefix) for name in [layer.name for layer in ours.layers])

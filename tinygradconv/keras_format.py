@@ -916,7 +916,8 @@ def _our_item(item, filepath):
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
                                  "(nested Sequential and functional models only)")
         layers = [_our_item(x, filepath) for x in inner.get("layers", [])]
-        config = {"name": inner.get("name"), "trainable": inner.get("trainable", True), "layers": layers}
+        config = {"name": inner.get("name") or _generated_name(class_name),
+                  "trainable": inner.get("trainable", True), "layers": layers}
         if class_name == "Sequential":
             shape = (item.get("build_config") or {}).get("input_shape")
             if shape is not None:
@@ -937,6 +938,8 @@ def _our_item(item, filepath):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
                              f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
+    if not config.get("name"):
+        config["name"] = _generated_name(class_name)
     if class_name == "InputLayer":
         config = {"batch_shape": config.get("batch_shape") or config.get("batch_input_shape"),
                   "dtype": config.get("dtype"), "name": config.get("name")}
@@ -945,6 +948,16 @@ def _our_item(item, filepath):
         if key in item:
             out[key] = item[key]
     return out
+
+
+def _generated_name(class_name):
+    """The name of a layer or nested model whose config has none (``dense``, then ``dense_1``, ...), as Keras 3's
+    loader names it (the layer is made without a name); the loaders find each layer's weights by its name (a file
+    without one was a bare ``KeyError: None``, found by a tester). A functional model's layers stay connected by
+    the name beside the config (``{"name": ..., "inbound_nodes": ...}``), as in Keras."""
+    from .layers.layer import unique_name
+
+    return unique_name(snake_case("Functional" if class_name == "Model" else class_name))
 
 
 def _build_from_configs(model, items, where):
