@@ -148,3 +148,40 @@ def test_a_layer_without_a_name_loads_with_a_generated_one_as_in_keras(tmp_path,
     prefix = "input_layer" if position == 0 else "dense"
     if kind == "functional" or position == 1:     # (a Sequential model does not list its Input)
         assert any(name.startswith(prefix) for name in [layer.name for layer in ours.layers])
+
+
+# ---------------------------------------------------------------- 4. Keras' unzipped model folder
+def test_load_model_reads_a_keras_unzipped_folder(tmp_path):
+    keras = keras_on_torch(REASON)
+    theirs, _ = _twin_models(keras)
+    theirs.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    theirs.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    folder = str(tmp_path / "unzipped")
+    theirs.save(folder, zipped=False)
+    reference = keras.saving.load_model(folder)
+    ours = M.load_model(folder)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), reference.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    assert int(ours.optimizer.iterations) == int(reference.optimizer.iterations) == 5
+    expected = reference.evaluate(X, Y, return_dict=True, verbose=0)
+    got = ours.evaluate(X, Y, return_dict=True, verbose=0)
+    assert got["mae"] == pytest.approx(expected["mae"], rel=1e-5)
+
+
+def test_load_weights_names_the_weights_file_of_a_keras_unzipped_folder(tmp_path):
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    theirs.layers[0].kernel.assign(np.ones((4, 2), "float32"))
+    folder = str(tmp_path / "unzipped")
+    theirs.save(folder, zipped=False)
+    with pytest.raises(ValueError, match="File format not supported"):      # Keras refuses the folder too
+        keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")]).load_weights(folder)
+    with pytest.raises(tg.saving.SavedFileError, match=r"folder of Keras' model.save\(folder, zipped=False\).*"
+                                                       r"model.weights.h5"):
+        ours.load_weights(folder)
+    ours.load_weights(f"{folder}/model.weights.h5")       # the file the message names
+    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_a_folder_that_is_not_keras_is_still_named_a_directory(tmp_path):
+    with pytest.raises(tg.saving.SavedFileError, match="is a directory: expected a .keras file"):
+        tg.keras_format.load_keras(str(tmp_path))

@@ -1013,9 +1013,17 @@ def _op_node_message(item, filepath):
             f"and save again. Supported layers: {list(SUPPORTED_LAYERS)}")
 
 
+def is_keras_folder(filepath) -> bool:
+    """Whether ``filepath`` is a folder written by Keras 3's ``model.save(folder, zipped=False)``: the files of a
+    ``.keras`` archive (``config.json``, ``metadata.json``, ``model.weights.h5``) unzipped. Keras'
+    ``load_model(folder)`` reads it, and so does :func:`load_keras`."""
+    return os.path.isdir(filepath) and all(os.path.isfile(os.path.join(filepath, name))
+                                           for name in ("config.json", "model.weights.h5"))
+
+
 def _read_archive(filepath):
-    """``(config, weights)`` of the ``.keras`` file ``filepath``: its parsed ``config.json`` and the bytes of its
-    ``model.weights.h5``.
+    """``(config, weights)`` of the ``.keras`` file ``filepath`` (or Keras' unzipped folder, :func:`is_keras_folder`):
+    its parsed ``config.json`` and the bytes of its ``model.weights.h5``.
 
     Raises:
         FileNotFoundError: no such file.
@@ -1025,9 +1033,19 @@ def _read_archive(filepath):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+    if is_keras_folder(filepath):       # Keras' model.save(folder, zipped=False): the same files, unzipped
+        try:
+            with open(os.path.join(filepath, "config.json"), "rb") as f:
+                config = json.loads(f.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SavedFileError(f"{filepath!r}: its config.json is not valid JSON: {type(exc).__name__}: "
+                                 f"{exc}") from None
+        with open(os.path.join(filepath, "model.weights.h5"), "rb") as f:
+            return config, f.read()
     if os.path.isdir(filepath):
         raise SavedFileError(f"{filepath!r} is a directory: expected a .keras file (a zip archive, as "
-                             "model.save('model.keras') writes it)")
+                             "model.save('model.keras') writes it), or a folder of Keras' model.save(folder, "
+                             "zipped=False) holding config.json and model.weights.h5")
     try:
         with zipfile.ZipFile(filepath) as archive:
             names = set(archive.namelist())
