@@ -185,3 +185,41 @@ def test_load_weights_names_the_weights_file_of_a_keras_unzipped_folder(tmp_path
 def test_a_folder_that_is_not_keras_is_still_named_a_directory(tmp_path):
     with pytest.raises(tg.saving.SavedFileError, match="is a directory: expected a .keras file"):
         tg.keras_format.load_keras(str(tmp_path))
+
+
+# ---------------------------------------------------------------- 5. a metric's dtype through get_config/from_config
+@pytest.mark.parametrize("dtype", [None, "float32", "float64"])
+@pytest.mark.parametrize("name", ["Mean", "MeanSquaredError", "RootMeanSquaredError", "Precision", "R2Score",
+                                  "F1Score", "AUC"])
+def test_from_config_of_get_config_keeps_the_dtype(name, dtype):
+    made = getattr(TM, name)(dtype=dtype)
+    again = type(made).from_config(made.get_config())
+    assert again.dtype == made.dtype == dtype
+    assert again.get_config() == made.get_config()
+    again.update_state(*(([0.5, 1.5],) if name == "Mean" else ([[1.0, 0.0]], [[0.75, 0.25]])))
+    result = again.result()
+    if dtype is None:       # a Python float (or a float64 array, one value per class), computed in float64
+        assert isinstance(result, float) or np.asarray(result).dtype == np.float64
+    else:
+        assert np.asarray(result).dtype == np.dtype(dtype)
+
+
+def test_a_metric_of_a_keras_config_computes_in_float32_as_keras():
+    """Keras writes ``dtype: "float32"`` always; it is kept, so the metric's result is Keras' float32 one."""
+    keras = keras_on_torch(REASON)
+    theirs = keras.metrics.MeanSquaredError()
+    ours = TM.get({"class_name": "MeanSquaredError", "config": theirs.get_config()})
+    assert ours.dtype == "float32"
+    for start in range(0, 40, 8):
+        theirs.update_state(Y[start:start + 8], X[start:start + 8, :2])
+        ours.update_state(Y[start:start + 8], X[start:start + 8, :2])
+    assert ours.result().dtype == np.float32
+    np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=1e-6)
+
+
+def test_keras_reads_our_metric_configs_with_their_dtype():
+    keras = keras_on_torch(REASON)
+    for dtype, expected in ((None, "float32"), ("float32", "float32"), ("float64", "float64")):
+        config = TM.R2Score(dtype=dtype, class_aggregation=None).get_config()
+        theirs = keras.metrics.R2Score.from_config(config)
+        assert theirs.dtype == expected and theirs.class_aggregation is None

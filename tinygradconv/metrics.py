@@ -458,27 +458,31 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict:
-        """The metric's name, and its ``dtype`` when one was given."""
+        """The metric's name, and its ``dtype`` when one was given (``"float32"`` too: see :meth:`from_config`)."""
         return {"name": self.name} if self._result_dtype is None else {"name": self.name, "dtype": self._result_dtype}
 
     @classmethod
     def from_config(cls, config):
-        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config. Keras writes a ``dtype`` always,
-        ``floatx()`` (``"float32"``) by default: that one is left out (the metric reports Python floats, computed
-        in float64), another (``"float64"``) is kept."""
-        return cls(**{key: value for key, value in config.items()
-                      if not (key == "dtype" and value in (None, _floatx()))})
+        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config, its ``dtype`` as written.
+
+        So ``from_config(get_config())`` gives the same metric: ``get_config`` leaves the ``dtype`` out for a
+        metric made without one (a Python float, computed in float64; Keras reads the missing key as its default,
+        float32), and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
+        (``floatx()``) by default, so a metric read from Keras' config computes in float32 as Keras' does. Before
+        2026-12-06 a ``"float32"`` was dropped, so that an explicit ``dtype="float32"`` did not survive
+        ``from_config(get_config())`` (found by a tester).
+
+        >>> m = MeanSquaredError(dtype="float32")
+        >>> MeanSquaredError.from_config(m.get_config()).dtype, Mean.from_config(Mean().get_config()).dtype
+        ('float32', None)
+        """
+        return cls(**config)
 
     def __repr__(self):
         result = self.result()
         shown = (f"{result:.6g}" if np.ndim(result) == 0     # one value per threshold: an array
                  else np.array2string(np.asarray(result), precision=6, separator=", "))
         return f"<{type(self).__name__} name={self.name!r} result={shown}>"
-
-
-def _floatx():
-    """``config.floatx()`` (the dtype Keras writes in a metric's config by default)."""
-    return config.floatx()
 
 
 def _in_result_dtype(result):
