@@ -223,3 +223,86 @@ def test_keras_reads_our_metric_configs_with_their_dtype():
         config = TM.R2Score(dtype=dtype, class_aggregation=None).get_config()
         theirs = keras.metrics.R2Score.from_config(config)
         assert theirs.dtype == expected and theirs.class_aggregation is None
+
+
+# ---------------------------------------------------------------- 6. model.metrics, get_metrics_result, compile config
+def test_model_metrics_and_their_results_as_keras():
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    assert [m.name for m in ours.metrics] == [m.name for m in theirs.metrics] == []
+    assert ours.get_metrics_result() == theirs.get_metrics_result() == {}
+    theirs.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mse"])
+    ours.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mse"])
+    assert [m.name for m in ours.metrics] == [m.name for m in theirs.metrics] == ["loss", "compile_metrics"]
+    for model in (theirs, ours):        # not built before the first batch: Keras' ValueError
+        with pytest.raises(ValueError, match="Cannot get result"):
+            model.get_metrics_result()
+    weights = np.linspace(0.5, 2.0, 40).astype("float32")
+    theirs.evaluate(X, Y, sample_weight=weights, batch_size=16, verbose=0)
+    ours.evaluate(X, Y, sample_weight=weights, batch_size=16, verbose=0)
+    expected = {k: float(v) for k, v in theirs.get_metrics_result().items()}
+    got = ours.get_metrics_result()
+    assert got.keys() == expected.keys() == {"loss", "mae", "mse"}
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-5), key
+    assert [m.name for m in ours.metrics[1].metrics] == [m.name for m in theirs.metrics[1].metrics] == ["mae", "mse"]
+    assert ours.metrics[0].result() == pytest.approx(float(theirs.metrics[0].result()), rel=1e-5)
+    for model in (theirs, ours):
+        model.reset_metrics()
+    assert ours.get_metrics_result() == {k: float(v) for k, v in theirs.get_metrics_result().items()} == {
+        "loss": 0.0, "mae": 0.0, "mse": 0.0}
+
+
+def test_the_loss_tracker_is_a_mean_as_keras():
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    theirs.compile("sgd", "mse")
+    ours.compile("sgd", "mse")
+    theirs.metrics[0].update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
+    ours.metrics[0].update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
+    assert ours.metrics[0].result() == pytest.approx(float(theirs.metrics[0].result())) == 2.5
+    assert ours.get_metrics_result() == {"loss": 2.5}
+
+
+def test_get_compile_config_and_compile_from_config_both_ways():
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    assert ours.get_compile_config() == theirs.get_compile_config() == {}
+    theirs.compile(keras.optimizers.Adam(0.003), "mse", metrics=["mae"], weighted_metrics=["mse"])
+    ours.compile(tg.optimizers.Adam(0.003), "mse", metrics=["mae"], weighted_metrics=["mse"])
+    expected, got = theirs.get_compile_config(), ours.get_compile_config()
+    for key in ("loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution"):
+        assert got[key] == expected[key], key
+    assert got["optimizer"]["class_name"] == expected["optimizer"]["class_name"] == "Adam"
+    assert got["optimizer"]["config"]["learning_rate"] == pytest.approx(
+        expected["optimizer"]["config"]["learning_rate"])
+    # Keras compiles from ours, and ours from Keras': the same training step follows
+    keras_twin, our_twin = _twin_models(keras)
+    keras_twin.compile_from_config(got)
+    our_twin.compile_from_config(expected)
+    assert isinstance(our_twin.optimizer, tg.optimizers.Adam) and our_twin.metrics_names == ["loss", "mae", "mse"]
+    keras_twin.fit(X, Y, batch_size=40, epochs=1, verbose=0)
+    our_twin.fit(X, Y, batch_size=40, epochs=1, verbose=0)
+    np.testing.assert_allclose(our_twin.get_weights()[0], np.asarray(keras_twin.get_weights()[0]), rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="Invalid type for argument `config`"):
+        our_twin.compile_from_config("adam")
+
+
+def test_get_metrics_result_of_a_model_of_two_outputs_as_keras():
+    keras = keras_on_torch(REASON)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,), name="x")
+    theirs = keras.Model(inputs, [keras.layers.Dense(1, name="a")(inputs), keras.layers.Dense(1, name="b")(inputs)])
+    x = tg.layers.Input((4,), name="x")
+    ours = tg.models.Model(x, [L.Dense(1, name="a")(x), L.Dense(1, name="b")(x)])
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    targets = [Y[:, :1], Y[:, 1:]]
+    for model in (theirs, ours):
+        model.compile("sgd", ["mse", "mae"], metrics=[["mae"], ["mse"]])
+        model.evaluate(X, targets, verbose=0)
+    expected = {k: float(v) for k, v in theirs.get_metrics_result().items()}
+    got = ours.get_metrics_result()
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-5), key
+    assert ours.metrics[1].result().keys() == {"a_mae", "b_mse"}

@@ -343,18 +343,62 @@ def _float(value):
 
 
 class _Mean:
-    """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size)."""
+    """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size); the
+    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is."""
+
+    name = "loss"
 
     def __init__(self):
-        self.total = 0.0
-        self.count = 0.0
+        self.reset_state()
 
     def update(self, value, weight):
         self.total += value * weight
         self.count += weight
 
+    def update_state(self, values, sample_weight=None):
+        """As :class:`tinygradconv.metrics.Mean`'s: the (weighted) mean of per-sample values."""
+        values, count = metrics_module._samplewise(values, sample_weight, self.name, metrics_module._mean, None)
+        self.total += float(values.sum())
+        self.count += float(count)
+
     def result(self):
         return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def __repr__(self):
+        return f"<Mean name='loss' result={self.result():.6g}>"
+
+
+class _CompileMetrics:
+    """``model.metrics[1]``, as Keras 3's ``CompileMetrics`` container named ``"compile_metrics"``: the metrics of
+    ``compile(metrics=..., weighted_metrics=...)``, in ``.metrics`` once built (at the first batch of ``fit`` or
+    ``evaluate``: ``"accuracy"`` becomes a class from the shapes of the data); ``result()`` is ``{name: result}``."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model):
+        self._model = model
+
+    @property
+    def metrics(self) -> list:
+        return [metric for _, metric, _ in self._model._metrics or ()]
+
+    def result(self) -> dict:
+        if self._model._metrics is None and self._model._metric_specs:
+            raise ValueError("Cannot get result() since the metric has not yet been built (Keras' message): the "
+                             "metrics given to compile are made at the first batch of fit() or evaluate()")
+        logs = self._model._logs()
+        return {name: logs[name] for name, _, _ in self._model._metrics or ()}
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def __repr__(self):
+        return "<CompileMetrics name='compile_metrics'>"
 
 
 def _unique_metric_names(plain, weighted):
@@ -1061,13 +1105,78 @@ class Model(Layer):
         return metric
 
     @property
+    def metrics(self) -> list:
+        """The metric objects, as Keras 3's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker (a
+        mean named ``"loss"``) and a container named ``"compile_metrics"`` of the compiled metrics (its
+        ``.metrics``, once the first batch of ``fit`` or ``evaluate`` has made them). Not listed, unlike Keras:
+        a functional model's per-output loss trackers (Keras lists ``"a_loss"``, ...; their values are in
+        :meth:`get_metrics_result`), and metrics of layers (layers here have no ``add_metric``).
+
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
+        >>> model.metrics
+        []
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> [metric.name for metric in model.metrics]
+        ['loss', 'compile_metrics']
+        """
+        if not self.compiled:
+            return []
+        return [self._loss_tracker, _CompileMetrics(self)]
+
+    def get_metrics_result(self) -> dict:
+        """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
+        Keras 3's ``get_metrics_result`` (Python floats here, where Keras gives tensors; an array for a metric of
+        several values), a functional model's per-output losses (``"a_loss"``) included, in the order of
+        ``evaluate``'s logs. ``{}`` before ``compile``, as in Keras.
+
+        Raises:
+            ValueError: compiled with metrics that are not made yet (before the first batch of ``fit`` or
+                ``evaluate``), as Keras raises ("Cannot get result() since the metric has not yet been built").
+        """
+        if not self.compiled:
+            return {}
+        _CompileMetrics(self).result()      # (refused before the metrics are made, as in Keras)
+        return self._logs()
+
+    def get_compile_config(self) -> dict:
+        """The compile arguments as Keras 3 writes them (``compile_config`` of a ``.keras`` file: the optimizer
+        with its current settings, the loss, the metrics, ...; see
+        :func:`tinygradconv.keras_format.keras_compile_config`); ``{}`` before ``compile``, as Keras'
+        ``get_compile_config``. :meth:`compile_from_config` compiles a model with it.
+
+        Raises:
+            ValueError: an entry that Keras cannot describe (a lambda as the loss, ...).
+        """
+        if not self.compiled:
+            return {}
+        from .keras_format import keras_compile_config
+
+        return keras_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile with :meth:`get_compile_config`'s output (or Keras 3's), as Keras 3's ``compile_from_config``.
+
+        Raises:
+            TypeError: ``config`` is not a dict.
+            ValueError: an entry this package does not have (an unknown optimizer, loss or metric, named).
+        """
+        if not isinstance(config, dict):
+            raise TypeError(f"Invalid type for argument `config`: expected the dict of get_compile_config(). "
+                            f"Received config={config!r} of type {type(config).__name__}")
+        from .keras_format import our_compile_arguments
+        from .saving import _with_custom_metrics
+
+        self.compile(**_with_custom_metrics(our_compile_arguments(config, "compile_from_config")))
+
+    @property
     def metrics_names(self) -> list:
         """``"loss"``, then the names of ``metrics``, then those of ``weighted_metrics`` (as given to compile)."""
         return ["loss"] + [name for name, _, _ in self._metric_specs]
 
     def reset_metrics(self):
         """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``)."""
-        self._loss_tracker = _Mean()
+        self._loss_tracker.reset_state()        # in place: model.metrics[0] is the tracker
         for _, metric, _ in self._metrics or ():
             metric.reset_state()
 
