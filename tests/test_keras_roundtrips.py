@@ -1,5 +1,7 @@
 """Round trips a Keras user makes: a ``.keras`` file written here or by Keras 3 (torch backend, the reference) and
 read back, a metric's ``get_config``/``from_config``, the model attributes Keras has; found by a tester."""
+import re
+
 import numpy as np
 import pytest
 from helpers import keras_on_torch
@@ -306,3 +308,73 @@ def test_get_metrics_result_of_a_model_of_two_outputs_as_keras():
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-5), key
     assert ours.metrics[1].result().keys() == {"a_mae", "b_mse"}
+
+
+# ---------------------------------------------------------------- 7. messages
+@pytest.mark.parametrize("argument, value, error", [
+    ("batch_size", "32", TypeError),            # Keras: TypeError (from an arithmetic operation)
+    ("batch_size", 2.5, ValueError),            # Keras: ValueError "batch_size should be a positive integer value"
+    ("initial_epoch", "1", TypeError),          # Keras: TypeError "'str' object cannot be interpreted as an integer"
+    ("initial_epoch", 0.5, TypeError),
+    ("validation_freq", "1", TypeError),        # (Keras takes any value here and ignores it)
+    ("epochs", 2.5, TypeError),
+])
+def test_fit_argument_errors_of_the_wrong_type_are_type_errors(argument, value, error):
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    theirs.compile("sgd", "mse")
+    ours.compile("sgd", "mse")
+    if argument != "validation_freq":
+        with pytest.raises(error):
+            theirs.fit(X, Y, verbose=0, **{argument: value})
+    kind = "type" if error is TypeError else "value"
+    with pytest.raises(error, match=rf"Invalid {kind} for argument `{argument}`.*Received {argument}={value!r}"):
+        ours.fit(X, Y, verbose=0, **{argument: value})
+
+
+@pytest.mark.parametrize("method", ["evaluate", "predict"])
+def test_evaluate_and_predict_batch_size_of_the_wrong_type(method):
+    _, ours = _twin_models(keras_on_torch(REASON))
+    ours.compile("sgd", "mse")
+    data = (X, Y) if method == "evaluate" else (X,)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `batch_size`.*batch_size='32' of type str"):
+        getattr(ours, method)(*data, batch_size="32")
+
+
+@pytest.mark.parametrize("dtype, error", [(3, TypeError), ([1], TypeError), ("int32", ValueError),
+                                          ("float8", ValueError)])
+def test_a_metric_dtype_of_the_wrong_type_is_a_type_error(dtype, error):
+    kind = "type" if error is TypeError else "value"
+    received = re.escape(repr(dtype))
+    with pytest.raises(error, match=rf"Invalid {kind} for argument `dtype` of Mean.*Received dtype={received}"):
+        TM.Mean(dtype=dtype)
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+@pytest.mark.parametrize("key, word", [("kernel_initializer", "initializer"), ("kernel_regularizer", "regularizer"),
+                                       ("kernel_constraint", "constraint")])
+def test_an_unknown_object_in_a_keras_file_names_the_file(tmp_path, kind, key, word):
+    import json
+    import zipfile
+
+    keras = keras_on_torch(REASON)
+    if kind == "sequential":
+        theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d1")])
+    else:
+        inputs = keras.Input((4,))
+        theirs = keras.Model(inputs, keras.layers.Dense(3, name="d1")(inputs))
+    theirs.save(str(tmp_path / "m.keras"))
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    config["config"]["layers"][1]["config"][key] = {"module": "keras", "class_name": "FancyThing", "config": {},
+                                                    "registered_name": None}
+    files["config.json"] = json.dumps(config)
+    path = str(tmp_path / "fancy.keras")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(TypeError, match="could not be deserialized"):        # Keras refuses it too
+        keras.saving.load_model(path)
+    with pytest.raises(tg.saving.SavedFileError, match=rf"fancy.keras.*layer 'd1'.*Unknown {word}: 'FancyThing'"):
+        M.load_model(path)

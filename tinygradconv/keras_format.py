@@ -1104,11 +1104,15 @@ def _model_from_keras_json(config, where, require_shape):
 
 def _named_in(where, build, *args):
     """``build(*args)``, a layer's or model's constructor, with a ``ValueError`` or ``TypeError`` it raises (a bad
-    argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file)."""
+    argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file); a
+    ``SavedFileError`` that does not name it yet (an unknown initializer, raised by the layer's loader) names it
+    too (found by a tester)."""
     try:
         return build(*args)
-    except SavedFileError:
-        raise
+    except SavedFileError as exc:
+        if str(where) in str(exc):
+            raise
+        raise SavedFileError(f"{where}: {exc}") from None
     except (ValueError, TypeError) as exc:
         raise SavedFileError(f"{where}: {exc}") from None
 

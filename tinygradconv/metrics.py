@@ -372,6 +372,18 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
 METRIC_DTYPES = ("float16", "float32", "float64")
 
 
+def _is_dtype_like(dtype):
+    """Whether ``dtype`` is a name, a NumPy dtype or scalar type, Python's ``float``/``int``/``bool``, or a PyTorch
+    dtype: something that may name a dtype (supported or not)."""
+    if isinstance(dtype, str) or (type(dtype).__module__ == "torch" and type(dtype).__name__ == "dtype"):
+        return True
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        return False
+    return dtype is not None
+
+
 def metric_dtype(dtype, metric):
     """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: a Python float,
     computed in float64), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a name, a NumPy dtype or type
@@ -381,7 +393,8 @@ def metric_dtype(dtype, metric):
     every value: ``MeanSquaredError(dtype="int32")`` reports 0.0), and NumPy has no ``bfloat16``: they are refused.
 
     Raises:
-        ValueError: another dtype, or something that is not one.
+        ValueError: another dtype (``"int32"``), or a name that is no dtype (``"foo"``).
+        TypeError: something that is not a dtype nor a name (``3``, ``[1]``).
 
     >>> metric_dtype(np.float64, "Mean"), metric_dtype(None, "Mean")
     ('float64', None)
@@ -392,6 +405,10 @@ def metric_dtype(dtype, metric):
         return dtype_argument(dtype, METRIC_DTYPES)
     except TypeError:
         pass
+    if not _is_dtype_like(dtype):       # 3, [1], an object: a TypeError (Keras: a ValueError), found by a tester
+        raise TypeError(f"Invalid type for argument `dtype` of {metric}. Expected one of {METRIC_DTYPES} (a name, "
+                        "or a NumPy or PyTorch dtype), or None for a Python float. Received "
+                        f"dtype={dtype!r} of type {type(dtype).__name__}")
     text = str(getattr(dtype, "__name__", dtype))
     keras_note = (" (Keras accepts it but truncates every value, so that its result means nothing)"
                   if "int" in text or "bool" in text else "")

@@ -214,13 +214,16 @@ def _check_batch_size(batch_size, name="batch_size"):
 
     Raises:
         ValueError: 0, a negative number, a float or a bool (Keras raises ValueError for those but 0).
+        TypeError: not a number (``"32"``; Keras fails with a ``TypeError`` from an arithmetic operation).
     """
     if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, (bool, np.bool_)) and batch_size == 0:
         raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer, or None for "
                          f"the default (32). Received {name}={batch_size!r}. (Keras 3 reads 0 as None, its default "
                          "of 32 samples per batch; here a batch of 0 samples is refused, as it is most likely a "
                          "mistake.)")
-    return _check_int(batch_size, name, 1)
+    # a number that is no integer (2.5) is Keras' ValueError; another type ("32") is a TypeError (found by a tester)
+    return _check_int(batch_size, name, 1,
+                      type_error=ValueError if isinstance(batch_size, numbers.Real) else TypeError)
 
 
 def _check_steps(steps, name):
@@ -1371,11 +1374,11 @@ class Model(Layer):
             validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
-        validation_freq = _check_int(validation_freq, "validation_freq", 1)
+        validation_freq = _check_int(validation_freq, "validation_freq", 1, type_error=TypeError)
         steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = _check_steps(validation_steps, "validation_steps")
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0, type_error=TypeError)   # as Keras
         verbose = _check_verbose(verbose)
         shuffle = _check_shuffle(shuffle)
         number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)
