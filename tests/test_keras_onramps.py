@@ -392,8 +392,9 @@ def test_metric_without_a_dtype_is_unchanged_and_configs_round_trip():
     given = metrics.Precision(thresholds=0.3, dtype="float64")
     assert given.get_config()["dtype"] == "float64"
     assert metrics.Precision.from_config(given.get_config()).dtype == "float64"
-    # Keras writes its default "float32" always: read as the default; another dtype is kept
-    assert metrics.MeanSquaredError.from_config(keras.metrics.MeanSquaredError().get_config()).dtype is None
+    # Keras writes its default "float32" always: kept as written (the metric computes in float32, as Keras'), so
+    # that an explicit dtype="float32" of ours survives from_config(get_config()) too
+    assert metrics.MeanSquaredError.from_config(keras.metrics.MeanSquaredError().get_config()).dtype == "float32"
     assert metrics.MeanSquaredError.from_config(
         keras.metrics.MeanSquaredError(dtype="float64").get_config()).dtype == "float64"
     assert keras.metrics.Precision.from_config(given.get_config()).dtype == "float64"

@@ -771,12 +771,14 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 
 # ----------------------------------------------------------------------------------------------- configs: Keras -> ours
 def _from_keras_object(value, where):
-    """A Keras ``{"module", "class_name", "config"}`` object as ours (keys Keras adds with None values dropped)."""
+    """A Keras ``{"module", "class_name", "config"}`` object as ours, its config as written: a None is kept, as it
+    may differ from the default (``R2Score(class_aggregation=None)``, a loss's ``reduction=None``, a constraint's
+    ``axis=None``); dropping the Nones silently gave the defaults back (found by a tester)."""
     if not isinstance(value, dict) or "class_name" not in value:
         return value
     if value["class_name"] == "function" and isinstance(value.get("config"), str):
         return value["config"]         # a plain function, by name (found in custom_objects)
-    config = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
+    config = dict(value.get("config") or {})
     registered = value.get("registered_name")       # "package>ClassName": registered by the user, found by that key
     return {"class_name": registered if isinstance(registered, str) and ">" in registered else value["class_name"],
             "config": config}
@@ -914,7 +916,8 @@ def _our_item(item, filepath):
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
                                  "(nested Sequential and functional models only)")
         layers = [_our_item(x, filepath) for x in inner.get("layers", [])]
-        config = {"name": inner.get("name"), "trainable": inner.get("trainable", True), "layers": layers}
+        config = {"name": inner.get("name") or _generated_name(class_name),
+                  "trainable": inner.get("trainable", True), "layers": layers}
         if class_name == "Sequential":
             shape = (item.get("build_config") or {}).get("input_shape")
             if shape is not None:
@@ -935,6 +938,8 @@ def _our_item(item, filepath):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
                              f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
+    if not config.get("name"):
+        config["name"] = _generated_name(class_name)
     if class_name == "InputLayer":
         config = {"batch_shape": config.get("batch_shape") or config.get("batch_input_shape"),
                   "dtype": config.get("dtype"), "name": config.get("name")}
@@ -943,6 +948,16 @@ def _our_item(item, filepath):
         if key in item:
             out[key] = item[key]
     return out
+
+
+def _generated_name(class_name):
+    """The name of a layer or nested model whose config has none (``dense``, then ``dense_1``, ...), as Keras 3's
+    loader names it (the layer is made without a name); the loaders find each layer's weights by its name (a file
+    without one was a bare ``KeyError: None``, found by a tester). A functional model's layers stay connected by
+    the name beside the config (``{"name": ..., "inbound_nodes": ...}``), as in Keras."""
+    from .layers.layer import unique_name
+
+    return unique_name(snake_case("Functional" if class_name == "Model" else class_name))
 
 
 def _build_from_configs(model, items, where):
@@ -998,9 +1013,17 @@ def _op_node_message(item, filepath):
             f"and save again. Supported layers: {list(SUPPORTED_LAYERS)}")
 
 
+def is_keras_folder(filepath) -> bool:
+    """Whether ``filepath`` is a folder written by Keras 3's ``model.save(folder, zipped=False)``: the files of a
+    ``.keras`` archive (``config.json``, ``metadata.json``, ``model.weights.h5``) unzipped. Keras'
+    ``load_model(folder)`` reads it, and so does :func:`load_keras`."""
+    return os.path.isdir(filepath) and all(os.path.isfile(os.path.join(filepath, name))
+                                           for name in ("config.json", "model.weights.h5"))
+
+
 def _read_archive(filepath):
-    """``(config, weights)`` of the ``.keras`` file ``filepath``: its parsed ``config.json`` and the bytes of its
-    ``model.weights.h5``.
+    """``(config, weights)`` of the ``.keras`` file ``filepath`` (or Keras' unzipped folder, :func:`is_keras_folder`):
+    its parsed ``config.json`` and the bytes of its ``model.weights.h5``.
 
     Raises:
         FileNotFoundError: no such file.
@@ -1010,9 +1033,19 @@ def _read_archive(filepath):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+    if is_keras_folder(filepath):       # Keras' model.save(folder, zipped=False): the same files, unzipped
+        try:
+            with open(os.path.join(filepath, "config.json"), "rb") as f:
+                config = json.loads(f.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SavedFileError(f"{filepath!r}: its config.json is not valid JSON: {type(exc).__name__}: "
+                                 f"{exc}") from None
+        with open(os.path.join(filepath, "model.weights.h5"), "rb") as f:
+            return config, f.read()
     if os.path.isdir(filepath):
         raise SavedFileError(f"{filepath!r} is a directory: expected a .keras file (a zip archive, as "
-                             "model.save('model.keras') writes it)")
+                             "model.save('model.keras') writes it), or a folder of Keras' model.save(folder, "
+                             "zipped=False) holding config.json and model.weights.h5")
     try:
         with zipfile.ZipFile(filepath) as archive:
             names = set(archive.namelist())
@@ -1071,11 +1104,15 @@ def _model_from_keras_json(config, where, require_shape):
 
 def _named_in(where, build, *args):
     """``build(*args)``, a layer's or model's constructor, with a ``ValueError`` or ``TypeError`` it raises (a bad
-    argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file)."""
+    argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file); a
+    ``SavedFileError`` that does not name it yet (an unknown initializer, raised by the layer's loader) names it
+    too (found by a tester)."""
     try:
         return build(*args)
-    except SavedFileError:
-        raise
+    except SavedFileError as exc:
+        if str(where) in str(exc):
+            raise
+        raise SavedFileError(f"{where}: {exc}") from None
     except (ValueError, TypeError) as exc:
         raise SavedFileError(f"{where}: {exc}") from None
 

@@ -372,6 +372,18 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
 METRIC_DTYPES = ("float16", "float32", "float64")
 
 
+def _is_dtype_like(dtype):
+    """Whether ``dtype`` is a name, a NumPy dtype or scalar type, Python's ``float``/``int``/``bool``, or a PyTorch
+    dtype: something that may name a dtype (supported or not)."""
+    if isinstance(dtype, str) or (type(dtype).__module__ == "torch" and type(dtype).__name__ == "dtype"):
+        return True
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        return False
+    return dtype is not None
+
+
 def metric_dtype(dtype, metric):
     """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: a Python float,
     computed in float64), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a name, a NumPy dtype or type
@@ -381,7 +393,8 @@ def metric_dtype(dtype, metric):
     every value: ``MeanSquaredError(dtype="int32")`` reports 0.0), and NumPy has no ``bfloat16``: they are refused.
 
     Raises:
-        ValueError: another dtype, or something that is not one.
+        ValueError: another dtype (``"int32"``), or a name that is no dtype (``"foo"``).
+        TypeError: something that is not a dtype nor a name (``3``, ``[1]``).
 
     >>> metric_dtype(np.float64, "Mean"), metric_dtype(None, "Mean")
     ('float64', None)
@@ -392,6 +405,10 @@ def metric_dtype(dtype, metric):
         return dtype_argument(dtype, METRIC_DTYPES)
     except TypeError:
         pass
+    if not _is_dtype_like(dtype):       # 3, [1], an object: a TypeError (Keras: a ValueError), found by a tester
+        raise TypeError(f"Invalid type for argument `dtype` of {metric}. Expected one of {METRIC_DTYPES} (a name, "
+                        "or a NumPy or PyTorch dtype), or None for a Python float. Received "
+                        f"dtype={dtype!r} of type {type(dtype).__name__}")
     text = str(getattr(dtype, "__name__", dtype))
     keras_note = (" (Keras accepts it but truncates every value, so that its result means nothing)"
                   if "int" in text or "bool" in text else "")
@@ -458,27 +475,31 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict:
-        """The metric's name, and its ``dtype`` when one was given."""
+        """The metric's name, and its ``dtype`` when one was given (``"float32"`` too: see :meth:`from_config`)."""
         return {"name": self.name} if self._result_dtype is None else {"name": self.name, "dtype": self._result_dtype}
 
     @classmethod
     def from_config(cls, config):
-        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config. Keras writes a ``dtype`` always,
-        ``floatx()`` (``"float32"``) by default: that one is left out (the metric reports Python floats, computed
-        in float64), another (``"float64"``) is kept."""
-        return cls(**{key: value for key, value in config.items()
-                      if not (key == "dtype" and value in (None, _floatx()))})
+        """The metric of ``get_config()``'s output, or of a Keras 3 metric's config, its ``dtype`` as written.
+
+        So ``from_config(get_config())`` gives the same metric: ``get_config`` leaves the ``dtype`` out for a
+        metric made without one (a Python float, computed in float64; Keras reads the missing key as its default,
+        float32), and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
+        (``floatx()``) by default, so a metric read from Keras' config computes in float32 as Keras' does. Before
+        2026-12-06 a ``"float32"`` was dropped, so that an explicit ``dtype="float32"`` did not survive
+        ``from_config(get_config())`` (found by a tester).
+
+        >>> m = MeanSquaredError(dtype="float32")
+        >>> MeanSquaredError.from_config(m.get_config()).dtype, Mean.from_config(Mean().get_config()).dtype
+        ('float32', None)
+        """
+        return cls(**config)
 
     def __repr__(self):
         result = self.result()
         shown = (f"{result:.6g}" if np.ndim(result) == 0     # one value per threshold: an array
                  else np.array2string(np.asarray(result), precision=6, separator=", "))
         return f"<{type(self).__name__} name={self.name!r} result={shown}>"
-
-
-def _floatx():
-    """``config.floatx()`` (the dtype Keras writes in a metric's config by default)."""
-    return config.floatx()
 
 
 def _in_result_dtype(result):

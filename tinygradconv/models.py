@@ -214,13 +214,16 @@ def _check_batch_size(batch_size, name="batch_size"):
 
     Raises:
         ValueError: 0, a negative number, a float or a bool (Keras raises ValueError for those but 0).
+        TypeError: not a number (``"32"``; Keras fails with a ``TypeError`` from an arithmetic operation).
     """
     if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, (bool, np.bool_)) and batch_size == 0:
         raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive integer, or None for "
                          f"the default (32). Received {name}={batch_size!r}. (Keras 3 reads 0 as None, its default "
                          "of 32 samples per batch; here a batch of 0 samples is refused, as it is most likely a "
                          "mistake.)")
-    return _check_int(batch_size, name, 1)
+    # a number that is no integer (2.5) is Keras' ValueError; another type ("32") is a TypeError (found by a tester)
+    return _check_int(batch_size, name, 1,
+                      type_error=ValueError if isinstance(batch_size, numbers.Real) else TypeError)
 
 
 def _check_steps(steps, name):
@@ -343,18 +346,62 @@ def _float(value):
 
 
 class _Mean:
-    """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size)."""
+    """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size); the
+    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is."""
+
+    name = "loss"
 
     def __init__(self):
-        self.total = 0.0
-        self.count = 0.0
+        self.reset_state()
 
     def update(self, value, weight):
         self.total += value * weight
         self.count += weight
 
+    def update_state(self, values, sample_weight=None):
+        """As :class:`tinygradconv.metrics.Mean`'s: the (weighted) mean of per-sample values."""
+        values, count = metrics_module._samplewise(values, sample_weight, self.name, metrics_module._mean, None)
+        self.total += float(values.sum())
+        self.count += float(count)
+
     def result(self):
         return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def __repr__(self):
+        return f"<Mean name='loss' result={self.result():.6g}>"
+
+
+class _CompileMetrics:
+    """``model.metrics[1]``, as Keras 3's ``CompileMetrics`` container named ``"compile_metrics"``: the metrics of
+    ``compile(metrics=..., weighted_metrics=...)``, in ``.metrics`` once built (at the first batch of ``fit`` or
+    ``evaluate``: ``"accuracy"`` becomes a class from the shapes of the data); ``result()`` is ``{name: result}``."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model):
+        self._model = model
+
+    @property
+    def metrics(self) -> list:
+        return [metric for _, metric, _ in self._model._metrics or ()]
+
+    def result(self) -> dict:
+        if self._model._metrics is None and self._model._metric_specs:
+            raise ValueError("Cannot get result() since the metric has not yet been built (Keras' message): the "
+                             "metrics given to compile are made at the first batch of fit() or evaluate()")
+        logs = self._model._logs()
+        return {name: logs[name] for name, _, _ in self._model._metrics or ()}
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def __repr__(self):
+        return "<CompileMetrics name='compile_metrics'>"
 
 
 def _unique_metric_names(plain, weighted):
@@ -586,6 +633,26 @@ def _class_weights_per_sample(class_weight, y, sample_weight):
 
 def _is_metric(obj):
     return hasattr(obj, "update_state") and hasattr(obj, "result") and hasattr(obj, "reset_state")
+
+
+def _refuse_one_value_metric(spec, argument):
+    """A ``TypeError`` for a ``Mean`` or ``Sum`` (an object, its class or its name ``"mean"``/``"sum"``) given to
+    compile: their ``update_state(values, sample_weight=None)`` takes one value per call, so compile's call
+    ``update_state(y_true, y_pred)`` would take the predictions as sample weights and report a meaningless
+    ``sum(y_true * y_pred) / sum(y_pred)``, silently (found by a tester). Keras 3 raises a ``TypeError`` at the first
+    batch ("Mean.update_state() got multiple values for argument 'sample_weight'"); here compile refuses it."""
+    metric = metrics_module.get(spec) if isinstance(spec, str) else spec
+    cls = metric if isinstance(metric, type) else type(metric)
+    one_value = {metrics_module.Mean.update_state, metrics_module.Sum.update_state}
+    if isinstance(cls, type) and issubclass(cls, (metrics_module.Mean, metrics_module.Sum)) \
+            and getattr(cls, "update_state", None) in one_value:
+        raise TypeError(
+            f"Invalid type for argument `{argument}`: {cls.__name__} takes one value per call "
+            f"(update_state(values, sample_weight=None)), not (y_true, y_pred): compiled, it would take the "
+            f"predictions as sample weights. Received {spec!r}. To track the mean of a value computed from y_true "
+            f"and y_pred, give a function fn(y_true, y_pred) -> one value per sample, or "
+            f"metrics.MeanMetricWrapper(fn, name=...); to track another value, update a Mean yourself in a "
+            f"callback")
 
 
 def _json_friendly(value):
@@ -988,6 +1055,7 @@ class Model(Layer):
             else:
                 raise TypeError(f"Invalid value in argument `{argument}`. Expected metric names, metric objects or "
                                 f"functions. Received {metric!r}")
+            _refuse_one_value_metric(specs[-1][1], argument)
         return specs
 
     @staticmethod
@@ -1040,13 +1108,78 @@ class Model(Layer):
         return metric
 
     @property
+    def metrics(self) -> list:
+        """The metric objects, as Keras 3's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker (a
+        mean named ``"loss"``) and a container named ``"compile_metrics"`` of the compiled metrics (its
+        ``.metrics``, once the first batch of ``fit`` or ``evaluate`` has made them). Not listed, unlike Keras:
+        a functional model's per-output loss trackers (Keras lists ``"a_loss"``, ...; their values are in
+        :meth:`get_metrics_result`), and metrics of layers (layers here have no ``add_metric``).
+
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
+        >>> model.metrics
+        []
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> [metric.name for metric in model.metrics]
+        ['loss', 'compile_metrics']
+        """
+        if not self.compiled:
+            return []
+        return [self._loss_tracker, _CompileMetrics(self)]
+
+    def get_metrics_result(self) -> dict:
+        """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
+        Keras 3's ``get_metrics_result`` (Python floats here, where Keras gives tensors; an array for a metric of
+        several values), a functional model's per-output losses (``"a_loss"``) included, in the order of
+        ``evaluate``'s logs. ``{}`` before ``compile``, as in Keras.
+
+        Raises:
+            ValueError: compiled with metrics that are not made yet (before the first batch of ``fit`` or
+                ``evaluate``), as Keras raises ("Cannot get result() since the metric has not yet been built").
+        """
+        if not self.compiled:
+            return {}
+        _CompileMetrics(self).result()      # (refused before the metrics are made, as in Keras)
+        return self._logs()
+
+    def get_compile_config(self) -> dict:
+        """The compile arguments as Keras 3 writes them (``compile_config`` of a ``.keras`` file: the optimizer
+        with its current settings, the loss, the metrics, ...; see
+        :func:`tinygradconv.keras_format.keras_compile_config`); ``{}`` before ``compile``, as Keras'
+        ``get_compile_config``. :meth:`compile_from_config` compiles a model with it.
+
+        Raises:
+            ValueError: an entry that Keras cannot describe (a lambda as the loss, ...).
+        """
+        if not self.compiled:
+            return {}
+        from .keras_format import keras_compile_config
+
+        return keras_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile with :meth:`get_compile_config`'s output (or Keras 3's), as Keras 3's ``compile_from_config``.
+
+        Raises:
+            TypeError: ``config`` is not a dict.
+            ValueError: an entry this package does not have (an unknown optimizer, loss or metric, named).
+        """
+        if not isinstance(config, dict):
+            raise TypeError(f"Invalid type for argument `config`: expected the dict of get_compile_config(). "
+                            f"Received config={config!r} of type {type(config).__name__}")
+        from .keras_format import our_compile_arguments
+        from .saving import _with_custom_metrics
+
+        self.compile(**_with_custom_metrics(our_compile_arguments(config, "compile_from_config")))
+
+    @property
     def metrics_names(self) -> list:
         """``"loss"``, then the names of ``metrics``, then those of ``weighted_metrics`` (as given to compile)."""
         return ["loss"] + [name for name, _, _ in self._metric_specs]
 
     def reset_metrics(self):
         """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``)."""
-        self._loss_tracker = _Mean()
+        self._loss_tracker.reset_state()        # in place: model.metrics[0] is the tracker
         for _, metric, _ in self._metrics or ():
             metric.reset_state()
 
@@ -1241,11 +1374,11 @@ class Model(Layer):
             validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
-        validation_freq = _check_int(validation_freq, "validation_freq", 1)
+        validation_freq = _check_int(validation_freq, "validation_freq", 1, type_error=TypeError)
         steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = _check_steps(validation_steps, "validation_steps")
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0, type_error=TypeError)   # as Keras
         verbose = _check_verbose(verbose)
         shuffle = _check_shuffle(shuffle)
         number(validation_split, "validation_split", low=0, high=1, high_open=True, type_error=ValueError)

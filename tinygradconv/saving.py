@@ -565,9 +565,14 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
     skip_mismatch = flag(skip_mismatch, "skip_mismatch", "load_weights")
     if not model.built:
         raise ValueError(not_built_message(model))
-    if _is_keras_weights(filepath) or str(filepath).endswith(".keras"):
-        from .keras_format import load_keras_weights
+    from .keras_format import is_keras_folder, load_keras_weights
 
+    if is_keras_folder(filepath):       # Keras 3 refuses it too ("File format not supported")
+        raise SavedFileError(f"{filepath!r} is a folder of Keras' model.save(folder, zipped=False): load_weights "
+                             f"reads files only, as in Keras. Give its weights file, model.load_weights("
+                             f"{os.path.join(filepath, 'model.weights.h5')!r}), or load the whole model with "
+                             f"models.load_model({filepath!r})")
+    if _is_keras_weights(filepath) or str(filepath).endswith(".keras"):
         return load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
     arrays, _ = _read_npz(filepath)
     _assign(model, split_optimizer_arrays(arrays)[0], filepath, skip_mismatch)
@@ -776,9 +781,10 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} is a weights file (Keras 3's model.save_weights, or ours, writes "
                              ".weights.h5 files): it holds only weights, no architecture. Build the model in code "
                              "and call model.load_weights(path) instead")
-    if str(filepath).endswith(".keras"):  # a Keras 3 archive (see tinygradconv.keras_format)
-        from .keras_format import load_keras
+    from .keras_format import is_keras_folder, load_keras
 
+    # a Keras 3 archive (see tinygradconv.keras_format), or its files unzipped (Keras' save(folder, zipped=False))
+    if str(filepath).endswith(".keras") or is_keras_folder(filepath):
         return load_keras(filepath, custom_objects, compile=compile)
     arrays, meta = _read_npz(filepath)
     if meta is None or "model" not in meta:
