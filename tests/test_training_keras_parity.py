@@ -333,3 +333,28 @@ def test_keras_still_reads_a_batch_size_of_0_as_its_default():
         warnings.simplefilter("ignore")
         model.fit(x, x[:, :1], batch_size=0, verbose=0, callbacks=[Count()])
     assert len(steps) == 3
+
+
+@pytest.mark.parametrize("per_output", [True, False], ids=["loss per output", "one loss"])
+def test_a_loss_of_your_own_gets_float32_predictions_from_every_output(per_output):
+    """Found by a reviewer: a float16 functional model with two outputs passed float16 predictions to a loss
+    function of your own (one output did cast). Keras wraps the function in a LossFunctionWrapper of dtype
+    floatx(), so it sees float32 targets and predictions from every output."""
+    keras = keras_on_torch("Keras 3's LossFunctionWrapper is the reference")
+    x, y = np.ones((4, 3), "float32"), [np.ones((4, 1), "float32")] * 2
+
+    def dtypes_seen(lib):
+        seen = set()
+
+        def own(t, p):
+            seen.add((str(t.dtype).replace("torch.", ""), str(p.dtype).replace("torch.", "")))
+            return ((p - t) ** 2).mean()
+
+        inputs = lib.layers.Input((3,), dtype="float16")
+        outputs = [lib.layers.Dense(1, dtype="float16", name=n)(inputs) for n in ("a", "b")]
+        model = (lib.models.Model if lib is tg else lib.Model)(inputs, outputs)
+        model.compile(optimizer="sgd", loss=[own, own] if per_output else own)
+        model.evaluate(x, y, **({} if lib is tg else {"verbose": 0}))
+        return seen
+
+    assert dtypes_seen(tg) == dtypes_seen(keras) == {("float32", "float32")}

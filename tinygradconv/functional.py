@@ -54,6 +54,7 @@ from .models import (
     check_call_keywords,
     check_loss_value,
     integer_data_tensor,
+    prediction_for_loss,
     refuse_foreign_compile_arguments,
     single_input_data,
 )
@@ -1140,6 +1141,7 @@ class Functional(FunctionalMixin, Model):
             total, values = None, []
             for _, loss_fn, weight, position in self._output_losses:
                 t, p = pairs[position]
+                p = prediction_for_loss(loss_fn, p)       # float32 for a function of your own, as Keras
                 w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
                 loss = loss_fn(t, p) if w is None else loss_fn(t, p, sample_weight=w)
                 check_loss_value(loss, loss_fn)
@@ -1154,6 +1156,7 @@ class Functional(FunctionalMixin, Model):
             return super().compute_loss(y_true, y_pred, sample_weight)
         total = None
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
+            p = prediction_for_loss(self.loss, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
             loss = self.loss(t, p) if w is None else self.loss(t, p, sample_weight=w)
             check_loss_value(loss, self.loss)

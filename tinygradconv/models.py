@@ -664,6 +664,15 @@ def _json_friendly(value):
 
 
 # ----------------------------------------------------------------------------------------------- Model
+def prediction_for_loss(loss_fn, y_pred):
+    """``y_pred`` as the loss function ``loss_fn`` receives it: a float16 prediction cast to float32 for a loss of
+    your own (a function, not a :class:`~tinygradconv.losses.Loss`, which casts itself), as Keras 3 wraps such a
+    function in a ``LossFunctionWrapper`` of dtype ``floatx()``; else unchanged."""
+    if not isinstance(loss_fn, losses.Loss) and isinstance(y_pred, Tensor) and dtype_name(y_pred.dtype) == "float16":
+        return y_pred.astype("float32")
+    return y_pred
+
+
 class Model(Layer):
     """A layer with a training loop. Subclass it, or use :class:`Sequential`.
 
@@ -1213,9 +1222,7 @@ class Model(Layer):
         A loss of your own (a function, not a :class:`~tinygradconv.losses.Loss`) receives a float16 prediction cast
         to float32, as Keras 3 wraps such a function in a ``LossFunctionWrapper`` of dtype ``floatx()``; the
         targets and weights are float32 already (see :meth:`_targets`)."""
-        if not isinstance(self.loss, losses.Loss) and isinstance(y_pred, Tensor) \
-                and dtype_name(y_pred.dtype) == "float16":
-            y_pred = y_pred.astype("float32")
+        y_pred = prediction_for_loss(self.loss, y_pred)
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
         else:
