@@ -1016,9 +1016,9 @@ def _op_node_message(item, filepath):
 def is_keras_folder(filepath) -> bool:
     """Whether ``filepath`` is a folder written by Keras 3's ``model.save(folder, zipped=False)``: the files of a
     ``.keras`` archive (``config.json``, ``metadata.json``, ``model.weights.h5``) unzipped. Keras'
-    ``load_model(folder)`` reads it, and so does :func:`load_keras`."""
-    return os.path.isdir(filepath) and all(os.path.isfile(os.path.join(filepath, name))
-                                           for name in ("config.json", "model.weights.h5"))
+    ``load_model(folder)`` reads it, and so does :func:`load_keras`. A folder is one when it holds ``config.json``,
+    as Keras tells it (a missing ``model.weights.h5`` is then named, where it had been "Expected a .npz file")."""
+    return os.path.isdir(filepath) and os.path.isfile(os.path.join(filepath, "config.json"))   # as Keras tells it
 
 
 def _read_archive(filepath):
@@ -1040,7 +1040,11 @@ def _read_archive(filepath):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SavedFileError(f"{filepath!r}: its config.json is not valid JSON: {type(exc).__name__}: "
                                  f"{exc}") from None
-        with open(os.path.join(filepath, "model.weights.h5"), "rb") as f:
+        weights = os.path.join(filepath, "model.weights.h5")
+        if not os.path.isfile(weights):
+            raise SavedFileError(f"{filepath!r} is a folder of Keras' model.save(folder, zipped=False) without its "
+                                 f"weights: {weights!r} is missing")
+        with open(weights, "rb") as f:
             return config, f.read()
     if os.path.isdir(filepath):
         raise SavedFileError(f"{filepath!r} is a directory: expected a .keras file (a zip archive, as "

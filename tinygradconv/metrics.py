@@ -405,10 +405,10 @@ def metric_dtype(dtype, metric):
         return dtype_argument(dtype, METRIC_DTYPES)
     except TypeError:
         pass
-    if not _is_dtype_like(dtype):       # 3, [1], an object: a TypeError (Keras: a ValueError), found by a tester
-        raise TypeError(f"Invalid type for argument `dtype` of {metric}. Expected one of {METRIC_DTYPES} (a name, "
-                        "or a NumPy or PyTorch dtype), or None for a Python float. Received "
-                        f"dtype={dtype!r} of type {type(dtype).__name__}")
+    if not _is_dtype_like(dtype):       # 3, [1], an object: a ValueError, as Keras' "Cannot interpret `dtype`"
+        raise ValueError(f"Invalid value for argument `dtype` of {metric}. Expected one of {METRIC_DTYPES} (a name, "
+                         "or a NumPy or PyTorch dtype), or None for a Python float. Received "
+                         f"dtype={dtype!r} of type {type(dtype).__name__}")
     text = str(getattr(dtype, "__name__", dtype))
     keras_note = (" (Keras accepts it but truncates every value, so that its result means nothing)"
                   if "int" in text or "bool" in text else "")

@@ -1381,7 +1381,7 @@ class Model(Layer):
             validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
-        validation_freq = _check_int(validation_freq, "validation_freq", 1, type_error=TypeError)
+        validation_freq = _check_int(validation_freq, "validation_freq", 1)         # Keras: a ValueError
         steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = _check_steps(validation_steps, "validation_steps")
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)

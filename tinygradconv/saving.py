@@ -415,7 +415,9 @@ def _read_npz(filepath):
     if not os.path.exists(filepath):
         raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
     if os.path.isdir(filepath):
-        raise IsADirectoryError(errno.EISDIR, "Expected a .npz file, found a directory", filepath)
+        raise IsADirectoryError(errno.EISDIR, "Expected a .npz file (or, for load_model, a .keras file or a folder "
+                                "of Keras' model.save(folder, zipped=False), which holds config.json), found a "
+                                "directory", filepath)
     with open(filepath, "rb") as f:  # our own handle: np.load leaks its own when the archive is damaged
         head = f.read(512)
         if not head.startswith(b"PK"):  # every zip archive (so every .npz) starts so
