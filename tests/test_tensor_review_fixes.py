@@ -89,3 +89,28 @@ def test_zero_and_one_write_into_a_mask_as_pytorch():
     assert ours.tolist() == theirs.tolist() == [True, False]
     with pytest.raises(TypeError, match="cannot be written into a bool tensor; write True or False"):
         ours[0] = 2
+
+
+@pytest.mark.parametrize("augmented", [operator.ipow, operator.imod, operator.ifloordiv])   # p **= 2, %=, //=
+def test_the_other_augmented_assignments_update_a_parameter_in_place_as_pytorch(augmented):
+    """Found by a tester: `p **= 2` (and `%=`, `//=`) on a parameter under no_grad() made a new tensor without grad,
+    so the parameter list kept the old values and the name stopped training; while gradients were recorded, `w %= 2`
+    on a parameter passed silently. Now as `+=`, and as PyTorch."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    ours = [tg.tensor([2.0, -3.0, 7.5], requires_grad=True)]
+    theirs = [torch.tensor([2.0, -3.0, 7.5], requires_grad=True)]
+    for params, context in ((ours, tg.no_grad), (theirs, torch.no_grad)):
+        p = params[0]
+        with context():
+            p = augmented(p, 2)
+        assert p is params[0] and p.requires_grad
+    np.testing.assert_array_equal(ours[0].detach().numpy(), theirs[0].detach().numpy())
+    for w in (tg.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)):
+        with pytest.raises(RuntimeError, match="(?i)leaf"):
+            augmented(w, 2)
+
+
+def test_a_masked_write_of_the_wrong_length_names_both_shapes():
+    t = tg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"shape \(3,\) does not broadcast to the shape of t\[index\], \(2,\)"):
+        t[t > 1] = tg.tensor([5.0, 6.0, 7.0])

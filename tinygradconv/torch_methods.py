@@ -499,6 +499,24 @@ class TorchMethods(NumpyUfuncs):
 
         return Remainder.apply(self, self._lift(other))
 
+    # augmented assignments: in place for a parameter under no_grad(), as ``+=`` (Tensor.__iadd__ and
+    # ops.elementwise.in_place); without these, Python ran ``p = p ** 2`` and the loop's ``p **= 2`` left the
+    # parameter unchanged, and ``w %= 2`` on a parameter while recording passed silently (found by a tester)
+    def __ipow__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__pow__, "**=")
+
+    def __imod__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__mod__, "%=")
+
+    def __ifloordiv__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__floordiv__, "//=")
+
     def __rmod__(self, other):
         from .ops.elementwise import Remainder
 
@@ -624,7 +642,7 @@ class TorchMethods(NumpyUfuncs):
             else:                               # the arrays index a view: integers, slices and new axes first
                 array[first][rest] = written
         except ValueError as error:
-            if "broadcast" not in str(error):   # only NumPy's shape error is the value's shape (not, say, read-only)
+            if "broadcast" not in str(error) and "cannot assign" not in str(error):   # NumPy's shape errors only
                 raise
             raise ValueError(f"Invalid value for argument `value`: shape {tuple(value.shape)} does not broadcast to "
                              f"the shape of t[index], {tuple(self.detach()[index].shape)}") from None

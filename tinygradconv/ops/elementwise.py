@@ -1139,7 +1139,8 @@ def compare(tensor, other, op):
 
 
 def in_place(tensor, other, operator, symbol):
-    """``tensor += other`` (and ``-=``, ``*=``, ``/=``): ``operator`` is the plain operator (``Tensor.__add__``).
+    """``tensor += other`` (and ``-=``, ``*=``, ``/=``, ``**=``, ``%=``, ``//=``): ``operator`` is the plain operator
+    (``Tensor.__add__``).
 
     * A leaf that requires grad (a parameter), under ``no_grad()``: the result is written into the tensor's own
       array, as PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad``
