@@ -153,6 +153,14 @@ def _tensors_in(value) -> list:
     return []
 
 
+def _refuse_tensor_out(name, out):
+    """A ``TypeError`` when ``out=`` (a ufunc's tuple, or a function's array or list) holds a tensor: NumPy would
+    write into the tensor's memory behind the graph's back."""
+    if _tensors_in(out):
+        raise TypeError(f"{name}(..., out=...) cannot write into a tensor; pass its array, t.data (for a tensor "
+                        "that requires grad, whose t.numpy() is read-only, under `with tg.no_grad():`)")
+
+
 def _as_arrays(value):
     """``value`` with each tensor replaced by its data (``np.asarray``), in lists and tuples too."""
     if isinstance(value, NumpyUfuncs):
@@ -178,9 +186,7 @@ class NumpyUfuncs:
             if ufunc in NOT_OPERATORS:
                 return NotImplemented
         call = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-        if any(isinstance(array, NumpyUfuncs) for array in kwargs.get("out", ())):
-            raise TypeError(f"{call}(..., out=...) cannot write into a tensor; pass its array, t.data (for a "
-                            "tensor that requires grad, whose t.numpy() is read-only, under `with tg.no_grad():`)")
+        _refuse_tensor_out(call, kwargs.get("out"))
         tensors = [value for value in inputs if isinstance(value, NumpyUfuncs)]
         if not _boolean_result(ufunc) and any(tensor.requires_grad for tensor in tensors):
             raise _refusal(call, _own_op(ufunc, type(self)))
@@ -192,9 +198,7 @@ class NumpyUfuncs:
         compute on the tensors' data and return NumPy's result; a tensor that requires grad is refused, unless
         ``func`` is in :data:`NO_GRADIENT` (see the module)."""
         name = func.__module__.replace("numpy", "np", 1) + "." + func.__name__
-        if _tensors_in(kwargs.get("out")):
-            raise TypeError(f"{name}(..., out=...) cannot write into a tensor; pass its array, t.data (for a "
-                            "tensor that requires grad, whose t.numpy() is read-only, under `with tg.no_grad():`)")
+        _refuse_tensor_out(name, kwargs.get("out"))
         if func not in NO_GRADIENT and any(t.requires_grad for t in _tensors_in([args, list(kwargs.values())])):
             raise _refusal(name, _spelling(func, type(self)))
         return func(*_as_arrays(args), **{key: _as_arrays(value) for key, value in kwargs.items()})

@@ -252,9 +252,10 @@ class Tensor(TorchMethods):
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:     # (PyTorch: "a Tensor with 6 elements cannot be converted to Scalar")
-            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape} ({self.size} "
-                             "elements). Use t.tolist() for all the values, or t[i].item() for one of them")
+        if self.numel() != 1:     # (PyTorch: "a Tensor with 6 elements cannot be converted to Scalar")
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape} "
+                             f"({self.numel()} elements). Use t.tolist() for all the values, or t[i].item() for "
+                             "one of them")
         return self.numpy().reshape(()).item()
 
     def __float__(self):

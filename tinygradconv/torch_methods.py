@@ -798,10 +798,10 @@ def _writable(array):
     if not isinstance(array, np.ndarray) or array.flags.writeable:
         return array
     base = array.base
+    # the same memory: the same start, shape, strides and dtype
     if isinstance(base, np.ndarray) and base.flags.writeable and base.shape == array.shape and \
-            base.dtype == array.dtype and np.shares_memory(base, array) and \
-            base.__array_interface__["data"][0] == array.__array_interface__["data"][0] and \
-            base.strides == array.strides:
+            base.dtype == array.dtype and base.strides == array.strides and \
+            base.__array_interface__["data"][0] == array.__array_interface__["data"][0]:
         return base
     return array.copy()
 

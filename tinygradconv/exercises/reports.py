@@ -98,10 +98,10 @@ def _time_limit(name, seconds):
     if not seconds or not _can_time():
         yield
         return
-    armed = [True]
+    armed = True
 
     def stop(signum, frame):
-        if armed[0]:            # not once the block is over: a late alarm must not escape from the clean-up
+        if armed:               # not once the block is over: a late alarm must not escape from the clean-up
             raise _OutOfTime
 
     started = time.monotonic()
@@ -122,7 +122,7 @@ def _time_limit(name, seconds):
             "never becomes false (a counter that is never increased), or a loop that appends to the list it walks "
             f"over.{where}\n  (The limit is {limit}.)") from None
     finally:
-        armed[0] = False
+        armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay > 0:      # the caller's timer, with what it had left (at least a moment, so it still fires)
