@@ -196,8 +196,9 @@ def _conv_length_mistake(fn, inputs, received, cases):
                 f"than the input's {length}, so no window fits and the output is empty (length 0); the formula "
                 "floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, max(0, ...)")
 
+    right = {tuple(case.values()): expected for case, expected in cases}     # each case's right length
+
     def valid_only(formula):            # a slip in the "valid" formula: the padded lengths as they should be
-        right = {tuple(case.values()): expected for case, expected in cases}
         return lambda case: (formula(case["input_length"], (case["kernel_size"] - 1) * case["dilation_rate"] + 1,
                                      case["kernel_size"], case["strides"])
                              if case["padding"] == "valid" else right[tuple(case.values())])
@@ -215,7 +216,7 @@ def _conv_length_mistake(fn, inputs, received, cases):
           f"{inputs['dilation_rate']} spans k_eff = (k - 1) * d + 1 = {span} steps; use k_eff where the formula has "
           "the kernel's length")),
         (lambda case: (case["input_length"] // case["strides"] if case["padding"] != "valid"
-                       else _conv_length_of(case, cases)),
+                       else right[tuple(case.values())]),
          (f'padding="{padding}" keeps a last, partial window: the output has ceil(L / s) = ceil({length} / {s}) = '
           f"{-(-length // s)} steps, not floor(L / s) = {length // s} (in integers, (L + s - 1) // s, or "
           "math.ceil(L / s))")),
@@ -225,10 +226,6 @@ def _conv_length_mistake(fn, inputs, received, cases):
             return sentence
     return ""
 
-
-def _conv_length_of(inputs, cases):
-    """The right length of ``inputs`` among ``cases``, ``(inputs, length)`` pairs."""
-    return next(expected for case, expected in cases if case == inputs)
 
 
 @time_limited
@@ -1139,11 +1136,15 @@ def _finite_difference_mistake(got, f, x, eps, exact):
     return known
 
 
+def _central_differences(f, x, step):
+    """``f(x + step e_i) - f(x - step e_i)`` for every ``i``: the numerators of the central differences."""
+    return np.array([f(x + e) - f(x - e) for e in np.eye(x.size) * step])
+
+
 def _central_slips(f, x, eps):
     """The known slips in writing the central difference itself, as :func:`_known_mistake` takes them: the 2 of
     ``2 eps`` left out (twice the gradient), and ``/ 2 * eps``, which Python reads as ``(... / 2) * eps``."""
-    steps = np.eye(x.size) * eps
-    differences = np.array([f(x + e) - f(x - e) for e in steps])
+    differences = _central_differences(f, x, eps)
     return [(differences / eps,
              ("your values are exactly twice the gradient: the two points x + eps e_i and x - eps e_i are 2 eps "
               "apart, so divide their difference by 2 * eps, not by eps")),
@@ -1159,8 +1160,7 @@ def _other_steps(f, x, eps):
     rounding errors are not reproducible here.)"""
     mistakes = []
     for step in (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4):
-        steps = np.eye(x.size) * step
-        estimate = np.array([(f(x + e) - f(x - e)) / (2 * step) for e in steps])
+        estimate = _central_differences(f, x, step) / (2 * step)
         sentence = (f"these are central differences with a step of {step:g}, not the eps given ({eps:g}): their "
                     "truncation error, O(step^2) (step^2 / 6 times the third derivative), grows with the step; use "
                     "the eps passed to your function")

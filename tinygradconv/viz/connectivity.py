@@ -1025,7 +1025,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
         gap_below, gap_above = skipped and r == MAX_ROWS - 2, skipped and r == MAX_ROWS - 1
         cut = (r > 0 and not gap_above, r < len(rows) - 1 and not gap_below)
         _draw_connectivity(row_ax, geo, window, span, annotate, weighted, drawn, wrapped=len(rows) > 1, cut=cut)
-        if skipped and r == MAX_ROWS - 2:
+        if gap_below:
             row_ax.text(0.5, -0.04, f"⋯  {skipped} cells left out: {_repeat_note(st)}  ⋯", transform=row_ax.transAxes,
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
@@ -1083,13 +1083,14 @@ def _fit_labels(fig, rows, lay_out):
     half, gap = _CELL / 2, 0.1
     tall = 0.0
     for ax, labels, _ in rows:
+        pitch = _pitch(ax)
         for _, text in labels:
             x, y = text.get_position()
             above = y > 1.0                                     # the input row's label goes above it
             text.set_position((x, y + (half + gap) * (1 if above else -1)))
             text.set_verticalalignment("bottom" if above else "top")
             text.set_bbox(None)                                 # no hatch or line behind it any more
-            tall = max(tall, text.get_window_extent(renderer).height / _pitch(ax))
+            tall = max(tall, text.get_window_extent(renderer).height / pitch)
     for ax in {ax for ax, _, _ in rows}:                        # the same room on every row: one scale
         y0, y1 = ax.get_ylim()
         ax.set_ylim(y0 - tall - gap, y1 + tall + gap)
@@ -1140,8 +1141,7 @@ def _fit_tap_labels(fig, texts):
     if not texts:
         return
     renderer = fig.canvas.get_renderer()
-    boxes = [text.get_bbox_patch().get_window_extent(renderer) if text.get_bbox_patch() else
-             text.get_window_extent(renderer) for text in texts]
+    boxes = [text.get_bbox_patch().get_window_extent(renderer) for text in texts]   # (_label_taps frames each)
     if any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2)):
         for text in texts:
             text.set_visible(False)

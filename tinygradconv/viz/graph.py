@@ -401,8 +401,9 @@ def _route_lanes(routed, pos, sizes, band_of):
         return {lane: rank for rank, lane in enumerate(order)}
 
     # the smaller the rank, the nearer its row the run
-    below = ranks(lambda k: (not climbs(*routed[k]), k if climbs(*routed[k]) else -k))
-    above = ranks(lambda k: (not climbs(*routed[k]), -k if climbs(*routed[k]) else k))
+    up = [climbs(*route) for route in routed]           # (each a scan of the rows' nodes: once per route)
+    below = ranks(lambda k: (not up[k], k if up[k] else -k))
+    above = ranks(lambda k: (not up[k], -k if up[k] else k))
     leaving, arriving = {}, {}
     for lane, (src, dst) in enumerate(routed):
         leaving.setdefault(src, []).append(lane)
@@ -595,7 +596,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
     sizes = {}
     for n in nodes:
         widths, heights = [], []
-        for text in [n.short] + [frame[n.id] for frame in labels if n.id in frame]:
+        for text in {n.short, *(frame[n.id] for frame in labels if n.id in frame)}:   # each distinct text once
             texts[n.id].set_text(text)
             extent = texts[n.id].get_window_extent(renderer)
             widths.append(extent.width)
