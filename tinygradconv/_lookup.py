@@ -233,6 +233,13 @@ def serialize(obj, kind: str, base: type):
     return {"class_name": class_name(obj, kind), "config": obj.get_config()}
 
 
+def registered_class_name(config: dict, name: str) -> str:
+    """The name to look ``config`` up by: its ``registered_name`` when that is Keras' form of a registered class,
+    ``"package>Name"`` (as ``serialize_keras_object`` writes it), else ``name``."""
+    registered = config.get("registered_name")
+    return registered if isinstance(registered, str) and ">" in registered else name
+
+
 def deserialize(config, table: dict, kind: str):
     """A new object from :func:`serialize`'s output; the class name is looked up exactly (Keras' extra keys
     ``module``, ... are ignored; a ``registered_name`` ``"package>Name"`` is looked up instead of the class name,
@@ -245,9 +252,7 @@ def deserialize(config, table: dict, kind: str):
     name, inner = config["class_name"], config.get("config")
     if name == "function" and isinstance(inner, str):
         name, inner = inner, None
-    registered = config.get("registered_name")
-    if isinstance(registered, str) and ">" in registered:   # Keras' form of a registered class: "package>Name"
-        name = registered
+    name = registered_class_name(config, name)
     found = lookup(table, name, kind)
     if isinstance(found, type):
         return found.from_config(dict(inner or {}))

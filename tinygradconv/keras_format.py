@@ -77,7 +77,7 @@ import zipfile
 import numpy as np
 
 from . import activations
-from ._lookup import builtin, custom_object_scope, defined_here, snake_case
+from ._lookup import builtin, custom_object_scope, defined_here, registered_class_name, snake_case
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
@@ -779,9 +779,8 @@ def _from_keras_object(value, where):
     if value["class_name"] == "function" and isinstance(value.get("config"), str):
         return value["config"]         # a plain function, by name (found in custom_objects)
     config = dict(value.get("config") or {})
-    registered = value.get("registered_name")       # "package>ClassName": registered by the user, found by that key
-    return {"class_name": registered if isinstance(registered, str) and ">" in registered else value["class_name"],
-            "config": config}
+    # "package>ClassName": registered by the user, found by that key
+    return {"class_name": registered_class_name(value, value["class_name"]), "config": config}
 
 
 def _activation_layer_config(value, where):

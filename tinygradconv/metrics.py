@@ -56,7 +56,7 @@ from .losses import (  # noqa: F401 -- re-exported, documented in losses
 )
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import dtype_argument, flag, integer, number
+from .validation import FLOAT_DTYPES, dtype_argument, flag, integer, number
 
 
 def _ieee754(fn):
@@ -369,7 +369,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------ metric objects
 #: The dtypes a metric computes and reports its result in (``dtype=`` of every metric class but BinaryIoU's).
-METRIC_DTYPES = ("float16", "float32", "float64")
+METRIC_DTYPES = FLOAT_DTYPES                # (validation's: the float dtypes layers and optimizers take)
 
 
 def _is_dtype_like(dtype):

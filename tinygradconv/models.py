@@ -389,10 +389,14 @@ class _CompileMetrics:
     def metrics(self) -> list:
         return [metric for _, metric, _ in self._model._metrics or ()]
 
-    def result(self) -> dict:
+    def check_built(self):
+        """Keras' ``ValueError`` when the compiled metrics are not made yet (before the first batch)."""
         if self._model._metrics is None and self._model._metric_specs:
             raise ValueError("Cannot get result() since the metric has not yet been built (Keras' message): the "
                              "metrics given to compile are made at the first batch of fit() or evaluate()")
+
+    def result(self) -> dict:
+        self.check_built()
         logs = self._model._logs()
         return {name: logs[name] for name, _, _ in self._model._metrics or ()}
 
@@ -1148,7 +1152,7 @@ class Model(Layer):
         """
         if not self.compiled:
             return {}
-        _CompileMetrics(self).result()      # (refused before the metrics are made, as in Keras)
+        _CompileMetrics(self).check_built()      # (refused before the metrics are made, as in Keras)
         return self._logs()
 
     def get_compile_config(self) -> dict:
