@@ -558,7 +558,7 @@ def _samplewise(values, sample_weight, metric, reduce, dtype=None):
         count = values.shape[0] if values.ndim >= 1 else 1
     if values.ndim > 1:
         values = reduce(values, tuple(range(1, values.ndim)))
-    return values, float(count) if dtype is None else np.asarray(count, dtype=dtype)[()]
+    return values, _scalar(count, dtype)
 
 
 class Mean(Metric):
@@ -595,9 +595,15 @@ class Mean(Metric):
         return self.total / self.count if self.count else 0.0
 
 
+def _scalar(value, dtype):
+    """``value`` as a Python float, or as a NumPy scalar of ``dtype`` (a metric's sums are kept in its dtype, as
+    Keras' variables)."""
+    return float(value) if dtype is None else np.asarray(value, dtype=dtype)[()]
+
+
 def _zero(dtype):
-    """0.0, or a NumPy zero of ``dtype`` (a metric's sums are kept in its dtype, as Keras' variables)."""
-    return 0.0 if dtype is None else np.zeros((), dtype=dtype)[()]
+    """0.0, or a NumPy zero of ``dtype`` (:func:`_scalar`)."""
+    return _scalar(0.0, dtype)
 
 
 class Sum(Metric):
