@@ -7,6 +7,7 @@ import pytest
 from helpers import keras_on_torch
 
 import tinygradconv as tg
+from tinygradconv import callbacks as TC
 from tinygradconv import constraints, losses
 from tinygradconv import layers as L
 from tinygradconv import metrics as TM
@@ -400,3 +401,30 @@ def test_a_keras_folder_without_its_weights_and_an_empty_folder_say_what_they_la
     empty.mkdir()
     with pytest.raises(IsADirectoryError, match=r"a folder of Keras' model\.save\(folder, zipped=False\)"):
         M.load_model(str(empty))
+
+
+# ---------------------------------------------------------------- 8. validation_freq as a list of epochs
+@pytest.mark.parametrize("validation_freq", [[1, 3], [2], [], [4, 1, 1]])
+def test_validation_freq_list_validates_after_the_epochs_keras_validates_after(validation_freq):
+    keras = keras_on_torch(REASON)
+    theirs, ours = _twin_models(keras)
+    seen = {}
+    for name, model, callback in (("keras", theirs, keras.callbacks.Callback), ("ours", ours, TC.Callback)):
+        class EpochsWithValidation(callback):
+            def on_epoch_end(self, epoch, logs=None, name=name):
+                seen.setdefault(name, []).append("val_loss" in logs)
+
+        model.compile(keras.optimizers.SGD(0.01) if name == "keras" else "sgd", "mse")
+        history = model.fit(X, Y, epochs=4, batch_size=4, validation_data=(X, Y), validation_freq=validation_freq,
+                            verbose=0, callbacks=[EpochsWithValidation()])
+        seen[name + " history"] = len(history.history.get("val_loss", []))
+    assert seen["ours"] == seen["keras"] == [epoch in validation_freq for epoch in (1, 2, 3, 4)]
+    assert seen["ours history"] == seen["keras history"]
+
+
+@pytest.mark.parametrize("validation_freq", [[0, 2], [1.0], (1, 2)])
+def test_validation_freq_list_of_other_than_epoch_numbers_is_refused(validation_freq):
+    _, ours = _twin_models(keras_on_torch(REASON))
+    ours.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `validation_freq`.*Received validation_freq="):
+        ours.fit(X, Y, epochs=2, validation_data=(X, Y), validation_freq=validation_freq, verbose=0)

@@ -204,6 +204,33 @@ def _check_int(value, name, minimum, default=None, type_error=ValueError):
     return integer(value, name, minimum=minimum, type_error=type_error)
 
 
+def _check_validation_freq(validation_freq):
+    """``validation_freq`` as Keras 3's ``fit`` takes it: a strictly positive int (validate after every this many
+    epochs), or a list of the epochs after which to validate, counted from 1; returned as an int or a frozenset.
+
+    Raises:
+        ValueError: anything else (a float, a string, a tuple, 0, an epoch below 1 in the list), as Keras raises
+            ValueError for a value that is not a list or an int.
+    """
+    def epoch_number(value):
+        return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= 1
+
+    if isinstance(validation_freq, list) and all(epoch_number(epoch) for epoch in validation_freq):
+        return frozenset(int(epoch) for epoch in validation_freq)
+    if epoch_number(validation_freq):
+        return int(validation_freq)
+    raise ValueError("Invalid value for argument `validation_freq`. Expected a strictly positive integer, or a list "
+                     "of the epochs after which to validate, counted from 1 (integers >= 1). "
+                     f"Received validation_freq={validation_freq!r} of type {type(validation_freq).__name__}")
+
+
+def _validates_after(epoch, validation_freq):
+    """Whether ``fit`` validates after ``epoch`` (counted from 1), for a checked ``validation_freq``."""
+    if isinstance(validation_freq, frozenset):
+        return epoch in validation_freq
+    return epoch % validation_freq == 0
+
+
 def _check_batch_size(batch_size, name="batch_size"):
     """A positive ``batch_size`` (``validation_batch_size``), as an int.
 
@@ -1365,7 +1392,9 @@ class Model(Layer):
             validation_steps: the batches of each validation (default: all); always the first ones, as in Keras.
             validation_batch_size: the batch size of validation (default ``batch_size``, else chosen as for
                 ``batch_size`` from ``validation_steps``).
-            validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...).
+            validation_freq: validate every this many epochs (after epochs ``freq``, ``2 * freq``, ...), or, as a
+                list, after the epochs it lists, counted from 1 as Keras counts them (``[1, 5]``: after the first
+                and the fifth epoch).
 
         Returns:
             the :class:`~tinygradconv.callbacks.History` (also ``model.history``): ``history.history["loss"]`` has
@@ -1385,7 +1414,7 @@ class Model(Layer):
             validation_batch_size = _check_batch_size(validation_batch_size, "validation_batch_size")
         else:
             validation_batch_size = batch_size      # None too: then evaluate's default, from validation_steps
-        validation_freq = _check_int(validation_freq, "validation_freq", 1)         # Keras: a ValueError
+        validation_freq = _check_validation_freq(validation_freq)
         steps_per_epoch = _check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = _check_steps(validation_steps, "validation_steps")
         epochs = _check_int(epochs, "epochs", 0, type_error=TypeError)
@@ -1477,7 +1506,7 @@ class Model(Layer):
                 if self.stop_training:
                     break
             epoch_logs = dict(logs)
-            if val is not None and (epoch + 1) % validation_freq == 0:
+            if val is not None and _validates_after(epoch + 1, validation_freq):
                 val_logs = self.evaluate(val[0], val[1], batch_size=validation_batch_size, verbose=0,
                                          sample_weight=val[2], steps=validation_steps, return_dict=True,
                                          _callbacks=callback_list)
