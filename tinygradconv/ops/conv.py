@@ -254,6 +254,11 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
         y = _winograd(xp, x, _flipped(kernel), dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
         if y is not None:
             return y, None, None
+    if _takes_correlation(xp, kernel, strides, length):
+        pad_left = (k - 1) * dilation_rate - c_left
+        flipped = xp.permute_dims(xp.flip(kernel, axis=0), (0, 2, 1))                # as _flipped, in xp
+        y = conv1d_forward(xp, x, flipped, 1, dilation_rate, pad_left, out_len + c_left - length, 1, bias)
+        return y, None, None
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
     if (_takes_blocked_overlap_add(xp, k, strides, dilation_rate)
             and _full_output_fits(length, k, strides, dilation_rate) and _rows_outnumber_taps(length, k)):
@@ -271,6 +276,28 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
                              rows=slice(b0, b1))
 
     return y, _then_add_bias(xp, part, y, bias), step
+
+
+#: The fewest taps for which :func:`conv1d_transpose_forward` with stride 1 is computed as the correlation with the
+#: flipped kernel (:func:`_takes_correlation`); ``None``: never (tests compare both).
+LONG_KERNEL_TAPS = 32
+
+
+def _takes_correlation(xp, kernel, strides, length):
+    """Whether :func:`conv1d_transpose_forward` computes its sum as the correlation of ``x``, padded by
+    ``(k-1)*d - c_left`` steps, with the flipped kernel (:func:`_flipped`), by :func:`conv1d_forward`: on the CPU
+    (:func:`_tuned_for_cpu`), ``strides == 1``, at least :data:`LONG_KERNEL_TAPS` taps, no more taps than input
+    steps, and a finite kernel.
+
+    Long kernels over few channels are where the overlap-add loses: it makes one GEMM and one add of a whole
+    output-sized array per tap (or per group of taps), each a few microseconds of calls over little work, while the
+    correlation reads its taps straight from the padded input (:func:`_conv1d_forward_blocked`) or gathers them
+    into one GEMM with ``K = k*C_in``. The padding's zeros are multiplied by the kernel there, which is why the
+    kernel must be finite: an infinite tap would make NaN of outputs that the transposed convolution never sums it
+    into. Measured on one core of an AMD EPYC (Zen 4, 2026-12-06): see the changelog."""
+    k = kernel.shape[0]
+    return (LONG_KERNEL_TAPS is not None and _tuned_for_cpu(xp) and strides == 1 and k >= LONG_KERNEL_TAPS
+            and _rows_outnumber_taps(length, k) and _finite(xp, kernel))
 
 
 def _then_add_bias(xp, part, y, bias):
