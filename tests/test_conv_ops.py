@@ -1219,3 +1219,19 @@ def test_a_long_kernel_plan_is_not_cached_and_taps_that_meet_nothing_cost_nothin
     assert conv_module._tap_blocks.cache_info().currsize == 0
     assert conv_module._planned_taps(3, 3, 32_000_000, 1, 1) == 6
     assert conv_module._planned_taps(3, 10**8 + 2, 10**8, 1, 1) == 10**8     # a transposed convolution: every tap
+
+
+def test_shared_gather_serves_only_where_it_is_no_larger_than_the_separate_paths(monkeypatch):
+    """conv1d's backward with s = 1: a "valid" kernel almost as long as the signal (few output steps) takes the
+    separate paths, a shorter one the shared gather; both give the loop reference's input gradient."""
+    rng = np.random.default_rng(24)
+    shared = count_calls(monkeypatch, conv_module, ["_conv1d_backward_shared"])
+    for length, k, expected in ((60, 50, 0), (60, 20, 1)):
+        x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 3, 3))
+        tx, tw = _t(x, requires_grad=True), _t(w, requires_grad=True)
+        y = conv1d(tx, tw)
+        dy = rng.standard_normal(y.shape)
+        before = shared[0]
+        (y * _t(dy)).sum().backward()
+        assert shared[0] - before == expected, (length, k)
+        np.testing.assert_allclose(tx.grad.numpy(), ref_conv1d_transpose(dy, w, None, 1, "valid"), atol=1e-11)
