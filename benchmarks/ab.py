@@ -30,13 +30,15 @@ Usage::
     python benchmarks/ab.py conv1d batch1 --threads 2 \\
         --variant gemm_blocks.SMALL_GEMM_BLOCKS=False,conv_batching.CHUNK_BYTES=4194304
     python benchmarks/ab.py conv1d long --data-format channels_first --variant conv_phases.PHASE_PATH=True
+    python benchmarks/ab.py conv1d_transpose 4,256,8,8,101,1,2 --variant conv.LONG_KERNEL_TAPS=None
 
 A variant is one or more ``module.NAME=value`` settings separated by commas; ``value`` is a Python literal of the
 switch's type (``True``, ``4194304``, ``None`` where the switch may be ``None``), or for a name setting such as
 ``conv_batching.CPU_VENDOR`` the name itself (``AuthenticAMD``: that maker's limits on this CPU). The cases are those of
 :mod:`benchmarks.conv` (``small``, ``medium``, ``dilated3``, ``channels_first``, ...), each in its own layout
 (``channels_first`` for the ``channels_first`` case, else ``channels_last``) unless ``--data-format`` names another:
-the inputs are then built in that layout, the same shapes and seed.
+the inputs are then built in that layout, the same shapes and seed. A case may also be any shape, seven numbers
+``B,L,C_in,filters,k,s,d`` in the cases' meaning (:func:`case_shape`), taken in ``channels_last``.
 """
 from __future__ import annotations
 
@@ -64,6 +66,8 @@ LAYOUTS = ("channels_last", "channels_first")
 NAME_SETTINGS = frozenset({"CPU_VENDOR"})
 #: Switches that are ``None`` (decided by the CPU's maker) or a bool (forced on or off), rather than ``None`` or an int.
 BOOL_OR_NONE_SETTINGS = frozenset({"PHASE_PATH", "WINOGRAD"})
+#: Limits that are an int, or ``None`` for "never" (``conv.LONG_KERNEL_TAPS``).
+INT_OR_NONE_SETTINGS = frozenset({"LONG_KERNEL_TAPS"})
 
 
 def parse_variant(text):
@@ -90,7 +94,8 @@ def parse_variant(text):
 def checked_setting(module, name, literal):
     """``(module, name, value)`` once ``module`` is one of :data:`SWITCH_MODULES`, ``name`` an upper-case name it
     defines, and ``literal`` a Python literal of that name's type (an int for a float limit too; ``None`` or an
-    int where the switch is ``None``, as ``conv_batching.THREADS``; ``None`` or a bool for
+    int where the switch is ``None``, as ``conv_batching.THREADS``, or an int that may be ``None``
+    (:data:`INT_OR_NONE_SETTINGS`); ``None`` or a bool for
     :data:`BOOL_OR_NONE_SETTINGS`, as ``conv_winograd.WINOGRAD``), or for :data:`NAME_SETTINGS` the text itself
     (``None``: the default).
 
@@ -124,6 +129,8 @@ def checked_setting(module, name, literal):
     expected = {bool: (bool,), int: (int,), float: (int, float), type(None): (int, type(None))}.get(type(current))
     if name in BOOL_OR_NONE_SETTINGS:
         expected = (bool, type(None))
+    if name in INT_OR_NONE_SETTINGS:
+        expected = (int, type(None))
     if expected is None or type(value) not in expected:
         raise ValueError(f"Invalid value for argument `variant`: {module}.{name} is a {type(current).__name__} "
                          f"(now {current!r}). Received {literal}")
@@ -198,7 +205,7 @@ def run_worker(spec):
     from benchmarks.conv import _make_ours
 
     case = spec["case"]
-    fwd, fwd_bwd = _make_ours(spec["op"], SHAPES[case], data_format=spec["data_format"])
+    fwd, fwd_bwd = _make_ours(spec["op"], case_shape(case), data_format=spec["data_format"])
     closures = {"fwd": fwd, "fwd_bwd": fwd_bwd}
     variants = [[tuple(s) for s in v] for v in spec["variants"]]
     reference = _results(fwd_bwd)
@@ -214,6 +221,27 @@ def run_worker(spec):
                 times[i].append({part: _median_of_calls(closures[part], spec["calls"], spec["warmup_ms"] / 1e3)
                                  for part in PARTS})
     return {"times": times, "diff": diffs}
+
+
+def case_shape(case):
+    """The shape ``(B, L, C_in, filters, k, s, d)`` of ``case``: a case of :mod:`benchmarks.conv` by name, or seven
+    positive integers separated by commas, in the cases' meaning (``L`` is the transposed convolution's input
+    length and conv1d's output length): ``"4,256,8,8,101,1,2"`` is a kernel of 101 taps, dilation 2, over 8
+    channels.
+
+    Raises:
+        ValueError: neither a case's name nor seven positive integers.
+
+    >>> case_shape("dilated"), case_shape("4, 256, 8, 8, 101, 1, 2")
+    ((32, 256, 64, 64, 3, 1, 2), (4, 256, 8, 8, 101, 1, 2))
+    """
+    if case in SHAPES:
+        return SHAPES[case]
+    parts = str(case).split(",")
+    if len(parts) == 7 and all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        return tuple(int(p) for p in parts)
+    raise ValueError(f"Invalid value for argument `case`. Expected one of {', '.join(SHAPES)}, or seven positive "
+                     f"integers B,L,C_in,filters,k,s,d separated by commas. Received {case!r}")
 
 
 def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, layout=None):
@@ -232,8 +260,7 @@ def compare(op, case, variants, threads=1, rounds=20, calls=15, warmup_ms=20.0, 
 
     if op not in OPS:
         raise ValueError(f"Invalid value for argument `op`. Expected one of {', '.join(OPS)}. Received {op!r}")
-    if case not in SHAPES:
-        raise ValueError(f"Invalid value for argument `case`. Expected one of {', '.join(SHAPES)}. Received {case!r}")
+    case_shape(case)
     if layout not in (None, *LAYOUTS):
         raise ValueError(f"Invalid value for argument `layout`. Expected one of {', '.join(LAYOUTS)} or None. "
                          f"Received {layout!r}")
@@ -285,7 +312,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("op", nargs="?", choices=OPS)
-    parser.add_argument("case", nargs="?", choices=sorted(SHAPES))
+    parser.add_argument("case", nargs="?", help=f"one of {', '.join(SHAPES)}, or a shape B,L,C_in,filters,k,s,d")
     parser.add_argument("--variant", action="append", default=[],
                         help="module.NAME=value[,module.NAME=value...]; repeat for more variants")
     parser.add_argument("--threads", type=int, default=1)
@@ -315,7 +342,7 @@ def main(argv=None):
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(format_rows(rows, f"{args.op} {args.case} {SHAPES[args.case]}, {rows[0]['data_format']}, "
+        print(format_rows(rows, f"{args.op} {args.case} {case_shape(args.case)}, {rows[0]['data_format']}, "
                                 f"{args.threads} thread(s), {args.rounds} rounds x {args.calls} calls"))
     return 0
 

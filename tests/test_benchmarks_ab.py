@@ -133,6 +133,7 @@ def test_the_worker_builds_the_inputs_in_the_layout_asked_for(monkeypatch):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"op": "conv2d"}, "argument `op`"), ({"case": "huge"}, "argument `case`"), ({"variants": []}, "Nothing to"),
+    ({"case": "4,256,8,8,101,1"}, "seven positive integers"), ({"case": "4,256,8,8,0,1,2"}, "argument `case`"),
     ({"rounds": 0}, "argument `rounds`"), ({"calls": True}, "argument `calls`"),
     ({"layout": "NCW"}, "argument `layout`"),
 ])
@@ -140,3 +141,12 @@ def test_compare_refuses_bad_arguments_before_starting_a_worker(kwargs, message)
     arguments = {"op": "conv1d", "case": "small", "variants": ["conv.BLOCKED_FORWARD=False"]} | kwargs
     with pytest.raises(ValueError, match=message):
         ab.compare(**arguments)
+
+
+def test_a_shape_given_as_seven_numbers_is_timed_like_a_case():
+    """A long kernel that no benchmark case has (101 taps, dilation 2, 8 channels), with the switch of its path:
+    both variants run, and the paths agree to rounding."""
+    rows = ab.compare("conv1d_transpose", "2,64,3,2,33,1,2", ["conv.LONG_KERNEL_TAPS=None"], rounds=1, calls=1,
+                      warmup_ms=0)
+    assert [r["variant"] for r in rows] == ["baseline", "conv.LONG_KERNEL_TAPS=None"]
+    assert rows[1]["max_diff"] < 1e-5 and rows[0]["data_format"] == "channels_last"

@@ -689,6 +689,66 @@ def test_blocked_overlap_add_of_one_sample_builds_the_output_as_a_window_of_f(ba
     assert windows > 20 or backend != "numpy"                      # the window serves on NumPy
 
 
+@pytest.mark.parametrize("long_kernel_taps", [2, 32])
+def test_long_kernels_take_the_correlation_with_the_flipped_kernel(backend, monkeypatch, long_kernel_taps):
+    """conv1d_transpose with stride 1 and at least LONG_KERNEL_TAPS taps, computed as the correlation of the padded
+    input with the flipped kernel: against the overlap-add paths and the loop reference, with crops ("same"),
+    output_padding and dilation; the threshold lowered to 2 runs it on the small grid too."""
+    monkeypatch.setattr(conv_module, "LONG_KERNEL_TAPS", long_kernel_taps)
+    rng = np.random.default_rng(21)
+    lengths = (2, 5) if long_kernel_taps == 2 else (37, 50)
+    kernels = range(2, 6) if long_kernel_taps == 2 else (32, 35)
+    correlations = count_calls(monkeypatch, conv_module, ["conv1d_forward"])
+    taken = 0
+    for length, k, d, padding, op in itertools.product(lengths, kernels, (1, 2), ("valid", "same"), (None, 0)):
+        x, w = rng.standard_normal((3, length, 2)), rng.standard_normal((k, 3, 2))
+        calls = correlations[0]
+        got = conv1d_transpose(_t(x, backend), _t(w, backend), padding=padding, output_padding=op,
+                               dilation_rate=d).numpy()
+        taken += correlations[0] > calls
+        monkeypatch.setattr(conv_module, "LONG_KERNEL_TAPS", None)
+        overlap_add = conv1d_transpose(_t(x, backend), _t(w, backend), padding=padding, output_padding=op,
+                                       dilation_rate=d).numpy()
+        monkeypatch.setattr(conv_module, "LONG_KERNEL_TAPS", long_kernel_taps)
+        np.testing.assert_allclose(got, ref_conv1d_transpose(x, w, None, 1, padding, op, d), atol=1e-12)
+        np.testing.assert_allclose(got, overlap_add, rtol=1e-12, atol=1e-12)
+    if backend == "cupy":                                           # the tuned paths serve the CPU only
+        assert taken == 0
+    else:
+        assert taken == sum(k <= length for length, k, *_ in itertools.product(lengths, kernels, (1, 2),
+                                                                                   ("valid", "same"), (None, 0)))
+
+
+def test_conv1d_input_gradient_of_a_long_kernel_is_the_transposed_convolution_of_dy(backend, monkeypatch):
+    """conv1d's dx with a long kernel (its overlap-add of dy goes through the correlation path): against the loop
+    reference of the transposed convolution of dy by the same kernel, for one wanted gradient and for both."""
+    monkeypatch.setattr(conv_module, "LONG_KERNEL_TAPS", 32)
+    rng = np.random.default_rng(22)
+    for d, both in itertools.product((1, 2), (False, True)):
+        x, w = rng.standard_normal((2, 100, 3)), rng.standard_normal((40, 3, 2))
+        tx, tw = _t(x, backend, requires_grad=True), _t(w, backend, requires_grad=both)
+        y = conv1d(tx, tw, dilation_rate=d)
+        dy = rng.standard_normal(y.shape)
+        (y * _t(dy, backend)).sum().backward()
+        np.testing.assert_allclose(tx.grad.numpy(), ref_conv1d_transpose(dy, w, None, 1, "valid", None, d),
+                                   atol=1e-11)
+
+
+def test_long_kernel_with_an_infinite_tap_keeps_the_overlap_add(backend, monkeypatch):
+    """An inf in the kernel would meet the correlation's padding zeros (0 * inf = NaN where the transposed
+    convolution sums no such product): that kernel goes through the overlap-add; NaN exactly where the loop
+    reference has it."""
+    monkeypatch.setattr(conv_module, "LONG_KERNEL_TAPS", 32)
+    rng = np.random.default_rng(23)
+    x, w = rng.standard_normal((2, 40, 2)), rng.standard_normal((33, 3, 2))
+    w[0, 1, 0] = np.inf
+    got = conv1d_transpose(_t(x, backend), _t(w, backend)).numpy()
+    reference = ref_conv1d_transpose(x, w, None, 1, "valid")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(reference))
+    np.testing.assert_allclose(got, reference, atol=1e-12)
+    assert not conv_module._takes_correlation(np, w, 1, 40) and conv_module._takes_correlation(np, w[1:], 1, 40)
+
+
 def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():
     takes = functools.partial(conv_module._takes_blocked_overlap_add, np)
     assert takes(3, 2, 1) and takes(4, 4, 1)
@@ -1159,3 +1219,19 @@ def test_a_long_kernel_plan_is_not_cached_and_taps_that_meet_nothing_cost_nothin
     assert conv_module._tap_blocks.cache_info().currsize == 0
     assert conv_module._planned_taps(3, 3, 32_000_000, 1, 1) == 6
     assert conv_module._planned_taps(3, 10**8 + 2, 10**8, 1, 1) == 10**8     # a transposed convolution: every tap
+
+
+def test_shared_gather_serves_only_where_it_is_no_larger_than_the_separate_paths(monkeypatch):
+    """conv1d's backward with s = 1: a "valid" kernel almost as long as the signal (few output steps) takes the
+    separate paths, a shorter one the shared gather; both give the loop reference's input gradient."""
+    rng = np.random.default_rng(24)
+    shared = count_calls(monkeypatch, conv_module, ["_conv1d_backward_shared"])
+    for length, k, expected in ((60, 50, 0), (60, 20, 1)):
+        x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((k, 3, 3))
+        tx, tw = _t(x, requires_grad=True), _t(w, requires_grad=True)
+        y = conv1d(tx, tw)
+        dy = rng.standard_normal(y.shape)
+        before = shared[0]
+        (y * _t(dy)).sum().backward()
+        assert shared[0] - before == expected, (length, k)
+        np.testing.assert_allclose(tx.grad.numpy(), ref_conv1d_transpose(dy, w, None, 1, "valid"), atol=1e-11)

@@ -35,6 +35,8 @@ kernel longer than the signal takes the plain path):
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``, while
   the full output is no longer than ``k*L``),
+* :func:`_takes_correlation` (``conv1d_transpose`` with ``s == 1`` and a long kernel, ``k >= 32``: the correlation
+  of the padded input with the flipped kernel, by :func:`conv1d_forward`),
 * :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
 * :func:`_conv1d_forward_blocked` (conv1d's forward by the same tap groups, :func:`_tap_blocks`),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
@@ -42,7 +44,8 @@ kernel longer than the signal takes the plain path):
   instead of one slice per tap),
 * :func:`conv1d_transpose_backward` (one gather shared by both gradients),
 * :func:`_conv1d_backward_shared` (conv1d with ``s == 1`` and both gradients wanted: both from one gather of
-  ``dy``, its im2col matrix for the convolution with the flipped kernel, while the numbers at the edges are finite);
+  ``dy``, its im2col matrix for the convolution with the flipped kernel, while the numbers at the edges are finite
+  and it is no larger than what the separate paths write, :func:`_shared_gather_pays`);
   the tap groups and this shared gather serve the CPU only (:func:`_tuned_for_cpu`): on a GPU the plain gather
   and its one GEMM per chunk make fewer calls, and were up to 2x faster there,
 * :mod:`~tinygradconv.ops.gemm_blocks` (NumPy with OpenBLAS on an AVX-512 core: the tap products and the kernel
@@ -254,6 +257,11 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
         y = _winograd(xp, x, _flipped(kernel), dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
         if y is not None:
             return y, None, None
+    if _takes_correlation(xp, kernel, strides, length):
+        pad_left = (k - 1) * dilation_rate - c_left
+        flipped = xp.permute_dims(xp.flip(kernel, axis=0), (0, 2, 1))                # as _flipped, in xp
+        y = conv1d_forward(xp, x, flipped, 1, dilation_rate, pad_left, out_len + c_left - length, 1, bias)
+        return y, None, None
     step = chunk_size(xp, batch, length * k * filters, x.dtype)
     if (_takes_blocked_overlap_add(xp, k, strides, dilation_rate)
             and _full_output_fits(length, k, strides, dilation_rate) and _rows_outnumber_taps(length, k)):
@@ -271,6 +279,30 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
                              rows=slice(b0, b1))
 
     return y, _then_add_bias(xp, part, y, bias), step
+
+
+#: The fewest taps for which :func:`conv1d_transpose_forward` with stride 1 is computed as the correlation with the
+#: flipped kernel (:func:`_takes_correlation`); ``None``: never (tests compare both).
+LONG_KERNEL_TAPS = 32
+
+
+def _takes_correlation(xp, kernel, strides, length):
+    """Whether :func:`conv1d_transpose_forward` computes its sum as the correlation of ``x``, padded by
+    ``(k-1)*d - c_left`` steps, with the flipped kernel (:func:`_flipped`), by :func:`conv1d_forward`: on the CPU
+    (:func:`_tuned_for_cpu`), ``strides == 1``, at least :data:`LONG_KERNEL_TAPS` taps, no more taps than input
+    steps, and a finite kernel.
+
+    Long kernels over few channels are where the overlap-add loses: it makes one GEMM and one add of a whole
+    output-sized array per tap (or per group of taps), each a few microseconds of calls over little work, while the
+    correlation reads its taps straight from the padded input (:func:`_conv1d_forward_blocked`) or gathers them
+    into one GEMM with ``K = k*C_in``. The padding's zeros are multiplied by the kernel there, which is why the
+    kernel must be finite: an infinite tap would make NaN of outputs that the transposed convolution never sums it
+    into. Measured on one core of an AMD EPYC (Zen 4, 2026-12-06), forward+backward: 8 channels, ``k = 101``,
+    ``d = 2`` over 256 steps 2.9 against 4.0 ms; 8 channels, ``k = 48``, "same", 512 steps 3.7 against 5.3 ms; level
+    to 5 % slower below 32 taps (docs/conv1d_transpose_math.md, "Long kernels")."""
+    k = kernel.shape[0]
+    return (LONG_KERNEL_TAPS is not None and _tuned_for_cpu(xp) and strides == 1 and k >= LONG_KERNEL_TAPS
+            and _rows_outnumber_taps(length, k) and _finite(xp, kernel))
 
 
 def _then_add_bias(xp, part, y, bias):
@@ -702,6 +734,7 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     ranges = _tap_ranges(out_len, length + min(pad_right, 0), k, strides, dilation_rate, pad_left)
     if (_takes_shared_gather(xp, strides, need_x, need_kernel) and min(*x.shape, *grad.shape) > 0
             and _shared_gather_fits(length, k, f_group, float_bytes(xp, grad.dtype))
+            and _shared_gather_pays(length, out_len, c_group, f_group)
             and not _overlap_add_takes_small_gemms(xp, grad, kernel, groups)):
         h_ranges = _flipped_tap_ranges(length, out_len, k, dilation_rate, pad_left)
         if _shared_gather_is_nan_safe(xp, grad, x, kernel, ranges, h_ranges):
@@ -799,6 +832,21 @@ def _shared_gather_fits(length, kernel_size, filters, itemsize):
     (True, False)
     """
     return length * kernel_size * filters * itemsize <= conv_batching.THREAD_CHUNK_BYTES
+
+
+def _shared_gather_pays(length, out_len, c_group, f_group):
+    """Whether the shared gather ``H`` of :func:`_conv1d_backward_shared` (``length x k x f_group`` values a sample)
+    is no larger than what the separate paths write instead: the overlap-add's products of ``dy`` and the kernel
+    gradient's gather of ``x`` (``out_len x k x c_group`` values each). With "same" padding or a short kernel
+    ``out_len`` is about ``length`` and it pays; a "valid" kernel almost as long as the signal leaves few output
+    steps, and ``H``, mostly zeros, then cost more than both. Measured on one core of an AMD EPYC (Zen 4,
+    2026-12-06), ``k = 101``, ``d = 2`` over 256 steps (56 output steps), 8 channels: forward+backward 1.2 ms
+    against 2.3 ms through ``H``; where ``out_len > length / 2`` (``k = 64`` over 512 steps) ``H`` was 12 % faster.
+
+    >>> _shared_gather_pays(512, 512, 64, 64), _shared_gather_pays(256, 56, 8, 8)
+    (True, False)
+    """
+    return length * f_group <= out_len * (c_group + f_group)
 
 
 def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
