@@ -121,3 +121,25 @@ def test_weights_summing_to_zero_keep_a_nan_where_keras_gives_zero():
                                                                           sample_weight=weights)
     assert finite.item() == float(keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")(
         y_true, np.ones((2, 2), "float32"), sample_weight=weights)) == 0.0
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_per_sample_weights_weigh_every_step_of_their_sample(reduction):
+    """Weights of shape (batch,) with per-step losses (targets (batch, steps, channels)): each weighs all the steps
+    of its sample, so the loss equals Keras' with the weights repeated over the steps, (batch, steps). (Keras
+    itself lines (batch,) weights up with the steps: the documented difference, checked here too.)"""
+    keras = keras_on_torch(KERAS)
+    y = np.array([[[1, 2, 3], [0, 0, 0]], [[1, 1, 1], [2, 2, 2]]], "float32")
+    p = np.zeros_like(y)
+    w = np.array([1.0, 3.0], "float32")
+    per_step = np.repeat(w[:, None], 2, axis=1)
+    ours = np.asarray(losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=w))
+    theirs = np.asarray(keras.losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=per_step))
+    if reduction == "mean_with_sample_weight":     # divided by the weights as given, sum_i w_i (as Keras divides
+        theirs = theirs * 2                        # (batch,) weights), where the repeated ones sum to 2 * sum_i w_i
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    by_hand = np.mean(y ** 2, axis=-1) * w[:, None]                # [[14/3, 0], [1, 4]] weighted by sample
+    if reduction == "sum_over_batch_size":
+        assert float(ours) == pytest.approx(by_hand.mean()) == pytest.approx(4.9166667)
+        keras_reading = keras.losses.MeanSquaredError()(y, p, sample_weight=w)      # weighs the steps instead
+        assert float(keras_reading) == pytest.approx(np.mean(np.mean(y ** 2, axis=-1) * w[None, :]))
