@@ -46,6 +46,7 @@ Decisions, and why:
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import sys
 from pathlib import Path
@@ -122,6 +123,8 @@ nb_execution_show_tb = True
 nb_execution_timeout = 600
 nb_kernel_rgx_aliases = {".*": tgc_docs.register_kernel(HERE / "_build" / "jupyter")}
 nb_merge_streams = True
+# nbclient says "Executing notebook with kernel: ..." at INFO for every notebook, even under `sphinx -q`
+logging.getLogger("traitlets").setLevel(logging.WARNING)
 
 # -- sphinx-gallery --------------------------------------------------------------------------------------------
 # A page left over from a renamed or deleted script would fail the build ("document isn't included in any

@@ -293,7 +293,10 @@ def register_kernel(folder: Path) -> str:
     """
     spec = Path(folder) / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    # the kernel's own log at ERROR: its "running over TCP without encryption" warning, once per notebook, buried
+    # the build's real warnings (a notebook's warnings are its cells' output, and the build fails on its errors)
+    text = json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                                "--IPKernelApp.log_level=ERROR"],
                        "display_name": f"Python ({sys.executable})", "language": "python"}, indent=1)
     if not (spec / "kernel.json").is_file() or (spec / "kernel.json").read_text() != text:
         (spec / "kernel.json").write_text(text)
