@@ -344,9 +344,11 @@ def check_output_length(fn, seed=0):
 
 
 def _output_length_mistake(fn, inputs, received, cases):
-    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``output_padding=None``
-    taken as 0, or PyTorch's formula. A slip is named when ``fn`` gives that slip's length here and on every case
-    where the slip's length is not Keras' (``cases``: ``(inputs, Keras' length)`` pairs); else ``""``."""
+    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
+    rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
+    the dilated span ``k_eff`` belongs), or the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``. A slip is named
+    when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
+    ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
 
     def none_as_zero(case):                              # Keras' length for output_padding=0 when None is given
@@ -361,6 +363,18 @@ def _output_length_mistake(fn, inputs, received, cases):
             return keras[tuple(case.values())]
         span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
         return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
+
+    def no_dilation(case):                               # Keras' length for the undilated kernel: k, not k_eff
+        return keras[tuple({**case, "dilation_rate": 1}.values())]
+
+    def forward_conv(clamped):                           # Conv1D's "valid" length, on the "valid" cases
+        def length_of(case):
+            if case["padding"] != "valid":
+                return keras[tuple(case.values())]
+            span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+            windows = (case["input_length"] - span) // case["strides"] + 1
+            return max(0, windows) if clamped else windows
+        return length_of
 
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
@@ -389,6 +403,20 @@ def _output_length_mistake(fn, inputs, received, cases):
                 'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
                 'with output_padding=None Keras chooses the length, L * strides for "same" and (L - 1) * strides '
                 '+ max(k_eff, strides) for "valid"')
+    if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
+        d = inputs["dilation_rate"]
+        return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
+                f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
+                f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
+                "your formula has kernel_size (in max(k_eff, strides) and in pad = k_eff // 2 too)")
+    if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
+           for clamped in (False, True)):
+        return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
+                "forward convolution's length (Conv1D, tutorial 2: how many windows of k_eff steps fit in L); the "
+                "transposed convolution goes the other way: each of the L input steps places a copy of the kernel "
+                "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
+                '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
+                'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
     return ""
 
 
