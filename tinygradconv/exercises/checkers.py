@@ -286,18 +286,22 @@ def _scatter(values, w, strides, length, add=True):
     return y
 
 
-def _scatter_mistakes(values, w, strides, length, what, formula):
+def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
     """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
-    it, ``formula``: the scatter in its names), as :func:`_known_mistake` takes them: a flipped kernel, and ``=``
-    where ``+=`` adds the overlapping copies."""
+    it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
+    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, and the
+    stride left out (each copy starting one step after the one before)."""
     flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
             "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
             "each output step, and only there)")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; overlapping contributions must be added, "
                  "y[j * strides: j * strides + k] += value * w")
-    return (_scatter(values, w[::-1], strides, length), flip), (_scatter(values, w, strides, length, add=False),
-                                                                overwrite)
+    no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                 f"strides={strides} they start {strides} steps apart{why}: {formula}")
+    return ((_scatter(values, w[::-1], strides, length), flip),
+            (_scatter(values, w, strides, length, add=False), overwrite),
+            (_scatter(values, w, 1, length), no_stride))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -463,17 +467,44 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
                                      "y[j * strides + t] += x[j] * w[t]")
         _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs),
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs))
+                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
     return True
 
 
-def _transpose_length_mistake(got, inputs):
-    """Why the full transposed convolution has ``(L - 1) * s + k`` values, and, for a result of the length of
-    Keras' ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ."""
+def _gathers(fn, inputs):
+    """Whether ``fn`` computes the convolution of ``x`` with ``w`` (a gather) on ``inputs`` and on three larger
+    cases (6 inputs, a kernel of 3, strides 1 to 3): with a kernel of 1 the convolution is only every strides-th
+    input times w, which another wrong answer can give on one case."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(6), rng.standard_normal(3)
+    for case in [inputs, *({"x": x, "w": w, "strides": s} for s in (1, 2, 3))]:
+        try:
+            got = np.asarray(fn(case["x"].copy(), case["w"].copy(), case["strides"]), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return False
+        gathered = _conv1d(case["x"], case["w"], case["strides"])
+        if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
+            return False
+    return True
+
+
+def _transpose_length_mistake(got, inputs, fn):
+    """Why the full transposed convolution has ``(L - 1) * s + k`` values; for a result of the length of Keras'
+    ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ; and when ``fn`` computes the
+    convolution of ``x`` with ``w`` (a gather, ``y[n] = x[n*s: n*s + k] @ w``: :func:`_gathers`), that the
+    transposed convolution scatters instead."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     note = (f"the full transposed convolution has (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full} "
             "values: the last input's copy of the kernel ends there")
+    if got.size and _gathers(fn, inputs):                 # an empty result (k > L) tells nothing
+        windows = "1 window fits" if got.size == 1 else f"{got.size} windows fit"
+        note += (f"\n  your result is the convolution of x with w, y[n] = x[n * strides: n * strides + k] @ w: a "
+                 "gather, each output step collecting a window of inputs ((L - k) // strides + 1 = "
+                 f"({length} - {k}) // {s} + 1: {windows} here); the transposed convolution "
+                 "goes the other way, it scatters: each input x[j] spreads across k outputs, adding x[j] * w[t] to "
+                 "y[j * strides + t] for t = 0 .. k - 1, so start from y = np.zeros((L - 1) * strides + k) and "
+                 "loop over the inputs: y[j * strides: j * strides + k] += x[j] * w")
     if s > k and got.shape == ((length - 1) * s + s,):
         note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.shape[0]}, is Keras' padding=\"valid\" "
                  f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} more "
@@ -1040,9 +1071,26 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
-                        integer=True, explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
+        received = _call("check_overlap_counts", fn, inputs)
+        _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
+                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected),
+                        explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
+
+
+def _overlap_marked_not_counted(got, received, expected):
+    """A sentence when ``got`` is 1 wherever ``expected`` counts at least one input (the steps marked, not counted):
+    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds."""
+    if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
+        return None
+    if _readable(received).dtype.kind == "b":
+        return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
+                "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
+                "dtype=int), n the output's length, then counts[j * strides: j * strides + kernel_size] += 1 for "
+                "each input j")
+    return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
+            "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
+            "counts[j * strides: j * strides + kernel_size] += 1")
 
 
 def _overlap_length_mistake(got, inputs):
@@ -1084,18 +1132,36 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         length = int(rng.integers(k, k + 2 + case // 6))
         x = _tensor(rng.standard_normal((1, length, 1)), True)
         w = rng.standard_normal(k)
-        from ..ops.conv import conv1d
-
         y = conv1d(x, _tensor(w.reshape(k, 1, 1)), strides=s)
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"g": g, "w": w, "strides": s, "input_length": length}
         mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
-                                     "dx[n * strides + t] += g[n] * w[t]")
+                                     "dx[n * strides + t] += g[n] * w[t]",
+                                     why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
+                                         "so g[n] goes back to those steps)")
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
                         _call("check_conv1d_input_gradient", fn, inputs),
-                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
+                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs))
     return True
+
+
+def _input_gradient_length_mistake(got, inputs):
+    """A sentence when ``got`` is the full transposed convolution of ``g``, ``(len(g) - 1) * s + k`` values, shorter
+    than the input when the stride stops before its end (``(L - k) % s`` steps that no window reads)."""
+    n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
+    reached = (n - 1) * s + k
+    if reached == length or got.shape != (reached,) or not np.allclose(
+            got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
+        return None
+    left = length - reached
+    steps, them = ("step lies", "it") if left == 1 else ("steps lie", "them")
+    return (f"your dx has (len(g) - 1) * strides + k = ({n} - 1) * {s} + {k} = {reached} value"
+            f"{'' if reached == 1 else 's'}, up to the end of the last window; dL/dx has one value per input step, "
+            f"input_length = {length}: the last {left} input {steps} past every window the stride reaches (no output "
+            f"step read {them} in the forward pass), so the gradient there is 0; start from dx = "
+            "np.zeros(input_length)")
 
 
 # ------------------------------------------------------------------------------------------------------------
