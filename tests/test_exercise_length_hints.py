@@ -4,6 +4,7 @@ and an unrelated mistake gets none of these hints."""
 import math
 
 import numpy as np
+import pytest
 from test_exercise_hints import report_of
 from test_exercises import solution
 
@@ -107,3 +108,80 @@ def test_central_difference_slips_are_named():
     assert PRECEDENCE in report and TWICE not in report, report
     report = report_of(check_finite_differences, differences(lambda d, eps: d / (3 * eps)))
     assert TWICE not in report and PRECEDENCE not in report
+
+
+# ------------------------------------------------ Conv1DTranspose length: the dilation left out, the forward formula
+def length_ignoring_dilation(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    """Keras' rule written with kernel_size where the dilated span k_eff belongs (a tester's answer)."""
+    if output_padding is None:
+        if padding == "same":
+            return input_length * strides
+        return (input_length - 1) * strides + max(kernel_size, strides)
+    pad = 0 if padding == "valid" else kernel_size // 2
+    return (input_length - 1) * strides + kernel_size - 2 * pad + output_padding
+
+
+def forward_conv_length(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    """Conv1D's "valid" length, the formula of tutorial 2, where the transposed convolution's is asked."""
+    span = (kernel_size - 1) * dilation_rate + 1
+    return (input_length - span) // strides + 1
+
+
+def forward_conv_length_clamped_with_same(input_length, kernel_size, strides, padding, output_padding,
+                                          dilation_rate):
+    """Conv1D's lengths in full: clamped at 0 for "valid", ceil(L / s) for "same"."""
+    span = (kernel_size - 1) * dilation_rate + 1
+    if padding == "same":
+        return math.ceil(input_length / strides)
+    return max(0, (input_length - span) // strides + 1)
+
+
+NO_DILATION_T = "the dilation is missing: your lengths are those of dilation_rate=1"
+FORWARD_LENGTH = "is the forward convolution's length (Conv1D, tutorial 2"
+TRANSPOSE_HINTS = (NO_DILATION_T, FORWARD_LENGTH, PAD_ROUNDED_DOWN, "output_padding=None is not 0",
+                   "your lengths follow PyTorch's ConvTranspose1d formula")
+
+
+def keras_transpose_length(length, **layer):
+    keras = pytest.importorskip("keras")
+    return keras.layers.Conv1DTranspose(1, **layer)(np.zeros((1, length, 1), "float32")).shape[1]
+
+
+def test_a_transposed_length_without_the_dilation_is_told_to_use_the_dilated_span():
+    report = report_of(check_output_length, length_ignoring_dilation)
+    assert "input_length=1, kernel_size=2, strides=1, padding='valid', output_padding=None, dilation_rate=2" in report
+    assert "expected: 3\n  received: 2" in report
+    assert keras_transpose_length(1, kernel_size=2, dilation_rate=2) == 3            # Keras' own layer agrees
+    assert only(report, NO_DILATION_T, TRANSPOSE_HINTS), report
+    assert "k_eff = (kernel_size - 1) * dilation_rate + 1 = (2 - 1) * 2 + 1 = 3 steps" in report     # by hand
+
+
+def test_the_forward_conv_length_is_told_it_is_the_forward_one():
+    for answer in (forward_conv_length, forward_conv_length_clamped_with_same):
+        report = report_of(check_output_length, answer)
+        assert "input_length=1, kernel_size=1, strides=2, padding='valid', output_padding=None" in report
+        assert "expected: 2\n  received: 1" in report
+        assert keras_transpose_length(1, kernel_size=1, strides=2) == 2
+        assert only(report, FORWARD_LENGTH, TRANSPOSE_HINTS), report
+        assert "(L - k_eff) // strides + 1 = (1 - 1) // 2 + 1 = 1" in report          # by hand
+
+
+def test_the_dilation_and_forward_hints_need_the_slip_on_every_case():
+    """The right answer passes; a first guess (that agrees with the forward formula on the first failing case), an
+    answer off by one, and one ignoring the dilation only for output_padding=None get neither hint."""
+    right = solution("transpose_output_length")
+    assert check_output_length(right)
+
+    def first_guess(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        return (input_length - 1) * strides + kernel_size
+
+    def dilation_only_sometimes(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        if output_padding is None:
+            return length_ignoring_dilation(input_length, kernel_size, strides, padding, output_padding,
+                                            dilation_rate)
+        return right(input_length, kernel_size, strides, padding, output_padding, dilation_rate)
+
+    for answer in (first_guess, lambda *args: right(*args) + 1, dilation_only_sometimes):
+        report = report_of(check_output_length, answer)
+        assert "expected:" in report
+        assert NO_DILATION_T not in report and FORWARD_LENGTH not in report, report

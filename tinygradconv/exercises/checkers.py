@@ -286,18 +286,22 @@ def _scatter(values, w, strides, length, add=True):
     return y
 
 
-def _scatter_mistakes(values, w, strides, length, what, formula):
+def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
     """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
-    it, ``formula``: the scatter in its names), as :func:`_known_mistake` takes them: a flipped kernel, and ``=``
-    where ``+=`` adds the overlapping copies."""
+    it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
+    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, and the
+    stride left out (each copy starting one step after the one before)."""
     flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
             "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
             "each output step, and only there)")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; overlapping contributions must be added, "
                  "y[j * strides: j * strides + k] += value * w")
-    return (_scatter(values, w[::-1], strides, length), flip), (_scatter(values, w, strides, length, add=False),
-                                                                overwrite)
+    no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                 f"strides={strides} they start {strides} steps apart{why}: {formula}")
+    return ((_scatter(values, w[::-1], strides, length), flip),
+            (_scatter(values, w, strides, length, add=False), overwrite),
+            (_scatter(values, w, 1, length), no_stride))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -344,9 +348,11 @@ def check_output_length(fn, seed=0):
 
 
 def _output_length_mistake(fn, inputs, received, cases):
-    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``output_padding=None``
-    taken as 0, or PyTorch's formula. A slip is named when ``fn`` gives that slip's length here and on every case
-    where the slip's length is not Keras' (``cases``: ``(inputs, Keras' length)`` pairs); else ``""``."""
+    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
+    rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
+    the dilated span ``k_eff`` belongs), or the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``. A slip is named
+    when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
+    ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
 
     def none_as_zero(case):                              # Keras' length for output_padding=0 when None is given
@@ -361,6 +367,18 @@ def _output_length_mistake(fn, inputs, received, cases):
             return keras[tuple(case.values())]
         span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
         return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
+
+    def no_dilation(case):                               # Keras' length for the undilated kernel: k, not k_eff
+        return keras[tuple({**case, "dilation_rate": 1}.values())]
+
+    def forward_conv(clamped):                           # Conv1D's "valid" length, on the "valid" cases
+        def length_of(case):
+            if case["padding"] != "valid":
+                return keras[tuple(case.values())]
+            span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+            windows = (case["input_length"] - span) // case["strides"] + 1
+            return max(0, windows) if clamped else windows
+        return length_of
 
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
@@ -389,6 +407,20 @@ def _output_length_mistake(fn, inputs, received, cases):
                 'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
                 'with output_padding=None Keras chooses the length, L * strides for "same" and (L - 1) * strides '
                 '+ max(k_eff, strides) for "valid"')
+    if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
+        d = inputs["dilation_rate"]
+        return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
+                f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
+                f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
+                "your formula has kernel_size (in max(k_eff, strides) and in pad = k_eff // 2 too)")
+    if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
+           for clamped in (False, True)):
+        return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
+                "forward convolution's length (Conv1D, tutorial 2: how many windows of k_eff steps fit in L); the "
+                "transposed convolution goes the other way: each of the L input steps places a copy of the kernel "
+                "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
+                '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
+                'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
     return ""
 
 
@@ -435,17 +467,44 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
                                      "y[j * strides + t] += x[j] * w[t]")
         _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs),
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs))
+                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
     return True
 
 
-def _transpose_length_mistake(got, inputs):
-    """Why the full transposed convolution has ``(L - 1) * s + k`` values, and, for a result of the length of
-    Keras' ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ."""
+def _gathers(fn, inputs):
+    """Whether ``fn`` computes the convolution of ``x`` with ``w`` (a gather) on ``inputs`` and on three larger
+    cases (6 inputs, a kernel of 3, strides 1 to 3): with a kernel of 1 the convolution is only every strides-th
+    input times w, which another wrong answer can give on one case."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(6), rng.standard_normal(3)
+    for case in [inputs, *({"x": x, "w": w, "strides": s} for s in (1, 2, 3))]:
+        try:
+            got = np.asarray(fn(case["x"].copy(), case["w"].copy(), case["strides"]), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return False
+        gathered = _conv1d(case["x"], case["w"], case["strides"])
+        if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
+            return False
+    return True
+
+
+def _transpose_length_mistake(got, inputs, fn):
+    """Why the full transposed convolution has ``(L - 1) * s + k`` values; for a result of the length of Keras'
+    ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ; and when ``fn`` computes the
+    convolution of ``x`` with ``w`` (a gather, ``y[n] = x[n*s: n*s + k] @ w``: :func:`_gathers`), that the
+    transposed convolution scatters instead."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     note = (f"the full transposed convolution has (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full} "
             "values: the last input's copy of the kernel ends there")
+    if got.size and _gathers(fn, inputs):                 # an empty result (k > L) tells nothing
+        windows = "1 window fits" if got.size == 1 else f"{got.size} windows fit"
+        note += (f"\n  your result is the convolution of x with w, y[n] = x[n * strides: n * strides + k] @ w: a "
+                 "gather, each output step collecting a window of inputs ((L - k) // strides + 1 = "
+                 f"({length} - {k}) // {s} + 1: {windows} here); the transposed convolution "
+                 "goes the other way, it scatters: each input x[j] spreads across k outputs, adding x[j] * w[t] to "
+                 "y[j * strides + t] for t = 0 .. k - 1, so start from y = np.zeros((L - 1) * strides + k) and "
+                 "loop over the inputs: y[j * strides: j * strides + k] += x[j] * w")
     if s > k and got.shape == ((length - 1) * s + s,):
         note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.shape[0]}, is Keras' padding=\"valid\" "
                  f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} more "
@@ -1012,9 +1071,26 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        _compare_arrays("check_overlap_counts", inputs, expected, _call("check_overlap_counts", fn, inputs),
-                        integer=True, explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
+        received = _call("check_overlap_counts", fn, inputs)
+        _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
+                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected),
+                        explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
+
+
+def _overlap_marked_not_counted(got, received, expected):
+    """A sentence when ``got`` is 1 wherever ``expected`` counts at least one input (the steps marked, not counted):
+    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds."""
+    if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
+        return None
+    if _readable(received).dtype.kind == "b":
+        return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
+                "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
+                "dtype=int), n the output's length, then counts[j * strides: j * strides + kernel_size] += 1 for "
+                "each input j")
+    return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
+            "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
+            "counts[j * strides: j * strides + kernel_size] += 1")
 
 
 def _overlap_length_mistake(got, inputs):
@@ -1056,18 +1132,36 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         length = int(rng.integers(k, k + 2 + case // 6))
         x = _tensor(rng.standard_normal((1, length, 1)), True)
         w = rng.standard_normal(k)
-        from ..ops.conv import conv1d
-
         y = conv1d(x, _tensor(w.reshape(k, 1, 1)), strides=s)
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"g": g, "w": w, "strides": s, "input_length": length}
         mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
-                                     "dx[n * strides + t] += g[n] * w[t]")
+                                     "dx[n * strides + t] += g[n] * w[t]",
+                                     why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
+                                         "so g[n] goes back to those steps)")
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
                         _call("check_conv1d_input_gradient", fn, inputs),
-                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
+                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs))
     return True
+
+
+def _input_gradient_length_mistake(got, inputs):
+    """A sentence when ``got`` is the full transposed convolution of ``g``, ``(len(g) - 1) * s + k`` values, shorter
+    than the input when the stride stops before its end (``(L - k) % s`` steps that no window reads)."""
+    n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
+    reached = (n - 1) * s + k
+    if reached == length or got.shape != (reached,) or not np.allclose(
+            got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
+        return None
+    left = length - reached
+    steps, them = ("step lies", "it") if left == 1 else ("steps lie", "them")
+    return (f"your dx has (len(g) - 1) * strides + k = ({n} - 1) * {s} + {k} = {reached} value"
+            f"{'' if reached == 1 else 's'}, up to the end of the last window; dL/dx has one value per input step, "
+            f"input_length = {length}: the last {left} input {steps} past every window the stride reaches (no output "
+            f"step read {them} in the forward pass), so the gradient there is 0; start from dx = "
+            "np.zeros(input_length)")
 
 
 # ------------------------------------------------------------------------------------------------------------
