@@ -238,7 +238,7 @@ def case_shape(case):
     if case in SHAPES:
         return SHAPES[case]
     parts = str(case).split(",")
-    if len(parts) == 7 and all(p.strip().isdigit() and int(p) > 0 for p in parts):
+    if len(parts) == 7 and all(p.strip().isdecimal() and int(p) > 0 for p in parts):
         return tuple(int(p) for p in parts)
     raise ValueError(f"Invalid value for argument `case`. Expected one of {', '.join(SHAPES)}, or seven positive "
                      f"integers B,L,C_in,filters,k,s,d separated by commas. Received {case!r}")

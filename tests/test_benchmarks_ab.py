@@ -134,6 +134,7 @@ def test_the_worker_builds_the_inputs_in_the_layout_asked_for(monkeypatch):
 @pytest.mark.parametrize("kwargs, message", [
     ({"op": "conv2d"}, "argument `op`"), ({"case": "huge"}, "argument `case`"), ({"variants": []}, "Nothing to"),
     ({"case": "4,256,8,8,101,1"}, "seven positive integers"), ({"case": "4,256,8,8,0,1,2"}, "argument `case`"),
+    ({"case": "1,64,4,4,\u00b2,1,1"}, "argument `case`"),
     ({"rounds": 0}, "argument `rounds`"), ({"calls": True}, "argument `calls`"),
     ({"layout": "NCW"}, "argument `layout`"),
 ])

@@ -715,8 +715,8 @@ def test_long_kernels_take_the_correlation_with_the_flipped_kernel(backend, monk
     if backend == "cupy":                                           # the tuned paths serve the CPU only
         assert taken == 0
     else:
-        assert taken == sum(k <= length for length, k, *_ in itertools.product(lengths, kernels, (1, 2),
-                                                                                   ("valid", "same"), (None, 0)))
+        assert taken == sum((k - 1) * d <= length for length, k, d, *_ in itertools.product(
+            lengths, kernels, (1, 2), ("valid", "same"), (None, 0))) > 0
 
 
 def test_conv1d_input_gradient_of_a_long_kernel_is_the_transposed_convolution_of_dy(backend, monkeypatch):
@@ -746,7 +746,18 @@ def test_long_kernel_with_an_infinite_tap_keeps_the_overlap_add(backend, monkeyp
     reference = ref_conv1d_transpose(x, w, None, 1, "valid")
     np.testing.assert_array_equal(np.isnan(got), np.isnan(reference))
     np.testing.assert_allclose(got, reference, atol=1e-12)
-    assert not conv_module._takes_correlation(np, w, 1, 40) and conv_module._takes_correlation(np, w[1:], 1, 40)
+    assert not conv_module._takes_correlation(np, w, 1, 1, 40) and conv_module._takes_correlation(np, w[1:], 1, 1, 40)
+
+
+def test_correlation_serves_long_kernels_over_few_channels_that_span_at_most_the_input():
+    """The rule of _takes_correlation: k >= 32 taps, (k - 1) * d <= L, C_in * filters <= 256, stride 1."""
+    takes = functools.partial(conv_module._takes_correlation, np)
+    assert takes(np.ones((32, 8, 8)), 1, 1, 31) and takes(np.ones((101, 8, 8)), 1, 2, 256)
+    assert not takes(np.ones((31, 8, 8)), 1, 1, 256)                  # a short kernel: the overlap-add
+    assert not takes(np.ones((32, 8, 8)), 2, 1, 256)                  # a stride
+    assert not takes(np.ones((32, 8, 8)), 1, 20, 64)                  # spans 10 times the input
+    assert not takes(np.ones((32, 16, 32)), 1, 1, 1024)               # 32 by 16 channels
+    assert takes(np.ones((32, 16, 16)), 1, 1, 1024)
 
 
 def test_blocked_path_is_taken_for_strides_one_or_between_one_and_k_without_dilation():

@@ -35,8 +35,8 @@ kernel longer than the signal takes the plain path):
 
 * :func:`_transpose_forward_blocked` (the blocked overlap-add: ``s == 1``, or ``1 < s <= k`` with ``d == 1``, while
   the full output is no longer than ``k*L``),
-* :func:`_takes_correlation` (``conv1d_transpose`` with ``s == 1`` and a long kernel, ``k >= 32``: the correlation
-  of the padded input with the flipped kernel, by :func:`conv1d_forward`),
+* :func:`_takes_correlation` (``conv1d_transpose`` with ``s == 1``, a long kernel, ``k >= 32``, no longer than the
+  input, and few channels: the correlation of the padded input with the flipped kernel, by :func:`conv1d_forward`),
 * :func:`_kernel_grad_blocked` (conv1d's kernel gradient by tap groups, on the same shapes),
 * :func:`_conv1d_forward_blocked` (conv1d's forward by the same tap groups, :func:`_tap_blocks`),
 * :func:`_gather_strided_numpy` (NumPy: the gather's interior rows in one strided copy),
@@ -234,7 +234,9 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
     larger array (for a caller that returns a permuted view anyway: see :func:`_transpose_forward_blocked`);
     otherwise ``y`` is C-ordered. With ``k == 3``, ``s == 1`` and wide channels (:func:`_takes_winograd`) the sum is
     the correlation of ``x``, padded by ``2d - c_left``, with the flipped kernel, and goes through Winograd's F(2, 3)
-    (:mod:`~tinygradconv.ops.conv_winograd`) unless an output comes out not finite (``winograd=False``: never).
+    (:mod:`~tinygradconv.ops.conv_winograd`) unless an output comes out not finite (``winograd=False``: never). A
+    long kernel over few channels with ``s == 1`` (:func:`_takes_correlation`) goes through the same correlation by
+    :func:`conv1d_forward`.
     """
     y, part, step = _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias, window_view,
                                             winograd)
@@ -246,7 +248,8 @@ def conv1d_transpose_forward(xp, x, kernel, strides, dilation_rate, c_left, out_
 def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_len, bias, window_view, winograd):
     """:func:`conv1d_transpose_forward` up to its batch split: ``(y, part, step)``, the output, the batch-part
     worker ``part(lo, hi)`` that fills samples ``lo:hi`` of ``y`` (bias included), ``step`` samples per chunk; or
-    ``(y, None, None)`` when ``y`` is already complete (nothing to sum, or Winograd's F(2, 3)). conv1d's backward
+    ``(y, None, None)`` when ``y`` is already complete (nothing to sum, Winograd's F(2, 3), or the correlation of
+    :func:`_takes_correlation`, each with its own batch split). conv1d's backward
     runs such a worker in the same batch split as its kernel gradient's (:func:`conv1d_backward`)."""
     batch, length, c_in = x.shape
     k, filters, _ = kernel.shape
@@ -257,7 +260,7 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
         y = _winograd(xp, x, _flipped(kernel), dilation_rate, (k - 1) * dilation_rate - c_left, out_len, bias)
         if y is not None:
             return y, None, None
-    if _takes_correlation(xp, kernel, strides, length):
+    if _takes_correlation(xp, kernel, strides, dilation_rate, length):
         pad_left = (k - 1) * dilation_rate - c_left
         flipped = xp.permute_dims(xp.flip(kernel, axis=0), (0, 2, 1))                # as _flipped, in xp
         y = conv1d_forward(xp, x, flipped, 1, dilation_rate, pad_left, out_len + c_left - length, 1, bias)
@@ -284,25 +287,33 @@ def _transpose_forward_work(xp, x, kernel, strides, dilation_rate, c_left, out_l
 #: The fewest taps for which :func:`conv1d_transpose_forward` with stride 1 is computed as the correlation with the
 #: flipped kernel (:func:`_takes_correlation`); ``None``: never (tests compare both).
 LONG_KERNEL_TAPS = 32
+#: The largest ``C_in * filters`` for which :func:`_takes_correlation` serves (16 channels in and out).
+LONG_KERNEL_CHANNEL_PRODUCT = 256
 
 
-def _takes_correlation(xp, kernel, strides, length):
+def _takes_correlation(xp, kernel, strides, dilation_rate, length):
     """Whether :func:`conv1d_transpose_forward` computes its sum as the correlation of ``x``, padded by
     ``(k-1)*d - c_left`` steps, with the flipped kernel (:func:`_flipped`), by :func:`conv1d_forward`: on the CPU
-    (:func:`_tuned_for_cpu`), ``strides == 1``, at least :data:`LONG_KERNEL_TAPS` taps, no more taps than input
-    steps, and a finite kernel.
+    (:func:`_tuned_for_cpu`), ``strides == 1``, at least :data:`LONG_KERNEL_TAPS` taps spanning no more than the
+    input (``(k-1)*d <= L``), at most :data:`LONG_KERNEL_CHANNEL_PRODUCT` for ``C_in * filters``, and a finite
+    kernel.
 
     Long kernels over few channels are where the overlap-add loses: it makes one GEMM and one add of a whole
-    output-sized array per tap (or per group of taps), each a few microseconds of calls over little work, while the
-    correlation reads its taps straight from the padded input (:func:`_conv1d_forward_blocked`) or gathers them
-    into one GEMM with ``K = k*C_in``. The padding's zeros are multiplied by the kernel there, which is why the
-    kernel must be finite: an infinite tap would make NaN of outputs that the transposed convolution never sums it
-    into. Measured on one core of an AMD EPYC (Zen 4, 2026-12-06), forward+backward: 8 channels, ``k = 101``,
-    ``d = 2`` over 256 steps 2.9 against 4.0 ms; 8 channels, ``k = 48``, "same", 512 steps 3.7 against 5.3 ms; level
-    to 5 % slower below 32 taps (docs/conv1d_transpose_math.md, "Long kernels")."""
-    k = kernel.shape[0]
+    output-sized array per tap, each a few microseconds of calls over little work, while the correlation reads
+    its taps straight from the padded input (:func:`_conv1d_forward_blocked`) or gathers them into one GEMM with
+    ``K = k*C_in``. With wider channels the per-tap GEMMs have work enough, and where the kernel spans more than
+    the input the correlation's padding is most of what it reads. The padding's zeros are multiplied by the kernel
+    there, which is why the kernel must be finite: an infinite tap would make NaN of outputs that the transposed
+    convolution never sums it into. Measured on one core of an AMD EPYC (Zen 4, 2026-12-06, CPU time of
+    forward+backward, the paths alternated), the correlation against the overlap-add: 0.74-0.76x with 8 or 16
+    channels (``k = 101``, ``d = 2`` over 256 steps; ``k = 48`` over 256 and 512 steps), 0.90-0.97x for 4-16
+    channels and ``k = 32-128`` over 256-1,024 steps; but 1.05-1.09x with 32-64 channels over 1,024 steps (0.87x
+    over 256), 1.11x and 1.30x where the kernel spans 5 and 10 times the input (docs/conv1d_transpose_math.md,
+    "Long kernels")."""
+    k, filters, c_in = kernel.shape
     return (LONG_KERNEL_TAPS is not None and _tuned_for_cpu(xp) and strides == 1 and k >= LONG_KERNEL_TAPS
-            and _rows_outnumber_taps(length, k) and _finite(xp, kernel))
+            and (k - 1) * dilation_rate <= length and c_in * filters <= LONG_KERNEL_CHANNEL_PRODUCT
+            and _finite(xp, kernel))
 
 
 def _then_add_bias(xp, part, y, bias):
@@ -715,7 +726,8 @@ def conv1d_backward(xp, grad, x, kernel, strides, dilation_rate, pad_left, pad_r
     not needed.
 
     On the separate paths (one group, no phases) the batch is shared between threads once for the three gradients:
-    each part computes its samples' ``dx``, then their share of ``dW`` and ``db`` (:data:`ONE_SPLIT_BACKWARD`).
+    each part computes its samples' ``dx``, then their share of ``dW`` and ``db`` (:data:`ONE_SPLIT_BACKWARD`);
+    where ``dx`` is the correlation of :func:`_takes_correlation` it comes complete, with a split of its own.
     Every split costs two hand-overs between threads, and on a 2-vCPU KVM guest of an AVX-512 Xeon (2026-12-05) each
     took 50-90 us (a woken thread waits for its vCPU and for the GIL): with two threads, forward+backward took
     0.98-0.99x the time of two splits on the dilated, ``k = 8, s = 4``, long-signal and ``channels_first`` shapes.
@@ -836,17 +848,20 @@ def _shared_gather_fits(length, kernel_size, filters, itemsize):
 
 def _shared_gather_pays(length, out_len, c_group, f_group):
     """Whether the shared gather ``H`` of :func:`_conv1d_backward_shared` (``length x k x f_group`` values a sample)
-    is no larger than what the separate paths write instead: the overlap-add's products of ``dy`` and the kernel
-    gradient's gather of ``x`` (``out_len x k x c_group`` values each). With "same" padding or a short kernel
-    ``out_len`` is about ``length`` and it pays; a "valid" kernel almost as long as the signal leaves few output
-    steps, and ``H``, mostly zeros, then cost more than both. Measured on one core of an AMD EPYC (Zen 4,
-    2026-12-06), ``k = 101``, ``d = 2`` over 256 steps (56 output steps), 8 channels: forward+backward 1.2 ms
-    against 2.3 ms through ``H``; where ``out_len > length / 2`` (``k = 64`` over 512 steps) ``H`` was 12 % faster.
+    is no larger than the two buffers of the separate paths that it replaces: the overlap-add's products of ``dy``
+    and the kernel gradient's gather of ``x``, ``out_len x k x c_group`` values each, so ``L * F_g <= 2 * N * C_g``.
+    With "same" padding or a short kernel ``out_len`` is about ``length`` and it pays; a "valid" kernel almost as
+    long as the signal leaves few output steps, and ``H``, mostly zeros, then costs more than both. (For a long
+    kernel over few channels the separate input gradient is the correlation of :func:`_takes_correlation`, which
+    writes no products: the rule then favours ``H`` a little.) Measured on one core of an AMD EPYC (Zen 4,
+    2026-12-06), forward+backward, ``k = 101``, ``d = 2`` over 256 steps (56 output steps), 8 channels: 1.3 ms by
+    the separate paths against 1.8 ms through ``H``; with ``k = 150`` over 300 steps (151 output steps, inside the
+    rule) ``H`` took 7.1 against 10.9 ms.
 
     >>> _shared_gather_pays(512, 512, 64, 64), _shared_gather_pays(256, 56, 8, 8)
     (True, False)
     """
-    return length * f_group <= out_len * (c_group + f_group)
+    return length * f_group <= 2 * out_len * c_group
 
 
 def _overlap_add_takes_small_gemms(xp, grad, kernel, groups):
