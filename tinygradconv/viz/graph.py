@@ -61,21 +61,48 @@ def _summary(array, limit=4):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _title(t, role, default=""):
+def _unnamed_kind(t, role):
+    """``"input"`` or ``"leaf"`` for an unnamed tensor that the graph titles by what it is and numbers when there are
+    several (see :func:`_title`); None for the others."""
+    if t.name or t._ctx is not None:
+        return None
+    if role == "constant":
+        return None if int(np.prod(t.shape)) == 1 else "input"
+    return "leaf"
+
+
+def _numbers(order, roles):
+    """``{id(tensor): k}``: the number of each unnamed input and unnamed leaf, 1, 2, ... in the graph's order, for
+    the kinds that occur more than once (a single input stays ``"input"``)."""
+    kinds = {}
+    for t, role in zip(order, roles):
+        kind = _unnamed_kind(t, role)
+        if kind is not None:
+            kinds.setdefault(kind, []).append(id(t))
+    return {key: k for ids in kinds.values() if len(ids) > 1 for k, key in enumerate(ids, 1)}
+
+
+def _title(t, role, default="", number=None):
     """The node's first line: the tensor's name; else what it is. An unnamed tensor that needs no gradient is an
     ``"input"`` or, holding one value, a constant with its value (``"constant 2"``), so that x or a target y is
-    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values)."""
+    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values).
+    ``number``: where a graph has several unnamed inputs (a model's input x and the loss's target y) or several
+    unnamed leaves, each is numbered in the graph's order, ``"input 1"``, ``"input 2"`` (both were ``"input"``: a
+    student could not tell x from the target, found by a teacher)."""
     if t.name:
         return t.name
+    suffix = "" if number is None else f" {number}"
     if role == "constant":
         if int(np.prod(t.shape)) == 1:
             return f"constant {float(np.asarray(t.numpy()).ravel()[0]):.4g}"
-        return "input"
-    return {"leaf": "leaf", "output": "output"}.get(role, default)
+        return "input" + suffix
+    if role == "leaf":
+        return "leaf" + suffix
+    return {"output": "output"}.get(role, default)
 
 
-def _tensor_label(t, role, grad):
-    title = _title(t, role)
+def _tensor_label(t, role, grad, number=None):
+    title = _title(t, role, number=number)
     lines = [title] if title else []
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
@@ -93,9 +120,9 @@ def _brief(array, limit=3):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _short_label(t, role, grad):
+def _short_label(t, role, grad, number=None):
     """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each)."""
-    title = _title(t, role, "tensor")
+    title = _title(t, role, "tensor", number)
     lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
@@ -150,13 +177,13 @@ def graph_nodes(tensor, grads=None) -> list:
     """
     order = graph_tensors(tensor)
     number = {id(t): i for i, t in enumerate(order)}
+    roles = [("leaf" if t.requires_grad else "constant") if t._ctx is None else
+             ("output" if t is tensor else "intermediate") for t in order]
+    numbered = _numbers(order, roles)
     nodes = []
-    for i, t in enumerate(order):
+    for i, (t, role) in enumerate(zip(order, roles)):
         ctx = t._ctx
-        if ctx is None:
-            role = "leaf" if t.requires_grad else "constant"
-        else:
-            role = "output" if t is tensor else "intermediate"
+        if ctx is not None:
             fn = ctx.fn
             op_name = getattr(fn, "name", None) or getattr(fn, "__name__", "op")
             if hasattr(fn, "describe"):            # an op with a number as attribute shows it: x ** 2
@@ -166,8 +193,9 @@ def graph_nodes(tensor, grads=None) -> list:
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
             nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
         grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
-        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad), role,
-                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad)))
+        k = numbered.get(id(t))
+        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k), role,
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k)))
     return nodes
 
 
@@ -509,7 +537,12 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     """Draw the graph behind ``tensor`` with matplotlib, top to bottom (a layered layout computed here).
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
-    or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
+    or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name.
+    A box's first line is the tensor's ``name``; a tensor without one is titled by what it is: ``"input"`` (an
+    array that needs no gradient: a model's input, a target), ``"leaf"``, ``"constant 2"`` (one value),
+    ``"tensor"`` (made by the op just above it) or ``"output"``. Several unnamed inputs (or leaves) are numbered in
+    the graph's order, ``"input 1"``, ``"input 2"``, so that a model's input and the loss's target are told
+    apart; ``t.name = "target"`` titles a box by its name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
@@ -567,7 +600,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer=""):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
@@ -575,7 +608,8 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
     wrapped to the figure's width. ``labels``: the texts an animation will show in the boxes in turn (``{id:
     text}`` a frame); each box is laid out for the widest and the tallest of its texts, so that no frame's box
     reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
-    found by a student).
+    found by a student). ``footer``: a line (a key to the drawing) written under the graph in a new figure, wrapped
+    to its width, as the Text with gid ``"footer"``.
     """
     plt = pyplot()
     own_figure = ax is None
@@ -642,9 +676,14 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
         lines = max([title.count("\n") + 1 if title else 0]
                     + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
-        fig_h = height + 2 * margin + title_h
+        footer = wrap_title(footer, fig_w, 8)
+        footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
+        fig_h = height + 2 * margin + title_h + footer_h
         fig.set_size_inches(fig_w, fig_h)
-        ax.set_position([0.0, 0.0, 1.0, (fig_h - title_h) / fig_h])
+        ax.set_position([0.0, footer_h / fig_h, 1.0, (fig_h - title_h - footer_h) / fig_h])
+        if footer:
+            fig.text(0.5, footer_h / 2 / fig_h, footer, ha="center", va="center", fontsize=8, color="#333333",
+                     gid="footer")
         extra = (fig_w - width) / 2
         ax.set_xlim(-extra, width + extra)
         ax.set_ylim(-margin, height + margin)
