@@ -145,3 +145,51 @@ def test_unnamed_leaves_are_numbered_too():
               for g in ax.texts if (g.get_gid() or "").startswith("tensor:")}
     assert titles["leaf 1"] == "[1, 2]" and titles["leaf 2"] == "[3, 4]"
     plt.close(ax.figure)
+
+
+# ------------------------------------------------------------------------------------------ 3. a deep model, a slide
+def _six_layer_loss():
+    """The teacher's 6-layer model on x of shape (2, 6, 3): each conv's row holds three wide boxes (its input, its
+    kernel and its bias), so that two such rows side by side pass 10 inches."""
+    rng = np.random.default_rng(6)
+    x = tg.tensor(rng.standard_normal((2, 6, 3)).astype("float32"))
+    m6 = Sequential([Conv1D(8, 3, padding="same", activation="relu"), Conv1D(8, 3, padding="same", activation="relu"),
+                     Conv1DTranspose(8, 4, strides=2, padding="same", activation="relu"),
+                     Conv1D(8, 3, padding="same", activation="relu"),
+                     Conv1DTranspose(4, 4, strides=2, padding="same", activation="relu"),
+                     Conv1D(1, 3, padding="same")])
+    return (m6(x) ** 2).mean()
+
+
+@pytest.mark.parametrize("grads", [True, False])
+def test_a_deep_models_graph_is_folded_to_fit_a_landscape_slide(grads):
+    """One band 7.3 by 20.9 inches (its 8-point text 2.9 points once the figure was fitted to a 13.33 by 7.5 inch
+    slide), although the docstring promised bands. Now folded: landscape, at least 5-point text on the slide, and
+    7 points when the figure is shown as wide as the slide."""
+    from figure_check import figure_problems
+
+    from tinygradconv.viz.graph import SLIDE, _GutterRoute
+
+    ax = viz.plot_graph(_six_layer_loss(), grads=grads)
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    assert width > height                                           # landscape
+    assert 8 * min(SLIDE[0] / width, SLIDE[1] / height) >= 5.0      # the text's size once fitted to the slide
+    assert figure_problems(fig, shown_width_in=SLIDE[0]) == []      # inside the figure, apart, >= 7 pt slide-wide
+    ops = [t for t in ax.texts if (t.get_gid() or "").startswith("op:")]
+    columns = {round(t.get_position()[0], 3) for t in ops if t.get_text() in ("mean", "relu")}
+    assert len(columns) >= 2                                        # the chain's ops stand in two bands or more
+    # one route from each band into the next: a fold never parts a conv from its input, kernel and bias (which
+    # took three routes along the gutter into one op)
+    routes = [t for t in ax.texts if (t.get_gid() or "").startswith("edge:")
+              and isinstance(t.arrow_patch.get_connectionstyle(), _GutterRoute)]
+    assert len(routes) == len(columns) - 1
+
+
+def test_small_graphs_keep_their_layout():
+    """The README model's graph (under 10 inches tall) is one band, as before, and no wider than 10 inches."""
+    loss, _, _ = _readme_loss()
+    ax = viz.plot_graph(loss, grads=True)
+    width, height = ax.figure.get_size_inches()
+    xs = {round(t.get_position()[0], 6) for t in ax.texts if (t.get_gid() or "").startswith("op:")}
+    assert len(xs) == 1 and width <= 10.0 and height > width                 # one column of ops, portrait

@@ -15,7 +15,9 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide.
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph whose rows
+are too wide for two bands within 10 inches (a deep conv model: each layer's row holds its input, kernel and bias)
+is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -246,6 +248,10 @@ def to_dot(tensor, name="tinygradconv") -> str:
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
 _FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
 _HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
+SLIDE = (13.33, 7.5)
+"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
+is folded for (:func:`graph_layout`)."""
+_SLIDE_MAX_WIDTH = 15.2   # inches: the widest such a folded figure gets (its 8-point text is 7 points on a slide)
 GRAPH_DPI = 150
 """Resolution (dots per inch) of the figures that :func:`plot_graph` makes: the ones a notebook shows inline
 (and the docs build keeps) at the image's own size. A graph 3.5 to 6 inches wide is then 550 to 900 pixels wide
@@ -267,29 +273,21 @@ def _layers(nodes):
     return {i: deepest - d for i, d in depth.items()}
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
-    """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
-
-    ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
-    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
-    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
-    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
-    one band to a later one (:func:`_gutter_points`).
-    """
-    layer = _layers(nodes)
+def _rows(nodes, layer, sizes, row_width):
+    """The rows of the drawing, top to bottom (lists of ids): each layer of :func:`_layers` ordered by the mean
+    position of its inputs, wrapped onto several rows where it is wider than ``row_width``."""
     by_layer = {}
     for n in nodes:
         by_layer.setdefault(layer[n.id], []).append(n)
     order = {}
-    rows = []                                           # lists of ids, top to bottom
+    rows = []
     for lay in sorted(by_layer):
         members = by_layer[lay]
         members.sort(key=lambda n: np.mean([order[i] for i in n.inputs]) if n.inputs else order.get(n.id, 0.0))
         row, width = [], 0.0
         for n in members:
             w = sizes[n.id][0]
-            if row and width + _HGAP + w > max_width:
+            if row and width + _HGAP + w > row_width:
                 rows.append(row)
                 row, width = [], 0.0
             row.append(n.id)
@@ -297,23 +295,109 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
         rows.append(row)
         for rank, n in enumerate(members):
             order[n.id] = rank - (len(members) - 1) / 2
-    row_w = [sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows]
-    row_h = [max(sizes[i][1] for i in r) for r in rows]
-    band_w = max(row_w)
-    total = sum(row_h) + _VGAP * (len(rows) - 1)
-    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
-    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    return rows
+
+
+def _split(row_h, n_bands):
+    """The rows (by index) of each of at most ``n_bands`` bands of about equal height, in reading order."""
+    total = sum(row_h) + _VGAP * (len(row_h) - 1)
     bands, current, used = [], [], 0.0
     target = total / n_bands
-    for r, h in zip(range(len(rows)), row_h):
+    for r, h in enumerate(row_h):
         if current and used + h / 2 > target and len(bands) < n_bands - 1:
             bands.append(current)
             current, used = [], 0.0
         current.append(r)
         used += h + _VGAP
     bands.append(current)
+    return bands
+
+
+def _split_between_layers(nodes, rows, row_h, n_bands):
+    """Like :func:`_split`, but each fold is moved (by up to a fifth of a band's height) to where the fewest edges
+    cross from one band to the next: between an op with one input and that input, rather than between the three
+    inputs of a conv1d and the op (three routes along the gutter to one op were hard to follow)."""
+    row_of = {i: r for r, row in enumerate(rows) for i in row}
+    crossing = np.zeros(len(rows))                     # crossing[r]: edges from rows <= r into rows > r
+    for n in nodes:
+        for src in n.inputs:
+            crossing[row_of[src]:row_of[n.id]] += 1
+    tops = np.concatenate([[0.0], np.cumsum(np.asarray(row_h) + _VGAP)])   # tops[r]: where row r starts
+    total = tops[-1] - _VGAP
+    starts, previous = [0], 0
+    for k in range(1, n_bands):
+        ideal = k * total / n_bands
+        near = [r for r in range(previous + 1, len(rows)) if abs(tops[r] - ideal) <= total / n_bands / 5]
+        if not near:
+            near = [min(range(previous + 1, len(rows)), key=lambda r: abs(tops[r] - ideal), default=None)]
+        if near[0] is None:
+            break
+        previous = min(near, key=lambda r: (crossing[r - 1], abs(tops[r] - ideal)))
+        starts.append(previous)
+    return [list(range(a, b)) for a, b in zip(starts, [*starts[1:], len(rows)])]
+
+
+def _measure(rows, sizes):
+    """``(row widths, row heights)`` in inches."""
+    return ([sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows],
+            [max(sizes[i][1] for i in r) for r in rows])
+
+
+def _extent(row_w, row_h, bands):
+    """``(width, height)`` of a drawing whose rows are folded into ``bands``."""
+    band_w = max(row_w)
     heights = [sum(row_h[r] for r in band) + _VGAP * (len(band) - 1) for band in bands]
-    height = max(heights)
+    return len(bands) * band_w + (len(bands) - 1) * _BAND_GAP, max(heights)
+
+
+def _slide_fold(nodes, layer, sizes, max_width):
+    """``(rows, bands)`` of a graph too tall to fold within ``max_width`` (its rows are too wide for two bands side
+    by side): the layout that a landscape slide (:data:`SLIDE`) shows largest, the figure up to
+    :data:`_SLIDE_MAX_WIDTH` wide. Tried: each number of bands, with the rows as wide as ``max_width`` allows, or
+    wrapped at two thirds or half of it (a row of three wide boxes then takes two rows, so that bands are narrower)."""
+    best, best_scale = None, -1.0
+    for row_width in (max_width, max_width * 2 / 3, max_width / 2):
+        rows = _rows(nodes, layer, sizes, row_width)
+        row_w, row_h = _measure(rows, sizes)
+        for n_bands in range(1, len(rows) + 1):
+            bands = _split_between_layers(nodes, rows, row_h, n_bands)
+            width, height = _extent(row_w, row_h, bands)
+            if width > _SLIDE_MAX_WIDTH and n_bands > 1:
+                break
+            # the figure adds margins and a title (about half an inch) to the drawing
+            scale = min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
+            if scale > best_scale + 1e-9:
+                best, best_scale = (rows, bands), scale
+    return best
+
+
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
+    """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
+
+    ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
+    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
+    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
+    When not even two bands fit ``max_width`` (a model whose rows are three wide boxes: an input, a kernel and a
+    bias) and one band is taller than ``fold_height``, the drawing is folded for a landscape slide instead
+    (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a
+    6-layer model's graph was one band 7 by 21 inches, unreadable on a slide: found by a teacher).
+    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
+    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
+    one band to a later one (:func:`_gutter_points`).
+    """
+    layer = _layers(nodes)
+    rows = _rows(nodes, layer, sizes, max_width)
+    row_w, row_h = _measure(rows, sizes)
+    band_w = max(row_w)
+    total = sum(row_h) + _VGAP * (len(rows) - 1)
+    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
+    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    bands = _split(row_h, n_bands)
+    if fit == 1 and total > fold_height and len(rows) > 1:
+        rows, bands = _slide_fold(nodes, layer, sizes, max_width)
+        row_w, row_h = _measure(rows, sizes)
+        band_w = max(row_w)
+    width, height = _extent(row_w, row_h, bands)
     pos = {}
     for b, band in enumerate(bands):
         x_centre = b * (band_w + _BAND_GAP) + band_w / 2
@@ -325,7 +409,6 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
                 pos[i] = (x + w / 2, y - row_h[r] / 2)
                 x += w + _HGAP
             y -= row_h[r] + _VGAP
-    width = len(bands) * band_w + (len(bands) - 1) * _BAND_GAP
     if with_bands:
         return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
     return pos, width, height
@@ -544,7 +627,12 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     the graph's order, ``"input 1"``, ``"input 2"``, so that a model's input and the loss's target are told
     apart; ``t.name = "target"`` titles a box by its name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
+    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
+    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias) is folded for
+    a landscape slide (:data:`SLIDE`, 13.33 by 7.5 inches) instead: as many bands as show it largest there, up to
+    15.2 inches wide (its text then at least 7 points when the figure is shown as wide as the slide), each fold
+    where the fewest edges cross; a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
+    about 15 by 11 inches. An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
