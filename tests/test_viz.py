@@ -499,7 +499,8 @@ def test_plot_graph_bends_both_edges_of_a_repeated_input_apart():
 
 
 def test_plot_graph_tells_unnamed_inputs_from_constants():
-    """x and the target y (arrays that need no gradient) are inputs; the factor of ``* 2.0`` is the constant 2; the
+    """x and the target y (arrays that need no gradient) are inputs, numbered in the graph's order so that they are
+    told apart ("input 1" is x, the first argument of the first op); the factor of ``* 2.0`` is the constant 2; the
     exponent of ``** 2`` is an attribute of its op, drawn in the op's box (``(·) ** 2``)."""
     x = tg.tensor(np.arange(4.0).reshape(4, 1))
     y = tg.tensor(np.ones((4, 1)))
@@ -508,9 +509,12 @@ def test_plot_graph_tells_unnamed_inputs_from_constants():
     ax = viz.plot_graph(loss)
     figure_check.assert_readable(ax.figure, bbox_inches="tight")
     titles = sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
-    assert titles.count("input") == 2 and titles.count("constant 2") == 1 and titles.count("leaf") == 1
-    assert "constant" not in [t.split(" ")[0] for t in titles if t != "constant 2"]
-    assert 'label="constant 2' in viz.to_dot(loss) and 'label="input' in viz.to_dot(loss)
+    assert sorted(titles) == ["constant 2", "input 1", "input 2", "leaf", "output", "tensor", "tensor", "tensor",
+                              "tensor"]
+    boxes = {t.get_text().split("\n")[0]: t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("tensor:")}
+    assert boxes["input 1"].split("\n")[2] == "mean 1.5, max|.| 3"          # x = 0, 1, 2, 3
+    assert boxes["input 2"].split("\n")[2] == "mean 1, max|.| 1"            # y = ones
+    assert 'label="constant 2' in viz.to_dot(loss) and 'label="input 1\\n' in viz.to_dot(loss)
     ops = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("op:")]
     assert "pow_scalar\n(·) ** 2" in ops and 'label="pow_scalar\\n(·) ** 2"' in viz.to_dot(loss)
     plt.close(ax.figure)

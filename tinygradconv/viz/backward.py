@@ -216,6 +216,9 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
 # The animation
 # ------------------------------------------------------------------------------------------------------------
 _ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", "#bbbbbb"
+EDGE_KEY = ("arrows: red, the gradient flowing now; blue, a gradient that flowed earlier (both point back to the "
+            "inputs); grey, no gradient yet (the forward pass)")
+"""The key to the edges' colours, written under every frame of :func:`animate_backward`."""
 
 
 def _unbroken(text):
@@ -262,6 +265,31 @@ def _frames(trace):
     return frames
 
 
+def edge_flows(trace, frames):
+    """The colour of every edge that a gradient has passed, frame by frame: ``[{(src, dst, k): colour}]``.
+
+    In frame ``i`` the edges of step ``i`` are red (:data:`_ARRIVING`): the edge from the op into the tensor taken
+    (its complete gradient enters the op) and the input edges along which the op sends a gradient. The edges of
+    earlier steps stay blue (:data:`_DONE`), so the path the gradients have travelled from the output is seen
+    growing; an edge not listed (grey, :data:`_WAITING`) has carried no gradient yet, or never will (into a
+    constant, which needs none). ``(src, dst, k)`` are the keys of :func:`~tinygradconv.viz.graph.draw_nodes`'
+    edges: ``k`` counts the repeated edges between the same two nodes (``x * x``).
+    """
+    op_of = {n.id: n for n in trace.nodes if n.kind == "op"}
+    passed, flows = {}, []
+    for step, _, sent in frames:
+        now = dict.fromkeys(passed, _DONE)
+        if step is not None:
+            op = op_node_id(step.node)
+            if op in op_of:                        # the tensor's gradient enters the op that made it
+                now[(op, step.node, 0)] = _ARRIVING
+            for key in sent:                       # and the op sends a gradient to each input that needs one
+                now[key] = _ARRIVING
+        flows.append(now)
+        passed.update(now)
+    return flows
+
+
 def _titles(trace, frames):
     """The title of each frame, one clause a line (each wrapped later to the figure's width, between words)."""
     names = {n.id: _unbroken(f"'{n.short.split(chr(10), 1)[0]}'") for n in trace.nodes}
@@ -279,9 +307,13 @@ def _titles(trace, frames):
 def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     """Animate the backward pass from ``loss``: one frame per node, in the engine's reverse topological order.
 
-    Frame 0 shows the graph with the seed gradient (1 for a scalar loss). Each following frame takes one tensor
-    (highlighted in red) whose gradient is complete, and shows what its op sends back along each input edge (red
-    arrows); a tensor used twice shows its partial sum ("1 of 2 uses") until both contributions have arrived.
+    Frame 0 shows the graph with the seed gradient (1 for a scalar loss), every edge grey and pointing forward, as
+    the forward pass drew it. Each following frame takes one tensor (highlighted in red) whose gradient is
+    complete: the edge into its op and the edges along which the op sends a gradient back to its inputs turn red
+    and point backward, to the inputs; in later frames they stay blue (still pointing backward), so that the
+    gradient is seen travelling from the output up to the leaves, frame by frame (``anim.edge_flows``). Edges that
+    no gradient takes (into a constant such as a target) stay grey. A tensor used twice shows its partial sum
+    ("1 of 2 uses") until both contributions have arrived.
     The title says what happens, wrapped between words but never inside a formula or a name (no-break spaces
     there: ``d output / d output = 1``, an op's form such as ``(x ** 2)``, a name such as ``'loss L'``).
     Gradients are recorded by :func:`trace_backward` (the engine's own pass, the ``.grad`` of every tensor left as
@@ -299,7 +331,9 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     Returns:
         The ``matplotlib.animation.FuncAnimation``; ``anim.trace`` is the :class:`BackwardTrace`,
         ``anim.frame_texts`` the node labels of every frame (``{node id: text}`` per frame), ``anim.titles`` the
-        title of every frame (before it is wrapped to the figure's width), ``anim.figure`` the
+        title of every frame (before it is wrapped to the figure's width), ``anim.edge_flows`` the colour of
+        each edge a gradient has taken by each frame (``{(src, dst, k): colour}`` per frame, see
+        :func:`edge_flows`), ``anim.figure`` the
         figure it redraws and ``anim.fps`` its frame rate. :func:`show_animation` plays it inline in a notebook.
 
     Raises:
@@ -357,11 +391,13 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
             frame[n.id] = f"{base[n.id]}\n{line}"
         labels.append(frame)
     titles = _titles(trace, frames)
-    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles, labels=labels)
+    flows = edge_flows(trace, frames)
+    ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles, labels=labels,
+                                  footer=EDGE_KEY)
     fig = ax.figure
 
     def draw(i):
-        step, _, sent = frames[i]
+        step = frames[i][0]
         op_taken = None if step is None else op_node_id(step.node)
         for n in trace.nodes:
             current = step is not None and n.id in (step.node, op_taken)
@@ -371,16 +407,17 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
             if n.kind == "tensor":
                 texts[n.id].set_text(labels[i][n.id])
         for key, arrow in edges.items():
-            active = key in sent
-            arrow.arrow_patch.set_color(_ARRIVING if active else _WAITING)
-            arrow.arrow_patch.set_linewidth(2.0 if active else 1.0)
-            arrow.arrow_patch.set_arrowstyle("<|-" if active else "-|>")   # a gradient flows against the arrow
+            state = flows[i].get(key, _WAITING)
+            arrow.arrow_patch.set_color(state)
+            arrow.arrow_patch.set_linewidth({_ARRIVING: 2.2, _DONE: 1.6}.get(state, 1.0))
+            # a gradient flows against the forward edge: the head turns to the input once it has passed
+            arrow.arrow_patch.set_arrowstyle("-|>" if state == _WAITING else "<|-")
         ax.set_title(wrap_title(titles[i], fig.get_size_inches()[0]), fontsize=9)
         return []
 
     draw(0)
     anim = FuncAnimation(fig, draw, frames=len(frames), interval=1000.0 / fps, blit=False, repeat=True)
-    anim.trace, anim.frame_texts, anim.titles = trace, labels, titles
+    anim.trace, anim.frame_texts, anim.titles, anim.edge_flows = trace, labels, titles, flows
     anim.figure, anim.fps = fig, fps
     if path is not None:
         save_gif(anim, path)

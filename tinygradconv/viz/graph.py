@@ -15,7 +15,9 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide.
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph whose rows
+are too wide for two bands within 10 inches (a deep conv model: each layer's row holds its input, kernel and bias)
+is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -61,21 +63,48 @@ def _summary(array, limit=4):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _title(t, role, default=""):
+def _unnamed_kind(t, role):
+    """``"input"`` or ``"leaf"`` for an unnamed tensor that the graph titles by what it is and numbers when there are
+    several (see :func:`_title`); None for the others."""
+    if t.name or t._ctx is not None:
+        return None
+    if role == "constant":
+        return None if int(np.prod(t.shape)) == 1 else "input"
+    return "leaf"
+
+
+def _numbers(order, roles):
+    """``{id(tensor): k}``: the number of each unnamed input and unnamed leaf, 1, 2, ... in the graph's order, for
+    the kinds that occur more than once (a single input stays ``"input"``)."""
+    kinds = {}
+    for t, role in zip(order, roles):
+        kind = _unnamed_kind(t, role)
+        if kind is not None:
+            kinds.setdefault(kind, []).append(id(t))
+    return {key: k for ids in kinds.values() if len(ids) > 1 for k, key in enumerate(ids, 1)}
+
+
+def _title(t, role, default="", number=None):
     """The node's first line: the tensor's name; else what it is. An unnamed tensor that needs no gradient is an
     ``"input"`` or, holding one value, a constant with its value (``"constant 2"``), so that x or a target y is
-    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values)."""
+    told apart from the exponent of ``** 2`` (the next lines give the shape and a summary of the values).
+    ``number``: where a graph has several unnamed inputs (a model's input x and the loss's target y) or several
+    unnamed leaves, each is numbered in the graph's order, ``"input 1"``, ``"input 2"`` (both were ``"input"``: a
+    student could not tell x from the target, found by a teacher)."""
     if t.name:
         return t.name
+    suffix = "" if number is None else f" {number}"
     if role == "constant":
         if int(np.prod(t.shape)) == 1:
             return f"constant {float(np.asarray(t.numpy()).ravel()[0]):.4g}"
-        return "input"
-    return {"leaf": "leaf", "output": "output"}.get(role, default)
+        return "input" + suffix
+    if role == "leaf":
+        return "leaf" + suffix
+    return {"output": "output"}.get(role, default)
 
 
-def _tensor_label(t, role, grad):
-    title = _title(t, role)
+def _tensor_label(t, role, grad, number=None):
+    title = _title(t, role, number=number)
     lines = [title] if title else []
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
@@ -93,9 +122,9 @@ def _brief(array, limit=3):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _short_label(t, role, grad):
+def _short_label(t, role, grad, number=None):
     """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each)."""
-    title = _title(t, role, "tensor")
+    title = _title(t, role, "tensor", number)
     lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
@@ -150,13 +179,13 @@ def graph_nodes(tensor, grads=None) -> list:
     """
     order = graph_tensors(tensor)
     number = {id(t): i for i, t in enumerate(order)}
+    roles = [("leaf" if t.requires_grad else "constant") if t._ctx is None else
+             ("output" if t is tensor else "intermediate") for t in order]
+    numbered = _numbers(order, roles)
     nodes = []
-    for i, t in enumerate(order):
+    for i, (t, role) in enumerate(zip(order, roles)):
         ctx = t._ctx
-        if ctx is None:
-            role = "leaf" if t.requires_grad else "constant"
-        else:
-            role = "output" if t is tensor else "intermediate"
+        if ctx is not None:
             fn = ctx.fn
             op_name = getattr(fn, "name", None) or getattr(fn, "__name__", "op")
             if hasattr(fn, "describe"):            # an op with a number as attribute shows it: x ** 2
@@ -166,8 +195,9 @@ def graph_nodes(tensor, grads=None) -> list:
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
             nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
         grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
-        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad), role,
-                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad)))
+        k = numbered.get(id(t))
+        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k), role,
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k)))
     return nodes
 
 
@@ -218,6 +248,10 @@ def to_dot(tensor, name="tinygradconv") -> str:
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
 _FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
 _HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
+SLIDE = (13.33, 7.5)
+"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
+is folded for (:func:`graph_layout`)."""
+_SLIDE_MAX_WIDTH = 15.2   # inches: the widest such a folded figure gets (its 8-point text is 7 points on a slide)
 GRAPH_DPI = 150
 """Resolution (dots per inch) of the figures that :func:`plot_graph` makes: the ones a notebook shows inline
 (and the docs build keeps) at the image's own size. A graph 3.5 to 6 inches wide is then 550 to 900 pixels wide
@@ -239,29 +273,21 @@ def _layers(nodes):
     return {i: deepest - d for i, d in depth.items()}
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
-    """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
-
-    ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
-    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
-    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
-    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
-    one band to a later one (:func:`_gutter_points`).
-    """
-    layer = _layers(nodes)
+def _rows(nodes, layer, sizes, row_width):
+    """The rows of the drawing, top to bottom (lists of ids): each layer of :func:`_layers` ordered by the mean
+    position of its inputs, wrapped onto several rows where it is wider than ``row_width``."""
     by_layer = {}
     for n in nodes:
         by_layer.setdefault(layer[n.id], []).append(n)
     order = {}
-    rows = []                                           # lists of ids, top to bottom
+    rows = []
     for lay in sorted(by_layer):
         members = by_layer[lay]
         members.sort(key=lambda n: np.mean([order[i] for i in n.inputs]) if n.inputs else order.get(n.id, 0.0))
         row, width = [], 0.0
         for n in members:
             w = sizes[n.id][0]
-            if row and width + _HGAP + w > max_width:
+            if row and width + _HGAP + w > row_width:
                 rows.append(row)
                 row, width = [], 0.0
             row.append(n.id)
@@ -269,23 +295,109 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
         rows.append(row)
         for rank, n in enumerate(members):
             order[n.id] = rank - (len(members) - 1) / 2
-    row_w = [sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows]
-    row_h = [max(sizes[i][1] for i in r) for r in rows]
-    band_w = max(row_w)
-    total = sum(row_h) + _VGAP * (len(rows) - 1)
-    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
-    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    return rows
+
+
+def _split(row_h, n_bands):
+    """The rows (by index) of each of at most ``n_bands`` bands of about equal height, in reading order."""
+    total = sum(row_h) + _VGAP * (len(row_h) - 1)
     bands, current, used = [], [], 0.0
     target = total / n_bands
-    for r, h in zip(range(len(rows)), row_h):
+    for r, h in enumerate(row_h):
         if current and used + h / 2 > target and len(bands) < n_bands - 1:
             bands.append(current)
             current, used = [], 0.0
         current.append(r)
         used += h + _VGAP
     bands.append(current)
+    return bands
+
+
+def _split_between_layers(nodes, rows, row_h, n_bands):
+    """Like :func:`_split`, but each fold is moved (by up to a fifth of a band's height) to where the fewest edges
+    cross from one band to the next: between an op with one input and that input, rather than between the three
+    inputs of a conv1d and the op (three routes along the gutter to one op were hard to follow)."""
+    row_of = {i: r for r, row in enumerate(rows) for i in row}
+    crossing = np.zeros(len(rows))                     # crossing[r]: edges from rows <= r into rows > r
+    for n in nodes:
+        for src in n.inputs:
+            crossing[row_of[src]:row_of[n.id]] += 1
+    tops = np.concatenate([[0.0], np.cumsum(np.asarray(row_h) + _VGAP)])   # tops[r]: where row r starts
+    total = tops[-1] - _VGAP
+    starts, previous = [0], 0
+    for k in range(1, n_bands):
+        ideal = k * total / n_bands
+        near = [r for r in range(previous + 1, len(rows)) if abs(tops[r] - ideal) <= total / n_bands / 5]
+        if not near:
+            near = [min(range(previous + 1, len(rows)), key=lambda r: abs(tops[r] - ideal), default=None)]
+        if near[0] is None:
+            break
+        previous = min(near, key=lambda r: (crossing[r - 1], abs(tops[r] - ideal)))
+        starts.append(previous)
+    return [list(range(a, b)) for a, b in zip(starts, [*starts[1:], len(rows)])]
+
+
+def _measure(rows, sizes):
+    """``(row widths, row heights)`` in inches."""
+    return ([sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows],
+            [max(sizes[i][1] for i in r) for r in rows])
+
+
+def _extent(row_w, row_h, bands):
+    """``(width, height)`` of a drawing whose rows are folded into ``bands``."""
+    band_w = max(row_w)
     heights = [sum(row_h[r] for r in band) + _VGAP * (len(band) - 1) for band in bands]
-    height = max(heights)
+    return len(bands) * band_w + (len(bands) - 1) * _BAND_GAP, max(heights)
+
+
+def _slide_fold(nodes, layer, sizes, max_width):
+    """``(rows, bands)`` of a graph too tall to fold within ``max_width`` (its rows are too wide for two bands side
+    by side): the layout that a landscape slide (:data:`SLIDE`) shows largest, the figure up to
+    :data:`_SLIDE_MAX_WIDTH` wide. Tried: each number of bands, with the rows as wide as ``max_width`` allows, or
+    wrapped at two thirds or half of it (a row of three wide boxes then takes two rows, so that bands are narrower)."""
+    best, best_scale = None, -1.0
+    for row_width in (max_width, max_width * 2 / 3, max_width / 2):
+        rows = _rows(nodes, layer, sizes, row_width)
+        row_w, row_h = _measure(rows, sizes)
+        for n_bands in range(1, len(rows) + 1):
+            bands = _split_between_layers(nodes, rows, row_h, n_bands)
+            width, height = _extent(row_w, row_h, bands)
+            if width > _SLIDE_MAX_WIDTH and n_bands > 1:
+                break
+            # the figure adds margins and a title (about half an inch) to the drawing
+            scale = min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
+            if scale > best_scale + 1e-9:
+                best, best_scale = (rows, bands), scale
+    return best
+
+
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
+    """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
+
+    ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
+    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
+    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
+    When not even two bands fit ``max_width`` (a model whose rows are three wide boxes: an input, a kernel and a
+    bias) and one band is taller than ``fold_height``, the drawing is folded for a landscape slide instead
+    (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a
+    6-layer model's graph was one band 7 by 21 inches, unreadable on a slide: found by a teacher).
+    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
+    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
+    one band to a later one (:func:`_gutter_points`).
+    """
+    layer = _layers(nodes)
+    rows = _rows(nodes, layer, sizes, max_width)
+    row_w, row_h = _measure(rows, sizes)
+    band_w = max(row_w)
+    total = sum(row_h) + _VGAP * (len(rows) - 1)
+    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
+    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    bands = _split(row_h, n_bands)
+    if fit == 1 and total > fold_height and len(rows) > 1:
+        rows, bands = _slide_fold(nodes, layer, sizes, max_width)
+        row_w, row_h = _measure(rows, sizes)
+        band_w = max(row_w)
+    width, height = _extent(row_w, row_h, bands)
     pos = {}
     for b, band in enumerate(bands):
         x_centre = b * (band_w + _BAND_GAP) + band_w / 2
@@ -297,7 +409,6 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
                 pos[i] = (x + w / 2, y - row_h[r] / 2)
                 x += w + _HGAP
             y -= row_h[r] + _VGAP
-    width = len(bands) * band_w + (len(bands) - 1) * _BAND_GAP
     if with_bands:
         return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
     return pos, width, height
@@ -509,9 +620,19 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     """Draw the graph behind ``tensor`` with matplotlib, top to bottom (a layered layout computed here).
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
-    or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name. Long
+    or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name.
+    A box's first line is the tensor's ``name``; a tensor without one is titled by what it is: ``"input"`` (an
+    array that needs no gradient: a model's input, a target), ``"leaf"``, ``"constant 2"`` (one value),
+    ``"tensor"`` (made by the op just above it) or ``"output"``. Several unnamed inputs (or leaves) are numbered in
+    the graph's order, ``"input 1"``, ``"input 2"``, so that a model's input and the loss's target are told
+    apart; ``t.name = "target"`` titles a box by its name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap; an edge from one band
+    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
+    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias) is folded for
+    a landscape slide (:data:`SLIDE`, 13.33 by 7.5 inches) instead: as many bands as show it largest there, up to
+    15.2 inches wide (its text then at least 7 points when the figure is shown as wide as the slide), each fold
+    where the fewest edges cross; a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
+    about 15 by 11 inches. An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -567,7 +688,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer=""):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
@@ -575,7 +696,8 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
     wrapped to the figure's width. ``labels``: the texts an animation will show in the boxes in turn (``{id:
     text}`` a frame); each box is laid out for the widest and the tallest of its texts, so that no frame's box
     reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
-    found by a student).
+    found by a student). ``footer``: a line (a key to the drawing) written under the graph in a new figure, wrapped
+    to its width, as the Text with gid ``"footer"``.
     """
     plt = pyplot()
     own_figure = ax is None
@@ -642,9 +764,14 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=()):
         lines = max([title.count("\n") + 1 if title else 0]
                     + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
-        fig_h = height + 2 * margin + title_h
+        footer = wrap_title(footer, fig_w, 8)
+        footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
+        fig_h = height + 2 * margin + title_h + footer_h
         fig.set_size_inches(fig_w, fig_h)
-        ax.set_position([0.0, 0.0, 1.0, (fig_h - title_h) / fig_h])
+        ax.set_position([0.0, footer_h / fig_h, 1.0, (fig_h - title_h - footer_h) / fig_h])
+        if footer:
+            fig.text(0.5, footer_h / 2 / fig_h, footer, ha="center", va="center", fontsize=8, color="#333333",
+                     gid="footer")
         extra = (fig_w - width) / 2
         ax.set_xlim(-extra, width + extra)
         ax.set_ylim(-margin, height + margin)
