@@ -75,13 +75,21 @@ def test_every_number_of_the_scatter_animation_contrasts_with_its_cell(inputs, k
 
 # --------------------------------------------------------------------------- 2. graph labels, as the page shows them
 def _tutorial_08_loss():
-    """Tutorial 08's model: Conv1D(2, 3, relu) then Conv1DTranspose(1, 3, strides=2), the mean squared error."""
+    """Tutorial 08's model: Conv1D(2, 3, relu) then Conv1DTranspose(1, 3, strides=2), the mean squared error, with
+    the tutorial's data and weights (drawn from its seeded generator: unseeded weights changed the labels, and so
+    the figure's width and the titles' wrapping, from run to run)."""
     rng = np.random.default_rng(8)
     conv, up = Conv1D(2, 3, activation="relu", name="conv"), Conv1DTranspose(1, 3, strides=2, name="up")
     x = tg.tensor(rng.standard_normal((1, 6, 1)), dtype="float64")
     y = tg.tensor(rng.standard_normal((1, 9, 1)), dtype="float64")
+    w1, b1 = rng.standard_normal((3, 1, 2)), rng.standard_normal(2) * 0.1
+    w2, b2 = rng.standard_normal((3, 1, 2)), rng.standard_normal(1) * 0.1
     x.name, y.name = "x", "target y"
+    conv.build(x.shape)
+    conv.set_weights([w1, b1])
     h = conv(x)
+    up.build(h.shape)
+    up.set_weights([w2, b2])
     y_hat = up(h)
     loss = ((y_hat - y) ** 2).mean()
     h.name, y_hat.name, loss.name = "h", "y_hat", "loss L"
