@@ -693,7 +693,8 @@ def _formula(st) -> str:
     elif op is None:
         text = f"N = L·s = {L}·{s} = {n}"
     else:
-        text = f"N = (L − 1)·s + k_eff mod 2 + output_padding = ({L} − 1)·{s} + {ke} mod 2 + {op} = {n}"
+        # parenthesised as on the maths page (docs/conv1d_transpose_math.md): the remainder of k_eff alone
+        text = f"N = (L − 1)·s + (k_eff mod 2) + output_padding = ({L} − 1)·{s} + ({ke} mod 2) + {op} = {n}"
     if st.dilation_rate != 1 and "k_eff" in text:
         text += f",  k_eff = (k − 1)·d + 1 = ({st.kernel_size} − 1)·{st.dilation_rate} + 1 = {ke}"
     elif "k_eff" in text:
