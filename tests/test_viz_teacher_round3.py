@@ -42,3 +42,78 @@ def test_the_same_padding_formula_brackets_the_parity_as_the_maths_page_does(L, 
                                  padding="same", output_padding=op, dilation_rate=d)
     assert value == int(numbers.group(2)) == y.shape[1]
     plt.close("all")
+
+
+# ------------------------------------------------------------------------------------ 3. one way of labelling
+def _cell_labels(fig):
+    """``{(row of cells, index): text}`` of the cells' labels, read from the cells they sit on."""
+    found = {}
+    for ax in fig.axes:
+        for text in ax.texts:
+            x, y = text.get_position()
+            for patch in ax.patches:
+                category, _, index = (patch.get_gid() or "").partition(":")
+                if index and patch.get_x() < x < patch.get_x() + patch.get_width() and \
+                        patch.get_y() < y < patch.get_y() + patch.get_height():
+                    found[("input" if category in ("input", "unread") else "output", int(index))] = text.get_text()
+    return found
+
+
+@pytest.mark.parametrize("args, kwargs, rows", [
+    (("conv1d", 5, 3), {}, 1),
+    (("conv1d", 40, 5), {"strides": 2, "padding": "same"}, 2),
+    (("conv1d_transpose", 3, 3), {"strides": 2}, 1),
+    (("conv1d_transpose", 6, 12), {"strides": 2, "weights": list(np.linspace(-1, 1, 12))}, 2),     # the report
+])
+def test_cells_and_rows_are_labelled_alike_in_one_row_and_in_wrapped_rows(args, kwargs, rows):
+    fig = viz.plot_connectivity(*args, **kwargs).figure
+    assert len(fig.axes) == rows
+    labels = _cell_labels(fig)
+    assert labels and all(text == f"{'x' if row == 'input' else 'y'}{index}" for (row, index), text in labels.items())
+    for ax in fig.axes:                                                  # the rows' names, the same on every row
+        names = sorted(t.get_text() for t in ax.texts if t.get_position()[0] < min(p.get_x() for p in ax.patches))
+        assert [name for name in names if "continued" not in name] == ["input", "output"]
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------- 5. a conv1d's taps on padding
+def _keras_conv_counts(L, k, s, padding, d):
+    """How many taps of each output of Keras' Conv1D read a real input: one-hot inputs, a kernel of ones."""
+    keras = _keras()
+    layer = keras.layers.Conv1D(1, k, strides=s, padding=padding, dilation_rate=d, use_bias=False,
+                                kernel_initializer="ones")
+    y = keras.ops.convert_to_numpy(layer(np.eye(L, dtype="float32")[:, :, None]))
+    return y[:, :, 0].sum(axis=0)                                            # (N,)
+
+
+@pytest.mark.parametrize("L, k, s, padding, d", [(10, 3, 1, "same", 1), (9, 4, 1, "same", 1), (8, 3, 1, "causal", 2),
+                                                 (7, 5, 2, "same", 1), (10, 5, 1, "same", 2)])
+def test_every_conv1d_output_shows_its_k_taps_the_padding_ones_faint(L, k, s, padding, d):
+    ax = viz.plot_connectivity("conv1d", L, k, strides=s, padding=padding, dilation_rate=d)
+    real = _keras_conv_counts(L, k, s, padding, d)
+    lines = {}
+    for line in ax.lines:
+        what, j, n, t = (line.get_gid() or "::::").split(":")
+        if what in ("conn", "pad"):
+            lines.setdefault(int(n), []).append((what, int(j), int(t), line))
+    assert sorted(lines) == list(range(len(real)))
+    padding_x = {patch.get_x() + patch.get_width() / 2 for patch in ax.patches if patch.get_gid() == "padding:"}
+    for n, taps in lines.items():
+        assert sorted(t for _, _, t, _ in taps) == list(range(k))                       # k lines into every output
+        faint = [(j, line) for what, j, _, line in taps if what == "pad"]
+        assert len(faint) == k - real[n]                                   # Keras: the taps that read no input
+        for j, line in faint:
+            assert line.get_xdata()[0] == pytest.approx(j) and j in padding_x               # from a padding cell
+            assert line.get_alpha() < 0.5 and line.get_linewidth() < 1.0
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ("faint: a tap on a padding zero" in legend) == bool((real < k).any())
+    plt.close("all")
+
+
+def test_the_faint_lines_of_both_ops_share_one_style():
+    conv = viz.plot_connectivity("conv1d", 6, 3, padding="same")
+    transposed = viz.plot_connectivity("conv1d_transpose", 3, 3, strides=2, padding="same")
+    pad = next(line for line in conv.lines if line.get_gid().startswith("pad:"))
+    crop = next(line for line in transposed.lines if line.get_gid().startswith("crop:"))
+    assert (pad.get_alpha(), pad.get_linewidth()) == (crop.get_alpha(), crop.get_linewidth())
+    plt.close("all")

@@ -716,6 +716,9 @@ CELL_STYLES = {
     "bias": ("#fff2cc", "\\\\\\", "bias only (no input)"),
 }
 _CELL = 0.84
+#: Width (points) and opacity of the faint lines: the taps of a conv1d that read a padding zero, and those of a
+#: conv1d_transpose whose value lands in a cropped cell (computed, then dropped).
+FAINT_WIDTH, FAINT_ALPHA = 0.9, 0.45
 #: The white patch under a cell label on a hatched cell: the hatch stays visible around it, the label readable.
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.9}
 
@@ -818,8 +821,11 @@ class _Diagram:
         return cells
 
     def lines(self, a, b) -> list:
-        """``("conn", j, n, t)`` for every connection whose line meets ``a <= x <= b``; for a conv1d_transpose also
-        ``("crop", j, q, t)``: tap ``t`` of input ``j`` lands on the cropped full position ``q``."""
+        """``("conn", j, n, t)`` for every connection whose line meets ``a <= x <= b``; for a conv1d also
+        ``("pad", j, n, t)``: tap ``t`` of output ``n`` reads the padding cell ``j`` (``j < 0`` or ``j >= L``, a
+        zero); for a conv1d_transpose also ``("crop", j, q, t)``: tap ``t`` of input ``j`` lands on the cropped
+        full position ``q``. So every output of a conv1d, and every input of a conv1d_transpose, has its ``k``
+        lines."""
         found, s, d = [], self.s, self.d
         for t in range(self.k):
             if self.st.kind == "conv1d":      # along n: x_out = n*s + c0, and x_in = x_out + e
@@ -827,8 +833,7 @@ class _Diagram:
                 first = max(math.ceil((a - max(0.0, e) - c0) / s), 0)
                 for n in range(first, min(math.floor((b - min(0.0, e) - c0) / s), self.N - 1) + 1):
                     j = n * s + t * d - self.left
-                    if 0 <= j < self.L:
-                        found.append(("conn", j, n, t))
+                    found.append(("conn" if 0 <= j < self.L else "pad", j, n, t))
                 continue
             e = self.hs - t * d                # along j: x_out = q = j*s + t*d, and x_in = x_out + e
             first = max(math.ceil((a - max(0.0, e) - t * d) / s), 0)
@@ -938,8 +943,10 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     (Texts with gid ``"tap:t"``). With ``weights`` given their width follows ``|w_t|`` and the legend gives each
     tap's value (the legend lists the taps whose lines are drawn). Padding cells, zeros inserted between strided
     inputs (conv1d_transpose), cropped output positions and bias-only output positions (no input reaches them) are
-    hatched in distinct colours and named in the legend. The lines of a conv1d_transpose into *cropped* positions
-    are drawn too, faint and thin: those values are computed and then dropped. The title states the op and its
+    hatched in distinct colours and named in the legend. Every output of a conv1d has its ``k`` lines and every
+    input of a conv1d_transpose its ``k`` lines, so that they can be counted at the edges too: a conv1d's taps that
+    read a *padding* zero are drawn faint and thin, as are a conv1d_transpose's taps into *cropped* positions (those
+    values are computed and then dropped); the legend names both. The title states the op and its
     output-length formula with the numbers (and, with ``weights="kernel"``, which channel pair of the layer's
     kernel is drawn). The cell positions come from ``conv_arithmetic``; the lines from the op's index formula
     (``j = n·s + t·d − left`` for conv1d, ``n + c_left = j·s + t·d`` for conv1d_transpose), for the cells drawn
@@ -974,11 +981,11 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
         The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
         a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for padding, zero-inserted and cropped
         cells); every connection drawn a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped
-        full position ``q``), in the row (or rows) it crosses; where it crosses a row's cut, a triangle marker
-        with gid ``"cut:out:<its gid>"`` (the row's right end) or ``"cut:in:<its gid>"`` (the next row's left
-        end), and the notes are Texts with gids ``"continues:out"`` and ``"continues:in"``. Each row's ``window``
-        attribute is the x range ``(first, last)`` of the cell centres it shows whole (a cell at ``x`` spans
-        ``x ± 0.42``).
+        full position ``q``; ``"pad:j:n:t"`` from the padding cell at ``x = j``, ``j < 0`` or ``j >= L``), in
+        the row (or rows) it crosses; where it crosses a row's cut, a triangle marker with gid ``"cut:out:<its gid>"``
+        (the row's right end) or ``"cut:in:<its gid>"`` (the next row's left end), and the notes are Texts with gids
+        ``"continues:out"`` and ``"continues:in"``. Each row's ``window`` attribute is the x range ``(first, last)`` of
+        the cell centres it shows whole (a cell at ``x`` spans ``x ± 0.42``).
 
     Raises:
         ValueError: a kernel spanning more than ``MAX_KERNEL_SPAN`` (24) cells, a diagram too long for a given
@@ -1019,7 +1026,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
         annotate = True if len(axes) > 1 or ax is None else geo.cells_wide <= 2 * (ROW_CELLS + 4)
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
-    drawn = {"categories": set(), "taps": set(), "cropped": False, "labels": []}
+    drawn = {"categories": set(), "taps": set(), "faint": set(), "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
         # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below);
         # not beside the left-out rows: the row after them does not continue the one before (the ellipsis says so)
@@ -1169,7 +1176,8 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped) on an
     x axis ``span`` cells wide (so that a short last row keeps the scale of the others).
 
-    ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    ``wrapped``: one row of several (each cell whole in one row; the cells and rows are labelled as in one row:
+    ``x3`` / ``y3`` in the cells, ``input`` / ``output`` beside the rows).
     ``cut``: ``(left, right)``, whether the row goes on from the row above (left) and in the row below (right).
     At such a cut, a line that crosses it is drawn to the cut and ends there in a small triangle of its colour
     (gid ``"cut:out:conn:j:n:t"`` on the right, ``"cut:in:..."`` on the left, where it comes in), and a note says
@@ -1204,28 +1212,26 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
             if annotate and (wrapped or lo - 0.01 <= x <= hi + 0.01):
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
-                if wrapped and label:
-                    label = label[1:]
                 if label:
                     labels.append((index, ax.text(x, y, label, ha="center", va="center",
-                                                  fontsize=8 if len(label) <= 3 else 7, zorder=3, clip_on=True,
+                                                  fontsize=8 if len(label) <= 3 else 7.1, zorder=3, clip_on=True,
                                                   bbox=_LABEL_BOX if hatch else None)))
         drawn["labels"].append((ax, labels, (lo - half, hi + half)))
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
     for what, j, n, t in geo.lines(left - 0.05, right + 0.05):
-        x0, x1 = geo.x_in(j), (geo.x_out(n) if what == "conn" else float(n))
+        x0, x1 = geo.x_in(j), (float(n) if what == "crop" else geo.x_out(n))
         if wrapped and (max(x0, x1) <= left + 1e-9 or min(x0, x1) > right + 1e-9):
             continue                            # wholly in the row before or after (it meets this one at the cut)
         if what == "conn":
             width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
             line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
                           linewidth=width, linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")
-        else:                                   # into the cropped full position q = n
-            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
-                          linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2, gid=f"crop:{j}:{n}:{t}")
-            drawn["cropped"] = True
+        else:           # a tap that meets a zero: a conv1d's padding cell j, a transposed conv's cropped cell q = n
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linewidth=FAINT_WIDTH,
+                          linestyle=styles[t], alpha=FAINT_ALPHA, zorder=2, gid=f"{what}:{j}:{n}:{t}")
+            drawn["faint"].add(what)
         ax.add_line(line).set_clip_path(clip)
         drawn["taps"].add(t)
         for side, edge, crosses in (("in", left, cut[0] and min(x0, x1) <= left + 1e-9),
@@ -1234,8 +1240,10 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
                 y = (y_top - half) + (y_bottom - y_top + _CELL) * (edge - x0) / (x1 - x0)
                 ax.add_line(Line2D([edge], [y], marker=">", markersize=5, color=colors[t], linestyle="none",
                                    alpha=line.get_alpha(), zorder=3, gid=f"cut:{side}:{line.get_gid()}"))
-    ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
-    ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
+    # the same names and cell labels in one row or several ("x3" in the cell, "input" beside the row: a wrapped
+    # diagram wrote "3" and "input x[j]" while a short one wrote "x3" and "input", found by a teacher)
+    ax.text(lo - 0.8, y_top, "input", ha="right", va="center", fontsize=9, gid="row:input")
+    ax.text(lo - 0.8, y_bottom, "output", ha="right", va="center", fontsize=9, gid="row:output")
     note = {"fontsize": 7.5, "style": "italic", "color": "#444444", "va": "center", "linespacing": 1.1}
     if cut[0]:
         ax.text(lo - 0.8, (y_top + y_bottom) / 2, "continued\nfrom above ▸", ha="right", gid="continues:in", **note)
@@ -1264,9 +1272,9 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     handles += [Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=2,
                        label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else ""))
                 for t in range(st.kernel_size) if t in drawn["taps"]]
-    if drawn["cropped"]:
-        handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
-                              label="faint: into a cropped cell"))
+    for what, label in (("pad", "faint: a tap on a padding zero"), ("crop", "faint: into a cropped cell")):
+        if what in drawn["faint"]:
+            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label))
     fig = ax.figure
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
