@@ -228,7 +228,7 @@ def test_the_title_says_which_channel_pair_of_the_kernel_is_drawn():
     kernel = np.asarray(layer.get_weights()[0])                                 # (k, filters, in): Keras' layout
     assert kernel.shape == (3, 2, 3)
     legend = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("tap")]
-    assert legend == [f"tap {t} (w={kernel[t, 0, 0]:g})" for t in range(3)]
+    assert legend == [f"tap {t} (w={kernel[t, 0, 0]:.3g})" for t in range(3)]          # 3 significant digits
     fig = viz.plot_conv_matrix(layer, 5, weights="kernel")
     assert "input channel 0 → filter 0" in fig._suptitle.get_text().replace("\n", " ").replace("\u00a0", " ")
     plt.close("all")

@@ -117,3 +117,115 @@ def test_the_faint_lines_of_both_ops_share_one_style():
     crop = next(line for line in transposed.lines if line.get_gid().startswith("crop:"))
     assert (pad.get_alpha(), pad.get_linewidth()) == (crop.get_alpha(), crop.get_linewidth())
     plt.close("all")
+
+
+# ------------------------------------------------- 1. the transposed convolution's padding cells, named
+def _cells(ax):
+    """``[(x, y, category, index)]`` of the cells (Rectangles with a category gid)."""
+    cells = []
+    for patch in ax.patches:
+        category, sep, index = (patch.get_gid() or "").partition(":")
+        if sep:
+            cells.append((patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2, category,
+                          int(index) if index else None))
+    return cells
+
+
+@pytest.mark.parametrize("L, k, s, padding, d", [(3, 12, 2, "valid", 1), (5, 3, 2, "same", 1), (4, 3, 1, "same", 2),
+                                                 (4, 4, 3, "valid", 1)])
+def test_the_transposed_padding_cells_are_the_direct_conv_views_and_say_so(L, k, s, padding, d):
+    """The top row is the zero-inserted input padded by k_eff − 1 zeros a side: the full output's position q is
+    the correlation of the k_eff top cells above it with the flipped (dilated) kernel. Checked against Keras' full
+    transposed convolution (padding='valid', output_padding=0: no crop), with random inputs and weights."""
+    keras = _keras()
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(L), rng.standard_normal(k)
+    ax = viz.plot_connectivity("conv1d_transpose", L, k, strides=s, padding=padding, dilation_rate=d, weights=w)
+    full = keras.ops.convert_to_numpy(keras.ops.conv_transpose(
+        x.reshape(1, L, 1), w.reshape(k, 1, 1), strides=s, padding="valid", output_padding=0,
+        dilation_rate=d))[0, :, 0]
+    k_eff = (k - 1) * d + 1
+    cells = _cells(ax)
+    top = {round(cx * 2): (category, index) for cx, cy, category, index in cells if cy > 1.0}
+    bottom = sorted(cx for cx, cy, _, _ in cells if cy < 1.0)
+    assert len(bottom) == len(full)                                    # the full output: kept and cropped cells
+    flipped = np.zeros(k_eff)
+    flipped[::d] = w
+    flipped = flipped[::-1]
+    for q, cx in enumerate(bottom):
+        window = [top[round((cx - (k_eff - 1) / 2 + m) * 2)] for m in range(k_eff)]  # every cell there exists
+        values = [x[index] if category in ("input", "unread") else 0.0 for category, index in window]
+        assert np.dot(values, flipped) == pytest.approx(full[q], abs=1e-5)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "padding (zeros)" not in legend                   # Keras' padding crops the output, it pads no input
+    (name,) = [t for t in legend if "padding" in t]
+    assert "direct-conv view" in name and f"k_eff − 1 = {k_eff - 1} zeros a side" in name
+    plt.close("all")
+
+
+def test_a_conv1d_still_calls_its_padding_padding():
+    legend = [t.get_text() for t in viz.plot_connectivity("conv1d", 5, 3, padding="same").get_legend().get_texts()]
+    assert "padding (zeros)" in legend
+    plt.close("all")
+
+
+# -------------------------------------------------------------------- 2. many taps, small weights
+def test_a_twelve_tap_picture_rounds_weights_and_keeps_its_tap_numbers_off_the_lines():
+    weights = np.linspace(-1, 1, 12)
+    ax = viz.plot_connectivity("conv1d_transpose", 3, kernel_size=12, strides=2, weights=list(weights))
+    fig = ax.figure
+    legend = {int(m.group(1)): m.group(2) for t in ax.get_legend().get_texts()
+              if (m := re.fullmatch(r"tap (\d+) \(w=(\S+)\)", t.get_text()))}
+    assert sorted(legend) == list(range(12))
+    for t, text in legend.items():
+        digits = text.lstrip("-").replace(".", "").lstrip("0")
+        assert len(digits) <= 3 and float(text) == pytest.approx(weights[t], rel=5e-3), text      # w=-0.273
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [text for row in fig.axes for text in row.texts if (text.get_gid() or "").startswith("tap:")]
+    assert len(labels) == 12
+    for text in labels:
+        box = text.get_bbox_patch().get_window_extent(renderer)
+        outputs = [p.get_window_extent(renderer) for p in text.axes.patches if p.get_y() < 1.0]
+        assert box.y1 <= min(cell.y0 for cell in outputs) + 0.5         # below the output cells, off the lines
+        assert not any(box.overlaps(cell) for cell in outputs)
+    plt.close(fig)
+
+
+def test_the_tap_numbers_of_a_conv1d_stand_above_its_inputs():
+    fig = viz.plot_connectivity("conv1d", 30, kernel_size=24).figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [text for row in fig.axes for text in row.texts if (text.get_gid() or "").startswith("tap:")]
+    assert len(labels) == 24
+    for text in labels:
+        box = text.get_bbox_patch().get_window_extent(renderer)
+        inputs = [p.get_window_extent(renderer) for p in text.axes.patches if p.get_y() > 1.0]
+        assert box.y0 >= max(cell.y1 for cell in inputs) - 0.5
+    plt.close(fig)
+
+
+def _tap_lines(ax):
+    return {int(line.get_gid().split(":")[3]): line for line in ax.lines if line.get_gid().startswith("conn:")}
+
+
+def test_a_tiny_trained_weight_is_still_a_visible_line_and_sizes_and_signs_stay_apart():
+    """A layer's kernel with a weight of 0.0002 beside 0.9 and -0.3 (the report: drawn 0.6 points wide)."""
+    from tinygradconv.layers import Conv1D
+
+    layer = Conv1D(1, 3, padding="same")
+    layer(np.zeros((1, 8, 1)))
+    kernel = np.array([0.9, 0.0002, -0.3])
+    layer.set_weights([kernel.reshape(3, 1, 1), np.zeros(1)])
+    ax = viz.plot_connectivity(layer, 8, weights="kernel")
+    lines = _tap_lines(ax)
+    widths = {t: line.get_linewidth() for t, line in lines.items()}
+    assert min(widths.values()) >= 1.2                                          # points: a visible line
+    assert widths[0] > widths[2] > widths[1]                                    # |0.9| > |-0.3| > |0.0002|
+    hollow = {t for t, line in lines.items()
+              if any(getattr(e, "_gc", {}).get("foreground") == "white" for e in line.get_path_effects())}
+    assert hollow == {t for t in range(3) if kernel[t] < 0} == {2}               # the sign, beside the colour
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"tap 0 (w=0.9)", "tap 1 (w=0.0002)", "tap 2 (w=-0.3)", "hollow: w < 0"} <= set(legend)
+    plt.close("all")
+

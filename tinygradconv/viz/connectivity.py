@@ -865,6 +865,31 @@ MAX_ANIMATION_CELLS = 20
 """The longest full output an animation draws (cells in one row)."""
 
 
+#: Widths (points) of a weighted tap's line: the smallest ``|w|`` (0 too) and the largest of the kernel.
+MIN_TAP_WIDTH, MAX_TAP_WIDTH = 1.3, 3.8
+
+
+def tap_line_style(weight, largest) -> dict:
+    """The width and look of a tap's line for its weight ``weight``, ``largest`` being the kernel's largest
+    ``|w|``: the width grows with ``|w|`` from ``MIN_TAP_WIDTH`` (a weight of 0.0002 was drawn 0.6 points wide,
+    all but invisible, and a pale yellow tap of 0.09 too: found by a teacher) to ``MAX_TAP_WIDTH``; a negative
+    weight's line is hollow (a white core along it), so the sign shows beside the tap's colour and dash pattern.
+    Keyword arguments of ``Line2D``.
+
+    >>> tap_line_style(0.0, 1.0)["linewidth"], tap_line_style(-1.0, 1.0)["linewidth"]
+    (1.3, 3.8)
+    >>> "path_effects" in tap_line_style(0.5, 1.0), "path_effects" in tap_line_style(-0.5, 1.0)
+    (False, True)
+    """
+    from matplotlib import patheffects
+
+    width = MIN_TAP_WIDTH + (MAX_TAP_WIDTH - MIN_TAP_WIDTH) * abs(weight) / (largest or 1.0)
+    if weight >= 0:
+        return {"linewidth": width}
+    return {"linewidth": width,
+            "path_effects": [patheffects.Normal(), patheffects.Stroke(linewidth=0.4 * width, foreground="white")]}
+
+
 def _tap_colors(k):
     return [TAP_COLORS[t % len(TAP_COLORS)] for t in range(k)]
 
@@ -1038,7 +1063,6 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(_nine_point_chars(width), 40)                          # 9-point characters across the Axes
-    tap_labels = _label_taps(axes, geo) if st.kernel_size > len(TAP_COLORS) else []
     title = [wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)] + _keras_lines(st, chars)
     if st.weights_source:
         title.append(textwrap.fill(st.weights_source, chars))
@@ -1063,8 +1087,9 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
             fig.draw_without_rendering()
 
     lay_out()
-    _fit_labels(fig, drawn["labels"], lay_out)
-    _fit_tap_labels(fig, tap_labels)
+    moved = _fit_labels(fig, drawn["labels"], lay_out)
+    if st.kernel_size > len(TAP_COLORS):
+        _fit_tap_labels(axes, _label_taps(axes, geo, moved), lay_out)
     return axes[0]
 
 
@@ -1082,12 +1107,13 @@ def _fit_labels(fig, rows, lay_out):
     apart), none reaching past the row's first or last cell. A 7-digit index was wider than its cell and covered its
     neighbours (found by a teacher): now no label overlaps another label or another cell.
 
-    ``rows``: ``(ax, [(index, Text)], (x0, x1))``, the x range of the row's cells."""
+    ``rows``: ``(ax, [(index, Text)], (x0, x1))``, the x range of the row's cells. Returns how far (in cells) the
+    labels reach beyond the cells now: 0 when they stay inside."""
     renderer = fig.canvas.get_renderer()
     rows = [(ax, labels, span) for ax, labels, span in rows if labels]
     if all(max(text.get_window_extent(renderer).width for _, text in labels) <= _CELL * _pitch(ax) - 2.0
            for ax, labels, _ in rows):
-        return
+        return 0.0
     half, gap = _CELL / 2, 0.1
     tall = 0.0
     for ax, labels, _ in rows:
@@ -1113,16 +1139,23 @@ def _fit_labels(fig, rows, lay_out):
         left, right = sorted((ax.transData.transform((x0, 0.0))[0], ax.transData.transform((x1, 0.0))[0]))
         for (index, text), box in zip(labels, boxes):
             text.set_visible(index % every == 0 and box.x0 >= left - 0.5 and box.x1 <= right + 0.5)
+    return gap + tall
 
 
-def _label_taps(axes, geo) -> list:
+def _label_taps(axes, geo, moved=0.0) -> list:
     """Write each tap's number ``t0``, ``t1``, ... at the end of its line in one whole window (a conv1d's output:
     its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
     where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
-    the numbers tell them apart. The window is the first one drawn with the most taps. Returns the Texts."""
+    the numbers tell them apart. The window is the first one drawn with the most taps. The numbers stand outside
+    the rows of cells, above the input cells (conv1d) or below the output cells (conv1d_transpose), beyond
+    anything else there (the index labels moved out of their cells): written between the rows, on the bundle of
+    lines, they covered the lines they name (found by a teacher); ``moved``: how far the index labels reach out
+    of the cells (:func:`_fit_labels`). Returns the Texts."""
     st, rows = geo.st, [(ax, ax.window) for ax in axes]
-    half = _CELL / 2
     conv = st.kind == "conv1d"
+    # just beyond the cells and their index labels (room is made for them there, on every row: one scale)
+    half = _CELL / 2
+    y = 2.0 + half + moved + 0.08 if conv else -half - moved - 0.08
     windows = {}
     for _, (lo, hi) in rows:
         for what, j, n, t in geo.lines(lo - 0.5, hi + 0.5):
@@ -1134,21 +1167,31 @@ def _label_taps(axes, geo) -> list:
     key = min(key for key, lines in windows.items() if len(lines) == most)
     colors, texts = _tap_colors(st.kernel_size), []
     for j, n, t in sorted(windows[key], key=lambda line: line[2]):
-        x, y = (geo.x_in(j), 2.0 - half - 0.2) if conv else (geo.x_out(n), half + 0.2)
+        x = geo.x_in(j) if conv else geo.x_out(n)
         row = next((ax for ax, (lo, hi) in rows if lo - 0.5 < x <= hi + 0.5 + 1e-9), None)
         if row is not None:
-            texts.append(row.text(x, y, f"t{t}", ha="center", va="center", fontsize=7.5, zorder=4, gid=f"tap:{t}",
+            texts.append(row.text(x, y, f"t{t}", ha="center", va="bottom" if conv else "top", fontsize=7.5,
+                                  zorder=4, gid=f"tap:{t}",
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
     return texts
 
 
-def _fit_tap_labels(fig, texts):
-    """Hide the tap numbers when two of them would overlap (a given Axes holding many cells): the legend names the
-    taps then."""
+def _fit_tap_labels(axes, texts, lay_out):
+    """Make room for the tap numbers beyond the rows of cells ``axes`` (every row the same, one scale;
+    ``lay_out()`` lays the figure out again), and hide them when two of them would overlap (a given Axes holding
+    many cells): the legend names the taps then."""
     if not texts:
         return
+    fig = axes[0].figure
     renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    above = texts[0].get_verticalalignment() == "bottom"
+    tall = max(text.get_bbox_patch().get_window_extent(renderer).height / _pitch(text.axes) for text in texts)
+    for ax in axes:
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim((y0, y1 + tall + 0.1) if above else (y0 - tall - 0.1, y1))
+    lay_out()
     boxes = [text.get_bbox_patch().get_window_extent(renderer) for text in texts]   # (_label_taps frames each)
     if any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2)):
         for text in texts:
@@ -1225,9 +1268,9 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
         if wrapped and (max(x0, x1) <= left + 1e-9 or min(x0, x1) > right + 1e-9):
             continue                            # wholly in the row before or after (it meets this one at the cut)
         if what == "conn":
-            width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
-            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
-                          linewidth=width, linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linestyle=styles[t],
+                          alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}",
+                          **(tap_line_style(w[t], scale) if weighted else {"linewidth": 1.5}))
         else:           # a tap that meets a zero: a conv1d's padding cell j, a transposed conv's cropped cell q = n
             line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linewidth=FAINT_WIDTH,
                           linestyle=styles[t], alpha=FAINT_ALPHA, zorder=2, gid=f"{what}:{j}:{n}:{t}")
@@ -1256,6 +1299,33 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     ax.axis("off")
 
 
+def _weight_text(value) -> str:
+    """A tap's weight to 3 significant digits, as a legend or a label writes it.
+
+    >>> _weight_text(-0.2727272727), _weight_text(0.0002), _weight_text(1.0), _weight_text(12345.0)
+    ('-0.273', '0.0002', '1', '1.23e+04')
+    """
+    return f"{value:.3g}"
+
+
+def _cell_legend(category, st) -> str:
+    """The legend's name of a cell category. A conv1d_transpose's "padding" cells are not Keras' padding (its
+    ``padding`` crops the output, it never pads the input): they are the ``k_eff − 1`` zeros on each side of the
+    zero-inserted input in the direct-convolution view of the picture, where output ``q`` of the full result is the
+    window of ``k_eff`` top cells above it (the full correlation of the maths page's second route), and say so
+    (they read "padding (zeros)" under a padding='valid' title: found by a teacher).
+
+    >>> _cell_legend("padding", conv_setting("conv1d_transpose", 3, 12, strides=2))
+    'padding of the direct-conv view:\\nk_eff − 1 = 11 zeros a side'
+    """
+    if category != "padding" or st.kind != "conv1d_transpose":
+        return CELL_STYLES[category][2]
+    _, c_right = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
+    extension = max(-c_right, 0)                    # zero extension: the full output runs past F, its window too
+    more = f" (+{extension} on the right)" if extension else ""
+    return f"padding of the direct-conv view:\nk_eff − 1 = {st.k_eff - 1} zeros a side{more}"
+
+
 def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False):
     """The legend under the cells (the cell categories and the taps drawn); returns its number of rows.
     ``inside``: in a given Axes of a figure without a layout engine (nothing makes room around the Axes), the
@@ -1268,10 +1338,17 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
 
     colors, styles, w = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size), st.weights
     handles = [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
-                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in drawn["categories"]]
-    handles += [Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=2,
-                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else ""))
+                     label=_cell_legend(c, st)) for c in CELL_STYLES if c in drawn["categories"]]
+    # with weights, each tap's line as drawn (its width; hollow when negative) and its weight to 3 significant
+    # digits (w=-0.272727 was written out)
+    largest = float(np.max(np.abs(w))) if len(w) else 1.0
+    handles += [Line2D([], [], color=colors[t], linestyle=styles[t],
+                       label=f"tap {t}" + (f" (w={_weight_text(w[t])})" if weighted else ""),
+                       **(tap_line_style(w[t], largest) if weighted else {"linewidth": 2}))
                 for t in range(st.kernel_size) if t in drawn["taps"]]
+    if weighted and any(w[t] < 0 for t in drawn["taps"]):
+        handles.append(Line2D([], [], color="#555555", label="hollow: w < 0",
+                              **tap_line_style(-largest, largest)))
     for what, label in (("pad", "faint: a tap on a padding zero"), ("crop", "faint: into a cropped cell")):
         if what in drawn["faint"]:
             handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label))
