@@ -229,3 +229,38 @@ def test_a_tiny_trained_weight_is_still_a_visible_line_and_sizes_and_signs_stay_
     assert {"tap 0 (w=0.9)", "tap 1 (w=0.0002)", "tap 2 (w=-0.3)", "hollow: w < 0"} <= set(legend)
     plt.close("all")
 
+
+# ------------------------------------------------------------------- 6. the matrix figure, sized to its content
+@pytest.mark.parametrize("args, kwargs", [
+    (("conv1d_transpose", 5, 4), {"strides": 2, "padding": "same", "output_padding": 0}),          # the CLI's
+    (("conv1d_transpose", 6, 5), {"strides": 3, "padding": "same", "output_padding": 1, "dilation_rate": 2}),
+    (("conv1d_transpose", 40, 3), {"strides": 2}),                                                  # a colour bar
+    (("conv1d", 12, 3), {"strides": 2, "padding": "same"}),
+])
+def test_the_matrix_figure_leaves_no_half_of_itself_blank(args, kwargs):
+    """C (n_short × n_long) beside T = Cᵀ (n_long × n_short): at one cell size the figure was as tall as T and
+    the room under a wide C, about half the figure, was blank (the report: 6×17 beside 17×6)."""
+    from figure_check import assert_readable
+
+    fig = viz.plot_conv_matrix(*args, **kwargs)
+    keras_like = viz.connectivity_matrix(*args, **kwargs)                # the op's matrix: (N, L)
+    c_axes, t_axes = fig.axes[:2]
+    c, t = c_axes.images[0].get_array(), t_axes.images[0].get_array()
+    assert sorted(c.shape) == sorted(keras_like.shape) and np.array_equal(t, c.T)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    c_box, t_box = (a.get_window_extent(renderer) for a in (c_axes, t_axes))
+    c_cell = (c_box.width / c.shape[1], c_box.height / c.shape[0])
+    t_cell = (t_box.width / t.shape[1], t_box.height / t.shape[0])
+    assert c_cell[0] == pytest.approx(c_cell[1], rel=0.02) and t_cell[0] == pytest.approx(t_cell[1], rel=0.02)
+    assert t_cell[0] >= 0.6 * c_cell[0] - 0.5                           # T's cells: at least 0.6 of C's
+    # the blank under C (beside the taller T), as a share of the figure, against what T at C's cell size leaves
+    n_short, n_long = c.shape
+    figure_area = fig.bbox.width * fig.bbox.height
+    blank = max(t_box.height - c_box.height, 0.0) * c_box.width / figure_area
+    one_scale = max(n_long * c_cell[1] - c_box.height, 0.0) * c_box.width / figure_area
+    assert blank < 0.25 and blank <= 0.5 * one_scale, (blank, one_scale)
+    if n_long <= n_short / 0.6:                                          # T can be as high as C: nothing blank
+        assert abs(t_box.height - c_box.height) < 0.03 * fig.bbox.height
+    assert_readable(fig)
+    plt.close(fig)

@@ -1380,8 +1380,9 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
 # ------------------------------------------------------------------------------------------------------------
 # The convolution as a matrix
 # ------------------------------------------------------------------------------------------------------------
-def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
-    """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
+def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
+    """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell);
+    ``x_ticks``: the most ticks along its columns (fewer on a matrix drawn with smaller cells)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
@@ -1403,9 +1404,9 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
-    for axis, n in ((ax.xaxis, matrix.shape[1]), (ax.yaxis, matrix.shape[0])):
+    for axis, n, most in ((ax.xaxis, matrix.shape[1], x_ticks), (ax.yaxis, matrix.shape[0], 12)):
         # every index when few (a 1-wide matrix got the ticks -0.5, 0, 0.5), else at most 12 whole ones
-        axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(nbins=12, integer=True))
+        axis.set_major_locator(FixedLocator(range(n)) if n <= most else MaxNLocator(nbins=most, integer=True))
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
     ax.tick_params(labelsize=8)
@@ -1418,7 +1419,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     """The matrix ``C`` of a conv1d beside the matrix ``T`` of the matching conv1d_transpose: ``T = Cᵀ``.
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
-    and the conv1d's explicit padding (and whether Keras's padding name gives the same).
+    and the conv1d's explicit padding (and whether Keras's padding name gives the same). A new figure is sized to
+    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
+    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s
+    (:func:`matrix_shrink`), and never too small for the numbers written in them; the tick labels give the indices.
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
@@ -1463,12 +1467,26 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     new_figure = ax is None
     if ax is None:
-        cell = min(0.36, 7.0 / (n_short + n_long))
-        width = max(7.5, cell * (n_short + n_long) + 3.5)
-        # the cell size the layout will give: the width less the tick labels (and the colour bar)
-        cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
-        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3 + _keras_height(st, width)),
-                                    layout="constrained", width_ratios=[n_long, n_short])
+        # C is n_short rows high and T n_long: drawn at one cell size, the figure, as tall as T, left the room under
+        # a wide C blank, half the figure (found by a teacher). T's cells are drawn smaller, by `shrink`, so that
+        # its height comes closer to C's: as high when the sides differ by up to 1/0.6, else 0.6 of C's cell
+        shrink = matrix_shrink(n_short, n_long)
+        # the widest number written in a cell (8-point text, about 0.55 em a character, and 3 points apart): T's
+        # cells stay wide enough for it
+        numbers = {f"{v:.2g}" for v in c[c != 0]} if annotate else set()
+        text_inches = (max(map(len, numbers)) * 0.55 * 8 + 3.0) / 72 if numbers else 0.0
+        for _ in range(3):                                         # the cell size and the shrink settle together
+            across = n_long + shrink * n_short                     # the two matrices' widths, in C's cells
+            cell = min(0.36, 7.0 / across)
+            width = max(7.5, cell * across + 3.5)
+            # the cell size the layout will give: the width less the tick labels (and the colour bar)
+            cell = (width - (2.4 if annotate else 3.8)) / across
+            shrink = min(1.0, max(shrink, text_inches / cell))
+        across = n_long + shrink * n_short
+        cell = (width - (2.4 if annotate else 3.8)) / across
+        height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, height), layout="constrained",
+                                    width_ratios=[n_long, shrink * n_short])
     else:
         fig = ax[0].figure
     if st.kind == "conv1d_transpose":
@@ -1484,10 +1502,16 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
     t_xlabel = "input index (short side)"
-    if n_short <= 3:        # the transpose is a narrow column: its title and label on two lines, not cut off
-        t_title, t_xlabel = t_title.replace(": ", ":\n", 1), "input index\n(short side)"
+    # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
+    # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
+    t_inches = cell * shrink * n_short if new_figure else ax[1].get_position().width * fig.get_figwidth()
+    if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
+        t_title = t_title.replace(": ", ":\n", 1)
+    if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
+        t_xlabel = "input index\n(short side)"
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate)
+    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
+                         x_ticks=round(12 * shrink) if new_figure else 12)
     if not annotate:
         bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
@@ -1502,6 +1526,21 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     if new_figure:
         fit_figure(fig)                 # a plain savefig keeps every label (the narrow T's too)
     return fig
+
+
+#: The smallest scale of the transpose's cells against the matrix's in :func:`plot_conv_matrix`.
+MIN_MATRIX_SHRINK = 0.6
+
+
+def matrix_shrink(n_short, n_long) -> float:
+    """The scale of the cells of ``T`` (``n_long`` rows) against those of ``C`` (``n_short`` rows) in a new figure of
+    :func:`plot_conv_matrix`: ``n_short / n_long``, so that both are as high, but at least ``MIN_MATRIX_SHRINK``
+    (the numbers in the cells stay readable); 1 for square matrices.
+
+    >>> matrix_shrink(5, 8), matrix_shrink(6, 17), matrix_shrink(4, 4)
+    (0.625, 0.6, 1.0)
+    """
+    return min(1.0, max(n_short / n_long, MIN_MATRIX_SHRINK)) if n_long else 1.0
 
 
 def _matrix_limits(st):
