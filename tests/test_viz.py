@@ -263,7 +263,7 @@ def test_plot_connectivity_draws_into_given_axes():
     (("conv1d", 10, 3, 2, "causal", None, 2), "N = ⌈L/s⌉ = ⌈10/2⌉ = 5"),
     (("conv1d_transpose", 10, 3, 2, "valid", 1), "N = (L − 1)·s + k_eff + output_padding = (10 − 1)·2 + 3 + 1 = 22"),
     (("conv1d_transpose", 10, 4, 2, "same", 0),
-     "N = (L − 1)·s + k_eff mod 2 + output_padding = (10 − 1)·2 + 4 mod 2 + 0 = 18"),
+     "N = (L − 1)·s + (k_eff mod 2) + output_padding = (10 − 1)·2 + (4 mod 2) + 0 = 18"),
     (("conv1d_transpose", 4, 3, 1, "valid", None, 3), "k_eff = (k − 1)·d + 1 = (3 − 1)·3 + 1 = 7"),
 ])
 def test_output_length_formula(args, text):

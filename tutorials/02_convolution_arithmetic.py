@@ -82,7 +82,8 @@ for padding in ("valid", "same", "causal"):
 # ## Which input feeds which output
 #
 # `tinygradconv.viz.plot_connectivity` draws one line per (input, tap) pair, coloured by tap; the lines
-# come from the op itself (each tap's one-hot kernel is pushed through `conv1d`). Here a stride of 2 with
+# come from the op itself (each tap's one-hot kernel is pushed through `conv1d`). The taps that read a padding
+# zero are drawn faint, so every output shows its `k` lines. Here a stride of 2 with
 # dilation 2: the odd inputs are never read. The functional op `conv1d` takes both at once, as
 # `keras.ops.conv` does; Keras' `Conv1D` layer refuses `strides > 1` together with `dilation_rate > 1`
 # (a `ValueError`), and so does tinygradconv's.

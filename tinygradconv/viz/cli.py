@@ -160,7 +160,7 @@ def make_figures(out, epochs=None):
     """Write the README figures into the folder ``out``; returns their paths. Deterministic (seeded).
 
     * ``connectivity.png``: ``conv1d_transpose`` with ``L=5, k=3, strides=2, padding="same"`` (zeros inserted,
-      padding, one cropped position);
+      the direct-convolution view's padding, one cropped position);
     * ``training_curve.png``: the demo's own training curve: ``python -m tinygradconv demo`` (seed 0, ``epochs``
       epochs, default the demo's 30) runs into a temporary folder and its ``training_curve.png`` is copied here.
     """

@@ -693,7 +693,8 @@ def _formula(st) -> str:
     elif op is None:
         text = f"N = L·s = {L}·{s} = {n}"
     else:
-        text = f"N = (L − 1)·s + k_eff mod 2 + output_padding = ({L} − 1)·{s} + {ke} mod 2 + {op} = {n}"
+        # parenthesised as on the maths page (docs/conv1d_transpose_math.md): the remainder of k_eff alone
+        text = f"N = (L − 1)·s + (k_eff mod 2) + output_padding = ({L} − 1)·{s} + ({ke} mod 2) + {op} = {n}"
     if st.dilation_rate != 1 and "k_eff" in text:
         text += f",  k_eff = (k − 1)·d + 1 = ({st.kernel_size} − 1)·{st.dilation_rate} + 1 = {ke}"
     elif "k_eff" in text:
@@ -715,6 +716,9 @@ CELL_STYLES = {
     "bias": ("#fff2cc", "\\\\\\", "bias only (no input)"),
 }
 _CELL = 0.84
+#: Width (points) and opacity of the faint lines: the taps of a conv1d that read a padding zero, and those of a
+#: conv1d_transpose whose value lands in a cropped cell (computed, then dropped).
+FAINT_WIDTH, FAINT_ALPHA = 0.9, 0.45
 #: The white patch under a cell label on a hatched cell: the hatch stays visible around it, the label readable.
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.9}
 
@@ -817,8 +821,11 @@ class _Diagram:
         return cells
 
     def lines(self, a, b) -> list:
-        """``("conn", j, n, t)`` for every connection whose line meets ``a <= x <= b``; for a conv1d_transpose also
-        ``("crop", j, q, t)``: tap ``t`` of input ``j`` lands on the cropped full position ``q``."""
+        """``("conn", j, n, t)`` for every connection whose line meets ``a <= x <= b``; for a conv1d also
+        ``("pad", j, n, t)``: tap ``t`` of output ``n`` reads the padding cell ``j`` (``j < 0`` or ``j >= L``, a
+        zero); for a conv1d_transpose also ``("crop", j, q, t)``: tap ``t`` of input ``j`` lands on the cropped
+        full position ``q``. So every output of a conv1d, and every input of a conv1d_transpose, has its ``k``
+        lines."""
         found, s, d = [], self.s, self.d
         for t in range(self.k):
             if self.st.kind == "conv1d":      # along n: x_out = n*s + c0, and x_in = x_out + e
@@ -826,8 +833,7 @@ class _Diagram:
                 first = max(math.ceil((a - max(0.0, e) - c0) / s), 0)
                 for n in range(first, min(math.floor((b - min(0.0, e) - c0) / s), self.N - 1) + 1):
                     j = n * s + t * d - self.left
-                    if 0 <= j < self.L:
-                        found.append(("conn", j, n, t))
+                    found.append(("conn" if 0 <= j < self.L else "pad", j, n, t))
                 continue
             e = self.hs - t * d                # along j: x_out = q = j*s + t*d, and x_in = x_out + e
             first = max(math.ceil((a - max(0.0, e) - t * d) / s), 0)
@@ -857,6 +863,31 @@ MAX_MATRIX_SIDE = 100
 """The longest matrix side :func:`plot_conv_matrix` draws (cells stay visible)."""
 MAX_ANIMATION_CELLS = 20
 """The longest full output an animation draws (cells in one row)."""
+
+
+#: Widths (points) of a weighted tap's line: the smallest ``|w|`` (0 too) and the largest of the kernel.
+MIN_TAP_WIDTH, MAX_TAP_WIDTH = 1.3, 3.8
+
+
+def tap_line_style(weight, largest) -> dict:
+    """The width and look of a tap's line for its weight ``weight``, ``largest`` being the kernel's largest
+    ``|w|``: the width grows with ``|w|`` from ``MIN_TAP_WIDTH`` (a weight of 0.0002 was drawn 0.6 points wide,
+    all but invisible, and a pale yellow tap of 0.09 too: found by a teacher) to ``MAX_TAP_WIDTH``; a negative
+    weight's line is hollow (a white core along it), so the sign shows beside the tap's colour and dash pattern.
+    Keyword arguments of ``Line2D``.
+
+    >>> tap_line_style(0.0, 1.0)["linewidth"], tap_line_style(-1.0, 1.0)["linewidth"]
+    (1.3, 3.8)
+    >>> "path_effects" in tap_line_style(0.5, 1.0), "path_effects" in tap_line_style(-0.5, 1.0)
+    (False, True)
+    """
+    from matplotlib import patheffects
+
+    width = MIN_TAP_WIDTH + (MAX_TAP_WIDTH - MIN_TAP_WIDTH) * abs(weight) / (largest or 1.0)
+    if weight >= 0:
+        return {"linewidth": width}
+    return {"linewidth": width,
+            "path_effects": [patheffects.Normal(), patheffects.Stroke(linewidth=0.4 * width, foreground="white")]}
 
 
 def _tap_colors(k):
@@ -937,8 +968,10 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     (Texts with gid ``"tap:t"``). With ``weights`` given their width follows ``|w_t|`` and the legend gives each
     tap's value (the legend lists the taps whose lines are drawn). Padding cells, zeros inserted between strided
     inputs (conv1d_transpose), cropped output positions and bias-only output positions (no input reaches them) are
-    hatched in distinct colours and named in the legend. The lines of a conv1d_transpose into *cropped* positions
-    are drawn too, faint and thin: those values are computed and then dropped. The title states the op and its
+    hatched in distinct colours and named in the legend. Every output of a conv1d has its ``k`` lines and every
+    input of a conv1d_transpose its ``k`` lines, so that they can be counted at the edges too: a conv1d's taps that
+    read a *padding* zero are drawn faint and thin, as are a conv1d_transpose's taps into *cropped* positions (those
+    values are computed and then dropped); the legend names both. The title states the op and its
     output-length formula with the numbers (and, with ``weights="kernel"``, which channel pair of the layer's
     kernel is drawn). The cell positions come from ``conv_arithmetic``; the lines from the op's index formula
     (``j = n·s + t·d − left`` for conv1d, ``n + c_left = j·s + t·d`` for conv1d_transpose), for the cells drawn
@@ -973,11 +1006,11 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
         The matplotlib Axes (the first row's when the rows wrap; ``ax.figure.axes`` holds them all). Every cell is
         a ``Rectangle`` whose gid is ``"<category>:<index>"`` (index empty for padding, zero-inserted and cropped
         cells); every connection drawn a ``Line2D`` with gid ``"conn:j:n:t"`` (``"crop:j:q:t"`` into the cropped
-        full position ``q``), in the row (or rows) it crosses; where it crosses a row's cut, a triangle marker
-        with gid ``"cut:out:<its gid>"`` (the row's right end) or ``"cut:in:<its gid>"`` (the next row's left
-        end), and the notes are Texts with gids ``"continues:out"`` and ``"continues:in"``. Each row's ``window``
-        attribute is the x range ``(first, last)`` of the cell centres it shows whole (a cell at ``x`` spans
-        ``x ± 0.42``).
+        full position ``q``; ``"pad:j:n:t"`` from the padding cell at ``x = j``, ``j < 0`` or ``j >= L``), in
+        the row (or rows) it crosses; where it crosses a row's cut, a triangle marker with gid ``"cut:out:<its gid>"``
+        (the row's right end) or ``"cut:in:<its gid>"`` (the next row's left end), and the notes are Texts with gids
+        ``"continues:out"`` and ``"continues:in"``. Each row's ``window`` attribute is the x range ``(first, last)`` of
+        the cell centres it shows whole (a cell at ``x`` spans ``x ± 0.42``).
 
     Raises:
         ValueError: a kernel spanning more than ``MAX_KERNEL_SPAN`` (24) cells, a diagram too long for a given
@@ -1018,7 +1051,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
         annotate = True if len(axes) > 1 or ax is None else geo.cells_wide <= 2 * (ROW_CELLS + 4)
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
-    drawn = {"categories": set(), "taps": set(), "cropped": False, "labels": []}
+    drawn = {"categories": set(), "taps": set(), "faint": set(), "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
         # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below);
         # not beside the left-out rows: the row after them does not continue the one before (the ellipsis says so)
@@ -1030,7 +1063,6 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
                         ha="center", va="top", fontsize=9, style="italic")
     width = axes[0].get_position().width * axes[0].figure.get_figwidth()
     chars = max(_nine_point_chars(width), 40)                          # 9-point characters across the Axes
-    tap_labels = _label_taps(axes, geo) if st.kernel_size > len(TAP_COLORS) else []
     title = [wrap_formula(st.describe(), chars), wrap_formula(_formula(st), chars)] + _keras_lines(st, chars)
     if st.weights_source:
         title.append(textwrap.fill(st.weights_source, chars))
@@ -1055,8 +1087,9 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
             fig.draw_without_rendering()
 
     lay_out()
-    _fit_labels(fig, drawn["labels"], lay_out)
-    _fit_tap_labels(fig, tap_labels)
+    moved = _fit_labels(fig, drawn["labels"], lay_out)
+    if st.kernel_size > len(TAP_COLORS):
+        _fit_tap_labels(axes, _label_taps(axes, geo, moved), lay_out)
     return axes[0]
 
 
@@ -1074,12 +1107,13 @@ def _fit_labels(fig, rows, lay_out):
     apart), none reaching past the row's first or last cell. A 7-digit index was wider than its cell and covered its
     neighbours (found by a teacher): now no label overlaps another label or another cell.
 
-    ``rows``: ``(ax, [(index, Text)], (x0, x1))``, the x range of the row's cells."""
+    ``rows``: ``(ax, [(index, Text)], (x0, x1))``, the x range of the row's cells. Returns how far (in cells) the
+    labels reach beyond the cells now: 0 when they stay inside."""
     renderer = fig.canvas.get_renderer()
     rows = [(ax, labels, span) for ax, labels, span in rows if labels]
     if all(max(text.get_window_extent(renderer).width for _, text in labels) <= _CELL * _pitch(ax) - 2.0
            for ax, labels, _ in rows):
-        return
+        return 0.0
     half, gap = _CELL / 2, 0.1
     tall = 0.0
     for ax, labels, _ in rows:
@@ -1105,16 +1139,23 @@ def _fit_labels(fig, rows, lay_out):
         left, right = sorted((ax.transData.transform((x0, 0.0))[0], ax.transData.transform((x1, 0.0))[0]))
         for (index, text), box in zip(labels, boxes):
             text.set_visible(index % every == 0 and box.x0 >= left - 0.5 and box.x1 <= right + 0.5)
+    return gap + tall
 
 
-def _label_taps(axes, geo) -> list:
+def _label_taps(axes, geo, moved=0.0) -> list:
     """Write each tap's number ``t0``, ``t1``, ... at the end of its line in one whole window (a conv1d's output:
     its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
     where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
-    the numbers tell them apart. The window is the first one drawn with the most taps. Returns the Texts."""
+    the numbers tell them apart. The window is the first one drawn with the most taps. The numbers stand outside
+    the rows of cells, above the input cells (conv1d) or below the output cells (conv1d_transpose), beyond
+    anything else there (the index labels moved out of their cells): written between the rows, on the bundle of
+    lines, they covered the lines they name (found by a teacher); ``moved``: how far the index labels reach out
+    of the cells (:func:`_fit_labels`). Returns the Texts."""
     st, rows = geo.st, [(ax, ax.window) for ax in axes]
-    half = _CELL / 2
     conv = st.kind == "conv1d"
+    # just beyond the cells and their index labels (room is made for them there, on every row: one scale)
+    half = _CELL / 2
+    y = 2.0 + half + moved + 0.08 if conv else -half - moved - 0.08
     windows = {}
     for _, (lo, hi) in rows:
         for what, j, n, t in geo.lines(lo - 0.5, hi + 0.5):
@@ -1126,21 +1167,31 @@ def _label_taps(axes, geo) -> list:
     key = min(key for key, lines in windows.items() if len(lines) == most)
     colors, texts = _tap_colors(st.kernel_size), []
     for j, n, t in sorted(windows[key], key=lambda line: line[2]):
-        x, y = (geo.x_in(j), 2.0 - half - 0.2) if conv else (geo.x_out(n), half + 0.2)
+        x = geo.x_in(j) if conv else geo.x_out(n)
         row = next((ax for ax, (lo, hi) in rows if lo - 0.5 < x <= hi + 0.5 + 1e-9), None)
         if row is not None:
-            texts.append(row.text(x, y, f"t{t}", ha="center", va="center", fontsize=7.5, zorder=4, gid=f"tap:{t}",
+            texts.append(row.text(x, y, f"t{t}", ha="center", va="bottom" if conv else "top", fontsize=7.5,
+                                  zorder=4, gid=f"tap:{t}",
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
     return texts
 
 
-def _fit_tap_labels(fig, texts):
-    """Hide the tap numbers when two of them would overlap (a given Axes holding many cells): the legend names the
-    taps then."""
+def _fit_tap_labels(axes, texts, lay_out):
+    """Make room for the tap numbers beyond the rows of cells ``axes`` (every row the same, one scale;
+    ``lay_out()`` lays the figure out again), and hide them when two of them would overlap (a given Axes holding
+    many cells): the legend names the taps then."""
     if not texts:
         return
+    fig = axes[0].figure
     renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    above = texts[0].get_verticalalignment() == "bottom"
+    tall = max(text.get_bbox_patch().get_window_extent(renderer).height / _pitch(text.axes) for text in texts)
+    for ax in axes:
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim((y0, y1 + tall + 0.1) if above else (y0 - tall - 0.1, y1))
+    lay_out()
     boxes = [text.get_bbox_patch().get_window_extent(renderer) for text in texts]   # (_label_taps frames each)
     if any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2)):
         for text in texts:
@@ -1168,7 +1219,8 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     """Cells, labels and lines of the diagram into ``ax``, showing the x range ``window`` (lines are clipped) on an
     x axis ``span`` cells wide (so that a short last row keeps the scale of the others).
 
-    ``wrapped``: one row of several; the cells then hold only the index, the row names say ``x[j]`` / ``y[n]``.
+    ``wrapped``: one row of several (each cell whole in one row; the cells and rows are labelled as in one row:
+    ``x3`` / ``y3`` in the cells, ``input`` / ``output`` beside the rows).
     ``cut``: ``(left, right)``, whether the row goes on from the row above (left) and in the row below (right).
     At such a cut, a line that crosses it is drawn to the cut and ends there in a small triangle of its colour
     (gid ``"cut:out:conn:j:n:t"`` on the right, ``"cut:in:..."`` on the left, where it comes in), and a note says
@@ -1203,28 +1255,26 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
             if annotate and (wrapped or lo - 0.01 <= x <= hi + 0.01):
                 label = {"input": f"x{index}", "unread": f"x{index}", "output": f"y{index}",
                          "bias": f"y{index}"}.get(category, "")             # zeros: the hatch says it
-                if wrapped and label:
-                    label = label[1:]
                 if label:
                     labels.append((index, ax.text(x, y, label, ha="center", va="center",
-                                                  fontsize=8 if len(label) <= 3 else 7, zorder=3, clip_on=True,
+                                                  fontsize=8 if len(label) <= 3 else 7.1, zorder=3, clip_on=True,
                                                   bbox=_LABEL_BOX if hatch else None)))
         drawn["labels"].append((ax, labels, (lo - half, hi + half)))
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
     for what, j, n, t in geo.lines(left - 0.05, right + 0.05):
-        x0, x1 = geo.x_in(j), (geo.x_out(n) if what == "conn" else float(n))
+        x0, x1 = geo.x_in(j), (float(n) if what == "crop" else geo.x_out(n))
         if wrapped and (max(x0, x1) <= left + 1e-9 or min(x0, x1) > right + 1e-9):
             continue                            # wholly in the row before or after (it meets this one at the cut)
         if what == "conn":
-            width = 0.6 + 2.4 * abs(w[t]) / scale if weighted else 1.5
-            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
-                          linewidth=width, linestyle=styles[t], alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}")
-        else:                                   # into the cropped full position q = n
-            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t],
-                          linewidth=0.9, linestyle=styles[t], alpha=0.45, zorder=2, gid=f"crop:{j}:{n}:{t}")
-            drawn["cropped"] = True
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linestyle=styles[t],
+                          alpha=0.95, zorder=2, gid=f"conn:{j}:{n}:{t}",
+                          **(tap_line_style(w[t], scale) if weighted else {"linewidth": 1.5}))
+        else:           # a tap that meets a zero: a conv1d's padding cell j, a transposed conv's cropped cell q = n
+            line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linewidth=FAINT_WIDTH,
+                          linestyle=styles[t], alpha=FAINT_ALPHA, zorder=2, gid=f"{what}:{j}:{n}:{t}")
+            drawn["faint"].add(what)
         ax.add_line(line).set_clip_path(clip)
         drawn["taps"].add(t)
         for side, edge, crosses in (("in", left, cut[0] and min(x0, x1) <= left + 1e-9),
@@ -1233,8 +1283,10 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
                 y = (y_top - half) + (y_bottom - y_top + _CELL) * (edge - x0) / (x1 - x0)
                 ax.add_line(Line2D([edge], [y], marker=">", markersize=5, color=colors[t], linestyle="none",
                                    alpha=line.get_alpha(), zorder=3, gid=f"cut:{side}:{line.get_gid()}"))
-    ax.text(lo - 0.8, y_top, "input x[j]" if wrapped else "input", ha="right", va="center", fontsize=9)
-    ax.text(lo - 0.8, y_bottom, "output y[n]" if wrapped else "output", ha="right", va="center", fontsize=9)
+    # the same names and cell labels in one row or several ("x3" in the cell, "input" beside the row: a wrapped
+    # diagram wrote "3" and "input x[j]" while a short one wrote "x3" and "input", found by a teacher)
+    ax.text(lo - 0.8, y_top, "input", ha="right", va="center", fontsize=9, gid="row:input")
+    ax.text(lo - 0.8, y_bottom, "output", ha="right", va="center", fontsize=9, gid="row:output")
     note = {"fontsize": 7.5, "style": "italic", "color": "#444444", "va": "center", "linespacing": 1.1}
     if cut[0]:
         ax.text(lo - 0.8, (y_top + y_bottom) / 2, "continued\nfrom above ▸", ha="right", gid="continues:in", **note)
@@ -1245,6 +1297,33 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
     ax.set_ylim(-0.6, 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def _weight_text(value) -> str:
+    """A tap's weight to 3 significant digits, as a legend or a label writes it.
+
+    >>> _weight_text(-0.2727272727), _weight_text(0.0002), _weight_text(1.0), _weight_text(12345.0)
+    ('-0.273', '0.0002', '1', '1.23e+04')
+    """
+    return f"{value:.3g}"
+
+
+def _cell_legend(category, st) -> str:
+    """The legend's name of a cell category. A conv1d_transpose's "padding" cells are not Keras' padding (its
+    ``padding`` crops the output, it never pads the input): they are the ``k_eff − 1`` zeros on each side of the
+    zero-inserted input in the direct-convolution view of the picture, where output ``q`` of the full result is the
+    window of ``k_eff`` top cells above it (the full correlation of the maths page's second route), and say so
+    (they read "padding (zeros)" under a padding='valid' title: found by a teacher).
+
+    >>> _cell_legend("padding", conv_setting("conv1d_transpose", 3, 12, strides=2))
+    'padding of the direct-conv view:\\nk_eff − 1 = 11 zeros a side'
+    """
+    if category != "padding" or st.kind != "conv1d_transpose":
+        return CELL_STYLES[category][2]
+    _, c_right = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
+    extension = max(-c_right, 0)                    # zero extension: the full output runs past F, its window too
+    more = f" (+{extension} on the right)" if extension else ""
+    return f"padding of the direct-conv view:\nk_eff − 1 = {st.k_eff - 1} zeros a side{more}"
 
 
 def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False):
@@ -1259,13 +1338,20 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
 
     colors, styles, w = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size), st.weights
     handles = [Patch(facecolor=CELL_STYLES[c][0], hatch=CELL_STYLES[c][1], edgecolor="#555555",
-                     label=CELL_STYLES[c][2]) for c in CELL_STYLES if c in drawn["categories"]]
-    handles += [Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=2,
-                       label=f"tap {t}" + (f" (w={w[t]:g})" if weighted else ""))
+                     label=_cell_legend(c, st)) for c in CELL_STYLES if c in drawn["categories"]]
+    # with weights, each tap's line as drawn (its width; hollow when negative) and its weight to 3 significant
+    # digits (w=-0.272727 was written out)
+    largest = float(np.max(np.abs(w))) if len(w) else 1.0
+    handles += [Line2D([], [], color=colors[t], linestyle=styles[t],
+                       label=f"tap {t}" + (f" (w={_weight_text(w[t])})" if weighted else ""),
+                       **(tap_line_style(w[t], largest) if weighted else {"linewidth": 2}))
                 for t in range(st.kernel_size) if t in drawn["taps"]]
-    if drawn["cropped"]:
-        handles.append(Line2D([], [], color="#555555", linewidth=0.9, alpha=0.45,
-                              label="faint: into a cropped cell"))
+    if weighted and any(w[t] < 0 for t in drawn["taps"]):
+        handles.append(Line2D([], [], color="#555555", label="hollow: w < 0",
+                              **tap_line_style(-largest, largest)))
+    for what, label in (("pad", "faint: a tap on a padding zero"), ("crop", "faint: into a cropped cell")):
+        if what in drawn["faint"]:
+            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label))
     fig = ax.figure
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
@@ -1294,8 +1380,9 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
 # ------------------------------------------------------------------------------------------------------------
 # The convolution as a matrix
 # ------------------------------------------------------------------------------------------------------------
-def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
-    """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell)."""
+def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
+    """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell);
+    ``x_ticks``: the most ticks along its columns (fewer on a matrix drawn with smaller cells)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
@@ -1317,9 +1404,9 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate):
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
-    for axis, n in ((ax.xaxis, matrix.shape[1]), (ax.yaxis, matrix.shape[0])):
+    for axis, n, most in ((ax.xaxis, matrix.shape[1], x_ticks), (ax.yaxis, matrix.shape[0], 12)):
         # every index when few (a 1-wide matrix got the ticks -0.5, 0, 0.5), else at most 12 whole ones
-        axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(nbins=12, integer=True))
+        axis.set_major_locator(FixedLocator(range(n)) if n <= most else MaxNLocator(nbins=most, integer=True))
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
     ax.tick_params(labelsize=8)
@@ -1332,7 +1419,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     """The matrix ``C`` of a conv1d beside the matrix ``T`` of the matching conv1d_transpose: ``T = Cᵀ``.
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
-    and the conv1d's explicit padding (and whether Keras's padding name gives the same).
+    and the conv1d's explicit padding (and whether Keras's padding name gives the same). A new figure is sized to
+    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
+    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s
+    (:func:`matrix_shrink`), and never too small for the numbers written in them; the tick labels give the indices.
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
@@ -1377,12 +1467,26 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     new_figure = ax is None
     if ax is None:
-        cell = min(0.36, 7.0 / (n_short + n_long))
-        width = max(7.5, cell * (n_short + n_long) + 3.5)
-        # the cell size the layout will give: the width less the tick labels (and the colour bar)
-        cell = (width - (2.4 if annotate else 3.8)) / (n_short + n_long)
-        fig, ax = pyplot().subplots(1, 2, figsize=(width, cell * n_long + 2.3 + _keras_height(st, width)),
-                                    layout="constrained", width_ratios=[n_long, n_short])
+        # C is n_short rows high and T n_long: drawn at one cell size, the figure, as tall as T, left the room under
+        # a wide C blank, half the figure (found by a teacher). T's cells are drawn smaller, by `shrink`, so that
+        # its height comes closer to C's: as high when the sides differ by up to 1/0.6, else 0.6 of C's cell
+        shrink = matrix_shrink(n_short, n_long)
+        # the widest number written in a cell (8-point text, about 0.55 em a character, and 3 points apart): T's
+        # cells stay wide enough for it
+        numbers = {f"{v:.2g}" for v in c[c != 0]} if annotate else set()
+        text_inches = (max(map(len, numbers)) * 0.55 * 8 + 3.0) / 72 if numbers else 0.0
+        for _ in range(3):                                         # the cell size and the shrink settle together
+            across = n_long + shrink * n_short                     # the two matrices' widths, in C's cells
+            cell = min(0.36, 7.0 / across)
+            width = max(7.5, cell * across + 3.5)
+            # the cell size the layout will give: the width less the tick labels (and the colour bar)
+            cell = (width - (2.4 if annotate else 3.8)) / across
+            shrink = min(1.0, max(shrink, text_inches / cell))
+        across = n_long + shrink * n_short
+        cell = (width - (2.4 if annotate else 3.8)) / across
+        height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
+        fig, ax = pyplot().subplots(1, 2, figsize=(width, height), layout="constrained",
+                                    width_ratios=[n_long, shrink * n_short])
     else:
         fig = ax[0].figure
     if st.kind == "conv1d_transpose":
@@ -1398,10 +1502,16 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
     t_xlabel = "input index (short side)"
-    if n_short <= 3:        # the transpose is a narrow column: its title and label on two lines, not cut off
-        t_title, t_xlabel = t_title.replace(": ", ":\n", 1), "input index\n(short side)"
+    # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
+    # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
+    t_inches = cell * shrink * n_short if new_figure else ax[1].get_position().width * fig.get_figwidth()
+    if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
+        t_title = t_title.replace(": ", ":\n", 1)
+    if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
+        t_xlabel = "input index\n(short side)"
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate)
+    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
+                         x_ticks=round(12 * shrink) if new_figure else 12)
     if not annotate:
         bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
@@ -1416,6 +1526,21 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     if new_figure:
         fit_figure(fig)                 # a plain savefig keeps every label (the narrow T's too)
     return fig
+
+
+#: The smallest scale of the transpose's cells against the matrix's in :func:`plot_conv_matrix`.
+MIN_MATRIX_SHRINK = 0.6
+
+
+def matrix_shrink(n_short, n_long) -> float:
+    """The scale of the cells of ``T`` (``n_long`` rows) against those of ``C`` (``n_short`` rows) in a new figure of
+    :func:`plot_conv_matrix`: ``n_short / n_long``, so that both are as high, but at least ``MIN_MATRIX_SHRINK``
+    (the numbers in the cells stay readable); 1 for square matrices.
+
+    >>> matrix_shrink(5, 8), matrix_shrink(6, 17), matrix_shrink(4, 4)
+    (0.625, 0.6, 1.0)
+    """
+    return min(1.0, max(n_short / n_long, MIN_MATRIX_SHRINK)) if n_long else 1.0
 
 
 def _matrix_limits(st):
