@@ -46,14 +46,10 @@ def _summed_to(xp, grad, shape):
     return grad
 
 
-_FLOAT_OF_SIZE = {1: "float16", 2: "float32"}   # NumPy's math functions: bool and 8-bit -> float16, 16-bit -> float32
-
-
 def float_input(xp, a):
-    """``a`` itself when floating, else ``a`` converted to the float dtype NumPy's math functions give it
-    (``np.exp``: bool and 8-bit integers give float16, 16-bit float32, wider float64), before an op negates or
-    subtracts it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a tester:
-    ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
+    """``a`` itself when floating, else ``a`` converted to :func:`float_dtype_of` its dtype (``float32`` by
+    default, for every integer and bool dtype), before an op negates or subtracts it: ``-uint8(1)`` would wrap to
+    255, and NumPy refuses ``-`` on bool (found by a tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
     name = dtype_name(a.dtype)
     return a if name.startswith("float") else xp.astype(a, getattr(xp, float_dtype_of(xp, name)))
 
@@ -67,10 +63,15 @@ def _refuse_bools(xp, a, op):
 
 
 def float_dtype_of(xp, name):
-    """The name of the float dtype :func:`float_input` converts dtype ``name`` to (a backend without float16,
-    array-api-strict, takes float32 instead)."""
-    size = 1 if name == "bool" else np.dtype(name).itemsize
-    target = _FLOAT_OF_SIZE.get(size, "float64")
+    """The name of the float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``,
+    ``logsumexp``, ...) compute an integer or bool tensor of dtype ``name`` in, and return: the configured float
+    type :func:`~tinygradconv.config.floatx` (``float32`` by default) for every integer and bool dtype, as PyTorch
+    (its default dtype, float32: ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 (``floatx()``) do. NumPy's
+    own rule (``np.exp``: float16 for bool and 8-bit integers, float64 for 32- and 64-bit ones) lost precision
+    silently for 8-bit inputs (``sqrt(uint8(250))`` was float16 15.81; found by a tester). A backend without float16
+    (array-api-strict) takes float32 when ``floatx()`` is float16. ``name`` is the integer or bool dtype's name (the
+    result does not depend on it)."""
+    target = config.floatx()
     return target if hasattr(xp, target) else "float32"
 
 
