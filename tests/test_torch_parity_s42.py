@@ -116,3 +116,176 @@ def test_float_inputs_keep_their_dtype(dtype):
         ours = getattr(ops, name)(tg.tensor(values, dtype=dtype))
         theirs = getattr(torch, name)(torch.tensor(values))
         assert dtype_name(ours.dtype) == dtype == str(theirs.dtype).removeprefix("torch.")
+
+
+# ------------------------------------------------------------------ 2. gradients accumulate in place
+def test_a_reference_to_grad_sees_the_next_backward_as_torch():
+    """Found by a tester: ``g = x.grad`` went stale after a second backward ([2, 4], not x.grad); torch adds
+    into the same tensor in place: [5, 7] (2x + 3), and ``g is x.grad``."""
+    torch = _torch()
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        g = x.grad
+        (x * 3).sum().backward()
+        results.append((g.tolist(), g is x.grad))
+    assert results[0] == results[1] == ([5.0, 7.0], True)
+
+
+@pytest.mark.parametrize("make", [lambda x: x * 1, lambda x: x.reshape(2, 2), lambda x: x + 0.0, lambda x: x,
+                                  lambda x: x.reshape(4) * 1 + x.reshape(4)],
+                         ids=["times-one", "reshape", "plus-zero", "the-leaf-itself", "used-twice"])
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["array", "tensor"])
+def test_the_first_grad_owns_its_array_so_adding_in_place_changes_nothing_else(make, as_tensor):
+    """The first ``.grad`` is a copy of the gradient the user passed (not that array, nor a view of it, nor of
+    the data), so the in-place additions of later calls change neither, and the user changing the array later does
+    not change ``.grad``. Values: torch on the same steps, without the user's write (torch keeps a view of the
+    user's tensor as ``.grad`` after ``reshape``, so the write would reach its ``.grad``)."""
+    torch = _torch()
+    outs = []
+    for lib in (tg, torch):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = make(x)
+        shape = tuple(y.shape)
+        upstream = np.arange(1.0, 1.0 + np.prod(shape), dtype=np.float32).reshape(shape)
+        if lib is torch:
+            y.backward(torch.tensor(upstream))
+            first_values = x.grad.tolist()
+        else:
+            given = tg.tensor(upstream) if as_tensor else upstream
+            y.backward(given)
+            first_values = x.grad.tolist()
+            arrays = (upstream, x.data, given.data if as_tensor else upstream)
+            assert not any(np.shares_memory(x.grad.numpy(), np.asarray(a)) for a in arrays)
+            upstream[...] = 100.0                      # the user changes the arrays: .grad must not follow
+            if as_tensor:
+                given.data[...] = 100.0
+            assert x.grad.tolist() == first_values
+        first = x.grad
+        make(x).backward(lib.tensor(np.ones(shape, np.float32)))
+        outs.append((first_values, x.grad.tolist(), first is x.grad, x.tolist()))
+    assert outs[0] == outs[1]
+    assert outs[0][3] == [[1.0, 2.0], [3.0, 4.0]]      # the data never changed
+
+
+def test_two_leaves_given_the_same_gradient_array_keep_separate_grads():
+    """``a + b`` sends the same array to both: each ``.grad`` is its own copy, so adding into one in place leaves
+    the other alone (hand-computed: d(a+b)/da = d(a+b)/db = 1, then d(2a)/da = 2)."""
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    (a * 2).sum().backward()
+    assert a.grad.tolist() == [3.0, 3.0] and b.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_grad_set_by_hand_is_added_into_as_torch():
+    torch = _torch()
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        mine = lib.tensor([10.0, 20.0])
+        x.grad = mine
+        (x * 2).sum().backward()
+        results.append((mine.tolist(), x.grad is mine))
+    assert results[0] == results[1] == ([12.0, 22.0], True)
+
+
+def test_a_retained_grad_of_a_non_leaf_is_a_new_tensor_each_time_as_torch():
+    torch = _torch()
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        (y * y).sum().backward(retain_graph=True)
+        g = y.grad
+        (y * y).sum().backward()
+        results.append((g.tolist(), y.grad.tolist(), g is y.grad, x.grad.tolist()))
+    # torch makes a new .grad for a non-leaf that retains it (the leaf x is added into in place)
+    assert results[0] == results[1] == ([6.0, 12.0], [12.0, 24.0], False, [36.0, 72.0])
+
+
+def test_a_graph_that_saved_a_grad_refuses_backward_after_it_is_added_into_as_torch():
+    torch = _torch()
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        w = lib.tensor([1.0, 1.0], requires_grad=True)
+        saved = (w * x.grad).sum()               # Mul saves x.grad's values for w's gradient
+        (x * x).sum().backward()                 # adds into x.grad in place
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            saved.backward()
+
+
+def test_drawing_a_backward_pass_leaves_an_existing_grad_and_references_to_it_unchanged():
+    """``viz.trace_backward`` runs its own recorded pass and puts the previous ``.grad`` objects back: while a pass
+    is recorded, accumulation makes a new Tensor, so the kept one is not added into (hand-computed: 2x, then 3)."""
+    from tinygradconv import viz
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    g = x.grad
+    loss = (x * 3).sum()
+    np.testing.assert_array_equal(viz.trace_backward(loss).grad(x), [3.0, 3.0])
+    assert x.grad is g and g.tolist() == [2.0, 4.0]
+    loss.backward()
+    assert x.grad is g and g.tolist() == [5.0, 7.0]
+
+
+# ------------------------------------------------------------------ 3. backward's signature is torch's
+def test_backward_takes_torch_signature():
+    """Found by a tester: ``y.backward(gradient=g)`` raised "unexpected keyword argument 'gradient'"."""
+    torch = _torch()
+    import inspect
+
+    ours = inspect.signature(tg.Tensor.backward).parameters
+    theirs = inspect.signature(torch.Tensor.backward).parameters
+    assert list(theirs) == ["self", "gradient", "retain_graph", "create_graph", "inputs"]
+    assert [(n, p.default) for n, p in ours.items()][:5] == [(n, p.default) for n, p in theirs.items()]
+
+
+@pytest.mark.parametrize("keyword", ["gradient", "grad"])
+def test_backward_gradient_by_keyword_as_torch(keyword):
+    torch = _torch()
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+        g = lib.tensor([1.0, 0.5])
+        if lib is torch:
+            y.backward(gradient=g, retain_graph=None)
+        else:
+            y.backward(**{keyword: g}, retain_graph=None)      # grad= is this project's earlier name
+        results.append(x.grad.tolist())
+    assert results[0] == results[1] == [2.0, 2.0]      # 2x * g, by hand
+
+
+def test_retain_graph_none_frees_the_graph_as_false():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=None)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    z = (x * x).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert x.grad.tolist() == [2.0 * 3, 4.0 * 3]          # three passes of 2x
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"create_graph": True}, ValueError, r"Invalid value for argument `create_graph`.*higher-order.*create_graph=True"),
+    ({"inputs": "x"}, ValueError, r"Invalid value for argument `inputs`.*Expected None.*\.grad.*Received inputs"),
+    ({"create_graph": "yes"}, TypeError, r"Invalid type for argument `create_graph`.*Received create_graph='yes'"),
+    ({"retain_graph": 1}, TypeError, r"Invalid type for argument `retain_graph`.*Received retain_graph=1"),
+    ({"gradient": [1.0, 1.0], "grad": [1.0, 1.0]}, TypeError, r"Invalid type for argument `grad`.*not both"),
+])
+def test_backward_arguments_not_supported_are_clear_errors(kwargs, error, words):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    if "inputs" in kwargs:
+        kwargs = {"inputs": [x]}
+        words = words.replace("Received inputs", "Received inputs of type list")
+    with pytest.raises(error, match=words):
+        (x * x).backward(**{"gradient": tg.tensor([1.0, 1.0]), **kwargs})
+    assert x.grad is None                                  # refused before any gradient flowed
