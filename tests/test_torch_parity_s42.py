@@ -289,3 +289,34 @@ def test_backward_arguments_not_supported_are_clear_errors(kwargs, error, words)
     with pytest.raises(error, match=words):
         (x * x).backward(**{"gradient": tg.tensor([1.0, 1.0]), **kwargs})
     assert x.grad is None                                  # refused before any gradient flowed
+
+
+# ------------------------------------------------------------------ 4. a bool tensor compared with a number
+COMPARISONS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+               "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+@pytest.mark.parametrize("number", [0, 1, 2, -1, 0.5, 1.0, True, False, float("nan"), float("inf"), 10 ** 400],
+                         ids=str)
+@pytest.mark.parametrize("symbol", sorted(COMPARISONS))
+def test_a_bool_tensor_compared_with_a_number_as_torch(symbol, number, backend):
+    """Found by a tester: ``m > 0`` and ``m == 1`` raised "Cannot combine a bool tensor with the number 0";
+    torch compares True and False as 1 and 0 with the number. Reflected too (``0 < m`` is ``m > 0``)."""
+    op = COMPARISONS[symbol]
+    m = tg.tensor([True, False], dtype="bool", backend=backend)
+    ours = op(m, number)
+    assert dtype_name(ours.dtype) == "bool"
+    by_hand = [op(1, number), op(0, number)]                      # Python compares True/False as 1/0
+    assert ours.tolist() == by_hand
+    assert op(number, m).tolist() == [op(number, 1), op(number, 0)]
+    if number != 10 ** 400:                                     # torch cannot hold that number at all
+        torch = _torch()
+        assert op(torch.tensor([True, False]), number).tolist() == by_hand
+
+
+def test_the_tester_bool_comparisons_and_arithmetic_still_refused():
+    m = tg.tensor([True, False], dtype="bool")
+    assert (m > 0).tolist() == [True, False] and (m == 1).tolist() == [True, False]
+    # arithmetic keeps its refusal: the number would have to become a bool (torch gives int64 [2, 1] here)
+    with pytest.raises(TypeError, match="Cannot combine a bool tensor with the number 1"):
+        m + 1

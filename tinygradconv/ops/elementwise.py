@@ -1116,9 +1116,16 @@ def compare(tensor, other, op):
     An operand that is not tensor-like (None, a string, an arbitrary object, a list that is not numeric) gives
     ``NotImplemented``, so Python falls back as for any object: ``t == None`` is False, ``t != "a"`` True,
     ``t < None`` a ``TypeError`` (as in PyTorch). A PyTorch tensor is a ``TypeError`` that says how to convert it.
+
+    A bool tensor compared with a number compares its values as the numbers 0 and 1 (``False``, ``True``) with it,
+    as PyTorch and NumPy do: ``tg.tensor([True, False]) > 0`` is ``[True, False]``, ``== 0.5`` all False (with
+    ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). Arithmetic with such a number is
+    refused instead (:meth:`Tensor._lift`: the number would have to become a bool).
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
+        if isinstance(other, (numbers.Real, np.bool_)) and tensor.dtype == tensor.backend.xp.bool:
+            return _bools_compared_with_a_number(tensor, other, op)
         if other is None or isinstance(other, (str, bytes)) or not (
                 isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
                 hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
@@ -1137,6 +1144,17 @@ def compare(tensor, other, op):
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
+
+
+def _bools_compared_with_a_number(tensor, number, op):
+    """``op`` of a bool tensor's values as 0 and 1 and ``number``, both in float64 (exact for 0 and 1, and for the
+    order of any number with them; an integer too large for float64 is taken as an infinity of its sign)."""
+    xp = tensor.backend.xp
+    try:
+        number = float(number)
+    except OverflowError:
+        number = math.inf if number > 0 else -math.inf
+    return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
 
 
 def in_place(tensor, other, operator, symbol):
