@@ -320,3 +320,12 @@ def test_the_tester_bool_comparisons_and_arithmetic_still_refused():
     # arithmetic keeps its refusal: the number would have to become a bool (torch gives int64 [2, 1] here)
     with pytest.raises(TypeError, match="Cannot combine a bool tensor with the number 1"):
         m + 1
+
+
+def test_grad_is_added_into_in_place_on_every_backend(backend):
+    """Hand-computed: d sum(x^2)/dx = 2x, then d sum(3x)/dx = 3, added into the same tensor."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True, backend=backend)
+    (x * x).sum().backward()
+    g = x.grad
+    (x * 3).sum().backward()
+    assert g is x.grad and g.tolist() == [5.0, 7.0]
