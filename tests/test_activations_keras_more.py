@@ -130,7 +130,7 @@ def test_float16_in_float16_out_and_integers_become_floats(name):
     if name == "hard_tanh":         # Keras 3 keeps the integer dtype there (torch's hardtanh on integers)
         assert ints.numpy().dtype == np.int64 and ints.tolist() == [-1, 0, 1, 1]
     else:
-        assert ints.numpy().dtype == np.float64
+        assert ints.numpy().dtype == np.float32     # floatx(), as Keras 3 (and torch's default dtype)
 
 
 # ------------------------------------------------------------------------------------------ arguments
@@ -398,9 +398,9 @@ KEEP_INTEGERS = {"linear", "relu", "relu6", "hard_tanh"}     # integer in, integ
 
 
 @pytest.mark.parametrize("name", sorted(set(A.ALL_OBJECTS) | {"erf"}))
-@pytest.mark.parametrize("dtype, float_dtype", [("int64", "float64"), ("int8", "float16"), ("uint8", "float16")])
+@pytest.mark.parametrize("dtype, float_dtype", [("int64", "float32"), ("int8", "float32"), ("uint8", "float32")])
 def test_every_activation_takes_integer_tensors_as_the_ops_convert_them(name, dtype, float_dtype):
-    """An integer tensor is converted as the ops convert it (NumPy's rule: int64 to float64, 8-bit to float16;
+    """An integer tensor is converted as the ops convert it (to floatx(), float32, as Keras 3 and PyTorch;
     docs/keras_compatibility.md, "Integer tensors"), and gives the values of that float tensor. softsign, gelu,
     elu, selu, leaky_relu, hard_sigmoid and erf raised "Cannot combine a int64 tensor with the number 1.0" (or
     NumPy's UFuncTypeError), naming a constant the user never passed (found by a tester)."""

@@ -31,7 +31,7 @@ def test_one_element_non_scalar_output_also_gets_an_implicit_one(backend):
 
 def test_non_scalar_backward_without_grad_is_a_clear_error(backend):
     x = tensor_on([1.0, 2.0], backend, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"shape \(2,\).*grad="):
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*gradient="):
         (x * 2.0).backward()
 
 
@@ -652,7 +652,7 @@ def test_a_new_gradient_arriving_twice_is_summed_and_later_calls_still_accumulat
     first = x.grad
     op.apply(x).backward(np.array([1.0, 1.0]))
     assert x.grad.numpy().tolist() == [6.0, 6.0]
-    assert first.numpy().tolist() == [4.0, 4.0]                  # the earlier .grad is not changed in place
+    assert first is x.grad                  # added into in place, as torch.autograd (test_torch_parity_s42.py)
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])

@@ -7,9 +7,10 @@ requires a gradient, records a node (a :class:`Context`) on the output tensor. `
 reverse topological order and calls each op's ``backward``, which returns one gradient per input.
 
 Gradient rule (the same as PyTorch's): gradients *accumulate* into the ``.grad`` of leaf tensors across calls of
-``backward()``; call ``zero_grad()`` (or an optimizer's ``zero_grad``) between steps. Non-leaf tensors keep a
-``.grad`` only after ``retain_grad()``. The graph's saved arrays are freed by ``backward`` unless
-``retain_graph=True``; a second ``backward`` through a freed graph raises ``RuntimeError``.
+``backward()``, added into the same Tensor in place (``g = x.grad`` stays ``x.grad``); call ``zero_grad()`` (or an
+optimizer's ``zero_grad``) between steps. Non-leaf tensors keep a ``.grad`` only after ``retain_grad()``. The
+graph's saved arrays are freed by ``backward`` unless ``retain_graph=True``; a second ``backward`` through a freed
+graph raises ``RuntimeError``.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -334,40 +335,62 @@ def _initial_grad(root, grad):
         if root.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a one-element output; got shape {root.shape}. "
-                "Pass grad= of that shape (or reduce the output first, e.g. .sum()).")
+                "Pass gradient= of that shape (or reduce the output first, e.g. .sum()).")
         return xp.ones(root.data.shape, dtype=root.data.dtype)
     if isinstance(grad, Tensor):
         if grad.backend is not root.backend:
-            raise ValueError(f"backward(): grad is on backend {grad.backend.name!r} but the output is on "
+            raise ValueError(f"backward(): gradient is on backend {grad.backend.name!r} but the output is on "
                              f"{root.backend.name!r}")
         grad_array = grad.data
     else:
         grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
     if tuple(grad_array.shape) != root.shape:
-        raise ValueError(f"backward(): grad has shape {tuple(grad_array.shape)} but the output has shape {root.shape}")
+        raise ValueError(f"backward(): gradient has shape {tuple(grad_array.shape)} but the output has shape "
+                         f"{root.shape}")
     if grad_array.dtype != root.data.dtype:
         grad_array = xp.astype(grad_array, root.data.dtype)
     return grad_array
 
 
-def _accumulate(tensor, grad_array, owned=False):
-    """Add ``grad_array`` into ``tensor.grad``: a writable array of the tensor's dtype that nothing else refers to.
+def _accumulate(tensor, grad_array, owned=False, leaf=True):
+    """Add ``grad_array`` into ``tensor.grad``, as PyTorch's ``AccumulateGrad``.
 
-    ``owned``: ``grad_array`` is a new array (or a view of one) that nothing else refers to (see
-    ``Function.new_gradients``); when it is writable and of the tensor's dtype it becomes ``.grad`` itself instead
-    of being copied.
+    The first gradient becomes a new Tensor owning a writable array of the tensor's dtype that nothing else refers
+    to: a copy of ``grad_array``, which may be the incoming gradient the user passed to ``backward``, a view of it
+    (``x.reshape(...)``), a read-only broadcast view or an array another tensor's gradient also holds. ``owned``:
+    ``grad_array`` is a new array (or a view of one) that nothing else refers to (see ``Function.new_gradients``);
+    when it is writable and of the tensor's dtype it becomes ``.grad`` itself instead of being copied.
+
+    Later gradients of a ``leaf`` are added into that Tensor's array in place (as PyTorch does): ``g = x.grad``
+    taken after one ``backward()`` still is ``x.grad``, and holds the sum, after the next. The write is counted
+    (:func:`~tinygradconv.in_place.note_in_place_write`), so a graph that saved the gradient's array refuses its
+    backward pass afterwards, as PyTorch's. A new Tensor is made instead for an op's output that keeps its
+    gradient (``retain_grad()``: PyTorch makes a new one there too), when the stored array is read-only, and
+    while a backward pass is being recorded (``viz.trace_backward`` puts the previous ``.grad`` objects back after
+    its own pass, which must not change them).
     """
     xp = tensor.backend.xp           # (``_grad``: the checks of the ``grad`` setter hold by construction here)
-    if tensor._grad is None and owned and grad_array.dtype == tensor.data.dtype and \
-            getattr(getattr(grad_array, "flags", None), "writeable", True):
+    stored = tensor._grad
+    if stored is None and owned and grad_array.dtype == tensor.data.dtype and _writable(grad_array):
         tensor._grad = Tensor._make(grad_array, tensor.backend, False, None)
-    elif tensor._grad is None:
+    elif stored is None:
         # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a
-        # read-only broadcast view, so optimizers may update it in place.
+        # read-only broadcast view, so it may be added into in place later (and optimizers may update it).
         tensor._grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
     else:
-        tensor._grad = Tensor._make(tensor._grad.data + xp.astype(grad_array, tensor.data.dtype, copy=False),
-                                   tensor.backend, False, None)
+        addend = xp.astype(grad_array, stored._data.dtype, copy=False)
+        if not leaf or _state.observers or not _writable(stored._data):
+            tensor._grad = Tensor._make(stored._data + addend, tensor.backend, False, None)
+        else:
+            data = stored._data
+            data += addend           # in place (``+=`` rebinds only the local name)
+            in_place.note_in_place_write(data)
+
+
+def _writable(array):
+    """Whether ``array`` may be written in place (a NumPy or CuPy array says so; array_api_strict's always may)."""
+    inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
+    return getattr(getattr(inner, "flags", None), "writeable", True)
 
 
 def _count_uses(root):
@@ -417,7 +440,6 @@ def backward(root, grad=None, retain_graph=False):
 
 
 def _backward(root, grad, retain_graph):
-    writes = in_place.writes
     grads = {root: _initial_grad(root, grad)}
     owned = set()      # tensors whose pending gradient is a new array that nothing else holds
     uses = _count_uses(root)
@@ -431,7 +453,8 @@ def _backward(root, grad, retain_graph):
             if g.dtype is not dtype and g.dtype != dtype:  # an op promoted (float32 + float64): cast back
                 g = tensor.backend.xp.astype(g, dtype)
             if ctx is None or tensor._retains_grad:
-                _accumulate(tensor, g, owned=ctx is None and tensor in owned and not _state.observers)
+                _accumulate(tensor, g, owned=ctx is None and tensor in owned and not _state.observers,
+                            leaf=ctx is None)
         if ctx is None:
             if _state.observers:
                 for observe in _state.observers:
@@ -441,7 +464,8 @@ def _backward(root, grad, retain_graph):
         if g is None:  # nothing flows through this node, but its inputs must still count it as done
             input_grads = (None,) * len(parents)
         else:
-            if ctx.written_before < writes:       # an array was written in place since this node's forward
+            if ctx.written_before < in_place.writes:   # an array was written in place since this node's forward
+                # (read at every node: adding into a leaf's .grad earlier in this pass is a write too)
                 in_place.check_saved_arrays(ctx)
             input_grads = ctx.fn.backward(ctx, g)
             if type(input_grads) is not tuple:

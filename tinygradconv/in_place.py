@@ -62,6 +62,6 @@ def check_saved_arrays(ctx):
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
                 f"in its forward pass was changed in place since (`-=`, `+=`, `*=` or `/=` under no_grad(), or "
-                f"`t[index] = value`). "
+                f"`t[index] = value`, or a gradient that backward() added into a `.grad`). "
                 f"Update parameters after backward() (as an optimizer step does), or run the forward pass again "
                 f"after the update")

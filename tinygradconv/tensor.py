@@ -369,19 +369,54 @@ class Tensor(TorchMethods):
         self._requires_grad = bool(flag)
         return self
 
-    def backward(self, grad=None, retain_graph=False) -> None:
-        """Compute the gradients of this tensor with respect to every leaf that requires them.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *, grad=None) -> None:
+        """Compute the gradients of this tensor with respect to every leaf that requires them, as
+        ``torch.Tensor.backward`` (same signature).
 
         Args:
-            grad: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the same
-                shape). May be omitted for a one-element tensor (it is then 1).
-            retain_graph: keep the graph so that ``backward`` can be called through it again.
+            gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the
+                same shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too
+                (this project's earlier name for it), but not both.
+            retain_graph: keep the graph so that ``backward`` can be called through it again. ``None`` (the
+                default) means ``False``, as in PyTorch (where it means ``create_graph``, always False here).
+            create_graph: must be ``False``: no graph is recorded through the backward pass, so there are no
+                higher-order gradients here.
+            inputs: must be ``None``: every leaf that requires a gradient receives one (PyTorch's ``inputs=``
+                limits that to some tensors; here, read the ``.grad`` you need and ``zero_grad()`` the others).
 
-        Gradients accumulate into ``leaf.grad`` (see :mod:`tinygradconv.autograd`).
+        Gradients of leaves accumulate into ``leaf.grad``, added into the same Tensor in place (see
+        :mod:`tinygradconv.autograd`).
+
+        Raises:
+            RuntimeError: this tensor does not require a gradient, or has more than one element and no
+                ``gradient`` was given, or its graph was freed by an earlier ``backward()``.
+            TypeError: ``gradient`` and ``grad`` both given, or ``retain_graph``/``create_graph`` not a bool.
+            ValueError: ``gradient`` of another shape or backend, ``create_graph=True``, or ``inputs`` given.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).backward(gradient=tg.tensor([1.0, 0.5]))
+        >>> x.grad.tolist()
+        [2.0, 2.0]
         """
         from .autograd import backward
 
-        backward(self, grad, retain_graph)
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("Invalid type for argument `grad`: backward() takes the output gradient once, as "
+                                "`gradient` (PyTorch's name) or as `grad`, not both. Received both")
+            gradient = grad
+        retain_graph = False if retain_graph is None else _flag(retain_graph, "retain_graph")
+        if _flag(create_graph, "create_graph"):
+            raise ValueError("backward(): Invalid value for argument `create_graph`. Expected False: the backward "
+                             "pass records no graph here, so higher-order gradients are not supported (write the "
+                             "derivative's formula as an op, or check it with tg.gradcheck). Received "
+                             "create_graph=True")
+        if inputs is not None:
+            raise ValueError("backward(): Invalid value for argument `inputs`. Expected None: every leaf that "
+                             "requires a gradient receives one here; read the .grad of the tensors you need (and "
+                             f"zero_grad() the others). Received inputs of type {type(inputs).__name__}")
+        backward(self, gradient, retain_graph)
 
     def retain_grad(self) -> Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during ``backward`` (accumulating, as leaves do)."""

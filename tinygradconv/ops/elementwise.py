@@ -46,14 +46,10 @@ def _summed_to(xp, grad, shape):
     return grad
 
 
-_FLOAT_OF_SIZE = {1: "float16", 2: "float32"}   # NumPy's math functions: bool and 8-bit -> float16, 16-bit -> float32
-
-
 def float_input(xp, a):
-    """``a`` itself when floating, else ``a`` converted to the float dtype NumPy's math functions give it
-    (``np.exp``: bool and 8-bit integers give float16, 16-bit float32, wider float64), before an op negates or
-    subtracts it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a tester:
-    ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
+    """``a`` itself when floating, else ``a`` converted to :func:`float_dtype_of` its dtype (``float32`` by
+    default, for every integer and bool dtype), before an op negates or subtracts it: ``-uint8(1)`` would wrap to
+    255, and NumPy refuses ``-`` on bool (found by a tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
     name = dtype_name(a.dtype)
     return a if name.startswith("float") else xp.astype(a, getattr(xp, float_dtype_of(xp, name)))
 
@@ -67,10 +63,15 @@ def _refuse_bools(xp, a, op):
 
 
 def float_dtype_of(xp, name):
-    """The name of the float dtype :func:`float_input` converts dtype ``name`` to (a backend without float16,
-    array-api-strict, takes float32 instead)."""
-    size = 1 if name == "bool" else np.dtype(name).itemsize
-    target = _FLOAT_OF_SIZE.get(size, "float64")
+    """The name of the float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``,
+    ``logsumexp``, ...) compute an integer or bool tensor of dtype ``name`` in, and return: the configured float
+    type :func:`~tinygradconv.config.floatx` (``float32`` by default) for every integer and bool dtype, as PyTorch
+    (its default dtype, float32: ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 (``floatx()``) do. NumPy's
+    own rule (``np.exp``: float16 for bool and 8-bit integers, float64 for 32- and 64-bit ones) lost precision
+    silently for 8-bit inputs (``sqrt(uint8(250))`` was float16 15.81; found by a tester). A backend without float16
+    (array-api-strict) takes float32 when ``floatx()`` is float16. ``name`` is the integer or bool dtype's name (the
+    result does not depend on it)."""
+    target = config.floatx()
     return target if hasattr(xp, target) else "float32"
 
 
@@ -1115,9 +1116,16 @@ def compare(tensor, other, op):
     An operand that is not tensor-like (None, a string, an arbitrary object, a list that is not numeric) gives
     ``NotImplemented``, so Python falls back as for any object: ``t == None`` is False, ``t != "a"`` True,
     ``t < None`` a ``TypeError`` (as in PyTorch). A PyTorch tensor is a ``TypeError`` that says how to convert it.
+
+    A bool tensor compared with a number compares its values as the numbers 0 and 1 (``False``, ``True``) with it,
+    as PyTorch and NumPy do: ``tg.tensor([True, False]) > 0`` is ``[True, False]``, ``== 0.5`` all False (with
+    ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). Arithmetic with such a number is
+    refused instead (:meth:`Tensor._lift`: the number would have to become a bool).
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
+        if isinstance(other, (numbers.Real, np.bool_)) and tensor.dtype == tensor.backend.xp.bool:
+            return _bools_compared_with_a_number(tensor, other, op)
         if other is None or isinstance(other, (str, bytes)) or not (
                 isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
                 hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
@@ -1136,6 +1144,17 @@ def compare(tensor, other, op):
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
+
+
+def _bools_compared_with_a_number(tensor, number, op):
+    """``op`` of a bool tensor's values as 0 and 1 and ``number``, both in float64 (exact for 0 and 1, and for the
+    order of any number with them; an integer too large for float64 is taken as an infinity of its sign)."""
+    xp = tensor.backend.xp
+    try:
+        number = float(number)
+    except OverflowError:
+        number = math.inf if number > 0 else -math.inf
+    return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
 
 
 def in_place(tensor, other, operator, symbol):

@@ -98,14 +98,14 @@ class LogSumExp(Function):
     slice's maximum, an infinite ``m`` replaced by 0, so a slice of ``-inf`` gives ``-inf`` and one holding ``+inf``
     gives ``inf`` (NaN propagates); an empty slice gives ``-inf``, the log of an empty sum. d/da = ``exp(a - out)``
     (torch's ``logsumexp_backward``, from the rounded output: NaN where ``a = out = inf``). Integer and bool inputs
-    are first converted as ``exp`` converts them (:func:`.elementwise.float_input`: bool and 8-bit integers to
-    float16, 16-bit to float32, wider to float64; PyTorch gives float32 to all), so that ``a - m`` cannot wrap."""
+    are first converted as ``exp`` converts them (:func:`.elementwise.float_input`: to
+    :func:`~tinygradconv.config.floatx`, float32 by default, as PyTorch and Keras 3), so that ``a - m`` cannot wrap."""
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
         axes, keepdims = _checked("logsumexp", a, axes, keepdims)
-        a = float_input(xp, a)  # integers and bools as exp takes them: a - peak in int8 wrapped, bools refused it
+        a = float_input(xp, a)  # integers and bools to floatx(): a - peak in int8 wrapped, bools refused it
         kept = _kept_shape(a.shape, axes)
         if any(a.shape[i] == 0 for i in axes):
             out = xp.full(kept, -xp.inf, dtype=a.dtype)
