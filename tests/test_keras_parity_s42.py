@@ -1,6 +1,7 @@
 """Keras 3 parity found by a tester (session 42): damaged .keras archives, integer inputs of layers, layer configs,
 ``summary(positions=, layer_range=)``, ``Input(3)``. Expected values come from Keras 3.15.1 (torch backend), run
 here where it is installed, or written out from a run of it."""
+import os
 import struct
 
 import numpy as np
@@ -92,3 +93,46 @@ def test_every_bit_flip_and_truncation_is_a_saved_file_error(keras_file, tmp_pat
                 failed += 1
                 assert str(path) in str(exc)
     assert failed > len(variants)     # most variants fail (every truncation, every flip of config or weights)
+
+
+# ----------------------------------------------------------------------------------------------- integer inputs
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
+
+
+# (name, ours, theirs' arguments, input shape); the layers without weights keep an integer or bool dtype, those
+# that compute in floats (weights, normalization, sigmoid) give float32
+_LAYERS = [
+    ("Flatten", (), {}, (2, 3, 1)), ("Reshape", ((3,),), {}, (2, 3)), ("ZeroPadding1D", (), {}, (2, 3, 1)),
+    ("Cropping1D", (1,), {}, (2, 3, 1)), ("UpSampling1D", (), {}, (2, 3, 1)), ("Dropout", (0.5,), {}, (2, 3)),
+    ("Activation", ("linear",), {}, (2, 3)), ("Activation", ("relu",), {}, (2, 3)), ("ReLU", (), {}, (2, 3)),
+    ("Activation", ("sigmoid",), {}, (2, 3)), ("Dense", (2,), {}, (2, 3)), ("BatchNormalization", (), {}, (2, 3)),
+    ("LayerNormalization", (), {}, (2, 3)), ("PReLU", (), {}, (2, 3)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "int8", "bool", "float64", "float16"])
+@pytest.mark.parametrize("name, args, kwargs, shape", _LAYERS, ids=[f"{n}{a}" for n, a, _, _ in _LAYERS])
+def test_numpy_input_dtype_as_keras(name, args, kwargs, shape, dtype):
+    keras = _keras()
+    data = np.ones(shape, dtype)
+    try:
+        expected = keras.ops.convert_to_numpy(getattr(keras.layers, name)(*args, **kwargs)(data)).dtype
+    except (RuntimeError, NotImplementedError):     # relu, PReLU of bools: Keras on torch refuses them
+        pytest.skip(f"Keras 3 on torch refuses {name}{args} of {dtype}")
+    ours = getattr(L, name)(*args, **kwargs)(data)
+    assert str(ours.dtype) == str(expected)
+    assert ours.numpy().tolist() == keras.ops.convert_to_numpy(getattr(keras.layers, name)(*args)(data)).tolist() \
+        or name in ("Dense", "PReLU", "BatchNormalization", "LayerNormalization")    # random or other weights
+
+
+def test_numpy_integer_input_as_an_integer_tensor():
+    """A NumPy int array gives what a tinygradconv int tensor of it gives (exact values: 2**31 - 1 is kept)."""
+    data = np.array([[2**31 - 1, -5, 7]], "int32")
+    assert L.Flatten()(data).numpy().tolist() == [[2**31 - 1, -5, 7]]
+    assert str(L.ZeroPadding1D()(data[..., None]).dtype) == "int32"
+    assert str(L.Conv1D(2, 1)(data[..., None]).dtype) == "float32"      # Keras on torch refuses; cast, as Dense
+    assert str(L.Add()([data, data]).dtype) == "int32"
+    assert str(L.Average()([data, data]).dtype) == "float32"
+    assert str(L.Dense(2, dtype="float64")(data).dtype) == "float64"
