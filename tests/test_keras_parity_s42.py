@@ -3,6 +3,7 @@
 here where it is installed, or written out from a run of it."""
 import os
 import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -136,3 +137,85 @@ def test_numpy_integer_input_as_an_integer_tensor():
     assert str(L.Add()([data, data]).dtype) == "int32"
     assert str(L.Average()([data, data]).dtype) == "float32"
     assert str(L.Dense(2, dtype="float64")(data).dtype) == "float64"
+
+
+# ----------------------------------------------------------------------------------------------- configs
+_CONFIGS = [
+    ("Dense", (2,), {}), ("Dense", (2,), {"activation": "relu", "use_bias": False, "kernel_regularizer": "l2",
+                                          "activity_regularizer": "l2"}),
+    ("Conv1D", (2, 3), {}), ("Conv1D", (2, 3), {"strides": 2, "padding": "same", "activity_regularizer": "l2"}),
+    ("Conv1DTranspose", (2, 3), {}), ("BatchNormalization", (), {}),
+    ("BatchNormalization", (), {"axis": 1, "momentum": 0.9, "center": False}), ("LayerNormalization", (), {}),
+    ("LayerNormalization", (), {"axis": (1, 2), "epsilon": 0.1}), ("LayerNormalization", (), {"axis": 1}),
+    ("Dropout", (0.5,), {}), ("Dropout", (0.5,), {"noise_shape": (None, 1), "seed": 3}), ("Flatten", (), {}),
+    ("Reshape", ((3,),), {}), ("ZeroPadding1D", (), {}), ("ZeroPadding1D", ((1, 2),), {}), ("Cropping1D", (), {}),
+    ("UpSampling1D", (3,), {}), ("Activation", ("relu",), {}), ("ReLU", (), {}), ("ReLU", (), {"max_value": 6.0}),
+    ("LeakyReLU", (), {}), ("ELU", (), {}), ("Softmax", (), {}), ("PReLU", (), {}), ("Add", (), {}),
+    ("Subtract", (), {}), ("Multiply", (), {}), ("Average", (), {}), ("Maximum", (), {}), ("Minimum", (), {}),
+    ("Concatenate", (), {}), ("Concatenate", (), {"axis": 1}),
+]
+
+
+def _plain(config):
+    """A config as JSON holds it, without the name (generated) and the dtype (ours: "float32", Keras' a
+    DTypePolicy object; the files write Keras' form)."""
+    import json
+
+    out = json.loads(json.dumps(config))
+    out.pop("name")
+    out.pop("dtype")
+    return out
+
+
+@pytest.mark.parametrize("built", [False, True])
+@pytest.mark.parametrize("name, args, kwargs", _CONFIGS, ids=[f"{n}{a}{k}" for n, a, k in _CONFIGS])
+def test_config_as_keras(name, args, kwargs, built):
+    keras = _keras()
+    theirs, ours = getattr(keras.layers, name)(*args, **kwargs), getattr(L, name)(*args, **kwargs)
+    if built:
+        shape = [(2, 3, 4), (2, 3, 4)] if name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+                                                    "Concatenate") else (2, 3, 4)
+        if name == "Reshape":
+            shape = (2, 3)
+        theirs.build(shape)
+        ours.build(shape)
+    expected, got = _plain(theirs.get_config()), _plain(ours.get_config())
+    if "activity_regularizer" in kwargs:     # Keras writes the float32 of 0.01 (0.009999999776482582)
+        l2 = expected["activity_regularizer"]["config"]["l2"]
+        assert got["activity_regularizer"]["config"]["l2"] == pytest.approx(l2)
+        got["activity_regularizer"]["config"]["l2"] = l2
+    assert got == expected      # the same keys and values (the order of the keys may differ)
+    assert getattr(L, name).from_config(ours.get_config()).get_config() == ours.get_config()
+
+
+def test_layer_normalization_axis_in_a_saved_file(tmp_path):
+    """Keras' file of a built LayerNormalization has axis [-1] (Keras' build makes the int a list)."""
+    pytest.importorskip("h5py")
+    import json
+
+    model = M.Sequential([L.Input((3,)), L.LayerNormalization(), L.Dense(2), L.BatchNormalization()])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        layers = json.loads(archive.read("config.json"))["config"]["layers"]
+    assert layers[1]["config"]["axis"] == [-1] and layers[1]["config"]["rms_scaling"] is False
+    assert "activity_regularizer" not in layers[2]["config"] and layers[2]["config"]["quantization_config"] is None
+    assert layers[3]["config"]["renorm"] is False and layers[3]["config"]["renorm_momentum"] == 0.99
+    loaded = M.load_model(path)
+    assert loaded.layers[0].get_config()["axis"] == [-1]
+
+
+def test_older_configs_of_ours_still_load():
+    """Configs written before (Dense with activity_regularizer None, no quantization_config; normalization layers
+    without Keras' renorm/rms_scaling keys; LayerNormalization's axis -1) build the same layers."""
+    dense = L.Dense.from_config({"name": "d", "trainable": True, "dtype": "float32", "units": 2,
+                                 "activation": None, "activity_regularizer": None})
+    assert dense.units == 2 and dense.activity_regularizer is None
+    norm = L.LayerNormalization.from_config({"name": "n", "trainable": True, "dtype": "float32", "axis": -1,
+                                             "epsilon": 0.001})
+    assert norm.axis == -1
+    batch = L.BatchNormalization.from_config({"name": "b", "trainable": True, "dtype": "float32", "axis": -1,
+                                              "momentum": 0.9, "synchronized": False})
+    assert batch.momentum == 0.9
+    with pytest.raises(ValueError, match="rms_scaling"):
+        L.LayerNormalization.from_config({"name": "n", "axis": [-1], "rms_scaling": True})

@@ -136,8 +136,6 @@ def _to_keras_config(config):
         elif isinstance(value, tuple):
             value = list(value)
         out[key] = value
-    if out.get("activity_regularizer", "absent") is None:
-        del out["activity_regularizer"]  # Keras' Dense does not list it
     return out
 
 
