@@ -219,3 +219,80 @@ def test_older_configs_of_ours_still_load():
     assert batch.momentum == 0.9
     with pytest.raises(ValueError, match="rms_scaling"):
         L.LayerNormalization.from_config({"name": "n", "axis": [-1], "rms_scaling": True})
+
+
+# ----------------------------------------------------------------------------------------------- summary
+def _chain(lib):
+    return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, name="d1"), lib.layers.Dense(4, name="d2"),
+                           lib.layers.Dense(2, name="out")], name="s")
+
+
+def _rows(lines):
+    """The first cell of each table row (Keras' boxes or our columns) and the totals lines."""
+    boxed = [line.strip("│ ").split("│")[0].strip() for line in lines if line.startswith("│")]
+    if not boxed:
+        rules = [i for i, line in enumerate(lines) if line.startswith("=")]
+        boxed = [line.split("  ")[0] for line in lines[rules[0] + 1:rules[1]]]
+    return boxed, [line.strip() for line in lines if "params:" in line]
+
+
+@pytest.mark.parametrize("layer_range", [["d2", "out"], ("out", "d1"), ["d", "d"], ["d1", "d1"]])
+def test_summary_layer_range_as_keras(layer_range, monkeypatch):
+    keras = _keras()
+    monkeypatch.setenv("COLUMNS", "200")
+    theirs, ours = [], []
+    _chain(keras).summary(layer_range=layer_range, print_fn=lambda line, **kw: theirs.extend(line.splitlines()))
+    import types
+
+    _chain(types.SimpleNamespace(Sequential=M.Sequential, Input=L.Input, layers=L)).summary(
+        layer_range=layer_range, print_fn=ours.append)
+    assert _rows(ours) == _rows(theirs)
+    assert _rows(ours)[0] == {"d2": ["d2 (Dense)", "out (Dense)"], "out": ["d1 (Dense)", "d2 (Dense)", "out (Dense)"],
+                              "d": ["d1 (Dense)", "d2 (Dense)"], "d1": ["d1 (Dense)"]}[layer_range[0]]
+
+
+@pytest.mark.parametrize("layer_range, error, words", [
+    (["zz", "out"], ValueError, ("Invalid value for argument `layer_range`. Expected names of this model's "
+                                 "layers ('d1', 'd2', 'out'). Received layer_range=['zz', 'out']: 'zz' matches no "
+                                 "layer")),
+    (["d1"], ValueError, "Invalid value for argument `layer_range`. Expected two layer names"),
+    (("d1", 3), TypeError, "Invalid type for argument `layer_range`. Expected two strings"),
+    ("d1", TypeError, "Invalid type for argument `layer_range`. Expected a list or tuple of two layer names"),
+])
+def test_summary_layer_range_refused(layer_range, error, words):
+    model = M.Sequential([L.Input((3,)), L.Dense(4, name="d1"), L.Dense(4, name="d2"), L.Dense(2, name="out")])
+    with pytest.raises(error) as caught:
+        model.summary(layer_range=layer_range, print_fn=lambda line: None)
+    assert str(caught.value).startswith(words)
+
+
+def test_summary_positions_place_the_columns():
+    """positions=[0.5, 0.75, 1.0] with line_length=60: the columns start at characters 30 and 45 (hand-computed:
+    int(0.5 * 60), int(0.75 * 60)); with show_trainable and line_length=80, at int(0.45 * 80) = 36,
+    int(0.675 * 80) = 54 and int(0.9 * 80) = 72, as Keras scales them by 0.9."""
+    model = M.Sequential([L.Input((3,)), L.Dense(4, name="d1")])
+    lines = []
+    model.summary(line_length=60, positions=[0.5, 0.75, 1.0], print_fn=lines.append)
+    header = next(line for line in lines if line.startswith("Layer"))
+    assert header.index("Output Shape") == 30 and header.index("Param #") == 45
+    assert lines[1] == "_" * 60
+    lines = []
+    model.summary(line_length=80, positions=(0.5, 0.75, 1.0), show_trainable=True, print_fn=lines.append)
+    header = next(line for line in lines if line.startswith("Layer"))
+    assert (header.index("Output Shape"), header.index("Param #"), header.index("Trainable")) == (36, 54, 72)
+    lines = []
+    model.summary(positions=[20, 35, 50], print_fn=lines.append)    # character columns
+    header = next(line for line in lines if line.startswith("Layer"))
+    assert header.index("Output Shape") == 20 and header.index("Param #") == 35
+    for bad, error in (([0.5, 0.4, 1.0], ValueError), ([0.5, 1.0], ValueError), ("0.5", TypeError),
+                       ([0.5, True, 1.0], TypeError)):
+        with pytest.raises(error, match="argument `positions`"):
+            model.summary(positions=bad, print_fn=lines.append)
+
+
+def test_summary_takes_keras_arguments_in_keras_order():
+    import inspect
+
+    keras = _keras()
+    ours = list(inspect.signature(M.Model.summary).parameters)
+    assert ours == list(inspect.signature(keras.Model.summary).parameters)
