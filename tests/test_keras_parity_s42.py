@@ -296,3 +296,11 @@ def test_summary_takes_keras_arguments_in_keras_order():
     keras = _keras()
     ours = list(inspect.signature(M.Model.summary).parameters)
     assert ours == list(inspect.signature(keras.Model.summary).parameters)
+
+
+def test_lambda_activation_message_wording(tmp_path):
+    model = M.Sequential([L.Input((3,)), L.Dense(2, activation=lambda x: x)])
+    with pytest.raises(ValueError) as caught:
+        model.save(tmp_path / "m.npz")
+    assert ("a lambda or a function defined inside another function has no name by which it could be found again "
+            "when the model is loaded") in str(caught.value)
