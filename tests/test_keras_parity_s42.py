@@ -304,3 +304,25 @@ def test_lambda_activation_message_wording(tmp_path):
         model.save(tmp_path / "m.npz")
     assert ("a lambda or a function defined inside another function has no name by which it could be found again "
             "when the model is loaded") in str(caught.value)
+
+
+# ----------------------------------------------------------------------------------------------- Input(3)
+@pytest.mark.parametrize("arguments", [{"shape": 3}, {"shape": np.int64(3)}, {"batch_shape": 3}, {"shape": 3.0},
+                                       {"batch_shape": (None, "3")}])
+def test_input_refuses_a_bare_int_shape_as_keras(arguments):
+    keras = _keras()
+    with pytest.raises(ValueError, match="Cannot convert"):     # Keras: "Cannot convert '3' to a shape."
+        keras.layers.Input(**arguments)
+    argument = next(iter(arguments))
+    with pytest.raises(ValueError, match=f"Invalid value for argument `{argument}`. Expected a tuple of "
+                                         "non-negative integers or None") as caught:
+        L.Input(**arguments)
+    if isinstance(arguments[argument], (int, np.integer)):
+        assert f"write {argument}=(3,) for one axis" in str(caught.value)
+    with pytest.raises(ValueError, match=f"argument `{argument}`"):
+        L.InputLayer(**arguments)
+
+
+def test_input_of_a_tuple_or_list_still_works():
+    assert L.Input((3,)).shape == (None, 3) and L.Input([3]).shape == (None, 3)
+    assert L.Input(batch_shape=(2, 3)).shape == (2, 3)
