@@ -326,3 +326,18 @@ def test_input_refuses_a_bare_int_shape_as_keras(arguments):
 def test_input_of_a_tuple_or_list_still_works():
     assert L.Input((3,)).shape == (None, 3) and L.Input([3]).shape == (None, 3)
     assert L.Input(batch_shape=(2, 3)).shape == (2, 3)
+
+
+def test_damaged_npz_member_is_named(tmp_path):
+    """Our own .npz files: a member whose stored data is damaged (its CRC fails) is named too."""
+    model = M.Sequential([L.Input((3,)), L.Dense(2)])
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    good = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.infolist()[0]
+    data = bytearray(good)
+    data[info.header_offset + 30 + len(info.filename) + 100] ^= 0xFF     # inside its .npy data (after the header)
+    path.write_bytes(bytes(data))
+    with pytest.raises(SavedFileError, match=f"its member '{info.filename}' cannot be read: BadZipFile: Bad CRC"):
+        model.load_weights(path)
