@@ -213,8 +213,10 @@ def _keras_layer(layer):
 
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
-    out = {"module": "keras.layers", "class_name": type(layer).__name__,
-           "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    config = _to_keras_config(layer.get_config())
+    if type(layer).__name__ == "InputLayer" and config.get("optional") is False:
+        del config["optional"]      # as the Sequential InputLayer above: older Keras 3 releases lack the argument
+    out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     build_config = layer.get_build_config()
     if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
         out["build_config"] = _json_shapes(build_config)

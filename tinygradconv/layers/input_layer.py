@@ -166,7 +166,10 @@ class InputLayer(Layer):
         return input_shape
 
     def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+        """Keras 3.15's keys: ``sparse``, ``ragged`` and ``optional`` are always False here (dense, required
+        inputs only)."""
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def _input_dtype(dtype):
