@@ -372,8 +372,8 @@ def function_name(fn, kind: str) -> str:
     name = getattr(fn, "__name__", None)
     if not name or "<" in (getattr(fn, "__qualname__", name) or name):
         raise ValueError(f"Cannot serialize the {kind} {fn!r}: a lambda or a function defined inside another "
-                         "function has no name to be found again by when the model is loaded. Define it at module "
-                         "level with a name of its own, or use a class with get_config().")
+                         "function has no name by which it could be found again when the model is loaded. Define "
+                         "it at module level with a name of its own, or use a class with get_config().")
     _check_not_builtin(fn, name, kind, "function, or use a class with get_config()")
     return name
 

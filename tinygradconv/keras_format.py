@@ -70,9 +70,12 @@ import errno
 import inspect
 import io
 import json
+import lzma
 import os
+import struct
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -133,8 +136,6 @@ def _to_keras_config(config):
         elif isinstance(value, tuple):
             value = list(value)
         out[key] = value
-    if out.get("activity_regularizer", "absent") is None:
-        del out["activity_regularizer"]  # Keras' Dense does not list it
     return out
 
 
@@ -212,8 +213,10 @@ def _keras_layer(layer):
 
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
-    out = {"module": "keras.layers", "class_name": type(layer).__name__,
-           "config": _to_keras_config(layer.get_config()), "registered_name": None}
+    config = _to_keras_config(layer.get_config())
+    if type(layer).__name__ == "InputLayer" and config.get("optional") is False:
+        del config["optional"]      # as the Sequential InputLayer above: older Keras 3 releases lack the argument
+    out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     build_config = layer.get_build_config()
     if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
         out["build_config"] = _json_shapes(build_config)
@@ -1020,6 +1023,31 @@ def is_keras_folder(filepath) -> bool:
     return os.path.isdir(filepath) and os.path.isfile(os.path.join(filepath, "config.json"))   # as Keras tells it
 
 
+# What zipfile raises for a damaged archive or member: a bad header or CRC (BadZipFile), damaged deflate data
+# (zlib.error), a compression method it lacks (NotImplementedError), damaged bzip2 or lzma data (OSError,
+# LZMAError), data that ends early (EOFError), a member marked encrypted (RuntimeError), a size field out of range
+# (ValueError, OverflowError, struct.error). Found by flipping every bit of an archive.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, RuntimeError, ValueError,
+                OverflowError, struct.error, lzma.LZMAError)
+
+
+def _archive_member(archive, name, filepath):
+    """The bytes of member ``name`` of the open zip ``archive`` (read from ``filepath``); a damaged member (bad CRC,
+    damaged compressed data, an unknown compression method, ...) raises a :class:`SavedFileError` naming the file
+    and the member, not zipfile's or zlib's own error."""
+    try:
+        return archive.read(name)
+    except _DAMAGED_ZIP as exc:
+        raise SavedFileError(f"{filepath!r} is a damaged .keras archive (truncated or corrupted): its member "
+                             f"{name!r} cannot be read: {_error_name(exc)}: {exc}") from None
+
+
+def _error_name(exc):
+    """``zlib.error``, ``zipfile.BadZipFile``, ``OSError``: the class of ``exc`` as one can look it up."""
+    module = type(exc).__module__
+    return type(exc).__qualname__ if module == "builtins" else f"{module}.{type(exc).__qualname__}"
+
+
 def _read_archive(filepath):
     """``(config, weights)`` of the ``.keras`` file ``filepath`` (or Keras' unzipped folder, :func:`is_keras_folder`):
     its parsed ``config.json`` and the bytes of its ``model.weights.h5``.
@@ -1027,7 +1055,8 @@ def _read_archive(filepath):
     Raises:
         FileNotFoundError: no such file.
         SavedFileError: a directory (Keras 3 raises a ``ValueError`` there too; it was a bare
-            ``IsADirectoryError``), not a zip archive, or one without those two files.
+            ``IsADirectoryError``), not a zip archive, one without those two files, or a damaged one (a bit
+            flipped, a member cut short, an unknown compression method: the member is named).
     """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
@@ -1050,15 +1079,23 @@ def _read_archive(filepath):
                              "model.save('model.keras') writes it), or a folder of Keras' model.save(folder, "
                              "zipped=False) holding config.json and model.weights.h5")
     try:
-        with zipfile.ZipFile(filepath) as archive:
-            names = set(archive.namelist())
-            missing = {"config.json", "model.weights.h5"} - names
-            if missing:
-                raise SavedFileError(f"{filepath!r} is not a Keras 3 .keras archive: it lacks {sorted(missing)}")
-            config = json.loads(archive.read("config.json").decode("utf-8"))
-            weights = archive.read("model.weights.h5")
-    except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        archive = zipfile.ZipFile(filepath)
+    except PermissionError:
+        raise
+    except _DAMAGED_ZIP as exc:     # no zip archive at all, or a damaged or truncated directory of its members
         raise SavedFileError(f"{filepath!r} is not a valid .keras archive: {type(exc).__name__}: {exc}") from None
+    with archive:
+        names = set(archive.namelist())
+        missing = {"config.json", "model.weights.h5"} - names
+        if missing:
+            raise SavedFileError(f"{filepath!r} is not a Keras 3 .keras archive: it lacks {sorted(missing)}")
+        config_bytes = _archive_member(archive, "config.json", filepath)
+        weights = _archive_member(archive, "model.weights.h5", filepath)
+    try:
+        config = json.loads(config_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SavedFileError(f"{filepath!r} is not a valid .keras archive: its member 'config.json' is not valid "
+                             f"JSON: {type(exc).__name__}: {exc}") from None
     return config, weights
 
 

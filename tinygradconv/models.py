@@ -128,6 +128,66 @@ def integer_data_tensor(data, backend):
     return Tensor(data, dtype=name, backend=backend) if name in _INTEGER_DTYPES else None
 
 
+def _summary_layer_range(layers, layer_range):
+    """``(first, last + 1)``: the indices of the layers that :meth:`Model.summary` lists for ``layer_range``, as
+    Keras 3 finds them (``keras.src.utils.summary_utils.get_layer_index_bound_by_layer_name``): the first layer
+    whose name the first pattern matches (``re.match``) to the last that the second matches; the two are swapped
+    when they come in the other order."""
+    import re
+
+    if layer_range is None:
+        return 0, len(layers)
+    if not isinstance(layer_range, (list, tuple)):
+        raise TypeError("Invalid type for argument `layer_range`. Expected a list or tuple of two layer names "
+                        f"(the first and the last to list). Received layer_range={layer_range!r} of type "
+                        f"{type(layer_range).__name__}")
+    if len(layer_range) != 2:
+        raise ValueError("Invalid value for argument `layer_range`. Expected two layer names (the first and the "
+                         f"last to list). Received layer_range={layer_range!r} of length {len(layer_range)}")
+    if not all(isinstance(name, str) for name in layer_range):
+        raise TypeError("Invalid type for argument `layer_range`. Expected two strings (layer names). Received "
+                        f"layer_range={layer_range!r}")
+    found = []
+    for pattern in layer_range:
+        try:
+            matched = [i for i, layer in enumerate(layers) if re.match(pattern, layer.name)]
+        except re.error as exc:
+            raise ValueError(f"Invalid value for argument `layer_range`. Expected layer names or regular "
+                             f"expressions. Received {pattern!r}, which is not a regular expression: {exc}") from None
+        if not matched:
+            raise ValueError(f"Invalid value for argument `layer_range`. Expected names of this model's layers "
+                             f"({', '.join(repr(layer.name) for layer in layers)}). Received layer_range="
+                             f"{list(layer_range)!r}: {pattern!r} matches no layer")
+        found.append(matched)
+    lower, upper = found
+    if min(lower) > max(upper):     # given the other way round, as Keras takes it
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def _summary_column_ends(positions, count, show_trainable, line_length):
+    """The character column where each of the ``count`` columns of :meth:`Model.summary` ends (plus the "Trainable"
+    column's with ``show_trainable``), from Keras 3's ``positions``: fractions of ``line_length`` when all are at
+    most 1, else character columns."""
+    if not isinstance(positions, (list, tuple)) or not all(
+            isinstance(p, numbers.Real) and not isinstance(p, bool) for p in positions):
+        raise TypeError("Invalid type for argument `positions`. Expected a list of numbers, where each column "
+                        f"ends (e.g. [0.45, 0.8, 1.0]). Received positions={positions!r}")
+    if len(positions) != count or any(not p > 0 or not math.isfinite(p) for p in positions) or any(
+            b <= a for a, b in itertools.pairwise(positions)):
+        raise ValueError(f"Invalid value for argument `positions`. Expected {count} increasing positive numbers, "
+                         f"where each column ends ({count} columns here), as fractions of line_length (all at "
+                         f"most 1, e.g. {[0.45, 0.8, 1.0][:count] if count == 3 else [0.3, 0.56, 0.74, 1.0]}) or as "
+                         f"character columns. Received positions={list(positions)!r}")
+    relative = max(positions) <= 1
+    if relative and show_trainable:     # Keras makes room for the Trainable column so
+        positions = [p * 0.9 for p in positions] + [1.0]
+    ends = [int(p * line_length) if relative else int(p) for p in positions]
+    if show_trainable and not relative:
+        ends.append(ends[-1] + len("Trainable") + 2)
+    return ends
+
+
 def single_input_data(model, data, argument, names=None):
     """``data`` for ``model``, which takes one input: a list or tuple of one array (or symbolic tensor) is that one,
     as Keras 3 takes it; a list, tuple or dict of several (or a dict, for a model without input names) is
@@ -1661,20 +1721,35 @@ class Model(Layer):
                 del layer.call
         return shapes
 
-    def summary(self, print_fn=None, line_length=None, expand_nested=False, show_trainable=False):
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
         """Print each layer's name, class, output shape and parameter count, then the totals: as in Keras 3, once
         the optimizer of a compiled model is built (after a training step, or loaded), its variables count as
-        "Optimizer params" and in the total.
+        "Optimizer params" and in the total. The arguments are Keras 3's, in its order.
 
         Args:
-            print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
             line_length: the minimum width of the rules (default 80); columns widen to fit their contents.
+            positions: where each column ends, one number per column ("Layer (type)", "Output Shape", "Param #",
+                and "Connected to" for a functional model that is not a chain), increasing: fractions of
+                ``line_length`` when all are at most 1 (Keras 3's default is ``[0.45, 0.80, 1.0]``), else character
+                columns, as Keras' docstring says ("relative or absolute positions"). A cell longer than its column
+                pushes the next ones right (Keras' table wraps it). With ``show_trainable``, fractions are scaled by
+                0.9 and the "Trainable" column ends at 1.0, as Keras does.
+            print_fn: called with each line (default ``print``, i.e. to ``sys.stdout``).
             expand_nested: also list the layers of each nested model, below it, indented with ``"└ "`` (Keras 3).
             show_trainable: add Keras 3's "Trainable" column: ``Y`` or ``N`` (the layer's ``trainable``) for a
                 layer with weights, ``-`` for one without.
+            layer_range: two strings, the first and the last layer to list (both included), as Keras 3 takes
+                them: each is a regular expression matched at the start of the layer names (``re.match``; a
+                layer's name matches itself), the first layer matching the first and the last matching the
+                second; the totals remain those of the whole model.
 
         Raises:
-            TypeError: ``expand_nested`` or ``show_trainable`` is not a bool.
+            TypeError: ``expand_nested`` or ``show_trainable`` not a bool, ``line_length`` not an integer,
+                ``positions`` not a list of numbers, ``layer_range`` not two strings.
+            ValueError: ``positions`` of another length than the columns, or not increasing; ``layer_range`` of
+                another length than 2, or a name that matches no layer (Keras' "Passed layer_names do not match
+                the layer names in the model").
 
         >>> from tinygradconv import layers
         >>> inner = Sequential([layers.Input((4,)), layers.Dense(3, name="d1")], name="inner")
@@ -1693,16 +1768,33 @@ class Model(Layer):
         Trainable params: 8 (32.00 B)
         Non-trainable params: 15 (60.00 B)
         ________________________________________________________________________________
+
+        >>> Sequential([layers.Input((4,)), layers.Dense(3, name="a"), layers.Dense(2, name="b"),
+        ...             layers.Dense(1, name="c")], name="m").summary(
+        ...     line_length=40, positions=[0.5, 0.8, 1.0], layer_range=["b", "c"])   # doctest: +NORMALIZE_WHITESPACE
+        Model: "m"
+        _________________________________________
+        Layer (type)        Output Shape  Param #
+        =========================================
+        b (Dense)           (None, 2)     8
+        c (Dense)           (None, 1)     3
+        =========================================
+        Total params: 26 (104.00 B)
+        Trainable params: 26 (104.00 B)
+        Non-trainable params: 0 (0.00 B)
+        _________________________________________
         """
         expand_nested, show_trainable = flag(expand_nested, "expand_nested"), flag(show_trainable, "show_trainable")
+        line_length = integer(line_length, "line_length", optional=True)
         print_fn = print_fn or print
         connections = self._summary_connections()  # a functional model: which tensors each layer takes
         rows = [("Layer (type)", "Output Shape", "Param #") + (() if connections is None else ("Connected to",))
                 + (("Trainable",) if show_trainable else ())]
+        first, last = _summary_layer_range(self.layers, layer_range)
 
         def add_rows(model, depth):
             shapes = model._layer_output_shapes()
-            for layer in model.layers:
+            for layer in model.layers[first:last] if depth == 0 else model.layers:
                 shape = shapes.get(id(layer))
                 row = (f"{'   ' * depth}{'└ ' if depth else ''}{layer.name} ({type(layer).__name__})",
                        "?" if shape is None else str(shape),
@@ -1717,7 +1809,12 @@ class Model(Layer):
 
         add_rows(self, 0)
         columns = [max(len(r[i]) for r in rows) + 2 for i in range(len(rows[0]) - 1)]
-        width = max(int(line_length or 80), sum(columns) + max(len(r[-1]) for r in rows))
+        width = max(line_length or 80, sum(columns) + max(len(r[-1]) for r in rows))
+        if positions is not None:       # each column at least as wide as its position makes it
+            ends = _summary_column_ends(positions, len(rows[0]) - show_trainable, show_trainable, line_length or 80)
+            starts = [0] + [max(end, 0) for end in ends[:-1]]
+            columns = [max(size, end - start) for size, start, end in zip(columns, starts, ends)]
+            width = max(width, sum(columns) + max(len(r[-1]) for r in rows), ends[-1])
 
         def row(cells):
             return ("".join(cell.ljust(size) for cell, size in zip(cells, columns)) + cells[-1]).rstrip()

@@ -409,6 +409,15 @@ def _file_kind(head: bytes) -> str:
     return "not a zip archive"
 
 
+class _DamagedMember(Exception):
+    """Raised inside :func:`_read_npz` for the member ``key`` (its ``__cause__``: what NumPy or zipfile raised)
+    that cannot be read, so that the message names it."""
+
+    def __init__(self, key, exc):
+        super().__init__(key, exc)
+        self.key = key
+
+
 def _read_npz(filepath):
     """``(arrays, meta)`` from a ``.npz`` file; ``meta`` is None for a plain archive. Never unpickles."""
     filepath = os.fspath(filepath)
@@ -440,12 +449,18 @@ def _read_npz(filepath):
                         arrays[key] = data[key]
                     except ValueError as exc:
                         if "allow_pickle" not in str(exc):
-                            raise
+                            raise _DamagedMember(key, exc) from exc
                         raise SavedFileError(f"{filepath!r} holds Python objects (pickled data) under key {key!r}, "
                                              "not numbers: tinygradconv never unpickles, as unpickling can run any "
                                              "code") from None
+                    except Exception as exc:    # zlib, CRC, an unknown compression method: name the member
+                        raise _DamagedMember(key, exc) from exc
         except (SavedFileError, PermissionError):
             raise
+        except _DamagedMember as damaged:
+            exc = damaged.__cause__
+            raise SavedFileError(f"{filepath!r} is a damaged .npz archive (truncated or corrupted): its member "
+                                 f"'{damaged.key}.npy' cannot be read: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # BadZipFile, EOFError, zlib errors, a bad .npy header...: a damaged archive
             raise SavedFileError(f"{filepath!r} is a damaged .npz archive (truncated or corrupted): "
                                  f"{type(exc).__name__}: {exc}") from exc

@@ -162,9 +162,9 @@ class Dense(Layer):
                 "bias_initializer": serialize(self.bias_initializer, "initializer"),
                 "kernel_regularizer": serialize(self.kernel_regularizer, "regularizer"),
                 "bias_regularizer": serialize(self.bias_regularizer, "regularizer"),
-                "activity_regularizer": serialize(self.activity_regularizer, "regularizer"),
                 "kernel_constraint": serialize(self.kernel_constraint, "constraint"),
-                "bias_constraint": serialize(self.bias_constraint, "constraint")}
+                "bias_constraint": serialize(self.bias_constraint, "constraint"),
+                "quantization_config": None}   # Keras 3.15's keys: activity_regularizer only when set (Layer's)
 
 
 # ------------------------------------------------------------------------------------------------ Activation

@@ -105,6 +105,20 @@ def _node_of(tensor):
     return _inbound_nodes(layer)[node_index]
 
 
+def _check_shape(shape, argument, meaning):
+    """Refuse a ``shape`` (or ``batch_shape``: ``argument``) that is not a tuple or list of non-negative integers or
+    None: a bare int too, as Keras 3 refuses ``Input(3)`` ("Cannot convert '3' to a shape."), since ``(3)`` is the
+    int 3 where ``(3,)`` was meant."""
+    if not isinstance(shape, (list, tuple)) or not all(
+            d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0) for d in shape):
+        hint = ""
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            hint = (f": write {argument}=({int(shape)},) for one axis (({int(shape)}) is the number {int(shape)}, "
+                    "not a tuple)")
+        raise ValueError(f"Invalid value for argument `{argument}`. Expected a tuple of non-negative integers or "
+                         f"None ({meaning}). Received {argument}={shape!r}{hint}")
+
+
 class InputLayer(Layer):
     """The layer behind :func:`Input`: it has no weights and one node, whose output is the symbolic input.
 
@@ -129,13 +143,7 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("InputLayer needs `shape` (the shape of one sample) or `batch_shape`")
-            if isinstance(shape, int) and not isinstance(shape, bool):
-                shape = (shape,)
-            if not isinstance(shape, (list, tuple)) or not all(
-                    d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
-                    for d in shape):
-                raise ValueError(f"Invalid value for argument `shape`. Expected a tuple of non-negative integers "
-                                 f"or None (the shape of one sample, without the batch axis). Received shape={shape!r}")
+            _check_shape(shape, "shape", "the shape of one sample, without the batch axis")
             if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                            or batch_size < 1):
                 raise ValueError(f"Invalid value for argument `batch_size`. Expected a positive integer or None. "
@@ -143,6 +151,8 @@ class InputLayer(Layer):
             batch_shape = (batch_size, *shape)
         elif shape is not None:
             raise ValueError("Give InputLayer either `shape` or `batch_shape`, not both")
+        else:
+            _check_shape(batch_shape, "batch_shape", "the batch axis first")
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.built = True
         # its one node: its output (``self.output``, as every layer's) is the symbolic input
@@ -156,7 +166,10 @@ class InputLayer(Layer):
         return input_shape
 
     def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+        """Keras 3.15's keys: ``sparse``, ``ragged`` and ``optional`` are always False here (dense, required
+        inputs only)."""
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def _input_dtype(dtype):
@@ -184,7 +197,8 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
         a :class:`KerasTensor` of shape ``(batch_size, *shape)``.
 
     Raises:
-        ValueError: a shape that is not a tuple of non-negative integers or None; a dtype that is none of
+        ValueError: a shape that is not a tuple of non-negative integers or None (a bare int too: ``Input(3)`` is
+            refused, as in Keras 3; write ``Input((3,))``); a dtype that is none of
             :data:`INPUT_DTYPES`.
 
     Source: ``keras.Input`` (Keras 3).

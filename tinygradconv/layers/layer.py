@@ -439,12 +439,21 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def _to_input(self, inputs):
-        if isinstance(inputs, Tensor):
-            name = dtype_name(inputs.dtype)
-            if name != self.dtype and (name.startswith("float") or self.casts_integer_inputs):
-                return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
-            return inputs
-        return Tensor(inputs, dtype=self.dtype, backend=self._backend)
+        """``inputs`` as a Tensor for ``call``: float data (a Tensor, a NumPy array, lists of numbers) of the layer's
+        dtype, as Keras 3 casts floats to the compute dtype; integer and bool data keep their dtype (a NumPy array
+        of them too: ``Flatten()(np.ones((2, 3), "int32"))`` is int32, as in Keras), unless the layer computes in
+        floats (``casts_integer_inputs``: Dense, Conv1D, normalization...), which casts them to its dtype."""
+        if not isinstance(inputs, Tensor):
+            from ..models import integer_data_tensor  # models imports this module: looked up here
+
+            kept = integer_data_tensor(inputs, self._backend)
+            if kept is None:
+                return Tensor(inputs, dtype=self.dtype, backend=self._backend)
+            inputs = kept
+        name = dtype_name(inputs.dtype)
+        if name != self.dtype and (name.startswith("float") or self.casts_integer_inputs):
+            return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
+        return inputs
 
     def _to_argument(self, value):
         """An argument of ``call`` other than ``inputs``: a NumPy array made a Tensor of its dtype, then a float one

@@ -222,10 +222,12 @@ class BatchNormalization(_Normalization):
             moving._data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving._data.dtype)
 
     def get_config(self):
+        # Keras 3.15's keys: renormalization (which this package lacks) is off
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
-                "synchronized": self.synchronized,
                 "moving_mean_initializer": serialize(self.moving_mean_initializer, "initializer"),
-                "moving_variance_initializer": serialize(self.moving_variance_initializer, "initializer")}
+                "moving_variance_initializer": serialize(self.moving_variance_initializer, "initializer"),
+                "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None,
+                "renorm_momentum": 0.99}
 
 
 class LayerNormalization(_Normalization):
@@ -300,5 +302,9 @@ class LayerNormalization(_Normalization):
         return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
+        """As Keras 3.15's: ``axis`` as given until the layer is built, then a list (``-1`` becomes ``[-1]``, as
+        Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``); ``rms_scaling`` False (this
+        package lacks RMS scaling)."""
+        return {**super().get_config(), "axis": self._axes_list() if self.built else self.axis,
+                "rms_scaling": False}
 
