@@ -680,12 +680,12 @@ def test_conv_gradients_kept_by_leaves_are_distinct_writable_arrays(data_format)
 def test_requires_grad_must_be_a_bool_as_in_torch(value):
     """torch.tensor(..., requires_grad=v) and .requires_grad_(v) raise TypeError for each of these (found by a
     tester: "yes" was taken as True)."""
-    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected True or False"):
         tg.tensor([1.0], requires_grad=value)
-    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected True or False"):
         tg.tensor([1.0]).requires_grad_(value)
     t = tg.tensor([1.0])
-    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected a bool"):
+    with pytest.raises(TypeError, match=r"Invalid type for argument `requires_grad`\. Expected True or False"):
         t.requires_grad = value       # torch: "requires_grad must be a bool" (it was stored as given)
     assert t.requires_grad is False
     assert tg.tensor([1.0], requires_grad=np.True_).requires_grad

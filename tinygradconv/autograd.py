@@ -371,7 +371,7 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
     """
     xp = tensor.backend.xp           # (``_grad``: the checks of the ``grad`` setter hold by construction here)
     stored = tensor._grad
-    if stored is None and owned and grad_array.dtype == tensor.data.dtype and _writable(grad_array):
+    if stored is None and owned and grad_array.dtype == tensor.data.dtype and in_place.writable(grad_array):
         tensor._grad = Tensor._make(grad_array, tensor.backend, False, None)
     elif stored is None:
         # astype copies: the stored gradient never aliases a user's array, another tensor's gradient or a
@@ -379,18 +379,10 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
         tensor._grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
     else:
         addend = xp.astype(grad_array, stored._data.dtype, copy=False)
-        if not leaf or _state.observers or not _writable(stored._data):
+        if not leaf or _state.observers or not in_place.writable(stored._data):
             tensor._grad = Tensor._make(stored._data + addend, tensor.backend, False, None)
         else:
-            data = stored._data
-            data += addend           # in place (``+=`` rebinds only the local name)
-            in_place.note_in_place_write(data)
-
-
-def _writable(array):
-    """Whether ``array`` may be written in place (a NumPy or CuPy array says so; array_api_strict's always may)."""
-    inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
-    return getattr(getattr(inner, "flags", None), "writeable", True)
+            in_place.add_into(stored._data, addend)
 
 
 def _count_uses(root):

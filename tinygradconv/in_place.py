@@ -48,6 +48,18 @@ def note_in_place_write(array):
     last_write[id(memory_owner(array))] = writes
 
 
+def writable(array):
+    """Whether ``array`` may be written in place (a NumPy or CuPy array says so; array_api_strict's always may)."""
+    inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
+    return getattr(getattr(inner, "flags", None), "writeable", True)
+
+
+def add_into(array, addend):
+    """``array += addend`` in place, counted as a write of ``array`` (:func:`note_in_place_write`)."""
+    array += addend              # (``+=`` on an array writes into it; it rebinds only this local name)
+    note_in_place_write(array)
+
+
 def check_saved_arrays(ctx):
     """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward pass saved, or the memory it views,
     was written in place since that forward pass.

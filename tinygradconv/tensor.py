@@ -45,7 +45,8 @@ from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
 from .torch_methods import NOT_GIVEN, TorchMethods
-from .validation import dtype_argument, float16_holds, gradient_for, integer_data
+from .validation import backward_arguments, dtype_argument, float16_holds, gradient_for, integer_data
+from .validation import flag as flag_argument
 
 _new_object = object.__new__
 
@@ -133,7 +134,7 @@ class Tensor(TorchMethods):
         self._grad = None
         self._ctx = None
         self._requires_grad = False
-        if _flag(requires_grad, "requires_grad"):
+        if flag_argument(requires_grad, "requires_grad"):
             self.requires_grad_(True)
 
     @staticmethod
@@ -360,7 +361,7 @@ class Tensor(TorchMethods):
     def requires_grad_(self, flag=True) -> Tensor:
         """Set ``requires_grad`` in place (only floating tensors can require gradients; ``flag`` a bool, as in
         PyTorch, which refuses ``1`` or ``"yes"`` too)."""
-        flag = _flag(flag, "requires_grad")
+        flag = flag_argument(flag, "requires_grad")
         if flag and dtype_name(self.dtype) not in _FLOAT_KINDS:
             raise TypeError(f"Only floating-point tensors can require gradients; this one is {dtype_name(self.dtype)}")
         if not flag and self._ctx is not None:      # as PyTorch: it would cut the graph silently
@@ -401,21 +402,7 @@ class Tensor(TorchMethods):
         """
         from .autograd import backward
 
-        if grad is not None:
-            if gradient is not None:
-                raise TypeError("Invalid type for argument `grad`: backward() takes the output gradient once, as "
-                                "`gradient` (PyTorch's name) or as `grad`, not both. Received both")
-            gradient = grad
-        retain_graph = False if retain_graph is None else _flag(retain_graph, "retain_graph")
-        if _flag(create_graph, "create_graph"):
-            raise ValueError("backward(): Invalid value for argument `create_graph`. Expected False: the backward "
-                             "pass records no graph here, so higher-order gradients are not supported (write the "
-                             "derivative's formula as an op, or check it with tg.gradcheck). Received "
-                             "create_graph=True")
-        if inputs is not None:
-            raise ValueError("backward(): Invalid value for argument `inputs`. Expected None: every leaf that "
-                             "requires a gradient receives one here; read the .grad of the tensors you need (and "
-                             f"zero_grad() the others). Received inputs of type {type(inputs).__name__}")
+        gradient, retain_graph = backward_arguments(gradient, retain_graph, create_graph, inputs, grad)
         backward(self, gradient, retain_graph)
 
     def retain_grad(self) -> Tensor:
@@ -621,11 +608,3 @@ def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:
 from . import ops as _ops
 
 _Add, _Sub, _Mul, _Div = _ops.elementwise.Add, _ops.elementwise.Sub, _ops.elementwise.Mul, _ops.elementwise.Div
-
-
-def _flag(value, name):
-    """``value`` as a ``bool`` when it is one (a Python or NumPy bool), else a TypeError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"Invalid type for argument `{name}`. Expected a bool. Received {name}={value!r} of type "
-                    f"{type(value).__name__}")

@@ -508,6 +508,36 @@ def flag(value, name, where=""):
     return bool(value)
 
 
+def backward_arguments(gradient, retain_graph, create_graph, inputs, grad):
+    """The arguments of ``Tensor.backward`` (PyTorch's ``backward(gradient, retain_graph, create_graph, inputs)``,
+    with ``grad=`` too, this project's earlier name for ``gradient``) checked: ``(gradient, retain_graph)`` with
+    ``retain_graph`` a bool (``None`` is ``False``).
+
+    Raises:
+        TypeError: ``gradient`` and ``grad`` both given, or ``retain_graph``/``create_graph`` not a bool.
+        ValueError: ``create_graph=True`` (no graph is recorded through the backward pass) or ``inputs`` given.
+
+    >>> backward_arguments(None, None, False, None, grad=[1.0])
+    ([1.0], False)
+    """
+    if grad is not None:
+        if gradient is not None:
+            raise TypeError("Invalid type for argument `grad`: backward() takes the output gradient once, as "
+                            "`gradient` (PyTorch's name) or as `grad`, not both. Received both")
+        gradient = grad
+    retain_graph = False if retain_graph is None else flag(retain_graph, "retain_graph")
+    if flag(create_graph, "create_graph"):
+        raise ValueError("backward(): Invalid value for argument `create_graph`. Expected False: the backward "
+                         "pass records no graph here, so higher-order gradients are not supported (write the "
+                         "derivative's formula as an op, or check it with tg.gradcheck). Received "
+                         "create_graph=True")
+    if inputs is not None:
+        raise ValueError("backward(): Invalid value for argument `inputs`. Expected None: every leaf that "
+                         "requires a gradient receives one here; read the .grad of the tensors you need (and "
+                         f"zero_grad() the others). Received inputs of type {type(inputs).__name__}")
+    return gradient, retain_graph
+
+
 def path_like(value, name="filepath"):
     """``os.fspath(value)``: a ``str`` or ``bytes`` path, from a string or a ``pathlib.Path``.
 

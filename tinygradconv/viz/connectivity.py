@@ -1475,13 +1475,16 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         # cells stay wide enough for it
         numbers = {f"{v:.2g}" for v in c[c != 0]} if annotate else set()
         text_inches = (max(map(len, numbers)) * 0.55 * 8 + 3.0) / 72 if numbers else 0.0
+        # nor narrower than its title, wrapped at most ("its transpose:" / "T = Cᵀ, 5×1": 9-point text, about 0.6
+        # em a character): a 5×1 T at 0.6 of C's cells put its title past the figure's edge
+        title_inches = max(len("its transpose:"), len(f"T = Cᵀ, {n_long}×{n_short}")) * 0.6 * 9 / 72
         for _ in range(3):                                         # the cell size and the shrink settle together
             across = n_long + shrink * n_short                     # the two matrices' widths, in C's cells
             cell = min(0.36, 7.0 / across)
             width = max(7.5, cell * across + 3.5)
             # the cell size the layout will give: the width less the tick labels (and the colour bar)
             cell = (width - (2.4 if annotate else 3.8)) / across
-            shrink = min(1.0, max(shrink, text_inches / cell))
+            shrink = min(1.0, max(shrink, text_inches / cell, title_inches / (cell * max(n_short, 1))))
         across = n_long + shrink * n_short
         cell = (width - (2.4 if annotate else 3.8)) / across
         height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
