@@ -329,3 +329,53 @@ def test_grad_is_added_into_in_place_on_every_backend(backend):
     g = x.grad
     (x * 3).sum().backward()
     assert g is x.grad and g.tolist() == [5.0, 7.0]
+
+
+@pytest.mark.parametrize("other", [[2, 0], [0.5, -1.0], np.array(2), np.array([1, 1], dtype=np.int8), np.int64(2)],
+                         ids=["list", "float list", "0-d array", "int8 array", "NumPy scalar"])
+@pytest.mark.parametrize("symbol", sorted(COMPARISONS))
+def test_a_bool_tensor_compared_with_numbers_in_a_list_or_array_as_torch(symbol, other, backend):
+    """Found by a reviewer: numbers in a list or an array were cast to bool first (2 became True), so
+    ``t == [2, 0]`` was [True, True] and ``np.int64(2) == t`` (NumPy hands the scalar over as a 0-d array) [True,
+    False]; torch compares True and False as 1 and 0 with them. Both operand orders."""
+    op = COMPARISONS[symbol]
+    m = tg.tensor([True, False], dtype="bool", backend=backend)
+    numbers = np.broadcast_to(np.asarray(other, dtype=np.float64), (2,))
+    by_hand = [op(1, float(numbers[0])), op(0, float(numbers[1]))]
+    assert op(m, other).tolist() == by_hand
+    assert op(other, m).tolist() == [op(float(numbers[0]), 1), op(float(numbers[1]), 0)]
+    torch = _torch()
+    reference = op(torch.tensor([True, False]), torch.as_tensor(np.asarray(other)))
+    assert reference.tolist() == by_hand
+
+
+def test_record_backward_keeps_adding_into_the_held_grad():
+    """Found by a reviewer: inside ``viz.record_backward()`` a leaf's gradient went into a new tensor, so a held
+    ``g = x.grad`` no longer was ``x.grad``. d(sum x^2)/dx = 2x, twice: [4, 8] (by hand), in the same tensor."""
+    from tinygradconv import viz
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    g = x.grad
+    with viz.record_backward():
+        (x * x).sum().backward()
+    assert g is x.grad and g.tolist() == [4.0, 8.0]
+
+
+def test_the_model_jacobian_picture_leaves_the_weights_grads_alone():
+    """Found by a reviewer: ``model_connectivity_matrix(model, n, weights="model")`` ran its Jacobian pass into the
+    weights' ``.grad``, which a training loop holds between backward() and its optimizer's step: an update then
+    used a wrong gradient. The held gradient keeps its object and its values (those of the loss's own pass)."""
+    from tinygradconv import layers, models
+    from tinygradconv.viz import model_connectivity_matrix
+
+    model = models.Sequential([layers.Input((8, 1)), layers.Conv1D(2, 3)])
+    (model(tg.tensor(np.ones((2, 8, 1)), dtype="float32")) ** 2).sum().backward()
+    kernel = model.layers[0].kernel
+    held, values = kernel.grad, kernel.grad.numpy().copy()
+    model_connectivity_matrix(model, 8, weights="model")
+    assert kernel.grad is held
+    np.testing.assert_array_equal(held.numpy(), values)
+    fresh = models.Sequential([layers.Input((8, 1)), layers.Conv1D(2, 3)])
+    model_connectivity_matrix(fresh, 8, weights="model")
+    assert fresh.layers[0].kernel.grad is None

@@ -365,9 +365,8 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
     taken after one ``backward()`` still is ``x.grad``, and holds the sum, after the next. The write is counted
     (:func:`~tinygradconv.in_place.note_in_place_write`), so a graph that saved the gradient's array refuses its
     backward pass afterwards, as PyTorch's. A new Tensor is made instead for an op's output that keeps its
-    gradient (``retain_grad()``: PyTorch makes a new one there too), when the stored array is read-only, and
-    while a backward pass is being recorded (``viz.trace_backward`` puts the previous ``.grad`` objects back after
-    its own pass, which must not change them).
+    gradient (``retain_grad()``: PyTorch makes a new one there too) and when the stored array is read-only.
+    (``viz.trace_backward``, the pictures' own pass, starts from no ``.grad`` and puts the held ones back.)
     """
     xp = tensor.backend.xp           # (``_grad``: the checks of the ``grad`` setter hold by construction here)
     stored = tensor._grad
@@ -379,7 +378,7 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
         tensor._grad = Tensor._make(xp.astype(grad_array, tensor.data.dtype), tensor.backend, False, None)
     else:
         addend = xp.astype(grad_array, stored._data.dtype, copy=False)
-        if not leaf or _state.observers or not in_place.writable(stored._data):
+        if not leaf or not in_place.writable(stored._data):
             tensor._grad = Tensor._make(stored._data + addend, tensor.backend, False, None)
         else:
             in_place.add_into(stored._data, addend)

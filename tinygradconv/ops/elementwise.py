@@ -1126,6 +1126,12 @@ def compare(tensor, other, op):
         refuse_torch_tensor(other)
         if isinstance(other, (numbers.Real, np.bool_)) and tensor.dtype == tensor.backend.xp.bool:
             return _bools_compared_with_a_number(tensor, other, op)
+        if tensor.dtype == tensor.backend.xp.bool and _numbers_not_bools(other):
+            # numbers in a list or an array (NumPy hands `np.int64(2) == t` over as a 0-d array): the bools as 0
+            # and 1 against them, not the numbers cast to bool (which made 2 True), as PyTorch and NumPy compare
+            xp = tensor.backend.xp
+            tensor = Tensor._make(xp.astype(tensor.data, xp.float64), tensor.backend, False, None)
+            other = Tensor(np.asarray(other, dtype=np.float64), backend=tensor.backend)
         if other is None or isinstance(other, (str, bytes)) or not (
                 isinstance(other, (numbers.Number, list, tuple, np.ndarray, np.generic)) or
                 hasattr(other, "__array_namespace__") or isinstance(other, Tensor)):
@@ -1144,6 +1150,16 @@ def compare(tensor, other, op):
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
+
+
+def _numbers_not_bools(other):
+    """Whether ``other`` is a list, tuple or NumPy array of integers or floats (not of bools)."""
+    if not isinstance(other, (list, tuple, np.ndarray)):
+        return False
+    try:
+        return np.asarray(other).dtype.kind in "iuf"
+    except (ValueError, TypeError):              # a ragged list: the usual path says what is wrong
+        return False
 
 
 def _bools_compared_with_a_number(tensor, number, op):

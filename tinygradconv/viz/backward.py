@@ -203,6 +203,8 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
                            "viz.record_backward() as trace: loss.backward()` and draw the trace, which keeps the "
                            "graph: viz.plot_graph(loss, grads=trace) or viz.animate_backward(trace)")
     kept = [(t, t._grad) for t in tensors]
+    for t in tensors:        # the pass starts from no .grad: a held .grad is added into in place, and must not be
+        t._grad = None
     try:
         with record_backward() as trace:
             tensor.backward(grad, retain_graph=True)

@@ -454,7 +454,16 @@ def _model_jacobian(model, input_length, at=None):
         seed[np.arange(n_out), np.arange(n_out), :] = 1.0      # sample n asks for the sum over channels of y[n, :]
     else:
         seed[np.arange(n_out), :, np.arange(n_out)] = 1.0
-    y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
+    # the pass also reaches the model's weights: their .grad (which a training loop may hold between backward()
+    # and its optimizer's step) are set aside and put back untouched, as the pictures' own passes do
+    held = [(w, w._grad) for w in model.weights]
+    for w, _ in held:
+        w._grad = None
+    try:
+        y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
+    finally:
+        for w, g in held:
+            w._grad = g
     return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
 
 
