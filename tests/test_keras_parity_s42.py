@@ -1,6 +1,7 @@
 """Keras 3 parity found by a tester (session 42): damaged .keras archives, integer inputs of layers, layer configs,
 ``summary(positions=, layer_range=)``, ``Input(3)``. Expected values come from Keras 3.15.1 (torch backend), run
 here where it is installed, or written out from a run of it."""
+import io
 import os
 import struct
 import zipfile
@@ -343,3 +344,47 @@ def test_damaged_npz_member_is_named(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(SavedFileError, match=f"its member '{info.filename}' cannot be read: BadZipFile: Bad CRC"):
         model.load_weights(path)
+
+
+def test_relu_with_a_negative_slope_casts_integer_inputs_instead_of_truncating():
+    """Found by a reviewer: ReLU(negative_slope=0.5) on int32 data kept int32, so -3 * 0.5 became -1 (truncated).
+    Keras on torch refuses that input; here it is cast to float32, as LeakyReLU casts it. Hand values; without a
+    negative part the integers stay integers, as in Keras."""
+    data = np.array([[-3, -1, 2]], "int32")
+    out = L.ReLU(negative_slope=0.5)(data)
+    assert str(out.dtype) == "float32" and out.tolist() == [[-1.5, -0.5, 2.0]]
+    assert out.tolist() == L.LeakyReLU(0.5)(data).tolist()
+    kept = L.ReLU(max_value=2.5)(np.array([[-3, -1, 3]], "int32"))
+    assert str(kept.dtype) == "int32" and kept.tolist() == [[0, 0, 2]]
+
+
+def test_damaged_hdf5_inside_a_sound_archive_is_a_saved_file_error(keras_file, tmp_path):
+    """Found by a reviewer: a model.weights.h5 damaged before it was zipped (its zip checksum sound) let h5py's own
+    errors out ("wrong B-tree signature" RuntimeError, OverflowError, "Insufficient precision" ValueError). A byte
+    flipped, every 13th byte, in the archive and in Keras' unzipped folder: a load or a SavedFileError naming the
+    file, never anything else."""
+    model, data = keras_file
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    h5 = members["model.weights.h5"]
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, content in members.items():
+        (folder / name).write_bytes(content)
+    outcomes = set()
+    for position in range(0, len(h5), 13):
+        damaged = bytearray(h5)
+        damaged[position] ^= 0x5A
+        path = tmp_path / "bad.keras"
+        with zipfile.ZipFile(path, "w") as out:
+            for name, content in members.items():
+                out.writestr(name, bytes(damaged) if name == "model.weights.h5" else content)
+        (folder / "model.weights.h5").write_bytes(bytes(damaged))
+        for where in (path, folder):
+            try:
+                M.load_model(where)
+                outcomes.add("loaded")
+            except SavedFileError as error:
+                assert repr(str(where)) in str(error) or str(where) in str(error)
+                outcomes.add("SavedFileError")
+    assert outcomes == {"loaded", "SavedFileError"}

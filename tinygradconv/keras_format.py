@@ -65,6 +65,7 @@ True
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import inspect
@@ -616,6 +617,25 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
     return buffer.getvalue()
 
 
+#: What h5py raises on a damaged HDF5 file besides ``OSError``: ``KeyError`` (a dangling link), ``RuntimeError``
+#: ("wrong B-tree signature"), ``OverflowError`` (a size read from flipped bytes), ``ValueError`` ("Insufficient
+#: precision in available types", a datatype read from flipped bytes); found by a reviewer flipping bytes.
+H5_DAMAGE = (OSError, KeyError, RuntimeError, OverflowError, ValueError)
+
+
+@contextlib.contextmanager
+def _damaged_h5(filepath, weights_file):
+    """Turn h5py's errors on a damaged ``weights_file`` (:data:`H5_DAMAGE`) into a :class:`SavedFileError` naming
+    ``filepath``; this module's own ``SavedFileError`` passes through as it is."""
+    try:
+        yield
+    except SavedFileError:
+        raise
+    except H5_DAMAGE as exc:
+        raise SavedFileError(f"{filepath!r}: its {weights_file} is damaged (an HDF5 structure in it cannot be read): "
+                             f"{type(exc).__name__}: {exc}") from None
+
+
 def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.weights.h5"):
     """The arrays stored for ``layer`` (called ``name`` in the file) under ``<path>/vars`` of the open HDF5 file
     ``h5`` (``weights_file`` in ``filepath``), checked against the layer's weights: their number (Keras' message)
@@ -743,7 +763,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     h5py = _h5py()
     try:
         h5 = h5py.File(source, "r")
-    except OSError as exc:  # truncated, or not HDF5 at all
+    except H5_DAMAGE as exc:  # truncated, or not HDF5 at all
         what = (": its model.weights.h5 is not a readable HDF5 file (truncated or damaged?)" if archive else
                 " is not a readable HDF5 file (a .weights.h5 file written by Keras 3 save_weights; truncated or "
                 "damaged?)")
@@ -764,7 +784,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
                 continue
             assignments.extend(zip(layer.weights, arrays))
 
-    with h5:
+    with h5, _damaged_h5(filepath, "model.weights.h5" if archive else "HDF5 data"):
         collect(model, "")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
@@ -1215,7 +1235,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
         model, items, skip = _model_from_keras_json(config, filepath, require_shape=False)   # unbuilt: no weights
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
-    except OSError as exc:  # truncated or not HDF5
+    except H5_DAMAGE as exc:  # truncated or not HDF5
         raise SavedFileError(f"{filepath!r}: its model.weights.h5 is not a readable HDF5 file (truncated or "
                              f"damaged): {exc}") from None
     assignments = []
@@ -1236,7 +1256,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
             assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))
 
     compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
-    with h5:
+    with h5, _damaged_h5(filepath, "model.weights.h5"):
         collect(model, items, skip, "")
         # a compiled model's file without 'optimizer/vars' has 0 variables: Keras' warning (_restore_keras_optimizer)
         optimizer_arrays = (_optimizer_datasets(h5py, h5, filepath) or []) if compile_config else None

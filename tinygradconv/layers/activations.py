@@ -108,6 +108,13 @@ class ReLU(_Elementwise):
         self.negative_slope = _non_negative(negative_slope, "negative_slope", "ReLU")
         self.threshold = _non_negative(threshold, "threshold", "ReLU")
 
+    @property
+    def casts_integer_inputs(self):
+        """Integer and bool inputs keep their dtype, as in Keras, unless there is a negative part: ``0.5 * -3``
+        truncated to an integer would be ``-1`` (Keras on torch refuses such an input; here it is cast to the
+        layer's float dtype, as ``LeakyReLU`` casts it)."""
+        return self.negative_slope != 0
+
     def call(self, inputs):
         return activations._relu(inputs, self.negative_slope, self.max_value, self.threshold, keep_nan=False)
 
