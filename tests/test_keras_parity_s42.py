@@ -363,7 +363,7 @@ def test_damaged_hdf5_inside_a_sound_archive_is_a_saved_file_error(keras_file, t
     errors out ("wrong B-tree signature" RuntimeError, OverflowError, "Insufficient precision" ValueError). A byte
     flipped, every 13th byte, in the archive and in Keras' unzipped folder: a load or a SavedFileError naming the
     file, never anything else."""
-    model, data = keras_file
+    _, data = keras_file
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {name: source.read(name) for name in source.namelist()}
     h5 = members["model.weights.h5"]
