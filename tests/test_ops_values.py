@@ -437,11 +437,12 @@ def test_float16_ties_share_the_gradient_counted_exactly(op, ties):
     np.testing.assert_array_equal(x.grad.numpy(), np.full(ties, expected, np.float16))
 
 
-def test_mean_of_an_empty_integer_or_bool_axis_is_a_float64_nan(backend):
+def test_mean_of_an_empty_integer_or_bool_axis_is_a_floatx_nan(backend):
+    """NaN (0/0), of dtype floatx() (float32), as Keras 3's mean of integers."""
     for dtype in ("int64", "int32", "uint8", "bool"):
         t = tensor_on(np.zeros((0, 3)), backend, dtype=dtype)
         for result, shape in ((t.mean(axis=0), (3,)), (t.mean(), ()), (t.mean(axis=1), (0,))):
-            assert dtype_name(result.dtype) == "float64" and result.shape == shape, (dtype, result)
+            assert dtype_name(result.dtype) == "float32" and result.shape == shape, (dtype, result)
             assert np.isnan(result.numpy()).all()
 
 
@@ -823,15 +824,29 @@ def test_the_sum_of_wide_unsigned_tensors_is_int64_as_torchs(dtype, backend):
 
 
 @pytest.mark.parametrize("name", ["mean", "div"])
-def test_float_results_of_integer_arithmetic_are_numpys_on_every_backend(name, backend):
-    """NumPy's rule (int64 -> float64) for ``mean`` and ``/``, on array_api_strict too, by hand from NumPy in
-    float64 (the float math functions, exp and the rest, give floatx() instead: the test below)."""
+def test_float_results_of_integer_arithmetic_are_floatx_on_every_backend(name, backend):
+    """``mean`` and ``/`` of int64 tensors give floatx() (float32), as Keras 3 (``keras.ops.mean``,
+    ``keras.ops.divide``) and PyTorch's ``/`` (its default dtype; a reviewer found float64, NumPy's rule), on
+    array_api_strict too; values by hand from NumPy in float64."""
     data = np.array([[1, 2, 3], [4, 9, 16]])
     t = tg.tensor(data, dtype="int64", backend=backend)
     result = {"mean": lambda: t.mean(), "div": lambda: t / t[:1]}[name]()
     expected = {"mean": data.mean(), "div": data / data[:1]}[name]
-    assert dtype_name(result.dtype) == "float64"
-    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-15)
+    assert dtype_name(result.dtype) == "float32"
+    np.testing.assert_allclose(result.numpy(), expected, rtol=2e-7)
+
+
+def test_integer_division_and_mean_dtypes_as_torch_and_keras():
+    """The same inputs through PyTorch's ``/`` and Keras 3's ``ops.mean`` / ``ops.divide``: float32 each."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of '/'")
+    t = tg.tensor([4, 9], dtype="int32")
+    assert str((torch.tensor([4, 9], dtype=torch.int32) / 2).dtype) == "torch.float32" == f"torch.{(t / 2).dtype}"
+    keras = pytest.importorskip("keras", reason="Keras 3 is the reference of mean")
+    from keras import ops as kops
+    assert keras.backend.standardize_dtype(kops.mean(kops.convert_to_tensor(np.array([4, 9], "int32"))).dtype) \
+        == str(t.mean().dtype) == "float32"
+    assert keras.backend.standardize_dtype(kops.divide(np.array([4, 9], "int32"), np.array([2, 2], "int32")).dtype) \
+        == str((t / tg.tensor([2, 2], dtype="int32")).dtype)
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "log1p"])

@@ -265,7 +265,8 @@ class Div(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
-            a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)   # integers: NumPy's true division
+            # integers: divided in floatx() (float32), as torch (its default dtype) and Keras 3; NumPy gave float64
+            a, b = (xp.astype(v, getattr(xp, float_dtype_of(xp, dtype_name(v.dtype)))) for v in (a, b))
         a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, True)      # d/db reads a and b, d/da reads b

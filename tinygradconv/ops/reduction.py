@@ -19,10 +19,11 @@ import math
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, flag, reduction_axes
-from .elementwise import _in_float32, float_input
+from .elementwise import _in_float32, float_dtype_of, float_input
 from .summation import accurate_sum
 
 
@@ -129,7 +130,9 @@ class LogSumExp(Function):
 class Mean(Function):
     """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
 
-    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). The sum is added pairwise along every axis
+    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). Integer and bool inputs give a mean of dtype
+    :func:`~tinygradconv.config.floatx` (float32 by default), as Keras 3's ``ops.mean`` (PyTorch refuses them,
+    NumPy gives float64). The sum is added pairwise along every axis
     (:func:`.summation.accurate_sum`, as PyTorch's). float16 inputs are summed and divided in float32 on every
     backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of large float16 values does not
     overflow; the gradient ``grad / n`` is also divided in float32 (``n`` over 65504 is ``inf`` in float16).
@@ -140,8 +143,8 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a float64 mean, as NumPy's
-            a = xp.astype(a, xp.float64)
+        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a floatx() (float32) mean, as Keras 3
+            a = xp.astype(a, getattr(xp, float_dtype_of(xp, dtype_name(a.dtype))))   # (NumPy's is float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
             return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),
