@@ -111,12 +111,76 @@ def check_manual_gradient(fn, cases=50, seed=0):
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
             mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
+            explain_shape = None
+            if name == "dL/db":
+                mistakes = _bias_mistakes(fn, e, n, mistakes)
+                explain_shape = functools.partial(_bias_not_summed, expected=e, n=n)
             try:
                 _compare_arrays("check_manual_gradient", inputs, e, r,
-                                explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
+                                explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
+                                explain_shape=explain_shape)
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
+
+
+def _manual_gradient_reference(x, w, b):
+    """``(dL/dx, dL/dw, dL/db)`` of ``L = sum(tanh(x * w + b) ** 2)`` through ``backward()``."""
+    x, w, b = _tensor(x, True), _tensor(w, True), _tensor(b, True)
+    ((x * w + b).tanh() ** 2).sum().backward()
+    return x.grad.numpy(), w.grad.numpy(), b.grad.numpy()
+
+
+def _bias_ratios(fn):
+    """``fn``'s dL/db divided by the right one on three fixed cases of 3, 4 and 5 elements, as ``(n, ratio)``
+    pairs; ``[]`` when ``fn`` fails there or returns something else than one number for dL/db."""
+    rng = np.random.default_rng(1)
+    ratios = []
+    for n in (3, 4, 5):
+        x, w, b = rng.standard_normal(n), rng.standard_normal(n), float(rng.standard_normal())
+        expected = float(_manual_gradient_reference(x, w, b)[2])
+        try:
+            got = np.asarray(fn(x.copy(), w.copy(), b)[2], dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return []
+        if got.size != 1 or not expected:
+            return []
+        ratios.append((n, float(got.reshape(())) / expected))
+    return ratios
+
+
+def _bias_mistakes(fn, expected, n, mistakes):
+    """The known mistakes of dL/db (``expected``, on a case of ``n`` elements), ``mistakes`` those of every
+    gradient: the mean of dL/dz_i where their sum is asked (the answer ``expected / n`` here and on every other case
+    tried, :func:`_bias_ratios`), told first; with 2 elements the mean is also exactly half the sum, so the factor
+    of 2 is told only when the answer is half on the larger cases too (a tester's ``dz.mean()`` was told "a factor
+    of 2 missing?")."""
+    if not np.any(expected) or n == 1:                # one element: the mean is the sum
+        return mistakes
+    ratios = _bias_ratios(fn)
+    mean = (f"your dL/db is the mean of the dL/dz_i (the sum divided by len(x) = {n} here, and by len(x) on every "
+            "case tried): b is added to every z_i = x_i * w_i + b, so each z_i passes its whole gradient to b and "
+            "they add up: dL/db = sum_i dL/dz_i, dz.sum(), not dz.mean()")
+    mean = (expected / n, mean)
+    if ratios and all(np.isclose(ratio, 1 / size, rtol=1e-7) for size, ratio in ratios):
+        return [mean, *mistakes]
+    if n == 2 and not (ratios and all(np.isclose(ratio, 0.5, rtol=1e-7) for _, ratio in ratios)):
+        half = expected / 2                         # half and mean agree here: neither is told, unconfirmed
+        return [m for m in mistakes if not np.allclose(m[0], half)]
+    return mistakes
+
+
+def _bias_not_summed(got, expected, n):
+    """A sentence when dL/db was returned as an array of ``n`` values (the terms dL/dz_i, or their sum in an array
+    of one value) where a scalar is asked."""
+    if got.shape not in ((n,), (1,)):
+        return None
+    summed = np.isclose(got.sum(), expected, rtol=1e-7, atol=1e-9)
+    terms = (f"your dL/db is an array of {got.size} value{'s' if got.size > 1 else ''}"
+             + (", the dL/dz_i, one per element of x, not added up" if summed and got.size == n > 1 else ""))
+    return (f"dL/db is a scalar (shape ()): b is one number added to every z_i = x_i * w_i + b, so its gradient is "
+            f"the sum of dL/dz_i over all of z's entries, dz.sum(); {terms}: return that sum as one number "
+            "(dz[0] is only the first term, right only when x has one element)")
 
 
 def _constant_factors(expected):
@@ -471,18 +535,18 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
     return True
 
 
-def _gathers(fn, inputs):
-    """Whether ``fn`` computes the convolution of ``x`` with ``w`` (a gather) on ``inputs`` and on three larger
-    cases (6 inputs, a kernel of 3, strides 1 to 3): with a kernel of 1 the convolution is only every strides-th
-    input times w, which another wrong answer can give on one case."""
+def _gathers(fn, inputs, first="x"):
+    """Whether ``fn(values, w, strides)`` computes the convolution of ``values`` (``inputs[first]``) with ``w`` (a
+    gather) on ``inputs`` and on three larger cases (6 values, a kernel of 3, strides 1 to 3): with a kernel of 1
+    the convolution is only every strides-th value times w, which another wrong answer can give on one case."""
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(6), rng.standard_normal(3)
-    for case in [inputs, *({"x": x, "w": w, "strides": s} for s in (1, 2, 3))]:
+    for case in [(inputs[first], inputs["w"], inputs["strides"]), *((x, w, s) for s in (1, 2, 3))]:
         try:
-            got = np.asarray(fn(case["x"].copy(), case["w"].copy(), case["strides"]), dtype=np.float64)
+            got = np.asarray(fn(case[0].copy(), case[1].copy(), case[2]), dtype=np.float64)
         except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
             return False
-        gathered = _conv1d(case["x"], case["w"], case["strides"])
+        gathered = _conv1d(*case)
         if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
             return False
     return True
@@ -1143,14 +1207,24 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
                         _call("check_conv1d_input_gradient", fn, inputs),
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs))
+                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
     return True
 
 
-def _input_gradient_length_mistake(got, inputs):
-    """A sentence when ``got`` is the full transposed convolution of ``g``, ``(len(g) - 1) * s + k`` values, shorter
-    than the input when the stride stops before its end (``(L - k) % s`` steps that no window reads)."""
+def _input_gradient_length_mistake(got, inputs, fn):
+    """A sentence when ``fn`` computes the convolution of ``g`` with ``w`` (a gather: :func:`_gathers`, on the
+    input lengths the windows reach), where dL/dx scatters; else when ``got`` is the full transposed convolution of
+    ``g``, ``(len(g) - 1) * s + k`` values, shorter than the input when the stride stops before its end
+    (``(L - k) % s`` steps that no window reads)."""
     n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
+    if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
+                             inputs, first="g"):
+        return ("your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather, "
+                "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
+                "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
+                "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "
+                "k - 1; start from dx = np.zeros(input_length) and loop over g: dx[n * strides: n * strides + k] "
+                "+= g[n] * w")
     reached = (n - 1) * s + k
     if reached == length or got.shape != (reached,) or not np.allclose(
             got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
