@@ -315,9 +315,22 @@ def check_conv1d(fn, cases=60, seed=0):
                   "strides": int(rng.integers(1, 4))}
         expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
+        unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
+        no_stride = _gather_without_stride(inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs),
-                        explain=lambda got, flipped=flipped: _known_mistake(got, (flipped, _FLIPPED_KERNEL)))
+                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
+                        _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
+                        explain_shape=lambda got, unstrided=unstrided, note=no_stride:
+                        _known_mistake(got, (unstrided, note)))
     return True
+
+
+def _gather_without_stride(strides):
+    """The sentence for a convolution whose windows start 1 step apart (``x[i: i + k]``) where ``strides`` apart
+    was asked."""
+    return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
+            f"output step i reads the window starting {strides} steps after the one before, x[i * strides: i * strides "
+            "+ k], and there are (L - k) // strides + 1 of them")
 
 
 def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
@@ -1084,6 +1097,8 @@ def check_logsumexp(fn, cases=30, seed=0):
         expected = ((t - m).exp().sum(axis=-1, keepdims=True).log() + m).numpy()[..., 0]
         with np.errstate(over="ignore", divide="ignore"):
             naive = np.log(np.sum(np.exp(values), axis=-1))         # the known mistake: no maximum subtracted
+            top = np.max(values)                                    # and the whole array's maximum, not each row's
+            global_max = np.log(np.sum(np.exp(values - top), axis=-1)) + top
         rank_note = (f"x has {ndim} dimension{'s' if ndim > 1 else ''} here: reduce the last axis, axis=-1 (not "
                      "axis=1, nor an index such as m[:, 0]), so that the function works whatever the rank")
         for name in namespaces:
@@ -1098,7 +1113,8 @@ def check_logsumexp(fn, cases=30, seed=0):
                 raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
             received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
             _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
-                            explain=lambda got, naive=naive: _known_mistake(got, (naive, _NAIVE_LOGSUMEXP)),
+                            explain=lambda got, naive=naive, top=global_max: _known_mistake(
+                                got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     return True
 
@@ -1107,6 +1123,13 @@ _NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf
                     "(and -inf when every exp underflows); subtract the maximum first, m = xp.max(x, axis=-1, "
                     "keepdims=True), and return log(sum(exp(x - m), axis=-1)) + m[..., 0]: the largest exp is then "
                     "exp(0) = 1")
+
+
+_GLOBAL_MAX_LOGSUMEXP = (
+    "your maximum is the whole array's, xp.max(x), not each row's: a row whose values all lie far below it (by more "
+    "than about 745) has every exp(x - m) underflow to 0, and log(0) = -inf (a little less far, digits are lost); "
+    "subtract each row's own maximum along the last axis, m = xp.max(x, axis=-1, keepdims=True) (keepdims=True, so "
+    "that x - m lines up), and add back m[..., 0]: each row's largest exp is then exp(0) = 1")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1137,24 +1160,34 @@ def check_overlap_counts(fn, seed=0):
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
         received = _call("check_overlap_counts", fn, inputs)
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
-                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected),
+                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
+                                                  inputs=inputs),
                         explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
 
 
-def _overlap_marked_not_counted(got, received, expected):
+def _overlap_marked_not_counted(got, received, expected, inputs):
     """A sentence when ``got`` is 1 wherever ``expected`` counts at least one input (the steps marked, not counted):
-    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds."""
+    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds; or
+    when ``got`` are the counts of copies of the kernel 1 step apart, the stride left out (``c[j: j + k] += 1``)."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if got.shape == expected.shape and np.array_equal(got, _scatter(np.ones(length), np.ones(k), 1, got.size)):
+        return (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                f"strides={s} they start {s} steps apart: counts[j * strides: j * strides + kernel_size] += 1")
     if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
         return None
     if _readable(received).dtype.kind == "b":
-        return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
-                "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
-                "dtype=int), n the output's length, then counts[j * strides: j * strides + kernel_size] += 1 for "
-                "each input j")
+        return _bool_counts("counts[j * strides: j * strides + kernel_size] += 1 for each input j")
     return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
             "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
             "counts[j * strides: j * strides + kernel_size] += 1")
+
+
+def _bool_counts(how):
+    """The sentence for counts kept in a bool array; ``how``: the counting step in the exercise's names."""
+    return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
+            "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
+            f"dtype=int), n the output's length, then {how}")
 
 
 def _overlap_length_mistake(got, inputs):
@@ -1630,7 +1663,9 @@ def check_portable_relu(fn, cases=20, seed=0):
             values = rng.standard_normal(shape).astype(dtype).astype(np.float64)
         if case == 0:
             values = np.array([-1.0, 0.0, 2.0, -0.0])
-        expected = _tensor(values).relu().numpy()
+        # + 0.0 turns -0.0 into +0.0 (IEEE 754: -0.0 + 0.0 = +0.0): relu(-0.0) may keep the sign, xp.where(x > 0, x,
+        # zeros) does not, and the comparison below cannot tell them apart (-0.0 == 0.0): the report shows +0.0
+        expected = _tensor(values).relu().numpy() + 0.0
         for name in names:
             backend = get_backend(name)
             array = backend.asarray(values, dtype=dtype, copy=True)
@@ -1688,15 +1723,20 @@ def check_resize_overlap(fn, seed=0):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
         expected = overlap_counts(model, length)
-        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs),
-                        integer=True, explain=functools.partial(_same_padding_split, inputs=inputs))
+        received = _call("check_resize_overlap", fn, inputs)
+        _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
+                        explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received))
     return True
 
 
-def _same_padding_split(got, inputs):
-    """A sentence when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
-    kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
+def _resize_overlap_mistake(got, inputs, received):
+    """A sentence when ``received`` is a bool array (each step marked reached, not counted: NumPy reads True as 1),
+    or when ``got`` are the counts of a "same" padding with the larger half on the left (``left = kernel_size //
+    2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
+    if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
+        return _bool_counts("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) "
+                            "// 2) lies inside the upsampled sequence, 0 <= i + t - left < n")
     larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
     if k % 2 or got.shape != (n,) or not np.array_equal(got, larger_left):
         return None
@@ -1728,10 +1768,15 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
         expected = w.grad.numpy().ravel()
+        # the stride left out: g[n] paired with x[n + t], the windows read 1 step apart (a loop from the formula)
+        unstrided = np.array([sum(g[n] * x[n + t] for n in range(len(g))) for t in range(k)])
+        no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
+                     f"strides={s} output step n read x[n * strides + t] in the forward pass, so dL/dw[t] = sum_n "
+                     "g[n] * x[n * strides + t]")
         _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
                         _call("check_conv1d_kernel_gradient", fn, inputs),
-                        explain=lambda got, reversed_=expected[::-1]: _known_mistake(got, (reversed_,
-                                                                                           _REVERSED_TAPS)))
+                        explain=lambda got, mistakes=((expected[::-1], _REVERSED_TAPS), (unstrided, no_stride)):
+                        _known_mistake(got, *mistakes))
     return True
 
 
