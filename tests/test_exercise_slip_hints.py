@@ -6,13 +6,25 @@ import pytest
 from test_exercise_hints import report_of
 from test_exercises import solution
 
-from tinygradconv.exercises import check_conv1d_input_gradient, check_manual_gradient
+from tinygradconv.exercises import (
+    check_conv1d,
+    check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
+    check_logsumexp,
+    check_manual_gradient,
+    check_overlap_counts,
+    check_portable_relu,
+    check_resize_overlap,
+)
 
 MEAN_DB = "your dL/db is the mean of the dL/dz_i"
 HALF = "a factor of 2 missing?"
 SCALAR_DB = "dL/db is a scalar (shape ()): b is one number added to every z_i"
 GATHER_DX = "your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather"
 SHORT_DX = "past every window the stride reaches"
+NO_STRIDE = "the stride is missing"
+BOOL_COUNTS = "your result is a bool array (True/False): it can say whether a step is reached, not by how many"
+GLOBAL_MAX = "your maximum is the whole array's, xp.max(x), not each row's"
 
 
 # ---------------------------------------------------------------------------------- tutorial 01: dL/db, a sum over z
@@ -121,3 +133,179 @@ def test_torch_agrees_that_the_input_gradient_is_the_transposed_convolution_of_g
 def test_other_wrong_input_gradients_are_not_told_they_gather(answer):
     report = report_of(check_conv1d_input_gradient, answer)
     assert "expected:" in report and GATHER_DX not in report, report
+
+
+# ---------------------------------------------------------------- the stride left out, in a scatter and in gathers
+def counts_without_stride(input_length, kernel_size, strides):
+    c = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+    for j in range(input_length):
+        c[j:j + kernel_size] += 1
+    return c
+
+
+def conv1d_without_stride(x, w, strides):
+    k = len(w)
+    return np.array([x[i:i + k] @ w for i in range((len(x) - k) // strides + 1)])
+
+
+def conv1d_of_every_window(x, w, strides):
+    """The stride left out of the count of windows too: L - k + 1 of them."""
+    k = len(w)
+    return np.array([x[i:i + k] @ w for i in range(len(x) - k + 1)])
+
+
+def kernel_gradient_without_stride(x, g, kernel_size, strides):
+    return np.array([sum(g[n] * x[n + t] for n in range(len(g))) for t in range(kernel_size)])
+
+
+def test_overlap_counts_without_the_stride_are_told_the_stride_is_missing():
+    assert check_overlap_counts(solution("overlap_counts"))
+    report = report_of(check_overlap_counts, counts_without_stride)
+    # L = 2, k = 1, strides = 2, by hand: the copies start at steps 0 and 2, not 0 and 1
+    assert "input_length=2, kernel_size=1, strides=2" in report and "expected: [1, 0, 1, 0]" in report
+    assert "received: [1, 1, 0, 0]" in report
+    assert f"{NO_STRIDE}: your copies of the kernel start 1 step apart" in report and "with strides=2" in report
+    assert BOOL_COUNTS not in report and "written with `= 1`" not in report
+
+
+@pytest.mark.parametrize("answer", [
+    lambda n, k, s: solution("overlap_counts")(n, k, s) + 1,
+    lambda n, k, s: np.ones((n - 1) * s + max(k, s), dtype=int),
+])
+def test_other_wrong_counts_are_not_told_the_stride_is_missing(answer):
+    report = report_of(check_overlap_counts, answer)
+    assert "expected:" in report and NO_STRIDE not in report, report
+
+
+@pytest.mark.parametrize("answer, case", [
+    # x of 3, k = 1, strides = 2: y = [x[0] w, x[2] w] (by hand), not [x[0] w, x[1] w]
+    (conv1d_without_stride, ("w=[0.2202] (shape (1,)), strides=2", "expected: [-0.16371, -0.10079]",
+                             "received: [-0.16371, -0.20296] (shape (2,))")),
+    # x of 2, k = 1, strides = 2: one window, (2 - 1) // 2 + 1 = 1, not 2
+    (conv1d_of_every_window, ("w=[0.1049] (shape (1,)), strides=2", "expected: [-0.01386] (shape (1,))",
+                              "the shapes differ: expected (1,), received (2,)")),
+])
+def test_a_convolution_without_the_stride_is_told_the_stride_is_missing(answer, case):
+    assert check_conv1d(solution("conv1d"))
+    report = report_of(check_conv1d, answer)
+    assert all(words in report for words in case), report
+    assert f"{NO_STRIDE}: your windows start 1 step apart" in report and "x[i * strides: i * strides + k]" in report
+    assert "did you flip" not in report
+
+
+def test_torch_agrees_on_the_strided_windows():
+    torch = pytest.importorskip("torch")
+    x, w = np.array([-0.7435, -0.92173, -0.45773]), np.array([0.2202])
+    expected = torch.nn.functional.conv1d(torch.tensor(x).reshape(1, 1, -1), torch.tensor(w).reshape(1, 1, -1),
+                                          stride=2).ravel().numpy()
+    assert np.allclose(solution("conv1d")(x, w, 2), expected)
+    assert not np.allclose(conv1d_without_stride(x, w, 2), expected)
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x, w, strides: 2 * conv1d_without_stride(x, w, strides),
+    lambda x, w, strides: solution("conv1d")(x, w[::-1], strides),
+])
+def test_other_wrong_convolutions_are_not_told_the_stride_is_missing(answer):
+    report = report_of(check_conv1d, answer)
+    assert "expected:" in report and NO_STRIDE not in report, report
+
+
+def test_a_kernel_gradient_without_the_stride_is_told_the_stride_is_missing():
+    assert check_conv1d_kernel_gradient(solution("conv1d_kernel_gradient"))
+    report = report_of(check_conv1d_kernel_gradient, kernel_gradient_without_stride)
+    # x of 3, g of 2, k = 1, strides = 2: dL/dw = g[0] x[0] + g[1] x[2] (by hand), not g[0] x[0] + g[1] x[1]
+    assert "kernel_size=1, strides=2" in report and "expected: [-0.80816]" in report
+    assert "received: [0.69901]" in report
+    assert f"{NO_STRIDE}: your dL/dw pairs g[n] with x[n + t]" in report and "x[n * strides + t]" in report
+    assert "did you flip" not in report
+
+
+def test_torch_agrees_on_the_strided_kernel_gradient():
+    torch = pytest.importorskip("torch")
+    x, g = np.array([0.21466, 0.35537, -0.65383]), np.array([0.78398, 1.49343])
+    w = torch.zeros(1, 1, 1, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.conv1d(torch.tensor(x).reshape(1, 1, -1), w, stride=2)
+    y.backward(torch.tensor(g).reshape(1, 1, -1))
+    assert np.allclose(solution("conv1d_kernel_gradient")(x, g, 1, 2), w.grad.ravel().numpy())
+    assert np.allclose(w.grad.ravel().numpy(), [-0.80816], atol=1e-5)
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x, g, k, s: solution("conv1d_kernel_gradient")(x, g, k, s)[::-1],
+    lambda x, g, k, s: 2 * kernel_gradient_without_stride(x, g, k, s),
+])
+def test_other_wrong_kernel_gradients_are_not_told_the_stride_is_missing(answer):
+    report = report_of(check_conv1d_kernel_gradient, answer)
+    assert "expected:" in report and NO_STRIDE not in report, report
+
+
+# -------------------------------------------------------------------------- resize overlap: a bool array of reached
+def resize_marked(input_length, size, kernel_size):
+    n, left = input_length * size, (kernel_size - 1) // 2
+    return np.array([any(0 <= i + t - left < n for t in range(kernel_size)) for i in range(n)])
+
+
+def test_resize_counts_in_a_bool_array_are_told_to_count():
+    assert check_resize_overlap(solution("resize_overlap"))
+    report = report_of(check_resize_overlap, resize_marked)
+    # L = 1, size 2, k = 2, left 0: step 0 is reached by taps 0 and 1, step 1 by tap 0 only (by hand)
+    assert "input_length=1, size=2, kernel_size=2" in report and "expected: [2, 1]" in report
+    assert "received: [ True,  True]" in report and "expected 2, received 1" in report
+    assert BOOL_COUNTS in report and "dtype=int" in report and "(NumPy reads True as 1)" in report
+
+
+@pytest.mark.parametrize("answer", [
+    lambda n, size, k: solution("resize_overlap")(n, size, k) + 1,
+    lambda n, size, k: solution("resize_overlap")(n, size, k) > 1,        # a bool array, but not the steps reached
+    lambda n, size, k: resize_marked(n, size, k).astype(int),             # marked with 1: not a bool array
+])
+def test_other_wrong_resize_counts_are_not_told_they_are_a_bool_array(answer):
+    report = report_of(check_resize_overlap, answer)
+    assert "expected:" in report and BOOL_COUNTS not in report, report
+
+
+# ---------------------------------------------------------------------------------- logsumexp: the global maximum
+def logsumexp_global_max(x):
+    xp = x.__array_namespace__()
+    m = xp.max(x)
+    return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m
+
+
+def test_logsumexp_with_the_global_maximum_is_told_to_take_each_rows():
+    assert check_logsumexp(solution("logsumexp"))
+    with np.errstate(divide="ignore"):
+        report = report_of(check_logsumexp, logsumexp_global_max)
+    # row 0, [-330.85, -218.22], lies 1087.9 below the array's maximum 869.68: exp underflows, log(0) = -inf
+    assert "received: [     -inf, 869.68394, 164.48481]" in report and "expected: [-218.21762," in report
+    assert GLOBAL_MAX in report and "m = xp.max(x, axis=-1, keepdims=True)" in report
+    assert "exp overflowed" not in report
+    assert np.isclose(float(np.logaddexp(-330.85129, -218.21762)), -218.21762, atol=1e-5)       # the right value
+
+
+def test_the_naive_logsumexp_is_not_told_about_the_global_maximum():
+    def naive(x):
+        xp = x.__array_namespace__()
+        return xp.log(xp.sum(xp.exp(x), axis=-1))
+
+    with np.errstate(over="ignore", divide="ignore"):
+        report = report_of(check_logsumexp, naive)
+    assert "exp overflowed" in report and GLOBAL_MAX not in report, report
+
+
+# ----------------------------------------------------------------------------- portable ReLU: the sign of zero
+def test_portable_relu_reports_show_zeros_as_the_accepted_answer_returns_them():
+    def where(x):
+        xp = x.__array_namespace__()
+        return xp.where(x > 0, x, xp.zeros_like(x))
+
+    assert check_portable_relu(where)
+    assert np.signbit(np.where(np.array([-0.0]) > 0, -0.0, 0.0)).tolist() == [False]     # xp.where returns +0.0
+    report = report_of(check_portable_relu, lambda x: 2 * where(x))
+    assert "inputs:   x=[-1.,  0.,  2., -0.] (shape (4,))" in report
+    assert "expected: [0., 0., 2., 0.] (shape (4,))" in report and "-0." not in report.split("expected:")[1]
+
+
+def test_portable_relu_accepts_either_sign_of_zero():
+    """The sign of zero is not checked: np.maximum keeps -0.0 for x = -0.0 in NumPy, and passes too."""
+    assert check_portable_relu(lambda x: x.__array_namespace__().maximum(x, x.__array_namespace__().zeros_like(x)))

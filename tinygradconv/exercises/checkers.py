@@ -1725,16 +1725,18 @@ def check_resize_overlap(fn, seed=0):
         expected = overlap_counts(model, length)
         received = _call("check_resize_overlap", fn, inputs)
         _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
-                        explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received))
+                        explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received,
+                                                  expected=expected))
     return True
 
 
-def _resize_overlap_mistake(got, inputs, received):
-    """A sentence when ``received`` is a bool array (each step marked reached, not counted: NumPy reads True as 1),
-    or when ``got`` are the counts of a "same" padding with the larger half on the left (``left = kernel_size //
-    2``): with an even kernel Keras puts the smaller half there."""
+def _resize_overlap_mistake(got, inputs, received, expected):
+    """A sentence when ``received`` is a bool array True wherever ``expected`` counts at least one path (each step
+    marked reached, not counted: NumPy reads True as 1), or when ``got`` are the counts of a "same" padding with the
+    larger half on the left (``left = kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
-    if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
+    if (getattr(_readable(received), "dtype", np.dtype(float)).kind == "b" and got.shape == expected.shape
+            and np.array_equal(got, np.asarray(expected) > 0)):
         return _bool_counts("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) "
                             "// 2) lies inside the upsampled sequence, 0 <= i + t - left < n")
     larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
