@@ -111,14 +111,13 @@ def check_manual_gradient(fn, cases=50, seed=0):
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
             mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
-            explain_shape = None
-            if name == "dL/db":
-                mistakes = _bias_mistakes(fn, e, n, mistakes)
+            explain, explain_shape = lambda got, mistakes=mistakes: _known_mistake(got, *mistakes), None
+            if name == "dL/db":         # its own mistakes, looked for (running fn on more cases) only on a mismatch
+                explain = lambda got, e=e, n=n, mistakes=mistakes: _known_mistake(
+                    got, *_bias_mistakes(fn, e, n, mistakes))
                 explain_shape = functools.partial(_bias_not_summed, expected=e, n=n)
             try:
-                _compare_arrays("check_manual_gradient", inputs, e, r,
-                                explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                                explain_shape=explain_shape)
+                _compare_arrays("check_manual_gradient", inputs, e, r, explain=explain, explain_shape=explain_shape)
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
