@@ -91,6 +91,17 @@ def test_dl_db_terms_of_several_elements_are_told_they_were_not_added_up():
     assert SCALAR_DB in report and "an array of 2 values, the dL/dz_i, one per element of x, not added up" in report
 
 
+def test_dl_db_as_the_first_term_only_is_told_to_sum_them_all():
+    report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz[0]))
+    # x of 2 values: dL/dz_0 = 2 tanh(z_0) (1 - tanh(z_0) ** 2), z_0 = x_0 w_0 + b (by hand, 0.44839)
+    z0 = -0.20918 * 0.54085 + 0.3553727090399214
+    assert np.isclose(2 * np.tanh(z0) * (1 - np.tanh(z0) ** 2), 0.44839, atol=1e-4)
+    assert "received: 0.44839" in report and "your dL/db is dL/dz_0, the first term only" in report
+    assert "sums all 2 of them, dz.sum()" in report and MEAN_DB not in report and HALF not in report
+    report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz.mean()))
+    assert "first term only" not in report
+
+
 def test_a_dl_db_of_another_shape_is_not_told_it_is_a_scalar_sum():
     report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: np.zeros(3)))
     assert "the shapes differ" in report and SCALAR_DB not in report, report

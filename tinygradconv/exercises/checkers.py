@@ -113,8 +113,10 @@ def check_manual_gradient(fn, cases=50, seed=0):
             mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
             explain, explain_shape = lambda got, mistakes=mistakes: _known_mistake(got, *mistakes), None
             if name == "dL/db":         # its own mistakes, looked for (running fn on more cases) only on a mismatch
-                explain = lambda got, e=e, n=n, mistakes=mistakes: _known_mistake(
-                    got, *_bias_mistakes(fn, e, n, mistakes))
+                y0 = np.tanh(inputs["x"][0] * inputs["w"][0] + inputs["b"])
+                first = 2 * y0 * (1 - y0 ** 2)                   # dL/dz_0 from the formula: dz[0], the first term
+                explain = lambda got, e=e, n=n, first=first, mistakes=mistakes: _known_mistake(
+                    got, *_bias_mistakes(fn, e, n, mistakes, first))
                 explain_shape = functools.partial(_bias_not_summed, expected=e, n=n)
             try:
                 _compare_arrays("check_manual_gradient", inputs, e, r, explain=explain, explain_shape=explain_shape)
@@ -148,14 +150,17 @@ def _bias_ratios(fn):
     return ratios
 
 
-def _bias_mistakes(fn, expected, n, mistakes):
+def _bias_mistakes(fn, expected, n, mistakes, first):
     """The known mistakes of dL/db (``expected``, on a case of ``n`` elements), ``mistakes`` those of every
     gradient: the mean of dL/dz_i where their sum is asked (the answer ``expected / n`` here and on every other case
     tried, :func:`_bias_ratios`), told first; with 2 elements the mean is also exactly half the sum, so the factor
     of 2 is told only when the answer is half on the larger cases too (a tester's ``dz.mean()`` was told "a factor
-    of 2 missing?")."""
+    of 2 missing?"); and the first term only, ``first`` = dL/dz_0 (``dz[0]``, which passes the 1-element cases)."""
     if not np.any(expected) or n == 1:                # one element: the mean is the sum
         return mistakes
+    only_first = (f"your dL/db is dL/dz_0, the first term only: b is added to every z_i, so dL/db sums all {n} of "
+                  "them, dz.sum() (dz[0] is the sum only when x has one element)")
+    mistakes = [*mistakes, (first, only_first)]
     ratios = _bias_ratios(fn)
     mean = (f"your dL/db is the mean of the dL/dz_i (the sum divided by len(x) = {n} here, and by len(x) on every "
             "case tried): b is added to every z_i = x_i * w_i + b, so each z_i passes its whole gradient to b and "
