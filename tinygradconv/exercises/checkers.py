@@ -111,12 +111,80 @@ def check_manual_gradient(fn, cases=50, seed=0):
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
         for name, e, r in zip(("dL/dx", "dL/dw", "dL/db"), expected, received):
             mistakes = ([swapped[name]] if name in swapped else []) + _constant_factors(e)
+            explain, explain_shape = lambda got, mistakes=mistakes: _known_mistake(got, *mistakes), None
+            if name == "dL/db":         # its own mistakes, looked for (running fn on more cases) only on a mismatch
+                y0 = np.tanh(inputs["x"][0] * inputs["w"][0] + inputs["b"])
+                first = 2 * y0 * (1 - y0 ** 2)                   # dL/dz_0 from the formula: dz[0], the first term
+                explain = lambda got, e=e, n=n, first=first, mistakes=mistakes: _known_mistake(
+                    got, *_bias_mistakes(fn, e, n, mistakes, first))
+                explain_shape = functools.partial(_bias_not_summed, expected=e, n=n)
             try:
-                _compare_arrays("check_manual_gradient", inputs, e, r,
-                                explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes))
+                _compare_arrays("check_manual_gradient", inputs, e, r, explain=explain, explain_shape=explain_shape)
             except AssertionError as error:
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
+
+
+def _manual_gradient_reference(x, w, b):
+    """``(dL/dx, dL/dw, dL/db)`` of ``L = sum(tanh(x * w + b) ** 2)`` through ``backward()``."""
+    x, w, b = _tensor(x, True), _tensor(w, True), _tensor(b, True)
+    ((x * w + b).tanh() ** 2).sum().backward()
+    return x.grad.numpy(), w.grad.numpy(), b.grad.numpy()
+
+
+def _bias_ratios(fn):
+    """``fn``'s dL/db divided by the right one on three fixed cases of 3, 4 and 5 elements, as ``(n, ratio)``
+    pairs; ``[]`` when ``fn`` fails there or returns something else than one number for dL/db."""
+    rng = np.random.default_rng(1)
+    ratios = []
+    for n in (3, 4, 5):
+        x, w, b = rng.standard_normal(n), rng.standard_normal(n), float(rng.standard_normal())
+        expected = float(_manual_gradient_reference(x, w, b)[2])
+        try:
+            got = np.asarray(fn(x.copy(), w.copy(), b)[2], dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return []
+        if got.size != 1 or not expected:
+            return []
+        ratios.append((n, float(got.reshape(())) / expected))
+    return ratios
+
+
+def _bias_mistakes(fn, expected, n, mistakes, first):
+    """The known mistakes of dL/db (``expected``, on a case of ``n`` elements), ``mistakes`` those of every
+    gradient: the mean of dL/dz_i where their sum is asked (the answer ``expected / n`` here and on every other case
+    tried, :func:`_bias_ratios`), told first; with 2 elements the mean is also exactly half the sum, so the factor
+    of 2 is told only when the answer is half on the larger cases too (a tester's ``dz.mean()`` was told "a factor
+    of 2 missing?"); and the first term only, ``first`` = dL/dz_0 (``dz[0]``, which passes the 1-element cases)."""
+    if not np.any(expected) or n == 1:                # one element: the mean is the sum
+        return mistakes
+    only_first = (f"your dL/db is dL/dz_0, the first term only: b is added to every z_i, so dL/db sums all {n} of "
+                  "them, dz.sum() (dz[0] is the sum only when x has one element)")
+    mistakes = [*mistakes, (first, only_first)]
+    ratios = _bias_ratios(fn)
+    mean = (f"your dL/db is the mean of the dL/dz_i (the sum divided by len(x) = {n} here, and by len(x) on every "
+            "case tried): b is added to every z_i = x_i * w_i + b, so each z_i passes its whole gradient to b and "
+            "they add up: dL/db = sum_i dL/dz_i, dz.sum(), not dz.mean()")
+    mean = (expected / n, mean)
+    if ratios and all(np.isclose(ratio, 1 / size, rtol=1e-7) for size, ratio in ratios):
+        return [mean, *mistakes]
+    if n == 2 and not (ratios and all(np.isclose(ratio, 0.5, rtol=1e-7) for _, ratio in ratios)):
+        half = expected / 2                         # half and mean agree here: neither is told, unconfirmed
+        return [m for m in mistakes if not np.allclose(m[0], half)]
+    return mistakes
+
+
+def _bias_not_summed(got, expected, n):
+    """A sentence when dL/db was returned as an array of ``n`` values (the terms dL/dz_i, or their sum in an array
+    of one value) where a scalar is asked."""
+    if got.shape not in ((n,), (1,)):
+        return None
+    summed = np.isclose(got.sum(), expected, rtol=1e-7, atol=1e-9)
+    terms = (f"your dL/db is an array of {got.size} value{'s' if got.size > 1 else ''}"
+             + (", the dL/dz_i, one per element of x, not added up" if summed and got.size == n > 1 else ""))
+    return (f"dL/db is a scalar (shape ()): b is one number added to every z_i = x_i * w_i + b, so its gradient is "
+            f"the sum of dL/dz_i over all of z's entries, dz.sum(); {terms}: return that sum as one number "
+            "(dz[0] is only the first term, right only when x has one element)")
 
 
 def _constant_factors(expected):
@@ -251,9 +319,22 @@ def check_conv1d(fn, cases=60, seed=0):
                   "strides": int(rng.integers(1, 4))}
         expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
+        unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
+        no_stride = _gather_without_stride(inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs),
-                        explain=lambda got, flipped=flipped: _known_mistake(got, (flipped, _FLIPPED_KERNEL)))
+                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
+                        _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
+                        explain_shape=lambda got, unstrided=unstrided, note=no_stride:
+                        _known_mistake(got, (unstrided, note)))
     return True
+
+
+def _gather_without_stride(strides):
+    """The sentence for a convolution whose windows start 1 step apart (``x[i: i + k]``) where ``strides`` apart
+    was asked."""
+    return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
+            f"output step i reads the window starting {strides} steps after the one before, x[i * strides: i * strides "
+            "+ k], and there are (L - k) // strides + 1 of them")
 
 
 def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
@@ -471,18 +552,18 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
     return True
 
 
-def _gathers(fn, inputs):
-    """Whether ``fn`` computes the convolution of ``x`` with ``w`` (a gather) on ``inputs`` and on three larger
-    cases (6 inputs, a kernel of 3, strides 1 to 3): with a kernel of 1 the convolution is only every strides-th
-    input times w, which another wrong answer can give on one case."""
+def _gathers(fn, inputs, first="x"):
+    """Whether ``fn(values, w, strides)`` computes the convolution of ``values`` (``inputs[first]``) with ``w`` (a
+    gather) on ``inputs`` and on three larger cases (6 values, a kernel of 3, strides 1 to 3): with a kernel of 1
+    the convolution is only every strides-th value times w, which another wrong answer can give on one case."""
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(6), rng.standard_normal(3)
-    for case in [inputs, *({"x": x, "w": w, "strides": s} for s in (1, 2, 3))]:
+    for case in [(inputs[first], inputs["w"], inputs["strides"]), *((x, w, s) for s in (1, 2, 3))]:
         try:
-            got = np.asarray(fn(case["x"].copy(), case["w"].copy(), case["strides"]), dtype=np.float64)
+            got = np.asarray(fn(case[0].copy(), case[1].copy(), case[2]), dtype=np.float64)
         except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
             return False
-        gathered = _conv1d(case["x"], case["w"], case["strides"])
+        gathered = _conv1d(*case)
         if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
             return False
     return True
@@ -1020,6 +1101,8 @@ def check_logsumexp(fn, cases=30, seed=0):
         expected = ((t - m).exp().sum(axis=-1, keepdims=True).log() + m).numpy()[..., 0]
         with np.errstate(over="ignore", divide="ignore"):
             naive = np.log(np.sum(np.exp(values), axis=-1))         # the known mistake: no maximum subtracted
+            top = np.max(values)                                    # and the whole array's maximum, not each row's
+            global_max = np.log(np.sum(np.exp(values - top), axis=-1)) + top
         rank_note = (f"x has {ndim} dimension{'s' if ndim > 1 else ''} here: reduce the last axis, axis=-1 (not "
                      "axis=1, nor an index such as m[:, 0]), so that the function works whatever the rank")
         for name in namespaces:
@@ -1034,7 +1117,8 @@ def check_logsumexp(fn, cases=30, seed=0):
                 raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
             received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
             _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
-                            explain=lambda got, naive=naive: _known_mistake(got, (naive, _NAIVE_LOGSUMEXP)),
+                            explain=lambda got, naive=naive, top=global_max: _known_mistake(
+                                got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     return True
 
@@ -1043,6 +1127,13 @@ _NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf
                     "(and -inf when every exp underflows); subtract the maximum first, m = xp.max(x, axis=-1, "
                     "keepdims=True), and return log(sum(exp(x - m), axis=-1)) + m[..., 0]: the largest exp is then "
                     "exp(0) = 1")
+
+
+_GLOBAL_MAX_LOGSUMEXP = (
+    "your maximum is the whole array's, xp.max(x), not each row's: a row whose values all lie far below it (by more "
+    "than about 745) has every exp(x - m) underflow to 0, and log(0) = -inf (a little less far, digits are lost); "
+    "subtract each row's own maximum along the last axis, m = xp.max(x, axis=-1, keepdims=True) (keepdims=True, so "
+    "that x - m lines up), and add back m[..., 0]: each row's largest exp is then exp(0) = 1")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1073,24 +1164,34 @@ def check_overlap_counts(fn, seed=0):
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
         received = _call("check_overlap_counts", fn, inputs)
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
-                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected),
+                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
+                                                  inputs=inputs),
                         explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
 
 
-def _overlap_marked_not_counted(got, received, expected):
+def _overlap_marked_not_counted(got, received, expected, inputs):
     """A sentence when ``got`` is 1 wherever ``expected`` counts at least one input (the steps marked, not counted):
-    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds."""
+    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds; or
+    when ``got`` are the counts of copies of the kernel 1 step apart, the stride left out (``c[j: j + k] += 1``)."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if got.shape == expected.shape and np.array_equal(got, _scatter(np.ones(length), np.ones(k), 1, got.size)):
+        return (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                f"strides={s} they start {s} steps apart: counts[j * strides: j * strides + kernel_size] += 1")
     if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
         return None
     if _readable(received).dtype.kind == "b":
-        return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
-                "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
-                "dtype=int), n the output's length, then counts[j * strides: j * strides + kernel_size] += 1 for "
-                "each input j")
+        return _bool_counts("counts[j * strides: j * strides + kernel_size] += 1 for each input j")
     return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
             "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
             "counts[j * strides: j * strides + kernel_size] += 1")
+
+
+def _bool_counts(how):
+    """The sentence for counts kept in a bool array; ``how``: the counting step in the exercise's names."""
+    return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
+            "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
+            f"dtype=int), n the output's length, then {how}")
 
 
 def _overlap_length_mistake(got, inputs):
@@ -1143,14 +1244,24 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
                         _call("check_conv1d_input_gradient", fn, inputs),
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs))
+                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
     return True
 
 
-def _input_gradient_length_mistake(got, inputs):
-    """A sentence when ``got`` is the full transposed convolution of ``g``, ``(len(g) - 1) * s + k`` values, shorter
-    than the input when the stride stops before its end (``(L - k) % s`` steps that no window reads)."""
+def _input_gradient_length_mistake(got, inputs, fn):
+    """A sentence when ``fn`` computes the convolution of ``g`` with ``w`` (a gather: :func:`_gathers`, on the
+    input lengths the windows reach), where dL/dx scatters; else when ``got`` is the full transposed convolution of
+    ``g``, ``(len(g) - 1) * s + k`` values, shorter than the input when the stride stops before its end
+    (``(L - k) % s`` steps that no window reads)."""
     n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
+    if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
+                             inputs, first="g"):
+        return ("your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather, "
+                "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
+                "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
+                "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "
+                "k - 1; start from dx = np.zeros(input_length) and loop over g: dx[n * strides: n * strides + k] "
+                "+= g[n] * w")
     reached = (n - 1) * s + k
     if reached == length or got.shape != (reached,) or not np.allclose(
             got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
@@ -1556,7 +1667,9 @@ def check_portable_relu(fn, cases=20, seed=0):
             values = rng.standard_normal(shape).astype(dtype).astype(np.float64)
         if case == 0:
             values = np.array([-1.0, 0.0, 2.0, -0.0])
-        expected = _tensor(values).relu().numpy()
+        # + 0.0 turns -0.0 into +0.0 (IEEE 754: -0.0 + 0.0 = +0.0): relu(-0.0) may keep the sign, xp.where(x > 0, x,
+        # zeros) does not, and the comparison below cannot tell them apart (-0.0 == 0.0): the report shows +0.0
+        expected = _tensor(values).relu().numpy() + 0.0
         for name in names:
             backend = get_backend(name)
             array = backend.asarray(values, dtype=dtype, copy=True)
@@ -1614,15 +1727,22 @@ def check_resize_overlap(fn, seed=0):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
         expected = overlap_counts(model, length)
-        _compare_arrays("check_resize_overlap", inputs, expected, _call("check_resize_overlap", fn, inputs),
-                        integer=True, explain=functools.partial(_same_padding_split, inputs=inputs))
+        received = _call("check_resize_overlap", fn, inputs)
+        _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
+                        explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received,
+                                                  expected=expected))
     return True
 
 
-def _same_padding_split(got, inputs):
-    """A sentence when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
-    kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
+def _resize_overlap_mistake(got, inputs, received, expected):
+    """A sentence when ``received`` is a bool array True wherever ``expected`` counts at least one path (each step
+    marked reached, not counted: NumPy reads True as 1), or when ``got`` are the counts of a "same" padding with the
+    larger half on the left (``left = kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
+    if (getattr(_readable(received), "dtype", np.dtype(float)).kind == "b" and got.shape == expected.shape
+            and np.array_equal(got, np.asarray(expected) > 0)):
+        return _bool_counts("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) "
+                            "// 2) lies inside the upsampled sequence, 0 <= i + t - left < n")
     larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
     if k % 2 or got.shape != (n,) or not np.array_equal(got, larger_left):
         return None
@@ -1654,10 +1774,15 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
         expected = w.grad.numpy().ravel()
+        # the stride left out: g[n] paired with x[n + t], the windows read 1 step apart (a loop from the formula)
+        unstrided = np.array([sum(g[n] * x[n + t] for n in range(len(g))) for t in range(k)])
+        no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
+                     f"strides={s} output step n read x[n * strides + t] in the forward pass, so dL/dw[t] = sum_n "
+                     "g[n] * x[n * strides + t]")
         _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
                         _call("check_conv1d_kernel_gradient", fn, inputs),
-                        explain=lambda got, reversed_=expected[::-1]: _known_mistake(got, (reversed_,
-                                                                                           _REVERSED_TAPS)))
+                        explain=lambda got, mistakes=((expected[::-1], _REVERSED_TAPS), (unstrided, no_stride)):
+                        _known_mistake(got, *mistakes))
     return True
 
 
