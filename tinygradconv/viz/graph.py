@@ -628,6 +628,10 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name.
+    Box colours (a key under the graph in a new figure, the figure legend with gid ``"colour-key"``, naming only
+    the kinds drawn; none in a given Axes): blue, a leaf that needs a gradient (a parameter); grey, a tensor that
+    needs none (an input, a target, a constant); green, a tensor an op made; light orange, the output; yellow, an
+    op; red, an op whose graph ``backward()`` freed.
     A box's first line is the tensor's ``name``; a tensor without one is titled by what it is: ``"input"`` (an
     array that needs no gradient: a model's input, a target), ``"leaf"``, ``"constant 2"`` (one value),
     ``"tensor"`` (made by the op just above it) or ``"output"``. Several unnamed inputs (or leaves) are numbered in
