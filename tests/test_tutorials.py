@@ -264,6 +264,9 @@ def test_05_train_a_toy_model(runs):
     without, with_l2 = _number(out, r"kernel norm: (\S+) without"), _number(out, r"without, (\S+) with L2")
     assert with_l2 < without
     assert _number(out, r"penalty now (\S+)") == pytest.approx(0.05 * with_l2**2, rel=0.02)
+    # the markdown's "at the price of a larger data error": both models' data loss printed, the L2 one's larger
+    plain = _number(out, r"data loss \(MSE on all samples\): (\S+) without")
+    assert _number(out, r"data loss \(MSE on all samples\): \S+ without, (\S+) with L2") > plain > 0.0
     assert _number(out, r"NonNeg: smallest tap (\S+)") >= 0.0
     assert _number(out, r"hidden kernel's smallest (\S+)\)") < 0.0
     _figures(runs, "05_train_a_toy_model.py", ["05_history.png", "05_kernels.png"])

@@ -126,7 +126,9 @@ print("gradcheck:", ok)
 #
 # `tinygradconv.viz.plot_graph` draws the recorded graph (ops as small yellow boxes with the op's name, tensors as
 # larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph
-# as Graphviz text (there the ops are ellipses).
+# as Graphviz text (there the ops are ellipses). The key under the picture names the box colours: blue, a leaf that
+# needs a gradient (a parameter); grey, a tensor that needs none (an input, a target); green, a tensor an op made;
+# light orange, the output (the loss); yellow, an op.
 # Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
 
 # %%

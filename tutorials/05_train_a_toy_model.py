@@ -122,6 +122,10 @@ norm_plain = float(np.linalg.norm(layer.kernel.numpy()))
 norm_l2 = float(np.linalg.norm(layer_l2.kernel.numpy()))
 print(f"kernel norm: {norm_plain:.3f} without, {norm_l2:.3f} with L2(0.05); "
       f"penalty now {float(sum(p.item() for p in model_l2.losses)):.4f}")
+# the price: the data error (the mean squared error, without the penalty) of each model on all the samples
+data_plain = float(np.mean((np.asarray(model.predict(data.x)) - data.y) ** 2))
+data_l2 = float(np.mean((np.asarray(model_l2.predict(data.x)) - data.y) ** 2))
+print(f"data loss (MSE on all samples): {data_plain:.5f} without, {data_l2:.5f} with L2(0.05)")
 
 # %% [markdown]
 # ## A constraint at work

@@ -60,7 +60,9 @@ print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.i
 
 # %% [markdown]
 # The graph that the forward pass recorded, inputs at the top: each box a tensor (its shape, its values or their
-# mean and largest magnitude), each small box an op.
+# mean and largest magnitude), each small box an op. The colour key under it: blue boxes need a gradient (the
+# kernels, the biases), grey ones need none (the input x, the target y), green ones an op made, the light orange one
+# is the loss, and the yellow ones are ops.
 
 # %%
 ax = viz.plot_graph(loss)

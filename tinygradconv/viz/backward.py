@@ -219,7 +219,8 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
 # ------------------------------------------------------------------------------------------------------------
 _ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", "#bbbbbb"
 EDGE_KEY = ("arrows: red, the gradient flowing now; blue, a gradient that flowed earlier (both point back to the "
-            "inputs); grey, no gradient yet (the forward pass)")
+            "inputs); grey, no gradient yet (the forward pass), or never: edges from tensors that need none (the "
+            "input x, a target) stay grey to the end")
 """The key to the edges' colours, written under every frame of :func:`animate_backward`."""
 
 

@@ -1146,7 +1146,9 @@ def _label_taps(axes, geo, moved=0.0) -> list:
     """Write each tap's number ``t0``, ``t1``, ... at the end of its line in one whole window (a conv1d's output:
     its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
     where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
-    the numbers tell them apart. The window is the first one drawn with the most taps. The numbers stand outside
+    the numbers tell them apart. The window is the first one drawn with the most real (not faint) lines, and all
+    its ``k`` taps are numbered, the faint ones too (into a cropped cell, from a padding cell); a note left of the
+    numbers names it ("taps of y3:", gid ``"window:y3"``). The numbers stand outside
     the rows of cells, above the input cells (conv1d) or below the output cells (conv1d_transpose), beyond
     anything else there (the index labels moved out of their cells): written between the rows, on the bundle of
     lines, they covered the lines they name (found by a teacher); ``moved``: how far the index labels reach out
@@ -1159,21 +1161,31 @@ def _label_taps(axes, geo, moved=0.0) -> list:
     windows = {}
     for _, (lo, hi) in rows:
         for what, j, n, t in geo.lines(lo - 0.5, hi + 0.5):
-            if what == "conn":
-                windows.setdefault(n if conv else j, set()).add((j, n, t))
+            # every tap of the window, the faint ones too: a tap into a cropped cell (or from a padding cell) went
+            # unnumbered (t0-t2 and t11 of a k=12 conv1d_transpose with padding='same': found by a student)
+            x = geo.x_in(j) if conv else (float(n) if what == "crop" else geo.x_out(n))
+            windows.setdefault(n if conv else j, {})[t] = (x, what == "conn")
     if not windows:
         return []
-    most = max(len(lines) for lines in windows.values())
-    key = min(key for key, lines in windows.items() if len(lines) == most)
+    # the window with the most real (not faint) lines, then the most lines: the first such one
+    key = min(windows, key=lambda w: (-sum(real for _, real in windows[w].values()), -len(windows[w]), w))
     colors, texts = _tap_colors(st.kernel_size), []
-    for j, n, t in sorted(windows[key], key=lambda line: line[2]):
-        x = geo.x_in(j) if conv else geo.x_out(n)
+    for t, (x, _) in sorted(windows[key].items()):
         row = next((ax for ax, (lo, hi) in rows if lo - 0.5 < x <= hi + 0.5 + 1e-9), None)
         if row is not None:
             texts.append(row.text(x, y, f"t{t}", ha="center", va="bottom" if conv else "top", fontsize=7.5,
                                   zorder=4, gid=f"tap:{t}",
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
+    # say whose window is numbered (the numbers alone marked y3's window without naming it: found by a student):
+    # beside the first number, left of it, where the row's name stands
+    first = texts[0].axes if texts else None
+    if first is not None:
+        lo = first.window[0]
+        name = f"y{key}" if conv else f"x{key}"
+        texts.append(first.text(lo - 0.8, y, f"taps of {name}:", ha="right", va="bottom" if conv else "top",
+                                fontsize=7.5, style="italic", gid=f"window:{name}",
+                                bbox={"facecolor": "none", "edgecolor": "none", "pad": 0.8}))
     return texts
 
 
@@ -1349,9 +1361,13 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     if weighted and any(w[t] < 0 for t in drawn["taps"]):
         handles.append(Line2D([], [], color="#555555", label="hollow: w < 0",
                               **tap_line_style(-largest, largest)))
-    for what, label in (("pad", "faint: a tap on a padding zero"), ("crop", "faint: into a cropped cell")):
+    # the faint lines are drawn in their tap's colour and dash: the legend's line is as faint and as thin, in a
+    # neutral grey, and says so (a plain grey line read as "grey lines", which none of the drawn ones is)
+    for what, label in (("pad", "faint, in its tap's colour: a tap on a padding zero"),
+                        ("crop", "faint, in its tap's colour: into a cropped cell")):
         if what in drawn["faint"]:
-            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label))
+            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label,
+                                  gid=f"legend:{what}"))
     fig = ax.figure
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
@@ -1421,8 +1437,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
     and the conv1d's explicit padding (and whether Keras's padding name gives the same). A new figure is sized to
     the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
-    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s
-    (:func:`matrix_shrink`), and never too small for the numbers written in them; the tick labels give the indices.
+    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when numbers are
+    written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers written in
+    them; ``T``'s column is at least as wide as its title (the cells centred in it); the tick labels give the
+    indices.
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
@@ -1469,27 +1487,31 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     if ax is None:
         # C is n_short rows high and T n_long: drawn at one cell size, the figure, as tall as T, left the room under
         # a wide C blank, half the figure (found by a teacher). T's cells are drawn smaller, by `shrink`, so that
-        # its height comes closer to C's: as high when the sides differ by up to 1/0.6, else 0.6 of C's cell
-        shrink = matrix_shrink(n_short, n_long)
+        # its height comes closer to C's (matrix_shrink): with numbers in the cells at least 0.6 of C's cell (or
+        # NUMBER_CELL_INCHES where C's cells are big), with a colour bar instead at least 0.25
         # the widest number written in a cell (8-point text, about 0.55 em a character, and 3 points apart): T's
         # cells stay wide enough for it
         numbers = {f"{v:.2g}" for v in c[c != 0]} if annotate else set()
         text_inches = (max(map(len, numbers)) * 0.55 * 8 + 3.0) / 72 if numbers else 0.0
-        # nor narrower than its title, wrapped at most ("its transpose:" / "T = Cᵀ, 5×1": 9-point text, about 0.6
-        # em a character): a 5×1 T at 0.6 of C's cells put its title past the figure's edge
+        # T's column is never narrower than its title, wrapped ("its transpose:" / "T = Cᵀ, 5×1": 9-point text,
+        # about 0.6 em a character): a 5×1 T put its title past the figure's edge. The column is made wider than
+        # the cells instead (the image sits centred in it), so the title does not blow up T's cells
         title_inches = max(len("its transpose:"), len(f"T = Cᵀ, {n_long}×{n_short}")) * 0.6 * 9 / 72
-        for _ in range(3):                                         # the cell size and the shrink settle together
-            across = n_long + shrink * n_short                     # the two matrices' widths, in C's cells
+        shrink, slot = 1.0, 1.0
+        for _ in range(4):                                         # the cell size and the shrink settle together
+            across = n_long + slot * n_short                       # the two columns' widths, in C's cells
             cell = min(0.36, 7.0 / across)
             width = max(7.5, cell * across + 3.5)
             # the cell size the layout will give: the width less the tick labels (and the colour bar)
             cell = (width - (2.4 if annotate else 3.8)) / across
-            shrink = min(1.0, max(shrink, text_inches / cell, title_inches / (cell * max(n_short, 1))))
-        across = n_long + shrink * n_short
+            floor = min(MIN_MATRIX_SHRINK, NUMBER_CELL_INCHES / cell) if annotate else MIN_BAR_MATRIX_SHRINK
+            shrink = min(1.0, max(n_short / n_long if n_long else 1.0, floor, text_inches / cell))
+            slot = max(shrink, title_inches / (cell * max(n_short, 1)))
+        across = n_long + slot * n_short
         cell = (width - (2.4 if annotate else 3.8)) / across
         height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
         fig, ax = pyplot().subplots(1, 2, figsize=(width, height), layout="constrained",
-                                    width_ratios=[n_long, shrink * n_short])
+                                    width_ratios=[n_long, slot * n_short])
     else:
         fig = ax[0].figure
     if st.kind == "conv1d_transpose":
@@ -1527,23 +1549,41 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     fig.suptitle("\n".join(lines + [wrap_formula(f"{note};  max |T − Cᵀ| = {diff:g}", chars)]
                            + _keras_lines(st, chars)), fontsize=9)
     if new_figure:
+        # the row of Axes as high as the taller matrix at the cell sizes chosen: a higher row let the narrow T,
+        # limited by the height only, grow past its `shrink` and leave room under C blank again
+        for _ in range(3):
+            fig.draw_without_rendering()
+            row = ax[1].get_position(original=True).height * fig.get_figheight()         # inches
+            c_cell = ax[0].get_position().width * fig.get_figwidth() / n_long
+            wanted = c_cell * max(n_short, shrink * n_long)
+            if abs(row - wanted) < 0.02:
+                break
+            fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - row + wanted)
         fit_figure(fig)                 # a plain savefig keeps every label (the narrow T's too)
     return fig
 
 
-#: The smallest scale of the transpose's cells against the matrix's in :func:`plot_conv_matrix`.
+#: The smallest scale of the transpose's cells against the matrix's in :func:`plot_conv_matrix`, with numbers
+#: written in the cells (they stay readable) ...
 MIN_MATRIX_SHRINK = 0.6
+#: ... unless 0.6 of C's cell is more than this (inches: room for an 8-point number) ...
+NUMBER_CELL_INCHES = 0.2
+#: ... and with a colour bar instead of numbers (a cell of a few points still shows its colour).
+MIN_BAR_MATRIX_SHRINK = 0.25
 
 
-def matrix_shrink(n_short, n_long) -> float:
+def matrix_shrink(n_short, n_long, annotate=True) -> float:
     """The scale of the cells of ``T`` (``n_long`` rows) against those of ``C`` (``n_short`` rows) in a new figure of
     :func:`plot_conv_matrix`: ``n_short / n_long``, so that both are as high, but at least ``MIN_MATRIX_SHRINK``
-    (the numbers in the cells stay readable); 1 for square matrices.
+    (0.6) when numbers are written in the cells, ``MIN_BAR_MATRIX_SHRINK`` (0.25) when a colour bar gives the values
+    (``annotate=False``); 1 for square matrices. (A figure with big cells, e.g. a 1×5 ``C``, goes below 0.6, down to
+    ``NUMBER_CELL_INCHES``, still room for a number.)
 
-    >>> matrix_shrink(5, 8), matrix_shrink(6, 17), matrix_shrink(4, 4)
-    (0.625, 0.6, 1.0)
+    >>> matrix_shrink(5, 8), matrix_shrink(6, 17), matrix_shrink(4, 4), matrix_shrink(6, 30, annotate=False)
+    (0.625, 0.6, 1.0, 0.25)
     """
-    return min(1.0, max(n_short / n_long, MIN_MATRIX_SHRINK)) if n_long else 1.0
+    floor = MIN_MATRIX_SHRINK if annotate else MIN_BAR_MATRIX_SHRINK
+    return min(1.0, max(n_short / n_long, floor)) if n_long else 1.0
 
 
 def _matrix_limits(st):

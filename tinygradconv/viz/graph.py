@@ -207,6 +207,13 @@ def _dot_string(text):
 
 _FILL = {"leaf": "#cfe2f3", "constant": "#eeeeee", "intermediate": "#d9ead3", "output": "#fce5cd",
          "op": "#fff2cc", "freed": "#f4cccc"}
+#: What each box colour of :data:`_FILL` means: the key under :func:`plot_graph`'s new figure.
+ROLE_KEY = {"leaf": "leaf: needs a gradient (a parameter)",
+            "constant": "needs no gradient (input, target)",
+            "intermediate": "tensor made by an op",
+            "output": "output (the tensor drawn: the loss)",
+            "op": "op",
+            "freed": "op freed by backward()"}
 
 
 def _check_fontsize(fontsize):
@@ -621,6 +628,10 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name.
+    Box colours (a key under the graph in a new figure, the figure legend with gid ``"colour-key"``, naming only
+    the kinds drawn; none in a given Axes): blue, a leaf that needs a gradient (a parameter); grey, a tensor that
+    needs none (an input, a target, a constant); green, a tensor an op made; light orange, the output; yellow, an
+    op; red, an op whose graph ``backward()`` freed.
     A box's first line is the tensor's ``name``; a tensor without one is titled by what it is: ``"input"`` (an
     array that needs no gradient: a model's input, a target), ``"leaf"``, ``"constant 2"`` (one value),
     ``"tensor"`` (made by the op just above it) or ``"output"``. Several unnamed inputs (or leaves) are numbered in
@@ -684,11 +695,11 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
         title += "\n(grad: the gradient of the output with respect to each tensor)"
     if any(n.role == "freed" for n in nodes):
         title += f"\n({_FREED_NOTE})"
-    ax, _texts, _edges = draw_nodes(nodes, ax, fontsize, title)
+    ax, _texts, _edges = draw_nodes(nodes, ax, fontsize, title, key=True)
     return ax
 
 
-def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer=""):
+def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer="", key=False):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
     With ``ax=None`` the new figure is sized to the layout (under 10 inches wide), at :data:`GRAPH_DPI` dots per
@@ -697,7 +708,8 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     text}`` a frame); each box is laid out for the widest and the tallest of its texts, so that no frame's box
     reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
     found by a student). ``footer``: a line (a key to the drawing) written under the graph in a new figure, wrapped
-    to its width, as the Text with gid ``"footer"``.
+    to its width, as the Text with gid ``"footer"``. ``key``: in a new figure, a colour key under the graph (a
+    figure legend with gid ``"colour-key"``): one coloured box per kind of node drawn, named by :data:`ROLE_KEY`.
     """
     plt = pyplot()
     own_figure = ax is None
@@ -766,12 +778,31 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
         footer = wrap_title(footer, fig_w, 8)
         footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
-        fig_h = height + 2 * margin + title_h + footer_h
+        # the colour key: the kinds of node drawn, in as many columns as fit the width (8-point text, about 0.6 em
+        # a character, a 2-em box and 1.5 em between columns)
+        roles = [role for role in ROLE_KEY if any(n.role == role for n in nodes)] if key else []
+        if roles:
+            column = max(len(ROLE_KEY[role]) * 0.6 + 2.0 + 1.5 + 1.0 for role in roles) * 8 / 72
+            ncol = max(1, min(len(roles), int((fig_w - 0.2) / column)))
+            key_h = -(-len(roles) // ncol) * 8 * 1.5 / 72 + 0.15
+            if ncol == 1 and column > fig_w - 0.2:           # one column still wider than the figure: widen it
+                fig_w = column + 0.2
+        else:
+            ncol, key_h = 1, 0.0
+        fig_h = height + 2 * margin + title_h + footer_h + key_h
         fig.set_size_inches(fig_w, fig_h)
-        ax.set_position([0.0, footer_h / fig_h, 1.0, (fig_h - title_h - footer_h) / fig_h])
+        ax.set_position([0.0, (footer_h + key_h) / fig_h, 1.0, (fig_h - title_h - footer_h - key_h) / fig_h])
         if footer:
             fig.text(0.5, footer_h / 2 / fig_h, footer, ha="center", va="center", fontsize=8, color="#333333",
                      gid="footer")
+        if roles:
+            from matplotlib.patches import Patch
+
+            handles = [Patch(facecolor=_FILL[role], edgecolor="#555555", label=ROLE_KEY[role]) for role in roles]
+            legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, footer_h / fig_h),
+                                ncol=ncol, fontsize=8, frameon=False, handlelength=2.0, columnspacing=1.5,
+                                borderaxespad=0.1)
+            legend.set_gid("colour-key")
         extra = (fig_w - width) / 2
         ax.set_xlim(-extra, width + extra)
         ax.set_ylim(-margin, height + margin)
