@@ -110,8 +110,8 @@ print(viz.output_length_formula("conv1d_transpose", L, 2, strides=3, output_padd
 # equivalent to: **zeros inserted** between the strided inputs, **padding** at both ends (`k_eff − 1` zeros a side,
 # so that each position of the full result below is the window of `k_eff` cells above it: this padding belongs to
 # the picture, not to Keras' `padding`, which pads no input but crops the output), and every position of the full
-# result, of which Keras **crops** some. Lines are the (input, tap) connections, computed through the op; the taps that land in
-# cropped positions are drawn faint.
+# result, of which Keras **crops** some. Lines are the (input, tap) connections, computed through the op; the taps
+# that land in cropped positions are drawn faint.
 
 # %%
 ax = viz.plot_connectivity("conv1d_transpose", 5, 3, strides=2, padding="same")
