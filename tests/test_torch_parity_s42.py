@@ -101,11 +101,27 @@ def test_activations_of_integer_tensors_are_keras_on_floatx(name, dtype):
     np.testing.assert_allclose(ours.numpy(), theirs, rtol=2e-6, atol=5e-7)  # gelu(-5): float32 cancellation
 
 
-def test_integer_math_follows_floatx(monkeypatch):
-    """The result is floatx(), as Keras 3's (torch's default dtype, set with torch.set_default_dtype, likewise)."""
-    monkeypatch.setattr(config, "floatx", lambda: "float64")
-    out = tg.tensor([1, 4], dtype="int64").sqrt()
-    assert dtype_name(out.dtype) == "float64" and out.tolist() == [1.0, 2.0]
+@pytest.mark.parametrize("floatx", ["float16", "float64"])
+def test_integer_math_is_float32_whatever_floatx_is_as_keras(monkeypatch, floatx):
+    """Keras 3's sqrt, sigmoid, mean and divide of int32 are float32 whatever floatx() is (a reviewer found float16
+    overflowing to inf here when the result followed floatx()): [1, 4] -> sqrt [1, 2], mean 2.5, 70000 / 7 = 10000
+    (by hand)."""
+    keras = _keras()
+    from keras import ops as kops
+    previous = keras.config.floatx()
+    keras.config.set_floatx(floatx)
+    try:
+        x = kops.convert_to_tensor(np.array([1, 4], "int32"))
+        theirs = {keras.backend.standardize_dtype(f(x).dtype) for f in (kops.sqrt, kops.sigmoid, kops.mean)}
+    finally:
+        keras.config.set_floatx(previous)
+    monkeypatch.setattr(config, "floatx", lambda: floatx)
+    t = tg.tensor([1, 4], dtype="int32")
+    ours = {dtype_name(t.sqrt().dtype), dtype_name(t.sigmoid().dtype), dtype_name(t.mean().dtype)}
+    assert ours == theirs == {"float32"}
+    assert t.sqrt().tolist() == [1.0, 2.0] and t.mean().item() == 2.5
+    big = tg.tensor([70000, 1], dtype="int64")
+    assert (big / 7).tolist()[0] == 10000.0 and big.mean().item() == 35000.5
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

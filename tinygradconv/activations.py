@@ -140,8 +140,8 @@ def _float32_inside(fn):
     the casts): PyTorch's CPU kernels, which Keras 3 calls on torch, compute half-precision activations in float32
     the same way. Step by step in float16, ``gelu(-5)`` lost every digit (``1 + erf(x / sqrt 2)`` cancels) and the
     gradient of ``sigmoid`` or ``softmax`` was off by hundreds of float16 steps (found by a tester). An integer or
-    bool ``x`` is converted first (:func:`_floating`: to ``floatx()``, float32 by default, as PyTorch and
-    Keras 3)."""
+    bool ``x`` is converted first (:func:`_floating`: to float32, as PyTorch and Keras 3, whatever ``floatx()``
+    is)."""
 
     @functools.wraps(fn)
     def computed(x, *args, **kwargs):
