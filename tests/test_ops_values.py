@@ -437,8 +437,8 @@ def test_float16_ties_share_the_gradient_counted_exactly(op, ties):
     np.testing.assert_array_equal(x.grad.numpy(), np.full(ties, expected, np.float16))
 
 
-def test_mean_of_an_empty_integer_or_bool_axis_is_a_floatx_nan(backend):
-    """NaN (0/0), of dtype floatx() (float32), as Keras 3's mean of integers."""
+def test_mean_of_an_empty_integer_or_bool_axis_is_a_float32_nan(backend):
+    """NaN (0/0), of dtype float32, as Keras 3's mean of integers."""
     for dtype in ("int64", "int32", "uint8", "bool"):
         t = tensor_on(np.zeros((0, 3)), backend, dtype=dtype)
         for result, shape in ((t.mean(axis=0), (3,)), (t.mean(), ()), (t.mean(axis=1), (0,))):
@@ -824,8 +824,8 @@ def test_the_sum_of_wide_unsigned_tensors_is_int64_as_torchs(dtype, backend):
 
 
 @pytest.mark.parametrize("name", ["mean", "div"])
-def test_float_results_of_integer_arithmetic_are_floatx_on_every_backend(name, backend):
-    """``mean`` and ``/`` of int64 tensors give floatx() (float32), as Keras 3 (``keras.ops.mean``,
+def test_float_results_of_integer_arithmetic_are_float32_on_every_backend(name, backend):
+    """``mean`` and ``/`` of int64 tensors give float32, as Keras 3 (``keras.ops.mean``,
     ``keras.ops.divide``) and PyTorch's ``/`` (its default dtype; a reviewer found float64, NumPy's rule), on
     array_api_strict too; values by hand from NumPy in float64."""
     data = np.array([[1, 2, 3], [4, 9, 16]])

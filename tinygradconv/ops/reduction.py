@@ -131,10 +131,11 @@ class Mean(Function):
     """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
 
     The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). Integer and bool inputs give a float32 mean, as
-    Keras 3's ``ops.mean`` (whatever ``floatx()`` is; PyTorch refuses them, NumPy gives float64). The sum is added pairwise along every axis
-    (:func:`.summation.accurate_sum`, as PyTorch's). float16 inputs are summed and divided in float32 on every
-    backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of large float16 values does not
-    overflow; the gradient ``grad / n`` is also divided in float32 (``n`` over 65504 is ``inf`` in float16).
+    Keras 3's ``ops.mean`` (whatever ``floatx()`` is; PyTorch refuses them, NumPy gives float64). The sum is added
+    pairwise along every axis (:func:`.summation.accurate_sum`, as PyTorch's). float16 inputs are summed and
+    divided in float32 on every backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of
+    large float16 values does not overflow; the gradient ``grad / n`` is also divided in float32 (``n`` over 65504
+    is ``inf`` in float16).
     """
 
     @staticmethod
