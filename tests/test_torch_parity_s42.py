@@ -395,3 +395,32 @@ def test_the_model_jacobian_picture_leaves_the_weights_grads_alone():
     fresh = models.Sequential([layers.Input((8, 1)), layers.Conv1D(2, 3)])
     model_connectivity_matrix(fresh, 8, weights="model")
     assert fresh.layers[0].kernel.grad is None
+
+
+@pytest.mark.parametrize("dtype, values, other", [
+    ("int64", [1, 2, 3], [1.5, 2, 3]), ("int32", [1, 2, 3], (0.5, 2.0, 3.5)), ("uint8", [1, 2, 3], [257, 2, 3]),
+    ("int8", [1, 2, 3], [-200, 2, 300])], ids=["int64 floats", "int32 tuple", "uint8 257", "int8 out of range"])
+@pytest.mark.parametrize("symbol", sorted(COMPARISONS))
+def test_an_integer_tensor_compared_with_a_list_it_cannot_hold_as_torch(symbol, dtype, values, other, backend):
+    """Found by a reviewer: a list was cast to the tensor's integer dtype, so ``int_t == [1.5, 2, 3]`` compared with
+    [1, 2, 3] (all True) and ``uint8_t == [257, 2, 3]`` failed to cast and gave Python's ``False``. The numbers
+    are compared as they are, as torch compares them; by hand with Python's comparisons."""
+    op = COMPARISONS[symbol]
+    t = tg.tensor(values, dtype=dtype, backend=backend)
+    ours = op(t, other)
+    assert isinstance(ours, tg.Tensor) and dtype_name(ours.dtype) == "bool"
+    assert ours.tolist() == [op(a, b) for a, b in zip(values, other)]
+    torch = _torch()
+    reference = op(torch.tensor(values, dtype=getattr(torch, dtype)), torch.tensor(other))
+    assert reference.tolist() == ours.tolist()
+
+
+def test_an_integer_tensor_times_a_list_of_floats_is_not_truncated():
+    """``int_t * [1.5, 1, 1]`` had been computed as ``int_t * [1, 1, 1]`` (the list cast to int64): the floats stay
+    floats (values as torch's; the dtype follows NumPy's promotion, documented)."""
+    torch = _torch()
+    t = tg.tensor([1, 2, 3], dtype="int64")
+    reference = torch.tensor([1, 2, 3]) * torch.tensor([1.5, 1, 1])
+    assert (t * [1.5, 1, 1]).tolist() == [1.5, 2.0, 3.0] == reference.tolist()
+    assert (t + [1.5, 0, 0]).tolist() == [2.5, 2.0, 3.0]
+    assert dtype_name((t + [1, 0, 0]).dtype) == "int64"                  # integers it holds keep its dtype

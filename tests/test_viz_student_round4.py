@@ -142,9 +142,9 @@ def test_plot_graph_has_a_colour_key_matching_its_boxes():
 
     # by hand: w is the only leaf that needs a gradient; x and y need none; mean's result is the output
     assert entries["leaf: needs a gradient (a parameter)"] == colour("leaf")
-    assert entries["needs no gradient (input, target)"] == colour("input 1") == colour("input 2")
+    assert entries["needs no gradient (input, target, constant)"] == colour("input 1") == colour("input 2")
     assert entries["tensor made by an op"] == colour("tensor")
-    assert entries["output (the tensor drawn: the loss)"] == colour("output")
+    assert entries["output (the tensor drawn)"] == colour("output")
     assert entries["op"] == colour("mul") == colour("mean")
     assert len(set(entries.values())) == len(entries) == 5                    # one colour per kind, none missing
     # the key stands under the boxes, overlapping none

@@ -436,7 +436,8 @@ class Tensor(TorchMethods):
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")
             if not isinstance(other, np.generic):
                 return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
-        return Tensor(other, dtype=dtype_name(self.dtype), backend=self.backend)
+        own = _ops.elementwise.numbers_an_integer_dtype_would_change(other, self.dtype)   # [1.5] beside int64
+        return Tensor(other, dtype=None if own else dtype_name(self.dtype), backend=self.backend)
 
     def _scaled(self, function, other, reflected=False):
         """``function`` (multiplication or division) of this tensor and ``other``, an operand that is not a Tensor

@@ -89,6 +89,31 @@ def promoted(xp, a, b):
     return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)
 
 
+def numbers_an_integer_dtype_would_change(other, dtype):
+    """Whether ``other``, a list or tuple, holds numbers that casting to the integer ``dtype`` (not bool) would
+    change: floats (``1.5`` would become 1) or integers out of its range (``257`` in uint8). A tensor combined with
+    such a list takes it as numbers of their own (float32) instead of casting it to its dtype, as PyTorch does
+    (``int_t == [1.5, 2, 3]`` had compared with ``[1, 2, 3]``; ``uint8_t == [257]`` was Python's ``False``: found by
+    a reviewer).
+
+    >>> numbers_an_integer_dtype_would_change([1.5, 2], "int64"), numbers_an_integer_dtype_would_change([2], "int8")
+    (True, False)
+    """
+    name = dtype_name(dtype)
+    if not isinstance(other, (list, tuple)) or not name.startswith(("int", "uint")):
+        return False
+    try:
+        values = np.asarray(other)
+    except (ValueError, TypeError, OverflowError):              # ragged, or not numbers: the usual path says so
+        return False
+    if values.dtype.kind == "f":
+        return True
+    if values.dtype.kind in "iu" and values.size:
+        info = np.iinfo(name)
+        return bool(values.min() < info.min or values.max() > info.max)
+    return values.dtype.kind == "O"                              # Python ints beyond int64
+
+
 def broadcast_error(name, *arrays):
     """The ``ValueError`` for operands whose shapes do not broadcast, naming every shape."""
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
@@ -1147,7 +1172,7 @@ def compare(tensor, other, op):
         raise ValueError(f"Cannot compare tensors on different backends: {tensor.backend.name!r} and "
                          f"{other.backend.name!r}. Move one with .to({tensor.backend.name!r}).")
     try:
-        return Tensor._make(op(tensor.data, other.data), tensor.backend, False, None)
+        return Tensor._make(op(*promoted(tensor.backend.xp, tensor.data, other.data)), tensor.backend, False, None)
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None

@@ -209,9 +209,9 @@ _FILL = {"leaf": "#cfe2f3", "constant": "#eeeeee", "intermediate": "#d9ead3", "o
          "op": "#fff2cc", "freed": "#f4cccc"}
 #: What each box colour of :data:`_FILL` means: the key under :func:`plot_graph`'s new figure.
 ROLE_KEY = {"leaf": "leaf: needs a gradient (a parameter)",
-            "constant": "needs no gradient (input, target)",
+            "constant": "needs no gradient (input, target, constant)",
             "intermediate": "tensor made by an op",
-            "output": "output (the tensor drawn: the loss)",
+            "output": "output (the tensor drawn)",
             "op": "op",
             "freed": "op freed by backward()"}
 
