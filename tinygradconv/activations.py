@@ -82,7 +82,7 @@ import numpy as np
 from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
-from .ops.elementwise import Expm1, float_dtype_of
+from .ops.elementwise import INTEGER_MATH_DTYPE, Expm1
 from .tensor import Tensor
 from .validation import number, refuse_foreign
 
@@ -158,7 +158,7 @@ def _floating(x):
     (:func:`~tinygradconv.ops.elementwise.float_input`), so that ``x * f(x)`` does not mix integers and floats."""
     x = _t(x)
     name = dtype_name(x.dtype)
-    return x if name.startswith("float") else x.astype(float_dtype_of(x.backend.xp, name))
+    return x if name.startswith("float") else x.astype(INTEGER_MATH_DTYPE)
 
 
 # ---------------------------------------------------------------------------------------------------------- erf

@@ -46,12 +46,21 @@ def _summed_to(xp, grad, shape):
     return grad
 
 
+#: The float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``, ``logsumexp``, ...),
+#: the true division and the mean compute every integer and bool tensor in, and return: float32, as PyTorch (its
+#: default dtype: ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 do (``keras.ops.sqrt``, ``ops.mean``
+#: and ``ops.divide`` of int32 are float32 whatever ``floatx()`` is: a reviewer found float16 overflowing to ``inf``
+#: with ``floatx()`` float16 when it followed ``floatx()``). NumPy's own rule (``np.exp``: float16 for bool and
+#: 8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
+#: was float16 15.81; found by a tester).
+INTEGER_MATH_DTYPE = "float32"
+
+
 def float_input(xp, a):
-    """``a`` itself when floating, else ``a`` converted to :func:`float_dtype_of` its dtype (``float32``, for
-    every integer and bool dtype), before an op negates or subtracts it: ``-uint8(1)`` would wrap to
-    255, and NumPy refuses ``-`` on bool (found by a tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
-    name = dtype_name(a.dtype)
-    return a if name.startswith("float") else xp.astype(a, getattr(xp, float_dtype_of(xp, name)))
+    """``a`` itself when floating, else ``a`` converted to :data:`INTEGER_MATH_DTYPE` (float32), before an op
+    negates, subtracts or divides it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a
+    tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
+    return a if xp.isdtype(a.dtype, "real floating") else xp.astype(a, getattr(xp, INTEGER_MATH_DTYPE))
 
 
 def _refuse_bools(xp, a, op):
@@ -60,19 +69,6 @@ def _refuse_bools(xp, a, op):
     if a.dtype == xp.bool:
         raise TypeError(f"{op} of a bool tensor is not defined (as in PyTorch): cast it first, "
                         "e.g. t.astype('float32')")
-
-
-def float_dtype_of(xp, name):
-    """The name of the float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``,
-    ``logsumexp``, ...), the true division and the mean compute an integer or bool tensor of dtype ``name`` in, and
-    return: ``float32`` for every integer and bool dtype, as PyTorch (its default dtype:
-    ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 do (``keras.ops.sqrt``, ``ops.mean`` and
-    ``ops.divide`` of int32 are float32 whatever ``floatx()`` is: a reviewer found float16 overflowing to ``inf``
-    with ``floatx()`` float16 when it followed ``floatx()``). NumPy's own rule (``np.exp``: float16 for bool and
-    8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
-    was float16 15.81; found by a tester). ``xp`` and ``name`` (the integer or bool dtype's name) do not change
-    the result."""
-    return "float32"
 
 
 def promoted(xp, a, b):
@@ -290,8 +286,7 @@ class Div(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
-            # integers: divided in float32, as torch (its default dtype) and Keras 3; NumPy gave float64
-            a, b = (xp.astype(v, getattr(xp, float_dtype_of(xp, dtype_name(v.dtype)))) for v in (a, b))
+            a, b = float_input(xp, a), float_input(xp, b)   # integers: in float32, as torch and Keras (NumPy: float64)
         a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, True)      # d/db reads a and b, d/da reads b

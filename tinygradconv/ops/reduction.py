@@ -19,11 +19,10 @@ import math
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
-from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, flag, reduction_axes
-from .elementwise import _in_float32, float_dtype_of, float_input
+from .elementwise import _in_float32, float_input
 from .summation import accurate_sum
 
 
@@ -143,8 +142,7 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if not xp.isdtype(a.dtype, "real floating"):    # integers and bools: a float32 mean, as Keras 3
-            a = xp.astype(a, getattr(xp, float_dtype_of(xp, dtype_name(a.dtype))))   # (NumPy's is float64)
+        a = float_input(xp, a)          # integers and bools: a float32 mean, as Keras 3 (NumPy's is float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
             return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),
