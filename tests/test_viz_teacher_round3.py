@@ -181,13 +181,10 @@ def test_a_twelve_tap_picture_rounds_weights_and_keeps_its_tap_numbers_off_the_l
     for t, text in legend.items():
         digits = text.lstrip("-").replace(".", "").lstrip("0")
         assert len(digits) <= 3 and float(text) == pytest.approx(weights[t], rel=5e-3), text      # w=-0.273
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    labels = [text for row in fig.axes for text in row.texts if (text.get_gid() or "").startswith("tap:")]
+    labels = _tap_label_boxes(fig)
     assert len(labels) == 12
-    for text in labels:
-        box = text.get_bbox_patch().get_window_extent(renderer)
-        outputs = [p.get_window_extent(renderer) for p in text.axes.patches if p.get_y() < 1.0]
+    for box, cells in labels:
+        outputs = [cell for y, cell in cells if y < 1.0]
         assert box.y1 <= min(cell.y0 for cell in outputs) + 0.5         # below the output cells, off the lines
         assert not any(box.overlaps(cell) for cell in outputs)
     plt.close(fig)
@@ -195,15 +192,22 @@ def test_a_twelve_tap_picture_rounds_weights_and_keeps_its_tap_numbers_off_the_l
 
 def test_the_tap_numbers_of_a_conv1d_stand_above_its_inputs():
     fig = viz.plot_connectivity("conv1d", 30, kernel_size=24).figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    labels = [text for row in fig.axes for text in row.texts if (text.get_gid() or "").startswith("tap:")]
+    labels = _tap_label_boxes(fig)
     assert len(labels) == 24
-    for text in labels:
-        box = text.get_bbox_patch().get_window_extent(renderer)
-        inputs = [p.get_window_extent(renderer) for p in text.axes.patches if p.get_y() > 1.0]
+    for box, cells in labels:
+        inputs = [cell for y, cell in cells if y > 1.0]
         assert box.y0 >= max(cell.y1 for cell in inputs) - 0.5
     plt.close(fig)
+
+
+def _tap_label_boxes(fig):
+    """The drawn figure's tap numbers (gid "tap:..."): each one's box, with the cells of its row of diagrams as
+    ``(y in data units, box)`` pairs (output cells lie below y = 1, input cells above)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(text.get_bbox_patch().get_window_extent(renderer),
+             [(p.get_y(), p.get_window_extent(renderer)) for p in text.axes.patches])
+            for row in fig.axes for text in row.texts if (text.get_gid() or "").startswith("tap:")]
 
 
 def _tap_lines(ax):
