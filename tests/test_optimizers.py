@@ -589,8 +589,8 @@ def test_serialize_none_and_non_optimizers():
 
 @pytest.mark.parametrize("cls", [tg.optimizers.SGD, tg.optimizers.Adam, tg.optimizers.AdamW, tg.optimizers.RMSprop])
 def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(cls):
-    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'lr': 0\.01\} \(`lr` is Keras 2's name: "
-                                         r"use `learning_rate`\)\. \w+ takes: learning_rate, .*clipnorm"):
+    with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'lr': 0\.01\} \(`lr` is Keras 2's and "
+                                         r"PyTorch's name: use `learning_rate`\)\. \w+ takes: learning_rate, .*"):
         cls(lr=0.01)
     with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'foo': 1\}\. "):
         cls(foo=1)
@@ -1195,3 +1195,46 @@ def test_a_variable_given_twice_is_refused(call):
         run()
     assert w.tolist() == [1.0, 2.0] and opt.iterations == 0 and not opt.built
 
+
+
+def test_zero_grad_and_step_refuse_one_tensor_where_torch_refuses_it_too():
+    """``opt.zero_grad(w)`` had looped over ``w``'s rows and cleared their copies' gradients, so ``w.grad`` went on
+    adding up, silently (found porting a PyTorch loop); torch refuses a bare tensor (``TypeError: params argument
+    given to the optimizer should be an iterable of Tensors``)."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="iterable of Tensors"):
+        torch.optim.SGD(torch.ones(3, requires_grad=True), lr=0.1)
+    w = tg.tensor(np.ones(3, "float32"), requires_grad=True)
+    opt = tg.optimizers.SGD(0.1)
+    (w * w).sum().backward()
+    for method in ("zero_grad", "step"):
+        with pytest.raises(TypeError, match=rf"^Invalid type for argument `variables` of {method}\(\): expected a "
+                                            r"list of Tensors, e.g. \[w\] .*Received one Tensor of shape \(3,\)"):
+            getattr(opt, method)(w)
+        with pytest.raises(TypeError, match=rf"`variables` of {method}\(\).*Received None.*optimizer\.{method}"):
+            getattr(opt, method)()
+    with pytest.raises(TypeError, match=r"`grads` of apply\(\).*one Tensor of shape \(3,\)"):
+        opt.apply(w.grad, [w])
+    assert w.grad.tolist() == [2.0, 2.0, 2.0] and opt.iterations == 0      # nothing was changed by the refusals
+    # the loop that had gone wrong, written with lists, against torch's
+    tw = torch.ones(3, requires_grad=True)
+    topt = torch.optim.SGD([tw], lr=0.1)
+    w = tg.tensor(np.ones(3, "float32"), requires_grad=True)
+    for _ in range(3):
+        opt.zero_grad([w]), topt.zero_grad()
+        (w * w).sum().backward(), (tw * tw).sum().backward()
+        opt.step([w]), topt.step()
+    np.testing.assert_allclose(w.tolist(), tw.tolist(), rtol=1e-6)
+
+
+def test_pytorch_constructor_spellings_are_told_their_keras_names():
+    w = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^Invalid type for argument `learning_rate`: .*Received a list: PyTorch's "
+                                        r"optimizers take their parameters first"):
+        tg.optimizers.Adam([w], 1e-3)
+    with pytest.raises(ValueError, match=r"`eps` is PyTorch's name: use `epsilon`"):
+        tg.optimizers.Adam(eps=1e-8)
+    with pytest.raises(ValueError, match=r"`betas` is PyTorch's name: use `beta_1` and `beta_2`"):
+        tg.optimizers.Adam(betas=(0.9, 0.99))
+    with pytest.raises(ValueError, match=r"`params` is PyTorch's: a Keras optimizer is built without its variables"):
+        tg.optimizers.SGD(params=[w], learning_rate=0.1)

@@ -206,7 +206,7 @@ class Optimizer:
         if kwargs:  # Keras' ValueError and message, plus what this optimizer takes (and Keras 2's `lr`)
             takes = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
             takes += [p for p in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm") if p not in takes]
-            hint = " (`lr` is Keras 2's name: use `learning_rate`)" if "lr" in kwargs else ""
+            hint = "".join(f" (`{key}` is {said})" for key, said in _OTHER_NAMES.items() if key in kwargs)
             raise ValueError(f"Argument(s) not recognized: {kwargs}{hint}. {type(self).__name__} takes: "
                              f"{', '.join(takes)}.")
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
@@ -274,6 +274,7 @@ class Optimizer:
     def _check_learning_rate(learning_rate):
         if isinstance(learning_rate, _schedules.LearningRateSchedule):
             return learning_rate
+        _refuse_parameters(learning_rate)
         if callable(learning_rate):      # Keras' schedules failed at the first step: "missing ... argument: 'step'"
             refuse_foreign(learning_rate, "learning rate schedule", "a number, a schedule of "
                                                                    "tinygradconv.optimizers.schedules or a function")
@@ -562,7 +563,7 @@ class Optimizer:
                 nor two updates: pass the variable once, with the sum of its gradients).
             TypeError: a variable that is not a floating-point Tensor.
         """
-        grads, variables = list(grads), list(variables)
+        grads, variables = _variable_list(grads, "apply", "grads"), _variable_list(variables, "apply")
         if len(grads) != len(variables):
             raise ValueError(f"apply(): got {len(grads)} gradients for {len(variables)} variables")
         if not grads:
@@ -635,15 +636,41 @@ class Optimizer:
             _check_not_swapped(pair[0], pair[1], i)
         return self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
-    def step(self, variables):
-        """Update ``variables`` with their accumulated ``.grad`` (variables without a gradient are skipped)."""
-        variables = list(variables)
+    def step(self, variables=None):
+        """Update ``variables`` (a list of Tensors, such as ``model.trainable_weights``) with their accumulated
+        ``.grad`` (variables without a gradient are skipped).
+
+        PyTorch's ``optimizer.step()`` takes no argument: a torch optimizer holds the parameters it was built with.
+        A Keras optimizer holds none (Keras 3's ``apply(grads, variables)``), so this one is given them at each step.
+
+        Raises:
+            TypeError: no ``variables``, or one Tensor instead of a list of them (a list is iterated; a Tensor would
+                be iterated over its rows, copies that the update would change instead of the variable).
+        """
+        variables = _variable_list(variables, "step")
         return self.apply([v.grad for v in variables], variables)
 
     @staticmethod
-    def zero_grad(variables):
-        """Forget the gradients of ``variables`` (``.grad = None``)."""
-        for v in variables:
+    def zero_grad(variables=None):
+        """Forget the gradients of ``variables`` (a list of Tensors): ``.grad = None``, as PyTorch's
+        ``zero_grad(set_to_none=True)``, its default.
+
+        Raises:
+            TypeError: as :meth:`step` (one Tensor would clear the gradients of its rows, not its own: the
+                gradient would go on adding up, silently).
+
+        >>> import tinygradconv as tg
+        >>> from tinygradconv.optimizers import SGD
+        >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> (w * w).sum().backward()
+        >>> SGD(0.1).zero_grad(w)
+        Traceback (most recent call last):
+        ...
+        TypeError: Invalid type for argument `variables` of zero_grad(): expected a list of Tensors, e.g. [w] or ...
+        >>> SGD(0.1).zero_grad([w]); print(w.grad)
+        None
+        """
+        for v in _variable_list(variables, "zero_grad"):
             v.grad = None
 
     @staticmethod
@@ -795,6 +822,44 @@ def _check_not_swapped(gradient, variable, index):
                     f"variables); item {index} is swapped: its first element is a trainable variable{named} "
                     f"(requires_grad=True) of shape {gradient.shape} and its second {second}. Pass (w.grad, w), "
                     "not (w, w.grad).")
+
+
+#: Other frameworks' names for the constructors' arguments, and what to write here instead.
+_OTHER_NAMES = {
+    "lr": "Keras 2's and PyTorch's name: use `learning_rate`",
+    "eps": "PyTorch's name: use `epsilon`",
+    "betas": "PyTorch's name: use `beta_1` and `beta_2`",
+    "params": "PyTorch's: a Keras optimizer is built without its variables; give them to `step(variables)` or "
+              "`apply(grads, variables)`",
+}
+
+
+def _refuse_parameters(learning_rate):
+    """``Adam(model.trainable_weights)`` or ``Adam(params)``, PyTorch's first argument, where Keras' is the rate."""
+    if isinstance(learning_rate, (list, tuple)) or inspect.isgenerator(learning_rate):
+        raise TypeError("Invalid type for argument `learning_rate`: expected a number or a schedule. Received "
+                        f"a {type(learning_rate).__name__}: PyTorch's optimizers take their parameters first, a "
+                        "Keras optimizer is built without them (e.g. Adam(learning_rate=1e-3)) and is given them "
+                        "at each step: optimizer.step(variables) or optimizer.apply(grads, variables)")
+
+
+def _variable_list(values, method, argument="variables"):
+    """``values`` (a list, tuple or other iterable of Tensors or gradients) as a list, refusing what would be
+    iterated wrongly: nothing at all, or one Tensor or array (whose rows a loop would visit)."""
+    if values is None:
+        raise TypeError(f"Invalid type for argument `{argument}` of {method}(): expected a list of Tensors, e.g. "
+                        f"model.trainable_weights. Received None. A Keras optimizer holds no variables (PyTorch's "
+                        f"hold those they were built with): pass them, optimizer.{method}(variables)")
+    if isinstance(values, Tensor) or hasattr(values, "__array_namespace__") or isinstance(values, np.ndarray):
+        shape = tuple(values.shape)
+        raise TypeError(f"Invalid type for argument `{argument}` of {method}(): expected a list of Tensors, e.g. "
+                        f"[w] or model.trainable_weights. Received one {type(values).__name__} of shape {shape}: "
+                        "put it in a list, [w]")
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"Invalid type for argument `{argument}` of {method}(): expected a list of Tensors. "
+                        f"Received {type(values).__name__}") from None
 
 
 def _check_distinct(variables, method):
