@@ -31,6 +31,7 @@ from .reports import (
     _SMALL_DIFFERENCES,
     _a,
     _answer,
+    _array_error,
     _as_int,
     _call,
     _check_int,
@@ -45,6 +46,7 @@ from .reports import (
     _show,
     _strict_arrays_hint,
     _strict_error_hint,
+    _students_arrays,
     _students_frame,
     _within_precision,
     time_limited,
@@ -117,7 +119,7 @@ def check_manual_gradient(fn, cases=50, seed=0):
                 first = 2 * y0 * (1 - y0 ** 2)                   # dL/dz_0 from the formula: dz[0], the first term
                 explain = lambda got, e=e, n=n, first=first, mistakes=mistakes: _known_mistake(
                     got, *_bias_mistakes(fn, e, n, mistakes, first))
-                explain_shape = functools.partial(_bias_not_summed, expected=e, n=n)
+                explain_shape = functools.partial(_bias_not_summed, expected=e, n=n, fn=fn)
             try:
                 _compare_arrays("check_manual_gradient", inputs, e, r, explain=explain, explain_shape=explain_shape)
             except AssertionError as error:
@@ -150,6 +152,24 @@ def _bias_ratios(fn):
     return ratios
 
 
+def _bias_shapes(fn):
+    """The shapes of ``fn``'s dL/db on three fixed cases of 3, 4 and 5 elements, each where it holds the right sum
+    (``None`` where it does not, or where ``fn`` fails): ``[(1,), (1,), (1,)]`` for a sum kept in an array of one
+    value, ``[(3,), (4,), (5,)]`` for terms not added up."""
+    rng = np.random.default_rng(1)
+    shapes = []
+    for n in (3, 4, 5):
+        x, w, b = rng.standard_normal(n), rng.standard_normal(n), float(rng.standard_normal())
+        expected = float(_manual_gradient_reference(x, w, b)[2])
+        try:
+            got = np.asarray(fn(x.copy(), w.copy(), b)[2], dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            shapes.append(None)
+            continue
+        shapes.append(got.shape if got.size == 1 and np.isclose(got.sum(), expected, rtol=1e-7, atol=1e-9) else None)
+    return shapes
+
+
 def _bias_mistakes(fn, expected, n, mistakes, first):
     """The known mistakes of dL/db (``expected``, on a case of ``n`` elements), ``mistakes`` those of every
     gradient: the mean of dL/dz_i where their sum is asked (the answer ``expected / n`` here and on every other case
@@ -174,12 +194,20 @@ def _bias_mistakes(fn, expected, n, mistakes, first):
     return mistakes
 
 
-def _bias_not_summed(got, expected, n):
+def _bias_not_summed(got, expected, n, fn):
     """A sentence when dL/db was returned as an array of ``n`` values (the terms dL/dz_i, or their sum in an array
-    of one value) where a scalar is asked."""
+    of one value) where a scalar is asked. An array of one value that holds the sum, here and on the larger cases
+    of :func:`_bias_shapes` too, is the sum with its axis kept (``keepdims=True``): told it is the shape, not the
+    terms (with one element, ``dz`` itself and ``dz.sum(keepdims=True)`` are the same array: the larger cases tell
+    them apart)."""
     if got.shape not in ((n,), (1,)):
         return None
     summed = np.isclose(got.sum(), expected, rtol=1e-7, atol=1e-9)
+    if got.shape == (1,) and summed and _bias_shapes(fn) == [(1,), (1,), (1,)]:
+        return ("dL/db is a scalar (shape ()), and yours is the right number in an array of shape (1,): the sum is "
+                "right, its shape is not; a sum with keepdims=True (dz.sum(keepdims=True), np.sum(dz, axis=0, "
+                "keepdims=True)) or a number wrapped in a list or an array ([dz.sum()]) keeps an axis of length 1: "
+                "return dz.sum() as it is, without keepdims")
     terms = (f"your dL/db is an array of {got.size} value{'s' if got.size > 1 else ''}"
              + (", the dL/dz_i, one per element of x, not added up" if summed and got.size == n > 1 else ""))
     return (f"dL/db is a scalar (shape ()): b is one number added to every z_i = x_i * w_i + b, so its gradient is "
@@ -321,12 +349,28 @@ def check_conv1d(fn, cases=60, seed=0):
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
         unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
         no_stride = _gather_without_stride(inputs["strides"])
-        _compare_arrays("check_conv1d", inputs, expected, _call("check_conv1d", fn, inputs),
+        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs))
+        _compare_arrays("check_conv1d", inputs, expected, received,
                         explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
                         _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
                         explain_shape=lambda got, unstrided=unstrided, note=no_stride:
                         _known_mistake(got, (unstrided, note)))
     return True
+
+
+def _conv1d_error(exc, inputs):
+    """A sentence when ``exc``, raised by a convolution written by hand, is a window read past the end of ``x``: an
+    index out of range in ``x``, or a window cut short (a dot product or a sum of two lengths); else ``None``."""
+    kind, size = _array_error(exc)
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    if not (kind in ("matmul", "broadcast") or (kind == "index" and size == length)):
+        return None
+    windows = (length - k) // s + 1
+    return (f"x holds (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows} window"
+            f"{'' if windows == 1 else 's'} of k = {k} step{'' if k == 1 else 's'}, strides apart: a loop over "
+            "more (range(len(x)), or len(x) // strides) reaches windows that run past the end of x, out of range "
+            "or cut short (NumPy clips slices silently, and the short window no longer matches w); loop over "
+            "range((len(x) - len(w)) // strides + 1)")
 
 
 def _gather_without_stride(strides):
@@ -546,10 +590,42 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
                                      "the transposed convolution",
                                      "y[j * strides + t] += x[j] * w[t]")
-        _compare_arrays("check_conv1d_transpose", inputs, expected, _call("check_conv1d_transpose", fn, inputs),
+        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs))
+        _compare_arrays("check_conv1d_transpose", inputs, expected, received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
     return True
+
+
+def _transpose_error(exc, inputs):
+    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past
+    its end (an index out of range in an array of ``len(x)`` values, or a window of ``x`` cut short), a loop over
+    the output's steps gathering windows of ``x``; or a write past the end of an output array shorter than the
+    full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
+    kind, size = _array_error(exc)
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    full = (length - 1) * s + k
+    formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
+    if kind == "index" and size == length and _another_array(exc, inputs["x"]):
+        kind = "short output"               # an array of x's length that is not x: the output, too short
+    if (kind == "matmul" or (kind == "index" and size == length)) and full > length:
+        return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
+                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
+                "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
+                f"start from y = np.zeros({full}) and loop over the inputs, y[j * strides: j * strides + k] += x[j] "
+                "* w")
+    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < full):
+        return (f"is your y as long as the output, {formula}? A slice y[j * strides: j * strides + k] that runs "
+                "past the end of a shorter y is cut short (NumPy clips slices silently), and x[j] * w, k values, no "
+                "longer fits in it (an index y[j * strides + t] past its end fails the same way)")
+    return None
+
+
+def _another_array(exc, values):
+    """Whether the student's code held, when it raised ``exc``, an array of ``values``' length other than (a copy
+    of) ``values`` itself: then an index past that length may have run past the student's own array (an output
+    made too short), not past the input."""
+    return any(a.shape == values.shape and not np.array_equal(a, values) for a in _students_arrays(exc))
 
 
 def _gathers(fn, inputs, first="x"):
@@ -1162,12 +1238,25 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        received = _call("check_overlap_counts", fn, inputs)
+        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs))
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
                         explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
                                                   inputs=inputs),
                         explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
+
+
+def _overlap_error(exc, inputs):
+    """A sentence when ``exc`` is a write past the end of a counts array shorter than the output (an index out of
+    range, or a slice cut short): the output's length, Keras' ``padding="valid"`` one; else ``None``."""
+    kind, size = _array_error(exc)
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    n = (length - 1) * s + max(k, s)
+    if not (kind == "broadcast" or (kind == "index" and size is not None and size < n)):
+        return None
+    return (f"is your counts array as long as the output? Keras' Conv1DTranspose with padding=\"valid\" has (L - 1) "
+            f"* strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n} steps; an index past the end "
+            "of a shorter array fails, and a slice there is cut short (NumPy clips slices silently)")
 
 
 def _overlap_marked_not_counted(got, received, expected, inputs):
@@ -1241,11 +1330,34 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
                                      "dx[n * strides + t] += g[n] * w[t]",
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
                                          "so g[n] goes back to those steps)")
-        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(),
-                        _call("check_conv1d_input_gradient", fn, inputs),
+        received = _call("check_conv1d_input_gradient", fn, inputs,
+                         functools.partial(_input_gradient_error, inputs=inputs))
+        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
     return True
+
+
+def _input_gradient_error(exc, inputs):
+    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
+    end (an index out of range in an array of ``len(g)`` values, or a window of ``g`` cut short), a loop over the
+    input's steps gathering windows of ``g``; or a write past the end of a ``dx`` shorter than ``input_length``.
+    Else ``None`` (the generic hint)."""
+    kind, size = _array_error(exc)
+    n, length = len(inputs["g"]), inputs["input_length"]
+    if kind == "index" and size == n and _another_array(exc, inputs["g"]):
+        kind = "short output"               # an array of g's length that is not g: dx, too short
+    if (kind == "matmul" or (kind == "index" and size == n)) and length > n:
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
+                f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
+                "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
+                "it scatters: start from dx = np.zeros(input_length) and loop over g, dx[n * strides: n * strides + "
+                "k] += g[n] * w")
+    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < length):
+        return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
+                "k] that runs past the end of a shorter dx is cut short (NumPy clips slices silently), and g[n] * w, "
+                "k values, no longer fits in it; start from dx = np.zeros(input_length)")
+    return None
 
 
 def _input_gradient_length_mistake(got, inputs, fn):
@@ -1735,14 +1847,20 @@ def check_resize_overlap(fn, seed=0):
 
 
 def _resize_overlap_mistake(got, inputs, received, expected):
-    """A sentence when ``received`` is a bool array True wherever ``expected`` counts at least one path (each step
-    marked reached, not counted: NumPy reads True as 1), or when ``got`` are the counts of a "same" padding with the
-    larger half on the left (``left = kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
+    """A sentence when ``got`` is 1 wherever ``expected`` counts at least one path (each step marked reached, not
+    counted): a bool array (NumPy reads True as 1), or numbers (``any(...)`` made an int, ``= 1`` in the loop over
+    the taps); or when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
+    kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
-    if (getattr(_readable(received), "dtype", np.dtype(float)).kind == "b" and got.shape == expected.shape
-            and np.array_equal(got, np.asarray(expected) > 0)):
-        return _bool_counts("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) "
-                            "// 2) lies inside the upsampled sequence, 0 <= i + t - left < n")
+    count = ("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) // 2) lies inside "
+             "the upsampled sequence, 0 <= i + t - left < n")
+    if got.shape == expected.shape and np.array_equal(got, np.asarray(expected) > 0):
+        if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
+            return _bool_counts(count)
+        return ("your counts are 1 wherever a step is reached at all: each step was marked reached (any(...) turned "
+                "into a number, .astype(int) of a bool array, or `= 1` in the loop over the taps), not counted; a "
+                f"step's count is the number of taps that reach it: {count}, sum(...) rather than any(...), `+= 1` "
+                "rather than `= 1`")
     larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
     if k % 2 or got.shape != (n,) or not np.array_equal(got, larger_left):
         return None
