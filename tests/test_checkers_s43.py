@@ -138,6 +138,16 @@ def test_an_error_without_a_checker_hint_gets_the_generic_one_naming_the_array()
     assert "an index past the end of an array (g has 1 value here)" in report
 
 
+def test_a_list_read_past_its_end_is_called_a_list():
+    def over_a_list(x, w, strides):
+        values = list(x)
+        return np.array([values[i * strides + 5] * w[0] for i in range(len(x))])
+
+    report, cause = raised(check_conv1d, over_a_list)
+    assert isinstance(cause, IndexError) and "IndexError: list index out of range" in report
+    assert "an index past the end of a list: a loop that runs over more steps than the list it reads has" in report
+
+
 def test_other_errors_get_no_array_hint():
     report, cause = raised(check_conv1d, lambda x, w, strides: 1 / 0)
     assert isinstance(cause, ZeroDivisionError)

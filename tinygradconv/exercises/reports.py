@@ -7,7 +7,8 @@
   words, never the conversion's own error.
 * Reporting: :func:`_fail` writes the report (the inputs, the value expected, the value received, and a note on
   where they differ), :func:`_compare_arrays` compares and explains, :func:`_call` reports an answer that raised,
-  with its line.
+  with its line and, for the errors of array code (:func:`_array_error`: an index past an array's end, lengths that
+  do not match, ``+=`` into an array of the wrong dtype), what it likely means.
 * Time: a checker stops after ``TIME_LIMIT_S`` seconds (:func:`time_limited`) and reports the line the answer was
   running, so that an answer caught in an endless loop gets a report instead of a cell that never finishes.
 
@@ -248,8 +249,9 @@ def _error_hint(exc, inputs):
         arrays = [k for k, v in inputs.items() if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == size]
         verb = "has" if len(arrays) == 1 else "have"
         which = f" ({' and '.join(arrays)} {verb} {size} value{'' if size == 1 else 's'} here)" if arrays else ""
-        return (f"an index past the end of an array{which}: a loop that runs over more steps than the array it reads "
-                "has; check the loop's range against that array's length")
+        noun = "list" if size is None else "array"
+        return (f"an index past the end of {_a(noun)}{which}: a loop that runs over more steps than the {noun} it "
+                f"reads has; check the loop's range against that {noun}'s length")
     if kind == "broadcast":
         return ("arrays of different lengths met in one operation: a slice such as y[a: a + k] that runs past the end "
                 "of y is cut short silently (NumPy clips slices), and then k values no longer fit in it; is the array "
