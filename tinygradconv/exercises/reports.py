@@ -7,7 +7,8 @@
   words, never the conversion's own error.
 * Reporting: :func:`_fail` writes the report (the inputs, the value expected, the value received, and a note on
   where they differ), :func:`_compare_arrays` compares and explains, :func:`_call` reports an answer that raised,
-  with its line.
+  with its line and, for the errors of array code (:func:`_array_error`: an index past an array's end, lengths that
+  do not match, ``+=`` into an array of the wrong dtype), what it likely means.
 * Time: a checker stops after ``TIME_LIMIT_S`` seconds (:func:`time_limited`) and reports the line the answer was
   running, so that an answer caught in an endless loop gets a report instead of a cell that never finishes.
 
@@ -186,15 +187,20 @@ def _fail(name, inputs, expected, received, note=""):
     raise AssertionError("\n".join(lines))
 
 
-def _call(name, fn, inputs):
+def _call(name, fn, inputs, explain_error=None):
     """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs, at which
-    line of the student's code, and (on array-api-strict arrays) what that library accepts."""
+    line of the student's code, and what the error likely means: on array-api-strict arrays, what that library
+    accepts; else the checker's own diagnosis, ``explain_error(exc)`` (a sentence, or ``None`` when it does not
+    recognise the error), or the generic one of :func:`_error_hint`. The error's own message stays in the report."""
     try:
         return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
     except Exception as exc:  # the student's error, reported with the case that triggered it
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
-        hint = _strict_error_hint(exc, "xp", "x.__array_namespace__()") if _on_strict_arrays(inputs) else None
+        if _on_strict_arrays(inputs):
+            hint = _strict_error_hint(exc, "xp", "x.__array_namespace__()")
+        else:
+            hint = (explain_error(exc) if explain_error is not None else None) or _error_hint(exc, inputs)
         hint = f"\n  {hint}" if hint else ""
         raise AssertionError(
             f"{name}: your function raised {_error(exc)}\n"
@@ -208,6 +214,71 @@ def _error(exc):
     return f"{type(exc).__name__}: {message}" if message.strip() else type(exc).__name__
 
 
+def _array_error(exc):
+    """What kind of array mistake ``exc`` (raised by a student's code) is, as ``(kind, size)``: ``"index"`` for an
+    index past the end of an array (``size``: that array's length, ``None`` for a list), ``"broadcast"`` for arrays
+    of different shapes meeting (often a slice cut short at an array's end: NumPy clips slices silently),
+    ``"matmul"`` for a dot product (``@``, ``np.dot``) of two lengths, ``"cast"`` for a result NumPy refuses to
+    write back into an array of another dtype (``+=`` into a bool or an integer array); ``(None, None)`` for any
+    other error."""
+    message = str(exc)
+    if isinstance(exc, IndexError):
+        found = re.search(r"out of bounds for axis \d+ with size (\d+)", message)
+        if found or "index out of range" in message:
+            return "index", int(found.group(1)) if found else None
+    if isinstance(exc, TypeError) and _CAST.search(message):
+        return "cast", None
+    if isinstance(exc, ValueError):
+        if re.search(r"could not be broadcast|could not broadcast|non-broadcastable", message):
+            return "broadcast", None
+        if re.search(r"matmul: .*mismatch in its core dimension|shapes .* not aligned", message):
+            return "matmul", None
+    return None, None
+
+
+_CAST = re.compile(r"Cannot cast ufunc '(\w+)' output from dtype\('(\w+)'\) to dtype\('(\w+)'\)")
+
+
+def _error_hint(exc, inputs):
+    """What an error of the kinds :func:`_array_error` knows likely means, in the student's terms (``inputs``: the
+    case, to name the arrays of the length an index ran past); ``None`` for any other error."""
+    kind, size = _array_error(exc)
+    if kind == "cast":
+        return _cast_hint(exc)
+    if kind == "index":
+        arrays = [k for k, v in inputs.items() if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == size]
+        verb = "has" if len(arrays) == 1 else "have"
+        which = f" ({' and '.join(arrays)} {verb} {size} value{'' if size == 1 else 's'} here)" if arrays else ""
+        noun = "list" if size is None else "array"
+        return (f"an index past the end of {_a(noun)}{which}: a loop that runs over more steps than the {noun} it "
+                f"reads has; check the loop's range against that {noun}'s length")
+    if kind == "broadcast":
+        return ("arrays of different lengths met in one operation: a slice such as y[a: a + k] that runs past the end "
+                "of y is cut short silently (NumPy clips slices), and then k values no longer fit in it; is the array "
+                "you write into as long as the result must be?")
+    if kind == "matmul":
+        return ("a dot product (@) of two arrays of different lengths: a window such as x[a: a + k] that runs past "
+                "the end of x is cut short silently (NumPy clips slices): the loop makes more windows than fit in x")
+    return None
+
+
+def _cast_hint(exc):
+    """For NumPy's refusal to write a result back into an array of another dtype (``c += 1`` into a bool array,
+    ``y += 0.5`` into an integer one): which dtype the array needs."""
+    found = _CAST.search(str(exc))
+    source, target = found.group(2), found.group(3)
+    if target == "bool":
+        return (f"your array is a bool array (dtype=bool), which holds True/False only: NumPy refuses to write the "
+                f"{source} result of += back into it; a bool array cannot count, counts need an integer array: "
+                "np.zeros(n, dtype=int), then += 1")
+    if np.dtype(target).kind in "iu" and np.dtype(source).kind == "f":
+        return (f"your array holds integers ({target}) and the values written into it are floats ({source}): "
+                "NumPy refuses to drop their fractions; make it a float array, np.zeros(n) (float64 by default), "
+                "not dtype=int nor np.zeros_like of an integer array")
+    return (f"your array is {_a(target)} array and the result written into it is {source}: make the array of a "
+            f"dtype that holds the result ({source})")
+
+
 # Where library code lives: a frame there is not the student's line (array_api_strict raising inside its __mul__).
 _LIBRARY_DIRECTORIES = tuple({os.path.dirname(os.path.dirname(__file__)) + os.sep,
                               *(sysconfig.get_paths()[k] + os.sep for k in ("stdlib", "purelib", "platlib"))})
@@ -217,6 +288,16 @@ def _students_frame(exc):
     """The innermost frame of ``exc``'s traceback in the student's own code (not in a library), or ``None``."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY_DIRECTORIES)]
     return frames[-1] if frames else None
+
+
+def _students_arrays(exc):
+    """The NumPy arrays the student's own frames of ``exc``'s traceback held when it was raised (their local
+    variables): a checker tells by them which array an index ran past (a too-short output array, or an input)."""
+    arrays = []
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if not frame.f_code.co_filename.startswith(_LIBRARY_DIRECTORIES):
+            arrays += [v for v in frame.f_locals.values() if isinstance(v, np.ndarray)]
+    return arrays
 
 
 def _on_strict_arrays(inputs):

@@ -1,0 +1,239 @@
+"""Hints for students' slips that raised inside their own code or got no hint (a tester's round): each wrong answer
+is written out as a student wrote it; the report must keep the error's own message and name the slip. The lengths
+and values in the assertions are worked out by hand from the case shown, or by PyTorch."""
+import numpy as np
+import pytest
+from test_exercise_hints import report_of
+from test_exercises import solution
+
+from tinygradconv.exercises import (
+    check_conv1d,
+    check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
+    check_conv1d_transpose,
+    check_manual_gradient,
+    check_overlap_counts,
+    check_resize_overlap,
+)
+
+SCATTERS = "the transposed convolution goes the other way, it scatters"
+SHORT_Y = "is your y as long as the output"
+COUNTS_NEED_INTEGERS = "a bool array cannot count, counts need an integer array: np.zeros(n, dtype=int)"
+MARKED = "your counts are 1 wherever a step is reached at all: each step was marked reached"
+KEEPDIMS = "yours is the right number in an array of shape (1,): the sum is right, its shape is not"
+
+
+def raised(checker, answer):
+    """The report of ``checker`` on ``answer`` and the error the answer raised (the report's cause)."""
+    with pytest.raises(AssertionError) as info:
+        checker(answer)
+    return str(info.value), info.value.__cause__
+
+
+# --------------------------------------------------- tutorial 03: a gather over the transposed output's length
+def transpose_by_gathering(x, w, strides):
+    """The output of the right length, each step gathering a window of x, as conv1d does: reads x past its end."""
+    n = (len(x) - 1) * strides + len(w)
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = sum(x[i * strides + t] * w[t] for t in range(len(w)))
+    return y
+
+
+def test_a_transpose_gathering_over_the_output_length_is_told_the_output_is_longer_than_x():
+    report, cause = raised(check_conv1d_transpose, transpose_by_gathering)
+    assert isinstance(cause, IndexError)                                        # the student's own error, kept
+    assert "your function raised IndexError: index 2 is out of bounds for axis 0 with size 2" in report
+    assert "x=[-0.1321 ,  0.64042] (shape (2,)), w=[0.1049] (shape (1,)), strides=2" in report
+    assert "(line " in report and "x[i * strides + t]" in report                # the student's line
+    # by hand: L = 2, strides 2, k = 1: (2 - 1) * 2 + 1 = 3 output steps, and x has 2
+    assert "(L - 1) * strides + k = (2 - 1) * 2 + 1 = 3 output steps, more than the L = 2 values of x" in report
+    assert SCATTERS in report and "y[j * strides: j * strides + k] += x[j] * w" in report
+
+
+def test_torch_agrees_on_the_transposed_output_length_the_hint_gives():
+    torch = pytest.importorskip("torch")
+    out = torch.nn.functional.conv_transpose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 1), stride=2)
+    assert out.shape[-1] == 3
+
+
+def test_a_transpose_writing_into_too_short_an_array_is_told_the_output_length():
+    def too_short(x, w, strides):
+        y = np.zeros(len(x))                                # the input's length: as long as x
+        for j in range(len(x)):
+            for t in range(len(w)):
+                y[j * strides + t] += x[j] * w[t]
+        return y
+
+    report, cause = raised(check_conv1d_transpose, too_short)
+    # y and x both have 2 values: the index ran past y, not past x
+    assert isinstance(cause, IndexError) and "index 2 is out of bounds for axis 0 with size 2" in report
+    assert SHORT_Y in report and "(2 - 1) * 2 + 1 = 3?" in report and SCATTERS not in report, report
+
+
+def test_a_transpose_slicing_past_too_short_an_array_is_told_the_output_length():
+    def too_short(x, w, strides):
+        y = np.zeros((len(x) - 1) * strides + 1)            # the kernel left out of the length: right for k = 1
+        for j in range(len(x)):
+            y[j * strides: j * strides + len(w)] += x[j] * w
+        return y
+
+    report, cause = raised(check_conv1d_transpose, too_short)
+    assert isinstance(cause, ValueError) and "broadcast" in report
+    assert SHORT_Y in report and SCATTERS not in report, report
+
+
+def test_a_transpose_into_an_integer_array_is_told_to_make_it_float():
+    def integers(x, w, strides):
+        y = np.zeros((len(x) - 1) * strides + len(w), dtype=int)
+        for j in range(len(x)):
+            y[j * strides: j * strides + len(w)] += x[j] * w
+        return y
+
+    report, _ = raised(check_conv1d_transpose, integers)
+    assert "Cannot cast ufunc 'add' output from dtype('float64') to dtype('int64')" in report
+    assert "your array holds integers (int64) and the values written into it are floats (float64)" in report
+    assert "make it a float array, np.zeros(n)" in report
+
+
+def test_the_right_transpose_passes():
+    assert check_conv1d_transpose(solution("conv1d_transpose"))
+
+
+# --------------------------------------------------------------- tutorial 08 and 02: windows past an array's end
+def test_an_input_gradient_gathering_over_the_input_length_is_told_dl_dx_scatters():
+    def gathering(g, w, strides, input_length):
+        dx = np.zeros(input_length)
+        for i in range(input_length):
+            dx[i] = g[i * strides: i * strides + len(w)] @ w
+        return dx
+
+    report, cause = raised(check_conv1d_input_gradient, gathering)
+    assert isinstance(cause, ValueError) and "matmul: Input operand 1 has a mismatch" in report
+    # g of 1 value, input_length 2 (by hand from the case shown)
+    assert "g=[-0.53567] (shape (1,)), w=[0.1049] (shape (1,)), strides=3, input_length=2" in report
+    assert "dL/dx has one value per input step, input_length = 2, more than the 1 value of g" in report
+    assert "dx[n * strides: n * strides + k] += g[n] * w" in report
+
+
+def test_a_conv1d_over_too_many_windows_is_told_how_many_fit():
+    def every_step(x, w, strides):
+        return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(len(x))])
+
+    report, _ = raised(check_conv1d, every_step)
+    assert "your function raised ValueError: matmul" in report
+    # x of 2 values, k = 1, strides 2 (by hand: (2 - 1) // 2 + 1 = 1 window; the loop makes 2)
+    assert "x=[-0.1321 ,  0.64042] (shape (2,)), w=[0.1049] (shape (1,)), strides=2" in report
+    assert "x holds (L - k) // strides + 1 = (2 - 1) // 2 + 1 = 1 window of k = 1 step, strides apart" in report
+    assert "loop over range((len(x) - len(w)) // strides + 1)" in report
+
+
+def test_an_error_without_a_checker_hint_gets_the_generic_one_naming_the_array():
+    def over_x(x, g, kernel_size, strides):           # the sum runs over x's length, not g's
+        return np.array([sum(g[n] * x[n * strides + t] for n in range(len(x))) for t in range(kernel_size)])
+
+    report, cause = raised(check_conv1d_kernel_gradient, over_x)
+    assert isinstance(cause, IndexError) and "index 1 is out of bounds for axis 0 with size 1" in report
+    assert "g=[-0.53567] (shape (1,))" in report
+    assert "an index past the end of an array (g has 1 value here)" in report
+
+
+def test_a_list_read_past_its_end_is_called_a_list():
+    def over_a_list(x, w, strides):
+        values = list(x)
+        return np.array([values[i * strides + 5] * w[0] for i in range(len(x))])
+
+    report, cause = raised(check_conv1d, over_a_list)
+    assert isinstance(cause, IndexError) and "IndexError: list index out of range" in report
+    assert "an index past the end of a list: a loop that runs over more steps than the list it reads has" in report
+
+
+def test_other_errors_get_no_array_hint():
+    report, cause = raised(check_conv1d, lambda x, w, strides: 1 / 0)
+    assert isinstance(cause, ZeroDivisionError)
+    assert "past the end" not in report and "window" not in report, report
+
+
+# ------------------------------------------------------------------------ tutorial 07: counts in a bool array
+def counts_in_bools(input_length, kernel_size, strides):
+    c = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=bool)
+    for j in range(input_length):
+        c[j * strides: j * strides + kernel_size] += 1
+    return c
+
+
+def test_counting_with_a_bool_array_is_told_counts_need_an_integer_array():
+    report, cause = raised(check_overlap_counts, counts_in_bools)
+    assert isinstance(cause, TypeError)
+    assert "Cannot cast ufunc 'add' output from dtype('int64') to dtype('bool')" in report     # NumPy's own words
+    assert COUNTS_NEED_INTEGERS in report and "(line " in report
+    with pytest.raises(TypeError, match="Cannot cast ufunc 'add' output"):          # NumPy refuses it, as said
+        np.zeros(2, dtype=bool)[0:1].__iadd__(1)
+
+
+def test_counts_into_too_short_an_array_are_told_the_output_length():
+    def full_length(input_length, kernel_size, strides):           # (L - 1) s + k, not + max(k, s)
+        c = np.zeros((input_length - 1) * strides + kernel_size, dtype=int)
+        for j in range(input_length):
+            for t in range(max(kernel_size, strides)):
+                c[j * strides + t] += t < kernel_size
+        return c
+
+    report, _ = raised(check_overlap_counts, full_length)
+    # L = 1, k = 1, s = 2 (by hand: 0 * 2 + max(1, 2) = 2 steps, the array has 1)
+    assert "input_length=1, kernel_size=1, strides=2" in report
+    assert "(L - 1) * strides + max(k, strides) = (1 - 1) * 2 + max(1, 2) = 2 steps" in report
+
+
+def test_resize_counts_marked_as_numbers_are_told_they_were_marked_not_counted():
+    def resize_marked(input_length, size, kernel_size):
+        n, left = input_length * size, (kernel_size - 1) // 2
+        return np.array([any(0 <= i + t - left < n for t in range(kernel_size)) for i in range(n)])
+
+    assert check_resize_overlap(solution("resize_overlap"))
+    report = report_of(check_resize_overlap, lambda n, size, k: resize_marked(n, size, k).astype(int))
+    # L = 1, size 2, k = 2, left 0: step 0 is reached by taps 0 and 1, step 1 by tap 0 only (by hand)
+    assert "expected: [2, 1] (shape (2,))\n  received: [1, 1] (shape (2,))" in report
+    assert MARKED in report and "sum(...) rather than any(...)" in report
+    assert "bool array (True/False)" not in report
+
+
+@pytest.mark.parametrize("answer", [
+    lambda n, size, k: solution("resize_overlap")(n, size, k) + 1,
+    lambda n, size, k: np.minimum(solution("resize_overlap")(n, size, k), 2),
+])
+def test_other_wrong_resize_counts_are_not_told_they_were_marked(answer):
+    report = report_of(check_resize_overlap, answer)
+    assert "expected:" in report and MARKED not in report, report
+
+
+# ---------------------------------------------------------------------------- tutorial 01: dL/db with keepdims
+def manual_gradient(x, w, b, db):
+    y = np.tanh(x * w + b)
+    dz = 2 * y * (1 - y ** 2)
+    return dz * w, dz * x, db(dz)
+
+
+@pytest.mark.parametrize("db", [lambda dz: dz.sum(keepdims=True), lambda dz: np.sum(dz, axis=0, keepdims=True),
+                                lambda dz: np.array([dz.sum()])])
+def test_dl_db_summed_with_keepdims_is_told_it_is_the_shape_not_the_indexing(db):
+    report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, db))
+    assert "the shapes differ: expected (), received (1,)" in report and "(in dL/db)" in report
+    assert KEEPDIMS in report and "keepdims=True" in report
+    assert "dz[0]" not in report and "first term" not in report, report
+
+
+def test_dl_db_not_summed_is_still_told_to_sum_not_about_keepdims():
+    """With one element dz and dz.sum(keepdims=True) are the same array: the larger cases tell them apart."""
+    report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz))
+    assert "received: [0.7679] (shape (1,))" in report and KEEPDIMS not in report
+    assert "dz[0] is only the first term" in report
+
+
+def test_torch_gives_a_scalar_b_a_scalar_gradient():
+    torch = pytest.importorskip("torch")
+    x, w = torch.tensor([0.3, -1.2], dtype=torch.float64), torch.tensor([0.5, 0.7], dtype=torch.float64)
+    b = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    (torch.tanh(x * w + b) ** 2).sum().backward()
+    assert b.grad.shape == ()
+    assert np.isclose(manual_gradient(x.numpy(), w.numpy(), 0.1, lambda dz: dz.sum())[2], b.grad.item())

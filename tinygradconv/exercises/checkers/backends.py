@@ -1,0 +1,160 @@
+"""The checkers of tutorial 06, code for every backend: a stable ``logsumexp``, and a ReLU, written with the
+array's own namespace only."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...backend import get_backend
+from ..reports import (
+    _answer,
+    _call,
+    _compare_arrays,
+    _fail,
+    _same_namespace,
+    _settings,
+    time_limited,
+)
+from .common import (
+    _known_mistake,
+    _tensor,
+)
+
+__all__ = ["check_logsumexp", "check_portable_relu"]
+
+
+@time_limited
+def check_logsumexp(fn, cases=30, seed=0):
+    """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis (``axis=-1``) of an array of any number of
+    dimensions, that axis removed, written with ``x.__array_namespace__()`` only, so that it runs on every backend;
+    it must not overflow for large values. Checked on 1-, 2- and 3-dimensional float64 arrays, with NumPy arrays
+    and with array-api-strict arrays (when installed), against the framework's ops.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     m = xp.max(x, axis=-1, keepdims=True)
+    ...     return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m[..., 0]
+    >>> check_logsumexp(fn)
+    True
+    """
+    fn = _answer("check_logsumexp", fn)
+    cases, seed = _settings("check_logsumexp", cases=cases, seed=seed)
+    namespaces = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        namespaces.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        ndim = (2, 1, 3)[case % 3]                   # 2-D first, then 1-D and 3-D: the last axis, whatever the rank
+        shape = tuple(int(n) for n in rng.integers(1, 4, ndim - 1)) + (int(rng.integers(1, 6)),)
+        values = rng.standard_normal(shape) * (500.0 if case % 2 == 0 else 2.0)
+        t = _tensor(values)
+        m = t.max(axis=-1, keepdims=True)
+        expected = ((t - m).exp().sum(axis=-1, keepdims=True).log() + m).numpy()[..., 0]
+        with np.errstate(over="ignore", divide="ignore"):
+            naive = np.log(np.sum(np.exp(values), axis=-1))         # the known mistake: no maximum subtracted
+            top = np.max(values)                                    # and the whole array's maximum, not each row's
+            global_max = np.log(np.sum(np.exp(values - top), axis=-1)) + top
+        rank_note = (f"x has {ndim} dimension{'s' if ndim > 1 else ''} here: reduce the last axis, axis=-1 (not "
+                     "axis=1, nor an index such as m[:, 0]), so that the function works whatever the rank")
+        for name in namespaces:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype="float64", copy=True)
+            inputs = {"x": values, "backend": name}
+            try:
+                result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
+            except AssertionError as error:
+                if ndim == 2:
+                    raise
+                raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
+            received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
+            _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
+                            explain=lambda got, naive=naive, top=global_max: _known_mistake(
+                                got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
+                            explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
+    return True
+
+
+
+_NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf once a value passes about 709 "
+                    "(and -inf when every exp underflows); subtract the maximum first, m = xp.max(x, axis=-1, "
+                    "keepdims=True), and return log(sum(exp(x - m), axis=-1)) + m[..., 0]: the largest exp is then "
+                    "exp(0) = 1")
+
+
+
+_GLOBAL_MAX_LOGSUMEXP = (
+    "your maximum is the whole array's, xp.max(x), not each row's: a row whose values all lie far below it (by more "
+    "than about 745) has every exp(x - m) underflow to 0, and log(0) = -inf (a little less far, digits are lost); "
+    "subtract each row's own maximum along the last axis, m = xp.max(x, axis=-1, keepdims=True) (keepdims=True, so "
+    "that x - m lines up), and add back m[..., 0]: each row's largest exp is then exp(0) = 1")
+
+
+
+@time_limited
+def check_portable_relu(fn, cases=20, seed=0):
+    """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only, with ``x``'s
+    shape and dtype. Checked on 1- and 2-dimensional float64, float32 and int64 arrays, on NumPy and
+    array-api-strict arrays (when installed), against the framework's ``relu``.
+
+    >>> def fn(x):
+    ...     xp = x.__array_namespace__()
+    ...     return xp.where(x > 0, x, xp.zeros_like(x))
+    >>> check_portable_relu(fn)
+    True
+    """
+    fn = _answer("check_portable_relu", fn)
+    cases, seed = _settings("check_portable_relu", cases=cases, seed=seed)
+    names = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        names.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        dtype = ("float64", "float32", "int64")[case % 3]
+        shape = (int(rng.integers(1, 2 + case // 4)),) if case < cases // 2 else tuple(rng.integers(1, 4, 2))
+        if dtype == "int64":
+            values = rng.integers(-5, 6, shape).astype(np.float64)
+        else:                                           # values that float32 holds exactly
+            values = rng.standard_normal(shape).astype(dtype).astype(np.float64)
+        if case == 0:
+            values = np.array([-1.0, 0.0, 2.0, -0.0])
+        # + 0.0 turns -0.0 into +0.0 (IEEE 754: -0.0 + 0.0 = +0.0): relu(-0.0) may keep the sign, xp.where(x > 0, x,
+        # zeros) does not, and the comparison below cannot tell them apart (-0.0 == 0.0): the report shows +0.0
+        expected = _tensor(values).relu().numpy() + 0.0
+        for name in names:
+            backend = get_backend(name)
+            array = backend.asarray(values, dtype=dtype, copy=True)
+            inputs = {"x": values.astype(dtype), "dtype": dtype, "backend": name}
+            result = _call("check_portable_relu", lambda x, dtype, backend, array=array: fn(array), inputs)
+            received = _same_namespace("check_portable_relu", inputs, array, result, backend, expected)
+            if getattr(received, "dtype", None) != np.dtype(dtype):
+                _fail("check_portable_relu", inputs, expected.astype(dtype), received,
+                      _relu_dtype_note(dtype, received))
+            # exact: max(x, 0) only selects values, so every correct way of writing it (where, maximum, clip,
+            # and for floats (x + |x|) / 2 or x * (x > 0)) returns them unchanged, in x's dtype (checked above);
+            # any tolerance would only let a leaky ReLU with a tiny slope through
+            _compare_arrays("check_portable_relu", inputs, expected, received, rtol=0.0, atol=0.0)
+    return True
+
+
+
+def _relu_dtype_note(dtype, received):
+    """What changed the dtype of a ReLU's result (``dtype``: the input's) to ``received``'s."""
+    got = getattr(received, "dtype", type(received))
+    note = (f"the dtype changed: x is {dtype}, your result is {got}; max(x, 0) only selects values, so the "
+            f"result keeps x's dtype")
+    kind = np.dtype(got).kind if isinstance(got, np.dtype) else ""
+    if dtype.startswith("int") and kind == "f":
+        note += ("\n  a division (/ 2) or a float constant (0.0) turns integers into floats: choose the values "
+                 "instead, xp.where(x > 0, x, xp.zeros_like(x))")
+    elif kind == "b" or (kind in ("i", "u") and not dtype.startswith("int")):
+        note += ("\n  is this the mask x > 0 (True/False), or the mask as numbers? Use it to choose the values: "
+                 "xp.where(x > 0, x, xp.zeros_like(x))")
+    elif kind == "f":
+        note += ("\n  make the zeros with xp.zeros_like(x), which keeps x's dtype; xp.zeros(shape) without dtype= "
+                 "is float64, and so is a conversion to float64")
+    return note

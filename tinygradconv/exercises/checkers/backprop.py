@@ -1,0 +1,158 @@
+"""The checkers of tutorial 08, backprop through a convolution: the input gradient and the kernel gradient of
+``conv1d``, by hand."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ...ops.conv import conv1d
+from ..reports import (
+    _answer,
+    _array_error,
+    _call,
+    _compare_arrays,
+    _settings,
+    time_limited,
+)
+from .common import (
+    _another_array,
+    _gathers,
+    _known_mistake,
+    _scatter,
+    _scatter_mistakes,
+    _tensor,
+)
+
+__all__ = ["check_conv1d_input_gradient", "check_conv1d_kernel_gradient"]
+
+
+@time_limited
+def check_conv1d_input_gradient(fn, cases=60, seed=0):
+    """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
+    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
+
+    >>> import numpy as np
+    >>> def fn(g, w, strides, input_length):
+    ...     dx = np.zeros(input_length)
+    ...     for n, value in enumerate(g):
+    ...         dx[n * strides: n * strides + len(w)] += value * w
+    ...     return dx
+    >>> check_conv1d_input_gradient(fn)
+    True
+    """
+    fn = _answer("check_conv1d_input_gradient", fn)
+    cases, seed = _settings("check_conv1d_input_gradient", cases=cases, seed=seed)
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
+        length = int(rng.integers(k, k + 2 + case // 6))
+        x = _tensor(rng.standard_normal((1, length, 1)), True)
+        w = rng.standard_normal(k)
+        y = conv1d(x, _tensor(w.reshape(k, 1, 1)), strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"g": g, "w": w, "strides": s, "input_length": length}
+        mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
+                                     "dx[n * strides + t] += g[n] * w[t]",
+                                     why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
+                                         "so g[n] goes back to those steps)")
+        received = _call("check_conv1d_input_gradient", fn, inputs,
+                         functools.partial(_input_gradient_error, inputs=inputs))
+        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
+                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
+    return True
+
+
+
+def _input_gradient_error(exc, inputs):
+    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
+    end (an index out of range in an array of ``len(g)`` values, or a window of ``g`` cut short), a loop over the
+    input's steps gathering windows of ``g``; or a write past the end of a ``dx`` shorter than ``input_length``.
+    Else ``None`` (the generic hint)."""
+    kind, size = _array_error(exc)
+    n, length = len(inputs["g"]), inputs["input_length"]
+    if kind == "index" and size == n and _another_array(exc, inputs["g"]):
+        kind = "short output"               # an array of g's length that is not g: dx, too short
+    if (kind == "matmul" or (kind == "index" and size == n)) and length > n:
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
+                f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
+                "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
+                "it scatters: start from dx = np.zeros(input_length) and loop over g, dx[n * strides: n * strides + "
+                "k] += g[n] * w")
+    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < length):
+        return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
+                "k] that runs past the end of a shorter dx is cut short (NumPy clips slices silently), and g[n] * w, "
+                "k values, no longer fits in it; start from dx = np.zeros(input_length)")
+    return None
+
+
+
+def _input_gradient_length_mistake(got, inputs, fn):
+    """A sentence when ``fn`` computes the convolution of ``g`` with ``w`` (a gather: :func:`_gathers`, on the
+    input lengths the windows reach), where dL/dx scatters; else when ``got`` is the full transposed convolution of
+    ``g``, ``(len(g) - 1) * s + k`` values, shorter than the input when the stride stops before its end
+    (``(L - k) % s`` steps that no window reads)."""
+    n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
+    if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
+                             inputs, first="g"):
+        return ("your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather, "
+                "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
+                "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
+                "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "
+                "k - 1; start from dx = np.zeros(input_length) and loop over g: dx[n * strides: n * strides + k] "
+                "+= g[n] * w")
+    reached = (n - 1) * s + k
+    if reached == length or got.shape != (reached,) or not np.allclose(
+            got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
+        return None
+    left = length - reached
+    steps, them = ("step lies", "it") if left == 1 else ("steps lie", "them")
+    return (f"your dx has (len(g) - 1) * strides + k = ({n} - 1) * {s} + {k} = {reached} value"
+            f"{'' if reached == 1 else 's'}, up to the end of the last window; dL/dx has one value per input step, "
+            f"input_length = {length}: the last {left} input {steps} past every window the stride reaches (no output "
+            f"step read {them} in the forward pass), so the gradient there is 0; start from dx = "
+            "np.zeros(input_length)")
+
+
+
+@time_limited
+def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
+    """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
+    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.
+
+    >>> import numpy as np
+    >>> def fn(x, g, kernel_size, strides):
+    ...     return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+    >>> check_conv1d_kernel_gradient(fn)
+    True
+    """
+    fn = _answer("check_conv1d_kernel_gradient", fn)
+    cases, seed = _settings("check_conv1d_kernel_gradient", cases=cases, seed=seed)
+    rng = np.random.default_rng(seed)
+    for case in range(cases):
+        k, s = int(rng.integers(1, min(5, 2 + case // 8))), int(rng.integers(1, 4))
+        x = rng.standard_normal(int(rng.integers(k, k + 2 + case // 6)))
+        w = _tensor(rng.standard_normal((k, 1, 1)), True)
+        y = conv1d(_tensor(x.reshape(1, -1, 1)), w, strides=s)
+        g = rng.standard_normal(y.shape[1])
+        y.backward(_tensor(g.reshape(1, -1, 1)))
+        inputs = {"x": x, "g": g, "kernel_size": k, "strides": s}
+        expected = w.grad.numpy().ravel()
+        # the stride left out: g[n] paired with x[n + t], the windows read 1 step apart (a loop from the formula)
+        unstrided = np.array([sum(g[n] * x[n + t] for n in range(len(g))) for t in range(k)])
+        no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
+                     f"strides={s} output step n read x[n * strides + t] in the forward pass, so dL/dw[t] = sum_n "
+                     "g[n] * x[n * strides + t]")
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
+                        _call("check_conv1d_kernel_gradient", fn, inputs),
+                        explain=lambda got, mistakes=((expected[::-1], _REVERSED_TAPS), (unstrided, no_stride)):
+                        _known_mistake(got, *mistakes))
+    return True
+
+
+
+_REVERSED_TAPS = ("your result is the kernel gradient reversed along the taps: did you flip? dL/dw[t] pairs each g[n] "
+                  "with the input step that w[t] multiplied in the forward pass, n * strides + t, for t = 0 .. k - 1 "
+                  "in order: no reversal (the forward pass is a cross-correlation, not a true convolution)")

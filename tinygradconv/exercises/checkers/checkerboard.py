@@ -1,0 +1,167 @@
+"""The checkers of tutorial 07, the checkerboard: how many paths reach each output step of a transposed
+convolution, and of an upsampling followed by a convolution."""
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+
+from ...layers import Conv1D, UpSampling1D
+from ...models import Sequential
+from ...viz.model_connectivity import overlap_counts
+from ..reports import (
+    _answer,
+    _array_error,
+    _call,
+    _compare_arrays,
+    _readable,
+    _settings,
+    time_limited,
+)
+from .common import (
+    _scatter,
+)
+
+__all__ = ["check_overlap_counts", "check_resize_overlap"]
+
+
+@time_limited
+def check_overlap_counts(fn, seed=0):
+    """``fn(input_length, kernel_size, strides)`` returns how many input steps reach each output step of a
+    ``Conv1DTranspose`` with ``padding="valid"`` (no output padding given): an integer array of the output length.
+    Compared with :func:`tinygradconv.viz.overlap_counts` (the row sums of the all-ones path matrix).
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
+
+    >>> import numpy as np
+    >>> def fn(input_length, kernel_size, strides):
+    ...     counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+    ...     for j in range(input_length):
+    ...         counts[j * strides: j * strides + kernel_size] += 1
+    ...     return counts
+    >>> check_overlap_counts(fn)
+    True
+    """
+    fn = _answer("check_overlap_counts", fn)
+    _settings("check_overlap_counts", seed=seed)
+    for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
+        inputs = {"input_length": length, "kernel_size": k, "strides": s}
+        expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
+        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs))
+        _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
+                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
+                                                  inputs=inputs),
+                        explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
+    return True
+
+
+
+def _overlap_error(exc, inputs):
+    """A sentence when ``exc`` is a write past the end of a counts array shorter than the output (an index out of
+    range, or a slice cut short): the output's length, Keras' ``padding="valid"`` one; else ``None``."""
+    kind, size = _array_error(exc)
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    n = (length - 1) * s + max(k, s)
+    if not (kind == "broadcast" or (kind == "index" and size is not None and size < n)):
+        return None
+    return (f"is your counts array as long as the output? Keras' Conv1DTranspose with padding=\"valid\" has (L - 1) "
+            f"* strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n} steps; an index past the end "
+            "of a shorter array fails, and a slice there is cut short (NumPy clips slices silently)")
+
+
+
+def _overlap_marked_not_counted(got, received, expected, inputs):
+    """A sentence when ``got`` is 1 wherever ``expected`` counts at least one input (the steps marked, not counted):
+    a bool array (``c[...] = True``), which cannot count, or numbers written with ``= 1`` where ``+= 1`` adds; or
+    when ``got`` are the counts of copies of the kernel 1 step apart, the stride left out (``c[j: j + k] += 1``)."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if got.shape == expected.shape and np.array_equal(got, _scatter(np.ones(length), np.ones(k), 1, got.size)):
+        return (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                f"strides={s} they start {s} steps apart: counts[j * strides: j * strides + kernel_size] += 1")
+    if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
+        return None
+    if _readable(received).dtype.kind == "b":
+        return _bool_counts("counts[j * strides: j * strides + kernel_size] += 1 for each input j")
+    return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
+            "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
+            "counts[j * strides: j * strides + kernel_size] += 1")
+
+
+
+def _bool_counts(how):
+    """The sentence for counts kept in a bool array; ``how``: the counting step in the exercise's names."""
+    return ("your result is a bool array (True/False): it can say whether a step is reached, not by how many "
+            "inputs (NumPy reads True as 1); count instead, in an integer array: counts = np.zeros(n, "
+            f"dtype=int), n the output's length, then {how}")
+
+
+
+def _overlap_length_mistake(got, inputs):
+    """A sentence when ``got`` has the length of the full transposed convolution, ``(L - 1) * s + k``, where Keras'
+    ``padding="valid"`` output, whose counts are asked, is ``(L - 1) * s + max(k, s)`` long (``strides > k``): the
+    mistake opposite to the one :func:`_transpose_length_mistake` explains."""
+    length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    if s <= k or got.shape != ((length - 1) * s + k,):
+        return None
+    return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
+            "transposed convolution's (conv1d_transpose by hand, tutorial 3), which ends with the last input's copy "
+            "of the kernel; the counts asked are those of Keras' Conv1DTranspose with padding=\"valid\", whose "
+            f"output is (L - 1) * strides + max(k, strides) steps long: when strides > k it ends with strides - k = "
+            f"{s - k} more step(s) that no input reaches (count 0)")
+
+
+
+@time_limited
+def check_resize_overlap(fn, seed=0):
+    """``fn(input_length, size, kernel_size)`` returns how many paths reach each output step of
+    ``UpSampling1D(size)`` followed by ``Conv1D(kernel_size, padding="same")`` (all-ones kernel). Compared with
+    :func:`tinygradconv.viz.overlap_counts` on that model.
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
+
+    >>> import numpy as np
+    >>> def fn(input_length, size, kernel_size):
+    ...     n = input_length * size
+    ...     left = (kernel_size - 1) // 2
+    ...     return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
+    >>> check_resize_overlap(fn)
+    True
+    """
+    fn = _answer("check_resize_overlap", fn)
+    _settings("check_resize_overlap", seed=seed)
+    for length, size, k in itertools.product(range(1, 6), range(1, 4), range(1, 6)):
+        inputs = {"input_length": length, "size": size, "kernel_size": k}
+        model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
+        expected = overlap_counts(model, length)
+        received = _call("check_resize_overlap", fn, inputs)
+        _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
+                        explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received,
+                                                  expected=expected))
+    return True
+
+
+
+def _resize_overlap_mistake(got, inputs, received, expected):
+    """A sentence when ``got`` is 1 wherever ``expected`` counts at least one path (each step marked reached, not
+    counted): a bool array (NumPy reads True as 1), or numbers (``any(...)`` made an int, ``= 1`` in the loop over
+    the taps); or when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
+    kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
+    n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
+    count = ("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) // 2) lies inside "
+             "the upsampled sequence, 0 <= i + t - left < n")
+    if got.shape == expected.shape and np.array_equal(got, np.asarray(expected) > 0):
+        if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
+            return _bool_counts(count)
+        return ("your counts are 1 wherever a step is reached at all: each step was marked reached (any(...) turned "
+                "into a number, .astype(int) of a bool array, or `= 1` in the loop over the taps), not counted; a "
+                f"step's count is the number of taps that reach it: {count}, sum(...) rather than any(...), `+= 1` "
+                "rather than `= 1`")
+    larger_left = [sum(1 for t in range(k) if 0 <= i + t - k // 2 < n) for i in range(n)]
+    if k % 2 or got.shape != (n,) or not np.array_equal(got, larger_left):
+        return None
+    return ('with an even kernel_size, "same" cannot pad both ends equally: Keras, like TensorFlow, puts the '
+            f"smaller half on the left, left = (kernel_size - 1) // 2 = {(k - 1) // 2} zero(s), and the larger half, "
+            f"kernel_size // 2 = {k // 2}, on the right; your counts are those of left = kernel_size // 2")

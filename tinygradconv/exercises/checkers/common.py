@@ -1,0 +1,128 @@
+"""What the checkers share: the framework's results they compare with (through its own ops, in float64), and
+the one way every checker tells a known mistake (:func:`_known_mistake`), with the mistakes of a scatter that
+tutorials 3, 7 and 8 share. How an answer is read and reported is in :mod:`~tinygradconv.exercises.reports`.
+
+A known mistake is the output that mistake gives on the case, with its sentence; an answer that equals it gets the
+sentence (here the kernel flipped, by hand: [1, 2, 3] with [1, 0] gives [1, 2], with [0, 1] gives [2, 3]):
+
+>>> import numpy as np
+>>> x = np.array([1.0, 2.0, 3.0])
+>>> _conv1d(x, np.array([1.0, 0.0]), strides=1)
+array([1., 2.])
+>>> _known_mistake(np.array([2.0, 3.0]), (_conv1d(x, np.array([0.0, 1.0]), 1), "did you flip the kernel?"))
+'did you flip the kernel?'
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...ops.conv import conv1d, conv1d_transpose
+from ...tensor import Tensor
+from ..reports import (
+    _students_arrays,
+)
+
+
+def _tensor(array, requires_grad=False):
+    return Tensor(np.asarray(array, dtype=np.float64), dtype="float64", backend="numpy", requires_grad=requires_grad)
+
+
+
+def _conv1d(x, w, strides, padding="valid", dilation_rate=1):
+    return conv1d(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides, padding=padding,
+                  dilation_rate=dilation_rate).numpy().ravel()
+
+
+
+def _conv1d_transpose(x, w, strides, padding="valid", output_padding=None, dilation_rate=1):
+    return conv1d_transpose(_tensor(x.reshape(1, -1, 1)), _tensor(w.reshape(-1, 1, 1)), strides=strides,
+                            padding=padding, output_padding=output_padding,
+                            dilation_rate=dilation_rate).numpy().ravel()
+
+
+
+def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
+    """The diagnosis of a known mistake: ``mistakes`` are ``(wrong, sentence)`` pairs, ``wrong`` the output that
+    mistake gives on this case (computed by the checker); the sentence of the first whose output ``got`` equals
+    within ``rtol``/``atol`` (infinities and NaNs where ``wrong`` has them included), else ``None``. Every checker
+    diagnoses its exercise's common mistakes this one way, as the ``explain`` of
+    :func:`~tinygradconv.exercises.reports._compare_arrays`."""
+    for wrong, sentence in mistakes:
+        wrong = np.asarray(wrong, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            if got.shape == wrong.shape and np.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True):
+                return sentence
+    return None
+
+
+
+def _scatter(values, w, strides, length, add=True):
+    """``y[j * strides + t] += values[j] * w[t]`` into ``length`` zeros (the transposed convolution, the input
+    gradient of a convolution); ``add=False``: with ``=``, each copy overwriting the one before where they overlap."""
+    y = np.zeros(length)
+    for j, value in enumerate(values):
+        if add:
+            y[j * strides: j * strides + len(w)] += value * w
+        else:
+            y[j * strides: j * strides + len(w)] = value * w
+    return y
+
+
+
+def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
+    """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
+    it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
+    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, and the
+    stride left out (each copy starting one step after the one before)."""
+    flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
+            "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
+            "each output step, and only there)")
+    overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
+                 "was written with `=`, overwriting the one before; overlapping contributions must be added, "
+                 "y[j * strides: j * strides + k] += value * w")
+    no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
+                 f"strides={strides} they start {strides} steps apart{why}: {formula}")
+    return ((_scatter(values, w[::-1], strides, length), flip),
+            (_scatter(values, w, strides, length, add=False), overwrite),
+            (_scatter(values, w, 1, length), no_stride))
+
+
+
+def _follows(fn, formula, cases):
+    """Whether ``fn`` gives ``formula(inputs)`` on every case of ``cases`` (``(inputs, expected)`` pairs) where
+    that differs from the expected value: the student's function makes that mistake, and only that one."""
+    for inputs, expected in cases:
+        wrong = formula(inputs)
+        if wrong != expected:
+            try:
+                if fn(*inputs.values()) != wrong:
+                    return False
+            except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+                return False
+    return True
+
+
+
+def _another_array(exc, values):
+    """Whether the student's code held, when it raised ``exc``, an array of ``values``' length other than (a copy
+    of) ``values`` itself: then an index past that length may have run past the student's own array (an output
+    made too short), not past the input."""
+    return any(a.shape == values.shape and not np.array_equal(a, values) for a in _students_arrays(exc))
+
+
+
+def _gathers(fn, inputs, first="x"):
+    """Whether ``fn(values, w, strides)`` computes the convolution of ``values`` (``inputs[first]``) with ``w`` (a
+    gather) on ``inputs`` and on three larger cases (6 values, a kernel of 3, strides 1 to 3): with a kernel of 1
+    the convolution is only every strides-th value times w, which another wrong answer can give on one case."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(6), rng.standard_normal(3)
+    for case in [(inputs[first], inputs["w"], inputs["strides"]), *((x, w, s) for s in (1, 2, 3))]:
+        try:
+            got = np.asarray(fn(case[0].copy(), case[1].copy(), case[2]), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return False
+        gathered = _conv1d(*case)
+        if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
+            return False
+    return True

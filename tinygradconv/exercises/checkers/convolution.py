@@ -1,0 +1,174 @@
+"""The checkers of tutorial 02, convolution arithmetic: the ``Conv1D`` output length, and ``conv1d`` by hand."""
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+
+from ..reports import (
+    _answer,
+    _array_error,
+    _as_int,
+    _call,
+    _check_int,
+    _compare_arrays,
+    _settings,
+    time_limited,
+)
+from .common import (
+    _conv1d,
+    _follows,
+    _known_mistake,
+)
+
+__all__ = ["check_conv1d", "check_conv_output_length"]
+
+
+@time_limited
+def check_conv_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, dilation_rate)`` returns the ``Conv1D`` output length.
+
+    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``. Checked on every small case against the op's output:
+    first the cases where the dilated kernel fits in the input, then those where it is longer than the input
+    (``"valid"`` only), whose output is empty: length 0.
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
+
+    >>> import math
+    >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if padding == "valid":
+    ...         return max(0, (input_length - span) // strides + 1)
+    ...     return math.ceil(input_length / strides)
+    >>> check_conv_output_length(fn)
+    True
+    """
+    fn = _answer("check_conv_output_length", fn)
+    _settings("check_conv_output_length", seed=seed)
+    ordinary, too_long = [], []         # the edge cases last, so that they do not hide another mistake
+    for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
+                                                      ("valid", "same", "causal"), (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        span = (k - 1) * d + 1
+        inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding, "dilation_rate": d}
+        case = (inputs, int(_conv1d(np.zeros(length), np.ones(k), s, padding, d).size))
+        (too_long if padding == "valid" and span > length else ordinary).append(case)
+    cases = ordinary + too_long
+    for inputs, expected in cases:
+        received = _call("check_conv_output_length", fn, inputs)
+        value = _as_int(received)
+        note = "" if value is None or value == expected else _conv_length_mistake(fn, inputs, value, cases)
+        _check_int("check_conv_output_length", inputs, expected, received, note)
+    return True
+
+
+
+def _conv_length_mistake(fn, inputs, received, cases):
+    """The likely slip behind a wrong ``Conv1D`` length ``received`` on ``inputs``: a negative length, ``int()``
+    (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
+    or the dilation left out. A slip is named when ``fn`` gives that slip's length here and on every case where it
+    differs from the right one (``cases``: ``(inputs, length)`` pairs); else ``""``."""
+    length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
+    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+    if span > length and received < 0:
+        return (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, more "
+                f"than the input's {length}, so no window fits and the output is empty (length 0); the formula "
+                "floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, max(0, ...)")
+
+    right = {tuple(case.values()): expected for case, expected in cases}     # each case's right length
+
+    def valid_only(formula):            # a slip in the "valid" formula: the padded lengths as they should be
+        return lambda case: (formula(case["input_length"], (case["kernel_size"] - 1) * case["dilation_rate"] + 1,
+                                     case["kernel_size"], case["strides"])
+                             if case["padding"] == "valid" else right[tuple(case.values())])
+
+    slips = (
+        (valid_only(lambda L, k_eff, k, s: max(0, int((L - k_eff) / s) + 1)),
+         (f"int() rounds towards zero, and the count of windows needs floor: (L - k_eff) / s = "
+          f"({length} - {span}) / {s} = {(length - span) / s:g} here, int() of it is {int((length - span) / s)} "
+          f"but floor is {(length - span) // s}; write (L - k_eff) // s + 1 (// floors), clamped with max(0, ...)")),
+        (valid_only(lambda L, k_eff, k, s: max(0, L - k_eff + 1)),
+         (f"the stride is missing: with strides={s} the windows start every {s} steps, so there are "
+          "floor((L - k_eff) / s) + 1 of them, not L - k_eff + 1")),
+        (valid_only(lambda L, k_eff, k, s: max(0, (L - k) // s + 1)),
+         (f"the dilation is missing: a kernel of {inputs['kernel_size']} taps with dilation_rate="
+          f"{inputs['dilation_rate']} spans k_eff = (k - 1) * d + 1 = {span} steps; use k_eff where the formula has "
+          "the kernel's length")),
+        (lambda case: (case["input_length"] // case["strides"] if case["padding"] != "valid"
+                       else right[tuple(case.values())]),
+         (f'padding="{padding}" keeps a last, partial window: the output has ceil(L / s) = ceil({length} / {s}) = '
+          f"{-(-length // s)} steps, not floor(L / s) = {length // s} (in integers, (L + s - 1) // s, or "
+          "math.ceil(L / s))")),
+    )
+    for slip, sentence in slips:
+        if received == slip(inputs) and _follows(fn, slip, cases):
+            return sentence
+    return ""
+
+
+
+@time_limited
+def check_conv1d(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns ``conv1d(x, w)`` with ``padding="valid"``: ``y[n] = sum_t x[n*s + t] w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)`` with ``k <= L``; the result has ``(L - k) // s + 1`` values.
+    (A convolution layer computes a cross-correlation: the kernel is not flipped.)
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     n = (len(x) - len(w)) // strides + 1
+    ...     return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(n)])
+    >>> check_conv1d(fn)
+    True
+    """
+    fn = _answer("check_conv1d", fn)
+    cases, seed = _settings("check_conv1d", cases=cases, seed=seed)
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        k = int(rng.integers(1, min(5, 2 + case // 8)))
+        inputs = {"x": rng.standard_normal(int(rng.integers(k, k + 2 + case // 6))), "w": rng.standard_normal(k),
+                  "strides": int(rng.integers(1, 4))}
+        expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
+        flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
+        unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
+        no_stride = _gather_without_stride(inputs["strides"])
+        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs))
+        _compare_arrays("check_conv1d", inputs, expected, received,
+                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
+                        _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
+                        explain_shape=lambda got, unstrided=unstrided, note=no_stride:
+                        _known_mistake(got, (unstrided, note)))
+    return True
+
+
+
+def _conv1d_error(exc, inputs):
+    """A sentence when ``exc``, raised by a convolution written by hand, is a window read past the end of ``x``: an
+    index out of range in ``x``, or a window cut short (a dot product or a sum of two lengths); else ``None``."""
+    kind, size = _array_error(exc)
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    if not (kind in ("matmul", "broadcast") or (kind == "index" and size == length)):
+        return None
+    windows = (length - k) // s + 1
+    return (f"x holds (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows} window"
+            f"{'' if windows == 1 else 's'} of k = {k} step{'' if k == 1 else 's'}, strides apart: a loop over "
+            "more (range(len(x)), or len(x) // strides) reaches windows that run past the end of x, out of range "
+            "or cut short (NumPy clips slices silently, and the short window no longer matches w); loop over "
+            "range((len(x) - len(w)) // strides + 1)")
+
+
+
+def _gather_without_stride(strides):
+    """The sentence for a convolution whose windows start 1 step apart (``x[i: i + k]``) where ``strides`` apart
+    was asked."""
+    return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
+            f"output step i reads the window starting {strides} steps after the one before, x[i * strides: i * strides "
+            "+ k], and there are (L - k) // strides + 1 of them")
+
+
+
+_FLIPPED_KERNEL = ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
+                   "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")

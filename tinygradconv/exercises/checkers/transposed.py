@@ -1,0 +1,232 @@
+"""The checkers of tutorial 03, the transposed convolution: the ``Conv1DTranspose`` output length, and
+``conv1d_transpose`` by hand."""
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+
+from ..reports import (
+    _answer,
+    _array_error,
+    _as_int,
+    _call,
+    _check_int,
+    _compare_arrays,
+    _settings,
+    time_limited,
+)
+from .common import (
+    _another_array,
+    _conv1d_transpose,
+    _follows,
+    _gathers,
+    _known_mistake,
+    _scatter_mistakes,
+)
+
+__all__ = ["check_conv1d_transpose", "check_output_length"]
+
+
+@time_limited
+def check_output_length(fn, seed=0):
+    """``fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`` returns the
+    ``Conv1DTranspose`` output length (Keras 3), ``padding`` ``"valid"`` or ``"same"``, ``output_padding`` ``None``
+    or an integer below ``strides``. Checked on every small case against the op's output.
+
+    ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
+    checkers have.
+
+    >>> def fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    ...     span = (kernel_size - 1) * dilation_rate + 1
+    ...     if output_padding is None:
+    ...         return (input_length * strides if padding == "same"
+    ...                 else (input_length - 1) * strides + max(span, strides))
+    ...     pad = 0 if padding == "valid" else span // 2
+    ...     return (input_length - 1) * strides + span - 2 * pad + output_padding
+    >>> check_output_length(fn)
+    True
+    """
+    fn = _answer("check_output_length", fn)
+    _settings("check_output_length", seed=seed)
+    cases = []                                           # (inputs, the framework's length), in checking order
+    for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
+                                                      (1, 2)):
+        if s > 1 and d > 1:
+            continue
+        for op in (None, *range(s)):
+            inputs = {"input_length": length, "kernel_size": k, "strides": s, "padding": padding,
+                      "output_padding": op, "dilation_rate": d}
+            cases.append((inputs, int(_conv1d_transpose(np.zeros(length), np.ones(k), s, padding, op, d).size)))
+    for inputs, expected in cases:
+        received = _call("check_output_length", fn, inputs)
+        note = ""
+        value = _as_int(received)
+        if value is not None and value != expected:
+            note = _output_length_mistake(fn, inputs, value, cases)
+        _check_int("check_output_length", inputs, expected, received, note)
+    return True
+
+
+
+def _output_length_mistake(fn, inputs, received, cases):
+    """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
+    rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
+    the dilated span ``k_eff`` belongs), or the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``. A slip is named
+    when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
+    ``(inputs, Keras' length)`` pairs); else ``""``."""
+    keras = {tuple(case.values()): length for case, length in cases}
+
+    def none_as_zero(case):                              # Keras' length for output_padding=0 when None is given
+        return keras[tuple({**case, "output_padding": case["output_padding"] or 0}.values())]
+
+    def pytorch(case):                                   # torch.nn.ConvTranspose1d with padding=0
+        return ((case["input_length"] - 1) * case["strides"] + case["dilation_rate"] * (case["kernel_size"] - 1)
+                + (case["output_padding"] or 0) + 1)
+
+    def pad_rounded_down(case):                          # "same" cropping (k_eff - 1) // 2, not k_eff // 2, per end
+        if case["padding"] == "valid" or case["output_padding"] is None:
+            return keras[tuple(case.values())]
+        span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+        return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
+
+    def no_dilation(case):                               # Keras' length for the undilated kernel: k, not k_eff
+        return keras[tuple({**case, "dilation_rate": 1}.values())]
+
+    def forward_conv(clamped):                           # Conv1D's "valid" length, on the "valid" cases
+        def length_of(case):
+            if case["padding"] != "valid":
+                return keras[tuple(case.values())]
+            span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+            windows = (case["input_length"] - span) // case["strides"] + 1
+            return max(0, windows) if clamped else windows
+        return length_of
+
+    length, s = inputs["input_length"], inputs["strides"]
+    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+    if received == pad_rounded_down(inputs) and _follows(fn, pad_rounded_down, cases):
+        keras_length = (length - 1) * s + span - 2 * (span // 2) + inputs["output_padding"]
+        empty = (" So Keras' output really is empty here: the transposed convolution makes "
+                 f"(L - 1) * strides + k_eff = {(length - 1) * s + span} steps and crops {span // 2} from each end"
+                 if keras_length == 0 else "")
+        return ('with an integer output_padding and padding="same", Keras crops pad = k_eff // 2 steps from each '
+                f"end (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span} here, so pad = {span // 2}), not "
+                f"(k_eff - 1) // 2 = {(span - 1) // 2}: the two differ for an even k_eff. The length is "
+                f"(L - 1) * strides + k_eff - 2 * pad + output_padding = {keras_length}.{empty}")
+    if received == none_as_zero(inputs) and _follows(fn, none_as_zero, cases):
+        if inputs["padding"] == "valid":
+            here = (f'(L - 1) * strides + max(k_eff, strides) = ({length} - 1) * {s} + max({span}, {s}) = '
+                    f'{(length - 1) * s + max(span, s)} for padding="valid", and L * strides for "same"')
+        else:
+            here = (f'L * strides = {length} * {s} = {length * s} for padding="same", and (L - 1) * strides + '
+                    'max(k_eff, strides) for "valid"')
+        return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras chooses "
+                f"the length itself, {here} (k_eff = (kernel_size - 1) * dilation_rate + 1, the dilated kernel)")
+    if received == pytorch(inputs) and _follows(fn, pytorch, cases):
+        return ("your lengths follow PyTorch's ConvTranspose1d formula, (L - 1) * strides - 2 * padding + "
+                "dilation_rate * (kernel_size - 1) + output_padding + 1, with padding 0 (and None taken as 0); "
+                "Keras' rule differs: with an integer output_padding it is that formula with padding = k_eff // 2 "
+                'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
+                'with output_padding=None Keras chooses the length, L * strides for "same" and (L - 1) * strides '
+                '+ max(k_eff, strides) for "valid"')
+    if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
+        d = inputs["dilation_rate"]
+        return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
+                f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
+                f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
+                "your formula has kernel_size (in max(k_eff, strides) and in pad = k_eff // 2 too)")
+    if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
+           for clamped in (False, True)):
+        return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
+                "forward convolution's length (Conv1D, tutorial 2: how many windows of k_eff steps fit in L); the "
+                "transposed convolution goes the other way: each of the L input steps places a copy of the kernel "
+                "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
+                '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
+                'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
+    return ""
+
+
+
+@time_limited
+def check_conv1d_transpose(fn, cases=60, seed=0):
+    """``fn(x, w, strides)`` returns the full transposed convolution: ``y[j*s + t] += x[j] * w[t]``.
+
+    ``x`` has shape ``(L,)``, ``w`` shape ``(k,)``; the result has shape ``((L - 1) * strides + k,)`` (``padding=
+    "valid"``, nothing cropped, no output padding). Compared with ``conv1d_transpose(..., output_padding=0)``.
+
+    >>> import numpy as np
+    >>> def fn(x, w, strides):
+    ...     y = np.zeros((len(x) - 1) * strides + len(w))
+    ...     for j, value in enumerate(x):
+    ...         y[j * strides: j * strides + len(w)] += value * w
+    ...     return y
+    >>> check_conv1d_transpose(fn)
+    True
+    """
+    fn = _answer("check_conv1d_transpose", fn)
+    cases, seed = _settings("check_conv1d_transpose", cases=cases, seed=seed)
+    rng = np.random.default_rng(seed)
+    for case in range(cases):                            # small cases first: the first counterexample is small
+        size = 2 + case // 10
+        inputs = {"x": rng.standard_normal(int(rng.integers(1, size + 1))),
+                  "w": rng.standard_normal(int(rng.integers(1, size))), "strides": int(rng.integers(1, 4))}
+        expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
+        mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
+                                     "the transposed convolution",
+                                     "y[j * strides + t] += x[j] * w[t]")
+        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs))
+        _compare_arrays("check_conv1d_transpose", inputs, expected, received,
+                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
+                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
+    return True
+
+
+
+def _transpose_error(exc, inputs):
+    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past
+    its end (an index out of range in an array of ``len(x)`` values, or a window of ``x`` cut short), a loop over
+    the output's steps gathering windows of ``x``; or a write past the end of an output array shorter than the
+    full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
+    kind, size = _array_error(exc)
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    full = (length - 1) * s + k
+    formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
+    if kind == "index" and size == length and _another_array(exc, inputs["x"]):
+        kind = "short output"               # an array of x's length that is not x: the output, too short
+    if (kind == "matmul" or (kind == "index" and size == length)) and full > length:
+        return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
+                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
+                "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
+                f"start from y = np.zeros({full}) and loop over the inputs, y[j * strides: j * strides + k] += x[j] "
+                "* w")
+    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < full):
+        return (f"is your y as long as the output, {formula}? A slice y[j * strides: j * strides + k] that runs "
+                "past the end of a shorter y is cut short (NumPy clips slices silently), and x[j] * w, k values, no "
+                "longer fits in it (an index y[j * strides + t] past its end fails the same way)")
+    return None
+
+
+
+def _transpose_length_mistake(got, inputs, fn):
+    """Why the full transposed convolution has ``(L - 1) * s + k`` values; for a result of the length of Keras'
+    ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ; and when ``fn`` computes the
+    convolution of ``x`` with ``w`` (a gather, ``y[n] = x[n*s: n*s + k] @ w``: :func:`_gathers`), that the
+    transposed convolution scatters instead."""
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    full = (length - 1) * s + k
+    note = (f"the full transposed convolution has (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full} "
+            "values: the last input's copy of the kernel ends there")
+    if got.size and _gathers(fn, inputs):                 # an empty result (k > L) tells nothing
+        windows = "1 window fits" if got.size == 1 else f"{got.size} windows fit"
+        note += (f"\n  your result is the convolution of x with w, y[n] = x[n * strides: n * strides + k] @ w: a "
+                 "gather, each output step collecting a window of inputs ((L - k) // strides + 1 = "
+                 f"({length} - {k}) // {s} + 1: {windows} here); the transposed convolution "
+                 "goes the other way, it scatters: each input x[j] spreads across k outputs, adding x[j] * w[t] to "
+                 "y[j * strides + t] for t = 0 .. k - 1, so start from y = np.zeros((L - 1) * strides + k) and "
+                 "loop over the inputs: y[j * strides: j * strides + k] += x[j] * w")
+    if s > k and got.shape == ((length - 1) * s + s,):
+        note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.shape[0]}, is Keras' padding=\"valid\" "
+                 f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} more "
+                 "step(s) that no input reaches (zeros); the exercise asks for the full result, without them")
+    return note
