@@ -420,12 +420,13 @@ class Tensor(TorchMethods):
     def _lift(self, other) -> Tensor:
         """Turn a Python number, list or array into a constant tensor on this tensor's backend: in this tensor's
         dtype, except a floating array, which keeps its own (``float16 tensor * float32 array`` is float32, as in
-        PyTorch and NumPy: casting the array down lost ``1e5`` to ``inf``, and ``1e-10`` added to a float64 array)."""
+        PyTorch and NumPy: casting the array down lost ``1e5`` to ``inf``, and ``1e-10`` added to a float64 array),
+        and an integer array beside an integer tensor (:func:`~tinygradconv.ops.elementwise.array_keeps_its_dtype`)."""
         if isinstance(other, Tensor):
             return other
         if hasattr(other, "dtype") and not isinstance(other, np.generic) and \
-                _ops.elementwise.floating_array(other):     # (a PyTorch tensor: a TypeError that says so)
-            return Tensor(other, backend=self.backend)
+                _ops.elementwise.array_keeps_its_dtype(other, self.dtype):  # (torch tensor: TypeError saying so)
+            return Tensor(other, backend=self.backend, dtype=dtype_name(other.dtype))
         if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
             raise TypeError(f"Cannot combine a tensor with the complex number {other!r}: tinygradconv tensors hold "
                             "real numbers")

@@ -74,11 +74,15 @@ def _refuse_bools(xp, a, op):
 def promoted(xp, a, b):
     """``a`` and ``b``, cast to NumPy's result type when one is floating and the other an integer array (``int64 *
     float32`` is float64, as NumPy computes it): array-api-strict refuses such mixed kinds, NumPy and CuPy promote
-    them this way themselves, so every backend gives the same result. Others are returned as they are."""
+    them this way themselves, so every backend gives the same result. A bool array beside a number array is cast to
+    the other's dtype (its values 0 and 1), as NumPy and PyTorch promote it (array-api-strict refused ``bool + int64``
+    with "Only numeric dtypes are allowed"). Others are returned as they are."""
     if a.dtype == b.dtype:
         return a, b
+    if a.dtype == xp.bool or b.dtype == xp.bool:
+        return (xp.astype(a, b.dtype), b) if a.dtype == xp.bool else (a, xp.astype(b, a.dtype))
     floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
-    if floating_a == floating_b or a.dtype == xp.bool or b.dtype == xp.bool:
+    if floating_a == floating_b:
         return a, b
     name = np.result_type(dtype_name(a.dtype), dtype_name(b.dtype)).name
     target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
@@ -1110,15 +1114,25 @@ class Cast(Function):
 
 
 # ------------------------------------------------------------------------------------------- operator helpers
-def floating_array(other):
-    """Whether the array ``other``, an operand of a tensor's operator (``t + other``), holds floats.
+def array_keeps_its_dtype(other, dtype):
+    """Whether the array ``other``, an operand of a tensor of ``dtype``'s operator (``t + other``), takes part with
+    its own dtype, as a PyTorch tensor of that dtype would, instead of being cast to the tensor's: a floating array
+    always (``float16 tensor * float32 array`` is float32), an integer or bool array beside an integer or bool tensor
+    (``int8 tensor + int64 array`` is int64, as in PyTorch: casting the array to int8 had wrapped ``1000`` to
+    ``-24``, and ``int8_t < np.array([1000])`` was False; found by a tester). An integer array beside a floating
+    tensor is cast to the tensor's dtype (``float32 tensor * int64 array`` is float32, as in PyTorch).
 
     Raises:
         TypeError: for a PyTorch tensor, which is no array of this package's backends (``t + torch_tensor`` met
             NumPy's "Cannot interpret 'torch.float32' as a data type", and ``t == torch_tensor`` was ``False``).
+
+    >>> import numpy as np
+    >>> [array_keeps_its_dtype(a, d) for a, d in ((np.ones(2), "int8"), (np.ones(2, int), "int8"),
+    ...                                            (np.ones(2, int), "float32"))]
+    [True, True, False]
     """
     refuse_torch_tensor(other)
-    return _floating(other)
+    return _floating(other) or not dtype_name(dtype).startswith("float")
 
 
 def refuse_torch_tensor(other, action="combine a tinygradconv tensor with"):
@@ -1140,13 +1154,15 @@ def compare(tensor, other, op):
 
     A bool tensor compared with a number compares its values as the numbers 0 and 1 (``False``, ``True``) with it,
     as PyTorch and NumPy do: ``tg.tensor([True, False]) > 0`` is ``[True, False]``, ``== 0.5`` all False (with
-    ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). Arithmetic with such a number is
-    refused instead (:meth:`Tensor._lift`: the number would have to become a bool).
+    ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). An integer tensor compared with a
+    number its dtype cannot hold (``int_t < 2.5``, ``int8_t == 1000``) compares its values with the number, as
+    PyTorch and NumPy do (it was refused). Arithmetic with such a number is refused instead (:meth:`Tensor._lift`:
+    the number would have to become a bool or an integer of that dtype).
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
-        if isinstance(other, (numbers.Real, np.bool_)) and tensor.dtype == tensor.backend.xp.bool:
-            return _bools_compared_with_a_number(tensor, other, op)
+        if isinstance(other, (numbers.Real, np.bool_)) and _compared_in_float64(tensor, other):
+            return _compared_with_a_number(tensor, other, op)
         if tensor.dtype == tensor.backend.xp.bool and _numbers_not_bools(other):
             # numbers in a list or an array (NumPy hands `np.int64(2) == t` over as a 0-d array): the bools as 0
             # and 1 against them, not the numbers cast to bool (which made 2 True), as PyTorch and NumPy compare
@@ -1183,9 +1199,18 @@ def _numbers_not_bools(other):
         return False
 
 
-def _bools_compared_with_a_number(tensor, number, op):
-    """``op`` of a bool tensor's values as 0 and 1 and ``number``, both in float64 (exact for 0 and 1, and for the
-    order of any number with them; an integer too large for float64 is taken as an infinity of its sign)."""
+def _compared_in_float64(tensor, number):
+    """Whether a bool or integer tensor meets a number that :func:`_compared_with_a_number` compares with it: any
+    number beside bools, one an integer dtype cannot hold beside integers (``2.5``; ``1000`` beside int8)."""
+    name = dtype_name(tensor.dtype)
+    return not name.startswith("float") and (name == "bool" or not _number_fits(number, name))
+
+
+def _compared_with_a_number(tensor, number, op):
+    """``op`` of a bool or integer tensor's values (bools as 0 and 1) and ``number``, both in float64, as NumPy
+    compares them: exact for bools and integers of up to 32 bits, and for the order of any number with them; int64
+    values beyond ``2**53`` are rounded first. An integer too large for float64 is taken as an infinity of its
+    sign."""
     xp = tensor.backend.xp
     try:
         number = float(number)
