@@ -576,9 +576,6 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
-@register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
-                                                     rng.standard_normal((2, 2))), {"axis": 1})],
-             special_points=_join_special_points)
 def _in_one_dtype(xp, arrays):
     """``arrays`` cast to NumPy's result type of their dtypes (``[bool, int8]`` int8, ``[int32, float32]`` float64),
     as NumPy and CuPy join mixed arrays themselves: array-api-strict refuses to join mixed kinds ("bool and int8
@@ -590,6 +587,9 @@ def _in_one_dtype(xp, arrays):
     return [xp.astype(a, target, copy=False) for a in arrays]
 
 
+@register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
+                                                     rng.standard_normal((2, 2))), {"axis": 1})],
+             special_points=_join_special_points)
 class Concat(Function):
     """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
 
