@@ -593,3 +593,26 @@ def test_the_two_operand_nn_ops_name_themselves_and_both_shapes_when_they_do_not
     first, second = tg.tensor(np.full((3, 4), 0.5)), tg.tensor(np.ones((2, 4)))
     with pytest.raises(ValueError, match=rf"^{name}: operands of shapes \(3, 4\) and \(2, 4\) cannot be broadcast"):
         getattr(nn, name)(first, second)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum_over_batch_size", "sum", "mean_with_sample_weight"])
+def test_sample_weights_that_cannot_be_per_sample_weigh_the_steps_as_keras_or_are_refused(reduction):
+    """A tester found ``(5,)`` weights for the losses ``(1, 2)`` of one sample making five samples of it, silently
+    (the per-sample reading gave them a trailing axis, which broadcast to ``(5, 2)``); Keras fails there. Weights of
+    shape ``(steps,)`` with ``steps != batch`` weigh the steps in Keras: the same here."""
+    keras = pytest.importorskip("keras")
+    y = np.zeros((1, 2, 3), "float32")
+    p = np.ones((1, 2, 3), "float32") * np.array([1.0, 2.0], "float32")[None, :, None]
+    weights = np.array([1.0, 5.0], "float32")
+    ours = tg.losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=weights)
+    theirs = keras.losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=weights)
+    np.testing.assert_allclose(np.asarray(ours.tolist()), keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+    assert ours.shape == tuple(theirs.shape)
+    # by hand: step losses 1 and 4, weighed 1 and 5
+    assert ours.sum().item() == pytest.approx({"none": 21.0, "sum_over_batch_size": 10.5, "sum": 21.0,
+                                               "mean_with_sample_weight": 3.5}[reduction])
+    with pytest.raises(ValueError, match=r"^Invalid `sample_weight`: its shape \(5,\) does not broadcast to the "
+                                         r"shape of the per-sample losses, \(1, 2\)"):
+        tg.losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=np.arange(1.0, 6.0))
+    with pytest.raises(RuntimeError):
+        keras.losses.MeanSquaredError(reduction=reduction)(y, p, sample_weight=np.arange(1.0, 6.0, dtype="float32"))

@@ -395,9 +395,9 @@ def test_gradient_shape_mismatch_and_length_mismatch():
     (optimizers.RMSprop, {"epsilon": -1e-7}, "epsilon"),
     (optimizers.Adam, {"beta_1": 1.0}, "beta_1"),
     (optimizers.Adam, {"beta_2": -0.1}, "beta_2"),
-    (optimizers.Adam, {"clipnorm": 0.0}, "clipnorm"),
+    (optimizers.Adam, {"clipnorm": -1.0}, "clipnorm"),
     (optimizers.Adam, {"clipvalue": -1.0}, "clipvalue"),
-    (optimizers.Adam, {"global_clipnorm": 0.0}, "global_clipnorm"),
+    (optimizers.Adam, {"global_clipnorm": -0.5}, "global_clipnorm"),
     (optimizers.Adam, {"weight_decay": -0.1}, "weight_decay"),
     (optimizers.Adagrad, {"initial_accumulator_value": -1.0}, "initial_accumulator_value"),
     (optimizers.Adadelta, {"rho": 2.0}, "rho"),
@@ -1238,3 +1238,19 @@ def test_pytorch_constructor_spellings_are_told_their_keras_names():
         tg.optimizers.Adam(betas=(0.9, 0.99))
     with pytest.raises(ValueError, match=r"`params` is PyTorch's: a Keras optimizer is built without its variables"):
         tg.optimizers.SGD(params=[w], learning_rate=0.1)
+
+
+@pytest.mark.parametrize("clip", ["clipnorm", "clipvalue", "global_clipnorm"])
+def test_a_clip_limit_of_zero_clips_nothing_as_keras(clip):
+    """Keras 3 takes ``clipnorm=0.0`` (and the other two) as no clipping (``if self.clipnorm > 0``); it was refused
+    here, so a Keras configuration with it could not be used (found by a tester)."""
+    keras = pytest.importorskip("keras")
+    start, gradient = np.array([1.0, -2.0], "float32"), np.array([5.0, -0.5], "float32")
+    w = tg.tensor(start.copy(), requires_grad=True)
+    tg.optimizers.SGD(0.1, **{clip: 0.0}).apply([gradient], [w])
+    kw = keras.Variable(start.copy())
+    keras.optimizers.SGD(0.1, **{clip: 0.0}).apply([keras.ops.convert_to_tensor(gradient)], [kw])
+    np.testing.assert_allclose(w.tolist(), keras.ops.convert_to_numpy(kw), rtol=1e-7)
+    np.testing.assert_allclose(w.tolist(), start - 0.1 * gradient, rtol=1e-7)         # by hand: unclipped
+    with pytest.raises(ValueError, match="Only one of"):
+        tg.optimizers.SGD(0.1, clipnorm=0.0, clipvalue=0.0)

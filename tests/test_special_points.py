@@ -46,6 +46,15 @@ def _reduce(fn):
     return reference
 
 
+def _torch_prod(x, axes, keepdims):
+    """``torch.prod`` over ``axes``: one dim at a time is its own rule (one ``dim``), every axis its full product."""
+    if len(axes) == 1:
+        return torch.prod(x, dim=axes[0], keepdim=keepdims)
+    assert len(axes) in (0, x.ndim) and (len(axes) or x.ndim == 0), "one axis, or all of them"
+    out = torch.prod(x)
+    return out.reshape((1,) * x.ndim) if keepdims else out
+
+
 def _index(x, index):
     return x[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)]
 
@@ -80,7 +89,9 @@ TORCH = {
     "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
-    "logsumexp": _reduce(torch.logsumexp),
+    "logsumexp": _reduce(torch.logsumexp), "prod": lambda x, axes, keepdims: _torch_prod(x, axes, keepdims),
+    "cumsum": lambda x, axis: torch.cumsum(x.reshape(-1) if axis is None and x.ndim else x,
+                                           dim=0 if axis is None else axis),
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "clone": torch.clone,
     "to_backend": lambda x, backend: x.to("cpu", copy=True),   # PyTorch's move between devices, here on one

@@ -1,4 +1,5 @@
 """Tensor construction (the conversion rule, copying, errors) and its plain methods, on every backend."""
+import importlib
 import re
 
 import numpy as np
@@ -672,3 +673,18 @@ def test_a_missing_top_level_op_points_at_tg_ops_and_the_method():
     with pytest.raises(AttributeError, match=r"^module 'tinygradconv' has no attribute 'no_such_op'$"):
         tg.no_such_op                                             # noqa: B018
     assert not hasattr(tg, "tanh") and not hasattr(tg, "Tanh")   # a Function class is not offered as an op
+
+
+@pytest.mark.parametrize("name, points_at", [("cat", "tg.ops.concat"), ("clamp", "tg.ops.clip"),
+                                              ("zeros", "tg.tensor(np.zeros"), ("from_numpy", "tg.tensor(array)"),
+                                              ("manual_seed", "tg.set_seed"), ("float32", "dtype='float32'"),
+                                              ("nn", "tinygradconv.layers"), ("optim", "tinygradconv.optimizers")])
+def test_pytorch_module_names_point_at_ours(name, points_at):
+    """A tester porting a PyTorch script met plain AttributeErrors for ``tg.cat``, ``tg.zeros``, ``tg.float32``;
+    each names what to write instead, and what it names exists."""
+    with pytest.raises(AttributeError, match=rf"has no attribute '{name}'; .*{re.escape(points_at)}"):
+        getattr(tg, name)
+    assert not hasattr(tg, name)
+    assert callable(tg.ops.concat) and callable(tg.ops.clip) and callable(tg.set_seed)
+    assert importlib.import_module("tinygradconv.layers").Conv1DTranspose
+    assert importlib.import_module("tinygradconv.optimizers").Adam

@@ -311,3 +311,15 @@ def test_setitem_refuses_what_would_change_the_value():
         x[0] = tg.tensor(2.0, dtype="float64")
     with pytest.raises(ValueError, match=r"shape \(2,\) does not broadcast to the shape of t\[index\], \(3,\)"):
         tg.tensor(np.zeros((2, 3)))[0] = [1.0, 2.0]
+
+
+def test_concat_and_stack_take_pytorchs_dim():
+    """``tg.ops.concat([x, x], dim=1)`` was "unexpected keyword argument 'dim'" for a tester porting torch.cat,
+    though the reductions take ``dim``; against torch.cat and torch.stack."""
+    torch = pytest.importorskip("torch")
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(6.0, 12.0).reshape(2, 3)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    np.testing.assert_array_equal(tg.ops.concat([a, b], dim=1).numpy(), torch.cat([ta, tb], dim=1).numpy())
+    np.testing.assert_array_equal(tg.ops.stack([a, b], dim=-1).numpy(), torch.stack([ta, tb], dim=-1).numpy())
+    with pytest.raises(TypeError, match=r"concat\(\) got both `axis` and `dim`"):
+        tg.ops.concat([a, b], axis=1, dim=0)

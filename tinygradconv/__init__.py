@@ -22,11 +22,28 @@ _LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constr
          "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random", "utils")
 
 
+_NUMPY_THEN_TENSOR = "make the array with NumPy, then tg.tensor(np.zeros((2, 3), 'float32'))"
+#: PyTorch's module-level names that a porter tries first (found by a tester porting a PyTorch script), and ours.
+_TORCH_NAMES = {
+    "cat": "PyTorch's `cat` is tg.ops.concat(tensors, axis=...) (Keras' name)",
+    "clamp": "PyTorch's `clamp` is tg.ops.clip(x, low, high) or the Tensor method x.clamp(low, high)",
+    "from_numpy": "PyTorch's `from_numpy` is tg.tensor(array)",
+    "as_tensor": "PyTorch's `as_tensor` is tg.tensor(data)",
+    "manual_seed": "PyTorch's `manual_seed` is tg.set_seed(seed)",
+    "nn": "PyTorch's layers are Keras' here: tinygradconv.layers (Conv1D, Conv1DTranspose, Dense, ...)",
+    "optim": "PyTorch's optimizers are Keras' here: tinygradconv.optimizers (SGD, Adam, ...)",
+    **{name: _NUMPY_THEN_TENSOR for name in ("zeros", "ones", "full", "arange", "randn", "rand", "empty", "eye",
+                                             "linspace", "zeros_like", "ones_like")},
+    **{name: f"dtypes are names here, as in Keras: dtype='{name}'" for name in
+       ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")},
+}
+
+
 def __getattr__(name):
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
     op = None if name.startswith("_") else getattr(importlib.import_module(".ops", __name__), name, None)
-    hint = ""
+    hint = f"; {_TORCH_NAMES[name]}" if name in _TORCH_NAMES else ""
     if callable(op) and not isinstance(op, type):    # torch.tanh(x) habits (found by a tester)
         hint = f"; the ops are functions of tinygradconv.ops (as in keras.ops): tg.ops.{name}(...)"
         if hasattr(Tensor, name):

@@ -688,6 +688,19 @@ msle = MSLE = mean_squared_logarithmic_error
 
 
 # ------------------------------------------------------------------------------------------------ reduction
+def _broadcast(values, weights):
+    """The shape of ``values * weights``, None where they do not broadcast."""
+    try:
+        return np.broadcast_shapes(values.shape, weights.shape)
+    except ValueError:
+        return None
+
+
+def _keeps_shape(values, weights):
+    """Whether ``weights`` broadcast to ``values``' shape without enlarging it."""
+    return _broadcast(values, weights) == tuple(values.shape)
+
+
 def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size", mask=None):
     """Weight per-sample losses and reduce them (Keras' ``reduce_weighted_values``).
 
@@ -712,7 +725,9 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     ``"mean_with_sample_weight"`` included), as in Keras on torch.
 
     Raises:
-        ValueError: a ``sample_weight`` whose shape does not broadcast to the losses' (the message names both).
+        ValueError: a ``sample_weight`` whose shape broadcasts to the losses' neither as one weight per sample
+            nor as given (``(5,)`` weights for the losses of one sample, ``(1, 2)``: Keras on torch fails there too,
+            with a ``RuntimeError``); the message names both shapes.
     """
     reduction = standardize_reduction(reduction)
     weights = None
@@ -720,15 +735,18 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     if sample_weight is not None:
         weights = _as_like(sample_weight, values, "sample_weight")
         given, losses = weights.shape, values.shape
+        unmatched = values, weights
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         if weights.ndim < values.ndim:
             weights = weights.reshape(*weights.shape, *([1] * (values.ndim - weights.ndim)))
-        try:
-            np.broadcast_shapes(values.shape, weights.shape)
-        except ValueError:
-            raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of the "
-                             f"per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, or "
-                             "one per loss element)") from None
+        if not _keeps_shape(values, weights):
+            # not one per sample: Keras' broadcast of the weights as given, lined up from the right ((steps,) weights
+            # for losses (batch, steps) weigh the steps; with batch == steps they weigh the samples here: documented)
+            values, weights = unmatched
+            if _broadcast(values, weights) is None:     # (5,) for losses (1, 2) had made 5 samples, silently
+                raise ValueError(f"Invalid `sample_weight`: its shape {given} does not broadcast to the shape of "
+                                 f"the per-sample losses, {losses} (one weight per sample, e.g. shape {losses[:1]}, "
+                                 "or one per loss element)")
     divisor = None
     if mask_weights is not None:       # values may have gained or lost a trailing axis of 1 to the weights' rank
         mask_weights = mask_weights.reshape(*values.shape)

@@ -14,8 +14,9 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 # tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
 # (see the comment at the end of tensor.py).
 from ..tensor import Tensor
-from . import conv, elementwise, linalg, reduction, shape
+from . import conv, cumulative, elementwise, linalg, reduction, shape
 from .conv import conv1d, conv1d_transpose
+from .cumulative import cumsum
 from .elementwise import (
     Abs,
     Exp,
@@ -39,7 +40,7 @@ from .elementwise import (
     sub,
     where,
 )
-from .reduction import logsumexp, max, mean, min, sum
+from .reduction import logsumexp, max, mean, min, prod, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 
 
@@ -77,6 +78,8 @@ __all__ = [
     "conv",
     "conv1d",
     "conv1d_transpose",
+    "cumsum",
+    "cumulative",
     "div",
     "elementwise",
     "exp",
@@ -97,6 +100,7 @@ __all__ = [
     "pad",
     "permute",
     "pow",
+    "prod",
     "reciprocal",
     "reduction",
     "relu",

@@ -82,7 +82,7 @@ from ..validation import (
     physical_memory,
 )
 from . import conv_batching, conv_cuda, gemm_blocks
-from .conv_arithmetic import conv_pads, conv_steps, transpose_window
+from .conv_arithmetic import conv_pads, conv_steps, full_transpose_length, transpose_window
 from .conv_batching import (
     ChunkedCols,
     chunk_size,
@@ -1319,18 +1319,19 @@ def _check_bias(op, bias, filters, kernel):
 
 
 #: What conv1d's ``padding`` may be, for its error messages.
-_CONV1D_PADDING = "one of ('valid', 'same', 'causal') or a tuple (left, right) of two integers"
+_CONV1D_PADDING = ("one of ('valid', 'same', 'causal') or a tuple (left, right) of two integers (PyTorch's "
+                   "padding=2 is (2, 2))")
+_TRANSPOSE_PADDING = ("one of ('valid', 'same') or a tuple (left, right) of two integers, the steps cropped from "
+                      "each end of the full output (PyTorch's padding=1 is (1, 1))")
 
 
-def _explicit_padding(padding):
+def _explicit_padding(padding, expected=_CONV1D_PADDING):
     """Check ``padding=(left, right)``: two ints (negative values drop samples instead of adding zeros); a
     ``ValueError`` for another count, a ``TypeError`` for items that are not integers (``1.5``, ``True``)."""
     if len(padding) != 2:
-        raise ValueError(f"Invalid value for argument `padding`. Expected {_CONV1D_PADDING}. Received "
-                         f"padding={padding!r}")
+        raise ValueError(f"Invalid value for argument `padding`. Expected {expected}. Received padding={padding!r}")
     if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in padding):
-        raise TypeError(f"Invalid type for argument `padding`. Expected {_CONV1D_PADDING}. Received "
-                        f"padding={padding!r}")
+        raise TypeError(f"Invalid type for argument `padding`. Expected {expected}. Received padding={padding!r}")
     return int(padding[0]), int(padding[1])
 
 
@@ -1451,6 +1452,8 @@ def _transpose_samples(rng):
         Sample((n((1, 2, 1)), n((1, 2, 1)), n((2,))), {"strides": 3}),      # zero extension: k_eff < strides
         Sample((n((1, 3, 2)), n((3, 1, 2)), None), {"strides": 2, "padding": "same"}),  # odd crop
         Sample((n((2, 3, 2)), n((4, 2, 2))), {"strides": 2}),                  # bias left out; blocked path
+        Sample((n((2, 4, 2)), n((3, 3, 2)), n((3,))), {"strides": 2, "padding": (1, 1), "output_padding": 1}),
+        Sample((n((1, 3, 2)), n((2, 2, 2)), None), {"strides": 2, "padding": (0, 2)}),   # PyTorch's crop, lopsided
     ]
 
 
@@ -1472,7 +1475,16 @@ class Conv1dTransposeOp(Function):
         data_format = config.standardize_data_format(data_format)
         strides = normalize_int(strides, "strides")
         dilation_rate = normalize_int(dilation_rate, "dilation_rate")
-        padding = normalize_padding(padding, TRANSPOSE_PADDINGS)
+        if isinstance(padding, (tuple, list)):      # PyTorch's crop, (left, right): torch's padding=p is (p, p)
+            crops = _explicit_padding(padding, _TRANSPOSE_PADDING)
+            if min(crops) < 0:
+                raise ValueError(f"Invalid value for argument `padding`: the crops must be >= 0 (as PyTorch's "
+                                 f"padding; output_padding extends the output). Received padding={padding!r}.")
+        elif not isinstance(padding, str):
+            raise TypeError(f"Invalid type for argument `padding`. Expected {_TRANSPOSE_PADDING}. Received "
+                            f"padding={padding!r} of type {type(padding).__name__}")
+        else:
+            padding = normalize_padding(padding, TRANSPOSE_PADDINGS, expected=_TRANSPOSE_PADDING)
         output_padding = normalize_output_padding(output_padding)
         _check_ranks(op, x, kernel, data_format, "(kernel_size, filters, input_channels)")
         _check_dtypes(xp, op, x, kernel, bias)
@@ -1490,7 +1502,16 @@ class Conv1dTransposeOp(Function):
                              "input channels may go with 0 steps. Received an input of "
                              f"{x.shape[0]} samples of 0 steps and {x.shape[2]} channels.")
 
-        c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding, output_padding)
+        if isinstance(padding, str):
+            c_left, out_len = transpose_window(x.shape[1], (k - 1) * dilation_rate + 1, strides, padding,
+                                               output_padding)
+        else:
+            full = full_transpose_length(x.shape[1], k, strides, dilation_rate) + (output_padding or 0)
+            c_left, out_len = crops[0], full - sum(crops)
+            if out_len < 0:
+                raise ValueError(f"Invalid value for argument `padding`: it crops more than the {full} steps of the "
+                                 f"full output. Expected crops of at most {full} steps in all. Received "
+                                 f"padding={padding!r}.")
         _check_output_size(xp, op, x, out_len, filters, _planned_taps(x.shape[1], out_len, k, strides, dilation_rate),
                            f"strides={strides}, output_padding={output_padding}, dilation_rate={dilation_rate}")
         dtype = x.dtype
@@ -1632,6 +1653,12 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     crop extends with zeros; ``N`` may be 0. Like ``keras.ops.conv_transpose`` (unlike the layer) this op does not
     require ``output_padding < strides`` and accepts ``strides > 1`` together with ``dilation_rate > 1``.
 
+    ``padding=(left, right)`` (this op only; the layer takes Keras' two names) crops ``left`` and ``right`` steps
+    from the full output extended by ``output_padding`` (``None`` is 0 there): ``N = (L-1)*s + k_eff + op - left -
+    right``, ``c_left = left``. That is PyTorch's ``conv_transpose1d(..., padding=p, output_padding=op)`` with
+    ``(p, p)`` (https://pytorch.org/docs/stable/generated/torch.nn.ConvTranspose1d.html), the usual upsampling
+    block ``stride=2, padding=1, output_padding=1`` included, which no Keras padding gives.
+
     Gradients (``G[b, j, t, o] = dy[b, j*s + t*d - c_left, o]``, zero outside ``dy``):
     ``dx = G @ W`` -- a conv1d of ``dy`` with the same kernel -- ``dW[t, o, i] = sum_{b, j} G[b, j, t, o] x[b, j, i]``,
     ``dbias = sum_{b, n} dy[b, n, :]``.
@@ -1641,7 +1668,7 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
         kernel: ``(kernel_size, filters, in)`` (Keras layout).
         bias: ``(filters,)`` or ``None``.
         strides, dilation_rate: positive ints (or 1-tuples).
-        padding: ``"valid"`` or ``"same"`` (case-insensitive).
+        padding: ``"valid"`` or ``"same"`` (case-insensitive), or ``(left, right)``: steps cropped (PyTorch's).
         output_padding: ``None`` or a non-negative int.
         data_format: ``"channels_last"``, ``"channels_first"``, or ``None`` for ``config.image_data_format()``.
 

@@ -1,7 +1,9 @@
-"""Reductions: ``sum``, ``mean``, ``max``, ``min`` over ``axis`` (None, an int or a tuple), with ``keepdims``.
+"""Reductions: ``sum``, ``mean``, ``prod``, ``max``, ``min`` over ``axis`` (None, an int or a tuple), with
+``keepdims``.
 
 The gradient of a reduction is the output gradient broadcast back over the reduced axes: unchanged for ``sum``,
-divided by the count for ``mean``, and routed to the extreme elements for ``max``/``min`` (split evenly on ties).
+divided by the count for ``mean``, times the product of the other elements for ``prod``, and routed to the extreme
+elements for ``max``/``min`` (split evenly on ties).
 The axes are checked by :func:`tinygradconv.validation.reduction_axes`.
 
 The functions (and the ``Tensor`` methods that call them) also take PyTorch's spellings ``dim=`` and ``keepdim=``
@@ -160,6 +162,73 @@ class Mean(Function):
         if not ctx.keepdims:
             grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
         return xp.broadcast_to(grad, ctx.shape)
+
+
+def _prod_special_points(rng):
+    """Rows with one zero, two zeros, a zero beside inf (the product NaN), signed zeros, NaN and infinities."""
+    nan, inf = np.nan, np.inf
+    rows = np.array([[2.0, 0.0, 3.0, -1.5], [0.0, 4.0, 0.0, 2.0], [inf, 0.0, 2.0, 1.0], [-0.0, 2.0, -3.0, 0.5],
+                     [nan, 1.0, 2.0, 3.0], [inf, -2.0, 0.5, 1.0], [1e30, 1e30, 1e-30, 2.0], [-1.0, 0.5, 2.0, 4.0]])
+    no_zero = np.array([[inf, 2.0], [-inf, 0.5], [nan, 3.0]])
+    return [Sample((rows,), {"axes": (1,), "keepdims": False}), Sample((rows,), {"axes": (0,), "keepdims": True}),
+            Sample((no_zero,), {"axes": (1,), "keepdims": False}),      # no zero anywhere: grad * prod / x
+            Sample((rows,), {"axes": (0, 1), "keepdims": False}),
+            Sample((np.zeros((0, 3)),), {"axes": (0,), "keepdims": False}),  # an empty axis: the product 1
+            Sample((np.asarray(0.0),), {"axes": (), "keepdims": False})]
+
+
+@register_op("prod", samples=_reduction_samples, special_points=_prod_special_points)
+class Prod(Function):
+    r"""Product over ``axes``, as ``torch.prod`` and ``keras.ops.prod`` (the product of an empty axis is 1).
+
+    .. math:: \frac{\partial}{\partial x_i} \prod_j x_j = \prod_{j \ne i} x_j
+              = \underbrace{\prod_{j < i} x_j}_{\text{before } i} \cdot \underbrace{\prod_{j > i} x_j}_{\text{after } i}
+
+    With no zero in the input the gradient is ``grad * out / x``; with a zero anywhere in it (as PyTorch's
+    ``prod_backward`` decides, for the whole input) it is the product of the elements before ``x_i`` times the
+    product of those after it (exclusive cumulative products from each end), so that one zero in a slice gets the
+    product of the others and every other element 0, and two zeros give 0 everywhere (``out / x`` would be
+    ``0 / 0``). The product of every element with two zeros or more has gradient 0 everywhere, as PyTorch's
+    shortcut for it gives (the product of the others would be NaN beside an inf or NaN). Several axes are flattened
+    into one first (PyTorch's ``prod`` takes one ``dim``; Keras' any).
+    Integer and bool inputs multiply in int64, as ``torch.prod``; float16 in float32, rounded once.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        xp = ctx.xp
+        axes, keepdims = _checked("prod", a, axes, keepdims)
+        if not xp.isdtype(a.dtype, "real floating"):
+            a = xp.astype(a, xp.int64)          # bool and every integer: int64, as torch.prod (and sum)
+        out = _in_float32(xp, lambda v: xp.prod(v, axis=axes, keepdims=True), a)
+        ctx.save_for_backward(a, out)
+        ctx.axes = axes
+        return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, out = ctx.saved_tensors
+        grad = xp.reshape(grad, out.shape)
+        zeros = int(xp.sum(xp.astype(a == 0, xp.int64)))
+        if zeros == 0:
+            return _in_float32(xp, lambda g, p, x: g * (p / x), grad, out, a)
+        if zeros > 1 and len(ctx.axes) == a.ndim:    # PyTorch's full product: 0 everywhere, even beside inf or NaN
+            return xp.zeros_like(a)
+        return _in_float32(xp, lambda g, x: g * _product_of_the_others(xp, x, ctx.axes), grad, a)
+
+
+def _product_of_the_others(xp, a, axes):
+    """For each element, the product of the other elements of its slice over ``axes``: the exclusive cumulative
+    product from the left times that from the right, over the reduced axes moved to the end and flattened into
+    one (no division, so exact where elements are 0)."""
+    kept = [i for i in range(a.ndim) if i not in axes]
+    moved = xp.permute_dims(a, (*kept, *axes))
+    rows = xp.reshape(moved, (*moved.shape[:len(kept)], -1))
+    before = xp.cumulative_prod(rows, axis=-1, include_initial=True)[..., :-1]
+    after = xp.flip(xp.cumulative_prod(xp.flip(rows, axis=-1), axis=-1, include_initial=True)[..., :-1], axis=-1)
+    others = xp.reshape(before * after, moved.shape)
+    return xp.permute_dims(others, tuple(int(i) for i in np.argsort((*kept, *axes))))
 
 
 class _Extreme(Function):
@@ -326,6 +395,21 @@ def mean(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     [1.5, 4.0]
     """
     return _reduce(Mean, x, axis, keepdims, dim, keepdim)
+
+
+def prod(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
+    """Product of the elements over ``axis`` (all by default); ``dim``/``keepdim`` as in :func:`sum`
+    (``torch.prod``, whose ``dim`` is one int; ``keras.ops.prod``). Integers and bools give int64, as PyTorch.
+    The gradient is the product of the other elements (:class:`Prod`), exact where elements are 0.
+
+    >>> prod([[1.0, 2.0], [3.0, 4.0]], axis=1).tolist()
+    [2.0, 12.0]
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> prod(x).backward(); x.grad.tolist()           # the zero gets 2 * 3, the others 0
+    [0.0, 6.0, 0.0]
+    """
+    return _reduce(Prod, x, axis, keepdims, dim, keepdim)
 
 
 def max(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):

@@ -729,14 +729,42 @@ def _same_backend(tensors, name):
     return [_tensor(t) for t in tensors]
 
 
-def concat(tensors, axis=0):
-    """Join tensors along ``axis``; all other dimensions must match."""
+def concat(tensors, axis=0, *, dim=None):
+    """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
+    dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8).
+
+    Raises:
+        ValueError: shapes that differ outside ``axis``, an axis out of range, rank-0 tensors (use :func:`stack`).
+        TypeError: ``axis`` and ``dim`` both given.
+
+    >>> concat([[1.0, 2.0], [3.0]], dim=0).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    axis = _axis_or_dim("concat", axis, dim, default=0)
     return Concat.apply(*_same_backend(tensors, "concat"), axis=axis)  # shapes and axis checked by the op
 
 
-def stack(tensors, axis=0):
-    """Join same-shaped tensors along a new axis."""
+def stack(tensors, axis=0, *, dim=None):
+    """Join same-shaped tensors along a new ``axis`` (``keras.ops.stack``; ``dim`` is ``torch.stack``'s name).
+
+    Raises:
+        ValueError: shapes that differ, an axis out of range. TypeError: ``axis`` and ``dim`` both given.
+
+    >>> stack([[1.0, 2.0], [3.0, 4.0]], dim=1).tolist()
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    axis = _axis_or_dim("stack", axis, dim, default=0)
     return Stack.apply(*_same_backend(tensors, "stack"), axis=axis)  # shapes and axis checked by the op
+
+
+def _axis_or_dim(op, axis, dim, default):
+    """``axis``, or PyTorch's ``dim`` when given instead (a ``TypeError`` for both, as the reductions)."""
+    if dim is None:
+        return axis
+    if axis != default:
+        raise TypeError(f"{op}() got both `axis` and `dim` (PyTorch's name for it): received axis={axis!r}, "
+                        f"dim={dim!r}. Pass one of them")
+    return dim
 
 
 def pad(x, pad_width, value=0.0):

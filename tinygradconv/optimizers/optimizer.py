@@ -181,6 +181,8 @@ class Optimizer:
         clipnorm: if set, each gradient is rescaled to an L2 norm of at most this value.
         clipvalue: if set, each gradient is clipped element-wise into ``[-clipvalue, clipvalue]``.
         global_clipnorm: if set, all gradients are rescaled together to a global L2 norm of at most this value.
+            A limit of 0 clips nothing, as in Keras 3 (only one of the three may be set, whatever its value); a
+            negative one is refused (Keras ignores it as it ignores 0).
         name: the optimizer's name; by default Keras 3's, the class name in snake case (``"sgd"``, ``"rm_sprop"``,
             ``"adam"``, ``"adam_w"``, ...). Any name reads back: older files hold ``"SGD"``, ``"rmsprop"``,
             ``"adamw"``, this library's defaults before it followed Keras.
@@ -210,8 +212,8 @@ class Optimizer:
             raise ValueError(f"Argument(s) not recognized: {kwargs}{hint}. {type(self).__name__} takes: "
                              f"{', '.join(takes)}.")
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
-            if value is not None:
-                number(value, arg, low=0, low_open=True)
+            if value is not None:   # 0: no clipping, as Keras 3 (`if self.clipnorm > 0`), which ignores a negative too
+                number(value, arg, low=0)
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
@@ -390,13 +392,14 @@ class Optimizer:
         optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
         ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
 
-        A slot is named as Keras names it, ``"<name>/<variable path>_<slot>"`` with the ``"/"`` of the path written
-        ``"_"``: the weight ``"dense_1/kernel"`` gives ``"adam/dense_1_kernel_momentum"``. The path used is the
-        weight's name here, ``"<layer>/<weight>"``, which is Keras' ``variable.path`` for a layer used alone or in a
-        functional model; in a ``Sequential`` model (or a subclassed one) Keras' path also starts with the model's
-        name (``"sequential/dense_1/kernel"``, so ``"adam/sequential_dense_1_kernel_momentum"``), which the weights
-        here do not know. An unnamed variable is ``"variable"``; a name met again (two unnamed variables, two
-        layers of the same name in different models) is numbered ``"variable_1"``, ``"variable_2"``, ... in the
+        Each item's ``.name`` is what Keras calls the variable's ``.path``, ``"adam/iteration"`` (Keras' ``.name`` is
+        its last part, ``"iteration"``). A slot is named as Keras names it, ``"<name>/<variable path>_<slot>"`` with the
+        ``"/"`` of the path written ``"_"``: the weight ``"dense_1/kernel"`` gives ``"adam/dense_1_kernel_momentum"``.
+        The path used is the weight's name here, ``"<layer>/<weight>"``, which is Keras' ``variable.path`` for a layer
+        used alone or in a functional model; in a ``Sequential`` model (or a subclassed one) Keras' path also starts
+        with the model's name (``"sequential/dense_1/kernel"``, so ``"adam/sequential_dense_1_kernel_momentum"``), which
+        the weights here do not know. An unnamed variable is ``"variable"``; a name met again (two unnamed variables,
+        two layers of the same name in different models) is numbered ``"variable_1"``, ``"variable_2"``, ... in the
         order of the variables, as Keras numbers its unnamed variables, so that every name is unique.
 
         Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
@@ -689,20 +692,20 @@ class Optimizer:
         return array
 
     def _clip(self, grads, xp):
-        if self.clipnorm:
+        if _clips(self.clipnorm):
             c = self.clipnorm
             out = []
             for g in grads:
                 norm = xp.sqrt(xp.sum(g * g))
                 out.append(g * c / xp.maximum(norm, xp.full_like(norm, c)))
             return out
-        if self.global_clipnorm:
+        if _clips(self.global_clipnorm):
             c = self.global_clipnorm
             total = xp.sqrt(sum(xp.sum(g * g) for g in grads))
             # c / max(norm, c) is 1 for small norms; adding (norm - norm) turns an inf or NaN norm into NaN (Keras).
             scale = c / xp.maximum(total, xp.full_like(total, c)) + (total - total)
             return [g * xp.astype(scale, g.dtype) for g in grads]
-        if self.clipvalue:
+        if _clips(self.clipvalue):
             c = self.clipvalue
             return [xp.clip(g, -c, c) for g in grads]
         return grads
@@ -832,6 +835,12 @@ _OTHER_NAMES = {
     "params": "PyTorch's: a Keras optimizer is built without its variables; give them to `step(variables)` or "
               "`apply(grads, variables)`",
 }
+
+
+def _clips(limit):
+    """Whether a ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` clips: set and above 0 (Keras 3 takes 0 and
+    clips nothing with it)."""
+    return limit is not None and limit > 0
 
 
 def _refuse_parameters(learning_rate):
