@@ -1396,11 +1396,71 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
 # ------------------------------------------------------------------------------------------------------------
 # The convolution as a matrix
 # ------------------------------------------------------------------------------------------------------------
+#: The shortest side (inches) a matrix panel of :func:`plot_conv_matrix` is drawn with: a 2×100 matrix at one
+#: cell size was a hairline 0.14 inch high; its cells are drawn that much longer along the short side instead.
+MIN_PANEL_INCHES = 0.5
+#: Tick labels (8-point digits, about 0.64 em wide and 1 em high) are at least this far apart (points), edge to edge.
+_TICK_GAP_POINTS = 4.0
+
+
+def _index_ticks(n, most, inches, digits_across):
+    """The whole indices ``0 .. n-1`` to label along a side ``inches`` long: every one when they fit, else at most
+    ``most`` of them (round steps), never closer than an 8-point label and :data:`_TICK_GAP_POINTS` apart.
+    ``digits_across``: labels side by side along the axis (x), so a label takes its width, not its height (y)."""
+    from matplotlib.ticker import MaxNLocator
+
+    label = (len(str(max(n - 1, 0))) * 0.64 if digits_across else 1.0) * 8.0 + _TICK_GAP_POINTS   # points a label
+    fit = max(1, int(inches * 72.0 / label) + 1)       # labels that fit along the side (the ends hold half of one)
+    most = max(1, min(most, fit))
+    if n <= most:
+        return list(range(n))
+    ticks = [int(v) for v in MaxNLocator(nbins=max(most - 1, 1), integer=True, min_n_ticks=1).tick_values(0, n - 1)
+             if 0 <= v <= n - 1]
+    return ticks or [0]
+
+
+def _index_locator(n, most):
+    """A matplotlib Locator for a matrix side of ``n`` cells (see :func:`_index_ticks`)."""
+    from matplotlib.ticker import Locator
+
+    class IndexLocator(Locator):
+        """Ticks at whole indices, thinned to the drawn length of the axis (measured when it is drawn)."""
+
+        def __init__(self, n, most):
+            self.n, self.most = n, most
+
+        def __call__(self):
+            axes = self.axis.axes
+            along_x = self.axis is axes.xaxis
+            box = axes.get_position()                   # after the aspect is applied: the drawn box
+            fig_w, fig_h = axes.figure.get_size_inches()
+            inches = box.width * fig_w if along_x else box.height * fig_h
+            return _index_ticks(self.n, self.most, inches, along_x)
+
+    return IndexLocator(n, most)
+
+
+def _bar_beside(ax, fig, gap=0.1, width=0.12):
+    """An Axes for a colour bar ``gap`` inches right of ``ax``'s drawn box, ``width`` inches wide and as high as
+    it (placed when drawn: an equal-aspect Axes is narrower than its layout slot, and a bar placed by the layout
+    beside the slot stood an inch away from a narrow matrix)."""
+    from matplotlib.transforms import Bbox
+
+    def locate(_bar, _renderer):
+        box = ax.get_position()
+        fig_w, _ = fig.get_size_inches()
+        return Bbox.from_bounds(box.x1 + gap / fig_w, box.y0, width / fig_w, box.height)
+
+    bar = fig.add_axes([0.0, 0.0, 0.01, 0.01])
+    bar.set_in_layout(False)
+    bar.set_axes_locator(locate)
+    return bar
+
+
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
     """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell);
     ``x_ticks``: the most ticks along its columns (fewer on a matrix drawn with smaller cells)."""
     from matplotlib.colors import ListedColormap
-    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
@@ -1421,8 +1481,8 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     for axis, n, most in ((ax.xaxis, matrix.shape[1], x_ticks), (ax.yaxis, matrix.shape[0], 12)):
-        # every index when few (a 1-wide matrix got the ticks -0.5, 0, 0.5), else at most 12 whole ones
-        axis.set_major_locator(FixedLocator(range(n)) if n <= most else MaxNLocator(nbins=most, integer=True))
+        # whole indices only (a 1-wide matrix got the ticks -0.5, 0, 0.5), as many as the drawn side has room for
+        axis.set_major_locator(_index_locator(n, most))
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
     ax.tick_params(labelsize=8)
@@ -1439,8 +1499,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
     cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when numbers are
     written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers written in
-    them; ``T``'s column is at least as wide as its title (the cells centred in it); the tick labels give the
-    indices.
+    them; ``T``'s column is at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
+    is drawn at least ``MIN_PANEL_INCHES`` (0.5) across its short side, its cells that much longer that way, not a
+    hairline; the tick labels give the indices, thinned to the room the drawn side has (none overlap); the colour
+    bar stands right beside ``T``, as high as it.
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
@@ -1497,19 +1559,24 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         # about 0.6 em a character): a 5×1 T put its title past the figure's edge. The column is made wider than
         # the cells instead (the image sits centred in it), so the title does not blow up T's cells
         title_inches = max(len("its transpose:"), len(f"T = Cᵀ, {n_long}×{n_short}")) * 0.6 * 9 / 72
+        # A lopsided matrix (2×100) is drawn at least MIN_PANEL_INCHES across its short side: its cells longer
+        # that way (C: `c_rows` of C's cells high; T: `t_cols` of them wide) instead of a hairline. The colour bar
+        # stands right of T, in T's column (`bar_room` either side of T, T being centred in it)
+        bar_room = 0.0 if annotate else 0.9
         shrink, slot = 1.0, 1.0
         for _ in range(4):                                         # the cell size and the shrink settle together
             across = n_long + slot * n_short                       # the two columns' widths, in C's cells
             cell = min(0.36, 7.0 / across)
             width = max(7.5, cell * across + 3.5)
-            # the cell size the layout will give: the width less the tick labels (and the colour bar)
-            cell = (width - (2.4 if annotate else 3.8)) / across
+            cell = (width - 2.4) / across       # the cell size the layout will give: the width less the tick labels
             floor = min(MIN_MATRIX_SHRINK, NUMBER_CELL_INCHES / cell) if annotate else MIN_BAR_MATRIX_SHRINK
             shrink = min(1.0, max(n_short / n_long if n_long else 1.0, floor, text_inches / cell))
-            slot = max(shrink, title_inches / (cell * max(n_short, 1)))
+            t_cols = max(shrink * n_short, MIN_PANEL_INCHES / cell)
+            slot = max(t_cols + 2 * bar_room / cell, title_inches / cell) / max(n_short, 1)
         across = n_long + slot * n_short
-        cell = (width - (2.4 if annotate else 3.8)) / across
-        height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
+        cell = (width - 2.4) / across
+        c_rows = max(n_short, MIN_PANEL_INCHES / cell)
+        height = cell * max(c_rows, shrink * n_long) + 2.3 + _keras_height(st, width)
         fig, ax = pyplot().subplots(1, 2, figsize=(width, height), layout="constrained",
                                     width_ratios=[n_long, slot * n_short])
     else:
@@ -1529,7 +1596,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     t_xlabel = "input index (short side)"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
     # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
-    t_inches = cell * shrink * n_short if new_figure else ax[1].get_position().width * fig.get_figwidth()
+    t_inches = cell * t_cols if new_figure else ax[1].get_position().width * fig.get_figwidth()
     if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
         t_title = t_title.replace(": ", ":\n", 1)
     if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
@@ -1537,8 +1604,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
     image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
                          x_ticks=round(12 * shrink) if new_figure else 12)
-    if not annotate:
-        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
+    if new_figure:                                                # a lopsided matrix's cells, longer one way
+        ax[0].set_aspect(c_rows / max(n_short, 1))
+        ax[1].set_aspect(shrink * n_short / t_cols if t_cols else 1.0)
+    if not annotate:                                              # right beside T, as high as T
+        bar = fig.colorbar(image, cax=_bar_beside(ax[1], fig), label="matrix entry:\none tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = _nine_point_chars(fig.get_figwidth())
@@ -1555,7 +1625,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
             fig.draw_without_rendering()
             row = ax[1].get_position(original=True).height * fig.get_figheight()         # inches
             c_cell = ax[0].get_position().width * fig.get_figwidth() / n_long
-            wanted = c_cell * max(n_short, shrink * n_long)
+            wanted = c_cell * max(c_rows, shrink * n_long)
             if abs(row - wanted) < 0.02:
                 break
             fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - row + wanted)
