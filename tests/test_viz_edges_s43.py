@@ -63,3 +63,69 @@ def test_index_ticks_thin_to_the_room():
     assert _index_ticks(10, 12, 0.5, digits_across=True) == [0, 3, 6, 9]
     assert _index_ticks(2, 12, 0.5, digits_across=False) == [0, 1]     # both rows of a 2-row matrix half an inch high
     assert _index_ticks(3, 12, 5.0, digits_across=True) == [0, 1, 2]  # every index when they fit
+
+
+# ------------------------------------------------------------ 2. "taps of y2:" right beside the numbers it names
+@pytest.mark.parametrize("args, kwargs", [
+    (("conv1d", 10), {"kernel_size": 12, "strides": 2, "padding": "same"}),       # y2's window, mid-row
+    (("conv1d_transpose", 3), {"kernel_size": 12, "strides": 2, "padding": "same"}),
+    (("conv1d", 30), {"kernel_size": 9, "padding": "same"}),
+])
+def test_the_window_note_stands_beside_its_first_number(args, kwargs):
+    ax = viz.plot_connectivity(*args, **kwargs)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for a in fig.axes for t in a.texts]
+    note = next(t for t in texts if (t.get_gid() or "").startswith("window:"))
+    numbers = {int(t.get_gid()[4:]): t for t in texts if (t.get_gid() or "").startswith("tap:")}
+    first = numbers[0]                                   # t0: the leftmost line of the window (x grows with t)
+    assert note.axes is first.axes and note.get_visible() and first.get_visible()
+    note_box = note.get_window_extent(renderer)
+    first_box = first.get_bbox_patch().get_window_extent(renderer)
+    # on the numbers' line, ending just left of t0's frame: a gap of 0 to 6 points (it stood at the row's left
+    # edge: 4.8 cells, about 1.3 inch, left of y2's t0)
+    gap_points = (first_box.x0 - note_box.x1) * 72 / fig.dpi
+    assert 0.0 <= gap_points <= 6.0, gap_points
+    assert note_box.y0 < first_box.y1 and first_box.y0 < note_box.y1             # level with the number
+    assert not any(note_box.overlaps(t.get_bbox_patch().get_window_extent(renderer)) for t in numbers.values())
+    assert figure_problems(fig) == []
+    plt.close(fig)
+
+
+# ------------------------------------------------- 3. the faint lines' legend sample looks like the faint lines
+@pytest.mark.parametrize("args, kwargs, what", [
+    (("conv1d", 10), {"kernel_size": 12, "strides": 2, "padding": "same"}, "pad"),
+    (("conv1d_transpose", 3), {"kernel_size": 3, "strides": 2, "padding": "same"}, "crop"),
+    (("conv1d", 6), {"kernel_size": 3, "padding": "same", "weights": [0.5, -2.0, 1.0]}, "pad"),
+])
+def test_the_faint_legend_sample_is_drawn_like_the_faint_lines(args, kwargs, what):
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
+
+    ax = viz.plot_connectivity(*args, **kwargs)
+    ax.figure.canvas.draw()
+    drawn = {}
+    for line in ax.figure.axes[-1].lines + [ln for a in ax.figure.axes for ln in a.lines]:
+        gid = line.get_gid() or ""
+        if gid.startswith(what + ":"):
+            drawn[int(gid.split(":")[3])] = line
+    assert drawn
+    legend = ax.get_legend()
+    sample = [a for a in legend.findobj(Line2D) if (a.get_gid() or "").startswith(f"legend:{what}:")]
+    # more than one line where more than one tap is faint (it was one grey line), each in a tap's colour drawn faint
+    assert len(sample) == min(3, len(drawn)) and len(sample) >= 1
+    for artist in sample:
+        t = int(artist.get_gid().split(":")[2])
+        line = drawn[t]
+        assert to_rgba(artist.get_color()) == to_rgba(line.get_color())
+        assert artist.get_color() != "#555555"
+        assert artist.get_alpha() == line.get_alpha() == viz.connectivity.FAINT_ALPHA
+        assert artist.get_linewidth() == line.get_linewidth()
+        assert artist.get_linestyle() == line.get_linestyle()
+        assert artist.get_visible()
+    # the sample's lines stand apart (about 4 points), each readable on its own
+    ys = sorted(artist.get_window_extent(ax.figure.canvas.get_renderer()).y0 for artist in sample)
+    assert all(b - a >= 3.0 * ax.figure.dpi / 72 for a, b in itertools.pairwise(ys))
+    plt.close("all")
+

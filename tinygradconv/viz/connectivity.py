@@ -1051,7 +1051,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
         annotate = True if len(axes) > 1 or ax is None else geo.cells_wide <= 2 * (ROW_CELLS + 4)
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
-    drawn = {"categories": set(), "taps": set(), "faint": set(), "labels": []}
+    drawn = {"categories": set(), "taps": set(), "faint": {}, "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
         # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below);
         # not beside the left-out rows: the row after them does not continue the one before (the ellipsis says so)
@@ -1147,8 +1147,8 @@ def _label_taps(axes, geo, moved=0.0) -> list:
     its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
     where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
     the numbers tell them apart. The window is the first one drawn with the most real (not faint) lines, and all
-    its ``k`` taps are numbered, the faint ones too (into a cropped cell, from a padding cell); a note left of the
-    numbers names it ("taps of y3:", gid ``"window:y3"``). The numbers stand outside
+    its ``k`` taps are numbered, the faint ones too (into a cropped cell, from a padding cell); a note right
+    beside the first number, left of it, names it ("taps of y3:", gid ``"window:y3"``). The numbers stand outside
     the rows of cells, above the input cells (conv1d) or below the output cells (conv1d_transpose), beyond
     anything else there (the index labels moved out of their cells): written between the rows, on the bundle of
     lines, they covered the lines they name (found by a teacher); ``moved``: how far the index labels reach out
@@ -1178,14 +1178,20 @@ def _label_taps(axes, geo, moved=0.0) -> list:
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
     # say whose window is numbered (the numbers alone marked y3's window without naming it: found by a student):
-    # beside the first number, left of it, where the row's name stands
-    first = texts[0].axes if texts else None
-    if first is not None:
-        lo = first.window[0]
+    # right beside the first number, left of it (at the row's left edge it stood far from a window in the
+    # middle of the row, y2's of a 12-tap conv1d: found by a reviewer); the gap is in points, so it is the same
+    # at any cell size: half the framed number, its frame, and 3 points
+    if texts:
+        from matplotlib.transforms import ScaledTranslation
+
+        first = texts[0]
+        row = first.axes
+        gap = (len(first.get_text()) * 0.6 * 7.5 / 2 + 0.8 + 3.0) / 72.0        # inches
         name = f"y{key}" if conv else f"x{key}"
-        texts.append(first.text(lo - 0.8, y, f"taps of {name}:", ha="right", va="bottom" if conv else "top",
-                                fontsize=7.5, style="italic", gid=f"window:{name}",
-                                bbox={"facecolor": "none", "edgecolor": "none", "pad": 0.8}))
+        texts.append(row.text(first.get_position()[0], y, f"taps of {name}:", ha="right",
+                              va="bottom" if conv else "top", fontsize=7.5, style="italic", gid=f"window:{name}",
+                              transform=row.transData + ScaledTranslation(-gap, 0.0, row.figure.dpi_scale_trans),
+                              bbox={"facecolor": "none", "edgecolor": "none", "pad": 0.8}))
     return texts
 
 
@@ -1286,7 +1292,7 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
         else:           # a tap that meets a zero: a conv1d's padding cell j, a transposed conv's cropped cell q = n
             line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linewidth=FAINT_WIDTH,
                           linestyle=styles[t], alpha=FAINT_ALPHA, zorder=2, gid=f"{what}:{j}:{n}:{t}")
-            drawn["faint"].add(what)
+            drawn["faint"].setdefault(what, set()).add(t)          # which taps, for the legend's sample
         ax.add_line(line).set_clip_path(clip)
         drawn["taps"].add(t)
         for side, edge, crosses in (("in", left, cut[0] and min(x0, x1) <= left + 1e-9),
@@ -1361,13 +1367,15 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     if weighted and any(w[t] < 0 for t in drawn["taps"]):
         handles.append(Line2D([], [], color="#555555", label="hollow: w < 0",
                               **tap_line_style(-largest, largest)))
-    # the faint lines are drawn in their tap's colour and dash: the legend's line is as faint and as thin, in a
-    # neutral grey, and says so (a plain grey line read as "grey lines", which none of the drawn ones is)
+    # the faint lines are drawn in their tap's colour and dash: the legend's sample is a few of those very lines
+    # (up to three of the taps drawn faint, as thin and as faint, each in its tap's colour and dash), not one grey
+    # line that looked like none of them (found by a reviewer)
+    handler_map = {}
     for what, label in (("pad", "faint, in its tap's colour: a tap on a padding zero"),
                         ("crop", "faint, in its tap's colour: into a cropped cell")):
         if what in drawn["faint"]:
-            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label,
-                                  gid=f"legend:{what}"))
+            handles.append(_faint_sample(sorted(drawn["faint"][what]), colors, styles, what, label))
+            handler_map[_FaintSample] = _faint_handler()
     fig = ax.figure
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
@@ -1375,7 +1383,7 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     ncol = max(1, min(4, int(width / 1.7), len(handles)))
     if not inside:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
-                  frameon=False, columnspacing=1.2, handlelength=1.8)
+                  frameon=False, columnspacing=1.2, handlelength=1.8, handler_map=handler_map)
         return -(-len(handles) // ncol)
     # room below the cells for the legend's rows (8-point text, 1.4 lines a row) and a gap under it (clear of the
     # title of an Axes below), in data units: the equal aspect gives x and y one scale, set by whichever span
@@ -1388,9 +1396,54 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     room = max(legend_in * (x1 - x0) / width, legend_in * (y1 - y0) / max(height - legend_in, 0.2))
     ax.set_ylim(y0 - room, y1)
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
-              frameon=False, columnspacing=1.2, handlelength=1.8, borderaxespad=0.0,
+              frameon=False, columnspacing=1.2, handlelength=1.8, borderaxespad=0.0, handler_map=handler_map,
               bbox_transform=ax.transAxes + ScaledTranslation(0.0, gap, fig.dpi_scale_trans))
     return -(-len(handles) // ncol)
+
+
+def _faint_sample(taps, colors, styles, what, label):
+    """The legend's sample of the faint lines: up to three of the ``taps`` drawn faint (the first, a middle and
+    the last), each a Line2D as drawn (its tap's colour and dash, ``FAINT_WIDTH``, ``FAINT_ALPHA``); drawn by
+    :func:`_faint_handler` one above the other, like the bundle of lines in the diagram."""
+    from matplotlib.lines import Line2D
+
+    picked = sorted({taps[0], taps[len(taps) // 2], taps[-1]})
+    lines = tuple(Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA,
+                         gid=f"legend:{what}:{t}") for t in picked)
+    return _FaintSample(lines, label)
+
+
+class _FaintSample:
+    """The faint lines of one legend entry and its label (a type of its own: the legend's ``handler_map`` finds
+    :func:`_faint_handler` by it)."""
+
+    def __init__(self, lines, label):
+        self.lines, self.label = lines, label
+
+    def get_label(self):
+        return self.label
+
+
+def _faint_handler():
+    """A legend handler drawing a :class:`_FaintSample`: its lines across the handle, one above the other."""
+    from matplotlib.legend_handler import HandlerBase
+
+    class FaintHandler(HandlerBase):
+        def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+            from matplotlib.lines import Line2D
+
+            # centred on the text, 3.5 points apart (the box's units): 0.9-point lines, each seen on its own
+            n = len(orig_handle.lines)
+            artists = []
+            for i, line in enumerate(orig_handle.lines):
+                y = height / 2 + (i - (n - 1) / 2) * 3.5 - ydescent
+                artist = Line2D([-xdescent, width - xdescent], [y, y], color=line.get_color(),
+                                linestyle=line.get_linestyle(), linewidth=line.get_linewidth(),
+                                alpha=line.get_alpha(), gid=line.get_gid(), transform=trans)
+                artists.append(artist)
+            return artists
+
+    return FaintHandler()
 
 
 # ------------------------------------------------------------------------------------------------------------
