@@ -2,7 +2,9 @@
 drawn (their positions, colours, texts) against a hand-computed case, and failed before its fix."""
 import itertools
 
+import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from figure_check import figure_problems
 
@@ -129,3 +131,118 @@ def test_the_faint_legend_sample_is_drawn_like_the_faint_lines(args, kwargs, wha
     assert all(b - a >= 3.0 * ax.figure.dpi / 72 for a, b in itertools.pairwise(ys))
     plt.close("all")
 
+
+# ----------------------------------------------- 4. one key for plot_graph and animate_backward: same colours, words
+def _key(fig):
+    [legend] = [legend for legend in fig.legends if legend.get_gid() == "colour-key"]
+    out = {}
+    for text, handle in zip(legend.get_texts(), legend.legend_handles):
+        colour = handle.get_color() if hasattr(handle, "get_linestyle") and not hasattr(handle, "get_hatch") \
+            else handle.get_facecolor()
+        out[text.get_text()] = matplotlib.colors.to_hex(colour)
+    return out
+
+
+def test_the_graph_and_the_animation_share_one_key():
+    import tinygradconv as tg
+
+    x, w, y = tg.tensor([1.0, 2.0]), tg.tensor([0.5, -1.0], requires_grad=True), tg.tensor([1.0, 0.0])
+    loss = ((x * w - y) ** 2).mean()
+    ax = viz.plot_graph(loss)
+    static = _key(ax.figure)
+    anim = viz.animate_backward(loss)
+    moving = _key(anim.figure)
+    # every entry of the static graph's key is in the animation's, in the same colour and the same words
+    assert static.items() <= moving.items(), (static, moving)
+    # ... and is what is drawn: the static graph's arrows are the grey of the key's arrow, and so are the
+    # animation's arrows in its first frame (the forward pass); the boxes' colours are the boxes' entries
+    grey = static["grey arrow: the forward pass, input to op to output"]
+    static_arrows = {matplotlib.colors.to_hex(t.arrow_patch.get_edgecolor()) for t in ax.texts
+                     if (t.get_gid() or "").startswith("edge:")}
+    anim._func(0)
+    first_frame = {matplotlib.colors.to_hex(t.arrow_patch.get_edgecolor()) for t in anim.figure.axes[0].texts
+                   if (t.get_gid() or "").startswith("edge:")}
+    assert static_arrows == first_frame == {grey}
+    boxes = {matplotlib.colors.to_hex(t.get_bbox_patch().get_facecolor()) for t in ax.texts
+             if (t.get_gid() or "").startswith(("tensor:", "op:"))}
+    assert boxes == set(static.values()) - {grey}
+    # the animation's own entries: its red and blue arrows and its highlighted box, as drawn in a later frame
+    anim._func(2)
+    drawn = {matplotlib.colors.to_hex(t.arrow_patch.get_edgecolor()) for t in anim.figure.axes[0].texts
+             if (t.get_gid() or "").startswith("edge:")}
+    extra = {k: v for k, v in moving.items() if k not in static}
+    assert {v for k, v in extra.items() if "arrow" in k} <= drawn and len(extra) == 3
+    highlighted = {matplotlib.colors.to_hex(t.get_bbox_patch().get_facecolor()) for t in anim.figure.axes[0].texts
+                   if (t.get_gid() or "").startswith(("tensor:", "op:"))} - set(static.values())
+    assert highlighted == {v for k, v in extra.items() if "box" in k}
+    assert figure_problems(ax.figure) == [] and figure_problems(anim.figure) == []
+    plt.close("all")
+
+
+# --------------------------------------------------------- 5. unnamed intermediate tensors titled by their op
+def test_unnamed_intermediates_are_titled_by_the_op_that_made_them():
+    import tinygradconv as tg
+
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    b.name = "b"
+    h = a * b                                   # unnamed: "mul 1"
+    h2 = h * a                                  # unnamed: "mul 2"
+    s = h2 + b                                  # unnamed, the one add: "add"
+    named = s.exp()
+    named.name = "e"                            # named: kept
+    loss = named.sum()
+    ax = viz.plot_graph(loss)
+    titles = {t.get_gid(): t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:")}
+    # by hand, in the graph's order (inputs before what is made from them): a, b, a*b, (a*b)*a, +b, exp, sum
+    assert sorted(titles.values()) == sorted(["leaf", "b", "mul 1", "mul 2", "add", "e", "output"])
+    # each title names the op box right above it (the op that made it)
+    ops = {t.get_gid()[3:]: t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("op:")}
+    for gid, title in titles.items():
+        if title in ("mul 1", "mul 2", "add"):
+            assert title.split()[0] == ops["op" + gid[len("tensor:t"):]], (title, ops)
+    # the animation titles the same boxes the same way
+    anim = viz.animate_backward(loss)
+    first = {k: v.split("\n")[0] for k, v in anim.frame_texts[0].items()}
+    assert sorted(first.values()) == sorted(titles.values())
+    plt.close("all")
+
+
+# ------------------------------------------------------ 6. a 10-layer model's graph folds for a landscape slide
+def _ten_layer_loss(kind):
+    import tinygradconv as tg
+    from tinygradconv.layers import Conv1D, Dense
+    from tinygradconv.models import Sequential
+
+    rng = np.random.default_rng(10)
+    tg.random.set_seed(10)      # the layers' weights too: the boxes' numbers, and so the layout, depend on them
+    x = tg.tensor(rng.standard_normal((2, 6, 3)).astype("float32"))
+    if kind == "conv":
+        layers = [Conv1D(8, 3, padding="same", activation="relu") for _ in range(9)] + [Conv1D(1, 3, padding="same")]
+    else:
+        layers = [Dense(8, activation="relu") for _ in range(9)] + [Dense(1)]
+    return (Sequential(layers)(x) ** 2).mean()
+
+
+@pytest.mark.parametrize("kind", ["conv", "dense"])
+def test_a_ten_layer_models_graph_is_folded_for_a_slide(kind):
+    from tinygradconv.viz.graph import SLIDE
+
+    ax = viz.plot_graph(_ten_layer_loss(kind), grads=True)
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    # no wider than 15.2 inches: its 8-point text at least 7 points when shown as wide as the 13.33-inch slide;
+    # the conv model's landscape (it was two bands 12.9 by 22.3 inches); the Dense model's nearly square (it was
+    # 10.5 by 25.1: its boxes hold too much text for a landscape figure at that width), and a slide shows either
+    # at about half size (0.30 and 0.34 before)
+    assert 8 * SLIDE[0] / width >= 7.0
+    assert width > height if kind == "conv" else height < 1.15 * width, (width, height)
+    assert min(SLIDE[0] / width, SLIDE[1] / height) >= 0.45
+    ops = [t for t in ax.texts if (t.get_gid() or "").startswith("op:")]
+    columns = {round(t.get_position()[0], 3) for t in ops if t.get_text() in ("mean", "relu")}
+    assert len(columns) >= 2
+    # every layer is drawn: ten kernels, each with its gradient
+    kernels = [t for t in ax.texts if (t.get_gid() or "").startswith("tensor:") and "kernel" in t.get_text()]
+    assert len(kernels) == 10 and all("grad" in t.get_text() for t in kernels)
+    assert figure_problems(fig, shown_width_in=SLIDE[0]) == []      # inside the figure, apart, >= 7 pt slide-wide
+    plt.close(fig)
