@@ -157,7 +157,7 @@ def test_tutorial_08_backprop_drawn(tmp_path):
     step_lines = [line for line in out.splitlines() if line.startswith("step ")]
     assert len(step_lines) == 10
     assert all(re.fullmatch(r"step \d+: .+, gradient norm \d+\.\d{6}", line) for line in step_lines), step_lines
-    assert "step 2: the output of pow_scalar (the unnamed 'tensor' box under that op), gradient norm" in out
+    assert "step 2: the output of pow_scalar (the unnamed green box 'pow_scalar' under that op), gradient norm" in out
     assert "animation: 11 frames for 10 nodes" in out
     assert number(out, r"conv1d input gradient vs conv1d_transpose: max difference (\S+)") < 1e-12
     names = ["08_backward.gif", "08_gradient_as_transpose.png", "08_graph.png", "08_graph_grads.png"]

@@ -509,8 +509,9 @@ def test_plot_graph_tells_unnamed_inputs_from_constants():
     ax = viz.plot_graph(loss)
     figure_check.assert_readable(ax.figure, bbox_inches="tight")
     titles = sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
-    assert sorted(titles) == ["constant 2", "input 1", "input 2", "leaf", "output", "tensor", "tensor", "tensor",
-                              "tensor"]
+    # the four unnamed tensors the ops made: titled by their op (matmul, sub, pow_scalar for ** 2, mul for * 2.0)
+    assert sorted(titles) == ["constant 2", "input 1", "input 2", "leaf", "matmul", "mul", "output", "pow_scalar",
+                              "sub"]
     boxes = {t.get_text().split("\n")[0]: t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("tensor:")}
     assert boxes["input 1"].split("\n")[2] == "mean 1.5, max|.| 3"          # x = 0, 1, 2, 3
     assert boxes["input 2"].split("\n")[2] == "mean 1, max|.| 1"            # y = ones

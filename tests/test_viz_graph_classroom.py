@@ -12,7 +12,7 @@ from tinygradconv import viz
 from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.models import Sequential
 
-RED, BLUE, GREY = "#d62728", "#1f77b4", "#bbbbbb"
+RED, BLUE, GREY = "#d62728", "#1f77b4", "#888888"     # grey: the forward graph's arrows, as plot_graph draws them
 
 
 def _readme_loss():
@@ -81,10 +81,12 @@ def test_backward_animation_keeps_the_edges_the_gradient_has_taken():
     assert grey == sorted(g for g in state if g.startswith((f"edge:{x_id}->", f"edge:{t_id}->")))
     assert len(grey) == 2 and len(state) == 17         # 6 ops: 3 + 1 + 3 + 2 + 1 + 1 inputs, and 6 outputs
     assert anim.edge_flows[-1] and len(anim.edge_flows[-1]) == 15
-    # the key to the colours, under the graph, inside the figure and over no box
-    [key] = [t for t in anim.figure.texts if t.get_gid() == "footer"]
-    words = key.get_text().replace("\n", " ")
-    assert "red, the gradient flowing now" in words and "blue, a gradient that flowed earlier" in words
+    # the key to the colours (plot_graph's, with the red and blue arrows), under the graph, inside the figure and
+    # over no box
+    [key] = [legend for legend in anim.figure.legends if legend.get_gid() == "colour-key"]
+    words = [t.get_text() for t in key.get_texts()]
+    assert "red arrow: the gradient flowing now, back to the input" in words
+    assert "blue arrow: a gradient that flowed earlier" in words
     anim.figure.canvas.draw()
     renderer = anim.figure.canvas.get_renderer()
     box = key.get_window_extent(renderer)

@@ -73,7 +73,7 @@ def test_the_backward_key_says_edges_from_constants_stay_grey():
     fig = anim.figure
     arrows = {t.get_gid(): t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("edge:")}
     still_grey = {gid for gid, a in arrows.items()
-                  if matplotlib.colors.to_hex(a.arrow_patch.get_edgecolor()) == "#bbbbbb"}
+                  if matplotlib.colors.to_hex(a.arrow_patch.get_edgecolor()) == "#888888"}
     # on the last frame exactly the edges out of x and y (the two inputs that need no gradient) are grey
     inputs = [t.get_gid().split(":")[1] for t in fig.axes[0].texts
               if (t.get_gid() or "").startswith("tensor:") and "grad: none" in t.get_text()]
@@ -130,22 +130,23 @@ def test_plot_graph_has_a_colour_key_matching_its_boxes():
     fig = ax.figure
     key = [legend for legend in fig.legends if legend.get_gid() == "colour-key"]
     assert len(key) == 1
+    # the boxes' entries (the first entry is the grey arrow, a line)
     entries = {text.get_text(): matplotlib.colors.to_hex(handle.get_facecolor())
-               for text, handle in zip(key[0].get_texts(), key[0].legend_handles)}
+               for text, handle in zip(key[0].get_texts(), key[0].legend_handles) if hasattr(handle, "get_facecolor")}
     boxes = {t.get_gid(): (t.get_text(), matplotlib.colors.to_hex(t.get_bbox_patch().get_facecolor()))
              for t in ax.texts if (t.get_gid() or "").startswith(("tensor:", "op:"))}
 
-    def colour(first_line):
-        found = {c for text, c in boxes.values() if text.splitlines()[0] == first_line}
+    def colour(first_line, kind=("tensor:", "op:")):     # a tensor an op made is titled by the op ("mul")
+        found = {c for gid, (text, c) in boxes.items() if text.splitlines()[0] == first_line and gid.startswith(kind)}
         assert len(found) == 1, (first_line, boxes)
         return found.pop()
 
     # by hand: w is the only leaf that needs a gradient; x and y need none; mean's result is the output
     assert entries["leaf: needs a gradient (a parameter)"] == colour("leaf")
     assert entries["needs no gradient (input, target, constant)"] == colour("input 1") == colour("input 2")
-    assert entries["tensor made by an op"] == colour("tensor")
+    assert entries["tensor made by an op"] == colour("mul", "tensor:") == colour("sub", "tensor:")
     assert entries["output (the tensor drawn)"] == colour("output")
-    assert entries["op"] == colour("mul") == colour("mean")
+    assert entries["op"] == colour("mul", "op:") == colour("mean", "op:")
     assert len(set(entries.values())) == len(entries) == 5                    # one colour per kind, none missing
     # the key stands under the boxes, overlapping none
     fig.canvas.draw()

@@ -52,7 +52,7 @@ print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 # made `z` (its op and its inputs). The underscore marks it as the engine's own record, read here to see how the
 # engine works; PyTorch calls its counterpart `z.grad_fn`. Leaves (tensors we made ourselves) have no node
 # (`x.is_leaf`). An input without a name is called below after the op that made it; the graph draws it as a box
-# titled "tensor", under that op's small box.
+# titled after that op ("mul"), under that op's small box.
 
 # %%
 def f(x, w, b):
@@ -126,9 +126,10 @@ print("gradcheck:", ok)
 #
 # `tinygradconv.viz.plot_graph` draws the recorded graph (ops as small yellow boxes with the op's name, tensors as
 # larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph
-# as Graphviz text (there the ops are ellipses). The key under the picture names the box colours: blue, a leaf that
-# needs a gradient (a parameter); grey, a tensor that needs none (an input, a target); green, a tensor an op made;
-# light orange, the output (the loss); yellow, an op.
+# as Graphviz text (there the ops are ellipses). The key under the picture names the grey arrows (the forward pass)
+# and the box colours: blue, a leaf that needs a gradient (a parameter); grey, a tensor that needs none (an input, a
+# target); green, a tensor an op made (titled by that op, "mul"); light orange, the output (the loss);
+# yellow, an op. `viz.animate_backward` shows the same key, with its red and blue arrows added.
 # Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
 
 # %%

@@ -60,9 +60,9 @@ print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.i
 
 # %% [markdown]
 # The graph that the forward pass recorded, inputs at the top: each box a tensor (its shape, its values or their
-# mean and largest magnitude), each small box an op. The colour key under it: blue boxes need a gradient (the
-# kernels, the biases), grey ones need none (the input x, the target y), green ones an op made, the light orange one
-# is the loss, and the yellow ones are ops.
+# mean and largest magnitude), each small box an op. The colour key under it: grey arrows are the forward pass; blue
+# boxes need a gradient (the kernels, the biases), grey ones need none (the input x, the target y), green ones an op
+# made (each titled by the op that made it: "conv1d"), the light orange one is the loss, and the yellow ones are ops.
 
 # %%
 ax = viz.plot_graph(loss)
@@ -90,7 +90,7 @@ for number, step in enumerate(trace.steps):                 # numbered as the an
     elif names[step.node]:
         what = f"{names[step.node]} (made by {op})"
     else:
-        what = f"the output of {op} (the unnamed 'tensor' box under that op)"
+        what = f"the output of {op} (the unnamed green box '{op}' under that op)"
     print(f"step {number + 1}: {what}, gradient norm {np.linalg.norm(step.grad):.6f}")
 with warnings.catch_warnings(record=True) as caught:      # h is not a leaf: reading .grad warns, as in PyTorch
     warnings.simplefilter("always")
@@ -125,7 +125,9 @@ save_figure(ax.figure, "08_graph_grads.png")
 # already passed stay blue, their arrows turned back to the inputs, so the gradient is seen travelling up from the
 # loss; grey edges have carried none yet (the target's never will: it needs no gradient). It takes the trace recorded
 # above, whose graph `backward()` has freed since. (Given a loss whose graph is still there, it records a pass of
-# its own and leaves every `.grad` as it was.) `viz.show_animation` plays it here, as an embedded GIF.
+# its own and leaves every `.grad` as it was.) The key under each frame is the one under `plot_graph`'s pictures
+# above, the same colours in the same words, with the animation's red and blue arrows and its pink box added.
+# `viz.show_animation` plays it here, as an embedded GIF.
 
 # %%
 anim = viz.animate_backward(trace, path=figure_path("08_backward.gif"))

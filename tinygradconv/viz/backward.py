@@ -40,6 +40,7 @@ from ._mpl import check_figure, fit_figure, pyplot
 from .animation import check_gif_path, frames_per_second, save_gif
 from .graph import (
     _FILL,
+    EDGE_GREY,
     _brief,
     _check_fontsize,
     draw_nodes,
@@ -217,11 +218,16 @@ def trace_backward(tensor, grad=None) -> BackwardTrace:
 # ------------------------------------------------------------------------------------------------------------
 # The animation
 # ------------------------------------------------------------------------------------------------------------
-_ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", "#bbbbbb"
-EDGE_KEY = ("arrows: red, the gradient flowing now; blue, a gradient that flowed earlier (both point back to the "
-            "inputs); grey, no gradient yet (the forward pass), or never: edges from tensors that need none (the "
-            "input x, a target) stay grey to the end")
-"""The key to the edges' colours, written under every frame of :func:`animate_backward`."""
+_ARRIVING, _DONE, _WAITING = "#d62728", "#1f77b4", EDGE_GREY
+_CURRENT = "#f8c8c8"
+#: The animation's entries of the colour key, after plot_graph's grey arrow and before its boxes (one key, the same
+#: colours and words in both pictures, :func:`~tinygradconv.viz.graph.key_handles`): ``(kind, colour, words)``.
+ANIMATION_KEY = (("arrow", _ARRIVING, "red arrow: the gradient flowing now, back to the input", 2.2),
+                 ("arrow", _DONE, "blue arrow: a gradient that flowed earlier", 1.6),
+                 ("box", _CURRENT, "pink box: the tensor whose gradient is complete now, and its op"))
+EDGE_KEY = ("A grey arrow turns red when a gradient flows back along it, or never: arrows from tensors that need "
+            "none (the input x, a target) stay grey to the end")
+"""The note under the key of :func:`animate_backward` (the one thing the key's entries do not say)."""
 
 
 def _unbroken(text):
@@ -316,7 +322,10 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     and point backward, to the inputs; in later frames they stay blue (still pointing backward), so that the
     gradient is seen travelling from the output up to the leaves, frame by frame (``anim.edge_flows``). Edges that
     no gradient takes (into a constant such as a target) stay grey. A tensor used twice shows its partial sum
-    ("1 of 2 uses") until both contributions have arrived.
+    ("1 of 2 uses") until both contributions have arrived. Under the graph, the colour key of :func:`plot_graph`
+    (the figure legend with gid ``"colour-key"``: the same grey arrow and boxes, in the same words), with the
+    animation's red and blue arrows and its highlighted box added (:data:`ANIMATION_KEY`), and a note on the
+    arrows that stay grey (gid ``"footer"``).
     The title says what happens, wrapped between words but never inside a formula or a name (no-break spaces
     there: ``d output / d output = 1``, an op's form such as ``(x ** 2)``, a name such as ``'loss L'``).
     Gradients are recorded by :func:`trace_backward` (the engine's own pass, the ``.grad`` of every tensor left as
@@ -396,7 +405,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
     titles = _titles(trace, frames)
     flows = edge_flows(trace, frames)
     ax, texts, edges = draw_nodes(trace.nodes, None, fontsize, titles[0], titles=titles, labels=labels,
-                                  footer=EDGE_KEY)
+                                  footer=EDGE_KEY, key=ANIMATION_KEY)
     fig = ax.figure
 
     def draw(i):
@@ -405,7 +414,7 @@ def animate_backward(loss, path=None, fps=1.0, fontsize=8, grad=None):
         for n in trace.nodes:
             current = step is not None and n.id in (step.node, op_taken)
             patch = texts[n.id].get_bbox_patch()
-            patch.set_facecolor("#f8c8c8" if current else _FILL[n.role])
+            patch.set_facecolor(_CURRENT if current else _FILL[n.role])
             patch.set_linewidth(2.0 if current else 1.0)
             if n.kind == "tensor":
                 texts[n.id].set_text(labels[i][n.id])

@@ -1051,7 +1051,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     if annotate is None:  # a row of a new figure has room for "x12" / "y123"; a given Axes may be crowded
         annotate = True if len(axes) > 1 or ax is None else geo.cells_wide <= 2 * (ROW_CELLS + 4)
     span = max(hi - lo for lo, hi in rows)                  # every row at one scale: as wide as the widest
-    drawn = {"categories": set(), "taps": set(), "faint": set(), "labels": []}
+    drawn = {"categories": set(), "taps": set(), "faint": {}, "labels": []}
     for r, (row_ax, window) in enumerate(zip(axes, rows)):
         # a wrapped row is cut on the left (it goes on from the row above) and on the right (it goes on below);
         # not beside the left-out rows: the row after them does not continue the one before (the ellipsis says so)
@@ -1147,8 +1147,8 @@ def _label_taps(axes, geo, moved=0.0) -> list:
     its lines fan out to the inputs; a conv1d_transpose's input: its lines fan out to the outputs), in the row
     where that end lies: with more than 8 taps the colours repeat (taps 8 apart differ in dash pattern only), and
     the numbers tell them apart. The window is the first one drawn with the most real (not faint) lines, and all
-    its ``k`` taps are numbered, the faint ones too (into a cropped cell, from a padding cell); a note left of the
-    numbers names it ("taps of y3:", gid ``"window:y3"``). The numbers stand outside
+    its ``k`` taps are numbered, the faint ones too (into a cropped cell, from a padding cell); a note right
+    beside the first number, left of it, names it ("taps of y3:", gid ``"window:y3"``). The numbers stand outside
     the rows of cells, above the input cells (conv1d) or below the output cells (conv1d_transpose), beyond
     anything else there (the index labels moved out of their cells): written between the rows, on the bundle of
     lines, they covered the lines they name (found by a teacher); ``moved``: how far the index labels reach out
@@ -1178,14 +1178,20 @@ def _label_taps(axes, geo, moved=0.0) -> list:
                                   bbox={"facecolor": "white", "edgecolor": colors[t], "pad": 0.8,
                                         "linewidth": 1.0}))
     # say whose window is numbered (the numbers alone marked y3's window without naming it: found by a student):
-    # beside the first number, left of it, where the row's name stands
-    first = texts[0].axes if texts else None
-    if first is not None:
-        lo = first.window[0]
+    # right beside the first number, left of it (at the row's left edge it stood far from a window in the
+    # middle of the row, y2's of a 12-tap conv1d: found by a reviewer); the gap is in points, so it is the same
+    # at any cell size: half the framed number, its frame, and 3 points
+    if texts:
+        from matplotlib.transforms import ScaledTranslation
+
+        first = texts[0]
+        row = first.axes
+        gap = (len(first.get_text()) * 0.6 * 7.5 / 2 + 0.8 + 3.0) / 72.0        # inches
         name = f"y{key}" if conv else f"x{key}"
-        texts.append(first.text(lo - 0.8, y, f"taps of {name}:", ha="right", va="bottom" if conv else "top",
-                                fontsize=7.5, style="italic", gid=f"window:{name}",
-                                bbox={"facecolor": "none", "edgecolor": "none", "pad": 0.8}))
+        texts.append(row.text(first.get_position()[0], y, f"taps of {name}:", ha="right",
+                              va="bottom" if conv else "top", fontsize=7.5, style="italic", gid=f"window:{name}",
+                              transform=row.transData + ScaledTranslation(-gap, 0.0, row.figure.dpi_scale_trans),
+                              bbox={"facecolor": "none", "edgecolor": "none", "pad": 0.8}))
     return texts
 
 
@@ -1286,7 +1292,7 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
         else:           # a tap that meets a zero: a conv1d's padding cell j, a transposed conv's cropped cell q = n
             line = Line2D([x0, x1], [y_top - half, y_bottom + half], color=colors[t], linewidth=FAINT_WIDTH,
                           linestyle=styles[t], alpha=FAINT_ALPHA, zorder=2, gid=f"{what}:{j}:{n}:{t}")
-            drawn["faint"].add(what)
+            drawn["faint"].setdefault(what, set()).add(t)          # which taps, for the legend's sample
         ax.add_line(line).set_clip_path(clip)
         drawn["taps"].add(t)
         for side, edge, crosses in (("in", left, cut[0] and min(x0, x1) <= left + 1e-9),
@@ -1361,13 +1367,15 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     if weighted and any(w[t] < 0 for t in drawn["taps"]):
         handles.append(Line2D([], [], color="#555555", label="hollow: w < 0",
                               **tap_line_style(-largest, largest)))
-    # the faint lines are drawn in their tap's colour and dash: the legend's line is as faint and as thin, in a
-    # neutral grey, and says so (a plain grey line read as "grey lines", which none of the drawn ones is)
+    # the faint lines are drawn in their tap's colour and dash: the legend's sample is a few of those very lines
+    # (up to three of the taps drawn faint, as thin and as faint, each in its tap's colour and dash), not one grey
+    # line that looked like none of them (found by a reviewer)
+    handler_map = {}
     for what, label in (("pad", "faint, in its tap's colour: a tap on a padding zero"),
                         ("crop", "faint, in its tap's colour: into a cropped cell")):
         if what in drawn["faint"]:
-            handles.append(Line2D([], [], color="#555555", linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA, label=label,
-                                  gid=f"legend:{what}"))
+            handles.append(_faint_sample(sorted(drawn["faint"][what]), colors, styles, what, label))
+            handler_map[_FaintSample] = _faint_handler()
     fig = ax.figure
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
@@ -1375,7 +1383,7 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     ncol = max(1, min(4, int(width / 1.7), len(handles)))
     if not inside:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
-                  frameon=False, columnspacing=1.2, handlelength=1.8)
+                  frameon=False, columnspacing=1.2, handlelength=1.8, handler_map=handler_map)
         return -(-len(handles) // ncol)
     # room below the cells for the legend's rows (8-point text, 1.4 lines a row) and a gap under it (clear of the
     # title of an Axes below), in data units: the equal aspect gives x and y one scale, set by whichever span
@@ -1388,19 +1396,124 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     room = max(legend_in * (x1 - x0) / width, legend_in * (y1 - y0) / max(height - legend_in, 0.2))
     ax.set_ylim(y0 - room, y1)
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
-              frameon=False, columnspacing=1.2, handlelength=1.8, borderaxespad=0.0,
+              frameon=False, columnspacing=1.2, handlelength=1.8, borderaxespad=0.0, handler_map=handler_map,
               bbox_transform=ax.transAxes + ScaledTranslation(0.0, gap, fig.dpi_scale_trans))
     return -(-len(handles) // ncol)
+
+
+def _faint_sample(taps, colors, styles, what, label):
+    """The legend's sample of the faint lines: up to three of the ``taps`` drawn faint (the first, a middle and
+    the last), each a Line2D as drawn (its tap's colour and dash, ``FAINT_WIDTH``, ``FAINT_ALPHA``); drawn by
+    :func:`_faint_handler` one above the other, like the bundle of lines in the diagram."""
+    from matplotlib.lines import Line2D
+
+    picked = sorted({taps[0], taps[len(taps) // 2], taps[-1]})
+    lines = tuple(Line2D([], [], color=colors[t], linestyle=styles[t], linewidth=FAINT_WIDTH, alpha=FAINT_ALPHA,
+                         gid=f"legend:{what}:{t}") for t in picked)
+    return _FaintSample(lines, label)
+
+
+class _FaintSample:
+    """The faint lines of one legend entry and its label (a type of its own: the legend's ``handler_map`` finds
+    :func:`_faint_handler` by it)."""
+
+    def __init__(self, lines, label):
+        self.lines, self.label = lines, label
+
+    def get_label(self):
+        return self.label
+
+
+def _faint_handler():
+    """A legend handler drawing a :class:`_FaintSample`: its lines across the handle, one above the other."""
+    from matplotlib.legend_handler import HandlerBase
+
+    class FaintHandler(HandlerBase):
+        def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+            from matplotlib.lines import Line2D
+
+            # centred on the text, 3.5 points apart (the box's units): 0.9-point lines, each seen on its own
+            n = len(orig_handle.lines)
+            artists = []
+            for i, line in enumerate(orig_handle.lines):
+                y = height / 2 + (i - (n - 1) / 2) * 3.5 - ydescent
+                artist = Line2D([-xdescent, width - xdescent], [y, y], color=line.get_color(),
+                                linestyle=line.get_linestyle(), linewidth=line.get_linewidth(),
+                                alpha=line.get_alpha(), gid=line.get_gid(), transform=trans)
+                artists.append(artist)
+            return artists
+
+    return FaintHandler()
 
 
 # ------------------------------------------------------------------------------------------------------------
 # The convolution as a matrix
 # ------------------------------------------------------------------------------------------------------------
+#: The shortest side (inches) a matrix panel of :func:`plot_conv_matrix` is drawn with: a 2×100 matrix at one
+#: cell size was a hairline 0.14 inch high; its cells are drawn that much longer along the short side instead.
+MIN_PANEL_INCHES = 0.5
+#: Tick labels (8-point digits, about 0.64 em wide and 1 em high) are at least this far apart (points), edge to edge.
+_TICK_GAP_POINTS = 4.0
+
+
+def _index_ticks(n, most, inches, digits_across):
+    """The whole indices ``0 .. n-1`` to label along a side ``inches`` long: every one when they fit, else at most
+    ``most`` of them (round steps), never closer than an 8-point label and :data:`_TICK_GAP_POINTS` apart.
+    ``digits_across``: labels side by side along the axis (x), so a label takes its width, not its height (y)."""
+    from matplotlib.ticker import MaxNLocator
+
+    label = (len(str(max(n - 1, 0))) * 0.64 if digits_across else 1.0) * 8.0 + _TICK_GAP_POINTS   # points a label
+    fit = max(1, int(inches * 72.0 / label) + 1)       # labels that fit along the side (the ends hold half of one)
+    most = max(1, min(most, fit))
+    if n <= most:
+        return list(range(n))
+    ticks = [int(v) for v in MaxNLocator(nbins=max(most - 1, 1), integer=True, min_n_ticks=1).tick_values(0, n - 1)
+             if 0 <= v <= n - 1]
+    return ticks or [0]
+
+
+def _index_locator(n, most):
+    """A matplotlib Locator for a matrix side of ``n`` cells (see :func:`_index_ticks`)."""
+    from matplotlib.ticker import Locator
+
+    class IndexLocator(Locator):
+        """Ticks at whole indices, thinned to the drawn length of the axis (measured when it is drawn)."""
+
+        def __init__(self, n, most):
+            self.n, self.most = n, most
+
+        def __call__(self):
+            axes = self.axis.axes
+            along_x = self.axis is axes.xaxis
+            box = axes.get_position()                   # after the aspect is applied: the drawn box
+            fig_w, fig_h = axes.figure.get_size_inches()
+            inches = box.width * fig_w if along_x else box.height * fig_h
+            return _index_ticks(self.n, self.most, inches, along_x)
+
+    return IndexLocator(n, most)
+
+
+def _bar_beside(ax, fig, gap=0.1, width=0.12):
+    """An Axes for a colour bar ``gap`` inches right of ``ax``'s drawn box, ``width`` inches wide and as high as
+    it (placed when drawn: an equal-aspect Axes is narrower than its layout slot, and a bar placed by the layout
+    beside the slot stood an inch away from a narrow matrix)."""
+    from matplotlib.transforms import Bbox
+
+    def locate(_bar, _renderer):
+        box = ax.get_position()
+        fig_w, _ = fig.get_size_inches()
+        return Bbox.from_bounds(box.x1 + gap / fig_w, box.y0, width / fig_w, box.height)
+
+    bar = fig.add_axes([0.0, 0.0, 0.01, 0.01])
+    bar.set_in_layout(False)
+    bar.set_axes_locator(locate)
+    return bar
+
+
 def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
     """One matrix as coloured cells; ``annotate``: its non-zero values, to 2 significant digits (what fits a cell);
     ``x_ticks``: the most ticks along its columns (fewer on a matrix drawn with smaller cells)."""
     from matplotlib.colors import ListedColormap
-    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     top = float(np.max(np.abs(matrix))) if matrix.size else 1.0
     top = top or 1.0
@@ -1421,8 +1534,8 @@ def _draw_matrix(ax, matrix, title, xlabel, ylabel, annotate, x_ticks=12):
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     for axis, n, most in ((ax.xaxis, matrix.shape[1], x_ticks), (ax.yaxis, matrix.shape[0], 12)):
-        # every index when few (a 1-wide matrix got the ticks -0.5, 0, 0.5), else at most 12 whole ones
-        axis.set_major_locator(FixedLocator(range(n)) if n <= most else MaxNLocator(nbins=most, integer=True))
+        # whole indices only (a 1-wide matrix got the ticks -0.5, 0, 0.5), as many as the drawn side has room for
+        axis.set_major_locator(_index_locator(n, most))
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
     ax.tick_params(labelsize=8)
@@ -1439,8 +1552,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
     cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when numbers are
     written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers written in
-    them; ``T``'s column is at least as wide as its title (the cells centred in it); the tick labels give the
-    indices.
+    them; ``T``'s column is at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
+    is drawn at least ``MIN_PANEL_INCHES`` (0.5) across its short side, its cells that much longer that way, not a
+    hairline; the tick labels give the indices, thinned to the room the drawn side has (none overlap); the colour
+    bar stands right beside ``T``, as high as it.
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
@@ -1497,19 +1612,24 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         # about 0.6 em a character): a 5×1 T put its title past the figure's edge. The column is made wider than
         # the cells instead (the image sits centred in it), so the title does not blow up T's cells
         title_inches = max(len("its transpose:"), len(f"T = Cᵀ, {n_long}×{n_short}")) * 0.6 * 9 / 72
+        # A lopsided matrix (2×100) is drawn at least MIN_PANEL_INCHES across its short side: its cells longer
+        # that way (C: `c_rows` of C's cells high; T: `t_cols` of them wide) instead of a hairline. The colour bar
+        # stands right of T, in T's column (`bar_room` either side of T, T being centred in it)
+        bar_room = 0.0 if annotate else 0.9
         shrink, slot = 1.0, 1.0
         for _ in range(4):                                         # the cell size and the shrink settle together
             across = n_long + slot * n_short                       # the two columns' widths, in C's cells
             cell = min(0.36, 7.0 / across)
             width = max(7.5, cell * across + 3.5)
-            # the cell size the layout will give: the width less the tick labels (and the colour bar)
-            cell = (width - (2.4 if annotate else 3.8)) / across
+            cell = (width - 2.4) / across       # the cell size the layout will give: the width less the tick labels
             floor = min(MIN_MATRIX_SHRINK, NUMBER_CELL_INCHES / cell) if annotate else MIN_BAR_MATRIX_SHRINK
             shrink = min(1.0, max(n_short / n_long if n_long else 1.0, floor, text_inches / cell))
-            slot = max(shrink, title_inches / (cell * max(n_short, 1)))
+            t_cols = max(shrink * n_short, MIN_PANEL_INCHES / cell)
+            slot = max(t_cols + 2 * bar_room / cell, title_inches / cell) / max(n_short, 1)
         across = n_long + slot * n_short
-        cell = (width - (2.4 if annotate else 3.8)) / across
-        height = cell * max(n_short, shrink * n_long) + 2.3 + _keras_height(st, width)
+        cell = (width - 2.4) / across
+        c_rows = max(n_short, MIN_PANEL_INCHES / cell)
+        height = cell * max(c_rows, shrink * n_long) + 2.3 + _keras_height(st, width)
         fig, ax = pyplot().subplots(1, 2, figsize=(width, height), layout="constrained",
                                     width_ratios=[n_long, slot * n_short])
     else:
@@ -1529,7 +1649,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     t_xlabel = "input index (short side)"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
     # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
-    t_inches = cell * shrink * n_short if new_figure else ax[1].get_position().width * fig.get_figwidth()
+    t_inches = cell * t_cols if new_figure else ax[1].get_position().width * fig.get_figwidth()
     if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
         t_title = t_title.replace(": ", ":\n", 1)
     if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
@@ -1537,8 +1657,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
     image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
                          x_ticks=round(12 * shrink) if new_figure else 12)
-    if not annotate:
-        bar = fig.colorbar(image, ax=list(ax), shrink=0.8, panchor=False, label="matrix entry: one tap's weight w_t")
+    if new_figure:                                                # a lopsided matrix's cells, longer one way
+        ax[0].set_aspect(c_rows / max(n_short, 1))
+        ax[1].set_aspect(shrink * n_short / t_cols if t_cols else 1.0)
+    if not annotate:                                              # right beside T, as high as T
+        bar = fig.colorbar(image, cax=_bar_beside(ax[1], fig), label="matrix entry:\none tap's weight w_t")
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = _nine_point_chars(fig.get_figwidth())
@@ -1555,7 +1678,7 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
             fig.draw_without_rendering()
             row = ax[1].get_position(original=True).height * fig.get_figheight()         # inches
             c_cell = ax[0].get_position().width * fig.get_figwidth() / n_long
-            wanted = c_cell * max(n_short, shrink * n_long)
+            wanted = c_cell * max(c_rows, shrink * n_long)
             if abs(row - wanted) < 0.02:
                 break
             fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - row + wanted)

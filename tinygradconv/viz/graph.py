@@ -37,8 +37,8 @@ from ..tensor import Tensor
 from ..validation import number
 from ._mpl import pyplot
 
-__all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "op_node_id", "plot_graph",
-           "to_dot"]
+__all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "key_handles", "op_node_id",
+           "plot_graph", "to_dot"]
 
 _FREED_NOTE = "graph freed by backward(); call backward(retain_graph=True) to keep it"
 
@@ -122,9 +122,24 @@ def _brief(array, limit=3):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
-def _short_label(t, role, grad, number=None):
-    """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each)."""
-    title = _title(t, role, "tensor", number)
+def _made_by_titles(order, roles, op_names) -> dict:
+    """``{id(tensor): title}`` for the unnamed tensors an op made (not the output): the op's name, ``"matmul"``,
+    numbered in the graph's order where one op makes several, ``"mul 1"``, ``"mul 2"`` (all were titled
+    ``"tensor"``, which a student could not follow from box to box; as torchviz names a node by the backward
+    function of the op that made it, ``MulBackward0``, and TensorFlow an op's output by the op, ``add_1``). The box's
+    colour (green, "tensor made by an op") tells it from the op's small yellow box above it."""
+    made = {}
+    for t, role, op in zip(order, roles, op_names):
+        if role == "intermediate" and not t.name:
+            made.setdefault(op, []).append(id(t))
+    return {key: op + (f" {k}" if len(ids) > 1 else "")
+            for op, ids in made.items() for k, key in enumerate(ids, 1)}
+
+
+def _short_label(t, role, grad, number=None, made_by=None):
+    """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each); an unnamed
+    tensor an op made is titled ``made_by`` (:func:`_made_by_titles`)."""
+    title = _title(t, role, made_by or "tensor", number)
     lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
@@ -182,6 +197,9 @@ def graph_nodes(tensor, grads=None) -> list:
     roles = [("leaf" if t.requires_grad else "constant") if t._ctx is None else
              ("output" if t is tensor else "intermediate") for t in order]
     numbered = _numbers(order, roles)
+    op_names = [None if t._ctx is None else (getattr(t._ctx.fn, "name", None)
+                                              or getattr(t._ctx.fn, "__name__", "op")) for t in order]
+    made_by = _made_by_titles(order, roles, op_names)
     nodes = []
     for i, (t, role) in enumerate(zip(order, roles)):
         ctx = t._ctx
@@ -197,7 +215,7 @@ def graph_nodes(tensor, grads=None) -> list:
         grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
         k = numbered.get(id(t))
         nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k), role,
-                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k)))
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k, made_by.get(id(t)))))
     return nodes
 
 
@@ -207,7 +225,13 @@ def _dot_string(text):
 
 _FILL = {"leaf": "#cfe2f3", "constant": "#eeeeee", "intermediate": "#d9ead3", "output": "#fce5cd",
          "op": "#fff2cc", "freed": "#f4cccc"}
-#: What each box colour of :data:`_FILL` means: the key under :func:`plot_graph`'s new figure.
+#: The colour of an arrow of the forward graph: every edge of :func:`plot_graph`, and the edges of
+#: :func:`~tinygradconv.viz.animate_backward` that no gradient has taken (a mid grey, 3.5:1 on white).
+EDGE_GREY = "#888888"
+#: The key's words for such an arrow (one key in both pictures).
+EDGE_KEY_WORDS = "grey arrow: the forward pass, input to op to output"
+#: What each box colour of :data:`_FILL` means: the key under :func:`plot_graph`'s new figure, and under every
+#: frame of :func:`~tinygradconv.viz.animate_backward` (the same colours, the same words).
 ROLE_KEY = {"leaf": "leaf: needs a gradient (a parameter)",
             "constant": "needs no gradient (input, target, constant)",
             "intermediate": "tensor made by an op",
@@ -361,24 +385,30 @@ def _slide_fold(nodes, layer, sizes, max_width):
     """``(rows, bands)`` of a graph too tall to fold within ``max_width`` (its rows are too wide for two bands side
     by side): the layout that a landscape slide (:data:`SLIDE`) shows largest, the figure up to
     :data:`_SLIDE_MAX_WIDTH` wide. Tried: each number of bands, with the rows as wide as ``max_width`` allows, or
-    wrapped at two thirds or half of it (a row of three wide boxes then takes two rows, so that bands are narrower)."""
+    wrapped at two thirds or half of it, or at two of the widest boxes (a row of three wide boxes then takes two
+    rows, so that bands are narrower), never narrower."""
     best, best_scale = None, -1.0
-    for row_width in (max_width, max_width * 2 / 3, max_width / 2):
+    # never narrower than two of the widest boxes: an op's inputs stacked one a row hid the edges from the upper
+    # ones behind the lower ones (no bend goes round a box as wide as the band)
+    two = 2 * max(w for w, _ in sizes.values()) + _HGAP
+    for row_width in sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True):
         rows = _rows(nodes, layer, sizes, row_width)
         row_w, row_h = _measure(rows, sizes)
         for n_bands in range(1, len(rows) + 1):
             bands = _split_between_layers(nodes, rows, row_h, n_bands)
             width, height = _extent(row_w, row_h, bands)
-            if width > _SLIDE_MAX_WIDTH and n_bands > 1:
+            if width + 2 * _MARGIN > _SLIDE_MAX_WIDTH and n_bands > 1:   # the figure: the drawing and margins
                 break
-            # the figure adds margins and a title (about half an inch) to the drawing
-            scale = min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
+            # a landscape figure (the drawing, and about 1.2 inch of title and key) is preferred to a portrait one
+            # that the slide shows at most 3 % larger (a 10-layer conv model: 14.8 by 14.5 inches rather than 13.7
+            # by 14.5, both at about half size)
+            scale = _slide_scale(width, height) * (1.03 if width > height + 1.2 else 1.0)
             if scale > best_scale + 1e-9:
                 best, best_scale = (rows, bands), scale
     return best
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False):
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False):
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
@@ -388,6 +418,7 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     bias) and one band is taller than ``fold_height``, the drawing is folded for a landscape slide instead
     (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a
     6-layer model's graph was one band 7 by 21 inches, unreadable on a slide: found by a teacher).
+    ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
     one band to a later one (:func:`_gutter_points`).
@@ -400,7 +431,7 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
     n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
     bands = _split(row_h, n_bands)
-    if fit == 1 and total > fold_height and len(rows) > 1:
+    if (fit == 1 or slide) and total > fold_height and len(rows) > 1:
         rows, bands = _slide_fold(nodes, layer, sizes, max_width)
         row_w, row_h = _measure(rows, sizes)
         band_w = max(row_w)
@@ -628,22 +659,26 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
 
     Inputs are at the top, ``tensor`` at the bottom. Tensor boxes show a summary (name, shape and dtype, the values
     or their mean and largest magnitude, and the gradient when there is one); op boxes, rounder, show the op name.
-    Box colours (a key under the graph in a new figure, the figure legend with gid ``"colour-key"``, naming only
-    the kinds drawn; none in a given Axes): blue, a leaf that needs a gradient (a parameter); grey, a tensor that
-    needs none (an input, a target, a constant); green, a tensor an op made; light orange, the output; yellow, an
-    op; red, an op whose graph ``backward()`` freed.
+    Colours (a key under the graph in a new figure, the figure legend with gid ``"colour-key"``, naming only
+    the kinds drawn; none in a given Axes; :func:`~tinygradconv.viz.animate_backward` shows the same key, with its
+    red and blue arrows added): grey arrows, the forward pass; boxes: blue, a leaf that needs a gradient (a
+    parameter); grey, a tensor that needs none (an input, a target, a constant); green, a tensor an op made; light
+    orange, the output; yellow, an op; red, an op whose graph ``backward()`` freed.
     A box's first line is the tensor's ``name``; a tensor without one is titled by what it is: ``"input"`` (an
     array that needs no gradient: a model's input, a target), ``"leaf"``, ``"constant 2"`` (one value),
-    ``"tensor"`` (made by the op just above it) or ``"output"``. Several unnamed inputs (or leaves) are numbered in
-    the graph's order, ``"input 1"``, ``"input 2"``, so that a model's input and the loss's target are told
-    apart; ``t.name = "target"`` titles a box by its name. Long
+    ``"matmul"`` (a green box made by the yellow op box just above it, titled after that op, as torchviz names a
+    node by its backward function) or ``"output"``. Several unnamed inputs (or leaves, or results of one op) are
+    numbered in the graph's order, ``"input 1"``, ``"input 2"``, ``"mul 1"``, ``"mul 2"``, so that a model's
+    input and the loss's target are told apart; ``t.name = "target"`` titles a box by its name. Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
     rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias) is folded for
     a landscape slide (:data:`SLIDE`, 13.33 by 7.5 inches) instead: as many bands as show it largest there, up to
     15.2 inches wide (its text then at least 7 points when the figure is shown as wide as the slide), each fold
     where the fewest edges cross; a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
-    about 15 by 11 inches. An edge from one band
+    about 15 by 11 inches. Where that is still portrait (a 10-layer model: two bands, 13 by 22 inches), the boxes'
+    long lines are broken after their comma, so that the boxes are narrower and more bands fit (a 10-layer conv
+    model: three bands, about 15 by 14.5 inches). An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -699,6 +734,42 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     return ax
 
 
+def _narrow_label(text, chars=20) -> str:
+    """``text`` with each line longer than ``chars`` broken after its last comma that leaves the first part at most
+    ``chars`` long (a value summary ``"grad mean 8.21e-06, max|.| 0.000122"`` on two lines)."""
+    lines = []
+    for line in text.split("\n"):
+        cut = line.rfind(", ", 0, chars + 1)
+        lines += [line[:cut + 1], line[cut + 2:]] if len(line) > chars and cut > 0 else [line]
+    return "\n".join(lines)
+
+
+def _slide_scale(width, height) -> float:
+    """How much a landscape slide (:data:`SLIDE`) shrinks a drawing ``width`` by ``height`` inches (with its
+    margins and about half an inch of title)."""
+    return min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
+
+
+def key_handles(nodes, extra=()) -> list:
+    """The legend entries of the colour key under a graph (one function for :func:`plot_graph` and
+    :func:`~tinygradconv.viz.animate_backward`, so that both show the same key): the grey arrow of the forward
+    pass (:data:`EDGE_GREY`, :data:`EDGE_KEY_WORDS`), the ``extra`` entries (``(kind, colour, words)``, ``kind``
+    ``"arrow"`` (a line ``width`` points wide: ``(kind, colour, words, width)``) or ``"box"``), then one box per
+    kind of node drawn, in :data:`ROLE_KEY`'s order and words."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=EDGE_GREY, linewidth=1.0, label=EDGE_KEY_WORDS)]
+    for kind, colour, words, *width in extra:
+        if kind == "arrow":
+            handles.append(Line2D([], [], color=colour, linewidth=width[0] if width else 1.0, label=words))
+        else:
+            handles.append(Patch(facecolor=colour, edgecolor="#555555", label=words))
+    handles += [Patch(facecolor=_FILL[role], edgecolor="#555555", label=ROLE_KEY[role])
+                for role in ROLE_KEY if any(n.role == role for n in nodes)]
+    return handles
+
+
 def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer="", key=False):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
@@ -709,7 +780,10 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
     found by a student). ``footer``: a line (a key to the drawing) written under the graph in a new figure, wrapped
     to its width, as the Text with gid ``"footer"``. ``key``: in a new figure, a colour key under the graph (a
-    figure legend with gid ``"colour-key"``): one coloured box per kind of node drawn, named by :data:`ROLE_KEY`.
+    figure legend with gid ``"colour-key"``, see :func:`key_handles`): the grey arrow, then one coloured box per
+    kind of node drawn, named by :data:`ROLE_KEY`; ``True``, or a sequence of ``(kind, colour, words)`` entries
+    drawn after the grey arrow (``kind`` ``"arrow"`` or ``"box"``: the animation's red and blue arrows and its
+    highlighted box).
     """
     plt = pyplot()
     own_figure = ax is None
@@ -727,17 +801,34 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
                               gid=f"{n.kind}:{n.id}")
     renderer = fig.canvas.get_renderer()
     pad = 2 * 0.3 * fontsize / 72 + 0.04                 # the box's padding on both sides, plus its outline
-    sizes = {}
-    for n in nodes:
-        widths, heights = [], []
-        for text in {n.short, *(frame[n.id] for frame in labels if n.id in frame)}:   # each distinct text once
-            texts[n.id].set_text(text)
-            extent = texts[n.id].get_window_extent(renderer)
-            widths.append(extent.width)
-            heights.append(extent.height)
-        texts[n.id].set_text(n.short)
-        sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
+
+    def measure(shown):
+        sizes = {}
+        for n in nodes:
+            widths, heights = [], []
+            for text in {shown[n.id], *(frame[n.id] for frame in labels if n.id in frame)}:   # each text once
+                texts[n.id].set_text(text)
+                extent = texts[n.id].get_window_extent(renderer)
+                widths.append(extent.width)
+                heights.append(extent.height)
+            texts[n.id].set_text(shown[n.id])
+            sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
+        return sizes
+
+    sizes = measure({n.id: n.short for n in nodes})
     pos, width, height, (band_of, band_w) = graph_layout(nodes, sizes, with_bands=True)
+    if own_figure and not labels and height >= width > _MAX_WIDTH:
+        # folded for a slide and still portrait (a 10-layer model: two bands, 13 by 22 inches): the boxes' long
+        # lines ("grad mean 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that
+        # more bands fit the slide's width; kept where the slide then shows the graph larger
+        narrow = {n.id: _narrow_label(n.short) for n in nodes}
+        narrow_sizes = measure(narrow)
+        layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True)
+        if _slide_scale(layout[1], layout[2]) > _slide_scale(width, height):
+            sizes, (pos, width, height, (band_of, band_w)) = narrow_sizes, layout
+        else:
+            for n in nodes:
+                texts[n.id].set_text(n.short)
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
     edges = {}
@@ -765,7 +856,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
             k = len(used[src]) - 1
             edges[(src, n.id, k)] = ax.annotate(
                 "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
-                arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 3, "shrinkB": 3,
+                arrowprops={"arrowstyle": "-|>", "color": EDGE_GREY, "shrinkA": 3, "shrinkB": 3,
                             "connectionstyle": style},
                 gid=f"edge:{src}->{n.id}", zorder=2)
     # room above and below the bands for the lanes of the routes between them
@@ -778,13 +869,13 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
         footer = wrap_title(footer, fig_w, 8)
         footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
-        # the colour key: the kinds of node drawn, in as many columns as fit the width (8-point text, about 0.6 em
-        # a character, a 2-em box and 1.5 em between columns)
-        roles = [role for role in ROLE_KEY if any(n.role == role for n in nodes)] if key else []
-        if roles:
-            column = max(len(ROLE_KEY[role]) * 0.6 + 2.0 + 1.5 + 1.0 for role in roles) * 8 / 72
-            ncol = max(1, min(len(roles), int((fig_w - 0.2) / column)))
-            key_h = -(-len(roles) // ncol) * 8 * 1.5 / 72 + 0.15
+        # the colour key: the arrows and the kinds of node drawn, in as many columns as fit the width (8-point
+        # text, about 0.6 em a character, a 2-em box and 1.5 em between columns)
+        handles = key_handles(nodes, () if key is True else key) if key else []
+        if handles:
+            column = max(len(h.get_label()) * 0.6 + 2.0 + 1.5 + 1.0 for h in handles) * 8 / 72
+            ncol = max(1, min(len(handles), int((fig_w - 0.2) / column)))
+            key_h = -(-len(handles) // ncol) * 8 * 1.5 / 72 + 0.15
             if ncol == 1 and column > fig_w - 0.2:           # one column still wider than the figure: widen it
                 fig_w = column + 0.2
         else:
@@ -795,10 +886,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         if footer:
             fig.text(0.5, footer_h / 2 / fig_h, footer, ha="center", va="center", fontsize=8, color="#333333",
                      gid="footer")
-        if roles:
-            from matplotlib.patches import Patch
-
-            handles = [Patch(facecolor=_FILL[role], edgecolor="#555555", label=ROLE_KEY[role]) for role in roles]
+        if handles:
             legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, footer_h / fig_h),
                                 ncol=ncol, fontsize=8, frameon=False, handlelength=2.0, columnspacing=1.5,
                                 borderaxespad=0.1)
