@@ -50,7 +50,14 @@ from .autograd import no_grad
 from .backend import dtype_name, get_backend
 from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
-from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
+from .layers.layer import (
+    Layer,
+    _call_tensors,
+    dtype_policy_config,
+    is_array,
+    is_structure,
+    several_inputs_error,
+)
 from .tensor import Tensor
 from .validation import dtype_argument, flag, integer, number, refuse_foreign
 
@@ -2313,13 +2320,13 @@ class Sequential(Model):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
         layers = [saving.serialize_layer(layer) for layer in self._layers]
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_layer_name or f"{self.name}_input"
             layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                name=name)))
-            config["build_input_shape"] = list(shape)
+            return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
 
     @classmethod

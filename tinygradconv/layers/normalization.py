@@ -100,11 +100,13 @@ class _Normalization(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": serialize(self.beta_initializer, "initializer"),
-                "gamma_initializer": serialize(self.gamma_initializer, "initializer"),
-                "beta_regularizer": serialize(self.beta_regularizer, "regularizer"),
+    def _initializers_config(self):
+        return {"beta_initializer": serialize(self.beta_initializer, "initializer"),
+                "gamma_initializer": serialize(self.gamma_initializer, "initializer")}
+
+    def _penalties_config(self):
+        """The regularizers and constraints of ``beta`` and ``gamma``, in Keras' order."""
+        return {"beta_regularizer": serialize(self.beta_regularizer, "regularizer"),
                 "gamma_regularizer": serialize(self.gamma_regularizer, "regularizer"),
                 "beta_constraint": serialize(self.beta_constraint, "constraint"),
                 "gamma_constraint": serialize(self.gamma_constraint, "constraint")}
@@ -223,11 +225,13 @@ class BatchNormalization(_Normalization):
 
     def get_config(self):
         # Keras 3.15's keys: renormalization (which this package lacks) is off
-        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+        # (keys in Keras 3.15's order)
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale, **self._initializers_config(),
                 "moving_mean_initializer": serialize(self.moving_mean_initializer, "initializer"),
                 "moving_variance_initializer": serialize(self.moving_variance_initializer, "initializer"),
-                "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None,
-                "renorm_momentum": 0.99}
+                **self._penalties_config(), "synchronized": self.synchronized, "renorm": False,
+                "renorm_clipping": None, "renorm_momentum": 0.99}
 
 
 class LayerNormalization(_Normalization):
@@ -306,5 +310,6 @@ class LayerNormalization(_Normalization):
         Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``); ``rms_scaling`` False (this
         package lacks RMS scaling)."""
         return {**super().get_config(), "axis": self._axes_list() if self.built else self.axis,
-                "rms_scaling": False}
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": False,
+                **self._initializers_config(), **self._penalties_config()}     # (in Keras 3.15's order)
 
