@@ -5,6 +5,7 @@ arguments, ``Maximum``/``Minimum`` of integer inputs, ``CSVLogger``'s file, and 
 Every expectation is read from Keras 3.15 itself (``KERAS_BACKEND=torch``), run on the same input."""
 import os
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -96,3 +97,65 @@ def test_sequential_config_as_keras():
     assert [item["config"] for item in got["layers"]] == [item["config"] for item in expected["layers"]]
     assert keras.Sequential.from_config(got).get_config()["layers"][1]["config"] == expected["layers"][1]["config"]
     assert M.Sequential.from_config(expected).get_config() == got
+
+
+# ------------------------------------------------------------------------------------------- 2. initializers in files
+_INITIALIZERS = [("Zeros", {}), ("Ones", {}), ("Constant", {"value": 0.5}),
+                 ("RandomNormal", {"stddev": 0.1, "seed": 1}),
+                 ("RandomUniform", {"seed": 2}), ("TruncatedNormal", {"mean": 0.1, "seed": 3}),
+                 ("VarianceScaling", {"scale": 2.0, "mode": "fan_avg", "distribution": "uniform", "seed": 4}),
+                 ("VarianceScaling", {"input_axes": [0], "output_axes": [1]}), ("GlorotUniform", {}),
+                 ("GlorotNormal", {"seed": 5}), ("HeUniform", {}), ("HeNormal", {}), ("LecunUniform", {}),
+                 ("LecunNormal", {}), ("Orthogonal", {"gain": 0.5, "seed": 6})]
+
+
+def _file_config(path):
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+@pytest.mark.parametrize("name, kwargs", _INITIALIZERS, ids=[f"{n}{k}" for n, k in _INITIALIZERS])
+def test_initializer_config_is_keras_and_files_open_both_ways(name, kwargs, tmp_path):
+    """An initializer's ``get_config`` is Keras 3.15's (keys and order), our ``.keras`` file writes it as Keras'
+    file does (None ``input_axes``/``output_axes`` included), and each side loads the other's file with the
+    same weights."""
+    keras = _keras()
+    pytest.importorskip("h5py")
+    from tinygradconv import initializers as I
+
+    ours, theirs = getattr(I, name)(**kwargs).get_config(), getattr(keras.initializers, name)(**kwargs).get_config()
+    assert list(ours) == list(theirs) and ours == theirs
+    our_model = M.Sequential([L.Input((3,)), L.Dense(4, name="d", kernel_initializer=getattr(I, name)(**kwargs))])
+    their_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+        4, name="d", kernel_initializer=getattr(keras.initializers, name)(**kwargs))])
+    our_model.save(tmp_path / "ours.keras")
+    their_model.save(tmp_path / "theirs.keras")
+
+    def written(path):
+        return _file_config(path)["config"]["layers"][1]["config"]["kernel_initializer"]
+
+    assert written(tmp_path / "ours.keras") == written(tmp_path / "theirs.keras")
+    in_keras = keras.saving.load_model(tmp_path / "ours.keras")
+    np.testing.assert_array_equal(in_keras.layers[0].kernel.numpy(), our_model.layers[0].kernel.numpy())
+    assert in_keras.layers[0].kernel_initializer.get_config() == theirs
+    here = M.load_model(tmp_path / "theirs.keras")
+    np.testing.assert_array_equal(here.layers[0].kernel.numpy(), their_model.layers[0].kernel.numpy())
+    assert here.layers[0].kernel_initializer.get_config() == theirs
+
+
+def test_identity_initializer_keeps_its_gain_where_keras_config_loses_it(tmp_path):
+    """Keras 3.15's ``Identity.get_config()`` is ``{}`` (its gain lost); ours keeps ``gain``, which Keras reads."""
+    keras = _keras()
+    pytest.importorskip("h5py")
+    from tinygradconv import initializers as I
+
+    assert keras.initializers.Identity(gain=2.0).get_config() == {}     # the Keras behaviour this documents
+    assert I.Identity(2.0).get_config() == {"gain": 2.0}
+    model = M.Sequential([L.Input((3,)), L.Dense(3, kernel_initializer=I.Identity(2.0))])
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again.layers[0].kernel.numpy(), 2.0 * np.eye(3))
+    assert again.layers[0].kernel_initializer.gain == 2.0

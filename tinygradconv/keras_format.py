@@ -101,8 +101,6 @@ _IGNORED_WHEN_OFF = {"renorm_momentum": "renorm"}  # meaningless while the featu
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
-# Initializer arguments new in Keras 3.15 (VarianceScaling's axes), written only when set (older Keras refuses them).
-_NEW_INITIALIZER_ARGUMENTS = ("input_axes", "output_axes")
 
 
 def _h5py():
@@ -140,19 +138,17 @@ def _to_keras_config(config):
     return out
 
 
-def _keras_object(kind, config, for_file=True):
+def _keras_object(kind, config):
     """Keras 3's description of an object with a config (``{"class_name": ..., "config": ...}``), of ``kind``
     ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
     class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
     activations are plain functions, so its file could not be loaded by Keras (found by a tester).
 
-    ``for_file`` (a ``.keras`` file or model JSON): an initializer's None ``input_axes`` and ``output_axes`` are
-    left out, for Keras before 3.15; a layer's ``get_config`` (:func:`keras_object_config`) keeps them, as Keras
-    3.15's does. A description in Keras' form already (with ``module``) is kept as it is (less those axes)."""
+    An initializer's config is written whole, as Keras 3.15 writes it: the ``VarianceScaling`` family's
+    ``input_axes`` and ``output_axes`` even when None (so, as with Keras 3.15's own files, Keras before 3.15 cannot
+    read them). A description in Keras' form already (with ``module``) is kept as it is."""
     if "module" in config:      # from a layer's get_config, written by keras_object_config
-        if for_file and kind == "initializer" and config.get("module") == _OBJECT_MODULES[kind]:
-            config = {**config, "config": _without_none_axes(config.get("config") or {})}
         return config
     name = config["class_name"]
     if kind == "activation" and activations._activation_layer(name) is not None:
@@ -167,16 +163,8 @@ def _keras_object(kind, config, for_file=True):
                          "Keras' activations are plain functions, without a config, so Keras could not load the "
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
-    inner = config.get("config", {})
-    if kind == "initializer" and for_file:
-        inner = _without_none_axes(inner)
-    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
-
-
-def _without_none_axes(inner):
-    """An initializer's config without its None ``input_axes`` and ``output_axes``, which Keras before 3.15 would
-    refuse (:data:`_NEW_INITIALIZER_ARGUMENTS`)."""
-    return {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
+    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": config.get("config", {}),
+            "registered_name": None}
 
 
 def keras_object_config(kind, item):
@@ -199,7 +187,7 @@ def keras_object_config(kind, item):
     name = item["class_name"]
     if kind == "activation" and activations._activation_layer(name) is None and builtin(kind, name) is not None:
         return item     # ActivationFunction("leaky_relu", negative_slope=0.1): no form in Keras
-    return _keras_object(kind, item, for_file=False)
+    return _keras_object(kind, item)
 
 
 def _keras_function(name):
