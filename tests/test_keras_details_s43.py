@@ -159,3 +159,32 @@ def test_identity_initializer_keeps_its_gain_where_keras_config_loses_it(tmp_pat
     again = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_array_equal(again.layers[0].kernel.numpy(), 2.0 * np.eye(3))
     assert again.layers[0].kernel_initializer.gain == 2.0
+
+
+# ------------------------------------------------------------------------------------------------ 3. summary positions
+def _printed(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda line, *args, **kw: lines.append(line), **kwargs)
+    return "\n".join(lines)
+
+
+def test_summary_takes_more_positions_than_columns_as_keras():
+    """Keras 3.15 takes 4 positions (its functional default) on a Sequential's 3 columns, the extra one unused:
+    its table is the one of the first 3. Ours too; fewer positions than columns stay a ValueError (Keras: an
+    IndexError)."""
+    keras = _keras()
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="a"), keras.layers.Dense(2, name="b")])
+    assert _printed(theirs, line_length=60, positions=[0.3, 0.6, 0.8, 1.0]) == \
+        _printed(theirs, line_length=60, positions=[0.3, 0.6, 0.8])
+    with pytest.raises(IndexError):
+        _printed(theirs, line_length=60, positions=[0.5, 1.0])
+    ours = M.Sequential([L.Input((4,)), L.Dense(3, name="a"), L.Dense(2, name="b")])
+    four = _printed(ours, line_length=60, positions=[0.3, 0.6, 0.8, 1.0])
+    assert four == _printed(ours, line_length=60, positions=[0.3, 0.6, 0.8])
+    header = next(line for line in four.splitlines() if line.startswith("Layer"))
+    assert (header.index("Output Shape"), header.index("Param #")) == (18, 36)    # int(0.3 * 60), int(0.6 * 60)
+    assert "Trainable" in _printed(ours, line_length=60, positions=[0.3, 0.56, 0.74, 1.0], show_trainable=True)
+    assert _printed(ours, positions=[20, 35, 50, 70]) == _printed(ours, positions=[20, 35, 50])
+    with pytest.raises(ValueError, match=r"Invalid value for argument `positions`. Expected at least 3 .*"
+                                         r"Received positions=\[0.5, 1.0\]"):
+        _printed(ours, positions=[0.5, 1.0])

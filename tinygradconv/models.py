@@ -175,21 +175,26 @@ def _summary_layer_range(layers, layer_range):
 def _summary_column_ends(positions, count, show_trainable, line_length):
     """The character column where each of the ``count`` columns of :meth:`Model.summary` ends (plus the "Trainable"
     column's with ``show_trainable``), from Keras 3's ``positions``: fractions of ``line_length`` when all are at
-    most 1, else character columns."""
+    most 1, else character columns. More positions than columns are taken, the extra ones unused, as Keras 3.15
+    takes them (its functional default, 4 positions, on a Sequential's 3 columns); with ``show_trainable`` and
+    fractions, Keras scales them all by 0.9 and appends 1.0, so the "Trainable" column then ends at the next
+    position times 0.9 (at 1.0 when there is none)."""
     if not isinstance(positions, (list, tuple)) or not all(
             isinstance(p, numbers.Real) and not isinstance(p, bool) for p in positions):
         raise TypeError("Invalid type for argument `positions`. Expected a list of numbers, where each column "
                         f"ends (e.g. [0.45, 0.8, 1.0]). Received positions={positions!r}")
-    if len(positions) != count or any(not p > 0 or not math.isfinite(p) for p in positions) or any(
+    if len(positions) < count or any(not p > 0 or not math.isfinite(p) for p in positions) or any(
             b <= a for a, b in itertools.pairwise(positions)):
-        raise ValueError(f"Invalid value for argument `positions`. Expected {count} increasing positive numbers, "
-                         f"where each column ends ({count} columns here), as fractions of line_length (all at "
-                         f"most 1, e.g. {[0.45, 0.8, 1.0][:count] if count == 3 else [0.3, 0.56, 0.74, 1.0]}) or as "
-                         f"character columns. Received positions={list(positions)!r}")
+        raise ValueError(f"Invalid value for argument `positions`. Expected at least {count} increasing positive "
+                         f"numbers, where each column ends ({count} columns here; more are not used), as fractions "
+                         f"of line_length (all at most 1, e.g. "
+                         f"{[0.45, 0.8, 1.0][:count] if count == 3 else [0.3, 0.56, 0.74, 1.0]}) or as character "
+                         f"columns. Received positions={list(positions)!r}")
     relative = max(positions) <= 1
     if relative and show_trainable:     # Keras makes room for the Trainable column so
         positions = [p * 0.9 for p in positions] + [1.0]
     ends = [int(p * line_length) if relative else int(p) for p in positions]
+    ends = ends[:count + show_trainable] if relative else ends[:count]
     if show_trainable and not relative:
         ends.append(ends[-1] + len("Trainable") + 2)
     return ends
@@ -1737,7 +1742,9 @@ class Model(Layer):
         Args:
             line_length: the minimum width of the rules (default 80); columns widen to fit their contents.
             positions: where each column ends, one number per column ("Layer (type)", "Output Shape", "Param #",
-                and "Connected to" for a functional model that is not a chain), increasing: fractions of
+                and "Connected to" for a functional model that is not a chain; more are accepted and the extra
+                ones unused, as Keras 3.15 takes its functional default ``[0.3, 0.56, 0.74, 1.0]`` on a
+                ``Sequential``), increasing: fractions of
                 ``line_length`` when all are at most 1 (Keras 3's default is ``[0.45, 0.80, 1.0]``), else character
                 columns, as Keras' docstring says ("relative or absolute positions"). A cell longer than its column
                 pushes the next ones right (Keras' table wraps it). With ``show_trainable``, fractions are scaled by
@@ -1754,9 +1761,9 @@ class Model(Layer):
         Raises:
             TypeError: ``expand_nested`` or ``show_trainable`` not a bool, ``line_length`` not an integer,
                 ``positions`` not a list of numbers, ``layer_range`` not two strings.
-            ValueError: ``positions`` of another length than the columns, or not increasing; ``layer_range`` of
-                another length than 2, or a name that matches no layer (Keras' "Passed layer_names do not match
-                the layer names in the model").
+            ValueError: ``positions`` fewer than the columns (Keras: an ``IndexError``), or not increasing;
+                ``layer_range`` of another length than 2, or a name that matches no layer (Keras' "Passed
+                layer_names do not match the layer names in the model").
 
         >>> from tinygradconv import layers
         >>> inner = Sequential([layers.Input((4,)), layers.Dense(3, name="d1")], name="inner")
