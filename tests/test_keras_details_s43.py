@@ -188,3 +188,39 @@ def test_summary_takes_more_positions_than_columns_as_keras():
     with pytest.raises(ValueError, match=r"Invalid value for argument `positions`. Expected at least 3 .*"
                                          r"Received positions=\[0.5, 1.0\]"):
         _printed(ours, positions=[0.5, 1.0])
+
+
+# ----------------------------------------------------------------------------------- 4. BatchNormalization's renorm
+@pytest.mark.parametrize("settings", [{"renorm_momentum": 0.5}, {"renorm_clipping": {"rmax": 2.0, "dmax": 1.0}},
+                                      {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.9}])
+def test_batch_normalization_keeps_keras_renorm_settings_while_renorm_is_off(settings):
+    """Keras 3.15 keeps ``renorm_momentum`` and ``renorm_clipping`` as given and reports them (they change nothing
+    with ``renorm=False``); ours reported 0.99 for a config with 0.5. Outputs equal Keras' with the same settings."""
+    keras = _keras()
+    theirs = keras.layers.BatchNormalization(name="bn", **settings)
+    ours = L.BatchNormalization(name="bn", **settings)
+    assert ours.get_config() == theirs.get_config()
+    assert L.BatchNormalization.from_config(theirs.get_config()).get_config() == theirs.get_config()
+    assert keras.layers.BatchNormalization.from_config(ours.get_config()).get_config() == theirs.get_config()
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype("float32")
+    np.testing.assert_allclose(ours(x, training=True).numpy(), theirs(x, training=True).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.moving_mean.numpy(), theirs.moving_mean.numpy(), rtol=1e-6)
+
+
+def test_batch_normalization_refuses_renorm_it_does_not_implement(tmp_path):
+    keras = _keras()
+    pytest.importorskip("h5py")
+    renorm = keras.layers.BatchNormalization(renorm=True)
+    renorm.build((2, 3))
+    assert {"renorm_mean", "renorm_stddev"} <= {w.name for w in renorm.weights}     # Keras implements it
+    with pytest.raises(ValueError, match=r"Invalid value for argument `renorm`. Expected False.*Received renorm=True"):
+        L.BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="renorm=True"):
+        L.BatchNormalization.from_config(keras.layers.BatchNormalization(renorm=True).get_config())
+    with pytest.raises(TypeError, match=r"Invalid type for argument `renorm_clipping`.*Received renorm_clipping=2.0"):
+        L.BatchNormalization(renorm_clipping=2.0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(renorm_momentum=0.5)])
+    model.save(tmp_path / "bn.keras")
+    loaded = M.load_model(tmp_path / "bn.keras")
+    assert loaded.layers[0].get_config()["renorm_momentum"] == 0.5

@@ -94,10 +94,9 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Conca
                     "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
                     "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
-_OFF_VALUES = {"quantization_config": None, "renorm": False, "renorm_clipping": None, "synchronized": False,
+_OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
                "lora_alpha": None}
-_IGNORED_WHEN_OFF = {"renorm_momentum": "renorm"}  # meaningless while the feature named is off
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
@@ -864,8 +863,6 @@ def _keras_arguments(cls, config, where):
             accepted_dtypes = INPUT_DTYPES if class_name == "InputLayer" else _FLOAT_POLICIES   # integer data
             if value not in accepted_dtypes:
                 raise SavedFileError(f"{where}: dtype policy {value!r} is not supported (only {accepted_dtypes})")
-        elif key in _IGNORED_WHEN_OFF and not config.get(_IGNORED_WHEN_OFF[key]):
-            continue
         elif key not in accepted or key in _OFF_VALUES:
             if key in _OFF_VALUES and value == _OFF_VALUES[key]:
                 continue
