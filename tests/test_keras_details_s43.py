@@ -224,3 +224,25 @@ def test_batch_normalization_refuses_renorm_it_does_not_implement(tmp_path):
     model.save(tmp_path / "bn.keras")
     loaded = M.load_model(tmp_path / "bn.keras")
     assert loaded.layers[0].get_config()["renorm_momentum"] == 0.5
+
+
+# ------------------------------------------------------------------------------------- 5. Maximum/Minimum of int64
+@pytest.mark.parametrize("name", ["Maximum", "Minimum"])
+def test_maximum_of_int64_keeps_int64_where_keras_wraps_to_int32(name):
+    """A documented difference: Keras 3.15 on torch gives int32 (and wrong values beyond 2**31); ours keeps int64,
+    the dtype and values of NumPy's and torch's maximum/minimum, as Keras' own Add keeps int64."""
+    keras = _keras()
+    import torch
+
+    a = np.array([[2**40 + 1, -3]], dtype="int64")
+    b = np.array([[5, 2**33]], dtype="int64")
+    theirs = getattr(keras.layers, name)()([a, b])
+    assert theirs.dtype == torch.int32                   # the Keras behaviour this documents
+    assert keras.layers.Add()([a, b]).dtype == torch.int64
+    reference = getattr(torch, name.lower())(torch.tensor(a), torch.tensor(b))
+    ours = getattr(L, name)()([a, b])
+    assert str(ours.dtype) == "int64"
+    np.testing.assert_array_equal(ours.numpy(), reference.numpy())
+    small_a, small_b = a.astype("int32") % 1000, b.astype("int32") % 1000     # where Keras' int32 is right
+    np.testing.assert_array_equal(getattr(L, name)()([small_a, small_b]).numpy(),
+                                  getattr(keras.layers, name)()([small_a, small_b]).numpy())
