@@ -246,3 +246,38 @@ def test_maximum_of_int64_keeps_int64_where_keras_wraps_to_int32(name):
     small_a, small_b = a.astype("int32") % 1000, b.astype("int32") % 1000     # where Keras' int32 is right
     np.testing.assert_array_equal(getattr(L, name)()([small_a, small_b]).numpy(),
                                   getattr(keras.layers, name)()([small_a, small_b]).numpy())
+
+
+# ------------------------------------------------------------------------------------------------ 6. CSVLogger bytes
+_LOGS = [{"loss": np.float32(0.5), "accuracy": 0.125, "precision": np.array([0.5], dtype="float32"),
+          "auc": np.array(0.25), "recall": np.array([0.1, 0.2], dtype="float32"), "mae": np.float64(1 / 3),
+          "count": 3, "pair": [0.5, 0.25], "note": "a,b", "val_loss": 1e-8},
+         {"loss": np.float32(0.25), "accuracy": 0.75, "precision": np.array([0.75]), "auc": np.array(0.5),
+          "recall": np.array([0.3, 0.4]), "mae": np.float64(2 / 3), "count": 4, "pair": (1, 2), "note": 'q"r'},
+         {"loss": 2.0, "accuracy": 1.0, "precision": np.ones((2, 2)), "auc": 1.0, "recall": [], "mae": 0.0,
+          "count": 5, "pair": (0,), "note": "", "val_loss": 0.5}]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+@pytest.mark.parametrize("append", [False, True])
+def test_csv_logger_writes_keras_bytes_for_the_same_logs(separator, append, tmp_path):
+    """The same epoch logs (NumPy scalars, 0-d arrays, arrays of one and two values, lists, tuples, strings that
+    need quoting, an epoch without validation) give Keras 3.15's CSVLogger file byte for byte: ``\\r\\n`` rows,
+    arrays as the quoted text ``"[0.5]"`` (three quotes each side in the file)."""
+    keras = _keras()
+    from tinygradconv import callbacks
+
+    files = {}
+    for name, module in (("keras", keras.callbacks), ("ours", callbacks)):
+        path = tmp_path / f"{name}.csv"
+        if append:
+            path.write_bytes(b"")       # an empty file: the header is written, as for a new one
+        for _ in range(2 if append else 1):
+            logger = module.CSVLogger(str(path), separator=separator, append=append)
+            logger.on_train_begin()
+            for epoch, logs in enumerate(_LOGS):
+                logger.on_epoch_end(epoch, dict(logs))
+            logger.on_train_end()
+        files[name] = path.read_bytes()
+    assert files["ours"] == files["keras"]
+    assert b'"""[0.5]"""' in files["ours"] and b"\r\n" in files["ours"]
