@@ -281,3 +281,108 @@ def test_csv_logger_writes_keras_bytes_for_the_same_logs(separator, append, tmp_
         files[name] = path.read_bytes()
     assert files["ours"] == files["keras"]
     assert b'"""[0.5]"""' in files["ours"] and b"\r\n" in files["ours"]
+
+
+# ------------------------------------------------------------------------------------- 7. per-output loss trackers
+_X = np.random.default_rng(7).standard_normal((8, 3)).astype("float32")
+_YA = np.random.default_rng(8).standard_normal((8, 2)).astype("float32")
+_YB = np.random.default_rng(9).standard_normal((8, 1)).astype("float32")
+
+
+def _two_output_twins(keras):
+    inp = keras.Input((3,), name="inp")
+    theirs = keras.Model(inp, [keras.layers.Dense(2, name="out_a")(inp), keras.layers.Dense(1, name="out_b")(inp)])
+    x = L.Input((3,), name="inp")
+    ours = M.Model(x, [L.Dense(2, name="out_a")(x), L.Dense(1, name="out_b")(x)])
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    return theirs, ours
+
+
+def _names(model):
+    return [metric.name for metric in model.metrics]
+
+
+def _results(model):
+    return [(m.name, {k: float(v) for k, v in r.items()} if isinstance(r, dict) else float(r))
+            for m, r in ((m, m.result()) for m in model.metrics)]
+
+
+def _assert_same_results(ours, theirs):
+    got, expected = _results(ours), _results(theirs)
+    assert [name for name, _ in got] == [name for name, _ in expected]
+    for (name, value), (_, reference) in zip(got, expected):
+        assert value == pytest.approx(reference, rel=1e-5), name
+
+
+@pytest.mark.parametrize("compiled", [
+    {"loss": ["mse", "mae"]},
+    {"loss": ["mse", "mae"], "loss_weights": [0.5, 2.0]},
+    {"loss": ["mse", "mae"], "metrics": [["mae"], ["mse"]]},
+    {"loss": {"out_b": "mae", "out_a": "mse"}},
+    {"loss": "mse"},
+    {"loss": ["mse", None]},
+], ids=["two losses", "loss_weights", "with metrics", "loss dict", "one loss, two outputs", "one loss None"])
+def test_model_metrics_list_the_per_output_loss_trackers_as_keras(compiled):
+    """``model.metrics`` of a 2-output functional model: Keras 3.15 lists ``loss``, ``compile_metrics`` (only with
+    metrics), then one ``Mean`` per output loss once the first batch has built them; their results are the logged
+    values after fit and after evaluate, and reset_metrics resets the same objects."""
+    keras = _keras()
+    theirs, ours = _two_output_twins(keras)
+    for model in (theirs, ours):
+        model.compile(optimizer="sgd", **compiled)
+    assert _names(ours) == _names(theirs)       # before the first batch: not built yet
+    history = {}
+    for name, model in (("theirs", theirs), ("ours", ours)):
+        history[name] = model.fit(_X, [_YA, _YB], epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    assert _names(ours) == _names(theirs)
+    _assert_same_results(ours, theirs)
+    for tracker in ours.metrics[1:]:
+        if tracker.name.endswith("_loss"):
+            assert tracker.result() == history["ours"][tracker.name][-1]
+    kept = ours.metrics
+    for model in (theirs, ours):
+        model.evaluate(_X, [_YA, _YB], batch_size=8, verbose=0)
+    _assert_same_results(ours, theirs)
+    assert all(a is b for a, b in zip(ours.metrics, kept) if a.name != "compile_metrics")
+    for model in (theirs, ours):
+        model.reset_metrics()
+    _assert_same_results(ours, theirs)
+
+
+def test_per_output_trackers_built_by_evaluate_or_train_on_batch_and_dropped_by_compile():
+    keras = _keras()
+    theirs, ours = _two_output_twins(keras)
+    for model in (theirs, ours):
+        model.compile("sgd", ["mse", "mae"])
+        model.evaluate(_X, [_YA, _YB], verbose=0)
+    assert _names(ours) == _names(theirs) == ["loss", "out_a_loss", "out_b_loss"]
+    _assert_same_results(ours, theirs)
+    for model in (theirs, ours):
+        model.compile("sgd", ["mse", "mae"])            # a new compile: not built again yet
+    assert _names(ours) == _names(theirs) == ["loss"]
+    for model in (theirs, ours):
+        model.train_on_batch(_X, [_YA, _YB])
+    assert _names(ours) == _names(theirs)
+    _assert_same_results(ours, theirs)
+
+
+def test_dict_outputs_list_their_trackers_in_the_loss_dict_order_as_keras():
+    keras = _keras()
+    inp = keras.Input((3,))
+    theirs = keras.Model(inp, {"zeta": keras.layers.Dense(1)(inp), "alpha": keras.layers.Dense(1)(inp)})
+    x = L.Input((3,))
+    ours = M.Model(x, {"zeta": L.Dense(1)(x), "alpha": L.Dense(1)(x)})
+    for model in (theirs, ours):
+        model.compile("sgd", {"zeta": "mse", "alpha": "mae"})
+        model.fit(_X, {"zeta": _YB, "alpha": _YB}, verbose=0)
+    assert _names(ours) == _names(theirs) == ["loss", "zeta_loss", "alpha_loss"]
+
+
+def test_sequential_compiled_without_metrics_lists_only_its_loss_as_keras():
+    keras = _keras()
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    ours = M.Sequential([L.Input((3,)), L.Dense(1)])
+    for compiled in ({}, {"weighted_metrics": ["mae"]}, {"metrics": []}):
+        for model in (theirs, ours):
+            model.compile("sgd", "mse", **compiled)
+        assert _names(ours) == _names(theirs), compiled

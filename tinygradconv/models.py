@@ -446,11 +446,11 @@ def _float(value):
 
 class _Mean:
     """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size); the
-    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is."""
+    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is, and a functional
+    model's per-output loss trackers (``"<output name>_loss"``)."""
 
-    name = "loss"
-
-    def __init__(self):
+    def __init__(self, name="loss"):
+        self.name = name
         self.reset_state()
 
     def update(self, value, weight):
@@ -471,7 +471,7 @@ class _Mean:
         self.count = 0.0
 
     def __repr__(self):
-        return f"<Mean name='loss' result={self.result():.6g}>"
+        return f"<Mean name={self.name!r} result={self.result():.6g}>"
 
 
 class _CompileMetrics:
@@ -1221,23 +1221,37 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
-        """The metric objects, as Keras 3's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker (a
-        mean named ``"loss"``) and a container named ``"compile_metrics"`` of the compiled metrics (its
-        ``.metrics``, once the first batch of ``fit`` or ``evaluate`` has made them). Not listed, unlike Keras:
-        a functional model's per-output loss trackers (Keras lists ``"a_loss"``, ...; their values are in
-        :meth:`get_metrics_result`), and metrics of layers (layers here have no ``add_metric``).
+        """The metric objects, as Keras 3.15's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker
+        (a mean named ``"loss"``), a container named ``"compile_metrics"`` of the compiled metrics when ``compile``
+        was given ``metrics`` or ``weighted_metrics``, ``[]`` too (its ``.metrics``, once the first batch of ``fit`` or
+        ``evaluate`` has made them), then, for a functional model compiled with several losses, one mean per
+        output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list) once the first batch (of
+        ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its ``CompileLoss``; their
+        ``result()`` is the logged value. Not listed: metrics of layers (layers here have no ``add_metric``).
 
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
         >>> model.metrics
         []
+        >>> model.compile("sgd", "mse")
+        >>> [metric.name for metric in model.metrics]
+        ['loss']
         >>> model.compile("sgd", "mse", metrics=["mae"])
         >>> [metric.name for metric in model.metrics]
         ['loss', 'compile_metrics']
         """
         if not self.compiled:
             return []
-        return [self._loss_tracker, _CompileMetrics(self)]
+        listed = [self._loss_tracker]
+        call = getattr(self, "_compile_call", None) or {}
+        # as Keras 3.15: a container once compile was given metrics or weighted_metrics (``[]`` too), none else
+        if call.get("metrics") is not None or call.get("weighted_metrics") is not None:
+            listed.append(_CompileMetrics(self))
+        return listed + self._built_output_loss_trackers()
+
+    def _built_output_loss_trackers(self) -> list:
+        """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
+        return []
 
     def get_metrics_result(self) -> dict:
         """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
