@@ -526,7 +526,7 @@ def get(identifier):
     >>> get("he_normal")
     HeNormal(seed=None, input_axes=None, output_axes=None)
     >>> get("OrthogonalInitializer")
-    Orthogonal(gain=1.0, seed=None)
+    Orthogonal(seed=None, gain=1.0)
     """
     try:
         return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)
