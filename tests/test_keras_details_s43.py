@@ -386,3 +386,80 @@ def test_sequential_compiled_without_metrics_lists_only_its_loss_as_keras():
         for model in (theirs, ours):
             model.compile("sgd", "mse", **compiled)
         assert _names(ours) == _names(theirs), compiled
+
+
+# ------------------------------------------------------------------------------ 1-2. whole .keras configs as Keras'
+def _without_shared_ids(value):
+    """A config without Keras' ``shared_object_id`` (an id() of the one DTypePolicy object its layers share, which
+    changes from run to run; Keras' loader does not need it)."""
+    if isinstance(value, dict):
+        return {k: _without_shared_ids(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_without_shared_ids(v) for v in value]
+    return value
+
+
+def _stack(lib, layers_module, initializers):
+    return [layers_module.Conv1D(3, 2, name="c", kernel_regularizer="l2"),
+            layers_module.BatchNormalization(name="bn", renorm_momentum=0.5),
+            layers_module.LayerNormalization(name="ln"),
+            layers_module.Conv1DTranspose(2, 3, name="ct"), layers_module.ZeroPadding1D(1, name="zp"),
+            layers_module.Cropping1D((1, 1), name="cr"), layers_module.UpSampling1D(2, name="up"),
+            layers_module.ELU(name="elu"), layers_module.PReLU(name="pr"),
+            layers_module.Dropout(0.2, noise_shape=(None, 1, 2), name="dr"), layers_module.Flatten(name="fl"),
+            layers_module.Dense(4, activation="relu", name="d", kernel_initializer=initializers.RandomNormal(seed=1)),
+            layers_module.Reshape((2, 2), name="rs"), layers_module.Softmax(name="sm")]
+
+
+def test_sequential_keras_file_config_is_keras(tmp_path):
+    """The whole ``config.json`` of a ``.keras`` file equals Keras 3.15's for the same model (its Input's name,
+    ``optional``, ``build_input_shape``, no ``build_config`` for Keras' layers without a build, ``compile_config``
+    ``{}``, key orders), and each side loads the other's file."""
+    keras = _keras()
+    pytest.importorskip("h5py")
+    from tinygradconv import initializers
+
+    theirs = keras.Sequential([keras.Input((8, 4), name="inp"), *_stack(keras, keras.layers, keras.initializers)],
+                              name="m")
+    ours = M.Sequential([L.Input((8, 4), name="inp"), *_stack(None, L, initializers)], name="m")
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    got, expected = _file_config(tmp_path / "ours.keras"), _without_shared_ids(_file_config(tmp_path / "theirs.keras"))
+    assert got == expected
+    assert [list(item["config"]) for item in got["config"]["layers"]] == \
+        [list(item["config"]) for item in expected["config"]["layers"]]
+    assert [w.shape for w in keras.saving.load_model(tmp_path / "ours.keras").weights] == \
+        [w.shape for w in ours.weights]
+    assert [w.shape for w in M.load_model(tmp_path / "theirs.keras").weights] == \
+        [tuple(w.shape) for w in theirs.weights]
+
+
+def test_functional_keras_file_config_is_keras(tmp_path):
+    """As above for a functional model with two outputs and merge layers; the one difference left: Keras records
+    ``BatchNormalization``'s call argument ``mask=None`` in its inbound node, ours records no keyword (Keras reads
+    both)."""
+    keras = _keras()
+    pytest.importorskip("h5py")
+
+    def build(Input, layers_module, Model):
+        inp = Input((8, 4), name="inp")
+        a, b = layers_module.Conv1D(3, 2, name="c")(inp), layers_module.Conv1D(3, 2, name="c2")(inp)
+        merged = layers_module.Concatenate(name="cat")([layers_module.Add(name="add")([a, b]),
+                                                         layers_module.Maximum(name="mx")([a, b])])
+        d = layers_module.Dense(2, name="d")(layers_module.Flatten(name="f")(layers_module.BatchNormalization(
+            name="bn")(merged)))
+        return Model(inp, [d, layers_module.ReLU(name="r")(d)], name="fm")
+
+    theirs, ours = build(keras.Input, keras.layers, keras.Model), build(L.Input, L, M.Model)
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    got, expected = _file_config(tmp_path / "ours.keras"), _without_shared_ids(_file_config(tmp_path / "theirs.keras"))
+    normalization = next(item for item in expected["config"]["layers"] if item["name"] == "bn")
+    assert normalization["inbound_nodes"][0]["kwargs"] == {"mask": None}      # the difference this test documents
+    normalization["inbound_nodes"][0]["kwargs"] = {}
+    assert got == expected
+    assert [list(item) for item in got["config"]["layers"]] == [list(item) for item in expected["config"]["layers"]]
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    assert [layer.name for layer in again.layers] == [layer.name for layer in theirs.layers]
+    assert [layer.name for layer in M.load_model(tmp_path / "theirs.keras").layers] == \
+        [layer.name for layer in ours.layers]

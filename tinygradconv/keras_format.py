@@ -97,6 +97,8 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Conca
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
                "lora_alpha": None}
+# Keras 3.15's layers without a `build` of their own, whose files hold no build_config (checked in Keras)
+_WITHOUT_BUILD = ("Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax")
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
@@ -121,7 +123,7 @@ def _to_keras_config(config):
     out = {}
     for key, value in config.items():
         kind = _object_kind(key)
-        if key == "dtype" and isinstance(value, str):
+        if key == "dtype" and isinstance(value, str) and "batch_shape" not in config:    # (an InputLayer's: a name)
             value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
                      "registered_name": None}
         elif (kind or key == "activation") and isinstance(value, dict) and "class_name" in value:
@@ -202,12 +204,10 @@ def _keras_layer(layer):
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
-    if type(layer).__name__ == "InputLayer" and config.get("optional") is False:
-        del config["optional"]      # as the Sequential InputLayer above: older Keras 3 releases lack the argument
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     build_config = layer.get_build_config()
-    if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
-        out["build_config"] = _json_shapes(build_config)
+    if build_config is not None and type(layer).__name__ not in _WITHOUT_BUILD:
+        out["build_config"] = _json_shapes(build_config)    # a built layer's input shape, as Keras 3 writes it
     return out
 
 
@@ -244,8 +244,9 @@ def _model_json(model, what="a .keras file"):
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
     if isinstance(model, Functional):
         config = model.get_config()
-        for item, layer in zip(config["layers"], model.layers):
-            item.update(_keras_layer(layer))
+        # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
+        config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
+                            for item, layer in zip(config["layers"], model.layers)]
         return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
@@ -262,13 +263,19 @@ def _model_json(model, what="a .keras file"):
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
                               "no weights (Keras' warning). Build it first (call it on data, or start it with "
                               "layers.Input(shape)) to keep them.", stacklevel=5)
+        # the Input as Keras 3.15 writes it: its own name (the model's "<name>_input" for an input_shape= or a
+        # build), "optional" (older Keras 3 releases lack it, and cannot read Keras 3.15's own files either), and
+        # the config's "build_input_shape"
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
-                        "ragged": False, "name": f"{model.name}_input"}, "registered_name": None}]
+                        "ragged": False, "name": model._input_layer_name or f"{model.name}_input",
+                        "optional": False}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
                   "layers": input_layer + [_keras_layer(layer) for layer in model.layers]}
+        if shape is not None:
+            config["build_input_shape"] = list(shape)
         out = {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None}
         if shape is not None:
             out["build_config"] = {"input_shape": list(shape)}
@@ -374,8 +381,8 @@ def save_keras(model, filepath) -> None:
                           f"as Keras 3 writes them ({exc}): the file holds no compile arguments and no optimizer "
                           "state, so the model loads uncompiled, here and in Keras; compile it again after loading",
                           stacklevel=4)
-    if compile_config is not None:
-        config["compile_config"] = compile_config
+    # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
+    config["compile_config"] = {} if compile_config is None else compile_config
     buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
 
     def write(f):
