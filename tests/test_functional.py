@@ -342,7 +342,7 @@ def test_sequential_config_keeps_its_input_and_from_config_is_built():
     model = models.Sequential([layers.Input((3,), name="inp"), layers.Dense(2, name="d")])
     config = model.get_config()
     assert config["layers"][0]["class_name"] == "InputLayer"
-    assert config["layers"][0]["config"]["batch_shape"] == [None, 3]
+    assert config["layers"][0]["config"]["batch_shape"] == (None, 3)    # a tuple, as Keras 3.15
     again = models.Sequential.from_config(config)
     assert again.built and [w.shape for w in again.weights] == [(3, 2), (2,)]
     assert [layer.name for layer in again.layers] == ["d"]

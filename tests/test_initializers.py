@@ -372,12 +372,14 @@ def test_model_json_with_axes_both_ways():
     assert again.layers[0].kernel_initializer.get_config() == init.get_config()
 
 
-def test_keras_json_leaves_out_axes_that_are_none():
-    """Keras before 3.15 takes only ``seed`` in GlorotUniform: a JSON written here must not hold None axes."""
-    keras = keras_on_torch("Keras 3.15 reads the JSON written here")
+def test_keras_json_writes_the_initializer_config_as_keras():
+    """As Keras 3.15 writes it: GlorotUniform's None axes included (a user compared the two files)."""
+    keras = keras_on_torch("Keras 3.15's model JSON is the reference")
     model = tg.models.Sequential([tg.layers.Input((8, 2)), tg.layers.Conv1D(3, 3)])
+    theirs = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(3, 3)])
     written = json.loads(model.to_json())["config"]["layers"][1]["config"]["kernel_initializer"]
-    assert written["config"] == {"seed": None}
+    expected = json.loads(theirs.to_json())["config"]["layers"][1]["config"]["kernel_initializer"]
+    assert written == expected and list(written["config"]) == ["seed", "input_axes", "output_axes"]
     read = keras.models.model_from_json(model.to_json()).layers[0].kernel_initializer
     assert read.get_config() == keras.initializers.GlorotUniform().get_config()
 

@@ -159,14 +159,12 @@ _CONFIGS = [
 
 
 def _plain(config):
-    """A config as JSON holds it, without the name (generated) and the dtype (ours: "float32", Keras' a
-    DTypePolicy object; the files write Keras' form)."""
+    """A config as JSON holds it, without the name (generated). The dtype stays: Keras' DTypePolicy object on both
+    sides since session 43 (an InputLayer's a name)."""
     import json
 
     out = json.loads(json.dumps(config))
     out.pop("name")
-    if not isinstance(out.get("dtype"), str) or out["dtype"] == "float32":    # InputLayer's dtype: a name
-        out.pop("dtype")
     return out
 
 

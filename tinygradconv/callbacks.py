@@ -34,6 +34,7 @@ Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (ad
 """
 from __future__ import annotations
 
+import collections.abc
 import csv
 import importlib.util
 import inspect
@@ -816,10 +817,19 @@ class LearningRateScheduler(Callback):
 
 
 def _csv_value(value):
-    """A log value as CSVLogger writes it: a metric with several thresholds (an array) as ``[a, b, ...]``, every
-    element in full, as Keras writes it (numpy's own text would wrap and abbreviate long arrays); others as they are."""
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return "[" + ", ".join(str(v) for v in value.ravel().tolist()) + "]"
+    """A log value as Keras 3.15's ``CSVLogger`` writes it: a string as it is; anything else iterable but a 0-d
+    array (an array of one value or several, a list, a tuple: a metric with several thresholds) as the text
+    ``"[a, b]"``, double quotes included, each element as ``str`` writes it (a ``float32`` 0.1 as ``0.1``), which
+    the CSV writer then quotes again (three double quotes on each side of ``[0.5]`` in the file, as in Keras'
+    files); others (a number, a NumPy scalar, a 0-d array) as they are.
+
+    >>> _csv_value(np.array([0.5], dtype="float32")), _csv_value(np.float32(0.5)), _csv_value((1, 2))
+    ('"[0.5]"', np.float32(0.5), '"[1, 2]"')
+    """
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, collections.abc.Iterable):
+        return f'"[{", ".join(map(str, value))}]"'
     return value
 
 
@@ -831,7 +841,10 @@ class CSVLogger(Callback):
     there get ``NA`` (every epoch of a fit without validation data, as in Keras).
 
     The file is a log, written row by row and flushed after each epoch (not rewritten atomically); ``epoch`` counts
-    from 0, as in Keras.
+    from 0, as in Keras. The bytes are Keras 3.15's for the same logs: CSV of Python's ``excel`` dialect (rows end
+    with ``\r\n``, cells holding the separator or a quote are quoted), numbers as ``str`` writes them, and a value
+    with several elements (an array, even of one element, a list) as ``"[a, b]"`` with its double quotes, which
+    the CSV quoting doubles (three double quotes on each side of ``[0.5]``), as Keras writes it.
 
     Args:
         filename: the CSV file.
@@ -873,8 +886,9 @@ class CSVLogger(Callback):
                 # there from the start, "NA" where an epoch has none (also in a fit without validation)
                 self.keys += [f"val_{key}" for key in self.keys]
         if self.writer is None:
-            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep,
-                                         lineterminator="\n", extrasaction="ignore")
+            # Keras' dialect: csv.excel with the separator, so rows end with "\r\n" as in Keras' files
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, dialect="excel",
+                                         delimiter=self.sep, extrasaction="ignore")
             if self._write_header:
                 self.writer.writeheader()
         row = {"epoch": epoch}

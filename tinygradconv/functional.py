@@ -731,6 +731,7 @@ class Functional(FunctionalMixin, Model):
                 self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
         self._compile_call = call      # the arguments as given, for clone_model
+        self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self.reset_metrics()
 
     def _per_output_losses(self, loss, loss_weights):
@@ -920,12 +921,24 @@ class Functional(FunctionalMixin, Model):
 
     def reset_metrics(self):
         super().reset_metrics()
-        self._output_trackers = [_Mean() for _ in self._logged_output_losses()]
+        names = [f"{entry[0]}_loss" for entry in self._logged_output_losses()]
+        trackers = getattr(self, "_output_trackers", None)
+        if trackers is not None and [tracker.name for tracker in trackers] == names:
+            for tracker in trackers:    # in place, as Keras resets them: `model.metrics` keeps the same objects
+                tracker.reset_state()
+        else:
+            self._output_trackers = [_Mean(name) for name in names]
+            self._output_trackers_built = False
+
+    def _built_output_loss_trackers(self):
+        """The per-output loss trackers, once a batch has updated them (Keras 3.15 lists its ``CompileLoss``'s
+        trackers once built, at the first batch)."""
+        return list(self._output_trackers) if getattr(self, "_output_trackers_built", False) else []
 
     def _logs(self):
         logs = super()._logs()
         extra = {f"{name}_loss": tracker.result()
-                 for (name, *_), tracker in zip(self._logged_output_losses(), self._output_trackers)}
+                 for (name, *_), tracker in zip(self._logged_output_losses(), self._output_trackers or ())}
         if not extra:
             return logs
         first = {"loss": logs.pop("loss")}
@@ -961,8 +974,10 @@ class Functional(FunctionalMixin, Model):
                     metric.update_state(t, p)
                 else:
                     metric.update_state(t, p, sample_weight=w)
-        for tracker, value in zip(getattr(self, "_output_trackers", ()), getattr(self, "_last_output_losses", ())):
+        for tracker, value in zip(getattr(self, "_output_trackers", None) or (),
+                                  getattr(self, "_last_output_losses", ())):
             tracker.update(value, batch)
+            self._output_trackers_built = True
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         """As :meth:`Model.fit`. With several outputs, ``y`` is one array per output (a list, or a dict keyed by

@@ -278,7 +278,7 @@ class RandomNormal(RandomInitializer):
         return self.mean + self.stddev * self._rng().standard_normal(shape)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}     # (Keras' order)
 
 
 class RandomUniform(RandomInitializer):
@@ -300,7 +300,7 @@ class RandomUniform(RandomInitializer):
         return self._rng().uniform(self.minval, self.maxval, shape)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}     # (Keras' order)
 
 
 class TruncatedNormal(RandomInitializer):
@@ -319,7 +319,7 @@ class TruncatedNormal(RandomInitializer):
         return self.mean + self.stddev * _truncated_standard_normal(self._rng(), shape)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}     # (Keras' order)
 
 
 _MODES = ("fan_in", "fan_out", "fan_avg")
@@ -372,7 +372,7 @@ class VarianceScaling(RandomInitializer):
         return rng.uniform(-limit, limit, shape)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
                 **self._axes_config()}
 
     def _axes_config(self):
@@ -453,7 +453,7 @@ class Orthogonal(RandomInitializer):
         return self.gain * q.reshape(shape)
 
     def get_config(self):
-        return {"gain": self.gain, "seed": self.seed}
+        return {"seed": self.seed, "gain": self.gain}     # (Keras' order)
 
 
 class Identity(Initializer):
@@ -472,6 +472,9 @@ class Identity(Initializer):
         return self.gain * np.eye(*shape)
 
     def get_config(self):
+        """``{"gain": ...}``. Keras 3.15's ``Identity.get_config`` returns ``{}``, losing the gain (a saved
+        ``Identity(2.0)`` comes back as ``Identity(1.0)`` there); ours keeps it, and Keras' ``from_config`` reads
+        it (a difference kept on purpose)."""
         return {"gain": self.gain}
 
 
@@ -523,7 +526,7 @@ def get(identifier):
     >>> get("he_normal")
     HeNormal(seed=None, input_axes=None, output_axes=None)
     >>> get("OrthogonalInitializer")
-    Orthogonal(gain=1.0, seed=None)
+    Orthogonal(seed=None, gain=1.0)
     """
     try:
         return _lookup.get(identifier, ALL_OBJECTS, "initializer", Initializer)

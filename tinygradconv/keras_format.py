@@ -94,15 +94,14 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Conca
                     "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
                     "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
-_OFF_VALUES = {"quantization_config": None, "renorm": False, "renorm_clipping": None, "synchronized": False,
+_OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
                "lora_alpha": None}
-_IGNORED_WHEN_OFF = {"renorm_momentum": "renorm"}  # meaningless while the feature named is off
+# Keras 3.15's layers without a `build` of their own, whose files hold no build_config (checked in Keras)
+_WITHOUT_BUILD = ("Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax")
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
-# Initializer arguments new in Keras 3.15 (VarianceScaling's axes), written only when set (older Keras refuses them).
-_NEW_INITIALIZER_ARGUMENTS = ("input_axes", "output_axes")
 
 
 def _h5py():
@@ -124,7 +123,7 @@ def _to_keras_config(config):
     out = {}
     for key, value in config.items():
         kind = _object_kind(key)
-        if key == "dtype" and isinstance(value, str):
+        if key == "dtype" and isinstance(value, str) and "batch_shape" not in config:    # (an InputLayer's: a name)
             value = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": value},
                      "registered_name": None}
         elif (kind or key == "activation") and isinstance(value, dict) and "class_name" in value:
@@ -140,19 +139,17 @@ def _to_keras_config(config):
     return out
 
 
-def _keras_object(kind, config, for_file=True):
+def _keras_object(kind, config):
     """Keras 3's description of an object with a config (``{"class_name": ..., "config": ...}``), of ``kind``
     ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
     class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
     activations are plain functions, so its file could not be loaded by Keras (found by a tester).
 
-    ``for_file`` (a ``.keras`` file or model JSON): an initializer's None ``input_axes`` and ``output_axes`` are
-    left out, for Keras before 3.15; a layer's ``get_config`` (:func:`keras_object_config`) keeps them, as Keras
-    3.15's does. A description in Keras' form already (with ``module``) is kept as it is (less those axes)."""
+    An initializer's config is written whole, as Keras 3.15 writes it: the ``VarianceScaling`` family's
+    ``input_axes`` and ``output_axes`` even when None (so, as with Keras 3.15's own files, Keras before 3.15 cannot
+    read them). A description in Keras' form already (with ``module``) is kept as it is."""
     if "module" in config:      # from a layer's get_config, written by keras_object_config
-        if for_file and kind == "initializer" and config.get("module") == _OBJECT_MODULES[kind]:
-            config = {**config, "config": _without_none_axes(config.get("config") or {})}
         return config
     name = config["class_name"]
     if kind == "activation" and activations._activation_layer(name) is not None:
@@ -167,16 +164,8 @@ def _keras_object(kind, config, for_file=True):
                          "Keras' activations are plain functions, without a config, so Keras could not load the "
                          "file. Use the function with its default arguments, or a function of your own (written by "
                          "its name); tinygradconv's own .tgc.npz files keep the arguments")
-    inner = config.get("config", {})
-    if kind == "initializer" and for_file:
-        inner = _without_none_axes(inner)
-    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": inner, "registered_name": None}
-
-
-def _without_none_axes(inner):
-    """An initializer's config without its None ``input_axes`` and ``output_axes``, which Keras before 3.15 would
-    refuse (:data:`_NEW_INITIALIZER_ARGUMENTS`)."""
-    return {k: v for k, v in inner.items() if not (k in _NEW_INITIALIZER_ARGUMENTS and v is None)}
+    return {"module": _OBJECT_MODULES[kind], "class_name": name, "config": config.get("config", {}),
+            "registered_name": None}
 
 
 def keras_object_config(kind, item):
@@ -199,7 +188,7 @@ def keras_object_config(kind, item):
     name = item["class_name"]
     if kind == "activation" and activations._activation_layer(name) is None and builtin(kind, name) is not None:
         return item     # ActivationFunction("leaky_relu", negative_slope=0.1): no form in Keras
-    return _keras_object(kind, item, for_file=False)
+    return _keras_object(kind, item)
 
 
 def _keras_function(name):
@@ -215,12 +204,10 @@ def _keras_layer(layer):
     if type(layer) in (Functional, Sequential):
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
-    if type(layer).__name__ == "InputLayer" and config.get("optional") is False:
-        del config["optional"]      # as the Sequential InputLayer above: older Keras 3 releases lack the argument
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     build_config = layer.get_build_config()
-    if build_config is not None:     # a built layer's input shape, as Keras 3 writes it (Layer.get_build_config)
-        out["build_config"] = _json_shapes(build_config)
+    if build_config is not None and type(layer).__name__ not in _WITHOUT_BUILD:
+        out["build_config"] = _json_shapes(build_config)    # a built layer's input shape, as Keras 3 writes it
     return out
 
 
@@ -257,8 +244,9 @@ def _model_json(model, what="a .keras file"):
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
     if isinstance(model, Functional):
         config = model.get_config()
-        for item, layer in zip(config["layers"], model.layers):
-            item.update(_keras_layer(layer))
+        # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
+        config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
+                            for item, layer in zip(config["layers"], model.layers)]
         return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
                 "registered_name": "Functional", "build_config": {"input_shape": None}}
     if type(model) is Sequential:
@@ -275,13 +263,19 @@ def _model_json(model, what="a .keras file"):
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
                               "no weights (Keras' warning). Build it first (call it on data, or start it with "
                               "layers.Input(shape)) to keep them.", stacklevel=5)
+        # the Input as Keras 3.15 writes it: its own name (the model's "<name>_input" for an input_shape= or a
+        # build), "optional" (older Keras 3 releases lack it, and cannot read Keras 3.15's own files either), and
+        # the config's "build_input_shape"
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
-                        "ragged": False, "name": f"{model.name}_input"}, "registered_name": None}]
+                        "ragged": False, "name": model._input_layer_name or f"{model.name}_input",
+                        "optional": False}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
                   "layers": input_layer + [_keras_layer(layer) for layer in model.layers]}
+        if shape is not None:
+            config["build_input_shape"] = list(shape)
         out = {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None}
         if shape is not None:
             out["build_config"] = {"input_shape": list(shape)}
@@ -387,8 +381,8 @@ def save_keras(model, filepath) -> None:
                           f"as Keras 3 writes them ({exc}): the file holds no compile arguments and no optimizer "
                           "state, so the model loads uncompiled, here and in Keras; compile it again after loading",
                           stacklevel=4)
-    if compile_config is not None:
-        config["compile_config"] = compile_config
+    # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
+    config["compile_config"] = {} if compile_config is None else compile_config
     buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
 
     def write(f):
@@ -876,8 +870,6 @@ def _keras_arguments(cls, config, where):
             accepted_dtypes = INPUT_DTYPES if class_name == "InputLayer" else _FLOAT_POLICIES   # integer data
             if value not in accepted_dtypes:
                 raise SavedFileError(f"{where}: dtype policy {value!r} is not supported (only {accepted_dtypes})")
-        elif key in _IGNORED_WHEN_OFF and not config.get(_IGNORED_WHEN_OFF[key]):
-            continue
         elif key not in accepted or key in _OFF_VALUES:
             if key in _OFF_VALUES and value == _OFF_VALUES[key]:
                 continue

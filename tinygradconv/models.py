@@ -50,7 +50,14 @@ from .autograd import no_grad
 from .backend import dtype_name, get_backend
 from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
-from .layers.layer import Layer, _call_tensors, is_array, is_structure, several_inputs_error
+from .layers.layer import (
+    Layer,
+    _call_tensors,
+    dtype_policy_config,
+    is_array,
+    is_structure,
+    several_inputs_error,
+)
 from .tensor import Tensor
 from .validation import dtype_argument, flag, integer, number, refuse_foreign
 
@@ -168,21 +175,26 @@ def _summary_layer_range(layers, layer_range):
 def _summary_column_ends(positions, count, show_trainable, line_length):
     """The character column where each of the ``count`` columns of :meth:`Model.summary` ends (plus the "Trainable"
     column's with ``show_trainable``), from Keras 3's ``positions``: fractions of ``line_length`` when all are at
-    most 1, else character columns."""
+    most 1, else character columns. More positions than columns are taken, the extra ones unused, as Keras 3.15
+    takes them (its functional default, 4 positions, on a Sequential's 3 columns); with ``show_trainable`` and
+    fractions, Keras scales them all by 0.9 and appends 1.0, so the "Trainable" column then ends at the next
+    position times 0.9 (at 1.0 when there is none)."""
     if not isinstance(positions, (list, tuple)) or not all(
             isinstance(p, numbers.Real) and not isinstance(p, bool) for p in positions):
         raise TypeError("Invalid type for argument `positions`. Expected a list of numbers, where each column "
                         f"ends (e.g. [0.45, 0.8, 1.0]). Received positions={positions!r}")
-    if len(positions) != count or any(not p > 0 or not math.isfinite(p) for p in positions) or any(
+    if len(positions) < count or any(not p > 0 or not math.isfinite(p) for p in positions) or any(
             b <= a for a, b in itertools.pairwise(positions)):
-        raise ValueError(f"Invalid value for argument `positions`. Expected {count} increasing positive numbers, "
-                         f"where each column ends ({count} columns here), as fractions of line_length (all at "
-                         f"most 1, e.g. {[0.45, 0.8, 1.0][:count] if count == 3 else [0.3, 0.56, 0.74, 1.0]}) or as "
-                         f"character columns. Received positions={list(positions)!r}")
+        raise ValueError(f"Invalid value for argument `positions`. Expected at least {count} increasing positive "
+                         f"numbers, where each column ends ({count} columns here; more are not used), as fractions "
+                         f"of line_length (all at most 1, e.g. "
+                         f"{[0.45, 0.8, 1.0][:count] if count == 3 else [0.3, 0.56, 0.74, 1.0]}) or as character "
+                         f"columns. Received positions={list(positions)!r}")
     relative = max(positions) <= 1
     if relative and show_trainable:     # Keras makes room for the Trainable column so
         positions = [p * 0.9 for p in positions] + [1.0]
     ends = [int(p * line_length) if relative else int(p) for p in positions]
+    ends = ends[:count + show_trainable] if relative else ends[:count]
     if show_trainable and not relative:
         ends.append(ends[-1] + len("Trainable") + 2)
     return ends
@@ -434,11 +446,11 @@ def _float(value):
 
 class _Mean:
     """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size); the
-    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is."""
+    model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is, and a functional
+    model's per-output loss trackers (``"<output name>_loss"``)."""
 
-    name = "loss"
-
-    def __init__(self):
+    def __init__(self, name="loss"):
+        self.name = name
         self.reset_state()
 
     def update(self, value, weight):
@@ -459,7 +471,7 @@ class _Mean:
         self.count = 0.0
 
     def __repr__(self):
-        return f"<Mean name='loss' result={self.result():.6g}>"
+        return f"<Mean name={self.name!r} result={self.result():.6g}>"
 
 
 class _CompileMetrics:
@@ -1209,23 +1221,37 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
-        """The metric objects, as Keras 3's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker (a
-        mean named ``"loss"``) and a container named ``"compile_metrics"`` of the compiled metrics (its
-        ``.metrics``, once the first batch of ``fit`` or ``evaluate`` has made them). Not listed, unlike Keras:
-        a functional model's per-output loss trackers (Keras lists ``"a_loss"``, ...; their values are in
-        :meth:`get_metrics_result`), and metrics of layers (layers here have no ``add_metric``).
+        """The metric objects, as Keras 3.15's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker
+        (a mean named ``"loss"``), a container named ``"compile_metrics"`` of the compiled metrics when ``compile``
+        was given ``metrics`` or ``weighted_metrics``, ``[]`` too (its ``.metrics``, once the first batch of ``fit`` or
+        ``evaluate`` has made them), then, for a functional model compiled with several losses, one mean per
+        output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list) once the first batch (of
+        ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its ``CompileLoss``; their
+        ``result()`` is the logged value. Not listed: metrics of layers (layers here have no ``add_metric``).
 
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
         >>> model.metrics
         []
+        >>> model.compile("sgd", "mse")
+        >>> [metric.name for metric in model.metrics]
+        ['loss']
         >>> model.compile("sgd", "mse", metrics=["mae"])
         >>> [metric.name for metric in model.metrics]
         ['loss', 'compile_metrics']
         """
         if not self.compiled:
             return []
-        return [self._loss_tracker, _CompileMetrics(self)]
+        listed = [self._loss_tracker]
+        call = getattr(self, "_compile_call", None) or {}
+        # as Keras 3.15: a container once compile was given metrics or weighted_metrics (``[]`` too), none else
+        if call.get("metrics") is not None or call.get("weighted_metrics") is not None:
+            listed.append(_CompileMetrics(self))
+        return listed + self._built_output_loss_trackers()
+
+    def _built_output_loss_trackers(self) -> list:
+        """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
+        return []
 
     def get_metrics_result(self) -> dict:
         """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
@@ -1730,7 +1756,9 @@ class Model(Layer):
         Args:
             line_length: the minimum width of the rules (default 80); columns widen to fit their contents.
             positions: where each column ends, one number per column ("Layer (type)", "Output Shape", "Param #",
-                and "Connected to" for a functional model that is not a chain), increasing: fractions of
+                and "Connected to" for a functional model that is not a chain; more are accepted and the extra
+                ones unused, as Keras 3.15 takes its functional default ``[0.3, 0.56, 0.74, 1.0]`` on a
+                ``Sequential``), increasing: fractions of
                 ``line_length`` when all are at most 1 (Keras 3's default is ``[0.45, 0.80, 1.0]``), else character
                 columns, as Keras' docstring says ("relative or absolute positions"). A cell longer than its column
                 pushes the next ones right (Keras' table wraps it). With ``show_trainable``, fractions are scaled by
@@ -1747,9 +1775,9 @@ class Model(Layer):
         Raises:
             TypeError: ``expand_nested`` or ``show_trainable`` not a bool, ``line_length`` not an integer,
                 ``positions`` not a list of numbers, ``layer_range`` not two strings.
-            ValueError: ``positions`` of another length than the columns, or not increasing; ``layer_range`` of
-                another length than 2, or a name that matches no layer (Keras' "Passed layer_names do not match
-                the layer names in the model").
+            ValueError: ``positions`` fewer than the columns (Keras: an ``IndexError``), or not increasing;
+                ``layer_range`` of another length than 2, or a name that matches no layer (Keras' "Passed
+                layer_names do not match the layer names in the model").
 
         >>> from tinygradconv import layers
         >>> inner = Sequential([layers.Input((4,)), layers.Dense(3, name="d1")], name="inner")
@@ -2313,13 +2341,13 @@ class Sequential(Model):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
         layers = [saving.serialize_layer(layer) for layer in self._layers]
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_layer_name or f"{self.name}_input"
             layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                name=name)))
-            config["build_input_shape"] = list(shape)
+            return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
 
     @classmethod

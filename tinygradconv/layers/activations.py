@@ -202,7 +202,15 @@ class ELU(_Elementwise):
         return activations.elu(inputs, alpha=self.alpha)
 
     def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha}
+        """Keras 3.15's keys in its order: Keras' ELU records its constructor arguments (``name``, ``alpha``, then
+        the others), so ``alpha`` comes second and ``trainable`` and ``dtype`` last. (Keras keeps the order the
+        arguments were given in, so its ``ELU(dtype="float64")`` puts ``dtype`` before ``trainable``; here the
+        order is always the default's.)"""
+        config = super().get_config()
+        first = {"name": config.pop("name"), "alpha": self.alpha}
+        if "activity_regularizer" in config:
+            first["activity_regularizer"] = config.pop("activity_regularizer")
+        return {**first, **config}
 
 
 # ------------------------------------------------------------------------------------------------ Softmax

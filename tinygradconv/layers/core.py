@@ -322,7 +322,7 @@ class Reshape(Layer):
         return (input_shape[0],) + self._resolve(tuple(input_shape))
 
     def get_config(self):
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": tuple(self.target_shape)}
 
 
 # ------------------------------------------------------------------------------------------------ Dropout
@@ -409,5 +409,5 @@ class Dropout(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate,
-                "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": None if self.noise_shape is None else tuple(self.noise_shape)}

@@ -168,7 +168,7 @@ class InputLayer(Layer):
     def get_config(self):
         """Keras 3.15's keys: ``sparse``, ``ragged`` and ``optional`` are always False here (dense, required
         inputs only)."""
-        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False, "ragged": False,
+        return {"batch_shape": tuple(self.batch_shape), "dtype": self.dtype, "sparse": False, "ragged": False,
                 "name": self.name, "optional": False}
 
 

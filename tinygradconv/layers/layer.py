@@ -46,6 +46,39 @@ def unique_name(prefix):
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+def dtype_policy_config(name: str) -> dict:
+    """Keras 3's serialization of the dtype policy ``name`` (a ``DTypePolicy``), as a layer's ``get_config`` writes
+    its ``dtype`` in Keras 3.15 and as ``.keras`` files hold it.
+
+    >>> dtype_policy_config("float64")
+    {'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float64'}, 'registered_name': None}
+    """
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+def policy_dtype(dtype):
+    """The dtype name inside Keras' serialized ``DTypePolicy`` (``{"class_name": "DTypePolicy", "config": {"name":
+    "float64"}, ...}``, what :func:`dtype_policy_config` and Keras' ``get_config`` write), as Keras 3's layers take
+    it for ``dtype=``; any other value unchanged. (A mixed policy such as ``"mixed_float16"`` is then refused by the
+    dtype check, naming it: tinygradconv computes in the weights' dtype.)
+
+    Raises:
+        ValueError: a dict that is not a serialized ``DTypePolicy`` with a ``name``.
+
+    >>> policy_dtype(dtype_policy_config("float16")), policy_dtype("float32")
+    ('float16', 'float32')
+    """
+    if not isinstance(dtype, dict):
+        return dtype
+    inner = dtype.get("config")
+    if dtype.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy") or not isinstance(inner, dict) \
+            or "name" not in inner:
+        raise ValueError("Invalid value for argument `dtype`. Expected a dtype name or Keras' serialized dtype "
+                         "policy, {'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float32'}, "
+                         f"'registered_name': None}}. Received dtype={dtype!r}")
+    return inner["name"]
+
+
 def _build_then_lock(build):
     """Wrap a layer class's ``build`` so that, once the outermost ``build`` of a layer returns, the layer is built
     and takes no new weights (:meth:`Layer.add_weight` raises), as Keras 3 wraps ``build``: a ``build`` called again
@@ -132,7 +165,8 @@ class Layer:
         if not isinstance(trainable, (bool, np.bool_)):     # Keras 3's ValueError at construction, in its words
             raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "  # noqa: TRY004
                              f"(of type {type(trainable)})")
-        dtype = config.floatx() if dtype is None else float_dtype_argument(dtype)  # (checked before a name is used up)
+        # (checked before a name is used up); Keras' serialized DTypePolicy (our get_config's) is taken too
+        dtype = config.floatx() if dtype is None else float_dtype_argument(policy_dtype(dtype))
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = dtype
         self._trainable = flag(trainable, "trainable")     # no sub-layers yet: the setter would pass it to none
@@ -622,11 +656,17 @@ class Layer:
                 self.build(**config["shapes_dict"])
 
     def get_config(self) -> dict:
-        """The constructor arguments, as JSON-friendly values (``activity_regularizer`` only when there is one, as
-        in Keras 3)."""
+        """The constructor arguments, as JSON-friendly values, as Keras 3.15 writes them: ``dtype`` as Keras'
+        serialized ``DTypePolicy`` (:func:`dtype_policy_config`; the constructor and :meth:`from_config` take it
+        or a plain name), ``activity_regularizer`` only when there is one.
+
+        >>> from tinygradconv.layers import Dropout
+        >>> Dropout(0.5, name="drop").get_config()["dtype"]["config"]
+        {'name': 'float32'}
+        """
         from .core import serialize  # (core imports this module)
 
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:   # in Keras' form, as every layer's objects (core.serialize)
             config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
         return config

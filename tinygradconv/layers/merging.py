@@ -163,11 +163,16 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    """The element-wise maximum of a list of inputs.
+    """The element-wise maximum of a list of inputs, of their promoted dtype (``torch.maximum``'s, NumPy's).
+
+    Integer inputs keep their dtype: ``int64`` and ``int64`` give ``int64``, where Keras 3.15 on torch gives
+    ``int32`` and wraps values beyond 2**31 (a difference kept on purpose; docs/keras_compatibility.md).
 
     >>> import numpy as np
     >>> Maximum()([np.array([[1.0, 4.0]]), np.array([[3.0, 2.0]])]).tolist()
     [[3.0, 4.0]]
+    >>> Maximum()([np.array([[2**40 + 1]]), np.array([[5]])]).numpy()      # Keras: [[5]], int32
+    array([[1099511627777]])
     """
 
     def _merge(self, inputs):
@@ -175,7 +180,8 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
-    """The element-wise minimum of a list of inputs.
+    """The element-wise minimum of a list of inputs, of their promoted dtype (``int64`` kept, as for
+    :class:`Maximum`, where Keras 3.15 on torch gives ``int32``).
 
     >>> import numpy as np
     >>> Minimum()([np.array([[1.0, 4.0]]), np.array([[3.0, 2.0]])]).tolist()

@@ -100,11 +100,13 @@ class _Normalization(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": serialize(self.beta_initializer, "initializer"),
-                "gamma_initializer": serialize(self.gamma_initializer, "initializer"),
-                "beta_regularizer": serialize(self.beta_regularizer, "regularizer"),
+    def _initializers_config(self):
+        return {"beta_initializer": serialize(self.beta_initializer, "initializer"),
+                "gamma_initializer": serialize(self.gamma_initializer, "initializer")}
+
+    def _penalties_config(self):
+        """The regularizers and constraints of ``beta`` and ``gamma``, in Keras' order."""
+        return {"beta_regularizer": serialize(self.beta_regularizer, "regularizer"),
                 "gamma_regularizer": serialize(self.gamma_regularizer, "regularizer"),
                 "beta_constraint": serialize(self.beta_constraint, "constraint"),
                 "gamma_constraint": serialize(self.gamma_constraint, "constraint")}
@@ -129,6 +131,10 @@ class BatchNormalization(_Normalization):
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
+        renorm: batch renormalization, which tinygradconv does not implement: only False (the default) is
+            accepted; True is a ``ValueError`` (Keras 3.15 implements it, with two more weights).
+        renorm_clipping, renorm_momentum: Keras' settings of batch renormalization, kept and given back by
+            :meth:`get_config` as Keras keeps them; with ``renorm=False`` they change nothing, in Keras too.
         synchronized: accepted for Keras compatibility; tinygradconv trains on one device, where synchronized and
             local batch statistics are the same thing.
 
@@ -150,10 +156,20 @@ class BatchNormalization(_Normalization):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 synchronized=False, **kwargs):
+                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
+        if flag(renorm, "renorm"):      # (checked before a name is used up)
+            raise ValueError("Invalid value for argument `renorm`. Expected False: tinygradconv does not implement "
+                             "batch renormalization (Keras 3.15 does). Received renorm=True")
+        if renorm_clipping is not None and not isinstance(renorm_clipping, dict):
+            raise TypeError("Invalid type for argument `renorm_clipping`. Expected None or a dict (Keras' "
+                            f"{{'rmax': ..., 'rmin': ..., 'dmax': ...}}). Received renorm_clipping={renorm_clipping!r}")
+        renorm_momentum = float(number(renorm_momentum, "renorm_momentum"))
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.axis = integer(axis, "axis", minimum=None)
+        self.renorm = False
+        self.renorm_clipping = None if renorm_clipping is None else dict(renorm_clipping)
+        self.renorm_momentum = renorm_momentum
         self.synchronized = flag(synchronized, "synchronized")
         self.momentum = float(number(momentum, "momentum", low=0, high=1, type_error=ValueError))
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
@@ -222,12 +238,14 @@ class BatchNormalization(_Normalization):
             moving._data = xp.astype(old * self.momentum + value * (1.0 - self.momentum), moving._data.dtype)
 
     def get_config(self):
-        # Keras 3.15's keys: renormalization (which this package lacks) is off
-        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+        # Keras 3.15's keys: renormalization (which this package lacks) is off, its settings kept as given
+        # (keys in Keras 3.15's order)
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale, **self._initializers_config(),
                 "moving_mean_initializer": serialize(self.moving_mean_initializer, "initializer"),
                 "moving_variance_initializer": serialize(self.moving_variance_initializer, "initializer"),
-                "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None,
-                "renorm_momentum": 0.99}
+                **self._penalties_config(), "synchronized": self.synchronized, "renorm": self.renorm,
+                "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 
 
 class LayerNormalization(_Normalization):
@@ -306,5 +324,6 @@ class LayerNormalization(_Normalization):
         Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``); ``rms_scaling`` False (this
         package lacks RMS scaling)."""
         return {**super().get_config(), "axis": self._axes_list() if self.built else self.axis,
-                "rms_scaling": False}
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": False,
+                **self._initializers_config(), **self._penalties_config()}     # (in Keras 3.15's order)
 

@@ -117,7 +117,7 @@ class ZeroPadding1D(Layer):
         return tuple(out)
 
     def get_config(self):
-        return {**super().get_config(), "padding": list(self.padding), "data_format": self.data_format}
+        return {**super().get_config(), "padding": tuple(self.padding), "data_format": self.data_format}
 
 
 class Cropping1D(Layer):
@@ -161,4 +161,4 @@ class Cropping1D(Layer):
         return (input_shape[0], None if steps is None else steps - sum(self.cropping), input_shape[2])
 
     def get_config(self):
-        return {**super().get_config(), "cropping": list(self.cropping)}
+        return {**super().get_config(), "cropping": tuple(self.cropping)}
