@@ -1036,11 +1036,33 @@ class Functional(FunctionalMixin, Model):
             inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
         elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
             self._require_keys(inputs)   # data, not symbolic tensors
+            if not isinstance(inputs, dict):
+                inputs = self._named_data(inputs)
             if isinstance(inputs, dict) or len(self._inputs) == 1:
                 # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
                 # are passed on as they are (their gradients flow)
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
         return super().__call__(inputs, *args, training=training)
+
+    def _named_data(self, inputs):
+        """``inputs`` with each floating NumPy array converted to a Tensor of its ``Input``'s dtype (the cast
+        :meth:`_feed` makes) and named after that ``Input``, so that a graph of the call
+        (:func:`~tinygradconv.viz.plot_graph`) titles the data "a" and "b", not "input 2" and "input 3" (found by a
+        tester). Tensors the caller made are passed on as they are, their names unchanged."""
+        several = isinstance(inputs, (list, tuple))
+        items = list(inputs) if several else [inputs]
+        if len(items) != len(self._input_layers) or not self.built:
+            return inputs
+        named = []
+        backend = self._data_backend()
+        for value, layer in zip(items, self._input_layers):
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f" and backend is not None:
+                # in the Input's dtype, as _feed would cast it (without the cast's node in the graph)
+                dtype = layer.dtype if hasattr(backend.xp, layer.dtype) else None
+                value = Tensor(value, dtype=dtype, backend=backend)
+                value.name = layer.name
+            named.append(value)
+        return type(inputs)(named) if several else named[0]
 
     def _x(self, x):
         self._require_keys(x)

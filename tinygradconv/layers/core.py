@@ -402,6 +402,7 @@ class Dropout(Layer):
         keep = 1.0 - self.rate
         kept = Tensor(np.broadcast_to(generator.random(shape) < keep, inputs.shape), dtype="bool",
                       backend=inputs.backend)
+        kept.name = f"{self.name} mask"     # in a graph (plot_graph), not an unnamed "input" beside the model's
         # chosen, not multiplied by a 0/1 mask: a dropped inf or NaN gives 0, as Keras' where(mask, x / keep, 0)
         return where(kept, inputs / keep, 0.0)
 

@@ -1382,7 +1382,8 @@ def where(condition, a, b):
     a = _as_tensor(a, like)
     b = _as_tensor(b, a)
     if isinstance(condition, Tensor):
-        condition = condition.detach()
+        condition, name = condition.detach(), condition.name
+        condition.name = name                               # a graph's box keeps it (Dropout's mask)
         if condition.backend is not a.backend:
             raise ValueError(f"where(): condition is on backend {condition.backend.name!r} but the values are on "
                              f"{a.backend.name!r}")
