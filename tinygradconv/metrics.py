@@ -355,16 +355,39 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
 
 
 @_ieee754
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5) -> np.ndarray:
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False) -> np.ndarray:
     """1.0 where the integer label ``y_true`` is among the ``k`` highest scores of ``y_pred``, as Keras 3's
     ``sparse_top_k_categorical_accuracy`` (labels of shape ``(batch,)`` or ``(batch, 1)``; the result has the
-    labels' shape); a score tied with the ``k``-th highest counts, as in Keras 3 on torch."""
+    labels' shape); a score tied with the ``k``-th highest counts, as in Keras 3 on torch.
+
+    With ``from_sorted_ids=True`` (Keras 3.15), ``y_pred`` holds the ids of each sample's top ``N >= k`` classes,
+    best first, instead of scores: 1.0 where the label is among the first ``k`` of them.
+
+    >>> sparse_top_k_categorical_accuracy([2, 0], [[2, 5, 1], [1, 3, 0]], k=2, from_sorted_ids=True).tolist()
+    [1.0, 0.0]
+    """
     name = "sparse_top_k_categorical_accuracy"
     y_true, y_pred = _numpy(y_true, "y_true", name), _numpy(y_pred, "y_pred", name)
     if y_true.dtype.kind not in "biuf":
         raise TypeError(f"sparse_top_k_categorical_accuracy: `y_true` must hold numbers. Received y_true of dtype "
                         f"{y_true.dtype}")
+    if flag(from_sorted_ids, "from_sorted_ids", name):
+        return _among_first_ids(y_true, y_pred, k, name)
     return _in_top_k(y_true, y_pred, k, "sparse_top_k_categorical_accuracy")
+
+
+def _among_first_ids(labels, ids, k, metric):
+    """1.0 where ``labels`` is among the first ``k`` of its row of class ``ids`` (sorted best first), counted once
+    however often it appears there (Keras' ``any``)."""
+    _check_k(k, metric)
+    if ids.ndim == 0:
+        raise ValueError(f"{metric}: y_pred needs a class-id axis (the last). Received y_pred of shape {ids.shape}")
+    flat_ids, flat_labels = ids.reshape(-1, ids.shape[-1]), labels.reshape(-1)
+    if flat_labels.shape[0] != flat_ids.shape[0]:
+        raise ValueError(f"{metric}: {flat_labels.shape[0]} labels for {flat_ids.shape[0]} rows of class ids "
+                         f"(y_pred of shape {ids.shape})")
+    hit = np.any(flat_ids[:, :k] == flat_labels[:, None], axis=1)
+    return hit.astype(np.float64).reshape(labels.shape)
 
 
 # ------------------------------------------------------------------------------------------------ metric objects
@@ -1481,11 +1504,15 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often the integer target is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
+    """How often the integer target is among the ``k`` highest scores (Keras 3's class, ``k=5``), or with
+    ``from_sorted_ids=True`` among the first ``k`` of the class ids ``y_pred`` lists best first (Keras 3.15)."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        from_sorted_ids = flag(from_sorted_ids, "from_sorted_ids", type(self).__name__)
+        options = {"from_sorted_ids": True} if from_sorted_ids else {}     # in the config only when set (Keras')
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype,
-                         k=_check_k(k, type(self).__name__))
+                         k=_check_k(k, type(self).__name__), **options)
+        self.from_sorted_ids = from_sorted_ids
 
 
 # ------------------------------------------------------------------------------------------------ R2, F-scores

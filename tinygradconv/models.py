@@ -1633,14 +1633,22 @@ class Model(Layer):
         _callbacks.on_test_end(logs)
         return _returned_logs(logs, return_dict)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimization step on one batch, as Keras 3's ``Model.train_on_batch`` (for hand-written loops).
+
+        ``class_weight`` (``{class index: weight}``) weighs each sample by its class, as in :meth:`fit` (Keras 3
+        takes it here too; it was refused, found by a tester).
 
         Returns:
             this batch's loss (computed before the update) when there are no metrics, else ``[loss, metric1, ...]``,
             or a dict with ``return_dict=True``; the metrics count this batch only, as in Keras 3.
+
+        Raises:
+            ValueError, TypeError: as :meth:`fit` for the data, ``sample_weight`` and ``class_weight``.
         """
         x, y, sample_weight, _ = self._check_labelled_data("train_on_batch", x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
         self.reset_metrics()
         return _returned_logs(self.train_step(x, y, sample_weight), return_dict)
 
