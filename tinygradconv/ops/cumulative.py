@@ -51,7 +51,7 @@ class CumSum(Function):
             a = xp.reshape(a, (-1,)) if a.ndim else a
             axis = 0
         else:
-            axis = dim_index(axis, a.ndim, "cumsum")
+            axis = dim_index(axis, a.ndim, "cumsum", name="axis")
         ctx.axis = axis
         if not xp.isdtype(a.dtype, "real floating"):
             a = xp.astype(a, xp.int64)           # bool and every integer: int64, as torch.cumsum
