@@ -1,13 +1,20 @@
 """Engine corners a PyTorch user still hits, each checked against PyTorch (2.13): activations at subnormal inputs,
 NumPy given losses (``np.mean([loss1, loss2])``), ``w.data = ...`` between a forward pass and its backward pass,
 the command line with a bad setting, and ``y.backward(x.grad)``."""
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv import backend, config, scripts
 
 torch = pytest.importorskip("torch")
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -------------------------------------------------------------------------------- 2. NumPy given losses
@@ -58,3 +65,46 @@ def test_np_asarray_still_reads_weights_and_non_scalar_results():
     np.testing.assert_array_equal(np.asarray(y), [2.0, 4.0])
     scalar_weight = tg.tensor(3.0, requires_grad=True)
     assert float(np.asarray(scalar_weight)) == 3.0
+
+
+# -------------------------------------------------------------------------- 4. command line, backends
+def _run(*args, env):
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environment, cwd=ROOT,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("module_argument", [["-m", "tinygradconv"], ["-mtinygradconv"]])
+def test_command_line_with_a_bad_setting_prints_the_message_and_exits_2_as_argparse(module_argument, tmp_path):
+    env = {"TINYGRADCONV_BACKEND": "nonsense", "TINYGRADCONV_HOME": str(tmp_path)}
+    argparse_error = _run(*module_argument, "info", "--no-such-option", env={"TINYGRADCONV_HOME": str(tmp_path)})
+    result = _run(*module_argument, "info", env=env)
+    assert result.returncode == argparse_error.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr == ("tinygradconv: error: Invalid value for the setting `backend` from the environment "
+                             "variable TINYGRADCONV_BACKEND: expected one of ('numpy', 'cupy', 'array_api_strict'). "
+                             "Received backend='nonsense'\n")
+    imported = _run("-c", "import tinygradconv", env=env)         # a library import still raises ValueError
+    assert imported.returncode == 1 and "ValueError: Invalid value for the setting `backend`" in imported.stderr
+
+
+@pytest.mark.parametrize("argv, orig_argv, expected", [
+    (["-m"], ["python", "-m", "tinygradconv", "info"], True),
+    (["-m"], ["python", "-X", "dev", "-mtinygradconv.__main__"], True),
+    (["-m"], ["python", "-m", "tinygradconvx"], False),
+    (["-m"], ["python", "-m", "pytest"], False),
+    (["/venv/bin/tinygradconv", "info"], ["python", "/venv/bin/tinygradconv", "info"], True),
+    (["-c"], ["python", "-c", "import tinygradconv"], False),
+    (["train.py"], ["python", "train.py"], False),
+])
+def test_what_counts_as_the_command_line(monkeypatch, argv, orig_argv, expected):
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(sys, "orig_argv", orig_argv)
+    assert scripts._run_as_command_line() is expected
+
+
+def test_backend_names_have_one_source():
+    """``config.BACKENDS`` lists the names; ``backend`` has one loader ``_load_<name>`` per name and no other."""
+    loaders = sorted(name[len("_load_"):] for name in vars(backend) if name.startswith("_load_"))
+    assert loaders == sorted(config.BACKENDS)
+    assert backend.known_backends() == config.BACKENDS == ("numpy", "cupy", "array_api_strict")
