@@ -1,6 +1,7 @@
 """Engine corners a PyTorch user still hits, each checked against PyTorch (2.13): activations at subnormal inputs,
 NumPy given losses (``np.mean([loss1, loss2])``), ``w.data = ...`` between a forward pass and its backward pass,
 the command line with a bad setting, and ``y.backward(x.grad)``."""
+import math
 import os
 import subprocess
 import sys
@@ -108,3 +109,31 @@ def test_backend_names_have_one_source():
     loaders = sorted(name[len("_load_"):] for name in vars(backend) if name.startswith("_load_"))
     assert loaders == sorted(config.BACKENDS)
     assert backend.known_backends() == config.BACKENDS == ("numpy", "cupy", "array_api_strict")
+
+
+# ---------------------------------------------------------------------------- 5. backward(a.grad)
+@pytest.mark.parametrize("order", ["a + b * c", "b * c + a"])
+def test_backward_with_a_leafs_grad_as_the_gradient_does_not_read_what_it_wrote(order):
+    """The pass added into ``a.grad`` while that array was still the gradient flowing to ``b * c``: ``b.grad``
+    was ``c`` for ``a + b * c`` and ``2 * c`` for ``b * c + a``. Now both are the gradient of the sum at the
+    upstream gradient as it was at the call: PyTorch's, with a copy of ``a.grad`` passed (PyTorch, given
+    ``a.grad`` itself, adds into it before ``b * c``'s backward and gives ``2 * c`` in both orders)."""
+    def run(make, copy):
+        a, b, c = (make(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], [5.0, 6.0]))
+        (a * 1.0).sum().backward()                               # a.grad = [1, 1]
+        out = a + b * c if order == "a + b * c" else b * c + a
+        out.backward(copy(a.grad))
+        return [t.grad.tolist() for t in (a, b, c)]
+
+    expected = run(torch.tensor, lambda g: g.clone())
+    assert run(tg.tensor, lambda g: g) == expected == [[2.0, 2.0], [5.0, 6.0], [3.0, 4.0]]
+
+
+def test_backward_leaves_the_gradient_passed_unchanged_and_unshared():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    g = tg.tensor([1.0, 1.0])
+    x.backward(g)
+    x.backward(g)
+    assert g.tolist() == [1.0, 1.0] and x.grad.tolist() == [2.0, 2.0]
+    assert not np.shares_memory(x.grad.numpy(), g.numpy())
+    assert math.isclose(float(x.grad.sum()), 4.0)

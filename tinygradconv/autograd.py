@@ -341,7 +341,9 @@ def _initial_grad(root, grad):
         if grad.backend is not root.backend:
             raise ValueError(f"backward(): gradient is on backend {grad.backend.name!r} but the output is on "
                              f"{root.backend.name!r}")
-        grad_array = grad.data
+        # a copy (astype copies): the pass adds into leaves' .grad in place, and `gradient` may be one of them
+        # (y.backward(x.grad)), which the pass would otherwise read after writing it
+        grad_array = xp.astype(grad.data, root.data.dtype)
     else:
         grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
     if tuple(grad_array.shape) != root.shape:

@@ -352,7 +352,11 @@ class Tensor(TorchMethods):
         Args:
             gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the
                 same shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too
-                (this project's earlier name for it), but not both.
+                (this project's earlier name for it), but not both. It is copied first, so that the pass, which
+                adds into leaves' ``.grad`` in place, never reads what it wrote: ``(a + b * c).backward(a.grad)``
+                gives ``b.grad == c * a.grad`` as it was at the call, in either operand order (``b * c + a``
+                gave twice that). PyTorch, whose engine adds into ``a.grad`` before it runs ``b * c``'s backward,
+                gives twice that in both orders.
             retain_graph: keep the graph so that ``backward`` can be called through it again. ``None`` (the
                 default) means ``False``, as in PyTorch (where it means ``create_graph``, always False here).
             create_graph: must be ``False``: no graph is recorded through the backward pass, so there are no
