@@ -68,6 +68,57 @@ def test_np_asarray_still_reads_weights_and_non_scalar_results():
     assert float(np.asarray(scalar_weight)) == 3.0
 
 
+# -------------------------------------------------------------------- 3. w.data = ... before backward()
+def test_data_replaced_before_a_backward_that_reads_it_is_refused_where_torch_mixes_new_and_old():
+    """PyTorch reads the new ``w`` where Mul saved ``w`` itself (``x.grad`` = new ``w``) and the old values where
+    an op saved its result (``exp``); the gradient it gives is neither the forward's nor the new one's."""
+    tw, tx = torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0], requires_grad=True)
+    ty = (tw * tx).sum()
+    tw.data = torch.tensor([10.0, 20.0])
+    ty.backward()
+    assert tx.grad.tolist() == [10.0, 20.0]                     # the new w: not the forward's gradient
+
+    for forward in (lambda w, x: (w * x).sum(), lambda w, x: (x * w).sum(), lambda w, x: (w * w).sum(),
+                    lambda w, x: w.exp().sum(), lambda w, x: w @ x):
+        w, x = tg.tensor([1.0, 2.0], requires_grad=True), tg.tensor([3.0, 4.0], requires_grad=True)
+        y = forward(w, x)
+        w.data = np.array([10.0, 20.0], dtype=np.float32)
+        with pytest.raises(RuntimeError, match=r"The \.data of an input of \w+ was replaced"):
+            y.backward()
+
+
+def test_data_replaced_where_no_saved_value_of_it_is_read_gives_torchs_gradient():
+    def run(make, array):
+        w, x = make([1.0, 2.0], requires_grad=True), make([3.0, 4.0], requires_grad=True)
+        y = (w * 3.0 + x * x + w).sum()                 # w * 3 reads only the 3; w + ... reads nothing
+        w.data = array([10.0, 20.0])
+        y.backward()
+        a = make([1.0, 2.0], requires_grad=True)
+        b = a.detach().requires_grad_()                 # b keeps a's old array
+        (b * b).sum().backward()
+        a.data = array([5.0, 6.0])
+        z = (a * a).sum()                               # a new forward after the assignment
+        z.backward()
+        v, u = make([1.0, 2.0], requires_grad=True), make([3.0, 4.0], requires_grad=True)
+        y = (u.reshape(1, 2) @ v.reshape(2, 1)).sum()   # matmul saved a view of v's old array, in PyTorch too
+        v.data = array([10.0, 20.0])
+        y.backward()
+        return [t.grad.tolist() for t in (w, x, b, a, v, u)]
+
+    expected = run(torch.tensor, torch.tensor)
+    assert run(tg.tensor, lambda v: np.array(v, dtype=np.float32)) == expected == [
+        [4.0, 4.0], [6.0, 8.0], [2.0, 4.0], [10.0, 12.0], [3.0, 4.0], [1.0, 2.0]]
+
+
+def test_data_of_another_shape_says_so_where_nothing_was_saved():
+    """PyTorch gives ``w`` a gradient of the old shape (2,) while ``w`` is (3,); here a RuntimeError names it."""
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w + 1.0).sum()
+    w.data = np.zeros(3, dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"input's \.data was replaced by an array of another shape"):
+        y.backward()
+
+
 # -------------------------------------------------------------------------- 4. command line, backends
 def _run(*args, env):
     environment = dict(os.environ, PYTHONPATH=str(ROOT), **env)

@@ -414,7 +414,8 @@ def _wrong_shape(ctx, input_grads):
     for i, (parent, pg) in enumerate(zip(ctx.inputs, input_grads)):
         if parent is not None and pg is not None and pg.shape != parent._data.shape:
             return RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} for "
-                                f"input {i} of shape {parent.shape}")
+                                f"input {i} of shape {parent.shape} (or that input's .data was replaced by an "
+                                f"array of another shape after the forward pass: assign .data after backward())")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
