@@ -11,11 +11,75 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv import backend, config, scripts
+from tinygradconv import activations, backend, config, scripts
 
 torch = pytest.importorskip("torch")
+F = torch.nn.functional
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# ----------------------------------------------------------------------------------- 1. subnormal inputs
+# Each value 8 times: PyTorch's vectorised kernels take tensors of more than a few elements (its scalar kernel,
+# used for the last few, differs at some special points; see soft_shrink's docstring).
+SUBNORMALS = {"float32": [1e-40, -1e-40, 1e-45, -1e-45, 1e-39, -1e-39, 0.0, -0.0] * 8,
+              "float64": [5e-324, -5e-324, 1e-310, -1e-310, 2e-308, -2e-308, 0.0, -0.0] * 8}
+
+PAIRS = {
+    "silu": (activations.silu, F.silu),
+    "elu": (activations.elu, F.elu),
+    "elu_alpha_2": (lambda x: activations.elu(x, alpha=2.0), lambda x: F.elu(x, alpha=2.0)),
+    "selu": (activations.selu, F.selu),
+    "celu": (activations.celu, F.celu),
+    "gelu": (activations.gelu, F.gelu),
+    "gelu_tanh": (lambda x: activations.gelu(x, approximate=True), lambda x: F.gelu(x, approximate="tanh")),
+    "softplus": (activations.softplus, F.softplus),
+    "mish": (activations.mish, F.mish),
+    "leaky_relu": (activations.leaky_relu, lambda x: F.leaky_relu(x, 0.2)),
+    "relu": (activations.relu, F.relu),
+    "relu6": (activations.relu6, F.relu6),
+    "sigmoid": (activations.sigmoid, torch.sigmoid),
+    "tanh": (activations.tanh, torch.tanh),
+    "softsign": (activations.softsign, F.softsign),
+    "hard_silu": (activations.hard_silu, F.hardswish),
+    "hard_tanh": (activations.hard_tanh, F.hardtanh),
+    "log_sigmoid": (activations.log_sigmoid, F.logsigmoid),
+    "tanh_shrink": (activations.tanh_shrink, F.tanhshrink),
+    "soft_shrink": (activations.soft_shrink, F.softshrink),
+    "hard_shrink": (activations.hard_shrink, F.hardshrink),
+}
+
+
+def _same_bits(ours, reference):
+    """Equal values with equal signs (``-0.0`` is not ``0.0`` here), NaN equal to NaN."""
+    ours, reference = np.asarray(ours), np.asarray(reference)
+    return (ours.dtype == reference.dtype and np.array_equal(ours, reference, equal_nan=True)
+            and np.array_equal(np.signbit(ours), np.signbit(reference)))
+
+
+@pytest.mark.parametrize("dtype", sorted(SUBNORMALS))
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_activations_at_subnormal_inputs_and_signed_zeros_match_torch_bit_for_bit(name, dtype):
+    """Value, gradient and the sign of each (``silu(-1e-40)``, ``elu(-0.0)``) as ``torch.nn.functional``."""
+    ours_fn, torch_fn = PAIRS[name]
+    values = np.array(SUBNORMALS[dtype], dtype=dtype)
+    x = tg.tensor(values, requires_grad=True)
+    y = ours_fn(x)
+    y.sum().backward()
+    tx = torch.tensor(values, requires_grad=True)
+    ty = torch_fn(tx)
+    ty.sum().backward()
+    assert _same_bits(y.numpy(), ty.detach().numpy()), (y.numpy()[:8], ty.detach().numpy()[:8])
+    assert _same_bits(x.grad.numpy(), tx.grad.numpy()), (x.grad.numpy()[:8], tx.grad.numpy()[:8])
+
+
+def test_selu_rounds_alpha_times_scale_once_as_torch():
+    """``scale * (alpha * expm1(x))`` rounded twice and missed torch's last bit at ``-1e-310`` (and at most
+    negative float64 inputs); the product is one constant now, as in PyTorch's kernel."""
+    x = np.array([-1e-310, -0.5, -3.0, -1e-300])
+    ours = activations.selu(tg.tensor(x)).numpy()
+    assert _same_bits(ours, F.selu(torch.tensor(x)).numpy())
+    assert ours[0] == -1.7580993408474e-310           # torch's value; the old one was -1.75809934084734e-310
 
 
 # -------------------------------------------------------------------------------- 2. NumPy given losses
