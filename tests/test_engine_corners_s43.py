@@ -3,6 +3,7 @@ NumPy given losses (``np.mean([loss1, loss2])``), ``w.data = ...`` between a for
 the command line with a bad setting, and ``y.backward(x.grad)``."""
 import math
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +173,22 @@ def test_data_replaced_where_no_saved_value_of_it_is_read_gives_torchs_gradient(
     expected = run(torch.tensor, torch.tensor)
     assert run(tg.tensor, lambda v: np.array(v, dtype=np.float32)) == expected == [
         [4.0, 4.0], [6.0, 8.0], [2.0, 4.0], [10.0, 12.0], [3.0, 4.0], [1.0, 2.0]]
+
+
+def test_the_record_of_replaced_data_stays_with_the_living_tensor():
+    """One entry per tensor, however often a training loop assigns it (``w.data = w.data - lr * g``, as in
+    PyTorch), gone with the tensor, and not carried by a pickled copy (whose process counts writes anew)."""
+    from tinygradconv import in_place
+
+    before = len(in_place.data_replaced)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(100):
+        (w * w).sum().backward()
+        w.data = w.data - 0.1 * w.grad.data
+    assert len(in_place.data_replaced) == before + 1
+    assert id(pickle.loads(pickle.dumps(w))) not in in_place.data_replaced
+    del w
+    assert len(in_place.data_replaced) == before
 
 
 def test_data_of_another_shape_says_so_where_nothing_was_saved():

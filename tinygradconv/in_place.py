@@ -23,6 +23,8 @@ RuntimeError: one of the variables needed for gradient computation has been modi
 """
 from __future__ import annotations
 
+import weakref
+
 from .backend import dtype_name
 
 #: In-place writes so far.
@@ -30,6 +32,8 @@ writes = 0
 #: The count ``writes`` reached at the last in-place write of each array, keyed by the ``id`` of the array that
 #: owns its memory.
 last_write: dict[int, int] = {}
+#: The count ``writes`` reached when the ``.data`` of each living tensor was last assigned, keyed by its ``id``.
+data_replaced: dict[int, int] = {}
 
 
 def memory_owner(array):
@@ -53,7 +57,9 @@ def note_data_replaced(tensor):
     array, and its backward pass would then not compute PyTorch's gradient (:func:`check_saved_arrays`)."""
     global writes
     writes += 1
-    tensor._data_replaced_at = writes      # (in the tensor's __dict__: only tensors whose .data was assigned)
+    if id(tensor) not in data_replaced:     # the entry leaves with the tensor (never pickled or copied with it)
+        weakref.finalize(tensor, data_replaced.pop, id(tensor), None)
+    data_replaced[id(tensor)] = writes
 
 
 def writable(array):
@@ -92,7 +98,7 @@ def check_saved_arrays(ctx):
     array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
     so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
     read = getattr(ctx, "values_read", None) or (True,) * len(ctx.saved_tensors)
-    replaced = [t is not None and getattr(t, "_data_replaced_at", -1) > ctx.written_before for t in ctx.inputs]
+    replaced = [t is not None and data_replaced.get(id(t), -1) > ctx.written_before for t in ctx.inputs]
     if any(replaced):
         # the arrays the unchanged inputs hold now: a saved one of those is still right (the 3 of `w * 3`)
         kept = {id(memory_owner(t._data)) for t, new in zip(ctx.inputs, replaced) if t is not None and not new}
