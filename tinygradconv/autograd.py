@@ -341,7 +341,9 @@ def _initial_grad(root, grad):
         if grad.backend is not root.backend:
             raise ValueError(f"backward(): gradient is on backend {grad.backend.name!r} but the output is on "
                              f"{root.backend.name!r}")
-        grad_array = grad.data
+        # a copy (astype copies): the pass adds into leaves' .grad in place, and `gradient` may be one of them
+        # (y.backward(x.grad)), which the pass would otherwise read after writing it
+        grad_array = xp.astype(grad.data, root.data.dtype)
     else:
         grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
     if tuple(grad_array.shape) != root.shape:
@@ -412,7 +414,8 @@ def _wrong_shape(ctx, input_grads):
     for i, (parent, pg) in enumerate(zip(ctx.inputs, input_grads)):
         if parent is not None and pg is not None and pg.shape != parent._data.shape:
             return RuntimeError(f"{ctx.fn.__name__}.backward returned a gradient of shape {tuple(pg.shape)} for "
-                                f"input {i} of shape {parent.shape}")
+                                f"input {i} of shape {parent.shape} (or that input's .data was replaced by an "
+                                f"array of another shape after the forward pass: assign .data after backward())")
     raise AssertionError("unreachable")  # pragma: no cover
 
 

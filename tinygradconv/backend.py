@@ -187,7 +187,8 @@ def _load_cupy():
     return Backend("cupy", xp, cupy.cuda.Device(), cupy.ndarray)
 
 
-_LOADERS = {"numpy": _load_numpy, "cupy": _load_cupy, "array_api_strict": _load_array_api_strict}
+# One loader per name of config.BACKENDS, found by its name (a name without a loader fails here, at import).
+_LOADERS = {name: globals()[f"_load_{name}"] for name in config.BACKENDS}
 _cache: dict[str, Backend] = {}
 _current: list[str] = []
 

@@ -10,6 +10,8 @@ The file and the environment are read once, when the package is imported. A valu
 ``"channels_first"``, in any case; ``backend``: ``"numpy"``, ``"cupy"``, ``"array_api_strict"``; ``epsilon``, file
 only: a number between 0 and 1) makes that import raise a ``ValueError`` naming the setting, the file or variable
 it came from and the value, as Keras 3 refuses a bad ``KERAS_BACKEND`` or ``keras.json`` when it is imported.
+On the command line (``python -m tinygradconv info``, or the ``tinygradconv`` script) the same message is printed
+as argparse prints a bad argument, without a traceback, and the exit status is 2.
 Whether the chosen backend loads here (CuPy needs a GPU) is found out when it is first used.
 
 >>> from tinygradconv import config
@@ -25,8 +27,9 @@ from pathlib import Path
 _FLOAT_TYPES = ("float16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
 
-#: The backends' names (:func:`tinygradconv.backend.known_backends`); whether one loads on this machine is found
-#: out when it is first used.
+#: The backends' names, the one list of them: :mod:`tinygradconv.backend` loads each with its function
+#: ``_load_<name>`` (:func:`tinygradconv.backend.known_backends`); whether one loads on this machine is found out
+#: when it is first used.
 BACKENDS = ("numpy", "cupy", "array_api_strict")
 
 _DEFAULTS = {"floatx": "float32", "image_data_format": "channels_last", "backend": "numpy", "epsilon": 1e-7}
@@ -128,4 +131,10 @@ def default_backend_name() -> str:
     return _settings["backend"]
 
 
-_settings = _load()
+try:
+    _settings = _load()
+except ValueError as error:      # `python -m tinygradconv info` prints the message and exits with status 2
+    from .scripts import exit_on_command_line
+
+    exit_on_command_line(error)
+    raise

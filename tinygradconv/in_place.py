@@ -23,6 +23,8 @@ RuntimeError: one of the variables needed for gradient computation has been modi
 """
 from __future__ import annotations
 
+import weakref
+
 from .backend import dtype_name
 
 #: In-place writes so far.
@@ -30,6 +32,8 @@ writes = 0
 #: The count ``writes`` reached at the last in-place write of each array, keyed by the ``id`` of the array that
 #: owns its memory.
 last_write: dict[int, int] = {}
+#: The count ``writes`` reached when the ``.data`` of each living tensor was last assigned, keyed by its ``id``.
+data_replaced: dict[int, int] = {}
 
 
 def memory_owner(array):
@@ -48,6 +52,16 @@ def note_in_place_write(array):
     last_write[id(memory_owner(array))] = writes
 
 
+def note_data_replaced(tensor):
+    """Count ``tensor.data = new_array`` as a write of ``tensor``: a graph recorded before it may have saved the old
+    array, and its backward pass would then not compute PyTorch's gradient (:func:`check_saved_arrays`)."""
+    global writes
+    writes += 1
+    if id(tensor) not in data_replaced:     # the entry leaves with the tensor (never pickled or copied with it)
+        weakref.finalize(tensor, data_replaced.pop, id(tensor), None)
+    data_replaced[id(tensor)] = writes
+
+
 def writable(array):
     """Whether ``array`` may be written in place (a NumPy or CuPy array says so; array_api_strict's always may)."""
     inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
@@ -60,14 +74,37 @@ def add_into(array, addend):
     note_in_place_write(array)
 
 
+#: The error for a backward pass through a node one of whose inputs had its ``.data`` replaced since the forward pass.
+_DATA_REPLACED = (
+    "The .data of an input of {name} was replaced (`t.data = ...`) after the forward pass that used it, and "
+    "{name}'s backward reads values saved in that forward pass. PyTorch's backward would read the new data where it "
+    "saved an input itself and the old data where it saved a result (so its gradient mixes the two); here it is "
+    "refused instead. Assign .data after backward() (as an optimizer step does), or run the forward pass again "
+    "after assigning")
+
+
 def check_saved_arrays(ctx):
     """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward pass saved, or the memory it views,
     was written in place since that forward pass.
+
+    Also ``RuntimeError`` when one of ``ctx``'s inputs had its ``.data`` replaced since that forward pass
+    (:func:`note_data_replaced`) and the backward pass reads saved values: PyTorch keeps no such rule (its backward
+    reads the input's new data where the op saved the input, and the old values where it saved a result, as
+    ``exp`` does), so no gradient here would be PyTorch's in every case. A node whose backward reads no saved
+    values, or only the arrays of its other, unchanged inputs (``w + x``, ``w * 3``), computes PyTorch's gradient
+    and is left alone.
 
     An op may say which saved arrays its backward pass reads the values of (``ctx.values_read``, one bool per saved
     array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
     so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
     read = getattr(ctx, "values_read", None) or (True,) * len(ctx.saved_tensors)
+    replaced = [t is not None and data_replaced.get(id(t), -1) > ctx.written_before for t in ctx.inputs]
+    if any(replaced):
+        # the arrays the unchanged inputs hold now: a saved one of those is still right (the 3 of `w * 3`)
+        kept = {id(memory_owner(t._data)) for t, new in zip(ctx.inputs, replaced) if t is not None and not new}
+        if any(needed and a is not None and id(memory_owner(a)) not in kept
+               for a, needed in zip(ctx.saved_tensors, read)):
+            raise RuntimeError(_DATA_REPLACED.format(name=ctx.fn.__name__))
     for a, needed in zip(ctx.saved_tensors, read):
         if needed and a is not None and last_write.get(id(memory_owner(a)), -1) > ctx.written_before:
             raise RuntimeError(

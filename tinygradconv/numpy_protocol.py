@@ -38,6 +38,12 @@ What is still allowed, as before:
   without grad: converting is asking for the values (PyTorch refuses a tensor that requires grad there too, and
   asks for ``t.detach().numpy()``). For a tensor that requires grad, ``np.asarray(t)`` is read-only, as
   ``t.numpy()`` is (:meth:`~tinygradconv.tensor.Tensor.numpy`): a write would change what the graph saved.
+  Except a loss: a one-number (0-d) result of ops that requires grad is refused with a ``TypeError``, as
+  PyTorch refuses it. ``np.mean([loss1, loss2])`` converts each loss (``__array__``), and returned a NumPy
+  number without a graph, so its ``backward()`` failed in NumPy's words; write ``(loss1 + loss2) / 2`` or
+  ``tg.ops.stack([loss1, loss2]).mean()`` instead, and ``loss.item()`` or ``float(loss)`` for the number
+  (``float`` takes any one-element tensor, as in PyTorch). NumPy gives no way to tell ``np.asarray(loss)`` from
+  the conversion of a list, so both are refused.
 
 A tensor as ``out=`` is refused (``TypeError``), as it was before this protocol: write into its array, ``t.data``
 (``t.numpy()`` of a tensor that requires grad is read-only), instead.
@@ -144,6 +150,16 @@ def _spelling(func, tensor_type) -> str:
     return "the tensor's methods and operators where they can express it,"
 
 
+def _loss_refusal() -> TypeError:
+    """The error for a loss (a 0-d result of ops that requires grad) given to NumPy: ``np.mean([loss1, loss2])``
+    took the two numbers out of the graph, and the mean's ``backward`` was an ``AttributeError`` of NumPy's."""
+    return TypeError("NumPy got a one-number tensor that requires grad and has a graph (a loss, as in "
+                     "np.mean([loss1, loss2]) or np.asarray(loss)): NumPy computes outside the autograd graph, so "
+                     "no gradient would reach the weights. Combine losses with tinygradconv's ops to keep the "
+                     "gradient: (loss1 + loss2) / 2, or tg.ops.stack([loss1, loss2]).mean(); for the number, use "
+                     "loss.item() or float(loss) (or pass loss.detach())")
+
+
 def _tensors_in(value) -> list:
     """The tensors in ``value``, looking into lists and tuples (``np.concatenate([t, t])``)."""
     if isinstance(value, NumpyUfuncs):
@@ -202,3 +218,34 @@ class NumpyUfuncs:
         if func not in NO_GRADIENT and any(t.requires_grad for t in _tensors_in([args, list(kwargs.values())])):
             raise _refusal(name, _spelling(func, type(self)))
         return func(*_as_arrays(args), **{key: _as_arrays(value) for key, value in kwargs.items()})
+
+    def __array__(self, dtype=None, copy=None):
+        """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
+
+        ``copy=None`` (the default of ``np.asarray``) copies only when needed: the result shares the tensor's
+        memory, as :meth:`~tinygradconv.tensor.Tensor.numpy` does (read-only for a tensor that requires grad),
+        unless ``dtype`` differs or the data is on a GPU. ``copy=True`` always copies (a writable array).
+        ``copy=False`` never copies and raises ``ValueError`` when a copy cannot be avoided, as NumPy's protocol
+        requires.
+
+        Raises:
+            TypeError: for a one-number result of ops that requires grad (a loss), which NumPy would take out of
+                the graph: ``np.mean([loss1, loss2])`` (see the module).
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> t = tg.tensor([1.0, 2.0])
+        >>> np.shares_memory(np.asarray(t), t.numpy()), np.shares_memory(np.array(t, copy=True), t.numpy())
+        (True, False)
+        """
+        if self._ctx is not None and self.ndim == 0 and self._requires_grad:    # a loss: see the module
+            raise _loss_refusal()
+        array = self.numpy()
+        cast = dtype is not None and np.dtype(dtype) != array.dtype
+        if copy is False and (cast or self.backend.name == "cupy"):
+            why = f"a cast from {array.dtype} to {np.dtype(dtype)}" if cast else "a copy from the GPU"
+            raise ValueError(f"Cannot make a NumPy array of this tensor without copying (it needs {why}), but "
+                             "copy=False was requested; use np.asarray(t) or np.array(t, copy=True)")
+        if copy or cast:
+            return array.astype(array.dtype if dtype is None else dtype, copy=True)
+        return array

@@ -1,5 +1,6 @@
 """What the tutorials and examples read from the environment, read one way: ``TINYGRADCONV_FAST`` (a short run)
 and ``TINYGRADCONV_FIGURES`` (a folder to save their figures in). The tests and the docs build run them short.
+Also how the command line reports a bad setting of the environment (:func:`exit_on_command_line`).
 
 >>> import os
 >>> from tinygradconv.scripts import fast_run
@@ -13,6 +14,7 @@ False
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 __all__ = ["fast_run", "figure_path", "figures_folder", "save_figure"]
@@ -72,3 +74,28 @@ def save_figure(fig, name, dpi=150) -> None:
     path = figure_path(name)
     if path is not None:
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
+
+
+def _run_as_command_line() -> bool:
+    """Whether this Python runs tinygradconv's command line: ``python -m tinygradconv ...`` or the installed
+    ``tinygradconv`` script."""
+    if sys.argv[:1] == ["-m"]:      # runpy sets argv[0] to "-m" while it imports the package of `python -m NAME`
+        arguments = sys.orig_argv   # (Python 3.10+) the interpreter's own: ["python", "-m", "tinygradconv", ...]
+        for i, argument in enumerate(arguments[1:], start=1):
+            if argument.startswith("-m"):       # "-m NAME", or "-mNAME"
+                module = argument[2:] or (arguments[i + 1] if i + 1 < len(arguments) else "")
+                return module.split(".")[0] == "tinygradconv"
+        return False
+    return bool(sys.argv) and Path(sys.argv[0]).stem == "tinygradconv"
+
+
+def exit_on_command_line(error) -> None:
+    """On the command line, print ``error`` as argparse prints a bad argument (``prog: error: message``) and exit
+    with status 2; elsewhere (``import tinygradconv``) return, and the caller raises it.
+
+    ``tinygradconv.config`` reads the settings when the package is imported, which is before the command line's
+    own code runs, so a bad ``TINYGRADCONV_BACKEND`` gave ``python -m tinygradconv info`` a traceback.
+    """
+    if _run_as_command_line():
+        print(f"tinygradconv: error: {error}", file=sys.stderr)
+        raise SystemExit(2)

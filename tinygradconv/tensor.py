@@ -226,31 +226,6 @@ class Tensor(TorchMethods):
             array.flags.writeable = False
         return array
 
-    def __array__(self, dtype=None, copy=None):
-        """NumPy's array protocol (``np.asarray(t)``, ``np.array(t, copy=...)``), with NumPy 2's ``copy`` argument.
-
-        ``copy=None`` (the default of ``np.asarray``) copies only when needed: the result shares the tensor's
-        memory, as :meth:`numpy` does (read-only for a tensor that requires grad), unless ``dtype`` differs or the
-        data is on a GPU. ``copy=True`` always copies (a writable array).
-        ``copy=False`` never copies and raises ``ValueError`` when a copy cannot be avoided, as NumPy's protocol
-        requires.
-
-        >>> import numpy as np
-        >>> import tinygradconv as tg
-        >>> t = tg.tensor([1.0, 2.0])
-        >>> np.shares_memory(np.asarray(t), t.numpy()), np.shares_memory(np.array(t, copy=True), t.numpy())
-        (True, False)
-        """
-        array = self.numpy()
-        cast = dtype is not None and np.dtype(dtype) != array.dtype
-        if copy is False and (cast or self.backend.name == "cupy"):
-            why = f"a cast from {array.dtype} to {np.dtype(dtype)}" if cast else "a copy from the GPU"
-            raise ValueError(f"Cannot make a NumPy array of this tensor without copying (it needs {why}), but "
-                             "copy=False was requested; use np.asarray(t) or np.array(t, copy=True)")
-        if copy or cast:
-            return array.astype(array.dtype if dtype is None else dtype, copy=True)
-        return array
-
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:     # (PyTorch: "a Tensor with 6 elements cannot be converted to Scalar")
@@ -377,7 +352,11 @@ class Tensor(TorchMethods):
         Args:
             gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the
                 same shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too
-                (this project's earlier name for it), but not both.
+                (this project's earlier name for it), but not both. It is copied first, so that the pass, which
+                adds into leaves' ``.grad`` in place, never reads what it wrote: ``(a + b * c).backward(a.grad)``
+                gives ``b.grad == c * a.grad`` as it was at the call, in either operand order (``b * c + a``
+                gave twice that). PyTorch, whose engine adds into ``a.grad`` before it runs ``b * c``'s backward,
+                gives twice that in both orders.
             retain_graph: keep the graph so that ``backward`` can be called through it again. ``None`` (the
                 default) means ``False``, as in PyTorch (where it means ``create_graph``, always False here).
             create_graph: must be ``False``: no graph is recorded through the backward pass, so there are no

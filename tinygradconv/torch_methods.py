@@ -39,6 +39,7 @@ import numbers
 
 import numpy as np
 
+from . import in_place
 from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
 from .validation import dim_index, flag
@@ -107,9 +108,12 @@ class TorchMethods(NumpyUfuncs):
         array the tensor then shares; its graph and ``requires_grad`` are not taken, as in PyTorch). As in PyTorch,
         the new data may have another shape, another floating dtype, or another backend (PyTorch's device: the
         tensor moves there, as ``t.data = t.data.cuda()`` moves it); ``requires_grad``, ``grad`` (of the old shape,
-        dtype and backend, until the next ``backward`` or ``grad = None``) and the graph recorded so far are kept:
-        a backward pass through that graph uses the values it saved, the old ones (PyTorch uses the new ones
-        there, or fails when the shape changed).
+        dtype and backend, until the next ``backward`` or ``grad = None``) and the graph recorded so far are kept.
+        A backward pass through that graph that reads values its forward pass saved (``w * x``, ``x @ w``,
+        ``w.exp()``) raises ``RuntimeError`` instead (:func:`~tinygradconv.in_place.check_saved_arrays`):
+        PyTorch's reads the new data of an input it saved and the old values of a result it saved, and it gives a
+        gradient of the old shape when the shape changed; nodes that read no saved value (``w + x``, ``w * 3``)
+        give PyTorch's gradient. Assign ``.data`` after ``backward()``, as an optimizer step does.
 
         Differences from PyTorch: reading ``t.data`` gives the backend array, not a Tensor sharing it (PyTorch's
         ``t.data`` is ``t.detach()`` without the in-place checks), so ``t.data = array`` takes an array, which
@@ -135,7 +139,10 @@ class TorchMethods(NumpyUfuncs):
 
     @data.setter
     def data(self, value):
+        old = self._data
         self._data, self.backend = _checked_data(self, value)
+        if self._data is not old:        # a graph that saved the old array must not use it silently
+            in_place.note_data_replaced(self)
 
     @property
     def size(self) -> Size:
