@@ -341,9 +341,9 @@ def _initial_grad(root, grad):
         if grad.backend is not root.backend:
             raise ValueError(f"backward(): gradient is on backend {grad.backend.name!r} but the output is on "
                              f"{root.backend.name!r}")
-        # a copy (astype copies): the pass adds into leaves' .grad in place, and `gradient` may be one of them
-        # (y.backward(x.grad)), which the pass would otherwise read after writing it
-        grad_array = xp.astype(grad.data, root.data.dtype)
+        # a leaf's .grad is copied (astype copies): the pass adds into leaves' .grad in place, and would otherwise
+        # read what it wrote (y.backward(x.grad)); any other gradient is read as it is, as PyTorch (no copy)
+        grad_array = xp.astype(grad.data, root.data.dtype) if grad._is_a_gradient else grad.data
     else:
         grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
     if tuple(grad_array.shape) != root.shape:
@@ -384,6 +384,7 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
             tensor._grad = Tensor._make(stored._data + addend, tensor.backend, False, None)
         else:
             in_place.add_into(stored._data, addend)
+    tensor._grad._is_a_gradient = True
 
 
 def _count_uses(root):

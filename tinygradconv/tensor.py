@@ -108,6 +108,7 @@ class Tensor(TorchMethods):
     name = None
     constraint = None
     _retains_grad = False
+    _is_a_gradient = False      # a .grad the backward pass made (autograd._accumulate), which later passes add into
 
     def __init__(self, data, requires_grad=False, dtype=None, backend=None):
         source, array = _source(data)
@@ -350,13 +351,13 @@ class Tensor(TorchMethods):
         ``torch.Tensor.backward`` (same signature).
 
         Args:
-            gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the
-                same shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too
-                (this project's earlier name for it), but not both. It is copied first, so that the pass, which
-                adds into leaves' ``.grad`` in place, never reads what it wrote: ``(a + b * c).backward(a.grad)``
-                gives ``b.grad == c * a.grad`` as it was at the call, in either operand order (``b * c + a``
-                gave twice that). PyTorch, whose engine adds into ``a.grad`` before it runs ``b * c``'s backward,
-                gives twice that in both orders.
+            gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the same
+                shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too (this
+                project's earlier name for it), but not both. A tensor's ``.grad`` given here is copied first, so that
+                the pass, which adds into leaves' ``.grad`` in place, never reads what it wrote:
+                ``(a + b * c).backward(a.grad)`` gives ``b.grad == c * a.grad`` as it was at the call, in either
+                operand order (``b * c + a`` gave twice that). PyTorch, whose engine adds into ``a.grad`` before it
+                runs ``b * c``'s backward, gives twice that in both orders.
             retain_graph: keep the graph so that ``backward`` can be called through it again. ``None`` (the
                 default) means ``False``, as in PyTorch (where it means ``create_graph``, always False here).
             create_graph: must be ``False``: no graph is recorded through the backward pass, so there are no
