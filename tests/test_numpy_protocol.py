@@ -127,7 +127,7 @@ def test_explicit_operator_ufuncs_with_the_tensor_first_compute_on_the_data():
         np.add(tg.tensor([1.0], requires_grad=True), 1.0)
 
 
-@pytest.mark.parametrize("operator", ["&", "|", "^", "<<", ">>"])
+@pytest.mark.parametrize("operator", ["<<", ">>"])
 def test_operators_tensors_lack_are_unsupported_with_a_numpy_scalar_on_the_left_too(operator):
     """As ``7 // t``: the ufunc answers NotImplemented, and Python raises (a tensor without grad had come back as
     an array, one with grad was told of an op that does not exist)."""

@@ -90,13 +90,15 @@ OPERATORS = {
     np.less_equal: ("__le__", "__ge__"),
     np.greater: ("__gt__", "__lt__"),
     np.greater_equal: ("__ge__", "__le__"),
+    np.bitwise_and: ("__and__", "__rand__"),
+    np.bitwise_or: ("__or__", "__ror__"),
+    np.bitwise_xor: ("__xor__", "__rxor__"),
 }
 
-#: The ufuncs behind Python operators that tensors do not have (the bitwise ones): with an array or NumPy
-#: scalar on the left (``np.int64(7) & t``) they answer ``NotImplemented``, so that Python raises its "unsupported
-#: operand" ``TypeError``, as for ``7 & t``.
-NOT_OPERATORS = frozenset({np.bitwise_and, np.bitwise_or, np.bitwise_xor,
-                           np.left_shift, np.right_shift})
+#: The ufuncs behind Python operators that tensors do not have (the shifts): with an array or NumPy scalar on the
+#: left (``np.int64(7) << t``) they answer ``NotImplemented``, so that Python raises its "unsupported operand"
+#: ``TypeError``, as for ``7 << t``.
+NOT_OPERATORS = frozenset({np.left_shift, np.right_shift})
 
 #: NumPy's ufunc names whose tensor method has another name.
 METHOD_NAMES = {"absolute": "abs", "fabs": "abs"}

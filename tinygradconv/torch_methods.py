@@ -685,6 +685,55 @@ class TorchMethods(NumpyUfuncs):
         inverted = xp.logical_not(self.data) if kind == "bool" else xp.bitwise_invert(self.data)
         return self._make(inverted, self.backend, False, None)
 
+    def _bitwise(self, other, function, symbol, reflected=False):
+        """``self <symbol> other`` (``&``, ``|``, ``^``) of bool and integer tensors, as ``torch.bitwise_and`` and
+        its siblings: the logical operation on bools, bit by bit on integers, in the promoted dtype (``bool & int8``
+        is int8); not differentiable. A float operand is a ``TypeError``, as PyTorch refuses it."""
+        from .ops.elementwise import promoted, refuse_torch_tensor  # (ops import this module)
+
+        refuse_torch_tensor(other)
+        if isinstance(other, (float, np.floating)):
+            kinds = "float"
+        else:
+            other = self._lift(other)
+            kinds = "float" if dtype_name(other.dtype).startswith("float") else ""
+        if kinds or dtype_name(self.dtype).startswith("float"):
+            raise TypeError(f"`{symbol}` is defined for bool and integer tensors (as in PyTorch), not for floats: "
+                            f"received {dtype_name(self.dtype)} {symbol} "
+                            f"{dtype_name(other.dtype) if hasattr(other, 'dtype') else type(other).__name__}. For "
+                            "masks, compare first: (x > 0) & (y > 0)")
+        xp = self.backend.xp
+        a, b = promoted(xp, self.data, other.data)
+        a, b = (b, a) if reflected else (a, b)
+        return self._make(getattr(xp, function)(a, b), self.backend, False, None)
+
+    def __and__(self, other):
+        """``t & other``: logical and of bools, bitwise and of integers (``torch.bitwise_and``).
+
+        >>> import tinygradconv as tg
+        >>> m = tg.tensor([True, True, False], dtype="bool")
+        >>> (m & tg.tensor([True, False, False], dtype="bool")).tolist(), (tg.tensor([6], dtype="int64") & 3).tolist()
+        ([True, False, False], [2])
+        """
+        return self._bitwise(other, "bitwise_and", "&")
+
+    def __or__(self, other):
+        """``t | other``: logical or of bools, bitwise or of integers (``torch.bitwise_or``)."""
+        return self._bitwise(other, "bitwise_or", "|")
+
+    def __xor__(self, other):
+        """``t ^ other``: logical exclusive or of bools, bitwise of integers (``torch.bitwise_xor``)."""
+        return self._bitwise(other, "bitwise_xor", "^")
+
+    def __rand__(self, other):
+        return self._bitwise(other, "bitwise_and", "&", reflected=True)
+
+    def __ror__(self, other):
+        return self._bitwise(other, "bitwise_or", "|", reflected=True)
+
+    def __rxor__(self, other):
+        return self._bitwise(other, "bitwise_xor", "^", reflected=True)
+
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 

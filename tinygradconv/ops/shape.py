@@ -149,6 +149,21 @@ def _to_backend_special_points(rng):
         [Sample((np.asarray(-0.0),), {"backend": "numpy"}), Sample((np.zeros((0, 3)),), {"backend": "numpy"})]
 
 
+def _dtype_meant(value):
+    """The dtype name that ``value`` means, when it is one of the dtypes ``astype`` takes: the name itself, a NumPy
+    dtype or scalar type (``np.float64``) or a PyTorch dtype (``torch.float64``); else None."""
+    if isinstance(value, str):
+        return value if value in _DTYPES else None
+    if type(value).__module__ == "torch" and type(value).__name__ == "dtype":
+        name = str(value).removeprefix("torch.")
+    else:
+        try:
+            name = np.dtype(value).name if isinstance(value, (np.dtype, type)) else None
+        except TypeError:
+            return None
+    return name if name in _DTYPES else None
+
+
 @register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
 class ToBackend(Function):
     """The same values on another backend (the op behind ``Tensor.to``, as PyTorch's ``Tensor.to(device)``):
@@ -179,9 +194,10 @@ class ToBackend(Function):
         """
         if not isinstance(a, Tensor):
             raise TypeError(f"{cls.__name__} expects a Tensor input, got {type(a).__name__}")
-        if isinstance(backend, str) and backend in _DTYPES:      # the dtypes astype takes: no backend's name
+        dtype = _dtype_meant(backend)
+        if dtype is not None:       # x.to("float64"), x.to(np.float64), x.to(torch.float64): PyTorch's cast
             raise TypeError(f"`backend` names a dtype, not a backend: received backend={backend!r}. PyTorch's "
-                            f"x.to({backend!r}) casts; here write x.astype({backend!r})")
+                            f"x.to({dtype!r}) casts; here write x.astype({dtype!r})")
         target = get_backend(backend)
         if target is a.backend:           # nothing to move: the tensor itself, as PyTorch's .to
             return a
