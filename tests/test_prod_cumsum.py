@@ -58,3 +58,12 @@ def test_cumsum_refuses_both_spellings_and_a_bad_axis():
         tg.ops.cumsum([1.0, 2.0], axis=0, dim=0)
     with pytest.raises(IndexError, match=r"cumsum: Dimension out of range: `axis`"):
         tg.ops.cumsum([1.0, 2.0], axis=1)
+
+
+def test_the_tensor_methods_spell_them_as_pytorch():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    t, tt = tg.tensor(x), torch.from_numpy(x)
+    np.testing.assert_array_equal(t.prod(dim=1, keepdim=True).numpy(), tt.prod(dim=1, keepdim=True).numpy())
+    np.testing.assert_array_equal(t.prod().numpy(), tt.prod().numpy())
+    np.testing.assert_array_equal(t.cumsum(1).numpy(), tt.cumsum(1).numpy())
+    np.testing.assert_array_equal(t.cumsum(dim=0).numpy(), tt.cumsum(dim=0).numpy())

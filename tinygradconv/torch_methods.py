@@ -734,6 +734,28 @@ class TorchMethods(NumpyUfuncs):
     def __rxor__(self, other):
         return self._bitwise(other, "bitwise_xor", "^", reflected=True)
 
+    def prod(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
+        """Product over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.prod`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(dim=1).tolist()
+        [2.0, 12.0]
+        """
+        from .ops import reduction  # (ops import this module)
+
+        return reduction.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def cumsum(self, axis=None, *, dim=None):
+        """Running sum along ``axis`` (or PyTorch's ``dim``): :func:`tinygradconv.ops.cumulative.cumsum`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0).tolist()
+        [1.0, 3.0, 6.0]
+        """
+        from .ops import cumulative  # (ops import this module)
+
+        return cumulative.cumsum(self, axis, dim=dim)
+
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
