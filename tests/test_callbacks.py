@@ -622,3 +622,25 @@ def test_a_loss_object_as_a_metric_is_monitored_as_minimised(problem):
     values = history.history["huber_loss"]
     assert values[1] > values[0] and len(values) == 2
 
+
+
+def test_model_checkpoint_verbose_lines_are_keras(tmp_path, capsys):
+    """With ``verbose=1`` Keras 3 prints "saving model to" before writing and "finished saving model to" after (a
+    tester found the second line missing); the words after each epoch's number, as Keras prints them."""
+    keras = pytest.importorskip("keras")
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    lines = {}
+    for name, make, callback in (
+            ("ours", lambda: tg.models.Sequential([tg.layers.Input((2,)), tg.layers.Dense(1)]),
+             tg.callbacks.ModelCheckpoint),
+            ("keras", lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]),
+             keras.callbacks.ModelCheckpoint)):
+        model = make()
+        model.compile(optimizer="sgd", loss="mse")
+        path = str(tmp_path / f"{name}.weights.h5")
+        capsys.readouterr()
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[callback(path, save_weights_only=True, verbose=1)])
+        lines[name] = [line.strip() for line in capsys.readouterr().out.splitlines()
+                       if line.strip().startswith("Epoch")]
+    assert [line.replace("ours", "keras") for line in lines["ours"]] == lines["keras"]
+    assert lines["ours"][1].endswith("finished saving model to " + str(tmp_path / "ours.weights.h5"))

@@ -637,7 +637,7 @@ class ModelCheckpoint(Callback):
             if np.ndim(current) > 0:    # an array, even of one value: as Keras, warn and save (no "best")
                 warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
                               "Falling back to `save_best_only=False`.", stacklevel=2)
-                self._write(path)
+                self._write(path, epoch)
                 return
             current = float(current)
             if not _improves(current, self.best, self._mode, 0.0):
@@ -651,9 +651,9 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose > 0:
             print(f"Epoch {epoch + 1}: saving model to {path}", file=sys.stdout)
-        self._write(path)
+        self._write(path, epoch)
 
-    def _write(self, path):
+    def _write(self, path, epoch):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -661,6 +661,8 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        if self.verbose > 0:        # Keras' second line, once the file is written
+            print(f"Epoch {epoch + 1}: finished saving model to {path}", file=sys.stdout)
 
 
 class ReduceLROnPlateau(Callback):
