@@ -90,7 +90,7 @@ TORCH = {
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
     "logsumexp": _reduce(torch.logsumexp), "prod": lambda x, axes, keepdims: _torch_prod(x, axes, keepdims),
-    "cumsum": lambda x, axis: torch.cumsum(x.reshape(-1) if axis is None and x.ndim else x,
+    "cumsum": lambda x, axis: torch.cumsum(x.reshape(-1) if axis is None else x,     # axis=None: Keras' flattening
                                            dim=0 if axis is None else axis),
     "reshape": lambda x, shape: torch.reshape(x, shape), "permute": lambda x, axes: x.permute(axes),
     "clone": torch.clone,

@@ -325,8 +325,9 @@ _FREED = ("Trying to backward through the graph a second time (or through a tens
           "The first backward() freed it; pass retain_graph=True to that call to keep the graph.")
 
 
-def _initial_grad(root, grad):
-    """The gradient that starts the backward pass, checked against ``root``."""
+def _initial_grad(root, grad, tensors):
+    """The gradient that starts the backward pass, checked against ``root``; a copy where it shares memory with
+    the ``.grad`` of one of ``tensors`` (the graph's), which the pass adds into."""
     if not root.requires_grad:
         raise RuntimeError("backward() called on a tensor that does not require grad (it has no graph): make the "
                            "leaves with requires_grad=True, outside no_grad()")
@@ -341,9 +342,10 @@ def _initial_grad(root, grad):
         if grad.backend is not root.backend:
             raise ValueError(f"backward(): gradient is on backend {grad.backend.name!r} but the output is on "
                              f"{root.backend.name!r}")
-        # a leaf's .grad is copied (astype copies): the pass adds into leaves' .grad in place, and would otherwise
-        # read what it wrote (y.backward(x.grad)); any other gradient is read as it is, as PyTorch (no copy)
-        grad_array = xp.astype(grad.data, root.data.dtype) if grad._is_a_gradient else grad.data
+        # a .grad of the graph's, or a view of one, is copied (astype copies): the pass adds into them in place, and
+        # would read what it wrote (y.backward(x.grad)); any other gradient is read as it is, as PyTorch
+        copied = in_place.aliases_a_gradient(grad.data, tensors)
+        grad_array = xp.astype(grad.data, root.data.dtype) if copied else grad.data
     else:
         grad_array = Tensor(grad, dtype=dtype_name(root.dtype), backend=root.backend).data
     if tuple(grad_array.shape) != root.shape:
@@ -384,7 +386,6 @@ def _accumulate(tensor, grad_array, owned=False, leaf=True):
             tensor._grad = Tensor._make(stored._data + addend, tensor.backend, False, None)
         else:
             in_place.add_into(stored._data, addend)
-    tensor._grad._is_a_gradient = True
 
 
 def _count_uses(root):
@@ -435,9 +436,9 @@ def backward(root, grad=None, retain_graph=False):
 
 
 def _backward(root, grad, retain_graph):
-    grads = {root: _initial_grad(root, grad)}
-    owned = set()      # tensors whose pending gradient is a new array that nothing else holds
     uses = _count_uses(root)
+    grads = {root: _initial_grad(root, grad, uses)}
+    owned = set()      # tensors whose pending gradient is a new array that nothing else holds
     ready = [root]
     while ready:
         tensor = ready.pop()

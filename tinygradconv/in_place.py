@@ -62,6 +62,13 @@ def note_data_replaced(tensor):
     data_replaced[id(tensor)] = writes
 
 
+def aliases_a_gradient(array, tensors):
+    """Whether ``array`` (an upstream gradient given to ``backward``) shares memory with the ``.grad`` of one of
+    ``tensors``, which the pass adds into in place: ``x.grad`` itself, or a view of it (``x.grad.detach()``)."""
+    owner = id(memory_owner(array))
+    return any(t._grad is not None and id(memory_owner(t._grad._data)) == owner for t in tensors)
+
+
 def writable(array):
     """Whether ``array`` may be written in place (a NumPy or CuPy array says so; array_api_strict's always may)."""
     inner = getattr(array, "_array", array)            # array_api_strict's Array holds its NumPy array there
@@ -76,11 +83,12 @@ def add_into(array, addend):
 
 #: The error for a backward pass through a node one of whose inputs had its ``.data`` replaced since the forward pass.
 _DATA_REPLACED = (
-    "The .data of an input of {name} was replaced (`t.data = ...`) after the forward pass that used it, and "
-    "{name}'s backward reads values saved in that forward pass. PyTorch's backward would read the new data where it "
-    "saved an input itself and the old data where it saved a result (so its gradient mixes the two); here it is "
-    "refused instead. Assign .data after backward() (as an optimizer step does), or run the forward pass again "
-    "after assigning")
+    "The .data of an input of {name} was replaced (`t.data = ...`, or an optimizer's step) after the forward pass "
+    "that used it, and {name}'s backward reads values saved in that forward pass. PyTorch refuses a backward pass "
+    "after an optimizer's step (it changed the parameter in place); after `.data = ...` it would read the new data "
+    "where it saved an input itself and the old data where it saved a result (a gradient that mixes the two); here "
+    "both are refused. Call backward() before optimizer.step() and before assigning .data, or run the forward pass "
+    "again after them")
 
 
 def check_saved_arrays(ctx):
@@ -100,8 +108,9 @@ def check_saved_arrays(ctx):
     read = getattr(ctx, "values_read", None) or (True,) * len(ctx.saved_tensors)
     replaced = [t is not None and data_replaced.get(id(t), -1) > ctx.written_before for t in ctx.inputs]
     if any(replaced):
-        # the arrays the unchanged inputs hold now: a saved one of those is still right (the 3 of `w * 3`)
-        kept = {id(memory_owner(t._data)) for t, new in zip(ctx.inputs, replaced) if t is not None and not new}
+        # the arrays the inputs hold now: a saved one of those is still right (the 3 of `w * 3`, or the array a
+        # replaced .data was put back to, as a finite-difference check does between forward and backward)
+        kept = {id(memory_owner(t._data)) for t in ctx.inputs if t is not None}
         if any(needed and a is not None and id(memory_owner(a)) not in kept
                for a, needed in zip(ctx.saved_tensors, read)):
             raise RuntimeError(_DATA_REPLACED.format(name=ctx.fn.__name__))
@@ -112,5 +121,5 @@ def check_saved_arrays(ctx):
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
                 f"in its forward pass was changed in place since (`-=`, `+=`, `*=` or `/=` under no_grad(), or "
                 f"`t[index] = value`, or a gradient that backward() added into a `.grad`). "
-                f"Update parameters after backward() (as an optimizer step does), or run the forward pass again "
-                f"after the update")
+                f"Update parameters after backward() (as an optimizer's step after it does), or run the forward "
+                f"pass again after the update")

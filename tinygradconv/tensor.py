@@ -108,7 +108,6 @@ class Tensor(TorchMethods):
     name = None
     constraint = None
     _retains_grad = False
-    _is_a_gradient = False      # a .grad the backward pass made (autograd._accumulate), which later passes add into
 
     def __init__(self, data, requires_grad=False, dtype=None, backend=None):
         source, array = _source(data)
@@ -353,8 +352,9 @@ class Tensor(TorchMethods):
         Args:
             gradient: the gradient of some final scalar with respect to this tensor (a Tensor or an array of the same
                 shape). May be omitted for a one-element tensor (it is then 1). ``grad=`` is accepted too (this
-                project's earlier name for it), but not both. A tensor's ``.grad`` given here is copied first, so that
-                the pass, which adds into leaves' ``.grad`` in place, never reads what it wrote:
+                project's earlier name for it), but not both. A gradient that is (or views) a ``.grad`` of the
+                graph's is copied first, so that the pass, which adds into leaves' ``.grad`` in place, never reads
+                what it wrote:
                 ``(a + b * c).backward(a.grad)`` gives ``b.grad == c * a.grad`` as it was at the call, in either
                 operand order (``b * c + a`` gave twice that). PyTorch, whose engine adds into ``a.grad`` before it
                 runs ``b * c``'s backward, gives twice that in both orders.

@@ -109,11 +109,12 @@ class TorchMethods(NumpyUfuncs):
         the new data may have another shape, another floating dtype, or another backend (PyTorch's device: the
         tensor moves there, as ``t.data = t.data.cuda()`` moves it); ``requires_grad``, ``grad`` (of the old shape,
         dtype and backend, until the next ``backward`` or ``grad = None``) and the graph recorded so far are kept.
-        A backward pass through that graph that reads values its forward pass saved (``w * x``, ``x @ w``,
-        ``w.exp()``) raises ``RuntimeError`` instead (:func:`~tinygradconv.in_place.check_saved_arrays`):
-        PyTorch's reads the new data of an input it saved and the old values of a result it saved, and it gives a
-        gradient of the old shape when the shape changed; nodes that read no saved value (``w + x``, ``w * 3``)
-        give PyTorch's gradient. Assign ``.data`` after ``backward()``, as an optimizer step does.
+        A backward pass through that graph that reads the old values its forward pass saved (``w * x`` for
+        ``x``'s gradient, ``x @ w`` where ``x`` requires grad, ``w.exp()``) raises ``RuntimeError`` instead
+        (:func:`~tinygradconv.in_place.check_saved_arrays`): PyTorch's reads the new data of an input it saved and
+        the old values of a result it saved, and it gives a gradient of the old shape when the shape changed; nodes
+        that read no saved value of it (``w + x``, ``w * 3``) give PyTorch's gradient. An optimizer's step counts
+        as such a replacement, as PyTorch's in-place step does. Assign ``.data`` (and step) after ``backward()``.
 
         Differences from PyTorch: reading ``t.data`` gives the backend array, not a Tensor sharing it (PyTorch's
         ``t.data`` is ``t.detach()`` without the in-place checks), so ``t.data = array`` takes an array, which

@@ -37,18 +37,18 @@ class CumSum(Function):
     r"""Running sum along ``axis``: :math:`y_n = \sum_{i \le n} x_i`; :math:`\partial L / \partial x_i =
     \sum_{n \ge i} \partial L / \partial y_n`, the running sum of the gradient from the end.
 
-    ``axis=None`` runs over the flattened input (a 1-D result, as ``keras.ops.cumsum`` and ``np.cumsum``). Integer
-    and bool inputs sum in int64, as ``torch.cumsum``; float16 in float32, each running total rounded once (as
-    PyTorch's CPU kernel keeps a float32 total). A rank-0 input gives itself (``axis=None``) as NumPy's a 1-element
-    array, torch's a rank-0 tensor: here a rank-0 result, as torch.
+    ``axis=None`` runs over the flattened input (a 1-D result, shape ``(1,)`` for a rank-0 input, as
+    ``keras.ops.cumsum`` and ``np.cumsum``); a rank-0 input with ``axis=0`` (or ``-1``) gives itself, rank 0, as
+    ``torch.cumsum(x, 0)``. Integer and bool inputs sum in int64, as ``torch.cumsum``; float16 in float32, each
+    running total rounded once (as PyTorch's CPU kernel keeps a float32 total).
     """
 
     @staticmethod
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.shape = a.shape
-        if axis is None:
-            a = xp.reshape(a, (-1,)) if a.ndim else a
+        if axis is None:                        # the flattened input, 1-D: (1,) for a rank-0 one, as Keras
+            a = xp.reshape(a, (-1,))
             axis = 0
         else:
             axis = dim_index(axis, a.ndim, "cumsum", name="axis")

@@ -76,15 +76,18 @@ def promoted(xp, a, b):
     float32`` is float64, as NumPy computes it): array-api-strict refuses such mixed kinds, NumPy and CuPy promote
     them this way themselves, so every backend gives the same result. A bool array beside a number array is cast to
     the other's dtype (its values 0 and 1), as NumPy and PyTorch promote it (array-api-strict refused ``bool + int64``
-    with "Only numeric dtypes are allowed"). Others are returned as they are."""
+    with "Only numeric dtypes are allowed"). Two integer arrays whose result type is neither of theirs are cast to it
+    (``int8`` and ``uint64``: float64; ``int8`` and ``uint8``: int16), which array-api-strict refused for uint64.
+    Others are returned as they are."""
     if a.dtype == b.dtype:
         return a, b
     if a.dtype == xp.bool or b.dtype == xp.bool:
         return (xp.astype(a, b.dtype), b) if a.dtype == xp.bool else (a, xp.astype(b, a.dtype))
     floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
-    if floating_a == floating_b:
+    names = dtype_name(a.dtype), dtype_name(b.dtype)
+    name = np.result_type(*names).name
+    if floating_a == floating_b and (floating_a or name in names):     # int8 + uint64 is float64: cast below
         return a, b
-    name = np.result_type(dtype_name(a.dtype), dtype_name(b.dtype)).name
     target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
     return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)
 
@@ -1156,8 +1159,9 @@ def compare(tensor, other, op):
     as PyTorch and NumPy do: ``tg.tensor([True, False]) > 0`` is ``[True, False]``, ``== 0.5`` all False (with
     ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). An integer tensor compared with a
     number its dtype cannot hold (``int_t < 2.5``, ``int8_t == 1000``) compares its values with the number, as
-    PyTorch and NumPy do (it was refused). Arithmetic with such a number is refused instead (:meth:`Tensor._lift`:
-    the number would have to become a bool or an integer of that dtype).
+    NumPy 2 does (it was refused); PyTorch compares ``2.5`` so too, but casts an integer to the tensor's dtype
+    first (``int8_t == 1000`` is ``int8_t == -24`` there), a difference kept. Arithmetic with such a number is
+    refused instead (:meth:`Tensor._lift`: the number would have to become a bool or an integer of that dtype).
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
@@ -1209,13 +1213,14 @@ def _compared_in_float64(tensor, number):
 def _compared_with_a_number(tensor, number, op):
     """``op`` of a bool or integer tensor's values (bools as 0 and 1) and ``number``, both in float64, as NumPy
     compares them: exact for bools and integers of up to 32 bits, and for the order of any number with them; int64
-    values beyond ``2**53`` are rounded first. An integer too large for float64 is taken as an infinity of its
-    sign."""
+    values beyond ``2**53`` are rounded first. An integer the dtype cannot hold is taken as an infinity of its sign
+    (exact: it is above or below every value)."""
     xp = tensor.backend.xp
-    try:
+    name = dtype_name(tensor.dtype)
+    if isinstance(number, (numbers.Integral, np.integer)) and name != "bool" and not _number_fits(number, name):
+        number = math.inf if number > 0 else -math.inf      # beyond the dtype: above or below every value, exactly
+    else:                                                   # (2**63 in float64 would equal int64's 2**63 - 1)
         number = float(number)
-    except OverflowError:
-        number = math.inf if number > 0 else -math.inf
     return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
 
 

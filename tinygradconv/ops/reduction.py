@@ -191,7 +191,11 @@ class Prod(Function):
     ``0 / 0``). The product of every element with two zeros or more has gradient 0 everywhere, as PyTorch's
     shortcut for it gives (the product of the others would be NaN beside an inf or NaN). Several axes are flattened
     into one first (PyTorch's ``prod`` takes one ``dim``; Keras' any).
-    Integer and bool inputs multiply in int64, as ``torch.prod``; float16 in float32, rounded once.
+    Integer and bool inputs multiply in int64, as ``torch.prod``. float16 multiplies in float32 and is rounded
+    once, as PyTorch's ``sum`` adds: ``torch.prod`` on the CPU keeps float16 products step by step, so that
+    ``[300, 300, 0.001, 4]`` overflows to ``inf`` there and is 360 here (a difference kept: NumPy has no float16
+    product without a float32 one, short of a loop over the elements). A rank-0 input passes its gradient on
+    unchanged, as PyTorch (1 at ``nan`` too).
     """
 
     @staticmethod
@@ -210,6 +214,8 @@ class Prod(Function):
         xp = ctx.xp
         a, out = ctx.saved_tensors
         grad = xp.reshape(grad, out.shape)
+        if a.ndim == 0:                 # the product of one number is that number: PyTorch returns the gradient
+            return grad
         zeros = int(xp.sum(xp.astype(a == 0, xp.int64)))
         if zeros == 0:
             return _in_float32(xp, lambda g, p, x: g * (p / x), grad, out, a)

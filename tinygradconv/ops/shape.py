@@ -25,6 +25,7 @@ import numpy as np
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
+from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, integer
 from .elementwise import refuse_torch_tensor, special_values
 
@@ -745,7 +746,7 @@ def _same_backend(tensors, name):
     return [_tensor(t) for t in tensors]
 
 
-def concat(tensors, axis=0, *, dim=None):
+def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
     dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8).
 
@@ -760,7 +761,7 @@ def concat(tensors, axis=0, *, dim=None):
     return Concat.apply(*_same_backend(tensors, "concat"), axis=axis)  # shapes and axis checked by the op
 
 
-def stack(tensors, axis=0, *, dim=None):
+def stack(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join same-shaped tensors along a new ``axis`` (``keras.ops.stack``; ``dim`` is ``torch.stack``'s name).
 
     Raises:
@@ -774,10 +775,11 @@ def stack(tensors, axis=0, *, dim=None):
 
 
 def _axis_or_dim(op, axis, dim, default):
-    """``axis``, or PyTorch's ``dim`` when given instead (a ``TypeError`` for both, as the reductions)."""
+    """``axis`` (``default`` when not given), or PyTorch's ``dim`` when given instead (a ``TypeError`` for both,
+    whatever their values, as the reductions)."""
     if dim is None:
-        return axis
-    if axis != default:
+        return default if axis is NOT_GIVEN else axis
+    if axis is not NOT_GIVEN:
         raise TypeError(f"{op}() got both `axis` and `dim` (PyTorch's name for it): received axis={axis!r}, "
                         f"dim={dim!r}. Pass one of them")
     return dim
