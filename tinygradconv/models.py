@@ -1221,13 +1221,14 @@ class Model(Layer):
 
     @property
     def metrics(self) -> list:
-        """The metric objects, as Keras 3.15's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker
-        (a mean named ``"loss"``), a container named ``"compile_metrics"`` of the compiled metrics when ``compile``
-        was given ``metrics`` or ``weighted_metrics``, ``[]`` too (its ``.metrics``, once the first batch of ``fit`` or
-        ``evaluate`` has made them), then, for a functional model compiled with several losses, one mean per
-        output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list) once the first batch (of
-        ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its ``CompileLoss``; their
-        ``result()`` is the logged value. Not listed: metrics of layers (layers here have no ``add_metric``).
+        """The metric objects, as Keras 3.15's ``model.metrics``: ``[]`` before ``compile``, then the loss tracker (a
+        mean named ``"loss"``), a container named ``"compile_metrics"`` of the compiled metrics when ``compile`` was
+        given ``metrics`` or ``weighted_metrics``, ``[]`` too (its ``.metrics``, once the first batch of ``fit`` or
+        ``evaluate`` has made them), then, for a functional model of several outputs (compiled with a loss for each, or
+        one loss for them all), one mean per output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list)
+        once the first batch (of ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its
+        ``CompileLoss``; their ``result()`` is the logged value. Not listed: metrics of layers (layers here have no
+        ``add_metric``).
 
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])

@@ -163,7 +163,9 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    """The element-wise maximum of a list of inputs, of their promoted dtype (``torch.maximum``'s, NumPy's).
+    """The element-wise maximum of a list of inputs. Float inputs give the layer's dtype (float32 by default, as
+    Keras casts them: ``float32`` and ``float64`` inputs give float32, where ``torch.maximum`` and NumPy give
+    float64).
 
     Integer inputs keep their dtype: ``int64`` and ``int64`` give ``int64``, where Keras 3.15 on torch gives
     ``int32`` and wraps values beyond 2**31 (a difference kept on purpose; docs/keras_compatibility.md).
@@ -180,8 +182,8 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
-    """The element-wise minimum of a list of inputs, of their promoted dtype (``int64`` kept, as for
-    :class:`Maximum`, where Keras 3.15 on torch gives ``int32``).
+    """The element-wise minimum of a list of inputs, with :class:`Maximum`'s dtypes (float inputs in the layer's
+    dtype; ``int64`` kept, where Keras 3.15 on torch gives ``int32``).
 
     >>> import numpy as np
     >>> Minimum()([np.array([[1.0, 4.0]]), np.array([[3.0, 2.0]])]).tolist()
