@@ -844,7 +844,7 @@ class CSVLogger(Callback):
 
     The file is a log, written row by row and flushed after each epoch (not rewritten atomically); ``epoch`` counts
     from 0, as in Keras. The bytes are Keras 3.15's for the same logs: CSV of Python's ``excel`` dialect (rows end
-    with ``\r\n``, cells holding the separator or a quote are quoted), numbers as ``str`` writes them, and a value
+    with ``\\r\\n``, cells holding the separator or a quote are quoted), numbers as ``str`` writes them, and a value
     with several elements (an array, even of one element, a list) as ``"[a, b]"`` with its double quotes, which
     the CSV quoting doubles (three double quotes on each side of ``[0.5]``), as Keras writes it. A real ``fit``
     can still write other digits than Keras' where the logs differ: metrics here are float64 by default (Keras'
