@@ -11,6 +11,7 @@ from tinygradconv.exercises import (
     check_conv1d_input_gradient,
     check_conv1d_kernel_gradient,
     check_conv1d_transpose,
+    check_logsumexp,
     check_manual_gradient,
     check_overlap_counts,
     check_resize_overlap,
@@ -145,7 +146,9 @@ def test_a_list_read_past_its_end_is_called_a_list():
 
     report, cause = raised(check_conv1d, over_a_list)
     assert isinstance(cause, IndexError) and "IndexError: list index out of range" in report
-    assert "an index past the end of a list: a loop that runs over more steps than the list it reads has" in report
+    # the case's x has 2 values, so values = list(x) has 2
+    assert ("an index past the end of a list (values has 2 values here): a loop that runs over more steps than the "
+            "list it reads has" in report)
 
 
 def test_other_errors_get_no_array_hint():
@@ -237,3 +240,127 @@ def test_torch_gives_a_scalar_b_a_scalar_gradient():
     (torch.tanh(x * w + b) ** 2).sum().backward()
     assert b.grad.shape == ()
     assert np.isclose(manual_gradient(x.numpy(), w.numpy(), 0.1, lambda dz: dz.sum())[2], b.grad.item())
+
+
+# ------------------------------------ a reviewer's round: which array an index ran past, by the failing subscript
+SHORT_DX = "is your dx as long as the input"
+DX_SCATTERS = "dL/dx goes the other way, it scatters"
+
+
+def input_gradient_by_gathering(g, w, strides, input_length):
+    """The commonest wrong dL/dx: a loop over the input steps reading windows of g, past g's end."""
+    out = np.zeros(input_length)
+    for i in range(input_length):
+        for t in range(len(w)):
+            out[i] += g[i * strides + t] * w[t]
+    return out
+
+
+def test_an_input_gradient_gathering_with_w_as_long_as_g_is_told_it_reads_g_not_that_dx_is_short():
+    report, cause = raised(check_conv1d_input_gradient, input_gradient_by_gathering)
+    assert isinstance(cause, IndexError) and "index 3 is out of bounds for axis 0 with size 1" in report
+    # the first case: g and w both of 1 value, dx of input_length = 2 values (right)
+    assert "g=[-0.53567] (shape (1,)), w=[0.1049] (shape (1,)), strides=3, input_length=2" in report
+    assert DX_SCATTERS in report and SHORT_DX not in report, report
+
+
+def test_the_input_gradient_hint_on_a_gather_with_w_as_long_as_g_on_two_values():
+    from tinygradconv.exercises.checkers.backprop import _input_gradient_error
+
+    inputs = {"g": np.array([1.0, 2.0]), "w": np.array([3.0, 4.0]), "strides": 1, "input_length": 3}
+    with pytest.raises(IndexError) as info:                 # out[1] reads g[1 + 1]: past g's 2 values
+        input_gradient_by_gathering(*inputs.values())
+    hint = _input_gradient_error(info.value, inputs)
+    assert DX_SCATTERS in hint and SHORT_DX not in hint
+
+
+def test_an_input_gradient_reading_g_through_a_library_call_is_told_by_the_lengths_of_the_inputs():
+    def gather_by_take(g, w, strides, input_length):        # np.take raises inside NumPy: no subscript to read
+        out = np.zeros(input_length)
+        for i in range(input_length):
+            for t in range(len(w)):
+                out[i] += np.take(g, i * strides + t) * w[t]
+        return out
+
+    report, cause = raised(check_conv1d_input_gradient, gather_by_take)
+    assert isinstance(cause, IndexError)
+    assert DX_SCATTERS in report and SHORT_DX not in report, report
+
+
+def test_an_input_gradient_into_too_short_a_dx_is_still_told_dx_is_short():
+    from tinygradconv.exercises.checkers.backprop import _input_gradient_error
+
+    def into_g_length(g, w, strides, input_length):         # dx as long as g (and w): too short
+        out = np.zeros(len(g))
+        for n, value in enumerate(g):
+            for t in range(len(w)):
+                out[n * strides + t] += value * w[t]
+        return out
+
+    inputs = {"g": np.array([1.0, 2.0]), "w": np.array([3.0, 4.0]), "strides": 1, "input_length": 3}
+    with pytest.raises(IndexError) as info:                 # out[1 + 1]: past dx's 2 values, 3 needed
+        into_g_length(*inputs.values())
+    hint = _input_gradient_error(info.value, inputs)
+    assert SHORT_DX in hint and DX_SCATTERS not in hint
+
+
+def test_the_transpose_hint_on_a_gather_with_w_as_long_as_x():
+    from tinygradconv.exercises.checkers.transposed import _transpose_error
+
+    inputs = {"x": np.array([1.0, 2.0]), "w": np.array([3.0, 4.0]), "strides": 1}
+    with pytest.raises(IndexError) as info:                 # y[1] reads x[1 + 1]: past x's 2 values
+        transpose_by_gathering(*inputs.values())
+    hint = _transpose_error(info.value, inputs)
+    assert SCATTERS in hint and SHORT_Y not in hint           # (2 - 1) * 1 + 2 = 3 output steps, y has them
+
+
+def test_a_transpose_into_a_list_one_too_short_is_told_the_output_length():
+    def into_a_short_list(x, w, strides):
+        y = [0.0] * ((len(x) - 1) * strides + len(w) - 1)
+        for j, value in enumerate(x):
+            for t in range(len(w)):
+                y[j * strides + t] += value * w[t]
+        return y
+
+    report, cause = raised(check_conv1d_transpose, into_a_short_list)
+    assert isinstance(cause, IndexError) and "list index out of range" in report
+    # the first case: x of 2 values, w of 1, strides 2: (2 - 1) * 2 + 1 = 3 by hand
+    assert SHORT_Y + ", (L - 1) * strides + k = (2 - 1) * 2 + 1 = 3?" in report, report
+
+
+def test_an_index_past_the_end_of_an_array_written_into_is_told_it_is_written():
+    def into_one_too_few(x, w, strides):                   # tutorial 02: y one value short, written by index
+        n = (len(x) - len(w)) // strides + 1
+        y = np.zeros(n - 1)
+        for i in range(n):
+            y[i] = x[i * strides: i * strides + len(w)] @ w
+        return y
+
+    report, cause = raised(check_conv1d, into_one_too_few)
+    assert isinstance(cause, IndexError) and "index 0 is out of bounds for axis 0 with size 0" in report
+    assert "an index past the end of an array (y has 0 values here), the array your code writes into" in report
+    assert "it reads" not in report, report
+
+
+def test_logsumexp_with_the_maximum_reduced_without_keepdims_is_told_about_the_reduced_axis():
+    def max_without_keepdims(x):
+        xp = x.__array_namespace__()
+        m = xp.max(x, axis=-1)
+        return xp.log(xp.sum(xp.exp(x - m), axis=-1)) + m
+
+    report, cause = raised(check_logsumexp, max_without_keepdims)
+    assert isinstance(cause, ValueError) and "shapes (3,4) (3,)" in report
+    assert "an array of shape (3,) met one of shape (3, 4)" in report
+    assert "m = xp.max(x, axis=-1, keepdims=True) (shape (3, 1)), or add it back, m[..., None]" in report
+    assert "slice" not in report and "y[a: a + k]" not in report, report
+
+
+def test_a_broadcast_error_outside_the_window_exercises_gets_no_slice_hint():
+    def mismatched(x, w, b):                               # tutorial 01: two lengths (n + 1, n + 2) meeting
+        y = np.tanh(x * w + b)
+        d = 2 * y * (1 - y ** 2)
+        return d * w, d * x, np.zeros(len(d) + 1) + np.zeros(len(d) + 2)
+
+    report, cause = raised(check_manual_gradient, mismatched)
+    assert isinstance(cause, ValueError) and "could not be broadcast" in report
+    assert "slice" not in report and "y[a: a + k]" not in report, report

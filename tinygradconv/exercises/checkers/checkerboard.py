@@ -49,7 +49,8 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs))
+        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs),
+                         slices=True)
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
                         explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
                                                   inputs=inputs),
@@ -136,7 +137,7 @@ def check_resize_overlap(fn, seed=0):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
         expected = overlap_counts(model, length)
-        received = _call("check_resize_overlap", fn, inputs)
+        received = _call("check_resize_overlap", fn, inputs, slices=True)
         _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
                         explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received,
                                                   expected=expected))
