@@ -4,13 +4,17 @@ and values in the assertions are worked out by hand from the case shown, or by P
 import numpy as np
 import pytest
 from test_exercise_hints import report_of
-from test_exercises import solution
+from test_exercises import ScaledExpForward, SiluWithoutGrad, solution
 
+import tinygradconv as tg
 from tinygradconv.exercises import (
     check_conv1d,
     check_conv1d_input_gradient,
     check_conv1d_kernel_gradient,
     check_conv1d_transpose,
+    check_custom_binary_op,
+    check_custom_op,
+    check_finite_differences,
     check_logsumexp,
     check_manual_gradient,
     check_overlap_counts,
@@ -364,3 +368,142 @@ def test_a_broadcast_error_outside_the_window_exercises_gets_no_slice_hint():
     report, cause = raised(check_manual_gradient, mismatched)
     assert isinstance(cause, ValueError) and "could not be broadcast" in report
     assert "slice" not in report and "y[a: a + k]" not in report, report
+
+
+# ------------------------------------------------------------------------ slips that had no hint
+ALL_AT_ONCE = "with every element of x moved at once: that is the derivative along all of x together"
+
+
+def test_finite_differences_moving_every_element_at_once_is_told_to_move_one_at_a_time():
+    def together(f, x, eps):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+
+    report, _ = raised(check_finite_differences, together)
+    assert "expected (1,), received ()" in report                    # the first case: x of 1 value
+    assert "your result is one number, (f(x + eps) - f(x - eps)) / (2 * eps) " + ALL_AT_ONCE in report, report
+
+
+def test_finite_differences_moving_every_element_at_once_into_full_like_is_told_too():
+    def together_everywhere(f, x, eps):                  # passes the 1-value cases (it is the gradient there)
+        return np.full_like(x, (f(x + eps) - f(x - eps)) / (2 * eps))
+
+    report, _ = raised(check_finite_differences, together_everywhere)
+    assert "that one number in each of x's 2 elements" in report and ALL_AT_ONCE in report, report
+
+
+def test_finite_differences_right_on_one_element_are_not_told_about_moving_all_at_once():
+    def forward_differences(f, x, eps):                  # another slip: one-sided, told as such
+        grad = np.zeros_like(x)
+        for i in range(x.size):
+            step = np.zeros_like(x)
+            step[i] = eps
+            grad[i] = (f(x + step) - f(x)) / eps
+        return grad
+
+    report, _ = raised(check_finite_differences, forward_differences)
+    assert "one-sided (forward) differences" in report and ALL_AT_ONCE not in report, report
+
+
+WITHOUT_GRAD = "your backward returns the derivative of the op alone: times the incoming gradient `grad`"
+
+
+def test_a_backward_without_the_incoming_gradient_is_told_to_multiply_by_it():
+    report, _ = raised(check_custom_op, SiluWithoutGrad)
+    assert WITHOUT_GRAD in report, report
+    assert "grad=[1.41, 1.59, 1.32, 1.9 ]" in report          # the grad the sentence speaks of is shown
+
+
+def test_a_binary_backward_without_the_incoming_gradient_is_told_to_multiply_by_it():
+    class WithoutGrad(ScaledExpForward):
+        @staticmethod
+        def backward(ctx, grad):
+            a, e = ctx.saved_tensors
+            return e, a * e                                  # d(a e^b)/da and d/db, without grad
+
+    report, _ = raised(check_custom_binary_op, WithoutGrad)
+    assert WITHOUT_GRAD in report, report
+
+
+def test_a_wrong_derivative_is_not_told_it_lacks_the_incoming_gradient():
+    class SigmoidDerivative(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            _, s = ctx.saved_tensors
+            return grad * s * (1 - s)                          # sigmoid's derivative, not SiLU's
+
+    report, _ = raised(check_custom_op, SigmoidDerivative)
+    assert WITHOUT_GRAD not in report, report
+
+
+def test_a_one_input_backward_with_a_trailing_none_passes_as_pytorch_accepts_it():
+    torch = pytest.importorskip("torch")
+
+    class TorchSiLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * torch.sigmoid(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            s = torch.sigmoid(x)
+            return grad * s * (1 + x * (1 - s)), None            # one gradient too many, None
+
+    x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    TorchSiLU.apply(x).sum().backward()                          # PyTorch drops trailing Nones (no error)
+    assert torch.allclose(x.grad, torch.sigmoid(x) * (1 + x * (1 - torch.sigmoid(x))))
+
+    class SiLUWithNone(SiluWithoutGrad):
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s)), None
+
+    assert check_custom_op(SiLUWithNone)
+
+
+def test_a_one_input_backward_with_a_second_gradient_is_refused_as_pytorch_refuses_it():
+    torch = pytest.importorskip("torch")
+
+    class TorchTwice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad, grad
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        TorchTwice.apply(torch.ones(2, requires_grad=True)).sum().backward()
+
+    class TwoGradients(SiluWithoutGrad):
+        @staticmethod
+        def backward(ctx, grad):
+            x, s = ctx.saved_tensors
+            return grad * s * (1 + x * (1 - s)), grad
+
+    report, _ = raised(check_custom_op, TwoGradients)
+    assert "2 gradients for 1 input" in report, report
+
+
+def test_counts_into_an_array_of_l_times_strides_by_slices_are_told_the_slices_were_cut_short():
+    def slices_into_l_times_s(input_length, kernel_size, strides):
+        c = np.zeros(input_length * strides, dtype=int)
+        for j in range(input_length):
+            c[j * strides: j * strides + kernel_size] += 1
+        return c
+
+    report, _ = raised(check_overlap_counts, slices_into_l_times_s)
+    # the first case it misses: L = 1, k = 2, strides 1: (1 - 1) * 1 + max(2, 1) = 2 steps by hand, 1 * 1 = 1 given
+    assert "input_length=1, kernel_size=2, strides=1" in report
+    assert ("your counts array has L * strides = 1 * 1 = 1 step, fewer than the output's (L - 1) * strides + "
+            "max(k, strides) = (1 - 1) * 1 + max(2, 1) = 2: the slices") in report, report
+    assert "were cut short silently" in report
