@@ -27,8 +27,10 @@ check_demo: your function disagrees with the framework on this case.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
+import linecache
 import numbers
 import os
 import re
@@ -187,20 +189,24 @@ def _fail(name, inputs, expected, received, note=""):
     raise AssertionError("\n".join(lines))
 
 
-def _call(name, fn, inputs, explain_error=None):
+def _call(name, fn, inputs, explain_error=None, slices=False):
     """``fn(*inputs.values())``, or an AssertionError that says the function raised, on which inputs, at which
     line of the student's code, and what the error likely means: on array-api-strict arrays, what that library
-    accepts; else the checker's own diagnosis, ``explain_error(exc)`` (a sentence, or ``None`` when it does not
-    recognise the error), or the generic one of :func:`_error_hint`. The error's own message stays in the report."""
+    accepts (else the checker's own diagnosis); elsewhere the checker's own diagnosis, ``explain_error(exc)`` (a
+    sentence, or ``None`` when it does not recognise the error), or the generic one of :func:`_error_hint`
+    (``slices``: whether the exercise slices windows out of arrays, which the generic hint may then speak of). The
+    error's own message stays in the report."""
     try:
         return fn(*[v.copy() if isinstance(v, np.ndarray) else v for v in inputs.values()])
     except Exception as exc:  # the student's error, reported with the case that triggered it
         frame = _students_frame(exc)
         where = f"\n  (line {frame.lineno}: {frame.line})" if frame else ""
         if _on_strict_arrays(inputs):
-            hint = _strict_error_hint(exc, "xp", "x.__array_namespace__()")
+            hint = (_strict_error_hint(exc, "xp", "x.__array_namespace__()")
+                    or (explain_error(exc) if explain_error is not None else None))
         else:
-            hint = (explain_error(exc) if explain_error is not None else None) or _error_hint(exc, inputs)
+            hint = ((explain_error(exc) if explain_error is not None else None)
+                    or _error_hint(exc, inputs, slices=slices))
         hint = f"\n  {hint}" if hint else ""
         raise AssertionError(
             f"{name}: your function raised {_error(exc)}\n"
@@ -239,24 +245,40 @@ def _array_error(exc):
 _CAST = re.compile(r"Cannot cast ufunc '(\w+)' output from dtype\('(\w+)'\) to dtype\('(\w+)'\)")
 
 
-def _error_hint(exc, inputs):
+def _error_hint(exc, inputs, slices=False):
     """What an error of the kinds :func:`_array_error` knows likely means, in the student's terms (``inputs``: the
-    case, to name the arrays of the length an index ran past); ``None`` for any other error."""
+    case, to name the arrays of the length an index ran past; the array the failing line indexes, and whether it
+    reads or writes it, from :func:`_failing_subscript`); ``None`` for any other error. The sentences on slices cut
+    short at an array's end (arrays of two shapes meeting, a dot product of two lengths) only where the exercise
+    slices windows (``slices``): elsewhere such an error has other causes (an axis reduced away), and the error's
+    own message is all the report gives."""
     kind, size = _array_error(exc)
     if kind == "cast":
         return _cast_hint(exc)
     if kind == "index":
+        indexed = _failing_subscript(exc)
+        if indexed is not None:
+            name, value, written = indexed
+            noun = "list" if isinstance(value, list) else "array"
+            n = len(value)
+            which = f" ({name} has {n} value{'' if n == 1 else 's'} here)"
+            if written:
+                return (f"an index past the end of {_a(noun)}{which}, the {noun} your code writes into: is {name} as "
+                        f"long as the result must be? If it is, the loop runs over more steps than it has; check "
+                        f"the loop's range against len({name})")
+            return (f"an index past the end of {_a(noun)}{which}: a loop that runs over more steps than the {noun} "
+                    f"it reads has; check the loop's range against that {noun}'s length")
         arrays = [k for k, v in inputs.items() if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == size]
         verb = "has" if len(arrays) == 1 else "have"
         which = f" ({' and '.join(arrays)} {verb} {size} value{'' if size == 1 else 's'} here)" if arrays else ""
         noun = "list" if size is None else "array"
         return (f"an index past the end of {_a(noun)}{which}: a loop that runs over more steps than the {noun} it "
-                f"reads has; check the loop's range against that {noun}'s length")
-    if kind == "broadcast":
+                f"reads or writes into has; check the loop's range against that {noun}'s length")
+    if kind == "broadcast" and slices:
         return ("arrays of different lengths met in one operation: a slice such as y[a: a + k] that runs past the end "
                 "of y is cut short silently (NumPy clips slices), and then k values no longer fit in it; is the array "
                 "you write into as long as the result must be?")
-    if kind == "matmul":
+    if kind == "matmul" and slices:
         return ("a dot product (@) of two arrays of different lengths: a window such as x[a: a + k] that runs past "
                 "the end of x is cut short silently (NumPy clips slices): the loop makes more windows than fit in x")
     return None
@@ -288,6 +310,37 @@ def _students_frame(exc):
     """The innermost frame of ``exc``'s traceback in the student's own code (not in a library), or ``None``."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY_DIRECTORIES)]
     return frames[-1] if frames else None
+
+
+# An assignment after a subscript (``y[i] = ``, ``y[i] += ``; not ``==``, ``<=``): the subscript is written into.
+_ASSIGNED = re.compile(r"\s*(?:\*\*|//|>>|<<|[-+*/%@&|^])?=(?!=)")
+
+
+def _failing_subscript(exc):
+    """The subscript ``name[...]`` that raised ``exc`` in the student's own code, as ``(name, value, written)``:
+    the array or list it indexes and whether the line writes into it (``y[i] = ...``, ``y[i] += ...``) or reads it;
+    ``None`` when the failing expression is no such subscript (or its position is unknown). Read from the position
+    Python records for the failing expression of the innermost student frame (``g[i * strides + t]`` in
+    ``out[i] += g[i * strides + t] * w[t]``), so it names the array whatever the lengths of the others."""
+    student = [(frame, summary) for (frame, _), summary in zip(traceback.walk_tb(exc.__traceback__),
+                                                                traceback.extract_tb(exc.__traceback__))]
+    if not student or student[-1][1].filename.startswith(_LIBRARY_DIRECTORIES):
+        return None                               # raised inside a library: the failing expression is no subscript
+    frame, summary = student[-1]
+    if getattr(summary, "colno", None) is None or summary.end_lineno != summary.lineno:
+        return None
+    line = linecache.getline(summary.filename, summary.lineno)
+    try:
+        node = ast.parse(line[summary.colno:summary.end_colno].strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return None
+    name = node.value.id
+    value = frame.f_locals.get(name, frame.f_globals.get(name))
+    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)):
+        return None
+    return name, value, bool(_ASSIGNED.match(line[summary.end_colno:]))
 
 
 def _students_arrays(exc):

@@ -2,11 +2,14 @@
 array's own namespace only."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ...backend import get_backend
 from ..reports import (
     _answer,
+    _array_error,
     _call,
     _compare_arrays,
     _fail,
@@ -63,7 +66,8 @@ def check_logsumexp(fn, cases=30, seed=0):
             array = backend.asarray(values, dtype="float64", copy=True)
             inputs = {"x": values, "backend": name}
             try:
-                result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs)
+                result = _call("check_logsumexp", lambda x, backend, array=array: fn(array), inputs,
+                               _logsumexp_error)
             except AssertionError as error:
                 if ndim == 2:
                     raise
@@ -74,6 +78,23 @@ def check_logsumexp(fn, cases=30, seed=0):
                                 got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     return True
+
+
+
+def _logsumexp_error(exc):
+    """For arrays of two shapes meeting where one is the other without its last axis (``x - m`` with ``m =
+    xp.max(x, axis=-1)``: NumPy's "shapes (3,4) (3,)"), that the maximum lost its reduced axis; else ``None``."""
+    shapes = re.search(r"shapes \(([\d, ]*)\)\s*\(([\d, ]*)\)", str(exc))
+    if _array_error(exc)[0] != "broadcast" or shapes is None:
+        return None
+    first, second = ([int(n) for n in re.findall(r"\d+", shape)] for shape in shapes.groups())
+    if not (first[:-1] == second or second[:-1] == first):
+        return None
+    full, reduced = (first, second) if len(first) > len(second) else (second, first)
+    return (f"an array of shape {tuple(reduced)} met one of shape {tuple(full)}: a reduction over the last axis "
+            "(m = xp.max(x, axis=-1)) removes that axis, and NumPy lines shapes up from the last axis, so x - m "
+            "pairs the wrong axes (or none); keep the reduced axis, m = xp.max(x, axis=-1, keepdims=True) (shape "
+            f"{tuple(full[:-1]) + (1,)}), or add it back, m[..., None]; and add back m[..., 0] at the end")
 
 
 

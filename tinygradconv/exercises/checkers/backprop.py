@@ -16,9 +16,9 @@ from ..reports import (
     time_limited,
 )
 from .common import (
-    _another_array,
     _gathers,
     _known_mistake,
+    _past_the_end,
     _scatter,
     _scatter_mistakes,
     _tensor,
@@ -58,7 +58,7 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
                                          "so g[n] goes back to those steps)")
         received = _call("check_conv1d_input_gradient", fn, inputs,
-                         functools.partial(_input_gradient_error, inputs=inputs))
+                         functools.partial(_input_gradient_error, inputs=inputs), slices=True)
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
@@ -73,15 +73,20 @@ def _input_gradient_error(exc, inputs):
     Else ``None`` (the generic hint)."""
     kind, size = _array_error(exc)
     n, length = len(inputs["g"]), inputs["input_length"]
-    if kind == "index" and size == n and _another_array(exc, inputs["g"]):
-        kind = "short output"               # an array of g's length that is not g: dx, too short
-    if (kind == "matmul" or (kind == "index" and size == n)) and length > n:
+    past = _past_the_end(exc, inputs, "g") if kind == "index" else None
+    if past is not None and past[0] == "output":
+        if past[1] >= length:
+            return None                     # dx long enough: the loop runs too far (the generic hint)
+        kind = "short output"               # the array written (or one that is no input) is dx, too short
+    reads_g = past[0] == "input" if past is not None else size == n
+    if (kind == "matmul" or (kind == "index" and reads_g)) and length > n:
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
                 f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
                 "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
                 "it scatters: start from dx = np.zeros(input_length) and loop over g, dx[n * strides: n * strides + "
                 "k] += g[n] * w")
-    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < length):
+    if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
+                                                 and size < length):
         return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
                 "k] that runs past the end of a shorter dx is cut short (NumPy clips slices silently), and g[n] * w, "
                 "k values, no longer fits in it; start from dx = np.zeros(input_length)")
@@ -146,7 +151,7 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
                      f"strides={s} output step n read x[n * strides + t] in the forward pass, so dL/dw[t] = sum_n "
                      "g[n] * x[n * strides + t]")
         _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
-                        _call("check_conv1d_kernel_gradient", fn, inputs),
+                        _call("check_conv1d_kernel_gradient", fn, inputs, slices=True),
                         explain=lambda got, mistakes=((expected[::-1], _REVERSED_TAPS), (unstrided, no_stride)):
                         _known_mistake(got, *mistakes))
     return True

@@ -49,7 +49,8 @@ def check_overlap_counts(fn, seed=0):
     for length, k, s in itertools.product(range(1, 8), range(1, 7), range(1, 5)):
         inputs = {"input_length": length, "kernel_size": k, "strides": s}
         expected = overlap_counts("conv1d_transpose", length, kernel_size=k, strides=s)
-        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs))
+        received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs),
+                         slices=True)
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
                         explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
                                                   inputs=inputs),
@@ -101,8 +102,21 @@ def _bool_counts(how):
 def _overlap_length_mistake(got, inputs):
     """A sentence when ``got`` has the length of the full transposed convolution, ``(L - 1) * s + k``, where Keras'
     ``padding="valid"`` output, whose counts are asked, is ``(L - 1) * s + max(k, s)`` long (``strides > k``): the
-    mistake opposite to the one :func:`_transpose_length_mistake` explains."""
+    mistake opposite to the one :func:`_transpose_length_mistake` explains. And when ``got`` is a shorter array
+    holding the counts its slices reached (``np.zeros(L * strides)``: the slices past its end cut short, silently,
+    as ``+= 1`` fits any length), that the array is too short."""
     length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
+    n = (length - 1) * s + max(k, s)
+    clipped = np.zeros(got.size if got.ndim == 1 else 0, dtype=np.int64)     # the slices cut short at its end
+    for j in range(length):
+        clipped[j * s: j * s + k] += 1
+    if got.ndim == 1 and got.size < n and got.size < (length - 1) * s + k and np.array_equal(got, clipped):
+        formula = f"L * strides = {length} * {s} = {got.size}" if got.size == length * s else f"{got.size}"
+        return (f"your counts array has {formula} step{'' if got.size == 1 else 's'}, fewer than the output's "
+                f"(L - 1) * strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n}: the slices "
+                "counts[j * strides: j * strides + kernel_size] that run past its end were cut short silently "
+                "(NumPy clips slices, and += 1 fits any length), so the counts of the last steps are lost; start "
+                "from counts = np.zeros((L - 1) * strides + max(kernel_size, strides), dtype=int)")
     if s <= k or got.shape != ((length - 1) * s + k,):
         return None
     return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
@@ -136,7 +150,7 @@ def check_resize_overlap(fn, seed=0):
         inputs = {"input_length": length, "size": size, "kernel_size": k}
         model = Sequential([UpSampling1D(size), Conv1D(1, k, padding="same")])
         expected = overlap_counts(model, length)
-        received = _call("check_resize_overlap", fn, inputs)
+        received = _call("check_resize_overlap", fn, inputs, slices=True)
         _compare_arrays("check_resize_overlap", inputs, expected, received, integer=True,
                         explain=functools.partial(_resize_overlap_mistake, inputs=inputs, received=received,
                                                   expected=expected))

@@ -19,6 +19,7 @@ import numpy as np
 from ...ops.conv import conv1d, conv1d_transpose
 from ...tensor import Tensor
 from ..reports import (
+    _failing_subscript,
     _students_arrays,
 )
 
@@ -103,11 +104,36 @@ def _follows(fn, formula, cases):
 
 
 
-def _another_array(exc, values):
-    """Whether the student's code held, when it raised ``exc``, an array of ``values``' length other than (a copy
-    of) ``values`` itself: then an index past that length may have run past the student's own array (an output
-    made too short), not past the input."""
-    return any(a.shape == values.shape and not np.array_equal(a, values) for a in _students_arrays(exc))
+def _same_values(a, b):
+    """Whether ``a`` (an array or a list) holds the values of the array ``b``, in its shape."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+
+def _past_the_end(exc, inputs, name):
+    """Which array an index ran past the end of, in a scatter's checker (``name``: the input the scatter loops
+    over): ``("input", n)`` when the failing subscript reads ``inputs[name]`` (or a copy of it, n values),
+    ``("output", n)`` when it writes into an array or a list, or reads one that holds none of the inputs' values
+    (the student's output, made too short), ``("other", n)`` when it reads another input (``w``); ``None`` when
+    the failing expression is unknown, unless the student's code held an array of ``inputs[name]``'s length that
+    is none of the inputs (then ``("output", n)``). By the subscript that failed (:func:`_failing_subscript`),
+    not by lengths alone: with ``len(w) == len(g)``, w is no short output."""
+    values = inputs[name]
+    arrays = [v for v in inputs.values() if isinstance(v, np.ndarray)]
+    indexed = _failing_subscript(exc)
+    if indexed is None:
+        held = [a for a in _students_arrays(exc) if a.shape == values.shape]
+        if any(not any(_same_values(a, v) for v in arrays) for a in held):
+            return "output", len(values)
+        return None
+    _, value, written = indexed
+    if written or not any(_same_values(value, v) for v in arrays):
+        return "output", len(value)
+    return ("input" if _same_values(value, values) else "other"), len(value)
 
 
 

@@ -135,7 +135,8 @@ def check_conv1d(fn, cases=60, seed=0):
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
         unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
         no_stride = _gather_without_stride(inputs["strides"])
-        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs))
+        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs),
+                         slices=True)
         _compare_arrays("check_conv1d", inputs, expected, received,
                         explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
                         _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),

@@ -85,6 +85,8 @@ def check_custom_op(function, cases=20, seed=0):
             (exact,), (received,) = _weighted_gradients(_silu, function, [values], g)
             note = (f"the gradient of sum(grad * op(x)), the incoming gradient `grad` given above\n  "
                     f"{_GRADCHECK_NOTE.format('')}{_as_grad(error)}")
+            unscaled = _without_incoming_gradient([exact], [received], g)
+            note = f"{unscaled}\n  {note}" if unscaled else note
             _fail("check_custom_op (backward)", {**inputs, "grad": g}, exact, received,
                   _with_precision_note(note, _op_precision(function, [values]), [exact], [received]))
         except Exception as exc:
@@ -485,6 +487,8 @@ def check_custom_binary_op(function, cases=20, seed=0):
             expected_grads, received = _weighted_gradients(_a_exp_b, function, [a, b], g)
             note = (f"the gradients of sum(grad * op(a, b)) with respect to a and b, the incoming gradient `grad` "
                     f"given above\n  {_GRADCHECK_NOTE.format('; input 0 is a, input 1 is b')}{_as_grad(error)}")
+            unscaled = _without_incoming_gradient(expected_grads, received, g)
+            note = f"{unscaled}\n  {note}" if unscaled else note
             if all(r is not None for r in received):        # both gradients, in the other order (a re-tester)
                 swapped = _known_mistake(np.concatenate(received), (np.concatenate(expected_grads[::-1]),
                                                                     _SWAPPED_GRADIENTS))
@@ -506,6 +510,23 @@ def check_custom_binary_op(function, cases=20, seed=0):
                             exact, received, explain=_not_exact_note)
     _runs_on_strict_arrays("check_custom_binary_op", function, [np.array([0.5, -1.0]), np.array([0.25, 1.0])])
     return True
+
+
+
+def _without_incoming_gradient(exact, received, g):
+    """A sentence when every gradient ``received`` from a backward, times the incoming gradient ``g``, is the exact
+    one (``exact``): the backward returned the op's derivative without the chain rule's factor ``grad``; else
+    ``None``. (With ``g`` drawn at random, a right gradient times g is no right gradient: the two cannot be
+    confused.)"""
+    if any(r is None or np.size(r) != g.size for r in received):
+        return None
+    products = np.concatenate([np.asarray(r, dtype=np.float64).ravel() * g.ravel() for r in received])
+    wanted = np.concatenate([np.asarray(e, dtype=np.float64).ravel() for e in exact])
+    if _known_mistake(products, (wanted, "")) is None:
+        return None
+    return ("your backward returns the derivative of the op alone: times the incoming gradient `grad` your values "
+            "are the expected ones; backward must return grad times the derivative (the chain rule: dL/dx = dL/dy * "
+            "dy/dx, with grad = dL/dy), as `return grad * ...`")
 
 
 

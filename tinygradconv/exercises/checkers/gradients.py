@@ -233,7 +233,8 @@ def check_finite_differences(fn, cases=30, seed=0):
         _compare_arrays("check_finite_differences", inputs, t.grad.numpy(),
                         _call("check_finite_differences", fn, inputs), rtol=1e-7, atol=1e-9,
                         explain=functools.partial(_finite_difference_mistake, f=f, x=x, eps=1e-5,
-                                                  exact=t.grad.numpy()))
+                                                  exact=t.grad.numpy()),
+                        explain_shape=functools.partial(_all_at_once, f=f, x=x, eps=1e-5))
     return True
 
 
@@ -243,7 +244,8 @@ def _finite_difference_mistake(got, f, x, eps, exact):
     one-sided differences, an ``x`` never restored, a larger step than ``eps``, and for another near miss (within
     1 %, but printed differently: values printed the same get the generic note of ``_compare_arrays``) what to
     look for in the step; else ``None``."""
-    known = (_known_mistake(got, *_one_sided(f, x, eps), rtol=1e-9, atol=1e-12)
+    known = (_all_at_once(got, f, x, eps)
+             or _known_mistake(got, *_one_sided(f, x, eps), rtol=1e-9, atol=1e-12)
              or _known_mistake(got, *_central_slips(f, x, eps), rtol=1e-9, atol=1e-12)
              or _known_mistake(got, *_unrestored(f, x, eps))
              or _known_mistake(got, *_other_steps(f, x, eps), rtol=1e-9, atol=1e-12))
@@ -252,6 +254,24 @@ def _finite_difference_mistake(got, f, x, eps, exact):
         return (f"your values are close to the gradient, within 1 %, but not to the tolerance: look for "
                 f"{_SMALL_DIFFERENCES['check_finite_differences']}")
     return known
+
+
+
+def _all_at_once(got, f, x, eps):
+    """A sentence when ``got`` is the central difference with every element of ``x`` moved at once, ``(f(x + eps)
+    - f(x - eps)) / (2 eps)`` (one number, or that number in every element: ``np.full_like``); else ``None``. That
+    is the derivative along all of x together, the sum of the partial derivatives; with one element it is the
+    gradient itself, and only a single number in place of an array is wrong."""
+    together = (f(x + eps) - f(x - eps)) / (2 * eps)
+    if got.size == 0 or not np.allclose(got, together, rtol=1e-9, atol=1e-12):
+        return None
+    if got.shape == x.shape and x.size == 1:
+        return None                                # the right gradient: one element moved is every element moved
+    shape = "one number" if got.shape != x.shape else f"that one number in each of x's {x.size} elements"
+    return (f"your result is {shape}, (f(x + eps) - f(x - eps)) / (2 * eps) with every element of x moved at once: "
+            "that is the derivative along all of x together, the sum of the partial derivatives; the gradient has "
+            "one partial derivative per element, each with only that element moved: for each i, step = "
+            "np.zeros_like(x), step[i] = eps, grad[i] = (f(x + step) - f(x - step)) / (2 * eps)")
 
 
 

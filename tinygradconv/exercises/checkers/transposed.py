@@ -18,11 +18,11 @@ from ..reports import (
     time_limited,
 )
 from .common import (
-    _another_array,
     _conv1d_transpose,
     _follows,
     _gathers,
     _known_mistake,
+    _past_the_end,
     _scatter_mistakes,
 )
 
@@ -175,7 +175,8 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
                                      "the transposed convolution",
                                      "y[j * strides + t] += x[j] * w[t]")
-        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs))
+        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs),
+                         slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
@@ -192,15 +193,20 @@ def _transpose_error(exc, inputs):
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
-    if kind == "index" and size == length and _another_array(exc, inputs["x"]):
-        kind = "short output"               # an array of x's length that is not x: the output, too short
-    if (kind == "matmul" or (kind == "index" and size == length)) and full > length:
+    past = _past_the_end(exc, inputs, "x") if kind == "index" else None
+    if past is not None and past[0] == "output":
+        if past[1] >= full:
+            return None                     # y long enough: the loop runs too far (the generic hint)
+        kind = "short output"               # the array written (or one that is no input) is y, too short
+    reads_x = past[0] == "input" if past is not None else size == length
+    if (kind == "matmul" or (kind == "index" and reads_x)) and full > length:
         return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
                 "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
                 "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
                 f"start from y = np.zeros({full}) and loop over the inputs, y[j * strides: j * strides + k] += x[j] "
                 "* w")
-    if kind in ("broadcast", "short output") or (kind == "index" and size is not None and size < full):
+    if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
+                                                 and size < full):
         return (f"is your y as long as the output, {formula}? A slice y[j * strides: j * strides + k] that runs "
                 "past the end of a shorter y is cut short (NumPy clips slices silently), and x[j] * w, k values, no "
                 "longer fits in it (an index y[j * strides + t] past its end fails the same way)")
