@@ -1217,10 +1217,11 @@ def _compared_with_a_number(tensor, number, op):
     (exact: it is above or below every value)."""
     xp = tensor.backend.xp
     name = dtype_name(tensor.dtype)
-    if isinstance(number, (numbers.Integral, np.integer)) and name != "bool" and not _number_fits(number, name):
-        number = math.inf if number > 0 else -math.inf      # beyond the dtype: above or below every value, exactly
-    else:                                                   # (2**63 in float64 would equal int64's 2**63 - 1)
-        number = float(number)
+    beyond = name != "bool" and isinstance(number, (numbers.Integral, np.integer)) and not _number_fits(number, name)
+    try:            # beyond the dtype: above or below every value, exactly (2**63 in float64 equals 2**63 - 1)
+        number = float(number) if not beyond else math.inf if number > 0 else -math.inf
+    except OverflowError:                                   # an integer too large for float64, beside bools
+        number = math.inf if number > 0 else -math.inf
     return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
 
 
