@@ -112,7 +112,7 @@ def _made_by_call(outputs, inputs, args, kwargs):
     for the usual single input; a walk over the few arguments only when there are several."""
     if outputs is inputs:
         return False
-    if not (args or kwargs or is_structure(inputs)):
+    if not (args or len(kwargs) > ("training" in kwargs) or is_structure(inputs)):    # training: a bool or None
         return True
     return not any(outputs is given for given in flatten([inputs, list(args), list(kwargs.values())]))
 
