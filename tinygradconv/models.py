@@ -2045,11 +2045,29 @@ class Sequential(Model):
             self.build(shape)
 
     def _to_input(self, inputs):
+        if isinstance(inputs, np.ndarray) and inputs.dtype.kind == "f" and self._input_layer_name is not None:
+            return self._named_data(inputs)
         if not isinstance(inputs, Tensor):
             kept = integer_data_tensor(inputs, self._data_backend())
             if kept is not None:
                 return kept             # integer or bool data: cast to the Input's dtype in call(), in one step
         return super()._to_input(inputs)
+
+    def _named_data(self, inputs):
+        """A floating NumPy array given to a model that starts with an ``Input``: a Tensor of that ``Input``'s
+        dtype (the cast :meth:`call` would make, without the cast's node in the graph), named after the ``Input``,
+        so that a graph of the call (:func:`~tinygradconv.viz.plot_graph`) titles the data as the layers title
+        their outputs ("input_layer", then "dense", "dense_1"), as a functional model names its data. Tensors the
+        caller made are passed on as they are, their names unchanged."""
+        backend = self._data_backend()
+        if backend is None:         # no weights and no backend yet: converted as any data
+            return super()._to_input(inputs)
+        dtype = self._fed_input_dtype()
+        if not hasattr(backend.xp, dtype):
+            dtype = None            # array-api-strict has no float16: the data keep their own dtype (cast_to_input)
+        data = Tensor(inputs, dtype=dtype, backend=backend)
+        data.name = self._input_layer_name
+        return data
 
     def _fed_input_dtype(self):
         """The dtype of the model's ``Input``, which its data is cast to, as Keras' ``Functional`` casts it

@@ -52,7 +52,8 @@ print("shape", x.shape, "dtype", x.dtype, "leaf:", x.is_leaf)
 # made `z` (its op and its inputs). The underscore marks it as the engine's own record, read here to see how the
 # engine works; PyTorch calls its counterpart `z.grad_fn`. Leaves (tensors we made ourselves) have no node
 # (`x.is_leaf`). An input without a name is called below after the op that made it; the graph draws it as a box
-# titled after that op ("mul"), under that op's small box.
+# titled after that op, under that op's small box, and numbers the results of an op used more than once in the
+# graph's order, top to bottom: here "mul 1" (`x * w`) and "mul 2" (`a * a`).
 
 # %%
 def f(x, w, b):
@@ -128,8 +129,8 @@ print("gradcheck:", ok)
 # larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph
 # as Graphviz text (there the ops are ellipses). The key under the picture names the grey arrows (the forward pass)
 # and the box colours: blue, a leaf that needs a gradient (a parameter); grey, a tensor that needs none (an input, a
-# target); green, a tensor an op made (titled by that op, "mul"); light orange, the output (the loss);
-# yellow, an op. `viz.animate_backward` shows the same key, with its red and blue arrows added.
+# target); green, a tensor an op made (titled by that op and numbered: "mul 1", "mul 2"); light orange, the output
+# (the loss); yellow, an op. `viz.animate_backward` shows the same key, with its red and blue arrows added.
 # Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
 
 # %%

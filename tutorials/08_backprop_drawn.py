@@ -62,7 +62,9 @@ print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.i
 # The graph that the forward pass recorded, inputs at the top: each box a tensor (its shape, its values or their
 # mean and largest magnitude), each small box an op. The colour key under it: grey arrows are the forward pass; blue
 # boxes need a gradient (the kernels, the biases), grey ones need none (the input x, the target y), green ones an op
-# made (each titled by the op that made it: "conv1d"), the light orange one is the loss, and the yellow ones are ops.
+# made (an unnamed one titled by the op that made it: "conv1d", the convolution before the bias and the relu), the
+# light orange one is the loss, and the yellow ones are ops. A layer names the tensor it returns after itself
+# ("conv", "up"), as its weights "conv/kernel"; here h and y_hat are named by hand after the calls.
 
 # %%
 ax = viz.plot_graph(loss)

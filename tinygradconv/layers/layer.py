@@ -105,6 +105,17 @@ def _build_then_lock(build):
     return build_then_lock
 
 
+
+def _made_by_call(outputs, inputs, args, kwargs):
+    """Whether ``outputs`` (a Tensor) is not one of the tensors the call was given: a layer that
+    returns its input unchanged (``Identity``, ``Dropout`` in inference) leaves its name alone. One identity test
+    for the usual single input; a walk over the few arguments only when there are several."""
+    if outputs is inputs:
+        return False
+    if not (args or len(kwargs) > ("training" in kwargs) or is_structure(inputs)):    # training: a bool or None
+        return True
+    return not any(outputs is given for given in flatten([inputs, list(args), list(kwargs.values())]))
+
 class Layer:
     """Base class of layers.
 
@@ -575,6 +586,8 @@ class Layer:
             kwargs["training"] = training
         outputs = self.call(inputs, *args, **kwargs)
         _check_outputs(self, outputs)
+        if isinstance(outputs, Tensor) and outputs.name is None and _made_by_call(outputs, inputs, args, kwargs):
+            outputs.name = self.name    # plot_graph titles the box "dense_1", the layer that made it
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
             batch = outputs.shape[0] if outputs.ndim else 1
             self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))

@@ -15,9 +15,10 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph whose rows
-are too wide for two bands within 10 inches (a deep conv model: each layer's row holds its input, kernel and bias)
-is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph so wide
+that at most two such bands fit, and that they leave taller than 10 inches (a deep conv model: each layer's row
+holds its input, kernel and bias, too wide for two bands; a 10-layer Dense model, too tall for two) is folded
+for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -414,10 +415,12 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
     by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
     than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    When not even two bands fit ``max_width`` (a model whose rows are three wide boxes: an input, a kernel and a
-    bias) and one band is taller than ``fold_height``, the drawing is folded for a landscape slide instead
-    (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a
-    6-layer model's graph was one band 7 by 21 inches, unreadable on a slide: found by a teacher).
+    When at most two bands fit ``max_width`` and they are still taller than ``fold_height`` (not even two fit: a
+    model whose rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more;
+    a chain of narrow boxes, three bands or more side by side, keeps its figure under 10 inches wide), the drawing
+    is folded for a landscape slide instead (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows
+    wrapped narrower where that helps (a 6-layer model's graph was one band 7 by 21 inches, unreadable on a slide:
+    found by a teacher; a 10-layer Dense model's was two bands 8.3 by 22.9 inches, shown at a third of its size).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
@@ -429,9 +432,12 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     band_w = max(row_w)
     total = sum(row_h) + _VGAP * (len(rows) - 1)
     fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
-    n_bands = max(1, min(fit, int(np.ceil(total / fold_height)), len(rows)))
+    needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
+    n_bands = max(1, min(fit, needed, len(rows)))
     bands = _split(row_h, n_bands)
-    if (fit == 1 or slide) and total > fold_height and len(rows) > 1:
+    # at most two bands fit, and they are not enough: a tall strip, folded for the slide (a chain of narrow boxes,
+    # three bands or more side by side, keeps its figure under 10 inches wide)
+    if (slide or (fit <= 2 and needed > fit)) and total > fold_height and len(rows) > 1:
         rows, bands = _slide_fold(nodes, layer, sizes, max_width)
         row_w, row_h = _measure(rows, sizes)
         band_w = max(row_w)
@@ -669,13 +675,19 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     ``"matmul"`` (a green box made by the yellow op box just above it, titled after that op, as torchviz names a
     node by its backward function) or ``"output"``. Several unnamed inputs (or leaves, or results of one op) are
     numbered in the graph's order, ``"input 1"``, ``"input 2"``, ``"mul 1"``, ``"mul 2"``, so that a model's
-    input and the loss's target are told apart; ``t.name = "target"`` titles a box by its name. Long
+    input and the loss's target are told apart; ``t.name = "target"`` titles a box by its name. A layer names the
+    tensor its call makes after itself, so that a model's graph titles each layer's output ``"dense"``,
+    ``"dense_1"``, as its weights ``"dense/kernel"``, ``"dense_1/kernel"`` (the ops inside a layer, the matmul
+    before the bias add, keep their op titles; a tensor the layer returns unchanged keeps its own), and a model
+    titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
-    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias) is folded for
-    a landscape slide (:data:`SLIDE`, 13.33 by 7.5 inches) instead: as many bands as show it largest there, up to
-    15.2 inches wide (its text then at least 7 points when the figure is shown as wide as the slide), each fold
-    where the fewest edges cross; a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
+    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that two
+    bands, the most that fit in 10 inches, leave over 10 inches tall (a 10-layer Dense model: 8.3 by 22.9 inches
+    before, now five bands, about 14.6 by 11.7), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
+    inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least 7
+    points when the figure is shown as wide as the slide), each fold where the fewest edges cross;
+    a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
     about 15 by 11 inches. Where that is still portrait (a 10-layer model: two bands, 13 by 22 inches), the boxes'
     long lines are broken after their comma, so that the boxes are narrower and more bands fit (a 10-layer conv
     model: three bands, about 15 by 14.5 inches). An edge from one band
