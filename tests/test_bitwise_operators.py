@@ -53,3 +53,26 @@ def test_floats_are_refused_as_pytorch_refuses_them(symbol):
                  (7, tg.tensor([7.0])), (np.float32(7), tg.tensor([7.0]))):
         with pytest.raises(TypeError, match=rf"`\{symbol}` is defined for bool and integer tensors"):
             op(a, b)
+
+
+@pytest.mark.parametrize("expression", ["i % b", "f % b", "f // b", "b % i", "b % f", "b // i"])
+def test_floor_division_and_remainder_with_one_bool_operand_as_pytorch(expression):
+    """A tester found ``f32_t % bool_t`` refused "as in PyTorch"; PyTorch refuses only two bool operands."""
+    ours = {"b": tg.tensor([True, True], dtype="bool"), "i": tg.tensor([3, 4], dtype="int64"),
+            "f": tg.tensor([2.5, -3.0], requires_grad=True)}
+    theirs = {"b": torch.tensor([True, True]), "i": torch.tensor([3, 4]),
+              "f": torch.tensor([2.5, -3.0], requires_grad=True)}
+    out, expected = eval(expression, {}, ours), eval(expression, {}, theirs)
+    assert tg.backend.dtype_name(out.dtype) == str(expected.dtype).removeprefix("torch.")
+    assert out.tolist() == expected.tolist()
+    if "%" in expression and out.requires_grad:
+        out.sum().backward()
+        expected.sum().backward()
+        assert ours["f"].grad.tolist() == theirs["f"].grad.tolist()
+
+
+def test_two_bool_operands_of_floor_division_or_remainder_are_refused_as_pytorch():
+    with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+        torch.tensor([True]) % torch.tensor([True])
+    with pytest.raises(TypeError, match=r"`%` is not defined between two bool tensors"):
+        tg.tensor([True], dtype="bool") % tg.tensor([True], dtype="bool")

@@ -656,11 +656,13 @@ class Where(Function):
 
 # ------------------------------------------------------------------------------------------- // and %
 def _integer_division_checked(xp, a, b, symbol):
-    """``(a, b)`` promoted for ``//`` or ``%``: bool operands are a ``TypeError`` and an integer division by zero a
-    ``ZeroDivisionError``, as in PyTorch ("ZeroDivisionError"; NumPy would give 0 with a warning)."""
-    if a.dtype == xp.bool or b.dtype == xp.bool:
-        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined for bool tensors (as in PyTorch); "
-                        "cast first, e.g. t.astype('int64')")
+    """``(a, b)`` promoted for ``//`` or ``%`` (a bool beside a number tensor as 0 and 1 of its dtype, as PyTorch:
+    ``f32_t % bool_t`` is float32): two bool operands are a ``TypeError`` and an integer division by zero a
+    ``ZeroDivisionError``, as in PyTorch ("not implemented for 'Bool'"; "ZeroDivisionError"; NumPy would give 0
+    with a warning)."""
+    if a.dtype == xp.bool and b.dtype == xp.bool:
+        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined between two bool tensors (as in "
+                        "PyTorch); cast first, e.g. t.astype('int64')")
     a, b = promoted(xp, a, b)
     if not xp.isdtype(a.dtype, "real floating") and bool(xp.any(b == 0)):
         raise ZeroDivisionError(f"integer division or modulo by zero (`{symbol}` of integer tensors), as in Python "
