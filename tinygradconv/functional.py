@@ -54,6 +54,7 @@ from .models import (
     check_call_keywords,
     check_loss_value,
     integer_data_tensor,
+    named_input_data,
     prediction_for_loss,
     refuse_foreign_compile_arguments,
     single_input_data,
@@ -1045,23 +1046,15 @@ class Functional(FunctionalMixin, Model):
         return super().__call__(inputs, *args, training=training)
 
     def _named_data(self, inputs):
-        """``inputs`` with each floating NumPy array converted to a Tensor of its ``Input``'s dtype (the cast
-        :meth:`_feed` makes) and named after that ``Input``, so that a graph of the call
-        (:func:`~tinygradconv.viz.plot_graph`) titles the data "a" and "b", not "input 2" and "input 3" (found by a
-        tester). Tensors the caller made are passed on as they are, their names unchanged."""
+        """``inputs`` with each floating NumPy array a Tensor named after its ``Input``
+        (:func:`~tinygradconv.models.named_input_data`), when there is one array per ``Input``."""
         several = isinstance(inputs, (list, tuple))
         items = list(inputs) if several else [inputs]
         if len(items) != len(self._input_layers) or not self.built:
             return inputs
-        named = []
         backend = self._data_backend()
-        for value, layer in zip(items, self._input_layers):
-            if isinstance(value, np.ndarray) and value.dtype.kind == "f" and backend is not None:
-                # in the Input's dtype, as _feed would cast it (without the cast's node in the graph)
-                dtype = layer.dtype if hasattr(backend.xp, layer.dtype) else None
-                value = Tensor(value, dtype=dtype, backend=backend)
-                value.name = layer.name
-            named.append(value)
+        named = [named_input_data(value, layer.name, layer.dtype, backend)
+                 for value, layer in zip(items, self._input_layers)]
         return type(inputs)(named) if several else named[0]
 
     def _x(self, x):

@@ -101,6 +101,24 @@ def _as_array(data, name):
 _INTEGER_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
+def named_input_data(data, name, dtype, backend):
+    """``data`` given to a model, when it is a floating NumPy array: a Tensor of its ``Input``'s ``dtype`` (the cast
+    the ``Input`` makes, without the cast's node in a graph; a backend without that dtype, array-api-strict without
+    float16, keeps the data's own, as :func:`~tinygradconv.layers.input_layer.cast_to_input`) on ``backend``, named
+    after that ``Input`` (``name``), so that a graph of the call (:func:`~tinygradconv.viz.plot_graph`) titles the
+    data "a", not "input 2" (found by a tester). Anything else (a Tensor the caller made, integer data, any data
+    while no backend is known) is returned as it is, to be converted as any data.
+
+    >>> named_input_data(np.ones(2), "x", "float32", get_backend("numpy")).name
+    'x'
+    """
+    if not (isinstance(data, np.ndarray) and data.dtype.kind == "f") or backend is None:
+        return data
+    tensor = Tensor(data, dtype=dtype if hasattr(backend.xp, dtype) else None, backend=backend)
+    tensor.name = name
+    return tensor
+
+
 def integer_data_tensor(data, backend):
     """``data`` (user data, not a Tensor) as a Tensor of its own dtype when it holds integers or bools (a NumPy or
     backend array, nested lists of Python ints), else None.
@@ -2045,29 +2063,13 @@ class Sequential(Model):
             self.build(shape)
 
     def _to_input(self, inputs):
-        if isinstance(inputs, np.ndarray) and inputs.dtype.kind == "f" and self._input_layer_name is not None:
-            return self._named_data(inputs)
+        if self._input_layer_name is not None:      # floating data: named after the Input, in its dtype
+            inputs = named_input_data(inputs, self._input_layer_name, self._fed_input_dtype(), self._data_backend())
         if not isinstance(inputs, Tensor):
             kept = integer_data_tensor(inputs, self._data_backend())
             if kept is not None:
                 return kept             # integer or bool data: cast to the Input's dtype in call(), in one step
         return super()._to_input(inputs)
-
-    def _named_data(self, inputs):
-        """A floating NumPy array given to a model that starts with an ``Input``: a Tensor of that ``Input``'s
-        dtype (the cast :meth:`call` would make, without the cast's node in the graph), named after the ``Input``,
-        so that a graph of the call (:func:`~tinygradconv.viz.plot_graph`) titles the data as the layers title
-        their outputs ("input_layer", then "dense", "dense_1"), as a functional model names its data. Tensors the
-        caller made are passed on as they are, their names unchanged."""
-        backend = self._data_backend()
-        if backend is None:         # no weights and no backend yet: converted as any data
-            return super()._to_input(inputs)
-        dtype = self._fed_input_dtype()
-        if not hasattr(backend.xp, dtype):
-            dtype = None            # array-api-strict has no float16: the data keep their own dtype (cast_to_input)
-        data = Tensor(inputs, dtype=dtype, backend=backend)
-        data.name = self._input_layer_name
-        return data
 
     def _fed_input_dtype(self):
         """The dtype of the model's ``Input``, which its data is cast to, as Keras' ``Functional`` casts it
