@@ -26,7 +26,7 @@ from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
-from ..validation import axis_index, integer
+from ..validation import axis_index, dtype_argument, integer
 from .elementwise import refuse_torch_tensor, special_values
 
 
@@ -151,18 +151,13 @@ def _to_backend_special_points(rng):
 
 
 def _dtype_meant(value):
-    """The dtype name that ``value`` means, when it is one of the dtypes ``astype`` takes: the name itself, a NumPy
-    dtype or scalar type (``np.float64``) or a PyTorch dtype (``torch.float64``); else None."""
-    if isinstance(value, str):
-        return value if value in _DTYPES else None
-    if type(value).__module__ == "torch" and type(value).__name__ == "dtype":
-        name = str(value).removeprefix("torch.")
-    else:
-        try:
-            name = np.dtype(value).name if isinstance(value, (np.dtype, type)) else None
-        except TypeError:
-            return None
-    return name if name in _DTYPES else None
+    """The dtype name that ``value`` means, when it is one of the dtypes ``astype`` takes (a name, a NumPy dtype or
+    scalar type such as ``np.float64``, a PyTorch dtype: :func:`~tinygradconv.validation.dtype_argument`'s
+    reading); else None."""
+    try:
+        return dtype_argument(value, _DTYPES)
+    except TypeError:
+        return None
 
 
 @register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
@@ -757,7 +752,7 @@ def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     >>> concat([[1.0, 2.0], [3.0]], dim=0).tolist()
     [1.0, 2.0, 3.0]
     """
-    axis = _axis_or_dim("concat", axis, dim, default=0)
+    axis = axis_or_dim("concat", axis, dim, default=0)
     return Concat.apply(*_same_backend(tensors, "concat"), axis=axis)  # shapes and axis checked by the op
 
 
@@ -770,11 +765,11 @@ def stack(tensors, axis=NOT_GIVEN, *, dim=None):
     >>> stack([[1.0, 2.0], [3.0, 4.0]], dim=1).tolist()
     [[1.0, 3.0], [2.0, 4.0]]
     """
-    axis = _axis_or_dim("stack", axis, dim, default=0)
+    axis = axis_or_dim("stack", axis, dim, default=0)
     return Stack.apply(*_same_backend(tensors, "stack"), axis=axis)  # shapes and axis checked by the op
 
 
-def _axis_or_dim(op, axis, dim, default):
+def axis_or_dim(op, axis, dim, default):
     """``axis`` (``default`` when not given), or PyTorch's ``dim`` when given instead (a ``TypeError`` for both,
     whatever their values, as the reductions)."""
     if dim is None:
