@@ -693,16 +693,12 @@ class TorchMethods(NumpyUfuncs):
         from .ops.elementwise import promoted, refuse_torch_tensor  # (ops import this module)
 
         refuse_torch_tensor(other)
-        if isinstance(other, (float, np.floating)):
-            kinds = "float"
-        else:
+        if not isinstance(other, (float, np.floating)):     # (a float number: refused below, not by _lift)
             other = self._lift(other)
-            kinds = "float" if dtype_name(other.dtype).startswith("float") else ""
-        if kinds or dtype_name(self.dtype).startswith("float"):
+        kinds = dtype_name(self.dtype), dtype_name(other.dtype) if hasattr(other, "dtype") else "float"
+        if any(kind.startswith("float") for kind in kinds):
             raise TypeError(f"`{symbol}` is defined for bool and integer tensors (as in PyTorch), not for floats: "
-                            f"received {dtype_name(self.dtype)} {symbol} "
-                            f"{dtype_name(other.dtype) if hasattr(other, 'dtype') else type(other).__name__}. For "
-                            "masks, compare first: (x > 0) & (y > 0)")
+                            f"received {kinds[0]} {symbol} {kinds[1]}. For masks, compare first: (x > 0) & (y > 0)")
         xp = self.backend.xp
         a, b = promoted(xp, self.data, other.data)
         a, b = (b, a) if reflected else (a, b)
@@ -746,7 +742,7 @@ class TorchMethods(NumpyUfuncs):
 
         return reduction.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def cumsum(self, axis=None, *, dim=None):
+    def cumsum(self, axis=NOT_GIVEN, *, dim=None):
         """Running sum along ``axis`` (or PyTorch's ``dim``): :func:`tinygradconv.ops.cumulative.cumsum`.
 
         >>> import tinygradconv as tg

@@ -15,8 +15,10 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
+from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index
 from .elementwise import _in_float32
+from .shape import axis_or_dim
 
 
 def _cumsum_samples(rng):
@@ -75,21 +77,17 @@ def _running_sum(xp, a, axis):
     return total + 0.0 if xp.isdtype(total.dtype, "real floating") else total
 
 
-def cumsum(x, axis=None, *, dim=None):
+def cumsum(x, axis=NOT_GIVEN, *, dim=None):
     """The running sum of ``x`` along ``axis`` (:class:`CumSum`); ``axis=None`` runs over the flattened input, as
     ``keras.ops.cumsum``; ``dim`` is PyTorch's name (``torch.cumsum(x, dim)``, which requires it).
 
     Raises:
-        TypeError: both ``axis`` and ``dim``.
+        TypeError: both ``axis`` and ``dim``, whatever their values (as :func:`~tinygradconv.ops.shape.concat`).
         IndexError, ValueError: an axis out of range (:func:`~tinygradconv.validation.dim_index`).
 
     >>> cumsum([[1.0, 2.0], [3.0, 4.0]], dim=0).tolist()
     [[1.0, 2.0], [4.0, 6.0]]
     """
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"cumsum() got both `axis` and `dim` (PyTorch's name for it): received axis={axis!r}, "
-                            f"dim={dim!r}. Pass one of them")
-        axis = dim
+    axis = axis_or_dim("cumsum", axis, dim, default=None)
     x = x if isinstance(x, Tensor) else Tensor(x)
     return CumSum.apply(x, axis=axis)
