@@ -54,8 +54,9 @@ def test_gradients_against_pytorch():
 
 
 def test_cumsum_refuses_both_spellings_and_a_bad_axis():
-    with pytest.raises(TypeError, match=r"both `axis` and `dim`"):
-        tg.ops.cumsum([1.0, 2.0], axis=0, dim=0)
+    for axis in (0, None):                  # whatever the values, as concat and the reductions
+        with pytest.raises(TypeError, match=r"both `axis` and `dim`"):
+            tg.ops.cumsum([1.0, 2.0], axis=axis, dim=0)
     with pytest.raises(IndexError, match=r"cumsum: Dimension out of range: `axis`"):
         tg.ops.cumsum([1.0, 2.0], axis=1)
 
