@@ -25,6 +25,18 @@ from .common import (
 __all__ = ["check_logsumexp", "check_portable_relu"]
 
 
+def _cpu_backends():
+    """The CPU backends a portable answer is run on: ``"numpy"``, and ``"array_api_strict"`` where it loads (a
+    development dependency)."""
+    names = ["numpy"]
+    try:
+        get_backend("array_api_strict")
+        names.append("array_api_strict")
+    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
+        pass
+    return names
+
+
 @time_limited
 def check_logsumexp(fn, cases=30, seed=0):
     """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis (``axis=-1``) of an array of any number of
@@ -41,12 +53,7 @@ def check_logsumexp(fn, cases=30, seed=0):
     """
     fn = _answer("check_logsumexp", fn)
     cases, seed = _settings("check_logsumexp", cases=cases, seed=seed)
-    namespaces = ["numpy"]
-    try:
-        get_backend("array_api_strict")
-        namespaces.append("array_api_strict")
-    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
-        pass
+    namespaces = _cpu_backends()
     rng = np.random.default_rng(seed)
     for case in range(cases):
         ndim = (2, 1, 3)[case % 3]                   # 2-D first, then 1-D and 3-D: the last axis, whatever the rank
@@ -127,12 +134,7 @@ def check_portable_relu(fn, cases=20, seed=0):
     """
     fn = _answer("check_portable_relu", fn)
     cases, seed = _settings("check_portable_relu", cases=cases, seed=seed)
-    names = ["numpy"]
-    try:
-        get_backend("array_api_strict")
-        names.append("array_api_strict")
-    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
-        pass
+    names = _cpu_backends()
     rng = np.random.default_rng(seed)
     for case in range(cases):
         dtype = ("float64", "float32", "int64")[case % 3]
