@@ -21,6 +21,10 @@ True
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
 from ..validation import flag, integer, number
@@ -56,6 +60,43 @@ def _statistics_dtype(inputs):
 
 def _as(t, dtype):
     return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
+
+
+def _moments(x, axes):
+    r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors.
+
+    The variance is computed in two passes, :math:`\mathrm{mean}((x - \mu)^2)`, which keeps every digit where
+    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``, on every backend), cancels. The one
+    place the two differ by more than rounding is where Keras' squares overflow (float32 beyond
+    :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond :math:`1.3 \cdot 10^{154}`); there the variance is
+    Keras': NaN where :math:`\mu^2` overflows as well (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN,
+    as in Keras, not to zeros; ``inf`` where only :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros
+    (``[[1e20, -1e20, 3e19]]``), as in Keras. (:func:`_keras_overflow`.)
+    """
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    variance = (centered * centered).mean(axis=axes, keepdims=True)
+    overflow = _keras_overflow(x, axes, mean.data, variance.data)
+    return mean, variance if overflow is None else variance + overflow
+
+
+def _keras_overflow(x, axes, mean, variance):
+    r"""``None`` where no square of ``x`` comes near the largest number of its dtype (checked on the statistics
+    alone, so the ordinary path reads ``x`` no further); otherwise an array to add to the variance: NaN where
+    Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2` does
+    not), 0 elsewhere. ``mean`` and ``variance`` are the raw arrays of the two-pass statistics."""
+    xp = x.backend.xp
+    count = math.prod(x.shape[a] for a in axes)
+    with np.errstate(over="ignore"):                 # (overflow is the point here: no RuntimeWarning)
+        # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
+        # (inf) or is NaN takes the exact check below
+        if bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4)):
+            return None
+        squares = xp.mean(x.data * x.data, axis=axes, keepdims=True)      # Keras' mean(x^2), in x's dtype
+        mean_squared = mean * mean
+    nan, inf = xp.asarray(math.nan, dtype=x.data.dtype), xp.asarray(math.inf, dtype=x.data.dtype)
+    overflow = xp.where(xp.isinf(mean_squared), nan, xp.where(xp.isinf(squares), inf, xp.zeros_like(mean)))
+    return overflow if bool(xp.any(overflow != 0)) else None
 
 
 def _normalize(layer, inputs, mean, variance, broadcast):
@@ -218,9 +259,7 @@ class BatchNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}' (BatchNormalization) in training expects inputs with at least 2 "
                              f"axes (the batch axis and the feature axis={self.axis}); received inputs of shape "
                              f"{tuple(inputs.shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
-        mean = x.mean(axis=reduce, keepdims=True)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=reduce, keepdims=True)
+        mean, variance = _moments(x, reduce)
         self._update_moving(mean, variance, dim)
         return _as(_normalize(self, x, mean, variance, broadcast), input_dtype)
 
@@ -314,9 +353,7 @@ class LayerNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        mean, variance = _moments(x, axes)
         return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):

