@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pytest
 
+import tinygradconv as tg
+from tinygradconv import activations
 from tinygradconv.layers import BatchNormalization, LayerNormalization
 
 
@@ -89,3 +91,21 @@ def test_normalization_of_ordinary_inputs_keeps_its_digits(dtype):
                                                eps=1e-3).numpy()
     np.testing.assert_allclose(BatchNormalization(dtype=dtype)(x, training=True).numpy(), reference,
                                rtol=0, atol=3e-3 if dtype == "float32" else 1e-11)
+
+
+# ------------------------------------------------------------------------------- 2. selu's gradient at NaN, 0, -0
+@pytest.mark.parametrize("dtype, block", [("float32", 32), ("float64", 16)])
+def test_selu_gradient_at_nan_zero_and_minus_zero_against_torch(dtype, block):
+    """At 0 and -0.0, torch's gradient (the left branch, scale * alpha). At NaN, NaN: what torch's vectorised
+    kernel gives each element of a full block; its scalar kernel (a lone NaN, the tail of a tensor) gives scale."""
+    torch = pytest.importorskip("torch")
+    values = [0.0, -0.0] * (block // 2) + [np.nan] * block + [np.nan]       # the last NaN: torch's scalar kernel
+    t = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+    torch.nn.functional.selu(t).sum().backward()
+    x = tg.tensor(values, dtype=dtype, requires_grad=True)
+    activations.selu(x).sum().backward()
+    ours, theirs = x.grad.numpy(), t.grad.numpy()
+    np.testing.assert_array_equal(ours[:2 * block], theirs[:2 * block])
+    assert theirs[0] == np.float32(1.7580993) if dtype == "float32" else abs(theirs[0] - 1.7580993408473766) < 1e-15
+    assert np.isnan(theirs[block:2 * block]).all() and np.isclose(theirs[-1], 1.0507009873554805)
+    assert np.isnan(ours[-1])                                   # ours: NaN wherever the NaN stands

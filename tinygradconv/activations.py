@@ -368,8 +368,10 @@ def elu(x, alpha=1.0):
     Special points (Keras 3, i.e. ``torch.nn.functional.elu``): the gradient at the kink ``x = 0`` is ``alpha``
     (the left branch); a zero gives the input's zero, for any ``alpha``: ``elu(-0.0) = -0.0`` and
     ``elu(0.0) = 0.0`` (a negative ``alpha`` too, ``-0.0`` included, where ``alpha * expm1(x)`` would flip the sign);
-    ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN (PyTorch's vectorised kernel,
-    which tensors of more than a few elements take, gives NaN there too).
+    ``elu(-inf) = -alpha`` with gradient 0; ``elu(nan) = nan`` with gradient NaN. PyTorch (2.13, CPU) gives NaN
+    there in its vectorised kernel and 1 (the right branch's slope) in its scalar one, which takes the elements
+    after the last full block of 32 float32 or 16 float64 elements: a lone NaN gets 1, each of 40 float32 NaNs in
+    a row but the last 8 gets NaN. Ours is always NaN, so a NaN never hides in the gradient.
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 2.0])).tolist()]
@@ -402,8 +404,11 @@ def selu(x):
     differed from ``torch.nn.functional.selu`` in the last bit at 6 float64 inputs in 10, subnormal ones such as
     ``-1e-310`` included; now at about 1 in 10 000, where the two ``expm1`` themselves differ).
 
-    Special points (Keras 3, i.e. ``torch.nn.functional.selu``): the gradient at ``x = 0`` is ``scale * alpha``
-    (the left branch); ``selu(nan) = nan`` with gradient NaN (as :func:`elu`); ``selu(-0.0) = -0.0``.
+    Special points (Keras 3, i.e. ``torch.nn.functional.selu``): the gradient at ``x = 0`` and at ``x = -0.0`` is
+    ``scale * alpha`` (the left branch, 1.7580993); ``selu(-0.0) = -0.0``; ``selu(nan) = nan`` with gradient NaN,
+    as PyTorch's vectorised kernel gives it. PyTorch's scalar kernel, which takes a tensor's elements after its
+    last full block (32 float32 or 16 float64 elements; torch 2.13 on CPU), gives ``scale`` (1.0507) there: a lone
+    NaN, or the last 8 of 40 float32 NaNs, gets 1.0507, the others NaN (as :func:`elu`, whose scalar kernel gives 1).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 1.0])).tolist()]
