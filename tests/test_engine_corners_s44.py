@@ -109,3 +109,34 @@ def test_selu_gradient_at_nan_zero_and_minus_zero_against_torch(dtype, block):
     assert theirs[0] == np.float32(1.7580993) if dtype == "float32" else abs(theirs[0] - 1.7580993408473766) < 1e-15
     assert np.isnan(theirs[block:2 * block]).all() and np.isclose(theirs[-1], 1.0507009873554805)
     assert np.isnan(ours[-1])                                   # ours: NaN wherever the NaN stands
+
+
+# ----------------------------------------------------------------------------- 4. the in-place write record's size
+def test_the_in_place_record_keeps_living_arrays_only_and_still_refuses():
+    """A loop that writes a new array in place at each step (here: a fresh tensor, as a gradient accumulated over
+    two micro-batches is) keeps the record at the size of what lives; a write to an array that a graph saved is
+    still refused by the backward pass after thousands of dead entries were dropped (as PyTorch refuses it)."""
+    from tinygradconv import in_place
+    torch = pytest.importorskip("torch")
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with tg.no_grad():
+        w -= 0.5                                              # the array that (w * w) saved, written after
+    kept, history = [], []
+    for step in range(5000):
+        t = tg.tensor([float(step)], requires_grad=True)
+        with tg.no_grad():
+            t += 1.0
+        if step % 10 == 0:
+            kept.append(t)                                    # a tenth of them stay alive
+        history.append(t.detach() * 2)    # a loss history: the memory of the dead arrays goes to new objects
+    assert len(in_place.last_write) <= 2 * (len(kept) + 10) + 1024      # (it had one entry per step)
+    assert all(in_place.last_write_of(t.data) > 0 for t in kept)
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tloss = (tw * tw).sum()
+    with torch.no_grad():
+        tw -= 0.5
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tloss.backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

@@ -29,9 +29,13 @@ from .backend import dtype_name
 
 #: In-place writes so far.
 writes = 0
-#: The count ``writes`` reached at the last in-place write of each array, keyed by the ``id`` of the array that
-#: owns its memory.
-last_write: dict[int, int] = {}
+#: The last in-place write of each living array, keyed by the ``id`` of the array that owns its memory: a weak
+#: reference to that owner (``None`` for an owner that takes none, such as the ``bytes`` under ``np.frombuffer``)
+#: and the count ``writes`` reached. Entries of arrays that died are dropped (:func:`_forget_the_dead`), so a long
+#: training loop that writes a new array in place at each step keeps as many entries as it keeps arrays alive.
+last_write: dict[int, tuple[weakref.ref | None, int]] = {}
+#: The size of ``last_write`` at which the next write drops the entries of dead arrays (doubled after each time).
+_forget_at = 1024
 #: The count ``writes`` reached when the ``.data`` of each living tensor was last assigned, keyed by its ``id``.
 data_replaced: dict[int, int] = {}
 
@@ -49,7 +53,32 @@ def note_in_place_write(array):
     """Count a write of ``array`` in place (and so of every view of its memory)."""
     global writes
     writes += 1
-    last_write[id(memory_owner(array))] = writes
+    owner = memory_owner(array)
+    try:
+        reference = weakref.ref(owner)      # (CPython hands back the owner's one plain reference if it has one)
+    except TypeError:
+        reference = None
+    last_write[id(owner)] = (reference, writes)
+    if len(last_write) > _forget_at:
+        _forget_the_dead()
+
+
+def _forget_the_dead():
+    """Drop the entries of arrays that no longer exist. Their count cannot make a backward pass refuse: an array
+    saved by a forward pass is kept alive by the graph, and an array made after another died (and so perhaps given
+    its ``id``) was made, and saved, after that other's last write. Each call at least doubles the size the next
+    one waits for, so the cost per write stays constant."""
+    global _forget_at
+    for key in [key for key, (reference, _) in last_write.items() if reference is not None and reference() is None]:
+        del last_write[key]
+    _forget_at = max(1024, 2 * len(last_write))
+
+
+def last_write_of(array):
+    """The count ``writes`` reached at the last in-place write of ``array``'s memory; -1 for none."""
+    owner = memory_owner(array)
+    reference, count = last_write.get(id(owner), (None, -1))
+    return count if reference is None or reference() is owner else -1
 
 
 def note_data_replaced(tensor):
@@ -115,7 +144,7 @@ def check_saved_arrays(ctx):
                for a, needed in zip(ctx.saved_tensors, read)):
             raise RuntimeError(_DATA_REPLACED.format(name=ctx.fn.__name__))
     for a, needed in zip(ctx.saved_tensors, read):
-        if needed and a is not None and last_write.get(id(memory_owner(a)), -1) > ctx.written_before:
+        if needed and a is not None and last_write_of(a) > ctx.written_before:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
