@@ -87,6 +87,8 @@ def _keras_overflow(x, axes, mean, variance):
     not), 0 elsewhere. ``mean`` and ``variance`` are the raw arrays of the two-pass statistics."""
     xp = x.backend.xp
     count = math.prod(x.shape[a] for a in axes)
+    if count == 0 or 0 in x.shape:     # an empty batch: NaN statistics (the mean of nothing), as in Keras
+        return None
     with np.errstate(over="ignore"):                 # (overflow is the point here: no RuntimeWarning)
         # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
         # (inf) or is NaN takes the exact check below
