@@ -111,6 +111,79 @@ def test_selu_gradient_at_nan_zero_and_minus_zero_against_torch(dtype, block):
     assert np.isnan(ours[-1])                                   # ours: NaN wherever the NaN stands
 
 
+
+# ------------------------------------------------------------------------------------ 3. bool operands of - and **
+def _operands(torch):
+    """Each operand as (PyTorch's, ours)."""
+    return {"bool_t": (torch.tensor([True, False]), tg.tensor([True, False], dtype="bool")),
+            "i32_t": (torch.tensor([3, -4], dtype=torch.int32), tg.tensor([3, -4], dtype="int32")),
+            "u8_t": (torch.tensor([3, 4], dtype=torch.uint8), tg.tensor([3, 4], dtype="uint8")),
+            "f32_t": (torch.tensor([2.5, -3.5]), tg.tensor([2.5, -3.5])),
+            "True": (True, True), "False": (False, False)}
+
+
+SUBTRACTIONS_TORCH_REFUSES = [("i32_t", "True"), ("True", "i32_t"), ("f32_t", "True"), ("u8_t", "True"),
+                              ("i32_t", "bool_t"), ("bool_t", "i32_t"),
+                              ("f32_t", "bool_t"), ("bool_t", "f32_t"), ("bool_t", "bool_t"), ("bool_t", "True"),
+                              ("True", "bool_t")]
+
+
+@pytest.mark.parametrize("a, b", SUBTRACTIONS_TORCH_REFUSES)
+def test_subtraction_with_a_bool_operand_is_refused_as_in_torch(a, b):
+    torch = pytest.importorskip("torch")
+    operands = _operands(torch)
+    (ta, oa), (tb, ob) = operands[a], operands[b]
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with .*bool"):
+        ta - tb
+    with pytest.raises(TypeError, match="Invalid type for argument: `-`"):
+        oa - ob
+    with pytest.raises(TypeError, match="Invalid type for argument: `-`"):
+        tg.ops.elementwise.sub(oa, ob)
+    if isinstance(oa, tg.Tensor) and oa.dtype == "float32":
+        w = tg.tensor(oa.numpy(), requires_grad=True)      # -= under no_grad: refused before anything is written
+        with tg.no_grad(), pytest.raises(TypeError, match="Invalid type for argument: `-`"):
+            w -= ob
+        np.testing.assert_array_equal(w.numpy(), oa.numpy())
+
+
+POWERS = [("bool_t", "True"), ("bool_t", "False"), ("i32_t", "True"), ("i32_t", "bool_t"),
+          ("f32_t", "True"), ("f32_t", "bool_t")]
+
+
+@pytest.mark.parametrize("a, b", POWERS)
+def test_power_with_bool_operands_as_torch(a, b):
+    torch = pytest.importorskip("torch")
+    operands = _operands(torch)
+    (ta, oa), (tb, ob) = operands[a], operands[b]
+    expected, ours = ta ** tb, oa ** ob
+    assert ours.dtype == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), expected.numpy())
+
+
+def test_float_power_of_a_bool_tensor_gradient():
+    """PyTorch computes ``f32_t ** bool_t`` but its backward pass fails (it subtracts 1 from the bool exponent);
+    ours gives the gradient of ``x ** 1`` and ``x ** 0`` (1 and 0), by hand."""
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([2.5, -3.5, 0.0], requires_grad=True)
+    y = (t ** torch.tensor([True, False, True])).sum()
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
+        y.backward()
+    x = tg.tensor([2.5, -3.5, 0.0], requires_grad=True)
+    (x ** tg.tensor([True, False, True], dtype="bool")).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("a, b", [("bool_t", "bool_t"), ("True", "bool_t")])
+def test_power_between_bools_is_refused_as_in_torch(a, b):
+    torch = pytest.importorskip("torch")
+    operands = _operands(torch)
+    (ta, oa), (tb, ob) = operands[a], operands[b]
+    with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+        ta ** tb
+    with pytest.raises(TypeError, match="Invalid type for argument: `\\*\\*`"):
+        oa ** ob
+
+
 # ----------------------------------------------------------------------------- 4. the in-place write record's size
 def test_the_in_place_record_keeps_living_arrays_only_and_still_refuses():
     """A loop that writes a new array in place at each step (here: a fresh tensor, as a gradient accumulated over

@@ -445,11 +445,11 @@ class Tensor(TorchMethods):
     def __radd__(self, other):
         return _Add.apply(self._lift(other), self)
 
-    def __sub__(self, other):
-        return _Sub.apply(self, other if other.__class__ is Tensor else self._lift(other))
+    def __sub__(self, other):       # (a bool number is refused, as PyTorch: ops.elementwise.subtrahend)
+        return _Sub.apply(self, other if other.__class__ is Tensor else _ops.elementwise.subtrahend(self, other))
 
     def __rsub__(self, other):
-        return _Sub.apply(self._lift(other), self)
+        return _Sub.apply(_ops.elementwise.subtrahend(self, other), self)
 
     def __mul__(self, other):
         return _Mul.apply(self, other) if other.__class__ is Tensor else self._scaled(_Mul, other)

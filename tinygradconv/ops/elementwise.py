@@ -239,13 +239,37 @@ class Add(Function):
         return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, grad, sb)
 
 
+def refuse_bool_subtraction(a_is_bool, b_is_bool):
+    """A ``TypeError`` when an operand of ``-`` is a bool (a tensor or a number), as PyTorch refuses it
+    ("Subtraction, the `-` operator, with a bool tensor is not supported"): ``i32_t - True``, ``f32_t - bool_t``,
+    ``bool_t - bool_t``. NumPy refuses only two bools; a bool beside a number would count as 0 or 1."""
+    if a_is_bool and b_is_bool:
+        raise TypeError("Invalid type for argument: `-` is not defined between two bools (as in PyTorch). To "
+                        "compare two masks use `a ^ b` (logical xor); for numbers, cast first, e.g. "
+                        "a.astype('int64') - b.astype('int64')")
+    if a_is_bool or b_is_bool:
+        raise TypeError("Invalid type for argument: `-` does not take a bool operand (as in PyTorch). To invert a "
+                        "mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')")
+
+
+def subtrahend(tensor, other):
+    """``other``, the operand of ``tensor - other`` or ``other - tensor`` that is not a Tensor, as a tensor beside
+    ``tensor`` (:meth:`Tensor._lift`); a bool number is refused (:func:`refuse_bool_subtraction`)."""
+    if isinstance(other, (bool, np.bool_)):
+        refuse_bool_subtraction(dtype_name(tensor.dtype) == "bool", True)
+    return tensor._lift(other)
+
+
 @register_op("sub", samples=_binary_samples(), special_points=binary_special_points())
 class Sub(Function):
-    """``a - b``; d/da = 1, d/db = -1."""
+    """``a - b``; d/da = 1, d/db = -1. A bool operand is a ``TypeError``, as in PyTorch."""
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promoted(ctx.xp, a, b)
+        xp = ctx.xp
+        if a.dtype == xp.bool or b.dtype == xp.bool:
+            refuse_bool_subtraction(a.dtype == xp.bool, b.dtype == xp.bool)
+        a, b = promoted(xp, a, b)
         ctx.shapes = (a.shape, b.shape)
         try:
             return a - b
@@ -1281,8 +1305,11 @@ def add(a, b):
 
 
 def sub(a, b):
-    """``a - b`` with broadcasting."""
-    return _binary(Sub, a, b)
+    """``a - b`` with broadcasting. A bool operand is a ``TypeError``, as in PyTorch."""
+    if isinstance(a, Tensor):
+        return Sub.apply(a, subtrahend(a, b))
+    b = _as_tensor(b)
+    return Sub.apply(subtrahend(b, a), b)
 
 
 def mul(a, b):
@@ -1307,6 +1334,12 @@ def power(base, exponent):
     for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``). Two tensors, and
     integer tensors, take :class:`Pow`.
     """
+    if _holds_bools(base) and isinstance(exponent, (bool, np.bool_)):    # PyTorch's pow(Tensor, Scalar) of bools
+        return _bool_power(base, exponent)
+    if _holds_bools(base) and _holds_bools(exponent) or isinstance(base, (bool, np.bool_)) and _holds_bools(exponent):
+        raise TypeError("Invalid type for argument: `**` is not defined between two bool tensors, or a bool and a "
+                        "bool tensor (as in PyTorch: \"pow\" not implemented for 'Bool'); cast first, e.g. "
+                        "t.astype('int64')")
     number = _scalar(exponent) if isinstance(base, Tensor) and _floating(base) else None
     if number is not None:
         return PowScalar.apply(base, exponent=number)
@@ -1314,6 +1347,18 @@ def power(base, exponent):
     if number is not None:
         return ScalarPow.apply(exponent, base=number)
     return _binary(Pow, base, exponent)
+
+
+def _holds_bools(x):
+    """Whether ``x`` is a bool tensor or array (not a Python or NumPy bool number)."""
+    return hasattr(x, "dtype") and not isinstance(x, np.generic) and dtype_name(x.dtype) == "bool"
+
+
+def _bool_power(base, exponent):
+    """``base ** exponent`` of a bool tensor and a bool number, a bool tensor as PyTorch's: ``base ** True`` is
+    ``base``, ``base ** False`` all True (``x ** 0 = 1``). Bools carry no gradient."""
+    xp = base.backend.xp
+    return Tensor(xp.logical_or(base.data, not exponent), backend=base.backend, dtype="bool")
 
 
 def rdiv(x, other):
