@@ -1191,8 +1191,10 @@ def compare(tensor, other, op):
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
-        if isinstance(other, (numbers.Real, np.bool_)) and _compared_in_float64(tensor, other):
-            return _compared_with_a_number(tensor, other, op)
+        number = _number_in_float64(tensor, other) if isinstance(other, (numbers.Real, np.bool_)) else None
+        if number is not None:      # bools, or integers and a number their dtype cannot hold: values in float64
+            xp = tensor.backend.xp
+            return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
         if tensor.dtype == tensor.backend.xp.bool and _numbers_not_bools(other):
             # numbers in a list or an array (NumPy hands `np.int64(2) == t` over as a 0-d array): the bools as 0
             # and 1 against them, not the numbers cast to bool (which made 2 True), as PyTorch and NumPy compare
@@ -1229,26 +1231,24 @@ def _numbers_not_bools(other):
         return False
 
 
-def _compared_in_float64(tensor, number):
-    """Whether a bool or integer tensor meets a number that :func:`_compared_with_a_number` compares with it: any
-    number beside bools, one an integer dtype cannot hold beside integers (``2.5``; ``1000`` beside int8)."""
-    name = dtype_name(tensor.dtype)
-    return not name.startswith("float") and (name == "bool" or not _number_fits(number, name))
+def _number_in_float64(tensor, number):
+    """The float64 that a bool or integer ``tensor``'s values (bools as 0 and 1) are compared with in place of
+    ``number``, as NumPy compares them; ``None`` where ``tensor`` compares ``number`` in its own dtype (a float
+    tensor, or an integer one that holds ``number``).
 
-
-def _compared_with_a_number(tensor, number, op):
-    """``op`` of a bool or integer tensor's values (bools as 0 and 1) and ``number``, both in float64, as NumPy
-    compares them: exact for bools and integers of up to 32 bits, and for the order of any number with them; int64
-    values beyond ``2**53`` are rounded first. An integer the dtype cannot hold is taken as an infinity of its sign
-    (exact: it is above or below every value)."""
-    xp = tensor.backend.xp
+    Any number beside bools is itself (exact for bools, and for the order of any number with them); beside integers,
+    a number the dtype cannot hold: ``2.5`` is itself (exact for integers of up to 32 bits; int64 values beyond
+    ``2**53`` are rounded first), an integer beyond the dtype is an infinity of its sign (exact: it is above or
+    below every value, where ``float(2**63)`` would equal ``2**63 - 1``), as is one beyond float64 beside bools."""
     name = dtype_name(tensor.dtype)
-    beyond = name != "bool" and isinstance(number, (numbers.Integral, np.integer)) and not _number_fits(number, name)
-    try:            # beyond the dtype: above or below every value, exactly (2**63 in float64 equals 2**63 - 1)
-        number = float(number) if not beyond else math.inf if number > 0 else -math.inf
+    if name.startswith("float") or (name != "bool" and _number_fits(number, name)):
+        return None
+    if name != "bool" and isinstance(number, (numbers.Integral, np.integer)):      # an integer beyond the dtype
+        return math.inf if number > 0 else -math.inf
+    try:
+        return float(number)
     except OverflowError:                                   # an integer too large for float64, beside bools
-        number = math.inf if number > 0 else -math.inf
-    return Tensor._make(op(xp.astype(tensor.data, xp.float64), number), tensor.backend, False, None)
+        return math.inf if number > 0 else -math.inf
 
 
 def in_place(tensor, other, operator, symbol):
