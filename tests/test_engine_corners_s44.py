@@ -146,6 +146,18 @@ def test_subtraction_with_a_bool_operand_is_refused_as_in_torch(a, b):
         np.testing.assert_array_equal(w.numpy(), oa.numpy())
 
 
+def test_subtraction_of_a_bool_array_or_list_is_refused():
+    """NumPy bool arrays and lists of bools are bool operands too (torch: a bool tensor, refused); lifted beside a
+    float or integer tensor they had become 0 and 1."""
+    for tensor in (tg.tensor([1.0, 2.0]), tg.tensor([3, -4], dtype="int32")):
+        for other in (np.array([True, False]), [True, False], (True, False)):
+            with pytest.raises(TypeError, match="Invalid type for argument: `-` does not take a bool operand"):
+                tensor - other
+            with pytest.raises(TypeError, match="Invalid type for argument: `-` does not take a bool operand"):
+                tensor.__rsub__(other)
+    assert (tg.tensor([1.0, 2.0]) - [1, 0]).tolist() == [0.0, 2.0]           # numbers still subtract
+
+
 POWERS = [("bool_t", "True"), ("bool_t", "False"), ("i32_t", "True"), ("i32_t", "bool_t"),
           ("f32_t", "True"), ("f32_t", "bool_t")]
 

@@ -254,10 +254,21 @@ def refuse_bool_subtraction(a_is_bool, b_is_bool):
 
 def subtrahend(tensor, other):
     """``other``, the operand of ``tensor - other`` or ``other - tensor`` that is not a Tensor, as a tensor beside
-    ``tensor`` (:meth:`Tensor._lift`); a bool number is refused (:func:`refuse_bool_subtraction`)."""
-    if isinstance(other, (bool, np.bool_)):
+    ``tensor`` (:meth:`Tensor._lift`); a bool number, or a NumPy array or list of bools, is refused
+    (:func:`refuse_bool_subtraction`: lifted beside a number tensor it would have become 0 and 1)."""
+    if isinstance(other, (bool, np.bool_)) or _holds_bools(other) or _list_of_bools(other):
         refuse_bool_subtraction(dtype_name(tensor.dtype) == "bool", True)
     return tensor._lift(other)
+
+
+def _list_of_bools(other):
+    """Whether ``other`` is a list or tuple of bools (nested too)."""
+    if not isinstance(other, (list, tuple)):
+        return False
+    try:
+        return np.asarray(other).dtype == np.bool_
+    except (ValueError, TypeError):                     # ragged or not numeric: Tensor._lift says what is wrong
+        return False
 
 
 @register_op("sub", samples=_binary_samples(), special_points=binary_special_points())
