@@ -394,9 +394,9 @@ def _fit(model):
 
 
 @pytest.mark.parametrize("name", ["ftrl", "lamb", "adafactor"])
-def test_compile_by_name_trains_as_keras(name):
+def test_compile_by_name_trains_as_keras(name, tmp_path):
     """``compile(optimizer="lamb")``: Keras 3.15's ``keras.optimizers.get`` does not know "lamb", so Keras' model is
-    compiled with the instance there."""
+    compiled with the instance there; our ``.keras`` file holds the optimizer's config, which Keras loads."""
     keras = keras_on_torch(KERAS)
     keras.utils.set_random_seed(0)
     reference = _model(keras)
@@ -408,6 +408,13 @@ def test_compile_by_name_trains_as_keras(name):
     np.testing.assert_allclose(_fit(model)["loss"], _fit(reference)["loss"], rtol=1e-4)
     for a, b in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, np.asarray(b), rtol=2e-4, atol=1e-5)
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert type(loaded.optimizer).__name__.lower() == name and int(loaded.optimizer.iterations) == 4
+    if name == "lamb":      # the Keras behaviour the docs describe
+        with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+            keras.optimizers.get(name)
 
 
 @pytest.mark.parametrize("name", NEW)
