@@ -440,3 +440,17 @@ def test_keras_files_load_compiled_both_ways_and_training_goes_on(tmp_path, name
     np.testing.assert_allclose(histories[2], histories[0], rtol=1e-4)
     for a, b in zip(ours.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, np.asarray(b), rtol=2e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_a_compiled_model_clones_with_its_optimizer_and_schedule(name):
+    """Found while writing Ftrl: ``clone_model`` rebuilt the optimizer from a config whose rate it had set to 0, which
+    Ftrl refuses; the clone's optimizer is a fresh one of the same class, following the same schedule."""
+    model = _model(OURS)
+    schedule = schedules.CosineDecay(0.1, 10, alpha=0.1)
+    model.compile(optimizer=getattr(optimizers, name)(schedule), loss="mse")
+    clone = models.clone_model(model)
+    assert type(clone.optimizer) is type(model.optimizer) and clone.optimizer is not model.optimizer
+    assert clone.optimizer._learning_rate is schedule and clone.optimizer.iterations == 0
+    _fit(clone)
+    assert clone.optimizer.iterations == 4
