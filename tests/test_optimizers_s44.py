@@ -454,3 +454,18 @@ def test_a_compiled_model_clones_with_its_optimizer_and_schedule(name):
     assert clone.optimizer._learning_rate is schedule and clone.optimizer.iterations == 0
     _fit(clone)
     assert clone.optimizer.iterations == 4
+
+
+def test_ftrl_without_accumulator_start_makes_a_never_moved_coordinate_nan_as_keras():
+    """Documented: n0 = 0, l2 = beta = 0 and a zero gradient give quadratic = 0 and w = 0 / 0 for that coordinate,
+    in Keras 3.15 too; the other coordinate by hand: z = 1 - (1 / 0.1) * 2 = -19, w = 19 / (1 / 0.1) = 1.9."""
+    w = tg.tensor([1.0, 2.0], dtype="float64")
+    optimizers.Ftrl(0.1, initial_accumulator_value=0.0).apply([tg.tensor([0.0, 1.0], dtype="float64")], [w])
+    assert np.isnan(w.numpy()[0]) and w.numpy()[1] == pytest.approx(1.9, rel=1e-12)
+    keras = keras_on_torch(KERAS)
+    import torch
+
+    variable = keras.Variable(np.array([1.0, 2.0]), dtype="float64")
+    keras.optimizers.Ftrl(0.1, initial_accumulator_value=0.0).apply([torch.tensor([0.0, 1.0], dtype=torch.float64)],
+                                                                    [variable])
+    np.testing.assert_allclose(w.numpy(), keras.ops.convert_to_numpy(variable), rtol=1e-7)

@@ -27,6 +27,10 @@ class Ftrl(Optimizer):
     With ``p = -0.5`` (the default), ``n^(-p)`` is ``sqrt(n)``, and ``w = -(z - sign(z) * l1) / ((beta + sqrt(n)) / lr
     + 2 * l2)`` outside the dead zone ``|z| <= l1``. As in Keras 3, the learning rate is in the weight's dtype.
 
+    With ``initial_accumulator_value=0`` and ``l2 = beta = 0``, a coordinate whose gradients have all been 0 so far
+    has ``quadratic = 0`` and becomes NaN (0 / 0), in Keras 3.15 too: keep the default 0.1, or set an ``l2`` or
+    ``beta``.
+
     Args:
         learning_rate: float or schedule ``> 0`` (Ftrl divides by it), default 0.001.
         learning_rate_power: ``<= 0``, default -0.5; 0 keeps the rate fixed.
