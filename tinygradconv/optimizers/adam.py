@@ -1,4 +1,4 @@
-"""Adam, AdamW, Adamax, Nadam and Lion, with Keras 3's update rules.
+"""Adam, AdamW, Adamax, Nadam, Lamb and Lion, with Keras 3's update rules.
 
 Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
 (``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero. As in Keras 3, the
@@ -30,7 +30,7 @@ def in_dtype_of(w, xp, *values):
 
 
 class _AdamHyperparameters(Optimizer):
-    """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
+    """What Adam, Adamax, Nadam and Lamb share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
     checked at construction and kept in the config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
