@@ -16,11 +16,13 @@ from __future__ import annotations
 from .. import _lookup
 from ..validation import refuse_foreign
 from . import schedules
-from .adam import Adam, Adamax, AdamW, Lion, Nadam
+from .adafactor import Adafactor
+from .adam import Adam, Adamax, AdamW, Lamb, Lion, Nadam
+from .ftrl import Ftrl
 from .momentum import SGD, Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer
 
-_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion)
+_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor)
 _BY_NAME = _lookup.name_table(_CLASSES, lower=True)
 
 
@@ -59,5 +61,5 @@ def get(identifier) -> Optimizer | None:
                      f"or one of {sorted(_BY_NAME)}")
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer", "RMSprop",
-           "deserialize", "get", "schedules", "serialize"]
+__all__ = ["SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Nadam",
+           "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]

@@ -1,4 +1,4 @@
-"""Adam, AdamW, Adamax, Nadam and Lion, with Keras 3's update rules.
+"""Adam, AdamW, Adamax, Nadam, Lamb and Lion, with Keras 3's update rules.
 
 Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
 (``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero. As in Keras 3, the
@@ -30,7 +30,7 @@ def in_dtype_of(w, xp, *values):
 
 
 class _AdamHyperparameters(Optimizer):
-    """What Adam, Adamax and Nadam share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
+    """What Adam, Adamax, Nadam and Lamb share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
     checked at construction and kept in the config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
@@ -259,3 +259,60 @@ class Lion(Optimizer):
 
     def get_config(self):
         return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2)
+
+
+class Lamb(_AdamHyperparameters):
+    """Layer-wise adaptive moments (You et al., 2019): Adam's step, rescaled per variable by the trust ratio
+    ``|w| / |update|``, so that every variable (a whole kernel, a whole bias) moves by ``lr`` times its own norm.
+
+    ::
+
+        m <- m + (g - m) * (1 - b1)
+        v <- v + (g^2 - v) * (1 - b2)
+        update = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+        ratio = |w| / |update|       (L2 norms over the whole variable; 1 when either norm is 0)
+        w <- w - ratio * lr * update
+
+    Unlike Adam, the epsilon is added to the *bias-corrected* root. As in Keras 3, the scalars (``lr``, ``t``,
+    the betas' powers) are computed in the weight's dtype.
+
+    Args:
+        learning_rate: float or schedule, default 0.001.
+        beta_1: in ``[0, 1)``, default 0.9.
+        beta_2: in ``[0, 1)``, default 0.999.
+        epsilon: ``>= 0``, default 1e-7.
+        **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
+
+    Raises:
+        ValueError: a beta outside ``[0, 1)`` or a negative epsilon (Keras 3 checks neither).
+        TypeError: a hyperparameter that is not a number.
+
+    Source: Keras 3, ``keras.optimizers.Lamb`` (https://keras.io/api/optimizers/lamb/); You et al., "Large Batch
+    Optimization for Deep Learning: Training BERT in 76 minutes" (https://arxiv.org/abs/1904.00962). Keras 3.15's
+    ``keras.optimizers.get`` does not know the name ``"lamb"``; here it does.
+
+    >>> import tinygradconv as tg
+    >>> w = tg.tensor([3.0, 4.0], dtype="float64")
+    >>> _ = Lamb(learning_rate=0.1).apply([tg.tensor([1.0, -1.0], dtype="float64")], [w])
+    >>> [round(x, 4) for x in w.tolist()]   # update ~ (1, -1), |w| = 5, ratio ~ 5 / sqrt(2): moves 0.1 * 3.5355
+    [2.6464, 4.3536]
+    """
+
+    keras_slots = ((("m", "momentum"), ("v", "velocity")),)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
+
+    def build_state(self, variable, xp):
+        return {"m": xp.zeros_like(variable.data), "v": xp.zeros_like(variable.data)}
+
+    def update_step(self, g, w, lr, state, xp):
+        lr, t, beta_1, beta_2 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1, self.beta_2)
+        # the moments written as Keras 3's generic update (Lamb has no torch-specific one there)
+        m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
+        v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
+        update = (m / (1.0 - beta_1**t)) / (xp.sqrt(v / (1.0 - beta_2**t)) + self.epsilon)
+        w_norm = xp.sqrt(xp.sum(w * w))
+        update_norm = xp.sqrt(xp.sum(update * update))
+        ratio = xp.where((w_norm > 0) & (update_norm > 0), w_norm / update_norm, xp.ones_like(w_norm))
+        return w - (ratio * lr) * update

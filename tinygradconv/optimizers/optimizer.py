@@ -761,7 +761,7 @@ def fresh_copy(optimizer):
     follows the same learning rate: its schedule or function itself, not one rebuilt from the config (a lambda has
     no name to be found again by). Used by :func:`~tinygradconv.models.clone_model`."""
     shell = copy.copy(optimizer)
-    shell._learning_rate = 0.0          # its config then holds numbers only
+    shell._learning_rate = 1.0          # its config then holds numbers only (1, not 0: Ftrl refuses a rate of 0)
     fresh = type(optimizer).from_config(shell.get_config())
     fresh._learning_rate = optimizer._learning_rate
     return fresh
