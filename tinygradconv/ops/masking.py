@@ -16,6 +16,7 @@ positions.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -103,8 +104,9 @@ def _mask_tensor(mask, like):
 
 def _value_tensor(value, like):
     """``value`` as a rank-0 Tensor on ``like``'s backend: a number in ``like``'s dtype, or a rank-0 Tensor as it
-    is (its gradient flows). A number or float tensor that ``like``'s integer or bool dtype cannot hold unchanged
-    is refused, as ``t[mask] = 2.5`` is (PyTorch truncates 2.5 to 2 silently)."""
+    is (its gradient flows). A float number or tensor for an integer or bool ``like`` is refused (``TypeError``), as
+    ``t[mask] = 2.5`` is (PyTorch truncates 2.5 to 2 silently); a number out of the dtype's range too
+    (``ValueError``), as PyTorch refuses it."""
     refuse_torch_tensor(value, "fill a tinygradconv tensor with")
     kind = dtype_name(like.dtype)
     if isinstance(value, Tensor):
@@ -123,10 +125,19 @@ def _value_tensor(value, like):
                         f"Received value={value!r} of type {type(value).__name__}")
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
-    if not kind.startswith("float") and not _number_fits(value, kind):
+    floating = kind.startswith("float")
+    right_type = isinstance(value, bool) if kind == "bool" else floating or isinstance(value, numbers.Integral)
+    if not right_type:
         raise TypeError(f"Invalid type for argument `value` of masked_fill: {value!r} cannot fill a {kind} tensor "
-                        f"unchanged (PyTorch truncates 2.5 to 2 silently, or refuses a number out of range); give "
-                        f"a value that {kind} holds, or cast the tensor first, e.g. x.astype('float32')")
+                        f"unchanged (PyTorch truncates 2.5 to 2 silently); give a value that {kind} holds, or cast "
+                        f"the tensor first, e.g. x.astype('float32')")
+    if floating:
+        out_of_range = math.isfinite(value) and abs(value) > float(np.finfo(kind).max)   # inf: a value of its own
+    else:
+        out_of_range = not _number_fits(value, kind)
+    if out_of_range:
+        raise ValueError(f"Invalid value for argument `value` of masked_fill: {value!r} is out of the range of "
+                         f"{kind} (as PyTorch refuses it: \"value cannot be converted ... without overflow\")")
     return Tensor(value, dtype=kind, backend=like.backend)
 
 
@@ -151,11 +162,12 @@ def masked_fill(x, mask, value):
         Tensor: of the broadcast shape of ``x`` and ``mask``, and ``x``'s dtype.
 
     Raises:
-        TypeError: a mask that is not bool (as PyTorch); a value that is not a number or tensor; a value that
-            ``x``'s integer or bool dtype cannot hold unchanged (PyTorch truncates ``2.5`` to 2 silently, and refuses
-            a number out of range); a PyTorch tensor.
-        ValueError: a ``value`` tensor that is not rank 0, or shapes that do not broadcast (PyTorch raises
-            ``RuntimeError``).
+        TypeError: a mask that is not bool (as PyTorch); a value that is not a number or tensor; a float value
+            for an integer or bool ``x``, or a number other than 0, 1, True, False for a bool one (PyTorch
+            truncates ``2.5`` to 2 silently); a PyTorch tensor.
+        ValueError: a number out of the range of ``x``'s dtype (``300`` for int8, ``1e5`` for float16, as
+            PyTorch; ``-1`` for uint8 too, which PyTorch wraps to 255 silently), a ``value`` tensor that is not
+            rank 0, or shapes that do not broadcast (PyTorch raises ``RuntimeError`` for these).
 
     See https://pytorch.org/docs/stable/generated/torch.Tensor.masked_fill.html
 

@@ -141,7 +141,7 @@ def expand(x, *sizes):
         Tensor: of shape ``sizes`` (with each ``-1`` replaced by the size it keeps), ``x``'s dtype.
 
     Raises:
-        TypeError: a size that is not an int.
+        TypeError: a size that is not an int, or no sizes (as PyTorch).
         ValueError: fewer sizes than dimensions, ``-1`` for a new dimension, a size below ``-1``, or a size that
             changes a dimension whose size is not 1 (PyTorch raises ``RuntimeError`` for these).
 
@@ -153,6 +153,9 @@ def expand(x, *sizes):
     ([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], (2, 1, 3), [5.0, 5.0])
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
+    if not sizes:
+        raise TypeError("Invalid type for argument `sizes` of expand: missing; give the new shape, e.g. "
+                        "x.expand(2, -1), or x.expand(()) for a rank-0 tensor (PyTorch requires it too)")
     return Expand.apply(x, shape=_sizes(sizes, "sizes", "expand"))
 
 
