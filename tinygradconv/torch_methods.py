@@ -1,6 +1,6 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
-``argmax``, ``argmin`` and ``clamp``; and ``max``/``min``, whose axis is a keyword here (see
-:meth:`TorchMethods.max`).
+``argmax``, ``argmin``, ``clamp``, ``masked_fill``, ``expand``, ``repeat``, ``chunk``, ``split`` and ``norm``; and
+``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -15,6 +15,9 @@ refuse a tensor that requires grad (``np.exp(t)``), where they would drop it fro
 * ``clone`` is the registered op :class:`~tinygradconv.ops.shape.Clone`: a copy in new memory, whose backward
   passes the gradient through.
 * ``argmax``/``argmin`` return int64 indices, which have no gradient (as in PyTorch).
+* ``masked_fill``, ``expand``, ``repeat`` and ``norm`` call registered ops (:mod:`tinygradconv.ops.masking`,
+  :mod:`tinygradconv.ops.tiling`, :mod:`tinygradconv.ops.norms`), gradient-checked with the others; ``chunk`` and
+  ``split`` return slices (:mod:`tinygradconv.ops.splitting`), with the gradient of indexing.
 
 Dimensions are read as PyTorch reads them (:func:`~tinygradconv.validation.dim_index`): negative ones count from
 the end, and one out of range is an :class:`~tinygradconv.validation.AxisError`, an ``IndexError`` (PyTorch's
@@ -814,7 +817,7 @@ class TorchMethods(NumpyUfuncs):
         or ``-inf``), with PyTorch's gradients (0 at an all-zero input).
 
         >>> import tinygradconv as tg
-        >>> x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+        >>> x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], dtype="float64", requires_grad=True)
         >>> x.norm(dim=1).tolist(), x.norm(p=1).item()
         ([5.0, 0.0], 7.0)
         >>> x.norm(dim=1).sum().backward()
