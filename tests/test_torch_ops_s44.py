@@ -233,11 +233,11 @@ def test_expand_refuses_bad_sizes(sizes, error, words):
         torch.tensor(X23).expand(*sizes)       # torch refuses each one too
 
 
-def test_expand_refuses_sizes_given_twice_and_the_op_names_shape():
+def test_expand_refuses_sizes_given_twice_and_the_op_names_sizes():
     with pytest.raises(TypeError, match="`size`"):
         tg.tensor(X23).expand(2, 3, size=(2, 3))
-    with pytest.raises(ValueError, match="`shape`"):
-        tiling.Expand.apply(tg.tensor(X23), shape=(3, 3))
+    with pytest.raises(ValueError, match="`sizes`"):
+        tiling.Expand.apply(tg.tensor(X23), sizes=(3, 3))
 
 
 # ----------------------------------------------------------------------------------------------------- repeat

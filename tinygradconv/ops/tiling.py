@@ -51,64 +51,64 @@ def _int_tuple(sizes, name, op):
 
 
 # ------------------------------------------------------------------------------------------------------ expand
-def _expanded_shape(shape, old):
-    """The shape ``expand`` gives a tensor of shape ``old`` for the sizes ``shape``, as ``torch.Tensor.expand``
+def _expanded_shape(sizes, old):
+    """The shape ``expand`` gives a tensor of shape ``old`` for the sizes ``sizes``, as ``torch.Tensor.expand``
     reads them: at least as many sizes as ``old`` has dimensions, the extra ones new leading dimensions (``>= 0``);
     the others, aligned from the end, either ``-1`` (kept), the old size, or any size ``>= 0`` where the old one
     is 1.
 
     Raises:
-        TypeError: ``shape`` not a tuple or list of ints.
+        TypeError: ``sizes`` not a tuple or list of ints.
         ValueError: fewer sizes than dimensions, ``-1`` for a new dimension, a size below ``-1``, or a size that
             differs from an old size other than 1 (PyTorch raises ``RuntimeError`` for these).
 
     >>> _expanded_shape((2, -1, 4), (3, 1))
     (2, 3, 4)
     """
-    shape = _int_tuple(shape, "shape", "expand")
-    new = len(shape) - len(old)
+    sizes = _int_tuple(sizes, "sizes", "expand")
+    new = len(sizes) - len(old)
     if new < 0:
-        raise ValueError(f"Invalid value for argument `shape` of expand: expected at least as many sizes as the "
-                         f"tensor has dimensions ({len(old)}, shape {old}). Received shape={shape!r}")
+        raise ValueError(f"Invalid value for argument `sizes` of expand: expected at least as many sizes as the "
+                         f"tensor has dimensions ({len(old)}, shape {old}). Received sizes={sizes!r}")
     result = []
-    for i, n in enumerate(shape):
+    for i, n in enumerate(sizes):
         before = old[i - new] if i >= new else None      # None: a new leading dimension
         if n == -1 and before is not None:
             n = before
         elif n < 0:
             where = "a new leading dimension" if before is None else f"dimension {i - new}"
-            raise ValueError(f"Invalid value for argument `shape` of expand: size {n} for {where} (only an "
-                             f"existing dimension may be -1, meaning its own size). Received shape={shape!r}")
+            raise ValueError(f"Invalid value for argument `sizes` of expand: size {n} for {where} (only an "
+                             f"existing dimension may be -1, meaning its own size). Received sizes={sizes!r}")
         elif before is not None and before != 1 and n != before:
-            raise ValueError(f"Invalid value for argument `shape` of expand: the size of dimension {i - new} is "
+            raise ValueError(f"Invalid value for argument `sizes` of expand: the size of dimension {i - new} is "
                              f"{before}, which only -1 or {before} keeps (only a dimension of size 1 can be "
-                             f"expanded). Received shape={shape!r} for a tensor of shape {old}")
+                             f"expanded). Received sizes={sizes!r} for a tensor of shape {old}")
         result.append(n)
     return tuple(result)
 
 
 def _expand_samples(rng):
     n = rng.standard_normal
-    return [Sample((n((3, 1)),), {"shape": (2, 3, 4)}), Sample((n((1, 3)),), {"shape": (4, -1)}),
-            Sample((np.asarray(n()),), {"shape": (2, 2)}), Sample((n((2, 3)),), {"shape": (2, 3)})]
+    return [Sample((n((3, 1)),), {"sizes": (2, 3, 4)}), Sample((n((1, 3)),), {"sizes": (4, -1)}),
+            Sample((np.asarray(n()),), {"sizes": (2, 2)}), Sample((n((2, 3)),), {"sizes": (2, 3)})]
 
 
 def _expand_special_points(rng):
-    return [Sample((_specials(4, 1),), {"shape": (2, 4, 3)}), Sample((_specials(1, 6),), {"shape": (0, 6)}),
-            Sample((np.asarray(np.nan),), {"shape": (3,)}), Sample((np.asarray(-0.0),), {"shape": ()}),
-            Sample((np.zeros((0, 1)),), {"shape": (2, 0, 3)})]
+    return [Sample((_specials(4, 1),), {"sizes": (2, 4, 3)}), Sample((_specials(1, 6),), {"sizes": (0, 6)}),
+            Sample((np.asarray(np.nan),), {"sizes": (3,)}), Sample((np.asarray(-0.0),), {"sizes": ()}),
+            Sample((np.zeros((0, 1)),), {"sizes": (2, 0, 3)})]
 
 
 @register_op("expand", samples=_expand_samples, special_points=_expand_special_points)
 class Expand(Function):
-    """``a`` stretched to ``shape`` (the op behind :func:`expand`): every dimension of size 1 repeated to the size
+    """``a`` stretched to ``sizes`` (the op behind :func:`expand`): every dimension of size 1 repeated to the size
     asked for, and new leading dimensions added; the backward sums the gradient over both
     (:func:`~tinygradconv.ops.elementwise.unbroadcast`, the gradient of broadcasting)."""
 
     @staticmethod
-    def forward(ctx, a, shape):
+    def forward(ctx, a, sizes):
         ctx.shape = tuple(a.shape)
-        target = _expanded_shape(shape, ctx.shape)
+        target = _expanded_shape(sizes, ctx.shape)
         # a copy of its own: NumPy's broadcast_to is a read-only view, and a tensor's array is written by t[i] = v
         return ctx.xp.astype(ctx.xp.broadcast_to(a, target), a.dtype, copy=True)
 
@@ -156,7 +156,7 @@ def expand(x, *sizes):
     if not sizes:
         raise TypeError("Invalid type for argument `sizes` of expand: missing; give the new shape, e.g. "
                         "x.expand(2, -1), or x.expand(()) for a rank-0 tensor (PyTorch requires it too)")
-    return Expand.apply(x, shape=_sizes(sizes, "sizes", "expand"))
+    return Expand.apply(x, sizes=_sizes(sizes, "sizes", "expand"))
 
 
 # ------------------------------------------------------------------------------------------------------ repeat
