@@ -449,6 +449,17 @@ def test_norm_dtypes_match_torch():
     assert torch.tensor([300.0, 400.0], dtype=torch.float16).norm().item() == 500.0
 
 
+def test_norm_gradient_of_float16_is_computed_in_float32_where_torchs_overflows():
+    """A documented difference: torch's float16 backward computes 300 ** 2 in float16 (inf) and gives NaN."""
+    ours, theirs = _pair([300.0, 0.5], dtype="float16")
+    ours.norm(3).backward()
+    theirs.norm(3).backward()
+    assert math.isnan(theirs.grad[0].item()) and theirs.grad[1].item() == 0.0
+    x = np.array([300.0, 0.5])                              # the exact gradient, x ** 2 / norm ** 2, in float64
+    expected = (x**2 / np.sum(x**3) ** (2 / 3)).astype(np.float16)
+    np.testing.assert_array_equal(ours.grad.numpy(), expected)
+
+
 def test_norm_finite_differences():
     x = tg.tensor(RNG.standard_normal((3, 4)), dtype="float64", requires_grad=True)
     for p in (2, 1, 3, 0.5, -1.5, INF, -INF, "fro"):

@@ -77,8 +77,11 @@ class VectorNorm(Function):
     the formula and its gradient.
 
     ``axes=None`` reduces every axis. A float16 input is computed in float32 and the result rounded once, as
-    PyTorch's CPU kernels. The sums are added pairwise (:func:`.summation.accurate_sum`); there is no rescaling,
-    so, as in PyTorch, a 2-norm of values near ``1e200`` overflows to ``inf`` in float64.
+    PyTorch's CPU kernels; so is its gradient, where PyTorch's float16 backward computes in float16: where a power
+    ``|x|^(p-1)`` or ``norm^(p-1)`` overflows float16 (``p = 3``, ``x = [300, 0.5]``), PyTorch's gradient is NaN
+    or 0 there and ours the float32 value rounded (``[1.0, 2.8e-06]``). The sums are added pairwise
+    (:func:`.summation.accurate_sum`); there is no rescaling, so, as in PyTorch, a 2-norm of values near ``1e200``
+    overflows to ``inf`` in float64.
     """
 
     @staticmethod
