@@ -97,6 +97,9 @@ TORCH = {
     "to_backend": lambda x, backend: x.to("cpu", copy=True),   # PyTorch's move between devices, here on one
     "getitem": _index, "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
+    "expand": lambda x, sizes: x.expand(sizes), "repeat": lambda x, repeats: x.repeat(repeats),
+    "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
+    "vector_norm": lambda x, ord, axes, keepdims: torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims),
     "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     "binary_crossentropy":              # torch needs equal shapes: broadcast first

@@ -19,7 +19,9 @@ REFUSED = [
     ("mean", lambda t: np.mean(t), r"t\.mean\(\.\.\.\)"),
     ("max", lambda t: np.max(t), r"t\.max\(\.\.\.\)"),
     ("min", lambda t: np.min(t), r"t\.min\(\.\.\.\)"),
-    ("linalg.norm", lambda t: np.linalg.norm(t), r"t\.detach\(\)"),
+    ("linalg.norm", lambda t: np.linalg.norm(t), r"t\.norm\(p, dim\)"),
+    ("tile", lambda t: np.tile(t, 2), r"t\.repeat\(\.\.\.\) \(PyTorch's name for np\.tile\)"),
+    ("repeat", lambda t: np.repeat(t, 2), r"t\.repeat is PyTorch's, np\.tile's meaning"),   # not t.repeat(...)
     ("concatenate", lambda t: np.concatenate([np.ones(2), t]), r"tg\.ops\.concat"),   # the tensor second
 ]
 
@@ -46,6 +48,14 @@ def test_numpy_functions_compute_on_the_data_of_a_tensor_without_grad(name, call
     result = call(tg.tensor(VALUES))
     assert isinstance(result, (np.ndarray, np.generic))
     np.testing.assert_array_equal(result, call(VALUES.copy()))
+
+
+def test_np_split_of_a_tensor_that_requires_grad_names_chunk_and_split_with_pytorchs_meaning():
+    t = tg.tensor(VALUES, requires_grad=True)
+    with pytest.raises(TypeError, match=r"np\.split\(\.\.\.\) got a tensor that requires grad") as error:
+        np.split(t, 3)
+    assert error.match(r"t\.chunk\(n, dim\) for n equal pieces") and error.match(r"t\.split\(2\) cuts pieces of size 2")
+    assert [p.tolist() for p in t.chunk(3)] == [[-1.0], [0.5], [2.0]]
 
 
 def test_the_spellings_named_keep_the_gradient():

@@ -30,6 +30,8 @@ _TORCH_NAMES = {
     "from_numpy": "PyTorch's `from_numpy` is tg.tensor(array)",
     "as_tensor": "PyTorch's `as_tensor` is tg.tensor(data)",
     "manual_seed": "PyTorch's `manual_seed` is tg.set_seed(seed)",
+    "linalg": "PyTorch's `linalg.vector_norm(x, ord, dim)` is tg.ops.vector_norm(x, ord, dim) or the Tensor "
+              "method x.norm(p, dim)",
     "nn": "PyTorch's layers are Keras' here: tinygradconv.layers (Conv1D, Conv1DTranspose, Dense, ...)",
     "optim": "PyTorch's optimizers are Keras' here: tinygradconv.optimizers (SGD, Adam, ...)",
     **{name: _NUMPY_THEN_TENSOR for name in ("zeros", "ones", "full", "arange", "randn", "rand", "empty", "eye",

@@ -140,7 +140,15 @@ SPELLINGS = {"clip": "t.clip(min, max)", "concatenate": "tg.ops.concat(tensors, 
              "concat": "tg.ops.concat(tensors, axis)", "stack": "tg.ops.stack(tensors, axis)",
              "where": "tg.ops.where(condition, a, b)", "dot": "a @ b (tg.ops.matmul)",
              "inner": "a @ b (tg.ops.matmul)", "amax": "t.max(axis=...)", "amin": "t.min(axis=...)",
-             "expand_dims": "t.unsqueeze(axis)", "pad": "tg.ops.pad(...)"}
+             "expand_dims": "t.unsqueeze(axis)", "pad": "tg.ops.pad(...)",
+             # PyTorch's meanings, which differ from NumPy's under the same name: t.repeat is np.tile, and
+             # t.split(2) cuts pieces of size 2 where np.split(a, 2) cuts 2 pieces
+             "tile": "t.repeat(...) (PyTorch's name for np.tile)",
+             "repeat": "t.unsqueeze(axis + 1).expand(...) then reshape (t.repeat is PyTorch's, np.tile's meaning)",
+             "split": "t.chunk(n, dim) for n equal pieces or t.split(sizes, dim) for listed sizes (PyTorch's "
+                      "t.split(2) cuts pieces of size 2)",
+             "array_split": "t.split(sizes, dim) with the sizes listed",
+             "norm": "t.norm(p, dim) or tg.ops.vector_norm(x, ord, dim)"}
 
 
 def _spelling(func, tensor_type) -> str:

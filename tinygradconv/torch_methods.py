@@ -1,6 +1,6 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
-``argmax``, ``argmin`` and ``clamp``; and ``max``/``min``, whose axis is a keyword here (see
-:meth:`TorchMethods.max`).
+``argmax``, ``argmin``, ``clamp``, ``masked_fill``, ``expand``, ``repeat``, ``chunk``, ``split`` and ``norm``; and
+``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -15,6 +15,9 @@ refuse a tensor that requires grad (``np.exp(t)``), where they would drop it fro
 * ``clone`` is the registered op :class:`~tinygradconv.ops.shape.Clone`: a copy in new memory, whose backward
   passes the gradient through.
 * ``argmax``/``argmin`` return int64 indices, which have no gradient (as in PyTorch).
+* ``masked_fill``, ``expand``, ``repeat`` and ``norm`` call registered ops (:mod:`tinygradconv.ops.masking`,
+  :mod:`tinygradconv.ops.tiling`, :mod:`tinygradconv.ops.norms`), gradient-checked with the others; ``chunk`` and
+  ``split`` return slices (:mod:`tinygradconv.ops.splitting`), with the gradient of indexing.
 
 Dimensions are read as PyTorch reads them (:func:`~tinygradconv.validation.dim_index`): negative ones count from
 the end, and one out of range is an :class:`~tinygradconv.validation.AxisError`, an ``IndexError`` (PyTorch's
@@ -730,6 +733,100 @@ class TorchMethods(NumpyUfuncs):
 
     def __rxor__(self, other):
         return self._bitwise(other, "bitwise_xor", "^", reflected=True)
+
+    def masked_fill(self, mask, value):
+        """This tensor with ``value`` where the bool ``mask`` is true, as ``torch.Tensor.masked_fill``:
+        :func:`tinygradconv.ops.masking.masked_fill` (the mask broadcasts; ``value`` a number or a rank-0 tensor,
+        which gets a gradient too).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, -2.0], [-3.0, 4.0]])
+        >>> x.masked_fill(x < 0, 0.0).tolist()
+        [[1.0, 0.0], [0.0, 4.0]]
+        """
+        from .ops.masking import masked_fill  # (ops import this module)
+
+        return masked_fill(self, mask, value)
+
+    def expand(self, *sizes, size=NOT_GIVEN):
+        """This tensor with its dimensions of size 1 stretched, and new leading dimensions, as
+        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch; ``-1``
+        keeps a size). The sizes are given one by one, as one tuple, or by PyTorch's keyword ``size``.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
+        [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+        """
+        from .ops.tiling import expand
+
+        if size is not NOT_GIVEN:
+            if sizes:
+                raise TypeError(f"Invalid type for argument `size` of expand: the sizes are given either as "
+                                f"arguments or as `size`, not both. Received {sizes!r} and size={size!r}")
+            sizes = (size,)
+        return expand(self, *sizes)
+
+    def repeat(self, *repeats):
+        """This tensor tiled ``repeats[i]`` times along dimension ``i``, as ``torch.Tensor.repeat`` (NumPy's
+        ``np.tile``): :func:`tinygradconv.ops.tiling.repeat`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0]).repeat(2, 2).tolist()
+        [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
+        """
+        from .ops.tiling import repeat
+
+        return repeat(self, *repeats)
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` nearly equal pieces along ``dim``, as ``torch.Tensor.chunk``: a tuple of tensors
+        (:func:`tinygradconv.ops.splitting.chunk`).
+
+        >>> import tinygradconv as tg
+        >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0]).chunk(2)]
+        [[1.0, 2.0], [3.0]]
+        """
+        from .ops.splitting import chunk
+
+        return chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections=NOT_GIVEN, dim=0, *, split_size=NOT_GIVEN):
+        """Consecutive pieces along ``dim``, each of ``split_size_or_sections`` elements (the last one smaller) or of
+        the listed sizes, as ``torch.Tensor.split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.split`).
+        ``split_size`` is the keyword ``torch.Tensor.split`` names it by.
+
+        >>> import tinygradconv as tg
+        >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0]).split([2, 1])]
+        [[1.0, 2.0], [3.0]]
+        """
+        from .ops.splitting import split
+
+        if split_size is not NOT_GIVEN:
+            if split_size_or_sections is not NOT_GIVEN:
+                raise TypeError("Invalid type for argument `split_size` of split: give the sizes once, as "
+                                "split_size_or_sections or as split_size")
+            split_size_or_sections = split_size
+        if split_size_or_sections is NOT_GIVEN:
+            raise TypeError("Invalid type for argument `split_size_or_sections` of split: missing; give the size of "
+                            "the pieces or a list of sizes, e.g. x.split(2)")
+        return split(self, split_size_or_sections, dim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
+        :func:`tinygradconv.ops.norms.norm` (``"fro"``, the default, is the 2-norm; ``p`` any real number, ``inf``
+        or ``-inf``), with PyTorch's gradients (0 at an all-zero input).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], dtype="float64", requires_grad=True)
+        >>> x.norm(dim=1).tolist(), x.norm(p=1).item()
+        ([5.0, 0.0], 7.0)
+        >>> x.norm(dim=1).sum().backward()
+        >>> x.grad.tolist()
+        [[0.6, 0.8], [0.0, 0.0]]
+        """
+        from .ops.norms import norm
+
+        return norm(self, p, dim, keepdim)
 
     def prod(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Product over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.prod`.

@@ -14,7 +14,7 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 # tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
 # (see the comment at the end of tensor.py).
 from ..tensor import Tensor
-from . import conv, cumulative, elementwise, linalg, reduction, shape
+from . import conv, cumulative, elementwise, linalg, masking, norms, reduction, shape, splitting, tiling
 from .conv import conv1d, conv1d_transpose
 from .cumulative import cumsum
 from .elementwise import (
@@ -40,8 +40,12 @@ from .elementwise import (
     sub,
     where,
 )
+from .masking import masked_fill
+from .norms import norm, vector_norm
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
+from .splitting import chunk, split
+from .tiling import expand, repeat
 
 
 def _unary(fn, doc):
@@ -73,6 +77,7 @@ def matmul(a, b):
 __all__ = [
     "abs",
     "add",
+    "chunk",
     "clip",
     "concat",
     "conv",
@@ -83,12 +88,15 @@ __all__ = [
     "div",
     "elementwise",
     "exp",
+    "expand",
     "floor_divide",
     "getitem",
     "linalg",
     "log",
     "log1p",
     "logsumexp",
+    "masked_fill",
+    "masking",
     "matmul",
     "max",
     "maximum",
@@ -97,6 +105,8 @@ __all__ = [
     "minimum",
     "mul",
     "neg",
+    "norm",
+    "norms",
     "pad",
     "permute",
     "pow",
@@ -105,14 +115,19 @@ __all__ = [
     "reduction",
     "relu",
     "remainder",
+    "repeat",
     "reshape",
     "shape",
     "sigmoid",
+    "split",
+    "splitting",
     "sqrt",
     "stack",
     "sub",
     "sum",
     "tanh",
+    "tiling",
     "transpose",
+    "vector_norm",
     "where",
 ]
