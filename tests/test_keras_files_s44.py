@@ -2,15 +2,17 @@
 Input, build_config of layers Keras builds when made, a first call's batch size), and Keras' BackupAndRestore and
 SwapEMAWeights callbacks, each against Keras 3.15 on torch (skipped, visibly, without it)."""
 import json
+import types
 import zipfile
 
 import numpy as np
 import pytest
 from helpers import keras_on_torch
 
-from tinygradconv import layers, models
+from tinygradconv import callbacks, layers, models
 from tinygradconv.layers import layer as layer_module
 
+OURS = types.SimpleNamespace(callbacks=callbacks)       # the library, as `keras` is passed
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")   # inside Keras
 
 
@@ -171,3 +173,240 @@ def test_a_sequential_built_on_a_batch_of_4_writes_its_batch_size_as_keras(tmp_p
     np.testing.assert_allclose(loaded.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(theirs_loaded(x).detach().cpu()), ours.predict(x, verbose=0), rtol=1e-5,
                                atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------- 5. BackupAndRestore
+X = np.linspace(-1, 1, 40, dtype="float32").reshape(10, 4)
+Y = (X @ np.array([[0.5], [-1.0], [2.0], [0.25]], dtype="float32") + 0.1).astype("float32")
+KERNEL = np.array([[0.1], [0.2], [-0.3], [0.4]], dtype="float32")
+
+
+def _interrupter(base, at_epoch):
+    class Interrupt(base):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == at_epoch:
+                raise RuntimeError("interrupted")
+    return Interrupt()
+
+
+def _ours(with_input=True):
+    from tinygradconv import optimizers
+
+    model = models.Sequential(([layers.Input((4,))] if with_input else []) + [layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(0.05), loss="mse")
+    model.build((None, 4))
+    model.set_weights([KERNEL, np.zeros(1, "float32")])
+    return model
+
+
+def _theirs(keras):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    model.set_weights([KERNEL, np.zeros(1, "float32")])
+    return model
+
+
+def _interrupted_then_resumed(lib, make, backup_dir, at_epoch=3, **options):
+    """An interrupted fit (raise in a callback at ``at_epoch``), then a new model resuming: (model, history,
+    metadata at the interruption)."""
+    first = make()
+    backup = lib.callbacks.BackupAndRestore(str(backup_dir), **options)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        first.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                  callbacks=[backup, _interrupter(lib.callbacks.Callback, at_epoch)])
+    metadata = json.loads((backup_dir / "training_metadata.json").read_text())
+    second = make()
+    history = second.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                         callbacks=[lib.callbacks.BackupAndRestore(str(backup_dir), **options)])
+    return second, history, metadata
+
+
+@pytest.mark.parametrize("save_freq", ["epoch", 2, 3])
+def test_backup_and_restore_resumes_as_keras(tmp_path, save_freq):
+    keras = keras_on_torch("Keras 3.15's BackupAndRestore is the reference")
+    ours, ours_history, ours_meta = _interrupted_then_resumed(OURS, _ours, tmp_path / "ours",
+                                                              save_freq=save_freq)
+    theirs, theirs_history, theirs_meta = _interrupted_then_resumed(keras, lambda: _theirs(keras), tmp_path / "k",
+                                                                    save_freq=save_freq)
+    assert {k: ours_meta[k] for k in ("epoch", "batch")} == theirs_meta
+    assert ours_history.epoch == theirs_history.epoch
+    np.testing.assert_allclose(ours_history.history["loss"], theirs_history.history["loss"], rtol=1e-5)
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)
+    assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations.numpy())
+    assert not (tmp_path / "ours").exists() and not (tmp_path / "k").exists()     # deleted at the end, as Keras
+
+
+def test_a_resumed_fit_is_the_uninterrupted_one(tmp_path):
+    """Independent of Keras: weights, optimizer moments and step count as one fit of 6 epochs gives them."""
+    whole = _ours()
+    whole.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0)
+    resumed, history, metadata = _interrupted_then_resumed(OURS, _ours, tmp_path / "b")
+    assert metadata["epoch"] == 3 and history.epoch == [3, 4, 5]
+    for mine, reference in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(mine, reference)
+    assert int(resumed.optimizer.iterations) == int(whole.optimizer.iterations) == 18
+    # a later fit without the callback starts at epoch 0 again (Keras 3.15 keeps the resumed epoch there)
+    assert resumed.fit(X, Y, epochs=2, verbose=0).epoch == [0, 1]
+
+
+def test_an_unbuilt_sequential_is_built_from_the_backup(tmp_path):
+    """Keras builds the model before on_train_begin; ours builds it from the shape in the backup's metadata."""
+    def unbuilt():
+        model = models.Sequential([layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    whole = _ours()
+    restored, history, _ = _interrupted_then_resumed(OURS, unbuilt, tmp_path / "b")
+    assert history.epoch == [3, 4, 5] and restored.built
+    # the backup had the weights of the interrupted run: the resumed run fits the same data from there
+    assert restored.get_weights()[0].shape == whole.get_weights()[0].shape
+
+
+def test_double_checkpoint_falls_back_to_the_previous_backup_as_keras(tmp_path):
+    keras = keras_on_torch("Keras 3.15's BackupAndRestore is the reference")
+    epochs = {}
+    for lib, make, name, weights in ((OURS, _ours, "ours", "latest.weights.npz"),
+                                     (keras, lambda: _theirs(keras), "keras", "latest.weights.h5")):
+        directory = tmp_path / name
+        with pytest.raises(RuntimeError):
+            make().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                       callbacks=[lib.callbacks.BackupAndRestore(str(directory), double_checkpoint=True),
+                                  _interrupter(lib.callbacks.Callback, 3)])
+        assert (directory / (weights + ".bkp")).exists()
+        (directory / weights).write_bytes(b"damaged")
+        history = make().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                             callbacks=[lib.callbacks.BackupAndRestore(str(directory), double_checkpoint=True)])
+        epochs[name] = history.epoch
+    assert epochs["ours"] == epochs["keras"] == [2, 3, 4, 5]
+
+
+def test_backup_and_restore_arguments():
+    with pytest.raises(ValueError, match="Invalid value for argument `backup_dir`.*Received backup_dir=''"):
+        callbacks.BackupAndRestore("")
+    with pytest.raises(TypeError, match="Invalid type for argument `backup_dir`"):
+        callbacks.BackupAndRestore(3)
+    for bad in (0, -2, "batch", 1.5, True):
+        with pytest.raises(ValueError, match=f"Invalid value for argument `save_freq`.*save_freq={bad!r}"):
+            callbacks.BackupAndRestore("b", save_freq=bad)
+    with pytest.raises(TypeError, match="double_checkpoint"):
+        callbacks.BackupAndRestore("b", double_checkpoint="yes")
+
+
+def test_backup_files_are_read_without_pickle_and_keep_the_optimizer_state(tmp_path):
+    model = _ours()
+    model.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0,
+              callbacks=[callbacks.BackupAndRestore(tmp_path / "b", delete_checkpoint=False)])
+    with np.load(tmp_path / "b" / "latest.weights.npz", allow_pickle=False) as archive:
+        assert archive["__optimizer__/iterations"].item() == 6
+        np.testing.assert_array_equal(archive["dense/kernel"], model.get_weights()[0])
+    assert json.loads((tmp_path / "b" / "training_metadata.json").read_text()) == {
+        "epoch": 2, "batch": 0, "build_input_shape": [None, 4]}
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["latest.weights.npz", "training_metadata.json"]
+
+
+# ----------------------------------------------------------------------------------------- 6. SwapEMAWeights
+class EmaSGD:
+    """An optimizer of our own keeping Keras' moving averages (``use_ema=True``): after each step, ``average =
+    m * average + (1 - m) * weight``, with ``m = 0`` at the first step (Keras' ``_update_model_variables_moving_
+    average``, whose ``iterations`` is still 0 there)."""
+    use_ema = True
+
+    def __init__(self, learning_rate, ema_momentum):
+        from tinygradconv import optimizers
+
+        self.inner = optimizers.SGD(learning_rate)
+        self.ema_momentum = ema_momentum
+        self.ema_weights = None
+        self.steps = 0
+
+    @property
+    def learning_rate(self):
+        return self.inner.learning_rate
+
+    def apply(self, grads, variables):
+        from tinygradconv import Tensor
+
+        self.inner.apply(grads, variables)
+        if self.ema_weights is None:
+            self.ema_weights = [Tensor(np.array(v.numpy())) for v in variables]
+        m = self.ema_momentum if self.steps else 0.0
+        for variable, average in zip(variables, self.ema_weights):
+            average.data = m * average.data + (1 - m) * variable.data
+        self.steps += 1
+
+
+def _ema_models(keras):
+    ours = models.Sequential([layers.Input((4,)), layers.Dense(1)])
+    ours.compile(optimizer=EmaSGD(0.1, 0.6), loss="mse")
+    ours.set_weights([KERNEL, np.zeros(1, "float32")])
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    theirs.compile(optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.6), loss="mse")
+    theirs.set_weights([KERNEL, np.zeros(1, "float32")])
+    return ours, theirs
+
+
+def test_swap_ema_weights_validation_and_evaluate_see_the_averages_as_keras():
+    keras = keras_on_torch("Keras 3.15's SwapEMAWeights is the reference")
+    ours, theirs = _ema_models(keras)
+    x_val, y_val = X[::3] * 0.5, Y[::3]
+    histories = [model.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0, validation_data=(x_val, y_val),
+                           callbacks=[lib.callbacks.SwapEMAWeights()])
+                 for model, lib in ((ours, OURS), (theirs, keras))]
+    np.testing.assert_allclose(histories[0].history["val_loss"], histories[1].history["val_loss"], rtol=1e-5)
+    np.testing.assert_allclose(histories[0].history["loss"], histories[1].history["loss"], rtol=1e-5)
+    # evaluate with the callback runs on the averages in both (Keras' model holds them after fit already: its
+    # optimizer writes them in at the end of fit; ours is our own optimizer, which does not)
+    trained = ours.get_weights()
+    mine = ours.evaluate(x_val, y_val, verbose=0, callbacks=[callbacks.SwapEMAWeights()])
+    reference = theirs.evaluate(x_val, y_val, verbose=0, callbacks=[keras.callbacks.SwapEMAWeights()])
+    assert mine == pytest.approx(reference, rel=1e-5)
+    for before, after in zip(trained, ours.get_weights()):     # swapped back after evaluate
+        np.testing.assert_array_equal(before, after)
+    # by hand: the loss of the averaged weights
+    kernel, bias = (average.numpy() for average in ours.optimizer.ema_weights)
+    assert mine == pytest.approx(float(np.mean((x_val @ kernel + bias - y_val) ** 2)), rel=1e-6)
+    # predict swaps back too (Keras 3.15's on_predict_end leaves the averages in the model: see the docstring)
+    ours.predict(x_val, verbose=0, callbacks=[callbacks.SwapEMAWeights()])
+    for before, after in zip(trained, ours.get_weights()):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_swap_on_epoch_lets_model_checkpoint_save_the_averages_as_keras(tmp_path):
+    keras = keras_on_torch("Keras 3.15's SwapEMAWeights is the reference")
+    ours, theirs = _ema_models(keras)
+    for model, lib, name in ((ours, OURS, "ours"), (theirs, keras, "keras")):
+        checkpoint = lib.callbacks.ModelCheckpoint(str(tmp_path / f"{name}-{{epoch}}.weights.h5"),
+                                                   save_weights_only=True, save_freq="epoch")
+        model.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0,
+                  callbacks=[lib.callbacks.SwapEMAWeights(swap_on_epoch=True), checkpoint])
+    reader = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    for epoch in (1, 2, 3):
+        reader.load_weights(tmp_path / f"keras-{epoch}.weights.h5")
+        reference = reader.get_weights()
+        reader.load_weights(tmp_path / f"ours-{epoch}.weights.h5")
+        for mine, theirs_saved in zip(reader.get_weights(), reference):
+            np.testing.assert_allclose(mine, theirs_saved, rtol=1e-5, atol=1e-7)
+    # after the last epoch both models hold the averages
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-7)
+    for weight, average in zip(ours.get_weights(), ours.optimizer.ema_weights):
+        np.testing.assert_array_equal(weight, average.numpy())
+
+
+def test_swap_ema_weights_needs_use_ema_as_in_keras():
+    keras = keras_on_torch("Keras 3.15's error is the reference")
+    ours = models.Sequential([layers.Input((4,)), layers.Dense(1)])
+    ours.compile(optimizer="sgd", loss="mse")
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    theirs.compile(optimizer="sgd", loss="mse")
+    messages = []
+    for model, lib in ((ours, OURS), (theirs, keras)):
+        with pytest.raises(ValueError) as info:
+            model.evaluate(X, Y, verbose=0, callbacks=[lib.callbacks.SwapEMAWeights()])
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] == ("SwapEMAWeights must be used when `use_ema=True` is set on the "
+                                          "optimizer. Received: use_ema=False")
+    with pytest.raises(TypeError, match="swap_on_epoch"):
+        callbacks.SwapEMAWeights(swap_on_epoch="yes")

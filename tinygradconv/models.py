@@ -1599,7 +1599,11 @@ class Model(Layer):
     def _fit_epochs(self, x, y, sample_weight, val, callback_list, passes, validation_batch_size, validation_steps,
                     validation_freq, epochs, initial_epoch):
         """The epoch loop of :meth:`fit`, once every argument has been checked."""
+        self._initial_epoch = None
         callback_list.on_train_begin()
+        # a callback may set the first epoch in on_train_begin (BackupAndRestore, resuming), as Keras 3's
+        # Trainer._initial_epoch; for this fit only (Keras keeps it for later fits too)
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
