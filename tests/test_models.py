@@ -1436,7 +1436,7 @@ def test_sequential_inputs_as_keras():
     theirs_called(np.zeros((5, 3), dtype="float32"))
     assert len(called.inputs) == len(theirs_called.inputs) == 1
     assert called.inputs[0].shape[1:] == tuple(theirs_called.inputs[0].shape[1:]) == (3,)
-    assert called.inputs[0].shape[0] is None      # Keras records the first batch's size (5) here: see the docs
+    assert called.inputs[0].shape[0] == theirs_called.inputs[0].shape[0] == 5    # the first call's batch, as Keras
     built = Sequential([Dense(2, name="d")])
     built.build((None, 3))
     functional = models.Model(built.inputs, built.get_layer("d")(built.inputs[0]))

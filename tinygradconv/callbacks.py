@@ -10,7 +10,8 @@ default implementations call ``on_batch_begin/end``), ``on_test_begin/end``, ``o
 Provided: :class:`History` (always added by ``fit``), :class:`ProgbarLogger` (added when ``verbose`` is not 0; a
 ``tqdm`` bar per epoch, or one line per epoch with ``verbose=2``, written to ``sys.stdout``), :class:`EarlyStopping`,
 :class:`ModelCheckpoint`, :class:`TerminateOnNaN`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
-:class:`CSVLogger` and :class:`LambdaCallback`.
+:class:`CSVLogger`, :class:`LambdaCallback`, :class:`BackupAndRestore` (resume an interrupted ``fit``) and
+:class:`SwapEMAWeights` (evaluate on the optimizer's moving averages of the weights).
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -41,6 +42,7 @@ import inspect
 import math
 import numbers
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -49,8 +51,9 @@ import numpy as np
 
 from .validation import flag, integer, number, path_like
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights",
+           "TerminateOnNaN"]
 
 
 class Callback:
@@ -931,3 +934,276 @@ def _lambda_hook(name, fn):
         def hook(logs=None):
             return fn(logs)
     return hook
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state during ``fit``, and restore it at the start of the next ``fit`` after an
+    interruption (Keras 3's ``keras.callbacks.BackupAndRestore``).
+
+    At the end of each epoch (or every ``save_freq`` batches) the callback writes, into ``backup_dir``, the model's
+    weights with its optimizer's state (step count, moments: :mod:`tinygradconv.training_state`) and the number of
+    epochs completed. When ``fit`` is interrupted (an exception, a killed process), the files stay; the next
+    ``fit`` with a ``BackupAndRestore`` on the same ``backup_dir`` loads them in ``on_train_begin`` and starts at
+    the first epoch not completed, so it goes on with the same weights, optimizer state and epoch as if it had not
+    stopped (after a backup on a batch, the epoch it was in starts again, with the weights of that batch, as in
+    Keras). A ``fit`` that ends normally deletes ``backup_dir`` (the whole directory, as Keras does) unless
+    ``delete_checkpoint=False``. The model, its compile arguments and ``fit``'s arguments must be the same in both
+    runs, as Keras asks.
+
+    Files: ``latest.weights.npz`` (our ``.npz`` weights format, with the optimizer's arrays, as ``model.save``
+    writes them: read without unpickling) and ``training_metadata.json`` (``{"epoch": ..., "batch": ...}`` as
+    Keras writes it, plus the model's build input shape); each is written atomically
+    (:func:`tinygradconv.saving.atomic_write`), so a crash while saving leaves the previous backup whole. Keras
+    writes ``latest.weights.h5`` instead (its weights format with its optimizer's variables), so a backup directory
+    of one library does not resume in the other. A model not built yet (a ``Sequential`` without an ``Input``,
+    which Keras builds before ``on_train_begin``) is built from the shape in the metadata before its weights are
+    restored.
+
+    Args:
+        backup_dir: the directory of the backup (made when needed); not to be shared with other files, nor with
+            another training run or callback: it is deleted at the end of ``fit``.
+        save_freq: ``"epoch"`` (back up at the end of each epoch), a positive number of batches (back up every
+            ``save_freq`` batches, counted across epochs as Keras counts them), or ``False`` (never back up: Keras
+            keeps it for backups on preemption, which tinygradconv does not have; Keras 3.15 then backs up after
+            every batch).
+        double_checkpoint: keep the previous backup too (``latest.weights.npz.bkp``,
+            ``training_metadata.json.bkp``), restored when the latest cannot be read (a damaged file).
+        delete_checkpoint: delete ``backup_dir`` when ``fit`` ends normally.
+
+    Raises:
+        ValueError: an empty ``backup_dir`` (Keras' "Empty `backup_dir` argument passed"), a ``save_freq`` that is
+            not ``"epoch"``, ``False`` or a positive integer; in ``fit``, a model that is not built and a backup
+            without its input shape (Keras' "you model must be built before you call `fit()`").
+        TypeError: ``backup_dir`` is not a path; a flag that is not a bool.
+        SavedFileError: a backup that does not fit the model (another architecture), and no previous one that does.
+
+    Source: Keras 3 documentation, ``keras.callbacks.BackupAndRestore`` (https://keras.io/api/callbacks/).
+
+    >>> import tempfile
+    >>> backup = BackupAndRestore(os.path.join(tempfile.mkdtemp(), "backup"))
+    >>> os.path.basename(backup._weights_path)
+    'latest.weights.npz'
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        if backup_dir is not None and not isinstance(backup_dir, (str, bytes, os.PathLike)):
+            path_like(backup_dir, "backup_dir")     # the TypeError naming the argument
+        if not backup_dir:
+            raise ValueError(f"Invalid value for argument `backup_dir`. Expected the path of a directory (Keras: "
+                             f"'Empty `backup_dir` argument passed'). Received backup_dir={backup_dir!r}")
+        if save_freq is not False and save_freq != "epoch" and (
+                isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral) or save_freq <= 0):
+            raise ValueError(f"Invalid value for argument `save_freq`. Expected 'epoch', a positive integer or "
+                             f"False. Received: save_freq={save_freq!r}")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = flag(double_checkpoint, "double_checkpoint")
+        self.delete_checkpoint = flag(delete_checkpoint, "delete_checkpoint")
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.npz")
+        self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._prev_weights_path = self._weights_path + ".bkp"
+        self._prev_training_metadata_path = self._training_metadata_path + ".bkp"
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = 0
+        self._current_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        from .saving import SavedFileError
+
+        try:
+            self._load_model()
+        except (OSError, SavedFileError):
+            # the latest backup cannot be read (damaged): the previous one, when double_checkpoint kept it
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            _copy_atomically(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                _copy_atomically(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+            self._load_model()
+
+    def _read_metadata(self):
+        import json
+
+        if not os.path.exists(self._training_metadata_path):
+            return None
+        with open(self._training_metadata_path, encoding="utf-8") as f:
+            return json.load(f)
+
+    def _load_model(self):
+        """Restore the weights, the optimizer's state and the epoch from the backup, when there is one."""
+        from . import saving
+        from .training_state import restore_optimizer, split_optimizer_arrays
+
+        metadata = self._read_metadata()
+        if os.path.exists(self._weights_path):
+            if not self.model.built:
+                shape = (metadata or {}).get("build_input_shape")
+                if shape is None:
+                    raise ValueError(f"To use the BackupAndRestore callback, your model must be built before you "
+                                     f"call `fit()` (Keras' message). Model '{self.model.name}' is unbuilt, and the "
+                                     f"backup {self._training_metadata_path!r} does not hold its input shape: build "
+                                     "it beforehand by calling it on a batch of data.")
+                self.model.build(tuple(shape))
+            arrays, _ = saving._read_npz(self._weights_path)
+            weights, optimizer_state = split_optimizer_arrays(arrays)
+            saving._assign(self.model, weights, self._weights_path)
+            restore_optimizer(self.model, optimizer_state, self._weights_path)
+        if metadata is not None:
+            self.model._initial_epoch = int(metadata["epoch"])     # read by fit after on_train_begin, as Keras'
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = 0
+        if self.save_freq == "epoch":
+            self._save_model()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model()
+
+    def _should_save_on_batch(self, batch):
+        """Keras' count: the batches since the last backup, across epochs (``batch`` counts from 0 in each)."""
+        if self.save_freq in ("epoch", False):
+            return False
+        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen   # a new epoch
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _save_model(self):
+        import json
+
+        from . import saving
+        from .training_state import optimizer_arrays
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint:
+            for latest, previous in ((self._weights_path, self._prev_weights_path),
+                                     (self._training_metadata_path, self._prev_training_metadata_path)):
+                if os.path.exists(latest):
+                    _copy_atomically(latest, previous)
+        arrays = {**saving._weights_for_saving(self.model), **optimizer_arrays(self.model)}
+        saving._write_npz(self._weights_path, arrays, {"format": "tinygradconv.weights",
+                                                       "format_version": saving.FORMAT_VERSION})
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        shape = getattr(self.model, "_build_input_shape", None)
+        if shape is not None:
+            metadata["build_input_shape"] = list(shape)
+        text = json.dumps(metadata).encode("utf-8")
+        saving.atomic_write(self._training_metadata_path, lambda f: f.write(text))
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+def _copy_atomically(source, destination):
+    """Copy the file ``source`` over ``destination`` through :func:`~tinygradconv.saving.atomic_write`."""
+    from .saving import atomic_write
+
+    with open(source, "rb") as f:
+        data = f.read()
+    atomic_write(destination, lambda out: out.write(data))
+
+
+class SwapEMAWeights(Callback):
+    """Put the optimizer's moving averages of the weights (EMA, "Polyak averaging") into the model while it is
+    evaluated, and the trained weights back after (Keras 3's ``keras.callbacks.SwapEMAWeights``).
+
+    ``evaluate`` (and the validation of each ``fit`` epoch) and ``predict`` with this callback then run on the
+    averaged weights: ``on_test_begin`` / ``on_predict_begin`` swap them in, ``on_test_end`` / ``on_predict_end``
+    swap them back, in place (each weight's array and its average exchange places; nothing is copied). With
+    ``swap_on_epoch=True`` the averages are also swapped in at the end of each epoch and out at the start of the
+    next, so that the callbacks after this one in the list (``ModelCheckpoint``) see, and save, the averaged
+    weights; after the last epoch the model keeps them, and the averages are set to them too, as Keras does (its
+    optimizer then writes its averages into the model at the end of ``fit``).
+
+    The optimizer must keep the averages: Keras' optimizers with ``use_ema=True``. tinygradconv's optimizers do
+    not implement ``use_ema`` yet (they refuse ``use_ema=True``), so here the optimizer is one of your own (any
+    object with ``apply(grads, variables)``, see :meth:`~tinygradconv.models.Model.compile`) that has
+    ``use_ema = True`` and ``ema_weights``: one tensor per trainable weight of the model, in the order of
+    ``model.trainable_weights``, holding its average.
+
+    Args:
+        swap_on_epoch: also swap at the end and start of each epoch (for the callbacks after this one).
+
+    Raises:
+        ValueError: at the first swap (not when made, as in Keras), an optimizer without ``use_ema=True`` (Keras'
+            message, "SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received:
+            use_ema=False"), or without ``ema_weights`` of one tensor per trainable weight.
+        TypeError: ``swap_on_epoch`` is not a bool.
+
+    One difference: Keras 3.15's ``on_predict_end`` does not swap back (its test reads the flag the wrong way
+    round), so after ``predict`` the Keras model keeps the averaged weights, and its averages the trained ones;
+    here ``predict`` swaps back, as ``evaluate`` does in both.
+
+    Source: Keras 3 documentation, ``keras.callbacks.SwapEMAWeights`` (https://keras.io/api/callbacks/).
+
+    >>> import tinygradconv as tg
+    >>> model = tg.models.Sequential([tg.layers.Input((2,)), tg.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> model.evaluate(np.ones((2, 2)), np.ones((2, 1)), callbacks=[SwapEMAWeights()])
+    Traceback (most recent call last):
+    ...
+    ValueError: SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received: use_ema=False
+    """
+
+    def __init__(self, swap_on_epoch=False):
+        super().__init__()
+        self.swap_on_epoch = flag(swap_on_epoch, "swap_on_epoch")
+        self._ema_weights_in_model = False
+
+    def _averages(self):
+        """The pairs (weight, its average), checked as Keras checks the optimizer."""
+        optimizer = getattr(self.model, "optimizer", None)
+        use_ema = getattr(optimizer, "use_ema", False)
+        averages = getattr(optimizer, "ema_weights", None)
+        if not use_ema or averages is None:
+            raise ValueError(f"SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received: "
+                             f"use_ema={use_ema}" + ("" if not use_ema else " (and no `ema_weights` to swap)"))
+        weights = self.model.trainable_weights
+        averages = list(averages)
+        if len(averages) != len(weights) or any(not hasattr(average, "data") for average in averages):
+            raise ValueError(f"Invalid value for the optimizer's `ema_weights`. Expected one tensor per trainable "
+                             f"weight of model '{self.model.name}' ({len(weights)}). Received {len(averages)} "
+                             f"values")
+        return list(zip(weights, averages))
+
+    def _swap_variables(self):
+        for weight, average in self._averages():
+            weight.data, average.data = average.data, weight.data
+
+    def _finalize_ema_values(self):
+        for weight, average in self._averages():
+            average.data = weight.backend.asarray(weight.data, copy=True)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch and self._ema_weights_in_model:
+            self._swap_variables()
+            self._ema_weights_in_model = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.swap_on_epoch and not self._ema_weights_in_model:
+            self._swap_variables()
+            self._ema_weights_in_model = True
+            if epoch == self.params.get("epochs", 0) - 1:    # the last epoch: the model keeps the averages
+                self._finalize_ema_values()
+
+    def on_test_begin(self, logs=None):
+        if not self._ema_weights_in_model:
+            self._swap_variables()
+            self._ema_weights_in_model = True
+
+    def on_test_end(self, logs=None):
+        if self._ema_weights_in_model:
+            self._swap_variables()
+            self._ema_weights_in_model = False
+
+    on_predict_begin = on_test_begin
+    on_predict_end = on_test_end

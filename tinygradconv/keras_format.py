@@ -97,8 +97,6 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Conca
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
                "lora_alpha": None}
-# Keras 3.15's layers without a `build` of their own, whose files hold no build_config (checked in Keras)
-_WITHOUT_BUILD = ("Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax")
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}
 _FLOAT_POLICIES = ("float16", "float32", "float64")
@@ -206,7 +204,7 @@ def _keras_layer(layer):
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     build_config = layer.get_build_config()
-    if build_config is not None and type(layer).__name__ not in _WITHOUT_BUILD:
+    if build_config is not None:      # (None for the layers Keras builds when made: Layer.get_build_config)
         out["build_config"] = _json_shapes(build_config)    # a built layer's input shape, as Keras 3 writes it
     return out
 
@@ -263,13 +261,13 @@ def _model_json(model, what="a .keras file"):
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
                               "no weights (Keras' warning). Build it first (call it on data, or start it with "
                               "layers.Input(shape)) to keep them.", stacklevel=5)
-        # the Input as Keras 3.15 writes it: its own name (the model's "<name>_input" for an input_shape= or a
-        # build), "optional" (older Keras 3 releases lack it, and cannot read Keras 3.15's own files either), and
-        # the config's "build_input_shape"
+        # the Input as Keras 3.15 writes it: its own name (Keras' "input_layer", "input_layer_1", ... for an
+        # input_shape= or a build: Sequential._name_made_input), "optional" (older Keras 3 releases lack it, and
+        # cannot read Keras 3.15's own files either), and the config's "build_input_shape"
         input_layer = [] if shape is None else [
             {"module": "keras.layers", "class_name": "InputLayer",
              "config": {"batch_shape": list(shape), "dtype": model._fed_input_dtype(), "sparse": False,
-                        "ragged": False, "name": model._input_layer_name or f"{model.name}_input",
+                        "ragged": False, "name": model._input_name(),
                         "optional": False}, "registered_name": None}]
         config = {"name": model.name, "trainable": model.trainable,
                   "dtype": _to_keras_config({"dtype": model.dtype})["dtype"],
@@ -372,15 +370,9 @@ def save_keras(model, filepath) -> None:
     _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written", stacklevel=5)
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
-    compile_config = None
-    if getattr(model, "compiled", False):
-        try:
-            compile_config = keras_compile_config(model)
-        except (TypeError, ValueError) as exc:
-            warnings.warn(f"{os.fspath(filepath)!r}: the compile arguments of model {model.name!r} cannot be written "
-                          f"as Keras 3 writes them ({exc}): the file holds no compile arguments and no optimizer "
-                          "state, so the model loads uncompiled, here and in Keras; compile it again after loading",
-                          stacklevel=4)
+    compile_config = _writable_compile_config(
+        model, f"{os.fspath(filepath)!r}: the compile arguments of model {model.name!r}", "the file holds no compile "
+        "arguments and no optimizer state", stacklevel=5)
     # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
     config["compile_config"] = {} if compile_config is None else compile_config
     buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
@@ -392,6 +384,20 @@ def save_keras(model, filepath) -> None:
             archive.writestr("model.weights.h5", buffer, compress_type=zipfile.ZIP_STORED)
 
     atomic_write(filepath, write)
+
+
+def _writable_compile_config(model, what, left_out, stacklevel):
+    """``model``'s compile arguments as Keras 3 writes them (:func:`keras_compile_config`), or None for a model not
+    compiled, or compiled with something Keras cannot describe (a lambda as the loss, an optimizer object without
+    ``get_config``): then a ``UserWarning`` that says why, starting with ``what`` and saying what is ``left_out``."""
+    if not getattr(model, "compiled", False):
+        return None
+    try:
+        return keras_compile_config(model)
+    except (TypeError, ValueError) as exc:
+        warnings.warn(f"{what} cannot be written as Keras 3 writes them ({exc}): {left_out}, so the model loads "
+                      "uncompiled, here and in Keras; compile it again after loading", stacklevel=stacklevel)
+        return None
 
 
 # ----------------------------------------------------------------------------------------------- compile arguments
@@ -1170,20 +1176,29 @@ def _named_in(where, build, *args):
 
 
 def model_to_json(model, **kwargs) -> str:
-    """The Keras 3 JSON of ``model``'s architecture, as ``keras.Model.to_json`` writes it (the ``config.json`` of a
-    ``.keras`` file, without weights or compile arguments); ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
+    """The Keras 3 JSON of ``model``'s architecture, as ``keras.Model.to_json`` writes it: the ``config.json`` of a
+    ``.keras`` file, without weights. As in Keras 3.15 it ends with the model's ``compile_config`` (its compile
+    arguments, :func:`keras_compile_config`; ``{}`` for a model not compiled, or, with a ``UserWarning``, compiled
+    with something Keras cannot describe, such as a lambda as the loss), so :func:`model_from_json` here and in
+    Keras returns the model compiled (with a new optimizer). ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``).
 
     Raises:
         ValueError: a model or layer Keras 3 does not have (named), or a Sequential model without an input shape.
     """
-    text = json.dumps(_model_json(model, "Keras JSON"), **kwargs)
+    config = _model_json(model, "Keras JSON")
+    compile_config = _writable_compile_config(model, f"The compile arguments of model {model.name!r}",
+                                              "its JSON holds none", stacklevel=4)
+    config["compile_config"] = {} if compile_config is None else compile_config      # Keras' {} when not compiled
+    text = json.dumps(config, **kwargs)
     _warn_dotted_names(model, f"The JSON of model '{model.name}' is written", stacklevel=4)
     return text
 
 
 def model_from_json(json_string, custom_objects=None):
-    """The model (unbuilt weights, newly initialized; not compiled) described by a Keras 3 model JSON, from
-    ``model.to_json()`` here or in Keras (``keras.models.model_from_json``).
+    """The model (weights newly initialized) described by a Keras 3 model JSON, from ``model.to_json()`` here or in
+    Keras (``keras.models.model_from_json``); compiled, as Keras 3.15 compiles it, when the JSON holds a
+    ``compile_config`` that is not empty (the model's compile arguments, with a new optimizer); one that cannot be
+    used here (a loss of your own not in ``custom_objects``) leaves it uncompiled, with a ``UserWarning``.
 
     Args:
         json_string: the JSON text (``str``, ``bytes`` or ``bytearray``).
@@ -1200,8 +1215,12 @@ def model_from_json(json_string, custom_objects=None):
     if not isinstance(json_string, (str, bytes, bytearray)):
         raise TypeError(f"Invalid type for argument `json_string`: expected the str from model.to_json(). "
                         f"Received {json_string!r} of type {type(json_string).__name__}")
+    config = json.loads(json_string)
     with custom_object_scope(custom_objects):
-        return _model_from_keras_json(json.loads(json_string), "model_from_json", require_shape=False)[0]
+        model = _model_from_keras_json(config, "model_from_json", require_shape=False)[0]
+    if config.get("compile_config"):
+        _compile_loaded(model, config["compile_config"], None, "model_from_json", custom_objects)
+    return model
 
 
 def load_keras(filepath, custom_objects=None, compile=True):

@@ -57,6 +57,7 @@ from .layers.layer import (
     is_array,
     is_structure,
     several_inputs_error,
+    unique_name,
 )
 from .tensor import Tensor
 from .validation import dtype_argument, flag, integer, number, refuse_foreign
@@ -919,8 +920,8 @@ class Model(Layer):
         except BaseException:
             self.built = False
             raise
-        if self._build_input_shape is None and shape is not None:
-            self._build_input_shape = (None,) + tuple(int(d) for d in tuple(shape)[1:])
+        if self._build_input_shape is None and shape is not None:     # the batch size kept, as Keras 3 keeps it
+            self._build_input_shape = tuple(int(d) for d in tuple(shape))
         return outputs
 
     def build(self, input_shape):
@@ -1598,7 +1599,11 @@ class Model(Layer):
     def _fit_epochs(self, x, y, sample_weight, val, callback_list, passes, validation_batch_size, validation_steps,
                     validation_freq, epochs, initial_epoch):
         """The epoch loop of :meth:`fit`, once every argument has been checked."""
+        self._initial_epoch = None
         callback_list.on_train_begin()
+        # a callback may set the first epoch in on_train_begin (BackupAndRestore, resuming), as Keras 3's
+        # Trainer._initial_epoch; for this fit only (Keras keeps it for later fits too)
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -1924,9 +1929,10 @@ class Model(Layer):
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def to_json(self, **kwargs) -> str:
-        """The architecture as Keras 3's JSON (``keras.Model.to_json``: no weights, no compile arguments), for
-        :func:`model_from_json` here or in Keras; ``kwargs`` go to ``json.dumps``. Sequential and functional models
-        of layers Keras has only (a ValueError names the one it lacks)."""
+        """The architecture as Keras 3's JSON (``keras.Model.to_json``: no weights; the compile arguments as
+        ``compile_config``, ``{}`` before ``compile``, as Keras 3.15 writes them), for :func:`model_from_json` here
+        or in Keras; ``kwargs`` go to ``json.dumps``. Sequential and functional models of layers Keras has only (a
+        ValueError names the one it lacks); see :func:`tinygradconv.keras_format.model_to_json`."""
         from .keras_format import model_to_json
 
         return model_to_json(self, **kwargs)
@@ -2001,6 +2007,9 @@ class Sequential(Model):
         self._output_shapes = {}
         self._input_batch_shape = None  # from an Input first element, or a first layer's input_shape=
         self._input_layer_name = None  # the name of that Input, kept in the config
+        # the name of the Input Keras 3 makes for a model without one, once its input shape is known (a first layer's
+        # input_shape=, build, or a first call): "input_layer", "input_layer_1", ..., from the counter Input uses
+        self._made_input_name = None
         self._input_dtype = None  # an Input first element's dtype, or floatx() for input_shape= (data is cast to it)
         self._input_tensor = None  # that Input's symbolic tensor, or one made for `inputs` once the shape is known
         self._graph = None  # [(layer, node, output)]: each layer called on symbolic tensors once built (_connect)
@@ -2053,6 +2062,7 @@ class Sequential(Model):
         if not self._layers and self._input_batch_shape is None and getattr(layer, "_input_shape_arg", None):
             self._input_batch_shape = (None, *layer._input_shape_arg)
             self._input_dtype = config.floatx()     # Keras' InputLayer(shape=...) of the default dtype
+            self._name_made_input()
         if not self._layers and self._input_batch_shape is None and isinstance(layer, Model):
             self._input_batch_shape = _single_input_shape(layer)    # a model with an Input first: built, as Keras
         built_for = self._build_input_shape if self.built else None     # built before by build() or a call
@@ -2061,6 +2071,18 @@ class Sequential(Model):
         shape = self._input_batch_shape if self._input_batch_shape is not None else built_for
         if shape is not None:           # the new layer built too, as Keras rebuilds (its weights saved with the rest)
             self.build(shape)
+
+    def _name_made_input(self):
+        """Name the ``Input`` Keras 3 makes for this model when its input shape becomes known without one (a first
+        layer's ``input_shape=``, :meth:`build`, a first call on data): ``input_layer``, then ``input_layer_1``,
+        ..., from the counter ``layers.Input`` names its layers with, as Keras' ``InputLayer`` is named. The name
+        is made once, when Keras makes that ``InputLayer``, so that a session numbers them as Keras does."""
+        if self._input_layer_name is None and self._made_input_name is None:
+            self._made_input_name = unique_name("input_layer")
+
+    def _input_name(self):
+        """The name of the model's ``Input``: its own, or the one made for it (:meth:`_name_made_input`)."""
+        return self._input_layer_name or self._made_input_name
 
     def _to_input(self, inputs):
         if self._input_layer_name is not None:      # floating data: named after the Input, in its dtype
@@ -2103,15 +2125,15 @@ class Sequential(Model):
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Dense(2)], name="stack")
         >>> model.build((4, 3))
-        >>> model.inputs
-        [<KerasTensor shape=(4, 3), dtype=float32, from layer 'stack_input'>]
+        >>> model.inputs[0].shape, model.inputs[0].dtype
+        ((4, 3), 'float32')
         """
         shape = self._input_batch_shape or self._build_input_shape
         if shape is None:
             raise AttributeError(f"Sequential model '{self.name}' has no `inputs` yet (no input shape): start it "
                                  "with layers.Input(shape), or build it (call it on data, or .build(input_shape))")
         if self._input_tensor is None or self._input_tensor.shape != tuple(shape):
-            name = self._input_layer_name or f"{self.name}_input"       # (the name get_config gives it)
+            name = self._input_name()       # (the name get_config gives it)
             self._input_tensor = InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                             name=name).output
         return [self._input_tensor]
@@ -2269,6 +2291,7 @@ class Sequential(Model):
         # the backend the weights go to loads, or its own error (CuPy without a GPU), not one taken for a shape's
         get_backend(self._backend)
         self._build_input_shape = shape
+        self._name_made_input()
         for i, layer in enumerate(self._layers):
             try:
                 if not layer.built:
@@ -2306,6 +2329,8 @@ class Sequential(Model):
         check_call_keywords(self, kwargs)
         inputs = single_input_data(self, inputs, "inputs")
         connect = not self.built
+        if connect and not is_symbolic(inputs):     # a first call on data builds: Keras makes its Input then
+            self._name_made_input()
         outputs = super().__call__(inputs, *args, training=training)
         if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too
             self._connect()
@@ -2373,7 +2398,7 @@ class Sequential(Model):
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
-            name = self._input_layer_name or f"{self.name}_input"
+            name = self._input_name()
             layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                name=name)))
             return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
@@ -2416,8 +2441,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 
 
 def model_from_json(json_string, custom_objects=None):
-    """The model described by a Keras 3 model JSON (from ``model.to_json()``, here or in Keras), not compiled, as
-    ``keras.models.model_from_json``; see :func:`tinygradconv.keras_format.model_from_json`."""
+    """The model described by a Keras 3 model JSON (from ``model.to_json()``, here or in Keras), with new weights,
+    compiled when the JSON holds compile arguments, as ``keras.models.model_from_json``; see
+    :func:`tinygradconv.keras_format.model_from_json`."""
     from .keras_format import model_from_json as from_json
 
     return from_json(json_string, custom_objects=custom_objects)

@@ -46,6 +46,18 @@ def unique_name(prefix):
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+# Keras 3.15's layers that are built when made (``self.built = True`` in their ``__init__``): their ``build`` never
+# runs, so Keras' ``get_build_config`` gives None for them, and ``.keras`` files write them without a
+# ``build_config`` (checked in Keras 3.15: ``keras.layers.Dropout(0.5)(x)``, then ``get_build_config()``)
+_BUILT_WHEN_MADE_IN_KERAS = frozenset({"Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax"})
+
+
+def _built_when_made_in_keras(cls) -> bool:
+    """Whether ``cls`` is (or derives from) one of this package's layers that Keras 3 builds when made."""
+    return any(base.__name__ in _BUILT_WHEN_MADE_IN_KERAS and base.__module__.startswith("tinygradconv.")
+               for base in cls.__mro__)
+
+
 def dtype_policy_config(name: str) -> dict:
     """Keras 3's serialization of the dtype policy ``name`` (a ``DTypePolicy``), as a layer's ``get_config`` writes
     its ``dtype`` in Keras 3.15 and as ``.keras`` files hold it.
@@ -644,16 +656,24 @@ class Layer:
         hold it as each layer's ``build_config``): ``{"input_shape": shape}`` for a ``build`` of one argument (the
         shape as ``build`` received it: ``(2, 4)`` after a call on a batch of 2, ``(None, 4)`` when built by a model
         from ``layers.Input((4,))``); ``{"shapes_dict": {"a_shape": ..., "b_shape": ...}}`` for a ``build`` of
-        several (see :meth:`__call__`); None for a layer not built (or built without its ``build``).
+        several (see :meth:`__call__`); None for a layer not built (or built without its ``build``), and, as in
+        Keras 3.15, always None for ``Activation``, ``Dropout``, ``ELU``, ``LeakyReLU``, ``ReLU``, ``Reshape`` and
+        ``Softmax`` (and classes derived from them), which Keras builds when they are made, so that their ``build``
+        never records a shape (``Flatten``, ``Cropping1D``, ``UpSampling1D`` and ``ZeroPadding1D`` do record it,
+        there as here).
 
-        >>> from tinygradconv.layers import Dense
+        >>> from tinygradconv.layers import Dense, Dropout
         >>> dense = Dense(3)
         >>> _ = dense(np.ones((2, 4)))
         >>> dense.get_build_config()
         {'input_shape': (2, 4)}
+        >>> dropout = Dropout(0.5)
+        >>> _ = dropout(np.ones((2, 4)))
+        >>> dropout.get_build_config() is None
+        True
         """
         shapes = self.__dict__.get("_build_shapes_dict")
-        if shapes is None:
+        if shapes is None or _built_when_made_in_keras(type(self)):
             return None
         if len(shapes) == 1:
             return {"input_shape": next(iter(shapes.values()))}
