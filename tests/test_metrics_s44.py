@@ -370,3 +370,34 @@ def test_compile_logs_keras_values_under_keras_names():
     # (Keras numbers a default name made again in one process, one_hot_mean_io_u_7: the numbers are left out)
     assert sorted(history) == sorted(re.sub(r"_\d+$", "", key) for key in keras_history)
     assert "one_hot_mean_io_u" in history and "val_precision_at_recall" in history
+
+
+def test_keras_files_carry_the_metrics_both_ways(tmp_path):
+    """A model compiled with the new metrics, written to a .keras file by one library and read by the other, logs
+    the same values in both."""
+    keras = keras_on_torch(KERAS)
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]
+
+    def made(library):
+        return [library.metrics.OneHotMeanIoU(3), library.metrics.IoU(3, [0, 2], ignore_class=1, sparse_y_true=False,
+                                                                      sparse_y_pred=False),
+                library.metrics.PrecisionAtRecall(0.5, num_thresholds=11),
+                library.metrics.SensitivityAtSpecificity(0.4, class_id=2), library.metrics.BinaryIoU([1], 0.4)]
+
+    ours = models.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+    ours.compile("sgd", "categorical_crossentropy", metrics=made(tinygradconv))
+    ours.save(tmp_path / "ours.keras")
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    theirs.compile("sgd", "categorical_crossentropy", metrics=made(keras))
+    theirs.save(tmp_path / "theirs.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pairs = [(ours, keras.saving.load_model(tmp_path / "ours.keras")),
+                 (tinygradconv.saving.load_model(tmp_path / "theirs.keras"), theirs)]
+        for mine, keras_model in pairs:
+            got = mine.evaluate(x, y, verbose=0, return_dict=True)
+            expected = keras_model.evaluate(x, y, verbose=0, return_dict=True)
+            assert sorted(got) == sorted(re.sub(r"_\d+$", "", key) for key in expected)
+            for key, value in expected.items():
+                np.testing.assert_allclose(got[re.sub(r"_\d+$", "", key)], value, rtol=1e-5, err_msg=key)

@@ -14,7 +14,12 @@ every axis but the first:
 :class:`RootMeanSquaredError` reports ``sqrt`` of the (weighted) mean of ``(y - p)^2``. The confusion-matrix metrics
 (:class:`Precision`, :class:`Recall`, :class:`AUC`, :class:`TruePositives`, :class:`FalsePositives`,
 :class:`TrueNegatives`, :class:`FalseNegatives`) instead sum weighted counts of thresholded predictions
-(``p > threshold``, strictly) over every batch, and compute their result from the sums.
+(``p > threshold``, strictly) over every batch, and compute their result from the sums; so do the at-threshold
+curve metrics (:class:`PrecisionAtRecall`, :class:`RecallAtPrecision`, :class:`SensitivityAtSpecificity`,
+:class:`SpecificityAtSensitivity`), at ``num_thresholds`` thresholds. The segmentation metrics (:class:`IoU`,
+:class:`MeanIoU`, :class:`OneHotIoU`, :class:`OneHotMeanIoU`, :class:`BinaryIoU`) sum a confusion matrix of class
+ids and report the intersection-over-union of the target classes. :class:`R2Score`, :class:`FBetaScore` and
+:class:`F1Score` are Keras 3's too.
 
 >>> from tinygradconv import metrics
 >>> m = metrics.get("binary_accuracy")
