@@ -425,3 +425,21 @@ def test_keras_files_carry_the_metrics_both_ways(tmp_path):
             assert sorted(got) == sorted(expected)
             for key, value in expected.items():
                 np.testing.assert_allclose(got[key], value, rtol=1e-5, err_msg=key)
+
+
+@pytest.mark.parametrize("metric", [lambda lib: lib.metrics.OneHotMeanIoU(2),
+                                    lambda lib: lib.metrics.BinaryIoU(),
+                                    lambda lib: lib.metrics.RecallAtPrecision(0.5),
+                                    lambda lib: lib.metrics.SpecificityAtSensitivity(0.5)])
+def test_early_stopping_maximises_them_as_keras(metric):
+    """mode="auto" on a monitored IoU or at-threshold metric maximises it: Keras marks each of them "up"."""
+    keras = keras_on_torch(KERAS)
+    ours = metric(tinygradconv)
+    assert metric(keras)._direction == "up"
+    model = models.Sequential([layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy", metrics=[ours])
+    stop = tinygradconv.callbacks.EarlyStopping(monitor=f"val_{ours.name}", patience=5)
+    x = np.random.default_rng(1).normal(size=(8, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[[0, 1] * 4]
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[stop])
+    assert stop._mode == "max"
