@@ -1572,7 +1572,9 @@ _AT_RATE_ARGS = """
 class PrecisionAtRecall(_RateAtRate):
     __doc__ = """The best precision among the thresholds whose recall is at least ``recall``, over all samples
     seen (Keras 3's ``PrecisionAtRecall``): ``max(tp / (tp + fp))`` over the thresholds ``t`` where
-    ``tp / (tp + fn) >= recall``, 0 when none is (see :class:`_RateAtRate` for the counts).
+    ``tp / (tp + fn) >= recall``, 0 when none is. The counts ``tp``, ``fp``, ``fn`` (and ``tn``) at each threshold
+    are weighted sums over every batch since ``reset_state()``, as :class:`Precision` keeps them; each rate is 0
+    where its denominator is.
     """ + _AT_RATE_ARGS.format(value="recall", name="precision_at_recall") + """
     Source: Keras 3, ``keras.metrics.PrecisionAtRecall`` (https://keras.io/api/metrics/classification_metrics/).
 
