@@ -325,10 +325,17 @@ def _metric_data(name):
 
 METRIC_CLASSES = sorted(name for name in dir(metrics) if isinstance(getattr(metrics, name), type)
                         and issubclass(getattr(metrics, name), metrics.Metric) and hasattr(keras.metrics, name)
-                        and name not in ("Metric", "MeanMetricWrapper", "BinaryIoU"))
+                        and name not in ("Metric", "MeanMetricWrapper")
+                        and "IoU" not in name)        # (their dtype is the confusion matrix's, int32 by default)
 #: Keras 3.15 on torch reports float32 there whatever the dtype (see docs/keras_compatibility.md)
 KERAS_ALWAYS_FLOAT32 = ("AUC", "Precision", "Recall", "R2Score", "TruePositives", "FalsePositives", "TrueNegatives",
-                        "FalseNegatives")
+                        "FalseNegatives", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+                        "SpecificityAtSensitivity")
+
+
+#: the argument the at-threshold metrics need
+AT_RATE = {"PrecisionAtRecall": {"recall": 0.5}, "RecallAtPrecision": {"precision": 0.5},
+           "SensitivityAtSpecificity": {"specificity": 0.5}, "SpecificityAtSensitivity": {"sensitivity": 0.5}}
 
 
 def test_every_metric_class_keras_has_is_compared():
@@ -342,6 +349,7 @@ def test_metric_dtype_as_keras(name, dtype):
     value to the dtype's precision, and the result's dtype, which is Keras' but where Keras on torch reports float32
     (its float64 means, and the classes that ignore the dtype)."""
     extra = {"k": 2} if "TopK" in name else {}
+    extra = {**extra, **AT_RATE.get(name, {})}
     ours, theirs = getattr(metrics, name)(dtype=dtype, **extra), getattr(keras.metrics, name)(dtype=dtype, **extra)
     weights = np.array([1, 0.5, 2, 1, 0, 3], "float32")
     with warnings.catch_warnings():

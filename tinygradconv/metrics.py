@@ -14,7 +14,12 @@ every axis but the first:
 :class:`RootMeanSquaredError` reports ``sqrt`` of the (weighted) mean of ``(y - p)^2``. The confusion-matrix metrics
 (:class:`Precision`, :class:`Recall`, :class:`AUC`, :class:`TruePositives`, :class:`FalsePositives`,
 :class:`TrueNegatives`, :class:`FalseNegatives`) instead sum weighted counts of thresholded predictions
-(``p > threshold``, strictly) over every batch, and compute their result from the sums.
+(``p > threshold``, strictly) over every batch, and compute their result from the sums; so do the at-threshold
+curve metrics (:class:`PrecisionAtRecall`, :class:`RecallAtPrecision`, :class:`SensitivityAtSpecificity`,
+:class:`SpecificityAtSensitivity`), at ``num_thresholds`` thresholds. The segmentation metrics (:class:`IoU`,
+:class:`MeanIoU`, :class:`OneHotIoU`, :class:`OneHotMeanIoU`, :class:`BinaryIoU`) sum a confusion matrix of class
+ids and report the intersection-over-union of the target classes. :class:`R2Score`, :class:`FBetaScore` and
+:class:`F1Score` are Keras 3's too.
 
 >>> from tinygradconv import metrics
 >>> m = metrics.get("binary_accuracy")
@@ -1496,6 +1501,150 @@ def _interpolated_pr_auc(tp, fp, fn):
     return _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
 
 
+class _RateAtRate(_ConfusionMetric):
+    """The best value of one rate among the thresholds where another rate reaches ``value`` (Keras 3's
+    ``SensitivitySpecificityBase``): the confusion counts at ``num_thresholds`` thresholds ``0, 1/(n-1), ...,
+    1`` (``[0.5]`` for ``n = 1``), summed over every batch by :func:`_confusion_counts` (bucket by bucket, as
+    Keras), then ``max(dependent[t] for t where constrained[t] >= value)``, 0 where no threshold qualifies.
+
+    The rates, each 0 where its denominator is: recall (sensitivity) ``tp / (tp + fn)``, precision
+    ``tp / (tp + fp)``, specificity ``tn / (tn + fp)``; computed and compared in float32, as Keras' variables.
+    """
+
+    _value = None       # the name of the constraint's argument, "recall", ...
+    _constrained = _dependent = None     # the rates, "recall", "precision", "specificity"
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        value = number(value, self._value, low=0, high=1)
+        setattr(self, self._value, value)
+        self.value = value
+        self.num_thresholds = integer(num_thresholds, "num_thresholds", minimum=1)
+        n = self.num_thresholds
+        thresholds = [0.5] if n == 1 else [0.0] + [(i + 1) / (n - 1) for i in range(n - 2)] + [1.0]
+        super().__init__(thresholds, name or _lookup.snake_case(type(self).__name__),
+                         class_id=integer(class_id, "class_id", minimum=0, optional=True), evenly=n > 1, dtype=dtype)
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    @property
+    def thresholds(self) -> list:
+        """The thresholds the counts are kept at."""
+        return list(self._thresholds)
+
+    def _rate(self, which):
+        tp, fp, tn, fn = (np.asarray(c, np.float32) for c in (self.true_positives, self.false_positives,
+                                                               self.true_negatives, self.false_negatives))
+        top, other = {"recall": (tp, fn), "precision": (tp, fp), "specificity": (tn, fp)}[which]
+        total = top + other
+        return np.where(total == 0, np.float32(0), top / np.where(total == 0, np.float32(1), total))
+
+    @_ieee754
+    def result(self):
+        feasible = self._rate(self._constrained) >= np.float32(self.value)
+        return _reported(np.max(np.where(feasible, self._rate(self._dependent), np.float32(0)),
+                                initial=np.float32(0)))
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                self._value: self.value}
+
+
+_AT_RATE_ARGS = """
+    Args:
+        {value}: the rate the thresholds must reach, a number in ``[0, 1]``.
+        num_thresholds: the number of thresholds, an integer >= 1 (default 200): ``0, 1/(n-1), ..., 1``, or
+            ``[0.5]`` alone for 1. A prediction ``p`` is positive at ``t`` when ``p > t`` (strictly).
+        class_id: compute the metric for this column (class) of ``(samples, classes)`` data only.
+        name: the name the metric is logged under (default ``"{name}"``, Keras').
+        dtype: None (a Python float, computed as Keras in float32), or the dtype of the result: see
+            :class:`Metric`.
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: labels (non-zero: positive) and scores of one shape
+    (Keras' squeeze of a trailing axis of 1 applied), ``sample_weight`` broadcasting to them.
+
+    Raises:
+        TypeError: a ``{value}``, ``num_thresholds`` or ``class_id`` of the wrong type; inputs that do not hold
+            numbers.
+        ValueError: a ``{value}`` outside ``[0, 1]``, a ``num_thresholds`` below 1, a negative ``class_id``; when
+            updated, shapes that differ, weights that do not broadcast, a ``class_id`` beyond the columns.
+"""
+
+
+class PrecisionAtRecall(_RateAtRate):
+    __doc__ = """The best precision among the thresholds whose recall is at least ``recall``, over all samples
+    seen (Keras 3's ``PrecisionAtRecall``): ``max(tp / (tp + fp))`` over the thresholds ``t`` where
+    ``tp / (tp + fn) >= recall``, 0 when none is. The counts ``tp``, ``fp``, ``fn`` (and ``tn``) at each threshold
+    are weighted sums over every batch since ``reset_state()``, as :class:`Precision` keeps them; each rate is 0
+    where its denominator is.
+    """ + _AT_RATE_ARGS.format(value="recall", name="precision_at_recall") + """
+    Source: Keras 3, ``keras.metrics.PrecisionAtRecall`` (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = PrecisionAtRecall(0.5, num_thresholds=1)      # one threshold, 0.5
+    >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+    >>> m.result()        # recall 1/2 at 0.5: precision 1 / 2
+    0.5
+    """
+    _value, _constrained, _dependent = "recall", "recall", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class RecallAtPrecision(_RateAtRate):
+    __doc__ = """The best recall among the thresholds whose precision is at least ``precision``, over all samples
+    seen (Keras 3's ``RecallAtPrecision``): ``max(tp / (tp + fn))`` over the thresholds ``t`` where
+    ``tp / (tp + fp) >= precision``, 0 when none is (a precision out of reach gives 0).
+    """ + _AT_RATE_ARGS.format(value="precision", name="recall_at_precision") + """
+    Source: Keras 3, ``keras.metrics.RecallAtPrecision`` (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = RecallAtPrecision(0.8)
+    >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    >>> m.result()        # precision 1 from t = 0.5 up to 0.9: recall 1 / 2 there
+    0.5
+    """
+    _value, _constrained, _dependent = "precision", "precision", "recall"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class SensitivityAtSpecificity(_RateAtRate):
+    __doc__ = """The best sensitivity (recall) among the thresholds whose specificity is at least
+    ``specificity``, over all samples seen (Keras 3's ``SensitivityAtSpecificity``): ``max(tp / (tp + fn))`` over
+    the thresholds ``t`` where ``tn / (tn + fp) >= specificity``, 0 when none is.
+    """ + _AT_RATE_ARGS.format(value="specificity", name="sensitivity_at_specificity") + """
+    Source: Keras 3, ``keras.metrics.SensitivityAtSpecificity``
+    (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = SensitivityAtSpecificity(0.5)
+    >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+    >>> m.result()        # specificity 2/3 from t = 0.3 up to 0.8: sensitivity 1 / 2 there
+    0.5
+    """
+    _value, _constrained, _dependent = "specificity", "specificity", "recall"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
+class SpecificityAtSensitivity(_RateAtRate):
+    __doc__ = """The best specificity among the thresholds whose sensitivity (recall) is at least
+    ``sensitivity``, over all samples seen (Keras 3's ``SpecificityAtSensitivity``): ``max(tn / (tn + fp))`` over
+    the thresholds ``t`` where ``tp / (tp + fn) >= sensitivity``, 0 when none is.
+    """ + _AT_RATE_ARGS.format(value="sensitivity", name="specificity_at_sensitivity") + """
+    Source: Keras 3, ``keras.metrics.SpecificityAtSensitivity``
+    (https://keras.io/api/metrics/classification_metrics/).
+
+    >>> m = SpecificityAtSensitivity(0.5)
+    >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+    >>> round(m.result(), 6)      # sensitivity 1/2 up to t = 0.3: specificity 2 / 3 there
+    0.666667
+    """
+    _value, _constrained, _dependent = "sensitivity", "recall", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot target's class is among the ``k`` highest scores (Keras 3's class, ``k=5``)."""
 
@@ -1806,38 +1955,318 @@ class F1Score(FBetaScore):
         return config
 
 
-class BinaryIoU(Metric):
-    """The intersection-over-union of thresholded binary predictions over all samples seen (Keras 3's
-    ``BinaryIoU``), averaged over the classes ``target_class_ids`` (0: negatives, 1: positives).
+# ------------------------------------------------------------------------------------------------ IoU
+#: The dtypes of an IoU metric's confusion matrix (its ``dtype=``, as Keras 3's; None is Keras' default, int32).
+_IOU_DTYPES = ("int32", "float32", "float64")
 
-    Each entry of ``y_true`` is a class ``0`` or ``1`` (cast to an integer, as Keras does: ``0.7`` counts as
-    ``0``; entries outside ``[0, 2)`` and NaN are not counted; with the default ``dtype="int32"`` Keras casts
-    before it checks the bounds, so ``-0.5`` counts as ``0`` too), each entry of ``y_pred`` is predicted as
-    ``1`` where ``y_pred >= threshold`` (NaN: ``0``). Every pair adds its weight to the confusion matrix
-    ``cm[true, predicted]``. For a class ``c``, with ``tp = cm[c, c]``,
+
+def _iou_dtype(dtype, metric):
+    """The ``dtype`` argument of an IoU metric: the confusion matrix's dtype as a name (None: ``"int32"``)."""
+    if dtype is None:
+        return "int32"
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in _IOU_DTYPES:
+        raise ValueError(f"Invalid value for argument `dtype` of {metric}. Expected one of {_IOU_DTYPES} (the "
+                         f"confusion matrix's dtype) or None (int32). Received dtype={dtype!r}")
+    return name
+
+
+def _class_ids(ids, num_classes, metric):
+    """``target_class_ids`` (a non-empty list or tuple of integers in ``[0, num_classes)``) as a list of ints."""
+    items = list(ids) if isinstance(ids, (list, tuple, np.ndarray)) else None
+    if not items or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in items):
+        raise ValueError(f"Invalid value for argument `target_class_ids` of {metric}. Expected a non-empty list of "
+                         f"class ids (integers in [0, {num_classes})). Received target_class_ids={ids!r}")
+    bad = max(items) if max(items) >= num_classes else min(items)
+    if not 0 <= bad < num_classes:        # Keras' sentence, in this package's wording
+        raise ValueError(f"Invalid value for argument `target_class_ids` of {metric}. Target class id {bad} is out "
+                         f"of range, which is [0, {num_classes}). Received target_class_ids={ids!r}")
+    return [int(c) for c in items]
+
+
+class _IoUBase(Metric):
+    """The weighted confusion matrix ``total_cm[true, predicted]`` of class ids, summed over every batch (Keras 3's
+    ``_IoUBase``); :class:`IoU` computes its result from it.
+
+    Class ids: a sparse argument (``sparse_y_true``/``sparse_y_pred``) holds them; a dense one holds one score per
+    class along ``axis``, and its ``argmax`` is the id (the first of tied maxima; NaN counts as the maximum, as in
+    ``torch.argmax``). The ids are cast to the matrix's ``dtype`` as Keras casts them (int32: ``0.7`` and ``-0.5``
+    are class 0). A pair counts when both ids are in ``[0, num_classes)`` and the true id is not ``ignore_class``;
+    it adds its weight (1 without ``sample_weight``; cut to a whole number in an int32 matrix, with Keras'
+    warning for float weights) to ``total_cm``.
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
+                 sparse_y_pred=True, axis=-1):
+        metric = type(self).__name__
+        self.num_classes = integer(num_classes, "num_classes", minimum=1)
+        self._cm_dtype = _iou_dtype(dtype, metric)
+        self.ignore_class = integer(ignore_class, "ignore_class", minimum=None, optional=True)
+        self.sparse_y_true = flag(sparse_y_true, "sparse_y_true", metric)
+        self.sparse_y_pred = flag(sparse_y_pred, "sparse_y_pred", metric)
+        self.axis = integer(axis, "axis", minimum=None)
+        super().__init__(name=name or _lookup.snake_case(metric))
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+    @property
+    def dtype(self):
+        """The dtype of the confusion matrix (``"int32"``, ``"float32"`` or ``"float64"``), as Keras' IoU metrics
+        take it; the result is a Python float (float32 values) whatever it is."""
+        return self._cm_dtype
+
+    def reset_state(self):
+        self.total_cm = np.zeros((self.num_classes,) * 2, dtype=np.int64 if self.dtype == "int32" else self.dtype)
+
+    def _ids(self, data, argument, sparse):
+        """The class ids of ``y_true`` or ``y_pred``, flattened, in the matrix's dtype (float64 values for int32,
+        truncated as Keras' cast; NaN stays NaN and is never counted)."""
+        values = _numpy(data, argument, self.name)
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"{self.name}: `{argument}` must hold numbers. Received {argument} of dtype "
+                            f"{values.dtype}")
+        if not sparse:
+            if not -values.ndim <= self.axis < values.ndim:
+                raise ValueError(f"{self.name}: axis={self.axis} is out of range for {argument} of shape "
+                                 f"{values.shape}, whose scores along it become class ids (sparse_{argument}="
+                                 "False)")
+            if values.shape[self.axis] == 0:
+                raise ValueError(f"{self.name}: {argument} of shape {values.shape} has no class scores along "
+                                 f"axis={self.axis} (sparse_{argument}=False)")
+            values = np.argmax(values, axis=self.axis)      # NaN counts as the maximum, as in torch.argmax
+        values = values.astype(np.float64).ravel()
+        return np.trunc(values) if self.dtype == "int32" else values.astype(self.dtype)
+
+    @_ieee754
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add the weighted pairs of this batch to ``total_cm``.
+
+        Raises:
+            TypeError: inputs that do not hold numbers.
+            ValueError: ``y_true`` and ``y_pred`` with different numbers of class ids, a ``sample_weight`` that
+                is neither one weight per id nor one for all, an ``axis`` outside a dense argument's axes.
+        """
+        labels = self._ids(y_true, "y_true", self.sparse_y_true)
+        predicted = self._ids(y_pred, "y_pred", self.sparse_y_pred)
+        if labels.size != predicted.size:
+            raise ValueError(f"{self.name}: y_true and y_pred must hold as many entries. Received {labels.size} "
+                             f"and {predicted.size}")
+        if sample_weight is None:
+            weights = np.ones(labels.shape)
+        else:
+            weights = _floats(sample_weight, "sample_weight", self.name).ravel()
+            if weights.size not in (1, labels.size):
+                raise ValueError(f"{self.name}: sample_weight must hold one weight per entry ({labels.size}) or "
+                                 f"one for all. Received sample_weight of shape {np.shape(_numpy(sample_weight))}")
+            if self.dtype == "int32" and "float" in str(getattr(sample_weight, "dtype", "")):     # as Keras
+                warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
+                              "weight due to type casting Consider using integer weights.", stacklevel=2)
+            weights = np.broadcast_to(weights, labels.shape)
+        counted = (labels >= 0) & (labels < self.num_classes) & (predicted >= 0) & (predicted < self.num_classes)
+        if self.ignore_class is not None:
+            counted &= labels != self.ignore_class
+        weights = np.trunc(weights).astype(np.int64) if self.dtype == "int32" else weights.astype(self.dtype)
+        cm = np.zeros_like(self.total_cm)
+        np.add.at(cm, (labels[counted].astype(np.int64), predicted[counted].astype(np.int64)), weights[counted])
+        self.total_cm = self.total_cm + cm
+
+
+class IoU(_IoUBase):
+    """The intersection-over-union of class ids over all samples seen, averaged over ``target_class_ids`` (Keras
+    3's ``IoU``, the metric of semantic segmentation).
+
+    Every (true id, predicted id) pair adds its weight to the confusion matrix ``cm[true, predicted]``, summed over
+    every batch since ``reset_state()`` (see the arguments for how ids are read and which pairs count). For a class
+    ``c``, with ``tp = cm[c, c]``,
 
     .. math::
 
-        \\text{IoU}_c = \\frac{tp}{\\sum_j cm[c, j] + \\sum_i cm[i, c] - tp + \\epsilon},
+        \\text{IoU}_c = \\frac{tp}{\\sum_j cm[c, j] + \\sum_i cm[i, c] - tp + \\epsilon}
+                      = \\frac{tp}{tp + fp + fn + \\epsilon},
 
-    and the result is the sum of the IoUs of the target classes whose denominator is not 0, divided by their
-    number (``+ e``, ``e = 1e-7``): a class absent from both labels and predictions is left out. 0.0 before the
-    first batch.
+    and the result is the sum of the IoUs of the target classes whose denominator is not 0, divided by their number
+    (``+ e``, ``e = 1e-7``): a target class absent from both labels and predictions is left out (0.0 when all
+    are). 0.0 before the first batch. Computed in float32, as Keras; reported as a Python float.
+
+    Args:
+        num_classes: the number of classes, an integer >= 1 (the matrix is ``num_classes x num_classes``).
+        target_class_ids: the classes to average over, a non-empty list or tuple of ids in ``[0, num_classes)``.
+        name: the name the metric is logged under (default ``"io_u"``, Keras' name).
+        dtype: the dtype of the confusion matrix: None or ``"int32"`` (Keras' default: float sample weights are
+            cut to whole numbers, with Keras' warning, and ids are truncated: ``-0.5`` is class 0), ``"float32"``
+            or ``"float64"`` (weights kept; an id outside ``[0, num_classes)`` before truncation is not counted).
+        ignore_class: a class id whose labels are not counted (a "void" class such as -1 or 255), or None.
+        sparse_y_true: ``y_true`` holds class ids (default); False: one score per class along ``axis``, whose
+            argmax is the id.
+        sparse_y_pred: the same for ``y_pred``.
+        axis: the class axis of dense (non-sparse) inputs (default -1).
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: the ids of both are flattened and must be as many;
+    ``sample_weight`` holds one weight per id (flattened) or one for all.
+
+    Raises:
+        TypeError: a ``num_classes``, ``ignore_class`` or ``axis`` that is not an integer, flags that are not bools;
+            inputs that do not hold numbers.
+        ValueError: a ``num_classes`` below 1, target class ids empty, not integers or outside
+            ``[0, num_classes)``, a ``dtype`` not in the list; when updated, inputs with different numbers of ids,
+            a ``sample_weight`` that fits neither, an ``axis`` outside a dense input.
+
+    Keras 3.15 computes the result with a sum over ``axis``, so its ``result()`` fails (torch's ``IndexError``)
+    for an ``axis`` other than -1 and 0; here ``axis`` only picks the class axis of dense inputs.
+
+    Source: Keras 3, ``keras.metrics.IoU`` (https://keras.io/api/metrics/segmentation_metrics/).
+
+    >>> m = IoU(num_classes=2, target_class_ids=[0])
+    >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])      # cm [[1, 1], [1, 1]]: IoU_0 = 1 / (2 + 2 - 1)
+    >>> round(m.result(), 6)
+    0.333333
+    """
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
+                 sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+        self.target_class_ids = _class_ids(target_class_ids, self.num_classes, type(self).__name__)
+
+    @_ieee754
+    def result(self):
+        cm = self.total_cm       # the sums in the matrix's dtype, then float32, as Keras
+        true_positives = np.diag(cm)[self.target_class_ids].astype(np.float32)
+        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - np.diag(cm))[self.target_class_ids].astype(np.float32)
+        valid = denominator > np.float32(1e-9)
+        iou = np.where(valid, true_positives / (denominator + np.float32(_EPSILON)), np.float32(0))
+        return _reported(np.float32(iou.sum(dtype=np.float32) / (valid.sum(dtype=np.float32)
+                                                                 + np.float32(_EPSILON))))
+
+    def _config(self, *keys):
+        """The config with ``keys`` in this order, as Keras writes each class's."""
+        values = {"name": self.name, "dtype": self.dtype}
+        return {key: values[key] if key in values else getattr(self, key) for key in keys}
+
+    def get_config(self):
+        return self._config("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
+                            "sparse_y_pred", "axis")
+
+
+class MeanIoU(IoU):
+    """The mean intersection-over-union of every class over all samples seen (Keras 3's ``MeanIoU``): :class:`IoU`
+    with ``target_class_ids = range(num_classes)``, so the mean over the classes present in the labels or the
+    predictions (a class seen in neither is left out).
+
+    Args:
+        num_classes, name, dtype, ignore_class, sparse_y_true, sparse_y_pred, axis: as :class:`IoU` (default name
+            ``"mean_io_u"``).
+
+    Raises:
+        TypeError, ValueError: as :class:`IoU`.
+
+    Source: Keras 3, ``keras.metrics.MeanIoU`` (https://keras.io/api/metrics/segmentation_metrics/).
+
+    >>> m = MeanIoU(num_classes=2)
+    >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1], sample_weight=[0.3, 0.3, 0.3, 0.1])  # int32: weights 0
+    >>> m.result()
+    0.0
+    >>> m = MeanIoU(num_classes=2, dtype="float32")
+    >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1], sample_weight=[0.3, 0.3, 0.3, 0.1])
+    >>> round(m.result(), 6)      # IoU_0 = 0.3 / 0.9, IoU_1 = 0.1 / 0.7
+    0.238095
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
+                 sparse_y_pred=True, axis=-1):
+        classes = integer(num_classes, "num_classes", minimum=1)
+        super().__init__(classes, list(range(classes)), name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return self._config("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred",
+                            "axis")
+
+
+class OneHotIoU(IoU):
+    """:class:`IoU` of one-hot labels (Keras 3's ``OneHotIoU``): ``y_true`` holds one value per class along
+    ``axis`` and its argmax is the class id (``sparse_y_true=False``); ``y_pred`` likewise, unless
+    ``sparse_y_pred=True``.
+
+    Args:
+        num_classes, target_class_ids, name, dtype, ignore_class, axis: as :class:`IoU` (default name
+            ``"one_hot_io_u"``).
+        sparse_y_pred: ``y_pred`` holds class ids (default False: scores, whose argmax is the id).
+
+    Raises:
+        TypeError, ValueError: as :class:`IoU`.
+
+    Source: Keras 3, ``keras.metrics.OneHotIoU`` (https://keras.io/api/metrics/segmentation_metrics/).
+
+    >>> m = OneHotIoU(num_classes=3, target_class_ids=[0, 2])
+    >>> y_true = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]           # classes 2, 0, 1, 0
+    >>> y_pred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]]   # classes 2, 2, 0, 2
+    >>> m.update_state(y_true, y_pred)
+    >>> round(m.result(), 6)      # cm [[0, 0, 2], [1, 0, 0], [0, 0, 1]]: IoU_0 = 0 / 3, IoU_2 = 1 / 3
+    0.166667
+    """
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return self._config("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
+                            "axis")
+
+
+class OneHotMeanIoU(MeanIoU):
+    """:class:`MeanIoU` of one-hot labels (Keras 3's ``OneHotMeanIoU``): ``y_true`` holds one value per class
+    along ``axis`` and its argmax is the class id; ``y_pred`` likewise, unless ``sparse_y_pred=True``.
+
+    Args:
+        num_classes, name, dtype, ignore_class, axis: as :class:`IoU` (default name ``"one_hot_mean_io_u"``).
+        sparse_y_pred: ``y_pred`` holds class ids (default False: scores, whose argmax is the id).
+
+    Raises:
+        TypeError, ValueError: as :class:`IoU`.
+
+    Source: Keras 3, ``keras.metrics.OneHotMeanIoU`` (https://keras.io/api/metrics/segmentation_metrics/).
+
+    >>> m = OneHotMeanIoU(num_classes=3)
+    >>> m.update_state([[0, 0, 1], [1, 0, 0], [0, 1, 0]], [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1]])
+    >>> round(m.result(), 6)      # cm [[0, 0, 1], [1, 0, 0], [0, 0, 1]]: IoUs 0, 0 and 1 / 2
+    0.166667
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return self._config("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
+
+
+class BinaryIoU(IoU):
+    """The intersection-over-union of thresholded binary predictions over all samples seen (Keras 3's
+    ``BinaryIoU``): :class:`IoU` with 2 classes, 0 (negatives) and 1 (positives), averaged over
+    ``target_class_ids``.
+
+    Each entry of ``y_true`` is a class ``0`` or ``1`` (cast to an integer, as Keras does: ``0.7`` counts as
+    ``0``; entries outside ``[0, 2)`` and NaN are not counted; with the default int32 matrix Keras casts
+    before it checks the bounds, so ``-0.5`` counts as ``0`` too), each entry of ``y_pred`` is predicted as
+    ``1`` where ``y_pred >= threshold`` (NaN: ``0``). The result is :class:`IoU`'s, from the ``2 x 2`` matrix.
 
     Args:
         target_class_ids: the classes to average over, a tuple or list of 0 and/or 1 (default ``(0, 1)``).
         threshold: the decision threshold of the predictions (default 0.5).
         name: the name the metric is logged under (default ``"binary_io_u"``, Keras' name).
-        dtype: the dtype of the confusion matrix: ``"int32"`` (Keras' default: float sample weights are cut to
-            whole numbers, with Keras' warning) or ``"float32"``/``"float64"`` (weights kept).
+        dtype: the dtype of the confusion matrix, as :class:`IoU`'s (None: int32).
 
     ``update_state(y_true, y_pred, sample_weight=None)``: arrays of the same number of entries, flattened;
     ``sample_weight`` one weight per entry (flattened) or one for all.
 
     Raises:
-        ValueError: a target class outside ``[0, 2)`` (Keras' message), a threshold that is not a finite number, a
-            dtype not in the list; when updated, inputs with different numbers of entries, a ``sample_weight`` that
-            fits neither.
+        ValueError: a target class outside ``[0, 2)``, a threshold that is not a finite number, a dtype not in
+            the list; when updated, inputs with different numbers of entries, a ``sample_weight`` that fits neither.
         TypeError: inputs that do not hold numbers.
 
     Source: Keras 3, ``keras.metrics.BinaryIoU`` (https://keras.io/api/metrics/segmentation_metrics/).
@@ -1848,80 +2277,17 @@ class BinaryIoU(Metric):
     0.333333
     """
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name="binary_io_u", dtype="int32"):
-        ids = list(target_class_ids) if isinstance(target_class_ids, (list, tuple)) else None
-        if not ids or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in ids):
-            raise ValueError(f"Invalid value for argument `target_class_ids`. Expected a non-empty list of class "
-                             f"ids 0 and 1. Received target_class_ids={target_class_ids!r}")
-        if max(ids) >= 2 or min(ids) < 0:
-            raise ValueError(f"Target class id {max(ids) if max(ids) >= 2 else min(ids)} is out of range, which is "
-                             "[0, 2).")
-        self.target_class_ids = [int(c) for c in ids]
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = number(threshold, "threshold", finite=True, type_error=ValueError)
-        if dtype not in ("int32", "float32", "float64"):
-            raise ValueError(f"Invalid value for argument `dtype`. Expected 'int32', 'float32' or 'float64' (the "
-                             f"confusion matrix's). Received dtype={dtype!r}")
-        self._cm_dtype = dtype
-        super().__init__(name=name)
-        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
-
-    @property
-    def dtype(self):
-        """The dtype of the confusion matrix (``"int32"``, ``"float32"`` or ``"float64"``), as Keras' ``BinaryIoU``
-        takes it; its result is a Python float (float32 values) whatever it is."""
-        return self._cm_dtype
-
-    def reset_state(self):
-        self.total_cm = np.zeros((2, 2), dtype=np.int64 if self.dtype == "int32" else self.dtype)
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = _floats(y_true, "y_true", self.name).ravel()
-        y_pred = _floats(y_pred, "y_pred", self.name).astype(np.float32).ravel()
-        if y_true.size != y_pred.size:
-            raise ValueError(f"{self.name}: y_true and y_pred must hold as many entries. Received {y_true.size} and "
-                             f"{y_pred.size}")
-        if self.dtype == "int32":      # Keras casts y_true to the int dtype first: -0.5 -> 0 counts as class 0
-            y_true = np.trunc(y_true)
-        counted = (y_true >= 0) & (y_true < 2)                  # (NaN: False) Keras' bounds mask
-        labels = np.where(counted, y_true, 0).astype(np.int64)   # 0.7 -> 0, as Keras' cast to int
-        predicted = (y_pred >= np.float32(self.threshold)).astype(np.int64)
-        if sample_weight is None:
-            weights = np.ones(y_true.shape)
-        else:
-            weights = _floats(sample_weight, "sample_weight", self.name).ravel()
-            if weights.size not in (1, y_true.size):
-                raise ValueError(f"{self.name}: sample_weight must hold one weight per entry ({y_true.size}) or one "
-                                 f"for all. Received sample_weight of shape {np.shape(_numpy(sample_weight))}")
-            if self.dtype == "int32" and "float" in str(getattr(sample_weight, "dtype", "")):     # as Keras
-                warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
-                              "weight due to type casting Consider using integer weights.", stacklevel=2)
-            weights = np.broadcast_to(weights, y_true.shape)
-        weights = np.where(counted, weights, 0)
-        weights = np.trunc(weights).astype(np.int64) if self.dtype == "int32" else weights.astype(self.dtype)
-        cm = np.zeros_like(self.total_cm)
-        np.add.at(cm, (labels, predicted), weights)
-        self.total_cm = self.total_cm + cm
-
-    @_ieee754
-    def result(self):
-        cm = self.total_cm.astype(np.float32)
-        tp = np.diag(cm)
-        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - tp)[self.target_class_ids]
-        tp = tp[self.target_class_ids]
-        valid = denominator > np.float32(1e-9)
-        iou = np.where(valid, tp / (denominator + np.float32(_EPSILON)), np.float32(0))
-        return _reported(np.float32(iou.sum(dtype=np.float32) / (valid.sum(dtype=np.float32)
-                                                                 + np.float32(_EPSILON))))
+        scores = _floats(y_pred, "y_pred", self.name).astype(np.float32)
+        super().update_state(y_true, (scores >= np.float32(self.threshold)).astype(np.int64), sample_weight)
 
     def get_config(self):
-        return {"name": self.name, "target_class_ids": list(self.target_class_ids), "threshold": self.threshold,
-                "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        """The metric of ``get_config()``'s output or of Keras' config (whose ``dtype`` is the confusion matrix's)."""
-        return cls(**config)
+        return self._config("target_class_ids", "threshold", "name", "dtype")
 
 
 # ------------------------------------------------------------------------------------------------ lookup
@@ -1930,7 +2296,9 @@ _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy,
             TrueNegatives, FalseNegatives, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge,
             SquaredHinge, CategoricalHinge, Poisson, KLDivergence, LogCoshError, CosineSimilarity,
             TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score, Sum,
-            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryIoU)
+            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryIoU, IoU, MeanIoU,
+            OneHotIoU, OneHotMeanIoU, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+            SpecificityAtSensitivity)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -2002,6 +2370,7 @@ def get(identifier, y_true=None, y_pred=None):
                 # logged under its own name when found by its register_keras_serializable key ("pkg>name"), as Keras
                 return MeanMetricWrapper(cls, name=getattr(cls, "__name__", identifier) if ">" in identifier
                                          else identifier)
+            _check_made_from_a_name(cls, identifier)
             if not as_compile and _BY_NAME.get(key) is cls:     # one of ours: Keras' name (its default)
                 return cls()
         return cls(name=identifier)
@@ -2014,6 +2383,18 @@ def get(identifier, y_true=None, y_pred=None):
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
 
 
+def _check_made_from_a_name(cls, identifier):
+    """A TypeError naming the arguments ``cls`` cannot be made without (``MeanIoU``'s ``num_classes``,
+    ``PrecisionAtRecall``'s ``recall``), which a name does not give: Keras' ``get`` fails there too, with Python's
+    "missing 1 required positional argument"."""
+    needed = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+              if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    if needed:
+        raise TypeError(f"The metric {identifier!r} ({cls.__name__}) cannot be made from its name: it needs "
+                        f"{', '.join(f'`{n}`' for n in needed)}. Pass the metric made with them instead, e.g. "
+                        f"metrics=[{cls.__name__}({', '.join(f'{n}=...' for n in needed)})]")
+
+
 def _shape(x):
     if isinstance(x, tuple) and all(isinstance(n, int) for n in x):
         return x
@@ -2022,11 +2403,13 @@ def _shape(x):
 
 __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
            "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
-           "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-           "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError",
-           "Metric", "Poisson", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
-           "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
-           "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy",
-           "binary_accuracy", "categorical_accuracy", "cosine_similarity", "get", "mean_absolute_error",
-           "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
-           "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
+           "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError", "Mean",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanMetricWrapper", "MeanSquaredError",
+           "MeanSquaredLogarithmicError", "Metric", "OneHotIoU", "OneHotMeanIoU", "Poisson", "Precision",
+           "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision", "RootMeanSquaredError",
+           "SensitivityAtSpecificity", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+           "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge", "Sum",
+           "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy",
+           "categorical_accuracy", "cosine_similarity", "get", "mean_absolute_error", "mean_squared_error",
+           "resolve_accuracy", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+           "top_k_categorical_accuracy"]
