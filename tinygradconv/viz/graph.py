@@ -15,10 +15,10 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph so wide
-that at most two such bands fit, and that they leave taller than 10 inches (a deep conv model: each layer's row
-holds its input, kernel and bias, too wide for two bands; a 10-layer Dense model, too tall for two) is folded
-for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph that the
+bands fitting 10 inches leave taller than 10 inches (a deep conv model: each layer's row holds its input, kernel
+and bias, too wide for two bands; a 10-layer Dense model, too tall for two; a chain of 30 ops, too tall for
+three) is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -415,12 +415,14 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
     by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
     than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    When at most two bands fit ``max_width`` and they are still taller than ``fold_height`` (not even two fit: a
-    model whose rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more;
-    a chain of narrow boxes, three bands or more side by side, keeps its figure under 10 inches wide), the drawing
-    is folded for a landscape slide instead (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows
-    wrapped narrower where that helps (a 6-layer model's graph was one band 7 by 21 inches, unreadable on a slide:
-    found by a teacher; a 10-layer Dense model's was two bands 8.3 by 22.9 inches, shown at a third of its size).
+    When the bands that fit ``max_width`` are still taller than ``fold_height`` (not even two fit: a model whose
+    rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more; or three fit,
+    but a chain of 30 ops needs five), the drawing is folded for a landscape slide instead (:func:`_slide_fold`): up
+    to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
+    band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
+    22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
+    7.4 by 16.3 inches, is six bands 15.1 by 8.9; with its gradients, three bands 9.4 by 17.4 inches before, four
+    bands 12.6 by 13.3: each box a line taller, still about square, its text at 4.5 points on the slide).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
@@ -435,9 +437,9 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
     n_bands = max(1, min(fit, needed, len(rows)))
     bands = _split(row_h, n_bands)
-    # at most two bands fit, and they are not enough: a tall strip, folded for the slide (a chain of narrow boxes,
-    # three bands or more side by side, keeps its figure under 10 inches wide)
-    if (slide or (fit <= 2 and needed > fit)) and total > fold_height and len(rows) > 1:
+    # the bands that fit are not enough: a tall strip, folded for the slide (a chain of narrow boxes kept three
+    # bands 10 inches wide, 17 inches tall: a slide showed its text at 3.5 points, found by a teacher)
+    if (slide or needed > fit) and total > fold_height and len(rows) > 1:
         rows, bands = _slide_fold(nodes, layer, sizes, max_width)
         row_w, row_h = _measure(rows, sizes)
         band_w = max(row_w)
@@ -682,9 +684,10 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
-    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that two
-    bands, the most that fit in 10 inches, leave over 10 inches tall (a 10-layer Dense model: 8.3 by 22.9 inches
-    before, now five bands, about 14.6 by 11.7), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
+    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
+    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands: 8.3 by 22.9 inches
+    before, now five bands, about 14.6 by 11.7; a chain of 30 ops, three bands 7.4 by 16.3 inches before, now six
+    bands, 15.1 by 8.9), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
     inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least 7
     points when the figure is shown as wide as the slide), each fold where the fewest edges cross;
     a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
