@@ -123,18 +123,59 @@ def _brief(array, limit=3):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
+def _layer_name(name):
+    """The layer a layer's output is named after: ``"split"`` for ``"split:1"``, an output of a layer with several
+    (see :class:`~tinygradconv.layers.Layer`); the name itself otherwise (``"dense_1"``)."""
+    head, colon, index = (name or "").rpartition(":")
+    return head if colon and head and index.isdigit() else name
+
+
+def _layer_of(order, roles) -> dict:
+    """``{id(tensor): layer name}`` for the unnamed tensors an op made inside a layer's call: the matmul of
+    ``dense_1`` before its bias add. A layer names the tensor its call returns after itself (``"dense_1"``, or
+    ``"split:0"``, ``"split:1"`` for several) and its weights ``"dense_1/kernel"``; a tensor belongs to layer ``L``
+    when every use of it leads, through unnamed tensors only, to a tensor named after ``L``, and the graph holds a
+    weight named ``"L/..."`` or an output named ``"L:0"``, ... (so that a tensor the user named, ``h.name = "h"``,
+    scopes no op). A tensor used by two layers (a residual's input) belongs to neither."""
+    layers = {t.name.split("/")[0] for t in order if t.name and "/" in t.name and t._ctx is None}
+    layers |= {_layer_name(t.name) for t in order if t.name and _layer_name(t.name) != t.name}
+    consumers = {}
+    for t in order:
+        if t._ctx is not None:
+            for p in t._ctx.inputs:
+                if p is not None:
+                    consumers.setdefault(id(p), []).append(t)
+    owner = {}
+    for t, role in zip(reversed(order), reversed(roles)):          # consumers before the tensors they use
+        if role != "intermediate" or t.name:
+            continue
+        found = {_layer_name(c.name) if c.name else owner.get(id(c)) for c in consumers.get(id(t), ())}
+        if len(found) == 1 and (layer := found.pop()) in layers:
+            owner[id(t)] = layer
+    return owner
+
+
 def _made_by_titles(order, roles, op_names) -> dict:
     """``{id(tensor): title}`` for the unnamed tensors an op made (not the output): the op's name, ``"matmul"``,
     numbered in the graph's order where one op makes several, ``"mul 1"``, ``"mul 2"`` (all were titled
     ``"tensor"``, which a student could not follow from box to box; as torchviz names a node by the backward
     function of the op that made it, ``MulBackward0``, and TensorFlow an op's output by the op, ``add_1``). The box's
-    colour (green, "tensor made by an op") tells it from the op's small yellow box above it."""
+    colour (green, "tensor made by an op") tells it from the op's small yellow box above it.
+
+    Inside a layer's call (:func:`_layer_of`) the title is scoped by the layer, ``"dense_1/matmul"``, numbered
+    within the layer: the matmul of the second Dense layer was ``"matmul 2"``, a number counted over the whole
+    graph that a student had to trace back to ``dense_1`` (found by a teacher). The scope is written as the layer's
+    weights are, ``"dense_1/kernel"`` beside it, and as TensorFlow's name scopes name the ops of a Keras layer
+    (``dense_1/MatMul``, ``dense_1/BiasAdd`` in TensorBoard); a frame grouping the layer's boxes would cross the
+    folds of a long graph into bands."""
+    layer_of = _layer_of(order, roles)
     made = {}
     for t, role, op in zip(order, roles, op_names):
         if role == "intermediate" and not t.name:
-            made.setdefault(op, []).append(id(t))
-    return {key: op + (f" {k}" if len(ids) > 1 else "")
-            for op, ids in made.items() for k, key in enumerate(ids, 1)}
+            scope = layer_of.get(id(t))
+            made.setdefault(op if scope is None else f"{scope}/{op}", []).append(id(t))
+    return {key: title + (f" {k}" if len(ids) > 1 else "")
+            for title, ids in made.items() for k, key in enumerate(ids, 1)}
 
 
 def _short_label(t, role, grad, number=None, made_by=None):
@@ -679,8 +720,10 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     numbered in the graph's order, ``"input 1"``, ``"input 2"``, ``"mul 1"``, ``"mul 2"``, so that a model's
     input and the loss's target are told apart; ``t.name = "target"`` titles a box by its name. A layer names the
     tensor its call makes after itself, so that a model's graph titles each layer's output ``"dense"``,
-    ``"dense_1"``, as its weights ``"dense/kernel"``, ``"dense_1/kernel"`` (the ops inside a layer, the matmul
-    before the bias add, keep their op titles; a tensor the layer returns unchanged keeps its own), and a model
+    ``"dense_1"``, as its weights ``"dense/kernel"``, ``"dense_1/kernel"`` (a tensor the layer returns unchanged
+    keeps its own); a layer with several outputs names them ``"split:0"``, ``"split:1"``, as Keras numbers a layer's
+    output tensors; the tensors the ops inside a layer make are titled within its scope, ``"dense_1/matmul"`` (the
+    matmul before the bias add), as its weights are and as TensorFlow names the ops of a Keras layer, and a model
     titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
