@@ -598,8 +598,15 @@ class Layer:
             kwargs["training"] = training
         outputs = self.call(inputs, *args, **kwargs)
         _check_outputs(self, outputs)
-        if isinstance(outputs, Tensor) and outputs.name is None and _made_by_call(outputs, inputs, args, kwargs):
-            outputs.name = self.name    # plot_graph titles the box "dense_1", the layer that made it
+        if isinstance(outputs, Tensor):
+            if outputs.name is None and _made_by_call(outputs, inputs, args, kwargs):
+                outputs.name = self.name    # plot_graph titles the box "dense_1", the layer that made it
+        elif outputs is not None:
+            # several outputs: "split:0", "split:1", numbered as Keras numbers a layer's output tensors (the tensor
+            # index of their _keras_history, None entries counted) and as TensorFlow names an op's outputs
+            for index, output in enumerate(flatten(outputs)):
+                if isinstance(output, Tensor) and output.name is None and _made_by_call(output, inputs, args, kwargs):
+                    output.name = f"{self.name}:{index}"
         if self.activity_regularizer is not None and isinstance(outputs, Tensor):
             batch = outputs.shape[0] if outputs.ndim else 1
             self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))

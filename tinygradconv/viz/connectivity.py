@@ -1559,7 +1559,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
 
     Args:
         kind, input_length, ...: the described op, as for :func:`conv_matrices`.
-        ax: a pair of Axes (``C`` left, ``T`` right); default a new figure.
+        ax: a pair of Axes (``C`` left, ``T`` right); default a new figure. The colour bar (``annotate=False``)
+            then takes its room out of ``T``'s Axes, as ``fig.colorbar(image, ax=...)`` does, so that it and its
+            label stay inside the figure; the title lines are the figure's ``suptitle`` (a figure made with
+            ``layout="constrained"`` keeps them clear of the matrices' titles).
         weights: the ``k`` tap values (default ``1, 2, ..., k``, so that every tap shows as a different value).
         annotate: write the non-zero values (2 significant digits) in the cells (default: when a cell is big enough
             for them, i.e. when the two matrices' sides add up to at most 26; otherwise a colour bar gives the
@@ -1660,8 +1663,15 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
     if new_figure:                                                # a lopsided matrix's cells, longer one way
         ax[0].set_aspect(c_rows / max(n_short, 1))
         ax[1].set_aspect(shrink * n_short / t_cols if t_cols else 1.0)
-    if not annotate:                                              # right beside T, as high as T
-        bar = fig.colorbar(image, cax=_bar_beside(ax[1], fig), label="matrix entry:\none tap's weight w_t")
+    if not annotate:
+        label = "matrix entry:\none tap's weight w_t"
+        if new_figure:                                            # right beside T, as high as T
+            bar = fig.colorbar(image, cax=_bar_beside(ax[1], fig), label=label)
+        else:
+            # in the caller's Axes: the bar takes its room out of T's Axes (matplotlib's own way, which every layout
+            # engine and a figure without one take into account), T drawn against it; placed beside T's drawn box
+            # instead, the bar and its label ran past the figure's right edge (found by a teacher)
+            bar = fig.colorbar(image, ax=ax[1], label=label, fraction=0.08, pad=0.04)
         bar.ax.tick_params(labelsize=8)
     diff = float(np.max(np.abs(t - c.T))) if c.size else 0.0
     chars = _nine_point_chars(fig.get_figwidth())

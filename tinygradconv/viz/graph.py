@@ -15,10 +15,10 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph so wide
-that at most two such bands fit, and that they leave taller than 10 inches (a deep conv model: each layer's row
-holds its input, kernel and bias, too wide for two bands; a 10-layer Dense model, too tall for two) is folded
-for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
+folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph that the
+bands fitting 10 inches leave taller than 10 inches (a deep conv model: each layer's row holds its input, kernel
+and bias, too wide for two bands; a 10-layer Dense model, too tall for two; a chain of 30 ops, too tall for
+three) is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -123,18 +123,59 @@ def _brief(array, limit=3):
     return text if np.ndim(array) == 0 else f"[{text}]"
 
 
+def _layer_name(name):
+    """The layer a layer's output is named after: ``"split"`` for ``"split:1"``, an output of a layer with several
+    (see :class:`~tinygradconv.layers.Layer`); the name itself otherwise (``"dense_1"``)."""
+    head, colon, index = (name or "").rpartition(":")
+    return head if colon and head and index.isdigit() else name
+
+
+def _layer_of(order, roles) -> dict:
+    """``{id(tensor): layer name}`` for the unnamed tensors an op made inside a layer's call: the matmul of
+    ``dense_1`` before its bias add. A layer names the tensor its call returns after itself (``"dense_1"``, or
+    ``"split:0"``, ``"split:1"`` for several) and its weights ``"dense_1/kernel"``; a tensor belongs to layer ``L``
+    when every use of it leads, through unnamed tensors only, to a tensor named after ``L``, and the graph holds a
+    weight named ``"L/..."`` or an output named ``"L:0"``, ... (so that a tensor the user named, ``h.name = "h"``,
+    scopes no op). A tensor used by two layers (a residual's input) belongs to neither."""
+    layers = {t.name.split("/")[0] for t in order if t.name and "/" in t.name and t._ctx is None}
+    layers |= {_layer_name(t.name) for t in order if t.name and _layer_name(t.name) != t.name}
+    consumers = {}
+    for t in order:
+        if t._ctx is not None:
+            for p in t._ctx.inputs:
+                if p is not None:
+                    consumers.setdefault(id(p), []).append(t)
+    owner = {}
+    for t, role in zip(reversed(order), reversed(roles)):          # consumers before the tensors they use
+        if role != "intermediate" or t.name:
+            continue
+        found = {_layer_name(c.name) if c.name else owner.get(id(c)) for c in consumers.get(id(t), ())}
+        if len(found) == 1 and (layer := found.pop()) in layers:
+            owner[id(t)] = layer
+    return owner
+
+
 def _made_by_titles(order, roles, op_names) -> dict:
     """``{id(tensor): title}`` for the unnamed tensors an op made (not the output): the op's name, ``"matmul"``,
     numbered in the graph's order where one op makes several, ``"mul 1"``, ``"mul 2"`` (all were titled
     ``"tensor"``, which a student could not follow from box to box; as torchviz names a node by the backward
     function of the op that made it, ``MulBackward0``, and TensorFlow an op's output by the op, ``add_1``). The box's
-    colour (green, "tensor made by an op") tells it from the op's small yellow box above it."""
+    colour (green, "tensor made by an op") tells it from the op's small yellow box above it.
+
+    Inside a layer's call (:func:`_layer_of`) the title is scoped by the layer, ``"dense_1/matmul"``, numbered
+    within the layer: the matmul of the second Dense layer was ``"matmul 2"``, a number counted over the whole
+    graph that a student had to trace back to ``dense_1`` (found by a teacher). The scope is written as the layer's
+    weights are, ``"dense_1/kernel"`` beside it, and as TensorFlow's name scopes name the ops of a Keras layer
+    (``dense_1/MatMul``, ``dense_1/BiasAdd`` in TensorBoard); a frame grouping the layer's boxes would cross the
+    folds of a long graph into bands."""
+    layer_of = _layer_of(order, roles)
     made = {}
     for t, role, op in zip(order, roles, op_names):
         if role == "intermediate" and not t.name:
-            made.setdefault(op, []).append(id(t))
-    return {key: op + (f" {k}" if len(ids) > 1 else "")
-            for op, ids in made.items() for k, key in enumerate(ids, 1)}
+            scope = layer_of.get(id(t))
+            made.setdefault(op if scope is None else f"{scope}/{op}", []).append(id(t))
+    return {key: title + (f" {k}" if len(ids) > 1 else "")
+            for title, ids in made.items() for k, key in enumerate(ids, 1)}
 
 
 def _short_label(t, role, grad, number=None, made_by=None):
@@ -415,12 +456,14 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
     by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
     than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    When at most two bands fit ``max_width`` and they are still taller than ``fold_height`` (not even two fit: a
-    model whose rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more;
-    a chain of narrow boxes, three bands or more side by side, keeps its figure under 10 inches wide), the drawing
-    is folded for a landscape slide instead (:func:`_slide_fold`): up to :data:`_SLIDE_MAX_WIDTH` wide, its rows
-    wrapped narrower where that helps (a 6-layer model's graph was one band 7 by 21 inches, unreadable on a slide:
-    found by a teacher; a 10-layer Dense model's was two bands 8.3 by 22.9 inches, shown at a third of its size).
+    When the bands that fit ``max_width`` are still taller than ``fold_height`` (not even two fit: a model whose
+    rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more; or three fit,
+    but a chain of 30 ops needs five), the drawing is folded for a landscape slide instead (:func:`_slide_fold`): up
+    to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
+    band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
+    22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
+    7.4 by 16.3 inches, is six bands 15.1 by 8.9; with its gradients, three bands 9.4 by 17.4 inches before, four
+    bands 12.6 by 13.3: each box a line taller, still about square, its text at 4.5 points on the slide).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
@@ -435,9 +478,9 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
     n_bands = max(1, min(fit, needed, len(rows)))
     bands = _split(row_h, n_bands)
-    # at most two bands fit, and they are not enough: a tall strip, folded for the slide (a chain of narrow boxes,
-    # three bands or more side by side, keeps its figure under 10 inches wide)
-    if (slide or (fit <= 2 and needed > fit)) and total > fold_height and len(rows) > 1:
+    # the bands that fit are not enough: a tall strip, folded for the slide (a chain of narrow boxes kept three
+    # bands 10 inches wide, 17 inches tall: a slide showed its text at 3.5 points, found by a teacher)
+    if (slide or needed > fit) and total > fold_height and len(rows) > 1:
         rows, bands = _slide_fold(nodes, layer, sizes, max_width)
         row_w, row_h = _measure(rows, sizes)
         band_w = max(row_w)
@@ -677,14 +720,17 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     numbered in the graph's order, ``"input 1"``, ``"input 2"``, ``"mul 1"``, ``"mul 2"``, so that a model's
     input and the loss's target are told apart; ``t.name = "target"`` titles a box by its name. A layer names the
     tensor its call makes after itself, so that a model's graph titles each layer's output ``"dense"``,
-    ``"dense_1"``, as its weights ``"dense/kernel"``, ``"dense_1/kernel"`` (the ops inside a layer, the matmul
-    before the bias add, keep their op titles; a tensor the layer returns unchanged keeps its own), and a model
+    ``"dense_1"``, as its weights ``"dense/kernel"``, ``"dense_1/kernel"`` (a tensor the layer returns unchanged
+    keeps its own); a layer with several outputs names them ``"split:0"``, ``"split:1"``, as Keras numbers a layer's
+    output tensors; the tensors the ops inside a layer make are titled within its scope, ``"dense_1/matmul"`` (the
+    matmul before the bias add), as its weights are and as TensorFlow names the ops of a Keras layer, and a model
     titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
-    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that two
-    bands, the most that fit in 10 inches, leave over 10 inches tall (a 10-layer Dense model: 8.3 by 22.9 inches
-    before, now five bands, about 14.6 by 11.7), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
+    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
+    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands: 8.3 by 22.9 inches
+    before, now five bands, about 14.6 by 11.7; a chain of 30 ops, three bands 7.4 by 16.3 inches before, now six
+    bands, 15.1 by 8.9), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
     inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least 7
     points when the figure is shown as wide as the slide), each fold where the fewest edges cross;
     a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,

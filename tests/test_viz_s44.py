@@ -1,0 +1,193 @@
+"""Teaching pictures, the rough edges (session 44): a long chain of ops folded for a landscape slide; the op boxes
+inside a layer titled after the layer; the outputs of a layer with several named ``layer:0``, ``layer:1``; the
+colour bar of ``plot_conv_matrix`` in the caller's Axes kept inside the figure. Each checked on the drawn artists
+and the figure's size, against numbers worked out by hand (the figure as shown on a 13.33 by 7.5 inch slide)."""
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+import matplotlib.pyplot as plt
+from figure_check import figure_problems
+
+import tinygradconv as tg
+from tinygradconv import viz
+
+SLIDE_W, SLIDE_H = 13.33, 7.5           # a 16:9 slide, inches
+
+
+def _chain_loss(steps=15):
+    """``y = (y * 1.1).tanh()`` ``steps`` times from a 2-vector, then ``y.sum()``: 2 * steps + 1 ops in one chain."""
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(steps):
+        y = (y * 1.1).tanh()
+    return y.sum()
+
+
+def _op_columns(ax):
+    return {round(t.get_position()[0], 2) for t in ax.texts if (t.get_gid() or "").startswith("op:")}
+
+
+def test_a_chain_of_30_ops_is_folded_for_a_landscape_slide():
+    """It was three bands, 7.4 by 16.3 inches: a slide (7.5 inches high) showed its 8-point text at 3.7 points.
+    Now folded into more bands, landscape, at most 15.2 inches wide (7 points when shown as wide as the slide),
+    its text at 6 points or more once the whole figure is fitted to the slide, and nothing cut off or overlapping."""
+    ax = viz.plot_graph(_chain_loss())
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    assert height < width <= 15.2
+    assert 8 * min(SLIDE_W / width, SLIDE_H / height) >= 6.0         # was 8 * 7.5 / 16.3 = 3.7
+    assert len(_op_columns(ax)) >= 5                                 # five bands or more (was three)
+    assert figure_problems(fig, shown_width_in=SLIDE_W) == []
+    plt.close(fig)
+
+
+def test_a_chain_with_gradients_is_no_longer_a_tall_strip():
+    """With the gradients (a line more in each box) it was three bands 9.4 by 17.4 inches (3.4-point text on the
+    slide); now four bands, about square (12.6 by 13.3), no wider than 15.2 inches, at 4.5 points or more fitted
+    to the slide (not 7: 62 rows of boxes 4 lines high do not fit a slide at that size)."""
+    ax = viz.plot_graph(_chain_loss(), grads=True)
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    assert width <= 15.2 and height < 1.1 * width                     # was 17.4 tall, 9.4 wide
+    assert len(_op_columns(ax)) >= 4
+    assert 8 * min(SLIDE_W / width, SLIDE_H / height) >= 4.5         # was 8 * 7.5 / 17.4 = 3.4
+    assert figure_problems(fig, shown_width_in=SLIDE_W) == []
+    plt.close(fig)
+
+
+def test_a_short_chain_keeps_its_figure_under_10_inches():
+    """The fold for the slide is only for graphs the bands of 10 inches leave taller than 10 inches: 5 steps (11
+    ops) stay one portrait band under 10 inches wide, readable at 10 inches."""
+    ax = viz.plot_graph(_chain_loss(5))
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    assert width <= 10.0 and height > width
+    assert figure_problems(fig) == []
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("layout", [None, "constrained"])
+@pytest.mark.parametrize("args", [("conv1d", 30, 3), ("conv1d_transpose", 8, 3, 3)])
+def test_conv_matrix_colour_bar_stays_inside_the_callers_figure(layout, args):
+    """In the caller's 8 by 4 inch figure (1 by 2 Axes, matplotlib's default margins: 0.8 inch right of the
+    second), the colour bar stood beside T's drawn box and its tick labels and label ran past the right edge (to
+    809 and 823 pixels of 800 for the 30-long conv1d). Now the bar and its label end inside the figure, and right
+    of T's drawn box (not over it)."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4), dpi=100, layout=layout)
+    viz.plot_conv_matrix(*args, annotate=False, ax=axes)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bar = fig.axes[-1]
+    assert bar not in axes and bar.get_ylabel().startswith("matrix entry")
+    right = bar.get_tightbbox(renderer)                                # ticks and label included
+    assert right.x1 <= fig.bbox.x1 and right.y0 >= fig.bbox.y0 and right.y1 <= fig.bbox.y1
+    assert bar.get_window_extent(renderer).x0 >= axes[1].get_window_extent(renderer).x1
+    if layout == "constrained":    # with a layout engine nothing overlaps (without one, the caller's figure keeps
+        # no room for the suptitle above the matrices' titles: matplotlib's default, left as it is)
+        assert figure_problems(fig, shown_width_in=8.0) == []
+    plt.close(fig)
+
+
+def _titles(ax):
+    return sorted(t.get_text().split("\n")[0] for t in ax.texts if (t.get_gid() or "").startswith("tensor:"))
+
+
+def test_ops_inside_a_layer_are_titled_by_the_layer():
+    """The matmul of the second Dense layer was "matmul 2" (numbered over the whole graph) and the bias add of the
+    first, before its relu, "add": now "dense_1/matmul" and "dense/add", scoped as the layers' weights are; the
+    loss's ops, outside every layer, keep their op titles."""
+    from tinygradconv.layers import Dense, Input
+    from tinygradconv.models import Sequential
+
+    model = Sequential([Input((3,), name="input_layer"),
+                        Dense(4, activation="relu", kernel_initializer="ones", name="dense"),
+                        Dense(1, kernel_initializer="ones", name="dense_1")])
+    out = model(np.arange(6.0, dtype="float32").reshape(2, 3))
+    loss = ((out - tg.tensor(np.zeros((2, 1), "float32"))) ** 2).mean()
+    ax = viz.plot_graph(loss)
+    assert _titles(ax) == ["dense", "dense/add", "dense/bias", "dense/kernel", "dense/matmul", "dense_1",
+                           "dense_1/bias", "dense_1/kernel", "dense_1/matmul", "input", "input_layer", "output",
+                           "pow_scalar", "sub"]
+    boxes = {t.get_text().split("\n")[0]: t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("tensor:")}
+    # x = [[0, 1, 2], [3, 4, 5]] times a kernel of ones: every entry of a row is the row's sum, 3 and 12
+    assert boxes["dense/matmul"].split("\n")[1:] == ["(2, 4) float32", "mean 7.5, max|.| 12"]
+    assert boxes["dense_1/matmul"].split("\n")[2] == "[12, 48]"            # 4 * 3, 4 * 12
+    plt.close(ax.figure)
+
+
+def test_a_tensor_two_layers_use_or_a_user_named_one_scopes_nothing():
+    """A tensor that two layers use (``u``, the input of ``a`` and of ``b``) belongs to neither, nor to the one its
+    first use leads to; a name the user gives (``h``) is not a layer's, so the op before it keeps its op title; the
+    ops inside each layer are scoped."""
+    from tinygradconv.layers import Dense
+
+    x = tg.tensor(np.ones((2, 2), "float32"))
+    w = tg.tensor(np.ones((2, 2), "float32"), requires_grad=True)
+    h = (x * w).tanh()                                     # the mul before h: "mul 1"
+    h.name = "h"
+    u = h * 3.0                                            # used by a and b: "mul 2"
+    loss = (Dense(2, name="a")(u) + Dense(2, name="b")(u)).sum()
+    titles = _titles(viz.plot_graph(loss))
+    assert titles == ["a", "a/bias", "a/kernel", "a/matmul", "add", "b", "b/bias", "b/kernel", "b/matmul",
+                      "constant 3", "h", "input", "leaf", "mul 1", "mul 2", "output"]
+    plt.close("all")
+
+
+class _Split:
+    """A layer with two outputs: the first half of the features, and the second half doubled."""
+
+    @staticmethod
+    def make(name):
+        from tinygradconv.layers import Layer
+
+        class Split(Layer):
+            def call(self, x):
+                half = x.shape[-1] // 2
+                return x[:, :half], x[:, half:] * 2.0
+
+            def compute_output_shape(self, input_shape):
+                half = input_shape[-1] // 2
+                return (input_shape[0], half), (input_shape[0], input_shape[-1] - half)
+
+        return Split(name=name)
+
+
+def test_a_layer_with_several_outputs_names_them_by_index():
+    """The two outputs of a layer were titled by their ops ("getitem", "mul 1"): now "split:0" and "split:1", the
+    index of each output as Keras numbers a layer's output tensors (checked against this package's functional
+    API, whose symbolic outputs carry Keras' ``(layer, node_index, tensor_index)``); the op inside the layer that
+    makes the second, the getitem before the doubling, is "split/getitem"."""
+    split = _Split.make("split")
+    a, b = split(tg.tensor(np.arange(8.0, dtype="float32").reshape(2, 4), requires_grad=True))
+    assert (a.name, b.name) == ("split:0", "split:1")
+    ax = viz.plot_graph((a * b).sum())
+    assert _titles(ax) == ["constant 2", "leaf", "mul", "output", "split/getitem", "split:0", "split:1"]
+    boxes = {t.get_text().split("\n")[0]: t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("tensor:")}
+    assert boxes["split:1"].split("\n")[2] == "mean 9, max|.| 14"        # 2 * [2, 3, 6, 7]
+    plt.close(ax.figure)
+    inputs = tg.layers.Input((4,))
+    symbolic = _Split.make("split_sym")(inputs)
+    assert [t._keras_history[2] for t in symbolic] == [0, 1]
+
+
+def test_keras_numbers_a_layers_outputs_from_zero():
+    """The reference for the ``:0``, ``:1`` suffixes: Keras 3 records each output of a layer with its tensor index,
+    0, 1, 2 for an LSTM's sequence and two states (and TensorFlow names an op's outputs ``op:0``, ``op:1``)."""
+    keras = pytest.importorskip("keras")
+    outputs = keras.layers.LSTM(2, return_state=True, name="lstm")(keras.Input((3, 2)))
+    assert [t._keras_history.tensor_index for t in outputs] == [0, 1, 2]
+    assert {t._keras_history.operation.name for t in outputs} == {"lstm"}
+
+
+def test_a_layer_returning_its_input_among_its_outputs_leaves_that_name_alone():
+    """An output that is the input itself (returned unchanged) keeps its own name, as a single one does."""
+    from tinygradconv.layers import Layer
+
+    class PassAndDouble(Layer):
+        def call(self, x):
+            return x, x * 2.0
+
+    x = tg.tensor([1.0, 2.0])
+    x.name = "x"
+    same, doubled = PassAndDouble(name="pd")(x)
+    assert same is x and x.name == "x" and doubled.name == "pd:1"
