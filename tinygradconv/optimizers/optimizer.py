@@ -428,7 +428,8 @@ class Optimizer:
     def variables(self) -> list:
         """The optimizer's own state, as Keras 3's ``optimizer.variables`` lists it, in its order: the step count
         ``iterations`` (named ``"<name>/iteration"``), the learning rate when it is a number
-        (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then the slots of each variable the
+        (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then with ``use_ema=True`` the
+        moving average of each variable (``"<name>/<variable path>_average"``), then the slots of each variable the
         optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
         ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
 
@@ -491,7 +492,8 @@ class Optimizer:
     def _keras_variable_keys(self, variables) -> list:
         """What each entry of :attr:`variables` would hold for this optimizer built on ``variables``, in Keras 3's
         order (the order of the ``optimizer/vars`` datasets of a ``.keras`` file): ``"iterations"``,
-        ``"learning_rate"`` (a number only), ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
+        ``"learning_rate"`` (a number only), ``(i, "average")`` for the average of ``variables[i]`` (``use_ema``),
+        ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
         as Keras creates them, then the names of the scalar state. Before the optimizer is built, :attr:`variables`
         holds the first one or two only."""
         keys = ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
@@ -506,7 +508,8 @@ class Optimizer:
         return keys + list(self.scalar_state)
 
     def get_state(self, variables) -> dict:
-        """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` and any scalars.
+        """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` (with ``use_ema``,
+        ``"<i>/average"``, its moving average) and any scalars.
 
         With :meth:`set_state` (on a fresh optimizer and the same variables, in the same order) training resumes
         exactly where it stopped.
