@@ -118,10 +118,10 @@ def _models(keras, optimizer_name, **kwargs):
     return ours, theirs
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
-def test_fit_ends_with_the_averages_in_the_model_as_keras(name):
+@pytest.mark.parametrize("name, frequency", [("SGD", None), ("Adam", None), ("Adam", 5)])
+def test_fit_ends_with_the_averages_in_the_model_as_keras(name, frequency):
     keras = keras_on_torch("Keras 3.15's fit with use_ema is the reference")
-    ours, theirs = _models(keras, name, ema_momentum=0.7)
+    ours, theirs = _models(keras, name, ema_momentum=0.7, ema_overwrite_frequency=frequency)
     for model in (ours, theirs):
         model.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0)
     for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
