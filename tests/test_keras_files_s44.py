@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import keras_on_torch
 
-from tinygradconv import callbacks, layers, models
+from tinygradconv import callbacks, layers, models, optimizers
 from tinygradconv.layers import layer as layer_module
 
 OURS = types.SimpleNamespace(callbacks=callbacks)       # the library, as `keras` is passed
@@ -307,57 +307,33 @@ def test_backup_files_are_read_without_pickle_and_keep_the_optimizer_state(tmp_p
 
 
 # ----------------------------------------------------------------------------------------- 6. SwapEMAWeights
-class EmaSGD:
-    """An optimizer of our own keeping Keras' moving averages (``use_ema=True``): after each step, ``average =
-    m * average + (1 - m) * weight``, with ``m = 0`` at the first step (Keras' ``_update_model_variables_moving_
-    average``, whose ``iterations`` is still 0 there)."""
-    use_ema = True
-
-    def __init__(self, learning_rate, ema_momentum):
-        from tinygradconv import optimizers
-
-        self.inner = optimizers.SGD(learning_rate)
-        self.ema_momentum = ema_momentum
-        self.ema_weights = None
-        self.steps = 0
-
-    @property
-    def learning_rate(self):
-        return self.inner.learning_rate
-
-    def apply(self, grads, variables):
-        from tinygradconv import Tensor
-
-        self.inner.apply(grads, variables)
-        if self.ema_weights is None:
-            self.ema_weights = [Tensor(np.array(v.numpy())) for v in variables]
-        m = self.ema_momentum if self.steps else 0.0
-        for variable, average in zip(variables, self.ema_weights):
-            average.data = m * average.data + (1 - m) * variable.data
-        self.steps += 1
-
-
-def _ema_models(keras):
+def _ema_models(keras, name="SGD"):
+    """The same model in both libraries, trained by the optimizer ``name`` keeping its moving averages."""
     ours = models.Sequential([layers.Input((4,)), layers.Dense(1)])
-    ours.compile(optimizer=EmaSGD(0.1, 0.6), loss="mse")
+    ours.compile(optimizer=getattr(optimizers, name)(0.1, use_ema=True, ema_momentum=0.6), loss="mse")
     ours.set_weights([KERNEL, np.zeros(1, "float32")])
     theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-    theirs.compile(optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.6), loss="mse")
+    theirs.compile(optimizer=getattr(keras.optimizers, name)(0.1, use_ema=True, ema_momentum=0.6), loss="mse")
     theirs.set_weights([KERNEL, np.zeros(1, "float32")])
     return ours, theirs
 
 
-def test_swap_ema_weights_validation_and_evaluate_see_the_averages_as_keras():
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_swap_ema_weights_validation_and_evaluate_see_the_averages_as_keras(name):
     keras = keras_on_torch("Keras 3.15's SwapEMAWeights is the reference")
-    ours, theirs = _ema_models(keras)
+    ours, theirs = _ema_models(keras, name)
     x_val, y_val = X[::3] * 0.5, Y[::3]
     histories = [model.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0, validation_data=(x_val, y_val),
                            callbacks=[lib.callbacks.SwapEMAWeights()])
                  for model, lib in ((ours, OURS), (theirs, keras))]
     np.testing.assert_allclose(histories[0].history["val_loss"], histories[1].history["val_loss"], rtol=1e-5)
     np.testing.assert_allclose(histories[0].history["loss"], histories[1].history["loss"], rtol=1e-5)
-    # evaluate with the callback runs on the averages in both (Keras' model holds them after fit already: its
-    # optimizer writes them in at the end of fit; ours is our own optimizer, which does not)
+    # both optimizers write the averages into the model at the end of fit (finalize_variable_values)
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-7)
+    # evaluate with the callback runs on the averages in both; the weights are put back after
+    ours.optimizer.ema_weights[0].data = ours.optimizer.ema_weights[0].numpy() + 0.5     # now unlike the weights
+    theirs.optimizer._model_variables_moving_average[0].assign(ours.optimizer.ema_weights[0].numpy())
     trained = ours.get_weights()
     mine = ours.evaluate(x_val, y_val, verbose=0, callbacks=[callbacks.SwapEMAWeights()])
     reference = theirs.evaluate(x_val, y_val, verbose=0, callbacks=[keras.callbacks.SwapEMAWeights()])

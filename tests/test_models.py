@@ -1488,12 +1488,14 @@ def test_building_a_built_sequential_with_another_shape_is_refused_as_keras():
 
 
 def test_a_known_class_with_a_bad_config_is_named_by_its_reason_not_as_unknown():
-    """Found by a tester: a `.keras` file's Adam with `use_ema=True` (or a loss config with a stray key) warned
+    """Found by a tester: a `.keras` file's Adam with `use_ema=True` (implemented since; here
+    `gradient_accumulation_steps`, which is not), or a loss config with a stray key, warned
     "unknown optimizer {...}", the reason last; a class we know is now named with what is wrong in its config."""
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
     with pytest.raises(ValueError, match=r"^Invalid value for argument `optimizer`: the optimizer Adam cannot be made "
-                                         r"from this config: Argument `use_ema` is not supported"):
-        model.compile(optimizer={"class_name": "Adam", "config": {"use_ema": True}}, loss="mse")
+                                         r"from this config: Argument `gradient_accumulation_steps` is not "
+                                         r"supported"):
+        model.compile(optimizer={"class_name": "Adam", "config": {"gradient_accumulation_steps": 4}}, loss="mse")
     with pytest.raises(ValueError, match=r"^Invalid value for argument `loss`: the loss MeanSquaredError cannot be "
                                          r"made from this config: .*bogus"):
         model.compile(optimizer="adam", loss={"class_name": "MeanSquaredError", "config": {"bogus": 1}})

@@ -225,19 +225,16 @@ def test_adafactor_relative_step_changes_nothing_as_in_keras():
 
 
 # ------------------------------------------------------------------------------------------------ configuration
-_KERAS_ONLY = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps")
-
-
 @pytest.mark.parametrize("name, kwargs", CASES + [("Ftrl", {}), ("Lamb", {}), ("Adafactor", {})],
                          ids=IDS + ["Ftrl-defaults", "Lamb-defaults", "Adafactor-defaults"])
 def test_get_config_is_keras_and_reads_both_ways(name, kwargs):
-    """Keras' dict, its keys in its order, less Keras' own features (accepted with their defaults only); Keras'
-    learning rate is its float32 variable's value. (Named: Keras numbers the default name of a second instance.)"""
+    """Keras' dict, its keys in its order (``use_ema`` and the rest included, since s44); Keras' learning rate is
+    its float32 variable's value. (Named: Keras numbers the default name of a second instance.)"""
     keras = keras_on_torch(KERAS)
     kwargs = dict(kwargs, name="opt")
     theirs = getattr(keras.optimizers, name)(**kwargs).get_config()
     ours = getattr(optimizers, name)(**kwargs).get_config()
-    expected = {k: v for k, v in theirs.items() if k not in _KERAS_ONLY}
+    expected = dict(theirs)
     assert list(ours) == list(expected)
     assert np.float32(ours.pop("learning_rate")) == np.float32(expected.pop("learning_rate"))
     assert ours == expected
@@ -259,7 +256,9 @@ def test_defaults_and_names_without_keras(name):
                               "relative_step": True}}[name]
     config = getattr(optimizers, name)().get_config()
     assert config == {"name": name.lower(), "learning_rate": 0.001, "weight_decay": None, "clipnorm": None,
-                      "global_clipnorm": None, "clipvalue": None, **defaults}
+                      "global_clipnorm": None, "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+                      "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                      "gradient_accumulation_steps": None, **defaults}
     again = optimizers.deserialize(json.loads(json.dumps(optimizers.serialize(getattr(optimizers, name)(0.5)))))
     assert type(again) is getattr(optimizers, name) and again.learning_rate == 0.5
 
@@ -349,7 +348,10 @@ def test_state_round_trip_resumes_exactly(name, backend):
     (lambda: optimizers.Adafactor(relative_step="yes"), TypeError,
      r"^Adafactor: Invalid type for argument `relative_step`\. Expected True or False\. Received relative_step='yes'$"),
     (lambda: optimizers.Adafactor(lr=0.1), ValueError, r"Argument\(s\) not recognized: \{'lr': 0\.1\}"),
-    (lambda: optimizers.Lamb(use_ema=True), ValueError, r"`use_ema` is not supported"),
+    (lambda: optimizers.Lamb(use_ema=True, ema_momentum=2), ValueError,
+     r"^Invalid value for argument `ema_momentum`\. Expected a number in the range \[0, 1\]\. Received ema_mom"),
+    (lambda: optimizers.Lamb(gradient_accumulation_steps=2), ValueError,
+     r"`gradient_accumulation_steps` is not supported"),
 ])
 def test_bad_arguments_are_named(make, error, message):
     with pytest.raises(error, match=message):

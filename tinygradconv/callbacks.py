@@ -1121,14 +1121,17 @@ class SwapEMAWeights(Callback):
     swap them back, in place (each weight's array and its average exchange places; nothing is copied). With
     ``swap_on_epoch=True`` the averages are also swapped in at the end of each epoch and out at the start of the
     next, so that the callbacks after this one in the list (``ModelCheckpoint``) see, and save, the averaged
-    weights; after the last epoch the model keeps them, and the averages are set to them too, as Keras does (its
-    optimizer then writes its averages into the model at the end of ``fit``).
+    weights; after the last epoch the model keeps them, and the averages are set to them too, as Keras does (the
+    optimizer then writes its averages into the model at the end of ``fit``: see
+    :meth:`~tinygradconv.optimizers.Optimizer.finalize_variable_values`).
 
-    The optimizer must keep the averages: Keras' optimizers with ``use_ema=True``. tinygradconv's optimizers do
-    not implement ``use_ema`` yet (they refuse ``use_ema=True``), so here the optimizer is one of your own (any
+    The optimizer must keep the averages: any optimizer of :mod:`tinygradconv.optimizers` made with
+    ``use_ema=True`` (as in Keras), e.g. ``SGD(0.1, use_ema=True, ema_momentum=0.9)``, or one of your own (any
     object with ``apply(grads, variables)``, see :meth:`~tinygradconv.models.Model.compile`) that has
     ``use_ema = True`` and ``ema_weights``: one tensor per trainable weight of the model, in the order of
-    ``model.trainable_weights``, holding its average.
+    ``model.trainable_weights``, holding its average (the interface of
+    :attr:`~tinygradconv.optimizers.Optimizer.ema_weights`). Before the optimizer's first step there are no
+    averages yet: the first swap is then the ``ValueError`` below, as in Keras.
 
     Args:
         swap_on_epoch: also swap at the end and start of each epoch (for the callbacks after this one).

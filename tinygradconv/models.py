@@ -1624,6 +1624,9 @@ class Model(Layer):
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if epochs > 0 and finalize is not None:    # as Keras 3: use_ema writes the averages into the weights
+            finalize(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,

@@ -47,11 +47,10 @@ from ..autograd import no_grad
 from ..backend import dtype_name
 from ..ops.elementwise import ieee754
 from ..tensor import Tensor
-from ..validation import FLOAT_DTYPES, integer, number, refuse_foreign
+from ..validation import FLOAT_DTYPES, flag, integer, number, refuse_foreign
 from . import schedules as _schedules
 
-_KERAS_ONLY = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
-               "gradient_accumulation_steps": None}
+_KERAS_ONLY = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
 
 
 class LearningRate:
@@ -183,6 +182,18 @@ class Optimizer:
         global_clipnorm: if set, all gradients are rescaled together to a global L2 norm of at most this value.
             A limit of 0 clips nothing, as in Keras 3 (only one of the three may be set, whatever its value); a
             negative one is refused (Keras ignores it as it ignores 0).
+        use_ema: keep an exponential moving average (EMA, "Polyak averaging") of each variable the optimizer is
+            built with, as Keras 3 (PyTorch has no such argument: ``torch.optim.swa_utils.AveragedModel`` does it
+            beside the optimizer). After each step's update (before ``iterations`` counts it, and before the
+            constraints), ``average <- m * average + (1 - m) * w`` in the weight's dtype, with ``m = ema_momentum``
+            and ``m = 0`` at the first step (``iterations == 0``: the average starts as the weight); the averages
+            start at zero when the optimizer is built. They are :attr:`ema_weights` and, named
+            ``"<name>/<variable path>_average"``, the entries of :attr:`variables` right after the learning rate;
+            :meth:`finalize_variable_values` (called by ``Model.fit`` at its end, as Keras) writes them into the
+            weights, and :class:`~tinygradconv.callbacks.SwapEMAWeights` evaluates on them.
+        ema_momentum: ``m`` above, a number in ``[0, 1]`` (default 0.99).
+        ema_overwrite_frequency: None (default), or every this many steps the weights are set to their averages
+            (after the average's update of the step whose ``iterations + 1`` is a multiple of it).
         name: the optimizer's name; by default Keras 3's, the class name in snake case (``"sgd"``, ``"rm_sprop"``,
             ``"adam"``, ``"adam_w"``, ...). Any name reads back: older files hold ``"SGD"``, ``"rmsprop"``,
             ``"adamw"``, this library's defaults before it followed Keras.
@@ -190,15 +201,33 @@ class Optimizer:
     Raises:
         ValueError: for an out-of-range hyperparameter, when more than one of ``clipnorm``, ``clipvalue`` and
             ``global_clipnorm`` is set, or for an argument the optimizer does not have (e.g. Keras 2's ``lr``), as
-            Keras 3 ("Argument(s) not recognized"). Keras' ``use_ema``, ``ema_momentum``,
-            ``ema_overwrite_frequency``, ``loss_scale_factor`` and ``gradient_accumulation_steps`` are accepted with
-            their default values only (the features are not implemented).
+            Keras 3 ("Argument(s) not recognized"). Keras' ``loss_scale_factor`` and
+            ``gradient_accumulation_steps`` are accepted with their default value (None) only (the features are not
+            implemented). ``ema_momentum`` outside ``[0, 1]`` (Keras' ``ValueError``, "must be in the range
+            [0, 1]") and ``ema_overwrite_frequency`` below 1 are refused whether or not ``use_ema`` is set (Keras
+            checks them with ``use_ema=True`` only, and takes an ``ema_overwrite_frequency`` of 0 as None).
+        TypeError: ``use_ema`` not a bool, ``ema_momentum`` not a number, ``ema_overwrite_frequency`` not an
+            integer (Keras: a ``ValueError`` for a float).
+
+    Source: Keras 3 documentation, ``keras.optimizers.Optimizer`` (https://keras.io/api/optimizers/) and its
+    ``use_ema`` arguments; Keras 3.15's ``BaseOptimizer`` was run to compare the averages, their names and order.
+
+    >>> import tinygradconv as tg
+    >>> from tinygradconv.optimizers import SGD
+    >>> w = tg.tensor([1.0])
+    >>> opt = SGD(learning_rate=0.5, use_ema=True, ema_momentum=0.75)
+    >>> for _ in range(3):
+    ...     _ = opt.apply([tg.tensor([1.0])], [w])
+    >>> w.item(), opt.ema_weights[0].item()    # weights 0.5, 0, -0.5; averages 0.5, 0.375, 0.15625
+    (-0.5, 0.15625)
+    >>> opt.finalize_variable_values([w]); w.item()
+    0.15625
 
     Subclasses define :meth:`update_step` (and :meth:`build_state` for their per-variable arrays).
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None, **kwargs):
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None, **kwargs):
         for key, default in _KERAS_ONLY.items():  # Keras' own features: accepted only with their default values
             if key in kwargs:
                 value = kwargs.pop(key)
@@ -207,7 +236,8 @@ class Optimizer:
                                      f"Received: {key}={value!r}")
         if kwargs:  # Keras' ValueError and message, plus what this optimizer takes (and Keras 2's `lr`)
             takes = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
-            takes += [p for p in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm") if p not in takes]
+            takes += [p for p in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+                                  "ema_overwrite_frequency") if p not in takes]
             hint = "".join(f" (`{key}` is {said})" for key, said in _OTHER_NAMES.items() if key in kwargs)
             raise ValueError(f"Argument(s) not recognized: {kwargs}{hint}. {type(self).__name__} takes: "
                              f"{', '.join(takes)}.")
@@ -218,6 +248,12 @@ class Optimizer:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         self.weight_decay = weight_decay        # checked by the property's setter
+        self.use_ema = flag(use_ema, "use_ema")
+        # checked whether or not use_ema is set (Keras checks them only with use_ema=True)
+        self.ema_momentum = number(ema_momentum, "ema_momentum", low=0, high=1,
+                                   expected="a number in the range [0, 1]")
+        self.ema_overwrite_frequency = integer(ema_overwrite_frequency, "ema_overwrite_frequency", minimum=1,
+                                               optional=True)
         if name is not None and (not isinstance(name, str) or "/" in name):   # Keras' rule and message
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name}")
@@ -227,6 +263,7 @@ class Optimizer:
         self.iterations = 0
         self._learning_rate = self._check_learning_rate(learning_rate)
         self._state = {}  # id(variable) -> (variable, {slot name: backend array}); the variable keeps its id alive
+        self._averages = {}  # use_ema: id(variable) -> (variable, Tensor holding its moving average)
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
         self._excluded, self._exclude_patterns = {}, ()   # id(variable) -> variable, kept out of weight decay
 
@@ -236,6 +273,7 @@ class Optimizer:
         variables of a model copied together with its optimizer are the model's own copies)."""
         self.__dict__.update(state)
         self._state = {id(entry[0]): entry for entry in self._state.values()}
+        self._averages = {id(entry[0]): entry for entry in self.__dict__.get("_averages", {}).values()}
         self._excluded = {id(v): v for v in self._excluded.values()}
 
     # ------------------------------------------------------------------ weight decay
@@ -351,6 +389,8 @@ class Optimizer:
             raise ValueError(f"Optimizer '{self.name}' is already built, for {len(self._state)} variables. "
                              "When working with a new set of variables, create a new optimizer instance.")
         self._state = {id(v): (v, self.build_state(v, v.backend.xp)) for v in variables}
+        if self.use_ema:        # the averages start at zero, as Keras' (the first step sets them to the weights)
+            self._averages = {id(v): (v, _average_tensor(v, v.backend.xp.zeros_like(v._data))) for v in variables}
         self.built = True
 
     def _check_variables_are_known(self, variables):
@@ -388,7 +428,8 @@ class Optimizer:
     def variables(self) -> list:
         """The optimizer's own state, as Keras 3's ``optimizer.variables`` lists it, in its order: the step count
         ``iterations`` (named ``"<name>/iteration"``), the learning rate when it is a number
-        (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then the slots of each variable the
+        (``"<name>/learning_rate"``; not for a schedule or a function, as Keras), then with ``use_ema=True`` the
+        moving average of each variable (``"<name>/<variable path>_average"``), then the slots of each variable the
         optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
         ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
 
@@ -435,6 +476,8 @@ class Optimizer:
             return out
         entries = list(self._state.values())
         paths = _slot_prefixes([v for v, _ in entries])
+        out += [named(self._averages[id(v)][1]._data, f"{path}_average", dtype_name(v.dtype), v.backend)
+                for (v, _), path in zip(entries, paths) if id(v) in self._averages]
         groups = self.keras_slots
         if groups is None:
             out += [named(array, f"{path}_{key}", dtype_name(array.dtype), v.backend)
@@ -449,10 +492,12 @@ class Optimizer:
     def _keras_variable_keys(self, variables) -> list:
         """What each entry of :attr:`variables` would hold for this optimizer built on ``variables``, in Keras 3's
         order (the order of the ``optimizer/vars`` datasets of a ``.keras`` file): ``"iterations"``,
-        ``"learning_rate"`` (a number only), ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
+        ``"learning_rate"`` (a number only), ``(i, "average")`` for the average of ``variables[i]`` (``use_ema``),
+        ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
         as Keras creates them, then the names of the scalar state. Before the optimizer is built, :attr:`variables`
         holds the first one or two only."""
         keys = ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+        keys += [(i, "average") for i in range(len(variables))] if self.use_ema else []
         fresh = [self.build_state(v, v.backend.xp) for v in variables]
         groups = self.keras_slots
         if groups is None:
@@ -463,7 +508,8 @@ class Optimizer:
         return keys + list(self.scalar_state)
 
     def get_state(self, variables) -> dict:
-        """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` and any scalars.
+        """The state as NumPy arrays: ``"iterations"``, ``"<i>/<slot>"`` for ``variables[i]`` (with ``use_ema``,
+        ``"<i>/average"``, its moving average) and any scalars.
 
         With :meth:`set_state` (on a fresh optimizer and the same variables, in the same order) training resumes
         exactly where it stopped.
@@ -473,6 +519,10 @@ class Optimizer:
         for i, v in enumerate(variables):
             for slot, array in self.state_of(v).items():
                 state[f"{i}/{slot}"] = v.backend.to_numpy(array)
+            if self.use_ema:
+                average = self._averages.get(id(v))
+                state[f"{i}/average"] = (v.backend.to_numpy(average[1]._data) if average is not None
+                                         else np.zeros(v.shape, dtype_name(v.dtype)))
         return state
 
     def set_state(self, variables, state):
@@ -486,12 +536,13 @@ class Optimizer:
             self._check_variables_are_known(variables)
         expected = {"iterations", *self.scalar_state}
         expected.update(f"{i}/{slot}" for i, v in enumerate(variables) for slot in self.build_state(v, v.backend.xp))
+        expected.update(f"{i}/average" for i in range(len(variables)) if self.use_ema)
         if set(state) != expected:
             raise ValueError(f"Optimizer state keys do not match: missing {sorted(expected - set(state))}, "
                              f"unexpected {sorted(set(state) - expected)}")
         iterations = np.asarray(state["iterations"])
         iterations = integer(iterations.item() if iterations.ndim == 0 else iterations, "iterations", minimum=0)
-        arrays = {}
+        arrays, averages = {}, {}
         for i, v in enumerate(variables):
             fresh = self.build_state(v, v.backend.xp)
             for slot, array in fresh.items():
@@ -501,9 +552,16 @@ class Optimizer:
                                      f"{tuple(array.shape)}")
                 fresh[slot] = v.backend.asarray(value, dtype=dtype_name(array.dtype))
             arrays[id(v)] = (v, fresh)
+            if self.use_ema:
+                value = np.asarray(state[f"{i}/average"])
+                if tuple(value.shape) != v.shape:
+                    raise ValueError(f"Optimizer state '{i}/average' has shape {value.shape}; expected {v.shape}")
+                averages[id(v)] = v.backend.asarray(value, dtype=dtype_name(v.dtype))
         if not self.built:
             self.build(variables)
         self._state.update(arrays)
+        for key, array in averages.items():
+            self._averages[key][1]._data = array
         self.iterations = iterations
         for name in self.scalar_state:
             setattr(self, name, float(state[name]))
@@ -600,12 +658,71 @@ class Optimizer:
                 # setter cost 1.9 us of a 4.5 us update per variable (measured by a reviewer)
                 v._data = self.update_step(g, v._data, lr, self.state_of(v), v.backend.xp)
                 in_place.note_data_replaced(v)      # a graph recorded before the step refuses its backward (PyTorch)
+            if self._averages:
+                self._update_averages()
         self.iterations += 1
         with no_grad():
             for v in updated:
                 if v.constraint is not None:
                     v.data = _as_array(v.constraint(v), v)
         return self.iterations
+
+    # ------------------------------------------------------------------ moving averages (use_ema)
+    def _update_averages(self):
+        """Keras 3's ``_update_model_variables_moving_average``, then its overwrite: each variable the optimizer
+        was built with (updated by this step or not) moves its average, ``average <- m * average + (1 - m) * w``
+        with ``m = ema_momentum`` (``m = 0`` at the first step, ``iterations == 0``: the average becomes the weight),
+        computed in the weight's dtype; every ``ema_overwrite_frequency`` steps the weights then take their
+        averages. Run before ``iterations`` counts the step and before the constraints, as in Keras."""
+        for v, average in self._averages.values():
+            xp, dtype = v.backend.xp, v._data.dtype
+            m = xp.asarray(self.ema_momentum if self.iterations != 0 else 0.0, dtype=dtype)
+            average._data = m * average._data + (xp.asarray(1, dtype=dtype) - m) * v._data
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self.iterations + 1) % frequency == 0:
+            self._write_averages([v for v, _ in self._averages.values()])
+
+    def _write_averages(self, variables):
+        """Set each of ``variables`` to its average, by position (as Keras' ``_overwrite_model_variables_with_
+        average_value``: the i-th variable the optimizer was built with gives the i-th average)."""
+        averages = [average for _, average in self._averages.values()]
+        if len(variables) != len(averages):         # Keras' message
+            raise ValueError(f"The length of model variables ({len(variables)}) to override does not match the "
+                             f"length of model variables stored in the optimizer ({len(averages)}). Please check if "
+                             "the optimizer was called on your model.")
+        for v, average in zip(variables, averages):
+            if tuple(v.shape) != average.shape:
+                raise ValueError(f"Invalid value for argument `var_list`: the variable '{v.name}' of shape {v.shape} "
+                                 f"cannot take the average of shape {average.shape} (of '{average.name}')")
+        for v, average in zip(variables, averages):
+            v._data = v.backend.xp.astype(average._data, v._data.dtype, copy=True)
+            in_place.note_data_replaced(v)
+
+    @property
+    def ema_weights(self):
+        """With ``use_ema=True``, once built: the moving average of each variable the optimizer was built with, in
+        that order (``model.trainable_weights``' order in ``fit``), as live Tensors (each step replaces their
+        ``data``; :class:`~tinygradconv.callbacks.SwapEMAWeights` swaps them with the weights). None otherwise.
+
+        Keras 3 keeps them in ``optimizer._model_variables_moving_average`` (a private attribute); both list them
+        in ``optimizer.variables`` too, named ``"<name>/<variable path>_average"``."""
+        if not self._averages:
+            return None
+        return [average for _, average in self._averages.values()]
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema=True``: set the variables ``var_list`` (the model's trainable weights, in the order the
+        optimizer was built with) to their moving averages, as Keras 3's ``finalize_variable_values``, which
+        ``Model.fit`` calls at the end of training (after the last epoch, before ``on_train_end``). Does nothing
+        without ``use_ema`` or before the optimizer is built.
+
+        Raises:
+            ValueError: ``var_list`` does not have one variable per average (Keras' message), or a variable of
+                another shape than its average.
+        """
+        if self.use_ema and self._averages:
+            with no_grad():
+                self._write_averages(_variable_list(var_list, "finalize_variable_values", "var_list"))
 
     def apply_gradients(self, grads_and_vars):
         """Keras' spelling: ``apply_gradients(zip(grads, variables))``, a list of ``(gradient, variable)`` pairs,
@@ -733,7 +850,10 @@ class Optimizer:
             lr = {"module": "builtins", "class_name": "function",
                   "config": _lookup.function_name(lr, "learning rate function"), "registered_name": "function"}
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": None,
+                "gradient_accumulation_steps": None}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -765,6 +885,14 @@ def fresh_copy(optimizer):
     fresh = type(optimizer).from_config(shell.get_config())
     fresh._learning_rate = optimizer._learning_rate
     return fresh
+
+
+def _average_tensor(variable, array):
+    """The Tensor that keeps ``variable``'s moving average (``use_ema``), holding ``array``; named after it as
+    Keras names the average, ``"<variable path>_average"``."""
+    average = Tensor(array, backend=variable.backend)
+    average.name = f"{(variable.name or 'variable').replace('/', '_')}_average"
+    return average
 
 
 def _weight_name_patterns(var_names):
