@@ -605,8 +605,8 @@ _SMALL_DIFFERENCES = {
         "rounding (about 1e-16 / step) for a much smaller one"),
     "check_manual_gradient": "an approximation where the exact derivative is asked (a finite difference)",
     "check_adam_step": (
-        "where epsilon goes: Keras adds it to sqrt(v) and puts the bias correction into the step size, "
-        "learning_rate * sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)"),
+        "where epsilon goes: Keras adds it to sqrt(v) of the raw v and puts the bias correction into the step "
+        "size, not into m and v (epsilon added to sqrt(v_hat) moves the step by about epsilon's size)"),
     "check_logsumexp": "an approximation: a clipped exp, or a step computed in float32",
 }
 _SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"
