@@ -301,8 +301,8 @@ def _all_at_once(got, f, x, eps):
     shape = "one number" if got.shape != x.shape else f"that one number in each of x's {x.size} elements"
     return (f"your result is {shape}, (f(x + eps) - f(x - eps)) / (2 * eps) with every element of x moved at once: "
             "that is the derivative along all of x together, the sum of the partial derivatives; the gradient has "
-            "one partial derivative per element, each with only that element moved: for each i, step = "
-            "np.zeros_like(x), step[i] = eps, grad[i] = (f(x + step) - f(x - step)) / (2 * eps)")
+            "one partial derivative per element, each with only that element moved by eps and every other "
+            "element left as it is")
 
 
 
