@@ -163,8 +163,8 @@ def _resize_overlap_mistake(got, inputs, received, expected):
     the taps); or when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
     kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
-    count = ("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) // 2) lies inside "
-             "the upsampled sequence, 0 <= i + t - left < n")
+    count = ("for each output step, count the kernel taps that land inside the upsampled sequence of n steps (a "
+             "tap on the zeros that \"same\" pads with reaches no input)")
     if got.shape == expected.shape and np.array_equal(got, np.asarray(expected) > 0):
         if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
             return _bool_counts(count)
