@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs,viz,keras-format]"
 	touch $(STAMP) $(DEMO_STAMP)
 
-# Only what the demo needs: the package and its plotting extra (matplotlib, Pillow).
+# Only what the demo and the tutorials need: the package, its plotting extra (matplotlib, Pillow), and the exercises'
+# extra (array-api-strict, with which the checkers tell portable code from NumPy-only code).
 $(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[viz]"
+	$(BIN)/python -m pip install --quiet -e ".[viz,exercises]"
 	touch $(DEMO_STAMP)
 
 test: $(STAMP)

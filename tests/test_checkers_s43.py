@@ -53,7 +53,7 @@ def test_a_transpose_gathering_over_the_output_length_is_told_the_output_is_long
     assert "(line " in report and "x[i * strides + t]" in report                # the student's line
     # by hand: L = 2, strides 2, k = 1: (2 - 1) * 2 + 1 = 3 output steps, and x has 2
     assert "(L - 1) * strides + k = (2 - 1) * 2 + 1 = 3 output steps, more than the L = 2 values of x" in report
-    assert SCATTERS in report and "y[j * strides: j * strides + k] += x[j] * w" in report
+    assert SCATTERS in report and "start from 3 zeros and loop over the inputs" in report
 
 
 def test_torch_agrees_on_the_transposed_output_length_the_hint_gives():
@@ -118,7 +118,7 @@ def test_an_input_gradient_gathering_over_the_input_length_is_told_dl_dx_scatter
     # g of 1 value, input_length 2 (by hand from the case shown)
     assert "g=[-0.53567] (shape (1,)), w=[0.1049] (shape (1,)), strides=3, input_length=2" in report
     assert "dL/dx has one value per input step, input_length = 2, more than the 1 value of g" in report
-    assert "dx[n * strides: n * strides + k] += g[n] * w" in report
+    assert "start from input_length zeros and loop over g" in report and "+= g[n] * w" not in report
 
 
 def test_a_conv1d_over_too_many_windows_is_told_how_many_fit():
@@ -130,7 +130,7 @@ def test_a_conv1d_over_too_many_windows_is_told_how_many_fit():
     # x of 2 values, k = 1, strides 2 (by hand: (2 - 1) // 2 + 1 = 1 window; the loop makes 2)
     assert "x=[-0.1321 ,  0.64042] (shape (2,)), w=[0.1049] (shape (1,)), strides=2" in report
     assert "x holds (L - k) // strides + 1 = (2 - 1) // 2 + 1 = 1 window of k = 1 step, strides apart" in report
-    assert "loop over range((len(x) - len(w)) // strides + 1)" in report
+    assert "count exactly the windows that fit" in report and "range((len(x)" not in report
 
 
 def test_an_error_without_a_checker_hint_gets_the_generic_one_naming_the_array():
@@ -234,7 +234,7 @@ def test_dl_db_not_summed_is_still_told_to_sum_not_about_keepdims():
     """With one element dz and dz.sum(keepdims=True) are the same array: the larger cases tell them apart."""
     report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz))
     assert "received: [0.7679] (shape (1,))" in report and KEEPDIMS not in report
-    assert "dz[0] is only the first term" in report
+    assert "the first term alone is right only" in report
 
 
 def test_torch_gives_a_scalar_b_a_scalar_gradient():
@@ -355,7 +355,7 @@ def test_logsumexp_with_the_maximum_reduced_without_keepdims_is_told_about_the_r
     report, cause = raised(check_logsumexp, max_without_keepdims)
     assert isinstance(cause, ValueError) and "shapes (3,4) (3,)" in report
     assert "an array of shape (3,) met one of shape (3, 4)" in report
-    assert "m = xp.max(x, axis=-1, keepdims=True) (shape (3, 1)), or add it back, m[..., None]" in report
+    assert "keep the reduced axis as an axis of length 1 (shape (3, 1))" in report and "keepdims=True" in report
     assert "slice" not in report and "y[a: a + k]" not in report, report
 
 

@@ -79,12 +79,13 @@ def test_plotting_commands_without_matplotlib_say_how_to_install_it(argv, monkey
     assert not list(tmp_path.iterdir())
 
 
-def test_make_demo_installs_only_the_plotting_extra():
+def test_make_demo_installs_only_the_plotting_and_exercises_extras():
+    """The tutorials run in make demo's environment: their checkers need array-api-strict (the exercises extra)."""
     makefile = (ROOT / "Makefile").read_text()
     demo_rule = re.search(r"^demo: (\S+)", makefile, re.MULTILINE).group(1)
     assert demo_rule == "$(DEMO_STAMP)"
     recipe = re.search(r"^\$\(DEMO_STAMP\): .*?\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
-    assert '-e ".[viz]"' in recipe and "dev" not in recipe and "docs" not in recipe
+    assert '-e ".[viz,exercises]"' in recipe and "dev" not in recipe and "docs" not in recipe
 
 
 def test_version(capsys):

@@ -80,7 +80,7 @@ def test_counts_in_a_bool_array_are_told_to_count_with_an_integer_array():
     # L = 2, k = 2, s = 1, by hand: the copies cover steps 0-1 and 1-2, so step 1 is reached twice
     assert "input_length=2, kernel_size=2, strides=1" in report and "expected: [1, 2, 1] (shape (3,))" in report
     assert "received: [ True,  True,  True]" in report and "expected 2, received 1" in report
-    assert BOOL_COUNTS in report and "+= 1" in report and "dtype=int" in report
+    assert BOOL_COUNTS in report and "add 1 over each input's copy of the kernel" in report and "dtype=int" in report
     assert ASSIGNED_COUNTS not in report
 
 

@@ -39,7 +39,7 @@ def test_dl_db_as_a_mean_is_told_b_sums_the_gradients_of_every_z():
     report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz.mean()))
     # the first case with 2 elements: the mean is half the sum there, by chance (by hand: 1.00964 / 2 = 0.50482)
     assert "x=[-0.20918, -0.15923] (shape (2,))" in report and "expected: 1.00964\n  received: 0.50482" in report
-    assert MEAN_DB in report and "divided by len(x) = 2 here" in report and "dz.sum(), not dz.mean()" in report
+    assert MEAN_DB in report and "divided by len(x) = 2 here" in report and "a sum, not a mean" in report
     assert HALF not in report and "(in dL/db)" in report
 
 
@@ -78,7 +78,7 @@ def test_dl_db_not_summed_is_told_it_is_a_scalar_sum():
     report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz))
     # the first case has 1 element: the array [dz_0] holds the right number, in the wrong shape
     assert "x=[0.12573] (shape (1,))" in report and "the shapes differ: expected (), received (1,)" in report
-    assert SCALAR_DB in report and "dz.sum()" in report and "dz[0] is only the first term" in report
+    assert SCALAR_DB in report and "dz.sum()" not in report and "the first term alone is right only" in report
     assert "not added up" not in report                                     # one element: nothing to add up
 
 
@@ -97,7 +97,7 @@ def test_dl_db_as_the_first_term_only_is_told_to_sum_them_all():
     z0 = -0.20918 * 0.54085 + 0.3553727090399214
     assert np.isclose(2 * np.tanh(z0) * (1 - np.tanh(z0) ** 2), 0.44839, atol=1e-4)
     assert "received: 0.44839" in report and "your dL/db is dL/dz_0, the first term only" in report
-    assert "sums all 2 of them, dz.sum()" in report and MEAN_DB not in report and HALF not in report
+    assert "sums all 2 of them" in report and MEAN_DB not in report and HALF not in report
     report = report_of(check_manual_gradient, lambda x, w, b: manual_gradient(x, w, b, lambda dz: dz.mean()))
     assert "first term only" not in report
 
@@ -119,7 +119,7 @@ def test_a_gathered_input_gradient_is_told_dl_dx_scatters():
     report = report_of(check_conv1d_input_gradient, input_gradient_by_gathering)
     # g of 1 value, k = 1, strides = 3, L = 2: the gather gives g[0] w only (by hand), where dL/dx has 2 values
     assert "strides=3, input_length=2" in report and "the shapes differ: expected (2,), received (1,)" in report
-    assert GATHER_DX in report and "it scatters" in report and "dx = np.zeros(input_length)" in report
+    assert GATHER_DX in report and "it scatters" in report and "loop over g, not over the input steps" in report
     assert SHORT_DX not in report                   # the length hint, which this gather also fits here, is not given
 
 
@@ -200,7 +200,8 @@ def test_a_convolution_without_the_stride_is_told_the_stride_is_missing(answer, 
     assert check_conv1d(solution("conv1d"))
     report = report_of(check_conv1d, answer)
     assert all(words in report for words in case), report
-    assert f"{NO_STRIDE}: your windows start 1 step apart" in report and "x[i * strides: i * strides + k]" in report
+    assert f"{NO_STRIDE}: your windows start 1 step apart" in report
+    assert "starting 2 steps after the one before" in report
     assert "did you flip" not in report
 
 
@@ -228,7 +229,8 @@ def test_a_kernel_gradient_without_the_stride_is_told_the_stride_is_missing():
     # x of 3, g of 2, k = 1, strides = 2: dL/dw = g[0] x[0] + g[1] x[2] (by hand), not g[0] x[0] + g[1] x[1]
     assert "kernel_size=1, strides=2" in report and "expected: [-0.80816]" in report
     assert "received: [0.69901]" in report
-    assert f"{NO_STRIDE}: your dL/dw pairs g[n] with x[n + t]" in report and "x[n * strides + t]" in report
+    assert f"{NO_STRIDE}: your dL/dw pairs g[n] with x[n + t]" in report
+    assert "which input step did w[t] multiply" in report
     assert "did you flip" not in report
 
 
@@ -289,7 +291,7 @@ def test_logsumexp_with_the_global_maximum_is_told_to_take_each_rows():
         report = report_of(check_logsumexp, logsumexp_global_max)
     # row 0, [-330.85, -218.22], lies 1087.9 below the array's maximum 869.68: exp underflows, log(0) = -inf
     assert "received: [     -inf, 869.68394, 164.48481]" in report and "expected: [-218.21762," in report
-    assert GLOBAL_MAX in report and "m = xp.max(x, axis=-1, keepdims=True)" in report
+    assert GLOBAL_MAX in report and "each needs its own shift" in report and "keepdims=True" not in report
     assert "exp overflowed" not in report
     assert np.isclose(float(np.logaddexp(-330.85129, -218.21762)), -218.21762, atol=1e-5)       # the right value
 

@@ -1,4 +1,5 @@
-"""What a student gets after `make demo`, whose `.venv` holds only the package and matplotlib (the `viz` extra):
+"""What a student gets after `make demo` or `pip install -e ".[viz]"`, without IPython and (as the latter, without the
+`exercises` extra) without array-api-strict:
 the tutorials run there as plain scripts, `viz.show_animation` warns instead of failing outside IPython, and the
 demo's `predictions.png` keeps its legend off the curves."""
 import os
@@ -22,7 +23,8 @@ import tinygradconv.__main__ as cli_main
 from tinygradconv import viz
 
 ROOT = Path(__file__).resolve().parent.parent
-MISSING = ("IPython", "array_api_strict")       # installed by the dev extra, absent from `make demo`'s .venv
+MISSING = ("IPython", "array_api_strict")       # installed by the dev extra; absent from `.[viz]` (make demo adds the
+#                                                 exercises extra, array-api-strict: its absence is the harder case)
 
 
 def _without(folder):

@@ -40,6 +40,8 @@ def fast_run() -> bool:
 def figures_folder() -> Path | None:
     """The folder named by ``TINYGRADCONV_FIGURES`` (None when unset, empty or blank), created if its parent exists.
 
+    Only the last folder is created, not its parents: a mistyped path is refused rather than made.
+
     Raises:
         ValueError: a path that is an existing file, or whose parent folder does not exist (a mistyped path
             would otherwise create folders anywhere).
@@ -54,7 +56,9 @@ def figures_folder() -> Path | None:
     if not folder.parent.is_dir():
         what = "is a file, not a folder" if folder.parent.exists() else "does not exist"
         raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: the folder "
-                         f"{str(folder.parent)!r} that should hold {folder.name!r} {what}")
+                         f"{str(folder.parent)!r} that should hold {folder.name!r} {what}"
+                         + (f"; create it first (mkdir -p {str(folder.parent)!r}), or name a folder whose parent "
+                            "exists" if what == "does not exist" else ""))
     folder.mkdir(exist_ok=True)
     return folder
 

@@ -14,7 +14,8 @@
 # %% [markdown]
 # ## Setup
 #
-# `TINYGRADCONV_FIGURES` (optional) names a folder where the figures are saved as PNG files as well.
+# `TINYGRADCONV_FIGURES` (optional) names a folder where the figures are saved as PNG files as well (the folder
+# is created; its parent must exist).
 
 # %%
 import matplotlib.pyplot as plt

@@ -167,7 +167,8 @@ for name in ("tutorial_softsign", "tutorial_hypot"):
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
 # value received). The solutions are on the docs' Exercises page, folded away.
 #
-# 1. **A custom op: SiLU.** Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward. Check
-#    it with `tinygradconv.exercises.check_custom_op(YourClass)`.
+# 1. **A custom op: SiLU.** Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward, with
+#    `ctx.xp` only. Check it with `tinygradconv.exercises.check_custom_op(YourClass)` (it also runs your op on
+#    array-api-strict arrays, so it needs that package: `make demo` installs it).
 # 2. **A two-input op.** Write a `Function` subclass computing $a\,e^{b}$, with both gradients. Check it with
 #    `tinygradconv.exercises.check_custom_binary_op(YourClass)`.

@@ -8,8 +8,9 @@
 # backend, compares the results, shows what the strict backend refuses and what a mix of backends raises, and runs
 # the CuPy part only where a GPU is present.
 #
-# The strict backend needs the array-api-strict package (`pip install array-api-strict`; `make test` installs it,
-# `make demo` does not). Without it, the parts that use it are skipped, saying so.
+# The strict backend needs the array-api-strict package (`pip install array-api-strict`; `make test` and `make
+# demo` install it). Without it, the parts that use it are skipped, saying so, and the exercises' checkers refuse
+# to pass an answer: only strict arrays tell portable code from NumPy-only code.
 #
 # Open it as a notebook (`make notebooks` writes `notebooks/06_backends.ipynb`; Jupyter with jupytext opens
 # this `.py` file directly), or run it as a script: `python tutorials/06_backends.py`.

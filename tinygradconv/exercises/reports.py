@@ -358,13 +358,47 @@ def _on_strict_arrays(inputs):
     return inputs.get("backend") == "array_api_strict"
 
 
-def _strict_arrays_hint(xp, where_from=""):
+def _strict_available():
+    """Whether the array-api-strict backend loads here (the ``exercises`` extra, or the development tools)."""
+    from ..backend import get_backend
+
+    try:
+        get_backend("array_api_strict")
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _require_strict(name, xp, checked=""):
+    """Refuse to pass a portable-code exercise (``name``: its checker) when array-api-strict is not installed:
+    ``ModuleNotFoundError`` saying what to install and why. NumPy arrays accept NumPy's own functions (``np.exp``)
+    and arithmetic on booleans (``x * (x > 0)``), so on NumPy arrays alone an answer that runs on NumPy only passes:
+    only the strict arrays tell it apart (found by a tester, in the environment ``make demo`` built, which then had
+    no array-api-strict). ``xp``: the namespace's name in the exercise; ``checked``: what was checked already."""
+    if _strict_available():
+        return
+    done = f"{checked}; " if checked else ""
+    raise ModuleNotFoundError(
+        f"{name}: the portability part of this exercise could not be checked, so your answer is not passed: "
+        f"{done}the exercise asks for {xp} only, so that the code runs on every backend, and only array-api-strict "
+        "arrays can tell that apart (NumPy arrays accept np.exp and booleans in arithmetic too, so NumPy-only code "
+        "would pass on them). Install array-api-strict (pure Python): pip install array-api-strict, or pip install "
+        "-e \".[exercises]\" in the repository (make demo's environment has it), then run the checker again.",
+        name="array_api_strict")
+
+
+def _strict_arrays_hint(xp, where_from="", booleans=False):
     """What to do when a student's code fails on, or escapes from, array-api-strict arrays. ``xp``: the name of the
-    arrays' namespace in the exercise (``xp``, ``ctx.xp``), ``where_from``: how to get it, if the student must."""
+    arrays' namespace in the exercise (``xp``, ``ctx.xp``), ``where_from``: how to get it, if the student must;
+    ``booleans``: the error was arithmetic on booleans, which is said too. It names the rule, not any exercise's
+    solution (it quoted the ReLU's whole answer, to students of the logsumexp and SiLU exercises too)."""
     use = f"{xp} = {where_from}" if where_from else xp
-    return (f"array-api-strict arrays accept only the array API: use {use} for every function ({xp}.exp, not "
-            f"np.exp), and {xp}.where(x > 0, x, {xp}.zeros_like(x)) to choose values (x * (x > 0) multiplies by "
-            f"booleans, which are not numbers there)")
+    hint = (f"array-api-strict arrays accept only the array API: use {use} for every function ({xp}.exp, not "
+            "np.exp, and so for each NumPy function your code calls: NumPy's functions return NumPy arrays)")
+    if booleans:
+        hint += (f"; a comparison such as x > 0 gives booleans, which are not numbers there, so arithmetic on them "
+                 f"(x * (x > 0)) is refused: choose between values with {xp}.where instead")
+    return hint
 
 
 _STUDENT_XP_HINT = _strict_arrays_hint("xp", "x.__array_namespace__()")
@@ -391,7 +425,7 @@ def _strict_error_hint(exc, xp, where_from=""):
         return (f"array-api-strict arrays have few methods, and x.{name} is not one: call the namespace's "
                 f"functions ({xp}.{name}(x, ...) where the array API has one)\n  {_strict_arrays_hint(xp, where_from)}")
     if isinstance(exc, TypeError) and re.search(r"Only numeric dtypes are allowed|numpy|__array__", message):
-        return _strict_arrays_hint(xp, where_from)
+        return _strict_arrays_hint(xp, where_from, booleans="Only numeric dtypes are allowed" in message)
     return None
 
 
@@ -486,6 +520,10 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
     number = int if integer else float
     array, got = _read(name, inputs, shown, received)
     if got.shape != expected.shape:
+        wrapped = _wrapped_in_tuple(received, expected)
+        if wrapped:     # the cause: any diagnosis of the shape would speak of another mistake
+            _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
+                  f"\n  {wrapped}")
         diagnosis = explain_shape(got) if explain_shape is not None else None
         _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
               + (f"\n  {diagnosis}" if diagnosis else ""))
@@ -503,16 +541,31 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
             note += ("\n  the values agree to the digits shown, but " if same_printout else
                      f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
                      "formula is not judged: ") + _precision_note(lower)
+        elif diagnosis := (explain(got) if explain is not None else None):
+            # before the integer dtype: a checker's own diagnosis says why the values are integers (an empty
+            # Python sum(), int 0, from a loop one step short), where "make it a float array" would mislead
+            note += f"\n  {diagnosis}"
         elif not integer and array.dtype.kind in "iu" and not np.all(expected == np.round(expected)):
             note += "\n  " + _truncated_note(array.dtype)
         else:
-            diagnosis = explain(got) if explain is not None else None
-            if diagnosis:
-                note += f"\n  {diagnosis}"
-            elif same_printout:     # the printouts agree: say why they still differ
+            if same_printout:     # the printouts agree: say why they still differ
                 note += _small_difference(name, lower, rtol, float32_close=_within_float32(got, expected))
         _fail(name, inputs, shown, received, note)
     return got
+
+
+def _wrapped_in_tuple(received, expected):
+    """A sentence when ``received`` is a tuple of one array where one array of ``expected``'s shape is asked:
+    ``return y,`` (a trailing comma makes a tuple, which NumPy reads as an array of one more axis, shape
+    ``(1, ...)``); else ``""``."""
+    if not (isinstance(received, tuple) and len(received) == 1):
+        return ""
+    inner = _readable(received[0])
+    if inner is None or inner.shape != np.shape(expected):
+        return ""
+    return (f"your function returned a tuple of one item, an array of the expected shape {np.shape(expected)}: a "
+            "trailing comma makes a tuple (`return y,` returns (y,), and NumPy reads it as one more axis); return "
+            "the array itself, without the comma")
 
 
 def _truncated_note(dtype):
@@ -552,8 +605,8 @@ _SMALL_DIFFERENCES = {
         "rounding (about 1e-16 / step) for a much smaller one"),
     "check_manual_gradient": "an approximation where the exact derivative is asked (a finite difference)",
     "check_adam_step": (
-        "where epsilon goes: Keras adds it to sqrt(v) and puts the bias correction into the step size, "
-        "learning_rate * sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)"),
+        "where epsilon goes: Keras adds it to sqrt(v) of the raw v and puts the bias correction into the step "
+        "size, not into m and v (epsilon added to sqrt(v_hat) moves the step by about epsilon's size)"),
     "check_logsumexp": "an approximation: a clipped exp, or a step computed in float32",
 }
 _SMALL_DIFFERENCE = "a rounded constant, or a step computed in float32 along the way"

@@ -13,8 +13,10 @@ from ..reports import (
     _call,
     _compare_arrays,
     _fail,
+    _require_strict,
     _same_namespace,
     _settings,
+    _strict_available,
     time_limited,
 )
 from .common import (
@@ -26,15 +28,10 @@ __all__ = ["check_logsumexp", "check_portable_relu"]
 
 
 def _cpu_backends():
-    """The CPU backends a portable answer is run on: ``"numpy"``, and ``"array_api_strict"`` where it loads (a
-    development dependency)."""
-    names = ["numpy"]
-    try:
-        get_backend("array_api_strict")
-        names.append("array_api_strict")
-    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
-        pass
-    return names
+    """The CPU backends a portable answer is run on: ``"numpy"``, and ``"array_api_strict"`` where it loads (the
+    ``exercises`` extra). Without it the checker checks the values on NumPy arrays, then refuses to pass
+    (:func:`~tinygradconv.exercises.reports._require_strict`): NumPy arrays cannot tell portable code."""
+    return ["numpy", "array_api_strict"] if _strict_available() else ["numpy"]
 
 
 @time_limited
@@ -42,7 +39,12 @@ def check_logsumexp(fn, cases=30, seed=0):
     """``fn(x)`` returns ``log(sum(exp(x)))`` over the last axis (``axis=-1``) of an array of any number of
     dimensions, that axis removed, written with ``x.__array_namespace__()`` only, so that it runs on every backend;
     it must not overflow for large values. Checked on 1-, 2- and 3-dimensional float64 arrays, with NumPy arrays
-    and with array-api-strict arrays (when installed), against the framework's ops.
+    and with array-api-strict arrays, against the framework's ops.
+
+    Raises:
+        AssertionError: the report on the first case where the answer fails.
+        ModuleNotFoundError: array-api-strict is not installed (``pip install array-api-strict``): the answer's
+            values were checked on NumPy arrays, but whether it runs on every backend cannot be, so it is not passed.
 
     >>> def fn(x):
     ...     xp = x.__array_namespace__()
@@ -84,6 +86,7 @@ def check_logsumexp(fn, cases=30, seed=0):
                             explain=lambda got, naive=naive, top=global_max: _known_mistake(
                                 got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
+    _require_strict("check_logsumexp", "x.__array_namespace__()", f"its values agree on the {cases} NumPy cases")
     return True
 
 
@@ -100,23 +103,23 @@ def _logsumexp_error(exc):
     full, reduced = (first, second) if len(first) > len(second) else (second, first)
     return (f"an array of shape {tuple(reduced)} met one of shape {tuple(full)}: a reduction over the last axis "
             "(m = xp.max(x, axis=-1)) removes that axis, and NumPy lines shapes up from the last axis, so x - m "
-            "pairs the wrong axes (or none); keep the reduced axis, m = xp.max(x, axis=-1, keepdims=True) (shape "
-            f"{tuple(full[:-1]) + (1,)}), or add it back, m[..., None]; and add back m[..., 0] at the end")
+            "pairs the wrong axes (or none); keep the reduced axis as an axis of length 1 (shape "
+            f"{tuple(full[:-1]) + (1,)}): the reductions take keepdims=True for that")
 
 
 
 _NAIVE_LOGSUMEXP = ("exp overflowed: log(sum(exp(x))) computed as written is inf once a value passes about 709 "
-                    "(and -inf when every exp underflows); subtract the maximum first, m = xp.max(x, axis=-1, "
-                    "keepdims=True), and return log(sum(exp(x - m), axis=-1)) + m[..., 0]: the largest exp is then "
-                    "exp(0) = 1")
+                    "(and -inf when every exp underflows); but shifting every value by the same constant c changes "
+                    "nothing, log(sum(exp(x))) = c + log(sum(exp(x - c))): which c makes the largest exp exactly "
+                    "exp(0) = 1, so that none can overflow? (one c per row: the last axis is the one summed)")
 
 
 
 _GLOBAL_MAX_LOGSUMEXP = (
     "your maximum is the whole array's, xp.max(x), not each row's: a row whose values all lie far below it (by more "
     "than about 745) has every exp(x - m) underflow to 0, and log(0) = -inf (a little less far, digits are lost); "
-    "subtract each row's own maximum along the last axis, m = xp.max(x, axis=-1, keepdims=True) (keepdims=True, so "
-    "that x - m lines up), and add back m[..., 0]: each row's largest exp is then exp(0) = 1")
+    "each row is summed on its own, so each needs its own shift: the one that makes that row's largest exp "
+    "exp(0) = 1")
 
 
 
@@ -124,7 +127,12 @@ _GLOBAL_MAX_LOGSUMEXP = (
 def check_portable_relu(fn, cases=20, seed=0):
     """``fn(x)`` returns ``max(x, 0)`` elementwise, written with ``x.__array_namespace__()`` only, with ``x``'s
     shape and dtype. Checked on 1- and 2-dimensional float64, float32 and int64 arrays, on NumPy and
-    array-api-strict arrays (when installed), against the framework's ``relu``.
+    array-api-strict arrays, against the framework's ``relu``.
+
+    Raises:
+        AssertionError: the report on the first case where the answer fails.
+        ModuleNotFoundError: array-api-strict is not installed (``pip install array-api-strict``): NumPy arrays
+            accept ``x * (x > 0)``, which the exercise names as wrong, so no answer is passed without it.
 
     >>> def fn(x):
     ...     xp = x.__array_namespace__()
@@ -161,6 +169,7 @@ def check_portable_relu(fn, cases=20, seed=0):
             # and for floats (x + |x|) / 2 or x * (x > 0)) returns them unchanged, in x's dtype (checked above);
             # any tolerance would only let a leaky ReLU with a tiny slope through
             _compare_arrays("check_portable_relu", inputs, expected, received, rtol=0.0, atol=0.0)
+    _require_strict("check_portable_relu", "x.__array_namespace__()", f"its values agree on the {cases} NumPy cases")
     return True
 
 
@@ -172,11 +181,12 @@ def _relu_dtype_note(dtype, received):
             f"result keeps x's dtype")
     kind = np.dtype(got).kind if isinstance(got, np.dtype) else ""
     if dtype.startswith("int") and kind == "f":
-        note += ("\n  a division (/ 2) or a float constant (0.0) turns integers into floats: choose the values "
-                 "instead, xp.where(x > 0, x, xp.zeros_like(x))")
+        note += ("\n  a division (/ 2) or a float constant (0.0) turns integers into floats: rather than computing "
+                 "new values, choose between x's own values and zeros of x's dtype")
     elif kind == "b" or (kind in ("i", "u") and not dtype.startswith("int")):
-        note += ("\n  is this the mask x > 0 (True/False), or the mask as numbers? Use it to choose the values: "
-                 "xp.where(x > 0, x, xp.zeros_like(x))")
+        note += ("\n  is this the mask x > 0 (True/False), or the mask as numbers? The mask says where to keep x; "
+                 "the result is x's values there and zeros elsewhere, in x's dtype (the namespace has a function "
+                 "that chooses between two arrays by a mask)")
     elif kind == "f":
         note += ("\n  make the zeros with xp.zeros_like(x), which keeps x's dtype; xp.zeros(shape) without dtype= "
                  "is float64, and so is a conversion to float64")

@@ -83,8 +83,8 @@ def _input_gradient_error(exc, inputs):
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
                 f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
                 "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
-                "it scatters: start from dx = np.zeros(input_length) and loop over g, dx[n * strides: n * strides + "
-                "k] += g[n] * w")
+                "it scatters: start from input_length zeros and loop over g, each g[n] going back to the input "
+                "steps its window read")
     if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
                                                  and size < length):
         return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
@@ -106,8 +106,7 @@ def _input_gradient_length_mistake(got, inputs, fn):
                 "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
                 "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
                 "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "
-                "k - 1; start from dx = np.zeros(input_length) and loop over g: dx[n * strides: n * strides + k] "
-                "+= g[n] * w")
+                "k - 1: loop over g, not over the input steps")
     reached = (n - 1) * s + k
     if reached == length or got.shape != (reached,) or not np.allclose(
             got, _scatter(inputs["g"], inputs["w"], s, reached), rtol=1e-7, atol=1e-9):
@@ -148,13 +147,78 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         # the stride left out: g[n] paired with x[n + t], the windows read 1 step apart (a loop from the formula)
         unstrided = np.array([sum(g[n] * x[n + t] for n in range(len(g))) for t in range(k)])
         no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
-                     f"strides={s} output step n read x[n * strides + t] in the forward pass, so dL/dw[t] = sum_n "
-                     "g[n] * x[n * strides + t]")
+                     f"strides={s} the windows start {s} steps apart: which input step did w[t] multiply in output "
+                     "step n's window?")
         _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
                         _call("check_conv1d_kernel_gradient", fn, inputs, slices=True),
-                        explain=lambda got, mistakes=((expected[::-1], _REVERSED_TAPS), (unstrided, no_stride)):
-                        _known_mistake(got, *mistakes))
+                        explain=functools.partial(_kernel_gradient_mistake, inputs=inputs, expected=expected, fn=fn,
+                                                  mistakes=((expected[::-1], _REVERSED_TAPS),
+                                                            (unstrided, no_stride))),
+                        explain_shape=functools.partial(_kernel_gradient_not_summed, inputs=inputs,
+                                                        expected=expected))
     return True
+
+
+def _kernel_gradient(x, g, kernel_size, strides, steps=None):
+    """dL/dw from the formula, a loop: ``sum_n g[n] * x[n * strides + t]`` over the first ``steps`` output steps
+    (all of them when ``None``)."""
+    steps = len(g) if steps is None else steps
+    return np.array([sum(g[n] * x[n * strides + t] for n in range(steps)) for t in range(kernel_size)],
+                    dtype=np.float64)
+
+
+def _kernel_gradient_follows(fn, slip):
+    """Whether ``fn`` gives ``slip(x, g, kernel_size, strides)`` on three fixed cases with 3 to 5 output steps (on
+    which a slip and the right answer differ), so that a mistake seen on a small case is named only when it is
+    the answer's rule."""
+    rng = np.random.default_rng(1)
+    for steps, k, s in ((3, 2, 1), (4, 3, 2), (5, 2, 3)):
+        x, g = rng.standard_normal((steps - 1) * s + k), rng.standard_normal(steps)
+        try:
+            got = np.asarray(fn(x.copy(), g.copy(), k, s), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return False
+        wrong = slip(x, g, k, s)
+        if got.shape != wrong.shape or not np.allclose(got, wrong, rtol=1e-7, atol=1e-9):
+            return False
+    return True
+
+
+def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
+    """The likely slip behind a wrong kernel gradient ``got``: ``mistakes`` (the taps reversed, the stride left
+    out), then the loop over the output steps one short (``range(len(g) - 1)``: with one output step Python's
+    ``sum`` of nothing is the int 0, and the report spoke of an integer array) and the sum divided by ``len(g)``
+    (a mean), each named when ``fn`` follows that rule on larger cases too (:func:`_kernel_gradient_follows`)."""
+    known = _known_mistake(got, *mistakes)
+    if known:
+        return known
+    n = len(inputs["g"])
+    if np.allclose(got, _kernel_gradient(inputs["x"], inputs["g"], inputs["kernel_size"], inputs["strides"], n - 1),
+                   rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(
+            fn, lambda x, g, k, s: _kernel_gradient(x, g, k, s, len(g) - 1)):
+        empty = (" (here g has 1 value, so your sum has no terms at all: Python's sum of nothing is the int 0)"
+                 if n == 1 else "")
+        return (f"your dL/dw leaves out the last output step: your sums stop at n = len(g) - 2{empty}; every one of "
+                f"the len(g) = {n} output steps used w in the forward pass, so each adds its term: check the range "
+                "of your loop over n")
+    if n > 1 and np.allclose(got, expected / n, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(
+            fn, lambda x, g, k, s: _kernel_gradient(x, g, k, s) / len(g)):
+        return (f"your dL/dw is divided by len(g) = {n} (here and on every case tried): a mean over the output "
+                "steps; w[t] was used once by each output step, and the chain rule adds up those contributions, "
+                "with nothing dividing them")
+    return None
+
+
+def _kernel_gradient_not_summed(got, inputs, expected):
+    """A sentence when ``got`` holds one term per output step and tap, shape ``(k, len(g))`` (or ``(len(g), k)``),
+    whose sum over the output steps is dL/dw: the contributions not added up; else ``None``."""
+    k, n = inputs["kernel_size"], len(inputs["g"])
+    for shape, axis in (((k, n), 1), ((n, k), 0)):
+        if got.shape == shape and np.allclose(got.sum(axis=axis), expected, rtol=1e-7, atol=1e-9):
+            return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one value "
+                    f"per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, so its "
+                    "gradient adds up their terms")
+    return None
 
 
 

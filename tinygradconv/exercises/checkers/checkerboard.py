@@ -80,14 +80,14 @@ def _overlap_marked_not_counted(got, received, expected, inputs):
     length, k, s = inputs["input_length"], inputs["kernel_size"], inputs["strides"]
     if got.shape == expected.shape and np.array_equal(got, _scatter(np.ones(length), np.ones(k), 1, got.size)):
         return (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
-                f"strides={s} they start {s} steps apart: counts[j * strides: j * strides + kernel_size] += 1")
+                f"strides={s} they start {s} steps apart")
     if got.shape != expected.shape or not np.array_equal(got, np.asarray(expected) > 0):
         return None
     if _readable(received).dtype.kind == "b":
-        return _bool_counts("counts[j * strides: j * strides + kernel_size] += 1 for each input j")
+        return _bool_counts("add 1 over each input's copy of the kernel")
     return ("your counts are 1 wherever an input reaches: each copy of the kernel was written with `= 1`, "
-            "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up: "
-            "counts[j * strides: j * strides + kernel_size] += 1")
+            "overwriting the copies before it; where copies overlap (strides < kernel_size) they must add up "
+            "(+=, not =)")
 
 
 
@@ -114,9 +114,8 @@ def _overlap_length_mistake(got, inputs):
         formula = f"L * strides = {length} * {s} = {got.size}" if got.size == length * s else f"{got.size}"
         return (f"your counts array has {formula} step{'' if got.size == 1 else 's'}, fewer than the output's "
                 f"(L - 1) * strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n}: the slices "
-                "counts[j * strides: j * strides + kernel_size] that run past its end were cut short silently "
-                "(NumPy clips slices, and += 1 fits any length), so the counts of the last steps are lost; start "
-                "from counts = np.zeros((L - 1) * strides + max(kernel_size, strides), dtype=int)")
+                "that run past its end were cut short silently (NumPy clips slices, and += 1 fits any length), so "
+                f"the counts of the last steps are lost; the counts array needs the output's {n} steps")
     if s <= k or got.shape != ((length - 1) * s + k,):
         return None
     return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
@@ -164,8 +163,8 @@ def _resize_overlap_mistake(got, inputs, received, expected):
     the taps); or when ``got`` are the counts of a "same" padding with the larger half on the left (``left =
     kernel_size // 2``): with an even kernel Keras puts the smaller half there."""
     n, k = inputs["input_length"] * inputs["size"], inputs["kernel_size"]
-    count = ("add 1 for each kernel tap t whose input step i + t - left (left = (kernel_size - 1) // 2) lies inside "
-             "the upsampled sequence, 0 <= i + t - left < n")
+    count = ("for each output step, count the kernel taps that land inside the upsampled sequence of n steps (a "
+             "tap on the zeros that \"same\" pads with reaches no input)")
     if got.shape == expected.shape and np.array_equal(got, np.asarray(expected) > 0):
         if getattr(_readable(received), "dtype", np.dtype(float)).kind == "b":
             return _bool_counts(count)

@@ -79,8 +79,8 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
             "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
             "each output step, and only there)")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
-                 "was written with `=`, overwriting the one before; overlapping contributions must be added, "
-                 "y[j * strides: j * strides + k] += value * w")
+                 "was written with `=`, overwriting the one before; where copies overlap, their contributions add "
+                 "up (+=, not =)")
     no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
                  f"strides={strides} they start {strides} steps apart{why}: {formula}")
     return ((_scatter(values, w[::-1], strides, length), flip),

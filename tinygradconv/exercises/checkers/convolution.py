@@ -157,8 +157,8 @@ def _conv1d_error(exc, inputs):
     return (f"x holds (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows} window"
             f"{'' if windows == 1 else 's'} of k = {k} step{'' if k == 1 else 's'}, strides apart: a loop over "
             "more (range(len(x)), or len(x) // strides) reaches windows that run past the end of x, out of range "
-            "or cut short (NumPy clips slices silently, and the short window no longer matches w); loop over "
-            "range((len(x) - len(w)) // strides + 1)")
+            "or cut short (NumPy clips slices silently, and the short window no longer matches w); make the loop "
+            "count exactly the windows that fit, from len(x), len(w) and strides")
 
 
 
@@ -166,8 +166,8 @@ def _gather_without_stride(strides):
     """The sentence for a convolution whose windows start 1 step apart (``x[i: i + k]``) where ``strides`` apart
     was asked."""
     return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
-            f"output step i reads the window starting {strides} steps after the one before, x[i * strides: i * strides "
-            "+ k], and there are (L - k) // strides + 1 of them")
+            f"each output step reads the window starting {strides} steps after the one before, and fewer windows "
+            "fit")
 
 
 

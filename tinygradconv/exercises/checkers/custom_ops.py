@@ -10,7 +10,6 @@ import traceback
 import numpy as np
 
 from ...autograd import Function
-from ...backend import get_backend
 from ...checks import GradcheckError, gradcheck
 from ...tensor import Tensor
 from ...validation import _type_name
@@ -22,6 +21,7 @@ from ..reports import (
     _fail,
     _lower_precision,
     _readable,
+    _require_strict,
     _settings,
     _show,
     _strict_arrays_hint,
@@ -48,7 +48,13 @@ def check_custom_op(function, cases=20, seed=0):
     of ``x * sigmoid(x)``, to relative ``1e-7``: gradcheck's ``1e-3``, as PyTorch's, lets a gradient off by 0.05 %
     pass), on random inputs (with zeros and values up to 20); then forward and gradient at large inputs, ``+-50``,
     ``+-100`` and ``+-1000`` in float64 and in float32, where ``exp(x)`` or ``exp(-x)`` overflows (``nan`` from
-    ``exp(x) / (1 + exp(x))`` is reported as such).
+    ``exp(x) / (1 + exp(x))`` is reported as such); last, forward and backward on array-api-strict arrays, which
+    refuse NumPy's own functions (the exercise asks for ``ctx.xp`` only).
+
+    Raises:
+        AssertionError: the report on the first check the op fails.
+        ModuleNotFoundError: array-api-strict is not installed (``pip install array-api-strict``): a forward
+            written with ``np.exp`` passes every NumPy case, so no op is passed without it.
 
     >>> import tinygradconv as tg
     >>> class SiLU(tg.Function):
@@ -419,12 +425,10 @@ def _upstream(rng, shape):
 
 
 def _runs_on_strict_arrays(name, function, arrays):
-    """Forward and backward of ``function`` on array-api-strict arrays (when installed): the exercises ask for
-    ``ctx.xp`` only, and NumPy's own functions (``np.exp``) refuse those arrays or return NumPy arrays."""
-    try:
-        get_backend("array_api_strict")
-    except (ImportError, ValueError):  # pragma: no cover - array-api-strict is a dev dependency
-        return
+    """Forward and backward of ``function`` on array-api-strict arrays: the exercises ask for ``ctx.xp`` only, and
+    NumPy's own functions (``np.exp``) refuse those arrays or return NumPy arrays. Without array-api-strict, a
+    ``ModuleNotFoundError`` saying what to install: a forward written with ``np.exp`` passes every NumPy case."""
+    _require_strict(name, "ctx.xp", "forward and backward agree on NumPy arrays")
     tensors = [Tensor(a, dtype="float64", backend="array_api_strict", requires_grad=True) for a in arrays]
     intro = "the exercise asks for `ctx.xp` only, so that the op runs on every backend; here ctx.xp is array_api_strict"
     shown = "\n  inputs:   " + ", ".join(_show(a) for a in arrays) + " (array-api-strict arrays)"

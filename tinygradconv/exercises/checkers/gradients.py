@@ -1,6 +1,7 @@
 """The checkers of tutorial 01, tensors and autograd: gradients by hand, and finite differences."""
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import numpy as np
@@ -46,12 +47,15 @@ def check_manual_gradient(fn, cases=50, seed=0):
         x, w, b = _tensor(inputs["x"], True), _tensor(inputs["w"], True), _tensor(inputs["b"], True)
         ((x * w + b).tanh() ** 2).sum().backward()
         expected = (x.grad.numpy(), w.grad.numpy(), b.grad.numpy())
-        received = _call("check_manual_gradient", fn, inputs)
+        with _backward_watched() as calls:
+            received = _call("check_manual_gradient", fn, inputs)
         if not isinstance(received, (tuple, list)) or len(received) != 3:
             _fail("check_manual_gradient", inputs, expected, received, "expected a tuple of three gradients")
         missing = [name for name, r in zip(("dL/dx", "dL/dw", "dL/db"), received) if r is None]
         if missing:
             _fail("check_manual_gradient", inputs, expected, received, _none_gradients(missing))
+        if calls:
+            raise AssertionError(f"check_manual_gradient: {_BY_HAND}")
         order = "return (dL/dx, dL/dw, dL/db) in that order (dL/dx carries the factor w, dL/dw the factor x)"
         swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
@@ -70,6 +74,34 @@ def check_manual_gradient(fn, cases=50, seed=0):
                 raise AssertionError(f"{error}\n  (in {name})") from None
     return True
 
+
+
+@contextlib.contextmanager
+def _backward_watched():
+    """Count the calls of tinygradconv's ``backward()`` inside the block (the list it yields gets one item per
+    call): ``Tensor.backward`` looks up :func:`tinygradconv.autograd.backward` at each call, which is wrapped here
+    and put back afterwards. The checker compares with ``backward()``: an answer that calls it would be compared with
+    itself (found by a tester)."""
+    from ... import autograd
+
+    calls = []
+    original = autograd.backward
+
+    def watched(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    autograd.backward = watched
+    try:
+        yield calls
+    finally:
+        autograd.backward = original
+
+
+_BY_HAND = ("your function calls tinygradconv's backward(): the exercise asks for the gradients by hand, the chain "
+            "rule written out with NumPy, and this checker compares with backward() itself, so such an answer would "
+            "only be compared with itself; work from the outside in: dL/dy for y = tanh(z), then dy/dz, then how z "
+            "depends on each of x, w and b")
 
 
 def _manual_gradient_reference(x, w, b):
@@ -127,12 +159,12 @@ def _bias_mistakes(fn, expected, n, mistakes, first):
     if not np.any(expected) or n == 1:                # one element: the mean is the sum
         return mistakes
     only_first = (f"your dL/db is dL/dz_0, the first term only: b is added to every z_i, so dL/db sums all {n} of "
-                  "them, dz.sum() (dz[0] is the sum only when x has one element)")
+                  "them (the first term alone is the sum only when x has one element)")
     mistakes = [*mistakes, (first, only_first)]
     ratios = _bias_ratios(fn)
     mean = (f"your dL/db is the mean of the dL/dz_i (the sum divided by len(x) = {n} here, and by len(x) on every "
             "case tried): b is added to every z_i = x_i * w_i + b, so each z_i passes its whole gradient to b and "
-            "they add up: dL/db = sum_i dL/dz_i, dz.sum(), not dz.mean()")
+            "they add up: a sum, not a mean")
     mean = (expected / n, mean)
     if ratios and all(np.isclose(ratio, 1 / size, rtol=1e-7) for size, ratio in ratios):
         return [mean, *mistakes]
@@ -154,14 +186,13 @@ def _bias_not_summed(got, expected, n, fn):
     summed = np.isclose(got.sum(), expected, rtol=1e-7, atol=1e-9)
     if got.shape == (1,) and summed and _bias_shapes(fn) == [(1,), (1,), (1,)]:
         return ("dL/db is a scalar (shape ()), and yours is the right number in an array of shape (1,): the sum is "
-                "right, its shape is not; a sum with keepdims=True (dz.sum(keepdims=True), np.sum(dz, axis=0, "
-                "keepdims=True)) or a number wrapped in a list or an array ([dz.sum()]) keeps an axis of length 1: "
-                "return dz.sum() as it is, without keepdims")
+                "right, its shape is not; a sum with keepdims=True, or a number wrapped in a list or an array "
+                "([total]), keeps an axis of length 1: return the sum as one number, without keepdims or brackets")
     terms = (f"your dL/db is an array of {got.size} value{'s' if got.size > 1 else ''}"
              + (", the dL/dz_i, one per element of x, not added up" if summed and got.size == n > 1 else ""))
     return (f"dL/db is a scalar (shape ()): b is one number added to every z_i = x_i * w_i + b, so its gradient is "
-            f"the sum of dL/dz_i over all of z's entries, dz.sum(); {terms}: return that sum as one number "
-            "(dz[0] is only the first term, right only when x has one element)")
+            f"the sum of dL/dz_i over all of z's entries; {terms}: return that sum as one number "
+            "(the first term alone is right only when x has one element)")
 
 
 
@@ -270,8 +301,8 @@ def _all_at_once(got, f, x, eps):
     shape = "one number" if got.shape != x.shape else f"that one number in each of x's {x.size} elements"
     return (f"your result is {shape}, (f(x + eps) - f(x - eps)) / (2 * eps) with every element of x moved at once: "
             "that is the derivative along all of x together, the sum of the partial derivatives; the gradient has "
-            "one partial derivative per element, each with only that element moved: for each i, step = "
-            "np.zeros_like(x), step[i] = eps, grad[i] = (f(x + step) - f(x - step)) / (2 * eps)")
+            "one partial derivative per element, each with only that element moved by eps and every other "
+            "element left as it is")
 
 
 

@@ -170,8 +170,6 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
 
 
 
-_KERAS_ADAM_STEP = ("param - alpha * m / (sqrt(v) + epsilon), with alpha = learning_rate * sqrt(1 - beta_2 ** "
-                    "iteration) / (1 - beta_1 ** iteration)")
 
 
 
@@ -187,12 +185,13 @@ def _adam_step_mistake(got, inputs):
     def alpha(iteration):
         return lr * np.sqrt(1 - b2 ** iteration) / (1 - b1 ** iteration)
 
-    inside = ("epsilon is inside the square root: your step divides by {}; Keras adds epsilon outside it, to sqrt(v) "
-              f"itself: {_KERAS_ADAM_STEP}")
+    inside = ("epsilon is inside the square root: your step divides by {}; Keras adds epsilon after the square root "
+              "is taken, to sqrt(v) of the raw v (the bias correction goes into the step size instead)")
     off_by_one = (f"the bias correction uses iteration {{}} at step {t}: iteration counts from 1 (the first step "
-                  f"has iteration=1), and Keras' step is {_KERAS_ADAM_STEP}")
-    uncorrected = ("no bias correction: the first steps of m and v are too small (they start at zeros), which Keras "
-                   f"corrects in the step size: {_KERAS_ADAM_STEP}")
+                  "has iteration=1); use the iteration given, as it is, in both corrections")
+    uncorrected = ("no bias correction: m and v start at zeros, so their first values are too small, by the factors "
+                   "1 - beta_1 ** iteration and 1 - beta_2 ** iteration; Keras divides both out in the step size "
+                   "(not in m and v), each where its moment enters the step: v's under the square root")
     mistakes = [(param - lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps),
                  inside.format("sqrt(v_hat + epsilon)")),
                 (param - alpha(t) * m / np.sqrt(v + eps), inside.format("sqrt(v + epsilon)")),
