@@ -4,6 +4,7 @@ of float16 operands mixed with float32 ones, negative (cropping) pad widths, ``.
 empty or rank-0 inputs of ``categorical_hinge`` and ``sparsemax``."""
 import math
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -51,3 +52,120 @@ def test_prod_of_a_matrix_row_and_whole_with_zeros_beside_nan_match_torch():
         ours_fn(x).backward()
         torch_fn(t).backward()
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+# ------------------------------------------------------------- 2. float16 beside float32: the gradients' precision
+def test_a_float16_base_to_a_float32_exponent_has_torchs_exponent_gradient():
+    a = tg.tensor(np.array([3.0, 5.0, 0.7], np.float16), dtype="float16")
+    b = tg.tensor([-1.0, 2.0, 1.5], requires_grad=True)
+    (a ** b).sum().backward()
+    t = torch.tensor(np.array([3.0, 5.0, 0.7], np.float16))
+    tb = torch.tensor([-1.0, 2.0, 1.5], requires_grad=True)
+    (t ** tb).sum().backward()
+    # float16's log(0.7) had given -0.20884384 (torch: -0.20881495), 40.234375 for 40.235947
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-6)
+
+
+_VALUES_A = np.array([3.0, 5.0, 0.7, 1.3, -2.1, 0.3])
+_VALUES_B = np.array([-1.0, 2.0, 1.5, 0.6, 1.7, 2.2])
+_BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b), "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b), "div": (lambda a, b: a / b, lambda a, b: a / b),
+    "pow": (lambda a, b: abs(a) ** b, lambda a, b: a.abs() ** b),
+    "maximum": (lambda a, b: tg.ops.maximum(a, b), torch.maximum),
+    "minimum": (lambda a, b: tg.ops.minimum(a, b), torch.minimum),
+    "remainder": (lambda a, b: a % b, lambda a, b: a % b),
+    "where": (lambda a, b: tg.ops.where(tg.tensor(_VALUES_A) > 0, a, b),
+              lambda a, b: torch.where(torch.tensor(_VALUES_A) > 0, a, b)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BINARY))
+@pytest.mark.parametrize("dtypes", [("float16", "float32"), ("float32", "float16"), ("float16", "float64"),
+                                    ("float64", "float32")])
+def test_binary_ops_of_mixed_float_widths_match_torch_values_and_both_gradients(name, dtypes):
+    ours, theirs = _BINARY[name]
+    da, db = dtypes
+    a = tg.tensor(_VALUES_A.astype(da), dtype=da, requires_grad=True)
+    b = tg.tensor(_VALUES_B.astype(db), dtype=db, requires_grad=True)
+    ta = torch.tensor(_VALUES_A.astype(da), requires_grad=True)
+    tb = torch.tensor(_VALUES_B.astype(db), requires_grad=True)
+    y, ty = ours(a, b), theirs(ta, tb)
+    assert str(y.dtype) == str(ty.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6)
+    weights = np.linspace(0.3, 1.7, 6).astype(str(y.dtype))           # a different upstream gradient per element
+    (y * tg.tensor(weights)).sum().backward()
+    (ty * torch.tensor(weights)).sum().backward()
+    for ours_grad, torch_grad in ((a.grad, ta.grad), (b.grad, tb.grad)):
+        assert ours_grad.dtype == torch_grad.numpy().dtype                 # cast back to the operand's dtype
+        # rtol: float16 gradients keep their own rounding, float32 ones float32's (not float16's 1e-3)
+        rtol = 1e-3 if ours_grad.dtype == np.float16 else 1e-6
+        np.testing.assert_allclose(ours_grad.numpy(), torch_grad.numpy(), rtol=rtol)
+
+
+# ------------------------------------------------------------------------------- 3. pad with negative widths
+@pytest.mark.parametrize("widths", [((0, 0), (-1, 0)), ((0, 0), (-1, 2)), ((-1, 1), (2, -2)), ((0, -2), (-3, 0)),
+                                    ((-1, -1), (1, -1))])
+def test_a_negative_pad_width_crops_as_torch(widths):
+    values = np.arange(24.0).reshape(4, 6) - 7.5
+    x = tg.tensor(values, requires_grad=True)
+    t = torch.tensor(values, requires_grad=True)
+    flat = [n for pair in reversed(widths) for n in pair]                # torch: the last axis first
+    y, ty = tg.ops.pad(x, widths, value=9.0), torch.nn.functional.pad(t, flat, value=9.0)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    weights = np.arange(1.0, 1.0 + ty.numel()).reshape(tuple(ty.shape))
+    (y * tg.tensor(weights)).sum().backward()
+    (ty * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_a_negative_pad_width_by_hand():
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = tg.ops.pad(x, ((0, 0), (-1, 0)))
+    assert y.tolist() == [[2.0, 3.0], [5.0, 6.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    assert tg.ops.pad(x, ((0, 0), (-3, 0))).shape == (2, 0)             # everything cropped: empty, as torch
+
+
+@pytest.mark.parametrize("widths", [((0, 0), (-4, 0)), ((0, 0), (-2, -2)), ((0, 0), (-4, 2)), ((-3, 0), (0, 0))])
+def test_a_crop_past_the_size_is_a_clear_error(widths):
+    x = tg.tensor(np.ones((2, 3)))
+    flat = [n for pair in reversed(widths) for n in pair]
+    with pytest.raises(RuntimeError):                                   # torch refuses these too
+        torch.nn.functional.pad(torch.ones(2, 3), flat)
+    wording = r"Invalid value for argument `pad_width`.*Received pad_width=.*shape \(2, 3\)"
+    with pytest.raises(ValueError, match=wording):
+        tg.ops.pad(x, widths)
+
+
+# ------------------------------------------------------------------------------- 4. .T of other ranks than 2
+# torch 2.13's texts (TORCH_WARN_ONCE: once a process, so copied here rather than caught from torch each time)
+_TORCH_T_WARNINGS = {0: "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                     1: "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                        "and it will throw an error in a future release."}
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3, 4)])
+def test_T_of_other_ranks_reverses_the_axes_with_torchs_warning(shape):
+    values = np.arange(float(np.prod(shape))).reshape(shape) - 2.5
+    t = torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = t.T
+    x = tg.tensor(values, requires_grad=True)
+    with pytest.warns(UserWarning) as record:
+        got = x.T
+    assert str(record[0].message).startswith(_TORCH_T_WARNINGS[min(len(shape), 1)])
+    assert record[0].filename == __file__                               # stacklevel: the user's line
+    np.testing.assert_array_equal(got.numpy(), expected.detach().numpy())
+    weights = np.arange(1.0, 1.0 + values.size).reshape(tuple(expected.shape))
+    (got * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_T_of_a_matrix_warns_nothing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.tensor([[1.0, 2.0, 3.0]]).T.tolist() == [[1.0], [2.0], [3.0]]
