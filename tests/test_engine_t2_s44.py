@@ -169,3 +169,46 @@ def test_T_of_a_matrix_warns_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert tg.tensor([[1.0, 2.0, 3.0]]).T.tolist() == [[1.0], [2.0], [3.0]]
+
+
+# ------------------------------------------------------------ 5. categorical_hinge and sparsemax at the edges
+def test_categorical_hinge_of_an_empty_batch_is_empty_as_keras_on_numpy():
+    # Keras on NumPy takes np.max over the class axis, which is [] for an empty batch; Keras 3.15 on torch raises
+    # only because its torch max refuses any tensor with a 0 in its shape (checked here, so a change shows)
+    keras = _keras()
+    empty = np.zeros((0, 3), np.float32)
+    with pytest.raises(ValueError, match="empty tensor"):
+        keras.losses.categorical_hinge(empty, empty)
+    assert np.max(empty, axis=-1).shape == (0,)
+    loss = tg.losses.categorical_hinge(empty, empty)
+    assert loss.shape == (0,)
+
+
+def test_categorical_hinge_of_no_classes_is_a_clear_error():
+    keras = _keras()
+    none = np.zeros((2, 0), np.float32)
+    with pytest.raises(ValueError):                                     # Keras on every backend: no max of nothing
+        keras.losses.categorical_hinge(none, none)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `y_pred`.*shape \(2, 0\)"):
+        tg.losses.categorical_hinge(none, none)
+
+
+def test_categorical_hinge_by_hand_and_against_keras():
+    keras = _keras()
+    y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+    y_pred = np.array([[0.3, -0.4, 0.9], [2.0, 0.5, -1.0]], np.float32)
+    ours = tg.losses.categorical_hinge(y_true, y_pred).numpy()
+    np.testing.assert_allclose(ours, [0.9 + 0.4 + 1.0, max(0.5 - 2.0 + 1.0, 0.0)], rtol=1e-6)
+    np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(keras.losses.categorical_hinge(y_true, y_pred)),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_sparsemax_of_a_rank0_tensor_is_a_clear_error_as_keras_refuses_it(axis):
+    keras = _keras()
+    with pytest.raises(IndexError):                                     # Keras 3.15: "Dimension specified as -1 ..."
+        keras.activations.sparsemax(torch.tensor(0.5), axis=axis)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `x`.*shape \(\)") as raised:
+        tg.activations.sparsemax(tg.tensor(0.5), axis=axis)
+    assert isinstance(raised.value, IndexError)                         # an AxisError: Keras' except clauses too
+    assert tg.activations.sparsemax(tg.tensor([0.5])).tolist() == [1.0]     # one class: 1, the advice given

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..validation import _is_integer, axis_index
+from ..validation import AxisError, _is_integer, axis_index
 from .elementwise import (
     _in_float32,
     binary_special_points,
@@ -441,7 +441,13 @@ def log_softmax(x, axis=-1):
 
 def sparsemax(x, axis=-1):
     """Sparsemax along ``axis`` (an int), as one op (see :class:`Sparsemax`): each slice becomes a probability
-    distribution whose small entries are exactly 0. A rank-0 tensor is one class (``axis`` 0 or -1): 1.
+    distribution whose small entries are exactly 0.
+
+    Raises:
+        TypeError: ``axis`` not an int.
+        AxisError: (a ``ValueError`` and an ``IndexError``) ``axis`` out of range, or a rank-0 ``x``: it has no
+            axis of classes, and Keras 3 refuses it too (an ``IndexError``, "Dimension specified as -1 but tensor
+            has no dimensions"), where its ``softmax`` returns 1; reshape it to ``(1,)`` for one class.
 
     >>> import tinygradconv as tg
     >>> sparsemax(tg.tensor([0.75, 0.25, 0.0])).tolist()
@@ -452,7 +458,8 @@ def sparsemax(x, axis=-1):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not _is_integer(axis):
         raise TypeError(f"sparsemax: axis must be an integer. Received axis={axis!r}")
-    index = axis_index(axis, x.ndim, "sparsemax", scalar_axis=True)
     if x.ndim == 0:
-        return Sparsemax.apply(x.reshape(1), axis=0).reshape(())
-    return Sparsemax.apply(x, axis=index)
+        raise AxisError(f"Invalid value for argument `x`: sparsemax needs a tensor with an axis of classes, as "
+                        f"Keras 3's (an IndexError there). Received x of shape () (rank 0) with axis={axis!r}; "
+                        f"reshape it to (1,) for one class")
+    return Sparsemax.apply(x, axis=axis_index(axis, x.ndim, "sparsemax"))
