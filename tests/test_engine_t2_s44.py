@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv.ops import nn as nn_ops
 
 torch = pytest.importorskip("torch")
 
@@ -212,3 +213,28 @@ def test_sparsemax_of_a_rank0_tensor_is_a_clear_error_as_keras_refuses_it(axis):
         tg.activations.sparsemax(tg.tensor(0.5), axis=axis)
     assert isinstance(raised.value, IndexError)                         # an AxisError: Keras' except clauses too
     assert tg.activations.sparsemax(tg.tensor([0.5])).tolist() == [1.0]     # one class: 1, the advice given
+
+
+@pytest.mark.parametrize("op", ["binary_crossentropy", "binary_crossentropy_with_logits"])
+@pytest.mark.parametrize("dtypes", [("float16", "float32"), ("float32", "float16")])
+def test_crossentropy_ops_of_mixed_float_widths_compute_in_float32(op, dtypes):
+    # PyTorch refuses two dtypes in binary_cross_entropy and computes partly in float16 in the logits form: the
+    # reference is PyTorch on both operands cast to float32 (exact: every float16 is a float32)
+    F = torch.nn.functional
+    theirs = {"binary_crossentropy": F.binary_cross_entropy,
+              "binary_crossentropy_with_logits": F.binary_cross_entropy_with_logits}[op]
+    p, y = np.array([0.3, 0.7, 0.11, 0.9, 0.45, 0.2]), np.array([0.2, 1.0, 0.0, 0.6, 0.33, 0.95])
+    da, db = dtypes
+    a = tg.tensor(p.astype(da), dtype=da, requires_grad=True)
+    b = tg.tensor(y.astype(db), dtype=db, requires_grad=True)
+    ta = torch.tensor(p.astype(da)).float().requires_grad_()
+    tb = torch.tensor(y.astype(db)).float().requires_grad_()
+    out, expected = getattr(nn_ops, op)(a, b), theirs(ta, tb, reduction="none")
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-6)
+    out.sum().backward()
+    expected.sum().backward()
+    for ours_grad, torch_grad, dtype in ((a.grad, ta.grad, da), (b.grad, tb.grad, db)):
+        assert ours_grad.dtype == np.dtype(dtype)
+        rtol = 1e-3 if dtype == "float16" else 1e-6                         # float16: one rounding of float32's
+        np.testing.assert_allclose(ours_grad.numpy(), torch_grad.numpy().astype(dtype), rtol=rtol)
