@@ -824,7 +824,7 @@ def sparsemax(x, axis=-1):
     with the threshold ``tau`` that makes the slice sum to 1 (small entries become exactly 0).
 
     Args:
-        axis: an int (default -1). A rank-0 tensor is one class along 0 or -1 (value 1).
+        axis: an int (default -1).
 
     Computed by Keras 3's sort-and-cumsum algorithm (:class:`~tinygradconv.ops.nn.Sparsemax`, one op), with two
     differences, both where Keras 3.15 is wrong: **(1)** ``tau`` is ``(sum of the support - 1) / k``, the paper's;
@@ -839,7 +839,9 @@ def sparsemax(x, axis=-1):
     as softmax; ``-inf`` gives 0; a slice of only ``-inf`` is NaN.
 
     Raises:
-        TypeError: ``axis`` not an int; ValueError: out of range.
+        TypeError: ``axis`` not an int. ``AxisError`` (a ``ValueError`` and an ``IndexError``): ``axis`` out of
+        range, or a rank-0 ``x`` (no axis of classes: Keras 3 raises an ``IndexError`` there, while its ``softmax``
+        of a rank-0 tensor is 1).
 
     Source: Keras 3, ``keras.activations.sparsemax`` (https://keras.io/api/layers/activations/); Martins &
     Astudillo, 2016 (https://arxiv.org/abs/1602.02068).

@@ -510,10 +510,22 @@ def categorical_hinge(y_true, y_pred):
     """Per-sample categorical hinge loss ``max(neg - pos + 1, 0)`` with ``pos = sum(y_true y_pred)`` and
     ``neg = max((1 - y_true) y_pred)`` over the last axis (one-hot targets; no label conversion, as in Keras).
 
+    An empty batch (``(0, 3)``) gives an empty loss ``[]``, as Keras 3 on the NumPy, JAX and TensorFlow backends
+    (their ``max`` over a non-empty class axis); Keras 3.15 on torch raises "Cannot compute the max of an empty
+    tensor" there, its torch ``max`` refusing any tensor with a 0 in its shape.
+
+    Raises:
+        ValueError: no classes (a last axis of size 0, e.g. ``(2, 0)``): the max over them has no value (Keras 3
+            raises too, on every backend), or shapes that differ after Keras' squeeze-or-expand rule.
+
     >>> [round(v, 4) for v in categorical_hinge([[0.0, 1.0, 0.0]], [[0.3, -0.4, 0.9]]).tolist()]   # 0.9 + 0.4 + 1
     [2.3]
     """
     y_true, y_pred = _prepare(y_true, y_pred, "categorical_hinge")
+    if y_pred.shape[-1] == 0:
+        raise ValueError(f"Invalid value for argument `y_pred`: categorical_hinge needs at least one class on the "
+                         f"last axis (the largest wrong-class score has no value over none; Keras 3 raises too). "
+                         f"Received y_pred of shape {y_pred.shape}")
     pos = (y_true * y_pred).sum(axis=-1)
     neg = ((1.0 - y_true) * y_pred).max(axis=-1)
     return (neg - pos + 1.0).maximum(0.0)

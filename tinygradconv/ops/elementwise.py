@@ -78,7 +78,10 @@ def promoted(xp, a, b):
     the other's dtype (its values 0 and 1), as NumPy and PyTorch promote it (array-api-strict refused ``bool + int64``
     with "Only numeric dtypes are allowed"). Two integer arrays whose result type is neither of theirs are cast to it
     (``int8`` and ``uint64``: float64; ``int8`` and ``uint8``: int16), which array-api-strict refused for uint64.
-    Others are returned as they are."""
+    Two floating arrays of different widths are both cast to the wider (``float16`` and ``float32``: float32), as
+    NumPy computes their sum or product, so that a backward pass working on the saved operands computes in the
+    result's precision as PyTorch's does: the log of a float16 base in ``a ** b`` was taken in float16, and the
+    float32 exponent's gradient had float16's precision. Others are returned as they are."""
     if a.dtype == b.dtype:
         return a, b
     if a.dtype == xp.bool or b.dtype == xp.bool:
@@ -86,7 +89,7 @@ def promoted(xp, a, b):
     floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
     names = dtype_name(a.dtype), dtype_name(b.dtype)
     name = np.result_type(*names).name
-    if floating_a == floating_b and (floating_a or name in names):     # int8 + uint64 is float64: cast below
+    if floating_a == floating_b and not floating_a and name in names:  # int8 + uint64 is float64: cast below
         return a, b
     target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
     return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)

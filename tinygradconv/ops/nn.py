@@ -30,12 +30,13 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..validation import _is_integer, axis_index
+from ..validation import AxisError, _is_integer, axis_index
 from .elementwise import (
     _in_float32,
     binary_special_points,
     broadcast_error,
     float_input,
+    promoted,
     stable_sigmoid,
     unary_special_points,
     unbroadcast,
@@ -247,6 +248,15 @@ class Sparsemax(Function):
         return through - xp.where(in_support, total / k, 0.0)
 
 
+def _one_float_width(xp, a, b):
+    """Two floating operands of different widths both in the wider (float16 beside float32: float32), as
+    :func:`~tinygradconv.ops.elementwise.promoted` casts them for ``+`` and ``*``: a formula that takes a log or an
+    exponential of the narrower one alone would otherwise compute it in float16 (found by a tester). Integer or bool
+    operands are left as they are (NumPy promotes them inside the formula, as before)."""
+    floating = xp.isdtype(a.dtype, "real floating") and xp.isdtype(b.dtype, "real floating")
+    return promoted(xp, a, b) if floating else (a, b)
+
+
 def _broadcastable(name, a, b):
     """Refuse operands whose shapes do not broadcast, with the message of ``add`` (``broadcast_error``) naming the
     op and both shapes in order, before NumPy's own error from inside the formula (found by a tester)."""
@@ -303,12 +313,17 @@ class BinaryCrossentropyWithLogits(Function):
     (``softplus(x) - x y`` rounds it to 0), ``inf`` for ``y = 0, x = inf``, NaN for ``y = 1, x = -inf``
     (``0 * -inf``). ``x`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses
     a target of another shape than ``x`` (``ValueError``). Shapes that do not broadcast are a ``ValueError``.
+    A float16 operand beside a float32 one is computed in float32, the result float32, as PyTorch computes both
+    operands cast to float32. Given the two dtypes, PyTorch returns float32 for float16 logits with float32
+    targets but computes part of it in float16 (up to 1.4e-4 off), and float16 for float32 logits with float16
+    targets.
     """
 
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
         _broadcastable("binary_crossentropy_with_logits", x, y)
+        x, y = _one_float_width(xp, x, y)
         ctx.save_for_backward(x, y)
         log_sigmoid = xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
         return (1.0 - y) * x - log_sigmoid
@@ -361,12 +376,15 @@ class BinaryCrossentropy(Function):
     denominator floored at ``1e-12``. PyTorch refuses a ``p`` outside ``[0, 1]``; here it is computed (NaN).
     ``p`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses a target of
     another shape than ``p`` (``ValueError``). Shapes that do not broadcast are a ``ValueError`` naming both.
+    A float16 operand beside a float32 one is computed in float32 (PyTorch refuses two dtypes: "Found dtype
+    Float but expected Half").
     """
 
     @staticmethod
     def forward(ctx, p, y):
         xp = ctx.xp
         _broadcastable("binary_crossentropy", p, y)
+        p, y = _one_float_width(xp, p, y)
         ctx.save_for_backward(p, y)
         return (y - 1.0) * xp.maximum(xp.log1p(-p), -100.0) - y * xp.maximum(xp.log(p), -100.0)
 
@@ -441,7 +459,13 @@ def log_softmax(x, axis=-1):
 
 def sparsemax(x, axis=-1):
     """Sparsemax along ``axis`` (an int), as one op (see :class:`Sparsemax`): each slice becomes a probability
-    distribution whose small entries are exactly 0. A rank-0 tensor is one class (``axis`` 0 or -1): 1.
+    distribution whose small entries are exactly 0.
+
+    Raises:
+        TypeError: ``axis`` not an int.
+        AxisError: (a ``ValueError`` and an ``IndexError``) ``axis`` out of range, or a rank-0 ``x``: it has no
+            axis of classes, and Keras 3 refuses it too (an ``IndexError``, "Dimension specified as -1 but tensor
+            has no dimensions"), where its ``softmax`` returns 1; reshape it to ``(1,)`` for one class.
 
     >>> import tinygradconv as tg
     >>> sparsemax(tg.tensor([0.75, 0.25, 0.0])).tolist()
@@ -452,7 +476,8 @@ def sparsemax(x, axis=-1):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not _is_integer(axis):
         raise TypeError(f"sparsemax: axis must be an integer. Received axis={axis!r}")
-    index = axis_index(axis, x.ndim, "sparsemax", scalar_axis=True)
     if x.ndim == 0:
-        return Sparsemax.apply(x.reshape(1), axis=0).reshape(())
-    return Sparsemax.apply(x, axis=index)
+        raise AxisError(f"Invalid value for argument `x`: sparsemax needs a tensor with an axis of classes, as "
+                        f"Keras 3's (an IndexError there). Received x of shape () (rank 0) with axis={axis!r}; "
+                        f"reshape it to (1,) for one class")
+    return Sparsemax.apply(x, axis=axis_index(axis, x.ndim, "sparsemax"))

@@ -173,6 +173,7 @@ def _prod_special_points(rng):
     return [Sample((rows,), {"axes": (1,), "keepdims": False}), Sample((rows,), {"axes": (0,), "keepdims": True}),
             Sample((no_zero,), {"axes": (1,), "keepdims": False}),      # no zero anywhere: grad * prod / x
             Sample((rows,), {"axes": (0, 1), "keepdims": False}),
+            Sample((np.array([0.0, 0.0, nan, 0.0, inf]),), {"axes": (0,), "keepdims": False}),  # torch.prod(x, 0)
             Sample((np.zeros((0, 3)),), {"axes": (0,), "keepdims": False}),  # an empty axis: the product 1
             Sample((np.asarray(0.0),), {"axes": (), "keepdims": False})]
 
@@ -188,9 +189,12 @@ class Prod(Function):
     ``prod_backward`` decides, for the whole input) it is the product of the elements before ``x_i`` times the
     product of those after it (exclusive cumulative products from each end), so that one zero in a slice gets the
     product of the others and every other element 0, and two zeros give 0 everywhere (``out / x`` would be
-    ``0 / 0``). The product of every element with two zeros or more has gradient 0 everywhere, as PyTorch's
-    shortcut for it gives (the product of the others would be NaN beside an inf or NaN). Several axes are flattened
-    into one first (PyTorch's ``prod`` takes one ``dim``; Keras' any).
+    ``0 / 0``). The product of every element (``axis=None``, or several axes that are all of them) with two zeros
+    or more has gradient 0 everywhere, as PyTorch's shortcut for ``torch.prod(x)`` gives (the product of the
+    others would be NaN beside an inf or NaN); one axis follows ``torch.prod(x, dim)``, which has no such
+    shortcut, even on the only axis of a vector: ``[0, 0, nan]`` gets ``[nan, nan, 0]`` over ``axis=0`` and
+    ``[0, 0, 0]`` over ``axis=None``, as PyTorch. Several axes are flattened into one first (PyTorch's ``prod``
+    takes one ``dim``; Keras' any).
     Integer and bool inputs multiply in int64, as ``torch.prod``. float16 multiplies in float32 and is rounded
     once, as PyTorch's ``sum`` adds: ``torch.prod`` on the CPU keeps float16 products step by step, so that
     ``[300, 300, 0.001, 4]`` overflows to ``inf`` there and is 360 here (a difference kept: NumPy has no float16
@@ -201,12 +205,16 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
+        every_axis = axes is None               # torch.prod(x), not torch.prod(x, dim=0), even on one axis
         axes, keepdims = _checked("prod", a, axes, keepdims)
         if not xp.isdtype(a.dtype, "real floating"):
             a = xp.astype(a, xp.int64)          # bool and every integer: int64, as torch.prod (and sum)
         out = _in_float32(xp, lambda v: xp.prod(v, axis=axes, keepdims=True), a)
         ctx.save_for_backward(a, out)
         ctx.axes = axes
+        # PyTorch's full product (no dim): axis=None, or several axes that are all of them (torch.prod takes one
+        # dim, so the nearest rule to theirs); one axis is torch.prod(x, dim), even the only axis of a vector
+        ctx.full_product = every_axis or (len(axes) == a.ndim and len(axes) > 1)
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
     @staticmethod
@@ -219,7 +227,7 @@ class Prod(Function):
         zeros = int(xp.sum(xp.astype(a == 0, xp.int64)))
         if zeros == 0:
             return _in_float32(xp, lambda g, p, x: g * (p / x), grad, out, a)
-        if zeros > 1 and len(ctx.axes) == a.ndim:    # PyTorch's full product: 0 everywhere, even beside inf or NaN
+        if zeros > 1 and ctx.full_product:    # PyTorch's full product: 0 everywhere, even beside inf or NaN
             return xp.zeros_like(a)
         return _in_float32(xp, lambda g, x: g * _product_of_the_others(xp, x, ctx.axes), grad, a)
 

@@ -76,6 +76,8 @@ def _stack_special_points(rng):
 
 def _pad_special_points(rng):
     return [Sample((_specials(2, 3),), {"pad_width": ((1, 0), (2, 1)), "value": np.inf}),
+            Sample((_specials(2, 3),), {"pad_width": ((0, -1), (-1, 2)), "value": np.nan}),   # negative: a crop
+            Sample((_specials(2, 3),), {"pad_width": ((-1, -1), (0, 0)), "value": 0.0}),     # cropped to empty
             Sample((np.zeros((0, 2)),), {"pad_width": ((1, 1), (0, 0)), "value": np.nan}),
             Sample((_specials(4),), {"pad_width": ((0, 0),), "value": 0.0}),
             Sample((np.asarray(np.nan),), {"pad_width": (), "value": 1.0})]
@@ -651,32 +653,45 @@ class Stack(Function):
 
 
 @register_op("pad", samples=lambda rng: [Sample((rng.standard_normal((2, 3)),),
-                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5})],
+                                                {"pad_width": ((1, 0), (2, 1)), "value": 0.5}),
+                                         Sample((rng.standard_normal((3, 4)),),            # crops and pads
+                                                {"pad_width": ((-1, 1), (2, -2)), "value": 0.5})],
              special_points=_pad_special_points)
 class Pad(Function):
-    """Surround with a constant; the backward crops the gradient back to the original window."""
+    """Surround with a constant; a negative width crops instead, as ``torch.nn.functional.pad``. The backward
+    crops the gradient back to the kept window and puts it where that window was in the input (0 for the cropped
+    elements, whose values never reach the output)."""
 
     @staticmethod
     def forward(ctx, a, pad_width, value):
         xp = ctx.xp
-        pad_width = _pad_widths(pad_width, a.ndim)
+        pad_width = _pad_widths(pad_width, a.ndim, tuple(a.shape))
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
+        # the input's elements kept (a negative width crops them away) and where they land in the output
+        kept = tuple(slice(max(-before, 0), n - max(-after, 0)) for n, (before, after) in zip(a.shape, pad_width))
         shape = tuple(n + before + after for n, (before, after) in zip(a.shape, pad_width))
-        window = tuple(slice(before, before + n) for n, (before, _) in zip(a.shape, pad_width))
+        window = tuple(slice(max(before, 0), max(before, 0) + (k.stop - k.start))
+                       for k, (before, _) in zip(kept, pad_width))
         out = xp.full(shape, value, dtype=a.dtype)
-        out[window] = a
-        ctx.window = window
+        out[window] = a[kept]
+        ctx.window, ctx.kept, ctx.input_shape = window, kept, tuple(a.shape)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad[ctx.window]
+        if all(k.start == 0 and k.stop == n for k, n in zip(ctx.kept, ctx.input_shape)):
+            return grad[ctx.window]                     # nothing cropped: the window is the whole input
+        out = ctx.xp.zeros(ctx.input_shape, dtype=grad.dtype)
+        out[ctx.kept] = grad[ctx.window]
+        return out
 
 
-def _pad_widths(pad_width, ndim):
-    """``pad_width`` as one ``(before, after)`` pair of non-negative ints per axis (``TypeError`` for floats or
-    bools, ``ValueError`` for a wrong count or a negative width)."""
+def _pad_widths(pad_width, ndim, shape=None):
+    """``pad_width`` as one ``(before, after)`` pair of ints per axis (``TypeError`` for floats or bools,
+    ``ValueError`` for a wrong count). A negative width crops, as ``torch.nn.functional.pad``; with ``shape``, a
+    ``ValueError`` where the crops of an axis remove more elements than it has (PyTorch's "narrow(): length must
+    be non-negative")."""
     try:
         pairs = tuple(tuple(pair) for pair in pad_width)
     except TypeError:
@@ -685,7 +700,13 @@ def _pad_widths(pad_width, ndim):
     if len(pairs) != ndim or any(len(pair) != 2 for pair in pairs):
         raise ValueError(f"pad: `pad_width` must hold one (before, after) pair for each of the {ndim} axes. "
                          f"Received pad_width={pad_width!r}")
-    return tuple(tuple(integer(n, "pad_width", minimum=0, shown=pad_width) for n in pair) for pair in pairs)
+    pairs = tuple(tuple(integer(n, "pad_width", minimum=None, shown=pad_width) for n in pair) for pair in pairs)
+    for axis, (n, (before, after)) in enumerate(zip(shape or (), pairs)):
+        if max(-before, 0) + max(-after, 0) > n:
+            raise ValueError(f"Invalid value for argument `pad_width`. Expected negative widths (crops) that remove "
+                             f"at most the {n} elements of axis {axis}. Received pad_width={pad_width!r} for "
+                             f"shape {tuple(shape)}")
+    return pairs
 
 
 # ------------------------------------------------------------------------------------------- functional API
@@ -781,7 +802,29 @@ def axis_or_dim(op, axis, dim, default):
 
 
 def pad(x, pad_width, value=0.0):
-    """Pad with a constant. ``pad_width`` is ``((before, after), ...)`` per axis, or one pair for every axis."""
+    """Pad with a constant. ``pad_width`` is ``((before, after), ...)`` per axis, or one pair for every axis.
+
+    A negative width crops that many elements from that end instead, as ``torch.nn.functional.pad`` (and
+    ``keras.ops.pad`` on the torch backend; NumPy's ``np.pad``, so Keras on the NumPy backend, refuses negative
+    widths); the cropped elements get gradient 0. The output has ``n + before + after`` elements on an axis of
+    ``n``.
+
+    Raises:
+        TypeError: a width that is not an integer (a float or a bool), or a ``value`` that is not a number or that
+            the integer or bool tensor cannot hold.
+        ValueError: a wrong number of pairs, or crops that remove more elements than the axis has (``((-2, -2),)``
+            on 3 elements; PyTorch raises a ``RuntimeError`` there).
+
+    See https://pytorch.org/docs/stable/generated/torch.nn.functional.pad.html.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    >>> y = pad(x, ((0, 0), (-1, 2)), value=9.0)      # crop one element at the start, add two at the end
+    >>> y.tolist()
+    [[2.0, 3.0, 9.0, 9.0]]
+    >>> y.sum().backward(); x.grad.tolist()
+    [[0.0, 1.0, 1.0]]
+    """
     x = _tensor(x)
     widths = np.asarray(pad_width, dtype=object)
     if widths.shape == (2,):
@@ -796,4 +839,4 @@ def pad(x, pad_width, value=0.0):
         if not _number_fits(whole, name):           # the check `int_tensor + 0.5` and `clip` make
             raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
                             "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
-    return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim), value=float(value))
+    return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
