@@ -171,6 +171,25 @@ def test_masked_fill_refuses_values_an_integer_tensor_cannot_hold():
             tg.tensor([0, 0, 0], dtype=dtype).masked_fill(mask, value)
 
 
+def test_masked_fill_refuses_a_rank0_tensor_value_its_dtype_cannot_hold():
+    """A reviewer's finding: a rank-0 tensor value skipped the range check (int8 filled with tg.tensor(300) gave
+    44, float16 with tg.tensor(1e5) inf); torch refuses both, as it refuses the numbers."""
+    mask = np.array([True, False, True])
+    for dtype, value, value_dtype in (("int8", 300, "int64"), ("float16", 1e5, "float32"),
+                                      ("float32", 1e300, "float64")):
+        with pytest.raises(RuntimeError, match="overflow"):
+            torch.zeros(3, dtype=getattr(torch, dtype)).masked_fill(
+                torch.as_tensor(mask), torch.tensor(value, dtype=getattr(torch, value_dtype)))
+        with pytest.raises(ValueError, match="Invalid value for argument `value`.*out of the range of " + dtype):
+            tg.tensor([0, 0, 0], dtype=dtype).masked_fill(mask, tg.tensor(value, dtype=value_dtype))
+    # values it holds (an infinity is one) are filled, as torch fills them
+    for dtype, value, value_dtype in (("int8", 100, "int64"), ("float16", math.inf, "float32")):
+        expected = torch.zeros(3, dtype=getattr(torch, dtype)).masked_fill(
+            torch.as_tensor(mask), torch.tensor(value, dtype=getattr(torch, value_dtype)))
+        got = tg.tensor([0, 0, 0], dtype=dtype).masked_fill(mask, tg.tensor(value, dtype=value_dtype))
+        assert got.tolist() == expected.tolist() and dtype_name(got.dtype) == dtype
+
+
 def test_masked_fill_op_refuses_a_float_mask_called_directly():
     x = tg.tensor([1.0, 2.0])
     with pytest.raises(TypeError, match="`mask`"):

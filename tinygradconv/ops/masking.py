@@ -117,6 +117,8 @@ def _value_tensor(value, like):
         if not kind.startswith("float") and value_kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value cannot fill a "
                             f"{kind} tensor without changing it (PyTorch truncates it); cast one of them first")
+        if kind != "bool":
+            _refuse_out_of_range(value.item(), kind)      # tg.tensor(300) into int8: refused as the number 300 is
         return value
     if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
         value = value.item()
@@ -131,14 +133,20 @@ def _value_tensor(value, like):
         raise TypeError(f"Invalid type for argument `value` of masked_fill: {value!r} cannot fill a {kind} tensor "
                         f"unchanged (PyTorch truncates 2.5 to 2 silently); give a value that {kind} holds, or cast "
                         f"the tensor first, e.g. x.astype('float32')")
-    if floating:
-        out_of_range = math.isfinite(value) and abs(value) > float(np.finfo(kind).max)   # inf: a value of its own
+    _refuse_out_of_range(value, kind)
+    return Tensor(value, dtype=kind, backend=like.backend)
+
+
+def _refuse_out_of_range(value, kind):
+    """``ValueError`` for a number ``value`` (or the value of a rank-0 tensor) that the dtype ``kind`` cannot hold:
+    beyond the largest finite float (an infinity or NaN is a value of its own), or out of an integer's range."""
+    if kind.startswith("float"):
+        out_of_range = math.isfinite(value) and abs(value) > float(np.finfo(kind).max)
     else:
         out_of_range = not _number_fits(value, kind)
     if out_of_range:
         raise ValueError(f"Invalid value for argument `value` of masked_fill: {value!r} is out of the range of "
                          f"{kind} (as PyTorch refuses it: \"value cannot be converted ... without overflow\")")
-    return Tensor(value, dtype=kind, backend=like.backend)
 
 
 def masked_fill(x, mask, value):
@@ -165,9 +173,10 @@ def masked_fill(x, mask, value):
         TypeError: a mask that is not bool (as PyTorch); a value that is not a number or tensor; a float value
             for an integer or bool ``x``, or a number other than 0, 1, True, False for a bool one (PyTorch
             truncates ``2.5`` to 2 silently); a PyTorch tensor.
-        ValueError: a number out of the range of ``x``'s dtype (``300`` for int8, ``1e5`` for float16, as
-            PyTorch; ``-1`` for uint8 too, which PyTorch wraps to 255 silently), a ``value`` tensor that is not
-            rank 0, or shapes that do not broadcast (PyTorch raises ``RuntimeError`` for these).
+        ValueError: a number, or the value of a rank-0 tensor, out of the range of ``x``'s dtype (``300`` for
+            int8, ``1e5`` for float16, as PyTorch; ``-1`` for uint8 too, which PyTorch wraps to 255 silently), a
+            ``value`` tensor that is not rank 0, or shapes that do not broadcast (PyTorch raises ``RuntimeError``
+            for these).
 
     See https://pytorch.org/docs/stable/generated/torch.Tensor.masked_fill.html
 
