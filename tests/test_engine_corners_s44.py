@@ -58,10 +58,26 @@ def test_layernorm_where_squares_overflow_gives_keras_nan_and_zeros(center, scal
         keras.layers.LayerNormalization(axis=[0, 2], center=center, scale=scale)(x))
     assert np.isnan(expected[0, [1, 2, 5, 6]]).all() and (expected[0, [0, 4]] == 0).all()
     _same(ours, expected)
-    rows = [0, 1, 2, 3, 5, 6]
-    last = LayerNormalization(center=center, scale=scale)(OVERFLOWING[rows]).numpy()
-    _same(last, keras.ops.convert_to_numpy(
-        keras.layers.LayerNormalization(center=center, scale=scale)(OVERFLOWING[rows])))
+
+
+@pytest.mark.parametrize("center, scale", [(True, True), (False, False)])
+def test_layernorm_over_the_last_axis_is_torchs_wherever_torchs_is_finite(center, scale):
+    """Over consecutive axes Keras on torch calls ``torch.nn.functional.layer_norm``, not ``ops.moments``: finite
+    where the sum of the squares overflows (a reviewer: ``1e19 * (1 + 0.01 * arange(10))`` normalized to zeros when
+    the moments' overflow was copied here too), NaN in some rows whose two-pass variance is finite
+    (``[3e19, 2e19, 1e19]``, normalized to ``[1.22, 0, -1.22]`` here)."""
+    keras = _keras()
+    wide = (1e19 * (1 + 0.01 * np.arange(10))).astype(np.float32)[None]
+    for rows in (OVERFLOWING, wide):
+        ours = LayerNormalization(center=center, scale=scale)(rows).numpy()
+        expected = keras.ops.convert_to_numpy(keras.layers.LayerNormalization(center=center, scale=scale)(rows))
+        finite = np.isfinite(expected).all(axis=-1)
+        assert finite.any()
+        np.testing.assert_allclose(ours[finite], expected[finite], rtol=2e-5, atol=2e-5)
+    assert np.isnan(keras.ops.convert_to_numpy(keras.layers.LayerNormalization()(OVERFLOWING[2:3]))).all()
+    exact = OVERFLOWING[2].astype(np.float64) - OVERFLOWING[2].astype(np.float64).mean()
+    np.testing.assert_allclose(LayerNormalization()(OVERFLOWING[2:3]).numpy()[0],
+                               exact / np.sqrt((exact ** 2).mean() + 1e-3), rtol=1e-6, atol=1e-6)
 
 
 def test_layernorm_float64_overflow_follows_keras_moments():
@@ -71,7 +87,8 @@ def test_layernorm_float64_overflow_follows_keras_moments():
     _, variance = keras.ops.moments(keras.ops.convert_to_tensor(x), axes=[1])
     variance = keras.ops.convert_to_numpy(variance)
     assert np.isinf(variance[0]) and np.isnan(variance[1]) and np.isfinite(variance[2])
-    y = LayerNormalization(dtype="float64")(x).numpy()
+    # over axes that are not consecutive (axis=[0, 2] of shape (1, 3, 3): each row), as Keras on every backend
+    y = LayerNormalization(axis=[0, 2], dtype="float64")(x[None]).numpy()[0]
     assert (y[0] == 0).all() and np.isnan(y[1]).all()
     centered = x[2] - x[2].mean()                           # the ordinary row keeps the two-pass formula
     np.testing.assert_allclose(y[2], centered / np.sqrt((centered ** 2).mean() + 1e-3), rtol=1e-14)

@@ -62,21 +62,23 @@ def _as(t, dtype):
     return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
 
 
-def _moments(x, axes):
+def _moments(x, axes, keras_overflow=True):
     r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors.
 
     The variance is computed in two passes, :math:`\mathrm{mean}((x - \mu)^2)`, which keeps every digit where
-    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``, on every backend), cancels. The one
-    place the two differ by more than rounding is where Keras' squares overflow (float32 beyond
-    :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond :math:`1.3 \cdot 10^{154}`); there the variance is
-    Keras': NaN where :math:`\mu^2` overflows as well (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN,
-    as in Keras, not to zeros; ``inf`` where only :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros
-    (``[[1e20, -1e20, 3e19]]``), as in Keras. (:func:`_keras_overflow`.)
+    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The one place the two
+    differ by more than rounding is where Keras' squares overflow (float32 beyond
+    :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond :math:`1.3 \cdot 10^{154}`); there, with
+    ``keras_overflow``, the variance is that of ``keras.ops.moments``: NaN where :math:`\mu^2` overflows as well
+    (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, as in Keras, not to zeros; ``inf`` where only
+    :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``), as in Keras.
+    (:func:`_keras_overflow`.) Without it, the two-pass variance throughout (what ``LayerNormalization`` over
+    consecutive axes takes: Keras on torch calls ``torch.nn.functional.layer_norm`` there, not ``moments``).
     """
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
-    overflow = _keras_overflow(x, axes, mean.data, variance.data)
+    overflow = _keras_overflow(x, axes, mean.data, variance.data) if keras_overflow else None
     return mean, variance if overflow is None else variance + overflow
 
 
@@ -355,7 +357,10 @@ class LayerNormalization(_Normalization):
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
-        mean, variance = _moments(x, axes)
+        # Keras 3.15 on torch: torch's layer_norm kernel over consecutive axes (the usual axis=-1), whose results
+        # are the two-pass ones wherever they are finite; keras.ops.moments over others (axis=[0, 2])
+        consecutive = axes == tuple(range(axes[0], axes[-1] + 1)) if axes else True     # (sorted axes)
+        mean, variance = _moments(x, axes, keras_overflow=not consecutive)
         return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):
