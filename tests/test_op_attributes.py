@@ -65,8 +65,8 @@ def T(*shape):
     (lambda: nn.LogSoftmax.apply(T(2, 3), axis=5), ValueError, "log_softmax: axis 5"),
     (lambda: shape.Pad.apply(tg.tensor([1.0, 2.0, 3.0]), pad_width=((1, 1), (1, 1)), value=0.0), ValueError,
      "pad_width"),
-    (lambda: shape.Pad.apply(tg.tensor([1.0, 2.0, 3.0]), pad_width=((-1, 0),), value=0.0), ValueError,
-     "pad_width"),
+    (lambda: shape.Pad.apply(tg.tensor([1.0, 2.0, 3.0]), pad_width=((-4, 0),), value=0.0), ValueError,
+     "pad_width"),     # a negative width crops (as torch's pad); one that crops more than the axis holds is refused
     (lambda: shape.Pad.apply(tg.tensor([1.0, 2.0, 3.0]), pad_width=((1, 0),), value="a"), TypeError, "value"),
     (lambda: elementwise.Clip.apply(T(3), min="1", max=2.0), TypeError, "`min` must be a number or None"),
     (lambda: elementwise.Cast.apply(T(3), dtype="bogus"), TypeError, "dtype"),

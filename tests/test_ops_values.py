@@ -493,7 +493,7 @@ def test_permute_and_transpose_values(backend, rng):
     np.testing.assert_array_equal(tensor_on(x[0], backend).T.numpy(), x[0].T)
     with pytest.raises(ValueError, match="permutation"):
         t.permute(0, 0, 1)
-    with pytest.warns(UserWarning, match="deprecated"):    # other ranks: reversed, with PyTorch's warning
+    with pytest.warns(UserWarning, match="deprecates"):    # other ranks: reversed, with PyTorch's warning
         np.testing.assert_array_equal(t.T.numpy(), np.transpose(x))
 
 

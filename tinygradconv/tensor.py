@@ -167,32 +167,6 @@ class Tensor(TorchMethods):
         """True for tensors made by the user (not by an op that recorded a node)."""
         return self._ctx is None
 
-    @property
-    def T(self):
-        """The transpose of a 2-D tensor: ``x.permute(1, 0)``, shape ``(n, m)`` for ``(m, n)``.
-
-        Other ranks follow ``torch.Tensor.T``: the axes reversed (a 1-D tensor as it is), and a rank-0 tensor as
-        it is, each with PyTorch's ``UserWarning`` that this use is deprecated (its first sentence; the advice
-        names our ``permute``, there is no ``x.mT`` here). Write ``x.permute(...)`` to reverse the axes of other
-        ranks without a warning.
-
-        See https://pytorch.org/docs/stable/tensors.html#torch.Tensor.T.
-
-        >>> import tinygradconv as tg
-        >>> tg.tensor([[1.0, 2.0, 3.0]]).T.shape
-        (3, 1)
-        """
-        if self.ndim == 2:
-            return self.permute(1, 0)
-        if self.ndim == 0:
-            message = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
-        else:
-            message = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
-                       "and it will throw an error in a future release. Consider "
-                       "`x.permute(*range(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
-        warnings.warn(message, UserWarning, stacklevel=2)
-        return self.permute(tuple(reversed(range(self.ndim))))
-
     def __iter__(self):
         """Iterate over the first axis (``t[0]``, ``t[1]``, ...); a 0-d tensor raises ``TypeError`` as in PyTorch."""
         if self.ndim == 0:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -101,6 +102,33 @@ class TorchMethods(NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+
+    @property
+    def T(self):
+        """The transpose of a 2-D tensor: ``x.permute(1, 0)``, shape ``(n, m)`` for ``(m, n)``.
+
+        Other ranks follow ``torch.Tensor.T``: the axes reversed (a 1-D tensor as it is), and a rank-0 tensor as
+        it is, each with a ``UserWarning`` that PyTorch deprecates this use (PyTorch warns too). Write
+        ``x.permute(...)`` to reverse the axes of other ranks without a warning.
+
+        See https://pytorch.org/docs/stable/tensors.html#torch.Tensor.T.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0, 3.0]]).T.shape
+        (3, 1)
+        """
+        if self.ndim == 2:
+            return self.permute(1, 0)
+        if self.ndim == 0:
+            message = ("x.T of a 0-d tensor returns it unchanged; PyTorch deprecates .T on tensors that are not "
+                       "2-D. Leave out the .T")
+        else:
+            order = tuple(reversed(range(self.ndim)))
+            message = (f"x.T of a {self.ndim}-d tensor reverses all its axes, as PyTorch's does; PyTorch deprecates "
+                       f".T on tensors that are not 2-D (an error in a future release). Write x.permute{order} "
+                       f"to reverse them without this warning")
+        warnings.warn(message, UserWarning, stacklevel=2)
+        return self.permute(tuple(reversed(range(self.ndim))))
 
     @property
     def data(self):
