@@ -251,17 +251,28 @@ def test_a_resumed_fit_is_the_uninterrupted_one(tmp_path):
 
 
 def test_an_unbuilt_sequential_is_built_from_the_backup(tmp_path):
-    """Keras builds the model before on_train_begin; ours builds it from the shape in the backup's metadata."""
+    """Keras builds the model before on_train_begin; ours builds it from the shape in the backup. The resumed
+    model then ends as one uninterrupted fit of 6 epochs (weights, step count, the losses of epochs 3 to 5)."""
     def unbuilt():
         model = models.Sequential([layers.Dense(1)])
-        model.compile(optimizer="adam", loss="mse")
+        model.compile(optimizer=optimizers.Adam(0.05), loss="mse")
         return model
 
     whole = _ours()
-    restored, history, _ = _interrupted_then_resumed(OURS, unbuilt, tmp_path / "b")
+    whole_losses = whole.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    with pytest.raises(RuntimeError, match="interrupted"):
+        _ours(with_input=False).fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                                    callbacks=[callbacks.BackupAndRestore(tmp_path / "b"),
+                                               _interrupter(callbacks.Callback, 3)])
+    restored = unbuilt()
+    assert not restored.built
+    history = restored.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                           callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
     assert history.epoch == [3, 4, 5] and restored.built
-    # the backup had the weights of the interrupted run: the resumed run fits the same data from there
-    assert restored.get_weights()[0].shape == whole.get_weights()[0].shape
+    np.testing.assert_allclose(history.history["loss"], whole_losses[3:], rtol=1e-6)
+    for mine, reference in zip(restored.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(mine, reference)
+    assert int(restored.optimizer.iterations) == 18
 
 
 def test_double_checkpoint_falls_back_to_the_previous_backup_as_keras(tmp_path):
@@ -292,6 +303,8 @@ def test_backup_and_restore_arguments():
             callbacks.BackupAndRestore("b", save_freq=bad)
     with pytest.raises(TypeError, match="double_checkpoint"):
         callbacks.BackupAndRestore("b", double_checkpoint="yes")
+    with pytest.raises(TypeError, match=r"Invalid type for argument `backup_dir`.*Received b'/tmp/x'"):
+        callbacks.BackupAndRestore(b"/tmp/x")      # passed the path check, failed later in os.path.join
 
 
 def test_backup_files_are_read_without_pickle_and_keep_the_optimizer_state(tmp_path):
@@ -301,9 +314,151 @@ def test_backup_files_are_read_without_pickle_and_keep_the_optimizer_state(tmp_p
     with np.load(tmp_path / "b" / "latest.weights.npz", allow_pickle=False) as archive:
         assert archive["__optimizer__/iterations"].item() == 6
         np.testing.assert_array_equal(archive["dense/kernel"], model.get_weights()[0])
-    assert json.loads((tmp_path / "b" / "training_metadata.json").read_text()) == {
-        "epoch": 2, "batch": 0, "build_input_shape": [None, 4]}
+    assert json.loads((tmp_path / "b" / "training_metadata.json").read_text()) == {"epoch": 2, "batch": 0}
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["latest.weights.npz", "training_metadata.json"]
+
+
+def _halving(base):
+    class Halve(base):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.optimizer.learning_rate.assign(float(self.model.optimizer.learning_rate) * 0.5)
+    return Halve()
+
+
+@pytest.mark.parametrize("name, options", [("SGD", {}), ("Adam", {"use_ema": True, "ema_momentum": 0.6}),
+                                           ("Nadam", {})])
+def test_the_learning_rate_and_optimizer_state_are_restored_as_keras(tmp_path, name, options):
+    """Keras' backup keeps the learning rate as an optimizer variable: a rate halved at each epoch end is 0.1 / 8
+    after 3 epochs, and the resumed fit goes on with it (with the moments, averages and Nadam's product)."""
+    keras = keras_on_torch("Keras 3.15's BackupAndRestore is the reference")
+    results = {}
+    for lib, label in ((OURS, "ours"), (keras, "keras")):
+        def make(lib=lib):
+            source = optimizers if lib is OURS else keras.optimizers
+            model = (models.Sequential([layers.Input((4,)), layers.Dense(1)]) if lib is OURS
+                     else keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]))
+            model.compile(optimizer=getattr(source, name)(0.1, **options), loss="mse")
+            model.set_weights([KERNEL, np.zeros(1, "float32")])
+            return model
+        directory = str(tmp_path / label)
+        with pytest.raises(RuntimeError, match="interrupted"):
+            make().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                       callbacks=[_halving(lib.callbacks.Callback), lib.callbacks.BackupAndRestore(directory),
+                                  _interrupter(lib.callbacks.Callback, 3)])
+        model = make()
+        history = model.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                            callbacks=[lib.callbacks.BackupAndRestore(directory)])
+        results[label] = (float(model.optimizer.learning_rate), history.history["loss"], model.get_weights())
+    assert results["keras"][0] == pytest.approx(0.0125) and results["ours"][0] == pytest.approx(0.0125)
+    np.testing.assert_allclose(results["ours"][1], results["keras"][1], rtol=1e-4)
+    for mine, reference in zip(results["ours"][2], results["keras"][2]):
+        np.testing.assert_allclose(mine, reference, rtol=1e-4, atol=1e-6)
+
+
+def _keras_backup(directory):
+    """The files Keras 3.15's BackupAndRestore leaves after an interruption at epoch 3 (made by Keras itself)."""
+    keras = keras_on_torch("Keras 3.15 writes the backup folder")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        _theirs(keras).fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                           callbacks=[keras.callbacks.BackupAndRestore(str(directory), delete_checkpoint=False),
+                                      _interrupter(keras.callbacks.Callback, 3)])
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_a_keras_backup_folder_is_refused_and_kept(tmp_path):
+    directory = tmp_path / "k"
+    files = _keras_backup(directory)
+    assert files == ["latest.weights.h5", "training_metadata.json"]
+    model = _ours()
+    with pytest.raises(ValueError, match=r"Invalid value for argument `backup_dir`: it holds a backup of Keras' "
+                                         r"BackupAndRestore \(latest.weights.h5, training_metadata.json\).*"
+                                         r"Received backup_dir='.*k'"):
+        model.fit(X, Y, epochs=6, batch_size=4, verbose=0, callbacks=[callbacks.BackupAndRestore(directory)])
+    assert sorted(p.name for p in directory.iterdir()) == files        # nothing deleted
+    np.testing.assert_array_equal(model.get_weights()[0], KERNEL)       # nothing trained either
+
+
+def test_metadata_without_our_weights_is_refused(tmp_path):
+    directory = tmp_path / "b"
+    directory.mkdir()
+    (directory / "training_metadata.json").write_text('{"epoch": 3, "batch": 0}')
+    with pytest.raises(ValueError, match=r"holds training_metadata.json but no latest.weights.npz"):
+        _ours().fit(X, Y, epochs=6, verbose=0, callbacks=[callbacks.BackupAndRestore(directory)])
+    assert (directory / "training_metadata.json").exists()
+
+
+def test_a_second_interruption_in_the_resumed_epoch_keeps_that_epoch(tmp_path):
+    """Three fits, backing up every 2 batches (3 batches an epoch, so after steps 2, 4, 6, 8: the last on batch 1
+    of epoch 2). The first fit stops at epoch 3; the second resumes at epoch 2 (8 steps) and stops in it, before
+    its batch 2, after a backup on its batch 1 (10 steps); the third starts epoch 2 again and runs it and epochs
+    3 to 5: 10 + 3 + 9 = 22 steps. Keras 3.15 writes epoch 0 in the second backup, and its third fit reruns all
+    the epochs; the docstring promises to go on as if the fit had not stopped."""
+    class InterruptAtBatch(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 2:
+                raise RuntimeError("interrupted")
+
+    directory = tmp_path / "b"
+    fits = [_interrupter(callbacks.Callback, 3), InterruptAtBatch()]
+    for interrupter, expected in zip(fits, ({"epoch": 2, "batch": 1}, {"epoch": 2, "batch": 1})):
+        with pytest.raises(RuntimeError, match="interrupted"):
+            _ours().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callbacks.BackupAndRestore(directory, save_freq=2), interrupter])
+        assert json.loads((directory / "training_metadata.json").read_text()) == expected
+    third = _ours()
+    history = third.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callbacks.BackupAndRestore(directory, save_freq=2)])
+    assert history.epoch == [2, 3, 4, 5]
+    assert int(third.optimizer.iterations) == 22
+
+
+def test_a_damaged_metadata_file_does_not_stop_the_resume(tmp_path):
+    """The .npz holds the epoch with the weights: a damaged training_metadata.json (not read back) resumes from
+    the latest backup, with or without double_checkpoint (it was a JSONDecodeError)."""
+    whole = _ours()
+    whole.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0)
+    for double_checkpoint in (True, False):
+        directory = tmp_path / f"b{double_checkpoint}"
+        with pytest.raises(RuntimeError, match="interrupted"):
+            _ours().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callbacks.BackupAndRestore(directory, double_checkpoint=double_checkpoint),
+                                   _interrupter(callbacks.Callback, 3)])
+        (directory / "training_metadata.json").write_text('{"epo')
+        model = _ours()
+        history = model.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                            callbacks=[callbacks.BackupAndRestore(directory, double_checkpoint=double_checkpoint)])
+        assert history.epoch == [3, 4, 5]
+        for mine, reference in zip(model.get_weights(), whole.get_weights()):
+            np.testing.assert_array_equal(mine, reference)
+
+
+def test_a_kill_between_the_two_writes_leaves_a_consistent_backup(tmp_path, monkeypatch):
+    """The epoch is kept inside the .npz: a process killed after the weights of epoch 3 were written but before
+    training_metadata.json was (still saying epoch 2) resumes at epoch 3 with the weights of epoch 3."""
+    from tinygradconv import saving
+
+    whole = _ours()
+    whole.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0)
+    real_atomic_write = saving.atomic_write
+
+    def killed_at_the_third_metadata(path, write, **kwargs):
+        if str(path).endswith("training_metadata.json") and (tmp_path / "b" / "training_metadata.json").exists() \
+                and json.loads((tmp_path / "b" / "training_metadata.json").read_text())["epoch"] == 2:
+            raise KeyboardInterrupt("killed")
+        return real_atomic_write(path, write, **kwargs)
+
+    monkeypatch.setattr(saving, "atomic_write", killed_at_the_third_metadata)
+    with pytest.raises(KeyboardInterrupt):
+        _ours().fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                    callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
+    monkeypatch.setattr(saving, "atomic_write", real_atomic_write)
+    assert json.loads((tmp_path / "b" / "training_metadata.json").read_text())["epoch"] == 2    # stale
+    model = _ours()
+    history = model.fit(X, Y, epochs=6, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callbacks.BackupAndRestore(tmp_path / "b")])
+    assert history.epoch == [3, 4, 5]
+    for mine, reference in zip(model.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(mine, reference)
 
 
 # ----------------------------------------------------------------------------------------- 6. SwapEMAWeights

@@ -941,23 +941,27 @@ class BackupAndRestore(Callback):
     interruption (Keras 3's ``keras.callbacks.BackupAndRestore``).
 
     At the end of each epoch (or every ``save_freq`` batches) the callback writes, into ``backup_dir``, the model's
-    weights with its optimizer's state (step count, moments: :mod:`tinygradconv.training_state`) and the number of
-    epochs completed. When ``fit`` is interrupted (an exception, a killed process), the files stay; the next
-    ``fit`` with a ``BackupAndRestore`` on the same ``backup_dir`` loads them in ``on_train_begin`` and starts at
-    the first epoch not completed, so it goes on with the same weights, optimizer state and epoch as if it had not
-    stopped (after a backup on a batch, the epoch it was in starts again, with the weights of that batch, as in
-    Keras). A ``fit`` that ends normally deletes ``backup_dir`` (the whole directory, as Keras does) unless
-    ``delete_checkpoint=False``. The model, its compile arguments and ``fit``'s arguments must be the same in both
-    runs, as Keras asks.
+    weights with its optimizer's state (step count, moments, averages: :mod:`tinygradconv.training_state`), the
+    optimizer's learning rate when it is a number (Keras keeps it as an optimizer variable, so a rate changed by a
+    callback is restored; a schedule is evaluated at the restored step count) and the epoch. When ``fit`` is
+    interrupted (an exception, a killed process), the files stay; the next ``fit`` with a ``BackupAndRestore`` on
+    the same ``backup_dir`` loads them in ``on_train_begin`` and starts at the first epoch not completed, so it goes
+    on with the same weights, optimizer state and epoch as if it had not stopped (after a backup on a batch, the
+    epoch it was in starts again, with the weights of that batch, as in Keras; this holds in a resumed ``fit`` too,
+    where Keras 3.15 records epoch 0). A ``fit`` that ends normally deletes ``backup_dir`` (the whole directory, as
+    Keras does) unless ``delete_checkpoint=False``. The model, its compile arguments and ``fit``'s arguments must be
+    the same in both runs, as Keras asks.
 
     Files: ``latest.weights.npz`` (our ``.npz`` weights format, with the optimizer's arrays, as ``model.save``
-    writes them: read without unpickling) and ``training_metadata.json`` (``{"epoch": ..., "batch": ...}`` as
-    Keras writes it, plus the model's build input shape); each is written atomically
-    (:func:`tinygradconv.saving.atomic_write`), so a crash while saving leaves the previous backup whole. Keras
-    writes ``latest.weights.h5`` instead (its weights format with its optimizer's variables), so a backup directory
-    of one library does not resume in the other. A model not built yet (a ``Sequential`` without an ``Input``,
-    which Keras builds before ``on_train_begin``) is built from the shape in the metadata before its weights are
-    restored.
+    writes them: read without unpickling; its metadata holds the epoch, the batch, the learning rate and the
+    model's build input shape) and ``training_metadata.json`` (``{"epoch": ..., "batch": ...}`` as Keras writes
+    it, written after the ``.npz`` and never read back). Everything needed to resume is in the one ``.npz``,
+    written atomically (:func:`tinygradconv.saving.atomic_write`), so a crash while saving leaves the previous
+    backup whole, and never pairs the weights of one epoch with the epoch of another. Keras writes
+    ``latest.weights.h5`` instead (its weights format with its optimizer's variables), so a backup directory of
+    one library does not resume in the other: ours refuses Keras' (below), and deletes nothing in it. A model not
+    built yet (a ``Sequential`` without an ``Input``, which Keras builds before ``on_train_begin``) is built from
+    the shape in the backup before its weights are restored.
 
     Args:
         backup_dir: the directory of the backup (made when needed); not to be shared with other files, nor with
@@ -967,15 +971,18 @@ class BackupAndRestore(Callback):
             keeps it for backups on preemption, which tinygradconv does not have; Keras 3.15 then backs up after
             every batch).
         double_checkpoint: keep the previous backup too (``latest.weights.npz.bkp``,
-            ``training_metadata.json.bkp``), restored when the latest cannot be read (a damaged file).
+            ``training_metadata.json.bkp``), restored when the latest ``.npz`` cannot be read (a damaged file).
         delete_checkpoint: delete ``backup_dir`` when ``fit`` ends normally.
 
     Raises:
         ValueError: an empty ``backup_dir`` (Keras' "Empty `backup_dir` argument passed"), a ``save_freq`` that is
-            not ``"epoch"``, ``False`` or a positive integer; in ``fit``, a model that is not built and a backup
+            not ``"epoch"``, ``False`` or a positive integer; in ``fit``, a ``backup_dir`` that is a file, or
+            holds Keras' backup (``latest.weights.h5``) or a ``training_metadata.json`` without our
+            ``latest.weights.npz`` (naming ``backup_dir`` and its files), a model that is not built and a backup
             without its input shape (Keras' "you model must be built before you call `fit()`").
-        TypeError: ``backup_dir`` is not a path; a flag that is not a bool.
-        SavedFileError: a backup that does not fit the model (another architecture), and no previous one that does.
+        TypeError: ``backup_dir`` is not a path, or is a ``bytes`` path; a flag that is not a bool.
+        SavedFileError: a backup that does not fit the model (another architecture), or that cannot be read
+            (damaged), and no previous one (``double_checkpoint``) that does.
 
     Source: Keras 3 documentation, ``keras.callbacks.BackupAndRestore`` (https://keras.io/api/callbacks/).
 
@@ -987,16 +994,20 @@ class BackupAndRestore(Callback):
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
-        if backup_dir is not None and not isinstance(backup_dir, (str, bytes, os.PathLike)):
-            path_like(backup_dir, "backup_dir")     # the TypeError naming the argument
+        if backup_dir is not None and not isinstance(backup_dir, (str, os.PathLike)):
+            path_like(backup_dir, "backup_dir")     # the TypeError naming the argument, for what is not a path
         if not backup_dir:
             raise ValueError(f"Invalid value for argument `backup_dir`. Expected the path of a directory (Keras: "
                              f"'Empty `backup_dir` argument passed'). Received backup_dir={backup_dir!r}")
+        backup_path = path_like(backup_dir, "backup_dir")
+        if not isinstance(backup_path, str):     # b"/tmp/x", or a PathLike giving bytes: os.path.join fails later
+            raise TypeError(f"Invalid type for argument `backup_dir`. Expected a str or a pathlib.Path (a bytes "
+                            f"path cannot be joined with the backup's file names). Received {backup_dir!r}")
         if save_freq is not False and save_freq != "epoch" and (
                 isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral) or save_freq <= 0):
             raise ValueError(f"Invalid value for argument `save_freq`. Expected 'epoch', a positive integer or "
                              f"False. Received: save_freq={save_freq!r}")
-        self.backup_dir = os.fspath(backup_dir)
+        self.backup_dir = backup_path
         self.save_freq = save_freq
         self.double_checkpoint = flag(double_checkpoint, "double_checkpoint")
         self.delete_checkpoint = flag(delete_checkpoint, "delete_checkpoint")
@@ -1011,6 +1022,9 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None):
         from .saving import SavedFileError
 
+        self._check_backup_dir()
+        if not os.path.exists(self._weights_path) and not os.path.exists(self._prev_weights_path):
+            return          # nothing to resume: a first fit
         try:
             self._load_model()
         except (OSError, SavedFileError):
@@ -1020,39 +1034,60 @@ class BackupAndRestore(Callback):
             _copy_atomically(self._prev_weights_path, self._weights_path)
             if os.path.exists(self._prev_training_metadata_path):
                 _copy_atomically(self._prev_training_metadata_path, self._training_metadata_path)
-            elif os.path.exists(self._training_metadata_path):
-                os.remove(self._training_metadata_path)
             self._load_model()
 
-    def _read_metadata(self):
-        import json
-
-        if not os.path.exists(self._training_metadata_path):
-            return None
-        with open(self._training_metadata_path, encoding="utf-8") as f:
-            return json.load(f)
+    def _check_backup_dir(self):
+        """Refuse a ``backup_dir`` that holds a backup we did not write: resuming would skip epochs on fresh
+        weights, and ``on_train_end`` would delete the files."""
+        directory = self.backup_dir
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise ValueError(f"Invalid value for argument `backup_dir`. Expected a directory (or a path to make "
+                             f"one at). Received backup_dir={directory!r}, which is a file")
+        if not os.path.isdir(directory):
+            return
+        names = sorted(os.listdir(directory))
+        if any(name.startswith("latest.weights.h5") for name in names):
+            raise ValueError(f"Invalid value for argument `backup_dir`: it holds a backup of Keras' "
+                             f"BackupAndRestore ({', '.join(names[:6])}), which "
+                             f"tinygradconv cannot resume from (its weights are in Keras' format). Expected a "
+                             f"directory of tinygradconv's backup (latest.weights.npz), or none. Received "
+                             f"backup_dir={directory!r}; give another directory, or delete that one yourself")
+        if os.path.exists(self._training_metadata_path) and not (
+                os.path.exists(self._weights_path) or os.path.exists(self._prev_weights_path)):
+            raise ValueError(f"Invalid value for argument `backup_dir`: it holds training_metadata.json but no "
+                             f"latest.weights.npz (nor its .bkp), so there are no weights to resume from "
+                             f"(it holds {names[:6]}). Received backup_dir={directory!r}; give another "
+                             f"directory, or delete that one yourself")
 
     def _load_model(self):
-        """Restore the weights, the optimizer's state and the epoch from the backup, when there is one."""
+        """Restore the weights, the optimizer's state, its learning rate and the epoch from the backup."""
         from . import saving
         from .training_state import restore_optimizer, split_optimizer_arrays
 
-        metadata = self._read_metadata()
-        if os.path.exists(self._weights_path):
-            if not self.model.built:
-                shape = (metadata or {}).get("build_input_shape")
-                if shape is None:
-                    raise ValueError(f"To use the BackupAndRestore callback, your model must be built before you "
-                                     f"call `fit()` (Keras' message). Model '{self.model.name}' is unbuilt, and the "
-                                     f"backup {self._training_metadata_path!r} does not hold its input shape: build "
-                                     "it beforehand by calling it on a batch of data.")
-                self.model.build(tuple(shape))
-            arrays, _ = saving._read_npz(self._weights_path)
-            weights, optimizer_state = split_optimizer_arrays(arrays)
-            saving._assign(self.model, weights, self._weights_path)
-            restore_optimizer(self.model, optimizer_state, self._weights_path)
-        if metadata is not None:
-            self.model._initial_epoch = int(metadata["epoch"])     # read by fit after on_train_begin, as Keras'
+        arrays, meta = saving._read_npz(self._weights_path)
+        backup = (meta or {}).get("backup")
+        if not isinstance(backup, dict) or not isinstance(backup.get("epoch"), int):
+            raise saving.SavedFileError(f"{self._weights_path!r} is not a backup of BackupAndRestore: it does not "
+                                        f"hold the epoch it was written at")
+        if not self.model.built:
+            shape = backup.get("build_input_shape")
+            if shape is None:
+                raise ValueError(f"To use the BackupAndRestore callback, your model must be built before you "
+                                 f"call `fit()` (Keras' message). Model '{self.model.name}' is unbuilt, and the "
+                                 f"backup {self._weights_path!r} does not hold its input shape: build it "
+                                 "beforehand by calling it on a batch of data.")
+            self.model.build(tuple(shape))
+        weights, optimizer_state = split_optimizer_arrays(arrays)
+        saving._assign(self.model, weights, self._weights_path)
+        restore_optimizer(self.model, optimizer_state, self._weights_path)
+        rate = backup.get("learning_rate")
+        optimizer = getattr(self.model, "optimizer", None)
+        if rate is not None and isinstance(getattr(optimizer, "_learning_rate", None), float):
+            optimizer.learning_rate = rate      # a number, a variable of Keras' optimizer (not a schedule)
+        self.model._initial_epoch = backup["epoch"]     # read by fit after on_train_begin, as Keras'
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch     # a backup on a batch of this epoch starts it again (also when resumed)
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -1088,13 +1123,19 @@ class BackupAndRestore(Callback):
                                      (self._training_metadata_path, self._prev_training_metadata_path)):
                 if os.path.exists(latest):
                     _copy_atomically(latest, previous)
-        arrays = {**saving._weights_for_saving(self.model), **optimizer_arrays(self.model)}
-        saving._write_npz(self._weights_path, arrays, {"format": "tinygradconv.weights",
-                                                       "format_version": saving.FORMAT_VERSION})
         metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        backup = dict(metadata)
         shape = getattr(self.model, "_build_input_shape", None)
         if shape is not None:
-            metadata["build_input_shape"] = list(shape)
+            backup["build_input_shape"] = list(shape)
+        rate = getattr(getattr(self.model, "optimizer", None), "_learning_rate", None)
+        if isinstance(rate, float):
+            backup["learning_rate"] = rate
+        # the .npz holds everything needed to resume (one file, replaced at once); the JSON, Keras' metadata,
+        # is written after it, for people and tools, and never read back
+        arrays = {**saving._weights_for_saving(self.model), **optimizer_arrays(self.model)}
+        saving._write_npz(self._weights_path, arrays, {"format": "tinygradconv.weights",
+                                                       "format_version": saving.FORMAT_VERSION, "backup": backup})
         text = json.dumps(metadata).encode("utf-8")
         saving.atomic_write(self._training_metadata_path, lambda f: f.write(text))
 
