@@ -259,6 +259,8 @@ def subtrahend(tensor, other):
     """``other``, the operand of ``tensor - other`` or ``other - tensor`` that is not a Tensor, as a tensor beside
     ``tensor`` (:meth:`Tensor._lift`); a bool number, or a NumPy array or list of bools, is refused
     (:func:`refuse_bool_subtraction`: lifted beside a number tensor it would have become 0 and 1)."""
+    if other.__class__ in (float, int):       # the usual `x - 1.0`, first: no bools to look for (True is a bool)
+        return tensor._lift(other)
     if isinstance(other, (bool, np.bool_)) or _holds_bools(other) or _list_of_bools(other):
         refuse_bool_subtraction(dtype_name(tensor.dtype) == "bool", True)
     return tensor._lift(other)
