@@ -191,3 +191,139 @@ def test_a_layer_returning_its_input_among_its_outputs_leaves_that_name_alone():
     x.name = "x"
     same, doubled = PassAndDouble(name="pd")(x)
     assert same is x and x.name == "x" and doubled.name == "pd:1"
+
+
+# ------------------------------------------------------- the layer an op ran in: recorded, not guessed (a reviewer)
+def _op_of(tensor):
+    """``{title of a box made by an op: the op's name}``, from the graph's structure (the op node above the box)."""
+    from tinygradconv.viz.graph import graph_nodes
+
+    nodes = {n.id: n for n in graph_nodes(tensor)}
+    return {n.short.split("\n")[0]: nodes[n.inputs[0]].label.split("\n")[0]
+            for n in nodes.values() if n.kind == "tensor" and n.inputs}
+
+
+def test_the_users_own_ops_before_a_layer_stay_outside_it():
+    """``(h + x) * 0.5`` before layer d2 was titled "d2/add" and "d2/mul" (their only use led into d2), and
+    ``(x * w) * 3.0`` before layer a "a/mul 1", "a/mul 2": the user ran them, no layer did. Now each op keeps the
+    layer call that ran it (Layer.__call__ records it), so they are "add", "mul", "mul 1", "mul 2"."""
+    from tinygradconv.layers import Dense
+
+    x = tg.tensor(np.ones((2, 2), "float32"), requires_grad=True)
+    h = Dense(2, name="d1")(x)
+    loss = Dense(2, name="d2")((h + x) * 0.5).sum()
+    assert _titles(viz.plot_graph(loss)) == sorted(["leaf", "d1/kernel", "d1/matmul", "d1/bias", "d1", "add",
+                                                    "constant 0.5", "mul", "d2/kernel", "d2/matmul", "d2/bias",
+                                                    "d2", "output"])
+    ops = _op_of(loss)
+    assert (ops["add"], ops["mul"], ops["d2/matmul"], ops["d2"]) == ("add", "mul", "matmul", "add")
+    w = tg.tensor(np.ones((2, 2), "float32"), requires_grad=True)
+    loss = Dense(2, name="a")((x * w) * 3.0).sum()
+    assert _titles(viz.plot_graph(loss)) == sorted(["leaf 1", "leaf 2", "mul 1", "constant 3", "mul 2", "a/kernel",
+                                                    "a/matmul", "a/bias", "a", "output"])
+    plt.close("all")
+
+
+def test_the_ops_of_a_layer_with_no_weights_are_scoped_too():
+    """A layer of one's own without weights (its ops were left unscoped: the guess needed a weight "sh/...")."""
+    from tinygradconv.layers import Layer
+
+    class Shift(Layer):
+        def call(self, t):
+            return (t + 1.0) * 2.0
+
+    loss = Shift(name="shift")(tg.tensor([1.0, 2.0], requires_grad=True)).sum()
+    assert _titles(viz.plot_graph(loss)) == ["constant 1", "constant 2", "leaf", "output", "shift", "shift/add"]
+    assert _op_of(loss)["shift/add"] == "add" and _op_of(loss)["shift"] == "mul"
+    plt.close("all")
+
+
+def test_a_layer_called_twice_titles_its_second_call():
+    """A shared layer called on two tensors gave two boxes titled "dd", its ops "dd/matmul 1" and "dd/matmul 2".
+    Now the calls are told apart as Keras numbers them (see the next test): "dd" and "dd (call 2)", their ops
+    "dd/matmul" and "dd (call 2)/matmul", in the graph's order; the user's ``x * 2.0`` between them is "mul"."""
+    from tinygradconv.layers import Dense
+
+    x = tg.tensor(np.ones((2, 2), "float32"), requires_grad=True)
+    dense = Dense(2, name="dd")
+    first, second = dense(x), dense(x * 2.0)
+    assert first.name == second.name == "dd"               # the tensors keep the layer's name; only titles differ
+    loss = (first + second).sum()
+    assert _titles(viz.plot_graph(loss)) == sorted(["leaf", "dd/kernel", "dd/matmul", "dd/bias", "dd", "constant 2",
+                                                    "mul", "dd (call 2)/matmul", "dd (call 2)", "add", "output"])
+    ops = _op_of(loss)
+    assert ops["dd (call 2)/matmul"] == "matmul" and ops["dd (call 2)"] == "add"
+    # the second call's box holds the second call's values: x @ K on x * 2, by hand from the kernel
+    kernel = dense.kernel.numpy()
+    boxes = {t.get_text().split("\n")[0]: t.get_text() for t in plt.gca().texts
+             if (t.get_gid() or "").startswith("tensor:")}
+    mean = float((np.full((2, 2), 2.0) @ kernel).mean())
+    assert f"mean {mean:.3g}," in boxes["dd (call 2)/matmul"].split("\n")[2]
+    plt.close("all")
+
+
+def test_a_layer_applied_to_its_own_output_and_a_layer_with_two_outputs_called_twice():
+    """``sh(sh(x))``: "sh/add", "sh", then "sh (call 2)/add", "sh (call 2)" (both were "sh"). A layer with two
+    outputs called twice: "split:0", "split:1", then "split (call 2):0", "split (call 2):1"."""
+    from tinygradconv.layers import Layer
+
+    class Shift(Layer):
+        def call(self, t):
+            return (t + 1.0) * 2.0
+
+    sh = Shift(name="sh")
+    loss = sh(sh(tg.tensor([1.0, 2.0], requires_grad=True))).sum()
+    assert _titles(viz.plot_graph(loss)) == sorted(["leaf", "constant 1", "sh/add", "constant 2", "sh",
+                                                    "constant 1", "sh (call 2)/add", "constant 2", "sh (call 2)",
+                                                    "output"])
+    split = _Split.make("split")
+    a, b = split(tg.tensor(np.arange(8.0, dtype="float32").reshape(2, 4), requires_grad=True))
+    c, d = split(a * b)
+    assert (c.name, d.name) == ("split:0", "split:1")
+    assert _titles(viz.plot_graph((c + d).sum())) == sorted(
+        ["leaf", "split/getitem", "constant 2", "split:0", "split:1", "mul", "split (call 2)/getitem",
+         "constant 2", "split (call 2):0", "split (call 2):1", "add", "output"])     # a constant 2 in each call
+    plt.close("all")
+
+
+def test_keras_numbers_the_calls_of_a_shared_layer():
+    """The reference for "(call 2)": Keras 3 records each call of a layer as a node, ``node_index`` 0 for the first
+    and 1 for the second (the output tensors themselves get unrelated names, ``keras_tensor_7``)."""
+    keras = pytest.importorskip("keras")
+    dense = keras.layers.Dense(2, name="sh")
+    first = dense(keras.Input((2,)))
+    second = dense(first)
+    assert (first._keras_history.node_index, second._keras_history.node_index) == (0, 1)
+    assert first._keras_history.operation is second._keras_history.operation is dense
+
+
+def test_ops_in_a_sequential_model_inside_a_functional_one_take_the_innermost_layer():
+    """A Sequential model (``seq``, holding Dense ``inner_d``) called inside a functional model (``fm``): the
+    ops run by inner_d are "inner_d/...", not "seq/..." nor "fm/..."; the Add layer's op is its output "res"."""
+    from tinygradconv import layers as L
+    from tinygradconv import models
+
+    inner = models.Sequential([L.Dense(3, activation="relu", name="inner_d")], name="seq")
+    i = L.Input((2,), name="inp")
+    o = L.Dense(1, name="head")(L.Add(name="res")([inner(i), L.Dense(3, name="skip")(i)]))
+    out = models.Model(i, o, name="fm")(np.ones((2, 2), "float32"))
+    assert _titles(viz.plot_graph(out.sum())) == sorted(
+        ["inp", "inner_d/kernel", "inner_d/matmul", "inner_d/bias", "inner_d/add", "inner_d", "skip/kernel",
+         "skip/matmul", "skip/bias", "skip", "res", "head/kernel", "head/matmul", "head/bias", "head", "output"])
+    plt.close("all")
+
+
+def test_an_op_that_fails_inside_a_layer_leaves_no_layer_call_behind():
+    """A layer whose call raises pops its record: the user's next op is outside every layer."""
+    from tinygradconv.layers import Layer
+
+    class Broken(Layer):
+        def call(self, t):
+            t * 2.0
+            raise RuntimeError("broken")
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="broken"):
+        Broken(name="broken")(x)
+    assert _titles(viz.plot_graph((x * 3.0).sum())) == ["constant 3", "leaf", "mul", "output"]
+    plt.close("all")
