@@ -461,8 +461,12 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
     band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
     22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
-    7.4 by 16.3 inches, is six bands 15.1 by 8.9; with its gradients, three bands 9.4 by 17.4 inches before, four
-    bands 12.6 by 13.3: each box a line taller, still about square, its text at 4.5 points on the slide).
+    about 7.5 by 16 inches, its text under 4 points on the slide). The rule: the number of bands (and the row
+    width) that the slide shows largest. Each band more makes the figure wider and shorter, so a drawing taller
+    than the slide's shape takes bands until one more would make it wider than :data:`_SLIDE_MAX_WIDTH` (or, once
+    it is as wide as the slide's shape, smaller on the slide). How many that is depends on the widths of the boxes,
+    hence on the values they show, not only on the graph: the chain from ``[1, 2]`` is six bands (15.1 by 8.9
+    inches), from ``[0.5, -0.3]``, whose longer numbers widen the boxes, five (12.8 by 10.8).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
@@ -727,11 +731,13 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
     rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
-    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands: 8.3 by 22.9 inches
-    before, now five bands, about 14.6 by 11.7; a chain of 30 ops, three bands 7.4 by 16.3 inches before, now six
-    bands, 15.1 by 8.9), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
-    inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least 7
-    points when the figure is shown as wide as the slide), each fold where the fewest edges cross;
+    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands 8.3 by 22.9 inches
+    before; a chain of 30 ops, three bands about 7.5 by 16), is folded for a landscape slide (:data:`SLIDE`, 13.33
+    by 7.5 inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least
+    7 points when the figure is shown as wide as the slide), each fold where the fewest edges cross. So a drawing
+    taller than the slide's shape gets bands until one more would pass 15.2 inches; how many depends on the widths
+    of its boxes, which depend on the values shown (the chain of 30 ops: six bands from ``[1, 2]``, five from
+    ``[0.5, -0.3]``, whose longer numbers widen the boxes; see :func:`graph_layout`);
     a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
     about 15 by 11 inches. Where that is still portrait (a 10-layer model: two bands, 13 by 22 inches), the boxes'
     long lines are broken after their comma, so that the boxes are narrower and more bands fit (a 10-layer conv
