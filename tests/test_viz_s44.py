@@ -135,7 +135,7 @@ def test_ops_inside_a_layer_are_titled_by_the_layer():
 def test_a_tensor_two_layers_use_or_a_user_named_one_scopes_nothing():
     """A tensor that two layers use (``u``, the input of ``a`` and of ``b``) belongs to neither, nor to the one its
     first use leads to; a name the user gives (``h``) is not a layer's, so the op before it keeps its op title; the
-    ops inside each layer are scoped."""
+    ops inside each layer are scoped (each op keeps the layer call that ran it: the user ran mul 1 and mul 2)."""
     from tinygradconv.layers import Dense
 
     x = tg.tensor(np.ones((2, 2), "float32"))

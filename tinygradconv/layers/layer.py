@@ -562,6 +562,10 @@ class Layer:
         >>> Attend()(np.ones((1, 2)), np.full((1, 3), 2.0)).numpy().tolist()
         [[6.0, 6.0]]
 
+        Each op that records a gradient during the call keeps which layer call ran it (``tensor._ctx.layer_call``,
+        the innermost layer's when a model calls its layers): :func:`~tinygradconv.viz.plot_graph` titles the
+        tensors it makes ``"dense_1/matmul"`` and a layer's second call ``"dense_1 (call 2)"``.
+
         A layer that takes one tensor (``single_input``: every built-in layer but the merge layers) refuses a list,
         tuple or dict of tensors, as Keras' input specs refuse several (``Layer "dense" expects 1 input(s), but it
         received 2 input tensors``): two arrays are never stacked into one batch.

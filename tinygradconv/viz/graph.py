@@ -170,8 +170,10 @@ def _made_by_titles(order, roles, op_names) -> dict:
         scope = None if t._ctx is None else scopes.get(t._ctx.layer_call)
         if role == "intermediate" and not t.name:
             made.setdefault(op if scope is None else f"{scope}/{op}", []).append(id(t))
-        elif t.name and scope is not None and scope != t._ctx.layer_call[0] == _layer_name(t.name):
-            titles[id(t)] = scope + t.name[len(t._ctx.layer_call[0]):]       # "sh (call 2)", "split (call 2):1"
+        elif t.name and scope is not None:
+            layer = t._ctx.layer_call[0]
+            if scope != layer and _layer_name(t.name) == layer:    # a later call's output, named after the layer
+                titles[id(t)] = scope + t.name[len(layer):]        # "sh (call 2)", "split (call 2):1"
     titles.update({key: title + (f" {k}" if len(ids) > 1 else "")
                    for title, ids in made.items() for k, key in enumerate(ids, 1)})
     return titles
