@@ -39,6 +39,10 @@ class _GradState(threading.local):
     # gradient arriving at ``tensor`` (an array, or None) and what its op sends to each input. Empty by default;
     # tinygradconv.viz.record_backward() adds one, to draw the backward pass.
     observers = ()
+    # The layer calls under way in this thread, innermost last: one ``(layer name, call number)`` each, pushed by
+    # Layer.__call__ around its call. An op recorded meanwhile keeps the innermost on its Context (``layer_call``),
+    # so that tinygradconv.viz titles it by the layer that ran it ("dense_1/matmul").
+    layer_calls = ()
 
 
 _state = _GradState()
@@ -121,6 +125,7 @@ class Context:
     saved_tensors = ()
     released = False
     written_before = math.inf   # in-place writes so far when forward saved arrays (tinygradconv.in_place)
+    layer_call = None           # (layer name, call number) of the layer call that ran the op (_GradState.layer_calls)
 
     def __init__(self, xp, inputs, fn):
         self.xp = xp
@@ -230,6 +235,9 @@ class Function:
         if recording and dtype_name(out.dtype) in _FLOATS:
             if ctx.saved_tensors:
                 ctx.written_before = in_place.writes
+            calls = _state.layer_calls
+            if calls:
+                ctx.layer_call = calls[-1]
             return Tensor._make(out, backend, True, ctx)
         return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
 

@@ -25,12 +25,14 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import itertools
 import numbers
 
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
+from ..autograd import _state as _grad_state
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import flag, float_dtype_argument, integer, weight_fits
@@ -116,6 +118,10 @@ def _build_then_lock(build):
     build_then_lock.locks_when_built = True
     return build_then_lock
 
+
+
+#: Numbers the eager calls of all layers, 0, 1, 2, ...: with the layer's name, it tells one call from another.
+_CALL_NUMBERS = itertools.count()
 
 
 def _made_by_call(outputs, inputs, args, kwargs):
@@ -556,6 +562,10 @@ class Layer:
         >>> Attend()(np.ones((1, 2)), np.full((1, 3), 2.0)).numpy().tolist()
         [[6.0, 6.0]]
 
+        Each op that records a gradient during the call keeps which layer call ran it (``tensor._ctx.layer_call``,
+        the innermost layer's when a model calls its layers): :func:`~tinygradconv.viz.plot_graph` titles the
+        tensors it makes ``"dense_1/matmul"`` and a layer's second call ``"dense_1 (call 2)"``.
+
         A layer that takes one tensor (``single_input``: every built-in layer but the merge layers) refuses a list,
         tuple or dict of tensors, as Keras' input specs refuse several (``Layer "dense" expects 1 input(s), but it
         received 2 input tensors``): two arrays are never stacked into one batch.
@@ -578,6 +588,17 @@ class Layer:
             if training is not None:    # recorded with the call, as Keras 3 records it (see Node.call_again)
                 kwargs["training"] = flag(training, "training", f"Layer '{self.name}'")
             return symbolic_call(self, inputs, *args, **kwargs)
+        # Every op recorded from here to the return is tagged with this call (the innermost layer's, when a model
+        # calls its layers), so that plot_graph titles it "dense_1/matmul" and tells two calls of a layer apart.
+        calls = _grad_state.layer_calls
+        _grad_state.layer_calls = calls + ((self.name, next(_CALL_NUMBERS)),)
+        try:
+            return self._call_eagerly(inputs, args, kwargs, training)
+        finally:
+            _grad_state.layer_calls = calls
+
+    def _call_eagerly(self, inputs, args, kwargs, training):
+        """The body of :meth:`__call__` on tensors (not symbolic ones): convert, build, call, name the outputs."""
         if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
             inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)

@@ -130,29 +130,23 @@ def _layer_name(name):
     return head if colon and head and index.isdigit() else name
 
 
-def _layer_of(order, roles) -> dict:
-    """``{id(tensor): layer name}`` for the unnamed tensors an op made inside a layer's call: the matmul of
-    ``dense_1`` before its bias add. A layer names the tensor its call returns after itself (``"dense_1"``, or
-    ``"split:0"``, ``"split:1"`` for several) and its weights ``"dense_1/kernel"``; a tensor belongs to layer ``L``
-    when every use of it leads, through unnamed tensors only, to a tensor named after ``L``, and the graph holds a
-    weight named ``"L/..."`` or an output named ``"L:0"``, ... (so that a tensor the user named, ``h.name = "h"``,
-    scopes no op). A tensor used by two layers (a residual's input) belongs to neither."""
-    layers = {t.name.split("/")[0] for t in order if t.name and "/" in t.name and t._ctx is None}
-    layers |= {_layer_name(t.name) for t in order if t.name and _layer_name(t.name) != t.name}
-    consumers = {}
+def _call_scopes(order) -> dict:
+    """``{layer call: scope}`` for the layer calls that ran the graph's ops: the layer's name, ``"sh"``, and for a
+    layer called several times in the graph (a shared layer, a layer applied twice) ``"sh (call 2)"``,
+    ``"sh (call 3)"`` for its later calls in the graph's order (as Keras numbers a layer's calls, its nodes,
+    ``_keras_history.node_index`` 0, 1, ...; the two outputs were both titled "sh").
+
+    Which call ran an op is recorded, not guessed: :meth:`~tinygradconv.layers.Layer.__call__` keeps the layer
+    calls under way, and each op recorded during one keeps the innermost (``tensor._ctx.layer_call``, a
+    ``(layer name, call number)``): a Dense layer of a Sequential model called inside a functional one scopes its
+    ops by the Dense layer; the ops the user runs before or between layers are outside every layer."""
+    calls = {}
     for t in order:
-        if t._ctx is not None:
-            for p in t._ctx.inputs:
-                if p is not None:
-                    consumers.setdefault(id(p), []).append(t)
-    owner = {}
-    for t, role in zip(reversed(order), reversed(roles)):          # consumers before the tensors they use
-        if role != "intermediate" or t.name:
-            continue
-        found = {_layer_name(c.name) if c.name else owner.get(id(c)) for c in consumers.get(id(t), ())}
-        if len(found) == 1 and (layer := found.pop()) in layers:
-            owner[id(t)] = layer
-    return owner
+        call = None if t._ctx is None else t._ctx.layer_call
+        if call is not None and call not in calls.setdefault(call[0], []):
+            calls[call[0]].append(call)
+    return {call: name if k == 1 else f"{name} (call {k})"
+            for name, made in calls.items() for k, call in enumerate(made, 1)}
 
 
 def _made_by_titles(order, roles, op_names) -> dict:
@@ -162,26 +156,33 @@ def _made_by_titles(order, roles, op_names) -> dict:
     function of the op that made it, ``MulBackward0``, and TensorFlow an op's output by the op, ``add_1``). The box's
     colour (green, "tensor made by an op") tells it from the op's small yellow box above it.
 
-    Inside a layer's call (:func:`_layer_of`) the title is scoped by the layer, ``"dense_1/matmul"``, numbered
-    within the layer: the matmul of the second Dense layer was ``"matmul 2"``, a number counted over the whole
+    An op run inside a layer's call (:func:`_call_scopes`) is titled by the layer, ``"dense_1/matmul"``, numbered
+    within the call: the matmul of the second Dense layer was ``"matmul 2"``, a number counted over the whole
     graph that a student had to trace back to ``dense_1`` (found by a teacher). The scope is written as the layer's
     weights are, ``"dense_1/kernel"`` beside it, and as TensorFlow's name scopes name the ops of a Keras layer
     (``dense_1/MatMul``, ``dense_1/BiasAdd`` in TensorBoard); a frame grouping the layer's boxes would cross the
-    folds of a long graph into bands."""
-    layer_of = _layer_of(order, roles)
-    made = {}
+    folds of a long graph into bands. A layer's later call is ``"sh (call 2)/add"``, and the tensor it returned,
+    named ``"sh"`` by the layer, is titled ``"sh (call 2)"`` (``"split:1 (call 2)"`` for a layer with several
+    outputs)."""
+    scopes = _call_scopes(order)
+    made, titles = {}, {}
     for t, role, op in zip(order, roles, op_names):
+        scope = None if t._ctx is None else scopes.get(t._ctx.layer_call)
         if role == "intermediate" and not t.name:
-            scope = layer_of.get(id(t))
             made.setdefault(op if scope is None else f"{scope}/{op}", []).append(id(t))
-    return {key: title + (f" {k}" if len(ids) > 1 else "")
-            for title, ids in made.items() for k, key in enumerate(ids, 1)}
+        elif t.name and scope is not None:
+            layer = t._ctx.layer_call[0]
+            if scope != layer and _layer_name(t.name) == layer:    # a later call's output, named after the layer
+                titles[id(t)] = scope + t.name[len(layer):]        # "sh (call 2)", "split (call 2):1"
+    titles.update({key: title + (f" {k}" if len(ids) > 1 else "")
+                   for title, ids in made.items() for k, key in enumerate(ids, 1)})
+    return titles
 
 
 def _short_label(t, role, grad, number=None, made_by=None):
     """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each); an unnamed
-    tensor an op made is titled ``made_by`` (:func:`_made_by_titles`)."""
-    title = _title(t, role, made_by or "tensor", number)
+    tensor an op made, or a layer's output from its later call, is titled ``made_by`` (:func:`_made_by_titles`)."""
+    title = made_by if (made_by and t.name) else _title(t, role, made_by or "tensor", number)
     lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
@@ -462,8 +463,12 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
     band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
     22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
-    7.4 by 16.3 inches, is six bands 15.1 by 8.9; with its gradients, three bands 9.4 by 17.4 inches before, four
-    bands 12.6 by 13.3: each box a line taller, still about square, its text at 4.5 points on the slide).
+    about 7.5 by 16 inches, its text under 4 points on the slide). The rule: the number of bands (and the row
+    width) that the slide shows largest. Each band more makes the figure wider and shorter, so a drawing taller
+    than the slide's shape takes bands until one more would make it wider than :data:`_SLIDE_MAX_WIDTH` (or, once
+    it is as wide as the slide's shape, smaller on the slide). How many that is depends on the widths of the boxes,
+    hence on the values they show, not only on the graph: the chain from ``[1, 2]`` is six bands (15.1 by 8.9
+    inches), from ``[0.5, -0.3]``, whose longer numbers widen the boxes, five (12.8 by 10.8).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
     With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
     band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
@@ -728,11 +733,13 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
     text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
     rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
-    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands: 8.3 by 22.9 inches
-    before, now five bands, about 14.6 by 11.7; a chain of 30 ops, three bands 7.4 by 16.3 inches before, now six
-    bands, 15.1 by 8.9), is folded for a landscape slide (:data:`SLIDE`, 13.33 by 7.5
-    inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least 7
-    points when the figure is shown as wide as the slide), each fold where the fewest edges cross;
+    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands 8.3 by 22.9 inches
+    before; a chain of 30 ops, three bands about 7.5 by 16), is folded for a landscape slide (:data:`SLIDE`, 13.33
+    by 7.5 inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least
+    7 points when the figure is shown as wide as the slide), each fold where the fewest edges cross. So a drawing
+    taller than the slide's shape gets bands until one more would pass 15.2 inches; how many depends on the widths
+    of its boxes, which depend on the values shown (the chain of 30 ops: six bands from ``[1, 2]``, five from
+    ``[0.5, -0.3]``, whose longer numbers widen the boxes; see :func:`graph_layout`);
     a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
     about 15 by 11 inches. Where that is still portrait (a 10-layer model: two bands, 13 by 22 inches), the boxes'
     long lines are broken after their comma, so that the boxes are narrower and more bands fit (a 10-layer conv
