@@ -507,7 +507,7 @@ def test_a_model_of_several_inputs_loads_from_its_own_npz_file(tmp_path):
     kernel, bias = model.get_weights()
     expected = np.concatenate(data, axis=1) @ kernel + bias                                   # by hand
     np.testing.assert_allclose(tg.saving.load_model(tmp_path / "two.npz").predict(data, verbose=0), expected,
-                               rtol=1e-6)
+                               rtol=1e-5)          # a float32 model against float64 sums: float32's rounding
 
 
 def test_output_shapes_keep_unknown_sizes_with_other_arguments_as_keras():
