@@ -238,7 +238,7 @@ def _write_npz(filepath, arrays, meta):
         with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for key, array in [(META_KEY, meta_bytes), *arrays.items()]:
                 with archive.open(key + ".npy", mode="w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+                    np.lib.format.write_array(member, np.asarray(array, order="C"), allow_pickle=False)  # (0-d kept)
 
     atomic_write(filepath, write)
 

@@ -676,8 +676,12 @@ class Optimizer:
         averages. Run before ``iterations`` counts the step and before the constraints, as in Keras."""
         for v, average in self._averages.values():
             xp, dtype = v.backend.xp, v._data.dtype
-            m = xp.asarray(self.ema_momentum if self.iterations != 0 else 0.0, dtype=dtype)
-            average._data = m * average._data + (xp.asarray(1, dtype=dtype) - m) * v._data
+            # m and 1 - m in float32 at least, then rounded to the weight's dtype, as Keras computes them (a float16
+            # weight's 1 - m is f16(1 - f32(0.99)) = 0.0100021 there, not f16(1) - f16(0.99) = 0.0102539)
+            wide = np.result_type(dtype_name(dtype), np.float32).type
+            m = wide(self.ema_momentum if self.iterations != 0 else 0.0)
+            average._data = (xp.asarray(float(m), dtype=dtype) * average._data
+                             + xp.asarray(float(wide(1) - m), dtype=dtype) * v._data)
         frequency = self.ema_overwrite_frequency
         if frequency and (self.iterations + 1) % frequency == 0:
             self._write_averages([v for v, _ in self._averages.values()])
