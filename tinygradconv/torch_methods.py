@@ -717,6 +717,46 @@ class TorchMethods(NumpyUfuncs):
         inverted = xp.logical_not(self.data) if kind == "bool" else xp.bitwise_invert(self.data)
         return self._make(inverted, self.backend, False, None)
 
+    def isnan(self):
+        """A bool tensor of ``t``'s shape, True where ``t`` is NaN, as ``torch.isnan``; not differentiable.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, float("nan"), float("inf")]).isnan().tolist()
+        [False, True, False]
+        """
+        return self._classified("isnan")
+
+    def isinf(self):
+        """A bool tensor of ``t``'s shape, True where ``t`` is ``inf`` or ``-inf``, as ``torch.isinf``; not
+        differentiable.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, float("nan"), -float("inf")]).isinf().tolist()
+        [False, False, True]
+        """
+        return self._classified("isinf")
+
+    def isfinite(self):
+        """A bool tensor of ``t``'s shape, True where ``t`` is neither NaN nor infinite, as ``torch.isfinite``
+        (always True for integer and bool tensors); not differentiable.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, float("nan"), float("inf")]).isfinite().tolist()
+        [True, False, False]
+        """
+        return self._classified("isfinite")
+
+    def _classified(self, name):
+        """``xp.isnan`` / ``isinf`` / ``isfinite`` of the tensor's array, as a bool tensor outside the graph (an
+        integer or bool tensor holds no NaN and no infinity: its answer is computed without asking the backend,
+        which may refuse bools)."""
+        xp = self.backend.xp
+        if dtype_name(self.dtype).startswith("float"):
+            classified = getattr(xp, name)(self.data)
+        else:
+            classified = xp.full(tuple(self.shape), name == "isfinite", dtype=xp.bool)
+        return self._make(classified, self.backend, False, None)
+
     def _bitwise(self, other, function, symbol, reflected=False):
         """``self <symbol> other`` (``&``, ``|``, ``^``) of bool and integer tensors, as ``torch.bitwise_and`` and
         its siblings: the logical operation on bools, bit by bit on integers, in the promoted dtype (``bool & int8``
