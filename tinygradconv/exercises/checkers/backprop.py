@@ -9,7 +9,6 @@ import numpy as np
 from ...ops.conv import conv1d
 from ..reports import (
     _answer,
-    _array_error,
     _call,
     _compare_arrays,
     _settings,
@@ -18,8 +17,8 @@ from ..reports import (
 from .common import (
     _gathers,
     _known_mistake,
-    _past_the_end,
     _scatter,
+    _scatter_error,
     _scatter_mistakes,
     _tensor,
 )
@@ -71,14 +70,11 @@ def _input_gradient_error(exc, inputs):
     end (an index out of range in an array of ``len(g)`` values, or a window of ``g`` cut short), a loop over the
     input's steps gathering windows of ``g``; or a write past the end of a ``dx`` shorter than ``input_length``.
     Else ``None`` (the generic hint)."""
-    kind, size = _array_error(exc)
     n, length = len(inputs["g"]), inputs["input_length"]
-    past = _past_the_end(exc, inputs, "g") if kind == "index" else None
-    if past is not None and past[0] == "output":
-        if past[1] >= length:
-            return None                     # dx long enough: the loop runs too far (the generic hint)
-        kind = "short output"               # the array written (or one that is no input) is dx, too short
-    reads_g = past[0] == "input" if past is not None else size == n
+    failure = _scatter_error(exc, inputs, "g", length)
+    if failure is None:
+        return None                         # dx long enough: the loop runs too far (the generic hint)
+    kind, size, past, reads_g = failure
     if (kind == "matmul" or (kind == "index" and reads_g)) and length > n:
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
                 f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "

@@ -19,6 +19,7 @@ import numpy as np
 from ...ops.conv import conv1d, conv1d_transpose
 from ...tensor import Tensor
 from ..reports import (
+    _array_error,
     _failing_subscript,
     _students_arrays,
 )
@@ -134,6 +135,24 @@ def _past_the_end(exc, inputs, name):
     if written or not any(_same_values(value, v) for v in arrays):
         return "output", len(value)
     return ("input" if _same_values(value, values) else "other"), len(value)
+
+
+def _scatter_error(exc, inputs, name, output_length):
+    """``exc``, raised by a scatter written by hand that loops over ``inputs[name]`` into an output of
+    ``output_length`` values, classified for its checker's hint: ``(kind, size, past, reads)`` with ``kind`` and
+    ``size`` from :func:`_array_error` (``kind`` becomes ``"short output"`` when an index ran past the end of an
+    output shorter than ``output_length``), ``past`` from :func:`_past_the_end` (None unless an index failed), and
+    ``reads`` whether the failing subscript read ``inputs[name]`` (by its length where the subscript is unknown).
+    ``None`` when an index ran past the end of an output that is long enough: the loop runs too far, which the
+    generic hint covers."""
+    kind, size = _array_error(exc)
+    past = _past_the_end(exc, inputs, name) if kind == "index" else None
+    if past is not None and past[0] == "output":
+        if past[1] >= output_length:
+            return None
+        kind = "short output"               # the array written (or one that is no input) is the output, too short
+    reads = past[0] == "input" if past is not None else size == len(inputs[name])
+    return kind, size, past, reads
 
 
 

@@ -9,7 +9,6 @@ import numpy as np
 
 from ..reports import (
     _answer,
-    _array_error,
     _as_int,
     _call,
     _check_int,
@@ -22,7 +21,7 @@ from .common import (
     _follows,
     _gathers,
     _known_mistake,
-    _past_the_end,
+    _scatter_error,
     _scatter_mistakes,
 )
 
@@ -189,16 +188,13 @@ def _transpose_error(exc, inputs):
     its end (an index out of range in an array of ``len(x)`` values, or a window of ``x`` cut short), a loop over
     the output's steps gathering windows of ``x``; or a write past the end of an output array shorter than the
     full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
-    kind, size = _array_error(exc)
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
-    past = _past_the_end(exc, inputs, "x") if kind == "index" else None
-    if past is not None and past[0] == "output":
-        if past[1] >= full:
-            return None                     # y long enough: the loop runs too far (the generic hint)
-        kind = "short output"               # the array written (or one that is no input) is y, too short
-    reads_x = past[0] == "input" if past is not None else size == length
+    failure = _scatter_error(exc, inputs, "x", full)
+    if failure is None:
+        return None                         # y long enough: the loop runs too far (the generic hint)
+    kind, size, past, reads_x = failure
     if (kind == "matmul" or (kind == "index" and reads_x)) and full > length:
         return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
                 "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
