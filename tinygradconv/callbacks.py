@@ -784,7 +784,11 @@ class LearningRateScheduler(Callback):
 
     Args:
         schedule: a function of the epoch index (from 0) and the current learning rate, returning the new rate.
-        verbose: 1 prints the new rate at each epoch.
+        verbose: 1 prints the new rate at each epoch, Keras' line after a blank line: ``"\\nEpoch 1:
+            LearningRateScheduler setting learning rate to 0.005."``, the rate as the schedule returned it. The
+            current rate given to the schedule is float64 here, Keras' a float32 value widened to a Python float, so
+            ``lambda epoch, lr: lr * 0.5`` from 0.01 gives (and prints) ``0.005`` here, ``0.004999999888241291`` in
+            Keras; a schedule that does not use ``lr`` prints the same in both.
 
     >>> scheduler = LearningRateScheduler(lambda epoch, lr: lr * 0.5)
     """
@@ -814,7 +818,9 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {rate!r}")  # noqa: TRY004
         optimizer.learning_rate = float(rate)
         if self.verbose > 0:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(rate)}.", file=sys.stdout)
+            # Keras' line, a blank line first; the rate as the schedule returned it (a float32 prints as its float)
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(rate)}.",
+                  file=sys.stdout)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
