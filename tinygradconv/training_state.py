@@ -47,8 +47,9 @@ def _has_state(optimizer) -> bool:
 
 
 def _rate_is_a_number(optimizer) -> bool:
-    """Whether the optimizer's learning rate is a number (a variable in Keras), not a schedule or a function."""
-    return not callable(getattr(optimizer, "_learning_rate", None)) and hasattr(optimizer, "learning_rate")
+    """Whether the optimizer's learning rate is a number (a variable in Keras), not a schedule or a function (an
+    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float)."""
+    return isinstance(getattr(optimizer, "_learning_rate", None), float)
 
 
 def optimizer_arrays(model) -> dict:
@@ -98,9 +99,9 @@ def restore_optimizer(model, state, filepath="") -> None:
     if rate is not None:
         rate = np.asarray(rate)
         if not _rate_is_a_number(optimizer):
+            current = getattr(optimizer, "_learning_rate", None)
             raise refuse(f"it holds a learning rate ({rate.tolist()!r}) where the optimizer follows a schedule or "
-                         f"a function ({optimizer._learning_rate!r}); compile the model with the optimizer it was "
-                         "saved with")
+                         f"a function ({current!r}); compile the model with the optimizer it was saved with")
         if rate.shape != () or rate.dtype.kind != "f" or not np.isfinite(rate) or rate < 0:
             raise refuse(f"its learning rate is {rate.tolist()!r} ({rate.dtype}, shape {rate.shape}); expected "
                          "one float >= 0")
