@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv.callbacks import (
@@ -428,6 +429,40 @@ def test_learning_rate_scheduler(problem):
         np.testing.assert_array_equal(got, want)
     with pytest.raises(ValueError, match="float"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: "fast")])
+
+
+def _printed_by_scheduler(lib, make_model, schedule, capsys):
+    """What ``LearningRateScheduler(schedule, verbose=1)`` prints in a 2-epoch ``fit`` (SGD at 0.01) of ``lib``."""
+    x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+    model = make_model()
+    model.compile(optimizer=lib.optimizers.SGD(0.01), loss="mse")
+    capsys.readouterr()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[lib.callbacks.LearningRateScheduler(schedule, verbose=1)])
+    return capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")   # inside Keras
+def test_learning_rate_scheduler_prints_keras_line(capsys):
+    """Keras 3.15 prints ``"\\nEpoch 1: LearningRateScheduler setting learning rate to <rate>."``, the rate as the
+    schedule returned it (a float32 as its Python float). A schedule that does not use the current rate, or rounds
+    its result to float32, prints the same lines in both; one that uses it gets Keras' float32 rate widened
+    (0.01 -> 0.009999999776482582), ours the float64 0.01, so ``lr * 0.5`` prints 0.005 here and
+    0.004999999888241291 in Keras (the documented float64 rate)."""
+    keras = keras_on_torch("Keras 3.15's LearningRateScheduler prints the reference lines")
+    ours = lambda: tg.models.Sequential([tg.layers.Input((2,)), tg.layers.Dense(1)])
+    theirs = lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    for schedule in (lambda epoch: 0.005 / (epoch + 1), lambda epoch: np.float32(0.005),
+                     lambda epoch, lr: np.float32(lr * 0.5)):
+        mine = _printed_by_scheduler(tg, ours, schedule, capsys)
+        assert mine == _printed_by_scheduler(keras, theirs, schedule, capsys)
+    assert mine == ("\nEpoch 1: LearningRateScheduler setting learning rate to 0.004999999888241291.\n"
+                    "\nEpoch 2: LearningRateScheduler setting learning rate to 0.0024999999441206455.\n")
+    halving = lambda epoch, lr: lr * 0.5
+    line = "\nEpoch {}: LearningRateScheduler setting learning rate to {}.\n"
+    assert _printed_by_scheduler(tg, ours, halving, capsys) == line.format(1, 0.01 / 2) + line.format(2, 0.01 / 4)
+    rate32 = float(np.float32(0.01))
+    assert _printed_by_scheduler(keras, theirs, halving, capsys) == line.format(1, rate32 / 2) + line.format(
+        2, float(np.float32(rate32 / 2)) / 2)
 
 
 def test_csv_logger(problem, tmp_path):

@@ -138,6 +138,68 @@ def test_the_compile_config_is_written_as_keras_writes_it(tmp_path):
         assert (config["run_eagerly"], config["steps_per_execution"], config["jit_compile"]) == (False, 1, False)
 
 
+def _optimizer_vars(path):
+    """The datasets ``optimizer/vars/<i>`` of a ``.keras`` file, in order."""
+    import h5py
+
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as h5:
+        group = h5["optimizer/vars"]
+        return [group[str(i)][()] for i in range(len(group))]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "nadam", "schedule"])
+def test_a_rate_changed_by_a_callback_is_written_as_keras_writes_it(tmp_path, optimizer):
+    """Keras writes the step count int32 and the rate (its variable ``learning_rate``, the rate when saved) float32,
+    right after it; a schedule has no such variable. Ours, after the same fit with the same callback (0.01 halved
+    twice), writes the same datasets in the same dtypes (Nadam's running product excepted: float64 here, float32 in
+    Keras). Keras reads our file with the changed rate; so do we, exactly (the float64 rate of the config)."""
+    keras = keras_on_torch(REASON)
+    scheduler = {"keras": keras.callbacks.LearningRateScheduler, "ours": tg.callbacks.LearningRateScheduler}
+    files = {}
+    for label, model in (("keras", _keras_model(keras, optimizer)), ("ours", _our_model(optimizer, keras))):
+        callbacks = [] if optimizer == "schedule" else [scheduler[label](lambda epoch, lr: lr * 0.5)]
+        model.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0, callbacks=callbacks)
+        files[label] = tmp_path / f"{label}.keras"
+        model.save(files[label])
+        if label == "ours":
+            ours = model
+    theirs, mine = _optimizer_vars(files["keras"]), _optimizer_vars(files["ours"])
+    same = len(theirs) - (optimizer == "nadam")
+    assert [a.dtype for a in mine[:same]] == [a.dtype for a in theirs[:same]]
+    assert mine[0].dtype == np.int32 and mine[0] == theirs[0] == 8
+    if optimizer == "nadam":
+        assert (mine[-1].dtype, theirs[-1].dtype) == (np.float64, np.float32)
+    if optimizer == "schedule":
+        assert len(mine) == len(theirs) and mine[1].ndim != 0     # no rate: the first slot follows the step count
+        return
+    rate = float(OPTIMIZERS[optimizer](optimizers).learning_rate)      # 0.01 or 0.05, halved twice
+    assert mine[1].dtype == np.float32 and mine[1] == np.float32(rate / 4)
+    assert theirs[1] == np.float32(rate) * np.float32(0.25)     # Keras' lr * 0.5 on its float32 rate (exact)
+    assert float(keras.saving.load_model(files["ours"]).optimizer.learning_rate) == float(np.float32(rate / 4))
+    assert models.load_model(files["ours"]).optimizer.learning_rate == ours.optimizer.learning_rate == rate / 4
+
+
+def test_a_rate_keras_changed_arrives_and_training_goes_on_as_in_keras(tmp_path):
+    """Keras writes a rate given after compile (``learning_rate.assign(0.003)``) as ``optimizer/vars/1`` (float32)
+    and in compile_config's optimizer config (its float32 value widened, 0.003000000026077032). Ours loads that
+    value, as Keras' load_model does, and training goes on as in Keras."""
+    keras = keras_on_torch(REASON)
+    keras.utils.set_random_seed(0)
+    reference = _model(keras)
+    reference.compile(optimizer="adam", loss="mse")
+    _fit(reference)
+    reference.optimizer.learning_rate.assign(0.003)
+    path = tmp_path / "k.keras"
+    reference.save(path)
+    assert _optimizer_vars(path)[1] == np.float32(0.003)
+    assert _compile_config(path)["optimizer"]["config"]["learning_rate"] == float(np.float32(0.003))
+    model = models.load_model(path)
+    theirs = keras.saving.load_model(path)
+    assert model.optimizer.learning_rate == float(np.float32(0.003)) == float(theirs.optimizer.learning_rate)
+    assert model.optimizer.iterations == 4
+    _assert_same_training(model, theirs, _fit(model), _fit(theirs))
+
+
 def test_compile_false_loads_an_uncompiled_model_as_in_keras(tmp_path):
     keras = keras_on_torch(REASON)
     model = _our_model("adam", keras)

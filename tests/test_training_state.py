@@ -70,3 +70,70 @@ def test_model_to_moves_weights_and_optimizer_state():
                for _, slots in model.optimizer._state.values() for a in slots.values())
     moved = model.fit(x, y, epochs=3, initial_epoch=1, **kwargs).history["loss"]
     np.testing.assert_allclose(moved, reference[1:], rtol=1e-6)
+
+
+def _halved_three_times(make_optimizer):
+    """A model trained 3 epochs with a LearningRateScheduler halving its rate at each epoch's start."""
+    x, y = _data()
+    model = _model(make_optimizer())
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0,
+              callbacks=[callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+    return model
+
+
+def test_a_rate_changed_during_fit_is_among_the_optimizers_arrays_as_in_keras(tmp_path):
+    """Keras keeps a rate given as a number in the optimizer variable "<name>/learning_rate" (none for a schedule):
+    the arrays hold it likewise, so a rate that a callback changed (0.01 halved three times: 0.00125, by hand)
+    survives a .npz file, and restore_optimizer puts it into a model compiled with another rate."""
+    keras = pytest.importorskip("keras", reason="Keras 3 tells which learning rates are optimizer variables")
+    for make_keras, make_ours in ((lambda: keras.optimizers.Adam(0.01), lambda: tg.optimizers.Adam(0.01)),
+                                  (lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(
+                                      0.01, 3, 0.5)),
+                                   lambda: tg.optimizers.Adam(tg.optimizers.schedules.ExponentialDecay(0.01, 3, 0.5)))):
+        in_keras = "adam/learning_rate" in [v.path for v in make_keras().variables]
+        arrays = tg.training_state.optimizer_arrays(_model(make_ours()))
+        assert ("__optimizer__/learning_rate" in arrays) is in_keras
+    model = _halved_three_times(lambda: tg.optimizers.Adam(0.01))
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        assert archive["__optimizer__/learning_rate"].dtype == np.float64
+        assert archive["__optimizer__/learning_rate"].item() == 0.00125
+    assert models.load_model(path).optimizer.learning_rate == 0.00125
+    # the array alone restores it: into a model compiled afresh with 0.01
+    _, state = tg.training_state.split_optimizer_arrays(tg.training_state.optimizer_arrays(model))
+    other = _model(tg.optimizers.Adam(0.01))
+    tg.training_state.restore_optimizer(other, state)
+    assert other.optimizer.learning_rate == 0.00125 and other.optimizer.iterations == 12
+    # a file written before 2026-12-07 has no rate among its arrays: the compiled rate stays
+    del state["learning_rate"]
+    other = _model(tg.optimizers.Adam(0.01))
+    tg.training_state.restore_optimizer(other, state)
+    assert other.optimizer.learning_rate == 0.01 and other.optimizer.iterations == 12
+
+
+@pytest.mark.parametrize("rate, wrong", [
+    (np.array([0.1, 0.2]), r"its learning rate is \[0\.1, 0\.2\] \(float64, shape \(2,\)\); expected one float >= 0"),
+    (np.array(-0.5), r"its learning rate is -0\.5 .*expected one float >= 0"),
+    (np.array(np.nan), r"its learning rate is nan .*expected one float >= 0"),
+    (np.array(3), r"its learning rate is 3 \(int64, shape \(\)\)"),
+])
+def test_a_saved_rate_that_is_not_a_rate_is_refused_and_nothing_changes(rate, wrong):
+    _, state = tg.training_state.split_optimizer_arrays(
+        tg.training_state.optimizer_arrays(_halved_three_times(lambda: tg.optimizers.Adam(0.01))))
+    state["learning_rate"] = rate
+    model = _model(tg.optimizers.Adam(0.01))
+    with pytest.raises(ValueError, match=r"'f.npz': the saved optimizer state does not fit optimizer Adam of model "
+                                         r"'sequential.*': " + wrong):
+        tg.training_state.restore_optimizer(model, state, "f.npz")
+    assert model.optimizer.learning_rate == 0.01 and model.optimizer.iterations == 0
+
+
+def test_a_state_that_does_not_fit_leaves_the_rate_as_compiled():
+    """The rate is set before the slots (an optimizer may refuse a rate): when the slots do not fit, it is put back."""
+    _, state = tg.training_state.split_optimizer_arrays(
+        tg.training_state.optimizer_arrays(_halved_three_times(lambda: tg.optimizers.Adam(0.01))))
+    model = _model(tg.optimizers.SGD(0.01, momentum=0.9))       # other slots
+    with pytest.raises(ValueError, match="does not fit optimizer SGD.*keys do not match"):
+        tg.training_state.restore_optimizer(model, state, "f.npz")
+    assert model.optimizer.learning_rate == 0.01 and model.optimizer.iterations == 0

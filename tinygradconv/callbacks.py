@@ -784,7 +784,11 @@ class LearningRateScheduler(Callback):
 
     Args:
         schedule: a function of the epoch index (from 0) and the current learning rate, returning the new rate.
-        verbose: 1 prints the new rate at each epoch.
+        verbose: 1 prints the new rate at each epoch, Keras' line after a blank line: ``"\\nEpoch 1:
+            LearningRateScheduler setting learning rate to 0.005."``, the rate as the schedule returned it. The
+            current rate given to the schedule is float64 here, Keras' a float32 value widened to a Python float, so
+            ``lambda epoch, lr: lr * 0.5`` from 0.01 gives (and prints) ``0.005`` here, ``0.004999999888241291`` in
+            Keras; a schedule that does not use ``lr`` prints the same in both.
 
     >>> scheduler = LearningRateScheduler(lambda epoch, lr: lr * 0.5)
     """
@@ -814,7 +818,9 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {rate!r}")  # noqa: TRY004
         optimizer.learning_rate = float(rate)
         if self.verbose > 0:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(rate)}.", file=sys.stdout)
+            # Keras' line, a blank line first; the rate as the schedule returned it (a float32 prints as its float)
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(rate)}.",
+                  file=sys.stdout)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -941,9 +947,9 @@ class BackupAndRestore(Callback):
     interruption (Keras 3's ``keras.callbacks.BackupAndRestore``).
 
     At the end of each epoch (or every ``save_freq`` batches) the callback writes, into ``backup_dir``, the model's
-    weights with its optimizer's state (step count, moments, averages: :mod:`tinygradconv.training_state`), the
-    optimizer's learning rate when it is a number (Keras keeps it as an optimizer variable, so a rate changed by a
-    callback is restored; a schedule is evaluated at the restored step count) and the epoch. When ``fit`` is
+    weights with its optimizer's state (step count, moments, averages and the learning rate when it is a number:
+    :mod:`tinygradconv.training_state`; Keras keeps that rate as an optimizer variable, so a rate changed by a
+    callback is restored, and a schedule is evaluated at the restored step count) and the epoch. When ``fit`` is
     interrupted (an exception, a killed process), the files stay; the next ``fit`` with a ``BackupAndRestore`` on
     the same ``backup_dir`` loads them in ``on_train_begin`` and starts at the first epoch not completed, so it goes
     on with the same weights, optimizer state and epoch as if it had not stopped (after a backup on a batch, the
@@ -953,9 +959,10 @@ class BackupAndRestore(Callback):
     the same in both runs, as Keras asks.
 
     Files: ``latest.weights.npz`` (our ``.npz`` weights format, with the optimizer's arrays, as ``model.save``
-    writes them: read without unpickling; its metadata holds the epoch, the batch, the learning rate and the
-    model's build input shape) and ``training_metadata.json`` (``{"epoch": ..., "batch": ...}`` as Keras writes
-    it, written after the ``.npz`` and never read back). Everything needed to resume is in the one ``.npz``,
+    writes them: read without unpickling; its metadata holds the epoch, the batch and the model's build input
+    shape; a backup written before 2026-12-07 held the learning rate there, and still resumes with it) and
+    ``training_metadata.json`` (``{"epoch": ..., "batch": ...}`` as Keras writes it, written after the ``.npz`` and
+    never read back). Everything needed to resume is in the one ``.npz``,
     written atomically (:func:`tinygradconv.saving.atomic_write`), so a crash while saving leaves the previous
     backup whole, and never pairs the weights of one epoch with the epoch of another. Keras writes
     ``latest.weights.h5`` instead (its weights format with its optimizer's variables), so a backup directory of
@@ -979,7 +986,10 @@ class BackupAndRestore(Callback):
             not ``"epoch"``, ``False`` or a positive integer; in ``fit``, a ``backup_dir`` that is a file, or
             holds Keras' backup (``latest.weights.h5``) or a ``training_metadata.json`` without our
             ``latest.weights.npz`` (naming ``backup_dir`` and its files), a model that is not built and a backup
-            without its input shape (Keras' "you model must be built before you call `fit()`").
+            without its input shape (Keras' "you model must be built before you call `fit()`"), an optimizer's
+            state that does not fit the compiled optimizer (another optimizer, or a saved learning rate where the
+            optimizer now follows a schedule: Keras warns "Skipping variable loading for optimizer" and resumes
+            with a fresh optimizer).
         TypeError: ``backup_dir`` is not a path, or is a ``bytes`` path; a flag that is not a bool.
         SavedFileError: a backup that does not fit the model (another architecture), or that cannot be read
             (damaged), and no previous one (``double_checkpoint``) that does.
@@ -1062,7 +1072,7 @@ class BackupAndRestore(Callback):
     def _load_model(self):
         """Restore the weights, the optimizer's state, its learning rate and the epoch from the backup."""
         from . import saving
-        from .training_state import restore_optimizer, split_optimizer_arrays
+        from .training_state import LEARNING_RATE, restore_optimizer, split_optimizer_arrays
 
         arrays, meta = saving._read_npz(self._weights_path)
         backup = (meta or {}).get("backup")
@@ -1078,12 +1088,12 @@ class BackupAndRestore(Callback):
                                  "beforehand by calling it on a batch of data.")
             self.model.build(tuple(shape))
         weights, optimizer_state = split_optimizer_arrays(arrays)
+        rate = backup.get("learning_rate")      # where backups written before 2026-12-07 kept a rate (a number)
+        if optimizer_state and LEARNING_RATE not in optimizer_state and isinstance(rate, float) and \
+                isinstance(getattr(getattr(self.model, "optimizer", None), "_learning_rate", None), float):
+            optimizer_state[LEARNING_RATE] = np.asarray(rate)
         saving._assign(self.model, weights, self._weights_path)
-        restore_optimizer(self.model, optimizer_state, self._weights_path)
-        rate = backup.get("learning_rate")
-        optimizer = getattr(self.model, "optimizer", None)
-        if rate is not None and isinstance(getattr(optimizer, "_learning_rate", None), float):
-            optimizer.learning_rate = rate      # a number, a variable of Keras' optimizer (not a schedule)
+        restore_optimizer(self.model, optimizer_state, self._weights_path)    # with the learning rate
         self.model._initial_epoch = backup["epoch"]     # read by fit after on_train_begin, as Keras'
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -1128,11 +1138,9 @@ class BackupAndRestore(Callback):
         shape = getattr(self.model, "_build_input_shape", None)
         if shape is not None:
             backup["build_input_shape"] = list(shape)
-        rate = getattr(getattr(self.model, "optimizer", None), "_learning_rate", None)
-        if isinstance(rate, float):
-            backup["learning_rate"] = rate
-        # the .npz holds everything needed to resume (one file, replaced at once); the JSON, Keras' metadata,
-        # is written after it, for people and tools, and never read back
+        # the .npz holds everything needed to resume (one file, replaced at once): the weights and the optimizer's
+        # state with its learning rate (training_state.optimizer_arrays); the JSON, Keras' metadata, is written
+        # after it, for people and tools, and never read back
         arrays = {**saving._weights_for_saving(self.model), **optimizer_arrays(self.model)}
         saving._write_npz(self._weights_path, arrays, {"format": "tinygradconv.weights",
                                                        "format_version": saving.FORMAT_VERSION, "backup": backup})

@@ -29,8 +29,9 @@ A compiled model's file also holds, as Keras 3 writes them, its compile argument
 ``compile_config`` (``{"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {...}}, "loss":
 "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None, "run_eagerly": False,
 "steps_per_execution": 1, "jit_compile": False}``: :func:`keras_compile_config`), and its optimizer's variables,
-``optimizer/vars/<i>`` in ``model.weights.h5``, in the order of Keras' ``optimizer.variables``: the step count, the
-learning rate (when it is a number), each slot of each trainable weight (Adam: every ``momentum``, then every
+``optimizer/vars/<i>`` in ``model.weights.h5``, in the order of Keras' ``optimizer.variables``: the step count
+(int32, as Keras), the learning rate when it is a number (float32, as Keras: the rate when saved, e.g. as a
+callback changed it), each slot of each trainable weight (Adam: every ``momentum``, then every
 ``velocity``... as Keras creates them), the scalar state (Nadam's). ``load_model(path)`` (``compile=True``) then
 returns the model compiled, with the optimizer's state restored, here and in Keras, so ``fit`` goes on where it
 stopped; ``compile=False`` returns it uncompiled. A model compiled but never trained has only the step count and the
@@ -611,10 +612,26 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
-            for i, variable in enumerate(optimizer.variables):
-                group.create_dataset(str(i), data=variable.numpy())
+            for i, array in enumerate(_keras_optimizer_arrays(optimizer)):
+                group.create_dataset(str(i), data=array)
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
+
+
+def _keras_optimizer_arrays(optimizer) -> list:
+    """The arrays of ``optimizer.variables``, in their order, in the dtypes of Keras 3's variables: the step count
+    int32 (int64 past int32's range, which Keras cannot count to), a learning rate given as a number float32 (Keras'
+    variable: ``"adam/learning_rate"``, the rate of the optimizer when saved, e.g. as a callback changed it); the
+    slots in the weights' dtype, as here. The exact float64 rate is in the optimizer's config in ``compile_config``,
+    which our loader keeps when it rounds to the file's float32 (:func:`_restore_keras_optimizer`). Nadam's running
+    product stays float64 (Keras' is float32, and reads ours): rounded, a resumed Nadam would not follow its own
+    uninterrupted training exactly."""
+    arrays = [variable.numpy() for variable in optimizer.variables]
+    if np.iinfo(np.int32).min <= arrays[0] <= np.iinfo(np.int32).max:
+        arrays[0] = arrays[0].astype(np.int32)
+    if not callable(optimizer._learning_rate):
+        arrays[1] = arrays[1].astype(np.float32)
+    return arrays
 
 
 #: What h5py raises on a damaged HDF5 file besides ``OSError``: ``KeyError`` (a dangling link), ``RuntimeError``

@@ -16,9 +16,9 @@ Format. Every file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holdin
 ``.weights.h5`` reads or writes Keras 3's weights format instead, and ``.keras`` a Keras 3 model: see
 :mod:`tinygradconv.keras_format`.) Any ``.npz`` of
 arrays with the right keys (e.g. written by ``np.savez``) can be loaded as weights too. A compiled model's file also
-holds its optimizer's state (step count, moments, schedule position) under keys ``"__optimizer__/..."`` (see
-:mod:`tinygradconv.training_state`), restored by :func:`load_model`, so training resumes exactly where it stopped;
-``load_weights`` ignores them.
+holds its optimizer's state (step count, moments, schedule position, a learning rate set as a number) under keys
+``"__optimizer__/..."`` (see :mod:`tinygradconv.training_state`), restored by :func:`load_model`, so training
+resumes exactly where it stopped; ``load_weights`` ignores them.
 
 Safety. Every write goes to a temporary file in the destination's directory, is flushed and fsynced, and then
 ``os.replace``-d over the destination: a crash never leaves a half-written file, and the old file stays intact.
