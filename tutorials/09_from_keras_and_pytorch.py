@@ -10,7 +10,8 @@
 # 1. with Keras' API on this package (`Sequential` or the functional API, `compile`, `fit`, `evaluate`,
 #    `predict`);
 # 2. with a PyTorch-style training loop on this package's tensors (forward, loss, `backward`, optimizer step);
-# 3. with real Keras and 4. with real PyTorch, where they are installed, to show that the numbers agree.
+# 3. with real Keras, where it is installed, to show that the numbers agree;
+# 4. with real PyTorch, where it is installed, likewise.
 #
 # Then it saves the model as a Keras 3 `.keras` file, loads it back (in Keras too, where installed) and draws it.
 # Keras and PyTorch are **not** dependencies of this package: without them the comparisons are skipped, each
@@ -191,7 +192,6 @@ def report(name, gaps):
 
 
 if keras is not None:
-    keras.utils.set_random_seed(0)
     keras_model = keras.Sequential([
         keras.Input((16, 1)),
         keras.layers.Conv1D(8, 3, padding="same", activation="relu"),
