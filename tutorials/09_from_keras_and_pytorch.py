@@ -354,3 +354,19 @@ print("paths reaching each output step:", fig.path_matrix.sum(axis=1).astype(int
 save_figure(fig, "09_model_connectivity.png")
 
 plt.show()
+
+# %% [markdown]
+# ## Exercise
+#
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns `True` or
+# tells you the first case where your answer goes wrong (the inputs, the value expected, the value received). The
+# solution is on the docs' Exercises page, folded away.
+#
+# 1. **Port a PyTorch optimizer step.** Write
+#    `fn(param, grad, buffer, learning_rate, momentum, weight_decay, nesterov)` returning
+#    `(new_param, new_buffer)`: one step of `torch.optim.SGD` as PyTorch documents it (with its default
+#    `dampening=0`): `g = grad + weight_decay * param`; `buffer = g` at the first step (when `buffer` is `None`),
+#    else `momentum * buffer + g`; then `param - learning_rate * (g + momentum * buffer)` with Nesterov (the new
+#    buffer), `param - learning_rate * buffer` without. PyTorch's buffer is not Keras' velocity (tutorial 05's
+#    exercise), and its `weight_decay` is added to the gradient, where Keras' shrinks the weight apart from it.
+#    Check it with `tinygradconv.exercises.check_torch_sgd_step(fn)`.
