@@ -36,6 +36,7 @@ from .checkers import (
     check_portable_relu,
     check_resize_overlap,
     check_sgd_momentum,
+    check_torch_sgd_step,
 )
 
 EXERCISES = {
@@ -91,10 +92,17 @@ EXERCISES = {
            ("The kernel gradient of conv1d",
             r"Write `fn(x, g, kernel_size, strides)`: $\partial L/\partial w$ of a valid `conv1d`.",
             check_conv1d_kernel_gradient)],
+    "09": [("Port a PyTorch optimizer step",
+            ("Write `fn(param, grad, buffer, learning_rate, momentum, weight_decay, nesterov)` returning "
+             "`(new_param, new_buffer)`: one step of `torch.optim.SGD` as PyTorch documents it (`dampening=0`): "
+             "`g = grad + weight_decay * param`; `buffer = g` at the first step (`buffer` is `None`), else "
+             "`momentum * buffer + g`; then `param - learning_rate * (g + momentum * buffer)` with Nesterov, "
+             "`param - learning_rate * buffer` without."),
+            check_torch_sgd_step)],
 }
 
 __all__ = ["EXERCISES", "check_adam_step", "check_conv1d", "check_conv1d_input_gradient",
            "check_conv1d_kernel_gradient", "check_conv1d_transpose", "check_conv_output_length",
            "check_custom_binary_op", "check_custom_op", "check_finite_differences", "check_logsumexp",
            "check_manual_gradient", "check_output_length", "check_overlap_counts", "check_portable_relu",
-           "check_resize_overlap", "check_sgd_momentum"]
+           "check_resize_overlap", "check_sgd_momentum", "check_torch_sgd_step"]

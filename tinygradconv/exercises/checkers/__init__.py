@@ -17,6 +17,7 @@ checker of one exercise reads as one file:
 * :mod:`~tinygradconv.exercises.checkers.checkerboard` (07): ``check_overlap_counts``, ``check_resize_overlap``;
 * :mod:`~tinygradconv.exercises.checkers.backprop` (08): ``check_conv1d_input_gradient``,
   ``check_conv1d_kernel_gradient``;
+* :mod:`~tinygradconv.exercises.checkers.porting` (09): ``check_torch_sgd_step``;
 * :mod:`~tinygradconv.exercises.checkers.common`: what they share (the framework's results, the matching of known
   mistakes).
 
@@ -37,9 +38,11 @@ from .convolution import check_conv1d, check_conv_output_length
 from .custom_ops import check_custom_binary_op, check_custom_op
 from .gradients import check_finite_differences, check_manual_gradient
 from .optimizers import check_adam_step, check_sgd_momentum
+from .porting import check_torch_sgd_step
 from .transposed import check_conv1d_transpose, check_output_length
 
 __all__ = ["check_adam_step", "check_conv1d", "check_conv1d_input_gradient", "check_conv1d_kernel_gradient",
            "check_conv1d_transpose", "check_conv_output_length", "check_custom_binary_op", "check_custom_op",
            "check_finite_differences", "check_logsumexp", "check_manual_gradient", "check_output_length",
-           "check_overlap_counts", "check_portable_relu", "check_resize_overlap", "check_sgd_momentum"]
+           "check_overlap_counts", "check_portable_relu", "check_resize_overlap", "check_sgd_momentum",
+           "check_torch_sgd_step"]
