@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 from helpers import keras_on_torch
+from helpers import keras_value_semantics as _value_semantics
 
 import tinygradconv as tg
 from tinygradconv import layers, models, optimizers
@@ -108,18 +109,6 @@ def _named(arrays, backend="numpy", dtype=None):
         out.append(tg.Tensor(array.copy(), backend=backend, dtype=dtype))
         out[-1].name = name
     return out
-
-
-def _value_semantics(keras_optimizer):
-    """Keras' optimizer with ``assign_sub`` replacing the slot's tensor instead of changing it in place, so that a
-    value read before (ScheduleFreeAdamW's ``momentum_old``) keeps the old one, as on JAX and TensorFlow."""
-    import torch
-
-    def assign_sub(variable, value):
-        variable._value = torch.nn.Parameter(variable.value - value, requires_grad=False)
-
-    keras_optimizer.assign_sub = assign_sub
-    return keras_optimizer
 
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=IDS)
