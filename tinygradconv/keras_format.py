@@ -613,6 +613,12 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
             group.attrs["name"] = optimizer.name
             for i, variable in enumerate(optimizer.variables):
                 group.create_dataset(str(i), data=variable.numpy())
+            inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
+            if inner is not None:                                       # needs) the wrapped optimizer's variables
+                inner_group = h5["optimizer"].create_group("inner_optimizer").create_group("vars")
+                inner_group.attrs["name"] = optimizer.inner_optimizer.name
+                for i, variable in enumerate(inner):
+                    inner_group.create_dataset(str(i), data=variable.numpy())
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
 
