@@ -84,7 +84,8 @@ def ref_schedule_free(w, grads, lr=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-
 CASES = [
     ("Muon", {"learning_rate": 0.05}),
     ("Muon", {"learning_rate": 0.02, "nesterov": False, "rms_rate": None, "weight_decay": 0.1,
-              "adam_weight_decay": None, "momentum": 0.8, "ns_steps": 3, "adam_lr_ratio": 0.5, "epsilon": 1e-3}),
+              "adam_weight_decay": None, "momentum": 0.8, "ns_steps": 3, "adam_lr_ratio": 0.5, "epsilon": 1e-3,
+              "exclude_layers": ["^e_"], "exclude_embeddings": False}),     # e_kernel: AdamW; the embedding: Muon
     ("ScheduleFreeAdamW", {"learning_rate": 0.05}),
     ("ScheduleFreeAdamW", {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-4, "warmup_steps": 4,
                            "weight_decay": 0.1}),
