@@ -147,3 +147,17 @@ def peak_memory(call):
         return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def keras_value_semantics(keras_optimizer):
+    """Keras' optimizer (on torch) with ``assign_sub`` replacing the slot's tensor instead of changing it in place,
+    so that a value read before the update keeps the old one, as on JAX and TensorFlow: Keras 3.15's
+    ScheduleFreeAdamW reads ``momentum_old = momentum.value`` and means the old slot, but on torch it is a view of
+    the slot that ``assign_sub`` then changes (see ``tinygradconv.optimizers.ScheduleFreeAdamW``)."""
+    import torch
+
+    def assign_sub(variable, value):
+        variable._value = torch.nn.Parameter(variable.value - value, requires_grad=False)
+
+    keras_optimizer.assign_sub = assign_sub
+    return keras_optimizer

@@ -90,7 +90,7 @@ def test_a_rate_changed_during_fit_is_among_the_optimizers_arrays_as_in_keras(tm
                                   (lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(
                                       0.01, 3, 0.5)),
                                    lambda: tg.optimizers.Adam(tg.optimizers.schedules.ExponentialDecay(0.01, 3, 0.5)))):
-        in_keras = "adam/learning_rate" in [v.path for v in make_keras().variables]
+        in_keras = "learning_rate" in [v.name for v in make_keras().variables]   # path "adam_3/...": Keras counts
         arrays = tg.training_state.optimizer_arrays(_model(make_ours()))
         assert ("__optimizer__/learning_rate" in arrays) is in_keras
     model = _halved_three_times(lambda: tg.optimizers.Adam(0.01))

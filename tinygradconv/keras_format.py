@@ -614,6 +614,12 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
             group.attrs["name"] = optimizer.name
             for i, array in enumerate(_keras_optimizer_arrays(optimizer)):
                 group.create_dataset(str(i), data=array)
+            inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
+            if inner is not None:                                       # needs) the wrapped optimizer's variables
+                inner_group = h5["optimizer"].create_group("inner_optimizer").create_group("vars")
+                inner_group.attrs["name"] = optimizer.inner_optimizer.name
+                for i, variable in enumerate(inner):
+                    inner_group.create_dataset(str(i), data=variable.numpy())
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
 
@@ -629,7 +635,7 @@ def _keras_optimizer_arrays(optimizer) -> list:
     arrays = [variable.numpy() for variable in optimizer.variables]
     if np.iinfo(np.int32).min <= arrays[0] <= np.iinfo(np.int32).max:
         arrays[0] = arrays[0].astype(np.int32)
-    if not callable(optimizer._learning_rate):
+    if not callable(getattr(optimizer, "_learning_rate", None)):   # a wrapper (LossScaleOptimizer) has no rate
         arrays[1] = arrays[1].astype(np.float32)
     return arrays
 

@@ -1395,7 +1395,8 @@ class Model(Layer):
         for weight in variables:
             weight.grad = None  # forget anything accumulated outside fit
         if loss.requires_grad:  # False only when nothing is trainable
-            loss.backward()
+            scale = getattr(self.optimizer, "scale_loss", None)   # a LossScaleOptimizer's (Keras' train_step); an
+            (loss if scale is None else scale(loss)).backward()   # optimizer of your own may have only `apply`
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
             self.optimizer.apply([w.grad for w in variables], variables)
         for weight in variables + frozen:

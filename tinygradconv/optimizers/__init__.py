@@ -19,10 +19,14 @@ from . import schedules
 from .adafactor import Adafactor
 from .adam import Adam, Adamax, AdamW, Lamb, Lion, Nadam
 from .ftrl import Ftrl
+from .loss_scale import LossScaleOptimizer
 from .momentum import SGD, Adadelta, Adagrad, RMSprop
+from .muon import Muon
 from .optimizer import Optimizer
+from .schedule_free import ScheduleFreeAdamW
 
-_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor)
+_CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor, Muon,
+            ScheduleFreeAdamW, LossScaleOptimizer)
 _BY_NAME = _lookup.name_table(_CLASSES, lower=True)
 
 
@@ -61,5 +65,6 @@ def get(identifier) -> Optimizer | None:
                      f"or one of {sorted(_BY_NAME)}")
 
 
-__all__ = ["SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Nadam",
-           "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]
+__all__ = ["SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion",
+           "LossScaleOptimizer", "Muon", "Nadam", "Optimizer", "RMSprop", "ScheduleFreeAdamW", "deserialize", "get",
+           "schedules", "serialize"]

@@ -601,6 +601,12 @@ class Optimizer:
                 v._data = v._data * (xp.asarray(1, dtype=dtype) - decay * rate)   # (the slot: no checks needed)
 
     # ------------------------------------------------------------------ the update
+    def scale_loss(self, loss):
+        """The loss to differentiate: ``loss`` itself (Keras 3 multiplies it by ``loss_scale_factor``, which is
+        not supported here); :class:`~tinygradconv.optimizers.LossScaleOptimizer` multiplies it by its scale.
+        ``Model.fit`` calls it before the backward pass, as Keras' ``train_step``."""
+        return loss
+
     def update_step(self, gradient, variable, learning_rate, state, xp):  # pragma: no cover - abstract
         """Return the new value of ``variable`` (a backend array) given its ``gradient`` (same shape and dtype),
         the learning rate (a float), its ``state`` dict (updated in place) and the array namespace ``xp``."""
@@ -883,7 +889,10 @@ class Optimizer:
 def fresh_copy(optimizer):
     """A new optimizer of ``optimizer``'s class and hyperparameters, without its state (no slots, step 0), that
     follows the same learning rate: its schedule or function itself, not one rebuilt from the config (a lambda has
-    no name to be found again by). Used by :func:`~tinygradconv.models.clone_model`."""
+    no name to be found again by). Used by :func:`~tinygradconv.models.clone_model`. A wrapper
+    (:class:`~tinygradconv.optimizers.LossScaleOptimizer`) makes its own, around a fresh copy of the wrapped one."""
+    if hasattr(optimizer, "_fresh_copy"):
+        return optimizer._fresh_copy()
     shell = copy.copy(optimizer)
     shell._learning_rate = 1.0          # its config then holds numbers only (1, not 0: Ftrl refuses a rate of 0)
     fresh = type(optimizer).from_config(shell.get_config())
