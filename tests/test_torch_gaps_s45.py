@@ -1,0 +1,193 @@
+"""PyTorch porting gaps of 2026-12-07, against PyTorch 2.13: ``t.mT`` / ``t.mH``, ``t.masked_fill_``,
+``norm(..., dtype=)`` / ``ops.vector_norm(..., dtype=)``, ``%`` and ``//`` with bool operands, and ``t.unbind``:
+values, shapes, dtypes and gradients (of a weighted sum, so that a gradient routed to the wrong place is seen),
+float16/32/64, rank 0, empty, NaN, and the errors."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference of these tests")
+
+TORCH_DTYPES = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
+                "int32": torch.int32, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool}
+
+
+def _pair(array, dtype="float64", requires_grad=None):
+    """The same data as a tinygradconv tensor and a torch tensor (requiring grad when floating, by default)."""
+    array = np.asarray(array)
+    grad = dtype.startswith("float") if requires_grad is None else requires_grad
+    return (tg.tensor(array, dtype=dtype, requires_grad=grad),
+            torch.tensor(array, dtype=TORCH_DTYPES[dtype], requires_grad=grad))
+
+
+def _weights(shape, dtype="float64"):
+    """Distinct weights, as a tinygradconv tensor and a torch tensor."""
+    w = np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape)
+    return tg.tensor(w, dtype=dtype), torch.tensor(w, dtype=TORCH_DTYPES[dtype])
+
+
+def _same(ours, theirs):
+    """Values (NaN equal to NaN, the sign of zero included), shape and dtype of ours equal torch's."""
+    expected = theirs.detach().numpy()
+    got = ours.numpy()
+    assert got.shape == expected.shape
+    assert str(got.dtype) == str(expected.dtype)
+    np.testing.assert_array_equal(got, expected)
+    if got.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+# ------------------------------------------------------------------------------------------------ mT, mH
+@pytest.mark.parametrize("shape", [(2, 3), (4, 2, 3), (2, 1, 3, 2), (0, 3), (2, 0, 4), (1, 1)])
+@pytest.mark.parametrize("name", ["mT", "mH"])
+def test_mT_and_mH_swap_the_last_two_dims_with_torchs_values_and_gradient(shape, name):
+    data = np.random.default_rng(1).standard_normal(shape)
+    ours, theirs = _pair(data)
+    y_ours, y_theirs = getattr(ours, name), getattr(theirs, name)
+    _same(y_ours, y_theirs)
+    w_ours, w_theirs = _weights(tuple(y_theirs.shape))
+    (y_ours * w_ours).sum().backward()
+    (y_theirs * w_theirs).sum().backward()
+    _same(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int64", "uint8", "bool"])
+def test_mT_keeps_the_dtype_as_torch(dtype):
+    data = np.array([[[1, 0, 1], [0, 0, 1]]])
+    ours, theirs = _pair(data, dtype, requires_grad=False)
+    _same(ours.mT, theirs.mT)
+    _same(ours.mH, theirs.mH)
+
+
+@pytest.mark.parametrize("name", ["mT", "mH"])
+def test_mT_of_rank0_is_the_tensor_with_torchs_warning_and_rank1_is_refused(name):
+    x = tg.tensor(2.5)
+    with pytest.warns(UserWarning, match=f"{name} of a 0-d tensor"):
+        assert getattr(x, name) is x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert getattr(torch.tensor(2.5), name).item() == 2.5          # torch: the same tensor, with a warning
+    with pytest.raises(RuntimeError, match="matrices"):
+        getattr(torch.tensor([1.0, 2.0]), name)
+    with pytest.raises(ValueError, match=rf"Invalid value: tensor\.{name} is only defined for matrices.*\(2,\)"):
+        getattr(tg.tensor([1.0, 2.0]), name)
+
+
+# ------------------------------------------------------------------------------------------------ masked_fill_
+MASKED_FILL_CASES = [((2, 3), [[True, False, True], [False, False, True]], -1.5),
+                     ((2, 3), [True, False, True], float("-inf")),                 # the mask broadcast
+                     ((2, 3), True, float("nan")),
+                     ((), True, 9.0), ((), False, 9.0),
+                     ((0, 3), [True, False, True], 1.0)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("shape, mask, value", MASKED_FILL_CASES)
+def test_masked_fill_in_place_writes_torchs_values_and_returns_the_tensor(shape, mask, value, dtype):
+    data = np.random.default_rng(2).standard_normal(shape)
+    ours, theirs = _pair(data, dtype, requires_grad=False)
+    array = ours.data
+    assert ours.masked_fill_(tg.tensor(mask, dtype="bool"), value) is ours
+    theirs.masked_fill_(torch.tensor(mask), value)
+    _same(ours, theirs)
+    assert ours.data is array                                   # in place: the same memory
+
+
+@pytest.mark.parametrize("dtype, value", [("int64", 7), ("int8", -128), ("uint8", 255), ("bool", True)])
+def test_masked_fill_in_place_of_integer_and_bool_tensors(dtype, value):
+    ours, theirs = _pair([[1, 0, 1], [0, 1, 1]], dtype, requires_grad=False)
+    mask = [[True, False, False], [False, True, False]]
+    ours.masked_fill_(tg.tensor(mask, dtype="bool"), value)
+    theirs.masked_fill_(torch.tensor(mask), value)
+    _same(ours, theirs)
+
+
+def test_masked_fill_in_place_on_a_leaf_that_requires_grad_is_refused_as_torch_and_allowed_under_no_grad():
+    ours, theirs = _pair([1.0, 2.0, 3.0])
+    mask = [True, False, True]
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        theirs.masked_fill_(torch.tensor(mask), 0.0)
+    with pytest.raises(RuntimeError, match=r"leaf tensor that requires grad cannot be written in place \(t\.masked"):
+        ours.masked_fill_(tg.tensor(mask, dtype="bool"), 0.0)
+    assert ours.tolist() == [1.0, 2.0, 3.0]                     # nothing written
+    with torch.no_grad():
+        theirs.masked_fill_(torch.tensor(mask), 0.5)
+    with tg.no_grad():
+        ours.masked_fill_(tg.tensor(mask, dtype="bool"), 0.5)
+    _same(ours, theirs)
+    assert ours.requires_grad and ours.is_leaf
+    w_ours, w_theirs = _weights((3,))
+    (ours * ours * w_ours).sum().backward()                      # the gradient at the new values, as torch
+    (theirs * theirs * w_theirs).sum().backward()
+    _same(ours.grad, theirs.grad)
+
+
+def test_masked_fill_in_place_after_a_forward_pass_that_saved_the_tensor_makes_backward_raise_as_torch():
+    ours, theirs = _pair([1.0, 2.0, 3.0])
+    y_ours, y_theirs = ours.exp(), theirs.exp()                  # exp saves its output for its backward pass
+    with torch.no_grad():
+        y_theirs.masked_fill_(torch.tensor([True, False, False]), 0.0)
+    with tg.no_grad():
+        y_ours.masked_fill_(tg.tensor([True, False, False], dtype="bool"), 0.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y_theirs.sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y_ours.sum().backward()
+
+
+def test_masked_fill_in_place_of_a_constant_gives_the_later_gradient_of_torch():
+    w_ours, w_theirs = _pair([1.0, 2.0, 3.0])
+    c_ours, c_theirs = _pair([5.0, 6.0, 7.0], requires_grad=False)
+    c_ours.masked_fill_(tg.tensor([False, True, False], dtype="bool"), -1.0)
+    c_theirs.masked_fill_(torch.tensor([False, True, False]), -1.0)
+    (w_ours * c_ours).sum().backward()
+    (w_theirs * c_theirs).sum().backward()
+    _same(w_ours.grad, w_theirs.grad)
+
+
+def test_masked_fill_in_place_on_an_ops_output_that_requires_grad_says_to_write_it_out_of_place():
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    scores = w * 2
+    with pytest.raises(TypeError, match=r"t = t\.masked_fill\(mask, value\)"):
+        scores.masked_fill_(tg.tensor([True, False, False], dtype="bool"), 0.0)
+    value = tg.tensor(2.0, requires_grad=True)                   # a value that requires grad, into a constant
+    with pytest.raises(TypeError, match=r"t = t\.masked_fill\(mask, value\)"):
+        tg.tensor([1.0, 2.0]).masked_fill_(tg.tensor([True, False], dtype="bool"), value)
+    # out of place, the gradient is torch's in-place one
+    ours, theirs = _pair([1.0, 2.0, 3.0])
+    s_theirs = theirs * 2
+    s_theirs.masked_fill_(torch.tensor([True, False, False]), 0.0)
+    s_ours = (ours * 2).masked_fill(tg.tensor([True, False, False], dtype="bool"), 0.0)
+    w_ours, w_theirs = _weights((3,))
+    (s_ours * w_ours).sum().backward()
+    (s_theirs * w_theirs).sum().backward()
+    _same(ours.grad, theirs.grad)
+
+
+def test_masked_fill_in_place_refuses_what_torch_refuses():
+    x = tg.tensor([5.0, 6.0, 7.0])
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        torch.tensor([5.0, 6.0, 7.0]).masked_fill_(torch.ones((2, 3), dtype=torch.bool), 1.0)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask` of masked_fill_: a mask of shape "
+                                         r"\(2, 3\) broadcast with the tensor's shape \(3,\) gives \(2, 3\)"):
+        x.masked_fill_(tg.tensor(np.ones((2, 3)), dtype="bool"), 1.0)
+    with pytest.raises(RuntimeError, match="only supports boolean masks"):
+        torch.tensor([5.0, 6.0, 7.0]).masked_fill_(torch.ones(3), 1.0)
+    with pytest.raises(TypeError, match="Invalid type for argument `mask` of masked_fill: expected a bool tensor"):
+        x.masked_fill_(tg.tensor([1.0, 0.0, 1.0]), 1.0)
+    with pytest.raises(TypeError, match="Invalid type for argument `value` of masked_fill"):
+        tg.tensor([1, 2], dtype="int64").masked_fill_(tg.tensor([True, False], dtype="bool"), 2.5)
+    assert x.tolist() == [5.0, 6.0, 7.0]                        # nothing written
+
+
+def test_mT_and_masked_fill_in_place_on_array_api_strict():
+    pytest.importorskip("array_api_strict")
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], backend="array_api_strict")
+    assert x.mT.tolist() == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    expected = torch.tensor(x.tolist()).masked_fill_(torch.tensor([False, True, True]), -2.0)
+    x.masked_fill_(tg.tensor([False, True, True], dtype="bool", backend="array_api_strict"), -2.0)
+    assert x.backend.name == "array_api_strict" and x.tolist() == expected.tolist()
