@@ -3,6 +3,7 @@
 values, shapes, dtypes and gradients (of a weighted sum, so that a gradient routed to the wrong place is seen),
 float16/32/64, rank 0, empty, NaN, and the errors."""
 import math
+import re
 import warnings
 
 import numpy as np
@@ -191,3 +192,76 @@ def test_mT_and_masked_fill_in_place_on_array_api_strict():
     expected = torch.tensor(x.tolist()).masked_fill_(torch.tensor([False, True, True]), -2.0)
     x.masked_fill_(tg.tensor([False, True, True], dtype="bool", backend="array_api_strict"), -2.0)
     assert x.backend.name == "array_api_strict" and x.tolist() == expected.tolist()
+
+
+# ------------------------------------------------------------------------------------------------ norm(dtype=)
+NORM_DTYPE_CASES = [("float16", "float32"), ("float16", "float64"), ("float32", "float64"), ("float32", "float32"),
+                    ("float64", "float64"), ("float16", "float16")]
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, float("inf"), 0])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (1, True), ((0, 1), False)])
+@pytest.mark.parametrize("x_dtype, dtype", NORM_DTYPE_CASES)
+@pytest.mark.parametrize("spelling", ["norm", "vector_norm"])
+def test_norm_with_dtype_computes_and_returns_in_it_with_torchs_values_and_gradient(x_dtype, dtype, p, dim,
+                                                                                     keepdim, spelling):
+    data = np.array([[3.0, -4.0, 0.0], [1.5, 0.25, -2.0]])
+    ours, theirs = _pair(data, x_dtype)
+    if spelling == "norm":
+        y_ours = ours.norm(p, dim, keepdim, dtype)                          # torch's positional order
+        y_theirs = theirs.norm(p, dim, keepdim, dtype=TORCH_DTYPES[dtype])
+    else:
+        y_ours = tg.ops.vector_norm(ours, p, dim, keepdim, dtype=TORCH_DTYPES[dtype])     # torch's dtype too
+        y_theirs = torch.linalg.vector_norm(theirs, p, dim, keepdim, dtype=TORCH_DTYPES[dtype])
+    assert str(y_ours.dtype) == dtype
+    rtol = 1e-6 if dtype != "float16" else 1e-3
+    np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=rtol)
+    w_ours, w_theirs = _weights(tuple(y_theirs.shape), dtype)
+    (y_ours * w_ours).sum().backward()
+    (y_theirs * w_theirs).sum().backward()
+    if p == 0:                      # piecewise constant: torch leaves no gradient, ours is 0 (as documented)
+        assert theirs.grad is None and str(ours.grad.dtype) == x_dtype and not ours.grad.numpy().any()
+        return
+    assert str(ours.grad.dtype) == x_dtype == str(theirs.grad.dtype).rpartition(".")[2]
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6 if x_dtype != "float16" else 1e-3,
+                               atol=1e-7)
+
+
+def test_norm_with_a_wider_dtype_keeps_what_the_narrow_one_loses_as_torch():
+    big = [60000.0, 60000.0]                                           # squares beyond float16's range
+    ours = tg.ops.vector_norm(tg.tensor(big, dtype="float16"), dtype="float32")
+    theirs = torch.linalg.vector_norm(torch.tensor(big, dtype=torch.float16), dtype=torch.float32)
+    _same(ours, theirs)
+    assert math.isinf(tg.ops.vector_norm(tg.tensor(big, dtype="float16")).item())
+    tiny = [1e-45, 1e-45]                                              # float32 subnormals, squared in float64
+    _same(tg.tensor(tiny, dtype="float32").norm(dtype="float64"),
+          torch.tensor(tiny, dtype=torch.float32).norm(dtype=torch.float64))
+
+
+@pytest.mark.parametrize("data", [np.asarray(-2.0), np.zeros((0, 3)), np.array([np.nan, 1.0]),
+                                  np.array([np.inf, -1.0])])
+def test_norm_with_dtype_of_rank0_empty_nan_and_inf_matches_torch(data):
+    ours, theirs = _pair(data, "float32")
+    _same(ours.norm(dtype="float64"), theirs.norm(dtype=torch.float64))
+    _same(tg.ops.vector_norm(ours, 1, dtype="float64"), torch.linalg.vector_norm(theirs, 1, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("x_dtype, dtype, error, words", [
+    ("float64", "float32", ValueError, ("Invalid value for argument `dtype` of {op}: a float64 tensor's norm is "
+                                       "computed in float64 or a wider float, not narrowed to float32")),
+    ("float32", "float16", ValueError, "not narrowed to float16"),
+    ("float32", "int64", TypeError, ("Invalid type for argument `dtype`. Expected one of ('float16', 'float32', "
+                                    "'float64')")),
+    ("float32", "bool", TypeError, "Invalid type for argument `dtype`"),
+    ("int64", "float32", TypeError, ("Invalid type for argument `x` of {op}: expected a floating-point tensor, also "
+                                    "with `dtype`")),
+    ("bool", "float32", TypeError, "Received a tensor of dtype bool and dtype=float32"),
+])
+@pytest.mark.parametrize("op", ["norm", "vector_norm"])
+def test_norm_with_dtype_refuses_what_torch_refuses(x_dtype, dtype, error, words, op):
+    ours, theirs = _pair([1.0, 2.0], x_dtype, requires_grad=False)
+    torch_norm = theirs.norm if op == "norm" else lambda dtype: torch.linalg.vector_norm(theirs, dtype=dtype)
+    with pytest.raises(RuntimeError, match="should be|Expected a floating point"):
+        torch_norm(dtype=TORCH_DTYPES[dtype])
+    with pytest.raises(error, match=re.escape(words.format(op=op))):
+        getattr(tg.ops, op)(ours, dtype=dtype)

@@ -962,10 +962,11 @@ class TorchMethods(NumpyUfuncs):
                             "the pieces or a list of sizes, e.g. x.split(2)")
         return split(self, split_size_or_sections, dim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
         :func:`tinygradconv.ops.norms.norm` (``"fro"``, the default, is the 2-norm; ``p`` any real number, ``inf``
-        or ``-inf``), with PyTorch's gradients (0 at an all-zero input).
+        or ``-inf``), with PyTorch's gradients (0 at an all-zero input); ``dtype``, a float not narrower than the
+        tensor's, is the dtype it is computed and returned in (``x.norm(dtype="float64")``).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], dtype="float64", requires_grad=True)
@@ -977,7 +978,7 @@ class TorchMethods(NumpyUfuncs):
         """
         from .ops.norms import norm
 
-        return norm(self, p, dim, keepdim)
+        return norm(self, p, dim, keepdim, dtype=dtype)
 
     def prod(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Product over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.prod`.
