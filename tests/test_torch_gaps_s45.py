@@ -265,3 +265,87 @@ def test_norm_with_dtype_refuses_what_torch_refuses(x_dtype, dtype, error, words
         torch_norm(dtype=TORCH_DTYPES[dtype])
     with pytest.raises(error, match=re.escape(words.format(op=op))):
         getattr(tg.ops, op)(ours, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------------------------ bool % and //
+def _bool_operands():
+    """Named operands, each as (tinygradconv, torch): bool, integer and float tensors (float16/32/64), rank 0 too."""
+    data = {"b": ([True, True, False], "bool"), "t": ([True, True, True], "bool"), "b0": (True, "bool"),
+            "i32": ([7, -7, 3], "int32"), "i8": ([7, -7, 3], "int8"), "u8": ([7, 200, 3], "uint8"),
+            "i0": (3, "int64"), "f16": ([1.5, -2.5, 3.0], "float16"), "f32": ([1.5, -2.5, 3.0], "float32"),
+            "f64": ([1.5, -2.5, 3.0], "float64"), "nan": ([np.nan, -np.inf, np.inf], "float32"),
+            "e": (np.zeros(0), "bool"), "ef": (np.zeros(0), "float32")}
+    return {name: _pair(values, dtype, requires_grad=False) for name, (values, dtype) in data.items()}
+
+
+BOOL_EXPRESSIONS = [
+    # a bool tensor beside a number tensor: its 0 and 1 in the other's dtype (0 divides: inf / nan for floats)
+    "f32 % b", "f32 // b", "f16 % b", "f64 // b", "i32 % t", "i32 // t", "i8 % t", "u8 // t", "i0 % t", "nan % b",
+    "nan // t", "b % f32", "b // f32", "b % i32", "b // i32", "b % f16", "b0 // f64", "f32 % b0", "ef % e",
+    # a bool tensor beside a number that is not a bool: int64 for an int, float32 for a float, as torch
+    "b % 2", "b // 2", "b % -3", "b // -3", "b % 2.0", "b // 2.0", "b % 3.5", "b // -0.5", "b % float('nan')",
+    "b // float('inf')", "b // 0.0", "b % 2 ** 40", "2 % t", "5 // t", "-5 // t", "2.5 % t", "2.5 // b",
+    "b0 % 2", "b0 // 2.0", "e % 2", "e // 2.5", "b % np.int64(2)", "b % np.float64(2.5)",
+    # ** of a bool tensor and a number, as torch (int64 / float32), and torch's bool_t ** bool
+    "b ** 2", "b ** 2.0", "2 ** b", "2.5 ** b", "b ** True", "b ** False",
+]
+
+
+@pytest.mark.parametrize("expression", BOOL_EXPRESSIONS)
+def test_remainder_floor_division_and_power_with_bool_operands_match_torch(expression):
+    operands = _bool_operands()
+    ours = eval(expression, {"np": np}, {name: pair[0] for name, pair in operands.items()})
+    theirs = eval(expression, {"np": np}, {name: pair[1] for name, pair in operands.items()})
+    _same(ours, theirs)
+
+
+@pytest.mark.parametrize("expression", ["b % t", "b // t", "t % b", "b % b0", "b0 // b", "e % e", "b % True",
+                                        "b // False", "True % b", "b ** t", "True ** b"])
+def test_two_bool_operands_of_remainder_floor_division_and_power_are_refused_as_torch(expression):
+    operands = _bool_operands()
+    with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+        eval(expression, {}, {name: pair[1] for name, pair in operands.items()})
+    symbol = re.search(r"(\*\*|//|%)", expression)[1]
+    with pytest.raises(TypeError, match=rf"Invalid type for argument: `{re.escape(symbol)}` is not defined between "
+                                        rf"two bool tensors, or a bool tensor and a bool"):
+        eval(expression, {}, {name: pair[0] for name, pair in operands.items()})
+
+
+@pytest.mark.parametrize("expression", ["i32 % b", "i32 // b", "b % 0", "b // 0", "7 // b", "7 % b"])
+def test_an_integer_division_by_a_false_is_a_zero_division_as_torch(expression):
+    operands = _bool_operands()
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        eval(expression, {}, {name: pair[1] for name, pair in operands.items()})
+    with pytest.raises(ZeroDivisionError, match="integer division or modulo by zero"):
+        eval(expression, {}, {name: pair[0] for name, pair in operands.items()})
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_remainder_by_a_bool_tensor_keeps_torchs_gradient(dtype):
+    x_ours, x_theirs = _pair([1.5, -2.5, 3.0, 0.5], dtype)
+    mask = [True, True, False, True]
+    y_ours = x_ours % tg.tensor(mask, dtype="bool")
+    y_theirs = x_theirs % torch.tensor(mask)
+    _same(y_ours, y_theirs)
+    w_ours, w_theirs = _weights((4,), dtype)
+    (y_ours * w_ours).sum().backward()
+    (y_theirs * w_theirs).sum().backward()
+    _same(x_ours.grad, x_theirs.grad)
+
+
+def test_a_bool_tensor_beside_a_list_of_numbers_takes_them_as_numbers_not_bools():
+    """``mask + [2, 3, 4]`` had cast the list to bool (``[True, True, True]``) and returned the logical or; the
+    numbers are numbers of their own (float32, as a list beside an integer tensor), NumPy's values (it gives int64;
+    PyTorch refuses a list)."""
+    b = tg.tensor([True, True, False], dtype="bool")
+    expected = np.array([True, True, False]) + np.array([2, 3, 4])
+    assert (b + [2, 3, 4]).tolist() == expected.tolist() and str((b + [2, 3, 4]).dtype) == "float32"
+    assert (b % [2, 3, 4]).tolist() == (np.array([True, True, False]) % np.array([2, 3, 4])).tolist()
+    assert (b + [True, False, True]).tolist() == [True, True, True]          # bools stay bools (logical or)
+
+
+@pytest.mark.parametrize("number", [np.float64(2.5), np.float32(0.5), np.float64(2.0), np.int64(300), 3, 0.5])
+def test_a_number_to_the_power_of_a_bool_tensor_matches_torch(number):
+    """It had been refused ("without changing the number"); PyTorch takes the bools as 0 and 1 in the number's
+    dtype (float32 for a float, int64 for an integer)."""
+    _same(number ** tg.tensor([True, False], dtype="bool"), number ** torch.tensor([True, False]))

@@ -544,14 +544,16 @@ class TorchMethods(NumpyUfuncs):
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
         """
-        from .ops.elementwise import FloorDivide
+        from .ops.elementwise import FloorDivide, bool_beside_number
 
-        return FloorDivide.apply(self, self._lift(other))
+        a = bool_beside_number(self, other)         # mask // 2: its 0 and 1 as int64, as PyTorch
+        return FloorDivide.apply(a, a._lift(other))
 
     def __rfloordiv__(self, other):
-        from .ops.elementwise import FloorDivide
+        from .ops.elementwise import FloorDivide, bool_beside_number
 
-        return FloorDivide.apply(self._lift(other), self)
+        b = bool_beside_number(self, other)
+        return FloorDivide.apply(b._lift(other), b)
 
     def __mod__(self, other):
         """``t % other``, of the sign of ``other``, as ``torch.remainder`` and Python's ``%``
@@ -570,9 +572,10 @@ class TorchMethods(NumpyUfuncs):
         >>> x.grad.tolist()
         [1.0, 1.0, 1.0]
         """
-        from .ops.elementwise import Remainder
+        from .ops.elementwise import Remainder, bool_beside_number
 
-        return Remainder.apply(self, self._lift(other))
+        a = bool_beside_number(self, other)         # mask % 2: its 0 and 1 as int64, as PyTorch
+        return Remainder.apply(a, a._lift(other))
 
     # augmented assignments: in place for a parameter under no_grad(), as ``+=`` (Tensor.__iadd__ and
     # ops.elementwise.in_place); without these, Python ran ``p = p ** 2`` and the loop's ``p **= 2`` left the
@@ -593,9 +596,10 @@ class TorchMethods(NumpyUfuncs):
         return in_place(self, other, type(self).__floordiv__, "//=")
 
     def __rmod__(self, other):
-        from .ops.elementwise import Remainder
+        from .ops.elementwise import Remainder, bool_beside_number
 
-        return Remainder.apply(self._lift(other), self)
+        b = bool_beside_number(self, other)
+        return Remainder.apply(b._lift(other), b)
 
     def __divmod__(self, other):
         """``divmod(t, other)``: the pair ``(t // other, t % other)``, as Python's and NumPy's ``divmod``
