@@ -349,3 +349,57 @@ def test_a_number_to_the_power_of_a_bool_tensor_matches_torch(number):
     """It had been refused ("without changing the number"); PyTorch takes the bools as 0 and 1 in the number's
     dtype (float32 for a float, int64 for an integer)."""
     _same(number ** tg.tensor([True, False], dtype="bool"), number ** torch.tensor([True, False]))
+
+
+# ------------------------------------------------------------------------------------------------ unbind
+@pytest.mark.parametrize("shape, dim", [((2, 3), 0), ((2, 3), 1), ((2, 3), -1), ((4,), 0), ((2, 3, 4), -2),
+                                        ((0, 3), 0), ((2, 0), 0), ((2, 0), 1), ((1, 1), 0)])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_unbind_matches_torchs_slices_and_gradients(shape, dim, dtype):
+    data = np.random.default_rng(3).standard_normal(shape)
+    data.flat[:1] = np.nan                                          # NaN stays where it is
+    ours, theirs = _pair(data, dtype)
+    pieces_ours, pieces_theirs = ours.unbind(dim), theirs.unbind(dim)
+    assert isinstance(pieces_ours, tuple) and len(pieces_ours) == len(pieces_theirs)
+    for p_ours, p_theirs in zip(pieces_ours, pieces_theirs):
+        _same(p_ours, p_theirs)
+    if not pieces_theirs:
+        return
+    # each piece weighted differently, one left out: its part of the gradient is 0
+    loss_ours = sum((k + 1) * (p * _weights(tuple(p.shape), dtype)[0]).sum() for k, p in enumerate(pieces_ours[1:]))
+    loss_theirs = sum((k + 1) * (p * _weights(tuple(p.shape), dtype)[1]).sum()
+                      for k, p in enumerate(pieces_theirs[1:]))
+    if isinstance(loss_theirs, int):                                 # a single piece, left out: no gradient at all
+        return
+    loss_ours.backward()
+    loss_theirs.backward()
+    _same(ours.grad, theirs.grad)
+
+
+def test_unbind_spellings_and_dtypes_as_torch():
+    ours, theirs = _pair([[1, 0, 1], [0, 0, 1]], "bool")
+    for p_ours, p_theirs in zip(tg.ops.unbind(ours, 1), torch.unbind(theirs, 1)):
+        _same(p_ours, p_theirs)
+    ours, theirs = _pair([[1, 2], [3, 4]], "int64")
+    for p_ours, p_theirs in zip(ours.unbind(axis=1), theirs.unbind(axis=1)):
+        _same(p_ours, p_theirs)
+    for p_ours, p_theirs in zip(ours.unbind(dim=-1), theirs.unbind(dim=-1)):
+        _same(p_ours, p_theirs)
+    assert [p.tolist() for p in tg.ops.unbind(np.array([[1.0, 2.0]]))] == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("data, dim, error, words", [
+    (2.5, 0, IndexError, "unbind: Dimension specified as 0 but the tensor has no dimensions"),
+    (2.5, -1, IndexError, "Dimension specified as -1"),
+    ([[1.0, 2.0]], 2, IndexError, "unbind: Dimension out of range: `dim` must be in [-2, 1]"),
+    ([[1.0, 2.0]], -3, IndexError, "Dimension out of range"),
+    ([[1.0, 2.0]], 1.0, TypeError, "unbind: Invalid type for argument `dim`. Expected an integer. Received dim=1.0"),
+    ([[1.0, 2.0]], True, TypeError, "Received dim=True"),
+    ([[1.0, 2.0]], None, TypeError, "Received dim=None"),
+    (2.5, 1.0, TypeError, "Received dim=1.0"),
+])
+def test_unbind_refuses_what_torch_refuses(data, dim, error, words):
+    with pytest.raises(error):
+        torch.tensor(data).unbind(dim)
+    with pytest.raises(error, match=re.escape(words)):
+        tg.tensor(data).unbind(dim)

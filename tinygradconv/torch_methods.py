@@ -1,6 +1,6 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
 ``argmax``, ``argmin``, ``clamp``, ``masked_fill`` (and in place, ``masked_fill_``), ``expand``, ``repeat``,
-``chunk``, ``split``, ``norm`` and the matrix transposes ``mT`` and ``mH``; and
+``chunk``, ``split``, ``unbind``, ``norm`` and the matrix transposes ``mT`` and ``mH``; and
 ``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
@@ -965,6 +965,21 @@ class TorchMethods(NumpyUfuncs):
             raise TypeError("Invalid type for argument `split_size_or_sections` of split: missing; give the size of "
                             "the pieces or a list of sizes, e.g. x.split(2)")
         return split(self, split_size_or_sections, dim)
+
+    def unbind(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """The slices of this tensor along ``dim`` (default 0), that dimension removed, as ``torch.Tensor.unbind``: a
+        tuple of tensors (:func:`tinygradconv.ops.splitting.unbind`), each with the gradient of a slice. ``axis`` is
+        accepted for ``dim``, as PyTorch accepts it.
+
+        >>> import tinygradconv as tg
+        >>> [row.tolist() for row in tg.tensor([[1.0, 2.0], [3.0, 4.0]]).unbind()]
+        [[1.0, 2.0], [3.0, 4.0]]
+        """
+        from .ops.splitting import unbind
+
+        if dim is NOT_GIVEN and axis is NOT_GIVEN:
+            return unbind(self, 0)
+        return unbind(self, _dim_or_axis("unbind", dim, axis)[0])
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
