@@ -782,11 +782,20 @@ def _remainder_samples(rng):
         a = (rng.integers(-3, 3, shape_a) + rng.uniform(0.2, 0.8, shape_a)) * (b.flat[0] if one_b else b)
         return Sample((a, b))
 
+    a = rng.integers(-3, 3, (3, 4)) + rng.uniform(0.2, 0.8, (3, 4))
     return [pair((3, 4), (3, 4)), pair((2, 3), (3,)), pair((2, 1, 3), (4, 1), one_b=True), pair((), ()),
-            pair((), (3,), one_b=True), Sample((np.zeros((0, 3)), np.full(3, 1.5)))]
+            pair((), (3,), one_b=True), Sample((np.zeros((0, 3)), np.full(3, 1.5))),
+            Sample((a, np.ones(4, dtype=bool)))]                # a bool divisor, as torch: its 1s (a constant)
 
 
-@register_op("remainder", samples=_remainder_samples, special_points=binary_special_points())
+def _remainder_special_points(rng):
+    """:func:`binary_special_points`, and a bool divisor (a constant): ``x % True`` and ``x % False`` (NaN)."""
+    values = special_values()
+    return binary_special_points()(rng) + [Sample((values, np.arange(values.size) % 2 == 0)),
+                                           Sample((np.asarray(-2.5), np.asarray(True)))]
+
+
+@register_op("remainder", samples=_remainder_samples, special_points=_remainder_special_points)
 class Remainder(Function):
     """``a % b``: ``a - b * floor(a / b)``, of the sign of ``b``, as ``torch.remainder`` and Python's ``%``
     (``-7 % 2 = 1``, ``7 % -2 = -1``). d/da = 1, d/db = ``-floor(a / b)``, PyTorch's ``remainder`` derivatives
