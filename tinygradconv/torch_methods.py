@@ -1,5 +1,6 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
-``argmax``, ``argmin``, ``clamp``, ``masked_fill``, ``expand``, ``repeat``, ``chunk``, ``split`` and ``norm``; and
+``argmax``, ``argmin``, ``clamp``, ``masked_fill`` (and in place, ``masked_fill_``), ``expand``, ``repeat``,
+``chunk``, ``split``, ``unbind``, ``norm`` and the matrix transposes ``mT`` and ``mH``; and
 ``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
@@ -129,6 +130,41 @@ class TorchMethods(NumpyUfuncs):
                        f"to reverse them without this warning")
         warnings.warn(message, UserWarning, stacklevel=2)
         return self.permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        """The tensor with its last two dimensions swapped, as ``torch.Tensor.mT``: a matrix, or each matrix of a
+        batch, transposed (shape ``(..., n, m)`` for ``(..., m, n)``): :meth:`~tinygradconv.tensor.Tensor.permute`,
+        with its gradient (the output gradient with the two dimensions swapped back). Any dtype.
+
+        A rank-0 tensor is returned as it is, with PyTorch's deprecation ``UserWarning`` (PyTorch returns it and
+        warns too).
+
+        Raises:
+            ValueError: a 1-D tensor (PyTorch raises ``RuntimeError``: "only supported on matrices or batches of
+                matrices").
+
+        See https://pytorch.org/docs/stable/tensors.html#torch.Tensor.mT
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> tg.tensor(np.zeros((5, 2, 3))).mT.shape, tg.tensor([[1.0, 2.0, 3.0]]).mT.tolist()
+        ((5, 3, 2), [[1.0], [2.0], [3.0]])
+        """
+        return _matrix_transpose(self, "mT")
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dimensions, as ``torch.Tensor.mH``. Tensors here hold real
+        numbers, whose conjugates are themselves, so this is :attr:`mT` (its shapes, gradient and errors).
+
+        See https://pytorch.org/docs/stable/tensors.html#torch.Tensor.mH
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0]]).mH.shape
+        (2, 1)
+        """
+        return _matrix_transpose(self, "mH")
 
     @property
     def data(self):
@@ -508,14 +544,16 @@ class TorchMethods(NumpyUfuncs):
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
         """
-        from .ops.elementwise import FloorDivide
+        from .ops.elementwise import FloorDivide, bool_beside_number
 
-        return FloorDivide.apply(self, self._lift(other))
+        a = bool_beside_number(self, other)         # mask // 2: its 0 and 1 as int64, as PyTorch
+        return FloorDivide.apply(a, a._lift(other))
 
     def __rfloordiv__(self, other):
-        from .ops.elementwise import FloorDivide
+        from .ops.elementwise import FloorDivide, bool_beside_number
 
-        return FloorDivide.apply(self._lift(other), self)
+        b = bool_beside_number(self, other)
+        return FloorDivide.apply(b._lift(other), b)
 
     def __mod__(self, other):
         """``t % other``, of the sign of ``other``, as ``torch.remainder`` and Python's ``%``
@@ -534,9 +572,10 @@ class TorchMethods(NumpyUfuncs):
         >>> x.grad.tolist()
         [1.0, 1.0, 1.0]
         """
-        from .ops.elementwise import Remainder
+        from .ops.elementwise import Remainder, bool_beside_number
 
-        return Remainder.apply(self, self._lift(other))
+        a = bool_beside_number(self, other)         # mask % 2: its 0 and 1 as int64, as PyTorch
+        return Remainder.apply(a, a._lift(other))
 
     # augmented assignments: in place for a parameter under no_grad(), as ``+=`` (Tensor.__iadd__ and
     # ops.elementwise.in_place); without these, Python ran ``p = p ** 2`` and the loop's ``p **= 2`` left the
@@ -557,9 +596,10 @@ class TorchMethods(NumpyUfuncs):
         return in_place(self, other, type(self).__floordiv__, "//=")
 
     def __rmod__(self, other):
-        from .ops.elementwise import Remainder
+        from .ops.elementwise import Remainder, bool_beside_number
 
-        return Remainder.apply(self._lift(other), self)
+        b = bool_beside_number(self, other)
+        return Remainder.apply(b._lift(other), b)
 
     def __divmod__(self, other):
         """``divmod(t, other)``: the pair ``(t // other, t % other)``, as Python's and NumPy's ``divmod``
@@ -816,6 +856,53 @@ class TorchMethods(NumpyUfuncs):
 
         return masked_fill(self, mask, value)
 
+    def masked_fill_(self, mask, value):
+        """Write ``value`` into this tensor where the bool ``mask`` is true, in place, and return the tensor, as
+        ``torch.Tensor.masked_fill_``: the values of :meth:`masked_fill` (its checks of ``mask`` and ``value``), with
+        the in-place rules of :meth:`zero_`.
+
+        The mask broadcasts to this tensor's shape, which does not change: a mask that would make the result larger
+        is refused, as PyTorch refuses it. The write is counted (:mod:`tinygradconv.in_place`), so a backward pass
+        through a graph that saved this tensor before it (``y = x.exp()``, then ``y.masked_fill_(...)`` under
+        ``no_grad()``) raises PyTorch's "modified by an inplace operation"; what is computed from the tensor after
+        the write gets the gradient of the new values, as in PyTorch.
+
+        Difference from PyTorch: while gradients are recorded, on an op's output that requires grad (attention
+        scores ``q @ k.mT``), or with a ``value`` tensor that requires grad, PyTorch rewrites the graph in place
+        (the masked positions then get no gradient); here that is a ``TypeError`` that says to write
+        ``t = t.masked_fill(mask, value)``, which gives the same values and gradients.
+
+        Raises:
+            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
+                that requires grad is being used in an in-place operation").
+            TypeError: an op's output that requires grad or a ``value`` that requires grad, while gradients are
+                recorded; and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
+            ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
+                and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
+
+        See https://pytorch.org/docs/stable/generated/torch.Tensor.masked_fill_.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, -2.0], [-3.0, 4.0]])
+        >>> x.masked_fill_(x < 0, 0.0) is x, x.tolist()
+        (True, [[1.0, 0.0], [0.0, 4.0]])
+        """
+        from .autograd import no_grad
+        from .ops.masking import masked_fill  # (ops import this module)
+        from .tensor import Tensor
+
+        given = value if isinstance(value, Tensor) else None
+        _refuse_in_graph_write(self, given, "t.masked_fill_(mask, value)", "t = t.masked_fill(mask, value)")
+        with no_grad():
+            filled = masked_fill(self, mask, value)         # the checks of mask and value, and the new values
+        if tuple(filled.shape) != tuple(self.shape):
+            raise ValueError(f"Invalid value for argument `mask` of masked_fill_: a mask of shape "
+                             f"{tuple(np.shape(mask))} broadcast with the tensor's shape {tuple(self.shape)} gives "
+                             f"{tuple(filled.shape)}, and an in-place write keeps the tensor's shape (as PyTorch). "
+                             f"Use t = t.masked_fill(mask, value) for the broadcast result")
+        self[...] = filled              # (t[index] = value: counted as an in-place write)
+        return self
+
     def expand(self, *sizes, size=NOT_GIVEN):
         """This tensor with its dimensions of size 1 stretched, and new leading dimensions, as
         ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch; ``-1``
@@ -879,10 +966,26 @@ class TorchMethods(NumpyUfuncs):
                             "the pieces or a list of sizes, e.g. x.split(2)")
         return split(self, split_size_or_sections, dim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
+    def unbind(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """The slices of this tensor along ``dim`` (default 0), that dimension removed, as ``torch.Tensor.unbind``: a
+        tuple of tensors (:func:`tinygradconv.ops.splitting.unbind`), each with the gradient of a slice. ``axis`` is
+        accepted for ``dim``, as PyTorch accepts it.
+
+        >>> import tinygradconv as tg
+        >>> [row.tolist() for row in tg.tensor([[1.0, 2.0], [3.0, 4.0]]).unbind()]
+        [[1.0, 2.0], [3.0, 4.0]]
+        """
+        from .ops.splitting import unbind
+
+        if dim is NOT_GIVEN and axis is NOT_GIVEN:
+            return unbind(self, 0)
+        return unbind(self, _dim_or_axis("unbind", dim, axis)[0])
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
         :func:`tinygradconv.ops.norms.norm` (``"fro"``, the default, is the 2-norm; ``p`` any real number, ``inf``
-        or ``-inf``), with PyTorch's gradients (0 at an all-zero input).
+        or ``-inf``), with PyTorch's gradients (0 at an all-zero input); ``dtype``, a float not narrower than the
+        tensor's, is the dtype it is computed and returned in (``x.norm(dtype="float64")``).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], dtype="float64", requires_grad=True)
@@ -894,7 +997,7 @@ class TorchMethods(NumpyUfuncs):
         """
         from .ops.norms import norm
 
-        return norm(self, p, dim, keepdim)
+        return norm(self, p, dim, keepdim, dtype=dtype)
 
     def prod(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Product over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.prod`.
@@ -1001,6 +1104,21 @@ class TorchMethods(NumpyUfuncs):
 
         _refuse_positional_axis("min", positional)
         return reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def _matrix_transpose(tensor, name):
+    """``tensor.mT`` / ``tensor.mH`` (``name``): the last two dimensions swapped; rank 0 as it is, with PyTorch's
+    warning; rank 1 refused, as PyTorch refuses it."""
+    if tensor.ndim == 0:
+        warnings.warn(f"Tensor.{name} of a 0-d tensor returns it unchanged; PyTorch deprecates it on 0-D tensors. "
+                      f"Leave out the .{name}", UserWarning, stacklevel=3)
+        return tensor
+    if tensor.ndim == 1:
+        raise ValueError(f"Invalid value: tensor.{name} is only defined for matrices or batches of matrices (rank 2 "
+                         f"or more, as in PyTorch); received a 1-D tensor of shape {tuple(tensor.shape)}. Use "
+                         f"x.reshape(1, -1) for a row, x.reshape(-1, 1) for a column")
+    order = tuple(range(tensor.ndim - 2)) + (tensor.ndim - 1, tensor.ndim - 2)
+    return tensor.permute(order)
 
 
 def _checked_data(tensor, value):

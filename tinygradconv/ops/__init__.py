@@ -44,7 +44,7 @@ from .masking import masked_fill
 from .norms import norm, vector_norm
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
-from .splitting import chunk, split
+from .splitting import chunk, split, unbind
 from .tiling import expand, repeat
 
 
@@ -128,6 +128,7 @@ __all__ = [
     "tanh",
     "tiling",
     "transpose",
+    "unbind",
     "vector_norm",
     "where",
 ]

@@ -96,22 +96,27 @@ def promoted(xp, a, b):
 
 
 def numbers_an_integer_dtype_would_change(other, dtype):
-    """Whether ``other``, a list or tuple, holds numbers that casting to the integer ``dtype`` (not bool) would
-    change: floats (``1.5`` would become 1) or integers out of its range (``257`` in uint8). A tensor combined with
-    such a list takes it as numbers of their own (float32) instead of casting it to its dtype, as PyTorch does
-    (``int_t == [1.5, 2, 3]`` had compared with ``[1, 2, 3]``; ``uint8_t == [257]`` was Python's ``False``: found by
-    a reviewer).
+    """Whether ``other``, a list or tuple, holds numbers that casting to the integer or bool ``dtype`` would
+    change: floats (``1.5`` would become 1) or integers out of its range (``257`` in uint8), or, for bool, any number
+    that is not a bool (``2`` would become True). A tensor combined with such a list takes it as numbers of their own
+    (float32) instead of casting it to its dtype, as PyTorch does for a tensor of those numbers (``int_t == [1.5, 2,
+    3]`` had compared with ``[1, 2, 3]``; ``uint8_t == [257]`` was Python's ``False``: found by a reviewer;
+    ``mask + [2, 3]`` was the bool ``[True, True]``).
 
     >>> numbers_an_integer_dtype_would_change([1.5, 2], "int64"), numbers_an_integer_dtype_would_change([2], "int8")
     (True, False)
+    >>> numbers_an_integer_dtype_would_change([2, 0], "bool"), numbers_an_integer_dtype_would_change([True], "bool")
+    (True, False)
     """
     name = dtype_name(dtype)
-    if not isinstance(other, (list, tuple)) or not name.startswith(("int", "uint")):
+    if not isinstance(other, (list, tuple)) or not name.startswith(("int", "uint", "bool")):
         return False
     try:
         values = np.asarray(other)
     except (ValueError, TypeError, OverflowError):              # ragged, or not numbers: the usual path says so
         return False
+    if name == "bool":
+        return values.dtype != np.bool_ and values.size > 0
     if values.dtype.kind == "f":
         return True
     if values.dtype.kind in "iu" and values.size:
@@ -242,27 +247,57 @@ class Add(Function):
         return unbroadcast(ctx.xp, grad, sa), unbroadcast(ctx.xp, grad, sb)
 
 
-def refuse_bool_subtraction(a_is_bool, b_is_bool):
-    """A ``TypeError`` when an operand of ``-`` is a bool (a tensor or a number), as PyTorch refuses it
-    ("Subtraction, the `-` operator, with a bool tensor is not supported"): ``i32_t - True``, ``f32_t - bool_t``,
-    ``bool_t - bool_t``. NumPy refuses only two bools; a bool beside a number would count as 0 or 1."""
+# ------------------------------------------------------------------------------------------- bool operands
+#: PyTorch's rules (2.13) for the arithmetic operators that refuse bool operands, one row per operator: what to
+#: write instead of two bool operands (two bool tensors, or a bool tensor and a bool number), and, where one bool
+#: operand is refused too, instead of that. ``-`` refuses any bool ("Subtraction, the `-` operator, with a bool
+#: tensor is not supported"; NumPy refuses only two, and a bool beside a number would count as 0 or 1); ``%``,
+#: ``//`` and ``**`` refuse two ("not implemented for 'Bool'"), and take a bool tensor beside a number of another
+#: kind as its 0 and 1 (:func:`bool_beside_number`); ``bool_t ** True`` is PyTorch's exception
+#: (:func:`_bool_power`). ``+`` and ``*`` of two bools are the logical or and and; they are not refused.
+BOOL_OPERANDS = {
+    "-": (("to compare two masks use `a ^ b` (logical xor); for numbers, cast first, e.g. "
+          "a.astype('int64') - b.astype('int64')"),
+          "to invert a mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')"),
+    "%": ("cast first, e.g. t.astype('int64')", None),
+    "//": ("cast first, e.g. t.astype('int64')", None),
+    "**": ("cast first, e.g. t.astype('int64')", None),
+}
+
+
+def refuse_bool_operands(symbol, a_is_bool, b_is_bool):
+    """A ``TypeError`` when the operands of ``symbol`` (``-``, ``%``, ``//``, ``**``) are bools (tensors or
+    numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`): ``bool_t % bool_t``, ``bool_t - True``,
+    ``f32_t - bool_t``."""
+    two, one = BOOL_OPERANDS[symbol]
     if a_is_bool and b_is_bool:
-        raise TypeError("Invalid type for argument: `-` is not defined between two bools (as in PyTorch). To "
-                        "compare two masks use `a ^ b` (logical xor); for numbers, cast first, e.g. "
-                        "a.astype('int64') - b.astype('int64')")
-    if a_is_bool or b_is_bool:
-        raise TypeError("Invalid type for argument: `-` does not take a bool operand (as in PyTorch). To invert a "
-                        "mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')")
+        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined between two bool tensors, or a bool "
+                        f"tensor and a bool (as in PyTorch: \"not implemented for 'Bool'\"); {two}")
+    if one is not None and (a_is_bool or b_is_bool):
+        raise TypeError(f"Invalid type for argument: `{symbol}` does not take a bool operand (as in PyTorch); {one}")
+
+
+def bool_beside_number(tensor, other):
+    """``tensor`` for ``tensor % other``, ``other % tensor`` (and ``//``, ``**``): a bool tensor beside a number
+    that is not a bool (``mask % 2``, ``2.5 // mask``) as its 0 and 1 in the dtype PyTorch computes and returns
+    in, int64 beside an integer and float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float (torch:
+    ``torch.tensor([True]) % 2`` is int64, ``% 2.0`` float32); any other tensor as it is. Beside a bool number it
+    stays bool (refused by :func:`refuse_bool_operands`)."""
+    if tensor.dtype != tensor.backend.xp.bool or isinstance(other, (bool, np.bool_)) or \
+            not isinstance(other, (numbers.Real, np.integer, np.floating)):
+        return tensor
+    integral = isinstance(other, (numbers.Integral, np.integer))
+    return tensor.astype("int64" if integral else INTEGER_MATH_DTYPE)
 
 
 def subtrahend(tensor, other):
     """``other``, the operand of ``tensor - other`` or ``other - tensor`` that is not a Tensor, as a tensor beside
     ``tensor`` (:meth:`Tensor._lift`); a bool number, or a NumPy array or list of bools, is refused
-    (:func:`refuse_bool_subtraction`: lifted beside a number tensor it would have become 0 and 1)."""
+    (:func:`refuse_bool_operands`: lifted beside a number tensor it would have become 0 and 1)."""
     if other.__class__ in (float, int):       # the usual `x - 1.0`, first: no bools to look for (True is a bool)
         return tensor._lift(other)
     if isinstance(other, (bool, np.bool_)) or _holds_bools(other) or _list_of_bools(other):
-        refuse_bool_subtraction(dtype_name(tensor.dtype) == "bool", True)
+        refuse_bool_operands("-", dtype_name(tensor.dtype) == "bool", True)
     return tensor._lift(other)
 
 
@@ -284,7 +319,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         if a.dtype == xp.bool or b.dtype == xp.bool:
-            refuse_bool_subtraction(a.dtype == xp.bool, b.dtype == xp.bool)
+            refuse_bool_operands("-", a.dtype == xp.bool, b.dtype == xp.bool)
         a, b = promoted(xp, a, b)
         ctx.shapes = (a.shape, b.shape)
         try:
@@ -700,9 +735,7 @@ def _integer_division_checked(xp, a, b, symbol):
     ``f32_t % bool_t`` is float32): two bool operands are a ``TypeError`` and an integer division by zero a
     ``ZeroDivisionError``, as in PyTorch ("not implemented for 'Bool'"; "ZeroDivisionError"; NumPy would give 0
     with a warning)."""
-    if a.dtype == xp.bool and b.dtype == xp.bool:
-        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined between two bool tensors (as in "
-                        "PyTorch); cast first, e.g. t.astype('int64')")
+    refuse_bool_operands(symbol, a.dtype == xp.bool, b.dtype == xp.bool)
     a, b = promoted(xp, a, b)
     if not xp.isdtype(a.dtype, "real floating") and bool(xp.any(b == 0)):
         raise ZeroDivisionError(f"integer division or modulo by zero (`{symbol}` of integer tensors), as in Python "
@@ -749,11 +782,20 @@ def _remainder_samples(rng):
         a = (rng.integers(-3, 3, shape_a) + rng.uniform(0.2, 0.8, shape_a)) * (b.flat[0] if one_b else b)
         return Sample((a, b))
 
+    a = rng.integers(-3, 3, (3, 4)) + rng.uniform(0.2, 0.8, (3, 4))
     return [pair((3, 4), (3, 4)), pair((2, 3), (3,)), pair((2, 1, 3), (4, 1), one_b=True), pair((), ()),
-            pair((), (3,), one_b=True), Sample((np.zeros((0, 3)), np.full(3, 1.5)))]
+            pair((), (3,), one_b=True), Sample((np.zeros((0, 3)), np.full(3, 1.5))),
+            Sample((a, np.ones(4, dtype=bool)))]                # a bool divisor, as torch: its 1s (a constant)
 
 
-@register_op("remainder", samples=_remainder_samples, special_points=binary_special_points())
+def _remainder_special_points(rng):
+    """:func:`binary_special_points`, and a bool divisor (a constant): ``x % True`` and ``x % False`` (NaN)."""
+    values = special_values()
+    return binary_special_points()(rng) + [Sample((values, np.arange(values.size) % 2 == 0)),
+                                           Sample((np.asarray(-2.5), np.asarray(True)))]
+
+
+@register_op("remainder", samples=_remainder_samples, special_points=_remainder_special_points)
 class Remainder(Function):
     """``a % b``: ``a - b * floor(a / b)``, of the sign of ``b``, as ``torch.remainder`` and Python's ``%``
     (``-7 % 2 = 1``, ``7 % -2 = -1``). d/da = 1, d/db = ``-floor(a / b)``, PyTorch's ``remainder`` derivatives
@@ -1350,12 +1392,15 @@ def power(base, exponent):
     for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``). Two tensors, and
     integer tensors, take :class:`Pow`.
     """
-    if _holds_bools(base) and isinstance(exponent, (bool, np.bool_)):    # PyTorch's pow(Tensor, Scalar) of bools
-        return _bool_power(base, exponent)
-    if _holds_bools(base) and _holds_bools(exponent) or isinstance(base, (bool, np.bool_)) and _holds_bools(exponent):
-        raise TypeError("Invalid type for argument: `**` is not defined between two bool tensors, or a bool and a "
-                        "bool tensor (as in PyTorch: \"pow\" not implemented for 'Bool'); cast first, e.g. "
-                        "t.astype('int64')")
+    base_bools, exponent_bools = _holds_bools(base), _holds_bools(exponent)
+    if base_bools or exponent_bools:
+        if base_bools and isinstance(exponent, (bool, np.bool_)):    # PyTorch's pow(Tensor, Scalar) of bools
+            return _bool_power(base, exponent)
+        refuse_bool_operands("**", base_bools or isinstance(base, (bool, np.bool_)), exponent_bools)
+        if isinstance(base, Tensor):    # a bool tensor beside a number: its 0 and 1 (mask ** 2 is int64, as torch)
+            base = bool_beside_number(base, exponent)
+        if isinstance(exponent, Tensor):
+            exponent = bool_beside_number(exponent, base)
     number = _scalar(exponent) if isinstance(base, Tensor) and _floating(base) else None
     if number is not None:
         return PowScalar.apply(base, exponent=number)

@@ -27,7 +27,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import dim_index, flag, reduction_axes
+from ..validation import dim_index, dtype_argument, flag, reduction_axes
 from .elementwise import _in_float32
 from .summation import accurate_sum
 
@@ -174,13 +174,38 @@ def _reduced_dims(x, dim, op):
     return dims or None
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False):
+#: The floating dtypes, narrowest first (a norm's ``dtype=`` may widen, not narrow).
+_FLOATS = ("float16", "float32", "float64")
+
+
+def _computed_in(x, dtype, op):
+    """``x`` cast to ``dtype`` (the ``dtype=`` of :func:`vector_norm` and :func:`norm`), the dtype the norm is
+    computed in and returned in, as PyTorch: a floating dtype at least as wide as ``x``'s. The cast is
+    differentiable, so the gradient comes back in ``x``'s dtype. ``None`` leaves ``x`` as it is."""
+    if dtype is None:
+        return x
+    kind = dtype_name(x.dtype)
+    wanted = dtype_argument(dtype, _FLOATS)
+    if kind not in _FLOATS:
+        raise TypeError(f"Invalid type for argument `x` of {op}: expected a floating-point tensor, also with "
+                        f"`dtype` (as PyTorch). Received a tensor of dtype {kind} and dtype={wanted}; cast it "
+                        f"first, e.g. x.astype('{wanted}')")
+    if _FLOATS.index(wanted) < _FLOATS.index(kind):
+        raise ValueError(f"Invalid value for argument `dtype` of {op}: a {kind} tensor's norm is computed in "
+                         f"{kind} or a wider float, not narrowed to {wanted} (PyTorch refuses it too). Received "
+                         f"dtype={dtype!r}; cast the result instead, e.g. {op}(x).astype('{wanted}')")
+    return x if wanted == kind else x.astype(wanted)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     r"""The ``ord``-norm of ``x`` over ``dim``, as ``torch.linalg.vector_norm``:
     :math:`(\sum_i |x_i|^{ord})^{1/ord}` over the reduced dimensions.
 
     ``ord`` is any real number (negative too), ``inf`` (the largest ``|x_i|``), ``-inf`` (the smallest) or 0 (the
     number of non-zero elements, as a float). ``dim`` is None or ``()`` (every dimension: the norm of the
     flattened tensor), an int or a tuple of ints; ``keepdim=True`` keeps the reduced dimensions with size 1.
+    ``dtype`` (float16, float32 or float64, not narrower than ``x``'s) is the dtype the norm is computed in and
+    returned in, as PyTorch's: ``x`` is cast to it first, and the gradient cast back to ``x``'s dtype.
 
     Values follow PyTorch at the edges: NaN propagates (also for ``inf``/``-inf``), an empty reduction is 0 for
     ``ord >= 0`` and an error for ``ord < 0`` and ``inf`` (no identity), and values whose squares overflow give
@@ -192,14 +217,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):
         ord: the order ``p`` (default 2).
         dim: the dimensions to reduce (default None: all).
         keepdim: keep them, with size 1.
+        dtype: None (``x``'s dtype), or a wider float to compute in (a name, a NumPy or PyTorch dtype).
 
     Returns:
-        Tensor: ``x``'s dtype, ``x``'s shape without the reduced dimensions (with size 1 there for ``keepdim``).
+        Tensor: ``dtype`` (``x``'s dtype by default), ``x``'s shape without the reduced dimensions (with size 1
+        there for ``keepdim``).
 
     Raises:
         TypeError: an integer or bool ``x`` (as PyTorch), an ``ord`` that is not a number (a string: PyTorch's
-            ``"fro"`` is :func:`norm`'s), a ``dim`` that is not an int or tuple of ints, a ``keepdim`` not a bool.
-        ValueError: ``ord`` NaN; ``ord < 0`` or ``ord = inf`` over an empty dimension; a dimension named twice.
+            ``"fro"`` is :func:`norm`'s), a ``dim`` that is not an int or tuple of ints, a ``keepdim`` not a bool,
+            a ``dtype`` that is not a floating dtype (as PyTorch).
+        ValueError: ``ord`` NaN; ``ord < 0`` or ``ord = inf`` over an empty dimension; a dimension named twice; a
+            ``dtype`` narrower than ``x``'s (float32 for float64), as PyTorch refuses it.
         IndexError: a ``dim`` out of range (:class:`~tinygradconv.validation.AxisError`, also a ``ValueError``).
 
     See https://pytorch.org/docs/stable/generated/torch.linalg.vector_norm.html
@@ -210,18 +239,22 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):
     ([5.0, 1.0], [7.0, 1.0])
     >>> vector_norm(x, float("inf"), dim=-1, keepdim=True).tolist(), vector_norm(x, 0).item()
     ([[4.0], [1.0]], 3.0)
+    >>> vector_norm(tg.tensor([60000.0, 60000.0], dtype="float16"), dtype="float32").item()   # inf in float16
+    84852.8125
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     axes = _reduced_dims(x, dim, "vector_norm")
+    x = _computed_in(x, dtype, "vector_norm")
     return VectorNorm.apply(x, ord=_checked_ord(ord), axes=axes, keepdims=flag(keepdim, "keepdim", "vector_norm"))
 
 
-def norm(x, p="fro", dim=None, keepdim=False):
+def norm(x, p="fro", dim=None, keepdim=False, *, dtype=None):
     """The ``p``-norm of ``x`` over ``dim``, as ``torch.norm`` and ``torch.Tensor.norm``: :func:`vector_norm`
     with ``ord = p``, ``"fro"`` (the default, also for ``p=None``) being the 2-norm, as PyTorch reads it.
 
     ``"fro"`` (Frobenius) takes ``dim`` None, an int or up to two dimensions, as PyTorch (a matrix norm there); a
-    number ``p`` any dimensions. PyTorch's nuclear norm, ``p="nuc"`` (the sum of the singular values), is not
+    number ``p`` any dimensions. ``dtype`` is :func:`vector_norm`'s: the float, not narrower than ``x``'s, that
+    the norm is computed and returned in. PyTorch's nuclear norm, ``p="nuc"`` (the sum of the singular values), is not
     supported here.
 
     Raises:
@@ -249,4 +282,5 @@ def norm(x, p="fro", dim=None, keepdim=False):
             raise ValueError(f"Invalid value for argument `dim` of norm: p='fro' takes at most 2 dimensions (a "
                              f"matrix norm, as PyTorch); use p=2 for the 2-norm over more. Received dim={dim!r}")
         p = 2
+    x = _computed_in(x if isinstance(x, Tensor) else Tensor(x), dtype, "norm")
     return vector_norm(x, _checked_ord(p, "p", "norm"), dim, keepdim)

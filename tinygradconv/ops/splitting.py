@@ -1,5 +1,6 @@
 """Cutting a tensor into consecutive pieces along one dimension: ``split`` (pieces of a given size, or of the
-sizes listed) and ``chunk`` (a given number of nearly equal pieces), as ``torch.split`` and ``torch.chunk``.
+sizes listed), ``chunk`` (a given number of nearly equal pieces) and ``unbind`` (every index, the dimension
+removed), as ``torch.split``, ``torch.chunk`` and ``torch.unbind``.
 
 Each piece is a slice ``x[..., start:stop, ...]`` (:func:`~tinygradconv.ops.shape.getitem`), so each has the
 gradient of a slice: its output gradient placed back where the piece came from, zeros elsewhere. The pieces
@@ -17,7 +18,7 @@ together cover ``x`` once, so ``concat(pieces, dim)`` is ``x`` again.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from ..validation import _is_integer, dim_index, integer
+from ..validation import AxisError, _is_integer, dim_index, integer
 from .shape import getitem
 
 
@@ -131,3 +132,45 @@ def chunk(x, chunks, dim=0):
     if n == 0:
         return _pieces(x, (0,) * chunks, axis)
     return split(x, -(-n // chunks), axis)
+
+
+def unbind(x, dim=0):
+    """``x`` cut along dimension ``dim`` into its ``n`` slices, that dimension removed, as ``torch.unbind``: the
+    tuple ``(x[..., 0, ...], ..., x[..., n - 1, ...])`` (``dim`` the position of the index), empty for a dimension
+    of size 0. ``stack(unbind(x, dim), dim)`` is ``x`` again.
+
+    Gradient: that of each slice (:func:`~tinygradconv.ops.shape.getitem`): its output gradient placed back at its
+    index, zeros elsewhere, summed over the slices used.
+
+    Args:
+        x: the tensor, of at least 1 dimension.
+        dim: the dimension to cut, negative counting from the end (default 0).
+
+    Returns:
+        tuple of Tensor: ``n`` tensors of ``x``'s shape without dimension ``dim``, and ``x``'s dtype.
+
+    Raises:
+        TypeError: a ``dim`` that is not an int (a bool, a float or None neither, as PyTorch).
+        IndexError: a ``dim`` out of range, or any ``dim`` of a rank-0 ``x`` (as PyTorch: "Dimension specified as 0
+            but tensor has no dimensions"); an :class:`~tinygradconv.validation.AxisError`, also a ``ValueError``.
+
+    See https://pytorch.org/docs/stable/generated/torch.unbind.html
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    >>> [p.tolist() for p in unbind(x)], [p.tolist() for p in unbind(x, dim=-1)]
+    ([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]])
+    >>> first, second = unbind(x)
+    >>> (first + 2 * second).sum().backward()
+    >>> x.grad.tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim == 0:
+        dim_index(dim, 0, "unbind")                   # a TypeError for a dim that is not an int, as PyTorch
+        raise AxisError(f"unbind: Dimension specified as {dim!r} but the tensor has no dimensions (rank 0, as "
+                        f"PyTorch refuses it); reshape it first, e.g. x.reshape(1)")
+    axis = dim_index(dim, x.ndim, "unbind")
+    before = (slice(None),) * axis
+    return tuple(getitem(x, before + (i,)) for i in range(x.shape[axis]))
