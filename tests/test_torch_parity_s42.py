@@ -330,12 +330,32 @@ def test_a_bool_tensor_compared_with_a_number_as_torch(symbol, number, backend):
         assert op(torch.tensor([True, False]), number).tolist() == by_hand
 
 
-def test_the_tester_bool_comparisons_and_arithmetic_still_refused():
+def test_the_tester_bool_comparisons():
     m = tg.tensor([True, False], dtype="bool")
     assert (m > 0).tolist() == [True, False] and (m == 1).tolist() == [True, False]
-    # arithmetic keeps its refusal: the number would have to become a bool (torch gives int64 [2, 1] here)
-    with pytest.raises(TypeError, match="Cannot combine a bool tensor with the number 1"):
-        m + 1
+
+
+@pytest.mark.parametrize("expression", ["m + 1", "2 + m", "m * 3", "m * 2.5", "m + 1.5", "m / 2", "2 / m",
+                                        "m + np.int64(2)", "m * np.float64(0.5)", "m + True", "m * True"])
+def test_a_bool_tensor_beside_a_number_as_torch(expression, backend):
+    """A bool tensor beside a number that is not a bool computes as torch: in int64 beside an integer, in float32
+    (torch's default dtype) beside a float (it had been refused: "Cannot combine a bool tensor with the number 1");
+    beside a bool it stays bool (NumPy's or, and) on NumPy."""
+    torch = _torch()
+    if backend == "array_api_strict" and "True" in expression:
+        pytest.skip("array-api-strict has no arithmetic on bools (TypeError from the array API)")
+    m = tg.tensor([True, True, False], dtype="bool", backend=backend)
+    ours = eval(expression, {"m": m, "np": np})
+    theirs = eval(expression, {"m": torch.tensor([True, True, False]), "np": np})
+    assert dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_a_bool_tensor_minus_a_number_is_refused_as_torch():
+    m = tg.tensor([True, False], dtype="bool")
+    for expression in (lambda: m - 1, lambda: 1 - m):
+        with pytest.raises(TypeError, match="does not take a bool operand"):
+            expression()
 
 
 def test_grad_is_added_into_in_place_on_every_backend(backend):
