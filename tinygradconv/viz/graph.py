@@ -104,9 +104,10 @@ def _title(t, role, default="", number=None):
     return {"output": "output"}.get(role, default)
 
 
-def _tensor_label(t, role, grad, number=None):
-    title = _title(t, role, number=number)
-    lines = [title] if title else []
+def _tensor_label(t, role, grad, number=None, made_by=None):
+    """The full label of :func:`to_dot`: the title of :func:`_node_title` (the one :func:`plot_graph` draws), then
+    the shape and dtype, the data and the gradient (a mean over more than 4 values), one line each."""
+    lines = [_node_title(t, role, number, made_by)]
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
     if grad is not None:
@@ -179,11 +180,18 @@ def _made_by_titles(order, roles, op_names) -> dict:
     return titles
 
 
+def _node_title(t, role, number=None, made_by=None):
+    """The first line of a tensor's box, one title for both pictures (:func:`plot_graph` and :func:`to_dot`, which
+    titled the tensors an op made nothing, and a layer's second call as its first): the tensor's name, or what it
+    is (:func:`_title`); an unnamed tensor an op made, or a layer's output from its later call, is titled
+    ``made_by`` (:func:`_made_by_titles`: ``"dense_1/matmul"``, ``"dense (call 2)"``)."""
+    return made_by if (made_by and t.name) else _title(t, role, made_by or "tensor", number)
+
+
 def _short_label(t, role, grad, number=None, made_by=None):
-    """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each); an unnamed
-    tensor an op made, or a layer's output from its later call, is titled ``made_by`` (:func:`_made_by_titles`)."""
-    title = made_by if (made_by and t.name) else _title(t, role, made_by or "tensor", number)
-    lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
+    """The summarised label of :func:`plot_graph`: the title of :func:`_node_title`, shape and dtype, data,
+    gradient (one line each, at most 3 values)."""
+    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
     return "\n".join(lines)
@@ -256,9 +264,9 @@ def graph_nodes(tensor, grads=None) -> list:
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
             nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
         grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
-        k = numbered.get(id(t))
-        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k), role,
-                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k, made_by.get(id(t)))))
+        k, title = numbered.get(id(t)), made_by.get(id(t))
+        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k, title), role,
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k, title)))
     return nodes
 
 
@@ -289,15 +297,23 @@ def _check_fontsize(fontsize):
 
 
 def to_dot(tensor, name="tinygradconv") -> str:
-    """The graph behind ``tensor`` as Graphviz DOT text (no dependency; render it with ``dot -Tpng`` if you like).
+    r"""The graph behind ``tensor`` as Graphviz DOT text (no dependency; render it with ``dot -Tpng`` if you like).
 
-    Tensor nodes are boxes (name, shape, dtype, data, and grad when present), op nodes are ellipses; edges run
-    from inputs to ops to outputs, one per argument (``x * x`` has two edges from ``x``). A graph already freed by
+    Tensor nodes are boxes (title, shape, dtype, data, and grad when present), op nodes are ellipses; edges run
+    from inputs to ops to outputs, one per argument (``x * x`` has two edges from ``x``). A box's title is the one
+    :func:`plot_graph` draws, from the same function: the tensor's name, or what it is (``"input 1"``,
+    ``"constant 3"``, ``"mul 2"`` for the second result of a ``mul``), an op run inside a layer scoped by the
+    layer (``"dense_1/matmul"``), a layer's later call numbered (``"dense (call 2)/matmul"``, its output
+    ``"dense (call 2)"``), the outputs of a layer with several ``"split:0"``, ``"split:1"``. A graph already freed by
     ``backward()`` carries a comment saying so (see the module docstring).
 
     >>> import tinygradconv as tg
-    >>> print(to_dot(tg.tensor(2.0, requires_grad=True) * 3).splitlines()[0])
+    >>> x = tg.tensor(2.0, requires_grad=True)
+    >>> dot = to_dot(x * 3)
+    >>> print(dot.splitlines()[0])
     digraph "tinygradconv" {
+    >>> [line.split('label="')[1].split("\\n")[0] for line in dot.splitlines() if "shape=box" in line]
+    ['leaf', 'constant 3', 'output']
     """
     if not isinstance(name, str):
         raise TypeError(f"Invalid type for argument `name`. Expected a string (the graph's name). "
