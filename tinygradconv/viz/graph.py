@@ -370,10 +370,11 @@ _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
 #: A figure folded for a landscape slide (:func:`_slide_fold`), which the slide shows at about 0.9 of its size: with
 #: the page's gaps, the gaps between rows were nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63
 #: rows), so that its 8-point text was 5.5 to 6.8 points once the figure was fitted to the slide. With these it is
-#: 7.2 to 7.6 points there (the chain from ``[0.5, -0.3]``: six bands, a figure 14.9 by 7.9 inches, rather than five
-#: 12.8 by 10.8), and each edge between two rows is still an arrow about 0.14 inch long on the slide (0.24 inch
-#: less 3 points at each end), its head clear of both boxes. The lanes of the routes between bands get the 0.18
-#: inch below a row and the 0.25 inch of a gutter (:class:`_Spacing`).
+#: 7.05 to 7.6 points there (7.05 from ``[-0.5, -0.3]``, whose minus signs widen the boxes; from ``[0.5, -0.3]``
+#: six bands, a figure 14.9 by 7.9 inches, rather than five 12.8 by 10.8), and each edge between two rows is still
+#: an arrow about 0.14 inch long on the slide (0.24 inch less 3 points at each end), its head clear of both boxes.
+#: The lanes of the routes between bands get the 0.18 inch below a row and the 0.25 inch of a gutter
+#: (:class:`_Spacing`).
 _SLIDE_SPACING = _Spacing(vgap=0.24, band_gap=0.5)
 SLIDE = (13.33, 7.5)
 """Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
