@@ -18,7 +18,8 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph that the
 bands fitting 10 inches leave taller than 10 inches (a deep conv model: each layer's row holds its input, kernel
 and bias, too wide for two bands; a 10-layer Dense model, too tall for two; a chain of 30 ops, too tall for
-three) is folded for a landscape slide instead, up to about 15 inches wide (:func:`graph_layout`).
+three) is folded for a landscape slide instead, up to about 15 inches wide, with narrower gaps
+(:func:`graph_layout`).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -104,9 +105,10 @@ def _title(t, role, default="", number=None):
     return {"output": "output"}.get(role, default)
 
 
-def _tensor_label(t, role, grad, number=None):
-    title = _title(t, role, number=number)
-    lines = [title] if title else []
+def _tensor_label(t, role, grad, number=None, made_by=None):
+    """The full label of :func:`to_dot`: the title of :func:`_node_title` (the one :func:`plot_graph` draws), then
+    the shape and dtype, the data and the gradient (a mean over more than 4 values), one line each."""
+    lines = [_node_title(t, role, number, made_by)]
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
     lines.append(f"data {_summary(t.numpy())}")
     if grad is not None:
@@ -179,11 +181,18 @@ def _made_by_titles(order, roles, op_names) -> dict:
     return titles
 
 
+def _node_title(t, role, number=None, made_by=None):
+    """The first line of a tensor's box, one title for both pictures (:func:`plot_graph` and :func:`to_dot`, which
+    titled the tensors an op made nothing, and a layer's second call as its first): the tensor's name, or what it
+    is (:func:`_title`); an unnamed tensor an op made, or a layer's output from its later call, is titled
+    ``made_by`` (:func:`_made_by_titles`: ``"dense_1/matmul"``, ``"dense (call 2)"``)."""
+    return made_by if (made_by and t.name) else _title(t, role, made_by or "tensor", number)
+
+
 def _short_label(t, role, grad, number=None, made_by=None):
-    """The summarised label of :func:`plot_graph`: name, shape and dtype, data, gradient (one line each); an unnamed
-    tensor an op made, or a layer's output from its later call, is titled ``made_by`` (:func:`_made_by_titles`)."""
-    title = made_by if (made_by and t.name) else _title(t, role, made_by or "tensor", number)
-    lines = [title, f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
+    """The summarised label of :func:`plot_graph`: the title of :func:`_node_title`, shape and dtype, data,
+    gradient (one line each, at most 3 values)."""
+    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
     return "\n".join(lines)
@@ -256,9 +265,9 @@ def graph_nodes(tensor, grads=None) -> list:
             inputs = [f"t{number[id(p)]}" for p in ctx.inputs if p is not None]
             nodes.append(Node(f"op{i}", "op", label, "freed" if freed else "op", inputs, label))
         grad = (grads or {}).get(f"t{i}", None if t._grad is None else t._grad.numpy())
-        k = numbered.get(id(t))
-        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k), role,
-                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k, made_by.get(id(t)))))
+        k, title = numbered.get(id(t)), made_by.get(id(t))
+        nodes.append(Node(f"t{i}", "tensor", _tensor_label(t, role, grad, k, title), role,
+                          [f"op{i}"] if ctx is not None else [], _short_label(t, role, grad, k, title)))
     return nodes
 
 
@@ -289,15 +298,23 @@ def _check_fontsize(fontsize):
 
 
 def to_dot(tensor, name="tinygradconv") -> str:
-    """The graph behind ``tensor`` as Graphviz DOT text (no dependency; render it with ``dot -Tpng`` if you like).
+    r"""The graph behind ``tensor`` as Graphviz DOT text (no dependency; render it with ``dot -Tpng`` if you like).
 
-    Tensor nodes are boxes (name, shape, dtype, data, and grad when present), op nodes are ellipses; edges run
-    from inputs to ops to outputs, one per argument (``x * x`` has two edges from ``x``). A graph already freed by
+    Tensor nodes are boxes (title, shape, dtype, data, and grad when present), op nodes are ellipses; edges run
+    from inputs to ops to outputs, one per argument (``x * x`` has two edges from ``x``). A box's title is the one
+    :func:`plot_graph` draws, from the same function: the tensor's name, or what it is (``"input 1"``,
+    ``"constant 3"``, ``"mul 2"`` for the second result of a ``mul``), an op run inside a layer scoped by the
+    layer (``"dense_1/matmul"``), a layer's later call numbered (``"dense (call 2)/matmul"``, its output
+    ``"dense (call 2)"``), the outputs of a layer with several ``"split:0"``, ``"split:1"``. A graph already freed by
     ``backward()`` carries a comment saying so (see the module docstring).
 
     >>> import tinygradconv as tg
-    >>> print(to_dot(tg.tensor(2.0, requires_grad=True) * 3).splitlines()[0])
+    >>> x = tg.tensor(2.0, requires_grad=True)
+    >>> dot = to_dot(x * 3)
+    >>> print(dot.splitlines()[0])
     digraph "tinygradconv" {
+    >>> [line.split('label="')[1].split("\\n")[0] for line in dot.splitlines() if "shape=box" in line]
+    ['leaf', 'constant 3', 'output']
     """
     if not isinstance(name, str):
         raise TypeError(f"Invalid type for argument `name`. Expected a string (the graph's name). "
@@ -321,7 +338,44 @@ def to_dot(tensor, name="tinygradconv") -> str:
 # ------------------------------------------------------------------------------------------------------------
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
 _FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
-_HGAP, _VGAP, _BAND_GAP, _MARGIN = 0.25, 0.32, 0.6, 0.12
+_HGAP, _MARGIN = 0.25, 0.12
+
+
+@dataclass(frozen=True)
+class _Spacing:
+    """The room between the boxes of a layout (inches): ``vgap`` between two rows (it holds the edges from one row
+    to the next, and the lanes of the routes between bands, :attr:`lanes_room`), ``band_gap`` between two bands
+    (the gutter that those routes run down)."""
+
+    vgap: float
+    band_gap: float
+
+    @property
+    def lanes_room(self):
+        """The most room a route's lanes take below and above a row: 0.06 inch less than the gap between rows, so
+        that the lowest lane never touches the row under it (five lanes of 0.07 inch reached into it: found by a
+        tester)."""
+        return self.vgap - 0.06
+
+    @property
+    def gutter_room(self):
+        """The part of a gutter that the lanes take (from 0.05 inch right of the band's edge): the rest, 0.2 inch
+        next to the band on the right, holds the columns down which routes arrive at the left side of their
+        targets."""
+        return self.band_gap - 0.25
+
+
+#: A figure for a page or a notebook (under 10 inches wide): roomy gaps, its text read at its own size.
+_PAGE = _Spacing(vgap=0.32, band_gap=0.6)
+#: A figure folded for a landscape slide (:func:`_slide_fold`), which the slide shows at about 0.9 of its size: with
+#: the page's gaps, the gaps between rows were nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63
+#: rows), so that its 8-point text was 5.5 to 6.8 points once the figure was fitted to the slide. With these it is
+#: 7.05 to 7.6 points there (7.05 from ``[-0.5, -0.3]``, whose minus signs widen the boxes; from ``[0.5, -0.3]``
+#: six bands, a figure 14.9 by 7.9 inches, rather than five 12.8 by 10.8), and each edge between two rows is still
+#: an arrow about 0.14 inch long on the slide (0.24 inch less 3 points at each end), its head clear of both boxes.
+#: The lanes of the routes between bands get the 0.18 inch below a row and the 0.25 inch of a gutter
+#: (:class:`_Spacing`).
+_SLIDE_SPACING = _Spacing(vgap=0.24, band_gap=0.5)
 SLIDE = (13.33, 7.5)
 """Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
 is folded for (:func:`graph_layout`)."""
@@ -372,9 +426,10 @@ def _rows(nodes, layer, sizes, row_width):
     return rows
 
 
-def _split(row_h, n_bands):
-    """The rows (by index) of each of at most ``n_bands`` bands of about equal height, in reading order."""
-    total = sum(row_h) + _VGAP * (len(row_h) - 1)
+def _split(row_h, n_bands, vgap):
+    """The rows (by index) of each of at most ``n_bands`` bands of about equal height (``vgap`` between two rows),
+    in reading order."""
+    total = sum(row_h) + vgap * (len(row_h) - 1)
     bands, current, used = [], [], 0.0
     target = total / n_bands
     for r, h in enumerate(row_h):
@@ -382,12 +437,12 @@ def _split(row_h, n_bands):
             bands.append(current)
             current, used = [], 0.0
         current.append(r)
-        used += h + _VGAP
+        used += h + vgap
     bands.append(current)
     return bands
 
 
-def _split_between_layers(nodes, rows, row_h, n_bands):
+def _split_between_layers(nodes, rows, row_h, n_bands, vgap):
     """Like :func:`_split`, but each fold is moved (by up to a fifth of a band's height) to where the fewest edges
     cross from one band to the next: between an op with one input and that input, rather than between the three
     inputs of a conv1d and the op (three routes along the gutter to one op were hard to follow)."""
@@ -396,8 +451,8 @@ def _split_between_layers(nodes, rows, row_h, n_bands):
     for n in nodes:
         for src in n.inputs:
             crossing[row_of[src]:row_of[n.id]] += 1
-    tops = np.concatenate([[0.0], np.cumsum(np.asarray(row_h) + _VGAP)])   # tops[r]: where row r starts
-    total = tops[-1] - _VGAP
+    tops = np.concatenate([[0.0], np.cumsum(np.asarray(row_h) + vgap)])    # tops[r]: where row r starts
+    total = tops[-1] - vgap
     starts, previous = [0], 0
     for k in range(1, n_bands):
         ideal = k * total / n_bands
@@ -417,11 +472,11 @@ def _measure(rows, sizes):
             [max(sizes[i][1] for i in r) for r in rows])
 
 
-def _extent(row_w, row_h, bands):
-    """``(width, height)`` of a drawing whose rows are folded into ``bands``."""
+def _extent(row_w, row_h, bands, spacing):
+    """``(width, height)`` of a drawing whose rows are folded into ``bands`` (a :class:`_Spacing` apart)."""
     band_w = max(row_w)
-    heights = [sum(row_h[r] for r in band) + _VGAP * (len(band) - 1) for band in bands]
-    return len(bands) * band_w + (len(bands) - 1) * _BAND_GAP, max(heights)
+    heights = [sum(row_h[r] for r in band) + spacing.vgap * (len(band) - 1) for band in bands]
+    return len(bands) * band_w + (len(bands) - 1) * spacing.band_gap, max(heights)
 
 
 def _slide_fold(nodes, layer, sizes, max_width):
@@ -438,8 +493,8 @@ def _slide_fold(nodes, layer, sizes, max_width):
         rows = _rows(nodes, layer, sizes, row_width)
         row_w, row_h = _measure(rows, sizes)
         for n_bands in range(1, len(rows) + 1):
-            bands = _split_between_layers(nodes, rows, row_h, n_bands)
-            width, height = _extent(row_w, row_h, bands)
+            bands = _split_between_layers(nodes, rows, row_h, n_bands, _SLIDE_SPACING.vgap)
+            width, height = _extent(row_w, row_h, bands, _SLIDE_SPACING)
             if width + 2 * _MARGIN > _SLIDE_MAX_WIDTH and n_bands > 1:   # the figure: the drawing and margins
                 break
             # a landscape figure (the drawing, and about 1.2 inch of title and key) is preferred to a portrait one
@@ -466,33 +521,37 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     about 7.5 by 16 inches, its text under 4 points on the slide). The rule: the number of bands (and the row
     width) that the slide shows largest. Each band more makes the figure wider and shorter, so a drawing taller
     than the slide's shape takes bands until one more would make it wider than :data:`_SLIDE_MAX_WIDTH` (or, once
-    it is as wide as the slide's shape, smaller on the slide). How many that is depends on the widths of the boxes,
-    hence on the values they show, not only on the graph: the chain from ``[1, 2]`` is six bands (15.1 by 8.9
-    inches), from ``[0.5, -0.3]``, whose longer numbers widen the boxes, five (12.8 by 10.8).
+    it is as wide as the slide's shape, smaller on the slide). The fold for the slide has narrower gaps between
+    rows and bands (:data:`_SLIDE_SPACING`), so that more of the slide holds text. How many bands depends on the
+    widths of the boxes, hence on the values they show, not only on the graph: the chain of 15 steps from
+    ``[1, 2]`` or ``[0.5, -0.3]`` is six bands (figures 14.6 and 14.9 by 7.9 inches), from a 3-vector, whose boxes
+    hold three numbers each, five (14.1 by 9.6).
     ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
-    With ``with_bands``, a fourth value ``({id: band}, band_width)``: which band holds each node, and how wide a
-    band is (band ``b`` spans ``b * (band_width + gap)`` to that plus ``band_width``), for the edges that go from
-    one band to a later one (:func:`_gutter_points`).
+    With ``with_bands``, a fourth value ``({id: band}, band_width, spacing)``: which band holds each node, how wide
+    a band is (band ``b`` spans ``b * (band_width + spacing.band_gap)`` to that plus ``band_width``), and the
+    :class:`_Spacing` of the layout, for the edges that go from one band to a later one (:func:`_gutter_points`).
     """
     layer = _layers(nodes)
     rows = _rows(nodes, layer, sizes, max_width)
     row_w, row_h = _measure(rows, sizes)
     band_w = max(row_w)
-    total = sum(row_h) + _VGAP * (len(rows) - 1)
-    fit = max(1, int((max_width + _BAND_GAP) // (band_w + _BAND_GAP)))
+    spacing = _PAGE
+    total = sum(row_h) + spacing.vgap * (len(rows) - 1)
+    fit = max(1, int((max_width + spacing.band_gap) // (band_w + spacing.band_gap)))
     needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
     n_bands = max(1, min(fit, needed, len(rows)))
-    bands = _split(row_h, n_bands)
+    bands = _split(row_h, n_bands, spacing.vgap)
     # the bands that fit are not enough: a tall strip, folded for the slide (a chain of narrow boxes kept three
     # bands 10 inches wide, 17 inches tall: a slide showed its text at 3.5 points, found by a teacher)
     if (slide or needed > fit) and total > fold_height and len(rows) > 1:
         rows, bands = _slide_fold(nodes, layer, sizes, max_width)
         row_w, row_h = _measure(rows, sizes)
         band_w = max(row_w)
-    width, height = _extent(row_w, row_h, bands)
+        spacing = _SLIDE_SPACING
+    width, height = _extent(row_w, row_h, bands, spacing)
     pos = {}
     for b, band in enumerate(bands):
-        x_centre = b * (band_w + _BAND_GAP) + band_w / 2
+        x_centre = b * (band_w + spacing.band_gap) + band_w / 2
         y = height
         for r in band:
             x = x_centre - row_w[r] / 2
@@ -500,9 +559,10 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
                 w = sizes[i][0]
                 pos[i] = (x + w / 2, y - row_h[r] / 2)
                 x += w + _HGAP
-            y -= row_h[r] + _VGAP
+            y -= row_h[r] + spacing.vgap
     if with_bands:
-        return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w)
+        return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w,
+                                    spacing)
     return pos, width, height
 
 
@@ -551,7 +611,7 @@ class _Lanes:
     arrive: tuple
 
 
-def _gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step):
+def _gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step, band_gap):
     """The corners of :class:`_GutterRoute` for the edge ``src -> dst`` (``band_of``, ``band_w``: the bands of
     :func:`graph_layout`; ``lanes``: a :class:`_Lanes`; ``step``: inches between two lanes). The route leaves the
     bottom of its source right of the centre (the source's own edges leave from the centre), runs along the gap
@@ -572,7 +632,7 @@ def _gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step):
     dy, dx = lanes.arrive
 
     def gutter(band):         # in the gutter right of ``band``: 0.05 inch from the band's edge, then a step a lane
-        return band * (band_w + _BAND_GAP) + band_w + 0.05 + lanes.lane * step
+        return band * (band_w + band_gap) + band_w + 0.05 + lanes.lane * step
 
     first, last = gutter(band_of[src]), gutter(band_of[dst] - 1)
     points = [(start, ys - sizes[src][1] / 2 + 0.02), (start, below), (first, below)]
@@ -625,15 +685,9 @@ def _route_lanes(routed, pos, sizes, band_of):
     return [_Lanes(k, below[k], above[k], leave[k], arrive[k]) for k in range(len(routed))]
 
 
-#: The most room a route's lanes take below and above a row (inches): less than the gap between rows, so that the
-#: lowest lane never touches the row under it (five lanes of 0.07 inch reached into it: found by a tester).
-_LANES_ROOM = 0.26
-#: The widest step between two lanes (inches); with many routes the steps are smaller, to fit :data:`_LANES_ROOM`
-#: and the gutter.
+#: The widest step between two lanes (inches); with many routes the steps are smaller, to fit the room below and
+#: above a row and the gutter (:class:`_Spacing`).
 _LANE_GAP = 0.07
-#: The part of a gutter that the lanes take (inches from its left edge, 0.05 in): the rest, 0.2 inch next to the
-#: band on the right, holds the columns down which routes arrive at the left side of their targets.
-_GUTTER_ROOM = _BAND_GAP - 0.25
 
 
 _RADS = (0.0, 0.35, -0.35, 0.2, -0.2, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
@@ -736,14 +790,20 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands 8.3 by 22.9 inches
     before; a chain of 30 ops, three bands about 7.5 by 16), is folded for a landscape slide (:data:`SLIDE`, 13.33
     by 7.5 inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least
-    7 points when the figure is shown as wide as the slide), each fold where the fewest edges cross. So a drawing
-    taller than the slide's shape gets bands until one more would pass 15.2 inches; how many depends on the widths
-    of its boxes, which depend on the values shown (the chain of 30 ops: six bands from ``[1, 2]``, five from
-    ``[0.5, -0.3]``, whose longer numbers widen the boxes; see :func:`graph_layout`);
-    a 6-layer conv model's graph, one band 7 by 21 inches before, is two bands,
-    about 15 by 11 inches. Where that is still portrait (a 10-layer model: two bands, 13 by 22 inches), the boxes'
-    long lines are broken after their comma, so that the boxes are narrower and more bands fit (a 10-layer conv
-    model: three bands, about 15 by 14.5 inches). An edge from one band
+    7 points when the figure is shown as wide as the slide), with narrower gaps than a page's, each fold where the
+    fewest edges cross. So a drawing taller than the slide's shape gets bands until one more would pass 15.2
+    inches; how many depends on the widths of its boxes, which depend on the values shown and on the layers' names
+    (see :func:`graph_layout`). Every such fold is also tried with the boxes' long lines broken after their comma
+    (narrower boxes, so more bands fit), kept where the slide then shows the graph larger. Once the whole figure
+    is fitted to the slide, a chain of 30 ops from a one- or two-element tensor has its text at 7 points or more
+    (six bands, about 14.6 by 7.9 inches; 5.5 to 6.8 points before the narrower gaps); a graph with more text is
+    shown smaller, as a slide holds only so many lines. Measured over four seeds and layer counters from 0 to
+    4000 (names ``"conv1d"`` to ``"conv1d_4009"``, boxes of different widths), the text's size once the figure
+    is fitted to the slide in brackets: a 6-layer conv model's graph (one band 7 by 21 inches before) is two bands
+    11.3 to 12.3 by 9.4 to 9.6 inches (6.3 to 6.4 points), with ``grads=True`` two or three bands 14.1 to 15.1 by
+    10.2 to 10.5 inches (5.7 to 5.9 points) or, from one seed's weights, two bands 10.8 to 11.7 by 12.4 inches
+    (4.8 points); a 10-layer conv model's five bands 13.6 to 14.7 by 10.0 inches (6.0 points), with
+    ``grads=True`` four bands of broken lines, 13.3 to 13.6 by 13.3 inches (4.5 points). An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -881,16 +941,19 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         return sizes
 
     sizes = measure({n.id: n.short for n in nodes})
-    pos, width, height, (band_of, band_w) = graph_layout(nodes, sizes, with_bands=True)
-    if own_figure and not labels and height >= width > _MAX_WIDTH:
-        # folded for a slide and still portrait (a 10-layer model: two bands, 13 by 22 inches): the boxes' long
-        # lines ("grad mean 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that
-        # more bands fit the slide's width; kept where the slide then shows the graph larger
+    pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True)
+    if own_figure and not labels and width > _MAX_WIDTH:
+        # folded for a slide (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines ("grad mean
+        # 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more bands fit the
+        # slide's width; kept where the slide then shows the graph larger. Tried for every such fold, not only a
+        # portrait one: with the slide's narrower gaps, a 10-layer conv model's graph with its gradients came out
+        # two bands 14.9 by 14.4 inches (the drawing: just landscape, so not tried), a figure 15.1 by 15.8 with
+        # its title and key; broken, four bands 13.6 by 13.3
         narrow = {n.id: _narrow_label(n.short) for n in nodes}
         narrow_sizes = measure(narrow)
         layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True)
         if _slide_scale(layout[1], layout[2]) > _slide_scale(width, height):
-            sizes, (pos, width, height, (band_of, band_w)) = narrow_sizes, layout
+            sizes, (pos, width, height, (band_of, band_w, spacing)) = narrow_sizes, layout
         else:
             for n in nodes:
                 texts[n.id].set_text(n.short)
@@ -903,10 +966,11 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     # each its own lane (no two routes share a line; they may cross), the sources of one row right to left, so that
     # the routes leaving a row do not cross there
     routed.sort(key=lambda e: (band_of[e[0]], -pos[e[0]][1], -pos[e[0]][0]))
-    step = min(_LANE_GAP, _LANES_ROOM / max(len(routed), 1), _GUTTER_ROOM / max(len(routed), 1))
+    step = min(_LANE_GAP, spacing.lanes_room / max(len(routed), 1), spacing.gutter_room / max(len(routed), 1))
     routes = {}                                            # (src, dst) -> corners, in lane order
     for (src, dst), lanes in zip(routed, _route_lanes(routed, pos, sizes, band_of)):
-        routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step))
+        routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step,
+                                                              spacing.band_gap))
     for n in nodes:
         used = {}
         for src in n.inputs:
