@@ -17,7 +17,9 @@ Gradients are PyTorch's (``var_backward`` and ``std_backward`` in ``torch/csrc/a
 
 Integer and bool tensors are refused (a ``TypeError``), as PyTorch refuses them ("std and var only support
 floating point and complex dtypes"): cast first, e.g. ``x.float().var()``. float16 is computed in float32 and
-rounded once, as PyTorch's CPU kernels compute it.
+rounded once, as PyTorch's CPU kernels compute the result (the backward pass too, where PyTorch's rounds each step
+to float16, its mean included: the gradients may differ by a float16 step, and where ``2 * std`` overflows float16,
+a std above 32752, PyTorch's gradient is 0 and ours is not).
 
 Source: https://pytorch.org/docs/stable/generated/torch.var.html and .../torch.std.html
 
@@ -140,7 +142,10 @@ class _Spread(Function):
             out = xp.reshape(out, _kept_shape(a.shape, ctx.reduced))
         if cls.root:          # d std = d var / (2 std), and 0 where std is 0 (PyTorch's masked_fill)
             grad = xp.where(out == 0, xp.zeros_like(grad), grad / (2 * out))
-        centered = a - accurate_sum(xp, a, axis=ctx.reduced, keepdims=True) / ctx.n
+        mean = accurate_sum(xp, a, axis=ctx.reduced, keepdims=True) / ctx.n
+        if half:        # PyTorch's backward takes the mean in float16 (``self - self.mean()``): x_i - mean is 0 there
+            mean = xp.astype(xp.astype(mean, xp.float16), xp.float32)
+        centered = a - mean
         dof = ctx.n - ctx.correction
         if ctx.full and dof <= 0:
             nan_or_inf = xp.where(centered == 0, xp.asarray(math.nan, dtype=a.dtype),
