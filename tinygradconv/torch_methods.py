@@ -1,6 +1,9 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
 ``argmax``, ``argmin``, ``clamp``, ``masked_fill``, ``expand``, ``repeat``, ``chunk``, ``split`` and ``norm``; and
-``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
+``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`). A group of its own holds the spellings
+of PyTorch's "Learn the basics" pages: ``add``/``sub``/``mul``/``div``/``matmul`` and the in-place ``add_``/``sub_``/
+``mul_``/``div_``, ``var``/``std`` (:mod:`tinygradconv.ops.statistics`), ``square``, ``type()``, ``device`` and
+``grad_fn``.
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -1013,9 +1016,10 @@ class TorchMethods(NumpyUfuncs):
 
         Raises:
             TypeError: a float ``alpha`` with integer operands (as PyTorch: "For integral input tensors, argument
-                alpha must not be a floating point number"), an ``alpha`` that is not a number, an ``alpha`` other
-                than 1 with two bool tensors (PyTorch takes it; here it would change the dtype); and the errors of
+                alpha must not be a floating point number"), an ``alpha`` that is not a number; and the errors of
                 ``+``.
+            ValueError: an ``alpha`` other than 1 with two bool tensors (PyTorch takes it; here the product would
+                not be bool).
 
         See https://pytorch.org/docs/stable/generated/torch.add.html
 
@@ -1466,8 +1470,8 @@ def _times_alpha(tensor, other, alpha, op):
     if alpha == 1:
         return other
     if _is_bool(tensor) and _is_bool(other):
-        raise TypeError(f"Invalid value for argument `alpha` of {op}: with two bool tensors only alpha=1 is taken "
-                        f"here (the product would not be bool). Received alpha={alpha!r}")
+        raise ValueError(f"Invalid value for argument `alpha` of {op}: with two bool tensors only alpha=1 is taken "
+                         f"here (the product would not be bool). Received alpha={alpha!r}")
     if isinstance(other, numbers.Number):
         return other * alpha                 # a Python number: scaled exactly, then lifted by the operator
     from .tensor import Tensor

@@ -108,7 +108,7 @@ class _Spread(Function):
                             f"(as in PyTorch). Received a {dtype_name(a.dtype)} tensor; cast it first, e.g. "
                             f"x.float().{op}()")
         if not isinstance(keepdims, (bool, np.bool_)):
-            raise TypeError(f"Invalid type for argument `keepdim` of {op}: expected a bool. Received {keepdims!r}")
+            raise TypeError(f"Invalid type for argument `keepdims` of {op}: expected a bool. Received {keepdims!r}")
         correction = _checked_correction(correction, op)
         reduced = reduction_axes(axes, a.ndim, op)
         n = math.prod(a.shape[i] for i in reduced)
