@@ -1253,7 +1253,8 @@ class TorchMethods(NumpyUfuncs):
         user, with or without ``requires_grad``) and for a result outside the graph (under ``no_grad()``, or of
         inputs that do not require grad, or an integer result); else a :class:`BackwardNode` named after the
         package's op (printed ``<MulBackward>`` where PyTorch prints ``<MulBackward0 object at 0x...>``), with
-        ``name()`` and ``next_functions`` as PyTorch's.
+        ``name()`` and ``next_functions`` as PyTorch's (``next_functions`` is empty once a ``backward()`` without
+        ``retain_graph=True`` has freed the node, where PyTorch keeps it).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
