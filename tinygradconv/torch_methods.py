@@ -1244,7 +1244,7 @@ class TorchMethods(NumpyUfuncs):
         (device(type='cpu'), 'cpu', 'cpu', True)
         """
         if self.backend.name == "cupy":
-            return Device("cuda", int(self._data.device.id))
+            return Device("cuda", int(getattr(self._data.device, "id", 0)))     # CuPy's array knows its GPU
         return Device("cpu")
 
     @property
