@@ -99,6 +99,10 @@ TORCH = {
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "expand": lambda x, sizes: x.expand(sizes), "repeat": lambda x, repeats: x.repeat(repeats),
     "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
+    # axes=None is PyTorch's dim=None (its own gradient rule where n - correction <= 0), a tuple named dims
+    "var": lambda x, axes, keepdims, correction: torch.var(x, dim=axes, correction=correction, keepdim=keepdims),
+    "std": lambda x, axes, keepdims, correction: torch.std(x, dim=axes, correction=correction, keepdim=keepdims),
+    "rounded_div": lambda a, b, rounding_mode: torch.div(a, b, rounding_mode=rounding_mode),
     "vector_norm": lambda x, ord, axes, keepdims: torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims),
     "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,

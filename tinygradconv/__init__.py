@@ -12,6 +12,7 @@ from . import config
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, register_op
 from .backend import available_backends, get_backend, set_backend
 from .checks import GradcheckError, gradcheck
+from .grad_mode import set_grad_enabled
 from .random import set_seed
 from .tensor import Tensor, tensor
 
@@ -54,4 +55,5 @@ def __getattr__(name):
 
 
 __all__ = ["Function", "GradcheckError", "Tensor", "available_backends", "config", "enable_grad", "get_backend",
-           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "set_seed", "tensor"]
+           "gradcheck", "is_grad_enabled", "no_grad", "register_op", "set_backend", "set_grad_enabled",
+           "set_seed", "tensor"]

@@ -108,7 +108,8 @@ def no_grad(function=None):
 
 
 def enable_grad():
-    """Context manager (and decorator) that turns recording back on inside ``no_grad``."""
+    """Context manager (and decorator) that turns recording back on inside ``no_grad``. PyTorch's
+    ``set_grad_enabled(mode)`` is :class:`tinygradconv.grad_mode.set_grad_enabled` (``tg.set_grad_enabled``)."""
     return _GradMode(True)
 
 

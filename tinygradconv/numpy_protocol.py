@@ -148,7 +148,10 @@ SPELLINGS = {"clip": "t.clip(min, max)", "concatenate": "tg.ops.concat(tensors, 
              "split": "t.chunk(n, dim) for n equal pieces or t.split(sizes, dim) for listed sizes (PyTorch's "
                       "t.split(2) cuts pieces of size 2)",
              "array_split": "t.split(sizes, dim) with the sizes listed",
-             "norm": "t.norm(p, dim) or tg.ops.vector_norm(x, ord, dim)"}
+             "norm": "t.norm(p, dim) or tg.ops.vector_norm(x, ord, dim)",
+             # PyTorch's default divisor n - 1 (correction=1), where NumPy's ddof=0 divides by n
+             "var": "t.var(correction=0) (np.var divides by n; t.var() by n - 1, as PyTorch's)",
+             "std": "t.std(correction=0) (np.std divides by n; t.std() by n - 1, as PyTorch's)"}
 
 
 def _spelling(func, tensor_type) -> str:

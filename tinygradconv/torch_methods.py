@@ -1,7 +1,10 @@
 """PyTorch's spellings of ``Tensor`` methods: ``view``, ``flatten``, ``squeeze``, ``unsqueeze``, ``clone``,
 ``argmax``, ``argmin``, ``clamp``, ``masked_fill`` (and in place, ``masked_fill_``), ``expand``, ``repeat``,
 ``chunk``, ``split``, ``unbind``, ``norm`` and the matrix transposes ``mT`` and ``mH``; and
-``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`).
+``max``/``min``, whose axis is a keyword here (see :meth:`TorchMethods.max`). A group of its own holds the spellings
+of PyTorch's "Learn the basics" pages: ``add``/``sub``/``mul``/``div``/``matmul`` and the in-place ``add_``/``sub_``/
+``mul_``/``div_``, ``var``/``std`` (:mod:`tinygradconv.ops.statistics`), ``square``, ``type()``, ``device`` and
+``grad_fn``.
 
 :class:`~tinygradconv.tensor.Tensor` inherits them from :class:`TorchMethods`, a mixin kept in this module so that
 the engine core (``tensor.py``) stays short enough to read in one sitting. They follow PyTorch's semantics
@@ -1105,6 +1108,268 @@ class TorchMethods(NumpyUfuncs):
         _refuse_positional_axis("min", positional)
         return reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
+    # ------------------------------------------------------------------------------------------------------------
+    # PyTorch's first spellings, from its "Learn the basics" pages: add/sub/mul/div/matmul as methods (and their
+    # in-place add_/sub_/mul_/div_), var/std, square, type(), device and grad_fn. (One group, kept apart from the
+    # methods above.)
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``, as ``torch.Tensor.add`` (``other`` a tensor or a number, broadcasting), with
+        the gradients of ``+`` and ``*`` (``alpha`` times the output gradient to ``other``).
+
+        Raises:
+            TypeError: a float ``alpha`` with integer operands (as PyTorch: "For integral input tensors, argument
+                alpha must not be a floating point number"), an ``alpha`` that is not a number; and the errors of
+                ``+``.
+            ValueError: an ``alpha`` other than 1 with two bool tensors (PyTorch takes it; here the product would
+                not be bool).
+
+        See https://pytorch.org/docs/stable/generated/torch.add.html
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0]).add(tg.tensor([10.0, 20.0]), alpha=0.5).tolist()
+        [6.0, 12.0]
+        """
+        return self + _times_alpha(self, other, alpha, "add")
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``, as ``torch.Tensor.sub``: the arguments and errors of :meth:`add` (bool tensors
+        are refused, as ``-`` refuses them).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0]).sub(1.0, alpha=2).tolist()
+        [-1.0, 0.0]
+        """
+        return self - _times_alpha(self, other, alpha, "sub")
+
+    def mul(self, other):
+        """``self * other``, as ``torch.Tensor.mul`` (``*``, broadcasting, with its gradients).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0]).mul(3).tolist()
+        [3.0, 6.0]
+        """
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``, as ``torch.Tensor.div``: true division (``/``: integer tensors give floats) when
+        ``rounding_mode`` is None; ``"trunc"`` rounds the quotient towards zero and ``"floor"`` towards minus
+        infinity, integers staying integers (:func:`~tinygradconv.ops.rounded_division.rounded_div`; their gradient
+        is ``0 * grad``, as PyTorch's).
+
+        Raises:
+            ValueError: another ``rounding_mode``. ZeroDivisionError: an integer division by zero with a rounding
+                mode (as PyTorch); and the errors of ``/``.
+
+        See https://pytorch.org/docs/stable/generated/torch.div.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([-7, 7], dtype="int64")
+        >>> x.div(2).tolist(), x.div(2, rounding_mode="trunc").tolist(), x.div(2, rounding_mode="floor").tolist()
+        ([-3.5, 3.5], [-3, 3], [-4, 3])
+        """
+        if rounding_mode is None:
+            return self / other
+        from .ops.rounded_division import rounded_div
+
+        return rounded_div(self, other, rounding_mode)
+
+    def matmul(self, other):
+        """``self @ other``, as ``torch.Tensor.matmul`` (:func:`tinygradconv.ops.matmul`: 1-D operands are vectors,
+        more dimensions are batches).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).matmul(tg.tensor([1.0, 1.0])).tolist()
+        [3.0, 7.0]
+        """
+        return self @ other
+
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place, and return ``self``, as ``torch.Tensor.add_``.
+
+        In-place rules (those of ``t[index] = value``, :meth:`zero_` and PyTorch's): the values are written into
+        this tensor's memory (views and ``t.numpy()`` see them) where that stays outside the autograd graph: a
+        tensor that does not require grad, given an ``other`` that does not, or any tensor under
+        ``tg.no_grad()`` (a parameter updated by hand: ``w.sub_(lr * w.grad)``). The write is counted, so a
+        ``backward()`` through a graph that saved the old values raises ``RuntimeError``, as PyTorch's "modified by
+        an inplace operation". The result keeps this tensor's shape and dtype.
+
+        Raises:
+            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
+                that requires grad is being used in an in-place operation").
+            TypeError: an op's output that requires grad, or an ``other`` that requires grad, while gradients are
+                recorded (PyTorch records the in-place op; this graph has no in-place node: write ``t = t.add(...)``);
+                a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
+                bool one: PyTorch's "result type Float can't be cast to the desired output type Long").
+            ValueError: an ``other`` that broadcasting would give another shape (PyTorch: "output with shape [3]
+                doesn't match the broadcast shape [2, 3]").
+
+        >>> import tinygradconv as tg
+        >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> with tg.no_grad():
+        ...     _ = w.add_(tg.tensor([0.5, 0.5]), alpha=-2)
+        >>> w
+        tensor([0., 1.], dtype=float32, requires_grad=True)
+        """
+        return _write_in_place(self, other, "add_", lambda: self.add(other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place, and return ``self``, as ``torch.Tensor.sub_`` (the rules and errors
+        of :meth:`add_`).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 2.0])
+        >>> x.sub_(1.0) is x, x.tolist()
+        (True, [0.0, 1.0])
+        """
+        return _write_in_place(self, other, "sub_", lambda: self.sub(other, alpha=alpha))
+
+    def mul_(self, other):
+        """``self *= other`` in place, and return ``self``, as ``torch.Tensor.mul_`` (the rules and errors of
+        :meth:`add_`).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0]).mul_(3).tolist()
+        [3.0, 6.0]
+        """
+        return _write_in_place(self, other, "mul_", lambda: self.mul(other))
+
+    def div_(self, other, *, rounding_mode=None):
+        """``self /= other`` in place (rounded with ``rounding_mode``, as :meth:`div`), and return ``self``, as
+        ``torch.Tensor.div_`` (the rules and errors of :meth:`add_`: an integer tensor takes only a rounded
+        quotient, as PyTorch).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([7, -7], dtype="int64").div_(2, rounding_mode="floor").tolist()
+        [3, -4]
+        """
+        return _write_in_place(self, other, "div_", lambda: self.div(other, rounding_mode=rounding_mode))
+
+    def var(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+            keepdims=NOT_GIVEN):
+        """The variance over ``dim``, as ``torch.Tensor.var`` (PyTorch 2.13):
+        :func:`tinygradconv.ops.statistics.var`, with ``sum((x - mean)**2) / (n - correction)``, ``correction=1``
+        by default (the sample variance). ``axis`` and ``keepdims`` are accepted for ``dim`` and ``keepdim``, as
+        PyTorch accepts them.
+
+        Differences from NumPy and Keras: ``np.var(a)``, ``a.var()`` of a NumPy array and ``keras.ops.var`` divide by
+        ``n`` (NumPy's ``ddof=0``); write ``x.var(correction=0)`` (or ``unbiased=False``) for that. A one-element
+        slice has NaN variance here, with a ``UserWarning``, as in PyTorch.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]])
+        >>> [round(v, 4) for v in x.var(1).tolist()], round(x.var(correction=0).item(), 4)
+        ([2.3333, 0.0], 0.8889)
+        """
+        from .ops import statistics
+
+        dim, keepdim = _var_dims("var", dim, axis, keepdim, keepdims)
+        return statistics.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+            keepdims=NOT_GIVEN):
+        """The standard deviation over ``dim``, ``sqrt(var)``, as ``torch.Tensor.std`` (the arguments of
+        :meth:`var`, its ``correction=1`` default included; :func:`tinygradconv.ops.statistics.std`).
+
+        >>> import tinygradconv as tg
+        >>> round(tg.tensor([1.0, 2.0, 4.0]).std().item(), 4)
+        1.5275
+        """
+        from .ops import statistics
+
+        dim, keepdim = _var_dims("std", dim, axis, keepdim, keepdims)
+        return statistics.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def square(self):
+        """``self * self``, as ``torch.Tensor.square`` (:func:`tinygradconv.ops.square`).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-3.0, 0.5]).square().tolist()
+        [9.0, 0.25]
+        """
+        from .ops import square
+
+        return square(self)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without ``dtype``: PyTorch's name for a tensor of this dtype and device, as ``torch.Tensor.type()``
+        returns it (``"torch.FloatTensor"`` for float32, ``"torch.LongTensor"`` for int64, ``"torch.cuda.FloatTensor"``
+        on the ``cupy`` backend), so that printed output and ported comparisons read as in PyTorch. It names
+        PyTorch's classes, not ours: ``str(t.dtype)`` is the dtype here (``"float32"``).
+
+        With ``dtype`` (a dtype name such as ``"float64"``, a NumPy or PyTorch dtype, or one of those PyTorch names):
+        this tensor cast to it, as :meth:`~tinygradconv.tensor.Tensor.astype` (differentiable between floating
+        dtypes), or the tensor itself when it has that dtype already (as PyTorch). ``non_blocking`` is accepted and
+        has no effect (PyTorch's, for copies to a GPU).
+
+        Raises:
+            TypeError: an unknown ``dtype`` (PyTorch: "invalid type"), or a keyword PyTorch does not take.
+            ValueError: a PyTorch name for another device (``"torch.cuda.FloatTensor"`` on the CPU): move the
+                tensor with ``t.to("cupy")``.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 2.0])
+        >>> x.type(), x.type("torch.DoubleTensor").type(), x.type("int64").tolist()
+        ('torch.FloatTensor', 'torch.DoubleTensor', [1, 2])
+        """
+        if kwargs.keys() - {"async"}:           # PyTorch's older name of non_blocking
+            raise TypeError(f"type() got an unexpected keyword argument {min(kwargs.keys() - {'async'})!r}")
+        flag(non_blocking, "non_blocking", "type")
+        cuda = self.backend.name == "cupy"
+        if dtype is None:
+            return ("torch.cuda." if cuda else "torch.") + _TORCH_TYPE_NAMES[dtype_name(self.dtype)]
+        if isinstance(dtype, str) and dtype.startswith("torch.") and dtype.endswith("Tensor"):
+            on_cuda = dtype.startswith("torch.cuda.")
+            kind = dtype[len("torch.cuda." if on_cuda else "torch."):]
+            names = {name: dtype for dtype, name in _TORCH_TYPE_NAMES.items()}
+            if kind not in names:
+                raise TypeError(f"Invalid type for argument `dtype` of type(): {dtype!r} is not one of PyTorch's "
+                                f"tensor types ({', '.join('torch.' + n for n in names)})")
+            if on_cuda != cuda:
+                raise ValueError(f"Invalid value for argument `dtype` of type(): {dtype!r} is a tensor type of "
+                                 f"another device than this tensor's ({self.device}); move it with "
+                                 f"t.to({'numpy' if cuda else 'cupy'!r}), then cast")
+            dtype = names[kind]
+        from .tensor import _check_dtype
+
+        return self._cast(_check_dtype(dtype))
+
+    @property
+    def device(self):
+        """Where the data lives, as ``torch.Tensor.device``: ``"cpu"`` on the ``numpy`` and ``array_api_strict``
+        backends and ``"cuda:N"`` on ``cupy`` (GPU number ``N``), a :class:`Device`, a ``str`` with PyTorch's
+        attributes ``type`` (``"cpu"``, ``"cuda"``) and ``index`` (None, or ``N``). The backend itself, which is
+        what moves a tensor here, is ``t.backend.name``: ``t.to("cupy")``, not ``t.to("cuda")``.
+
+        >>> import tinygradconv as tg
+        >>> d = tg.tensor([1.0]).device
+        >>> d, str(d), d.type, d == "cpu"
+        (device(type='cpu'), 'cpu', 'cpu', True)
+        """
+        if self.backend.name == "cupy":
+            return Device("cuda", int(getattr(self._data.device, "id", 0)))     # CuPy's array knows its GPU
+        return Device("cpu")
+
+    @property
+    def grad_fn(self):
+        """The node that computed this tensor, as ``torch.Tensor.grad_fn``: None for a leaf (a tensor made by the
+        user, with or without ``requires_grad``) and for a result outside the graph (under ``no_grad()``, or of
+        inputs that do not require grad, or an integer result); else a :class:`BackwardNode` named after the
+        package's op (printed ``<MulBackward>`` where PyTorch prints ``<MulBackward0 object at 0x...>``), with
+        ``name()`` and ``next_functions`` as PyTorch's (``next_functions`` is empty once a ``backward()`` without
+        ``retain_graph=True`` has freed the node, where PyTorch keeps it).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * 3).sum()
+        >>> x.grad_fn, y.grad_fn, y.grad_fn.name()
+        (None, <SumBackward>, 'SumBackward')
+        >>> y.grad_fn.next_functions
+        ((<MulBackward>, 0),)
+        """
+        ctx = self._ctx
+        return None if ctx is None or ctx.fn is None else BackwardNode(ctx)
+
 
 def _matrix_transpose(tensor, name):
     """``tensor.mT`` / ``tensor.mH`` (``name``): the last two dimensions swapped; rank 0 as it is, with PyTorch's
@@ -1285,3 +1550,154 @@ def _first_index(xp, op, a, axis, keepdims):
         first_nan = xp.argmax(xp.astype(nan, xp.int8), axis=axis, keepdims=keepdims)
         found = xp.where(xp.any(nan, axis=axis, keepdims=keepdims), first_nan, found)
     return found
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Helpers of the group "PyTorch's first spellings" (add/sub/mul/div and their in-place forms, var/std, type(),
+# device, grad_fn) in TorchMethods.
+
+#: PyTorch's tensor type names (``torch.Tensor.type()``), by dtype.
+_TORCH_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+                     "bool": "BoolTensor", "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor",
+                     "int64": "LongTensor", "uint8": "ByteTensor", "uint16": "UInt16Tensor",
+                     "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
+
+
+def _is_floating(value) -> bool:
+    """Whether ``value`` (a tensor, an array or a number) is floating-point."""
+    if hasattr(value, "dtype"):
+        return dtype_name(value.dtype).startswith("float")
+    return isinstance(value, (float, np.floating))
+
+
+def _is_bool(value) -> bool:
+    if hasattr(value, "dtype"):
+        return dtype_name(value.dtype) == "bool"
+    return isinstance(value, (bool, np.bool_))
+
+
+def _times_alpha(tensor, other, alpha, op):
+    """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
+    checks of ``alpha``; ``other`` itself when ``alpha`` is 1."""
+    if not isinstance(alpha, numbers.Real):
+        raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
+                        f"{type(alpha).__name__}")
+    integral = not _is_floating(tensor) and not _is_floating(other)
+    if integral and isinstance(alpha, (float, np.floating)):
+        raise TypeError(f"Invalid type for argument `alpha` of {op}: for integer operands `alpha` must be an integer, "
+                        f"not a float (as PyTorch). Received alpha={alpha!r}")
+    if alpha == 1:
+        return other
+    if _is_bool(tensor) and _is_bool(other):
+        raise ValueError(f"Invalid value for argument `alpha` of {op}: with two bool tensors only alpha=1 is taken "
+                         f"here (the product would not be bool). Received alpha={alpha!r}")
+    if isinstance(other, numbers.Number):
+        return other * alpha                 # a Python number: scaled exactly, then lifted by the operator
+    from .tensor import Tensor
+
+    return (other if isinstance(other, Tensor) else tensor._lift(other)) * alpha
+
+
+def _write_in_place(tensor, other, name, compute):
+    """``tensor.add_(other)`` and the like (``name``): ``compute()`` (the out-of-place result, computed without
+    recording a graph) written into ``tensor``'s memory with the in-place rules of ``t[index] = value``."""
+    from .autograd import no_grad
+    from .tensor import Tensor
+
+    plain = name[:-1]
+    _refuse_in_graph_write(tensor, other if isinstance(other, Tensor) else None, f"t.{name}(...)",
+                           f"t = t.{plain}(...)")
+    with no_grad():
+        result = compute()
+    if tuple(result.shape) != tuple(tensor.shape):
+        raise ValueError(f"Invalid value for argument `other` of {name}: the result has shape {tuple(result.shape)}, "
+                         f"which cannot be written in place into this tensor of shape {tuple(tensor.shape)} "
+                         f"(broadcasting would change its shape; PyTorch refuses it too). Write t = t.{plain}(...) "
+                         f"for a new tensor")
+    kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
+    if (result_kind.startswith("float") and not kind.startswith("float")) or (kind == "bool" != result_kind):
+        hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
+        raise TypeError(f"Invalid type for argument `other` of {name}: the result is {result_kind}, which this "
+                        f"{kind} tensor cannot hold (as PyTorch: \"result type can't be cast to the desired output "
+                        f"type\"). Write t = t.{plain}(...) for a new tensor{hint}")
+    tensor[...] = result
+    return tensor
+
+
+def _var_dims(op, dim, axis, keepdim, keepdims):
+    """``(dim, keepdim)`` for ``var``/``std``, from PyTorch's names or their aliases ``axis``/``keepdims``."""
+    dim, _ = _dim_or_axis(op, dim, axis)
+    keepdim, _ = _keepdim_or_keepdims(op, keepdim, keepdims)
+    return dim, keepdim
+
+
+class Device(str):
+    """A tensor's device (``t.device``), as ``torch.device``: ``"cpu"``, or ``"cuda:N"`` on the ``cupy`` backend.
+
+    A ``str`` (``print(t.device)`` and ``t.device == "cpu"`` work as one expects), with PyTorch's attributes
+    ``type`` (``"cpu"`` or ``"cuda"``) and ``index`` (None, or the GPU's number), and PyTorch's ``repr``.
+    """
+
+    def __new__(cls, kind, index=None):
+        device = super().__new__(cls, kind if index is None else f"{kind}:{index}")
+        device.type, device.index = kind, index
+        return device
+
+    def __repr__(self):
+        return f"device(type={self.type!r}" + ("" if self.index is None else f", index={self.index}") + ")"
+
+
+class BackwardNode:
+    """The node of the autograd graph that computed a tensor (``t.grad_fn``), as PyTorch's ``grad_fn`` objects:
+    ``name()`` is the package's op class with ``Backward`` (``"MulBackward"``; PyTorch: ``"MulBackward0"``), and
+    ``next_functions`` one ``(node, 0)`` pair per input of the op: its ``BackwardNode``, an :class:`AccumulateGrad`
+    for a leaf that requires grad, or None for an input that does not."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+
+    def name(self) -> str:
+        return f"{self._ctx.fn.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((_node_of(t), 0) for t in self._ctx.inputs)
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    def __eq__(self, other):
+        return isinstance(other, BackwardNode) and other._ctx is self._ctx
+
+    def __hash__(self):
+        return id(self._ctx)
+
+
+class AccumulateGrad:
+    """The end of a path in ``grad_fn.next_functions``: the leaf ``variable`` whose ``.grad`` the gradient is added
+    into, as PyTorch's ``AccumulateGrad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+def _node_of(tensor):
+    if tensor is None or not tensor.requires_grad:
+        return None
+    return AccumulateGrad(tensor) if tensor._ctx is None else BackwardNode(tensor._ctx)

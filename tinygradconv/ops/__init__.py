@@ -13,9 +13,25 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 """
 # tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
 # (see the comment at the end of tensor.py).
+from ..backend import dtype_name
 from ..tensor import Tensor
-from . import conv, cumulative, elementwise, linalg, masking, norms, reduction, shape, splitting, tiling
+from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
+    conv,
+    creation,
+    cumulative,
+    elementwise,
+    linalg,
+    masking,
+    norms,
+    reduction,
+    rounded_division,
+    shape,
+    splitting,
+    statistics,
+    tiling,
+)
 from .conv import conv1d, conv1d_transpose
+from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
 from .cumulative import cumsum
 from .elementwise import (
     Abs,
@@ -43,8 +59,10 @@ from .elementwise import (
 from .masking import masked_fill
 from .norms import norm, vector_norm
 from .reduction import logsumexp, max, mean, min, prod, sum
+from .rounded_division import rounded_div
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 from .splitting import chunk, split, unbind
+from .statistics import std, var
 from .tiling import expand, repeat
 
 
@@ -74,6 +92,20 @@ def matmul(a, b):
     return a @ b
 
 
+def square(x):
+    """``x * x`` element-wise, as ``torch.square``: ``x ** 2`` (:func:`~tinygradconv.ops.elementwise.power`, with
+    its gradient ``2 x`` and dtypes: an integer tensor stays integer; a bool tensor gives int64, as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> square(tg.tensor([-3.0, 0.5])).tolist()
+    [9.0, 0.25]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype_name(x.dtype) == "bool":       # PyTorch's pow(bool, 2) is int64 (ours would be float32)
+        x = x.astype("int64")
+    return elementwise.power(x, 2)
+
+
 __all__ = [
     "abs",
     "add",
@@ -83,6 +115,7 @@ __all__ = [
     "conv",
     "conv1d",
     "conv1d_transpose",
+    "creation",
     "cumsum",
     "cumulative",
     "div",
@@ -90,6 +123,7 @@ __all__ = [
     "exp",
     "expand",
     "floor_divide",
+    "full_like",
     "getitem",
     "linalg",
     "log",
@@ -107,28 +141,38 @@ __all__ = [
     "neg",
     "norm",
     "norms",
+    "ones_like",
     "pad",
     "permute",
     "pow",
     "prod",
+    "rand_like",
+    "randn_like",
     "reciprocal",
     "reduction",
     "relu",
     "remainder",
     "repeat",
     "reshape",
+    "rounded_div",
+    "rounded_division",
     "shape",
     "sigmoid",
     "split",
     "splitting",
     "sqrt",
+    "square",
     "stack",
+    "statistics",
+    "std",
     "sub",
     "sum",
     "tanh",
     "tiling",
     "transpose",
     "unbind",
+    "var",
     "vector_norm",
     "where",
+    "zeros_like",
 ]
