@@ -529,3 +529,18 @@ def test_set_grad_enabled_as_function_context_and_decorator(torch):
         with pytest.raises(TypeError, match="must be bool"):
             torch.set_grad_enabled(mode)
     assert tg.is_grad_enabled() and torch.is_grad_enabled()
+
+
+def test_to_takes_pytorchs_device_names(backend):
+    """PyTorch's `x.to(device)` habit (found by F4): `t.to("cpu")` and `t.to(t.device)` had raised "Unknown backend
+    'cpu'" although `t.device` prints "cpu". A CPU tensor stays itself (as torch's `to` of its own device); "cuda"
+    names the cupy backend, refused clearly where CuPy cannot load."""
+    t = tg.tensor([1.0, 2.0], requires_grad=True, backend=backend)
+    if backend == "cupy":
+        moved = t.to("cpu")
+        assert moved.backend.name == "numpy" and moved.tolist() == [1.0, 2.0] and t.to("cuda") is t
+    else:
+        assert t.to("cpu") is t and t.to(t.device) is t
+    if "cupy" not in tg.available_backends():
+        with pytest.raises(ValueError, match="needs CuPy"):
+            t.to("cuda:0")

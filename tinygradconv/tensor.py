@@ -260,12 +260,18 @@ class Tensor(TorchMethods):
         Differentiable, as in PyTorch: the copy is an op's output (not a leaf), and a backward pass through it
         brings the gradient back to this tensor's backend (``ops.shape.ToBackend``).
 
-        ``None`` moves nothing, as PyTorch's ``t.to(None)``.
+        ``None`` moves nothing, as PyTorch's ``t.to(None)``. PyTorch's device names are taken too (what
+        :attr:`device` prints): ``"cpu"`` keeps a tensor on a CPU backend (``numpy``, ``array_api_strict``) and
+        brings one from ``cupy`` to ``numpy``; ``"cuda"`` or ``"cuda:N"`` is ``cupy`` (its current GPU), so that
+        PyTorch's ``x.to(device)`` ports unchanged.
 
         Raises:
             ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
             TypeError: for a ``backend`` that is not a name (nor a backend), or a dtype's name (``astype`` casts).
         """
+        if isinstance(backend, str) and backend.partition(":")[0] in ("cpu", "cuda"):    # PyTorch's device names
+            on_cpu = self.backend.name in ("numpy", "array_api_strict")
+            backend = "cupy" if backend.startswith("cuda") else (None if on_cpu else "numpy")
         return self if backend is None else _ops.shape.ToBackend.apply(self, backend=backend)
 
     def __copy__(self):

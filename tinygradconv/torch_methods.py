@@ -1338,8 +1338,9 @@ class TorchMethods(NumpyUfuncs):
     def device(self):
         """Where the data lives, as ``torch.Tensor.device``: ``"cpu"`` on the ``numpy`` and ``array_api_strict``
         backends and ``"cuda:N"`` on ``cupy`` (GPU number ``N``), a :class:`Device`, a ``str`` with PyTorch's
-        attributes ``type`` (``"cpu"``, ``"cuda"``) and ``index`` (None, or ``N``). The backend itself, which is
-        what moves a tensor here, is ``t.backend.name``: ``t.to("cupy")``, not ``t.to("cuda")``.
+        attributes ``type`` (``"cpu"``, ``"cuda"``) and ``index`` (None, or ``N``). ``t.to(t.device)`` and
+        ``t.to("cpu")`` work as in PyTorch (:meth:`~tinygradconv.tensor.Tensor.to`); the backend itself is
+        ``t.backend.name``.
 
         >>> import tinygradconv as tg
         >>> d = tg.tensor([1.0]).device
