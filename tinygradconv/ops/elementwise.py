@@ -263,6 +263,8 @@ BOOL_OPERANDS = {
     "//": ("cast first, e.g. t.astype('int64')", None),
     "**": ("cast first, e.g. t.astype('int64')", None),
 }
+# t.div(other, rounding_mode=...) (ops.rounded_division) takes bools as `//` does: refused between two bools only
+BOOL_OPERANDS.update({f"div(rounding_mode={mode!r})": BOOL_OPERANDS["//"] for mode in ("trunc", "floor")})
 
 
 def refuse_bool_operands(symbol, a_is_bool, b_is_bool):
