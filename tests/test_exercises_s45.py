@@ -1,0 +1,56 @@
+"""A student-tester's findings in the checkers of tutorials 03 to 08 (session 45): one rule for float32 results,
+hints given only where the numbers identify the mistake."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.exercises import check_conv1d_input_gradient, check_conv1d_kernel_gradient
+
+
+def report(checker, fn):
+    """The AssertionError text of ``checker(fn)``."""
+    with pytest.raises(AssertionError) as info:
+        checker(fn)
+    return str(info.value)
+
+
+def input_gradient(g, w, strides, input_length):
+    """dL/dx by the scatter loop, from the formula: dx[n * strides + t] += g[n] * w[t]."""
+    dx = np.zeros(input_length)
+    for n, value in enumerate(g):
+        for t, tap in enumerate(w):
+            dx[n * strides + t] += value * tap
+    return dx
+
+
+def kernel_gradient(x, g, kernel_size, strides):
+    """dL/dw from the formula: sum over n of g[n] * x[n * strides + t]."""
+    return np.array([sum(g[n] * x[n * strides + t] for n in range(len(g))) for t in range(kernel_size)])
+
+
+# ------------------------------------------------------------------------------------------- one float32 rule
+FLOAT32_NOTE = "your result is float32, which keeps about 6 digits: compute in float64"
+
+
+@pytest.mark.parametrize("checker, right", [(check_conv1d_input_gradient, input_gradient),
+                                            (check_conv1d_kernel_gradient, kernel_gradient)])
+def test_both_conv1d_checkers_refuse_a_float32_result_the_same_way(checker, right):
+    """The kernel checker passed a result cast to float32 (its rounding, 6e-8, is under rtol=1e-7), the input
+    checker refused one summed in float32: float64 in, float64 out, for both, whichever way the float32 came."""
+    assert checker(right) is True
+    def summed_in_float32(*args):                                  # its rounding errors add up past 1e-7
+        return right(*(np.asarray(a, np.float32) if isinstance(a, np.ndarray) else a for a in args)).astype(
+            np.float32)
+    for fn in (lambda *args: right(*args).astype(np.float32), summed_in_float32,
+               lambda *args: tg.tensor(right(*args).tolist())):           # a tensor from a list is float32
+        text = report(checker, fn)
+        assert FLOAT32_NOTE in text, text
+    assert checker(lambda *args: tg.tensor(right(*args).tolist(), dtype="float64")) is True
+
+
+def test_a_float32_result_with_a_wrong_formula_gets_the_formula_hint_first():
+    """The float32 note waits for the end of the check: a reversed kernel gradient in float32 is told it is
+    reversed (on the first case where that shows), not to compute in float64."""
+    text = report(check_conv1d_kernel_gradient,
+                  lambda *args: kernel_gradient(*args)[::-1].astype(np.float32))
+    assert "reversed along the taps" in text and "float64" not in text, text
