@@ -54,3 +54,24 @@ def test_a_float32_result_with_a_wrong_formula_gets_the_formula_hint_first():
     text = report(check_conv1d_kernel_gradient,
                   lambda *args: kernel_gradient(*args)[::-1].astype(np.float32))
     assert "reversed along the taps" in text and "float64" not in text, text
+
+
+# ------------------------------------------------------------------------- kernel gradient: an extra axis
+def test_an_extra_axis_is_not_called_terms_not_added_up():
+    """dL/dw as shape (k, 1) met first a case with k = 1 and one output step, where (1, 1) is also one term per tap
+    and step: the hint said "adds up their terms". The fixed cases with several steps tell the two apart."""
+    text = report(check_conv1d_kernel_gradient, lambda *args: np.outer(kernel_gradient(*args), [1.0]))
+    assert "the shapes differ: expected (1,), received (1, 1)" in text, text
+    assert "adds up their terms" not in text and "one term per tap and per output step" not in text, text
+    assert "an extra axis of length 1" in text, text
+    # the terms not added up are still told, on the same first case, shape (1, 1)
+    def not_summed(x, g, kernel_size, strides):
+        return np.array([[g[n] * x[n * strides + t] for n in range(len(g))] for t in range(kernel_size)])
+    text = report(check_conv1d_kernel_gradient, not_summed)
+    assert "one term per tap and per output step, shape (1, 1)" in text and "extra axis" not in text, text
+    # a shape that follows neither rule on every case gets no hint beyond the shapes
+    def sometimes(x, g, kernel_size, strides):
+        right = kernel_gradient(x, g, kernel_size, strides)
+        return right[:, None] if len(g) == 1 else right[None, :-1]
+    text = report(check_conv1d_kernel_gradient, sometimes)
+    assert text.rstrip().endswith("received (1, 1)"), text

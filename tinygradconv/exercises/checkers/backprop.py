@@ -151,7 +151,7 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
                                                   mistakes=((expected[::-1], _REVERSED_TAPS),
                                                             (unstrided, no_stride))),
                         explain_shape=functools.partial(_kernel_gradient_not_summed, inputs=inputs,
-                                                        expected=expected))
+                                                        expected=expected, fn=fn))
     return True
 
 
@@ -163,12 +163,15 @@ def _kernel_gradient(x, g, kernel_size, strides, steps=None):
                     dtype=np.float64)
 
 
+_FIXED_CASES = ((3, 2, 1), (4, 3, 2), (5, 2, 3))      # (output steps, kernel_size, strides): every length differs
+
+
 def _kernel_gradient_follows(fn, slip):
     """Whether ``fn`` gives ``slip(x, g, kernel_size, strides)`` on three fixed cases with 3 to 5 output steps (on
     which a slip and the right answer differ), so that a mistake seen on a small case is named only when it is
     the answer's rule."""
     rng = np.random.default_rng(1)
-    for steps, k, s in ((3, 2, 1), (4, 3, 2), (5, 2, 3)):
+    for steps, k, s in _FIXED_CASES:
         x, g = rng.standard_normal((steps - 1) * s + k), rng.standard_normal(steps)
         try:
             got = np.asarray(fn(x.copy(), g.copy(), k, s), dtype=np.float64)
@@ -205,17 +208,49 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
     return None
 
 
-def _kernel_gradient_not_summed(got, inputs, expected):
-    """A sentence when ``got`` holds one term per output step and tap, shape ``(k, len(g))`` (or ``(len(g), k)``),
-    whose sum over the output steps is dL/dw: the contributions not added up; else ``None``."""
-    k, n = inputs["kernel_size"], len(inputs["g"])
-    for shape, axis in (((k, n), 1), ((n, k), 0)):
-        if got.shape == shape and np.allclose(got.sum(axis=axis), expected, rtol=1e-7, atol=1e-9):
-            return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one value "
-                    f"per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, so its "
-                    "gradient adds up their terms")
-    return None
+def _kernel_gradient_shape_rule(fn):
+    """How ``fn``'s result is shaped on three fixed cases whose output steps, taps and strides all differ (3 to 5
+    steps, 2 or 3 taps): ``"terms"`` when it holds one term per tap and per output step on each, shape ``(k,
+    len(g))`` or ``(len(g), k)``, summing to dL/dw over the steps; ``"extra axis"`` when it holds dL/dw with axes
+    of length 1 added (``(k, 1)``); else ``None``. On the random case alone the two can look alike: with one output
+    step, ``(k, 1)`` is both."""
+    rng = np.random.default_rng(2)
+    rules = set()
+    for steps, k, s in _FIXED_CASES:
+        x, g = rng.standard_normal((steps - 1) * s + k), rng.standard_normal(steps)
+        try:
+            got = np.asarray(fn(x.copy(), g.copy(), k, s), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return None
+        right = _kernel_gradient(x, g, k, s)
+        over_steps = 1 if got.shape == (k, steps) else 0             # the axis of the output steps
+        if got.shape in ((k, steps), (steps, k)) and np.allclose(got.sum(axis=over_steps), right, rtol=1e-7,
+                                                                   atol=1e-9):
+            rules.add("terms")
+        elif got.size == k and got.ndim > 1 and np.allclose(got.ravel(), right, rtol=1e-7, atol=1e-9):
+            rules.add("extra axis")
+        else:
+            return None
+    return rules.pop() if len(rules) == 1 else None
 
+
+def _kernel_gradient_not_summed(got, inputs, expected, fn):
+    """A sentence when ``fn`` returns one term per output step and tap (shape ``(k, len(g))`` or ``(len(g), k)``,
+    whose sum over the output steps is dL/dw: the contributions not added up), or dL/dw with an extra axis of
+    length 1 (shape ``(k, 1)``), on this case and on the fixed ones of :func:`_kernel_gradient_shape_rule` that
+    tell the two apart; else ``None`` (not told by guessing: with one output step, ``(k, 1)`` is both)."""
+    k, n = inputs["kernel_size"], len(inputs["g"])
+    rule = _kernel_gradient_shape_rule(fn)
+    if rule == "terms":
+        for shape, axis in (((k, n), 1), ((n, k), 0)):
+            if got.shape == shape and np.allclose(got.sum(axis=axis), expected, rtol=1e-7, atol=1e-9):
+                return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one "
+                        f"value per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, "
+                        "so its gradient adds up their terms")
+    if rule == "extra axis" and got.size == k and np.allclose(got.ravel(), expected, rtol=1e-7, atol=1e-9):
+        return (f"your values are dL/dw, with an extra axis of length 1: shape {got.shape}, where dL/dw has one "
+                f"value per tap, shape ({k},) (np.outer, a reshape or keepdims=True adds such an axis)")
+    return None
 
 
 _REVERSED_TAPS = ("your result is the kernel gradient reversed along the taps: did you flip? dL/dw[t] pairs each g[n] "
