@@ -75,3 +75,48 @@ def test_an_extra_axis_is_not_called_terms_not_added_up():
         return right[:, None] if len(g) == 1 else right[None, :-1]
     text = report(check_conv1d_kernel_gradient, sometimes)
     assert text.rstrip().endswith("received (1, 1)"), text
+
+
+# ---------------------------------------------------------- input gradient: a scatter over the input's steps
+def test_a_scatter_looping_over_the_input_length_is_not_called_a_gather():
+    """`for n in range(L): dx[n*s: n*s + k] += g[n] * w` reads g[n] past its end: the hint called it "a loop over
+    the input steps that reads a window of g for each (a gather)", a scatter's diagnosis gone wrong."""
+    def scatter_over_input(g, w, strides, input_length):
+        dx = np.zeros(input_length)
+        for n in range(input_length):
+            dx[n * strides: n * strides + len(w)] += g[n] * w
+        return dx
+
+    text = report(check_conv1d_input_gradient, scatter_over_input)
+    # g of 1 value, input_length 2 (the case shown, by hand)
+    assert "g=[-0.53567] (shape (1,)), w=[0.1049] (shape (1,)), strides=3, input_length=2" in text, text
+    assert "gather" not in text and "window of g" not in text, text
+    assert "a loop that reads g once per input step runs past its end" in text, text
+    assert "n in range(len(g))" in text, text
+
+
+def test_a_transposed_convolution_scattering_over_the_output_length_is_not_called_a_gather():
+    """The same slip in tutorial 03's exercise: `for n in range(full): y[n*s: n*s + k] += x[n] * w`."""
+    from tinygradconv.exercises import check_conv1d_transpose
+
+    def scatter_over_output(x, w, strides):
+        full = (len(x) - 1) * strides + len(w)
+        y = np.zeros(full)
+        for n in range(full):
+            y[n * strides: n * strides + len(w)] += x[n] * w
+        return y
+
+    text = report(check_conv1d_transpose, scatter_over_output)
+    assert "IndexError" in text and "gather" not in text, text
+    assert "a loop that reads x once per output step runs past its end" in text, text
+
+    def gathering(x, w, strides):                     # a real gather, by its computed index into x: said so
+        full = (len(x) - 1) * strides + len(w)
+        y = np.zeros(full)
+        for i in range(full):
+            for t in range(len(w)):
+                y[i] += x[i * strides + t] * w[t]
+        return y
+
+    text = report(check_conv1d_transpose, gathering)
+    assert "the gather of conv1d" in text, text

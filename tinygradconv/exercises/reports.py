@@ -346,6 +346,21 @@ def _failing_subscript(exc):
     ``None`` when the failing expression is no such subscript (or its position is unknown). Read from the position
     Python records for the failing expression of the innermost student frame (``g[i * strides + t]`` in
     ``out[i] += g[i * strides + t] * w[t]``), so it names the array whatever the lengths of the others."""
+    failing = _failing_subscript_node(exc)
+    if failing is None:
+        return None
+    frame, line, end, node = failing
+    name = node.value.id
+    value = frame.f_locals.get(name, frame.f_globals.get(name))
+    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)):
+        return None
+    return name, value, bool(_ASSIGNED.match(line[end:]))
+
+
+def _failing_subscript_node(exc):
+    """The failing expression of ``exc`` in the innermost student frame when it is a subscript ``name[...]``, as
+    ``(frame, line, end column, ast.Subscript)``; else ``None`` (raised inside a library, position unknown, or
+    another expression)."""
     student = [(frame, summary) for (frame, _), summary in zip(traceback.walk_tb(exc.__traceback__),
                                                                 traceback.extract_tb(exc.__traceback__))]
     if not student or student[-1][1].filename.startswith(_LIBRARY_DIRECTORIES):
@@ -360,11 +375,18 @@ def _failing_subscript(exc):
         return None
     if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
         return None
-    name = node.value.id
-    value = frame.f_locals.get(name, frame.f_globals.get(name))
-    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)):
+    return frame, line, summary.end_colno, node
+
+
+def _failing_index_is_computed(exc):
+    """Whether the failing subscript of ``exc`` (:func:`_failing_subscript_node`) indexes by a computed position,
+    ``g[i * strides + t]``, ``g[j - t]`` (a gather works out which value each output reads), rather than by a
+    name or a number, ``g[n]`` (a loop's own step, as a scatter reads each value once); ``None`` when unknown
+    (no such subscript, or a slice)."""
+    failing = _failing_subscript_node(exc)
+    if failing is None or isinstance(failing[3].slice, ast.Slice):
         return None
-    return name, value, bool(_ASSIGNED.match(line[summary.end_colno:]))
+    return not isinstance(failing[3].slice, (ast.Name, ast.Constant))
 
 
 def _students_arrays(exc):

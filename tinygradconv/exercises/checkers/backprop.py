@@ -11,6 +11,7 @@ from ..reports import (
     _answer,
     _call,
     _compare_arrays,
+    _failing_index_is_computed,
     _settings,
     time_limited,
 )
@@ -67,20 +68,35 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
 
 def _input_gradient_error(exc, inputs):
     """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
-    end (an index out of range in an array of ``len(g)`` values, or a window of ``g`` cut short), a loop over the
-    input's steps gathering windows of ``g``; or a write past the end of a ``dx`` shorter than ``input_length``.
+    end: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index out of
+    range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
+    computed, ``g[i * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or
+    a write past the end of a ``dx`` shorter than ``input_length``.
     Else ``None`` (the generic hint)."""
     n, length = len(inputs["g"]), inputs["input_length"]
     failure = _scatter_error(exc, inputs, "g", length)
     if failure is None:
         return None                         # dx long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_g = failure
-    if (kind == "matmul" or (kind == "index" and reads_g)) and length > n:
-        return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
-                f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
-                "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
-                "it scatters: start from input_length zeros and loop over g, each g[n] going back to the input "
-                "steps its window read")
+    values = f"{n} value{'' if n == 1 else 's'} of g"
+    if kind == "matmul" and length > n:     # a window of g times w, cut short at g's end: a gather
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
+                "over the input steps that reads a window of g for each (a gather, as the forward pass read "
+                "windows of x) runs past the end of g; dL/dx goes the other way, it scatters: start from "
+                "input_length zeros and loop over g, each g[n] going back to the input steps its window read")
+    if kind == "index" and reads_g and length > n and _failing_index_is_computed(exc):
+        # g[i * strides + t]: the position of g that each input step reads, worked out: a gather
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
+                "over the input steps that reads g at the positions whose windows reach each one (a gather) runs "
+                "past the end of g; dL/dx goes the other way, it scatters: start from input_length zeros and loop "
+                "over g, each g[n] going back to the input steps its window read")
+    if kind == "index" and reads_g and length > n:
+        # g[n] by the loop's own step, or read inside a library call: a loop as long as the input, whether it
+        # gathers or scatters (the index does not tell which, so the hint says neither)
+        return (f"g has one value per output step, here the {values}, fewer than the input_length = {length} "
+                "input steps: a loop that reads g once per input step runs past its end; loop over the output "
+                "steps, n in range(len(g)), each g[n] going back to the input steps that output step n's window "
+                "read, into input_length zeros")
     if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
                                                  and size < length):
         return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
