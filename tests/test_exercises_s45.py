@@ -120,3 +120,77 @@ def test_a_transposed_convolution_scattering_over_the_output_length_is_not_calle
 
     text = report(check_conv1d_transpose, gathering)
     assert "the gather of conv1d" in text, text
+
+
+# ------------------------------------------------------ hints where the numbers identify the slip, none otherwise
+def test_logsumexp_without_the_shift_added_back_is_told_so_and_zeros_are_not():
+    """The first case's rows each have one value far above the others, so log(sum(exp(x - m))) is about 0 there,
+    what an answer of zeros gives too: the hint needs the fixed case where it is log 3, 0.408, 0.474."""
+    from tinygradconv.exercises import check_logsumexp
+
+    def shift_kept(x):
+        xp = x.__array_namespace__()
+        return xp.log(xp.sum(xp.exp(x - xp.max(x, axis=-1, keepdims=True)), axis=-1))
+
+    text = report(check_logsumexp, shift_kept)
+    assert "received: [0., 0., 0.]" in text and "the shift was taken out and not put back" in text, text
+    text = report(check_logsumexp, lambda x: x.__array_namespace__().zeros(x.shape[:-1], dtype=x.dtype))
+    assert "received: [0., 0., 0.]" in text and "shift" not in text, text
+    assert text.rstrip().endswith("received 0.0"), text
+
+
+def test_adam_adding_the_step_is_told_it_climbs_the_gradient():
+    from tinygradconv.exercises import check_adam_step
+
+    def ascent(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad * grad - v) * (1 - beta_2)
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** iteration) / (1 - beta_1 ** iteration)
+        return param + alpha * m / (np.sqrt(v) + epsilon), m, v
+
+    text = report(check_adam_step, ascent)
+    # step 1 of the first case: lr 0.01, beta_1 0.5, m = v = 0: each parameter moves by 0.01 against sign(grad)
+    assert "expected: [ 0.63042,  0.0949 , -0.52567,  0.3716 ]" in text, text
+    assert "received: [ 0.65042,  0.1149 , -0.54567,  0.3516 ]" in text, text
+    assert "your parameter moved up the gradient" in text and "(the new parameter, at step 1)" in text, text
+
+    def half_step_up(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon):   # not the sign slip
+        new, m, v = ascent(param, grad, m, v, iteration, learning_rate, beta_1, beta_2, epsilon)
+        return param + (new - param) / 2, m, v
+
+    assert "up the gradient" not in report(check_adam_step, half_step_up)
+
+
+def test_a_kernel_gradient_keeping_the_last_term_only_is_told_so():
+    def last_only(x, g, kernel_size, strides):
+        n = len(g) - 1
+        return np.array([g[n] * x[n * strides + t] for t in range(kernel_size)])
+
+    text = report(check_conv1d_kernel_gradient, last_only)
+    # x = [0.04133, -2.32503], g = [-1.24591, -0.73227], k = 1: g1 * x1 = 1.70254, the sum 1.65106 (by hand)
+    assert "expected: [1.65106]" in text and "received: [1.70254]" in text, text
+    assert "holds only the last output step's term" in text, text
+
+    def last_on_this_case_only(x, g, kernel_size, strides):   # the slip's value here, the right rule elsewhere
+        right = kernel_gradient(x, g, kernel_size, strides)
+        return last_only(x, g, kernel_size, strides) if len(x) == 2 and len(g) == 2 else right
+    assert "last output step" not in report(check_conv1d_kernel_gradient, last_on_this_case_only)
+
+
+@pytest.mark.parametrize("start, stop, words", [(0, -1, "covers k - 1 steps, one short"),
+                                                (1, 1, "start one step late")])
+def test_overlap_counts_with_the_slice_one_off_are_told_which_way(start, stop, words):
+    from tinygradconv.exercises import check_overlap_counts
+
+    def sliced(input_length, kernel_size, strides):
+        counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+        for j in range(input_length):
+            counts[j * strides + start: j * strides + kernel_size + stop] += 1
+        return counts
+
+    text = report(check_overlap_counts, sliced)
+    assert "input_length=1, kernel_size=1, strides=1" in text and "received: [0]" in text, text
+    assert words in text, text
+    # zeros on every case: the same first report, no slip named
+    text = report(check_overlap_counts, lambda n, k, s: np.zeros((n - 1) * s + max(k, s), dtype=int))
+    assert "received: [0]" in text and "one short" not in text and "late" not in text, text

@@ -182,6 +182,12 @@ def _kernel_gradient(x, g, kernel_size, strides, steps=None):
 _FIXED_CASES = ((3, 2, 1), (4, 3, 2), (5, 2, 3))      # (output steps, kernel_size, strides): every length differs
 
 
+def _last_term_only(x, g, kernel_size, strides):
+    """The slip of keeping only the last output step's term: ``g[-1] * x[(len(g) - 1) * strides + t]``."""
+    n = len(g) - 1
+    return np.array([g[n] * x[n * strides + t] for t in range(kernel_size)], dtype=np.float64)
+
+
 def _kernel_gradient_follows(fn, slip):
     """Whether ``fn`` gives ``slip(x, g, kernel_size, strides)`` on three fixed cases with 3 to 5 output steps (on
     which a slip and the right answer differ), so that a mistake seen on a small case is named only when it is
@@ -202,8 +208,9 @@ def _kernel_gradient_follows(fn, slip):
 def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
     """The likely slip behind a wrong kernel gradient ``got``: ``mistakes`` (the taps reversed, the stride left
     out), then the loop over the output steps one short (``range(len(g) - 1)``: with one output step Python's
-    ``sum`` of nothing is the int 0, and the report spoke of an integer array) and the sum divided by ``len(g)``
-    (a mean), each named when ``fn`` follows that rule on larger cases too (:func:`_kernel_gradient_follows`)."""
+    ``sum`` of nothing is the int 0, and the report spoke of an integer array), the last step's term alone (``=``
+    where ``+=`` adds) and the sum divided by ``len(g)`` (a mean), each named when ``fn`` follows that rule on
+    larger cases too (:func:`_kernel_gradient_follows`)."""
     known = _known_mistake(got, *mistakes)
     if known:
         return known
@@ -216,6 +223,12 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
         return (f"your dL/dw leaves out the last output step: your sums stop at n = len(g) - 2{empty}; every one of "
                 f"the len(g) = {n} output steps used w in the forward pass, so each adds its term: check the range "
                 "of your loop over n")
+    last = _last_term_only(inputs["x"], inputs["g"], inputs["kernel_size"], inputs["strides"])
+    if n > 1 and np.allclose(got, last, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(fn, _last_term_only):
+        return (f"your dL/dw holds only the last output step's term, g[{n - 1}] * x[{n - 1} * strides + t] (here "
+                "and on every case tried): each term replaced the one before (=, where the terms add up, +=), or "
+                f"the loop over n was left out; every one of the len(g) = {n} output steps used w, and dL/dw adds "
+                "up all their terms")
     if n > 1 and np.allclose(got, expected / n, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(
             fn, lambda x, g, k, s: _kernel_gradient(x, g, k, s) / len(g)):
         return (f"your dL/dw is divided by len(g) = {n} (here and on every case tried): a mean over the output "
