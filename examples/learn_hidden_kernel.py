@@ -74,15 +74,18 @@ print(f"max kernel error: {kernel_error[-1]:.3e} (tolerance {TOLERANCE:g}), max 
 # Plots: the training loss, the kernel error per epoch (log scales), and the taps themselves.
 try:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
     fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(11, 3.4))
     plot_history(history, ax=ax0, logy=True)
+    ax0.set_title("Training loss")              # titled as the other two panels (plot_history's is "loss", smaller)
     ax1.semilogy(np.arange(1, EPOCHS + 1), kernel_error, marker="o", markersize=3)
     ax1.axhline(TOLERANCE, color="grey", linestyle=":", label=f"tolerance {TOLERANCE:g}")
     ax1.set(xlabel="epoch", ylabel="max |learned - hidden|", title="Kernel error")
-    ax1.legend()
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))   # 0.001, as the loss panel's
+    ax1.legend(fontsize=8)
     taps = np.arange(4)
     for c, color in zip(range(2), ("C0", "C1")):
         ax2.plot(taps, data.kernel[:, 0, c], "o", color=color, mfc="none", markersize=10,

@@ -66,8 +66,9 @@ for factor in (2, 4):
     x_train, x_test, y_train, y_test = low[:N_TRAIN], low[N_TRAIN:], high[:N_TRAIN], high[N_TRAIN:]
     model = upsampler(factor)
     model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.02), loss="mse")
-    history = model.fit(x_train, y_train, batch_size=32, epochs=EPOCHS, validation_data=(x_test, y_test),
-                        verbose=0)
+    # validation: the last 20% of the training signals, held out of the fit (Keras' validation_split); the test
+    # signals stay unseen until the final comparison with linear interpolation
+    history = model.fit(x_train, y_train, batch_size=32, epochs=EPOCHS, validation_split=0.2, verbose=0)
     prediction = model.predict(x_test)
     mse_model = float(np.mean((prediction - y_test) ** 2))
     mse_linear = float(np.mean((linear_interpolation(x_test, factor) - y_test) ** 2))
@@ -90,7 +91,7 @@ if plt is not None:
     fig, axes = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
     for row, factor in enumerate((2, 4)):
         r = results[factor]
-        plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation = the test set
+        plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation: 20% of training
         axes[row, 0].axhline(r["mse_linear"], color="grey", linestyle=":", label="linear interpolation (test)")
         axes[row, 0].set(ylabel="MSE", title=f"factor {factor}: training")
         axes[row, 0].legend(fontsize=9, handlelength=LEGEND_HANDLELENGTH)   # the dashes of "validation" show
