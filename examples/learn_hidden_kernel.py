@@ -20,15 +20,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Recover a hidden Conv1DTranspose kernel by training.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 EPOCHS = 20 if FAST else 40
 TOLERANCE = 1e-2 if FAST else 1e-4
 
@@ -95,7 +98,6 @@ if plt is not None:
     ax2.legend(fontsize=8)
     fig.tight_layout()
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         fig.savefig(os.path.join(OUT, "learn_hidden_kernel.png"), dpi=100)
         print("wrote", os.path.join(OUT, "learn_hidden_kernel.png"))
 

@@ -23,15 +23,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz.history import LEGEND_HANDLELENGTH, plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 N_TRAIN, EPOCHS = (256, 12) if FAST else (512, 30)
 MARGIN = 0.15 if FAST else 0.30          # required relative MSE reduction over linear interpolation
 
@@ -104,7 +107,6 @@ if plt is not None:
     # one legend for both signal panels, beside them: inside, it covered the signal
     fig.legend(*axes[0, 1].get_legend_handles_labels(), loc="outside right center", fontsize=10)
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         fig.savefig(os.path.join(OUT, "signal_upsampler.png"), dpi=150)
         print("wrote", os.path.join(OUT, "signal_upsampler.png"))
 

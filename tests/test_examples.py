@@ -62,6 +62,19 @@ def test_examples_save_their_figures_where_tinygradconv_figures_says(tmp_path):
     assert (tmp_path / "given" / "seed_example.png").exists() and not (tmp_path / "other").exists()
 
 
+@pytest.mark.parametrize("name", ["seed_example.py", "unet_1d.py"])
+def test_examples_refuse_an_out_whose_parent_is_missing(name, tmp_path):
+    """``--out`` follows TINYGRADCONV_FIGURES' rule, as the command line's: only the last folder is made (a
+    mistyped path made every missing parent)."""
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), "--fast", "--out", str(tmp_path / "typo" / "out")],
+                            capture_output=True, text=True, check=False, env=environment, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: Invalid value for --out: the folder {str(tmp_path / 'typo')!r} that should hold 'out' does not " \
+           "exist" in result.stderr, result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_learn_hidden_kernel(tmp_path):
     out = run_example("learn_hidden_kernel.py", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
     error = float(re.search(r"max kernel error: (\S+) \(tolerance (\S+)\)", out).group(1))
