@@ -25,15 +25,18 @@ import tinygradconv as tg
 from tinygradconv.constraints import MaxNorm
 from tinygradconv.layers import Conv1D, Conv1DTranspose
 from tinygradconv.regularizers import L2
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Train a convolutional denoising autoencoder with MaxNorm.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 N_TRAIN, EPOCHS = (256, 8) if FAST else (512, 20)
 REQUIRED = 0.60 if FAST else 0.70
 LIMIT = 0.3  # the MaxNorm limit on each filter's L2 norm
@@ -104,7 +107,6 @@ if plt is not None:
     ax3.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, ncol=2, loc="upper center")
     fig.tight_layout()
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         fig.savefig(os.path.join(OUT, "denoising_autoencoder.png"), dpi=100)
         print("wrote", os.path.join(OUT, "denoising_autoencoder.png"))
 

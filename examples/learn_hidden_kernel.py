@@ -20,15 +20,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz import plot_history
 
 parser = argparse.ArgumentParser(description="Recover a hidden Conv1DTranspose kernel by training.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 EPOCHS = 20 if FAST else 40
 TOLERANCE = 1e-2 if FAST else 1e-4
 
@@ -74,15 +77,18 @@ print(f"max kernel error: {kernel_error[-1]:.3e} (tolerance {TOLERANCE:g}), max 
 # Plots: the training loss, the kernel error per epoch (log scales), and the taps themselves.
 try:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 except ImportError:  # plots are optional
     plt = None
 if plt is not None:
     fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(11, 3.4))
     plot_history(history, ax=ax0, logy=True)
+    ax0.set_title("Training loss")              # titled as the other two panels (plot_history's is "loss", smaller)
     ax1.semilogy(np.arange(1, EPOCHS + 1), kernel_error, marker="o", markersize=3)
     ax1.axhline(TOLERANCE, color="grey", linestyle=":", label=f"tolerance {TOLERANCE:g}")
     ax1.set(xlabel="epoch", ylabel="max |learned - hidden|", title="Kernel error")
-    ax1.legend()
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))   # 0.001, as the loss panel's
+    ax1.legend(fontsize=8)
     taps = np.arange(4)
     for c, color in zip(range(2), ("C0", "C1")):
         ax2.plot(taps, data.kernel[:, 0, c], "o", color=color, mfc="none", markersize=10,
@@ -92,7 +98,6 @@ if plt is not None:
     ax2.legend(fontsize=8)
     fig.tight_layout()
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         fig.savefig(os.path.join(OUT, "learn_hidden_kernel.png"), dpi=100)
         print("wrote", os.path.join(OUT, "learn_hidden_kernel.png"))
 

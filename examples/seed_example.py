@@ -21,15 +21,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1DTranspose
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz import plot_connectivity
 
 parser = argparse.ArgumentParser(description="The Keras Conv1DTranspose example.")
-parser.add_argument("--out", help="folder for the plot (created if needed)")
+parser.add_argument("--out", help="folder for the plot (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 
 # %%
 # The layer and its input
@@ -57,7 +60,6 @@ except ImportError:  # plots are optional
 if plt is not None:
     ax = plot_connectivity(layer, 10)
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         ax.figure.savefig(os.path.join(OUT, "seed_example.png"), dpi=100, bbox_inches="tight")
         print("wrote", os.path.join(OUT, "seed_example.png"))
 

@@ -23,15 +23,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv.layers import Conv1D, Conv1DTranspose
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz.history import LEGEND_HANDLELENGTH, plot_history
 
 parser = argparse.ArgumentParser(description="Learn to upsample noisy signals; compare with linear interpolation.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 N_TRAIN, EPOCHS = (256, 12) if FAST else (512, 30)
 MARGIN = 0.15 if FAST else 0.30          # required relative MSE reduction over linear interpolation
 
@@ -66,8 +69,9 @@ for factor in (2, 4):
     x_train, x_test, y_train, y_test = low[:N_TRAIN], low[N_TRAIN:], high[:N_TRAIN], high[N_TRAIN:]
     model = upsampler(factor)
     model.compile(optimizer=tg.optimizers.Adam(learning_rate=0.02), loss="mse")
-    history = model.fit(x_train, y_train, batch_size=32, epochs=EPOCHS, validation_data=(x_test, y_test),
-                        verbose=0)
+    # validation: the last 20% of the training signals, held out of the fit (Keras' validation_split); the test
+    # signals stay unseen until the final comparison with linear interpolation
+    history = model.fit(x_train, y_train, batch_size=32, epochs=EPOCHS, validation_split=0.2, verbose=0)
     prediction = model.predict(x_test)
     mse_model = float(np.mean((prediction - y_test) ** 2))
     mse_linear = float(np.mean((linear_interpolation(x_test, factor) - y_test) ** 2))
@@ -90,7 +94,7 @@ if plt is not None:
     fig, axes = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
     for row, factor in enumerate((2, 4)):
         r = results[factor]
-        plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation = the test set
+        plot_history(r["history"], metrics="loss", ax=axes[row, 0], logy=True)   # validation: 20% of training
         axes[row, 0].axhline(r["mse_linear"], color="grey", linestyle=":", label="linear interpolation (test)")
         axes[row, 0].set(ylabel="MSE", title=f"factor {factor}: training")
         axes[row, 0].legend(fontsize=9, handlelength=LEGEND_HANDLELENGTH)   # the dashes of "validation" show
@@ -103,7 +107,6 @@ if plt is not None:
     # one legend for both signal panels, beside them: inside, it covered the signal
     fig.legend(*axes[0, 1].get_legend_handles_labels(), loc="outside right center", fontsize=10)
     if OUT:
-        os.makedirs(OUT, exist_ok=True)
         fig.savefig(os.path.join(OUT, "signal_upsampler.png"), dpi=150)
         print("wrote", os.path.join(OUT, "signal_upsampler.png"))
 

@@ -34,15 +34,18 @@ import numpy as np
 
 import tinygradconv as tg
 from tinygradconv import layers
-from tinygradconv.scripts import fast_run, figures_folder
+from tinygradconv.scripts import fast_run, figures_folder, output_folder
 from tinygradconv.viz import connectivity_matrix, plot_connectivity, plot_history
 
 parser = argparse.ArgumentParser(description="Train a 1-D U-Net to denoise signals.")
-parser.add_argument("--out", help="folder for the plots (created if needed)")
+parser.add_argument("--out", help="folder for the plots (created if its parent exists)")
 parser.add_argument("--fast", action="store_true", help="short run (also TINYGRADCONV_FAST=1)")
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
-OUT = args.out or figures_folder()       # --out, else TINYGRADCONV_FIGURES (neither: no files)
+try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
+    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
+    parser.error(str(error))
 N_TRAIN, EPOCHS = (512, 10) if FAST else (2048, 10)  # 10: where the validation loss stops falling
 REQUIRED = 0.20 if FAST else 0.25
 STEPS, NOISE = 64, 0.5
@@ -117,8 +120,6 @@ try:
     import matplotlib.pyplot as plt
 except ImportError:  # plots are optional
     plt = None
-if OUT:
-    os.makedirs(OUT, exist_ok=True)
 if plt is not None:
     fig = plt.figure(figsize=(10, 3.4), layout="constrained")
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)

@@ -208,7 +208,50 @@ def test_demo_reports_an_unwritable_folder(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert main(["demo", "--fast", "--quiet", "--out", str(blocker / "sub")]) == 2
-    assert "cannot create the output folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Invalid value for --out: the folder" in err and "that should hold 'sub' is a file, not a folder" in err
+
+
+@pytest.mark.parametrize("command", [["demo", "--fast", "--quiet", "--no-plots"], ["figures"]])
+def test_out_with_a_missing_parent_is_refused_as_tinygradconv_figures_is(command, tmp_path, capsys):
+    """``demo --out /nonexist/dir`` made every missing parent (a mistyped path made folders anywhere), where the
+    tutorials refuse such a TINYGRADCONV_FIGURES: one rule, only the last folder is made (a tester)."""
+    missing = tmp_path / "typo" / "out"
+    assert _status(main, [*command, "--out", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert (f"Invalid value for --out: the folder {str(tmp_path / 'typo')!r} that should hold 'out' does not exist; "
+            f"create it first (mkdir -p {str(tmp_path / 'typo')!r})") in err, err
+    assert not (tmp_path / "typo").exists()
+    assert _status(main, [*command, "--out", " "]) == 2
+    assert "Invalid value for --out: give a folder name, not ' '" in capsys.readouterr().err
+
+
+def _status(function, argv):
+    """The exit status of ``function(argv)``, returned or raised (argparse's errors exit)."""
+    try:
+        return function(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def test_connectivity_says_causal_padding_needs_kind_conv1d(tmp_path, capsys, monkeypatch):
+    """``connectivity --padding causal`` failed with "Expected one of ('valid', 'same')" without saying that causal
+    is conv1d's (Keras' Conv1DTranspose refuses it too, checked here) and that --kind defaults to conv1d_transpose."""
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError, match="causal"):
+        keras.layers.Conv1DTranspose(1, 3, padding="causal")
+    monkeypatch.chdir(tmp_path)
+    for argv, words in ((["connectivity", "--padding", "causal"], "add --kind conv1d"),
+                        (["connectivity", "--padding", "causal", "--gif", "-o", "a.gif"],
+                         "--gif animates conv1d_transpose: choose --padding valid or same")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "--padding causal is a padding of conv1d only" in err and words in err, err
+    assert not list(tmp_path.iterdir())
+    assert main(["connectivity", "--padding", "causal", "--kind", "conv1d", "-o", "causal.png"]) == 0
+    assert (tmp_path / "causal.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_demo_refuses_a_folder_it_cannot_write_before_training(tmp_path, capsys, monkeypatch):

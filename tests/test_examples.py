@@ -62,6 +62,19 @@ def test_examples_save_their_figures_where_tinygradconv_figures_says(tmp_path):
     assert (tmp_path / "given" / "seed_example.png").exists() and not (tmp_path / "other").exists()
 
 
+@pytest.mark.parametrize("name", ["seed_example.py", "unet_1d.py"])
+def test_examples_refuse_an_out_whose_parent_is_missing(name, tmp_path):
+    """``--out`` follows TINYGRADCONV_FIGURES' rule, as the command line's: only the last folder is made (a
+    mistyped path made every missing parent)."""
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), "--fast", "--out", str(tmp_path / "typo" / "out")],
+                            capture_output=True, text=True, check=False, env=environment, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: Invalid value for --out: the folder {str(tmp_path / 'typo')!r} that should hold 'out' does not " \
+           "exist" in result.stderr, result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_learn_hidden_kernel(tmp_path):
     out = run_example("learn_hidden_kernel.py", "--out", str(tmp_path), env={"TINYGRADCONV_FAST": "1"})
     error = float(re.search(r"max kernel error: (\S+) \(tolerance (\S+)\)", out).group(1))
@@ -78,6 +91,64 @@ def test_signal_upsampler():
     for _, model, linear in found:
         assert float(model) <= 0.85 * float(linear)      # at least 15% lower, as the fast run states
     assert "OK:" in out
+
+
+# runs an example as run_example does, in-process, noting each saved figure's titles and the arguments of fit
+RUN_NOTING = """
+import json, runpy, sys
+import matplotlib.figure
+import tinygradconv.models as models
+
+report, script = sys.argv[1], sys.argv[2]
+noted = {"figures": {}, "fits": []}
+savefig, fit = matplotlib.figure.Figure.savefig, models.Model.fit
+
+def noting_savefig(self, fname, *args, **kwargs):
+    noted["figures"][str(fname)] = [{"title": ax.get_title(), "size": ax.title.get_fontsize()} for ax in self.axes]
+    return savefig(self, fname, *args, **kwargs)
+
+def noting_fit(self, x=None, y=None, *args, **kwargs):
+    data = kwargs.get("validation_data")
+    noted["fits"].append({"n": len(x), "validation_split": kwargs.get("validation_split", 0.0),
+                          "validation_data": None if data is None else [a.tolist() for a in data]})
+    return fit(self, x, y, *args, **kwargs)
+
+matplotlib.figure.Figure.savefig, models.Model.fit = noting_savefig, noting_fit
+sys.argv = [script, *sys.argv[3:]]
+try:
+    runpy.run_path(script, run_name="__main__")
+finally:
+    with open(report, "w") as file:
+        json.dump(noted, file)
+"""
+
+
+def run_noting(name, tmp_path, *extra):
+    """Run an example's short version; return what it noted: the titles of each saved figure, the fit calls."""
+    report = tmp_path / "noted.json"
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT), TINYGRADCONV_FAST="1")
+    result = subprocess.run([sys.executable, "-c", RUN_NOTING, str(report), str(EXAMPLES / name), *extra],
+                            capture_output=True, text=True, check=False, env=environment, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
+    return json.loads(report.read_text())
+
+
+def test_signal_upsampler_validates_on_training_data_not_the_test_set(tmp_path):
+    """It passed the test set as validation_data and plotted it as "validation"; the test set is for the final
+    comparison only: the validation curve comes from signals held out of the training data."""
+    noted = run_noting("signal_upsampler.py", tmp_path, "--out", str(tmp_path / "figures"))
+    assert len(noted["fits"]) == 2
+    for fit in noted["fits"]:
+        # the 256 training signals of the short run (of 512 drawn, the last 256 the test set), 20% held out
+        assert fit["n"] == 256 and fit["validation_data"] is None and fit["validation_split"] == 0.2, fit
+
+
+def test_learn_hidden_kernel_titles_its_panels_alike(tmp_path):
+    """The loss panel was titled "loss" in small lowercase beside "Kernel error" and "Kernel taps"."""
+    noted = run_noting("learn_hidden_kernel.py", tmp_path, "--out", str(tmp_path))
+    (axes,) = noted["figures"].values()
+    assert [ax["title"] for ax in axes] == ["Training loss", "Kernel error", "Kernel taps"]
+    assert len({ax["size"] for ax in axes}) == 1, axes
 
 
 def test_denoising_autoencoder():

@@ -2,6 +2,7 @@
 `exercises` extra) without array-api-strict:
 the tutorials run there as plain scripts, `viz.show_animation` warns instead of failing outside IPython, and the
 demo's `predictions.png` keeps its legend off the curves."""
+import gc
 import os
 import subprocess
 import sys
@@ -58,6 +59,24 @@ def test_tutorial_runs_as_a_script_without_ipython_or_array_api_strict(name, tmp
         assert (figures / gif).read_bytes()[:6] == b"GIF89a"                    # the animation is there, as a file
 
 
+@pytest.mark.parametrize("name", ["03_transposed_convolution.py", "08_backprop_drawn.py"])
+def test_tutorial_without_ipython_nor_figures_warns_once(name, tmp_path):
+    """Run without TINYGRADCONV_FIGURES (the GIF written nowhere) and without IPython: show_animation's warning,
+    and not matplotlib's "Animation was deleted without rendering anything" after it (a tester's finding)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join([str(_without(tmp_path / "blocked")), str(ROOT)])}
+    env.pop("TINYGRADCONV_FIGURES", None)
+    env.pop("TINYGRADCONV_BACKEND", None)
+    proc = subprocess.run([sys.executable, str(ROOT / "tutorials" / name)], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "UserWarning: show_animation" in proc.stderr, proc.stderr[-3000:]
+    assert "Animation was deleted" not in proc.stderr, proc.stderr[-3000:]
+    assert not list(work.iterdir())
+
+
 def test_show_animation_outside_ipython_warns_and_returns_none(monkeypatch, tmp_path):
     for name in ("IPython", "IPython.display"):
         monkeypatch.setitem(sys.modules, name, None)                          # `import IPython` now fails
@@ -69,6 +88,13 @@ def test_show_animation_outside_ipython_warns_and_returns_none(monkeypatch, tmp_
         message = str(caught[0].message)
         assert "path=" in message and "save_gif" in message                   # says how to get the GIF instead
         assert caught[0].filename == __file__                                  # points at the caller's line
+        assert not plt.fignum_exists(anim.figure.number)                       # its figure closed
+        with warnings.catch_warnings(record=True) as deleted:                  # and no "deleted without rendering"
+            warnings.simplefilter("always")
+            del anim
+            gc.collect()
+        assert not [w for w in deleted if "Animation was deleted" in str(w.message)], deleted
+        anim = viz.animate_transposed_conv([1.0, 2.0], [1.0, 1.0, 1.0], strides=2)
         with warnings.catch_warnings():
             warnings.simplefilter("error")                                     # a wrong argument still raises
             with pytest.raises(TypeError, match="anim"):

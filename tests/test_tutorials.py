@@ -284,3 +284,16 @@ def test_06_backends(runs):
         assert _number(out, r"cupy: .*max difference to numpy (\S+),") < 1e-9
     else:
         assert "skipping the GPU part" in out
+
+
+def test_06_says_its_step_is_a_forward_and_backward_pass_only():
+    """Tutorial 06 said it "runs one training step", and its `step` runs the forward and backward pass only: no
+    optimizer updates the kernel (a tester). The prose says what `step` does, checked against `step`'s own code."""
+    import ast
+
+    text = (ROOT / "tutorials" / "06_backends.py").read_text()
+    (step,) = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef) and node.name == "step"]
+    calls = {node.func.attr for node in ast.walk(step) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute)}
+    assert "backward" in calls and not calls & {"step", "apply_gradients", "apply", "fit", "train_on_batch"}, calls
+    assert "one training step" not in text and "no optimizer update" in text

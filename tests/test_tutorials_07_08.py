@@ -27,7 +27,8 @@ axes, savefig = {}, matplotlib.figure.Figure.savefig
 def noting_savefig(self, fname, *args, **kwargs):
     if isinstance(fname, (str, os.PathLike)):        # not the animation's frames, drawn into buffers
         axes[os.path.basename(fname)] = [{"title": ax.get_title(), "xlabel": ax.get_xlabel(),
-                                          "ylabel": ax.get_ylabel()} for ax in self.axes]
+                                          "ylabel": ax.get_ylabel(), "texts": [t.get_text() for t in ax.texts]}
+                                         for ax in self.axes]
     return savefig(self, fname, *args, **kwargs)
 
 matplotlib.figure.Figure.savefig = noting_savefig
@@ -102,6 +103,12 @@ def test_tutorial_07_checkerboard(tmp_path):
     # transposed stack keeps a period-4 pattern (the tutorial's claim)
     assert number(out, r"trained resize: .*phase spread (\S+)") < 1e-5
     assert number(out, r"trained transposed: .*phase spread (\S+)") > 1e-3
+    # the prose: the transposed stack's loss is several times the resize stack's (about ten in the full run, 0.063
+    # against 0.009 in this short one), because every fourth output step of two k=3, s=2 layers has one path
+    # (one sample), by the scatter loops
+    assert number(out, r"trained transposed: loss (\S+),") > 5 * number(out, r"trained resize: loss (\S+),")
+    two = scatter_counts(scatter_counts(np.ones(L), 3, 2), 3, 2)
+    assert all(two[j] == 1 for j in range(3, len(two) - 4, 4)) and min(two[4:-4]) == 1
     # skip connections add paths: a transposed branch (k = 3, s = 2, same: the full scatter without its last step)
     # plus a repeat branch (one path per step), by hand
     branch = scatter_counts(np.ones(6), 3, 2)[:12]
@@ -157,7 +164,17 @@ def test_tutorial_08_backprop_drawn(tmp_path):
     step_lines = [line for line in out.splitlines() if line.startswith("step ")]
     assert len(step_lines) == 10
     assert all(re.fullmatch(r"step \d+: .+, gradient norm \d+\.\d{6}", line) for line in step_lines), step_lines
-    assert "step 2: the output of pow_scalar (the unnamed green box 'pow_scalar' under that op), gradient norm" in out
+    # each step names the box as the graph titles it: the conv op run inside layer `conv` is "conv/conv1d" (it said
+    # "the unnamed green box 'conv1d'", a title the picture no longer has), the loss's own ops unscoped
+    assert "step 2: pow_scalar (unnamed, made by pow_scalar outside any layer), gradient norm" in out
+    assert "step 8: conv/conv1d (unnamed, made by conv1d inside layer 'conv'), gradient norm" in out
+    boxes = {text.split("\n")[0]: text for ax in axes["08_graph.png"] for text in ax["texts"]}
+    assert {"pow_scalar", "sub", "conv/conv1d", "h", "y_hat", "conv/bias"} <= set(boxes), sorted(boxes)
+    # the box "conv/conv1d" holds the convolution with its bias added (as the prose says), before the relu:
+    # its mean as torch gives it, -0.845 (-0.776 without the bias)
+    with_bias = torch.nn.functional.conv1d(x, W1, B1)
+    assert f"mean {with_bias.mean().item():.3g}," in boxes["conv/conv1d"], boxes["conv/conv1d"]
+    assert f"mean {torch.nn.functional.conv1d(x, W1).mean().item():.3g}," not in boxes["conv/conv1d"]
     assert "animation: 11 frames for 10 nodes" in out
     assert number(out, r"conv1d input gradient vs conv1d_transpose: max difference (\S+)") < 1e-12
     names = ["08_backward.gif", "08_gradient_as_transpose.png", "08_graph.png", "08_graph_grads.png"]

@@ -67,7 +67,7 @@ def build_parser(command=None):
                     "(upsampler.weights.npz) and, when matplotlib is installed, training_curve.png and "
                     "predictions.png into the output folder.")
     demo.add_argument("--out", default=_DEMO_DEFAULT_OUT,
-                      help=f"output folder, created if needed (default ./{_DEMO_DEFAULT_OUT})")
+                      help=f"output folder, created if its parent exists (default ./{_DEMO_DEFAULT_OUT})")
     demo.add_argument("--fast", action="store_true",
                       help="a short run: fewer signals and epochs (also TINYGRADCONV_FAST=1)")
     demo.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 30; 10 with --fast)")
@@ -234,7 +234,7 @@ def run_demo(args) -> int:
 
     import tinygradconv as tg
     from tinygradconv.layers import Conv1D, Conv1DTranspose
-    from tinygradconv.scripts import fast_run
+    from tinygradconv.scripts import fast_run, output_folder
 
     fast = args.fast or fast_run()
     n_train, epochs = (256, 10) if fast else (512, 30)
@@ -245,8 +245,13 @@ def run_demo(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        os.makedirs(args.out, exist_ok=True)
+    try:       # only the last folder is made, as for TINYGRADCONV_FIGURES: a mistyped path is refused, not made
+        if not args.out.strip():
+            raise ValueError(f"Invalid value for --out: give a folder name, not {args.out!r}")
+        output_folder(args.out, "--out")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot create the output folder {args.out!r}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["fast_run", "figure_path", "figures_folder", "save_figure"]
+__all__ = ["fast_run", "figure_path", "figures_folder", "output_folder", "save_figure"]
 
 _YES = ("1", "true", "yes", "on")
 _NO = ("", "0", "false", "no", "off")
@@ -49,14 +49,35 @@ def figures_folder() -> Path | None:
     given = os.environ.get("TINYGRADCONV_FIGURES")
     if not given or not given.strip():      # blank is unset, as for TINYGRADCONV_FAST (it made a folder named " ")
         return None
+    return output_folder(given, "the environment variable TINYGRADCONV_FIGURES")
+
+
+def output_folder(given, setting) -> Path:
+    """The folder ``given`` (a path), created if its parent exists: the one rule for every folder the tutorials,
+    the examples and the command line write into (``TINYGRADCONV_FIGURES``, ``demo --out``, ``figures --out``).
+    Only the last folder is created, not its parents: a mistyped path is refused rather than made. ``setting``
+    names where the path came from, for the message (``"--out"``).
+
+    Raises:
+        ValueError: a path that is an existing file, or whose parent folder does not exist (or is a file).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     output_folder(os.path.join(parent, "figures"), "--out").is_dir()
+    True
+    >>> output_folder("/no/such/parent/figures", "--out")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for --out: the folder '/no/such/parent' that should hold 'figures' does not exist; \
+create it first (mkdir -p '/no/such/parent'), or name a folder whose parent exists
+    """
     folder = Path(given).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: {given!r} is a file, "
-                         f"not a folder to save the figures in")
+        raise ValueError(f"Invalid value for {setting}: {str(given)!r} is a file, not a folder to write into")
     if not folder.parent.is_dir():
         what = "is a file, not a folder" if folder.parent.exists() else "does not exist"
-        raise ValueError(f"Invalid value for the environment variable TINYGRADCONV_FIGURES: the folder "
-                         f"{str(folder.parent)!r} that should hold {folder.name!r} {what}"
+        raise ValueError(f"Invalid value for {setting}: the folder {str(folder.parent)!r} that should hold "
+                         f"{folder.name!r} {what}"
                          + (f"; create it first (mkdir -p {str(folder.parent)!r}), or name a folder whose parent "
                             "exists" if what == "does not exist" else ""))
     folder.mkdir(exist_ok=True)

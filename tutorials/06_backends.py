@@ -4,8 +4,9 @@
 # Every op is written once, against the [Python Array API](https://data-apis.org/array-api/) namespace `xp` of
 # its inputs. The same code therefore runs on **NumPy** (the default), on **CuPy** (NVIDIA GPUs), and on
 # **array-api-strict**, a CPU stand-in that refuses everything the standard does not promise, so that code which
-# would only break on a GPU breaks on a laptop instead. This tutorial runs one training step on each available
-# backend, compares the results, shows what the strict backend refuses and what a mix of backends raises, and runs
+# would only break on a GPU breaks on a laptop instead. This tutorial runs the forward and backward pass of a
+# training step (the loss and the kernel's gradient; no optimizer update) on each available backend, compares the
+# results, shows what the strict backend refuses and what a mix of backends raises, and runs
 # the CuPy part only where a GPU is present.
 #
 # The strict backend needs the array-api-strict package (`pip install array-api-strict`; `make test` and `make
@@ -36,7 +37,8 @@ if not STRICT:
 # ## The same code on every backend
 #
 # A tensor lives on a backend (`backend=` when it is made, or the current default). `step` runs a
-# `conv1d_transpose`, a loss and `backward` on one backend and returns NumPy copies of the results.
+# `conv1d_transpose`, a loss and `backward` on one backend (a training step's forward and backward pass; it
+# applies no update: an optimizer's `step` would then change the kernel) and returns NumPy copies of the results.
 
 # %%
 rng = np.random.default_rng(0)
@@ -126,7 +128,7 @@ if "cupy" in tg.available_backends():
     y, grad, loss = step("cupy")
     elapsed = time.perf_counter() - start
     gap = max(float(np.max(np.abs(y - results["numpy"][0]))), float(np.max(np.abs(grad - results["numpy"][1]))))
-    print(f"cupy: loss {loss:.6f}, max difference to numpy {gap:.1e}, one step {elapsed * 1e3:.1f} ms")
+    print(f"cupy: loss {loss:.6f}, max difference to numpy {gap:.1e}, forward and backward {elapsed * 1e3:.1f} ms")
 else:
     print("CuPy backend not available (it needs CuPy and an NVIDIA GPU): skipping the GPU part")
 

@@ -181,6 +181,14 @@ save_figure(fig, "07_trained.png")
 # %% [markdown]
 # The transposed stack's response to a constant wobbles with period 4: the checkerboard, learned. The
 # resize-convolution's response is flat away from the ends.
+#
+# The two also fit differently. The transposed stack's training loss ends about ten times the resize model's
+# (0.0615 against 0.0062 at this seed; 0.063 against 0.009 in the short run), and its learned output has spikes
+# where the signal slopes. The overlap counts say why: in a stack of two `Conv1DTranspose(k=3, s=2)` every fourth
+# output step is reached by a single path, from a single low-resolution sample, whatever the kernels; that phase
+# of the output is a function of one sample alone and cannot interpolate between two, so it misses wherever the
+# signal changes between samples. In the resize stack every step of the first convolution already sees two
+# neighbouring samples (three consecutive values of a signal repeated twice).
 
 # %% [markdown]
 # ## Exercises

@@ -62,9 +62,12 @@ print(f"forward: x {x.shape} -> h {h.shape} -> y_hat {y_hat.shape}; loss {loss.i
 # The graph that the forward pass recorded, inputs at the top: each box a tensor (its shape, its values or their
 # mean and largest magnitude), each small box an op. The colour key under it: grey arrows are the forward pass; blue
 # boxes need a gradient (the kernels, the biases), grey ones need none (the input x, the target y), green ones an op
-# made (an unnamed one titled by the op that made it: "conv1d", the convolution before the bias and the relu), the
-# light orange one is the loss, and the yellow ones are ops. A layer names the tensor it returns after itself
-# ("conv", "up"), as its weights "conv/kernel"; here h and y_hat are named by hand after the calls.
+# made, the light orange one is the loss, and the yellow ones are ops. A layer names the tensor it returns after
+# itself ("conv", "up"), as its weights "conv/kernel"; here h and y_hat are named by hand after the calls. An
+# unnamed tensor an op made is titled by that op, within the layer whose call ran it: "conv/conv1d" is the output of
+# the `conv1d` op run inside the layer `conv`, the convolution with its bias already added (the bias is one of the
+# op's three inputs, drawn with an arrow into it) and before the relu, which makes h; "sub" and "pow_scalar", run
+# outside any layer, are the loss's own steps.
 
 # %%
 ax = viz.plot_graph(loss)
@@ -82,17 +85,21 @@ save_figure(ax.figure, "08_graph.png")
 # %%
 with viz.record_backward() as trace:
     loss.backward()
-names = {f"t{i}": (t.name or "") for i, t in enumerate(trace.tensors)}
-# an op's label can have a second line, as drawn ("pow_scalar", then "(·) ** 2"): the op's name is its first line
+named = {f"t{i}": bool(t.name) for i, t in enumerate(trace.tensors)}
+# each box's title as drawn above: its first line ("conv/conv1d"); an op's label can have a second line too
+# ("pow_scalar", then "(·) ** 2"): the op's name is its first line
+titles = {n.id: n.short.split("\n")[0] for n in trace.nodes if n.kind == "tensor"}
 ops = {n.id: n.label.split("\n")[0] for n in trace.nodes if n.kind == "op"}
 for number, step in enumerate(trace.steps):                 # numbered as the animation's frames below
-    op = ops.get(f"op{step.node[1:]}")
+    op, title = ops.get(f"op{step.node[1:]}"), titles[step.node]
     if op is None:
-        what = f"{names[step.node]} (a leaf: its gradient is final)"
-    elif names[step.node]:
-        what = f"{names[step.node]} (made by {op})"
+        what = f"{title} (a leaf: its gradient is final)"
+    elif named[step.node]:
+        what = f"{title} (made by {op})"
+    elif "/" in title:
+        what = f"{title} (unnamed, made by {op} inside layer {title.rsplit('/', 1)[0]!r})"
     else:
-        what = f"the output of {op} (the unnamed green box '{op}' under that op)"
+        what = f"{title} (unnamed, made by {op} outside any layer)"
     print(f"step {number + 1}: {what}, gradient norm {np.linalg.norm(step.grad):.6f}")
 with warnings.catch_warnings(record=True) as caught:      # h is not a leaf: reading .grad warns, as in PyTorch
     warnings.simplefilter("always")
@@ -155,7 +162,8 @@ tg.config.set_floatx("float32")
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
 # `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# value received). The solutions are on the docs' Exercises page, folded away. The arrays given are float64, and
+# the checkers ask for a float64 result: one in float32 is refused, even where it rounds within the tolerance.
 #
 # 1. **Backprop through conv1d.** Write `fn(g, w, strides, input_length)` returning $\partial L/\partial x$ of a
 #    `"valid"` `conv1d`, given the output gradient `g`. Check it with

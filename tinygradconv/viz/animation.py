@@ -85,6 +85,19 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
 
 
+def _set_aside(anim):
+    """Close ``anim``'s figure (a later ``plt.show()`` would show its still first frame) and tell matplotlib that
+    it was not forgotten: an animation deleted undrawn warns "Animation was deleted without rendering anything"
+    (matplotlib's check for one not kept in a variable), which after show_animation's own warning, saying how to
+    save the GIF, misled a student running tutorial 08 as a script without IPython. Matplotlib has no public way
+    to say so; its flag is set only where it exists."""
+    figure = getattr(anim, "figure", None)
+    if figure is not None:
+        pyplot().close(figure)
+    if hasattr(anim, "_draw_was_started"):
+        anim._draw_was_started = True
+
+
 def show_animation(anim, fps=None, dpi=GIF_DPI):
     """Show an animation inline in a notebook, as an animated GIF embedded in the page.
 
@@ -101,7 +114,8 @@ def show_animation(anim, fps=None, dpi=GIF_DPI):
     Returns:
         ``IPython.display.Image`` holding the GIF bytes (``.data``), format ``"gif"``; None when IPython is not
         installed (it comes with Jupyter): then a ``UserWarning`` says how to save the GIF to a file instead, as
-        matplotlib's ``plt.show()`` warns rather than raises where it cannot show a window.
+        matplotlib's ``plt.show()`` warns rather than raises where it cannot show a window, and the animation's
+        figure is closed (with no second warning from matplotlib when the unrendered animation is deleted).
 
     Raises:
         TypeError: ``anim`` is not a matplotlib animation.
@@ -123,6 +137,7 @@ def show_animation(anim, fps=None, dpi=GIF_DPI):
                       "ipython), which is not installed: nothing shown. To see it from a script, write it as a GIF "
                       "and open that file: pass path='name.gif' to the animate function, or call "
                       "viz.save_gif(anim, 'name.gif').", UserWarning, stacklevel=2)
+        _set_aside(anim)
         return None
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "animation.gif")

@@ -73,7 +73,8 @@ def register(subparsers):
     # a folder of its own by default, as demo's ./tinygradconv-demo/ (docs/_static made a docs folder wherever it
     # ran, found by a tester); `make figures` names the repository's docs/_static
     f.add_argument("--out", default="tinygradconv-figures",
-                   help="output folder (default ./tinygradconv-figures; `make figures` writes docs/_static)")
+                   help="output folder, created if its parent exists (default ./tinygradconv-figures; `make "
+                        "figures` writes docs/_static)")
     f.add_argument("--epochs", type=positive_int, default=None,
                    help="epochs of the demo run whose training curve is drawn (default: the demo's 30)")
     f.set_defaults(func=functools.partial(_figures, parser=f))
@@ -96,6 +97,11 @@ def _connectivity(args, parser):
     if args.output is not None and not args.output.strip():   # "" wrote connectivity.png silently (a tester)
         parser.error(f"-o/--output: give a file name, not {args.output!r}")
     output = args.output or ("connectivity.gif" if args.gif else "connectivity.png")
+    if args.padding == "causal" and (args.kind != "conv1d" or args.gif):
+        # the library's "Expected one of ('valid', 'same')" did not say that causal is conv1d's (a tester)
+        parser.error("--padding causal is a padding of conv1d only (Keras' Conv1DTranspose takes valid or same), "
+                     + ("and --gif animates conv1d_transpose: choose --padding valid or same" if args.gif else
+                        "and --kind is conv1d_transpose (the default): add --kind conv1d"))
     common = {"strides": args.strides, "padding": args.padding, "output_padding": args.output_padding,
               "dilation_rate": args.dilation_rate}
     plt = _needs_matplotlib(parser)
@@ -200,6 +206,16 @@ def _figures(args, parser):
         get_backend()
     except ValueError as exc:
         parser.error(str(exc))
+    from ..scripts import output_folder
+
+    try:        # only the last folder is made, as for TINYGRADCONV_FIGURES: a mistyped path is refused, not made
+        if not args.out.strip():
+            raise ValueError(f"Invalid value for --out: give a folder name, not {args.out!r}")
+        output_folder(args.out, "--out")
+    except ValueError as exc:
+        parser.error(str(exc))
+    except OSError as exc:
+        parser.error(f"cannot create {args.out!r}: {exc.strerror or exc}")
     try:
         paths = make_figures(args.out, args.epochs)
     except OSError as exc:

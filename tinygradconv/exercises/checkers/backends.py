@@ -83,8 +83,9 @@ def check_logsumexp(fn, cases=30, seed=0):
                 raise AssertionError(f"{error}\n  {rank_note}") from error.__cause__
             received = _same_namespace("check_logsumexp", inputs, array, result, backend, expected)
             _compare_arrays("check_logsumexp", inputs, expected, received, rtol=1e-10,
-                            explain=lambda got, naive=naive, top=global_max: _known_mistake(
-                                got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP)),
+                            explain=lambda got, naive=naive, top=global_max, values=values, expected=expected:
+                            _known_mistake(got, (naive, _NAIVE_LOGSUMEXP), (top, _GLOBAL_MAX_LOGSUMEXP))
+                            or _shift_not_added_back(fn, got, values, expected),
                             explain_shape=lambda got, ndim=ndim, note=rank_note: note if ndim != 2 else None)
     _require_strict("check_logsumexp", "x.__array_namespace__()", f"its values agree on the {cases} NumPy cases")
     return True
@@ -105,6 +106,27 @@ def _logsumexp_error(exc):
             "(m = xp.max(x, axis=-1)) removes that axis, and NumPy lines shapes up from the last axis, so x - m "
             "pairs the wrong axes (or none); keep the reduced axis as an axis of length 1 (shape "
             f"{tuple(full[:-1]) + (1,)}): the reductions take keepdims=True for that")
+
+
+
+def _shift_not_added_back(fn, got, values, expected):
+    """A sentence when ``got`` is ``log(sum(exp(x - m)))`` with ``m`` each row's maximum, the shift not added back,
+    and ``fn`` gives that too on a fixed case where it is far from 0 (on a row with one value far above the
+    others it is about 0, what an answer of zeros gives as well); else ``None``."""
+    shifted = expected - np.max(values, axis=-1)
+    if got.shape != shifted.shape or not np.allclose(got, shifted, rtol=1e-7, atol=1e-9):
+        return None
+    fixed = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [-4.0, -4.5, -40.0]])    # log 3, 0.408, 0.474
+    right = np.log(np.sum(np.exp(fixed), axis=-1))
+    try:
+        mine = np.asarray(fn(fixed.copy()), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+        return None
+    if mine.shape != right.shape or not np.allclose(mine, right - fixed.max(axis=-1), rtol=1e-7, atol=1e-9):
+        return None
+    return ("your result is log(sum(exp(x - m))) with m each row's maximum: the shift was taken out and not put "
+            "back; log(sum(exp(x))) = m + log(sum(exp(x - m))), so the m subtracted inside is added outside (one "
+            "per row, the reduced axis removed)")
 
 
 

@@ -11,6 +11,7 @@ from ..reports import (
     _answer,
     _call,
     _compare_arrays,
+    _failing_index_is_computed,
     _settings,
     time_limited,
 )
@@ -67,20 +68,35 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
 
 def _input_gradient_error(exc, inputs):
     """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
-    end (an index out of range in an array of ``len(g)`` values, or a window of ``g`` cut short), a loop over the
-    input's steps gathering windows of ``g``; or a write past the end of a ``dx`` shorter than ``input_length``.
+    end: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index out of
+    range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
+    computed, ``g[i * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or
+    a write past the end of a ``dx`` shorter than ``input_length``.
     Else ``None`` (the generic hint)."""
     n, length = len(inputs["g"]), inputs["input_length"]
     failure = _scatter_error(exc, inputs, "g", length)
     if failure is None:
         return None                         # dx long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_g = failure
-    if (kind == "matmul" or (kind == "index" and reads_g)) and length > n:
-        return (f"dL/dx has one value per input step, input_length = {length}, more than the {n} value"
-                f"{'' if n == 1 else 's'} of g: a loop over the input steps that reads a window of g for each (a "
-                "gather, as the forward pass read windows of x) runs past the end of g; dL/dx goes the other way, "
-                "it scatters: start from input_length zeros and loop over g, each g[n] going back to the input "
-                "steps its window read")
+    values = f"{n} value{'' if n == 1 else 's'} of g"
+    if kind == "matmul" and length > n:     # a window of g times w, cut short at g's end: a gather
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
+                "over the input steps that reads a window of g for each (a gather, as the forward pass read "
+                "windows of x) runs past the end of g; dL/dx goes the other way, it scatters: start from "
+                "input_length zeros and loop over g, each g[n] going back to the input steps its window read")
+    if kind == "index" and reads_g and length > n and _failing_index_is_computed(exc):
+        # g[i * strides + t]: the position of g that each input step reads, worked out: a gather
+        return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
+                "over the input steps that reads g at the positions whose windows reach each one (a gather) runs "
+                "past the end of g; dL/dx goes the other way, it scatters: start from input_length zeros and loop "
+                "over g, each g[n] going back to the input steps its window read")
+    if kind == "index" and reads_g and length > n:
+        # g[n] by the loop's own step, or read inside a library call: a loop as long as the input, whether it
+        # gathers or scatters (the index does not tell which, so the hint says neither)
+        return (f"g has one value per output step, here the {values}, fewer than the input_length = {length} "
+                "input steps: a loop that reads g once per input step runs past its end; loop over the output "
+                "steps, n in range(len(g)), each g[n] going back to the input steps that output step n's window "
+                "read, into input_length zeros")
     if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
                                                  and size < length):
         return (f"is your dx as long as the input, input_length = {length}? A slice dx[n * strides: n * strides + "
@@ -151,7 +167,7 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
                                                   mistakes=((expected[::-1], _REVERSED_TAPS),
                                                             (unstrided, no_stride))),
                         explain_shape=functools.partial(_kernel_gradient_not_summed, inputs=inputs,
-                                                        expected=expected))
+                                                        expected=expected, fn=fn))
     return True
 
 
@@ -163,12 +179,21 @@ def _kernel_gradient(x, g, kernel_size, strides, steps=None):
                     dtype=np.float64)
 
 
+_FIXED_CASES = ((3, 2, 1), (4, 3, 2), (5, 2, 3))      # (output steps, kernel_size, strides): every length differs
+
+
+def _last_term_only(x, g, kernel_size, strides):
+    """The slip of keeping only the last output step's term: ``g[-1] * x[(len(g) - 1) * strides + t]``."""
+    n = len(g) - 1
+    return np.array([g[n] * x[n * strides + t] for t in range(kernel_size)], dtype=np.float64)
+
+
 def _kernel_gradient_follows(fn, slip):
     """Whether ``fn`` gives ``slip(x, g, kernel_size, strides)`` on three fixed cases with 3 to 5 output steps (on
     which a slip and the right answer differ), so that a mistake seen on a small case is named only when it is
     the answer's rule."""
     rng = np.random.default_rng(1)
-    for steps, k, s in ((3, 2, 1), (4, 3, 2), (5, 2, 3)):
+    for steps, k, s in _FIXED_CASES:
         x, g = rng.standard_normal((steps - 1) * s + k), rng.standard_normal(steps)
         try:
             got = np.asarray(fn(x.copy(), g.copy(), k, s), dtype=np.float64)
@@ -183,8 +208,9 @@ def _kernel_gradient_follows(fn, slip):
 def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
     """The likely slip behind a wrong kernel gradient ``got``: ``mistakes`` (the taps reversed, the stride left
     out), then the loop over the output steps one short (``range(len(g) - 1)``: with one output step Python's
-    ``sum`` of nothing is the int 0, and the report spoke of an integer array) and the sum divided by ``len(g)``
-    (a mean), each named when ``fn`` follows that rule on larger cases too (:func:`_kernel_gradient_follows`)."""
+    ``sum`` of nothing is the int 0, and the report spoke of an integer array), the last step's term alone (``=``
+    where ``+=`` adds) and the sum divided by ``len(g)`` (a mean), each named when ``fn`` follows that rule on
+    larger cases too (:func:`_kernel_gradient_follows`)."""
     known = _known_mistake(got, *mistakes)
     if known:
         return known
@@ -197,6 +223,12 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
         return (f"your dL/dw leaves out the last output step: your sums stop at n = len(g) - 2{empty}; every one of "
                 f"the len(g) = {n} output steps used w in the forward pass, so each adds its term: check the range "
                 "of your loop over n")
+    last = _last_term_only(inputs["x"], inputs["g"], inputs["kernel_size"], inputs["strides"])
+    if n > 1 and np.allclose(got, last, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(fn, _last_term_only):
+        return (f"your dL/dw holds only the last output step's term, g[{n - 1}] * x[{n - 1} * strides + t] (here "
+                "and on every case tried): each term replaced the one before (=, where the terms add up, +=), or "
+                f"the loop over n was left out; every one of the len(g) = {n} output steps used w, and dL/dw adds "
+                "up all their terms")
     if n > 1 and np.allclose(got, expected / n, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(
             fn, lambda x, g, k, s: _kernel_gradient(x, g, k, s) / len(g)):
         return (f"your dL/dw is divided by len(g) = {n} (here and on every case tried): a mean over the output "
@@ -205,17 +237,49 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
     return None
 
 
-def _kernel_gradient_not_summed(got, inputs, expected):
-    """A sentence when ``got`` holds one term per output step and tap, shape ``(k, len(g))`` (or ``(len(g), k)``),
-    whose sum over the output steps is dL/dw: the contributions not added up; else ``None``."""
-    k, n = inputs["kernel_size"], len(inputs["g"])
-    for shape, axis in (((k, n), 1), ((n, k), 0)):
-        if got.shape == shape and np.allclose(got.sum(axis=axis), expected, rtol=1e-7, atol=1e-9):
-            return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one value "
-                    f"per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, so its "
-                    "gradient adds up their terms")
-    return None
+def _kernel_gradient_shape_rule(fn):
+    """How ``fn``'s result is shaped on three fixed cases whose output steps, taps and strides all differ (3 to 5
+    steps, 2 or 3 taps): ``"terms"`` when it holds one term per tap and per output step on each, shape ``(k,
+    len(g))`` or ``(len(g), k)``, summing to dL/dw over the steps; ``"extra axis"`` when it holds dL/dw with axes
+    of length 1 added (``(k, 1)``); else ``None``. On the random case alone the two can look alike: with one output
+    step, ``(k, 1)`` is both."""
+    rng = np.random.default_rng(2)
+    rules = set()
+    for steps, k, s in _FIXED_CASES:
+        x, g = rng.standard_normal((steps - 1) * s + k), rng.standard_normal(steps)
+        try:
+            got = np.asarray(fn(x.copy(), g.copy(), k, s), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
+            return None
+        right = _kernel_gradient(x, g, k, s)
+        over_steps = 1 if got.shape == (k, steps) else 0             # the axis of the output steps
+        if got.shape in ((k, steps), (steps, k)) and np.allclose(got.sum(axis=over_steps), right, rtol=1e-7,
+                                                                   atol=1e-9):
+            rules.add("terms")
+        elif got.size == k and got.ndim > 1 and np.allclose(got.ravel(), right, rtol=1e-7, atol=1e-9):
+            rules.add("extra axis")
+        else:
+            return None
+    return rules.pop() if len(rules) == 1 else None
 
+
+def _kernel_gradient_not_summed(got, inputs, expected, fn):
+    """A sentence when ``fn`` returns one term per output step and tap (shape ``(k, len(g))`` or ``(len(g), k)``,
+    whose sum over the output steps is dL/dw: the contributions not added up), or dL/dw with an extra axis of
+    length 1 (shape ``(k, 1)``), on this case and on the fixed ones of :func:`_kernel_gradient_shape_rule` that
+    tell the two apart; else ``None`` (not told by guessing: with one output step, ``(k, 1)`` is both)."""
+    k, n = inputs["kernel_size"], len(inputs["g"])
+    rule = _kernel_gradient_shape_rule(fn)
+    if rule == "terms":
+        for shape, axis in (((k, n), 1), ((n, k), 0)):
+            if got.shape == shape and np.allclose(got.sum(axis=axis), expected, rtol=1e-7, atol=1e-9):
+                return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one "
+                        f"value per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, "
+                        "so its gradient adds up their terms")
+    if rule == "extra axis" and got.size == k and np.allclose(got.ravel(), expected, rtol=1e-7, atol=1e-9):
+        return (f"your values are dL/dw, with an extra axis of length 1: shape {got.shape}, where dL/dw has one "
+                f"value per tap, shape ({k},) (np.outer, a reshape or keepdims=True adds such an axis)")
+    return None
 
 
 _REVERSED_TAPS = ("your result is the kernel gradient reversed along the taps: did you flip? dL/dw[t] pairs each g[n] "

@@ -52,8 +52,8 @@ def check_overlap_counts(fn, seed=0):
         received = _call("check_overlap_counts", fn, inputs, functools.partial(_overlap_error, inputs=inputs),
                          slices=True)
         _compare_arrays("check_overlap_counts", inputs, expected, received, integer=True,
-                        explain=functools.partial(_overlap_marked_not_counted, received=received, expected=expected,
-                                                  inputs=inputs),
+                        explain=functools.partial(_overlap_slip, received=received, expected=expected,
+                                                  inputs=inputs, fn=fn),
                         explain_shape=functools.partial(_overlap_length_mistake, inputs=inputs))
     return True
 
@@ -71,6 +71,55 @@ def _overlap_error(exc, inputs):
             f"* strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n} steps; an index past the end "
             "of a shorter array fails, and a slice there is cut short (NumPy clips slices silently)")
 
+
+
+def _counts(length, k, s, start=0, taps=None):
+    """The overlap counts from a loop, ``c[j * s + start: j * s + start + taps] += 1`` for each input ``j`` into
+    Keras' output length (``taps``: ``k`` unless given): the right counts, or a slip's."""
+    counts = np.zeros((length - 1) * s + max(k, s), dtype=np.int64)
+    for j in range(length):
+        counts[j * s + start: j * s + start + (k if taps is None else taps)] += 1
+    return counts
+
+
+#: The slips of the slice, each a rule on (L, k, s): one tap short (``c[j*s: j*s + k - 1]``), one step late
+#: (``c[j*s + 1: j*s + k + 1]``, cut at the end).
+_OVERLAP_SLIPS = (
+    (lambda length, k, s: _counts(length, k, s, taps=k - 1),
+     ("each of your copies of the kernel covers k - 1 steps, one short: a slice c[a: b] holds b - a steps (its end "
+     "is left out), so a copy of k taps from a is c[a: a + k]")),
+    (lambda length, k, s: _counts(length, k, s, start=1),
+     ("your copies of the kernel start one step late: input j's first tap lands on output step j * strides (input "
+     "0's on step 0), not j * strides + 1")),
+)
+
+
+def _follows_counts(fn, slip):
+    """Whether ``fn`` gives ``slip``'s counts on four fixed cases (kernels of 2 to 4 taps, strides 1 to 3) where
+    they differ from the right ones: the answer's rule, not a coincidence of one small case (with kernel_size=1,
+    one tap short is no tap: all zeros, as many other answers)."""
+    for case in ((3, 3, 1), (4, 3, 2), (3, 2, 3), (2, 4, 2)):
+        try:
+            got = np.asarray(fn(*case))
+        except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this slip
+            return False
+        wrong = slip(*case)
+        if got.shape != wrong.shape or not np.array_equal(got, wrong):
+            return False
+    return True
+
+
+def _overlap_slip(got, received, expected, inputs, fn):
+    """A sentence for a known slip behind wrong counts ``got``: :func:`_overlap_marked_not_counted`, else a slip
+    of the slice (:data:`_OVERLAP_SLIPS`) that ``fn`` follows on this case and the fixed ones; else ``None``."""
+    marked = _overlap_marked_not_counted(got, received, expected, inputs)
+    if marked:
+        return marked
+    case = (inputs["input_length"], inputs["kernel_size"], inputs["strides"])
+    for slip, sentence in _OVERLAP_SLIPS:
+        if np.array_equal(got, slip(*case)) and _follows_counts(fn, slip):
+            return sentence
+    return None
 
 
 def _overlap_marked_not_counted(got, received, expected, inputs):

@@ -175,8 +175,9 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
 
 def _adam_step_mistake(got, inputs):
     """A sentence when ``got``, the new parameter of an Adam step, is a known slip (:func:`_known_mistake`):
-    epsilon inside the square root (``sqrt(v_hat + epsilon)``, ``sqrt(v + epsilon)``; Keras adds it to
-    ``sqrt(v)``), no bias correction at all, or the bias correction with ``iteration`` one step off."""
+    the step added (ascent), epsilon inside the square root (``sqrt(v_hat + epsilon)``, ``sqrt(v + epsilon)``;
+    Keras adds it to ``sqrt(v)``), no bias correction at all, or the bias correction with ``iteration`` one step
+    off."""
     param, grad, t, lr = inputs["param"], inputs["grad"], inputs["iteration"], inputs["learning_rate"]
     b1, b2, eps = inputs["beta_1"], inputs["beta_2"], inputs["epsilon"]
     m = inputs["m"] + (grad - inputs["m"]) * (1 - b1)
@@ -192,7 +193,10 @@ def _adam_step_mistake(got, inputs):
     uncorrected = ("no bias correction: m and v start at zeros, so their first values are too small, by the factors "
                    "1 - beta_1 ** iteration and 1 - beta_2 ** iteration; Keras divides both out in the step size "
                    "(not in m and v), each where its moment enters the step: v's under the square root")
-    mistakes = [(param - lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps),
+    ascent = ("your parameter moved up the gradient: the step was added, param + alpha * m / (sqrt(v) + epsilon) "
+              "exactly; an optimizer descends the loss, against the gradient, so the step is subtracted")
+    mistakes = [(param + alpha(t) * m / (np.sqrt(v) + eps), ascent),
+                (param - lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps),
                  inside.format("sqrt(v_hat + epsilon)")),
                 (param - alpha(t) * m / np.sqrt(v + eps), inside.format("sqrt(v + epsilon)")),
                 (param - lr * m / (np.sqrt(v) + eps), uncorrected),

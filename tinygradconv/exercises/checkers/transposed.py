@@ -13,6 +13,7 @@ from ..reports import (
     _call,
     _check_int,
     _compare_arrays,
+    _failing_index_is_computed,
     _settings,
     time_limited,
 )
@@ -185,8 +186,9 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
 
 def _transpose_error(exc, inputs):
     """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past
-    its end (an index out of range in an array of ``len(x)`` values, or a window of ``x`` cut short), a loop over
-    the output's steps gathering windows of ``x``; or a write past the end of an output array shorter than the
+    its end (a window of ``x`` cut short, or an index computed as a gather's, ``x[i * strides + t]``: a loop over
+    the output's steps gathering windows of ``x``; an index ``x[n]``, a loop as long as the output, gathering or
+    scattering, which is not said); or a write past the end of an output array shorter than the
     full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
@@ -195,7 +197,14 @@ def _transpose_error(exc, inputs):
     if failure is None:
         return None                         # y long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_x = failure
-    if (kind == "matmul" or (kind == "index" and reads_x)) and full > length:
+    gathers = kind == "matmul" or (kind == "index" and reads_x and _failing_index_is_computed(exc))
+    if kind == "index" and reads_x and not gathers and full > length:
+        # x[n] by the loop's own step (or inside a library call): a loop as long as the output, gathering or
+        # scattering (the index does not tell which, so the hint says neither)
+        return (f"x has L = {length} values, fewer than the {formula} output steps: a loop that reads x once "
+                "per output step runs past its end; loop over the inputs, n in range(len(x)), each adding its own "
+                f"scaled copy of the kernel into {full} zeros")
+    if gathers and full > length:
         return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
                 "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
                 "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
