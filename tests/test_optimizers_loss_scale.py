@@ -250,3 +250,32 @@ def test_a_compiled_model_clones_with_a_fresh_wrapper_around_a_fresh_inner_optim
     assert opt.inner_optimizer is not model.optimizer.inner_optimizer and opt.inner_optimizer._learning_rate is rate
     assert (opt.iterations, opt.dynamic_scale, opt.step_counter, opt.dynamic_growth_steps) == (0, 8.0, 0, 5)
     assert (model.optimizer.iterations, model.optimizer.step_counter) == (4, 4)
+
+
+def test_a_keras_file_holds_kerass_dtypes_for_the_wrapper_and_its_inner_optimizer(tmp_path):
+    """Found by a reviewer: the step counts and rates of a LossScaleOptimizer's file (its own, its step_counter, the
+    inner optimizer's, under optimizer/vars and optimizer/inner_optimizer/vars) were int64 and float64 where Keras
+    writes int32 and float32. Compared with the file Keras writes for the same model."""
+    keras = pytest.importorskip("keras", reason="Keras 3 writes the reference file")
+    h5py = pytest.importorskip("h5py", reason=".keras files hold HDF5")
+    import io
+    import zipfile
+
+    x = np.ones((4, 3), dtype="float32")
+
+    def dtypes(path):
+        found = {}
+        with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as h5:
+            h5.visititems(lambda name, item: found.update({name: str(item.dtype)})
+                          if isinstance(item, h5py.Dataset) and name.startswith("optimizer") else None)
+        return found
+
+    ours = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    ours.compile(tg.optimizers.LossScaleOptimizer(tg.optimizers.Adam(0.01)), "mse")
+    ours.fit(x, x[:, :1], epochs=1, verbose=0)
+    ours.save(str(tmp_path / "ours.keras"))
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    theirs.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.01)), "mse")
+    theirs.fit(x, x[:, :1], epochs=1, verbose=0)
+    theirs.save(str(tmp_path / "theirs.keras"))
+    assert dtypes(tmp_path / "ours.keras") == dtypes(tmp_path / "theirs.keras")

@@ -137,3 +137,65 @@ def test_a_state_that_does_not_fit_leaves_the_rate_as_compiled():
     with pytest.raises(ValueError, match="does not fit optimizer SGD.*keys do not match"):
         tg.training_state.restore_optimizer(model, state, "f.npz")
     assert model.optimizer.learning_rate == 0.01 and model.optimizer.iterations == 0
+
+
+def test_a_wrapped_schedule_saves_no_rate_and_loads(tmp_path):
+    """Found by two reviewers: a LossScaleOptimizer around a schedule saved the wrapper's own 0.0 as a number rate
+    (its inner optimizer's schedule value went into the file), and loading set it on the schedule: TypeError. As
+    Keras, a schedule is no variable: no rate is saved, and the file loads with its step count."""
+    x = np.random.default_rng(0).standard_normal((16, 3)).astype("float32")
+    model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+    schedule = tg.optimizers.schedules.ExponentialDecay(0.01, 10, 0.5)
+    model.compile(tg.optimizers.LossScaleOptimizer(tg.optimizers.Adam(schedule)), "mse")
+    model.fit(x, x.sum(1, keepdims=True), epochs=1, verbose=0)
+    assert "__optimizer__/learning_rate" not in tg.training_state.optimizer_arrays(model)
+    path = str(tmp_path / "m.tgc.npz")
+    model.save(path)
+    assert int(tg.models.load_model(path).optimizer.iterations) == 1
+
+
+def test_an_optimizer_of_your_own_without_get_state_keeps_a_changed_rate(tmp_path):
+    """Found by a reviewer: an optimizer with `apply` and a float rate but no get_state/set_state had its rate,
+    halved by a callback, restored by BackupAndRestore before the rate moved among the optimizer's arrays; then it
+    resumed at the compiled rate. It is saved and restored again (by hand: 0.01 halved twice)."""
+    class Plain:
+        def __init__(self, rate):
+            self._learning_rate, self.iterations = rate, 0
+
+        @property
+        def learning_rate(self):
+            return self._learning_rate
+
+        @learning_rate.setter
+        def learning_rate(self, value):
+            self._learning_rate = float(value)
+
+        def apply(self, grads, variables):
+            for g, v in zip(grads, variables):
+                v.data[...] = v.numpy() - self._learning_rate * g.numpy()
+            self.iterations += 1
+
+    x = np.random.default_rng(0).standard_normal((16, 3)).astype("float32")
+    y = x.sum(1, keepdims=True)
+
+    def make():
+        model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+        model.compile(Plain(0.01), "mse")
+        return model
+
+    class Stop(tg.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    halve = tg.callbacks.LearningRateScheduler(lambda epoch, rate: rate * 0.5)
+    with pytest.raises(KeyboardInterrupt):
+        make().fit(x, y, epochs=4, verbose=0, callbacks=[halve, tg.callbacks.BackupAndRestore(str(tmp_path)), Stop()])
+    model, seen = make(), []
+
+    class Record(tg.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append((epoch, self.model.optimizer.learning_rate))
+
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[tg.callbacks.BackupAndRestore(str(tmp_path)), Record()])
+    assert seen == [(2, 0.0025), (3, 0.0025)]

@@ -612,31 +612,34 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
-            for i, array in enumerate(_keras_optimizer_arrays(optimizer)):
+            for i, array in enumerate(_keras_optimizer_arrays(optimizer.variables)):
                 group.create_dataset(str(i), data=array)
             inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
             if inner is not None:                                       # needs) the wrapped optimizer's variables
                 inner_group = h5["optimizer"].create_group("inner_optimizer").create_group("vars")
                 inner_group.attrs["name"] = optimizer.inner_optimizer.name
-                for i, variable in enumerate(inner):
-                    inner_group.create_dataset(str(i), data=variable.numpy())
+                for i, array in enumerate(_keras_optimizer_arrays(inner)):
+                    inner_group.create_dataset(str(i), data=array)
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
 
 
-def _keras_optimizer_arrays(optimizer) -> list:
-    """The arrays of ``optimizer.variables``, in their order, in the dtypes of Keras 3's variables: the step count
-    int32 (int64 past int32's range, which Keras cannot count to), a learning rate given as a number float32 (Keras'
-    variable: ``"adam/learning_rate"``, the rate of the optimizer when saved, e.g. as a callback changed it); the
-    slots in the weights' dtype, as here. The exact float64 rate is in the optimizer's config in ``compile_config``,
-    which our loader keeps when it rounds to the file's float32 (:func:`_restore_keras_optimizer`). Nadam's running
-    product stays float64 (Keras' is float32, and reads ours): rounded, a resumed Nadam would not follow its own
-    uninterrupted training exactly."""
-    arrays = [variable.numpy() for variable in optimizer.variables]
-    if np.iinfo(np.int32).min <= arrays[0] <= np.iinfo(np.int32).max:
-        arrays[0] = arrays[0].astype(np.int32)
-    if not callable(getattr(optimizer, "_learning_rate", None)):   # a wrapper (LossScaleOptimizer) has no rate
-        arrays[1] = arrays[1].astype(np.float32)
+def _keras_optimizer_arrays(variables) -> list:
+    """The arrays of an optimizer's ``variables``, in their order, in the dtypes of Keras 3's variables: the step
+    counts (``.../iteration``, a LossScaleOptimizer's ``.../step_counter``) int32 (int64 past int32's range, which
+    Keras cannot count to), a learning rate given as a number (``.../learning_rate``; a schedule is no variable)
+    float32, the rate of the optimizer when saved, e.g. as a callback changed it; the slots in the weights' dtype, as
+    here. The exact float64 rate is in the optimizer's config in ``compile_config``, which our loader keeps when it
+    rounds to the file's float32 (:func:`_restore_keras_optimizer`). Nadam's running product stays float64 (Keras'
+    is float32, and reads ours): rounded, a resumed Nadam would not follow its own uninterrupted training exactly."""
+    arrays = []
+    for variable in variables:
+        array, kind = variable.numpy(), variable.name.rpartition("/")[2]
+        if kind in ("iteration", "step_counter") and np.iinfo(np.int32).min <= array <= np.iinfo(np.int32).max:
+            array = array.astype(np.int32)
+        elif kind == "learning_rate":
+            array = array.astype(np.float32)
+        arrays.append(array)
     return arrays
 
 

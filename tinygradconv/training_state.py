@@ -48,19 +48,21 @@ def _has_state(optimizer) -> bool:
 
 def _rate_is_a_number(optimizer) -> bool:
     """Whether the optimizer's learning rate is a number (a variable in Keras), not a schedule or a function (an
-    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float)."""
-    return isinstance(getattr(optimizer, "_learning_rate", None), float)
+    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float); a wrapper's (``LossScaleOptimizer``) is
+    the rate of the optimizer it wraps, whose rate it reads and sets."""
+    rated = getattr(optimizer, "inner_optimizer", optimizer)
+    return isinstance(getattr(rated, "_learning_rate", None), float)
 
 
 def optimizer_arrays(model) -> dict:
     """``{"__optimizer__/<key>": array}`` for the compiled optimizer of ``model`` (empty if there is none): the keys
     of ``Optimizer.get_state``, and ``"__optimizer__/learning_rate"`` (0-d float64) when the rate is a number."""
     optimizer = getattr(model, "optimizer", None)
-    if not getattr(model, "compiled", False) or not _has_state(optimizer):
+    if not getattr(model, "compiled", False) or optimizer is None:
         return {}
-    state = optimizer.get_state(model.trainable_weights)
+    state = optimizer.get_state(model.trainable_weights) if _has_state(optimizer) else {}
     arrays = {OPTIMIZER_PREFIX + key: np.asarray(value) for key, value in state.items()}
-    if _rate_is_a_number(optimizer):
+    if _rate_is_a_number(optimizer):        # an optimizer of your own without get_state keeps its rate too
         arrays[OPTIMIZER_PREFIX + LEARNING_RATE] = np.asarray(float(optimizer.learning_rate), dtype=np.float64)
     return arrays
 
@@ -87,10 +89,10 @@ def restore_optimizer(model, state, filepath="") -> None:
     if not state:
         return
     optimizer = getattr(model, "optimizer", None)
-    if not _has_state(optimizer):
-        return
     state = dict(state)
     rate = state.pop(LEARNING_RATE, None)
+    if optimizer is None or not _has_state(optimizer) and (rate is None or state):
+        return
 
     def refuse(reason):
         return ValueError(f"{filepath!r}: the saved optimizer state does not fit optimizer "
@@ -110,6 +112,8 @@ def restore_optimizer(model, state, filepath="") -> None:
             optimizer.learning_rate = float(rate)   # first: an optimizer may refuse the rate (Ftrl: 0)
         except ValueError as exc:
             raise refuse(exc) from None
+    if not _has_state(optimizer):       # an optimizer of your own: its rate only
+        return
     try:
         optimizer.set_state(model.trainable_weights, state)
     except Exception as exc:        # set_state changed nothing: neither does this
