@@ -335,11 +335,12 @@ def test_remainder_by_a_bool_tensor_keeps_torchs_gradient(dtype):
 
 def test_a_bool_tensor_beside_a_list_of_numbers_takes_them_as_numbers_not_bools():
     """``mask + [2, 3, 4]`` had cast the list to bool (``[True, True, True]``) and returned the logical or; the
-    numbers are numbers of their own (float32, as a list beside an integer tensor), NumPy's values (it gives int64;
-    PyTorch refuses a list)."""
+    numbers are numbers of their own, int64 for integers as torch beside a tensor of them (and NumPy; a reviewer
+    found float32 here first), float32 for floats."""
     b = tg.tensor([True, True, False], dtype="bool")
-    expected = np.array([True, True, False]) + np.array([2, 3, 4])
-    assert (b + [2, 3, 4]).tolist() == expected.tolist() and str((b + [2, 3, 4]).dtype) == "float32"
+    expected = torch.tensor([True, True, False]) + torch.tensor([2, 3, 4])
+    assert (b + [2, 3, 4]).tolist() == expected.tolist() and str((b + [2, 3, 4]).dtype) == "int64"
+    _same(b * [0.5, 2.0, 3.0], torch.tensor([True, True, False]) * torch.tensor([0.5, 2.0, 3.0]))
     assert (b % [2, 3, 4]).tolist() == (np.array([True, True, False]) % np.array([2, 3, 4])).tolist()
     assert (b + [True, False, True]).tolist() == [True, True, True]          # bools stay bools (logical or)
 

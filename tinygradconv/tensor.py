@@ -269,9 +269,7 @@ class Tensor(TorchMethods):
             ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
             TypeError: for a ``backend`` that is not a name (nor a backend), or a dtype's name (``astype`` casts).
         """
-        if isinstance(backend, str) and backend.partition(":")[0] in ("cpu", "cuda"):    # PyTorch's device names
-            on_cpu = self.backend.name in ("numpy", "array_api_strict")
-            backend = "cupy" if backend.startswith("cuda") else (None if on_cpu else "numpy")
+        backend = _ops.shape.backend_of_device(self, backend)      # PyTorch's "cpu", "cuda:0"
         return self if backend is None else _ops.shape.ToBackend.apply(self, backend=backend)
 
     def __copy__(self):
@@ -420,8 +418,7 @@ class Tensor(TorchMethods):
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")
             if not isinstance(other, np.generic):
                 return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
-        own = _ops.elementwise.numbers_an_integer_dtype_would_change(other, self.dtype)   # [1.5] beside int64
-        return Tensor(other, dtype=None if own else dtype_name(self.dtype), backend=self.backend)
+        return Tensor(other, dtype=_ops.elementwise.dtype_beside(other, self.dtype), backend=self.backend)
 
     def _scaled(self, function, other, reflected=False):
         """``function`` (multiplication or division) of this tensor and ``other``, an operand that is not a Tensor

@@ -95,6 +95,22 @@ def promoted(xp, a, b):
     return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)
 
 
+def dtype_beside(other, dtype):
+    """The dtype (a name, or None for the package's default, float32) that ``other``, a number list, tuple or
+    array that is not a tensor, takes beside a tensor of ``dtype`` (:meth:`~tinygradconv.tensor.Tensor._lift`):
+    the tensor's own, unless that would change its numbers (:func:`numbers_an_integer_dtype_would_change`); then
+    int64 for integers beside a bool tensor (``mask + [2, 3]``, as torch beside a tensor of them), else float32.
+
+    >>> dtype_beside([2, 3], "int8"), dtype_beside([2, 3], "bool"), dtype_beside([1.5], "int64")
+    ('int8', 'int64', None)
+    """
+    if not numbers_an_integer_dtype_would_change(other, dtype):
+        return dtype_name(dtype)
+    if dtype_name(dtype) == "bool" and np.asarray(other).dtype.kind in "iu":
+        return "int64"
+    return None
+
+
 def numbers_an_integer_dtype_would_change(other, dtype):
     """Whether ``other``, a list or tuple, holds numbers that casting to the integer or bool ``dtype`` would
     change: floats (``1.5`` would become 1) or integers out of its range (``257`` in uint8), or, for bool, any number

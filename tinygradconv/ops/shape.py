@@ -163,6 +163,17 @@ def _dtype_meant(value):
 
 
 @register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
+def backend_of_device(tensor, backend):
+    """``backend`` for :meth:`~tinygradconv.tensor.Tensor.to`, PyTorch's device names read as backends:
+    ``"cpu"`` is None (stay) for a tensor on a CPU backend (numpy, array_api_strict) and ``"numpy"`` for one on
+    cupy; ``"cuda"`` and ``"cuda:N"`` are ``"cupy"``; anything else is returned as it is (a backend's name)."""
+    if not isinstance(backend, str) or backend.partition(":")[0] not in ("cpu", "cuda"):
+        return backend
+    if backend.startswith("cuda"):
+        return "cupy"
+    return None if tensor.backend.name in ("numpy", "array_api_strict") else "numpy"
+
+
 class ToBackend(Function):
     """The same values on another backend (the op behind ``Tensor.to``, as PyTorch's ``Tensor.to(device)``):
     ``y = a``, so ``dL/da = dL/dy``, copied back to ``a``'s backend. The values are copied, never shared, and keep

@@ -32,9 +32,10 @@ class ScheduleFreeAdamW(Optimizer):
 
     **Keras on torch differs** from this, its own source and the paper from the second step on: its
     ``momentum_old = momentum.value`` is a view of the slot that the next line updates in place, so it computes
-    ``x`` from the *new* ``z`` (``x = (y - (1 - b1) * z_new) / b1``). Keras' source on backends whose arrays are
-    values (JAX, TensorFlow), and the reference implementation (facebookresearch/schedule_free), use the old ``z``,
-    as here. Checked by running Keras 3.15 on torch, with and without that aliasing.
+    ``x`` from the *new* ``z`` (``x = (y - (1 - b1) * z_new) / b1``); on TensorFlow ``momentum.value`` is the
+    variable itself, updated in place the same way (read in Keras' source, not run). Keras on JAX and NumPy, whose
+    arrays are values, and the reference implementation (facebookresearch/schedule_free) use the old ``z``, as
+    here. Checked by running Keras 3.15 on torch, with and without that aliasing.
 
     Args:
         learning_rate: float or schedule, default 0.0025.
