@@ -14,7 +14,19 @@ The functions here accept Tensors (or data, converted by :class:`~tinygradconv.T
 # tinygradconv.tensor imports this package at its end, once Tensor is defined, so Tensor is importable here
 # (see the comment at the end of tensor.py).
 from ..tensor import Tensor
-from . import conv, cumulative, elementwise, linalg, masking, norms, reduction, shape, splitting, tiling
+from . import (
+    conv,
+    cumulative,
+    elementwise,
+    linalg,
+    masking,
+    norms,
+    pooling,
+    reduction,
+    shape,
+    splitting,
+    tiling,
+)
 from .conv import conv1d, conv1d_transpose
 from .cumulative import cumsum
 from .elementwise import (
@@ -42,6 +54,7 @@ from .elementwise import (
 )
 from .masking import masked_fill
 from .norms import norm, vector_norm
+from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 from .splitting import chunk, split
@@ -77,6 +90,7 @@ def matmul(a, b):
 __all__ = [
     "abs",
     "add",
+    "avg_pool1d",
     "chunk",
     "clip",
     "concat",
@@ -99,6 +113,7 @@ __all__ = [
     "masking",
     "matmul",
     "max",
+    "max_pool1d",
     "maximum",
     "mean",
     "min",
@@ -109,6 +124,7 @@ __all__ = [
     "norms",
     "pad",
     "permute",
+    "pooling",
     "pow",
     "prod",
     "reciprocal",
