@@ -35,8 +35,8 @@ kernel).
 >>> y.numpy().ravel().tolist()
 [5.0, 5.0, 3.0, 4.0]
 >>> y.sum().backward()
->>> x.grad.numpy().ravel().tolist()              # step 1 is the maximum of two windows
-[0.0, 2.0, 0.0, 0.0, 1.0]
+>>> x.grad.numpy().ravel().tolist()              # step 1 is the maximum of two windows, step 3 of none
+[0.0, 2.0, 1.0, 0.0, 1.0]
 >>> avg_pool1d(x, 2, strides=1, padding="same").numpy().ravel().tolist()    # the last window: [4, copy of 4]
 [3.0, 4.0, 2.5, 3.0, 4.0]
 
