@@ -110,9 +110,10 @@ class MaxPooling1D(_Pooling1D):
 class AveragePooling1D(_Pooling1D):
     """The mean of each window of ``pool_size`` steps, every ``strides`` steps: Keras 3's ``AveragePooling1D``.
 
-    Arguments, shapes and errors as :class:`MaxPooling1D`. With ``padding="same"`` the divisor is torch's under
-    Keras' padding: the number of real steps in the window when the padding is the same on both sides, else
-    ``pool_size`` with the edge step repeated into the padding (:mod:`tinygradconv.ops.pooling`).
+    Arguments, shapes and errors as :class:`MaxPooling1D`, but ``pool_size`` must be given (as in Keras). With
+    ``padding="same"`` the divisor is torch's under Keras' padding: the number of real steps in the window when the
+    padding is the same on both sides, else ``pool_size`` with the edge step repeated into the padding
+    (:mod:`tinygradconv.ops.pooling`).
 
     >>> import numpy as np
     >>> AveragePooling1D(2)(np.array([[[1.0], [3.0], [2.0], [0.0]]])).numpy().ravel().tolist()
@@ -122,6 +123,10 @@ class AveragePooling1D(_Pooling1D):
     """
 
     _op = staticmethod(ops.avg_pool1d)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        # pool_size has no default here, as in Keras (MaxPooling1D's is 2)
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, name=name, **kwargs)
 
 
 class _GlobalPooling1D(Layer):

@@ -126,11 +126,18 @@ def _fold(xp, shares, k, s, out, geometry, steps, replicate):
         padded[:, where, :] = padded[:, where, :] + share
     grad = padded[:, left:left + steps, :]
     if replicate and (left or right):
-        grad = xp.asarray(grad, copy=True)
-        if left:
-            grad[:, :1, :] = grad[:, :1, :] + xp.sum(padded[:, :left, :], axis=1, keepdims=True)
-        if right:
-            grad[:, -1:, :] = grad[:, -1:, :] + xp.sum(padded[:, left + steps:, :], axis=1, keepdims=True)
+        # each copy's gradient added into its edge step one at a time, left copies first, in the gradient's dtype:
+        # the order of torch's replicate-padding backward (float16 sums round after each addition there too)
+        first, last = grad[:, :1, :], grad[:, -1:, :]
+        for i in range(left):
+            first = first + padded[:, i:i + 1, :]
+        if steps == 1:           # the one step is both edges
+            last = first
+        for i in range(left + steps, left + steps + right):
+            last = last + padded[:, i:i + 1, :]
+        if steps == 1:
+            return last
+        grad = xp.concat([first, grad[:, 1:-1, :], last], axis=1)
     return grad
 
 
