@@ -2,7 +2,9 @@
 ``Embedding``, the lower-case merge functions, and the hint a missing layer name gives. Values and gradients against
 Keras 3.15 on torch (skipped, visibly, without it) and hand-computed cases."""
 import itertools
+import json
 import types
+import zipfile
 
 import numpy as np
 import pytest
@@ -230,6 +232,11 @@ def _model(lib, functional_layers):
     return lib.Model(inputs, functional_layers.concatenate([c, d], name="cat"))
 
 
+def _layer_entries(path):
+    with zipfile.ZipFile(path) as archive:
+        return {entry["config"]["name"]: entry for entry in json.loads(archive.read("config.json"))["config"]["layers"]}
+
+
 def test_keras_files_both_ways(tmp_path, monkeypatch):
     keras = keras_on_torch("Keras 3.15 reads and writes the reference .keras files")
     keras.backend.clear_session()
@@ -248,6 +255,14 @@ def test_keras_files_both_ways(tmp_path, monkeypatch):
     back = models.load_model(tmp_path / "theirs.keras")
     np.testing.assert_allclose(back(x).numpy(), np.asarray(original(x).detach()), rtol=1e-6)
     assert back.get_layer("mp").get_config()["padding"] == "same"
+    # config.json as Keras writes it: no build_config for the pooling layers (built when made, in Keras)
+    ours_json, theirs_json = _layer_entries(tmp_path / "ours.keras"), _layer_entries(tmp_path / "theirs.keras")
+    for name in ("emb", "mp", "ap", "gmp", "gap", "cat"):
+        assert ours_json[name].keys() == theirs_json[name].keys(), name
+        assert ours_json[name].get("build_config") == theirs_json[name].get("build_config"), name
+        theirs_config = theirs_json[name]["config"]
+        theirs_config["dtype"].pop("shared_object_id", None)     # Keras' mark of a policy object two layers share
+        assert ours_json[name]["config"] == theirs_config, name
     np.testing.assert_array_equal(back.get_layer("emb").embeddings.numpy(),
                                   original.get_layer("emb").embeddings.numpy())
 

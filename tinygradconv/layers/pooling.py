@@ -57,6 +57,11 @@ class _Pooling1D(Layer):
     def _steps_axis(self):
         return 1 if self.data_format == "channels_last" else 2
 
+    def get_build_config(self):
+        """None, as Keras 3.15's: its pooling layers are built when made (``_build_at_init``), so ``.keras`` files
+        write them without a ``build_config``."""
+        return
+
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)
         return type(self)._op(inputs, self.pool_size[0], self.strides[0], self.padding, self.data_format)
@@ -141,6 +146,11 @@ class _GlobalPooling1D(Layer):
 
     def _steps_axis(self):
         return 1 if self.data_format == "channels_last" else 2
+
+    def get_build_config(self):
+        """None, as Keras 3.15's: its pooling layers are built when made (``_build_at_init``), so ``.keras`` files
+        write them without a ``build_config``."""
+        return
 
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)
