@@ -96,6 +96,15 @@ def _check_arguments(pool_size, strides, padding, data_format, op):
     return k, s, padding.lower(), data_format
 
 
+def _checked_attributes(a, pool_size, strides, padding, op):
+    """``forward``'s own check of its attributes and input (``Function.apply`` may be called directly)."""
+    k, s, padding, _ = _check_arguments(pool_size, strides, padding, "channels_last", op)
+    if a.ndim != 3:
+        raise ValueError(f"Invalid value for the input of {op}: expected 3 axes (batch, steps, channels). Received "
+                         f"an input of shape {tuple(a.shape)}")
+    return k, s, padding
+
+
 def _windows(xp, padded, k, s, out):
     """The ``k`` strided slices of ``padded`` (batch, steps, channels): slice ``j`` holds step ``o*s + j`` of every
     window ``o``, shape ``(batch, out, channels)``."""
@@ -178,6 +187,7 @@ class MaxPool1D(Function):
     @staticmethod
     def forward(ctx, a, pool_size, strides, padding):
         xp = ctx.xp
+        pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "max_pool1d")
         a = float_input(xp, a)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
@@ -215,6 +225,7 @@ class AvgPool1D(Function):
     @staticmethod
     def forward(ctx, a, pool_size, strides, padding):
         xp = ctx.xp
+        pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "avg_pool1d")
         a = float_input(xp, a)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
