@@ -291,3 +291,19 @@ def test_a_missing_layer_names_what_to_use(name, hint):
     with pytest.raises(AttributeError, match=hint):
         getattr(layers, name)
     assert not hasattr(layers, name)
+
+
+def test_the_layers_on_every_backend(on_backend):
+    """The same hand-computed results on each backend (array-api-strict: only the standard's functions)."""
+    embedding = layers.Embedding(4, 2, embeddings_initializer="ones")
+    out = embedding(tg.tensor(np.array([[1, 1, -1]]), dtype="int64"))
+    assert out.backend.name == on_backend
+    out.sum().backward()
+    assert embedding.embeddings.grad.numpy().tolist() == [[0.0, 0.0], [2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
+    x = tg.tensor(np.array([1.0, 5.0, 3.0, 2.0, 4.0]).reshape(1, 5, 1), requires_grad=True)
+    y = layers.AveragePooling1D(2, strides=1, padding="same")(x)
+    assert y.numpy().ravel().tolist() == [3.0, 4.0, 2.5, 3.0, 4.0]
+    y.sum().backward()
+    assert x.grad.numpy().ravel().tolist() == [0.5, 1.0, 1.0, 1.0, 1.5]
+    assert layers.MaxPooling1D(3, strides=1, padding="same")(x).numpy().ravel().tolist() == [5.0, 5.0, 5.0, 4.0, 4.0]
+    assert layers.GlobalMaxPooling1D()(x).numpy().tolist() == [[5.0]]
