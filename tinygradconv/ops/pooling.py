@@ -135,11 +135,15 @@ def _fold(xp, shares, k, s, out, geometry, steps, replicate):
         padded[:, where, :] = padded[:, where, :] + share
     grad = padded[:, left:left + steps, :]
     if replicate and (left or right):
-        # each copy's gradient added into its edge step one at a time, left copies first, in the gradient's dtype:
-        # the order of torch's replicate-padding backward (float16 sums round after each addition there too)
+        # each copy's gradient added into its edge step one at a time, in the order of the padded steps, in the
+        # gradient's dtype: the order of torch's replicate-padding backward (float16 sums round after each
+        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies
         first, last = grad[:, :1, :], grad[:, -1:, :]
-        for i in range(left):
-            first = first + padded[:, i:i + 1, :]
+        if left:
+            first = padded[:, :1, :]
+            for i in range(1, left):
+                first = first + padded[:, i:i + 1, :]
+            first = first + grad[:, :1, :]
         if steps == 1:           # the one step is both edges
             last = first
         for i in range(left + steps, left + steps + right):
