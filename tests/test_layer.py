@@ -265,7 +265,8 @@ def test_set_weights_before_build_says_to_build_first():
 
 # ------------------------------------------------------------------------------------------- subclass names
 _LAYER_ARGS = {"Activation": ("relu",), "Conv1D": (2, 3), "Conv1DTranspose": (2, 3), "Convolution1DTranspose": (2, 3),
-               "Dense": (2,), "Dropout": (0.5,), "Reshape": ((2,),), "InputLayer": ((3,),)}
+               "Dense": (2,), "Dropout": (0.5,), "Reshape": ((2,),), "InputLayer": ((3,),), "Convolution1D": (2, 3),
+               "AveragePooling1D": (2,), "AvgPool1D": (2,), "Embedding": (4, 2)}
 
 
 @pytest.mark.parametrize("class_name", [name for name in dir(tg.layers)

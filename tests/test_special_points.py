@@ -106,11 +106,18 @@ TORCH = {
     "vector_norm": lambda x, ord, axes, keepdims: torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims),
     "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
+    # Keras 3's pooling ops on torch (torch's max_pool1d / avg_pool1d under Keras' "same" padding)
+    "max_pool1d": lambda x, pool_size, strides, padding: _keras_ops().max_pool(x, pool_size, strides, padding),
+    "avg_pool1d": lambda x, pool_size, strides, padding: _keras_ops().average_pool(x, pool_size, strides, padding),
     "binary_crossentropy":              # torch needs equal shapes: broadcast first
         lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),
     "binary_crossentropy_with_logits":   # torch needs equal shapes: broadcast first
         lambda x, y: F.binary_cross_entropy_with_logits(*torch.broadcast_tensors(x, y), reduction="none"),
 }
+
+
+def _keras_ops():
+    return keras_on_torch("Keras 3 on torch is the reference of the pooling ops").ops
 
 
 def _torch_inputs(sample):
@@ -224,7 +231,9 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
     assert has_empty
     # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's and sparsemax's ops take an axis (rank 0:
     # their functions, tested apart)
-    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul"), f"{name}: no rank-0 special point"
+    # the pooling ops take (batch, steps, channels) inputs only
+    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul", "max_pool1d", "avg_pool1d"), \
+        f"{name}: no rank-0 special point"
 
 
 @pytest.mark.parametrize("name", WITH_POINTS)

@@ -392,3 +392,25 @@ def class_name(obj, kind: str) -> str:
     name = type(obj).__name__
     _check_not_builtin(type(obj), name, kind, "class")
     return name
+
+
+# ------------------------------------------------------------------------------------------------ missing names
+def missing_attribute(module: str, name: str, available, hints: dict) -> AttributeError:
+    """The ``AttributeError`` for ``module.name`` when ``name`` is not there, with a hint: ``hints[name]`` when
+    there is one (a Keras name this package leaves out, and what to use instead), else the closest names among
+    ``available`` (``difflib``), else the list of them. A module's ``__getattr__`` raises it.
+
+    >>> str(missing_attribute("tinygradconv.layers", "Dens", ["Dense", "Dropout"], {}))
+    "module 'tinygradconv.layers' has no attribute 'Dens'; did you mean Dense?"
+    >>> str(missing_attribute("m", "LSTM", ["Dense"], {"LSTM": "there are no recurrent layers"}))
+    "module 'm' has no attribute 'LSTM'; there are no recurrent layers"
+    """
+    import difflib
+
+    if name in hints:
+        hint = hints[name]
+    else:
+        close = difflib.get_close_matches(name, list(available), n=3, cutoff=0.75)
+        hint = (f"did you mean {' or '.join(close)}?" if close else
+                f"the names here are: {', '.join(sorted(n for n in available if not n.startswith('_')))}")
+    return AttributeError(f"module {module!r} has no attribute {name!r}; {hint}")

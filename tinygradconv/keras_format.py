@@ -90,10 +90,11 @@ from .saving import SavedFileError, _require_weights, atomic_write, custom_objec
 __all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
            "our_compile_arguments", "save_keras", "save_keras_weights"]
 
-SUPPORTED_LAYERS = ("Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
-                    "Cropping1D", "Dense", "Dropout", "ELU", "Flatten", "InputLayer", "LayerNormalization",
-                    "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
-                    "UpSampling1D", "ZeroPadding1D")
+SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNormalization", "Concatenate", "Conv1D",
+                    "Conv1DTranspose", "Cropping1D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
+                    "GlobalAveragePooling1D", "GlobalMaxPooling1D", "InputLayer", "LayerNormalization", "LeakyReLU",
+                    "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
+                    "Subtract", "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,

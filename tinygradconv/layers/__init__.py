@@ -11,15 +11,87 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 (3, 32, 128)
 """
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .convolutional import Conv1D, Conv1DTranspose, Convolution1DTranspose
+from .convolutional import Conv1D, Conv1DTranspose, Convolution1D, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
+from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .layer import Layer
-from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (
+    AveragePooling1D,
+    AvgPool1D,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    MaxPool1D,
+    MaxPooling1D,
+)
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
 
-__all__ = ["ELU", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Conv1D", "Conv1DTranspose",
-           "Convolution1DTranspose", "Cropping1D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
-           "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
-           "Subtract", "UpSampling1D", "ZeroPadding1D"]
+__all__ = ["ELU", "Activation", "Add", "Average", "AveragePooling1D", "AvgPool1D", "BatchNormalization",
+           "Concatenate", "Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose", "Cropping1D",
+           "Dense", "Dropout",
+           "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
+           "GlobalMaxPooling1D", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D",
+           "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
+           "UpSampling1D", "ZeroPadding1D", "add", "average", "concatenate", "maximum", "minimum", "multiply",
+           "subtract"]
+
+
+def _hints():
+    """Keras 3 layer names this package leaves out, each with what to use instead."""
+    one_d = {"Conv": "Conv1D", "Convolution": "Conv1D", "ConvTranspose": "Conv1DTranspose",
+             "Conv{}Transpose": "Conv1DTranspose", "MaxPooling": "MaxPooling1D", "MaxPool": "MaxPool1D",
+             "AveragePooling": "AveragePooling1D", "AvgPool": "AvgPool1D", "GlobalMaxPooling": "GlobalMaxPooling1D",
+             "GlobalAveragePooling": "GlobalAveragePooling1D", "GlobalMaxPool": "GlobalMaxPool1D",
+             "GlobalAvgPool": "GlobalAvgPool1D", "UpSampling": "UpSampling1D", "ZeroPadding": "ZeroPadding1D",
+             "Cropping": "Cropping1D", "SeparableConv": "Conv1D", "DepthwiseConv": "Conv1D(groups=channels)"}
+    hints = {}
+    for stem, ours in one_d.items():
+        for d in ("2D", "3D"):
+            name = stem.format(d) if "{}" in stem else stem + d
+            hints[name] = f"tinygradconv's layers are 1-D (inputs (batch, steps, channels)): use {ours}"
+    recurrent = "there are no recurrent layers here; a Conv1D stack (or GlobalAveragePooling1D) reads sequences"
+    hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
+                                                "GRUCell", "TimeDistributed")})
+    hints.update({
+        "Dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
+        "dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
+        "Lambda": "there is no Lambda layer: subclass tinygradconv.layers.Layer and write call()",
+        "MultiHeadAttention": "there are no attention layers here", "Attention": "there are no attention layers here",
+        "Masking": "masks are not supported here (no layer propagates them)",
+        "SpatialDropout1D": "use Dropout", "GaussianNoise": "there is no GaussianNoise layer; use Dropout",
+        "Normalization": "there is no preprocessing Normalization layer: standardize the data first, or use "
+                         "BatchNormalization / LayerNormalization",
+        "Rescaling": "there is no Rescaling layer: scale the data first (x / 255.0)",
+        "Permute": "there is no Permute layer: tg.ops.permute inside a Layer subclass's call()",
+        "RepeatVector": "there is no RepeatVector layer", "Identity": "use Activation('linear')",
+        "AdaptiveAveragePooling1D": "use GlobalAveragePooling1D (one output step) or AveragePooling1D",
+        "AdaptiveMaxPooling1D": "use GlobalMaxPooling1D (one output step) or MaxPooling1D",
+        "GroupNormalization": "use LayerNormalization or BatchNormalization",
+        "UnitNormalization": "there is no UnitNormalization layer; tg.ops.vector_norm in a Layer subclass",
+    })
+    return hints
+
+
+def __getattr__(name):
+    from .._lookup import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__, _hints())

@@ -19,6 +19,14 @@ U-Nets.
 >>> Concatenate()([a, b]).shape
 (2, 3, 2)
 
+Each has a lower-case function, as in Keras 3, that makes the layer and calls it on the list at once
+(``layers.add([a, b])`` is ``layers.Add()([a, b])``; keyword arguments go to the layer): the functional API
+guide's residual connections and ensembles are written with them.
+
+>>> from tinygradconv.layers import add, concatenate
+>>> add([a, b]).numpy()[0, :, 0].tolist(), concatenate([a, b], axis=1).shape
+([3.0, 3.0, 3.0], (2, 6, 1))
+
 Errors: a ``ValueError`` naming the layer and the shapes received, when the input is not a list of enough tensors
 or the shapes do not combine.
 """
@@ -32,7 +40,8 @@ from .. import ops
 from ..backend import dtype_name
 from .layer import Layer
 
-__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
+__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
+           "concatenate", "maximum", "minimum", "multiply", "subtract"]
 
 
 def _shapes(layer, input_shape, minimum=1):
@@ -267,3 +276,35 @@ def _integers_to_float(inputs):
         return list(inputs)
     widest = np.result_type(*floats).name
     return [x if name.startswith("float") else x.astype(widest) for x, name in zip(inputs, names)]
+
+
+# ------------------------------------------------------------------------------------------ the functional forms
+def _functional(cls, doc):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = cls.__name__.lower()
+    merge.__doc__ = (f"``{cls.__name__}(**kwargs)(inputs)``: {doc}, as Keras 3's ``keras.layers."
+                     f"{cls.__name__.lower()}``; ``kwargs`` (``name``, ``dtype``, ...) go to the layer. Inputs, output "
+                     f"and errors as :class:`{cls.__name__}`.")
+    return merge
+
+
+add = _functional(Add, "the element-wise sum of a list of tensors")
+subtract = _functional(Subtract, "the difference of two tensors")
+multiply = _functional(Multiply, "the element-wise product of a list of tensors")
+average = _functional(Average, "the element-wise mean of a list of tensors")
+maximum = _functional(Maximum, "the element-wise maximum of a list of tensors")
+minimum = _functional(Minimum, "the element-wise minimum of a list of tensors")
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """``Concatenate(axis, **kwargs)(inputs)``: a list of tensors joined along ``axis``, as Keras 3's
+    ``keras.layers.concatenate``; ``kwargs`` (``name``, ``dtype``, ...) go to the layer. Inputs, output and errors as
+    :class:`Concatenate`.
+
+    >>> import numpy as np
+    >>> concatenate([np.ones((2, 3)), np.zeros((2, 1))]).shape
+    (2, 4)
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)

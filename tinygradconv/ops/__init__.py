@@ -23,6 +23,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     linalg,
     masking,
     norms,
+    pooling,
     reduction,
     rounded_division,
     shape,
@@ -58,6 +59,7 @@ from .elementwise import (
 )
 from .masking import masked_fill
 from .norms import norm, vector_norm
+from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .rounded_division import rounded_div
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
@@ -109,6 +111,7 @@ def square(x):
 __all__ = [
     "abs",
     "add",
+    "avg_pool1d",
     "chunk",
     "clip",
     "concat",
@@ -133,6 +136,7 @@ __all__ = [
     "masking",
     "matmul",
     "max",
+    "max_pool1d",
     "maximum",
     "mean",
     "min",
@@ -144,6 +148,7 @@ __all__ = [
     "ones_like",
     "pad",
     "permute",
+    "pooling",
     "pow",
     "prod",
     "rand_like",

@@ -1,0 +1,130 @@
+"""``Embedding``: integer indices to rows of a learned table, as Keras 3's ``keras.layers.Embedding``.
+
+``Embedding(input_dim, output_dim)`` holds ``embeddings``, a ``(input_dim, output_dim)`` weight; an input of
+indices of shape ``S`` gives ``embeddings[indices]``, of shape ``S + (output_dim,)``. The forward pass gathers rows
+(the ``getitem`` op); its backward adds each output row's gradient into the row it came from, so an index that
+appears twice gets both gradients (a scatter-add, as torch's ``embedding`` backward).
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Embedding
+>>> layer = Embedding(10, 3, embeddings_initializer="ones")
+>>> layer(np.array([[1, 2, 2]])).shape, layer.embeddings.shape
+((1, 3, 3), (10, 3))
+"""
+from __future__ import annotations
+
+import warnings
+
+from .. import constraints, initializers, regularizers
+from ..tensor import Tensor
+from .core import serialize
+from .layer import Layer
+
+__all__ = ["Embedding"]
+
+
+def _dimension(value, name):
+    """Keras' check of ``input_dim`` / ``output_dim``: a plain positive ``int`` (not a bool, a float or a NumPy int,
+    which Keras refuses too)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a positive integer (a Python int). "
+                         f"Received {name}={value!r} (of type {type(value).__name__})")
+    return value
+
+
+class Embedding(Layer):
+    """Map each integer index ``i`` in ``[0, input_dim)`` to row ``i`` of ``embeddings`` (``(input_dim,
+    output_dim)``): Keras 3's ``Embedding``.
+
+    Args:
+        input_dim: the number of rows (the vocabulary size; the largest index + 1), a positive int.
+        output_dim: the size of each row, a positive int.
+        embeddings_initializer: the rows' initializer (default ``"uniform"``: ``RandomUniform(-0.05, 0.05)``).
+        embeddings_regularizer, embeddings_constraint, activity_regularizer: as for
+            :class:`~tinygradconv.layers.Dense`'s kernel.
+        mask_zero: must be False: this package does not propagate masks (Keras' ``mask_zero=True`` makes index 0
+            padding that later layers skip); ``True`` is refused.
+        name, dtype, trainable: as for :class:`~tinygradconv.layers.Layer` (``dtype`` is the table's and the
+            output's).
+
+    Inputs, as Keras 3 on torch reads them: integers of any shape; negative indices count from the end
+    (``-1`` is row ``input_dim - 1``); floats are truncated toward zero (``1.7`` is 1, ``-0.5`` is 0, Keras' cast to
+    ``int32``); bools are 0 and 1.
+
+    Output shape: ``input.shape + (output_dim,)``, of the layer's dtype.
+
+    Raises:
+        ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``mask_zero=True``.
+        IndexError: (when called) an index outside ``[-input_dim, input_dim)``, or a NaN or infinite float index
+        (Keras on torch raises ``IndexError: index out of range in self``, from ``torch.nn.functional.embedding``).
+
+    >>> import numpy as np
+    >>> layer = Embedding(3, 2)
+    >>> layer.build()
+    >>> layer.set_weights([np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])])
+    >>> layer(np.array([[2, 0, -1]])).numpy().tolist()
+    [[[2.0, 2.0], [0.0, 0.0], [2.0, 2.0]]]
+    """
+
+    single_input = True
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, **kwargs):
+        if kwargs.pop("input_length", None) is not None:     # Keras 2's argument, dropped by Keras 3 with a warning
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        super().__init__(**kwargs)
+        self.input_dim = _dimension(input_dim, "input_dim")
+        self.output_dim = _dimension(output_dim, "output_dim")
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        if mask_zero is not False:
+            raise ValueError(f"Invalid value for argument `mask_zero` of Embedding: masks are not supported by "
+                             f"tinygradconv (no layer propagates them), so only mask_zero=False is accepted. "
+                             f"Received mask_zero={mask_zero!r}. Drop index 0 from the data or ignore its rows "
+                             f"in the loss instead")
+        self.mask_zero = False
+        self.embeddings = None
+
+    def build(self, input_shape=None):
+        """Create ``embeddings``; the input shape is not needed (``build()`` works, as in Keras)."""
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, name="embeddings")
+        self.built = True
+
+    def _rows(self, inputs):
+        """The input as non-negative int64 row numbers (a backend array), checked to be in range."""
+        xp = inputs.backend.xp
+        indices = inputs.data
+        n = self.input_dim
+        if xp.isdtype(indices.dtype, "real floating"):
+            if not bool(xp.all(xp.isfinite(indices))):
+                raise IndexError(f"Embedding '{self.name}': the indices hold NaN or an infinity; expected "
+                                 f"integers in [-{n}, {n})")
+        elif not (indices.dtype == xp.bool or xp.isdtype(indices.dtype, "integral")):
+            raise TypeError(f"Invalid type for argument `inputs` of Embedding '{self.name}'. Expected integer "
+                            f"indices. Received an input of dtype {indices.dtype}")
+        # a float is truncated toward zero, as Keras' cast to int32 (astype truncates); a bool is 0 or 1
+        rows = xp.astype(indices, xp.int64)
+        if rows.size and (bool(xp.any(rows < -n)) or bool(xp.any(rows >= n))):
+            raise IndexError(f"Embedding '{self.name}': index out of range: the indices run from "
+                             f"{int(xp.min(rows))} to {int(xp.max(rows))}, and input_dim={n} allows "
+                             f"-{n} to {n - 1} (negative ones count from the end)")
+        return xp.where(rows < 0, rows + n, rows)
+
+    def call(self, inputs):
+        rows = Tensor._make(self._rows(inputs), inputs.backend, False, None)
+        return self.embeddings[rows]
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape), self.output_dim)
+
+    def get_config(self):
+        config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                  "embeddings_initializer": serialize(self.embeddings_initializer, "initializer"),
+                  "embeddings_regularizer": serialize(self.embeddings_regularizer, "regularizer"),
+                  "activity_regularizer": serialize(self.activity_regularizer, "regularizer"),
+                  "embeddings_constraint": serialize(self.embeddings_constraint, "constraint"),
+                  "mask_zero": self.mask_zero, "quantization_config": None}
+        return config

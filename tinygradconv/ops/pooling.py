@@ -1,0 +1,308 @@
+r"""1-D pooling: ``max_pool1d`` and ``avg_pool1d``, Keras 3's ``keras.ops.max_pool`` / ``average_pool`` on the
+torch backend (which call ``torch.nn.functional.max_pool1d`` / ``avg_pool1d``), values and gradients.
+
+Inputs are ``(batch, steps, channels)`` (``data_format="channels_last"``, Keras' default) or ``(batch, channels,
+steps)`` (``"channels_first"``). With pool size ``k`` and stride ``s``, window ``o`` covers the padded steps
+``o*s, ..., o*s + k - 1``:
+
+* ``padding="valid"``: no padding; ``out = floor((L - k) / s) + 1`` windows (an input shorter than ``k`` is refused).
+* ``padding="same"``: ``out = ceil(L / s)``; the ``total = max(0, (out - 1) s + k - L)`` padded steps go
+  ``left = total // 2`` before the input and the rest after it (Keras' ``_compute_padding_length``). When
+  ``left == right`` Keras lets torch pad: the padded steps are left out (a max over the real steps only, an average
+  divided by the number of real steps in the window, torch's ``count_include_pad=False``). When ``left != right``
+  Keras pads the input itself with copies of its edge steps (``mode="replicate"``) and torch averages full windows
+  of ``k`` steps, so an edge step counts twice in the last window (``[1, 5, 3, 2, 4]``, ``k = 2``, ``s = 1``: the
+  last average is ``(4 + 4) / 2 = 4``, not ``4 / 1``). Both are reproduced here.
+
+Forward and backward, for window ``o`` and channel ``c`` (``x`` the padded input):
+
+* max: ``y[o] = x[i*]`` with ``i*`` torch's choice: the first maximum of the window, or the last NaN when the
+  window holds one (``y`` is then NaN). ``dL/dx[i] = sum of g[o] over the windows whose i* is i``: overlapping
+  windows (``k > s``) that pick the same step add up.
+* average: ``y[o] = (sum of x over the window) / n[o]`` with ``n[o] = k``, or the number of real steps in the
+  window where torch leaves the padding out. ``dL/dx[i] = sum of g[o] / n[o]`` over the windows holding ``i``.
+
+A replicated edge step's gradient goes to the edge step it copies. The windows are strided slices of the padded
+input, one per offset ``0 <= j < k`` (a loop over the pool size, never over elements); the backward adds each
+offset's share back through the same slices (last offset first: each step then receives its windows' shares in
+window order, the order of torch's sums). float16 averages are summed in float32 and rounded once (as torch's CPU
+kernel).
+
+>>> import numpy as np
+>>> import tinygradconv as tg
+>>> x = tg.tensor(np.array([1.0, 5.0, 3.0, 2.0, 4.0]).reshape(1, 5, 1), requires_grad=True)
+>>> y = max_pool1d(x, 2, strides=1)
+>>> y.numpy().ravel().tolist()
+[5.0, 5.0, 3.0, 4.0]
+>>> y.sum().backward()
+>>> x.grad.numpy().ravel().tolist()              # step 1 is the maximum of two windows, step 3 of none
+[0.0, 2.0, 1.0, 0.0, 1.0]
+>>> avg_pool1d(x, 2, strides=1, padding="same").numpy().ravel().tolist()    # the last window: [4, copy of 4]
+[3.0, 4.0, 2.5, 3.0, 4.0]
+
+Sources: Keras 3.15 ``keras/src/backend/torch/nn.py`` (``max_pool``, ``average_pool``, ``_apply_same_padding``);
+PyTorch ``torch.nn.functional.max_pool1d`` and ``avg_pool1d``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, Sample, register_op
+from ..tensor import Tensor
+from ..validation import standardize_tuple
+from .elementwise import _in_float32, float_input
+
+__all__ = ["avg_pool1d", "max_pool1d", "pooling_geometry"]
+
+PADDINGS = ("valid", "same")
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def pooling_geometry(steps, pool_size, strides, padding):
+    """``(left, right, out)``: the padded steps before and after an input of ``steps`` steps, and the number of
+    windows, for ``pool_size`` and ``strides`` (ints) and ``padding`` ("valid" or "same"), as Keras 3 on torch.
+
+    Raises:
+        ValueError: no window fits (``padding="valid"`` and ``steps < pool_size``), or an input with 0 steps.
+
+    >>> pooling_geometry(5, 2, 1, "same"), pooling_geometry(5, 3, 1, "same"), pooling_geometry(5, 2, 2, "valid")
+    ((0, 1, 5), (1, 1, 5), (0, 0, 2))
+    """
+    if steps == 0:
+        raise ValueError(f"Invalid value for the input of a pooling op: it has 0 steps (nothing to pool). "
+                         f"Received steps={steps}, pool_size={pool_size}")
+    if padding == "valid":
+        out = (steps - pool_size) // strides + 1
+        if out <= 0:
+            raise ValueError(f"Invalid value for the input of a pooling op: {steps} steps are fewer than "
+                             f"pool_size={pool_size}, so no window fits with padding='valid' (Keras: 'Computed "
+                             f"output size would be zero or negative'); use padding='same' or a smaller pool_size")
+        return 0, 0, out
+    out = (steps + strides - 1) // strides
+    total = max(0, (out - 1) * strides + pool_size - steps)
+    return total // 2, total - total // 2, out
+
+
+def _check_arguments(pool_size, strides, padding, data_format, op):
+    """The arguments as ``(k, s, padding, data_format)``, with Keras' checks."""
+    (k,) = standardize_tuple(pool_size, "pool_size")
+    (s,) = standardize_tuple(k if strides is None else strides, "strides")
+    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
+        raise ValueError(f"Invalid value for argument `padding` of {op}. Expected one of {PADDINGS} (any case). "
+                         f"Received padding={padding!r}")
+    if data_format not in DATA_FORMATS:
+        raise ValueError(f"Invalid value for argument `data_format` of {op}. Expected one of {DATA_FORMATS}. "
+                         f"Received data_format={data_format!r}")
+    return k, s, padding.lower(), data_format
+
+
+def _checked_attributes(a, pool_size, strides, padding, op):
+    """``forward``'s own check of its attributes and input (``Function.apply`` may be called directly)."""
+    k, s, padding, _ = _check_arguments(pool_size, strides, padding, "channels_last", op)
+    if a.ndim != 3:
+        raise ValueError(f"Invalid value for the input of {op}: expected 3 axes (batch, steps, channels). Received "
+                         f"an input of shape {tuple(a.shape)}")
+    return k, s, padding
+
+
+def _windows(xp, padded, k, s, out):
+    """The ``k`` strided slices of ``padded`` (batch, steps, channels): slice ``j`` holds step ``o*s + j`` of every
+    window ``o``, shape ``(batch, out, channels)``."""
+    return [padded[:, j:j + s * (out - 1) + 1:s, :] for j in range(k)]
+
+
+def _replicate(xp, x, left, right):
+    """``x`` with ``left`` copies of its first step before it and ``right`` copies of its last after it."""
+    batch, _, channels = x.shape
+    parts = [x]
+    if left:
+        parts.insert(0, xp.broadcast_to(x[:, :1, :], (batch, left, channels)))
+    if right:
+        parts.append(xp.broadcast_to(x[:, -1:, :], (batch, right, channels)))
+    return xp.concat(parts, axis=1) if len(parts) > 1 else x
+
+
+def _fold(xp, shares, k, s, out, geometry, steps, replicate):
+    """The gradient of the input from ``shares`` (a list of ``k`` arrays ``(batch, out, channels)``: what each
+    window sends to its ``j``-th step): added into the padded steps through :func:`_windows`' slices, then the
+    padded steps dropped, or added to the edge step they copy (``replicate``)."""
+    left, right = geometry
+    batch, _, channels = shares[0].shape
+    padded = xp.zeros((batch, left + steps + right, channels), dtype=shares[0].dtype)
+    for j in reversed(range(k)):     # a step gets its windows' shares in window order, as torch adds them
+        share = shares[j]
+        where = slice(j, j + s * (out - 1) + 1, s)
+        padded[:, where, :] = padded[:, where, :] + share
+    grad = padded[:, left:left + steps, :]
+    if replicate and (left or right):
+        # each copy's gradient added into its edge step one at a time, in the order of the padded steps, in the
+        # gradient's dtype: the order of torch's replicate-padding backward (float16 sums round after each
+        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies
+        first, last = grad[:, :1, :], grad[:, -1:, :]
+        if left:
+            first = padded[:, :1, :]
+            for i in range(1, left):
+                first = first + padded[:, i:i + 1, :]
+            first = first + grad[:, :1, :]
+        if steps == 1:           # the one step is both edges
+            last = first
+        for i in range(left + steps, left + steps + right):
+            last = last + padded[:, i:i + 1, :]
+        if steps == 1:
+            return last
+        grad = xp.concat([first, grad[:, 1:-1, :], last], axis=1)
+    return grad
+
+
+# --------------------------------------------------------------------------------------------------------- samples
+def _pool_samples(rng):
+    """Distinct values (no ties, so the max has one derivative), overlapping and strided windows, both paddings."""
+    def x(*shape):
+        return rng.permutation(np.prod(shape)).reshape(shape) * 0.37 + rng.standard_normal(shape) * 0.01
+
+    return [Sample((x(2, 7, 3),), {"pool_size": 3, "strides": 1, "padding": "valid"}),
+            Sample((x(2, 7, 3),), {"pool_size": 3, "strides": 2, "padding": "same"}),     # symmetric (1, 1)
+            Sample((x(1, 6, 2),), {"pool_size": 2, "strides": 1, "padding": "same"}),     # asymmetric (0, 1)
+            Sample((x(1, 5, 2),), {"pool_size": 4, "strides": 3, "padding": "same"}),
+            Sample((x(2, 2, 1),), {"pool_size": 4, "strides": 4, "padding": "same"}),     # shorter than the pool
+            Sample((np.zeros((0, 4, 2)),), {"pool_size": 2, "strides": 2, "padding": "valid"})]
+
+
+def _pool_special_points(rng):
+    nan, inf = np.nan, np.inf
+    # per channel: NaNs (one, two in a window), +-inf, all -inf, ties, zeros of both signs
+    x = np.array([[1.0, nan, 2.0, -inf, 0.0, 3.0],
+                  [nan, nan, 1.0, inf, -0.0, 3.0],
+                  [2.0, 1.0, 2.0, -inf, 0.0, 3.0],
+                  [nan, 5.0, inf, -inf, -0.0, 1.0],
+                  [4.0, 5.0, -inf, -inf, 0.0, 3.0]]).reshape(1, 5, 6)
+    return [Sample((x,), {"pool_size": k, "strides": s, "padding": p})
+            for k, s, p in ((2, 1, "valid"), (3, 1, "valid"), (2, 2, "valid"), (2, 1, "same"), (3, 1, "same"),
+                            (3, 2, "same"), (4, 3, "same"))] + \
+        [Sample((np.zeros((0, 4, 2)),), {"pool_size": 2, "strides": 1, "padding": "same"})]
+
+
+# --------------------------------------------------------------------------------------------------------- the ops
+@register_op("max_pool1d", samples=_pool_samples, special_points=_pool_special_points)
+class MaxPool1D(Function):
+    """The maximum of each window of ``(batch, steps, channels)`` input; the gradient goes to torch's chosen step
+    (the first maximum, or the last NaN). See the module docstring."""
+
+    @staticmethod
+    def forward(ctx, a, pool_size, strides, padding):
+        xp = ctx.xp
+        pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "max_pool1d")
+        a = float_input(xp, a)
+        steps = a.shape[1]
+        left, right, out = pooling_geometry(steps, pool_size, strides, padding)
+        # copies of the edge steps never change a maximum, and torch leaves its own padding out: the same windows
+        windows = xp.stack(_windows(xp, _replicate(xp, a, left, right), pool_size, strides, out), axis=2)
+        is_nan = xp.isnan(windows)
+        any_nan = xp.any(is_nan, axis=2)
+        last_nan = pool_size - 1 - xp.argmax(xp.astype(xp.flip(is_nan, axis=2), xp.int8), axis=2)
+        largest = xp.max(windows, axis=2, keepdims=True)
+        first_max = xp.argmax(xp.astype(windows == largest, xp.int8), axis=2)
+        chosen = xp.where(any_nan, last_nan, first_max)                      # (batch, out, channels)
+        picked = xp.arange(pool_size)[None, None, :, None] == chosen[:, :, None, :]
+        # the chosen element itself (its sign of zero too): the max over the window with the others at -inf
+        values = xp.max(xp.where(picked, windows, -xp.inf), axis=2)
+        values = xp.where(any_nan, xp.asarray(xp.nan, dtype=a.dtype), values)
+        ctx.save_for_backward(picked)
+        ctx.geometry = (pool_size, strides, out, (left, right), steps)
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        (picked,) = ctx.saved_tensors
+        k, s, out, geometry, steps = ctx.geometry
+        zero = xp.zeros((), dtype=grad.dtype)
+        shares = [xp.where(picked[:, :, j, :], grad, zero) for j in range(k)]
+        return _fold(xp, shares, k, s, out, geometry, steps, replicate=True)
+
+
+@register_op("avg_pool1d", samples=_pool_samples, special_points=_pool_special_points)
+class AvgPool1D(Function):
+    """The mean of each window of ``(batch, steps, channels)`` input, with torch's divisors under Keras' padding
+    (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, a, pool_size, strides, padding):
+        xp = ctx.xp
+        pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "avg_pool1d")
+        a = float_input(xp, a)
+        steps = a.shape[1]
+        left, right, out = pooling_geometry(steps, pool_size, strides, padding)
+        replicate = left != right
+        if replicate:        # Keras pads with copies of the edges; every window has pool_size steps
+            padded = _replicate(xp, a, left, right)
+            counts = xp.full((out,), float(pool_size), dtype=xp.float64)
+        else:                # torch's own padding, left out of the sum and the count
+            padded = xp.concat([xp.zeros((a.shape[0], left, a.shape[2]), dtype=a.dtype), a,
+                                xp.zeros((a.shape[0], right, a.shape[2]), dtype=a.dtype)], axis=1) if left else a
+            starts = xp.arange(out) * strides - left
+            counts = xp.astype(xp.minimum(starts + pool_size, steps) - xp.maximum(starts, 0), xp.float64)
+        ctx.geometry = (pool_size, strides, out, (left, right), steps, replicate)
+        ctx.counts = counts
+
+        def mean(x):
+            total = _windows(xp, x, pool_size, strides, out)
+            summed = total[0]
+            for part in total[1:]:           # in order, as torch's kernel adds them
+                summed = summed + part
+            return summed / xp.astype(counts, x.dtype)[None, :, None]
+
+        return _in_float32(xp, mean, padded)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        k, s, out, geometry, steps, replicate = ctx.geometry
+        share = _in_float32(xp, lambda g: g / xp.astype(ctx.counts, g.dtype)[None, :, None], grad)
+        return _fold(xp, [share] * k, k, s, out, geometry, steps, replicate)
+
+
+# --------------------------------------------------------------------------------------------------------- functions
+def _pool(function, x, pool_size, strides, padding, data_format, op):
+    k, s, padding, data_format = _check_arguments(pool_size, strides, padding, data_format, op)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim != 3:
+        raise ValueError(f"Invalid value for the input of {op}: expected 3 axes (batch, steps, channels) or "
+                         f"(batch, channels, steps). Received an input of shape {x.shape}")
+    if data_format == "channels_first":
+        return function.apply(x.permute(0, 2, 1), pool_size=k, strides=s, padding=padding).permute(0, 2, 1)
+    return function.apply(x, pool_size=k, strides=s, padding=padding)
+
+
+def max_pool1d(x, pool_size, strides=None, padding="valid", data_format="channels_last"):
+    """The maximum over windows of ``pool_size`` steps, every ``strides`` steps (default: ``pool_size``), as
+    ``keras.ops.max_pool`` on torch (see the module docstring for the padding and the gradient).
+
+    Args:
+        x: ``(batch, steps, channels)`` (``"channels_last"``) or ``(batch, channels, steps)``; float16/32/64.
+        pool_size, strides: positive ints (or 1-tuples). padding: ``"valid"`` or ``"same"`` (any case).
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+
+    Returns: a Tensor with ``out`` windows on the steps axis, of ``x``'s dtype.
+
+    Raises:
+        ValueError: a bad argument (named), an input of rank other than 3, or one shorter than ``pool_size`` with
+        ``padding="valid"``.
+
+    >>> max_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0]]]), 2).numpy().ravel().tolist()
+    [3.0, 2.0]
+    """
+    return _pool(MaxPool1D, x, pool_size, strides, padding, data_format, "max_pool1d")
+
+
+def avg_pool1d(x, pool_size, strides=None, padding="valid", data_format="channels_last"):
+    """The mean over windows of ``pool_size`` steps, every ``strides`` steps (default: ``pool_size``), as
+    ``keras.ops.average_pool`` on torch, divisors included (see the module docstring). Arguments, result and
+    errors as :func:`max_pool1d`.
+
+    >>> avg_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0]]]), 2).numpy().ravel().tolist()
+    [2.0, 1.0]
+    >>> avg_pool1d(np.array([[[1.0], [3.0], [2.0]]]), 3, strides=1, padding="same").numpy().ravel().tolist()
+    [2.0, 2.0, 2.5]
+    """
+    return _pool(AvgPool1D, x, pool_size, strides, padding, data_format, "avg_pool1d")
