@@ -62,45 +62,100 @@ def _as(t, dtype):
     return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
 
 
-def _moments(x, axes, keras_overflow=True):
+def _moments(x, axes, overflow="keras"):
     r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors.
 
     The variance is computed in two passes, :math:`\mathrm{mean}((x - \mu)^2)`, which keeps every digit where
-    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The one place the two
-    differ by more than rounding is where Keras' squares overflow (float32 beyond
-    :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond :math:`1.3 \cdot 10^{154}`); there, with
-    ``keras_overflow``, the variance is that of ``keras.ops.moments``: NaN where :math:`\mu^2` overflows as well
-    (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, as in Keras, not to zeros; ``inf`` where only
-    :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``), as in Keras.
-    (:func:`_keras_overflow`.) Without it, the two-pass variance throughout (what ``LayerNormalization`` over
-    consecutive axes takes: Keras on torch calls ``torch.nn.functional.layer_norm`` there, not ``moments``).
+    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The two differ by more
+    than rounding only where squares overflow (float32 beyond :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond
+    :math:`1.3 \cdot 10^{154}`); there ``overflow`` says whose result to give:
+
+    - ``"keras"`` (``keras.ops.moments``, :func:`_keras_overflow`): NaN where :math:`\mu^2` overflows
+      (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, not to zeros; ``inf`` where only
+      :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``).
+    - ``"torch"`` (torch's CPU ``layer_norm`` kernel, which Keras on torch calls over consecutive axes,
+      :func:`_torch_overflow`): NaN where the kernel's first partial mean squared overflows, ``inf`` (zeros) where
+      the sum of squared deviations does, the two-pass values elsewhere (``1e19 * (1 + 0.01 * arange(10))``
+      normalizes to about -1.57 ... 1.57 there, as in torch).
+
+    The NaN is added to the variance, so the values and the gradient of such a row are NaN.
     """
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
-    overflow = _keras_overflow(x, axes, mean.data, variance.data) if keras_overflow else None
-    return mean, variance if overflow is None else variance + overflow
+    if _near_overflow(x, axes, mean.data, variance.data):
+        check = _keras_overflow if overflow == "keras" else _torch_overflow
+        nans = check(x, axes, mean.data)
+        if nans is not None:
+            variance = variance + nans
+    return mean, variance
 
 
-def _keras_overflow(x, axes, mean, variance):
-    r"""``None`` where no square of ``x`` comes near the largest number of its dtype (checked on the statistics
-    alone, so the ordinary path reads ``x`` no further); otherwise an array to add to the variance: NaN where
-    Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2` does
-    not), 0 elsewhere. ``mean`` and ``variance`` are the raw arrays of the two-pass statistics."""
-    xp = x.backend.xp
+def _near_overflow(x, axes, mean, variance):
+    """Whether some square of ``x`` may come near the largest number of its dtype (checked on the statistics
+    alone, so the ordinary path reads ``x`` no further); never for an empty input (its NaN statistics, the mean of
+    nothing, are already Keras')."""
     count = math.prod(x.shape[a] for a in axes)
-    if count == 0 or 0 in x.shape:     # an empty batch: NaN statistics (the mean of nothing), as in Keras
-        return None
-    with np.errstate(over="ignore"):                 # (overflow is the point here: no RuntimeWarning)
+    if count == 0 or 0 in x.shape:
+        return False
+    xp = x.backend.xp
+    with np.errstate(over="ignore", invalid="ignore"):      # (overflow is the point here: no RuntimeWarning)
         # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
-        # (inf) or is NaN takes the exact check below
-        if bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4)):
-            return None
+        # (inf) or is NaN fails the test
+        return not bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4))
+
+
+def _keras_overflow(x, axes, mean):
+    r"""An array to add to the two-pass variance so that it becomes ``keras.ops.moments``' where squares overflow:
+    NaN where Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2`
+    does not), 0 elsewhere; ``None`` where it is 0 everywhere. ``mean`` is the raw array of the two-pass mean."""
+    xp = x.backend.xp
+    with np.errstate(over="ignore"):
         squares = xp.mean(x.data * x.data, axis=axes, keepdims=True)      # Keras' mean(x^2), in x's dtype
         mean_squared = mean * mean
     nan, inf = xp.asarray(math.nan, dtype=x.data.dtype), xp.asarray(math.inf, dtype=x.data.dtype)
     overflow = xp.where(xp.isinf(mean_squared), nan, xp.where(xp.isinf(squares), inf, xp.zeros_like(mean)))
     return overflow if bool(xp.any(overflow != 0)) else None
+
+
+def _torch_overflow(x, axes, mean):
+    r"""An array to add to the two-pass variance: NaN in the rows where torch's CPU ``layer_norm`` kernel (torch
+    2.13, float32 and float64) gives NaN, 0 elsewhere; ``None`` where there is none. ``axes`` are consecutive.
+
+    That kernel takes each row's moments with Welford's algorithm, in vectors of 32 bytes (8 float32 or 4 float64
+    lanes): lane ``k`` takes elements ``k, k + 8, ...`` and the elements after the last full vector are taken one
+    by one; the lanes are then merged into those, each merge adding ``delta**2 * c * m0``. Where nothing came one by
+    one (``m0 = 0``), the first merge gives ``inf * 0 = NaN`` once its ``delta``, a mean, has a square that
+    overflows. So a row of ``n`` elements is NaN where (found against torch on rows of 2 to 1000 elements of
+    magnitudes 1e15 to 3e38, float32 and float64; it agrees there but on about 1% of rows, all near the largest
+    number, see docs/keras_compatibility.md):
+
+    - ``n`` is smaller than the number of lanes and the row's mean squared overflows (``[[1e20, 1.0, 2.0]]``);
+    - ``n`` is a multiple of it and the mean of lane 0 (elements ``0, 8, 16, ...``) squared overflows;
+    - or the row's largest minus its smallest element overflows (``[[3e38, -3e38, 0.0]]``: Welford's ``delta``).
+
+    ``1e19 * (1 + 0.01 * arange(10))`` is no such row: its values are torch's, finite.
+    """
+    xp = x.backend.xp
+    data = x.data
+    first, last = axes[0], axes[-1]
+    count = math.prod(x.shape[a] for a in axes)
+    lanes = 32 // np.dtype(dtype_name(x.dtype)).itemsize
+    rows = xp.reshape(data, x.shape[:first] + (count,) + x.shape[last + 1:])      # the axes as one (consecutive)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if count < lanes:
+            partial = mean
+        elif count % lanes == 0:
+            by_lane = xp.reshape(rows, x.shape[:first] + (count // lanes, lanes) + x.shape[last + 1:])
+            partial = xp.reshape(xp.mean(by_lane, axis=first, keepdims=True)[(slice(None),) * (first + 1) + (0,)],
+                                 mean.shape)          # the mean of lane 0
+        else:
+            partial = xp.zeros_like(mean)
+        spread = xp.reshape(xp.max(rows, axis=first) - xp.min(rows, axis=first), mean.shape)
+        nan_rows = xp.isinf(partial * partial) | xp.isinf(spread)
+    if not bool(xp.any(nan_rows)):
+        return None
+    return xp.where(nan_rows, xp.asarray(math.nan, dtype=data.dtype), xp.zeros_like(mean))
 
 
 def _normalize(layer, inputs, mean, variance, broadcast):
@@ -360,7 +415,7 @@ class LayerNormalization(_Normalization):
         # Keras 3.15 on torch: torch's layer_norm kernel over consecutive axes (the usual axis=-1), whose results
         # are the two-pass ones wherever they are finite; keras.ops.moments over others (axis=[0, 2])
         consecutive = axes == tuple(range(axes[0], axes[-1] + 1)) if axes else True     # (sorted axes)
-        mean, variance = _moments(x, axes, keras_overflow=not consecutive)
+        mean, variance = _moments(x, axes, overflow="torch" if consecutive else "keras")
         return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):

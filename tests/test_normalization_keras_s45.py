@@ -1,0 +1,85 @@
+"""Normalization layers against Keras 3.15 on torch where the tester of session 45 found silent differences:
+rows of float32 values whose squares overflow (LayerNormalization over consecutive axes follows torch's
+``layer_norm`` kernel, values and gradients)."""
+import os
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.layers import LayerNormalization
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras", reason="Keras 3 on torch is the reference")
+    if keras.backend.backend() != "torch":
+        pytest.skip("these references are Keras 3 on its torch backend")
+    return keras
+
+
+def _ours_and_keras(x, **kwargs):
+    """(values, input gradient of the sum) of our layer and of Keras' on torch, for the float32 array ``x``."""
+    keras = _keras()
+    import torch
+
+    t = tg.Tensor(x, requires_grad=True)
+    y = LayerNormalization(**kwargs)(t)
+    y.sum().backward()
+    kt = torch.tensor(x, requires_grad=True)
+    ky = keras.layers.LayerNormalization(**kwargs)(kt)
+    ky.sum().backward()
+    return (y.numpy(), t.grad.numpy()), (ky.detach().numpy(), kt.grad.numpy())
+
+
+def _same_nan_and_values(ours, theirs, atol):
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=atol, equal_nan=True)
+
+
+SQUARES_OVERFLOW = [
+    # the tester's rows: NaN in Keras (torch's kernel), zeros here before; an ordinary row beside them
+    np.array([[1e20, 1., 2.], [3e38, .5, 1.], [1., 2., 4.]], "float32"),
+    # the reviewer's row: finite in torch, zeros from Keras' moments (a naive fix)
+    (1e19 * (1 + 0.01 * np.arange(10, dtype="float32")))[None],
+    np.array([[3e19, 2e19, 1e19], [3e38, -3e38, 0.0], [1e20, -1e20, 3e19], [1e19, 1e19, 1.0]], "float32"),
+    # 8 elements: one full vector of torch's kernel; NaN where its lane 0 (element 0) squared overflows
+    np.array([[2e19] * 7 + [1e18], [5e19] + [1.0] * 7, [1.0] * 7 + [5e19]], "float32"),
+    # 16 and 17 elements: lane 0 holds elements 0 and 8; with a 17th element nothing is NaN
+    np.array([[5e19] + [1.0] * 15, [1.0] * 15 + [5e19]], "float32"),
+    np.array([[5e19] + [1.0] * 16], "float32"),
+]
+
+
+@pytest.mark.parametrize("x", SQUARES_OVERFLOW, ids=lambda x: f"{x.shape[0]}x{x.shape[1]}")
+def test_layernorm_over_the_last_axis_is_nan_where_torchs_kernel_is(x):
+    (y, grad), (expected, expected_grad) = _ours_and_keras(x)
+    assert np.isfinite(expected).any()
+    _same_nan_and_values(y, expected, atol=2e-5)
+    _same_nan_and_values(grad, expected_grad, atol=1e-4)
+
+
+def test_the_tester_rows_are_nan_in_value_and_gradient():
+    x = SQUARES_OVERFLOW[0]
+    (y, grad), (expected, _) = _ours_and_keras(x)
+    assert np.isnan(y[:2]).all() and np.isnan(grad[:2]).all() and np.isnan(expected[:2]).all()
+    np.testing.assert_allclose(y[2], (x[2] - x[2].mean()) / np.sqrt(x[2].var() + 1e-3), rtol=1e-6)
+
+
+def test_layernorm_over_two_consecutive_axes_follows_torchs_kernel():
+    """axis=[0, 1] of a (3, 3) input: Keras calls torch's kernel on the 9 elements (no NaN there: the squares
+    overflow in a sum, so zeros, and gradient 0)."""
+    x = SQUARES_OVERFLOW[0]
+    (y, grad), (expected, expected_grad) = _ours_and_keras(x, axis=[0, 1])
+    _same_nan_and_values(y, expected, atol=1e-6)
+    _same_nan_and_values(grad, expected_grad, atol=1e-6)
+
+
+def test_layernorm_float64_over_the_last_axis_is_nan_where_torchs_kernel_is():
+    """float64: 4 lanes of 32 bytes, squares overflowing beyond 1.3e154."""
+    x = np.array([[1e155, 1.0, 2.0], [3e154, 2e154, 1e154], [1.0, 2.0, 3.0]])
+    keras = _keras()
+    ours = LayerNormalization(dtype="float64")(x).numpy()
+    theirs = keras.ops.convert_to_numpy(keras.layers.LayerNormalization(dtype="float64")(x))
+    assert np.isnan(theirs[:2]).all()
+    _same_nan_and_values(ours, theirs, atol=1e-12)
