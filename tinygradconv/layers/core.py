@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from .. import _lookup, activations, config, constraints, initializers, regularizers
+from ..backend import dtype_name
 from ..ops.elementwise import where
 from ..tensor import Tensor
 from ..validation import flag, integer, number
@@ -329,8 +330,17 @@ class Reshape(Layer):
 class Dropout(Layer):
     r"""Inverted dropout: in training, zero each input with probability ``rate`` and scale the rest by
     :math:`1 / (1 - \mathrm{rate})`, so the expected output equals the input; outside training, the identity.
-    A dropped input gives exactly 0, even ``inf`` or NaN (Keras 3: ``where(mask, x / keep, 0)``; a product with a
-    0/1 mask, as ``torch.nn.functional.dropout``, would give NaN there).
+
+    Dropped ``inf`` and NaN, as Keras 3.15 on torch (``keras/src/backend/torch/random.py``), which computes dropout
+    in two ways:
+
+    - without ``seed`` and ``noise_shape`` (the defaults): ``torch.nn.functional.dropout``, a product
+      ``x * noise`` with ``noise = mask * (1 / keep)`` (``keep = 1 - rate``, ``1 / keep`` rounded to the input's
+      dtype). A dropped ``inf`` or NaN gives NaN (``inf * 0``), so ``TerminateOnNaN`` sees it.
+    - with ``seed`` or ``noise_shape``: ``where(mask, x / keep, 0)``, so a dropped ``inf`` or NaN gives 0.
+
+    Either way the gradient is ``1 / keep`` where kept and 0 where dropped (a kept NaN's too), and ``rate=1``
+    gives zeros (Keras' ``zeros_like``) with gradient 0.
 
     Dropout is active only when the layer is called with ``training=True`` (``Model.fit`` does so). The mask is drawn
     from :func:`tinygradconv.random.generator` (so :func:`tinygradconv.random.set_seed` makes it repeatable), or
@@ -400,10 +410,17 @@ class Dropout(Layer):
 
             generator = random.generator()
         keep = 1.0 - self.rate
-        kept = Tensor(np.broadcast_to(generator.random(shape) < keep, inputs.shape), dtype="bool",
-                      backend=inputs.backend)
-        kept.name = f"{self.name} mask"     # in a graph (plot_graph), not an unnamed "input" beside the model's
-        # chosen, not multiplied by a 0/1 mask: a dropped inf or NaN gives 0, as Keras' where(mask, x / keep, 0)
+        kept = np.broadcast_to(generator.random(shape) < keep, inputs.shape)
+        dtype = dtype_name(inputs.dtype)
+        if self.seed is None and self.noise_shape is None and dtype.startswith("float"):
+            # Keras on torch, unseeded: torch.nn.functional.dropout, x * (mask * (1 / keep)): a dropped inf or NaN
+            # gives NaN (inf * 0); 1 / keep rounded to the input's dtype, as torch's noise tensor holds it
+            noise = Tensor(kept.astype(dtype) * np.asarray(1.0 / keep, dtype=dtype), backend=inputs.backend)
+            noise.name = f"{self.name} mask"  # in a graph (plot_graph), not an unnamed "input" beside the model's
+            return inputs * noise
+        kept = Tensor(kept, dtype="bool", backend=inputs.backend)
+        kept.name = f"{self.name} mask"
+        # Keras on torch with a seed or a noise_shape: where(mask, x / keep, 0): a dropped inf or NaN gives 0
         return where(kept, inputs / keep, 0.0)
 
     def compute_output_shape(self, input_shape):
