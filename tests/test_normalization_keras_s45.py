@@ -83,3 +83,41 @@ def test_layernorm_float64_over_the_last_axis_is_nan_where_torchs_kernel_is():
     theirs = keras.ops.convert_to_numpy(keras.layers.LayerNormalization(dtype="float64")(x))
     assert np.isnan(theirs[:2]).all()
     _same_nan_and_values(ours, theirs, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- rms_scaling (Keras')
+@pytest.mark.parametrize("kwargs", [{}, {"axis": [1, 2]}, {"scale": False}, {"center": False, "axis": 1},
+                                    {"axis": [0, 2]}])
+def test_layernorm_rms_scaling_as_keras(kwargs):
+    """Keras 3.15's deprecated rms_scaling=True: x * rsqrt(var(x) + epsilon) * gamma, gamma always, no beta (values,
+    input and gamma gradients, weights' names, config, the warning)."""
+    keras = _keras()
+    import torch
+
+    x = (np.random.default_rng(0).standard_normal((2, 3, 4)) * 2 + 1).astype("float32")
+    with pytest.warns(UserWarning, match="rms_scaling=True"):
+        theirs = keras.layers.LayerNormalization(rms_scaling=True, gamma_initializer="random_normal", **kwargs)
+    kt = torch.tensor(x, requires_grad=True)
+    ky = theirs(kt)
+    (ky * ky).sum().backward()
+    with pytest.warns(UserWarning, match="rms_scaling=True"):
+        ours = LayerNormalization(rms_scaling=True, **kwargs)
+    ours(x)
+    assert [w.name.split("/")[-1] for w in ours.weights] == [w.name for w in theirs.weights] == ["gamma"]
+    ours.set_weights(theirs.get_weights())
+    t = tg.Tensor(x, requires_grad=True)
+    y = ours(t)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.numpy(), ky.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t.grad.numpy(), kt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.gamma.grad.numpy(), theirs.gamma.value.grad.numpy(), rtol=1e-4, atol=1e-5)
+    config = ours.get_config()
+    assert config["rms_scaling"] is True and theirs.get_config()["rms_scaling"] is True
+    with pytest.warns(UserWarning):
+        again = LayerNormalization.from_config(theirs.get_config())
+    assert again.rms_scaling and not LayerNormalization().get_config()["rms_scaling"]
+
+
+def test_layernorm_rms_scaling_must_be_a_bool():
+    with pytest.raises(TypeError, match="Invalid type for argument `rms_scaling`"):
+        LayerNormalization(rms_scaling="yes")

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -358,6 +359,10 @@ class LayerNormalization(_Normalization):
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer: how ``beta`` and ``gamma`` start (as for any weight).
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
+        rms_scaling: Keras 3.15's deprecated option (it warns, as Keras): with True the output is
+            :math:`\gamma \, x / \sqrt{\sigma^2 + \epsilon}`, ``x`` scaled by its variance (not its root mean
+            square) and not centered; the layer has ``gamma`` (even with ``scale=False``) and no ``beta``. Keras'
+            ``keras.layers.RMSNormalization`` is the real RMS normalization.
 
     Raises:
         TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
@@ -370,9 +375,15 @@ class LayerNormalization(_Normalization):
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+                 gamma_constraint=None, rms_scaling=False, **kwargs):
+        rms_scaling = flag(rms_scaling, "rms_scaling")
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if rms_scaling:         # Keras 3.15's warning, word for word
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the "
+                          "input by the variance, not the root mean square. To correctly use RMS Normalization, "
+                          "please use `keras.layers.RMSNormalization` instead.", UserWarning, stacklevel=2)
+        self.rms_scaling = rms_scaling
         if isinstance(axis, (list, tuple)):
             if not axis:
                 raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
@@ -391,12 +402,16 @@ class LayerNormalization(_Normalization):
         if any(not d for d in shape):
             raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
                              f"{tuple(input_shape)} must have known, positive sizes")
-        self._add_gamma_beta(shape)
+        if self.rms_scaling:     # Keras: gamma with scale or rms_scaling, beta with center and not rms_scaling
+            self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
+        else:
+            self._add_gamma_beta(shape)
         self.built = True
 
     def _check_built_input(self, input_shape):
         """Once built: the normalized axes must have the sizes of ``gamma``/``beta``."""
-        weight = self.gamma if self.scale else self.beta
+        weight = self.gamma if self.gamma is not None else self.beta
         if weight is None:
             return
         axes = _resolve_axes(self, self._axes_list(), input_shape)
@@ -407,11 +422,20 @@ class LayerNormalization(_Normalization):
     def call(self, inputs):
         axes = _resolve_axes(self, self._axes_list(), inputs.shape)
         broadcast = tuple(n if i in axes else 1 for i, n in enumerate(inputs.shape))
-        weight = self.gamma if self.scale else self.beta
+        weight = self.gamma if self.gamma is not None else self.beta
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
+        if self.rms_scaling:
+            # Keras 3.15: x * rsqrt(var(x) + epsilon) * gamma, var the biased variance (torch.var, two passes)
+            mean = x.mean(axis=axes, keepdims=True)
+            centered = x - mean
+            variance = (centered * centered).mean(axis=axes, keepdims=True)
+            dtype = dtype_name(x.dtype)
+            out = x * (1.0 / (variance + self.epsilon).sqrt())
+            out = out * _as(self.gamma, dtype).reshape(broadcast)
+            return _as(out, dtype_name(inputs.dtype))
         # Keras 3.15 on torch: torch's layer_norm kernel over consecutive axes (the usual axis=-1), whose results
         # are the two-pass ones wherever they are finite; keras.ops.moments over others (axis=[0, 2])
         consecutive = axes == tuple(range(axes[0], axes[-1] + 1)) if axes else True     # (sorted axes)
@@ -420,9 +444,8 @@ class LayerNormalization(_Normalization):
 
     def get_config(self):
         """As Keras 3.15's: ``axis`` as given until the layer is built, then a list (``-1`` becomes ``[-1]``, as
-        Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``); ``rms_scaling`` False (this
-        package lacks RMS scaling)."""
+        Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``)."""
         return {**super().get_config(), "axis": self._axes_list() if self.built else self.axis,
-                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": False,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
                 **self._initializers_config(), **self._penalties_config()}     # (in Keras 3.15's order)
 
