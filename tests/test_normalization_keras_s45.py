@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv.layers import LayerNormalization
+from tinygradconv.layers import BatchNormalization, LayerNormalization
 
 
 def _keras():
@@ -121,3 +121,83 @@ def test_layernorm_rms_scaling_as_keras(kwargs):
 def test_layernorm_rms_scaling_must_be_a_bool():
     with pytest.raises(TypeError, match="Invalid type for argument `rms_scaling`"):
         LayerNormalization(rms_scaling="yes")
+
+
+# ------------------------------------------------------------------------------------ BatchNormalization's mask
+@pytest.mark.parametrize("mask_dtype", ["bool", "float32", "int32"])
+def test_batchnorm_training_with_a_mask_as_keras(mask_dtype):
+    """Keras 3.15 computes masked batch statistics (sum over the kept entries / (count + 1e-7)) and normalizes every
+    entry with them: values, input/gamma/beta gradients and the moving statistics, against Keras on torch."""
+    keras = _keras()
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((4, 5, 3)) * 2 + 1).astype("float32")
+    mask = rng.random((4, 5)) < 0.6
+    mask[:, 0] = True
+    m = mask.astype(mask_dtype)
+    theirs = keras.layers.BatchNormalization(momentum=0.5, gamma_initializer="random_normal",
+                                             beta_initializer="random_normal")
+    theirs.build(x.shape)
+    initial = [np.array(w) for w in theirs.get_weights()]      # gamma, beta, moving mean and variance
+    kt = torch.tensor(x, requires_grad=True)
+    ky = theirs(kt, training=True, mask=torch.tensor(m))
+    (ky * ky).sum().backward()
+    ours = BatchNormalization(momentum=0.5)
+    ours.build(x.shape)
+    ours.set_weights(initial)
+    t = tg.Tensor(x, requires_grad=True)
+    y = ours(t, training=True, mask=m)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.numpy(), ky.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(t.grad.numpy(), kt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ours.gamma.grad.numpy(), theirs.gamma.value.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ours.beta.grad.numpy(), theirs.beta.value.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ours.moving_mean.numpy(), keras.ops.convert_to_numpy(theirs.moving_mean), rtol=1e-5)
+    np.testing.assert_allclose(ours.moving_variance.numpy(), keras.ops.convert_to_numpy(theirs.moving_variance),
+                               rtol=1e-5)
+    # the mask changes the statistics: the unmasked batch's differ
+    assert not np.allclose(BatchNormalization()(x, training=True).numpy(), y.numpy(), atol=1e-3)
+
+
+def test_batchnorm_mask_of_the_wrong_rank_is_refused_as_keras():
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*mask.shape=\(4, 5, 3\)"):
+        BatchNormalization()(np.ones((4, 5, 3)), training=True, mask=np.ones((4, 5, 3), bool))
+
+
+# ----------------------------------------------------------------------------------------------- empty batches
+def test_layernorm_over_the_batch_axis_of_an_empty_batch_as_keras():
+    """axis=[0, 2] of an empty batch (0, 6, 4): Keras builds gamma and beta of shape (0, 4) and returns an empty
+    output; this raised 'must have known, positive sizes'."""
+    keras = _keras()
+    x = np.zeros((0, 6, 4), "float32")
+    theirs = keras.layers.LayerNormalization(axis=[0, 2])
+    expected = keras.ops.convert_to_numpy(theirs(x))
+    ours = LayerNormalization(axis=[0, 2])
+    t = tg.Tensor(x, requires_grad=True)
+    y = ours(t)
+    assert y.shape == expected.shape == (0, 6, 4)
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights] == [(0, 4), (0, 4)]
+    y.sum().backward()
+    assert t.grad.shape == (0, 6, 4) and ours.gamma.grad.shape == (0, 4)
+
+
+def test_batchnorm_training_on_an_empty_batch_as_keras():
+    """An empty batch (0, 3): an empty output, NaN moving statistics, and gamma's gradient NaN as in Keras 3.15 on
+    torch, whose (x - mean) * (rsqrt(variance + epsilon) * gamma) + beta takes gamma through the NaN statistics
+    (0 * nan); beta's gradient 0."""
+    keras = _keras()
+    import torch
+
+    x = np.zeros((0, 3), "float32")
+    theirs = keras.layers.BatchNormalization()
+    kt = torch.tensor(x, requires_grad=True)
+    theirs(kt, training=True).sum().backward()
+    ours = BatchNormalization()
+    y = ours(tg.Tensor(x, requires_grad=True), training=True)
+    y.sum().backward()
+    assert y.shape == (0, 3)
+    np.testing.assert_array_equal(ours.gamma.grad.numpy(), theirs.gamma.value.grad.numpy())      # NaN, NaN, NaN
+    assert np.isnan(ours.gamma.grad.numpy()).all()
+    np.testing.assert_array_equal(ours.beta.grad.numpy(), theirs.beta.value.grad.numpy())
+    np.testing.assert_array_equal(ours.moving_mean.numpy(), keras.ops.convert_to_numpy(theirs.moving_mean))

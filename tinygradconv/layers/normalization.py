@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
+from ..tensor import Tensor
 from ..validation import flag, integer, number
 from .core import serialize
 from .layer import Layer, incompatible_input
@@ -159,9 +160,41 @@ def _torch_overflow(x, axes, mean):
     return xp.where(nan_rows, xp.asarray(math.nan, dtype=data.dtype), xp.zeros_like(mean))
 
 
-def _normalize(layer, inputs, mean, variance, broadcast):
-    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``."""
+def _masked_moments(x, axes, mask):
+    r"""Keras 3.15's masked batch statistics (``BatchNormalization._moments``): ``mask`` (one axis less than ``x``,
+    any dtype, nonzero = kept) gets a last axis and is broadcast against ``x``; with ``n`` the number of kept
+    entries over ``axes`` and :math:`\epsilon` = ``config.epsilon()`` (``1e-7``),
+    :math:`\mu = \sum_{kept} x / (n + \epsilon)` and :math:`\sigma^2 = \sum_{kept} (x - \mu)^2 / (n + \epsilon)`
+    (a fully masked feature: mean and variance 0). Graph tensors, kept axes of size 1."""
+    from .. import config
+    from ..ops.elementwise import where
+
+    xp = x.backend.xp
+    raw = mask.data if isinstance(mask, Tensor) else xp.asarray(np.asarray(mask))
+    kept = xp.broadcast_to(xp.expand_dims(raw != 0, axis=-1) if raw.dtype != xp.bool else
+                           xp.expand_dims(raw, axis=-1), x.shape)
+    kept_tensor = Tensor(kept, dtype="bool", backend=x.backend)
+    count = xp.sum(xp.astype(kept, x.data.dtype), axis=axes, keepdims=True) + config.epsilon()
+    count = Tensor(xp.astype(count, x.data.dtype), backend=x.backend)
+    mean = where(kept_tensor, x, 0.0).sum(axis=axes, keepdims=True) / count
+    difference = where(kept_tensor, x - mean, 0.0)
+    return mean, (difference * difference).sum(axis=axes, keepdims=True) / count
+
+
+def _normalize(layer, inputs, mean, variance, broadcast, factor_first=False):
+    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``.
+
+    With ``factor_first``, in Keras 3.15's order on torch (``ops.batch_normalization``, which
+    ``BatchNormalization`` calls): ``(x - mean) * (rsqrt(variance + epsilon) * gamma) + beta``. The order matters
+    on an empty batch, whose NaN statistics then give ``gamma`` the gradient NaN (``0 * nan``), as in Keras,
+    where the sum over no element would give 0."""
     dtype = dtype_name(inputs.dtype)
+    if factor_first:
+        factor = 1.0 / (_as(variance, dtype) + layer.epsilon).sqrt()
+        if layer.scale:
+            factor = factor * _as(layer.gamma, dtype).reshape(broadcast)
+        out = (inputs - _as(mean, dtype)) * factor
+        return out + _as(layer.beta, dtype).reshape(broadcast) if layer.center else out
     out = (inputs - _as(mean, dtype)) / (_as(variance, dtype) + layer.epsilon).sqrt()
     if layer.scale:
         out = out * _as(layer.gamma, dtype).reshape(broadcast)
@@ -225,6 +258,11 @@ class BatchNormalization(_Normalization):
     In inference (``training`` false or ``None``, or a non-trainable layer, as in Keras 3) it uses ``m`` and ``v``:
     :math:`y = \gamma (x - m) / \sqrt{v + \epsilon} + \beta`.
 
+    ``mask`` (a call argument, as Keras 3): an array with one axis less than the input (nonzero = kept), given a
+    last axis and broadcast against the input; in training the batch statistics are then Keras' masked ones,
+    :math:`\mu_B = \sum_{kept} x / (n + 10^{-7})` and :math:`\sigma_B^2 = \sum_{kept} (x - \mu_B)^2 / (n + 10^{-7})`
+    over the kept entries (``n`` of them), and every entry is normalized with them; inference ignores it.
+
     Args:
         axis: the feature axis (an integer; ``-1``: channels last).
         momentum: the momentum of the moving averages.
@@ -245,7 +283,8 @@ class BatchNormalization(_Normalization):
     Raises:
         TypeError, ValueError: at construction for a non-integer ``axis`` or a bad ``momentum``/``epsilon``; at the
             first call when ``axis`` is out of range (a rank-0 input); in training for an input with no axis
-            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras).
+            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras); a ``mask``
+            whose rank is not the input's minus one (ValueError, as Keras).
 
     >>> import numpy as np
     >>> bn = BatchNormalization(momentum=0.5)
@@ -300,8 +339,11 @@ class BatchNormalization(_Normalization):
         if input_shape[axis] is not None and input_shape[axis] != dim:
             raise incompatible_input(self, input_shape, self.axis, dim)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         ndim = inputs.ndim
+        if mask is not None and len(mask.shape) != ndim - 1:
+            raise ValueError("Invalid value for argument `mask`. Expected a mask with one axis less than the inputs "
+                             f"(Keras 3). Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
         (axis,) = _resolve_axes(self, (self.axis,), inputs.shape)
         dim = self.moving_mean.shape[0]
         if inputs.shape[axis] != dim:
@@ -312,16 +354,16 @@ class BatchNormalization(_Normalization):
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
         if not (training and self.trainable):
             out = _normalize(self, x, self.moving_mean.reshape(broadcast), self.moving_variance.reshape(broadcast),
-                             broadcast)
+                             broadcast, factor_first=True)
             return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
         if not reduce:  # Keras 3 fails here too; batch statistics over no axis would silently give all zeros
             raise ValueError(f"Layer '{self.name}' (BatchNormalization) in training expects inputs with at least 2 "
                              f"axes (the batch axis and the feature axis={self.axis}); received inputs of shape "
                              f"{tuple(inputs.shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
-        mean, variance = _moments(x, reduce)
+        mean, variance = _moments(x, reduce) if mask is None else _masked_moments(x, reduce, mask)
         self._update_moving(mean, variance, dim)
-        return _as(_normalize(self, x, mean, variance, broadcast), input_dtype)
+        return _as(_normalize(self, x, mean, variance, broadcast, factor_first=True), input_dtype)
 
     def _update_moving(self, mean, variance, dim):
         """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph), computed in the
@@ -399,9 +441,9 @@ class LayerNormalization(_Normalization):
     def build(self, input_shape):
         axes = _resolve_axes(self, self._axes_list(), input_shape)
         shape = tuple(input_shape[a] for a in axes)
-        if any(not d for d in shape):
+        if any(d is None for d in shape):     # a size 0 is Keras' too (axis=[0, 2] of an empty batch: gamma (0, 4))
             raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
-                             f"{tuple(input_shape)} must have known, positive sizes")
+                             f"{tuple(input_shape)} must have known sizes")
         if self.rms_scaling:     # Keras: gamma with scale or rms_scaling, beta with center and not rms_scaling
             self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
                                          constraint=self.gamma_constraint, name="gamma")
