@@ -8,9 +8,10 @@ Low precision, as Keras 3: a layer first casts its input to its own dtype (float
 gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
 float32 (the squares in the variance overflow float16 above 256) and casts the output back to float16; the moving
 averages are updated in float32 and then stored in their own dtype. One difference: Keras 3's
-``LayerNormalization`` (3.15, on torch) normalizes a float16 input in float16 and only then casts it, so its float32
-outputs are float16 numbers (up to half a float16 step, about ``5e-4`` near 1, from ours), as its integer inputs
-give whole numbers; ours computes in the layer's float32 throughout
+``LayerNormalization`` (3.15) does not cast its input first (``autocast=False``): ``ops.layer_normalization``
+computes in float32, casts the result back to the input's dtype, and the layer then casts that to its own. So a
+float16 input gives float32 outputs that are float16 numbers (up to half a float16 step, about ``5e-4`` near 1,
+from ours), and an integer input gives whole numbers; ours computes in the layer's float32 throughout
 (:doc:`docs/keras_compatibility.md </keras_compatibility>`).
 
 >>> import numpy as np
