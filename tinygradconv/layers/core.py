@@ -74,6 +74,10 @@ def check_rank(layer, shape, rank, exact=True):
 
 
 # ------------------------------------------------------------------------------------------------ Dense
+_NO_LORA = ("Invalid value for argument `lora_rank`. Expected None: tinygradconv does not implement LoRA (Keras 3.15 "
+            "does: a frozen kernel plus lora_alpha / lora_rank * lora_kernel_a @ lora_kernel_b).")
+
+
 class Dense(Layer):
     r"""A fully connected layer on the last axis: :math:`y = \mathrm{activation}(x W + b)`.
 
@@ -89,6 +93,10 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: penalties on ``W`` and ``b`` (added to :attr:`losses`).
         activity_regularizer: a penalty on the output (divided by the batch size, as in Keras).
         kernel_constraint, bias_constraint: projections applied by the optimizer after each update.
+        lora_rank, lora_alpha: Keras 3.15's LoRA (a frozen kernel plus a trainable low-rank delta), which
+            tinygradconv does not implement: only ``lora_rank=None`` (the default) is accepted; any other value is
+            a ``ValueError``. ``lora_alpha`` is kept as given and changes nothing without ``lora_rank``, as in
+            Keras (it defaults to ``lora_rank`` there). :meth:`enable_lora` is refused the same way.
 
     Input shape:
         ``(batch, ..., in)``, at least 2-D.
@@ -97,7 +105,8 @@ class Dense(Layer):
         ``(batch, ..., units)``.
 
     Raises:
-        ValueError: ``units`` is not a positive integer, or the input has fewer than 2 axes.
+        ValueError: ``units`` is not a positive integer, ``lora_rank`` is not None, or the input has fewer than 2
+            axes.
 
     >>> import numpy as np
     >>> layer = Dense(3, use_bias=False, kernel_initializer="ones")
@@ -110,8 +119,13 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        if lora_rank is not None:       # (checked before a name is used up, as BatchNormalization's renorm)
+            raise ValueError(_NO_LORA + f" Received lora_rank={lora_rank!r}")
+        if lora_alpha is not None:
+            number(lora_alpha, "lora_alpha")
         super().__init__(**kwargs)
+        self.lora_rank, self.lora_alpha, self.lora_enabled = None, lora_alpha, False
         self.units = integer(units, "units")
         self.activation = activations.get(activation)
         self.use_bias = flag(use_bias, "use_bias")
@@ -123,6 +137,10 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Keras 3.15's LoRA, which tinygradconv does not implement: always a ``ValueError``."""
+        raise ValueError(_NO_LORA + f" Received enable_lora(rank={rank!r})")
 
     def build(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
