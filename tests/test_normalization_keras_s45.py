@@ -59,6 +59,17 @@ def test_layernorm_over_the_last_axis_is_nan_where_torchs_kernel_is(x):
     _same_nan_and_values(grad, expected_grad, atol=1e-4)
 
 
+def test_a_row_whose_sum_overflows_normalizes_to_zeros_as_torchs_kernel():
+    """Every value finite, their float32 sum not (3.7e38): torch's running mean does not overflow, and the squared
+    deviations do, so zeros; NaN here before (inf - inf). The values only: torch's gradient there is NaN (its
+    backward sums dy * x, which overflows, times rstd = 0), ours 0 (docs/keras_compatibility.md)."""
+    keras = _keras()
+    x = np.stack([1e36 * (1 + 10 * np.arange(9, dtype="float32")), np.arange(9, dtype="float32")])
+    expected = keras.ops.convert_to_numpy(keras.layers.LayerNormalization()(x))
+    assert (expected[0] == 0).all()
+    _same_nan_and_values(LayerNormalization()(x).numpy(), expected, atol=1e-6)
+
+
 def test_the_tester_rows_are_nan_in_value_and_gradient():
     x = SQUARES_OVERFLOW[0]
     (y, grad), (expected, _) = _ours_and_keras(x)

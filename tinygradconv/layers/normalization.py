@@ -87,11 +87,30 @@ def _moments(x, axes, overflow="keras"):
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
     if _near_overflow(x, axes, mean.data, variance.data):
+        if overflow == "torch":
+            mean, centered, variance = _mean_without_overflow(x, axes, mean)
         check = _keras_overflow if overflow == "keras" else _torch_overflow
         nans = check(x, axes, mean.data)
         if nans is not None:
             variance = variance + nans
     return mean, variance
+
+
+def _mean_without_overflow(x, axes, mean):
+    """``mean``, where its sum overflowed on finite values (float32 ``[1e37] * 9 + ...``: ``inf``, then NaN), taken
+    instead as the sum of ``x / count``, as torch's kernel (a running mean) does not overflow there; with the
+    centered values and the two-pass variance again (graph tensors)."""
+    from ..ops.elementwise import where
+
+    xp = x.backend.xp
+    count = math.prod(x.shape[a] for a in axes)
+    with np.errstate(over="ignore", invalid="ignore"):
+        overflowed = ~xp.isfinite(mean.data) & xp.all(xp.isfinite(x.data), axis=axes, keepdims=True)
+    if bool(xp.any(overflowed)):
+        scaled = (x * (1.0 / count)).sum(axis=axes, keepdims=True)
+        mean = where(Tensor(overflowed, dtype="bool", backend=x.backend), scaled, mean)
+    centered = x - mean
+    return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
 
 
 def _near_overflow(x, axes, mean, variance):
