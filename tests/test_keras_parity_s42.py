@@ -218,8 +218,8 @@ def test_older_configs_of_ours_still_load():
     batch = L.BatchNormalization.from_config({"name": "b", "trainable": True, "dtype": "float32", "axis": -1,
                                               "momentum": 0.9, "synchronized": False})
     assert batch.momentum == 0.9
-    with pytest.raises(ValueError, match="rms_scaling"):
-        L.LayerNormalization.from_config({"name": "n", "axis": [-1], "rms_scaling": True})
+    with pytest.warns(UserWarning, match="rms_scaling=True"):      # Keras' deprecated option, since session 45
+        assert L.LayerNormalization.from_config({"name": "n", "axis": [-1], "rms_scaling": True}).rms_scaling
 
 
 # ----------------------------------------------------------------------------------------------- summary

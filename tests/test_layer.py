@@ -408,7 +408,6 @@ def test_layer_from_config_reads_keras_configs_as_keras_computes():
 
 @pytest.mark.parametrize("make, argument", [
     (lambda K: K.BatchNormalization(renorm=True), "renorm=True"),
-    (lambda K: K.LayerNormalization(rms_scaling=True), "rms_scaling=True"),
     (lambda K: K.Dense(2, dtype="mixed_float16"), "dtype policy 'mixed_float16'"),
 ])
 def test_layer_from_config_refuses_what_the_model_loaders_refuse(make, argument):

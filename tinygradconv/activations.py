@@ -789,7 +789,7 @@ def sparse_plus(x):
     Special points (Keras 3): the gradient is 0 at the kink ``x = -1`` and 1 at ``x = 1`` (the outer branches);
     ``sparse_plus(nan) = nan`` with gradient 1 (the last branch); at ``+-inf`` the values are ``inf`` and 0 and the
     gradient is NaN, as in Keras: the branch not taken gets gradient 0, and PyTorch's autograd multiplies it by
-    ``2 (x + 1) = inf``.
+    ``2 (x + 1) = inf``; so also where ``2 (x + 1)`` overflows (float32 ``+-3e38``: NaN, as Keras).
 
     Source: Keras 3, ``keras.activations.sparse_plus`` (https://keras.io/api/layers/activations/).
 
@@ -798,8 +798,10 @@ def sparse_plus(x):
     [0.0, 0.25, 0.5625, 3.0]
     """
     x = _floating(x)
+    # shifted ** 2, as Keras' torch.pow(x + 1, 2): its gradient 2 * (x + 1) overflows at +-3e38 (float32), and the
+    # branch not taken multiplies it by 0, so NaN there, as Keras (shifted * shifted would give 0)
     shifted = x + 1.0
-    return ops.where(x <= -1.0, 0.0, ops.where(x < 1.0, 0.25 * (shifted * shifted), x))
+    return ops.where(x <= -1.0, 0.0, ops.where(x < 1.0, 0.25 * shifted ** 2, x))
 
 
 def sparse_sigmoid(x):
@@ -872,7 +874,9 @@ def squareplus(x, b=4):
 
     Special points (Keras 3): ``squareplus(0) = sqrt(b) / 2`` with gradient 0.5; with ``b = 0`` the gradient at 0
     is NaN (``0 * inf``); ``squareplus(inf) = inf`` and ``squareplus(-inf) = nan`` (``-inf + inf``), both with
-    gradient NaN; ``squareplus(nan) = nan`` with gradient NaN.
+    gradient NaN; ``squareplus(nan) = nan`` with gradient NaN. Where ``x^2`` overflows the gradient is Keras' and
+    not the true one (1 for a large positive ``x``, 0 for a large negative one): 0.5 (``sqrt``'s gradient is 0
+    there), and NaN once ``2 x`` overflows as well (float32 ``|x| > 1.7e38``: ``0 * inf``).
 
     Raises:
         TypeError: ``b`` not a number; ValueError: negative, NaN or infinite.
@@ -885,7 +889,9 @@ def squareplus(x, b=4):
     """
     x = _floating(x)
     b = number(b, "b", low=0, finite=True)
-    return (x + (x * x + b).sqrt()) / 2.0
+    # x ** 2 as Keras' torch.square: its gradient 2 * x overflows at |x| beyond half the largest number (float32
+    # 1.7e38), times sqrt's gradient 0 there: NaN, as Keras
+    return (x + (x ** 2 + b).sqrt()) / 2.0
 
 
 def tanh_shrink(x):

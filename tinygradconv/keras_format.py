@@ -97,7 +97,7 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNo
                     "Subtract", "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
-               "rms_scaling": False, "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
+               "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
                "lora_alpha": None}
 _OBJECT_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
                    "constraint": "keras.constraints"}

@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from .. import _lookup, activations, config, constraints, initializers, regularizers
+from ..backend import dtype_name
 from ..ops.elementwise import where
 from ..tensor import Tensor
 from ..validation import flag, integer, number
@@ -73,6 +74,10 @@ def check_rank(layer, shape, rank, exact=True):
 
 
 # ------------------------------------------------------------------------------------------------ Dense
+_NO_LORA = ("Invalid value for argument `lora_rank`. Expected None: tinygradconv does not implement LoRA (Keras 3.15 "
+            "does: a frozen kernel plus lora_alpha / lora_rank * lora_kernel_a @ lora_kernel_b).")
+
+
 class Dense(Layer):
     r"""A fully connected layer on the last axis: :math:`y = \mathrm{activation}(x W + b)`.
 
@@ -88,6 +93,10 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: penalties on ``W`` and ``b`` (added to :attr:`losses`).
         activity_regularizer: a penalty on the output (divided by the batch size, as in Keras).
         kernel_constraint, bias_constraint: projections applied by the optimizer after each update.
+        lora_rank, lora_alpha: Keras 3.15's LoRA (a frozen kernel plus a trainable low-rank delta), which
+            tinygradconv does not implement: only ``lora_rank=None`` (the default) is accepted; any other value is
+            a ``ValueError``. ``lora_alpha`` is kept as given and changes nothing without ``lora_rank``, as in
+            Keras (it defaults to ``lora_rank`` there). :meth:`enable_lora` is refused the same way.
 
     Input shape:
         ``(batch, ..., in)``, at least 2-D.
@@ -96,7 +105,8 @@ class Dense(Layer):
         ``(batch, ..., units)``.
 
     Raises:
-        ValueError: ``units`` is not a positive integer, or the input has fewer than 2 axes.
+        ValueError: ``units`` is not a positive integer, ``lora_rank`` is not None, or the input has fewer than 2
+            axes.
 
     >>> import numpy as np
     >>> layer = Dense(3, use_bias=False, kernel_initializer="ones")
@@ -109,8 +119,13 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        if lora_rank is not None:       # (checked before a name is used up, as BatchNormalization's renorm)
+            raise ValueError(_NO_LORA + f" Received lora_rank={lora_rank!r}")
+        if lora_alpha is not None:
+            number(lora_alpha, "lora_alpha")
         super().__init__(**kwargs)
+        self.lora_rank, self.lora_alpha, self.lora_enabled = None, lora_alpha, False
         self.units = integer(units, "units")
         self.activation = activations.get(activation)
         self.use_bias = flag(use_bias, "use_bias")
@@ -122,6 +137,10 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Keras 3.15's LoRA, which tinygradconv does not implement: always a ``ValueError``."""
+        raise ValueError(_NO_LORA + f" Received enable_lora(rank={rank!r})")
 
     def build(self, input_shape):
         check_rank(self, input_shape, 2, exact=False)
@@ -329,8 +348,17 @@ class Reshape(Layer):
 class Dropout(Layer):
     r"""Inverted dropout: in training, zero each input with probability ``rate`` and scale the rest by
     :math:`1 / (1 - \mathrm{rate})`, so the expected output equals the input; outside training, the identity.
-    A dropped input gives exactly 0, even ``inf`` or NaN (Keras 3: ``where(mask, x / keep, 0)``; a product with a
-    0/1 mask, as ``torch.nn.functional.dropout``, would give NaN there).
+
+    Dropped ``inf`` and NaN, as Keras 3.15 on torch (``keras/src/backend/torch/random.py``), which computes dropout
+    in two ways:
+
+    - without ``seed`` and ``noise_shape`` (the defaults): ``torch.nn.functional.dropout``, a product
+      ``x * noise`` with ``noise = mask * (1 / keep)`` (``keep = 1 - rate``, ``1 / keep`` rounded to the input's
+      dtype). A dropped ``inf`` or NaN gives NaN (``inf * 0``), so ``TerminateOnNaN`` sees it.
+    - with ``seed`` or ``noise_shape``: ``where(mask, x / keep, 0)``, so a dropped ``inf`` or NaN gives 0.
+
+    Either way the gradient is ``1 / keep`` where kept and 0 where dropped (a kept NaN's too), and ``rate=1``
+    gives zeros (Keras' ``zeros_like``) with gradient 0.
 
     Dropout is active only when the layer is called with ``training=True`` (``Model.fit`` does so). The mask is drawn
     from :func:`tinygradconv.random.generator` (so :func:`tinygradconv.random.set_seed` makes it repeatable), or
@@ -400,10 +428,17 @@ class Dropout(Layer):
 
             generator = random.generator()
         keep = 1.0 - self.rate
-        kept = Tensor(np.broadcast_to(generator.random(shape) < keep, inputs.shape), dtype="bool",
-                      backend=inputs.backend)
-        kept.name = f"{self.name} mask"     # in a graph (plot_graph), not an unnamed "input" beside the model's
-        # chosen, not multiplied by a 0/1 mask: a dropped inf or NaN gives 0, as Keras' where(mask, x / keep, 0)
+        kept = np.broadcast_to(generator.random(shape) < keep, inputs.shape)
+        dtype = dtype_name(inputs.dtype)
+        if self.seed is None and self.noise_shape is None and dtype.startswith("float"):
+            # Keras on torch, unseeded: torch.nn.functional.dropout, x * (mask * (1 / keep)): a dropped inf or NaN
+            # gives NaN (inf * 0); 1 / keep rounded to the input's dtype, as torch's noise tensor holds it
+            noise = Tensor(kept.astype(dtype) * np.asarray(1.0 / keep, dtype=dtype), backend=inputs.backend)
+            noise.name = f"{self.name} mask"  # in a graph (plot_graph), not an unnamed "input" beside the model's
+            return inputs * noise
+        kept = Tensor(kept, dtype="bool", backend=inputs.backend)
+        kept.name = f"{self.name} mask"
+        # Keras on torch with a seed or a noise_shape: where(mask, x / keep, 0): a dropped inf or NaN gives 0
         return where(kept, inputs / keep, 0.0)
 
     def compute_output_shape(self, input_shape):

@@ -8,9 +8,10 @@ Low precision, as Keras 3: a layer first casts its input to its own dtype (float
 gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
 float32 (the squares in the variance overflow float16 above 256) and casts the output back to float16; the moving
 averages are updated in float32 and then stored in their own dtype. One difference: Keras 3's
-``LayerNormalization`` (3.15, on torch) normalizes a float16 input in float16 and only then casts it, so its float32
-outputs are float16 numbers (up to half a float16 step, about ``5e-4`` near 1, from ours), as its integer inputs
-give whole numbers; ours computes in the layer's float32 throughout
+``LayerNormalization`` (3.15) does not cast its input first (``autocast=False``): ``ops.layer_normalization``
+computes in float32, casts the result back to the input's dtype, and the layer then casts that to its own. So a
+float16 input gives float32 outputs that are float16 numbers (up to half a float16 step, about ``5e-4`` near 1,
+from ours), and an integer input gives whole numbers; ours computes in the layer's float32 throughout
 (:doc:`docs/keras_compatibility.md </keras_compatibility>`).
 
 >>> import numpy as np
@@ -22,11 +23,13 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
+from ..tensor import Tensor
 from ..validation import flag, integer, number
 from .core import serialize
 from .layer import Layer, incompatible_input
@@ -62,40 +65,74 @@ def _as(t, dtype):
     return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
 
 
-def _moments(x, axes, keras_overflow=True):
+def _moments(x, axes, overflow="keras"):
     r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors.
 
     The variance is computed in two passes, :math:`\mathrm{mean}((x - \mu)^2)`, which keeps every digit where
-    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The one place the two
-    differ by more than rounding is where Keras' squares overflow (float32 beyond
-    :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond :math:`1.3 \cdot 10^{154}`); there, with
-    ``keras_overflow``, the variance is that of ``keras.ops.moments``: NaN where :math:`\mu^2` overflows as well
-    (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, as in Keras, not to zeros; ``inf`` where only
-    :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``), as in Keras.
-    (:func:`_keras_overflow`.) Without it, the two-pass variance throughout (what ``LayerNormalization`` over
-    consecutive axes takes: Keras on torch calls ``torch.nn.functional.layer_norm`` there, not ``moments``).
+    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The two differ by more
+    than rounding only where squares overflow (float32 beyond :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond
+    :math:`1.3 \cdot 10^{154}`); there ``overflow`` says whose result to give:
+
+    - ``"keras"`` (``keras.ops.moments``, :func:`_keras_overflow`): NaN where :math:`\mu^2` overflows
+      (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, not to zeros; ``inf`` where only
+      :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``).
+    - ``"torch"`` (torch's CPU ``layer_norm`` kernel, which Keras on torch calls over consecutive axes,
+      :func:`_torch_overflow`): NaN where the kernel's first partial mean squared overflows, ``inf`` (zeros) where
+      the sum of squared deviations does, the two-pass values elsewhere (``1e19 * (1 + 0.01 * arange(10))``
+      normalizes to about -1.57 ... 1.57 there, as in torch).
+
+    The NaN is added to the variance, so the values and the gradient of such a row are NaN.
     """
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
-    overflow = _keras_overflow(x, axes, mean.data, variance.data) if keras_overflow else None
-    return mean, variance if overflow is None else variance + overflow
+    if _near_overflow(x, axes, mean.data, variance.data):
+        if overflow == "torch":
+            mean, centered, variance = _mean_without_overflow(x, axes, mean)
+        check = _keras_overflow if overflow == "keras" else _torch_overflow
+        nans = check(x, axes, mean.data)
+        if nans is not None:
+            variance = variance + nans
+    return mean, variance
 
 
-def _keras_overflow(x, axes, mean, variance):
-    r"""``None`` where no square of ``x`` comes near the largest number of its dtype (checked on the statistics
-    alone, so the ordinary path reads ``x`` no further); otherwise an array to add to the variance: NaN where
-    Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2` does
-    not), 0 elsewhere. ``mean`` and ``variance`` are the raw arrays of the two-pass statistics."""
+def _mean_without_overflow(x, axes, mean):
+    """``mean``, where its sum overflowed on finite values (float32 ``[1e37] * 9 + ...``: ``inf``, then NaN), taken
+    instead as the sum of ``x / count``, as torch's kernel (a running mean) does not overflow there; with the
+    centered values and the two-pass variance again (graph tensors)."""
+    from ..ops.elementwise import where
+
     xp = x.backend.xp
     count = math.prod(x.shape[a] for a in axes)
-    if count == 0 or 0 in x.shape:     # an empty batch: NaN statistics (the mean of nothing), as in Keras
-        return None
-    with np.errstate(over="ignore"):                 # (overflow is the point here: no RuntimeWarning)
+    with np.errstate(over="ignore", invalid="ignore"):
+        overflowed = ~xp.isfinite(mean.data) & xp.all(xp.isfinite(x.data), axis=axes, keepdims=True)
+    if bool(xp.any(overflowed)):
+        scaled = (x * (1.0 / count)).sum(axis=axes, keepdims=True)
+        mean = where(Tensor(overflowed, dtype="bool", backend=x.backend), scaled, mean)
+    centered = x - mean
+    return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
+
+
+def _near_overflow(x, axes, mean, variance):
+    """Whether some square of ``x`` may come near the largest number of its dtype (checked on the statistics
+    alone, so the ordinary path reads ``x`` no further); never for an empty input (its NaN statistics, the mean of
+    nothing, are already Keras')."""
+    count = math.prod(x.shape[a] for a in axes)
+    if count == 0 or 0 in x.shape:
+        return False
+    xp = x.backend.xp
+    with np.errstate(over="ignore", invalid="ignore"):      # (overflow is the point here: no RuntimeWarning)
         # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
-        # (inf) or is NaN takes the exact check below
-        if bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4)):
-            return None
+        # (inf) or is NaN fails the test
+        return not bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4))
+
+
+def _keras_overflow(x, axes, mean):
+    r"""An array to add to the two-pass variance so that it becomes ``keras.ops.moments``' where squares overflow:
+    NaN where Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2`
+    does not), 0 elsewhere; ``None`` where it is 0 everywhere. ``mean`` is the raw array of the two-pass mean."""
+    xp = x.backend.xp
+    with np.errstate(over="ignore"):
         squares = xp.mean(x.data * x.data, axis=axes, keepdims=True)      # Keras' mean(x^2), in x's dtype
         mean_squared = mean * mean
     nan, inf = xp.asarray(math.nan, dtype=x.data.dtype), xp.asarray(math.inf, dtype=x.data.dtype)
@@ -103,9 +140,81 @@ def _keras_overflow(x, axes, mean, variance):
     return overflow if bool(xp.any(overflow != 0)) else None
 
 
-def _normalize(layer, inputs, mean, variance, broadcast):
-    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``."""
+def _torch_overflow(x, axes, mean):
+    r"""An array to add to the two-pass variance: NaN in the rows where torch's CPU ``layer_norm`` kernel (torch
+    2.13, float32 and float64) gives NaN, 0 elsewhere; ``None`` where there is none. ``axes`` are consecutive.
+
+    That kernel takes each row's moments with Welford's algorithm, in vectors of 32 bytes (8 float32 or 4 float64
+    lanes): lane ``k`` takes elements ``k, k + 8, ...`` and the elements after the last full vector are taken one
+    by one; the lanes are then merged into those, each merge adding ``delta**2 * c * m0``. Where nothing came one by
+    one (``m0 = 0``), the first merge gives ``inf * 0 = NaN`` once its ``delta``, a mean, has a square that
+    overflows. So a row of ``n`` elements is NaN where (found against torch on rows of 2 to 1000 elements of
+    magnitudes 1e15 to 3e38, float32 and float64: in float32 NaN or not as torch on all but 8 of 8731 rows, those
+    near the largest number, see docs/keras_compatibility.md):
+
+    - ``n`` is smaller than the number of lanes and the row's mean squared overflows (``[[1e20, 1.0, 2.0]]``);
+    - ``n`` is a multiple of it and the mean of lane 0 (elements ``0, 8, 16, ...``) squared overflows;
+    - or the row's largest minus its smallest element overflows (``[[3e38, -3e38, 0.0]]``: Welford's ``delta``).
+
+    ``1e19 * (1 + 0.01 * arange(10))`` is no such row: its values are torch's, finite.
+    """
+    xp = x.backend.xp
+    data = x.data
+    first, last = axes[0], axes[-1]
+    count = math.prod(x.shape[a] for a in axes)
+    lanes = 32 // np.dtype(dtype_name(x.dtype)).itemsize
+    rows = xp.reshape(data, x.shape[:first] + (count,) + x.shape[last + 1:])      # the axes as one (consecutive)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if count < lanes:
+            partial = mean
+        elif count % lanes == 0:
+            by_lane = xp.reshape(rows, x.shape[:first] + (count // lanes, lanes) + x.shape[last + 1:])
+            partial = xp.reshape(xp.mean(by_lane, axis=first, keepdims=True)[(slice(None),) * (first + 1) + (0,)],
+                                 mean.shape)          # the mean of lane 0
+        else:
+            partial = xp.zeros_like(mean)
+        spread = xp.reshape(xp.max(rows, axis=first) - xp.min(rows, axis=first), mean.shape)
+        nan_rows = xp.isinf(partial * partial) | xp.isinf(spread)
+    if not bool(xp.any(nan_rows)):
+        return None
+    return xp.where(nan_rows, xp.asarray(math.nan, dtype=data.dtype), xp.zeros_like(mean))
+
+
+def _masked_moments(x, axes, mask):
+    r"""Keras 3.15's masked batch statistics (``BatchNormalization._moments``): ``mask`` (one axis less than ``x``,
+    any dtype, nonzero = kept) gets a last axis and is broadcast against ``x``; with ``n`` the number of kept
+    entries over ``axes`` and :math:`\epsilon` = ``config.epsilon()`` (``1e-7``),
+    :math:`\mu = \sum_{kept} x / (n + \epsilon)` and :math:`\sigma^2 = \sum_{kept} (x - \mu)^2 / (n + \epsilon)`
+    (a fully masked feature: mean and variance 0). Graph tensors, kept axes of size 1."""
+    from .. import config
+    from ..ops.elementwise import where
+
+    xp = x.backend.xp
+    raw = mask.data if isinstance(mask, Tensor) else xp.asarray(np.asarray(mask))
+    kept = xp.broadcast_to(xp.expand_dims(raw != 0, axis=-1) if raw.dtype != xp.bool else
+                           xp.expand_dims(raw, axis=-1), x.shape)
+    kept_tensor = Tensor(kept, dtype="bool", backend=x.backend)
+    count = xp.sum(xp.astype(kept, x.data.dtype), axis=axes, keepdims=True) + config.epsilon()
+    count = Tensor(xp.astype(count, x.data.dtype), backend=x.backend)
+    mean = where(kept_tensor, x, 0.0).sum(axis=axes, keepdims=True) / count
+    difference = where(kept_tensor, x - mean, 0.0)
+    return mean, (difference * difference).sum(axis=axes, keepdims=True) / count
+
+
+def _normalize(layer, inputs, mean, variance, broadcast, factor_first=False):
+    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta``, with gamma/beta reshaped to ``broadcast``.
+
+    With ``factor_first``, in Keras 3.15's order on torch (``ops.batch_normalization``, which
+    ``BatchNormalization`` calls): ``(x - mean) * (rsqrt(variance + epsilon) * gamma) + beta``. The order matters
+    on an empty batch, whose NaN statistics then give ``gamma`` the gradient NaN (``0 * nan``), as in Keras,
+    where the sum over no element would give 0."""
     dtype = dtype_name(inputs.dtype)
+    if factor_first:
+        factor = 1.0 / (_as(variance, dtype) + layer.epsilon).sqrt()
+        if layer.scale:
+            factor = factor * _as(layer.gamma, dtype).reshape(broadcast)
+        out = (inputs - _as(mean, dtype)) * factor
+        return out + _as(layer.beta, dtype).reshape(broadcast) if layer.center else out
     out = (inputs - _as(mean, dtype)) / (_as(variance, dtype) + layer.epsilon).sqrt()
     if layer.scale:
         out = out * _as(layer.gamma, dtype).reshape(broadcast)
@@ -169,6 +278,11 @@ class BatchNormalization(_Normalization):
     In inference (``training`` false or ``None``, or a non-trainable layer, as in Keras 3) it uses ``m`` and ``v``:
     :math:`y = \gamma (x - m) / \sqrt{v + \epsilon} + \beta`.
 
+    ``mask`` (a call argument, as Keras 3): an array with one axis less than the input (nonzero = kept), given a
+    last axis and broadcast against the input; in training the batch statistics are then Keras' masked ones,
+    :math:`\mu_B = \sum_{kept} x / (n + 10^{-7})` and :math:`\sigma_B^2 = \sum_{kept} (x - \mu_B)^2 / (n + 10^{-7})`
+    over the kept entries (``n`` of them), and every entry is normalized with them; inference ignores it.
+
     Args:
         axis: the feature axis (an integer; ``-1``: channels last).
         momentum: the momentum of the moving averages.
@@ -189,7 +303,8 @@ class BatchNormalization(_Normalization):
     Raises:
         TypeError, ValueError: at construction for a non-integer ``axis`` or a bad ``momentum``/``epsilon``; at the
             first call when ``axis`` is out of range (a rank-0 input); in training for an input with no axis
-            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras).
+            besides ``axis`` (e.g. shape ``(3,)``), as Keras 3 (inference accepts it, as Keras); a ``mask``
+            whose rank is not the input's minus one (ValueError, as Keras).
 
     >>> import numpy as np
     >>> bn = BatchNormalization(momentum=0.5)
@@ -244,8 +359,11 @@ class BatchNormalization(_Normalization):
         if input_shape[axis] is not None and input_shape[axis] != dim:
             raise incompatible_input(self, input_shape, self.axis, dim)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         ndim = inputs.ndim
+        if mask is not None and len(mask.shape) != ndim - 1:
+            raise ValueError("Invalid value for argument `mask`. Expected a mask with one axis less than the inputs "
+                             f"(Keras 3). Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
         (axis,) = _resolve_axes(self, (self.axis,), inputs.shape)
         dim = self.moving_mean.shape[0]
         if inputs.shape[axis] != dim:
@@ -256,16 +374,16 @@ class BatchNormalization(_Normalization):
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
         if not (training and self.trainable):
             out = _normalize(self, x, self.moving_mean.reshape(broadcast), self.moving_variance.reshape(broadcast),
-                             broadcast)
+                             broadcast, factor_first=True)
             return _as(out, input_dtype)
         reduce = tuple(i for i in range(ndim) if i != axis)
         if not reduce:  # Keras 3 fails here too; batch statistics over no axis would silently give all zeros
             raise ValueError(f"Layer '{self.name}' (BatchNormalization) in training expects inputs with at least 2 "
                              f"axes (the batch axis and the feature axis={self.axis}); received inputs of shape "
                              f"{tuple(inputs.shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
-        mean, variance = _moments(x, reduce)
+        mean, variance = _moments(x, reduce) if mask is None else _masked_moments(x, reduce, mask)
         self._update_moving(mean, variance, dim)
-        return _as(_normalize(self, x, mean, variance, broadcast), input_dtype)
+        return _as(_normalize(self, x, mean, variance, broadcast, factor_first=True), input_dtype)
 
     def _update_moving(self, mean, variance, dim):
         """``moving = moving * momentum + batch * (1 - momentum)``, on the raw arrays (no graph), computed in the
@@ -303,6 +421,10 @@ class LayerNormalization(_Normalization):
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer: how ``beta`` and ``gamma`` start (as for any weight).
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
+        rms_scaling: Keras 3.15's deprecated option (it warns, as Keras): with True the output is
+            :math:`\gamma \, x / \sqrt{\sigma^2 + \epsilon}`, ``x`` scaled by its variance (not its root mean
+            square) and not centered; the layer has ``gamma`` (even with ``scale=False``) and no ``beta``. Keras'
+            ``keras.layers.RMSNormalization`` is the real RMS normalization.
 
     Raises:
         TypeError, ValueError: at construction for a malformed ``axis`` or ``epsilon``; at the first call when an
@@ -315,9 +437,15 @@ class LayerNormalization(_Normalization):
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+                 gamma_constraint=None, rms_scaling=False, **kwargs):
+        rms_scaling = flag(rms_scaling, "rms_scaling")
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if rms_scaling:         # Keras 3.15's warning, word for word
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the "
+                          "input by the variance, not the root mean square. To correctly use RMS Normalization, "
+                          "please use `keras.layers.RMSNormalization` instead.", UserWarning, stacklevel=2)
+        self.rms_scaling = rms_scaling
         if isinstance(axis, (list, tuple)):
             if not axis:
                 raise ValueError("Invalid value for argument `axis`. Expected an integer or a non-empty list of "
@@ -333,15 +461,19 @@ class LayerNormalization(_Normalization):
     def build(self, input_shape):
         axes = _resolve_axes(self, self._axes_list(), input_shape)
         shape = tuple(input_shape[a] for a in axes)
-        if any(not d for d in shape):
+        if any(d is None for d in shape):     # a size 0 is Keras' too (axis=[0, 2] of an empty batch: gamma (0, 4))
             raise ValueError(f"Layer '{self.name}': the normalized axes {self.axis} of input shape "
-                             f"{tuple(input_shape)} must have known, positive sizes")
-        self._add_gamma_beta(shape)
+                             f"{tuple(input_shape)} must have known sizes")
+        if self.rms_scaling:     # Keras: gamma with scale or rms_scaling, beta with center and not rms_scaling
+            self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
+        else:
+            self._add_gamma_beta(shape)
         self.built = True
 
     def _check_built_input(self, input_shape):
         """Once built: the normalized axes must have the sizes of ``gamma``/``beta``."""
-        weight = self.gamma if self.scale else self.beta
+        weight = self.gamma if self.gamma is not None else self.beta
         if weight is None:
             return
         axes = _resolve_axes(self, self._axes_list(), input_shape)
@@ -352,22 +484,30 @@ class LayerNormalization(_Normalization):
     def call(self, inputs):
         axes = _resolve_axes(self, self._axes_list(), inputs.shape)
         broadcast = tuple(n if i in axes else 1 for i, n in enumerate(inputs.shape))
-        weight = self.gamma if self.scale else self.beta
+        weight = self.gamma if self.gamma is not None else self.beta
         if weight is not None and tuple(inputs.shape[a] for a in axes) != weight.shape:
             raise ValueError(f"Layer '{self.name}' was built for normalized axes of sizes {weight.shape}; received "
                              f"inputs of shape {inputs.shape}")
         x = _as(inputs, _statistics_dtype(inputs))  # float16: statistics in float32, as Keras
+        if self.rms_scaling:
+            # Keras 3.15: x * rsqrt(var(x) + epsilon) * gamma, var the biased variance (torch.var, two passes)
+            mean = x.mean(axis=axes, keepdims=True)
+            centered = x - mean
+            variance = (centered * centered).mean(axis=axes, keepdims=True)
+            dtype = dtype_name(x.dtype)
+            out = x * (1.0 / (variance + self.epsilon).sqrt())
+            out = out * _as(self.gamma, dtype).reshape(broadcast)
+            return _as(out, dtype_name(inputs.dtype))
         # Keras 3.15 on torch: torch's layer_norm kernel over consecutive axes (the usual axis=-1), whose results
         # are the two-pass ones wherever they are finite; keras.ops.moments over others (axis=[0, 2])
         consecutive = axes == tuple(range(axes[0], axes[-1] + 1)) if axes else True     # (sorted axes)
-        mean, variance = _moments(x, axes, keras_overflow=not consecutive)
+        mean, variance = _moments(x, axes, overflow="torch" if consecutive else "keras")
         return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
 
     def get_config(self):
         """As Keras 3.15's: ``axis`` as given until the layer is built, then a list (``-1`` becomes ``[-1]``, as
-        Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``); ``rms_scaling`` False (this
-        package lacks RMS scaling)."""
+        Keras' ``build`` makes it one, so that a saved model's file has ``[-1]``)."""
         return {**super().get_config(), "axis": self._axes_list() if self.built else self.axis,
-                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": False,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
                 **self._initializers_config(), **self._penalties_config()}     # (in Keras 3.15's order)
 
