@@ -585,7 +585,11 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if "learning_rate" in values:     # Keras keeps it in float32: the configured rate stays unless it differs more
         rate = float(np.asarray(values["learning_rate"]).reshape(()))
         if np.float32(float(optimizer.learning_rate)) != np.float32(rate):
-            optimizer.learning_rate = rate
+            try:
+                optimizer.learning_rate = rate
+            except (ValueError, TypeError) as exc:    # NaN, negative: a damaged file
+                raise SavedFileError(f"{os.fspath(filepath)!r}: the optimizer's learning rate under 'optimizer/vars' "
+                                     f"({rate!r}) does not fit optimizer {type(optimizer).__name__}: {exc}") from None
 
 
 def _weights_h5(h5py, model, optimizer=None) -> bytes:
