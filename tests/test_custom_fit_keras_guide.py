@@ -508,3 +508,45 @@ def test_add_variable_before_super_init_is_keras_runtime_error():
 def test_metric_subclass_without_result_says_so():
     with pytest.raises(NotImplementedError, match="has no result"):
         metrics.Metric(name="x").result()
+
+
+def test_metrics_held_in_attributes_are_listed_reset_and_logged_as_keras():
+    class Holder(models.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tracker = metrics.Mean(name="mine")
+
+    class KerasHolder(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tracker = keras.metrics.Mean(name="mine")
+
+    model, kmodel = _pair(Holder, KerasHolder)
+    assert [m.name for m in model.metrics] == [m.name for m in kmodel.metrics] == ["mine"]
+    for m in (model, kmodel):
+        m.compile("sgd", "mse", metrics=["mae"])
+        m.tracker.update_state(5.0)             # reset by fit at the start of the epoch, as in Keras
+    assert [m.name for m in model.metrics] == [m.name for m in kmodel.metrics] == ["loss", "compile_metrics",
+                                                                                   "mine"]
+    history = model.fit(X, Y, batch_size=32, shuffle=False, verbose=0).history
+    khistory = kmodel.fit(X, Y, batch_size=32, shuffle=False, verbose=0).history
+    _histories_agree(history, khistory)         # {'loss', 'mae', 'mine': [0.0]}
+    assert history["mine"] == [0.0]
+
+
+def test_from_config_of_a_functional_config_on_a_fresh_subclass_gives_that_subclass_as_keras():
+    class Fresh(models.Model):          # never made with (inputs, outputs) before
+        def train_step(self, data):
+            return super().train_step(data)
+
+    class KerasFresh(keras.Model):
+        pass
+
+    inputs = layers.Input((3,))
+    config = models.Model(inputs, layers.Dense(2)(inputs)).get_config()
+    kinputs = keras.Input((3,))
+    kconfig = keras.Model(kinputs, keras.layers.Dense(2)(kinputs)).get_config()
+    assert type(KerasFresh.from_config(kconfig)) is KerasFresh
+    rebuilt = Fresh.from_config(config)
+    assert type(rebuilt) is Fresh and isinstance(rebuilt, Functional)
+    assert [layer.name for layer in rebuilt.layers] == [item["name"] for item in config["layers"]]

@@ -831,6 +831,20 @@ def _put_functional_behind(cls):
     return cls
 
 
+def _takes_functional_arguments(cls):
+    """Whether ``cls(inputs, outputs)`` reaches ``Model.__init__`` as such, by Keras 3's rule in ``from_config``:
+    its constructor is Model's, takes ``(inputs, outputs, ...)``, or passes on ``(*args, **kwargs)``."""
+    if cls.__init__ is Model.__init__:
+        return True
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return False
+    kinds = {p.kind for p in parameters}
+    passes_on = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD} <= kinds
+    return passes_on or [p.name for p in parameters[:2]] == ["inputs", "outputs"]
+
+
 def _python_logs(logs):
     """What a step returned, as the logs ``fit`` and ``evaluate`` go on with, as Keras 3's ``pythonify_logs``
     makes them: a dict value (``model.metrics``' ``compile_metrics`` gives ``{"mae": ...}``) is flattened into
@@ -871,6 +885,13 @@ def _check_step_signature(model, method):
         raise TypeError(f"Invalid type for {type(model).__name__}.{method}: expected the signature {method}(self, "
                         f"data), as Keras 3's. Received {method}{inspect.signature(step)}. Unpack the batch with "
                         "`x, y, sample_weight = tinygradconv.utils.unpack_x_y_sample_weight(data)`")
+
+
+def _logged(result):
+    """A metric's result as the logs hold it: a float for one value, else a float64 array."""
+    if isinstance(result, Tensor):
+        result = result.detach().numpy()
+    return _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
 
 
 def _samples(data):
@@ -1350,8 +1371,14 @@ class Model(Layer):
         ``evaluate`` has made them), then, for a functional model of several outputs (compiled with a loss for each, or
         one loss for them all), one mean per output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list)
         once the first batch (of ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its
-        ``CompileLoss``; their ``result()`` is the logged value. Not listed: metrics of layers (layers here have no
-        ``add_metric``).
+        ``CompileLoss``; their ``result()`` is the logged value. Last, compiled or not, the metrics the model holds in
+        its attributes (``self.tracker = metrics.Mean(name="mine")``, directly or in a list), as Keras 3 tracks
+        them: ``fit`` and ``evaluate`` reset them with the others and log their results. Not listed: metrics of
+        layers (layers here have no ``add_metric``).
+
+        ``compile_metrics``' ``update_state(y, y_pred)`` updates the compiled metrics, as in Keras' guide
+        "Customizing what happens in ``fit()``" (``for metric in self.metrics: metric.update_state(y, y_pred)``,
+        the loss tracker taking ``update_state(loss)``). A ``metrics`` property of your own replaces this list.
 
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
@@ -1365,13 +1392,23 @@ class Model(Layer):
         ['loss', 'compile_metrics']
         """
         if not self.compiled:
-            return []
+            return self._attribute_metrics()
         listed = [self._loss_tracker]
         call = getattr(self, "_compile_call", None) or {}
         # as Keras 3.15: a container once compile was given metrics or weighted_metrics (``[]`` too), none else
         if call.get("metrics") is not None or call.get("weighted_metrics") is not None:
             listed.append(_CompileMetrics(self))
-        return listed + self._built_output_loss_trackers()
+        return listed + self._built_output_loss_trackers() + self._attribute_metrics()
+
+    def _attribute_metrics(self) -> list:
+        """The :class:`~tinygradconv.metrics.Metric` objects held in the model's attributes, directly or in a list
+        or tuple, in attribute order, each once (Keras 3 tracks them, and lists them last in ``metrics``)."""
+        found = []
+        for value in vars(self).values():
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, metrics_module.Metric) and all(item is not f for f in found):
+                    found.append(item)
+        return found
 
     def _built_output_loss_trackers(self) -> list:
         """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
@@ -1446,8 +1483,9 @@ class Model(Layer):
             # A float for a metric of one value (shape ()), else an array of the result's shape, as Keras 3 logs
             # them: several thresholds, or one value per class (F1Score(average=None), R2Score(
             # class_aggregation=None)) also when there is one class, array([0.4]) and not 0.4.
-            result = metric.result()
-            logs[name] = _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
+            logs[name] = _logged(metric.result())
+        for metric in self._attribute_metrics():      # held in attributes: logged too, as Keras
+            logs[metric.name] = _logged(metric.result())
         return logs
 
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
@@ -2162,11 +2200,13 @@ class Model(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
-        if cls is Model and "input_layers" in config:
-            from .functional import Functional
+        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model, and so
+        does a subclass's whose constructor takes ``(inputs, outputs)`` (Model's own, or ``(*args, **kwargs)``), as
+        in Keras 3: an instance of that subclass (see the class docstring)."""
+        if "input_layers" in config and (cls is Model or _takes_functional_arguments(cls)):
+            from .functional import Functional, functional_from_config
 
-            return Functional.from_config(config, custom_objects=custom_objects)
+            return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
         return cls(**config)
 
 
