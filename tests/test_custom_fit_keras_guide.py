@@ -550,3 +550,23 @@ def test_from_config_of_a_functional_config_on_a_fresh_subclass_gives_that_subcl
     rebuilt = Fresh.from_config(config)
     assert type(rebuilt) is Fresh and isinstance(rebuilt, Functional)
     assert [layer.name for layer in rebuilt.layers] == [item["name"] for item in config["layers"]]
+
+
+def test_a_list_of_targets_for_dict_outputs_goes_in_sorted_key_order_as_keras():
+    x = rs.random_sample((8, 3)).astype("float32")
+    y_q, y_p = rs.random_sample((8, 1)).astype("float32"), 10 * rs.random_sample((8, 2)).astype("float32")
+    inputs = layers.Input((3,))
+    model = models.Model(inputs, {"q": layers.Dense(1, name="q")(inputs), "p": layers.Dense(2, name="p")(inputs)})
+    kinputs = keras.Input((3,))
+    kmodel = keras.Model(kinputs, {"q": keras.layers.Dense(1, name="q")(kinputs),
+                                   "p": keras.layers.Dense(2, name="p")(kinputs)})
+    kmodel.set_weights(model.get_weights())
+    for m in (model, kmodel):
+        m.compile("sgd", "mse")
+    ours = model.evaluate(x, [y_p, y_q], return_dict=True)        # "p" < "q": written {"q", "p"}
+    theirs = kmodel.evaluate(x, [y_p, y_q], verbose=0, return_dict=True)
+    assert sorted(ours) == sorted(theirs) == ["loss", "p_loss", "q_loss"]
+    for key in theirs:
+        _close(ours[key], theirs[key])
+    by_dict = model.evaluate(x, {"q": y_q, "p": y_p}, return_dict=True)
+    assert by_dict == ours
