@@ -1400,11 +1400,26 @@ class Model(Layer):
             listed.append(_CompileMetrics(self))
         return listed + self._built_output_loss_trackers() + self._attribute_metrics()
 
+    def __setattr__(self, name, value):
+        # Remember the attributes that hold metrics (Keras 3 tracks them): `metrics` reads only those, at every step
+        super().__setattr__(name, value)
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        holders = self.__dict__.get("_metric_attributes")
+        if any(isinstance(item, metrics_module.Metric) for item in items):
+            if holders is None:
+                holders = {}
+                object.__setattr__(self, "_metric_attributes", holders)
+            holders[name] = None
+        elif holders:
+            holders.pop(name, None)
+
     def _attribute_metrics(self) -> list:
         """The :class:`~tinygradconv.metrics.Metric` objects held in the model's attributes, directly or in a list
-        or tuple, in attribute order, each once (Keras 3 tracks them, and lists them last in ``metrics``)."""
+        or tuple (holding one when assigned), in attribute order, each once (Keras 3 tracks them, and lists them
+        last in ``metrics``)."""
         found = []
-        for value in vars(self).values():
+        for name in self.__dict__.get("_metric_attributes") or ():
+            value = self.__dict__.get(name)
             for item in value if isinstance(value, (list, tuple)) else (value,):
                 if isinstance(item, metrics_module.Metric) and all(item is not f for f in found):
                     found.append(item)
@@ -1565,10 +1580,12 @@ class Model(Layer):
     def _compute_loss(self, x, y, y_pred, sample_weight, training):
         """:meth:`compute_loss`, also when a ``compute_loss`` of your own has no ``training`` argument (Keras 3 added
         it in 3.3 and calls such an override without it, as here)."""
-        try:
-            takes_training = "training" in inspect.signature(self.compute_loss).parameters
-        except (TypeError, ValueError):
-            takes_training = True
+        takes_training = True
+        if type(self).compute_loss is not Model.compute_loss:      # (an override: its signature, once a step)
+            try:
+                takes_training = "training" in inspect.signature(self.compute_loss).parameters
+            except (TypeError, ValueError):
+                pass
         if takes_training:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
