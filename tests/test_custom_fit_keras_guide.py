@@ -570,3 +570,54 @@ def test_a_list_of_targets_for_dict_outputs_goes_in_sorted_key_order_as_keras():
         _close(ours[key], theirs[key])
     by_dict = model.evaluate(x, {"q": y_q, "p": y_p}, return_dict=True)
     assert by_dict == ours
+
+
+class OwnLoss(models.Model):
+    """Keras' ``compute_loss`` docstring example: the loss, and its tracker, of the model's own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = metrics.Mean(name="loss")
+
+    def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+        loss = tg.ops.mean((y_pred - tg.tensor(y)) ** 2)
+        self.loss_tracker.update_state(loss)
+        return loss
+
+    def reset_metrics(self):
+        self.loss_tracker.reset_state()
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+
+class KerasOwnLoss(keras.Model):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+        loss = keras.ops.mean((y_pred - y) ** 2)        # (its `+= ops.sum(self.losses)` fails on torch: no losses)
+        self.loss_tracker.update_state(loss)
+        return loss
+
+    def reset_metrics(self):
+        self.loss_tracker.reset_state()
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+
+def test_a_compute_loss_and_metrics_of_your_own_make_the_default_steps_logs_as_keras():
+    model, kmodel = _pair(OwnLoss, KerasOwnLoss)
+    for m in (model, kmodel):
+        m.compile(optimizer="sgd", loss="mse", metrics=["mae"])      # not in `metrics`: not logged, as Keras
+    # batches of 40, 40 and 16: the tracker's mean of the batch losses, unweighted, as Keras logs it
+    history = model.fit(X, Y, epochs=2, batch_size=40, shuffle=False, verbose=0).history
+    khistory = kmodel.fit(X, Y, epochs=2, batch_size=40, shuffle=False, verbose=0).history
+    _histories_agree(history, khistory)
+    _weights_agree(model, kmodel)
+    _close(model.evaluate(X, Y, batch_size=40), kmodel.evaluate(X, Y, batch_size=40, verbose=0))
+    _close(model.get_metrics_result()["loss"], keras.ops.convert_to_numpy(kmodel.get_metrics_result()["loss"]))

@@ -1429,6 +1429,21 @@ class Model(Layer):
         """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
         return []
 
+    def _step_logs(self):
+        """What the default steps return, as Keras 3's ``compute_metrics`` (``get_metrics_result``): the results of
+        :attr:`metrics`, from the model's own trackers (:meth:`_logs`), or, when ``metrics`` is a property of your
+        own, from the metrics it lists (a dict result flattened into the logs), as Keras reads them."""
+        if type(self).metrics is Model.metrics:
+            return self._logs()
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = _logged(result)
+        return logs
+
     def get_metrics_result(self) -> dict:
         """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
         Keras 3's ``get_metrics_result`` (Python floats here, where Keras gives tensors; an array for a metric of
@@ -1442,7 +1457,7 @@ class Model(Layer):
         if not self.compiled:
             return {}
         _CompileMetrics(self).check_built()      # (refused before the metrics are made, as in Keras)
-        return self._logs()
+        return self._step_logs()
 
     def get_compile_config(self) -> dict:
         """The compile arguments as Keras 3 writes them (``compile_config`` of a ``.keras`` file: the optimizer
@@ -1637,7 +1652,7 @@ class Model(Layer):
         for weight in variables + frozen:
             weight.grad = None
         self._update_metrics(y_true, y_pred, _float(loss), _samples(x if y is None else y), sample_weight)
-        return self._logs()
+        return self._step_logs()
 
     def _step_variables(self):
         """The trainable weights, and the frozen ones that still receive gradients (all of them when the model
@@ -1662,7 +1677,7 @@ class Model(Layer):
             sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
             loss = self._compute_loss(x, y_true, y_pred, sample_weight, training=False)
         self._update_metrics(y_true, y_pred, _float(loss), _samples(x if y is None else y), sample_weight)
-        return self._logs()
+        return self._step_logs()
 
     def predict_step(self, data):
         """The outputs on one batch, as Keras 3's ``predict_step(self, data)``: ``self(x, training=False)`` for
