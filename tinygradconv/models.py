@@ -1726,7 +1726,9 @@ class Model(Layer):
         """Train the model for ``epochs`` passes over ``(x, y)``.
 
         Args:
-            x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
+            x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples. ``y`` may
+                be left out for a model compiled without a loss (trained on its ``add_loss`` penalties) or with a
+                ``train_step`` of its own, as in Keras 3 (a ``sample_weight`` is then dropped, as Keras drops it).
             batch_size: samples per gradient step (default 32, or with ``steps_per_epoch`` as many as make the data
                 fill that many batches, as Keras); the last batch of an epoch may be smaller. 0 is a
                 ``ValueError`` (Keras 3 reads it as None).
@@ -1777,9 +1779,11 @@ class Model(Layer):
 
         Raises:
             NotCompiledError: the model was not compiled.
-            ValueError: bad arguments or data (checked before any training starts).
+            ValueError: bad arguments or data (checked before any training starts); nothing to train on, no loss
+                compiled and no ``add_loss`` penalty (Keras' "No loss to compute", at the first batch).
             TypeError: an argument of the wrong type (``epochs`` not an integer, ``shuffle`` not a bool or a
-                string, a ``class_weight`` that is not a dict with integer class keys and number weights).
+                string, a ``class_weight`` that is not a dict with integer class keys and number weights); a
+                ``train_step`` of your own with another signature than ``(self, data)``.
         """
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
