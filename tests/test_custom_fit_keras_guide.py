@@ -621,3 +621,23 @@ def test_a_compute_loss_and_metrics_of_your_own_make_the_default_steps_logs_as_k
     _weights_agree(model, kmodel)
     _close(model.evaluate(X, Y, batch_size=40), kmodel.evaluate(X, Y, batch_size=40, verbose=0))
     _close(model.get_metrics_result()["loss"], keras.ops.convert_to_numpy(kmodel.get_metrics_result()["loss"]))
+
+
+def test_targets_missing_for_a_compiled_loss_or_metrics_inside_a_step_are_named():
+    inputs = layers.Input((3,))
+    model = models.Model(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `y`: None, but model '.*' was compiled with "
+                                         r"a loss"):
+        model.train_step(np.ones((4, 3), "float32"))
+    variable = metrics.Mean().add_variable((2,), "zeros", name="v")
+    kvariable = keras.Variable(np.zeros(2, "float32"))
+    for value in (np.ones(3), 1.5):     # Keras refuses another shape, a number for two values too
+        with pytest.raises(ValueError, match="must match"):
+            kvariable.assign(value)
+        with pytest.raises(ValueError, match=r"Invalid value for argument `value` of mean/v.assign: expected the "
+                                             r"variable's shape \(2,\)"):
+            variable.assign(value)
+    variable.assign_add(1.5)            # broadcasts, as Keras'
+    kvariable.assign_add(1.5)
+    assert variable.tolist() == keras.ops.convert_to_numpy(kvariable).tolist() == [1.5, 1.5]

@@ -448,7 +448,7 @@ def metric_dtype(dtype, metric):
 
 class MetricVariable(Tensor):
     """A metric's state, made by :meth:`Metric.add_variable`, as Keras 3's metric variables: a Tensor (computed
-    with as any other, never trained) that :meth:`assign`, :meth:`assign_add` and :meth:`assign_sub` change in
+    with as any other Tensor, never trained) that :meth:`assign`, :meth:`assign_add` and :meth:`assign_sub` change in
     place. ``name`` is ``"<metric name>/<name>"``; ``initializer`` and ``aggregation`` are kept as given.
 
     >>> v = MetricVariable(np.zeros(()), "m/total", "zeros", dtype="float32")
@@ -465,25 +465,23 @@ class MetricVariable(Tensor):
         self.aggregation = aggregation
 
     def assign(self, value):
-        """Set the value: ``value`` (a number, an array or a Tensor) of the variable's shape, or one that broadcasts
-        to it, cast to its dtype.
+        """Set the value: ``value`` (a number, an array or a Tensor) of the variable's shape, cast to its dtype.
 
         Raises:
-            ValueError: a value of another shape that does not broadcast to the variable's (Keras: "The shape of
-                the target variable and the shape of the target value in `variable.assign(value)` must match").
+            ValueError: a value of another shape, as Keras 3 refuses it ("The shape of the target variable and the
+                shape of the target value in `variable.assign(value)` must match"); a number for a variable of
+                several values too (``assign_add`` broadcasts, as Keras').
         """
         if isinstance(value, Tensor):
             value = value.detach().numpy()
         array = np.asarray(value)
-        try:
-            array = np.broadcast_to(array, self.shape)
-        except ValueError:
-            raise ValueError(f"Invalid value for `{self.name}.assign(value)`: the value must have the variable's "
-                             f"shape {self.shape}. Received value of shape {array.shape}") from None
+        if array.shape != self.shape:
+            raise ValueError(f"Invalid value for argument `value` of {self.name}.assign: expected the variable's "
+                             f"shape {self.shape}, as Keras. Received value of shape {array.shape}")
         self.data = Tensor(array, dtype=dtype_name(self.dtype), backend=self.backend).data
 
     def assign_add(self, value):
-        """Add ``value`` to the variable, in its dtype."""
+        """Add ``value`` (broadcast to the variable's shape) to the variable, in its dtype."""
         self.assign(self.numpy() + _numpy(value, "value", self.name).astype(self.numpy().dtype))
 
     def __deepcopy__(self, memo):
@@ -613,7 +611,7 @@ class Metric:
         """Set every variable of :meth:`add_variable` to zeros, as Keras 3's default (not to its initializer);
         nothing else. Called at the start of each epoch and of ``evaluate``."""
         for variable in self.variables:
-            variable.assign(0.0)
+            variable.assign(np.zeros(variable.shape))
 
     def update_state(self, *args, **kwargs):
         """Accumulate a batch: every metric of your own writes it."""

@@ -1523,8 +1523,8 @@ class Model(Layer):
         if y_true is not None:
             self._update_compiled_metrics(y_true, y_pred, sample_weight)
         elif self._metric_specs:
-            raise ValueError(f"Model '{self.name}' was compiled with metrics {[n for n, _, _ in self._metric_specs]}, "
-                             "which need targets: give `y`.")
+            raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with "
+                             f"metrics {[n for n, _, _ in self._metric_specs]}, which need targets. Give `y`.")
 
     def _update_compiled_metrics(self, y_true, y_pred, sample_weight=None):
         """Update the metrics of ``compile`` (made at the first batch) with targets and predictions as Tensors."""
@@ -1567,8 +1567,9 @@ class Model(Layer):
         total = None
         if self.loss is not None:
             if y is None:
-                raise ValueError(f"Model '{self.name}' was compiled with a loss, which needs targets: `y` is None. "
-                                 "Give the targets, or compile without a loss when it comes from add_loss only.")
+                raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with a "
+                                 "loss, which needs targets. Give the targets, or compile without a loss when it "
+                                 "comes from add_loss only.")
             y = self._targets(y, y_pred)
             sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
             total = self._compiled_loss(y, y_pred, sample_weight)
