@@ -733,7 +733,7 @@ class Functional(FunctionalMixin, Model):
         self._output_losses = per_output
         self._compile_call = call      # the arguments as given, for clone_model
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
-        self.reset_metrics()
+        self._reset_compiled_metrics()
 
     def _per_output_losses(self, loss, loss_weights):
         """``[(output name, loss, weight, output position)]`` for a per-output ``loss`` or any ``loss_weights``; else
@@ -920,8 +920,8 @@ class Functional(FunctionalMixin, Model):
         names = super().metrics_names
         return names[:1] + extra + names[1:]
 
-    def reset_metrics(self):
-        super().reset_metrics()
+    def _reset_compiled_metrics(self):
+        super()._reset_compiled_metrics()
         names = [f"{entry[0]}_loss" for entry in self._logged_output_losses()]
         trackers = getattr(self, "_output_trackers", None)
         if trackers is not None and [tracker.name for tracker in trackers] == names:
@@ -960,21 +960,23 @@ class Functional(FunctionalMixin, Model):
                          for (name, spec, weighted), position in zip(self._metric_specs, positions)]
         return None
 
-    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
+    def _update_compiled_metrics(self, y_true, y_pred, sample_weight=None):
         positions = getattr(self, "_metric_positions", None)
         if not positions:
-            super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
-        else:
-            self._loss_tracker.update(loss_value, batch)
-            if self._metrics is None:
-                self._build_metrics(y_true, y_pred)
-            for (_, metric, weighted), position in zip(self._metrics, positions):
-                t, p = y_true[position].detach(), y_pred[position].detach()
-                w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
-                if w is None or not weighted:   # plain metrics ignore sample_weight, as in Keras 3
-                    metric.update_state(t, p)
-                else:
-                    metric.update_state(t, p, sample_weight=w)
+            super()._update_compiled_metrics(y_true, y_pred, sample_weight)
+            return
+        if self._metrics is None:
+            self._build_metrics(y_true, y_pred)
+        for (_, metric, weighted), position in zip(self._metrics, positions):
+            t, p = y_true[position].detach(), y_pred[position].detach()
+            w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
+            if w is None or not weighted:   # plain metrics ignore sample_weight, as in Keras 3
+                metric.update_state(t, p)
+            else:
+                metric.update_state(t, p, sample_weight=w)
+
+    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
+        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
         for tracker, value in zip(getattr(self, "_output_trackers", None) or (),
                                   getattr(self, "_last_output_losses", ())):
             tracker.update(value, batch)
@@ -998,17 +1000,17 @@ class Functional(FunctionalMixin, Model):
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
                                         inputs_of=self),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
-        return super().fit(self._x(x), self._y(y), *args,
+        return super().fit(self._x(x), None if y is None else self._y(y), *args,
                            validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(self._x(x), self._y(y), *args, **kwargs)
+        return super().evaluate(self._x(x), None if y is None else self._y(y), *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
-        return super().train_on_batch(self._x(x), self._y(y), *args, **kwargs)
+        return super().train_on_batch(self._x(x), None if y is None else self._y(y), *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
-        return super().test_on_batch(self._x(x), self._y(y), *args, **kwargs)
+        return super().test_on_batch(self._x(x), None if y is None else self._y(y), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         out = super().predict(self._x(x), *args, **kwargs)
@@ -1163,7 +1165,9 @@ class Functional(FunctionalMixin, Model):
             return super()._targets(y, y_pred[0])
         return super()._targets(y, y_pred)
 
-    def compute_loss(self, y_true, y_pred, sample_weight=None):
+    def _compiled_loss(self, y_true, y_pred, sample_weight=None):
+        """The compiled loss over the outputs: per output (``loss`` a list or dict, or ``loss_weights``), or the one
+        loss applied to each output and summed; each output's value kept for its ``"<output>_loss"`` log."""
         if isinstance(y_pred, list) and not isinstance(y_true, list):  # one output, keyed by a dict: its target
             y_true = [y_true]
         if getattr(self, "_output_losses", None):  # compile(loss=[...] / {...}, loss_weights=...)
@@ -1179,11 +1183,9 @@ class Functional(FunctionalMixin, Model):
                 values.append(float(loss.item()))
                 total = loss * weight if total is None else total + loss * weight
             self._last_output_losses = values
-            for penalty in self.losses:
-                total = total + penalty
             return total
         if not isinstance(y_pred, list):
-            return super().compute_loss(y_true, y_pred, sample_weight)
+            return super()._compiled_loss(y_true, y_pred, sample_weight)
         total = None
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
             p = prediction_for_loss(self.loss, p)
@@ -1192,6 +1194,4 @@ class Functional(FunctionalMixin, Model):
             check_loss_value(loss, self.loss)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
-        for penalty in self.losses:
-            total = total + penalty
         return total

@@ -41,6 +41,7 @@ import warnings
 import numpy as np
 
 from . import _lookup, config, losses
+from .backend import dtype_name
 
 # Keras 3 exports these loss functions from keras.metrics too (metrics=[keras.metrics.hinge]): so does this module.
 from .losses import (  # noqa: F401 -- re-exported, documented in losses
@@ -445,9 +446,76 @@ def metric_dtype(dtype, metric):
                      f"for a Python float. Received dtype={dtype!r}{keras_note}")
 
 
+class MetricVariable(Tensor):
+    """A metric's state, made by :meth:`Metric.add_variable`, as Keras 3's metric variables: a Tensor (computed
+    with as any other Tensor, never trained) that :meth:`assign`, :meth:`assign_add` and :meth:`assign_sub` change in
+    place. ``name`` is ``"<metric name>/<name>"``; ``initializer`` and ``aggregation`` are kept as given.
+
+    >>> v = MetricVariable(np.zeros(()), "m/total", "zeros", dtype="float32")
+    >>> v.assign_add(2.5)
+    >>> v.assign_sub(0.5)
+    >>> float(v), v.name
+    (2.0, 'm/total')
+    """
+
+    def __init__(self, value, name, initializer, dtype, aggregation="sum", backend=None):
+        super().__init__(value, dtype=dtype, backend=backend)
+        self.name = name
+        self.initializer = initializer
+        self.aggregation = aggregation
+
+    def assign(self, value):
+        """Set the value: ``value`` (a number, an array or a Tensor) of the variable's shape, cast to its dtype.
+
+        Raises:
+            ValueError: a value of another shape, as Keras 3 refuses it ("The shape of the target variable and the
+                shape of the target value in `variable.assign(value)` must match"); a number for a variable of
+                several values too (``assign_add`` broadcasts, as Keras').
+        """
+        if isinstance(value, Tensor):
+            value = value.detach().numpy()
+        array = np.asarray(value)
+        if array.shape != self.shape:
+            raise ValueError(f"Invalid value for argument `value` of {self.name}.assign: expected the variable's "
+                             f"shape {self.shape}, as Keras. Received value of shape {array.shape}")
+        self.data = Tensor(array, dtype=dtype_name(self.dtype), backend=self.backend).data
+
+    def assign_add(self, value):
+        """Add ``value`` (broadcast to the variable's shape) to the variable, in its dtype."""
+        self.assign(self.numpy() + _numpy(value, "value", self.name).astype(self.numpy().dtype))
+
+    def __deepcopy__(self, memo):
+        """A copy that is a variable too (a Tensor's copy would be a plain Tensor, without ``assign``)."""
+        new = MetricVariable(self.numpy().copy(), self.name, self.initializer, dtype_name(self.dtype),
+                             self.aggregation, backend=self.backend)
+        memo[id(self)] = new
+        return new
+
+    def assign_sub(self, value):
+        """Subtract ``value`` from the variable, in its dtype."""
+        self.assign(self.numpy() - _numpy(value, "value", self.name).astype(self.numpy().dtype))
+
+
+def _own_reset(metric):
+    """The package's own ``reset_state`` of ``metric``'s class (the first one in the method order defined in
+    tinygradconv), which :meth:`Metric.__init__` calls: the built-in metrics make their state there. A subclass of
+    your own makes its state after ``super().__init__()``, as in Keras, so its ``reset_state`` is not called then."""
+    for klass in type(metric).__mro__:
+        if "reset_state" in vars(klass) and klass.__module__.startswith("tinygradconv."):
+            return vars(klass)["reset_state"]
+    return Metric.reset_state
+
+
 class Metric:
     """Base class of stateful metrics: ``update_state``, ``result``, ``reset_state``; calling a metric updates it
     and returns the result.
+
+    A metric of your own, as in Keras 3: call ``super().__init__(name=name, **kwargs)`` first, then make its state
+    with :meth:`add_variable` (or :meth:`add_weight`), change it in ``update_state`` with ``assign``/``assign_add``,
+    and return it (or a value computed from it) in ``result``. The default :meth:`reset_state` sets every variable
+    to zeros, as Keras 3's does; a metric whose state is not made of variables writes its own ``reset_state``.
+    (The package's own metrics keep their state as NumPy values, made by their ``reset_state``, which ``__init__``
+    calls; the ``reset_state`` of a subclass of your own is not called there, since its state comes after.)
 
     Args:
         name: the name the metric is logged under.
@@ -482,21 +550,78 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or type(self).__name__
         self._result_dtype = metric_dtype(dtype, type(self).__name__)
-        self.reset_state()
+        self._variables = []
+        _own_reset(self)(self)
 
     @property
     def dtype(self):
         """The ``dtype`` the metric was made with (a name), or None (a Python float, computed in float64)."""
         return self._result_dtype
 
-    def reset_state(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @property
+    def variables(self) -> list:
+        """The variables :meth:`add_variable` made, in order (the package's own metrics have none: their state is
+        NumPy values)."""
+        return list(self._check_super_called()._variables)
 
-    def update_state(self, *args, **kwargs):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _check_super_called(self):
+        if "_variables" not in vars(self):       # Keras' message
+            raise RuntimeError(f"You forgot to call `super().__init__()` in the `__init__()` method of "
+                               f"{type(self).__name__}. Go add it!")
+        return self
 
-    def result(self) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A new state variable of the metric, as Keras 3's ``Metric.add_variable`` (same arguments):
+
+        Args:
+            shape: its shape (``()`` for one number).
+            initializer: its first value: a name (``"zeros"``, ``"ones"``), a config, a callable
+                ``initializer(shape, dtype=...)``, as for :meth:`~tinygradconv.layers.Layer.add_weight`.
+            dtype: its dtype (default: the metric's ``dtype``, else ``floatx()``, float32, as Keras).
+            aggregation: kept as given (Keras' distributed training reads it; ``"sum"``, ``"mean"``, ...).
+            name: its name, ``"<metric name>/<name>"`` (default ``"variable"``).
+
+        Returns:
+            a :class:`MetricVariable`, reset to zeros by the default :meth:`reset_state`, as in Keras.
+
+        Raises:
+            RuntimeError: ``super().__init__()`` was not called first (Keras' message).
+            ValueError: no ``initializer`` (Keras fails with "Invalid dtype: object").
+        """
+        from . import initializers
+
+        self._check_super_called()
+        if initializer is None:
+            raise ValueError(f"Invalid value for argument `initializer` of {type(self).__name__}.add_variable: "
+                             "expected an initializer (e.g. initializer='zeros'). Received initializer=None")
+        dtype = dtype_argument(dtype, METRIC_DTYPES) if dtype is not None else (self._result_dtype or
+                                                                                  config.floatx())
+        shape = (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(d) for d in shape)
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        variable = MetricVariable(value, f"{self.name}/{name or 'variable'}", initializer, dtype, aggregation)
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """:meth:`add_variable` by another name, as Keras 3 keeps it (``shape`` defaults to ``()``)."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    def reset_state(self):
+        """Set every variable of :meth:`add_variable` to zeros, as Keras 3's default (not to its initializer);
+        nothing else. Called at the start of each epoch and of ``evaluate``."""
+        for variable in self.variables:
+            variable.assign(np.zeros(variable.shape))
+
+    def update_state(self, *args, **kwargs):
+        """Accumulate a batch: every metric of your own writes it."""
+        raise NotImplementedError(f"{type(self).__name__} has no update_state(): a Metric subclass writes its own "
+                                  "update_state(y_true, y_pred, sample_weight=None)")
+
+    def result(self) -> float:
+        """The value: every metric of your own writes it."""
+        raise NotImplementedError(f"{type(self).__name__} has no result(): a Metric subclass writes its own "
+                                  "result()")
 
     def __call__(self, *args, **kwargs) -> float:
         self.update_state(*args, **kwargs)
@@ -524,7 +649,12 @@ class Metric:
         return cls(**config)
 
     def __repr__(self):
-        result = self.result()
+        try:
+            result = self.result()
+        except NotImplementedError:     # a metric of your own without result() yet: Keras' repr, the name alone
+            return f"<{type(self).__name__} name={self.name!r}>"
+        if isinstance(result, Tensor):
+            result = result.detach().numpy()
         shown = (f"{result:.6g}" if np.ndim(result) == 0     # one value per threshold: an array
                  else np.array2string(np.asarray(result), precision=6, separator=", "))
         return f"<{type(self).__name__} name={self.name!r} result={shown}>"

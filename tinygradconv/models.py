@@ -60,6 +60,7 @@ from .layers.layer import (
     unique_name,
 )
 from .tensor import Tensor
+from .utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .validation import dtype_argument, flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
@@ -513,6 +514,18 @@ class _CompileMetrics:
             raise ValueError("Cannot get result() since the metric has not yet been built (Keras' message): the "
                              "metrics given to compile are made at the first batch of fit() or evaluate()")
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every compiled metric with one batch, as Keras 3's ``CompileMetrics.update_state`` (what a
+        ``train_step`` of your own calls as ``metric.update_state(y, y_pred)`` for each of ``model.metrics``): the
+        metrics are made at the first call, from the shapes of ``y_true`` and ``y_pred`` (as ``fit`` makes them);
+        ``y_true`` (and ``sample_weight``) may be arrays, taken as the compiled loss takes them; ``y_pred`` is
+        detached. ``metrics`` ignore ``sample_weight`` and ``weighted_metrics`` take it, as in Keras 3."""
+        model = self._model
+        y_pred = [p.detach() for p in y_pred] if isinstance(y_pred, list) else y_pred.detach()
+        y_true = model._targets(y_true, y_pred)
+        sample_weight = None if sample_weight is None else model._targets(sample_weight, y_pred)
+        model._update_compiled_metrics(y_true, y_pred, sample_weight)
+
     def result(self) -> dict:
         self.check_built()
         logs = self._model._logs()
@@ -795,6 +808,99 @@ def prediction_for_loss(loss_fn, y_pred):
     return y_pred
 
 
+def _functional_arguments(args, kwargs):
+    """Whether the arguments that reach ``Model.__init__`` are those of a functional model, ``(inputs, outputs)``,
+    by Keras 3's rule (``functional_init_arguments``): two positional arguments, one and ``outputs=``, or both
+    ``inputs=`` and ``outputs=``."""
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+
+
+def _put_functional_behind(cls):
+    """Keras 3's ``inject_functional_model_class``: ``cls`` (a subclass of :class:`Model`, made with ``(inputs,
+    outputs)``) gets :class:`~tinygradconv.functional.Functional` in place of ``Model`` among its bases, at every
+    level of its hierarchy, so that its own methods (a ``train_step`` of your own) come first and the functional
+    model's after them. The class itself changes, for good, as in Keras; bases that are not models (mixins) are
+    left alone."""
+    from .functional import Functional
+
+    if cls is Model:
+        return Functional
+    if issubclass(cls, Functional) or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_put_functional_behind(base) for base in cls.__bases__)
+    return cls
+
+
+def _takes_functional_arguments(cls):
+    """Whether ``cls(inputs, outputs)`` reaches ``Model.__init__`` as such, by Keras 3's rule in ``from_config``:
+    its constructor is Model's, takes ``(inputs, outputs, ...)``, or passes on ``(*args, **kwargs)``."""
+    if cls.__init__ is Model.__init__:
+        return True
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return False
+    kinds = {p.kind for p in parameters}
+    passes_on = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD} <= kinds
+    return passes_on or [p.name for p in parameters[:2]] == ["inputs", "outputs"]
+
+
+def _python_logs(logs):
+    """What a step returned, as the logs ``fit`` and ``evaluate`` go on with, as Keras 3's ``pythonify_logs``
+    makes them: a dict value (``model.metrics``' ``compile_metrics`` gives ``{"mae": ...}``) is flattened into
+    the logs, and one-value Tensors and NumPy scalars become Python floats (arrays of several values stay arrays).
+
+    >>> _python_logs({"loss": np.float32(0.5), "compile_metrics": {"mae": 0.25}})
+    {'loss': 0.5, 'mae': 0.25}
+    """
+    if not isinstance(logs, dict):
+        raise TypeError(f"Invalid type for the value a step returned: expected a dict of logs ({{'loss': ..., "
+                        f"...}}), as Keras' train_step, test_step return. Received {logs!r} of type "
+                        f"{type(logs).__name__}")
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_python_logs(value))
+            continue
+        if isinstance(value, Tensor):
+            value = value.detach().numpy()
+        if isinstance(value, (numbers.Number, np.generic)) or (isinstance(value, np.ndarray) and value.ndim == 0):
+            value = float(value)
+        flat[key] = value
+    return flat
+
+
+def _check_step_signature(model, method):
+    """``TypeError`` for a ``train_step``/``test_step``/``predict_step`` of your own written with the signature this
+    package had before 2026-12-07, ``(self, x, y, sample_weight=None)``: Keras 3's is ``(self, data)``, and a step
+    called with ``data`` would fail with "missing 1 required positional argument"."""
+    step = getattr(model, method)
+    try:
+        parameters = list(inspect.signature(step).parameters.values())
+    except (TypeError, ValueError):
+        return
+    required = [p for p in parameters if p.default is inspect.Parameter.empty
+                and p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    if len(required) > 1:
+        raise TypeError(f"Invalid type for {type(model).__name__}.{method}: expected the signature {method}(self, "
+                        f"data), as Keras 3's. Received {method}{inspect.signature(step)}. Unpack the batch with "
+                        "`x, y, sample_weight = tinygradconv.utils.unpack_x_y_sample_weight(data)`")
+
+
+def _logged(result):
+    """A metric's result as the logs hold it: a float for one value, else a float64 array."""
+    if isinstance(result, Tensor):
+        result = result.detach().numpy()
+    return _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
+
+
+def _samples(data):
+    """The number of samples of a batch's ``x`` or ``y`` (an array, a Tensor, :class:`Columns`, a dict of them)."""
+    if isinstance(data, dict):
+        data = next(iter(data.values()))
+    return len(data)
+
+
 class Model(Layer):
     """A layer with a training loop. Subclass it, or use :class:`Sequential`.
 
@@ -806,6 +912,14 @@ class Model(Layer):
     ``call(inputs, training=None)``; ``training`` is ``True`` inside ``fit`` and ``False`` in ``evaluate``/``predict``,
     so pass it on to ``Dropout`` and ``BatchNormalization``. Sub-layers held in attributes (or in lists of them) are
     tracked: their weights appear in ``weights``/``trainable_weights`` and their penalties in ``losses``.
+
+    A subclass made with symbolic ``(inputs, outputs)``, ``CustomModel(inputs, outputs)`` (Keras' guide
+    "Customizing what happens in ``fit()``"), is a functional model that keeps the subclass's methods: as Keras 3
+    does (``inject_functional_model_class``), the subclass gets
+    :class:`~tinygradconv.functional.Functional` in place of ``Model`` among its bases, for good.
+
+    To change what one step of ``fit``, ``evaluate`` or ``predict`` does, override :meth:`train_step`,
+    :meth:`test_step` or :meth:`predict_step`, each ``(self, data)``, as in Keras 3.
 
     >>> import numpy as np
     >>> from tinygradconv.layers import Layer
@@ -848,7 +962,20 @@ class Model(Layer):
             obj._auto_config = arguments
         return obj
 
-    def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
+    def __init__(self, *args, **kwargs):
+        """``Model(name=None, dtype=None, trainable=True)`` for a model of your own (a subclass), or
+        ``(inputs, outputs, name=None, trainable=True)`` for a functional model (see the class docstring)."""
+        if _functional_arguments(args, kwargs):
+            from .functional import Functional
+
+            if not isinstance(self, Functional):
+                _put_functional_behind(type(self))
+                self._auto_config = None        # the config is the graph, as Functional's
+            Functional.__init__(self, *args, **kwargs)
+            return
+        self._init_model(*args, **kwargs)
+
+    def _init_model(self, name=None, dtype=None, trainable=True, **kwargs):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
         self.stop_training = False
         self.history = None
@@ -1216,8 +1343,6 @@ class Model(Layer):
         if not self.compiled:
             raise NotCompiledError(f"You must call `compile()` before using the model: `{method}()` was called on "
                                    f"model '{self.name}', which was never compiled.")
-        if self.loss is None and method in ("fit", "evaluate", "train_step", "test_step"):
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     # ------------------------------------------------------------------ metrics
     def _build_metrics(self, y_true, y_pred):
@@ -1246,8 +1371,14 @@ class Model(Layer):
         ``evaluate`` has made them), then, for a functional model of several outputs (compiled with a loss for each, or
         one loss for them all), one mean per output loss (``"<output name>_loss"``, in the order of ``evaluate``'s list)
         once the first batch (of ``fit``, ``evaluate``, ``train_on_batch``, ...) has built them, as Keras builds its
-        ``CompileLoss``; their ``result()`` is the logged value. Not listed: metrics of layers (layers here have no
-        ``add_metric``).
+        ``CompileLoss``; their ``result()`` is the logged value. Last, compiled or not, the metrics the model holds in
+        its attributes (``self.tracker = metrics.Mean(name="mine")``, directly or in a list), as Keras 3 tracks
+        them: ``fit`` and ``evaluate`` reset them with the others and log their results. Not listed: metrics of
+        layers (layers here have no ``add_metric``).
+
+        ``compile_metrics``' ``update_state(y, y_pred)`` updates the compiled metrics, as in Keras' guide
+        "Customizing what happens in ``fit()``" (``for metric in self.metrics: metric.update_state(y, y_pred)``,
+        the loss tracker taking ``update_state(loss)``). A ``metrics`` property of your own replaces this list.
 
         >>> from tinygradconv import layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(1)])
@@ -1261,17 +1392,57 @@ class Model(Layer):
         ['loss', 'compile_metrics']
         """
         if not self.compiled:
-            return []
+            return self._attribute_metrics()
         listed = [self._loss_tracker]
         call = getattr(self, "_compile_call", None) or {}
         # as Keras 3.15: a container once compile was given metrics or weighted_metrics (``[]`` too), none else
         if call.get("metrics") is not None or call.get("weighted_metrics") is not None:
             listed.append(_CompileMetrics(self))
-        return listed + self._built_output_loss_trackers()
+        return listed + self._built_output_loss_trackers() + self._attribute_metrics()
+
+    def __setattr__(self, name, value):
+        # Remember the attributes that hold metrics (Keras 3 tracks them): `metrics` reads only those, at every step
+        super().__setattr__(name, value)
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        holders = self.__dict__.get("_metric_attributes")
+        if any(isinstance(item, metrics_module.Metric) for item in items):
+            if holders is None:
+                holders = {}
+                object.__setattr__(self, "_metric_attributes", holders)
+            holders[name] = None
+        elif holders:
+            holders.pop(name, None)
+
+    def _attribute_metrics(self) -> list:
+        """The :class:`~tinygradconv.metrics.Metric` objects held in the model's attributes, directly or in a list
+        or tuple (holding one when assigned), in attribute order, each once (Keras 3 tracks them, and lists them
+        last in ``metrics``)."""
+        found = []
+        for name in self.__dict__.get("_metric_attributes") or ():
+            value = self.__dict__.get(name)
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, metrics_module.Metric) and all(item is not f for f in found):
+                    found.append(item)
+        return found
 
     def _built_output_loss_trackers(self) -> list:
         """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
         return []
+
+    def _step_logs(self):
+        """What the default steps return, as Keras 3's ``compute_metrics`` (``get_metrics_result``): the results of
+        :attr:`metrics`, from the model's own trackers (:meth:`_logs`), or, when ``metrics`` is a property of your
+        own, from the metrics it lists (a dict result flattened into the logs), as Keras reads them."""
+        if type(self).metrics is Model.metrics:
+            return self._logs()
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = _logged(result)
+        return logs
 
     def get_metrics_result(self) -> dict:
         """``{"loss": ..., name: result, ...}``: the current values of :attr:`metrics` (since the last reset), as
@@ -1286,7 +1457,7 @@ class Model(Layer):
         if not self.compiled:
             return {}
         _CompileMetrics(self).check_built()      # (refused before the metrics are made, as in Keras)
-        return self._logs()
+        return self._step_logs()
 
     def get_compile_config(self) -> dict:
         """The compile arguments as Keras 3 writes them (``compile_config`` of a ``.keras`` file: the optimizer
@@ -1324,7 +1495,14 @@ class Model(Layer):
         return ["loss"] + [name for name, _, _ in self._metric_specs]
 
     def reset_metrics(self):
-        """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``)."""
+        """Reset the loss tracker and every metric (done at the start of each epoch and of ``evaluate``): as Keras 3,
+        every metric :attr:`metrics` lists, so also those of a ``metrics`` property of your own."""
+        self._reset_compiled_metrics()
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _reset_compiled_metrics(self):
+        """Reset the loss tracker and the metrics of ``compile``."""
         self._loss_tracker.reset_state()        # in place: model.metrics[0] is the tracker
         for _, metric, _ in self._metrics or ():
             metric.reset_state()
@@ -1335,12 +1513,21 @@ class Model(Layer):
             # A float for a metric of one value (shape ()), else an array of the result's shape, as Keras 3 logs
             # them: several thresholds, or one value per class (F1Score(average=None), R2Score(
             # class_aggregation=None)) also when there is one class, array([0.4]) and not 0.4.
-            result = metric.result()
-            logs[name] = _float(result) if np.ndim(result) == 0 else np.asarray(result, dtype=np.float64)
+            logs[name] = _logged(metric.result())
+        for metric in self._attribute_metrics():      # held in attributes: logged too, as Keras
+            logs[metric.name] = _logged(metric.result())
         return logs
 
     def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
         self._loss_tracker.update(loss_value, batch)  # Keras weights the loss by batch size, sample weights or not
+        if y_true is not None:
+            self._update_compiled_metrics(y_true, y_pred, sample_weight)
+        elif self._metric_specs:
+            raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with "
+                             f"metrics {[n for n, _, _ in self._metric_specs]}, which need targets. Give `y`.")
+
+    def _update_compiled_metrics(self, y_true, y_pred, sample_weight=None):
+        """Update the metrics of ``compile`` (made at the first batch) with targets and predictions as Tensors."""
         if self._metrics is None:
             self._build_metrics(y_true, y_pred)
         if self._metrics:
@@ -1352,13 +1539,48 @@ class Model(Layer):
                     metric.update_state(y_true, y_pred, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ steps
-    def compute_loss(self, y_true, y_pred, sample_weight=None):
-        """The compiled loss (weighted by ``sample_weight`` if given), times ``loss_weights`` if compiled with it, plus
-        every penalty in ``model.losses``.
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss of a batch, as Keras 3's ``Model.compute_loss`` (same signature): the compiled loss of ``y``
+        and ``y_pred`` (weighted by ``sample_weight`` if given), times ``loss_weights`` if compiled with it, plus
+        every penalty in ``model.losses`` (``add_loss``, regularizers). ``x`` and ``training`` are not used here, as
+        in Keras; an override of your own may use them (``train_step`` passes them all).
+
+        Args:
+            x: the batch's inputs.
+            y: the targets: a Tensor or an array (taken in the dtype the loss computes in, see :meth:`_targets`);
+                None for a model compiled without a loss (its loss comes from ``add_loss``).
+            y_pred: the model's outputs on ``x``.
+            sample_weight: one weight per sample, or None.
+            training: whether the loss is that of a training step.
+
+        Returns:
+            a scalar Tensor.
+
+        Raises:
+            ValueError: nothing to compute, no compiled loss and no penalty (Keras' message, "No loss to compute.
+                Provide a `loss` argument in `compile()`."); a compiled loss without targets ``y``.
 
         A loss of your own (a function, not a :class:`~tinygradconv.losses.Loss`) receives a float16 prediction cast
         to float32, as Keras 3 wraps such a function in a ``LossFunctionWrapper`` of dtype ``floatx()``; the
         targets and weights are float32 already (see :meth:`_targets`)."""
+        del x, training         # as Keras' own, which uses neither
+        total = None
+        if self.loss is not None:
+            if y is None:
+                raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with a "
+                                 "loss, which needs targets. Give the targets, or compile without a loss when it "
+                                 "comes from add_loss only.")
+            y = self._targets(y, y_pred)
+            sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
+            total = self._compiled_loss(y, y_pred, sample_weight)
+        for penalty in self.losses:
+            total = penalty if total is None else total + penalty
+        if total is None:       # Keras' message, raised where Keras raises it: at the first step
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return total
+
+    def _compiled_loss(self, y_true, y_pred, sample_weight=None):
+        """The loss of ``compile`` (targets and weights as Tensors), times ``loss_weights`` if compiled with it."""
         y_pred = prediction_for_loss(self.loss, y_pred)
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
@@ -1369,9 +1591,20 @@ class Model(Layer):
             loss = loss.mean()
         if getattr(self, "_loss_weight", None) is not None:     # compile(loss_weights=w): w * loss, as Keras
             loss = loss * self._loss_weight
-        for penalty in self.losses:
-            loss = loss + penalty
         return loss
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """:meth:`compute_loss`, also when a ``compute_loss`` of your own has no ``training`` argument (Keras 3 added
+        it in 3.3 and calls such an override without it, as here)."""
+        takes_training = True
+        if type(self).compute_loss is not Model.compute_loss:      # (an override: its signature, once a step)
+            try:
+                takes_training = "training" in inspect.signature(self.compute_loss).parameters
+            except (TypeError, ValueError):
+                pass
+        if takes_training:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _targets(self, y, y_pred):
         """Targets (or sample weights) ``y`` as a Tensor on ``y_pred``'s backend, in the dtype the loss computes in:
@@ -1380,17 +1613,36 @@ class Model(Layer):
         weights are never rounded to float16 there: a target of 7e4 (float16's largest is 65504) or a weight of
         1e-8 (below float16's smallest, 6e-8) keeps its value, and the loss its float32 value, as in Keras. The
         loss's gradient is cast back to float16 at the prediction (:class:`~tinygradconv.losses.Loss` casts the
-        float16 prediction to float32, a differentiable cast)."""
+        float16 prediction to float32, a differentiable cast). A Tensor that is already so is taken as it is
+        (detached)."""
         dtype = dtype_name(y_pred.dtype)
-        return Tensor(y, dtype="float32" if dtype == "float16" else dtype, backend=y_pred.backend)
+        dtype = "float32" if dtype == "float16" else dtype
+        if isinstance(y, Tensor) and y.backend is y_pred.backend and dtype_name(y.dtype) == dtype:
+            return y.detach() if y.requires_grad else y
+        return Tensor(y, dtype=dtype, backend=y_pred.backend)
 
-    def train_step(self, x, y, sample_weight=None):
-        """One optimization step on a batch; returns the running logs of the epoch (``loss`` and metrics)."""
+    def zero_grad(self):
+        """Forget the gradient of every weight (``grad = None``), as ``torch.nn.Module.zero_grad()`` (which Keras'
+        guides call at the start of a ``train_step`` on PyTorch)."""
+        for weight in self.weights:
+            weight.grad = None
+
+    def train_step(self, data):
+        """One optimization step on a batch, as Keras 3's ``train_step(self, data)``; returns the logs (``loss`` and
+        the metrics, running means over the epoch).
+
+        ``data`` is the batch as ``fit`` packs it (:func:`~tinygradconv.utils.pack_x_y_sample_weight`): ``x``,
+        ``(x, y)`` or ``(x, y, sample_weight)``, NumPy arrays (one per input or output in a list for a model of
+        several); :func:`~tinygradconv.utils.unpack_x_y_sample_weight` unpacks it. An override of your own returns a
+        dict of logs; a value that is a dict (``compile_metrics``' ``result()``) is flattened into the logs, and
+        Tensors become floats, as in Keras 3.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._check_compiled("train_step")
         y_pred = self(x, training=True)
-        y_true = self._targets(y, y_pred)
+        y_true = None if y is None else self._targets(y, y_pred)
         sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
-        loss = self.compute_loss(y_true, y_pred, sample_weight)
+        loss = self._compute_loss(x, y_true, y_pred, sample_weight, training=True)
         variables, frozen = self._step_variables()  # after the call: a model builds its weights on its first batch
         for weight in variables:
             weight.grad = None  # forget anything accumulated outside fit
@@ -1401,8 +1653,8 @@ class Model(Layer):
             self.optimizer.apply([w.grad for w in variables], variables)
         for weight in variables + frozen:
             weight.grad = None
-        self._update_metrics(y_true, y_pred, _float(loss), len(y), sample_weight)
-        return self._logs()
+        self._update_metrics(y_true, y_pred, _float(loss), _samples(x if y is None else y), sample_weight)
+        return self._step_logs()
 
     def _step_variables(self):
         """The trainable weights, and the frozen ones that still receive gradients (all of them when the model
@@ -1416,16 +1668,25 @@ class Model(Layer):
         flagged = [w for w in weights if w.requires_grad]
         return (flagged, []) if self.trainable else ([], flagged)
 
-    def test_step(self, x, y, sample_weight=None):
-        """Accumulate the loss and metrics of a batch in inference mode; returns the running logs."""
+    def test_step(self, data):
+        """Accumulate the loss and metrics of a batch in inference mode, as Keras 3's ``test_step(self, data)``
+        (``data`` as for :meth:`train_step`); returns the running logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._check_compiled("test_step")
         with no_grad():
             y_pred = self(x, training=False)
-            y_true = self._targets(y, y_pred)
+            y_true = None if y is None else self._targets(y, y_pred)
             sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
-            loss = self.compute_loss(y_true, y_pred, sample_weight)
-        self._update_metrics(y_true, y_pred, _float(loss), len(y), sample_weight)
-        return self._logs()
+            loss = self._compute_loss(x, y_true, y_pred, sample_weight, training=False)
+        self._update_metrics(y_true, y_pred, _float(loss), _samples(x if y is None else y), sample_weight)
+        return self._step_logs()
+
+    def predict_step(self, data):
+        """The outputs on one batch, as Keras 3's ``predict_step(self, data)``: ``self(x, training=False)`` for
+        ``data`` as for :meth:`train_step` (``predict`` gives ``x`` alone). ``predict`` runs it without a graph and
+        joins the batches' outputs into NumPy arrays."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
 
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         if sample_weight is None:
@@ -1445,12 +1706,21 @@ class Model(Layer):
         ``y`` and ``sample_weight`` are arrays with the same number of samples. Returns them as arrays, and that
         number."""
         self._check_compiled(method)
-        if x is None or y is None:
+        _check_step_signature(self, "test_step" if method in ("evaluate", "test_on_batch") else "train_step")
+        if x is None or (y is None and not self._takes_data_without_targets()):
             source = _data_source(x) if y is None else None
             raise ValueError(f"`{method}` needs both inputs `x` and targets `y`{hint}{source or ''}")
-        x, y = self._input_data(x), self._target_data(y)
-        sample_weight = self._check_sample_weight(sample_weight)
+        x = self._input_data(x)
+        y = None if y is None else self._target_data(y)
+        sample_weight = None if y is None else self._check_sample_weight(sample_weight)  # (Keras drops it too)
         return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+
+    def _takes_data_without_targets(self):
+        """Whether ``fit`` and ``evaluate`` take ``x`` without ``y``, as Keras 3 does: for a model compiled without
+        a loss (its loss comes from ``add_loss``), or one whose ``train_step`` or ``test_step`` is its own. A model
+        compiled with a loss needs its targets (Keras fails inside the loss)."""
+        own_step = type(self).train_step is not Model.train_step or type(self).test_step is not Model.test_step
+        return self.loss is None or own_step
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -1458,7 +1728,9 @@ class Model(Layer):
         """Train the model for ``epochs`` passes over ``(x, y)``.
 
         Args:
-            x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples.
+            x, y: inputs and targets (NumPy arrays, lists or Tensors) with the same number of samples. ``y`` may
+                be left out for a model compiled without a loss (trained on its ``add_loss`` penalties) or with a
+                ``train_step`` of its own, as in Keras 3 (a ``sample_weight`` is then dropped, as Keras drops it).
             batch_size: samples per gradient step (default 32, or with ``steps_per_epoch`` as many as make the data
                 fill that many batches, as Keras); the last batch of an epoch may be smaller. 0 is a
                 ``ValueError`` (Keras 3 reads it as None).
@@ -1509,9 +1781,11 @@ class Model(Layer):
 
         Raises:
             NotCompiledError: the model was not compiled.
-            ValueError: bad arguments or data (checked before any training starts).
+            ValueError: bad arguments or data (checked before any training starts); nothing to train on, no loss
+                compiled and no ``add_loss`` penalty (Keras' "No loss to compute", at the first batch).
             TypeError: an argument of the wrong type (``epochs`` not an integer, ``shuffle`` not a bool or a
-                string, a ``class_weight`` that is not a dict with integer class keys and number weights).
+                string, a ``class_weight`` that is not a dict with integer class keys and number weights); a
+                ``train_step`` of your own with another signature than ``(self, data)``.
         """
         x, y, sample_weight, n = self._check_labelled_data("fit", x, y, sample_weight,
                                                            " (NumPy arrays, lists or Tensors)")
@@ -1551,8 +1825,9 @@ class Model(Layer):
                 raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
                                  f"validation and training set as specified by `validation_split={validation_split}`. "
                                  "Either provide more data, or a different value for the `validation_split` argument.")
-            val = (x[split_at:], y[split_at:], None if sample_weight is None else sample_weight[split_at:])
-            x, y = x[:split_at], y[:split_at]
+            val = (x[split_at:], None if y is None else y[split_at:],
+                   None if sample_weight is None else sample_weight[split_at:])
+            x, y = x[:split_at], None if y is None else y[:split_at]
             sample_weight = None if sample_weight is None else sample_weight[:split_at]
             n = split_at
         if class_weight is not None:        # the training samples only, after the split, as Keras
@@ -1579,6 +1854,8 @@ class Model(Layer):
         any length) pass only if the model runs on ``x_val`` and ``y_val`` relates to its outputs as ``y`` does to
         its outputs on ``x``: checked on one sample of each, in inference mode.
         """
+        if y is None or y_val is None:   # no targets (a model trained by add_loss): nothing to compare
+            return
         if any(getattr(a, "is_columns", False) for a in (x, y, x_val, y_val)):  # several inputs or outputs
             return  # per-array shapes; a mismatch fails in the first validation pass, naming the input or output
         if x_val.shape[1:] == x.shape[1:] and y_val.shape[1:] == y.shape[1:]:
@@ -1612,7 +1889,9 @@ class Model(Layer):
             logs = {}
             for step, index in enumerate(passes.epoch()):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
+                batch = pack_x_y_sample_weight(x[index], None if y is None else y[index],
+                                               None if sample_weight is None else sample_weight[index])
+                logs = _python_logs(self.train_step(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -1656,7 +1935,8 @@ class Model(Layer):
         logs = {}
         for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
             _callbacks.on_test_batch_begin(step)
-            logs = self.test_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
+            logs = _python_logs(self.test_step(pack_x_y_sample_weight(
+                x[index], None if y is None else y[index], None if sample_weight is None else sample_weight[index])))
             _callbacks.on_test_batch_end(step, logs)
         _callbacks.on_test_end(logs)
         return _returned_logs(logs, return_dict)
@@ -1678,14 +1958,14 @@ class Model(Layer):
         if class_weight is not None:
             sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
         self.reset_metrics()
-        return _returned_logs(self.train_step(x, y, sample_weight), return_dict)
+        return _returned_logs(_python_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of one batch in inference mode, as Keras 3's ``Model.test_on_batch``; returned as
         :meth:`train_on_batch` returns them."""
         x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight)
         self.reset_metrics()
-        return _returned_logs(self.test_step(x, y, sample_weight), return_dict)
+        return _returned_logs(_python_logs(self.test_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
@@ -1693,6 +1973,7 @@ class Model(Layer):
         ``batch_size`` defaults as in :meth:`evaluate`. A model that takes one input (a ``Sequential``) refuses a
         list of several arrays, as Keras does: they are never stacked into one."""
         self._check_initialized()
+        _check_step_signature(self, "predict_step")
         x = self._input_data(x)
         n = _check_cardinality({"x": x})
         verbose = _check_verbose(verbose)
@@ -1706,7 +1987,7 @@ class Model(Layer):
         with no_grad():
             for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
                 callback_list.on_predict_batch_begin(step)
-                out = self(x[index], training=False)
+                out = self.predict_step(pack_x_y_sample_weight(x[index]))
                 out = [o.numpy() for o in out] if isinstance(out, (list, tuple)) else out.numpy()
                 outputs.append(out)
                 callback_list.on_predict_batch_end(step, {"outputs": out})
@@ -1957,11 +2238,13 @@ class Model(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model."""
-        if cls is Model and "input_layers" in config:
-            from .functional import Functional
+        """Rebuild the model; ``Model.from_config`` of a functional model's config gives a functional model, and so
+        does a subclass's whose constructor takes ``(inputs, outputs)`` (Model's own, or ``(*args, **kwargs)``), as
+        in Keras 3: an instance of that subclass (see the class docstring)."""
+        if "input_layers" in config and (cls is Model or _takes_functional_arguments(cls)):
+            from .functional import Functional, functional_from_config
 
-            return Functional.from_config(config, custom_objects=custom_objects)
+            return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
         return cls(**config)
 
 

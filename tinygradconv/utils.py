@@ -1,5 +1,7 @@
 """Helpers of ``keras.utils`` that toy scripts start with: ``to_categorical`` (class labels as one-hot rows) and
-``set_random_seed`` (one call that makes a run repeatable); and, as in ``keras.utils``, ``custom_object_scope``,
+``set_random_seed`` (one call that makes a run repeatable); ``unpack_x_y_sample_weight`` and
+``pack_x_y_sample_weight`` (the batch ``data`` of :meth:`~tinygradconv.models.Model.train_step` and its siblings, as
+Keras packs it); and, as in ``keras.utils``, ``custom_object_scope``,
 ``get_custom_objects`` and ``register_keras_serializable`` (your own functions and classes, found by name when a
 model is loaded), documented in :mod:`tinygradconv.saving`.
 
@@ -25,7 +27,7 @@ from ._lookup import (  # noqa: F401 -- as in keras.utils; documented in tinygra
 )
 from .validation import integer
 
-__all__ = ["set_random_seed", "to_categorical"]
+__all__ = ["pack_x_y_sample_weight", "set_random_seed", "to_categorical", "unpack_x_y_sample_weight"]
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:
@@ -77,3 +79,44 @@ def set_random_seed(seed) -> None:
     python_random.seed(seed)
     np.random.seed(seed)
     our_random.set_seed(seed)
+
+
+def unpack_x_y_sample_weight(data) -> tuple:
+    """``(x, y, sample_weight)`` from the ``data`` that ``fit``, ``evaluate`` and ``predict`` hand to
+    :meth:`~tinygradconv.models.Model.train_step`, ``test_step`` and ``predict_step``, as
+    ``keras.utils.unpack_x_y_sample_weight``: ``data`` is ``x`` alone, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)`` (a list is read as a tuple); what is missing is None.
+
+    Raises:
+        ValueError: a tuple (or list) of more than 3 entries (Keras' message).
+
+    >>> unpack_x_y_sample_weight(([1.0], [2.0]))
+    ([1.0], [2.0], None)
+    >>> unpack_x_y_sample_weight("x")
+    ('x', None, None)
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
+                     f"{data}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The ``data`` of one batch as ``fit`` packs it, as ``keras.utils.pack_x_y_sample_weight``: ``x`` alone when
+    there is no ``y`` (``(x,)`` when ``x`` is a list or tuple of inputs, so that it is not read as ``(x, y)``),
+    ``(x, y)``, or ``(x, y, sample_weight)``. As in Keras, a ``sample_weight`` without ``y`` is dropped.
+
+    >>> pack_x_y_sample_weight([1.0], [2.0])
+    ([1.0], [2.0])
+    >>> pack_x_y_sample_weight([[1.0], [2.0]])          # two inputs, no targets
+    ([[1.0], [2.0]],)
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return x, y
+    return x, y, sample_weight
