@@ -212,3 +212,24 @@ def test_batchnorm_training_on_an_empty_batch_as_keras():
     assert np.isnan(ours.gamma.grad.numpy()).all()
     np.testing.assert_array_equal(ours.beta.grad.numpy(), theirs.beta.value.grad.numpy())
     np.testing.assert_array_equal(ours.moving_mean.numpy(), keras.ops.convert_to_numpy(theirs.moving_mean))
+
+
+@pytest.mark.parametrize("value", [1e15, -3e12, 7e9, 3.0])
+@pytest.mark.parametrize("length", [3, 5, 7, 8, 33])
+def test_a_constant_row_normalizes_to_zeros_whatever_its_magnitude(value, length):
+    """Found by a builder: a constant float32 row of 1e15 (length 5) normalized to -1 (its rounded sum made the mean
+    1 ulp off, so every centered value was -1 ulp), where Keras and torch give 0. Values against Keras; the
+    gradient is the exact one, rstd * (g - mean(g)) with rstd = 1/sqrt(epsilon) (by hand), as for a row of 3.0 (torch's
+    float32 kernel loses it to rounding at 1e15)."""
+    keras = pytest.importorskip("keras", reason="Keras 3 is the reference")
+    torch = pytest.importorskip("torch", reason="Keras runs on torch here")
+    x = np.full((2, length), value, dtype="float32")
+    g = np.arange(2 * length, dtype="float32").reshape(2, length)
+    ours = tg.tensor(x, requires_grad=True)
+    layer = tg.layers.LayerNormalization()
+    y = layer(ours)
+    (y * tg.tensor(g)).sum().backward()
+    theirs = keras.layers.LayerNormalization()(torch.tensor(x)).detach().numpy()
+    np.testing.assert_array_equal(y.numpy(), theirs)
+    by_hand = (g - g.mean(axis=1, keepdims=True)) / np.sqrt(np.float64(layer.epsilon))
+    np.testing.assert_allclose(ours.grad.numpy(), by_hand, rtol=1e-5, atol=1e-6 * np.abs(by_hand).max())

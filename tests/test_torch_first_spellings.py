@@ -541,6 +541,8 @@ def test_to_takes_pytorchs_device_names(backend):
         assert moved.backend.name == "numpy" and moved.tolist() == [1.0, 2.0] and t.to("cuda") is t
     else:
         assert t.to("cpu") is t and t.to(t.device) is t
+        torch = pytest.importorskip("torch", reason="a torch.device object")
+        assert t.to(torch.device("cpu")) is t
     if "cupy" not in tg.available_backends():
         with pytest.raises(ValueError, match="needs CuPy"):
             t.to("cuda:0")

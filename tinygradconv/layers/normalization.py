@@ -86,7 +86,10 @@ def _moments(x, axes, overflow="keras"):
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
-    if _near_overflow(x, axes, mean.data, variance.data):
+    rounded, near_overflow = _statistics_need_care(x, axes, mean.data, variance.data)
+    if rounded:
+        mean, centered, variance = _shifted_moments(x, axes)
+    if near_overflow:
         if overflow == "torch":
             mean, centered, variance = _mean_without_overflow(x, axes, mean)
         check = _keras_overflow if overflow == "keras" else _torch_overflow
@@ -94,6 +97,17 @@ def _moments(x, axes, overflow="keras"):
         if nans is not None:
             variance = variance + nans
     return mean, variance
+
+
+def _shifted_moments(x, axes):
+    """The mean and the two-pass variance of ``x`` shifted by its first element of each group (a constant, outside
+    the graph): ``mean = x_0 + mean(x - x_0)``, which is ``x_0`` exactly for a constant group, with the gradient of
+    the plain mean; and the centered values (graph tensors)."""
+    index = tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))
+    shift = x.detach()[index]
+    mean = shift + (x - shift).mean(axis=axes, keepdims=True)
+    centered = x - mean
+    return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
 
 
 def _mean_without_overflow(x, axes, mean):
@@ -113,18 +127,34 @@ def _mean_without_overflow(x, axes, mean):
     return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
 
 
-def _near_overflow(x, axes, mean, variance):
-    """Whether some square of ``x`` may come near the largest number of its dtype (checked on the statistics
-    alone, so the ordinary path reads ``x`` no further); never for an empty input (its NaN statistics, the mean of
-    nothing, are already Keras')."""
+_EPSILON = {name: float(np.finfo(name).eps) for name in ("float16", "float32", "float64")}
+_LARGEST = {name: float(np.finfo(name).max) for name in _EPSILON}
+
+
+def _statistics_need_care(x, axes, mean, variance):
+    """``(rounded, near_overflow)``, read from the statistics alone (so the ordinary path reads ``x`` no further):
+
+    - ``rounded``: some group's spread is within a few roundings of its mean, where the rounding of the mean itself
+      shows in the centered values (a constant float32 row of 1e15 has a mean 1 ulp off, its sum being rounded, so
+      its centered values were all -1 ulp and it normalized to -1, not to the 0 of torch's running mean and of
+      Keras: found by a builder); :func:`_shifted_moments` is exact there.
+    - ``near_overflow``: some square of ``x`` may come near the largest number of its dtype, never for an empty
+      input (its NaN statistics, the mean of nothing, are already Keras').
+    """
     count = math.prod(x.shape[a] for a in axes)
-    if count == 0 or 0 in x.shape:
-        return False
+    name = dtype_name(x.dtype)
+    if count == 0 or 0 in x.shape or name not in _EPSILON:
+        return False, False
     xp = x.backend.xp
     with np.errstate(over="ignore", invalid="ignore"):      # (overflow is the point here: no RuntimeWarning)
+        squared_mean = mean * mean
+        largest = _LARGEST[name] / 4
+        rounded = bool(xp.any((variance > 0) & (variance <= (16 * _EPSILON[name] ** 2) * squared_mean)
+                              & (squared_mean < largest)))     # (rows near overflow: the overflow rules below)
         # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
         # (inf) or is NaN fails the test
-        return not bool(xp.all(count * (variance + mean * mean) < float(np.finfo(dtype_name(x.dtype)).max) / 4))
+        near_overflow = not bool(xp.all(count * (variance + squared_mean) < largest))
+    return rounded, near_overflow
 
 
 def _keras_overflow(x, axes, mean):

@@ -162,11 +162,13 @@ def _dtype_meant(value):
         return None
 
 
-@register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
 def backend_of_device(tensor, backend):
     """``backend`` for :meth:`~tinygradconv.tensor.Tensor.to`, PyTorch's device names read as backends:
     ``"cpu"`` is None (stay) for a tensor on a CPU backend (numpy, array_api_strict) and ``"numpy"`` for one on
-    cupy; ``"cuda"`` and ``"cuda:N"`` are ``"cupy"``; anything else is returned as it is (a backend's name)."""
+    cupy; ``"cuda"`` and ``"cuda:N"`` are ``"cupy"``, and so are ``torch.device`` objects of those names; anything
+    else is returned as it is (a backend's name)."""
+    if type(backend).__name__ == "device" and getattr(backend, "type", None) in ("cpu", "cuda"):   # torch.device
+        backend = str(backend)
     if not isinstance(backend, str) or backend.partition(":")[0] not in ("cpu", "cuda"):
         return backend
     if backend.startswith("cuda"):
@@ -174,6 +176,7 @@ def backend_of_device(tensor, backend):
     return None if tensor.backend.name in ("numpy", "array_api_strict") else "numpy"
 
 
+@register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
 class ToBackend(Function):
     """The same values on another backend (the op behind ``Tensor.to``, as PyTorch's ``Tensor.to(device)``):
     ``y = a``, so ``dL/da = dL/dy``, copied back to ``a``'s backend. The values are copied, never shared, and keep
