@@ -433,7 +433,9 @@ class Dropout(Layer):
         if self.seed is None and self.noise_shape is None and dtype.startswith("float"):
             # Keras on torch, unseeded: torch.nn.functional.dropout, x * (mask * (1 / keep)): a dropped inf or NaN
             # gives NaN (inf * 0); 1 / keep rounded to the input's dtype, as torch's noise tensor holds it
-            noise = Tensor(kept.astype(dtype) * np.asarray(1.0 / keep, dtype=dtype), backend=inputs.backend)
+            opmath = np.float64 if dtype_name(dtype) == "float64" else np.float32    # torch's div_ of the mask
+            scale = np.asarray(opmath(1.0) / opmath(keep), dtype=dtype)             # by keep: fl32(1) / fl32(keep)
+            noise = Tensor(kept.astype(dtype) * scale, backend=inputs.backend)
             noise.name = f"{self.name} mask"  # in a graph (plot_graph), not an unnamed "input" beside the model's
             return inputs * noise
         kept = Tensor(kept, dtype="bool", backend=inputs.backend)
