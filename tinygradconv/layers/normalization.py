@@ -173,6 +173,8 @@ def _keras_overflow(x, axes, mean):
 def _torch_overflow(x, axes, mean):
     r"""An array to add to the two-pass variance: NaN in the rows where torch's CPU ``layer_norm`` kernel (torch
     2.13, float32 and float64) gives NaN, 0 elsewhere; ``None`` where there is none. ``axes`` are consecutive.
+    (Keras 3.15 on torch runs a float64 layer through the float32 kernel, computing in float32: the float64 rule
+    here is torch's, ``torch.nn.LayerNorm`` in float64; see docs/keras_compatibility.md.)
 
     That kernel takes each row's moments with Welford's algorithm, in vectors of 32 bytes (8 float32 or 4 float64
     lanes): lane ``k`` takes elements ``k, k + 8, ...`` and the elements after the last full vector are taken one
