@@ -875,6 +875,9 @@ def _check_step_signature(model, method):
     package had before 2026-12-07, ``(self, x, y, sample_weight=None)``: Keras 3's is ``(self, data)``, and a step
     called with ``data`` would fail with "missing 1 required positional argument"."""
     step = getattr(model, method)
+    function = getattr(step, "__func__", step)
+    if function is getattr(Model, method) or function in _CHECKED_STEPS:   # at every train_on_batch: read once
+        return
     try:
         parameters = list(inspect.signature(step).parameters.values())
     except (TypeError, ValueError):
@@ -885,6 +888,10 @@ def _check_step_signature(model, method):
         raise TypeError(f"Invalid type for {type(model).__name__}.{method}: expected the signature {method}(self, "
                         f"data), as Keras 3's. Received {method}{inspect.signature(step)}. Unpack the batch with "
                         "`x, y, sample_weight = tinygradconv.utils.unpack_x_y_sample_weight(data)`")
+    _CHECKED_STEPS.add(function)
+
+
+_CHECKED_STEPS = set()    # the steps of your own whose signature was found right (functions: a few per session)
 
 
 def _logged(result):
