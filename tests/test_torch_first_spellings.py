@@ -636,6 +636,64 @@ def test_set_grad_enabled_as_function_context_and_decorator(torch):
     assert tg.is_grad_enabled() and torch.is_grad_enabled()
 
 
+def test_set_grad_enabled_entered_twice_sets_its_mode_each_time_as_torch(torch):
+    """A reviewer's case: the second `with` of one set_grad_enabled(False) object recorded graphs (its __enter__ did
+    nothing); PyTorch's __enter__ sets the mode, and __exit__ restores the mode from before the call."""
+    seen = {}
+    for lib in (tg, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        cm = lib.set_grad_enabled(False)
+        states = [lib.is_grad_enabled()]
+        with cm:
+            states.append(lib.is_grad_enabled())
+        states.append(lib.is_grad_enabled())
+        with cm:
+            states += [lib.is_grad_enabled(), (x * 2).requires_grad]
+        states.append(lib.is_grad_enabled())
+        seen[lib.__name__] = states
+    assert seen["tinygradconv"] == seen["torch"] == [False, False, True, False, False, True]
+
+
+def test_set_grad_enabled_decorates_a_generator_function_as_torch(torch):
+    """The body of a decorated generator function runs in the mode each time it is resumed (it had recorded, as
+    the call that makes the generator runs none of it); the caller's mode holds between, as in PyTorch."""
+
+    def trace(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        log = []
+
+        @lib.set_grad_enabled(False)
+        def steps(n):
+            try:
+                for _ in range(n):
+                    try:
+                        received = yield (x * 2).requires_grad
+                        log.append(("received", received, lib.is_grad_enabled()))
+                    except KeyError:
+                        log.append(("thrown", lib.is_grad_enabled()))
+            finally:
+                log.append(("finally", lib.is_grad_enabled()))
+            return "done"
+
+        assert lib.is_grad_enabled()
+        g = steps(3)
+        log.append(("first", next(g), lib.is_grad_enabled()))
+        log.append(("sent", g.send("a"), lib.is_grad_enabled()))
+        log.append(("after throw", g.throw(KeyError("k")), lib.is_grad_enabled()))
+        with pytest.raises(StopIteration) as stop:
+            g.send("b")
+        log.append(("returned", stop.value.value, lib.is_grad_enabled()))
+        h = steps(5)
+        next(h)
+        h.close()
+        log.append(("closed", lib.is_grad_enabled(), steps.__name__))
+        return log
+
+    ours_log = trace(tg)
+    assert ours_log == trace(torch)
+    assert ("first", False, True) in ours_log and ("finally", False) in ours_log
+
+
 def test_to_takes_pytorchs_device_names(backend):
     """PyTorch's `x.to(device)` habit (found by F4): `t.to("cpu")` and `t.to(t.device)` had raised "Unknown backend
     'cpu'" although `t.device` prints "cpu". A CPU tensor stays itself (as torch's `to` of its own device); "cuda"
