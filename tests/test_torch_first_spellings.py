@@ -567,6 +567,38 @@ def test_full_like_special_values_and_requires_grad_as_torch(torch, backend):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_full_like_beyond_a_floating_range_is_refused_as_torch(torch, backend, dtype):
+    """A reviewer's cases: float32 ``full_like(x, 1e39)`` gave inf with a NumPy RuntimeWarning where PyTorch raises
+    "value cannot be converted to type float without overflow". PyTorch's rule for tensors of two elements or more
+    holds for every size here (its one-element float16 path rounds 65519 to 65504 and 1e5 to inf instead)."""
+    if dtype == "float16" and backend == "array_api_strict":
+        pytest.skip("array_api_strict has no float16")
+    x, t = ours(np.zeros((2, 3)), backend, dtype), torch.zeros((2, 3), dtype=getattr(torch, dtype))
+    largest = float(np.finfo(dtype).max)
+    refused = [2 ** 64, -2 ** 63 - 1]                                    # integers PyTorch does not convert
+    refused += [] if dtype == "float64" else [1e39, -1e39, float(np.nextafter(np.float64(largest), np.inf))]
+    refused += [65519, 1e5, 65504.5] if dtype == "float16" else []
+    for value in refused:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="Invalid value for argument `fill_value` of full_like"):
+                tg.ops.full_like(x, value)
+        with pytest.raises((RuntimeError, OverflowError)):
+            torch.full_like(t, value)
+    accepted = [largest, -largest, 0.1, INF, -INF, NAN, 7]
+    accepted += [] if dtype == "float16" else [2 ** 64 - 1, -2 ** 63, 3.4028234663852886e38]
+    for value in accepted + ([1e39] if dtype == "float64" else []):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            same(tg.ops.full_like(x, value), torch.full_like(t, value))
+    if dtype == "float16":                            # PyTorch's one-element path: the documented difference
+        one = torch.zeros(1, dtype=torch.float16)
+        assert torch.full_like(one, 65519).tolist() == [65504.0] and torch.full_like(one, 1e5).tolist() == [INF]
+        with pytest.raises(ValueError, match="beyond float16's range"):
+            tg.ops.full_like(ours([0.0], backend, "float16"), 65519)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_random_creators_like_draw_in_range_repeatably(backend, dtype):
     if dtype == "float16" and backend == "array_api_strict":
         pytest.skip("array_api_strict has no float16")
