@@ -476,6 +476,11 @@ def test_type_casts_as_torch(torch, backend):
     for dtype in ("torch.DoubleTensor", "torch.LongTensor"):
         same(x.type(dtype), t.type(dtype))
     same(x.type(torch.float64), t.type(torch.float64))
+    for cls in (torch.FloatTensor, torch.LongTensor, torch.HalfTensor, torch.Tensor):    # the classes (a reviewer)
+        if not (cls is torch.HalfTensor and backend == "array_api_strict"):
+            same(x.type(cls), t.type(cls))
+    with pytest.raises(TypeError, match="torch.BFloat16Tensor"):
+        x.type(torch.BFloat16Tensor)
     same(x.type("float64"), t.type(torch.float64))             # our dtype names too (PyTorch refuses them)
     y, ty = x.type("torch.DoubleTensor"), t.type("torch.DoubleTensor")
     (y * y).sum().backward()
@@ -491,6 +496,8 @@ def test_type_casts_as_torch(torch, backend):
         x.type("float64", foo=1)
     with pytest.raises(ValueError, match="another device"):
         x.type("torch.cuda.FloatTensor")
+    with pytest.raises(ValueError, match="another device"):
+        x.type(torch.cuda.FloatTensor)
 
 
 def test_device(torch, backend):

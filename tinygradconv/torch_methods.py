@@ -1317,7 +1317,8 @@ class TorchMethods(NumpyUfuncs):
         on the ``cupy`` backend), so that printed output and ported comparisons read as in PyTorch. It names
         PyTorch's classes, not ours: ``str(t.dtype)`` is the dtype here (``"float32"``).
 
-        With ``dtype`` (a dtype name such as ``"float64"``, a NumPy or PyTorch dtype, or one of those PyTorch names):
+        With ``dtype`` (a dtype name such as ``"float64"``, a NumPy or PyTorch dtype, one of those PyTorch names, or
+        PyTorch's class of that name, ``torch.DoubleTensor``; ``torch.Tensor`` is float32, PyTorch's default):
         this tensor cast to it, as :meth:`~tinygradconv.tensor.Tensor.astype` (differentiable between floating
         dtypes), or the tensor itself when it has that dtype already (as PyTorch). ``non_blocking`` is accepted and
         has no effect (PyTorch's, for copies to a GPU).
@@ -1338,6 +1339,9 @@ class TorchMethods(NumpyUfuncs):
         cuda = self.backend.name == "cupy"
         if dtype is None:
             return ("torch.cuda." if cuda else "torch.") + _TORCH_TYPE_NAMES[dtype_name(self.dtype)]
+        if isinstance(dtype, type) and getattr(dtype, "__module__", None) in ("torch", "torch.cuda") and \
+                dtype.__name__.endswith("Tensor"):   # PyTorch's classes: torch.FloatTensor, read by their names
+            dtype = f"{dtype.__module__}.{'FloatTensor' if dtype.__name__ == 'Tensor' else dtype.__name__}"
         if isinstance(dtype, str) and dtype.startswith("torch.") and dtype.endswith("Tensor"):
             on_cuda = dtype.startswith("torch.cuda.")
             kind = dtype[len("torch.cuda." if on_cuda else "torch."):]
