@@ -5,6 +5,7 @@
 Each is compared with PyTorch 2.13 itself (values, dtypes, gradients, errors), skipped visibly without it; a few
 hand-computed cases need no PyTorch."""
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -46,7 +47,8 @@ B = [[2.0, 0.5, -3.0], [1.0, -INF, 4.0]]
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("call", [("add", {}), ("add", {"alpha": 2}), ("add", {"alpha": -0.5}), ("sub", {}),
-                                  ("sub", {"alpha": 3}), ("mul", {}), ("div", {}),
+                                  ("sub", {"alpha": 3}), ("add", {"alpha": 0.1}), ("sub", {"alpha": 0.01}),
+                                  ("mul", {}), ("div", {}),
                                   ("div", {"rounding_mode": "trunc"}), ("div", {"rounding_mode": "floor"})])
 def test_binary_methods_match_torch_with_their_gradients(torch, backend, dtype, call):
     if dtype == "float16" and backend == "array_api_strict":
@@ -103,6 +105,109 @@ def test_rank0_empty_and_numbers_match_torch(torch, backend):
                              ("div", {"rounding_mode": "floor"})):
             same(getattr(ours(data, backend), name)(other, **kwargs),
                  getattr(theirs(torch, data), name)(torch.tensor(other, dtype=torch.float64), **kwargs))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("alpha", [0.1, 0.01, 3, -0.5])
+@pytest.mark.parametrize("name", ["add", "sub"])
+def test_alpha_is_applied_with_one_rounding_as_torch(torch, backend, dtype, alpha, name):
+    """``self + alpha * other`` rounded once (PyTorch's fused kernel), with ``alpha`` and ``other`` in the result's
+    dtype: rounding ``alpha * other`` first had differed from PyTorch in 9-28% of random float32 elements. The
+    reference is PyTorch for float32 and the exact value (fractions), rounded once, for float16 (PyTorch's float16
+    kernel rounds twice in the elements its vector loop leaves over, which depend on the size and thread count)."""
+    if dtype == "float16" and backend == "array_api_strict":
+        pytest.skip("array_api_strict has no float16")
+    rng = np.random.default_rng(11)
+    n = 4000 if dtype == "float32" else 300
+    a = rng.standard_normal(n).astype(dtype)
+    b = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3, n)).astype(dtype)
+    y = getattr(ours(a, backend, dtype), name)(ours(b, backend, dtype), alpha=alpha)
+    if dtype == "float32":
+        same(y, getattr(torch.from_numpy(a), name)(torch.from_numpy(b), alpha=alpha))
+        return
+    sign = 1 if name == "add" else -1
+    alpha16 = Fraction(float(np.float16(alpha)))
+    exact = [Fraction(float(p)) + sign * alpha16 * Fraction(float(q)) for p, q in zip(a, b)]
+    assert all(Fraction(float(e)) == e for e in exact)          # float64 holds them: one rounding below
+    np.testing.assert_array_equal(y.numpy(), np.array([float(e) for e in exact]).astype("float16"))
+
+
+def test_alpha_near_cancellation_and_a_hundred_in_place_steps_as_torch(torch, backend):
+    """The reviewer's cases: float32 -0.12950517 + 0.1 * 1.2951455 (exactly 9.38072077e-06) was 9.387731552e-06
+    here, 7e-4 off; 100 steps of ``w.sub_(g, alpha=0.01)`` on 10000 weights left 782 of them off PyTorch's."""
+    a, b = np.float32(-0.12950517), np.float32(1.2951455)
+    y = ours([a], backend, "float32").add(ours([b], backend, "float32"), alpha=0.1)
+    same(y, torch.tensor([a]).add(torch.tensor([b]), alpha=0.1))
+    exact = Fraction(float(a)) + Fraction(float(np.float32(0.1))) * Fraction(float(b))
+    assert y.tolist() == [float(np.float32(float(exact)))] and abs(y.tolist()[0] - 9.38072077e-06) < 1e-12
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal(10000).astype(np.float32)
+    w, tw = ours(w0, backend, "float32"), torch.from_numpy(w0.copy())
+    for _ in range(100):
+        g = rng.standard_normal(10000).astype(np.float32)
+        w.sub_(ours(g, backend, "float32"), alpha=0.01)
+        tw.sub_(torch.from_numpy(g), alpha=0.01)
+    same(w, tw)
+
+
+def test_alpha_with_a_number_a_broadcast_and_mixed_dtypes_as_torch(torch, backend):
+    x = np.array([[1.0, -0.7], [0.3, 2.5]], dtype=np.float32)
+    same(ours(x, backend, "float32").add(0.1, alpha=0.1), torch.from_numpy(x).add(0.1, alpha=0.1))
+    same(ours(x, backend, "float32").sub(ours([[0.3], [-1.1]], backend, "float32"), alpha=0.01),
+         torch.from_numpy(x).sub(theirs(torch, [[0.3], [-1.1]], "float32"), alpha=0.01))
+    same(ours(1.5, backend, "float32").add(0.1, alpha=3), torch.tensor(1.5).add(0.1, alpha=3))          # rank 0
+    if backend != "array_api_strict":
+        h = ours([1.0, 2.0], backend, "float16")
+        same(h.add(1e5, alpha=1e-5), theirs(torch, [1.0, 2.0], "float16").add(1e5, alpha=1e-5))  # other: inf
+        same(h.add(ours([0.1, 0.2], backend, "float32"), alpha=0.1),
+             theirs(torch, [1.0, 2.0], "float16").add(theirs(torch, [0.1, 0.2], "float32"), alpha=0.1))
+
+
+def test_alpha_on_float64_rounds_twice_within_one_ulp_of_torch(torch, backend):
+    """Documented difference: a float64 result is ``self + (alpha * other)``, two roundings, where PyTorch rounds
+    once: they differ in some elements, by at most an ulp of the terms' size."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(2000), rng.standard_normal(2000)
+    y = ours(a, backend).add(ours(b, backend), alpha=0.1).numpy()
+    t = torch.from_numpy(a).add(torch.from_numpy(b), alpha=0.1).numpy()
+    np.testing.assert_array_equal(y, a + 0.1 * b)
+    assert np.any(y != t) and np.all(np.abs(y - t) <= np.spacing(np.abs(a) + np.abs(0.1 * b)))
+
+
+def test_alpha_gradients_are_those_of_plus_and_times(torch, backend):
+    a, b = ours([0.3, -1.2], backend, "float32", True), ours([2.0, 0.7], backend, "float32", True)
+    ta, tb = theirs(torch, [0.3, -1.2], "float32", True), theirs(torch, [2.0, 0.7], "float32", True)
+    y, ty = a.sub(b, alpha=0.1), ta.sub(tb, alpha=0.1)
+    assert y.grad_fn.name() + "0" == ty.grad_fn.name() == "SubBackward0"
+    g = [1.5, -3.0]
+    y.backward(ours(g, backend, "float32"))
+    ty.backward(theirs(torch, g, "float32"))
+    same(a.grad, ta.grad)
+    same(b.grad, tb.grad)
+    assert b.grad.tolist() == [float(np.float32(-0.1) * np.float32(v)) for v in g]
+
+
+def test_alpha_that_the_result_cannot_hold_or_a_bool_alpha_is_refused_as_torch(torch, backend):
+    i, ti = ours([1, 2], backend, "int64"), theirs(torch, [1, 2], "int64")
+    f, tf = ours([1.0], backend, "float32"), theirs(torch, [1.0], "float32")
+    for x, tx, alpha in ((i, ti, True), (f, tf, True), (f, tf, False)):
+        with pytest.raises(TypeError, match="Invalid type for argument `alpha`.*bool.*Received alpha=" + str(alpha)):
+            x.add(x, alpha=alpha)
+        with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results"):
+            tx.add(tx, alpha=alpha)
+    j, tj = ours([1], backend, "int32"), theirs(torch, [1], "int32")
+    cases = [(f, tf, "add", 1e40), (f, tf, "sub", -3.4028235e38), (j, tj, "add", 2 ** 31), (j, tj, "sub", -2 ** 31)]
+    if backend != "array_api_strict":
+        cases.append((ours([1.0], backend, "float16"), theirs(torch, [1.0], "float16"), "sub", 65505))
+    for x, tx, name, alpha in cases:
+        with pytest.raises(ValueError, match="Invalid value for argument `alpha`.*without overflow"):
+            getattr(x, name)(x, alpha=alpha)
+        with pytest.raises(RuntimeError, match="without overflow"):
+            getattr(tx, name)(tx, alpha=alpha)
+    for alpha in (NAN, INF, 3.4028234663852886e38, -65504):
+        same(f.add(f, alpha=alpha), tf.add(tf, alpha=alpha))
+    same(ours([1], backend, "int32").add(ours([1], backend, "int32"), alpha=2 ** 31 - 1),
+         theirs(torch, [1], "int32").add(theirs(torch, [1], "int32"), alpha=2 ** 31 - 1))
 
 
 def test_alpha_and_rounding_mode_errors_as_torch(torch, backend):
@@ -371,6 +476,11 @@ def test_type_casts_as_torch(torch, backend):
     for dtype in ("torch.DoubleTensor", "torch.LongTensor"):
         same(x.type(dtype), t.type(dtype))
     same(x.type(torch.float64), t.type(torch.float64))
+    for cls in (torch.FloatTensor, torch.LongTensor, torch.HalfTensor, torch.Tensor):    # the classes (a reviewer)
+        if not (cls is torch.HalfTensor and backend == "array_api_strict"):
+            same(x.type(cls), t.type(cls))
+    with pytest.raises(TypeError, match="torch.BFloat16Tensor"):
+        x.type(torch.BFloat16Tensor)
     same(x.type("float64"), t.type(torch.float64))             # our dtype names too (PyTorch refuses them)
     y, ty = x.type("torch.DoubleTensor"), t.type("torch.DoubleTensor")
     (y * y).sum().backward()
@@ -386,6 +496,8 @@ def test_type_casts_as_torch(torch, backend):
         x.type("float64", foo=1)
     with pytest.raises(ValueError, match="another device"):
         x.type("torch.cuda.FloatTensor")
+    with pytest.raises(ValueError, match="another device"):
+        x.type(torch.cuda.FloatTensor)
 
 
 def test_device(torch, backend):
@@ -462,6 +574,38 @@ def test_full_like_special_values_and_requires_grad_as_torch(torch, backend):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_full_like_beyond_a_floating_range_is_refused_as_torch(torch, backend, dtype):
+    """A reviewer's cases: float32 ``full_like(x, 1e39)`` gave inf with a NumPy RuntimeWarning where PyTorch raises
+    "value cannot be converted to type float without overflow". PyTorch's rule for tensors of two elements or more
+    holds for every size here (its one-element float16 path rounds 65519 to 65504 and 1e5 to inf instead)."""
+    if dtype == "float16" and backend == "array_api_strict":
+        pytest.skip("array_api_strict has no float16")
+    x, t = ours(np.zeros((2, 3)), backend, dtype), torch.zeros((2, 3), dtype=getattr(torch, dtype))
+    largest = float(np.finfo(dtype).max)
+    refused = [2 ** 64, -2 ** 63 - 1]                                    # integers PyTorch does not convert
+    refused += [] if dtype == "float64" else [1e39, -1e39, float(np.nextafter(np.float64(largest), np.inf))]
+    refused += [65519, 1e5, 65504.5] if dtype == "float16" else []
+    for value in refused:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="Invalid value for argument `fill_value` of full_like"):
+                tg.ops.full_like(x, value)
+        with pytest.raises((RuntimeError, OverflowError)):
+            torch.full_like(t, value)
+    accepted = [largest, -largest, 0.1, INF, -INF, NAN, 7]
+    accepted += [] if dtype == "float16" else [2 ** 64 - 1, -2 ** 63, 3.4028234663852886e38]
+    for value in accepted + ([1e39] if dtype == "float64" else []):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            same(tg.ops.full_like(x, value), torch.full_like(t, value))
+    if dtype == "float16":                            # PyTorch's one-element path: the documented difference
+        one = torch.zeros(1, dtype=torch.float16)
+        assert torch.full_like(one, 65519).tolist() == [65504.0] and torch.full_like(one, 1e5).tolist() == [INF]
+        with pytest.raises(ValueError, match="beyond float16's range"):
+            tg.ops.full_like(ours([0.0], backend, "float16"), 65519)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_random_creators_like_draw_in_range_repeatably(backend, dtype):
     if dtype == "float16" and backend == "array_api_strict":
         pytest.skip("array_api_strict has no float16")
@@ -529,6 +673,64 @@ def test_set_grad_enabled_as_function_context_and_decorator(torch):
         with pytest.raises(TypeError, match="must be bool"):
             torch.set_grad_enabled(mode)
     assert tg.is_grad_enabled() and torch.is_grad_enabled()
+
+
+def test_set_grad_enabled_entered_twice_sets_its_mode_each_time_as_torch(torch):
+    """A reviewer's case: the second `with` of one set_grad_enabled(False) object recorded graphs (its __enter__ did
+    nothing); PyTorch's __enter__ sets the mode, and __exit__ restores the mode from before the call."""
+    seen = {}
+    for lib in (tg, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        cm = lib.set_grad_enabled(False)
+        states = [lib.is_grad_enabled()]
+        with cm:
+            states.append(lib.is_grad_enabled())
+        states.append(lib.is_grad_enabled())
+        with cm:
+            states += [lib.is_grad_enabled(), (x * 2).requires_grad]
+        states.append(lib.is_grad_enabled())
+        seen[lib.__name__] = states
+    assert seen["tinygradconv"] == seen["torch"] == [False, False, True, False, False, True]
+
+
+def test_set_grad_enabled_decorates_a_generator_function_as_torch(torch):
+    """The body of a decorated generator function runs in the mode each time it is resumed (it had recorded, as
+    the call that makes the generator runs none of it); the caller's mode holds between, as in PyTorch."""
+
+    def trace(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        log = []
+
+        @lib.set_grad_enabled(False)
+        def steps(n):
+            try:
+                for _ in range(n):
+                    try:
+                        received = yield (x * 2).requires_grad
+                        log.append(("received", received, lib.is_grad_enabled()))
+                    except KeyError:
+                        log.append(("thrown", lib.is_grad_enabled()))
+            finally:
+                log.append(("finally", lib.is_grad_enabled()))
+            return "done"
+
+        assert lib.is_grad_enabled()
+        g = steps(3)
+        log.append(("first", next(g), lib.is_grad_enabled()))
+        log.append(("sent", g.send("a"), lib.is_grad_enabled()))
+        log.append(("after throw", g.throw(KeyError("k")), lib.is_grad_enabled()))
+        with pytest.raises(StopIteration) as stop:
+            g.send("b")
+        log.append(("returned", stop.value.value, lib.is_grad_enabled()))
+        h = steps(5)
+        next(h)
+        h.close()
+        log.append(("closed", lib.is_grad_enabled(), steps.__name__))
+        return log
+
+    ours_log = trace(tg)
+    assert ours_log == trace(torch)
+    assert ("first", False, True) in ours_log and ("finally", False) in ours_log
 
 
 def test_to_takes_pytorchs_device_names(backend):

@@ -3,6 +3,9 @@
 enough to read in one sitting: ``tests/test_engine_size.py``)."""
 from __future__ import annotations
 
+import functools
+import inspect
+
 from .autograd import _GradMode, _state
 
 
@@ -11,9 +14,13 @@ class set_grad_enabled(_GradMode):
 
     As PyTorch's, the mode changes when it is called, so it works three ways: as a function
     (``tg.set_grad_enabled(False)`` until it is turned back on), as a context manager (``with
-    tg.set_grad_enabled(is_training):``, which restores the previous mode on exit, also after an exception) and as
-    a decorator (``@tg.set_grad_enabled(False)``: the function runs in that mode; the decoration itself leaves the
-    mode as it was). :func:`no_grad` and :func:`enable_grad` are its ``False`` and ``True`` context managers.
+    tg.set_grad_enabled(is_training):``, which sets the mode on entry, so that one object can be entered again,
+    and on exit restores the mode from before the call, also after an exception) and as a decorator
+    (``@tg.set_grad_enabled(False)``: the function runs in that mode; a generator function runs in it each time
+    it is resumed, not only when it is called; the decoration itself leaves the mode as it was).
+    :func:`no_grad` and :func:`enable_grad` are its ``False`` and ``True`` context managers (as decorators of a
+    generator function, they set the mode only while it is called, which runs none of its body: decorate it
+    with ``set_grad_enabled``, or enter ``no_grad()`` inside it).
 
     Raises:
         TypeError: ``mode`` is not a bool (``1``, ``None``), as PyTorch refuses it.
@@ -39,9 +46,38 @@ class set_grad_enabled(_GradMode):
         self.previous = _state.enabled
         _state.enabled = mode
 
-    def __enter__(self):
-        pass                        # (the mode was set when called)
+    def __enter__(self):            # (set when called too; again here, for a second `with` of this object)
+        _state.enabled = self.enabled
 
     def __call__(self, function):   # as a decorator: back to the mode before, each call runs in this one
         _state.enabled = self.previous
+        if inspect.isgeneratorfunction(function):
+            return _resumed_in_mode(self.enabled, function)
         return _GradMode(self.enabled)(function)
+
+
+def _resumed_in_mode(enabled, generator_function):
+    """``generator_function`` decorated so that its body runs with recording ``enabled`` each time the generator
+    is resumed (``next``, ``send``, ``throw``, ``close``), and the caller's mode holds between, as PyTorch's
+    decorators wrap a generator. (Entering the mode only around the call would run none of the body in it.)"""
+
+    @functools.wraps(generator_function)
+    def generator(*args, **kwargs):
+        inner = generator_function(*args, **kwargs)
+        resume, value = inner.send, None
+        while True:
+            try:
+                with _GradMode(enabled):
+                    produced = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                resume, value = inner.send, (yield produced)
+            except GeneratorExit:
+                with _GradMode(enabled):
+                    inner.close()
+                raise
+            except BaseException as error:  # noqa: BLE001 - thrown in by the caller: passed on, in the mode
+                resume, value = inner.throw, error
+
+    return generator

@@ -18,6 +18,7 @@ PyTorch's (another generator), only their distribution is.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -70,13 +71,20 @@ def full_like(x, fill_value, *, dtype=None, requires_grad=False):
     ``fill_value`` is a Python or NumPy number (or a one-element tensor, as PyTorch takes it). NaN and the
     infinities fill a floating tensor, as in PyTorch.
 
+    A finite number beyond a floating dtype's range (``1e39`` for float32, ``65505`` for float16) is refused, as
+    PyTorch refuses it ("value cannot be converted to type float without overflow"), not filled as ``inf``; a
+    number within it is rounded to the dtype (``0.1`` is float16's ``0.0999755859375``).
+
     Differences from PyTorch: a number the dtype cannot hold unchanged is refused, as ``t[...] = value`` refuses it
     here: ``2.5`` for an integer dtype (PyTorch truncates it to 2), ``2`` for bool (PyTorch makes it True).
+    PyTorch fills a float16 tensor of one element by another path, which takes any number and rounds it (``65519``
+    to ``65504``, ``1e5`` to ``inf``); here the rule of its other sizes holds for every size.
 
     Raises:
         TypeError: a ``fill_value`` that is not a number; a float ``fill_value`` for an integer dtype, or another
             number than 0, 1, True or False for bool; ``requires_grad=True`` with a dtype that is not floating.
-        ValueError: an integer outside the integer dtype's range, or a finite number beyond float16's range
+        ValueError: an integer outside the integer dtype's range (for a floating dtype, outside int64's and
+            uint64's, as PyTorch's "int too big to convert"), or a finite number beyond the floating dtype's range
             (PyTorch: "value cannot be converted to type ... without overflow").
 
     >>> import tinygradconv as tg
@@ -94,9 +102,16 @@ def full_like(x, fill_value, *, dtype=None, requires_grad=False):
     if name == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     if name in _FLOAT_KINDS:
-        if name == "float16" and abs(value) != float("inf") and abs(value) > float(np.finfo(np.float16).max):
-            raise ValueError(f"Invalid value for argument `fill_value` of full_like: {value!r} is beyond float16's "
-                             f"range (largest {float(np.finfo(np.float16).max):g}), as PyTorch refuses it")
+        low, high = int(np.iinfo(np.int64).min), int(np.iinfo(np.uint64).max)     # PyTorch's integer numbers
+        if isinstance(value, numbers.Integral) and not low <= value <= high:
+            raise ValueError(f"Invalid value for argument `fill_value` of full_like: the integer {value!r} is outside "
+                             f"[{low}, {high}], the integers PyTorch converts (\"int too big to convert\"); pass "
+                             f"a float")
+        largest = float(np.finfo(name).max)
+        if math.isfinite(value) and abs(value) > largest:
+            raise ValueError(f"Invalid value for argument `fill_value` of full_like: {value!r} is beyond {name}'s "
+                             f"range (largest {largest:g}), as PyTorch refuses it (\"value cannot be converted to "
+                             f"type without overflow\"); pass float('inf') for infinity")
     elif not _number_fits(value, name):
         if name != "bool" and isinstance(value, numbers.Integral) and not isinstance(value, bool):
             info = np.iinfo(name)
