@@ -101,6 +101,51 @@ def test_pooling_ops_match_keras_values_and_gradients(dtype):
     assert checked == 2 * 141                # every (steps, k, s, padding) above with a window to compute
 
 
+def _same_bits(got, expected, where):
+    """Equal values, NaNs in the same places, and the same sign of every zero (assert_array_equal alone takes
+    -0.0 for +0.0)."""
+    np.testing.assert_array_equal(got, expected, err_msg=where)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected), err_msg=f"sign: {where}")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("upstream_kind", ["finite", "with -0.0, inf and NaN"])
+def test_max_pool_signed_zeros_nans_and_infinite_gradients_match_keras(dtype, upstream_kind, on_backend):
+    """The fast path's branches: ties between -0.0 and +0.0 (the first one's sign kept), NaNs in every position of
+    a window, windows of -inf only, upstream gradients that are not finite (multiplying by a 0/1 mask would make
+    NaN there), both paddings and both data formats; bit for bit against Keras on torch, on every backend."""
+    if on_backend == "array_api_strict" and dtype == "float16":
+        pytest.skip("array-api-strict has no float16")
+    keras = keras_on_torch("Keras 3.15 on torch is the reference of max_pool")
+    torch = _torch()
+    rng = np.random.default_rng(7)
+    checked = 0
+    for steps, k, s, padding, data_format in itertools.product(
+            (1, 4, 9), (1, 2, 3, 4), (1, 2, 3), ("valid", "same"), ("channels_last", "channels_first")):
+        if padding == "valid" and steps < k:
+            continue
+        x = rng.choice(np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, -np.inf, np.nan], dtype=dtype), (2, steps, 5))
+        x[1, :, 4] = -np.inf                                   # a channel of -inf only
+        x[1, :, 3] = np.where(np.arange(steps) % 2, 0.0, -0.0)  # alternating zeros only
+        if data_format == "channels_first":
+            x = np.ascontiguousarray(x.transpose(0, 2, 1))
+        t = torch.tensor(x, requires_grad=True)
+        expected = keras.ops.max_pool(t, k, s, padding, data_format=data_format)
+        upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+        if upstream_kind != "finite":
+            upstream.flat[::3], upstream.flat[1::7], upstream.flat[2::11] = -0.0, np.inf, np.nan
+        expected.backward(torch.tensor(upstream))
+        xt = tg.tensor(x, requires_grad=True, backend=on_backend)
+        got = max_pool1d(xt, k, s, padding, data_format=data_format)
+        got.backward(tg.tensor(upstream, backend=on_backend))
+        where = f"steps={steps} k={k} s={s} {padding} {data_format}"
+        assert got.numpy().dtype == np.dtype(dtype), where
+        _same_bits(got.numpy(), expected.detach().numpy(), where)
+        _same_bits(xt.grad.numpy(), t.grad.numpy(), f"gradient: {where}")
+        checked += 1
+    assert checked == 126            # 144 (steps, k, s, padding, data_format) less the 18 with no valid window
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_pooling_layers_match_keras(data_format):
     keras = keras_on_torch("Keras 3.15's pooling layers on torch are the reference")

@@ -45,6 +45,8 @@ PyTorch ``torch.nn.functional.max_pool1d`` and ``avg_pool1d``.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
@@ -85,6 +87,9 @@ def pooling_geometry(steps, pool_size, strides, padding):
 
 def _check_arguments(pool_size, strides, padding, data_format, op):
     """The arguments as ``(k, s, padding, data_format)``, with Keras' checks."""
+    if (type(pool_size) is int and pool_size > 0 and type(strides) is int and strides > 0
+            and padding in PADDINGS and data_format in DATA_FORMATS):
+        return pool_size, strides, padding, data_format         # the common case, checked without building messages
     (k,) = standardize_tuple(pool_size, "pool_size")
     (s,) = standardize_tuple(k if strides is None else strides, "strides")
     if not isinstance(padding, str) or padding.lower() not in PADDINGS:
@@ -113,13 +118,9 @@ def _windows(xp, padded, k, s, out):
 
 def _replicate(xp, x, left, right):
     """``x`` with ``left`` copies of its first step before it and ``right`` copies of its last after it."""
-    batch, _, channels = x.shape
-    parts = [x]
-    if left:
-        parts.insert(0, xp.broadcast_to(x[:, :1, :], (batch, left, channels)))
-    if right:
-        parts.append(xp.broadcast_to(x[:, -1:, :], (batch, right, channels)))
-    return xp.concat(parts, axis=1) if len(parts) > 1 else x
+    if not (left or right):
+        return x
+    return xp.concat([x[:, :1, :]] * left + [x] + [x[:, -1:, :]] * right, axis=1)
 
 
 def _fold(xp, shares, k, s, out, geometry, steps, replicate):
@@ -132,26 +133,21 @@ def _fold(xp, shares, k, s, out, geometry, steps, replicate):
     for j in reversed(range(k)):     # a step gets its windows' shares in window order, as torch adds them
         share = shares[j]
         where = slice(j, j + s * (out - 1) + 1, s)
-        padded[:, where, :] = padded[:, where, :] + share
-    grad = padded[:, left:left + steps, :]
+        padded[:, where, :] += share
     if replicate and (left or right):
         # each copy's gradient added into its edge step one at a time, in the order of the padded steps, in the
         # gradient's dtype: the order of torch's replicate-padding backward (float16 sums round after each
-        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies
-        first, last = grad[:, :1, :], grad[:, -1:, :]
+        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies.
+        # (The left copies are summed first and their sum added to the step: a + b is b + a, bit for bit.)
+        first, last = left, left + steps - 1           # the edge steps' places in `padded` (one place if steps == 1)
         if left:
-            first = padded[:, :1, :]
+            copies = padded[:, :1, :]
             for i in range(1, left):
-                first = first + padded[:, i:i + 1, :]
-            first = first + grad[:, :1, :]
-        if steps == 1:           # the one step is both edges
-            last = first
+                copies = copies + padded[:, i:i + 1, :]
+            padded[:, first:first + 1, :] += copies
         for i in range(left + steps, left + steps + right):
-            last = last + padded[:, i:i + 1, :]
-        if steps == 1:
-            return last
-        grad = xp.concat([first, grad[:, 1:-1, :], last], axis=1)
-    return grad
+            padded[:, last:last + 1, :] += padded[:, i:i + 1, :]
+    return padded[:, left:left + steps, :]
 
 
 # --------------------------------------------------------------------------------------------------------- samples
@@ -196,28 +192,53 @@ class MaxPool1D(Function):
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
         # copies of the edge steps never change a maximum, and torch leaves its own padding out: the same windows
-        windows = xp.stack(_windows(xp, _replicate(xp, a, left, right), pool_size, strides, out), axis=2)
-        is_nan = xp.isnan(windows)
-        any_nan = xp.any(is_nan, axis=2)
-        last_nan = pool_size - 1 - xp.argmax(xp.astype(xp.flip(is_nan, axis=2), xp.int8), axis=2)
-        largest = xp.max(windows, axis=2, keepdims=True)
-        first_max = xp.argmax(xp.astype(windows == largest, xp.int8), axis=2)
-        chosen = xp.where(any_nan, last_nan, first_max)                      # (batch, out, channels)
-        picked = xp.arange(pool_size)[None, None, :, None] == chosen[:, :, None, :]
-        # the chosen element itself (its sign of zero too): the max over the window with the others at -inf
-        values = xp.max(xp.where(picked, windows, -xp.inf), axis=2)
-        values = xp.where(any_nan, xp.asarray(xp.nan, dtype=a.dtype), values)
-        ctx.save_for_backward(picked)
+        taps = _windows(xp, _replicate(xp, a, left, right), pool_size, strides, out)
+        # Branch-free array passes only (a where() or boolean mask on random data mispredicts a branch per element
+        # on CPUs, 5-20 times slower than arithmetic): the maximum, tap by tap...
+        values = taps[0]
+        for tap in taps[1:]:
+            values = xp.maximum(values, tap)
+        # ...then the first tap equal to it: `chosen` counts the taps passed while still searching.
+        searching = taps[0] != values
+        chosen = xp.astype(searching, xp.int8 if pool_size <= 127 else xp.int32)
+        for tap in taps[1:-1]:
+            searching = searching & (tap != values)
+            chosen = chosen + xp.astype(searching, chosen.dtype)
+        # Two rare cases, both found by one reduction (the smallest |value| is then 0 or NaN):
+        if math.prod(values.shape) and not bool(xp.min(xp.abs(values)) > 0):
+            # A window holding NaN gives its last NaN (torch's `val > max || isnan(val)` scan), where() is fine here.
+            # (maximum gives NaN where either argument is NaN: NumPy, CuPy, the array API standard.)
+            if bool(xp.any(xp.isnan(values))):
+                for j, tap in enumerate(taps):
+                    is_nan = xp.isnan(tap)
+                    values = xp.where(is_nan, tap, values)
+                    chosen = xp.where(is_nan, xp.asarray(j, dtype=chosen.dtype), chosen)
+            # The value is the chosen element, its sign of zero included: max(-0.0, +0.0) may give either zero,
+            # torch gives the first. Where the chosen element is -0.0: (value + 0.0) is +0.0, times -1 is -0.0;
+            # elsewhere the value is multiplied by 1 (exact, infinities and NaNs kept).
+            zero = values == 0
+            if bool(xp.any(zero)):
+                negative = xp.zeros(values.shape, dtype=xp.bool)
+                for j, tap in enumerate(taps):
+                    negative = negative | ((chosen == j) & xp.signbit(tap))
+                flip = xp.astype(negative & zero, values.dtype)
+                values = (values + 0.0) * (1 - 2 * flip)
+        ctx.save_for_backward(chosen)
         ctx.geometry = (pool_size, strides, out, (left, right), steps)
-        return values
+        return values if pool_size > 1 else xp.asarray(values, copy=True)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (picked,) = ctx.saved_tensors
+        (chosen,) = ctx.saved_tensors
         k, s, out, geometry, steps = ctx.geometry
-        zero = xp.zeros((), dtype=grad.dtype)
-        shares = [xp.where(picked[:, :, j, :], grad, zero) for j in range(k)]
+        if bool(xp.all(xp.isfinite(grad))):
+            # grad times 1 where the tap was chosen, times 0 elsewhere: exact, and a -0.0 share (from a negative
+            # grad times 0) adds like +0.0 into the zeros that _fold starts from
+            shares = [grad * xp.astype(chosen == j, grad.dtype) for j in range(k)]
+        else:       # inf * 0 would be NaN: select instead (slower on CPUs, see forward)
+            zero = xp.zeros((), dtype=grad.dtype)
+            shares = [xp.where(chosen == j, grad, zero) for j in range(k)]
         return _fold(xp, shares, k, s, out, geometry, steps, replicate=True)
 
 
