@@ -186,6 +186,22 @@ def test_pooling_layer_dtypes_as_keras():
         np.testing.assert_allclose(got.numpy(), np.asarray(expected.detach()), rtol=1e-3)
 
 
+def test_global_pooling_of_integers_as_keras():
+    """Keras 3.15 on torch: GlobalMaxPooling1D keeps an integer (or bool) input's dtype, GlobalAveragePooling1D gives
+    float32, whatever the layer's dtype (NumPy data, a Tensor, and a symbolic Input alike)."""
+    keras = keras_on_torch("Keras 3.15's global pooling layers on torch are the reference")
+    for name, dtype, layer_dtype in itertools.product(("GlobalMaxPooling1D", "GlobalAveragePooling1D"),
+                                                      ("int32", "int64", "uint8", "bool"), (None, "float64")):
+        x = (np.arange(8).reshape(1, 4, 2) % 3).astype(dtype)
+        expected = getattr(keras.layers, name)(dtype=layer_dtype)(x)
+        for data in (x, tg.tensor(x, dtype=dtype)):
+            got = getattr(layers, name)(dtype=layer_dtype)(data)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (name, dtype, layer_dtype)
+            np.testing.assert_array_equal(got.numpy(), np.asarray(expected.detach()))
+        symbolic = getattr(layers, name)(dtype=layer_dtype)(layers.Input((4, 2), dtype=dtype))
+        assert str(symbolic.dtype) == str(expected.dtype).replace("torch.", ""), (name, dtype, layer_dtype)
+
+
 def test_pooling_batch_zero_and_aliases():
     assert layers.MaxPooling1D(2)(np.zeros((0, 4, 3))).shape == (0, 2, 3)
     assert layers.AveragePooling1D(2, padding="same")(np.zeros((0, 5, 3))).shape == (0, 3, 3)
@@ -245,6 +261,35 @@ def test_embedding_matches_keras_on_indices_and_gradients():
     mine.pop("name"), reference.pop("name")
     assert mine == reference
     assert str(layers.Embedding(5, 2, dtype="float16")(np.array([1])).dtype) == "float16"
+
+
+def test_embedding_weights_and_lora_rank_none_as_keras():
+    """Keras 3.15 takes ``weights=[W]`` (its legacy argument: built at once, W copied in) and ``lora_rank=None``."""
+    keras = keras_on_torch("Keras 3.15's Embedding on torch is the reference")
+    table = np.arange(6.0, dtype="float32").reshape(3, 2)
+    indices = np.array([[0, 2, -1, 1]])
+    for weights in ([table], table):
+        ours, theirs = layers.Embedding(3, 2, weights=weights), keras.layers.Embedding(3, 2, weights=weights)
+        assert ours.built and theirs.built
+        np.testing.assert_array_equal(ours(indices).numpy(), np.asarray(theirs(indices).detach()))
+        np.testing.assert_array_equal(ours.get_weights()[0], table)
+    table[0, 0] = 99.0                                             # copied, as Keras' assign
+    assert ours.embeddings.numpy()[0, 0] == 0.0
+    ours, theirs = layers.Embedding(3, 2, lora_rank=None), keras.layers.Embedding(3, 2, lora_rank=None)
+    mine, reference = ours.get_config(), theirs.get_config()
+    mine.pop("name"), reference.pop("name")
+    assert mine == reference                                       # no lora keys without a rank, in both
+    keras.layers.Embedding(3, 2, lora_rank=2)                      # Keras' LoRA, not implemented here: refused
+    with pytest.raises(ValueError, match=r"Invalid value for argument `lora_rank`.*Received lora_rank=2"):
+        layers.Embedding(3, 2, lora_rank=2)
+    with pytest.raises(ValueError, match=r"Received enable_lora\(rank=4\)"):
+        layers.Embedding(3, 2).enable_lora(4)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `weights`.*Received a list of 2 items"):
+        layers.Embedding(3, 2, weights=[table, table])
+    with pytest.raises(ValueError):                                # Keras: "not compatible with provided weight shape"
+        keras.layers.Embedding(3, 2, weights=[np.ones((2, 2))])
+    with pytest.raises(ValueError, match=r"has shape \(3, 2\), but the array received has shape \(2, 2\)"):
+        layers.Embedding(3, 2, weights=[np.ones((2, 2))])
 
 
 def test_embedding_refuses_out_of_range_and_masks():
