@@ -384,6 +384,38 @@ def test_a_missing_layer_names_what_to_use(name, hint):
     assert not hasattr(layers, name)
 
 
+@pytest.mark.parametrize(("name", "hint"), [
+    ("SeparableConv1D", r"no separable convolution layer: a depthwise Conv1D\(channels \* depth_multiplier, "
+                        r"kernel_size, groups=channels, use_bias=False\) then a pointwise Conv1D\(filters, 1\)"),
+    ("SeparableConvolution1D", r"no separable convolution layer"),
+    ("DepthwiseConv1D", r"Conv1D\(channels \* depth_multiplier, kernel_size, groups=channels\)"),
+    ("LocallyConnected1D", r"Keras 2's LocallyConnected1D"), ("SpatialDropout1D", r"use Dropout"),
+    ("GaussianNoise", r"use Dropout"), ("Masking", r"masks are not supported"), ("Permute", r"tg.ops.permute"),
+    ("RepeatVector", r"no RepeatVector layer"), ("Lambda", r"subclass tinygradconv.layers.Layer"),
+    ("GRU", r"no recurrent layers"), ("SimpleRNN", r"no recurrent layers"), ("Bidirectional", r"no recurrent"),
+    ("ConvLSTM1D", r"no recurrent layers"), ("Deconvolution1D", r"use Conv1DTranspose"),
+    ("Convolution2DTranspose", r"1-D .*use Conv1DTranspose"), ("RMSNormalization", r"Layer subclass"),
+    ("RandomFlip", r"preprocessing layers are not here")])
+def test_keras_1d_names_missing_here_get_their_own_hint(name, hint):
+    """Keras 3.15 names, 1-D ones included, that are not here: a hint of their own, never the list of every name
+    (nor a misleading closest name: ConvLSTM1D is no Conv1D)."""
+    keras = keras_on_torch("Keras 3.15's layer names are the reference")
+    if name not in ("LocallyConnected1D", "Deconvolution1D"):         # Keras 2 names
+        assert hasattr(keras.layers, name), name
+    with pytest.raises(AttributeError, match=hint) as raised:
+        getattr(layers, name)
+    assert "the names here are" not in str(raised.value) and "did you mean" not in str(raised.value)
+
+
+def test_every_keras_layer_name_has_a_hint_or_is_here():
+    keras = keras_on_torch("Keras 3.15's layer names are the reference")
+    for name in (n for n in dir(keras.layers) if not n.startswith("_")):
+        try:
+            getattr(layers, name)
+        except AttributeError as error:
+            assert "the names here are" not in str(error) and "did you mean" not in str(error), str(error)
+
+
 def test_the_layers_on_every_backend(on_backend):
     """The same hand-computed results on each backend (array-api-strict: only the standard's functions)."""
     embedding = layers.Embedding(4, 2, embeddings_initializer="ones")
