@@ -385,8 +385,8 @@ def test_a_missing_layer_names_what_to_use(name, hint):
 
 
 @pytest.mark.parametrize(("name", "hint"), [
-    ("SeparableConv1D", r"no separable convolution layer: a depthwise Conv1D\(channels \* depth_multiplier, "
-                        r"kernel_size, groups=channels, use_bias=False\) then a pointwise Conv1D\(filters, 1\)"),
+    ("SeparableConv1D", (r"no separable convolution layer: a depthwise Conv1D\(channels \* depth_multiplier, "
+                         r"kernel_size, groups=channels, use_bias=False\) then a pointwise Conv1D\(filters, 1\)")),
     ("SeparableConvolution1D", r"no separable convolution layer"),
     ("DepthwiseConv1D", r"Conv1D\(channels \* depth_multiplier, kernel_size, groups=channels\)"),
     ("LocallyConnected1D", r"Keras 2's LocallyConnected1D"), ("SpatialDropout1D", r"use Dropout"),
