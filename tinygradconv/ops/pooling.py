@@ -53,20 +53,20 @@ Forward + backward, median of 31, ours and ``torch.nn.functional.max_pool1d`` (o
 channels, steps)`` layout, Keras' padding) alternating, ``taskset -c 1``, one OpenMP/BLAS thread, float32, on an
 AMD EPYC (``lscpu``; two cores shared with other work), 2026-12-07:
 
-=========================  ==========  ==========  ==========  ========================
-shape, pool                ours (ms)   torch (ms)  avg_pool1d  torch avg_pool1d (ms)
-=========================  ==========  ==========  ==========  ========================
-(32, 1024, 64) k2 s2 valid      6.5        14.7        5.2            13.1
-(32, 1024, 64) k3 s1 same      10.3-12.6   28.8-32.5   6.5            26.5
-(32, 1024, 64) k4 s1 same      13.0-14.6   33.3-36.9   7.8            35.1
-(8, 4096, 8) k3 s1 same         1.1         3.8        0.93            3.4
-(8, 4096, 8) k2 s2 valid        1.0         1.9        0.92            1.7
-(1, 64, 16) k3 s1 same          0.047-0.058 0.041-0.047 0.045-0.072    0.047-0.068
-=========================  ==========  ==========  ==========  ========================
+::
 
-(The (1, 64, 16) row: 200 samples of 20 calls each.) At that size max_pool1d is 15-25% slower than torch: some 40 NumPy calls of about 0.5 us each against one C++
-kernel, a fixed cost, not a per-element one (the engine's own overhead is torch's). float16 is 2-3 times slower than
-torch (CPUs have no float16 arithmetic; NumPy converts every element).
+    shape, pool                 max: ours    torch         avg: ours    torch    (ms)
+    (32, 1024, 64) k2 s2 valid  6.5          14.7          5.2          13.1
+    (32, 1024, 64) k3 s1 same   10.3-12.6    28.8-32.5     6.5          26.5
+    (32, 1024, 64) k4 s1 same   13.0-14.6    33.3-36.9     7.8          35.1
+    (8, 4096, 8) k3 s1 same     1.1          3.8           0.93         3.4
+    (8, 4096, 8) k2 s2 valid    1.0          1.9           0.92         1.7
+    (1, 64, 16) k3 s1 same      0.047-0.058  0.041-0.047   0.045-0.072  0.047-0.068
+
+(The (1, 64, 16) row: 200 samples of 20 calls each.) At that size max_pool1d is 15-25% slower than torch: some
+40 NumPy calls of about 0.5 us each against one C++ kernel, a fixed cost, not a per-element one (the engine's own
+overhead is torch's). float16 is 2-3 times slower than torch (CPUs have no float16 arithmetic; NumPy converts
+every element).
 
 Sources: Keras 3.15 ``keras/src/backend/torch/nn.py`` (``max_pool``, ``average_pool``, ``_apply_same_padding``);
 PyTorch ``torch.nn.functional.max_pool1d`` and ``avg_pool1d``.
