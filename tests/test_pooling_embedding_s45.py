@@ -101,6 +101,51 @@ def test_pooling_ops_match_keras_values_and_gradients(dtype):
     assert checked == 2 * 141                # every (steps, k, s, padding) above with a window to compute
 
 
+def _same_bits(got, expected, where):
+    """Equal values, NaNs in the same places, and the same sign of every zero (assert_array_equal alone takes
+    -0.0 for +0.0)."""
+    np.testing.assert_array_equal(got, expected, err_msg=where)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected), err_msg=f"sign: {where}")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("upstream_kind", ["finite", "with -0.0, inf and NaN"])
+def test_max_pool_signed_zeros_nans_and_infinite_gradients_match_keras(dtype, upstream_kind, on_backend):
+    """The fast path's branches: ties between -0.0 and +0.0 (the first one's sign kept), NaNs in every position of
+    a window, windows of -inf only, upstream gradients that are not finite (multiplying by a 0/1 mask would make
+    NaN there), both paddings and both data formats; bit for bit against Keras on torch, on every backend."""
+    if on_backend == "array_api_strict" and dtype == "float16":
+        pytest.skip("array-api-strict has no float16")
+    keras = keras_on_torch("Keras 3.15 on torch is the reference of max_pool")
+    torch = _torch()
+    rng = np.random.default_rng(7)
+    checked = 0
+    for steps, k, s, padding, data_format in itertools.product(
+            (1, 4, 9), (1, 2, 3, 4), (1, 2, 3), ("valid", "same"), ("channels_last", "channels_first")):
+        if padding == "valid" and steps < k:
+            continue
+        x = rng.choice(np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, -np.inf, np.nan], dtype=dtype), (2, steps, 5))
+        x[1, :, 4] = -np.inf                                   # a channel of -inf only
+        x[1, :, 3] = np.where(np.arange(steps) % 2, 0.0, -0.0)  # alternating zeros only
+        if data_format == "channels_first":
+            x = np.ascontiguousarray(x.transpose(0, 2, 1))
+        t = torch.tensor(x, requires_grad=True)
+        expected = keras.ops.max_pool(t, k, s, padding, data_format=data_format)
+        upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+        if upstream_kind != "finite":
+            upstream.flat[::3], upstream.flat[1::7], upstream.flat[2::11] = -0.0, np.inf, np.nan
+        expected.backward(torch.tensor(upstream))
+        xt = tg.tensor(x, requires_grad=True, backend=on_backend)
+        got = max_pool1d(xt, k, s, padding, data_format=data_format)
+        got.backward(tg.tensor(upstream, backend=on_backend))
+        where = f"steps={steps} k={k} s={s} {padding} {data_format}"
+        assert got.numpy().dtype == np.dtype(dtype), where
+        _same_bits(got.numpy(), expected.detach().numpy(), where)
+        _same_bits(xt.grad.numpy(), t.grad.numpy(), f"gradient: {where}")
+        checked += 1
+    assert checked == 126            # 144 (steps, k, s, padding, data_format) less the 18 with no valid window
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_pooling_layers_match_keras(data_format):
     keras = keras_on_torch("Keras 3.15's pooling layers on torch are the reference")
@@ -139,6 +184,22 @@ def test_pooling_layer_dtypes_as_keras():
         expected = getattr(keras.layers, name)(dtype=layer_dtype, **pool)(x)
         assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (name, dtype, layer_dtype)
         np.testing.assert_allclose(got.numpy(), np.asarray(expected.detach()), rtol=1e-3)
+
+
+def test_global_pooling_of_integers_as_keras():
+    """Keras 3.15 on torch: GlobalMaxPooling1D keeps an integer (or bool) input's dtype, GlobalAveragePooling1D gives
+    float32, whatever the layer's dtype (NumPy data, a Tensor, and a symbolic Input alike)."""
+    keras = keras_on_torch("Keras 3.15's global pooling layers on torch are the reference")
+    for name, dtype, layer_dtype in itertools.product(("GlobalMaxPooling1D", "GlobalAveragePooling1D"),
+                                                      ("int32", "int64", "uint8", "bool"), (None, "float64")):
+        x = (np.arange(8).reshape(1, 4, 2) % 3).astype(dtype)
+        expected = getattr(keras.layers, name)(dtype=layer_dtype)(x)
+        for data in (x, tg.tensor(x, dtype=dtype)):
+            got = getattr(layers, name)(dtype=layer_dtype)(data)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (name, dtype, layer_dtype)
+            np.testing.assert_array_equal(got.numpy(), np.asarray(expected.detach()))
+        symbolic = getattr(layers, name)(dtype=layer_dtype)(layers.Input((4, 2), dtype=dtype))
+        assert str(symbolic.dtype) == str(expected.dtype).replace("torch.", ""), (name, dtype, layer_dtype)
 
 
 def test_pooling_batch_zero_and_aliases():
@@ -200,6 +261,35 @@ def test_embedding_matches_keras_on_indices_and_gradients():
     mine.pop("name"), reference.pop("name")
     assert mine == reference
     assert str(layers.Embedding(5, 2, dtype="float16")(np.array([1])).dtype) == "float16"
+
+
+def test_embedding_weights_and_lora_rank_none_as_keras():
+    """Keras 3.15 takes ``weights=[W]`` (its legacy argument: built at once, W copied in) and ``lora_rank=None``."""
+    keras = keras_on_torch("Keras 3.15's Embedding on torch is the reference")
+    table = np.arange(6.0, dtype="float32").reshape(3, 2)
+    indices = np.array([[0, 2, -1, 1]])
+    for weights in ([table], table):
+        ours, theirs = layers.Embedding(3, 2, weights=weights), keras.layers.Embedding(3, 2, weights=weights)
+        assert ours.built and theirs.built
+        np.testing.assert_array_equal(ours(indices).numpy(), np.asarray(theirs(indices).detach()))
+        np.testing.assert_array_equal(ours.get_weights()[0], table)
+    table[0, 0] = 99.0                                             # copied, as Keras' assign
+    assert ours.embeddings.numpy()[0, 0] == 0.0
+    ours, theirs = layers.Embedding(3, 2, lora_rank=None), keras.layers.Embedding(3, 2, lora_rank=None)
+    mine, reference = ours.get_config(), theirs.get_config()
+    mine.pop("name"), reference.pop("name")
+    assert mine == reference                                       # no lora keys without a rank, in both
+    keras.layers.Embedding(3, 2, lora_rank=2)                      # Keras' LoRA, not implemented here: refused
+    with pytest.raises(ValueError, match=r"Invalid value for argument `lora_rank`.*Received lora_rank=2"):
+        layers.Embedding(3, 2, lora_rank=2)
+    with pytest.raises(ValueError, match=r"Received enable_lora\(rank=4\)"):
+        layers.Embedding(3, 2).enable_lora(4)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `weights`.*Received a list of 2 items"):
+        layers.Embedding(3, 2, weights=[table, table])
+    with pytest.raises(ValueError):                                # Keras: "not compatible with provided weight shape"
+        keras.layers.Embedding(3, 2, weights=[np.ones((2, 2))])
+    with pytest.raises(ValueError, match=r"has shape \(3, 2\), but the array received has shape \(2, 2\)"):
+        layers.Embedding(3, 2, weights=[np.ones((2, 2))])
 
 
 def test_embedding_refuses_out_of_range_and_masks():
@@ -292,6 +382,38 @@ def test_a_missing_layer_names_what_to_use(name, hint):
     with pytest.raises(AttributeError, match=hint):
         getattr(layers, name)
     assert not hasattr(layers, name)
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("SeparableConv1D", (r"no separable convolution layer: a depthwise Conv1D\(channels \* depth_multiplier, "
+                         r"kernel_size, groups=channels, use_bias=False\) then a pointwise Conv1D\(filters, 1\)")),
+    ("SeparableConvolution1D", r"no separable convolution layer"),
+    ("DepthwiseConv1D", r"Conv1D\(channels \* depth_multiplier, kernel_size, groups=channels\)"),
+    ("LocallyConnected1D", r"Keras 2's LocallyConnected1D"), ("SpatialDropout1D", r"use Dropout"),
+    ("GaussianNoise", r"use Dropout"), ("Masking", r"masks are not supported"), ("Permute", r"tg.ops.permute"),
+    ("RepeatVector", r"no RepeatVector layer"), ("Lambda", r"subclass tinygradconv.layers.Layer"),
+    ("GRU", r"no recurrent layers"), ("SimpleRNN", r"no recurrent layers"), ("Bidirectional", r"no recurrent"),
+    ("ConvLSTM1D", r"no recurrent layers"), ("Deconvolution1D", r"use Conv1DTranspose"),
+    ("Convolution2DTranspose", r"1-D .*use Conv1DTranspose"), ("RMSNormalization", r"Layer subclass"),
+    ("RandomFlip", r"preprocessing layers are not here")])
+def test_keras_1d_names_missing_here_get_their_own_hint(name, hint):
+    """Keras 3.15 names, 1-D ones included, that are not here: a hint of their own, never the list of every name
+    (nor a misleading closest name: ConvLSTM1D is no Conv1D)."""
+    keras = keras_on_torch("Keras 3.15's layer names are the reference")
+    if name not in ("LocallyConnected1D", "Deconvolution1D"):         # Keras 2 names
+        assert hasattr(keras.layers, name), name
+    with pytest.raises(AttributeError, match=hint) as raised:
+        getattr(layers, name)
+    assert "the names here are" not in str(raised.value) and "did you mean" not in str(raised.value)
+
+
+def test_every_keras_layer_name_has_a_hint_or_is_here():
+    keras = keras_on_torch("Keras 3.15's layer names are the reference")
+    for name in (n for n in dir(keras.layers) if not n.startswith("_")):
+        try:
+            getattr(layers, name)
+        except AttributeError as error:
+            assert "the names here are" not in str(error) and "did you mean" not in str(error), str(error)
 
 
 def test_the_layers_on_every_backend(on_backend):

@@ -62,22 +62,70 @@ def _hints():
              "AveragePooling": "AveragePooling1D", "AvgPool": "AvgPool1D", "GlobalMaxPooling": "GlobalMaxPooling1D",
              "GlobalAveragePooling": "GlobalAveragePooling1D", "GlobalMaxPool": "GlobalMaxPool1D",
              "GlobalAvgPool": "GlobalAvgPool1D", "UpSampling": "UpSampling1D", "ZeroPadding": "ZeroPadding1D",
-             "Cropping": "Cropping1D", "SeparableConv": "Conv1D", "DepthwiseConv": "Conv1D(groups=channels)"}
+             "Cropping": "Cropping1D", "SeparableConv": "Conv1D", "DepthwiseConv": "Conv1D(groups=channels)",
+             "Convolution{}Transpose": "Conv1DTranspose", "SeparableConvolution": "Conv1D",
+             "SpatialDropout": "Dropout", "AdaptiveAveragePooling": "GlobalAveragePooling1D or AveragePooling1D",
+             "AdaptiveMaxPooling": "GlobalMaxPooling1D or MaxPooling1D"}
     hints = {}
     for stem, ours in one_d.items():
         for d in ("2D", "3D"):
             name = stem.format(d) if "{}" in stem else stem + d
             hints[name] = f"tinygradconv's layers are 1-D (inputs (batch, steps, channels)): use {ours}"
+    # 1-D Keras names that are not here either
+    depthwise = "Conv1D(channels * depth_multiplier, kernel_size, groups=channels)"
+    separable = (f"there is no separable convolution layer: a depthwise {depthwise.replace(')', ', use_bias=False)')} "
+                 "then a pointwise Conv1D(filters, 1) compute the same")
+    hints.update({
+        "DepthwiseConv1D": f"there is no DepthwiseConv1D layer: {depthwise} computes it (one group per channel)",
+        "SeparableConv1D": separable, "SeparableConvolution1D": separable,
+        "LocallyConnected1D": "Keras 2's LocallyConnected1D (gone from Keras 3) is not here: Conv1D shares its "
+                              "weights across steps, or Dense on the flattened steps",
+        "Deconvolution1D": "use Conv1DTranspose", "Deconv1D": "use Conv1DTranspose",
+        "SpatialDropout1D": "there is no SpatialDropout1D layer (whole channels dropped); use Dropout "
+                            "(single values dropped)",
+    })
     recurrent = "there are no recurrent layers here; a Conv1D stack (or GlobalAveragePooling1D) reads sequences"
     hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
-                                                "GRUCell", "TimeDistributed")})
+                                                "GRUCell", "SimpleRNNCell", "StackedRNNCells", "ConvLSTM1D",
+                                                "ConvLSTM2D", "ConvLSTM3D")})
+    hints["TimeDistributed"] = ("there is no TimeDistributed wrapper: Dense and the activations already act on the "
+                                "last axis of (batch, steps, features), step by step")
+    attention = "there are no attention layers here"
+    hints.update({name: attention for name in ("MultiHeadAttention", "Attention", "AdditiveAttention",
+                                                "GroupQueryAttention")})
+    preprocessing = ("Keras' preprocessing layers are not here: prepare the data with NumPy before fit() (or "
+                     "write a Layer subclass)")
+    hints.update({name: preprocessing for name in (
+        "CategoryEncoding", "Discretization", "Hashing", "HashedCrossing", "IntegerLookup", "StringLookup",
+        "TextVectorization", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation",
+        "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "Pipeline", "MelSpectrogram",
+        "STFTSpectrogram", "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+        "Equalization", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomColorDegeneration",
+        "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale",
+        "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomSaturation",
+        "RandomSharpness", "RandomShear", "Solarization")})
+    wrapper = "there are no wrappers of other frameworks' models here"
+    hints.update({name: wrapper for name in ("TorchModuleWrapper", "JaxLayer", "FlaxLayer", "TFSMLayer")})
+    hints["Wrapper"] = "there are no layer wrappers here: subclass tinygradconv.layers.Layer"
+    for name in ("serialize", "deserialize"):
+        hints[name] = "use layer.get_config() and type(layer).from_config(config) (a model: save() / load_model)"
     hints.update({
         "Dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "Lambda": "there is no Lambda layer: subclass tinygradconv.layers.Layer and write call()",
-        "MultiHeadAttention": "there are no attention layers here", "Attention": "there are no attention layers here",
         "Masking": "masks are not supported here (no layer propagates them)",
-        "SpatialDropout1D": "use Dropout", "GaussianNoise": "there is no GaussianNoise layer; use Dropout",
+        "GaussianNoise": "there is no GaussianNoise layer; use Dropout",
+        "GaussianDropout": "there is no GaussianDropout layer; use Dropout",
+        "AlphaDropout": "there is no AlphaDropout layer; use Dropout",
+        "ActivityRegularization": "there is no ActivityRegularization layer: give the layer before it "
+                                  "activity_regularizer= (Dense, Conv1D, ...)",
+        "EinsumDense": "there is no EinsumDense layer: Dense acts on the last axis; other contractions in a Layer "
+                       "subclass (tg.ops.matmul)",
+        "RMSNormalization": "there is no RMSNormalization layer (x / sqrt(mean(x**2) + epsilon) * scale): write a "
+                            "Layer subclass (LayerNormalization(rms_scaling=True) is another formula, as in Keras)",
+        "SpectralNormalization": "there are no weight wrappers here (SpectralNormalization)",
+        "ReversibleEmbedding": "use Embedding (the reverse projection: tg.ops.matmul(x, embeddings.T))",
+        "InputSpec": "there is no InputSpec: a layer checks its input shape in build() or call()",
         "Normalization": "there is no preprocessing Normalization layer: standardize the data first, or use "
                          "BatchNormalization / LayerNormalization",
         "Rescaling": "there is no Rescaling layer: scale the data first (x / 255.0)",

@@ -17,7 +17,8 @@ import warnings
 
 from .. import constraints, initializers, regularizers
 from ..tensor import Tensor
-from .core import serialize
+from ..validation import number
+from .core import _NO_LORA, serialize
 from .layer import Layer
 
 __all__ = ["Embedding"]
@@ -44,6 +45,12 @@ class Embedding(Layer):
             :class:`~tinygradconv.layers.Dense`'s kernel.
         mask_zero: must be False: this package does not propagate masks (Keras' ``mask_zero=True`` makes index 0
             padding that later layers skip); ``True`` is refused.
+        weights: the initial table, Keras' legacy argument: ``[W]`` (or ``W``) with ``W`` of shape ``(input_dim,
+            output_dim)``; the layer is then built at once and ``W`` copied into ``embeddings`` (the initializer is
+            not used). Default None.
+        lora_rank, lora_alpha: Keras 3.15's LoRA, which tinygradconv does not implement: only ``lora_rank=None``
+            (the default) is accepted, as :class:`~tinygradconv.layers.Dense`; ``lora_alpha`` is kept as given and
+            changes nothing. :meth:`enable_lora` is refused the same way.
         name, dtype, trainable: as for :class:`~tinygradconv.layers.Layer` (``dtype`` is the table's and the
             output's).
 
@@ -54,7 +61,8 @@ class Embedding(Layer):
     Output shape: ``input.shape + (output_dim,)``, of the layer's dtype.
 
     Raises:
-        ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``mask_zero=True``.
+        ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``mask_zero=True``; ``lora_rank`` not None;
+            ``weights`` holding more than one array, or one of another shape than ``(input_dim, output_dim)``.
         IndexError: (when called) an index outside ``[-input_dim, input_dim)``, or a NaN or infinite float index
         (Keras on torch raises ``IndexError: index out of range in self``, from ``torch.nn.functional.embedding``).
 
@@ -69,7 +77,12 @@ class Embedding(Layer):
     single_input = True
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
+        if lora_rank is not None:       # (checked before a name is used up, as Dense)
+            raise ValueError(_NO_LORA + f" Received lora_rank={lora_rank!r}")
+        if lora_alpha is not None:
+            number(lora_alpha, "lora_alpha")
         if kwargs.pop("input_length", None) is not None:     # Keras 2's argument, dropped by Keras 3 with a warning
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         super().__init__(**kwargs)
@@ -84,7 +97,19 @@ class Embedding(Layer):
                              f"Received mask_zero={mask_zero!r}. Drop index 0 from the data or ignore its rows "
                              f"in the loss instead")
         self.mask_zero = False
+        self.lora_rank, self.lora_alpha, self.lora_enabled = None, lora_alpha, False
         self.embeddings = None
+        if weights is not None:           # Keras: build, then set_weights([W]) (a bare W is wrapped in a list)
+            if isinstance(weights, (list, tuple)) and len(weights) != 1:
+                raise ValueError(f"Invalid value for argument `weights` of Embedding: expected [W], one array of "
+                                 f"shape ({self.input_dim}, {self.output_dim}) (the table). Received a list of "
+                                 f"{len(weights)} items")
+            self.build()
+            self.set_weights(list(weights) if isinstance(weights, (list, tuple)) else [weights])
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Keras 3.15's LoRA, which tinygradconv does not implement: always a ``ValueError``."""
+        raise ValueError(_NO_LORA + f" Received enable_lora(rank={rank!r})")
 
     def build(self, input_shape=None):
         """Create ``embeddings``; the input shape is not needed (``build()`` works, as in Keras)."""

@@ -29,6 +29,7 @@ Sources: Keras 3.15 ``keras/src/layers/pooling/`` (``base_pooling.py``, ``base_g
 from __future__ import annotations
 
 from .. import config, ops
+from ..ops.elementwise import INTEGER_MATH_DTYPE
 from ..ops.pooling import PADDINGS, pooling_geometry
 from ..validation import flag, standardize_tuple
 from .core import check_rank
@@ -203,7 +204,8 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
 class GlobalAveragePooling1D(_GlobalPooling1D):
     """The mean over all steps: ``(batch, steps, features) -> (batch, features)``, Keras 3's
     ``GlobalAveragePooling1D`` (without masks: this package does not propagate them). Arguments and errors as
-    :class:`GlobalMaxPooling1D` (Keras gives NaN for 0 steps; refused here).
+    :class:`GlobalMaxPooling1D` (Keras gives NaN for 0 steps; refused here). Integer and bool inputs give float32
+    whatever the layer's dtype, as Keras (``GlobalMaxPooling1D`` keeps their dtype, as Keras).
 
     >>> import numpy as np
     >>> GlobalAveragePooling1D(keepdims=True)(np.array([[[1.0, 4.0], [3.0, 2.0]]])).numpy().tolist()
@@ -213,6 +215,13 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
     @staticmethod
     def _reduce(inputs, axis, keepdims):
         return ops.mean(inputs, axis=axis, keepdims=keepdims)
+
+    def _output_dtypes(self, dtypes):
+        """The output's dtype in a symbolic call, as the call on data gives it: float32 (the mean of integers, as
+        Keras' ``ops.mean``) for integer or bool inputs, whatever the layer's dtype; else the layer's dtype."""
+        if dtypes and not any(name.startswith("float") for name in dtypes):
+            return INTEGER_MATH_DTYPE
+        return self.dtype
 
 
 MaxPool1D = MaxPooling1D

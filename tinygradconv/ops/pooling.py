@@ -40,14 +40,45 @@ kernel).
 >>> avg_pool1d(x, 2, strides=1, padding="same").numpy().ravel().tolist()    # the last window: [4, copy of 4]
 [3.0, 4.0, 2.5, 3.0, 4.0]
 
+Which path, and why (max): a ``where()`` or a boolean mask over random data costs a mispredicted branch per element
+on CPUs (7.7 ms for 2M float32 elements against 0.25 ms for ``maximum``), and ``argmax`` over a stacked window axis
+is a strided reduction: the first version (stack, two ``argmax``, a masked ``max``) took 55-175 ms on the shapes
+below. The forward pass is now ``k - 1`` ``maximum`` calls, then ``chosen``, the first tap equal to the maximum, as
+a running count (``searching &= tap != max; chosen += searching``); NaN windows (the last NaN wins) and a result
+holding zeros (the sign of the chosen zero: ``(v + 0.0) * (1 - 2 * negative)``) take short extra passes, only when
+one reduction finds them. The backward pass multiplies the gradient by 0/1 masks (``select`` only when the gradient
+is not finite, where ``inf * 0`` would be NaN) and adds each tap's share through its strided slice, in place.
+float16 is compared and summed in float32 (rounded to float16 after every addition, bit for bit the same).
+Forward + backward, median of 31, ours and ``torch.nn.functional.max_pool1d`` (on its own contiguous ``(batch,
+channels, steps)`` layout, Keras' padding) alternating, ``taskset -c 1``, one OpenMP/BLAS thread, float32, on an
+AMD EPYC (``lscpu``; two cores shared with other work), 2026-12-07:
+
+::
+
+    shape, pool                 max: ours    torch         avg: ours    torch    (ms)
+    (32, 1024, 64) k2 s2 valid  6.5          14.7          5.2          13.1
+    (32, 1024, 64) k3 s1 same   10.3-12.6    28.8-32.5     6.5          26.5
+    (32, 1024, 64) k4 s1 same   13.0-14.6    33.3-36.9     7.8          35.1
+    (8, 4096, 8) k3 s1 same     1.1          3.8           0.93         3.4
+    (8, 4096, 8) k2 s2 valid    1.0          1.9           0.92         1.7
+    (1, 64, 16) k3 s1 same      0.047-0.058  0.041-0.047   0.045-0.072  0.047-0.068
+
+(The (1, 64, 16) row: 200 samples of 20 calls each.) At that size max_pool1d is 15-25% slower than torch: some
+40 NumPy calls of about 0.5 us each against one C++ kernel, a fixed cost, not a per-element one (the engine's own
+overhead is torch's). float16 is 2-3 times slower than torch (CPUs have no float16 arithmetic; NumPy converts
+every element).
+
 Sources: Keras 3.15 ``keras/src/backend/torch/nn.py`` (``max_pool``, ``average_pool``, ``_apply_same_padding``);
 PyTorch ``torch.nn.functional.max_pool1d`` and ``avg_pool1d``.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import standardize_tuple
 from .elementwise import _in_float32, float_input
@@ -85,6 +116,9 @@ def pooling_geometry(steps, pool_size, strides, padding):
 
 def _check_arguments(pool_size, strides, padding, data_format, op):
     """The arguments as ``(k, s, padding, data_format)``, with Keras' checks."""
+    if (type(pool_size) is int and pool_size > 0 and type(strides) is int and strides > 0
+            and padding in PADDINGS and data_format in DATA_FORMATS):
+        return pool_size, strides, padding, data_format         # the common case, checked without building messages
     (k,) = standardize_tuple(pool_size, "pool_size")
     (s,) = standardize_tuple(k if strides is None else strides, "strides")
     if not isinstance(padding, str) or padding.lower() not in PADDINGS:
@@ -113,45 +147,54 @@ def _windows(xp, padded, k, s, out):
 
 def _replicate(xp, x, left, right):
     """``x`` with ``left`` copies of its first step before it and ``right`` copies of its last after it."""
-    batch, _, channels = x.shape
-    parts = [x]
-    if left:
-        parts.insert(0, xp.broadcast_to(x[:, :1, :], (batch, left, channels)))
-    if right:
-        parts.append(xp.broadcast_to(x[:, -1:, :], (batch, right, channels)))
-    return xp.concat(parts, axis=1) if len(parts) > 1 else x
+    if not (left or right):
+        return x
+    return xp.concat([x[:, :1, :]] * left + [x] + [x[:, -1:, :]] * right, axis=1)
 
 
-def _fold(xp, shares, k, s, out, geometry, steps, replicate):
+def _fold(xp, shares, k, s, out, geometry, steps, replicate, dtype=None):
     """The gradient of the input from ``shares`` (a list of ``k`` arrays ``(batch, out, channels)``: what each
     window sends to its ``j``-th step): added into the padded steps through :func:`_windows`' slices, then the
-    padded steps dropped, or added to the edge step they copy (``replicate``)."""
+    padded steps dropped, or added to the edge step they copy (``replicate``). The result has ``dtype`` (default:
+    the shares'); a float16 result is summed in float32 and rounded to float16 after every addition, which is
+    float16's own sum bit for bit (float32's 24 bits hold more than 2 * 11 + 2: one rounding, not two) without
+    float16 arithmetic, which CPUs emulate 10 to 40 times slower."""
     left, right = geometry
     batch, _, channels = shares[0].shape
+    half = dtype_name(dtype if dtype is not None else shares[0].dtype) == "float16"
+    if half:
+        shares = [xp.astype(share, xp.float32) for share in shares]
+
+    def add(target, value):
+        """``target += value`` in place (``target``: a view into ``padded``), rounded to float16 for a half result."""
+        target += value
+        if half:
+            target[...] = xp.astype(xp.astype(target, xp.float16), xp.float32)
+
     padded = xp.zeros((batch, left + steps + right, channels), dtype=shares[0].dtype)
     for j in reversed(range(k)):     # a step gets its windows' shares in window order, as torch adds them
-        share = shares[j]
-        where = slice(j, j + s * (out - 1) + 1, s)
-        padded[:, where, :] = padded[:, where, :] + share
-    grad = padded[:, left:left + steps, :]
+        # `+=` on the strided slice (a view on NumPy, CuPy and array-api-strict) adds in place; written as
+        # padded[:, a:b:s, :] += share, Python would also copy the slice back onto itself. The first taps added
+        # land on zeros (exact) and windows that do not overlap (s >= k) never add two shares: no rounding there.
+        view = padded[:, j:j + s * (out - 1) + 1:s, :]
+        view += shares[j]
+        if half and j < k - 1 and s < k:      # rounded as a whole (contiguous: faster than the strided view)
+            padded = xp.astype(xp.astype(padded, xp.float16), xp.float32)
     if replicate and (left or right):
         # each copy's gradient added into its edge step one at a time, in the order of the padded steps, in the
         # gradient's dtype: the order of torch's replicate-padding backward (float16 sums round after each
-        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies
-        first, last = grad[:, :1, :], grad[:, -1:, :]
+        # addition there too), and of torch's max_pool1d backward, whose first windows are those holding copies.
+        # (The left copies are summed first and their sum added to the step: a + b is b + a, bit for bit.)
+        first, last = left, left + steps - 1           # the edge steps' places in `padded` (one place if steps == 1)
         if left:
-            first = padded[:, :1, :]
+            copies = xp.asarray(padded[:, :1, :], copy=True)
             for i in range(1, left):
-                first = first + padded[:, i:i + 1, :]
-            first = first + grad[:, :1, :]
-        if steps == 1:           # the one step is both edges
-            last = first
+                add(copies, padded[:, i:i + 1, :])
+            add(padded[:, first:first + 1, :], copies)
         for i in range(left + steps, left + steps + right):
-            last = last + padded[:, i:i + 1, :]
-        if steps == 1:
-            return last
-        grad = xp.concat([first, grad[:, 1:-1, :], last], axis=1)
-    return grad
+            add(padded[:, last:last + 1, :], padded[:, i:i + 1, :])
+    grad = padded[:, left:left + steps, :]
+    return xp.astype(grad, xp.float16) if half else grad
 
 
 # --------------------------------------------------------------------------------------------------------- samples
@@ -192,33 +235,67 @@ class MaxPool1D(Function):
     def forward(ctx, a, pool_size, strides, padding):
         xp = ctx.xp
         pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "max_pool1d")
-        a = float_input(xp, a)
+        if a.dtype != xp.float32 and a.dtype != xp.float64:     # (float_input's own check is slower)
+            a = float_input(xp, a)
+        half = dtype_name(a.dtype) == "float16"
+        if half:        # compared in float32 (exact: every float16 is a float32), as CPUs have no float16 compares
+            a = xp.astype(a, xp.float32)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
         # copies of the edge steps never change a maximum, and torch leaves its own padding out: the same windows
-        windows = xp.stack(_windows(xp, _replicate(xp, a, left, right), pool_size, strides, out), axis=2)
-        is_nan = xp.isnan(windows)
-        any_nan = xp.any(is_nan, axis=2)
-        last_nan = pool_size - 1 - xp.argmax(xp.astype(xp.flip(is_nan, axis=2), xp.int8), axis=2)
-        largest = xp.max(windows, axis=2, keepdims=True)
-        first_max = xp.argmax(xp.astype(windows == largest, xp.int8), axis=2)
-        chosen = xp.where(any_nan, last_nan, first_max)                      # (batch, out, channels)
-        picked = xp.arange(pool_size)[None, None, :, None] == chosen[:, :, None, :]
-        # the chosen element itself (its sign of zero too): the max over the window with the others at -inf
-        values = xp.max(xp.where(picked, windows, -xp.inf), axis=2)
-        values = xp.where(any_nan, xp.asarray(xp.nan, dtype=a.dtype), values)
-        ctx.save_for_backward(picked)
+        taps = _windows(xp, _replicate(xp, a, left, right), pool_size, strides, out)
+        # Branch-free array passes only (a where() or boolean mask on random data mispredicts a branch per element
+        # on CPUs, 5-20 times slower than arithmetic): the maximum, tap by tap...
+        values = taps[0]
+        for tap in taps[1:]:
+            values = xp.maximum(values, tap)
+        # ...then the first tap equal to it: `chosen` counts the taps passed while still searching.
+        searching = taps[0] != values
+        chosen = xp.astype(searching, xp.int8 if pool_size <= 127 else xp.int32)
+        for tap in taps[1:-1]:
+            searching = searching & (tap != values)
+            chosen = chosen + xp.astype(searching, chosen.dtype)
+        # Two rare cases, both found by one reduction (the smallest |value| is then 0 or NaN):
+        if math.prod(values.shape) and not bool(xp.min(xp.abs(values)) > 0):
+            # A window holding NaN gives its last NaN (torch's `val > max || isnan(val)` scan), where() is fine here.
+            # (maximum gives NaN where either argument is NaN: NumPy, CuPy, the array API standard.)
+            if bool(xp.any(xp.isnan(values))):
+                for j, tap in enumerate(taps):
+                    is_nan = xp.isnan(tap)
+                    values = xp.where(is_nan, tap, values)
+                    chosen = xp.where(is_nan, xp.asarray(j, dtype=chosen.dtype), chosen)
+            # The value is the chosen element, its sign of zero included: max(-0.0, +0.0) may give either zero,
+            # torch gives the first. Where the chosen element is -0.0: (value + 0.0) is +0.0, times -1 is -0.0;
+            # elsewhere the value is multiplied by 1 (exact, infinities and NaNs kept).
+            zero = values == 0
+            if bool(xp.any(zero)):
+                negative = xp.zeros(values.shape, dtype=xp.bool)
+                for j, tap in enumerate(taps):
+                    negative = negative | ((chosen == j) & xp.signbit(tap))
+                flip = xp.astype(negative & zero, values.dtype)
+                values = (values + 0.0) * (1 - 2 * flip)
+        ctx.save_for_backward(chosen)
         ctx.geometry = (pool_size, strides, out, (left, right), steps)
-        return values
+        if half:
+            return xp.astype(values, xp.float16)
+        return values if pool_size > 1 else xp.asarray(values, copy=True)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (picked,) = ctx.saved_tensors
+        (chosen,) = ctx.saved_tensors
         k, s, out, geometry, steps = ctx.geometry
-        zero = xp.zeros((), dtype=grad.dtype)
-        shares = [xp.where(picked[:, :, j, :], grad, zero) for j in range(k)]
-        return _fold(xp, shares, k, s, out, geometry, steps, replicate=True)
+        dtype = grad.dtype
+        if dtype_name(dtype) == "float16":        # the shares in float32 (exact: grad times 1 or 0), see _fold
+            grad = xp.astype(grad, xp.float32)
+        if bool(xp.all(xp.isfinite(grad))):
+            # grad times 1 where the tap was chosen, times 0 elsewhere: exact, and a -0.0 share (from a negative
+            # grad times 0) adds like +0.0 into the zeros that _fold starts from
+            shares = [grad * xp.astype(chosen == j, grad.dtype) for j in range(k)]
+        else:       # inf * 0 would be NaN: select instead (slower on CPUs, see forward)
+            zero = xp.zeros((), dtype=grad.dtype)
+            shares = [xp.where(chosen == j, grad, zero) for j in range(k)]
+        return _fold(xp, shares, k, s, out, geometry, steps, replicate=True, dtype=dtype)
 
 
 @register_op("avg_pool1d", samples=_pool_samples, special_points=_pool_special_points)
