@@ -32,7 +32,7 @@ parser.add_argument("--fast", action="store_true", help="short run (also TINYGRA
 args, _ = parser.parse_known_args()
 FAST = args.fast or fast_run()
 try:                                     # --out, else TINYGRADCONV_FIGURES (neither: no files); only the
-    OUT = output_folder(args.out, "--out") if args.out else figures_folder()    # last folder is made
+    OUT = output_folder(args.out, "--out") if args.out is not None else figures_folder()    # last folder is made
 except ValueError as error:              # a missing parent: a mistyped path, refused rather than made
     parser.error(str(error))
 N_TRAIN, EPOCHS = (256, 12) if FAST else (512, 30)

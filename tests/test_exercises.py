@@ -633,8 +633,9 @@ def test_small_difference_hints_belong_to_the_checker():
         return dz * w, dz * x, np.float64(np.sum(dz.astype(np.float32), dtype=np.float32))
 
     report = fails(check_manual_gradient, bias_in_float32, "agree to the digits shown",
+                   "your values are float32 numbers (each is exactly a float32 number, though the array is float64)",
                    "look for a step computed in float32 along the way",
-                   "without dtype='float64', is float32); else an approximation")
+                   "without dtype='float64', is float32)")
 
 
 def test_portable_relu_is_compared_exactly():

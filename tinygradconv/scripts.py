@@ -53,13 +53,19 @@ def figures_folder() -> Path | None:
 
 
 def output_folder(given, setting) -> Path:
-    """The folder ``given`` (a path), created if its parent exists: the one rule for every folder the tutorials,
-    the examples and the command line write into (``TINYGRADCONV_FIGURES``, ``demo --out``, ``figures --out``).
-    Only the last folder is created, not its parents: a mistyped path is refused rather than made. ``setting``
-    names where the path came from, for the message (``"--out"``).
+    """The folder ``given`` (a path, ``~`` and ``~user`` expanded), created if its parent exists: the one rule for
+    every folder the tutorials, the examples and the command line write into (``TINYGRADCONV_FIGURES``, ``demo
+    --out``, ``figures --out``, the examples' ``--out``). Only the last folder is created, not its parents: a
+    mistyped path is refused rather than made. ``setting`` names where the path came from, for the message
+    (``"--out"``). Every check is here, so that each caller refuses the same paths with the same message.
 
     Raises:
-        ValueError: a path that is an existing file, or whose parent folder does not exist (or is a file).
+        TypeError: ``given`` is not a ``str`` or a path (``os.PathLike``).
+        ValueError: naming ``setting`` and the path: a blank path (``""``, ``" "``: it made a folder named " "); a
+            path with a NUL character; a ``~user`` that names no user (or ``~`` without a home folder); a path
+            that is an existing file; a link whose target does not exist (a dangling symlink); a path whose parent
+            folder does not exist, or is a file; or a folder that cannot be created (no permission, a read-only
+            disk), with the system's reason.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as parent:
@@ -70,17 +76,45 @@ def output_folder(given, setting) -> Path:
     ...
     ValueError: Invalid value for --out: the folder '/no/such/parent' that should hold 'figures' does not exist; \
 create it first (mkdir -p '/no/such/parent'), or name a folder whose parent exists
+    >>> output_folder(" ", "--out")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for --out: give a folder name, not ' '
     """
-    folder = Path(given).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"Invalid value for {setting}: {str(given)!r} is a file, not a folder to write into")
-    if not folder.parent.is_dir():
-        what = "is a file, not a folder" if folder.parent.exists() else "does not exist"
-        raise ValueError(f"Invalid value for {setting}: the folder {str(folder.parent)!r} that should hold "
-                         f"{folder.name!r} {what}"
-                         + (f"; create it first (mkdir -p {str(folder.parent)!r}), or name a folder whose parent "
-                            "exists" if what == "does not exist" else ""))
-    folder.mkdir(exist_ok=True)
+    if not isinstance(given, (str, os.PathLike)):
+        raise TypeError(f"Invalid type for argument {setting}: expected a folder's path (a str or an os.PathLike), "
+                        f"received {type(given).__name__} {given!r}")
+    text = os.fspath(given)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text.strip():
+        raise ValueError(f"Invalid value for {setting}: give a folder name, not {text!r}")
+    if "\0" in text:
+        raise ValueError(f"Invalid value for {setting}: {text!r} holds a NUL character, which no path can")
+    try:
+        folder = Path(text).expanduser()
+    except RuntimeError:        # "~nosuchuser/x", or "~" where no home folder is known (Path's own message is bare)
+        head = text.split("/", 1)[0].split(os.sep, 1)[0]
+        who = f"there is no user {head[1:]!r}" if len(head) > 1 else "no home folder is known (HOME is not set)"
+        raise ValueError(f"Invalid value for {setting}: {text!r} starts with {head!r}, but {who} to expand it "
+                         "to; give the folder's path in full") from None
+    try:
+        if folder.is_symlink() and not folder.exists():
+            raise ValueError(f"Invalid value for {setting}: {text!r} is a link to {os.readlink(folder)!r}, which "
+                             "does not exist (or is a loop of links): remove the link, or create the folder it "
+                             "points to")
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"Invalid value for {setting}: {text!r} is a file, not a folder to write into")
+        if not folder.parent.is_dir():
+            what = "is a file, not a folder" if folder.parent.exists() else "does not exist"
+            raise ValueError(f"Invalid value for {setting}: the folder {str(folder.parent)!r} that should hold "
+                             f"{folder.name!r} {what}"
+                             + (f"; create it first (mkdir -p {str(folder.parent)!r}), or name a folder whose "
+                                "parent exists" if what == "does not exist" else ""))
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:      # no permission, a read-only disk: the system's reason, with the path
+        raise ValueError(f"Invalid value for {setting}: cannot create the folder {text!r}: "
+                         f"{exc.strerror or exc}") from exc
     return folder
 
 

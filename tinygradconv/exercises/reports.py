@@ -562,7 +562,9 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
     same for a mismatch of shapes. A float32 (float16) result that differs by little is asked to be computed in
     float64 first, before any diagnosis of the formula; where the inputs are float64 (:func:`_float64_inputs`) a
     float32 result is refused even when it agrees to the tolerance, so that every checker has one rule, float64 in,
-    float64 out (a result cast to float32 at the end passed, one summed in float32 did not)."""
+    float64 out (a result cast to float32 at the end passed, one summed in float32 did not). A float64 array of
+    float32 numbers (:func:`_rounded_to`: a result cast to float32 and back) is held to the same rule, and told that
+    its values are the right ones rounded to float32."""
     shown = np.asarray(expected, dtype=np.int64 if integer else np.float64)       # in the report
     expected = np.asarray(expected, dtype=np.float64)
     number = int if integer else float
@@ -576,13 +578,18 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         _fail(name, inputs, shown, received, f"the shapes differ: expected {expected.shape}, received {got.shape}"
               + (f"\n  {diagnosis}" if diagnosis else ""))
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
-    if not bad.any() and not integer and _lower_precision(array.dtype) and _float64_inputs(inputs):
+    lower = array.dtype if _lower_precision(array.dtype) else None
+    # float32 numbers in a float64 array (cast to float32 and back): the float32 rule below, by their values
+    rounded = (_rounded_to(array, got, expected) if lower is None and not integer and _float64_inputs(inputs)
+               else None)
+    if not bad.any() and not integer and (lower is not None or rounded is not None) and _float64_inputs(inputs):
         # one rule for every checker: float64 inputs ask for a float64 result, refused in float32 even where its
         # values happen to fall within the tolerance (a result cast to float32 at the end did, one summed in
         # float32 did not: which one passed was luck of the rounding, found by a tester). Said once the checker
         # has found no mistake in the formula (:func:`time_limited`), which a later case may still show
-        note = (f"every case agrees to the tolerance, but {_precision_note(array.dtype)} (float64 in, float64 out: "
-                f"a {array.dtype.name} result is refused even where its rounding happens to fall within the "
+        said = _precision_note(lower) if lower is not None else _rounded_note(rounded, got, expected)
+        note = (f"every case agrees to the tolerance, but {said} (float64 in, float64 out: a "
+                f"{(lower or rounded).name} result is refused even where its rounding happens to fall within the "
                 "tolerance)")
         _refuse_later(functools.partial(_fail, name, inputs, shown, received, note))
     if bad.any():
@@ -591,13 +598,18 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         whole = integer and np.isfinite(received_value) and received_value == np.round(received_value)
         received_text = repr(int(received_value)) if whole else repr(float(received_value))
         note = f"first difference at index {index}: expected {number(expected[index])!r}, received {received_text}"
-        lower = array.dtype if _lower_precision(array.dtype) else None
         same_printout = _show(shown) == _show(received)
         if lower is not None and _within_precision(got, expected, lower, atol):
             # too close to judge the formula in float32: say so first, before any diagnosis of the formula
             note += ("\n  the values agree to the digits shown, but " if same_printout else
                      f"\n  a {lower.name} result this close cannot be checked to the tolerance of float64, so the "
                      "formula is not judged: ") + _precision_note(lower)
+        elif rounded is not None and _within_precision(got, expected, rounded, atol):
+            # the same for float32 numbers in a float64 array: the formula is not judged either (a step of Adam
+            # fed its own rounded m back, and was told of a formula it had right)
+            note += ("\n  the values agree to the digits shown, but " if same_printout else "\n  ") + _rounded_note(
+                rounded, got, expected) + f"; they agree with the right ones to {rounded.name}'s precision, so the " \
+                "formula is not judged at that precision"
         elif diagnosis := (explain(got) if explain is not None else None):
             # before the integer dtype: a checker's own diagnosis says why the values are integers (an empty
             # Python sum(), int 0, from a loop one step short), where "make it a float array" would mislead
@@ -691,6 +703,49 @@ def _within_precision(got, expected, dtype, atol=0.0):
     scale = float(np.max(np.abs(expected), initial=0.0))
     with np.errstate(invalid="ignore"):
         return bool(np.all(np.abs(got - expected) <= atol + tolerance * (np.abs(expected) + scale)))
+
+
+def _rounded_to(array, got, expected):
+    """The lower precision (float32, or float16) that a float64 result's values were rounded to, else ``None``:
+    ``got`` (``array``'s values, ``array`` float64) all finite and each exactly a number of that dtype, and
+    somewhere more than float64's own rounding away from ``expected`` (an answer exactly right whose values happen
+    to be float32 numbers, as 0.5, is not told anything). A float64 computation of the checkers' random inputs gives
+    a float32 number by chance about once in 2 ** 29 values: these values were rounded to float32, cast back
+    (``np.asarray(r).astype(np.float32).astype(np.float64)``) or read from a float32 tensor into a float64 array.
+
+    >>> right = np.array([0.1, -2.3])
+    >>> _rounded_to(right, right, right) is None
+    True
+    >>> rounded = right.astype(np.float32).astype(np.float64)
+    >>> _rounded_to(rounded, rounded, right)
+    dtype('float32')
+    """
+    if array.dtype != np.float64 or got.size == 0 or not np.all(np.isfinite(got)):
+        return None
+    with np.errstate(invalid="ignore"):
+        if not np.any(np.abs(got - expected) > 4 * np.finfo(np.float64).eps * np.abs(expected)):
+            return None
+    for dtype in (np.float16, np.float32):
+        with np.errstate(over="ignore"):
+            if np.array_equal(got.astype(dtype).astype(np.float64), got):
+                return np.dtype(dtype)
+    return None
+
+
+def _rounded_note(dtype, got, expected):
+    """What :func:`_compare_arrays` says of float64 values rounded to ``dtype`` (:func:`_rounded_to`): that they are
+    the right ones rounded, where each is within one rounding of ``expected`` (a spacing of ``dtype`` at its value:
+    the right result cast to ``dtype``); else that they were computed or cast in ``dtype`` along the way (a sum
+    in float32 rounds each term, and a difference of close terms keeps fewer digits than the result's own)."""
+    with np.errstate(over="ignore"):
+        spacing = np.spacing(np.abs(expected).astype(dtype)).astype(np.float64)
+    exact = f"each is exactly a {dtype.name} number, though the array is float64"
+    if np.all(np.abs(got - expected) <= spacing):
+        return (f"your values are the right ones rounded to {dtype.name}: compute in float64, as the inputs are; "
+                f"{exact} (a result cast to {dtype.name} and back, or a {dtype.name} tensor's values)")
+    return (f"your values are {dtype.name} numbers ({exact}): look for a step computed in {dtype.name} along the "
+            f"way, or a cast, which keeps about {np.finfo(dtype).precision} digits (a tensor made from a Python "
+            "number or a list, without dtype='float64', is float32): compute in float64, as the inputs are")
 
 
 def _precision_note(dtype):

@@ -208,14 +208,10 @@ def _figures(args, parser):
         parser.error(str(exc))
     from ..scripts import output_folder
 
-    try:        # only the last folder is made, as for TINYGRADCONV_FIGURES: a mistyped path is refused, not made
-        if not args.out.strip():
-            raise ValueError(f"Invalid value for --out: give a folder name, not {args.out!r}")
+    try:        # TINYGRADCONV_FIGURES' rule (output_folder makes every check): a mistyped path is refused, not made
         output_folder(args.out, "--out")
     except ValueError as exc:
         parser.error(str(exc))
-    except OSError as exc:
-        parser.error(f"cannot create {args.out!r}: {exc.strerror or exc}")
     try:
         paths = make_figures(args.out, args.epochs)
     except OSError as exc:

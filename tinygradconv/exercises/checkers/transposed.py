@@ -218,20 +218,34 @@ def _transpose_error(exc, inputs):
 
 
 
-def _full_length_when_kernel_is_longer(fn):
-    """Whether ``fn`` returns ``(L - 1) * strides + k`` values on a case with ``strides < k`` (L = 3, k = 3,
-    strides = 1: 5 values), where ``len(x) * strides`` (3) falls short."""
-    try:
-        return np.shape(fn(np.ones(3), np.ones(3), 1)) == (5,)
-    except Exception:  # noqa: BLE001 - the student's function failing there: not the full length
-        return False
+#: Small shapes ``(L, k, strides)`` on which a length formula is tried (:func:`_returns_length`): between them they
+#: tell apart every length a hint names (Keras' ``padding="valid"`` one and ``len(x) * strides + k - 1`` are the same
+#: where k = 1 or strides = 1 only; Keras' and ``len(x) * strides`` where strides >= k only).
+_LENGTH_PROBES = tuple(itertools.product(range(1, 5), range(1, 5), range(1, 4)))
+
+
+def _returns_length(fn, formula):
+    """Whether ``fn`` returns ``formula(L, k, strides)`` values on every one of :data:`_LENGTH_PROBES`, those where
+    that is the full length ``(L - 1) * strides + k`` included (a case where ``fn`` raises does not count as that
+    length): the student's output has that length, and the hint may name its formula. One case alone cannot tell:
+    with k = 1 and strides = 2, Keras' ``padding="valid"`` length, ``len(x) * strides`` and ``len(x) * strides +
+    k - 1`` are all 2L."""
+    for L, k, s in _LENGTH_PROBES:
+        try:
+            if np.shape(fn(np.ones(L), np.ones(k), s)) != (formula(L, k, s),):
+                return False
+        except Exception:  # noqa: BLE001 - the student's function failing there: not that length
+            return False
+    return True
 
 
 def _transpose_length_mistake(got, inputs, fn):
     """Why the full transposed convolution has ``(L - 1) * s + k`` values; for a result of the length of Keras'
-    ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ; and when ``fn`` computes the
-    convolution of ``x`` with ``w`` (a gather, ``y[n] = x[n*s: n*s + k] @ w``: :func:`_gathers`), that the
-    transposed convolution scatters instead."""
+    ``padding="valid"`` output, ``(L - 1) * s + max(k, s)``, how the two differ, and for one of ``L * s + k - 1``
+    values, where the last copy of the kernel starts (each named only when ``fn`` gives that length on every small
+    case where it is not the full one: :func:`_returns_length`); for a result of ``L * s`` values otherwise, that
+    length; and when ``fn`` computes the convolution of ``x`` with ``w`` (a gather, ``y[n] = x[n*s: n*s + k] @
+    w``: :func:`_gathers`), that the transposed convolution scatters instead."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     note = (f"the full transposed convolution has (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full} "
@@ -243,17 +257,21 @@ def _transpose_length_mistake(got, inputs, fn):
                  f"({length} - {k}) // {s} + 1: {windows} here); the transposed convolution "
                  "goes the other way, it scatters: each input x[j] spreads across k outputs, adding x[j] * w[t] to "
                  "y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not over the outputs")
-    if got.shape == (length * s,):
-        # len(x) * strides and Keras' "valid" length (L - 1) * s + max(k, s), tutorial 3's table, are the same number
-        # whenever s > k: told apart on a case with s < k, where Keras' is the full length (a tester's
-        # np.zeros(len(x) * strides), k = 1 and s = 2, was told about a formula they never used)
-        if _full_length_when_kernel_is_longer(fn):
-            note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.size}, is Keras' padding=\"valid\" "
-                     f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} "
-                     "more step(s) that no input reaches (zeros); the exercise asks for the full result, without them")
-        else:
-            note += (f"\n  your result has len(x) * strides = {length} * {s} = {got.size} values: the last input's "
-                     f"copy of the kernel starts at (L - 1) * strides = {(length - 1) * s} and takes k = {k} step"
-                     f"{'' if k == 1 else 's'}, so the full result has {(length - 1) * s} + {k} = {full}, not "
-                     f"{got.size}")
+    # Where strides > k, Keras' "valid" length (L - 1) * s + max(k, s) is L * s, and with k = 1 so is L * s + k - 1:
+    # the formula is named only when fn follows it on the small cases that tell them apart (a tester's
+    # np.zeros(len(x) * strides + len(w) - 1) was told about Keras' padding, a formula they never used)
+    if got.size == (length - 1) * s + max(k, s) and _returns_length(fn, lambda L, k, s: (L - 1) * s + max(k, s)):
+        note += (f"\n  your length, (L - 1) * strides + max(k, strides) = {got.size}, is Keras' padding=\"valid\" "
+                 f"output (tutorial 3's table): when strides > k, Keras' output ends with strides - k = {s - k} "
+                 "more step(s) that no input reaches (zeros); the exercise asks for the full result, without them")
+    elif got.size == length * s + k - 1 and _returns_length(fn, lambda L, k, s: L * s + k - 1):
+        note += (f"\n  your length is len(x) * strides + k - 1 = {length} * {s} + {k} - 1 = {got.size}: the last "
+                 f"input's copy of the kernel starts at (L - 1) * strides = {(length - 1) * s}, not at L * strides, "
+                 f"so it ends at (L - 1) * strides + k = {full}; your output has strides - 1 = {s - 1} step(s) "
+                 "more, that no input reaches (zeros)")
+    elif got.shape == (length * s,):
+        note += (f"\n  your result has len(x) * strides = {length} * {s} = {got.size} values: the last input's "
+                 f"copy of the kernel starts at (L - 1) * strides = {(length - 1) * s} and takes k = {k} step"
+                 f"{'' if k == 1 else 's'}, so the full result has {(length - 1) * s} + {k} = {full}, not "
+                 f"{got.size}")
     return note
