@@ -883,7 +883,7 @@ class TorchMethods(NumpyUfuncs):
             ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
                 and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
 
-        See https://pytorch.org/docs/stable/generated/torch.Tensor.masked_fill_.html
+        See `torch.Tensor.masked_fill_ <https://pytorch.org/docs/stable/generated/torch.Tensor.masked_fill_.html>`__
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[1.0, -2.0], [-3.0, 4.0]])

@@ -64,7 +64,7 @@ class Embedding(Layer):
         ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``mask_zero=True``; ``lora_rank`` not None;
             ``weights`` holding more than one array, or one of another shape than ``(input_dim, output_dim)``.
         IndexError: (when called) an index outside ``[-input_dim, input_dim)``, or a NaN or infinite float index
-        (Keras on torch raises ``IndexError: index out of range in self``, from ``torch.nn.functional.embedding``).
+            (Keras on torch raises ``IndexError: index out of range in self``, from ``torch.nn.functional.embedding``).
 
     >>> import numpy as np
     >>> layer = Embedding(3, 2)
