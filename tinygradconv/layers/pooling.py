@@ -39,10 +39,23 @@ __all__ = ["AveragePooling1D", "AvgPool1D", "GlobalAveragePooling1D", "GlobalAvg
            "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D"]
 
 
-class _Pooling1D(Layer):
-    """What ``MaxPooling1D`` and ``AveragePooling1D`` share: Keras' arguments, shapes and config."""
+class _PoolingLayer(Layer):
+    """What every pooling layer shares: one input, its steps axis from ``data_format``, and no build config."""
 
     single_input = True
+
+    def _steps_axis(self):
+        return 1 if self.data_format == "channels_last" else 2
+
+    def get_build_config(self):
+        """None, as Keras 3.15's: its pooling layers are built when made (``_build_at_init``), so ``.keras`` files
+        write them without a ``build_config``."""
+        return
+
+
+class _Pooling1D(_PoolingLayer):
+    """What ``MaxPooling1D`` and ``AveragePooling1D`` share: Keras' arguments, shapes and config."""
+
     _op = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
@@ -54,14 +67,6 @@ class _Pooling1D(Layer):
                              f"'same' (any case). Received padding={padding!r}")
         self.padding = padding.lower()
         self.data_format = config.standardize_data_format(data_format)
-
-    def _steps_axis(self):
-        return 1 if self.data_format == "channels_last" else 2
-
-    def get_build_config(self):
-        """None, as Keras 3.15's: its pooling layers are built when made (``_build_at_init``), so ``.keras`` files
-        write them without a ``build_config``."""
-        return
 
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)
@@ -135,23 +140,13 @@ class AveragePooling1D(_Pooling1D):
         super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, name=name, **kwargs)
 
 
-class _GlobalPooling1D(Layer):
+class _GlobalPooling1D(_PoolingLayer):
     """What the global pooling layers share: ``data_format``, ``keepdims``, shapes and config."""
-
-    single_input = True
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = config.standardize_data_format(data_format)
         self.keepdims = flag(keepdims, "keepdims", type(self).__name__)
-
-    def _steps_axis(self):
-        return 1 if self.data_format == "channels_last" else 2
-
-    def get_build_config(self):
-        """None, as Keras 3.15's: its pooling layers are built when made (``_build_at_init``), so ``.keras`` files
-        write them without a ``build_config``."""
-        return
 
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)
