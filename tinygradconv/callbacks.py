@@ -1072,7 +1072,12 @@ class BackupAndRestore(Callback):
     def _load_model(self):
         """Restore the weights, the optimizer's state, its learning rate and the epoch from the backup."""
         from . import saving
-        from .training_state import LEARNING_RATE, restore_optimizer, split_optimizer_arrays
+        from .training_state import (
+            LEARNING_RATE,
+            _rate_is_a_number,
+            restore_optimizer,
+            split_optimizer_arrays,
+        )
 
         arrays, meta = saving._read_npz(self._weights_path)
         backup = (meta or {}).get("backup")
@@ -1090,7 +1095,7 @@ class BackupAndRestore(Callback):
         weights, optimizer_state = split_optimizer_arrays(arrays)
         rate = backup.get("learning_rate")      # where backups written before 2026-12-07 kept a rate (a number)
         if optimizer_state and LEARNING_RATE not in optimizer_state and isinstance(rate, float) and \
-                isinstance(getattr(getattr(self.model, "optimizer", None), "_learning_rate", None), float):
+                _rate_is_a_number(getattr(self.model, "optimizer", None)):
             optimizer_state[LEARNING_RATE] = np.asarray(rate)
         saving._assign(self.model, weights, self._weights_path)
         restore_optimizer(self.model, optimizer_state, self._weights_path)    # with the learning rate
