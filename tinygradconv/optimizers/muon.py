@@ -10,32 +10,7 @@ import re
 
 from ..validation import flag, integer, number
 from .adam import in_dtype_of
-from .optimizer import Optimizer
-
-
-def _layer_patterns(exclude_layers):
-    """``exclude_layers`` (None or a list of regular expressions) as a list of strings, checked (compiled once)."""
-    if exclude_layers is None:
-        return []
-    expected = "Expected None or a list of strings (regular expressions), e.g. exclude_layers=['output_dense']"
-    if isinstance(exclude_layers, str):
-        raise TypeError(f"Invalid type for argument `exclude_layers`. {expected}, not a string, whose characters "
-                        f"would each be a pattern. Received exclude_layers={exclude_layers!r}")
-    try:
-        patterns = list(exclude_layers)
-    except TypeError:
-        raise TypeError(f"Invalid type for argument `exclude_layers`. {expected}. Received "
-                        f"exclude_layers={exclude_layers!r}") from None
-    for pattern in patterns:
-        if not isinstance(pattern, str):
-            raise TypeError(f"Invalid type for argument `exclude_layers`. {expected}. Received "
-                            f"exclude_layers={exclude_layers!r}, holding {pattern!r} of type {type(pattern).__name__}")
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"Invalid value for argument `exclude_layers`: {pattern!r} is not a regular expression "
-                             f"({error}). Received exclude_layers={exclude_layers!r}") from None
-    return patterns
+from .optimizer import Optimizer, regular_expressions
 
 
 def newton_schulz(x, steps, a, b, c, xp):
@@ -149,7 +124,8 @@ class Muon(Optimizer):
         self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True))
         self.adam_weight_decay = None if adam_weight_decay is None else float(
             number(adam_weight_decay, "adam_weight_decay", low=0, finite=True))
-        self.exclude_layers = _layer_patterns(exclude_layers)
+        expected = "Expected None or a list of strings (regular expressions), e.g. exclude_layers=['output_dense']"
+        self.exclude_layers = regular_expressions(exclude_layers, "exclude_layers", expected)
         self.exclude_embeddings = flag(exclude_embeddings, "exclude_embeddings", "Muon")
         self.muon_a = float(number(muon_a, "muon_a", finite=True))
         self.muon_b = float(number(muon_b, "muon_b", finite=True))

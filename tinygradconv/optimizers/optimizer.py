@@ -911,28 +911,38 @@ def _average_tensor(variable, array):
 def _weight_name_patterns(var_names):
     """The compiled regular expressions of ``exclude_from_weight_decay(var_names=...)``: a list (or other
     collection) of strings, or None."""
-    if var_names is None:
-        return ()
     expected = "Expected a list of strings (regular expressions), e.g. var_names=['bias']"
-    if isinstance(var_names, str):
-        raise TypeError(f"Invalid type for argument `var_names`. {expected}, not a string, whose characters would "
-                        f"each be a pattern. Received var_names={var_names!r}")
+    return tuple(re.compile(name) for name in regular_expressions(var_names, "var_names", expected))
+
+
+def regular_expressions(value, argument, expected):
+    """The strings of ``value``, a list (or other collection) of regular expressions, each checked to compile; ``[]``
+    for None. ``argument`` names it in the errors, ``expected`` says what it should be.
+
+    Raises:
+        TypeError: a string (whose characters would each be a pattern), something not a collection, or one holding
+            something other than a string. ValueError: a string that is not a regular expression.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raise TypeError(f"Invalid type for argument `{argument}`. {expected}, not a string, whose characters would "
+                        f"each be a pattern. Received {argument}={value!r}")
     try:
-        names = list(var_names)
+        strings = list(value)
     except TypeError:
-        raise TypeError(f"Invalid type for argument `var_names`. {expected}. Received var_names={var_names!r}") \
+        raise TypeError(f"Invalid type for argument `{argument}`. {expected}. Received {argument}={value!r}") \
             from None
-    patterns = []
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"Invalid type for argument `var_names`. {expected}. Received var_names={var_names!r}, "
-                            f"holding {name!r} of type {type(name).__name__}")
+    for string in strings:
+        if not isinstance(string, str):
+            raise TypeError(f"Invalid type for argument `{argument}`. {expected}. Received {argument}={value!r}, "
+                            f"holding {string!r} of type {type(string).__name__}")
         try:
-            patterns.append(re.compile(name))
+            re.compile(string)
         except re.error as error:
-            raise ValueError(f"Invalid value for argument `var_names`: {name!r} is not a regular expression "
-                             f"({error}). Received var_names={var_names!r}") from None
-    return tuple(patterns)
+            raise ValueError(f"Invalid value for argument `{argument}`: {string!r} is not a regular expression "
+                             f"({error}). Received {argument}={value!r}") from None
+    return strings
 
 
 def _slot_prefixes(variables):
