@@ -93,7 +93,7 @@ __all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "l
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNormalization", "Concatenate", "Conv1D",
                     "Conv1DTranspose", "Cropping1D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
                     "GlobalAveragePooling1D", "GlobalMaxPooling1D", "InputLayer", "LayerNormalization", "LeakyReLU",
-                    "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
+                    "Masking", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
                     "Subtract", "UpSampling1D", "ZeroPadding1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,

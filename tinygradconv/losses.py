@@ -849,6 +849,7 @@ class Loss(_lookup.Configurable):
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The reduced loss. float16 predictions are cast to float32 first (a differentiable cast), as Keras 3's
         losses compute in float32: squares and sums of float16 values overflow at 65504."""
+        in_mask = getattr(y_pred, "_keras_mask", None)      # the mask a layer set on the predictions (Keras 3)
         y_pred = _as_pred(y_pred)
         if self.dtype is not None:                # Keras' dtype: predictions and float targets cast first
             y_pred = y_pred.astype(self.dtype)
@@ -857,8 +858,13 @@ class Loss(_lookup.Configurable):
         elif dtype_name(y_pred.dtype) == "float16":
             y_pred = y_pred.astype("float32")
         values = self.call(y_true, y_pred)
-        # a mask the per-sample function set (sparse_categorical_crossentropy's ignore_class), as Keras' keras_mask
-        return reduce_weighted_values(values, sample_weight, self.reduction, mask=getattr(values, "_keras_mask", None))
+        # the predictions' mask (Embedding(mask_zero=True), Masking: the steps that count), and a mask the per-sample
+        # function set (sparse_categorical_crossentropy's ignore_class), both kept as Keras 3's Loss.__call__ keeps
+        # them (in_mask & out_mask)
+        mask = getattr(values, "_keras_mask", None)
+        if in_mask is not None:
+            mask = in_mask if mask is None else mask & in_mask
+        return reduce_weighted_values(values, sample_weight, self.reduction, mask=mask)
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}

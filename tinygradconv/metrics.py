@@ -830,7 +830,19 @@ class MeanMetricWrapper(Mean):
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's values of the function. A mask the predictions carry (``_keras_mask``, from
+        ``Embedding(mask_zero=True)`` or ``Masking``: True where a step counts) weighs each value 1 or 0, times
+        ``sample_weight`` when given: Keras 3's ``apply_mask(..., reduction="sum")``, so the result is the mean over
+        the steps that count."""
+        mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            weights = _floats(mask, "mask", self.name, self._result_dtype)
+            if sample_weight is not None:
+                weights, given = squeeze_or_expand_to_same_rank(weights, _floats(sample_weight, "sample_weight",
+                                                                                  self.name, self._result_dtype))
+                weights = weights * given
+            sample_weight = weights
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -521,7 +521,7 @@ class _CompileMetrics:
         ``y_true`` (and ``sample_weight``) may be arrays, taken as the compiled loss takes them; ``y_pred`` is
         detached. ``metrics`` ignore ``sample_weight`` and ``weighted_metrics`` take it, as in Keras 3."""
         model = self._model
-        y_pred = [p.detach() for p in y_pred] if isinstance(y_pred, list) else y_pred.detach()
+        y_pred = [_detached_with_mask(p) for p in y_pred] if isinstance(y_pred, list) else _detached_with_mask(y_pred)
         y_true = model._targets(y_true, y_pred)
         sample_weight = None if sample_weight is None else model._targets(sample_weight, y_pred)
         model._update_compiled_metrics(y_true, y_pred, sample_weight)
@@ -799,6 +799,16 @@ def _json_friendly(value):
 
 
 # ----------------------------------------------------------------------------------------------- Model
+def _detached_with_mask(y_pred):
+    """``y_pred.detach()``, carrying the mask ``y_pred`` carries (``_keras_mask``), which the compiled metrics use
+    as Keras 3's do."""
+    detached = y_pred.detach()
+    mask = getattr(y_pred, "_keras_mask", None)
+    if mask is not None:
+        detached._keras_mask = mask
+    return detached
+
+
 def prediction_for_loss(loss_fn, y_pred):
     """``y_pred`` as the loss function ``loss_fn`` receives it: a float16 prediction cast to float32 for a loss of
     your own (a function, not a :class:`~tinygradconv.losses.Loss`, which casts itself), as Keras 3 wraps such a
@@ -1538,7 +1548,7 @@ class Model(Layer):
         if self._metrics is None:
             self._build_metrics(y_true, y_pred)
         if self._metrics:
-            y_true, y_pred = y_true.detach(), y_pred.detach()
+            y_true, y_pred = y_true.detach(), _detached_with_mask(y_pred)
             for _, metric, weighted in self._metrics:
                 if sample_weight is None or not weighted:  # plain metrics ignore sample_weight, as in Keras 3
                     metric.update_state(y_true, y_pred)

@@ -16,6 +16,7 @@ from .core import Activation, Dense, Dropout, Flatten, Reshape
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .masking import Masking
 from .merging import (
     Add,
     Average,
@@ -49,10 +50,10 @@ __all__ = ["ELU", "Activation", "Add", "Average", "AveragePooling1D", "AvgPool1D
            "Concatenate", "Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose", "Cropping1D",
            "Dense", "Dropout",
            "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
-           "GlobalMaxPooling1D", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D",
-           "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax", "Subtract",
-           "UpSampling1D", "ZeroPadding1D", "add", "average", "concatenate", "maximum", "minimum", "multiply",
-           "subtract"]
+           "GlobalMaxPooling1D", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
+           "MaxPool1D", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
+           "Subtract", "UpSampling1D", "ZeroPadding1D", "add", "average", "concatenate", "maximum", "minimum",
+           "multiply", "subtract"]
 
 
 def _hints():
@@ -113,7 +114,6 @@ def _hints():
         "Dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "Lambda": "there is no Lambda layer: subclass tinygradconv.layers.Layer and write call()",
-        "Masking": "masks are not supported here (no layer propagates them)",
         "GaussianNoise": "there is no GaussianNoise layer; use Dropout",
         "GaussianDropout": "there is no GaussianDropout layer; use Dropout",
         "AlphaDropout": "there is no AlphaDropout layer; use Dropout",

@@ -17,7 +17,7 @@ import warnings
 
 from .. import constraints, initializers, regularizers
 from ..tensor import Tensor
-from ..validation import number
+from ..validation import flag, number
 from .core import _NO_LORA, serialize
 from .layer import Layer
 
@@ -43,8 +43,11 @@ class Embedding(Layer):
         embeddings_initializer: the rows' initializer (default ``"uniform"``: ``RandomUniform(-0.05, 0.05)``).
         embeddings_regularizer, embeddings_constraint, activity_regularizer: as for
             :class:`~tinygradconv.layers.Dense`'s kernel.
-        mask_zero: must be False: this package does not propagate masks (Keras' ``mask_zero=True`` makes index 0
-            padding that later layers skip); ``True`` is refused.
+        mask_zero: a bool (default False). ``True`` makes index 0 padding: the output carries the mask
+            ``inputs != 0`` (:meth:`compute_mask`; its attribute ``_keras_mask``, as Keras 3), which the next layers
+            pass on or use (``GlobalAveragePooling1D`` averages the unmasked steps; a compiled loss and its metrics
+            leave the masked steps out): see "Masks" in docs/keras_compatibility.md. Row 0 is still a learned row;
+            with ``mask_zero=True``, ``input_dim`` must count it (vocabulary size + 1), as in Keras.
         weights: the initial table, Keras' legacy argument: ``[W]`` (or ``W``) with ``W`` of shape ``(input_dim,
             output_dim)``; the layer is then built at once and ``W`` copied into ``embeddings`` (the initializer is
             not used). Default None.
@@ -61,7 +64,8 @@ class Embedding(Layer):
     Output shape: ``input.shape + (output_dim,)``, of the layer's dtype.
 
     Raises:
-        ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``mask_zero=True``; ``lora_rank`` not None;
+        TypeError: ``mask_zero`` not a bool.
+        ValueError: ``input_dim`` or ``output_dim`` not a positive int; ``lora_rank`` not None;
             ``weights`` holding more than one array, or one of another shape than ``(input_dim, output_dim)``.
         IndexError: (when called) an index outside ``[-input_dim, input_dim)``, or a NaN or infinite float index
             (Keras on torch raises ``IndexError: index out of range in self``, from ``torch.nn.functional.embedding``).
@@ -72,6 +76,17 @@ class Embedding(Layer):
     >>> layer.set_weights([np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])])
     >>> layer(np.array([[2, 0, -1]])).numpy().tolist()
     [[[2.0, 2.0], [0.0, 0.0], [2.0, 2.0]]]
+
+    With ``mask_zero=True`` the output carries the mask of the non-zero indices, and ``GlobalAveragePooling1D``
+    averages those steps only:
+
+    >>> from tinygradconv.layers import GlobalAveragePooling1D
+    >>> masked = Embedding(3, 2, mask_zero=True, weights=[np.array([[9.0, 9.0], [1.0, 1.0], [2.0, 2.0]])])
+    >>> y = masked(np.array([[1, 2, 0]]))
+    >>> y._keras_mask.numpy().tolist()
+    [[True, True, False]]
+    >>> GlobalAveragePooling1D()(y).numpy().tolist()
+    [[1.5, 1.5]]
     """
 
     single_input = True
@@ -91,12 +106,8 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
-        if mask_zero is not False:
-            raise ValueError(f"Invalid value for argument `mask_zero` of Embedding: masks are not supported by "
-                             f"tinygradconv (no layer propagates them), so only mask_zero=False is accepted. "
-                             f"Received mask_zero={mask_zero!r}. Drop index 0 from the data or ignore its rows "
-                             f"in the loss instead")
-        self.mask_zero = False
+        self.mask_zero = flag(mask_zero, "mask_zero", "Embedding")
+        self.supports_masking = self.mask_zero          # as Keras 3: a mask only with mask_zero=True
         self.lora_rank, self.lora_alpha, self.lora_enabled = None, lora_alpha, False
         self.embeddings = None
         if weights is not None:           # Keras: build, then set_weights([W]) (a bare W is wrapped in a list)
@@ -141,6 +152,21 @@ class Embedding(Layer):
     def call(self, inputs):
         rows = Tensor._make(self._rows(inputs), inputs.backend, False, None)
         return self.embeddings[rows]
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` (a bool Tensor of the input's shape, True where a step counts) with ``mask_zero=True``;
+        None otherwise. ``inputs``: the indices (a Tensor, a NumPy array or nested lists), compared as given (a
+        float ``0.5`` is not 0 here, though its row is row 0: Keras 3 compares the same way). ``mask`` is not used.
+
+        >>> import numpy as np
+        >>> Embedding(5, 2, mask_zero=True).compute_mask(np.array([[3, 0, 1]])).numpy().tolist()
+        [[True, False, True]]
+        """
+        if not self.mask_zero:
+            return None
+        if not isinstance(inputs, Tensor):
+            inputs = self._to_input(inputs)
+        return Tensor._make(inputs.data != 0, inputs.backend, False, None)
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape), self.output_dim)

@@ -27,6 +27,7 @@ import functools
 import inspect
 import itertools
 import numbers
+import warnings
 
 import numpy as np
 
@@ -58,6 +59,37 @@ def _built_when_made_in_keras(cls) -> bool:
     """Whether ``cls`` is (or derives from) one of this package's layers that Keras 3 builds when made."""
     return any(base.__name__ in _BUILT_WHEN_MADE_IN_KERAS and base.__module__.startswith("tinygradconv.")
                for base in cls.__mro__)
+
+
+# Keras 3.15's layers, among this package's, that pass a mask on (``supports_masking`` is True for them; checked in
+# Keras 3.15 on torch: ``keras.layers.Dense(2).supports_masking``). The others (Conv1D, Flatten, Reshape, the windowed
+# and max pooling layers, the merge layers here) drop a mask with Keras' warning; GlobalAveragePooling1D, Embedding and
+# Masking say so themselves (their own ``supports_masking`` and ``compute_mask``).
+_PASSES_MASKS_IN_KERAS = frozenset({"Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "LayerNormalization",
+                                    "LeakyReLU", "PReLU", "ReLU", "Softmax"})
+
+
+def _passes_masks_in_keras(cls) -> bool:
+    """Whether ``cls`` is (or derives from) one of this package's layers that pass a mask on in Keras 3."""
+    return any(base.__name__ in _PASSES_MASKS_IN_KERAS and base.__module__.startswith("tinygradconv.")
+               for base in cls.__mro__)
+
+
+def get_keras_mask(x):
+    """The mask ``x`` carries (a bool Tensor, True where a step counts), or None: Keras 3's
+    ``backend.get_keras_mask``. A layer that makes a mask (``Embedding(mask_zero=True)``, ``Masking``) sets it on
+    its output as the attribute ``_keras_mask``, as Keras 3 does on its backend's tensors; an op on the tensor gives a
+    new tensor without it (masks travel from layer to layer, not through ops)."""
+    return getattr(x, "_keras_mask", None) if isinstance(x, Tensor) else None
+
+
+def set_keras_mask(x, mask) -> None:
+    """Attach ``mask`` (a bool Tensor, or None to remove it) to the Tensor ``x``: Keras 3's
+    ``backend.set_keras_mask``."""
+    if mask is None:
+        x.__dict__.pop("_keras_mask", None)
+    else:
+        x._keras_mask = mask
 
 
 def dtype_policy_config(name: str) -> dict:
@@ -492,6 +524,30 @@ class Layer:
             queue.extendleft(layer._sublayers())
         return out
 
+    # ------------------------------------------------------------------ masks
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes a mask on (Keras 3's ``supports_masking``): the mask its input carries, or the
+        one :meth:`compute_mask` makes, is set on its output. True for the layers Keras 3.15 marks so (``Dense``,
+        ``Activation``, ``Dropout``, the normalizations, the activation layers, ``GlobalAveragePooling1D``,
+        ``Masking``, ``Embedding(mask_zero=True)``) and for a layer of your own that overrides
+        :meth:`compute_mask`; settable (``self.supports_masking = True`` in ``__init__``, the Keras idiom). A layer
+        that does not support masking and receives a masked input warns, as Keras 3, and its output has no mask."""
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            cls = type(self)
+            value = _passes_masks_in_keras(cls) or cls.compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the output, from the input's (``previous_mask``, a bool Tensor or None): Keras 3's default
+        returns it unchanged. Used only when :attr:`supports_masking` is True."""
+        return previous_mask
+
     # ------------------------------------------------------------------ calling
     @_build_then_lock
     def build(self, input_shape) -> None:
@@ -600,10 +656,15 @@ class Layer:
     def _call_eagerly(self, inputs, args, kwargs, training):
         """The body of :meth:`__call__` on tensors (not symbolic ones): convert, build, call, name the outputs."""
         if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
+            given = [get_keras_mask(x) for x in flatten(inputs)]
+            previous_mask = given if any(m is not None for m in given) else None
             inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
         else:
+            previous_mask = get_keras_mask(inputs)
             inputs = self._to_input(inputs)
+            if previous_mask is not None:       # a cast to the layer's dtype keeps the mask, as in Keras
+                set_keras_mask(inputs, previous_mask)
             shape = inputs.shape
         if not self.built:
             first = next(x for x in flatten(inputs) if x is not None)
@@ -617,8 +678,13 @@ class Layer:
             flag(training, "training", f"Layer '{self.name}'")
         if _accepts_training(type(self)):
             kwargs["training"] = training
+        if kwargs.get("mask") is not None:      # a mask given to the call is the one passed on (Keras' rule)
+            previous_mask = kwargs["mask"]
+        elif previous_mask is not None and not args and _accepts_mask(type(self)):
+            kwargs["mask"] = previous_mask      # Keras 3 gives call() the input's mask, when call() takes `mask`
         outputs = self.call(inputs, *args, **kwargs)
         _check_outputs(self, outputs)
+        self._set_output_mask(inputs, outputs, previous_mask)
         if isinstance(outputs, Tensor):
             if outputs.name is None and _made_by_call(outputs, inputs, args, kwargs):
                 outputs.name = self.name    # plot_graph titles the box "dense_1", the layer that made it
@@ -632,6 +698,25 @@ class Layer:
             batch = outputs.shape[0] if outputs.ndim else 1
             self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))
         return outputs
+
+    def _set_output_mask(self, inputs, outputs, previous_mask):
+        """Keras 3's ``_set_mask_metadata``: a layer that supports masking sets :meth:`compute_mask`'s mask on each
+        output that has none yet; any other layer given a masked input warns that the mask is dropped."""
+        if not self.supports_masking:
+            if previous_mask is not None:
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                              "attached to it. However, this layer does not support masking and will therefore "
+                              "destroy the mask information. Downstream layers will not see the mask.", stacklevel=4)
+            return
+        flat = [t for t in flatten(outputs) if isinstance(t, Tensor)]
+        if not flat or all(get_keras_mask(t) is not None for t in flat):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(flat, flatten(masks) if isinstance(masks, (list, tuple)) else [masks]):
+            if get_keras_mask(tensor) is None and mask is not None:
+                set_keras_mask(tensor, mask)
 
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape()")
@@ -947,6 +1032,16 @@ def _check_positional_tensors(layer, args):
                 f"Layer '{layer.name}' ({type(layer).__name__}): only tensors may be passed by position "
                 f"after the first argument (as in Keras 3). Pass this one by name, as a keyword argument: {leaf!r} "
                 f"(of type {type(leaf).__name__})")
+
+
+_mask_cache: dict[type, bool] = {}
+
+
+def _accepts_mask(cls) -> bool:
+    flag = _mask_cache.get(cls)
+    if flag is None:
+        flag = _mask_cache[cls] = "mask" in inspect.signature(cls.call).parameters
+    return flag
 
 
 def _accepts_training(cls) -> bool:

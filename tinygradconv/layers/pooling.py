@@ -28,9 +28,12 @@ Sources: Keras 3.15 ``keras/src/layers/pooling/`` (``base_pooling.py``, ``base_g
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import config, ops
 from ..ops.elementwise import INTEGER_MATH_DTYPE
 from ..ops.pooling import PADDINGS, pooling_geometry
+from ..tensor import Tensor
 from ..validation import flag, standardize_tuple
 from .core import check_rank
 from .layer import Layer
@@ -182,6 +185,9 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
     The gradient of tied maxima is split evenly among them (Keras' ``ops.max``, torch's ``amax``); a NaN makes the
     result NaN.
 
+    Masks: as in Keras 3.15, this layer does not support them: a masked input (``Embedding(mask_zero=True)``)
+    gives a ``UserWarning`` that the mask is dropped, and the maximum is over every step, the masked ones included.
+
     Raises:
         TypeError: ``keepdims`` not a bool. ValueError: a bad ``data_format``; when called, an input of rank other
         than 3, or with 0 steps.
@@ -198,18 +204,53 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
     """The mean over all steps: ``(batch, steps, features) -> (batch, features)``, Keras 3's
-    ``GlobalAveragePooling1D`` (without masks: this package does not propagate them). Arguments and errors as
-    :class:`GlobalMaxPooling1D` (Keras gives NaN for 0 steps; refused here). Integer and bool inputs give float32
-    whatever the layer's dtype, as Keras (``GlobalMaxPooling1D`` keeps their dtype, as Keras).
+    ``GlobalAveragePooling1D``. Arguments and errors as :class:`GlobalMaxPooling1D` (Keras gives NaN for 0 steps;
+    refused here). Integer and bool inputs give float32 whatever the layer's dtype, as Keras (``GlobalMaxPooling1D``
+    keeps their dtype, as Keras).
+
+    Masks, as Keras 3: the mask an input carries (from ``Embedding(mask_zero=True)`` or ``Masking``), or ``mask=``
+    given to the call (``(batch, steps)``, True where a step counts), makes it the mean of the steps that count
+    (:meth:`call`); the output carries no mask.
+
+    Raises (besides :class:`GlobalMaxPooling1D`'s): ValueError: a ``mask`` of another shape than ``(batch, steps)``.
 
     >>> import numpy as np
     >>> GlobalAveragePooling1D(keepdims=True)(np.array([[[1.0, 4.0], [3.0, 2.0]]])).numpy().tolist()
     [[[2.0, 3.0]]]
+    >>> GlobalAveragePooling1D()(np.array([[[1.0], [3.0], [8.0]]]), mask=np.array([[True, True, False]])).numpy()
+    array([[2.]], dtype=float32)
     """
 
     @staticmethod
     def _reduce(inputs, axis, keepdims):
         return ops.mean(inputs, axis=axis, keepdims=keepdims)
+
+    def call(self, inputs, mask=None):
+        """The mean over the steps, or with ``mask`` (``(batch, steps)``, True where a step counts; the mask the
+        input carries is given here by the layer call, as Keras 3 gives it) the mean over the steps that count:
+        ``sum(where(mask, x, 0)) / sum(mask)``, Keras 3's formula (a sample with no step counted gives NaN, 0 / 0,
+        as in Keras). The masked steps get no gradient."""
+        if mask is None:
+            return super().call(inputs)
+        check_rank(self, inputs.shape, 3)
+        axis = self._steps_axis()
+        if not isinstance(mask, Tensor):
+            mask = Tensor(np.asarray(mask), dtype="bool", backend=inputs.backend)
+        expected = (inputs.shape[0], inputs.shape[axis])
+        if tuple(mask.shape) != expected:
+            raise ValueError(f"Invalid value for argument `mask` of {type(self).__name__} '{self.name}': expected "
+                             f"a mask of shape (batch, steps) = {expected}. Received a mask of shape "
+                             f"{tuple(mask.shape)}")
+        xp = inputs.backend.xp
+        keep = xp.expand_dims(xp.astype(mask.data, xp.bool), axis=2 if axis == 1 else 1)
+        keep = Tensor._make(keep, inputs.backend, False, None)
+        kept = ops.where(keep, inputs, 0)
+        counts = Tensor._make(xp.astype(keep.data, kept.data.dtype), inputs.backend, False, None)
+        return kept.sum(axis=axis, keepdims=self.keepdims) / counts.sum(axis=axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """None: the steps are pooled away, so the output has no mask (Keras 3)."""
+        return
 
     def _output_dtypes(self, dtypes):
         """The output's dtype in a symbolic call, as the call on data gives it: float32 (the mean of integers, as

@@ -1,0 +1,89 @@
+"""``Masking``: mark the steps of a sequence whose features all equal ``mask_value`` as padding, as Keras 3's
+``keras.layers.Masking``.
+
+A step (``inputs[b, t, :]``, the last axis being the features) counts unless every one of its features equals
+``mask_value``. The output is the input with the masked steps set to 0, and it carries the mask (``(batch, steps)``,
+True where a step counts) as its attribute ``_keras_mask``, which the next layers pass on or use, as in Keras 3 (see
+"Masks" in docs/keras_compatibility.md): ``GlobalAveragePooling1D`` then averages the steps that count, and a
+compiled loss and its metrics leave the masked steps out.
+
+>>> import numpy as np
+>>> from tinygradconv.layers import GlobalAveragePooling1D, Masking
+>>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]]])
+>>> y = Masking(mask_value=0.0)(x)
+>>> y._keras_mask.numpy().tolist()
+[[True, False, True]]
+>>> GlobalAveragePooling1D()(y).numpy().tolist()
+[[2.0, 3.0]]
+
+Source: Keras 3.15 ``keras/src/layers/core/masking.py``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor
+from .layer import Layer, set_keras_mask
+
+__all__ = ["Masking"]
+
+
+class Masking(Layer):
+    """Mask the steps whose features all equal ``mask_value``: Keras 3's ``Masking``.
+
+    Args:
+        mask_value: a number (int or float; default 0.0): a step all of whose features equal it is masked.
+        name, dtype, trainable: as for :class:`~tinygradconv.layers.Layer`.
+
+    Input: any shape of rank 2 or more, the last axis being the features (usually ``(batch, steps, features)``).
+    Output: the same shape and dtype, the masked steps set to 0 (their gradient is 0), carrying the mask
+    ``any(inputs != mask_value, axis=-1)`` (:meth:`compute_mask`). A NaN ``mask_value`` masks nothing (NaN equals
+    nothing), as in Keras.
+
+    Raises:
+        TypeError: ``mask_value`` not a number (a bool is refused too; Keras takes any value, and fails when called
+            on one that does not compare with the data).
+
+    >>> import numpy as np
+    >>> Masking(mask_value=-1.0)(np.array([[[-1.0], [5.0]]])).numpy().tolist()
+    [[[0.0], [5.0]]]
+    """
+
+    single_input = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(mask_value, numbers.Real) or isinstance(mask_value, (bool, np.bool_)):
+            raise TypeError(f"Invalid type for argument `mask_value` of Masking. Expected a number (int or float). "
+                            f"Received mask_value={mask_value!r} (of type {type(mask_value).__name__})")
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def _keep(self, inputs: Tensor):
+        """The mask, a bool backend array of ``inputs.shape[:-1]``: a step counts unless all its features are
+        ``mask_value``."""
+        xp = inputs.backend.xp
+        return xp.any(inputs.data != self.mask_value, axis=-1)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """``any(inputs != mask_value, axis=-1)``, a bool Tensor of ``inputs.shape[:-1]`` (``previous_mask`` is not
+        used)."""
+        if not isinstance(inputs, Tensor):
+            inputs = self._to_input(inputs)
+        return Tensor._make(self._keep(inputs), inputs.backend, False, None)
+
+    def call(self, inputs):
+        keep = self._keep(inputs)
+        xp = inputs.backend.xp
+        outputs = ops.where(Tensor._make(xp.expand_dims(keep, axis=-1), inputs.backend, False, None), inputs, 0)
+        set_keras_mask(outputs, Tensor._make(keep, inputs.backend, False, None))
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
