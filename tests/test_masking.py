@@ -238,9 +238,12 @@ def test_masked_loss_and_accuracy_by_hand():
     """The loss is the mean over the steps that count, and so is the accuracy (a loop over the formula)."""
     ours = models.Sequential([layers.Input((4,), dtype="int32"), layers.Embedding(6, 3, mask_zero=True),
                               layers.Dense(4)])
+    rng = np.random.default_rng(18)
+    ours.set_weights([rng.normal(size=(6, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4,))])
     ours.compile(optimizer=optimizers.SGD(0.1), loss=losses.SparseCategoricalCrossentropy(from_logits=True),
                  metrics=["accuracy"])
     logits = ours.predict(INDICES, verbose=0).astype("float64")
+    every_hit = (np.argmax(logits, axis=-1) == TARGETS).mean()
     losses_by_hand, hits = [], []
     for b in range(4):
         for t in range(4):
@@ -251,6 +254,7 @@ def test_masked_loss_and_accuracy_by_hand():
     result = ours.evaluate(INDICES, TARGETS, verbose=0, return_dict=True)
     assert result["loss"] == pytest.approx(np.mean(losses_by_hand), rel=1e-5)
     assert result["accuracy"] == pytest.approx(np.mean(hits), rel=1e-6)
+    assert abs(np.mean(hits) - every_hit) > 0.1          # (the masked steps would change it)
 
 
 def test_masked_per_step_outputs_train_on_batch_fit_and_evaluate_as_keras():
