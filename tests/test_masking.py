@@ -325,6 +325,23 @@ def test_masked_weighted_metric_is_the_weighted_mean_over_the_steps_that_count()
     assert history["mae"][0] == pytest.approx(np.sqrt(values)[counted].mean(), rel=1e-6)
 
 
+def test_a_loss_function_compiled_reads_the_mask_too_as_keras():
+    """Keras 3 wraps a loss function in a LossFunctionWrapper, which reads the predictions' mask as a Loss does."""
+    keras = keras_on_torch("Keras 3.15's LossFunctionWrapper")
+    rng = np.random.default_rng(9)
+    weights = [rng.normal(size=(6, 3)), rng.normal(size=(3, 1)), rng.normal(size=(1,))]
+    y = rng.normal(size=(4, 4, 1))
+    theirs = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(6, 3, mask_zero=True),
+                               keras.layers.Dense(1)])
+    ours = models.Sequential([layers.Input((4,), dtype="int32"), layers.Embedding(6, 3, mask_zero=True),
+                              layers.Dense(1)])
+    for model in (theirs, ours):
+        model.set_weights(weights)
+    theirs.compile(optimizer="sgd", loss=keras.losses.mean_squared_error)
+    ours.compile(optimizer="sgd", loss=losses.mean_squared_error)
+    assert ours.evaluate(INDICES, y, verbose=0) == pytest.approx(theirs.evaluate(INDICES, y, verbose=0), rel=1e-5)
+
+
 def test_a_loss_called_on_masked_predictions_as_keras():
     keras = keras_on_torch("Keras 3.15's Loss.__call__ reads the predictions' mask")
     import torch

@@ -1598,12 +1598,19 @@ class Model(Layer):
 
     def _compiled_loss(self, y_true, y_pred, sample_weight=None):
         """The loss of ``compile`` (targets and weights as Tensors), times ``loss_weights`` if compiled with it."""
+        mask = getattr(y_pred, "_keras_mask", None)
         y_pred = prediction_for_loss(self.loss, y_pred)
         if sample_weight is None:
             loss = self.loss(y_true, y_pred)
         else:
             loss = self.loss(y_true, y_pred, sample_weight=sample_weight)
         check_loss_value(loss, self.loss)
+        if (loss.ndim and mask is not None and not isinstance(self.loss, losses.Loss)
+                and tuple(loss.shape) == tuple(mask.shape)):
+            # a loss function of your own (a Loss reads the mask itself) on masked predictions: the mean over the
+            # steps that count, as Keras 3's LossFunctionWrapper around the function reduces it
+            own = getattr(loss, "_keras_mask", None)
+            loss = losses.reduce_weighted_values(loss, mask=mask if own is None else mask & own)
         if loss.ndim:
             loss = loss.mean()
         if getattr(self, "_loss_weight", None) is not None:     # compile(loss_weights=w): w * loss, as Keras
