@@ -256,9 +256,10 @@ def check_call_keywords(model, kwargs):
     """The keywords of a call of a ``Sequential`` or functional model besides ``training``: ``mask=None`` is
     accepted (and does nothing), as Keras 3 accepts it.
 
-    Keras 3 takes a mask too, and ignores any other keyword given with data (it refuses one on symbolic tensors);
-    there are no masks here, and an unknown keyword would do nothing (a misspelt ``training`` would be ignored), so
-    both are refused.
+    Keras 3 takes a mask too (set on the inputs), and ignores any other keyword given with data (it refuses one on
+    symbolic tensors); here masks come from the layers inside the model (``Embedding(mask_zero=True)``,
+    ``Masking``), not from the model's call, and an unknown keyword would do nothing (a misspelt ``training`` would
+    be ignored), so both are refused.
 
     Raises:
         ValueError: a mask other than None.
@@ -271,8 +272,10 @@ def check_call_keywords(model, kwargs):
                         "its call takes `training` (True, False or None) and `mask=None` only (Keras 3 ignores other "
                         "keywords given with data, and refuses them on symbolic tensors)")
     if mask is not None:
-        raise ValueError(f"Model '{model.name}' ({type(model).__name__}): masks are not supported (tinygradconv has "
-                         f"no masking), so `mask` may only be None. Received mask of type {type(mask).__name__}")
+        raise ValueError(f"Model '{model.name}' ({type(model).__name__}): masks are not supported in a model's call "
+                         "here (make the mask inside the model, with Embedding(mask_zero=True) or "
+                         f"Masking(mask_value=...)), so `mask` may only be None. Received mask of type "
+                         f"{type(mask).__name__}")
 
 
 def _check_cardinality(arrays, allow_empty=False):

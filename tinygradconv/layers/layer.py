@@ -618,6 +618,11 @@ class Layer:
         >>> Attend()(np.ones((1, 2)), np.full((1, 3), 2.0)).numpy().tolist()
         [[6.0, 6.0]]
 
+        Masks, as Keras 3 (see :attr:`supports_masking`): the mask a Tensor input carries (``_keras_mask``, set by
+        ``Embedding(mask_zero=True)`` or ``Masking``) is given to a ``call`` that takes ``mask`` (unless a mask is
+        given), and set on the output by a layer that supports masking (:meth:`compute_mask`); another layer warns
+        that it drops it.
+
         Each op that records a gradient during the call keeps which layer call ran it (``tensor._ctx.layer_call``,
         the innermost layer's when a model calls its layers): :func:`~tinygradconv.viz.plot_graph` titles the
         tensors it makes ``"dense_1/matmul"`` and a layer's second call ``"dense_1 (call 2)"``.
@@ -702,6 +707,8 @@ class Layer:
     def _set_output_mask(self, inputs, outputs, previous_mask):
         """Keras 3's ``_set_mask_metadata``: a layer that supports masking sets :meth:`compute_mask`'s mask on each
         output that has none yet; any other layer given a masked input warns that the mask is dropped."""
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return          # the usual case, no mask anywhere: nothing to set (the default passes None on)
         if not self.supports_masking:
             if previous_mask is not None:
                 warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
