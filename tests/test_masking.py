@@ -386,3 +386,29 @@ def test_embedding_and_masking_configs_json_and_keras_files_keep_the_mask(tmp_pa
     assert theirs.layers[0].mask_value == -1.0
     theirs.save(tmp_path / "back.keras")
     assert models.load_model(tmp_path / "back.keras").layers[0].mask_value == -1.0
+
+
+# ------------------------------------------------------------------------------------------- every backend
+def test_masks_on_every_backend(on_backend):
+    """Hand-computed: Embedding(mask_zero) -> masked mean, Masking -> Dense per step -> masked loss and metric, with
+    their gradients, on each backend (array-api-strict: only the standard's functions)."""
+    table = np.array([[9.0, 9.0], [1.0, 2.0], [3.0, 4.0]])
+    embedding = layers.Embedding(3, 2, mask_zero=True, weights=[table])
+    out = embedding(tg.tensor(np.array([[1, 0, 2], [0, 0, 2]]), dtype="int64"))
+    assert out.backend.name == on_backend and _our_mask(out).tolist() == [[True, False, True], [False, False, True]]
+    pooled = layers.GlobalAveragePooling1D()(out)
+    assert pooled.numpy().tolist() == [[2.0, 3.0], [3.0, 4.0]]            # (row 1 + row 2) / 2; row 2
+    pooled.sum().backward()
+    assert embedding.embeddings.grad.numpy().tolist() == [[0.0, 0.0], [0.5, 0.5], [1.5, 1.5]]   # row 0: masked
+    x = tg.tensor(np.array([[[2.0], [0.0], [4.0]]]))
+    masked = layers.Masking()(x)
+    assert masked.backend.name == on_backend and _our_mask(masked).tolist() == [[True, False, True]]
+    dense = layers.Dense(1, kernel_initializer="ones", bias_initializer="ones")
+    pred = dense(masked)                                   # 3, 1 (masked), 5
+    loss = losses.MeanSquaredError()(np.array([[[1.0], [0.0], [1.0]]]), pred)
+    assert float(loss.item()) == pytest.approx((2.0 ** 2 + 4.0 ** 2) / 2)   # the masked step left out
+    loss.backward()
+    assert dense.kernel.grad.numpy().tolist() == [[pytest.approx((2 * 2.0 * 2.0 + 2 * 4.0 * 4.0) / 2)]]
+    metric = tg.metrics.MeanAbsoluteError()
+    metric.update_state(np.array([[[1.0], [0.0], [1.0]]]), pred)
+    assert metric.result() == pytest.approx(3.0)           # (2 + 4) / 2
