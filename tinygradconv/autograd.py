@@ -43,6 +43,9 @@ class _GradState(threading.local):
     # Layer.__call__ around its call. An op recorded meanwhile keeps the innermost on its Context (``layer_call``),
     # so that tinygradconv.viz titles it by the layer that ran it ("dense_1/matmul").
     layer_calls = ()
+    # A new object at each call of backward(): the pieces of ops.splitting know by it which pass made the gradient
+    # array they share.
+    backward_pass = None
 
 
 _state = _GradState()
@@ -159,10 +162,16 @@ class Function:
     ``new_gradients = True``: a leaf tensor then keeps such an array as its ``.grad`` without a copy, as PyTorch's
     ``AccumulateGrad`` keeps a gradient that nothing else holds. The convolutions do (their gradients are the size
     of their inputs and kernels).
+
+    An op that saves no array may set ``never_freed = True``: ``backward()`` then leaves its node as it was, so
+    that a later pass still goes through it to its inputs, as PyTorch's nodes that save nothing allow.
+    :class:`~tinygradconv.ops.splitting.Cut` does: all the pieces of one ``split`` hang from its node, and a piece
+    not used in one pass may be used in the next.
     """
 
     name = None
     new_gradients = False
+    never_freed = False
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
@@ -412,6 +421,7 @@ def backward(root, grad=None, retain_graph=False):
     """
     from .ops.elementwise import ieee754
 
+    _state.backward_pass = object()
     with ieee754(root.backend.xp):
         _backward(root, grad, retain_graph)
 
@@ -472,7 +482,7 @@ def _backward(root, grad, retain_graph):
             uses[parent] = n
             if n == 0:
                 ready.append(parent)
-        if not retain_graph:
+        if not retain_graph and not ctx.fn.never_freed:
             ctx.release()
 
 
