@@ -99,7 +99,7 @@ class Piece(Function):
     and return ``None``. Without a ``cut`` (``Piece.apply(t, index=..., cut=None)``) each piece sends back an
     array of its own, as a slice does.
 
-    Time of ``sum((p * p).sum() for p in pieces)`` and its backward (the backward alone in brackets), a (1600, 256)
+    Time of ``sum((p * p).sum() for p in pieces)`` and its backward (the backward alone in parentheses), a (1600, 256)
     float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), one thread, medians
     of 3 alternating runs (2-vCPU Xeon shared with other work, 2026-12-07), before (each piece a slice) and now::
 
