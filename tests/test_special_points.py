@@ -99,6 +99,8 @@ TORCH = {
     "stack": lambda *xs, axis: torch.stack(xs, dim=axis), "pad": _pad, "matmul": torch.matmul,
     "expand": lambda x, sizes: x.expand(sizes), "repeat": lambda x, repeats: x.repeat(repeats),
     "masked_fill": lambda x, mask, value: x.masked_fill(mask, value),
+    # ops.splitting: the node the pieces of a split hang from (its input, unchanged), and one piece (a slice)
+    "cut": lambda x: x.view_as(x), "piece": lambda x, index, cut: x[index],
     # axes=None is PyTorch's dim=None (its own gradient rule where n - correction <= 0), a tuple named dims
     "var": lambda x, axes, keepdims, correction: torch.var(x, dim=axes, correction=correction, keepdim=keepdims),
     "std": lambda x, axes, keepdims, correction: torch.std(x, dim=axes, correction=correction, keepdim=keepdims),

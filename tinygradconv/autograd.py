@@ -1,4 +1,5 @@
-"""The autograd engine: ``Function``, the op registry, ``backward`` and ``no_grad``.
+"""The autograd engine: ``Function``, the op registry and ``backward`` (``no_grad`` and the other grad modes
+are in :mod:`tinygradconv.grad_mode`).
 
 The numerical checks of ops (``gradcheck``, special points) live in :mod:`tinygradconv.checks`.
 
@@ -20,7 +21,6 @@ graph raises ``RuntimeError``.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 from collections.abc import Callable
@@ -43,6 +43,9 @@ class _GradState(threading.local):
     # Layer.__call__ around its call. An op recorded meanwhile keeps the innermost on its Context (``layer_call``),
     # so that tinygradconv.viz titles it by the layer that ran it ("dense_1/matmul").
     layer_calls = ()
+    # A new object at each call of backward(): the pieces of ops.splitting know by it which pass made the gradient
+    # array they share.
+    backward_pass = None
 
 
 _state = _GradState()
@@ -83,34 +86,6 @@ _NUMPY_BASED = frozenset({"numpy", "array_api_strict"})
 def is_grad_enabled() -> bool:
     """Whether ops currently record nodes for backward (in this thread)."""
     return _state.enabled
-
-
-class _GradMode(contextlib.ContextDecorator):
-    def __init__(self, enabled):
-        self.enabled = enabled
-
-    def _recreate_cm(self):  # a fresh instance per decorated call, so recursive calls restore the right mode
-        return _GradMode(self.enabled)
-
-    def __enter__(self):
-        self.previous = _state.enabled
-        _state.enabled = self.enabled
-
-    def __exit__(self, *exc):
-        _state.enabled = self.previous
-        return False
-
-
-def no_grad(function=None):
-    """Context manager (and decorator: ``@no_grad()``, or ``@no_grad`` as PyTorch 2 allows) in which ops record no
-    graph: for inference and updates."""
-    return _GradMode(False) if function is None else _GradMode(False)(function)
-
-
-def enable_grad():
-    """Context manager (and decorator) that turns recording back on inside ``no_grad``. PyTorch's
-    ``set_grad_enabled(mode)`` is :class:`tinygradconv.grad_mode.set_grad_enabled` (``tg.set_grad_enabled``)."""
-    return _GradMode(True)
 
 
 class Context:
@@ -187,10 +162,16 @@ class Function:
     ``new_gradients = True``: a leaf tensor then keeps such an array as its ``.grad`` without a copy, as PyTorch's
     ``AccumulateGrad`` keeps a gradient that nothing else holds. The convolutions do (their gradients are the size
     of their inputs and kernels).
+
+    An op that saves no array may set ``never_freed = True``: ``backward()`` then leaves its node as it was, so
+    that a later pass still goes through it to its inputs, as PyTorch's nodes that save nothing allow.
+    :class:`~tinygradconv.ops.splitting.Cut` does: all the pieces of one ``split`` hang from its node, and a piece
+    not used in one pass may be used in the next.
     """
 
     name = None
     new_gradients = False
+    never_freed = False
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
@@ -440,6 +421,7 @@ def backward(root, grad=None, retain_graph=False):
     """
     from .ops.elementwise import ieee754
 
+    _state.backward_pass = object()
     with ieee754(root.backend.xp):
         _backward(root, grad, retain_graph)
 
@@ -500,13 +482,14 @@ def _backward(root, grad, retain_graph):
             uses[parent] = n
             if n == 0:
                 ready.append(parent)
-        if not retain_graph:
+        if not retain_graph and not ctx.fn.never_freed:
             ctx.release()
 
 
 # Imported at the end, not the top: tensor.py imports the ops, and the ops import Function and register_op
 # from this module, which must exist by then. This is the engine's one import cycle (autograd -> tensor -> ops
-# -> autograd), explained at the end of tensor.py.
+# -> autograd), explained at the end of tensor.py. grad_mode reads ``_state``, defined above.
 from .backend import dtype_name
+from .grad_mode import enable_grad, no_grad  # noqa: F401 (tg.no_grad, and `from .autograd import no_grad` in the package)
 from .tensor import _FLOAT_KINDS as _FLOATS
 from .tensor import Tensor

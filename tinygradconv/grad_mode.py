@@ -1,12 +1,70 @@
-"""PyTorch's ``torch.set_grad_enabled``, beside :func:`~tinygradconv.autograd.no_grad` and
-:func:`~tinygradconv.autograd.enable_grad` (kept out of ``autograd.py``, the engine core, so that the core stays short
-enough to read in one sitting: ``tests/test_engine_size.py``)."""
+"""The grad modes: :func:`no_grad`, :func:`enable_grad` and PyTorch's ``torch.set_grad_enabled`` (kept out of
+``autograd.py``, the engine core, so that the core stays short enough to read in one sitting:
+``tests/test_engine_size.py``; the engine reads the mode from ``autograd._state``, per thread).
+
+Each works as a context manager and as a decorator. A decorated generator function runs in the mode each time
+the generator is resumed (``next``, ``send``, ``throw``, ``close``), not only while the generator object is
+made, which runs none of its body; the caller's mode holds between, as PyTorch's decorators wrap a generator
+function (``torch.autograd.grad_mode``).
+
+>>> import tinygradconv as tg
+>>> @tg.no_grad()
+... def modes():
+...     yield tg.is_grad_enabled()
+...     yield tg.is_grad_enabled()
+>>> steps = modes()
+>>> next(steps), tg.is_grad_enabled(), next(steps)
+(False, True, False)
+"""
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 
-from .autograd import _GradMode, _state
+from .autograd import _state
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Recording ``enabled`` (or not) inside a ``with`` block or a decorated function, the mode before restored on
+    the way out (after an exception too)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def _recreate_cm(self):  # a fresh instance per decorated call, so recursive calls restore the right mode
+        return _GradMode(self.enabled)
+
+    def __enter__(self):
+        self.previous = _state.enabled
+        _state.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _state.enabled = self.previous
+        return False
+
+    def __call__(self, function):
+        if inspect.isgeneratorfunction(function):     # around each resumption, not only the call (see the module)
+            return _resumed_in_mode(self.enabled, function)
+        return super().__call__(function)
+
+
+def no_grad(function=None):
+    """Context manager (and decorator: ``@no_grad()``, or ``@no_grad`` as PyTorch 2 allows) in which ops record no
+    graph: for inference and updates. A decorated generator function runs without recording each time it is
+    resumed, as PyTorch's (see the module).
+
+    See https://pytorch.org/docs/stable/generated/torch.no_grad.html"""
+    return _GradMode(False) if function is None else _GradMode(False)(function)
+
+
+def enable_grad():
+    """Context manager (and decorator) that turns recording back on inside ``no_grad``; a decorated generator
+    function records each time it is resumed (see the module). PyTorch's ``set_grad_enabled(mode)`` is
+    :class:`set_grad_enabled` (``tg.set_grad_enabled``).
+
+    See https://pytorch.org/docs/stable/generated/torch.enable_grad.html"""
+    return _GradMode(True)
 
 
 class set_grad_enabled(_GradMode):
@@ -18,9 +76,7 @@ class set_grad_enabled(_GradMode):
     and on exit restores the mode from before the call, also after an exception) and as a decorator
     (``@tg.set_grad_enabled(False)``: the function runs in that mode; a generator function runs in it each time
     it is resumed, not only when it is called; the decoration itself leaves the mode as it was).
-    :func:`no_grad` and :func:`enable_grad` are its ``False`` and ``True`` context managers (as decorators of a
-    generator function, they set the mode only while it is called, which runs none of its body: decorate it
-    with ``set_grad_enabled``, or enter ``no_grad()`` inside it).
+    :func:`no_grad` and :func:`enable_grad` are its ``False`` and ``True`` context managers.
 
     Raises:
         TypeError: ``mode`` is not a bool (``1``, ``None``), as PyTorch refuses it.
@@ -51,8 +107,6 @@ class set_grad_enabled(_GradMode):
 
     def __call__(self, function):   # as a decorator: back to the mode before, each call runs in this one
         _state.enabled = self.previous
-        if inspect.isgeneratorfunction(function):
-            return _resumed_in_mode(self.enabled, function)
         return _GradMode(self.enabled)(function)
 
 

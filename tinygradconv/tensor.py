@@ -412,7 +412,7 @@ class Tensor(TorchMethods):
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
                 if dtype_name(dtype) == "bool" and not isinstance(other, np.bool_):
                     # as torch: mask + 2 is int64 [3, 2], mask * 2.5 float32 (its default dtype) [2.5, 0]
-                    kind = "int64" if isinstance(other, numbers.Integral) else _ops.elementwise.INTEGER_MATH_DTYPE
+                    kind = _ops.elementwise.bool_tensor_dtype_beside(other)
                     return Tensor._make(self.backend.scalar(other, self.backend.dtype(kind)), self.backend, False, None)
                 raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")

@@ -982,7 +982,8 @@ class TorchMethods(NumpyUfuncs):
 
         if dim is NOT_GIVEN and axis is NOT_GIVEN:
             return unbind(self, 0)
-        return unbind(self, _dim_or_axis("unbind", dim, axis)[0])
+        dim, name = _dim_or_axis("unbind", dim, axis)
+        return unbind(self, **{name: dim})          # errors name the argument given
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:

@@ -304,8 +304,20 @@ def bool_beside_number(tensor, other):
     if tensor.dtype != tensor.backend.xp.bool or isinstance(other, (bool, np.bool_)) or \
             not isinstance(other, (numbers.Real, np.integer, np.floating)):
         return tensor
-    integral = isinstance(other, (numbers.Integral, np.integer))
-    return tensor.astype("int64" if integral else INTEGER_MATH_DTYPE)
+    return tensor.astype(bool_tensor_dtype_beside(other))
+
+
+def bool_tensor_dtype_beside(number):
+    """The dtype a bool tensor is taken in beside ``number``, a number that is not a bool, as PyTorch computes
+    and returns it: int64 beside an integer, float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float
+    (``torch.tensor([True]) + 2`` is int64, ``* 2.5`` float32). The one place of that rule, read by
+    :func:`bool_beside_number` (``%``, ``//``, ``**``) and by :meth:`Tensor._lift <tinygradconv.tensor.Tensor._lift>`
+    (``mask + 2``, ``mask * 2.5``).
+
+    >>> bool_tensor_dtype_beside(2), bool_tensor_dtype_beside(np.int8(2)), bool_tensor_dtype_beside(2.5)
+    ('int64', 'int64', 'float32')
+    """
+    return "int64" if isinstance(number, numbers.Integral) else INTEGER_MATH_DTYPE
 
 
 def subtrahend(tensor, other):
