@@ -680,7 +680,7 @@ class UnitNormalization(Layer):
     Source: ``keras.layers.UnitNormalization`` (Keras 3.15, ``keras/src/layers/normalization/unit_normalization.py``).
 
     >>> import numpy as np
-    >>> UnitNormalization()(np.array([[3.0, 4.0]])).numpy().tolist()
+    >>> UnitNormalization()(np.array([[3.0, 4.0]])).numpy().astype("float64").round(6).tolist()
     [[0.6, 0.8]]
     """
 
