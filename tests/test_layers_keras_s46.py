@@ -417,3 +417,33 @@ def test_the_noise_layers_on_every_backend(on_backend, name, args):
     expected = np.ones((3, 4, 2)) if name == "GaussianNoise" else y.numpy()    # d(sum y)/dx at x = 1
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
     assert layer(x).numpy().tolist() == x.numpy().tolist()
+
+
+# ----------------------------------------------------------------------------------------- integer data
+INTEGER = [("Permute", ((2, 1),)), ("Identity", ()), ("UnitNormalization", ()), ("GroupNormalization", (2,)),
+           ("GaussianNoise", (0.1,)), ("GaussianDropout", (0.1,)), ("SpatialDropout1D", (0.1,))]
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("name, args", INTEGER, ids=[n for n, _ in INTEGER])
+def test_integer_data_give_keras_dtype(name, args, training):
+    """Int32 data: the reshaping layers keep int32, the normalizations give float32 (the same values: their
+    default weights are ones and zeros; Keras' GroupNormalization truncates them to whole numbers, ours not), and
+    the noise layers int32 outside training and float32 in training, as Keras 3.15 on torch (SpatialDropout1D
+    failed here in training: "Cannot combine a int32 tensor with 0.9")."""
+    ours, theirs = _pair(name, *args)
+    data = (np.arange(16).reshape(2, 4, 2) % 5).astype("int32")
+    expected, got = theirs(data, training=training), ours(data, training=training)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    if training and name in ("GaussianNoise", "GaussianDropout", "SpatialDropout1D"):
+        return      # random numbers
+    values = got.numpy()
+    if name == "GroupNormalization":        # Keras casts the result to the input's int32 (truncation), then float32
+        values = np.trunc(values)
+    np.testing.assert_allclose(values, np.asarray(expected.detach()), rtol=1e-6, atol=1e-6)
+
+
+def test_repeat_vector_of_integer_data_as_keras():
+    ours, theirs = _pair("RepeatVector", 2)
+    data = np.arange(6, dtype="int32").reshape(2, 3)
+    assert ours(data).numpy().tolist() == np.asarray(theirs(data)).tolist() and str(ours(data).dtype) == "int32"

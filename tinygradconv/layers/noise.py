@@ -195,6 +195,8 @@ class SpatialDropout1D(Dropout):
 
     def call(self, inputs, training=None):
         check_rank(self, inputs.shape, 3)
+        if training and self.rate > 0 and not dtype_name(inputs.dtype).startswith("float"):
+            inputs = inputs.astype(self.dtype)      # integer data give the layer's floats in training, as Keras
         return super().call(inputs, training=training)
 
     def compute_output_shape(self, input_shape):

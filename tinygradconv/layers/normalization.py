@@ -573,7 +573,9 @@ class GroupNormalization(_Normalization):
 
     Precision, as Keras 3.15: every input is normalized in float32 and the result cast back to the layer's dtype,
     float64 too (Keras computes in ``backend.result_type(input dtype, "float32")``, which is float32 for float16,
-    float32 and float64 there): a float64 layer's outputs and gradients have float32 precision, in both.
+    float32 and float64 there): a float64 layer's outputs and gradients have float32 precision, in both. Integer
+    data are cast to the layer's dtype first; Keras 3.15 (``autocast=False``) casts its result back to the input's
+    integer dtype, truncating it to whole numbers, which this layer does not (as for ``LayerNormalization``).
 
     Raises:
         ValueError: ``groups`` not a positive integer or -1; a channel count that ``groups`` does not divide, or
