@@ -193,6 +193,10 @@ def test_noise_gradients_in_training(name, args):
     (y * tg.tensor(u, dtype="float64")).sum().backward()
     expected = u if name == "GaussianNoise" else u * y.numpy()      # y = noise (or mask / keep) at x = 1
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+    # the same rule holds in Keras (torch's autograd through its own noise)
+    _, theirs = _pair(name, *args, seed=5, dtype="float64")
+    y_theirs, grad_theirs, _ = _keras_run(theirs, np.ones((3, 4, 2)), training=True)
+    np.testing.assert_allclose(grad_theirs, u if name == "GaussianNoise" else u * y_theirs, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, args", NOISES, ids=[n for n, _ in NOISES])
