@@ -451,3 +451,22 @@ def test_repeat_vector_of_integer_data_as_keras():
     ours, theirs = _pair("RepeatVector", 2)
     data = np.arange(6, dtype="int32").reshape(2, 3)
     assert ours(data).numpy().tolist() == np.asarray(theirs(data)).tolist() and str(ours(data).dtype) == "int32"
+
+
+def test_the_penalties_of_the_separable_weights_as_keras():
+    """depthwise_, pointwise_ and bias_regularizer each add their penalty to ``losses``, as in Keras."""
+    keras = keras_on_torch(REASON)
+    kwargs = {"depthwise_regularizer": keras.regularizers.L2(0.1), "pointwise_regularizer": keras.regularizers.L1(0.2),
+              "bias_regularizer": keras.regularizers.L2(0.3), "bias_initializer": "ones"}
+    theirs = keras.layers.SeparableConv1D(3, 2, **kwargs)
+    ours = layers.SeparableConv1D(3, 2, depthwise_regularizer=tg.regularizers.L2(0.1),
+                                  pointwise_regularizer=tg.regularizers.L1(0.2),
+                                  bias_regularizer=tg.regularizers.L2(0.3), bias_initializer="ones")
+    x = np.ones((2, 5, 4), "float32")
+    theirs(x)
+    ours(x)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    expected = sorted(float(loss) for loss in theirs.losses)
+    got = sorted(float(np.asarray(loss.numpy() if hasattr(loss, "numpy") else loss)) for loss in ours.losses)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert len(got) == 3
