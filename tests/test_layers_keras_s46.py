@@ -470,3 +470,19 @@ def test_the_penalties_of_the_separable_weights_as_keras():
     got = sorted(float(np.asarray(loss.numpy() if hasattr(loss, "numpy") else loss)) for loss in ours.losses)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert len(got) == 3
+
+
+# ----------------------------------------------------------------------------------------- special points
+SPECIAL = [("GroupNormalization", (2,)), ("UnitNormalization", ()), ("DepthwiseConv1D", (2,)),
+           ("SeparableConv1D", (2, 2))]
+
+
+@pytest.mark.parametrize("special", [np.inf, -np.inf, np.nan, 1e20, 1e-30])
+@pytest.mark.parametrize("name, args", SPECIAL, ids=[n for n, _ in SPECIAL])
+def test_special_inputs_as_keras(name, args, special):
+    """One inf, NaN, huge (its square overflows float32) or tiny input: the values and gradients of Keras on torch,
+    NaN where Keras gives NaN (a group's statistics, a row's norm, the convolutions' sums)."""
+    ours, theirs = _pair(name, *args)
+    x = np.ones((2, 3, 4), "float32")
+    x[0, 1, 2] = special
+    _assert_same(ours, theirs, x, tol={"rtol": 1e-5, "atol": 1e-6, "equal_nan": True})
